@@ -1,0 +1,3 @@
+"""Battery OS: live battery diagnostics for the test bench."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,83 @@
+"""SampleBlock: a block of samples in the canonical schema, as numpy columns.
+
+Live data moves between threads in blocks, never row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.schema import REQUIRED_COLUMNS, TIME
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class SampleBlock:
+    """An immutable-by-convention mapping of column name to a 1-D float64 array.
+
+    All columns have the same length. ``time_s`` is always present.
+    """
+
+    __slots__ = ("_columns", "_n")
+
+    def __init__(self, columns: Mapping[str, np.ndarray]):
+        cols = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+        missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+        if missing:
+            raise ValueError(f"SampleBlock needs columns {missing}")
+        lengths = {v.shape for v in cols.values()}
+        if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+            raise ValueError(f"SampleBlock columns must be 1-D and of equal length: {lengths}")
+        self._columns = cols
+        self._n = len(cols[TIME])
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._columns[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
+    def get(self, name: str, default=None):
+        return self._columns.get(name, default)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    def items(self):
+        return self._columns.items()
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self._columns)
+
+    def slice(self, start: int, stop: int) -> SampleBlock:
+        return SampleBlock({k: v[start:stop] for k, v in self._columns.items()})
+
+    @staticmethod
+    def concat(blocks: Iterable[SampleBlock]) -> SampleBlock:
+        """Join blocks in order. Columns missing in some block are NaN there."""
+        blocks = [b for b in blocks if len(b)]
+        if not blocks:
+            raise ValueError("nothing to concatenate")
+        names: list[str] = []
+        for b in blocks:
+            names += [c for c in b.columns if c not in names]
+        out = {}
+        for name in names:
+            out[name] = np.concatenate(
+                [b[name] if name in b else np.full(len(b), np.nan) for b in blocks]
+            )
+        return SampleBlock(out)
+
+    @staticmethod
+    def from_frame(df: pd.DataFrame) -> SampleBlock:
+        return SampleBlock({c: df[c].to_numpy(dtype=np.float64) for c in df.columns})

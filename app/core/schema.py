@@ -1,0 +1,117 @@
+"""The canonical sample schema (DESIGN.md, "Data") and its validator.
+
+One row per sample, SI units, current positive when charging.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.errors import SchemaError
+
+if TYPE_CHECKING:  # pandas is imported lazily on start-up paths
+    import pandas as pd
+
+TIME = "time_s"
+VOLTAGE = "voltage_v"
+CURRENT = "current_a"
+TEMPERATURE = "temperature_c"
+CYCLE_INDEX = "cycle_index"
+STEP_INDEX = "step_index"
+SOC_REPORTED = "soc_reported_pct"
+SOH_REPORTED = "soh_reported_pct"
+
+REQUIRED_COLUMNS: tuple[str, ...] = (TIME, VOLTAGE, CURRENT)
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    TEMPERATURE,
+    CYCLE_INDEX,
+    STEP_INDEX,
+    SOC_REPORTED,
+    SOH_REPORTED,
+)
+INTEGER_COLUMNS: tuple[str, ...] = (CYCLE_INDEX, STEP_INDEX)
+
+CELL_VOLTAGE_RE = re.compile(r"^cell_(\d+)_v$")
+CELL_TEMPERATURE_RE = re.compile(r"^cell_(\d+)_temp_c$")
+
+
+def cell_voltage_column(k: int) -> str:
+    """Column name of the voltage of series cell ``k`` (1-based)."""
+    return f"cell_{k}_v"
+
+
+def cell_temperature_column(k: int) -> str:
+    """Column name of the temperature of series cell ``k`` (1-based)."""
+    return f"cell_{k}_temp_c"
+
+
+def _sorted_cells(columns, pattern: re.Pattern[str]) -> list[str]:
+    found = [(int(m.group(1)), c) for c in columns if (m := pattern.match(c))]
+    return [c for _, c in sorted(found)]
+
+
+def cell_voltage_columns(columns) -> list[str]:
+    """The ``cell_<k>_v`` columns among ``columns``, ordered by k."""
+    return _sorted_cells(columns, CELL_VOLTAGE_RE)
+
+
+def cell_temperature_columns(columns) -> list[str]:
+    """The ``cell_<k>_temp_c`` columns among ``columns``, ordered by k."""
+    return _sorted_cells(columns, CELL_TEMPERATURE_RE)
+
+
+def is_canonical_column(name: str) -> bool:
+    return (
+        name in REQUIRED_COLUMNS
+        or name in OPTIONAL_COLUMNS
+        or bool(CELL_VOLTAGE_RE.match(name) or CELL_TEMPERATURE_RE.match(name))
+    )
+
+
+def validate_samples(df: pd.DataFrame, *, origin: str = "data", header_lines: int = 1) -> pd.DataFrame:
+    """Check ``df`` against the canonical schema and return it with float columns.
+
+    Raises :class:`SchemaError` naming the problem: a missing column, a
+    non-numeric value (with its line in the file, counting ``header_lines``
+    lines before the first row), or time going backwards. Columns that are not
+    part of the schema are kept untouched.
+    """
+    import pandas as pd
+
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"{origin}: missing required column(s) {', '.join(missing)}"
+            f" (found: {', '.join(map(str, df.columns)) or 'none'})"
+        )
+    if len(df) == 0:
+        raise SchemaError(f"{origin}: no samples (the table has a header but no rows)")
+    out = df.copy()
+    for col in [c for c in out.columns if is_canonical_column(c)]:
+        values = out[col]
+        if not pd.api.types.is_numeric_dtype(values):
+            numeric = pd.to_numeric(values, errors="coerce")
+            bad = numeric.isna() & values.notna() & (values.astype(str).str.strip() != "")
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise SchemaError(
+                    f"{origin}: line {row + header_lines + 1}, column {col}: "
+                    f"{str(values.iloc[row])!r} is not a number"
+                )
+            values = numeric
+        out[col] = values.astype("float64")
+    t = out[TIME].to_numpy()
+    if np.isnan(t).any():
+        row = int(np.flatnonzero(np.isnan(t))[0])
+        raise SchemaError(f"{origin}: line {row + header_lines + 1}, column {TIME}: empty time")
+    back = np.flatnonzero(np.diff(t) < 0)
+    if back.size:
+        row = int(back[0]) + 1
+        raise SchemaError(
+            f"{origin}: line {row + header_lines + 1}, column {TIME}: time goes backwards "
+            f"({t[row - 1]:g} s then {t[row]:g} s)"
+        )
+    return out

@@ -1,0 +1,346 @@
+"""BatterySpec and the chemistry presets.
+
+Every number of a preset carries its source in a comment. Limits are per cell;
+pack limits follow from ``series_cells``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from app.core.errors import BatteryOSError
+
+
+class Chemistry(StrEnum):
+    NMC = "nmc"
+    LFP = "lfp"
+    LEAD_ACID = "lead_acid"
+
+    @classmethod
+    def parse(cls, text: str) -> Chemistry:
+        key = text.strip().lower().replace("-", "_")
+        aliases = {"li_ion": "nmc", "liion": "nmc", "lead": "lead_acid", "pb": "lead_acid",
+                   "leadacid": "lead_acid", "lifepo4": "lfp"}
+        key = aliases.get(key, key)
+        try:
+            return cls(key)
+        except ValueError:
+            raise BatteryOSError(
+                f"unknown chemistry {text!r} (choose from {', '.join(c.value for c in cls)})"
+            ) from None
+
+
+@dataclass(frozen=True)
+class EcmParameters:
+    """Typical 2-RC equivalent-circuit parameters of one cell, scaled by capacity.
+
+    Resistances are given as specific values in ohm*Ah: a cell of capacity Q Ah
+    has R = r_specific / Q. Time constants tau = R*C are kept constant.
+    """
+
+    r0_ohm_ah: float
+    r1_ohm_ah: float
+    tau1_s: float
+    r2_ohm_ah: float
+    tau2_s: float
+    # Lumped thermal model: heat capacity per Ah and cooling conductance per Ah.
+    heat_capacity_j_per_k_ah: float
+    cooling_w_per_k_ah: float
+
+    def for_capacity(self, capacity_ah: float) -> dict[str, float]:
+        """R0, R1, C1, R2, C2 (ohm, farad) and thermal values for a cell of ``capacity_ah``."""
+        q = float(capacity_ah)
+        r1 = self.r1_ohm_ah / q
+        r2 = self.r2_ohm_ah / q
+        return {
+            "r0_ohm": self.r0_ohm_ah / q,
+            "r1_ohm": r1,
+            "c1_f": self.tau1_s / r1,
+            "r2_ohm": r2,
+            "c2_f": self.tau2_s / r2,
+            "heat_capacity_j_per_k": self.heat_capacity_j_per_k_ah * q,
+            "cooling_w_per_k": self.cooling_w_per_k_ah * q,
+        }
+
+
+@dataclass(frozen=True)
+class BatterySpec:
+    """What the user tells Battery OS about the battery under test.
+
+    Voltage limits are per cell. ``ocv_soc_pct``/``ocv_v`` is the open-circuit
+    voltage of one cell against state of charge (0–100 %), SOC ascending.
+    """
+
+    chemistry: Chemistry
+    capacity_ah: float
+    series_cells: int = 1
+    parallel_strings: int = 1
+    cell_v_min: float = 0.0
+    cell_v_max: float = 0.0
+    cell_v_nominal: float = 0.0
+    max_charge_current_c: float = 1.0
+    max_discharge_current_c: float = 1.0
+    charge_temp_min_c: float = 0.0
+    charge_temp_max_c: float = 45.0
+    discharge_temp_min_c: float = -20.0
+    discharge_temp_max_c: float = 60.0
+    ocv_soc_pct: tuple[float, ...] = ()
+    ocv_v: tuple[float, ...] = ()
+    ecm: EcmParameters | None = None
+    bol_resistance_ohm: float | None = None
+    name: str = ""
+    sources: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self):
+        if not self.capacity_ah > 0:
+            raise BatteryOSError(f"capacity must be positive, got {self.capacity_ah} Ah")
+        if self.series_cells < 1 or self.parallel_strings < 1:
+            raise BatteryOSError("series cells and parallel strings must be at least 1")
+        if len(self.ocv_soc_pct) != len(self.ocv_v):
+            raise BatteryOSError("OCV table: SOC and voltage columns differ in length")
+        if self.ocv_v:
+            soc = np.asarray(self.ocv_soc_pct)
+            if np.any(np.diff(soc) <= 0):
+                raise BatteryOSError("OCV table: SOC must be strictly increasing")
+            if np.any(np.diff(np.asarray(self.ocv_v)) < 0):
+                raise BatteryOSError("OCV table: voltage must not fall as SOC rises")
+
+    # --- derived values -------------------------------------------------
+    @property
+    def pack_capacity_ah(self) -> float:
+        return self.capacity_ah * self.parallel_strings
+
+    @property
+    def pack_v_min(self) -> float:
+        return self.cell_v_min * self.series_cells
+
+    @property
+    def pack_v_max(self) -> float:
+        return self.cell_v_max * self.series_cells
+
+    @property
+    def max_charge_current_a(self) -> float:
+        return self.max_charge_current_c * self.pack_capacity_ah
+
+    @property
+    def max_discharge_current_a(self) -> float:
+        return self.max_discharge_current_c * self.pack_capacity_ah
+
+    def cell_ocv(self, soc_pct):
+        """OCV of one cell at ``soc_pct`` (scalar or array), linear in the table."""
+        return np.interp(soc_pct, self.ocv_soc_pct, self.ocv_v)
+
+    def cell_soc_from_ocv(self, ocv_v):
+        """Inverse of :meth:`cell_ocv` (flat parts of the curve give their midpoint)."""
+        v = np.asarray(self.ocv_v)
+        s = np.asarray(self.ocv_soc_pct)
+        # collapse flat segments so the inverse is a function
+        keep = np.concatenate(([True], np.diff(v) > 0))
+        return np.interp(ocv_v, v[keep], s[keep])
+
+    def with_overrides(self, **changes) -> BatterySpec:
+        """A copy with the given fields replaced (user overrides of a preset)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "chemistry" in changes and not isinstance(changes["chemistry"], Chemistry):
+            changes["chemistry"] = Chemistry.parse(changes["chemistry"])
+        return dataclasses.replace(self, **changes)
+
+    def with_ocv_table(self, soc_pct, ocv_v) -> BatterySpec:
+        order = np.argsort(np.asarray(soc_pct, dtype=float))
+        return dataclasses.replace(
+            self,
+            ocv_soc_pct=tuple(float(x) for x in np.asarray(soc_pct, float)[order]),
+            ocv_v=tuple(float(x) for x in np.asarray(ocv_v, float)[order]),
+        )
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["chemistry"] = self.chemistry.value
+        d["ocv_soc_pct"] = list(self.ocv_soc_pct)
+        d["ocv_v"] = list(self.ocv_v)
+        d["sources"] = list(self.sources)
+        return d
+
+    @staticmethod
+    def from_dict(d: dict) -> BatterySpec:
+        d = dict(d)
+        d["chemistry"] = Chemistry.parse(d["chemistry"])
+        d["ocv_soc_pct"] = tuple(d.get("ocv_soc_pct", ()))
+        d["ocv_v"] = tuple(d.get("ocv_v", ()))
+        d["sources"] = tuple(d.get("sources", ()))
+        if d.get("ecm") is not None:
+            d["ecm"] = EcmParameters(**d["ecm"])
+        return BatterySpec(**d)
+
+
+# ---------------------------------------------------------------------------
+# Presets
+# ---------------------------------------------------------------------------
+# NMC: LG INR21700-M50 (NMC811/graphite-SiOx, 5 Ah), the cell parameterised by
+# Chen et al., "Development of experimental techniques for parameterization of
+# multi-scale lithium-ion battery models", J. Electrochem. Soc. 167 (2020) 080534.
+# OCV: the C/50-derived full-cell OCV of that paper (PyBaMM parameter set
+# "Chen2020"), read at 10 % steps and rounded to 5 mV.
+_NMC_OCV = (
+    (0, 2.50), (2, 3.25), (5, 3.38), (10, 3.47), (15, 3.52), (20, 3.56), (30, 3.62),
+    (40, 3.67), (50, 3.73), (60, 3.82), (70, 3.91), (80, 3.99), (90, 4.07), (95, 4.12),
+    (100, 4.19),
+)
+NMC = BatterySpec(
+    chemistry=Chemistry.NMC,
+    name="NMC (LG M50-like)",
+    capacity_ah=5.0,
+    # LG INR21700-M50 datasheet: charge voltage 4.20 V, discharge cut-off 2.50 V,
+    # nominal 3.63 V; standard charge 0.3C, max charge 0.7C, max discharge 1.5C
+    # continuous (7.28 A); charge 0..45 degC, discharge -20..60 degC.
+    cell_v_min=2.50,
+    cell_v_max=4.20,
+    cell_v_nominal=3.63,
+    max_charge_current_c=0.7,
+    max_discharge_current_c=1.5,
+    charge_temp_min_c=0.0,
+    charge_temp_max_c=45.0,
+    discharge_temp_min_c=-20.0,
+    discharge_temp_max_c=60.0,
+    ocv_soc_pct=tuple(float(s) for s, _ in _NMC_OCV),
+    ocv_v=tuple(v for _, v in _NMC_OCV),
+    # ECM: R0 ~ 15 mOhm at 5 Ah (M50 datasheet AC impedance <= 25 mOhm; Chen2020
+    # pulse data), RC time constants 10 s / 200 s as in typical 2-RC HPPC fits
+    # (Hu, Li, Peng, J. Power Sources 198 (2012) 359).
+    ecm=EcmParameters(
+        r0_ohm_ah=0.075, r1_ohm_ah=0.030, tau1_s=10.0, r2_ohm_ah=0.040, tau2_s=200.0,
+        # 21700 cell 68 g, cp ~ 1100 J/kg/K (Chen2020) -> 75 J/K for 5 Ah;
+        # natural convection h ~ 10 W/m2/K over 53 cm2 -> 0.053 W/K.
+        heat_capacity_j_per_k_ah=15.0, cooling_w_per_k_ah=0.0106,
+    ),
+    sources=(
+        "LG INR21700-M50 product specification",
+        "Chen et al., J. Electrochem. Soc. 167 (2020) 080534",
+    ),
+)
+
+# LFP: A123 ANR26650M1-B (LFP/graphite, 2.5 Ah). OCV shape after Prada et al.,
+# "A simplified electrochemical and thermal aging model of LiFePO4-graphite
+# Li-ion batteries", J. Electrochem. Soc. 160 (2013) A616 (PyBaMM "Prada2013"),
+# with the characteristic 3.2-3.35 V plateau.
+_LFP_OCV = (
+    (0, 2.50), (2, 2.95), (5, 3.12), (10, 3.20), (20, 3.25), (30, 3.275), (40, 3.29),
+    (50, 3.30), (60, 3.31), (70, 3.325), (80, 3.33), (90, 3.34), (95, 3.36), (98, 3.40),
+    (100, 3.50),
+)
+LFP = BatterySpec(
+    chemistry=Chemistry.LFP,
+    name="LFP (A123 26650-like)",
+    capacity_ah=2.5,
+    # A123 ANR26650M1-B datasheet: charge 3.6 V, discharge cut-off 2.0 V,
+    # nominal 3.3 V; max continuous discharge 50 A (20C), fast charge 10 A (4C);
+    # operating -30..55 degC; charging below 0 degC not recommended (all LFP).
+    cell_v_min=2.00,
+    cell_v_max=3.60,
+    cell_v_nominal=3.30,
+    max_charge_current_c=4.0,
+    max_discharge_current_c=20.0,
+    charge_temp_min_c=0.0,
+    charge_temp_max_c=55.0,
+    discharge_temp_min_c=-30.0,
+    discharge_temp_max_c=55.0,
+    ocv_soc_pct=tuple(float(s) for s, _ in _LFP_OCV),
+    ocv_v=tuple(v for _, v in _LFP_OCV),
+    # ECM: R0 ~ 10 mOhm at 2.5 Ah (A123 datasheet: 1 kHz AC impedance 6 mOhm,
+    # 10 s DCIR ~ 10 mOhm), RC time constants as above.
+    ecm=EcmParameters(
+        r0_ohm_ah=0.020, r1_ohm_ah=0.008, tau1_s=10.0, r2_ohm_ah=0.010, tau2_s=300.0,
+        # 26650 cell 76 g, cp ~ 1000 J/kg/K -> 76 J/K for 2.5 Ah (30 J/K/Ah);
+        # h ~ 10 W/m2/K over 62 cm2 -> 0.062 W/K.
+        heat_capacity_j_per_k_ah=30.0, cooling_w_per_k_ah=0.025,
+    ),
+    sources=(
+        "A123 Systems ANR26650M1-B data sheet",
+        "Prada et al., J. Electrochem. Soc. 160 (2013) A616",
+    ),
+)
+
+# Lead-acid: a 12 V (6-cell) VRLA/flooded battery, values per cell.
+# OCV at rest vs SOC: Battery University BU-903 table for lead acid
+# (12.73 V = 100 %, 12.50 V = 75 %, 12.24 V = 50 %, 11.96 V = 25 %, 11.66 V = 0 %)
+# divided by 6 cells.
+_PB_OCV = ((0, 11.66 / 6), (25, 11.96 / 6), (50, 12.24 / 6), (75, 12.50 / 6), (100, 12.73 / 6))
+LEAD_ACID = BatterySpec(
+    chemistry=Chemistry.LEAD_ACID,
+    name="Lead-acid 12 V (6 cells)",
+    capacity_ah=100.0,
+    series_cells=6,
+    # Absorption charge 2.40-2.45 V/cell (BU-403 "Charging lead acid");
+    # end-of-discharge 1.75 V/cell at C/20 (IEC 61056-1 / IEEE 1188 practice).
+    cell_v_min=1.75,
+    cell_v_max=2.45,
+    cell_v_nominal=2.00,
+    # Yuasa NP series data sheet: max charge current 0.25C, discharge up to 1C
+    # continuous for this preset; charge -15..50 degC, discharge -20..60 degC.
+    max_charge_current_c=0.25,
+    max_discharge_current_c=1.0,
+    charge_temp_min_c=-15.0,
+    charge_temp_max_c=50.0,
+    discharge_temp_min_c=-20.0,
+    discharge_temp_max_c=60.0,
+    ocv_soc_pct=tuple(float(s) for s, _ in _PB_OCV),
+    ocv_v=tuple(round(v, 4) for _, v in _PB_OCV),
+    # ECM: a 100 Ah 12 V block has ~ 4-5 mOhm internal resistance (Yuasa
+    # NP/REC data sheets), i.e. ~0.75 mOhm per cell -> 0.075 ohm*Ah;
+    # slow diffusion time constants (Jackey, SAE 2007-01-0778).
+    ecm=EcmParameters(
+        r0_ohm_ah=0.075, r1_ohm_ah=0.040, tau1_s=30.0, r2_ohm_ah=0.060, tau2_s=900.0,
+        # ~5 kg of lead and electrolyte per cell of 100 Ah, cp ~ 700 J/kg/K.
+        heat_capacity_j_per_k_ah=35.0, cooling_w_per_k_ah=0.004,
+    ),
+    sources=(
+        "Battery University BU-903, BU-403",
+        "Yuasa NP series data sheet",
+        "Jackey, SAE 2007-01-0778",
+    ),
+)
+
+PRESETS: dict[Chemistry, BatterySpec] = {
+    Chemistry.NMC: NMC,
+    Chemistry.LFP: LFP,
+    Chemistry.LEAD_ACID: LEAD_ACID,
+}
+
+
+def preset(
+    chemistry: Chemistry | str,
+    *,
+    capacity_ah: float | None = None,
+    series_cells: int | None = None,
+    parallel_strings: int | None = None,
+) -> BatterySpec:
+    """The preset of ``chemistry`` with optional user overrides."""
+    chem = chemistry if isinstance(chemistry, Chemistry) else Chemistry.parse(chemistry)
+    return PRESETS[chem].with_overrides(
+        capacity_ah=capacity_ah, series_cells=series_cells, parallel_strings=parallel_strings
+    )
+
+
+def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read an OCV table CSV with columns ``soc_percent,ocv_v``."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise BatteryOSError(f"{path}: no such file") from None
+    except Exception as exc:  # pandas raises many kinds for bad text
+        raise BatteryOSError(f"{path}: cannot read OCV table ({exc})") from None
+    for col in ("soc_percent", "ocv_v"):
+        if col not in df.columns:
+            raise BatteryOSError(f"{path}: OCV table needs columns soc_percent,ocv_v (missing {col})")
+    try:
+        soc = df["soc_percent"].astype(float).to_numpy()
+        ocv = df["ocv_v"].astype(float).to_numpy()
+    except ValueError as exc:
+        raise BatteryOSError(f"{path}: OCV table has non-numeric values ({exc})") from None
+    return soc, ocv

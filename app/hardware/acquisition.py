@@ -1,0 +1,172 @@
+"""The acquisition thread: one per source, never touches Qt.
+
+It pulls blocks from a :class:`Source` and hands each to its sinks (the ring
+buffer, the live engine, the recorder). A fault becomes a state with the
+error kept, followed by reconnect attempts with back-off; the thread does not
+die silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from enum import StrEnum
+
+from app.core.errors import SourceError
+from app.core.samples import SampleBlock
+from app.hardware.source import Source
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[SampleBlock], None]
+
+
+class AcquisitionState(StrEnum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+    FAULT = "fault"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+class AcquisitionThread:
+    """Run ``source`` in a daemon thread and feed ``sinks``.
+
+    ``state``, ``last_error``, ``samples_total`` and ``sample_rate_hz`` may be
+    read from any thread. A sink that raises is a bug in that sink: the error
+    is kept and acquisition stops in ``fault`` rather than dropping data
+    silently.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        sinks: list[Sink] | None = None,
+        *,
+        read_timeout: float = 0.1,
+        reconnect_initial_s: float = 0.5,
+        reconnect_max_s: float = 10.0,
+        reconnect: bool = True,
+    ):
+        self.source = source
+        self.sinks: list[Sink] = list(sinks or [])
+        self.read_timeout = read_timeout
+        self.reconnect_initial_s = reconnect_initial_s
+        self.reconnect_max_s = reconnect_max_s
+        self.reconnect = reconnect
+        self._state = AcquisitionState.IDLE
+        self._last_error: str | None = None
+        self._stop = threading.Event()
+        self._finished = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.samples_total = 0
+        self.blocks_total = 0
+        self._rate_t0 = time.monotonic()
+        self._rate_n0 = 0
+        self._rate = 0.0
+
+    # --- status (any thread) ---------------------------------------------
+    @property
+    def state(self) -> AcquisitionState:
+        return self._state
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+    @property
+    def sample_rate_hz(self) -> float:
+        """Samples per second over the last second or so."""
+        now = time.monotonic()
+        dt = now - self._rate_t0
+        if dt >= 1.0:
+            self._rate = (self.samples_total - self._rate_n0) / dt
+            self._rate_t0, self._rate_n0 = now, self.samples_total
+        return self._rate
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- control ----------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("acquisition already started")
+        self._thread = threading.Thread(
+            target=self._run, name=f"acquisition {self.source.url}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to stop and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait_finished(self, timeout: float | None = None) -> bool:
+        """Block until the thread ends (finite source done, stopped or given up)."""
+        return self._finished.wait(timeout)
+
+    # --- the thread -------------------------------------------------------
+    def _fault(self, message: str) -> None:
+        self._last_error = message
+        self._state = AcquisitionState.FAULT
+        log.warning("acquisition fault: %s", message)
+
+    def _run(self) -> None:
+        backoff = self.reconnect_initial_s
+        try:
+            while not self._stop.is_set():
+                self._state = AcquisitionState.CONNECTING
+                try:
+                    self.source.open()
+                except SourceError as exc:
+                    self._fault(str(exc))
+                    if not self.reconnect:
+                        return
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self.reconnect_max_s)
+                    continue
+                self._state = AcquisitionState.STREAMING
+                backoff = self.reconnect_initial_s
+                if self._stream():
+                    return
+                self.source.close()
+                if not self.reconnect:
+                    return
+                self._stop.wait(backoff)
+        finally:
+            try:
+                self.source.close()
+            except Exception as exc:  # closing a broken device must not hide the cause
+                log.warning("closing %s: %s", self.source.url, exc)
+            if self._state not in (AcquisitionState.FAULT, AcquisitionState.FINISHED):
+                self._state = AcquisitionState.STOPPED
+            self._finished.set()
+
+    def _stream(self) -> bool:
+        """Read until stop, end of data or a fault. True means: do not reconnect."""
+        while not self._stop.is_set():
+            try:
+                block = self.source.read(self.read_timeout)
+            except SourceError as exc:
+                self._fault(str(exc))
+                return False
+            if block is None:
+                if self.source.exhausted:
+                    self._state = AcquisitionState.FINISHED
+                    return True
+                continue
+            try:
+                for sink in self.sinks:
+                    sink(block)
+            except Exception as exc:
+                self._fault(f"processing samples failed: {exc!r}")
+                log.exception("sink failed")
+                return True
+            self.samples_total += len(block)
+            self.blocks_total += 1
+        return True

@@ -1,0 +1,123 @@
+"""The source interface (DESIGN.md, "Sources").
+
+Like python-can's ``BusABC``: the public :meth:`Source.read` wraps an
+overridable :meth:`Source._read_internal`; faults are kept in
+:attr:`Source.last_error` and shown as :attr:`SourceState.FAULT`, never
+swallowed.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from enum import StrEnum
+
+from app.core.errors import SourceError
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
+
+
+class SourceState(StrEnum):
+    CLOSED = "closed"
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+    FAULT = "fault"
+
+
+class Source(abc.ABC):
+    """A stream of canonical sample blocks from one battery.
+
+    Subclasses implement :meth:`_open_internal`, :meth:`_read_internal` and
+    :meth:`_close_internal`. A source is used from one thread at a time
+    (the acquisition thread); ``state`` and ``last_error`` may be read from any.
+    """
+
+    #: True when the source ends by itself (a file, a finite simulation).
+    finite: bool = False
+
+    def __init__(self, url: str, spec: BatterySpec | None = None):
+        self.url = url
+        self.spec = spec
+        self._state = SourceState.CLOSED
+        self._last_error: str | None = None
+        self._lock = threading.Lock()
+
+    # --- state ------------------------------------------------------------
+    @property
+    def state(self) -> SourceState:
+        return self._state
+
+    @property
+    def last_error(self) -> str | None:
+        """The message of the last fault; kept after recovery until the next fault."""
+        return self._last_error
+
+    def _set_fault(self, message: str) -> None:
+        with self._lock:
+            self._last_error = message
+            self._state = SourceState.FAULT
+
+    # --- public API -------------------------------------------------------
+    def open(self) -> None:
+        """Connect. Raises :class:`SourceError` (and enters ``fault``) on failure."""
+        self._state = SourceState.CONNECTING
+        try:
+            self._open_internal()
+        except SourceError as exc:
+            self._set_fault(str(exc))
+            raise
+        except OSError as exc:
+            self._set_fault(f"{self.url}: {exc}")
+            raise SourceError(f"{self.url}: {exc}") from exc
+        self._state = SourceState.STREAMING
+
+    def read(self, timeout: float = 0.1) -> SampleBlock | None:
+        """Next block of samples, or None if nothing arrived within ``timeout`` s.
+
+        Returns None at the end of a finite source (then :attr:`exhausted` is True).
+        Raises :class:`SourceError` on a fault, which is also kept in ``last_error``.
+        """
+        if self._state not in (SourceState.STREAMING,):
+            raise SourceError(f"{self.url}: read() on a source that is {self._state.value}")
+        try:
+            return self._read_internal(timeout)
+        except SourceError as exc:
+            self._set_fault(str(exc))
+            raise
+        except OSError as exc:
+            self._set_fault(f"{self.url}: {exc}")
+            raise SourceError(f"{self.url}: {exc}") from exc
+
+    @property
+    def exhausted(self) -> bool:
+        """True once a finite source has delivered everything."""
+        return False
+
+    def close(self) -> None:
+        if self._state == SourceState.CLOSED:
+            return
+        try:
+            self._close_internal()
+        finally:
+            self._state = SourceState.CLOSED
+
+    def __enter__(self) -> Source:
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def describe(self) -> dict:
+        """Metadata of the recording this source produces."""
+        return {"url": self.url, "spec": self.spec.to_dict() if self.spec else None}
+
+    # --- to implement -----------------------------------------------------
+    @abc.abstractmethod
+    def _open_internal(self) -> None: ...
+
+    @abc.abstractmethod
+    def _read_internal(self, timeout: float) -> SampleBlock | None: ...
+
+    def _close_internal(self) -> None:  # noqa: B027 - optional hook
+        pass
