@@ -77,7 +77,9 @@ class RingBuffer:
                 self._count = min(self.capacity, self._count + n)
             self._total += n
 
-    def snapshot(self, columns: list[str] | None = None, last: int | None = None) -> dict[str, np.ndarray]:
+    def snapshot(
+        self, columns: list[str] | None = None, last: int | None = None
+    ) -> dict[str, np.ndarray]:
         """Copies of the newest ``last`` samples (all by default), oldest first."""
         with self._lock:
             n = self._count if last is None else min(last, self._count)

@@ -71,7 +71,9 @@ def is_canonical_column(name: str) -> bool:
     )
 
 
-def validate_samples(df: pd.DataFrame, *, origin: str = "data", header_lines: int = 1) -> pd.DataFrame:
+def validate_samples(
+    df: pd.DataFrame, *, origin: str = "data", header_lines: int = 1
+) -> pd.DataFrame:
     """Check ``df`` against the canonical schema and return it with float columns.
 
     Raises :class:`SchemaError` naming the problem: a missing column, a

@@ -23,8 +23,14 @@ class Chemistry(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Chemistry:
         key = text.strip().lower().replace("-", "_")
-        aliases = {"li_ion": "nmc", "liion": "nmc", "lead": "lead_acid", "pb": "lead_acid",
-                   "leadacid": "lead_acid", "lifepo4": "lfp"}
+        aliases = {
+            "li_ion": "nmc",
+            "liion": "nmc",
+            "lead": "lead_acid",
+            "pb": "lead_acid",
+            "leadacid": "lead_acid",
+            "lifepo4": "lfp",
+        }
         key = aliases.get(key, key)
         try:
             return cls(key)
@@ -186,8 +192,20 @@ class BatterySpec:
 # OCV: the C/50-derived full-cell OCV of that paper (PyBaMM parameter set
 # "Chen2020"), read at 10 % steps and rounded to 5 mV.
 _NMC_OCV = (
-    (0, 2.50), (2, 3.25), (5, 3.38), (10, 3.47), (15, 3.52), (20, 3.56), (30, 3.62),
-    (40, 3.67), (50, 3.73), (60, 3.82), (70, 3.91), (80, 3.99), (90, 4.07), (95, 4.12),
+    (0, 2.50),
+    (2, 3.25),
+    (5, 3.38),
+    (10, 3.47),
+    (15, 3.52),
+    (20, 3.56),
+    (30, 3.62),
+    (40, 3.67),
+    (50, 3.73),
+    (60, 3.82),
+    (70, 3.91),
+    (80, 3.99),
+    (90, 4.07),
+    (95, 4.12),
     (100, 4.19),
 )
 NMC = BatterySpec(
@@ -212,10 +230,15 @@ NMC = BatterySpec(
     # pulse data), RC time constants 10 s / 200 s as in typical 2-RC HPPC fits
     # (Hu, Li, Peng, J. Power Sources 198 (2012) 359).
     ecm=EcmParameters(
-        r0_ohm_ah=0.075, r1_ohm_ah=0.030, tau1_s=10.0, r2_ohm_ah=0.040, tau2_s=200.0,
+        r0_ohm_ah=0.075,
+        r1_ohm_ah=0.030,
+        tau1_s=10.0,
+        r2_ohm_ah=0.040,
+        tau2_s=200.0,
         # 21700 cell 68 g, cp ~ 1100 J/kg/K (Chen2020) -> 75 J/K for 5 Ah;
         # natural convection h ~ 10 W/m2/K over 53 cm2 -> 0.053 W/K.
-        heat_capacity_j_per_k_ah=15.0, cooling_w_per_k_ah=0.0106,
+        heat_capacity_j_per_k_ah=15.0,
+        cooling_w_per_k_ah=0.0106,
     ),
     sources=(
         "LG INR21700-M50 product specification",
@@ -228,8 +251,20 @@ NMC = BatterySpec(
 # Li-ion batteries", J. Electrochem. Soc. 160 (2013) A616 (PyBaMM "Prada2013"),
 # with the characteristic 3.2-3.35 V plateau.
 _LFP_OCV = (
-    (0, 2.50), (2, 2.95), (5, 3.12), (10, 3.20), (20, 3.25), (30, 3.275), (40, 3.29),
-    (50, 3.30), (60, 3.31), (70, 3.325), (80, 3.33), (90, 3.34), (95, 3.36), (98, 3.40),
+    (0, 2.50),
+    (2, 2.95),
+    (5, 3.12),
+    (10, 3.20),
+    (20, 3.25),
+    (30, 3.275),
+    (40, 3.29),
+    (50, 3.30),
+    (60, 3.31),
+    (70, 3.325),
+    (80, 3.33),
+    (90, 3.34),
+    (95, 3.36),
+    (98, 3.40),
     (100, 3.50),
 )
 LFP = BatterySpec(
@@ -253,10 +288,15 @@ LFP = BatterySpec(
     # ECM: R0 ~ 10 mOhm at 2.5 Ah (A123 datasheet: 1 kHz AC impedance 6 mOhm,
     # 10 s DCIR ~ 10 mOhm), RC time constants as above.
     ecm=EcmParameters(
-        r0_ohm_ah=0.020, r1_ohm_ah=0.008, tau1_s=10.0, r2_ohm_ah=0.010, tau2_s=300.0,
+        r0_ohm_ah=0.020,
+        r1_ohm_ah=0.008,
+        tau1_s=10.0,
+        r2_ohm_ah=0.010,
+        tau2_s=300.0,
         # 26650 cell 76 g, cp ~ 1000 J/kg/K -> 76 J/K for 2.5 Ah (30 J/K/Ah);
         # h ~ 10 W/m2/K over 62 cm2 -> 0.062 W/K.
-        heat_capacity_j_per_k_ah=30.0, cooling_w_per_k_ah=0.025,
+        heat_capacity_j_per_k_ah=30.0,
+        cooling_w_per_k_ah=0.025,
     ),
     sources=(
         "A123 Systems ANR26650M1-B data sheet",
@@ -293,9 +333,14 @@ LEAD_ACID = BatterySpec(
     # NP/REC data sheets), i.e. ~0.75 mOhm per cell -> 0.075 ohm*Ah;
     # slow diffusion time constants (Jackey, SAE 2007-01-0778).
     ecm=EcmParameters(
-        r0_ohm_ah=0.075, r1_ohm_ah=0.040, tau1_s=30.0, r2_ohm_ah=0.060, tau2_s=900.0,
+        r0_ohm_ah=0.075,
+        r1_ohm_ah=0.040,
+        tau1_s=30.0,
+        r2_ohm_ah=0.060,
+        tau2_s=900.0,
         # ~5 kg of lead and electrolyte per cell of 100 Ah, cp ~ 700 J/kg/K.
-        heat_capacity_j_per_k_ah=35.0, cooling_w_per_k_ah=0.004,
+        heat_capacity_j_per_k_ah=35.0,
+        cooling_w_per_k_ah=0.004,
     ),
     sources=(
         "Battery University BU-903, BU-403",
@@ -337,7 +382,9 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
         raise BatteryOSError(f"{path}: cannot read OCV table ({exc})") from None
     for col in ("soc_percent", "ocv_v"):
         if col not in df.columns:
-            raise BatteryOSError(f"{path}: OCV table needs columns soc_percent,ocv_v (missing {col})")
+            raise BatteryOSError(
+                f"{path}: OCV table needs columns soc_percent,ocv_v (missing {col})"
+            )
     try:
         soc = df["soc_percent"].astype(float).to_numpy()
         ocv = df["ocv_v"].astype(float).to_numpy()

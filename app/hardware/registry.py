@@ -20,6 +20,7 @@ from app.core.errors import SourceError
 
 _REGISTRY: dict[str, str] = {
     "sim": "app.hardware.simulator.source:SimulatorSource",
+    "file": "app.hardware.file_source:FileSource",
 }
 
 
@@ -60,7 +61,9 @@ def _convert(url: SourceURL, key: str, kind, default):
 def parse_source_url(url: str) -> SourceURL:
     """Split ``url``; raises :class:`SourceError` if it is not a source URL."""
     if not url or "://" not in url:
-        raise SourceError(f"{url!r} is not a source URL (expected e.g. sim://nmc or file:///path.csv)")
+        raise SourceError(
+            f"{url!r} is not a source URL (expected e.g. sim://nmc or file:///path.csv)"
+        )
     parts = urlsplit(url)
     params: dict[str, str] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -85,7 +88,9 @@ def _lookup(parsed: SourceURL) -> str:
         if ep.name in keys:
             return ep.value
     known = sorted({k.split("+")[0] for k in _REGISTRY})
-    raise SourceError(f"{parsed.raw}: unknown source scheme {parsed.scheme!r} (known: {', '.join(known)})")
+    raise SourceError(
+        f"{parsed.raw}: unknown source scheme {parsed.scheme!r} (known: {', '.join(known)})"
+    )
 
 
 def source_class(url: str):

@@ -1,0 +1,65 @@
+"""The ``batteryos`` command (DESIGN.md, "The command line").
+
+Start-up stays light: each sub-command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from app import __version__
+from app.cli import cmd_analyze, cmd_db, cmd_gui, cmd_record, cmd_simulate
+from app.core.errors import BatteryOSError
+
+COMMANDS = (cmd_gui, cmd_simulate, cmd_record, cmd_analyze, cmd_db)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that names the program in errors and exits 2 (its default)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="batteryos",
+        description="Battery OS: live battery diagnostics for the test bench. "
+        "With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"batteryos {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=os.environ.get("BATTERYOS_DB"),
+        help="database URL, e.g. postgresql+psycopg://user@host/db or sqlite:///file.sqlite "
+        "(default: $BATTERYOS_DB, else a SQLite file in the user data directory)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
+    try:
+        return int(args.run(args) or 0)
+    except BatteryOSError as exc:
+        print(f"batteryos: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("batteryos: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The battery options shared by sub-commands: --chemistry, --capacity-ah, --cells, --ocv-table."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.core.errors import BatteryOSError
+from app.core.spec import BatterySpec, Chemistry, load_ocv_table, preset
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def add_battery_options(
+    parser: argparse.ArgumentParser, *, chemistry_default: str | None = None
+) -> None:
+    group = parser.add_argument_group("battery")
+    group.add_argument(
+        "--chemistry",
+        choices=[c.value for c in Chemistry],
+        default=chemistry_default,
+        help="cell chemistry preset (limits, OCV table)"
+        + (f" (default: {chemistry_default})" if chemistry_default else ""),
+    )
+    group.add_argument(
+        "--capacity-ah", type=positive_float, help="nominal capacity of one cell/string, Ah"
+    )
+    group.add_argument("--cells", type=positive_int, help="series cells")
+    group.add_argument(
+        "--ocv-table",
+        metavar="CSV",
+        help="OCV table of one cell: CSV with columns soc_percent,ocv_v",
+    )
+
+
+def spec_from_args(
+    args: argparse.Namespace, fallback: BatterySpec | None = None, cells_in_data: int = 0
+) -> BatterySpec:
+    """The battery the user described, over ``fallback`` (e.g. the file's own spec)."""
+    if args.chemistry:
+        spec = preset(args.chemistry)
+        if fallback is not None and fallback.chemistry == spec.chemistry:
+            spec = fallback
+    elif fallback is not None:
+        spec = fallback
+    else:
+        raise BatteryOSError(
+            "the data does not say which battery it is: give --chemistry "
+            "(nmc, lfp, lead_acid) and --capacity-ah"
+        )
+    cells = args.cells or (cells_in_data if fallback is None and cells_in_data else None)
+    spec = spec.with_overrides(capacity_ah=args.capacity_ah, series_cells=cells)
+    if args.ocv_table:
+        soc, ocv = load_ocv_table(args.ocv_table)
+        spec = spec.with_ocv_table(soc, ocv)
+    return spec

@@ -1,0 +1,49 @@
+"""``batteryos record``: record any source headless, to CSV and/or the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli.battery_options import positive_float
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "record",
+        help="record a source to a CSV file or the database",
+        description="Record SOURCE_URL (e.g. sim://nmc?cells=4, serial:///dev/ttyUSB0?protocol=vedirect, "
+        "file:///data/log.csv) headless. Without -o the samples go to the database "
+        "(--db, before the sub-command).",
+    )
+    p.add_argument("source_url", metavar="SOURCE_URL")
+    p.add_argument(
+        "--duration",
+        type=positive_float,
+        help="stop after this many seconds of data or of wall-clock time (default: until the "
+        "source ends or Ctrl-C)",
+    )
+    p.add_argument("-o", "--output", metavar="CSV", help="write canonical CSV here")
+    p.add_argument("--notes", default="", help="free notes stored with the recording")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.cli.record_session import record_to
+    from app.storage.database import default_url
+
+    db_url = None if args.output else (args.db or default_url())
+    summary = record_to(
+        args.source_url,
+        spec=None,
+        csv_path=args.output,
+        db_url=db_url,
+        duration_s=args.duration,
+        notes=args.notes,
+    )
+    where = args.output or f"recording {summary.recording_id} in the database"
+    print(f"recorded {summary.samples} samples ({summary.span_s:g} s) to {where}")
+    if summary.error:
+        print(f"batteryos: error: source ended in a fault: {summary.error}", file=sys.stderr)
+        return 1
+    return 0

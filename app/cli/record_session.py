@@ -1,0 +1,141 @@
+"""Headless recording: a source through the acquisition thread into CSV and/or the database."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.core.errors import SourceError
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
+from app.hardware.acquisition import AcquisitionState, AcquisitionThread
+from app.hardware.registry import create_source
+
+_POLL_S = 0.2  # how often the main thread looks at the acquisition state
+
+
+@dataclass
+class RecordSummary:
+    samples: int
+    span_s: float
+    recording_id: int | None
+    error: str | None
+    interrupted: bool = False
+
+
+class _Sinks:
+    """Receives blocks in the acquisition thread; opens its outputs at the first block,
+    when the source knows its battery."""
+
+    def __init__(self, source, csv_path, db, duration_s, notes):
+        self.source = source
+        self.csv_path = csv_path
+        self.db = db
+        self.duration_s = duration_s
+        self.notes = notes
+        self.writer = None
+        self.recorder = None
+        self.t0: float | None = None
+        self.t_last: float | None = None
+        self.samples = 0
+        self.done = threading.Event()
+        self.started_utc = datetime.now(UTC)
+
+    def __call__(self, block: SampleBlock) -> None:
+        if self.duration_s is not None and self.t0 is not None:
+            keep = int((block["time_s"] <= self.t0 + self.duration_s).sum())
+            if keep < len(block):
+                block = block.slice(0, keep)
+                self.done.set()
+        if not len(block):
+            return
+        if self.t0 is None:
+            self.t0 = float(block["time_s"][0])
+            self._open_outputs()
+        if self.writer is not None:
+            self.writer.append(block)
+        if self.recorder is not None:
+            self.recorder.append(block)
+        self.samples += len(block)
+        self.t_last = float(block["time_s"][-1])
+        if self.duration_s is not None and self.t_last - self.t0 >= self.duration_s:
+            self.done.set()
+
+    def _open_outputs(self) -> None:
+        spec = self.source.spec
+        spec_json = json.dumps(spec.to_dict()) if spec else ""
+        if self.csv_path:
+            from app.hardware.logs.canonical_csv import CanonicalCsvWriter
+
+            meta = {"start_utc": self.started_utc.isoformat(), "source": self.source.url}
+            if spec_json:
+                meta["spec"] = spec_json
+            if self.notes:
+                meta["notes"] = self.notes
+            self.writer = CanonicalCsvWriter(self.csv_path, meta)
+        if self.db is not None:
+            from app.storage.recorder import Recorder
+
+            self.recorder = Recorder(
+                self.db, self.source.url, spec.to_dict() if spec else None, notes=self.notes
+            )
+
+    def close(self) -> int | None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.recorder is not None:
+            self.recorder.close()
+            return self.recorder.recording_id
+        return None
+
+
+def record_to(
+    url: str,
+    *,
+    spec: BatterySpec | None,
+    csv_path: str | None,
+    db_url: str | None,
+    duration_s: float | None,
+    notes: str = "",
+) -> RecordSummary:
+    """Record ``url`` until it ends, ``duration_s`` passes (data or wall-clock time) or Ctrl-C."""
+    source = create_source(url, spec=spec)  # bad URLs fail here, before any output exists
+    db = None
+    if db_url:
+        from app.storage.database import Database
+
+        db = Database(db_url)
+        db.ensure_schema()
+    sinks = _Sinks(source, csv_path, db, duration_s, notes)
+    acq = AcquisitionThread(source, [sinks])
+    start = time.monotonic()
+    interrupted = False
+    reported_error = None
+    acq.start()
+    try:
+        while not sinks.done.wait(_POLL_S):
+            if acq.wait_finished(0):
+                break
+            if acq.state == AcquisitionState.FAULT and acq.last_error != reported_error:
+                reported_error = acq.last_error
+                if acq.samples_total == 0 and sinks.samples == 0:
+                    break  # never connected: a wrong URL or device, not a dropout
+                print(f"batteryos: warning: {reported_error} (reconnecting)", file=sys.stderr)
+            if duration_s is not None and time.monotonic() - start >= duration_s:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        acq.stop()
+        recording_id = sinks.close()
+        if db is not None:
+            db.close()
+    if sinks.samples == 0 and acq.last_error:
+        raise SourceError(acq.last_error)
+    error = acq.last_error if acq.state == AcquisitionState.FAULT else None
+    span = (sinks.t_last - sinks.t0) if sinks.t0 is not None else 0.0
+    return RecordSummary(sinks.samples, span, recording_id, error, interrupted)

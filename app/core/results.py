@@ -1,0 +1,46 @@
+"""Base for diagnostic results: frozen dataclasses whose ``to_dict`` is plain JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from enum import Enum, StrEnum
+from typing import Any
+
+import numpy as np
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy scalars/arrays, enums, dataclasses and NaN into plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    return value
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+@dataclasses.dataclass(frozen=True)
+class DiagnosticResult:
+    """Base class: subclasses are frozen dataclasses of JSON-able fields."""
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)

@@ -1,0 +1,122 @@
+"""Cell balance: spread of the series cell voltages, at rest and under load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+from app.core.results import DiagnosticResult
+from app.core.spec import BatterySpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A spread above ~30 mV at rest is the usual point where BMS vendors start
+# passive balancing and above ~100 mV it costs usable capacity (e.g. TI
+# application report SLUA524 and common BMS balancing start thresholds).
+REST_SPREAD_WARN_MV = 30.0
+REST_SPREAD_ACT_MV = 100.0
+# outlier: further from the pack median than this many robust standard deviations
+OUTLIER_SIGMAS = 3.0
+OUTLIER_MIN_MV = 10.0
+
+
+@dataclass(frozen=True)
+class CellBalanceResult(DiagnosticResult):
+    cells: int
+    spread_mv: float | None  # at the last sample
+    spread_max_mv: float | None
+    std_mv: float | None  # at the last sample
+    spread_at_rest_mv: float | None  # median over rest samples
+    spread_under_load_mv: float | None  # median over load samples
+    spread_trend_mv_per_h: float | None
+    soc_imbalance_pct: float | None  # from OCV at rest
+    outlier_cells: list[int] = field(default_factory=list)
+    mean_deviation_mv: list[float] = field(default_factory=list)
+    status: str = "ok"
+    recommendation: str = ""
+
+
+def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult:
+    """Spread, standard deviation, outliers and SOC imbalance of the cell voltages."""
+    cols = schema.cell_voltage_columns(df.columns)
+    if len(cols) < 2:
+        return CellBalanceResult(
+            cells=len(cols),
+            spread_mv=None,
+            spread_max_mv=None,
+            std_mv=None,
+            spread_at_rest_mv=None,
+            spread_under_load_mv=None,
+            spread_trend_mv_per_h=None,
+            soc_imbalance_pct=None,
+            status="unknown",
+            recommendation="no per-cell voltages in the data: cell balance cannot be judged",
+        )
+    cells = df[cols].to_numpy(dtype=float)
+    valid = np.isfinite(cells).all(axis=1)
+    cells_v = cells[valid]
+    t = df[schema.TIME].to_numpy(dtype=float)[valid]
+    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float)[valid])
+    if not len(cells_v):
+        return CellBalanceResult(
+            cells=len(cols),
+            spread_mv=None,
+            spread_max_mv=None,
+            std_mv=None,
+            spread_at_rest_mv=None,
+            spread_under_load_mv=None,
+            spread_trend_mv_per_h=None,
+            soc_imbalance_pct=None,
+            status="unknown",
+            recommendation="no complete cell readings",
+        )
+    spread = (cells_v.max(axis=1) - cells_v.min(axis=1)) * 1000.0
+    rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
+    median = np.median(cells_v, axis=1, keepdims=True)
+    deviation = (cells_v - median) * 1000.0
+    mean_dev = deviation.mean(axis=0)
+    mad = np.median(np.abs(mean_dev - np.median(mean_dev))) * 1.4826
+    limit = max(OUTLIER_SIGMAS * mad, OUTLIER_MIN_MV)
+    outliers = [k + 1 for k in np.flatnonzero(np.abs(mean_dev) > limit)]
+    trend = None
+    if t[-1] - t[0] > 60 and len(t) > 10:
+        trend = float(np.polyfit((t - t[0]) / 3600.0, spread, 1)[0])
+    soc_imb = None
+    if rest.any():
+        last_rest = cells_v[np.flatnonzero(rest)[-1]]
+        socs = spec.cell_soc_from_ocv(last_rest)
+        soc_imb = float(np.max(socs) - np.min(socs))
+    rest_spread = float(np.median(spread[rest])) if rest.any() else None
+    judge = rest_spread if rest_spread is not None else float(np.median(spread))
+    if judge >= REST_SPREAD_ACT_MV:
+        status = "critical"
+        rec = (
+            "cells far apart: top-balance the pack (charge to full and hold for balancing), "
+            "check the low cells' capacity and self-discharge"
+        )
+    elif judge >= REST_SPREAD_WARN_MV:
+        status = "warning"
+        rec = "spread growing: let the BMS balance at the top of charge; watch the outlier cells"
+    else:
+        status = "ok"
+        rec = "cells balanced: no action needed"
+    if outliers and status == "ok":
+        rec = f"balanced overall, but cell(s) {', '.join(map(str, outliers))} sit apart: watch them"
+    return CellBalanceResult(
+        cells=len(cols),
+        spread_mv=float(spread[-1]),
+        spread_max_mv=float(spread.max()),
+        std_mv=float(np.std(cells_v[-1]) * 1000.0),
+        spread_at_rest_mv=rest_spread,
+        spread_under_load_mv=float(np.median(spread[~rest])) if (~rest).any() else None,
+        spread_trend_mv_per_h=trend,
+        soc_imbalance_pct=soc_imb,
+        outlier_cells=outliers,
+        mean_deviation_mv=[float(x) for x in mean_dev],
+        status=status,
+        recommendation=rec,
+    )

@@ -1,0 +1,208 @@
+"""Safety: the chemistry's limits (cell voltage, current, temperature windows for
+charge and discharge), each with a severity and a debounce time.
+
+A limit is *violated* once the value has stayed beyond it for ``debounce_s``.
+Beyond the limit by less than the warning margin is a warning; further is
+critical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+from app.core.results import DiagnosticResult, Severity
+from app.core.spec import BatterySpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_DEBOUNCE_S = 2.0
+# Margins beyond a limit that are still only a warning: 2 % of a voltage limit
+# (sensor tolerance of a typical BMS AFE is +-10..25 mV per cell), 10 % of a
+# current limit (datasheet continuous ratings have peak allowances), 3 degC.
+VOLTAGE_MARGIN = 0.02
+CURRENT_MARGIN = 0.10
+TEMPERATURE_MARGIN_C = 3.0
+
+
+@dataclass(frozen=True)
+class SafetyEvent(DiagnosticResult):
+    check: str
+    channel: str
+    severity: Severity
+    limit: float
+    worst_value: float
+    start_time_s: float
+    end_time_s: float
+
+
+@dataclass(frozen=True)
+class SafetyResult(DiagnosticResult):
+    status: str  # ok | warning | critical
+    debounce_s: float
+    limits: dict
+    events: list[SafetyEvent] = field(default_factory=list)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of consecutive True runs."""
+    if not mask.any():
+        return []
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _events(check, channel, t, value, beyond, limit, margin, upper, debounce_s):
+    out = []
+    for a, b in _runs(beyond):
+        if t[b - 1] - t[a] < debounce_s:
+            continue
+        seg = value[a:b]
+        worst = float(np.nanmax(seg) if upper else np.nanmin(seg))
+        excess = (worst - limit) if upper else (limit - worst)
+        severity = Severity.WARNING if excess <= margin else Severity.CRITICAL
+        out.append(
+            SafetyEvent(check, channel, severity, float(limit), worst, float(t[a]), float(t[b - 1]))
+        )
+    return out
+
+
+def safety_limits(spec: BatterySpec) -> dict:
+    return {
+        "cell_v_min": spec.cell_v_min,
+        "cell_v_max": spec.cell_v_max,
+        "max_charge_current_a": spec.max_charge_current_a,
+        "max_discharge_current_a": spec.max_discharge_current_a,
+        "charge_temp_min_c": spec.charge_temp_min_c,
+        "charge_temp_max_c": spec.charge_temp_max_c,
+        "discharge_temp_min_c": spec.discharge_temp_min_c,
+        "discharge_temp_max_c": spec.discharge_temp_max_c,
+    }
+
+
+def monitor_safety(
+    df: pd.DataFrame, spec: BatterySpec, debounce_s: float = DEFAULT_DEBOUNCE_S
+) -> SafetyResult:
+    """Check every sample against the spec's limits."""
+    t = df[schema.TIME].to_numpy(dtype=float)
+    i = df[schema.CURRENT].to_numpy(dtype=float)
+    events: list[SafetyEvent] = []
+    cells = schema.cell_voltage_columns(df.columns)
+    v_channels = [(c, df[c].to_numpy(dtype=float)) for c in cells] or [
+        ("voltage_v/cell", df[schema.VOLTAGE].to_numpy(dtype=float) / spec.series_cells)
+    ]
+    for name, v in v_channels:
+        with np.errstate(invalid="ignore"):
+            events += _events(
+                "cell_over_voltage",
+                name,
+                t,
+                v,
+                v > spec.cell_v_max,
+                spec.cell_v_max,
+                VOLTAGE_MARGIN * spec.cell_v_max,
+                True,
+                debounce_s,
+            )
+            events += _events(
+                "cell_under_voltage",
+                name,
+                t,
+                v,
+                v < spec.cell_v_min,
+                spec.cell_v_min,
+                VOLTAGE_MARGIN * spec.cell_v_min,
+                False,
+                debounce_s,
+            )
+    with np.errstate(invalid="ignore"):
+        events += _events(
+            "over_current_charge",
+            schema.CURRENT,
+            t,
+            i,
+            i > spec.max_charge_current_a,
+            spec.max_charge_current_a,
+            CURRENT_MARGIN * spec.max_charge_current_a,
+            True,
+            debounce_s,
+        )
+        events += _events(
+            "over_current_discharge",
+            schema.CURRENT,
+            t,
+            -i,
+            -i > spec.max_discharge_current_a,
+            spec.max_discharge_current_a,
+            CURRENT_MARGIN * spec.max_discharge_current_a,
+            True,
+            debounce_s,
+        )
+    temps = schema.cell_temperature_columns(df.columns)
+    if schema.TEMPERATURE in df.columns:
+        temps = [schema.TEMPERATURE, *temps]
+    charging = i > 0.01 * spec.pack_capacity_ah
+    for name in temps:
+        temp = df[name].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            hot = np.where(
+                charging, temp > spec.charge_temp_max_c, temp > spec.discharge_temp_max_c
+            )
+            cold = np.where(
+                charging, temp < spec.charge_temp_min_c, temp < spec.discharge_temp_min_c
+            )
+        hot_limit = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
+        cold_limit = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
+        for a, b in _runs(hot):
+            if t[b - 1] - t[a] >= debounce_s:
+                excess = temp[a:b] - hot_limit[a:b]
+                worst = float(np.nanmax(temp[a:b]))
+                sev = (
+                    Severity.WARNING
+                    if np.nanmax(excess) <= TEMPERATURE_MARGIN_C
+                    else Severity.CRITICAL
+                )
+                events.append(
+                    SafetyEvent(
+                        "over_temperature",
+                        name,
+                        sev,
+                        float(hot_limit[a]),
+                        worst,
+                        float(t[a]),
+                        float(t[b - 1]),
+                    )
+                )
+        for a, b in _runs(cold):
+            if t[b - 1] - t[a] >= debounce_s:
+                deficit = cold_limit[a:b] - temp[a:b]
+                worst = float(np.nanmin(temp[a:b]))
+                sev = (
+                    Severity.WARNING
+                    if np.nanmax(deficit) <= TEMPERATURE_MARGIN_C
+                    else Severity.CRITICAL
+                )
+                events.append(
+                    SafetyEvent(
+                        "under_temperature",
+                        name,
+                        sev,
+                        float(cold_limit[a]),
+                        worst,
+                        float(t[a]),
+                        float(t[b - 1]),
+                    )
+                )
+    events.sort(key=lambda e: e.start_time_s)
+    status = "ok"
+    if any(e.severity == Severity.CRITICAL for e in events):
+        status = "critical"
+    elif events:
+        status = "warning"
+    return SafetyResult(
+        status=status, debounce_s=debounce_s, limits=safety_limits(spec), events=events
+    )

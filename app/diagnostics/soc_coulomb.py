@@ -1,0 +1,62 @@
+"""State of charge by coulomb counting, anchored on the open-circuit voltage.
+
+The estimator starts from the OCV of the first sample (the pack voltage per
+series cell, through the spec's OCV table) and integrates the current with the
+trapezoidal rule. The same class serves offline (one block holding the whole
+log) and live (block after block), so both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core import schema
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
+
+SOC_COLUMN = "soc_percent"
+
+
+class CoulombCountingSoc:
+    """Incremental SOC estimator; feed blocks in time order with :meth:`update`."""
+
+    method = "coulomb counting, initialised from the OCV of the first sample"
+
+    def __init__(self, spec: BatterySpec, initial_soc_pct: float | None = None):
+        self.spec = spec
+        self.soc_pct: float | None = initial_soc_pct
+        self._last_t: float | None = None
+        self._last_i: float = 0.0
+        self.charge_in_ah = 0.0
+        self.charge_out_ah = 0.0
+
+    def _initial_soc(self, block: SampleBlock) -> float:
+        cells = schema.cell_voltage_columns(block.columns)
+        if cells:
+            v_cell = float(np.nanmean([block[c][0] for c in cells]))
+        else:
+            v_cell = float(block[schema.VOLTAGE][0]) / self.spec.series_cells
+        return float(self.spec.cell_soc_from_ocv(v_cell))
+
+    def update(self, block: SampleBlock) -> np.ndarray:
+        """SOC (%) at every sample of ``block``."""
+        n = len(block)
+        if n == 0:
+            return np.empty(0)
+        t = block[schema.TIME]
+        i = np.nan_to_num(block[schema.CURRENT], nan=0.0)
+        if self.soc_pct is None:
+            self.soc_pct = self._initial_soc(block)
+        if self._last_t is None:
+            t_prev = np.concatenate(([t[0]], t[:-1]))
+            i_prev = np.concatenate(([i[0]], i[:-1]))
+        else:
+            t_prev = np.concatenate(([self._last_t], t[:-1]))
+            i_prev = np.concatenate(([self._last_i], i[:-1]))
+        dq_ah = 0.5 * (i + i_prev) * (t - t_prev) / 3600.0
+        self.charge_in_ah += float(dq_ah[dq_ah > 0].sum())
+        self.charge_out_ah -= float(dq_ah[dq_ah < 0].sum())
+        soc = self.soc_pct + np.cumsum(dq_ah) / self.spec.pack_capacity_ah * 100.0
+        self.soc_pct = float(soc[-1])
+        self._last_t, self._last_i = float(t[-1]), float(i[-1])
+        return soc

@@ -1,0 +1,1 @@
+"""Log-file readers and writers (Qt-free)."""

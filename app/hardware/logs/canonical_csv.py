@@ -1,0 +1,140 @@
+"""Canonical CSV: the sample schema as a CSV file, with optional metadata.
+
+Metadata lines come first, each ``# key: value`` (``start_utc``, ``source``,
+``spec`` as JSON, ``notes``); then a header row of canonical column names;
+then one row per sample.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.core.errors import SchemaError
+from app.core.schema import validate_samples
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from app.core.samples import SampleBlock
+
+MAGIC = "# battery-os canonical samples"
+
+
+@dataclass
+class LoadedLog:
+    """Samples of a log file in the canonical schema, with its metadata."""
+
+    path: str
+    frame: pd.DataFrame
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def spec_dict(self) -> dict | None:
+        raw = self.metadata.get("spec")
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+
+def _read_metadata(path: str) -> tuple[dict[str, str], int]:
+    metadata: dict[str, str] = {}
+    lines = 0
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            lines += 1
+            key, sep, value = line[1:].partition(":")
+            if sep:
+                metadata[key.strip()] = value.strip()
+    return metadata, lines
+
+
+def read_canonical_csv(path: str) -> LoadedLog:
+    """Read a canonical CSV; raises :class:`SchemaError` with file and line on bad input."""
+    import pandas as pd
+
+    if not os.path.exists(path):
+        raise SchemaError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise SchemaError(f"{path}: is a directory, not a log file")
+    if os.path.getsize(path) == 0:
+        raise SchemaError(f"{path}: the file is empty")
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if b"\x00" in head:
+        raise SchemaError(f"{path}: binary data, not a CSV text file")
+    metadata, skip = _read_metadata(path)
+    try:
+        df = pd.read_csv(path, skiprows=skip, skipinitialspace=True, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise SchemaError(f"{path}: no header row and no samples") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise SchemaError(f"{path}: not a readable CSV ({detail})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    frame = validate_samples(df, origin=path, header_lines=skip + 1)
+    return LoadedLog(path=path, frame=frame, metadata=metadata)
+
+
+class CanonicalCsvWriter:
+    """Streams blocks into a canonical CSV file; the columns are those of the first block.
+
+    Each block is written and flushed as it comes, so a crash loses at most the
+    block being written.
+    """
+
+    def __init__(
+        self, path: str, metadata: dict[str, str] | None = None, float_format: str = "%.6g"
+    ):
+        self.path = path
+        self.metadata = dict(metadata or {})
+        self.float_format = float_format
+        self.columns: list[str] | None = None
+        self.rows = 0
+        try:
+            self._fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise SchemaError(f"{path}: cannot write ({exc.strerror})") from None
+        self._fh.write(MAGIC + "\n")
+        for key, value in self.metadata.items():
+            self._fh.write(f"# {key}: {value}\n")
+
+    def append(self, block: SampleBlock) -> None:
+        import numpy as np
+        import pandas as pd
+
+        if self.columns is None:
+            self.columns = list(block.columns)
+            self._fh.write(",".join(self.columns) + "\n")
+        n = len(block)
+        frame = pd.DataFrame(
+            {c: block[c] if c in block else np.full(n, np.nan) for c in self.columns}
+        )
+        frame.to_csv(self._fh, index=False, header=False, float_format=self.float_format)
+        self._fh.flush()
+        self.rows += n
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+    def __enter__(self) -> CanonicalCsvWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_canonical_csv(
+    path: str, block: SampleBlock, metadata: dict[str, str] | None = None
+) -> None:
+    """Write ``block`` as canonical CSV with ``metadata`` lines first."""
+    with CanonicalCsvWriter(path, metadata) as writer:
+        writer.append(block)

@@ -1,0 +1,57 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.core.errors import SchemaError
+from app.core.schema import cell_voltage_columns, validate_samples
+
+
+def frame(**cols):
+    base = {"time_s": [0.0, 1.0, 2.0], "voltage_v": [3.7, 3.7, 3.6], "current_a": [0.0, -1.0, -1.0]}
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_valid_frame_passes_and_becomes_float():
+    out = validate_samples(frame(cycle_index=[1, 1, 2]))
+    assert out["cycle_index"].dtype == np.float64
+    assert list(out["voltage_v"]) == [3.7, 3.7, 3.6]
+
+
+def test_missing_column_is_named():
+    with pytest.raises(SchemaError, match="missing required column.*current_a"):
+        validate_samples(frame().drop(columns=["current_a"]), origin="x.csv")
+
+
+def test_non_numeric_value_names_line_and_column():
+    df = frame(voltage_v=["3.7", "oops", "3.6"])
+    # header is line 1, first row line 2, so the second row is line 3
+    with pytest.raises(
+        SchemaError, match=r"x.csv: line 3, column voltage_v: 'oops' is not a number"
+    ):
+        validate_samples(df, origin="x.csv")
+
+
+def test_time_going_backwards_is_reported_with_line():
+    with pytest.raises(
+        SchemaError, match=r"line 4, column time_s: time goes backwards \(5 s then 4 s\)"
+    ):
+        validate_samples(frame(time_s=[0.0, 5.0, 4.0]), origin="x.csv")
+
+
+def test_empty_frame_is_an_error():
+    with pytest.raises(SchemaError, match="no samples"):
+        validate_samples(frame().iloc[:0])
+
+
+def test_unknown_columns_are_kept_untouched():
+    out = validate_samples(frame(note=["a", "b", "c"]))
+    assert list(out["note"]) == ["a", "b", "c"]
+
+
+def test_cell_columns_sorted_numerically():
+    assert cell_voltage_columns(["cell_10_v", "cell_2_v", "cell_1_v", "voltage_v"]) == [
+        "cell_1_v",
+        "cell_2_v",
+        "cell_10_v",
+    ]

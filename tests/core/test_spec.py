@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from app.core.errors import BatteryOSError
+from app.core.spec import PRESETS, BatterySpec, Chemistry, preset
+
+
+@pytest.mark.parametrize("chem", list(Chemistry))
+def test_presets_are_consistent(chem):
+    spec = PRESETS[chem]
+    assert spec.cell_v_min < spec.cell_v_nominal < spec.cell_v_max
+    assert spec.charge_temp_min_c < spec.charge_temp_max_c
+    assert spec.discharge_temp_min_c < spec.discharge_temp_max_c
+    assert spec.ocv_soc_pct[0] == 0 and spec.ocv_soc_pct[-1] == 100
+    # the OCV table spans the usable window and stays inside the voltage limits
+    assert spec.cell_v_min <= spec.ocv_v[0] and spec.ocv_v[-1] <= spec.cell_v_max
+    assert np.all(np.diff(spec.ocv_v) >= 0)
+    assert spec.ecm is not None and spec.sources
+
+
+@pytest.mark.parametrize("chem", list(Chemistry))
+def test_ocv_inverse_round_trips(chem):
+    spec = PRESETS[chem]
+    soc = np.linspace(0, 100, 41)
+    back = spec.cell_soc_from_ocv(spec.cell_ocv(soc))
+    assert np.allclose(back, soc, atol=1e-6)
+
+
+def test_overrides_and_pack_values():
+    spec = preset("lfp", capacity_ah=100, series_cells=16, parallel_strings=2)
+    assert spec.chemistry is Chemistry.LFP
+    assert spec.pack_capacity_ah == 200
+    assert spec.pack_v_max == pytest.approx(16 * 3.6)
+    assert spec.max_charge_current_a == pytest.approx(4.0 * 200)
+
+
+def test_dict_round_trip():
+    spec = preset("nmc", capacity_ah=50, series_cells=4)
+    assert BatterySpec.from_dict(spec.to_dict()) == spec
+
+
+def test_bad_values_give_clear_errors():
+    with pytest.raises(BatteryOSError, match="unknown chemistry 'nicd'"):
+        Chemistry.parse("nicd")
+    with pytest.raises(BatteryOSError, match="capacity must be positive"):
+        preset("nmc", capacity_ah=-1)
+    with pytest.raises(BatteryOSError, match="strictly increasing"):
+        preset("nmc").with_ocv_table([0, 0, 100], [3.0, 3.5, 4.1])

@@ -1,0 +1,77 @@
+import numpy as np
+import pandas as pd
+
+from app.core.spec import preset
+from app.diagnostics.cell_balance import check_cell_balance
+from app.diagnostics.safety import monitor_safety
+from app.diagnostics.soc import calculate_soc
+from app.diagnostics.thermal import analyze_thermal
+
+SPEC = preset("nmc", capacity_ah=5.0, series_cells=4)
+
+
+def pack(n=600, cell_offsets=(0, 0, 0, 0), current=0.0, temp=25.0, cell_v=3.7):
+    t = np.arange(n, dtype=float)
+    cols = {f"cell_{k + 1}_v": np.full(n, cell_v + off) for k, off in enumerate(cell_offsets)}
+    v = sum(cols.values())
+    return pd.DataFrame(
+        {
+            "time_s": t,
+            "voltage_v": v,
+            "current_a": np.full(n, current),
+            "temperature_c": np.broadcast_to(temp, (n,)).astype(float),
+            **cols,
+        }
+    )
+
+
+def test_balanced_pack_is_ok_and_outlier_found():
+    ok = check_cell_balance(pack(), SPEC)
+    assert ok.status == "ok" and ok.spread_mv == 0 and ok.outlier_cells == []
+    off = check_cell_balance(pack(cell_offsets=(0, 0.001, -0.001, -0.060)), SPEC)
+    assert off.outlier_cells == [4]
+    assert abs(off.spread_at_rest_mv - 61.0) < 1e-6
+    assert off.status == "warning"
+    assert off.soc_imbalance_pct > 1.0
+
+
+def test_no_cells_means_unknown_not_ok():
+    df = pack().drop(columns=[f"cell_{k}_v" for k in range(1, 5)])
+    assert check_cell_balance(df, SPEC).status == "unknown"
+
+
+def test_over_voltage_needs_debounce_and_grades_severity():
+    df = pack(cell_v=4.19)
+    df.loc[100:100, "cell_2_v"] = 4.30  # one-sample spike: debounced away
+    assert monitor_safety(df, SPEC).status == "ok"
+    df.loc[200:210, "cell_2_v"] = 4.25  # 11 s, 50 mV over (within 2 %): warning
+    res = monitor_safety(df, SPEC)
+    assert res.status == "warning"
+    (event,) = res.events
+    assert event.check == "cell_over_voltage" and event.channel == "cell_2_v"
+    assert event.start_time_s == 200 and event.end_time_s == 210
+    df.loc[300:320, "cell_3_v"] = 4.40  # far over: critical
+    assert monitor_safety(df, SPEC).status == "critical"
+
+
+def test_charging_below_freezing_is_flagged_but_discharging_is_not():
+    assert monitor_safety(pack(current=-2.0, temp=-5.0), SPEC).status == "ok"
+    res = monitor_safety(pack(current=2.0, temp=-5.0), SPEC)
+    assert {e.check for e in res.events} == {"under_temperature"}
+
+
+def test_thermal_rate_and_heat():
+    df = pack(n=1200, current=-5.0, temp=25.0 + np.arange(1200) / 60.0)  # 1 degC/min
+    th = analyze_thermal(df, SPEC)
+    assert abs(th.max_rise_rate_c_per_min - 1.0) < 1e-6
+    p = SPEC.ecm.for_capacity(5.0)
+    r = (p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"]) * 4
+    assert abs(th.mean_heat_w - 25.0 * r) < 1e-9
+
+
+def test_soc_counts_charge_from_ocv_start():
+    df = pack(n=3601, current=-1.0, cell_v=SPEC.cell_ocv(80.0))  # 1 Ah out of 5 Ah
+    res, soc = calculate_soc(df, SPEC)
+    assert abs(res.initial_soc_percent - 80.0) < 1e-6
+    assert abs(res.final_soc_percent - 60.0) < 1e-6
+    assert abs(res.charge_out_ah - 1.0) < 1e-9
