@@ -1,0 +1,102 @@
+"""`batteryos analyze` end to end, through the installed console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def sample_csv(tmp_path):
+    t = np.arange(0, 7200.0, 2.0)
+    i = np.where(t < 3600, -2.5, 2.5)
+    v = 3.7 + 0.05 * np.sin(t / 900)
+    df = pd.DataFrame({"time_s": t, "voltage_v": 4 * v, "current_a": i, "temperature_c": 25.0,
+                       **{f"cell_{k}_v": v + 0.001 * k for k in range(1, 5)}})
+    path = tmp_path / "log.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
+    ts = tmp_path / "ts.csv"
+    rc = main(["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json",
+               "--timeseries", str(ts)])
+    assert rc == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"source", "spec", "results", "cycles"}
+    assert set(report["results"]) == {"soc", "soh", "internal_resistance", "capacity_fade",
+                                      "cell_balance", "safety", "thermal", "cycle_life", "faults"}
+    assert report["spec"]["series_cells"] == 4  # from the cell columns
+    first = report["cycles"][0]
+    for key in ("cycle_index", "charge_capacity_ah", "discharge_capacity_ah", "coulombic_efficiency",
+                "charge_energy_wh", "discharge_energy_wh"):
+        assert key in first
+    assert first["discharge_capacity_ah"] == pytest.approx(2.5, rel=1e-3)
+    series = pd.read_csv(ts)
+    assert list(series.columns[:2]) == ["time_s", "soc_percent"]
+    assert len(series) == 3600
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("", "the file is empty"),
+        ("time_s,voltage_v\n0,3.7\n", "missing required column(s) current_a"),
+        ("time_s,voltage_v,current_a\n0,3.7,0\n1,three,0\n", "line 3, column voltage_v: 'three' is not a number"),
+        ("time_s,voltage_v,current_a\n5,3.7,0\n1,3.7,0\n", "line 3, column time_s: time goes backwards"),
+        (b"\x00\x01\x02garbage\xff" * 50, "binary data"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    result = run_cli("analyze", str(path), "--chemistry", "nmc", "--capacity-ah", "5")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_without_a_battery_it_asks_for_one(sample_csv):
+    result = run_cli("analyze", str(sample_csv))
+    assert result.returncode == 2
+    assert "--chemistry" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nope://x", "unknown source scheme 'nope'"),
+        ("not a url", "is not a source URL"),
+        ("file:///tmp/x.csv?speed=fast", "speed='fast' is not a valid float"),
+    ],
+)
+def test_bad_source_url_is_one_line_exit_2(tmp_path, url, message):
+    result = run_cli("record", url, "--duration", "1", "-o", str(tmp_path / "o.csv"))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_version_and_help():
+    assert run_cli("--version").stdout.startswith("batteryos ")
+    for sub in ("gui", "simulate", "record", "analyze", "db"):
+        result = run_cli(sub, "--help")
+        assert result.returncode == 0 and "usage: batteryos" in result.stdout
