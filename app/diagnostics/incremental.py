@@ -1,0 +1,30 @@
+"""The contract that makes offline and live give the same numbers.
+
+Every diagnostic with a live twin is an :class:`IncrementalDiagnostic`: the
+live engine feeds it block after block; the offline function feeds it the
+whole log as one block (or in blocks) and returns ``result()``. Because both
+paths run the same code, they agree (tests check offline == live on the same
+samples split into random blocks).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from app.core.results import DiagnosticResult
+from app.core.samples import SampleBlock
+
+
+class IncrementalDiagnostic(Protocol):
+    #: derived per-sample columns this diagnostic adds (e.g. ``soc_percent``)
+    columns: tuple[str, ...]
+
+    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        """Consume one block (in time order); return its derived columns, one value per sample."""
+        ...
+
+    def result(self) -> DiagnosticResult:
+        """The summary over everything seen so far."""
+        ...
