@@ -1,0 +1,328 @@
+"""The pack model: N series cells, each OCV(SOC) + R0 + two RC pairs + a lumped
+thermal mass, integrated in chunks of steps, vectorised over cells *and* steps.
+
+Conventions. Current is positive when charging. Sample ``k`` is at time
+``k*dt``; the pack current ``I[k]`` is held during ``[k*dt, (k+1)*dt)`` (zero
+order hold) and the state ``x[k]`` is the state at the start of that interval.
+The terminal voltage of cell i at sample k is::
+
+    v[k] = OCV(soc[k]) + R0*I[k] + v1[k] + v2[k]
+
+(it rises on charge). The RC pairs use the exact discretisation of
+``dv/dt = -v/tau + I/C``: ``v[k+1] = a*v[k] + R*(1-a)*I[k]`` with
+``a = exp(-dt/tau)``; the thermal mass likewise: ``theta[k+1] = b*theta[k] +
+(1-b)*P[k]/h`` with ``theta = T - T_ambient`` and ``b = exp(-dt*h/C)``, P the
+heat of the step (I²R0 + v1²/R1 + v2²/R2, plus a short's V²/R and runaway
+self-heating). Both are linear recurrences, solved for a whole chunk at once
+with a cumulative sum (:func:`linear_recurrence`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+import numpy as np
+
+from app.hardware.simulator.cells import CellParameters
+from app.hardware.simulator.faults import COLLAPSE_TAU_S, SEPARATOR_COLLAPSE_C, RunawayHeat
+
+#: Above this exponent the cumulative-sum solution of a recurrence would lose
+#: range (a**-L of float64 reaches 1e308 at L*ln(1/a) ~ 709): chunks are solved in
+#: sub-blocks of at most this growth.
+_MAX_GROWTH_EXPONENT = 300.0
+#: A CV step may leave another cell this much above the target before the chunk
+#: is cut and re-solved for that cell (float round-off of the two solutions).
+CV_TOLERANCE_V = 1e-6
+#: Per cent SOC per ampere-second and Ah: 100 % / 3600 s.
+_PCT_PER_AS_PER_AH = 100.0 / 3600.0
+
+
+class LimitEvent(StrEnum):
+    """Why a chunk ended before its planned length."""
+
+    V_MAX = "v_max"  # a cell would exceed cell_v_max while charging
+    V_MIN = "v_min"  # a cell would fall below cell_v_min while discharging
+    CV_DONE = "cv_done"  # the constant-voltage current fell below its end current
+
+
+@dataclass
+class PackState:
+    """The true state of every cell (arrays of shape (N,)) before sample ``index``."""
+
+    soc_pct: np.ndarray
+    v1_v: np.ndarray
+    v2_v: np.ndarray
+    temperature_c: np.ndarray
+    #: time at which each cell's voltage started to collapse (NaN: never)
+    collapse_s: np.ndarray
+    index: int = 0
+
+    def copy(self) -> PackState:
+        """An independent copy."""
+        return PackState(
+            self.soc_pct.copy(),
+            self.v1_v.copy(),
+            self.v2_v.copy(),
+            self.temperature_c.copy(),
+            self.collapse_s.copy(),
+            self.index,
+        )
+
+
+@dataclass(frozen=True)
+class ChunkFaults:
+    """The physical faults active during a chunk (0-based cell indices)."""
+
+    over_voltage: bool = False
+    short_cell: int | None = None
+    short_ohm: float = math.inf
+    runaway_cell: int | None = None
+    runaway: RunawayHeat | None = None
+
+
+@dataclass
+class Trajectory:
+    """A simulated chunk of m steps: per-step arrays (m, N) and states (m+1, N)."""
+
+    current_a: np.ndarray  # (m,) pack current
+    cell_v: np.ndarray  # (m, N) terminal voltage (collapse applied)
+    soc_pct: np.ndarray  # (m+1, N)
+    v1_v: np.ndarray  # (m+1, N)
+    v2_v: np.ndarray  # (m+1, N)
+    temperature_c: np.ndarray  # (m+1, N)
+    collapse_s: np.ndarray  # (N,) collapse times after the chunk
+    ocv_v: np.ndarray  # (m, N)
+
+    def __len__(self) -> int:
+        return len(self.current_a)
+
+
+def linear_recurrence(x0: np.ndarray, a: float | np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Solve ``x[k+1] = a*x[k] + u[k]`` for k = 0..m-1 with ``x[0] = x0``.
+
+    ``x0`` has shape (N,), ``a`` is a scalar or (N,) in (0, 1], ``u`` is (m, N).
+    Returns ``x[0..m]`` of shape (m+1, N). Uses
+    ``x[k] = a**k * (x0 + sum_{j<k} a**-(j+1) * u[j])`` in sub-blocks short enough
+    that ``a**-k`` stays far from overflow.
+    """
+    m = u.shape[0]
+    out = np.empty((m + 1, *np.shape(x0)))
+    out[0] = x0
+    a = np.asarray(a, dtype=float)
+    with np.errstate(divide="ignore"):
+        rate = -np.log(a)  # > 0 per step
+    worst = float(np.max(rate))
+    if worst > 50.0:  # a < 2e-22: the state forgets itself within a step
+        for k in range(m):
+            out[k + 1] = a * out[k] + u[k]
+        return out
+    block = m if worst == 0 else max(1, int(_MAX_GROWTH_EXPONENT / worst))
+    start = 0
+    while start < m:
+        stop = min(m, start + block)
+        steps = np.arange(1, stop - start + 1, dtype=float)[:, None]
+        grow = np.exp(steps * rate)  # a**-(j+1)
+        s = np.cumsum(u[start:stop] * grow, axis=0)
+        s += out[start]
+        out[start + 1 : stop + 1] = s / grow
+        start = stop
+    return out
+
+
+class _ScalarOcv:
+    """Fast OCV lookup of one scalar SOC (the closed-loop CV loop runs per step)."""
+
+    def __init__(self, soc: np.ndarray, ocv: np.ndarray):
+        self.x = [float(v) for v in soc]
+        self.y = [float(v) for v in ocv]
+        self.slope = [
+            (y1 - y0) / (x1 - x0)
+            for x0, x1, y0, y1 in zip(self.x, self.x[1:], self.y, self.y[1:], strict=False)
+        ]
+
+    def __call__(self, soc: float) -> float:
+        i = bisect.bisect_right(self.x, soc) - 1
+        if i < 0:
+            return self.y[0]
+        if i >= len(self.slope):
+            return self.y[-1]
+        return self.y[i] + self.slope[i] * (soc - self.x[i])
+
+
+class PackModel:
+    """Integrates :class:`PackState` for given currents; stateless between calls."""
+
+    def __init__(self, cells: CellParameters, dt_s: float, ambient_c: float):
+        if not dt_s > 0:
+            raise ValueError(f"dt must be positive, got {dt_s}")
+        self.cells = cells
+        self.dt_s = float(dt_s)
+        self.ambient_c = float(ambient_c)
+        c = cells
+        self.a1 = math.exp(-dt_s / c.tau1_s)
+        self.a2 = math.exp(-dt_s / c.tau2_s)
+        self.b1 = c.r1_ohm * (1.0 - self.a1)  # (N,)
+        self.b2 = c.r2_ohm * (1.0 - self.a2)
+        self.a_th = np.exp(-dt_s * c.cooling_w_per_k / c.heat_capacity_j_per_k)
+        self.g_th = (1.0 - self.a_th) / c.cooling_w_per_k  # K per W of a step
+        self.soc_per_a = dt_s * _PCT_PER_AS_PER_AH / c.capacity_ah  # % per A of a step
+        self._ocv1 = _ScalarOcv(c.ocv_soc_pct, c.ocv_v)
+
+    @property
+    def n_cells(self) -> int:
+        """Number of series cells."""
+        return self.cells.n_cells
+
+    def initial_state(self, soc_pct: np.ndarray) -> PackState:
+        """Cells at ``soc_pct``, relaxed (RC pairs empty), at ambient temperature."""
+        n = self.n_cells
+        return PackState(
+            soc_pct=np.asarray(soc_pct, dtype=float).copy(),
+            v1_v=np.zeros(n),
+            v2_v=np.zeros(n),
+            temperature_c=np.full(n, self.ambient_c),
+            collapse_s=np.full(n, np.nan),
+        )
+
+    # --- open loop ---------------------------------------------------------
+    def integrate(self, state: PackState, current_a: np.ndarray, faults: ChunkFaults) -> Trajectory:
+        """Simulate ``len(current_a)`` steps from ``state`` (which is not changed)."""
+        current_a = np.asarray(current_a, dtype=float)
+        ic = current_a[:, None]
+        if faults.short_cell is None:
+            return self._integrate_cells(state, current_a, ic, faults)
+        # The shorted cell carries I - v/R_short, v its own terminal voltage:
+        # v = (OCV + v1 + v2 + R0*I) / (1 + R0/R_short). Predictor from the start
+        # state, corrector from the predicted trajectory (the coupling is weak:
+        # R0/R_short ~ 1e-3, so one correction leaves errors of ~1e-6 of the short current).
+        c, rs = faults.short_cell, faults.short_ohm
+        r0 = self.cells.r0_ohm[c]
+        ic = np.repeat(ic, self.n_cells, axis=1)
+        base = self._ocv1(state.soc_pct[c]) + state.v1_v[c] + state.v2_v[c]
+        ic[:, c] = current_a - (base + r0 * current_a) / (rs + r0)
+        traj = self._integrate_cells(state, current_a, ic, faults)
+        base = traj.ocv_v[:, c] + traj.v1_v[:-1, c] + traj.v2_v[:-1, c]
+        ic[:, c] = current_a - (base + r0 * current_a) / (rs + r0)
+        return self._integrate_cells(state, current_a, ic, faults)
+
+    def _integrate_cells(
+        self, state: PackState, current_a: np.ndarray, ic: np.ndarray, faults: ChunkFaults
+    ) -> Trajectory:
+        c = self.cells
+        m = len(current_a)
+        soc = np.empty((m + 1, self.n_cells))
+        soc[0] = state.soc_pct
+        np.cumsum(ic * self.soc_per_a, axis=0, out=soc[1:])
+        soc[1:] += state.soc_pct
+        v1 = linear_recurrence(state.v1_v, self.a1, ic * self.b1)
+        v2 = linear_recurrence(state.v2_v, self.a2, ic * self.b2)
+        ocv = c.ocv(soc[:-1])
+        v1k, v2k = v1[:-1], v2[:-1]
+        cell_v = ocv + ic * c.r0_ohm + v1k + v2k
+        heat = ic * ic * c.r0_ohm + v1k * v1k / c.r1_ohm + v2k * v2k / c.r2_ohm
+        t_s = (state.index + np.arange(m)) * self.dt_s
+        if faults.short_cell is not None:
+            k = faults.short_cell
+            heat[:, k] += cell_v[:, k] ** 2 / faults.short_ohm
+        if faults.runaway is not None:
+            heat[:, faults.runaway_cell] += faults.runaway.power_w(t_s)
+        theta = linear_recurrence(state.temperature_c - self.ambient_c, self.a_th, heat * self.g_th)
+        temp = theta + self.ambient_c
+        collapse = state.collapse_s.copy()
+        hot = temp[:-1] >= SEPARATOR_COLLAPSE_C
+        if hot.any():
+            fresh = np.isnan(collapse) & hot.any(axis=0)
+            collapse[fresh] = t_s[np.argmax(hot[:, fresh], axis=0)]
+        if not np.isnan(collapse).all():
+            gone = ~np.isnan(collapse)
+            age = t_s[:, None] - collapse[gone]
+            cell_v[:, gone] *= np.where(age >= 0, np.exp(-np.maximum(age, 0) / COLLAPSE_TAU_S), 1.0)
+        return Trajectory(current_a, cell_v, soc, v1, v2, temp, collapse, ocv)
+
+    def commit(self, state: PackState, traj: Trajectory, j: int) -> PackState:
+        """The state after the first ``j`` steps of ``traj``."""
+        t_j = (state.index + j) * self.dt_s
+        collapse = np.where(traj.collapse_s < t_j, traj.collapse_s, state.collapse_s)
+        return replace(
+            state,
+            soc_pct=traj.soc_pct[j].copy(),
+            v1_v=traj.v1_v[j].copy(),
+            v2_v=traj.v2_v[j].copy(),
+            temperature_c=traj.temperature_c[j].copy(),
+            collapse_s=collapse,
+            index=state.index + j,
+        )
+
+    # --- limits ------------------------------------------------------------
+    @staticmethod
+    def first_violation(
+        traj: Trajectory, v_min: float, v_max: float, *, check_max: bool, tol_v: float = 0.0
+    ) -> tuple[int, LimitEvent | None]:
+        """Index of the first step that breaks a voltage limit, and which (len, None if none).
+
+        Charging (I > 0) may not take any cell above ``v_max``; discharging
+        (I < 0) may not take any cell below ``v_min``. Rest never breaks a limit.
+        """
+        i = traj.current_a
+        under = (i < 0) & (traj.cell_v.min(axis=1) < v_min)
+        bad = under
+        over = None
+        if check_max:
+            over = (i > 0) & (traj.cell_v.max(axis=1) > v_max + tol_v)
+            bad = under | over
+        if not bad.any():
+            return len(traj), None
+        j = int(np.argmax(bad))
+        return j, (LimitEvent.V_MAX if over is not None and over[j] else LimitEvent.V_MIN)
+
+    # --- closed loop: constant voltage ----------------------------------
+    def cv_currents(
+        self,
+        state: PackState,
+        v_target: float,
+        i_cap_a: float,
+        i_end_a: float,
+        n: int,
+        faults: ChunkFaults,
+    ) -> tuple[np.ndarray, bool]:
+        """Pack currents that hold the highest cell at ``v_target`` for up to ``n`` steps.
+
+        The cell needing the least current to reach ``v_target`` limits the
+        pack; it is followed step by step on scalars (cheap), the other cells are
+        integrated afterwards for the whole chunk (the caller cuts the chunk if
+        another cell takes over). The current never exceeds ``i_cap_a``; the
+        phase ends (second value True) before the first step whose current would
+        be below ``i_end_a``.
+        """
+        c = self.cells
+        extra = np.zeros(self.n_cells)  # pack current that bypasses the cell in a short
+        if faults.short_cell is not None:
+            extra[faults.short_cell] = v_target / faults.short_ohm
+        need = (v_target - c.ocv(state.soc_pct) - state.v1_v - state.v2_v) / c.r0_ohm + extra
+        lim = int(np.argmin(need))
+        soc, v1, v2 = float(state.soc_pct[lim]), float(state.v1_v[lim]), float(state.v2_v[lim])
+        r0 = float(c.r0_ohm[lim])
+        a1, a2 = self.a1, self.a2
+        b1, b2 = float(self.b1[lim]), float(self.b2[lim])
+        k_soc = float(self.soc_per_a[lim])
+        rs = faults.short_ohm if faults.short_cell == lim else math.inf
+        bypass = float(extra[lim])
+        ocv = self._ocv1
+        out = np.empty(n)
+        for k in range(n):
+            base = ocv(soc) + v1 + v2
+            i_cell = (v_target - base) / r0
+            i_pack = i_cell + bypass
+            if i_pack > i_cap_a:
+                i_pack = i_cap_a
+                i_cell = i_pack - (base + r0 * i_pack) / (rs + r0)
+            if i_pack < i_end_a:
+                return out[:k], True
+            out[k] = i_pack
+            soc += i_cell * k_soc
+            v1 = a1 * v1 + b1 * i_cell
+            v2 = a2 * v2 + b2 * i_cell
+        return out, False

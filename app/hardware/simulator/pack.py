@@ -1,0 +1,394 @@
+"""The pack simulator: model + profile + faults + sensors -> canonical sample blocks.
+
+:class:`PackSimulator` steps the true state and exposes it (ground truth for
+diagnostics benchmarks); :func:`simulate` is the one-call API of the CLI and the
+tests.
+
+Output columns: ``time_s``, ``voltage_v`` (pack terminal voltage, its own
+sensor), ``current_a`` (pack, positive = charging), ``temperature_c`` (the
+**hottest** cell temperature sensor, as a BMS reports it for safety),
+``cell_<k>_v``, ``cell_<k>_temp_c`` (k = 1..N), ``step_index`` and
+``cycle_index`` of the profile; with ``include_truth=True`` also
+``true_cell_<k>_soc_pct`` (not part of the canonical schema).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.core.errors import BatteryOSError
+from app.core.samples import SampleBlock
+from app.core.schema import (
+    CURRENT,
+    CYCLE_INDEX,
+    STEP_INDEX,
+    TEMPERATURE,
+    TIME,
+    VOLTAGE,
+    cell_temperature_column,
+    cell_voltage_column,
+)
+from app.core.spec import BatterySpec
+from app.hardware.simulator.cells import (
+    CAPACITY_SPREAD,
+    RESISTANCE_SPREAD,
+    CellParameters,
+    make_cells,
+    resolve_spec,
+)
+from app.hardware.simulator.faults import (
+    SHORT_OHM_AH,
+    Fault,
+    FaultKind,
+    RunawayHeat,
+    SensorFaults,
+    check_faults,
+)
+from app.hardware.simulator.model import (
+    CV_TOLERANCE_V,
+    ChunkFaults,
+    LimitEvent,
+    PackModel,
+    PackState,
+    Trajectory,
+)
+from app.hardware.simulator.noise import NoiseSpec, add_noise
+from app.hardware.simulator.profiles import Profile, Segment, SegmentKind, make_profile
+
+#: Steps integrated at once: long enough to amortise numpy's per-call cost
+#: (~1 us) over many cells x steps, short enough that a chunk cut at a limit
+#: wastes little work and a chunk's arrays stay in cache (4096 x 16 x 8 B = 512 kB).
+CHUNK_STEPS = 4096
+#: A closed-loop CV chunk is solved per step on the limiting cell; shorter
+#: chunks bound the work lost when another cell takes over.
+CV_CHUNK_STEPS = 1024
+#: After this many segments in a row without progress the simulator rests one
+#: step (a profile that keeps asking for a current the limits refuse).
+_MAX_STALLS = 8
+
+
+def output_channels(n_cells: int) -> list[str]:
+    """The measured columns of a pack of ``n_cells`` (sensor faults may name these)."""
+    cells = [cell_voltage_column(k) for k in range(1, n_cells + 1)]
+    temps = [cell_temperature_column(k) for k in range(1, n_cells + 1)]
+    return [VOLTAGE, CURRENT, TEMPERATURE, *cells, *temps]
+
+
+class PackSimulator:
+    """A simulated series pack under a load profile, with faults and sensor noise.
+
+    Parameters: ``spec`` (chemistry, capacity, series cells, parallel strings,
+    limits, OCV table, ECM), ``profile`` (a name from
+    :data:`~app.hardware.simulator.profiles.PROFILES` or a :class:`Profile`),
+    ``dt_s`` (sample period), ``seed`` (cell spread, drive trace, noise and
+    sensor faults each get their own stream of it), ``initial_soc_pct`` (None:
+    the profile's default), ``soc_spread_pct`` (sigma of the initial SOC between
+    cells), ``capacity_spread`` / ``resistance_spread`` (relative sigmas),
+    ``ambient_c``, ``faults``, ``noise`` (None: no noise), ``c_rate`` (see
+    :func:`make_profile`), ``include_truth`` (add true per-cell SOC columns).
+
+    ``time_s`` is ``index * dt_s`` from 0.
+    """
+
+    def __init__(
+        self,
+        spec: BatterySpec,
+        profile: str | Profile = "cycle",
+        *,
+        dt_s: float = 1.0,
+        seed: int = 0,
+        initial_soc_pct: float | None = None,
+        soc_spread_pct: float = 0.0,
+        capacity_spread: float = CAPACITY_SPREAD,
+        resistance_spread: float = RESISTANCE_SPREAD,
+        ambient_c: float = 25.0,
+        faults: Sequence[Fault] = (),
+        noise: NoiseSpec | None = None,
+        c_rate: float | None = None,
+        include_truth: bool = False,
+    ):
+        if not (dt_s > 0 and math.isfinite(dt_s)):
+            raise BatteryOSError(f"sample period must be positive, got {dt_s} s")
+        self.spec = resolve_spec(spec)
+        self.dt_s = float(dt_s)
+        self.seed = int(seed)
+        self.ambient_c = float(ambient_c)
+        self.include_truth = include_truth
+        streams = np.random.SeedSequence(self.seed).spawn(5)
+        rng_cells, rng_profile, rng_noise, rng_sensor, rng_soc = (
+            np.random.default_rng(s) for s in streams
+        )
+        self.cells: CellParameters = make_cells(
+            self.spec,
+            rng_cells,
+            capacity_spread=capacity_spread,
+            resistance_spread=resistance_spread,
+        )
+        if isinstance(profile, Profile):
+            self.profile = profile
+        else:
+            self.profile = make_profile(profile, self.spec, self.dt_s, rng_profile, c_rate=c_rate)
+        n = self.n_cells
+        self.faults = list(faults)
+        check_faults(self.faults, n, output_channels(n))
+        soc0 = self.profile.default_initial_soc_pct if initial_soc_pct is None else initial_soc_pct
+        if not 0.0 <= soc0 <= 100.0:
+            raise BatteryOSError(f"initial SOC must be within 0..100 %, got {soc0}")
+        soc = np.clip(soc0 + soc_spread_pct * rng_soc.standard_normal(n), 0.0, 100.0)
+        self.initial_soc_pct = float(soc0)
+        self.model = PackModel(self.cells, self.dt_s, self.ambient_c)
+        self.state: PackState = self.model.initial_state(soc)
+        self.noise = noise if noise is not None and noise.enabled else None
+        self._rng_noise = rng_noise
+        sensor = [f for f in self.faults if f.kind.is_sensor]
+        self._sensors = SensorFaults(sensor, rng_sensor, self.spec.pack_capacity_ah)
+        self._onsets = sorted({self._onset_index(f) for f in self.faults})
+        self._stalls = 0
+
+    # --- ground truth ----------------------------------------------------
+    @property
+    def n_cells(self) -> int:
+        """Number of series cells."""
+        return self.cells.n_cells
+
+    @property
+    def index(self) -> int:
+        """Index of the next sample."""
+        return self.state.index
+
+    @property
+    def time_s(self) -> float:
+        """Time of the next sample."""
+        return self.state.index * self.dt_s
+
+    @property
+    def soc_pct(self) -> np.ndarray:
+        """True SOC of each cell, % of its own capacity."""
+        return self.state.soc_pct.copy()
+
+    @property
+    def temperature_c(self) -> np.ndarray:
+        """True temperature of each cell."""
+        return self.state.temperature_c.copy()
+
+    @property
+    def rc_voltages_v(self) -> tuple[np.ndarray, np.ndarray]:
+        """True voltages across the two RC pairs of each cell."""
+        return self.state.v1_v.copy(), self.state.v2_v.copy()
+
+    def ocv_v(self) -> np.ndarray:
+        """True open-circuit voltage of each cell now."""
+        return self.cells.ocv(self.state.soc_pct)
+
+    def describe(self) -> dict:
+        """Plain-JSON parameters of this simulation (no ground truth of the state)."""
+        return {
+            "profile": self.profile.describe(),
+            "dt_s": self.dt_s,
+            "seed": self.seed,
+            "initial_soc_pct": self.initial_soc_pct,
+            "ambient_c": self.ambient_c,
+            "faults": [f.to_dict() for f in self.faults],
+            "noise": self.noise.to_dict() if self.noise else None,
+        }
+
+    # --- stepping ----------------------------------------------------------
+    def step(self, n: int = 1) -> None:
+        """Advance the true state by ``n`` steps without producing samples.
+
+        Sensor noise and sensor faults are not drawn, so a run with ``step``
+        calls differs in its noise from one with only :meth:`run_block` calls.
+        """
+        self._advance(n, keep=False)
+
+    def run_block(self, n: int) -> SampleBlock:
+        """The next ``n`` samples."""
+        if n < 1:
+            raise ValueError(f"block size must be positive, got {n}")
+        pieces = self._advance(n, keep=True)
+        return self._assemble(pieces)
+
+    def _onset_index(self, f: Fault) -> int:
+        return math.ceil(f.onset_s / self.dt_s - 1e-9)
+
+    def _chunk_faults(self, k: int) -> ChunkFaults:
+        ov = False
+        short_cell, short_ohm = None, math.inf
+        runaway_cell, runaway = None, None
+        for f in self.faults:
+            if self._onset_index(f) > k:
+                continue
+            c = f.cell - 1
+            if f.kind is FaultKind.OVER_VOLTAGE:
+                ov = True
+            elif f.kind is FaultKind.INTERNAL_SHORT:
+                r = f.resistance_ohm
+                short_cell = c
+                short_ohm = r if r is not None else SHORT_OHM_AH / float(self.cells.capacity_ah[c])
+            elif f.kind is FaultKind.THERMAL_RUNAWAY:
+                runaway_cell = c
+                runaway = RunawayHeat.for_cell(
+                    f.onset_s,
+                    float(self.cells.capacity_ah[c]),
+                    float(self.cells.heat_capacity_j_per_k[c]),
+                )
+        return ChunkFaults(ov, short_cell, short_ohm, runaway_cell, runaway)
+
+    def _advance(self, n: int, *, keep: bool) -> list[tuple[Trajectory, Segment]]:
+        pieces: list[tuple[Trajectory, Segment]] = []
+        done = 0
+        model = self.model
+        while done < n:
+            k = self.state.index
+            limit = min(n - done, CHUNK_STEPS)
+            nxt = next((o for o in self._onsets if o > k), None)
+            if nxt is not None:
+                limit = min(limit, nxt - k)
+            faults = self._chunk_faults(k)
+            seg = self.profile.segment(k, limit)
+            if self._stalls >= _MAX_STALLS:
+                seg = Segment(
+                    SegmentKind.CURRENT,
+                    1,
+                    np.zeros(1),
+                    step_index=seg.step_index,
+                    cycle_index=seg.cycle_index,
+                )
+            traj, j, event = self._run_segment(seg, faults)
+            if j:
+                self._stalls = 0
+                if keep:
+                    pieces.append((_prefix(traj, j), seg))
+                self.state = model.commit(self.state, traj, j)
+                done += j
+            else:
+                self._stalls += 1
+            if event is not None:
+                self.profile.on_limit(self.state.index, event)
+        return pieces
+
+    def _run_segment(
+        self, seg: Segment, faults: ChunkFaults
+    ) -> tuple[Trajectory, int, LimitEvent | None]:
+        model, spec = self.model, self.spec
+        check_max = not faults.over_voltage
+        if seg.kind is SegmentKind.CV and faults.over_voltage:
+            # the faulty charger ignores the voltage: it keeps its CC current
+            seg_current = np.full(seg.n, seg.i_cap_a)
+            traj = model.integrate(self.state, seg_current, faults)
+            return traj, len(traj), None
+        if seg.kind is SegmentKind.CV:
+            n = min(seg.n, CV_CHUNK_STEPS)
+            current, ended = model.cv_currents(
+                self.state, seg.v_target, seg.i_cap_a, seg.i_end_a, n, faults
+            )
+            traj = model.integrate(self.state, current, faults)
+            j, event = model.first_violation(
+                traj, spec.cell_v_min, seg.v_target, check_max=True, tol_v=CV_TOLERANCE_V
+            )
+            if event is LimitEvent.V_MAX:
+                # another cell took over the limit: cut here, re-solve for it next time
+                return traj, j, None
+            if event is LimitEvent.V_MIN:
+                return traj, j, event
+            return traj, len(traj), LimitEvent.CV_DONE if ended else None
+        traj = model.integrate(self.state, seg.current_a, faults)
+        j, event = model.first_violation(
+            traj, spec.cell_v_min, spec.cell_v_max, check_max=check_max
+        )
+        return traj, j, event
+
+    # --- output ------------------------------------------------------------
+    def _assemble(self, pieces: list[tuple[Trajectory, Segment]]) -> SampleBlock:
+        n_total = sum(len(t) for t, _ in pieces)
+        k0 = self.state.index - n_total
+        t_s = (k0 + np.arange(n_total)) * self.dt_s
+        current = np.concatenate([t.current_a for t, _ in pieces])
+        cell_v = np.concatenate([t.cell_v for t, _ in pieces]).T.copy()  # (N, n)
+        cell_t = np.concatenate([t.temperature_c[:-1] for t, _ in pieces]).T.copy()
+        step = np.concatenate([np.full(len(t), s.step_index, float) for t, s in pieces])
+        cycle = np.concatenate([np.full(len(t), s.cycle_index, float) for t, s in pieces])
+        pack_v = cell_v.sum(axis=0)
+        if self.noise is not None:
+            add_noise(
+                self._rng_noise,
+                self.noise,
+                pack_v=pack_v,
+                current_a=current,
+                cell_v=cell_v,
+                cell_temp_c=cell_t,
+            )
+        n = self.n_cells
+        cols: dict[str, np.ndarray] = {TIME: t_s, VOLTAGE: pack_v, CURRENT: current}
+        cell_cols = {cell_voltage_column(k + 1): cell_v[k] for k in range(n)}
+        temp_cols = {cell_temperature_column(k + 1): cell_t[k] for k in range(n)}
+        sensors = self._sensors
+        if sensors.faults:
+            sensors.apply(cell_cols | temp_cols, t_s, set(cell_cols) | set(temp_cols))
+        temps = np.vstack(list(temp_cols.values()))
+        with np.errstate(all="ignore"):
+            hottest = np.fmax.reduce(temps, axis=0)  # ignores NaN of a dropped-out sensor
+        cols[TEMPERATURE] = hottest
+        if sensors.faults:
+            sensors.apply(cols, t_s, {VOLTAGE, CURRENT, TEMPERATURE})
+        cols.update(cell_cols)
+        cols.update(temp_cols)
+        cols[STEP_INDEX] = step
+        cols[CYCLE_INDEX] = cycle
+        if self.include_truth:
+            soc = np.concatenate([t.soc_pct[:-1] for t, _ in pieces]).T
+            for k in range(n):
+                cols[f"true_cell_{k + 1}_soc_pct"] = soc[k].copy()
+        return SampleBlock(cols)
+
+
+def _prefix(traj: Trajectory, j: int) -> Trajectory:
+    if j == len(traj):
+        return traj
+    return Trajectory(
+        traj.current_a[:j],
+        traj.cell_v[:j],
+        traj.soc_pct[: j + 1],
+        traj.v1_v[: j + 1],
+        traj.v2_v[: j + 1],
+        traj.temperature_c[: j + 1],
+        traj.collapse_s,
+        traj.ocv_v[:j],
+    )
+
+
+def simulate(
+    spec: BatterySpec,
+    profile: str | Profile = "drive",
+    duration_s: float = 3600.0,
+    dt_s: float = 1.0,
+    seed: int = 0,
+    initial_soc_pct: float | None = None,
+    ambient_c: float = 25.0,
+    faults: Sequence[Fault] = (),
+    noise: NoiseSpec | None = None,
+    **options,
+) -> SampleBlock:
+    """Simulate ``duration_s`` seconds of ``spec`` under ``profile`` in one block.
+
+    Gives ``round(duration_s / dt_s)`` samples at ``0, dt, 2*dt, ...``. Other
+    keyword options go to :class:`PackSimulator` (``soc_spread_pct``,
+    ``capacity_spread``, ``resistance_spread``, ``c_rate``, ``include_truth``).
+    Same arguments, same seed: identical output.
+    """
+    n = max(1, round(duration_s / dt_s))
+    sim = PackSimulator(
+        spec,
+        profile,
+        dt_s=dt_s,
+        seed=seed,
+        initial_soc_pct=initial_soc_pct,
+        ambient_c=ambient_c,
+        faults=faults,
+        noise=noise,
+        **options,
+    )
+    return sim.run_block(n)

@@ -1,0 +1,78 @@
+"""Throughput of the battery simulator, in cell-samples per second.
+
+Run: ``python benchmarks/bench_simulator.py`` (add ``--steps N`` to change the
+run length). Target: >= 1e6 cell-samples/s as fast as possible (speed=0), e.g.
+16 cells x 1e5 steps in < 1.6 s on a 2-core machine.
+
+Three ways are timed for 4 and 16 series cells:
+
+- ``simulate`` -- one call, one block (the CLI and tests);
+- ``source``   -- ``sim://...&speed=0`` read block by block (1000 samples each),
+  the path of a recording run as fast as possible;
+- for the ``drive`` profile (open loop: currents known in advance) and the
+  ``cycle`` profile (with closed-loop CV phases and limit stops).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from app.core.spec import preset
+from app.hardware.registry import create_source
+from app.hardware.simulator import simulate
+
+TARGET = 1e6
+
+
+def _best_of(repeats: int, fn) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_simulate(cells: int, profile: str, steps: int) -> float:
+    spec = preset("nmc", series_cells=cells)
+    return _best_of(3, lambda: simulate(spec, profile, duration_s=steps, dt_s=1.0, seed=1))
+
+
+def bench_source(cells: int, profile: str, steps: int) -> float:
+    url = f"sim://nmc?cells={cells}&profile={profile}&rate_hz=1&speed=0&duration={steps}&seed=1"
+
+    def run() -> None:
+        src = create_source(url)
+        with src:
+            n = 0
+            while not src.exhausted:
+                block = src.read(0.1)
+                n += len(block) if block is not None else 0
+        assert n == steps, n
+
+    return _best_of(3, run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100_000, help="steps per run (default 1e5)")
+    args = parser.parse_args(argv)
+    steps = args.steps
+    print(f"battery simulator throughput, {steps} steps per run (best of 3)")
+    print(f"{'path':<9} {'profile':<7} {'cells':>5} {'seconds':>9} {'cell-samples/s':>15}  target")
+    worst = float("inf")
+    for path, fn in (("simulate", bench_simulate), ("source", bench_source)):
+        for profile in ("drive", "cycle"):
+            for cells in (4, 16):
+                seconds = fn(cells, profile, steps)
+                rate = cells * steps / seconds
+                worst = min(worst, rate) if cells == 16 else worst
+                ok = "ok" if rate >= TARGET else "MISSED"
+                print(f"{path:<9} {profile:<7} {cells:>5} {seconds:>9.3f} {rate:>15,.0f}  {ok}")
+    print(f"slowest 16-cell run: {worst:,.0f} cell-samples/s (target {TARGET:,.0f})")
+    return 0 if worst >= TARGET else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""Physics of the pack model: discretisation, charge balance, OCV, heat, limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.spec import Chemistry, preset
+from app.hardware.simulator import PROFILES, PackSimulator, simulate
+from app.hardware.simulator.cells import extended_ocv_table, make_cells
+from app.hardware.simulator.model import linear_recurrence
+from app.hardware.simulator.profiles import CurrentStep, Profile
+
+
+def cells_v(block, n: int) -> np.ndarray:
+    return np.vstack([block[f"cell_{k}_v"] for k in range(1, n + 1)])
+
+
+def rest_after(current_a: float, seconds: float, dt_s: float = 1.0) -> Profile:
+    """A constant current for ``seconds``, then rest for ever."""
+    return Profile("test", [CurrentStep(current_a, seconds, dt_s)], dt_s)
+
+
+@pytest.mark.parametrize("rate", [0.01, 0.5, 3.0, 80.0])
+def test_linear_recurrence_matches_a_plain_loop(rate):
+    rng = np.random.default_rng(1)
+    m, n = 3000, 3  # 3000 steps of rate 0.5 need several sub-blocks
+    a = np.exp(-rate * np.array([1.0, 0.5, 1.3]))
+    u = rng.normal(size=(m, n))
+    x0 = rng.normal(size=n)
+    expected = np.empty((m + 1, n))
+    expected[0] = x0
+    for k in range(m):
+        expected[k + 1] = a * expected[k] + u[k]
+    np.testing.assert_allclose(linear_recurrence(x0, a, u), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_step_response_is_the_exact_2rc_solution():
+    # flat OCV and no spread: v[k] = OCV + I*R0 + I*R1*(1-a1^k) + I*R2*(1-a2^k)
+    spec = preset("nmc", series_cells=1).with_ocv_table([0, 100], [3.7, 3.7])
+    sim = PackSimulator(
+        spec, rest_after(-5.0, 600.0), capacity_spread=0, resistance_spread=0, initial_soc_pct=80
+    )
+    v = sim.run_block(600)["cell_1_v"]
+    p = spec.ecm.for_capacity(spec.capacity_ah)
+    k = np.arange(600)
+    tau1, tau2 = p["r1_ohm"] * p["c1_f"], p["r2_ohm"] * p["c2_f"]
+    expected = 3.7 - 5.0 * (
+        p["r0_ohm"] + p["r1_ohm"] * (1 - np.exp(-k / tau1)) + p["r2_ohm"] * (1 - np.exp(-k / tau2))
+    )
+    np.testing.assert_allclose(v, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("profile", ["drive", "cycle", "hppc"])
+def test_coulomb_count_matches_every_cells_soc_change(profile):
+    spec = preset("nmc", series_cells=4)
+    sim = PackSimulator(spec, profile, dt_s=1.0, seed=2)
+    soc0 = sim.soc_pct
+    block = sim.run_block(4 * 3600)
+    throughput_ah = block["current_a"].sum() * sim.dt_s / 3600
+    cell_ah = (sim.soc_pct - soc0) / 100 * sim.cells.capacity_ah
+    assert abs(throughput_ah) > 0.5  # the profile moved real charge
+    np.testing.assert_allclose(cell_ah, throughput_ah, rtol=1e-3)
+
+
+@pytest.mark.parametrize("chem", list(Chemistry))
+def test_voltage_after_a_long_rest_is_the_ocv_of_the_table(chem):
+    spec = preset(chem, series_cells=3)
+    dt = 2.0
+    load = rest_after(-0.5 * spec.capacity_ah, 3600, dt)
+    sim = PackSimulator(spec, load, dt_s=dt, seed=4, initial_soc_pct=90)
+    block = sim.run_block(round(6 * 3600 / dt))
+    v_rest = cells_v(block, 3)[:, -1]
+    under_load = cells_v(block, 3)[:, round(3000 / dt)]
+    expected = spec.cell_ocv(sim.soc_pct)  # the table itself, not the model's copy
+    np.testing.assert_allclose(v_rest, expected, atol=0.002)
+    assert np.all(v_rest - under_load > 0.005)  # it did relax up from the loaded voltage
+    assert np.all(np.abs(sim.soc_pct - 40) < 2)  # 90 % minus 1 h at C/2
+
+
+def test_higher_current_heats_more_and_rest_cools_back_to_ambient():
+    spec = preset("nmc", series_cells=2)
+    hot = {}
+    for c_rate in (0.5, 1.0):
+        sim = PackSimulator(
+            spec, rest_after(-c_rate * 5.0, 1800), ambient_c=20.0, initial_soc_pct=100
+        )
+        block = sim.run_block(1800 + 4 * 3600)
+        t = block["temperature_c"]
+        hot[c_rate] = t[1799]
+        assert np.all(np.diff(t[:1800]) > 0)  # heating while loaded
+        assert np.all(np.diff(t[1800:]) < 0)  # cooling at rest
+        assert t[-1] - 20.0 < 0.05 * (t[1799] - 20.0)  # back near ambient
+    assert hot[0.5] > 20.5
+    # I^2 R heating: twice the current, several times the temperature rise
+    assert hot[1.0] - 20.0 > 3 * (hot[0.5] - 20.0)
+
+
+def test_cccv_holds_the_highest_cell_at_the_limit_and_tapers():
+    spec = preset("nmc", series_cells=4)
+    block = simulate(spec, "cccv", duration_s=4 * 3600, dt_s=1.0, initial_soc_pct=20, seed=5)
+    v = cells_v(block, 4)
+    i = block["current_a"]
+    step = block["step_index"]
+    assert v.max() <= spec.cell_v_max + 1e-9
+    cc, cv, rest = step == 1, step == 2, step == 3
+    assert cc.sum() > 3600 and cv.sum() > 300 and rest.sum() > 0
+    np.testing.assert_allclose(v.max(axis=0)[cv], spec.cell_v_max, atol=1e-6)
+    assert np.all(np.diff(i[cv]) <= 1e-9)  # tapering
+    assert i[cv][0] == pytest.approx(0.5 * 5.0, rel=0.02)  # from the CC current
+    assert i[cv][-1] == pytest.approx(5.0 / 20, rel=0.02)  # down to C/20
+    assert np.all(i[rest] == 0)
+
+
+def test_parallel_strings_multiply_capacity_and_divide_resistance():
+    one = make_cells(preset("nmc", series_cells=4), np.random.default_rng(0))
+    three = make_cells(preset("nmc", series_cells=4, parallel_strings=3), np.random.default_rng(0))
+    np.testing.assert_allclose(three.capacity_ah, 3 * one.capacity_ah)
+    np.testing.assert_allclose(three.r0_ohm, one.r0_ohm / 3)
+
+
+def test_manufacturing_spread_is_seeded_and_of_the_stated_size():
+    spec = preset("nmc", series_cells=4000)
+    a = make_cells(spec, np.random.default_rng(7))
+    b = make_cells(spec, np.random.default_rng(7))
+    c = make_cells(spec, np.random.default_rng(8))
+    np.testing.assert_array_equal(a.capacity_ah, b.capacity_ah)
+    assert not np.array_equal(a.capacity_ah, c.capacity_ah)
+    assert np.std(a.capacity_ah / spec.capacity_ah) == pytest.approx(0.01, rel=0.1)
+    assert np.std(a.r0_ohm) / np.mean(a.r0_ohm) == pytest.approx(0.03, rel=0.1)
+
+
+def test_ocv_extension_keeps_the_table_inside_and_rises_beyond():
+    spec = preset("lfp")
+    soc, ocv = extended_ocv_table(spec)
+    inside = np.linspace(0, 100, 201)
+    np.testing.assert_allclose(np.interp(inside, soc, ocv), spec.cell_ocv(inside))
+    assert np.interp(101, soc, ocv) >= spec.cell_v_max
+    assert np.interp(120, soc, ocv) > np.interp(101, soc, ocv)
+    assert np.all(np.diff(ocv) >= 0)
+
+
+@pytest.mark.parametrize("chem", list(Chemistry))
+@pytest.mark.parametrize("profile", PROFILES)
+def test_normal_profiles_keep_every_cell_within_its_limits(chem, profile):
+    spec = preset(chem, series_cells=5)
+    block = simulate(spec, profile, duration_s=30 * 3600, dt_s=5.0, seed=11, soc_spread_pct=2.0)
+    v = cells_v(block, 5)
+    i = block["current_a"]
+    assert v.max() <= spec.cell_v_max + 1e-6
+    if (i < 0).any():
+        assert v[:, i < 0].min() >= spec.cell_v_min
+    assert np.all(np.diff(block["time_s"]) == pytest.approx(5.0))
