@@ -74,8 +74,13 @@ def _trapezoid_increments(t: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _ratio(out: float, into: float) -> float | None:
-    """out/into when both halves of a cycle are there (each over 1 % of the other)."""
-    if into <= 0 or out <= 0 or min(out, into) < 0.01 * max(out, into):
+    """out/into for a complete cycle, else None.
+
+    A cycle counts as complete when neither half is less than half the other:
+    an efficiency of a partial cycle (a drive trace with some regen, the first
+    half-cycle of a log) says nothing about the cell.
+    """
+    if into <= 0 or out <= 0 or min(out, into) < 0.5 * max(out, into):
         return None
     return float(out / into)
 

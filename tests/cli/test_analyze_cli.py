@@ -24,8 +24,15 @@ def sample_csv(tmp_path):
     t = np.arange(0, 7200.0, 2.0)
     i = np.where(t < 3600, -2.5, 2.5)
     v = 3.7 + 0.05 * np.sin(t / 900)
-    df = pd.DataFrame({"time_s": t, "voltage_v": 4 * v, "current_a": i, "temperature_c": 25.0,
-                       **{f"cell_{k}_v": v + 0.001 * k for k in range(1, 5)}})
+    df = pd.DataFrame(
+        {
+            "time_s": t,
+            "voltage_v": 4 * v,
+            "current_a": i,
+            "temperature_c": 25.0,
+            **{f"cell_{k}_v": v + 0.001 * k for k in range(1, 5)},
+        }
+    )
     path = tmp_path / "log.csv"
     df.to_csv(path, index=False)
     return path
@@ -33,17 +40,43 @@ def sample_csv(tmp_path):
 
 def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
     ts = tmp_path / "ts.csv"
-    rc = main(["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json",
-               "--timeseries", str(ts)])
+    rc = main(
+        [
+            "analyze",
+            str(sample_csv),
+            "--chemistry",
+            "nmc",
+            "--capacity-ah",
+            "5",
+            "--json",
+            "--timeseries",
+            str(ts),
+        ]
+    )
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {"source", "spec", "results", "cycles"}
-    assert set(report["results"]) == {"soc", "soh", "internal_resistance", "capacity_fade",
-                                      "cell_balance", "safety", "thermal", "cycle_life", "faults"}
+    assert set(report["results"]) == {
+        "soc",
+        "soh",
+        "internal_resistance",
+        "capacity_fade",
+        "cell_balance",
+        "safety",
+        "thermal",
+        "cycle_life",
+        "faults",
+    }
     assert report["spec"]["series_cells"] == 4  # from the cell columns
     first = report["cycles"][0]
-    for key in ("cycle_index", "charge_capacity_ah", "discharge_capacity_ah", "coulombic_efficiency",
-                "charge_energy_wh", "discharge_energy_wh"):
+    for key in (
+        "cycle_index",
+        "charge_capacity_ah",
+        "discharge_capacity_ah",
+        "coulombic_efficiency",
+        "charge_energy_wh",
+        "discharge_energy_wh",
+    ):
         assert key in first
     assert first["discharge_capacity_ah"] == pytest.approx(2.5, rel=1e-3)
     series = pd.read_csv(ts)
@@ -57,8 +90,14 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
         (None, "no such file"),
         ("", "the file is empty"),
         ("time_s,voltage_v\n0,3.7\n", "missing required column(s) current_a"),
-        ("time_s,voltage_v,current_a\n0,3.7,0\n1,three,0\n", "line 3, column voltage_v: 'three' is not a number"),
-        ("time_s,voltage_v,current_a\n5,3.7,0\n1,3.7,0\n", "line 3, column time_s: time goes backwards"),
+        (
+            "time_s,voltage_v,current_a\n0,3.7,0\n1,three,0\n",
+            "line 3, column voltage_v: 'three' is not a number",
+        ),
+        (
+            "time_s,voltage_v,current_a\n5,3.7,0\n1,3.7,0\n",
+            "line 3, column time_s: time goes backwards",
+        ),
         (b"\x00\x01\x02garbage\xff" * 50, "binary data"),
     ],
 )
