@@ -46,16 +46,16 @@ class _Sinks:
         self.started_utc = datetime.now(UTC)
 
     def __call__(self, block: SampleBlock) -> None:
-        if self.duration_s is not None and self.t0 is not None:
-            keep = int((block["time_s"] <= self.t0 + self.duration_s).sum())
-            if keep < len(block):
-                block = block.slice(0, keep)
-                self.done.set()
-        if not len(block):
+        if not len(block) or self.done.is_set():
             return
         if self.t0 is None:
             self.t0 = float(block["time_s"][0])
             self._open_outputs()
+        if self.duration_s is not None:
+            keep = int((block["time_s"] <= self.t0 + self.duration_s).sum())
+            if keep < len(block):
+                block = block.slice(0, keep)
+                self.done.set()
         if self.writer is not None:
             self.writer.append(block)
         if self.recorder is not None:

@@ -74,3 +74,53 @@ def test_record_replays_a_file_source(tmp_path):
     a = read_canonical_csv(str(src)).frame
     b = read_canonical_csv(str(out)).frame
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_record_into_the_database(db_url, capsys):
+    from app.storage import Database, read_samples
+    from app.storage.repositories import list_recordings
+
+    rc = main(
+        [
+            "--db",
+            db_url,
+            "record",
+            "sim://nmc?cells=3&speed=0&rate_hz=10",
+            "--duration",
+            "60",
+            "--notes",
+            "bench 3",
+        ]
+    )
+    assert rc == 0
+    assert "to recording" in capsys.readouterr().out
+    with Database(db_url) as db:
+        (rec,) = list_recordings(db)
+        assert rec.notes == "bench 3" and rec.sample_count == 601
+        assert rec.source_url.startswith("sim://nmc")
+        block = read_samples(db, rec.id)
+    assert len(block) == 601 and "cell_3_v" in block
+
+
+def test_dead_database_is_one_line_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "--db",
+            "postgresql+psycopg://postgres@127.0.0.1:1/none",
+            "record",
+            "sim://nmc",
+            "--duration",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot connect" in result.stderr and "Traceback" not in result.stderr

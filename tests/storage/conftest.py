@@ -8,7 +8,6 @@ variants are skipped.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
@@ -16,9 +15,7 @@ import pytest
 
 from app.core.samples import SampleBlock
 from app.storage.database import Database
-from app.storage.testing import POSTGRES_TEST_URL_ENV, scratch_postgres_schema
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from app.storage.testing import scratch_postgres_schema
 
 
 @pytest.fixture(autouse=True)
@@ -28,24 +25,6 @@ def no_dangling_threads():
     yield
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not leaked, f"threads left running: {[t.name for t in leaked]}"
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url = os.environ.get(POSTGRES_TEST_URL_ENV)
-    if not url:
-        pytest.skip(f"{POSTGRES_TEST_URL_ENV} is not set")
-    return url
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request, tmp_path):
-    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
-    else:
-        with scratch_postgres_schema(request.getfixturevalue("postgres_url")) as url:
-            yield url
 
 
 @pytest.fixture
