@@ -1,0 +1,242 @@
+"""The live dashboard page: tool bar, stacked plots, cursor read-out and numeric read-outs.
+
+It draws what it is given (:meth:`DashboardPage.show_frame`) and says what
+the user asked for through signals; it knows nothing of sources, threads or
+the database.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core import schema
+from app.diagnostics.soc_coulomb import SOC_COLUMN
+from app.views.live_plots import LivePlots
+from app.views.readouts import ReadoutPanel
+from app.views.theme import ThemePalette
+from app.views.time_axis import format_elapsed
+
+#: Live window widths offered; None shows the whole buffer.
+SPANS: tuple[tuple[float | None, str], ...] = (
+    (60.0, "1 min"),
+    (300.0, "5 min"),
+    (600.0, "10 min"),
+    (1800.0, "30 min"),
+    (3600.0, "1 h"),
+    (None, "All"),
+)
+
+CURSOR_HINT = "Point at the plots to read all values at one time; drag or wheel to zoom time."
+
+#: Cursor read-out fields: column, format, ThemePalette colour of its curve.
+_CURSOR_FIELDS = (
+    (schema.VOLTAGE, "{:.3f} V", "voltage"),
+    (schema.CURRENT, "{:+.3f} A", "current"),
+    (schema.TEMPERATURE, "{:.1f} °C", "temperature"),
+    (SOC_COLUMN, "SOC {:.1f} %", "soc"),
+)
+_GAP = "&nbsp;" * 4
+
+
+def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
+    """The cursor read-out line: time, then each value in the colour of its curve."""
+
+    def span(text: str, color: str) -> str:
+        return f'<span style="color:{color}">{text}</span>'
+
+    parts = [f"t {format_elapsed(values[schema.TIME], 1)}"]
+    for column, fmt, role in _CURSOR_FIELDS:
+        value = values.get(column)
+        if value is not None and not np.isnan(value):
+            parts.append(span(fmt.format(value), getattr(colors, role)))
+    cells = [
+        span(f"{values[c]:.3f}", colors.cell_color(int(schema.CELL_VOLTAGE_RE.match(c)[1]) - 1))
+        for c in schema.cell_voltage_columns(values)
+        if not np.isnan(values[c])
+    ]
+    if cells:
+        parts.append("cells " + " ".join(cells) + " V")
+    return _GAP.join(parts)
+
+
+class DashboardPage(QWidget):
+    """Live plots of one source. Feed it snapshots; it redraws unless paused."""
+
+    recording_requested = Signal(bool)  #: user toggled the Record button
+    disconnect_requested = Signal()
+    span_changed = Signal(object)  #: seconds, or None for everything
+    frame_drawn = Signal(int)  #: samples now on the plots
+
+    def __init__(self, colors: ThemePalette, parent: QWidget | None = None, *, span_s=600.0):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self._latest: dict[str, np.ndarray] = {}
+        self._colors = colors
+        self.plots = LivePlots(colors, self)
+        self.readouts = ReadoutPanel(colors, self)
+        self._build_toolbar()
+        self.cursor_label = QLabel(CURSOR_HINT, objectName="cursorReadout")
+        self.cursor_label.setTextFormat(Qt.TextFormat.RichText)
+        self.cursor_label.setContentsMargins(12, 4, 12, 0)
+
+        plots_column = QVBoxLayout()
+        plots_column.setContentsMargins(0, 0, 0, 0)
+        plots_column.setSpacing(0)
+        plots_column.addWidget(self.cursor_label)
+        plots_column.addWidget(self.plots, 1)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addLayout(plots_column, 1)
+        body.addWidget(self.readouts)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(body, 1)
+
+        self.plots.follow_disabled.connect(self._on_follow_disabled)
+        self.plots.cursor_moved.connect(self._on_cursor_moved)
+        self.plots.cursor_left.connect(self._on_cursor_left)
+        self.set_span(span_s)
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QFrame(self, objectName="toolbar")
+        self.source_label = QLabel("Not connected", objectName="sectionTitle")
+        self.paused_label = QLabel("", objectName="mutedText")
+        self.pause_button = QPushButton("Pause", checkable=True)
+        self.pause_button.setToolTip("Freeze the plots; data keeps arriving and is shown on resume")
+        self.follow_button = QPushButton("Follow live", checkable=True, checked=True)
+        self.follow_button.setToolTip("Keep the newest samples in view (off after a mouse zoom)")
+        self.span_combo = QComboBox()
+        self.span_combo.setToolTip("Width of the live window")
+        for seconds, text in SPANS:
+            self.span_combo.addItem(text, seconds)
+        self.record_button = QPushButton("● Record", checkable=True, objectName="recordButton")
+        self.record_button.setToolTip("Record the stream to the database")
+        self.disconnect_button = QPushButton("Disconnect")
+        row = QHBoxLayout(self.toolbar)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.setSpacing(8)
+        row.addWidget(self.source_label)
+        row.addStretch(1)
+        row.addWidget(self.paused_label)
+        row.addWidget(self.pause_button)
+        row.addWidget(self.follow_button)
+        row.addWidget(QLabel("Window", objectName="mutedText"))
+        row.addWidget(self.span_combo)
+        row.addSpacing(12)
+        row.addWidget(self.record_button)
+        row.addWidget(self.disconnect_button)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.follow_button.toggled.connect(self._on_follow_toggled)
+        self.span_combo.currentIndexChanged.connect(self._on_span_chosen)
+        self.record_button.clicked.connect(self._on_record_clicked)
+        self.disconnect_button.clicked.connect(self.disconnect_requested)
+
+    # --- data ----------------------------------------------------------------
+    def show_frame(self, snapshot: dict[str, np.ndarray]) -> None:
+        """Take the newest snapshot: read-outs always update, plots unless paused."""
+        self._latest = snapshot
+        time = snapshot.get(schema.TIME)
+        if time is None or len(time) == 0:
+            return
+        self.readouts.show_latest({name: float(values[-1]) for name, values in snapshot.items()})
+        if self.paused:
+            waiting = len(time) - len(self.plots.shown.get(schema.TIME, ()))
+            self.paused_label.setText(f"Paused · {max(waiting, 0):,} new samples")
+            return
+        self._draw(snapshot)
+
+    def _draw(self, snapshot: dict[str, np.ndarray]) -> None:
+        drawn = self.plots.set_data(snapshot)
+        if drawn:
+            self.frame_drawn.emit(drawn)
+
+    def clear(self) -> None:
+        self._latest = {}
+        self.plots.clear_data()
+        self.readouts.clear()
+        self.cursor_label.setText(CURSOR_HINT)
+
+    def set_source(self, url: str | None) -> None:
+        self.source_label.setText(url or "Not connected")
+        self.source_label.setToolTip(url or "")
+
+    # --- view controls -------------------------------------------------------
+    @property
+    def paused(self) -> bool:
+        return self.pause_button.isChecked()
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_button.setChecked(paused)
+
+    def set_follow(self, follow: bool) -> None:
+        self.follow_button.setChecked(follow)
+
+    @property
+    def span_s(self) -> float | None:
+        return self.span_combo.currentData()
+
+    def set_span(self, seconds: float | None) -> None:
+        """Choose the live window nearest to ``seconds`` (None: everything)."""
+        if seconds is None:
+            index = len(SPANS) - 1
+        else:
+            sized = [(abs(s - seconds), i) for i, (s, _) in enumerate(SPANS) if s is not None]
+            index = min(sized)[1]
+        self.span_combo.setCurrentIndex(index)
+        self.plots.set_span(SPANS[index][0])
+
+    def set_recording(self, recording: bool) -> None:
+        """Show the session's recording state without asking for a change."""
+        self.record_button.setChecked(recording)
+        self.record_button.setText("■ Stop recording" if recording else "● Record")
+
+    def apply_palette(self, colors: ThemePalette) -> None:
+        self._colors = colors
+        self.plots.apply_palette(colors)
+        self.readouts.apply_palette(colors)
+
+    # --- handlers --------------------------------------------------------------
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if not paused:
+            self.paused_label.setText("")
+            if self._latest:
+                self._draw(self._latest)
+
+    def _on_follow_toggled(self, follow: bool) -> None:
+        self.plots.set_follow(follow)
+
+    def _on_follow_disabled(self) -> None:
+        self.follow_button.setChecked(False)
+
+    def _on_span_chosen(self, index: int) -> None:
+        seconds = self.span_combo.itemData(index)
+        self.plots.set_span(seconds)
+        self.set_follow(True)
+        self.span_changed.emit(seconds)
+
+    def _on_record_clicked(self, checked: bool) -> None:
+        # The session decides; it answers through set_recording().
+        self.record_button.setChecked(not checked)
+        self.recording_requested.emit(checked)
+
+    def _on_cursor_moved(self, t: float) -> None:
+        values = self.plots.values_at(t)
+        if values:
+            self.cursor_label.setText(cursor_html(values, self._colors))
+
+    def _on_cursor_left(self) -> None:
+        self.cursor_label.setText(CURSOR_HINT)

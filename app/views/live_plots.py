@@ -1,0 +1,314 @@
+"""The dashboard's stacked plots on one shared time axis.
+
+Voltage, current, temperature, SOC and the cell voltages, each a PlotItem in
+one GraphicsLayoutWidget, x-linked to the first. Every plot clips to the
+visible range and peak-downsamples, and every curve is a 1-px cosmetic pen,
+so a redraw costs about the same for a thousand points as for a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QSizePolicy
+
+from app.core import schema
+from app.diagnostics.soc_coulomb import SOC_COLUMN
+from app.views.crosshair import Crosshair
+from app.views.plot_grid import PlotGrid, mix
+from app.views.theme import ThemePalette
+from app.views.time_axis import ElapsedTimeAxis
+
+
+class PlotKey(StrEnum):
+    VOLTAGE = "voltage"
+    CURRENT = "current"
+    TEMPERATURE = "temperature"
+    SOC = "soc"
+    CELLS = "cells"
+
+
+@dataclass(frozen=True)
+class PlotRow:
+    """One plot of the stack."""
+
+    key: PlotKey
+    label: str
+    units: str
+    column: str | None  # None: one curve per cell_<k>_v column
+    color_role: str  # ThemePalette attribute of the curve colour
+    si_prefix: bool = True  # "mA" is welcome, "k°C" or "k%" are not
+
+
+ROWS: tuple[PlotRow, ...] = (
+    PlotRow(PlotKey.VOLTAGE, "Pack voltage", "V", schema.VOLTAGE, "voltage"),
+    PlotRow(PlotKey.CURRENT, "Current", "A", schema.CURRENT, "current"),
+    PlotRow(PlotKey.TEMPERATURE, "Temperature", "°C", schema.TEMPERATURE, "temperature", False),
+    PlotRow(PlotKey.SOC, "SOC", "%", SOC_COLUMN, "soc", False),
+    PlotRow(PlotKey.CELLS, "Cell voltage", "V", None, "cells"),
+)
+
+AXIS_WIDTH_PX = 76  # one fixed width, so the stacked plots line up
+LABEL_FONT_PT = 10
+TICK_FONT_PT = 9
+
+
+def _pen(color: str) -> pg.QtGui.QPen:
+    pen = pg.mkPen(color, width=1)
+    pen.setCosmetic(True)  # 1 px at any zoom, the cheapest pen to draw
+    return pen
+
+
+Y_MARGIN = 0.08  # of the data span, above and below
+Y_SHRINK = 0.5  # refit when the data spans less than this part of the range
+
+
+def sticky_range(
+    current: tuple[float, float] | None, low: float, high: float
+) -> tuple[float, float] | None:
+    """The y range to show data spanning ``low..high``, or None to keep ``current``."""
+    span = high - low
+    if span <= 0:  # flat data: a band around it, not a zero-height range
+        span = max(abs(high) * 0.02, 1e-3)
+        low, high = low - span / 2, high + span / 2
+    if current is not None:
+        cur_low, cur_high = current
+        if cur_low <= low and high <= cur_high and span >= Y_SHRINK * (cur_high - cur_low):
+            return None
+    pad = span * Y_MARGIN
+    return low - pad, high + pad
+
+
+class LivePlots(pg.GraphicsLayoutWidget):
+    """Stacked live plots; feed them snapshots with :meth:`set_data`."""
+
+    follow_disabled = Signal()  #: the user panned or zoomed, so live follow stopped
+    cursor_moved = Signal(float)  #: time under the mouse
+    cursor_left = Signal()
+
+    def __init__(self, colors: ThemePalette, parent=None):
+        super().__init__(parent)
+        self._colors = colors
+        self._follow = True
+        self._span_s: float | None = 600.0
+        self._shown: dict[str, np.ndarray] = {}
+        self.plots: dict[PlotKey, pg.PlotItem] = {}
+        self._grids: list[PlotGrid] = []
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._row_of_column: dict[str, PlotRow] = {}
+        self.ci.setSpacing(6)
+        self.ci.setContentsMargins(4, 8, 12, 4)
+        # The cell legend gets a layout row of its own above the cell plot:
+        # inside the plot it would hide the newest or the oldest samples.
+        self.cell_legend = pg.LegendItem(colCount=16, frame=False, horSpacing=14)
+        self.cell_legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.cell_legend.layout.setContentsMargins(AXIS_WIDTH_PX, 2, 0, 0)  # under the axis labels
+        layout_row = 0
+        for index, row in enumerate(ROWS):
+            if row.key is PlotKey.CELLS:
+                self.addItem(self.cell_legend, row=layout_row, col=0)
+                self.ci.layout.setAlignment(self.cell_legend, Qt.AlignmentFlag.AlignLeft)
+                layout_row += 1
+            self._add_plot(layout_row, row, last=index == len(ROWS) - 1)
+            layout_row += 1
+        master = self.plots[ROWS[0].key]
+        for plot in self.plots.values():
+            if plot is not master:
+                plot.setXLink(master)
+        master.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
+        self.crosshair = Crosshair(list(self.plots.values()), self)
+        self.crosshair.moved.connect(self.cursor_moved)
+        self.crosshair.left.connect(self.cursor_left)
+        self.apply_palette(colors)
+
+    def _add_plot(self, layout_row: int, row: PlotRow, *, last: bool) -> None:
+        plot = self.addPlot(row=layout_row, col=0, axisItems={"bottom": ElapsedTimeAxis()})
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.hideButtons()  # the "A" button would fight the live-follow range
+        plot.setMenuEnabled(True)
+        # Time-series zoom is along time; y follows the visible data (_fit_y).
+        plot.setMouseEnabled(x=True, y=False)
+        plot.disableAutoRange()
+        plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
+        plot.getAxis("left").enableAutoSIPrefix(row.si_prefix)
+        if not last:
+            # One set of time labels, under the bottom plot. Hidden, not just
+            # without values: an axis without values still costs ~4 ms a frame
+            # to lay out its ticks. The grid still asks it where they are.
+            plot.hideAxis("bottom")
+        plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_manually)
+        self._grids.append(PlotGrid(plot))
+        self.plots[row.key] = plot
+        if row.column is not None:
+            curve = plot.plot(name=row.label)
+            self.curves[row.column] = curve
+            self._row_of_column[row.column] = row
+
+    # --- data --------------------------------------------------------------
+    @property
+    def shown(self) -> dict[str, np.ndarray]:
+        """The snapshot currently plotted."""
+        return self._shown
+
+    def set_data(self, snapshot: dict[str, np.ndarray]) -> int:
+        """Plot ``snapshot`` (column → array, oldest first); returns the samples plotted."""
+        t = snapshot.get(schema.TIME)
+        if t is None or len(t) == 0:
+            return 0
+        self._ensure_cell_curves(snapshot)
+        self._shown = snapshot
+        for column, curve in self.curves.items():
+            y = snapshot.get(column)
+            if y is None:
+                curve.setData([], [])
+            else:
+                curve.setData(t, y)
+        self._follow_live()
+        self._fit_y()
+        return len(t)
+
+    def clear_data(self) -> None:
+        self._shown = {}
+        for column in list(self.curves):
+            if self._row_of_column[column].key is PlotKey.CELLS:
+                self.cell_legend.removeItem(self.curves[column])
+                self.plots[PlotKey.CELLS].removeItem(self.curves.pop(column))
+                del self._row_of_column[column]
+            else:
+                self.curves[column].setData([], [])
+
+    def _ensure_cell_curves(self, snapshot) -> None:
+        cells_row = ROWS[-1]
+        plot = self.plots[PlotKey.CELLS]
+        for column in schema.cell_voltage_columns(snapshot):
+            if column in self.curves:
+                continue
+            k = int(schema.CELL_VOLTAGE_RE.match(column).group(1))
+            curve = plot.plot(pen=_pen(self._colors.cell_color(k - 1)))
+            self.cell_legend.addItem(curve, f"Cell {k}")
+            self.curves[column] = curve
+            self._row_of_column[column] = cells_row
+
+    def values_at(self, t: float) -> dict[str, float]:
+        """Values of every plotted column at the sample nearest to time ``t``."""
+        time = self._shown.get(schema.TIME)
+        if time is None or len(time) == 0:
+            return {}
+        i = int(np.searchsorted(time, t))
+        if i >= len(time):
+            i = len(time) - 1
+        elif i > 0 and t - time[i - 1] <= time[i] - t:
+            i -= 1  # the sample before is nearer
+        out = {schema.TIME: float(time[i])}
+        for column in self.curves:
+            if column in self._shown:
+                out[column] = float(self._shown[column][i])
+        return out
+
+    # --- time range ----------------------------------------------------------
+    @property
+    def following(self) -> bool:
+        return self._follow
+
+    def set_follow(self, follow: bool) -> None:
+        """Keep the newest samples in view (True) or leave the range to the user."""
+        self._follow = follow
+        if follow:
+            self._follow_live()
+            self._fit_y(refit=True)
+
+    def set_span(self, seconds: float | None) -> None:
+        """Width of the live window in seconds; None shows everything."""
+        self._span_s = seconds
+        self._follow_live()
+
+    def _follow_live(self) -> None:
+        t = self._shown.get(schema.TIME)
+        if not self._follow or t is None or len(t) == 0:
+            return
+        t_first, t_last = float(t[0]), float(t[-1])
+        lo = t_first if self._span_s is None else max(t_first, t_last - self._span_s)
+        hi = t_last if t_last > lo else lo + 1.0
+        self.plots[ROWS[0].key].setXRange(lo, hi, padding=0)
+
+    def _on_x_range_changed(self, *_args) -> None:
+        self._fit_y()
+
+    def _fit_y(self, refit: bool = False) -> None:
+        """Fit each plot's y range to its curves in the visible time range.
+
+        Sticky: the range changes only when the data leaves it or shrinks to
+        less than half of it. Exact fitting on every frame (pyqtgraph's
+        auto-range) makes the axes jitter while following live and re-lays out
+        five axes a frame (~3 ms).
+        """
+        for key, plot in self.plots.items():
+            low = high = None
+            for column, curve in self.curves.items():
+                if self._row_of_column[column].key is not key:
+                    continue
+                # the displayed (clipped, peak-downsampled) data keeps every
+                # extreme of the visible range, at a few thousand points
+                y = curve.getData()[1]
+                if y is None or len(y) == 0 or not np.isfinite(y).any():
+                    continue
+                lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+                low = lo if low is None else min(low, lo)
+                high = hi if high is None else max(high, hi)
+            if low is None:
+                continue
+            current = None if refit else tuple(plot.getViewBox().viewRange()[1])
+            new = sticky_range(current, low, high)
+            if new is not None:
+                plot.setYRange(*new, padding=0)
+
+    def _on_range_changed_manually(self, *_mask) -> None:
+        if self._follow:
+            self._follow = False
+            self.follow_disabled.emit()
+
+    # --- look ----------------------------------------------------------------
+    def apply_palette(self, colors: ThemePalette) -> None:
+        """Recolour background, axes, grid, curves and legend for a theme."""
+        self._colors = colors
+        self.setBackground(colors.plot_background)
+        tick_font = QFont()
+        tick_font.setPointSize(TICK_FONT_PT)
+        label_style = {"color": colors.plot_axis, "font-size": f"{LABEL_FONT_PT}pt"}
+        for index, row in enumerate(ROWS):
+            plot = self.plots[row.key]
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(_pen(colors.plot_axis))
+                axis.setTextPen(colors.plot_axis)
+                axis.setStyle(tickFont=tick_font, tickTextOffset=4)
+                if side == "left" or index == len(ROWS) - 1:
+                    axis.setStyle(tickLength=5)  # outward: inward ticks read as data
+            plot.setLabel("left", row.label, units=row.units, **label_style)
+            if index == len(ROWS) - 1:
+                plot.setLabel("bottom", "Elapsed time", **label_style)
+        major = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha)
+        minor = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2)
+        for grid in self._grids:
+            grid.set_colors(major, minor)
+        for column, curve in self.curves.items():
+            row = self._row_of_column[column]
+            if row.key is PlotKey.CELLS:
+                k = int(schema.CELL_VOLTAGE_RE.match(column).group(1))
+                curve.setPen(_pen(colors.cell_color(k - 1)))
+            else:
+                curve.setPen(_pen(getattr(colors, row.color_role)))
+        self.cell_legend.setLabelTextColor(colors.text)
+        self.cell_legend.setLabelTextSize(f"{TICK_FONT_PT}pt")
+        self.crosshair.set_color(colors.crosshair)
+
+    # --- events ----------------------------------------------------------------
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.crosshair.hide()
+        super().leaveEvent(event)

@@ -1,0 +1,26 @@
+"""Source URLs the GUI offers without the user typing them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The "Simulated battery" button: a 4-cell NMC pack in real time.
+SIMULATED_BATTERY_URL = "sim://nmc?cells=4&speed=1"
+
+#: ``--demo``: the same pack on an urban drive at 20x real time, cells a little
+#: apart (2 % SOC spread). The drive's current changes every few simulated
+#: seconds, so the plots move within a second of starting; the ``cycle``
+#: profile's 1C discharge looks like straight lines for minutes.
+DEMO_SOURCE_URL = "sim://nmc?cells=4&profile=drive&speed=20&soc_spread=2"
+
+#: Shown in the URL box as examples when there is no history yet.
+EXAMPLE_URLS = (
+    SIMULATED_BATTERY_URL,
+    "serial:///dev/ttyUSB0?protocol=vedirect",
+    "can://socketcan/can0?protocol=pylontech",
+)
+
+
+def file_url(path: str | Path) -> str:
+    """The ``file://`` source URL of a log file."""
+    return Path(path).expanduser().resolve().as_uri()

@@ -1,0 +1,127 @@
+"""The GUI's only door to :mod:`app.storage`, imported lazily.
+
+SQLAlchemy takes a noticeable part of a second to import, so nothing here is
+imported until the user records or looks at past recordings; the window
+paints first. Failures come back as :class:`~app.core.errors.StorageError`
+with a one-line message the GUI can show.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from app.core.errors import BatteryOSError, StorageError
+from app.core.spec import BatterySpec
+
+
+@dataclass(frozen=True)
+class RecordingSummary:
+    """One line of the recent-recordings list."""
+
+    id: object
+    title: str
+    detail: str
+
+
+#: Databases opened so far, by URL: the schema check
+#: (Alembic) runs once per database and process, not on every click.
+_databases: dict[str, object] = {}
+_lock = threading.Lock()
+
+#: How long stopping a recording may wait for an unreachable database before
+#: giving up (the GUI waits that long; the samples not stored are reported).
+CLOSE_TIMEOUT_S = 10.0
+
+
+def _database(db_url: str | None):
+    from app.storage import Database, default_url
+
+    url = db_url or default_url()  # resolved each time: the data directory may move
+    with _lock:
+        db = _databases.get(url)
+        if db is None:
+            db = Database(url)
+            db.ensure_schema()
+            _databases[url] = db
+        return db
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def open_recorder(db_url: str | None, source_url: str, spec: BatterySpec | None):
+    """A new :class:`app.storage.Recorder` for ``source_url`` on the database at ``db_url``.
+
+    ``db_url`` None means the default database (the SQLite file in the user
+    data directory). Raises :class:`StorageError` when the database is unusable.
+    """
+    try:
+        from app.storage import Recorder
+
+        db = _database(db_url)
+        return Recorder(db, source_url, spec.to_dict() if spec is not None else None)
+    except BatteryOSError:
+        raise
+    except ImportError as exc:
+        raise StorageError(f"recording is not available: {_one_line(exc)}") from exc
+    except Exception as exc:  # SQLAlchemy and driver errors of all kinds
+        raise StorageError(f"database error: {_one_line(exc)}") from exc
+
+
+def close_recorder(recorder) -> None:
+    """Store what is queued and close; raises :class:`StorageError` if samples were lost."""
+    try:
+        recorder.close(timeout=CLOSE_TIMEOUT_S)
+    except BatteryOSError:
+        raise
+    except Exception as exc:
+        raise StorageError(f"closing the recording failed: {_one_line(exc)}") from exc
+
+
+def recorder_problem(recorder) -> str | None:
+    """Why a running recorder is not storing right now (None while it is)."""
+    from app.storage import RecorderState
+
+    if getattr(recorder, "state", None) in (RecorderState.RETRYING, RecorderState.FAILED):
+        return f"database unreachable, retrying: {recorder.last_error}"
+    return None
+
+
+def recent_recordings(db_url: str | None, limit: int = 20) -> list[RecordingSummary]:
+    """The newest recordings, newest first. Raises :class:`StorageError` on failure."""
+    try:
+        from app.storage import repositories
+
+        db = _database(db_url)
+        rows = repositories.list_recordings(db, limit)
+    except BatteryOSError:
+        raise
+    except ImportError as exc:
+        raise StorageError(f"recordings are not available: {_one_line(exc)}") from exc
+    except Exception as exc:
+        raise StorageError(f"database error: {_one_line(exc)}") from exc
+    return [_summary(row) for row in rows]
+
+
+def _field(row, *names, default=None):
+    for name in names:
+        value = row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def _summary(row) -> RecordingSummary:
+    rec_id = _field(row, "id", "recording_id")
+    started = _field(row, "started_at", "start_time", "created_at")
+    source = _field(row, "source_url", "source", default="")
+    samples = _field(row, "sample_count", "samples", "n_samples")
+    when = (
+        started.strftime("%Y-%m-%d %H:%M") if hasattr(started, "strftime") else str(started or "")
+    )
+    title = f"#{rec_id}  {when}".strip()
+    detail = source if samples is None else f"{source}  ·  {samples:,} samples"
+    return RecordingSummary(rec_id, title, detail)

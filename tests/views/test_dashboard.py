@@ -1,0 +1,243 @@
+"""The live dashboard: curves carry the source's samples, pause, follow, cursor, read-outs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from app.core import schema
+from app.diagnostics.live import LiveEngine
+from app.diagnostics.soc_coulomb import SOC_COLUMN
+from app.hardware.acquisition import AcquisitionState
+from app.views.dashboard import DashboardPage
+from app.views.live_plots import PlotKey
+from app.views.live_session import LiveSession
+from app.views.readouts import ReadoutKey
+from app.views.theme import DARK
+
+from .view_fakes import scripted_block
+
+
+def snapshot_of(start: int, stop: int, cells: int = 4) -> dict[str, np.ndarray]:
+    from app.core.spec import preset
+
+    engine = LiveEngine(preset("nmc", series_cells=cells))
+    return dict(engine.process(scripted_block(start, stop, cells)).items())
+
+
+@pytest.fixture
+def dashboard(qtbot):
+    page = DashboardPage(DARK)
+    page.resize(1200, 800)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    return page
+
+
+def original(curve) -> tuple[np.ndarray, np.ndarray]:
+    x, y = curve.getOriginalDataset()
+    return np.asarray(x), np.asarray(y)
+
+
+def test_curves_hold_the_blocks_fed_to_them(dashboard):
+    snap = snapshot_of(0, 300)
+    dashboard.show_frame(snap)
+    plots = dashboard.plots
+    for column in (schema.VOLTAGE, schema.CURRENT, schema.TEMPERATURE, SOC_COLUMN):
+        x, y = original(plots.curves[column])
+        np.testing.assert_array_equal(x, snap[schema.TIME])
+        np.testing.assert_array_equal(y, snap[column])
+    cells = schema.cell_voltage_columns(plots.curves)
+    assert cells == [f"cell_{k}_v" for k in range(1, 5)]
+    for column in cells:
+        np.testing.assert_array_equal(original(plots.curves[column])[1], snap[column])
+    # 300 points on a ~1000 px plot: nothing clipped or downsampled, shown == source
+    x, y = plots.curves[schema.VOLTAGE].getData()
+    np.testing.assert_array_equal(y, snap[schema.VOLTAGE])
+
+
+def test_plots_share_one_time_axis_and_draw_cheaply(dashboard):
+    plots = dashboard.plots
+    master = plots.plots[PlotKey.VOLTAGE].getViewBox()
+    for key, plot in plots.plots.items():
+        if key is not PlotKey.VOLTAGE:
+            assert plot.getViewBox().linkedView(0) is master
+        assert plot.clipToViewMode()
+        assert plot.downsampleMode() == (1, True, "peak")
+    dashboard.show_frame(snapshot_of(0, 50))
+    for curve in plots.curves.values():
+        assert curve.opts["pen"].width() <= 1 and curve.opts["pen"].isCosmetic()
+
+
+def test_cell_legend_names_every_cell(dashboard):
+    dashboard.show_frame(snapshot_of(0, 10, cells=6))
+    labels = [label.text for _, label in dashboard.plots.cell_legend.items]
+    assert labels == [f"Cell {k}" for k in range(1, 7)]
+
+
+def test_session_samples_reach_the_curves(qtbot, dashboard):
+    session = LiveSession(redraw_hz=50)
+    session.data_updated.connect(dashboard.show_frame)
+    try:
+        session.start("scripted://pack?cells=4&n=900&block=64")
+        qtbot.waitUntil(lambda: session.status.state is AcquisitionState.FINISHED)
+        qtbot.waitUntil(lambda: len(dashboard.plots.shown.get("time_s", ())) == 900)
+    finally:
+        session.stop()
+    expected = scripted_block(0, 900)
+    for column in expected.columns:
+        if column == schema.TIME:
+            continue
+        x, y = original(dashboard.plots.curves[column])
+        np.testing.assert_array_equal(x, expected[schema.TIME])
+        np.testing.assert_array_equal(y, expected[column])
+
+
+def test_pause_freezes_the_plotted_data(dashboard):
+    first = snapshot_of(0, 100)
+    dashboard.show_frame(first)
+    dashboard.set_paused(True)
+    dashboard.show_frame(snapshot_of(0, 250))
+    x, _ = original(dashboard.plots.curves[schema.VOLTAGE])
+    assert len(x) == 100
+    assert "150 new samples" in dashboard.paused_label.text()
+    # the read-outs stay live while the plots are frozen
+    latest = snapshot_of(0, 250)[schema.VOLTAGE][-1]
+    assert dashboard.readouts.text_of(ReadoutKey.VOLTAGE) == f"{latest:.2f}"
+    dashboard.set_paused(False)
+    x, _ = original(dashboard.plots.curves[schema.VOLTAGE])
+    assert len(x) == 250
+    assert dashboard.paused_label.text() == ""
+
+
+def test_follow_live_keeps_the_newest_span_in_view(dashboard):
+    dashboard.set_span(60)
+    dashboard.show_frame(snapshot_of(0, 1000))
+    lo, hi = dashboard.plots.plots[PlotKey.SOC].viewRange()[0]
+    assert hi == pytest.approx(999)
+    assert lo == pytest.approx(939)
+    dashboard.set_span(None)
+    lo, hi = dashboard.plots.plots[PlotKey.CELLS].viewRange()[0]
+    assert (lo, hi) == pytest.approx((0, 999))
+
+
+def wheel(widget, pos: QPointF, steps: int = 1) -> None:
+    """A real wheel event, as a mouse sends it (Qt routes it to the plot under ``pos``)."""
+    global_pos = QPointF(widget.mapToGlobal(pos.toPoint()))
+    event = QWheelEvent(
+        pos, global_pos, QPoint(), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(widget.viewport(), event)
+
+
+def test_zooming_with_the_wheel_stops_following(qtbot, dashboard):
+    dashboard.show_frame(snapshot_of(0, 600))
+    plots = dashboard.plots
+    vb = plots.plots[PlotKey.CURRENT].getViewBox()
+    before = vb.viewRange()[0]
+    center = plots.mapFromScene(vb.sceneBoundingRect().center())
+    with qtbot.waitSignal(plots.follow_disabled):
+        wheel(plots, QPointF(center))
+    assert not dashboard.follow_button.isChecked()
+    zoomed = vb.viewRange()[0]
+    assert zoomed[1] - zoomed[0] < before[1] - before[0]  # zoomed in on time
+    # every plot shares the time axis
+    assert plots.plots[PlotKey.CELLS].getViewBox().viewRange()[0] == pytest.approx(zoomed)
+    dashboard.show_frame(snapshot_of(0, 700))  # new data does not move a zoomed view
+    assert vb.viewRange()[0] == pytest.approx(zoomed)
+    dashboard.follow_button.click()
+    assert vb.viewRange()[0][1] == pytest.approx(699)
+
+
+def test_cursor_reads_all_plots_at_one_time(dashboard):
+    snap = snapshot_of(0, 400)
+    dashboard.show_frame(snap)
+    dashboard.plots.crosshair.show_at(123.2)
+    text = dashboard.cursor_label.text()
+    assert text.startswith("t 2:03.0")
+    assert f"{snap[schema.VOLTAGE][123]:.3f} V" in text
+    assert f"{snap[schema.CURRENT][123]:+.3f} A" in text
+    assert f"SOC {snap[SOC_COLUMN][123]:.1f} %" in text
+    assert f"{snap['cell_4_v'][123]:.3f}" in text
+    dashboard.plots.crosshair.hide()
+    assert not dashboard.plots.crosshair.visible
+
+
+def test_readouts_show_the_newest_sample(dashboard):
+    snap = snapshot_of(0, 130)  # after 120 s the pack charges at +4 A
+    dashboard.show_frame(snap)
+    readouts = dashboard.readouts
+    cells = [snap[f"cell_{k}_v"][-1] for k in range(1, 5)]
+    assert readouts.text_of(ReadoutKey.CURRENT) == "+4.00"
+    assert readouts.readouts[ReadoutKey.CURRENT].detail_label.text() == "charging"
+    assert readouts.text_of(ReadoutKey.CELL_MIN) == f"{min(cells):.3f}"
+    assert readouts.text_of(ReadoutKey.CELL_MAX) == f"{max(cells):.3f}"
+    assert readouts.readouts[ReadoutKey.CELL_MAX].detail_label.text() == "cell 4"
+    assert readouts.text_of(ReadoutKey.CELL_SPREAD) == f"{(max(cells) - min(cells)) * 1000:.0f}"
+
+
+def test_missing_columns_show_a_dash_not_a_crash(dashboard):
+    dashboard.show_frame({"time_s": np.arange(5.0), "voltage_v": np.full(5, 12.0),
+                          "current_a": np.zeros(5)})  # fmt: skip
+    assert dashboard.readouts.text_of(ReadoutKey.TEMPERATURE) == "—"
+    assert dashboard.readouts.text_of(ReadoutKey.CURRENT) == "+0.00"
+    dashboard.grab()
+
+
+def test_record_button_asks_and_the_session_answers(qtbot, dashboard):
+    with qtbot.waitSignal(dashboard.recording_requested) as blocker:
+        dashboard.record_button.click()
+    assert blocker.args == [True]
+    assert not dashboard.record_button.isChecked()  # not recording until the session says so
+    dashboard.set_recording(True)
+    assert dashboard.record_button.isChecked()
+    assert "Stop" in dashboard.record_button.text()
+
+
+def read_all(url: str) -> dict[str, np.ndarray]:
+    """Every sample of a finite source, read directly (no GUI)."""
+    from app.core.samples import SampleBlock
+    from app.hardware.registry import create_source
+
+    blocks = []
+    with create_source(url) as source:
+        while not source.exhausted:
+            block = source.read(1.0)
+            if block is not None:
+                blocks.append(block)
+    return dict(SampleBlock.concat(blocks).items())
+
+
+def test_simulator_samples_reach_the_curves(qtbot, dashboard):
+    url = "sim://nmc?cells=4&speed=0&duration=600"
+    expected = read_all(url)  # the simulator is deterministic (seed 0, no noise)
+    session = LiveSession(redraw_hz=50)
+    session.data_updated.connect(dashboard.show_frame)
+    n = len(expected["time_s"])
+    try:
+        session.start(url)
+        qtbot.waitUntil(lambda: len(dashboard.plots.shown.get("time_s", ())) == n, timeout=20_000)
+    finally:
+        session.stop()
+    assert n == 6000  # 10 Hz for 600 s
+    plots = dashboard.plots
+    for column in (
+        "voltage_v",
+        "current_a",
+        "temperature_c",
+        *[f"cell_{k}_v" for k in range(1, 5)],
+    ):
+        x, y = original(plots.curves[column])
+        np.testing.assert_array_equal(x, expected["time_s"])
+        np.testing.assert_array_equal(y, expected[column])
+        # what is drawn is peak-downsampled: fewer points, the same extremes
+        shown_x, shown_y = plots.curves[column].getData()
+        assert len(shown_y) <= n
+        assert np.nanmax(shown_y) == np.nanmax(expected[column])
+        assert np.nanmin(shown_y) == np.nanmin(expected[column])
+    assert np.isfinite(original(plots.curves["soc_percent"])[1]).all()

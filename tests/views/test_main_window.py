@@ -1,0 +1,199 @@
+"""The main window: connecting, errors shown not raised, status bar faults,
+recording, recent recordings, remembered layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSize
+
+from app.core.settings import Settings
+from app.hardware.acquisition import AcquisitionState
+from app.views.live_session import LiveSession
+from app.views.main_window import MainWindow, Page
+from app.views.theme import DARK, Theme, apply_theme
+from app.views.window_layout import WindowLayoutStore
+
+from .view_fakes import FailingSource
+
+
+@pytest.fixture
+def make_window(qtbot, qapp):
+    apply_theme(qapp, Theme.DARK)  # as run_gui does: the QSS colours the status bar
+
+    def make(*, persist: bool = False, db_url: str | None = None) -> MainWindow:
+        window = MainWindow(Settings.load(), LiveSession(redraw_hz=50, db_url=db_url),
+                            persist=persist)  # fmt: skip
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
+def test_connect_shows_the_dashboard_with_data(qtbot, make_window):
+    window = make_window()
+    assert window.connect_source("scripted://pack?n=300") is None
+    assert window.current_page is Page.DASHBOARD
+    qtbot.waitUntil(lambda: len(window.dashboard.plots.shown.get("time_s", ())) == 300)
+    assert window.settings.recent_sources[0] == "scripted://pack?n=300"
+    assert window.home.url_combo.itemText(0) == "scripted://pack?n=300"
+
+
+def test_unknown_scheme_is_shown_on_the_home_page(make_window):
+    window = make_window()
+    error = window.connect_source("nosuch://device")
+    assert error and "unknown source scheme 'nosuch'" in error
+    assert window.current_page is Page.HOME
+    assert window.home.error_label.isVisibleTo(window)
+    assert "nosuch" in window.home.error_label.text()
+    assert not window.session.running
+
+
+def test_opening_a_missing_log_file_shows_the_error(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.open_log_file(str(tmp_path / "missing.csv"))
+    assert window.home.url_combo.currentText().startswith("file://")
+    label = window.status_bar.state_label
+    qtbot.waitUntil(lambda: label.text().startswith("Fault: ") and "no such file" in label.text())
+    assert label.property("state") == "fault"
+
+
+def test_opening_a_canonical_csv_plots_it(qtbot, make_window, tmp_path):
+    import json
+
+    from app.core.spec import preset
+    from app.hardware.logs.canonical_csv import write_canonical_csv
+
+    from .view_fakes import scripted_block
+
+    block = scripted_block(0, 500)
+    path = tmp_path / "pack log.csv"  # a space: the file:// URL must quote it
+    spec = preset("lfp", series_cells=4)
+    write_canonical_csv(str(path), block, {"spec": json.dumps(spec.to_dict())})
+    window = make_window()
+    assert window.open_log_file(str(path)) is None
+    qtbot.waitUntil(lambda: len(window.dashboard.plots.shown.get("time_s", ())) == 500)
+    x, y = window.dashboard.plots.curves["cell_2_v"].getOriginalDataset()
+    np.testing.assert_allclose(x, block["time_s"])
+    np.testing.assert_allclose(y, block["cell_2_v"], atol=1e-5)  # the CSV keeps ~6 digits
+    assert window.settings.recent_files[0] == str(path)
+    assert window.session.spec == spec  # the file's battery, known only once opened
+
+
+def test_home_connect_button_uses_the_typed_url(qtbot, make_window):
+    window = make_window()
+    window.home.url_combo.setCurrentText("scripted://pack?n=50")
+    window.home.connect_button.click()
+    qtbot.waitUntil(lambda: window.session.status.samples_total == 50)
+    assert window.current_page is Page.DASHBOARD
+
+
+def test_source_fault_shows_red_in_the_status_bar(qtbot, make_window):
+    window = make_window()
+    window.connect_source("failing://port")
+    label = window.status_bar.state_label
+    qtbot.waitUntil(lambda: FailingSource.MESSAGE in label.text())
+    assert label.text().startswith("Fault:")
+    assert label.property("state") == "fault"
+    # the theme's fault colour is what QSS paints for state="fault"
+    assert label.palette().color(label.foregroundRole()).name() == DARK.fault
+
+
+def test_finished_source_and_disconnect(qtbot, make_window):
+    window = make_window()
+    window.connect_source("scripted://pack?n=100")
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    assert window.status_bar.state_label.text().startswith("Finished")
+    assert "100 samples" in window.status_bar.samples_label.text()
+    window.dashboard.disconnect_button.click()
+    assert not window.session.running
+
+
+def test_recording_to_a_dead_database_keeps_streaming(qtbot, make_window):
+    window = make_window(db_url="postgresql://nobody@127.0.0.1:1/nothing")
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    window.dashboard.record_button.click()
+    label = window.status_bar.recording_label
+    assert label.text().startswith("Recording failed:")
+    assert label.property("failed") == "true"
+    assert not window.dashboard.record_button.isChecked()
+    total = window.session.ring.total
+    qtbot.waitUntil(lambda: window.session.ring.total > total + 30)
+    assert window.session.status.state is AcquisitionState.STREAMING
+
+
+def test_recording_lands_in_the_database_and_the_recent_list(qtbot, make_window):
+    window = make_window()  # default database: SQLite in the private data dir
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    window.dashboard.record_button.click()
+    assert window.session.recording, window.session.status.recording_error
+    assert window.dashboard.record_button.isChecked()
+    assert window.status_bar.recording_label.text() == "● REC"
+    qtbot.waitUntil(lambda: window.session.ring.total > 100)
+    window.dashboard.record_button.click()  # stop: flushes and closes the recorder
+    assert not window.session.recording
+    window.session.stop()
+
+    from app.storage import repositories
+    from app.views import storage_bridge
+
+    recordings = repositories.list_recordings(storage_bridge._database(None), 5)
+    assert len(recordings) == 1
+    assert recordings[0].source_url.startswith("scripted://")
+    assert recordings[0].sample_count > 0
+
+    window.show_page(Page.HOME)
+    window.refresh_recordings()
+    qtbot.waitUntil(lambda: window.home.recordings_list.count() == 1)
+    assert "scripted://" in window.home.recordings_list.item(0).text()
+
+
+def test_recent_recordings_load_after_the_first_paint(qtbot, make_window):
+    window = make_window()
+    status = window.home.recordings_status
+    qtbot.waitUntil(lambda: status.text() == "No recordings yet.")
+    qtbot.waitUntil(lambda: not window.recordings_loader.running)  # the thread ends after emitting
+
+
+def test_recent_recordings_error_is_text_not_a_traceback(qtbot, make_window):
+    window = make_window(db_url="sqlite:////nonexistent-dir/x/y.sqlite")
+    status = window.home.recordings_status
+    qtbot.waitUntil(lambda: status.objectName() == "errorText")
+    assert status.text() and "Traceback" not in status.text()
+    assert window.home.recordings_list.count() == 0
+
+
+def test_window_page_and_layout_are_remembered(qtbot, make_window, private_dirs):
+    window = make_window(persist=True)
+    window.show_page(Page.DASHBOARD)
+    window.close()
+    assert (private_dirs / "config" / "window.ini").exists()
+
+    again = make_window(persist=True)
+    assert again.current_page is Page.DASHBOARD
+
+
+def test_layout_store_restores_geometry(qtbot, private_dirs):
+    from PySide6.QtWidgets import QMainWindow
+
+    # a plain window: the offscreen screen (800x800) is smaller than Battery OS' minimum
+    first = QMainWindow()
+    qtbot.addWidget(first)
+    first.resize(QSize(640, 480))
+    first.show()
+    WindowLayoutStore().save(first, 1)
+    second = QMainWindow()
+    qtbot.addWidget(second)
+    assert WindowLayoutStore().restore(second) == 1
+    assert second.size() == QSize(640, 480)
+
+
+def test_closing_the_window_joins_the_acquisition_thread(qtbot, make_window):
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&interval=0.01")
+    acquisition = window.session.acquisition
+    qtbot.waitUntil(lambda: window.session.ring.total > 0)
+    window.close()
+    assert not acquisition.running
