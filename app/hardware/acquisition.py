@@ -35,6 +35,9 @@ class AcquisitionState(StrEnum):
 class AcquisitionThread:
     """Run ``source`` in a daemon thread and feed ``sinks``.
 
+    ``reconnect`` defaults to True for live sources and False for finite ones
+    (a log file that cannot be read will not get better by retrying).
+
     ``state``, ``last_error``, ``samples_total`` and ``sample_rate_hz`` may be
     read from any thread. A sink that raises is a bug in that sink: the error
     is kept and acquisition stops in ``fault`` rather than dropping data
@@ -49,14 +52,15 @@ class AcquisitionThread:
         read_timeout: float = 0.1,
         reconnect_initial_s: float = 0.5,
         reconnect_max_s: float = 10.0,
-        reconnect: bool = True,
+        reconnect: bool | None = None,
     ):
         self.source = source
         self.sinks: list[Sink] = list(sinks or [])
         self.read_timeout = read_timeout
         self.reconnect_initial_s = reconnect_initial_s
         self.reconnect_max_s = reconnect_max_s
-        self.reconnect = reconnect
+        # A device that drops out comes back; a file that fails to open does not.
+        self.reconnect = (not source.finite) if reconnect is None else reconnect
         self._state = AcquisitionState.IDLE
         self._last_error: str | None = None
         self._stop = threading.Event()

@@ -1,0 +1,117 @@
+"""The acquisition thread: faults become a state with the error kept, reconnect with
+back-off, nothing delivered twice or lost, and the thread always ends."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from app.core.errors import SourceError
+from app.core.samples import SampleBlock
+from app.hardware.acquisition import AcquisitionState, AcquisitionThread
+from app.hardware.source import Source, SourceState
+
+
+def block(t0: float, n: int = 10) -> SampleBlock:
+    t = t0 + np.arange(n, dtype=float)
+    return SampleBlock({"time_s": t, "voltage_v": np.full(n, 3.7), "current_a": np.zeros(n)})
+
+
+class FlakySource(Source):
+    """Delivers `per_connection` blocks, then fails like an unplugged adapter; the
+    first `refuse` opens fail. Each read waits on an event, never on the clock."""
+
+    def __init__(self, *, per_connection=3, refuse=0, finite=False, total=None):
+        super().__init__("test://flaky")
+        self.finite = finite
+        self.per_connection = per_connection
+        self.refuse = refuse
+        self.total = total
+        self.opens = 0
+        self.t = 0.0
+        self._in_connection = 0
+
+    def _open_internal(self):
+        self.opens += 1
+        if self.opens <= self.refuse:
+            raise SourceError(f"adapter not found (attempt {self.opens})")
+        self._in_connection = 0
+
+    def _read_internal(self, timeout):
+        if self.total is not None and self.t >= self.total:
+            return None
+        if self._in_connection >= self.per_connection:
+            raise SourceError("adapter unplugged")
+        self._in_connection += 1
+        b = block(self.t)
+        self.t += len(b)
+        return b
+
+    @property
+    def exhausted(self):
+        return self.total is not None and self.t >= self.total
+
+
+class Collect:
+    def __init__(self, stop_after: int | None = None):
+        self.blocks: list[SampleBlock] = []
+        self.enough = threading.Event()
+        self.stop_after = stop_after
+
+    def __call__(self, b):
+        self.blocks.append(b)
+        if self.stop_after and sum(map(len, self.blocks)) >= self.stop_after:
+            self.enough.set()
+
+
+def test_fault_is_kept_and_it_reconnects_without_losing_samples():
+    src = FlakySource(per_connection=3, refuse=2)
+    sink = Collect(stop_after=100)
+    acq = AcquisitionThread(src, [sink], reconnect_initial_s=0.001, reconnect_max_s=0.002)
+    acq.start()
+    assert sink.enough.wait(10)
+    acq.stop()
+    assert not acq.running
+    t = np.concatenate([b["time_s"] for b in sink.blocks])
+    assert np.array_equal(t, np.arange(len(t)))  # continuous: nothing lost, nothing twice
+    assert src.opens >= 2 + 100 // 30
+    assert acq.last_error in ("adapter unplugged", "adapter not found (attempt 2)")
+    assert src.state == SourceState.CLOSED
+
+
+def test_finite_source_finishes_and_does_not_retry():
+    src = FlakySource(per_connection=100, finite=True, total=50)
+    sink = Collect()
+    acq = AcquisitionThread(src, [sink])
+    acq.start()
+    assert acq.wait_finished(10)
+    assert acq.state == AcquisitionState.FINISHED
+    assert acq.samples_total == 50 and acq.last_error is None
+
+
+def test_finite_source_that_cannot_open_ends_in_fault():
+    src = FlakySource(refuse=99, finite=True, total=10)
+    acq = AcquisitionThread(src, [])
+    acq.start()
+    assert acq.wait_finished(10)
+    assert acq.state == AcquisitionState.FAULT
+    assert acq.last_error == "adapter not found (attempt 1)"
+    assert src.opens == 1
+
+
+def test_a_failing_sink_stops_in_fault_with_the_reason():
+    def broken(_):
+        raise ValueError("bad block")
+
+    acq = AcquisitionThread(FlakySource(per_connection=10), [broken])
+    acq.start()
+    assert acq.wait_finished(10)
+    assert acq.state == AcquisitionState.FAULT
+    assert "bad block" in acq.last_error
+
+
+def test_read_on_closed_source_is_an_error():
+    with pytest.raises(SourceError, match="closed"):
+        FlakySource().read(0.1)
