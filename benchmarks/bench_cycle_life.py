@@ -1,0 +1,254 @@
+"""End-of-life forecast accuracy on real and synthetic capacity-fade data, and speed.
+
+    python benchmarks/bench_cycle_life.py                  # everything (~1-2 min)
+    python benchmarks/bench_cycle_life.py --no-synthetic   # real cells only
+    python benchmarks/bench_cycle_life.py --seeds 0 1 2 3 4 --fractions 0.3 0.4 0.5
+
+Real data (``/work/shared/data/real/capacity``, read only):
+
+* NASA PCoE B0005, B0006 (18650, 2 Ah rated): EOL at 70 % of the rated
+  capacity, 1.4 Ah, NASA's own criterion ("30 % fade in rated capacity, from
+  2 Ah to 1.4 Ah", README of the data set). In this copy of the data both cells
+  cross 1.4 Ah (B0005 at cycle 125, B0006 at 109). Thresholds such as 1.38 Ah
+  seen in papers are ad-hoc choices to get a crossing; we keep the definition.
+* CALCE CS2_35, CS2_36 (LiCoO2 prismatic, 1.1 Ah): EOL at 80 % of nominal,
+  0.88 Ah.
+
+The forecaster is given the nominal capacity and the EOL fraction (as the user's
+``--capacity-ah`` would be) and the first 30/40/50/60 % of the rows (by cycle
+count). The actual EOL is the first cycle where the rolling median of the whole
+record (5 cycles, or 2 % of the record when longer, after the outlier filter)
+is below the threshold - the same rule the estimator uses for ``reached``.
+Target: within 15 % of the actual EOL cycle from 40 % of the history. Every
+case is printed, misses included; a history that already crossed the threshold
+is shown as such (nothing to forecast).
+
+Synthetic data: curves with a known EOL (0.8 of the initial capacity) of seven
+shapes - linear, square-root, exponential, power 1.5, break-in + linear,
+a knee (linear, then a quadratic acceleration from 60 % of life), linear with
+NASA-like regeneration peaks - with multiplicative Gaussian noise of 0.2, 0.5
+and 1 %, the EOL drawn between 300 and 900 cycles, the record running to 1.45x
+EOL; forecast from the same fractions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.diagnostics.capacity_fade import analyze_capacity_fade, clean_capacity_series  # noqa: E402
+from app.diagnostics.cycle_life import (  # noqa: E402
+    CycleLifeStatus,
+    estimate_cycle_life,
+    observed_eol_cycle,
+)
+
+DATA = Path("/work/shared/data/real/capacity")
+TARGET = 0.15
+TARGET_FRACTION = 0.4
+
+
+@dataclass(frozen=True)
+class RealCell:
+    name: str
+    file: str
+    nominal_ah: float
+    eol_fraction: float
+
+
+REAL_CELLS = (
+    RealCell("NASA B0005", "nasa_B0005_capacity.csv", 2.0, 0.7),
+    RealCell("NASA B0006", "nasa_B0006_capacity.csv", 2.0, 0.7),
+    RealCell("CALCE CS2_35", "calce_CS2_35_capacity.csv", 1.1, 0.8),
+    RealCell("CALCE CS2_36", "calce_CS2_36_capacity.csv", 1.1, 0.8),
+)
+
+
+def actual_eol(df: pd.DataFrame, threshold: float) -> float | None:
+    s = clean_capacity_series(df)
+    return observed_eol_cycle(s.cycle, s.capacity_ah, threshold)
+
+
+def _fmt(v, spec="{:.0f}") -> str:
+    return "-" if v is None else spec.format(v)
+
+
+def run_real(fractions: list[float]) -> list[dict]:
+    print("Real cells: forecast from the first part of the record")
+    print(
+        f"{'cell':<13} {'hist':>5} {'cycles':>6} {'actual':>6} {'pred':>6} "
+        f"{'90% interval':>13} {'error':>7} {'<=15%':>5} {'covers':>6} {'model':>12} {'ms':>5}"
+    )
+    rows = []
+    for cell in REAL_CELLS:
+        df = pd.read_csv(DATA / cell.file)
+        thr = cell.nominal_ah * cell.eol_fraction
+        act = actual_eol(df, thr)
+        for frac in fractions:
+            m = int(round(frac * len(df)))
+            t0 = time.perf_counter()
+            r = estimate_cycle_life(
+                df.iloc[:m],
+                eol_fraction=cell.eol_fraction,
+                reference_capacity_ah=cell.nominal_ah,
+            )
+            ms = (time.perf_counter() - t0) * 1e3
+            row = {"cell": cell.name, "frac": frac, "actual": act, "status": r.status}
+            if r.status is CycleLifeStatus.REACHED:
+                print(
+                    f"{cell.name:<13} {frac:>5.0%} {m:>6} {_fmt(act):>6} "
+                    f"  (history already past EOL at cycle {r.predicted_eol_cycle})"
+                )
+                rows.append(row | {"err": None})
+                continue
+            err = (r.predicted_eol_cycle - act) / act if r.predicted_eol_cycle and act else None
+            lo, hi = r.interval_low, r.interval_high
+            covers = (
+                None
+                if act is None or r.predicted_eol_cycle is None
+                else (lo <= act and (hi is None or act <= hi))
+            )
+            ok = err is not None and abs(err) <= TARGET
+            interval = f"{_fmt(lo)}-{_fmt(hi) if hi is not None else 'inf'}"
+            err_text = f"{err * 100:+.1f}%" if err is not None else "-"
+            covers_text = "-" if covers is None else ("yes" if covers else "no")
+            print(
+                f"{cell.name:<13} {frac:>5.0%} {m:>6} {_fmt(act):>6} "
+                f"{_fmt(r.predicted_eol_cycle):>6} {interval:>13} {err_text:>7} "
+                f"{'yes' if ok else 'NO':>5} {covers_text:>6} "
+                f"{r.model or r.status.value:>12} {ms:>5.0f}"
+            )
+            rows.append(row | {"err": err, "covers": covers, "pred": r.predicted_eol_cycle})
+    return rows
+
+
+# --- synthetic ---------------------------------------------------------------
+def _shapes(eol: float) -> dict:
+    e = eol
+
+    def regen(n):
+        base = 1 - 0.2 * n / e
+        bump = np.zeros_like(n)
+        for s in range(25, int(n[-1]) + 1, 30):
+            after = n >= s
+            bump[after] += 0.03 * np.exp(-(n[after] - s) / 4.0)
+        return base + bump
+
+    return {
+        "linear": lambda n: 1 - 0.2 * n / e,
+        "sqrt": lambda n: 1 - 0.2 * np.sqrt(n / e),
+        "exponential": lambda n: np.exp(np.log(0.8) * n / e),
+        "power 1.5": lambda n: 1 - 0.2 * (n / e) ** 1.5,
+        "break-in+lin": lambda n: 1 - 0.05 * (1 - np.exp(-n / (0.08 * e))) - 0.15 * n / e,
+        "knee": lambda n: 1 - 0.08 * n / e - 0.12 * (np.clip(n / e - 0.6, 0, None) / 0.4) ** 2,
+        "regen": regen,
+    }
+
+
+def run_synthetic(fractions: list[float], seeds: list[int], noises=(0.002, 0.005, 0.01)) -> None:
+    print()
+    print("Synthetic curves (EOL = 0.8 of initial, known): share within 15 % | median |error|")
+    records = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        for noise in noises:
+            eol_guess = rng.uniform(300, 900)
+            for shape, f in _shapes(eol_guess).items():
+                n = np.arange(1, 4000, dtype=float)
+                y = f(n)
+                true_eol = float(n[np.flatnonzero(y < 0.8)[0]])
+                keep = n <= 1.45 * true_eol
+                n, y = n[keep], y[keep]
+                q = y * (1 + noise * rng.standard_normal(n.size))
+                for frac in fractions:
+                    m = int(round(frac * n.size))
+                    df = pd.DataFrame({"cycle_index": n[:m], "discharge_capacity_ah": q[:m]})
+                    r = estimate_cycle_life(df, reference_capacity_ah=1.0)
+                    p = r.predicted_eol_cycle
+                    err = abs(p - true_eol) / true_eol if p is not None else np.inf
+                    covers = (
+                        p is not None
+                        and r.interval_low <= true_eol
+                        and (r.interval_high is None or true_eol <= r.interval_high)
+                    )
+                    records.append((shape, frac, noise, err, covers))
+    d = pd.DataFrame(records, columns=["shape", "frac", "noise", "err", "covers"])
+    d["ok"] = d.err <= TARGET
+    header = "".join(f"{f:>15.0%}" for f in fractions)
+    print(f"{'shape':<14}{header}   interval covers")
+    for shape, g in d.groupby("shape", sort=False):
+        cells = ""
+        for frac in fractions:
+            h = g[g.frac == frac]
+            med = np.median(h.err)
+            cells += (
+                f"{h.ok.mean():>7.0%} |{(f'{med * 100:.1f}%' if np.isfinite(med) else 'none'):>6}"
+            )
+        print(f"{shape:<14}{cells}   {g.covers.mean():>6.0%}")
+    by_noise = d.groupby("noise").ok.mean()
+    print(
+        "within 15 %: all "
+        + f"{d.ok.mean():.0%}; by noise "
+        + ", ".join(f"{k * 100:g} %: {v:.0%}" for k, v in by_noise.items())
+        + f"; interval covers the true EOL in {d.covers.mean():.0%} of cases"
+    )
+    print(
+        "(the knee shape cannot be forecast before its acceleration shows: from 30-50 % of a "
+        "record of 1.45x EOL the history ends at 0.43-0.73 of life, the knee starts at 0.6)"
+    )
+
+
+def run_speed() -> None:
+    rng = np.random.default_rng(1)
+    n = np.arange(1, 1001, dtype=float)
+    q = (1 - 0.0001 * n - 0.02 * np.expm1(n / 300) / np.expm1(10 / 3)) * (
+        1 + 0.003 * rng.standard_normal(n.size)
+    )
+    df = pd.DataFrame({"cycle_index": n, "discharge_capacity_ah": q})
+    for name, fn in (
+        ("analyze_capacity_fade", lambda: analyze_capacity_fade(df)),
+        ("estimate_cycle_life", lambda: estimate_cycle_life(df, reference_capacity_ah=1.0)),
+    ):
+        fn()
+        t = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn()
+            t.append(time.perf_counter() - t0)
+        print(f"{name} on 1000 cycles: {min(t) * 1e3:.0f} ms (best of 3)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fractions", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--no-synthetic", action="store_true")
+    args = ap.parse_args(argv)
+
+    rows = run_real(args.fractions)
+    scored = [r for r in rows if r.get("err") is not None]
+    at_target = [r for r in scored if abs(r["frac"] - TARGET_FRACTION) < 1e-9]
+    print()
+    print(
+        f"from {TARGET_FRACTION:.0%} of the history: "
+        f"{sum(abs(r['err']) <= TARGET for r in at_target)}/{len(at_target)} cells within "
+        f"{TARGET:.0%}; all fractions: {sum(abs(r['err']) <= TARGET for r in scored)}/{len(scored)}"
+        f", median |error| {np.median([abs(r['err']) for r in scored]) * 100:.1f} %"
+    )
+    if not args.no_synthetic:
+        run_synthetic(args.fractions, args.seeds)
+    print()
+    run_speed()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,233 @@
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.diagnostics.cycle_life import (
+    CycleLifeStatus,
+    CycleLifeTracker,
+    estimate_cycle_life,
+    observed_eol_cycle,
+)
+
+REAL = Path("/work/shared/data/real/capacity")
+
+
+def frame(n, q) -> pd.DataFrame:
+    return pd.DataFrame({"cycle_index": n, "discharge_capacity_ah": q})
+
+
+def noisy(f, cycles, noise=0.003, seed=0):
+    rng = np.random.default_rng(seed)
+    n = np.arange(1, cycles + 1, dtype=float)
+    return n, f(n) * (1 + noise * rng.standard_normal(n.size))
+
+
+# 2 Ah cells reaching 80 % (1.6 Ah) at cycle 600
+SHAPES = {
+    "linear": lambda n: 2.0 * (1 - 0.2 * n / 600),
+    "sqrt": lambda n: 2.0 * (1 - 0.2 * np.sqrt(n / 600)),
+    "exponential": lambda n: 2.0 * np.exp(np.log(0.8) * n / 600),
+}
+
+
+def assert_interval_holds_point(r):
+    assert r.interval_low <= r.predicted_eol_cycle
+    assert r.interval_high is None or r.predicted_eol_cycle <= r.interval_high
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_synthetic_eol_from_half_the_life(shape):
+    n, q = noisy(SHAPES[shape], 300)
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)
+    assert r.status is CycleLifeStatus.FORECAST
+    assert r.predicted_eol_cycle == pytest.approx(600, rel=0.06)
+    assert r.remaining_cycles == r.predicted_eol_cycle - 300
+    assert r.eol_capacity_ah == pytest.approx(1.6)
+    assert r.reference_source == "nominal"
+    assert_interval_holds_point(r)
+    assert r.interval_low <= 600 <= r.interval_high
+    assert r.model in ("linear", "sqrt", "power", "exponential", "linear_exp")
+    assert r.members and abs(sum(m.weight for m in r.members) - 1.0) < 1e-9
+
+
+def test_reference_defaults_to_the_first_cycles():
+    n, q = noisy(lambda n: 1.9 - 0.0005 * n, 200, noise=0.001)
+    r = estimate_cycle_life(frame(n, q), eol_fraction=0.8)
+    assert r.reference_source == "initial_cycles"
+    assert r.reference_capacity_ah == pytest.approx(np.mean(q[:5]))
+    assert r.eol_capacity_ah == pytest.approx(0.8 * np.mean(q[:5]))
+    # 1.9 - 0.0005 n = 0.8 * 1.8985 at n ~ 762, within the horizon (200 + 4 * 200)
+    assert r.predicted_eol_cycle == pytest.approx(762, rel=0.05)
+    # 70 % would be at n ~ 1142: past the horizon, so no number
+    far = estimate_cycle_life(frame(n, q), eol_fraction=0.7)
+    assert far.status is CycleLifeStatus.BEYOND_HORIZON and far.predicted_eol_cycle is None
+
+
+def test_knee_is_forecast_once_it_shows():
+    # linear fade, accelerating from cycle 400; EOL (0.8) at cycle 542
+    def f(n):
+        return 1 - 2e-4 * n - 6e-6 * np.clip(n - 400, 0, None) ** 2
+
+    n, q = noisy(f, 500, noise=0.002)
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=1.0)
+    assert r.predicted_eol_cycle == pytest.approx(542, rel=0.05)
+
+
+def test_reached_when_the_data_crossed_the_threshold():
+    n, q = noisy(SHAPES["linear"], 700)
+    q[610] = 2.0  # a spike after the crossing does not move it
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)
+    assert r.status is CycleLifeStatus.REACHED
+    assert r.predicted_eol_cycle == pytest.approx(600, abs=6)
+    assert r.remaining_cycles == 0
+    assert r.interval_low == r.interval_high == r.predicted_eol_cycle
+
+
+def test_observed_eol_ignores_single_low_cycles():
+    n = np.arange(1, 101, dtype=float)
+    q = 1 - 0.001 * n
+    q[30] = 0.5  # one aborted discharge
+    assert observed_eol_cycle(n, q, 0.8) is None
+    assert observed_eol_cycle(n, q, 0.95) == pytest.approx(51, abs=2)
+
+
+def test_too_few_cycles():
+    n, q = noisy(SHAPES["linear"], 9)
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)
+    assert r.status is CycleLifeStatus.INSUFFICIENT_DATA
+    assert r.predicted_eol_cycle is None and r.interval_low is None
+    assert "too few" in r.reason
+    empty = estimate_cycle_life(frame([], []))
+    assert empty.status is CycleLifeStatus.INSUFFICIENT_DATA and empty.reason
+    json.dumps(empty.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize("slope", [0.0, 2e-4])
+def test_no_fade_gives_none_with_a_reason(slope):
+    n, q = noisy(lambda n: 1.0 + slope * n, 300)
+    r = estimate_cycle_life(frame(n, q))
+    assert r.status is CycleLifeStatus.NO_FADE
+    assert r.predicted_eol_cycle is None and r.remaining_cycles is None
+    assert "no measurable" in r.reason
+
+
+def test_fade_too_slow_to_reach_within_the_horizon():
+    # 0.5 % per 100 cycles: 80 % would take ~4000 cycles, 13x the record
+    n, q = noisy(lambda n: 1.0 - 5e-5 * n, 300, noise=0.001)
+    r = estimate_cycle_life(frame(n, q))
+    assert r.status is CycleLifeStatus.BEYOND_HORIZON
+    assert r.predicted_eol_cycle is None
+    assert r.horizon_cycle == pytest.approx(300 + 4 * 300)
+    assert "not meaningful" in r.reason
+
+
+def test_nan_unsorted_and_duplicated_cycles_give_the_clean_result():
+    n, q = noisy(SHAPES["sqrt"], 250)
+    clean = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)
+    messy = frame(n, q).sample(frac=1.0, random_state=7)
+    messy = pd.concat([messy, messy.iloc[:30], frame([np.nan, 3.0], [1.9, np.nan])])
+    r = estimate_cycle_life(messy, reference_capacity_ah=2.0)
+    assert r.to_dict() == clean.to_dict()
+
+
+def test_bad_arguments():
+    df = frame(*noisy(SHAPES["linear"], 50))
+    with pytest.raises(ValueError):
+        estimate_cycle_life(df, eol_fraction=1.2)
+    with pytest.raises(ValueError):
+        estimate_cycle_life(df, reference_capacity_ah=0.0)
+
+
+def test_to_dict_is_plain_json():
+    n, q = noisy(SHAPES["exponential"], 300)
+    d = json.loads(json.dumps(estimate_cycle_life(frame(n, q)).to_dict(), allow_nan=False))
+    for key in (
+        "predicted_eol_cycle",
+        "interval_low",
+        "interval_high",
+        "remaining_cycles",
+        "eol_capacity_ah",
+        "reference_capacity_ah",
+        "model",
+        "cycles_observed",
+        "method",
+        "status",
+    ):
+        assert key in d
+    assert d["status"] == "forecast"
+    assert d["cycles_observed"] == 300
+    assert isinstance(d["predicted_eol_cycle"], int)
+
+
+def test_tracker_gives_the_offline_numbers():
+    # 2 Ah, 0.2 % per cycle: 80 % at cycle 100, so 60 cycles give a forecast
+    n, q = noisy(lambda n: 2.0 * (1 - 0.002 * n), 60, noise=0.002)
+    tracker = CycleLifeTracker(reference_capacity_ah=2.0)
+    first = tracker.extend(n[:5], q[:5])  # e.g. the history of a resumed session
+    assert first.status is CycleLifeStatus.INSUFFICIENT_DATA
+    assert (
+        first.to_dict()
+        == estimate_cycle_life(frame(n[:5], q[:5]), reference_capacity_ah=2.0).to_dict()
+    )
+    tracker.extend(n[5:55], q[5:55])
+    for i in range(55, 60):
+        live = tracker.add_cycle(n[i], q[i])
+        if i in (55, 59):
+            offline = estimate_cycle_life(frame(n[: i + 1], q[: i + 1]), reference_capacity_ah=2.0)
+            assert live.to_dict() == offline.to_dict()
+    assert live.status is CycleLifeStatus.FORECAST
+    assert live.predicted_eol_cycle == pytest.approx(100, rel=0.1)
+    assert tracker.fade.cycles_used == 60
+
+
+# Real cells: the benchmark's cases (benchmarks/bench_cycle_life.py). The
+# forecasts it shows within 15 % are asserted to stay there; the ones it shows
+# outside (from 40 %: NASA -18 % and -22 %, CALCE +16 % and +41 %) only within 50 %.
+CELLS = {
+    "B0005": ("nasa_B0005_capacity.csv", 2.0, 0.7),
+    "B0006": ("nasa_B0006_capacity.csv", 2.0, 0.7),
+    "CS2_35": ("calce_CS2_35_capacity.csv", 1.1, 0.8),
+    "CS2_36": ("calce_CS2_36_capacity.csv", 1.1, 0.8),
+}
+ACTUAL = {"B0005": 125, "B0006": 109, "CS2_35": 554, "CS2_36": 523}
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="real capacity data not available")
+@pytest.mark.parametrize(
+    ("cell", "fraction", "tolerance"),
+    [
+        ("B0005", 0.6, 0.15),
+        ("B0006", 0.6, 0.15),
+        ("CS2_35", 0.6, 0.15),
+        ("CS2_36", 0.5, 0.15),
+        ("B0005", 0.4, 0.5),
+        ("B0006", 0.4, 0.5),
+        ("CS2_35", 0.4, 0.5),
+        ("CS2_36", 0.4, 0.5),
+    ],
+)
+def test_real_cells(cell, fraction, tolerance):
+    file, nominal, eol_fraction = CELLS[cell]
+    df = pd.read_csv(REAL / file)
+    full = estimate_cycle_life(df, eol_fraction=eol_fraction, reference_capacity_ah=nominal)
+    assert full.status is CycleLifeStatus.REACHED
+    assert full.predicted_eol_cycle == pytest.approx(ACTUAL[cell], abs=2)
+    part = df.iloc[: int(round(fraction * len(df)))]
+    r = estimate_cycle_life(part, eol_fraction=eol_fraction, reference_capacity_ah=nominal)
+    assert r.status is CycleLifeStatus.FORECAST
+    assert r.predicted_eol_cycle == pytest.approx(ACTUAL[cell], rel=tolerance)
+    assert_interval_holds_point(r)
+
+
+def test_speed_on_1000_cycles():
+    n, q = noisy(lambda n: 1 - 1e-4 * n - 0.02 * np.expm1(n / 300) / np.expm1(10 / 3), 1000)
+    df = frame(n, q)
+    estimate_cycle_life(df, reference_capacity_ah=1.0)
+    t0 = time.perf_counter()
+    r = estimate_cycle_life(df, reference_capacity_ah=1.0)
+    assert time.perf_counter() - t0 < 1.0
+    assert r.status is CycleLifeStatus.FORECAST
