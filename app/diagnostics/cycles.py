@@ -35,11 +35,15 @@ CYCLE_COLUMNS = (
 
 
 def current_threshold_a(current: np.ndarray, capacity_ah: float | None = None) -> float:
-    """Below this magnitude the battery is taken to be at rest (C/100, or 1 % of the peak)."""
+    """Below this magnitude the battery is taken to be at rest (C/50, or 2 % of the peak).
+
+    C/50 sits above the noise of typical current sensors at rest (~0.5 % of 1C)
+    and below the C/20 end of a CC-CV charge.
+    """
     if capacity_ah:
-        return 0.01 * capacity_ah
+        return 0.02 * capacity_ah
     peak = np.nanmax(np.abs(current)) if len(current) else 0.0
-    return 0.01 * peak if peak > 0 else 1e-9
+    return 0.02 * peak if peak > 0 else 1e-9
 
 
 def detect_cycles(current: np.ndarray, threshold_a: float) -> np.ndarray:

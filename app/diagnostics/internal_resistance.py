@@ -1,0 +1,842 @@
+"""Internal resistance from current pulses: HPPC resistances and a 2-RC fit per pulse.
+
+:func:`measure_internal_resistance` finds the steps and pulses in the current by
+itself (:mod:`~app.diagnostics.pulse_detection`; ``step_index`` helps when
+present). Each pulse (``pulses``, a list of plain dicts) has:
+
+- ``start_time_s``, ``duration_s`` (None while still running: ``ongoing``),
+  ``direction`` (charge/discharge), ``from_rest``, ``current_a`` (the step:
+  level minus the level before, positive = charge), ``current_before_a``,
+  ``c_rate``, ``soc_percent``, ``temperature_c``, ``method`` ("fit"/"samples");
+- ``r_ohmic_ohm`` (first sample at the new current), ``r_2s_ohm``, ``r_10s_ohm``,
+  ``r_30s_ohm``: the HPPC definition ``(V(t_s + tau) - V_before) / (I(t_s + tau)
+  - I_before)`` (FreedomCAR Battery Test Manual for Power-Assist HEVs,
+  DOE/ID-11069, 2003, sec. 3.3 and 4.2.1), None when the pulse is shorter than
+  ``tau``. Numerator and denominator change sign together, so the values are
+  positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
+- ``r_*_cell_ohm``: the pack value normalised to one cell (x parallel strings /
+  series cells); ``cells``: the same read from each ``cell_<k>_v`` where the
+  log has cell voltages (x parallel strings: one physical cell if the strings
+  share the current), else None;
+- ``r0_ohm``/``r0_cell_ohm``: the ohmic R0 of the read-out fit (below);
+- ``fit``: the 2-RC model of the whole window (pulse and relaxation, up to 10
+  min each; :mod:`~app.diagnostics.pulse_fit`): R0, R1, tau1, C1, R2, tau2,
+  C2, the OCV slope, ``rmse_mv`` and per-parameter ``std``, per cell too;
+  ``ok`` (R0 > 0, residual within 2.5x the voltage noise or 5 % of the pulse's
+  voltage swing) and ``resolved`` (both pairs identified) say whether the
+  summary may use it.
+
+**How the voltages are read.** With sensor noise single samples are not good
+enough (2 mV on a 25 mV LFP pulse is 8 %), so the voltages of the definition
+come from a *read-out fit*: the 2-RC model fitted to 120 s before the step
+(whatever the current did there -- an HPPC regen pulse is fitted together with
+the discharge pulse 40 s before it) through 10 s past the last read point (the
+relaxation too for a short pulse), driven by the measured current; where the
+step responds with amplitudes of its own (a real cell is not linear: PyBaMM's
+regen pulse after a discharge pulse), an F test gives the step its own R0, R1,
+R2 (:func:`~app.diagnostics.pulse_fit.fit_pulse_response`). Its curve is
+read at exactly the definition's times (sample ``k-1`` before; ``t_s + tau``
+into the pulse, the last pulse sample standing in when ``t_s + tau`` falls in
+the last sample interval), plus the mean residual of the samples within 1 s of
+the read point where that mean is significant (beyond 5 standard errors of the
+voltage noise; 2 where the fit's RMS residual is above 1.2x the noise): where the model does not follow the data (a curved OCV near
+full or empty) the read-out follows the data, while a good fit keeps all its
+noise averaging. The currents are the mean of the level before the step and a
+local mean around ``t_s + tau``. Where a fit cannot run (fewer than a dozen
+samples) the raw samples are used (``method: "samples"``).
+
+**SOC** of a pulse: the ``soc_percent`` column if the caller passes one (the
+live engine does; ``measure_internal_resistance(..., soc_percent=...)``),
+otherwise coulomb counting anchored on the OCV of the first sample
+(:class:`~app.diagnostics.soc_coulomb.CoulombCountingSoc`), read just before the
+step. Temperature: mean of ``temperature_c`` (else of the cell temperatures)
+during the pulse.
+
+**Summary**: medians of r_ohmic, r_10s (pack, per cell) and R0; the ECM
+parameters as medians over the ``ok`` fits that resolve both RC pairs (else all
+``ok`` fits); median R10 in 10 % SOC bands and 5 degC temperature bands, by
+direction too.
+
+Offline and live are one code path: :class:`InternalResistanceTracker` buffers a
+window around each detected step and measures it once the samples it needs
+(history, pulse, relaxation) have arrived; a pulse still running at the end of
+the data is measured provisionally in :meth:`~InternalResistanceTracker.result`
+without changing the tracker. Results do not depend on how the samples were cut
+into blocks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+from app.core.results import DiagnosticResult
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
+from app.diagnostics.pulse_detection import (
+    EVAL_TIMES_S,
+    PulseSettings,
+    first_departure,
+    hppc_resistance_raw,
+    noise_sigma,
+    noise_sigmas,
+    step_candidates,
+)
+from app.diagnostics.pulse_fit import PulseModel, fit_pulse_response
+from app.diagnostics.soc_coulomb import SOC_COLUMN, CoulombCountingSoc
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+R_KEYS: tuple[str, ...] = ("r_ohmic_ohm", *(f"r_{tau:g}s_ohm" for tau in EVAL_TIMES_S))
+SOC_BAND_PCT = 10.0
+TEMPERATURE_BAND_C = 5.0
+#: half-width of the local current mean around t_s + tau (at least 2 samples)
+_CURRENT_MEAN_HALF_S = 1.0
+#: the residual mean around a read point: half-width (at least 3 samples), and
+#: how many of its standard errors it must reach to count as a model misfit
+#: (5: a chance trigger on white noise is ~1e-6 a read point; 3 fired on 1 of
+#: ~500 noisy HPPC read-outs in the benchmark and made a 8 % error)
+_RESIDUAL_HALF_S = 1.0
+_RESIDUAL_SIGMAS = 5.0
+#: ... 2 standard errors where the fit's RMS residual exceeds 1.2x the noise (the
+#: model does not follow this window, e.g. LFP diffusion in PyBaMM)
+_MISFIT_RATIO = 1.2
+_RESIDUAL_SIGMAS_MISFIT = 2.0
+#: an ECM fit is "ok" (used in the summary) when R0 > 0 and its RMS residual is
+#: within 2.5x the voltage noise or 5 % of the pulse's voltage change
+_FIT_OK_NOISE = 2.5
+_FIT_OK_RELATIVE = 0.05
+#: samples before a step over which the current noise is estimated
+_NOISE_SAMPLES = 16
+
+
+@dataclass(frozen=True)
+class InternalResistanceResult(DiagnosticResult):
+    """Pulses and summaries; every resistance in ohm. See the module docstring."""
+
+    method: str
+    voltage_source: str
+    n_pulses: int
+    pulses: list[dict] = field(default_factory=list)
+    median_r_ohmic_ohm: float | None = None
+    median_r_10s_ohm: float | None = None
+    median_r_ohmic_cell_ohm: float | None = None
+    median_r_10s_cell_ohm: float | None = None
+    #: ohmic R0 of the pulse read-out fits, per cell
+    median_r0_cell_ohm: float | None = None
+    #: medians of the per-pulse 2-RC fits (pack and per cell), with the residual
+    ecm_fit: dict | None = None
+    r_10s_by_soc: list[dict] = field(default_factory=list)
+    r_10s_by_temperature: list[dict] = field(default_factory=list)
+    thresholds: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Step:
+    """A detected step being followed (global sample indices)."""
+
+    k: int
+    k_level: int
+    t_s: float
+    level: float
+    tol: float
+    hist_start: int
+    fit_from: int
+    pre_start: int
+    searched: int
+    phase: str = "pulse"  # pulse -> post -> done, or pulse -> open -> done
+    end: int | None = None
+    post_level: float = 0.0
+    relax_s: float = 0.0
+    record: dict | None = None
+
+
+class _Buffer:
+    """Columns of the samples still needed, with the global index of the first row."""
+
+    def __init__(self):
+        self.g0 = 0
+        self.n = 0
+        self.cols: dict[str, np.ndarray] = {}
+
+    @property
+    def end(self) -> int:
+        return self.g0 + self.n
+
+    def append(self, cols: dict[str, np.ndarray]) -> None:
+        if not self.cols:
+            self.cols = {k: np.array(v) for k, v in cols.items()}
+        else:
+            self.cols = {k: np.concatenate((self.cols[k], cols[k])) for k in self.cols}
+        self.n = len(self.cols["t"])
+
+    def trim(self, keep_from: int) -> None:
+        drop = keep_from - self.g0
+        if drop <= 0:
+            return
+        # copy so the dropped head can be freed
+        self.cols = {k: v[drop:].copy() for k, v in self.cols.items()}
+        self.g0 += drop
+        self.n -= drop
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.cols[name]
+
+
+class InternalResistanceTracker:
+    """Incremental pulse resistance (the live twin of :func:`measure_internal_resistance`).
+
+    Feed blocks in time order with :meth:`update`; :meth:`result` summarises
+    everything seen so far. Adds no per-sample columns.
+    """
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, spec: BatterySpec, settings: PulseSettings | None = None):
+        self.spec = spec
+        self.settings = settings or PulseSettings()
+        self.thr_a, self.tol_a, self.rest_a = self.settings.currents(spec)
+        self._buf = _Buffer()
+        self._scan = 0
+        self._pending: list[_Step] = []
+        self._records: list[dict] = []
+        self._soc: CoulombCountingSoc | None = None
+        self._use_block_soc: bool | None = None
+        self._cell_cols: list[str] = []
+        self._has_step_index = False
+        self._last_i = 0.0
+
+    # --- input ---------------------------------------------------------------
+    def _columns(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        n = len(block)
+        if self._use_block_soc is None:  # decided once, on the first block
+            self._use_block_soc = SOC_COLUMN in block
+            self._cell_cols = schema.cell_voltage_columns(block.columns)
+            self._has_step_index = schema.STEP_INDEX in block
+            if not self._use_block_soc:
+                self._soc = CoulombCountingSoc(self.spec)
+        cols = {
+            "t": block[schema.TIME],
+            "v": block[schema.VOLTAGE],
+            "i": self._hold_current(block[schema.CURRENT]),
+        }
+        if schema.TEMPERATURE in block:
+            cols["temp"] = block[schema.TEMPERATURE]
+        else:
+            temps = [block[c] for c in schema.cell_temperature_columns(block.columns)]
+            if temps:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+                    cols["temp"] = np.nanmean(temps, axis=0)
+            else:
+                cols["temp"] = np.full(n, np.nan)
+        if self._use_block_soc:
+            cols["soc"] = block.get(SOC_COLUMN, np.full(n, np.nan))
+        else:
+            cols["soc"] = self._soc.update(block)
+        cols["step"] = block.get(schema.STEP_INDEX, np.full(n, np.nan))
+        if self._cell_cols:
+            cols["cells"] = np.column_stack(
+                [block.get(c, np.full(n, np.nan)) for c in self._cell_cols]
+            )
+        return cols
+
+    def _hold_current(self, i: np.ndarray) -> np.ndarray:
+        """A dropped current reading (NaN) holds the last one (0 before the first):
+        the current is taken not to have changed while unseen."""
+        if np.isfinite(i).all():
+            self._last_i = float(i[-1])
+            return i
+        idx = np.where(np.isfinite(i), np.arange(len(i)), -1)
+        np.maximum.accumulate(idx, out=idx)
+        held = np.where(idx >= 0, i[np.maximum(idx, 0)], self._last_i)
+        self._last_i = float(held[-1])
+        return held
+
+    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        """Consume one block (in time order). Returns no columns."""
+        if len(block):
+            self._buf.append(self._columns(block))
+            self._advance()
+        return {}
+
+    # --- detection and following -------------------------------------------
+    def _advance(self) -> None:
+        buf, s = self._buf, self.settings
+        t, i = buf["t"], buf["i"]
+        end = buf.end
+        step = buf["step"] if self._has_step_index else None
+        ks, kls = step_candidates(
+            i,
+            self._scan - buf.g0,
+            end - 1 - buf.g0,
+            thr=self.thr_a,
+            tol=self.tol_a,
+            settle=s.settle_samples,
+            step_index=step,
+        )
+        ks, kls, tols, scan_to = self._held(ks, kls)
+        self._scan = max(self._scan, scan_to)
+        for k_loc, kl_loc, tol in zip(ks.tolist(), kls.tolist(), tols.tolist(), strict=True):
+            level = float(i[kl_loc])
+            k = k_loc + buf.g0
+            t_s = float(t[k_loc])
+            fit_from = int(np.searchsorted(t, t_s - s.pre_window_s, side="left"))
+            hist = int(np.searchsorted(t, t_s - s.pre_window_s - s.history_s, side="left"))
+            i_pre = float(i[k_loc - 1])
+            lo = hist
+            seg_i = i[lo:k_loc]
+            seg_t = t[lo:k_loc]
+            bad = (np.abs(seg_i - i_pre) > self.tol_a) | (seg_t < t[k_loc - 1] - s.level_window_s)
+            bad_idx = np.flatnonzero(bad)
+            pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
+            pre = min(pre, k_loc - 1)
+            self._pending.append(
+                _Step(
+                    k=k,
+                    k_level=kl_loc + buf.g0,
+                    t_s=t_s,
+                    level=level,
+                    tol=tol,
+                    hist_start=hist + buf.g0,
+                    fit_from=min(fit_from, k_loc - 2) + buf.g0,
+                    pre_start=pre + buf.g0,
+                    searched=kl_loc + 1 + buf.g0,
+                )
+            )
+        still = []
+        for st in self._pending:
+            self._progress(st, final=False)
+            if st.phase == "done":
+                if st.record is not None:
+                    self._records.append(st.record)
+            elif st.phase != "dropped":
+                still.append(st)
+        self._pending = still
+        self._trim()
+
+    def _held(
+        self, ks: np.ndarray, kls: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Keep the step candidates (buffer indices) whose new level is a pulse: not a
+        rest, and held within the step's tolerance for ``min_pulse_s`` and two
+        samples. Vectorised, so a drive cycle's thousands of current changes cost
+        little. Returns the kept (k, k_level, tolerance) and the global index up to
+        which candidates are decided (a candidate whose hold cannot be judged yet
+        is looked at again with the next block)."""
+        buf, s = self._buf, self.settings
+        t, i = buf["t"], buf["i"]
+        scan_to = buf.end - 1
+        empty = np.empty(0, dtype=np.int64)
+        if ks.size == 0:
+            return empty, empty, np.empty(0), scan_to
+        later_kl = kls >= buf.n  # a cycler step still ramping at the end of the data
+        kls_c = np.minimum(kls, buf.n - 1)
+        level = i[kls_c]
+        i_pre = i[ks - 1]
+        tol = np.maximum(
+            np.minimum(self.tol_a, s.hold_relative * np.abs(level - i_pre)),
+            s.hold_floor_c_rate * self.spec.pack_capacity_ah,
+        )
+        # current noise on the level before the step (for noisier sensors)
+        lo = np.searchsorted(t, t[ks] - s.history_s - s.pre_window_s)
+        first = np.maximum(ks - _NOISE_SAMPLES, lo)
+        tol = np.maximum(tol, s.hold_noise_sigmas * noise_sigmas(i, first, ks))
+        need = np.maximum(kls + 2, np.searchsorted(t, t[kls_c] + s.min_pulse_s - 1e-9))
+        later = (need >= buf.n) | later_kl
+        if later.any():
+            scan_to = buf.g0 + int(ks[np.argmax(later)])
+            keep = ~later & (ks < ks[np.argmax(later)])
+        else:
+            keep = np.ones(len(ks), dtype=bool)
+        keep &= np.abs(level) > self.rest_a  # a step to rest ends a pulse; it is not one
+        span = np.where(later, 1, need - kls_c)
+        width = int(span.max(initial=1))
+        offs = np.arange(1, width)
+        idx = np.minimum(kls_c[:, None] + offs[None, :], buf.n - 1)
+        inside = offs[None, :] < span[:, None]
+        off = (np.abs(i[idx] - level[:, None]) > tol[:, None]) & inside
+        keep &= ~off.any(axis=1)
+        return ks[keep], kls[keep], tol[keep], scan_to
+
+    def _trim(self) -> None:
+        buf, s = self._buf, self.settings
+        if not buf.n:
+            return
+        t = buf["t"]
+        keep = self._scan - s.settle_samples - 2
+        t_ref = float(t[max(0, min(self._scan - 1 - buf.g0, buf.n - 1))])
+        keep = min(
+            keep,
+            buf.g0 + int(np.searchsorted(t, t_ref - s.history_s - s.pre_window_s - 1.0)),
+        )
+        for st in self._pending:
+            keep = min(keep, st.hist_start if st.phase in ("pulse", "post") else st.searched)
+        buf.trim(max(keep, buf.g0))
+
+    def _progress(self, st: _Step, *, final: bool) -> None:
+        """Move ``st`` on with the samples buffered so far (``final``: the data end here)."""
+        buf, s = self._buf, self.settings
+        t, i = buf["t"], buf["i"]
+        g0, end = buf.g0, buf.end
+        t_s = st.t_s
+        if st.phase == "pulse":
+            # first sample after the fit window of a long pulse (``end`` if not yet seen)
+            cap = g0 + int(np.searchsorted(t, t_s + s.max_fit_pulse_s, side="right"))
+            e = first_departure(i, st.level, st.tol, st.searched - g0, min(cap, end) - g0)
+            if e is not None and e + g0 + 1 >= end and not final:
+                st.searched = e + g0  # need the sample after the end to read the new level
+                return
+            if e is not None:
+                e += g0
+                duration = float(t[e - g0]) - t_s
+                # "held": counted from the first sample at the level, at least two samples
+                held = float(t[e - g0]) - float(t[st.k_level - g0])
+                if held < s.min_pulse_s - 1e-9 or e - st.k_level < 2:
+                    st.phase = "dropped"
+                    return
+                st.end = e
+                e_loc = e - g0
+                moving = e_loc + 1 < buf.n and abs(i[e_loc + 1] - i[e_loc]) > self.tol_a
+                e_level = e + 1 if moving else e
+                st.post_level = float(i[e_level - g0])
+                st.relax_s = float(np.clip(duration, s.relax_min_s, s.relax_max_s))
+                st.searched = e_level + 1
+                st.phase = "post"
+            elif cap <= end - 1:
+                # longer than the fit window: measure its start now, follow its end
+                self._measure(st, win_end=cap)
+                st.searched = cap
+                st.phase = "open"
+                return
+            elif final:
+                held = float(t[end - 1 - g0]) - float(t[st.k_level - g0])
+                if held >= s.min_pulse_s - 1e-9 and end - 1 - st.k_level >= 2:
+                    self._measure(st, win_end=end)
+                st.phase = "done"
+                return
+            else:
+                st.searched = max(st.searched, end)
+                return
+        if st.phase == "post":
+            t_e = float(t[st.end - g0])
+            # first sample past the relaxation window (``end`` if not yet seen)
+            stop = g0 + int(np.searchsorted(t, t_e + st.relax_s, side="right"))
+            w = first_departure(i, st.post_level, self.tol_a, st.searched - g0, min(stop, end) - g0)
+            if w is not None:
+                self._measure(st, win_end=w + g0)
+                st.phase = "done"
+            elif stop <= end - 1 or final:
+                self._measure(st, win_end=min(stop, end))
+                st.phase = "done"
+            else:
+                st.searched = max(st.searched, end)
+            return
+        if st.phase == "open":
+            e = first_departure(i, st.level, st.tol, st.searched - g0, end - g0)
+            if e is not None:
+                st.end = e + g0
+                st.record["duration_s"] = float(t[e]) - t_s
+                st.record["ongoing"] = False
+                st.phase = "done"
+            elif final:
+                st.phase = "done"
+            else:
+                st.searched = max(st.searched, end)
+
+    # --- measurement ---------------------------------------------------------
+    def _measure(self, st: _Step, *, win_end: int) -> None:
+        buf, s = self._buf, self.settings
+        g0 = buf.g0
+        lo, hi = st.hist_start - g0, win_end - g0
+        t = buf["t"][lo:hi]
+        i = buf["i"][lo:hi]
+        v = buf["v"][lo:hi]
+        cells = buf["cells"][lo:hi] if "cells" in buf.cols else None
+        k = st.k - st.hist_start
+        kl = st.k_level - st.hist_start
+        fit_from = st.fit_from - st.hist_start
+        pre_level = st.pre_start - st.hist_start
+        pulse_end = (st.end - st.hist_start) if st.end is not None else None
+        last = (min(pulse_end, len(t)) if pulse_end is not None else len(t)) - 1
+        t_s = float(t[k])
+        # Two fits: the read-out fit covers what the definition needs (the pulse up to
+        # its last read point plus a margin, and the relaxation of a short pulse),
+        # so a long step's later trouble (the OCV cliff near empty) cannot bias
+        # R10; the ECM fit covers the whole window (long steps pin R2/tau2).
+        ro_end = len(t)
+        horizon = t_s + max(EVAL_TIMES_S) + s.readout_margin_s
+        if pulse_end is None or pulse_end >= len(t) or float(t[pulse_end]) > horizon:
+            ro_end = min(len(t), int(np.searchsorted(t, horizon, side="right")))
+
+        def fit(stop: int) -> PulseModel | None:
+            breaks = [x for x in (kl, pulse_end) if x is not None and x < stop]
+            return fit_pulse_response(
+                t[:stop],
+                i[:stop],
+                v[:stop],
+                fit_from=fit_from,
+                k=k,
+                breaks=breaks,
+                cells=None if cells is None else cells[:stop],
+                max_points=s.max_fit_points,
+                flat_tol=self.tol_a,
+                # a window that starts with the log: the cell was at rest before it
+                start_settled=st.hist_start > 0,
+            )
+
+        model = fit(ro_end)
+        # the ECM fit of the whole window, where it adds a relaxation; a step longer
+        # than the fit window (a CC phase) keeps the read-out fit
+        ecm_model = model
+        if ro_end < len(t) and pulse_end is not None and pulse_end < len(t):
+            ecm_model = fit(len(t))
+        duration = (
+            float(t[pulse_end]) - t_s if pulse_end is not None and pulse_end < len(t) else None
+        )
+        lasted = duration if duration is not None else float(t[last]) - t_s
+        i_pre = float(np.mean(i[pre_level:k]))
+        i_level = float(np.mean(i[kl : last + 1]))
+        eval_t: dict[str, float | None] = {"r_ohmic_ohm": float(t[kl])}
+        for tau in EVAL_TIMES_S:
+            ok = lasted >= tau - 1e-6
+            eval_t[f"r_{tau:g}s_ohm"] = min(t_s + tau, float(t[last])) if ok else None
+        p, n_series = self.spec.parallel_strings, self.spec.series_cells
+        pack: dict[str, float | None] = {}
+        per_cell: dict[str, list[float | None]] | None = None
+        if model is not None:
+            method = "fit"
+            with_cells = cells is not None and model.cell_coef is not None
+            volts = np.column_stack([v, cells]) if with_cells else v[:, None]
+            dv = self._read_deltas(model, t[:ro_end], volts[:ro_end], k, kl, last, fit_from, eval_t)
+            if cells is not None:
+                per_cell = {key: [None] * cells.shape[1] for key in R_KEYS}
+            for key, x in eval_t.items():
+                if x is None:
+                    pack[key] = None
+                    continue
+                di = self._local_current(t, i, kl, last, x) - i_pre
+                pack[key] = _ratio(dv[key][0], di)
+                if with_cells:
+                    per_cell[key] = [_scaled(_ratio(d, di), p) for d in dv[key][1:]]
+        else:
+            method = "samples"
+            end_idx = pulse_end if pulse_end is not None else len(t)
+            pack = hppc_resistance_raw(t, v, i, k, kl, end_idx)
+            if cells is not None:
+                per_cell = {key: [] for key in R_KEYS}
+                for c in range(cells.shape[1]):
+                    raw = hppc_resistance_raw(t, cells[:, c], i, k, kl, end_idx)
+                    for key in R_KEYS:
+                        per_cell[key].append(_scaled(raw[key], p))
+        step_a = i_level - i_pre
+        temp = buf["temp"][st.k - g0 : st.k - g0 + (last - k) + 1]
+        soc = float(buf["soc"][st.k - 1 - g0])
+        record: dict = {
+            "start_time_s": t_s,
+            "duration_s": duration,
+            "ongoing": duration is None,
+            "direction": "charge" if step_a > 0 else "discharge",
+            "from_rest": abs(i_pre) <= self.rest_a,
+            "current_a": step_a,
+            "current_before_a": i_pre,
+            "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
+            "soc_percent": soc if np.isfinite(soc) else None,
+            "temperature_c": _finite_mean(temp),
+            "method": method,
+        }
+        for key in R_KEYS:
+            record[key] = pack.get(key)
+        for key in R_KEYS:
+            record[key[: -len("_ohm")] + "_cell_ohm"] = _scaled(pack.get(key), p / n_series)
+        # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
+        # step, unlike the long-window ECM fit which a curved OCV can distort
+        r0 = model.step_resistances[0] if model is not None else None
+        record["r0_ohm"] = r0
+        record["r0_cell_ohm"] = _scaled(r0, p / n_series)
+        record["cells"] = per_cell
+        record["fit"] = None
+        if ecm_model is not None:
+            fit = _fit_dict(ecm_model, p, n_series)
+            span = abs(float(np.diff(ecm_model.voltage(np.array([t[k - 1], t[last]])))[0]))
+            noise = noise_sigma(v[fit_from:])
+            fit["ok"] = bool(
+                ecm_model.step_resistances[0] > 0
+                and ecm_model.rmse_v <= max(_FIT_OK_NOISE * noise, _FIT_OK_RELATIVE * span)
+            )
+            fit["readout_rmse_mv"] = model.rmse_v * 1000.0 if model is not None else None
+            record["fit"] = fit
+        st.record = record
+
+    @staticmethod
+    def _read_deltas(
+        model: PulseModel,
+        t: np.ndarray,
+        volts: np.ndarray,
+        k: int,
+        kl: int,
+        last: int,
+        fit_from: int,
+        eval_t: dict[str, float | None],
+    ) -> dict[str, np.ndarray]:
+        """V(t_s + tau) - V_before for every read point and voltage column (pack, cells).
+
+        From the fitted curve, plus the mean residual of the samples around each
+        read point *when it is significant* (beyond 5 standard errors of the
+        white noise estimated from the window): where the 2-RC model does not
+        follow the data (a curved OCV near full or empty) the read-out follows
+        the data, while a good fit keeps its full noise averaging.
+        """
+        with_cells = volts.shape[1] > 1
+        resid = volts[fit_from:] - model.predict(t[fit_from:], cells=with_cells)
+        sigma = np.array([noise_sigma(volts[fit_from:, c]) for c in range(volts.shape[1])])
+        # a window the model is known not to follow (residual well above the noise)
+        # gets its local corrections at a lower bar
+        rms = np.sqrt(np.nanmean(resid**2, axis=0))
+        bar = np.where(rms > _MISFIT_RATIO * sigma, _RESIDUAL_SIGMAS_MISFIT, _RESIDUAL_SIGMAS)
+
+        def corrected(x: float, lo: int, hi: int) -> np.ndarray:
+            base = model.predict(np.array([x]), cells=with_cells)[0]
+            tt = t[lo:hi]
+            half = _RESIDUAL_HALF_S
+            if len(tt) > 1:
+                half = max(half, 1.5 * float(np.median(np.diff(tt))))
+            near = np.flatnonzero(np.abs(tt - x) <= half) + lo
+            if near.size < 3:
+                near = lo + np.argsort(np.abs(tt - x), kind="stable")[:3]
+            r = resid[near - fit_from]
+            ok = np.isfinite(r)
+            mean = np.where(
+                ok.any(axis=0), np.nansum(r, axis=0) / np.maximum(ok.sum(axis=0), 1), 0.0
+            )
+            significant = np.abs(mean) > bar * sigma / np.sqrt(len(near))
+            return base + np.where(significant, mean, 0.0)
+
+        before = corrected(float(t[k - 1]), fit_from, k)
+        out = {}
+        for key, x in eval_t.items():
+            if x is not None:
+                out[key] = corrected(x, kl, last + 1) - before
+        return out
+
+    @staticmethod
+    def _local_current(t: np.ndarray, i: np.ndarray, kl: int, last: int, x: float) -> float:
+        """Mean current of the pulse samples near time ``x`` (noise-averaged "I(t)")."""
+        tp = t[kl : last + 1]
+        half = _CURRENT_MEAN_HALF_S
+        if len(tp) > 1:
+            half = max(half, 2.0 * float(np.median(np.diff(tp))))
+        lo = int(np.searchsorted(tp, x - half, side="left"))
+        hi = int(np.searchsorted(tp, x + half, side="right"))
+        if hi <= lo:
+            lo, hi = max(0, min(lo, len(tp) - 1)), max(0, min(lo, len(tp) - 1)) + 1
+        return float(np.mean(i[kl + lo : kl + hi]))
+
+    # --- output --------------------------------------------------------------
+    def result(self) -> InternalResistanceResult:
+        """Summary over everything seen so far (open pulses measured provisionally)."""
+        records = list(self._records)
+        for st in self._pending:
+            tmp = dataclasses.replace(st, record=dict(st.record) if st.record else None)
+            self._progress(tmp, final=True)
+            if tmp.phase == "done" and tmp.record is not None:
+                records.append(tmp.record)
+        records.sort(key=lambda r: r["start_time_s"])
+        return summarize_pulses(records, self.spec, self)
+
+    @property
+    def voltage_source(self) -> str:
+        if self._cell_cols:
+            return (
+                f"pack voltage_v; per cell from {self._cell_cols[0]}..{self._cell_cols[-1]}"
+                f" ({len(self._cell_cols)} series cells)"
+            )
+        return "pack voltage_v only (no cell voltages in the data)"
+
+
+def _ratio(dv: float, di: float) -> float | None:
+    return float(dv / di) if di and np.isfinite(dv) and np.isfinite(di) else None
+
+
+def _scaled(x: float | None, factor: float) -> float | None:
+    return None if x is None else float(x * factor)
+
+
+def _finite_mean(x: np.ndarray) -> float | None:
+    x = x[np.isfinite(x)]
+    return float(np.mean(x)) if x.size else None
+
+
+def _fit_dict(m: PulseModel, p: int, n_series: int) -> dict:
+    r0, r1, r2 = m.step_resistances
+    out = {
+        "r0_ohm": r0,
+        "r1_ohm": r1,
+        "tau1_s": m.tau1_s,
+        "c1_f": m.tau1_s / r1 if r1 > 0 else None,
+        "r2_ohm": r2,
+        "tau2_s": m.tau2_s,
+        "c2_f": m.tau2_s / r2 if r2 > 0 else None,
+        "ocv_slope_v_per_ah": float(m.coef[5]) * 3600.0,
+        "rmse_mv": m.rmse_v * 1000.0,
+        "n_points": m.n_points,
+        "own_step_response": m.split,
+        "at_bound": m.at_bound,
+        "window_s": m.span_s,
+        "resolved": _resolved(m),
+        "std": dict(m.std),
+        "r0_cell_ohm": r0 * p / n_series,
+        "r1_cell_ohm": r1 * p / n_series,
+        "r2_cell_ohm": r2 * p / n_series,
+    }
+    cells = m.cell_step_resistances()
+    if cells is not None:
+        out["cells"] = {
+            "r0_ohm": [float(x) * p for x in cells[0]],
+            "r1_ohm": [float(x) * p for x in cells[1]],
+            "r2_ohm": [float(x) * p for x in cells[2]],
+            "rmse_mv": [float(x) * 1000.0 for x in m.cell_rmse_v],
+        }
+    return out
+
+
+def _resolved(m: PulseModel) -> bool:
+    """Both RC pairs identified: time constants well inside the window, neither pair
+    negligible (otherwise the "second pair" is a lumped slow drift)."""
+    r0, r1, r2 = m.step_resistances
+    total = abs(r0) + abs(r1) + abs(r2)
+    return bool(
+        not m.at_bound and m.tau2_s <= m.span_s / 2.0 and total > 0 and min(r1, r2) >= 0.02 * total
+    )
+
+
+def _median(values) -> float | None:
+    vals = [float(v) for v in values if v is not None and np.isfinite(v)]
+    return float(np.median(vals)) if vals else None
+
+
+def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]:
+    rows = [r for r in records if r.get(key) is not None and r.get("r_10s_ohm") is not None]
+    if not rows:
+        return []
+    lows = sorted({float(np.floor(r[key] / width) * width) for r in rows})
+    out = []
+    for lo in lows:
+        sel = [r for r in rows if float(np.floor(r[key] / width) * width) == lo]
+        out.append(
+            {
+                f"{unit}_low": lo,
+                f"{unit}_high": lo + width,
+                "n": len(sel),
+                "median_r_10s_ohm": _median(r["r_10s_ohm"] for r in sel),
+                "median_r_10s_cell_ohm": _median(r["r_10s_cell_ohm"] for r in sel),
+                "median_r_10s_discharge_ohm": _median(
+                    r["r_10s_ohm"] for r in sel if r["direction"] == "discharge"
+                ),
+                "median_r_10s_charge_ohm": _median(
+                    r["r_10s_ohm"] for r in sel if r["direction"] == "charge"
+                ),
+            }
+        )
+    return out
+
+
+def summarize_pulses(
+    records: list[dict], spec: BatterySpec, tracker: InternalResistanceTracker
+) -> InternalResistanceResult:
+    """Build the result from per-pulse records (medians, ECM fit summary, bands)."""
+    fits = [r["fit"] for r in records if r.get("fit") is not None and r["fit"]["ok"]]
+    ecm = None
+    if fits:
+        resolved = [f for f in fits if f["resolved"]]
+        good = resolved or [f for f in fits if not f["at_bound"]] or fits
+        med = {
+            key: _median(f[key] for f in good)
+            for key in (
+                "r0_ohm",
+                "r1_ohm",
+                "tau1_s",
+                "r2_ohm",
+                "tau2_s",
+                "rmse_mv",
+                "r0_cell_ohm",
+                "r1_cell_ohm",
+                "r2_cell_ohm",
+            )
+        }
+        ecm = {
+            **med,
+            "c1_f": med["tau1_s"] / med["r1_ohm"] if med["r1_ohm"] else None,
+            "c2_f": med["tau2_s"] / med["r2_ohm"] if med["r2_ohm"] else None,
+            "n_fits": len(good),
+            "n_fits_rejected": sum(1 for r in records if r.get("fit") and not r["fit"]["ok"]),
+            "n_resolved": len(resolved),
+            "n_at_bound": sum(1 for f in fits if f["at_bound"]),
+            "statistic": (
+                "median over pulses whose fit resolves both RC pairs"
+                if resolved
+                else "median over all pulse fits (none resolves both RC pairs: R2/tau2 lumped)"
+            ),
+        }
+    s = tracker.settings
+    return InternalResistanceResult(
+        method=(
+            "steps found in the current; HPPC resistances (FreedomCAR DOE/ID-11069) read "
+            "from a 2-RC fit of each pulse and its relaxation"
+        ),
+        voltage_source=tracker.voltage_source,
+        n_pulses=len(records),
+        pulses=records,
+        median_r_ohmic_ohm=_median(r["r_ohmic_ohm"] for r in records),
+        median_r_10s_ohm=_median(r["r_10s_ohm"] for r in records),
+        median_r_ohmic_cell_ohm=_median(r["r_ohmic_cell_ohm"] for r in records),
+        median_r_10s_cell_ohm=_median(r["r_10s_cell_ohm"] for r in records),
+        median_r0_cell_ohm=_median(r["r0_cell_ohm"] for r in records),
+        ecm_fit=ecm,
+        r_10s_by_soc=_bands(records, "soc_percent", SOC_BAND_PCT, "soc_percent"),
+        r_10s_by_temperature=_bands(records, "temperature_c", TEMPERATURE_BAND_C, "temperature_c"),
+        thresholds={
+            "step_a": tracker.thr_a,
+            "hold_tolerance_a": tracker.tol_a,
+            "rest_a": tracker.rest_a,
+            "min_pulse_s": s.min_pulse_s,
+            "settle_samples": s.settle_samples,
+        },
+    )
+
+
+def measure_internal_resistance(
+    df: pd.DataFrame,
+    spec: BatterySpec,
+    *,
+    soc_percent: np.ndarray | None = None,
+    settings: PulseSettings | None = None,
+) -> InternalResistanceResult:
+    """Pulse resistances of a log in the canonical schema (see the module docstring).
+
+    ``soc_percent``: optional per-sample SOC series to tag the pulses with
+    (otherwise coulomb counting from the OCV of the first sample).
+    """
+    tracker = InternalResistanceTracker(spec, settings)
+    cols = {c: df[c].to_numpy(dtype=float) for c in df.columns if _wanted(c)}
+    if soc_percent is not None:
+        cols[SOC_COLUMN] = np.asarray(soc_percent, dtype=float)
+    tracker.update(SampleBlock(cols))
+    return tracker.result()
+
+
+def _wanted(column: str) -> bool:
+    return column in (
+        schema.TIME,
+        schema.VOLTAGE,
+        schema.CURRENT,
+        schema.TEMPERATURE,
+        schema.STEP_INDEX,
+        SOC_COLUMN,
+    ) or bool(schema.CELL_VOLTAGE_RE.match(column) or schema.CELL_TEMPERATURE_RE.match(column))

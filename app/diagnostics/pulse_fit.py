@@ -1,0 +1,611 @@
+"""Fit of a 2-RC equivalent circuit to the voltage response around one current pulse.
+
+Model (current positive = charging; ``x_tau`` the state of a unit RC pair of time
+constant ``tau`` driven by the *measured* current, zero-order hold as in the
+simulator and in cyclers' piecewise-constant steps)::
+
+    V(t) = a + d*(t - t_s) + R0*I(t) + R1*x_tau1(t) + R2*x_tau2(t) + kappa*Q(t)
+
+    x(t_b + h) = I_b + (x(t_b) - I_b) * exp(-h/tau)   while the current is I_b,
+    Q(t) = charge since the step at t_s
+
+``a`` is the OCV at the step, ``kappa`` the OCV slope against charge over the
+window (dOCV/dQ), ``d`` a linear drift for relaxation older than the modelled
+current history. Driving the RC states with the measured current over a history
+window means an earlier pulse's relaxation is part of the model, not a bias.
+
+**Segments.** The window is cut into segments of (nearly) constant current: a
+segment boundary at every step and at every change of the current by more than
+``flat_tol``; within a run of constant current the segments grow geometrically
+away from the step (single samples next to it, where the fast dynamics are).
+The RC states are propagated exactly from segment to segment, and each segment's
+*mean* model value is exact for a constant current on evenly spaced samples (a
+geometric series), so the segment means of the voltage are fitted without
+approximation -- at a cost set by the number of segments (a few hundred), not by
+the sampling rate. A window of at most ``max_points`` samples is not compressed.
+
+**Fit.** The model is linear in (a, d, R0, R1, R2, kappa) once (tau1, tau2) are
+fixed (variable projection, Golub & Pereyra, SIAM J. Numer. Anal. 10 (1973)
+413). A geometric grid over (tau1, tau2) with tau2 >= 2*tau1, tau bounds from
+half the sample period to 5x the window, is solved in closed form for all pairs
+at once (2x2 normal equations after projecting out the four tau-free columns);
+the best pair with R1, R2 >= 0 is refined by a zoomed grid (a quarter of the
+step) and the vertex of a parabola through the best point and its neighbours
+along each time constant. That is a bounded, global nonlinear least-squares
+fit at about a millisecond a pulse.
+``polish=True`` adds a local ``scipy.optimize.least_squares`` (bounded
+trust-region) on the two time constants, linear parameters re-solved at each
+step -- a cross-check; it moves the values by far less than their noise.
+
+**Split test.** A cell is not a linear circuit: the regen pulse 40 s after a
+discharge pulse answers with other amplitudes than the discharge pulse did. So
+the step's own response gets its own R0, R1, R2 (same time constants; the
+current before the step keeps the first set) when that lowers the residual by
+more than chance allows (F test on the 3 extra parameters, F > 4 -- p ~ 1 %;
+and at least 1 uV rms); a linear window keeps the shared model and its lower
+noise.
+
+What a window can identify: a 10 s pulse with 40 s of relaxation pins R0 and the
+~10 s pair; a 200 s pair then shows only as a slope and is lumped into the
+second pair and the OCV slope. ``resolved`` fits (see
+:mod:`~app.diagnostics.internal_resistance`) are the ones that show both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: tau grid: geometric, this ratio between neighbours, then one zoom (a quarter
+#: of the step) and a parabolic refinement around the best pair
+_TAU_GRID_RATIO = 1.5
+#: tau2 at least this multiple of tau1 (keeps the two pairs distinct)
+_MIN_TAU_RATIO = 2.0
+#: F statistic above which the step gets its own R0/R1/R2 (3 more parameters;
+#: F > 4 happens by chance in ~1 % of linear windows, and a needless split only
+#: costs a little noise, while a missed one leaves a bias)
+_SPLIT_F = 4.0
+_SPLIT_FLOOR_V = 1e-6
+#: the largest time constant tried, as a multiple of the fitted window
+_TAU_MAX_WINDOWS = 5.0
+#: _mean_decay: beyond this many time constants a sample step forgets the state
+_MAX_STEP_RATE = 50.0
+
+
+@dataclass
+class Segments:
+    """Runs of samples treated as one constant-current step each."""
+
+    start: np.ndarray  # first sample index of each segment
+    count: np.ndarray  # samples in each segment
+    t0: np.ndarray  # start time
+    dur: np.ndarray  # duration (to the next segment's start; the last: one sample step)
+    cur: np.ndarray  # mean current
+    tmean: np.ndarray  # mean sample time
+    dt: np.ndarray  # even sample step inside the segment, NaN if uneven (0 for one sample)
+    q0: np.ndarray  # charge at the segment start, A*s, relative to the step
+    #: the RC states start settled at the first current (else at rest)
+    start_settled: bool = True
+
+    @property
+    def n(self) -> int:
+        return len(self.start)
+
+
+def _segment_starts(
+    i: np.ndarray, fit_from: int, k: int, breaks: list[int], max_points: int, flat_tol: float
+) -> np.ndarray:
+    n = len(i)
+    if n <= max_points:
+        return np.arange(n)
+    jumps = np.flatnonzero(np.abs(np.diff(i)) > flat_tol) + 1
+    hard = np.unique(np.concatenate(([0, fit_from, k, n], np.asarray(breaks, int), jumps)))
+    hard = hard[(hard >= 0) & (hard <= n)]
+    runs = len(hard) - 1
+    per = max(6, max_points // max(1, runs))
+    starts = [hard[:-1]]
+    for a, b in zip(hard[:-1], hard[1:], strict=True):
+        length = int(b - a)
+        if length <= 2:
+            starts.append(np.arange(a, b))
+            continue
+        offs = np.unique(np.round(np.geomspace(1, length + 1, per)).astype(np.int64) - 1)
+        offs = offs[offs < length]
+        if b == k:  # the level before the step: dense next to it
+            ends = length - offs
+            offs = np.concatenate(([0], ends[ends < length]))
+        starts.append(a + offs)
+    return np.unique(np.concatenate(starts))
+
+
+def make_segments(
+    t: np.ndarray,
+    i: np.ndarray,
+    *,
+    fit_from: int,
+    k: int,
+    breaks: list[int],
+    max_points: int,
+    flat_tol: float,
+    start_settled: bool = True,
+) -> Segments:
+    """Cut the window into constant-current segments (see the module docstring)."""
+    n = len(t)
+    s = _segment_starts(i, fit_from, k, breaks, max_points, flat_tol)
+    count = np.diff(np.append(s, n))
+    if len(s) < n:
+        # a segment whose current wanders by more than flat_tol is kept sample by sample
+        wide = np.maximum.reduceat(i, s) - np.minimum.reduceat(i, s) > flat_tol
+        if wide.any():
+            extra = [np.arange(a, a + c) for a, c in zip(s[wide], count[wide], strict=True)]
+            s = np.unique(np.concatenate([s, *extra]))
+            count = np.diff(np.append(s, n))
+    dts = np.diff(t)
+    last_dt = float(dts[-1]) if len(dts) else 1.0
+    t_next = np.append(t[s[1:]], t[-1] + last_dt)
+    cur = np.add.reduceat(i, s) / count
+    tmean = np.add.reduceat(t, s) / count
+    # even spacing inside a segment: its internal sample steps all equal
+    span = t[s + count - 1] - t[s]
+    dt = np.where(count > 1, span / np.maximum(count - 1, 1), 0.0)
+    if len(dts):
+        inner = np.append(dts, np.nan)
+        inner[s[1:] - 1] = np.nan  # the step out of a segment is not inside it
+        with np.errstate(invalid="ignore"):
+            lo = np.fmin.reduceat(inner, s)
+            hi = np.fmax.reduceat(inner, s)
+        uneven = (count > 2) & (hi - lo > 1e-9 * np.maximum(np.nan_to_num(hi), 1.0))
+        dt = np.where(uneven, np.nan, dt)
+    dur = t_next - t[s]
+    q = np.concatenate(([0.0], np.cumsum(cur * dur)))[:-1]
+    kk = int(np.searchsorted(s, k))
+    q0 = q - q[kk]
+    return Segments(s, count, t[s].astype(float), dur, cur, tmean, dt, q0, start_settled)
+
+
+def rc_states(
+    dur: np.ndarray, cur: np.ndarray, taus: np.ndarray, settled: bool = True
+) -> np.ndarray:
+    """Unit RC states at the start of every segment, shape (len(dur), len(taus)).
+
+    Starts settled at ``cur[0]`` (or at rest: 0); each segment holds its current for its
+    duration: ``x[b+1] = a_b*x[b] + (1 - a_b)*I_b`` with ``a_b = exp(-dur_b/tau)``.
+    All time constants at once, by a parallel prefix scan of the affine maps
+    (log2(B) vectorised steps; products of a <= 1 cannot overflow).
+    """
+    taus = np.atleast_1d(np.asarray(taus, dtype=float))
+    n = len(dur)
+    out = np.empty((n, len(taus)))
+    x0 = cur[0] if settled else 0.0
+    out[0] = x0
+    if n == 1:
+        return out
+    a = np.exp(-dur[:-1, None] / taus[None, :])
+    u = (1.0 - a) * cur[:-1, None]
+    d = 1
+    while d < n - 1:
+        # compose each map with the one d steps earlier (Hillis-Steele inclusive scan)
+        u[d:] = a[d:] * u[:-d] + u[d:]
+        a[d:] = a[d:] * a[:-d]
+        d *= 2
+    out[1:] = a * x0 + u
+    return out
+
+
+def _mean_decay(seg: Segments, taus: np.ndarray) -> np.ndarray | float:
+    """Mean over each segment's samples of exp(-(t - t_b)/tau), shape (B, G).
+
+    Exact (a geometric series) for evenly spaced samples; at the mean time
+    otherwise; 1 for one-sample segments.
+    """
+    taus = np.atleast_1d(taus)
+    multi = seg.count > 1
+    if not multi.any():
+        return 1.0
+    out = np.ones((seg.n, len(taus)))
+    m = seg.count[multi, None].astype(float)
+    dt = seg.dt[multi, None]
+    even = np.isfinite(dt[:, 0])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        r = np.minimum(np.where(np.isfinite(dt), dt, 0.0) / taus[None, :], _MAX_STEP_RATE)
+        geo = np.where(r > 1e-12, np.expm1(-r * m) / (m * np.expm1(-r)), 1.0)
+        h = (seg.tmean - seg.t0)[multi, None]
+        at_mean = np.exp(-np.minimum(h / taus[None, :], 700.0))
+    out[multi] = np.where(even[:, None], geo, at_mean)
+    return out
+
+
+def _tau_columns(seg: Segments, taus: np.ndarray, cur: np.ndarray | None = None) -> np.ndarray:
+    """Segment-mean unit RC states for each tau, shape (B, G), driven by the
+    segments' current (or ``cur``, one value per segment)."""
+    cur = seg.cur if cur is None else cur
+    x = rc_states(seg.dur, cur, taus, seg.start_settled)
+    return cur[:, None] + (x - cur[:, None]) * _mean_decay(seg, taus)
+
+
+@dataclass
+class PulseModel:
+    """A fitted response model of one pulse window.
+
+    ``coef`` holds (a, d, R0, R1, R2, kappa) for the pack voltage, with the RC
+    states ``x1``/``x2`` driven by the current ``cur_a`` of each segment. A
+    *split* model (see :func:`fit_pulse_response`) drives those by the current
+    without the step and adds (R0, R1, R2) of the step itself as ``coef[6:9]``,
+    with states ``xb1``/``xb2`` driven by ``cur_b``. ``cell_coef``: the same per
+    series cell (shape (len(coef), N)) with the pack's time constants.
+    """
+
+    seg: Segments
+    t_s: float
+    tau1_s: float
+    tau2_s: float
+    cur_a: np.ndarray
+    x1: np.ndarray  # unit RC states at segment starts
+    x2: np.ndarray
+    coef: np.ndarray
+    rmse_v: float
+    n_points: int
+    span_s: float
+    cur_b: np.ndarray | None = None
+    xb1: np.ndarray | None = None
+    xb2: np.ndarray | None = None
+    cell_coef: np.ndarray | None = None
+    cell_rmse_v: np.ndarray | None = None
+    std: dict[str, float] = field(default_factory=dict)
+    at_bound: bool = False
+
+    @property
+    def split(self) -> bool:
+        return self.cur_b is not None
+
+    @property
+    def step_resistances(self) -> tuple[float, float, float]:
+        """(R0, R1, R2) of the step's own response."""
+        r = self.coef[6:9] if self.split else self.coef[2:5]
+        return float(r[0]), float(r[1]), float(r[2])
+
+    def cell_step_resistances(self) -> np.ndarray | None:
+        """(R0, R1, R2) rows of the step's response per cell, shape (3, N)."""
+        if self.cell_coef is None:
+            return None
+        return self.cell_coef[6:9] if self.split else self.cell_coef[2:5]
+
+    def rows(self, times: np.ndarray) -> np.ndarray:
+        """Design rows (len(times), len(coef)) at arbitrary times inside the window
+        (exact for a constant current within each segment)."""
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        seg = self.seg
+        b = np.clip(np.searchsorted(seg.t0, times, side="right") - 1, 0, seg.n - 1)
+        h = times - seg.t0[b]
+        e1 = np.exp(-h / self.tau1_s)
+        e2 = np.exp(-h / self.tau2_s)
+        cur = self.cur_a[b]
+        cols = [
+            np.ones_like(times),
+            times - self.t_s,
+            cur,
+            cur + (self.x1[b] - cur) * e1,
+            cur + (self.x2[b] - cur) * e2,
+            seg.q0[b] + seg.cur[b] * h,
+        ]
+        if self.split:
+            cb = self.cur_b[b]
+            cols += [cb, cb + (self.xb1[b] - cb) * e1, cb + (self.xb2[b] - cb) * e2]
+        return np.column_stack(cols)
+
+    def predict(self, times: np.ndarray, *, cells: bool = False) -> np.ndarray:
+        """Model voltages at ``times``: shape (len(times), 1) for the pack, or
+        (len(times), 1 + N) with the cells."""
+        coefs = self.coef[:, None]
+        if cells and self.cell_coef is not None:
+            coefs = np.column_stack([self.coef, self.cell_coef])
+        return self.rows(times) @ coefs
+
+    def voltage(self, times: np.ndarray) -> np.ndarray:
+        """Model pack voltage at ``times``."""
+        return self.rows(times) @ self.coef
+
+
+class _Projector:
+    """Variable projection: the four tau-free columns are projected out once, so
+    each (tau1, tau2) pair costs a 2x2 solve."""
+
+    def __init__(self, fixed: np.ndarray, y: np.ndarray, w: np.ndarray):
+        fw = fixed * w[:, None]
+        scale = np.linalg.norm(fw, axis=0)
+        scale[scale == 0] = 1.0
+        u, s, _ = np.linalg.svd(fw / scale, full_matrices=False)
+        self.u = u[:, s > 1e-10 * s[0]]
+        self.w = w
+        yw = y * w
+        self.y_t = yw - self.u @ (self.u.T @ yw)
+        self.yy = float(self.y_t @ self.y_t)
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        xw = x * self.w[:, None]
+        return xw - self.u @ (self.u.T @ xw)
+
+
+def _pair_rss(proj: _Projector, x_t: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Residual of every (column p, column q) pair; inf where R1 or R2 < 0."""
+    gram = x_t.T @ x_t
+    c = x_t.T @ proj.y_t
+    a_pp, a_qq, a_pq = gram[p, p], gram[q, q], gram[p, q]
+    det = a_pp * a_qq - a_pq**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b1 = (a_qq * c[p] - a_pq * c[q]) / det
+        b2 = (a_pp * c[q] - a_pq * c[p]) / det
+        rss = proj.yy - (b1 * c[p] + b2 * c[q])
+    return np.where((det > 1e-12 * a_pp * a_qq) & (b1 >= 0) & (b2 >= 0), rss, np.inf)
+
+
+def _best_pair(proj: _Projector, x_t: np.ndarray, p: np.ndarray, q: np.ndarray):
+    """Smallest residual over the (column p, column q) pairs with R1, R2 >= 0."""
+    rss = _pair_rss(proj, x_t, p, q)
+    if not np.isfinite(rss).any():
+        return np.inf, -1, -1
+    j = int(np.argmin(rss))
+    return float(rss[j]), int(p[j]), int(q[j])
+
+
+def _vertex(r_minus: float, r0: float, r_plus: float) -> float:
+    """Offset (in steps, within +-1) of the minimum of a parabola through three points."""
+    den = r_minus - 2 * r0 + r_plus
+    if not (np.isfinite(den) and den > 0):
+        return 0.0
+    return float(np.clip(0.5 * (r_minus - r_plus) / den, -1.0, 1.0))
+
+
+def fit_pulse_response(
+    t: np.ndarray,
+    i: np.ndarray,
+    v: np.ndarray,
+    *,
+    fit_from: int,
+    k: int,
+    breaks: list[int],
+    cells: np.ndarray | None = None,
+    max_points: int = 400,
+    flat_tol: float = np.inf,
+    polish: bool = False,
+    split_test: bool = True,
+    start_settled: bool = True,
+) -> PulseModel | None:
+    """Fit the 2-RC model to ``v`` over samples ``fit_from:`` (earlier samples only
+    drive the RC states). ``k`` is the step sample (``t_s = t[k]``); ``breaks``
+    other sample indices where the current steps; ``flat_tol`` the current change
+    (A) that starts a new segment when the window is compressed;
+    ``start_settled``: the RC states start settled at the first current (the
+    window starts inside a log) or at rest (the window starts with the log, and a
+    log is taken to start from rest).
+
+    Returns None if the window is too small for eight parameters or the data are
+    not finite.
+    """
+    n = len(t)
+    if n - fit_from < 12 or n - k < 4 or k - fit_from < 2:
+        return None
+    vf = np.isfinite(v)
+    if not (np.isfinite(i).all() and np.isfinite(t).all()):
+        return None
+    if vf[fit_from:k].sum() < 2 or vf[k:].sum() < 4 or vf[fit_from:].sum() < 12:
+        return None
+    t_s = float(t[k])
+    seg = make_segments(
+        t,
+        i,
+        fit_from=fit_from,
+        k=k,
+        breaks=breaks,
+        max_points=max_points,
+        flat_tol=flat_tol,
+        start_settled=start_settled,
+    )
+    rows = seg.start >= fit_from
+    # segment means of the finite voltage samples (a dropped reading is skipped)
+    n_ok = np.add.reduceat(vf.astype(float), seg.start)
+    v_sum = np.add.reduceat(np.where(vf, v, 0.0), seg.start)
+    rows = rows & (n_ok > 0)
+    w = np.sqrt(n_ok[rows])
+    y = v_sum[rows] / n_ok[rows]
+    fixed_all = np.column_stack(
+        [
+            np.ones(seg.n),
+            seg.tmean - t_s,
+            seg.cur,
+            seg.q0 + seg.cur * (seg.tmean - seg.t0),
+        ]
+    )
+    fixed = fixed_all[rows]
+    proj = _Projector(fixed, y, w)
+    dts = np.diff(t)
+    dt_med = float(np.median(dts[dts > 0])) if (dts > 0).any() else 1.0
+    span = float(t[-1] - t[fit_from]) + dt_med
+    tau_lo = max(0.5 * dt_med, 1e-3)
+    tau_hi = max(_TAU_MAX_WINDOWS * span, 4.0 * tau_lo)
+
+    def projected(taus: np.ndarray) -> np.ndarray:
+        return proj.project(_tau_columns(seg, taus)[rows])
+
+    # --- nested grid over (tau1, tau2) -------------------------------------
+    ratio = _TAU_GRID_RATIO
+    taus = np.exp(np.arange(np.log(tau_lo), np.log(tau_hi) + 1e-9, np.log(ratio)))
+    x_t = projected(taus)
+    p, q = np.triu_indices(len(taus), k=1)
+    keep = taus[q] >= _MIN_TAU_RATIO * taus[p] * (1 - 1e-9)
+    rss, j1, j2 = _best_pair(proj, x_t, p[keep], q[keep])
+    single = j1 < 0
+    if single:  # no pair with both R >= 0: one RC pair (R2 = 0)
+        gram_d = np.einsum("ij,ij->j", x_t, x_t)
+        c = x_t.T @ proj.y_t
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_single = np.where((gram_d > 0) & (c >= 0), proj.yy - c**2 / gram_d, np.inf)
+        tau1, tau2 = float(taus[int(np.argmin(r_single))]), tau_hi
+    else:
+        tau1, tau2 = float(taus[j1]), float(taus[j2])
+        # zoom: a 5 x 5 grid at a quarter of the step around the best pair, then
+        # the vertex of a parabola along each axis through the best and its neighbours
+        step = ratio**0.25
+        offs = step ** np.arange(-2, 3)
+        t1s = np.clip(tau1 * offs, tau_lo, tau_hi)
+        t2s = np.clip(tau2 * offs, tau_lo, tau_hi)
+        cand = np.unique(np.concatenate((t1s, t2s)))
+        x_t = projected(cand)
+        ia, ib = np.searchsorted(cand, t1s), np.searchsorted(cand, t2s)
+        pa, pb = (g.ravel() for g in np.meshgrid(ia, ib, indexing="ij"))
+        grid_rss = _pair_rss(proj, x_t, pa, pb)
+        grid_rss[cand[pb] < _MIN_TAU_RATIO * cand[pa] * (1 - 1e-9)] = np.inf
+        grid_rss = grid_rss.reshape(5, 5)
+        if np.isfinite(grid_rss).any():
+            a, b = np.unravel_index(int(np.argmin(grid_rss)), grid_rss.shape)
+            if grid_rss[a, b] <= rss:
+                rss, tau1, tau2 = float(grid_rss[a, b]), float(t1s[a]), float(t2s[b])
+                da = _vertex(*grid_rss[a - 1 : a + 2, b]) if 0 < a < 4 else 0.0
+                db = _vertex(*grid_rss[a, b - 1 : b + 2]) if 0 < b < 4 else 0.0
+                if da or db:
+                    t1v = float(np.clip(tau1 * step**da, tau_lo, tau_hi))
+                    t2v = float(np.clip(tau2 * step**db, tau_lo, tau_hi))
+                    if t2v >= _MIN_TAU_RATIO * t1v:
+                        r = _pair_rss(
+                            proj, projected(np.array([t1v, t2v])), np.array([0]), np.array([1])
+                        )
+                        if r[0] < rss:
+                            rss, tau1, tau2 = float(r[0]), t1v, t2v
+    if polish and not single:
+        tau1, tau2 = _polish(seg, rows, fixed, y, w, tau1, tau2, tau_lo, tau_hi)
+    taus12 = np.array([tau1, tau2])
+    cols_all = np.column_stack([fixed_all[:, :3], _tau_columns(seg, taus12), fixed_all[:, 3]])
+    use = [0, 1, 2, 3, 5] if single else [0, 1, 2, 3, 4, 5]
+    coef, rss = _solve(cols_all[rows], use, y, w, 6)
+    cur_a, cur_b = seg.cur, None
+    # Split test: does the step respond with its own amplitudes, unlike the current
+    # before it (an electrochemical cell is not linear: a 0.75C regen pulse after
+    # a 1C discharge pulse, or a pulse on a load)? The step's R0/R1/R2 then get
+    # their own columns -- if that lowers the residual beyond chance (F test,
+    # F > 4 for the 3 more parameters), else the shared model keeps its lower noise.
+    kk = int(np.searchsorted(seg.start, k))
+    if split_test and kk > 0:
+        pre = seg.cur[kk - 1]
+        cb = np.where(seg.start >= k, seg.cur - pre, 0.0)
+        ca = seg.cur - cb
+        cols9 = np.column_stack(
+            [
+                fixed_all[:, :1],
+                fixed_all[:, 1:2],
+                ca,
+                _tau_columns(seg, taus12, ca),
+                fixed_all[:, 3],
+                cb,
+                _tau_columns(seg, taus12, cb),
+            ]
+        )
+        use9 = [0, 1, 2, 3, 5, 6, 7] if single else list(range(9))  # no R2 with one pair
+        coef9, rss9 = _solve(cols9[rows], use9, y, w, 9)
+        extra = len(use9) - len(use)
+        dof = len(y) - len(use9) - 2
+        gain = rss - rss9
+        # (the floor: 1 uV rms of improvement, so round-off on noise-free data is no test)
+        if dof > 0 and gain > _SPLIT_FLOOR_V**2 * len(y) and gain / extra > _SPLIT_F * rss9 / dof:
+            coef, rss, cols_all, cur_a, cur_b = coef9, rss9, cols9, ca, cb
+            use = use9
+    design = cols_all[rows]
+    xa = rc_states(seg.dur, cur_a, taus12, seg.start_settled)
+    model = PulseModel(
+        seg=seg,
+        t_s=t_s,
+        tau1_s=tau1,
+        tau2_s=tau2,
+        cur_a=cur_a,
+        x1=xa[:, 0],
+        x2=xa[:, 1],
+        coef=coef,
+        rmse_v=0.0,
+        n_points=n - fit_from,
+        span_s=span,
+        at_bound=bool(single or tau1 <= tau_lo * (1 + 1e-6) or tau2 >= tau_hi * (1 - 1e-6)),
+    )
+    if cur_b is not None:
+        xb = rc_states(seg.dur, cur_b, taus12, seg.start_settled)
+        model.cur_b, model.xb1, model.xb2 = cur_b, xb[:, 0], xb[:, 1]
+    sample_rows = model.rows(t[fit_from:])
+    model.rmse_v = float(np.sqrt(np.nanmean((sample_rows @ coef - v[fit_from:]) ** 2)))
+    model.std = _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b)
+    if cells is not None and cells.shape[1]:
+        cf = np.isfinite(cells).all(axis=1)
+        nc = np.add.reduceat(cf.astype(float), seg.start)
+        rows_c = rows & (nc > 0)
+        if nc[rows_c].sum() >= 12:
+            cy = np.add.reduceat(np.where(cf[:, None], cells, 0.0), seg.start, axis=0)
+            cy = cy[rows_c] / nc[rows_c, None]
+            wc = np.sqrt(nc[rows_c])[:, None]
+            cc, *_ = np.linalg.lstsq(cols_all[rows_c][:, use] * wc, cy * wc, rcond=None)
+            cell_coef = np.zeros((len(coef), cells.shape[1]))
+            cell_coef[use] = cc
+            model.cell_coef = cell_coef
+            res_c = sample_rows @ cell_coef - cells[fit_from:]
+            model.cell_rmse_v = np.sqrt(np.nanmean(res_c**2, axis=0))
+    return model
+
+
+def _solve(design: np.ndarray, use: list[int], y, w, n_coef: int) -> tuple[np.ndarray, float]:
+    """Weighted least squares on the columns ``use``; (coefficients, residual)."""
+    sol, *_ = np.linalg.lstsq(design[:, use] * w[:, None], y * w, rcond=None)
+    coef = np.zeros(n_coef)
+    coef[use] = sol
+    res = (design @ coef - y) * w
+    return coef, float(res @ res)
+
+
+def _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b) -> dict[str, float]:
+    """One-sigma parameter uncertainties of the step's R0, R1, R2, tau1, tau2 from
+    the Jacobian at the solution (the residual variance from the fit; correlated
+    noise makes them optimistic)."""
+    eps = 1e-4
+    derivs = np.zeros((len(y), 2))
+    for cur, r1, r2 in (
+        (cur_a, coef[3], coef[4]),
+        (cur_b, *(coef[7:9] if cur_b is not None else (0, 0))),
+    ):
+        if cur is None:
+            continue
+        d = _tau_columns(seg, taus12 * np.exp(eps), cur)[rows]
+        d -= _tau_columns(seg, taus12 * np.exp(-eps), cur)[rows]
+        derivs += d / (2 * eps) * np.array([r1, r2])
+    jac = np.column_stack([design, derivs]) * w[:, None]
+    res = (design @ coef - y) * w
+    dof = max(1, len(y) - jac.shape[1])
+    try:
+        cov = np.linalg.pinv(jac.T @ jac) * float(res @ res) / dof
+    except np.linalg.LinAlgError:
+        return {}
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    r = [6, 7, 8] if cur_b is not None else [2, 3, 4]
+    m = design.shape[1]
+    return {
+        "r0_ohm": float(sd[r[0]]),
+        "r1_ohm": float(sd[r[1]]),
+        "r2_ohm": float(sd[r[2]]),
+        "tau1_s": float(taus12[0] * sd[m]),
+        "tau2_s": float(taus12[1] * sd[m + 1]),
+    }
+
+
+def _polish(seg, rows, fixed, y, w, tau1, tau2, tau_lo, tau_hi) -> tuple[float, float]:
+    """Bounded local least squares on (ln tau1, ln tau2/tau1), linear parameters
+    re-solved at every evaluation (variable projection)."""
+    from scipy.optimize import least_squares
+
+    def residual(theta: np.ndarray) -> np.ndarray:
+        t1 = float(np.exp(theta[0]))
+        t2 = t1 * float(np.exp(theta[1]))
+        d = np.column_stack([fixed, _tau_columns(seg, np.array([t1, t2]))[rows]]) * w[:, None]
+        sol, *_ = np.linalg.lstsq(d, y * w, rcond=None)
+        return d @ sol - y * w
+
+    lo = np.array([np.log(tau_lo), np.log(_MIN_TAU_RATIO)])
+    hi = np.array([np.log(tau_hi), max(np.log(tau_hi / tau_lo), lo[1] + 1.0)])
+    x0 = np.clip([np.log(tau1), np.log(tau2 / tau1)], lo + 1e-9, hi - 1e-9)
+    sol = least_squares(residual, x0, bounds=(lo, hi), method="trf", x_scale=1.0, max_nfev=40)
+    t1 = float(np.exp(sol.x[0]))
+    return t1, t1 * float(np.exp(sol.x[1]))

@@ -1,0 +1,777 @@
+"""State of health: capacity-based, resistance-based, and incremental-capacity indicators.
+
+**Capacity.** Two measurements, both relative to the nominal capacity
+(``spec.pack_capacity_ah``):
+
+- *Full cycles*: the discharge capacity of each full cycle of the per-cycle
+  table (the caller's ``cycles``, or the table this diagnostic accumulates with
+  the cycle rules of :mod:`~app.diagnostics.cycles`). Accumulated: a full
+  discharge runs from the last sample at the top (resting with the highest cell
+  within 5 % of the voltage window of ``cell_v_max``, or charging within 1 % of
+  it, i.e. in the CV phase) to the first
+  discharging sample at the bottom (the lowest cell within 5 % of
+  ``cell_v_min``), its capacity the net charge between them, reported in the
+  cycle where it ends. A caller's table: a cycle is full when its
+  ``end_of_charge_voltage_v``/``end_of_discharge_voltage_v`` (pack) are within
+  those margins; a table without them is taken to be a capacity-check table
+  (every row full). This is the usual
+  definition (discharge capacity / rated capacity, e.g. IEC 61960-3) and the
+  headline when present.
+- *OCV pairs* (partial cycles too): every rest (current below C/33) of at
+  least ``min_rest_s`` (30 min) gives an OCV reading (mean cell voltage over its last 30 s) and so a
+  SOC through the spec's OCV table, with the charge counted up to it. Every pair
+  of readings gives ``capacity = counted Ah / (delta SOC / 100)``. A pair is used
+  when its delta SOC is at least 10 % and the OCV uncertainty (3 mV: relaxation
+  left over, hysteresis, sensor) over the local OCV slope, summed over both
+  ends, is at most 5 % of the delta SOC -- so pairs on a flat OCV (the LFP
+  plateau) drop out by themselves. Pairs are averaged with weights ``|delta
+  SOC|``. Per series cell too, where the log has cell voltages.
+
+**Resistance.** ``SOH_R = (R_EOL - R) / (R_EOL - R_BOL)`` with ``R_EOL = 2 R_BOL``
+(end of life at 200 % of the new-cell resistance, the usual automotive
+criterion: e.g. Berecibar et al., Renew. Sustain. Energy Rev. 56 (2016) 572;
+TWAICE "End of life"). R is the median per-cell resistance of the pulses found
+by :mod:`~app.diagnostics.internal_resistance` (those at 20-80 % SOC and 15-35
+degC when there are any), by default the ohmic R0 of the pulse read-out fits
+(``resistance_metric="r_10s"``: the 10 s DCIR); R_BOL is
+``spec.bol_resistance_ohm`` (per cell, the same quantity) or else the preset
+ECM R0 for the cell capacity -- the result says which. Not temperature
+corrected. Values above 100 % mean a resistance below the reference.
+
+**ICA** per cycle and direction: see :mod:`~app.diagnostics.incremental_capacity`.
+
+Offline and live are one code path (:class:`SohTracker`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+from app.core.results import DiagnosticResult
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec, preset
+from app.diagnostics.incremental_capacity import (
+    IcaCurveAccumulator,
+    IcaSettings,
+    VoltageGrid,
+    ica_curve,
+    peak_trend,
+    segment_histogram,
+    split_constant_current,
+)
+from app.diagnostics.internal_resistance import (
+    InternalResistanceResult,
+    InternalResistanceTracker,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: charging within this fraction of the voltage window of cell_v_max counts as
+#: being at the top (a CV phase holds it exactly)
+_CV_MARGIN = 0.01
+#: SOH_R end of life: the resistance doubles (see the module docstring)
+EOL_RESISTANCE_FACTOR = 2.0
+RESISTANCE_METRICS = ("r0", "r_10s")
+
+
+@dataclass(frozen=True)
+class SohSettings:
+    """Thresholds of the SOH estimates (see the module docstring)."""
+
+    #: at rest below C/33 (6 sigma of a typical 0.5 %-of-1C current sensor, so noise
+    #: does not cut a rest in two)
+    rest_c_rate: float = 0.03
+    min_rest_s: float = 1800.0
+    ocv_average_s: float = 30.0
+    ocv_sigma_v: float = 0.003
+    min_delta_soc_pct: float = 10.0
+    max_pair_relative_error: float = 0.05
+    full_cycle_margin: float = 0.05
+    resistance_soc_band_pct: tuple[float, float] = (20.0, 80.0)
+    resistance_temperature_band_c: tuple[float, float] = (15.0, 35.0)
+    ica: IcaSettings = field(default_factory=IcaSettings)
+
+
+@dataclass(frozen=True)
+class SohResult(DiagnosticResult):
+    """Capacity, resistance and ICA state of health (see the module docstring)."""
+
+    soh_percent: float | None
+    soh_method: str
+    nominal_capacity_ah: float
+    capacity_ah: float | None
+    soh_capacity_percent: float | None
+    capacity_method: str | None
+    full_cycle_capacity_ah: float | None
+    full_cycles: list[dict]
+    ocv_capacity: dict
+    soh_resistance_percent: float | None
+    resistance_ohm: float | None
+    bol_resistance_ohm: float | None
+    eol_resistance_ohm: float | None
+    resistance_metric: str
+    bol_resistance_source: str
+    resistance_pulses: int
+    ica_method: str
+    ica_curves: list[dict]
+    ica_peak_trend: list[dict]
+    notes: list[str] = field(default_factory=list)
+
+
+class SohTracker:
+    """Incremental SOH (the live twin of :func:`calculate_soh`). Adds no columns.
+
+    ``internal_resistance``: an :class:`InternalResistanceTracker` that is fed the
+    same blocks elsewhere (the live engine's); without one the tracker runs its own
+    (unless ``measure_pulses`` is False: the caller passes the resistance to
+    :meth:`result`).
+    """
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        spec: BatterySpec,
+        settings: SohSettings | None = None,
+        *,
+        internal_resistance: InternalResistanceTracker | None = None,
+        resistance_metric: str = "r0",
+        measure_pulses: bool = True,
+    ):
+        if resistance_metric not in RESISTANCE_METRICS:
+            raise ValueError(f"resistance_metric must be one of {RESISTANCE_METRICS}")
+        self.spec = spec
+        self.settings = settings or SohSettings()
+        self.resistance_metric = resistance_metric
+        #: feed our own pulse tracker (not when the caller's tracker is fed elsewhere,
+        #: nor when the caller brings the resistance)
+        self._feeds_ir = internal_resistance is None and measure_pulses
+        self.ir = internal_resistance or InternalResistanceTracker(spec)
+        c = spec.pack_capacity_ah
+        self.rest_a = self.settings.rest_c_rate * c
+        # cycles.detect_cycles' rule, but active above the rest threshold (C/33)
+        # rather than C/100, so sensor noise at rest does not start cycles
+        self.cycle_threshold_a = max(0.01 * c, self.rest_a)
+        self.grid = VoltageGrid.for_spec(spec, self.settings.ica.bin_v)
+        self._started = False
+        self._cell_cols: list[str] = []
+        self._has_cycle_index = False
+        # running state carried from block to block
+        self._last: tuple[float, float, float] | None = None  # t, i, v_cell of the last sample
+        self._ah = 0.0
+        self._last_i = 0.0
+        self._rest: dict | None = None
+        self._points: list[dict] = []
+        self._cycle = 1
+        self._last_cycle_value = 1.0
+        self._last_active = 0
+        self._top: tuple[float, int] | None = None  # (Ah, cycle) at the last full-charge sample
+        self._full: list[dict] = []
+        self._run: dict | None = None
+        self._ica: dict[tuple[int, str], IcaCurveAccumulator] = {}
+
+    # --- input ---------------------------------------------------------------
+    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        """Consume one block (in time order). Returns no columns."""
+        if self._feeds_ir:
+            self.ir.update(block)
+        n = len(block)
+        if n == 0:
+            return {}
+        if not self._started:
+            self._started = True
+            self._cell_cols = schema.cell_voltage_columns(block.columns)
+            self._has_cycle_index = schema.CYCLE_INDEX in block
+        t = block[schema.TIME]
+        # a dropped current reading holds the last one (as in the pulse tracker)
+        i_raw = self._hold_current(block[schema.CURRENT])
+        i = i_raw
+        cells = (
+            np.column_stack([block.get(c, np.full(n, np.nan)) for c in self._cell_cols])
+            if self._cell_cols
+            else None
+        )
+        v_cell = block[schema.VOLTAGE] / self.spec.series_cells
+        if cells is not None:
+            v_cell = np.where(np.isfinite(cells).all(axis=1), cells.mean(axis=1), v_cell)
+        # cumulative charge, trapezoidal (as the coulomb-counting SOC)
+        if self._last is None:
+            t_prev = np.concatenate(([t[0]], t[:-1]))
+            i_prev = np.concatenate(([i[0]], i[:-1]))
+        else:
+            t_prev = np.concatenate(([self._last[0]], t[:-1]))
+            i_prev = np.concatenate(([self._last[1]], i[:-1]))
+        ah = self._ah + np.cumsum(0.5 * (i + i_prev) * (t - t_prev)) / 3600.0
+        cycle = self._cycle_ids(block, i)
+        if cells is not None and cells.shape[1]:
+            # a pack is full when its highest cell is, empty when its lowest cell is
+            with np.errstate(all="ignore"):
+                finite = np.isfinite(cells).all(axis=1)
+                v_hi = np.where(finite, np.max(cells, axis=1), v_cell)
+                v_lo = np.where(finite, np.min(cells, axis=1), v_cell)
+        else:
+            v_hi = v_lo = v_cell
+        self._full_discharges(i, v_hi, v_lo, cycle, ah)
+        self._rests(t, i_raw, v_cell, cells, ah)
+        self._ica_runs(t, i_raw, v_cell, cycle)
+        self._ah = float(ah[-1])
+        self._last = (float(t[-1]), float(i[-1]), float(v_cell[-1]))
+        return {}
+
+    def _hold_current(self, i: np.ndarray) -> np.ndarray:
+        idx = np.where(np.isfinite(i), np.arange(len(i)), -1)
+        np.maximum.accumulate(idx, out=idx)
+        held = np.where(idx >= 0, i[np.maximum(idx, 0)], self._last_i)
+        self._last_i = float(held[-1])
+        return held
+
+    def _cycle_ids(self, block: SampleBlock, i: np.ndarray) -> np.ndarray:
+        n = len(i)
+        if self._has_cycle_index:
+            c = block.get(schema.CYCLE_INDEX, np.full(n, np.nan)).astype(float)
+            # forward-fill gaps (a stream cannot back-fill: a log starting without
+            # a cycle index counts as cycle 1 until the first value)
+            idx = np.where(np.isfinite(c), np.arange(n), -1)
+            np.maximum.accumulate(idx, out=idx)
+            filled = np.where(idx >= 0, c[np.maximum(idx, 0)], self._last_cycle_value)
+            self._last_cycle_value = float(filled[-1])
+            return filled.astype(np.int64)
+        # cycles.detect_cycles, incrementally: a cycle starts at a charging sample
+        # whose previous active sample was discharging (threshold: see __init__)
+        thr = self.cycle_threshold_a
+        state = np.where(i > thr, 1, np.where(i < -thr, -1, 0))
+        active = np.flatnonzero(state != 0)
+        starts = np.zeros(n, dtype=np.int64)
+        if active.size:
+            s = state[active]
+            prev = np.concatenate(([self._last_active], s[:-1]))
+            starts[active[(s == 1) & (prev == -1)]] = 1
+            self._last_active = int(s[-1])
+        cycle = self._cycle + np.cumsum(starts)
+        self._cycle = int(cycle[-1])
+        return cycle
+
+    def _full_discharges(
+        self,
+        i: np.ndarray,
+        v_hi: np.ndarray,
+        v_lo: np.ndarray,
+        cycle: np.ndarray,
+        ah: np.ndarray,
+    ) -> None:
+        """Full discharges: from the last sample at the top (resting with the highest
+        cell within 5 % of the voltage window of ``cell_v_max``, or charging within
+        1 % of it) to the first discharging sample at the bottom (the lowest cell
+        within 5 % of ``cell_v_min``); the capacity is the net charge between them,
+        so it does not matter how a cycler groups charge and discharge into cycles."""
+        spec, margin = self.spec, self.settings.full_cycle_margin
+        window = spec.cell_v_max - spec.cell_v_min
+        if window <= 0:
+            return
+        thr = self.cycle_threshold_a
+        # full: at rest near the top, or charging at the charge voltage itself (CV);
+        # a charge *pulse* at 90 % SOC can reach within 5 % of the top too
+        top = ((np.abs(i) <= self.rest_a) & (v_hi >= spec.cell_v_max - margin * window)) | (
+            (i > thr) & (v_hi >= spec.cell_v_max - _CV_MARGIN * window)
+        )
+        bottom = (v_lo <= spec.cell_v_min + margin * window) & (i < -thr)
+        if not (top.any() or bottom.any()):
+            return
+        tops = np.flatnonzero(top)
+        bottoms = np.flatnonzero(bottom)
+        cur = self._top
+        p = 0
+        while True:
+            nb = int(np.searchsorted(bottoms, p))
+            b = int(bottoms[nb]) if nb < len(bottoms) else None
+            hi = b if b is not None else len(i)
+            nt = int(np.searchsorted(tops, hi)) - 1  # last top before the bottom
+            if nt >= 0 and tops[nt] >= p:
+                cur = (float(ah[tops[nt]]), int(cycle[tops[nt]]))
+            if b is None:
+                break
+            if cur is not None:
+                self._full.append(
+                    {
+                        "cycle_index": int(cycle[b]),
+                        "discharge_capacity_ah": cur[0] - float(ah[b]),
+                        "full": True,
+                    }
+                )
+                cur = None
+            # the next full discharge starts at a new top
+            nxt = int(np.searchsorted(tops, b, side="right"))
+            if nxt >= len(tops):
+                break
+            p = int(tops[nxt])
+        self._top = cur
+
+    # --- rests and OCV readings ------------------------------------------------
+    def _rests(self, t, i_raw, v_cell, cells, ah) -> None:
+        s = self.settings
+        rest = np.abs(i_raw) <= self.rest_a  # a dropped voltage reading does not end it
+        n = len(t)
+        if not rest[0] and self._rest is not None:
+            # the stored rest ended with the previous block
+            if self._rest["t"][-1] - self._rest["t0"] >= s.min_rest_s:
+                self._add_reading(self._rest)
+            self._rest = None
+        edges = np.diff(np.concatenate(([0], rest.astype(np.int8), [0])))
+        starts = np.flatnonzero(edges == 1)
+        stops = np.flatnonzero(edges == -1)
+        for a, b in zip(starts, stops, strict=True):
+            continuing = a == 0 and self._rest is not None
+            t0 = self._rest["t0"] if continuing else float(t[a])
+            ends_here = b < n
+            if not ends_here:
+                self._rest = self._tail(continuing, t0, t[a:b], v_cell[a:b], cells, a, b, ah)
+                continue
+            if t[b - 1] - t0 >= s.min_rest_s:
+                tail = self._tail(continuing, t0, t[a:b], v_cell[a:b], cells, a, b, ah)
+                self._add_reading(tail)
+            if continuing:
+                self._rest = None
+
+    def _tail(self, continuing, t0, tt, vv, cells, a, b, ah) -> dict:
+        """The last ``ocv_average_s`` of a rest (joined to the stored part)."""
+        cc = cells[a:b] if cells is not None else np.empty((b - a, 0))
+        if continuing:
+            tt = np.concatenate((self._rest["t"], tt))
+            vv = np.concatenate((self._rest["v"], vv))
+            cc = np.concatenate((self._rest["cells"], cc))
+        keep = tt >= tt[-1] - self.settings.ocv_average_s
+        return {"t0": t0, "t": tt[keep], "v": vv[keep], "cells": cc[keep], "ah": float(ah[b - 1])}
+
+    def _add_reading(self, tail: dict, points: list | None = None) -> None:
+        """Record the OCV reading of a rest that had at least one voltage."""
+        if np.isfinite(tail["v"]).any():
+            (self._points if points is None else points).append(self._reading(tail))
+
+    def _reading(self, tail: dict) -> dict:
+        ocv = float(np.nanmean(tail["v"]))
+        cells = None
+        if tail["cells"].shape[1]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a cell with no reading
+                cells = np.nanmean(tail["cells"], axis=0)
+        return {
+            "time_s": float(tail["t"][-1]),
+            "rest_s": float(tail["t"][-1] - tail["t0"]),
+            "ah": tail["ah"],
+            "ocv_v": ocv,
+            "cells_ocv_v": None if cells is None else [float(x) for x in cells],
+        }
+
+    # --- ICA segments -------------------------------------------------------------
+    def _ica_runs(self, t, i_raw, v_cell, cycle) -> None:
+        ica = self.settings.ica
+        c = self.spec.pack_capacity_ah
+        a_abs = np.abs(i_raw)
+        ok = (a_abs > ica.min_c_rate * c) & (a_abs <= ica.max_c_rate * c)
+        sign = np.where(ok, np.sign(i_raw), 0).astype(np.int64)
+        key = np.where(ok, sign * (cycle * 2 + 1), 0)  # same direction and cycle
+        n = len(t)
+        change = np.flatnonzero(np.diff(key) != 0) + 1
+        bounds = np.concatenate(([0], change, [n]))
+        dt = np.diff(np.append(t, t[-1]))
+        q = np.concatenate(([0.0], np.cumsum(a_abs * dt))) / 3600.0
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if key[a] == 0:
+                if a == 0 and self._run is not None:
+                    self._finish_run(self._run)
+                    self._run = None
+                continue
+            joins = a == 0 and self._run is not None and self._run["key"] == key[a]
+            if a == 0 and self._run is not None and not joins:
+                self._finish_run(self._run)
+                self._run = None
+            if b == n or joins:
+                run = self._run if joins else {"key": int(key[a]), "t": [], "i": [], "v": []}
+                run["t"].append(t[a:b])
+                run["i"].append(i_raw[a:b])
+                run["v"].append(v_cell[a:b])
+                run["cycle"] = int(cycle[a])
+                run["direction"] = "charge" if sign[a] > 0 else "discharge"
+                if b == n:
+                    self._run = run
+                else:
+                    self._finish_run(run)
+                    self._run = None
+                continue
+            if q[b] - q[a] < ica.min_segment_capacity * c:
+                continue  # too little charge to ever qualify
+            self._finish_run(
+                {
+                    "t": [t[a:b]],
+                    "i": [i_raw[a:b]],
+                    "v": [v_cell[a:b]],
+                    "cycle": int(cycle[a]),
+                    "direction": "charge" if sign[a] > 0 else "discharge",
+                }
+            )
+
+    def _finish_run(self, run: dict, target: dict | None = None) -> None:
+        """Split a run into constant-current pieces; add the qualifying ones to ICA."""
+        ica = self.settings.ica
+        c = self.spec.pack_capacity_ah
+        t = np.concatenate(run["t"])
+        i = np.concatenate(run["i"])
+        v = np.concatenate(run["v"])
+        target = self._ica if target is None else target
+
+        def tol(level: float) -> float:
+            return max(ica.hold_relative * abs(level), ica.hold_floor_c_rate * c)
+
+        for a, b in split_constant_current(i, tol):
+            if b - a < 3:
+                continue
+            vv = v[a:b]
+            if np.nanmax(vv) - np.nanmin(vv) < ica.min_segment_span_v:
+                continue
+            hist, ah = segment_histogram(self.grid, t[a:b], i[a:b], vv)
+            if ah < ica.min_segment_capacity * c:
+                continue
+            k = (run["cycle"], run["direction"])
+            if k not in target:
+                target[k] = IcaCurveAccumulator(hist=np.zeros(self.grid.n))
+            target[k].add(
+                hist,
+                ah,
+                float(np.mean(np.abs(i[a:b]))) / c,
+                float(np.nanmin(vv)),
+                float(np.nanmax(vv)),
+            )
+
+    # --- output --------------------------------------------------------------
+    def snapshot(self) -> tuple[list[dict], list[dict], dict]:
+        """OCV readings, per-cycle rows and ICA accumulators so far; the ongoing rest
+        and CC segment are counted provisionally (the tracker is not changed)."""
+        points = list(self._points)
+        rest = self._rest
+        if rest is not None and rest["t"][-1] - rest["t0"] >= self.settings.min_rest_s:
+            self._add_reading(rest, points)
+        ica = {k: _copy_acc(a) for k, a in self._ica.items()}
+        if self._run is not None:
+            self._finish_run(self._run, target=ica)
+        cycles = [dict(r) for r in self._full]
+        return points, cycles, ica
+
+    def result(
+        self,
+        ir_result: InternalResistanceResult | None = None,
+        *,
+        cycles: list[dict] | None = None,
+        measured_resistance_ohm: float | None = None,
+    ) -> SohResult:
+        """The SOH so far. ``ir_result``/``cycles``/``measured_resistance_ohm``
+        replace what the tracker measured itself (see :func:`calculate_soh`)."""
+        points, own_cycles, ica = self.snapshot()
+        ir = ir_result
+        if ir is None and measured_resistance_ohm is None:
+            ir = self.ir.result()
+        return build_soh_result(
+            self.spec,
+            self.settings,
+            points=points,
+            cycles=own_cycles if cycles is None else cycles,
+            ica=ica,
+            grid=self.grid,
+            ir=ir,
+            resistance_metric=self.resistance_metric,
+            measured_resistance_ohm=measured_resistance_ohm,
+        )
+
+
+def _copy_acc(a: IcaCurveAccumulator) -> IcaCurveAccumulator:
+    return IcaCurveAccumulator(
+        hist=a.hist.copy(),
+        ah=a.ah,
+        rate_ah_weighted=a.rate_ah_weighted,
+        segments=a.segments,
+        v_min=a.v_min,
+        v_max=a.v_max,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Result assembly
+# ---------------------------------------------------------------------------
+def _ocv_slope_v_per_pct(spec: BatterySpec, soc: float) -> float:
+    """Slope of the OCV table at ``soc`` (V per % SOC), 0 outside the table."""
+    x = np.asarray(spec.ocv_soc_pct)
+    y = np.asarray(spec.ocv_v)
+    j = int(np.clip(np.searchsorted(x, soc, side="right") - 1, 0, len(x) - 2))
+    return float((y[j + 1] - y[j]) / (x[j + 1] - x[j]))
+
+
+def _soc_reading(spec: BatterySpec, ocv: float, sigma_v: float) -> tuple[float, float]:
+    """SOC (%) from an OCV reading and its one-sigma uncertainty (inf where unusable)."""
+    lo, hi = min(spec.ocv_v), max(spec.ocv_v)
+    soc = float(spec.cell_soc_from_ocv(ocv))
+    if not lo < ocv < hi:
+        return soc, math.inf  # outside the table: the SOC is clipped, not read
+    slope = _ocv_slope_v_per_pct(spec, soc)
+    return soc, (sigma_v / slope if slope > 0 else math.inf)
+
+
+def ocv_pair_capacity(
+    spec: BatterySpec, points: list[dict], settings: SohSettings, ocv_key: int | None = None
+) -> dict:
+    """Capacity from every usable pair of OCV readings (see the module docstring).
+
+    ``ocv_key``: None for the mean cell voltage, k for series cell k (0-based).
+    """
+    s = settings
+    socs, sig, ahs = [], [], []
+    for p in points:
+        ocv = p["ocv_v"] if ocv_key is None else (p["cells_ocv_v"] or [np.nan])[ocv_key]
+        soc, sd = _soc_reading(spec, ocv, s.ocv_sigma_v)
+        socs.append(soc)
+        sig.append(sd)
+        ahs.append(p["ah"])
+    socs_a, sig_a, ahs_a = np.array(socs), np.array(sig), np.array(ahs)
+    caps, weights = [], []
+    for a in range(len(points)):
+        for b in range(a + 1, len(points)):
+            dsoc = socs_a[b] - socs_a[a]
+            dah = ahs_a[b] - ahs_a[a]
+            err = math.hypot(sig_a[a], sig_a[b])
+            if abs(dsoc) < s.min_delta_soc_pct or dsoc * dah <= 0:
+                continue
+            if not err <= s.max_pair_relative_error * abs(dsoc):
+                continue
+            caps.append(dah / (dsoc / 100.0))
+            weights.append(abs(dsoc))
+    out: dict = {"n_rests": len(points), "n_pairs": len(caps), "capacity_ah": None, "std_ah": None}
+    if caps:
+        w = np.array(weights)
+        c = np.array(caps)
+        mean = float(np.sum(w * c) / np.sum(w))
+        out["capacity_ah"] = mean
+        out["std_ah"] = float(np.sqrt(np.sum(w * (c - mean) ** 2) / np.sum(w)))
+    return out
+
+
+def _is_full(row: dict, spec: BatterySpec, margin: float) -> bool:
+    eoc, eod = row.get("end_of_charge_voltage_v"), row.get("end_of_discharge_voltage_v")
+    if eoc is None and eod is None:
+        return True  # a capacity-check table: every row is a full discharge
+    if eoc is None or eod is None or not (np.isfinite(eoc) and np.isfinite(eod)):
+        return False
+    window = spec.cell_v_max - spec.cell_v_min
+    if window <= 0:
+        return True
+    top = eoc / spec.series_cells >= spec.cell_v_max - margin * window
+    bottom = eod / spec.series_cells <= spec.cell_v_min + margin * window
+    return bool(top and bottom)
+
+
+def _bol_resistance(spec: BatterySpec, metric: str) -> tuple[float | None, str]:
+    if spec.bol_resistance_ohm is not None:
+        return float(spec.bol_resistance_ohm), "spec.bol_resistance_ohm"
+    ecm = spec.ecm or preset(spec.chemistry).ecm
+    if ecm is None:
+        return None, "none (no BOL resistance and no ECM preset)"
+    v = ecm.for_capacity(spec.capacity_ah)
+    if metric == "r0":
+        return v["r0_ohm"], f"preset ECM R0 for a {spec.capacity_ah:g} Ah cell"
+    r10 = (
+        v["r0_ohm"]
+        + v["r1_ohm"] * (1 - math.exp(-10.0 / ecm.tau1_s))
+        + v["r2_ohm"] * (1 - math.exp(-10.0 / ecm.tau2_s))
+    )
+    return r10, f"10 s DCIR of the preset ECM for a {spec.capacity_ah:g} Ah cell"
+
+
+def _measured_resistance(
+    ir: InternalResistanceResult, metric: str, settings: SohSettings
+) -> tuple[float | None, int]:
+    """Median per-cell resistance of the pulses (SOC and temperature band when any)."""
+    pulses = ir.pulses
+
+    def value(p: dict) -> float | None:
+        if metric == "r0":
+            return p.get("r0_cell_ohm")
+        return p.get("r_10s_cell_ohm")
+
+    lo, hi = settings.resistance_soc_band_pct
+    tlo, thi = settings.resistance_temperature_band_c
+    good = [p for p in pulses if value(p) is not None and np.isfinite(value(p))]
+    band = [
+        p
+        for p in good
+        if p.get("soc_percent") is not None
+        and lo <= p["soc_percent"] <= hi
+        and (p.get("temperature_c") is None or tlo <= p["temperature_c"] <= thi)
+    ]
+    use = band or good
+    if not use:
+        return None, 0
+    return float(np.median([value(p) for p in use])), len(use)
+
+
+def build_soh_result(
+    spec: BatterySpec,
+    settings: SohSettings,
+    *,
+    points: list[dict],
+    cycles: list[dict],
+    ica: dict,
+    grid: VoltageGrid,
+    ir: InternalResistanceResult | None,
+    resistance_metric: str = "r0",
+    measured_resistance_ohm: float | None = None,
+) -> SohResult:
+    """Assemble the result from the accumulated readings (shared by offline and live)."""
+    nominal = spec.pack_capacity_ah
+    notes: list[str] = []
+    # --- full cycles
+    rows = []
+    for row in cycles:
+        cap = row.get("discharge_capacity_ah")
+        if cap is None or not np.isfinite(cap) or cap <= 0:
+            continue
+        full = _is_full(row, spec, settings.full_cycle_margin)
+        rows.append(
+            {
+                "cycle_index": int(row["cycle_index"]),
+                "discharge_capacity_ah": float(cap),
+                "full": full,
+                "soh_percent": 100.0 * float(cap) / nominal if full else None,
+            }
+        )
+    full_rows = [r for r in rows if r["full"]]
+    full_cap = full_rows[-1]["discharge_capacity_ah"] if full_rows else None
+    # --- OCV pairs
+    pack = ocv_pair_capacity(spec, points, settings)
+    n_cells = len(points[0]["cells_ocv_v"]) if points and points[0]["cells_ocv_v"] else 0
+    cell_caps = [
+        ocv_pair_capacity(spec, points, settings, ocv_key=k)["capacity_ah"] for k in range(n_cells)
+    ]
+    ocv_capacity = {
+        **pack,
+        "soh_percent": None if pack["capacity_ah"] is None else 100 * pack["capacity_ah"] / nominal,
+        "cells_capacity_ah": cell_caps or None,
+        "readings": [{k: p[k] for k in ("time_s", "rest_s", "ah", "ocv_v")} for p in points[-50:]],
+        "thresholds": {
+            "min_rest_s": settings.min_rest_s,
+            "ocv_average_s": settings.ocv_average_s,
+            "ocv_sigma_v": settings.ocv_sigma_v,
+            "min_delta_soc_pct": settings.min_delta_soc_pct,
+            "max_pair_relative_error": settings.max_pair_relative_error,
+            "weights": "|delta SOC|",
+        },
+    }
+    if full_cap is not None:
+        capacity, method = full_cap, "discharge capacity of the last full cycle"
+    elif pack["capacity_ah"] is not None:
+        capacity, method = pack["capacity_ah"], "coulomb counting between OCV readings at rest"
+    else:
+        capacity, method = None, None
+        notes.append(
+            "no capacity: no full cycle and no two rests of "
+            f">= {settings.min_rest_s:g} s far enough apart in SOC"
+        )
+    soh_c = None if capacity is None else 100.0 * capacity / nominal
+    # --- resistance
+    bol, source = _bol_resistance(spec, resistance_metric)
+    if measured_resistance_ohm is not None:
+        r_meas, n_pulses = float(measured_resistance_ohm), 0
+    elif ir is not None:
+        r_meas, n_pulses = _measured_resistance(ir, resistance_metric, settings)
+    else:
+        r_meas, n_pulses = None, 0
+    soh_r = eol = None
+    if bol is not None and bol > 0:
+        eol = EOL_RESISTANCE_FACTOR * bol
+        if r_meas is not None:
+            soh_r = 100.0 * (eol - r_meas) / (eol - bol)
+    if r_meas is None:
+        notes.append("no resistance: no current pulses found")
+    # --- ICA
+    curves = [ica_curve(grid, acc, c, d) for (c, d), acc in sorted(ica.items())]
+    return SohResult(
+        soh_percent=soh_c,
+        soh_method="capacity" if soh_c is not None else "none",
+        nominal_capacity_ah=nominal,
+        capacity_ah=capacity,
+        soh_capacity_percent=soh_c,
+        capacity_method=method,
+        full_cycle_capacity_ah=full_cap,
+        full_cycles=rows,
+        ocv_capacity=ocv_capacity,
+        soh_resistance_percent=soh_r,
+        resistance_ohm=r_meas,
+        bol_resistance_ohm=bol,
+        eol_resistance_ohm=eol,
+        resistance_metric=(
+            "fitted ohmic R0 per cell" if resistance_metric == "r0" else "10 s DCIR per cell"
+        ),
+        bol_resistance_source=source,
+        resistance_pulses=n_pulses,
+        ica_method=(
+            "dQ/dV of CC segments <= C/2: charge binned by cell voltage (5 mV bins), "
+            "Savitzky-Golay smoothed (9 bins, cubic)"
+        ),
+        ica_curves=[c.to_dict() for c in curves],
+        ica_peak_trend=peak_trend(curves),
+        notes=notes,
+    )
+
+
+def calculate_soh(
+    df: pd.DataFrame,
+    spec: BatterySpec,
+    cycles: pd.DataFrame | None = None,
+    *,
+    internal_resistance: InternalResistanceResult | None = None,
+    measured_resistance_ohm: float | None = None,
+    resistance_metric: str = "r0",
+    settings: SohSettings | None = None,
+) -> SohResult:
+    """State of health of a log in the canonical schema (see the module docstring).
+
+    ``cycles``: a per-cycle table (``cycle_index``, ``discharge_capacity_ah``,
+    optionally ``end_of_charge_voltage_v``/``end_of_discharge_voltage_v``); by
+    default the one this diagnostic accumulates from the samples (the rules of
+    :func:`~app.diagnostics.cycles.summarize_cycles`). ``internal_resistance``:
+    a result of :func:`measure_internal_resistance` on the same log, reused
+    instead of measuring again; ``measured_resistance_ohm``: a known per-cell
+    resistance (the quantity of ``resistance_metric``) instead of either.
+    """
+    reuse = internal_resistance is not None or measured_resistance_ohm is not None
+    tracker = SohTracker(
+        spec, settings, resistance_metric=resistance_metric, measure_pulses=not reuse
+    )
+    cols = {c: df[c].to_numpy(dtype=float) for c in df.columns if _wanted(c)}
+    tracker.update(SampleBlock(cols))
+    table = None
+    if cycles is not None:
+        table = [
+            {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in r.items()
+            }
+            for r in cycles.to_dict(orient="records")
+        ]
+    return tracker.result(
+        internal_resistance, cycles=table, measured_resistance_ohm=measured_resistance_ohm
+    )
+
+
+def _wanted(column: str) -> bool:
+    return column in (
+        schema.TIME,
+        schema.VOLTAGE,
+        schema.CURRENT,
+        schema.CYCLE_INDEX,
+        schema.TEMPERATURE,
+        schema.STEP_INDEX,
+    ) or bool(schema.CELL_VOLTAGE_RE.match(column) or schema.CELL_TEMPERATURE_RE.match(column))

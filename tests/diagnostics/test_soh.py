@@ -1,0 +1,271 @@
+"""State of health: capacity (OCV pairs, full cycles, a cycle table), resistance, ICA."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.core.spec import BatterySpec, Chemistry, preset
+from app.diagnostics.internal_resistance import measure_internal_resistance
+from app.diagnostics.soh import SohTracker, calculate_soh
+from app.hardware.simulator import NoiseSpec, simulate
+
+from .test_internal_resistance import assert_same
+
+NOMINAL_AH = 5.0
+FADED_AH = 4.25  # 85 % of nominal
+
+
+def faded_log(profile: str, duration_s: float, *, dt_s: float = 2.0, seed: int = 1, cells=2):
+    """A pack whose cells have 85 % of the nominal capacity, with typical sensor noise."""
+    spec = preset("nmc", series_cells=cells)
+    faded = spec.with_overrides(capacity_ah=FADED_AH)
+    noise = NoiseSpec.typical(spec)
+    block = simulate(faded, profile, duration_s=duration_s, dt_s=dt_s, seed=seed, noise=noise)
+    return spec, block
+
+
+def test_capacity_from_ocv_pairs_of_partial_cycles():
+    # HPPC: 10 % SOC steps, each followed by a 1 h rest -> OCV readings
+    spec, block = faded_log("hppc", 25000)
+    res = calculate_soh(block.to_frame(), spec)
+    ocv = res.ocv_capacity
+    assert ocv["n_rests"] >= 5 and ocv["n_pairs"] >= 5
+    assert ocv["capacity_ah"] == pytest.approx(FADED_AH, rel=0.02)
+    assert ocv["soh_percent"] == pytest.approx(85.0, abs=2.0)
+    # per series cell as well (the cells' capacities spread by ~1 %)
+    assert ocv["cells_capacity_ah"] == pytest.approx([FADED_AH] * 2, rel=0.03)
+    assert res.capacity_method == "coulomb counting between OCV readings at rest"
+    assert res.soh_capacity_percent == pytest.approx(85.0, abs=2.0)
+    assert res.soh_percent == res.soh_capacity_percent
+
+
+def test_flat_ocv_pairs_are_not_used():
+    """LFP: readings on the 3.3 V plateau (~1 mV per % SOC) would turn 3 mV of
+    OCV error into 3 % of SOC each; such pairs drop out, the rest stay right."""
+    spec = preset("lfp", series_cells=1)
+    faded = spec.with_overrides(capacity_ah=2.2)
+    block = simulate(faded, "hppc", duration_s=45000, dt_s=5.0, seed=2)
+    ocv = calculate_soh(block.to_frame(), spec).ocv_capacity
+    n = ocv["n_rests"]
+    assert 0 < ocv["n_pairs"] < n * (n - 1) // 2
+    assert ocv["capacity_ah"] == pytest.approx(2.2, rel=0.03)
+
+
+def test_capacity_from_full_cycles():
+    spec, block = faded_log("cycle", 40000)
+    res = calculate_soh(block.to_frame(), spec)
+    full = [r for r in res.full_cycles if r["full"]]
+    assert len(full) >= 2
+    # a 1C discharge to the cut-off gets within ~1 % of the capacity
+    assert res.full_cycle_capacity_ah == pytest.approx(FADED_AH, rel=0.02)
+    assert res.capacity_method == "discharge capacity of the last full cycle"
+    assert res.soh_capacity_percent == pytest.approx(85.0, abs=2.0)
+
+
+def test_a_cycle_table_from_the_caller():
+    # NASA PCoE B0005 (2 Ah 18650, 2 A discharge to 2.7 V): cycles 1, 2, 50, 100, 168
+    # of shared/data/real/capacity/nasa_B0005_capacity.csv
+    table = pd.DataFrame(
+        {
+            "cycle_index": [1, 2, 50, 100, 168],
+            "discharge_capacity_ah": [1.856487, 1.846327, 1.673600, 1.530218, 1.325079],
+        }
+    )
+    spec = preset("nmc", capacity_ah=2.0)
+    df = pd.DataFrame({"time_s": [0.0, 1.0], "voltage_v": [3.7, 3.7], "current_a": [0.0, 0.0]})
+    res = calculate_soh(df, spec, cycles=table, measured_resistance_ohm=0.03)
+    assert [r["cycle_index"] for r in res.full_cycles] == [1, 2, 50, 100, 168]
+    assert res.full_cycle_capacity_ah == pytest.approx(1.325079)
+    assert res.soh_capacity_percent == pytest.approx(66.25395)
+
+
+def test_partial_cycles_of_a_table_with_voltages_are_not_full():
+    spec = preset("nmc", series_cells=1)
+    table = pd.DataFrame(
+        {
+            "cycle_index": [1, 2],
+            "discharge_capacity_ah": [4.9, 2.0],
+            "end_of_charge_voltage_v": [4.2, 4.2],
+            "end_of_discharge_voltage_v": [2.5, 3.6],
+        }
+    )
+    df = pd.DataFrame({"time_s": [0.0, 1.0], "voltage_v": [3.7, 3.7], "current_a": [0.0, 0.0]})
+    res = calculate_soh(df, spec, cycles=table, measured_resistance_ohm=0.015)
+    assert [r["full"] for r in res.full_cycles] == [True, False]
+    assert res.soh_capacity_percent == pytest.approx(98.0)
+
+
+@pytest.mark.parametrize(
+    ("r_ohm", "soh"), [(0.015, 100.0), (0.0225, 50.0), (0.030, 0.0), (0.012, 120.0)]
+)
+def test_resistance_soh_for_a_known_resistance(r_ohm, soh):
+    spec = preset("nmc")  # preset ECM R0 for 5 Ah: 0.075 ohm*Ah / 5 Ah = 15 mOhm
+    df = pd.DataFrame({"time_s": [0.0, 1.0], "voltage_v": [3.7, 3.7], "current_a": [0.0, 0.0]})
+    res = calculate_soh(df, spec, measured_resistance_ohm=r_ohm)
+    assert res.bol_resistance_ohm == pytest.approx(0.015)
+    assert res.eol_resistance_ohm == pytest.approx(0.030)
+    assert res.soh_resistance_percent == pytest.approx(soh)
+    assert res.bol_resistance_source == "preset ECM R0 for a 5 Ah cell"
+
+
+def test_resistance_soh_from_measured_pulses_of_an_aged_cell():
+    """Cells whose resistances grew by 50 %: SOH_R = (2 R_BOL - 1.5 R_BOL) / R_BOL = 50 %."""
+    spec = preset("nmc", series_cells=2)
+    ecm = spec.ecm
+    aged_ecm = dataclasses.replace(
+        ecm,
+        r0_ohm_ah=1.5 * ecm.r0_ohm_ah,
+        r1_ohm_ah=1.5 * ecm.r1_ohm_ah,
+        r2_ohm_ah=1.5 * ecm.r2_ohm_ah,
+    )
+    aged = spec.with_overrides(ecm=aged_ecm)
+    block = simulate(
+        aged,
+        "hppc",
+        duration_s=17000,
+        dt_s=1.0,
+        seed=3,
+        initial_soc_pct=90,
+        resistance_spread=0.0,
+        noise=NoiseSpec.typical(spec),
+    )
+    df = block.to_frame()
+    ir = measure_internal_resistance(df, spec)
+    res = calculate_soh(df, spec, internal_resistance=ir)
+    assert res.resistance_pulses >= 5
+    assert res.resistance_ohm == pytest.approx(0.0225, rel=0.03)
+    assert res.soh_resistance_percent == pytest.approx(50.0, abs=3.0)
+    # the same log measured by calculate_soh itself
+    assert calculate_soh(df, spec).soh_resistance_percent == pytest.approx(
+        res.soh_resistance_percent
+    )
+    # 10 s DCIR against the preset ECM's own 10 s value
+    r10 = calculate_soh(df, spec, internal_resistance=ir, resistance_metric="r_10s")
+    assert r10.soh_resistance_percent == pytest.approx(50.0, abs=5.0)
+
+
+def test_bol_resistance_from_the_spec_is_preferred():
+    spec = preset("nmc").with_overrides(bol_resistance_ohm=0.020)
+    df = pd.DataFrame({"time_s": [0.0, 1.0], "voltage_v": [3.7, 3.7], "current_a": [0.0, 0.0]})
+    res = calculate_soh(df, spec, measured_resistance_ohm=0.025)
+    assert res.bol_resistance_source == "spec.bol_resistance_ohm"
+    assert res.soh_resistance_percent == pytest.approx(75.0)
+
+
+def logistic_cell():
+    """A cell whose OCV makes dQ/dV peak at 3.45 V (sharp) and 3.75 V (broad)."""
+    cap = 2.0
+    v = np.linspace(3.0, 4.1, 2201)
+
+    def q(x):
+        return (
+            0.5 / (1 + np.exp(-(x - 3.45) / 0.012))
+            + 0.3 / (1 + np.exp(-(x - 3.75) / 0.02))
+            + 0.2 * (x - 3.0) / 1.1
+        )
+
+    soc = 100 * (q(v) - q(v[0])) / (q(v[-1]) - q(v[0]))
+    grid = np.linspace(0, 100, 201)
+    return BatterySpec(
+        chemistry=Chemistry.NMC,
+        capacity_ah=cap,
+        cell_v_min=3.0,
+        cell_v_max=4.1,
+        ocv_soc_pct=tuple(grid),
+        ocv_v=tuple(np.interp(grid, soc, v)),
+    )
+
+
+@pytest.mark.parametrize("direction", [1.0, -1.0])
+def test_ica_peaks_at_known_positions(direction):
+    spec = logistic_cell()
+    current = direction * spec.capacity_ah / 10  # C/10
+    r = 0.01
+    t = np.arange(0.0, 9.6 * 3600, 2.0)
+    soc = 2 + 100 * t / 36000 if direction > 0 else 98 - 100 * t / 36000
+    rng = np.random.default_rng(0)
+    v = np.interp(soc, spec.ocv_soc_pct, spec.ocv_v) + current * r + rng.normal(0, 0.001, len(t))
+    # a rest first, so the CC segment starts from a settled level
+    df = pd.DataFrame({"time_s": t, "voltage_v": v, "current_a": np.full(len(t), current)})
+    (curve,) = calculate_soh(df, spec, measured_resistance_ohm=r).ica_curves
+    assert curve["direction"] == ("charge" if direction > 0 else "discharge")
+    assert curve["c_rate"] == pytest.approx(0.1)
+    peaks = sorted(curve["peaks"], key=lambda p: -p["height_ah_per_v"])[:2]
+    volts = sorted(p["voltage_v"] for p in peaks)
+    shift = current * r  # the terminal voltage sits I*R off the OCV
+    assert volts == pytest.approx([3.45 + shift, 3.75 + shift], abs=0.005)
+    # height of the sharp peak: 0.5 * capacity / (4 * 0.012 V) = 20.8 Ah/V (+ the slope)
+    top = max(curve["peaks"], key=lambda p: p["height_ah_per_v"])
+    assert top["height_ah_per_v"] == pytest.approx(21.2, rel=0.08)
+    # compact curve: start, step and values
+    assert curve["v_step_v"] == pytest.approx(0.005)
+    assert len(curve["dqdv_ah_per_v"]) < 300
+
+
+def test_ica_uses_slow_cc_segments_only_and_tracks_peaks_per_cycle():
+    """Two cycles of the logistic cell: C/10 charge, then a 1C discharge (too fast
+    for ICA); the second cycle has lost 10 % of its capacity, so its peaks are
+    10 % lower at the same voltages."""
+    spec = logistic_cell()
+    parts = []
+    t0 = 0.0
+    for cycle, scale in ((1, 1.0), (2, 0.9)):
+        cap = spec.capacity_ah * scale
+        for current, hours in ((cap / 10, 9.6), (-cap, 0.96)):
+            t = np.arange(0.0, hours * 3600, 2.0)
+            frac = t / (hours * 3600)
+            soc = 2 + 96 * frac if current > 0 else 98 - 96 * frac
+            v = np.interp(soc, spec.ocv_soc_pct, spec.ocv_v) + 0.01 * current
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "time_s": t0 + t,
+                        "voltage_v": v,
+                        "current_a": current,
+                        "cycle_index": cycle,
+                    }
+                )
+            )
+            t0 += hours * 3600
+    df = pd.concat(parts, ignore_index=True)
+    res = calculate_soh(df, spec, measured_resistance_ohm=0.01)
+    assert [(c["cycle_index"], c["direction"]) for c in res.ica_curves] == [
+        (1, "charge"),
+        (2, "charge"),
+    ]
+    (trend,) = res.ica_peak_trend
+    assert abs(trend["peak_shift_mv"]) < 3.0
+    assert trend["peak_height_ratio"] == pytest.approx(0.9, rel=0.03)
+    json.dumps(res.to_dict())
+
+
+def test_nothing_usable_gives_none_and_says_why():
+    spec = preset("nmc")
+    t = np.arange(0.0, 600.0)
+    df = pd.DataFrame({"time_s": t, "voltage_v": 3.7, "current_a": -1.0})
+    res = calculate_soh(df, spec)
+    assert res.soh_percent is None and res.capacity_ah is None
+    assert res.soh_resistance_percent is None
+    assert any("no capacity" in n for n in res.notes)
+    assert any("no resistance" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("profile", ["cycle", "hppc"])
+def test_offline_equals_live_across_random_block_splits(profile):
+    spec, block = faded_log(profile, 20000, dt_s=4.0, seed=5)
+    offline = calculate_soh(block.to_frame(), spec).to_dict()
+    rng = np.random.default_rng(7)
+    tracker = SohTracker(spec)
+    pos, n = 0, len(block)
+    while pos < n:
+        size = int(rng.integers(1, 1500))
+        assert tracker.update(block.slice(pos, min(n, pos + size))) == {}
+        if rng.random() < 0.1:
+            tracker.result()
+        pos += size
+    assert_same(offline, tracker.result().to_dict())
