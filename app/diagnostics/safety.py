@@ -16,6 +16,8 @@ import numpy as np
 from app.core import schema
 from app.core.results import DiagnosticResult, Severity
 from app.core.spec import BatterySpec
+from app.diagnostics.runs import debounced_runs
+from app.diagnostics.runs import runs as _runs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,19 +50,9 @@ class SafetyResult(DiagnosticResult):
     events: list[SafetyEvent] = field(default_factory=list)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) index pairs of consecutive True runs."""
-    if not mask.any():
-        return []
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
-
-
 def _events(check, channel, t, value, beyond, limit, margin, upper, debounce_s):
     out = []
-    for a, b in _runs(beyond):
-        if t[b - 1] - t[a] < debounce_s:
-            continue
+    for a, b in debounced_runs(t, beyond, debounce_s):
         seg = value[a:b]
         worst = float(np.nanmax(seg) if upper else np.nanmin(seg))
         excess = (worst - limit) if upper else (limit - worst)

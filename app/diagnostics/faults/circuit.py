@@ -1,0 +1,205 @@
+"""Open circuit and cell imbalance.
+
+**Open circuit** -- three signatures, each needing the current to be ~0
+(|I| <= C/100) because an open string cannot carry current:
+
+- the pack terminal voltage collapses below half the sum of the cell voltages
+  (or, without cell voltages, below half the pack's minimum voltage): the string
+  is open between the cells and the terminals (contactor, fuse, bus bar);
+- one cell reads ~0 V (below 20 % of its minimum voltage) while the median cell
+  is normal: its sense wire or its connection is open (a cell that reads 0 V
+  while current flows is not open but shorted: that is an under-voltage);
+- during a constant-current step of a cycler (``step_index`` unchanged, at least
+  C/10 held steady for 30 s), the current drops to ~0 for 10 s without the step
+  changing: the circuit opened while current was commanded.
+
+**Cell imbalance** -- judged at rest only (|I| <= C/50 for 5 min, so that the
+cells' overpotentials have relaxed and their voltages are OCVs): the spread of
+the cells' SOC (through the spec's OCV table) and of their voltages. Both must
+exceed the threshold: the voltage spread alone misleads on the steep ends of the
+OCV curve (1 % SOC is ~100 mV near empty), the SOC spread alone on the flat
+plateau of LFP (a few mV of noise are several % SOC there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.spec import BatterySpec
+from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
+from app.diagnostics.faults.common import (
+    MERGE_GAP_S,
+    History,
+    RollingSum,
+    bins_for,
+    latch,
+    one_c_a,
+)
+from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.types import FaultKind
+
+OC_I_ZERO_C = 0.01
+OC_PACK_FRACTION = 0.5
+OC_CELL_FRACTION = 0.2
+OC_DEBOUNCE_S = 5.0
+OC_STEP_PRE_S = 30.0
+OC_STEP_ZERO_S = 10.0
+OC_STEP_MIN_C = 0.1
+OC_STEP_TOLERANCE = 0.05
+
+#: Rest: below C/50 (as :mod:`app.diagnostics.cell_balance`), for 5 min.
+REST_C = 0.02
+REST_SETTLE_S = 300.0
+#: Thresholds. 30 mV / 100 mV are cell_balance's "start balancing" / "act"
+#: spreads (TI SLUA524 and common BMS practice); 8 % / 20 % SOC are 2x / 5x
+#: what 1 % capacity spread (one sigma, new cells) accumulates over a full
+#: discharge in a 16-cell pack (range ~ 4 sigma).
+IMBALANCE_WARN_MV = 30.0
+IMBALANCE_CRIT_MV = 100.0
+IMBALANCE_WARN_SOC = 8.0
+IMBALANCE_CRIT_SOC = 20.0
+IMBALANCE_NO_OCV_WARN_MV = 50.0
+IMBALANCE_NO_OCV_CRIT_MV = 150.0
+IMBALANCE_DEBOUNCE_S = 60.0
+
+
+class CircuitDetector:
+    """Open circuit (pack, cell, interrupted step) and cell imbalance."""
+
+    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float):
+        self.spec = spec
+        self.layout = layout
+        self.i_zero = OC_I_ZERO_C * one_c_a(spec)
+        self.i_rest = REST_C * one_c_a(spec)
+        self.rest_bins = bins_for(REST_SETTLE_S, bin_s, 2)
+        self.pre_bins = bins_for(OC_STEP_PRE_S, bin_s, 2)
+        self.zero_bins = bins_for(OC_STEP_ZERO_S, bin_s, 1)
+        self._rest_sum = RollingSum(1, self.rest_bins)
+        k = self.pre_bins + self.zero_bins
+        self._i_hist = History(None, k)
+        self._step_hist = History(None, k, 1.0)
+        self._latched = False
+        names = list(layout.names)
+        self.open = EpisodeTracker(
+            FaultKind.OPEN_CIRCUIT,
+            names,
+            debounce_s=OC_DEBOUNCE_S,
+            merge_gap_s=MERGE_GAP_S,
+            worse="min",
+            value_name="voltage_v",
+        )
+        cells = [layout.names[r] for r in layout.cells_v]
+        self.imbalance = EpisodeTracker(
+            FaultKind.CELL_IMBALANCE,
+            cells,
+            debounce_s=IMBALANCE_DEBOUNCE_S,
+            merge_gap_s=MERGE_GAP_S,
+            value_name="spread_mv",
+        )
+        self.has_ocv = bool(spec.ocv_v)
+
+    @property
+    def trackers(self) -> list[EpisodeTracker]:
+        return [self.open, self.imbalance]
+
+    def process(self, bb: BinBatch) -> None:
+        lay, spec = self.layout, self.spec
+        c, m = lay.n_rows, bb.m
+        i = bb.mean[lay.i_i]
+        cond = np.zeros((c, m), dtype=bool)
+        value = np.full((c, m), np.nan)
+        with np.errstate(invalid="ignore"):
+            idle = np.abs(i) <= self.i_zero
+            v = bb.mean[lay.i_v]
+            cells = bb.mean[lay.cells_v]
+            ref = cells.sum(axis=0) if len(lay.cells_v) else np.full(m, spec.pack_v_min)
+            cond[lay.i_v] = idle & (v < OC_PACK_FRACTION * ref)
+            value[lay.i_v] = v
+            if len(lay.cells_v) >= 2:
+                med = bb.median(lay.cells_v)
+                dead = cells < OC_CELL_FRACTION * spec.cell_v_min
+                cond[lay.cells_v] = idle & dead & (med >= spec.cell_v_min)
+                value[lay.cells_v] = cells
+        if lay.has_step:
+            cond[lay.i_i] = self._interrupted(bb, i)
+            value[lay.i_i] = i
+        self.open.feed(bb.t0, bb.t1, cond, 2, value)
+        if len(lay.cells_v) >= 2:
+            self._imbalance(bb, i)
+
+    def _interrupted(self, bb: BinBatch, i: np.ndarray) -> np.ndarray:
+        """Current lost during a steady constant-current step (see the module doc)."""
+        m = bb.m
+        k = self.pre_bins + self.zero_bins
+        i_full = self._i_hist.push(i)
+        changed = self._step_hist.push(bb.step_changed.astype(float))
+        with np.errstate(invalid="ignore"):
+            idle = np.abs(i) <= self.i_zero
+        out = np.zeros(m, dtype=bool)
+        if not idle.any():
+            self._latched = False
+            return out
+        # candidates: bins with no current; the windows before them are gathered
+        cand = np.flatnonzero(idle)
+        win = i_full[cand[:, None] + np.arange(k + 1)[None, :]]  # bins j-k .. j
+        chg = changed[cand[:, None] + np.arange(k + 1)[None, :]]
+        pre = win[:, : self.pre_bins]
+        zero = win[:, self.pre_bins :]
+        with np.errstate(invalid="ignore"):
+            level = pre.mean(axis=1)
+            steady = (np.abs(level) >= OC_STEP_MIN_C * one_c_a(self.spec)) & (
+                np.abs(pre - level[:, None]).max(axis=1) <= OC_STEP_TOLERANCE * np.abs(level)
+            )
+            dropped = (np.abs(zero) <= self.i_zero).all(axis=1)
+        same_step = chg[:, 1:].sum(axis=1) == 0
+        trigger = np.zeros(m, dtype=bool)
+        trigger[cand] = steady & dropped & same_step
+        # latched while the current stays ~0 and the step does not change
+        hold = idle & ~bb.step_changed
+        state = np.array([self._latched])
+        out = latch(trigger[None, :], hold[None, :], state)[0]
+        self._latched = bool(state[0])
+        return out
+
+    def _imbalance(self, bb: BinBatch, i: np.ndarray) -> None:
+        lay, spec = self.layout, self.spec
+        with np.errstate(invalid="ignore"):
+            moving = ~(np.abs(i) <= self.i_rest)
+        full = self._rest_sum.push(moving[None, :].astype(float))
+        settled = self._rest_sum.window(full, self.rest_bins)[0] == 0
+        cells_all = bb.mean[lay.cells_v]
+        ok = settled & np.isfinite(cells_all).all(axis=0)
+        cols = np.flatnonzero(ok)
+        if not len(cols) and not self.imbalance.has_open_runs:
+            return
+        cells = cells_all[:, cols]
+        spread_mv = (cells.max(axis=0) - cells.min(axis=0)) * 1000.0
+        if self.has_ocv:
+            soc = spec.cell_soc_from_ocv(cells)
+            soc_spread = soc.max(axis=0) - soc.min(axis=0)
+            dev = np.abs(soc - median_rows(soc))
+            warn = (spread_mv >= IMBALANCE_WARN_MV) & (soc_spread >= IMBALANCE_WARN_SOC)
+            crit = (spread_mv >= IMBALANCE_CRIT_MV) & (soc_spread >= IMBALANCE_CRIT_SOC)
+        else:
+            soc_spread = np.full(len(cols), np.nan)
+            dev = np.abs(cells - median_rows(cells))
+            warn = spread_mv >= IMBALANCE_NO_OCV_WARN_MV
+            crit = spread_mv >= IMBALANCE_NO_OCV_CRIT_MV
+        m = bb.m
+        cond = np.zeros(cells_all.shape, dtype=bool)
+        outlier = np.argmax(dev, axis=0)
+        cond[outlier[warn], cols[warn]] = True
+        sev = np.ones(m, dtype=np.int64)
+        sev[cols[crit]] = 2
+        spread_full = np.full(m, np.nan)
+        spread_full[cols] = spread_mv
+        soc_full = np.full(m, np.nan)
+        soc_full[cols] = soc_spread
+        self.imbalance.feed(
+            bb.t0,
+            bb.t1,
+            cond,
+            sev[None, :],
+            spread_full[None, :],
+            aux={"soc_spread_pct": soc_full[None, :], "cell_v": cells_all},
+        )

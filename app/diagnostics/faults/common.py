@@ -1,0 +1,154 @@
+"""Small helpers shared by the fault detectors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from app.core.spec import BatterySpec
+
+#: Episodes of one kind on one channel closer than this are one episode.
+MERGE_GAP_S = 30.0
+
+
+def bins_for(seconds: float, bin_s: float, minimum: int = 1) -> int:
+    """How many bins of ``bin_s`` cover ``seconds`` (at least ``minimum``)."""
+    return max(minimum, math.ceil(seconds / bin_s - 1e-9))
+
+
+def one_c_a(spec: BatterySpec) -> float:
+    """The pack's 1C current, A."""
+    return float(spec.pack_capacity_ah)
+
+
+class RollingSum:
+    """Windowed sums over the last W bins of a per-bin array, carried across calls.
+
+    A cumulative sum carried from call to call (``np.cumsum`` adds in order, so
+    the values do not depend on how bins were split into calls); a window sum is
+    the difference of two cumulative values.
+    """
+
+    def __init__(self, rows: int, keep: int):
+        self.keep = int(keep)
+        self._tail = np.zeros((rows, self.keep + 1))
+
+    def push(self, x: np.ndarray) -> np.ndarray:
+        """Add bins ``x`` (rows, m); return the cumulative sums of the kept bins plus ``x``.
+
+        Column ``keep`` is the total before ``x``; column ``keep + 1 + j`` after bin j.
+        """
+        c = np.cumsum(np.concatenate((self._tail[:, -1:], x), axis=1), axis=1)
+        full = np.concatenate((self._tail, c[:, 1:]), axis=1)
+        self._tail = full[:, -(self.keep + 1) :]
+        return full
+
+    def window(self, full: np.ndarray, w: int, lag: int = 0) -> np.ndarray:
+        """Sums over the ``w`` bins ending ``lag`` bins before each new bin."""
+        m = full.shape[1] - self.keep - 1
+        hi = self.keep + 1 - lag
+        lo = hi - w
+        if lo < 0:
+            raise ValueError("window longer than the kept history")
+        return full[:, hi : hi + m] - full[:, lo : lo + m]
+
+
+class History:
+    """The last ``keep`` bins of a per-bin array, prepended to each new batch."""
+
+    def __init__(self, shape_rows: int | None, keep: int, fill: float = np.nan):
+        self.keep = int(keep)
+        shape = (self.keep,) if shape_rows is None else (shape_rows, self.keep)
+        self._tail = np.full(shape, fill)
+
+    def push(self, x: np.ndarray) -> np.ndarray:
+        """``keep`` old bins followed by ``x`` along the last axis."""
+        full = np.concatenate((self._tail, x), axis=-1)
+        self._tail = full[..., full.shape[-1] - self.keep :].copy()
+        return full
+
+
+def latch(trigger: np.ndarray, hold: np.ndarray, carry: np.ndarray) -> np.ndarray:
+    """Per row, True from a trigger on for as long as ``hold`` stays True.
+
+    ``trigger`` and ``hold`` are (rows, bins) booleans (a trigger also holds);
+    ``carry`` (rows,) is the latched state after the previous call. Returns the
+    latched state of every bin; ``carry`` is updated in place.
+    """
+    rows, m = trigger.shape
+    if m == 0:
+        return np.zeros((rows, 0), dtype=bool)
+    hold = hold | trigger
+    idx = np.arange(m)
+    last_trig = np.maximum.accumulate(np.where(trigger, idx, -1), axis=1)
+    last_break = np.maximum.accumulate(np.where(~hold, idx, -1), axis=1)
+    out = (last_trig > last_break) | (carry[:, None] & (last_break < 0))
+    carry[:] = out[:, -1]
+    return out
+
+
+class SuperBins:
+    """Sums of per-bin arrays over super-bins of ``span_s`` seconds (aligned on ``anchor_s``).
+
+    For slow detectors that need no 5 s resolution. A super-bin is emitted once a
+    bin of a later one arrives (or at :meth:`flush`); its sums are recomputed
+    from its bins in order, so the result does not depend on how bins arrived.
+    """
+
+    def __init__(self, rows: int, anchor_s: float, span_s: float):
+        self.anchor_s = anchor_s
+        self.span_s = span_s
+        self._t0 = np.empty(0)
+        self._t1 = np.empty(0)
+        self._x = np.empty((rows, 0))
+
+    def flush(self):
+        """Complete the pending super-bin (end of a log)."""
+        return self.push(np.empty(0), np.empty(0), self._x[:, :0], final=True)
+
+    def push(self, t0: np.ndarray, t1: np.ndarray, x: np.ndarray, final: bool = False):
+        """Add bins; return (t0, t1, sums, bins) of the completed super-bins."""
+        t0 = np.concatenate((self._t0, t0))
+        t1 = np.concatenate((self._t1, t1))
+        x = np.concatenate((self._x, x), axis=1)
+        if not len(t0):
+            return t0, t1, x, np.empty(0)
+        g = np.floor((t0 - self.anchor_s) / self.span_s).astype(np.int64)
+        k = len(g) if final else int(np.searchsorted(g, g[-1], side="left"))
+        self._t0, self._t1, self._x = t0[k:], t1[k:], x[:, k:]
+        if k == 0:
+            return t0[:0], t1[:0], x[:, :0], np.empty(0)
+        g = g[:k]
+        change = np.concatenate(([True], g[1:] != g[:-1]))
+        lab = np.cumsum(change) - 1
+        starts = np.flatnonzero(change)
+        ends = np.append(starts[1:], k)
+        m = len(starts)
+        xs = x[:, :k]
+        span = k // m if k % m == 0 else 0
+        if span and np.array_equal(starts, np.arange(m) * span):
+            # every super-bin has the same number of bins: strided sums, in order
+            sums = xs[:, 0::span].copy()
+            for j in range(1, span):
+                sums += xs[:, j::span]
+        else:  # bincount adds in input order too: the same bits as the strided sums
+            rows = x.shape[0]
+            flat = (lab[None, :] + (np.arange(rows) * m)[:, None]).ravel()
+            sums = np.bincount(flat, weights=xs.ravel(), minlength=rows * m).reshape(rows, m)
+        return t0[starts], t1[ends - 1], sums, (ends - starts).astype(float)
+
+
+def run_length(flag: np.ndarray, carry: np.ndarray) -> np.ndarray:
+    """Per row, how many bins in a row ``flag`` has been True up to each bin.
+
+    ``flag`` is (rows, bins); ``carry`` (rows,) the run length before the first
+    bin, updated in place.
+    """
+    m = flag.shape[1]
+    idx = np.arange(1, m + 1)
+    last_break = np.maximum.accumulate(np.where(flag, 0, idx[None, :]), axis=1)
+    out = np.where(last_break == 0, carry[:, None] + idx[None, :], idx[None, :] - last_break)
+    if m:
+        carry[:] = out[:, -1]
+    return out

@@ -1,0 +1,299 @@
+"""The fault detector: one incremental class for live and offline.
+
+:class:`FaultDetector` takes blocks of samples in time order (the live engine
+feeds it block by block; :func:`detect_faults` feeds it a whole log), turns them
+into time bins (:mod:`.bins`) and runs the detector families on each batch of
+complete bins. Its :meth:`~FaultDetector.result` post-processes the episodes of
+all families (a fault that is only the echo of a sensor fault or of another
+fault on the same channel is dropped) into a :class:`FaultsResult`.
+
+Because every step either works on complete bins (whose sums do not depend on
+how samples were split into blocks) or carries its state explicitly, the
+detector gives identical faults whatever the block boundaries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+from app.core.results import Severity
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
+from app.diagnostics.faults.bins import CHUNK, BinBatch, Layout, SampleStage
+from app.diagnostics.faults.circuit import CircuitDetector
+from app.diagnostics.faults.episodes import Episode
+from app.diagnostics.faults.limits import LimitDetector, out_of_range_bounds
+from app.diagnostics.faults.sensors import SensorDetector
+from app.diagnostics.faults.short import ShortDetector
+from app.diagnostics.faults.thermal import RunawayDetector
+from app.diagnostics.faults.types import DetectedFault, FaultKind, FaultsResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: A battery fault on a channel is taken for an echo of a sensor fault of that
+#: channel when it starts within the sensor fault's episode widened by this.
+ECHO_MARGIN_S = 30.0
+#: A runaway alarm whose heating never exceeded this rate, on a cell with an
+#: internal short, was the short's heat (a 10 ohm short heats a 5 Ah cell at
+#: ~1 degC/min, steadily); a runaway goes on accelerating past it within a minute.
+RUNAWAY_CONFIRM_C_PER_MIN = 3.0
+#: An internal-short alarm confirmed later than this before a confirmed runaway
+#: started on the same cell was the runaway's heat, not a short that caused it.
+SHORT_BEFORE_RUNAWAY_S = 120.0
+
+_SENSOR_KINDS = {
+    FaultKind.SENSOR_STUCK,
+    FaultKind.SENSOR_NOISY,
+    FaultKind.SENSOR_DROPOUT,
+    FaultKind.SENSOR_OUT_OF_RANGE,
+}
+
+
+class FaultDetector:
+    """Incremental fault detection (the live twin of :func:`detect_faults`).
+
+    Feed blocks in time order with :meth:`update`; call :meth:`flush` at the end
+    of a recording to judge its last, incomplete time bin; :meth:`result` gives
+    the faults found so far.
+    """
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, spec: BatterySpec):
+        self.spec = spec
+        self.layout: Layout | None = None
+        self._stage: SampleStage | None = None
+        self._families: list = []
+        # small live blocks that do not complete a bin wait here (cheap), so the
+        # per-sample work runs once per bin, not once per block
+        self._queue: list[SampleBlock] = []
+        self._queue_bin: int | None = None
+
+    # --- feeding -----------------------------------------------------------
+    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        """Consume one block of samples (in time order). Adds no derived columns."""
+        n = len(block)
+        if n == 0:
+            return {}
+        if self.layout is None:
+            self.layout = Layout.from_columns(block.columns)
+            lo, hi = out_of_range_bounds(self.spec, self.layout)
+            self._stage = SampleStage(self.layout, lo, hi)
+        stage = self._stage
+        if stage.bin_s is not None:
+            last = stage.bin_index(float(block[schema.TIME][-1]))
+            open_bin = self._queue_bin if self._queue else stage.open_bin()
+            if open_bin is not None and last == open_bin:
+                self._queue.append(block)
+                self._queue_bin = open_bin
+                return {}
+        if self._queue:
+            block = SampleBlock.concat([*self._queue, block])
+            self._queue = []
+            n = len(block)
+        self._feed(block)
+        return {}
+
+    def _feed(self, block: SampleBlock) -> None:
+        n = len(block)
+        t = np.asarray(block[schema.TIME], dtype=float)
+        step = block.get(schema.STEP_INDEX)
+        for start in range(0, n, CHUNK):
+            stop = min(n, start + CHUNK)
+            y = self.layout.matrix(block, start, stop)
+            st = np.full(stop - start, np.nan) if step is None else step[start:stop]
+            for bb in self._stage.push(t[start:stop], y, st):
+                self._bins(bb)
+
+    def flush(self) -> None:
+        """Judge the pending samples of the last, incomplete bin (end of a log)."""
+        if self._queue:
+            block = SampleBlock.concat(self._queue)
+            self._queue = []
+            self._feed(block)
+        if self._stage is not None:
+            for bb in self._stage.flush():
+                self._bins(bb)
+            for family in self._families:
+                finish = getattr(family, "finish", None)
+                if finish is not None:
+                    finish()
+
+    def _bins(self, bb: BinBatch) -> None:
+        if not self._families:
+            spec, lay, bin_s = self.spec, self.layout, self._stage.bin_s
+            self._families = [
+                LimitDetector(spec, lay, bin_s),
+                SensorDetector(spec, lay, bin_s, self._stage.dt_ref_s),
+                CircuitDetector(spec, lay, bin_s),
+                RunawayDetector(spec, lay, bin_s),
+                ShortDetector(spec, lay, bin_s, self._stage.anchor),
+            ]
+        for family in self._families:
+            family.process(bb)
+
+    # --- result ------------------------------------------------------------
+    def _episodes(self) -> list[Episode]:
+        out: list[Episode] = []
+        for family in self._families:
+            for tracker in family.trackers:
+                out += tracker.episodes
+            if isinstance(family, SensorDetector):
+                for a, b, det in family.gaps.episodes:
+                    out.append(
+                        Episode(
+                            FaultKind.SENSOR_DROPOUT, schema.TIME, a, b, det, 1, b - a, {}, "gap_s"
+                        )
+                    )
+        return out
+
+    def result(self) -> FaultsResult:
+        """The faults found so far, post-processed (echoes dropped), by start time."""
+        episodes = _postprocess(self._episodes(), self.layout)
+        faults = [_to_fault(e) for e in episodes]
+        faults.sort(key=lambda f: (f.start_time_s, f.kind.value, f.channel))
+        return FaultsResult(faults=faults)
+
+
+def _overlaps(e: Episode, others: list[Episode], margin: float) -> bool:
+    return any(
+        e.start_time_s <= o.end_time_s + margin and o.start_time_s - margin <= e.end_time_s
+        for o in others
+    )
+
+
+def _starts_within(e: Episode, others: list[Episode], margin: float) -> bool:
+    """``e`` began while one of ``others`` was going on (widened by ``margin``)."""
+    return any(o.start_time_s - margin <= e.start_time_s <= o.end_time_s + margin for o in others)
+
+
+def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode]:
+    """Drop echoes: faults explained by another fault on the same channel."""
+
+    def by_channel(eps: list[Episode]) -> dict[str, list[Episode]]:
+        out: dict[str, list[Episode]] = {}
+        for e in eps:
+            out.setdefault(e.channel, []).append(e)
+        return out
+
+    # 1. a cell in thermal runaway legitimately reads beyond the sensor range, and its
+    # voltage collapses faster than any sensor noise: these are not sensor faults
+    runaway_start: dict[str, float] = {}
+    for e in episodes:
+        if e.kind == FaultKind.THERMAL_RUNAWAY_ONSET:
+            for ch in _same_cell(e.channel):
+                runaway_start[ch] = min(runaway_start.get(ch, np.inf), e.start_time_s)
+    if runaway_start:
+        runaway_start[schema.TEMPERATURE] = min(runaway_start.values())
+    kept = []
+    for e in episodes:
+        if FaultKind(e.kind) in _SENSOR_KINDS and e.start_time_s >= runaway_start.get(
+            e.channel, np.inf
+        ):
+            continue
+        kept.append(e)
+    # 2. a limit or battery fault seen only through a faulty sensor is the sensor's fault
+    # (for the cell-level judgements, a faulty sensor anywhere on that cell)
+    chan = by_channel(kept)
+    cell_wide = {FaultKind.INTERNAL_SHORT, FaultKind.THERMAL_RUNAWAY_ONSET}
+    kept2 = []
+    for e in kept:
+        kind = FaultKind(e.kind)
+        if kind not in _SENSOR_KINDS:
+            channels = _same_cell(e.channel) if kind in cell_wide else [e.channel]
+            sensor = [
+                o for c in channels for o in chan.get(c, []) if FaultKind(o.kind) in _SENSOR_KINDS
+            ]
+            if _starts_within(e, sensor, ECHO_MARGIN_S):
+                continue
+        kept2.append(e)
+    kept2 = _short_or_runaway(kept2)
+    # 3. the pack temperature is the hottest cell sensor: its faults echo the cells'
+    cell_t = set(schema.cell_temperature_columns(layout.names)) if layout else set()
+    chan = by_channel(kept2)
+    out = []
+    for e in kept2:
+        if e.channel == schema.TEMPERATURE and cell_t:
+            echoes = [o for c in cell_t for o in chan.get(c, []) if o.kind == e.kind]
+            if _overlaps(e, echoes, ECHO_MARGIN_S):
+                continue
+        out.append(e)
+    return out
+
+
+def _short_or_runaway(episodes: list[Episode]) -> list[Episode]:
+    """Tell an internal short's steady heat from a thermal runaway on the same cell."""
+    shorts: dict[int, list[Episode]] = {}
+    runaways: dict[int, list[Episode]] = {}
+    for e in episodes:
+        k = _cell_of(e.channel)
+        if e.kind == FaultKind.INTERNAL_SHORT:
+            shorts.setdefault(k, []).append(e)
+        elif e.kind == FaultKind.THERMAL_RUNAWAY_ONSET:
+            runaways.setdefault(k, []).append(e)
+    drop = set()
+    for k, rs in runaways.items():
+        for r in rs:
+            if r.worst < RUNAWAY_CONFIRM_C_PER_MIN and _overlaps(
+                r, shorts.get(k, []), ECHO_MARGIN_S
+            ):
+                drop.add(id(r))
+    for k, ss in shorts.items():
+        confirmed = [r for r in runaways.get(k, []) if id(r) not in drop]
+        for s in ss:
+            if any(s.detected_time_s >= r.start_time_s - SHORT_BEFORE_RUNAWAY_S for r in confirmed):
+                drop.add(id(s))
+    return [e for e in episodes if id(e) not in drop]
+
+
+def _cell_of(channel: str) -> int | None:
+    m = schema.CELL_VOLTAGE_RE.match(channel) or schema.CELL_TEMPERATURE_RE.match(channel)
+    return int(m.group(1)) if m else None
+
+
+def _same_cell(channel: str) -> list[str]:
+    """The voltage and temperature channels of the cell of ``channel`` (or itself)."""
+    k = _cell_of(channel)
+    if k is None:
+        return [channel]
+    return [schema.cell_voltage_column(k), schema.cell_temperature_column(k)]
+
+
+def _to_fault(e: Episode) -> DetectedFault:
+    kind = FaultKind(e.kind)
+    detail = {"detected_time_s": e.detected_time_s}
+    if e.worst == e.worst:  # not NaN
+        detail[e.value_name] = e.worst
+    if e.total_name:
+        detail[e.total_name] = e.total
+    detail.update({k: v for k, v in e.detail.items() if v == v})
+    sev = Severity.CRITICAL if e.severity >= 2 else Severity.WARNING
+    return DetectedFault(
+        kind=kind,
+        start_time_s=float(e.start_time_s),
+        end_time_s=float(e.end_time_s),
+        severity=sev,
+        channel=e.channel,
+        detail=detail,
+    )
+
+
+def detect_faults(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> FaultsResult:
+    """Find faults in a log in the canonical schema (DataFrame or SampleBlock).
+
+    Runs the same :class:`FaultDetector` the live engine uses, on the whole log,
+    then judges the last incomplete time bin.
+    """
+    if isinstance(df, SampleBlock):
+        block = df
+    else:  # only the schema's columns: a log may carry text columns of its own
+        cols = [c for c in df.columns if schema.is_canonical_column(c)]
+        block = SampleBlock({c: df[c].to_numpy(dtype=np.float64) for c in cols})
+    det = FaultDetector(spec)
+    det.update(block)
+    det.flush()
+    return det.result()

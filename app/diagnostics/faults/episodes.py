@@ -1,0 +1,182 @@
+"""Debounce and merge: from a per-bin condition to fault episodes.
+
+The detectors judge their condition once per time bin; an
+:class:`EpisodeTracker` turns the stream of True/False bins of several channels
+into episodes: a run of True bins becomes an episode once it has lasted
+``debounce_s`` (and gathered ``min_weight``); a run starting within
+``merge_gap_s`` of the end of the channel's previous episode extends that episode
+instead of opening a new one (so a condition that flickers around its threshold
+gives one episode, not dozens). The state between calls is the open run of each
+channel, so feeding bins in any number of calls gives the same episodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.diagnostics.runs import runs
+
+
+@dataclass
+class Episode:
+    """An episode being built (mutable until the detector's result is taken)."""
+
+    kind: str
+    channel: str
+    start_time_s: float
+    end_time_s: float
+    detected_time_s: float
+    severity: int  # 1 warning, 2 critical
+    worst: float
+    detail: dict = field(default_factory=dict)
+    value_name: str = "worst"  # the detail key of ``worst``
+    total: float = 0.0  # sum of the weights of its bins
+    total_name: str | None = None  # the detail key of ``total``, if reported
+
+
+class EpisodeTracker:
+    """Episodes of one fault kind on ``channels`` (one row of the condition each).
+
+    ``worse`` is ``"max"`` when larger values of the reported value are worse
+    (over-limits, noise), ``"min"`` when smaller are (under-limits).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        channels: list[str],
+        *,
+        debounce_s: float,
+        merge_gap_s: float,
+        min_weight: float = 0.0,
+        worse: str = "max",
+        value_name: str = "worst",
+        total_name: str | None = None,
+    ):
+        self.kind = kind
+        self.channels = list(channels)
+        self.debounce_s = float(debounce_s)
+        self.merge_gap_s = float(merge_gap_s)
+        self.min_weight = float(min_weight)
+        self.sign = 1.0 if worse == "max" else -1.0
+        self.value_name = value_name
+        self.total_name = total_name
+        n = len(self.channels)
+        self._run_t0 = np.full(n, np.nan)  # start of the open run, NaN: none
+        self._run_weight = np.zeros(n)
+        self._run_sev = np.zeros(n, dtype=np.int64)
+        self._run_score = np.full(n, -np.inf)
+        self._run_detail: list[dict] = [{} for _ in range(n)]
+        self._run_value = np.full(n, np.nan)
+        self._run_ep: list[Episode | None] = [None] * n  # episode the open run extends
+        self._last: list[Episode | None] = [None] * n
+        self.episodes: list[Episode] = []
+
+    @property
+    def has_open_runs(self) -> bool:
+        """True while some channel's condition held at the last bin fed."""
+        return bool(np.isfinite(self._run_t0).any())
+
+    def feed(
+        self,
+        t0: np.ndarray,
+        t1: np.ndarray,
+        cond: np.ndarray,
+        severity: np.ndarray | int = 1,
+        value: np.ndarray | None = None,
+        weight: np.ndarray | None = None,
+        aux: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """Consume bins (first/last sample times ``t0``/``t1``) with ``cond`` of shape
+        (channels, bins). ``t0``, ``t1``, ``severity``, ``value``, ``weight`` and
+        each ``aux`` array broadcast to that shape; ``aux`` values at the worst bin
+        go to the detail."""
+        cond = np.asarray(cond, dtype=bool)
+        n, m = cond.shape
+        if m == 0:
+            return
+        active = cond.any(axis=1) | ~np.isnan(self._run_t0)
+        rows = np.flatnonzero(active)
+        if not len(rows):
+            return
+        t0 = np.broadcast_to(np.asarray(t0, float), (n, m))
+        t1 = np.broadcast_to(np.asarray(t1, float), (n, m))
+        sev = np.broadcast_to(np.asarray(severity), (n, m))
+        val = np.broadcast_to(np.nan if value is None else np.asarray(value, float), (n, m))
+        wgt = np.broadcast_to(1.0 if weight is None else np.asarray(weight, float), (n, m))
+        aux = {k: np.broadcast_to(np.asarray(v, float), (n, m)) for k, v in (aux or {}).items()}
+        for r in rows:
+            self._feed_row(int(r), t0[r], t1[r], cond[r], sev[r], val[r], wgt[r], aux, m)
+
+    def _feed_row(self, r, t0, t1, c, sev, val, wgt, aux, m) -> None:
+        open_t0 = self._run_t0[r]
+        spans = runs(c)
+        if not np.isnan(open_t0) and (not spans or spans[0][0] != 0):
+            self._close(r)  # the open run ended before this call's first bin
+        for a, b in spans:
+            continuing = a == 0 and not np.isnan(self._run_t0[r])
+            if not continuing:
+                self._run_t0[r] = t0[a]
+                self._run_weight[r] = 0.0
+                self._run_sev[r] = 0
+                self._run_score[r] = -np.inf
+                self._run_value[r] = np.nan
+                self._run_detail[r] = {}
+                last = self._last[r]
+                if last is not None and t0[a] - last.end_time_s <= self.merge_gap_s:
+                    self._run_ep[r] = last
+                else:
+                    self._run_ep[r] = None
+            self._absorb(r, a, b, t0, t1, sev, val, wgt, aux)
+            if b < m:
+                self._close(r)
+
+    def _absorb(self, r, a, b, t0, t1, sev, val, wgt, aux) -> None:
+        start = self._run_t0[r]
+        score = self.sign * val[a:b]
+        if not np.isnan(score).all():
+            j = int(np.nanargmax(score))
+            if score[j] > self._run_score[r]:
+                self._run_score[r] = float(score[j])
+                self._run_value[r] = float(val[a + j])
+                self._run_detail[r] = {name: float(arr[r][a + j]) for name, arr in aux.items()}
+        self._run_sev[r] = max(int(self._run_sev[r]), int(np.max(sev[a:b])))
+        ep = self._run_ep[r]
+        if ep is None:
+            w = self._run_weight[r] + np.cumsum(wgt[a:b])
+            ok = (t1[a:b] - start >= self.debounce_s) & (w >= self.min_weight)
+            self._run_weight[r] = float(w[-1])
+            if not ok.any():
+                return
+            confirm = a + int(np.argmax(ok))
+            ep = Episode(
+                self.kind,
+                self.channels[r],
+                float(start),
+                float(t1[b - 1]),
+                float(t1[confirm]),
+                int(self._run_sev[r]),
+                float(self._run_value[r]),
+                dict(self._run_detail[r]),
+                self.value_name,
+                float(w[-1]),
+                self.total_name,
+            )
+            self.episodes.append(ep)
+            self._run_ep[r] = ep
+            self._last[r] = ep
+            return
+        ep.end_time_s = float(t1[b - 1])
+        ep.total += float(np.sum(wgt[a:b]))
+        ep.severity = max(ep.severity, int(self._run_sev[r]))
+        if not np.isnan(self._run_value[r]) and (
+            np.isnan(ep.worst) or self.sign * self._run_value[r] > self.sign * ep.worst
+        ):
+            ep.worst = float(self._run_value[r])
+            ep.detail.update(self._run_detail[r])
+
+    def _close(self, r: int) -> None:
+        self._run_t0[r] = np.nan
+        self._run_ep[r] = None

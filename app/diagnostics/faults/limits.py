@@ -1,0 +1,172 @@
+"""Limit faults: cell over/under voltage, over current, over/under temperature,
+and physically impossible sensor values.
+
+Judged on 5 s bin means, so that sensor noise around a limit the battery is
+legitimately held at (a CV phase holds the highest cell at ``cell_v_max``)
+does not flicker into faults: over the guard for a whole bin, for two bins in a
+row. The severity follows :mod:`app.diagnostics.safety`: beyond the limit by
+less than its warning margin is a warning, further is critical.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.spec import BatterySpec
+from app.diagnostics.faults.bins import BinBatch, Layout
+from app.diagnostics.faults.common import MERGE_GAP_S, bins_for, one_c_a, run_length
+from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.types import FaultKind
+from app.diagnostics.safety import CURRENT_MARGIN, TEMPERATURE_MARGIN_C, VOLTAGE_MARGIN
+
+#: Guard beyond a cell voltage limit: 5 mV, the accuracy class of BMS front ends
+#: (TI BQ76952 +-5 mV; ADI LTC6811 1.2 mV) and ~5 sigma of a 5-sample mean at
+#: 2 mV sensor noise. Small, because an over-voltage on charge climbs only
+#: ~0.2 mV/s at C/2 and must be caught within a minute.
+V_GUARD_V = 0.005
+#: Guard beyond a current limit: 5 % (Hall sensors are ~0.5-1 % of full scale;
+#: datasheet continuous ratings are routinely met exactly by drive peaks).
+CURRENT_GUARD = 0.05
+#: Guard beyond a temperature limit: 0.5 degC (NTC channels read to +-0.5 degC).
+T_GUARD_C = 0.5
+#: A limit fault must hold for two bins (>= 5 s between the first and last sample).
+LIMIT_DEBOUNCE_S = 5.0
+#: Current above C/100 for a minute counts as charging for the temperature
+#: window: a drive's regen pulses (seconds) are not a charge (BMSs derate regen
+#: rather than forbid it outside the charge window).
+CHARGING_C = 0.01
+CHARGING_SUSTAINED_S = 60.0
+#: Temperatures move slowly: episodes of a temperature limit closer than this merge.
+T_MERGE_GAP_S = 120.0
+
+#: Physically impossible readings (a broken sensor or wire, not the battery):
+#: a cell below -50 mV (a collapsed cell still reads ~0 V +- noise) or above
+#: 5 V (no cell chemistry reaches it; 1.5x the limit for chemistries near it);
+#: a temperature below -40 degC or above 150 degC (the range of automotive NTC
+#: channels; a cell in thermal runaway legitimately exceeds 150 degC, so that case
+#: is left to the runaway detector); a current beyond 10x the spec's largest rating.
+OOR_CELL_LO_V = -0.05
+OOR_CELL_HI_V = 5.0
+OOR_T_LO_C = -40.0
+OOR_T_HI_C = 150.0
+OOR_CURRENT_X = 10.0
+
+
+def out_of_range_bounds(spec: BatterySpec, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row (lo, hi) bounds of physically possible values."""
+    c = layout.n_rows
+    lo = np.full(c, -np.inf)
+    hi = np.full(c, np.inf)
+    cell_hi = max(OOR_CELL_HI_V, 1.5 * spec.cell_v_max)
+    n = spec.series_cells
+    lo[layout.i_v], hi[layout.i_v] = OOR_CELL_LO_V * n, cell_hi * n
+    i_max = OOR_CURRENT_X * max(spec.max_charge_current_a, spec.max_discharge_current_a)
+    lo[layout.i_i], hi[layout.i_i] = -i_max, i_max
+    lo[layout.cells_v], hi[layout.cells_v] = OOR_CELL_LO_V, cell_hi
+    lo[layout.temp_rows], hi[layout.temp_rows] = OOR_T_LO_C, OOR_T_HI_C
+    return lo, hi
+
+
+class LimitDetector:
+    """Over/under voltage, over current, over/under temperature, out of range."""
+
+    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float):
+        self.spec = spec
+        self.layout = layout
+        self.charge_bins = bins_for(CHARGING_SUSTAINED_S, bin_s, 1)
+        self._charging_run = np.zeros(1)
+        if len(layout.cells_v):
+            self.v_rows = layout.cells_v
+            self.v_scale = 1.0
+            v_names = [layout.names[r] for r in layout.cells_v]
+        else:  # no cell voltages: judge the mean cell of the pack voltage
+            self.v_rows = np.array([layout.i_v])
+            self.v_scale = 1.0 / spec.series_cells
+            v_names = [layout.names[layout.i_v]]
+        t_names = [layout.names[r] for r in layout.temp_rows]
+        kw = {"debounce_s": LIMIT_DEBOUNCE_S, "merge_gap_s": MERGE_GAP_S}
+        self.ov = EpisodeTracker(FaultKind.OVER_VOLTAGE, v_names, value_name="max_v", **kw)
+        self.uv = EpisodeTracker(
+            FaultKind.UNDER_VOLTAGE, v_names, worse="min", value_name="min_v", **kw
+        )
+        cur = [layout.names[layout.i_i]]
+        self.oc = EpisodeTracker(FaultKind.OVER_CURRENT, cur, value_name="max_abs_a", **kw)
+        kt = {"debounce_s": LIMIT_DEBOUNCE_S, "merge_gap_s": T_MERGE_GAP_S}
+        self.ot = EpisodeTracker(FaultKind.OVER_TEMPERATURE, t_names, value_name="max_c", **kt)
+        self.ut = EpisodeTracker(
+            FaultKind.UNDER_TEMPERATURE, t_names, worse="min", value_name="min_c", **kt
+        )
+        self.oor = EpisodeTracker(
+            FaultKind.SENSOR_OUT_OF_RANGE,
+            list(layout.names),
+            debounce_s=0.0,
+            merge_gap_s=MERGE_GAP_S,
+            value_name="worst_value",
+        )
+
+    @property
+    def trackers(self) -> list[EpisodeTracker]:
+        return [self.ov, self.uv, self.oc, self.ot, self.ut, self.oor]
+
+    def process(self, bb: BinBatch) -> None:
+        spec, lay = self.spec, self.layout
+        t0, t1 = bb.t0, bb.t1
+        with np.errstate(invalid="ignore"):
+            v = bb.mean[self.v_rows] * self.v_scale
+            hi, lo = spec.cell_v_max, spec.cell_v_min
+            v_hi, v_lo = np.nanmax(v, initial=-np.inf), np.nanmin(v, initial=np.inf)
+            if v_hi > hi + V_GUARD_V or self.ov.has_open_runs:
+                self.ov.feed(
+                    t0,
+                    t1,
+                    v > hi + V_GUARD_V,
+                    np.where(v - hi > VOLTAGE_MARGIN * hi, 2, 1),
+                    v,
+                    aux={"limit_v": hi},
+                )
+            if v_lo < lo - V_GUARD_V or self.uv.has_open_runs:
+                self.uv.feed(
+                    t0,
+                    t1,
+                    v < lo - V_GUARD_V,
+                    np.where(lo - v > VOLTAGE_MARGIN * lo, 2, 1),
+                    v,
+                    aux={"limit_v": lo},
+                )
+            i = bb.mean[lay.i_i]
+            i_chg, i_dis = spec.max_charge_current_a, spec.max_discharge_current_a
+            over_chg = i > i_chg * (1 + CURRENT_GUARD)
+            over_dis = -i > i_dis * (1 + CURRENT_GUARD)
+            limit = np.where(i > 0, i_chg, i_dis)
+            excess = np.abs(i) - limit
+            self.oc.feed(
+                t0,
+                t1,
+                (over_chg | over_dis)[None, :],
+                np.where(excess > CURRENT_MARGIN * limit, 2, 1)[None, :],
+                np.abs(i)[None, :],
+                aux={"limit_a": limit[None, :], "current_a": i[None, :]},
+            )
+            if len(lay.temp_rows):
+                temp = bb.mean[lay.temp_rows]
+                run = run_length(i[None, :] > CHARGING_C * one_c_a(spec), self._charging_run)
+                charging = run[0] >= self.charge_bins
+                t_hi = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
+                t_lo = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
+                self.ot.feed(
+                    t0,
+                    t1,
+                    temp > t_hi + T_GUARD_C,
+                    np.where(temp - t_hi > TEMPERATURE_MARGIN_C, 2, 1),
+                    temp,
+                    aux={"limit_c": t_hi[None, :]},
+                )
+                self.ut.feed(
+                    t0,
+                    t1,
+                    temp < t_lo - T_GUARD_C,
+                    np.where(t_lo - temp > TEMPERATURE_MARGIN_C, 2, 1),
+                    temp,
+                    aux={"limit_c": t_lo[None, :]},
+                )
+        self.oor.feed(t0, t1, bb.noor > 0, 1, bb.oor_worst, aux={"samples": bb.noor})

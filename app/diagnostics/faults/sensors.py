@@ -1,0 +1,315 @@
+"""Sensor faults: dropout (NaN runs, time gaps), stuck and noisy channels.
+
+**Noise.** A channel's white-noise variance is estimated per 30 s window from
+its second differences (for white noise of variance s², E[d2²] = 6s²). The
+signal itself hardly reaches d2: load profiles and temperatures are smooth at
+the sample rate. Voltages and the current also step (an HPPC pulse, a CC phase
+starting, a failing cell), which gives two large d2 of opposite signs in a row:
+for them each d2² is replaced by the minimum over 3 consecutive ones, which
+removes an isolated step while white noise keeps a known fraction C2_MIN of its
+energy (Monte Carlo, 2e7 Gaussian samples). A channel is
+noisy when that estimate is 4x the median of its group (cell voltages, cell
+temperatures: a channel among >= 3 of its kind) and above an absolute floor
+well over typical sensor noise (floors below). Two channels see the load's own
+curvature and are corrected for it: the pack voltage is judged by its
+difference from the sum of the cell voltages (less the cells' own noise), and
+the current by its excess over what the mean cell voltage's curvature implies
+through the cells' ohmic resistance R0 (a real change of current moves the
+voltage by R0 dI; sensor noise does not), with a margin of 2 in variance for an
+R0 that differs from the spec's. Without cell voltages, the pack voltage is
+corrected the same way by the current's curvature.
+
+**Stuck.** A channel is stuck when its value has not changed at all for 30 s
+(exactly: the sum of its squared differences is zero) while, over the 10 min
+before, it changed in >= 95 % of the bins (it is a sensor that normally
+flickers with noise) and at least half of its peers changed in the same 30 s.
+A noise-free, piecewise constant signal (a simulated current without noise)
+never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
+(a noise-free CV phase holding the highest cell at ``cell_v_max``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from app.core.spec import BatterySpec
+from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
+from app.diagnostics.faults.common import (
+    MERGE_GAP_S,
+    History,
+    bins_for,
+    latch,
+    one_c_a,
+    run_length,
+)
+from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.types import FaultKind
+
+NOISE_WINDOW_S = 30.0
+#: Noisy: 4x the group's median noise (sigma), and above the floor of its kind.
+NOISE_RATIO = 4.0
+#: Floors, one sigma per sample, ~4-5x typical BMS sensor noise (cell voltage
+#: 2 mV, current 0.5 % of 1C, temperature 0.3 degC; see the simulator's noise
+#: model and the front-end data sheets it cites).
+NOISE_FLOOR_CELL_V = 0.010
+NOISE_FLOOR_CURRENT_C = 0.025
+NOISE_FLOOR_T_C = 1.5
+NOISE_DEBOUNCE_S = 5.0
+#: The load curvature the voltage explains, counted double (R0 uncertainty).
+CURRENT_LOAD_MARGIN = 2.0
+#: Without an ECM in the spec (no R0), the current's floor is raised to this.
+NOISE_FLOOR_CURRENT_NO_ECM_C = 0.10
+C2_MIN = 0.2698
+#: Groups smaller than this have no robust median: only the floor applies.
+MIN_GROUP = 3
+
+STUCK_WINDOW_S = 30.0
+STUCK_BASELINE_S = 600.0
+STUCK_FLICKER = 0.95
+#: A window must hold at least this many samples to judge noise or a stuck value.
+MIN_SAMPLES = 10
+STUCK_PEERS = 0.5
+#: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
+#: 4.2 V as 4.1999998 V).
+SETPOINT_TOL_V = 1e-5
+
+#: A dropout needs at least two missing samples.
+DROPOUT_MIN_SAMPLES = 2.0
+
+
+def _groups(layout: Layout) -> list[np.ndarray]:
+    return [g for g in (layout.cells_v, layout.cells_t) if len(g) >= MIN_GROUP]
+
+
+def _peer_matrix(layout: Layout) -> np.ndarray:
+    """0/1 matrix: row r marks the channels r is compared with."""
+    c = layout.n_rows
+    p = np.zeros((c, c))
+    cv, ct = list(layout.cells_v), list(layout.cells_t)
+    v, i, t = layout.i_v, layout.i_i, layout.i_t
+    for r in range(c):
+        if r in cv:
+            peers = [x for x in cv if x != r] or [i]
+        elif r in ct:
+            peers = [x for x in ct if x != r] or ([t] if t >= 0 else [v, i])
+        elif r == v:
+            peers = cv or [i]
+        elif r == i:
+            peers = [*cv, v]
+        else:  # pack temperature
+            peers = ct or [v, i]
+        p[r, peers] = 1.0
+    return p
+
+
+class SensorDetector:
+    """Dropout, stuck and noisy sensors, on every channel."""
+
+    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float, dt_s: float):
+        self.layout = layout
+        names = list(layout.names)
+        c = layout.n_rows
+        # 30 s, and at least MIN_SAMPLES samples (a slow log needs a longer window)
+        self.ws = bins_for(max(STUCK_WINDOW_S, MIN_SAMPLES * dt_s), bin_s, 2)
+        self.wb = bins_for(STUCK_BASELINE_S, bin_s, 4)
+        self.wn = bins_for(NOISE_WINDOW_S, bin_s, 2)
+        self._cx = c + layout.noise_extra
+        self._c2 = np.ones(self._cx)  # fraction of white-noise energy kept per row
+        self._c2[layout.robust_rows] = C2_MIN
+        self._noise_hist = History(2 * self._cx + 4, self.wn - 1, 0.0)
+        self._hot_hist = History(None, self.wn - 1, 0.0)
+        # rows whose per-bin noise is compared with the floor (the pack voltage by
+        # its residual against the cells when there are cells)
+        judge = np.arange(c)
+        if layout.noise_extra:
+            judge[layout.i_v] = c + 1
+        self._judge_rows = judge
+        # inactive and evaluable flags of the baseline window and the ws bins after it
+        self._flag_hist = History(2 * c, self.ws + self.wb - 1, 0.0)
+        self._inactive_run = np.zeros(c)
+        self._t0 = History(None, self.ws, np.nan)
+        n = spec.series_cells
+        self._setpoints = [
+            (layout.cells_v, (spec.cell_v_max, spec.cell_v_min)),
+            (np.array([layout.i_v]), (n * spec.cell_v_max, n * spec.cell_v_min)),
+        ]
+        self._peers = _peer_matrix(layout)
+        self._stuck_state = np.zeros(c, dtype=bool)
+        self._n_peers = self._peers.sum(axis=1)
+        floor = np.full(c, NOISE_FLOOR_CELL_V)
+        floor[layout.i_v] = NOISE_FLOOR_CELL_V * math.sqrt(spec.series_cells)
+        floor[layout.i_i] = NOISE_FLOOR_CURRENT_C * one_c_a(spec)
+        self.r0 = None
+        if spec.ecm is not None:
+            r0 = spec.ecm.for_capacity(spec.pack_capacity_ah)["r0_ohm"]
+            # R0 between the current and the reference voltage: the mean cell, or the pack
+            self.r0 = r0 if len(layout.cells_v) else r0 * spec.series_cells
+        else:
+            floor[layout.i_i] = NOISE_FLOOR_CURRENT_NO_ECM_C * one_c_a(spec)
+        floor[layout.temp_rows] = NOISE_FLOOR_T_C
+        self._floor2 = (floor**2)[:, None]
+        self.groups = _groups(layout)
+        self.dropout = EpisodeTracker(
+            FaultKind.SENSOR_DROPOUT,
+            names,
+            debounce_s=0.0,
+            merge_gap_s=MERGE_GAP_S,
+            min_weight=DROPOUT_MIN_SAMPLES,
+            value_name="missing_in_a_bin",
+            total_name="missing_samples",
+        )
+        self.stuck = EpisodeTracker(
+            FaultKind.SENSOR_STUCK,
+            names,
+            debounce_s=0.0,
+            merge_gap_s=MERGE_GAP_S,
+            value_name="stuck_value",
+        )
+        self.noisy = EpisodeTracker(
+            FaultKind.SENSOR_NOISY,
+            names,
+            debounce_s=NOISE_DEBOUNCE_S,
+            merge_gap_s=MERGE_GAP_S,
+            value_name="noise_sigma",
+        )
+        self.gaps = GapTracker()
+
+    @property
+    def trackers(self) -> list[EpisodeTracker]:
+        return [self.dropout, self.stuck, self.noisy]
+
+    def process(self, bb: BinBatch) -> None:
+        # dropout: NaN samples, and gaps in the time stamps
+        if bb.nnan.any() or self.dropout.has_open_runs:
+            self.dropout.feed(bb.nan_t0, bb.nan_t1, bb.nnan > 0, 1, bb.nnan, weight=bb.nnan)
+        self.gaps.feed(bb.gaps)
+        self._noisy(bb)
+        self._stuck(bb)
+
+    def _noisy(self, bb: BinBatch) -> None:
+        c, cx, m, lay = self.layout.n_rows, self._cx, bb.m, self.layout
+        x = np.concatenate(
+            (bb.n2, bb.s2m, bb.n2cur[None], bb.s2cur[None], bb.n2ref[None], bb.s2ref[None])
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_bin = bb.s2m / (6.0 * self._c2[:, None] * bb.n2)
+        # a window's mean exceeds the floor only if one of its bins does
+        judge = self._judge_rows
+        with np.errstate(invalid="ignore"):
+            per_bin = per_bin[judge]
+            if self.r0 is not None:  # the current, less the load the voltage explains
+                ref_b = bb.s2ref / (6.0 * bb.n2ref)
+                per_bin[self.layout.i_i] -= CURRENT_LOAD_MARGIN * ref_b / self.r0**2
+            hot = (per_bin > self._floor2).any(axis=0)
+        full = self._noise_hist.push(x)
+        hot_full = self._hot_hist.push(hot.astype(float))
+        w = self.wn
+        # the windows (ending at new bins) that contain a hot bin; no other can be noisy
+        hot_cs = np.cumsum(hot_full)  # integer counts: exact
+        cand = hot_cs[w - 1 :] - np.concatenate(([0.0], hot_cs[: m - 1])) > 0
+        cols = np.flatnonzero(cand)
+        if not len(cols):
+            if self.noisy.has_open_runs:
+                self.noisy.feed(bb.t0, bb.t1, np.zeros((c, m), dtype=bool))
+            return
+        # window sums, added in a fixed order (not by cumulative sums, whose rounding
+        # would depend on where a call starts)
+        win = full[:, cols].copy()
+        for i in range(1, w):
+            win += full[:, cols + i]
+        n2, s2 = win[:cx], win[cx : 2 * cx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            varx = s2 / (6.0 * self._c2[:, None] * n2)
+            # plain mean square (steps kept): the load's curvature is never under-counted
+            ref_v = win[-1] / (6.0 * win[-2])
+            ref_i = win[-3] / (6.0 * win[-4])
+        varx[n2 < MIN_SAMPLES] = np.nan
+        var = varx[:c].copy()
+        if len(lay.cells_v):
+            # the pack sensor's own noise: V - sum(cells), less the cells' noise
+            cells_var = np.nansum(var[lay.cells_v], axis=0)
+            pack = varx[c + 1] - cells_var
+            # the residual must be the pack sensor's, not a noisy cell's
+            var[lay.i_v] = np.where(pack > (NOISE_RATIO**2 - 1.0) * cells_var, pack, 0.0)
+        elif self.r0 is not None:  # no cells: the load curvature the current explains
+            var[lay.i_v] = var[lay.i_v] - CURRENT_LOAD_MARGIN * ref_i * self.r0**2
+        if self.r0 is not None:
+            var[lay.i_i] = var[lay.i_i] - CURRENT_LOAD_MARGIN * ref_v / self.r0**2
+        with np.errstate(invalid="ignore"):
+            over_floor = var > self._floor2
+        ref = np.zeros_like(var)
+        sub = np.flatnonzero(over_floor.any(axis=0))
+        for g in self.groups:  # group medians only where some channel is over its floor
+            if len(sub):
+                ref[np.ix_(g, sub)] = median_rows(np.maximum(var[np.ix_(g, sub)], 0.0))
+        with np.errstate(invalid="ignore"):
+            noisy = over_floor & (var > NOISE_RATIO**2 * ref)
+        cond = np.zeros((c, m), dtype=bool)
+        cond[:, cols] = noisy
+        sigma = np.full((c, m), np.nan)
+        group = np.full((c, m), np.nan)
+        sigma[:, cols] = np.sqrt(np.maximum(var, 0.0))
+        group[:, cols] = np.sqrt(ref)
+        self.noisy.feed(bb.t0, bb.t1, cond, 1, sigma, aux={"group_sigma": group})
+
+    def _stuck(self, bb: BinBatch) -> None:
+        c, m = self.layout.n_rows, bb.m
+        inactive = (bb.sdd == 0) & (bb.nd > 0)
+        evaluable = bb.nd > 0
+        flags = self._flag_hist.push(np.concatenate((inactive, evaluable)).astype(float))
+        t0_full = self._t0.push(bb.t0)
+        # frozen: the last ws bins all without a change (a run of inactive bins)
+        if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
+            return
+        run_len = run_length(inactive, self._inactive_run)
+        frozen = run_len >= self.ws
+        if not frozen.any() and not self._stuck_state.any():
+            return
+        # baseline: counts over the wb bins before each ws-bin window (integer counts:
+        # cumulative sums are exact, whatever the split)
+        cs = np.cumsum(flags, axis=1)
+        hi = cs[:, self.wb - 1 : self.wb - 1 + m]
+        lo = np.concatenate((np.zeros((2 * c, 1)), cs[:, : m - 1]), axis=1)
+        base = hi - lo
+        base_a, base_e = base[:c], base[c:]
+        changing = (~frozen).astype(float)
+        peer_changing = self._peers @ changing  # small integers: exact
+        trigger = (
+            frozen
+            & ~self._at_setpoint(bb.mean)
+            & (base_e >= 0.5 * self.wb)
+            & (base_e - base_a >= STUCK_FLICKER * base_e)
+            & (peer_changing >= STUCK_PEERS * self._n_peers[:, None])
+        )
+        # once stuck, stuck until the value moves again (its own frozen bins soon
+        # fill the baseline window that made it suspicious)
+        stuck = latch(trigger, frozen, self._stuck_state)
+        if stuck.any() or self.stuck.has_open_runs:
+            start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
+            self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
+
+    def _at_setpoint(self, mean: np.ndarray) -> np.ndarray:
+        """Values a charger holds exactly (CV on the highest cell or on the pack): a
+        noise-free log shows them frozen, which is control, not a stuck sensor."""
+        out = np.zeros(mean.shape, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            for rows, targets in self._setpoints:
+                v = mean[rows]
+                out[rows] = np.any([np.abs(v - x) <= SETPOINT_TOL_V for x in targets], axis=0)
+        return out
+
+
+class GapTracker:
+    """Gaps in the time stamps as dropout episodes of the channel ``time_s``."""
+
+    def __init__(self):
+        self.episodes: list[list[float]] = []  # [start, end, detected, lost samples]
+
+    def feed(self, gaps: list[tuple[float, float]]) -> None:
+        for a, b in gaps:
+            if self.episodes and a - self.episodes[-1][1] <= MERGE_GAP_S:
+                self.episodes[-1][1] = b
+            else:
+                self.episodes.append([a, b, b])

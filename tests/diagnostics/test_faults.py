@@ -1,0 +1,423 @@
+"""Fault detection: every kind on a simulated or synthetic case, at the right
+channel and within its latency; clean packs stay clean; live == offline; JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.core.samples import SampleBlock
+from app.core.spec import preset
+from app.diagnostics.faults import DetectedFault, FaultDetector, FaultKind, detect_faults
+from app.diagnostics.faults.episodes import EpisodeTracker
+from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+NMC4 = preset("nmc", series_cells=4)
+NOISE = NoiseSpec.typical(NMC4)
+LATENCY_S = 60.0
+SHORT_LATENCY_S = 600.0
+
+
+def _found(result, kind: str, channel: str, onset: float, latency: float) -> DetectedFault:
+    """The fault of ``kind`` on ``channel`` confirmed within ``latency`` of ``onset``."""
+    hits = [f for f in result.faults if f.kind == kind and f.channel == channel]
+    assert hits, (
+        f"{kind} on {channel} not found; got {[(f.kind.value, f.channel) for f in result.faults]}"
+    )
+    first = min(hits, key=lambda f: f.detail["detected_time_s"])
+    delay = first.detail["detected_time_s"] - onset
+    assert 0 <= delay <= latency, f"{kind} on {channel} confirmed {delay:.0f} s after the onset"
+    return first
+
+
+def _no_fault_before(result, onset: float) -> None:
+    early = [f for f in result.faults if f.detail["detected_time_s"] < onset]
+    assert not early, f"faults before the onset: {early}"
+
+
+# --- simulated faults --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fault", "kind", "channel"),
+    [
+        (Fault("sensor_stuck", 900, channel="cell_3_v"), "sensor_stuck", "cell_3_v"),
+        (Fault("sensor_stuck", 900, channel="current_a"), "sensor_stuck", "current_a"),
+        (Fault("sensor_noisy", 900, channel="cell_2_v"), "sensor_noisy", "cell_2_v"),
+        (Fault("sensor_noisy", 900, channel="current_a"), "sensor_noisy", "current_a"),
+        (Fault("sensor_noisy", 900, channel="cell_4_temp_c"), "sensor_noisy", "cell_4_temp_c"),
+        (Fault("sensor_dropout", 900, channel="voltage_v"), "sensor_dropout", "voltage_v"),
+        (Fault("thermal_runaway", 900, cell=2), "thermal_runaway_onset", "cell_2_temp_c"),
+    ],
+)
+@pytest.mark.parametrize("profile", ["drive", "rest"])
+def test_simulated_fault_found_within_a_minute(fault, kind, channel, profile):
+    block = simulate(NMC4, profile, duration_s=1200, seed=11, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, kind, channel, fault.onset_s, LATENCY_S)
+    _no_fault_before(result, fault.onset_s)
+
+
+@pytest.mark.parametrize("profile", ["hppc", "cycle"])
+def test_100_ohm_short_in_a_4_cell_pack_within_10_minutes(profile):
+    """37 mA drained from one 5 Ah cell: ~1 mV and ~1 K over 10 min."""
+    onset = 1500.0
+    fault = Fault("internal_short", onset, cell=3, resistance_ohm=100.0)
+    block = simulate(NMC4, profile, duration_s=onset + 900, seed=5, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    hit = _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
+    assert hit.detail["excess_temperature_k"] > 0.2
+    _no_fault_before(result, onset)
+    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+
+
+def test_strong_short_is_a_short_not_a_runaway():
+    """A 10 ohm short heats its cell at ~1 K/min, steadily: not a runaway."""
+    onset = 1500.0
+    fault = Fault("internal_short", onset, cell=1)
+    block = simulate(NMC4, "rest", duration_s=onset + 900, seed=2, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, "internal_short", "cell_1_v", onset, 180.0)
+    assert not result.of_kind("thermal_runaway_onset")
+
+
+def test_over_voltage_on_charge_found_within_a_minute_of_crossing_the_limit():
+    fault = Fault("over_voltage", 0.0)
+    clean = simulate(NMC4, "cccv", duration_s=4000, seed=3, initial_soc_pct=85.0, faults=[fault])
+    cells = np.vstack([clean[f"cell_{k}_v"] for k in range(1, 5)])
+    crossing = float(clean["time_s"][np.argmax(cells.max(axis=0) > NMC4.cell_v_max)])
+    block = simulate(
+        NMC4, "cccv", duration_s=4000, seed=3, initial_soc_pct=85.0, faults=[fault], noise=NOISE
+    )
+    result = detect_faults(block, NMC4)
+    hits = result.of_kind("over_voltage")
+    assert hits and all(f.channel.startswith("cell_") for f in hits)
+    first = min(f.detail["detected_time_s"] for f in hits)
+    assert 0 <= first - crossing <= LATENCY_S
+    _no_fault_before(result, crossing)
+
+
+def test_runaway_consequences_are_not_called_sensor_faults():
+    """The cell's voltage collapses and its temperature leaves the sensor range:
+    physics, not sensors."""
+    block = simulate(
+        NMC4,
+        "rest",
+        duration_s=1500,
+        seed=4,
+        noise=NOISE,
+        faults=[Fault("thermal_runaway", 900, cell=2)],
+    )
+    result = detect_faults(block, NMC4)
+    _found(result, "thermal_runaway_onset", "cell_2_temp_c", 900.0, LATENCY_S)
+    assert not [f for f in result.faults if f.kind.is_sensor]
+
+
+# --- clean packs -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("chem", "cells", "profile", "hours"),
+    [
+        ("nmc", 4, "drive", 3),
+        ("nmc", 16, "cycle", 3),
+        ("lfp", 4, "hppc", 3),
+        ("lead_acid", 6, "cycle", 3),
+        ("lfp", 16, "cccv", 2),
+        ("nmc", 4, "rest", 2),
+    ],
+)
+def test_clean_simulated_pack_has_no_faults(chem, cells, profile, hours):
+    spec = preset(chem, series_cells=cells)
+    block = simulate(spec, profile, duration_s=hours * 3600, seed=21, noise=NoiseSpec.typical(spec))
+    result = detect_faults(block, spec)
+    assert result.faults == [], [(f.kind.value, f.channel, f.start_time_s) for f in result.faults]
+    assert result.status == "ok"
+
+
+def test_noise_free_simulation_has_no_faults():
+    """Piecewise-constant noise-free signals must not look stuck."""
+    for profile in ("drive", "hppc", "cycle"):
+        block = simulate(NMC4, profile, duration_s=3 * 3600, seed=1)
+        assert detect_faults(block, NMC4).faults == [], profile
+
+
+# --- synthetic cases ---------------------------------------------------------
+def _pack(n=1800, cell_v=3.7, current=0.0, temp=25.0, seed=0, noise=True) -> pd.DataFrame:
+    """A 4-cell NMC pack at rest (or a given current) with typical sensor noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n, dtype=float)
+    s = 1.0 if noise else 0.0
+    cols = {}
+    for k in range(1, 5):
+        cols[f"cell_{k}_v"] = cell_v + s * 0.002 * rng.standard_normal(n)
+    for k in range(1, 5):
+        cols[f"cell_{k}_temp_c"] = temp + s * 0.3 * rng.standard_normal(n)
+    v = sum(cols[f"cell_{k}_v"] for k in range(1, 5))
+    return pd.DataFrame(
+        {
+            "time_s": t,
+            "voltage_v": v + s * 0.004 * rng.standard_normal(n),
+            "current_a": current + s * 0.025 * rng.standard_normal(n),
+            "temperature_c": np.max([cols[f"cell_{k}_temp_c"] for k in range(1, 5)], axis=0),
+            **cols,
+        }
+    )
+
+
+def _set(df: pd.DataFrame, rows: slice, col: str, value: float, sigma: float) -> None:
+    """Readings of ``value`` (with sensor noise: an exact constant would be a stuck sensor)."""
+    n = len(df.loc[rows, col])
+    df.loc[rows, col] = value + sigma * np.random.default_rng(n).standard_normal(n)
+
+
+def test_clean_synthetic_pack_is_clean():
+    assert detect_faults(_pack(), NMC4).faults == []
+
+
+def test_under_voltage_and_severity():
+    df = _pack()
+    _set(df, slice(1000, 1060), "cell_2_v", NMC4.cell_v_min - 0.02, 0.002)  # within 2 %
+    _set(df, slice(1400, 1460), "cell_4_v", NMC4.cell_v_min - 0.5, 0.002)
+    res = detect_faults(df, NMC4)
+    warn = _found(res, "under_voltage", "cell_2_v", 1000, LATENCY_S)
+    crit = _found(res, "under_voltage", "cell_4_v", 1400, LATENCY_S)
+    assert warn.severity == "warning" and crit.severity == "critical"
+
+
+def test_over_current_on_discharge():
+    df = _pack()
+    _set(df, slice(900, 960), "current_a", -3.0 * NMC4.max_discharge_current_a, 0.025)
+    res = detect_faults(df, NMC4)
+    f = _found(res, "over_current", "current_a", 900, LATENCY_S)
+    assert f.severity == "critical" and f.detail["current_a"] < 0
+
+
+def _ramp_to(df: pd.DataFrame, col: str, start: int, value: float, ramp_s: int = 120) -> int:
+    """Move ``col`` linearly to ``value`` from ``start`` over ``ramp_s``, then hold (with
+    the noise it has); return when it crosses the halfway point."""
+    t = df["time_s"].to_numpy()
+    base = df[col].to_numpy()
+    target = np.clip((t - start) / ramp_s, 0.0, 1.0) * (value - 25.0)
+    df[col] = base + target
+    return start + ramp_s // 2
+
+
+def test_over_and_under_temperature_use_the_charge_window():
+    df = _pack(current=1.0)  # charging: 0..45 degC for NMC
+    df.loc[:, "cell_1_temp_c"] = df["cell_1_temp_c"]
+    _ramp_to(df, "cell_1_temp_c", 600, 50.0)  # crosses 45.5 at ~698 s
+    res = detect_faults(df, NMC4)
+    _found(res, "over_temperature", "cell_1_temp_c", 698, LATENCY_S)
+    df = _pack(current=1.0)
+    _ramp_to(df, "cell_3_temp_c", 600, -5.0)  # crosses -0.5 at ~702 s
+    res = detect_faults(df, NMC4)
+    _found(res, "under_temperature", "cell_3_temp_c", 702, LATENCY_S)
+    # discharging, -5 degC is allowed (-20..60 degC)
+    df2 = _pack(current=-1.0)
+    _ramp_to(df2, "cell_3_temp_c", 600, -5.0)
+    assert not detect_faults(df2, NMC4).of_kind("under_temperature")
+
+
+def test_cell_imbalance_at_rest():
+    spec = NMC4
+    df = _pack(n=1500, cell_v=float(spec.cell_ocv(55.0)))
+    df["cell_3_v"] = df["cell_3_v"] + float(spec.cell_ocv(30.0) - spec.cell_ocv(55.0))
+    res = detect_faults(df, spec)
+    f = _found(res, "cell_imbalance", "cell_3_v", 0.0, 400.0)
+    assert f.detail["soc_spread_pct"] > 20 and f.severity == "critical"
+
+
+def test_cell_spread_at_the_steep_end_is_not_an_imbalance():
+    """1 % SOC apart near empty is ~100 mV: a healthy pack, not an imbalance."""
+    spec = NMC4
+    df = _pack(n=1500, cell_v=float(spec.cell_ocv(3.0)))
+    df["cell_3_v"] = df["cell_3_v"] + float(spec.cell_ocv(2.0) - spec.cell_ocv(3.0))
+    assert not detect_faults(df, spec).of_kind("cell_imbalance")
+
+
+def test_sensor_out_of_range():
+    df = _pack()
+    df.loc[700:760, "cell_2_temp_c"] = -55.0  # an open thermistor
+    df.loc[1300, "cell_1_v"] = 7.5  # one impossible sample
+    res = detect_faults(df, NMC4)
+    _found(res, "sensor_out_of_range", "cell_2_temp_c", 700, LATENCY_S)
+    _found(res, "sensor_out_of_range", "cell_1_v", 1300, LATENCY_S)
+    # the impossible readings are the sensors' faults, not the cells'
+    assert not res.of_kind("under_temperature") and not res.of_kind("over_voltage")
+
+
+def test_dropout_nan_run_and_time_gap():
+    df = _pack()
+    df.loc[800:830, "cell_4_v"] = np.nan
+    df = df.drop(index=range(1200, 1260)).reset_index(drop=True)  # 60 s without samples
+    res = detect_faults(df, NMC4)
+    nan = _found(res, "sensor_dropout", "cell_4_v", 800, LATENCY_S)
+    assert nan.start_time_s == 800 and nan.end_time_s == 830
+    # a gap shows when the next sample arrives
+    gap = _found(res, "sensor_dropout", "time_s", 1260, 0.0)
+    assert gap.start_time_s == 1199 and gap.end_time_s == 1260
+
+
+def test_open_circuit_pack_and_cell():
+    df = _pack()
+    _set(df, slice(600, 700), "voltage_v", 0.0, 0.004)  # contactor open: terminals at 0 V
+    _set(df, slice(1200, 1300), "cell_2_v", 0.0, 0.002)  # a sense wire off
+    res = detect_faults(df, NMC4)
+    _found(res, "open_circuit", "voltage_v", 600, LATENCY_S)
+    _found(res, "open_circuit", "cell_2_v", 1200, LATENCY_S)
+
+
+def test_open_circuit_while_a_constant_current_step_runs():
+    df = _pack(current=-2.5)
+    df["step_index"] = 2.0
+    _set(df, slice(1000, None), "current_a", 0.0, 0.025)  # current lost, the step goes on
+    res = detect_faults(df, NMC4)
+    _found(res, "open_circuit", "current_a", 1000, LATENCY_S)
+    # the same drop with the step ending is a planned rest
+    df2 = _pack(current=-2.5)
+    df2["step_index"] = np.where(df2["time_s"] >= 1000, 3.0, 2.0)
+    _set(df2, slice(1000, None), "current_a", 0.0, 0.025)
+    assert not detect_faults(df2, NMC4).of_kind("open_circuit")
+
+
+def test_stuck_synthetic_temperature_while_the_others_move():
+    df = _pack()
+    df.loc[900:, "cell_1_temp_c"] = df.loc[899, "cell_1_temp_c"]
+    res = detect_faults(df, NMC4)
+    f = _found(res, "sensor_stuck", "cell_1_temp_c", 900, LATENCY_S)
+    assert f.start_time_s <= 905
+    assert f.end_time_s == 1799  # stuck to the end, one episode
+    assert len(res.of_kind("sensor_stuck")) == 1
+
+
+def test_runaway_on_a_lone_temperature_sensor():
+    """No cell temperatures: the pack sensor against the expected Joule heating."""
+    df = _pack(n=1500).drop(columns=[f"cell_{k}_temp_c" for k in range(1, 5)])
+    t = df["time_s"].to_numpy()
+    rise = np.where(t >= 900, 1.0 * (np.exp((t - 900) / 60.0) - 1.0), 0.0)
+    df["temperature_c"] = 25.0 + rise + 0.3 * np.random.default_rng(3).standard_normal(len(t))
+    res = detect_faults(df, NMC4)
+    _found(res, "thermal_runaway_onset", "temperature_c", 900, LATENCY_S)
+
+
+# --- offline == live --------------------------------------------------------------
+def _live(block: SampleBlock, spec, sizes) -> list[dict]:
+    det = FaultDetector(spec)
+    start = 0
+    for size in sizes:
+        if start >= len(block):
+            break
+        det.update(block.slice(start, min(len(block), start + size)))
+        start += size
+    if start < len(block):
+        det.update(block.slice(start, len(block)))
+    det.flush()
+    return det.result().to_list()
+
+
+@pytest.mark.parametrize("max_block", [1, 7, 600, 20000])
+def test_live_equals_offline_for_random_block_splits(max_block):
+    faults = [
+        Fault("sensor_noisy", 1500, channel="cell_4_v"),
+        Fault("thermal_runaway", 2400, cell=2),
+        Fault("sensor_dropout", 2700, channel="current_a"),
+        Fault("sensor_stuck", 1000, channel="cell_1_temp_c"),
+    ]
+    n = 1800 if max_block == 1 else 3000
+    block = simulate(NMC4, "drive", duration_s=n, seed=9, noise=NOISE, faults=faults)
+    offline = detect_faults(block, NMC4).to_list()
+    rng = np.random.default_rng(max_block)
+    sizes = rng.integers(1, max_block + 1, size=len(block))
+    assert _live(block, NMC4, sizes) == offline
+    assert offline  # the comparison is not vacuous
+
+
+def test_live_equals_offline_for_a_short_over_hours():
+    fault = Fault("internal_short", 3000, cell=2, resistance_ohm=100.0)
+    block = simulate(NMC4, "hppc", duration_s=4200, seed=3, noise=NOISE, faults=[fault])
+    offline = detect_faults(block, NMC4).to_list()
+    sizes = np.random.default_rng(0).integers(1, 400, size=len(block))
+    assert _live(block, NMC4, sizes) == offline
+    assert any(f["kind"] == "internal_short" for f in offline)
+
+
+def test_live_result_before_flush_is_a_prefix_of_the_final():
+    block = simulate(
+        NMC4,
+        "rest",
+        duration_s=1500,
+        seed=4,
+        noise=NOISE,
+        faults=[Fault("sensor_dropout", 700, channel="cell_1_v")],
+    )
+    det = FaultDetector(NMC4)
+    det.update(block)
+    before = det.result().to_list()
+    det.flush()
+    after = det.result().to_list()
+    assert [f["kind"] for f in before] == [f["kind"] for f in after] == ["sensor_dropout"]
+    assert before[0]["start_time_s"] == after[0]["start_time_s"] == 700
+
+
+# --- shape ---------------------------------------------------------------------
+def test_json_shape_of_the_faults():
+    block = simulate(
+        NMC4,
+        "rest",
+        duration_s=1500,
+        seed=4,
+        noise=NOISE,
+        faults=[Fault("thermal_runaway", 900, cell=2)],
+    )
+    res = detect_faults(block.to_frame(), NMC4)
+    listed = json.loads(json.dumps(res.to_list()))
+    assert listed
+    kinds = {k.value for k in FaultKind}
+    for f in listed:
+        assert set(f) == {"kind", "start_time_s", "end_time_s", "severity", "channel", "detail"}
+        assert f["kind"] in kinds
+        assert f["severity"] in {"warning", "critical"}
+        assert isinstance(f["start_time_s"], float) and f["start_time_s"] <= f["end_time_s"]
+        assert isinstance(f["channel"], str) and isinstance(f["detail"], dict)
+        assert f["detail"]["detected_time_s"] >= f["start_time_s"]
+    assert res.to_dict() == {"status": res.status, "faults": res.to_list()}
+    assert [f["start_time_s"] for f in listed] == sorted(f["start_time_s"] for f in listed)
+    keys = [(f["kind"], f["channel"], f["start_time_s"]) for f in listed]
+    assert len(keys) == len(set(keys))  # no duplicates
+
+
+def test_detector_satisfies_the_incremental_protocol():
+    det = FaultDetector(NMC4)
+    assert det.columns == ()
+    block = SampleBlock(
+        {"time_s": np.arange(10.0), "voltage_v": np.full(10, 14.8), "current_a": np.zeros(10)}
+    )
+    assert det.update(block) == {}
+    det.flush()
+    assert det.result().faults == []
+
+
+# --- episodes --------------------------------------------------------------------
+def test_episode_tracker_debounces_and_merges_whatever_the_split():
+    t0 = np.arange(0.0, 300.0, 5.0)
+    t1 = t0 + 4.0
+    cond = np.zeros(len(t0), dtype=bool)
+    cond[10:11] = True  # one bin: below the 5 s debounce
+    cond[20:24] = True  # confirmed
+    cond[26:28] = True  # 10 s later: merged into the previous episode
+    cond[50:53] = True  # far away: a new episode
+    sev = np.where(np.arange(len(t0)) == 27, 2, 1)
+    val = np.arange(len(t0), dtype=float)
+
+    def run(splits):
+        tr = EpisodeTracker("x", ["ch"], debounce_s=5.0, merge_gap_s=30.0)
+        for a, b in zip(splits[:-1], splits[1:], strict=True):
+            tr.feed(t0[a:b], t1[a:b], cond[None, a:b], sev[None, a:b], val[None, a:b])
+        return [
+            (e.start_time_s, e.end_time_s, e.detected_time_s, e.severity, e.worst)
+            for e in tr.episodes
+        ]
+
+    whole = run([0, len(t0)])
+    assert whole == [(100.0, 139.0, 109.0, 2, 27.0), (250.0, 264.0, 259.0, 1, 52.0)]
+    assert run([0, 21, 22, 26, 27, 51, len(t0)]) == whole
