@@ -8,21 +8,23 @@ the database.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core import schema
-from app.diagnostics.soc_coulomb import SOC_COLUMN
 from app.views.live_plots import LivePlots
+from app.views.live_session import RecordingPhase
 from app.views.readouts import ReadoutPanel
+from app.views.soc_columns import SOC_BAND_HIGH, SOC_BAND_LOW, SOC_BMS, SOC_COLUMN, bms_difference
 from app.views.theme import ThemePalette
 from app.views.time_axis import format_elapsed
 
@@ -47,6 +49,14 @@ _CURSOR_FIELDS = (
 )
 _GAP = "&nbsp;" * 4
 
+#: The Record button in each recording phase: text, checked, enabled.
+_RECORD_BUTTON = {
+    RecordingPhase.OFF: ("● Record", False, True),
+    RecordingPhase.STARTING: ("Connecting…", False, False),
+    RecordingPhase.ON: ("■ Stop recording", True, True),
+    RecordingPhase.STOPPING: ("Saving…", True, False),
+}
+
 
 def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
     """The cursor read-out line: time, then each value in the colour of its curve."""
@@ -54,11 +64,24 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
     def span(text: str, color: str) -> str:
         return f'<span style="color:{color}">{text}</span>'
 
+    def known(column: str) -> bool:
+        value = values.get(column)
+        return value is not None and not np.isnan(value)
+
     parts = [f"t {format_elapsed(values[schema.TIME], 1)}"]
     for column, fmt, role in _CURSOR_FIELDS:
-        value = values.get(column)
-        if value is not None and not np.isnan(value):
-            parts.append(span(fmt.format(value), getattr(colors, role)))
+        if not known(column):
+            continue
+        text = fmt.format(values[column])
+        if column == SOC_COLUMN and known(SOC_BAND_LOW) and known(SOC_BAND_HIGH):
+            text += f" ±{(values[SOC_BAND_HIGH] - values[SOC_BAND_LOW]) / 2:.1f}"
+        parts.append(span(text, getattr(colors, role)))
+    if known(SOC_BMS):
+        text = f"BMS {values[SOC_BMS]:.1f} %"
+        diff = bms_difference(values)
+        if not np.isnan(diff):
+            text += f" (Δ {diff:+.1f})"
+        parts.append(span(text, colors.soc_bms))
     cells = [
         span(f"{values[c]:.3f}", colors.cell_color(int(schema.CELL_VOLTAGE_RE.match(c)[1]) - 1))
         for c in schema.cell_voltage_columns(values)
@@ -67,6 +90,43 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
     if cells:
         parts.append("cells " + " ".join(cells) + " V")
     return _GAP.join(parts)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" instead of widening the window.
+
+    A long source URL in the tool bar would otherwise set the window's
+    minimum width; the whole text stays in :meth:`full_text` and the tooltip.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
+        super().__init__(parent, **kwargs)
+        self._full = ""
+        self.setMinimumWidth(80)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.set_full_text(text)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        # the width the whole text wants, for layouts with room to spare
+        return QSize(
+            self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height()
+        )
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, self.width()))
 
 
 class DashboardPage(QWidget):
@@ -112,7 +172,7 @@ class DashboardPage(QWidget):
 
     def _build_toolbar(self) -> None:
         self.toolbar = QFrame(self, objectName="toolbar")
-        self.source_label = QLabel("Not connected", objectName="sectionTitle")
+        self.source_label = ElidedLabel("Not connected", objectName="sectionTitle")
         self.paused_label = QLabel("", objectName="mutedText")
         self.pause_button = QPushButton("Pause", checkable=True)
         self.pause_button.setToolTip("Freeze the plots; data keeps arriving and is shown on resume")
@@ -128,8 +188,7 @@ class DashboardPage(QWidget):
         row = QHBoxLayout(self.toolbar)
         row.setContentsMargins(12, 8, 12, 8)
         row.setSpacing(8)
-        row.addWidget(self.source_label)
-        row.addStretch(1)
+        row.addWidget(self.source_label, 1)
         row.addWidget(self.paused_label)
         row.addWidget(self.pause_button)
         row.addWidget(self.follow_button)
@@ -170,8 +229,7 @@ class DashboardPage(QWidget):
         self.cursor_label.setText(CURSOR_HINT)
 
     def set_source(self, url: str | None) -> None:
-        self.source_label.setText(url or "Not connected")
-        self.source_label.setToolTip(url or "")
+        self.source_label.set_full_text(url or "Not connected")
 
     # --- view controls -------------------------------------------------------
     @property
@@ -200,8 +258,14 @@ class DashboardPage(QWidget):
 
     def set_recording(self, recording: bool) -> None:
         """Show the session's recording state without asking for a change."""
-        self.record_button.setChecked(recording)
-        self.record_button.setText("■ Stop recording" if recording else "● Record")
+        self.set_recording_phase(RecordingPhase.ON if recording else RecordingPhase.OFF)
+
+    def set_recording_phase(self, phase: RecordingPhase) -> None:
+        """Show where recording stands; the button waits while the database works."""
+        text, checked, enabled = _RECORD_BUTTON[phase]
+        self.record_button.setChecked(checked)
+        self.record_button.setText(text)
+        self.record_button.setEnabled(enabled)
 
     def apply_palette(self, colors: ThemePalette) -> None:
         self._colors = colors

@@ -18,6 +18,10 @@ __all__ = ["DEMO_SOURCE_URL", "run_gui"]
 #: Window size of ``--screenshot`` pictures, so they look the same on every machine.
 SCREENSHOT_SIZE = (1440, 900)
 
+#: How long the end of the program waits for each background job (a recording's
+#: flush gives up after storage_bridge.CLOSE_TIMEOUT_S itself).
+SHUTDOWN_WAIT_S = 15.0
+
 EXIT_OK = 0
 EXIT_NO_SCREENSHOT = 1
 EXIT_BAD_INPUT = 2
@@ -101,7 +105,7 @@ def _run(*, url: str | None, screenshot: Path | None, db_url: str | None, theme:
         error = window.connect_source(url)
         if error is not None and screenshot is not None:
             _error(error)
-            window.close()
+            window.shutdown(timeout=SHUTDOWN_WAIT_S)
             window.deleteLater()
             return EXIT_BAD_INPUT
 
@@ -137,8 +141,10 @@ def _run(*, url: str | None, screenshot: Path | None, db_url: str | None, theme:
     finally:
         wake.stop()
         _restore_sigint(previous_handler)
-        window.close()  # idempotent: stops the session if the loop ended otherwise
-        session.stop()
+        # Idempotent after a normal close. If the loop ended otherwise (a
+        # screenshot, app.exit), background work is joined here: no event
+        # loop is left to report it.
+        window.shutdown(timeout=SHUTDOWN_WAIT_S)
         window.deleteLater()
     return int(code)
 

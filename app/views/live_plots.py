@@ -14,13 +14,19 @@ from enum import StrEnum
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainterPath
 from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
-from app.diagnostics.soc_coulomb import SOC_COLUMN
 from app.views.crosshair import Crosshair
 from app.views.plot_grid import PlotGrid, mix
+from app.views.soc_columns import (
+    SOC_BAND_HIGH,
+    SOC_BAND_LOW,
+    SOC_BMS,
+    SOC_BMS_DIFFERENCE,
+    SOC_COLUMN,
+)
 from app.views.theme import ThemePalette
 from app.views.time_axis import ElapsedTimeAxis
 
@@ -58,10 +64,23 @@ LABEL_FONT_PT = 10
 TICK_FONT_PT = 9
 
 
-def _pen(color: str) -> pg.QtGui.QPen:
-    pen = pg.mkPen(color, width=1)
+def _pen(color: str, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.QtGui.QPen:
+    pen = pg.mkPen(color, width=1, style=style)
     pen.setCosmetic(True)  # 1 px at any zoom, the cheapest pen to draw
     return pen
+
+
+def _no_pen() -> pg.QtGui.QPen:
+    # Not None: a PlotDataItem without a pen does not build its curve, and the
+    # band's fill is made from the edges' curves.
+    pen = pg.mkPen(None)
+    pen.setCosmetic(True)
+    return pen
+
+
+#: Opacity of the SOC band's colour over the plot background (pre-mixed into
+#: an opaque colour: blending a translucent fill costs a frame budget).
+SOC_BAND_OPACITY = 0.28
 
 
 Y_MARGIN = 0.08  # of the data span, above and below
@@ -84,6 +103,50 @@ def sticky_range(
     return low - pad, high + pad
 
 
+class BandItem(pg.FillBetweenItem):
+    """The filled region between two curves, built from their drawn (clipped,
+    downsampled) arrays with numpy.
+
+    pyqtgraph's own path building concatenates the two edges as Python lists
+    of points (~10 ms a frame for a few thousand points); this costs a
+    fraction of a millisecond. Where an edge has no value (NaN), the band has
+    a gap.
+    """
+
+    def updatePath(self) -> None:  # noqa: N802 - pyqtgraph API
+        path = QPainterPath()
+        path.setFillRule(self.fillRule())
+        if self.curves is not None:
+            (x1, y1), (x2, y2) = (curve.getData() for curve in self.curves)
+            if x1 is not None and x2 is not None and len(x1) and len(x2):
+                for xs, ys in _band_polygons(x1, y1, x2, y2):
+                    piece = pg.arrayToQPath(xs, ys, connect="all")
+                    piece.closeSubpath()
+                    path.addPath(piece)
+        self.setPath(path)
+
+
+def _band_polygons(x1, y1, x2, y2):
+    """Outlines (x, y) of the band: along edge 1, back along edge 2; one per gap-free run."""
+    x1, y1, x2, y2 = (np.asarray(a, dtype=float) for a in (x1, y1, x2, y2))
+    if len(x1) != len(x2) or not np.array_equal(x1, x2):
+        # the edges are being redrawn one after the other: a moment, drop the gaps
+        ok1, ok2 = np.isfinite(y1), np.isfinite(y2)
+        if ok1.any() and ok2.any():
+            yield (
+                np.concatenate((x1[ok1], x2[ok2][::-1])),
+                np.concatenate((y1[ok1], y2[ok2][::-1])),
+            )
+        return
+    ok = np.isfinite(y1) & np.isfinite(y2) & np.isfinite(x1)
+    edges = np.diff(np.concatenate(([0], ok.astype(np.int8), [0])))
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        yield (
+            np.concatenate((x1[a:b], x1[a:b][::-1])),
+            np.concatenate((y1[a:b], y2[a:b][::-1])),
+        )
+
+
 class LivePlots(pg.GraphicsLayoutWidget):
     """Stacked live plots; feed them snapshots with :meth:`set_data`."""
 
@@ -101,6 +164,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._grids: list[PlotGrid] = []
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._row_of_column: dict[str, PlotRow] = {}
+        #: The filled ±2 sigma band of the SOC estimate (None until the data has one).
+        self.soc_band: BandItem | None = None
         self.ci.setSpacing(6)
         self.ci.setContentsMargins(4, 8, 12, 4)
         # The cell legend gets a layout row of its own above the cell plot:
@@ -162,6 +227,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         if t is None or len(t) == 0:
             return 0
         self._ensure_cell_curves(snapshot)
+        self._ensure_soc_curves(snapshot)
         self._shown = snapshot
         for column, curve in self.curves.items():
             y = snapshot.get(column)
@@ -174,14 +240,20 @@ class LivePlots(pg.GraphicsLayoutWidget):
         return len(t)
 
     def clear_data(self) -> None:
+        """Forget the data, and the curves that only some sources have (cells, SOC band, BMS)."""
         self._shown = {}
         for column in list(self.curves):
-            if self._row_of_column[column].key is PlotKey.CELLS:
+            row = self._row_of_column[column]
+            if row.key is PlotKey.CELLS:
                 self.cell_legend.removeItem(self.curves[column])
-                self.plots[PlotKey.CELLS].removeItem(self.curves.pop(column))
+            if row.column != column:
+                self.plots[row.key].removeItem(self.curves.pop(column))
                 del self._row_of_column[column]
             else:
                 self.curves[column].setData([], [])
+        if self.soc_band is not None:
+            self.plots[PlotKey.SOC].removeItem(self.soc_band)
+            self.soc_band = None
 
     def _ensure_cell_curves(self, snapshot) -> None:
         cells_row = ROWS[-1]
@@ -195,6 +267,44 @@ class LivePlots(pg.GraphicsLayoutWidget):
             self.curves[column] = curve
             self._row_of_column[column] = cells_row
 
+    def _ensure_soc_curves(self, snapshot) -> None:
+        """The SOC band and the BMS's SOC, once a snapshot carries them."""
+        soc_row = next(row for row in ROWS if row.key is PlotKey.SOC)
+        plot = self.plots[PlotKey.SOC]
+        if SOC_BAND_LOW in snapshot and SOC_BAND_HIGH in snapshot and self.soc_band is None:
+            edges = []
+            for column in (SOC_BAND_LOW, SOC_BAND_HIGH):
+                edge = plot.plot(pen=self._pen_for(column))
+                # mean, not peak: a peak-downsampled edge zigzags between its
+                # bucket's extremes and the fill between two zigzags has holes
+                edge.setDownsampling(auto=True, method="mean")
+                self.curves[column] = edge
+                self._row_of_column[column] = soc_row
+                edges.append(edge)
+            # Between the inner curve items: those are re-cut on every zoom and
+            # scroll (clip to view), the PlotDataItems only signal new data.
+            band = BandItem(edges[0].curve, edges[1].curve, brush=self._band_color())
+            band.setFillRule(Qt.FillRule.WindingFill)
+            band.setZValue(-10)  # under the SOC curves, over the grid
+            plot.addItem(band)
+            self.soc_band = band
+        if SOC_BMS in snapshot and SOC_BMS not in self.curves:
+            self.curves[SOC_BMS] = plot.plot(pen=self._pen_for(SOC_BMS), name="BMS")
+            self._row_of_column[SOC_BMS] = soc_row
+
+    def _pen_for(self, column: str) -> pg.QtGui.QPen:
+        row = self._row_of_column.get(column)
+        if column in (SOC_BAND_LOW, SOC_BAND_HIGH):
+            return _no_pen()  # the fill shows the band; edge lines would look like data
+        if column == SOC_BMS:
+            return _pen(self._colors.soc_bms, Qt.PenStyle.DashLine)
+        if (match := schema.CELL_VOLTAGE_RE.match(column)) is not None:
+            return _pen(self._colors.cell_color(int(match.group(1)) - 1))
+        return _pen(getattr(self._colors, row.color_role))
+
+    def _band_color(self) -> str:
+        return mix(self._colors.soc, self._colors.plot_background, SOC_BAND_OPACITY)
+
     def values_at(self, t: float) -> dict[str, float]:
         """Values of every plotted column at the sample nearest to time ``t``."""
         time = self._shown.get(schema.TIME)
@@ -206,7 +316,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         elif i > 0 and t - time[i - 1] <= time[i] - t:
             i -= 1  # the sample before is nearer
         out = {schema.TIME: float(time[i])}
-        for column in self.curves:
+        for column in (*self.curves, SOC_BMS_DIFFERENCE):
             if column in self._shown:
                 out[column] = float(self._shown[column][i])
         return out
@@ -298,12 +408,9 @@ class LivePlots(pg.GraphicsLayoutWidget):
         for grid in self._grids:
             grid.set_colors(major, minor)
         for column, curve in self.curves.items():
-            row = self._row_of_column[column]
-            if row.key is PlotKey.CELLS:
-                k = int(schema.CELL_VOLTAGE_RE.match(column).group(1))
-                curve.setPen(_pen(colors.cell_color(k - 1)))
-            else:
-                curve.setPen(_pen(getattr(colors, row.color_role)))
+            curve.setPen(self._pen_for(column))
+        if self.soc_band is not None:
+            self.soc_band.setBrush(self._band_color())
         self.cell_legend.setLabelTextColor(colors.text)
         self.cell_legend.setLabelTextSize(f"{TICK_FONT_PT}pt")
         self.crosshair.set_color(colors.crosshair)

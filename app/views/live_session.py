@@ -9,13 +9,18 @@
 The worker thread never touches Qt; the GUI never gets a signal per sample
 and never calls ``processEvents()``. It pulls a snapshot at most
 ``redraw_hz`` times a second, and only when new samples arrived.
+
+Recording talks to the database (connect, schema check, flush on stop) on a
+:class:`~app.views.background.SerialWorker`, never on the GUI thread; the
+Record button shows the :class:`RecordingPhase` meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,6 +34,7 @@ from app.hardware.acquisition import AcquisitionState, AcquisitionThread
 from app.hardware.registry import create_source
 from app.hardware.source import Source
 from app.views import storage_bridge
+from app.views.background import SerialWorker
 from app.views.recording_sink import RecordingSink
 
 log = logging.getLogger(__name__)
@@ -63,6 +69,15 @@ class EngineOnFirstBlock:
         self.engine(block)
 
 
+class RecordingPhase(StrEnum):
+    """Where recording stands; the database work between the steady phases runs in the background."""
+
+    OFF = "off"
+    STARTING = "starting"  # connecting to the database (and checking its schema)
+    ON = "on"
+    STOPPING = "stopping"  # storing what is queued and closing the recording
+
+
 @dataclass(frozen=True)
 class SessionStatus:
     """What the status bar shows; compared by value so unchanged status is not re-sent."""
@@ -72,15 +87,21 @@ class SessionStatus:
     last_error: str | None = None
     sample_rate_hz: float = 0.0
     samples_total: int = 0
-    recording: bool = False
+    recording: bool = False  # phase is ON
     recording_error: str | None = None
+    recording_phase: RecordingPhase = RecordingPhase.OFF
+    #: The acquisition thread will try the source again after this fault (a
+    #: live device); False for a finite source (a log file) or once it gave up.
+    retrying: bool = False
 
 
 class LiveSession(QObject):
     """One live connection at a time, with optional recording.
 
     Signals carry plain data (dicts of numpy arrays, :class:`SessionStatus`),
-    never view objects.
+    never view objects. Database work (connecting, checking the schema,
+    flushing a recording) runs on a background worker; its outcome comes back
+    as ``recording_started``, ``recording_stopped`` or ``recording_failed``.
     """
 
     started = Signal(str)  #: source URL
@@ -88,7 +109,9 @@ class LiveSession(QObject):
     data_updated = Signal(object)  #: dict column -> np.ndarray, oldest first
     status_changed = Signal(object)  #: SessionStatus
     recording_started = Signal()
-    recording_stopped = Signal()
+    recording_stopped = Signal()  #: the recording is closed (and flushed, as far as possible)
+    recording_failed = Signal(str)  #: one line: why recording could not start or lost samples
+    storage_idle = Signal()  #: no database work pending any more
 
     def __init__(
         self,
@@ -105,6 +128,11 @@ class LiveSession(QObject):
         self.source_url: str | None = None
         self._recording = RecordingSink()
         self._recording_error: str | None = None
+        self._phase = RecordingPhase.OFF
+        self._stop_when_started = False  # Stop pressed while the database was connecting
+        self._stream_id = 0  # which stream a recorder being opened belongs to
+        self._storage = SerialWorker("recording storage", self)
+        self._storage.idle.connect(self.storage_idle)
         self._acquisition: AcquisitionThread | None = None
         self._seen_total = -1
         self._status = SessionStatus()
@@ -120,7 +148,16 @@ class LiveSession(QObject):
 
     @property
     def recording(self) -> bool:
-        return self._recording.recording
+        return self._phase is RecordingPhase.ON
+
+    @property
+    def recording_phase(self) -> RecordingPhase:
+        return self._phase
+
+    @property
+    def storage_busy(self) -> bool:
+        """Database work (connecting, flushing) still under way in the background."""
+        return self._storage.busy
 
     @property
     def spec(self) -> BatterySpec | None:
@@ -136,7 +173,7 @@ class LiveSession(QObject):
         return self._acquisition
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        """Every buffered sample, oldest first (copies)."""
+        """Every buffered sample, oldest first (copies). Safe from any thread."""
         return self.ring.snapshot()
 
     # --- control -----------------------------------------------------------
@@ -161,69 +198,119 @@ class LiveSession(QObject):
         self.started.emit(url)
 
     def stop(self) -> None:
-        """Stop streaming (joins the acquisition thread) and any recording."""
+        """Stop streaming (joins the acquisition thread) and any recording.
+
+        A recording is flushed and closed in the background afterwards
+        (``recording_stopped`` follows); :meth:`shutdown` waits for that.
+        """
         acquisition, self._acquisition = self._acquisition, None
         if acquisition is None:
             return
+        self._stream_id += 1  # a recorder still being opened belongs to no stream now
         acquisition.stop()
         if acquisition.running:
             log.warning("acquisition thread of %s did not stop in time", acquisition.source.url)
-        self.stop_recording()
         self._pull()  # the last samples that arrived before the stop
         self._timer.stop()
-        self._status = SessionStatus(
+        self._status = SessionStatus(  # what the status shows from now on
             state=acquisition.state,
             source_url=self.source_url,
             last_error=acquisition.last_error,
             samples_total=acquisition.samples_total,
-            recording_error=self._recording_error,
         )
-        self.status_changed.emit(self._status)
+        self.stop_recording()
+        self._publish_status(force=True)
         self.stopped.emit()
 
-    def start_recording(self) -> bool:
-        """Record the stream to the database from now on.
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Stop, then block until the background database work is done (end of the program).
 
-        Returns False, with the reason in :attr:`status`, when the database
-        cannot be used; streaming goes on either way.
+        True when no worker thread is left. Callbacks of work finished here
+        run when (if) the event loop runs again.
         """
-        if self._acquisition is None or self.recording:
-            return self.recording
-        try:
-            recorder = storage_bridge.open_recorder(self.db_url, self.source_url or "", self.spec)
-        except BatteryOSError as exc:
-            self._recording_error = str(exc)
-            self._publish_status()
+        self.stop()
+        return self._storage.wait(timeout)
+
+    def start_recording(self) -> bool:
+        """Start recording the stream to the database, in the background.
+
+        Returns at once: True when a start was requested. ``recording_started``
+        follows once the database is connected and checked, or
+        ``recording_failed`` with the reason; streaming goes on either way.
+        """
+        if self._acquisition is None or self._phase is not RecordingPhase.OFF:
             return False
+        self._phase = RecordingPhase.STARTING
+        self._stop_when_started = False
         self._recording_error = None
-        self._recording.attach(recorder)
+        stream_id = self._stream_id
+        db_url, source_url, spec = self.db_url, self.source_url or "", self.spec
+        self._storage.submit(
+            lambda: storage_bridge.open_recorder(db_url, source_url, spec),
+            on_done=lambda recorder: self._on_recorder_opened(stream_id, recorder),
+            on_error=self._on_recorder_open_failed,
+        )
         self._publish_status()
-        self.recording_started.emit()
         return True
 
     def stop_recording(self) -> None:
-        """Stop recording and close (flush) the recorder."""
-        was_recording = self.recording
-        recorder = self._recording.detach()
-        if recorder is not None:
-            try:
-                storage_bridge.close_recorder(recorder)
-            except BatteryOSError as exc:  # lost samples are shown, not raised into the GUI
-                self._recording_error = str(exc)
-        if was_recording:
-            self._publish_status()
+        """Stop recording; the recorder is flushed and closed in the background."""
+        if self._phase is RecordingPhase.STARTING:
+            self._stop_when_started = True  # closed as soon as it is open
+        elif self._phase is RecordingPhase.ON:
+            error = self._recording.take_error()  # it may have failed since the last tick
+            if error:
+                self._recording_error = error
+            self._close_recorder(self._recording.detach(), announce=True)
+            if error:
+                self.recording_failed.emit(error)
+
+    # --- recording, back from the worker (GUI thread) --------------------------
+    def _on_recorder_opened(self, stream_id: int, recorder) -> None:
+        if stream_id != self._stream_id or self._stop_when_started:
+            # the stream stopped, or Stop was pressed, while the database connected
+            self._close_recorder(recorder, announce=False)
+            return
+        self._recording.attach(recorder)
+        self._phase = RecordingPhase.ON
+        self._publish_status()
+        self.recording_started.emit()
+
+    def _on_recorder_open_failed(self, exc: BaseException) -> None:
+        self._phase = RecordingPhase.OFF
+        self._recording_error = _message(exc, "cannot record")
+        self._publish_status()
+        self.recording_failed.emit(self._recording_error)
+
+    def _close_recorder(self, recorder, *, announce: bool) -> None:
+        self._phase = RecordingPhase.STOPPING
+        self._publish_status()
+        if recorder is None:
+            self._on_recorder_closed(None, announce)
+            return
+        self._storage.submit(
+            lambda: storage_bridge.close_recorder(recorder),
+            on_done=lambda _: self._on_recorder_closed(None, announce),
+            on_error=lambda exc: self._on_recorder_closed(exc, announce),
+        )
+
+    def _on_recorder_closed(self, exc: BaseException | None, announce: bool) -> None:
+        self._phase = RecordingPhase.OFF
+        if exc is not None:  # samples lost: shown, not raised into the GUI
+            self._recording_error = _message(exc, "closing the recording failed")
+        self._publish_status()
+        if exc is not None:
+            self.recording_failed.emit(self._recording_error)
+        if announce:
             self.recording_stopped.emit()
 
     # --- the timer ---------------------------------------------------------
     def _on_tick(self) -> None:
         if self._acquisition is None:
             return
-        error = self._recording.take_error()
-        if error:
-            # the sink detached a failing recorder in the worker thread: close it here
+        if self._phase is RecordingPhase.ON and not self._recording.recording:
+            # the sink detached a failing recorder in the acquisition thread: close it
             self.stop_recording()
-            self._recording_error = error
-            self.recording_stopped.emit()
         self._pull()
         self._publish_status()
 
@@ -238,19 +325,38 @@ class LiveSession(QObject):
         recorder = self._recording.recorder
         return storage_bridge.recorder_problem(recorder) if recorder is not None else None
 
-    def _publish_status(self) -> None:
+    def _publish_status(self, *, force: bool = False) -> None:
         acq = self._acquisition
-        if acq is None:
-            return
-        status = SessionStatus(
-            state=acq.state,
-            source_url=self.source_url,
-            last_error=acq.last_error,
-            sample_rate_hz=round(acq.sample_rate_hz, 1),
-            samples_total=acq.samples_total,
-            recording=self.recording,
+        if acq is not None:
+            state = acq.state
+            base = SessionStatus(
+                state=state,
+                source_url=self.source_url,
+                last_error=acq.last_error,
+                sample_rate_hz=round(acq.sample_rate_hz, 1),
+                samples_total=acq.samples_total,
+                retrying=(
+                    acq.reconnect
+                    and acq.running
+                    and acq.last_error is not None
+                    and state in (AcquisitionState.FAULT, AcquisitionState.CONNECTING)
+                ),
+            )
+        else:
+            base = self._status  # stopped: the stream's last status, recording may still close
+        status = replace(
+            base,
+            recording=self._phase is RecordingPhase.ON,
+            recording_phase=self._phase,
             recording_error=self._recording_error or self._recorder_problem(),
         )
-        if status != self._status:
+        if force or status != self._status:
             self._status = status
             self.status_changed.emit(status)
+
+
+def _message(exc: BaseException, what: str) -> str:
+    """One line for the status bar: storage errors say it themselves, bugs get their type."""
+    if isinstance(exc, BatteryOSError):
+        return str(exc)
+    return f"{what}: {exc!r}"

@@ -16,17 +16,23 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
 from app.core.errors import BatteryOSError
 from app.core.settings import Settings
+from app.views.background import SerialWorker
 from app.views.dashboard import DashboardPage
+from app.views.diagnostics_page import DiagnosticsPage
+from app.views.diagnostics_runner import DiagnosticsRunner
 from app.views.home_page import HomePage
-from app.views.live_session import LiveSession, SessionStatus
+from app.views.live_session import LiveSession, RecordingPhase, SessionStatus
+from app.views.log_files import LogFileProbe, bare_file_path, droppable_path, probe_log_file
 from app.views.recordings_loader import RecentRecordingsLoader
 from app.views.source_urls import SIMULATED_BATTERY_URL, file_url
+from app.views.spec_dialog import BatterySpecDialog
 from app.views.status_bar import SessionStatusBar
 from app.views.theme import Theme, app_icon, apply_theme, icon, palette_for
 from app.views.window_layout import WindowLayoutStore
@@ -40,6 +46,15 @@ LOG_FILE_FILTER = (
 class Page(IntEnum):
     HOME = 0
     DASHBOARD = 1
+    DIAGNOSTICS = 2
+
+
+#: Sidebar entries, in Page order: text and icon file.
+_SIDEBAR = (
+    ("Home", "home.svg"),
+    ("Dashboard", "dashboard.svg"),
+    ("Diagnostics", "diagnostics.svg"),
+)
 
 
 class MainWindow(QMainWindow):
@@ -65,18 +80,27 @@ class MainWindow(QMainWindow):
         self.theme = theme
         self.persist = persist
         self._recordings_loaded = False
+        self._recordings_stale = False  # a recording ended since the list was loaded
+        self._closing = False  # close requested: no new work, background work finishing
+        self._force_close = False  # close without waiting for background work
         self._closed = False
+        self.closing_notice: QMessageBox | None = None
+        self.spec_dialog: BatterySpecDialog | None = None
         self.recordings_loader = RecentRecordingsLoader(session.db_url, self)
+        self.diagnostics_runner = DiagnosticsRunner(session, self)
+        self.file_probe = SerialWorker("log file probe", self)
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
         self.resize(DEFAULT_SIZE)
+        self.setAcceptDrops(True)
         colors = palette_for(theme)
 
         self.home = HomePage(settings.recent_sources)
         self.dashboard = DashboardPage(colors, span_s=settings.window_span_s)
+        self.diagnostics = DiagnosticsPage(colors)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.home)
-        self.stack.addWidget(self.dashboard)
+        for page in (self.home, self.dashboard, self.diagnostics):  # Page order
+            self.stack.addWidget(page)
         self.sidebar = self._build_sidebar()
         central = QWidget()
         row = QHBoxLayout(central)
@@ -92,7 +116,7 @@ class MainWindow(QMainWindow):
 
         self.layout_store = WindowLayoutStore() if persist else None
         page = self.layout_store.restore(self) if self.layout_store else None
-        self.show_page(Page(page) if page in (Page.HOME, Page.DASHBOARD) else Page.HOME)
+        self.show_page(Page(page) if page in set(Page) else Page.HOME)
 
     # --- construction -------------------------------------------------------------
     def _build_sidebar(self) -> QListWidget:
@@ -100,7 +124,7 @@ class MainWindow(QMainWindow):
         sidebar.setFixedWidth(184)
         sidebar.setIconSize(QSize(20, 20))
         sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for text, icon_file in (("Home", "home.svg"), ("Dashboard", "dashboard.svg")):
+        for text, icon_file in _SIDEBAR:
             sidebar.addItem(QListWidgetItem(icon(icon_file), text))
         return sidebar
 
@@ -132,10 +156,12 @@ class MainWindow(QMainWindow):
         self.action_home.setShortcut("Ctrl+1")
         self.action_dashboard = view_menu.addAction("&Dashboard")
         self.action_dashboard.setShortcut("Ctrl+2")
+        self.action_diagnostics = view_menu.addAction("D&iagnostics")
+        self.action_diagnostics.setShortcut("Ctrl+3")
 
     def _connect_signals(self) -> None:
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
-        self.home.connect_requested.connect(self.connect_source)
+        self.home.connect_requested.connect(self._on_connect_requested)
         self.home.recordings_refresh_requested.connect(self._on_recordings_refresh_requested)
         self.home.first_painted.connect(self._on_home_first_painted)
         self.recordings_loader.loaded.connect(self.home.show_recordings)
@@ -143,10 +169,20 @@ class MainWindow(QMainWindow):
         self.dashboard.disconnect_requested.connect(self.session.stop)
         self.dashboard.recording_requested.connect(self._on_recording_requested)
         self.dashboard.span_changed.connect(self._on_span_changed)
+        self.diagnostics.run_requested.connect(self.diagnostics_runner.run)
+        self.diagnostics_runner.started.connect(self.diagnostics.show_running)
+        self.diagnostics_runner.finished.connect(self.diagnostics.show_report)
+        self.diagnostics_runner.failed.connect(self.diagnostics.show_error)
         self.session.data_updated.connect(self.dashboard.show_frame)
         self.session.status_changed.connect(self._on_status_changed)
-        self.session.recording_started.connect(self._on_recording_changed)
-        self.session.recording_stopped.connect(self._on_recording_changed)
+        self.session.recording_stopped.connect(self._on_recording_stopped)
+        for idle in (
+            self.session.storage_idle,
+            self.recordings_loader.idle,
+            self.diagnostics_runner.idle,
+            self.file_probe.idle,
+        ):
+            idle.connect(self._on_background_idle)
         self.action_simulated.triggered.connect(lambda: self.connect_source(SIMULATED_BATTERY_URL))
         self.action_open_file.triggered.connect(self._on_open_file_requested)
         self.home.open_file_requested.connect(self._on_open_file_requested)
@@ -154,6 +190,7 @@ class MainWindow(QMainWindow):
         self.action_quit.triggered.connect(self.close)
         self.action_home.triggered.connect(lambda: self.show_page(Page.HOME))
         self.action_dashboard.triggered.connect(lambda: self.show_page(Page.DASHBOARD))
+        self.action_diagnostics.triggered.connect(lambda: self.show_page(Page.DIAGNOSTICS))
 
     # --- public API ---------------------------------------------------------------
     def show_page(self, page: Page) -> None:
@@ -170,6 +207,8 @@ class MainWindow(QMainWindow):
         Returns None on success, else the error message, which is also shown
         on the home page (a bad URL or an unknown scheme is the user's to fix).
         """
+        if self._closing:
+            return "the window is closing"
         try:
             self.session.start(url)
         except BatteryOSError as exc:
@@ -181,22 +220,34 @@ class MainWindow(QMainWindow):
         self.home.set_recent_sources(self.settings.recent_sources)
         self.dashboard.clear()
         self.dashboard.set_source(url)
-        self.dashboard.set_recording(False)
+        self.dashboard.set_recording_phase(self.session.recording_phase)
         self.show_page(Page.DASHBOARD)
         return None
 
-    def open_log_file(self, path: str) -> str | None:
-        """Open a log file through its ``file://`` source URL (see :meth:`connect_source`)."""
+    def open_log_file(self, path: str) -> None:
+        """Open a log file through its ``file://`` source URL.
+
+        The head of the file is read in the background first: a canonical CSV
+        that does not name its battery gets :attr:`spec_dialog` to ask for
+        it; any other file is connected at once (its source reports what is
+        wrong with it, see :meth:`connect_source`).
+        """
+        if self._closing:
+            return
         self.settings.remember_file(path)
-        url = file_url(path)
-        self.home.set_url(url)
-        return self.connect_source(url)
+        self.home.set_url(file_url(path))
+        self.file_probe.submit(
+            lambda: probe_log_file(path),
+            on_done=self._on_log_file_probed,
+            on_error=lambda _exc: self.connect_source(file_url(path)),
+        )
 
     def set_theme(self, theme: Theme) -> None:
         """Restyle the application and the plots, and remember the choice."""
         self.theme = theme
         colors = apply_theme(QApplication.instance(), theme)
         self.dashboard.apply_palette(colors)
+        self.diagnostics.apply_palette(colors)
         self.theme_actions[theme].setChecked(True)
         self.settings.theme = theme.value
         if self.persist:
@@ -205,16 +256,58 @@ class MainWindow(QMainWindow):
 
     def refresh_recordings(self) -> None:
         """(Re)load the recent recordings list in the background; failures show as text."""
-        if self._closed:
+        if self._closing:
             return  # a refresh queued before the window closed: no new thread now
         self._recordings_loaded = True
+        self._recordings_stale = False
         self.home.show_recordings_loading()
         self.recordings_loader.start()
 
+    @property
+    def closed(self) -> bool:
+        """True once the window has really closed (not just been asked to)."""
+        return self._closed
+
+    @property
+    def background_busy(self) -> bool:
+        """Work still running in the background: database, log file, diagnostics."""
+        return (
+            self.session.storage_busy
+            or self.recordings_loader.running
+            or self.diagnostics_runner.busy
+            or self.file_probe.busy
+        )
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Close now, at the end of the program (the event loop has ended).
+
+        Joins the background threads (up to ``timeout`` seconds each) instead
+        of waiting for their results, then closes. True when none is left.
+        """
+        self._force_close = True
+        self.diagnostics_runner.stop()
+        done = self.session.shutdown(timeout)
+        for worker in (self.recordings_loader, self.diagnostics_runner, self.file_probe):
+            done = worker.wait(timeout) and done
+        self.close()
+        return done
+
     # --- handlers -----------------------------------------------------------------
     def _on_sidebar_row_changed(self, row: int) -> None:
-        if row >= 0:
-            self.stack.setCurrentIndex(row)
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        if row == Page.HOME and self._recordings_stale:
+            self.refresh_recordings()
+        elif row == Page.DIAGNOSTICS and not self._closing:
+            self.diagnostics_runner.run_if_stale()  # results of the data at hand
+
+    def _on_connect_requested(self, url: str) -> None:
+        path = bare_file_path(url)
+        if path is not None:
+            self.open_log_file(path)  # a typed file:// URL: as if picked in File ▸ Open
+        else:
+            self.connect_source(url)
 
     def _on_home_first_painted(self) -> None:
         # After the first paint, not before: the database and SQLAlchemy stay
@@ -225,6 +318,9 @@ class MainWindow(QMainWindow):
     def _on_recordings_refresh_requested(self) -> None:
         self.refresh_recordings()
 
+    def _on_recording_stopped(self) -> None:
+        self._recordings_stale = True  # the list reloads when the Home page is shown
+
     def _on_theme_chosen(self, action: QAction) -> None:
         self.set_theme(Theme(action.data()))
 
@@ -233,30 +329,115 @@ class MainWindow(QMainWindow):
         if path:
             self.open_log_file(path)
 
+    def _on_log_file_probed(self, probe: LogFileProbe) -> None:
+        if self._closing:
+            return
+        if not probe.needs_battery:
+            self.connect_source(file_url(probe.path))
+            return
+        if self.spec_dialog is not None:
+            self.spec_dialog.close()
+        dialog = BatterySpecDialog(probe, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.connect_source(dialog.url()))
+        dialog.finished.connect(lambda _result: self._on_spec_dialog_finished(dialog))
+        self.spec_dialog = dialog
+        dialog.open()  # window-modal, and the event loop keeps running
+
+    def _on_spec_dialog_finished(self, dialog: BatterySpecDialog) -> None:
+        if self.spec_dialog is dialog:
+            self.spec_dialog = None
+
     def _on_recording_requested(self, record: bool) -> None:
         if record:
             self.session.start_recording()
         else:
             self.session.stop_recording()
 
-    def _on_recording_changed(self) -> None:
-        self.dashboard.set_recording(self.session.recording)
-
     def _on_status_changed(self, status: SessionStatus) -> None:
         self.status_bar.show_status(status)
-        self.dashboard.set_recording(status.recording)
+        self.dashboard.set_recording_phase(status.recording_phase)
+        if self.closing_notice is not None:
+            self.closing_notice.setText(self._closing_text())
 
     def _on_span_changed(self, seconds: float | None) -> None:
         if seconds is not None:
             self.settings.window_span_s = float(seconds)
 
+    def _on_background_idle(self) -> None:
+        if self._closing and not self._closed and not self.background_busy:
+            self.close()  # the close that was waiting for this work
+
+    def _on_close_without_waiting(self) -> None:
+        self._force_close = True
+        self.close()
+
+    # --- closing ------------------------------------------------------------------
+    def _closing_text(self) -> str:
+        if self.session.recording_phase is not RecordingPhase.OFF:
+            return (
+                "Saving the recording to the database…\nBattery OS closes as soon as it is stored."
+            )
+        return "Finishing background work…\nBattery OS closes in a moment."
+
+    def _show_closing_notice(self) -> None:
+        if self.closing_notice is None:
+            notice = QMessageBox(self)
+            notice.setWindowTitle("Closing Battery OS")
+            notice.setIcon(QMessageBox.Icon.Information)
+            notice.setStandardButtons(QMessageBox.StandardButton.NoButton)
+            button = notice.addButton("Close without waiting", QMessageBox.ButtonRole.RejectRole)
+            button.setToolTip("Samples not yet stored are lost")
+            button.clicked.connect(self._on_close_without_waiting)
+            notice.setWindowModality(Qt.WindowModality.WindowModal)
+            self.closing_notice = notice
+        self.closing_notice.setText(self._closing_text())
+        self.closing_notice.show()
+
     # --- events -------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._closed:
+            super().closeEvent(event)
+            return
+        if not self._closing:
+            self._closing = True
+            self.diagnostics_runner.stop()
+            self.session.stop()  # a recording is flushed and closed in the background
+            self.centralWidget().setEnabled(False)
+            self.menuBar().setEnabled(False)
+        if self.background_busy and not self._force_close:
+            # The GUI thread does not wait: the window stays, says why, and
+            # closes when the work reports back (_on_background_idle).
+            event.ignore()
+            self._show_closing_notice()
+            return
         self._closed = True
-        self.session.stop()
-        self.recordings_loader.wait(timeout=10.0)
+        if self.closing_notice is not None:
+            self.closing_notice.hide()
+        if self.spec_dialog is not None:
+            self.spec_dialog.close()
         if self.persist:
             if self.layout_store is not None:
                 self.layout_store.save(self, self.current_page)
             self.settings.save()
         super().closeEvent(event)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self._dropped_log(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        path = self._dropped_log(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_log_file(path)
+
+    def _dropped_log(self, event) -> str | None:
+        mime = event.mimeData()
+        if self._closing or not mime.hasUrls():
+            return None
+        return droppable_path([url.toLocalFile() for url in mime.urls() if url.isLocalFile()])

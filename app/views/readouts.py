@@ -9,7 +9,7 @@ from enum import StrEnum
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import schema
-from app.diagnostics.soc_coulomb import SOC_COLUMN
+from app.views.soc_columns import SOC_BAND_HIGH, SOC_BAND_LOW, SOC_BMS, SOC_COLUMN, bms_difference
 from app.views.theme import ThemePalette
 
 NO_VALUE = "—"
@@ -65,7 +65,7 @@ def derive_readouts(latest: dict[str, float]) -> dict[ReadoutKey, tuple[float, s
         ReadoutKey.VOLTAGE: (value(schema.VOLTAGE), ""),
         ReadoutKey.CURRENT: (current, direction),
         ReadoutKey.TEMPERATURE: (value(schema.TEMPERATURE), ""),
-        ReadoutKey.SOC: (value(SOC_COLUMN), "estimated"),
+        ReadoutKey.SOC: (value(SOC_COLUMN), _soc_detail(latest)),
     }
     cells = [
         (column, latest[column])
@@ -79,6 +79,18 @@ def derive_readouts(latest: dict[str, float]) -> dict[ReadoutKey, tuple[float, s
         out[ReadoutKey.CELL_MAX] = (high[1], _cell_name(high[0]))
         out[ReadoutKey.CELL_SPREAD] = ((high[1] - low[1]) * 1000.0, f"{len(cells)} cells")
     return out
+
+
+def _soc_detail(latest: dict[str, float]) -> str:
+    """Under the SOC: its uncertainty and the BMS's SOC with the difference, where known."""
+    lines = []
+    half_band = (latest.get(SOC_BAND_HIGH, math.nan) - latest.get(SOC_BAND_LOW, math.nan)) / 2
+    lines.append("estimated" if math.isnan(half_band) else f"estimated ±{half_band:.1f} (2σ)")
+    bms = latest.get(SOC_BMS, math.nan)
+    if not math.isnan(bms):
+        diff = bms_difference(latest)
+        lines.append(f"BMS {bms:.1f} · Δ {diff:+.1f}" if not math.isnan(diff) else f"BMS {bms:.1f}")
+    return "\n".join(lines)
 
 
 def _cell_name(column: str) -> str:

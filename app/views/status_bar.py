@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.hardware.acquisition import AcquisitionState
-from app.views.live_session import SessionStatus
+from app.views.live_session import RecordingPhase, SessionStatus
+from app.views.theme import set_style_property
 
 _STATE_TEXT = {
     AcquisitionState.IDLE: "Not connected",
@@ -15,14 +16,6 @@ _STATE_TEXT = {
     AcquisitionState.FINISHED: "Finished",
     AcquisitionState.STOPPED: "Stopped",
 }
-
-
-def _set_property(label: QLabel, name: str, value: str) -> None:
-    # QSS selectors on dynamic properties need a re-polish to take effect
-    if label.property(name) != value:
-        label.setProperty(name, value)
-        label.style().unpolish(label)
-        label.style().polish(label)
 
 
 class SessionStatusBar(QStatusBar):
@@ -44,30 +37,43 @@ class SessionStatusBar(QStatusBar):
     def show_status(self, status: SessionStatus) -> None:
         text = _STATE_TEXT[status.state]
         shown_state = status.state
-        if status.state is AcquisitionState.FAULT and status.last_error:
-            text = f"Fault: {status.last_error}"
-        elif status.state is AcquisitionState.CONNECTING and status.last_error:
-            # retrying after a fault: stay red, or the bar flickers between states
+        if status.last_error and status.retrying:
+            # a live source between attempts (fault, then connecting again): one
+            # steady red text, or the bar flickers between the two states
             text = f"Fault: {status.last_error} · reconnecting…"
             shown_state = AcquisitionState.FAULT
+        elif status.state is AcquisitionState.FAULT and status.last_error:
+            # a log file that cannot be read, or a stream that gave up: final
+            text = f"Fault: {status.last_error} · not retrying"
         elif status.source_url and status.state is not AcquisitionState.IDLE:
             text = f"{text} · {status.source_url}"
         self.state_label.setText(text)
         self.state_label.setToolTip(status.last_error or "")
-        _set_property(self.state_label, "state", shown_state.value)
+        set_style_property(self.state_label, "state", shown_state.value)
 
         live = status.state is not AcquisitionState.IDLE
         self.rate_label.setText(f"{status.sample_rate_hz:,.1f} samples/s" if live else "")
         self.samples_label.setText(f"{status.samples_total:,} samples" if live else "")
+        self._show_recording(status)
 
-        if status.recording and status.recording_error:
-            self.recording_label.setText(f"● REC · {status.recording_error}")
-        elif status.recording:
-            self.recording_label.setText("● REC")
-        elif status.recording_error:
-            self.recording_label.setText(f"Recording failed: {status.recording_error}")
+    def _show_recording(self, status: SessionStatus) -> None:
+        phase, error = status.recording_phase, status.recording_error
+        if phase is RecordingPhase.STARTING:
+            text = "Connecting to the database…"
+        elif phase is RecordingPhase.STOPPING:
+            text = "Saving the recording…"
+        elif phase is RecordingPhase.ON:
+            text = f"● REC · {error}" if error else "● REC"
+        elif error:
+            text = f"Recording failed: {error}"
         else:
-            self.recording_label.setText("")
-        self.recording_label.setToolTip(status.recording_error or "")
-        _set_property(self.recording_label, "recording", "true" if status.recording else "false")
-        _set_property(self.recording_label, "failed", "true" if status.recording_error else "false")
+            text = ""
+        self.recording_label.setText(text)
+        self.recording_label.setToolTip(error or "")
+        set_style_property(
+            self.recording_label, "recording", "true" if status.recording else "false"
+        )
+        pending = phase in (RecordingPhase.STARTING, RecordingPhase.STOPPING)
+        set_style_property(self.recording_label, "pending", "true" if pending else "false")
+        failed = bool(error) and phase is not RecordingPhase.STOPPING
+        set_style_property(self.recording_label, "failed", "true" if failed else "false")

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 RESOURCES = Path(__file__).with_name("resources")
 ICONS = RESOURCES / "icons"
@@ -58,6 +58,7 @@ class ThemePalette:
     current: str
     temperature: str
     soc: str
+    soc_bms: str  # the SOC a BMS reports, dashed next to ours
     cells: tuple[str, ...]  # one colour per series cell, cycled
 
     def cell_color(self, index: int) -> str:
@@ -90,6 +91,7 @@ DARK = ThemePalette(
     current="#ffb547",
     temperature="#ff6b6b",
     soc="#3ccf91",
+    soc_bms="#b48cff",
     cells=("#4cb8ff", "#ffb547", "#3ccf91", "#ff6b6b", "#b48cff", "#ff8fd0", "#e8e46b", "#62e3dc"),
 )
 
@@ -117,6 +119,7 @@ LIGHT = ThemePalette(
     current="#c75500",
     temperature="#c62828",
     soc="#00875a",
+    soc_bms="#6a3fb5",
     cells=("#0066b3", "#c75500", "#00875a", "#cc3d8f", "#6a3fb5", "#8a6d00", "#0093a8", "#5b6472"),
 )
 
@@ -184,3 +187,11 @@ def app_icon() -> QIcon:
     for png in sorted(ICONS.glob("battery-os-*.png")):
         result.addFile(str(png))
     return result
+
+
+def set_style_property(widget: QWidget, name: str, value: str) -> None:
+    """Set a dynamic property the style sheet selects on, and re-polish so it shows."""
+    if widget.property(name) != value:
+        widget.setProperty(name, value)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

@@ -27,6 +27,43 @@ def fake_sources(monkeypatch):
     monkeypatch.setitem(registry._REGISTRY, "failing", f"{FailingSource.__module__}:FailingSource")
 
 
+# --- windows -----------------------------------------------------------------
+
+
+@pytest.fixture
+def settle(qtbot):
+    """Close ``window`` and wait until it really closed (its background work done)."""
+
+    def close(window) -> None:
+        window.close()
+        qtbot.waitUntil(lambda: window.closed, timeout=20_000)
+
+    return close
+
+
+@pytest.fixture
+def make_window(qtbot, qapp, settle):
+    """``make_window(persist=False, db_url=None)``: a shown main window with its own session."""
+    from app.core.settings import Settings
+    from app.views.live_session import LiveSession
+    from app.views.main_window import MainWindow
+    from app.views.theme import Theme, apply_theme
+
+    apply_theme(qapp, Theme.DARK)  # as run_gui does: the QSS colours the status bar
+
+    def make(*, persist: bool = False, db_url: str | None = None) -> MainWindow:
+        window = MainWindow(Settings.load(), LiveSession(redraw_hz=50, db_url=db_url),
+                            persist=persist)  # fmt: skip
+        # the window closes once its background work (recent recordings, a
+        # recording's flush) has reported back; the test waits for that
+        qtbot.addWidget(window, before_close_func=settle)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
 # --- isolation ----------------------------------------------------------------
 
 

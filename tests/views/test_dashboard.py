@@ -10,12 +10,18 @@ from PySide6.QtWidgets import QApplication
 
 from app.core import schema
 from app.diagnostics.live import LiveEngine
-from app.diagnostics.soc_coulomb import SOC_COLUMN
 from app.hardware.acquisition import AcquisitionState
 from app.views.dashboard import DashboardPage
 from app.views.live_plots import PlotKey
 from app.views.live_session import LiveSession
 from app.views.readouts import ReadoutKey
+from app.views.soc_columns import (
+    SOC_BAND_HIGH,
+    SOC_BAND_LOW,
+    SOC_BMS,
+    SOC_BMS_DIFFERENCE,
+    SOC_COLUMN,
+)
 from app.views.theme import DARK
 
 from .view_fakes import scripted_block
@@ -241,3 +247,147 @@ def test_simulator_samples_reach_the_curves(qtbot, dashboard):
         assert np.nanmax(shown_y) == np.nanmax(expected[column])
         assert np.nanmin(shown_y) == np.nanmin(expected[column])
     assert np.isfinite(original(plots.curves["soc_percent"])[1]).all()
+
+
+# --- SOC uncertainty band and the BMS's SOC -----------------------------------------
+
+
+def with_soc_extras(snap: dict[str, np.ndarray], *, bms: bool = True) -> dict[str, np.ndarray]:
+    """``snap`` plus the EKF's band columns and, optionally, a BMS SOC 1.5 % below ours."""
+
+    out = dict(snap)
+    soc = snap[SOC_COLUMN]
+    half = 1.0 + 0.002 * np.arange(len(soc))  # the band widens as the filter coasts
+    out[SOC_BAND_LOW] = soc - half
+    out[SOC_BAND_HIGH] = soc + half
+    if bms:
+        out[SOC_BMS] = soc - 1.5
+        out[SOC_BMS_DIFFERENCE] = np.full(len(soc), 1.5)
+    return out
+
+
+def test_soc_band_and_bms_curve_carry_their_columns(dashboard):
+
+    snap = with_soc_extras(snapshot_of(0, 400))
+    dashboard.show_frame(snap)
+    plots = dashboard.plots
+    for column in (SOC_BAND_LOW, SOC_BAND_HIGH, SOC_BMS):
+        x, y = original(plots.curves[column])
+        np.testing.assert_array_equal(x, snap[schema.TIME])
+        np.testing.assert_array_equal(y, snap[column])
+    soc_plot = plots.plots[PlotKey.SOC]
+    for column in (SOC_BAND_LOW, SOC_BAND_HIGH, SOC_BMS):
+        assert plots.curves[column] in soc_plot.listDataItems()
+    # the band is a filled region between the two edges, drawn under the SOC curve
+    band = plots.soc_band
+    assert band is not None and band.scene() is soc_plot.scene()
+    assert band.curves == [plots.curves[SOC_BAND_LOW].curve, plots.curves[SOC_BAND_HIGH].curve]
+    area = band.path().boundingRect()
+    assert area.left() == pytest.approx(0) and area.right() == pytest.approx(399)
+    assert area.top() == pytest.approx(snap[SOC_BAND_LOW].min(), abs=0.05)
+    assert area.bottom() == pytest.approx(snap[SOC_BAND_HIGH].max(), abs=0.05)
+    assert band.zValue() < plots.curves[SOC_COLUMN].zValue()
+    assert band.brush().color().alpha() == 255  # opaque: cheap to fill
+    # the edges draw no line of their own; the BMS's SOC is a dashed 1-px curve
+    assert plots.curves[SOC_BAND_LOW].opts["pen"].style() == Qt.PenStyle.NoPen
+    bms_pen = plots.curves[SOC_BMS].opts["pen"]
+    assert bms_pen.style() == Qt.PenStyle.DashLine and bms_pen.width() <= 1
+    assert bms_pen.color().name() == DARK.soc_bms
+    # the y range holds the whole band
+    low, high = soc_plot.viewRange()[1]
+    assert low <= snap[SOC_BAND_LOW].min() and high >= snap[SOC_BAND_HIGH].max()
+
+
+def test_band_follows_zoom_and_scroll(dashboard):
+
+    snap = with_soc_extras(snapshot_of(0, 1000), bms=False)
+    dashboard.set_span(60)
+    dashboard.show_frame(snap)
+    # following live: the fill is cut to the visible minute like the curves
+    area = dashboard.plots.soc_band.path().boundingRect()
+    assert area.right() == pytest.approx(999)
+    assert area.left() >= 939 - 2  # clip to view keeps one point beyond the edge
+    assert area.bottom() == pytest.approx(snap[SOC_BAND_HIGH][938:].max(), abs=0.05)
+
+
+def test_soc_readouts_show_band_bms_and_difference(dashboard):
+    snap = with_soc_extras(snapshot_of(0, 300))
+    dashboard.show_frame(snap)
+    soc = snap[SOC_COLUMN]
+    half = 1.0 + 0.002 * 299
+    detail = dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text()
+    assert detail == f"estimated ±{half:.1f} (2σ)\nBMS {soc[-1] - 1.5:.1f} · Δ +1.5"
+    dashboard.plots.crosshair.show_at(100)
+    text = dashboard.cursor_label.text()
+    assert f"SOC {soc[100]:.1f} % ±{1.0 + 0.002 * 100:.1f}" in text
+    assert f"BMS {soc[100] - 1.5:.1f} % (Δ +1.5)" in text
+    assert DARK.soc_bms in text  # in the colour of its curve
+
+
+def test_bms_difference_is_computed_when_the_engine_gives_none(dashboard):
+
+    snap = with_soc_extras(snapshot_of(0, 50))
+    del snap[SOC_BMS_DIFFERENCE]
+    dashboard.show_frame(snap)
+    assert "Δ +1.5" in dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text()
+
+
+def test_band_and_bms_only_when_the_data_has_them(dashboard):
+
+    snap = snapshot_of(0, 100)
+    for column in (SOC_BAND_LOW, SOC_BAND_HIGH, SOC_BMS_DIFFERENCE):  # a coulomb-counting engine
+        snap.pop(column, None)
+    dashboard.show_frame(snap)
+    plots = dashboard.plots
+    assert plots.soc_band is None
+    assert SOC_BAND_LOW not in plots.curves and SOC_BMS not in plots.curves
+    assert dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text() == "estimated"
+    dashboard.show_frame(with_soc_extras(snapshot_of(0, 100)))
+    assert plots.soc_band is not None and SOC_BMS in plots.curves
+    dashboard.clear()  # the next source may not have them
+    assert plots.soc_band is None
+    assert SOC_BAND_LOW not in plots.curves and SOC_BMS not in plots.curves
+    assert plots.plots[PlotKey.SOC].listDataItems() == [plots.curves[SOC_COLUMN]]
+
+
+def test_band_and_bms_recolour_with_the_theme(dashboard):
+    from app.views.plot_grid import mix
+    from app.views.theme import LIGHT
+
+    dashboard.show_frame(with_soc_extras(snapshot_of(0, 100)))
+    dashboard.apply_palette(LIGHT)
+    plots = dashboard.plots
+    assert plots.curves[SOC_BMS].opts["pen"].color().name() == LIGHT.soc_bms
+    expected = mix(LIGHT.soc, LIGHT.plot_background, 0.28)
+    assert plots.soc_band.brush().color().name() == expected
+
+
+def test_the_live_engines_band_and_bms_difference_are_drawn(dashboard):
+    from app.core.samples import SampleBlock
+    from app.core.spec import preset
+
+    # a source whose BMS reports its own SOC, through the real live engine
+    columns = dict(scripted_block(0, 600).items())
+    columns[SOC_BMS] = np.linspace(80.0, 60.0, 600)
+    engine = LiveEngine(preset("nmc", series_cells=4))
+    snap = dict(engine.process(SampleBlock(columns)).items())
+    assert {SOC_BAND_LOW, SOC_BAND_HIGH, SOC_BMS_DIFFERENCE} <= set(snap)
+    dashboard.show_frame(snap)
+    plots = dashboard.plots
+    assert plots.soc_band is not None
+    for column in (SOC_BAND_LOW, SOC_BAND_HIGH, SOC_BMS):
+        np.testing.assert_array_equal(original(plots.curves[column])[1], snap[column])
+    diff = snap[SOC_BMS_DIFFERENCE][-1]
+    assert f"Δ {diff:+.1f}" in dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text()
+
+
+def test_band_has_a_gap_where_the_estimate_has_none(dashboard):
+    snap = with_soc_extras(snapshot_of(0, 300), bms=False)
+    snap[SOC_BAND_LOW][100:150] = np.nan
+    snap[SOC_BAND_HIGH][100:150] = np.nan
+    dashboard.set_span(None)
+    dashboard.show_frame(snap)
+    pieces = dashboard.plots.soc_band.path().toSubpathPolygons()
+    assert len(pieces) == 2  # before and after the gap
+    assert [round(p.boundingRect().left()) for p in pieces] == [0, 150]
+    assert [round(p.boundingRect().right()) for p in pieces] == [99, 299]

@@ -4,32 +4,14 @@ recording, recent recordings, remembered layout."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QSize
 
-from app.core.settings import Settings
 from app.hardware.acquisition import AcquisitionState
-from app.views.live_session import LiveSession
-from app.views.main_window import MainWindow, Page
-from app.views.theme import DARK, Theme, apply_theme
+from app.views.main_window import Page
+from app.views.theme import DARK
 from app.views.window_layout import WindowLayoutStore
 
 from .view_fakes import FailingSource
-
-
-@pytest.fixture
-def make_window(qtbot, qapp):
-    apply_theme(qapp, Theme.DARK)  # as run_gui does: the QSS colours the status bar
-
-    def make(*, persist: bool = False, db_url: str | None = None) -> MainWindow:
-        window = MainWindow(Settings.load(), LiveSession(redraw_hz=50, db_url=db_url),
-                            persist=persist)  # fmt: skip
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
-
-    return make
 
 
 def test_connect_shows_the_dashboard_with_data(qtbot, make_window):
@@ -116,9 +98,10 @@ def test_recording_to_a_dead_database_keeps_streaming(qtbot, make_window):
     window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
     window.dashboard.record_button.click()
     label = window.status_bar.recording_label
-    assert label.text().startswith("Recording failed:")
+    qtbot.waitUntil(lambda: label.text().startswith("Recording failed:"), timeout=20_000)
     assert label.property("failed") == "true"
     assert not window.dashboard.record_button.isChecked()
+    assert window.dashboard.record_button.isEnabled()
     total = window.session.ring.total
     qtbot.waitUntil(lambda: window.session.ring.total > total + 30)
     assert window.session.status.state is AcquisitionState.STREAMING
@@ -127,13 +110,19 @@ def test_recording_to_a_dead_database_keeps_streaming(qtbot, make_window):
 def test_recording_lands_in_the_database_and_the_recent_list(qtbot, make_window):
     window = make_window()  # default database: SQLite in the private data dir
     window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
-    window.dashboard.record_button.click()
+    button = window.dashboard.record_button
+    with qtbot.waitSignal(window.session.recording_started, timeout=20_000):
+        button.click()
+        assert button.text() == "Connecting…" and not button.isEnabled()
     assert window.session.recording, window.session.status.recording_error
-    assert window.dashboard.record_button.isChecked()
+    assert button.isChecked() and button.isEnabled()
     assert window.status_bar.recording_label.text() == "● REC"
     qtbot.waitUntil(lambda: window.session.ring.total > 100)
-    window.dashboard.record_button.click()  # stop: flushes and closes the recorder
+    with qtbot.waitSignal(window.session.recording_stopped, timeout=20_000):
+        button.click()  # stop: flushes and closes the recorder in the background
+        assert button.text() == "Saving…" and not button.isEnabled()
     assert not window.session.recording
+    assert button.text() == "● Record" and button.isEnabled()
     window.session.stop()
 
     from app.storage import repositories
@@ -144,8 +133,7 @@ def test_recording_lands_in_the_database_and_the_recent_list(qtbot, make_window)
     assert recordings[0].source_url.startswith("scripted://")
     assert recordings[0].sample_count > 0
 
-    window.show_page(Page.HOME)
-    window.refresh_recordings()
+    window.show_page(Page.HOME)  # the list is stale after a recording: it reloads
     qtbot.waitUntil(lambda: window.home.recordings_list.count() == 1)
     assert "scripted://" in window.home.recordings_list.item(0).text()
 
@@ -197,3 +185,82 @@ def test_closing_the_window_joins_the_acquisition_thread(qtbot, make_window):
     qtbot.waitUntil(lambda: window.session.ring.total > 0)
     window.close()
     assert not acquisition.running
+
+
+def test_live_source_fault_says_reconnecting(qtbot, make_window):
+    window = make_window()
+    window.connect_source("failing://port")  # a live device: the thread tries again
+    label = window.status_bar.state_label
+    qtbot.waitUntil(lambda: label.text().endswith("· reconnecting…"))
+    assert label.text() == f"Fault: failing://port: {FailingSource.MESSAGE} · reconnecting…"
+    assert label.property("state") == "fault"
+
+
+def test_log_file_fault_says_not_retrying(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.connect_source(f"file://{tmp_path}/missing.csv")  # a finite source: one try
+    label = window.status_bar.state_label
+    qtbot.waitUntil(lambda: window.session.acquisition.wait_finished(0))
+    qtbot.waitUntil(lambda: "not retrying" in label.text())
+    assert label.text().startswith("Fault: ") and "no such file" in label.text()
+    assert "reconnecting" not in label.text()
+    assert label.property("state") == "fault"
+
+
+def test_closing_while_a_recording_flushes_waits_and_says_so(qtbot, make_window, monkeypatch):
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from app.views import storage_bridge
+    from app.views.live_session import RecordingPhase
+
+    release = threading.Event()
+    closed_in = []
+
+    class SlowRecorder:
+        def append(self, block):
+            pass
+
+        def close(self, timeout=None):
+            assert release.wait(10)
+            closed_in.append(threading.current_thread().name)
+
+    monkeypatch.setattr(storage_bridge, "open_recorder", lambda *a: SlowRecorder())
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    with qtbot.waitSignal(window.session.recording_started):
+        window.dashboard.record_button.click()
+    try:
+        ticks = []
+        timer = QTimer(interval=10)
+        timer.timeout.connect(lambda: ticks.append(1))
+        timer.start()
+        assert not window.close()  # refused for now: the recording is being stored
+        assert window.isVisible()
+        assert window.session.recording_phase is RecordingPhase.STOPPING
+        notice = window.closing_notice
+        assert notice is not None and notice.isVisible()
+        assert "Saving the recording" in notice.text()
+        assert "Saving the recording" in window.status_bar.recording_label.text()
+        qtbot.waitUntil(lambda: len(ticks) >= 10)  # the GUI is not blocked meanwhile
+        assert window.isVisible() and not closed_in
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.isVisible())  # closes by itself once stored
+    timer.stop()
+    assert closed_in and closed_in[0] != threading.current_thread().name
+    assert not window.background_busy
+    assert not notice.isVisible()
+
+
+def test_diagnostics_page_in_the_sidebar_and_view_menu(make_window):
+    window = make_window()
+    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
+        "Home",
+        "Dashboard",
+        "Diagnostics",
+    ]
+    window.action_diagnostics.trigger()
+    assert window.current_page is Page.DIAGNOSTICS
+    assert window.stack.currentWidget() is window.diagnostics

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from app.core import schema
-from app.diagnostics.soc_coulomb import SOC_COLUMN
 from app.views.dashboard import DashboardPage
+from app.views.soc_columns import SOC_COLUMN
 from app.views.theme import DARK
 
 REDRAWS = 500

@@ -1,0 +1,486 @@
+"""The nine diagnostics as the Diagnostics page lists them, and one-look summaries of their results.
+
+The original Battery OS design's "API list" and "API detail": each entry
+names the public function, what it answers, the columns it needs and how it
+works (short, after the module docstrings of :mod:`app.diagnostics`).
+:func:`summarize` turns one entry of ``run_suite(...).results`` (plain JSON,
+or None when the suite has no result for it) into a status, a headline, key
+numbers and a list of findings.
+
+Qt-free: the page draws what this module says.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from app.views.time_axis import format_elapsed
+
+
+class DiagnosticGroup(StrEnum):
+    ELECTRICAL = "Electrical"
+    THERMAL = "Thermal"
+    SAFETY = "Safety"
+    LIFETIME = "Lifetime"
+
+
+class Status(StrEnum):
+    """How a result reads at a glance (the page colours it)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    INFO = "info"  # a measurement with no verdict of its own
+    UNAVAILABLE = "unavailable"  # no result: not applicable to the data, or not implemented
+    NOT_RUN = "not_run"
+
+
+STATUS_TEXT = {
+    Status.OK: "ok",
+    Status.WARNING: "warning",
+    Status.CRITICAL: "critical",
+    Status.INFO: "measured",
+    Status.UNAVAILABLE: "not available",
+    Status.NOT_RUN: "not run",
+}
+
+
+@dataclass(frozen=True)
+class DiagnosticInfo:
+    """One diagnostic of the catalogue."""
+
+    key: str  #: its key in ``run_suite(...).results``
+    title: str
+    group: DiagnosticGroup
+    signature: str  #: the public function
+    summary: str  #: what it answers
+    inputs: tuple[str, ...]  #: columns (and spec values) it reads
+    method: str  #: how, in a few sentences
+
+
+CATALOG: tuple[DiagnosticInfo, ...] = (
+    DiagnosticInfo(
+        "soc",
+        "State of charge",
+        DiagnosticGroup.ELECTRICAL,
+        "calculate_soc(df, spec)",
+        "How full the battery is, in % of its capacity, with the uncertainty of the estimate "
+        "and, where the BMS reports its own SOC, the difference to it.",
+        (
+            "time_s, voltage_v, current_a",
+            "cell_<k>_v (optional: the mean cell voltage is used)",
+            "soc_reported_pct (optional: compared)",
+            "spec: capacity, OCV table",
+        ),
+        "Extended Kalman filter on a 2-RC equivalent circuit of one cell, fused with coulomb "
+        "counting. The integrated current drives the SOC (with an adapted charge scale and "
+        "current-sensor offset); every 5 s of data the mean cell voltage corrects it through "
+        "the OCV table, strongly where the OCV is steep, hardly on a flat plateau. R0 and the "
+        "polarisation adapt online. It starts from the OCV when the first sample is at rest, "
+        "else from a rough guess under load it converges from. The band is ±2σ.",
+    ),
+    DiagnosticInfo(
+        "soh",
+        "State of health",
+        DiagnosticGroup.ELECTRICAL,
+        "calculate_soh(df, spec)",
+        "How much of its rated capacity the battery still holds, and how far its resistance "
+        "has grown towards end of life.",
+        (
+            "time_s, voltage_v, current_a",
+            "cell_<k>_v (per-cell capacity and resistance)",
+            "cycle_index, temperature_c (optional)",
+            "spec: nominal capacity, OCV table, new-cell resistance",
+        ),
+        "Capacity: the discharge capacity of full cycles (top of charge to the bottom) over "
+        "the nominal capacity (IEC 61960-3); from partial cycles, pairs of OCV readings after "
+        "rests of 30 min or more give the charge counted per SOC moved. Resistance: "
+        "(R_EOL − R) / (R_EOL − R_BOL) with R_EOL = 2 R_BOL, R the median per-cell R0 of the "
+        "current pulses. Plus the incremental-capacity (dQ/dV) peaks of slow CC segments.",
+    ),
+    DiagnosticInfo(
+        "internal_resistance",
+        "Internal resistance",
+        DiagnosticGroup.ELECTRICAL,
+        "measure_internal_resistance(df, spec)",
+        "The battery's resistance from the current pulses in the data: ohmic, 2 s, 10 s and "
+        "30 s, per pack, per cell and per series cell.",
+        (
+            "time_s, voltage_v, current_a",
+            "cell_<k>_v (per series cell)",
+            "step_index, temperature_c (optional)",
+        ),
+        "Finds the current steps and pulses by itself (at least C/10, held for 3 s or more). "
+        "For each pulse the HPPC resistance (V(t+τ) − V_before) / (I(t+τ) − I_before) "
+        "(FreedomCAR, DOE/ID-11069), the voltages read from a 2-RC model fitted to the pulse "
+        "and its relaxation so that sensor noise averages out. Summary: medians, and R10 by "
+        "SOC and temperature band.",
+    ),
+    DiagnosticInfo(
+        "cell_balance",
+        "Cell balance",
+        DiagnosticGroup.ELECTRICAL,
+        "check_cell_balance(df, spec)",
+        "How far apart the series cells are, whether the spread grows, and which cells sit "
+        "apart from the rest.",
+        ("cell_<k>_v (two or more)", "time_s, current_a", "spec: OCV table (SOC imbalance)"),
+        "Spread (max − min) and standard deviation of the cell voltages, at rest (|I| < C/50) "
+        "and under load, and its trend per hour; the SOC imbalance from the OCV of the last "
+        "rest; cells further than 3 robust σ (10 mV at least) from the median are outliers. "
+        "The median spread at rest decides: 30 mV and over is a warning, 100 mV critical.",
+    ),
+    DiagnosticInfo(
+        "thermal",
+        "Thermal",
+        DiagnosticGroup.THERMAL,
+        "analyze_thermal(df, spec)",
+        "Temperatures, how fast they rise, how far apart the sensors read, and the heat the "
+        "battery makes.",
+        (
+            "temperature_c and/or cell_<k>_temp_c",
+            "time_s, current_a",
+            "spec: equivalent-circuit resistances",
+        ),
+        "Maximum, mean and minimum over every sensor; the fastest rise over 30 s windows "
+        "(shorter ones turn sensor quantisation into fake rates); the largest spread between "
+        "cell sensors; I²R heat with the pack's DC resistance (R0 + R1 + R2 of the chemistry's "
+        "model, series cells added, parallel strings divided).",
+    ),
+    DiagnosticInfo(
+        "safety",
+        "Safety limits",
+        DiagnosticGroup.SAFETY,
+        "monitor_safety(df, spec)",
+        "Every time the battery left its safe operating window: cell voltage, charge and "
+        "discharge current, temperature while charging and discharging.",
+        (
+            "cell_<k>_v (or voltage_v / series cells)",
+            "current_a, time_s",
+            "temperature_c, cell_<k>_temp_c",
+            "spec: limits",
+        ),
+        "Each sample against the chemistry's limits. A violation counts once it has lasted "
+        "2 s (debounce). Beyond the limit by less than the warning margin (2 % of a voltage "
+        "limit, 10 % of a current limit, 3 °C) it is a warning; further, critical.",
+    ),
+    DiagnosticInfo(
+        "faults",
+        "Fault detection",
+        DiagnosticGroup.SAFETY,
+        "detect_faults(df, spec)",
+        "Faults of the battery and of its sensors, each as an episode with a start, an end, "
+        "a severity and the channel.",
+        (
+            "time_s, voltage_v, current_a",
+            "cell_<k>_v, temperature_c, cell_<k>_temp_c (per-cell faults)",
+            "step_index (optional: open circuit during a step)",
+        ),
+        "One incremental detector on 5 s time bins: limit faults (over/under voltage, over "
+        "current, temperature, impossible values); sensor dropouts, time gaps, stuck and "
+        "noisy channels; open circuit; cell imbalance at rest (SOC and voltage spread); an "
+        "internal short (a cell heating or self-discharging against its neighbours); "
+        "thermal-runaway onset (a cell heating 0.8 °C/min or more faster than the others, "
+        "and accelerating). Debounced and merged into episodes; echoes of a sensor fault are "
+        "dropped.",
+    ),
+    DiagnosticInfo(
+        "capacity_fade",
+        "Capacity fade",
+        DiagnosticGroup.LIFETIME,
+        "analyze_capacity_fade(cycles, spec)",
+        "How fast the capacity falls from cycle to cycle, how much is retained, and whether "
+        "the fade has reached its knee.",
+        (
+            "per-cycle table: cycle_index, discharge_capacity_ah",
+            "(from the samples: cycle_index, or charge/discharge switches)",
+        ),
+        "Cleans the per-cycle capacities (invalid rows dropped, duplicate cycles merged, "
+        "one-cycle outliers rejected by a Hampel filter), fits five fade models (linear, "
+        "√n, power, exponential, linear + exponential) with a robust loss, and picks one by "
+        "BIC with an autocorrelation-corrected sample size. Knee point and onset by "
+        "Bacon-Watts fits (Fermin-Cueto et al., 2020).",
+    ),
+    DiagnosticInfo(
+        "cycle_life",
+        "Cycle life",
+        DiagnosticGroup.LIFETIME,
+        "estimate_cycle_life(cycles, spec)",
+        "The cycle at which the capacity reaches end of life (80 % of the reference), and "
+        "how many cycles remain.",
+        (
+            "per-cycle table: cycle_index, discharge_capacity_ah",
+            "10 valid cycles or more",
+        ),
+        "Already below the threshold: the observed end-of-life cycle (rolling median). "
+        "Otherwise the fade models are fitted to the whole history, its last half and last "
+        "quarter; models within 10 BIC of the best are kept; the forecast is the weighted "
+        "median of their crossing cycles with a 90 % interval by parametric bootstrap, and "
+        "nothing is forecast beyond 4x the observed span.",
+    ),
+)
+
+CATALOG_BY_KEY: dict[str, DiagnosticInfo] = {info.key: info for info in CATALOG}
+
+
+def grouped() -> list[tuple[DiagnosticGroup, list[DiagnosticInfo]]]:
+    """The catalogue by group, in the order of :class:`DiagnosticGroup`."""
+    return [(group, [i for i in CATALOG if i.group is group]) for group in DiagnosticGroup]
+
+
+# --- result summaries -------------------------------------------------------------
+
+NO_RESULT_REASON = "no result: not applicable to this data, or not implemented yet"
+
+
+@dataclass(frozen=True)
+class ResultSummary:
+    """One diagnostic's result at a glance."""
+
+    status: Status
+    headline: str = ""
+    numbers: tuple[tuple[str, str], ...] = ()  #: (label, value with unit)
+    items: tuple[str, ...] = ()  #: faults, limit violations, notes
+    reason: str | None = None  #: why there is no result (or an advice)
+    method: str | None = None  #: the method the result says it used
+
+
+NOT_RUN = ResultSummary(Status.NOT_RUN, reason="not run yet")
+
+
+def _fmt(value: Any, fmt: str = "{:.1f}", unit: str = "") -> str | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    text = fmt.format(value)
+    return f"{text} {unit}" if unit else text
+
+
+def _int(value: Any) -> str | None:
+    return None if value is None else f"{int(value):d}"
+
+
+def _numbers(*pairs: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:
+    return tuple((label, value) for label, value in pairs if value is not None)
+
+
+def _when(start: float | None, end: float | None) -> str:
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return format_elapsed(start)
+    return f"{format_elapsed(start)}–{format_elapsed(end)}"
+
+
+def _status(text: str | None) -> Status:
+    try:
+        return Status(str(text).lower())
+    except ValueError:
+        return Status.INFO
+
+
+def _soc(r: dict) -> ResultSummary:
+    low, high = r.get("final_band_low_percent"), r.get("final_band_high_percent")
+    band = (high - low) / 2 if low is not None and high is not None else None
+    headline = _fmt(r.get("final_soc_percent"), unit="%") or "—"
+    if band is not None:
+        headline += f" ±{band:.1f}"
+    lo, hi = r.get("min_soc_percent"), r.get("max_soc_percent")
+    numbers = _numbers(
+        ("Start", _fmt(r.get("initial_soc_percent"), unit="%")),
+        ("Range", f"{lo:.1f}–{hi:.1f} %" if lo is not None and hi is not None else None),
+        ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
+        ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
+        ("BMS reports", _fmt(r.get("bms_reported_final_percent"), unit="%")),
+        ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
+        ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
+        ("R0 (cell)", _fmt(_milli(r.get("r0_ohm")), "{:.2f}", "mΩ")),
+        ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
+    )
+    return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
+
+
+def _milli(ohm: float | None) -> float | None:
+    return None if ohm is None else ohm * 1000.0
+
+
+def _soh(r: dict) -> ResultSummary:
+    soh = r.get("soh_percent")
+    cap_soh, res_soh = r.get("soh_capacity_percent"), r.get("soh_resistance_percent")
+    numbers = _numbers(
+        ("Capacity SOH", _fmt(cap_soh, unit="%")),
+        ("Capacity", _fmt(r.get("capacity_ah"), "{:.3f}", "Ah")),
+        ("Nominal", _fmt(r.get("nominal_capacity_ah"), "{:.3f}", "Ah")),
+        ("Resistance SOH", _fmt(res_soh, unit="%")),
+        ("R (cell)", _fmt(_milli(r.get("resistance_ohm")), "{:.2f}", "mΩ")),
+        ("R new (cell)", _fmt(_milli(r.get("bol_resistance_ohm")), "{:.2f}", "mΩ")),
+        ("Pulses used", _int(r.get("resistance_pulses"))),
+    )
+    notes = tuple(str(n) for n in r.get("notes") or ())
+    if soh is None and cap_soh is None and res_soh is None:
+        reason = notes[0] if notes else "no full cycle, rest pair or current pulse in the data"
+        return ResultSummary(Status.UNAVAILABLE, reason=reason, items=notes[1:])
+    if soh is None:
+        headline = "—"
+        status = Status.INFO
+    else:
+        headline = f"{soh:.1f} %"
+        # 80 % is the usual end of life (and the cycle-life diagnostic's threshold)
+        status = Status.WARNING if soh < 80.0 else Status.OK
+    return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
+
+
+def _internal_resistance(r: dict) -> ResultSummary:
+    if not r.get("n_pulses"):
+        return ResultSummary(
+            Status.UNAVAILABLE, reason="no current pulses in the data", method=r.get("method")
+        )
+    r10 = _milli(r.get("median_r_10s_cell_ohm"))
+    numbers = _numbers(
+        ("Pulses", _int(r.get("n_pulses"))),
+        ("R ohmic (cell)", _fmt(_milli(r.get("median_r_ohmic_cell_ohm")), "{:.2f}", "mΩ")),
+        ("R10 (cell)", _fmt(r10, "{:.2f}", "mΩ")),
+        ("R0 fitted (cell)", _fmt(_milli(r.get("median_r0_cell_ohm")), "{:.2f}", "mΩ")),
+        ("R10 (pack)", _fmt(_milli(r.get("median_r_10s_ohm")), "{:.1f}", "mΩ")),
+    )
+    headline = f"R10 {r10:.2f} mΩ per cell" if r10 is not None else "—"
+    return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
+
+
+def _cell_balance(r: dict) -> ResultSummary:
+    status = _status(r.get("status"))
+    advice = r.get("recommendation") or None
+    if status is Status.INFO:  # "unknown": nothing to judge
+        return ResultSummary(Status.UNAVAILABLE, reason=advice)
+    outliers = r.get("outlier_cells") or []
+    numbers = _numbers(
+        ("Spread now", _fmt(r.get("spread_mv"), "{:.1f}", "mV")),
+        ("At rest (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
+        ("Under load (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
+        ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
+        ("Trend", _fmt(r.get("spread_trend_mv_per_h"), "{:+.1f}", "mV/h")),
+        ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
+        ("Outlier cells", ", ".join(str(c) for c in outliers) if outliers else None),
+    )
+    rest = r.get("spread_at_rest_mv")
+    spread = rest if rest is not None else r.get("spread_mv")
+    where = "at rest" if rest is not None else "now"
+    headline = f"{spread:.1f} mV spread {where}" if spread is not None else "—"
+    return ResultSummary(status, headline, numbers, reason=advice)
+
+
+def _safety(r: dict) -> ResultSummary:
+    events = r.get("events") or []
+    items = tuple(
+        f"{e.get('severity', '')} · {e.get('check', '').replace('_', ' ')} · {e.get('channel', '')}"
+        f" · {_fmt(e.get('worst_value'), '{:.3g}')} (limit {_fmt(e.get('limit'), '{:.3g}')})"
+        f" · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
+        for e in events
+    )
+    headline = "within every limit" if not events else f"{len(events)} limit violation(s)"
+    numbers = _numbers(("Debounce", _fmt(r.get("debounce_s"), "{:g}", "s")))
+    return ResultSummary(_status(r.get("status")), headline, numbers, items)
+
+
+def _thermal(r: dict) -> ResultSummary:
+    if not r.get("sensors"):
+        return ResultSummary(Status.UNAVAILABLE, reason="no temperature sensor in the data")
+    numbers = _numbers(
+        ("Sensors", _int(r.get("sensors"))),
+        ("Mean", _fmt(r.get("mean_temperature_c"), unit="°C")),
+        ("Minimum", _fmt(r.get("min_temperature_c"), unit="°C")),
+        ("Fastest rise", _fmt(r.get("max_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
+        ("Sensor spread", _fmt(r.get("max_sensor_spread_c"), "{:.1f}", "°C")),
+        ("Mean heat", _fmt(r.get("mean_heat_w"), "{:.2f}", "W")),
+    )
+    top = _fmt(r.get("max_temperature_c"), unit="°C")
+    return ResultSummary(Status.INFO, f"max {top}" if top else "—", numbers)
+
+
+def _faults(r: dict | list) -> ResultSummary:
+    faults = r if isinstance(r, list) else (r.get("faults") or [])
+    severities = {str(f.get("severity")) for f in faults}
+    if isinstance(r, dict) and r.get("status"):
+        status = _status(r.get("status"))
+    elif "critical" in severities:
+        status = Status.CRITICAL
+    else:
+        status = Status.WARNING if faults else Status.OK
+    items = tuple(
+        f"{f.get('severity', '')} · {str(f.get('kind', '')).replace('_', ' ')}"
+        f" · {f.get('channel', '')} · {_when(f.get('start_time_s'), f.get('end_time_s'))}"
+        for f in faults
+    )
+    headline = "no faults" if not faults else f"{len(faults)} fault(s)"
+    return ResultSummary(status, headline, items=items)
+
+
+def _capacity_fade(r: dict) -> ResultSummary:
+    if r.get("status") == "insufficient_data":
+        return ResultSummary(Status.UNAVAILABLE, reason=r.get("reason") or "too few cycles")
+    retention = r.get("capacity_retention")
+    knee = r.get("knee") or {}
+    numbers = _numbers(
+        ("Fade rate", _fmt(r.get("fade_rate_pct_per_100_cycles"), "{:.2f}", "% / 100 cycles")),
+        ("Mean fade", _fmt(r.get("mean_fade_rate_pct_per_100_cycles"), "{:.2f}", "% / 100 cy.")),
+        ("Model", r.get("selected_model")),
+        ("Cycles used", _int(r.get("cycles_used"))),
+        ("Capacity now", _fmt(r.get("final_capacity_ah"), "{:.3f}", "Ah")),
+        ("Knee at cycle", _fmt(knee.get("knee_point_cycle"), "{:.0f}")),
+        ("Knee onset", _fmt(knee.get("knee_onset_cycle"), "{:.0f}")),
+    )
+    severity = str(r.get("severity") or "info")
+    status = Status.OK if severity == "info" else _status(severity)
+    headline = f"{retention * 100:.1f} % retained" if retention is not None else "—"
+    return ResultSummary(status, headline, numbers, reason=r.get("reason"))
+
+
+def _cycle_life(r: dict) -> ResultSummary:
+    state = str(r.get("status") or "")
+    reason = r.get("reason")
+    if state == "insufficient_data":
+        return ResultSummary(Status.UNAVAILABLE, reason=reason or "too few cycles")
+    eol, low, high = r.get("predicted_eol_cycle"), r.get("interval_low"), r.get("interval_high")
+    numbers = _numbers(
+        (
+            "Interval (90 %)",
+            f"{low}–{high if high is not None else '∞'}" if low is not None else None,
+        ),
+        ("Cycles left", _int(r.get("remaining_cycles"))),
+        ("EOL capacity", _fmt(r.get("eol_capacity_ah"), "{:.3f}", "Ah")),
+        ("Cycles seen", _int(r.get("cycles_observed"))),
+        ("Model", r.get("model")),
+    )
+    if state == "reached":
+        return ResultSummary(Status.WARNING, f"end of life reached at cycle {eol}", numbers)
+    if state == "forecast" and eol is not None:
+        return ResultSummary(Status.OK, f"end of life near cycle {eol}", numbers)
+    if state == "no_fade":
+        return ResultSummary(Status.OK, "no measurable fade", numbers, reason=reason)
+    return ResultSummary(Status.OK, "beyond the forecast horizon", numbers, reason=reason)
+
+
+_SUMMARIZERS: dict[str, Callable[[Any], ResultSummary]] = {
+    "soc": _soc,
+    "soh": _soh,
+    "internal_resistance": _internal_resistance,
+    "cell_balance": _cell_balance,
+    "thermal": _thermal,
+    "safety": _safety,
+    "faults": _faults,
+    "capacity_fade": _capacity_fade,
+    "cycle_life": _cycle_life,
+}
+
+
+def summarize(key: str, result: Any) -> ResultSummary:
+    """The at-a-glance summary of one result of ``run_suite`` (None: not available)."""
+    if result is None:
+        return ResultSummary(Status.UNAVAILABLE, reason=NO_RESULT_REASON)
+    try:
+        return _SUMMARIZERS[key](result)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # a result shape this page does not know yet: say so, do not break the page
+        return ResultSummary(Status.INFO, "result in an unexpected shape", reason=repr(exc))

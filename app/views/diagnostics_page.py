@@ -1,0 +1,394 @@
+"""The Diagnostics page: the catalogue of the nine diagnostics, one in detail, and all results.
+
+::
+
+    ┌ toolbar: Diagnostics · last run ·························· [Run on current data] ┐
+    │ catalogue (by group) │ detail of the selected one          │ results of all nine │
+    └──────────────────────┴─────────────────────────────────────┴─────────────────────┘
+
+It draws what it is given (:meth:`DiagnosticsPage.show_report`) and asks for
+runs through :attr:`run_requested`; the running happens elsewhere
+(:mod:`app.views.diagnostics_runner`).
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.views.diagnostics_catalog import (
+    CATALOG,
+    CATALOG_BY_KEY,
+    NOT_RUN,
+    STATUS_TEXT,
+    DiagnosticGroup,
+    DiagnosticInfo,
+    ResultSummary,
+    Status,
+    grouped,
+    summarize,
+)
+from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport
+from app.views.theme import ThemePalette, set_style_property
+from app.views.time_axis import format_elapsed
+
+CARD_NUMBERS = 3  # key numbers on a result card (the detail shows them all)
+CARD_ITEMS = 4  # findings on a result card before "… and N more"
+KEY_ROLE = Qt.ItemDataRole.UserRole
+
+
+def status_color(status: Status, colors: ThemePalette) -> str:
+    """The theme colour of a status (chips, catalogue dots)."""
+    return {
+        Status.OK: colors.ok,
+        Status.WARNING: colors.warning,
+        Status.CRITICAL: colors.fault,
+        Status.INFO: colors.voltage,
+    }.get(status, colors.text_muted)
+
+
+def _dot(color: str, size: int = 10) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawEllipse(1, 1, size - 2, size - 2)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _label(text: str = "", name: str | None = None, *, rich: bool = False) -> QLabel:
+    label = QLabel(text, wordWrap=True)
+    if name:
+        label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class StatusChip(QLabel):
+    """A small outlined word in the colour of a status (the style sheet colours it)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("statusChip")
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.set_status(Status.NOT_RUN)
+
+    def set_status(self, status: Status) -> None:
+        self.setText(STATUS_TEXT[status])
+        set_style_property(self, "status", status.value)
+
+
+def _numbers_html(numbers, limit: int | None = None) -> str:
+    rows = numbers if limit is None else numbers[:limit]
+    cells = "".join(
+        f'<tr><td style="padding-right:14px">{html.escape(label)}</td>'
+        f"<td><b>{html.escape(value)}</b></td></tr>"
+        for label, value in rows
+    )
+    return f"<table cellspacing=0 cellpadding=1>{cells}</table>" if cells else ""
+
+
+def _items_html(items, limit: int | None = None) -> str:
+    shown = items if limit is None else items[:limit]
+    lines = [f"• {html.escape(item)}" for item in shown]
+    if limit is not None and len(items) > limit:
+        lines.append(f"… and {len(items) - limit} more")
+    return "<br>".join(lines)
+
+
+class ResultCard(QFrame):
+    """One diagnostic's latest result in the results column; a click selects it."""
+
+    clicked = Signal(str)  #: diagnostic key
+
+    def __init__(self, info: DiagnosticInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.info = info
+        self.setObjectName("card")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.title_label = QLabel(info.title, objectName="cardTitle")
+        self.chip = StatusChip()
+        self.headline_label = _label("", "cardHeadline")
+        self.numbers_label = _label("", "mutedText", rich=True)
+        self.items_label = _label("", "cardItems", rich=True)
+        self.reason_label = _label("", "mutedText")
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.chip)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 10)
+        layout.setSpacing(3)
+        layout.addLayout(top)
+        for label in (self.headline_label, self.numbers_label, self.items_label, self.reason_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            layout.addWidget(label)
+        self.show_summary(NOT_RUN)
+
+    def show_summary(self, summary: ResultSummary) -> None:
+        self.chip.set_status(summary.status)
+        self.headline_label.setText(summary.headline)
+        self.headline_label.setVisible(bool(summary.headline))
+        self.numbers_label.setText(_numbers_html(summary.numbers, CARD_NUMBERS))
+        self.numbers_label.setVisible(bool(summary.numbers))
+        self.items_label.setText(_items_html(summary.items, CARD_ITEMS))
+        self.items_label.setVisible(bool(summary.items))
+        self.reason_label.setText(summary.reason or "")
+        self.reason_label.setVisible(bool(summary.reason))
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.info.key)
+        super().mousePressEvent(event)
+
+
+class DetailPanel(QWidget):
+    """The selected diagnostic: what it does, its inputs, its method, its latest result."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.title_label = _label("", "pageTitle")
+        self.signature_label = _label("", "signature")
+        self.chip = StatusChip()
+        self.headline_label = _label("", "detailHeadline")
+        self.summary_label = _label()
+        self.inputs_label = _label("", rich=True)
+        self.method_label = _label()
+        self.method_run_label = _label("", "mutedText")
+        self.numbers_label = _label("", rich=True)
+        self.items_label = _label("", rich=True)
+        self.reason_label = _label("", "mutedText")
+        status_row = QHBoxLayout()
+        status_row.setSpacing(10)
+        status_row.addWidget(self.chip, 0, Qt.AlignmentFlag.AlignVCenter)
+        status_row.addWidget(self.headline_label, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 18)
+        layout.setSpacing(6)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.signature_label)
+        layout.addSpacing(6)
+        layout.addLayout(status_row)
+        for title, widgets in (
+            ("What it does", (self.summary_label,)),
+            ("Inputs", (self.inputs_label,)),
+            ("Method", (self.method_label, self.method_run_label)),
+            ("Latest result", (self.numbers_label, self.items_label, self.reason_label)),
+        ):
+            layout.addSpacing(8)
+            layout.addWidget(QLabel(title, objectName="sectionTitle"))
+            for widget in widgets:
+                layout.addWidget(widget)
+        layout.addStretch(1)
+
+    def show_info(self, info: DiagnosticInfo, summary: ResultSummary) -> None:
+        self.title_label.setText(info.title)
+        self.signature_label.setText(f"app.diagnostics.{info.signature}  ·  {info.group.value}")
+        self.summary_label.setText(info.summary)
+        self.inputs_label.setText(
+            "<br>".join(f"• {html.escape(line)}" for line in info.inputs)  # one per line
+        )
+        self.method_label.setText(info.method)
+        self.chip.set_status(summary.status)
+        self.headline_label.setText(summary.headline)  # shown even empty: keeps the chip left
+        self.method_run_label.setText(f"As run: {summary.method}" if summary.method else "")
+        self.method_run_label.setVisible(bool(summary.method))
+        self.numbers_label.setText(_numbers_html(summary.numbers))
+        self.numbers_label.setVisible(bool(summary.numbers))
+        self.items_label.setText(_items_html(summary.items))
+        self.items_label.setVisible(bool(summary.items))
+        reason = summary.reason or ""
+        if summary.status is Status.UNAVAILABLE:
+            reason = f"Not available: {reason}" if reason else "Not available."
+        elif summary.status is Status.NOT_RUN:
+            reason = "Not run yet: press “Run on current data” while a source is connected."
+        self.reason_label.setText(reason)
+        self.reason_label.setVisible(bool(reason))
+
+
+class DiagnosticsPage(QWidget):
+    """Catalogue, detail and results of the diagnostic suite."""
+
+    run_requested = Signal()
+
+    def __init__(self, colors: ThemePalette, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self._colors = colors
+        self.report: DiagnosticsReport | None = None
+        self.summaries: dict[str, ResultSummary] = {info.key: NOT_RUN for info in CATALOG}
+        self._build_toolbar()
+
+        self.catalogue = QTreeWidget(objectName="catalogue")
+        self.catalogue.setHeaderHidden(True)
+        self.catalogue.setRootIsDecorated(False)
+        self.catalogue.setIndentation(12)
+        self.catalogue.setIconSize(QSize(10, 10))
+        self.catalogue.setFixedWidth(240)
+        self.catalogue.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.group_items: dict[DiagnosticGroup, QTreeWidgetItem] = {}
+        self.items: dict[str, QTreeWidgetItem] = {}
+        for group, infos in grouped():
+            group_item = QTreeWidgetItem([group.value.upper()])
+            group_item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading, not selectable
+            self.catalogue.addTopLevelItem(group_item)
+            self.group_items[group] = group_item
+            for info in infos:
+                item = QTreeWidgetItem([info.title])
+                item.setData(0, KEY_ROLE, info.key)
+                item.setToolTip(0, info.signature)
+                group_item.addChild(item)
+                self.items[info.key] = item
+            group_item.setExpanded(True)
+        self.catalogue.currentItemChanged.connect(self._on_current_item_changed)
+
+        self.detail = DetailPanel()
+        detail_scroll = QScrollArea(objectName="detailScroll")
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        detail_scroll.setWidget(self.detail)
+
+        results = QFrame(objectName="readouts")
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(12, 12, 12, 12)
+        results_layout.setSpacing(8)
+        results_layout.addWidget(QLabel("Results", objectName="sectionTitle"))
+        self.cards: dict[str, ResultCard] = {}
+        for group, infos in grouped():
+            results_layout.addWidget(QLabel(group.value.upper(), objectName="groupTitle"))
+            for info in infos:
+                card = ResultCard(info)
+                card.clicked.connect(self.select)
+                self.cards[info.key] = card
+                results_layout.addWidget(card)
+        results_layout.addStretch(1)
+        results_scroll = QScrollArea(objectName="resultsScroll")
+        results_scroll.setWidgetResizable(True)
+        results_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        results_scroll.setWidget(results)
+        results_scroll.setFixedWidth(380)
+        results_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.catalogue)
+        body.addWidget(detail_scroll, 1)
+        body.addWidget(results_scroll)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(body, 1)
+
+        self.apply_palette(colors)
+        self.select(CATALOG[0].key)
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QFrame(self, objectName="toolbar")
+        title = QLabel("Diagnostics", objectName="sectionTitle")
+        self.run_status_label = QLabel("Not run yet.", objectName="mutedText")
+        self.auto_label = QLabel(
+            f"Refreshes every {AUTO_REFRESH_S:g} s while a source streams", objectName="mutedText"
+        )
+        self.run_button = QPushButton("Run on current data")
+        self.run_button.setProperty("accent", True)
+        self.run_button.setToolTip("Run the nine diagnostics on the samples received so far")
+        row = QHBoxLayout(self.toolbar)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.setSpacing(12)
+        row.addWidget(title)
+        row.addWidget(self.run_status_label, 1)
+        row.addWidget(self.auto_label)
+        row.addWidget(self.run_button)
+        self.run_button.clicked.connect(self.run_requested)
+
+    # --- shown state ------------------------------------------------------------
+    @property
+    def selected_key(self) -> str | None:
+        item = self.catalogue.currentItem()
+        return item.data(0, KEY_ROLE) if item is not None else None
+
+    def select(self, key: str) -> None:
+        """Show diagnostic ``key`` in detail (and select it in the catalogue)."""
+        self.catalogue.setCurrentItem(self.items[key])
+        self.detail.show_info(CATALOG_BY_KEY[key], self.summaries[key])
+
+    def show_running(self) -> None:
+        self.run_button.setEnabled(False)
+        self.run_button.setText("Running…")
+        if self.report is None:
+            self._set_run_status("Running the diagnostics in the background…", error=False)
+        else:  # a refresh: the results shown stay until the new ones are in
+            self._set_run_status(f"{self._report_text(self.report)} · refreshing…", error=False)
+
+    def show_report(self, report: DiagnosticsReport) -> None:
+        """Show the results of one run of the suite."""
+        self.report = report
+        for info in CATALOG:
+            self.summaries[info.key] = summarize(info.key, report.results.get(info.key))
+            self.cards[info.key].show_summary(self.summaries[info.key])
+        self._color_catalogue()
+        if self.selected_key is not None:
+            self.select(self.selected_key)
+        self._run_finished()
+        self._set_run_status(self._report_text(report), error=False)
+
+    def show_error(self, message: str) -> None:
+        """The last run failed (earlier results stay shown)."""
+        self._run_finished()
+        self._set_run_status(message, error=True)
+
+    def apply_palette(self, colors: ThemePalette) -> None:
+        self._colors = colors
+        self._color_catalogue()
+
+    # --- helpers ------------------------------------------------------------------
+    @staticmethod
+    def _report_text(report: DiagnosticsReport) -> str:
+        return (
+            f"Results of {report.finished_at:%H:%M:%S} · {report.samples:,} samples over "
+            f"{format_elapsed(report.span_s)} · computed in {report.elapsed_s:.1f} s"
+        )
+
+    def _run_finished(self) -> None:
+        self.run_button.setEnabled(True)
+        self.run_button.setText("Run on current data")
+
+    def _set_run_status(self, text: str, *, error: bool) -> None:
+        self.run_status_label.setText(text)
+        self.run_status_label.setToolTip(text)
+        self.run_status_label.setObjectName("errorText" if error else "mutedText")
+        self.run_status_label.style().unpolish(self.run_status_label)
+        self.run_status_label.style().polish(self.run_status_label)
+
+    def _color_catalogue(self) -> None:
+        for key, item in self.items.items():
+            status = self.summaries[key].status
+            item.setIcon(0, _dot(status_color(status, self._colors)))
+            item.setToolTip(0, f"{CATALOG_BY_KEY[key].signature} · {STATUS_TEXT[status]}")
+
+    def _on_current_item_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
+        key = current.data(0, KEY_ROLE) if current is not None else None
+        if key is not None:
+            self.detail.show_info(CATALOG_BY_KEY[key], self.summaries[key])

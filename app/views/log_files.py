@@ -1,0 +1,147 @@
+"""What a log file says about itself before it is opened, and its source URL.
+
+A canonical CSV (:mod:`app.hardware.logs.canonical_csv`) names its battery in
+a ``# spec: {...}`` metadata line when Battery OS wrote it; logs from elsewhere
+do not, and the ``file://`` source then needs the battery in its URL
+(``?chemistry=..&capacity_ah=..&cells=..``). :func:`probe_log_file` reads only
+the first lines (metadata, header, first sample), and runs in a worker: even
+that is file I/O, and the file may sit on a slow share.
+
+Qt-free.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlencode, urlsplit
+
+from app.core import schema
+from app.core.spec import BatterySpec, Chemistry
+from app.views.source_urls import file_url
+
+#: Extensions accepted by drag and drop (what the file:// source reads).
+DROPPABLE_SUFFIXES = (".csv",)
+#: Metadata lines read at most before giving up on finding the header.
+_MAX_HEADER_LINES = 500
+
+
+@dataclass(frozen=True)
+class LogFileProbe:
+    """The head of a log file."""
+
+    path: str
+    canonical: bool  #: a header of canonical columns (time_s, voltage_v, current_a) was found
+    has_spec: bool  #: a ``# spec:`` metadata line names the battery
+    cell_count: int = 0  #: ``cell_<k>_v`` columns
+    first_voltage_v: float | None = None  #: ``voltage_v`` of the first sample
+
+    @property
+    def needs_battery(self) -> bool:
+        """Opening it needs the battery from the user (a canonical CSV without a spec)."""
+        return self.canonical and not self.has_spec
+
+
+def probe_log_file(path: str | Path) -> LogFileProbe:
+    """Read the head of ``path``; an unreadable or foreign file is simply not canonical.
+
+    The ``file://`` source reports what is wrong with such a file when it
+    opens it; the probe only decides whether to ask for the battery first.
+    """
+    path = str(path)
+    metadata: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            header = None
+            for _ in range(_MAX_HEADER_LINES):
+                line = fh.readline()
+                if not line:
+                    break
+                if line.startswith("#"):
+                    key, sep, value = line[1:].partition(":")
+                    if sep:
+                        metadata[key.strip()] = value.strip()
+                    continue
+                header = line
+                break
+            first_row = fh.readline() if header is not None else ""
+    except OSError:
+        return LogFileProbe(path, canonical=False, has_spec=False)
+    if header is None:
+        return LogFileProbe(path, canonical=False, has_spec=False)
+    columns = [c.strip() for c in next(csv.reader([header]), [])]
+    if not all(c in columns for c in schema.REQUIRED_COLUMNS):
+        return LogFileProbe(path, canonical=False, has_spec=False)
+    return LogFileProbe(
+        path,
+        canonical=True,
+        has_spec=_names_a_battery(metadata.get("spec")),
+        cell_count=len(schema.cell_voltage_columns(columns)),
+        first_voltage_v=_first_value(columns, first_row, schema.VOLTAGE),
+    )
+
+
+def _names_a_battery(raw: str | None) -> bool:
+    # the same test as the file:// source's (LoadedLog.spec_dict)
+    if not raw:
+        return False
+    try:
+        return bool(json.loads(raw))
+    except ValueError:
+        return False
+
+
+def _first_value(columns: list[str], row: str, column: str) -> float | None:
+    values = next(csv.reader([row]), [])
+    try:
+        value = float(values[columns.index(column)])
+    except (IndexError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def suggested_cells(probe: LogFileProbe, spec: BatterySpec) -> tuple[int, str]:
+    """Series cells to offer for ``probe`` with a battery like ``spec``, and why."""
+    if probe.cell_count:
+        return probe.cell_count, f"{probe.cell_count} cell voltage columns in the file"
+    if probe.first_voltage_v is not None and spec.cell_v_nominal > 0:
+        cells = max(1, round(probe.first_voltage_v / spec.cell_v_nominal))
+        return cells, f"guessed from the first pack voltage, {probe.first_voltage_v:.2f} V"
+    return 1, "no cell voltage columns in the file"
+
+
+def file_url_with_battery(
+    path: str | Path, chemistry: Chemistry | str, capacity_ah: float, cells: int
+) -> str:
+    """The ``file://`` URL of ``path`` that names its battery."""
+    query = urlencode(
+        {
+            "chemistry": Chemistry(chemistry).value,
+            "capacity_ah": f"{capacity_ah:g}",
+            "cells": str(int(cells)),
+        }
+    )
+    return f"{file_url(path)}?{query}"
+
+
+def droppable_path(local_paths: list[str]) -> str | None:
+    """The first path among dropped files that can be opened as a log, if any."""
+    for path in local_paths:
+        if path and Path(path).suffix.lower() in DROPPABLE_SUFFIXES:
+            return path
+    return None
+
+
+def bare_file_path(url: str) -> str | None:
+    """The local path of a ``file://`` URL without parameters (None for anything else).
+
+    Such a URL is opened like a log file picked in the file dialog: its
+    battery is asked for when the file does not name it.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "file" or parts.query or parts.netloc not in ("", "localhost"):
+        return None
+    return unquote(parts.path) or None

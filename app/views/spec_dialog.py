@@ -1,0 +1,118 @@
+"""Asks which battery a log file holds, when the file does not say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.spec import PRESETS, Chemistry
+from app.views.log_files import LogFileProbe, file_url_with_battery, suggested_cells
+
+#: How each chemistry preset is named in the list.
+CHEMISTRY_NAMES = {
+    Chemistry.NMC: "NMC (Li-ion)",
+    Chemistry.LFP: "LFP (LiFePO₄)",
+    Chemistry.LEAD_ACID: "Lead-acid",
+}
+
+
+class BatterySpecDialog(QDialog):
+    """Chemistry, capacity and series cells of the battery in ``probe``'s file.
+
+    Prefilled from the chemistry preset and the file's cell columns;
+    :meth:`url` is the ``file://`` URL that names the battery.
+    """
+
+    def __init__(self, probe: LogFileProbe, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.probe = probe
+        self.setWindowTitle("Which battery is this?")
+        self.setObjectName("specDialog")
+        name = Path(probe.path).name
+        intro = QLabel(
+            f"<b>{name}</b> does not say which battery it logged. Battery OS needs it "
+            "for the state of charge and the safety limits.",
+            wordWrap=True,
+        )
+        self.chemistry_combo = QComboBox()
+        for chemistry in PRESETS:
+            # by value: Qt stores a StrEnum as its plain string
+            self.chemistry_combo.addItem(
+                CHEMISTRY_NAMES.get(chemistry, chemistry.value), chemistry.value
+            )
+        self.capacity_spin = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=100_000.0)
+        self.capacity_spin.setSuffix(" Ah")
+        self.capacity_spin.setToolTip("Nominal capacity of one cell (one parallel string)")
+        self.cells_spin = QSpinBox(minimum=1, maximum=1000)
+        self.cells_spin.setToolTip("Cells in series")
+        for spin in (self.capacity_spin, self.cells_spin):
+            # the style sheet's padding does not reach a spin box's text (Qt)
+            spin.lineEdit().setTextMargins(6, 0, 0, 0)
+        self.cells_hint = QLabel("", objectName="mutedText", wordWrap=True)
+        form = QFormLayout()
+        form.addRow("Chemistry", self.chemistry_combo)
+        form.addRow("Capacity", self.capacity_spin)
+        form.addRow("Series cells", self.cells_spin)
+        form.addRow("", self.cells_hint)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(440)
+
+        # Capacity and cells follow the chemistry (its preset capacity, the
+        # cell count a pack voltage implies) until the user types their own.
+        self._edited: set[QWidget] = set()
+        self.chemistry_combo.currentIndexChanged.connect(self._on_chemistry_chosen)
+        self._on_chemistry_chosen()
+        self.capacity_spin.valueChanged.connect(lambda: self._edited.add(self.capacity_spin))
+        self.cells_spin.valueChanged.connect(lambda: self._edited.add(self.cells_spin))
+
+    @property
+    def chemistry(self) -> Chemistry:
+        return Chemistry(self.chemistry_combo.currentData())
+
+    @property
+    def preset(self):
+        return PRESETS[self.chemistry]
+
+    def set_chemistry(self, chemistry: Chemistry | str) -> None:
+        self.chemistry_combo.setCurrentIndex(
+            self.chemistry_combo.findData(Chemistry(chemistry).value)
+        )
+
+    def url(self) -> str:
+        """The log's ``file://`` URL with the battery chosen here."""
+        return file_url_with_battery(
+            self.probe.path, self.chemistry, self.capacity_spin.value(), self.cells_spin.value()
+        )
+
+    def _on_chemistry_chosen(self) -> None:
+        cells, why = suggested_cells(self.probe, self.preset)
+        for spin, value in (
+            (self.capacity_spin, self.preset.capacity_ah),
+            (self.cells_spin, cells),
+        ):
+            if spin not in self._edited:
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+        if self.cells_spin not in self._edited:
+            self.cells_hint.setText(f"Series cells: {why}.")

@@ -1,0 +1,312 @@
+"""The Diagnostics page: the catalogue of nine in four groups, detail on selection, results of
+``run_suite`` on the live data computed off the GUI thread, refreshed while streaming."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.diagnostics.suite import RESULT_KEYS
+from app.hardware.acquisition import AcquisitionState
+from app.views import diagnostics_runner
+from app.views.diagnostics_catalog import (
+    CATALOG,
+    NO_RESULT_REASON,
+    DiagnosticGroup,
+    Status,
+    summarize,
+)
+from app.views.diagnostics_page import DiagnosticsPage
+from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner
+from app.views.live_session import LiveSession
+from app.views.main_window import Page
+from app.views.theme import DARK, Theme, apply_theme
+
+SIM = "sim://nmc?cells=4&speed=0&duration=1800"
+
+GROUPS = {
+    DiagnosticGroup.ELECTRICAL: ["soc", "soh", "internal_resistance", "cell_balance"],
+    DiagnosticGroup.THERMAL: ["thermal"],
+    DiagnosticGroup.SAFETY: ["safety", "faults"],
+    DiagnosticGroup.LIFETIME: ["capacity_fade", "cycle_life"],
+}
+
+
+@pytest.fixture
+def page(qtbot):
+    page = DiagnosticsPage(DARK)
+    page.resize(1250, 850)
+    qtbot.addWidget(page)
+    page.show()
+    return page
+
+
+def report_of(results: dict) -> DiagnosticsReport:
+    full = dict.fromkeys(RESULT_KEYS)
+    full.update(results)
+    return DiagnosticsReport(full, samples=1000, span_s=999.0, cycles=0, elapsed_s=0.01)
+
+
+# --- the catalogue ----------------------------------------------------------------
+
+
+def test_nine_diagnostics_in_four_groups(page):
+    assert len(CATALOG) == 9
+    assert {info.key for info in CATALOG} == set(RESULT_KEYS)  # one entry per suite result
+    tree = page.catalogue
+    assert tree.topLevelItemCount() == 4
+    for index, (group, keys) in enumerate(GROUPS.items()):
+        heading = tree.topLevelItem(index)
+        assert heading is page.group_items[group]
+        assert heading.text(0) == group.value.upper()
+        assert not heading.flags() & heading.flags().ItemIsSelectable  # a heading only
+        children = [heading.child(i) for i in range(heading.childCount())]
+        assert [page.items[key] for key in keys] == children
+    assert list(page.cards) == [key for keys in GROUPS.values() for key in keys]
+
+
+def test_every_entry_says_what_how_and_from_which_columns():
+    import app.diagnostics as diagnostics
+
+    for info in CATALOG:
+        assert info.title and len(info.summary) > 40 and len(info.method) > 80
+        assert info.inputs
+        function = info.signature.split("(")[0]
+        # the public API names of DESIGN.md (those already exported must match)
+        assert function in {
+            "calculate_soc", "calculate_soh", "measure_internal_resistance",
+            "analyze_capacity_fade", "check_cell_balance", "monitor_safety",
+            "analyze_thermal", "estimate_cycle_life", "detect_faults",
+        }  # fmt: skip
+        if function in diagnostics.__all__:
+            assert callable(getattr(diagnostics, function))
+
+
+def test_selecting_shows_the_detail(qtbot, page):
+    assert page.selected_key == "soc"
+    page.catalogue.setCurrentItem(page.items["thermal"])
+    detail = page.detail
+    assert detail.title_label.text() == "Thermal"
+    assert "analyze_thermal(df, spec)" in detail.signature_label.text()
+    assert "temperature_c" in detail.inputs_label.text()
+    assert "30 s windows" in detail.method_label.text()
+    assert detail.chip.text() == "not run"
+    assert "Not run yet" in detail.reason_label.text()
+    with qtbot.waitSignal(page.cards["faults"].clicked):
+        qtbot.mouseClick(page.cards["faults"], qtbot_left())
+    assert page.selected_key == "faults"
+    assert detail.title_label.text() == "Fault detection"
+
+
+def qtbot_left():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+# --- summaries of results ------------------------------------------------------------
+
+
+def test_none_results_are_not_available_with_the_reason(page):
+    page.show_report(report_of({"soh": None}))
+    summary = page.summaries["soh"]
+    assert summary.status is Status.UNAVAILABLE and summary.reason == NO_RESULT_REASON
+    assert page.cards["soh"].chip.text() == "not available"
+    assert page.cards["soh"].chip.property("status") == "unavailable"
+    page.select("soh")
+    assert page.detail.reason_label.text() == f"Not available: {NO_RESULT_REASON}"
+
+
+def test_results_that_give_a_reason_show_it():
+    fade = summarize(
+        "capacity_fade", {"status": "insufficient_data", "reason": "too few cycles (1 < 10)"}
+    )
+    assert fade.status is Status.UNAVAILABLE and fade.reason == "too few cycles (1 < 10)"
+    life = summarize("cycle_life", {"status": "insufficient_data", "reason": "1 < 10 cycles"})
+    assert life.status is Status.UNAVAILABLE and life.reason == "1 < 10 cycles"
+    balance = summarize("cell_balance", {"status": "unknown", "recommendation": "no cells"})
+    assert balance.status is Status.UNAVAILABLE and balance.reason == "no cells"
+    pulses = summarize("internal_resistance", {"n_pulses": 0, "method": "steps"})
+    assert pulses.status is Status.UNAVAILABLE and "pulses" in pulses.reason
+
+
+def test_status_colours_key_numbers_and_fault_list(page, qapp):
+    faults = [
+        {"kind": "over_voltage", "start_time_s": 60.0, "end_time_s": 125.0,
+         "severity": "critical", "channel": "cell_3_v", "detail": {}},
+        {"kind": "sensor_stuck", "start_time_s": 10.0, "end_time_s": 40.0,
+         "severity": "warning", "channel": "temperature_c", "detail": {}},
+    ]  # fmt: skip
+    page.show_report(
+        report_of(
+            {
+                "safety": {
+                    "status": "warning",
+                    "debounce_s": 2.0,
+                    "limits": {},
+                    "events": [
+                        {
+                            "check": "over_current_charge",
+                            "channel": "current_a",
+                            "severity": "warning",
+                            "limit": 3.5,
+                            "worst_value": 3.7,
+                            "start_time_s": 5.0,
+                            "end_time_s": 9.0,
+                        }
+                    ],
+                },
+                "faults": {"status": "critical", "faults": faults},
+                "cell_balance": {
+                    "status": "ok",
+                    "spread_mv": 3.3,
+                    "spread_at_rest_mv": 2.0,
+                    "recommendation": "cells balanced",
+                },
+                "soc": {
+                    "final_soc_percent": 42.04,
+                    "final_band_low_percent": 40.0,
+                    "final_band_high_percent": 44.0,
+                    "method": "extended Kalman filter",
+                },
+            }
+        )
+    )
+    s = page.summaries
+    assert s["faults"].status is Status.CRITICAL
+    assert s["faults"].headline == "2 fault(s)"
+    assert s["faults"].items == (
+        "critical · over voltage · cell_3_v · 1:00–2:05",
+        "warning · sensor stuck · temperature_c · 0:10–0:40",
+    )
+    assert s["safety"].status is Status.WARNING
+    assert s["safety"].items == (
+        "warning · over current charge · current_a · 3.7 (limit 3.5) · 0:05–0:09",
+    )
+    assert s["cell_balance"].status is Status.OK and s["cell_balance"].headline.startswith("2.0")
+    assert s["soc"].headline == "42.0 % ±2.0" and s["soc"].method == "extended Kalman filter"
+    for key, status in (("faults", "critical"), ("safety", "warning"), ("cell_balance", "ok")):
+        assert page.cards[key].chip.property("status") == status
+    # the chip's colour is the theme's colour of that status (QSS on the property)
+    apply_theme(qapp, Theme.DARK)
+    for key, color in (("faults", DARK.fault), ("safety", DARK.warning), ("cell_balance", DARK.ok)):
+        chip = page.cards[key].chip
+        assert chip.palette().color(chip.foregroundRole()).name() == color
+    assert "over voltage" in page.cards["faults"].items_label.text()
+    page.select("soc")
+    assert page.detail.method_run_label.text() == "As run: extended Kalman filter"
+    assert page.detail.headline_label.text() == "42.0 % ±2.0"
+
+
+def test_an_unknown_result_shape_does_not_break_the_page(page):
+    page.show_report(report_of({"thermal": {"sensors": "many"}}))
+    assert page.summaries["thermal"].status is Status.INFO
+    assert "unexpected" in page.summaries["thermal"].headline
+
+
+# --- running -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sim_window(qtbot, make_window):
+    window = make_window()
+    window.connect_source(SIM)
+    qtbot.waitUntil(
+        lambda: (
+            window.session.status.state is AcquisitionState.FINISHED
+            and window.session.ring.total == 18_000
+        ),
+        timeout=20_000,
+    )
+    return window
+
+
+def test_run_on_current_data_shows_every_result(qtbot, sim_window, monkeypatch):
+    import app.diagnostics.suite as suite
+
+    ran_in = []
+    real_run_suite = suite.run_suite
+
+    def spy(df, spec):
+        ran_in.append(threading.current_thread().name)
+        return real_run_suite(df, spec)
+
+    monkeypatch.setattr(suite, "run_suite", spy)
+    window = sim_window
+    page = window.diagnostics
+    window.show_page(Page.DIAGNOSTICS)  # shown with new data: it runs by itself
+    with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000) as done:
+        pass
+    report = done.args[0]
+    assert ran_in == ["diagnostics"]  # the worker thread, never the GUI thread
+    assert report.samples == 18_000 and report.span_s == pytest.approx(1799.9)
+    assert page.report is report
+    assert "18,000 samples" in page.run_status_label.text()
+    for info in CATALOG:
+        result = report.results[info.key]
+        summary = page.summaries[info.key]
+        assert summary is not None and summary.status is not Status.NOT_RUN
+        if result is None:
+            assert summary.status is Status.UNAVAILABLE and summary.reason
+        assert page.cards[info.key].chip.property("status") == summary.status.value
+    soc = report.results["soc"]
+    assert page.summaries["soc"].headline.startswith(f"{soc['final_soc_percent']:.1f} %")
+    assert page.summaries["safety"].status is Status.OK  # a clean simulated pack
+    assert page.summaries["cell_balance"].status is Status.OK
+
+    # "Run on current data" again: same data, a new report
+    with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000) as again:
+        page.run_button.click()
+        assert not page.run_button.isEnabled() and page.run_button.text() == "Running…"
+    assert again.args[0] is not report and page.run_button.isEnabled()
+    assert len(ran_in) == 2
+
+
+def test_run_without_data_says_so(qtbot, page):
+    session = LiveSession()
+    runner = DiagnosticsRunner(session)
+    runner.failed.connect(page.show_error)
+    with qtbot.waitSignal(runner.failed) as failed:
+        assert runner.run()
+    assert "connect a source first" in failed.args[0]
+    assert page.run_status_label.objectName() == "errorText"
+    qtbot.waitUntil(lambda: not runner.busy)
+
+
+def test_a_run_still_going_is_skipped_not_queued(qtbot, monkeypatch):
+    gate = threading.Event()
+    calls = []
+
+    def slow(snapshot, spec, url):
+        calls.append(1)
+        assert gate.wait(10)
+        raise diagnostics_runner.BatteryOSError("stopped by the test")
+
+    monkeypatch.setattr(diagnostics_runner, "run_diagnostics", slow)
+    runner = DiagnosticsRunner(LiveSession())
+    try:
+        assert runner.run()
+        assert runner.busy
+        assert not runner.run() and runner.runs_skipped == 1
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert calls == [1]
+
+
+def test_results_refresh_while_streaming(qtbot):
+    session = LiveSession(redraw_hz=50)
+    runner = DiagnosticsRunner(session, auto_refresh_s=0.2)
+    reports = []
+    runner.finished.connect(reports.append)
+    try:
+        session.start("scripted://pack?n=0&interval=0.01&block=10")
+        qtbot.waitUntil(lambda: runner.auto_refreshing)
+        qtbot.waitUntil(lambda: len(reports) >= 3, timeout=10_000)
+        assert reports[-1].samples > reports[0].samples  # each run on the newest data
+    finally:
+        session.stop()
+    assert not runner.auto_refreshing  # not streaming: no more runs
+    qtbot.waitUntil(lambda: not runner.busy)
+    session.shutdown(5)
