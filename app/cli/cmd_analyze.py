@@ -14,11 +14,19 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "analyze",
         help="run the diagnostics on a log file",
-        description="Run the diagnostic suite on FILE (canonical CSV) and print a summary, "
-        "or one JSON object with --json.",
+        description="Run the diagnostic suite on FILE and print a summary, or one JSON object "
+        "with --json. FILE is a canonical CSV of samples, or a per-cycle table "
+        "(cycle_index, discharge_capacity_ah) for the lifetime diagnostics.",
     )
     p.add_argument("file", metavar="FILE")
     add_battery_options(p)
+    p.add_argument(
+        "--eol-fraction",
+        type=_fraction,
+        default=0.8,
+        help="end of life at this fraction of --capacity-ah, or of the first cycles' capacity "
+        "when no capacity is given (default 0.8)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object (stable keys)")
     p.add_argument(
         "--timeseries", metavar="CSV", help="write time_s and derived series (soc_percent, ...)"
@@ -26,17 +34,46 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
+    return value
+
+
+def analyze_cycle_table(path: str, args: argparse.Namespace) -> dict:
+    from app.diagnostics.suite import run_cycle_table_suite
+    from app.hardware.logs.cycle_table import read_cycle_table
+
+    cycles = read_cycle_table(path)
+    spec = spec_from_args(args) if args.chemistry else None
+    suite = run_cycle_table_suite(
+        cycles, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
+    )
+    if args.timeseries:
+        raise BatteryOSError("--timeseries needs samples; a per-cycle table has none")
+    return {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+
+
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
     from app.core import schema
     from app.core.spec import BatterySpec
     from app.diagnostics import run_suite
     from app.hardware.logs.canonical_csv import read_canonical_csv
+    from app.hardware.logs.cycle_table import is_cycle_table
 
+    if is_cycle_table(path):
+        return analyze_cycle_table(path, args)
     log = read_canonical_csv(path)
     fallback = BatterySpec.from_dict(log.spec_dict) if log.spec_dict else None
     cells = len(schema.cell_voltage_columns(log.frame.columns))
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
-    suite = run_suite(log.frame, spec)
+    suite = run_suite(
+        log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
+    )
     if args.timeseries:
         import pandas as pd
 
@@ -57,52 +94,87 @@ def _fmt(value, unit="", digits=3) -> str:
 def print_summary(report: dict, out=sys.stdout) -> None:
     r = report["results"]
     spec = report["spec"]
-    print(
-        f"{report['source']}: {spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p "
-        f"{spec['capacity_ah']:g} Ah",
-        file=out,
-    )
-    soc = r["soc"]
-    print(
-        f"  SOC           {_fmt(soc['initial_soc_percent'], ' %')} -> {_fmt(soc['final_soc_percent'], ' %')}"
-        f"  ({soc['method']})",
-        file=out,
-    )
-    if soc["bms_difference_rms_percent"] is not None:
+    if spec:
         print(
-            f"  BMS SOC check RMS difference {_fmt(soc['bms_difference_rms_percent'], ' %')}",
+            f"{report['source']}: {spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p "
+            f"{spec['capacity_ah']:g} Ah",
             file=out,
         )
-    cb = r["cell_balance"]
-    print(
-        f"  cell balance  {cb['status']}: spread {_fmt(cb['spread_mv'], ' mV')} "
-        f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {cb['recommendation']}",
-        file=out,
-    )
-    sf = r["safety"]
-    print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
-    for e in sf["events"][:10]:
+    else:
+        print(f"{report['source']}: per-cycle table", file=out)
+    if (soc := r["soc"]) is not None:
         print(
-            f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "
-            f"{e['limit']:.4g} at {e['start_time_s']:g}-{e['end_time_s']:g} s",
+            f"  SOC           {_fmt(soc['initial_soc_percent'], ' %')} -> {_fmt(soc['final_soc_percent'], ' %')}"
+            f"  ({soc['method']})",
             file=out,
         )
-    th = r["thermal"]
-    print(
-        f"  thermal       max {_fmt(th['max_temperature_c'], ' degC')}, "
-        f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}",
-        file=out,
-    )
-    missing = [k for k, v in r.items() if v is None]
-    if missing:
-        print(f"  not yet available: {', '.join(missing)}", file=out)
+        if soc.get("bms_difference_rms_percent") is not None:
+            print(
+                f"  BMS SOC check RMS difference {_fmt(soc['bms_difference_rms_percent'], ' %')}",
+                file=out,
+            )
+    if (soh := r["soh"]) is not None:
+        print(
+            f"  SOH           capacity {_fmt(soh['soh_capacity_percent'], ' %')}, resistance "
+            f"{_fmt(soh['soh_resistance_percent'], ' %')}",
+            file=out,
+        )
+    if (ir := r["internal_resistance"]) is not None:
+        print(
+            f"  resistance    {ir['n_pulses']} pulses, median R10 {_fmt(ir['median_r_10s_ohm'], ' ohm')}"
+            f" (pack), R0 per cell {_fmt(ir['median_r0_cell_ohm'], ' ohm')}",
+            file=out,
+        )
+    if (cb := r["cell_balance"]) is not None:
+        print(
+            f"  cell balance  {cb['status']}: spread {_fmt(cb['spread_mv'], ' mV')} "
+            f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {cb['recommendation']}",
+            file=out,
+        )
+    if (sf := r["safety"]) is not None:
+        print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
+        for e in sf["events"][:10]:
+            print(
+                f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "
+                f"{e['limit']:.4g} at {e['start_time_s']:g}-{e['end_time_s']:g} s",
+                file=out,
+            )
+    if (th := r["thermal"]) is not None:
+        print(
+            f"  thermal       max {_fmt(th['max_temperature_c'], ' degC')}, "
+            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}",
+            file=out,
+        )
+    if (faults := r["faults"]) is not None:
+        print(f"  faults        {len(faults)}", file=out)
+        for f in faults[:10]:
+            print(
+                f"    {f['severity']:8} {f['kind']} on {f['channel']} at {f['start_time_s']:g} s",
+                file=out,
+            )
+    if (fade := r["capacity_fade"]) is not None:
+        detail = (
+            fade.get("reason")
+            or f"model {fade['selected_model']}, retention {_fmt(fade['capacity_retention'])}"
+        )
+        print(f"  fade          {fade['status']}: {detail}", file=out)
+    if (life := r["cycle_life"]) is not None:
+        if life["predicted_eol_cycle"] is not None:
+            detail = (
+                f"end of life at cycle {life['predicted_eol_cycle']:.0f} "
+                f"({_fmt(life['interval_low'])}-{_fmt(life['interval_high'])})"
+            )
+        else:
+            detail = life.get("reason") or ""
+        print(f"  cycle life    {life['status']}: {detail}", file=out)
     cycles = report["cycles"]
     print(f"  cycles        {len(cycles)}", file=out)
     for c in cycles[:20]:
-        ce = c["coulombic_efficiency"]
+        ce = c.get("coulombic_efficiency")
+        charge = c.get("charge_capacity_ah")
         print(
-            f"    #{c['cycle_index']:<4} charge {c['charge_capacity_ah']:.4g} Ah  discharge "
-            f"{c['discharge_capacity_ah']:.4g} Ah  CE {_fmt(ce)}",
+            f"    #{c['cycle_index']:<4} charge {_fmt(charge, ' Ah', 4)}  discharge "
+            f"{_fmt(c['discharge_capacity_ah'], ' Ah', 4)}  CE {_fmt(ce)}",
             file=out,
         )
 

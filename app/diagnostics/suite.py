@@ -7,19 +7,23 @@ from typing import TYPE_CHECKING
 
 from app.core.results import to_jsonable
 from app.core.spec import BatterySpec
+from app.diagnostics.capacity_fade import analyze_capacity_fade
 from app.diagnostics.cell_balance import check_cell_balance
+from app.diagnostics.cycle_life import estimate_cycle_life
 from app.diagnostics.cycles import summarize_cycles
+from app.diagnostics.faults import detect_faults
+from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.diagnostics.safety import monitor_safety
-from app.diagnostics.soc import calculate_soc
-from app.diagnostics.soc_coulomb import SOC_COLUMN
+from app.diagnostics.soc import soc_series
+from app.diagnostics.soh import calculate_soh
 from app.diagnostics.thermal import analyze_thermal
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-#: Result keys of DESIGN.md, in order. A key whose diagnostic is not yet
-#: implemented is present with the value None.
+#: Result keys of DESIGN.md, in order. A key whose diagnostic does not apply
+#: to the data (e.g. SOC on a per-cycle table) is present with the value None.
 RESULT_KEYS = (
     "soc",
     "soh",
@@ -31,6 +35,8 @@ RESULT_KEYS = (
     "cycle_life",
     "faults",
 )
+
+DEFAULT_EOL_FRACTION = 0.8
 
 
 @dataclass
@@ -46,13 +52,78 @@ class SuiteOutput:
         }
 
 
-def run_suite(df: pd.DataFrame, spec: BatterySpec) -> SuiteOutput:
-    """Run the diagnostics on samples in the canonical schema."""
-    soc_result, soc = calculate_soc(df, spec)
-    results: dict = dict.fromkeys(RESULT_KEYS)
-    results["soc"] = soc_result.to_dict()
-    results["cell_balance"] = check_cell_balance(df, spec).to_dict()
-    results["safety"] = monitor_safety(df, spec).to_dict()
-    results["thermal"] = analyze_thermal(df, spec).to_dict()
+def lifetime_cycles(cycles: pd.DataFrame) -> pd.DataFrame:
+    """The cycles that measure capacity: complete charge/discharge cycles.
+
+    A log's first and last cycles are usually partial; their discharge capacity
+    says nothing about fade. When no cycle is complete (a per-cycle table
+    without charge data), every cycle with a discharge capacity is used.
+    """
+    complete = (
+        cycles[cycles["coulombic_efficiency"].notna()]
+        if "coulombic_efficiency" in cycles
+        else cycles
+    )
+    if len(complete) == 0:
+        complete = cycles
+    return complete[complete["discharge_capacity_ah"] > 0]
+
+
+def _lifetime_results(
+    cycles: pd.DataFrame,
+    spec: BatterySpec | None,
+    eol_fraction: float,
+    reference_capacity_ah: float | None,
+) -> tuple[dict, dict]:
+    usable = lifetime_cycles(cycles)
+    fade = analyze_capacity_fade(usable, spec)
+    life = estimate_cycle_life(
+        usable, spec, eol_fraction=eol_fraction, reference_capacity_ah=reference_capacity_ah
+    )
+    return fade.to_dict(), life.to_dict()
+
+
+def run_suite(
+    df: pd.DataFrame,
+    spec: BatterySpec,
+    *,
+    eol_fraction: float = DEFAULT_EOL_FRACTION,
+    reference_capacity_ah: float | None = None,
+) -> SuiteOutput:
+    """Run every diagnostic on samples in the canonical schema.
+
+    ``reference_capacity_ah`` is the capacity end of life is measured against
+    (the user's nominal capacity); None means the first cycles' capacity.
+    """
+    soc_result, soc_columns = soc_series(df, spec)
+    ir = measure_internal_resistance(df, spec, soc_percent=soc_columns["soc_percent"])
     cycles = summarize_cycles(df, capacity_ah=spec.pack_capacity_ah)
-    return SuiteOutput(results=results, cycles=cycles, timeseries={SOC_COLUMN: soc})
+    fade, life = _lifetime_results(cycles, spec, eol_fraction, reference_capacity_ah)
+    results: dict = {
+        "soc": soc_result.to_dict(),
+        "soh": calculate_soh(df, spec, internal_resistance=ir).to_dict(),
+        "internal_resistance": ir.to_dict(),
+        "capacity_fade": fade,
+        "cell_balance": check_cell_balance(df, spec).to_dict(),
+        "safety": monitor_safety(df, spec).to_dict(),
+        "thermal": analyze_thermal(df, spec).to_dict(),
+        "cycle_life": life,
+        "faults": detect_faults(df, spec).to_list(),
+    }
+    return SuiteOutput(results=results, cycles=cycles, timeseries=soc_columns)
+
+
+def run_cycle_table_suite(
+    cycles: pd.DataFrame,
+    spec: BatterySpec | None,
+    *,
+    eol_fraction: float = DEFAULT_EOL_FRACTION,
+    reference_capacity_ah: float | None = None,
+) -> SuiteOutput:
+    """The lifetime diagnostics on a per-cycle table (``cycle_index``,
+    ``discharge_capacity_ah``); the sample-based results are None."""
+    fade, life = _lifetime_results(cycles, spec, eol_fraction, reference_capacity_ah)
+    results: dict = dict.fromkeys(RESULT_KEYS)
+    results["capacity_fade"] = fade
+    results["cycle_life"] = life
+    return SuiteOutput(results=results, cycles=cycles, timeseries={})

@@ -139,3 +139,42 @@ def test_version_and_help():
     for sub in ("gui", "simulate", "record", "analyze", "db"):
         result = run_cli(sub, "--help")
         assert result.returncode == 0 and "usage: batteryos" in result.stdout
+
+
+REAL = __import__("pathlib").Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+
+
+@pytest.mark.skipif(not (REAL / "capacity").is_dir(), reason="real data folder not present")
+def test_per_cycle_table_gives_the_cycle_life_keys(capsys):
+    path = REAL / "capacity" / "nasa_B0006_capacity.csv"
+    rc = main(["analyze", str(path), "--capacity-ah", "2", "--eol-fraction", "0.7", "--json"])
+    assert rc == 0
+    report = json.loads(capsys.readouterr().out)
+    life = report["results"]["cycle_life"]
+    for key in ("predicted_eol_cycle", "interval_low", "interval_high", "remaining_cycles"):
+        assert key in life
+    # B0006 falls below 70 % of its 2 Ah nominal within the record (at about cycle 109)
+    assert life["status"] == "reached" and 100 <= life["predicted_eol_cycle"] <= 115
+    assert report["results"]["soc"] is None  # no samples, no SOC
+    assert len(report["cycles"]) == 168
+
+
+def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):
+    out = tmp_path / "pack.csv"
+    main(["simulate", "--cells", "4", "--duration", "3600", "--profile", "hppc", "-o", str(out)])
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert all(results[k] is not None for k in results)
+    assert isinstance(results["faults"], list)
+    pulses = results["internal_resistance"]["pulses"]
+    assert pulses and {
+        "start_time_s",
+        "soc_percent",
+        "temperature_c",
+        "current_a",
+        "r_ohmic_ohm",
+        "r_2s_ohm",
+        "r_10s_ohm",
+        "r_30s_ohm",
+    } <= set(pulses[0])

@@ -1,0 +1,62 @@
+"""Per-cycle tables: one row per cycle with at least ``cycle_index`` and
+``discharge_capacity_ah`` (what capacity-fade data sets and cycler summaries give)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.errors import SchemaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REQUIRED = ("cycle_index", "discharge_capacity_ah")
+
+
+def header_columns(path: str) -> list[str]:
+    """The column names of a CSV file's header row (after any ``#`` lines)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if not line.startswith("#"):
+                    return [c.strip() for c in line.strip().split(",")]
+    except OSError:
+        return []
+    return []
+
+
+def is_cycle_table(path: str) -> bool:
+    """True for a per-cycle table (it has the per-cycle columns and no ``time_s``)."""
+    cols = header_columns(path) if os.path.isfile(path) else []
+    return "time_s" not in cols and all(c in cols for c in REQUIRED)
+
+
+def read_cycle_table(path: str) -> pd.DataFrame:
+    """Read a per-cycle table; raises :class:`SchemaError` naming the line of a bad value."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path, comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: not a readable CSV ({exc})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in REQUIRED:
+        if col not in df.columns:
+            raise SchemaError(f"{path}: missing required column {col}")
+    if not len(df):
+        raise SchemaError(f"{path}: no cycles")
+    for col in df.columns:
+        if pd.api.types.is_numeric_dtype(df[col]):
+            continue
+        numeric = pd.to_numeric(df[col], errors="coerce")
+        bad = numeric.isna() & df[col].notna()
+        if bad.any() and col in REQUIRED:
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SchemaError(
+                f"{path}: line {row + 2}, column {col}: {df[col].iloc[row]!r} is not a number"
+            )
+        df[col] = numeric
+    return df
