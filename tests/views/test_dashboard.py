@@ -96,6 +96,16 @@ def test_session_samples_reach_the_curves(qtbot, dashboard):
         session.stop()
     expected = scripted_block(0, 900)
     for column in expected.columns:
+        np.testing.assert_array_equal(dashboard.plots.shown[column], expected[column])
+    # following live, the curves hold the visible window (and a margin) only ...
+    t = expected[schema.TIME]
+    span = dashboard.plots._span_s
+    assert span is not None and t[-1] - t[0] > span
+    x, _ = original(dashboard.plots.curves[schema.VOLTAGE])
+    assert x[-1] == t[-1] and x[0] <= t[-1] - span and len(x) < len(t)
+    # ... and all of it once the user stops following to look back
+    dashboard.plots.set_follow(False)
+    for column in expected.columns:
         if column == schema.TIME:
             continue
         x, y = original(dashboard.plots.curves[column])
