@@ -10,23 +10,25 @@ from collections.abc import Callable
 
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
-from app.diagnostics.soc_coulomb import SOC_COLUMN, CoulombCountingSoc
+from app.diagnostics.soc_ekf import EkfSocEstimator
 
 
 class LiveEngine:
-    """Turns raw blocks into enriched blocks (raw columns + ``soc_percent``)
-    and passes them on to ``outputs`` (ring buffer, recorder, ...)."""
+    """Turns raw blocks into enriched blocks (raw columns + ``soc_percent``, its
+    ±2 sigma band ``soc_band_low_percent``/``soc_band_high_percent`` and, when
+    the source reports ``soc_reported_pct``, ``soc_bms_difference_pct``) and
+    passes them on to ``outputs`` (ring buffer, recorder, ...)."""
 
     def __init__(
         self, spec: BatterySpec, outputs: list[Callable[[SampleBlock], None]] | None = None
     ):
         self.spec = spec
-        self.soc = CoulombCountingSoc(spec)
+        self.soc = EkfSocEstimator(spec)
         self.outputs = list(outputs or [])
 
     def process(self, block: SampleBlock) -> SampleBlock:
         columns = dict(block.items())
-        columns[SOC_COLUMN] = self.soc.update(block)
+        columns.update(self.soc.update(block))
         enriched = SampleBlock(columns)
         return enriched
 

@@ -1,58 +1,62 @@
-"""Offline state of charge, sharing its estimator with the live engine."""
+"""Offline state of charge: the live estimator (:mod:`app.diagnostics.soc_ekf`)
+fed the whole log, so offline and live give the same numbers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.core import schema
-from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
-from app.diagnostics.soc_coulomb import CoulombCountingSoc
+from app.diagnostics.soc_ekf import (
+    SOC_BAND_HIGH_COLUMN,
+    SOC_BAND_LOW_COLUMN,
+    SOC_BMS_DIFFERENCE_COLUMN,
+    SOC_COLUMN,
+    EkfSocEstimator,
+    SocFilterSettings,
+    SocResult,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = [
+    "SOC_BAND_HIGH_COLUMN",
+    "SOC_BAND_LOW_COLUMN",
+    "SOC_BMS_DIFFERENCE_COLUMN",
+    "SOC_COLUMN",
+    "SocResult",
+    "calculate_soc",
+    "soc_series",
+]
 
-@dataclass(frozen=True)
-class SocResult(DiagnosticResult):
-    method: str
-    initial_soc_percent: float
-    final_soc_percent: float
-    min_soc_percent: float
-    max_soc_percent: float
-    charge_in_ah: float
-    charge_out_ah: float
-    bms_reported_final_percent: float | None
-    bms_difference_rms_percent: float | None  # ours minus the BMS's
+
+def _block(df: pd.DataFrame) -> SampleBlock:
+    """The columns the estimator reads, as one block."""
+    cols = [schema.TIME, schema.VOLTAGE, schema.CURRENT, *schema.cell_voltage_columns(df.columns)]
+    if schema.SOC_REPORTED in df.columns:
+        cols.append(schema.SOC_REPORTED)
+    return SampleBlock({c: df[c].to_numpy(dtype=float) for c in cols})
+
+
+def soc_series(
+    df: pd.DataFrame, spec: BatterySpec, settings: SocFilterSettings | None = None
+) -> tuple[SocResult, dict[str, np.ndarray]]:
+    """SOC summary and every per-sample SOC column of a log in the canonical schema.
+
+    The columns are ``soc_percent``, ``soc_band_low_percent`` and
+    ``soc_band_high_percent`` (±2 sigma), and ``soc_bms_difference_pct`` (ours
+    minus the BMS's) when the log has ``soc_reported_pct``.
+    """
+    est = EkfSocEstimator(spec, settings)
+    columns = est.update(_block(df))
+    return est.result(), columns
 
 
 def calculate_soc(df: pd.DataFrame, spec: BatterySpec) -> tuple[SocResult, np.ndarray]:
-    """SOC summary and the per-sample series."""
-    est = CoulombCountingSoc(spec)
-    cols = [schema.TIME, schema.VOLTAGE, schema.CURRENT, *schema.cell_voltage_columns(df.columns)]
-    soc = est.update(SampleBlock({c: df[c].to_numpy(dtype=float) for c in cols}))
-    reported_final = diff_rms = None
-    if schema.SOC_REPORTED in df.columns:
-        rep = df[schema.SOC_REPORTED].to_numpy(dtype=float)
-        ok = np.isfinite(rep)
-        if ok.any():
-            reported_final = float(rep[ok][-1])
-            diff_rms = float(np.sqrt(np.mean((soc[ok] - rep[ok]) ** 2)))
-    return (
-        SocResult(
-            method=est.method,
-            initial_soc_percent=float(soc[0]),
-            final_soc_percent=float(soc[-1]),
-            min_soc_percent=float(soc.min()),
-            max_soc_percent=float(soc.max()),
-            charge_in_ah=est.charge_in_ah,
-            charge_out_ah=est.charge_out_ah,
-            bms_reported_final_percent=reported_final,
-            bms_difference_rms_percent=diff_rms,
-        ),
-        soc,
-    )
+    """SOC summary and the per-sample ``soc_percent`` series."""
+    result, columns = soc_series(df, spec)
+    return result, columns[SOC_COLUMN]

@@ -1,9 +1,12 @@
-"""State of charge by coulomb counting, anchored on the open-circuit voltage.
+"""State of charge by plain coulomb counting, anchored on the open-circuit voltage.
+
+Superseded by :mod:`app.diagnostics.soc_ekf` (``calculate_soc`` and the live
+engine use that); kept as the baseline ``benchmarks/bench_soc.py`` compares the
+filter with.
 
 The estimator starts from the OCV of the first sample (the pack voltage per
 series cell, through the spec's OCV table) and integrates the current with the
-trapezoidal rule. The same class serves offline (one block holding the whole
-log) and live (block after block), so both give the same numbers.
+trapezoidal rule.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import numpy as np
 from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.soc_ekf import SOC_COLUMN
 
-SOC_COLUMN = "soc_percent"
+__all__ = ["SOC_COLUMN", "CoulombCountingSoc"]  # SOC_COLUMN: views still import it from here
 
 
 class CoulombCountingSoc:

@@ -4,7 +4,6 @@ import pandas as pd
 from app.core.spec import preset
 from app.diagnostics.cell_balance import check_cell_balance
 from app.diagnostics.safety import monitor_safety
-from app.diagnostics.soc import calculate_soc
 from app.diagnostics.thermal import analyze_thermal
 
 SPEC = preset("nmc", capacity_ah=5.0, series_cells=4)
@@ -67,11 +66,3 @@ def test_thermal_rate_and_heat():
     p = SPEC.ecm.for_capacity(5.0)
     r = (p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"]) * 4
     assert abs(th.mean_heat_w - 25.0 * r) < 1e-9
-
-
-def test_soc_counts_charge_from_ocv_start():
-    df = pack(n=3601, current=-1.0, cell_v=SPEC.cell_ocv(80.0))  # 1 Ah out of 5 Ah
-    res, soc = calculate_soc(df, SPEC)
-    assert abs(res.initial_soc_percent - 80.0) < 1e-6
-    assert abs(res.final_soc_percent - 60.0) < 1e-6
-    assert abs(res.charge_out_ah - 1.0) < 1e-9

@@ -1,0 +1,217 @@
+"""The per-cell 2-RC equivalent-circuit model the SOC Kalman filter runs on.
+
+One "cell equivalent" stands for the pack: its voltage is the mean series-cell
+voltage, its current the pack current over the parallel strings, its capacity
+the nominal capacity of one cell (``BatterySpec.capacity_ah``).
+
+Model (current ``i`` positive = charging)::
+
+    v = OCV(soc) + R0 * i + v1 + v2,    dv_k/dt = -v_k / tau_k + R_k * i / tau_k
+
+OCV comes from the spec's table (the chemistry preset's, or the user's
+``--ocv-table``). R0, R1, R2 and the time constants are the chemistry preset's
+typical values scaled by the capacity (:meth:`EcmParameters.for_capacity`); the
+filter adapts R0 online, so only the capacity has to be right to start with.
+
+The OCV is tabulated on a uniform SOC grid so the filter can evaluate it, and
+invert it, with index arithmetic and ``bisect`` on Python floats (much cheaper
+per call than ``np.interp`` on a scalar, which matters in the per-update loop).
+
+For the filter's linearisation the OCV is also tabulated Gaussian-smoothed at a
+few widths (:meth:`CellModel.ocv_slr`): for an SOC estimate N(mu, sigma^2) the
+expected OCV is the OCV smoothed with sigma, and the regression slope of OCV on
+SOC is that curve's derivative (Stein's lemma). This is statistical linear
+regression, what a sigma-point filter approximates, done exactly for the one
+nonlinear function at EKF cost. It is why the flat LFP plateau never gives a
+zero or jumping slope (a piecewise-linear table's derivative is a step
+function; smoothed over the SOC uncertainty it is smooth and nonzero wherever
+a step in the OCV is within reach of the estimate), and why an estimate that
+sits on a plateau sees a step one or two sigmas away.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core.spec import BatterySpec, preset
+
+#: SOC grid of the tabulated OCV, percent. The filter clamps its SOC state to
+#: [SOC_MIN, SOC_MAX]; the grid runs a little past that so lookups never clip.
+GRID_MIN_PCT = -12.0
+GRID_MAX_PCT = 112.0
+GRID_STEP_PCT = 0.05
+SOC_MIN_PCT = -5.0
+SOC_MAX_PCT = 105.0
+
+#: Outside 0-100 % the table is extended linearly with its end slopes, within
+#: these bounds (V per %): NMC's last 2 % below empty fall ~0.4 V/%, and
+#: extrapolating that would put -5 % SOC at a negative voltage; a flat end
+#: segment would map every voltage beyond the table onto one SOC.
+MAX_EXTRAPOLATION_SLOPE_V_PER_PCT = 0.05
+MIN_EXTRAPOLATION_SLOPE_V_PER_PCT = 0.005
+
+#: Widths (sigma, % SOC) of the smoothed OCV tables, geometric; the filter
+#: interpolates between neighbours in log(sigma) and clips to the ends. 0.5 %
+#: is below any useful SOC accuracy; 16 % covers an unknown start (a wider
+#: prior is smoothed with 16 %).
+SLR_SIGMAS_PCT: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+SLR_STEP_PCT = 0.1
+
+
+def resolve_model_spec(spec: BatterySpec) -> BatterySpec:
+    """``spec`` with the chemistry preset's ECM and OCV table where it has none."""
+    base = preset(spec.chemistry)
+    changes = {}
+    if spec.ecm is None:
+        changes["ecm"] = base.ecm
+    if not spec.ocv_v:
+        changes["ocv_soc_pct"] = base.ocv_soc_pct
+        changes["ocv_v"] = base.ocv_v
+    return spec.with_overrides(**changes) if changes else spec
+
+
+def _extended_ocv(grid: np.ndarray, soc_t: np.ndarray, ocv_t: np.ndarray) -> np.ndarray:
+    """The table's OCV on ``grid``: linear inside, linearly extended outside."""
+    ocv = np.interp(grid, soc_t, ocv_t)
+    if len(soc_t) >= 2:
+        lo_slope, hi_slope = (
+            min(max(d, MIN_EXTRAPOLATION_SLOPE_V_PER_PCT), MAX_EXTRAPOLATION_SLOPE_V_PER_PCT)
+            for d in (
+                (ocv_t[1] - ocv_t[0]) / (soc_t[1] - soc_t[0]),
+                (ocv_t[-1] - ocv_t[-2]) / (soc_t[-1] - soc_t[-2]),
+            )
+        )
+        below, above = grid < soc_t[0], grid > soc_t[-1]
+        ocv[below] = ocv_t[0] + lo_slope * (grid[below] - soc_t[0])
+        ocv[above] = ocv_t[-1] + hi_slope * (grid[above] - soc_t[-1])
+    # a table must not fall as SOC rises (BatterySpec checks; keep the grid so)
+    return np.maximum.accumulate(ocv)
+
+
+@dataclass(frozen=True)
+class CellModel:
+    """2-RC ECM of one cell equivalent, with its OCV tabulated on a uniform SOC grid."""
+
+    capacity_as: float  # nominal capacity, ampere-seconds
+    r0_ohm: float
+    r1_ohm: float
+    tau1_s: float
+    r2_ohm: float
+    tau2_s: float
+    ocv_grid: tuple[float, ...]  # OCV at GRID_MIN_PCT + k * GRID_STEP_PCT, non-decreasing
+    #: Per SLR_SIGMAS_PCT: smoothed OCV and its slope (V per %) at
+    #: GRID_MIN_PCT + k * SLR_STEP_PCT.
+    slr_ocv: tuple[tuple[float, ...], ...] = ()
+    slr_slope: tuple[tuple[float, ...], ...] = ()
+    #: True when the OCV is the chemistry preset's generic table (none given for
+    #: this battery): the filter then trusts it less.
+    ocv_from_preset: bool = False
+
+    @staticmethod
+    def from_spec(spec: BatterySpec) -> CellModel:
+        """The model of one cell of ``spec`` (preset ECM scaled to its capacity)."""
+        spec = resolve_model_spec(spec)
+        base = preset(spec.chemistry)
+        from_preset = (spec.ocv_soc_pct, spec.ocv_v) == (base.ocv_soc_pct, base.ocv_v)
+        p = spec.ecm.for_capacity(spec.capacity_ah)
+        soc_t = np.asarray(spec.ocv_soc_pct, dtype=float)
+        ocv_t = np.asarray(spec.ocv_v, dtype=float)
+        grid = np.arange(GRID_MIN_PCT, GRID_MAX_PCT + GRID_STEP_PCT / 2, GRID_STEP_PCT)
+        ocv = _extended_ocv(grid, soc_t, ocv_t)
+        # The smoothed tables are computed on a grid wide enough that the
+        # widest kernel (4 sigma) never runs off it, then cropped. The SOC
+        # estimate is clamped to [SOC_MIN, SOC_MAX], so prior mass beyond
+        # counts at the bound (else a wide prior near full would average in the
+        # steep extrapolation above 100 %).
+        reach = 4 * SLR_SIGMAS_PCT[-1]
+        wide = np.arange(
+            GRID_MIN_PCT - reach, GRID_MAX_PCT + reach + SLR_STEP_PCT / 2, SLR_STEP_PCT
+        )
+        wide_ocv = _extended_ocv(np.clip(wide, SOC_MIN_PCT, SOC_MAX_PCT), soc_t, ocv_t)
+        keep = (wide >= GRID_MIN_PCT - 1e-9) & (wide <= GRID_MAX_PCT + 1e-9)
+        slr_ocv, slr_slope = [], []
+        for sig in SLR_SIGMAS_PCT:
+            half = int(np.ceil(4 * sig / SLR_STEP_PCT))
+            k = np.arange(-half, half + 1) * (SLR_STEP_PCT / sig)
+            w = np.exp(-0.5 * k * k)
+            smooth = np.convolve(wide_ocv, w / w.sum(), mode="same")
+            slr_ocv.append(tuple(smooth[keep].tolist()))
+            slr_slope.append(tuple(np.gradient(smooth, SLR_STEP_PCT)[keep].tolist()))
+        return CellModel(
+            capacity_as=float(spec.capacity_ah) * 3600.0,
+            r0_ohm=float(p["r0_ohm"]),
+            r1_ohm=float(p["r1_ohm"]),
+            tau1_s=float(p["r1_ohm"] * p["c1_f"]),
+            r2_ohm=float(p["r2_ohm"]),
+            tau2_s=float(p["r2_ohm"] * p["c2_f"]),
+            ocv_grid=tuple(ocv.tolist()),
+            slr_ocv=tuple(slr_ocv),
+            slr_slope=tuple(slr_slope),
+            ocv_from_preset=from_preset,
+        )
+
+    # --- scalar lookups for the filter loop (plain floats, no numpy) -----
+    def ocv(self, soc_pct: float) -> float:
+        """OCV (V) at ``soc_pct``: linear in the table, linearly extended past 0/100 %."""
+        x = (soc_pct - GRID_MIN_PCT) / GRID_STEP_PCT
+        k = min(max(int(x), 0), len(self.ocv_grid) - 2)
+        g = self.ocv_grid
+        return g[k] + (x - k) * (g[k + 1] - g[k])
+
+    def ocv_slr(self, soc_pct: float, sigma_pct: float) -> tuple[float, float]:
+        """Expected OCV (V) and regression slope (V per %) for SOC ~ N(soc_pct, sigma_pct^2)."""
+        pos = math.log2(
+            min(max(sigma_pct, SLR_SIGMAS_PCT[0]), SLR_SIGMAS_PCT[-1]) / SLR_SIGMAS_PCT[0]
+        )
+        j = min(int(pos), len(SLR_SIGMAS_PCT) - 2)
+        f = pos - j
+        x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
+        k = min(max(int(x), 0), len(self.slr_ocv[0]) - 2)
+        t = x - k
+        a, b = self.slr_ocv[j], self.slr_ocv[j + 1]
+        m0 = a[k] + t * (a[k + 1] - a[k])
+        m1 = b[k] + t * (b[k + 1] - b[k])
+        a, b = self.slr_slope[j], self.slr_slope[j + 1]
+        s0 = a[k] + t * (a[k + 1] - a[k])
+        s1 = b[k] + t * (b[k + 1] - b[k])
+        return m0 + f * (m1 - m0), s0 + f * (s1 - s0)
+
+    def soc_range(self, v_lo: float, v_hi: float) -> tuple[float, float]:
+        """The SOC interval (%) whose OCV lies within [v_lo, v_hi], clipped to
+        [SOC_MIN_PCT, SOC_MAX_PCT].
+
+        The OCV never falls as SOC rises, so the preimage of a voltage interval
+        is one SOC interval: on a flat plateau a wide one, where the OCV is
+        steep a narrow one. ``bisect`` on the grid keeps this a few
+        microseconds (it runs once per filter update).
+        """
+        g = self.ocv_grid
+        n = len(g)
+        # lowest SOC with OCV >= v_lo
+        k = bisect_left(g, v_lo)
+        if k <= 0:
+            lo = GRID_MIN_PCT
+        elif k >= n:
+            lo = GRID_MAX_PCT
+        else:
+            lo = GRID_MIN_PCT + GRID_STEP_PCT * (k - 1 + (v_lo - g[k - 1]) / (g[k] - g[k - 1]))
+        # highest SOC with OCV <= v_hi
+        k = bisect_right(g, v_hi)
+        if k <= 0:
+            hi = GRID_MIN_PCT
+        elif k >= n:
+            hi = GRID_MAX_PCT
+        else:
+            hi = GRID_MIN_PCT + GRID_STEP_PCT * (k - 1 + (v_hi - g[k - 1]) / (g[k] - g[k - 1]))
+        lo = min(max(lo, SOC_MIN_PCT), SOC_MAX_PCT)
+        hi = min(max(hi, SOC_MIN_PCT), SOC_MAX_PCT)
+        return lo, max(lo, hi)
+
+    def soc_from_ocv(self, ocv_v: float) -> float:
+        """Inverse of :meth:`ocv` (flat parts of the curve give their middle)."""
+        lo, hi = self.soc_range(ocv_v, ocv_v)
+        return 0.5 * (lo + hi)

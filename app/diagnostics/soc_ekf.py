@@ -1,0 +1,721 @@
+"""State of charge by an extended Kalman filter on a 2-RC equivalent circuit,
+fused with coulomb counting.
+
+States (of one cell equivalent, see :mod:`app.diagnostics.ecm_model`)::
+
+    x = [soc (%), v1 (V), v2 (V), R0 (ohm), current offset o (A), charge scale k,
+         polarisation scale g, OCV offset b (V)]
+
+Coulomb counting drives the SOC: ``d soc/dt = 100 * k * (i_meas - o) / Q_nominal``.
+``k`` absorbs both a wrong nominal capacity and a current-sensor gain error (the
+two are indistinguishable for SOC: ``k = Q_nominal / (gain * Q_true)``); ``o`` is
+the sensor offset. R0 adapts online (the preset's typical value is only a
+start), and so does ``g``, the factor on the preset's R1 and R2 (the RC time
+constants stay the preset's): a cell whose slow polarisation is larger than the
+preset's would otherwise pull the SOC by tens of millivolts under a long
+discharge. ``b`` is the error of the OCV table at the present SOC: a C/50 table
+sits a few millivolts below the true OCV (on the LFP plateau that alone is
+several % of SOC), and a chemistry preset's table can be tens of millivolts off
+a particular cell. It is a random walk in SOC (its variance grows with the SOC
+moved, not with time); a preset's table also gets a larger model-error floor,
+so with a preset the filter leans on coulomb counting.
+
+The measurement is linearised by statistical linear regression over the SOC
+uncertainty (expected OCV and regression slope under N(soc, sigma^2), from
+Gaussian-smoothed OCV tables, see :meth:`CellModel.ocv_slr`): no zero slope on
+the flat LFP plateau, no jump at a table kink, and an estimate sitting on a
+plateau sees a step within a sigma or two.
+
+Measurement updates at a fixed period, exact propagation in between
+--------------------------------------------------------------------
+A per-sample EKF in Python costs ~20 us a sample, 20 s for a 1e6-sample log.
+Instead the log is cut into intervals of ``update_period_s`` of data (bins of
+``time_s`` counted from the first sample: the same rule live and offline).
+Between updates everything is linear in the state at the interval start, so the
+per-sample work is vectorised numpy: exact coulomb counting (cumsum,
+trapezoidal rule) and the exact response of the RC branches to the sampled
+current (held at the trapezoid mean over each step: an exponentially weighted
+cumsum inside each interval). Per interval the filter then makes one update
+with the interval's *mean* voltage against the model's mean over the same
+samples (sensor noise of the mean is ``sigma/sqrt(n)``, so little is lost), and
+propagates state and covariance exactly over the interval. The Python loop runs
+once per interval (~15 us): ~0.3 s for 1e6 samples at 10 Hz with 5 s updates.
+Model error is correlated in time, so it is not trusted as white: its variance
+is multiplied by ``model_error_correlation_s`` / interval length.
+
+Offline == live
+---------------
+Offline and live are the same class. The per-sample SOC inside an interval is
+the *prior* (the state after the previous interval's update, propagated by
+coulomb counting), so every output depends only on samples already seen; an
+interval's update runs when the first sample of a later interval arrives (the
+last, open interval of a log is never updated: live cannot know it has ended).
+Running sums are cumsums continued from the previous value, which floating
+point evaluates identically however the samples are split into blocks, and the
+per-sample arithmetic of small blocks (a pure-Python path, for live blocks of a
+few samples) does the same operations in the same order as the numpy path:
+offline == live bit for bit (tests split logs at random to check).
+
+Initialisation: if the first sample is at rest (``|I| <= rest_current_c`` C),
+from the SOC interval whose OCV lies within 2 sigma of its voltage (sigma:
+relaxation and the table's own error): its middle, a quarter of its width as
+sigma -- small where the OCV is steep, large on the LFP plateau. Under load, a
+rough guess (the voltage corrected by the preset resistances) with a sigma of
+``load_initial_soc_sigma_pct``, from which the filter converges.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from app.core import schema
+from app.core.results import DiagnosticResult
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
+from app.diagnostics.ecm_model import SOC_MAX_PCT, SOC_MIN_PCT, CellModel
+
+SOC_COLUMN = "soc_percent"
+SOC_BAND_LOW_COLUMN = "soc_band_low_percent"
+SOC_BAND_HIGH_COLUMN = "soc_band_high_percent"
+SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
+
+#: State indices.
+_SOC, _V1, _V2, _R0, _OFF, _K, _G, _B = range(8)
+_N_STATES = 8
+
+#: Columns of the running sums over samples with a valid voltage (cumsums
+#: continued across blocks; an interval's sum is a difference of two).
+_C_N, _C_V, _C_I, _C_ABSI, _C_Q, _C_T, _C_E1, _C_E2, _C_F1, _C_F2 = range(10)
+_N_SUMS = 10
+
+#: Blocks up to this many samples take the pure-Python per-sample path (live
+#: blocks of a few samples: numpy's per-call overhead would dominate).
+_SMALL_BLOCK = 8
+#: Longer blocks are processed in chunks of this many samples.
+_CHUNK = 1 << 16
+
+
+class SocInitialisation(StrEnum):
+    """How the filter chose its first SOC."""
+
+    REST = "rest"  # OCV of the first sample, small variance
+    LOAD = "load"  # rough guess under load, large variance
+    UNKNOWN = "unknown"  # no valid voltage at the first sample: 50 %, large variance
+    GIVEN = "given"  # the caller's initial SOC and sigma
+
+
+@dataclass(frozen=True)
+class SocFilterSettings:
+    """Tuning of the SOC filter. Defaults are for Li-ion cells with typical BMS sensors.
+
+    Sigmas are one standard deviation; process noises are per square root of a second.
+    """
+
+    #: Measurement update period, seconds of data.
+    update_period_s: float = 5.0
+    #: The first sample counts as "at rest" below this |current|, in C.
+    rest_current_c: float = 0.02
+    #: Voltage sensor noise of one sample of the cell-equivalent voltage.
+    voltage_noise_v: float = 0.002
+    #: Model error (sigma) of an interval-mean voltage: this floor (relaxation,
+    #: hysteresis) plus ``model_error_v_per_c`` per C of mean |current| (the ECM
+    #: is least right under load). Much larger than the sensor noise of a mean;
+    #: see also ``model_error_correlation_s``.
+    model_error_v: float = 0.002
+    model_error_v_per_c: float = 0.040
+    #: ... plus this fraction of the polarisation the model predicts (R0 drop and
+    #: RC voltages): the ECM's polarisation is right to tens of %, not better,
+    #: and after a load its relaxation error lingers as long as the RC voltages.
+    model_error_rel_polarisation: float = 0.3
+    #: Initial SOC from rest: the SOC range the OCV table gives for the first
+    #: voltage +-2 sigma, sigma combining this (relaxation left, noise) and the
+    #: OCV table's own error; its middle, a quarter of its width as sigma,
+    #: within these bounds. (A range, not voltage sigma over the local slope:
+    #: on a flat plateau the local slope says nothing about how far it is flat.)
+    rest_voltage_sigma_v: float = 0.003
+    rest_initial_soc_sigma_min_pct: float = 0.5
+    initial_soc_sigma_max_pct: float = 30.0
+    #: Initial SOC sigma when the log starts under load at an unknown SOC.
+    load_initial_soc_sigma_pct: float = 25.0
+    #: Initial sigma of R0, relative to the preset's typical value.
+    r0_sigma_rel: float = 0.3
+    #: Initial sigma of the current offset, in C (0.5 % of 1C: a Hall sensor).
+    offset_sigma_c: float = 0.005
+    #: Initial sigma of the charge scale (capacity error and current gain error).
+    charge_scale_sigma: float = 0.05
+    #: Initial sigma of the polarisation scale (factor on R1 and R2).
+    polarisation_scale_sigma: float = 0.3
+    #: OCV table error: initial sigma of the offset state and its growth per
+    #: square root of % SOC moved, for a user's table (e.g. measured at C/50:
+    #: a few mV of overpotential, hysteresis) and for a chemistry preset's.
+    ocv_error_table_v: float = 0.005
+    ocv_error_table_v_per_sqrt_pct: float = 0.0005
+    ocv_error_preset_v: float = 0.010
+    ocv_error_preset_v_per_sqrt_pct: float = 0.002
+    #: With a preset's table the voltage also gets this much more model error:
+    #: a generic table's shape is off a particular cell by tens of mV here and
+    #: there, which the offset state cannot follow, so coulomb counting must
+    #: carry more of the estimate.
+    ocv_error_preset_floor_v: float = 0.010
+    #: Correlation time of the model error. Interval means closer together than
+    #: this are not independent evidence, so the model-error variance of one
+    #: interval is multiplied by correlation time / interval length.
+    model_error_correlation_s: float = 60.0
+    #: Process noises.
+    soc_process_pct: float = 0.002
+    v1_process_v: float = 3e-4
+    v2_process_v: float = 1e-4
+    r0_process_rel: float = 2e-3
+    offset_process_c: float = 1e-5
+    charge_scale_process: float = 1e-5
+    polarisation_scale_process: float = 2e-3
+    #: The OCV is linearised over an SOC sigma of at least this (see ecm_model).
+    linearisation_min_sigma_pct: float = 0.5
+    #: Residuals beyond this many sigmas are down-weighted (sensor glitches, faults).
+    gate_sigmas: float = 4.0
+
+
+@dataclass(frozen=True)
+class SocResult(DiagnosticResult):
+    """Summary of the SOC estimate over a log (or over everything seen live)."""
+
+    method: str
+    initialisation: str
+    update_period_s: float
+    initial_soc_percent: float
+    final_soc_percent: float
+    final_soc_sigma_percent: float
+    final_band_low_percent: float
+    final_band_high_percent: float
+    min_soc_percent: float
+    max_soc_percent: float
+    charge_in_ah: float
+    charge_out_ah: float
+    #: Adapted model values: R0 of one cell, the current sensor's offset and the
+    #: pack capacity as seen through the current sensor (nominal over the charge
+    #: scale: a gain error shows here too). Pack level = all parallel strings.
+    r0_ohm: float
+    current_offset_a: float
+    effective_capacity_ah: float
+    bms_reported_final_percent: float | None
+    #: Ours minus the BMS's, over samples where the BMS reports a value.
+    bms_difference_rms_percent: float | None
+    bms_difference_max_abs_percent: float | None
+    bms_difference_final_percent: float | None
+    samples: int = 0
+
+
+def _seq_cumsum(carry, x: np.ndarray) -> np.ndarray:
+    """Running sum of ``x`` (along axis 0) continued from ``carry``; length len(x) + 1.
+
+    ``np.cumsum`` adds strictly in order, so continuing from the previous
+    value gives the same bits as one cumsum over the whole log.
+    """
+    if x.ndim == 1:
+        return np.cumsum(np.concatenate(([carry], x)))
+    return np.cumsum(np.vstack((carry, x)), axis=0)
+
+
+class EkfSocEstimator:
+    """Incremental SOC estimator (an :class:`~app.diagnostics.incremental.IncrementalDiagnostic`).
+
+    Feed blocks in time order with :meth:`update`; it returns ``soc_percent`` and
+    the ±2 sigma band per sample, plus ``soc_bms_difference_pct`` (ours minus
+    the BMS's) when the block has ``soc_reported_pct``. Offline use is the same
+    class fed the whole log; :meth:`result` summarises everything seen.
+    """
+
+    columns: tuple[str, ...] = (
+        SOC_COLUMN,
+        SOC_BAND_LOW_COLUMN,
+        SOC_BAND_HIGH_COLUMN,
+        SOC_BMS_DIFFERENCE_COLUMN,
+    )
+    method = "extended Kalman filter on a 2-RC equivalent circuit, fused with coulomb counting"
+
+    def __init__(
+        self,
+        spec: BatterySpec,
+        settings: SocFilterSettings | None = None,
+        *,
+        initial_soc_pct: float | None = None,
+        initial_soc_sigma_pct: float = 5.0,
+    ):
+        """``initial_soc_pct``: start there (sigma ``initial_soc_sigma_pct``) instead
+        of from the first sample's voltage -- e.g. a SOC known from a previous run."""
+        self.spec = spec
+        self.settings = settings or SocFilterSettings()
+        self._given_soc = initial_soc_pct
+        self._given_sigma = initial_soc_sigma_pct
+        self.model = CellModel.from_spec(spec)
+        self._parallel = float(spec.parallel_strings)
+        self._series = float(spec.series_cells)
+        self._one_c_a = self.model.capacity_as / 3600.0
+        self._soc_per_as = 100.0 / self.model.capacity_as
+        self._started = False
+        self.initialisation = SocInitialisation.UNKNOWN
+        # Filter: prior (state, covariance) at the start of the open interval.
+        self._x: list[float] = [0.0] * _N_STATES
+        self._p = np.zeros((_N_STATES, _N_STATES))
+        self._sigma = 0.0  # sqrt(P[soc, soc]) of that prior
+        # Per-sample running values, carried from block to block.
+        self._t0 = 0.0  # origin of the update bins
+        self._t_last = 0.0
+        self._i_last = 0.0
+        self._bin_last = 0.0
+        self._cq = 0.0  # running measured charge of the cell, A*s
+        self._q_in = 0.0  # running charge in / out (dq > 0 / dq < 0), A*s
+        self._q_out = 0.0
+        # The open interval: its state time (the previous sample's), the
+        # running charge then, and its samples so far (chunks of
+        # t, i, i_avg, dt, v0, mv, q_rel, t_rel; numpy arrays or lists).
+        self._ts = 0.0
+        self._qs = 0.0
+        self._pending: list[tuple] = []
+        # Running sums of the closed intervals' samples (see _close_intervals).
+        self._cw1 = 0.0
+        self._cw2 = 0.0
+        self._csum = np.zeros(_N_SUMS)
+        # Summary.
+        self._n = 0
+        self._soc_first = math.nan
+        self._soc_last = math.nan
+        self._sigma_last = math.nan
+        self._soc_min = math.inf
+        self._soc_max = -math.inf
+        self._bms_n = 0
+        self._bms_sq = 0.0
+        self._bms_max_abs = math.nan
+        self._bms_last_diff = math.nan
+        self._bms_last_rep = math.nan
+
+    # ------------------------------------------------------------------
+    def _initialise(self, t0: float, i0: float, v0: float) -> None:
+        s, m = self.settings, self.model
+        q = self._one_c_a
+        r0, r1, r2 = m.r0_ohm, m.r1_ohm, m.r2_ohm
+        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
+        rho_sb = 0.0
+        if not math.isfinite(v0):
+            self.initialisation = SocInitialisation.UNKNOWN
+            soc0, sig0 = 50.0, s.initial_soc_sigma_max_pct
+            v1 = v2 = 0.0
+            sv1 = sv2 = 0.01
+        elif abs(i0) <= s.rest_current_c * q:
+            self.initialisation = SocInitialisation.REST
+            sv = math.hypot(s.rest_voltage_sigma_v, sb)
+            lo, hi = m.soc_range(v0 - 2 * sv, v0 + 2 * sv)
+            soc0 = 0.5 * (lo + hi)
+            sig0 = min(
+                max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct),
+                s.initial_soc_sigma_max_pct,
+            )
+            # v0 = OCV(soc) + b: a positive table error means a lower SOC, so
+            # the two start anti-correlated (rho = -sigma_b / sigma_total).
+            rho_sb = -sb / sv
+            v1 = v2 = 0.0
+            sv1 = sv2 = 0.002
+        else:
+            self.initialisation = SocInitialisation.LOAD
+            # The polarisation under load is unknown: guess the RC branches
+            # half charged, the middle of what they can be.
+            v1, v2 = 0.5 * r1 * i0, 0.5 * r2 * i0
+            soc0 = m.soc_from_ocv(v0 - r0 * i0 - v1 - v2)
+            sig0 = s.load_initial_soc_sigma_pct
+            sv1, sv2 = abs(v1) + 0.002, abs(v2) + 0.002
+        if self._given_soc is not None:
+            self.initialisation = SocInitialisation.GIVEN
+            soc0, sig0, rho_sb = float(self._given_soc), float(self._given_sigma), 0.0
+        self._x = [soc0, v1, v2, r0, 0.0, 1.0, 1.0, 0.0]
+        self._p = np.diag(
+            [
+                sig0**2,
+                sv1**2,
+                sv2**2,
+                (s.r0_sigma_rel * r0) ** 2,
+                (s.offset_sigma_c * q) ** 2,
+                s.charge_scale_sigma**2,
+                s.polarisation_scale_sigma**2,
+                sb**2,
+            ]
+        )
+        self._p[_SOC, _B] = self._p[_B, _SOC] = rho_sb * sig0 * sb
+        self._sigma = sig0
+        self._t0 = self._t_last = self._ts = t0
+        self._i_last = i0
+        self._started = True
+
+    # ------------------------------------------------------------------
+    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        """Consume one block (in time order); return its per-sample SOC columns."""
+        n = len(block)
+        if n == 0:
+            out = {c: np.empty(0) for c in self.columns}
+            if schema.SOC_REPORTED not in block:
+                del out[SOC_BMS_DIFFERENCE_COLUMN]
+            return out
+        if n <= _SMALL_BLOCK:
+            soc, sig = self._update_small(block)
+        elif n <= _CHUNK:
+            soc, sig = self._update_large(block)
+        else:
+            # Long logs go through in chunks: the working set stays in cache and
+            # the numbers are the same (any split is).
+            parts = [self._update_large(block.slice(k, k + _CHUNK)) for k in range(0, n, _CHUNK)]
+            soc = np.concatenate([a for a, _ in parts])
+            sig = np.concatenate([b for _, b in parts])
+        band = 2.0 * sig
+        out = {
+            SOC_COLUMN: soc,
+            SOC_BAND_LOW_COLUMN: soc - band,
+            SOC_BAND_HIGH_COLUMN: soc + band,
+        }
+        if self._n == 0:
+            self._soc_first = float(soc[0])
+        self._n += n
+        self._soc_last, self._sigma_last = float(soc[-1]), float(sig[-1])
+        self._soc_min = min(self._soc_min, float(soc.min()))
+        self._soc_max = max(self._soc_max, float(soc.max()))
+        if schema.SOC_REPORTED in block:
+            out[SOC_BMS_DIFFERENCE_COLUMN] = self._bms_check(soc, block[schema.SOC_REPORTED])
+        return out
+
+    def _bms_check(self, soc: np.ndarray, rep: np.ndarray) -> np.ndarray:
+        diff = soc - rep
+        ok = np.isfinite(diff)
+        if ok.any():
+            d = diff[ok]
+            self._bms_n += len(d)
+            self._bms_sq = float(_seq_cumsum(self._bms_sq, d * d)[-1])
+            mx = float(np.abs(d).max())
+            if not mx <= self._bms_max_abs:  # also when still NaN
+                self._bms_max_abs = mx
+            self._bms_last_diff, self._bms_last_rep = float(d[-1]), float(rep[ok][-1])
+        return diff
+
+    # --- numpy path ---------------------------------------------------
+    def _cell_voltage(self, block: SampleBlock) -> np.ndarray:
+        """Mean of the valid ``cell_<k>_v``, else pack voltage / series cells."""
+        cells = schema.cell_voltage_columns(block.columns)
+        if not cells:
+            return block[schema.VOLTAGE] / self._series
+        total = np.zeros(len(block))
+        count = np.zeros(len(block))
+        for c in cells:
+            v = block[c]
+            ok = np.isfinite(v)
+            total += np.where(ok, v, 0.0)
+            count += ok
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / count
+        # no valid cell voltage: fall back on the pack voltage for that sample
+        return np.where(count > 0, mean, block[schema.VOLTAGE] / self._series)
+
+    def _update_large(self, block: SampleBlock) -> tuple[np.ndarray, np.ndarray]:
+        t = block[schema.TIME]
+        i = block[schema.CURRENT] / self._parallel
+        # A missing current reading counts as no current (the log has a gap).
+        i = np.where(np.isfinite(i), i, 0.0)
+        v = self._cell_voltage(block)
+        if not self._started:
+            self._initialise(float(t[0]), float(i[0]), float(v[0]))
+        mv = np.isfinite(v).astype(float)
+        v0 = np.where(mv > 0, v, 0.0)
+
+        t_ext = np.concatenate(([self._t_last], t))
+        i_ext = np.concatenate(([self._i_last], i))
+        dt = np.maximum(t_ext[1:] - t_ext[:-1], 0.0)
+        i_avg = 0.5 * (i_ext[1:] + i_ext[:-1])  # trapezoidal rule
+        dq = i_avg * dt
+        cq = _seq_cumsum(self._cq, dq)  # cq[j + 1]: running charge after sample j
+        self._q_in = float(_seq_cumsum(self._q_in, np.maximum(dq, 0.0))[-1])
+        self._q_out = float(_seq_cumsum(self._q_out, np.minimum(dq, 0.0))[-1])
+
+        # seg[j] = 0: the interval open before this block; k >= 1: the k-th
+        # interval starting in this block (at starts[k - 1]).
+        bins = np.floor((t - self._t0) / self.settings.update_period_s)
+        new = bins != np.concatenate(([self._bin_last], bins[:-1]))
+        starts = np.flatnonzero(new)
+        seg = np.cumsum(new)
+        ts_seg = np.concatenate(([self._ts], t_ext[starts]))  # the previous sample's time
+        qs_seg = np.concatenate(([self._qs], cq[starts]))
+        q_rel = cq[1:] - qs_seg[seg]
+        t_rel = t - ts_seg[seg]
+
+        prior = [(self._x[_SOC], self._x[_OFF], self._x[_K], self._sigma)]
+        here = (t, i, i_avg, dt, v0, mv, q_rel, t_rel)
+        if len(starts):
+            # The intervals this block closes: the open one (its pending samples
+            # and this block's up to starts[0]), then each one starting here
+            # but the last. One batch, so the numpy work is done once.
+            last = int(starts[-1])
+            chunks = [*self._pending, tuple(a[:last] for a in here)]
+            batch = [np.concatenate([np.asarray(c[k]) for c in chunks]) for k in range(8)]
+            n_pending = len(batch[0]) - last
+            bounds = np.concatenate(([0], n_pending + starts[:-1])).astype(np.intp)
+            prior += self._close_intervals(batch, bounds)
+            self._pending = [tuple(a[last:] for a in here)]
+        else:
+            self._pending.append(here)
+        pr = np.array(prior)
+        soc_s, off_s, k_s, sig_s = (pr[:, c][seg] for c in range(4))
+        soc = soc_s + self._soc_per_as * k_s * (q_rel - off_s * t_rel)
+
+        self._t_last, self._i_last, self._bin_last = float(t[-1]), float(i[-1]), float(bins[-1])
+        self._cq = float(cq[-1])
+        self._ts, self._qs = float(ts_seg[-1]), float(qs_seg[-1])
+        return soc, sig_s
+
+    # --- pure-Python path for small blocks (same operations, same order) ---
+    def _update_small(self, block: SampleBlock) -> tuple[np.ndarray, np.ndarray]:
+        n = len(block)
+        t_col = block[schema.TIME].tolist()
+        i_col = block[schema.CURRENT].tolist()
+        cells = [block[c].tolist() for c in schema.cell_voltage_columns(block.columns)]
+        pack = block[schema.VOLTAGE].tolist()
+        par, ser = self._parallel, self._series
+        isfinite = math.isfinite
+        period = self.settings.update_period_s
+        soc_out = [0.0] * n
+        sig_out = [0.0] * n
+        for j in range(n):
+            t = t_col[j]
+            i = i_col[j] / par
+            if not isfinite(i):
+                i = 0.0
+            if cells:
+                total = count = 0.0
+                for col in cells:
+                    vc = col[j]
+                    if isfinite(vc):
+                        total += vc
+                        count += 1.0
+                v = total / count if count > 0 else pack[j] / ser
+            else:
+                v = pack[j] / ser
+            if not self._started:
+                self._initialise(t, i, v)
+            valid = isfinite(v)
+            mv = 1.0 if valid else 0.0
+            v0 = v if valid else 0.0
+            dt = max(t - self._t_last, 0.0)
+            i_avg = 0.5 * (i + self._i_last)
+            dq = i_avg * dt
+            cq_prev = self._cq
+            self._cq = cq = cq_prev + dq
+            self._q_in = self._q_in + max(dq, 0.0)
+            self._q_out = self._q_out + min(dq, 0.0)
+            b = float(math.floor((t - self._t0) / period))
+            if b != self._bin_last:
+                # A new interval: close the open one (its update runs now).
+                batch = [
+                    np.concatenate([np.asarray(c[k]) for c in self._pending]) for k in range(8)
+                ]
+                self._close_intervals(batch, np.zeros(1, np.intp))
+                self._pending = []
+                self._ts, self._qs = self._t_last, cq_prev
+            q_rel = cq - self._qs
+            t_rel = t - self._ts
+            self._pending.append(([t], [i], [i_avg], [dt], [v0], [mv], [q_rel], [t_rel]))
+            x = self._x
+            soc_out[j] = x[_SOC] + self._soc_per_as * x[_K] * (q_rel - x[_OFF] * t_rel)
+            sig_out[j] = self._sigma
+            self._t_last, self._i_last, self._bin_last = t, i, b
+        return np.array(soc_out), np.array(sig_out)
+
+    # --- per interval -------------------------------------------------
+    def _close_intervals(self, batch: list[np.ndarray], bounds: np.ndarray) -> list[tuple]:
+        """Run the filter over whole intervals.
+
+        ``batch``: per-sample arrays (t, i, i_avg, dt, v0, mv, q_rel, t_rel) of
+        consecutive complete intervals, which start at the indices ``bounds``.
+        Returns, per interval, the prior (soc, offset, charge scale, soc sigma)
+        of the interval that follows it, and leaves the filter there.
+        """
+        m = self.model
+        t, i, i_avg, dt, v0, mv, q_rel, t_rel = batch
+        n = len(t)
+        first = np.zeros(n, dtype=np.intp)
+        first[bounds[1:]] = 1
+        seg = np.cumsum(first)
+        ends = np.concatenate((bounds[1:], [n])) - 1
+        tau1, tau2 = m.tau1_s, m.tau2_s
+        e1 = np.exp(-t_rel / tau1)
+        e2 = np.exp(-t_rel / tau2)
+        # RC response from zero at the interval start, exact for a current held
+        # at i_avg over each step: f(t_j) = sum_m u_m exp(-(t_j - t_m)/tau). The
+        # weights exp((t_m - t_f)/tau), t_f the interval's first sample, stay
+        # bounded (t_m - t_f < update period).
+        since_first = t - t[bounds][seg]
+        g1 = np.exp(since_first / tau1)
+        g2 = np.exp(since_first / tau2)
+        u1 = -np.expm1(-dt / tau1) * (m.r1_ohm * i_avg)
+        u2 = -np.expm1(-dt / tau2) * (m.r2_ohm * i_avg)
+        cw1 = _seq_cumsum(self._cw1, u1 * g1)
+        cw2 = _seq_cumsum(self._cw2, u2 * g2)
+        f1 = (cw1[1:] - cw1[bounds][seg]) / g1
+        f2 = (cw2[1:] - cw2[bounds][seg]) / g2
+        x = np.empty((n, _N_SUMS))
+        x[:, _C_N] = mv
+        x[:, _C_V] = v0
+        x[:, _C_I] = mv * i
+        x[:, _C_ABSI] = mv * np.abs(i)
+        x[:, _C_Q] = mv * q_rel
+        x[:, _C_T] = mv * t_rel
+        x[:, _C_E1] = mv * e1
+        x[:, _C_E2] = mv * e2
+        x[:, _C_F1] = mv * f1
+        x[:, _C_F2] = mv * f2
+        csum = _seq_cumsum(self._csum, x)
+        self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
+        self._csum = csum[-1].copy()
+        sums = csum[ends + 1] - csum[bounds]
+        last = np.column_stack((q_rel, t_rel, e1, e2, f1, f2))[ends]
+        return self._run_intervals(sums.tolist(), last.tolist())
+
+    def _run_intervals(self, sums: list, ends: list) -> list[tuple]:
+        """Update and propagate the filter over closed intervals.
+
+        ``sums``: per interval, the sums over its valid samples (columns ``_C_*``);
+        ``ends``: per interval, (q_rel, t_rel, e1, e2, f1, f2) at its last sample.
+        """
+        m, st = self.model, self.settings
+        ocv_slr = m.ocv_slr
+        cap = self._soc_per_as
+        one_c = self._one_c_a
+        var_v = st.voltage_noise_v**2
+        me0, me1 = st.model_error_v, st.model_error_v_per_c / one_c
+        if m.ocv_from_preset:
+            me0 += st.ocv_error_preset_floor_v
+        me_rel = st.model_error_rel_polarisation
+        corr = st.model_error_correlation_s
+        gate2 = st.gate_sigmas**2
+        min_sig = st.linearisation_min_sigma_pct
+        q_rate = np.array(
+            [
+                st.soc_process_pct**2,
+                st.v1_process_v**2,
+                st.v2_process_v**2,
+                (st.r0_process_rel * m.r0_ohm) ** 2,
+                (st.offset_process_c * one_c) ** 2,
+                st.charge_scale_process**2,
+                st.polarisation_scale_process**2,
+                0.0,
+            ]
+        )
+        diag = np.arange(_N_STATES)
+        if m.ocv_from_preset:
+            sb0, q_b = st.ocv_error_preset_v, st.ocv_error_preset_v_per_sqrt_pct**2
+        else:
+            sb0, q_b = st.ocv_error_table_v, st.ocv_error_table_v_per_sqrt_pct**2
+        # Parameter states stay within 4 sigma of their prior: beyond that the
+        # filter would be explaining model error with them, not measuring them.
+        r0_lo, r0_hi = 0.2 * m.r0_ohm, 5.0 * m.r0_ohm
+        off_lim = 4.0 * st.offset_sigma_c * one_c
+        k_lo, k_hi = 1.0 - 4.0 * st.charge_scale_sigma, 1.0 + 4.0 * st.charge_scale_sigma
+        g_lo, g_hi = 0.2, 5.0
+        b_lim = 4.0 * sb0
+
+        soc, v1, v2, r0, off, ks, gs, b = self._x
+        p = self._p
+        f = np.eye(_N_STATES)
+        out = []
+        for row, end in zip(sums, ends, strict=True):
+            nv = row[_C_N]
+            if nv > 0:
+                inv = 1.0 / nv
+                ibar = row[_C_I] * inv
+                tbar = row[_C_T] * inv
+                e1b, e2b = row[_C_E1] * inv, row[_C_E2] * inv
+                dq = row[_C_Q] * inv - off * tbar
+                s_mean = soc + cap * ks * dq
+                f12b = (row[_C_F1] + row[_C_F2]) * inv
+                polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b
+                # Statistical linearisation of the OCV over the SOC prior.
+                ocv_mean, sl = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                resid = row[_C_V] * inv - b - polar - ocv_mean
+                err = me0 + me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
+                r_var = var_v * inv + err * err * max(1.0, corr / max(end[1], 1e-9))
+                h = np.array((sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0))
+                ph = p @ h
+                s_var = float(h @ ph) + r_var
+                if resid * resid > gate2 * s_var:
+                    # Huber-like: a residual beyond the gate counts as if it
+                    # were on the gate, so one glitch cannot drag the state far.
+                    s_var = resid * resid / gate2
+                gain = ph * (1.0 / s_var)
+                dx = (gain * resid).tolist()
+                soc = min(max(soc + dx[0], SOC_MIN_PCT), SOC_MAX_PCT)
+                v1 += dx[1]
+                v2 += dx[2]
+                r0 = min(max(r0 + dx[3], r0_lo), r0_hi)
+                off = min(max(off + dx[4], -off_lim), off_lim)
+                ks = min(max(ks + dx[5], k_lo), k_hi)
+                gs = min(max(gs + dx[6], g_lo), g_hi)
+                b = min(max(b + dx[7], -b_lim), b_lim)
+                p = p - gain[:, None] * ph[None, :]
+                p += p.T
+                p *= 0.5
+            # Propagate to the interval's last sample (the next one's start).
+            qe, de, e1e, e2e, f1e, f2e = end
+            dqe = qe - off * de
+            soc_next = min(max(soc + cap * ks * dqe, SOC_MIN_PCT), SOC_MAX_PCT)
+            f[_SOC, _OFF] = -cap * ks * de
+            f[_SOC, _K] = cap * dqe
+            f[_V1, _V1] = e1e
+            f[_V2, _V2] = e2e
+            f[_V1, _G] = f1e
+            f[_V2, _G] = f2e
+            p = f @ p @ f.T
+            q = q_rate * de
+            q[_B] = q_b * abs(soc_next - soc)
+            p[diag, diag] += q
+            soc = soc_next
+            v1 = e1e * v1 + gs * f1e
+            v2 = e2e * v2 + gs * f2e
+            out.append((soc, off, ks, math.sqrt(p[0, 0])))
+        self._x = [soc, v1, v2, r0, off, ks, gs, b]
+        self._p = p
+        self._sigma = out[-1][3] if out else self._sigma
+        return out
+
+    # ------------------------------------------------------------------
+    @property
+    def soc_percent(self) -> float:
+        """The latest per-sample SOC estimate (NaN before any sample)."""
+        return self._soc_last
+
+    def result(self) -> SocResult:
+        """Summary over everything seen so far."""
+        m = self.model
+        bms = self._bms_n > 0
+        sigma = self._sigma_last
+        return SocResult(
+            method=self.method,
+            initialisation=self.initialisation.value,
+            update_period_s=self.settings.update_period_s,
+            initial_soc_percent=self._soc_first,
+            final_soc_percent=self._soc_last,
+            final_soc_sigma_percent=sigma,
+            final_band_low_percent=self._soc_last - 2 * sigma,
+            final_band_high_percent=self._soc_last + 2 * sigma,
+            min_soc_percent=self._soc_min if self._n else math.nan,
+            max_soc_percent=self._soc_max if self._n else math.nan,
+            charge_in_ah=self._q_in * self._parallel / 3600.0,
+            charge_out_ah=-self._q_out * self._parallel / 3600.0,
+            r0_ohm=self._x[_R0] if self._started else m.r0_ohm,
+            current_offset_a=self._x[_OFF] * self._parallel,
+            effective_capacity_ah=m.capacity_as
+            / 3600.0
+            * self._parallel
+            / (self._x[_K] if self._started else 1.0),
+            bms_reported_final_percent=self._bms_last_rep if bms else None,
+            bms_difference_rms_percent=math.sqrt(self._bms_sq / self._bms_n) if bms else None,
+            bms_difference_max_abs_percent=self._bms_max_abs if bms else None,
+            bms_difference_final_percent=self._bms_last_diff if bms else None,
+            samples=self._n,
+        )

@@ -1,0 +1,273 @@
+"""SOC estimator accuracy against PyBaMM ground truth, and its speed.
+
+    pip install "pybamm>=25.1"          # development only (the ``bench`` extra)
+    python benchmarks/bench_soc.py                 # all cases + speed (~2-3 min, first run ~5 min)
+    python benchmarks/bench_soc.py --seeds 1 2 3 4 --profiles udds wltp
+    python benchmarks/bench_soc.py --no-accuracy   # speed only (no PyBaMM needed)
+
+Ground truth: PyBaMM SPMe, Chen2020 (NMC, LG M50) and Prada2013 (LFP, A123
+26650), on seeded drive-cycle-like profiles with rests (see
+``groundtruth_pybamm.drive_profile``), sampled at 10 Hz, with sensor noise
+2 mV (voltage) and 5 mA (current) and a +0.5 % current gain error. The user
+gives only the nominal capacity of the parameter set, and either an OCV table
+measured at C/50 (a PyBaMM C/50 discharge) or nothing (the chemistry preset's OCV).
+
+Each case starts either at rest (the simulation's first 2 min are a rest in
+equilibrium) or under load at an unknown SOC (the log is cut to begin 10-30 min
+into the drive, at a sample drawing >= 0.3C). Score: SOC RMSE over the log after
+its first 10 minutes. Targets (RMSE, %):
+
+    OCV table (C/50):  NMC 1.0 from rest and under load;  LFP 1.0 from rest, 5.0 under load
+    preset OCV:        NMC 3.0;                            LFP 8.0
+
+Every case is printed, misses included. ``cc`` is plain coulomb counting from
+the same logs (the estimator the EKF replaces), for scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from app.core.samples import SampleBlock  # noqa: E402
+from app.core.spec import BatterySpec, preset  # noqa: E402
+from app.diagnostics.soc_coulomb import CoulombCountingSoc  # noqa: E402
+from app.diagnostics.soc_ekf import (  # noqa: E402
+    SOC_BAND_HIGH_COLUMN,
+    SOC_BAND_LOW_COLUMN,
+    SOC_COLUMN,
+    EkfSocEstimator,
+)
+
+SAMPLE_PERIOD_S = 0.1
+SCORE_AFTER_S = 600.0
+TARGETS = {
+    ("nmc", "table", "rest"): 1.0,
+    ("nmc", "table", "load"): 1.0,
+    ("lfp", "table", "rest"): 1.0,
+    ("lfp", "table", "load"): 5.0,
+    ("nmc", "preset", "rest"): 3.0,
+    ("nmc", "preset", "load"): 3.0,
+    ("lfp", "preset", "rest"): 8.0,
+    ("lfp", "preset", "load"): 8.0,
+}
+
+
+@dataclass
+class CaseResult:
+    chemistry: str
+    profile: str
+    seed: int
+    start: str
+    ocv: str
+    hours: float
+    soc_lo: float
+    soc_hi: float
+    rmse: float
+    max_abs: float
+    final: float
+    band_pct: float
+    cc_rmse: float
+    target: float
+
+    @property
+    def ok(self) -> bool:
+        return self.rmse <= self.target
+
+
+def _log_for(gt, chemistry: str, profile: str, seed: int) -> tuple[pd.DataFrame, float]:
+    """Noisy 10 Hz log (with ``soc_true_pct``) and the nominal capacity of the cell."""
+    ps = gt.PARAMETER_SETS[chemistry]
+    cap = gt.nominal_capacity_ah(ps)
+    rng = np.random.default_rng(1000 + seed)
+    soc0 = float(rng.uniform(80.0, 95.0))
+    prof = gt.drive_profile(profile, cap, seed=seed, discharge_fraction=0.68)
+    clean = gt.simulate_pybamm(ps, prof, initial_soc_pct=soc0, sample_period_s=SAMPLE_PERIOD_S)
+    return gt.add_sensor_noise(clean, seed=seed), cap
+
+
+def _load_start(df: pd.DataFrame, cap: float, seed: int) -> int:
+    """Index of the first sample >= 10-30 min into the log drawing >= 0.3C."""
+    rng = np.random.default_rng(2000 + seed)
+    t_min = float(rng.uniform(600.0, 1800.0))
+    t = df["time_s"].to_numpy()
+    i = df["current_a"].to_numpy()
+    idx = np.flatnonzero((t >= t_min) & (i <= -0.3 * cap))
+    return int(idx[0])
+
+
+def _score(df: pd.DataFrame, spec: BatterySpec) -> tuple[dict, np.ndarray]:
+    block = SampleBlock({c: df[c].to_numpy() for c in ("time_s", "voltage_v", "current_a")})
+    out = EkfSocEstimator(spec).update(block)
+    cc = CoulombCountingSoc(spec).update(block)
+    return out, cc
+
+
+def run_case(gt, chemistry, profile, seed, start, ocv, tables) -> CaseResult:
+    df, cap = _log_for(gt, chemistry, profile, seed)
+    if start == "load":
+        df = df.iloc[_load_start(df, cap, seed) :].reset_index(drop=True)
+        df["time_s"] -= df["time_s"].iloc[0]
+    spec = preset(chemistry, capacity_ah=cap)
+    if ocv == "table":
+        tab = tables[chemistry]
+        spec = spec.with_ocv_table(tab["soc_percent"], tab["ocv_v"])
+    out, cc = _score(df, spec)
+    truth = df["soc_true_pct"].to_numpy()
+    t = df["time_s"].to_numpy()
+    late = t >= SCORE_AFTER_S
+    err = out[SOC_COLUMN] - truth
+    inside = (truth >= out[SOC_BAND_LOW_COLUMN]) & (truth <= out[SOC_BAND_HIGH_COLUMN])
+    return CaseResult(
+        chemistry=chemistry,
+        profile=profile,
+        seed=seed,
+        start=start,
+        ocv=ocv,
+        hours=float(t[-1] / 3600.0),
+        soc_lo=float(truth.min()),
+        soc_hi=float(truth.max()),
+        rmse=float(np.sqrt(np.mean(err[late] ** 2))),
+        max_abs=float(np.abs(err[late]).max()),
+        final=float(err[-1]),
+        band_pct=float(100.0 * inside[late].mean()),
+        cc_rmse=float(np.sqrt(np.mean((cc - truth)[late] ** 2))),
+        target=TARGETS[(chemistry, ocv, start)],
+    )
+
+
+def accuracy(args) -> list[CaseResult]:
+    import groundtruth_pybamm as gt
+
+    tables = {c: gt.ocv_table_c50(gt.PARAMETER_SETS[c]) for c in args.chemistries}
+    results = []
+    header = (
+        f"{'chem':4} {'profile':8} {'seed':>4} {'start':5} {'ocv':6} {'hours':>5} "
+        f"{'true SOC':>11} {'rmse%':>6} {'max%':>6} {'final%':>7} {'band%':>6} "
+        f"{'cc rmse%':>8} {'target':>6}  result"
+    )
+    print(header)
+    print("-" * len(header))
+    for chem in args.chemistries:
+        for ocv in ("table", "preset"):
+            for start in ("rest", "load"):
+                for profile in args.profiles:
+                    for seed in args.seeds:
+                        r = run_case(gt, chem, profile, seed, start, ocv, tables)
+                        results.append(r)
+                        print(
+                            f"{r.chemistry:4} {r.profile:8} {r.seed:>4} {r.start:5} {r.ocv:6} "
+                            f"{r.hours:5.2f} {r.soc_lo:5.1f}-{r.soc_hi:5.1f} {r.rmse:6.2f} "
+                            f"{r.max_abs:6.2f} {r.final:+7.2f} {r.band_pct:6.1f} "
+                            f"{r.cc_rmse:8.2f} {r.target:6.1f}  {'ok' if r.ok else 'MISS'}",
+                            flush=True,
+                        )
+    print()
+    print("summary (worst RMSE per group):")
+    for (chem, ocv, start), target in TARGETS.items():
+        group = [r for r in results if (r.chemistry, r.ocv, r.start) == (chem, ocv, start)]
+        if not group:
+            continue
+        worst = max(r.rmse for r in group)
+        misses = sum(not r.ok for r in group)
+        mean = float(np.mean([r.rmse for r in group]))
+        print(
+            f"  {chem:4} {ocv:6} {start:5}  mean {mean:5.2f}  worst {worst:5.2f}  target {target:4.1f}"
+            f"  {len(group) - misses}/{len(group)} ok"
+        )
+    return results
+
+
+# ---------------------------------------------------------------------------
+# Speed
+# ---------------------------------------------------------------------------
+def _synthetic_pack(n: int, cells: int, period_s: float, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    spec = preset("nmc", capacity_ah=50.0, series_cells=cells)
+    t = np.arange(n) * period_s
+    steps = np.repeat(rng.uniform(-1.0, 0.5, n // 100 + 1), 100)[:n] * 50.0
+    soc = 90.0 + np.cumsum(steps) * period_s / (50.0 * 36.0)
+    soc = np.clip(soc, 5.0, 100.0)
+    cell_v = spec.cell_ocv(soc) + 0.002 * steps
+    cols = {"time_s": t, "current_a": steps + rng.normal(0, 0.05, n)}
+    for k in range(1, cells + 1):
+        cols[f"cell_{k}_v"] = cell_v + rng.normal(0, 0.002, n)
+    cols["voltage_v"] = cell_v * cells
+    cols["temperature_c"] = np.full(n, 25.0)
+    return pd.DataFrame(cols), spec
+
+
+def speed() -> None:
+    from app.diagnostics.live import LiveEngine
+    from app.diagnostics.soc import calculate_soc
+    from app.diagnostics.suite import run_suite
+
+    n = 1_000_000
+    df, spec = _synthetic_pack(n, cells=1, period_s=0.1)
+    spec1 = spec.with_overrides(series_cells=1)
+    calculate_soc(df.iloc[:1000], spec1)  # warm-up
+    t0 = time.perf_counter()
+    calculate_soc(df, spec1)
+    t_soc = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_suite(df, spec1)
+    t_suite = time.perf_counter() - t0
+    print(
+        f"offline, 1e6 samples at 10 Hz, 1 cell: calculate_soc {t_soc:.2f} s, run_suite {t_suite:.2f} s"
+    )
+
+    df16, spec16 = _synthetic_pack(200_000, cells=16, period_s=0.1)
+    t0 = time.perf_counter()
+    calculate_soc(df16, spec16)
+    print(
+        f"offline, 16-cell pack: calculate_soc {1e6 * (time.perf_counter() - t0) / len(df16):.2f} us/sample"
+    )
+    for period, block_n in ((0.1, 1), (0.1, 10), (0.01, 10), (0.01, 100)):
+        d, sp = _synthetic_pack(36_000, cells=16, period_s=period)
+        block = SampleBlock.from_frame(d)
+        blocks = [block.slice(k, k + block_n) for k in range(0, len(block), block_n)]
+        est = EkfSocEstimator(sp)
+        t0 = time.perf_counter()
+        for b in blocks:
+            est.update(b)
+        per_est = (time.perf_counter() - t0) / len(block)
+        eng = LiveEngine(sp)
+        t0 = time.perf_counter()
+        for b in blocks:
+            eng.process(b)
+        per_eng = (time.perf_counter() - t0) / len(block)
+        print(
+            f"live, 16 cells, {1 / period:.0f} Hz, blocks of {block_n:3d} samples "
+            f"({block_n * period:.1f} s): SOC estimator {1e6 * per_est:5.1f} us/sample, "
+            f"LiveEngine.process {1e6 * per_eng:5.1f} us/sample"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--chemistries", nargs="+", default=["nmc", "lfp"], choices=["nmc", "lfp"])
+    ap.add_argument("--profiles", nargs="+", default=["udds", "us06", "wltp", "commute"])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    ap.add_argument("--no-accuracy", action="store_true", help="skip the PyBaMM cases")
+    ap.add_argument("--no-speed", action="store_true", help="skip the speed measurements")
+    args = ap.parse_args()
+    if not args.no_accuracy:
+        accuracy(args)
+        print()
+    if not args.no_speed:
+        speed()
+
+
+if __name__ == "__main__":
+    main()

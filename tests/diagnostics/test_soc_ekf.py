@@ -1,0 +1,375 @@
+"""The SOC Kalman filter against a small 2-RC cell simulated here (numpy only).
+
+The truth model deliberately differs from the filter's: resistances 30 % above
+the preset's, capacity 3 % above nominal, a current sensor with +0.5 % gain and
+an offset, 2 mV / 5 mA noise. PyBaMM accuracy and speed live in
+``benchmarks/bench_soc.py``, not here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec, preset
+from app.diagnostics.ecm_model import CellModel
+from app.diagnostics.soc import calculate_soc, soc_series
+from app.diagnostics.soc_coulomb import CoulombCountingSoc
+from app.diagnostics.soc_ekf import (
+    SOC_BAND_HIGH_COLUMN,
+    SOC_BAND_LOW_COLUMN,
+    SOC_BMS_DIFFERENCE_COLUMN,
+    SOC_COLUMN,
+    EkfSocEstimator,
+)
+
+# OCV tables "measured" for the cells under test (the user's --ocv-table): the
+# truth model and the filter share them. (With the chemistry preset's table
+# the filter trusts the voltage less; the benchmark covers that case.)
+NMC_TABLE = (
+    (0, 2.70),
+    (3, 3.30),
+    (10, 3.45),
+    (20, 3.55),
+    (35, 3.64),
+    (50, 3.72),
+    (65, 3.85),
+    (80, 3.98),
+    (90, 4.06),
+    (100, 4.18),
+)
+LFP_TABLE = (
+    (0, 2.50),
+    (3, 3.00),
+    (8, 3.18),
+    (15, 3.22),
+    (30, 3.26),
+    (45, 3.283),
+    (60, 3.29),
+    (68, 3.295),
+    (72, 3.325),
+    (90, 3.33),
+    (97, 3.36),
+    (100, 3.55),
+)
+NMC = preset("nmc", capacity_ah=5.0).with_ocv_table(*zip(*NMC_TABLE, strict=True))
+LFP = preset("lfp", capacity_ah=2.5).with_ocv_table(*zip(*LFP_TABLE, strict=True))
+
+
+def drive_current(
+    n: int, capacity_ah: float, seed: int, dt: float = 1.0, discharge: float = 0.6
+) -> np.ndarray:
+    """Drive-like current (A, + = charge): 20 s steps incl. regen, parked 15 min an
+    hour; scaled so the whole profile takes ``discharge`` of the capacity out."""
+    rng = np.random.default_rng(seed)
+    steps = int(20 / dt)
+    levels = rng.choice(
+        [0.0, -0.3, -0.7, -1.2, -2.0, 0.4, 0.8],
+        size=n // steps + 1,
+        p=[0.25, 0.2, 0.2, 0.12, 0.05, 0.1, 0.08],
+    )
+    i = np.repeat(levels, steps)[:n]
+    t = np.arange(n) * dt
+    i[(t % 3600) > 2700] = 0.0
+    i *= discharge * 3600.0 / (-i.sum() * dt)
+    return i * capacity_ah
+
+
+def ecm_log(
+    spec: BatterySpec,
+    current: np.ndarray,
+    *,
+    soc0: float,
+    dt: float = 1.0,
+    r_scale: float = 1.3,
+    capacity_scale: float = 1.03,
+    gain: float = 1.005,
+    offset_a: float = 0.0,
+    v_noise: float = 0.002,
+    i_noise: float = 0.005,
+    seed: int = 0,
+    truth_spec: BatterySpec | None = None,
+) -> pd.DataFrame:
+    """A measured log of one cell (2-RC ECM, exact step response) with ``soc_true_pct``."""
+    m = CellModel.from_spec(truth_spec or spec)
+    truth = truth_spec or spec
+    q = spec.capacity_ah * 3600.0 * capacity_scale
+    n = len(current)
+    soc = np.empty(n)
+    v = np.empty(n)
+    s, v1, v2 = soc0, 0.0, 0.0
+    a1, a2 = math.exp(-dt / m.tau1_s), math.exp(-dt / m.tau2_s)
+    r0, r1, r2 = (r_scale * r for r in (m.r0_ohm, m.r1_ohm, m.r2_ohm))
+    for k, i in enumerate(current.tolist()):
+        if k:
+            s += 100.0 * i * dt / q
+            v1 = a1 * v1 + (1 - a1) * r1 * i
+            v2 = a2 * v2 + (1 - a2) * r2 * i
+        soc[k] = s
+        v[k] = truth.cell_ocv(s) + r0 * i + v1 + v2
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "time_s": np.arange(n) * dt,
+            "voltage_v": v + rng.normal(0.0, v_noise, n),
+            "current_a": gain * current + offset_a + rng.normal(0.0, i_noise, n),
+            "soc_true_pct": soc,
+        }
+    )
+
+
+def run(df: pd.DataFrame, spec: BatterySpec, **kw) -> tuple[dict, EkfSocEstimator]:
+    est = EkfSocEstimator(spec, **kw)
+    cols = [c for c in ("time_s", "voltage_v", "current_a", "soc_reported_pct") if c in df]
+    out = est.update(SampleBlock({c: df[c].to_numpy() for c in cols}))
+    return out, est
+
+
+def rmse_after(df: pd.DataFrame, soc: np.ndarray, t_min: float) -> float:
+    late = df["time_s"].to_numpy() >= t_min
+    return float(np.sqrt(np.mean((soc - df["soc_true_pct"].to_numpy())[late] ** 2)))
+
+
+def with_rest_start(current: np.ndarray, rest_s: int = 120) -> np.ndarray:
+    return np.concatenate((np.zeros(rest_s), current))
+
+
+# ---------------------------------------------------------------------------
+def test_tracks_from_rest_initialisation():
+    i = with_rest_start(drive_current(3 * 3600, 5.0, seed=1))
+    df = ecm_log(NMC, i, soc0=90.0, seed=1)
+    out, est = run(df, NMC)
+    res = est.result()
+    assert res.initialisation == "rest"
+    assert abs(res.initial_soc_percent - 90.0) < 1.5
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
+    # it did use the voltage: plain coulomb counting with the wrong capacity drifts more
+    cc = CoulombCountingSoc(NMC).update(SampleBlock({c: df[c].to_numpy() for c in df}))
+    assert rmse_after(df, cc, 600) > rmse_after(df, out[SOC_COLUMN], 600)
+
+
+@pytest.mark.parametrize("spec", [NMC, LFP])
+def test_converges_from_a_wrong_start_under_load(spec):
+    i = drive_current(4 * 3600, spec.capacity_ah, seed=2)
+    i[0] = -1.0 * spec.capacity_ah  # under load from the first sample
+    df = ecm_log(spec, i, soc0=75.0, seed=2)
+    out, est = run(df, spec, initial_soc_pct=35.0, initial_soc_sigma_pct=25.0)
+    err = out[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
+    assert abs(err[0]) > 35  # it really started 40 % off ...
+    limit = 1.0 if spec.chemistry == "nmc" else 3.0
+    assert rmse_after(df, out[SOC_COLUMN], 3600) < limit  # ... and converged
+
+
+def test_initial_guess_under_load_is_rough_with_a_wide_band():
+    i = drive_current(2 * 3600, 5.0, seed=3)
+    i[0] = -5.0
+    df = ecm_log(NMC, i, soc0=60.0, seed=3)
+    out, est = run(df, NMC)
+    assert est.result().initialisation == "load"
+    half_band = out[SOC_BAND_HIGH_COLUMN][0] - out[SOC_COLUMN][0]
+    assert half_band > 20.0  # "unknown start": large variance
+    assert abs(out[SOC_COLUMN][0] - 60.0) < half_band
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
+
+
+def test_tolerates_current_gain_and_offset():
+    # +0.5 % gain and a 1 % of 1C offset (50 mA on 5 Ah) over 6 h with rests:
+    # coulomb counting alone drifts ~5 %; the filter does not.
+    i = with_rest_start(drive_current(6 * 3600, 5.0, seed=4))
+    df = ecm_log(NMC, i, soc0=95.0, gain=1.005, offset_a=0.05, seed=4)
+    out, est = run(df, NMC)
+    truth = df["soc_true_pct"].to_numpy()
+    cc = CoulombCountingSoc(NMC).update(SampleBlock({c: df[c].to_numpy() for c in df}))
+    assert abs(cc[-1] - truth[-1]) > 3.0
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
+    assert abs(out[SOC_COLUMN][-1] - truth[-1]) < 1.0
+    res = est.result()
+    assert 0.02 < res.current_offset_a < 0.08  # the offset was found, roughly
+
+
+def test_band_contains_the_truth_most_of_the_time():
+    inside, width = [], []
+    for seed, spec in ((5, NMC), (6, LFP)):
+        i = with_rest_start(drive_current(3 * 3600, spec.capacity_ah, seed=seed))
+        df = ecm_log(spec, i, soc0=85.0, seed=seed)
+        out, _ = run(df, spec)
+        truth = df["soc_true_pct"].to_numpy()
+        late = df["time_s"].to_numpy() >= 600
+        lo, hi = out[SOC_BAND_LOW_COLUMN][late], out[SOC_BAND_HIGH_COLUMN][late]
+        inside.append(np.mean((truth[late] >= lo) & (truth[late] <= hi)))
+        width.append(np.median(hi - lo))
+    assert min(inside) > 0.9
+    assert max(width) < 8.0  # and it is not uselessly wide
+
+
+def test_bms_cross_check():
+    i = with_rest_start(drive_current(3600, 5.0, seed=7))
+    df = ecm_log(NMC, i, soc0=80.0, seed=7)
+    reported = np.round(df["soc_true_pct"].to_numpy() + 2.0)  # a BMS 2 % high, integer %
+    reported[:30] = np.nan  # it reports late
+    df["soc_reported_pct"] = reported
+    out, est = run(df, NMC)
+    diff = out[SOC_BMS_DIFFERENCE_COLUMN]
+    np.testing.assert_array_equal(diff, out[SOC_COLUMN] - reported)
+    assert np.isnan(diff[:30]).all()
+    ok = ~np.isnan(reported)
+    res = est.result()
+    d = diff[ok]
+    assert res.bms_difference_rms_percent == pytest.approx(np.sqrt(np.mean(d**2)), rel=1e-12)
+    assert res.bms_difference_max_abs_percent == pytest.approx(np.abs(d).max(), rel=1e-12)
+    assert res.bms_difference_final_percent == pytest.approx(d[-1], rel=1e-12)
+    assert res.bms_reported_final_percent == reported[-1]
+    assert 1.0 < -np.median(d) < 3.0  # the BMS reads ~2 % high
+    # no BMS column, no difference column, and None in the summary
+    out, est = run(df.drop(columns="soc_reported_pct"), NMC)
+    assert SOC_BMS_DIFFERENCE_COLUMN not in out
+    assert est.result().bms_difference_rms_percent is None
+
+
+def _pack_frame(seed: int = 8) -> tuple[pd.DataFrame, BatterySpec]:
+    spec = NMC.with_overrides(series_cells=4, parallel_strings=2)
+    i = drive_current(2 * 3600, 10.0, seed=seed)
+    cell = ecm_log(spec.with_overrides(parallel_strings=1), i / 2, soc0=70.0, seed=seed)
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"time_s": cell["time_s"], "current_a": cell["current_a"] * 2})
+    for k in range(1, 5):
+        df[f"cell_{k}_v"] = cell["voltage_v"] + rng.normal(0.0, 0.001, len(cell))
+    df["voltage_v"] = sum(df[f"cell_{k}_v"] for k in range(1, 5))
+    df.loc[100:140, "cell_3_v"] = np.nan  # a dropped cell channel
+    df.loc[200:205, "current_a"] = np.nan  # and a current gap
+    df["soc_reported_pct"] = cell["soc_true_pct"] + 1.0
+    df["soc_true_pct"] = cell["soc_true_pct"]
+    return df, spec
+
+
+def test_offline_equals_live_across_random_block_splits():
+    df, spec = _pack_frame()
+    block = SampleBlock.from_frame(df.drop(columns="soc_true_pct"))
+    offline = EkfSocEstimator(spec)
+    ref = offline.update(block)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        live = EkfSocEstimator(spec)
+        k, parts = 0, []
+        while k < len(block):
+            size = int(rng.choice([1, 1, 2, 3, 7, 9, 10, 64, 333, 2000]))
+            parts.append(live.update(block.slice(k, k + size)))
+            k += size
+        for name, values in ref.items():
+            np.testing.assert_array_equal(np.concatenate([p[name] for p in parts]), values)
+        assert live.result().to_dict() == offline.result().to_dict()
+    # and the pack is read per cell: current / parallel strings, mean cell voltage
+    assert rmse_after(df, ref[SOC_COLUMN], 600) < 1.0
+
+
+def test_live_engine_adds_soc_columns():
+    from app.diagnostics.live import LiveEngine
+
+    df, spec = _pack_frame(seed=9)
+    block = SampleBlock.from_frame(df.drop(columns="soc_true_pct"))
+    seen = []
+    engine = LiveEngine(spec, outputs=[seen.append])
+    for k in range(0, 600, 10):
+        engine(block.slice(k, k + 10))
+    enriched = SampleBlock.concat(seen)
+    for name in (SOC_COLUMN, SOC_BAND_LOW_COLUMN, SOC_BAND_HIGH_COLUMN, SOC_BMS_DIFFERENCE_COLUMN):
+        assert name in enriched.columns
+    _, series = soc_series(df.iloc[:600], spec)
+    np.testing.assert_array_equal(enriched[SOC_COLUMN], series[SOC_COLUMN])
+    assert "cell_1_v" in enriched  # raw columns pass through
+
+
+def test_calculate_soc_and_suite_shapes():
+    from app.diagnostics.suite import run_suite
+
+    df, spec = _pack_frame(seed=10)
+    res, soc = calculate_soc(df, spec)
+    assert soc.shape == (len(df),) and np.isfinite(soc).all()
+    d = res.to_dict()
+    for key in (
+        "method",
+        "initial_soc_percent",
+        "final_soc_percent",
+        "charge_in_ah",
+        "charge_out_ah",
+        "bms_difference_rms_percent",
+        "final_soc_sigma_percent",
+    ):
+        assert key in d
+    assert d["charge_out_ah"] > d["charge_in_ah"] > 0
+    suite = run_suite(df, spec)
+    assert set(suite.timeseries) == {
+        SOC_COLUMN,
+        SOC_BAND_LOW_COLUMN,
+        SOC_BAND_HIGH_COLUMN,
+        SOC_BMS_DIFFERENCE_COLUMN,
+    }
+    np.testing.assert_array_equal(suite.timeseries[SOC_COLUMN], soc)
+
+
+def test_counts_charge_exactly_and_follows_a_discharge():
+    # rest, then 1 Ah out of a 5 Ah cell at -1 A: 80 % -> 60 %
+    i = np.concatenate((np.zeros(60), np.full(3600, -1.0), np.zeros(600)))
+    df = ecm_log(
+        NMC, i, soc0=80.0, r_scale=1.0, capacity_scale=1.0, gain=1.0, v_noise=0.0, i_noise=0.0
+    )
+    res, soc = calculate_soc(df, NMC)
+    assert res.charge_out_ah == pytest.approx(1.0, abs=1e-3)  # trapezoid at the step edges
+    assert res.charge_in_ah == 0.0
+    assert res.initial_soc_percent == pytest.approx(80.0, abs=0.5)
+    assert res.final_soc_percent == pytest.approx(60.0, abs=0.5)
+
+
+def test_with_the_project_simulator():
+    """A 4-cell pack from app.hardware.simulator (its own ECM, cell spread, noise)."""
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=2 * 3600,
+        dt_s=1.0,
+        seed=3,
+        initial_soc_pct=85.0,
+        noise=NoiseSpec.typical(spec),
+        include_truth=True,
+    )
+    truth = np.mean([block[f"true_cell_{k}_soc_pct"] for k in range(1, 5)], axis=0)
+    out = EkfSocEstimator(spec).update(block)
+    late = block["time_s"] >= 600
+    assert np.sqrt(np.mean((out[SOC_COLUMN] - truth)[late] ** 2)) < 1.0
+
+
+def test_bad_samples_do_not_break_it():
+    i = with_rest_start(drive_current(3600, 5.0, seed=11))
+    df = ecm_log(NMC, i, soc0=70.0, seed=11)
+    df.loc[500:520, "voltage_v"] = np.nan  # dropout
+    df.loc[1000, "voltage_v"] = 0.0  # a glitch, gated
+    df.loc[1500:1510, "current_a"] = np.nan
+    out, est = run(df, NMC)
+    assert np.isfinite(out[SOC_COLUMN]).all()
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
+    # empty blocks are fine, before and after data
+    empty = SampleBlock({"time_s": [], "voltage_v": [], "current_a": []})
+    assert len(EkfSocEstimator(NMC).update(empty)[SOC_COLUMN]) == 0
+    assert len(est.update(empty)[SOC_COLUMN]) == 0
+
+
+def test_ocv_model_linearisation():
+    # a table with an exactly flat stretch: the smoothed slope is never zero
+    flat = NMC.with_ocv_table([0, 20, 40, 60, 80, 100], [3.0, 3.3, 3.3, 3.3, 3.8, 4.2])
+    m = CellModel.from_spec(flat)
+    assert not m.ocv_from_preset and CellModel.from_spec(preset("nmc")).ocv_from_preset
+    mean, slope = m.ocv_slr(50.0, 0.5)
+    assert mean == pytest.approx(3.3, abs=1e-6) and slope >= 0.0
+    _, slope_wide = m.ocv_slr(50.0, 8.0)  # a wider prior reaches the steps either side
+    assert slope_wide > 1e-4
+    lo, hi = m.soc_range(3.3, 3.3)
+    assert lo == pytest.approx(20.0, abs=0.1) and hi == pytest.approx(60.0, abs=0.1)
+    assert m.soc_from_ocv(3.3) == pytest.approx(40.0, abs=0.1)
+    assert m.soc_from_ocv(m.ocv(90.0)) == pytest.approx(90.0, abs=1e-6)
