@@ -1,39 +1,109 @@
 """The live engine: runs the incremental twins of the diagnostics on each block
-coming from the acquisition thread and adds derived columns to it.
+coming from the acquisition thread, adds derived columns to it, and keeps the
+latest results.
 
-Qt-free; called in the acquisition thread as a sink stage.
+Qt-free; called in the acquisition thread as a sink stage. The capacity-fade
+and cycle-life diagnostics work on whole cycles and are computed from the
+recording (``run_suite``), not per block.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.faults import FaultDetector
+from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.soc_ekf import EkfSocEstimator
+from app.diagnostics.soh import SohTracker
 
 
 class LiveEngine:
-    """Turns raw blocks into enriched blocks (raw columns + ``soc_percent``, its
-    ±2 sigma band ``soc_band_low_percent``/``soc_band_high_percent`` and, when
-    the source reports ``soc_reported_pct``, ``soc_bms_difference_pct``) and
-    passes them on to ``outputs`` (ring buffer, recorder, ...)."""
+    """Turns raw blocks into enriched blocks and passes them on to ``outputs``
+    (ring buffer, recorder, ...).
+
+    Enriched blocks carry the raw columns plus ``soc_percent``, its ±2 sigma
+    band ``soc_band_low_percent``/``soc_band_high_percent`` and, when the
+    source reports ``soc_reported_pct``, ``soc_bms_difference_pct``. Internal
+    resistance, SOH and fault detection run on every block; their results are
+    read with :meth:`results` (from any thread).
+    """
+
+    #: Blocks smaller than this are joined before processing: every diagnostic
+    #: has a fixed cost per block (~0.4 ms for 16 cells), so tiny blocks from
+    #: a fast source would cost far more per sample than the work itself.
+    MIN_BLOCK_SAMPLES = 100
+    #: ...but never hold samples back longer than this (wall clock), so the plots
+    #: stay within a frame or two of the source.
+    MAX_HOLD_S = 0.05
 
     def __init__(
         self, spec: BatterySpec, outputs: list[Callable[[SampleBlock], None]] | None = None
     ):
         self.spec = spec
+        self._pending: list[SampleBlock] = []
+        self._pending_n = 0
+        self._pending_since = 0.0
         self.soc = EkfSocEstimator(spec)
+        self.resistance = InternalResistanceTracker(spec)
+        self.soh = SohTracker(spec, internal_resistance=self.resistance)
+        self.faults = FaultDetector(spec)
         self.outputs = list(outputs or [])
+        # results() may be called from the GUI while a block is processed
+        self._lock = threading.Lock()
 
     def process(self, block: SampleBlock) -> SampleBlock:
-        columns = dict(block.items())
-        columns.update(self.soc.update(block))
-        enriched = SampleBlock(columns)
+        with self._lock:
+            columns = dict(block.items())
+            columns.update(self.soc.update(block))
+            enriched = SampleBlock(columns)
+            self.resistance.update(enriched)
+            self.soh.update(enriched)
+            self.faults.update(block)
         return enriched
 
+    def finish(self) -> None:
+        """End of the stream: process held samples, let detectors close their episodes."""
+        self.drain()
+        with self._lock:
+            self.faults.flush()
+
+    def results(self) -> dict:
+        """The latest results as plain JSON, under the keys of ``analyze --json``."""
+        with self._lock:
+            return {
+                "soc": self.soc.result().to_dict(),
+                "internal_resistance": self.resistance.result().to_dict(),
+                "soh": self.soh.result().to_dict(),
+                "faults": self.faults.result().to_list(),
+            }
+
     def __call__(self, block: SampleBlock) -> None:
-        """Sink interface for :class:`~app.hardware.acquisition.AcquisitionThread`."""
-        enriched = self.process(block)
+        """Sink interface for :class:`~app.hardware.acquisition.AcquisitionThread`.
+
+        Small blocks are held (at most :attr:`MAX_HOLD_S`) and processed together.
+        """
+        if not len(block):
+            return
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append(block)
+        self._pending_n += len(block)
+        if (
+            self._pending_n >= self.MIN_BLOCK_SAMPLES
+            or time.monotonic() - self._pending_since >= self.MAX_HOLD_S
+        ):
+            self.drain()
+
+    def drain(self) -> None:
+        """Process and pass on every held sample now (end of stream, tests)."""
+        if not self._pending:
+            return
+        blocks, self._pending, self._pending_n = self._pending, [], 0
+        joined = blocks[0] if len(blocks) == 1 else SampleBlock.concat(blocks)
+        enriched = self.process(joined)
         for output in self.outputs:
             output(enriched)

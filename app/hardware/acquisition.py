@@ -35,6 +35,10 @@ class AcquisitionState(StrEnum):
 class AcquisitionThread:
     """Run ``source`` in a daemon thread and feed ``sinks``.
 
+    A sink may have a ``drain()`` method: it is called when the source is idle
+    (a read returned nothing) and when streaming ends, so a sink that batches
+    small blocks never holds samples back.
+
     ``reconnect`` defaults to True for live sources and False for finite ones
     (a log file that cannot be read will not get better by retrying).
 
@@ -153,6 +157,12 @@ class AcquisitionThread:
 
     def _stream(self) -> bool:
         """Read until stop, end of data or a fault. True means: do not reconnect."""
+        try:
+            return self._stream_blocks()
+        finally:
+            self._drain_sinks()
+
+    def _stream_blocks(self) -> bool:
         while not self._stop.is_set():
             try:
                 block = self.source.read(self.read_timeout)
@@ -160,6 +170,8 @@ class AcquisitionThread:
                 self._fault(str(exc))
                 return False
             if block is None:
+                if not self._drain_sinks():
+                    return True
                 if self.source.exhausted:
                     self._state = AcquisitionState.FINISHED
                     return True
@@ -173,4 +185,20 @@ class AcquisitionThread:
                 return True
             self.samples_total += len(block)
             self.blocks_total += 1
+        return True
+
+    def _drain_sinks(self) -> bool:
+        """Idle or at the end: sinks that batch small blocks (``drain()``) pass them on now.
+
+        False (and the fault state) when a sink fails.
+        """
+        try:
+            for sink in self.sinks:
+                drain = getattr(sink, "drain", None)
+                if drain is not None:
+                    drain()
+        except Exception as exc:
+            self._fault(f"processing samples failed: {exc!r}")
+            log.exception("sink failed")
+            return False
         return True

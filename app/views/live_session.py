@@ -68,6 +68,11 @@ class EngineOnFirstBlock:
             self.engine = LiveEngine(spec, outputs=self.outputs)
         self.engine(block)
 
+    def drain(self) -> None:
+        """Pass on samples the engine holds back (the acquisition thread calls this when idle)."""
+        if self.engine is not None:
+            self.engine.drain()
+
 
 class RecordingPhase(StrEnum):
     """Where recording stands; the database work between the steady phases runs in the background."""

@@ -115,3 +115,22 @@ def test_a_failing_sink_stops_in_fault_with_the_reason():
 def test_read_on_closed_source_is_an_error():
     with pytest.raises(SourceError, match="closed"):
         FlakySource().read(0.1)
+
+
+def test_batching_sink_is_drained_when_idle_and_at_the_end():
+    class Batching:
+        def __init__(self):
+            self.held, self.passed = [], []
+
+        def __call__(self, b):
+            self.held.append(b)
+
+        def drain(self):
+            self.passed += self.held
+            self.held = []
+
+    sink = Batching()
+    acq = AcquisitionThread(FlakySource(per_connection=100, finite=True, total=30), [sink])
+    acq.start()
+    assert acq.wait_finished(10)
+    assert sum(map(len, sink.passed)) == 30 and not sink.held
