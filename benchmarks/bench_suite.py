@@ -1,0 +1,78 @@
+"""run_suite on 1e6 samples (target <= 2 s), per diagnostic.
+
+python benchmarks/bench_suite.py [--samples N] [--cells K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from app.core.spec import preset
+from app.diagnostics import suite as suite_module
+from app.diagnostics.suite import run_suite
+from app.hardware.simulator import NoiseSpec, simulate
+
+TARGET_S = 2.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samples", type=int, default=1_000_000)
+    parser.add_argument("--cells", type=int, default=4)
+    args = parser.parse_args()
+    spec = preset("nmc", capacity_ah=5.0, series_cells=args.cells)
+    for profile, dt in (("cycle", 1.0), ("drive", 1.0), ("hppc", 0.1)):
+        block = simulate(
+            spec,
+            profile=profile,
+            duration_s=args.samples * dt,
+            dt_s=dt,
+            seed=2,
+            noise=NoiseSpec.typical(spec),
+        )
+        df = block.to_frame()
+        # time each diagnostic by wrapping the functions run_suite calls
+        timings: dict[str, float] = {}
+        originals = {}
+        for name in (
+            "soc_series",
+            "measure_internal_resistance",
+            "calculate_soh",
+            "summarize_cycles",
+            "analyze_capacity_fade",
+            "estimate_cycle_life",
+            "check_cell_balance",
+            "monitor_safety",
+            "analyze_thermal",
+            "detect_faults",
+        ):
+            fn = getattr(suite_module, name)
+            originals[name] = fn
+
+            def timed(*a, _fn=fn, _name=name, _timings=timings, **k):
+                t0 = time.process_time()
+                try:
+                    return _fn(*a, **k)
+                finally:
+                    _timings[_name] = _timings.get(_name, 0.0) + time.process_time() - t0
+
+            setattr(suite_module, name, timed)
+        try:
+            t0, c0 = time.perf_counter(), time.process_time()
+            run_suite(df, spec)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        finally:
+            for name, fn in originals.items():
+                setattr(suite_module, name, fn)
+        verdict = "ok" if cpu <= TARGET_S else "OVER"
+        print(
+            f"{profile:6s} {len(df):,} samples x {args.cells} cells: run_suite {cpu:.2f} s cpu "
+            f"({wall:.2f} s wall) target {TARGET_S} s: {verdict}"
+        )
+        for name, t in sorted(timings.items(), key=lambda kv: -kv[1]):
+            print(f"    {name:28s} {t:6.3f} s")
+
+
+if __name__ == "__main__":
+    main()
