@@ -155,6 +155,21 @@ class BatterySpec:
             changes["chemistry"] = Chemistry.parse(changes["chemistry"])
         return dataclasses.replace(self, **changes)
 
+    def with_preset_defaults(self) -> BatterySpec:
+        """A copy with what it leaves open (ECM, OCV table, voltage limits) taken
+        from its chemistry's preset; models need all three."""
+        base = PRESETS[self.chemistry]
+        changes: dict = {}
+        if self.ecm is None:
+            changes["ecm"] = base.ecm
+        if not self.ocv_v:
+            changes["ocv_soc_pct"] = base.ocv_soc_pct
+            changes["ocv_v"] = base.ocv_v
+        if self.cell_v_max <= 0 or self.cell_v_min <= 0:
+            changes["cell_v_min"] = base.cell_v_min
+            changes["cell_v_max"] = base.cell_v_max
+        return dataclasses.replace(self, **changes) if changes else self
+
     def with_ocv_table(self, soc_pct, ocv_v) -> BatterySpec:
         order = np.argsort(np.asarray(soc_pct, dtype=float))
         return dataclasses.replace(

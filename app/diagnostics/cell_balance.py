@@ -40,21 +40,27 @@ class CellBalanceResult(DiagnosticResult):
     recommendation: str = ""
 
 
+def _unknown(cells: int, why: str) -> CellBalanceResult:
+    return CellBalanceResult(
+        cells=cells,
+        spread_mv=None,
+        spread_max_mv=None,
+        std_mv=None,
+        spread_at_rest_mv=None,
+        spread_under_load_mv=None,
+        spread_trend_mv_per_h=None,
+        soc_imbalance_pct=None,
+        status="unknown",
+        recommendation=why,
+    )
+
+
 def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult:
     """Spread, standard deviation, outliers and SOC imbalance of the cell voltages."""
     cols = schema.cell_voltage_columns(df.columns)
     if len(cols) < 2:
-        return CellBalanceResult(
-            cells=len(cols),
-            spread_mv=None,
-            spread_max_mv=None,
-            std_mv=None,
-            spread_at_rest_mv=None,
-            spread_under_load_mv=None,
-            spread_trend_mv_per_h=None,
-            soc_imbalance_pct=None,
-            status="unknown",
-            recommendation="no per-cell voltages in the data: cell balance cannot be judged",
+        return _unknown(
+            len(cols), "no per-cell voltages in the data: cell balance cannot be judged"
         )
     cells = df[cols].to_numpy(dtype=float)
     valid = np.isfinite(cells).all(axis=1)
@@ -62,18 +68,7 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
     t = df[schema.TIME].to_numpy(dtype=float)[valid]
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float)[valid])
     if not len(cells_v):
-        return CellBalanceResult(
-            cells=len(cols),
-            spread_mv=None,
-            spread_max_mv=None,
-            std_mv=None,
-            spread_at_rest_mv=None,
-            spread_under_load_mv=None,
-            spread_trend_mv_per_h=None,
-            soc_imbalance_pct=None,
-            status="unknown",
-            recommendation="no complete cell readings",
-        )
+        return _unknown(len(cols), "no complete cell readings")
     spread = (cells_v.max(axis=1) - cells_v.min(axis=1)) * 1000.0
     rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
     median = np.median(cells_v, axis=1, keepdims=True)

@@ -62,18 +62,6 @@ SLR_SIGMAS_PCT: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 SLR_STEP_PCT = 0.1
 
 
-def resolve_model_spec(spec: BatterySpec) -> BatterySpec:
-    """``spec`` with the chemistry preset's ECM and OCV table where it has none."""
-    base = preset(spec.chemistry)
-    changes = {}
-    if spec.ecm is None:
-        changes["ecm"] = base.ecm
-    if not spec.ocv_v:
-        changes["ocv_soc_pct"] = base.ocv_soc_pct
-        changes["ocv_v"] = base.ocv_v
-    return spec.with_overrides(**changes) if changes else spec
-
-
 def _extended_ocv(grid: np.ndarray, soc_t: np.ndarray, ocv_t: np.ndarray) -> np.ndarray:
     """The table's OCV on ``grid``: linear inside, linearly extended outside."""
     ocv = np.interp(grid, soc_t, ocv_t)
@@ -114,7 +102,7 @@ class CellModel:
     @staticmethod
     def from_spec(spec: BatterySpec) -> CellModel:
         """The model of one cell of ``spec`` (preset ECM scaled to its capacity)."""
-        spec = resolve_model_spec(spec)
+        spec = spec.with_preset_defaults()
         base = preset(spec.chemistry)
         from_preset = (spec.ocv_soc_pct, spec.ocv_v) == (base.ocv_soc_pct, base.ocv_v)
         p = spec.ecm.for_capacity(spec.capacity_ah)

@@ -9,12 +9,11 @@ does when given the paralleled capacity).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.spec import BatterySpec, preset
+from app.core.spec import BatterySpec
 
 #: Default cell-to-cell spread (one standard deviation, relative) of capacity and
 #: of resistance: the issue's figures, the order reported for new cells of one
@@ -42,21 +41,6 @@ _OVERCHARGE_END_PCT = 150.0
 #: illustrative steep slope (not a fit) so an over-discharged cell shows plainly
 #: (and a cell drained by a short ends at 0 V instead of a plateau).
 _OVERDISCHARGE_V_PER_PCT = 0.1
-
-
-def resolve_spec(spec: BatterySpec) -> BatterySpec:
-    """``spec`` with the ECM and OCV table of its chemistry's preset filled in if missing."""
-    base = preset(spec.chemistry)
-    changes = {}
-    if spec.ecm is None:
-        changes["ecm"] = base.ecm
-    if not spec.ocv_v:
-        changes["ocv_soc_pct"] = base.ocv_soc_pct
-        changes["ocv_v"] = base.ocv_v
-    if spec.cell_v_max <= 0 or spec.cell_v_min <= 0:
-        changes["cell_v_min"] = base.cell_v_min
-        changes["cell_v_max"] = base.cell_v_max
-    return dataclasses.replace(spec, **changes) if changes else spec
 
 
 def extended_ocv_table(spec: BatterySpec) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +121,7 @@ def make_cells(
     spreads; one resistance factor per cell scales R0, R1 and R2 together (a
     cell with a thinner electrode is worse in all of them).
     """
-    spec = resolve_spec(spec)
+    spec = spec.with_preset_defaults()
     n = spec.series_cells
     values = spec.ecm.for_capacity(spec.pack_capacity_ah)
     cap_factor = _spread(rng, n, capacity_spread)

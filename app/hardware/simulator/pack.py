@@ -37,7 +37,6 @@ from app.hardware.simulator.cells import (
     RESISTANCE_SPREAD,
     CellParameters,
     make_cells,
-    resolve_spec,
 )
 from app.hardware.simulator.faults import (
     SHORT_OHM_AH,
@@ -112,7 +111,7 @@ class PackSimulator:
     ):
         if not (dt_s > 0 and math.isfinite(dt_s)):
             raise BatteryOSError(f"sample period must be positive, got {dt_s} s")
-        self.spec = resolve_spec(spec)
+        self.spec = spec.with_preset_defaults()
         self.dt_s = float(dt_s)
         self.seed = int(seed)
         self.ambient_c = float(ambient_c)
