@@ -11,7 +11,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _ruff() -> list[str]:
-    exe = shutil.which("ruff", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("ruff")
+    exe = shutil.which("ruff", path=str(pathlib.Path(sys.executable).parent)) or shutil.which(
+        "ruff"
+    )
     if exe is None:
         pytest.fail("ruff is not installed (it is in the dev extra)")
     return [exe]
