@@ -1,7 +1,7 @@
 """Ground truth from PyBaMM for the diagnostics benchmarks (a development-only tool).
 
 PyBaMM is *not* a runtime dependency of Battery OS: install it for benchmarks
-with ``pip install "pybamm>=25.1"`` (the ``bench`` extra). Everything here
+with ``pip install "pybamm>=26.10,<27"`` (the ``bench`` extra). Everything here
 returns logs in the canonical sample schema (``time_s``, ``voltage_v``,
 ``current_a`` positive = charging, ``temperature_c``) plus ``soc_true_pct``, so
 a benchmark can feed them straight to a diagnostic and score it.
@@ -195,7 +195,7 @@ def _pybamm():
         import pybamm
     except ImportError:
         raise SystemExit(
-            'PyBaMM is needed for the ground truth: pip install "pybamm>=25.1"'
+            'PyBaMM is needed for the ground truth: pip install "pybamm>=26.10,<27"'
         ) from None
     return pybamm
 
@@ -281,9 +281,7 @@ def simulate_pybamm(
     pv["Upper voltage cut-off [V]"] = pv["Upper voltage cut-off [V]"] + upper_cutoff_margin_v
     # PyBaMM's current is positive on discharge
     pv["Current function [A]"] = pybamm.Interpolant(profile.time_s, -profile.current_a, pybamm.t)
-    sim = pybamm.Simulation(
-        _model(pybamm, model), parameter_values=pv, solver=_solver(pybamm)
-    )
+    sim = pybamm.Simulation(_model(pybamm, model), parameter_values=pv, solver=_solver(pybamm))
     t_end = float(profile.time_s[-1])
     # Solve with output at the profile's own points (1 s for drive_profile):
     # evaluating PyBaMM variables costs per output point, and 10x the points
@@ -321,15 +319,15 @@ def ocv_table_c50(parameter_set: str, *, points: int = 201, model: str = "SPMe")
     ``ocv_v`` the voltage there, resampled to ``points`` SOC values.
     """
     pybamm = _pybamm()
-    path = cache_dir() / f"ocv-c50-{parameter_set}-{model}-{points}-rtol1e-6-{pybamm.__version__}.csv"
+    path = (
+        cache_dir() / f"ocv-c50-{parameter_set}-{model}-{points}-rtol1e-6-{pybamm.__version__}.csv"
+    )
     if path.exists():
         return pd.read_csv(path)
     pv = pybamm.ParameterValues(parameter_set)
     rate = pv["Nominal cell capacity [A.h]"] / 50.0
     pv["Current function [A]"] = rate
-    sim = pybamm.Simulation(
-        _model(pybamm, model), parameter_values=pv, solver=_solver(pybamm)
-    )
+    sim = pybamm.Simulation(_model(pybamm, model), parameter_values=pv, solver=_solver(pybamm))
     t_end = 50 * 3600 * 1.3
     sol = sim.solve(t_eval=[0.0, t_end], t_interp=np.linspace(0.0, t_end, 20001), initial_soc=1.0)
     q = sol["Discharge capacity [A.h]"].entries

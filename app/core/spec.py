@@ -204,24 +204,25 @@ class BatterySpec:
 # NMC: LG INR21700-M50 (NMC811/graphite-SiOx, 5 Ah), the cell parameterised by
 # Chen et al., "Development of experimental techniques for parameterization of
 # multi-scale lithium-ion battery models", J. Electrochem. Soc. 167 (2020) 080534.
-# OCV: the C/50-derived full-cell OCV of that paper (PyBaMM parameter set
-# "Chen2020"), read at 10 % steps and rounded to 5 mV.
+# OCV: the full-cell OCV of that paper (PyBaMM parameter set "Chen2020": positive
+# minus negative electrode OCP over the cell's stoichiometry window, as a C/50
+# discharge gives it), read at these SOC points, 1 mV resolution.
 _NMC_OCV = (
-    (0, 2.50),
-    (2, 3.25),
-    (5, 3.38),
-    (10, 3.47),
-    (15, 3.52),
-    (20, 3.56),
-    (30, 3.62),
-    (40, 3.67),
-    (50, 3.73),
-    (60, 3.82),
-    (70, 3.91),
-    (80, 3.99),
-    (90, 4.07),
-    (95, 4.12),
-    (100, 4.19),
+    (0, 2.500),
+    (2, 2.862),
+    (5, 3.109),
+    (10, 3.296),
+    (15, 3.434),
+    (20, 3.485),
+    (30, 3.581),
+    (40, 3.667),
+    (50, 3.751),
+    (60, 3.841),
+    (70, 3.948),
+    (80, 4.042),
+    (90, 4.097),
+    (95, 4.124),
+    (100, 4.200),
 )
 NMC = BatterySpec(
     chemistry=Chemistry.NMC,
@@ -263,24 +264,25 @@ NMC = BatterySpec(
 
 # LFP: A123 ANR26650M1-B (LFP/graphite, 2.5 Ah). OCV shape after Prada et al.,
 # "A simplified electrochemical and thermal aging model of LiFePO4-graphite
-# Li-ion batteries", J. Electrochem. Soc. 160 (2013) A616 (PyBaMM "Prada2013"),
-# with the characteristic 3.2-3.35 V plateau.
+# Li-ion batteries", J. Electrochem. Soc. 160 (2013) A616 (PyBaMM "Prada2013"):
+# the full-cell OCV over its stoichiometry window read at these SOC points, 1 mV
+# resolution (on the flat plateau 5 mV is worth ~10 % SOC).
 _LFP_OCV = (
-    (0, 2.50),
-    (2, 2.95),
-    (5, 3.12),
-    (10, 3.20),
-    (20, 3.25),
-    (30, 3.275),
-    (40, 3.29),
-    (50, 3.30),
-    (60, 3.31),
-    (70, 3.325),
-    (80, 3.33),
-    (90, 3.34),
-    (95, 3.36),
-    (98, 3.40),
-    (100, 3.50),
+    (0, 2.000),
+    (2, 2.460),
+    (5, 2.785),
+    (10, 2.978),
+    (20, 3.168),
+    (30, 3.206),
+    (40, 3.252),
+    (50, 3.266),
+    (60, 3.269),
+    (70, 3.274),
+    (80, 3.310),
+    (90, 3.314),
+    (95, 3.316),
+    (98, 3.350),
+    (100, 3.600),
 )
 LFP = BatterySpec(
     chemistry=Chemistry.LFP,

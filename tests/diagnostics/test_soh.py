@@ -61,10 +61,12 @@ def test_capacity_from_full_cycles():
     res = calculate_soh(block.to_frame(), spec)
     full = [r for r in res.full_cycles if r["full"]]
     assert len(full) >= 2
-    # a 1C discharge to the cut-off gets within ~1 % of the capacity
-    assert res.full_cycle_capacity_ah == pytest.approx(FADED_AH, rel=0.02)
+    # a 1C discharge stops at the cut-off a little before the OCV's 0 % (the IR
+    # drop meets the steep low end of the Chen2020 OCV at ~2 % SOC): within 3 %
+    assert res.full_cycle_capacity_ah == pytest.approx(FADED_AH, rel=0.03)
+    assert res.full_cycle_capacity_ah < FADED_AH
     assert res.capacity_method == "discharge capacity of the last full cycle"
-    assert res.soh_capacity_percent == pytest.approx(85.0, abs=2.0)
+    assert res.soh_capacity_percent == pytest.approx(85.0, abs=2.5)
 
 
 def test_a_cycle_table_from_the_caller():
