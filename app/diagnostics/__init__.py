@@ -7,18 +7,31 @@ dataclass whose ``to_dict()`` is plain JSON. The live engine runs the
 incremental twins of the same code, so offline and live agree.
 """
 
-from app.diagnostics.capacity_fade import analyze_capacity_fade
-from app.diagnostics.cell_balance import check_cell_balance
-from app.diagnostics.cycle_life import estimate_cycle_life
-from app.diagnostics.cycles import summarize_cycles
-from app.diagnostics.faults import detect_faults
-from app.diagnostics.internal_resistance import measure_internal_resistance
-from app.diagnostics.live import LiveEngine
-from app.diagnostics.safety import monitor_safety
-from app.diagnostics.soc import calculate_soc
-from app.diagnostics.soh import calculate_soh
-from app.diagnostics.suite import run_suite
-from app.diagnostics.thermal import analyze_thermal
+import importlib
+
+# name -> module: imported on first use, so that importing one diagnostic (the
+# live engine at window start-up) does not import scipy and every other one.
+_EXPORTS = {
+    "LiveEngine": "live",
+    "analyze_capacity_fade": "capacity_fade",
+    "analyze_thermal": "thermal",
+    "calculate_soc": "soc",
+    "calculate_soh": "soh",
+    "check_cell_balance": "cell_balance",
+    "detect_faults": "faults",
+    "estimate_cycle_life": "cycle_life",
+    "measure_internal_resistance": "internal_resistance",
+    "monitor_safety": "safety",
+    "run_suite": "suite",
+    "summarize_cycles": "cycles",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"app.diagnostics.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'app.diagnostics' has no attribute {name!r}")
+
 
 __all__ = [
     "LiveEngine",
