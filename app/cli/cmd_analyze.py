@@ -81,7 +81,9 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
         try:
             out.to_csv(args.timeseries, index=False, float_format="%.6g")
         except OSError as exc:
-            raise BatteryOSError(f"{args.timeseries}: cannot write ({exc.strerror})") from None
+            raise BatteryOSError(
+                f"{args.timeseries}: cannot write ({exc.strerror or exc})"
+            ) from None
     return {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
 
 

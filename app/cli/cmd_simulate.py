@@ -6,6 +6,9 @@ import argparse
 from urllib.parse import urlencode
 
 from app.cli.battery_options import add_battery_options, positive_float, spec_from_args
+from app.core.errors import BatteryOSError
+from app.hardware.simulator.faults import FaultKind
+from app.hardware.simulator.profiles import PROFILES
 
 
 def add_parser(sub) -> None:
@@ -22,16 +25,15 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--profile",
         default="drive",
-        help="load profile: cc, cccv, hppc, drive, rest, cycle (default drive)",
+        choices=PROFILES,
+        help="load profile (default drive)",
     )
     p.add_argument(
         "--rate-hz", type=positive_float, default=1.0, help="samples per second (default 1)"
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--soc", type=float, help="initial SOC, %% (default: the profile's)")
-    p.add_argument(
-        "--fault", help="inject a fault, e.g. internal_short, over_voltage, thermal_runaway"
-    )
+    p.add_argument("--fault", choices=[k.value for k in FaultKind], help="inject a fault")
     p.add_argument("--fault-at", type=float, help="fault onset, s")
     p.add_argument("--fault-cell", type=int, help="the cell the fault affects (1-based)")
     p.add_argument("-o", "--output", required=True, metavar="CSV", help="output file")
@@ -62,6 +64,13 @@ def sim_url(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from app.cli.record_session import record_to
+
+    if args.fault_at is not None and not 0 <= args.fault_at < args.duration:
+        raise BatteryOSError(
+            f"--fault-at {args.fault_at:g}: the fault must start within the run (0 to {args.duration:g} s)"
+        )
+    if (args.fault_at is not None or args.fault_cell is not None) and args.fault is None:
+        raise BatteryOSError("--fault-at and --fault-cell need --fault")
 
     url = sim_url(args)
     spec = spec_from_args(args)

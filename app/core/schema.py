@@ -105,6 +105,7 @@ def validate_samples(
                 )
             values = numeric
         out[col] = values.astype("float64")
+    _check_finite_and_plausible(out, origin, header_lines)
     t = out[TIME].to_numpy()
     if np.isnan(t).any():
         row = int(np.flatnonzero(np.isnan(t))[0])
@@ -116,4 +117,45 @@ def validate_samples(
             f"{origin}: line {row + header_lines + 1}, column {TIME}: time goes backwards "
             f"({t[row - 1]:g} s then {t[row]:g} s)"
         )
+    if len(out) < 2 or t[-1] <= t[0]:
+        raise SchemaError(f"{origin}: too few samples: at least two at different times are needed")
+    for col in (VOLTAGE, CURRENT):
+        if not np.isfinite(out[col].to_numpy()).any():
+            raise SchemaError(f"{origin}: column {col} has no values")
     return out
+
+
+#: Magnitudes no battery on a test bench reaches: beyond them a value is a
+#: corrupt file or a unit mix-up, not a measurement (a 10 kV pack, a 100 kA
+#: current, a temperature beyond 1000 degC or below absolute zero).
+PLAUSIBLE_LIMITS = {
+    VOLTAGE: (-10_000.0, 10_000.0),
+    CURRENT: (-100_000.0, 100_000.0),
+    TEMPERATURE: (-273.15, 1000.0),
+}
+
+
+def _limits_for(col: str) -> tuple[float, float] | None:
+    if col in PLAUSIBLE_LIMITS:
+        return PLAUSIBLE_LIMITS[col]
+    if CELL_VOLTAGE_RE.match(col):
+        return PLAUSIBLE_LIMITS[VOLTAGE]
+    if CELL_TEMPERATURE_RE.match(col):
+        return PLAUSIBLE_LIMITS[TEMPERATURE]
+    return None
+
+
+def _check_finite_and_plausible(df: pd.DataFrame, origin: str, header_lines: int) -> None:
+    for col in [c for c in df.columns if is_canonical_column(c)]:
+        values = df[col].to_numpy(dtype=float)
+        bad = np.isinf(values)
+        limits = _limits_for(col)
+        if limits is not None:
+            with np.errstate(invalid="ignore"):
+                bad |= (values < limits[0]) | (values > limits[1])
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise SchemaError(
+                f"{origin}: line {row + header_lines + 1}, column {col}: {values[row]:g} is not "
+                "a plausible value"
+            )

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 # application report SLUA524 and common BMS balancing start thresholds).
 REST_SPREAD_WARN_MV = 30.0
 REST_SPREAD_ACT_MV = 100.0
+#: SOC window (from the median cell's voltage) in which the spread is judged.
+SOC_JUDGE_RANGE = (20.0, 95.0)
 # outlier: further from the pack median than this many robust standard deviations
 OUTLIER_SIGMAS = 3.0
 OUTLIER_MIN_MV = 10.0
@@ -59,9 +61,12 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
     """Spread, standard deviation, outliers and SOC imbalance of the cell voltages."""
     cols = schema.cell_voltage_columns(df.columns)
     if len(cols) < 2:
-        return _unknown(
-            len(cols), "no per-cell voltages in the data: cell balance cannot be judged"
+        why = (
+            "a single cell: balance between cells does not apply"
+            if cols
+            else "no per-cell voltages in the data: cell balance cannot be judged"
         )
+        return _unknown(len(cols), why)
     cells = df[cols].to_numpy(dtype=float)
     valid = np.isfinite(cells).all(axis=1)
     cells_v = cells[valid]
@@ -86,7 +91,16 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
         socs = spec.cell_soc_from_ocv(last_rest)
         soc_imb = float(np.max(socs) - np.min(socs))
     rest_spread = float(np.median(spread[rest])) if rest.any() else None
-    judge = rest_spread if rest_spread is not None else float(np.median(spread))
+    # Judge the balance where the OCV curves of the cells run parallel: at the
+    # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
+    # fan out by 100+ mV from small capacity differences alone.
+    mid = (SOC_JUDGE_RANGE[0] <= (s := spec.cell_soc_from_ocv(median[:, 0]))) & (
+        s <= SOC_JUDGE_RANGE[1]
+    )
+    for candidates in (rest & mid, mid, rest, np.ones_like(rest)):
+        if candidates.any():
+            judge = float(np.median(spread[candidates]))
+            break
     if judge >= REST_SPREAD_ACT_MV:
         status = "critical"
         rec = (

@@ -10,7 +10,7 @@ from app.core.spec import BatterySpec
 from app.diagnostics.capacity_fade import analyze_capacity_fade
 from app.diagnostics.cell_balance import check_cell_balance
 from app.diagnostics.cycle_life import estimate_cycle_life
-from app.diagnostics.cycles import summarize_cycles
+from app.diagnostics.cycles import CYCLE_COLUMNS, summarize_cycles
 from app.diagnostics.faults import detect_faults
 from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.diagnostics.safety import monitor_safety
@@ -126,4 +126,10 @@ def run_cycle_table_suite(
     results: dict = dict.fromkeys(RESULT_KEYS)
     results["capacity_fade"] = fade
     results["cycle_life"] = life
-    return SuiteOutput(results=results, cycles=cycles, timeseries={})
+    # the stable per-cycle keys of DESIGN.md, null where the table does not say
+    table = cycles.copy()
+    for column in CYCLE_COLUMNS:
+        if column not in table.columns:
+            table[column] = None
+    extra = [c for c in table.columns if c not in CYCLE_COLUMNS]
+    return SuiteOutput(results=results, cycles=table[[*CYCLE_COLUMNS, *extra]], timeseries={})

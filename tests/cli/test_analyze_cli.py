@@ -157,6 +157,9 @@ def test_per_cycle_table_gives_the_cycle_life_keys(capsys):
     assert life["status"] == "reached" and 100 <= life["predicted_eol_cycle"] <= 115
     assert report["results"]["soc"] is None  # no samples, no SOC
     assert len(report["cycles"]) == 168
+    assert {"charge_capacity_ah", "coulombic_efficiency", "discharge_energy_wh"} <= set(
+        report["cycles"][0]
+    )
 
 
 def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):

@@ -55,3 +55,24 @@ def test_cell_columns_sorted_numerically():
         "cell_2_v",
         "cell_10_v",
     ]
+
+
+@pytest.mark.parametrize(
+    ("cols", "message"),
+    [
+        (
+            {"voltage_v": [3.7, 1e308, 3.6]},
+            r"line 3, column voltage_v: 1e\+308 is not a plausible value",
+        ),
+        (
+            {"current_a": [0.0, float("inf"), 0.0]},
+            r"line 3, column current_a: inf is not a plausible",
+        ),
+        ({"cell_2_v": [3.7, 3.7, -2e4]}, r"line 4, column cell_2_v"),
+        ({"time_s": [1.0, 1.0, 1.0]}, "too few samples"),
+        ({"voltage_v": [float("nan")] * 3}, "column voltage_v has no values"),
+    ],
+)
+def test_implausible_or_unusable_data_is_rejected(cols, message):
+    with pytest.raises(SchemaError, match=message):
+        validate_samples(frame(**cols), origin="x.csv")

@@ -66,3 +66,19 @@ def test_thermal_rate_and_heat():
     p = SPEC.ecm.for_capacity(5.0)
     r = (p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"]) * 4
     assert abs(th.mean_heat_w - 25.0 * r) < 1e-9
+
+
+def test_healthy_pack_cycled_to_the_cutoff_is_balanced():
+    # the cells fan out at the bottom of discharge (capacity spread), which is no imbalance
+    from app.hardware.simulator import simulate
+
+    data = simulate(SPEC, profile="cycle", duration_s=20000, dt_s=2.0, seed=0).to_frame()
+    res = check_cell_balance(data, SPEC)
+    assert res.spread_max_mv > 100  # the fan-out is there ...
+    assert res.status == "ok"  # ... and not mistaken for imbalance
+
+
+def test_single_cell_says_balance_does_not_apply():
+    df = pack(cell_offsets=(0,))
+    res = check_cell_balance(df, SPEC)
+    assert res.status == "unknown" and "single cell" in res.recommendation

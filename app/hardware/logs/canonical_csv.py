@@ -101,7 +101,7 @@ class CanonicalCsvWriter:
         try:
             self._fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
         except OSError as exc:
-            raise SchemaError(f"{path}: cannot write ({exc.strerror})") from None
+            raise SchemaError(f"{path}: cannot write ({exc.strerror or exc})") from None
         self._fh.write(MAGIC + "\n")
         for key, value in self.metadata.items():
             self._fh.write(f"# {key}: {value}\n")
