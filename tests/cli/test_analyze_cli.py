@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from app.cli import main
+from tests.real_data import REAL_DATA
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -141,12 +142,9 @@ def test_version_and_help():
         assert result.returncode == 0 and "usage: batteryos" in result.stdout
 
 
-REAL = __import__("pathlib").Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
-
-
-@pytest.mark.skipif(not (REAL / "capacity").is_dir(), reason="real data folder not present")
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
 def test_per_cycle_table_gives_the_cycle_life_keys(capsys):
-    path = REAL / "capacity" / "nasa_B0006_capacity.csv"
+    path = REAL_DATA / "capacity" / "nasa_B0006_capacity.csv"
     rc = main(["analyze", str(path), "--capacity-ah", "2", "--eol-fraction", "0.7", "--json"])
     assert rc == 0
     report = json.loads(capsys.readouterr().out)

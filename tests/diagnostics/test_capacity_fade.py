@@ -15,8 +15,9 @@ from app.diagnostics.capacity_fade import (
     clean_capacity_series,
     detect_knee,
 )
+from tests.real_data import REAL_DATA
 
-REAL = Path("/work/shared/data/real/capacity")
+REAL = (REAL_DATA / "capacity") if REAL_DATA else Path("/nonexistent")
 
 
 def frame(n, q) -> pd.DataFrame:

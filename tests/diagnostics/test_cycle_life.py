@@ -12,8 +12,9 @@ from app.diagnostics.cycle_life import (
     estimate_cycle_life,
     observed_eol_cycle,
 )
+from tests.real_data import REAL_DATA
 
-REAL = Path("/work/shared/data/real/capacity")
+REAL = (REAL_DATA / "capacity") if REAL_DATA else Path("/nonexistent")
 
 
 def frame(n, q) -> pd.DataFrame:
