@@ -24,7 +24,27 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   C2, the OCV slope, ``rmse_mv`` and per-parameter ``std``, per cell too;
   ``ok`` (R0 > 0, residual within 2.5x the voltage noise or 5 % of the pulse's
   voltage swing) and ``resolved`` (both pairs identified) say whether the
-  summary may use it.
+  summary may use it;
+- ``fit_skipped``: None, or why the pulse got no fit (the fit budget, below).
+
+**Fit budget.** A fit costs ~2 ms, and a drive cycle or a log with a current
+step every few seconds has thousands of pulses; so the fits are rationed per
+*sample* (the cost to bound is per sample): a bucket holds up to
+``PulseSettings.fit_budget_burst`` (32) fits and gains one per
+``fit_budget_samples`` (10000) samples of log: at most ~130 fits (0.3-0.45 s)
+per 1e6 samples. Each detected step takes one fit from the bucket, in detection
+(time) order, decided when the step is detected -- by its global sample index,
+so offline and live, however the blocks are cut, decide alike. A pulse from
+rest (``from_rest``: the cleanest, HPPC-like ones) takes one whenever the
+bucket holds one; any other pulse only while the bucket is more than half full,
+so a burst of mid-drive steps cannot starve the next pulse from rest. An HPPC
+test at 10 Hz (a couple of pulses per 36000 samples), one at 1 Hz of up to ~30
+pulses (the bucket's start) are inside the budget: every pulse is fitted, the
+numbers are those of an unrationed run. A long 1 Hz cycling log (a CC step
+every ~6000 samples) gets a fit for about every other step once the first 32
+are spent. A pulse without a fit is read from the raw samples
+(``method: "samples"``, as when a fit cannot run), with ``fit``, ``r0_ohm``,
+``r0_cell_ohm`` None and ``fit_skipped`` saying why.
 
 **How the voltages are read.** With sensor noise single samples are not good
 enough (2 mV on a 25 mV LFP pulse is 8 %), so the voltages of the definition
@@ -68,6 +88,7 @@ into blocks.
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -151,6 +172,7 @@ class _Step:
     pre_start: int
     searched: int
     phase: str = "pulse"  # pulse -> post -> done, or pulse -> open -> done
+    fit: bool = True  # granted a fit by the budget (decided at detection)
     end: int | None = None
     post_level: float = 0.0
     relax_s: float = 0.0
@@ -211,6 +233,9 @@ class InternalResistanceTracker:
         self._cell_cols: list[str] = []
         self._has_step_index = False
         self._last_i = 0.0
+        # fit budget: tokens in the bucket as of global sample index _bucket_k
+        self._bucket = float(self.settings.fit_budget_burst)
+        self._bucket_k = 0
 
     # --- input ---------------------------------------------------------------
     def _columns(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -297,6 +322,7 @@ class InternalResistanceTracker:
             bad_idx = np.flatnonzero(bad)
             pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
             pre = min(pre, k_loc - 1)
+            from_rest = abs(float(np.mean(i[pre:k_loc]))) <= self.rest_a
             self._pending.append(
                 _Step(
                     k=k,
@@ -308,6 +334,7 @@ class InternalResistanceTracker:
                     fit_from=min(fit_from, k_loc - 2) + buf.g0,
                     pre_start=pre + buf.g0,
                     searched=kl_loc + 1 + buf.g0,
+                    fit=self._take_fit(k, from_rest),
                 )
             )
         still = []
@@ -320,6 +347,17 @@ class InternalResistanceTracker:
                 still.append(st)
         self._pending = still
         self._trim()
+
+    def _take_fit(self, k: int, from_rest: bool) -> bool:
+        """Whether the step at global index ``k`` gets a fit (see "Fit budget")."""
+        s = self.settings
+        cap = float(s.fit_budget_burst)
+        self._bucket = min(cap, self._bucket + (k - self._bucket_k) / s.fit_budget_samples)
+        self._bucket_k = k
+        if self._bucket >= (1.0 if from_rest else 0.5 * cap + 1.0):
+            self._bucket -= 1.0
+            return True
+        return False
 
     def _held(
         self, ks: np.ndarray, kls: np.ndarray
@@ -491,18 +529,19 @@ class InternalResistanceTracker:
                 start_settled=st.hist_start > 0,
             )
 
-        model = fit(ro_end)
+        model = fit(ro_end) if st.fit else None
         # the ECM fit of the whole window, where it adds a relaxation; a step longer
         # than the fit window (a CC phase) keeps the read-out fit
         ecm_model = model
-        if ro_end < len(t) and pulse_end is not None and pulse_end < len(t):
+        if st.fit and ro_end < len(t) and pulse_end is not None and pulse_end < len(t):
             ecm_model = fit(len(t))
         duration = (
             float(t[pulse_end]) - t_s if pulse_end is not None and pulse_end < len(t) else None
         )
         lasted = duration if duration is not None else float(t[last]) - t_s
-        i_pre = float(np.mean(i[pre_level:k]))
-        i_level = float(np.mean(i[kl : last + 1]))
+        # (sum / n: what np.mean computes, without its per-call overhead)
+        i_pre = float(i[pre_level:k].sum()) / (k - pre_level)
+        i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
         eval_t: dict[str, float | None] = {"r_ohmic_ohm": float(t[kl])}
         for tau in EVAL_TIMES_S:
             ok = lasted >= tau - 1e-6
@@ -517,11 +556,12 @@ class InternalResistanceTracker:
             dv = self._read_deltas(model, t[:ro_end], volts[:ro_end], k, kl, last, fit_from, eval_t)
             if cells is not None:
                 per_cell = {key: [None] * cells.shape[1] for key in R_KEYS}
+            half = self._current_half(t[kl : last + 1])
             for key, x in eval_t.items():
                 if x is None:
                     pack[key] = None
                     continue
-                di = self._local_current(t, i, kl, last, x) - i_pre
+                di = self._local_current(t, i, kl, last, x, half) - i_pre
                 pack[key] = _ratio(dv[key][0], di)
                 if with_cells:
                     per_cell[key] = [_scaled(_ratio(d, di), p) for d in dv[key][1:]]
@@ -562,6 +602,9 @@ class InternalResistanceTracker:
         record["r0_cell_ohm"] = _scaled(r0, p / n_series)
         record["cells"] = per_cell
         record["fit"] = None
+        record["fit_skipped"] = (
+            None if st.fit else "fit budget: read from the samples (see the module docstring)"
+        )
         if ecm_model is not None:
             fit = _fit_dict(ecm_model, p, n_series)
             span = abs(float(np.diff(ecm_model.voltage(np.array([t[k - 1], t[last]])))[0]))
@@ -601,12 +644,17 @@ class InternalResistanceTracker:
         rms = np.sqrt(np.nanmean(resid**2, axis=0))
         bar = np.where(rms > _MISFIT_RATIO * sigma, _RESIDUAL_SIGMAS_MISFIT, _RESIDUAL_SIGMAS)
 
+        halves: dict[tuple[int, int], float] = {}  # the same ranges come back
+
         def corrected(x: float, lo: int, hi: int) -> np.ndarray:
             base = model.predict(np.array([x]), cells=with_cells)[0]
             tt = t[lo:hi]
-            half = _RESIDUAL_HALF_S
-            if len(tt) > 1:
-                half = max(half, 1.5 * float(np.median(np.diff(tt))))
+            half = halves.get((lo, hi))
+            if half is None:
+                half = _RESIDUAL_HALF_S
+                if len(tt) > 1:
+                    half = max(half, 1.5 * float(np.median(np.diff(tt))))
+                halves[lo, hi] = half
             near = np.flatnonzero(np.abs(tt - x) <= half) + lo
             if near.size < 3:
                 near = lo + np.argsort(np.abs(tt - x), kind="stable")[:3]
@@ -626,17 +674,27 @@ class InternalResistanceTracker:
         return out
 
     @staticmethod
-    def _local_current(t: np.ndarray, i: np.ndarray, kl: int, last: int, x: float) -> float:
-        """Mean current of the pulse samples near time ``x`` (noise-averaged "I(t)")."""
+    def _local_current(
+        t: np.ndarray, i: np.ndarray, kl: int, last: int, x: float, half: float | None = None
+    ) -> float:
+        """Mean current of the pulse samples near time ``x`` (noise-averaged "I(t)");
+        ``half``: the averaging half-width if already known (:meth:`_current_half`)."""
         tp = t[kl : last + 1]
-        half = _CURRENT_MEAN_HALF_S
-        if len(tp) > 1:
-            half = max(half, 2.0 * float(np.median(np.diff(tp))))
+        if half is None:
+            half = InternalResistanceTracker._current_half(tp)
         lo = int(np.searchsorted(tp, x - half, side="left"))
         hi = int(np.searchsorted(tp, x + half, side="right"))
         if hi <= lo:
             lo, hi = max(0, min(lo, len(tp) - 1)), max(0, min(lo, len(tp) - 1)) + 1
         return float(np.mean(i[kl + lo : kl + hi]))
+
+    @staticmethod
+    def _current_half(tp: np.ndarray) -> float:
+        """Half-width of the local current mean over the pulse samples' times ``tp``."""
+        half = _CURRENT_MEAN_HALF_S
+        if len(tp) > 1:
+            half = max(half, 2.0 * float(np.median(np.diff(tp))))
+        return half
 
     # --- output --------------------------------------------------------------
     def result(self) -> InternalResistanceResult:
@@ -670,7 +728,7 @@ def _scaled(x: float | None, factor: float) -> float | None:
 
 def _finite_mean(x: np.ndarray) -> float | None:
     x = x[np.isfinite(x)]
-    return float(np.mean(x)) if x.size else None
+    return float(x.sum()) / x.size if x.size else None  # np.mean's value, less overhead
 
 
 def _fit_dict(m: PulseModel, p: int, n_series: int) -> dict:
@@ -717,7 +775,7 @@ def _resolved(m: PulseModel) -> bool:
 
 
 def _median(values) -> float | None:
-    vals = [float(v) for v in values if v is not None and np.isfinite(v)]
+    vals = [float(v) for v in values if v is not None and math.isfinite(v)]
     return float(np.median(vals)) if vals else None
 
 
@@ -725,10 +783,12 @@ def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]
     rows = [r for r in records if r.get(key) is not None and r.get("r_10s_ohm") is not None]
     if not rows:
         return []
-    lows = sorted({float(np.floor(r[key] / width) * width) for r in rows})
+    groups: dict[float, list[dict]] = {}  # one pass: thousands of pulses, tens of bands
+    for r in rows:
+        groups.setdefault(float(np.floor(r[key] / width) * width), []).append(r)
     out = []
-    for lo in lows:
-        sel = [r for r in rows if float(np.floor(r[key] / width) * width) == lo]
+    for lo in sorted(groups):
+        sel = groups[lo]
         out.append(
             {
                 f"{unit}_low": lo,

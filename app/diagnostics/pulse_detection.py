@@ -92,6 +92,12 @@ class PulseSettings:
     #: above this many samples the fit window is averaged into bins (geometric in
     #: time after each step), which is exact for the linear parameters
     max_fit_points: int = 300
+    #: fit budget (see :mod:`~app.diagnostics.internal_resistance`): a bucket of
+    #: ``fit_budget_burst`` full fits, refilled by one per ``fit_budget_samples``
+    #: samples; pulses that do not start from rest may only take a fit while the
+    #: bucket is more than half full (the other half is kept for pulses from rest)
+    fit_budget_samples: float = 10000.0
+    fit_budget_burst: float = 32.0
 
     def currents(self, spec: BatterySpec) -> tuple[float, float, float]:
         """(step threshold, hold tolerance, rest threshold) in amps for ``spec``."""
@@ -250,13 +256,20 @@ def hppc_resistance_raw(
     # an unfinished pulse (the log ends inside it) has lasted at least until the last sample
     duration = float(t[min(end, len(t) - 1)]) - float(t[k])
     tp, vp, ip = t[k_level:end], v[k_level:end], i[k_level:end]
+    # all read points in one np.interp call per column (the same values as one by one)
+    read = [tau for tau in times_s if not (duration < tau - 1e-6 or len(tp) == 0)]
+    got: dict[float, tuple[float, float]] = {}
+    if read:
+        t_last = float(tp[-1])
+        te = np.array([min(float(t[k]) + tau, t_last) for tau in read])
+        dvs = (np.interp(te, tp, vp) - v0).tolist()
+        diis = (np.interp(te, tp, ip) - i0).tolist()
+        got = dict(zip(read, zip(dvs, diis, strict=True), strict=True))
     for tau in times_s:
         key = f"r_{tau:g}s_ohm"
-        if duration < tau - 1e-6 or len(tp) == 0:
+        if tau not in got:
             out[key] = None
             continue
-        te = min(float(t[k]) + tau, float(tp[-1]))
-        dv = float(np.interp(te, tp, vp)) - v0
-        dii = float(np.interp(te, tp, ip)) - i0
+        dv, dii = got[tau]
         out[key] = dv / dii if dii else None
     return out

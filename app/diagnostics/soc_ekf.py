@@ -40,8 +40,22 @@ with the interval's *mean* voltage against the model's mean over the same
 samples (sensor noise of the mean is ``sigma/sqrt(n)``, so little is lost), and
 propagates state and covariance exactly over the interval. The Python loop runs
 once per interval (~15 us): ~0.3 s for 1e6 samples at 10 Hz with 5 s updates.
-Model error is correlated in time, so it is not trusted as white: its variance
-is multiplied by ``model_error_correlation_s`` / interval length.
+
+The period is ``update_period_s`` (5 s) but at least ``update_min_samples``
+(30) sample periods, and at most ``model_error_correlation_s`` (60 s): 5 s at
+10 Hz, 30 s at 1 Hz (5 s there would cost 200k updates, ~3 s, per 1e6 samples).
+Little is lost: interval means closer than the model-error correlation time are
+not independent evidence anyway (the model-error variance is scaled by
+correlation time / interval length), the RC responses within an interval are
+exact, and the voltage noise of a mean shrinks with its samples. What fewer,
+larger updates do hurt is convergence from a far-off start (on the LFP plateau
+a filter 40 % off may then not come back), so the first ``update_warmup_s``
+(30 min) of data keep 5 s intervals. The sample period is the log's first
+positive time step (the first sample later than the first one, minus it): known
+from the second sample on, live and offline alike, whatever the log's length;
+samples before it fall in 5 s bins. Bins are counted from the first sample:
+``floor(dt / 5 s)`` for ``dt < update_warmup_s``, then ``floor(warmup / 5 s) +
+floor((dt - warmup) / period)``.
 
 Offline == live
 ---------------
@@ -115,8 +129,13 @@ class SocFilterSettings:
     Sigmas are one standard deviation; process noises are per square root of a second.
     """
 
-    #: Measurement update period, seconds of data.
+    #: Measurement update period, seconds of data: at least ``update_period_s``
+    #: and ``update_min_samples`` sample periods (the first time step of the log),
+    #: at most ``model_error_correlation_s``; ``update_period_s`` throughout the
+    #: first ``update_warmup_s`` (see "Measurement updates" in the module doc).
     update_period_s: float = 5.0
+    update_min_samples: int = 30
+    update_warmup_s: float = 1800.0
     #: The first sample counts as "at rest" below this |current|, in C.
     rest_current_c: float = 0.02
     #: Voltage sensor noise of one sample of the cell-equivalent voltage.
@@ -268,6 +287,7 @@ class EkfSocEstimator:
         self._t_last = 0.0
         self._i_last = 0.0
         self._bin_last = 0.0
+        self._period: float | None = None  # decided at the first positive time step
         self._cq = 0.0  # running measured charge of the cell, A*s
         self._q_in = 0.0  # running charge in / out (dq > 0 / dq < 0), A*s
         self._q_out = 0.0
@@ -451,7 +471,12 @@ class EkfSocEstimator:
 
         # seg[j] = 0: the interval open before this block; k >= 1: the k-th
         # interval starting in this block (at starts[k - 1]).
-        bins = np.floor((t - self._t0) / self.settings.update_period_s)
+        since = t - self._t0
+        if self._period is None:
+            later = np.flatnonzero(since > 0)
+            if later.size:
+                self._decide_period(float(since[int(later[0])]))
+        bins = self._bins(since)
         new = bins != np.concatenate(([self._bin_last], bins[:-1]))
         starts = np.flatnonzero(new)
         seg = np.cumsum(new)
@@ -493,7 +518,6 @@ class EkfSocEstimator:
         pack = block[schema.VOLTAGE].tolist()
         par, ser = self._parallel, self._series
         isfinite = math.isfinite
-        period = self.settings.update_period_s
         soc_out = [0.0] * n
         sig_out = [0.0] * n
         for j in range(n):
@@ -523,7 +547,10 @@ class EkfSocEstimator:
             self._cq = cq = cq_prev + dq
             self._q_in = self._q_in + max(dq, 0.0)
             self._q_out = self._q_out + min(dq, 0.0)
-            b = float(math.floor((t - self._t0) / period))
+            since = t - self._t0
+            if self._period is None and since > 0:
+                self._decide_period(since)
+            b = self._bin(since)
             if b != self._bin_last:
                 # A new interval: close the open one (its update runs now).
                 batch = [
@@ -540,6 +567,41 @@ class EkfSocEstimator:
             sig_out[j] = self._sigma
             self._t_last, self._i_last, self._bin_last = t, i, b
         return soc_out, sig_out
+
+    def _decide_period(self, sample_period_s: float) -> None:
+        """The update period, from the log's first positive time step (see module doc)."""
+        st = self.settings
+        span = st.update_min_samples * sample_period_s
+        # (a hair over the default, e.g. 50 x 0.1000000001 s, keeps the default)
+        period = span if span > st.update_period_s * (1.0 + 1e-6) else st.update_period_s
+        self._period = float(min(period, max(st.update_period_s, st.model_error_correlation_s)))
+
+    def _bins(self, since: np.ndarray) -> np.ndarray:
+        """Update interval index of samples ``since`` seconds after the first one."""
+        p0 = self.settings.update_period_s
+        if self._period is None or self._period == p0:
+            return np.floor(since / p0)
+        warm = self.settings.update_warmup_s
+        return np.where(
+            since < warm,
+            np.floor(since / p0),
+            math.floor(warm / p0) + np.floor((since - warm) / self._period),
+        )
+
+    def _bin(self, since: float) -> float:
+        """:meth:`_bins` of one sample, in plain floats (the same operations)."""
+        p0 = self.settings.update_period_s
+        if self._period is None or self._period == p0:
+            return float(math.floor(since / p0))
+        warm = self.settings.update_warmup_s
+        if since < warm:
+            return float(math.floor(since / p0))
+        return float(math.floor(warm / p0) + math.floor((since - warm) / self._period))
+
+    @property
+    def update_period_s(self) -> float:
+        """The measurement update period in use (the default until it is decided)."""
+        return self._period if self._period is not None else self.settings.update_period_s
 
     # --- per interval -------------------------------------------------
     def _close_intervals(self, batch: list[np.ndarray], bounds: np.ndarray) -> list[tuple]:
@@ -621,7 +683,6 @@ class EkfSocEstimator:
                 0.0,
             ]
         )
-        diag = np.arange(_N_STATES)
         if m.ocv_from_preset:
             sb0, q_b = st.ocv_error_preset_v, st.ocv_error_preset_v_per_sqrt_pct**2
         else:
@@ -635,7 +696,7 @@ class EkfSocEstimator:
         b_lim = 4.0 * sb0
 
         soc, v1, v2, r0, off, ks, gs, b = self._x
-        p = self._p
+        p = self._p.copy()  # updated in place below
         f = np.eye(_N_STATES)
         out = []
         for row, end in zip(sums, ends, strict=True):
@@ -671,7 +732,8 @@ class EkfSocEstimator:
                 ks = min(max(ks + dx[5], k_lo), k_hi)
                 gs = min(max(gs + dx[6], g_lo), g_hi)
                 b = min(max(b + dx[7], -b_lim), b_lim)
-                p = p - gain[:, None] * ph[None, :]
+                # (p is this loop's own array: updated in place)
+                p -= gain[:, None] * ph
                 p += p.T
                 p *= 0.5
             # Propagate to the interval's last sample (the next one's start).
@@ -687,7 +749,7 @@ class EkfSocEstimator:
             p = f @ p @ f.T
             q = q_rate * de
             q[_B] = q_b * abs(soc_next - soc)
-            p[diag, diag] += q
+            p.reshape(-1)[:: _N_STATES + 1] += q  # the diagonal (a view: p is contiguous)
             soc = soc_next
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
@@ -711,7 +773,7 @@ class EkfSocEstimator:
         return SocResult(
             method=self.method,
             initialisation=self.initialisation.value,
-            update_period_s=self.settings.update_period_s,
+            update_period_s=self.update_period_s,
             initial_soc_percent=self._soc_first,
             final_soc_percent=self._soc_last,
             final_soc_sigma_percent=sigma,

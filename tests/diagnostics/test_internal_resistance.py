@@ -15,7 +15,7 @@ from app.diagnostics.internal_resistance import (
     InternalResistanceTracker,
     measure_internal_resistance,
 )
-from app.diagnostics.pulse_detection import hppc_resistance_raw
+from app.diagnostics.pulse_detection import PulseSettings, hppc_resistance_raw
 from app.hardware.simulator import NoiseSpec, PackSimulator, simulate
 
 R0, R1, TAU1, R2, TAU2 = 0.015, 0.006, 10.0, 0.008, 100.0
@@ -252,6 +252,39 @@ def test_offline_equals_live_across_random_block_splits(seed):
         assert tracker.update(block.slice(pos, min(n, pos + size))) == {}
         if rng.random() < 0.1:
             tracker.result()  # a look in between must not change anything
+        pos += size
+    assert_same(offline, tracker.result().to_dict())
+
+
+def test_fit_budget_bounds_the_fits_the_same_way_live():
+    spec = preset("nmc", series_cells=2)
+    block = simulate(
+        spec, "drive", duration_s=20000, dt_s=1.0, seed=3, noise=NoiseSpec.typical(spec)
+    )
+    settings = PulseSettings(fit_budget_samples=2000.0, fit_budget_burst=4.0)
+    offline = measure_internal_resistance(block.to_frame(), spec, settings=settings).to_dict()
+    pulses = offline["pulses"]
+    fitted = [p for p in pulses if p["fit_skipped"] is None]
+    skipped = [p for p in pulses if p["fit_skipped"] is not None]
+    assert skipped and fitted
+    assert len(fitted) <= 4 + len(block) / 2000.0
+    # a skipped pulse is read from the samples, with the same keys
+    assert all(p.keys() == pulses[0].keys() for p in pulses)
+    for p in skipped:
+        assert p["method"] == "samples" and p["fit"] is None and p["r0_ohm"] is None
+        assert "budget" in p["fit_skipped"]
+    # unrationed, every pulse gets one; the rationed readings are the same pulses
+    full = measure_internal_resistance(
+        block.to_frame(), spec, settings=PulseSettings(fit_budget_burst=1e9)
+    ).to_dict()
+    assert all(p["fit_skipped"] is None for p in full["pulses"])
+    assert [p["start_time_s"] for p in full["pulses"]] == [p["start_time_s"] for p in pulses]
+    rng = np.random.default_rng(5)
+    tracker = InternalResistanceTracker(spec, settings)
+    pos, n = 0, len(block)
+    while pos < n:
+        size = int(rng.integers(1, 700))
+        tracker.update(block.slice(pos, min(n, pos + size)))
         pos += size
     assert_same(offline, tracker.result().to_dict())
 

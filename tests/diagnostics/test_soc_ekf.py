@@ -266,6 +266,29 @@ def test_offline_equals_live_across_random_block_splits():
     assert rmse_after(df, ref[SOC_COLUMN], 600) < 1.0
 
 
+def test_update_period_follows_the_sample_period():
+    # max(5 s, 30 samples), at most the 60 s model-error correlation time
+    for dt, expected in ((0.1, 5.0), (1.0, 30.0), (10.0, 60.0)):
+        n = int(7200 / dt)
+        block = SampleBlock(
+            {
+                "time_s": np.arange(n) * dt,
+                "voltage_v": np.full(n, 3.7),
+                "current_a": np.full(n, -1.0),
+            }
+        )
+        offline = EkfSocEstimator(NMC)
+        ref = offline.update(block)
+        assert offline.result().update_period_s == expected
+        # decided from the second sample on, so also when it comes alone
+        live = EkfSocEstimator(NMC)
+        parts = [live.update(block.slice(k, k + 1)) for k in range(3)]
+        parts.append(live.update(block.slice(3, n)))
+        np.testing.assert_array_equal(
+            np.concatenate([p[SOC_COLUMN] for p in parts]), ref[SOC_COLUMN]
+        )
+
+
 def test_live_engine_adds_soc_columns():
     from app.diagnostics.live import LiveEngine
 
