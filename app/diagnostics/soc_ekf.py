@@ -345,7 +345,9 @@ class EkfSocEstimator:
             # The polarisation under load is unknown: guess the RC branches
             # half charged, the middle of what they can be.
             v1, v2 = 0.5 * r1 * i0, 0.5 * r2 * i0
-            soc0 = m.soc_from_ocv(v0 - r0 * i0 - v1 - v2)
+            # A guess, not a measurement: keep it inside the physical range
+            # (the table's extrapolation would start a loaded full battery at 105 %).
+            soc0 = min(max(m.soc_from_ocv(v0 - r0 * i0 - v1 - v2), 0.0), 100.0)
             sig0 = s.load_initial_soc_sigma_pct
             sv1, sv2 = abs(v1) + 0.002, abs(v2) + 0.002
         if self._given_soc is not None:

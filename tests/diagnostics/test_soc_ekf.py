@@ -397,3 +397,15 @@ def test_ocv_model_linearisation():
     assert lo == pytest.approx(20.0, abs=0.1) and hi == pytest.approx(60.0, abs=0.1)
     assert m.soc_from_ocv(3.3) == pytest.approx(40.0, abs=0.1)
     assert m.soc_from_ocv(m.ocv(90.0)) == pytest.approx(90.0, abs=1e-6)
+
+
+def test_rough_start_under_load_stays_in_the_physical_range():
+    from app.core.spec import preset
+    from app.diagnostics.soc import calculate_soc
+    from app.hardware.simulator import simulate
+
+    spec = preset("lead_acid")  # 1C from full: the loaded voltage maps above the table's top
+    data = simulate(spec, profile="cc", duration_s=600, dt_s=1.0, seed=0).to_frame()
+    result, _ = calculate_soc(data, spec)
+    assert result.initialisation == "load"
+    assert 0.0 <= result.initial_soc_percent <= 100.0
