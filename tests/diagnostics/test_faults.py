@@ -300,6 +300,44 @@ def test_runaway_on_a_lone_temperature_sensor():
     _found(res, "thermal_runaway_onset", "temperature_c", 900, LATENCY_S)
 
 
+@pytest.mark.parametrize("seed", [21, 22])
+@pytest.mark.parametrize("profile", ["drive", "rest"])
+def test_slow_lfp_runaway_within_a_minute(profile, seed):
+    """LFP self-heating starts at ~0.45 degC/min (half NMC's): still found in 60 s."""
+    lfp = preset("lfp", series_cells=4)
+    fault = Fault("thermal_runaway", 1500, cell=2)
+    block = simulate(
+        lfp, profile, duration_s=2100, seed=seed, noise=NoiseSpec.typical(lfp), faults=[fault]
+    )
+    result = detect_faults(block, lfp)
+    _found(result, "thermal_runaway_onset", "cell_2_temp_c", 1500.0, LATENCY_S)
+    _no_fault_before(result, 1500.0)
+
+
+def test_runaway_fit_weights_are_exact_on_a_quadratic():
+    """The quadratic fit's contrasts: the end rate, start rate and rise of a parabola."""
+    from app.diagnostics.faults.thermal import _quad_weights
+
+    w, bin_s = 24, 5.0
+    cf = _quad_weights(w, bin_s)
+    t = (np.arange(w) - (w - 1)) * bin_s  # s, 0 at the last bin
+    y = 3.0 + 0.01 * t + 2e-4 * t * t
+    assert np.isclose((y * cf["rate_end"]).sum(), 0.01)
+    assert np.isclose((y * cf["rate_start"]).sum(), 0.01 + 4e-4 * t[0])
+    assert np.isclose((y * cf["rise"]).sum(), y[-1] - y.mean())
+    assert np.allclose(y - cf["hat"] @ y, 0.0, atol=1e-9)
+
+
+def test_steady_excess_heating_is_not_a_runaway():
+    """A cell warming 3 degC/min faster than the others, steadily: fast, but its rate
+    does not grow (the rate at the end of the fit window is not twice that at its start)."""
+    df = _pack(n=900)
+    t = df["time_s"].to_numpy()
+    df["cell_2_temp_c"] += 5.0 + 3.0 / 60.0 * t  # always the hottest
+    res = detect_faults(df, NMC4)
+    assert not res.of_kind("thermal_runaway_onset")
+
+
 # --- offline == live --------------------------------------------------------------
 def _live(block: SampleBlock, spec, sizes) -> list[dict]:
     det = FaultDetector(spec)
