@@ -17,7 +17,6 @@ from app.core import schema
 from app.core.results import DiagnosticResult, Severity
 from app.core.spec import BatterySpec
 from app.diagnostics.runs import debounced_runs
-from app.diagnostics.runs import runs as _runs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,14 +50,19 @@ class SafetyResult(DiagnosticResult):
 
 
 def _events(check, channel, t, value, beyond, limit, margin, upper, debounce_s):
+    """Debounced episodes of ``beyond``; ``limit`` is a number or one per sample
+    (a temperature window that depends on whether the battery charges)."""
+    limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
     out = []
     for a, b in debounced_runs(t, beyond, debounce_s):
-        seg = value[a:b]
+        seg, lim = value[a:b], limit[a:b]
         worst = float(np.nanmax(seg) if upper else np.nanmin(seg))
-        excess = (worst - limit) if upper else (limit - worst)
+        excess = float(np.nanmax(seg - lim) if upper else np.nanmax(lim - seg))
         severity = Severity.WARNING if excess <= margin else Severity.CRITICAL
         out.append(
-            SafetyEvent(check, channel, severity, float(limit), worst, float(t[a]), float(t[b - 1]))
+            SafetyEvent(
+                check, channel, severity, float(lim[0]), worst, float(t[a]), float(t[b - 1])
+            )
         )
     return out
 
@@ -138,57 +142,33 @@ def monitor_safety(
     if schema.TEMPERATURE in df.columns:
         temps = [schema.TEMPERATURE, *temps]
     charging = i > 0.01 * spec.pack_capacity_ah
+    hot_limit = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
+    cold_limit = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
     for name in temps:
         temp = df[name].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            hot = np.where(
-                charging, temp > spec.charge_temp_max_c, temp > spec.discharge_temp_max_c
+            events += _events(
+                "over_temperature",
+                name,
+                t,
+                temp,
+                temp > hot_limit,
+                hot_limit,
+                TEMPERATURE_MARGIN_C,
+                True,
+                debounce_s,
             )
-            cold = np.where(
-                charging, temp < spec.charge_temp_min_c, temp < spec.discharge_temp_min_c
+            events += _events(
+                "under_temperature",
+                name,
+                t,
+                temp,
+                temp < cold_limit,
+                cold_limit,
+                TEMPERATURE_MARGIN_C,
+                False,
+                debounce_s,
             )
-        hot_limit = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
-        cold_limit = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-        for a, b in _runs(hot):
-            if t[b - 1] - t[a] >= debounce_s:
-                excess = temp[a:b] - hot_limit[a:b]
-                worst = float(np.nanmax(temp[a:b]))
-                sev = (
-                    Severity.WARNING
-                    if np.nanmax(excess) <= TEMPERATURE_MARGIN_C
-                    else Severity.CRITICAL
-                )
-                events.append(
-                    SafetyEvent(
-                        "over_temperature",
-                        name,
-                        sev,
-                        float(hot_limit[a]),
-                        worst,
-                        float(t[a]),
-                        float(t[b - 1]),
-                    )
-                )
-        for a, b in _runs(cold):
-            if t[b - 1] - t[a] >= debounce_s:
-                deficit = cold_limit[a:b] - temp[a:b]
-                worst = float(np.nanmin(temp[a:b]))
-                sev = (
-                    Severity.WARNING
-                    if np.nanmax(deficit) <= TEMPERATURE_MARGIN_C
-                    else Severity.CRITICAL
-                )
-                events.append(
-                    SafetyEvent(
-                        "under_temperature",
-                        name,
-                        sev,
-                        float(cold_limit[a]),
-                        worst,
-                        float(t[a]),
-                        float(t[b - 1]),
-                    )
-                )
     events.sort(key=lambda e: e.start_time_s)
     status = "ok"
     if any(e.severity == Severity.CRITICAL for e in events):
