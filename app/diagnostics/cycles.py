@@ -80,11 +80,12 @@ def _trapezoid_increments(t: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _ratio(out: float, into: float) -> float | None:
     """out/into for a complete cycle, else None.
 
-    A cycle counts as complete when neither half is less than half the other:
-    an efficiency of a partial cycle (a drive trace with some regen, the first
-    half-cycle of a log) says nothing about the cell.
+    A cycle counts as complete when its two halves are within 20 % of each
+    other (real coulombic efficiencies run 0.85-1.0): an efficiency of a
+    partial cycle (a drive trace with some regen, a log starting mid-charge)
+    says nothing about the cell.
     """
-    if into <= 0 or out <= 0 or min(out, into) < 0.5 * max(out, into):
+    if into <= 0 or out <= 0 or min(out, into) < 0.8 * max(out, into):
         return None
     return float(out / into)
 

@@ -50,3 +50,13 @@ def test_capacity_counts_uneven_sampling():
     df = pd.DataFrame({"time_s": t, "voltage_v": 3.7, "current_a": -1.0})
     cyc = summarize_cycles(df)
     assert cyc["discharge_capacity_ah"].iloc[0] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_partial_cycle_gets_no_efficiency():
+    # a log that starts mid-charge: 1.3 Ah in, 2 Ah out is no cycle efficiency of 1.5
+    t = np.arange(0, 3600 * 3.3, 1.0)
+    i = np.where(t < 3600 * 1.3, 1.0, -1.0)
+    i[t >= 3600 * 3.3 - 1] = 0.0
+    df = pd.DataFrame({"time_s": t, "voltage_v": 3.7, "current_a": i})
+    cyc = summarize_cycles(df, capacity_ah=2.0)
+    assert cyc["coulombic_efficiency"].iloc[0] is None
