@@ -62,12 +62,12 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
     from app.core import schema
     from app.core.spec import BatterySpec
     from app.diagnostics import run_suite
-    from app.hardware.logs.canonical_csv import read_canonical_csv
     from app.hardware.logs.cycle_table import is_cycle_table
+    from app.hardware.logs.formats import open_log
 
     if is_cycle_table(path):
         return analyze_cycle_table(path, args)
-    log = read_canonical_csv(path)
+    log = open_log(path)
     fallback = BatterySpec.from_dict(log.spec_dict) if log.spec_dict else None
     cells = len(schema.cell_voltage_columns(log.frame.columns))
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)

@@ -126,6 +126,7 @@ class AcquisitionThread:
 
     def _run(self) -> None:
         backoff = self.reconnect_initial_s
+        faulted = False
         try:
             while not self._stop.is_set():
                 self._state = AcquisitionState.CONNECTING
@@ -133,15 +134,20 @@ class AcquisitionThread:
                     self.source.open()
                 except SourceError as exc:
                     self._fault(str(exc))
+                    faulted = True
                     if not self.reconnect:
                         return
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, self.reconnect_max_s)
                     continue
+                if faulted:
+                    self.source.health.reconnects += 1
+                faulted = False
                 self._state = AcquisitionState.STREAMING
                 backoff = self.reconnect_initial_s
                 if self._stream():
                     return
+                faulted = True
                 self.source.close()
                 if not self.reconnect:
                     return

@@ -48,10 +48,10 @@ class FileSource(Source):
         return cls(parsed.raw, parsed.target, spec, speed, block)
 
     def _open_internal(self) -> None:
-        from app.hardware.logs.canonical_csv import read_canonical_csv
+        from app.hardware.logs.formats import open_log
 
         try:
-            log = read_canonical_csv(self.path)
+            log = open_log(self.path)
         except Exception as exc:  # SchemaError already carries file and line
             raise SourceError(str(exc)) from None
         self.metadata = log.metadata

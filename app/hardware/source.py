@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import abc
 import threading
+import time
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 from app.core.errors import SourceError
@@ -22,6 +24,39 @@ class SourceState(StrEnum):
     CONNECTING = "connecting"
     STREAMING = "streaming"
     FAULT = "fault"
+
+
+@dataclass
+class SourceHealth:
+    """Counters of a connection, for the connection-health panel and ``record``.
+
+    Written by the acquisition thread, read by anyone (plain ints: a reader
+    may see one increment late, never a torn value).
+    """
+
+    frames_ok: int = 0  #: frames (or lines, blocks) decoded into samples
+    frames_bad: int = 0  #: bad checksums, garbage bytes, malformed frames: counted, skipped
+    frames_unknown: int = 0  #: well-formed frames the protocol does not use
+    bytes_in: int = 0  #: raw bytes received (serial) or frame payload bytes (CAN)
+    reconnects: int = 0  #: successful re-opens after a fault
+    last_error: str | None = None  #: the last bad/unknown frame or fault, in words
+    last_error_time: float | None = None  #: ``time.time()`` of ``last_error``
+
+    def count_bad(self, message: str) -> None:
+        self.frames_bad += 1
+        self.note(message)
+
+    def count_unknown(self, message: str | None = None) -> None:
+        self.frames_unknown += 1
+        if message:
+            self.note(message)
+
+    def note(self, message: str) -> None:
+        self.last_error = message
+        self.last_error_time = time.time()
+
+    def snapshot(self) -> dict:
+        return asdict(self)
 
 
 class Source(abc.ABC):
@@ -41,6 +76,8 @@ class Source(abc.ABC):
         self._state = SourceState.CLOSED
         self._last_error: str | None = None
         self._lock = threading.Lock()
+        #: Frame and error counters; sources that decode frames keep them up to date.
+        self.health = SourceHealth()
 
     # --- state ------------------------------------------------------------
     @property
@@ -56,6 +93,7 @@ class Source(abc.ABC):
         with self._lock:
             self._last_error = message
             self._state = SourceState.FAULT
+        self.health.note(message)
 
     # --- public API -------------------------------------------------------
     def open(self) -> None:

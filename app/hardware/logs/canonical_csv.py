@@ -83,6 +83,34 @@ def read_canonical_csv(path: str) -> LoadedLog:
     return LoadedLog(path=path, frame=frame, metadata=metadata)
 
 
+def sniff(path: str, head: bytes) -> float:
+    """Confidence that ``head`` starts a canonical CSV (see :mod:`app.hardware.logs.formats`)."""
+    from app.core.schema import REQUIRED_COLUMNS
+
+    if b"\x00" in head[:4096]:
+        return 0.0
+    text = head.decode("utf-8", errors="replace")
+    if text.startswith(MAGIC):
+        return 1.0
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        columns = [c.strip() for c in line.split(",")]
+        if all(c in columns for c in REQUIRED_COLUMNS):
+            return 0.9
+        # some canonical columns: ours, with something missing that read() will name
+        return 0.3 if any(c in columns for c in REQUIRED_COLUMNS) else 0.0
+    return 0.0
+
+
+def read(path: str, progress=None) -> LoadedLog:
+    """The :mod:`~app.hardware.logs.formats` reader entry point."""
+    log = read_canonical_csv(path)
+    if progress is not None:
+        progress.update(1.0)
+    return log
+
+
 class CanonicalCsvWriter:
     """Streams blocks into a canonical CSV file; the columns are those of the first block.
 

@@ -1,0 +1,162 @@
+"""Which reader opens a log file: recognised by content, not only by extension.
+
+Each :class:`LogFormat` names a ``sniff`` and a ``read`` function as
+``"module:function"`` strings, imported only when used (the window must paint
+fast). ``sniff(path, head)`` gets the first :data:`HEAD_BYTES` bytes of the file
+and returns a confidence in [0, 1] (0: not this format). ``read(path,
+progress)`` returns a :class:`~app.hardware.logs.canonical_csv.LoadedLog` in
+the canonical schema (SI units, current positive when charging, ``time_s``
+from the start, the absolute start in ``metadata["start_utc"]`` when the file
+has it), or raises :class:`~app.core.errors.SchemaError` naming file and line.
+
+``progress`` is an optional :class:`Progress`: readers call
+``progress.update(fraction)`` now and then and stop with
+:class:`~app.core.errors.Cancelled` once it is cancelled.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.core.errors import SchemaError
+
+if TYPE_CHECKING:
+    from app.hardware.logs.canonical_csv import LoadedLog
+
+#: Bytes handed to each sniffer.
+HEAD_BYTES = 64 * 1024
+
+
+class Cancelled(SchemaError):
+    """The user cancelled opening a file."""
+
+
+class Progress:
+    """Progress of opening one file, shared between a reader and whoever waits for it.
+
+    Thread-safe: a reader in a worker updates it, the GUI polls ``fraction``
+    on a timer and calls :meth:`cancel`.
+    """
+
+    def __init__(self, callback: Callable[[float], None] | None = None):
+        self._callback = callback
+        self._cancelled = threading.Event()
+        self.fraction = 0.0
+
+    def update(self, fraction: float) -> None:
+        """Record ``fraction`` done (0..1); raises :class:`Cancelled` once cancelled."""
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
+        if self._callback is not None:
+            self._callback(self.fraction)
+        if self._cancelled.is_set():
+            raise Cancelled("cancelled")
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """One log format: a name users see, and its lazily imported sniffer and reader."""
+
+    name: str
+    sniff: str
+    read: str
+    #: Extensions it usually has (a tie-breaker and a hint in error messages).
+    suffixes: tuple[str, ...] = ()
+
+
+_FORMATS: list[LogFormat] = [
+    LogFormat(
+        "Battery OS canonical CSV",
+        "app.hardware.logs.canonical_csv:sniff",
+        "app.hardware.logs.canonical_csv:read",
+        (".csv",),
+    ),
+]
+
+
+def register_format(fmt: LogFormat) -> None:
+    """Add a format (later registrations win ties)."""
+    _FORMATS.append(fmt)
+
+
+def formats() -> tuple[LogFormat, ...]:
+    return tuple(_FORMATS)
+
+
+def _resolve(target: str):
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def read_head(path: str) -> bytes:
+    """The first bytes of ``path``; a missing, empty or unreadable file is a SchemaError."""
+    if not os.path.exists(path):
+        raise SchemaError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise SchemaError(f"{path}: is a directory, not a log file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise SchemaError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not head:
+        raise SchemaError(f"{path}: the file is empty")
+    return head
+
+
+def detect_format(path: str) -> LogFormat:
+    """The format of ``path`` by content; a SchemaError says what it looks like otherwise."""
+    head = read_head(path)
+    suffix = os.path.splitext(path)[1].lower()
+    best: tuple[float, int, LogFormat] | None = None
+    for order, fmt in enumerate(_FORMATS):
+        score = float(_resolve(fmt.sniff)(path, head))
+        if score <= 0:
+            continue
+        key = (score + (0.01 if suffix in fmt.suffixes else 0.0), order, fmt)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    if best is None:
+        raise SchemaError(f"{path}: not a log format Battery OS reads ({describe_content(head)})")
+    return best[2]
+
+
+def open_log(path: str, progress: Progress | None = None) -> LoadedLog:
+    """Read any supported log file into the canonical schema."""
+    path = os.fspath(path)
+    fmt = detect_format(path)
+    log = _resolve(fmt.read)(path, progress)
+    log.metadata.setdefault("format", fmt.name)
+    return log
+
+
+def describe_content(head: bytes) -> str:
+    """A few words on what unrecognised bytes look like, for error messages."""
+    if b"\x00" in head[:4096]:
+        magic = {
+            b"PK\x03\x04": "a ZIP archive (XLSX, DOCX, …)",
+            b"%PDF": "a PDF document",
+            b"\x89PNG": "a PNG image",
+            b"SQLite format 3": "an SQLite database",
+            b"PAR1": "a Parquet file",
+        }
+        for prefix, what in magic.items():
+            if head.startswith(prefix):
+                return f"it looks like {what}"
+        return "it looks like binary data"
+    text = head[:4096].decode("utf-8", errors="replace")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        return "it holds only blank lines"
+    return f"text starting {first[:60]!r}"
