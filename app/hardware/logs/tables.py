@@ -1,0 +1,160 @@
+"""Raw tables out of text and XLSX files, with progress and clear errors (shared by the readers)."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from app.core.errors import SchemaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from app.hardware.logs.formats import Progress
+
+#: Rows per chunk between two progress updates.
+CHUNK_ROWS = 200_000
+
+
+def head_text(head: bytes) -> str | None:
+    """The head of a file as text, or None when it is binary."""
+    if b"\x00" in head[:4096]:
+        return None
+    return head.decode("utf-8", errors="replace")
+
+
+def read_text_table(
+    path: str,
+    *,
+    delimiter: str = ",",
+    decimal: str = ".",
+    header_line: int = 0,
+    usecols: list[str] | None = None,
+    dtype: dict | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """The table of ``path`` whose header is the 0-based line ``header_line``.
+
+    Read in chunks of :data:`CHUNK_ROWS` rows so ``progress`` can follow (and
+    cancel). Parser errors become a :class:`SchemaError` with file and line.
+    """
+    import pandas as pd
+
+    size = max(os.path.getsize(path), 1)
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=delimiter,
+            decimal=decimal,
+            skiprows=header_line,
+            usecols=usecols,
+            dtype=dtype,
+            skipinitialspace=True,
+            encoding="utf-8",
+            encoding_errors="replace",
+            chunksize=CHUNK_ROWS,
+            skip_blank_lines=True,
+            index_col=False,
+        )
+        chunks = []
+        with reader:
+            for chunk in reader:
+                chunks.append(chunk)
+                if progress is not None:
+                    # bytes per row from what was read so far: close enough for a bar
+                    done = sum(len(c) for c in chunks)
+                    progress.update(min(0.95, done * _bytes_per_row(path) / size))
+    except pd.errors.EmptyDataError:
+        raise SchemaError(f"{path}: no header row and no samples") from None
+    except pd.errors.ParserError as exc:
+        raise SchemaError(f"{path}: not a readable table ({_last_line(exc)})") from None
+    except ValueError as exc:  # usecols naming a column the file lacks, bad dtype
+        raise SchemaError(f"{path}: {_last_line(exc)}") from None
+    if not chunks:
+        raise SchemaError(f"{path}: no samples (the table has a header but no rows)")
+    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+@lru_cache(maxsize=16)
+def _bytes_per_row_cached(path: str, mtime: float) -> float:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    lines = max(head.count(b"\n"), 1)
+    return len(head) / lines
+
+
+def _bytes_per_row(path: str) -> float:
+    return _bytes_per_row_cached(path, os.path.getmtime(path))
+
+
+def _last_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__
+
+
+# --- XLSX ----------------------------------------------------------------------
+
+
+def is_xlsx(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04") and b"xl/" in head
+
+
+@lru_cache(maxsize=16)
+def _xlsx_headers_cached(path: str, mtime: float, size: int) -> tuple[tuple[str, tuple], ...]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SchemaError(f"{path}: not a readable XLSX workbook ({_last_line(exc)})") from None
+    try:
+        out = []
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            out.append((ws.title, tuple("" if c is None else str(c).strip() for c in first)))
+        return tuple(out)
+    finally:
+        wb.close()
+
+
+def xlsx_headers(path: str) -> dict[str, tuple[str, ...]]:
+    """Sheet name -> its first row, for sniffing; {} when the file is no readable workbook."""
+    try:
+        st = os.stat(path)
+        return dict(_xlsx_headers_cached(path, st.st_mtime, st.st_size))
+    except (SchemaError, OSError):
+        return {}
+
+
+def read_xlsx_sheets(
+    path: str, sheets: list[str], progress: Progress | None = None
+) -> pd.DataFrame:
+    """The given sheets (header in the first row) one after another as one table of strings/numbers."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SchemaError(f"{path}: not a readable XLSX workbook ({_last_line(exc)})") from None
+    frames = []
+    try:
+        for k, name in enumerate(sheets):
+            rows = wb[name].iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            columns = ["" if c is None else str(c).strip() for c in header]
+            data = list(rows)
+            frames.append(pd.DataFrame.from_records(data, columns=columns))
+            if progress is not None:
+                progress.update(0.9 * (k + 1) / len(sheets))
+    finally:
+        wb.close()
+    if not frames or not sum(len(f) for f in frames):
+        raise SchemaError(f"{path}: no samples in sheet(s) {', '.join(sheets)}")
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

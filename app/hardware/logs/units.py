@@ -1,0 +1,306 @@
+"""Headers, units and values of text log files, shared by every reader.
+
+- :func:`split_header` takes ``"Current(mA)"``, ``"Voltage [V]"``, ``"I/mA"``,
+  ``"Temperature (°C)"`` apart into a name and a unit;
+- :data:`UNITS` maps a unit to its quantity and the scale (and offset) to SI;
+- :func:`parse_durations` turns ``h:mm:ss`` / ``d-hh:mm:ss`` / ``1 day, 02:00:00``
+  strings into seconds, :func:`parse_datetimes` absolute times into UTC epoch seconds;
+- :func:`sniff_dialect` finds the delimiter, the decimal mark and the header row of
+  a text table from its first lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.errors import SchemaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit: the quantity it measures and ``si = value * scale + offset``."""
+
+    quantity: str
+    scale: float
+    offset: float = 0.0
+
+
+#: Units seen in cycler and logger headers (keys lower-case, without spaces).
+UNITS: dict[str, Unit] = {
+    "v": Unit("voltage", 1.0),
+    "mv": Unit("voltage", 1e-3),
+    "kv": Unit("voltage", 1e3),
+    "volt": Unit("voltage", 1.0),
+    "volts": Unit("voltage", 1.0),
+    "a": Unit("current", 1.0),
+    "ma": Unit("current", 1e-3),
+    "ua": Unit("current", 1e-6),
+    "µa": Unit("current", 1e-6),
+    "ka": Unit("current", 1e3),
+    "amp": Unit("current", 1.0),
+    "amps": Unit("current", 1.0),
+    "ampere": Unit("current", 1.0),
+    "ah": Unit("charge", 1.0),
+    "mah": Unit("charge", 1e-3),
+    "as": Unit("charge", 1 / 3600),
+    "c": Unit("temperature", 1.0),  # in a header "(C)" is degC far more often than coulomb
+    "°c": Unit("temperature", 1.0),
+    "ºc": Unit("temperature", 1.0),
+    "degc": Unit("temperature", 1.0),
+    "celsius": Unit("temperature", 1.0),
+    "k": Unit("temperature", 1.0, -273.15),
+    "°f": Unit("temperature", 5 / 9, -32 * 5 / 9),
+    "degf": Unit("temperature", 5 / 9, -32 * 5 / 9),
+    "wh": Unit("energy", 1.0),
+    "mwh": Unit("energy", 1e-3),
+    "kwh": Unit("energy", 1e3),
+    "w": Unit("power", 1.0),
+    "mw": Unit("power", 1e-3),
+    "kw": Unit("power", 1e3),
+    "s": Unit("time", 1.0),
+    "sec": Unit("time", 1.0),
+    "second": Unit("time", 1.0),
+    "ms": Unit("time", 1e-3),
+    "min": Unit("time", 60.0),
+    "h": Unit("time", 3600.0),
+    "hr": Unit("time", 3600.0),
+    "ohm": Unit("resistance", 1.0),
+    "ohms": Unit("resistance", 1.0),
+    "ω": Unit("resistance", 1.0),
+    "mohm": Unit("resistance", 1e-3),
+    "mω": Unit("resistance", 1e-3),
+    "%": Unit("percent", 1.0),
+}
+
+#: Header units that mean "a duration written h:mm:ss".
+DURATION_UNITS = {"h:mm:ss", "hh:mm:ss", "h:min:s", "h:min:s.ms", "hh:mm:ss.ms", "d-hh:mm:ss"}
+
+#: A series-cell voltage header name: "cell 3", "cell_3_v", "cell3 voltage".
+CELL_VOLTAGE_NAME = re.compile(r"^cell[ _]?(\d+)(?:[ _]?(?:v|voltage))?$")
+
+_BRACKETED = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\)\]]*)[\)\]]\s*$")
+_SLASHED = re.compile(r"^(?P<name>.*?)\s*/\s*(?P<unit>[^/]+)$")
+
+
+def split_header(header: str) -> tuple[str, str]:
+    """``"Current(mA)"`` -> ``("current", "ma")``: the name and unit, lower-case, trimmed.
+
+    A header without a unit gives ``(name, "")``. The degree sign some exports
+    mangle into ``?`` (``"T1(?)"``) reads as degC.
+    """
+    text = str(header).strip()
+    m = _BRACKETED.match(text) or _SLASHED.match(text)
+    if m and m.group("name"):
+        unit = m.group("unit").strip().lower().replace(" ", "")
+        unit = {"?": "°c", "?c": "°c", "\ufffdc": "°c", "\ufffd": "°c"}.get(unit, unit)
+        return m.group("name").strip().lower(), unit
+    return text.lower(), ""
+
+
+def unit_of(header: str) -> Unit | None:
+    """The :class:`Unit` named in ``header``, or None."""
+    return UNITS.get(split_header(header)[1])
+
+
+def parse_durations(values: pd.Series, origin: str, column: str, first_line: int) -> np.ndarray:
+    """Seconds from ``h:mm:ss[.f]``, ``d-hh:mm:ss``, ``1 day, 02:00:00`` or plain numbers.
+
+    Hours may exceed 24 (Neware's ``27:55:43``). A value that is none of these
+    is a :class:`SchemaError` naming its line.
+    """
+    import pandas as pd
+
+    text = values.astype(str).str.strip()
+    numeric = pd.to_numeric(text, errors="coerce")
+    parts = text.str.extract(
+        r"^(?:(?P<d>\d+)(?:-|\s*days?,?\s*))?(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:[.,]\d*)?))?$"
+    )
+    seconds = (
+        parts["d"].astype(float).fillna(0) * 86400
+        + parts["h"].astype(float) * 3600
+        + parts["m"].astype(float) * 60
+        + parts["s"].str.replace(",", ".").astype(float).fillna(0)
+    )
+    out = np.where(numeric.notna(), numeric, seconds).astype(float)
+    bad = np.isnan(out) & (text != "") & values.notna().to_numpy() & (text != "nan")
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"{origin}: line {first_line + row}, column {column}: {text.iloc[row]!r} "
+            "is not a duration (h:mm:ss)"
+        )
+    return out
+
+
+def parse_datetimes(
+    values: pd.Series, origin: str, column: str, first_line: int, dayfirst: bool = False
+) -> np.ndarray:
+    """UTC epoch seconds of absolute times (ISO strings, ``10/21/2019 23:59:59``, or epoch numbers).
+
+    Times without a zone are taken as UTC (cyclers write local time without
+    saying which; the offset cancels in ``time_s``).
+    """
+    import pandas as pd
+
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all():
+        return numeric.to_numpy(dtype=float)
+    text = values.astype(str).str.strip()
+    try:
+        stamps = pd.to_datetime(text, errors="coerce", utc=True, dayfirst=dayfirst, format="mixed")
+    except (ValueError, TypeError):
+        stamps = pd.Series(pd.NaT, index=values.index)
+    bad = stamps.isna().to_numpy() & (text != "").to_numpy() & values.notna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"{origin}: line {first_line + row}, column {column}: {text.iloc[row]!r} "
+            "is not a date and time"
+        )
+    ns = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+    ns[stamps.isna().to_numpy()] = np.nan
+    return ns / 1e9
+
+
+def epoch_to_iso(seconds: float) -> str:
+    """ISO 8601 UTC string of epoch ``seconds``."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(float(seconds), tz=timezone.utc).isoformat()
+
+
+def to_numbers(
+    values: pd.Series, origin: str, column: str, first_line: int, decimal: str = "."
+) -> np.ndarray:
+    """Float values of a column; a non-number is a :class:`SchemaError` naming its line.
+
+    Empty cells and ``N/A`` become NaN; ``decimal=","`` reads ``3,71``.
+    """
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float)
+    text = values.astype(str).str.strip()
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    numeric = pd.to_numeric(text, errors="coerce")
+    blank = values.isna() | text.isin(["", "nan", "NaN", "N/A", "NA", "n/a", "-", "--"])
+    bad = numeric.isna() & ~blank
+    if bad.any():
+        keep = ~blank.to_numpy()
+        with_units = _numbers_with_units(
+            text[keep], np.flatnonzero(keep), origin, column, first_line
+        )
+        if with_units is not None:
+            out = np.full(len(values), np.nan)
+            out[keep] = with_units
+            return out
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SchemaError(
+            f"{origin}: line {first_line + row}, column {column}: "
+            f"{str(values.iloc[row])!r} is not a number"
+        )
+    return numeric.to_numpy(dtype=float)
+
+
+_VALUE_WITH_UNIT = r"^(?P<x>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<u>[^\d\s]+)$"
+
+
+def _numbers_with_units(text: pd.Series, rows: np.ndarray, origin: str, column: str, first_line: int):
+    """SI values of cells like ``"3.71 V"``, all in one unit; None if the cells are not so.
+
+    ``rows`` are the cells' row positions in the table. A column whose unit
+    changes (``3.71 V`` then ``3712 mV``) is a SchemaError naming the first line
+    in the other unit: a mix-up, not a measurement.
+    """
+    parts = text.str.extract(_VALUE_WITH_UNIT)
+    if parts["x"].isna().any():
+        return None
+    unit_names = parts["u"].str.lower()
+    if not unit_names.map(lambda u: u in UNITS).all():
+        return None
+    other = np.flatnonzero((unit_names != unit_names.iloc[0]).to_numpy())
+    if other.size:
+        k = int(other[0])
+        raise SchemaError(
+            f"{origin}: line {first_line + int(rows[k])}, column {column}: mixed units "
+            f"({parts['u'].iloc[0]!r} above, {parts['u'].iloc[k]!r} here)"
+        )
+    unit = UNITS[unit_names.iloc[0]]
+    return parts["x"].astype(float).to_numpy() * unit.scale + unit.offset
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a text table is written: delimiter, decimal mark, and the 0-based header line."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    header_line: int = 0
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    return [c.strip().strip('"') for c in line.rstrip("\r\n").split(delimiter)]
+
+
+def sniff_dialect(text: str) -> Dialect | None:
+    """The :class:`Dialect` of a table from its first lines, or None if it is not one.
+
+    The delimiter is the one giving the same number (>= 2) of cells on the most
+    of the last lines; the header is the last line before the data whose cells
+    are mostly not numbers; a decimal comma is detected when ``;`` or tab
+    separates cells holding ``3,71``-like values.
+    """
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) > 1 and not text.endswith("\n"):
+        lines = lines[:-1]  # the head may cut the last line
+    lines = lines[:200]
+    if len(lines) < 2:
+        return None
+    best: tuple[int, int, str] | None = None
+    for delim in _DELIMITERS:
+        counts = [len(_cells(ln, delim)) for ln in lines[-50:]]
+        width = max(set(counts), key=counts.count)
+        if width < 2:
+            continue
+        agree = counts.count(width)
+        if best is None or (agree, width) > best[:2]:
+            best = (agree, width, delim)
+    if best is None:
+        return None
+    width, delim = best[1], best[2]
+    header = None
+    for k, line in enumerate(lines):
+        cells = _cells(line, delim)
+        if len(cells) != width:
+            continue
+        numeric = sum(bool(_NUMBER.match(c)) for c in cells if c)
+        if numeric <= len(cells) // 2:
+            header = k
+        else:
+            break
+    if header is None:
+        return None
+    # the header's line number in the file (blank lines were skipped above)
+    all_lines = text.splitlines()
+    target = lines[header]
+    header_line = next(k for k, ln in enumerate(all_lines) if ln == target)
+    decimal = "."
+    if delim != ",":
+        data = [c for ln in lines[header + 1 : header + 50] for c in _cells(ln, delim)]
+        if any(re.match(r"^[+-]?\d+,\d+$", c) for c in data) and not any(
+            re.match(r"^[+-]?\d+\.\d+$", c) for c in data
+        ):
+            decimal = ","
+    return Dialect(delim, decimal, header_line)
