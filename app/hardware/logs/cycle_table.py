@@ -60,3 +60,16 @@ def read_cycle_table(path: str) -> pd.DataFrame:
             )
         df[col] = numeric
     return df
+
+
+def sniff(path: str, head: bytes) -> float:
+    """A per-cycle table is recognised so that opening it as samples says what it is."""
+    return 0.95 if b"\x00" not in head[:4096] and is_cycle_table(path) else 0.0
+
+
+def read(path: str, progress=None):
+    """Per-cycle tables hold no samples: a SchemaError saying so and what reads them."""
+    raise SchemaError(
+        f"{path}: a per-cycle table (cycle_index, discharge_capacity_ah), not samples; "
+        "`batteryos analyze` runs the lifetime diagnostics on it"
+    )

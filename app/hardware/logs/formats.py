@@ -75,12 +75,30 @@ class LogFormat:
     suffixes: tuple[str, ...] = ()
 
 
+def _m(module: str, function: str) -> str:
+    return f"app.hardware.logs.{module}:{function}"
+
+
 _FORMATS: list[LogFormat] = [
     LogFormat(
         "Battery OS canonical CSV",
         "app.hardware.logs.canonical_csv:sniff",
         "app.hardware.logs.canonical_csv:read",
         (".csv",),
+    ),
+    LogFormat("Canonical Parquet", _m("parquet", "sniff"), _m("parquet", "read"), (".parquet",)),
+    LogFormat("Arbin export", _m("arbin", "sniff"), _m("arbin", "read"), (".csv", ".xlsx")),
+    LogFormat("Maccor text export", _m("maccor", "sniff"), _m("maccor", "read"), (".txt",)),
+    LogFormat("Neware export", _m("neware", "sniff"), _m("neware", "read"), (".csv", ".xlsx")),
+    LogFormat("Battery Data Format CSV", _m("bdf", "sniff"), _m("bdf", "read"), (".csv",)),
+    LogFormat(
+        "Per-cycle table", _m("cycle_table", "sniff"), _m("cycle_table", "read"), (".csv",)
+    ),
+    LogFormat(
+        "CSV/TSV/XLSX table",
+        _m("generic", "sniff"),
+        _m("generic", "read"),
+        (".csv", ".tsv", ".txt", ".xlsx"),
     ),
 ]
 

@@ -281,6 +281,7 @@ def sniff_dialect(text: str) -> Dialect | None:
         return None
     width, delim = best[1], best[2]
     header = None
+    data = False
     for k, line in enumerate(lines):
         cells = _cells(line, delim)
         if len(cells) != width:
@@ -289,8 +290,9 @@ def sniff_dialect(text: str) -> Dialect | None:
         if numeric <= len(cells) // 2:
             header = k
         else:
+            data = True
             break
-    if header is None:
+    if header is None or not data:
         return None
     # the header's line number in the file (blank lines were skipped above)
     all_lines = text.splitlines()
