@@ -1,13 +1,21 @@
-"""Per-cycle summary: capacity, energy and efficiency of each charge/discharge cycle.
+"""Per-cycle and per-step summaries: capacity, energy, efficiency, temperatures, DCIR.
 
 Cycle boundaries come from the data's ``cycle_index`` when present; otherwise a
 new cycle starts where charging begins after a discharge (a cycler's usual
 "discharge then charge" or "charge then discharge" both give one cycle per
-charge/discharge pair).
+charge/discharge pair). Steps come from ``step_index`` (a new step also at a new
+cycle) when present, otherwise from the current changing between charge,
+discharge and rest.
+
+DCIR of a cycle is the median 10-s resistance ``(V(t+10 s) - V_before) /
+(I(t+10 s) - I_before)`` (FreedomCAR HPPC definition, as in
+:mod:`~app.diagnostics.pulse_detection`) of the current steps in the cycle
+that hold for at least 10 s; None where there are none.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,7 +39,30 @@ CYCLE_COLUMNS = (
     "max_temperature_c",
     "end_of_charge_voltage_v",
     "end_of_discharge_voltage_v",
+    "dcir_ohm",
+    "n_pulses",
 )
+
+STEP_COLUMNS = (
+    "cycle_index",
+    "step_number",
+    "step_index",
+    "kind",
+    "start_time_s",
+    "duration_s",
+    "start_voltage_v",
+    "end_voltage_v",
+    "mean_current_a",
+    "charge_capacity_ah",
+    "discharge_capacity_ah",
+    "charge_energy_wh",
+    "discharge_energy_wh",
+    "mean_temperature_c",
+    "max_temperature_c",
+)
+
+#: Read point of the per-cycle DCIR (s after the step).
+DCIR_READ_S = 10.0
 
 
 def current_threshold_a(current: np.ndarray, capacity_ah: float | None = None) -> float:
@@ -90,6 +121,85 @@ def _ratio(out: float, into: float) -> float | None:
     return float(out / into)
 
 
+def _cycle_numbers(df: pd.DataFrame, i: np.ndarray, capacity_ah: float | None) -> np.ndarray:
+    if schema.CYCLE_INDEX in df.columns and df[schema.CYCLE_INDEX].notna().any():
+        return df[schema.CYCLE_INDEX].ffill().bfill().to_numpy().astype(np.int64)
+    return detect_cycles(i, current_threshold_a(i, capacity_ah))
+
+
+class _Integrals:
+    """Per-sample increments of charge (Ah) and energy (Wh), split by the current's sign."""
+
+    def __init__(self, t: np.ndarray, v: np.ndarray, i: np.ndarray):
+        # Split each interval's charge by its sign so charge and discharge
+        # capacities are both positive numbers.
+        i_chg = np.clip(i, 0, None)
+        i_dis = np.clip(-i, 0, None)
+        v0 = np.nan_to_num(v)
+        self.q_chg = _trapezoid_increments(t, i_chg) / 3600.0
+        self.q_dis = _trapezoid_increments(t, i_dis) / 3600.0
+        self.e_chg = _trapezoid_increments(t, i_chg * v0) / 3600.0
+        self.e_dis = _trapezoid_increments(t, i_dis * v0) / 3600.0
+
+
+def _segments(labels: np.ndarray) -> list[np.ndarray]:
+    boundaries = np.flatnonzero(np.diff(labels)) + 1
+    return [idx for idx in np.split(np.arange(len(labels)), boundaries) if idx.size]
+
+
+def _temperatures(temp: np.ndarray | None, idx: np.ndarray) -> tuple[float | None, float | None]:
+    if temp is None or not np.isfinite(temp[idx]).any():
+        return None, None
+    return float(np.nanmean(temp[idx])), float(np.nanmax(temp[idx]))
+
+
+def pulse_resistances(
+    df: pd.DataFrame, capacity_ah: float | None = None, read_s: float = DCIR_READ_S
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sample index of each current step held ``read_s``, its DCIR in ohm at ``read_s``).
+
+    Steps are those of :func:`~app.diagnostics.pulse_detection.step_candidates`
+    (at least C/10, or 10 % of the peak current without a capacity, from a
+    settled level); a step counts when the new level holds for ``read_s``.
+    """
+    from app.diagnostics.pulse_detection import (
+        PulseSettings,
+        first_departure,
+        hppc_resistance_raw,
+        step_candidates,
+    )
+
+    t = df[schema.TIME].to_numpy(dtype=float)
+    v = df[schema.VOLTAGE].to_numpy(dtype=float)
+    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    settings = PulseSettings()
+    if capacity_ah:
+        thr = settings.step_c_rate * capacity_ah
+    else:
+        peak = float(np.max(np.abs(i))) if len(i) else 0.0
+        thr = 0.1 * peak
+    if thr <= 0 or len(i) < settings.settle_samples + 2:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    tol = settings.hold_fraction * thr
+    step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
+    ks, levels = step_candidates(
+        i, 0, len(i), thr=thr, tol=tol, settle=settings.settle_samples, step_index=step
+    )
+    where, values = [], []
+    for k, k_level in zip(ks.tolist(), levels.tolist(), strict=True):
+        if k_level >= len(i) or t[min(len(t) - 1, k_level)] - t[k] > read_s:
+            continue
+        level = float(i[k_level])
+        end = first_departure(i, level, max(tol, 0.05 * abs(level)), k_level, len(i))
+        end = len(i) if end is None else end
+        r = hppc_resistance_raw(t, v, i, k, k_level, end, times_s=(read_s,))
+        value = r.get(f"r_{read_s:g}s_ohm")
+        if value is not None and np.isfinite(value) and value > 0:
+            where.append(k)
+            values.append(value)
+    return np.asarray(where, dtype=np.int64), np.asarray(values, dtype=float)
+
+
 def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.DataFrame:
     """One row per cycle with the columns of :data:`CYCLE_COLUMNS`."""
     import pandas as pd
@@ -97,48 +207,99 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     t = df[schema.TIME].to_numpy(dtype=float)
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    if schema.CYCLE_INDEX in df.columns and df[schema.CYCLE_INDEX].notna().any():
-        cycle = df[schema.CYCLE_INDEX].ffill().bfill().to_numpy().astype(np.int64)
-    else:
-        cycle = detect_cycles(i, current_threshold_a(i, capacity_ah))
-    # Split each interval's charge by its sign so a cycle's charge and
-    # discharge capacities are both positive numbers.
-    i_chg = np.clip(i, 0, None)
-    i_dis = np.clip(-i, 0, None)
-    q_chg = _trapezoid_increments(t, i_chg) / 3600.0
-    q_dis = _trapezoid_increments(t, i_dis) / 3600.0
-    e_chg = _trapezoid_increments(t, i_chg * v) / 3600.0
-    e_dis = _trapezoid_increments(t, i_dis * v) / 3600.0
+    cycle = _cycle_numbers(df, i, capacity_ah)
+    q = _Integrals(t, v, i)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     thr = current_threshold_a(i, capacity_ah)
+    pulse_at, pulse_r = pulse_resistances(df, capacity_ah)
 
     rows = []
-    boundaries = np.flatnonzero(np.diff(cycle)) + 1
-    for idx in np.split(np.arange(len(t)), boundaries):
-        if idx.size == 0:
-            continue
+    for idx in _segments(cycle):
         # each interval is counted in the cycle of the sample that starts it
-        qc, qd = q_chg[idx].sum(), q_dis[idx].sum()
-        ec, ed = e_chg[idx].sum(), e_dis[idx].sum()
+        qc, qd = q.q_chg[idx].sum(), q.q_dis[idx].sum()
+        ec, ed = q.e_chg[idx].sum(), q.e_dis[idx].sum()
         chg = idx[i[idx] > thr]
         dis = idx[i[idx] < -thr]
-        row = {
-            "cycle_index": int(cycle[idx[0]]),
-            "start_time_s": float(t[idx[0]]),
-            "duration_s": float(t[idx[-1]] - t[idx[0]]),
-            "charge_capacity_ah": float(qc),
-            "discharge_capacity_ah": float(qd),
-            "coulombic_efficiency": _ratio(qd, qc),
-            "charge_energy_wh": float(ec),
-            "discharge_energy_wh": float(ed),
-            "energy_efficiency": _ratio(ed, ec),
-            "mean_temperature_c": None,
-            "max_temperature_c": None,
-            "end_of_charge_voltage_v": float(v[chg[-1]]) if chg.size else None,
-            "end_of_discharge_voltage_v": float(v[dis[-1]]) if dis.size else None,
-        }
-        if temp is not None and np.isfinite(temp[idx]).any():
-            row["mean_temperature_c"] = float(np.nanmean(temp[idx]))
-            row["max_temperature_c"] = float(np.nanmax(temp[idx]))
-        rows.append(row)
+        mean_t, max_t = _temperatures(temp, idx)
+        mine = pulse_r[(pulse_at >= idx[0]) & (pulse_at <= idx[-1])] if pulse_at.size else []
+        rows.append(
+            {
+                "cycle_index": int(cycle[idx[0]]),
+                "start_time_s": float(t[idx[0]]),
+                "duration_s": float(t[idx[-1]] - t[idx[0]]),
+                "charge_capacity_ah": float(qc),
+                "discharge_capacity_ah": float(qd),
+                "coulombic_efficiency": _ratio(qd, qc),
+                "charge_energy_wh": float(ec),
+                "discharge_energy_wh": float(ed),
+                "energy_efficiency": _ratio(ed, ec),
+                "mean_temperature_c": mean_t,
+                "max_temperature_c": max_t,
+                "end_of_charge_voltage_v": float(v[chg[-1]]) if chg.size else None,
+                "end_of_discharge_voltage_v": float(v[dis[-1]]) if dis.size else None,
+                "dcir_ohm": float(np.median(mine)) if len(mine) else None,
+                "n_pulses": len(mine),
+            }
+        )
     return pd.DataFrame(rows, columns=list(CYCLE_COLUMNS))
+
+
+class StepKind(str, Enum):
+    CHARGE = "charge"
+    DISCHARGE = "discharge"
+    REST = "rest"
+
+
+def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.DataFrame:
+    """One row per step with the columns of :data:`STEP_COLUMNS`.
+
+    ``kind`` is the step's :class:`StepKind` value by its net charge (rest when
+    the current stays below C/50, or 2 % of the peak).
+    """
+    import pandas as pd
+
+    t = df[schema.TIME].to_numpy(dtype=float)
+    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    v = df[schema.VOLTAGE].to_numpy(dtype=float)
+    cycle = _cycle_numbers(df, i, capacity_ah)
+    thr = current_threshold_a(i, capacity_ah)
+    has_steps = schema.STEP_INDEX in df.columns and df[schema.STEP_INDEX].notna().any()
+    if has_steps:
+        step = df[schema.STEP_INDEX].ffill().bfill().to_numpy(dtype=float)
+    else:
+        step = np.where(i > thr, 1.0, np.where(i < -thr, -1.0, 0.0))
+    change = np.ones(len(t), dtype=np.int64)
+    change[1:] = (step[1:] != step[:-1]) | (cycle[1:] != cycle[:-1])
+    number = np.cumsum(change)
+    q = _Integrals(t, v, i)
+    temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
+    rows = []
+    for idx in _segments(number):
+        qc, qd = float(q.q_chg[idx].sum()), float(q.q_dis[idx].sum())
+        active = np.abs(i[idx]) > thr
+        if not active.any():
+            kind = StepKind.REST
+        else:
+            kind = StepKind.CHARGE if qc >= qd else StepKind.DISCHARGE
+        mean_t, max_t = _temperatures(temp, idx)
+        duration = float(t[idx[-1]] - t[idx[0]])
+        rows.append(
+            {
+                "cycle_index": int(cycle[idx[0]]),
+                "step_number": int(number[idx[0]]),
+                "step_index": int(step[idx[0]]) if has_steps else None,
+                "kind": kind.value,
+                "start_time_s": float(t[idx[0]]),
+                "duration_s": duration,
+                "start_voltage_v": float(v[idx[0]]),
+                "end_voltage_v": float(v[idx[-1]]),
+                "mean_current_a": float(np.mean(i[idx])),
+                "charge_capacity_ah": qc,
+                "discharge_capacity_ah": qd,
+                "charge_energy_wh": float(q.e_chg[idx].sum()),
+                "discharge_energy_wh": float(q.e_dis[idx].sum()),
+                "mean_temperature_c": mean_t,
+                "max_temperature_c": max_t,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(STEP_COLUMNS))
