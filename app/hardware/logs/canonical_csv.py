@@ -56,9 +56,13 @@ def _read_metadata(path: str) -> tuple[dict[str, str], int]:
     return metadata, lines
 
 
-def read_canonical_csv(path: str) -> LoadedLog:
-    """Read a canonical CSV; raises :class:`SchemaError` with file and line on bad input."""
-    import pandas as pd
+def read_canonical_csv(path: str, progress=None) -> LoadedLog:
+    """Read a canonical CSV; raises :class:`SchemaError` with file and line on bad input.
+
+    Read in chunks so ``progress`` (:class:`~app.hardware.logs.formats.Progress`)
+    can follow and cancel.
+    """
+    from app.hardware.logs.tables import read_text_table
 
     if not os.path.exists(path):
         raise SchemaError(f"{path}: no such file")
@@ -71,15 +75,10 @@ def read_canonical_csv(path: str) -> LoadedLog:
     if b"\x00" in head:
         raise SchemaError(f"{path}: binary data, not a CSV text file")
     metadata, skip = _read_metadata(path)
-    try:
-        df = pd.read_csv(path, skiprows=skip, skipinitialspace=True, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise SchemaError(f"{path}: no header row and no samples") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise SchemaError(f"{path}: not a readable CSV ({detail})") from None
-    df.columns = [str(c).strip() for c in df.columns]
+    df = read_text_table(path, header_line=skip, progress=progress, allow_empty=True)
     frame = validate_samples(df, origin=path, header_lines=skip + 1)
+    if progress is not None:
+        progress.update(1.0)
     return LoadedLog(path=path, frame=frame, metadata=metadata)
 
 
@@ -105,10 +104,7 @@ def sniff(path: str, head: bytes) -> float:
 
 def read(path: str, progress=None) -> LoadedLog:
     """The :mod:`~app.hardware.logs.formats` reader entry point."""
-    log = read_canonical_csv(path)
-    if progress is not None:
-        progress.update(1.0)
-    return log
+    return read_canonical_csv(path, progress)
 
 
 class CanonicalCsvWriter:

@@ -150,12 +150,26 @@ def detect_format(path: str) -> LogFormat:
     return best[2]
 
 
-def open_log(path: str, progress: Progress | None = None) -> LoadedLog:
-    """Read any supported log file into the canonical schema."""
+def open_log(path: str, progress: Progress | None = None, use_cache: bool = True) -> LoadedLog:
+    """Read any supported log file into the canonical schema.
+
+    Big files are kept in a cache (:mod:`~app.hardware.logs.cache`) so opening
+    them again is fast; ``use_cache=False`` reads the file itself.
+    """
+    from app.hardware.logs import cache
+
     path = os.fspath(path)
+    read_head(path)  # missing, empty, unreadable: the same errors with or without a cache
+    cached = use_cache and cache.wanted(path)
+    if cached and (log := cache.load(path)) is not None:
+        if progress is not None:
+            progress.update(1.0)
+        return log
     fmt = detect_format(path)
     log = _resolve(fmt.read)(path, progress)
     log.metadata.setdefault("format", fmt.name)
+    if cached:
+        cache.store(path, log)
     return log
 
 

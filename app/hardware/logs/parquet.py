@@ -27,19 +27,26 @@ def read(path: str, progress=None) -> LoadedLog:
         table = pa.concat_tables(batches) if batches else pf.schema_arrow.empty_table()
     except (OSError, pa.ArrowException) as exc:
         raise SchemaError(f"{path}: not a readable Parquet file ({exc})") from None
-    raw = pf.schema_arrow.metadata or {}
-    metadata = {
-        k.decode()[len(_PREFIX) :]: v.decode()
-        for k, v in raw.items()
-        if k.decode(errors="replace").startswith(_PREFIX)
-    }
+    metadata = metadata_of(pf.schema_arrow)
     frame = validate_samples(table.to_pandas(), origin=path, header_lines=0)
     if progress is not None:
         progress.update(1.0)
     return LoadedLog(path=path, frame=frame, metadata=metadata)
 
 
-def write_parquet(path: str, frame, metadata: dict[str, str] | None = None) -> None:
+def metadata_of(schema) -> dict[str, str]:
+    """The Battery OS metadata kept in a Parquet schema's key-value store."""
+    raw = schema.metadata or {}
+    return {
+        k.decode(errors="replace")[len(_PREFIX) :]: v.decode(errors="replace")
+        for k, v in raw.items()
+        if k.decode(errors="replace").startswith(_PREFIX)
+    }
+
+
+def write_parquet(
+    path: str, frame, metadata: dict[str, str] | None = None, compression: str = "zstd"
+) -> None:
     """Write a canonical frame (all its columns) with ``metadata`` to ``path``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -48,6 +55,6 @@ def write_parquet(path: str, frame, metadata: dict[str, str] | None = None) -> N
     extra = {f"{_PREFIX}{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
     try:
-        pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
+        pq.write_table(table, path, compression=compression, row_group_size=1_000_000)
     except (OSError, pa.ArrowException) as exc:
         raise SchemaError(f"{path}: cannot write ({exc})") from None

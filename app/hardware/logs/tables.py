@@ -34,11 +34,13 @@ def read_text_table(
     usecols: list[str] | None = None,
     dtype: dict | None = None,
     progress: Progress | None = None,
+    allow_empty: bool = False,
 ) -> pd.DataFrame:
     """The table of ``path`` whose header is the 0-based line ``header_line``.
 
     Read in chunks of :data:`CHUNK_ROWS` rows so ``progress`` can follow (and
-    cancel). Parser errors become a :class:`SchemaError` with file and line.
+    cancel). ``allow_empty`` returns a header without rows as an empty table
+    (for the caller's own message). Parser errors become a :class:`SchemaError` with file and line.
     """
     import pandas as pd
 
@@ -61,18 +63,20 @@ def read_text_table(
         chunks = []
         with reader:
             for chunk in reader:
-                chunks.append(chunk)
-                if progress is not None:
-                    # bytes per row from what was read so far: close enough for a bar
+                if chunks and progress is not None:
+                    # bytes per row of the head: close enough for a bar
                     done = sum(len(c) for c in chunks)
                     progress.update(min(0.95, done * _bytes_per_row(path) / size))
+                chunks.append(chunk)
     except pd.errors.EmptyDataError:
         raise SchemaError(f"{path}: no header row and no samples") from None
     except pd.errors.ParserError as exc:
         raise SchemaError(f"{path}: not a readable table ({_last_line(exc)})") from None
     except ValueError as exc:  # usecols naming a column the file lacks, bad dtype
         raise SchemaError(f"{path}: {_last_line(exc)}") from None
-    if not chunks:
+    if not chunks or (allow_empty and not any(len(c) for c in chunks)):
+        if allow_empty:
+            return pd.read_csv(path, sep=delimiter, skiprows=header_line, nrows=0)
         raise SchemaError(f"{path}: no samples (the table has a header but no rows)")
     frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
     frame.columns = [str(c).strip() for c in frame.columns]
