@@ -15,7 +15,7 @@ that hold for at least 10 s; None where there are none.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -244,7 +244,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     return pd.DataFrame(rows, columns=list(CYCLE_COLUMNS))
 
 
-class StepKind(str, Enum):
+class StepKind(StrEnum):
     CHARGE = "charge"
     DISCHARGE = "discharge"
     REST = "rest"

@@ -56,7 +56,11 @@ def mapping_for_headers(headers: list[str], sample=None) -> ColumnMapping:
             unit = units.unit_of(h) or units.UNITS["c"]
             mapping.columns[schema.TEMPERATURE] = ColumnSpec(h, unit.scale, unit.offset)
     time = mapping.columns.get(schema.TIME)
-    if time is not None and time.kind is ValueKind.NUMBER and not units.split_header(time.source)[1]:
+    if (
+        time is not None
+        and time.kind is ValueKind.NUMBER
+        and not units.split_header(time.source)[1]
+    ):
         time.scale = 1.0  # beep-style Test_Time is seconds
     return mapping
 

@@ -97,6 +97,6 @@ def write_bdf_csv(path: str, frame, metadata: dict[str, str] | None = None) -> N
         if field in frame.columns and field not in {BDF_COLUMNS[n][0] for n in out}:
             out[name] = frame[field].to_numpy()
     try:
-        pd.DataFrame(out).to_csv(path, index=False, float_format="%.9g")
+        pd.DataFrame(out).to_csv(path, index=False, float_format="%.15g")
     except OSError as exc:
         raise SchemaError(f"{path}: cannot write ({exc.strerror or exc})") from None

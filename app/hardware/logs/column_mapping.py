@@ -44,7 +44,7 @@ import fnmatch
 import json
 import os
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class ValueKind(str, Enum):
+class ValueKind(StrEnum):
     """How a column's cells are written."""
 
     NUMBER = "number"  # 3.71, 1.2e-3, or 3,71 with a decimal comma

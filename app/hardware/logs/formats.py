@@ -91,9 +91,7 @@ _FORMATS: list[LogFormat] = [
     LogFormat("Maccor text export", _m("maccor", "sniff"), _m("maccor", "read"), (".txt",)),
     LogFormat("Neware export", _m("neware", "sniff"), _m("neware", "read"), (".csv", ".xlsx")),
     LogFormat("Battery Data Format CSV", _m("bdf", "sniff"), _m("bdf", "read"), (".csv",)),
-    LogFormat(
-        "Per-cycle table", _m("cycle_table", "sniff"), _m("cycle_table", "read"), (".csv",)
-    ),
+    LogFormat("Per-cycle table", _m("cycle_table", "sniff"), _m("cycle_table", "read"), (".csv",)),
     LogFormat(
         "CSV/TSV/XLSX table",
         _m("generic", "sniff"),

@@ -108,7 +108,9 @@ def _nested(path: str, progress) -> tuple:
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
-        raise SchemaError(f"{path}: not a readable Neware export ({tables._last_line(exc)})") from None
+        raise SchemaError(
+            f"{path}: not a readable Neware export ({tables._last_line(exc)})"
+        ) from None
     if progress is not None:
         progress.update(0.6)
     c0, c1 = raw[0].notna(), raw[1].notna()
@@ -168,8 +170,14 @@ def read(path: str, progress=None) -> LoadedLog:
     direction = _direction(raw[type_col].fillna("")) if type_col else np.sign(frame[schema.CURRENT])
     cap = next((c for c in raw.columns if units.split_header(c)[0] == "capacity"), None)
     energy = next((c for c in raw.columns if units.split_header(c)[0] == "energy"), None)
-    cycle = frame[schema.CYCLE_INDEX].to_numpy() if schema.CYCLE_INDEX in frame else np.zeros(len(frame))
-    step = frame[schema.STEP_INDEX].to_numpy() if schema.STEP_INDEX in frame else np.zeros(len(frame))
+    cycle = (
+        frame[schema.CYCLE_INDEX].to_numpy()
+        if schema.CYCLE_INDEX in frame
+        else np.zeros(len(frame))
+    )
+    step = (
+        frame[schema.STEP_INDEX].to_numpy() if schema.STEP_INDEX in frame else np.zeros(len(frame))
+    )
     for col, names in (
         (cap, ("charge_capacity_ah", "discharge_capacity_ah")),
         (energy, ("charge_energy_wh", "discharge_energy_wh")),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -171,9 +172,9 @@ def parse_datetimes(
 
 def epoch_to_iso(seconds: float) -> str:
     """ISO 8601 UTC string of epoch ``seconds``."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.fromtimestamp(float(seconds), tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(float(seconds), tz=UTC).isoformat()
 
 
 def to_numbers(
@@ -213,7 +214,9 @@ def to_numbers(
 _VALUE_WITH_UNIT = r"^(?P<x>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<u>[^\d\s]+)$"
 
 
-def _numbers_with_units(text: pd.Series, rows: np.ndarray, origin: str, column: str, first_line: int):
+def _numbers_with_units(
+    text: pd.Series, rows: np.ndarray, origin: str, column: str, first_line: int
+):
     """SI values of cells like ``"3.71 V"``, all in one unit; None if the cells are not so.
 
     ``rows`` are the cells' row positions in the table. A column whose unit
