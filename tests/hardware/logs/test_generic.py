@@ -1,0 +1,138 @@
+"""Generic CSV/TSV/XLSX tables and the column mapping (app.hardware.logs.generic, column_mapping)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from app.core.errors import SchemaError
+from app.hardware.logs import generic
+from app.hardware.logs.column_mapping import (
+    ColumnMapping,
+    ColumnSpec,
+    ValueKind,
+    forget_mapping,
+    mapping_for,
+    save_mapping,
+    saved_mappings,
+    suggest_mapping,
+)
+from app.hardware.logs.formats import detect_format, open_log
+
+LOGGER = (
+    "Data logger 7 export\n"
+    "Serial;A-123\n"
+    "\n"
+    "Elapsed (h:mm:ss);Voltage (mV);Current (mA);Capacity (mAh);Temp (°C)\n"
+    "0:00:00;3712,5;-500,0;0,0;25,0\n"
+    "0:00:01;3711,0;-500,0;0,1;25,1\n"
+    "0:00:02;3710,5;-500,0;0,3;25,1\n"
+)
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_logger_file_with_semicolons_decimal_commas_and_units_opens(tmp_path):
+    path = _write(tmp_path / "rig3_cell1.csv", LOGGER)
+    assert detect_format(path).name == "CSV/TSV/XLSX table"
+    log = open_log(path)
+    f = log.frame
+    np.testing.assert_allclose(f["time_s"], [0, 1, 2])
+    np.testing.assert_allclose(f["voltage_v"], [3.7125, 3.711, 3.7105])
+    np.testing.assert_allclose(f["current_a"], [-0.5, -0.5, -0.5])
+    np.testing.assert_allclose(f["temperature_c"], [25.0, 25.1, 25.1])
+    assert json.loads(log.metadata["column_mapping"])["decimal"] == ","
+
+
+def test_suggestion_reads_units_from_headers():
+    m = suggest_mapping(
+        ["Time (ms)", "Voltage (mV)", "Current (A)", "Discharge Capacity (mAh)", "T (K)"]
+    )
+    assert m.columns["time_s"] == ColumnSpec("Time (ms)", 1e-3)
+    assert m.columns["voltage_v"].scale == 1e-3
+    assert m.columns["current_a"].scale == 1.0
+    assert m.columns["discharge_capacity_ah"].scale == 1e-3
+    assert m.missing() == []
+
+
+def test_absolute_timestamps_give_time_and_start(tmp_path):
+    text = "Timestamp,U (V),I (A)\n2026-01-02 03:04:05,3.7,1\n2026-01-02 03:04:15,3.8,1\n"
+    log = open_log(_write(tmp_path / "t.csv", text))
+    assert list(log.frame["time_s"]) == [0.0, 10.0]
+    assert log.metadata["start_utc"] == "2026-01-02T03:04:05+00:00"
+
+
+def test_a_table_without_a_current_says_which_column_is_missing(tmp_path):
+    path = _write(tmp_path / "t.csv", "Time (s),Voltage (V),Power (W)\n0,3.7,1\n1,3.7,1\n")
+    with pytest.raises(SchemaError, match="current_a; map the columns by hand"):
+        open_log(path)
+
+
+def test_mapping_round_trips_through_json():
+    m = ColumnMapping(
+        {"time_s": ColumnSpec("t", kind=ValueKind.DURATION), "current_a": ColumnSpec("I", -1.0)},
+        delimiter=";",
+        decimal=",",
+        header_line=3,
+        dayfirst=True,
+    )
+    assert ColumnMapping.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+    with pytest.raises(SchemaError, match="not a column mapping"):
+        ColumnMapping.from_dict({"columns": {"time_s": {"scale": 1}}})
+
+
+def test_a_remembered_mapping_is_used_for_matching_file_names(tmp_path):
+    # a file whose headers say nothing: the user maps them once for "bench_*.txt"
+    text = "a|b|c\n0|3.70|2.0\n10|3.71|2.0\n20|3.72|2.0\n"
+    path = _write(tmp_path / "bench_042.txt", text)
+    with pytest.raises(SchemaError, match="map the columns"):
+        open_log(path)
+    mapping = ColumnMapping(
+        {
+            "time_s": ColumnSpec("a"),
+            "voltage_v": ColumnSpec("b"),
+            "current_a": ColumnSpec("c", scale=-1.0),  # this rig logs discharge as positive
+        },
+        delimiter="|",
+    )
+    save_mapping("bench_*.txt", mapping)
+    assert mapping_for(str(tmp_path / "bench_001.txt")) == mapping
+    assert mapping_for(str(tmp_path / "other.txt")) is None
+    log = open_log(path)
+    assert list(log.frame["current_a"]) == [-2.0, -2.0, -2.0]
+    forget_mapping("bench_*.txt")
+    assert saved_mappings() == []
+
+
+def test_the_mapping_store_lives_in_the_settings_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("BATTERYOS_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    save_mapping("*.dat", ColumnMapping({"time_s": ColumnSpec("t")}))
+    assert (tmp_path / "elsewhere" / "column_mappings.json").is_file()
+
+
+def test_preview_shows_layout_headers_rows_and_suggestion(tmp_path):
+    p = generic.preview(_write(tmp_path / "l.csv", LOGGER), rows=2)
+    assert p.dialect.header_line == 3
+    assert p.headers[1] == "Voltage (mV)"
+    assert len(p.rows) == 2
+    assert p.mapping.columns["time_s"].kind is ValueKind.DURATION
+
+
+def test_an_xlsx_table_opens(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Time (s)", "Voltage (V)", "Current (mA)"])
+    for k in range(5):
+        ws.append([k * 1.0, 3.7 + 0.01 * k, 1000.0])
+    path = str(tmp_path / "cell.xlsx")
+    wb.save(path)
+    log = open_log(path)
+    assert log.metadata["format"] == "CSV/TSV/XLSX table"
+    np.testing.assert_allclose(log.frame["current_a"], 1.0)
+    assert log.metadata["sheet"] == "Data"
