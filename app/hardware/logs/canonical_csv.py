@@ -76,7 +76,14 @@ def read_canonical_csv(path: str, progress=None) -> LoadedLog:
         raise SchemaError(f"{path}: binary data, not a CSV text file")
     metadata, skip = _read_metadata(path)
     df = read_text_table(path, header_line=skip, progress=progress, allow_empty=True)
-    frame = validate_samples(df, origin=path, header_lines=skip + 1)
+    try:
+        frame = validate_samples(df, origin=path, header_lines=skip + 1)
+    except SchemaError as exc:
+        # a file cut inside its last line (a logger that died) keeps what came before
+        if not df.attrs.get("ends_mid_line") or f"line {skip + 1 + len(df)}," not in str(exc):
+            raise
+        frame = validate_samples(df.iloc[:-1], origin=path, header_lines=skip + 1)
+        metadata["notes"] = "the last line is cut short (a truncated file?) and was left out"
     if progress is not None:
         progress.update(1.0)
     return LoadedLog(path=path, frame=frame, metadata=metadata)

@@ -152,7 +152,24 @@ class ColumnMapping:
         """The canonical frame (validated) and metadata of ``raw``, a table of this layout.
 
         ``first_line`` is the 1-based file line of ``raw``'s first row, for errors.
+        When ``raw.attrs["ends_mid_line"]`` (the file stops inside its last line,
+        e.g. a logger that crashed) and that last row does not read, it is left
+        out with a note instead of failing the file.
         """
+        if not raw.attrs.get("ends_mid_line") or len(raw) < 2:
+            return self._apply(raw, origin, first_line)
+        try:
+            return self._apply(raw, origin, first_line)
+        except SchemaError as exc:
+            if f"line {first_line + len(raw) - 1}," not in str(exc):
+                raise
+        frame, metadata = self._apply(raw.iloc[:-1], origin, first_line)
+        metadata["notes"] = "the last line is cut short (a truncated file?) and was left out"
+        return frame, metadata
+
+    def _apply(
+        self, raw: pd.DataFrame, origin: str, first_line: int
+    ) -> tuple[pd.DataFrame, dict[str, str]]:
         import pandas as pd
 
         absent = self.missing()

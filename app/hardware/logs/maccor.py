@@ -69,6 +69,7 @@ def read(path: str, progress=None) -> LoadedLog:
         mapping.columns[field] = ColumnSpec(hit, kind=kind)
     state_col = "State" if "State" in raw.columns else ("Md" if "Md" in raw.columns else None)
     frame, metadata = mapping.apply(raw, path, first_line)
+    raw = raw.iloc[: len(frame)]  # without a cut-short last line
     if state_col is not None:
         state = raw[state_col].astype(str).str.strip().str.upper().to_numpy()
         direction = np.where(state == "C", 1, np.where(state == "D", -1, 0))

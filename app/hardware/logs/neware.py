@@ -140,6 +140,7 @@ def _nested(path: str, progress) -> tuple:
             "Step Type": step_type[is_record].fillna("").to_numpy(),
         }
     ).reset_index(drop=True)
+    records.attrs["ends_mid_line"] = tables.ends_mid_line(path)
     return records, lines
 
 
@@ -166,6 +167,7 @@ def read(path: str, progress=None) -> LoadedLog:
         if lines is None:
             raise
         raise SchemaError(_renumber(str(exc), lines)) from None
+    raw = raw.iloc[: len(frame)]  # without a cut-short last line
     type_col = next((c for c in raw.columns if units.split_header(c)[0] in _STEP_TYPE), None)
     direction = _direction(raw[type_col].fillna("")) if type_col else np.sign(frame[schema.CURRENT])
     cap = next((c for c in raw.columns if units.split_header(c)[0] == "capacity"), None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import zipfile
+import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -61,7 +61,9 @@ def read_text_table(
             index_col=False,
         )
         chunks = []
-        with reader:
+        with reader, warnings.catch_warnings():
+            # rows longer than the header (trailing delimiters) lose the extra cells
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
             for chunk in reader:
                 if chunks and progress is not None:
                     # bytes per row of the head: close enough for a bar
@@ -80,7 +82,18 @@ def read_text_table(
         raise SchemaError(f"{path}: no samples (the table has a header but no rows)")
     frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["ends_mid_line"] = ends_mid_line(path)
     return frame
+
+
+def ends_mid_line(path: str) -> bool:
+    """True when the file's last byte is not a line end (a truncated file, or a lazy writer)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) not in (b"\n", b"\r")
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=16)
@@ -107,14 +120,22 @@ def is_xlsx(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") and b"xl/" in head
 
 
-@lru_cache(maxsize=16)
-def _xlsx_headers_cached(path: str, mtime: float, size: int) -> tuple[tuple[str, tuple], ...]:
+def _open_workbook(path: str):
+    """An openpyxl read-only workbook; any failure of the parser is a SchemaError.
+
+    Opened from a file object so a workbook with another extension is read too.
+    """
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on a damaged file
         raise SchemaError(f"{path}: not a readable XLSX workbook ({_last_line(exc)})") from None
+
+
+@lru_cache(maxsize=16)
+def _xlsx_headers_cached(path: str, mtime: float, size: int) -> tuple[tuple[str, tuple], ...]:
+    wb = _open_workbook(path)
     try:
         out = []
         for ws in wb.worksheets:
@@ -139,12 +160,10 @@ def read_xlsx_sheets(
 ) -> pd.DataFrame:
     """The given sheets (header in the first row) one after another as one table of strings/numbers."""
     import pandas as pd
-    from openpyxl import load_workbook
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise SchemaError(f"{path}: not a readable XLSX workbook ({_last_line(exc)})") from None
+    from app.hardware.logs.formats import Cancelled
+
+    wb = _open_workbook(path)
     frames = []
     try:
         for k, name in enumerate(sheets):
@@ -153,10 +172,14 @@ def read_xlsx_sheets(
             if header is None:
                 continue
             columns = ["" if c is None else str(c).strip() for c in header]
-            data = list(rows)
+            data = [r[: len(columns)] for r in rows]
             frames.append(pd.DataFrame.from_records(data, columns=columns))
             if progress is not None:
                 progress.update(0.9 * (k + 1) / len(sheets))
+    except (SchemaError, Cancelled):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet: openpyxl raises many types
+        raise SchemaError(f"{path}: not a readable XLSX workbook ({_last_line(exc)})") from None
     finally:
         wb.close()
     if not frames or not sum(len(f) for f in frames):

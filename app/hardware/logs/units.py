@@ -250,7 +250,8 @@ class Dialect:
 
 
 _DELIMITERS = (",", ";", "\t", "|")
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+#: a number, perhaps with its unit ("3.71", "3,71", "1e-3", "3712 mV") or a time ("0:00:01")
+_NUMBER = re.compile(r"^[+-]?(\d+([.,:]\d*)*|[.,]\d+)([eE][+-]?\d+)?\s*[a-zA-Z°%]{0,4}$")
 
 
 def _cells(line: str, delimiter: str) -> list[str]:

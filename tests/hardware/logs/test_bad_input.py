@@ -1,0 +1,170 @@
+"""Truncated, empty, garbage, wrong-format and mixed-unit files: a clear SchemaError with
+file (and line where there is one), never a crash. The readers are fuzzed with hypothesis."""
+
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.core.errors import SchemaError
+from app.core.schema import validate_samples
+from app.hardware.logs.formats import open_log
+from tests.real_data import REAL_DATA
+
+REAL = [
+    "arbin/2017-05-09_test-TC-contact_CH33.csv",
+    "maccor/PredictionDiagnostics_000151_test.052",
+    "neware/nw_regular_export_ife_example.csv",
+    "bdf/SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv",
+]
+needs_real = pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+
+
+def _open_or_clear_error(path: str):
+    """open_log either gives valid samples or a SchemaError naming the file."""
+    try:
+        log = open_log(path, use_cache=False)
+    except SchemaError as exc:
+        assert str(exc).startswith(path), str(exc)
+        assert "\n" not in str(exc).strip()
+        return None
+    validate_samples(log.frame, origin=path)
+    return log
+
+
+@needs_real
+@pytest.mark.parametrize("name", REAL)
+def test_a_header_only_cycler_file_says_it_has_no_samples(tmp_path, name):
+    src = REAL_DATA / name
+    lines = src.read_bytes().splitlines(keepends=True)
+    keep = 3 if name.startswith("neware") else (2 if name.startswith("maccor") else 1)
+    path = tmp_path / src.name
+    path.write_bytes(b"".join(lines[:keep]))
+    with pytest.raises(SchemaError, match=r"no samples|without records|too few samples"):
+        open_log(str(path))
+
+
+@needs_real
+@pytest.mark.parametrize("name", REAL)
+def test_a_bad_value_in_a_cycler_file_names_its_line(tmp_path, name):
+    src = REAL_DATA / name
+    lines = src.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    k = 40  # a record line in all four files
+    sep = "\t" if name.startswith("maccor") else ","
+    cells = lines[k].split(sep)
+    volt = {"arbin": 7, "maccor": 8, "neware": 6, "bdf": 1}[name.split("/")[0]]
+    cells[volt] = "3.7x"
+    lines[k] = sep.join(cells)
+    path = tmp_path / src.name
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(
+        SchemaError, match=rf"{path}: line {k + 1}, column .*'3.7x' is not a number"
+    ):
+        open_log(str(path))
+
+
+@needs_real
+@pytest.mark.parametrize("name", REAL)
+@pytest.mark.parametrize("fraction", [0.3, 0.77])
+def test_a_truncated_cycler_file_opens_what_is_there(tmp_path, name, fraction):
+    src = REAL_DATA / name
+    data = src.read_bytes()
+    path = tmp_path / src.name
+    path.write_bytes(data[: int(len(data) * fraction)])  # cut mid-line
+    log = _open_or_clear_error(str(path))
+    assert log is not None
+    assert 0 < len(log.frame) < len(open_log(str(src)).frame)
+
+
+def test_mixed_units_in_a_generic_file_name_the_line(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("time,voltage,current\n0,3.70 V,1 A\n1,3.71 V,1 A\n2,3712 mV,1 A\n")
+    with pytest.raises(SchemaError, match=rf"{path}: line 4, column voltage: mixed units"):
+        open_log(str(path))
+
+
+def test_a_cycler_file_of_the_wrong_kind_is_named(tmp_path):
+    path = tmp_path / "cell.mpr"
+    path.write_bytes(b"BIO-LOGIC MODULAR FILE\x1a" + bytes(200))
+    with pytest.raises(SchemaError, match="binary data"):
+        open_log(str(path))
+    zipped = tmp_path / "notes.xlsx"
+    zipped.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(SchemaError, match="ZIP archive"):
+        open_log(str(zipped))
+
+
+def test_a_directory_and_an_unreadable_file(tmp_path):
+    with pytest.raises(SchemaError, match="is a directory"):
+        open_log(str(tmp_path))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=3000))
+def test_fuzz_random_bytes(tmp_path, data):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(data)
+    _open_or_clear_error(str(path))
+
+
+_CELL = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["", "N/A", "1:02:03", "2026-01-02 03:04:05", "3,7", "3.7 V", "x", '"']),
+)
+_HEADERS = st.lists(
+    st.sampled_from(
+        ["time_s", "voltage_v", "current_a", "Test_Time", "Current", "Voltage", "Data_Point",
+         "Step_Index", "Cycle_Index", "Total Time", "Step Type", "Current(A)", "Voltage(V)",
+         "test_time_second", "voltage_volt", "current_ampere", "Time (s)", "U (mV)", "I (mA)",
+         "Date", "cycle_index", "discharge_capacity_ah", "Rec#", "State"]
+    ),
+    min_size=1,
+    max_size=8,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    headers=_HEADERS,
+    rows=st.lists(st.lists(_CELL, min_size=1, max_size=9), max_size=12),
+    sep=st.sampled_from([",", ";", "\t"]),
+)
+def test_fuzz_tables_that_look_like_the_formats(tmp_path, headers, rows, sep):
+    text = sep.join(headers) + "\n" + "".join(sep.join(r) + "\n" for r in rows)
+    path = tmp_path / "fuzz.csv"
+    path.write_text(text, encoding="utf-8")
+    _open_or_clear_error(str(path))
+
+
+@needs_real
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(REAL),
+    cut=st.floats(0.0, 1.0),
+    flips=st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 255)), max_size=5),
+)
+def test_fuzz_damaged_real_files(tmp_path, name, cut, flips):
+    src = REAL_DATA / name
+    data = bytearray(src.read_bytes()[:20000])  # the head: keeps each example quick
+    data = data[: max(1, int(len(data) * cut))]
+    for where, value in flips:
+        data[min(len(data) - 1, int(where * len(data)))] = value
+    path = tmp_path / src.name
+    path.write_bytes(bytes(data))
+    _open_or_clear_error(str(path))
+
+
+@needs_real
+def test_the_real_files_survive_a_copy_with_another_extension(tmp_path):
+    for name in REAL:
+        path = tmp_path / (name.split("/")[0] + ".dat")
+        shutil.copy(REAL_DATA / name, path)
+        assert open_log(str(path)).metadata["format"] != "CSV/TSV/XLSX table"
