@@ -160,7 +160,8 @@ def pulse_resistances(
 
     Steps are those of :func:`~app.diagnostics.pulse_detection.step_candidates`
     (at least C/10, or 10 % of the peak current without a capacity, from a
-    settled level); a step counts when the new level holds for ``read_s``.
+    settled level); a step counts when the new level is not a rest and holds
+    for ``read_s``.
     """
     from app.diagnostics.pulse_detection import (
         PulseSettings,
@@ -181,15 +182,24 @@ def pulse_resistances(
     if thr <= 0 or len(i) < settings.settle_samples + 2:
         return np.empty(0, dtype=np.int64), np.empty(0)
     tol = settings.hold_fraction * thr
+    rest = current_threshold_a(i, capacity_ah)
     step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
     ks, levels = step_candidates(
         i, 0, len(i), thr=thr, tol=tol, settle=settings.settle_samples, step_index=step
     )
     where, values = [], []
     for k, k_level in zip(ks.tolist(), levels.tolist(), strict=True):
-        if k_level >= len(i) or t[min(len(t) - 1, k_level)] - t[k] > read_s:
+        if k_level >= len(i):
             continue
+        if t[k_level] - t[k] > read_s:
+            # sparse logging (a cycler writing every 30 s): the step's first sample already
+            # carries the new current, the next one comes after the read point
+            if abs(i[k] - i[k - 1]) < thr:
+                continue
+            k_level = k
         level = float(i[k_level])
+        if abs(level) <= rest:  # a step back to rest ends a pulse, it is not one
+            continue
         end = first_departure(i, level, max(tol, 0.05 * abs(level)), k_level, len(i))
         end = len(i) if end is None else end
         r = hppc_resistance_raw(t, v, i, k, k_level, end, times_s=(read_s,))
