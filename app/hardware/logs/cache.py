@@ -1,4 +1,7 @@
-"""A cache of opened log files as canonical Parquet, so a second open is fast.
+"""A cache of opened log files as uncompressed Arrow IPC (Feather) files, so a second open is fast.
+
+Arrow IPC is read through a memory map: a second open of a 1e6-row log costs
+tens of milliseconds (Parquet, compressed, costs ten times more).
 
 Keyed by the file's absolute path, size and modification time: an edited file
 is read afresh. It lives in ``BATTERYOS_CACHE_DIR``, else ``cache`` under
@@ -44,7 +47,7 @@ def _entry(path: str) -> Path | None:
     except OSError:
         return None
     key = f"{_VERSION}|{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}"
-    return cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".parquet")
+    return cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".arrow")
 
 
 def wanted(path: str) -> bool:
@@ -66,12 +69,12 @@ def load(path: str) -> LoadedLog | None:
     if entry is None or not entry.is_file():
         return None
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.feather as feather
 
         from app.hardware.logs.canonical_csv import LoadedLog
         from app.hardware.logs.parquet import metadata_of
 
-        table = pq.read_table(entry)
+        table = feather.read_table(str(entry), memory_map=True)
         log = LoadedLog(path=path, frame=table.to_pandas(), metadata=metadata_of(table.schema))
         os.utime(entry)  # recently used: trimmed last
         return log
@@ -85,12 +88,17 @@ def store(path: str, log: LoadedLog) -> None:
     entry = _entry(path)
     if entry is None:
         return
-    from app.hardware.logs.parquet import write_parquet
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    from app.hardware.logs.parquet import schema_metadata
 
     tmp = entry.with_suffix(".tmp")
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        write_parquet(str(tmp), log.frame, log.metadata, compression="lz4")
+        table = pa.Table.from_pandas(log.frame, preserve_index=False)
+        table = table.replace_schema_metadata(schema_metadata(table, log.metadata))
+        feather.write_feather(table, str(tmp), compression="uncompressed")
         os.replace(tmp, entry)
         trim()
     except Exception:  # noqa: BLE001 - a cache is an optimisation; the read already succeeded
@@ -100,7 +108,7 @@ def store(path: str, log: LoadedLog) -> None:
 def trim(max_bytes: int = MAX_BYTES) -> None:
     """Remove the least recently used entries until the cache holds at most ``max_bytes``."""
     try:
-        entries = sorted(cache_dir().glob("*.parquet"), key=lambda p: p.stat().st_mtime)
+        entries = sorted(cache_dir().glob("*.arrow"), key=lambda p: p.stat().st_mtime)
         total = sum(p.stat().st_size for p in entries)
         for p in entries:
             if total <= max_bytes:

@@ -44,6 +44,12 @@ def metadata_of(schema) -> dict[str, str]:
     }
 
 
+def schema_metadata(table, metadata: dict[str, str] | None) -> dict[bytes, bytes]:
+    """``table``'s schema metadata plus the Battery OS ``metadata`` (under a prefix)."""
+    extra = {f"{_PREFIX}{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
+    return {**(table.schema.metadata or {}), **extra}
+
+
 def write_parquet(
     path: str, frame, metadata: dict[str, str] | None = None, compression: str = "zstd"
 ) -> None:
@@ -52,8 +58,7 @@ def write_parquet(
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    extra = {f"{_PREFIX}{k}".encode(): str(v).encode() for k, v in (metadata or {}).items()}
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+    table = table.replace_schema_metadata(schema_metadata(table, metadata))
     try:
         pq.write_table(table, path, compression=compression, row_group_size=1_000_000)
     except (OSError, pa.ArrowException) as exc:

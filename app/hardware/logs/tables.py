@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from app.hardware.logs.formats import Progress
 
 #: Rows per chunk between two progress updates.
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 500_000
 
 
 def head_text(head: bytes) -> str | None:
@@ -80,9 +80,29 @@ def read_text_table(
         if allow_empty:
             return pd.read_csv(path, sep=delimiter, skiprows=header_line, nrows=0)
         raise SchemaError(f"{path}: no samples (the table has a header but no rows)")
-    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = _join(chunks)
     frame.attrs["ends_mid_line"] = ends_mid_line(path)
+    return frame
+
+
+def _join(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """One table of the chunks, a column at a time.
+
+    Cheaper than ``pd.concat`` and leaves one block per column, which the
+    schema check then converts without consolidating the whole table again.
+    """
+    import numpy as np
+    import pandas as pd
+
+    columns = list(chunks[0].columns)
+    data = {}
+    for k, col in enumerate(columns):
+        parts = [c.iloc[:, k].to_numpy() for c in chunks]
+        data[str(col).strip()] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    frame = pd.DataFrame(data, copy=False)
+    if len(frame.columns) != len(columns):  # two headers the same after trimming
+        frame = pd.concat(chunks, ignore_index=True)
+        frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 

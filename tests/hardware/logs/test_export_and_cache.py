@@ -64,7 +64,7 @@ def test_second_open_comes_from_the_cache_until_the_file_changes(tmp_path, monke
     path = str(tmp_path / "cell.csv")
     write_log(path, _log())
     first = open_log(path)
-    entries = list(cache.cache_dir().glob("*.parquet"))
+    entries = list(cache.cache_dir().glob("*.arrow"))
     assert len(entries) == 1 and str(tmp_path / "data") in str(entries[0])  # isolated by conftest
     from app.hardware.logs import canonical_csv
 
@@ -87,10 +87,10 @@ def test_a_corrupt_cache_entry_is_a_miss(tmp_path, monkeypatch):
     path = str(tmp_path / "cell.csv")
     write_log(path, _log())
     open_log(path)
-    (entry,) = cache.cache_dir().glob("*.parquet")
+    (entry,) = cache.cache_dir().glob("*.arrow")
     entry.write_bytes(b"PAR1 garbage")
     assert len(open_log(path).frame) == 1000
-    assert cache.cache_dir().glob("*.parquet")
+    assert cache.cache_dir().glob("*.arrow")
 
 
 def test_trim_keeps_the_newest(tmp_path, monkeypatch):
@@ -98,10 +98,10 @@ def test_trim_keeps_the_newest(tmp_path, monkeypatch):
     d = cache.cache_dir()
     d.mkdir()
     for k in range(3):
-        (d / f"{k}.parquet").write_bytes(b"x" * 100)
-        os.utime(d / f"{k}.parquet", (k, k))
+        (d / f"{k}.arrow").write_bytes(b"x" * 100)
+        os.utime(d / f"{k}.arrow", (k, k))
     cache.trim(max_bytes=150)
-    assert [p.name for p in d.glob("*.parquet")] == ["2.parquet"]
+    assert [p.name for p in d.glob("*.arrow")] == ["2.arrow"]
 
 
 def test_progress_follows_a_large_canonical_csv_and_cancels(tmp_path, monkeypatch):
