@@ -111,7 +111,7 @@ def unit_of(header: str) -> Unit | None:
 
 
 def parse_durations(values: pd.Series, origin: str, column: str, first_line: int) -> np.ndarray:
-    """Seconds from ``h:mm:ss[.f]``, ``d-hh:mm:ss``, ``1 day, 02:00:00`` or plain numbers.
+    """Seconds from ``h:mm:ss[.f]``, ``d-hh:mm:ss``, ``1d 02:00:00``, ``1 day, 02:00:00`` or numbers.
 
     Hours may exceed 24 (Neware's ``27:55:43``). A value that is none of these
     is a :class:`SchemaError` naming its line.
@@ -121,7 +121,7 @@ def parse_durations(values: pd.Series, origin: str, column: str, first_line: int
     text = values.astype(str).str.strip()
     numeric = pd.to_numeric(text, errors="coerce")
     parts = text.str.extract(
-        r"^(?:(?P<d>\d+)(?:-|\s*days?,?\s*))?(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:[.,]\d*)?))?$"
+        r"^(?:(?P<d>\d+)(?:-|d\s*|\s*days?,?\s*))?(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:[.,]\d*)?))?$"
     )
     seconds = (
         parts["d"].astype(float).fillna(0) * 86400

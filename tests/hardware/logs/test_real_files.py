@@ -125,3 +125,15 @@ def test_capacity_tables_are_recognised_as_per_cycle_tables(name, nominal_ah):
     capacity = table["discharge_capacity_ah"]
     assert capacity.iloc[0] == pytest.approx(nominal_ah, rel=0.1)  # a fresh cell
     assert capacity.between(0.1, 1.1 * nominal_ah).all()  # down to end of life, never more
+
+
+def test_maccor_unsigned_current_takes_its_sign_from_the_state(tmp_path):
+    # some Maccor exports write Amps without a sign: State D must still read as discharge
+    lines = (REAL_DATA / MACCOR).read_text().splitlines(keepends=True)
+    unsigned = [lines[0], lines[1]] + [ln.replace("\t-4.", "\t4.", 1) for ln in lines[2:]]
+    path = tmp_path / "unsigned.052"
+    path.write_text("".join(unsigned))
+    assert "\t-4." not in path.read_text()
+    np.testing.assert_allclose(
+        open_log(str(path)).frame["current_a"], open_log(_path(MACCOR)).frame["current_a"]
+    )

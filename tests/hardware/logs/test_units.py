@@ -36,9 +36,11 @@ def test_units_scale_to_si(unit, raw, si):
 
 
 def test_durations_of_every_common_spelling():
-    values = pd.Series(["0:00:01", "1:02:03.5", "27:55:43", "1-00:00:10", "1 day, 0:00:20", "42"])
+    values = pd.Series(
+        ["0:00:01", "1:02:03.5", "27:55:43", "1-00:00:10", "1 day, 0:00:20", "1d 00:00:30.50", "42"]
+    )
     out = units.parse_durations(values, "f.csv", "Time", 2)
-    np.testing.assert_allclose(out, [1, 3723.5, 100543, 86410, 86420, 42])
+    np.testing.assert_allclose(out, [1, 3723.5, 100543, 86410, 86420, 86430.5, 42])
 
 
 def test_a_bad_duration_names_file_line_and_column():
