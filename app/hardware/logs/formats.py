@@ -82,6 +82,18 @@ _FORMATS: list[LogFormat] = [
         "app.hardware.logs.canonical_csv:read",
         (".csv",),
     ),
+    LogFormat(
+        "BioLogic EC-Lab .mpr",
+        "app.hardware.logs.biologic:sniff_mpr",
+        "app.hardware.logs.biologic:read_mpr",
+        (".mpr",),
+    ),
+    LogFormat(
+        "BioLogic EC-Lab .mpt",
+        "app.hardware.logs.biologic:sniff_mpt",
+        "app.hardware.logs.biologic:read_mpt",
+        (".mpt",),
+    ),
 ]
 
 
