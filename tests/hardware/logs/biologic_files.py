@@ -17,17 +17,21 @@ OLE_EPOCH = datetime(1899, 12, 30)
 START = datetime(2024, 9, 2, 13, 49, 32)
 
 
-def cycling_columns(points: int = 600, cycles: int = 3, capacity_mah: float = 50.0):
-    """A cell cycled at 1C: charge (positive mA), then discharge, ``cycles`` times."""
+def cycling_columns(
+    points: int = 600, cycles: int = 3, capacity_mah: float = 50.0, c_rate: float = 1.0
+):
+    """A cell cycled at ``c_rate``: full charge (positive mA), then full discharge, ``cycles``
+    times; the voltage has a plateau near mid charge (a dQ/dV peak)."""
     per_cycle = points // cycles
     half = per_cycle // 2
-    dt = 3600.0 / half  # each half cycle takes one hour at 1C
+    dt = 3600.0 / c_rate / half  # a half cycle moves the whole capacity
     time = np.arange(points) * dt
     phase = (np.arange(points) % per_cycle) / half  # 0..2
     charging = phase < 1
-    current_ma = np.where(charging, capacity_mah, -capacity_mah)
+    current_ma = np.where(charging, capacity_mah, -capacity_mah) * c_rate
     soc = np.where(charging, phase, 2 - phase)
-    voltage = 3.0 + 1.1 * soc + np.where(charging, 0.05, -0.05)
+    ocv = 3.2 + 0.8 * soc + 0.15 * np.tanh((soc - 0.5) / 0.08)
+    voltage = ocv + np.where(charging, 0.05, -0.05) * c_rate
     return {
         "mode": np.ones(points, dtype=np.uint8),
         "Ns": np.where(charging, 1, 2).astype(np.uint16),
