@@ -83,11 +83,33 @@ class LogAnalysis:
         )
 
 
+#: Part of the progress bar for reading the file; the rest is the analysis.
+READ_SHARE = 0.8
+
+
+class _Stage:
+    """The reader's 0..1 progress as the ``lo..hi`` part of the whole job's."""
+
+    def __init__(self, progress: Progress, lo: float, hi: float):
+        self._progress, self._lo, self._hi = progress, lo, hi
+
+    def update(self, fraction: float) -> None:
+        self._progress.update(self._lo + (self._hi - self._lo) * fraction)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._progress.cancelled
+
+
 def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
-    """Open ``path`` (any supported format) and analyse it; raises SchemaError on bad files."""
+    """Open ``path`` (any supported format) and analyse it; raises SchemaError on bad files.
+
+    ``progress`` follows the reading (the first :data:`READ_SHARE`) and the
+    analysis; once cancelled, the next update raises ``Cancelled``.
+    """
     from app.hardware.logs.formats import open_log
 
-    log = open_log(path, progress)
+    log = open_log(path, _Stage(progress, 0.0, READ_SHARE) if progress is not None else None)
     spec = None
     if log.spec_dict:
         try:
@@ -97,21 +119,22 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
     from_file = spec is not None
     if spec is None:
         spec = guess_spec(log.frame)
-    return analyse(log.path, log.frame, dict(log.metadata), spec, spec_from_file=from_file)
-
-
-def analyse(
-    path: str, frame: pd.DataFrame, metadata: dict, spec: BatterySpec, *, spec_from_file: bool
-) -> LogAnalysis:
-    """The per-cycle table and dQ/dV curves of ``frame`` for the battery ``spec``."""
+    if progress is not None:
+        progress.update(READ_SHARE + 0.05)
+    cycles = cycle_table(log.frame, spec)
+    if progress is not None:
+        progress.update(READ_SHARE + 0.1)
+    ica = ica_traces(log.frame, spec)
+    if progress is not None:
+        progress.update(1.0)
     return LogAnalysis(
-        path=path,
-        frame=frame,
-        metadata=metadata,
+        path=log.path,
+        frame=log.frame,
+        metadata=dict(log.metadata),
         spec=spec,
-        spec_from_file=spec_from_file,
-        cycles=cycle_table(frame, spec),
-        ica=ica_traces(frame, spec),
+        spec_from_file=from_file,
+        cycles=cycles,
+        ica=ica,
     )
 
 

@@ -50,8 +50,9 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         self.x_unit = ""
         for k, _row in enumerate(self.rows):
             plot = self.addPlot(row=k, col=0)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
+            if self.large_data:
+                plot.setClipToView(True)
+                plot.setDownsampling(auto=True, mode="peak")
             plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
             plot.setMenuEnabled(False)
             if self.plots and self.link_x:
@@ -63,6 +64,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         self.apply_palette(colors)
 
     link_x = True
+    #: clip to the view and peak-downsample (samples, not one point per cycle or bin)
+    large_data = False
 
     def apply_palette(self, colors: ThemePalette) -> None:
         self._colors = colors
@@ -110,6 +113,7 @@ class _PlotStack(pg.GraphicsLayoutWidget):
 class TimeSeriesPlots(_PlotStack):
     """Voltage, current and temperature against time, one colour per file."""
 
+    large_data = True
     rows = (
         ("Voltage", "V", "Time ({unit})"),
         ("Current", "A", "Time ({unit})"),

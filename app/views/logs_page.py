@@ -77,6 +77,7 @@ class LogsPage(QWidget):
     replay_requested = Signal(str)  #: path: replay it through the live dashboard
     diagnostics_finished = Signal(object)  #: DiagnosticsReport of a log file
     recording_imported = Signal(int)  #: id of the new recording
+    status_shown = Signal(str, bool)  #: the page's message and whether it is an error
 
     def __init__(self, colors: ThemePalette, db_url: str | None = None, parent=None):
         super().__init__(parent)
@@ -534,6 +535,7 @@ class LogsPage(QWidget):
     # --- messages -----------------------------------------------------------------------
     def _set_status(self, text: str, *, error: bool) -> None:
         self._style_label(self.status_label, text, error)
+        self.status_shown.emit(text, error)
 
     def _set_action(self, text: str, *, error: bool) -> None:
         self._style_label(self.action_label, text, error)
