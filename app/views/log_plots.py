@@ -36,6 +36,17 @@ def time_scale(span_s: float) -> tuple[float, str]:
     return 1.0, "s"
 
 
+class CycleAxis(pg.AxisItem):
+    """An axis of cycle numbers: whole numbers only (no cycle 1.5)."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph API
+        levels = []
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            if spacing >= 1:
+                levels.append((spacing, [v for v in values if float(v).is_integer()]))
+        return levels or [(1.0, [float(v) for v in range(int(np.ceil(minVal)), int(maxVal) + 1)])]
+
+
 class _PlotStack(pg.GraphicsLayoutWidget):
     """Plots stacked in one column, x-linked to the first, themed together."""
 
@@ -49,7 +60,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         self._grids: list[PlotGrid] = []
         self.x_unit = ""
         for k, _row in enumerate(self.rows):
-            plot = self.addPlot(row=k, col=0)
+            axes = {"bottom": CycleAxis("bottom")} if self.cycle_axis else None
+            plot = self.addPlot(row=k, col=0, axisItems=axes)
             if self.large_data:
                 plot.setClipToView(True)
                 plot.setDownsampling(auto=True, mode="peak")
@@ -64,6 +76,7 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         self.apply_palette(colors)
 
     link_x = True
+    cycle_axis = False
     #: clip to the view and peak-downsample (samples, not one point per cycle or bin)
     large_data = False
 
@@ -140,6 +153,7 @@ class CyclePlots(_PlotStack):
     """Discharge (solid) and charge (dashed) capacity, and coulombic efficiency, per cycle."""
 
     rows = (("Capacity", "Ah", "Cycle"), ("Coulombic efficiency", "%", "Cycle"))
+    cycle_axis = True
 
     def show_logs(self, logs: list[tuple[LogAnalysis, str]]) -> None:
         self.clear_curves()

@@ -74,7 +74,7 @@ class _Task:
 class LogsPage(QWidget):
     """Opened log files, their plots and what can be done with them."""
 
-    replay_requested = Signal(str)  #: path: replay it through the live dashboard
+    replay_requested = Signal(str)  #: file:// URL naming the battery: replay it live
     diagnostics_finished = Signal(object)  #: DiagnosticsReport of a log file
     recording_imported = Signal(int)  #: id of the new recording
     status_shown = Signal(str, bool)  #: the page's message and whether it is an error
@@ -139,6 +139,9 @@ class LogsPage(QWidget):
         self.capacity_spin = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=100_000.0)
         self.capacity_spin.setSuffix(" Ah")
         self.cells_spin = QSpinBox(minimum=1, maximum=1000)
+        for spin in (self.capacity_spin, self.cells_spin):
+            # the style sheet's padding does not reach a spin box's text (Qt)
+            spin.lineEdit().setTextMargins(6, 0, 0, 0)
         self.apply_spec_button = QPushButton("Apply battery")
         self.apply_spec_button.setToolTip("Recompute cycles and dQ/dV for this battery")
         self.apply_spec_button.clicked.connect(self._on_apply_spec_clicked)
@@ -528,9 +531,22 @@ class LogsPage(QWidget):
         self._set_action(_message(exc, what), error=True)
         self._update_actions()
 
+    def replay_url(self) -> str | None:
+        """The ``file://`` URL of the selected file with the battery shown on the page."""
+        analysis = self.selected
+        if analysis is None:
+            return None
+        from app.views.log_files import file_url_with_battery
+
+        spec = analysis.spec
+        return file_url_with_battery(
+            analysis.path, spec.chemistry, spec.capacity_ah, spec.series_cells
+        )
+
     def _on_replay_clicked(self) -> None:
-        if self.selected is not None:
-            self.replay_requested.emit(self.selected.path)
+        url = self.replay_url()
+        if url is not None:
+            self.replay_requested.emit(url)
 
     # --- messages -----------------------------------------------------------------------
     def _set_status(self, text: str, *, error: bool) -> None:

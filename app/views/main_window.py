@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         self.action_diagnostics.triggered.connect(lambda: self.show_page(Page.DIAGNOSTICS))
         self.action_logs.triggered.connect(lambda: self.show_page(Page.LOGS))
         self.action_open_in_logs.triggered.connect(self._on_open_in_logs_requested)
-        self.logs.replay_requested.connect(self.open_log_file)
+        self.logs.replay_requested.connect(self.connect_source)
         self.logs.diagnostics_finished.connect(self._on_log_diagnostics_finished)
         self.logs.recording_imported.connect(self._on_recording_stopped)  # the list is stale
 
@@ -436,6 +436,7 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._closing = True
             self.diagnostics_runner.stop()
+            self.logs.cancel()  # a file being opened: no need to finish reading it
             self.session.stop()  # a recording is flushed and closed in the background
             self.centralWidget().setEnabled(False)
             self.menuBar().setEnabled(False)

@@ -219,3 +219,45 @@ def test_light_theme_recolours_the_plots(qtbot, page, two_cells):
     assert curve.opts["pen"].color().name() == LIGHT.cell_color(0)
     axis = page.time_plots.plots[0].getAxis("left")
     assert axis.textPen().color().name() == LIGHT.plot_axis
+
+
+def test_window_sends_log_diagnostics_to_the_diagnostics_page(qtbot, make_window, two_cells):
+    from app.views.main_window import Page
+
+    window = make_window()
+    window.open_in_logs([two_cells[0]])
+    assert window.current_page is Page.LOGS
+    logs = window.logs
+    qtbot.waitUntil(lambda: settled(logs), timeout=30_000)
+    with qtbot.waitSignal(logs.diagnostics_finished, timeout=60_000):
+        logs.diagnostics_button.click()
+    assert window.current_page is Page.DIAGNOSTICS
+    assert window.diagnostics.report.samples == 2400
+    assert window.diagnostics.report.source_url == Path(two_cells[0]).as_uri()
+
+
+def test_closing_the_window_cancels_a_file_being_opened(qtbot, make_window, tmp_path):
+    big = tmp_path / "big.mpr"
+    big.write_bytes(mpr_bytes(cycling_columns(points=1_000_000, cycles=50)))
+    window = make_window()
+    window.open_in_logs([str(big)])
+    assert window.logs.loading
+    window.close()
+    qtbot.waitUntil(lambda: window.closed, timeout=30_000)
+    assert window.logs.analyses == {}
+
+
+def test_replay_streams_the_file_with_the_battery_shown(qtbot, make_window, two_cells):
+    from app.hardware.acquisition import AcquisitionState
+    from app.views.main_window import Page
+
+    window = make_window()
+    window.open_in_logs([two_cells[1]])
+    qtbot.waitUntil(lambda: settled(window.logs), timeout=30_000)
+    window.logs.replay_button.click()
+    assert window.current_page is Page.DASHBOARD
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    assert window.session.spec.capacity_ah == pytest.approx(1.9)
+    assert window.session.ring.total == 2400

@@ -39,6 +39,7 @@ import os
 import re
 import struct
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -210,7 +211,7 @@ def read_mpr(path: str, progress: Progress | None = None) -> LoadedLog:
         raise SchemaError(f"{path}: EC-Lab .mpr without a data module (an empty experiment?)")
     columns = _mpr_data_columns(data["body"], path, progress)
     frame = to_canonical(columns, path)
-    metadata = {"source": f"file://{os.path.abspath(path)}"}
+    metadata = {"source": Path(os.path.abspath(path)).as_uri()}
     log = next((m for m in modules if m["name"] == "VMP LOG"), None)
     if log is not None:
         metadata.update(_start_metadata(_ole_start(log["body"], data["date"])))
@@ -377,7 +378,7 @@ def read_mpt(path: str, progress: Progress | None = None) -> LoadedLog:
         rows = _mpt_rows(fh, path, len(header), len(names), size, progress)
     columns = {name: rows[:, k] for k, name in enumerate(names) if name not in {"", None}}
     frame = to_canonical(columns, path, header_lines=len(header))
-    metadata = {"source": f"file://{os.path.abspath(path)}"}
+    metadata = {"source": Path(os.path.abspath(path)).as_uri()}
     metadata.update(_start_metadata(_mpt_start(header)))
     if len(header) > 3 and header[3].strip():
         metadata["technique"] = header[3].strip()
