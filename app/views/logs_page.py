@@ -178,9 +178,12 @@ class LogsPage(QWidget):
         side_layout.addWidget(self.action_label)
         side.setMinimumWidth(260)
 
-        self.time_plots = TimeSeriesPlots(self._colors)
-        self.cycle_plots = CyclePlots(self._colors)
-        self.ica_plot = IcaPlot(self._colors)
+        # the plots are made when first needed: they cost more than the rest of
+        # the window's pages, and the window must paint fast
+        self.time_plots: TimeSeriesPlots | None = None
+        self.cycle_plots: CyclePlots | None = None
+        self.ica_plot: IcaPlot | None = None
+        self._plot_slots = [QVBoxLayout() for _ in range(3)]
         self.cycle_combo = QComboBox()
         self.cycle_combo.setMinimumWidth(90)
         self.direction_combo = QComboBox()
@@ -197,10 +200,17 @@ class LogsPage(QWidget):
         selector.addWidget(self.direction_combo)
         selector.addWidget(self.ica_note, 1)
         ica_layout.addLayout(selector)
-        ica_layout.addWidget(self.ica_plot, 1)
+        ica_layout.addLayout(self._plot_slots[2], 1)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.time_plots, "Voltage · current · temperature")
-        self.tabs.addTab(self.cycle_plots, "Capacity · efficiency per cycle")
+        for slot, title in zip(
+            self._plot_slots[:2],
+            ("Voltage · current · temperature", "Capacity · efficiency per cycle"),
+            strict=True,
+        ):
+            tab = QWidget()
+            tab.setLayout(slot)
+            slot.setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(tab, title)
         self.tabs.addTab(ica_tab, "dQ/dV")
 
         splitter = QSplitter()
@@ -400,7 +410,23 @@ class LogsPage(QWidget):
         self.import_button.setEnabled(has and not self.import_worker.busy)
 
     # --- plots ------------------------------------------------------------------------
+    def _ensure_plots(self) -> None:
+        if self.time_plots is not None:
+            return
+        self.time_plots = TimeSeriesPlots(self._colors)
+        self.cycle_plots = CyclePlots(self._colors)
+        self.ica_plot = IcaPlot(self._colors)
+        for slot, widget in zip(
+            self._plot_slots, (self.time_plots, self.cycle_plots, self.ica_plot), strict=True
+        ):
+            slot.addWidget(widget, 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._ensure_plots()
+        super().showEvent(event)
+
     def refresh_plots(self) -> None:
+        self._ensure_plots()
         logs = self.shown_logs()
         self.time_plots.show_logs(logs)
         self.cycle_plots.show_logs(logs)
@@ -427,6 +453,7 @@ class LogsPage(QWidget):
         cycle = self.cycle_combo.currentData()
         direction = self.direction_combo.currentText()
         logs = self.shown_logs()
+        self._ensure_plots()
         if cycle is None:
             self.ica_plot.clear_curves()
             self.ica_note.setText(
@@ -442,6 +469,8 @@ class LogsPage(QWidget):
 
     def apply_palette(self, colors: ThemePalette) -> None:
         self._colors = colors
+        if self.time_plots is None:
+            return  # made later, in these colours
         for plots in (self.time_plots, self.cycle_plots, self.ica_plot):
             plots.apply_palette(colors)
         for path in self.analyses:
