@@ -185,3 +185,22 @@ def test_fuzzed_mpr_data_header_raises_only_schema_error(tmp_path, header_word, 
     path.write_bytes(bytes(data))
     with contextlib.suppress(SchemaError):
         read_mpr(str(path))
+
+
+@real
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_fuzzed_real_mpr_raises_only_schema_error(tmp_path, data):
+    original = (REAL_DATA / "biologic" / "GCPL-0.mpr").read_bytes()
+    garbled = bytearray(original[: data.draw(st.integers(0, len(original)), label="cut")])
+    for _ in range(data.draw(st.integers(0, 8), label="edits")):
+        if not garbled:
+            break
+        at = data.draw(st.integers(0, len(garbled) - 1), label="at")
+        garbled[at] = data.draw(st.integers(0, 255), label="byte")
+    path = tmp_path / "fuzz.mpr"
+    path.write_bytes(bytes(garbled))
+    with contextlib.suppress(SchemaError):
+        read_mpr(str(path))
