@@ -500,8 +500,12 @@ class LogsPage(QWidget):
         self.loader.submit(
             lambda: with_spec(analysis, spec),
             on_done=self._on_respecced,
-            on_error=lambda exc: self._set_status(_message(exc, "Recomputing"), error=True),
+            on_error=self._on_respec_failed,
         )
+
+    def _on_respec_failed(self, exc: BaseException) -> None:
+        self._set_status(_message(exc, "Recomputing"), error=True)
+        self._update_actions()
 
     def _on_respecced(self, analysis) -> None:
         if analysis.path in self.analyses:
