@@ -23,8 +23,6 @@ from app.core import schema
 from app.core.spec import BatterySpec, Chemistry
 from app.views.source_urls import file_url
 
-#: Extensions accepted by drag and drop (what the file:// source reads).
-DROPPABLE_SUFFIXES = (".csv",)
 #: Metadata lines read at most before giving up on finding the header.
 _MAX_HEADER_LINES = 500
 
@@ -127,12 +125,13 @@ def file_url_with_battery(
     return f"{file_url(path)}?{query}"
 
 
-def droppable_path(local_paths: list[str]) -> str | None:
-    """The first path among dropped files that can be opened as a log, if any."""
-    for path in local_paths:
-        if path and Path(path).suffix.lower() in DROPPABLE_SUFFIXES:
-            return path
-    return None
+def droppable_paths(local_paths: list[str]) -> list[str]:
+    """The dropped paths to open in the Logs page: every file (not folders).
+
+    Whatever the extension: the readers recognise a format by content, and a
+    file none of them reads gets its reason shown on the Logs page.
+    """
+    return [path for path in local_paths if path and Path(path).is_file()]
 
 
 def bare_file_path(url: str) -> str | None:

@@ -29,7 +29,8 @@ from app.views.diagnostics_page import DiagnosticsPage
 from app.views.diagnostics_runner import DiagnosticsRunner
 from app.views.home_page import HomePage
 from app.views.live_session import LiveSession, RecordingPhase, SessionStatus
-from app.views.log_files import LogFileProbe, bare_file_path, droppable_path, probe_log_file
+from app.views.log_files import LogFileProbe, bare_file_path, droppable_paths, probe_log_file
+from app.views.logs_page import LogsPage
 from app.views.recordings_loader import RecentRecordingsLoader
 from app.views.source_urls import SIMULATED_BATTERY_URL, file_url
 from app.views.spec_dialog import BatterySpecDialog
@@ -39,7 +40,7 @@ from app.views.window_layout import WindowLayoutStore
 
 DEFAULT_SIZE = QSize(1440, 900)
 LOG_FILE_FILTER = (
-    "Log files (*.csv *.txt *.xlsx *.xls *.res *.mpt *.ndax *.nda *.log);;All files (*)"
+    "Log files (*.csv *.txt *.xlsx *.xls *.res *.mpr *.mpt *.ndax *.nda *.log);;All files (*)"
 )
 
 
@@ -47,6 +48,7 @@ class Page(IntEnum):
     HOME = 0
     DASHBOARD = 1
     DIAGNOSTICS = 2
+    LOGS = 3
 
 
 #: Sidebar entries, in Page order: text and icon file.
@@ -54,6 +56,7 @@ _SIDEBAR = (
     ("Home", "home.svg"),
     ("Dashboard", "dashboard.svg"),
     ("Diagnostics", "diagnostics.svg"),
+    ("Logs", "logs.svg"),
 )
 
 
@@ -98,8 +101,9 @@ class MainWindow(QMainWindow):
         self.home = HomePage(settings.recent_sources)
         self.dashboard = DashboardPage(colors, span_s=settings.window_span_s)
         self.diagnostics = DiagnosticsPage(colors)
+        self.logs = LogsPage(colors, session.db_url)
         self.stack = QStackedWidget()
-        for page in (self.home, self.dashboard, self.diagnostics):  # Page order
+        for page in (self.home, self.dashboard, self.diagnostics, self.logs):  # Page order
             self.stack.addWidget(page)
         self.sidebar = self._build_sidebar()
         central = QWidget()
@@ -133,6 +137,8 @@ class MainWindow(QMainWindow):
         self.action_simulated = file_menu.addAction("Connect &simulated battery")
         self.action_open_file = file_menu.addAction("&Open log file…")
         self.action_open_file.setShortcut(QKeySequence.StandardKey.Open)
+        self.action_open_in_logs = file_menu.addAction("Open in &Logs…")
+        self.action_open_in_logs.setShortcut("Ctrl+Shift+O")
         self.action_disconnect = file_menu.addAction("&Disconnect")
         file_menu.addSeparator()
         self.action_quit = file_menu.addAction("&Quit")
@@ -158,6 +164,8 @@ class MainWindow(QMainWindow):
         self.action_dashboard.setShortcut("Ctrl+2")
         self.action_diagnostics = view_menu.addAction("D&iagnostics")
         self.action_diagnostics.setShortcut("Ctrl+3")
+        self.action_logs = view_menu.addAction("&Logs")
+        self.action_logs.setShortcut("Ctrl+4")
 
     def _connect_signals(self) -> None:
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
@@ -181,6 +189,9 @@ class MainWindow(QMainWindow):
             self.recordings_loader.idle,
             self.diagnostics_runner.idle,
             self.file_probe.idle,
+            self.logs.loader.idle,
+            self.logs.diagnostics_worker.idle,
+            self.logs.import_worker.idle,
         ):
             idle.connect(self._on_background_idle)
         self.action_simulated.triggered.connect(lambda: self.connect_source(SIMULATED_BATTERY_URL))
@@ -191,6 +202,11 @@ class MainWindow(QMainWindow):
         self.action_home.triggered.connect(lambda: self.show_page(Page.HOME))
         self.action_dashboard.triggered.connect(lambda: self.show_page(Page.DASHBOARD))
         self.action_diagnostics.triggered.connect(lambda: self.show_page(Page.DIAGNOSTICS))
+        self.action_logs.triggered.connect(lambda: self.show_page(Page.LOGS))
+        self.action_open_in_logs.triggered.connect(self._on_open_in_logs_requested)
+        self.logs.replay_requested.connect(self.connect_source)
+        self.logs.diagnostics_finished.connect(self._on_log_diagnostics_finished)
+        self.logs.recording_imported.connect(self._on_recording_stopped)  # the list is stale
 
     # --- public API ---------------------------------------------------------------
     def show_page(self, page: Page) -> None:
@@ -248,6 +264,7 @@ class MainWindow(QMainWindow):
         colors = apply_theme(QApplication.instance(), theme)
         self.dashboard.apply_palette(colors)
         self.diagnostics.apply_palette(colors)
+        self.logs.apply_palette(colors)
         self.theme_actions[theme].setChecked(True)
         self.settings.theme = theme.value
         if self.persist:
@@ -276,6 +293,7 @@ class MainWindow(QMainWindow):
             or self.recordings_loader.running
             or self.diagnostics_runner.busy
             or self.file_probe.busy
+            or self.logs.busy
         )
 
     def shutdown(self, timeout: float | None = None) -> bool:
@@ -287,7 +305,7 @@ class MainWindow(QMainWindow):
         self._force_close = True
         self.diagnostics_runner.stop()
         done = self.session.shutdown(timeout)
-        for worker in (self.recordings_loader, self.diagnostics_runner, self.file_probe):
+        for worker in (self.recordings_loader, self.diagnostics_runner, self.file_probe, self.logs):
             done = worker.wait(timeout) and done
         self.close()
         return done
@@ -328,6 +346,22 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open log file", "", LOG_FILE_FILTER)
         if path:
             self.open_log_file(path)
+
+    def _on_open_in_logs_requested(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open in Logs", "", LOG_FILE_FILTER)
+        self.open_in_logs(paths)
+
+    def open_in_logs(self, paths: list[str]) -> None:
+        """Open log files in the Logs page (overlaid) and show it."""
+        if self._closing or not paths:
+            return
+        for path in paths:
+            self.logs.open_file(path)
+        self.show_page(Page.LOGS)
+
+    def _on_log_diagnostics_finished(self, report) -> None:
+        self.diagnostics.show_report(report)
+        self.show_page(Page.DIAGNOSTICS)
 
     def _on_log_file_probed(self, probe: LogFileProbe) -> None:
         if self._closing:
@@ -402,6 +436,7 @@ class MainWindow(QMainWindow):
         if not self._closing:
             self._closing = True
             self.diagnostics_runner.stop()
+            self.logs.cancel()  # a file being opened: no need to finish reading it
             self.session.stop()  # a recording is flushed and closed in the background
             self.centralWidget().setEnabled(False)
             self.menuBar().setEnabled(False)
@@ -429,15 +464,16 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
-        path = self._dropped_log(event)
-        if path is None:
+        paths = self._dropped_log(event)
+        if paths is None:
             event.ignore()
             return
         event.acceptProposedAction()
-        self.open_log_file(path)
+        self.open_in_logs(paths)
 
-    def _dropped_log(self, event) -> str | None:
+    def _dropped_log(self, event) -> list[str] | None:
         mime = event.mimeData()
         if self._closing or not mime.hasUrls():
             return None
-        return droppable_path([url.toLocalFile() for url in mime.urls() if url.isLocalFile()])
+        paths = droppable_paths([url.toLocalFile() for url in mime.urls() if url.isLocalFile()])
+        return paths or None

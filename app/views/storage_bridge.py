@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC
 
 from app.core.errors import BatteryOSError, StorageError
 from app.core.spec import BatterySpec
@@ -125,3 +126,63 @@ def _summary(row) -> RecordingSummary:
     title = f"#{rec_id}  {when}".strip()
     detail = source if samples is None else f"{source}  ·  {samples:,} samples"
     return RecordingSummary(rec_id, title, detail)
+
+
+#: Samples per transaction when a log file is imported (each chunk commits on its own).
+IMPORT_CHUNK_ROWS = 50_000
+
+
+def import_log_recording(db_url: str | None, analysis, progress=None) -> int:
+    """Store an opened log (:class:`~app.views.log_analysis.LogAnalysis`) as a recording.
+
+    The recording keeps the file's start time when it has one, its source URL,
+    its battery and a note naming the file; the samples go in chunks through
+    the bulk writer, and the recording is marked complete at the end (a failure
+    half way leaves it *interrupted* with the chunks stored so far). Returns
+    the recording's id; raises :class:`StorageError` when the database fails.
+    """
+    from datetime import datetime
+
+    from app.core import schema
+    from app.core.samples import SampleBlock
+
+    try:
+        from app.storage import RecordingStatus, repositories, write_samples
+
+        db = _database(db_url)
+        frame = analysis.frame
+        columns = [c for c in frame.columns if schema.is_canonical_column(c)]
+        started = None
+        if analysis.metadata.get("start_utc"):
+            try:
+                started = datetime.fromisoformat(analysis.metadata["start_utc"])
+            except ValueError:
+                started = None
+        if started is not None and started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        source = analysis.metadata.get("source") or f"file://{analysis.path}"
+        recording = repositories.create_recording(
+            db,
+            source,
+            analysis.spec.to_dict(),
+            notes=f"Imported from {analysis.name} ({analysis.format_name})",
+            started_at=started,
+        )
+        status = RecordingStatus.INTERRUPTED
+        try:
+            for start in range(0, len(frame), IMPORT_CHUNK_ROWS):
+                chunk = frame.iloc[start : start + IMPORT_CHUNK_ROWS]
+                block = SampleBlock({c: chunk[c].to_numpy(dtype=float) for c in columns})
+                write_samples(db, recording.id, block, start)
+                if progress is not None:
+                    progress.update((start + len(chunk)) / len(frame))
+            status = RecordingStatus.COMPLETE
+        finally:
+            repositories.finish_recording(db, recording.id, status)
+        return int(recording.id)
+    except BatteryOSError:
+        raise
+    except ImportError as exc:
+        raise StorageError(f"importing is not available: {_one_line(exc)}") from exc
+    except Exception as exc:  # SQLAlchemy and driver errors of all kinds
+        raise StorageError(f"database error: {_one_line(exc)}") from exc

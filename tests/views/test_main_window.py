@@ -260,7 +260,11 @@ def test_diagnostics_page_in_the_sidebar_and_view_menu(make_window):
         "Home",
         "Dashboard",
         "Diagnostics",
+        "Logs",
     ]
     window.action_diagnostics.trigger()
     assert window.current_page is Page.DIAGNOSTICS
     assert window.stack.currentWidget() is window.diagnostics
+    window.action_logs.trigger()
+    assert window.current_page is Page.LOGS
+    assert window.stack.currentWidget() is window.logs

@@ -1,5 +1,6 @@
 """Opening a log file: a canonical CSV without its battery asks for it (File ▸ Open, the Home
-page's button, drag and drop), and the file:// URL names the battery chosen."""
+page's button), and the file:// URL names the battery chosen; dropped files open in the Logs
+page."""
 
 from __future__ import annotations
 
@@ -177,23 +178,32 @@ def drag_events(paths):
     return mime, enter, drop
 
 
-def test_dropping_a_csv_opens_it_the_same_way(qtbot, make_window, bare_csv, tmp_path):
+def test_dropped_files_open_in_the_logs_page(qtbot, make_window, bare_csv, tmp_path):
     window = make_window()
     assert window.acceptDrops()
+    _mime, enter, _drop = drag_events([tmp_path])  # a folder is not a log
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
+
     other = tmp_path / "notes.txt"
     other.write_text("hello")
-    _mime, enter, _drop = drag_events([other])
-    QApplication.sendEvent(window, enter)
-    assert not enter.isAccepted()  # only log files
-
     _mime, enter, drop = drag_events([other, bare_csv])
     QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
+    assert enter.isAccepted()  # any file: the readers decide by content
+    messages = []
+    window.logs.status_shown.connect(lambda text, error: messages.append((text, error)))
     QApplication.sendEvent(window, drop)
     assert drop.isAccepted()
-    url = answer(qtbot, window, "nmc", 5.0, 4)
-    qtbot.waitUntil(lambda: window.session.source_url == url)
-    assert window.settings.recent_files[0] == str(bare_csv)
+    assert window.current_page is Page.LOGS
+    logs = window.logs
+    qtbot.waitUntil(lambda: not logs.loading and not logs.busy, timeout=20_000)
+    assert list(logs.analyses) == [str(bare_csv)]  # the CSV opened
+    assert messages[0] == (
+        f"{other}: not a log format Battery OS reads (text starting 'hello')",
+        True,
+    )
+    assert messages[1][0].startswith("bench log.csv: Battery OS canonical CSV, 300 samples")
+    assert window.session.source_url is None  # nothing replayed unless asked
 
 
 def test_a_typed_file_url_without_battery_asks_too(qtbot, make_window, bare_csv):

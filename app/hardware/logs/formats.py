@@ -86,6 +86,12 @@ _FORMATS: list[LogFormat] = [
         "app.hardware.logs.canonical_csv:read",
         (".csv",),
     ),
+    LogFormat(
+        "BioLogic EC-Lab .mpr", _m("biologic", "sniff_mpr"), _m("biologic", "read_mpr"), (".mpr",)
+    ),
+    LogFormat(
+        "BioLogic EC-Lab .mpt", _m("biologic", "sniff_mpt"), _m("biologic", "read_mpt"), (".mpt",)
+    ),
     LogFormat("Canonical Parquet", _m("parquet", "sniff"), _m("parquet", "read"), (".parquet",)),
     LogFormat("Arbin export", _m("arbin", "sniff"), _m("arbin", "read"), (".csv", ".xlsx")),
     LogFormat("Maccor text export", _m("maccor", "sniff"), _m("maccor", "read"), (".txt",)),

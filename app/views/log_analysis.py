@@ -1,0 +1,232 @@
+"""What the Logs page shows of one log file, computed off the GUI thread.
+
+A log is opened with :func:`app.hardware.logs.formats.open_log` (any format),
+then summarised per cycle (:func:`app.diagnostics.cycles.summarize_cycles`)
+and into dQ/dV curves per cycle and direction (the incremental-capacity code
+of the SOH diagnostic). Both need the battery: the file's own ``spec`` when it
+names one, else a guess the user can correct on the page.
+
+Qt-free; pandas is imported inside the functions (they run in a worker).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+from app.core.spec import BatterySpec, Chemistry, preset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from app.hardware.logs.formats import Progress
+
+#: Per-cycle columns the page plots.
+CYCLE_PLOT_COLUMNS = (
+    "cycle_index",
+    "charge_capacity_ah",
+    "discharge_capacity_ah",
+    "coulombic_efficiency",
+)
+
+
+@dataclass(frozen=True)
+class IcaTrace:
+    """dQ/dV of one cycle and direction, ready to plot (cell voltage, Ah per V)."""
+
+    cycle_index: int
+    direction: str  #: "charge" or "discharge"
+    voltage_v: np.ndarray
+    dqdv_ah_per_v: np.ndarray
+    c_rate: float
+
+
+@dataclass(frozen=True)
+class LogAnalysis:
+    """One opened log: its samples, battery, per-cycle table and dQ/dV curves."""
+
+    path: str
+    frame: pd.DataFrame
+    metadata: dict[str, str]
+    spec: BatterySpec
+    spec_from_file: bool
+    cycles: pd.DataFrame
+    ica: list[IcaTrace] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def format_name(self) -> str:
+        return self.metadata.get("format", "log")
+
+    def column(self, name: str) -> np.ndarray | None:
+        """Samples of a canonical column as float, None when the file has none."""
+        if name not in self.frame.columns:
+            return None
+        values = self.frame[name].to_numpy(dtype=float)
+        return values if np.isfinite(values).any() else None
+
+    @property
+    def cycle_numbers(self) -> list[int]:
+        """Cycles with a dQ/dV curve, ascending."""
+        return sorted({t.cycle_index for t in self.ica})
+
+    def ica_for(self, cycle: int, direction: str) -> IcaTrace | None:
+        return next(
+            (t for t in self.ica if t.cycle_index == cycle and t.direction == direction), None
+        )
+
+
+#: Part of the progress bar for reading the file; the rest is the analysis.
+READ_SHARE = 0.8
+
+
+class _Stage:
+    """The reader's 0..1 progress as the ``lo..hi`` part of the whole job's."""
+
+    def __init__(self, progress: Progress, lo: float, hi: float):
+        self._progress, self._lo, self._hi = progress, lo, hi
+
+    def update(self, fraction: float) -> None:
+        self._progress.update(self._lo + (self._hi - self._lo) * fraction)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._progress.cancelled
+
+
+def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
+    """Open ``path`` (any supported format) and analyse it; raises SchemaError on bad files.
+
+    ``progress`` follows the reading (the first :data:`READ_SHARE`) and the
+    analysis; once cancelled, the next update raises ``Cancelled``.
+    """
+    from app.hardware.logs.formats import open_log
+
+    log = open_log(path, _Stage(progress, 0.0, READ_SHARE) if progress is not None else None)
+    spec = None
+    if log.spec_dict:
+        try:
+            spec = BatterySpec.from_dict(log.spec_dict)
+        except (KeyError, TypeError, ValueError):
+            spec = None  # a damaged spec line: guessed like a file without one
+    from_file = spec is not None
+    if spec is None:
+        spec = guess_spec(log.frame)
+    if progress is not None:
+        progress.update(READ_SHARE + 0.05)
+    cycles = cycle_table(log.frame, spec)
+    if progress is not None:
+        progress.update(READ_SHARE + 0.1)
+    ica = ica_traces(log.frame, spec)
+    if progress is not None:
+        progress.update(1.0)
+    return LogAnalysis(
+        path=log.path,
+        frame=log.frame,
+        metadata=dict(log.metadata),
+        spec=spec,
+        spec_from_file=from_file,
+        cycles=cycles,
+        ica=ica,
+    )
+
+
+def with_spec(analysis: LogAnalysis, spec: BatterySpec) -> LogAnalysis:
+    """``analysis`` recomputed for another battery (the user corrected the guess)."""
+    return replace(
+        analysis,
+        spec=spec,
+        spec_from_file=False,
+        cycles=cycle_table(analysis.frame, spec),
+        ica=ica_traces(analysis.frame, spec),
+    )
+
+
+def guess_spec(frame: pd.DataFrame) -> BatterySpec:
+    """A battery for a log that does not name one.
+
+    Chemistry: NMC unless the voltages fit LFP or lead-acid cells better;
+    series cells from the median voltage over the preset's nominal cell
+    voltage; capacity: the largest charge or discharge of one cycle in the
+    log, else the preset's.
+    """
+    from app.diagnostics.cycles import summarize_cycles
+
+    v = frame[schema.VOLTAGE].to_numpy(dtype=float)
+    median = float(np.nanmedian(v)) if np.isfinite(v).any() else 0.0
+    best = None
+    for chem in (Chemistry.NMC, Chemistry.LFP, Chemistry.LEAD_ACID):
+        base = preset(chem)
+        cells = max(1, round(median / base.cell_v_nominal)) if median > 0 else 1
+        error = abs(median / cells - base.cell_v_nominal) / base.cell_v_nominal
+        if best is None or error < best[0] - 0.02:  # NMC wins near ties
+            best = (error, chem, cells)
+    _, chem, cells = best
+    cycles = summarize_cycles(frame)
+    capacity = 0.0
+    for col in ("charge_capacity_ah", "discharge_capacity_ah"):
+        if col in cycles.columns and len(cycles):
+            capacity = max(capacity, float(np.nan_to_num(cycles[col].to_numpy(float)).max()))
+    return preset(chem, capacity_ah=round(capacity, 3) if capacity > 0 else None,
+                  series_cells=cells)  # fmt: skip
+
+
+def cycle_table(frame: pd.DataFrame, spec: BatterySpec) -> pd.DataFrame:
+    """One row per cycle: capacities (Ah) and coulombic efficiency (a fraction)."""
+    from app.diagnostics.cycles import summarize_cycles
+
+    cycles = summarize_cycles(frame, capacity_ah=spec.pack_capacity_ah)
+    return cycles[[c for c in CYCLE_PLOT_COLUMNS if c in cycles.columns]].copy()
+
+
+def ica_traces(frame: pd.DataFrame, spec: BatterySpec) -> list[IcaTrace]:
+    """dQ/dV of every cycle and direction with a slow constant-current segment.
+
+    The SOH diagnostic's incremental-capacity accumulation (CC segments at most
+    C/2, 5 mV bins, Savitzky-Golay smoothed), on the whole log at once.
+    """
+    from app.core.samples import SampleBlock
+    from app.diagnostics.incremental_capacity import ica_curve
+    from app.diagnostics.soh import SohTracker
+
+    tracker = SohTracker(spec, measure_pulses=False)
+    wanted = [c for c in frame.columns if schema.is_canonical_column(c)]
+    tracker.update(SampleBlock({c: frame[c].to_numpy(dtype=float) for c in wanted}))
+    _points, _cycles, accumulators = tracker.snapshot()
+    traces = []
+    for (cycle, direction), acc in sorted(accumulators.items()):
+        if acc.ah <= 0:
+            continue
+        curve = ica_curve(tracker.grid, acc, cycle, direction)
+        y = np.asarray(curve.dqdv_ah_per_v, dtype=float)
+        x = curve.v_start_v + curve.v_step_v * np.arange(len(y))
+        traces.append(IcaTrace(int(cycle), direction, x, y, curve.c_rate))
+    return traces
+
+
+def run_log_diagnostics(analysis: LogAnalysis):
+    """The diagnostic suite on the whole log (worker thread), as a Diagnostics page report."""
+    import time
+
+    from app.diagnostics.suite import run_suite
+    from app.views.diagnostics_runner import DiagnosticsReport
+
+    started = time.perf_counter()
+    frame = analysis.frame[[c for c in analysis.frame.columns if schema.is_canonical_column(c)]]
+    output = run_suite(frame, analysis.spec)
+    t = frame[schema.TIME].to_numpy(dtype=float)
+    return DiagnosticsReport(
+        results=dict(output.results),
+        samples=len(frame),
+        span_s=float(t[-1] - t[0]),
+        cycles=len(output.cycles),
+        elapsed_s=time.perf_counter() - started,
+        source_url=analysis.metadata.get("source") or analysis.path,
+    )

@@ -1,0 +1,193 @@
+"""The Logs page's plots: V/I/T over time, capacity and efficiency per cycle, dQ/dV.
+
+Each takes the opened logs to show (:class:`~app.views.log_analysis.LogAnalysis`)
+with one colour per file, and draws 1-px cosmetic pens with clip-to-view and
+peak downsampling, axis labels with units and a legend naming the files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from app.core import schema
+from app.views.log_analysis import LogAnalysis
+from app.views.plot_grid import PlotGrid, mix
+from app.views.theme import ThemePalette
+
+LABEL_FONT_PT = 10
+TICK_FONT_PT = 9
+AXIS_WIDTH_PX = 70
+
+
+def pen(color: str, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
+    p = pg.mkPen(color, width=1, style=style)
+    p.setCosmetic(True)
+    return p
+
+
+def time_scale(span_s: float) -> tuple[float, str]:
+    """Divisor and unit for a time axis spanning ``span_s`` seconds."""
+    if span_s >= 3 * 3600:
+        return 3600.0, "h"
+    if span_s >= 3 * 60:
+        return 60.0, "min"
+    return 1.0, "s"
+
+
+class CycleAxis(pg.AxisItem):
+    """An axis of cycle numbers: whole numbers only (no cycle 1.5)."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph API
+        levels = []
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            if spacing >= 1:
+                levels.append((spacing, [v for v in values if float(v).is_integer()]))
+        return levels or [(1.0, [float(v) for v in range(int(np.ceil(minVal)), int(maxVal) + 1)])]
+
+
+class _PlotStack(pg.GraphicsLayoutWidget):
+    """Plots stacked in one column, x-linked to the first, themed together."""
+
+    #: (y label, y unit, x label) of each plot, top to bottom
+    rows: tuple[tuple[str, str, str], ...] = ()
+
+    def __init__(self, colors: ThemePalette, parent=None):
+        super().__init__(parent)
+        self._colors = colors
+        self.plots: list[pg.PlotItem] = []
+        self._grids: list[PlotGrid] = []
+        self.x_unit = ""
+        for k, _row in enumerate(self.rows):
+            axes = {"bottom": CycleAxis("bottom")} if self.cycle_axis else None
+            plot = self.addPlot(row=k, col=0, axisItems=axes)
+            if self.large_data:
+                plot.setClipToView(True)
+                plot.setDownsampling(auto=True, mode="peak")
+            plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
+            plot.setMenuEnabled(False)
+            if self.plots and self.link_x:
+                plot.setXLink(self.plots[0])
+            self._grids.append(PlotGrid(plot))
+            self.plots.append(plot)
+        self.legend = self.plots[0].addLegend(offset=(-10, 10))
+        self.curves: dict[tuple[int, str], pg.PlotDataItem] = {}
+        self.apply_palette(colors)
+
+    link_x = True
+    cycle_axis = False
+    #: clip to the view and peak-downsample (samples, not one point per cycle or bin)
+    large_data = False
+
+    def apply_palette(self, colors: ThemePalette) -> None:
+        self._colors = colors
+        self.setBackground(colors.plot_background)
+        style = {"color": colors.plot_axis, "font-size": f"{LABEL_FONT_PT}pt"}
+        for plot, grid, (label, unit, x_label) in zip(
+            self.plots, self._grids, self.rows, strict=True
+        ):
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(pen(colors.plot_axis))
+                axis.setTextPen(pen(colors.plot_axis))
+            # "k°C" or "k%" read badly: SI prefixes only for V, A, Ah
+            plot.getAxis("left").enableAutoSIPrefix(unit in ("V", "A", "Ah"))
+            plot.setLabel("left", label, units=unit or None, **style)
+            plot.setLabel("bottom", x_label.format(unit=self.x_unit), **style)
+            grid.set_colors(
+                mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha),
+                mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2),
+            )
+        self.legend.setLabelTextColor(colors.text)
+        self.legend.setBrush(pg.mkBrush(colors.panel))
+        self.legend.setPen(pen(colors.border))
+
+    def clear_curves(self) -> None:
+        for plot in self.plots:
+            for item in list(plot.listDataItems()):
+                plot.removeItem(item)
+        self.legend.clear()
+        self.curves.clear()
+
+    def add_curve(self, row: int, key: str, x, y, color: str, name: str | None = None, **kw):
+        item = self.plots[row].plot(x, y, pen=pen(color, kw.pop("style", Qt.PenStyle.SolidLine)),
+                                    name=None, **kw)  # fmt: skip
+        if name is not None:
+            self.legend.addItem(item, name)
+        self.curves[(row, key)] = item
+        return item
+
+    def autorange(self) -> None:
+        for plot in self.plots:
+            plot.enableAutoRange()
+
+
+class TimeSeriesPlots(_PlotStack):
+    """Voltage, current and temperature against time, one colour per file."""
+
+    large_data = True
+    rows = (
+        ("Voltage", "V", "Time ({unit})"),
+        ("Current", "A", "Time ({unit})"),
+        ("Temperature", "°C", "Time ({unit})"),
+    )
+
+    def show_logs(self, logs: list[tuple[LogAnalysis, str]]) -> None:
+        self.clear_curves()
+        span = max((float(np.ptp(a.frame[schema.TIME])) for a, _ in logs), default=0.0)
+        scale, self.x_unit = time_scale(span)
+        for analysis, color in logs:
+            t = analysis.frame[schema.TIME].to_numpy(dtype=float)
+            x = (t - t[0]) / scale
+            for row, column in enumerate((schema.VOLTAGE, schema.CURRENT, schema.TEMPERATURE)):
+                y = analysis.column(column)
+                if y is not None:
+                    name = analysis.name if row == 0 else None
+                    self.add_curve(row, analysis.path, x, y, color, name)
+        self.apply_palette(self._colors)  # the time unit is in the axis label
+        self.autorange()
+
+
+class CyclePlots(_PlotStack):
+    """Discharge (solid) and charge (dashed) capacity, and coulombic efficiency, per cycle."""
+
+    rows = (("Capacity", "Ah", "Cycle"), ("Coulombic efficiency", "%", "Cycle"))
+    cycle_axis = True
+
+    def show_logs(self, logs: list[tuple[LogAnalysis, str]]) -> None:
+        self.clear_curves()
+        for analysis, color in logs:
+            cycles = analysis.cycles
+            if cycles.empty:
+                continue
+            x = cycles["cycle_index"].to_numpy(dtype=float)
+            dis = cycles["discharge_capacity_ah"].to_numpy(dtype=float)
+            chg = cycles["charge_capacity_ah"].to_numpy(dtype=float)
+            symbol = {"symbol": "o", "symbolSize": 5, "symbolPen": pen(color),
+                      "symbolBrush": pg.mkBrush(color)}  # fmt: skip
+            self.add_curve(0, f"{analysis.path}:discharge", x, dis, color,
+                           f"{analysis.name} · discharge", **symbol)  # fmt: skip
+            self.add_curve(0, f"{analysis.path}:charge", x, chg, color,
+                           f"{analysis.name} · charge", style=Qt.PenStyle.DashLine)  # fmt: skip
+            ce = cycles["coulombic_efficiency"].to_numpy(dtype=float) * 100.0
+            self.add_curve(1, f"{analysis.path}:ce", x, ce, color, None, connect="finite",
+                           **symbol)  # fmt: skip
+        self.autorange()
+
+
+class IcaPlot(_PlotStack):
+    """dQ/dV against cell voltage of one cycle and direction, one colour per file."""
+
+    rows = (("dQ/dV", "Ah/V", "Cell voltage (V)"),)
+    link_x = False
+
+    def show_logs(self, logs: list[tuple[LogAnalysis, str]], cycle: int, direction: str) -> None:
+        self.clear_curves()
+        for analysis, color in logs:
+            trace = analysis.ica_for(cycle, direction)
+            if trace is not None:
+                self.add_curve(0, analysis.path, trace.voltage_v, trace.dqdv_ah_per_v, color,
+                               f"{analysis.name} · cycle {cycle} {direction} "
+                               f"(C/{1 / trace.c_rate:.0f})" if trace.c_rate > 0 else analysis.name)  # fmt: skip
+        self.autorange()

@@ -1,0 +1,611 @@
+"""The Logs page: open cycler and Battery OS log files and look at them offline.
+
+Files open through :func:`app.hardware.logs.formats.open_log` (any supported
+format, recognised by content) in a worker thread; the page polls the
+reader's :class:`~app.hardware.logs.formats.Progress` on a timer for its
+progress bar, and Cancel asks the reader to stop. Opened files are listed with
+a check box and a colour each; the checked ones are overlaid in every plot:
+V/I/T over time, capacity and coulombic efficiency per cycle, dQ/dV of a
+chosen cycle. For the selected file: the battery it holds (from the file, or
+guessed and editable), the diagnostic suite, import into the database as a
+recording, and replay through the live dashboard. Errors show on the page.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import BatteryOSError
+from app.core.spec import PRESETS, BatterySpec, Chemistry
+from app.views.background import SerialWorker
+from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots
+from app.views.spec_dialog import CHEMISTRY_NAMES
+from app.views.theme import ThemePalette
+
+#: Milliseconds between two looks at a reader's progress.
+PROGRESS_POLL_MS = 50
+OPEN_FILTER = "Log files (*.csv *.mpr *.mpt *.txt *.res *.xlsx *.ndax *.nda *.log);;All files (*)"
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _message(exc: BaseException, what: str) -> str:
+    if isinstance(exc, BatteryOSError):
+        return str(exc)
+    return f"{what} failed: {type(exc).__name__}: {exc}"
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+@dataclass
+class _Task:
+    """The background task the progress bar follows."""
+
+    label: str
+    progress: object  #: app.hardware.logs.formats.Progress
+    cancelled: bool = False
+
+
+class LogsPage(QWidget):
+    """Opened log files, their plots and what can be done with them."""
+
+    replay_requested = Signal(str)  #: file:// URL naming the battery: replay it live
+    diagnostics_finished = Signal(object)  #: DiagnosticsReport of a log file
+    recording_imported = Signal(int)  #: id of the new recording
+    status_shown = Signal(str, bool)  #: the page's message and whether it is an error
+
+    def __init__(self, colors: ThemePalette, db_url: str | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("logsPage")
+        self.db_url = db_url
+        self._colors = colors
+        self.analyses: dict[str, object] = {}  #: path -> LogAnalysis, in opening order
+        self._colour_index: dict[str, int] = {}
+        self._task: _Task | None = None
+        self._queue: list[str] = []
+        self.loader = SerialWorker("log file open", self)
+        self.diagnostics_worker = SerialWorker("log diagnostics", self)
+        self.import_worker = SerialWorker("log import", self)
+        self._poll = QTimer(self)
+        self._poll.setInterval(PROGRESS_POLL_MS)
+        self._poll.timeout.connect(self._on_poll)
+        self._build()
+
+    # --- construction -----------------------------------------------------------
+    def _build(self) -> None:
+        title = QLabel("Logs", objectName="pageTitle")
+        self.open_button = QPushButton("Open log file…")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.progress_label = QLabel("", objectName="mutedText")
+        self.progress_bar = QProgressBar(minimum=0, maximum=100)
+        self.progress_bar.setFixedWidth(220)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(False)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addSpacing(16)
+        top.addWidget(self.open_button)
+        top.addStretch(1)
+        top.addWidget(self.progress_label)
+        top.addWidget(self.progress_bar)
+        top.addWidget(self.cancel_button)
+        self.status_label = QLabel(
+            "Open a log file (File ▸ Open in Logs, or drop it on the window): "
+            "canonical CSV, BioLogic .mpr/.mpt, …",
+            objectName="mutedText",
+            wordWrap=True,
+        )
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.file_list = QListWidget(objectName="logFiles")
+        self.file_list.itemChanged.connect(self._on_item_changed)
+        self.file_list.currentItemChanged.connect(self._on_current_changed)
+        self.remove_button = QPushButton("Close file")
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.file_info = QLabel("", objectName="mutedText", wordWrap=True)
+
+        self.chemistry_combo = QComboBox()
+        for chemistry in PRESETS:
+            self.chemistry_combo.addItem(
+                CHEMISTRY_NAMES.get(chemistry, chemistry.value), chemistry.value
+            )
+        self.capacity_spin = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=100_000.0)
+        self.capacity_spin.setSuffix(" Ah")
+        self.cells_spin = QSpinBox(minimum=1, maximum=1000)
+        for spin in (self.capacity_spin, self.cells_spin):
+            # the style sheet's padding does not reach a spin box's text (Qt)
+            spin.lineEdit().setTextMargins(6, 0, 0, 0)
+        self.apply_spec_button = QPushButton("Apply battery")
+        self.apply_spec_button.setToolTip("Recompute cycles and dQ/dV for this battery")
+        self.apply_spec_button.clicked.connect(self._on_apply_spec_clicked)
+        self.spec_note = QLabel("", objectName="mutedText", wordWrap=True)
+        form = QFormLayout()
+        form.addRow("Chemistry", self.chemistry_combo)
+        form.addRow("Capacity", self.capacity_spin)
+        form.addRow("Series cells", self.cells_spin)
+
+        self.diagnostics_button = QPushButton("Run diagnostics")
+        self.diagnostics_button.clicked.connect(self.run_diagnostics)
+        self.import_button = QPushButton("Import into database")
+        self.import_button.clicked.connect(self.import_selected)
+        self.replay_button = QPushButton("Replay in dashboard")
+        self.replay_button.clicked.connect(self._on_replay_clicked)
+        self.action_label = QLabel("", objectName="mutedText", wordWrap=True)
+        self.action_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        side = QFrame(objectName="card")
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(
+            QLabel("Files (checked ones are overlaid)", objectName="sectionTitle")
+        )
+        side_layout.addWidget(self.file_list, 1)
+        side_layout.addWidget(self.remove_button)
+        side_layout.addWidget(self.file_info)
+        side_layout.addWidget(QLabel("Battery of the selected file", objectName="sectionTitle"))
+        side_layout.addLayout(form)
+        side_layout.addWidget(self.apply_spec_button)
+        side_layout.addWidget(self.spec_note)
+        side_layout.addSpacing(8)
+        for button in (self.diagnostics_button, self.import_button, self.replay_button):
+            side_layout.addWidget(button)
+        side_layout.addWidget(self.action_label)
+        side.setMinimumWidth(260)
+
+        # the plots are made when first needed: they cost more than the rest of
+        # the window's pages, and the window must paint fast
+        self.time_plots: TimeSeriesPlots | None = None
+        self.cycle_plots: CyclePlots | None = None
+        self.ica_plot: IcaPlot | None = None
+        self._plot_slots = [QVBoxLayout() for _ in range(3)]
+        self.cycle_combo = QComboBox()
+        self.cycle_combo.setMinimumWidth(90)
+        self.direction_combo = QComboBox()
+        self.direction_combo.addItems(["discharge", "charge"])
+        self.ica_note = QLabel("", objectName="mutedText", wordWrap=True)
+        for combo in (self.cycle_combo, self.direction_combo):
+            combo.currentIndexChanged.connect(self._show_ica)
+        ica_tab = QWidget()
+        ica_layout = QVBoxLayout(ica_tab)
+        selector = QHBoxLayout()
+        selector.addWidget(QLabel("Cycle"))
+        selector.addWidget(self.cycle_combo)
+        selector.addWidget(QLabel("Direction"))
+        selector.addWidget(self.direction_combo)
+        selector.addWidget(self.ica_note, 1)
+        ica_layout.addLayout(selector)
+        ica_layout.addLayout(self._plot_slots[2], 1)
+        self.tabs = QTabWidget()
+        for slot, title in zip(
+            self._plot_slots[:2],
+            ("Voltage · current · temperature", "Capacity · efficiency per cycle"),
+            strict=True,
+        ):
+            tab = QWidget()
+            tab.setLayout(slot)
+            slot.setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(tab, title)
+        self.tabs.addTab(ica_tab, "dQ/dV")
+
+        splitter = QSplitter()
+        splitter.addWidget(side)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addLayout(top)
+        layout.addWidget(self.status_label)
+        layout.addWidget(splitter, 1)
+        self._update_actions()
+
+    # --- state ----------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Background work under way (opening, diagnostics, import)."""
+        return self.loader.busy or self.diagnostics_worker.busy or self.import_worker.busy
+
+    @property
+    def loading(self) -> bool:
+        return self._task is not None
+
+    @property
+    def selected(self):
+        item = self.file_list.currentItem()
+        return self.analyses.get(item.data(PATH_ROLE)) if item is not None else None
+
+    def shown_logs(self) -> list[tuple[object, str]]:
+        """The checked files and their colours, in opening order."""
+        out = []
+        for row in range(self.file_list.count()):
+            item = self.file_list.item(row)
+            if item.checkState() == Qt.CheckState.Checked:
+                path = item.data(PATH_ROLE)
+                out.append((self.analyses[path], self.color_of(path)))
+        return out
+
+    def color_of(self, path: str) -> str:
+        return self._colors.cell_color(self._colour_index[path])
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Join the worker threads (end of the program, tests); True when none is left."""
+        done = True
+        for worker in (self.loader, self.diagnostics_worker, self.import_worker):
+            done = worker.wait(timeout) and done
+        return done
+
+    # --- opening --------------------------------------------------------------------
+    def open_file(self, path: str) -> None:
+        """Open ``path`` in the background (queued behind a file being opened)."""
+        path = os.path.abspath(os.fspath(path))
+        if self._task is not None:
+            self._queue.append(path)
+            return
+        from app.hardware.logs.formats import Progress
+        from app.views.log_analysis import open_analysis
+
+        progress = Progress()
+        self._task = _Task(f"Opening {os.path.basename(path)}…", progress)
+        self._show_progress(True)
+        self.loader.submit(
+            lambda: open_analysis(path, progress),
+            on_done=lambda analysis: self._on_opened(analysis),
+            on_error=lambda exc: self._on_open_failed(path, exc),
+        )
+
+    def cancel(self) -> None:
+        """Stop opening the file (the reader stops at its next progress update)."""
+        if self._task is not None:
+            self._task.cancelled = True
+            self._task.progress.cancel()
+            self._queue.clear()
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText("Cancelling…")
+
+    def _on_opened(self, analysis) -> None:
+        task = self._finish_task()
+        if task is not None and task.cancelled:
+            self._set_status(f"Opening {analysis.name} was cancelled.", error=False)
+        else:
+            self._add(analysis)
+            self._set_status(
+                f"{analysis.name}: {analysis.format_name}, {len(analysis.frame):,} samples, "
+                f"{len(analysis.cycles)} cycles.",
+                error=False,
+            )
+        self._next_in_queue()
+
+    def _on_open_failed(self, path: str, exc: BaseException) -> None:
+        from app.hardware.logs.formats import Cancelled
+
+        task = self._finish_task()
+        if isinstance(exc, Cancelled) or (task is not None and task.cancelled):
+            self._set_status(f"Opening {os.path.basename(path)} was cancelled.", error=False)
+        else:
+            self._set_status(_message(exc, f"Opening {os.path.basename(path)}"), error=True)
+        self._next_in_queue()
+
+    def _finish_task(self) -> _Task | None:
+        task, self._task = self._task, None
+        self._show_progress(False)
+        return task
+
+    def _next_in_queue(self) -> None:
+        if self._queue:
+            self.open_file(self._queue.pop(0))
+
+    def _show_progress(self, shown: bool) -> None:
+        self.progress_bar.setValue(0)
+        self.progress_label.setText(self._task.label if self._task else "")
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(shown)
+        self.cancel_button.setEnabled(shown)
+        if shown:
+            self._poll.start()
+        else:
+            self._poll.stop()
+
+    def _on_poll(self) -> None:
+        if self._task is not None:
+            self.progress_bar.setValue(round(100 * self._task.progress.fraction))
+
+    # --- the file list ----------------------------------------------------------------
+    def _add(self, analysis) -> None:
+        path = analysis.path
+        replacing = path in self.analyses
+        self.analyses[path] = analysis
+        if not replacing:
+            self._colour_index[path] = len(self._colour_index)
+            item = QListWidgetItem(_swatch(self.color_of(path)), analysis.name)
+            item.setData(PATH_ROLE, path)
+            item.setToolTip(path)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            self.file_list.blockSignals(True)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.file_list.addItem(item)
+            self.file_list.blockSignals(False)
+            self.file_list.setCurrentItem(item)
+        self._show_selected()
+        self.refresh_plots()
+
+    def _item_of(self, path: str) -> QListWidgetItem | None:
+        for row in range(self.file_list.count()):
+            if self.file_list.item(row).data(PATH_ROLE) == path:
+                return self.file_list.item(row)
+        return None
+
+    def _on_item_changed(self, _item) -> None:
+        self.refresh_plots()
+
+    def _on_current_changed(self, *_args) -> None:
+        self._show_selected()
+        self._fill_cycles()
+
+    def _on_remove_clicked(self) -> None:
+        analysis = self.selected
+        if analysis is None:
+            return
+        self.file_list.takeItem(self.file_list.row(self._item_of(analysis.path)))
+        del self.analyses[analysis.path]
+        self._show_selected()
+        self.refresh_plots()
+
+    def _show_selected(self) -> None:
+        analysis = self.selected
+        if analysis is not None:
+            spec = analysis.spec
+            self.chemistry_combo.setCurrentIndex(
+                self.chemistry_combo.findData(Chemistry(spec.chemistry).value)
+            )
+            self.capacity_spin.setValue(spec.capacity_ah)
+            self.cells_spin.setValue(spec.series_cells)
+            self.spec_note.setText(
+                "From the file." if analysis.spec_from_file
+                else "Not in the file: guessed from its voltages and cycles; correct it "
+                "and Apply."
+            )  # fmt: skip
+            t = analysis.frame["time_s"]
+            start = analysis.metadata.get("start_utc", "")
+            self.file_info.setText(
+                f"{analysis.format_name} · {len(analysis.frame):,} samples over "
+                f"{(t.iloc[-1] - t.iloc[0]) / 3600:.2f} h"
+                + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+            )
+        else:
+            self.file_info.setText("")
+            self.spec_note.setText("")
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        has = self.selected is not None
+        for button in (self.remove_button, self.apply_spec_button, self.replay_button):
+            button.setEnabled(has)
+        self.diagnostics_button.setEnabled(has and not self.diagnostics_worker.busy)
+        self.import_button.setEnabled(has and not self.import_worker.busy)
+
+    # --- plots ------------------------------------------------------------------------
+    def _ensure_plots(self) -> None:
+        if self.time_plots is not None:
+            return
+        self.time_plots = TimeSeriesPlots(self._colors)
+        self.cycle_plots = CyclePlots(self._colors)
+        self.ica_plot = IcaPlot(self._colors)
+        for slot, widget in zip(
+            self._plot_slots, (self.time_plots, self.cycle_plots, self.ica_plot), strict=True
+        ):
+            slot.addWidget(widget, 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._ensure_plots()
+        super().showEvent(event)
+
+    def refresh_plots(self) -> None:
+        self._ensure_plots()
+        logs = self.shown_logs()
+        self.time_plots.show_logs(logs)
+        self.cycle_plots.show_logs(logs)
+        self._fill_cycles()
+
+    def _fill_cycles(self) -> None:
+        """The cycle selector: cycles with a dQ/dV curve in the selected (or any shown) file."""
+        logs = self.shown_logs()
+        source = self.selected if self.selected is not None else (logs[0][0] if logs else None)
+        cycles = source.cycle_numbers if source is not None else []
+        if not cycles:
+            cycles = sorted({c for a, _ in logs for c in a.cycle_numbers})
+        current = self.cycle_combo.currentData()
+        self.cycle_combo.blockSignals(True)
+        self.cycle_combo.clear()
+        for cycle in cycles:
+            self.cycle_combo.addItem(str(cycle), cycle)
+        index = self.cycle_combo.findData(current)
+        self.cycle_combo.setCurrentIndex(index if index >= 0 else 0)
+        self.cycle_combo.blockSignals(False)
+        self._show_ica()
+
+    def _show_ica(self) -> None:
+        cycle = self.cycle_combo.currentData()
+        direction = self.direction_combo.currentText()
+        logs = self.shown_logs()
+        self._ensure_plots()
+        if cycle is None:
+            self.ica_plot.clear_curves()
+            self.ica_note.setText(
+                "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "
+                "the shown files: dQ/dV needs one." if logs else ""
+            )  # fmt: skip
+            return
+        self.ica_plot.show_logs(logs, int(cycle), direction)
+        missing = [a.name for a, _ in logs if a.ica_for(int(cycle), direction) is None]
+        self.ica_note.setText(
+            f"No {direction} curve for cycle {cycle} in: {', '.join(missing)}" if missing else ""
+        )
+
+    def apply_palette(self, colors: ThemePalette) -> None:
+        self._colors = colors
+        if self.time_plots is None:
+            return  # made later, in these colours
+        for plots in (self.time_plots, self.cycle_plots, self.ica_plot):
+            plots.apply_palette(colors)
+        for path in self.analyses:
+            item = self._item_of(path)
+            if item is not None:
+                item.setIcon(_swatch(self.color_of(path)))
+        self.refresh_plots()
+
+    # --- battery, diagnostics, import, replay ------------------------------------------
+    def _spec_from_form(self) -> BatterySpec:
+        from app.core.spec import preset
+
+        return preset(
+            self.chemistry_combo.currentData(),
+            capacity_ah=self.capacity_spin.value(),
+            series_cells=self.cells_spin.value(),
+        )
+
+    def _on_apply_spec_clicked(self) -> None:
+        analysis = self.selected
+        if analysis is None:
+            return
+        from app.views.log_analysis import with_spec
+
+        spec = self._spec_from_form()
+        self.apply_spec_button.setEnabled(False)
+        self.loader.submit(
+            lambda: with_spec(analysis, spec),
+            on_done=self._on_respecced,
+            on_error=self._on_respec_failed,
+        )
+
+    def _on_respec_failed(self, exc: BaseException) -> None:
+        self._set_status(_message(exc, "Recomputing"), error=True)
+        self._update_actions()
+
+    def _on_respecced(self, analysis) -> None:
+        if analysis.path in self.analyses:
+            self._add(analysis)
+        self._update_actions()
+
+    def run_diagnostics(self) -> None:
+        """The diagnostic suite on the selected file, in the background."""
+        analysis = self.selected
+        if analysis is None or self.diagnostics_worker.busy:
+            return
+        from app.views.log_analysis import run_log_diagnostics
+
+        self._set_action(f"Running the diagnostics on {analysis.name}…", error=False)
+        self.diagnostics_worker.submit(
+            lambda: run_log_diagnostics(analysis),
+            on_done=self._on_diagnostics_done,
+            on_error=lambda exc: self._on_action_failed(exc, "The diagnostics"),
+        )
+        self._update_actions()
+
+    def _on_diagnostics_done(self, report) -> None:
+        self._set_action(
+            f"Diagnostics done in {report.elapsed_s:.1f} s: results on the Diagnostics page.",
+            error=False,
+        )
+        self._update_actions()
+        self.diagnostics_finished.emit(report)
+
+    def import_selected(self) -> None:
+        """Store the selected file as a recording in the database, in the background."""
+        analysis = self.selected
+        if analysis is None or self.import_worker.busy:
+            return
+        from app.views.storage_bridge import import_log_recording
+
+        db_url = self.db_url
+        self._set_action(f"Importing {analysis.name} into the database…", error=False)
+        self.import_worker.submit(
+            lambda: import_log_recording(db_url, analysis),
+            on_done=lambda rec_id: self._on_imported(analysis, rec_id),
+            on_error=lambda exc: self._on_action_failed(exc, "The import"),
+        )
+        self._update_actions()
+
+    def _on_imported(self, analysis, recording_id: int) -> None:
+        self._set_action(
+            f"Imported {analysis.name} as recording #{recording_id} "
+            f"({len(analysis.frame):,} samples).",
+            error=False,
+        )
+        self._update_actions()
+        self.recording_imported.emit(recording_id)
+
+    def _on_action_failed(self, exc: BaseException, what: str) -> None:
+        self._set_action(_message(exc, what), error=True)
+        self._update_actions()
+
+    def replay_url(self) -> str | None:
+        """The ``file://`` URL of the selected file with the battery shown on the page."""
+        analysis = self.selected
+        if analysis is None:
+            return None
+        from app.views.log_files import file_url_with_battery
+
+        spec = analysis.spec
+        return file_url_with_battery(
+            analysis.path, spec.chemistry, spec.capacity_ah, spec.series_cells
+        )
+
+    def _on_replay_clicked(self) -> None:
+        url = self.replay_url()
+        if url is not None:
+            self.replay_requested.emit(url)
+
+    # --- messages -----------------------------------------------------------------------
+    def _set_status(self, text: str, *, error: bool) -> None:
+        self._style_label(self.status_label, text, error)
+        self.status_shown.emit(text, error)
+
+    def _set_action(self, text: str, *, error: bool) -> None:
+        self._style_label(self.action_label, text, error)
+
+    @staticmethod
+    def _style_label(label: QLabel, text: str, error: bool) -> None:
+        label.setText(text)
+        label.setToolTip(text)
+        label.setObjectName("errorText" if error else "mutedText")
+        label.style().unpolish(label)
+        label.style().polish(label)
+
+    @property
+    def status_text(self) -> str:
+        return self.status_label.text()
+
+    @property
+    def status_is_error(self) -> bool:
+        return self.status_label.objectName() == "errorText"
+
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open log file", "", OPEN_FILTER)
+        if path:
+            self.open_file(path)

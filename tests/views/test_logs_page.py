@@ -1,0 +1,263 @@
+"""The Logs page: any log format opened off the GUI thread with progress and cancel, plots of
+V/I/T, capacity and efficiency per cycle and dQ/dV per cycle, overlays, diagnostics, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.hardware.logs.formats import open_log
+from app.views.logs_page import LogsPage
+from app.views.theme import DARK, LIGHT
+from tests.hardware.logs.biologic_files import cycling_columns, mpr_bytes, mpt_text
+from tests.real_data import REAL_DATA
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    logs = LogsPage(DARK, f"sqlite:///{tmp_path / 'logs.sqlite'}")
+    qtbot.addWidget(logs)
+    logs.resize(1300, 800)
+    logs.show()
+    yield logs
+    qtbot.waitUntil(lambda: not logs.busy, timeout=30_000)
+    assert logs.wait(5.0)
+
+
+def settled(page) -> bool:
+    return not page.loading and not page.busy
+
+
+@pytest.fixture
+def two_cells(tmp_path):
+    """A 2.0 Ah cell as .mpr and a 1.9 Ah cell as .mpt (decimal comma), 4 cycles at C/5."""
+    a = cycling_columns(points=2400, cycles=4, capacity_mah=2000.0, c_rate=0.2)
+    b = cycling_columns(points=2400, cycles=4, capacity_mah=1900.0, c_rate=0.2)
+    b["Ewe/V"] = (b["Ewe/V"] - 0.03).astype(np.float32)
+    path_a, path_b = tmp_path / "cell A.mpr", tmp_path / "cell B.mpt"
+    path_a.write_bytes(mpr_bytes(a))
+    path_b.write_bytes(mpt_text(b, decimal_comma=True))
+    return str(path_a), str(path_b)
+
+
+def open_files(qtbot, page, *paths):
+    for path in paths:
+        page.open_file(path)
+    qtbot.waitUntil(lambda: settled(page), timeout=30_000)
+
+
+def test_one_file_plots_v_i_t_cycles_and_dqdv(qtbot, page, two_cells):
+    path, _ = two_cells
+    open_files(qtbot, page, path)
+    assert not page.status_is_error, page.status_text
+    assert "BioLogic EC-Lab .mpr, 2,400 samples, 4 cycles" in page.status_text
+    frame = open_log(path).frame
+
+    v = page.time_plots.curves[(0, path)].getData()
+    i = page.time_plots.curves[(1, path)].getData()
+    t = page.time_plots.curves[(2, path)].getData()
+    assert page.time_plots.x_unit == "h"  # 40 h of cycling
+    np.testing.assert_allclose(v[0], frame["time_s"] / 3600.0)
+    np.testing.assert_allclose(v[1], frame["voltage_v"])
+    np.testing.assert_allclose(i[1], frame["current_a"])
+    assert set(np.round(i[1], 3)) == {0.4, -0.4}  # C/5 of 2 Ah, charge positive
+    np.testing.assert_allclose(t[1], frame["temperature_c"])
+
+    x, cap = page.cycle_plots.curves[(0, f"{path}:discharge")].getData()
+    assert x.tolist() == [0, 1, 2, 3]
+    assert cap[:3] == pytest.approx([2.0, 2.0, 2.0], rel=1e-3)
+    _x, ce = page.cycle_plots.curves[(1, f"{path}:ce")].getData()
+    assert ce[:3] == pytest.approx([100.0, 100.0, 100.0], abs=0.1)
+
+    assert [page.cycle_combo.itemData(k) for k in range(page.cycle_combo.count())] == [0, 1, 2, 3]
+    page.direction_combo.setCurrentText("charge")
+    page.cycle_combo.setCurrentIndex(2)
+    volts, dqdv = page.ica_plot.curves[(0, path)].getData()
+    trace = page.selected.ica_for(2, "charge")
+    np.testing.assert_allclose(dqdv, trace.dqdv_ah_per_v)
+    assert 3.0 < volts.min() < volts.max() < 4.3  # cell voltage of an NMC-like cell
+    # charge through the curve: dQ/dV integrated over V is the cycle's charge
+    assert np.sum(dqdv) * (volts[1] - volts[0]) == pytest.approx(2.0, rel=0.1)
+
+
+def test_two_files_are_overlaid_one_colour_each(qtbot, page, two_cells):
+    path_a, path_b = two_cells
+    open_files(qtbot, page, path_a, path_b)  # the second waits for the first
+    assert list(page.analyses) == [path_a, path_b]
+    curve_a = page.time_plots.curves[(0, path_a)]
+    curve_b = page.time_plots.curves[(0, path_b)]
+    assert curve_a.opts["pen"].color().name() != curve_b.opts["pen"].color().name()
+    assert curve_a.opts["pen"].width() <= 1 and curve_a.opts["pen"].isCosmetic()
+    legend = [label.text for _sample, label in page.time_plots.legend.items]
+    assert legend == ["cell A.mpr", "cell B.mpt"]
+    _x, cap_b = page.cycle_plots.curves[(0, f"{path_b}:discharge")].getData()
+    assert cap_b[0] == pytest.approx(1.9, rel=1e-3)
+    assert (0, path_a) in page.ica_plot.curves and (0, path_b) in page.ica_plot.curves
+
+    page.file_list.item(0).setCheckState(page.file_list.item(0).checkState().Unchecked)
+    assert (0, path_a) not in page.time_plots.curves
+    assert (0, path_b) in page.time_plots.curves
+
+
+def test_garbage_and_corrupt_files_show_an_error(qtbot, page, tmp_path, two_cells):
+    garbage = tmp_path / "noise.bin"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    open_files(qtbot, page, str(garbage))
+    assert page.status_is_error
+    assert (
+        page.status_text
+        == f"{garbage}: not a log format Battery OS reads (it looks like binary data)"
+    )
+    assert page.status_label.isVisible()
+    assert page.analyses == {}
+
+    cut = tmp_path / "cut.mpr"
+    cut.write_bytes(Path(two_cells[0]).read_bytes()[:5000])
+    open_files(qtbot, page, str(cut))
+    assert page.status_is_error and "truncated" in page.status_text
+    assert page.analyses == {}
+
+
+def test_a_large_file_shows_progress_and_can_be_cancelled(qtbot, page, tmp_path):
+    big = tmp_path / "big.mpr"
+    big.write_bytes(mpr_bytes(cycling_columns(points=1_000_000, cycles=50)))
+    seen = []
+    page.progress_bar.valueChanged.connect(seen.append)
+    page.open_file(str(big))
+    assert page.progress_bar.isVisible() and page.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: page.progress_bar.value() > 0, timeout=30_000)
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: settled(page), timeout=30_000)
+    assert page.status_text == "Opening big.mpr was cancelled."
+    assert not page.status_is_error
+    assert not page.progress_bar.isVisible() and not page.cancel_button.isVisible()
+    assert page.analyses == {}
+    assert 0 < max(seen) <= 100
+
+    # and opened to the end, the bar went through values between 0 and 100
+    seen.clear()
+    open_files(qtbot, page, str(big))
+    assert len(page.selected.frame) == 1_000_000
+    assert any(0 < value < 100 for value in seen)
+
+
+def test_import_creates_a_recording_with_its_samples(qtbot, page, two_cells):
+    path, _ = two_cells
+    open_files(qtbot, page, path)
+    with qtbot.waitSignal(page.recording_imported, timeout=30_000) as signal:
+        page.import_button.click()
+    recording_id = signal.args[0]
+    assert page.action_label.text() == (
+        f"Imported cell A.mpr as recording #{recording_id} (2,400 samples)."
+    )
+
+    from app.storage import Database, read_samples, repositories
+
+    db = Database(page.db_url)
+    stored = repositories.get_recording(db, recording_id)
+    assert stored.sample_count == 2400 and stored.status == "complete"
+    assert stored.started_at.replace(tzinfo=None).isoformat() == "2024-09-02T13:49:32"
+    assert "cell A.mpr" in stored.notes
+    block = read_samples(db, recording_id)
+    frame = open_log(path).frame
+    np.testing.assert_allclose(block["voltage_v"], frame["voltage_v"], rtol=1e-6)
+    np.testing.assert_allclose(block["current_a"], frame["current_a"], rtol=1e-6)
+    assert block["cycle_index"].max() == 3
+
+
+def test_import_into_a_dead_database_shows_the_error(qtbot, page, two_cells, tmp_path):
+    page.db_url = f"sqlite:///{tmp_path / 'no such dir' / 'x.sqlite'}"
+    open_files(qtbot, page, two_cells[0])
+    page.import_button.click()
+    qtbot.waitUntil(lambda: settled(page), timeout=30_000)
+    assert page.action_label.objectName() == "errorText"
+    assert page.action_label.text().startswith("cannot connect to sqlite:")
+
+
+def test_run_diagnostics_on_the_file(qtbot, page, two_cells):
+    open_files(qtbot, page, two_cells[0])
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000) as signal:
+        page.diagnostics_button.click()
+    report = signal.args[0]
+    assert report.samples == 2400 and report.cycles == 4
+    assert report.results["capacity_fade"] is not None
+    assert report.results["soh"]["ica_curves"]
+    assert "results on the Diagnostics page" in page.action_label.text()
+
+
+def test_changing_the_battery_recomputes(qtbot, page, two_cells):
+    open_files(qtbot, page, two_cells[0])
+    analysis = page.selected
+    assert not analysis.spec_from_file and analysis.spec.capacity_ah == pytest.approx(2.0)
+    assert analysis.cycle_numbers  # C/5 of a 2 Ah cell: dQ/dV for every cycle
+    page.capacity_spin.setValue(0.5)  # now the 0.4 A are 0.8C: too fast for dQ/dV
+    page.apply_spec_button.click()
+    qtbot.waitUntil(lambda: page.selected.spec.capacity_ah == pytest.approx(0.5), timeout=20_000)
+    assert page.selected.cycle_numbers == []
+    assert page.cycle_combo.count() == 0
+    assert "No slow constant-current segment" in page.ica_note.text()
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_real_biologic_rest_files_open(qtbot, page):
+    gcpl = str(REAL_DATA / "biologic" / "GCPL-0.mpr")
+    mb = str(REAL_DATA / "biologic" / "MB-0.mpr")
+    open_files(qtbot, page, gcpl, mb)
+    assert list(page.analyses) == [gcpl, mb]
+    assert page.time_plots.x_unit == "s"
+    _t, v = page.time_plots.curves[(0, mb)].getData()
+    assert v == pytest.approx([1.48901, 1.48909], abs=1e-4)
+    assert (2, gcpl) not in page.time_plots.curves  # no temperature in these files
+
+
+def test_light_theme_recolours_the_plots(qtbot, page, two_cells):
+    open_files(qtbot, page, *two_cells)
+    page.apply_palette(LIGHT)
+    curve = page.time_plots.curves[(0, two_cells[0])]
+    assert curve.opts["pen"].color().name() == LIGHT.cell_color(0)
+    axis = page.time_plots.plots[0].getAxis("left")
+    assert axis.textPen().color().name() == LIGHT.plot_axis
+
+
+def test_window_sends_log_diagnostics_to_the_diagnostics_page(qtbot, make_window, two_cells):
+    from app.views.main_window import Page
+
+    window = make_window()
+    window.open_in_logs([two_cells[0]])
+    assert window.current_page is Page.LOGS
+    logs = window.logs
+    qtbot.waitUntil(lambda: settled(logs), timeout=30_000)
+    with qtbot.waitSignal(logs.diagnostics_finished, timeout=60_000):
+        logs.diagnostics_button.click()
+    assert window.current_page is Page.DIAGNOSTICS
+    assert window.diagnostics.report.samples == 2400
+    assert window.diagnostics.report.source_url == Path(two_cells[0]).as_uri()
+
+
+def test_closing_the_window_cancels_a_file_being_opened(qtbot, make_window, tmp_path):
+    big = tmp_path / "big.mpr"
+    big.write_bytes(mpr_bytes(cycling_columns(points=1_000_000, cycles=50)))
+    window = make_window()
+    window.open_in_logs([str(big)])
+    assert window.logs.loading
+    window.close()
+    qtbot.waitUntil(lambda: window.closed, timeout=30_000)
+    assert window.logs.analyses == {}
+
+
+def test_replay_streams_the_file_with_the_battery_shown(qtbot, make_window, two_cells):
+    from app.hardware.acquisition import AcquisitionState
+    from app.views.main_window import Page
+
+    window = make_window()
+    window.open_in_logs([two_cells[1]])
+    qtbot.waitUntil(lambda: settled(window.logs), timeout=30_000)
+    window.logs.replay_button.click()
+    assert window.current_page is Page.DASHBOARD
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    assert window.session.spec.capacity_ah == pytest.approx(1.9)
+    assert window.session.ring.total == 2400
