@@ -144,7 +144,7 @@ _UNITS = {
 #: Words that make a signal a limit, an extreme, a flag or a setpoint, not a measurement.
 _NOT_A_MEASUREMENT = re.compile(
     r"limit|max|min|flag|invalid|error|warn|alarm|threshold|index|request|setpoint|target"
-    r"|overcurrent|overvoltage|undervoltage|bus|precharge|count",
+    r"|overcurrent|overvoltage|undervoltage|bus|precharge|count|nrof|number|sensors|(^|_)id(_|$)",
     re.IGNORECASE,
 )
 _CELL_NUMBER = re.compile(r"cell\D{0,12}?(\d+)", re.IGNORECASE)
@@ -155,14 +155,15 @@ _QUANTITY_WORDS = {
 }
 
 
-def _unit_of(signal) -> tuple[str, float, float] | None:
+def _unit_of(signal) -> tuple[str, float, float, bool] | None:
+    """(quantity, scale, offset, from the unit) of a signal, or None."""
     unit = (signal.unit or "").strip().lower()
     if unit in _UNITS:
-        return _UNITS[unit]
-    name = signal.name
-    for quantity, words in _QUANTITY_WORDS.items():
-        if words.search(name) and not unit:
-            return quantity, 1.0, 0.0
+        return (*_UNITS[unit], True)
+    if not unit:  # no unit: a name that says it (a guess, ranked below signals with units)
+        for quantity, words in _QUANTITY_WORDS.items():
+            if words.search(signal.name):
+                return quantity, 1.0, 0.0, False
     return None
 
 
@@ -214,7 +215,7 @@ def suggest_mapping(db, name: str = "suggested", present_ids=None, dbc: str = ""
             unit = _unit_of(s)
             if unit is None:
                 continue
-            quantity, scale, offset = unit
+            quantity, scale, offset, explicit = unit
             text = f"{m.name} {s.name}"
             cell = _CELL_NUMBER.search(s.name)
             measurement = not _NOT_A_MEASUREMENT.search(s.name)
@@ -231,7 +232,7 @@ def suggest_mapping(db, name: str = "suggested", present_ids=None, dbc: str = ""
                 continue
             if not measurement or "cell" in s.name.lower():
                 continue
-            score = _pack_score(text)
+            score = _pack_score(text) + (20 if explicit else 0)
             if quantity == "voltage":
                 offer(
                     schema.VOLTAGE,
