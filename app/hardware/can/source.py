@@ -15,7 +15,10 @@ URLs::
                  ``big`` (BMS firmwares that send 16-bit words big-endian).
 ``dbc``          a DBC file: decode through cantools instead.
 ``mapping``      name of a saved :class:`~app.hardware.can.mapping.CanMapping`
-                 (settings directory); without it the suggested mapping is used.
+                 (settings directory); without it a mapping is suggested from
+                 the DBC messages seen in the first second of traffic
+                 (:class:`~app.hardware.can.dbc.SuggestingDbcDecoder`; then in
+                 :attr:`CanSource.mapping`, for the mapping dialog to confirm and save).
 ``bitrate``      bit/s (default 500000; socketcan and virtual ignore it: a
                  socketcan bitrate is set with ``ip link``).
 ``log``          also write every raw frame to ``.asc``, ``.blf`` or ``.log``
@@ -199,15 +202,18 @@ class CanSource(Source):
             from app.hardware.can.pylontech import ByteOrder, PylontechDecoder
 
             return PylontechDecoder(self.rows, ByteOrder(self.byte_order))
-        from app.hardware.can.dbc import DbcDecoder, load_dbc
-        from app.hardware.can.mapping import CanMapping, suggest_mapping
+        from app.hardware.can.dbc import DbcDecoder, SuggestingDbcDecoder, load_dbc
+        from app.hardware.can.mapping import CanMapping
 
         db = load_dbc(self.dbc_path)
         if self.mapping_name:
-            mapping = CanMapping.load(self.mapping_name)
-        else:
-            mapping = suggest_mapping(db, dbc=self.dbc_path)
-        return DbcDecoder(db, mapping, self.rows)
+            return DbcDecoder(db, CanMapping.load(self.mapping_name), self.rows)
+        return SuggestingDbcDecoder(db, self.rows, dbc=self.dbc_path)
+
+    @property
+    def mapping(self):
+        """The DBC signal mapping in use (None for the protocol, or while it is being learnt)."""
+        return getattr(self.decoder, "mapping", None)
 
     @property
     def status(self) -> dict:

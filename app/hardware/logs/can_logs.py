@@ -204,7 +204,6 @@ def read_can_log(
     dbc: str | None = None,
     mapping: str | None = None,
     byte_order: str = "little",
-    kind: str | None = None,
 ) -> LoadedLog:
     """Read and decode a CAN log (see the module docstring for how it is decoded)."""
     import pandas as pd
@@ -217,10 +216,8 @@ def read_can_log(
             dbc, mapping = chosen
         elif os.environ.get(DBC_ENV):
             dbc = os.environ[DBC_ENV]
-    kind = kind or ("text" if sniff_foxbms_text(path, _head(path)) else "python-can")
-    frames = (
-        _read_foxbms_text(path, progress) if kind == "text" else _read_python_can(path, progress)
-    )
+    frames = read_frames(path, progress)
+
     if not frames.ids:
         detail = f" (first bad {frames.first_bad})" if frames.first_bad else ""
         raise SchemaError(f"{path}: no CAN frames{detail}")
@@ -258,6 +255,13 @@ def read_can_log(
     if progress is not None:
         progress.update(1.0)
     return LoadedLog(path=path, frame=frame, metadata=metadata)
+
+
+def read_frames(path: str, progress=None) -> Frames:
+    """The frames of a CAN log of any supported format, undecoded."""
+    if sniff_foxbms_text(path, _head(path)):
+        return _read_foxbms_text(path, progress)
+    return _read_python_can(path, progress)
 
 
 def _head(path: str) -> bytes:
