@@ -66,6 +66,10 @@ class SlcanPtyDevice:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def wait_open(self, timeout: float) -> bool:
+        """Block until the host has opened the CAN channel (``O`` or ``L``)."""
+        return self._open.wait(timeout)
+
     def inject(self, raw: bytes) -> None:
         """Write raw bytes to the host (garbage, a truncated frame, ...), for tests."""
         self._write(raw)

@@ -144,6 +144,7 @@ def test_slcan_garbage_lines_are_counted_and_skipped():
         try:
             url = f"can://slcan{device.port}?protocol=pylontech&sleep_after_open=0"
             with create_source(url) as source:
+                assert device.wait_open(5)
                 assert any(c.startswith("S6") for c in device.commands)  # 500 kbit/s asked
                 device.inject(b"t3Z58GARBAGE!\r")  # id not hex: garbled
                 device.inject(b"t35620102\r")  # a 0x356 two bytes short
