@@ -190,3 +190,10 @@ def start_foxbms(
 
     stopper = _run_thread(f"devsim foxbms {url}", body, cleanup)
     return RunningDevice(url, f"foxBMS replay of {os.path.basename(log)}", stopper, sent)
+
+
+#: The simulated CAN devices by name, for ``batteryos devsim NAME``.
+DEVICES: dict[str, Callable[..., RunningDevice]] = {
+    "pylontech": start_pylontech,
+    "foxbms": start_foxbms,
+}

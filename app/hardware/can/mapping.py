@@ -126,6 +126,24 @@ class CanMapping:
         return sorted(p.stem for p in d.glob("*.json")) if d.is_dir() else []
 
 
+def signal_choices(db) -> list[dict]:
+    """Every signal of a DBC, for the mapping dialog's choices: message, signal, unit,
+    frame id, multiplexer values (None when not multiplexed) and comment."""
+    return [
+        {
+            "message": m.name,
+            "signal": s.name,
+            "unit": s.unit or "",
+            "frame_id": m.frame_id,
+            "multiplexer_ids": list(s.multiplexer_ids) if s.multiplexer_ids else None,
+            "comment": s.comment or "",
+        }
+        for m in sorted(db.messages, key=lambda m: m.frame_id)
+        for s in m.signals
+        if not s.is_multiplexer
+    ]
+
+
 # --- suggestion -----------------------------------------------------------------
 
 #: Unit (lower case) -> (quantity, scale, offset) into SI.

@@ -231,3 +231,19 @@ def test_an_unplugged_slcan_adapter_is_a_fault_with_its_error_kept():
         finally:
             source.close()
             source.close()
+
+
+def test_error_frames_are_bad_and_bus_off_is_a_fault(virtual_bus):
+    import can
+
+    bus, channel = virtual_bus
+    source = create_source(f"can://virtual/{channel}?protocol=pylontech")
+    with source:
+        bus.send(can.Message(arbitration_id=0x004, is_error_frame=True, data=bytes(8)))
+        send(bus, status_frames())
+        assert read_samples(source, 1)
+        assert source.health.frames_bad == 1
+        bus.send(can.Message(arbitration_id=0x040, is_error_frame=True, data=bytes(8)))
+        with pytest.raises(SourceError, match="bus-off"):
+            source.read(1.0)
+        assert source.state == SourceState.FAULT

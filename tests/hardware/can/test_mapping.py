@@ -84,3 +84,13 @@ def test_a_malformed_dbc_is_a_source_error(tmp_path):
     bad.write_text("BO_ this is not a dbc\n")
     with pytest.raises(SourceError, match="not a readable DBC"):
         load_dbc(str(bad))
+
+
+def test_signal_choices_list_every_signal_with_its_multiplexing(real_can):
+    from app.hardware.can.mapping import signal_choices
+
+    choices = signal_choices(load_dbc(str(real_can / "foxbms.dbc")))
+    cell = next(c for c in choices if c["signal"] == "CellVoltage_005")
+    assert cell["message"] == "f_CellVoltages" and cell["unit"] == "mV"
+    assert cell["multiplexer_ids"] == [1] and cell["frame_id"] == 0x250
+    assert not any(c["signal"] == "f_CellVoltages_Mux" for c in choices)
