@@ -130,3 +130,15 @@ def test_progress_and_cancel(tmp_path):
     progress.cancel()
     with pytest.raises(Cancelled):
         open_log(str(path), progress)
+
+
+def test_a_can_log_plays_as_a_file_source_with_its_dbc(real_can, tmp_path):
+    from app.hardware.registry import create_source
+    from tests.hardware.source_contract import read_samples
+
+    lonely = tmp_path / "capture.trc"
+    shutil.copy(real_can / "foxbms_can-log.trc", lonely)
+    url = f"file://{lonely}?dbc={real_can / 'foxbms.dbc'}&chemistry=nmc&capacity_ah=50&cells=32"
+    with create_source(url) as source:
+        blocks = read_samples(source, 2)
+    assert blocks[0]["voltage_v"][0] == pytest.approx(63.93)
