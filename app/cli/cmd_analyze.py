@@ -29,6 +29,17 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (stable keys)")
     p.add_argument(
+        "--dbc",
+        metavar="DBC",
+        help="CAN logs (.log .asc .blf .trc, foxBMS .txt): decode through this DBC "
+        "(default: the built-in BMS protocol, else a DBC beside the log)",
+    )
+    p.add_argument(
+        "--can-mapping",
+        metavar="NAME",
+        help="with --dbc: the saved signal mapping NAME (default: suggested from the log)",
+    )
+    p.add_argument(
         "--timeseries", metavar="CSV", help="write time_s and derived series (soc_percent, ...)"
     )
     p.set_defaults(run=run)
@@ -182,7 +193,15 @@ def print_summary(report: dict, out=sys.stdout) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = analyze_file(args.file, args)
+    if args.can_mapping and not args.dbc:
+        raise BatteryOSError("--can-mapping needs --dbc")
+    if args.dbc:
+        from app.hardware.logs.can_logs import using_dbc
+
+        with using_dbc(args.dbc, args.can_mapping):
+            report = analyze_file(args.file, args)
+    else:
+        report = analyze_file(args.file, args)
     if args.json:
         json.dump(report, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")

@@ -1,7 +1,9 @@
 """``file://`` source: replays a canonical CSV log as a stream of blocks.
 
 URL parameters: ``speed`` (0 = as fast as possible, the default; 1 = real
-time), ``block`` (samples per block when as fast as possible, default 5000).
+time), ``block`` (samples per block when as fast as possible, default 5000);
+for CAN logs, ``dbc`` (decode through this DBC) and ``can_mapping`` (a saved
+signal mapping of it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from app.core.spec import BatterySpec, preset
 from app.hardware.registry import SourceURL
 from app.hardware.source import Source
 
-_PARAMS = {"speed", "block", "chemistry", "capacity_ah", "cells"}
+_PARAMS = {"speed", "block", "chemistry", "capacity_ah", "cells", "dbc", "can_mapping"}
 
 
 class FileSource(Source):
@@ -29,6 +31,8 @@ class FileSource(Source):
         self._pos = 0
         self._t0_wall = 0.0
         self.metadata: dict[str, str] = {}
+        self.dbc: str | None = None
+        self.can_mapping: str | None = None
 
     @classmethod
     def from_url(cls, parsed: SourceURL, spec: BatterySpec | None = None) -> FileSource:
@@ -45,13 +49,18 @@ class FileSource(Source):
                 capacity_ah=parsed.pop_float("capacity_ah"),
                 series_cells=parsed.pop_int("cells"),
             )
-        return cls(parsed.raw, parsed.target, spec, speed, block)
+        source = cls(parsed.raw, parsed.target, spec, speed, block)
+        source.dbc = parsed.params.get("dbc")
+        source.can_mapping = parsed.params.get("can_mapping")
+        return source
 
     def _open_internal(self) -> None:
+        from app.hardware.logs.can_logs import using_dbc
         from app.hardware.logs.formats import open_log
 
         try:
-            log = open_log(self.path)
+            with using_dbc(self.dbc, self.can_mapping):
+                log = open_log(self.path)
         except Exception as exc:  # SchemaError already carries file and line
             raise SourceError(str(exc)) from None
         self.metadata = log.metadata

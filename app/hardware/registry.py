@@ -21,6 +21,9 @@ from app.core.errors import SourceError
 _REGISTRY: dict[str, str] = {
     "sim": "app.hardware.simulator.source:SimulatorSource",
     "file": "app.hardware.file_source:FileSource",
+    "can": "app.hardware.can.source:CanSource",
+    "can+pylontech": "app.hardware.can.source:CanSource",
+    "can+dbc": "app.hardware.can.source:CanSource",
 }
 
 

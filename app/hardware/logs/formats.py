@@ -104,6 +104,21 @@ _FORMATS: list[LogFormat] = [
         _m("generic", "read"),
         (".csv", ".tsv", ".txt", ".xlsx"),
     ),
+    *(
+        LogFormat(
+            name,
+            f"app.hardware.logs.can_logs:sniff_{key}",
+            "app.hardware.logs.can_logs:read",
+            suffixes,
+        )
+        for name, key, suffixes in (
+            ("CAN log, candump -L", "candump", (".log",)),
+            ("CAN log, Vector ASC", "asc", (".asc",)),
+            ("CAN log, Vector BLF", "blf", (".blf",)),
+            ("CAN log, PCAN TRC", "trc", (".trc",)),
+            ("CAN log, foxBMS / python-can text", "foxbms_text", (".txt",)),
+        )
+    ),
 ]
 
 

@@ -1,0 +1,275 @@
+"""CAN log files: candump -L ``.log``, Vector ``.asc`` and ``.blf``, PCAN ``.trc``, and
+the text log of foxBMS (python-can's printed frames), decoded into canonical samples.
+
+Frames are read with python-can's readers (the foxBMS text with its own
+parser), then decoded like a live bus (:mod:`app.hardware.can`):
+
+* through a DBC when one is given: ``read_can_log(path, dbc=...)``, the
+  :func:`using_dbc` context (``batteryos analyze --dbc``) or the environment
+  variable ``BATTERYOS_CAN_DBC``; the signal mapping is the saved one named
+  ``mapping`` or else the one suggested from the messages present in the log;
+* else through the built-in BMS protocol when the log has its frames (0x356);
+* else through a DBC found beside the log: of the ``*.dbc`` files in its
+  folder, the one whose messages cover most of the log's frame ids.
+
+A log that none of these decode is a :class:`~app.core.errors.SchemaError`
+saying so. Malformed lines and undecodable frames are counted and skipped
+(``metadata["frames_bad"]``, ``["frames_unknown"]``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import glob
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.core.errors import SchemaError, SourceError
+from app.hardware.logs.canonical_csv import LoadedLog
+
+DBC_ENV = "BATTERYOS_CAN_DBC"
+_dbc_choice: contextvars.ContextVar[tuple[str, str | None] | None] = contextvars.ContextVar(
+    "can_log_dbc", default=None
+)
+
+_CANDUMP_RE = re.compile(rb"^\(\d+\.\d+\)\s+\S+\s+[0-9A-Fa-f]{3,8}#", re.MULTILINE)
+_FOXBMS_RE = re.compile(
+    r"^\s*Timestamp:\s*([-\d.]+)\s+ID:\s*([0-9a-fA-F]+)\s+(.*?)DL:\s*(\d+)\s*((?:[0-9a-fA-F]{2}\s*)*)"
+)
+_TRC_LINE_RE = re.compile(rb"^\s*\d+\)\s+[\d.]+\s+", re.MULTILINE)
+
+
+@contextlib.contextmanager
+def using_dbc(path: str | None, mapping: str | None = None):
+    """CAN logs opened inside the block (by :func:`open_log`) decode through ``path``."""
+    token = _dbc_choice.set((path, mapping) if path else None)
+    try:
+        yield
+    finally:
+        _dbc_choice.reset(token)
+
+
+# --- sniffers -------------------------------------------------------------------
+def sniff_candump(path: str, head: bytes) -> float:
+    return 0.9 if _CANDUMP_RE.search(head[:4096]) else 0.0
+
+
+def sniff_asc(path: str, head: bytes) -> float:
+    text = head[:4096].lstrip().lower()
+    if text.startswith(b"date ") and b"base " in text:
+        return 0.9
+    return 0.0
+
+
+def sniff_blf(path: str, head: bytes) -> float:
+    return 0.95 if head.startswith(b"LOGG") else 0.0
+
+
+def sniff_trc(path: str, head: bytes) -> float:
+    if head.startswith(b";$FILEVERSION"):
+        return 0.95
+    if head.lstrip().startswith(b";") and _TRC_LINE_RE.search(head[:8192]):
+        return 0.6
+    return 0.0
+
+
+def sniff_foxbms_text(path: str, head: bytes) -> float:
+    first = next(
+        (ln for ln in head[:4096].decode("ascii", "replace").splitlines() if ln.strip()), ""
+    )
+    return 0.9 if _FOXBMS_RE.match(first) else 0.0
+
+
+# --- frames -----------------------------------------------------------------------
+@dataclass
+class Frames:
+    """Frames of a log in arrival order."""
+
+    timestamps: list[float]
+    ids: list[int]
+    data: list[bytes]
+    bad: int = 0
+    first_bad: str | None = None
+
+
+def _read_python_can(path: str, progress) -> Frames:
+    import can
+
+    frames = Frames([], [], [])
+    try:
+        reader = can.LogReader(path)
+        total = getattr(reader, "object_count", None)
+        with reader:
+            for k, msg in enumerate(reader):
+                if msg.is_error_frame or msg.is_remote_frame:
+                    frames.bad += msg.is_error_frame
+                    continue
+                frames.timestamps.append(msg.timestamp)
+                frames.ids.append(msg.arbitration_id)
+                frames.data.append(bytes(msg.data))
+                if progress is not None and k % 20000 == 0:
+                    progress.update(0.8 * k / total if total else 0.0)
+    except (ValueError, IndexError, KeyError, OSError, struct_error()) as exc:
+        n = len(frames.ids)
+        raise SchemaError(f"{path}: unreadable CAN log after {n} frames ({exc})") from None
+    return frames
+
+
+def struct_error():
+    import struct
+
+    return struct.error
+
+
+def _read_foxbms_text(path: str, progress) -> Frames:
+    frames = Frames([], [], [])
+    size = max(os.path.getsize(path), 1)
+    done = 0
+    with open(path, encoding="ascii", errors="replace") as fh:
+        for lineno, line in enumerate(fh, 1):
+            done += len(line)
+            if not line.strip():
+                continue
+            m = _FOXBMS_RE.match(line)
+            if m is None or int(m.group(4)) != len(m.group(5).split()):
+                frames.bad += 1
+                frames.first_bad = frames.first_bad or f"line {lineno}: {line.strip()[:60]!r}"
+                continue
+            flags = m.group(3).split()
+            if "E" in flags or "R" in flags:
+                continue
+            frames.timestamps.append(float(m.group(1)))
+            frames.ids.append(int(m.group(2), 16))
+            frames.data.append(bytes.fromhex(m.group(5)))
+            if progress is not None and lineno % 20000 == 0:
+                progress.update(0.8 * done / size)
+    return frames
+
+
+# --- decoding -----------------------------------------------------------------------
+def _dbc_beside(path: str, ids: set[int]) -> str | None:
+    from app.hardware.can.dbc import load_dbc
+
+    best: tuple[int, str] | None = None
+    for candidate in sorted(
+        glob.glob(os.path.join(os.path.dirname(os.path.abspath(path)), "*.dbc"))
+    ):
+        try:
+            db = load_dbc(candidate)
+        except SourceError:
+            continue
+        covered = len(ids & {m.frame_id for m in db.messages})
+        if covered and (best is None or covered > best[0]):
+            best = (covered, candidate)
+    return best[1] if best else None
+
+
+def _decoder_for(path: str, frames: Frames, dbc: str | None, mapping: str | None, byte_order: str):
+    from app.hardware.can.pylontech import TRIGGER_ID, ByteOrder, PylontechDecoder
+    from app.hardware.can.rows import RowAssembler
+
+    rows = RowAssembler()
+    ids = set(frames.ids)
+    if dbc is None and TRIGGER_ID in ids:
+        return rows, PylontechDecoder(rows, ByteOrder.parse(byte_order)), "BMS CAN protocol"
+    if dbc is None:
+        dbc = _dbc_beside(path, ids)
+    if dbc is None:
+        raise SchemaError(
+            f"{path}: CAN frames without the BMS protocol's 0x356 and no DBC that decodes them; "
+            "give one (batteryos analyze --dbc pack.dbc)"
+        )
+    from app.hardware.can.dbc import DbcDecoder, load_dbc
+    from app.hardware.can.mapping import CanMapping, suggest_mapping
+
+    try:
+        db = load_dbc(dbc)
+        chosen = (
+            CanMapping.load(mapping)
+            if mapping
+            else suggest_mapping(db, name=os.path.basename(dbc), present_ids=ids, dbc=dbc)
+        )
+        return rows, DbcDecoder(db, chosen, rows), f"DBC {os.path.basename(dbc)}"
+    except SourceError as exc:
+        raise SchemaError(f"{path}: {exc}") from None
+
+
+def read_can_log(
+    path: str,
+    progress=None,
+    *,
+    dbc: str | None = None,
+    mapping: str | None = None,
+    byte_order: str = "little",
+) -> LoadedLog:
+    """Read and decode a CAN log (see the module docstring for how it is decoded)."""
+    import pandas as pd
+
+    from app.core.schema import validate_samples
+
+    if dbc is None:
+        chosen = _dbc_choice.get()
+        if chosen is not None:
+            dbc, mapping = chosen
+        elif os.environ.get(DBC_ENV):
+            dbc = os.environ[DBC_ENV]
+    frames = read_frames(path, progress)
+
+    if not frames.ids:
+        detail = f" (first bad {frames.first_bad})" if frames.first_bad else ""
+        raise SchemaError(f"{path}: no CAN frames{detail}")
+    rows, decoder, how = _decoder_for(path, frames, dbc, mapping, byte_order)
+    t0 = frames.timestamps[0]
+    ok = unknown = bad = 0
+    feed = decoder.feed
+    for k, (stamp, fid, data) in enumerate(
+        zip(frames.timestamps, frames.ids, frames.data, strict=True)
+    ):
+        try:
+            if feed(fid, data, max(stamp - t0, 0.0)):
+                ok += 1
+            else:
+                unknown += 1
+        except ValueError:
+            bad += 1
+        if progress is not None and k % 50000 == 0:
+            progress.update(0.8 + 0.2 * k / len(frames.ids))
+    block = rows.take_block()
+    if block is None:
+        raise SchemaError(
+            f"{path}: {len(frames.ids)} CAN frames, but none gave pack voltage and current "
+            f"through the {how}"
+        )
+    frame = validate_samples(pd.DataFrame(dict(block.items())), origin=path)
+    metadata = {
+        "decoded_with": how,
+        "frames_ok": str(ok),
+        "frames_unknown": str(unknown),
+        "frames_bad": str(bad + frames.bad),
+    }
+    if t0 > 1e9:  # an absolute (epoch) time stamp
+        metadata["start_utc"] = datetime.fromtimestamp(t0, UTC).isoformat()
+    if progress is not None:
+        progress.update(1.0)
+    return LoadedLog(path=path, frame=frame, metadata=metadata)
+
+
+def read_frames(path: str, progress=None) -> Frames:
+    """The frames of a CAN log of any supported format, undecoded."""
+    if sniff_foxbms_text(path, _head(path)):
+        return _read_foxbms_text(path, progress)
+    return _read_python_can(path, progress)
+
+
+def _head(path: str) -> bytes:
+    from app.hardware.logs.formats import read_head
+
+    return read_head(path)
+
+
+def read(path: str, progress=None) -> LoadedLog:
+    """The :mod:`~app.hardware.logs.formats` entry point for every CAN log format."""
+    return read_can_log(path, progress)
