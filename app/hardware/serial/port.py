@@ -22,6 +22,7 @@ and nothing recorded before it is touched; the gaps are also kept in
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from typing import Protocol
@@ -169,10 +170,8 @@ class SerialSource(Source):
     def _close_internal(self) -> None:
         port, self._port = self._port, None
         if port is not None:
-            try:
+            with contextlib.suppress(OSError):  # an unplugged adapter may refuse even this
                 port.close()
-            except OSError:  # an unplugged adapter may refuse even this
-                pass
 
     def _read_internal(self, timeout: float) -> SampleBlock | None:
         import serial
