@@ -146,11 +146,11 @@ class JKDecoder:
         self.layout = layout
         self.info: dict[str, object] = {}  #: capacity, cycles, MOSFET temperature, ...
         self._buf = b""
-        self._after_frame = False
+        self._absorb = 0
 
     def reset(self) -> None:
         self._buf = b""
-        self._after_frame = False
+        self._absorb = 0
 
     def feed(self, data: bytes) -> list[dict[str, float]]:
         buf = self._buf + data
@@ -171,13 +171,13 @@ class JKDecoder:
             frame = buf[j : j + FRAME_LEN]
             if crc(frame[:299]) != frame[299]:
                 self.health.count_bad(f"JK frame with a bad CRC (type {frame[4]:#04x})")
-                self._after_frame = False
+                self._absorb = FRAME_LEN - len(HEADER)  # the rest of it is no new error
                 i = j + len(HEADER)
                 continue
             row = self._frame(frame)
             if row is not None:
                 rows.append(row)
-            self._after_frame = True
+            self._absorb = _PAD_BYTES
             i = j + FRAME_LEN
         self._buf = buf[i:]
         return rows
@@ -185,11 +185,9 @@ class JKDecoder:
     def _skipped(self, n: int) -> None:
         if n <= 0:
             return
-        if self._after_frame and n <= _PAD_BYTES:
-            self._after_frame = False
-            return
-        self._after_frame = False
-        self.health.count_bad(f"{n} bytes of garbage between JK frames")
+        absorb, self._absorb = self._absorb, 0
+        if n > absorb:
+            self.health.count_bad(f"{n} bytes of garbage between JK frames")
 
     def _frame(self, frame: bytes) -> dict[str, float] | None:
         kind = frame[4]
