@@ -183,7 +183,10 @@ class SerialSource(Source):
             wait = min(deadline - now, self._service(now), _MAX_WAIT_S)
             try:
                 if wait > 0 and not port.in_waiting:
-                    data = port.read(1)  # waits at most the port's timeout
+                    wait = round(wait, 3)
+                    if port.timeout != wait:  # a polled protocol's next request is due sooner
+                        port.timeout = wait
+                    data = port.read(1)
                     if data:
                         data += port.read(port.in_waiting)
                 else:
