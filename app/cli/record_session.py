@@ -56,6 +56,8 @@ class _Sinks:
             if keep < len(block):
                 block = block.slice(0, keep)
                 self.done.set()
+                if not keep:  # a live source's next sample may come after the end
+                    return
         if self.writer is not None:
             self.writer.append(block)
         if self.recorder is not None:

@@ -24,6 +24,10 @@ _REGISTRY: dict[str, str] = {
     "can": "app.hardware.can.source:CanSource",
     "can+pylontech": "app.hardware.can.source:CanSource",
     "can+dbc": "app.hardware.can.source:CanSource",
+    "serial+vedirect": "app.hardware.serial.vedirect:VEDirectSource",
+    "serial+daly": "app.hardware.serial.daly:DalySource",
+    "serial+jk": "app.hardware.serial.jk:JKSource",
+    "serial+line": "app.hardware.serial.line:LineSource",
 }
 
 
@@ -90,6 +94,13 @@ def _lookup(parsed: SourceURL) -> str:
     for ep in entry_points(group="batteryos.sources"):
         if ep.name in keys:
             return ep.value
+    protocols = sorted(k.split("+", 1)[1] for k in _REGISTRY if k.startswith(parsed.scheme + "+"))
+    if protocols:
+        given = f"protocol {protocol!r} is unknown" if protocol else "no protocol given"
+        raise SourceError(
+            f"{parsed.raw}: {given} (known for {parsed.scheme}: "
+            f"{', '.join(f'protocol={p}' for p in protocols)})"
+        )
     known = sorted({k.split("+")[0] for k in _REGISTRY})
     raise SourceError(
         f"{parsed.raw}: unknown source scheme {parsed.scheme!r} (known: {', '.join(known)})"

@@ -1,0 +1,68 @@
+"""``batteryos devsim``: a simulated device on a pseudo-terminal, to try Battery OS
+without hardware. Prints the source URL to connect to and runs until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from app.cli.battery_options import positive_float, positive_int
+
+
+def add_parser(sub) -> None:
+    from app.hardware.devsim import DEVICE_SIMULATORS
+
+    p = sub.add_parser(
+        "devsim",
+        help="run a simulated device (VE.Direct, Daly, JK, line) on a pseudo-terminal",
+        description="Run a simulated device and print the source URL to connect to, e.g. "
+        "serial:///dev/pts/7?protocol=vedirect; then record it with `batteryos record URL` or "
+        "connect the window to it. Runs until Ctrl-C.",
+    )
+    p.add_argument("device", choices=sorted(DEVICE_SIMULATORS), help="the device to simulate")
+    p.add_argument("--chemistry", default="lfp", help="battery chemistry (default lfp)")
+    p.add_argument("--cells", type=positive_int, default=4, help="series cells (default 4)")
+    p.add_argument(
+        "--speed",
+        type=positive_float,
+        default=1.0,
+        help="simulated seconds per wall-clock second (default 1: real time)",
+    )
+    p.add_argument(
+        "--period",
+        type=positive_float,
+        default=1.0,
+        help="seconds between transmissions (polls for Daly) (default 1)",
+    )
+    p.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="replay a recording instead of the battery simulator (VE.Direct text, JK frames, "
+        "or text lines)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.hardware.devsim import start_device
+
+    device = start_device(
+        args.device,
+        chemistry=args.chemistry,
+        cells=args.cells,
+        speed=args.speed,
+        period_s=args.period,
+        replay=args.replay,
+    )
+    print(device.url, flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    try:
+        threading.Event().wait()  # until Ctrl-C
+    finally:
+        device.stop()
+    return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,237 @@
+"""The serial-port source every serial protocol builds on.
+
+URL: ``serial://<device>?protocol=<name>&baud=<int>&timeout_s=<float>&...``
+(``serial:///dev/ttyUSB0``, ``serial://COM3``).
+
+``baud``        line speed (default: the protocol's own, e.g. 19200 for VE.Direct).
+``timeout_s``   silence (or only undecodable bytes) for this long is a fault:
+                "no valid frame", with the counts of what did arrive, so a wrong
+                port, protocol or baud rate is named instead of showing nothing
+                (default 5 s; 0 switches it off).
+
+A protocol supplies a decoder (:class:`FrameDecoder`: bytes in, sample rows
+out, errors counted in :attr:`Source.health`) and may talk to the device
+(:meth:`SerialSource._on_open`, :meth:`SerialSource._service`).
+
+Time: ``time_s`` is the arrival time of a frame, in seconds since the source
+was first opened. It keeps running across reconnects, so an unplugged adapter
+leaves a real gap in ``time_s`` (which the fault detector lists as a time gap)
+and nothing recorded before it is touched; the gaps are also kept in
+:attr:`SerialSource.gaps` and in :meth:`describe`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from typing import Protocol
+
+import numpy as np
+
+from app.core.errors import SourceError
+from app.core.samples import SampleBlock
+from app.core.schema import CURRENT, TIME, VOLTAGE
+from app.core.spec import BatterySpec
+from app.hardware.registry import SourceURL
+from app.hardware.source import Source, SourceHealth
+
+#: Parameters every serial source accepts.
+COMMON_PARAMS = ("protocol", "baud", "timeout_s")
+#: Longest single wait inside one read: keeps polling and stop requests responsive.
+_MAX_WAIT_S = 0.05
+
+
+class FrameDecoder(Protocol):
+    """Turns the bytes of one protocol into sample rows; never raises on bad input."""
+
+    #: What a valid frame of this protocol is called in messages ("VE.Direct block").
+    frame_name: str
+
+    def feed(self, data: bytes) -> list[dict[str, float]]:
+        """Rows (canonical column -> value) completed by ``data``; errors go to health."""
+        ...
+
+    def reset(self) -> None:
+        """Forget a partial frame (after a reconnect)."""
+        ...
+
+
+def rows_to_block(rows: list[dict[str, float]], times: list[float]) -> SampleBlock:
+    """A block from decoded rows; a column missing in some row is NaN there."""
+    names = [TIME, VOLTAGE, CURRENT]
+    for row in rows:
+        names += [c for c in row if c not in names]
+    columns = {name: np.full(len(rows), np.nan) for name in names}
+    columns[TIME][:] = times
+    for i, row in enumerate(rows):
+        for name, value in row.items():
+            columns[name][i] = value
+    return SampleBlock(columns)
+
+
+class SerialSource(Source):
+    """A source reading one protocol from a serial port (pyserial)."""
+
+    #: Protocol name as in the URL.
+    protocol: str = ""
+    #: Line speed when the URL gives none.
+    default_baud: int = 9600
+    #: Parameters of the protocol beyond :data:`COMMON_PARAMS`.
+    protocol_params: tuple[str, ...] = ()
+    #: Default of ``timeout_s``.
+    default_timeout_s: float = 5.0
+
+    def __init__(
+        self,
+        url: str,
+        device: str,
+        *,
+        baud: int,
+        timeout_s: float,
+        spec: BatterySpec | None = None,
+    ):
+        super().__init__(url, spec)
+        self.device = device
+        self.baud = baud
+        self.timeout_s = timeout_s
+        self.decoder: FrameDecoder = self._make_decoder()
+        self.gaps: list[tuple[float, float]] = []  #: (last sample, first after) of reconnects
+        self._port = None
+        self._t0: float | None = None
+        self._t_last: float | None = None
+        self._last_good = 0.0  # monotonic time of the last decoded frame (or of opening)
+
+    # --- construction from a URL ----------------------------------------
+    @classmethod
+    def from_url(cls, parsed: SourceURL, spec: BatterySpec | None = None) -> SerialSource:
+        known = COMMON_PARAMS + cls.protocol_params
+        unknown = sorted(set(parsed.params) - set(known))
+        if unknown:
+            raise SourceError(
+                f"{parsed.raw}: unknown parameter(s) {', '.join(unknown)} "
+                f"(known for protocol={cls.protocol}: {', '.join(known)})"
+            )
+        device = parsed.target
+        if not device.strip("/"):
+            raise SourceError(f"{parsed.raw}: no serial device (e.g. serial:///dev/ttyUSB0)")
+        baud = parsed.pop_int("baud", cls.default_baud)
+        if not 50 <= baud <= 10_000_000:
+            raise SourceError(f"{parsed.raw}: parameter baud={baud} must be within 50..10000000")
+        timeout_s = parsed.pop_float("timeout_s", cls.default_timeout_s)
+        if not (0 <= timeout_s < math.inf):
+            raise SourceError(f"{parsed.raw}: parameter timeout_s must be >= 0 (0: off)")
+        return cls(
+            parsed.raw, device, baud=baud, timeout_s=timeout_s, spec=spec, **cls._options(parsed)
+        )
+
+    @classmethod
+    def _options(cls, parsed: SourceURL) -> dict:
+        """Keyword arguments of the protocol's own parameters (validated)."""
+        return {}
+
+    # --- hooks of a protocol -----------------------------------------------
+    def _make_decoder(self) -> FrameDecoder:
+        raise NotImplementedError
+
+    def _on_open(self) -> None:
+        """Called after the port opened (a polled protocol sends its first request)."""
+
+    def _service(self, now: float) -> float:
+        """Called before each wait; returns the longest wait allowed (polling)."""
+        return _MAX_WAIT_S
+
+    def _write(self, data: bytes) -> None:
+        """Send ``data`` to the device (polled protocols)."""
+        import serial
+
+        try:
+            self._port.write(data)
+        except (serial.SerialException, OSError) as exc:
+            raise SourceError(f"{self.url}: writing to {self.device} failed: {exc}") from None
+
+    # --- the source contract -------------------------------------------
+    def _open_internal(self) -> None:
+        import serial
+
+        try:
+            self._port = serial.Serial(self.device, self.baud, timeout=_MAX_WAIT_S)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise SourceError(f"{self.url}: cannot open {self.device}: {_reason(exc)}") from None
+        now = time.monotonic()
+        if self._t0 is None:
+            self._t0 = now
+        elif self._t_last is not None:
+            self.gaps.append((self._t_last, now - self._t0))
+        self._last_good = now
+        self.decoder.reset()
+        self._on_open()
+
+    def _close_internal(self) -> None:
+        port, self._port = self._port, None
+        if port is not None:
+            with contextlib.suppress(OSError):  # an unplugged adapter may refuse even this
+                port.close()
+
+    def _read_internal(self, timeout: float) -> SampleBlock | None:
+        import serial
+
+        deadline = time.monotonic() + max(timeout, 0.0)
+        port = self._port
+        while True:
+            now = time.monotonic()
+            wait = min(deadline - now, self._service(now), _MAX_WAIT_S)
+            try:
+                if wait > 0 and not port.in_waiting:
+                    wait = round(wait, 3)
+                    if port.timeout != wait:  # a polled protocol's next request is due sooner
+                        port.timeout = wait
+                    data = port.read(1)
+                    if data:
+                        data += port.read(port.in_waiting)
+                else:
+                    data = port.read(port.in_waiting)
+            except (serial.SerialException, OSError) as exc:
+                raise SourceError(
+                    f"{self.url}: {self.device} stopped working "
+                    f"(unplugged or gone?): {_reason(exc)}"
+                ) from None
+            now = time.monotonic()
+            if data:
+                self.health.bytes_in += len(data)
+                rows = self.decoder.feed(data)
+                if rows:
+                    self._last_good = now
+                    t = now - self._t0
+                    self._t_last = t
+                    return rows_to_block(rows, [t] * len(rows))
+            self._check_stale(now)
+            if now >= deadline:
+                return None
+
+    def _check_stale(self, now: float) -> None:
+        if self.timeout_s and now - self._last_good > self.timeout_s:
+            h: SourceHealth = self.health
+            self._last_good = now  # one fault per silent period
+            raise SourceError(
+                f"{self.url}: no valid {self.decoder.frame_name} in {self.timeout_s:g} s "
+                f"({h.bytes_in} bytes, {h.frames_bad} bad and {h.frames_unknown} unknown frames "
+                "so far): wrong port, protocol or baud rate, or the device is silent"
+            )
+
+    def describe(self) -> dict:
+        d = super().describe()
+        d["serial"] = {
+            "device": self.device,
+            "protocol": self.protocol,
+            "baud": self.baud,
+            "gaps_s": [list(g) for g in self.gaps],
+            "health": self.health.snapshot(),
+        }
+        return d
+
+
+def _reason(exc: Exception) -> str:
+    """pyserial repeats errno and port in its messages; keep the words."""
+    text = str(exc)
+    return text.split("] ", 1)[-1] if text.startswith("[Errno") else text

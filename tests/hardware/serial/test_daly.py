@@ -1,0 +1,104 @@
+"""Daly UART frames: layout of each command, polling against the simulated BMS."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.hardware.registry import create_source
+from app.hardware.serial import daly
+from app.hardware.source import SourceHealth
+from tests.hardware.source_contract import read_samples
+
+
+def answer(cmd: int, data: bytes) -> bytes:
+    return daly.frame(daly.BMS_ADDRESS, cmd, data)
+
+
+def test_request_frame_is_the_documented_one():
+    # python-daly-bms: 95 -> a58095080000000000000000c2 for address 8; ours is host 4 (0x40)
+    assert daly.request(0x90).hex() == "a54090080000000000000000" + "7d"
+    assert sum(daly.request(0x95)[:12]) % 256 == daly.request(0x95)[12]
+
+
+def test_a_poll_cycle_decodes_to_one_sample():
+    health = SourceHealth()
+    dec = daly.DalyDecoder(health)
+    stream = b"".join(
+        [
+            answer(daly.STATUS, bytes([5, 2, 1, 0, 0, 0, 12])),
+            answer(
+                daly.CELL_VOLTAGES,
+                bytes([1]) + b"".join(v.to_bytes(2, "big") for v in (3301, 3302, 3303)),
+            ),
+            answer(
+                daly.CELL_VOLTAGES,
+                bytes([2]) + b"".join(v.to_bytes(2, "big") for v in (3304, 3305, 0)),
+            ),
+            answer(daly.TEMPERATURES, bytes([1, 65, 67])),
+            answer(daly.MOSFET, bytes([1, 1, 1, 0]) + (50500).to_bytes(4, "big")),
+            # 0x90: 16.5 V, x, current 30000 + 125 -> +12.5 A (charging), SOC 66.6 %
+            answer(daly.PACK, b"".join(x.to_bytes(2, "big") for x in (165, 0, 30125, 666))),
+        ]
+    )
+    rows = dec.feed(stream)
+    assert rows == [
+        {
+            "voltage_v": 16.5,
+            "current_a": 12.5,
+            "soc_reported_pct": 66.6,
+            "temperature_c": 27.0,
+            "cell_1_v": 3.301,
+            "cell_2_v": 3.302,
+            "cell_3_v": 3.303,
+            "cell_4_v": 3.304,
+            "cell_5_v": 3.305,
+        }
+    ]
+    assert dec.cells == 5 and dec.expected_frames(daly.CELL_VOLTAGES) == 2
+    assert dec.info["mode"] == "charging" and dec.info["remaining_ah"] == 50.5
+    assert dec.info["cycles"] == 12
+    assert (health.frames_ok, health.frames_bad, health.frames_unknown) == (6, 0, 0)
+
+
+def test_discharge_current_is_negative():
+    rows = daly.DalyDecoder(SourceHealth()).feed(
+        answer(daly.PACK, b"".join(x.to_bytes(2, "big") for x in (264, 0, 29800, 500)))
+    )
+    assert rows[0]["current_a"] == -20.0
+
+
+def test_echoed_requests_are_ignored_and_garbage_counted():
+    health = SourceHealth()
+    dec = daly.DalyDecoder(health)
+    pack = answer(daly.PACK, b"".join(x.to_bytes(2, "big") for x in (264, 0, 30000, 500)))
+    broken = bytearray(pack)
+    broken[6] ^= 1
+    rows = dec.feed(daly.request(daly.PACK) + b"\xa5\x01\xff" + bytes(broken) + pack)
+    assert len(rows) == 1
+    assert health.frames_bad >= 1 and health.frames_ok == 1 and health.frames_unknown == 0
+
+
+def test_a_frame_from_another_address_is_unknown():
+    health = SourceHealth()
+    daly.DalyDecoder(health).feed(daly.frame(0x02, daly.PACK, b""))
+    assert health.frames_unknown == 1 and health.frames_bad == 0
+
+
+def test_the_source_polls_the_simulated_bms(device):
+    dev = device("daly", cells=7)
+    with create_source(dev.url) as source:
+        blocks = read_samples(source, 3)
+        snapshot = source.describe()["serial"]["bms"]
+    assert dev.requests >= 3 * 6
+    last = blocks[-1]
+    cells = [last[f"cell_{k}_v"][-1] for k in range(1, 8)]  # 3 frames of cells
+    assert all(2.5 < v < 3.7 for v in cells)
+    assert last["voltage_v"][-1] == pytest.approx(sum(cells), abs=0.3)
+    assert snapshot["cells"] == 7 and snapshot["mode"] in ("idle", "charging", "discharging")
+
+
+def test_poll_s_must_be_positive():
+    from app.core.errors import SourceError
+
+    with pytest.raises(SourceError, match="poll_s"):
+        create_source("serial:///dev/ttyUSB0?protocol=daly&poll_s=0")
