@@ -23,10 +23,13 @@ callers with a GUI run them off the GUI thread.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import quote, unquote, urlencode
 
+from app.core import schema
 from app.core.errors import SourceError
 from app.core.spec import Chemistry
 from app.hardware.registry import parse_source_url
@@ -557,3 +560,94 @@ def detect_can_configs() -> list[DetectedDevice]:
             found.append(DetectedDevice(Transport.CAN, port.device, "slcan", port.description))
     # real adapters first, the virtual bus last
     return sorted(found, key=lambda d: (d.interface == "virtual", d.interface, d.device))
+
+
+# --- trying a connection ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What :func:`probe_source` saw: samples, the newest values, the frame counters."""
+
+    url: str
+    samples: int
+    seconds: float
+    latest: dict[str, float]  #: newest value of each column
+    health: dict  #: :meth:`SourceHealth.snapshot` at the end
+
+    @property
+    def ok(self) -> bool:
+        return self.samples > 0
+
+    def summary(self) -> str:
+        """One line for a person: ``OK: 30 samples in 3.0 s · V=14.83 V · I=-5.00 A …``."""
+        if not self.ok:
+            text = f"Connected, but no samples within {self.seconds:.1f} s"
+            return text + self._frames(", check the protocol and its settings")
+        parts = [f"OK: {self.samples:,} samples in {self.seconds:.1f} s"]
+        for column, fmt in _PROBE_FIELDS:
+            if column in self.latest and self.latest[column] == self.latest[column]:  # not NaN
+                parts.append(fmt.format(self.latest[column]))
+        cells = sum(1 for c in self.latest if schema.CELL_VOLTAGE_RE.match(c))
+        if cells:
+            parts.append(f"{cells} cells")
+        return " · ".join(parts) + self._frames("")
+
+    def _frames(self, hint: str) -> str:
+        bad, unknown = self.health.get("frames_bad", 0), self.health.get("frames_unknown", 0)
+        if not (bad or unknown or self.health.get("frames_ok", 0) or self.health.get("bytes_in")):
+            return hint
+        text = (
+            f" · frames: {self.health.get('frames_ok', 0):,} ok, {bad:,} bad, "
+            f"{unknown:,} unknown, {self.health.get('bytes_in', 0):,} bytes"
+        )
+        if (bad or unknown) and self.health.get("last_error"):
+            text += f" (last: {self.health['last_error']})"
+        return text + hint
+
+
+_PROBE_FIELDS = (
+    (schema.VOLTAGE, "V={:.3f} V"),
+    (schema.CURRENT, "I={:+.2f} A"),
+    (schema.TEMPERATURE, "T={:.1f} °C"),
+    (schema.SOC_REPORTED, "SOC={:.0f} %"),
+)
+
+
+def probe_source(
+    url: str,
+    *,
+    seconds: float = 3.0,
+    max_samples: int = 1000,
+    cancel: threading.Event | None = None,
+) -> ProbeResult:
+    """Open the source at ``url``, read for up to ``seconds`` (or ``max_samples``), close it.
+
+    Blocks: run it off the GUI thread. Raises :class:`SourceError` when the
+    URL is bad, no source handles it or the device does not open or fails;
+    returns a result with ``samples == 0`` when it opened but stayed silent.
+    ``cancel`` ends the reading early (the source is still closed).
+    """
+    from app.hardware.registry import create_source
+
+    cancel = cancel or threading.Event()
+    source = create_source(url)
+    start = time.monotonic()
+    samples, latest = 0, {}
+    source.open()
+    try:
+        while not cancel.is_set() and samples < max_samples:
+            left = seconds - (time.monotonic() - start)
+            if left <= 0:
+                break
+            block = source.read(min(0.1, left))
+            if block is None:
+                if source.exhausted:
+                    break
+                continue
+            if len(block):
+                samples += len(block)
+                latest = {name: float(values[-1]) for name, values in block.items()}
+    finally:
+        source.close()
+    return ProbeResult(url, samples, time.monotonic() - start, latest, source.health.snapshot())

@@ -19,6 +19,7 @@ from app.hardware.protocols import (
     protocols_for,
 )
 from app.hardware.registry import create_source, parse_source_url
+from app.hardware.source import Source
 
 #: The URL contract the serial and CAN sources are written against.
 CONTRACT_URLS = [
@@ -226,3 +227,56 @@ def test_can_detection_lists_adapters_then_the_virtual_bus(monkeypatch):
         ("virtual", "channel-1"),
     ]
     assert "udp_multicast" not in asked["interfaces"] and "socketcan" in asked["interfaces"]
+
+
+# --- trying a connection ----------------------------------------------------------
+
+
+class _GarbageSource(Source):
+    """Opens, counts every frame as bad, never yields a sample: a wrong baud rate."""
+
+    @classmethod
+    def from_url(cls, parsed, spec=None):
+        return cls(parsed.raw, spec)
+
+    def _open_internal(self):
+        pass
+
+    def _read_internal(self, timeout):
+        self.health.bytes_in += 17
+        self.health.count_bad("checksum mismatch in frame 0xA5")
+        return None
+
+
+def test_probe_reads_samples_and_reports_the_newest_values():
+    result = protocols.probe_source("sim://nmc?cells=4&speed=0&duration=100", seconds=5)
+    assert result.ok and result.samples == 1000  # 100 s at 10 Hz, ended by the source
+    assert result.latest["time_s"] == pytest.approx(99.9)
+    text = result.summary()
+    assert text.startswith("OK: 1,000 samples in ") and "4 cells" in text
+    assert f"V={result.latest['voltage_v']:.3f} V" in text
+
+
+def test_probe_of_a_silent_device_says_what_it_saw(monkeypatch):
+    from app.hardware import registry
+
+    monkeypatch.setitem(registry._REGISTRY, "garbage", f"{__name__}:_GarbageSource")
+    result = protocols.probe_source("garbage://port", seconds=0.3)
+    assert not result.ok and result.health["frames_bad"] >= 1
+    text = result.summary()
+    assert text.startswith("Connected, but no samples within 0.3 s")
+    assert "bad" in text and "checksum mismatch in frame 0xA5" in text
+
+
+def test_probe_of_an_unknown_scheme_raises_the_registry_message():
+    with pytest.raises(SourceError, match="unknown source scheme 'nosuch'"):
+        protocols.probe_source("nosuch://x")
+
+
+def test_probe_stops_when_cancelled():
+    import threading
+
+    cancel = threading.Event()
+    cancel.set()
+    result = protocols.probe_source("sim://nmc?speed=1", seconds=30, cancel=cancel)
+    assert result.samples == 0 and result.seconds < 5
