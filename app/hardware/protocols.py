@@ -88,6 +88,10 @@ class Param:
     unit: str = ""
     #: PATH: the file types a file picker offers, Qt filter syntax.
     file_filter: str = ""
+    #: PATH: the source writes this file (a picker asks where to save), not reads it.
+    writes: bool = False
+    #: What an empty value means, in words ("preset", "none"); forms show it greyed.
+    blank: str = ""
 
     @property
     def start_value(self) -> str:
@@ -161,7 +165,9 @@ _RAW_CAN_LOG = Param(
     "Raw CAN log",
     ParamKind.PATH,
     help="Also write every received frame to this file (.asc, .blf, .log, .csv); empty: no log",
+    blank="none",
     file_filter="CAN logs (*.asc *.blf *.log *.csv);;All files (*)",
+    writes=True,
 )
 
 
@@ -203,6 +209,7 @@ SIMULATOR = Protocol(
             ParamKind.FLOAT,
             unit="Ah",
             help="Capacity of one cell; empty: the chemistry preset's",
+            blank="preset",
         ),
         Param(
             "profile",
@@ -224,7 +231,14 @@ SIMULATOR = Protocol(
             help="Simulated seconds per second: 1 real time, 0 as fast as possible",
         ),
         Param("rate_hz", "Sample rate", ParamKind.FLOAT, default="10", unit="Hz"),
-        Param("soc", "Initial SOC", ParamKind.FLOAT, unit="%", help="Empty: the profile's start"),
+        Param(
+            "soc",
+            "Initial SOC",
+            ParamKind.FLOAT,
+            unit="%",
+            help="Empty: where the profile starts",
+            blank="profile's",
+        ),
         Param(
             "noise",
             "Sensor noise",
@@ -239,10 +253,17 @@ SIMULATOR = Protocol(
             ParamKind.TEXT,
             choices=tuple(k.value for k in FaultKind),
             help="Inject a fault (several separated by commas); empty: none",
+            blank="none",
         ),
         Param("fault_at", "Fault onset", ParamKind.FLOAT, default="0", unit="s"),
-        Param("seed", "Random seed", ParamKind.INT, default="0"),
-        Param("duration", "Duration", ParamKind.FLOAT, unit="s", help="Empty: endless"),
+        Param(
+            "duration",
+            "Duration",
+            ParamKind.FLOAT,
+            unit="s",
+            help="Empty: endless",
+            blank="endless",
+        ),
     ),
     help="A simulated battery pack (equivalent-circuit model), for trying things without hardware",
     in_query=False,
@@ -331,6 +352,7 @@ PYLONTECH = Protocol(
             ParamKind.TEXT,
             choices=("little", "big"),
             help="Byte order of the frames' values; empty: the protocol's own",
+            blank="protocol's",
         ),
         _RAW_CAN_LOG,
     ),
