@@ -71,6 +71,7 @@ class ConnectionDialog(QDialog):
 
     connect_requested = Signal(str)  #: the URL to connect to
     test_finished = Signal(str)  #: the result line, once a test has reported
+    idle = Signal()  #: no detection or test left running
 
     def __init__(self, recent: list[str], parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,6 +84,8 @@ class ConnectionDialog(QDialog):
         self._tester = SerialWorker("connection test", self)
         self._cancel_test = threading.Event()
         self.test_seconds = TEST_SECONDS
+        for worker in (self._detector, self._tester):
+            worker.idle.connect(self._on_worker_idle)
 
         self.tabs = QTabWidget(objectName="transportTabs")
         self.pages: dict[Transport, TransportPage] = {}
@@ -251,6 +254,10 @@ class ConnectionDialog(QDialog):
     def busy(self) -> bool:
         """Detection or a test still running in the background."""
         return self._detector.busy or self._tester.busy
+
+    def _on_worker_idle(self) -> None:
+        if not self.busy:
+            self.idle.emit()
 
     def test_connection(self) -> None:
         """Try the URL in the background; the result shows below the button."""
