@@ -95,8 +95,8 @@ class _PathField(QWidget):
             self.edited.emit()
 
 
-def _make_field(param: Param, changed) -> QWidget:
-    """The input of one parameter; ``changed`` is called on every user edit."""
+def _make_field(param: Param, changed: Signal) -> QWidget:
+    """The input of one parameter; ``changed`` is emitted on every user edit."""
     if param.kind is ParamKind.PATH:
         field = _PathField(param.file_filter, writes=param.writes)
         field.edited.connect(changed)
@@ -175,7 +175,7 @@ class ParamForm(QWidget):
         self.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
         for param in protocol.params:
-            field = _make_field(param, self.changed.emit)
+            field = _make_field(param, self.changed)
             self.fields[param.name] = field
             # a path has its Browse… button where the others have their unit
             row = field if param.kind is ParamKind.PATH else _with_unit(field, param.unit)

@@ -143,18 +143,20 @@ class HealthMonitor(QObject):
             (t0, *first), (t1, *last) = self._history[0], self._history[-1]
             return (values(last) - values(first)) / (t1 - t0) if t1 > t0 else 0.0
 
-        lost = status.retrying or (
-            status.state is AcquisitionState.FAULT and bool(status.last_error)
+        running = acquisition is not None
+        # after Disconnect the status keeps the stream's last state: the panel says closed
+        state = status.state if running else AcquisitionState.STOPPED
+        lost = running and (
+            status.retrying or (state is AcquisitionState.FAULT and bool(status.last_error))
         )
         if lost and self._down_since is None:
             self._down_since = now
         elif not lost:
             self._down_since = None
-        running = acquisition is not None
         self.reading = HealthReading(
-            state=status.state,
+            state=state,
             url=status.source_url,
-            retrying=status.retrying,
+            retrying=running and status.retrying,
             samples_per_s=rate(lambda v: v[0]) if running else 0.0,
             frames_per_s=rate(lambda v: v[1]["frames_ok"]) if running else 0.0,
             bytes_per_s=rate(lambda v: v[1]["bytes_in"]) if running else 0.0,
