@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from enum import StrEnum
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -54,8 +55,8 @@ _DETECTORS = {
 }
 
 
-class TestStatus:
-    """Values of the result label's ``status`` style property."""
+class ProbeStatus(StrEnum):
+    """Where a connection test stands: the result label's ``status`` style property."""
 
     RUNNING = "running"
     OK = "ok"
@@ -267,7 +268,7 @@ class ConnectionDialog(QDialog):
         self._cancel_test = cancel = threading.Event()
         self.test_button.setEnabled(False)
         self.test_button.setText("Testing…")
-        self._show_test(f"Opening {url} …", TestStatus.RUNNING)
+        self._show_test(f"Opening {url} …", ProbeStatus.RUNNING)
         seconds = self.test_seconds
         self._tester.submit(
             lambda: protocols.probe_source(url, seconds=seconds, cancel=cancel),
@@ -276,26 +277,26 @@ class ConnectionDialog(QDialog):
         )
 
     def _on_test_done(self, result: ProbeResult) -> None:
-        status = TestStatus.OK if result.ok else TestStatus.WARNING
+        status = ProbeStatus.OK if result.ok else ProbeStatus.WARNING
         self._finish_test(self._for_url(result.url, result.summary()), status)
 
     def _on_test_failed(self, url: str, exc: BaseException) -> None:
         if not isinstance(exc, BatteryOSError):
             log.error("testing %s failed", url, exc_info=exc)
-        self._finish_test(self._for_url(url, "Failed: " + _message(exc, "")), TestStatus.FAILED)
+        self._finish_test(self._for_url(url, "Failed: " + _message(exc, "")), ProbeStatus.FAILED)
 
     def _for_url(self, url: str, text: str) -> str:
         return text if url == self.url() else f"{text}\n(tested {url})"
 
-    def _finish_test(self, text: str, status: str) -> None:
+    def _finish_test(self, text: str, status: ProbeStatus) -> None:
         self.test_button.setEnabled(True)
         self.test_button.setText("Test connection")
         self._show_test(text, status)
         self.test_finished.emit(text)
 
-    def _show_test(self, text: str, status: str) -> None:
+    def _show_test(self, text: str, status: ProbeStatus) -> None:
         self.test_result.setText(text)
-        set_style_property(self.test_result, "status", status)
+        set_style_property(self.test_result, "status", status.value)  # QSS needs a plain str
 
     # --- connecting and closing -----------------------------------------------------------
     def show_connect_error(self, message: str) -> None:
@@ -309,6 +310,7 @@ class ConnectionDialog(QDialog):
         except BatteryOSError as exc:
             self._note(str(exc), problem=True)
             return
+        self._cancel_test.set()  # a test must not hold the port the session is about to open
         self.connect_requested.emit(url)
 
     def done(self, result: int) -> None:  # noqa: D102 - Qt API

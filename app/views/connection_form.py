@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -368,7 +369,13 @@ class TransportPage(QWidget):
 
     # --- handlers -------------------------------------------------------------------
     def _show_protocol(self) -> None:
-        self.forms.setCurrentIndex(max(0, self.protocol_combo.currentIndex()))
+        index = max(0, self.protocol_combo.currentIndex())
+        # the stack takes the height of the shown form only, not of its tallest
+        for i in range(self.forms.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.forms.widget(i).setSizePolicy(policy, policy)
+        self.forms.setCurrentIndex(index)
+        self.forms.adjustSize()
         self.protocol_help.setText(self.protocol.help)
 
     def _on_protocol_chosen(self, _index: int, announce: bool = True) -> None:

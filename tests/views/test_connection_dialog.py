@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.hardware import protocols, registry
 from app.hardware.protocols import DetectedDevice, Transport
-from app.views.connection_dialog import ConnectionDialog, TestStatus
+from app.views.connection_dialog import ConnectionDialog, ProbeStatus
 from app.views.main_window import Page
 
 from .view_fakes import FailingSource
@@ -175,7 +175,7 @@ def test_test_connection_reports_samples_and_values(qtbot, make_dialog):
         assert dialog.test_button.text() == "Testing…" and not dialog.test_button.isEnabled()
     assert finished.args[0].startswith("OK: 500 samples in ")
     assert "V=" in dialog.test_result.text() and "4 cells" in dialog.test_result.text()
-    assert dialog.test_result.property("status") == TestStatus.OK
+    assert dialog.test_result.property("status") == ProbeStatus.OK
     assert dialog.test_button.isEnabled()
 
 
@@ -186,7 +186,7 @@ def test_a_source_that_is_not_installed_fails_with_a_clear_message(qtbot, make_d
     dialog = make_dialog()
     dialog.set_url("serial:///dev/ttyUSB0?protocol=vedirect")
     dialog.test_button.click()
-    qtbot.waitUntil(lambda: dialog.test_result.property("status") == TestStatus.FAILED)
+    qtbot.waitUntil(lambda: dialog.test_result.property("status") == ProbeStatus.FAILED)
     assert dialog.test_result.text().startswith("Failed: serial:///dev/ttyUSB0?protocol=vedirect: ")
     assert "unknown source scheme 'serial'" in dialog.test_result.text()
 
@@ -195,7 +195,7 @@ def test_a_device_that_does_not_open_shows_its_error(qtbot, make_dialog):
     dialog = make_dialog()
     dialog.set_url("failing://port")
     dialog.test_button.click()
-    qtbot.waitUntil(lambda: dialog.test_result.property("status") == TestStatus.FAILED)
+    qtbot.waitUntil(lambda: dialog.test_result.property("status") == ProbeStatus.FAILED)
     assert FailingSource.MESSAGE in dialog.test_result.text()
 
 
