@@ -9,6 +9,8 @@ unchanged.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, quote, urlencode
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -311,14 +313,10 @@ class TransportPage(QWidget):
         return Connection(self.protocol.name, device, interface, self.form.values(), self._extra())
 
     def _extra(self) -> dict[str, str]:
-        from urllib.parse import parse_qsl
-
         return dict(parse_qsl(self.extra_edit.text().strip(), keep_blank_values=True))
 
     def set_connection(self, connection: Connection) -> None:
         """Show ``connection`` (it is of this page's transport)."""
-        from urllib.parse import quote, urlencode
-
         index = self.protocol_combo.findData(connection.protocol)
         self.protocol_combo.blockSignals(True)
         self.protocol_combo.setCurrentIndex(max(0, index))
