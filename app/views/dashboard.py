@@ -222,6 +222,10 @@ class DashboardPage(QWidget):
         if drawn:
             self.frame_drawn.emit(drawn)
 
+    def add_banner(self, banner: QWidget) -> None:
+        """Show ``banner`` (a lost connection, say) between the tool bar and the plots."""
+        self.layout().insertWidget(1, banner)
+
     def clear(self) -> None:
         self._latest = {}
         self.plots.clear_data()

@@ -34,6 +34,7 @@ class HomePage(QWidget):
 
     connect_requested = Signal(str)  #: a source URL
     open_file_requested = Signal()
+    connection_dialog_requested = Signal()
     recordings_refresh_requested = Signal()
     first_painted = Signal()  #: once, when the page is first on screen
 
@@ -64,7 +65,12 @@ class HomePage(QWidget):
         self.simulated_button = QPushButton("Simulated battery")
         self.simulated_button.setToolTip(SIMULATED_BATTERY_URL)
         self.open_file_button = QPushButton("Open log file…")
+        self.connect_dialog_button = QPushButton("Connect to hardware…")
+        self.connect_dialog_button.setToolTip(
+            "Choose a serial or CAN adapter, a protocol and its settings; test the connection"
+        )
         quick_row = QHBoxLayout()
+        quick_row.addWidget(self.connect_dialog_button)
         quick_row.addWidget(self.simulated_button)
         quick_row.addWidget(self.open_file_button)
         quick_row.addStretch(1)
@@ -101,6 +107,7 @@ class HomePage(QWidget):
         self.url_combo.lineEdit().returnPressed.connect(self._on_connect_clicked)
         self.simulated_button.clicked.connect(self._on_simulated_clicked)
         self.open_file_button.clicked.connect(self.open_file_requested)
+        self.connect_dialog_button.clicked.connect(self.connection_dialog_requested)
         self.refresh_button.clicked.connect(self.recordings_refresh_requested)
 
     # --- shown state ------------------------------------------------------------

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QListWidget,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatteryOSError
 from app.core.settings import Settings
 from app.views.background import SerialWorker
+from app.views.connection_health import ConnectionHealthPanel, FaultBanner, HealthMonitor
 from app.views.dashboard import DashboardPage
 from app.views.diagnostics_page import DiagnosticsPage
 from app.views.diagnostics_runner import DiagnosticsRunner
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self.closing_notice: QMessageBox | None = None
         self.spec_dialog: BatterySpecDialog | None = None
+        self.connection_dialog = None  # ConnectionDialog, built when first asked for
         self.recordings_loader = RecentRecordingsLoader(session.db_url, self)
         self.diagnostics_runner = DiagnosticsRunner(session, self)
         self.file_probe = SerialWorker("log file probe", self)
@@ -115,6 +118,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status_bar = SessionStatusBar(self)
         self.setStatusBar(self.status_bar)
+        self._build_health()
         self._build_menus()
         self._connect_signals()
 
@@ -132,8 +136,24 @@ class MainWindow(QMainWindow):
             sidebar.addItem(QListWidgetItem(icon(icon_file), text))
         return sidebar
 
+    def _build_health(self) -> None:
+        self.health_monitor = HealthMonitor(self.session, self)
+        self.health_panel = ConnectionHealthPanel()
+        self.health_dock = QDockWidget("Connection health", self)
+        self.health_dock.setObjectName("connectionHealthDock")  # saveState() needs the name
+        self.health_dock.setWidget(self.health_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.health_dock)
+        self.fault_banner = FaultBanner()
+        self.dashboard.add_banner(self.fault_banner)
+        self.health_monitor.updated.connect(self.health_panel.show_reading)
+        self.health_monitor.updated.connect(self.fault_banner.show_reading)
+        self.health_monitor.start()
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.action_connect = file_menu.addAction("&Connect…")
+        self.action_connect.setShortcut("Ctrl+K")
+        self.action_connect.setToolTip("Connect to a serial or CAN device, the simulator or a file")
         self.action_simulated = file_menu.addAction("Connect &simulated battery")
         self.action_open_file = file_menu.addAction("&Open log file…")
         self.action_open_file.setShortcut(QKeySequence.StandardKey.Open)
@@ -157,6 +177,7 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.theme_actions[theme] = action
         group.triggered.connect(self._on_theme_chosen)
+        view_menu.addAction(self.health_dock.toggleViewAction())
         view_menu.addSeparator()
         self.action_home = view_menu.addAction("&Home")
         self.action_home.setShortcut("Ctrl+1")
@@ -194,6 +215,8 @@ class MainWindow(QMainWindow):
             self.logs.import_worker.idle,
         ):
             idle.connect(self._on_background_idle)
+        self.action_connect.triggered.connect(self.open_connection_dialog)
+        self.home.connection_dialog_requested.connect(self.open_connection_dialog)
         self.action_simulated.triggered.connect(lambda: self.connect_source(SIMULATED_BATTERY_URL))
         self.action_open_file.triggered.connect(self._on_open_file_requested)
         self.home.open_file_requested.connect(self._on_open_file_requested)
@@ -239,6 +262,27 @@ class MainWindow(QMainWindow):
         self.dashboard.set_recording_phase(self.session.recording_phase)
         self.show_page(Page.DASHBOARD)
         return None
+
+    def open_connection_dialog(self):
+        """Show the connection dialog (window-modal; the event loop keeps running).
+
+        Its Connect starts the session like :meth:`connect_source`; the
+        dialog stays open with the reason when that fails.
+        """
+        if self._closing:
+            return None
+        if self.connection_dialog is None:
+            # imported here: the catalogue loads the simulator, off the start-up path
+            from app.views.connection_dialog import ConnectionDialog
+
+            dialog = ConnectionDialog(self.settings.recent_sources, self)
+            dialog.connect_requested.connect(self._on_dialog_connect_requested)
+            dialog.idle.connect(self._on_background_idle)
+            self.connection_dialog = dialog
+        else:
+            self.connection_dialog.set_recent(self.settings.recent_sources)
+        self.connection_dialog.open()
+        return self.connection_dialog
 
     def open_log_file(self, path: str) -> None:
         """Open a log file through its ``file://`` source URL.
@@ -294,6 +338,7 @@ class MainWindow(QMainWindow):
             or self.diagnostics_runner.busy
             or self.file_probe.busy
             or self.logs.busy
+            or (self.connection_dialog is not None and self.connection_dialog.busy)
         )
 
     def shutdown(self, timeout: float | None = None) -> bool:
@@ -307,6 +352,8 @@ class MainWindow(QMainWindow):
         done = self.session.shutdown(timeout)
         for worker in (self.recordings_loader, self.diagnostics_runner, self.file_probe, self.logs):
             done = worker.wait(timeout) and done
+        if self.connection_dialog is not None:
+            done = self.connection_dialog.shutdown(timeout) and done
         self.close()
         return done
 
@@ -326,6 +373,18 @@ class MainWindow(QMainWindow):
             self.open_log_file(path)  # a typed file:// URL: as if picked in File ▸ Open
         else:
             self.connect_source(url)
+
+    def _on_dialog_connect_requested(self, url: str) -> None:
+        dialog = self.connection_dialog
+        if bare_file_path(url) is not None:
+            dialog.accept()
+            self._on_connect_requested(url)  # the file is looked at first, as File ▸ Open does
+            return
+        error = self.connect_source(url)
+        if error is None:
+            dialog.accept()
+        else:
+            dialog.show_connect_error(error)
 
     def _on_home_first_painted(self) -> None:
         # After the first paint, not before: the database and SQLAlchemy stay
@@ -437,6 +496,9 @@ class MainWindow(QMainWindow):
             self._closing = True
             self.diagnostics_runner.stop()
             self.logs.cancel()  # a file being opened: no need to finish reading it
+            self.health_monitor.stop()
+            if self.connection_dialog is not None:
+                self.connection_dialog.reject()  # a running test stops at its next read
             self.session.stop()  # a recording is flushed and closed in the background
             self.centralWidget().setEnabled(False)
             self.menuBar().setEnabled(False)

@@ -1,0 +1,382 @@
+"""Forms of the connection dialog, generated from the catalogue (:mod:`app.hardware.protocols`).
+
+:class:`ParamForm` is the settings of one protocol; :class:`TransportPage` is
+one tab of the dialog: what to connect to (a chemistry, a serial port with
+the detected ones, a CAN interface and channel, a file), the protocol picker
+and its form. Values are URL text, so a URL typed by the user comes back
+unchanged.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote, urlencode
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.hardware.protocols import (
+    CAN_INTERFACES,
+    CHEMISTRIES,
+    LOG_FILE_FILTER,
+    Connection,
+    DetectedDevice,
+    Param,
+    ParamKind,
+    Protocol,
+    Transport,
+    protocols_for,
+)
+from app.views.spec_dialog import CHEMISTRY_NAMES
+from app.views.theme import set_style_property
+
+#: Width of the unit (or Browse…) column, so the fields' right edges line up.
+UNIT_WIDTH = 84
+#: Width of the form labels, so the device rows and the protocol's rows line up.
+LABEL_WIDTH = 130
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    form.setHorizontalSpacing(12)
+    form.setVerticalSpacing(8)
+    return form
+
+
+def _label(text: str, tooltip: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setFixedWidth(LABEL_WIDTH)
+    label.setToolTip(tooltip)
+    return label
+
+
+class _PathField(QWidget):
+    """A path line edit with a Browse… button."""
+
+    edited = Signal()
+
+    def __init__(self, file_filter: str, *, writes: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.file_filter = file_filter or "All files (*)"
+        self.writes = writes
+        self.edit = QLineEdit()
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.setFixedWidth(UNIT_WIDTH)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.browse_button)
+        self.edit.textEdited.connect(self.edited)
+        self.browse_button.clicked.connect(self._on_browse)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+
+    def _on_browse(self) -> None:
+        pick = QFileDialog.getSaveFileName if self.writes else QFileDialog.getOpenFileName
+        path, _ = pick(self, "Choose a file", self.text(), self.file_filter)
+        if path:
+            self.edit.setText(path)
+            self.edited.emit()
+
+
+def _make_field(param: Param, changed: Signal) -> QWidget:
+    """The input of one parameter; ``changed`` is emitted on every user edit."""
+    if param.kind is ParamKind.PATH:
+        field = _PathField(param.file_filter, writes=param.writes)
+        field.edited.connect(changed)
+    elif param.choices:
+        field = QComboBox(editable=param.kind is not ParamKind.CHOICE)
+        field.addItems(list(param.choices))
+        if field.isEditable():
+            field.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            field.lineEdit().setPlaceholderText(_placeholder(param))
+            field.lineEdit().textEdited.connect(changed)
+            field.activated.connect(changed)
+        else:
+            field.currentIndexChanged.connect(changed)
+    else:
+        field = QLineEdit()
+        field.setPlaceholderText(_placeholder(param))
+        field.textEdited.connect(changed)
+    field.setToolTip(param.help)
+    return field
+
+
+def _with_unit(field: QWidget, unit: str = "") -> QWidget:
+    """``field`` with its unit (or nothing) in a column of :data:`UNIT_WIDTH` after it."""
+    row = QWidget()
+    line = QHBoxLayout(row)
+    line.setContentsMargins(0, 0, 0, 0)
+    line.addWidget(field, 1)
+    label = QLabel(unit, objectName="mutedText")
+    label.setFixedWidth(UNIT_WIDTH)
+    line.addWidget(label)
+    return row
+
+
+def _placeholder(param: Param) -> str:
+    return param.blank or param.default or ("required" if param.required else "")
+
+
+def _field_text(field: QWidget) -> str:
+    if isinstance(field, _PathField):
+        return field.text()
+    if isinstance(field, QComboBox):
+        if not field.isEditable() and field.currentData() is not None:
+            return str(field.currentData())  # shown by name, written by value
+        return field.currentText().strip()
+    return field.text().strip()
+
+
+def _set_field_text(field: QWidget, text: str) -> None:
+    if isinstance(field, _PathField):
+        field.set_text(text)
+    elif isinstance(field, QComboBox):
+        if field.isEditable():
+            field.setEditText(text)
+        else:
+            index = field.findData(text)
+            if index < 0:
+                index = field.findText(text)
+            if index < 0:
+                field.addItem(text)  # shown as it is; the form names the problem
+                index = field.count() - 1
+            field.setCurrentIndex(index)
+    else:
+        field.setText(text)
+
+
+class ParamForm(QWidget):
+    """The URL parameters of one protocol, one row each, with units and help."""
+
+    changed = Signal()
+
+    def __init__(self, protocol: Protocol, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.protocol = protocol
+        self.fields: dict[str, QWidget] = {}
+        form = _form()
+        self.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        for param in protocol.params:
+            field = _make_field(param, self.changed)
+            self.fields[param.name] = field
+            # a path has its Browse… button where the others have their unit
+            row = field if param.kind is ParamKind.PATH else _with_unit(field, param.unit)
+            form.addRow(_label(param.label + (" *" if param.required else ""), param.help), row)
+        self.reset()
+
+    def values(self) -> dict[str, str]:
+        return {name: _field_text(field) for name, field in self.fields.items()}
+
+    def set_values(self, values: dict[str, str]) -> None:
+        """Show ``values``; parameters not in it get their start value."""
+        for param in self.protocol.params:
+            _set_field_text(self.fields[param.name], values.get(param.name, param.start_value))
+
+    def reset(self) -> None:
+        self.set_values({})
+
+
+class TransportPage(QWidget):
+    """One tab of the connection dialog: a device, a protocol and its settings.
+
+    Serial and CAN pages list detected adapters (:meth:`show_detected`); the
+    dialog runs the detection and asks for it through ``refresh_requested``.
+    """
+
+    changed = Signal()  #: the user changed something: the URL is out of date
+    refresh_requested = Signal()
+
+    def __init__(self, transport: Transport, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.transport = transport
+        self.protocols = protocols_for(transport)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        self.detected_list: QListWidget | None = None
+        self.detect_status: QLabel | None = None
+        self.refresh_button: QPushButton | None = None
+        if transport in (Transport.SERIAL, Transport.CAN):
+            layout.addLayout(self._build_detected())
+
+        device_form = _form()
+        self.interface_combo: QComboBox | None = None
+        if transport is Transport.SIMULATOR:
+            self.device_field: QWidget = QComboBox()
+            for chemistry in CHEMISTRIES:
+                self.device_field.addItem(CHEMISTRY_NAMES.get(chemistry, chemistry), chemistry)
+            self.device_field.currentIndexChanged.connect(self.changed)
+            device_form.addRow(_label("Chemistry"), _with_unit(self.device_field))
+        elif transport is Transport.FILE:
+            self.device_field = _PathField(LOG_FILE_FILTER, writes=False)
+            self.device_field.edited.connect(self.changed)
+            device_form.addRow(_label("File"), self.device_field)
+        else:
+            if transport is Transport.CAN:
+                self.interface_combo = QComboBox(editable=True)
+                self.interface_combo.addItems(list(CAN_INTERFACES))
+                self.interface_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+                self.interface_combo.setToolTip("The python-can interface of the adapter")
+                self.interface_combo.lineEdit().textEdited.connect(self.changed)
+                self.interface_combo.activated.connect(self.changed)
+                device_form.addRow(_label("Interface"), _with_unit(self.interface_combo))
+            self.device_field = QLineEdit()
+            self.device_field.setPlaceholderText(
+                "/dev/ttyUSB0 or COM3" if transport is Transport.SERIAL else "can0, PCAN_USBBUS1, 0"
+            )
+            self.device_field.textEdited.connect(self.changed)
+            device_form.addRow(
+                _label("Port" if transport is Transport.SERIAL else "Channel"),
+                _with_unit(self.device_field),
+            )
+
+        self.protocol_combo = QComboBox()
+        for proto in self.protocols:
+            self.protocol_combo.addItem(proto.label, proto.name)
+        self.protocol_help = QLabel("", objectName="mutedText", wordWrap=True)
+        if len(self.protocols) > 1:
+            device_form.addRow(_label("Protocol"), _with_unit(self.protocol_combo))
+        else:
+            self.protocol_combo.hide()
+        layout.addLayout(device_form)
+        layout.addWidget(self.protocol_help)
+        self.protocol_help.setContentsMargins(LABEL_WIDTH + 12, 0, 0, 0)
+
+        self.forms = QStackedWidget()
+        for proto in self.protocols:
+            form = ParamForm(proto)
+            form.changed.connect(self.changed)
+            self.forms.addWidget(form)
+        layout.addWidget(self.forms)
+        self.extra_edit = QLineEdit()
+        self.extra_edit.setPlaceholderText("name=value&name=value")
+        self.extra_edit.setToolTip("URL parameters the form does not show, passed to the source")
+        self.extra_edit.textEdited.connect(self.changed)
+        extra_form = _form()
+        extra_form.addRow(_label("More parameters"), _with_unit(self.extra_edit))
+        layout.addLayout(extra_form)
+        layout.addStretch(1)
+        self.protocol_combo.currentIndexChanged.connect(self._on_protocol_chosen)
+        self._on_protocol_chosen(0, announce=False)
+
+    def _build_detected(self) -> QVBoxLayout:
+        what = "Serial ports" if self.transport is Transport.SERIAL else "CAN adapters"
+        self.detect_status = QLabel("", objectName="mutedText")
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip(f"Look for {what.lower()} again")
+        self.detected_list = QListWidget(objectName="detectedDevices")
+        self.detected_list.setMaximumHeight(96)
+        head = QHBoxLayout()
+        head.addWidget(QLabel(f"{what} found", objectName="sectionTitle"))
+        head.addWidget(self.detect_status, 1)
+        head.addWidget(self.refresh_button)
+        column = QVBoxLayout()
+        column.addLayout(head)
+        column.addWidget(self.detected_list)
+        self.refresh_button.clicked.connect(self.refresh_requested)
+        self.detected_list.itemClicked.connect(self._on_detected_chosen)
+        return column
+
+    # --- what the form says -------------------------------------------------------
+    @property
+    def protocol(self) -> Protocol:
+        return self.protocols[max(0, self.protocol_combo.currentIndex())]
+
+    @property
+    def form(self) -> ParamForm:
+        return self.forms.currentWidget()
+
+    def connection(self) -> Connection:
+        device = _field_text(self.device_field)
+        interface = self.interface_combo.currentText().strip() if self.interface_combo else ""
+        return Connection(self.protocol.name, device, interface, self.form.values(), self._extra())
+
+    def _extra(self) -> dict[str, str]:
+        return dict(parse_qsl(self.extra_edit.text().strip(), keep_blank_values=True))
+
+    def set_connection(self, connection: Connection) -> None:
+        """Show ``connection`` (it is of this page's transport)."""
+        index = self.protocol_combo.findData(connection.protocol)
+        self.protocol_combo.blockSignals(True)
+        self.protocol_combo.setCurrentIndex(max(0, index))
+        self.protocol_combo.blockSignals(False)
+        self._show_protocol()
+        _set_field_text(self.device_field, connection.device)
+        if self.interface_combo is not None:
+            self.interface_combo.setEditText(connection.interface)
+        self.form.set_values(connection.values)
+        self.extra_edit.setText(urlencode(connection.extra, safe="/:,", quote_via=quote))
+
+    # --- detected adapters --------------------------------------------------------
+    def show_detecting(self) -> None:
+        if self.detect_status is not None:
+            self.detect_status.setText("Searching…")
+            self.refresh_button.setEnabled(False)
+
+    def show_detected(self, devices: list[DetectedDevice]) -> None:
+        self.detected_list.clear()
+        for device in devices:
+            item = QListWidgetItem(device.label)
+            item.setData(Qt.ItemDataRole.UserRole, device)
+            item.setToolTip(device.label)
+            self.detected_list.addItem(item)
+        self.refresh_button.setEnabled(True)
+        what = "port" if self.transport is Transport.SERIAL else "adapter"
+        self.detect_status.setText(
+            f"{len(devices)} {what}{'s' if len(devices) != 1 else ''}" if devices
+            else f"no {what}s found: plug one in and press Refresh, or type it below"
+        )  # fmt: skip
+        set_style_property(self.detect_status, "problem", "false")
+
+    def show_detect_error(self, message: str) -> None:
+        self.refresh_button.setEnabled(True)
+        self.detect_status.setText(message)
+        set_style_property(self.detect_status, "problem", "true")
+
+    def choose_detected(self, row: int) -> None:
+        """Use the detected adapter in ``row`` (as a click does)."""
+        self._on_detected_chosen(self.detected_list.item(row))
+
+    def _on_detected_chosen(self, item: QListWidgetItem) -> None:
+        device: DetectedDevice = item.data(Qt.ItemDataRole.UserRole)
+        self.device_field.setText(device.device)
+        if self.interface_combo is not None:
+            self.interface_combo.setEditText(device.interface)
+        self.changed.emit()
+
+    # --- handlers -------------------------------------------------------------------
+    def _show_protocol(self) -> None:
+        index = max(0, self.protocol_combo.currentIndex())
+        # the stack takes the height of the shown form only, not of its tallest
+        for i in range(self.forms.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.forms.widget(i).setSizePolicy(policy, policy)
+        self.forms.setCurrentIndex(index)
+        self.forms.adjustSize()
+        self.protocol_help.setText(self.protocol.help)
+
+    def _on_protocol_chosen(self, _index: int, announce: bool = True) -> None:
+        self._show_protocol()
+        if announce:
+            self.changed.emit()

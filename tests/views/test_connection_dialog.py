@@ -1,0 +1,254 @@
+"""The connection dialog: form and URL kept in step, detection and tests off the GUI thread,
+recent connections, and connecting from the main window."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from app.hardware import protocols, registry
+from app.hardware.protocols import DetectedDevice, Transport
+from app.views.connection_dialog import ConnectionDialog, ProbeStatus
+from app.views.main_window import Page
+
+from .view_fakes import FailingSource
+
+SERIAL_PORTS = [
+    DetectedDevice(Transport.SERIAL, "/dev/ttyUSB0", "", "FT232R USB UART · USB VID:PID=0403:6001"),
+    DetectedDevice(Transport.SERIAL, "/dev/ttyUSB1", "", "CP2102 USB to UART Bridge"),
+]
+CAN_ADAPTERS = [DetectedDevice(Transport.CAN, "can0", "socketcan")]
+
+
+@pytest.fixture(autouse=True)
+def fake_detection(monkeypatch):
+    """No real port scan (python-can's takes seconds and loads every driver)."""
+    monkeypatch.setattr(protocols, "detect_serial_ports", lambda: list(SERIAL_PORTS))
+    monkeypatch.setattr(protocols, "detect_can_configs", lambda: list(CAN_ADAPTERS))
+
+
+@pytest.fixture
+def make_dialog(qtbot):
+    def make(recent=()) -> ConnectionDialog:
+        dialog = ConnectionDialog(list(recent))
+        qtbot.addWidget(dialog, before_close_func=lambda d: _finish(qtbot, d))
+        dialog.show()
+        return dialog
+
+    return make
+
+
+def _finish(qtbot, dialog: ConnectionDialog) -> None:
+    dialog.reject()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+
+
+def _type_url(qtbot, dialog: ConnectionDialog, url: str) -> None:
+    dialog.url_edit.clear()
+    qtbot.keyClicks(dialog.url_edit, url)
+
+
+# --- URL and form ---------------------------------------------------------------
+
+
+def test_typing_a_url_fills_the_form(qtbot, make_dialog):
+    dialog = make_dialog()
+    _type_url(qtbot, dialog, "serial:///dev/ttyUSB1?protocol=daly&baud=4800&poll_s=2")
+    assert dialog.current_transport is Transport.SERIAL
+    page = dialog.page(Transport.SERIAL)
+    assert page.protocol.name == "daly"
+    assert page.device_field.text() == "/dev/ttyUSB1"
+    assert page.form.values() == {"baud": "4800", "poll_s": "2"}
+    assert dialog.url() == "serial:///dev/ttyUSB1?protocol=daly&baud=4800&poll_s=2"  # left as typed
+
+
+def test_filling_the_form_writes_the_url(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.tabs.setCurrentIndex(2)  # CAN
+    page = dialog.page(Transport.CAN)
+    page.interface_combo.setEditText("")
+    qtbot.keyClicks(page.interface_combo.lineEdit(), "pcan")
+    qtbot.keyClicks(page.device_field, "PCAN_USBBUS1")
+    page.protocol_combo.setCurrentIndex(page.protocol_combo.findData("pylontech"))
+    qtbot.keyClicks(page.form.fields["byte_order"].lineEdit(), "big")
+    assert (
+        dialog.url() == "can://pcan/PCAN_USBBUS1?protocol=pylontech&bitrate=500000&byte_order=big"
+    )
+    assert "ready" in dialog.url_note.text()
+
+    page.protocol_combo.setCurrentIndex(page.protocol_combo.findData("dbc"))
+    assert dialog.url() == "can://pcan/PCAN_USBBUS1?dbc=&bitrate=500000"
+    assert dialog.url_note.property("problem") == "true"
+    assert "DBC file is required" in dialog.url_note.text()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sim://lfp?cells=8&capacity_ah=100&profile=drive&speed=10&fault=internal_short",
+        "file:///data/my%20logs/cell7.csv?speed=1",
+        "serial:///dev/ttyUSB0?protocol=vedirect",
+        "serial:///dev/ttyUSB0?protocol=line&baud=115200&mapping=NAME&timeout=2",
+        "can://slcan/dev/ttyACM0?protocol=pylontech&bitrate=250000",
+        "can://socketcan/can0?dbc=/path/pack.dbc&bitrate=500000&log=/path/raw.asc",
+    ],
+)
+def test_url_to_form_to_url_is_the_same_url(make_dialog, url):
+    dialog = make_dialog()
+    dialog.set_url(url)
+    dialog.page(dialog.current_transport).changed.emit()  # as if a field was touched
+    assert dialog.url() == url
+
+
+def test_urls_outside_the_catalogue_are_kept_and_explained(qtbot, make_dialog):
+    dialog = make_dialog()
+    _type_url(qtbot, dialog, "mqtt://broker/pack")
+    assert dialog.url() == "mqtt://broker/pack"
+    assert "used as typed" in dialog.url_note.text()
+    _type_url(qtbot, dialog, "ttyUSB0")
+    assert "not a source URL" in dialog.url_note.text()
+    assert dialog.url_note.property("problem") == "true"
+
+
+def test_copy_puts_the_url_on_the_clipboard(make_dialog):
+    dialog = make_dialog()
+    dialog.set_url("serial:///dev/ttyUSB0?protocol=jk&baud=115200")
+    dialog.copy_button.click()
+    assert QGuiApplication.clipboard().text() == "serial:///dev/ttyUSB0?protocol=jk&baud=115200"
+
+
+# --- detection --------------------------------------------------------------------
+
+
+def test_ports_are_detected_in_the_background_and_fill_the_port(qtbot, make_dialog, monkeypatch):
+    release = threading.Event()
+
+    def slow_scan():
+        release.wait(10)  # like python-can asking every driver
+        return list(SERIAL_PORTS)
+
+    monkeypatch.setattr(protocols, "detect_serial_ports", slow_scan)
+    dialog = make_dialog()
+    page = dialog.page(Transport.SERIAL)
+    dialog.tabs.setCurrentIndex(1)  # the first look at the tab starts a scan
+    assert page.detect_status.text() == "Searching…"  # the GUI thread got here: it did not wait
+    assert not page.refresh_button.isEnabled()
+    release.set()
+    qtbot.waitUntil(lambda: page.detected_list.count() == 2)
+    assert page.detect_status.text() == "2 ports"
+    assert "FT232R" in page.detected_list.item(0).text()
+    page.choose_detected(1)
+    assert dialog.url() == "serial:///dev/ttyUSB1?protocol=vedirect"
+
+
+def test_can_adapters_fill_interface_and_channel(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.tabs.setCurrentIndex(2)
+    page = dialog.page(Transport.CAN)
+    qtbot.waitUntil(lambda: page.detected_list.count() == 1)
+    page.choose_detected(0)
+    assert dialog.url() == "can://socketcan/can0?protocol=pylontech&bitrate=500000"
+
+
+def test_detection_failure_is_shown_on_the_page(qtbot, make_dialog, monkeypatch):
+    def broken():
+        raise PermissionError("/dev/serial: permission denied")
+
+    monkeypatch.setattr(protocols, "detect_serial_ports", broken)
+    dialog = make_dialog()
+    dialog.tabs.setCurrentIndex(1)
+    page = dialog.page(Transport.SERIAL)
+    qtbot.waitUntil(lambda: "permission denied" in page.detect_status.text())
+    assert page.detect_status.property("problem") == "true" and page.refresh_button.isEnabled()
+
+
+# --- test connection -------------------------------------------------------------------
+
+
+def test_test_connection_reports_samples_and_values(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.set_url("sim://nmc?cells=4&speed=0&duration=50")
+    with qtbot.waitSignal(dialog.test_finished, timeout=20_000) as finished:
+        dialog.test_button.click()
+        assert dialog.test_button.text() == "Testing…" and not dialog.test_button.isEnabled()
+    assert finished.args[0].startswith("OK: 500 samples in ")
+    assert "V=" in dialog.test_result.text() and "4 cells" in dialog.test_result.text()
+    assert dialog.test_result.property("status") == ProbeStatus.OK
+    assert dialog.test_button.isEnabled()
+
+
+def test_a_source_that_is_not_installed_fails_with_a_clear_message(qtbot, make_dialog, monkeypatch):
+    # as on a build without the serial sources: the registry knows no serial:// yet
+    known = {k: v for k, v in registry._REGISTRY.items() if not k.startswith("serial")}
+    monkeypatch.setattr(registry, "_REGISTRY", known)
+    dialog = make_dialog()
+    dialog.set_url("serial:///dev/ttyUSB0?protocol=vedirect")
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.property("status") == ProbeStatus.FAILED)
+    assert dialog.test_result.text().startswith("Failed: serial:///dev/ttyUSB0?protocol=vedirect: ")
+    assert "unknown source scheme 'serial'" in dialog.test_result.text()
+
+
+def test_a_device_that_does_not_open_shows_its_error(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.set_url("failing://port")
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.property("status") == ProbeStatus.FAILED)
+    assert FailingSource.MESSAGE in dialog.test_result.text()
+
+
+def test_closing_during_a_test_stops_it(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.test_seconds = 60.0
+    dialog.set_url("scripted://pack?n=0&interval=0.05")  # endless, slow
+    dialog.test_button.click()
+    assert dialog.busy
+    dialog.reject()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=5_000)  # not after 60 s
+
+
+# --- recent connections and the main window ---------------------------------------
+
+
+def test_recent_connections_fill_the_form(qtbot, make_dialog):
+    recent = ["serial:///dev/ttyUSB0?protocol=jk&baud=115200", "sim://nmc?cells=4&speed=1"]
+    dialog = make_dialog(recent)
+    assert [dialog.recent_list.item(i).text() for i in range(2)] == recent
+    assert dialog.url() == recent[0]  # the last connection is offered first
+    assert dialog.current_transport is Transport.SERIAL
+    dialog.recent_list.itemClicked.emit(dialog.recent_list.item(1))
+    assert dialog.url() == recent[1] and dialog.current_transport is Transport.SIMULATOR
+
+
+def test_connect_from_the_dialog_starts_the_session_and_is_remembered(qtbot, make_window):
+    window = make_window()
+    window.action_connect.trigger()
+    dialog = window.connection_dialog
+    assert dialog.isVisible()
+    for url in ("scripted://pack?n=100", "scripted://pack?n=50", "scripted://pack?n=100"):
+        window.open_connection_dialog()
+        dialog.set_url(url)
+        dialog.connect_button.click()
+        assert not dialog.isVisible()
+        assert window.current_page is Page.DASHBOARD and window.session.source_url == url
+    qtbot.waitUntil(lambda: window.session.status.samples_total == 100)
+    # most recent first, no duplicates, and the dialog shows the same list
+    assert window.settings.recent_sources[:2] == ["scripted://pack?n=100", "scripted://pack?n=50"]
+    window.open_connection_dialog()
+    assert dialog.recent_list.item(0).text() == "scripted://pack?n=100"
+    assert dialog.recent_list.item(1).text() == "scripted://pack?n=50"
+    dialog.reject()
+
+
+def test_a_failed_connect_keeps_the_dialog_open_with_the_reason(make_window):
+    window = make_window()
+    window.home.connect_dialog_button.click()
+    dialog = window.connection_dialog
+    dialog.set_url("nosuch://device")
+    dialog.connect_button.click()
+    assert dialog.isVisible()
+    assert "unknown source scheme 'nosuch'" in dialog.url_note.text()
+    assert not window.session.running
+    dialog.reject()
