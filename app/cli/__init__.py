@@ -11,10 +11,18 @@ import os
 import sys
 
 from app import __version__
-from app.cli import cmd_analyze, cmd_db, cmd_gui, cmd_record, cmd_report, cmd_simulate
+from app.cli import (
+    cmd_analyze,
+    cmd_db,
+    cmd_gui,
+    cmd_record,
+    cmd_report,
+    cmd_simulate,
+    cmd_users,
+)
 from app.core.errors import BatteryOSError
 
-COMMANDS = (cmd_gui, cmd_simulate, cmd_record, cmd_analyze, cmd_report, cmd_db)
+COMMANDS = (cmd_gui, cmd_simulate, cmd_record, cmd_analyze, cmd_report, cmd_db, cmd_users)
 
 
 class _Parser(argparse.ArgumentParser):
