@@ -17,12 +17,22 @@ from app.cli import (
     cmd_gui,
     cmd_record,
     cmd_report,
+    cmd_serve,
     cmd_simulate,
     cmd_users,
 )
 from app.core.errors import BatteryOSError
 
-COMMANDS = (cmd_gui, cmd_simulate, cmd_record, cmd_analyze, cmd_report, cmd_db, cmd_users)
+COMMANDS = (
+    cmd_gui,
+    cmd_simulate,
+    cmd_record,
+    cmd_analyze,
+    cmd_report,
+    cmd_serve,
+    cmd_db,
+    cmd_users,
+)
 
 
 class _Parser(argparse.ArgumentParser):
