@@ -22,8 +22,15 @@ class LiveFeed:
         results: Callable[[], dict] | None = None,
         active_alerts: Callable[[], list[dict]] | None = None,
         state: Callable[[], str] | None = None,
+        latest: Callable[[], dict[str, float]] | None = None,
+        total: Callable[[], int] | None = None,
     ):
+        """Fed as a sink (call it with blocks), or reading another holder of the
+        data: ``latest()`` the newest value of each column and ``total()`` the
+        samples so far (the window's ring buffer)."""
         self.source_url = source_url
+        self._latest_fn = latest
+        self._total_fn = total
         self._results = results
         self._active_alerts = active_alerts
         self._state = state
@@ -47,13 +54,18 @@ class LiveFeed:
     @property
     def seq(self) -> int:
         """Goes up with every block: a stream sends when it changed."""
-        return self._seq
+        return self._total_fn() if self._total_fn is not None else self._seq
 
     def snapshot(self) -> dict:
-        with self._lock:
-            latest, samples, updated = dict(self._latest), self._samples, self._updated
+        if self._latest_fn is not None:
+            latest = self._latest_fn()
+            samples = self._total_fn() if self._total_fn else len(latest)
+            updated = time.time() if latest else 0.0
+        else:
+            with self._lock:
+                latest, samples, updated = dict(self._latest), self._samples, self._updated
         return {
-            "source": self.source_url,
+            "source": self.source_url() if callable(self.source_url) else self.source_url,
             "state": self._state() if self._state else ("streaming" if samples else "waiting"),
             "samples": samples,
             "updated_at": updated or None,

@@ -144,6 +144,11 @@ class LiveSession(QObject):
     def acquisition(self) -> AcquisitionThread | None:
         return self._acquisition
 
+    def live_results(self) -> dict | None:
+        """The live engine's latest results (any thread); None before the first block."""
+        stage = self._engine
+        return stage.engine.results() if stage is not None and stage.engine is not None else None
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every buffered sample, oldest first (copies). Safe from any thread."""
         return self.ring.snapshot()
