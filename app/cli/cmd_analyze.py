@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.cli.battery_options import add_battery_options, spec_from_args
 from app.core.errors import BatteryOSError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_parser(sub) -> None:
@@ -55,7 +60,17 @@ def _fraction(text: str) -> float:
     return value
 
 
-def analyze_cycle_table(path: str, args: argparse.Namespace) -> dict:
+@dataclass
+class Analysis:
+    """The analysis of one file: the ``--json`` object, and the samples behind it."""
+
+    report: dict
+    frame: pd.DataFrame | None = None  #: None for a per-cycle table
+    timeseries: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+
+def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
     from app.diagnostics.suite import run_cycle_table_suite
     from app.hardware.logs.cycle_table import read_cycle_table
 
@@ -64,12 +79,12 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> dict:
     suite = run_cycle_table_suite(
         cycles, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
-    if args.timeseries:
-        raise BatteryOSError("--timeseries needs samples; a per-cycle table has none")
-    return {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+    report = {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+    return Analysis(report)
 
 
-def analyze_file(path: str, args: argparse.Namespace) -> dict:
+def analyze(path: str, args: argparse.Namespace) -> Analysis:
+    """Run the suite on a log of samples or a per-cycle table (``analyze`` and ``report``)."""
     from app.core import schema
     from app.core.spec import BatterySpec
     from app.diagnostics import run_suite
@@ -85,17 +100,29 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
     suite = run_suite(
         log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
-    if args.timeseries:
+    report = {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
+    return Analysis(report, log.frame, suite.timeseries, dict(log.metadata))
+
+
+def analyze_file(path: str, args: argparse.Namespace) -> dict:
+    analysis = analyze(path, args)
+    if getattr(args, "timeseries", None):
+        if analysis.frame is None:
+            raise BatteryOSError("--timeseries needs samples; a per-cycle table has none")
         import pandas as pd
 
-        out = pd.DataFrame({"time_s": log.frame[schema.TIME].to_numpy(), **suite.timeseries})
+        from app.core import schema
+
+        out = pd.DataFrame(
+            {"time_s": analysis.frame[schema.TIME].to_numpy(), **analysis.timeseries}
+        )
         try:
             out.to_csv(args.timeseries, index=False, float_format="%.6g")
         except OSError as exc:
             raise BatteryOSError(
                 f"{args.timeseries}: cannot write ({exc.strerror or exc})"
             ) from None
-    return {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
+    return analysis.report
 
 
 def _fmt(value, unit="", digits=3) -> str:

@@ -38,6 +38,8 @@ class Settings:
     database_url: str | None = None
     redraw_hz: int = 25
     window_span_s: float = 600.0
+    #: Name of the user picked at start (the operator), remembered for next time.
+    operator: str | None = None
 
     def remember_source(self, url: str, keep: int = 10) -> None:
         self.recent_sources = [url] + [u for u in self.recent_sources if u != url][: keep - 1]

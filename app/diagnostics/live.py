@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from app.core.samples import SampleBlock
-from app.core.spec import BatterySpec
+from app.core.spec import BatterySpec, preset
 from app.diagnostics.faults import FaultDetector
 from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.soc_ekf import EkfSocEstimator
@@ -107,3 +107,34 @@ class LiveEngine:
         enriched = self.process(joined)
         for output in self.outputs:
             output(enriched)
+
+
+class EngineOnFirstBlock:
+    """The live engine, built when the first block arrives (acquisition thread).
+
+    A log file knows its battery only once it is opened, and opening happens
+    in the acquisition thread; building the engine earlier would estimate SOC
+    with the wrong battery.
+    """
+
+    def __init__(self, source, outputs: list[Callable[[SampleBlock], None]]):
+        """``source``: anything with a ``spec`` (a :class:`~app.hardware.source.Source`)."""
+        self.source = source
+        self.outputs = outputs
+        self.engine: LiveEngine | None = None
+
+    @property
+    def spec(self) -> BatterySpec | None:
+        return self.engine.spec if self.engine is not None else self.source.spec
+
+    def __call__(self, block: SampleBlock) -> None:
+        if self.engine is None:
+            # A source that knows no battery still needs one for the SOC estimate.
+            spec = self.source.spec if self.source.spec is not None else preset("nmc")
+            self.engine = LiveEngine(spec, outputs=self.outputs)
+        self.engine(block)
+
+    def drain(self) -> None:
+        """Pass on samples the engine holds back (the acquisition thread calls this when idle)."""
+        if self.engine is not None:
+            self.engine.drain()

@@ -171,6 +171,11 @@ class Recording(Base):
     )
     sample_count: Mapped[int] = mapped_column(BigInteger, default=0)
     columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The machine and process writing the recording while its status is
+    #: ``recording``: a later start on that machine that finds the process
+    #: gone marks the recording interrupted (see :mod:`app.storage.recovery`).
+    writer_host: Mapped[str | None] = mapped_column(String(255))
+    writer_pid: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self) -> str:
         return (
@@ -223,6 +228,29 @@ class Sample(Base):
     soh_reported_pct: Mapped[float | None] = mapped_column(Double)
     cell_v: Mapped[bytes | None] = mapped_column(LargeBinary)
     cell_temp_c: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class ApiKey(Base):
+    """An API key of a user: shown once when made, stored only as a salted hash.
+
+    A key reads ``bos_<prefix>_<secret>``; ``prefix`` (in clear, unique,
+    indexed) finds the row, the salted hash of the whole key proves it
+    (see :mod:`app.storage.users`). A revoked key stays listed with
+    ``revoked_at`` set, so its use can still be traced.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"ApiKey(prefix={self.prefix!r}, user_id={self.user_id}, revoked={self.revoked_at})"
 
 
 class BatteryDiagnostic(Base):

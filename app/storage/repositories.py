@@ -182,6 +182,19 @@ def get_user(db: Database, name: str) -> User | None:
         return session.scalars(select(User).where(User.name == name)).first()
 
 
+def authenticate_user(db: Database, name: str, password: str | None = None) -> User:
+    """The user ``name`` if ``password`` is theirs (a user without a password needs none).
+
+    :class:`StorageError` for an unknown user or a wrong password.
+    """
+    user = get_user(db, name)
+    if user is None:
+        raise StorageError(f"no user {name!r}")
+    if user.password_hash and not verify_password(password or "", user.password_hash):
+        raise StorageError(f"wrong password for {name!r}")
+    return user
+
+
 def list_users(db: Database) -> list[User]:
     """All users, by name."""
     with db.session() as session:

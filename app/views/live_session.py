@@ -18,7 +18,6 @@ Record button shows the :class:`RecordingPhase` meanwhile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -27,12 +26,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.errors import BatteryOSError
 from app.core.ringbuffer import RingBuffer
-from app.core.samples import SampleBlock
-from app.core.spec import BatterySpec, preset
-from app.diagnostics.live import LiveEngine
+from app.core.spec import BatterySpec
+from app.diagnostics.live import EngineOnFirstBlock
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
 from app.hardware.registry import create_source
-from app.hardware.source import Source
 from app.views import storage_bridge
 from app.views.background import SerialWorker
 from app.views.recording_sink import RecordingSink
@@ -42,36 +39,6 @@ log = logging.getLogger(__name__)
 #: Samples kept for the plots. At 10 Hz that is over 5 h; older samples
 #: scroll out (they are in the recording if one runs).
 HISTORY_SAMPLES = 200_000
-
-
-class EngineOnFirstBlock:
-    """The live engine, built when the first block arrives (acquisition thread).
-
-    A log file knows its battery only once it is opened, and opening happens
-    in the acquisition thread; building the engine earlier would estimate SOC
-    with the wrong battery.
-    """
-
-    def __init__(self, source: Source, outputs: list[Callable[[SampleBlock], None]]):
-        self.source = source
-        self.outputs = outputs
-        self.engine: LiveEngine | None = None
-
-    @property
-    def spec(self) -> BatterySpec | None:
-        return self.engine.spec if self.engine is not None else self.source.spec
-
-    def __call__(self, block: SampleBlock) -> None:
-        if self.engine is None:
-            # A source that knows no battery still needs one for the SOC estimate.
-            spec = self.source.spec if self.source.spec is not None else preset("nmc")
-            self.engine = LiveEngine(spec, outputs=self.outputs)
-        self.engine(block)
-
-    def drain(self) -> None:
-        """Pass on samples the engine holds back (the acquisition thread calls this when idle)."""
-        if self.engine is not None:
-            self.engine.drain()
 
 
 class RecordingPhase(StrEnum):
@@ -176,6 +143,11 @@ class LiveSession(QObject):
     @property
     def acquisition(self) -> AcquisitionThread | None:
         return self._acquisition
+
+    def live_results(self) -> dict | None:
+        """The live engine's latest results (any thread); None before the first block."""
+        stage = self._engine
+        return stage.engine.results() if stage is not None and stage.engine is not None else None
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every buffered sample, oldest first (copies). Safe from any thread."""

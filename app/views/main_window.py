@@ -34,6 +34,8 @@ from app.views.live_session import LiveSession, RecordingPhase, SessionStatus
 from app.views.log_files import LogFileProbe, bare_file_path, droppable_paths, probe_log_file
 from app.views.logs_page import LogsPage
 from app.views.recordings_loader import RecentRecordingsLoader
+from app.views.report_export import FILTERS, ReportExporter
+from app.views.sharing import SharingController, SharingDialog
 from app.views.source_urls import SIMULATED_BATTERY_URL, file_url
 from app.views.spec_dialog import BatterySpecDialog
 from app.views.status_bar import SessionStatusBar
@@ -95,6 +97,9 @@ class MainWindow(QMainWindow):
         self.recordings_loader = RecentRecordingsLoader(session.db_url, self)
         self.diagnostics_runner = DiagnosticsRunner(session, self)
         self.file_probe = SerialWorker("log file probe", self)
+        self.report_exporter = ReportExporter(session, self)
+        self.sharing = SharingController(session, self)
+        self.sharing_dialog: SharingDialog | None = None
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
         self.resize(DEFAULT_SIZE)
@@ -161,6 +166,9 @@ class MainWindow(QMainWindow):
         self.action_open_in_logs.setShortcut("Ctrl+Shift+O")
         self.action_disconnect = file_menu.addAction("&Disconnect")
         file_menu.addSeparator()
+        self.action_export_report = file_menu.addAction("&Export report…")
+        self.action_sharing = file_menu.addAction("S&haring (REST endpoint)…")
+        file_menu.addSeparator()
         self.action_quit = file_menu.addAction("&Quit")
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
 
@@ -213,6 +221,7 @@ class MainWindow(QMainWindow):
             self.logs.loader.idle,
             self.logs.diagnostics_worker.idle,
             self.logs.import_worker.idle,
+            self.report_exporter.idle,
         ):
             idle.connect(self._on_background_idle)
         self.action_connect.triggered.connect(self.open_connection_dialog)
@@ -221,6 +230,12 @@ class MainWindow(QMainWindow):
         self.action_open_file.triggered.connect(self._on_open_file_requested)
         self.home.open_file_requested.connect(self._on_open_file_requested)
         self.action_disconnect.triggered.connect(self.session.stop)
+        self.action_export_report.triggered.connect(self._on_export_report_requested)
+        self.action_sharing.triggered.connect(self.show_sharing)
+        self.report_exporter.finished.connect(self._on_report_exported)
+        self.report_exporter.failed.connect(
+            lambda message: self.status_bar.showMessage(f"Report not written: {message}", 15000)
+        )
         self.action_quit.triggered.connect(self.close)
         self.action_home.triggered.connect(lambda: self.show_page(Page.HOME))
         self.action_dashboard.triggered.connect(lambda: self.show_page(Page.DASHBOARD))
@@ -339,6 +354,7 @@ class MainWindow(QMainWindow):
             or self.file_probe.busy
             or self.logs.busy
             or (self.connection_dialog is not None and self.connection_dialog.busy)
+            or self.report_exporter.busy
         )
 
     def shutdown(self, timeout: float | None = None) -> bool:
@@ -349,15 +365,41 @@ class MainWindow(QMainWindow):
         """
         self._force_close = True
         self.diagnostics_runner.stop()
+        self.sharing.shutdown()
         done = self.session.shutdown(timeout)
-        for worker in (self.recordings_loader, self.diagnostics_runner, self.file_probe, self.logs):
+        for worker in (
+            self.recordings_loader,
+            self.diagnostics_runner,
+            self.file_probe,
+            self.logs,
+            self.report_exporter,
+        ):
             done = worker.wait(timeout) and done
         if self.connection_dialog is not None:
             done = self.connection_dialog.shutdown(timeout) and done
         self.close()
         return done
 
+    def show_sharing(self) -> SharingDialog:
+        """The Sharing dialog (REST endpoint); the server keeps running when it closes."""
+        if self.sharing_dialog is None:
+            self.sharing_dialog = SharingDialog(self.sharing, self)
+        self.sharing_dialog.show()
+        self.sharing_dialog.raise_()
+        return self.sharing_dialog
+
     # --- handlers -----------------------------------------------------------------
+    def _on_export_report_requested(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export report", "battery-report.pdf", FILTERS
+        )
+        if path:
+            self.report_exporter.export(path)
+            self.status_bar.showMessage(f"Writing report {path}…")
+
+    def _on_report_exported(self, path: str, verdict: str) -> None:
+        self.status_bar.showMessage(f"Report written to {path} (overall: {verdict})", 15000)
+
     def _on_sidebar_row_changed(self, row: int) -> None:
         if row < 0:
             return
@@ -509,6 +551,9 @@ class MainWindow(QMainWindow):
             self._show_closing_notice()
             return
         self._closed = True
+        self.sharing.shutdown()
+        if self.sharing_dialog is not None:
+            self.sharing_dialog.close()
         if self.closing_notice is not None:
             self.closing_notice.hide()
         if self.spec_dialog is not None:

@@ -48,6 +48,11 @@ def _database(db_url: str | None):
         return db
 
 
+def database(db_url: str | None):
+    """The window's :class:`~app.storage.Database` for ``db_url`` (schema made; blocking)."""
+    return _database(db_url)
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

@@ -19,6 +19,7 @@ TABLES = {
     "battery_diagnostics",
     "alert_thresholds",
     "alert_history",
+    "api_keys",
 }
 
 
@@ -57,7 +58,7 @@ def test_comparison_would_notice_a_difference(db):
     for table in Base.metadata.tables.values():
         table.to_metadata(metadata)
     metadata.tables["users"].append_column(sa.Column("email", sa.String(200)))
-    sa.Table("api_keys", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("api_tokens", metadata, sa.Column("id", sa.Integer, primary_key=True))
     kinds = {d[0] if isinstance(d, tuple) else d[0][0] for d in _diff(db, metadata)}
     assert {"add_column", "add_table"} <= kinds
 
@@ -128,3 +129,61 @@ def test_sqlite_migration_leaving_broken_references_is_refused(tmp_path):
             )
         with db.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM battery_diagnostics").scalar() == 0
+
+
+def test_database_at_the_baseline_upgrades_with_its_data(empty_db):
+    """A database made by the first release (revision 0001), with rows, upgrades to head."""
+    from datetime import UTC, datetime
+
+    from app.storage import repositories as repo
+    from app.storage.api_keys import create_api_key
+    from app.storage.sample_writer import read_samples
+
+    db = empty_db
+    assert upgrade(db, "0001") == "0001"
+    started = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    with db.connect(write=True) as conn:
+        # What the baseline's code wrote: plain SQL, no column added since.
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, name, role, password_hash, created_at)"
+                " VALUES (1, 'ada', 'admin', NULL, :t)"
+            ),
+            {"t": started},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO recordings (id, started_at, source_url, notes, status,"
+                " sample_count, columns) VALUES (7, :t, 'sim://nmc', 'old run', 'complete',"
+                " 3, :cols)"
+            ),
+            {"t": started, "cols": '["time_s", "voltage_v"]'},
+        )
+        for seq in range(3):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO samples (recording_id, seq, time_s, voltage_v)"
+                    " VALUES (7, :s, :t, :v)"
+                ),
+                {"s": seq, "t": seq * 0.1, "v": 3.7 + seq / 100},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO battery_diagnostics (recording_id, battery_name, battery_profile,"
+                " diagnostic, created_at, result, created_by)"
+                " VALUES (7, 'pack A', 'nmc', 'soc', :t, '{\"soc\": 55.0}', 1)"
+            ),
+            {"t": started},
+        )
+    assert db.ensure_schema() == head_revision()
+    assert _diff(db) == []
+    (rec,) = repo.list_recordings(db)
+    assert (rec.id, rec.notes, rec.status, rec.sample_count) == (7, "old run", "complete", 3)
+    assert rec.started_at == started and rec.writer_pid is None
+    block = read_samples(db, 7)
+    assert list(block["voltage_v"]) == pytest.approx([3.70, 3.71, 3.72])
+    (diag,) = repo.list_diagnostics(db)
+    assert diag.result == {"soc": 55.0} and diag.created_by == 1
+    assert repo.get_user(db, "ada").role == "admin"
+    key, _ = create_api_key(db, "ada")  # the new table works with the old rows
+    assert key.startswith("bos_")

@@ -1,0 +1,84 @@
+"""A headless live session for ``batteryos serve --source URL``: the source's
+acquisition thread, the live engine, the REST live feed and, optionally, a
+recording into the database."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from app.api.live import LiveFeed
+from app.diagnostics.live import EngineOnFirstBlock
+from app.hardware.acquisition import AcquisitionThread
+from app.hardware.registry import create_source
+from app.storage.database import Database
+
+
+class _LazyRecorder:
+    """Opens the recording at the first block, when the source knows its battery."""
+
+    def __init__(self, db: Database, source):
+        self.db = db
+        self.source = source
+        self.recorder = None
+
+    def __call__(self, block) -> None:
+        if self.recorder is None:
+            from app.storage.recorder import Recorder
+
+            spec = self.source.spec
+            self.recorder = Recorder(self.db, self.source.url, spec.to_dict() if spec else None)
+        self.recorder.append(block)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+
+
+def active_alerts_from(db: Database, max_age_s: float = 1.0):
+    """The active alerts of the database, read at most once per ``max_age_s``."""
+    from app.storage import repositories as repo
+
+    cache: dict = {"at": -1e9, "rows": []}
+    lock = threading.Lock()
+
+    def read() -> list[dict]:
+        from app.api.app import alert_json
+
+        with lock:
+            if time.monotonic() - cache["at"] > max_age_s:
+                try:
+                    rows = repo.list_alert_history(db, 100, state="active")
+                    cache["rows"] = [alert_json(a) for a in rows]
+                except Exception as exc:  # a dead database must not break /live
+                    cache["rows"] = [{"error": f"alerts unavailable: {exc}"}]
+                cache["at"] = time.monotonic()
+            return cache["rows"]
+
+    return read
+
+
+class HeadlessLiveSession:
+    def __init__(self, url: str, db: Database, *, spec=None, record: bool = False):
+        self.source = create_source(url, spec=spec)
+        self.recorder = _LazyRecorder(db, self.source) if record else None
+        outputs = []
+        self.feed = LiveFeed(
+            url,
+            results=lambda: self.stage.engine.results() if self.stage.engine else None,
+            active_alerts=active_alerts_from(db),
+            state=lambda: self.acquisition.state.value,
+        )
+        outputs.append(self.feed)
+        if self.recorder is not None:
+            outputs.append(self.recorder)
+        self.stage = EngineOnFirstBlock(self.source, outputs)
+        self.acquisition = AcquisitionThread(self.source, [self.stage])
+
+    def start(self) -> None:
+        self.acquisition.start()
+
+    def stop(self) -> None:
+        self.acquisition.stop()
+        if self.recorder is not None:
+            self.recorder.close()

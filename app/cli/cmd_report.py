@@ -1,0 +1,106 @@
+"""``batteryos report``: a PDF, HTML, XLSX or CSV report of a log file or a stored recording."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from app.cli.battery_options import add_battery_options, spec_from_args
+from app.cli.cmd_analyze import Analysis, _fraction, analyze
+from app.core.errors import BatteryOSError
+
+_RECORDING = re.compile(r"^(?:recording|rec):(\d+)$")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write a report of a log file or a recording",
+        description="Run the diagnostic suite and write a report: a cover (battery, source, "
+        "time span, user), pass/warn/fail per diagnostic, plots, the per-cycle table, alerts "
+        "and faults. SOURCE is a log file, or recording:ID for a recording in the database "
+        "(--db). The format follows the extension of OUT: .pdf, .html, .xlsx or .csv.",
+    )
+    p.add_argument("source", metavar="FILE_OR_RECORDING")
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help="report file")
+    p.add_argument("--title", default="Battery test report", help="title on the cover")
+    p.add_argument("--user", help="name on the cover (default: the database's current user)")
+    add_battery_options(p)
+    p.add_argument(
+        "--eol-fraction",
+        type=_fraction,
+        default=0.8,
+        help="end of life at this fraction of capacity (default 0.8)",
+    )
+    p.set_defaults(run=run)
+
+
+def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Analysis, list[dict]]:
+    """The suite on a stored recording, and its alerts with their acknowledgements."""
+    from app.core import schema
+    from app.core.spec import BatterySpec
+    from app.diagnostics import run_suite
+    from app.storage import repositories as repo
+    from app.storage.database import Database, default_url
+    from app.storage.sample_writer import read_samples
+
+    db = Database(args.db or default_url())
+    try:
+        recording = repo.get_recording(db, recording_id)
+        if recording is None:
+            raise BatteryOSError(f"no recording with id {recording_id} in {db.display_url}")
+        frame = read_samples(db, recording_id).to_frame()
+        if len(frame) < 2:
+            raise BatteryOSError(
+                f"recording {recording_id} holds {len(frame)} samples: nothing to report"
+            )
+        names = {u.id: u.name for u in repo.list_users(db)}
+        alerts = [
+            {
+                "raised_at": a.raised_at.strftime("%Y-%m-%d %H:%M:%S") if a.raised_at else None,
+                "severity": str(a.severity),
+                "metric": a.metric,
+                "value": a.value,
+                "cleared_at": a.cleared_at.strftime("%Y-%m-%d %H:%M:%S") if a.cleared_at else None,
+                "acknowledged_by": names.get(a.acknowledged_by),
+                "acknowledged_at": (
+                    a.acknowledged_at.strftime("%Y-%m-%d %H:%M:%S") if a.acknowledged_at else None
+                ),
+                "comment": a.comment,
+            }
+            for a in reversed(repo.list_alert_history(db, 10_000, recording_id=recording_id))
+        ]
+    finally:
+        db.close()
+    fallback = BatterySpec.from_dict(recording.spec) if recording.spec else None
+    cells = len(schema.cell_voltage_columns(frame.columns))
+    spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
+    suite = run_suite(
+        frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
+    )
+    source = f"recording {recording_id} ({recording.source_url})"
+    report = {"source": source, "spec": spec.to_dict(), **suite.to_dict()}
+    start = recording.started_at.strftime("%Y-%m-%d %H:%M UTC") if recording.started_at else None
+    return Analysis(report, frame, suite.timeseries, {"start_utc": start or ""}), alerts
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.reports import ReportContent, write_report
+
+    match = _RECORDING.match(args.source)
+    if match:
+        analysis, alerts = analyze_recording(int(match.group(1)), args)
+    else:
+        analysis, alerts = analyze(args.source, args), []
+    content = ReportContent(
+        analysis.report,
+        frame=analysis.frame,
+        timeseries=analysis.timeseries,
+        alerts=alerts,
+        user=args.user,
+        title=args.title,
+        start_utc=analysis.metadata.get("start_utc") or None,
+    )
+    fmt = write_report(content, args.output)
+    print(f"wrote {fmt.upper()} report to {args.output} (overall: {content.overall.value})")
+    return 0

@@ -1,0 +1,73 @@
+"""``batteryos serve``: the REST endpoint without the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli.battery_options import add_battery_options
+
+
+def add_parser(sub) -> None:
+    from app.api.server import DEFAULT_HOST, DEFAULT_PORT
+
+    p = sub.add_parser(
+        "serve",
+        help="serve the REST endpoint (API keys: batteryos users new-key)",
+        description="Serve the REST endpoint over the database (--db): stored diagnostics, "
+        "alerts, recordings, diagnostics on uploaded logs, and with --source the live values "
+        "of a running source. OpenAPI at /openapi.json, docs at /docs. Listens on 127.0.0.1 "
+        "unless --allow-remote is given.",
+    )
+    p.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks one)"
+    )
+    p.add_argument(
+        "--allow-remote", action="store_true", help="allow an address other than loopback"
+    )
+    p.add_argument("--source", metavar="URL", help="also stream this source live (/api/v1/live)")
+    p.add_argument(
+        "--record", action="store_true", help="with --source: record it into the database"
+    )
+    add_battery_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.api.app import create_app
+    from app.api.server import ApiServer
+    from app.storage.database import Database, default_url
+
+    if args.record and not args.source:
+        print("batteryos: error: --record needs --source", file=sys.stderr)
+        return 2
+    db = Database(args.db or default_url())
+    session = None
+    try:
+        db.ensure_schema()
+        if args.source:
+            from app.api.session import HeadlessLiveSession
+            from app.cli.battery_options import spec_from_args
+
+            spec = spec_from_args(args) if args.chemistry else None
+            session = HeadlessLiveSession(args.source, db, spec=spec, record=args.record)
+        app = create_app(db, live=session.feed if session else None)
+        server = ApiServer(app, args.host, args.port, allow_remote=args.allow_remote)
+        server.start()
+        if session is not None:
+            session.start()
+        print(f"serving {server.url} (database {db.display_url}); Ctrl-C stops", flush=True)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+    finally:
+        if session is not None:
+            session.stop()
+        db.close()
+    return 0

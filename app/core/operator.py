@@ -1,0 +1,45 @@
+"""Who is at the bench: the operator picked at start, for "who did it" records.
+
+Every acknowledgement and configuration change stores who made it. The GUI
+sets the operator when the user picks themselves at start (or leaves it
+unset when the database has no users); code that records "who" calls
+:func:`current_user` and stores ``current_user().id`` (None when unknown)::
+
+    from app.core.operator import current_user
+
+    user = current_user()
+    acknowledge_alert(db, alert_id, user_id=user.id if user else None)
+
+Qt-free and dependency-free, so every layer may import it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The person using this Battery OS process (a row of ``users``)."""
+
+    id: int
+    name: str
+    role: str  # "admin", "engineer" or "viewer"
+
+
+_lock = threading.Lock()
+_current: Operator | None = None
+
+
+def current_user() -> Operator | None:
+    """The operator picked at start, or None (no users, or skipped). Any thread."""
+    with _lock:
+        return _current
+
+
+def set_current_user(user: Operator | None) -> None:
+    """Make ``user`` the operator of this process (None: nobody in particular)."""
+    global _current
+    with _lock:
+        _current = user

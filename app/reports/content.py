@@ -1,0 +1,141 @@
+"""What a report says: the analysis of one log or recording, and who made it when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from app.reports.verdicts import Finding, Verdict, findings, overall
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+@dataclass
+class ReportContent:
+    """Everything a report writer needs; writers only lay it out.
+
+    ``report`` is the ``analyze --json`` object (DESIGN.md keys); ``frame`` the
+    samples (None for a per-cycle table); ``alerts`` the alert episodes of the
+    recording with their acknowledgements, as plain dicts.
+    """
+
+    report: dict
+    frame: pd.DataFrame | None = None
+    timeseries: dict[str, np.ndarray] = field(default_factory=dict)
+    alerts: list[dict] = field(default_factory=list)
+    user: str | None = None
+    title: str = "Battery test report"
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    start_utc: str | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return findings(self.report)
+
+    @property
+    def overall(self) -> Verdict:
+        return overall(self.findings)
+
+    @property
+    def spec(self) -> dict | None:
+        return self.report.get("spec")
+
+    def time_span(self) -> str:
+        """The span the data covers, in words."""
+        if self.frame is not None and len(self.frame):
+            t = self.frame["time_s"]
+            seconds = float(t.iloc[-1] - t.iloc[0])
+            hours, rest = divmod(int(round(seconds)), 3600)
+            text = f"{hours} h {rest // 60:02d} min ({len(self.frame):,} samples)"
+            return f"from {self.start_utc}, {text}" if self.start_utc else text
+        cycles = self.report.get("cycles") or []
+        if cycles:
+            return f"cycles {cycles[0]['cycle_index']}–{cycles[-1]['cycle_index']} ({len(cycles)} cycles)"
+        return "n/a"
+
+    def cover_rows(self) -> list[tuple[str, str]]:
+        """(label, value) of the cover: battery spec, source, time span, user."""
+        spec = self.spec
+        if spec:
+            battery = (
+                f"{spec.get('name') or spec['chemistry']}: {spec['chemistry']}, "
+                f"{spec['series_cells']}s{spec['parallel_strings']}p, {spec['capacity_ah']:g} Ah per cell"
+            )
+            limits = (
+                f"cell {spec['cell_v_min']:g}–{spec['cell_v_max']:g} V; charge "
+                f"{spec['charge_temp_min_c']:g}–{spec['charge_temp_max_c']:g} °C, discharge "
+                f"{spec['discharge_temp_min_c']:g}–{spec['discharge_temp_max_c']:g} °C"
+            )
+        else:
+            battery, limits = "not given (per-cycle table)", "n/a"
+        return [
+            ("Battery", battery),
+            ("Limits", limits),
+            ("Source", str(self.report.get("source"))),
+            ("Time span", self.time_span()),
+            ("Prepared by", self.user or "n/a"),
+            ("Generated", self.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
+            ("Overall", self.overall.value.upper()),
+        ]
+
+    def cycle_rows(self) -> tuple[list[str], list[list]]:
+        """Header and rows of the per-cycle table (the columns that have data)."""
+        cycles = self.report.get("cycles") or []
+        wanted = [
+            ("cycle_index", "cycle", "{:g}"),
+            ("charge_capacity_ah", "charge Ah", "{:.4g}"),
+            ("discharge_capacity_ah", "discharge Ah", "{:.4g}"),
+            ("coulombic_efficiency", "CE", "{:.4f}"),
+            ("charge_energy_wh", "charge Wh", "{:.4g}"),
+            ("discharge_energy_wh", "discharge Wh", "{:.4g}"),
+            ("energy_efficiency", "EE", "{:.4f}"),
+            ("mean_temperature_c", "mean °C", "{:.1f}"),
+        ]
+        present = [w for w in wanted if any(c.get(w[0]) is not None for c in cycles)]
+        header = [w[1] for w in present]
+        rows = [
+            [fmt.format(c[key]) if c.get(key) is not None else "" for key, _, fmt in present]
+            for c in cycles
+        ]
+        return header, rows
+
+    def fault_rows(self) -> tuple[list[str], list[list]]:
+        faults = self.report["results"].get("faults") or []
+        header = ["kind", "severity", "channel", "start (s)", "end (s)"]
+        rows = [
+            [
+                f["kind"],
+                f["severity"],
+                f["channel"] or "",
+                f"{f['start_time_s']:g}",
+                "" if f["end_time_s"] is None else f"{f['end_time_s']:g}",
+            ]
+            for f in faults
+        ]
+        return header, rows
+
+    def alert_rows(self) -> tuple[list[str], list[list]]:
+        header = ["raised", "severity", "metric", "value", "cleared", "acknowledged by", "comment"]
+        rows = [
+            [
+                str(a.get("raised_at") or ""),
+                str(a.get("severity") or ""),
+                str(a.get("metric") or ""),
+                "" if a.get("value") is None else f"{a['value']:.4g}",
+                str(a.get("cleared_at") or ""),
+                " ".join(
+                    x
+                    for x in (
+                        str(a.get("acknowledged_by") or ""),
+                        str(a.get("acknowledged_at") or ""),
+                    )
+                    if x
+                ),
+                str(a.get("comment") or ""),
+            ]
+            for a in self.alerts
+        ]
+        return header, rows

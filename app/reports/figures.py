@@ -1,0 +1,297 @@
+"""The report's plots, drawn with matplotlib (Agg): light, print-ready, one
+figure per subject, ``None`` where the data has nothing to show."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+#: Points per curve after min/max decimation: plenty for print, small files.
+MAX_POINTS = 3000
+WIDTH_IN = 7.0
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f")
+
+
+def _figure(rows: int, height_per_row: float = 1.6) -> Figure:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH_IN, 0.5 + rows * height_per_row), dpi=150, layout="constrained")
+    return fig
+
+
+def _style(ax, ylabel: str) -> None:
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, color="#dddddd", linewidth=0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def decimate(t: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS):
+    """Min/max per bin, so peaks survive thinning (as pyqtgraph's 'peak' mode)."""
+    n = len(t)
+    if n <= max_points:
+        return t, y
+    edges = np.linspace(0, n, max_points // 2 + 1).astype(int)
+    starts = edges[:-1]
+    with np.errstate(all="ignore"):
+        filled_lo = np.where(np.isnan(y), np.inf, y)
+        filled_hi = np.where(np.isnan(y), -np.inf, y)
+        lo = np.minimum.reduceat(filled_lo, starts)
+        hi = np.maximum.reduceat(filled_hi, starts)
+    lo[~np.isfinite(lo)] = np.nan
+    hi[~np.isfinite(hi)] = np.nan
+    tt = np.column_stack([t[starts], t[edges[1:] - 1]]).ravel()
+    yy = np.column_stack([lo, hi]).ravel()
+    return tt, yy
+
+
+def _legend(ax, entries: int) -> None:
+    """Legend above the axes, never over the data."""
+    ax.legend(
+        fontsize=6,
+        frameon=False,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=min(entries, 5),
+        borderaxespad=0.1,
+        handlelength=1.5,
+    )
+
+
+def _time_axis(t: np.ndarray) -> tuple[np.ndarray, str]:
+    span = float(t[-1] - t[0]) if len(t) else 0.0
+    if span > 3 * 3600:
+        return t / 3600.0, "time (h)"
+    if span > 600:
+        return t / 60.0, "time (min)"
+    return t, "time (s)"
+
+
+def timeseries_figure(frame: pd.DataFrame, timeseries: dict[str, np.ndarray]) -> Figure | None:
+    """Voltage, current, temperature and SOC (with its band) over time."""
+    if frame is None or len(frame) < 2:
+        return None
+    t_raw = frame[schema.TIME].to_numpy(dtype=float)
+    t_all, xlabel = _time_axis(t_raw)
+    panels: list[tuple[str, list[tuple[str, np.ndarray]]]] = [
+        ("voltage (V)", [("pack", frame[schema.VOLTAGE].to_numpy(dtype=float))]),
+        ("current (A)", [("current", frame[schema.CURRENT].to_numpy(dtype=float))]),
+    ]
+    temps = [c for c in (schema.TEMPERATURE,) if c in frame] + schema.cell_temperature_columns(
+        frame.columns
+    )
+    if temps:
+        panels.append(
+            ("temperature (°C)", [(c, frame[c].to_numpy(dtype=float)) for c in temps[:8]])
+        )
+    soc = timeseries.get("soc_percent") if timeseries else None
+    if soc is not None:
+        panels.append(("SOC (%)", [("SOC estimate", np.asarray(soc, dtype=float))]))
+    fig = _figure(len(panels))
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (label, curves) in zip(axes, panels, strict=True):
+        for i, (name, y) in enumerate(curves):
+            tt, yy = decimate(t_all, y)
+            ax.plot(tt, yy, color=COLORS[i % len(COLORS)], linewidth=0.8, label=name)
+        if label.startswith("SOC"):
+            low, high = (
+                timeseries.get("soc_band_low_percent"),
+                timeseries.get("soc_band_high_percent"),
+            )
+            if low is not None and high is not None:
+                tl, yl = decimate(t_all, np.asarray(low, dtype=float))
+                th, yh = decimate(t_all, np.asarray(high, dtype=float))
+                n = min(len(yl), len(yh))
+                ax.fill_between(
+                    tl[:n], yl[:n], yh[:n], color=COLORS[0], alpha=0.2, linewidth=0, label="±2σ"
+                )
+            if schema.SOC_REPORTED in frame:
+                tb, yb = decimate(t_all, frame[schema.SOC_REPORTED].to_numpy(dtype=float))
+                ax.plot(tb, yb, color=COLORS[1], linewidth=0.8, linestyle="--", label="BMS SOC")
+            ax.set_ylim(-2, 102)
+            _legend(ax, 3)
+        elif len(curves) > 1:
+            _legend(ax, len(curves))
+        _style(ax, label)
+    axes[-1].set_xlabel(xlabel, fontsize=8)
+    return fig
+
+
+def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
+    """Discharge capacity per cycle, the selected fade fit and the end-of-life forecast."""
+    # the cycles the lifetime diagnostics use: complete ones where the table says
+    complete = [c for c in cycles if c.get("coulombic_efficiency") is not None] or cycles
+    points = [
+        (c["cycle_index"], c["discharge_capacity_ah"])
+        for c in complete
+        if c.get("discharge_capacity_ah") not in (None, 0) and c.get("cycle_index") is not None
+    ]
+    if len(points) < 2:
+        return None
+    from app.diagnostics.capacity_fade import MODELS
+
+    n = np.array([p[0] for p in points], dtype=float)
+    q = np.array([p[1] for p in points], dtype=float)
+    fig = _figure(1, 2.6)
+    ax = fig.subplots()
+    ax.plot(n, q, "o", markersize=2.5, color=COLORS[0], label="measured")
+    fade = report["results"].get("capacity_fade") or {}
+    life = report["results"].get("cycle_life") or {}
+    end = n.max()
+    if life.get("predicted_eol_cycle"):
+        end = max(end, float(life.get("interval_high") or life["predicted_eol_cycle"]) * 1.05)
+    chosen = next(
+        (m for m in fade.get("models") or [] if m["model"] == fade.get("selected_model")), None
+    )
+    if chosen is not None and chosen["model"] in MODELS:
+        model = MODELS[chosen["model"]]
+        x = np.linspace(n.min(), end, 400)
+        with np.errstate(all="ignore"):
+            y = model.func(x, *[chosen["parameters"][p] for p in model.params])
+        ax.plot(x, y, color=COLORS[1], linewidth=1.0, label=f"fit: {chosen['model']}")
+    if life.get("eol_capacity_ah"):
+        ax.axhline(
+            life["eol_capacity_ah"],
+            color="#555555",
+            linewidth=0.8,
+            linestyle=":",
+            label="end of life",
+        )
+    if life.get("predicted_eol_cycle"):
+        eol = life["predicted_eol_cycle"]
+        ax.axvline(
+            eol, color=COLORS[2], linewidth=1.0, linestyle="--", label=f"forecast: cycle {eol}"
+        )
+        lo, hi = life.get("interval_low"), life.get("interval_high")
+        if lo is not None and hi is not None:
+            ax.axvspan(lo, hi, color=COLORS[2], alpha=0.12, linewidth=0, label="interval")
+    knee = (fade.get("knee") or {}).get("knee_point_cycle")
+    if knee is not None:
+        ax.axvline(
+            knee, color=COLORS[4], linewidth=0.8, linestyle="-.", label=f"knee: cycle {knee:g}"
+        )
+    _style(ax, "discharge capacity (Ah)")
+    ax.set_xlabel("cycle", fontsize=8)
+    ax.legend(fontsize=6, frameon=False)
+    return fig
+
+
+def dqdv_figure(report: dict) -> Figure | None:
+    """Incremental capacity (dQ/dV) curves of the cycles the SOH diagnostic analysed."""
+    soh = report["results"].get("soh") or {}
+    curves = soh.get("ica_curves") or []
+    if not curves:
+        return None
+    fig = _figure(1, 2.6)
+    ax = fig.subplots()
+    for i, c in enumerate(curves[:8]):
+        y = np.asarray(c["dqdv_ah_per_v"], dtype=float)
+        v = c["v_start_v"] + c["v_step_v"] * np.arange(len(y))
+        ax.plot(
+            v,
+            y,
+            color=COLORS[i % len(COLORS)],
+            linewidth=0.9,
+            label=f"cycle {c['cycle_index']} {c['direction']}",
+        )
+    _style(ax, "dQ/dV (Ah/V)")
+    ax.set_xlabel("cell voltage (V)", fontsize=8)
+    ax.legend(fontsize=6, frameon=False)
+    return fig
+
+
+def dcir_figure(report: dict) -> Figure | None:
+    """10 s DC internal resistance (and ohmic resistance) of each pulse versus SOC."""
+    ir = report["results"].get("internal_resistance") or {}
+    pulses = [p for p in ir.get("pulses") or [] if p.get("soc_percent") is not None]
+    if not pulses:
+        return None
+    fig = _figure(1, 2.4)
+    ax = fig.subplots()
+    for key, label, marker, color in (
+        ("r_10s_ohm", "R 10 s", "o", COLORS[0]),
+        ("r_ohmic_ohm", "R ohmic", "s", COLORS[1]),
+    ):
+        for direction, fill in (("discharge", color), ("charge", "none")):
+            pts = [
+                (p["soc_percent"], p[key] * 1e3)
+                for p in pulses
+                if p.get(key) is not None and p.get("direction") == direction
+            ]
+            if pts:
+                xs, ys = zip(*pts, strict=True)
+                ax.plot(
+                    xs,
+                    ys,
+                    marker,
+                    markersize=3.5,
+                    markerfacecolor=fill,
+                    color=color,
+                    label=f"{label} {direction}",
+                )
+    _style(ax, "resistance (mΩ, pack)")
+    ax.set_xlabel("SOC (%)", fontsize=8)
+    ax.set_xlim(-2, 102)
+    ax.legend(fontsize=6, frameon=False)
+    return fig
+
+
+def cell_spread_figure(frame: pd.DataFrame) -> Figure | None:
+    """Cell-voltage spread (max − min) over time, with the lowest and highest cell."""
+    if frame is None:
+        return None
+    cells = schema.cell_voltage_columns(frame.columns)
+    if len(cells) < 2:
+        return None
+    v = frame[cells].to_numpy(dtype=float)
+    t, xlabel = _time_axis(frame[schema.TIME].to_numpy(dtype=float))
+    with np.errstate(all="ignore"):
+        lo, hi = np.nanmin(v, axis=1), np.nanmax(v, axis=1)
+    fig = _figure(2, 1.5)
+    ax_v, ax_s = fig.subplots(2, 1, sharex=True)
+    for y, name, color in ((hi, "highest cell", COLORS[1]), (lo, "lowest cell", COLORS[0])):
+        ax_v.plot(*decimate(t, y), color=color, linewidth=0.8, label=name)
+    _legend(ax_v, 2)
+    _style(ax_v, "cell voltage (V)")
+    ax_s.plot(*decimate(t, (hi - lo) * 1e3), color=COLORS[3], linewidth=0.8)
+    _style(ax_s, "spread (mV)")
+    ax_s.set_xlabel(xlabel, fontsize=8)
+    return fig
+
+
+def all_figures(content) -> list[tuple[str, Figure]]:
+    """(caption, figure) for every plot the data supports, in report order."""
+    out = []
+    for caption, make in (
+        (
+            "Voltage, current, temperature and state of charge",
+            lambda: timeseries_figure(content.frame, content.timeseries),
+        ),
+        (
+            "Discharge capacity per cycle, fade fit and end-of-life forecast",
+            lambda: capacity_figure(content.report, content.report["cycles"]),
+        ),
+        ("Incremental capacity (dQ/dV)", lambda: dqdv_figure(content.report)),
+        ("DC internal resistance versus SOC", lambda: dcir_figure(content.report)),
+        ("Cell-voltage spread", lambda: cell_spread_figure(content.frame)),
+    ):
+        fig = make()
+        if fig is not None:
+            out.append((caption, fig))
+    return out
+
+
+def to_bytes(fig: Figure, fmt: str) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=150)
+    return buf.getvalue()

@@ -1,0 +1,115 @@
+"""The report as a print-ready A4 PDF (ReportLab), plots as vector graphics."""
+
+from __future__ import annotations
+
+import io
+
+from app.reports.content import ReportContent
+from app.reports.figures import all_figures
+from app.reports.verdicts import Verdict
+
+VERDICT_COLORS = {
+    Verdict.PASS: "#2e7d32",
+    Verdict.WARN: "#ef6c00",
+    Verdict.FAIL: "#c62828",
+    Verdict.NOT_APPLICABLE: "#757575",
+}
+MAX_TABLE_ROWS = 500
+
+
+def write_pdf(content: ReportContent, path: str) -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    grid = TableStyle(
+        [
+            ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("REPEATROWS", (0, 0), (-1, 0)),
+        ]
+    )
+    width = A4[0] - 36 * mm
+
+    def table(header, rows, col_widths=None):
+        shown = rows[:MAX_TABLE_ROWS]
+        t = Table([header, *shown], colWidths=col_widths, repeatRows=1)
+        t.setStyle(grid)
+        parts = [t]
+        if len(rows) > len(shown):
+            parts.append(
+                Paragraph(f"… {len(rows) - len(shown)} more rows in the XLSX/CSV export", small)
+            )
+        return parts
+
+    story = [Paragraph(content.title, styles["Title"])]
+    cover = Table(
+        [[Paragraph(f"<b>{k}</b>", small), Paragraph(v, small)] for k, v in content.cover_rows()],
+        colWidths=[30 * mm, width - 30 * mm],
+    )
+    cover.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [cover, Spacer(1, 6 * mm), Paragraph("Summary", styles["Heading2"])]
+    summary = [["Diagnostic", "Verdict", "Finding"]]
+    for f in content.findings:
+        color = VERDICT_COLORS[f.verdict]
+        summary.append(
+            [
+                Paragraph(f.title, small),
+                Paragraph(f'<font color="{color}"><b>{f.verdict.value.upper()}</b></font>', small),
+                Paragraph(f.summary, small),
+            ]
+        )
+    story += table(summary[0], summary[1:], [35 * mm, 18 * mm, width - 53 * mm])
+    story.append(PageBreak())
+    story.append(Paragraph("Plots", styles["Heading2"]))
+    for caption, fig in all_figures(content):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=200)
+        buf.seek(0)
+        w_in, h_in = fig.get_size_inches()
+        img = Image(buf, width=width, height=width * h_in / w_in)
+        story.append(KeepTogether([img, Paragraph(caption, small), Spacer(1, 4 * mm)]))
+    header, rows = content.cycle_rows()
+    if rows:
+        story += [Paragraph("Per-cycle table", styles["Heading2"]), *table(header, rows)]
+    story.append(Paragraph("Alerts", styles["Heading2"]))
+    header, rows = content.alert_rows()
+    story += table(header, rows) if rows else [Paragraph("No alerts were recorded.", small)]
+    story.append(Paragraph("Faults", styles["Heading2"]))
+    header, rows = content.fault_rows()
+    story += table(header, rows) if rows else [Paragraph("No faults were detected.", small)]
+
+    def footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(colors.HexColor("#777777"))
+        canvas.drawString(18 * mm, 10 * mm, f"Battery OS — {content.report.get('source')}")
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        path,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=content.title,
+        author=content.user or "Battery OS",
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)

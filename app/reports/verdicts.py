@@ -1,0 +1,238 @@
+"""Pass / warn / fail for each diagnostic, against the battery's limits.
+
+The thresholds are the ones a test engineer reads a report with: end of life
+at 80 % SOH (IEC 62660-1 / USABC), resistance doubling as end of life, the
+chemistry's temperature window (from the spec), and the severities the
+diagnostics themselves give (safety, cell balance, capacity fade, faults).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    NOT_APPLICABLE = "n/a"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the report's summary."""
+
+    diagnostic: str  #: the DESIGN.md result key
+    title: str
+    verdict: Verdict
+    summary: str  #: the figure and why it got its verdict, in one sentence
+
+
+SOH_WARN_PERCENT = 85.0
+SOH_FAIL_PERCENT = 80.0
+RESISTANCE_WARN_RATIO = 1.5
+RESISTANCE_FAIL_RATIO = 2.0
+BMS_SOC_WARN_PCT = 3.0
+BMS_SOC_FAIL_PCT = 8.0
+
+_SEVERITY = {
+    "ok": Verdict.PASS,
+    "info": Verdict.PASS,
+    "warning": Verdict.WARN,
+    "critical": Verdict.FAIL,
+}
+
+
+def _num(value, fmt: str = ".3g", unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:{fmt}}{unit}"
+
+
+def _soc(r: dict) -> Finding:
+    title = "State of charge"
+    if r is None:
+        return Finding("soc", title, Verdict.NOT_APPLICABLE, "no samples")
+    text = (
+        f"{_num(r['initial_soc_percent'], '.1f', ' %')} to {_num(r['final_soc_percent'], '.1f', ' %')} "
+        f"(final ±{_num(2 * (r.get('final_soc_sigma_percent') or 0), '.1f', ' %')}, 2σ)"
+    )
+    rms = r.get("bms_difference_rms_percent")
+    if rms is None:
+        return Finding("soc", title, Verdict.PASS, text + "; no BMS SOC to cross-check")
+    verdict = (
+        Verdict.FAIL
+        if rms > BMS_SOC_FAIL_PCT
+        else Verdict.WARN
+        if rms > BMS_SOC_WARN_PCT
+        else Verdict.PASS
+    )
+    return Finding("soc", title, verdict, f"{text}; BMS SOC differs by {rms:.1f} % RMS")
+
+
+def _soh(r: dict) -> Finding:
+    title = "State of health"
+    soh = r.get("soh_percent") if r else None
+    if soh is None:
+        return Finding(
+            "soh", title, Verdict.NOT_APPLICABLE, "no full cycle or OCV pair to measure capacity"
+        )
+    verdict = (
+        Verdict.FAIL
+        if soh < SOH_FAIL_PERCENT
+        else Verdict.WARN
+        if soh < SOH_WARN_PERCENT
+        else Verdict.PASS
+    )
+    return Finding(
+        "soh",
+        title,
+        verdict,
+        f"{soh:.1f} % ({r.get('soh_method')}); end of life below {SOH_FAIL_PERCENT:g} %",
+    )
+
+
+def _resistance(ir: dict, soh: dict | None) -> Finding:
+    title = "Internal resistance"
+    if not ir or not ir.get("n_pulses"):
+        return Finding(
+            "internal_resistance", title, Verdict.NOT_APPLICABLE, "no current pulses in the data"
+        )
+    r_now = soh.get("resistance_ohm") if soh else None
+    r_bol = soh.get("bol_resistance_ohm") if soh else None
+    text = (
+        f"{ir['n_pulses']} pulses, median R0 {_num(ir.get('median_r_ohmic_ohm'), '.4g', ' Ω')}, "
+        f"R10s {_num(ir.get('median_r_10s_ohm'), '.4g', ' Ω')} (pack)"
+    )
+    if not r_now or not r_bol:
+        return Finding("internal_resistance", title, Verdict.PASS, text)
+    ratio = r_now / r_bol
+    verdict = (
+        Verdict.FAIL
+        if ratio >= RESISTANCE_FAIL_RATIO
+        else Verdict.WARN
+        if ratio >= RESISTANCE_WARN_RATIO
+        else Verdict.PASS
+    )
+    return Finding("internal_resistance", title, verdict, f"{text}; {ratio:.2f}× beginning of life")
+
+
+def _fade(r: dict) -> Finding:
+    title = "Capacity fade"
+    if not r or r.get("status") != "ok":
+        reason = (r or {}).get("reason") or "no per-cycle capacities"
+        return Finding("capacity_fade", title, Verdict.NOT_APPLICABLE, reason)
+    knee = (r.get("knee") or {}).get("knee_point_cycle")
+    text = (
+        f"retention {100 * r['capacity_retention']:.1f} % over cycles {r['first_cycle']:g}–{r['last_cycle']:g}, "
+        f"model {r['selected_model']}" + (f", knee at cycle {knee:g}" if knee is not None else "")
+    )
+    return Finding(
+        "capacity_fade", title, _SEVERITY.get(str(r.get("severity")), Verdict.PASS), text
+    )
+
+
+def _balance(r: dict) -> Finding:
+    title = "Cell balance"
+    if not r or r.get("status") == "unknown":
+        return Finding(
+            "cell_balance", title, Verdict.NOT_APPLICABLE, "no cell voltages in the data"
+        )
+    return Finding(
+        "cell_balance",
+        title,
+        _SEVERITY.get(r["status"], Verdict.WARN),
+        f"spread {_num(r.get('spread_mv'), '.0f', ' mV')} at mid SOC, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}; "
+        f"{r.get('recommendation')}",
+    )
+
+
+def _safety(r: dict) -> Finding:
+    title = "Safety limits"
+    if not r:
+        return Finding("safety", title, Verdict.NOT_APPLICABLE, "no samples")
+    events = r.get("events") or []
+    return Finding(
+        "safety",
+        title,
+        _SEVERITY.get(r["status"], Verdict.WARN),
+        f"{len(events)} limit event(s)"
+        + (f", worst: {events[0]['check']} on {events[0]['channel']}" if events else ""),
+    )
+
+
+def _thermal(r: dict, spec: dict | None) -> Finding:
+    title = "Thermal"
+    if not r or r.get("max_temperature_c") is None:
+        return Finding("thermal", title, Verdict.NOT_APPLICABLE, "no temperature sensor")
+    t_max = r["max_temperature_c"]
+    text = (
+        f"max {t_max:.1f} °C, rise up to {_num(r.get('max_rise_rate_c_per_min'), '.2f', ' °C/min')}, "
+        f"sensor spread {_num(r.get('max_sensor_spread_c'), '.1f', ' °C')}"
+    )
+    if not spec:
+        return Finding("thermal", title, Verdict.PASS, text)
+    hot = spec.get("discharge_temp_max_c")
+    warm = spec.get("charge_temp_max_c")
+    verdict = (
+        Verdict.FAIL
+        if hot is not None and t_max > hot
+        else Verdict.WARN
+        if warm is not None and t_max > warm
+        else Verdict.PASS
+    )
+    return Finding(
+        "thermal", title, verdict, f"{text}; limit {hot:g} °C" if hot is not None else text
+    )
+
+
+def _cycle_life(r: dict) -> Finding:
+    title = "Cycle life"
+    if not r or r.get("predicted_eol_cycle") is None:
+        return Finding(
+            "cycle_life", title, Verdict.NOT_APPLICABLE, (r or {}).get("reason") or "no forecast"
+        )
+    remaining = r.get("remaining_cycles")
+    text = (
+        f"end of life ({100 * r['eol_fraction']:.0f} % capacity) at cycle {r['predicted_eol_cycle']} "
+        f"({r.get('interval_low')}–{r.get('interval_high') or '>horizon'}), {remaining} cycles left"
+    )
+    verdict = Verdict.FAIL if remaining is not None and remaining <= 0 else Verdict.PASS
+    return Finding("cycle_life", title, verdict, text)
+
+
+def _faults(faults: list | None) -> Finding:
+    title = "Faults"
+    if faults is None:
+        return Finding("faults", title, Verdict.NOT_APPLICABLE, "no samples")
+    if not faults:
+        return Finding("faults", title, Verdict.PASS, "none detected")
+    kinds = sorted({f["kind"] for f in faults})
+    verdict = Verdict.FAIL if any(f["severity"] == "critical" for f in faults) else Verdict.WARN
+    return Finding("faults", title, verdict, f"{len(faults)} fault(s): {', '.join(kinds)}")
+
+
+def findings(report: dict) -> list[Finding]:
+    """The summary of an ``analyze --json`` report, one finding per diagnostic."""
+    r = report["results"]
+    spec = report.get("spec")
+    return [
+        _soc(r.get("soc")),
+        _soh(r.get("soh")),
+        _resistance(r.get("internal_resistance"), r.get("soh")),
+        _fade(r.get("capacity_fade")),
+        _balance(r.get("cell_balance")),
+        _safety(r.get("safety")),
+        _thermal(r.get("thermal"), spec),
+        _cycle_life(r.get("cycle_life")),
+        _faults(r.get("faults")),
+    ]
+
+
+def overall(items: list[Finding]) -> Verdict:
+    verdicts = {f.verdict for f in items}
+    for v in (Verdict.FAIL, Verdict.WARN, Verdict.PASS):
+        if v in verdicts:
+            return v
+    return Verdict.NOT_APPLICABLE

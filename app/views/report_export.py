@@ -1,0 +1,73 @@
+"""File › Export report…: the report of what the window shows (the live session's
+samples: a source, or a replayed log), written off the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from app.core import schema
+from app.core.errors import BatteryOSError
+from app.core.spec import BatterySpec
+from app.views.background import SerialWorker
+
+#: File-dialog filters, in the order offered.
+FILTERS = "PDF report (*.pdf);;HTML report (*.html);;Excel workbook (*.xlsx);;CSV summary (*.csv)"
+
+
+def write_session_report(
+    path: str,
+    snapshot: Callable[[], dict[str, np.ndarray]],
+    spec: BatterySpec | None,
+    source_url: str | None,
+    user: str | None,
+) -> str:
+    """Run the suite on the samples and write the report; returns the overall verdict."""
+    samples = snapshot()
+    t = samples.get(schema.TIME)
+    if spec is None or t is None or len(t) < 2:
+        raise BatteryOSError("no samples to report yet: connect a source or open a log first")
+    import pandas as pd
+
+    from app.diagnostics.suite import run_suite
+    from app.reports import ReportContent, write_report
+
+    frame = pd.DataFrame({c: v for c, v in samples.items() if schema.is_canonical_column(c)})
+    suite = run_suite(frame, spec)
+    report = {"source": source_url or "live session", "spec": spec.to_dict(), **suite.to_dict()}
+    content = ReportContent(report, frame=frame, timeseries=suite.timeseries, user=user)
+    write_report(content, path)
+    return content.overall.value
+
+
+class ReportExporter(QObject):
+    finished = Signal(str, str)  #: path, overall verdict
+    failed = Signal(str)  #: one line
+
+    def __init__(self, session, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session = session
+        self._worker = SerialWorker("report export", self)
+        self.idle = self._worker.idle
+
+    @property
+    def busy(self) -> bool:
+        return self._worker.busy
+
+    def export(self, path: str, user: str | None = None) -> None:
+        s = self.session
+        snapshot, spec, url = s.snapshot, s.spec, s.source_url
+        self._worker.submit(
+            lambda: write_session_report(path, snapshot, spec, url, user),
+            on_done=lambda verdict: self.finished.emit(path, verdict),
+            on_error=self._on_error,
+        )
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._worker.wait(timeout)
+
+    def _on_error(self, exc: BaseException) -> None:
+        text = str(exc).strip().splitlines()
+        self.failed.emit(text[0] if text else type(exc).__name__)

@@ -1,0 +1,199 @@
+"""Reports: verdicts against the limits, every format written and readable, from a
+log file and from a stored recording with its acknowledged alerts."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.reports.figures import decimate
+from app.reports.verdicts import Verdict, findings, overall
+
+
+@pytest.fixture(scope="module")
+def cycling_log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("logs") / "pack.csv"
+    rc = main(
+        [
+            "simulate",
+            "--chemistry",
+            "nmc",
+            "--cells",
+            "4",
+            "--capacity-ah",
+            "5",
+            "--duration",
+            "20000",
+            "--profile",
+            "cycle",
+            "-o",
+            str(path),
+        ]
+    )
+    assert rc == 0
+    return str(path)
+
+
+def _report(**results) -> dict:
+    base = dict.fromkeys(
+        [
+            "soc",
+            "soh",
+            "internal_resistance",
+            "capacity_fade",
+            "cell_balance",
+            "safety",
+            "thermal",
+            "cycle_life",
+            "faults",
+        ]
+    )
+    base.update(results)
+    return {"source": "x", "spec": None, "results": base, "cycles": []}
+
+
+def _verdict(report: dict, key: str) -> Verdict:
+    return next(f.verdict for f in findings(report) if f.diagnostic == key)
+
+
+@pytest.mark.parametrize(
+    ("soh", "expected"), [(95.0, Verdict.PASS), (82.0, Verdict.WARN), (75.0, Verdict.FAIL)]
+)
+def test_soh_verdict_follows_end_of_life_at_80_percent(soh, expected):
+    assert _verdict(_report(soh={"soh_percent": soh, "soh_method": "capacity"}), "soh") == expected
+
+
+def test_faults_critical_fails_and_none_passes():
+    fault = {
+        "kind": "over_voltage",
+        "severity": "critical",
+        "channel": "cell_1_v",
+        "start_time_s": 1.0,
+        "end_time_s": 2.0,
+        "detail": {},
+    }
+    assert _verdict(_report(faults=[fault]), "faults") == Verdict.FAIL
+    assert _verdict(_report(faults=[]), "faults") == Verdict.PASS
+    assert overall(findings(_report(faults=[]))) == Verdict.PASS
+    assert overall(findings(_report())) == Verdict.NOT_APPLICABLE
+
+
+def test_decimation_keeps_peaks_and_both_ends():
+    t = np.arange(100_001, dtype=float)
+    y = np.zeros_like(t)
+    y[12_345] = 9.0
+    y[-1] = -3.0
+    tt, yy = decimate(t, y, 1000)
+    assert len(tt) <= 1000
+    assert yy.max() == 9.0 and yy.min() == -3.0
+    assert tt[0] == 0 and tt[-1] == t[-1]
+
+
+def test_pdf_report_of_a_log(cycling_log, tmp_path, capsys):
+    out = tmp_path / "r.pdf"
+    assert main(["report", cycling_log, "-o", str(out), "--user", "ada"]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type /Page\b", data)) >= 3  # cover+summary, plots, tables
+    assert "wrote PDF report" in capsys.readouterr().out
+
+
+def test_html_report_has_summary_plots_and_cycles(cycling_log, tmp_path):
+    out = tmp_path / "r.html"
+    assert main(["report", cycling_log, "-o", str(out), "--user", "ada"]) == 0
+    html = out.read_text()
+    assert "Prepared by" in html and "ada" in html
+    for title in ("State of charge", "Cell balance", "Cycle life", "Faults"):
+        assert title in html
+    assert html.count("<svg") >= 3  # time series, capacity, cell spread at least
+    assert "Per-cycle table" in html and "discharge Ah" in html
+
+
+def test_xlsx_and_csv_reports_carry_the_numbers(cycling_log, tmp_path):
+    from openpyxl import load_workbook
+
+    xlsx = tmp_path / "r.xlsx"
+    assert main(["report", cycling_log, "-o", str(xlsx)]) == 0
+    wb = load_workbook(xlsx)
+    assert {"Summary", "Cycles", "Faults", "Alerts", "Results"} <= set(wb.sheetnames)
+    cycles = list(wb["Cycles"].values)
+    header = cycles[0]
+    assert "discharge_capacity_ah" in header
+    col = header.index("discharge_capacity_ah")
+    assert any(isinstance(r[col], float) and r[col] > 3 for r in cycles[1:])
+
+    out = tmp_path / "r.csv"
+    assert main(["report", cycling_log, "-o", str(out)]) == 0
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["section", "item", "value"]
+    verdicts = {r[1]: r[2] for r in rows if r[0] == "verdict"}
+    assert set(verdicts) == {
+        "soc",
+        "soh",
+        "internal_resistance",
+        "capacity_fade",
+        "cell_balance",
+        "safety",
+        "thermal",
+        "cycle_life",
+        "faults",
+    }
+
+
+def test_report_of_a_cycle_table(tmp_path):
+    table = tmp_path / "cap.csv"
+    n = np.arange(1, 201)
+    q = 2.0 - 0.002 * n
+    table.write_text(
+        "cycle_index,discharge_capacity_ah\n"
+        + "\n".join(f"{a},{b:.5f}" for a, b in zip(n, q, strict=True))
+    )
+    out = tmp_path / "r.html"
+    assert main(["report", str(table), "--capacity-ah", "2", "-o", str(out)]) == 0
+    html = out.read_text()
+    assert "end of life" in html and html.count("<svg") == 1
+
+
+def test_bad_output_and_bad_input_are_one_line_errors(cycling_log, tmp_path, capsys):
+    assert main(["report", cycling_log, "-o", str(tmp_path / "r.docx")]) == 2
+    assert "unknown report format .docx" in capsys.readouterr().err
+    garbage = tmp_path / "g.csv"
+    garbage.write_bytes(b"\x00\x01garbage")
+    assert main(["report", str(garbage), "-o", str(tmp_path / "r.pdf")]) == 2
+    assert capsys.readouterr().err.startswith("batteryos: error:")
+    assert main(["report", cycling_log, "-o", str(tmp_path / "no" / "such" / "dir.pdf")]) == 2
+
+
+def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_path):
+    from openpyxl import load_workbook
+
+    from app.core.samples import SampleBlock
+    from app.hardware.logs.formats import open_log
+    from app.storage import repositories as repo
+    from app.storage.database import Database
+    from app.storage.sample_writer import write_samples
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    db = Database(url)
+    db.ensure_schema()
+    log = open_log(cycling_log)
+    rec = repo.create_recording(db, "sim://nmc?cells=4", spec=log.spec_dict)
+    write_samples(db, rec.id, SampleBlock.from_frame(log.frame), 0)
+    repo.finish_recording(db, rec.id)
+    user = repo.create_user(db, "grace", "engineer")
+    alert = repo.record_alert(
+        db, "max_cell_v", 4.25, "critical", recording_id=rec.id, threshold_value=4.2
+    )
+    repo.acknowledge_alert(db, alert.id, user_id=user.id, comment="charger setpoint fixed")
+    db.close()
+
+    out = tmp_path / "rec.xlsx"
+    assert main(["--db", url, "report", f"recording:{rec.id}", "-o", str(out)]) == 0
+    alerts = list(load_workbook(out)["Alerts"].values)
+    assert alerts[1][1] == "critical" and alerts[1][2] == "max_cell_v"
+    assert "grace" in alerts[1][5] and alerts[1][6] == "charger setpoint fixed"
+    assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
