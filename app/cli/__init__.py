@@ -13,8 +13,6 @@ import sys
 from app import __version__
 from app.cli import (
     cmd_analyze,
-from app.cli import (
-    cmd_analyze,
     cmd_convert,
     cmd_db,
     cmd_devsim,
@@ -38,41 +36,6 @@ COMMANDS = (
     cmd_devsim,
     cmd_db,
     cmd_users,
-)
-)
-from app.core.errors import BatteryOSError
-
-COMMANDS = (
-    cmd_gui,
-    cmd_simulate,
-    cmd_record,
-    cmd_analyze,
-from app.cli import (
-    cmd_analyze,
-    cmd_convert,
-    cmd_db,
-    cmd_devsim,
-    cmd_gui,
-    cmd_record,
-    cmd_report,
-    cmd_serve,
-    cmd_simulate,
-    cmd_users,
-)
-from app.core.errors import BatteryOSError
-
-COMMANDS = (
-    cmd_gui,
-    cmd_simulate,
-    cmd_record,
-    cmd_analyze,
-    cmd_convert,
-    cmd_report,
-    cmd_serve,
-    cmd_devsim,
-    cmd_db,
-    cmd_users,
-)
 )
 
 
