@@ -85,10 +85,14 @@ def test_mixed_units_in_a_generic_file_name_the_line(tmp_path):
 
 
 def test_a_cycler_file_of_the_wrong_kind_is_named(tmp_path):
-    path = tmp_path / "cell.mpr"
+    path = tmp_path / "cell.mpr"  # a BioLogic header with nothing behind it
     path.write_bytes(b"BIO-LOGIC MODULAR FILE\x1a" + bytes(200))
-    with pytest.raises(SchemaError, match="binary data"):
+    with pytest.raises(SchemaError, match="corrupt .mpr"):
         open_log(str(path))
+    res = tmp_path / "cell.res"  # an Arbin .res (MS Access database): not read
+    res.write_bytes(b"\x00\x01\x00\x00Standard Jet DB\x00" + bytes(200))
+    with pytest.raises(SchemaError, match="binary data"):
+        open_log(str(res))
     zipped = tmp_path / "notes.xlsx"
     zipped.write_bytes(b"PK\x03\x04" + bytes(100))
     with pytest.raises(SchemaError, match="ZIP archive"):
