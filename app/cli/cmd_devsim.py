@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser(
         "devsim",
-        help="run a simulated device (VE.Direct, Daly, JK, line) on a pseudo-terminal",
+        help="run a simulated device (VE.Direct, Daly, JK, line; Pylontech or foxBMS on CAN)",
         description="Run a simulated device and print the source URL to connect to, e.g. "
         "serial:///dev/pts/7?protocol=vedirect; then record it with `batteryos record URL` or "
         "connect the window to it. Runs until Ctrl-C.",
@@ -39,8 +39,16 @@ def add_parser(sub) -> None:
         "--replay",
         metavar="FILE",
         help="replay a recording instead of the battery simulator (VE.Direct text, JK frames, "
-        "or text lines)",
+        "text lines, or a foxBMS CAN log)",
     )
+    p.add_argument(
+        "--interface",
+        choices=["slcan", "virtual"],
+        default="slcan",
+        help="CAN devices: an slcan adapter emulated on a pseudo-terminal (default; reachable "
+        "from other processes) or a python-can virtual bus (this process only)",
+    )
+    p.add_argument("--dbc", metavar="DBC", help="foxbms: the DBC of the replayed log")
     p.set_defaults(run=run)
 
 
@@ -54,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         period_s=args.period,
         replay=args.replay,
+        interface=args.interface,
+        dbc=args.dbc,
     )
     print(device.url, flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C

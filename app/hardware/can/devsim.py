@@ -192,6 +192,28 @@ def start_foxbms(
     return RunningDevice(url, f"foxBMS replay of {os.path.basename(log)}", stopper, sent)
 
 
+def devsim_pylontech(
+    *, chemistry="lfp", cells=16, speed=1.0, interface="slcan", byte_order="little", **_ignored
+) -> RunningDevice:
+    """``batteryos devsim pylontech``: the battery simulator behind the BMS protocol.
+
+    slcan by default: the window or ``record`` connects from another process,
+    which a ``virtual`` bus cannot reach."""
+    sim_url = f"sim://{chemistry}?cells={cells}&capacity_ah=100&rate_hz=1&speed={speed:g}"
+    return start_pylontech(interface=interface, sim_url=sim_url, byte_order=byte_order)
+
+
+def devsim_foxbms(
+    *, replay=None, dbc=None, speed=1.0, interface="slcan", **_ignored
+) -> RunningDevice:
+    """``batteryos devsim foxbms --replay LOG --dbc DBC``: a foxBMS capture replayed in a loop."""
+    from app.core.errors import SourceError
+
+    if not replay or not dbc:
+        raise SourceError("devsim foxbms needs --replay LOG (a foxBMS CAN log) and --dbc DBC")
+    return start_foxbms(log=replay, dbc=os.path.abspath(dbc), speed=speed, interface=interface)
+
+
 #: The simulated CAN devices by name, for ``batteryos devsim NAME``.
 DEVICES: dict[str, Callable[..., RunningDevice]] = {
     "pylontech": start_pylontech,

@@ -20,6 +20,8 @@ DEVICE_SIMULATORS: dict[str, str] = {
     "daly": "app.hardware.devsim.daly:start",
     "jk": "app.hardware.devsim.jk:start",
     "line": "app.hardware.devsim.line:start",
+    "pylontech": "app.hardware.can.devsim:devsim_pylontech",
+    "foxbms": "app.hardware.can.devsim:devsim_foxbms",
 }
 
 
