@@ -18,9 +18,11 @@ from app.hardware.registry import create_source
 from tests.hardware.source_contract import read_samples
 
 ROOT = Path(__file__).resolve().parents[2]
+CAN_DEVICES = ("pylontech", "foxbms")
+SERIAL_DEVICES = sorted(set(DEVICE_SIMULATORS) - set(CAN_DEVICES))
 
 
-@pytest.mark.parametrize("name", sorted(DEVICE_SIMULATORS))
+@pytest.mark.parametrize("name", SERIAL_DEVICES)
 def test_record_a_simulated_device_headless(name, tmp_path, capsys):
     out = tmp_path / f"{name}.csv"
     with start_device(name, period_s=0.02, speed=1.0) as dev:
@@ -69,3 +71,29 @@ def test_devsim_prints_a_url_that_works_and_stops_on_interrupt():
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 130 and "interrupted" in err
+
+
+def test_devsim_pylontech_is_reachable_from_another_process_over_slcan():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "devsim", "pylontech", "--cells", "8"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("can://slcan/dev/") and "protocol=pylontech" in url
+        with create_source(url) as source:
+            blocks = read_samples(source, 2)
+        v = blocks[-1]["voltage_v"][-1]
+        assert 8 * 2.5 < v < 8 * 3.65  # 8 LFP cells
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+
+
+def test_devsim_foxbms_needs_its_log_and_dbc(capsys):
+    assert main(["devsim", "foxbms"]) == 2
+    assert "--replay" in capsys.readouterr().err
