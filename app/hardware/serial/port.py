@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from typing import Protocol
 
@@ -160,7 +161,12 @@ class SerialSource(Source):
         import serial
 
         try:
-            self._port = serial.Serial(self.device, self.baud, timeout=_MAX_WAIT_S)
+            # exclusive (POSIX): a second reader of the same port would steal bytes
+            # from both; better one clear "busy" than two streams of garbage
+            exclusive = True if os.name == "posix" else None
+            self._port = serial.Serial(
+                self.device, self.baud, timeout=_MAX_WAIT_S, exclusive=exclusive
+            )
         except (serial.SerialException, OSError, ValueError) as exc:
             raise SourceError(f"{self.url}: cannot open {self.device}: {_reason(exc)}") from None
         now = time.monotonic()
