@@ -214,6 +214,9 @@ class SerialSource(Source):
                 else:
                     data = port.read(port.in_waiting)
             except (serial.SerialException, OSError) as exc:
+                if rows:  # pass on what came before; the next read meets the fault again
+                    self._last_block = time.monotonic()
+                    return rows_to_block(rows, times)
                 raise SourceError(
                     f"{self.url}: {self.device} stopped working "
                     f"(unplugged or gone?): {_reason(exc)}"
