@@ -12,8 +12,10 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "record",
         help="record a source to a CSV file or the database",
-        description="Record SOURCE_URL headless: sim://nmc?cells=4&speed=1 (the simulator) or "
-        "file:///data/log.csv (replay a canonical CSV). Without -o the samples go to the "
+        description="Record SOURCE_URL headless: sim://nmc?cells=4&speed=1 (the simulator), "
+        "file:///data/log.csv (replay a canonical CSV) or a serial device, "
+        "serial:///dev/ttyUSB0?protocol=vedirect|daly|jk|line (try it on "
+        "`batteryos devsim vedirect`). Without -o the samples go to the "
         "database (--db, before the sub-command).",
     )
     p.add_argument("source_url", metavar="SOURCE_URL")

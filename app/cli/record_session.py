@@ -127,6 +127,9 @@ def record_to(
                 if acq.samples_total == 0 and sinks.samples == 0:
                     break  # never connected: a wrong URL or device, not a dropout
                 print(f"batteryos: warning: {reported_error} (reconnecting)", file=sys.stderr)
+            elif acq.state == AcquisitionState.STREAMING and reported_error is not None:
+                reported_error = None
+                print("batteryos: reconnected (the time in between stays a gap)", file=sys.stderr)
             if duration_s is not None and time.monotonic() - start >= duration_s:
                 break
     except KeyboardInterrupt:

@@ -97,3 +97,31 @@ def test_devsim_pylontech_is_reachable_from_another_process_over_slcan():
 def test_devsim_foxbms_needs_its_log_and_dbc(capsys):
     assert main(["devsim", "foxbms"]) == 2
     assert "--replay" in capsys.readouterr().err
+
+
+def test_record_keeps_what_came_before_a_device_vanishes(tmp_path, capsys):
+    import threading
+
+    from tests.hardware.serial.test_robustness import wait_until
+
+    out = tmp_path / "lost.csv"
+    dev = start_device("vedirect", period_s=0.02)
+    result = {}
+    recorder = threading.Thread(
+        target=lambda: result.update(
+            rc=main(["record", dev.url, "--duration", "2", "-o", str(out)])
+        )
+    )
+    recorder.start()
+    try:
+        assert wait_until(
+            lambda: out.exists() and out.stat().st_size > 0 and dev.transmissions > 20
+        )
+    finally:
+        dev.stop()  # the adapter is pulled out while recording
+        recorder.join(10)
+    err = capsys.readouterr().err
+    assert result["rc"] == 1
+    assert "stopped working" in err and "(reconnecting)" in err and "Traceback" not in err
+    frame = read_canonical_csv(str(out)).frame
+    assert len(frame) >= 2 and frame["voltage_v"].notna().all()

@@ -128,6 +128,8 @@ class StreamingDevice(PtyDevice):
         self.period_s = period_s
         self.bytes_per_s = bytes_per_s
         self.transmissions = 0
+        #: Set to a list to get the ``time.monotonic()`` at which each transmission starts.
+        self.sent_times: list[float] | None = None
 
     def transmission(self) -> bytes:
         """The next bytes the device sends."""
@@ -156,6 +158,8 @@ class StreamingDevice(PtyDevice):
                 next_t = time.monotonic()
                 continue
             out = self.transmission()
+            if self.sent_times is not None:  # before the write: the reader may be quicker
+                self.sent_times.append(time.monotonic())
             self.write(out)
             self.transmissions += 1
             next_t += len(out) / self.bytes_per_s if self.bytes_per_s else self.period_s

@@ -16,7 +16,8 @@ request after the other:
   so its answer completes the sample.
 
 Current: raw above 30000 is charging (Daly's protocol document, esphome-daly-bms,
-maland16/daly-bms-uart), the canonical sign. ``temperature_c`` is the hottest
+maland16/daly-bms-uart), the canonical sign. Some references (python-daly-bms)
+say the opposite for their units: ``invert_current=1`` flips it. ``temperature_c`` is the hottest
 sensor; ``cell_<k>_v`` the cell voltages; ``soc_reported_pct`` the SOC.
 """
 
@@ -70,8 +71,9 @@ class DalyDecoder:
 
     frame_name = "Daly frame"
 
-    def __init__(self, health: SourceHealth):
+    def __init__(self, health: SourceHealth, invert_current: bool = False):
         self.health = health
+        self.current_sign = -1.0 if invert_current else 1.0
         self.cells: int | None = None  #: cell count from 0x94
         self.sensors: int | None = None  #: temperature sensors from 0x94
         self.info: dict[str, object] = {}  #: MOSFETs, mode, capacity, cycles, errors
@@ -164,7 +166,7 @@ class DalyDecoder:
     def _pack_row(self, d: bytes) -> dict[str, float]:
         row = {
             VOLTAGE: _u16(d, 0) / 10.0,
-            CURRENT: (_u16(d, 4) - CURRENT_OFFSET) / 10.0,
+            CURRENT: self.current_sign * (_u16(d, 4) - CURRENT_OFFSET) / 10.0,
             SOC_REPORTED: _u16(d, 6) / 10.0,
         }
         if self._temps:
@@ -183,9 +185,10 @@ class DalySource(SerialSource):
 
     protocol = "daly"
     default_baud = 9600
-    protocol_params = ("poll_s",)
+    protocol_params = ("poll_s", "invert_current")
 
-    def __init__(self, *args, poll_s: float = 1.0, **kwargs):
+    def __init__(self, *args, poll_s: float = 1.0, invert_current: bool = False, **kwargs):
+        self.invert_current = invert_current
         super().__init__(*args, **kwargs)
         self.poll_s = poll_s
         self._queue: list[int] = []
@@ -199,10 +202,13 @@ class DalySource(SerialSource):
         poll_s = parsed.pop_float("poll_s", 1.0)
         if not 0 < poll_s < math.inf:
             raise SourceError(f"{parsed.raw}: parameter poll_s must be > 0 s")
-        return {"poll_s": poll_s}
+        invert = parsed.params.get("invert_current", "0")
+        if invert not in ("0", "1"):
+            raise SourceError(f"{parsed.raw}: parameter invert_current must be 0 or 1")
+        return {"poll_s": poll_s, "invert_current": invert == "1"}
 
     def _make_decoder(self) -> DalyDecoder:
-        return DalyDecoder(self.health)
+        return DalyDecoder(self.health, self.invert_current)
 
     def _on_open(self) -> None:
         self._queue, self._pending, self._next_cycle, self._cycles = [], None, 0.0, 0

@@ -103,14 +103,18 @@ class LineDecoder:
 
     def _csv(self, text: str) -> dict[str, str] | None:
         d = self.mapping.delimiter
-        parts = [p.strip() for p in (text.split() if d == " " else text.split(d))]
-        if not any(_is_number(p) for p in parts):
-            self.header = {name: i for i, name in enumerate(parts) if name}
+        parts = text.split() if d == " " else text.split(d)
+        if not _starts_numeric(parts[0]) and not any(_is_number(p) for p in parts):
+            self.header = {name.strip(): i for i, name in enumerate(parts) if name.strip()}
             return None
-        values = {str(i + 1): p for i, p in enumerate(parts)}
-        for name, i in self.header.items():
-            if i < len(parts):
-                values[name] = parts[i]
+        values = {}
+        n = len(parts)
+        for f in self.mapping.fields:
+            i = self.header.get(f.field)
+            if i is None and f.field.isdigit():
+                i = int(f.field) - 1
+            if i is not None and 0 <= i < n:
+                values[f.field] = parts[i].strip()
         return values
 
     def _kv(self, text: str) -> dict[str, str]:
@@ -123,6 +127,12 @@ class LineDecoder:
         t = self._anchor[1] + device_t - self._anchor[0]
         self._t_prev = t
         return t
+
+
+def _starts_numeric(text: str) -> bool:
+    """Cheap first look: a number starts with a digit, a sign or a point."""
+    t = text.lstrip()
+    return bool(t) and (t[0].isdigit() or t[0] in "+-.")
 
 
 def _is_number(text: str) -> bool:

@@ -102,3 +102,12 @@ def test_poll_s_must_be_positive():
 
     with pytest.raises(SourceError, match="poll_s"):
         create_source("serial:///dev/ttyUSB0?protocol=daly&poll_s=0")
+
+
+def test_invert_current_flips_the_sign_for_units_that_count_the_other_way():
+    pack = answer(daly.PACK, b"".join(x.to_bytes(2, "big") for x in (264, 0, 29800, 500)))
+    assert daly.DalyDecoder(SourceHealth(), invert_current=True).feed(pack)[0]["current_a"] == 20.0
+    source = create_source("serial:///dev/ttyUSB0?protocol=daly&invert_current=1")
+    assert source.decoder.current_sign == -1.0
+    with pytest.raises(Exception, match="invert_current"):
+        create_source("serial:///dev/ttyUSB0?protocol=daly&invert_current=yes")

@@ -102,3 +102,12 @@ def test_replugged_adapter_reconnects_with_a_gap_and_keeps_what_came_before(devi
     assert t[len(before)] >= gap_to > gap_from
     assert source.health.reconnects >= 1
     assert source.describe()["serial"]["gaps_s"][0] == [gap_from, gap_to]
+
+
+def test_a_port_in_use_is_refused_with_a_message(device):
+    dev = device("jk")
+    with create_source(dev.url):
+        second = create_source(dev.url)
+        with pytest.raises(SourceError, match="cannot open .*(busy|lock)"):
+            second.open()
+        assert second.state == SourceState.FAULT
