@@ -81,6 +81,13 @@ class RingBuffer:
         self, columns: list[str] | None = None, last: int | None = None
     ) -> dict[str, np.ndarray]:
         """Copies of the newest ``last`` samples (all by default), oldest first."""
+        return self.snapshot_with_total(columns, last)[0]
+
+    def snapshot_with_total(
+        self, columns: list[str] | None = None, last: int | None = None
+    ) -> tuple[dict[str, np.ndarray], int]:
+        """:meth:`snapshot` and the :attr:`total` it includes, read together: a
+        reader comparing totals never counts one append twice or misses one."""
         with self._lock:
             n = self._count if last is None else min(last, self._count)
             names = list(self._data) if columns is None else [c for c in columns if c in self._data]
@@ -92,7 +99,7 @@ class RingBuffer:
                     out[name] = arr[start : start + n].copy()
                 else:
                     out[name] = np.concatenate((arr[start:], arr[: (start + n) - self.capacity]))
-            return out
+            return out, self._total
 
     def latest(self) -> dict[str, float]:
         """The newest value of each column (empty when the buffer is empty)."""

@@ -292,11 +292,12 @@ class LiveSession(QObject):
         self._publish_status()
 
     def _pull(self) -> None:
-        total = self.ring.total
-        if total == self._seen_total:
+        if self.ring.total == self._seen_total:
             return  # nothing new: no snapshot copy, no redraw
-        self._seen_total = total
-        self.data_updated.emit(self.ring.snapshot())
+        # the total the copy includes, not the one read above: an append in
+        # between would otherwise be drawn twice (or, read after, never)
+        frame, self._seen_total = self.ring.snapshot_with_total()
+        self.data_updated.emit(frame)
 
     def _recorder_problem(self) -> str | None:
         recorder = self._recording.recorder

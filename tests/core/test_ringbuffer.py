@@ -36,3 +36,19 @@ def test_new_column_is_backfilled_with_nan_and_last():
     assert list(snap["temperature_c"][3:]) == [20.0, 21.0]
     assert list(rb.snapshot(last=2)["time_s"]) == [3, 4]
     assert rb.latest()["temperature_c"] == 21.0
+
+
+def test_snapshot_with_total_reads_both_together():
+    import numpy as np
+
+    from app.core.ringbuffer import RingBuffer
+    from app.core.samples import SampleBlock
+
+    ring = RingBuffer(8)
+    t = np.arange(5, dtype=float)
+    ring.append(SampleBlock({"time_s": t, "voltage_v": t, "current_a": t}))
+    frame, total = ring.snapshot_with_total()
+    assert total == ring.total == 5 and len(frame["time_s"]) == 5
+    ring.append(SampleBlock({"time_s": t + 5, "voltage_v": t, "current_a": t}))
+    frame, total = ring.snapshot_with_total()
+    assert total == 10 and list(frame["time_s"]) == [2, 3, 4, 5, 6, 7, 8, 9]
