@@ -165,7 +165,9 @@ _register(
     lambda b, n, s, c: (
         _nan(b)
         if _cell_matrix(b) is None
-        else (_nan_reduce(_cell_matrix(b), b, np.nanmax) - _nan_reduce(_cell_matrix(b), b, np.nanmin))
+        else (
+            _nan_reduce(_cell_matrix(b), b, np.nanmax) - _nan_reduce(_cell_matrix(b), b, np.nanmin)
+        )
         * 1000.0
     ),
 )

@@ -199,13 +199,29 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
     t_max, t_min = spec.discharge_temp_max_c, spec.discharge_temp_min_c
 
     def rule(metric, comparison, severity, delay_s, **levels) -> Threshold:
-        return Threshold(metric, comparison, severity=severity, delay_s=delay_s, profile=profile, **levels)
+        return Threshold(
+            metric, comparison, severity=severity, delay_s=delay_s, profile=profile, **levels
+        )
 
     above, below, outside = Comparison.ABOVE, Comparison.BELOW, Comparison.OUTSIDE
     crit, warn, info = Severity.CRITICAL, Severity.WARNING, Severity.INFO
     rules = [
-        rule("cell_v_max", above, crit, 2.0, level=spec.cell_v_max, clear_level=spec.cell_v_max - v_hyst),
-        rule("cell_v_min", below, crit, 2.0, level=spec.cell_v_min, clear_level=spec.cell_v_min + v_hyst),
+        rule(
+            "cell_v_max",
+            above,
+            crit,
+            2.0,
+            level=spec.cell_v_max,
+            clear_level=spec.cell_v_max - v_hyst,
+        ),
+        rule(
+            "cell_v_min",
+            below,
+            crit,
+            2.0,
+            level=spec.cell_v_min,
+            clear_level=spec.cell_v_min + v_hyst,
+        ),
         rule(
             "current_a",
             outside,
@@ -226,5 +242,7 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
         rules.append(rule("cell_spread_mv", above, warn, 10.0, level=50.0, clear_level=35.0))
     for kind in (FaultKind.THERMAL_RUNAWAY_ONSET, FaultKind.INTERNAL_SHORT, FaultKind.OPEN_CIRCUIT):
         rules.append(rule(f"{FAULT_PREFIX}{kind.value}", above, crit, 0.0, level=0.5))
-    rules.append(rule(f"{FAULT_PREFIX}{FaultKind.SENSOR_DROPOUT.value}", above, warn, 0.0, level=0.5))
+    rules.append(
+        rule(f"{FAULT_PREFIX}{FaultKind.SENSOR_DROPOUT.value}", above, warn, 0.0, level=0.5)
+    )
     return rules
