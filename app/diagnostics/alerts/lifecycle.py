@@ -107,11 +107,13 @@ class Alert:
 
     @property
     def on_banner(self) -> bool:
-        """Critical, not acknowledged and not shelved: stays in view, cleared or not."""
+        """Critical, not acknowledged and not shelved: stays in view, cleared or
+        not (one that was shelved has been seen, and leaves when it clears)."""
         return (
             self.severity is Severity.CRITICAL
             and not self.acknowledged
             and self.status is not AlertStatus.SHELVED
+            and not (self.cleared and any(e.action is AuditAction.SHELVED for e in self.audit))
         )
 
     @property
