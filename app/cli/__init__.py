@@ -11,10 +11,10 @@ import os
 import sys
 
 from app import __version__
-from app.cli import cmd_analyze, cmd_db, cmd_gui, cmd_record, cmd_simulate
+from app.cli import cmd_alerts, cmd_analyze, cmd_db, cmd_gui, cmd_record, cmd_simulate
 from app.core.errors import BatteryOSError
 
-COMMANDS = (cmd_gui, cmd_simulate, cmd_record, cmd_analyze, cmd_db)
+COMMANDS = (cmd_gui, cmd_simulate, cmd_record, cmd_analyze, cmd_db, cmd_alerts)
 
 
 class _Parser(argparse.ArgumentParser):

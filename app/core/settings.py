@@ -38,12 +38,31 @@ class Settings:
     database_url: str | None = None
     redraw_hz: int = 25
     window_span_s: float = 600.0
+    # --- alerts ---
+    #: who acknowledges alerts on this machine (empty: the login name)
+    operator_name: str = ""
+    alert_sound: bool = True
+    alert_tray: bool = True
+    #: webhook (JSON POST) and e-mail notifications, each for the severities listed
+    webhook_url: str = ""
+    webhook_severities: list[str] = field(default_factory=lambda: ["critical"])
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    email_from: str = ""
+    email_to: list[str] = field(default_factory=list)
+    email_severities: list[str] = field(default_factory=lambda: ["critical"])
 
     def remember_source(self, url: str, keep: int = 10) -> None:
         self.recent_sources = [url] + [u for u in self.recent_sources if u != url][: keep - 1]
 
     def remember_file(self, path: str, keep: int = 10) -> None:
         self.recent_files = [path] + [p for p in self.recent_files if p != path][: keep - 1]
+
+    def operator(self) -> str:
+        """The name alert acknowledgements are recorded under (see :func:`current_operator`)."""
+        return self.operator_name.strip() or _login_name()
 
     # --- persistence ------------------------------------------------------
     @staticmethod
@@ -69,3 +88,19 @@ class Settings:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a container or service
+        return "operator"
+
+
+def current_operator(settings: Settings | None = None) -> str:
+    """Who is acting: the one place the GUI and CLI ask for the user behind an
+    acknowledgement or a shelf. Until sign-in exists it is the settings'
+    ``operator_name`` (else the login name)."""
+    return (settings or Settings.load()).operator()

@@ -15,6 +15,9 @@ from collections.abc import Callable
 
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.alerts.evaluator import AlertEvaluator, AlertEvent
+from app.diagnostics.alerts.metrics import MetricContext
+from app.diagnostics.alerts.thresholds import Threshold
 from app.diagnostics.faults import FaultDetector
 from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.soc_ekf import EkfSocEstimator
@@ -30,6 +33,10 @@ class LiveEngine:
     source reports ``soc_reported_pct``, ``soc_bms_difference_pct``. Internal
     resistance, SOH and fault detection run on every block; their results are
     read with :meth:`results` (from any thread).
+
+    Alert thresholds (:meth:`set_thresholds`) are evaluated on every enriched
+    block; the events of a block go to ``alert_outputs`` (called in the
+    acquisition thread: they must only hand the events on, never block).
     """
 
     #: Blocks smaller than this are joined before processing: every diagnostic
@@ -41,7 +48,12 @@ class LiveEngine:
     MAX_HOLD_S = 0.05
 
     def __init__(
-        self, spec: BatterySpec, outputs: list[Callable[[SampleBlock], None]] | None = None
+        self,
+        spec: BatterySpec,
+        outputs: list[Callable[[SampleBlock], None]] | None = None,
+        *,
+        thresholds: list[Threshold] | None = None,
+        alert_outputs: list[Callable[[list[AlertEvent]], None]] | None = None,
     ):
         self.spec = spec
         self._pending: list[SampleBlock] = []
@@ -52,8 +64,16 @@ class LiveEngine:
         self.soh = SohTracker(spec, internal_resistance=self.resistance)
         self.faults = FaultDetector(spec)
         self.outputs = list(outputs or [])
+        self.alerts = AlertEvaluator(thresholds or [], spec.series_cells)
+        self.alert_outputs = list(alert_outputs or [])
         # results() may be called from the GUI while a block is processed
         self._lock = threading.Lock()
+
+    def set_thresholds(self, thresholds: list[Threshold]) -> None:
+        """Replace the alert rules (from any thread); alerts of removed rules clear."""
+        with self._lock:
+            events = self.alerts.set_thresholds(thresholds)
+        self._emit(events)
 
     def process(self, block: SampleBlock) -> SampleBlock:
         with self._lock:
@@ -63,7 +83,27 @@ class LiveEngine:
             self.resistance.update(enriched)
             self.soh.update(enriched)
             self.faults.update(block)
+            events = self.alerts.process(enriched, self._alert_context())
+        self._emit(events)
         return enriched
+
+    def _alert_context(self) -> MetricContext:
+        # Results are gathered only for the rules that need them: a fault list
+        # or SOH estimate per block is not free.
+        used = {th.metric for th in self.alerts.thresholds}
+        context = MetricContext()
+        if "soh_percent" in used:
+            context.soh_percent = self.soh.result().soh_percent
+        if "internal_resistance_mohm" in used:
+            context.internal_resistance_ohm = self.resistance.result().median_r_10s_ohm
+        if any(m.startswith("fault_") for m in used):
+            context.faults = self.faults.result().to_list()
+        return context
+
+    def _emit(self, events: list[AlertEvent]) -> None:
+        if events:
+            for output in self.alert_outputs:
+                output(events)
 
     def finish(self) -> None:
         """End of the stream: process held samples, let detectors close their episodes."""

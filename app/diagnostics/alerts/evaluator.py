@@ -122,6 +122,10 @@ class AlertEvaluator:
         """Thresholds whose alert is up now."""
         return [t for t, s in zip(self._thresholds, self._states, strict=True) if s.active]
 
+    def open_worst(self) -> dict[Threshold, float]:
+        """The worst value so far of each episode still up."""
+        return {t: s.worst for t, s in zip(self._thresholds, self._states, strict=True) if s.active}
+
     def process(self, block: SampleBlock, context: MetricContext | None = None) -> list[AlertEvent]:
         """Evaluate one block; the events in time order."""
         n = len(block)
