@@ -1,0 +1,221 @@
+"""Notifications: webhook against a local HTTP server, e-mail against a local
+SMTP server, retries with back-off, and a submit that never waits on the network."""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import threading
+from datetime import UTC, datetime
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from app.core.results import Severity
+from app.diagnostics.alerts import AlertEvent, EventKind, Threshold
+from app.diagnostics.alerts.lifecycle import AlertBoard
+from app.diagnostics.alerts.notify import (
+    Channel,
+    EmailSender,
+    Notification,
+    Notifier,
+    NotifyError,
+    WebhookSender,
+    notification_for,
+)
+
+ALL = frozenset(Severity)
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_threads():
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leaked, f"threads left running: {[t.name for t in leaked]}"
+
+
+class _Server:
+    """A server on 127.0.0.1 in a thread, shut down on exit."""
+
+    def __init__(self, server):
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.server
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def webhook_server(fail_first: int = 0, gate: threading.Event | None = None):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server API
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            server.requests.append((self.headers["Content-Type"], json.loads(body)))
+            if gate is not None:
+                gate.wait(10)
+            status = 503 if len(server.requests) <= fail_first else 204
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.requests = []
+    return _Server(server)
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: greeting, EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self):
+        self.reply("220 fake ESMTP")
+        envelope = {"rcpt": []}
+        while line := self.rfile.readline():
+            verb = line.decode().strip().split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 fake")
+            elif verb == "MAIL":
+                envelope["from"] = line.decode().strip()
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                envelope["rcpt"].append(line.decode().strip())
+                self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 go ahead")
+                data = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += chunk
+                self.server.messages.append((envelope, message_from_bytes(data)))
+                self.reply("250 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("502 not implemented")
+
+
+def smtp_server():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpHandler)
+    server.daemon_threads = True
+    server.messages = []
+    return _Server(server)
+
+
+def _note(severity=Severity.CRITICAL, subject="cell_v_max above 4.2"):
+    return Notification(severity, subject, "body\n", {"metric": "cell_v_max", "value": 4.31})
+
+
+def test_webhook_is_retried_until_it_succeeds():
+    with webhook_server(fail_first=2) as server:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        deliveries = []
+        with Notifier([Channel(WebhookSender(url), ALL)], backoff_s=0.01) as notifier:
+            notifier.listeners.append(deliveries.append)
+            assert notifier.submit(_note()) == 1
+            assert notifier.wait_idle(10)
+        assert len(server.requests) == 3
+        assert server.requests[0] == ("application/json", {"metric": "cell_v_max", "value": 4.31})
+        assert notifier.sent == 1 and notifier.failed == 0
+        assert [(d.ok, d.attempts) for d in deliveries] == [(True, 3)]
+        assert "HTTP 503" in notifier.last_error
+
+
+def test_webhook_gives_up_after_its_retries():
+    with webhook_server(fail_first=100) as server:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        deliveries = []
+        with Notifier([Channel(WebhookSender(url), ALL)], retries=2, backoff_s=0.01) as notifier:
+            notifier.listeners.append(deliveries.append)
+            notifier.submit(_note())
+            assert notifier.wait_idle(10)
+        assert len(server.requests) == 3 and notifier.failed == 1
+        assert deliveries[0].ok is False and "HTTP 503" in deliveries[0].error
+
+
+def test_submit_never_waits_for_a_slow_server():
+    gate = threading.Event()
+    with webhook_server(gate=gate) as server:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        with Notifier([Channel(WebhookSender(url), ALL)]) as notifier:
+            for k in range(5):
+                notifier.submit(_note(subject=f"n{k}"))  # returns with the server stuck
+            assert not notifier.wait_idle(0.05)
+            gate.set()
+            assert notifier.wait_idle(10)
+        assert notifier.sent == 5
+
+
+def test_unreachable_webhook_is_a_clear_error():
+    with webhook_server() as server:
+        port = server.server_port
+    with pytest.raises(NotifyError, match=f"webhook http://127.0.0.1:{port}/: .*refused"):
+        WebhookSender(f"http://127.0.0.1:{port}/", timeout_s=2).send(_note())
+    with pytest.raises(NotifyError, match="must start with http"):
+        WebhookSender("ftp://x")
+
+
+def test_email_through_smtp_per_severity():
+    with smtp_server() as server:
+        sender = EmailSender(
+            "127.0.0.1",
+            "bench@example.org",
+            ["ada@example.org", "bob@example.org"],
+            port=server.server_address[1],
+        )
+        with Notifier(
+            [Channel(sender, frozenset({Severity.CRITICAL}))], backoff_s=0.01
+        ) as notifier:
+            assert notifier.submit(_note(Severity.WARNING)) == 0  # not for this channel
+            assert notifier.submit(_note(Severity.CRITICAL, "pack over voltage")) == 1
+            assert notifier.wait_idle(10)
+        ((envelope, message),) = server.messages
+        assert message["Subject"] == "pack over voltage"
+        assert message["To"] == "ada@example.org, bob@example.org"
+        assert len(envelope["rcpt"]) == 2
+        assert message.get_payload().strip() == "body"
+
+
+def test_email_to_a_dead_server_is_retried_then_given_up():
+    with smtp_server() as server:
+        port = server.server_address[1]
+    sender = EmailSender("127.0.0.1", "a@b.c", ["d@e.f"], port=port, timeout_s=2)
+    with Notifier([Channel(sender, ALL)], retries=1, backoff_s=0.01) as notifier:
+        notifier.submit(_note())
+        assert notifier.wait_idle(10)
+    assert notifier.failed == 1 and "e-mail via 127.0.0.1" in notifier.last_error
+
+
+def test_a_full_queue_drops_the_oldest_instead_of_blocking():
+    gate = threading.Event()
+    with webhook_server(gate=gate) as server:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        with Notifier([Channel(WebhookSender(url), ALL)], max_queued=3) as notifier:
+            for k in range(10):
+                notifier.submit(_note(subject=f"n{k}"))
+            assert notifier.dropped >= 6
+            gate.set()
+            assert notifier.wait_idle(10)
+        assert notifier.sent + notifier.dropped == 10
+
+
+def test_notification_of_an_alert():
+    rule = Threshold("cell_v_max", "above", level=4.2, severity="critical", profile="rack-1")
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    alert = board.apply(AlertEvent(EventKind.RAISED, rule, 812.0, 4.31, 4.2), recording_id=3)
+    note = notification_for(alert)
+    assert note.severity is Severity.CRITICAL
+    assert note.subject == "[Battery OS] CRITICAL ALERT: cell_v_max above 4.2"
+    assert "cell_v_max = 4.31 (level 4.2)" in note.body and "recording: 3" in note.body
+    assert note.payload["event"] == "raised" and note.payload["time_s"] == 812.0
