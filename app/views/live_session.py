@@ -18,6 +18,7 @@ Record button shows the :class:`RecordingPhase` meanwhile.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -52,10 +53,27 @@ class EngineOnFirstBlock:
     with the wrong battery.
     """
 
-    def __init__(self, source: Source, outputs: list[Callable[[SampleBlock], None]]):
+    def __init__(
+        self,
+        source: Source,
+        outputs: list[Callable[[SampleBlock], None]],
+        alert_outputs: list[Callable[[list], None]] | None = None,
+        thresholds: list | None = None,
+    ):
         self.source = source
         self.outputs = outputs
+        self.alert_outputs = alert_outputs or []
+        self._thresholds = list(thresholds or [])
+        self._lock = threading.Lock()  # engine creation vs. set_thresholds from the GUI
         self.engine: LiveEngine | None = None
+
+    def set_thresholds(self, thresholds: list) -> None:
+        """Alert rules for the engine (now, or when it is built). Any thread."""
+        with self._lock:
+            self._thresholds = list(thresholds)
+            engine = self.engine
+        if engine is not None:
+            engine.set_thresholds(self._thresholds)
 
     @property
     def spec(self) -> BatterySpec | None:
@@ -65,7 +83,13 @@ class EngineOnFirstBlock:
         if self.engine is None:
             # A source that knows no battery still needs one for the SOC estimate.
             spec = self.source.spec if self.source.spec is not None else preset("nmc")
-            self.engine = LiveEngine(spec, outputs=self.outputs)
+            with self._lock:
+                self.engine = LiveEngine(
+                    spec,
+                    outputs=self.outputs,
+                    thresholds=self._thresholds,
+                    alert_outputs=self.alert_outputs,
+                )
         self.engine(block)
 
     def drain(self) -> None:
@@ -130,6 +154,10 @@ class LiveSession(QObject):
         self.db_url = db_url
         self.ring = RingBuffer(history_samples)
         self._engine: EngineOnFirstBlock | None = None
+        #: called in the acquisition thread with each block's alert events
+        #: (they must only hand them on, see AlertCenter)
+        self.alert_outputs: list[Callable[[list], None]] = []
+        self._thresholds: list = []
         self.source_url: str | None = None
         self._recording = RecordingSink()
         self._recording_error: str | None = None
@@ -177,6 +205,18 @@ class LiveSession(QObject):
     def acquisition(self) -> AcquisitionThread | None:
         return self._acquisition
 
+    @property
+    def recording_id(self) -> int | None:
+        """The database id of the recording under way, if any."""
+        recorder = self._recording.recorder if self.recording else None
+        return getattr(recorder, "recording_id", None)
+
+    def set_thresholds(self, thresholds: list) -> None:
+        """The alert rules the live engine evaluates (this stream and the next ones)."""
+        self._thresholds = list(thresholds)
+        if self._engine is not None:
+            self._engine.set_thresholds(self._thresholds)
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every buffered sample, oldest first (copies). Safe from any thread."""
         return self.ring.snapshot()
@@ -195,7 +235,12 @@ class LiveSession(QObject):
         self.ring.clear()
         self._seen_total = -1
         self._recording_error = None
-        self._engine = EngineOnFirstBlock(source, outputs=[self.ring.append, self._recording])
+        self._engine = EngineOnFirstBlock(
+            source,
+            outputs=[self.ring.append, self._recording],
+            alert_outputs=self.alert_outputs,
+            thresholds=self._thresholds,
+        )
         self._acquisition = AcquisitionThread(source, sinks=[self._engine])
         self._acquisition.start()
         self._timer.start()

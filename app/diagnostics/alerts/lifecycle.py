@@ -176,6 +176,19 @@ class AlertBoard:
         self._log(alert, AuditAction.CLEARED)
         return alert
 
+    def close_open(self) -> list[Alert]:
+        """The stream ended: every episode still up is cleared (its condition is
+        no longer watched), with no recording time."""
+        closed = []
+        for key in list(self._open.values()):
+            alert = self.alerts[key]
+            self._open.pop(alert.threshold, None)
+            alert.cleared_at = self.clock()
+            alert.status = AlertStatus.CLEARED
+            self._log(alert, AuditAction.CLEARED, comment="stream ended")
+            closed.append(alert)
+        return closed
+
     # --- what people do -------------------------------------------------------
     def acknowledge(self, key: int, actor: str, comment: str | None = None) -> Alert:
         """``actor`` has seen the alert (before or after it cleared)."""

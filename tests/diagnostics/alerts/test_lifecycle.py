@@ -138,3 +138,16 @@ def test_refused_transitions(board):
         board.shelve(alert.key, timedelta(minutes=1), "ada")
     with pytest.raises(LifecycleError, match="no alert 99"):
         board.acknowledge(99, "ada")
+
+
+def test_end_of_stream_clears_open_episodes(board):
+    up = board.apply(raised(CRIT))
+    board.acknowledge(up.key, "ada")
+    done = board.apply(raised(WARN, value=50))
+    board.apply(cleared(WARN))
+    assert board.close_open() == [up]
+    assert up.status is AlertStatus.CLEARED and up.cleared_time_s is None
+    assert up.audit[-1].comment == "stream ended"
+    assert done.audit[-1].comment is None
+    # a new stream raises a new alert for the same threshold
+    assert board.apply(raised(CRIT)).key != up.key

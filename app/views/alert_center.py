@@ -1,0 +1,252 @@
+"""The GUI side of alerts: events from the live engine into the lifecycle
+model, people's actions on it, and what follows (database, notifications).
+
+::
+
+    acquisition thread ── LiveEngine alert events ──▶ inbox (deque.extend, never blocks)
+    QTimer (GUI thread) ── inbox ──▶ AlertBoard ──▶ changed / alert_announced
+                                        │
+                                        ├──▶ AlertWriter on a SerialWorker (alert_history + audit)
+                                        └──▶ Notifier thread (webhook, e-mail, retried)
+
+Thresholds come from the database per battery profile (the defaults of the
+battery's chemistry the first time a profile is seen); the live engine gets
+them as soon as the source knows its battery.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from datetime import timedelta
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.core.errors import BatteryOSError
+from app.core.settings import Settings, current_operator
+from app.core.spec import BatterySpec
+from app.diagnostics.alerts import Threshold, default_thresholds, profile_name
+from app.diagnostics.alerts.lifecycle import (
+    Alert,
+    AlertBoard,
+    AlertStatus,
+    AuditAction,
+    AuditEntry,
+)
+from app.diagnostics.alerts.notify import (
+    Notifier,
+    NotifyError,
+    channels_from_settings,
+    notification_for,
+)
+from app.views import alert_storage
+from app.views.background import SerialWorker
+from app.views.live_session import LiveSession
+
+log = logging.getLogger(__name__)
+
+#: How often events are taken from the engine and shelves checked.
+TICK_MS = 200
+
+
+class AlertCenter(QObject):
+    """Owns the session's :class:`AlertBoard`; the alert views read it and call these methods."""
+
+    changed = Signal()  #: the board changed (banner, lists)
+    alert_announced = Signal(object)  #: an Alert raised and not shelved: sound, tray
+    thresholds_loaded = Signal(str, object)  #: profile, list[Threshold] in force
+    problem = Signal(str)  #: storage or notification trouble, one line ("" when solved)
+
+    def __init__(
+        self,
+        session: LiveSession,
+        settings: Settings,
+        parent: QObject | None = None,
+        *,
+        board: AlertBoard | None = None,
+    ):
+        super().__init__(parent)
+        self.session = session
+        self.settings = settings
+        self.board = board or AlertBoard()
+        self.board.listeners.append(self._on_board_changed)
+        self.profile: str | None = None
+        self.thresholds: list[Threshold] = []
+        self.last_problem = ""
+        self._spec: BatterySpec | None = None
+        self._inbox: deque = deque()
+        session.alert_outputs.append(self._inbox.extend)  # acquisition thread: append only
+        session.stopped.connect(self._on_stream_stopped)
+        self.storage = SerialWorker("alert storage", self)
+        self._writer = alert_storage.AlertWriter(session.db_url)
+        self._dirty = False
+        self._stopped = False
+        self.notifier = self._make_notifier()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._on_tick)
+        self._timer.start()
+
+    # --- actions of the operator ------------------------------------------------
+    def operator(self) -> str:
+        """Who acknowledges: the one place to swap in the signed-in user."""
+        return current_operator(self.settings)
+
+    def acknowledge(self, key: int, comment: str | None = None) -> str | None:
+        """Acknowledge alert ``key``; None, or why it was refused."""
+        return self._act(lambda: self.board.acknowledge(key, self.operator(), comment))
+
+    def shelve(self, key: int, minutes: float, comment: str | None = None) -> str | None:
+        duration = timedelta(minutes=minutes)
+        return self._act(lambda: self.board.shelve(key, duration, self.operator(), comment))
+
+    def unshelve(self, key: int) -> str | None:
+        return self._act(lambda: self.board.unshelve(key, self.operator()))
+
+    def _act(self, change) -> str | None:
+        try:
+            change()
+        except BatteryOSError as exc:
+            return str(exc)
+        self.changed.emit()
+        return None
+
+    # --- thresholds ---------------------------------------------------------------
+    def use_battery(self, spec: BatterySpec) -> None:
+        """Load the thresholds of ``spec``'s profile (in the background) for the engine."""
+        self._spec = spec
+        profile = profile_name(spec)
+        self.storage.submit(
+            lambda: alert_storage.thresholds_of(self.session.db_url, profile, spec),
+            on_done=lambda rules: self._apply_thresholds(profile, rules),
+            on_error=lambda exc: self._on_thresholds_failed(profile, spec, exc),
+        )
+
+    def save_thresholds(self, profile: str, rules: list[Threshold]) -> None:
+        """Store ``rules`` as ``profile``'s thresholds; in force at once if it is the active one."""
+        if profile == self.profile:
+            self._apply_thresholds(profile, rules)  # now, and again with ids once stored
+        self.storage.submit(
+            lambda: alert_storage.save_thresholds(self.session.db_url, profile, rules),
+            on_done=lambda stored: self._on_thresholds_saved(profile, stored),
+            on_error=lambda exc: self._report(f"thresholds not stored: {exc}"),
+        )
+
+    def load_thresholds(self, profile: str, on_done) -> None:
+        """The stored thresholds of any ``profile`` (for the editor), in the background."""
+        self.storage.submit(
+            lambda: alert_storage.stored_thresholds(self.session.db_url, profile),
+            on_done=on_done,
+            on_error=lambda exc: self._report(str(exc)),
+        )
+
+    def load_profiles(self, on_done) -> None:
+        """The profiles that have stored thresholds, in the background."""
+        self.storage.submit(
+            lambda: alert_storage.profiles(self.session.db_url),
+            on_done=on_done,
+            on_error=lambda exc: self._report(str(exc)),
+        )
+
+    def defaults(self) -> list[Threshold]:
+        """The defaults of the current battery (or of an NMC cell when none is connected)."""
+        from app.core.spec import preset
+
+        spec = self._spec or preset("nmc")
+        return default_thresholds(spec, self.profile or profile_name(spec))
+
+    def _apply_thresholds(self, profile: str, rules: list[Threshold]) -> None:
+        self.profile, self.thresholds = profile, list(rules)
+        self.session.set_thresholds(self.thresholds)
+        self.thresholds_loaded.emit(profile, self.thresholds)
+
+    def _on_thresholds_saved(self, profile: str, stored: list[Threshold]) -> None:
+        if profile == self.profile:
+            self._apply_thresholds(profile, stored)
+        self._report("")
+
+    def _on_thresholds_failed(self, profile: str, spec: BatterySpec, exc: BaseException) -> None:
+        # no database: the chemistry's defaults still guard the battery
+        self._apply_thresholds(profile, default_thresholds(spec, profile))
+        self._report(f"alerts are not stored: {exc}")
+
+    # --- life -------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.storage.busy
+
+    def stop(self) -> None:
+        """Take the last events, then stop the timer and the notifier (the window
+        closes). Changes already made are still stored; no new work starts."""
+        if self._stopped:
+            return
+        self._on_tick()
+        self._stopped = True
+        self._timer.stop()
+        self.notifier.close(timeout=2.0)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.storage.wait(timeout)
+
+    # --- internals --------------------------------------------------------------------
+    def _make_notifier(self) -> Notifier:
+        try:
+            channels = channels_from_settings(
+                self.settings, os.environ.get("BATTERYOS_SMTP_PASSWORD", "")
+            )
+        except (NotifyError, ValueError) as exc:
+            self._report(f"notifications are off: {exc}")
+            channels = []
+        return Notifier(channels)
+
+    def _on_tick(self) -> None:
+        spec = self.session.spec
+        if spec is not None and spec != self._spec and not self._stopped:
+            self.use_battery(spec)
+        recording_id = self.session.recording_id
+        while self._inbox:
+            self.board.apply(self._inbox.popleft(), recording_id)
+        self.board.expire_shelves()
+        if self._dirty:
+            self._dirty = False
+            self.changed.emit()
+
+    def _on_stream_stopped(self) -> None:
+        self._on_tick()  # the last events of the stream first
+        self.board.close_open()
+        self._on_tick()
+
+    def _on_board_changed(self, alert: Alert, entry: AuditEntry) -> None:
+        self._dirty = True
+        change = alert_storage.AlertChange(
+            key=alert.key,
+            action=entry.action.value,
+            at=entry.at,
+            actor=entry.actor,
+            comment=entry.comment,
+            until=entry.until,
+            metric=alert.metric,
+            severity=alert.severity.value,
+            threshold_id=alert.threshold.id,
+            recording_id=alert.recording_id,
+            value=alert.value,
+            threshold_value=alert.threshold_value,
+            worst_value=alert.worst_value,
+            raised_time_s=alert.raised_time_s,
+            cleared_time_s=alert.cleared_time_s,
+        )
+        self.storage.submit(
+            lambda: self._writer.write(change),
+            on_error=lambda exc: self._report(f"alert not stored: {exc}"),
+        )
+        if entry.action is AuditAction.RAISED and alert.status is AlertStatus.ACTIVE:
+            self.notifier.submit(notification_for(alert))
+            self.alert_announced.emit(alert)
+
+    def _report(self, message: str) -> None:
+        if message != self.last_problem:
+            self.last_problem = message
+            if message:
+                log.warning("%s", message)
+            self.problem.emit(message)

@@ -1,0 +1,227 @@
+"""The alert GUI: the banner keeps unacknowledged critical alerts in view, the
+Alerts page acknowledges and shelves, the thresholds editor stores per profile,
+and the desktop notices follow the settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.core.settings import Settings
+from app.diagnostics.alerts import AlertEvent, EventKind, Threshold, profile_name
+from app.diagnostics.alerts.lifecycle import AlertStatus
+from app.views.main_window import Page
+
+CRITICAL = Threshold("cell_v_max", "above", level=3.75, clear_level=3.74, severity="critical")
+WARNING = Threshold("temperature_max_c", "above", level=40.0)
+
+
+@pytest.fixture
+def operator():
+    settings = Settings.load()
+    settings.operator_name = "ada"
+    settings.save()
+    return "ada"
+
+
+def feed(window, *events):
+    """Hand events to the window as the live engine does (acquisition side)."""
+    for output in window.session.alert_outputs:
+        output(list(events))
+
+
+def raised(th, t=10.0, value=3.8):
+    return AlertEvent(EventKind.RAISED, th, t, value, th.level)
+
+
+def cleared(th, t=50.0, worst=3.9):
+    return AlertEvent(EventKind.CLEARED, th, t, worst, th.level)
+
+
+def _history(db_url=None):
+    from app.storage import alert_repository
+    from app.views.storage_bridge import _database
+
+    db = _database(db_url)
+    return [
+        (
+            row,
+            [
+                (e.action.value, e.actor, e.comment)
+                for e in alert_repository.list_alert_events(db, row.id)
+            ],
+        )
+        for row in alert_repository.list_alert_history(db)
+    ]
+
+
+def test_live_alert_stays_on_the_banner_until_acknowledged(qtbot, make_window, operator):
+    from app.core.spec import preset
+    from app.views import alert_storage
+
+    profile = profile_name(preset("nmc", series_cells=4))  # the scripted pack's battery
+    alert_storage.save_thresholds(None, profile, [CRITICAL])
+    window = make_window()
+    banner = window.alert_banner
+    assert not banner.isVisible()
+    # a pack whose highest cell passes 3.75 V at ~75 s and falls back at ~395 s
+    window.connect_source("scripted://pack?n=0&interval=0.005&block=10")
+    qtbot.waitUntil(lambda: banner.isVisible(), timeout=20_000)
+    assert "cell_v_max above 3.75" in banner.text.text()
+    (alert,) = window.alert_center.board.alerts.values()
+    assert alert.threshold.id is not None  # the stored rule
+    # the condition clears; an unacknowledged critical alert stays in view
+    qtbot.waitUntil(lambda: alert.cleared, timeout=30_000)
+    assert alert.raised_time_s < 380 and 400 < alert.cleared_time_s < 500
+    assert banner.isVisible() and "(cleared)" in banner.text.text()
+    banner.comment.setText("cell 4 high, balancing")
+    banner.ack_button.click()
+    assert not banner.isVisible()
+    assert alert.acknowledged_by == "ada" and alert.status is AlertStatus.CLEARED
+    window.session.stop()
+    qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+
+    ((row, trail),) = _history()
+    assert row.state.value == "cleared" and row.comment == "cell 4 high, balancing"
+    assert row.threshold_id == alert.threshold.id and row.value > 3.75
+    assert trail == [
+        ("raised", "system", None),
+        ("cleared", "system", None),
+        ("acknowledged", "ada", "cell 4 high, balancing"),
+    ]
+
+
+def test_acknowledged_critical_leaves_the_banner_while_still_up(qtbot, make_window, operator):
+    window = make_window()
+    feed(window, raised(CRITICAL), raised(WARNING, value=45.0))
+    qtbot.waitUntil(window.alert_banner.isVisible)
+    page = window.alerts_page
+    window.alert_banner.show_button.click()
+    assert window.current_page is Page.ALERTS
+    assert page.current_table.rowCount() == 2
+    assert page.current_table.item(0, 0).text() == "CRITICAL"  # most severe first
+    page.select(window.alert_banner.key)
+    page.comment.setText("seen")
+    page.ack_button.click()
+    assert not window.alert_banner.isVisible()
+    assert page.current_table.item(0, 1).text() == "acknowledged"  # still up, still listed
+    assert page.current_table.item(0, 6).text().startswith("ada ")
+    assert not page.ack_button.isEnabled()  # once is enough
+
+
+def test_shelve_hides_and_unshelve_brings_back(qtbot, make_window, operator):
+    window = make_window()
+    feed(window, raised(CRITICAL))
+    qtbot.waitUntil(window.alert_banner.isVisible)
+    page = window.alerts_page
+    (alert,) = window.alert_center.board.alerts.values()
+    page.select(alert.key)
+    page.shelf.setCurrentIndex(page.shelf.findData(60))
+    page.shelve_button.click()
+    assert alert.status is AlertStatus.SHELVED and not window.alert_banner.isVisible()
+    assert page.current_table.item(0, 1).text().startswith("shelved until ")
+    # a new episode of the shelved threshold arrives silenced
+    feed(window, cleared(CRITICAL), raised(CRITICAL, t=90))
+    qtbot.waitUntil(lambda: len(window.alert_center.board.alerts) == 2)
+    assert not window.alert_banner.isVisible()
+    assert window.desktop_notices.sounds == 1  # only the first episode was announced
+    newest = max(window.alert_center.board.alerts)
+    page.select(newest)
+    page.unshelve_button.click()
+    assert window.alert_banner.isVisible()
+    # the history tab shows the audit trail of the selected alert
+    page.history_table.selectRow(1)
+    audit = page.audit.toPlainText()
+    assert "shelved" in audit and "ada" in audit and "cleared" in audit
+
+
+def test_sound_follows_the_setting(qtbot, make_window):
+    window = make_window()
+    window.action_alert_sound.setChecked(False)
+    assert window.settings.alert_sound is False
+    feed(window, raised(CRITICAL))
+    qtbot.waitUntil(window.alert_banner.isVisible)
+    assert window.desktop_notices.sounds == 0
+    window.action_alert_sound.setChecked(True)
+    feed(window, raised(WARNING, value=45))
+    qtbot.waitUntil(lambda: window.desktop_notices.sounds == 1)
+
+
+def test_thresholds_editor_adds_saves_and_round_trips_json(qtbot, make_window, tmp_path):
+    window = make_window()
+    editor = window.alerts_page.thresholds
+    editor.profile.setCurrentText("rack-7")
+    editor.set_rules([WARNING], "start")
+    dialog = editor.edit(None)
+    dialog.metric.setCurrentIndex(dialog.metric.findData("current_a"))
+    dialog.comparison.setCurrentIndex(dialog.comparison.findData("outside"))
+    dialog.band_low.setText("-50")
+    dialog.band_high.setText("abc")
+    dialog.accept()
+    assert dialog.isVisible() and "band high: 'abc' is not a number" in dialog.error.text()
+    dialog.band_high.setText("-60")
+    dialog.accept()
+    assert "band_low must not be above band_high" in dialog.error.text()
+    dialog.band_high.setText("25")
+    dialog.clear_level.setText("2")
+    dialog.accept()
+    assert not dialog.isVisible()
+    assert editor.table.rowCount() == 2
+    assert editor.table.item(1, 2).text() == "current_a outside -50..25 (margin 2)"
+
+    with qtbot.waitSignal(window.alert_center.storage.idle, timeout=20_000):
+        editor.save()
+    from app.views import alert_storage
+
+    stored = alert_storage.stored_thresholds(None, "rack-7")
+    assert sorted(t.describe() for t in stored) == [
+        "current_a outside -50..25 (margin 2)",
+        "temperature_max_c above 40",
+    ]
+
+    out = tmp_path / "rack-7.json"
+    assert editor.export_file(str(out))
+    assert json.loads(out.read_text())["thresholds"][1]["band_high"] == 25
+    editor.set_rules([], "emptied")
+    assert editor.import_file(str(out)) and editor.table.rowCount() == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"thresholds": [{"metric": "nope", "comparison": "above", "level": 1}]}')
+    assert not editor.import_file(str(bad))
+    assert "unknown metric" in editor.message.text() and editor.table.rowCount() == 2
+
+
+def test_thresholds_of_the_battery_reach_the_live_engine(qtbot, make_window):
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    center = window.alert_center
+    qtbot.waitUntil(lambda: bool(center.thresholds), timeout=20_000)
+    assert center.profile == window.session.spec.name
+    engine = window.session._engine.engine
+    # the defaults of the chemistry, stored for the profile and in force in the engine
+    assert engine.alerts.thresholds == center.thresholds
+    assert any(
+        t.metric == "cell_v_max" and t.level == window.session.spec.cell_v_max
+        for t in center.thresholds
+    )
+    editor = window.alerts_page.thresholds
+    assert editor.profile_name == center.profile and editor.table.rowCount() == len(
+        center.thresholds
+    )
+
+    # saving the active profile puts the new rules in force at once
+    editor.set_rules([CRITICAL], "mine")
+    with qtbot.waitSignal(center.storage.idle, timeout=20_000):
+        editor.save()
+    assert [t.describe() for t in engine.alerts.thresholds] == [CRITICAL.describe()]
+    assert engine.alerts.thresholds[0].id is not None
+
+
+def test_without_a_database_the_defaults_still_guard(qtbot, make_window):
+    window = make_window(db_url="postgresql://nobody@127.0.0.1:1/nothing")
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    center = window.alert_center
+    qtbot.waitUntil(lambda: bool(center.thresholds), timeout=30_000)
+    assert all(t.id is None for t in center.thresholds)
+    assert not window.alerts_page.problem.isHidden()
+    assert "alerts are not stored" in window.alerts_page.problem.text()
