@@ -75,6 +75,11 @@ class LiveEngine:
             events = self.alerts.set_thresholds(thresholds)
         self._emit(events)
 
+    def open_alert_worst(self) -> dict[Threshold, float]:
+        """The worst value so far of each alert still up (from any thread)."""
+        with self._lock:
+            return self.alerts.open_worst()
+
     def process(self, block: SampleBlock) -> SampleBlock:
         with self._lock:
             columns = dict(block.items())

@@ -6,13 +6,44 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info
+
+
+def _is_fault(th: Threshold) -> bool:
+    return th.metric.startswith(FAULT_PREFIX)
+
+
+def rule_text(th: Threshold) -> str:
+    """The rule for people: ``Highest temperature above 60 °C for 2 s``."""
+    info = metric_info(th.metric)
+    if _is_fault(th):
+        return info.label
+    unit = f" {info.unit}" if info.unit else ""
+    if th.comparison is Comparison.OUTSIDE:
+        text = f"{info.label} outside {th.band_low:g} .. {th.band_high:g}{unit}"
+    else:
+        text = f"{info.label} {th.comparison.value} {th.level:g}{unit}"
+    return text + (f" for {th.delay_s:g} s" if th.delay_s else "")
+
+
+def value_text(th: Threshold, value: float) -> str:
+    """A metric value with its unit (``61.2 °C``); a fault has none to show."""
+    if _is_fault(th):
+        return "detected"
+    unit = metric_info(th.metric).unit
+    return f"{value:.4g} {unit}".strip()
 
 
 def alert_line(alert: Alert) -> str:
-    """``cell_v_max above 4.2: 4.31 at 812.0 s (cleared)``"""
+    """``Highest cell voltage above 4.2 V: 4.31 V at 812.0 s (cleared)``"""
+    th = alert.threshold
     state = " (cleared)" if alert.cleared else ""
-    return f"{alert.threshold.describe()}: {alert.value:.4g} at {alert.raised_time_s:.1f} s{state}"
+    at = f"at {alert.raised_time_s:.1f} s{state}"
+    if _is_fault(th):
+        return f"{rule_text(th)} {at}"
+    return f"{rule_text(th)}: {value_text(th, alert.value)} {at}"
 
 
 class AlertBanner(QFrame):

@@ -207,6 +207,8 @@ class AlertCenter(QObject):
         recording_id = self.session.recording_id
         while self._inbox:
             self.board.apply(self._inbox.popleft(), recording_id)
+        for threshold, worst in self.session.open_alert_worst().items():
+            self._dirty |= self.board.note_worst(threshold, worst)
         self.board.expire_shelves()
         if self._dirty:
             self._dirty = False

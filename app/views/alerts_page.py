@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.core.results import Severity
 from app.diagnostics.alerts.lifecycle import Alert, AlertStatus
+from app.views.alert_banner import rule_text, value_text
 from app.views.theme import ThemePalette
 from app.views.thresholds_editor import ThresholdsEditor
 
@@ -191,9 +192,9 @@ class AlertsPage(QWidget):
             cells = (
                 a.severity.value.upper(),
                 _state(a),
-                a.threshold.describe(),
-                f"{a.value:.5g}",
-                f"{a.worst_value:.5g}",
+                rule_text(a.threshold),
+                value_text(a.threshold, a.value),
+                value_text(a.threshold, a.worst_value),
                 _time(a.raised_time_s, a.raised_at),
                 last,
             )
@@ -201,6 +202,8 @@ class AlertsPage(QWidget):
                 item = QTableWidgetItem(text)
                 if col == 0:
                     item.setForeground(self._severity_color(a.severity))
+                if col == 2:
+                    item.setToolTip(a.threshold.describe())  # levels, clear level, delay
                 table.setItem(row, col, item)
 
     def _update_buttons(self) -> None:
@@ -217,7 +220,9 @@ class AlertsPage(QWidget):
             self.audit.clear()
             return
         alert = self._history[rows[0].row()]
-        lines = [f"{alert.threshold.describe()} [{alert.severity.value}]"]
+        lines = [
+            f"{rule_text(alert.threshold)} [{alert.severity.value}]: {alert.threshold.describe()}"
+        ]
         for e in alert.audit:
             line = f"{e.at.astimezone():%Y-%m-%d %H:%M:%S}  {e.action.value:<12} {e.actor}"
             if e.until is not None:

@@ -217,6 +217,11 @@ class LiveSession(QObject):
         if self._engine is not None:
             self._engine.set_thresholds(self._thresholds)
 
+    def open_alert_worst(self) -> dict:
+        """The worst values of the alerts still up in the live engine (threshold -> value)."""
+        engine = self._engine.engine if self._engine is not None else None
+        return engine.open_alert_worst() if engine is not None else {}
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every buffered sample, oldest first (copies). Safe from any thread."""
         return self.ring.snapshot()

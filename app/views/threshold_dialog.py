@@ -43,11 +43,12 @@ class ThresholdDialog(QDialog):
         self.profile = profile
         self.original = threshold
         self.threshold: Threshold | None = None
-        self.metric = QComboBox()
+        # not "metric": that name would override QPaintDevice.metric()
+        self.metric_box = QComboBox()
         for name in metric_names():
             info = metric_info(name)
             unit = f" ({info.unit})" if info.unit else ""
-            self.metric.addItem(f"{info.label}{unit}", name)
+            self.metric_box.addItem(f"{info.label}{unit}", name)
         self.comparison = QComboBox()
         for c in Comparison:
             self.comparison.addItem(c.value, c.value)
@@ -65,7 +66,7 @@ class ThresholdDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         form = QFormLayout(self)
-        form.addRow("Metric", self.metric)
+        form.addRow("Metric", self.metric_box)
         form.addRow("Comparison", self.comparison)
         form.addRow("Level", self.level)
         form.addRow("Band low", self.band_low)
@@ -84,7 +85,7 @@ class ThresholdDialog(QDialog):
         self._on_comparison_changed()
 
     def _show(self, t: Threshold) -> None:
-        self.metric.setCurrentIndex(self.metric.findData(t.metric))
+        self.metric_box.setCurrentIndex(self.metric_box.findData(t.metric))
         self.comparison.setCurrentIndex(self.comparison.findData(t.comparison.value))
         self.level.setText(_text(t.level))
         self.clear_level.setText(_text(t.clear_level))
@@ -107,7 +108,7 @@ class ThresholdDialog(QDialog):
         """The threshold the fields describe; :class:`SchemaError` naming what is wrong."""
         band = self.comparison.currentData() == Comparison.OUTSIDE.value
         return Threshold(
-            metric=self.metric.currentData(),
+            metric=self.metric_box.currentData(),
             comparison=self.comparison.currentData(),
             level=None if band else _number(self.level.text(), "level"),
             clear_level=_number(self.clear_level.text(), "clear level"),

@@ -122,8 +122,7 @@ class ThresholdsEditor(QWidget):
         """Open the dialog for ``row`` (None: a new threshold); returns it (window-modal)."""
         original = self.rules[row] if row is not None and row < len(self.rules) else None
         dialog = ThresholdDialog(original, self.profile_name, self)
-        # deleted once closed: a hidden dialog left among the window's children
-        # was seen to crash a later QApplication.setStyle (PySide6 6.11, tests)
+        # one dialog per edit, gone once closed
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._on_dialog_accepted(row, dialog.threshold))
         dialog.open()

@@ -68,7 +68,7 @@ def test_live_alert_stays_on_the_banner_until_acknowledged(qtbot, make_window, o
     # a pack whose highest cell passes 3.75 V at ~75 s and falls back at ~395 s
     window.connect_source("scripted://pack?n=0&interval=0.005&block=10")
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=20_000)
-    assert "cell_v_max above 3.75" in banner.text.text()
+    assert banner.text.text().startswith("Highest cell voltage above 3.75 V: 3.")
     (alert,) = window.alert_center.board.alerts.values()
     assert alert.threshold.id is not None  # the stored rule
     # the condition clears; an unacknowledged critical alert stays in view
@@ -154,7 +154,7 @@ def test_thresholds_editor_adds_saves_and_round_trips_json(qtbot, make_window, t
     editor.profile.setCurrentText("rack-7")
     editor.set_rules([WARNING], "start")
     dialog = editor.edit(None)
-    dialog.metric.setCurrentIndex(dialog.metric.findData("current_a"))
+    dialog.metric_box.setCurrentIndex(dialog.metric_box.findData("current_a"))
     dialog.comparison.setCurrentIndex(dialog.comparison.findData("outside"))
     dialog.band_low.setText("-50")
     dialog.band_high.setText("abc")
@@ -225,3 +225,20 @@ def test_without_a_database_the_defaults_still_guard(qtbot, make_window):
     assert all(t.id is None for t in center.thresholds)
     assert not window.alerts_page.problem.isHidden()
     assert "alerts are not stored" in window.alerts_page.problem.text()
+
+
+def test_alert_lines_read_in_words_and_units():
+    from datetime import UTC, datetime
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard
+    from app.views.alert_banner import alert_line, rule_text
+
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    temp = Threshold("temperature_max_c", "above", level=60, delay_s=2, severity="critical")
+    alert = board.apply(AlertEvent(EventKind.RAISED, temp, 817.5, 61.206, 60.0))
+    assert alert_line(alert) == "Highest temperature above 60 °C for 2 s: 61.21 °C at 817.5 s"
+    fault = Threshold("fault_thermal_runaway_onset", "above", level=0.5)
+    alert = board.apply(AlertEvent(EventKind.RAISED, fault, 629.9, 1.0, 0.5))
+    assert alert_line(alert) == "Fault: thermal runaway onset at 629.9 s"
+    band = Threshold("current_a", "outside", band_low=-50, band_high=25)
+    assert rule_text(band) == "Current (+ charging) outside -50 .. 25 A"

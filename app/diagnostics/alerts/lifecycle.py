@@ -176,6 +176,15 @@ class AlertBoard:
         self._log(alert, AuditAction.CLEARED)
         return alert
 
+    def note_worst(self, threshold: Threshold, worst: float) -> bool:
+        """The worst value so far of ``threshold``'s episode still up (no audit
+        entry: it is a reading, not a change of state); True if it changed."""
+        key = self._open.get(threshold)
+        if key is None or self.alerts[key].worst_value == worst:
+            return False
+        self.alerts[key].worst_value = worst
+        return True
+
     def close_open(self) -> list[Alert]:
         """The stream ended: every episode still up is cleared (its condition is
         no longer watched), with no recording time."""

@@ -151,3 +151,11 @@ def test_end_of_stream_clears_open_episodes(board):
     assert done.audit[-1].comment is None
     # a new stream raises a new alert for the same threshold
     assert board.apply(raised(CRIT)).key != up.key
+
+
+def test_worst_value_of_an_open_episode_follows_the_engine(board):
+    alert = board.apply(raised(CRIT, value=4.25))
+    assert board.note_worst(CRIT, 4.4) and alert.worst_value == 4.4
+    assert not board.note_worst(CRIT, 4.4)
+    assert not board.note_worst(WARN, 50.0)  # nothing open for it
+    assert [e.action for e in alert.audit] == ["raised"]
