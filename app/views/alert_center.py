@@ -77,6 +77,9 @@ class AlertCenter(QObject):
         self._spec: BatterySpec | None = None
         self._inbox: deque = deque()
         session.alert_outputs.append(self._inbox.extend)  # acquisition thread: append only
+        # rules by profile, read by the acquisition thread when a stream starts
+        self._by_profile: dict[str, list[Threshold]] = {}
+        session.thresholds_for = self.rules_for
         session.stopped.connect(self._on_stream_stopped)
         self.storage = SerialWorker("alert storage", self)
         self._writer = alert_storage.AlertWriter(session.db_url)
@@ -133,6 +136,32 @@ class AlertCenter(QObject):
             on_error=lambda exc: self._report(f"thresholds not stored: {exc}"),
         )
 
+    def rules_for(self, spec: BatterySpec) -> list[Threshold]:
+        """The rules of ``spec``'s profile known now (stored ones once
+        :meth:`preload` has run), else its chemistry's defaults. Never waits:
+        the acquisition thread asks this when a stream starts, so a log file
+        that streams in a moment is judged from its first sample."""
+        profile = profile_name(spec)
+        rules = self._by_profile.get(profile)
+        return list(rules) if rules is not None else default_thresholds(spec, profile)
+
+    def preload(self) -> None:
+        """Read every profile's stored thresholds (in the background)."""
+        if self._stopped:
+            return
+        self.storage.submit(
+            lambda: alert_storage.stored_thresholds(self.session.db_url, None),
+            on_done=self._on_preloaded,
+            on_error=lambda exc: self._report(f"alerts are not stored: {exc}"),
+        )
+
+    def _on_preloaded(self, rules: list[Threshold]) -> None:
+        by_profile: dict[str, list[Threshold]] = {}
+        for rule in rules:
+            by_profile.setdefault(rule.profile, []).append(rule)
+        for profile, group in by_profile.items():
+            self._by_profile.setdefault(profile, group)  # a newer load wins
+
     def load_thresholds(self, profile: str, on_done) -> None:
         """The stored thresholds of any ``profile`` (for the editor), in the background."""
         self.storage.submit(
@@ -158,10 +187,12 @@ class AlertCenter(QObject):
 
     def _apply_thresholds(self, profile: str, rules: list[Threshold]) -> None:
         self.profile, self.thresholds = profile, list(rules)
+        self._by_profile[profile] = self.thresholds
         self.session.set_thresholds(self.thresholds)
         self.thresholds_loaded.emit(profile, self.thresholds)
 
     def _on_thresholds_saved(self, profile: str, stored: list[Threshold]) -> None:
+        self._by_profile[profile] = list(stored)
         if profile == self.profile:
             self._apply_thresholds(profile, stored)
         self._report("")

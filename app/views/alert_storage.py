@@ -52,7 +52,8 @@ def save_thresholds(db_url: str | None, profile: str, rules: list[Threshold]) ->
 
 
 @_guard
-def stored_thresholds(db_url: str | None, profile: str) -> list[Threshold]:
+def stored_thresholds(db_url: str | None, profile: str | None) -> list[Threshold]:
+    """The stored thresholds of ``profile`` (None: of every profile)."""
     from app.storage import alert_repository as repo
 
     return repo.load_thresholds(_database(db_url), profile)

@@ -58,12 +58,15 @@ class EngineOnFirstBlock:
         source: Source,
         outputs: list[Callable[[SampleBlock], None]],
         alert_outputs: list[Callable[[list], None]] | None = None,
-        thresholds: list | None = None,
+        thresholds_for: Callable[[BatterySpec], list] | None = None,
     ):
         self.source = source
         self.outputs = outputs
         self.alert_outputs = alert_outputs or []
-        self._thresholds = list(thresholds or [])
+        #: the alert rules of a battery, asked when the engine is built; it
+        #: must answer at once (from memory), it runs in the acquisition thread
+        self.thresholds_for = thresholds_for
+        self._thresholds: list | None = None  # set by hand before the engine exists
         self._lock = threading.Lock()  # engine creation vs. set_thresholds from the GUI
         self.engine: LiveEngine | None = None
 
@@ -84,11 +87,11 @@ class EngineOnFirstBlock:
             # A source that knows no battery still needs one for the SOC estimate.
             spec = self.source.spec if self.source.spec is not None else preset("nmc")
             with self._lock:
+                rules = self._thresholds
+                if rules is None:
+                    rules = self.thresholds_for(spec) if self.thresholds_for else []
                 self.engine = LiveEngine(
-                    spec,
-                    outputs=self.outputs,
-                    thresholds=self._thresholds,
-                    alert_outputs=self.alert_outputs,
+                    spec, outputs=self.outputs, thresholds=rules, alert_outputs=self.alert_outputs
                 )
         self.engine(block)
 
@@ -157,7 +160,8 @@ class LiveSession(QObject):
         #: called in the acquisition thread with each block's alert events
         #: (they must only hand them on, see AlertCenter)
         self.alert_outputs: list[Callable[[list], None]] = []
-        self._thresholds: list = []
+        #: the alert rules of a battery when a stream starts (see EngineOnFirstBlock)
+        self.thresholds_for: Callable[[BatterySpec], list] | None = None
         self.source_url: str | None = None
         self._recording = RecordingSink()
         self._recording_error: str | None = None
@@ -212,10 +216,10 @@ class LiveSession(QObject):
         return getattr(recorder, "recording_id", None)
 
     def set_thresholds(self, thresholds: list) -> None:
-        """The alert rules the live engine evaluates (this stream and the next ones)."""
-        self._thresholds = list(thresholds)
+        """The alert rules the live engine of this stream evaluates (the next
+        stream asks :attr:`thresholds_for` again)."""
         if self._engine is not None:
-            self._engine.set_thresholds(self._thresholds)
+            self._engine.set_thresholds(list(thresholds))
 
     def open_alert_worst(self) -> dict:
         """The worst values of the alerts still up in the live engine (threshold -> value)."""
@@ -244,7 +248,7 @@ class LiveSession(QObject):
             source,
             outputs=[self.ring.append, self._recording],
             alert_outputs=self.alert_outputs,
-            thresholds=self._thresholds,
+            thresholds_for=self.thresholds_for,
         )
         self._acquisition = AcquisitionThread(source, sinks=[self._engine])
         self._acquisition.start()

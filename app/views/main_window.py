@@ -378,6 +378,7 @@ class MainWindow(QMainWindow):
         # off the start-up path.
         if not self._recordings_loaded:
             QTimer.singleShot(0, self, self.refresh_recordings)
+            QTimer.singleShot(0, self, self.alert_center.preload)
 
     def _on_recordings_refresh_requested(self) -> None:
         self.refresh_recordings()
