@@ -202,6 +202,12 @@ class AlertCenter(QObject):
         self._apply_thresholds(profile, default_thresholds(spec, profile))
         self._report(f"alerts are not stored: {exc}")
 
+    def reconfigure_notifications(self) -> None:
+        """The notification settings changed: a new notifier (the old one's queue is dropped)."""
+        self.notifier.close(timeout=2.0)
+        self._report("")
+        self.notifier = self._make_notifier()
+
     # --- life -------------------------------------------------------------------------
     @property
     def busy(self) -> bool:

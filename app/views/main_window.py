@@ -35,6 +35,7 @@ from app.views.diagnostics_runner import DiagnosticsRunner
 from app.views.home_page import HomePage
 from app.views.live_session import LiveSession, RecordingPhase, SessionStatus
 from app.views.log_files import LogFileProbe, bare_file_path, droppable_path, probe_log_file
+from app.views.notifications_dialog import NotificationsDialog
 from app.views.recordings_loader import RecentRecordingsLoader
 from app.views.source_urls import SIMULATED_BATTERY_URL, file_url
 from app.views.spec_dialog import BatterySpecDialog
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.action_alert_tray = view_menu.addAction("Alert &tray notifications")
         self.action_alert_tray.setCheckable(True)
         self.action_alert_tray.setChecked(self.settings.alert_tray)
+        self.action_notifications = view_menu.addAction("Alert &notifications…")
 
     def _connect_signals(self) -> None:
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
@@ -247,6 +249,15 @@ class MainWindow(QMainWindow):
         self.action_alerts.triggered.connect(lambda: self.show_page(Page.ALERTS))
         self.action_alert_sound.toggled.connect(self._on_alert_sound_toggled)
         self.action_alert_tray.toggled.connect(self._on_alert_tray_toggled)
+        self.action_notifications.triggered.connect(self.edit_notifications)
+
+    def edit_notifications(self) -> NotificationsDialog:
+        """Open the notification settings (window-modal); applied when accepted."""
+        dialog = NotificationsDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.alert_center.reconfigure_notifications)
+        dialog.open()
+        return dialog
 
     # --- public API ---------------------------------------------------------------
     def show_page(self, page: Page) -> None:

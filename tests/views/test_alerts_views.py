@@ -227,7 +227,7 @@ def test_without_a_database_the_defaults_still_guard(qtbot, make_window):
     qtbot.waitUntil(lambda: bool(center.thresholds), timeout=30_000)
     assert all(t.id is None for t in center.thresholds)
     assert not window.alerts_page.problem.isHidden()
-    assert "alerts are not stored" in window.alerts_page.problem.text()
+    assert "not stored: cannot connect to postgresql" in window.alerts_page.problem.text()
 
 
 def test_alert_lines_read_in_words_and_units():
@@ -263,3 +263,52 @@ def test_a_log_that_streams_at_once_is_judged_from_its_first_sample(qtbot, make_
     (alert,) = center.board.alerts.values()
     assert alert.threshold.id is not None and alert.raised_time_s < 100
     assert alert.cleared_time_s is not None  # cleared within the log
+
+
+def test_notification_settings_send_a_webhook_for_a_new_alert(qtbot, make_window):
+    from tests.local_servers import webhook_server
+
+    window = make_window()
+    with webhook_server() as server:
+        dialog = window.edit_notifications()
+        dialog.webhook_url.setText("ftp://wrong")
+        dialog.accept()
+        assert dialog.isVisible() and "must start with http" in dialog.error.text()
+        dialog.webhook_url.setText(f"http://127.0.0.1:{server.server_port}/hook")
+        dialog.webhook_severities.boxes["warning"].setChecked(True)
+        dialog.accept()
+        assert window.settings.webhook_severities == ["warning", "critical"]
+        feed(
+            window,
+            raised(CRITICAL),
+            raised(Threshold("soc_percent", "below", level=10, severity="info"), value=9),
+        )
+        qtbot.waitUntil(lambda: window.alert_center.notifier.sent == 1, timeout=10_000)
+        assert window.alert_center.notifier.wait_idle(10)
+        window.alert_center.notifier.close()
+    ((content_type, payload),) = server.requests  # the info alert is not for this channel
+    assert payload["metric"] == "cell_v_max" and payload["severity"] == "critical"
+
+
+def test_tray_message_where_a_tray_exists(qtbot, qapp, monkeypatch):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard
+    from app.views.desktop_notices import DesktopNotices
+
+    alert = AlertBoard().apply(raised(CRITICAL))
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    settings = Settings()
+    notices = DesktopNotices(settings)
+    shown = []
+    monkeypatch.setattr(notices.tray, "showMessage", lambda *args: shown.append(args))
+    notices.announce(alert)
+    assert shown[0][0] == "Battery OS: critical alert" and "Highest cell voltage" in shown[0][1]
+    assert notices.sounds == 1
+    settings.alert_tray = settings.alert_sound = False
+    notices.announce(alert)
+    assert len(shown) == 1 and notices.sounds == 1
+    notices.close()
+
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
+    assert DesktopNotices(Settings()).tray is None  # no tray: sound only
