@@ -120,7 +120,7 @@ class AlertCenter(QObject):
         """Load the thresholds of ``spec``'s profile (in the background) for the engine."""
         self._spec = spec
         profile = profile_name(spec)
-        self.storage.submit(
+        self._submit(
             lambda: alert_storage.thresholds_of(self.session.db_url, profile, spec),
             on_done=lambda rules: self._apply_thresholds(profile, rules),
             on_error=lambda exc: self._on_thresholds_failed(profile, spec, exc),
@@ -130,7 +130,7 @@ class AlertCenter(QObject):
         """Store ``rules`` as ``profile``'s thresholds; in force at once if it is the active one."""
         if profile == self.profile:
             self._apply_thresholds(profile, rules)  # now, and again with ids once stored
-        self.storage.submit(
+        self._submit(
             lambda: alert_storage.save_thresholds(self.session.db_url, profile, rules),
             on_done=lambda stored: self._on_thresholds_saved(profile, stored),
             on_error=lambda exc: self._report(f"thresholds not stored: {exc}"),
@@ -147,9 +147,7 @@ class AlertCenter(QObject):
 
     def preload(self) -> None:
         """Read every profile's stored thresholds (in the background)."""
-        if self._stopped:
-            return
-        self.storage.submit(
+        self._submit(
             lambda: alert_storage.stored_thresholds(self.session.db_url, None),
             on_done=self._on_preloaded,
             on_error=lambda exc: self._report(f"alerts are not stored: {exc}"),
@@ -164,18 +162,18 @@ class AlertCenter(QObject):
 
     def load_thresholds(self, profile: str, on_done) -> None:
         """The stored thresholds of any ``profile`` (for the editor), in the background."""
-        self.storage.submit(
+        self._submit(
             lambda: alert_storage.stored_thresholds(self.session.db_url, profile),
             on_done=on_done,
-            on_error=lambda exc: self._report(str(exc)),
+            on_error=lambda exc: self._report(f"thresholds not loaded: {exc}"),
         )
 
     def load_profiles(self, on_done) -> None:
         """The profiles that have stored thresholds, in the background."""
-        self.storage.submit(
+        self._submit(
             lambda: alert_storage.profiles(self.session.db_url),
             on_done=on_done,
-            on_error=lambda exc: self._report(str(exc)),
+            on_error=lambda exc: self._report(f"alert profiles not loaded: {exc}"),
         )
 
     def defaults(self) -> list[Threshold]:
@@ -227,6 +225,12 @@ class AlertCenter(QObject):
         return self.storage.wait(timeout)
 
     # --- internals --------------------------------------------------------------------
+    def _submit(self, fn, **callbacks) -> None:
+        # Nothing new once stopped: callbacks of finished jobs may still run
+        # from the event loop after the window has joined the worker.
+        if not self._stopped:
+            self.storage.submit(fn, **callbacks)
+
     def _make_notifier(self) -> Notifier:
         try:
             channels = channels_from_settings(
@@ -275,7 +279,7 @@ class AlertCenter(QObject):
             raised_time_s=alert.raised_time_s,
             cleared_time_s=alert.cleared_time_s,
         )
-        self.storage.submit(
+        self._submit(
             lambda: self._writer.write(change),
             on_error=lambda exc: self._report(f"alert not stored: {exc}"),
         )

@@ -227,7 +227,7 @@ def test_without_a_database_the_defaults_still_guard(qtbot, make_window):
     qtbot.waitUntil(lambda: bool(center.thresholds), timeout=30_000)
     assert all(t.id is None for t in center.thresholds)
     assert not window.alerts_page.problem.isHidden()
-    assert "not stored: cannot connect to postgresql" in window.alerts_page.problem.text()
+    assert "cannot connect to postgresql" in window.alerts_page.problem.text()
 
 
 def test_alert_lines_read_in_words_and_units():
@@ -312,3 +312,25 @@ def test_tray_message_where_a_tray_exists(qtbot, qapp, monkeypatch):
 
     monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
     assert DesktopNotices(Settings()).tray is None  # no tray: sound only
+
+
+def test_alerts_raised_while_recording_name_the_recording(qtbot, make_window):
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    with qtbot.waitSignal(window.session.recording_started, timeout=20_000):
+        window.dashboard.record_button.click()
+    feed(window, raised(WARNING, value=45.0))
+    board = window.alert_center.board
+
+    def mine():  # the scripted pack raises default alerts of its own meanwhile
+        return [a for a in board.alerts.values() if a.threshold == WARNING]
+
+    qtbot.waitUntil(lambda: len(mine()) == 1)
+    (alert,) = mine()
+    assert alert.recording_id == window.session.recording_id is not None
+    with qtbot.waitSignal(window.session.recording_stopped, timeout=20_000):
+        window.dashboard.record_button.click()
+    window.session.stop()
+    qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+    rows = [row for row, _trail in _history() if row.metric == "temperature_max_c"]
+    assert [r.recording_id for r in rows] == [alert.recording_id]
