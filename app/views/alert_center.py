@@ -20,6 +20,7 @@ import logging
 import os
 from collections import deque
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -34,15 +35,12 @@ from app.diagnostics.alerts.lifecycle import (
     AuditAction,
     AuditEntry,
 )
-from app.diagnostics.alerts.notify import (
-    Notifier,
-    NotifyError,
-    channels_from_settings,
-    notification_for,
-)
 from app.views import alert_storage
 from app.views.background import SerialWorker
 from app.views.live_session import LiveSession
+
+if TYPE_CHECKING:
+    from app.diagnostics.alerts.notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ class AlertCenter(QObject):
         self._writer = alert_storage.AlertWriter(session.db_url)
         self._dirty = False
         self._stopped = False
-        self.notifier = self._make_notifier()
+        self._notifier: Notifier | None = None  # made on first use (see notifier)
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_tick)
@@ -202,9 +200,10 @@ class AlertCenter(QObject):
 
     def reconfigure_notifications(self) -> None:
         """The notification settings changed: a new notifier (the old one's queue is dropped)."""
-        self.notifier.close(timeout=2.0)
+        if self._notifier is not None:
+            self._notifier.close(timeout=2.0)
         self._report("")
-        self.notifier = self._make_notifier()
+        self._notifier = None
 
     # --- life -------------------------------------------------------------------------
     @property
@@ -219,7 +218,8 @@ class AlertCenter(QObject):
         self._on_tick()
         self._stopped = True
         self._timer.stop()
-        self.notifier.close(timeout=2.0)
+        if self._notifier is not None:
+            self._notifier.close(timeout=2.0)
 
     def wait(self, timeout: float | None = None) -> bool:
         return self.storage.wait(timeout)
@@ -231,7 +231,17 @@ class AlertCenter(QObject):
         if not self._stopped:
             self.storage.submit(fn, **callbacks)
 
+    @property
+    def notifier(self) -> Notifier:
+        """Sends webhooks and e-mail as the settings say (built when first needed)."""
+        if self._notifier is None:
+            self._notifier = self._make_notifier()
+        return self._notifier
+
     def _make_notifier(self) -> Notifier:
+        # smtplib, urllib and email cost ~0.1 s to import: not before the window paints
+        from app.diagnostics.alerts.notify import Notifier, NotifyError, channels_from_settings
+
         try:
             channels = channels_from_settings(
                 self.settings, os.environ.get("BATTERYOS_SMTP_PASSWORD", "")
@@ -283,7 +293,10 @@ class AlertCenter(QObject):
             lambda: self._writer.write(change),
             on_error=lambda exc: self._report(f"alert not stored: {exc}"),
         )
-        if entry.action is AuditAction.RAISED and alert.status is AlertStatus.ACTIVE:
+        announce = entry.action is AuditAction.RAISED and alert.status is AlertStatus.ACTIVE
+        if announce and not self._stopped:
+            from app.diagnostics.alerts.notify import notification_for
+
             self.notifier.submit(notification_for(alert))
             self.alert_announced.emit(alert)
 

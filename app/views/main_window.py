@@ -35,7 +35,6 @@ from app.views.diagnostics_runner import DiagnosticsRunner
 from app.views.home_page import HomePage
 from app.views.live_session import LiveSession, RecordingPhase, SessionStatus
 from app.views.log_files import LogFileProbe, bare_file_path, droppable_path, probe_log_file
-from app.views.notifications_dialog import NotificationsDialog
 from app.views.recordings_loader import RecentRecordingsLoader
 from app.views.source_urls import SIMULATED_BATTERY_URL, file_url
 from app.views.spec_dialog import BatterySpecDialog
@@ -251,8 +250,10 @@ class MainWindow(QMainWindow):
         self.action_alert_tray.toggled.connect(self._on_alert_tray_toggled)
         self.action_notifications.triggered.connect(self.edit_notifications)
 
-    def edit_notifications(self) -> NotificationsDialog:
+    def edit_notifications(self):
         """Open the notification settings (window-modal); applied when accepted."""
+        from app.views.notifications_dialog import NotificationsDialog
+
         dialog = NotificationsDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.alert_center.reconfigure_notifications)
