@@ -12,7 +12,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -55,7 +55,8 @@ class Threshold:
     delay_s: float = 0.0
     enabled: bool = True
     profile: str = ""
-    id: int | None = None
+    #: not part of the rule: a rule read back from the database equals the one stored
+    id: int | None = field(default=None, compare=False)
 
     def __post_init__(self):
         try:

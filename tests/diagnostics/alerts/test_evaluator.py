@@ -180,3 +180,15 @@ def test_a_threshold_is_checked_when_built():
         Threshold("current_a", "outside", band_low=-1, band_high=1, clear_level=2)
     with pytest.raises(SchemaError, match="'above' is not a valid Severity|fatal"):
         Threshold("cell_v_max", "above", level=4.2, severity="fatal")
+
+
+def test_the_same_rules_read_back_with_ids_keep_their_episodes():
+    import dataclasses
+
+    rule = Threshold("pack_voltage_v", "above", level=3.0)
+    ev = AlertEvaluator([rule])
+    ev.process(_block(np.arange(3.0)))
+    stored = dataclasses.replace(rule, id=17)
+    assert ev.set_thresholds([stored]) == []  # no clear, no second raise
+    events = ev.process(_block(np.arange(3.0, 6.0), voltage=np.full(3, 2.0)))
+    assert [(e.kind, e.threshold.id) for e in events] == [("cleared", 17)]
