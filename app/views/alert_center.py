@@ -293,12 +293,16 @@ class AlertCenter(QObject):
             lambda: self._writer.write(change),
             on_error=lambda exc: self._report(f"alert not stored: {exc}"),
         )
-        announce = entry.action is AuditAction.RAISED and alert.status is AlertStatus.ACTIVE
-        if announce and not self._stopped:
-            from app.diagnostics.alerts.notify import notification_for
+        if self._stopped:
+            return
+        from app.diagnostics.alerts.notify import notification_for
 
+        if entry.action is AuditAction.RAISED and alert.status is AlertStatus.ACTIVE:
             self.notifier.submit(notification_for(alert))
             self.alert_announced.emit(alert)
+        elif entry.action is AuditAction.CLEARED and not _was_shelved(alert):
+            # receivers that opened an incident for the raise can resolve it
+            self.notifier.submit(notification_for(alert, "cleared"))
 
     def _report(self, message: str) -> None:
         if message != self.last_problem:
@@ -306,3 +310,9 @@ class AlertCenter(QObject):
             if message:
                 log.warning("%s", message)
             self.problem.emit(message)
+
+
+def _was_shelved(alert: Alert) -> bool:
+    return any(e.action is AuditAction.SHELVED for e in alert.audit) or (
+        alert.audit[0].until is not None  # raised while its threshold was shelved
+    )

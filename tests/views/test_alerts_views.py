@@ -284,10 +284,16 @@ def test_notification_settings_send_a_webhook_for_a_new_alert(qtbot, make_window
             raised(Threshold("soc_percent", "below", level=10, severity="info"), value=9),
         )
         qtbot.waitUntil(lambda: window.alert_center.notifier.sent == 1, timeout=10_000)
+        feed(window, cleared(CRITICAL))  # a receiver can resolve what it opened
+        qtbot.waitUntil(lambda: window.alert_center.notifier.sent == 2, timeout=10_000)
         assert window.alert_center.notifier.wait_idle(10)
         window.alert_center.notifier.close()
-    ((content_type, payload),) = server.requests  # the info alert is not for this channel
-    assert payload["metric"] == "cell_v_max" and payload["severity"] == "critical"
+    # the info alert is not for this channel
+    assert [(p["event"], p["metric"], p["severity"]) for _, p in server.requests] == [
+        ("raised", "cell_v_max", "critical"),
+        ("cleared", "cell_v_max", "critical"),
+    ]
+    assert server.requests[1][1]["worst_value"] == 3.9
 
 
 def test_tray_message_where_a_tray_exists(qtbot, qapp, monkeypatch):

@@ -139,3 +139,16 @@ def test_notification_of_an_alert():
     assert note.subject == "[Battery OS] CRITICAL ALERT: cell_v_max above 4.2"
     assert "cell_v_max = 4.31 (level 4.2)" in note.body and "recording: 3" in note.body
     assert note.payload["event"] == "raised" and note.payload["time_s"] == 812.0
+
+
+def test_notification_of_a_cleared_alert():
+    rule = Threshold("temperature_max_c", "above", level=45)
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    board.apply(AlertEvent(EventKind.RAISED, rule, 10.0, 46.0, 45.0))
+    alert = board.apply(AlertEvent(EventKind.CLEARED, rule, 70.0, 52.5, 45.0))
+    note = notification_for(alert, "cleared")
+    assert note.subject == "[Battery OS] WARNING cleared: temperature_max_c above 45"
+    assert "worst 52.5" in note.body
+    assert note.payload["event"] == "cleared" and note.payload["cleared_at"].startswith(
+        "2026-05-01"
+    )
