@@ -74,21 +74,8 @@ def diagnostic_json(d) -> dict:
 
 
 def threshold_json(t) -> dict:
-    return {
-        "id": t.id,
-        "profile": t.profile,
-        "metric": t.metric,
-        "comparison": str(t.comparison),
-        "level": t.level,
-        "clear_level": t.clear_level,
-        "band_low": t.band_low,
-        "band_high": t.band_high,
-        "severity": str(t.severity),
-        "delay_s": t.delay_s,
-        "enabled": t.enabled,
-        "created_by": t.created_by,
-        "updated_at": _iso(t.updated_at),
-    }
+    """A :class:`~app.diagnostics.alerts.thresholds.Threshold` with its database id."""
+    return {"id": t.id, **t.to_dict()}
 
 
 def alert_json(a) -> dict:
@@ -101,8 +88,10 @@ def alert_json(a) -> dict:
         "threshold_value": a.threshold_value,
         "severity": str(a.severity),
         "state": str(a.state),
+        "worst_value": getattr(a, "worst_value", None),
         "raised_at": _iso(a.raised_at),
         "cleared_at": _iso(a.cleared_at),
+        "shelved_until": _iso(getattr(a, "shelved_until", None)),
         "acknowledged_at": _iso(a.acknowledged_at),
         "acknowledged_by": a.acknowledged_by,
         "comment": a.comment,
@@ -130,6 +119,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
 ):
     """The REST application over ``db`` (schema already created), with ``live`` data if given."""
+    from app.storage import alert_repository as alerts_repo
     from app.storage import repositories as repo
 
     verifier = KeyVerifier(db)
@@ -266,38 +256,23 @@ def create_app(
 
     # --- alert thresholds -------------------------------------------------------
     def _threshold(threshold_id: int):
-        from app.storage.models import AlertThreshold
-
-        with db.session() as session:
-            row = session.get(AlertThreshold, threshold_id)
-        if row is None:
+        found = [t for t in alerts_repo.load_thresholds(db) if t.id == threshold_id]
+        if not found:
             raise HTTPException(404, f"no alert threshold {threshold_id}")
-        return row
+        return found[0]
 
     def _save_threshold(body: ThresholdIn, user: ApiUser, threshold_id: int | None = None):
+        from app.diagnostics.alerts.thresholds import Threshold
+
         try:
-            row = repo.save_alert_threshold(
-                db,
-                body.profile,
-                body.metric,
-                body.comparison,
-                level=body.level,
-                clear_level=body.clear_level,
-                band_low=body.band_low,
-                band_high=body.band_high,
-                severity=body.severity,
-                delay_s=body.delay_s,
-                enabled=body.enabled,
-                created_by=user.id,
-                threshold_id=threshold_id,
-            )
-        except StorageError as exc:
+            rule = Threshold(**body.model_dump(), id=threshold_id)
+            return threshold_json(alerts_repo.save_threshold(db, rule, created_by=user.id))
+        except (SchemaError, StorageError) as exc:
             raise HTTPException(422, str(exc)) from None
-        return threshold_json(row)
 
     @api.get("/api/v1/alert-thresholds", tags=["alerts"])
     def list_thresholds(_user: Reader, profile: Annotated[str | None, Query(max_length=64)] = None):
-        return [threshold_json(t) for t in repo.list_alert_thresholds(db, profile)]
+        return [threshold_json(t) for t in alerts_repo.load_thresholds(db, profile)]
 
     @api.post("/api/v1/alert-thresholds", tags=["alerts"], status_code=201)
     def create_threshold(body: ThresholdIn, user: Writer):
@@ -314,7 +289,7 @@ def create_app(
 
     @api.delete("/api/v1/alert-thresholds/{threshold_id}", tags=["alerts"], status_code=204)
     def delete_threshold(threshold_id: IdPath, _user: Writer):
-        if not repo.delete_alert_threshold(db, threshold_id):
+        if not alerts_repo.delete_threshold(db, threshold_id):
             raise HTTPException(404, f"no alert threshold {threshold_id}")
         return Response(status_code=204)
 
@@ -323,11 +298,13 @@ def create_app(
     def list_alerts(
         _user: Reader,
         recording_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-        state: Annotated[str | None, Query(pattern="^(active|acknowledged|cleared)$")] = None,
+        state: Annotated[
+            str | None, Query(pattern="^(active|acknowledged|shelved|cleared)$")
+        ] = None,
         since: datetime | None = None,
         limit: Limit = 100,
     ):
-        rows = repo.list_alert_history(
+        rows = alerts_repo.list_alert_history(
             db, limit, recording_id=recording_id, state=state, since=since
         )
         return [alert_json(a) for a in rows]
@@ -335,7 +312,9 @@ def create_app(
     @api.post("/api/v1/alert-history/{alert_id}/acknowledge", tags=["alerts"])
     def acknowledge(alert_id: IdPath, body: AcknowledgeIn, user: Writer):
         try:
-            row = repo.acknowledge_alert(db, alert_id, user_id=user.id, comment=body.comment)
+            row = alerts_repo.acknowledge_alert(
+                db, alert_id, actor=user.name, user_id=user.id, comment=body.comment
+            )
         except StorageError as exc:
             raise HTTPException(404, str(exc)) from None
         return alert_json(row)

@@ -32,6 +32,9 @@ class DiagnosticIn(_Strict):
 
 
 class ThresholdIn(_Strict):
+    """An alert rule; ``metric`` names one of the metrics alerts watch
+    (``cell_v_max``, ``temperature_max_c``, ``soc_percent``, ``fault_<kind>``, …)."""
+
     profile: Name
     metric: Name
     comparison: Literal["above", "below", "outside"]

@@ -37,7 +37,7 @@ class _LazyRecorder:
 
 def active_alerts_from(db: Database, max_age_s: float = 1.0):
     """The active alerts of the database, read at most once per ``max_age_s``."""
-    from app.storage import repositories as repo
+    from app.storage import alert_repository as repo
 
     cache: dict = {"at": -1e9, "rows": []}
     lock = threading.Lock()

@@ -12,6 +12,7 @@ import sys
 
 from app import __version__
 from app.cli import (
+    cmd_alerts,
     cmd_analyze,
     cmd_convert,
     cmd_db,
@@ -32,6 +33,7 @@ COMMANDS = (
     cmd_analyze,
     cmd_convert,
     cmd_report,
+    cmd_alerts,
     cmd_serve,
     cmd_devsim,
     cmd_db,

@@ -40,6 +40,7 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
     from app.core import schema
     from app.core.spec import BatterySpec
     from app.diagnostics import run_suite
+    from app.storage import alert_repository
     from app.storage import repositories as repo
     from app.storage.database import Database, default_url
     from app.storage.sample_writer import read_samples
@@ -68,7 +69,9 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
                 ),
                 "comment": a.comment,
             }
-            for a in reversed(repo.list_alert_history(db, 10_000, recording_id=recording_id))
+            for a in reversed(
+                alert_repository.list_alert_history(db, 10_000, recording_id=recording_id)
+            )
         ]
     finally:
         db.close()

@@ -40,6 +40,21 @@ class Settings:
     window_span_s: float = 600.0
     #: Name of the user picked at start (the operator), remembered for next time.
     operator: str | None = None
+    # --- alerts ---
+    #: who acknowledges alerts on this machine (empty: the login name)
+    operator_name: str = ""
+    alert_sound: bool = True
+    alert_tray: bool = True
+    #: webhook (JSON POST) and e-mail notifications, each for the severities listed
+    webhook_url: str = ""
+    webhook_severities: list[str] = field(default_factory=lambda: ["critical"])
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    email_from: str = ""
+    email_to: list[str] = field(default_factory=list)
+    email_severities: list[str] = field(default_factory=lambda: ["critical"])
 
     def remember_source(self, url: str, keep: int = 10) -> None:
         self.recent_sources = [url] + [u for u in self.recent_sources if u != url][: keep - 1]
@@ -71,3 +86,25 @@ class Settings:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a container or service
+        return "operator"
+
+
+def current_operator(settings: Settings | None = None) -> str:
+    """Who is acting, by name: the one place the GUI and CLI ask for the person
+    behind an acknowledgement or a shelf. The user picked at start
+    (:func:`app.core.operator.current_user`) when there is one, else the
+    settings' ``operator_name``, else the login name."""
+    from app.core.operator import current_user
+
+    user = current_user()
+    if user is not None:
+        return user.name
+    return (settings or Settings.load()).operator_name.strip() or _login_name()

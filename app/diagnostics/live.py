@@ -15,6 +15,9 @@ from collections.abc import Callable
 
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, preset
+from app.diagnostics.alerts.evaluator import AlertEvaluator, AlertEvent
+from app.diagnostics.alerts.metrics import MetricContext
+from app.diagnostics.alerts.thresholds import Threshold
 from app.diagnostics.faults import FaultDetector
 from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.soc_ekf import EkfSocEstimator
@@ -30,6 +33,10 @@ class LiveEngine:
     source reports ``soc_reported_pct``, ``soc_bms_difference_pct``. Internal
     resistance, SOH and fault detection run on every block; their results are
     read with :meth:`results` (from any thread).
+
+    Alert thresholds (:meth:`set_thresholds`) are evaluated on every enriched
+    block; the events of a block go to ``alert_outputs`` (called in the
+    acquisition thread: they must only hand the events on, never block).
     """
 
     #: Blocks smaller than this are joined before processing: every diagnostic
@@ -41,7 +48,12 @@ class LiveEngine:
     MAX_HOLD_S = 0.05
 
     def __init__(
-        self, spec: BatterySpec, outputs: list[Callable[[SampleBlock], None]] | None = None
+        self,
+        spec: BatterySpec,
+        outputs: list[Callable[[SampleBlock], None]] | None = None,
+        *,
+        thresholds: list[Threshold] | None = None,
+        alert_outputs: list[Callable[[list[AlertEvent]], None]] | None = None,
     ):
         self.spec = spec
         self._pending: list[SampleBlock] = []
@@ -52,8 +64,21 @@ class LiveEngine:
         self.soh = SohTracker(spec, internal_resistance=self.resistance)
         self.faults = FaultDetector(spec)
         self.outputs = list(outputs or [])
+        self.alerts = AlertEvaluator(thresholds or [], spec.series_cells)
+        self.alert_outputs = list(alert_outputs or [])
         # results() may be called from the GUI while a block is processed
         self._lock = threading.Lock()
+
+    def set_thresholds(self, thresholds: list[Threshold]) -> None:
+        """Replace the alert rules (from any thread); alerts of removed rules clear."""
+        with self._lock:
+            events = self.alerts.set_thresholds(thresholds)
+        self._emit(events)
+
+    def open_alert_worst(self) -> dict[Threshold, float]:
+        """The worst value so far of each alert still up (from any thread)."""
+        with self._lock:
+            return self.alerts.open_worst()
 
     def process(self, block: SampleBlock) -> SampleBlock:
         with self._lock:
@@ -63,7 +88,27 @@ class LiveEngine:
             self.resistance.update(enriched)
             self.soh.update(enriched)
             self.faults.update(block)
+            events = self.alerts.process(enriched, self._alert_context())
+        self._emit(events)
         return enriched
+
+    def _alert_context(self) -> MetricContext:
+        # Results are gathered only for the rules that need them: a fault list
+        # or SOH estimate per block is not free.
+        used = {th.metric for th in self.alerts.thresholds}
+        context = MetricContext()
+        if "soh_percent" in used:
+            context.soh_percent = self.soh.result().soh_percent
+        if "internal_resistance_mohm" in used:
+            context.internal_resistance_ohm = self.resistance.result().median_r_10s_ohm
+        if any(m.startswith("fault_") for m in used):
+            context.faults = self.faults.result().to_list()
+        return context
+
+    def _emit(self, events: list[AlertEvent]) -> None:
+        if events:
+            for output in self.alert_outputs:
+                output(events)
 
     def finish(self) -> None:
         """End of the stream: process held samples, let detectors close their episodes."""
@@ -117,11 +162,31 @@ class EngineOnFirstBlock:
     with the wrong battery.
     """
 
-    def __init__(self, source, outputs: list[Callable[[SampleBlock], None]]):
+    def __init__(
+        self,
+        source,
+        outputs: list[Callable[[SampleBlock], None]],
+        alert_outputs: list[Callable[[list], None]] | None = None,
+        thresholds_for: Callable[[BatterySpec], list] | None = None,
+    ):
         """``source``: anything with a ``spec`` (a :class:`~app.hardware.source.Source`)."""
         self.source = source
         self.outputs = outputs
+        self.alert_outputs = alert_outputs or []
+        #: the alert rules of a battery, asked when the engine is built; it
+        #: must answer at once (from memory), it runs in the acquisition thread
+        self.thresholds_for = thresholds_for
+        self._thresholds: list | None = None  # set by hand before the engine exists
+        self._lock = threading.Lock()  # engine creation vs. set_thresholds from the GUI
         self.engine: LiveEngine | None = None
+
+    def set_thresholds(self, thresholds: list) -> None:
+        """Alert rules for the engine (now, or when it is built). Any thread."""
+        with self._lock:
+            self._thresholds = list(thresholds)
+            engine = self.engine
+        if engine is not None:
+            engine.set_thresholds(self._thresholds)
 
     @property
     def spec(self) -> BatterySpec | None:
@@ -131,7 +196,13 @@ class EngineOnFirstBlock:
         if self.engine is None:
             # A source that knows no battery still needs one for the SOC estimate.
             spec = self.source.spec if self.source.spec is not None else preset("nmc")
-            self.engine = LiveEngine(spec, outputs=self.outputs)
+            with self._lock:
+                rules = self._thresholds
+                if rules is None:
+                    rules = self.thresholds_for(spec) if self.thresholds_for else []
+                self.engine = LiveEngine(
+                    spec, outputs=self.outputs, thresholds=rules, alert_outputs=self.alert_outputs
+                )
         self.engine(block)
 
     def drain(self) -> None:

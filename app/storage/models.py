@@ -102,7 +102,18 @@ class AlertState(enum.StrEnum):
 
     ACTIVE = "active"  # raised, condition still present, not acknowledged
     ACKNOWLEDGED = "acknowledged"  # an engineer has seen it (condition may persist)
-    CLEARED = "cleared"  # condition gone
+    SHELVED = "shelved"  # silenced until ``shelved_until``
+    CLEARED = "cleared"  # condition gone (acknowledged or not: see acknowledged_at)
+
+
+class AlertAction(enum.StrEnum):
+    """What an entry of the alert audit trail records."""
+
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    SHELVED = "shelved"
+    UNSHELVED = "unshelved"
+    CLEARED = "cleared"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -312,7 +323,12 @@ class AlertThreshold(Base):
 
 
 class AlertHistory(Base):
-    """One raised alert and what happened to it (cleared, acknowledged, by whom)."""
+    """One alert episode and what happened to it (cleared, acknowledged, by whom).
+
+    ``value`` is the metric when raised, ``worst_value`` the furthest beyond the
+    level during the episode; ``raised_time_s``/``cleared_time_s`` are times in
+    the recording's samples. Each change is also in :class:`AlertEvent`.
+    """
 
     __tablename__ = "alert_history"
 
@@ -335,3 +351,27 @@ class AlertHistory(Base):
     state: Mapped[AlertState] = mapped_column(
         _enum(AlertState, "alert_state"), default=AlertState.ACTIVE, index=True
     )
+    worst_value: Mapped[float | None] = mapped_column(Double)
+    raised_time_s: Mapped[float | None] = mapped_column(Double)
+    cleared_time_s: Mapped[float | None] = mapped_column(Double)
+    shelved_until: Mapped[datetime | None]
+
+
+class AlertEvent(Base):
+    """The audit trail of alerts: who did what to which alert, and when.
+
+    ``actor`` is the name as it was at the time (kept when a user is deleted).
+    """
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_history.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[AlertAction] = mapped_column(_enum(AlertAction, "alert_action"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    comment: Mapped[str | None] = mapped_column(Text)
+    until: Mapped[datetime | None]

@@ -1,5 +1,7 @@
 """Small, typed functions over the metadata tables, for the GUI, the CLI and the API.
 
+Alert thresholds, history and audit trail are in :mod:`app.storage.alert_repository`.
+
 Every function takes the :class:`Database` first, runs one transaction and
 returns plain ORM objects that stay readable after it (no lazy loading is
 needed: the models have no relationships). Database problems become
@@ -23,15 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from app.core.errors import StorageError
 from app.storage.database import Database
 from app.storage.models import (
-    AlertHistory,
-    AlertState,
-    AlertThreshold,
     BatteryDiagnostic,
-    Comparison,
     Recording,
     RecordingStatus,
     Sample,
-    Severity,
     User,
     UserRole,
     utcnow,
@@ -260,158 +257,6 @@ def list_diagnostics(
     query = query.order_by(BatteryDiagnostic.created_at.desc(), BatteryDiagnostic.id.desc())
     with db.session() as session:
         return list(session.scalars(query.limit(limit)))
-
-
-# --- alerts ---------------------------------------------------------------------
-
-
-def save_alert_threshold(
-    db: Database,
-    profile: str,
-    metric: str,
-    comparison: Comparison | str,
-    *,
-    level: float | None = None,
-    clear_level: float | None = None,
-    band_low: float | None = None,
-    band_high: float | None = None,
-    severity: Severity | str = Severity.WARNING,
-    delay_s: float = 0.0,
-    enabled: bool = True,
-    created_by: int | None = None,
-    threshold_id: int | None = None,
-) -> AlertThreshold:
-    """Create a threshold, or replace the settings of ``threshold_id``.
-
-    ``above``/``below`` need ``level``; ``outside`` needs ``band_low <= band_high``.
-    """
-    comparison = _member(Comparison, comparison, "comparison")
-    severity = _member(Severity, severity, "severity")
-    if comparison is Comparison.OUTSIDE:
-        if band_low is None or band_high is None or band_low > band_high:
-            raise StorageError(f"{metric}: 'outside' needs band_low <= band_high")
-    elif level is None:
-        raise StorageError(f"{metric}: '{comparison}' needs a level")
-    if delay_s < 0:
-        raise StorageError(f"{metric}: delay must not be negative")
-    values = {
-        "profile": profile,
-        "metric": metric,
-        "comparison": comparison,
-        "level": level,
-        "clear_level": clear_level,
-        "band_low": band_low,
-        "band_high": band_high,
-        "severity": severity,
-        "delay_s": float(delay_s),
-        "enabled": enabled,
-        "updated_at": utcnow(),
-    }
-    with db.session(write=True) as session:
-        if threshold_id is None:
-            threshold = AlertThreshold(created_by=created_by, **values)
-            session.add(threshold)
-        else:
-            threshold = _get(session, AlertThreshold, threshold_id, "alert threshold")
-            for key, value in values.items():
-                setattr(threshold, key, value)
-    return threshold
-
-
-def list_alert_thresholds(
-    db: Database, profile: str | None = None, *, enabled_only: bool = False
-) -> list[AlertThreshold]:
-    query = select(AlertThreshold)
-    if profile is not None:
-        query = query.where(AlertThreshold.profile == profile)
-    if enabled_only:
-        query = query.where(AlertThreshold.enabled.is_(True))
-    with db.session() as session:
-        return list(session.scalars(query.order_by(AlertThreshold.profile, AlertThreshold.metric)))
-
-
-def delete_alert_threshold(db: Database, threshold_id: int) -> bool:
-    """Delete a threshold; the alerts it raised stay in the history."""
-    with db.session(write=True) as session:
-        stmt = delete(AlertThreshold).where(AlertThreshold.id == threshold_id)
-        return bool(session.execute(stmt).rowcount)
-
-
-def record_alert(
-    db: Database,
-    metric: str,
-    value: float | None,
-    severity: Severity | str,
-    *,
-    threshold_id: int | None = None,
-    recording_id: int | None = None,
-    threshold_value: float | None = None,
-    raised_at: datetime | None = None,
-) -> AlertHistory:
-    """Store a raised alert (state ``active``)."""
-    row = AlertHistory(
-        metric=metric,
-        value=value,
-        severity=_member(Severity, severity, "severity"),
-        threshold_id=threshold_id,
-        recording_id=recording_id,
-        threshold_value=threshold_value,
-        raised_at=raised_at or utcnow(),
-        state=AlertState.ACTIVE,
-    )
-    with db.session(write=True) as session:
-        session.add(row)
-    return row
-
-
-def clear_alert(db: Database, alert_id: int, *, cleared_at: datetime | None = None) -> AlertHistory:
-    """The alert's condition is gone. An unacknowledged alert becomes ``cleared``;
-    an acknowledged one stays ``acknowledged`` (both times are kept)."""
-    with db.session(write=True) as session:
-        alert = _get(session, AlertHistory, alert_id, "alert")
-        if alert.cleared_at is None:
-            alert.cleared_at = cleared_at or utcnow()
-        if alert.state is AlertState.ACTIVE:
-            alert.state = AlertState.CLEARED
-    return alert
-
-
-def acknowledge_alert(
-    db: Database, alert_id: int, *, user_id: int | None = None, comment: str | None = None
-) -> AlertHistory:
-    """An engineer has seen the alert (optionally with a comment)."""
-    with db.session(write=True) as session:
-        alert = _get(session, AlertHistory, alert_id, "alert")
-        alert.acknowledged_at = utcnow()
-        alert.acknowledged_by = user_id
-        if comment is not None:
-            alert.comment = comment
-        alert.state = AlertState.ACKNOWLEDGED
-    return alert
-
-
-def list_alert_history(
-    db: Database,
-    limit: int = 100,
-    *,
-    recording_id: int | None = None,
-    state: AlertState | str | None = None,
-    since: datetime | None = None,
-) -> list[AlertHistory]:
-    """Alerts, newest first, optionally of one recording, in one state, or since a time."""
-    query = select(AlertHistory)
-    if recording_id is not None:
-        query = query.where(AlertHistory.recording_id == recording_id)
-    if state is not None:
-        query = query.where(AlertHistory.state == _member(AlertState, state, "alert state"))
-    if since is not None:
-        query = query.where(AlertHistory.raised_at >= since)
-    query = query.order_by(AlertHistory.raised_at.desc(), AlertHistory.id.desc()).limit(limit)
-    with db.session() as session:
-        return list(session.scalars(query))
-
-
-# --- helpers --------------------------------------------------------------------
 
 
 def _member(cls: type[_E], value: _E | str, what: str) -> _E:

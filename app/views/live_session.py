@@ -18,6 +18,7 @@ Record button shows the :class:`RecordingPhase` meanwhile.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -97,6 +98,11 @@ class LiveSession(QObject):
         self.db_url = db_url
         self.ring = RingBuffer(history_samples)
         self._engine: EngineOnFirstBlock | None = None
+        #: called in the acquisition thread with each block's alert events
+        #: (they must only hand them on, see AlertCenter)
+        self.alert_outputs: list[Callable[[list], None]] = []
+        #: the alert rules of a battery when a stream starts (see EngineOnFirstBlock)
+        self.thresholds_for: Callable[[BatterySpec], list] | None = None
         self.source_url: str | None = None
         self._recording = RecordingSink()
         self._recording_error: str | None = None
@@ -149,6 +155,23 @@ class LiveSession(QObject):
         stage = self._engine
         return stage.engine.results() if stage is not None and stage.engine is not None else None
 
+    @property
+    def recording_id(self) -> int | None:
+        """The database id of the recording under way, if any."""
+        recorder = self._recording.recorder if self.recording else None
+        return getattr(recorder, "recording_id", None)
+
+    def set_thresholds(self, thresholds: list) -> None:
+        """The alert rules the live engine of this stream evaluates (the next
+        stream asks :attr:`thresholds_for` again)."""
+        if self._engine is not None:
+            self._engine.set_thresholds(list(thresholds))
+
+    def open_alert_worst(self) -> dict:
+        """The worst values of the alerts still up in the live engine (threshold -> value)."""
+        engine = self._engine.engine if self._engine is not None else None
+        return engine.open_alert_worst() if engine is not None else {}
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every buffered sample, oldest first (copies). Safe from any thread."""
         return self.ring.snapshot()
@@ -167,7 +190,12 @@ class LiveSession(QObject):
         self.ring.clear()
         self._seen_total = -1
         self._recording_error = None
-        self._engine = EngineOnFirstBlock(source, outputs=[self.ring.append, self._recording])
+        self._engine = EngineOnFirstBlock(
+            source,
+            outputs=[self.ring.append, self._recording],
+            alert_outputs=self.alert_outputs,
+            thresholds_for=self.thresholds_for,
+        )
         self._acquisition = AcquisitionThread(source, sinks=[self._engine])
         self._acquisition.start()
         self._timer.start()

@@ -19,14 +19,19 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from app.core.errors import BatteryOSError
 from app.core.settings import Settings
+from app.views.alert_banner import AlertBanner
+from app.views.alert_center import AlertCenter
+from app.views.alerts_page import AlertsPage
 from app.views.background import SerialWorker
 from app.views.connection_health import ConnectionHealthPanel, FaultBanner, HealthMonitor
 from app.views.dashboard import DashboardPage
+from app.views.desktop_notices import DesktopNotices
 from app.views.diagnostics_page import DiagnosticsPage
 from app.views.diagnostics_runner import DiagnosticsRunner
 from app.views.home_page import HomePage
@@ -53,6 +58,7 @@ class Page(IntEnum):
     DASHBOARD = 1
     DIAGNOSTICS = 2
     LOGS = 3
+    ALERTS = 4
 
 
 #: Sidebar entries, in Page order: text and icon file.
@@ -61,6 +67,7 @@ _SIDEBAR = (
     ("Dashboard", "dashboard.svg"),
     ("Diagnostics", "diagnostics.svg"),
     ("Logs", "logs.svg"),
+    ("Alerts", "alerts.svg"),
 )
 
 
@@ -110,8 +117,13 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(colors, span_s=settings.window_span_s)
         self.diagnostics = DiagnosticsPage(colors)
         self.logs = LogsPage(colors, session.db_url)
+        self.alerts_page = AlertsPage(colors)
+        self.alert_center = AlertCenter(session, settings, self)
+        self.alert_banner = AlertBanner()
+        self.desktop_notices = DesktopNotices(settings, self)
         self.stack = QStackedWidget()
-        for page in (self.home, self.dashboard, self.diagnostics, self.logs):  # Page order
+        pages = (self.home, self.dashboard, self.diagnostics, self.logs, self.alerts_page)
+        for page in pages:  # Page order
             self.stack.addWidget(page)
         self.sidebar = self._build_sidebar()
         central = QWidget()
@@ -119,7 +131,11 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.sidebar)
-        row.addWidget(self.stack, 1)
+        column = QVBoxLayout()  # the alert banner stays above every page
+        column.setSpacing(0)
+        column.addWidget(self.alert_banner)
+        column.addWidget(self.stack, 1)
+        row.addLayout(column, 1)
         self.setCentralWidget(central)
         self.status_bar = SessionStatusBar(self)
         self.setStatusBar(self.status_bar)
@@ -195,6 +211,16 @@ class MainWindow(QMainWindow):
         self.action_diagnostics.setShortcut("Ctrl+3")
         self.action_logs = view_menu.addAction("&Logs")
         self.action_logs.setShortcut("Ctrl+4")
+        self.action_alerts = view_menu.addAction("&Alerts")
+        self.action_alerts.setShortcut("Ctrl+5")
+        view_menu.addSeparator()
+        self.action_alert_sound = view_menu.addAction("Alert &sound")
+        self.action_alert_sound.setCheckable(True)
+        self.action_alert_sound.setChecked(self.settings.alert_sound)
+        self.action_alert_tray = view_menu.addAction("Alert &tray notifications")
+        self.action_alert_tray.setCheckable(True)
+        self.action_alert_tray.setChecked(self.settings.alert_tray)
+        self.action_notifications = view_menu.addAction("Alert &notifications…")
 
     def _connect_signals(self) -> None:
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
@@ -245,6 +271,48 @@ class MainWindow(QMainWindow):
         self.logs.replay_requested.connect(self.connect_source)
         self.logs.diagnostics_finished.connect(self._on_log_diagnostics_finished)
         self.logs.recording_imported.connect(self._on_recording_stopped)  # the list is stale
+        self._connect_alerts()
+
+    def _connect_alerts(self) -> None:
+        center, page, banner = self.alert_center, self.alerts_page, self.alert_banner
+        center.changed.connect(self._on_alerts_changed)
+        center.alert_announced.connect(self.desktop_notices.announce)
+        center.problem.connect(page.show_problem)
+        center.thresholds_loaded.connect(self._on_thresholds_loaded)
+        center.storage.idle.connect(self._on_background_idle)
+        banner.acknowledge_requested.connect(self._on_acknowledge_requested)
+        banner.show_requested.connect(lambda: self.show_page(Page.ALERTS))
+        page.acknowledge_requested.connect(self._on_acknowledge_requested)
+        page.shelve_requested.connect(
+            lambda key, minutes, comment: page.show_action_error(
+                center.shelve(key, minutes, comment or None)
+            )
+        )
+        page.unshelve_requested.connect(lambda key: page.show_action_error(center.unshelve(key)))
+        editor = page.thresholds
+        editor.save_requested.connect(center.save_thresholds)
+        editor.defaults_requested.connect(
+            lambda: editor.set_rules(center.defaults(), "defaults of the battery: Save to apply")
+        )
+        editor.profile_requested.connect(
+            lambda profile: center.load_thresholds(
+                profile, lambda rules: editor.show_thresholds(profile, rules)
+            )
+        )
+        self.action_alerts.triggered.connect(lambda: self.show_page(Page.ALERTS))
+        self.action_alert_sound.toggled.connect(self._on_alert_sound_toggled)
+        self.action_alert_tray.toggled.connect(self._on_alert_tray_toggled)
+        self.action_notifications.triggered.connect(self.edit_notifications)
+
+    def edit_notifications(self):
+        """Open the notification settings (window-modal); applied when accepted."""
+        from app.views.notifications_dialog import NotificationsDialog
+
+        dialog = NotificationsDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.alert_center.reconfigure_notifications)
+        dialog.open()
+        return dialog
 
     # --- public API ---------------------------------------------------------------
     def show_page(self, page: Page) -> None:
@@ -324,6 +392,7 @@ class MainWindow(QMainWindow):
         self.dashboard.apply_palette(colors)
         self.diagnostics.apply_palette(colors)
         self.logs.apply_palette(colors)
+        self.alerts_page.apply_palette(colors)
         self.theme_actions[theme].setChecked(True)
         self.settings.theme = theme.value
         if self.persist:
@@ -355,6 +424,7 @@ class MainWindow(QMainWindow):
             or self.logs.busy
             or (self.connection_dialog is not None and self.connection_dialog.busy)
             or self.report_exporter.busy
+            or self.alert_center.busy
         )
 
     def shutdown(self, timeout: float | None = None) -> bool:
@@ -367,12 +437,14 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.stop()
         self.sharing.shutdown()
         done = self.session.shutdown(timeout)
+        self.alert_center.stop()
         for worker in (
             self.recordings_loader,
             self.diagnostics_runner,
             self.file_probe,
             self.logs,
             self.report_exporter,
+            self.alert_center,
         ):
             done = worker.wait(timeout) and done
         if self.connection_dialog is not None:
@@ -433,6 +505,7 @@ class MainWindow(QMainWindow):
         # off the start-up path.
         if not self._recordings_loaded:
             QTimer.singleShot(0, self, self.refresh_recordings)
+            QTimer.singleShot(0, self, self.alert_center.preload)
 
     def _on_recordings_refresh_requested(self) -> None:
         self.refresh_recordings()
@@ -495,6 +568,26 @@ class MainWindow(QMainWindow):
         if self.closing_notice is not None:
             self.closing_notice.setText(self._closing_text())
 
+    def _on_alerts_changed(self) -> None:
+        board = self.alert_center.board
+        self.alert_banner.show_alerts(board.banner())
+        self.alerts_page.show_board(board.current(), board.history())
+
+    def _on_acknowledge_requested(self, key: int, comment: str) -> None:
+        self.alerts_page.show_action_error(self.alert_center.acknowledge(key, comment or None))
+
+    def _on_thresholds_loaded(self, profile: str, rules: list) -> None:
+        editor = self.alerts_page.thresholds
+        if not editor.dirty:  # never throw away edits in progress
+            editor.show_thresholds(profile, rules)
+        self.alert_center.load_profiles(lambda names: editor.set_profiles(names))
+
+    def _on_alert_sound_toggled(self, on: bool) -> None:
+        self.settings.alert_sound = on
+
+    def _on_alert_tray_toggled(self, on: bool) -> None:
+        self.settings.alert_tray = on
+
     def _on_span_changed(self, seconds: float | None) -> None:
         if seconds is not None:
             self.settings.window_span_s = float(seconds)
@@ -542,6 +635,8 @@ class MainWindow(QMainWindow):
             if self.connection_dialog is not None:
                 self.connection_dialog.reject()  # a running test stops at its next read
             self.session.stop()  # a recording is flushed and closed in the background
+            self.alert_center.stop()  # the alerts of the stream are stored in the background
+            self.desktop_notices.close()
             self.centralWidget().setEnabled(False)
             self.menuBar().setEnabled(False)
         if self.background_busy and not self._force_close:

@@ -55,7 +55,7 @@ def test_a_revoked_key_stops_working(api):
 def test_roles_viewer_reads_engineer_writes_admin_manages_users(api):
     threshold = {
         "profile": "nmc-4s",
-        "metric": "max_cell_v",
+        "metric": "cell_v_max",
         "comparison": "above",
         "level": 4.2,
         "severity": "critical",
@@ -96,7 +96,7 @@ def test_threshold_crud(api):
         "/api/v1/alert-thresholds",
         json={
             "profile": "p",
-            "metric": "temperature_c",
+            "metric": "temperature_max_c",
             "comparison": "outside",
             "band_low": 0,
             "band_high": 45,
@@ -107,13 +107,13 @@ def test_threshold_crud(api):
     assert api.client.get(f"/api/v1/alert-thresholds/{tid}", headers=h).json()["band_high"] == 45
     updated = api.client.put(
         f"/api/v1/alert-thresholds/{tid}",
-        json={"profile": "p", "metric": "temperature_c", "comparison": "above", "level": 50},
+        json={"profile": "p", "metric": "temperature_max_c", "comparison": "above", "level": 50},
         headers=h,
     )
     assert updated.status_code == 200 and updated.json()["comparison"] == "above"
     bad = api.client.put(
         f"/api/v1/alert-thresholds/{tid}",
-        json={"profile": "p", "metric": "t", "comparison": "outside"},
+        json={"profile": "p", "metric": "temperature_max_c", "comparison": "outside"},
         headers=h,
     )
     assert bad.status_code == 422 and "band_low" in bad.json()["error"]
@@ -139,9 +139,12 @@ def test_stored_diagnostics_on_both_route_families(api):
 
 
 def test_alert_history_and_acknowledgement_records_who(api):
+    from app.storage import alert_repository
     from app.storage import repositories as repo
 
-    alert = repo.record_alert(api.db, "max_cell_v", 4.25, "critical", threshold_value=4.2)
+    alert = alert_repository.record_alert(
+        api.db, "cell_v_max", 4.25, "critical", threshold_value=4.2
+    )
     listed = api.client.get(
         "/api/v1/alert-history?state=active", headers=api.headers("viewer")
     ).json()

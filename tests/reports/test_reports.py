@@ -173,6 +173,7 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
 
     from app.core.samples import SampleBlock
     from app.hardware.logs.formats import open_log
+    from app.storage import alert_repository
     from app.storage import repositories as repo
     from app.storage.database import Database
     from app.storage.sample_writer import write_samples
@@ -185,15 +186,17 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     write_samples(db, rec.id, SampleBlock.from_frame(log.frame), 0)
     repo.finish_recording(db, rec.id)
     user = repo.create_user(db, "grace", "engineer")
-    alert = repo.record_alert(
-        db, "max_cell_v", 4.25, "critical", recording_id=rec.id, threshold_value=4.2
+    alert = alert_repository.record_alert(
+        db, "cell_v_max", 4.25, "critical", recording_id=rec.id, threshold_value=4.2
     )
-    repo.acknowledge_alert(db, alert.id, user_id=user.id, comment="charger setpoint fixed")
+    alert_repository.acknowledge_alert(
+        db, alert.id, actor="grace", user_id=user.id, comment="charger setpoint fixed"
+    )
     db.close()
 
     out = tmp_path / "rec.xlsx"
     assert main(["--db", url, "report", f"recording:{rec.id}", "-o", str(out)]) == 0
     alerts = list(load_workbook(out)["Alerts"].values)
-    assert alerts[1][1] == "critical" and alerts[1][2] == "max_cell_v"
+    assert alerts[1][1] == "critical" and alerts[1][2] == "cell_v_max"
     assert "grace" in alerts[1][5] and alerts[1][6] == "charger setpoint fixed"
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2

@@ -94,13 +94,17 @@ def test_sqlite_table_rebuilds_in_migrations_keep_references(tmp_path):
     # What a batch migration does to "users" on SQLite: copy, drop, rename.
     # With foreign keys enforced the DROP would set alert_thresholds.created_by
     # to NULL; migrations run without enforcement and check afterwards.
+    from app.diagnostics.alerts import Threshold
+    from app.storage import alert_repository as alerts
     from app.storage import repositories as repo
     from app.storage.database import Database
+    from app.storage.models import AlertThreshold
 
     with Database(f"sqlite:///{tmp_path / 'x.sqlite'}") as db:
         db.ensure_schema()
         user = repo.create_user(db, "ada")
-        repo.save_alert_threshold(db, "nmc", "v", "above", level=4.2, created_by=user.id)
+        rule = Threshold("cell_v_max", "above", level=4.2, profile="nmc")
+        alerts.save_threshold(db, rule, created_by=user.id)
         with db.connect(write=True, foreign_keys=False) as conn:
             ddl = conn.exec_driver_sql(
                 "SELECT sql FROM sqlite_master WHERE name = 'users'"
@@ -109,7 +113,8 @@ def test_sqlite_table_rebuilds_in_migrations_keep_references(tmp_path):
             conn.exec_driver_sql("INSERT INTO users_new SELECT * FROM users")
             conn.exec_driver_sql("DROP TABLE users")
             conn.exec_driver_sql("ALTER TABLE users_new RENAME TO users")
-        assert repo.list_alert_thresholds(db)[0].created_by == user.id
+        with db.session() as session:
+            assert session.query(AlertThreshold).one().created_by == user.id
         with db.connect() as conn:  # enforcement is back on pooled connections
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 

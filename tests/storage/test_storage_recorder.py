@@ -216,7 +216,7 @@ def test_recorder_reconnects_after_the_server_drops_it(pg_db, make_block):
 def test_other_writers_do_not_collide_with_the_recorder(db, recorders, make_block):
     # The GUI stores alerts and results while the recorder writes (SQLite:
     # writers queue on the lock instead of failing with "database is locked").
-    from app.storage import repositories as repo
+    from app.storage import alert_repository as repo
 
     recorder = recorders(batch_rows=200, flush_interval_s=0.01)
     data = blocks(make_block, 40, 50)

@@ -1,4 +1,4 @@
-"""Repositories: users, recordings, diagnostics, alert thresholds and history."""
+"""Repositories: users, recordings, diagnostics (alerts: test_storage_alerts.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from app.core.errors import StorageError
 from app.core.spec import preset
 from app.storage import repositories as repo
-from app.storage.models import AlertState, Comparison, RecordingStatus, Severity, UserRole
+from app.storage.models import RecordingStatus, UserRole
 
 
 def test_users(db):
@@ -98,81 +98,3 @@ def test_diagnostics(db):
     # deleting the recording keeps the results, detached
     repo.delete_recording(db, rec.id)
     assert {d.recording_id for d in repo.list_diagnostics(db)} == {None}
-
-
-def test_alert_thresholds(db):
-    above = repo.save_alert_threshold(
-        db, "nmc", "cell_v_max", "above", level=4.2, clear_level=4.15, severity="critical"
-    )
-    band = repo.save_alert_threshold(
-        db, "nmc", "temperature_c", Comparison.OUTSIDE, band_low=0, band_high=45, delay_s=5
-    )
-    repo.save_alert_threshold(db, "lfp", "cell_v_max", "above", level=3.65, enabled=False)
-    assert above.comparison is Comparison.ABOVE and above.severity is Severity.CRITICAL
-    assert [t.metric for t in repo.list_alert_thresholds(db, "nmc")] == [
-        "cell_v_max",
-        "temperature_c",
-    ]
-    assert len(repo.list_alert_thresholds(db, enabled_only=True)) == 2
-
-    changed = repo.save_alert_threshold(
-        db, "nmc", "temperature_c", "outside", band_low=-10, band_high=50, threshold_id=band.id
-    )
-    assert changed.id == band.id and changed.band_low == -10
-    assert repo.delete_alert_threshold(db, band.id)
-    with pytest.raises(StorageError, match="needs a level"):
-        repo.save_alert_threshold(db, "nmc", "soc", "below")
-    with pytest.raises(StorageError, match="unknown comparison 'over'"):
-        repo.save_alert_threshold(db, "nmc", "v", "over", level=1.0)
-    with pytest.raises(StorageError, match="unknown severity 'fatal'"):
-        repo.save_alert_threshold(db, "nmc", "v", "above", level=1.0, severity="fatal")
-    with pytest.raises(StorageError, match="band_low <= band_high"):
-        repo.save_alert_threshold(db, "nmc", "t", "outside", band_low=5, band_high=1)
-
-
-def test_the_database_itself_refuses_an_inconsistent_threshold(db):
-    from app.storage.models import AlertThreshold
-
-    with (
-        pytest.raises(StorageError, match="ck_alert_thresholds_levels"),
-        db.session(write=True) as session,
-    ):
-        session.add(AlertThreshold(profile="nmc", metric="x", comparison=Comparison.ABOVE))
-
-
-def test_alert_history(db):
-    user = repo.create_user(db, "ada", "engineer")
-    rec = repo.create_recording(db, "sim://nmc")
-    threshold = repo.save_alert_threshold(db, "nmc", "cell_v_max", "above", level=4.2)
-    t0 = datetime(2026, 3, 1, tzinfo=UTC)
-    first = repo.record_alert(
-        db,
-        "cell_v_max",
-        4.23,
-        "warning",
-        threshold_id=threshold.id,
-        recording_id=rec.id,
-        threshold_value=4.2,
-        raised_at=t0,
-    )
-    second = repo.record_alert(
-        db, "temperature_c", 61.0, Severity.CRITICAL, raised_at=t0 + timedelta(minutes=5)
-    )
-    assert first.state is AlertState.ACTIVE
-
-    acked = repo.acknowledge_alert(db, first.id, user_id=user.id, comment="balancing")
-    assert acked.state is AlertState.ACKNOWLEDGED and acked.acknowledged_by == user.id
-    cleared = repo.clear_alert(db, first.id)
-    assert cleared.state is AlertState.ACKNOWLEDGED and cleared.cleared_at is not None
-    assert repo.clear_alert(db, second.id).state is AlertState.CLEARED
-
-    history = repo.list_alert_history(db)
-    assert [a.id for a in history] == [second.id, first.id]
-    assert [a.id for a in repo.list_alert_history(db, recording_id=rec.id)] == [first.id]
-    assert [a.id for a in repo.list_alert_history(db, state="cleared")] == [second.id]
-    assert [a.id for a in repo.list_alert_history(db, since=t0 + timedelta(minutes=1))] == [
-        second.id
-    ]
-    assert repo.list_alert_history(db, limit=1)[0].comment is None
-    with pytest.raises(StorageError, match="no alert with id 999"):
-        repo.acknowledge_alert(db, 999)

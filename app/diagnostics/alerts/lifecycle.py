@@ -1,0 +1,289 @@
+"""The lifecycle of raised alerts, with its audit trail (Qt-free model).
+
+::
+
+    raised ──▶ active ──acknowledge──▶ acknowledged ──condition clears──▶ cleared
+                 │  ▲                        │
+              shelve│ shelf expires          shelve
+                 ▼  │                        ▼
+                shelved ──condition clears──▶ cleared
+
+Clearing ends an episode whatever its state; acknowledging is allowed before
+or after the clear, and an unacknowledged critical alert stays on the banner
+until someone acknowledges it, even once its condition has cleared. Shelving
+silences a threshold for a period: its alert, and any new episode of the same
+threshold until the shelf expires, is kept (and recorded) but not announced.
+Every change appends an :class:`AuditEntry` and is told to the listeners
+(the views, the database writer, the notifier).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from app.core.errors import BatteryOSError
+from app.core.results import Severity
+from app.diagnostics.alerts.evaluator import AlertEvent, EventKind
+from app.diagnostics.alerts.thresholds import Threshold
+
+#: The actor of changes nobody made by hand (raise, clear, shelf expiry).
+SYSTEM_ACTOR = "system"
+
+
+class AlertStatus(StrEnum):
+    ACTIVE = "active"
+    ACKNOWLEDGED = "acknowledged"
+    SHELVED = "shelved"
+    CLEARED = "cleared"
+
+
+class AuditAction(StrEnum):
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    SHELVED = "shelved"
+    UNSHELVED = "unshelved"
+    CLEARED = "cleared"
+
+
+class LifecycleError(BatteryOSError):
+    """A change the alert's state does not allow (acknowledge twice, shelve a cleared alert)."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    alert_key: int
+    action: AuditAction
+    at: datetime
+    actor: str = SYSTEM_ACTOR
+    comment: str | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class Alert:
+    """One episode of one threshold and what people did about it.
+
+    ``raised_time_s``/``cleared_time_s`` are times in the recording (the
+    samples'), ``raised_at``/``cleared_at`` wall-clock UTC. ``value`` is the
+    metric when raised, ``worst_value`` the furthest beyond the level so far.
+    """
+
+    key: int
+    threshold: Threshold
+    status: AlertStatus
+    raised_at: datetime
+    raised_time_s: float
+    value: float
+    threshold_value: float
+    worst_value: float
+    recording_id: int | None = None
+    cleared_at: datetime | None = None
+    cleared_time_s: float | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    comment: str | None = None
+    shelved_until: datetime | None = None
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def severity(self) -> Severity:
+        return self.threshold.severity
+
+    @property
+    def metric(self) -> str:
+        return self.threshold.metric
+
+    @property
+    def cleared(self) -> bool:
+        return self.cleared_at is not None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def on_banner(self) -> bool:
+        """Critical, not acknowledged and not shelved: stays in view, cleared or
+        not (one that was shelved has been seen, and leaves when it clears)."""
+        return (
+            self.severity is Severity.CRITICAL
+            and not self.acknowledged
+            and self.status is not AlertStatus.SHELVED
+            and not (self.cleared and any(e.action is AuditAction.SHELVED for e in self.audit))
+        )
+
+    @property
+    def needs_attention(self) -> bool:
+        """Shown among the current alerts: still up, or a critical one nobody acknowledged."""
+        return not self.cleared or self.on_banner
+
+
+Listener = Callable[[Alert, AuditEntry], None]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertBoard:
+    """The alerts of a session: fed :class:`AlertEvent` s, changed by people."""
+
+    def __init__(self, clock: Callable[[], datetime] = _utcnow):
+        self.clock = clock
+        self.alerts: dict[int, Alert] = {}
+        self._keys = itertools.count(1)
+        self._open: dict[Threshold, int] = {}  # threshold -> key of its uncleared alert
+        self._shelves: dict[Threshold, datetime] = {}
+        self.listeners: list[Listener] = []
+
+    # --- events from the evaluator ------------------------------------------
+    def apply(self, event: AlertEvent, recording_id: int | None = None) -> Alert | None:
+        """Open or close the episode of ``event``; the alert concerned (None for
+        a clear of an episode this board never saw)."""
+        self.expire_shelves()
+        th = event.threshold
+        if event.kind is EventKind.RAISED:
+            now = self.clock()
+            shelved = self._shelves.get(th)
+            alert = Alert(
+                key=next(self._keys),
+                threshold=th,
+                status=AlertStatus.SHELVED if shelved else AlertStatus.ACTIVE,
+                raised_at=now,
+                raised_time_s=event.time_s,
+                value=event.value,
+                threshold_value=event.threshold_value,
+                worst_value=event.value,
+                recording_id=recording_id,
+                shelved_until=shelved,
+            )
+            self.alerts[alert.key] = alert
+            self._open[th] = alert.key
+            self._log(alert, AuditAction.RAISED, until=shelved)
+            return alert
+        key = self._open.pop(th, None)
+        if key is None:
+            return None
+        alert = self.alerts[key]
+        alert.cleared_at = self.clock()
+        alert.cleared_time_s = event.time_s
+        alert.worst_value = event.value
+        alert.status = AlertStatus.CLEARED
+        self._log(alert, AuditAction.CLEARED)
+        return alert
+
+    def note_worst(self, threshold: Threshold, worst: float) -> bool:
+        """The worst value so far of ``threshold``'s episode still up (no audit
+        entry: it is a reading, not a change of state); True if it changed."""
+        key = self._open.get(threshold)
+        if key is None or self.alerts[key].worst_value == worst:
+            return False
+        self.alerts[key].worst_value = worst
+        return True
+
+    def close_open(self) -> list[Alert]:
+        """The stream ended: every episode still up is cleared (its condition is
+        no longer watched), with no recording time."""
+        closed = []
+        for key in list(self._open.values()):
+            alert = self.alerts[key]
+            self._open.pop(alert.threshold, None)
+            alert.cleared_at = self.clock()
+            alert.status = AlertStatus.CLEARED
+            self._log(alert, AuditAction.CLEARED, comment="stream ended")
+            closed.append(alert)
+        return closed
+
+    # --- what people do -------------------------------------------------------
+    def acknowledge(self, key: int, actor: str, comment: str | None = None) -> Alert:
+        """``actor`` has seen the alert (before or after it cleared)."""
+        alert = self._get(key)
+        if alert.acknowledged:
+            raise LifecycleError(f"alert {key} was acknowledged already by {alert.acknowledged_by}")
+        alert.acknowledged_at = self.clock()
+        alert.acknowledged_by = actor
+        alert.comment = comment or None
+        if alert.status is AlertStatus.ACTIVE:
+            alert.status = AlertStatus.ACKNOWLEDGED
+        self._log(alert, AuditAction.ACKNOWLEDGED, actor=actor, comment=comment or None)
+        return alert
+
+    def shelve(
+        self, key: int, duration: timedelta, actor: str, comment: str | None = None
+    ) -> Alert:
+        """Silence the alert's threshold for ``duration`` (this episode and new ones)."""
+        alert = self._get(key)
+        if alert.cleared:
+            raise LifecycleError(f"alert {key} has cleared: there is nothing to shelve")
+        if duration <= timedelta(0):
+            raise LifecycleError("a shelf needs a positive duration")
+        until = self.clock() + duration
+        self._shelves[alert.threshold] = until
+        alert.shelved_until = until
+        alert.status = AlertStatus.SHELVED
+        self._log(alert, AuditAction.SHELVED, actor=actor, comment=comment or None, until=until)
+        return alert
+
+    def unshelve(self, key: int, actor: str = SYSTEM_ACTOR) -> Alert:
+        """End the shelf now: the alert is back as active (or acknowledged)."""
+        alert = self._get(key)
+        if alert.status is not AlertStatus.SHELVED:
+            raise LifecycleError(f"alert {key} is not shelved")
+        self._shelves.pop(alert.threshold, None)
+        self._unshelve(alert, actor)
+        return alert
+
+    def expire_shelves(self) -> list[Alert]:
+        """Bring back the alerts whose shelf has run out (call it on a timer)."""
+        now = self.clock()
+        for th, until in list(self._shelves.items()):
+            if until <= now:
+                del self._shelves[th]
+        back = [
+            a
+            for a in self.alerts.values()
+            if a.status is AlertStatus.SHELVED
+            and a.shelved_until is not None
+            and a.shelved_until <= now
+        ]
+        for alert in back:
+            self._unshelve(alert, SYSTEM_ACTOR)
+        return back
+
+    # --- views ------------------------------------------------------------------
+    def current(self) -> list[Alert]:
+        """Alerts needing attention, most severe first, then newest first."""
+        rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+        alerts = [a for a in self.alerts.values() if a.needs_attention]
+        alerts.sort(key=lambda a: a.raised_at, reverse=True)
+        return sorted(alerts, key=lambda a: rank[a.severity])
+
+    def banner(self) -> list[Alert]:
+        """Unacknowledged critical alerts (cleared or not), newest first."""
+        return [a for a in self.current() if a.on_banner]
+
+    def history(self) -> list[Alert]:
+        """Every alert of the session, newest first."""
+        return sorted(self.alerts.values(), key=lambda a: a.key, reverse=True)
+
+    # --- internals ----------------------------------------------------------------
+    def _get(self, key: int) -> Alert:
+        try:
+            return self.alerts[key]
+        except KeyError:
+            raise LifecycleError(f"no alert {key}") from None
+
+    def _unshelve(self, alert: Alert, actor: str) -> None:
+        alert.shelved_until = None
+        alert.status = AlertStatus.ACKNOWLEDGED if alert.acknowledged else AlertStatus.ACTIVE
+        self._log(alert, AuditAction.UNSHELVED, actor=actor)
+
+    def _log(self, alert: Alert, action: AuditAction, **details) -> None:
+        entry = AuditEntry(alert.key, action, self.clock(), **details)
+        alert.audit.append(entry)
+        for listener in list(self.listeners):
+            listener(alert, entry)

@@ -1,0 +1,237 @@
+"""The metrics an alert threshold can watch, computed per block of samples.
+
+Each metric is one value per sample, from the canonical columns of a block
+(``cell_<k>_v``, ``temperature_c``, ...), the columns the live engine adds
+(``soc_percent``) and the latest results of the live diagnostics
+(:class:`MetricContext`: SOH, internal resistance, faults). NaN means "not
+known at this sample"; a threshold never fires on NaN.
+
+Metrics that look back in time (dT/dt) keep a short tail of the previous
+block in :class:`MetricState`, so a recording gives the same values whether
+it is fed in one block or many.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.core import schema
+from app.core.samples import SampleBlock
+from app.diagnostics.faults.types import FaultKind
+
+#: dT/dt is the slope over this window: long enough that 0.1 degC sensor steps
+#: are not read as a fast rise, short enough for a runaway (>1 degC/s) to show.
+DTDT_WINDOW_S = 30.0
+#: A detected fault counts as present until this long after it was last seen:
+#: the fault detector judges 5 s bins, so a fault still going on is reported a
+#: bin or two behind the newest samples.
+FAULT_HOLD_S = 30.0
+FAULT_PREFIX = "fault_"
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str
+    label: str
+    unit: str
+
+
+@dataclass
+class MetricContext:
+    """Latest results of the live diagnostics that are not per-sample columns.
+
+    ``faults`` are dicts in the ``analyze --json`` shape (``kind``,
+    ``start_time_s``, ``end_time_s``, ``detail.detected_time_s``).
+    """
+
+    soh_percent: float | None = None
+    internal_resistance_ohm: float | None = None
+    faults: Sequence[dict] = ()
+
+
+@dataclass
+class MetricState:
+    """What metrics carry from one block to the next (the dT/dt window)."""
+
+    tail_t: np.ndarray = field(default_factory=lambda: np.empty(0))
+    tail_temp: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+
+def _nan(block: SampleBlock) -> np.ndarray:
+    return np.full(len(block), np.nan)
+
+
+def _cell_matrix(block: SampleBlock) -> np.ndarray | None:
+    cols = schema.cell_voltage_columns(block.columns)
+    if not cols:
+        return None
+    return np.vstack([block[c] for c in cols])
+
+
+def _cells_or_pack(block: SampleBlock, series_cells: int, how: Callable) -> np.ndarray:
+    cells = _cell_matrix(block)
+    if cells is None:
+        return block[schema.VOLTAGE] / max(series_cells, 1)
+    return _nan_reduce(cells, block, how)
+
+
+def _temperatures(block: SampleBlock) -> np.ndarray | None:
+    cols = [schema.TEMPERATURE] if schema.TEMPERATURE in block else []
+    cols += schema.cell_temperature_columns(block.columns)
+    if not cols:
+        return None
+    return np.vstack([block[c] for c in cols])
+
+
+def _nan_reduce(rows: np.ndarray | None, block: SampleBlock, how: Callable) -> np.ndarray:
+    if rows is None:
+        return _nan(block)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+        return how(rows, axis=0)
+
+
+def _dtdt(block: SampleBlock, state: MetricState) -> np.ndarray:
+    """Slope of the hottest temperature over the last DTDT_WINDOW_S, degC per minute."""
+    temp = _nan_reduce(_temperatures(block), block, np.nanmax)
+    t = block[schema.TIME]
+    all_t = np.concatenate([state.tail_t, t])
+    all_temp = np.concatenate([state.tail_temp, temp])
+    ok = np.isfinite(all_temp)
+    t_ok, temp_ok = all_t[ok], all_temp[ok]
+    out = _nan(block)
+    if len(t_ok):
+        lag = np.searchsorted(t_ok, t - DTDT_WINDOW_S, side="right") - 1
+        has = lag >= 0
+        span = np.where(has, t - t_ok[np.maximum(lag, 0)], np.nan)
+        with np.errstate(all="ignore"):
+            slope = (temp - temp_ok[np.maximum(lag, 0)]) / span * 60.0
+        out = np.where(has & (span > 0), slope, np.nan)
+    keep = all_t >= (t[-1] - 2 * DTDT_WINDOW_S) if len(t) else slice(None)
+    state.tail_t, state.tail_temp = all_t[keep], all_temp[keep]
+    return out
+
+
+def _fault_indicator(kind: str, block: SampleBlock, context: MetricContext) -> np.ndarray:
+    """1 while a fault of ``kind`` is present (from its confirmation until
+    FAULT_HOLD_S after it was last seen), else 0."""
+    t = block[schema.TIME]
+    out = np.zeros(len(t))
+    for fault in context.faults:
+        if fault.get("kind") != kind:
+            continue
+        detected = float((fault.get("detail") or {}).get("detected_time_s", fault["start_time_s"]))
+        end = max(float(fault["end_time_s"]), detected) + FAULT_HOLD_S
+        out[(t >= detected) & (t <= end)] = 1.0
+    return out
+
+
+def _scalar(value: float | None, block: SampleBlock, scale: float = 1.0) -> np.ndarray:
+    return np.full(len(block), np.nan if value is None else float(value) * scale)
+
+
+def _column(name: str) -> Callable:
+    return lambda block, spec_cells, state, ctx: block.get(name, _nan(block))
+
+
+_METRICS: dict[str, tuple[MetricInfo, Callable]] = {}
+
+
+def _register(name: str, label: str, unit: str, fn: Callable) -> None:
+    _METRICS[name] = (MetricInfo(name, label, unit), fn)
+
+
+_register("pack_voltage_v", "Pack voltage", "V", _column(schema.VOLTAGE))
+_register(
+    "cell_v_min",
+    "Lowest cell voltage",
+    "V",
+    lambda b, n, s, c: _cells_or_pack(b, n, np.nanmin),
+)
+_register(
+    "cell_v_max",
+    "Highest cell voltage",
+    "V",
+    lambda b, n, s, c: _cells_or_pack(b, n, np.nanmax),
+)
+_register(
+    "cell_spread_mv",
+    "Cell voltage spread",
+    "mV",
+    lambda b, n, s, c: (
+        _nan(b)
+        if _cell_matrix(b) is None
+        else (
+            _nan_reduce(_cell_matrix(b), b, np.nanmax) - _nan_reduce(_cell_matrix(b), b, np.nanmin)
+        )
+        * 1000.0
+    ),
+)
+_register("current_a", "Current (+ charging)", "A", _column(schema.CURRENT))
+_register(
+    "temperature_max_c",
+    "Highest temperature",
+    "°C",
+    lambda b, n, s, c: _nan_reduce(_temperatures(b), b, np.nanmax),
+)
+_register(
+    "temperature_min_c",
+    "Lowest temperature",
+    "°C",
+    lambda b, n, s, c: _nan_reduce(_temperatures(b), b, np.nanmin),
+)
+_register("dtdt_c_per_min", "Temperature rise dT/dt", "°C/min", lambda b, n, s, c: _dtdt(b, s))
+_register("soc_percent", "State of charge", "%", _column("soc_percent"))
+_register("soc_reported_pct", "SOC reported by the BMS", "%", _column(schema.SOC_REPORTED))
+_register("soh_percent", "State of health", "%", lambda b, n, s, c: _scalar(c.soh_percent, b))
+_register(
+    "internal_resistance_mohm",
+    "Internal resistance",
+    "mΩ",
+    lambda b, n, s, c: _scalar(c.internal_resistance_ohm, b, 1000.0),
+)
+for _kind in FaultKind:
+    _register(
+        f"{FAULT_PREFIX}{_kind.value}",
+        f"Fault: {_kind.value.replace('_', ' ')}",
+        "",
+        lambda b, n, s, c, k=_kind.value: _fault_indicator(k, b, c),
+    )
+
+
+def metric_names() -> list[str]:
+    """Every metric a threshold can watch, in display order."""
+    return list(_METRICS)
+
+
+def metric_info(name: str) -> MetricInfo:
+    """Label and unit of a metric; KeyError for an unknown one."""
+    return _METRICS[name][0]
+
+
+def is_known_metric(name: str) -> bool:
+    return name in _METRICS
+
+
+class MetricComputer:
+    """Computes the metrics asked for, block after block, keeping their state."""
+
+    def __init__(self, series_cells: int = 1):
+        self.series_cells = series_cells
+        self._states: dict[str, MetricState] = {}
+
+    def compute(
+        self, block: SampleBlock, names: Sequence[str], context: MetricContext | None = None
+    ) -> dict[str, np.ndarray]:
+        """The values of ``names`` at every sample of ``block`` (each metric once)."""
+        context = context or MetricContext()
+        out: dict[str, np.ndarray] = {}
+        for name in dict.fromkeys(names):
+            fn = _METRICS[name][1]
+            state = self._states.setdefault(name, MetricState())
+            out[name] = np.asarray(fn(block, self.series_cells, state, context), dtype=float)
+        return out

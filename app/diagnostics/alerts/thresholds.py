@@ -1,0 +1,249 @@
+"""Alert thresholds: the rule type, its JSON form, and defaults from a battery's limits.
+
+A :class:`Threshold` watches one metric (:mod:`.metrics`) and raises an alert
+of its ``severity`` once the metric has been beyond its level for ``delay_s``.
+The alert clears when the metric is back past the clear level (hysteresis).
+Thresholds are grouped by battery profile (:func:`profile_name`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app.core.errors import SchemaError
+from app.core.results import Severity
+from app.core.spec import BatterySpec
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric
+from app.diagnostics.faults.types import FaultKind
+
+JSON_FORMAT = "batteryos.alert_thresholds"
+JSON_VERSION = 1
+
+
+class Comparison(StrEnum):
+    """How a threshold compares a metric with its level(s)."""
+
+    ABOVE = "above"  # value > level
+    BELOW = "below"  # value < level
+    OUTSIDE = "outside"  # value < band_low or value > band_high
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One alert rule.
+
+    ``above``/``below`` use ``level`` and clear once the value is back past
+    ``clear_level`` (None: ``level`` itself). ``outside`` uses the band
+    ``band_low``..``band_high``; its ``clear_level`` is a hysteresis *margin*:
+    the alert clears once the value is back inside the band narrowed by it.
+    ``id`` is the database id when the threshold is stored, else None.
+    """
+
+    metric: str
+    comparison: Comparison
+    level: float | None = None
+    clear_level: float | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    severity: Severity = Severity.WARNING
+    delay_s: float = 0.0
+    enabled: bool = True
+    profile: str = ""
+    #: not part of the rule: a rule read back from the database equals the one stored
+    id: int | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        try:
+            object.__setattr__(self, "comparison", Comparison(self.comparison))
+            object.__setattr__(self, "severity", Severity(self.severity))
+        except ValueError as exc:
+            raise SchemaError(f"alert threshold {self.metric!r}: {exc}") from None
+        for name in ("level", "clear_level", "band_low", "band_high", "delay_s"):
+            value = getattr(self, name)
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise SchemaError(f"alert threshold {self.metric!r}: {name} must be a number")
+                if not math.isfinite(value):
+                    raise SchemaError(f"alert threshold {self.metric!r}: {name} must be finite")
+                object.__setattr__(self, name, float(value))
+        problem = self._problem()
+        if problem:
+            raise SchemaError(f"alert threshold {self.metric!r}: {problem}")
+
+    def _problem(self) -> str | None:
+        if not is_known_metric(self.metric):
+            return "unknown metric"
+        if self.delay_s < 0:
+            return "delay must not be negative"
+        if self.comparison is Comparison.OUTSIDE:
+            if self.band_low is None or self.band_high is None:
+                return "'outside' needs band_low and band_high"
+            if self.band_low > self.band_high:
+                return "band_low must not be above band_high"
+            if self.clear_level is not None and (
+                self.clear_level < 0 or 2 * self.clear_level > self.band_high - self.band_low
+            ):
+                return "the hysteresis margin must be between 0 and half the band"
+            return None
+        if self.level is None:
+            return f"'{self.comparison}' needs a level"
+        if self.clear_level is not None:
+            if self.comparison is Comparison.ABOVE and self.clear_level > self.level:
+                return "the clear level of 'above' must not be above the level"
+            if self.comparison is Comparison.BELOW and self.clear_level < self.level:
+                return "the clear level of 'below' must not be below the level"
+        return None
+
+    def crossed_level(self, value: float) -> float:
+        """The level ``value`` is beyond: ``level``, or the band edge on its side."""
+        if self.comparison is Comparison.OUTSIDE:
+            return float(self.band_low if value < self.band_low else self.band_high)
+        return float(self.level)
+
+    def describe(self) -> str:
+        """``cell_v_max above 4.2 (clear 4.15) for 2 s``: for lists and messages."""
+        if self.comparison is Comparison.OUTSIDE:
+            text = f"{self.metric} outside {self.band_low:g}..{self.band_high:g}"
+            if self.clear_level:
+                text += f" (margin {self.clear_level:g})"
+        else:
+            text = f"{self.metric} {self.comparison} {self.level:g}"
+            if self.clear_level is not None and self.clear_level != self.level:
+                text += f" (clear {self.clear_level:g})"
+        if self.delay_s:
+            text += f" for {self.delay_s:g} s"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON, without the database id."""
+        out = dataclasses.asdict(self)
+        out.pop("id")
+        out["comparison"] = self.comparison.value
+        out["severity"] = self.severity.value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Threshold:
+        if not isinstance(data, Mapping):
+            raise SchemaError("alert threshold: expected an object")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise SchemaError(f"alert threshold: unknown field(s) {', '.join(sorted(unknown))}")
+        for required in ("metric", "comparison"):
+            if required not in data:
+                raise SchemaError(f"alert threshold: missing {required!r}")
+        return cls(**dict(data))
+
+
+def thresholds_to_json(thresholds: Iterable[Threshold]) -> str:
+    """The JSON document of ``alerts export`` (and the thresholds editor)."""
+    doc = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "thresholds": [t.to_dict() for t in thresholds],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def thresholds_from_json(text: str, *, origin: str = "thresholds") -> list[Threshold]:
+    """Thresholds from a document of :func:`thresholds_to_json` (or a bare list).
+
+    Raises :class:`SchemaError` naming the first bad entry.
+    """
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise SchemaError(f"{origin}: not JSON ({exc})") from None
+    if isinstance(doc, dict):
+        if doc.get("format") not in (None, JSON_FORMAT):
+            raise SchemaError(f"{origin}: not a Battery OS thresholds file")
+        if doc.get("version", JSON_VERSION) > JSON_VERSION:
+            raise SchemaError(f"{origin}: written by a newer Battery OS (version {doc['version']})")
+        items = doc.get("thresholds")
+    else:
+        items = doc
+    if not isinstance(items, list):
+        raise SchemaError(f"{origin}: expected a list of thresholds")
+    out = []
+    for k, item in enumerate(items, start=1):
+        try:
+            out.append(Threshold.from_dict(item))
+        except SchemaError as exc:
+            raise SchemaError(f"{origin}: threshold {k}: {exc}") from None
+        except TypeError as exc:
+            raise SchemaError(f"{origin}: threshold {k}: {exc}") from None
+    return out
+
+
+def profile_name(spec: BatterySpec) -> str:
+    """The battery profile a spec's thresholds are grouped under: its name, else its chemistry."""
+    return spec.name.strip() or spec.chemistry.value
+
+
+def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Threshold]:
+    """A starting set of thresholds from the chemistry's limits in ``spec``.
+
+    Critical at the spec's cell voltage and temperature limits, warnings a
+    little inside them, and the faults the detector finds that need a person.
+    """
+    profile = profile if profile is not None else profile_name(spec)
+    spec = spec.with_preset_defaults()
+    v_hyst = round(0.02 * spec.cell_v_max, 3)  # ~80 mV on a 4.2 V cell
+    i_charge, i_discharge = spec.max_charge_current_a, spec.max_discharge_current_a
+    t_max, t_min = spec.discharge_temp_max_c, spec.discharge_temp_min_c
+
+    def rule(metric, comparison, severity, delay_s, **levels) -> Threshold:
+        return Threshold(
+            metric, comparison, severity=severity, delay_s=delay_s, profile=profile, **levels
+        )
+
+    above, below, outside = Comparison.ABOVE, Comparison.BELOW, Comparison.OUTSIDE
+    crit, warn, info = Severity.CRITICAL, Severity.WARNING, Severity.INFO
+    rules = [
+        rule(
+            "cell_v_max",
+            above,
+            crit,
+            2.0,
+            level=spec.cell_v_max,
+            clear_level=spec.cell_v_max - v_hyst,
+        ),
+        rule(
+            "cell_v_min",
+            below,
+            crit,
+            2.0,
+            level=spec.cell_v_min,
+            clear_level=spec.cell_v_min + v_hyst,
+        ),
+        rule(
+            "current_a",
+            outside,
+            warn,
+            2.0,
+            band_low=-i_discharge,
+            band_high=i_charge,
+            clear_level=round(0.05 * min(i_charge, i_discharge), 3),
+        ),
+        rule("temperature_max_c", above, warn, 5.0, level=t_max - 5.0, clear_level=t_max - 8.0),
+        rule("temperature_max_c", above, crit, 2.0, level=t_max, clear_level=t_max - 3.0),
+        rule("temperature_min_c", below, warn, 5.0, level=t_min, clear_level=t_min + 3.0),
+        rule("dtdt_c_per_min", above, warn, 10.0, level=2.0, clear_level=1.0),
+        rule("soc_percent", below, info, 10.0, level=10.0, clear_level=15.0),
+        rule("soh_percent", below, warn, 0.0, level=80.0, clear_level=82.0),
+    ]
+    if spec.series_cells > 1:
+        rules.append(rule("cell_spread_mv", above, warn, 10.0, level=50.0, clear_level=35.0))
+    for kind in (FaultKind.THERMAL_RUNAWAY_ONSET, FaultKind.INTERNAL_SHORT, FaultKind.OPEN_CIRCUIT):
+        rules.append(rule(f"{FAULT_PREFIX}{kind.value}", above, crit, 0.0, level=0.5))
+    rules.append(
+        rule(f"{FAULT_PREFIX}{FaultKind.SENSOR_DROPOUT.value}", above, warn, 0.0, level=0.5)
+    )
+    return rules

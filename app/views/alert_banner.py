@@ -1,0 +1,93 @@
+"""The alert banner: unacknowledged critical alerts stay in view, above every page,
+until someone acknowledges them (a cleared one included)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from app.diagnostics.alerts import Comparison, Threshold
+from app.diagnostics.alerts.lifecycle import Alert
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info
+
+
+def _is_fault(th: Threshold) -> bool:
+    return th.metric.startswith(FAULT_PREFIX)
+
+
+def rule_text(th: Threshold) -> str:
+    """The rule for people: ``Highest temperature above 60 °C for 2 s``."""
+    info = metric_info(th.metric)
+    if _is_fault(th):
+        return info.label
+    unit = f" {info.unit}" if info.unit else ""
+    if th.comparison is Comparison.OUTSIDE:
+        text = f"{info.label} outside {th.band_low:g} .. {th.band_high:g}{unit}"
+    else:
+        text = f"{info.label} {th.comparison.value} {th.level:g}{unit}"
+    return text + (f" for {th.delay_s:g} s" if th.delay_s else "")
+
+
+def value_text(th: Threshold, value: float) -> str:
+    """A metric value with its unit (``61.2 °C``); a fault has none to show."""
+    if _is_fault(th):
+        return "detected"
+    unit = metric_info(th.metric).unit
+    return f"{value:.4g} {unit}".strip()
+
+
+def alert_line(alert: Alert) -> str:
+    """``Highest cell voltage above 4.2 V: 4.31 V at 812.0 s (cleared)``"""
+    th = alert.threshold
+    state = " (cleared)" if alert.cleared else ""
+    at = f"at {alert.raised_time_s:.1f} s{state}"
+    if _is_fault(th):
+        return f"{rule_text(th)} {at}"
+    return f"{rule_text(th)}: {value_text(th, alert.value)} {at}"
+
+
+class AlertBanner(QFrame):
+    """Shows the newest unacknowledged critical alert and how many there are."""
+
+    acknowledge_requested = Signal(int, str)  #: alert key, comment
+    show_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, objectName="alertBanner")
+        self.key: int | None = None
+        self.title = QLabel(objectName="alertBannerTitle")
+        self.text = QLabel(objectName="alertBannerText")
+        self.comment = QLineEdit(placeholderText="comment (optional)")
+        self.comment.setMaximumWidth(260)
+        self.ack_button = QPushButton("Acknowledge")
+        self.show_button = QPushButton("All alerts")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 6, 10, 6)
+        row.addWidget(self.title)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.comment)
+        row.addWidget(self.ack_button)
+        row.addWidget(self.show_button)
+        self.ack_button.clicked.connect(self._on_ack_clicked)
+        self.comment.returnPressed.connect(self._on_ack_clicked)
+        self.show_button.clicked.connect(self.show_requested)
+        self.show_alerts([])
+
+    def show_alerts(self, alerts: list[Alert]) -> None:
+        """``alerts``: the board's banner list, newest first. Hidden when empty."""
+        self.setVisible(bool(alerts))
+        if not alerts:
+            self.key = None
+            return
+        newest = alerts[0]
+        if newest.key != self.key:
+            self.comment.clear()
+        self.key = newest.key
+        more = f"  (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+        self.title.setText("CRITICAL")
+        self.text.setText(alert_line(newest) + more)
+        self.text.setToolTip("\n".join(alert_line(a) for a in alerts))
+
+    def _on_ack_clicked(self) -> None:
+        if self.key is not None:
+            self.acknowledge_requested.emit(self.key, self.comment.text().strip())

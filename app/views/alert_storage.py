@@ -1,0 +1,134 @@
+"""The alert side of the GUI's door to :mod:`app.storage` (imported lazily, run
+on a background worker): thresholds per profile, and each lifecycle change of
+an alert written with its audit entry.
+
+Shares the per-URL database cache of :mod:`app.views.storage_bridge`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core.errors import BatteryOSError, StorageError
+from app.core.spec import BatterySpec
+from app.diagnostics.alerts import Threshold, default_thresholds
+from app.views.storage_bridge import _database, _one_line
+
+
+def _guard(fn):
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except BatteryOSError:
+            raise
+        except ImportError as exc:
+            raise StorageError(f"alert storage is not available: {_one_line(exc)}") from exc
+        except Exception as exc:  # SQLAlchemy and driver errors of all kinds
+            raise StorageError(f"database error: {_one_line(exc)}") from exc
+
+    return wrapped
+
+
+@_guard
+def thresholds_of(db_url: str | None, profile: str, spec: BatterySpec) -> list[Threshold]:
+    """The stored thresholds of ``profile``; a profile seen for the first time
+    gets the defaults of ``spec`` stored (so its alerts link to rows)."""
+    from app.storage import alert_repository as repo
+
+    db = _database(db_url)
+    rules = repo.load_thresholds(db, profile)
+    if not rules:
+        rules = repo.replace_thresholds(db, profile, default_thresholds(spec, profile))
+    return rules
+
+
+@_guard
+def save_thresholds(db_url: str | None, profile: str, rules: list[Threshold]) -> list[Threshold]:
+    """Make ``rules`` the thresholds of ``profile``; the stored rules (with ids)."""
+    from app.storage import alert_repository as repo
+
+    return repo.replace_thresholds(_database(db_url), profile, rules)
+
+
+@_guard
+def stored_thresholds(db_url: str | None, profile: str | None) -> list[Threshold]:
+    """The stored thresholds of ``profile`` (None: of every profile)."""
+    from app.storage import alert_repository as repo
+
+    return repo.load_thresholds(_database(db_url), profile)
+
+
+@_guard
+def profiles(db_url: str | None) -> list[str]:
+    from app.storage import alert_repository as repo
+
+    return repo.list_profiles(_database(db_url))
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    """One lifecycle change, copied in the GUI thread for the storage worker."""
+
+    key: int
+    action: str
+    at: datetime
+    actor: str
+    comment: str | None
+    until: datetime | None
+    metric: str
+    severity: str
+    threshold_id: int | None
+    recording_id: int | None
+    value: float
+    threshold_value: float
+    worst_value: float
+    raised_time_s: float
+    cleared_time_s: float | None
+
+
+class AlertWriter:
+    """Writes :class:`AlertChange` s in order; used from one worker thread only."""
+
+    def __init__(self, db_url: str | None):
+        self.db_url = db_url
+        self._ids: dict[int, int] = {}  # alert key -> alert_history.id
+
+    @_guard
+    def write(self, change: AlertChange) -> None:
+        from app.storage import alert_repository as repo
+
+        db = _database(self.db_url)
+        if change.action == "raised":
+            row = repo.record_alert(
+                db,
+                change.metric,
+                change.value,
+                change.severity,
+                threshold_id=change.threshold_id,
+                recording_id=change.recording_id,
+                threshold_value=change.threshold_value,
+                raised_at=change.at,
+                raised_time_s=change.raised_time_s,
+                shelved_until=change.until,
+            )
+            self._ids[change.key] = row.id
+            return
+        alert_id = self._ids.get(change.key)
+        if alert_id is None:
+            return  # its raise could not be stored (that error was reported)
+        who = {"actor": change.actor, "at": change.at}
+        if change.action == "acknowledged":
+            repo.acknowledge_alert(db, alert_id, comment=change.comment, **who)
+        elif change.action == "shelved":
+            repo.shelve_alert(db, alert_id, change.until, comment=change.comment, **who)
+        elif change.action == "unshelved":
+            repo.unshelve_alert(db, alert_id, **who)
+        elif change.action == "cleared":
+            repo.clear_alert(
+                db,
+                alert_id,
+                cleared_at=change.at,
+                cleared_time_s=change.cleared_time_s,
+                worst_value=change.worst_value,
+            )

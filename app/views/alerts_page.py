@@ -1,0 +1,251 @@
+"""The Alerts page: current alerts (acknowledge with a comment, shelve for a
+period), the session's alert history with each alert's audit trail, and the
+thresholds editor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.results import Severity
+from app.diagnostics.alerts.lifecycle import Alert, AlertStatus
+from app.views.alert_banner import rule_text, value_text
+from app.views.theme import ThemePalette
+from app.views.thresholds_editor import ThresholdsEditor
+
+#: Shelf durations offered, minutes.
+SHELF_MINUTES = {"15 min": 15, "1 h": 60, "4 h": 240, "8 h": 480, "24 h": 1440}
+CURRENT_COLUMNS = ("Severity", "State", "Rule", "Value", "Worst", "Raised", "Acknowledged")
+HISTORY_COLUMNS = ("Severity", "State", "Rule", "Value", "Worst", "Raised", "Cleared")
+
+
+def _time(alert_time_s: float | None, wall) -> str:
+    if wall is None:
+        return ""
+    local = wall.astimezone().strftime("%H:%M:%S")
+    return local if alert_time_s is None else f"{local}  (t = {alert_time_s:.1f} s)"
+
+
+def _state(alert: Alert) -> str:
+    if alert.status is AlertStatus.SHELVED and alert.shelved_until is not None:
+        return f"shelved until {alert.shelved_until.astimezone():%H:%M}"
+    if alert.status is AlertStatus.CLEARED and not alert.acknowledged and alert.on_banner:
+        return "cleared, not acknowledged"
+    return alert.status.value
+
+
+def _table(columns: tuple[str, ...]) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(columns)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    header = table.horizontalHeader()
+    for col in range(len(columns)):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+class AlertsPage(QWidget):
+    """Shows what it is given (:meth:`show_board`); asks through signals."""
+
+    acknowledge_requested = Signal(int, str)  #: key, comment
+    shelve_requested = Signal(int, float, str)  #: key, minutes, comment
+    unshelve_requested = Signal(int)
+
+    def __init__(self, colors: ThemePalette, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.colors = colors
+        self._current: list[Alert] = []
+        self._history: list[Alert] = []
+        title = QLabel("Alerts", objectName="pageTitle")
+        self.problem = QLabel(objectName="errorText", wordWrap=True)
+        self.tabs = QTabWidget()
+
+        # current alerts and the actions on them
+        self.current_table = _table(CURRENT_COLUMNS)
+        self.comment = QLineEdit(placeholderText="comment (who, why, what was done)")
+        self.ack_button = QPushButton("Acknowledge")
+        self.ack_button.setProperty("accent", True)
+        self.shelf = QComboBox()
+        for text, minutes in SHELF_MINUTES.items():
+            self.shelf.addItem(text, minutes)
+        self.shelve_button = QPushButton("Shelve for")
+        self.unshelve_button = QPushButton("Unshelve")
+        self.action_error = QLabel(objectName="errorText")
+        self.empty_label = QLabel("No alerts need attention.", objectName="mutedText")
+        actions = QHBoxLayout()
+        actions.addWidget(self.comment, 1)
+        actions.addWidget(self.ack_button)
+        actions.addSpacing(12)
+        actions.addWidget(self.shelve_button)
+        actions.addWidget(self.shelf)
+        actions.addWidget(self.unshelve_button)
+        current = QWidget()
+        current_layout = QVBoxLayout(current)
+        current_layout.setContentsMargins(0, 8, 0, 0)
+        current_layout.addWidget(self.empty_label)
+        current_layout.addWidget(self.current_table, 1)
+        current_layout.addLayout(actions)
+        current_layout.addWidget(self.action_error)
+
+        # history of the session and the audit trail of the selected alert
+        self.history_table = _table(HISTORY_COLUMNS)
+        self.audit = QPlainTextEdit(readOnly=True, placeholderText="select an alert")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.history_table)
+        split.addWidget(self.audit)
+        split.setSizes([400, 160])
+
+        self.thresholds = ThresholdsEditor()
+        self.tabs.addTab(current, "Current")
+        self.tabs.addTab(split, "History")
+        self.tabs.addTab(self.thresholds, "Thresholds")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.addWidget(title)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.tabs, 1)
+
+        self.ack_button.clicked.connect(self._on_ack_clicked)
+        self.shelve_button.clicked.connect(self._on_shelve_clicked)
+        self.unshelve_button.clicked.connect(self._on_unshelve_clicked)
+        self.current_table.itemSelectionChanged.connect(self._update_buttons)
+        self.history_table.itemSelectionChanged.connect(self._show_audit)
+        self.show_problem("")
+        self._update_buttons()
+
+    # --- showing ----------------------------------------------------------------------
+    def show_board(self, current: list[Alert], history: list[Alert]) -> None:
+        """Current alerts (needing attention) and the whole session's, newest first."""
+        selected = self.selected_key()
+        self._current, self._history = list(current), list(history)
+        self._fill(self.current_table, self._current, current=True)
+        self._fill(self.history_table, self._history, current=False)
+        self.empty_label.setVisible(not self._current)
+        if selected is not None:
+            self.select(selected)
+        self._update_buttons()
+        self._show_audit()
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
+    def show_action_error(self, text: str | None) -> None:
+        self.action_error.setText(text or "")
+
+    def apply_palette(self, colors: ThemePalette) -> None:
+        self.colors = colors
+        self.show_board(self._current, self._history)
+
+    def selected_key(self) -> int | None:
+        rows = self.current_table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self._current):
+            return self._current[rows[0].row()].key
+        return None
+
+    def select(self, key: int) -> bool:
+        for row, alert in enumerate(self._current):
+            if alert.key == key:
+                self.current_table.selectRow(row)
+                return True
+        return False
+
+    # --- internals ----------------------------------------------------------------------
+    def _severity_color(self, severity: Severity) -> QColor:
+        c = self.colors
+        return QColor(
+            {Severity.CRITICAL: c.fault, Severity.WARNING: c.warning}.get(severity, c.text_muted)
+        )
+
+    def _fill(self, table: QTableWidget, alerts: list[Alert], *, current: bool) -> None:
+        table.setRowCount(len(alerts))
+        for row, a in enumerate(alerts):
+            last = (
+                f"{a.acknowledged_by} {a.acknowledged_at.astimezone():%H:%M:%S}"
+                if current and a.acknowledged
+                else _time(a.cleared_time_s, a.cleared_at)
+                if not current
+                else ""
+            )
+            cells = (
+                a.severity.value.upper(),
+                _state(a),
+                rule_text(a.threshold),
+                value_text(a.threshold, a.value),
+                value_text(a.threshold, a.worst_value),
+                _time(a.raised_time_s, a.raised_at),
+                last,
+            )
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 0:
+                    item.setForeground(self._severity_color(a.severity))
+                if col == 2:
+                    item.setToolTip(a.threshold.describe())  # levels, clear level, delay
+                table.setItem(row, col, item)
+
+    def _update_buttons(self) -> None:
+        key = self.selected_key()
+        alert = next((a for a in self._current if a.key == key), None)
+        self.ack_button.setEnabled(alert is not None and not alert.acknowledged)
+        can_shelve = alert is not None and not alert.cleared
+        self.shelve_button.setEnabled(can_shelve and alert.status is not AlertStatus.SHELVED)
+        self.unshelve_button.setEnabled(alert is not None and alert.status is AlertStatus.SHELVED)
+
+    def _show_audit(self) -> None:
+        rows = self.history_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self._history):
+            self.audit.clear()
+            return
+        alert = self._history[rows[0].row()]
+        lines = [
+            f"{rule_text(alert.threshold)} [{alert.severity.value}]: {alert.threshold.describe()}"
+        ]
+        for e in alert.audit:
+            line = f"{e.at.astimezone():%Y-%m-%d %H:%M:%S}  {e.action.value:<12} {e.actor}"
+            if e.until is not None:
+                line += f"  until {e.until.astimezone():%H:%M}"
+            if e.comment:
+                line += f"  — {e.comment}"
+            lines.append(line)
+        self.audit.setPlainText("\n".join(lines))
+
+    def _on_ack_clicked(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.acknowledge_requested.emit(key, self.comment.text().strip())
+            self.comment.clear()
+
+    def _on_shelve_clicked(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            minutes = float(self.shelf.currentData())
+            self.shelve_requested.emit(key, minutes, self.comment.text().strip())
+            self.comment.clear()
+
+    def _on_unshelve_clicked(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.unshelve_requested.emit(key)

@@ -1,0 +1,110 @@
+"""``batteryos alerts``: thresholds to and from JSON and the database, history,
+acknowledgement, and the alerts of a log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.diagnostics.alerts import Threshold, thresholds_to_json
+
+
+@pytest.fixture(scope="module")
+def runaway_log(tmp_path_factory):
+    """A simulated 4-cell pack whose cell 2 goes into thermal runaway at 1500 s."""
+    path = tmp_path_factory.mktemp("logs") / "runaway.csv"
+    args = ["simulate", "--cells", "4", "--profile", "cccv", "--duration", "2400"]
+    args += ["--fault", "thermal_runaway", "--fault-at", "1500", "--fault-cell", "2"]
+    assert main([*args, "-o", str(path)]) == 0
+    return path
+
+
+def test_evaluate_a_log_with_the_default_thresholds(runaway_log, capsys):
+    capsys.readouterr()
+    assert main(["alerts", "evaluate", str(runaway_log), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["spec"]["series_cells"] == 4
+    first = {}
+    for e in doc["episodes"]:
+        first.setdefault(e["metric"], e)
+        assert set(e) >= {"start_time_s", "end_time_s", "value", "worst_value", "severity"}
+    # nothing before the fault; the runaway is caught by the fault detector and
+    # by the temperature rate before the temperature limit
+    assert min(e["start_time_s"] for e in doc["episodes"]) > 1500
+    runaway = first["fault_thermal_runaway_onset"]
+    assert runaway["severity"] == "critical" and runaway["start_time_s"] < 1600
+    assert first["dtdt_c_per_min"]["start_time_s"] < first["temperature_max_c"]["start_time_s"]
+    assert first["temperature_max_c"]["worst_value"] > 60
+
+
+def test_evaluate_with_a_thresholds_file(runaway_log, tmp_path, capsys):
+    rules = tmp_path / "rules.json"
+    rules.write_text(thresholds_to_json([Threshold("cell_v_min", "below", level=2.5, delay_s=2)]))
+    capsys.readouterr()
+    assert main(["alerts", "evaluate", str(runaway_log), "--thresholds", str(rules)]) == 0
+    out = capsys.readouterr().out
+    assert "1 alert episode(s), thresholds: " in out and "cell_v_min below 2.5" in out
+
+
+def test_export_import_list_round_trip(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    exported = tmp_path / "lfp.json"
+    args = ["alerts", "export", "--defaults", "--chemistry", "lfp", "--cells", "8"]
+    assert main([*args, "--profile", "rack-1", "-o", str(exported)]) == 0
+    assert main(["--db", db, "alerts", "import", str(exported)]) == 0
+    assert "profile 'rack-1': 14 thresholds" in capsys.readouterr().out
+    assert main(["--db", db, "alerts", "list", "--profile", "rack-1"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 14 and all("rack-1" in line for line in listing)
+    # the database's export is the same document as the one imported
+    assert main(["--db", db, "alerts", "export", "--profile", "rack-1"]) == 0
+    back = json.loads(capsys.readouterr().out)["thresholds"]
+    original = json.loads(exported.read_text())["thresholds"]
+    key = lambda t: (t["metric"], t["severity"])  # noqa: E731
+    assert sorted(back, key=key) == sorted(original, key=key)
+
+
+def test_history_and_acknowledge(tmp_path, capsys):
+    from app.storage import alert_repository as alerts
+    from app.storage.database import Database
+
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    db = Database(url)
+    db.ensure_schema()
+    row = alerts.record_alert(db, "cell_v_max", 4.31, "critical", threshold_value=4.2)
+    db.close()
+    assert (
+        main(["--db", url, "alerts", "ack", str(row.id), "--comment", "checked", "--user", "ada"])
+        == 0
+    )
+    assert main(["--db", url, "alerts", "history", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--db", url, "alerts", "history", "--json"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert item["state"] == "acknowledged" and item["comment"] == "checked"
+    assert main(["--db", url, "alerts", "ack", str(row.id)]) == 2
+    assert "acknowledged already" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not JSON"),
+        ('[{"metric": "cell_v_max", "comparison": "above"}]', "threshold 1: .*needs a level"),
+    ],
+)
+def test_bad_thresholds_file_is_one_line(tmp_path, capsys, content, message):
+    import re
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    assert main(["--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "alerts", "import", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and re.search(message, err)
+
+
+def test_export_without_stored_thresholds_says_what_to_do(tmp_path, capsys):
+    assert main(["--db", f"sqlite:///{tmp_path / 'e.sqlite'}", "alerts", "export"]) == 2
+    assert "use --defaults" in capsys.readouterr().err

@@ -1,0 +1,194 @@
+"""Alert evaluation: delay, hysteresis, bands, one alert per episode, block-split invariance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.core.samples import SampleBlock
+from app.diagnostics.alerts import AlertEvaluator, EventKind, Threshold
+from app.diagnostics.alerts.evaluator import evaluate_blocks
+from app.diagnostics.alerts.metrics import MetricContext
+
+
+def _block(t, voltage=None, current=None, **cols) -> SampleBlock:
+    t = np.asarray(t, dtype=float)
+    base = {
+        "time_s": t,
+        "voltage_v": np.full(len(t), 3.7) if voltage is None else np.asarray(voltage, float),
+        "current_a": np.zeros(len(t)) if current is None else np.asarray(current, float),
+    }
+    return SampleBlock({**base, **cols})
+
+
+def _episodes(events):
+    """[(raised time, cleared time or None, raised value, worst value)]"""
+    out, open_ = [], {}
+    for e in events:
+        if e.kind is EventKind.RAISED:
+            open_[e.threshold] = [e.time_s, None, e.value, e.value]
+            out.append(open_[e.threshold])
+        else:
+            ep = open_.pop(e.threshold)
+            ep[1], ep[3] = e.time_s, e.value
+    return [tuple(ep) for ep in out]
+
+
+def test_delay_must_hold_without_a_break():
+    t = np.arange(0, 60.0)
+    v = np.full(60, 4.0)
+    v[5:9] = 4.3  # 4 s beyond: too short for a 5 s delay
+    v[20:40] = 4.3  # long enough: raised 5 s after it began
+    th = Threshold("pack_voltage_v", "above", level=4.2, delay_s=5)
+    assert _episodes(evaluate_blocks([_block(t, v)], [th])) == [(25.0, 40.0, 4.3, 4.3)]
+
+
+def test_hysteresis_keeps_one_alert_while_the_value_chatters():
+    t = np.arange(0, 100.0)
+    v = np.full(100, 4.0)
+    v[10:60] = np.where(np.arange(50) % 2, 4.25, 4.18)  # chatters around the level
+    v[31] = 4.4
+    th = Threshold("pack_voltage_v", "above", level=4.2, clear_level=4.1)
+    # one episode from the first crossing until the value falls below 4.1
+    assert _episodes(evaluate_blocks([_block(t, v)], [th])) == [(11.0, 60.0, 4.25, 4.4)]
+    # without hysteresis each dip below the level ends the episode
+    plain = Threshold("pack_voltage_v", "above", level=4.2)
+    assert len(_episodes(evaluate_blocks([_block(t, v)], [plain]))) == 25
+
+
+def test_below_and_outside_band_with_margin():
+    t = np.arange(0, 50.0)
+    i = np.zeros(50)
+    i[5:10] = -60.0  # beyond the discharge edge
+    i[10:15] = -48.0  # back inside, but within the margin: still up
+    i[15:20] = 0.0
+    i[30:35] = 55.0  # beyond the charge edge
+    band = Threshold("current_a", "outside", band_low=-50, band_high=50, clear_level=5)
+    eps = evaluate_blocks([_block(t, current=i)], [band])
+    assert _episodes(eps) == [(5.0, 15.0, -60.0, -60.0), (30.0, 35.0, 55.0, 55.0)]
+    assert [e.threshold_value for e in eps if e.kind is EventKind.RAISED] == [-50.0, 50.0]
+
+    soc = np.linspace(30, 0, 50)
+    low = Threshold("soc_percent", "below", level=10, clear_level=15, severity="info")
+    assert _episodes(evaluate_blocks([_block(t, soc_percent=soc)], [low]))[0][:2] == (33.0, None)
+
+
+def test_nan_never_raises_and_never_clears():
+    t = np.arange(0, 20.0)
+    v = np.full(20, 4.3)
+    v[5:10] = np.nan
+    th = Threshold("pack_voltage_v", "above", level=4.2, delay_s=3)
+    # raised at 3 s; the gap in the data neither clears it nor raises it again
+    assert _episodes(evaluate_blocks([_block(t, v)], [th])) == [(3.0, None, 4.3, 4.3)]
+
+
+def test_disabled_thresholds_are_not_evaluated():
+    th = Threshold("pack_voltage_v", "above", level=1.0, enabled=False)
+    assert evaluate_blocks([_block(np.arange(5.0))], [th]) == []
+
+
+def test_cell_metrics_and_spread():
+    t = np.arange(0, 10.0)
+    cells = {f"cell_{k}_v": np.full(10, 3.6) for k in range(1, 5)}
+    cells["cell_3_v"] = np.where(t >= 4, 3.5, 3.6)
+    cells["cell_2_v"] = np.where(t >= 6, 4.25, 3.6)
+    rules = [
+        Threshold("cell_spread_mv", "above", level=50),
+        Threshold("cell_v_min", "below", level=3.55, severity="critical"),
+        Threshold("cell_v_max", "above", level=4.2),
+    ]
+    events = evaluate_blocks([_block(t, voltage=np.full(10, 14.4), **cells)], rules)
+    assert [(e.threshold.metric, e.time_s) for e in events] == [
+        ("cell_spread_mv", 4.0),
+        ("cell_v_min", 4.0),
+        ("cell_v_max", 6.0),
+    ]
+    # without cell columns the pack voltage / series cells stands for every cell
+    ev = evaluate_blocks([_block(t, voltage=np.full(10, 17.2))], [rules[2]], series_cells=4)
+    assert [e.time_s for e in ev] == [0.0]
+
+
+def test_dtdt_sees_a_fast_rise_not_a_slow_one():
+    t = np.arange(0, 600.0)
+    temp = 25 + 0.5 * t / 60  # 0.5 degC/min, normal charging
+    temp[400:] = temp[400] + 5.0 * (t[400:] - 400) / 60  # 5 degC/min
+    rule = Threshold("dtdt_c_per_min", "above", level=2.0, delay_s=10)
+    events = evaluate_blocks([_block(t, temperature_c=temp)], [rule])
+    assert len(events) == 1 and 400 < events[0].time_s < 430
+
+
+def test_fault_kind_metric_uses_the_detected_faults():
+    t = np.arange(0, 200.0)
+    fault = {
+        "kind": "internal_short",
+        "start_time_s": 50.0,
+        "end_time_s": 80.0,
+        "detail": {"detected_time_s": 60.0},
+    }
+    rule = Threshold("fault_internal_short", "above", level=0.5, severity="critical")
+    ev = AlertEvaluator([rule]).process(_block(t), MetricContext(faults=[fault]))
+    # present from its confirmation until FAULT_HOLD_S after it was last seen
+    assert [(e.kind, e.time_s) for e in ev] == [("raised", 60.0), ("cleared", 111.0)]
+
+
+def test_changing_the_rules_clears_the_alerts_of_removed_ones():
+    rule = Threshold("pack_voltage_v", "above", level=3.0)
+    ev = AlertEvaluator([rule])
+    assert [e.kind for e in ev.process(_block(np.arange(3.0)))] == ["raised"]
+    assert ev.active() == [rule]
+    gone = ev.set_thresholds([])
+    assert [(e.kind, e.time_s) for e in gone] == [("cleared", 2.0)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cuts=st.lists(st.integers(1, 399), max_size=12, unique=True),
+    seed=st.integers(0, 2**16),
+)
+def test_same_events_whether_fed_in_one_block_or_many(cuts, seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = np.cumsum(rng.uniform(0.5, 1.5, n))
+    v = 4.15 + np.cumsum(rng.normal(0, 0.02, n))
+    temp = 30 + np.cumsum(rng.normal(0, 0.3, n))
+    i = rng.normal(0, 40, n)
+    v[rng.integers(0, n, 5)] = np.nan
+    whole = _block(t, v, i, temperature_c=temp)
+    rules = [
+        Threshold("pack_voltage_v", "above", level=4.2, clear_level=4.15, delay_s=3),
+        Threshold("pack_voltage_v", "below", level=4.1, delay_s=0),
+        Threshold("current_a", "outside", band_low=-50, band_high=50, clear_level=10, delay_s=1.5),
+        Threshold("dtdt_c_per_min", "above", level=5, clear_level=2),
+    ]
+    edges = [0, *sorted(cuts), n]
+    parts = [whole.slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    one = [e.to_dict() for e in evaluate_blocks([whole], rules)]
+    many = [e.to_dict() for e in evaluate_blocks(parts, rules)]
+    assert one == many
+
+
+def test_a_threshold_is_checked_when_built():
+    from app.core.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="unknown metric"):
+        Threshold("cell_voltage", "above", level=1)
+    with pytest.raises(SchemaError, match="clear level of 'above'"):
+        Threshold("cell_v_max", "above", level=4.2, clear_level=4.3)
+    with pytest.raises(SchemaError, match="half the band"):
+        Threshold("current_a", "outside", band_low=-1, band_high=1, clear_level=2)
+    with pytest.raises(SchemaError, match="'above' is not a valid Severity|fatal"):
+        Threshold("cell_v_max", "above", level=4.2, severity="fatal")
+
+
+def test_the_same_rules_read_back_with_ids_keep_their_episodes():
+    import dataclasses
+
+    rule = Threshold("pack_voltage_v", "above", level=3.0)
+    ev = AlertEvaluator([rule])
+    ev.process(_block(np.arange(3.0)))
+    stored = dataclasses.replace(rule, id=17)
+    assert ev.set_thresholds([stored]) == []  # no clear, no second raise
+    events = ev.process(_block(np.arange(3.0, 6.0), voltage=np.full(3, 2.0)))
+    assert [(e.kind, e.threshold.id) for e in events] == [("cleared", 17)]

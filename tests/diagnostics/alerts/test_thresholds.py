@@ -1,0 +1,74 @@
+"""Thresholds: JSON export/import and defaults from the chemistry limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.core.errors import SchemaError
+from app.core.spec import preset
+from app.diagnostics.alerts import (
+    Threshold,
+    default_thresholds,
+    profile_name,
+    thresholds_from_json,
+    thresholds_to_json,
+)
+
+
+def test_json_round_trip_keeps_every_rule():
+    rules = default_thresholds(preset("lfp", series_cells=8), profile="bench-3")
+    text = thresholds_to_json(rules)
+    doc = json.loads(text)
+    assert doc["format"] == "batteryos.alert_thresholds" and doc["version"] == 1
+    assert "id" not in doc["thresholds"][0]
+    assert thresholds_from_json(text) == rules
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "not JSON"),
+        ('{"format": "other"}', "not a Battery OS thresholds file"),
+        ('{"version": 9, "thresholds": []}', "newer Battery OS"),
+        ('{"thresholds": {}}', "expected a list"),
+        ('[{"metric": "cell_v_max"}]', "threshold 1: .*missing 'comparison'"),
+        (
+            '[{"metric": "cell_v_max", "comparison": "above", "level": "4.2"}]',
+            "level must be a number",
+        ),
+        ('[{"metric": "x", "comparison": "above", "level": 1, "colour": 2}]', "unknown field"),
+        ('[{"metric": "soc_percent", "comparison": "near", "level": 1}]', "threshold 1"),
+    ],
+)
+def test_bad_json_names_the_problem(text, message):
+    with pytest.raises(SchemaError, match=message):
+        thresholds_from_json(text)
+
+
+def test_defaults_follow_the_chemistry_limits():
+    nmc = preset("nmc", series_cells=4, capacity_ah=50)
+    rules = {(r.metric, r.severity.value): r for r in default_thresholds(nmc)}
+    assert rules[("cell_v_max", "critical")].level == nmc.cell_v_max
+    assert rules[("cell_v_min", "critical")].level == nmc.cell_v_min
+    assert rules[("temperature_max_c", "critical")].level == nmc.discharge_temp_max_c
+    band = rules[("current_a", "warning")]
+    assert (band.band_low, band.band_high) == (
+        -nmc.max_discharge_current_a,
+        nmc.max_charge_current_a,
+    )
+    assert ("cell_spread_mv", "warning") in rules
+    assert ("fault_thermal_runaway_onset", "critical") in rules
+    assert {r.profile for r in rules.values()} == {profile_name(nmc)}
+
+    lfp = default_thresholds(preset("lfp"))
+    assert next(r for r in lfp if r.metric == "cell_v_max").level == preset("lfp").cell_v_max
+    assert all(r.metric != "cell_spread_mv" for r in lfp)  # one cell: no spread
+
+
+def test_describe_reads_like_the_rule():
+    rule = Threshold("cell_v_max", "above", level=4.2, clear_level=4.15, delay_s=2)
+    assert rule.describe() == "cell_v_max above 4.2 (clear 4.15) for 2 s"
+    band = Threshold("current_a", "outside", band_low=-50, band_high=25, clear_level=2)
+    assert band.describe() == "current_a outside -50..25 (margin 2)"

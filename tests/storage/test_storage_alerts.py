@@ -1,0 +1,158 @@
+"""Alert thresholds per profile, alert history and its audit trail, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.core.errors import StorageError
+from app.core.spec import preset
+from app.diagnostics.alerts import Threshold, default_thresholds
+from app.storage import alert_repository as alerts
+from app.storage import repositories as repo
+from app.storage.models import AlertAction, AlertState, AlertThreshold, Comparison, Severity
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_thresholds_per_profile_round_trip(db):
+    nmc = default_thresholds(preset("nmc", series_cells=4), profile="pack-a")
+    stored = alerts.replace_thresholds(db, "pack-a", nmc)
+    assert all(t.id is not None for t in stored)
+    alerts.save_threshold(db, Threshold("cell_v_max", "above", level=3.65, profile="lfp-b"))
+    assert alerts.list_profiles(db) == ["lfp-b", "pack-a"]
+
+    loaded = alerts.load_thresholds(db, "pack-a")
+    # stored and loaded rules are the same rules (ids aside)
+    strip = lambda rules: sorted((r.metric, r.describe(), r.severity) for r in rules)  # noqa: E731
+    assert strip(loaded) == strip(nmc)
+    assert {t.profile for t in loaded} == {"pack-a"}
+
+    first = loaded[0]
+    changed = alerts.save_threshold(
+        db,
+        Threshold(
+            first.metric, "above", level=99.0, severity="info", id=first.id, profile="pack-a"
+        ),
+    )
+    assert changed.id == first.id
+    assert alerts.load_thresholds(db, "pack-a")[0].level == 99.0
+    disabled = Threshold("soc_percent", "below", level=5, enabled=False, profile="pack-a")
+    alerts.save_threshold(db, disabled)
+    assert len(alerts.load_thresholds(db, "pack-a", enabled_only=True)) == len(nmc)
+    assert alerts.delete_threshold(db, first.id)
+    assert not alerts.delete_threshold(db, first.id)
+
+    # an import replaces a profile's rules and leaves the other profiles alone
+    alerts.replace_thresholds(
+        db, "pack-a", [Threshold("current_a", "outside", band_low=-5, band_high=5)]
+    )
+    assert [t.metric for t in alerts.load_thresholds(db, "pack-a")] == ["current_a"]
+    assert len(alerts.load_thresholds(db, "lfp-b")) == 1
+
+
+def test_threshold_needs_a_profile_and_an_existing_row(db):
+    with pytest.raises(StorageError, match="no battery profile"):
+        alerts.save_threshold(db, Threshold("cell_v_max", "above", level=4.2))
+    with pytest.raises(StorageError, match="no alert threshold with id 42"):
+        alerts.save_threshold(db, Threshold("cell_v_max", "above", level=4.2, profile="x", id=42))
+
+
+def test_the_database_itself_refuses_an_inconsistent_threshold(db):
+    with (
+        pytest.raises(StorageError, match="ck_alert_thresholds_levels"),
+        db.session(write=True) as session,
+    ):
+        session.add(AlertThreshold(profile="nmc", metric="x", comparison=Comparison.ABOVE))
+
+
+def _actions(db, alert_id):
+    return [(e.action, e.actor) for e in alerts.list_alert_events(db, alert_id)]
+
+
+def test_alert_lifecycle_and_audit_trail(db):
+    user = repo.create_user(db, "ada", "engineer")
+    rec = repo.create_recording(db, "sim://nmc")
+    rule = alerts.save_threshold(db, Threshold("cell_v_max", "above", level=4.2, profile="nmc"))
+    first = alerts.record_alert(
+        db,
+        "cell_v_max",
+        4.23,
+        "critical",
+        threshold_id=rule.id,
+        recording_id=rec.id,
+        threshold_value=4.2,
+        raised_at=T0,
+        raised_time_s=812.5,
+    )
+    second = alerts.record_alert(
+        db, "temperature_max_c", 61.0, Severity.WARNING, raised_at=T0 + timedelta(minutes=5)
+    )
+    assert first.state is AlertState.ACTIVE and first.raised_time_s == 812.5
+
+    acked = alerts.acknowledge_alert(
+        db, first.id, actor="ada", comment="balancing", at=T0 + timedelta(seconds=30)
+    )
+    # the name is linked to the user row
+    assert acked.state is AlertState.ACKNOWLEDGED and acked.acknowledged_by == user.id
+    assert acked.comment == "balancing"
+    with pytest.raises(StorageError, match="acknowledged already"):
+        alerts.acknowledge_alert(db, first.id, actor="bob")
+    cleared = alerts.clear_alert(db, first.id, cleared_time_s=900.0, worst_value=4.31)
+    assert cleared.state is AlertState.CLEARED
+    assert cleared.acknowledged_at == T0 + timedelta(seconds=30)  # kept
+    assert cleared.worst_value == 4.31 and cleared.cleared_time_s == 900.0
+
+    until = T0 + timedelta(hours=1)
+    shelved = alerts.shelve_alert(db, second.id, until, actor="bob", comment="sensor swap")
+    assert shelved.state is AlertState.SHELVED and shelved.shelved_until == until
+    assert alerts.list_alert_history(db, state="shelved")[0].id == second.id
+    assert alerts.unshelve_alert(db, second.id).state is AlertState.ACTIVE
+    with pytest.raises(StorageError, match="not shelved"):
+        alerts.unshelve_alert(db, second.id)
+    alerts.clear_alert(db, second.id)
+    with pytest.raises(StorageError, match="nothing to shelve"):
+        alerts.shelve_alert(db, second.id, until)
+
+    assert _actions(db, first.id) == [
+        (AlertAction.RAISED, "system"),
+        (AlertAction.ACKNOWLEDGED, "ada"),
+        (AlertAction.CLEARED, "system"),
+    ]
+    trail = alerts.list_alert_events(db, second.id)
+    assert [e.action for e in trail] == ["raised", "shelved", "unshelved", "cleared"]
+    assert trail[1].actor == "bob" and trail[1].user_id is None and trail[1].until == until
+    assert trail[1].comment == "sensor swap"
+
+    # deleting the user keeps the trail, unattributed but named
+    repo.delete_user(db, "ada")
+    ack = alerts.list_alert_events(db, first.id)[1]
+    assert ack.actor == "ada" and ack.user_id is None
+
+    history = alerts.list_alert_history(db)
+    assert [a.id for a in history] == [second.id, first.id]
+    assert [a.id for a in alerts.list_alert_history(db, recording_id=rec.id)] == [first.id]
+    assert [a.id for a in alerts.list_alert_history(db, since=T0 + timedelta(minutes=1))] == [
+        second.id
+    ]
+    with pytest.raises(StorageError, match="no alert with id 999"):
+        alerts.acknowledge_alert(db, 999)
+    with pytest.raises(StorageError, match="unknown alert state"):
+        alerts.list_alert_history(db, state="gone")
+
+
+def test_an_alert_of_a_shelved_threshold_is_stored_shelved(db):
+    until = T0 + timedelta(minutes=10)
+    row = alerts.record_alert(db, "soc_percent", 9.0, "info", raised_at=T0, shelved_until=until)
+    assert row.state is AlertState.SHELVED
+    assert alerts.list_alert_events(db, row.id)[0].until == until
+
+
+def test_the_database_refuses_an_unknown_alert_state(db):
+    row = alerts.record_alert(db, "soc_percent", 9.0, "info")
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE alert_history SET state = 'lost' WHERE id = :id"), {"id": row.id}
+        )

@@ -1,0 +1,342 @@
+"""The alert GUI: the banner keeps unacknowledged critical alerts in view, the
+Alerts page acknowledges and shelves, the thresholds editor stores per profile,
+and the desktop notices follow the settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.core.settings import Settings
+from app.diagnostics.alerts import AlertEvent, EventKind, Threshold, profile_name
+from app.diagnostics.alerts.lifecycle import AlertStatus
+from app.views.main_window import Page
+
+CRITICAL = Threshold("cell_v_max", "above", level=3.75, clear_level=3.74, severity="critical")
+WARNING = Threshold("temperature_max_c", "above", level=40.0)
+
+
+@pytest.fixture
+def operator():
+    settings = Settings.load()
+    settings.operator_name = "ada"
+    settings.save()
+    return "ada"
+
+
+def feed(window, *events):
+    """Hand events to the window as the live engine does (acquisition side)."""
+    for output in window.session.alert_outputs:
+        output(list(events))
+
+
+def raised(th, t=10.0, value=3.8):
+    return AlertEvent(EventKind.RAISED, th, t, value, th.level)
+
+
+def cleared(th, t=50.0, worst=3.9):
+    return AlertEvent(EventKind.CLEARED, th, t, worst, th.level)
+
+
+def _history(db_url=None):
+    from app.storage import alert_repository
+    from app.views.storage_bridge import _database
+
+    db = _database(db_url)
+    return [
+        (
+            row,
+            [
+                (e.action.value, e.actor, e.comment)
+                for e in alert_repository.list_alert_events(db, row.id)
+            ],
+        )
+        for row in alert_repository.list_alert_history(db)
+    ]
+
+
+def test_live_alert_stays_on_the_banner_until_acknowledged(qtbot, make_window, operator):
+    from app.core.spec import preset
+    from app.views import alert_storage
+
+    profile = profile_name(preset("nmc", series_cells=4))  # the scripted pack's battery
+    alert_storage.save_thresholds(None, profile, [CRITICAL])
+    window = make_window()
+    with qtbot.waitSignal(window.alert_center.storage.idle, timeout=20_000):
+        window.alert_center.preload()  # the window does this after its first paint
+    banner = window.alert_banner
+    assert not banner.isVisible()
+    # a pack whose highest cell passes 3.75 V at ~75 s and falls back at ~450 s,
+    # at 400 samples/s: the next episode (~1020 s) comes after the checks below
+    window.connect_source("scripted://pack?n=0&interval=0.005&block=2")
+    qtbot.waitUntil(lambda: banner.isVisible(), timeout=20_000)
+    assert banner.text.text().startswith("Highest cell voltage above 3.75 V: 3.")
+    (alert,) = window.alert_center.board.alerts.values()
+    assert alert.threshold.id is not None  # the stored rule
+    # the condition clears; an unacknowledged critical alert stays in view
+    qtbot.waitUntil(lambda: alert.cleared, timeout=30_000)
+    assert alert.raised_time_s < 100 and 400 < alert.cleared_time_s < 500
+    assert banner.isVisible() and "(cleared)" in banner.text.text()
+    banner.comment.setText("cell 4 high, balancing")
+    banner.ack_button.click()
+    assert alert.acknowledged_by == "ada" and alert.status is AlertStatus.CLEARED
+    window.session.stop()
+    assert not banner.isVisible() or banner.key != alert.key
+    qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+
+    row, trail = _history()[-1]  # the first episode (the pack goes on rising and falling)
+    assert row.state.value == "cleared" and row.comment == "cell 4 high, balancing"
+    assert row.threshold_id == alert.threshold.id and row.value > 3.75
+    assert trail == [
+        ("raised", "system", None),
+        ("cleared", "system", None),
+        ("acknowledged", "ada", "cell 4 high, balancing"),
+    ]
+
+
+def test_acknowledged_critical_leaves_the_banner_while_still_up(qtbot, make_window, operator):
+    window = make_window()
+    feed(window, raised(CRITICAL), raised(WARNING, value=45.0))
+    qtbot.waitUntil(window.alert_banner.isVisible)
+    page = window.alerts_page
+    window.alert_banner.show_button.click()
+    assert window.current_page is Page.ALERTS
+    assert page.current_table.rowCount() == 2
+    assert page.current_table.item(0, 0).text() == "CRITICAL"  # most severe first
+    page.select(window.alert_banner.key)
+    page.comment.setText("seen")
+    page.ack_button.click()
+    assert not window.alert_banner.isVisible()
+    assert page.current_table.item(0, 1).text() == "acknowledged"  # still up, still listed
+    assert page.current_table.item(0, 6).text().startswith("ada ")
+    assert not page.ack_button.isEnabled()  # once is enough
+
+
+def test_shelve_hides_and_unshelve_brings_back(qtbot, make_window, operator):
+    window = make_window()
+    feed(window, raised(CRITICAL))
+    qtbot.waitUntil(window.alert_banner.isVisible)
+    page = window.alerts_page
+    (alert,) = window.alert_center.board.alerts.values()
+    page.select(alert.key)
+    page.shelf.setCurrentIndex(page.shelf.findData(60))
+    page.shelve_button.click()
+    assert alert.status is AlertStatus.SHELVED and not window.alert_banner.isVisible()
+    assert page.current_table.item(0, 1).text().startswith("shelved until ")
+    # a new episode of the shelved threshold arrives silenced
+    feed(window, cleared(CRITICAL), raised(CRITICAL, t=90))
+    qtbot.waitUntil(lambda: len(window.alert_center.board.alerts) == 2)
+    assert not window.alert_banner.isVisible()
+    assert window.desktop_notices.sounds == 1  # only the first episode was announced
+    newest = max(window.alert_center.board.alerts)
+    page.select(newest)
+    page.unshelve_button.click()
+    assert window.alert_banner.isVisible()
+    # the history tab shows the audit trail of the selected alert
+    page.history_table.selectRow(1)
+    audit = page.audit.toPlainText()
+    assert "shelved" in audit and "ada" in audit and "cleared" in audit
+
+
+def test_sound_follows_the_setting(qtbot, make_window):
+    window = make_window()
+    window.action_alert_sound.setChecked(False)
+    assert window.settings.alert_sound is False
+    feed(window, raised(CRITICAL))
+    qtbot.waitUntil(window.alert_banner.isVisible)
+    assert window.desktop_notices.sounds == 0
+    window.action_alert_sound.setChecked(True)
+    feed(window, raised(WARNING, value=45))
+    qtbot.waitUntil(lambda: window.desktop_notices.sounds == 1)
+
+
+def test_thresholds_editor_adds_saves_and_round_trips_json(qtbot, make_window, tmp_path):
+    window = make_window()
+    editor = window.alerts_page.thresholds
+    editor.profile.setCurrentText("rack-7")
+    editor.set_rules([WARNING], "start")
+    dialog = editor.edit(None)
+    dialog.metric_box.setCurrentIndex(dialog.metric_box.findData("current_a"))
+    dialog.comparison.setCurrentIndex(dialog.comparison.findData("outside"))
+    dialog.band_low.setText("-50")
+    dialog.band_high.setText("abc")
+    dialog.accept()
+    assert dialog.isVisible() and "band high: 'abc' is not a number" in dialog.error.text()
+    dialog.band_high.setText("-60")
+    dialog.accept()
+    assert "band_low must not be above band_high" in dialog.error.text()
+    dialog.band_high.setText("25")
+    dialog.clear_level.setText("2")
+    dialog.accept()
+    assert not dialog.isVisible()
+    assert editor.table.rowCount() == 2
+    assert editor.table.item(1, 2).text() == "current_a outside -50..25 (margin 2)"
+
+    with qtbot.waitSignal(window.alert_center.storage.idle, timeout=20_000):
+        editor.save()
+    from app.views import alert_storage
+
+    stored = alert_storage.stored_thresholds(None, "rack-7")
+    assert sorted(t.describe() for t in stored) == [
+        "current_a outside -50..25 (margin 2)",
+        "temperature_max_c above 40",
+    ]
+
+    out = tmp_path / "rack-7.json"
+    assert editor.export_file(str(out))
+    assert json.loads(out.read_text())["thresholds"][1]["band_high"] == 25
+    editor.set_rules([], "emptied")
+    assert editor.import_file(str(out)) and editor.table.rowCount() == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"thresholds": [{"metric": "nope", "comparison": "above", "level": 1}]}')
+    assert not editor.import_file(str(bad))
+    assert "unknown metric" in editor.message.text() and editor.table.rowCount() == 2
+
+
+def test_thresholds_of_the_battery_reach_the_live_engine(qtbot, make_window):
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    center = window.alert_center
+    qtbot.waitUntil(lambda: bool(center.thresholds), timeout=20_000)
+    assert center.profile == window.session.spec.name
+    engine = window.session._engine.engine
+    # the defaults of the chemistry, stored for the profile and in force in the engine
+    assert engine.alerts.thresholds == center.thresholds
+    assert any(
+        t.metric == "cell_v_max" and t.level == window.session.spec.cell_v_max
+        for t in center.thresholds
+    )
+    editor = window.alerts_page.thresholds
+    assert editor.profile_name == center.profile and editor.table.rowCount() == len(
+        center.thresholds
+    )
+
+    # saving the active profile puts the new rules in force at once
+    editor.set_rules([CRITICAL], "mine")
+    with qtbot.waitSignal(center.storage.idle, timeout=20_000):
+        editor.save()
+    assert [t.describe() for t in engine.alerts.thresholds] == [CRITICAL.describe()]
+    assert engine.alerts.thresholds[0].id is not None
+
+
+def test_without_a_database_the_defaults_still_guard(qtbot, make_window):
+    window = make_window(db_url="postgresql://nobody@127.0.0.1:1/nothing")
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    center = window.alert_center
+    qtbot.waitUntil(lambda: bool(center.thresholds), timeout=30_000)
+    assert all(t.id is None for t in center.thresholds)
+    assert not window.alerts_page.problem.isHidden()
+    assert "cannot connect to postgresql" in window.alerts_page.problem.text()
+
+
+def test_alert_lines_read_in_words_and_units():
+    from datetime import UTC, datetime
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard
+    from app.views.alert_banner import alert_line, rule_text
+
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    temp = Threshold("temperature_max_c", "above", level=60, delay_s=2, severity="critical")
+    alert = board.apply(AlertEvent(EventKind.RAISED, temp, 817.5, 61.206, 60.0))
+    assert alert_line(alert) == "Highest temperature above 60 °C for 2 s: 61.21 °C at 817.5 s"
+    fault = Threshold("fault_thermal_runaway_onset", "above", level=0.5)
+    alert = board.apply(AlertEvent(EventKind.RAISED, fault, 629.9, 1.0, 0.5))
+    assert alert_line(alert) == "Fault: thermal runaway onset at 629.9 s"
+    band = Threshold("current_a", "outside", band_low=-50, band_high=25)
+    assert rule_text(band) == "Current (+ charging) outside -50 .. 25 A"
+
+
+def test_a_log_that_streams_at_once_is_judged_from_its_first_sample(qtbot, make_window):
+    from app.core.spec import preset
+    from app.views import alert_storage
+
+    profile = profile_name(preset("nmc", series_cells=4))
+    alert_storage.save_thresholds(None, profile, [CRITICAL])
+    window = make_window()
+    center = window.alert_center
+    with qtbot.waitSignal(center.storage.idle, timeout=20_000):
+        center.preload()  # the window does this after its first paint
+    # 600 samples with no pause: over before any background load could finish
+    window.connect_source("scripted://pack?n=600&block=600")
+    qtbot.waitUntil(lambda: len(center.board.alerts) == 1, timeout=20_000)
+    (alert,) = center.board.alerts.values()
+    assert alert.threshold.id is not None and alert.raised_time_s < 100
+    assert alert.cleared_time_s is not None  # cleared within the log
+
+
+def test_notification_settings_send_a_webhook_for_a_new_alert(qtbot, make_window):
+    from tests.local_servers import webhook_server
+
+    window = make_window()
+    with webhook_server() as server:
+        dialog = window.edit_notifications()
+        dialog.webhook_url.setText("ftp://wrong")
+        dialog.accept()
+        assert dialog.isVisible() and "must start with http" in dialog.error.text()
+        dialog.webhook_url.setText(f"http://127.0.0.1:{server.server_port}/hook")
+        dialog.webhook_severities.boxes["warning"].setChecked(True)
+        dialog.accept()
+        assert window.settings.webhook_severities == ["warning", "critical"]
+        feed(
+            window,
+            raised(CRITICAL),
+            raised(Threshold("soc_percent", "below", level=10, severity="info"), value=9),
+        )
+        qtbot.waitUntil(lambda: window.alert_center.notifier.sent == 1, timeout=10_000)
+        feed(window, cleared(CRITICAL))  # a receiver can resolve what it opened
+        qtbot.waitUntil(lambda: window.alert_center.notifier.sent == 2, timeout=10_000)
+        assert window.alert_center.notifier.wait_idle(10)
+        window.alert_center.notifier.close()
+    # the info alert is not for this channel
+    assert [(p["event"], p["metric"], p["severity"]) for _, p in server.requests] == [
+        ("raised", "cell_v_max", "critical"),
+        ("cleared", "cell_v_max", "critical"),
+    ]
+    assert server.requests[1][1]["worst_value"] == 3.9
+
+
+def test_tray_message_where_a_tray_exists(qtbot, qapp, monkeypatch):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard
+    from app.views.desktop_notices import DesktopNotices
+
+    alert = AlertBoard().apply(raised(CRITICAL))
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    settings = Settings()
+    notices = DesktopNotices(settings)
+    shown = []
+    monkeypatch.setattr(notices.tray, "showMessage", lambda *args: shown.append(args))
+    notices.announce(alert)
+    assert shown[0][0] == "Battery OS: critical alert" and "Highest cell voltage" in shown[0][1]
+    assert notices.sounds == 1
+    settings.alert_tray = settings.alert_sound = False
+    notices.announce(alert)
+    assert len(shown) == 1 and notices.sounds == 1
+    notices.close()
+
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
+    assert DesktopNotices(Settings()).tray is None  # no tray: sound only
+
+
+def test_alerts_raised_while_recording_name_the_recording(qtbot, make_window):
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    with qtbot.waitSignal(window.session.recording_started, timeout=20_000):
+        window.dashboard.record_button.click()
+    feed(window, raised(WARNING, value=45.0))
+    board = window.alert_center.board
+
+    def mine():  # the scripted pack raises default alerts of its own meanwhile
+        return [a for a in board.alerts.values() if a.threshold == WARNING]
+
+    qtbot.waitUntil(lambda: len(mine()) == 1)
+    (alert,) = mine()
+    assert alert.recording_id == window.session.recording_id is not None
+    with qtbot.waitSignal(window.session.recording_stopped, timeout=20_000):
+        window.dashboard.record_button.click()
+    window.session.stop()
+    qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+    rows = [row for row, _trail in _history() if row.metric == "temperature_max_c"]
+    assert [r.recording_id for r in rows] == [alert.recording_id]
