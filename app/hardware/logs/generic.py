@@ -75,7 +75,7 @@ def preview(path: str, rows: int = 20) -> Preview:
                 index_col=False,
             )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise SchemaError(f"{path}: not a readable table ({tables._last_line(exc)})") from None
+        raise SchemaError(f"{path}: not a readable table ({tables.error_detail(exc)})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     headers = list(frame.columns)
     return Preview(dialect, None, headers, frame, suggest_mapping(headers, frame, dialect))
