@@ -121,7 +121,8 @@ def _ratio(out: float, into: float) -> float | None:
     return float(out / into)
 
 
-def _cycle_numbers(df: pd.DataFrame, i: np.ndarray, capacity_ah: float | None) -> np.ndarray:
+def cycle_numbers(df: pd.DataFrame, i: np.ndarray, capacity_ah: float | None) -> np.ndarray:
+    """Cycle of every sample: the file's ``cycle_index`` if it has one, else from the current."""
     if schema.CYCLE_INDEX in df.columns and df[schema.CYCLE_INDEX].notna().any():
         return df[schema.CYCLE_INDEX].ffill().bfill().to_numpy().astype(np.int64)
     return detect_cycles(i, current_threshold_a(i, capacity_ah))
@@ -229,7 +230,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     t = df[schema.TIME].to_numpy(dtype=float)
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    cycle = _cycle_numbers(df, i, capacity_ah)
+    cycle = cycle_numbers(df, i, capacity_ah)
     q = _Integrals(t, v, i)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     thr = current_threshold_a(i, capacity_ah)
@@ -283,7 +284,7 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     t = df[schema.TIME].to_numpy(dtype=float)
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    cycle = _cycle_numbers(df, i, capacity_ah)
+    cycle = cycle_numbers(df, i, capacity_ah)
     thr = current_threshold_a(i, capacity_ah)
     has_steps = schema.STEP_INDEX in df.columns and df[schema.STEP_INDEX].notna().any()
     if has_steps:
