@@ -91,7 +91,9 @@ def validate_samples(
         )
     if len(df) == 0:
         raise SchemaError(f"{origin}: no samples (the table has a header but no rows)")
-    out = df.copy()
+    # shallow: each converted column is replaced, never written into, so the caller's
+    # frame is unchanged (a deep copy would also merge the columns into one block: 10x slower)
+    out = df.copy(deep=False)
     for col in [c for c in out.columns if is_canonical_column(c)]:
         values = out[col]
         if not pd.api.types.is_numeric_dtype(values):

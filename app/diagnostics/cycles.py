@@ -121,7 +121,8 @@ def _ratio(out: float, into: float) -> float | None:
     return float(out / into)
 
 
-def _cycle_numbers(df: pd.DataFrame, i: np.ndarray, capacity_ah: float | None) -> np.ndarray:
+def cycle_numbers(df: pd.DataFrame, i: np.ndarray, capacity_ah: float | None) -> np.ndarray:
+    """Cycle of every sample: the file's ``cycle_index`` if it has one, else from the current."""
     if schema.CYCLE_INDEX in df.columns and df[schema.CYCLE_INDEX].notna().any():
         return df[schema.CYCLE_INDEX].ffill().bfill().to_numpy().astype(np.int64)
     return detect_cycles(i, current_threshold_a(i, capacity_ah))
@@ -187,21 +188,33 @@ def pulse_resistances(
     ks, levels = step_candidates(
         i, 0, len(i), thr=thr, tol=tol, settle=settings.settle_samples, step_index=step
     )
+    n = len(i)
+    inside = levels < n
+    ks, levels = ks[inside], levels[inside]
+    # sparse logging (a cycler writing every 30 s): when the level is reached only after the
+    # read point, the step's first sample already carries the new current
+    late = t[levels] - t[ks] > read_s
+    levels = np.where(late, ks, levels)
+    level = i[levels]
+    hold = np.maximum(tol, 0.05 * np.abs(level))
+    # cheap necessary conditions first (a drive cycle has ~1e4 steps, a few pulses): the
+    # level is no rest (a step back to rest ends a pulse) and still held just before the
+    # read point and halfway there
+    last = np.clip(np.searchsorted(t, t[ks] + read_s) - 1, levels, n - 1)
+    mid = (levels + last) // 2
+    keep = (np.abs(level) > rest) & (np.abs(i[last] - level) <= hold)
+    keep &= np.abs(i[mid] - level) <= hold
+    keep &= ~late | (np.abs(i[ks] - i[ks - 1]) >= thr)
     where, values = [], []
-    for k, k_level in zip(ks.tolist(), levels.tolist(), strict=True):
-        if k_level >= len(i):
-            continue
-        if t[k_level] - t[k] > read_s:
-            # sparse logging (a cycler writing every 30 s): the step's first sample already
-            # carries the new current, the next one comes after the read point
-            if abs(i[k] - i[k - 1]) < thr:
-                continue
-            k_level = k
-        level = float(i[k_level])
-        if abs(level) <= rest:  # a step back to rest ends a pulse, it is not one
-            continue
-        end = first_departure(i, level, max(tol, 0.05 * abs(level)), k_level, len(i))
-        end = len(i) if end is None else end
+    for k, k_level, lev, tol_k in zip(
+        ks[keep].tolist(),
+        levels[keep].tolist(),
+        level[keep].tolist(),
+        hold[keep].tolist(),
+        strict=True,
+    ):
+        end = first_departure(i, lev, tol_k, k_level, n)
+        end = n if end is None else end
         r = hppc_resistance_raw(t, v, i, k, k_level, end, times_s=(read_s,))
         value = r.get(f"r_{read_s:g}s_ohm")
         if value is not None and np.isfinite(value) and value > 0:
@@ -217,7 +230,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     t = df[schema.TIME].to_numpy(dtype=float)
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    cycle = _cycle_numbers(df, i, capacity_ah)
+    cycle = cycle_numbers(df, i, capacity_ah)
     q = _Integrals(t, v, i)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     thr = current_threshold_a(i, capacity_ah)
@@ -271,7 +284,7 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     t = df[schema.TIME].to_numpy(dtype=float)
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    cycle = _cycle_numbers(df, i, capacity_ah)
+    cycle = cycle_numbers(df, i, capacity_ah)
     thr = current_threshold_a(i, capacity_ah)
     has_steps = schema.STEP_INDEX in df.columns and df[schema.STEP_INDEX].notna().any()
     if has_steps:

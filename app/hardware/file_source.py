@@ -1,4 +1,4 @@
-"""``file://`` source: replays a canonical CSV log as a stream of blocks.
+"""``file://`` source: replays a log file (any format ``open_log`` reads) as a stream of blocks.
 
 URL parameters: ``speed`` (0 = as fast as possible, the default; 1 = real
 time), ``block`` (samples per block when as fast as possible, default 5000);

@@ -76,3 +76,14 @@ def test_cell_columns_sorted_numerically():
 def test_implausible_or_unusable_data_is_rejected(cols, message):
     with pytest.raises(SchemaError, match=message):
         validate_samples(frame(**cols), origin="x.csv")
+
+
+def test_the_callers_frame_is_left_as_it_was():
+    df = pd.DataFrame(
+        {"time_s": [0, 1], "voltage_v": ["3.7", "3.8"], "current_a": [1.0, 1.0], "note": [7, 8]}
+    )
+    out = validate_samples(df)
+    assert list(df["voltage_v"]) == ["3.7", "3.8"] and df["time_s"].dtype.kind == "i"
+    out.loc[0, "current_a"] = 5.0
+    out.loc[0, "note"] = 9
+    assert df.loc[0, "current_a"] == 1.0 and df.loc[0, "note"] == 7

@@ -10,6 +10,7 @@ the headers, a few rows and the suggested mapping.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,19 +61,21 @@ def preview(path: str, rows: int = 20) -> Preview:
     if dialect is None:
         raise SchemaError(f"{path}: not a table of samples ({describe_content(head)})")
     try:
-        frame = pd.read_csv(
-            path,
-            sep=dialect.delimiter,
-            skiprows=dialect.header_line,
-            nrows=rows,
-            dtype=str,
-            skipinitialspace=True,
-            encoding="utf-8",
-            encoding_errors="replace",
-            index_col=False,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)  # rows longer than the header
+            frame = pd.read_csv(
+                path,
+                sep=dialect.delimiter,
+                skiprows=dialect.header_line,
+                nrows=rows,
+                dtype=str,
+                skipinitialspace=True,
+                encoding="utf-8",
+                encoding_errors="replace",
+                index_col=False,
+            )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise SchemaError(f"{path}: not a readable table ({tables._last_line(exc)})") from None
+        raise SchemaError(f"{path}: not a readable table ({tables.error_detail(exc)})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     headers = list(frame.columns)
     return Preview(dialect, None, headers, frame, suggest_mapping(headers, frame, dialect))

@@ -109,7 +109,7 @@ def _nested(path: str, progress) -> tuple:
         )
     except pd.errors.ParserError as exc:
         raise SchemaError(
-            f"{path}: not a readable Neware export ({tables._last_line(exc)})"
+            f"{path}: not a readable Neware export ({tables.error_detail(exc)})"
         ) from None
     if progress is not None:
         progress.update(0.6)

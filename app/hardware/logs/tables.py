@@ -73,9 +73,9 @@ def read_text_table(
     except pd.errors.EmptyDataError:
         raise SchemaError(f"{path}: no header row and no samples") from None
     except pd.errors.ParserError as exc:
-        raise SchemaError(f"{path}: not a readable table ({_last_line(exc)})") from None
+        raise SchemaError(f"{path}: not a readable table ({error_detail(exc)})") from None
     except ValueError as exc:  # usecols naming a column the file lacks, bad dtype
-        raise SchemaError(f"{path}: {_last_line(exc)}") from None
+        raise SchemaError(f"{path}: {error_detail(exc)}") from None
     if not chunks or (allow_empty and not any(len(c) for c in chunks)):
         if allow_empty:
             return pd.read_csv(path, sep=delimiter, skiprows=header_line, nrows=0)
@@ -128,7 +128,8 @@ def _bytes_per_row(path: str) -> float:
     return _bytes_per_row_cached(path, os.path.getmtime(path))
 
 
-def _last_line(exc: Exception) -> str:
+def error_detail(exc: Exception) -> str:
+    """The last line of a parser's message (pandas and openpyxl put the point there)."""
     text = str(exc).strip()
     return text.splitlines()[-1] if text else type(exc).__name__
 
@@ -150,7 +151,7 @@ def _open_workbook(path: str):
     try:
         return load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on a damaged file
-        raise SchemaError(f"{path}: not a readable XLSX workbook ({_last_line(exc)})") from None
+        raise SchemaError(f"{path}: not a readable XLSX workbook ({error_detail(exc)})") from None
 
 
 @lru_cache(maxsize=16)
@@ -199,7 +200,7 @@ def read_xlsx_sheets(
     except (SchemaError, Cancelled):
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: openpyxl raises many types
-        raise SchemaError(f"{path}: not a readable XLSX workbook ({_last_line(exc)})") from None
+        raise SchemaError(f"{path}: not a readable XLSX workbook ({error_detail(exc)})") from None
     finally:
         wb.close()
     if not frames or not sum(len(f) for f in frames):

@@ -1,4 +1,4 @@
-"""Arbin and Neware XLSX exports, written from the real CSV exports' rows."""
+"""Arbin and Neware XLSX exports (and Neware's flat CSV), written from the real CSV exports' rows."""
 
 import csv
 
@@ -39,7 +39,7 @@ def test_arbin_xlsx_reads_the_channel_sheet_like_the_csv(tmp_path):
     assert from_xlsx.metadata["start_utc"] == from_csv.metadata["start_utc"]
 
 
-def test_neware_flat_record_sheet(tmp_path):
+def test_neware_flat_record_sheet_and_csv(tmp_path):
     from openpyxl import Workbook
 
     src = REAL_DATA / "neware/nw_regular_export_ife_example.csv"
@@ -67,8 +67,12 @@ def test_neware_flat_record_sheet(tmp_path):
             n += 1
     path = str(tmp_path / "neware.xlsx")
     wb.save(path)
-    flat = open_log(path)
+    flat_csv = tmp_path / "neware_flat.csv"
+    with flat_csv.open("w", newline="") as fh:
+        csv.writer(fh).writerows(ws.iter_rows(values_only=True))
     nested = open_log(str(src)).frame.iloc[:n]
-    assert flat.metadata["format"] == "Neware export"
-    for col in ("time_s", "voltage_v", "current_a", "cycle_index", "discharge_capacity_ah"):
-        np.testing.assert_allclose(flat.frame[col], nested[col], atol=1e-9)
+    for flat in (open_log(path), open_log(str(flat_csv))):
+        assert flat.metadata["format"] == "Neware export"
+        for col in ("time_s", "voltage_v", "current_a", "cycle_index", "discharge_capacity_ah"):
+            np.testing.assert_allclose(flat.frame[col], nested[col], atol=1e-9)
+        assert flat.metadata["start_utc"] == "2026-03-06T12:37:25+00:00"

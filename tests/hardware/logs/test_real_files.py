@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.core.errors import SchemaError
-from app.diagnostics.cycles import _cycle_numbers, summarize_cycles, summarize_steps
+from app.diagnostics.cycles import cycle_numbers, summarize_cycles, summarize_steps
 from app.hardware.logs.cycle_table import read_cycle_table
 from app.hardware.logs.formats import detect_format, open_log
 from tests.real_data import REAL_DATA
@@ -63,7 +63,7 @@ def test_neware_temperatures_and_cycles_come_from_the_file():
 
 def _own_counters(frame):
     """The cycler's own per-cycle capacities: each counter's rise within the cycle."""
-    cycle = _cycle_numbers(frame, frame["current_a"].to_numpy(), None)
+    cycle = cycle_numbers(frame, frame["current_a"].to_numpy(), None)
     own = frame.groupby(cycle)[["charge_capacity_ah", "discharge_capacity_ah"]]
     return own.agg(lambda x: x.max() - x.min())
 
