@@ -58,7 +58,7 @@ Clean simulated packs (3 chemistries x 4/16 cells x 6 profiles x 32 seeds x
 rate and acceleration conditions met is 4.8. A runaway whose self-heating
 starts at 1 degC/min (the simulator's NMC cell) is caught 27-45 s after its
 onset; at 0.4-0.5 degC/min (its LFP and lead-acid cells, doubling every ~40 s)
-in a 4-cell pack LFP 41-66 s (15 of 16 within a minute), lead-acid 46-71 s
+in a 4-cell pack LFP 41-66 s (15 of 16 within a minute), lead-acid 46-72 s
 (12 of 16; with the quadratic alone 8 of 16): the rise by then, ~0.6 degC, is
 about 4 times the noise of a 5 s bin mean of 0.3 degC sensors, so a minute is
 at the limit of what 5-sigma evidence allows -- still minutes before T2: from
