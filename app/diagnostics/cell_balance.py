@@ -74,9 +74,10 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float)[valid])
     if not len(cells_v):
         return _unknown(len(cols), "no complete cell readings")
-    spread = (cells_v.max(axis=1) - cells_v.min(axis=1)) * 1000.0
+    by_cell = np.ascontiguousarray(cells_v.T)  # reductions across cells run row-wise
+    spread = (by_cell.max(axis=0) - by_cell.min(axis=0)) * 1000.0
     rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
-    median = np.median(cells_v, axis=1, keepdims=True)
+    median = np.median(by_cell, axis=0)[:, None]
     deviation = (cells_v - median) * 1000.0
     mean_dev = deviation.mean(axis=0)
     mad = np.median(np.abs(mean_dev - np.median(mean_dev))) * 1.4826
@@ -84,7 +85,10 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
     outliers = [k + 1 for k in np.flatnonzero(np.abs(mean_dev) > limit)]
     trend = None
     if t[-1] - t[0] > 60 and len(t) > 10:
-        trend = float(np.polyfit((t - t[0]) / 3600.0, spread, 1)[0])
+        # least-squares slope in closed form (polyfit builds a Vandermonde matrix)
+        h = (t - t[0]) / 3600.0
+        h -= h.mean()
+        trend = float(np.dot(h, spread - spread.mean()) / np.dot(h, h))
     soc_imb = None
     if rest.any():
         last_rest = cells_v[np.flatnonzero(rest)[-1]]

@@ -65,6 +65,14 @@ the real cells, from 40 % of the record, the errors are NASA B0005 -6 %, B0006
 forecast point and CS2_36's knee has not begun by it, and neither shows in the
 capacity history up to then (from 30-60 %: 9 of 15 cases within 15 %).
 Capacity alone cannot foresee a knee.
+
+Tried and not adopted (same benchmark, real cells from 30-60 %): more look-back
+windows (1, 1/2, 1/3, 1/4, 1/5; the uniform grid of Pesaran & Pick) 8 of 15
+within 15 %, 1 of 4 from 40 %; without the whole-history window 9 of 15 (B0005
+from 30 % +99 %); members weighted by their error forecasting the last 25 % or
+33 % of the history from the rest (Bates & Granger) 7 of 15. The two misses
+pull opposite ways: CS2_36 needs a faster fade than its history shows, B0006 a
+slower one, so no re-weighting of these extrapolations meets both.
 """
 
 from __future__ import annotations

@@ -308,12 +308,21 @@ class InternalResistanceTracker:
         )
         ks, kls, tols, scan_to = self._held(ks, kls)
         self._scan = max(self._scan, scan_to)
-        for k_loc, kl_loc, tol in zip(ks.tolist(), kls.tolist(), tols.tolist(), strict=True):
+        # the windows' first samples, for all the steps at once
+        t_steps = t[ks]
+        fit_froms = np.searchsorted(t, t_steps - s.pre_window_s, side="left").tolist()
+        hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left").tolist()
+        for k_loc, kl_loc, tol, t_s, fit_from, hist in zip(
+            ks.tolist(),
+            kls.tolist(),
+            tols.tolist(),
+            t_steps.tolist(),
+            fit_froms,
+            hists,
+            strict=True,
+        ):
             level = float(i[kl_loc])
             k = k_loc + buf.g0
-            t_s = float(t[k_loc])
-            fit_from = int(np.searchsorted(t, t_s - s.pre_window_s, side="left"))
-            hist = int(np.searchsorted(t, t_s - s.pre_window_s - s.history_s, side="left"))
             i_pre = float(i[k_loc - 1])
             lo = hist
             seg_i = i[lo:k_loc]
@@ -322,7 +331,8 @@ class InternalResistanceTracker:
             bad_idx = np.flatnonzero(bad)
             pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
             pre = min(pre, k_loc - 1)
-            from_rest = abs(float(np.mean(i[pre:k_loc]))) <= self.rest_a
+            # (sum / n: what np.mean computes, without its per-call overhead)
+            from_rest = abs(float(i[pre:k_loc].sum()) / (k_loc - pre)) <= self.rest_a
             self._pending.append(
                 _Step(
                     k=k,

@@ -42,11 +42,13 @@ propagates state and covariance exactly over the interval. The Python loop runs
 once per interval (~15 us): ~0.3 s for 1e6 samples at 10 Hz with 5 s updates.
 
 The period is ``update_period_s`` (5 s) but at least ``update_min_samples``
-(30) sample periods, and at most ``model_error_correlation_s`` (60 s): 5 s at
-10 Hz, 30 s at 1 Hz (5 s there would cost 200k updates, ~3 s, per 1e6 samples).
-Little is lost: interval means closer than the model-error correlation time are
-not independent evidence anyway (the model-error variance is scaled by
-correlation time / interval length), the RC responses within an interval are
+(60) sample periods, and at most ``model_error_correlation_s`` (60 s): 6 s at
+10 Hz, 60 s at 1 Hz (5 s there would cost 200k updates, ~3 s, per 1e6 samples;
+30 s still cost ~0.7 s of run_suite's 2 s). Little is lost: interval means
+closer than the model-error correlation time are not independent evidence
+anyway (the model-error variance is scaled by correlation time / interval
+length, so at 1 Hz one 60 s update weighs what two 30 s updates did), the RC
+responses within an interval are
 exact, and the voltage noise of a mean shrinks with its samples. What fewer,
 larger updates do hurt is convergence from a far-off start (on the LFP plateau
 a filter 40 % off may then not come back), so the first ``update_warmup_s``
@@ -134,7 +136,7 @@ class SocFilterSettings:
     #: at most ``model_error_correlation_s``; ``update_period_s`` throughout the
     #: first ``update_warmup_s`` (see "Measurement updates" in the module doc).
     update_period_s: float = 5.0
-    update_min_samples: int = 30
+    update_min_samples: int = 60
     update_warmup_s: float = 1800.0
     #: The first sample counts as "at rest" below this |current|, in C.
     rest_current_c: float = 0.02

@@ -382,7 +382,12 @@ class SohTracker:
         bounds = np.concatenate(([0], change, [n]))
         dt = np.diff(np.append(t, t[-1]))
         q = np.concatenate(([0.0], np.cumsum(a_abs * dt))) / 3600.0
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        starts, stops = bounds[:-1], bounds[1:]
+        # only the first and last runs and those of enough charge can do anything
+        # below (noise flickering across the current limits makes many tiny runs)
+        enough = (key[starts] != 0) & (q[stops] - q[starts] >= ica.min_segment_capacity * c)
+        enough[0] = enough[-1] = True
+        for a, b in zip(starts[enough].tolist(), stops[enough].tolist(), strict=True):
             if key[a] == 0:
                 if a == 0 and self._run is not None:
                     self._finish_run(self._run)

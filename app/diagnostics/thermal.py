@@ -31,16 +31,28 @@ class ThermalResult(DiagnosticResult):
     total_heat_j: float | None
 
 
-def _rate_c_per_min(t: np.ndarray, temp: np.ndarray) -> float | None:
+def _window_ends(t: np.ndarray) -> np.ndarray:
+    """Index of the first sample at least RATE_WINDOW_S after each sample."""
+    return np.searchsorted(t, t + RATE_WINDOW_S)
+
+
+def _rate_c_per_min(
+    t: np.ndarray, temp: np.ndarray, ends: np.ndarray | None = None
+) -> float | None:
+    """Highest rise rate over RATE_WINDOW_S; ``ends`` (:func:`_window_ends` of ``t``)
+    is reused when the sensor has no gap, so that several sensors search once."""
     ok = np.isfinite(temp)
-    t, temp = t[ok], temp[ok]
+    if ends is None or not ok.all():
+        t, temp = t[ok], temp[ok]
+        ends = None
     if len(t) < 2 or t[-1] - t[0] < RATE_WINDOW_S:
         return None
-    j = np.searchsorted(t, t + RATE_WINDOW_S)
-    valid = j < len(t)
-    if not valid.any():
+    j = _window_ends(t) if ends is None else ends
+    k = int(np.searchsorted(j, len(t)))  # j is sorted: the valid windows are a prefix
+    if k == 0:
         return None
-    rates = (temp[j[valid]] - temp[valid]) / (t[j[valid]] - t[valid]) * 60.0
+    jk = j[:k]
+    rates = (temp[jk] - temp[:k]) / (t[jk] - t[:k]) * 60.0
     return float(np.max(rates))
 
 
@@ -66,7 +78,10 @@ def analyze_thermal(df: pd.DataFrame, spec: BatterySpec) -> ThermalResult:
     temps = df[names].to_numpy(dtype=float)
     if not np.isfinite(temps).any():
         return ThermalResult(len(names), None, None, None, None, None, heat_w, heat_j)
-    rates = [r for n in range(temps.shape[1]) if (r := _rate_c_per_min(t, temps[:, n])) is not None]
+    ends = _window_ends(t) if len(t) > 1 else None
+    rates = [
+        r for n in range(temps.shape[1]) if (r := _rate_c_per_min(t, temps[:, n], ends)) is not None
+    ]
     cell_temps = temps[:, 1:] if names[0] == schema.TEMPERATURE and len(names) > 2 else temps
     spread = None
     if cell_temps.shape[1] > 1:

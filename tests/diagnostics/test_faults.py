@@ -314,6 +314,39 @@ def test_slow_lfp_runaway_within_a_minute(profile, seed):
     _no_fault_before(result, 1500.0)
 
 
+@pytest.mark.parametrize(("profile", "onset"), [("drive", 6338.0), ("cycle", 6487.0)])
+def test_slow_lead_acid_runaway_within_a_minute(profile, onset):
+    """Lead-acid self-heating starts at ~0.43 degC/min: found within 60 s in a 4-cell
+    pack (seed 0 of the benchmark; the quadratic alone took 61-62 s here)."""
+    lead = preset("lead_acid", series_cells=4)
+    fault = Fault("thermal_runaway", onset, cell=2)
+    block = simulate(
+        lead, profile, duration_s=onset + 900, seed=0, noise=NoiseSpec.typical(lead), faults=[fault]
+    )
+    result = detect_faults(block, lead)
+    _found(result, "thermal_runaway_onset", "cell_2_temp_c", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
+def test_self_heating_templates_recover_an_exponential_take_off():
+    """The template of the true onset and e-folding time returns its amplitude and rate."""
+    from app.diagnostics.faults.thermal import EXP_EFOLD_S, _exp_templates
+
+    w, bin_s = 24, 5.0
+    amp, norm, end_rate = _exp_templates(w, bin_s)
+    assert amp.shape == (len(EXP_EFOLD_S) * (w - 2), w) and norm.shape == end_rate.shape
+    x = (np.arange(w) - (w - 1)) * bin_s
+    k, tau = 12, 60.0  # onset at the left edge of bin 12
+    t0 = x[k] - 0.5 * bin_s
+    y = 25.0 + 0.4 * np.where(x > t0, np.expm1((x - t0) / tau), 0.0)
+    row = EXP_EFOLD_S.index(tau) * (w - 2) + k
+    assert np.isclose(amp[row] @ y, 0.4)
+    # its rate at the window's end, degC/min: A/tau exp((t_end - t0)/tau)
+    assert np.isclose((amp[row] @ y) * end_rate[row], 0.4 / tau * np.exp(-t0 / tau) * 60.0)
+    # a flat window gives no amplitude whatever the template
+    assert np.allclose(amp @ np.full(w, 25.0), 0.0, atol=1e-9)
+
+
 def test_runaway_fit_weights_are_exact_on_a_quadratic():
     """The quadratic fit's contrasts: the end rate, start rate and rise of a parabola."""
     from app.diagnostics.faults.thermal import _quad_weights

@@ -82,3 +82,14 @@ def test_single_cell_says_balance_does_not_apply():
     df = pack(cell_offsets=(0,))
     res = check_cell_balance(df, SPEC)
     assert res.status == "unknown" and "single cell" in res.recommendation
+
+
+def test_thermal_rate_of_a_sensor_with_gaps_is_over_its_own_samples():
+    # the pack sensor is steady; a cell sensor with a gap rises 2 degC/min after it
+    df = pack(n=1200)
+    cell = np.full(1200, 25.0)
+    cell[600:] = 25.0 + 2.0 * (np.arange(600, 1200) - 600) / 60.0
+    cell[300:600] = np.nan
+    df["cell_1_temp_c"] = cell
+    th = analyze_thermal(df, SPEC)
+    assert abs(th.max_rise_rate_c_per_min - 2.0) < 1e-6

@@ -267,8 +267,8 @@ def test_offline_equals_live_across_random_block_splits():
 
 
 def test_update_period_follows_the_sample_period():
-    # max(5 s, 30 samples), at most the 60 s model-error correlation time
-    for dt, expected in ((0.1, 5.0), (1.0, 30.0), (10.0, 60.0)):
+    # max(5 s, 60 samples), at most the 60 s model-error correlation time
+    for dt, expected in ((0.05, 5.0), (0.5, 30.0), (1.0, 60.0), (10.0, 60.0)):
         n = int(7200 / dt)
         block = SampleBlock(
             {
