@@ -85,8 +85,9 @@ def analyze_thermal(df: pd.DataFrame, spec: BatterySpec) -> ThermalResult:
     cell_temps = temps[:, 1:] if names[0] == schema.TEMPERATURE and len(names) > 2 else temps
     spread = None
     if cell_temps.shape[1] > 1:
-        with np.errstate(all="ignore"):
-            sp = np.nanmax(cell_temps, axis=1) - np.nanmin(cell_temps, axis=1)
+        # fmax/fmin skip NaN and give NaN for a row without readings (no warning:
+        # the first rows of a CAN stream often have no cell temperatures yet)
+        sp = np.fmax.reduce(cell_temps, axis=1) - np.fmin.reduce(cell_temps, axis=1)
         spread = float(np.nanmax(sp)) if np.isfinite(sp).any() else None
     return ThermalResult(
         sensors=len(names),
