@@ -43,8 +43,8 @@ from app.core.errors import StorageError
 from app.core.samples import SampleBlock
 from app.storage.database import Database
 from app.storage.models import Recording, RecordingStatus
-from app.storage.sample_writer import next_seq, write_samples
 from app.storage.recovery import this_host
+from app.storage.sample_writer import next_seq, write_samples
 from app.storage.spool import Spool, read_spool
 
 log = logging.getLogger(__name__)
