@@ -79,13 +79,26 @@ def close_recorder(recorder) -> None:
         raise
     except Exception as exc:
         raise StorageError(f"closing the recording failed: {_one_line(exc)}") from exc
+    from app.storage import RecorderState
+
+    if recorder.state is RecorderState.SPOOLED:
+        raise StorageError(
+            f"database unreachable: {recorder.spooled_rows:,} samples kept in the local spool, "
+            "stored at the next start"
+        )
 
 
 def recorder_problem(recorder) -> str | None:
     """Why a running recorder is not storing right now (None while it is)."""
     from app.storage import RecorderState
 
-    if getattr(recorder, "state", None) in (RecorderState.RETRYING, RecorderState.FAILED):
+    state = getattr(recorder, "state", None)
+    if state is RecorderState.SPOOLING:
+        return (
+            f"database unreachable, spooling locally ({recorder.spooled_rows:,} samples): "
+            f"{recorder.last_error}"
+        )
+    if state in (RecorderState.RETRYING, RecorderState.FAILED):
         return f"database unreachable, retrying: {recorder.last_error}"
     return None
 
