@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -27,9 +28,12 @@ from app.views.background import SerialWorker
 from app.views.dashboard import DashboardPage
 from app.views.diagnostics_page import DiagnosticsPage
 from app.views.diagnostics_runner import DiagnosticsRunner
+from app.views.history_loader import HistoryLoader
+from app.views.history_page import HistoryPage
 from app.views.home_page import HomePage
 from app.views.live_session import LiveSession, RecordingPhase, SessionStatus
 from app.views.log_files import LogFileProbe, bare_file_path, droppable_path, probe_log_file
+from app.views.operator_picker import OperatorPicker
 from app.views.recordings_loader import RecentRecordingsLoader
 from app.views.source_urls import SIMULATED_BATTERY_URL, file_url
 from app.views.spec_dialog import BatterySpecDialog
@@ -47,6 +51,7 @@ class Page(IntEnum):
     HOME = 0
     DASHBOARD = 1
     DIAGNOSTICS = 2
+    HISTORY = 3
 
 
 #: Sidebar entries, in Page order: text and icon file.
@@ -54,6 +59,7 @@ _SIDEBAR = (
     ("Home", "home.svg"),
     ("Dashboard", "dashboard.svg"),
     ("Diagnostics", "diagnostics.svg"),
+    ("History", "history.svg"),
 )
 
 
@@ -61,7 +67,8 @@ class MainWindow(QMainWindow):
     """Battery OS main window.
 
     ``persist=False`` (screenshots, tests) leaves the saved settings and
-    window layout alone.
+    window layout alone. ``ask_operator`` (default: ``persist``) picks the
+    operator after the first paint (see :class:`OperatorPicker`).
     """
 
     theme_changed = Signal(object)  #: Theme
@@ -73,6 +80,7 @@ class MainWindow(QMainWindow):
         *,
         theme: Theme = Theme.DARK,
         persist: bool = True,
+        ask_operator: bool | None = None,
     ):
         super().__init__()
         self.settings = settings
@@ -89,6 +97,10 @@ class MainWindow(QMainWindow):
         self.recordings_loader = RecentRecordingsLoader(session.db_url, self)
         self.diagnostics_runner = DiagnosticsRunner(session, self)
         self.file_probe = SerialWorker("log file probe", self)
+        self.history_loader = HistoryLoader(session.db_url, self)
+        self.operator_picker = OperatorPicker(settings, session.db_url, self)
+        self._ask_operator = persist if ask_operator is None else ask_operator
+        self._history_loaded = False
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
         self.resize(DEFAULT_SIZE)
@@ -98,8 +110,9 @@ class MainWindow(QMainWindow):
         self.home = HomePage(settings.recent_sources)
         self.dashboard = DashboardPage(colors, span_s=settings.window_span_s)
         self.diagnostics = DiagnosticsPage(colors)
+        self.history = HistoryPage()
         self.stack = QStackedWidget()
-        for page in (self.home, self.dashboard, self.diagnostics):  # Page order
+        for page in (self.home, self.dashboard, self.diagnostics, self.history):  # Page order
             self.stack.addWidget(page)
         self.sidebar = self._build_sidebar()
         central = QWidget()
@@ -111,6 +124,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status_bar = SessionStatusBar(self)
         self.setStatusBar(self.status_bar)
+        self.operator_label = QLabel("", objectName="mutedText")
+        self.status_bar.addPermanentWidget(self.operator_label)
         self._build_menus()
         self._connect_signals()
 
@@ -134,6 +149,7 @@ class MainWindow(QMainWindow):
         self.action_open_file = file_menu.addAction("&Open log file…")
         self.action_open_file.setShortcut(QKeySequence.StandardKey.Open)
         self.action_disconnect = file_menu.addAction("&Disconnect")
+        self.action_operator = file_menu.addAction("Switch &operator…")
         file_menu.addSeparator()
         self.action_quit = file_menu.addAction("&Quit")
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
@@ -158,6 +174,8 @@ class MainWindow(QMainWindow):
         self.action_dashboard.setShortcut("Ctrl+2")
         self.action_diagnostics = view_menu.addAction("D&iagnostics")
         self.action_diagnostics.setShortcut("Ctrl+3")
+        self.action_history = view_menu.addAction("Hi&story")
+        self.action_history.setShortcut("Ctrl+4")
 
     def _connect_signals(self) -> None:
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
@@ -181,6 +199,8 @@ class MainWindow(QMainWindow):
             self.recordings_loader.idle,
             self.diagnostics_runner.idle,
             self.file_probe.idle,
+            self.history_loader.idle,
+            self.operator_picker.idle,
         ):
             idle.connect(self._on_background_idle)
         self.action_simulated.triggered.connect(lambda: self.connect_source(SIMULATED_BATTERY_URL))
@@ -191,6 +211,15 @@ class MainWindow(QMainWindow):
         self.action_home.triggered.connect(lambda: self.show_page(Page.HOME))
         self.action_dashboard.triggered.connect(lambda: self.show_page(Page.DASHBOARD))
         self.action_diagnostics.triggered.connect(lambda: self.show_page(Page.DIAGNOSTICS))
+        self.action_history.triggered.connect(lambda: self.show_page(Page.HISTORY))
+        self.history.query_requested.connect(self.history_loader.load)
+        self.history.open_recording_requested.connect(self.open_recording)
+        self.history_loader.loaded.connect(self.history.show_rows)
+        self.history_loader.failed.connect(self.history.show_error)
+        self.history_loader.recording_loaded.connect(self._on_recording_loaded)
+        self.operator_picker.operator_changed.connect(self._on_operator_changed)
+        self.operator_picker.failed.connect(self.operator_label.setText)
+        self.action_operator.triggered.connect(lambda: self.operator_picker.start(ask=True))
 
     # --- public API ---------------------------------------------------------------
     def show_page(self, page: Page) -> None:
@@ -263,6 +292,16 @@ class MainWindow(QMainWindow):
         self.home.show_recordings_loading()
         self.recordings_loader.start()
 
+    def open_recording(self, recording_id: int) -> None:
+        """Load a stored recording in the background and show it on the dashboard plots."""
+        if self._closing:
+            return
+        if self.session.running:
+            self.history.show_error("Disconnect the live source to open a recording in the plots.")
+            return
+        self.history.status_label.setText(f"Loading recording #{recording_id}…")
+        self.history_loader.open_recording(recording_id)
+
     @property
     def closed(self) -> bool:
         """True once the window has really closed (not just been asked to)."""
@@ -276,6 +315,8 @@ class MainWindow(QMainWindow):
             or self.recordings_loader.running
             or self.diagnostics_runner.busy
             or self.file_probe.busy
+            or self.history_loader.busy
+            or self.operator_picker.busy
         )
 
     def shutdown(self, timeout: float | None = None) -> bool:
@@ -287,7 +328,9 @@ class MainWindow(QMainWindow):
         self._force_close = True
         self.diagnostics_runner.stop()
         done = self.session.shutdown(timeout)
-        for worker in (self.recordings_loader, self.diagnostics_runner, self.file_probe):
+        workers = (self.recordings_loader, self.diagnostics_runner, self.file_probe,
+                   self.history_loader, self.operator_picker)  # fmt: skip
+        for worker in workers:
             done = worker.wait(timeout) and done
         self.close()
         return done
@@ -301,6 +344,9 @@ class MainWindow(QMainWindow):
             self.refresh_recordings()
         elif row == Page.DIAGNOSTICS and not self._closing:
             self.diagnostics_runner.run_if_stale()  # results of the data at hand
+        elif row == Page.HISTORY and not self._history_loaded and not self._closing:
+            self._history_loaded = True
+            self.history.refresh()
 
     def _on_connect_requested(self, url: str) -> None:
         path = bare_file_path(url)
@@ -314,12 +360,34 @@ class MainWindow(QMainWindow):
         # off the start-up path.
         if not self._recordings_loaded:
             QTimer.singleShot(0, self, self.refresh_recordings)
+        if self._ask_operator:
+            self._ask_operator = False
+            QTimer.singleShot(0, self, self.operator_picker.start)
 
     def _on_recordings_refresh_requested(self) -> None:
         self.refresh_recordings()
 
     def _on_recording_stopped(self) -> None:
         self._recordings_stale = True  # the list reloads when the Home page is shown
+
+    def _on_recording_loaded(self, recording_id: int, title: str, snapshot: dict) -> None:
+        if self._closing:
+            return
+        if self.session.running:  # connected while it loaded
+            self.history.show_error("Disconnect the live source to open a recording in the plots.")
+            return
+        self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
+        self.dashboard.clear()
+        self.dashboard.set_source(title)
+        self.dashboard.set_span(None)  # the whole recording
+        self.dashboard.show_frame(snapshot)
+        self.show_page(Page.DASHBOARD)
+
+    def _on_operator_changed(self, operator) -> None:
+        self.operator_label.setText(f"Operator: {operator.name}" if operator else "")
+        self.operator_label.setToolTip(
+            f"{operator.name} ({operator.role}): File ▸ Switch operator…" if operator else ""
+        )
 
     def _on_theme_chosen(self, action: QAction) -> None:
         self.set_theme(Theme(action.data()))

@@ -260,6 +260,7 @@ def test_diagnostics_page_in_the_sidebar_and_view_menu(make_window):
         "Home",
         "Dashboard",
         "Diagnostics",
+        "History",
     ]
     window.action_diagnostics.trigger()
     assert window.current_page is Page.DIAGNOSTICS
