@@ -33,6 +33,7 @@ class OperatorDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Who is at the bench?")
         self.setModal(True)
+        self.setMinimumWidth(420)
         self._users = {u.name: u for u in users}
         intro = QLabel(
             "Pick your user: acknowledgements and configuration changes record who made them.",
@@ -40,7 +41,7 @@ class OperatorDialog(QDialog):
         )
         self.user_list = QListWidget()
         for user in users:
-            lock = "  🔒" if user.has_password else ""
+            lock = "  ·  password" if user.has_password else ""
             item = QListWidgetItem(f"{user.name}  ·  {user.role}{lock}")
             item.setData(Qt.ItemDataRole.UserRole, user.name)
             self.user_list.addItem(item)
