@@ -81,7 +81,7 @@ def close_recorder(recorder) -> None:
         raise StorageError(f"closing the recording failed: {_one_line(exc)}") from exc
     from app.storage import RecorderState
 
-    if recorder.state is RecorderState.SPOOLED:
+    if getattr(recorder, "state", None) is RecorderState.SPOOLED:
         raise StorageError(
             f"database unreachable: {recorder.spooled_rows:,} samples kept in the local spool, "
             "stored at the next start"
