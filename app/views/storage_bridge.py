@@ -219,7 +219,8 @@ def history_rows(db_url: str | None, tab: str, filters) -> list:
 
 
 def recording_snapshot(db_url: str | None, recording_id: int):
-    """``(title, snapshot)`` of a stored recording: its samples as column → array."""
+    """``(title, snapshot, spec)`` of a stored recording: its samples as column → array,
+    and its battery as stored (a ``BatterySpec.to_dict()``, or None)."""
 
     def run(storage):
         from app.storage import repositories
@@ -231,6 +232,6 @@ def recording_snapshot(db_url: str | None, recording_id: int):
         block = storage.read_samples(db, recording_id)
         when = row.started_at.strftime("%Y-%m-%d %H:%M")
         title = f"Recording #{row.id} · {when} · {row.source_url} ({row.status})"
-        return title, {name: values for name, values in block.items()}
+        return title, {name: values for name, values in block.items()}, row.spec
 
     return _storage_call("recordings are", run)

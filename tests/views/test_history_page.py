@@ -27,7 +27,8 @@ def filled_db(tmp_path):
         db.ensure_schema()
         ada = repo.create_user(db, "ada", "engineer")
         old = repo.create_recording(db, "sim://lfp?cells=2", started_at=now - timedelta(days=20))
-        new = repo.create_recording(db, "sim://nmc?cells=4", notes="pack 7")
+        spec = {"chemistry": "nmc", "capacity_ah": 5.0, "series_cells": 4}
+        new = repo.create_recording(db, "sim://nmc?cells=4", spec, notes="pack 7")
         t = np.arange(600) * 0.5
         block = SampleBlock(
             {
@@ -129,6 +130,8 @@ def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db):
     assert len(x) == 600 and x[-1] == pytest.approx(299.5)
     assert y[0] == pytest.approx(14.8)
     assert "cell_2_v" in window.dashboard.plots.curves
+    _, soc = window.dashboard.plots.curves["soc_percent"].getOriginalDataset()
+    assert len(soc) == 600 and np.isfinite(soc).all() and (soc >= 0).all() and (soc <= 100).all()
     window.dashboard.grab().save("/tmp/history_open.png")
 
 
