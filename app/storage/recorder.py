@@ -312,6 +312,17 @@ class Recorder:
             self._cond.wait(max(0.0, min(wake) - now) if wake else None)
 
     def _run(self) -> None:
+        spool = self._spool
+        if spool is not None:
+            spool.claim()
+        try:
+            self._write_loop()
+        finally:
+            if spool is not None:
+                spool.close()
+                spool.release()  # what is left in it is for recovery now
+
+    def _write_loop(self) -> None:
         backoff = self.retry_initial_s
         retry_at = 0.0  # no database attempt before this (monotonic), after a failure
         while True:

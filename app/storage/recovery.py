@@ -28,7 +28,14 @@ from app.core.errors import StorageError
 from app.storage.database import Database
 from app.storage.models import Recording, RecordingStatus, Sample
 from app.storage.sample_writer import next_seq, write_samples
-from app.storage.spool import EndMark, database_key, process_alive, read_spool, spool_files
+from app.storage.spool import (
+    EndMark,
+    database_key,
+    in_use,
+    process_alive,
+    read_spool,
+    spool_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +77,7 @@ def flush_abandoned_spools(db: Database, report: RecoveryReport | None = None) -
     """Store the spool files of ``db`` whose writer process is gone; delete them after."""
     report = report or RecoveryReport()
     for spool in spool_files(database_key(db.display_url)):
-        if spool.pid == os.getpid() or process_alive(spool.pid):
+        if in_use(spool.path) or (spool.pid != os.getpid() and process_alive(spool.pid)):
             continue  # its recorder is still at work (and flushes it itself)
         try:
             stored = _flush_file(db, spool.path, spool.recording_id)

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -90,8 +91,23 @@ class EndMark:
     ended_at: str  # ISO 8601, UTC
 
 
+#: Spool files a recorder of this process is writing (recovery leaves them alone).
+_in_use: set[Path] = set()
+_in_use_lock = threading.Lock()
+
+
+def in_use(path: Path) -> bool:
+    """Whether a live recorder of this process owns the spool file ``path``."""
+    with _in_use_lock:
+        return path in _in_use
+
+
 class Spool:
-    """The spool file of one recording in this process. Not thread-safe (the recorder's thread)."""
+    """The spool file of one recording in this process. Not thread-safe (the recorder's thread).
+
+    Between :meth:`claim` and :meth:`release` the file is its recorder's: the
+    start-up recovery of this process does not flush it.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -101,6 +117,14 @@ class Spool:
     def for_recording(cls, display_url: str, recording_id: int) -> Spool:
         name = f"{database_key(display_url)}-{recording_id}-{os.getpid()}{SUFFIX}"
         return cls(spool_dir() / name)
+
+    def claim(self) -> None:
+        with _in_use_lock:
+            _in_use.add(self.path)
+
+    def release(self) -> None:
+        with _in_use_lock:
+            _in_use.discard(self.path)
 
     @property
     def exists(self) -> bool:

@@ -198,16 +198,17 @@ def sign_in(db_url: str | None, name: str, password: str | None):
 def history_rows(db_url: str | None, tab: str, filters) -> list:
     """Rows of the History tab ``tab`` ("recordings", "diagnostics", "alerts") for ``filters``
     (a :class:`app.views.history_page.HistoryFilters`). Recordings whose writer died on this
-    machine are marked interrupted first, so the list tells the truth."""
+    machine are marked interrupted and spools left while the database was away are stored
+    first, so the list tells the truth."""
 
     def run(_storage):
         from app.storage import history
-        from app.storage.recovery import mark_interrupted_recordings
+        from app.storage.recovery import recover
 
         db = _database(db_url)
         window = {"since": filters.since, "until": filters.until, "battery": filters.battery}
         if tab == "recordings":
-            mark_interrupted_recordings(db)
+            recover(db)
             return history.find_recordings(db, **window)
         if tab == "diagnostics":
             return history.find_diagnostics(db, **window)

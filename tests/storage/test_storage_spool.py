@@ -179,3 +179,44 @@ def test_postgresql_unreachable_mid_recording_loses_nothing(postgres_url, make_b
             via_proxy.dispose()
             proxy.close()
             direct.dispose()
+
+
+def test_a_spool_given_up_on_is_stored_by_the_same_process_later(db, make_block):
+    """A recorder closed while the database was away; the database returns while
+    the program still runs: the next recovery (e.g. the History list) stores it."""
+    from app.storage.recovery import recover
+
+    writer = SwitchableWriter()
+    writer.down.set()
+    recorder = Recorder(db, "sim://nmc", flush_interval_s=0.02, retry_initial_s=0.02,
+                        retry_max_s=0.05, writer=writer)  # fmt: skip
+    data = _blocks(make_block, 3, 100)
+    for block in data:
+        recorder.append(block)
+    recorder.close(timeout=0.3)
+    assert recorder.state is RecorderState.SPOOLED and recorder.spooled_rows == 300
+    assert get_recording(db, recorder.recording_id).status is RecordingStatus.RECORDING
+
+    report = recover(db)
+    assert report.spooled_samples == 300 and not Path(recorder.spool_path).exists()
+    assert get_recording(db, recorder.recording_id).status is RecordingStatus.COMPLETE
+    _assert_all_in_order(db, recorder.recording_id, data)
+
+
+def test_recovery_leaves_the_spool_of_a_running_recorder_alone(db, make_block):
+    from app.storage.recovery import recover
+
+    writer = SwitchableWriter()
+    writer.down.set()
+    recorder = Recorder(db, "sim://nmc", flush_interval_s=0.02, retry_initial_s=0.02,
+                        retry_max_s=0.05, writer=writer)  # fmt: skip
+    try:
+        recorder.append(make_block(100))
+        wait_for(lambda: recorder.spooled_rows == 100, 30, "100 spooled samples")
+        assert recover(db).spooled_samples == 0
+        assert Path(recorder.spool_path).exists()
+        writer.down.clear()
+        assert recorder.flush(timeout=30)
+    finally:
+        recorder.close()
+    assert get_recording(db, recorder.recording_id).sample_count == 100
