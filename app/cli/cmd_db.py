@@ -26,4 +26,6 @@ def run_upgrade(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"database {db.display_url} at revision {revision}")
+    if db.recovery is not None and str(db.recovery):
+        print(str(db.recovery))
     return 0

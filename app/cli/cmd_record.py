@@ -45,6 +45,12 @@ def run(args: argparse.Namespace) -> int:
     )
     where = args.output or f"recording {summary.recording_id} in the database"
     print(f"recorded {summary.samples} samples ({summary.span_s:g} s) to {where}")
+    if summary.spooled:
+        print(
+            f"batteryos: warning: the database was unreachable at the end: {summary.spooled} "
+            "samples wait in the local spool and are stored at the next start",
+            file=sys.stderr,
+        )
     if summary.error:
         print(f"batteryos: error: source ended in a fault: {summary.error}", file=sys.stderr)
         return 1

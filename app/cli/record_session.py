@@ -25,6 +25,7 @@ class RecordSummary:
     recording_id: int | None
     error: str | None
     interrupted: bool = False
+    spooled: int = 0  #: samples left in the local spool (database unreachable at the end)
 
 
 class _Sinks:
@@ -86,13 +87,28 @@ class _Sinks:
                 self.db, self.source.url, spec.to_dict() if spec else None, notes=self.notes
             )
 
-    def close(self) -> int | None:
+    def close(self, interrupted: bool) -> int | None:
         if self.writer is not None:
             self.writer.close()
         if self.recorder is not None:
-            self.recorder.close()
+            from app.storage.models import RecordingStatus
+
+            status = RecordingStatus.INTERRUPTED if interrupted else RecordingStatus.COMPLETE
+            self.recorder.close(status=status)
             return self.recorder.recording_id
         return None
+
+    def storage_problem(self) -> str | None:
+        """A line about the database while it is unreachable (None while fine)."""
+        recorder = self.recorder
+        if recorder is None or recorder.state.value not in ("spooling", "retrying"):
+            return None
+        where = (
+            f"{recorder.spooled_rows} samples in the local spool"
+            if recorder.state.value == "spooling"
+            else f"{recorder.pending_rows} samples kept in memory"
+        )
+        return f"database unreachable ({recorder.last_error}); {where}, retrying"
 
 
 def record_to(
@@ -117,6 +133,7 @@ def record_to(
     start = time.monotonic()
     interrupted = False
     reported_error = None
+    reported_storage = None
     acq.start()
     try:
         while not sinks.done.wait(_POLL_S):
@@ -130,17 +147,23 @@ def record_to(
             elif acq.state == AcquisitionState.STREAMING and reported_error is not None:
                 reported_error = None
                 print("batteryos: reconnected (the time in between stays a gap)", file=sys.stderr)
+            storage = sinks.storage_problem()
+            if (storage is None) != (reported_storage is None):
+                back = "database reachable again; the spool is being stored"
+                print(f"batteryos: warning: {storage or back}", file=sys.stderr)
+                reported_storage = storage
             if duration_s is not None and time.monotonic() - start >= duration_s:
                 break
     except KeyboardInterrupt:
         interrupted = True
     finally:
         acq.stop()
-        recording_id = sinks.close()
+        recording_id = sinks.close(interrupted)
         if db is not None:
             db.close()
     if sinks.samples == 0 and acq.last_error:
         raise SourceError(acq.last_error)
     error = acq.last_error if acq.state == AcquisitionState.FAULT else None
     span = (sinks.t_last - sinks.t0) if sinks.t0 is not None else 0.0
-    return RecordSummary(sinks.samples, span, recording_id, error, interrupted)
+    spooled = sinks.recorder.spooled_rows if sinks.recorder is not None else 0
+    return RecordSummary(sinks.samples, span, recording_id, error, interrupted, spooled)

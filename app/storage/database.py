@@ -171,6 +171,8 @@ class Database:
             raise StorageError(f"cannot use {self.display_url}: {exc}") from exc
         if self.backend == "sqlite":
             _install_sqlite_events(self.engine, memory=_is_memory(self.url))
+        #: What the last :meth:`ensure_schema` recovered (a RecoveryReport), or None.
+        self.recovery = None
         #: ORM sessions bound to the engine; objects stay usable after commit.
         self.sessionmaker: sessionmaker[Session] = sessionmaker(
             bind=self.engine, expire_on_commit=False
@@ -275,13 +277,18 @@ class Database:
 
     # --- schema -------------------------------------------------------------
     def ensure_schema(self) -> str:
-        """Create or upgrade the tables to the newest migration (run at start-up).
+        """Create or upgrade the tables to the newest migration (run at start-up),
+        then recover what crashed recorders left (:func:`app.storage.recovery.recover`;
+        its report in :attr:`recovery`).
 
         Returns the schema revision the database is at.
         """
         from app.storage.migrate import upgrade
+        from app.storage.recovery import recover
 
-        return upgrade(self)
+        revision = upgrade(self)
+        self.recovery = recover(self)
+        return revision
 
     def dispose(self) -> None:
         """Close all pooled connections (the Database stays usable; it reconnects)."""

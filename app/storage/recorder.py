@@ -3,10 +3,19 @@
 The acquisition thread calls :meth:`Recorder.append` for every block; that
 only queues the block (no database work on the acquisition thread). A writer
 thread stores the queue in batches — at the latest ``flush_interval_s`` after
-a block arrived, or as soon as ``batch_rows`` samples wait. A failed write
-keeps the samples queued and is retried with back-off, so a database hiccup
-(server restart, locked SQLite file) costs no data; the error is kept in
-:attr:`Recorder.last_error` and the state shows :attr:`RecorderState.RETRYING`.
+a block arrived, or as soon as ``batch_rows`` samples wait.
+
+When a write fails (server stopped, network gone, locked SQLite file) the
+batch goes to the local spool (:mod:`app.storage.spool`, fsync'd files in the
+user data directory) and so does every later batch, each within
+``flush_interval_s``: the state is :attr:`RecorderState.SPOOLING` and
+:attr:`Recorder.spooled_rows` counts what waits there. The database is tried
+again with back-off; when it answers, the spool is written to it in order,
+deleted, and recording goes on into the database. A spool left by a process
+that died is stored at the next start (:mod:`app.storage.recovery`). If the
+spool cannot be written either (disk full), samples stay queued in memory and
+the state is :attr:`RecorderState.RETRYING`. The last error is kept in
+:attr:`Recorder.last_error`.
 
 Usage::
 
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,7 +43,9 @@ from app.core.errors import StorageError
 from app.core.samples import SampleBlock
 from app.storage.database import Database
 from app.storage.models import Recording, RecordingStatus
+from app.storage.recovery import this_host
 from app.storage.sample_writer import next_seq, write_samples
+from app.storage.spool import Spool, read_spool
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +55,19 @@ Writer = Callable[[Database, int, SampleBlock, int], Any]
 
 class RecorderState(StrEnum):
     RECORDING = "recording"  # writer running, last write succeeded
-    RETRYING = "retrying"  # last write failed; samples kept, retrying with back-off
+    SPOOLING = "spooling"  # database unreachable: batches go to the local spool; retrying
+    RETRYING = "retrying"  # last write failed, no spool either; samples kept in memory
     CLOSED = "closed"  # everything stored, recording marked complete/interrupted
+    SPOOLED = "spooled"  # close() gave up on the database: the rest is in the spool
     FAILED = "failed"  # close() gave up: samples not stored remain in memory
+
+
+class _Action(StrEnum):
+    STORE = "store"  # write a batch to the database
+    SPOOL = "spool"  # write a batch to the spool
+    DRAIN = "drain"  # write the spool to the database
+    FINISH = "finish"  # mark the recording complete
+    GIVE_UP = "give_up"  # close() timed out
 
 
 class Recorder:
@@ -60,6 +82,7 @@ class Recorder:
     failure stays visible.
 
     ``writer`` replaces :func:`write_samples` (tests inject failures with it).
+    ``spool=False`` keeps unstored samples in memory only.
     """
 
     def __init__(
@@ -74,6 +97,7 @@ class Recorder:
         retry_initial_s: float = 0.25,
         retry_max_s: float = 10.0,
         writer: Writer | None = None,
+        spool: bool = True,
     ):
         if flush_interval_s <= 0 or batch_rows < 1:
             raise ValueError("flush_interval_s and batch_rows must be positive")
@@ -94,6 +118,8 @@ class Recorder:
                 status=RecordingStatus.RECORDING,
                 sample_count=0,
                 columns=[],
+                writer_host=this_host(),
+                writer_pid=os.getpid(),
             )
             session.add(recording)
             session.flush()
@@ -105,7 +131,11 @@ class Recorder:
         self._pending: collections.deque[tuple[SampleBlock, float]] = collections.deque()
         self._pending_rows = 0
         self._appended_rows = 0  # rows ever appended
-        self._written_rows = 0  # rows stored; also the seq of the next sample
+        self._next_seq = 0  # rows taken off the queue (stored or spooled): seq of the next
+        self._stored_rows = 0  # rows stored in the database (the first ones, in seq order)
+        self._spool: Spool | None = (
+            Spool.for_recording(db.display_url, self.recording_id) if spool else None
+        )
         self._flush_target: int | None = None  # flush() asks: store up to this many appended rows
         self._closing = False
         self._close_deadline = float("inf")
@@ -130,7 +160,17 @@ class Recorder:
     @property
     def samples_written(self) -> int:
         """Samples stored in the database so far."""
-        return self._written_rows
+        return self._stored_rows
+
+    @property
+    def spooled_rows(self) -> int:
+        """Samples in the local spool, waiting for the database."""
+        return self._next_seq - self._stored_rows
+
+    @property
+    def spool_path(self) -> str | None:
+        """The spool file of this recording (it exists only while something is spooled)."""
+        return str(self._spool.path) if self._spool is not None else None
 
     @property
     def samples_appended(self) -> int:
@@ -149,7 +189,8 @@ class Recorder:
     def __repr__(self) -> str:
         return (
             f"Recorder(recording_id={self.recording_id}, state={self._state}, "
-            f"written={self._written_rows}, pending={self._pending_rows})"
+            f"stored={self._stored_rows}, spooled={self.spooled_rows}, "
+            f"pending={self._pending_rows})"
         )
 
     # --- acquisition side -------------------------------------------------------
@@ -187,12 +228,12 @@ class Recorder:
             target = self._appended_rows
             self._flush_target = max(self._flush_target or 0, target)
             self._cond.notify_all()
-            while self._written_rows < target and self._thread.is_alive():
+            while self._stored_rows < target and self._thread.is_alive():
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
                 self._cond.wait(remaining)
-            return self._written_rows >= target
+            return self._stored_rows >= target
 
     def close(
         self, timeout: float | None = 30.0, status: RecordingStatus = RecordingStatus.COMPLETE
@@ -201,9 +242,11 @@ class Recorder:
         ``ended_at`` and ``sample_count``, and join the writer thread.
 
         If the database stays unreachable for ``timeout`` seconds the writer
-        gives up: the state becomes ``failed``, the unstored samples stay in
-        :attr:`pending_rows`, and :class:`StorageError` is raised. Calling
-        ``close`` again is harmless.
+        gives up on it: what is queued goes to the spool with the end status
+        (state ``spooled``; stored at the next start, see
+        :mod:`app.storage.recovery`). Without a usable spool the state
+        becomes ``failed``, the unstored samples stay in :attr:`pending_rows`,
+        and :class:`StorageError` is raised. Calling ``close`` again is harmless.
         """
         with self._cond:
             if not self._closing:
@@ -238,64 +281,173 @@ class Recorder:
         return (
             self._closing
             or self._pending_rows >= self.batch_rows
-            or (self._flush_target is not None and self._written_rows < self._flush_target)
+            or (self._flush_target is not None and self._stored_rows < self._flush_target)
             or now - self._pending[0][1] >= self.flush_interval_s
         )
 
+    def _next_action(self, retry_at: float) -> _Action:
+        """Wait for something to do and say what (lock held)."""
+        while True:
+            now = time.monotonic()
+            if self._closing and now >= self._close_deadline:
+                return _Action.GIVE_UP
+            db_ready = now >= retry_at
+            spool_usable = self._spool is not None
+            if db_ready and self.spooled_rows:
+                return _Action.DRAIN
+            if self._due(now):
+                if db_ready:
+                    return _Action.STORE
+                if spool_usable:
+                    return _Action.SPOOL
+            if self._closing and not self._pending_rows and not self.spooled_rows and db_ready:
+                return _Action.FINISH
+            wake = []
+            if not db_ready:
+                wake.append(retry_at)
+            if self._pending_rows and (db_ready or spool_usable):
+                wake.append(self._pending[0][1] + self.flush_interval_s)
+            if self._closing:
+                wake.append(self._close_deadline)
+            self._cond.wait(max(0.0, min(wake) - now) if wake else None)
+
     def _run(self) -> None:
+        spool = self._spool
+        if spool is not None:
+            spool.claim()
+        try:
+            self._write_loop()
+        finally:
+            if spool is not None:
+                spool.close()
+                spool.release()  # what is left in it is for recovery now
+
+    def _write_loop(self) -> None:
         backoff = self.retry_initial_s
-        retry_at = 0.0  # no attempt before this (monotonic), after a failure
+        retry_at = 0.0  # no database attempt before this (monotonic), after a failure
         while True:
             with self._cond:
-                while True:
-                    now = time.monotonic()
-                    if self._closing and now >= self._close_deadline:
-                        self._state = RecorderState.FAILED
-                        self._cond.notify_all()
-                        return
-                    if now < retry_at:
-                        self._cond.wait(min(retry_at, self._close_deadline) - now)
-                        continue
-                    if self._due(now) or (self._closing and not self._pending_rows):
-                        break
-                    timeout = None
-                    if self._pending_rows:
-                        timeout = self._pending[0][1] + self.flush_interval_s - now
-                    if self._closing:
-                        timeout = min(timeout or float("inf"), self._close_deadline - now)
-                    self._cond.wait(timeout)
-                batch, finishing = self._take_batch()
-
+                action = self._next_action(retry_at)
+                batch = self._take_batch()[0] if action in (_Action.STORE, _Action.SPOOL) else []
+            if action is _Action.GIVE_UP:
+                self._give_up()
+                return
+            if action is _Action.SPOOL:
+                self._spool_batch(batch)
+                continue
             try:
-                if batch:
+                if action is _Action.DRAIN:
+                    self._drain_spool()
+                elif action is _Action.STORE:
                     self._store(batch)
-                elif finishing:
+                else:
                     self._finish()
             except Exception as exc:  # any failure: keep the data, retry
                 if not isinstance(exc, StorageError):
                     log.exception("recorder %s: writing failed", self.recording_id)
                 self._last_error = str(exc) or type(exc).__name__
-                self._state = RecorderState.RETRYING
                 self._resync = True
                 retry_at = time.monotonic() + backoff
                 backoff = min(backoff * 2, self.retry_max_s)
+                if action is _Action.STORE:
+                    self._spool_batch(batch)  # this batch waits on disk, not in memory
+                with self._cond:
+                    if self._state is RecorderState.RECORDING:
+                        self._state = (
+                            RecorderState.SPOOLING if self.spooled_rows else RecorderState.RETRYING
+                        )
                 log.warning(
-                    "recorder %s: %s (retrying; %d samples kept)",
+                    "recorder %s: %s (retrying; %d samples spooled, %d queued)",
                     self.recording_id,
                     self._last_error,
+                    self.spooled_rows,
                     self._pending_rows,
                 )
                 continue
             backoff = self.retry_initial_s
             retry_at = 0.0
             with self._cond:
-                if self._state is RecorderState.RETRYING:
+                if self._state in (RecorderState.RETRYING, RecorderState.SPOOLING):
                     self._state = RecorderState.RECORDING
-                if finishing and not batch:
+                if action is _Action.FINISH:
                     self._state = RecorderState.CLOSED
                     self._cond.notify_all()
                     return
                 self._cond.notify_all()
+
+    def _spool_batch(self, batch: list[SampleBlock]) -> None:
+        """Move ``batch`` (the head of the queue) into the spool; on failure it stays queued."""
+        if self._spool is None or not batch:
+            return
+        block = batch[0] if len(batch) == 1 else SampleBlock.concat(batch)
+        try:
+            self._spool.append(self._next_seq, block)
+        except OSError as exc:
+            self._last_error = f"cannot write the spool {self._spool.path}: {exc.strerror or exc}"
+            log.error("recorder %s: %s", self.recording_id, self._last_error)
+            self._spool.close()
+            self._spool = None  # from now on, samples wait in memory
+            with self._cond:
+                self._state = RecorderState.RETRYING
+            return
+        with self._cond:
+            for _ in batch:
+                self._pending.popleft()
+            self._pending_rows -= len(block)
+            self._next_seq += len(block)
+            if self._state is RecorderState.RECORDING or self._state is RecorderState.RETRYING:
+                self._state = RecorderState.SPOOLING
+            self._cond.notify_all()
+
+    def _drain_spool(self) -> None:
+        """Write the spool to the database in order, then delete it."""
+        assert self._spool is not None
+        stored = next_seq(self.db, self.recording_id)  # what a lost COMMIT may have stored
+        try:
+            for frame in read_spool(self._spool.path):
+                if not isinstance(frame, tuple):
+                    continue
+                start, block = frame
+                if start + len(block) <= stored:
+                    continue
+                if start < stored:
+                    block, start = block.slice(stored - start, len(block)), stored
+                self._writer(self.db, self.recording_id, block, start)
+                stored = start + len(block)
+        finally:
+            with self._cond:  # progress so far (if the database fails again midway)
+                self._stored_rows = max(self._stored_rows, min(stored, self._next_seq))
+        with self._cond:
+            if stored < self._next_seq:  # the file lost frames (damaged): say so, go on
+                self._last_error = (
+                    f"spool {self._spool.path}: samples {stored}..{self._next_seq - 1} unreadable"
+                )
+                log.error("recorder %s: %s", self.recording_id, self._last_error)
+            self._spool.remove()
+            self._stored_rows = self._next_seq
+            self._resync = False
+            self._state = RecorderState.RECORDING  # before flush() waiters wake
+            self._cond.notify_all()
+
+    def _give_up(self) -> None:
+        """close() timed out: queued samples and the end status go to the spool, if any."""
+        while self._spool is not None and self._pending_rows:
+            with self._cond:
+                batch = self._take_batch()[0]
+            self._spool_batch(batch)
+        with self._cond:
+            # Even with nothing left to store, the end status must reach the
+            # database some day: the spool carries it to the next start.
+            spooled = self._spool is not None and not self._pending_rows
+            if spooled:
+                try:
+                    self._spool.append_end(self._final_status, datetime.now(UTC).isoformat())
+                    self._spool.close()
+                except OSError as exc:
+                    self._last_error = f"cannot write the spool: {exc.strerror or exc}"
+                    spooled = False
+            self._state = RecorderState.SPOOLED if spooled else RecorderState.FAILED
+            self._cond.notify_all()
 
     def _take_batch(self) -> tuple[list[SampleBlock], bool]:
         """The oldest queued blocks, about ``batch_rows`` samples (lock held).
@@ -323,24 +475,28 @@ class Recorder:
             if not batch:
                 return
         block = batch[0] if len(batch) == 1 else SampleBlock.concat(batch)
-        self._writer(self.db, self.recording_id, block, self._written_rows)
+        self._writer(self.db, self.recording_id, block, self._next_seq)
         with self._cond:
             for _ in batch:
                 self._pending.popleft()
             self._pending_rows -= len(block)
-            self._written_rows += len(block)
+            self._next_seq += len(block)
+            self._stored_rows = self._next_seq
+            if self._state in (RecorderState.RETRYING, RecorderState.SPOOLING):
+                self._state = RecorderState.RECORDING  # before flush() waiters wake
 
     def _skip_stored(self, stored: int) -> None:
         with self._cond:
-            while self._pending and self._written_rows < stored:
+            while self._pending and self._next_seq < stored:
                 head, arrived = self._pending[0]
-                skip = min(len(head), stored - self._written_rows)
+                skip = min(len(head), stored - self._next_seq)
                 if skip == len(head):
                     self._pending.popleft()
                 else:
                     self._pending[0] = (head.slice(skip, len(head)), arrived)
                 self._pending_rows -= skip
-                self._written_rows += skip
+                self._next_seq += skip
+                self._stored_rows = self._next_seq
 
     def _finish(self) -> None:
         with self.db.connect(write=True) as conn:
@@ -350,6 +506,6 @@ class Recorder:
                 .values(
                     status=self._final_status,
                     ended_at=datetime.now(UTC),
-                    sample_count=self._written_rows,
+                    sample_count=self._stored_rows,
                 )
             )

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -34,10 +35,13 @@ from app.views.dashboard import DashboardPage
 from app.views.desktop_notices import DesktopNotices
 from app.views.diagnostics_page import DiagnosticsPage
 from app.views.diagnostics_runner import DiagnosticsRunner
+from app.views.history_loader import HistoryLoader
+from app.views.history_page import HistoryPage
 from app.views.home_page import HomePage
 from app.views.live_session import LiveSession, RecordingPhase, SessionStatus
 from app.views.log_files import LogFileProbe, bare_file_path, droppable_paths, probe_log_file
 from app.views.logs_page import LogsPage
+from app.views.operator_picker import OperatorPicker
 from app.views.recordings_loader import RecentRecordingsLoader
 from app.views.report_export import FILTERS, ReportExporter
 from app.views.sharing import SharingController, SharingDialog
@@ -59,6 +63,7 @@ class Page(IntEnum):
     DIAGNOSTICS = 2
     LOGS = 3
     ALERTS = 4
+    HISTORY = 5
 
 
 #: Sidebar entries, in Page order: text and icon file.
@@ -68,6 +73,7 @@ _SIDEBAR = (
     ("Diagnostics", "diagnostics.svg"),
     ("Logs", "logs.svg"),
     ("Alerts", "alerts.svg"),
+    ("History", "history.svg"),
 )
 
 
@@ -75,7 +81,8 @@ class MainWindow(QMainWindow):
     """Battery OS main window.
 
     ``persist=False`` (screenshots, tests) leaves the saved settings and
-    window layout alone.
+    window layout alone. ``ask_operator`` (default: ``persist``) picks the
+    operator after the first paint (see :class:`OperatorPicker`).
     """
 
     theme_changed = Signal(object)  #: Theme
@@ -87,6 +94,7 @@ class MainWindow(QMainWindow):
         *,
         theme: Theme = Theme.DARK,
         persist: bool = True,
+        ask_operator: bool | None = None,
     ):
         super().__init__()
         self.settings = settings
@@ -107,6 +115,10 @@ class MainWindow(QMainWindow):
         self.report_exporter = ReportExporter(session, self)
         self.sharing = SharingController(session, self)
         self.sharing_dialog: SharingDialog | None = None
+        self.history_loader = HistoryLoader(session.db_url, self)
+        self.operator_picker = OperatorPicker(settings, session.db_url, self)
+        self._ask_operator = persist if ask_operator is None else ask_operator
+        self._history_loaded = False
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
         self.resize(DEFAULT_SIZE)
@@ -122,7 +134,15 @@ class MainWindow(QMainWindow):
         self.alert_banner = AlertBanner()
         self.desktop_notices = DesktopNotices(settings, self)
         self.stack = QStackedWidget()
-        pages = (self.home, self.dashboard, self.diagnostics, self.logs, self.alerts_page)
+        self.history = HistoryPage()
+        pages = (
+            self.home,
+            self.dashboard,
+            self.diagnostics,
+            self.logs,
+            self.alerts_page,
+            self.history,
+        )
         for page in pages:  # Page order
             self.stack.addWidget(page)
         self.sidebar = self._build_sidebar()
@@ -140,6 +160,8 @@ class MainWindow(QMainWindow):
         self.status_bar = SessionStatusBar(self)
         self.setStatusBar(self.status_bar)
         self._build_health()
+        self.operator_label = QLabel("", objectName="mutedText")
+        self.status_bar.addPermanentWidget(self.operator_label)
         self._build_menus()
         self._connect_signals()
 
@@ -181,6 +203,7 @@ class MainWindow(QMainWindow):
         self.action_open_in_logs = file_menu.addAction("Open in &Logs…")
         self.action_open_in_logs.setShortcut("Ctrl+Shift+O")
         self.action_disconnect = file_menu.addAction("&Disconnect")
+        self.action_operator = file_menu.addAction("Switch &operator…")
         file_menu.addSeparator()
         self.action_export_report = file_menu.addAction("&Export report…")
         self.action_sharing = file_menu.addAction("S&haring (REST endpoint)…")
@@ -221,6 +244,8 @@ class MainWindow(QMainWindow):
         self.action_alert_tray.setCheckable(True)
         self.action_alert_tray.setChecked(self.settings.alert_tray)
         self.action_notifications = view_menu.addAction("Alert &notifications…")
+        self.action_history = view_menu.addAction("Hi&story")
+        self.action_history.setShortcut("Ctrl+6")
 
     def _connect_signals(self) -> None:
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
@@ -248,6 +273,8 @@ class MainWindow(QMainWindow):
             self.logs.diagnostics_worker.idle,
             self.logs.import_worker.idle,
             self.report_exporter.idle,
+            self.history_loader.idle,
+            self.operator_picker.idle,
         ):
             idle.connect(self._on_background_idle)
         self.action_connect.triggered.connect(self.open_connection_dialog)
@@ -313,6 +340,15 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(self.alert_center.reconfigure_notifications)
         dialog.open()
         return dialog
+        self.action_history.triggered.connect(lambda: self.show_page(Page.HISTORY))
+        self.history.query_requested.connect(self.history_loader.load)
+        self.history.open_recording_requested.connect(self.open_recording)
+        self.history_loader.loaded.connect(self.history.show_rows)
+        self.history_loader.failed.connect(self.history.show_error)
+        self.history_loader.recording_loaded.connect(self._on_recording_loaded)
+        self.operator_picker.operator_changed.connect(self._on_operator_changed)
+        self.operator_picker.failed.connect(self.operator_label.setText)
+        self.action_operator.triggered.connect(lambda: self.operator_picker.start(ask=True))
 
     # --- public API ---------------------------------------------------------------
     def show_page(self, page: Page) -> None:
@@ -408,6 +444,16 @@ class MainWindow(QMainWindow):
         self.home.show_recordings_loading()
         self.recordings_loader.start()
 
+    def open_recording(self, recording_id: int) -> None:
+        """Load a stored recording in the background and show it on the dashboard plots."""
+        if self._closing:
+            return
+        if self.session.running:
+            self.history.show_error("Disconnect the live source to open a recording in the plots.")
+            return
+        self.history.status_label.setText(f"Loading recording #{recording_id}…")
+        self.history_loader.open_recording(recording_id)
+
     @property
     def closed(self) -> bool:
         """True once the window has really closed (not just been asked to)."""
@@ -425,6 +471,8 @@ class MainWindow(QMainWindow):
             or (self.connection_dialog is not None and self.connection_dialog.busy)
             or self.report_exporter.busy
             or self.alert_center.busy
+            or self.history_loader.busy
+            or self.operator_picker.busy
         )
 
     def shutdown(self, timeout: float | None = None) -> bool:
@@ -445,6 +493,8 @@ class MainWindow(QMainWindow):
             self.logs,
             self.report_exporter,
             self.alert_center,
+            self.history_loader,
+            self.operator_picker,
         ):
             done = worker.wait(timeout) and done
         if self.connection_dialog is not None:
@@ -480,6 +530,9 @@ class MainWindow(QMainWindow):
             self.refresh_recordings()
         elif row == Page.DIAGNOSTICS and not self._closing:
             self.diagnostics_runner.run_if_stale()  # results of the data at hand
+        elif row == Page.HISTORY and not self._history_loaded and not self._closing:
+            self._history_loaded = True
+            self.history.refresh()
 
     def _on_connect_requested(self, url: str) -> None:
         path = bare_file_path(url)
@@ -506,12 +559,34 @@ class MainWindow(QMainWindow):
         if not self._recordings_loaded:
             QTimer.singleShot(0, self, self.refresh_recordings)
             QTimer.singleShot(0, self, self.alert_center.preload)
+        if self._ask_operator:
+            self._ask_operator = False
+            QTimer.singleShot(0, self, self.operator_picker.start)
 
     def _on_recordings_refresh_requested(self) -> None:
         self.refresh_recordings()
 
     def _on_recording_stopped(self) -> None:
         self._recordings_stale = True  # the list reloads when the Home page is shown
+
+    def _on_recording_loaded(self, recording_id: int, title: str, snapshot: dict) -> None:
+        if self._closing:
+            return
+        if self.session.running:  # connected while it loaded
+            self.history.show_error("Disconnect the live source to open a recording in the plots.")
+            return
+        self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
+        self.dashboard.clear()
+        self.dashboard.set_source(title)
+        self.dashboard.set_span(None)  # the whole recording
+        self.dashboard.show_frame(snapshot)
+        self.show_page(Page.DASHBOARD)
+
+    def _on_operator_changed(self, operator) -> None:
+        self.operator_label.setText(f"Operator: {operator.name}" if operator else "")
+        self.operator_label.setToolTip(
+            f"{operator.name} ({operator.role}): File ▸ Switch operator…" if operator else ""
+        )
 
     def _on_theme_chosen(self, action: QAction) -> None:
         self.set_theme(Theme(action.data()))

@@ -85,13 +85,26 @@ def close_recorder(recorder) -> None:
         raise
     except Exception as exc:
         raise StorageError(f"closing the recording failed: {_one_line(exc)}") from exc
+    from app.storage import RecorderState
+
+    if getattr(recorder, "state", None) is RecorderState.SPOOLED:
+        raise StorageError(
+            f"database unreachable: {recorder.spooled_rows:,} samples kept in the local spool, "
+            "stored at the next start"
+        )
 
 
 def recorder_problem(recorder) -> str | None:
     """Why a running recorder is not storing right now (None while it is)."""
     from app.storage import RecorderState
 
-    if getattr(recorder, "state", None) in (RecorderState.RETRYING, RecorderState.FAILED):
+    state = getattr(recorder, "state", None)
+    if state is RecorderState.SPOOLING:
+        return (
+            f"database unreachable, spooling locally ({recorder.spooled_rows:,} samples): "
+            f"{recorder.last_error}"
+        )
+    if state in (RecorderState.RETRYING, RecorderState.FAILED):
         return f"database unreachable, retrying: {recorder.last_error}"
     return None
 
@@ -191,3 +204,101 @@ def import_log_recording(db_url: str | None, analysis, progress=None) -> int:
         raise StorageError(f"importing is not available: {_one_line(exc)}") from exc
     except Exception as exc:  # SQLAlchemy and driver errors of all kinds
         raise StorageError(f"database error: {_one_line(exc)}") from exc
+
+
+def _storage_call(what: str, fn):
+    """Run ``fn(app.storage)`` and turn anything but a bug-free result into StorageError."""
+    try:
+        import app.storage as storage
+
+        return fn(storage)
+    except BatteryOSError:
+        raise
+    except ImportError as exc:
+        raise StorageError(f"{what} not available: {_one_line(exc)}") from exc
+    except Exception as exc:  # SQLAlchemy and driver errors of all kinds
+        raise StorageError(f"database error: {_one_line(exc)}") from exc
+
+
+# --- users (the operator) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserChoice:
+    """A user the operator can pick at start."""
+
+    name: str
+    role: str
+    has_password: bool
+
+
+def list_operators(db_url: str | None) -> list[UserChoice]:
+    """The users of the database, by name (empty: nobody to pick)."""
+
+    def run(_storage):
+        from app.storage import repositories
+
+        users = repositories.list_users(_database(db_url))
+        return [UserChoice(u.name, str(u.role), bool(u.password_hash)) for u in users]
+
+    return _storage_call("users are", run)
+
+
+def sign_in(db_url: str | None, name: str, password: str | None):
+    """The :class:`app.core.operator.Operator` ``name`` if the password is right;
+    StorageError otherwise. Does not make them the current user."""
+    from app.core.operator import Operator
+
+    def run(_storage):
+        from app.storage import repositories
+
+        user = repositories.authenticate_user(_database(db_url), name, password)
+        return Operator(user.id, user.name, str(user.role))
+
+    return _storage_call("users are", run)
+
+
+# --- history -------------------------------------------------------------------------
+
+
+def history_rows(db_url: str | None, tab: str, filters) -> list:
+    """Rows of the History tab ``tab`` ("recordings", "diagnostics", "alerts") for ``filters``
+    (a :class:`app.views.history_page.HistoryFilters`). Recordings whose writer died on this
+    machine are marked interrupted and spools left while the database was away are stored
+    first, so the list tells the truth."""
+
+    def run(_storage):
+        from app.storage import history
+        from app.storage.recovery import recover
+
+        db = _database(db_url)
+        window = {"since": filters.since, "until": filters.until, "battery": filters.battery}
+        if tab == "recordings":
+            recover(db)
+            return history.find_recordings(db, **window)
+        if tab == "diagnostics":
+            return history.find_diagnostics(db, **window)
+        return history.find_alerts(
+            db, **window, severity=filters.severity, acknowledged=filters.acknowledged
+        )
+
+    return _storage_call("history is", run)
+
+
+def recording_snapshot(db_url: str | None, recording_id: int):
+    """``(title, snapshot, spec)`` of a stored recording: its samples as column → array,
+    and its battery as stored (a ``BatterySpec.to_dict()``, or None)."""
+
+    def run(storage):
+        from app.storage import repositories
+
+        db = _database(db_url)
+        row = repositories.get_recording(db, recording_id)
+        if row is None:
+            raise StorageError(f"recording {recording_id} no longer exists")
+        block = storage.read_samples(db, recording_id)
+        when = row.started_at.strftime("%Y-%m-%d %H:%M")
+        title = f"Recording #{row.id} · {when} · {row.source_url} ({row.status})"
+        return title, {name: values for name, values in block.items()}, row.spec
+
+    return _storage_call("recordings are", run)

@@ -136,7 +136,7 @@ def test_recorder_survives_a_failed_write_without_loss(db, recorders, make_block
 
     assert recorder.last_error == "database went away"  # kept, visible
     assert recorder.state is RecorderState.RECORDING  # recovered
-    assert RecorderState.RETRYING in spy.states  # the retry ran in state "retrying"
+    assert RecorderState.SPOOLING in spy.states  # the retry ran while the batch was spooled
     assert spy.calls[0] == spy.calls[1]  # same samples tried again
     recorder.close()
     assert get_recording(db, recorder.recording_id).sample_count == 500
@@ -161,7 +161,9 @@ def test_a_lost_commit_acknowledgement_does_not_duplicate(db, recorders, make_bl
 
 def test_close_gives_up_when_the_database_stays_away(db, recorders, make_block):
     spy = SpyWriter(fail=10**9)
-    recorder = recorders(flush_interval_s=0.05, retry_initial_s=0.01, retry_max_s=0.05, writer=spy)
+    recorder = recorders(
+        flush_interval_s=0.05, retry_initial_s=0.01, retry_max_s=0.05, writer=spy, spool=False
+    )
     recorder.append(make_block(70))
     with pytest.raises(StorageError, match="70 samples could not be stored.*database went away"):
         recorder.close(timeout=0.5)

@@ -117,7 +117,8 @@ def test_recording_lands_in_the_database_and_the_recent_list(qtbot, make_window)
     assert window.session.recording, window.session.status.recording_error
     assert button.isChecked() and button.isEnabled()
     assert window.status_bar.recording_label.text() == "● REC"
-    qtbot.waitUntil(lambda: window.session.ring.total > 100)
+    # samples handed to the recorder (the ring may hold >100 before recording began)
+    qtbot.waitUntil(lambda: window.session._recording.samples_written > 100)
     with qtbot.waitSignal(window.session.recording_stopped, timeout=20_000):
         button.click()  # stop: flushes and closes the recorder in the background
         assert button.text() == "Saving…" and not button.isEnabled()
@@ -262,6 +263,7 @@ def test_diagnostics_page_in_the_sidebar_and_view_menu(make_window):
         "Diagnostics",
         "Logs",
         "Alerts",
+        "History",
     ]
     window.action_diagnostics.trigger()
     assert window.current_page is Page.DIAGNOSTICS

@@ -1,0 +1,80 @@
+"""Runs the History page's queries and loads past recordings off the GUI thread."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.errors import BatteryOSError
+from app.views import storage_bridge
+from app.views.background import SerialWorker
+
+log = logging.getLogger(__name__)
+
+
+def with_soc(snapshot: dict, spec: dict | None) -> dict:
+    """The snapshot plus the live engine's SOC columns, as the live plots show them.
+
+    The battery is the one stored with the recording (the live default, NMC,
+    when none was); a recording the engine cannot process is shown raw.
+    """
+    from app.core.samples import SampleBlock
+    from app.core.spec import BatterySpec, preset
+    from app.diagnostics.live import LiveEngine
+
+    if not snapshot.get("time_s", ()).__len__():
+        return snapshot
+    try:
+        battery = BatterySpec.from_dict(spec) if spec else preset("nmc")
+        enriched = LiveEngine(battery).process(SampleBlock(snapshot))
+    except Exception:  # the samples are still worth seeing
+        log.warning("SOC of the stored recording could not be estimated", exc_info=True)
+        return snapshot
+    return dict(enriched.items())
+
+
+def _load_recording(db_url: str | None, recording_id: int) -> tuple[str, dict]:
+    title, snapshot, spec = storage_bridge.recording_snapshot(db_url, recording_id)
+    return title, with_soc(snapshot, spec)
+
+
+class HistoryLoader(QObject):
+    """``load()`` / ``open_recording()`` work in the background; results come as signals."""
+
+    loaded = Signal(str, list)  #: tab, rows
+    recording_loaded = Signal(int, str, object)  #: recording id, title, snapshot dict
+    failed = Signal(str)  #: one-line reason
+    idle = Signal()
+
+    def __init__(self, db_url: str | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.db_url = db_url
+        self._worker = SerialWorker("history", self)
+        self._worker.idle.connect(self.idle)
+
+    @property
+    def busy(self) -> bool:
+        return self._worker.busy
+
+    def load(self, tab: str, filters) -> None:
+        db_url = self.db_url
+        self._worker.submit(
+            lambda: storage_bridge.history_rows(db_url, tab, filters),
+            on_done=lambda rows: self.loaded.emit(tab, rows),
+            on_error=self._on_error,
+        )
+
+    def open_recording(self, recording_id: int) -> None:
+        db_url = self.db_url
+        self._worker.submit(
+            lambda: _load_recording(db_url, recording_id),
+            on_done=lambda result: self.recording_loaded.emit(recording_id, *result),
+            on_error=self._on_error,
+        )
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._worker.wait(timeout)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.failed.emit(str(exc) if isinstance(exc, BatteryOSError) else f"history: {exc!r}")

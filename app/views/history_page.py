@@ -1,0 +1,314 @@
+"""The History page: past recordings, stored diagnostic results and alert history.
+
+Filters (time range, battery, severity, acknowledged) apply to the tab on
+show; the page asks for rows through :attr:`HistoryPage.query_requested` and
+draws what it is given (:meth:`HistoryPage.show_rows`), so it never touches
+the database itself. "Open in plots" asks for a recording to be shown on the
+dashboard (:attr:`HistoryPage.open_recording_requested`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateTimeEdit,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+TABS = ("recordings", "diagnostics", "alerts")
+
+#: Period choices: label and length (None: all time; "custom": the two date fields).
+PERIODS: tuple[tuple[str, object], ...] = (
+    ("Last 24 hours", timedelta(days=1)),
+    ("Last 7 days", timedelta(days=7)),
+    ("Last 30 days", timedelta(days=30)),
+    ("All time", None),
+    ("Custom…", "custom"),
+)
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    """What the user filters by; None means "any"."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    battery: str | None = None
+    severity: str | None = None  # alerts only
+    acknowledged: bool | None = None  # alerts only
+
+
+_COLUMNS = {
+    "recordings": ("#", "Started", "Duration", "Source", "Status", "Samples", "Notes"),
+    "diagnostics": ("#", "Run at", "Battery", "Diagnostic", "Recording", "By", "Result"),
+    "alerts": (
+        "#",
+        "Raised",
+        "Metric",
+        "Value",
+        "Threshold",
+        "Severity",
+        "State",
+        "Acknowledged",
+        "Comment",
+        "Source",
+    ),
+}
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+def _duration(start: datetime, end: datetime | None) -> str:
+    if end is None:
+        return ""
+    seconds = int((end - start).total_seconds())
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _result_text(result: dict) -> str:
+    scalars = {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool))}
+    text = ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in scalars.items()
+    )
+    return text or json.dumps(result)[:200]
+
+
+def row_cells(tab: str, row) -> list[str]:
+    """The texts of one table row."""
+    if tab == "recordings":
+        return [
+            str(row.id),
+            _when(row.started_at),
+            _duration(row.started_at, row.ended_at),
+            row.source_url,
+            row.status,
+            f"{row.sample_count:,}",
+            row.notes,
+        ]
+    if tab == "diagnostics":
+        return [
+            str(row.id),
+            _when(row.created_at),
+            row.battery_name or row.battery_profile,
+            row.diagnostic,
+            "" if row.recording_id is None else f"#{row.recording_id}",
+            row.created_by or "",
+            _result_text(row.result),
+        ]
+    ack = ""
+    if row.acknowledged_at is not None:
+        ack = f"{_when(row.acknowledged_at)} by {row.acknowledged_by or 'unknown'}"
+    return [
+        str(row.id),
+        _when(row.raised_at),
+        row.metric,
+        _number(row.value),
+        _number(row.threshold_value),
+        row.severity,
+        row.state,
+        ack,
+        row.comment or "",
+        row.source_url or "",
+    ]
+
+
+class HistoryPage(QWidget):
+    """Tabs of past data with filters. Emits what the user asked for."""
+
+    query_requested = Signal(str, object)  #: tab name, HistoryFilters
+    open_recording_requested = Signal(int)  #: recording id
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.rows: dict[str, list] = {tab: [] for tab in TABS}
+        self._requested: set[str] = set()  # tabs asked for at least once
+        title = QLabel("History", objectName="pageTitle")
+
+        bar = QFrame(self, objectName="toolbar")
+        self.period_combo = QComboBox()
+        for text, value in PERIODS:
+            self.period_combo.addItem(text, value)
+        self.period_combo.setCurrentIndex(3)  # all time
+        now = QDateTime.currentDateTime()
+        self.from_edit = QDateTimeEdit(now.addDays(-7), calendarPopup=True)
+        self.to_edit = QDateTimeEdit(now.addSecs(3600), calendarPopup=True)
+        for edit in (self.from_edit, self.to_edit):
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.battery_edit = QLineEdit(placeholderText="Battery, source or notes")
+        self.battery_edit.setClearButtonEnabled(True)
+        self.severity_combo = QComboBox()
+        for text, value in (("Any severity", None), ("Info", "info"), ("Warning", "warning"),
+                            ("Critical", "critical")):  # fmt: skip
+            self.severity_combo.addItem(text, value)
+        self.ack_combo = QComboBox()
+        for text, value in (("Acknowledged or not", None), ("Acknowledged", True),
+                            ("Not acknowledged", False)):  # fmt: skip
+            self.ack_combo.addItem(text, value)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setProperty("accent", True)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.setSpacing(8)
+        for widget in (self.period_combo, self.from_edit, QLabel("to"), self.to_edit):
+            row.addWidget(widget)
+        row.addWidget(self.battery_edit, 1)
+        row.addWidget(self.severity_combo)
+        row.addWidget(self.ack_combo)
+        row.addWidget(self.refresh_button)
+
+        self.tabs = QTabWidget()
+        self.tables: dict[str, QTableWidget] = {}
+        for tab, label in zip(TABS, ("Recordings", "Diagnostics", "Alert history"), strict=True):
+            table = QTableWidget(0, len(_COLUMNS[tab]))
+            table.setHorizontalHeaderLabels(_COLUMNS[tab])
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            table.verticalHeader().setVisible(False)
+            table.horizontalHeader().setStretchLastSection(True)
+            table.setAlternatingRowColors(True)
+            self.tables[tab] = table
+            self.tabs.addTab(table, label)
+
+        self.status_label = QLabel("Not loaded yet.", objectName="mutedText", wordWrap=True)
+        self.open_button = QPushButton("Open in plots")
+        self.open_button.setToolTip("Show the selected recording on the dashboard plots")
+        self.open_button.setEnabled(False)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.open_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addWidget(bar)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+        self.period_combo.currentIndexChanged.connect(self._on_period_changed)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.battery_edit.returnPressed.connect(self.refresh)
+        for combo in (self.severity_combo, self.ack_combo):
+            combo.currentIndexChanged.connect(self.refresh)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.open_button.clicked.connect(self._on_open_clicked)
+        recordings = self.tables["recordings"]
+        recordings.itemSelectionChanged.connect(self._on_selection_changed)
+        recordings.cellDoubleClicked.connect(lambda *_: self._on_open_clicked())
+        self._on_period_changed()
+        self._on_tab_changed(0)
+
+    # --- state ---------------------------------------------------------------------
+    @property
+    def current_tab(self) -> str:
+        return TABS[self.tabs.currentIndex()]
+
+    def set_tab(self, tab: str) -> None:
+        self.tabs.setCurrentIndex(TABS.index(tab))
+
+    def filters(self, now: datetime | None = None) -> HistoryFilters:
+        """The filters as the controls say."""
+        period = self.period_combo.currentData()
+        since = until = None
+        if period == "custom":
+            since = self.from_edit.dateTime().toPython().astimezone(UTC)
+            until = self.to_edit.dateTime().toPython().astimezone(UTC)
+        elif isinstance(period, timedelta):
+            since = (now or datetime.now(UTC)) - period
+        alerts = self.current_tab == "alerts"
+        return HistoryFilters(
+            since=since,
+            until=until,
+            battery=self.battery_edit.text().strip() or None,
+            severity=self.severity_combo.currentData() if alerts else None,
+            acknowledged=self.ack_combo.currentData() if alerts else None,
+        )
+
+    def refresh(self) -> None:
+        """Ask for the rows of the current tab with the current filters."""
+        self.status_label.setObjectName("mutedText")
+        self.status_label.setText("Loading…")
+        self._repolish(self.status_label)
+        self._requested.add(self.current_tab)
+        self.query_requested.emit(self.current_tab, self.filters())
+
+    def show_rows(self, tab: str, rows: list) -> None:
+        self.rows[tab] = list(rows)
+        table = self.tables[tab]
+        table.setSortingEnabled(False)
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row_cells(tab, row)):
+                item = QTableWidgetItem(text)
+                if tab == "alerts" and c == 5:
+                    item.setData(Qt.ItemDataRole.UserRole, text)
+                table.setItem(r, c, item)
+        table.resizeColumnsToContents()
+        if tab == self.current_tab:
+            self.status_label.setObjectName("mutedText")
+            self.status_label.setText(f"{len(rows):,} row(s)." if rows else "Nothing matches.")
+            self._repolish(self.status_label)
+        self._on_selection_changed()
+
+    def show_error(self, message: str) -> None:
+        self.status_label.setObjectName("errorText")
+        self.status_label.setText(message)
+        self._repolish(self.status_label)
+
+    def selected_recording(self) -> int | None:
+        table = self.tables["recordings"]
+        selected = table.selectionModel().selectedRows()
+        if not selected:
+            return None
+        return self.rows["recordings"][selected[0].row()].id
+
+    @staticmethod
+    def _repolish(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+    # --- handlers ------------------------------------------------------------------
+    def _on_period_changed(self, *_args) -> None:
+        custom = self.period_combo.currentData() == "custom"
+        self.from_edit.setEnabled(custom)
+        self.to_edit.setEnabled(custom)
+
+    def _on_tab_changed(self, _index: int) -> None:
+        alerts = self.current_tab == "alerts"
+        self.severity_combo.setEnabled(alerts)
+        self.ack_combo.setEnabled(alerts)
+        self.open_button.setVisible(self.current_tab == "recordings")
+        if self._requested and self.current_tab not in self._requested:
+            self.refresh()  # the page is in use: a tab shows its rows when first opened
+
+    def _on_selection_changed(self) -> None:
+        self.open_button.setEnabled(self.selected_recording() is not None)
+
+    def _on_open_clicked(self) -> None:
+        recording_id = self.selected_recording()
+        if recording_id is not None:
+            self.open_recording_requested.emit(recording_id)

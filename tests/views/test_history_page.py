@@ -1,0 +1,170 @@
+"""The History page: filtered tabs loaded off the GUI thread, and a past
+recording opened in the dashboard plots."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from app.views.history_page import HistoryPage
+from app.views.main_window import Page
+
+
+@pytest.fixture
+def filled_db(tmp_path):
+    """A SQLite database with two recordings (samples), a diagnostic and alerts."""
+    from app.core.samples import SampleBlock
+    from app.storage import Database
+    from app.storage import alert_repository as alerts
+    from app.storage import repositories as repo
+    from app.storage.sample_writer import write_samples
+
+    url = f"sqlite:///{tmp_path / 'history.sqlite'}"
+    now = datetime.now(UTC)
+    with Database(url) as db:
+        db.ensure_schema()
+        ada = repo.create_user(db, "ada", "engineer")
+        old = repo.create_recording(db, "sim://lfp?cells=2", started_at=now - timedelta(days=20))
+        spec = {"chemistry": "nmc", "capacity_ah": 5.0, "series_cells": 4}
+        new = repo.create_recording(db, "sim://nmc?cells=4", spec, notes="pack 7")
+        t = np.arange(600) * 0.5
+        block = SampleBlock(
+            {
+                "time_s": t,
+                "voltage_v": 14.8 - t / 1000,
+                "current_a": np.full(600, -5.0),
+                "cell_1_v": 3.7 - t / 4000,
+                "cell_2_v": 3.7 - t / 4100,
+            }
+        )
+        write_samples(db, new.id, block, 0)
+        repo.finish_recording(db, new.id)
+        repo.save_diagnostic(db, "soc", {"final_soc_percent": 41.5}, battery_name="pack 7",
+                             recording_id=new.id, created_by=ada.id)  # fmt: skip
+        crit = alerts.record_alert(db, "cell_v_max", 4.25, "critical", recording_id=new.id)
+        alerts.record_alert(db, "temperature_max_c", 47.0, "warning", recording_id=old.id,
+                            raised_at=now - timedelta(days=20))  # fmt: skip
+        alerts.acknowledge_alert(db, crit.id, actor="ada", user_id=ada.id, comment="balancing")
+    return url, old.id, new.id
+
+
+def _column(table, c: int) -> list[str]:
+    return [table.item(r, c).text() for r in range(table.rowCount())]
+
+
+def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db):
+    url, old_id, new_id = filled_db
+    window = make_window(db_url=url)
+    page = window.history
+    gui_thread = threading.current_thread()
+    seen_threads = []
+    from app.views import storage_bridge
+
+    real = storage_bridge.history_rows
+
+    def spy(*args):
+        seen_threads.append(threading.current_thread())
+        return real(*args)
+
+    storage_bridge.history_rows = spy
+    try:
+        window.show_page(Page.HISTORY)  # first visit loads
+        table = page.tables["recordings"]
+        qtbot.waitUntil(lambda: table.rowCount() == 2)
+        assert _column(table, 0) == [str(new_id), str(old_id)]
+        assert _column(table, 4) == ["complete", "recording"]
+        assert seen_threads and gui_thread not in seen_threads
+
+        page.period_combo.setCurrentIndex(1)  # last 7 days
+        with qtbot.waitSignal(window.history_loader.loaded):
+            page.refresh()
+        assert _column(table, 0) == [str(new_id)]
+
+        page.period_combo.setCurrentIndex(3)  # all time
+        with qtbot.waitSignal(window.history_loader.loaded):
+            page.set_tab("alerts")  # first look at the tab loads it
+        assert page.severity_combo.isEnabled() and page.ack_combo.isEnabled()
+        alerts = page.tables["alerts"]
+        assert _column(alerts, 5) == ["critical", "warning"]
+        assert _column(alerts, 7)[0].endswith("by ada")
+        with qtbot.waitSignal(window.history_loader.loaded):
+            page.ack_combo.setCurrentIndex(2)  # not acknowledged
+        assert _column(alerts, 2) == ["temp_max"]
+        with qtbot.waitSignal(window.history_loader.loaded):
+            page.ack_combo.setCurrentIndex(0)
+        with qtbot.waitSignal(window.history_loader.loaded):
+            page.severity_combo.setCurrentIndex(3)  # critical
+        assert _column(alerts, 2) == ["cell_v_max"]
+
+        with qtbot.waitSignal(window.history_loader.loaded):
+            page.set_tab("diagnostics")
+        assert not page.severity_combo.isEnabled()
+        page.battery_edit.setText("PACK 7")
+        with qtbot.waitSignal(window.history_loader.loaded):
+            page.refresh()
+        diags = page.tables["diagnostics"]
+        assert _column(diags, 3) == ["soc"] and _column(diags, 5) == ["ada"]
+        assert "final_soc_percent 41.5" in _column(diags, 6)[0]
+        page.grab().save("/tmp/history_page.png")
+    finally:
+        storage_bridge.history_rows = real
+
+
+def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db):
+    url, _old_id, new_id = filled_db
+    window = make_window(db_url=url)
+    window.show_page(Page.HISTORY)
+    page = window.history
+    table = page.tables["recordings"]
+    qtbot.waitUntil(lambda: table.rowCount() == 2)
+    assert not page.open_button.isEnabled()
+    table.selectRow(0)
+    assert page.open_button.isEnabled()
+    with qtbot.waitSignal(window.history_loader.recording_loaded, timeout=20_000):
+        page.open_button.click()
+    assert window.current_page is Page.DASHBOARD
+    assert f"Recording #{new_id}" in window.dashboard.source_label.full_text()
+    x, y = window.dashboard.plots.curves["voltage_v"].getOriginalDataset()
+    assert len(x) == 600 and x[-1] == pytest.approx(299.5)
+    assert y[0] == pytest.approx(14.8)
+    assert "cell_2_v" in window.dashboard.plots.curves
+    _, soc = window.dashboard.plots.curves["soc_percent"].getOriginalDataset()
+    assert len(soc) == 600 and np.isfinite(soc).all() and (soc >= 0).all() and (soc <= 100).all()
+    window.dashboard.grab().save("/tmp/history_open.png")
+
+
+def test_open_is_refused_while_streaming(qtbot, make_window, filled_db):
+    url, _old, new_id = filled_db
+    window = make_window(db_url=url)
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    window.open_recording(new_id)
+    assert "Disconnect the live source" in window.history.status_label.text()
+    window.session.stop()
+
+
+def test_database_errors_are_shown_on_the_page(qtbot, make_window):
+    window = make_window(db_url="sqlite:////nonexistent-dir/x/y.sqlite")
+    window.show_page(Page.HISTORY)
+    label = window.history.status_label
+    qtbot.waitUntil(lambda: label.objectName() == "errorText")
+    assert label.text() and "Traceback" not in label.text()
+
+
+def test_custom_period_filters(qtbot):
+    from PySide6.QtCore import QDateTime
+
+    page = HistoryPage()
+    qtbot.addWidget(page)
+    assert page.filters().since is None  # all time
+    page.period_combo.setCurrentIndex(0)
+    now = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    assert page.filters(now).since == now - timedelta(days=1)
+    page.period_combo.setCurrentIndex(4)  # custom
+    assert page.from_edit.isEnabled()
+    page.from_edit.setDateTime(QDateTime.fromString("2026-11-01T00:00:00Z", "yyyy-MM-ddTHH:mm:ssZ"))
+    f = page.filters()
+    assert f.since.tzinfo is not None and f.until > f.since
+    assert f.severity is None  # recordings tab: alert filters do not apply
