@@ -298,6 +298,15 @@ class MainWindow(QMainWindow):
         self.logs.replay_requested.connect(self.connect_source)
         self.logs.diagnostics_finished.connect(self._on_log_diagnostics_finished)
         self.logs.recording_imported.connect(self._on_recording_stopped)  # the list is stale
+        self.action_history.triggered.connect(lambda: self.show_page(Page.HISTORY))
+        self.history.query_requested.connect(self.history_loader.load)
+        self.history.open_recording_requested.connect(self.open_recording)
+        self.history_loader.loaded.connect(self.history.show_rows)
+        self.history_loader.failed.connect(self.history.show_error)
+        self.history_loader.recording_loaded.connect(self._on_recording_loaded)
+        self.operator_picker.operator_changed.connect(self._on_operator_changed)
+        self.operator_picker.failed.connect(self.operator_label.setText)
+        self.action_operator.triggered.connect(lambda: self.operator_picker.start(ask=True))
         self._connect_alerts()
 
     def _connect_alerts(self) -> None:
@@ -340,15 +349,6 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(self.alert_center.reconfigure_notifications)
         dialog.open()
         return dialog
-        self.action_history.triggered.connect(lambda: self.show_page(Page.HISTORY))
-        self.history.query_requested.connect(self.history_loader.load)
-        self.history.open_recording_requested.connect(self.open_recording)
-        self.history_loader.loaded.connect(self.history.show_rows)
-        self.history_loader.failed.connect(self.history.show_error)
-        self.history_loader.recording_loaded.connect(self._on_recording_loaded)
-        self.operator_picker.operator_changed.connect(self._on_operator_changed)
-        self.operator_picker.failed.connect(self.operator_label.setText)
-        self.action_operator.triggered.connect(lambda: self.operator_picker.start(ask=True))
 
     # --- public API ---------------------------------------------------------------
     def show_page(self, page: Page) -> None:

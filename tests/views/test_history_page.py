@@ -92,7 +92,7 @@ def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db)
         assert _column(alerts, 7)[0].endswith("by ada")
         with qtbot.waitSignal(window.history_loader.loaded):
             page.ack_combo.setCurrentIndex(2)  # not acknowledged
-        assert _column(alerts, 2) == ["temp_max"]
+        assert _column(alerts, 2) == ["temperature_max_c"]
         with qtbot.waitSignal(window.history_loader.loaded):
             page.ack_combo.setCurrentIndex(0)
         with qtbot.waitSignal(window.history_loader.loaded):
