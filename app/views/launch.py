@@ -188,6 +188,14 @@ def _application():
     app.setApplicationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
     app.setWindowIcon(app_icon())
+    if not hasattr(app, "batteryos_gc"):
+        # Python's cycle collector runs in whichever thread allocates when it
+        # triggers; a Qt object freed from a worker thread (REST server, storage,
+        # acquisition) deadlocks or crashes Qt. Collect on a timer in the GUI
+        # thread only (pyqtgraph's collector disables the automatic one).
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app.batteryos_gc = GarbageCollector(interval=1.0)
     return app
 
 

@@ -271,8 +271,8 @@ def test_live_without_a_source_is_404(db_url):
 
     db = Database(db_url)
     db.ensure_schema()
-    client = TestClient(create_app(db))
-    assert client.get("/api/v1/live", headers={"X-API-Key": "x"}).status_code == 401
+    with TestClient(create_app(db)) as client:
+        assert client.get("/api/v1/live", headers={"X-API-Key": "x"}).status_code == 401
     db.close()
 
 

@@ -77,6 +77,21 @@ def private_dirs(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _garbage_collected_in_the_gui_thread():
+    """Qt objects must be freed in the GUI thread: the cycle collector, left
+    on, may run in a worker thread (REST server, storage) and free a widget of
+    this or an earlier test there, which deadlocks Qt. As the app does
+    (app.views.launch), collect only here, in the GUI thread."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def _dangling_threads(monkeypatch):
     """Fail the test if it leaves a threading.Thread or a QThread running.
 
