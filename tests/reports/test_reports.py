@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from app.cli import main
+from app.diagnostics.suite import RESULT_KEYS
 from app.reports.figures import decimate
 from app.reports.verdicts import Verdict, findings, overall
 
@@ -39,19 +40,7 @@ def cycling_log(tmp_path_factory):
 
 
 def _report(**results) -> dict:
-    base = dict.fromkeys(
-        [
-            "soc",
-            "soh",
-            "internal_resistance",
-            "capacity_fade",
-            "cell_balance",
-            "safety",
-            "thermal",
-            "cycle_life",
-            "faults",
-        ]
-    )
+    base = dict.fromkeys(RESULT_KEYS)
     base.update(results)
     return {"source": "x", "spec": None, "results": base, "cycles": []}
 
@@ -131,17 +120,7 @@ def test_xlsx_and_csv_reports_carry_the_numbers(cycling_log, tmp_path):
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["section", "item", "value"]
     verdicts = {r[1]: r[2] for r in rows if r[0] == "verdict"}
-    assert set(verdicts) == {
-        "soc",
-        "soh",
-        "internal_resistance",
-        "capacity_fade",
-        "cell_balance",
-        "safety",
-        "thermal",
-        "cycle_life",
-        "faults",
-    }
+    assert set(verdicts) == set(RESULT_KEYS)
 
 
 def test_report_of_a_cycle_table(tmp_path):
