@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from app.storage import alert_repository as alerts_repo
 from app.storage import repositories as repo
 from app.storage.history import find_alerts, find_diagnostics, find_recordings
 
@@ -18,10 +19,10 @@ def _fill(db):
                          recording_id=a.id, created_by=ada.id)  # fmt: skip
     repo.save_diagnostic(db, "soh", {"soh_percent": 91.0}, battery_name="Pack B")
     alerts = [
-        repo.record_alert(
+        alerts_repo.record_alert(
             db, "cell_v_max", 4.25, "critical", recording_id=a.id, raised_at=T0 + timedelta(hours=1)
         ),  # fmt: skip
-        repo.record_alert(
+        alerts_repo.record_alert(
             db,
             "temp_max",
             48.0,
@@ -29,9 +30,11 @@ def _fill(db):
             recording_id=b.id,
             raised_at=T0 + timedelta(days=2, hours=1),
         ),  # fmt: skip
-        repo.record_alert(db, "soc_low", 9.0, "info", raised_at=T0 + timedelta(days=3)),
+        alerts_repo.record_alert(db, "soc_low", 9.0, "info", raised_at=T0 + timedelta(days=3)),
     ]
-    repo.acknowledge_alert(db, alerts[0].id, user_id=ada.id, comment="balancing")
+    alerts_repo.acknowledge_alert(
+        db, alerts[0].id, actor="ada", user_id=ada.id, comment="balancing"
+    )
     return a, b, alerts
 
 
