@@ -48,7 +48,15 @@ def save_thresholds(db_url: str | None, profile: str, rules: list[Threshold]) ->
     """Make ``rules`` the thresholds of ``profile``; the stored rules (with ids)."""
     from app.storage import alert_repository as repo
 
-    return repo.replace_thresholds(_database(db_url), profile, rules)
+    return repo.replace_thresholds(_database(db_url), profile, rules, created_by=_user_id())
+
+
+def _user_id() -> int | None:
+    """The database id of the operator picked at start (None: nobody in particular)."""
+    from app.core.operator import current_user
+
+    user = current_user()
+    return user.id if user is not None else None
 
 
 @_guard
@@ -117,7 +125,7 @@ class AlertWriter:
         alert_id = self._ids.get(change.key)
         if alert_id is None:
             return  # its raise could not be stored (that error was reported)
-        who = {"actor": change.actor, "at": change.at}
+        who = {"actor": change.actor, "at": change.at, "user_id": _user_id()}
         if change.action == "acknowledged":
             repo.acknowledge_alert(db, alert_id, comment=change.comment, **who)
         elif change.action == "shelved":

@@ -340,3 +340,34 @@ def test_alerts_raised_while_recording_name_the_recording(qtbot, make_window):
     qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
     rows = [row for row, _trail in _history() if row.metric == "temperature_max_c"]
     assert [r.recording_id for r in rows] == [alert.recording_id]
+
+
+def test_the_operator_picked_at_start_is_who_acknowledges_and_configures(qtbot, make_window):
+    from app.core.operator import Operator, set_current_user
+    from app.core.spec import preset
+    from app.storage import alert_repository
+    from app.storage import repositories as repo
+    from app.views import alert_storage
+    from app.views.storage_bridge import _database
+
+    grace = repo.create_user(_database(None), "grace", "engineer")
+    set_current_user(Operator(grace.id, "grace", "engineer"))
+    try:
+        profile = profile_name(preset("nmc", series_cells=4))
+        (stored,) = alert_storage.save_thresholds(None, profile, [CRITICAL])
+        with _database(None).session() as session:
+            from app.storage.models import AlertThreshold
+
+            assert session.get(AlertThreshold, stored.id).created_by == grace.id
+        window = make_window()
+        feed(window, raised(CRITICAL))
+        qtbot.waitUntil(window.alert_banner.isVisible)
+        window.alert_banner.comment.setText("seen")
+        window.alert_banner.ack_button.click()
+        qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+        row = alert_repository.list_alert_history(_database(None))[0]
+        assert row.acknowledged_by == grace.id
+        trail = alert_repository.list_alert_events(_database(None), row.id)
+        assert ("acknowledged", "grace") in [(e.action.value, e.actor) for e in trail]
+    finally:
+        set_current_user(None)
