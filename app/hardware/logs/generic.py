@@ -115,8 +115,10 @@ def read(path: str, progress=None, mapping: ColumnMapping | None = None) -> Load
             first = preview(path)
             mapping = first.mapping
             if mapping.missing():
+                # one line, whatever the header cells hold (a cell may span lines)
+                names = ", ".join(" ".join(str(h).split()) for h in first.headers)[:200]
                 raise SchemaError(
-                    f"{path}: a table (columns {', '.join(first.headers)[:200]}) with no column "
+                    f"{path}: a table (columns {names}) with no column "
                     f"recognised as {', '.join(mapping.missing())}; map the columns by hand"
                 )
         raw = tables.read_text_table(
