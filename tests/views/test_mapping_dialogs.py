@@ -117,3 +117,102 @@ def test_logs_page_offers_mapping_for_an_unmappable_table_and_opens_it_after(qtb
     np.testing.assert_allclose(frame["current_a"], [1.0, 1.0, -0.5, -0.5])
     # a table read by the generic reader can be mapped again from the file list
     assert page.remap_button.isVisible()
+
+
+# --- DBC signal mapping ------------------------------------------------------------
+
+
+@pytest.fixture
+def foxbms_dbc():
+    from tests.real_data import REAL_DATA
+
+    path = REAL_DATA / "can" / "foxbms.dbc" if REAL_DATA else None
+    if path is None or not path.is_file():
+        pytest.skip("real data (foxbms.dbc) not available")
+    return str(path)
+
+
+def _dbc_dialog(qtbot, path, name=None):
+    from app.views.dbc_mapping_dialog import DbcMappingDialog
+
+    dialog = DbcMappingDialog(path, name)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+    return dialog
+
+
+def test_dbc_dialog_prefills_foxbms_signals_and_saves_a_mapping(qtbot, foxbms_dbc):
+    from app.hardware.can.mapping import CanMapping
+
+    dialog = _dbc_dialog(qtbot, foxbms_dbc)
+    assert dialog.signal_of("voltage_v") == ("f_PackValuesP0", "BatteryVoltage")
+    assert dialog.signal_of("current_a") == ("f_PackValuesP0", "Current")
+    assert dialog.signal_of("cell_1_v") == ("f_CellVoltages", "CellVoltage_000")
+    row = dialog.row_of("cell_1_v")
+    assert float(dialog.table.item(row, 3).text()) == pytest.approx(1e-3)  # mV
+    assert float(dialog.table.item(dialog.row_of("current_a"), 3).text()) == -1.0
+    assert dialog.name_edit.text() == "foxbms"
+    assert dialog.save_button.isEnabled(), dialog.problem_text
+
+    dialog.choose("current_a", None)
+    assert not dialog.save_button.isEnabled() and "current_a" in dialog.problem_text
+    dialog.choose("current_a", ("f_PackValuesP0", "Current"))
+    assert dialog.save_button.isEnabled()
+    dialog.name_edit.setText("bad name!")
+    assert not dialog.save_button.isEnabled()
+    dialog.name_edit.setText("fox-rig")
+    dialog.save_button.click()
+    assert dialog.name == "fox-rig"
+
+    saved = CanMapping.load("fox-rig")
+    columns = {s.column: s for s in saved.signals}
+    assert (columns["voltage_v"].message, columns["voltage_v"].signal) == (
+        "f_PackValuesP0",
+        "BatteryVoltage",
+    )
+    assert columns["current_a"].scale == 1.0  # picked by hand: the unit's scale, A
+    assert columns["cell_1_v"].scale == pytest.approx(1e-3)
+    assert sum(c.startswith("cell_") and c.endswith("_v") for c in columns) > 10
+
+    again = _dbc_dialog(qtbot, foxbms_dbc, "fox-rig")  # a saved mapping is shown again
+    assert "saved mapping 'fox-rig'" in again.status.text()
+    assert float(again.table.item(again.row_of("current_a"), 3).text()) == 1.0
+
+
+def test_dbc_dialog_shows_an_unreadable_dbc(qtbot, tmp_path):
+    bad = tmp_path / "broken.dbc"
+    bad.write_text("BO_ this is no DBC\n\x00\x01", encoding="utf-8")
+    dialog = _dbc_dialog(qtbot, str(bad))
+    assert dialog.status.text().startswith("Cannot use the DBC:")
+    assert not dialog.save_button.isEnabled()
+    missing = _dbc_dialog(qtbot, str(tmp_path / "nope.dbc"))
+    assert "no such DBC file" in missing.status.text()
+
+
+def test_connection_dialog_maps_signals_and_names_the_mapping_in_the_url(
+    qtbot, foxbms_dbc, monkeypatch
+):
+    from app.hardware import protocols
+    from app.views.connection_dialog import ConnectionDialog
+
+    monkeypatch.setattr(protocols, "detect_serial_ports", list)
+    monkeypatch.setattr(protocols, "detect_can_configs", list)
+    dialog = ConnectionDialog([])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_url("can://socketcan/can0?dbc=")
+    form = dialog.page(protocols.Transport.CAN).form
+    assert form.protocol.name == "dbc"
+    assert not form.map_button.isEnabled()
+    dialog.set_url(f"can://socketcan/can0?dbc={foxbms_dbc}")
+    assert form.map_button.isEnabled()
+    form.map_button.click()
+    mapper = dialog.signal_dialog
+    qtbot.waitUntil(lambda: mapper.loaded_mapping is not None and not mapper.busy, timeout=20_000)
+    mapper.name_edit.setText("fox-bench")
+    mapper.save_button.click()
+    assert "mapping=fox-bench" in dialog.url()
+    assert protocols.parse_connection(dialog.url()).values["mapping"] == "fox-bench"
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+    assert dialog.shutdown(5.0)
