@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -145,8 +146,16 @@ class ColumnMappingDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMaximumHeight(200)
         self.fields_box = QWidget()
-        self.grid = QGridLayout(self.fields_box)
+        self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(10)
+        self.add_cell_button = QPushButton("Add a cell voltage")
+        self.add_cell_button.setToolTip("A row for the next series cell's voltage column")
+        self.add_cell_button.setEnabled(False)
+        self.add_cell_button.clicked.connect(self.add_cell)
+        box = QVBoxLayout(self.fields_box)
+        box.addLayout(self.grid)
+        box.addWidget(self.add_cell_button, 0, Qt.AlignmentFlag.AlignLeft)
+        box.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.fields_box)
@@ -224,28 +233,41 @@ class ColumnMappingDialog(QDialog):
         for col, title in enumerate(("Quantity", "Column in the file", "Written as", "Scale",
                                      "Offset")):  # fmt: skip
             self.grid.addWidget(QLabel(title, objectName="mutedText"), 0, col)
-        for r, field in enumerate([*_FIELDS, *cells], start=1):
-            if field in _FIELDS:
-                label, unit, _q = _FIELDS[field]
-            else:
-                label, unit = f"Cell {field.split('_')[1]} voltage", "V"
-            required = field in schema.REQUIRED_COLUMNS
-            text = f"{label}{' *' if required else ''}" + (f"  [{unit}]" if unit else "")
-            name = QLabel(text)
-            name.setToolTip(field)
-            row = _FieldRow(field, preview.headers)
-            row.set_spec(preview.mapping.columns.get(field))
-            self.rows[field] = row
-            for col, w in enumerate((name, row.source, row.kind, row.scale, row.offset)):
-                self.grid.addWidget(w, r, col)
-            row.source.currentIndexChanged.connect(lambda _i, f=field: self._on_source(f))
-            row.kind.currentIndexChanged.connect(lambda _i, w=row: self._on_kind(w))
-            row.scale.textChanged.connect(self._check)
-            row.offset.textChanged.connect(self._check)
-        self.grid.setRowStretch(len(self.rows) + 1, 1)
+        for field in [*_FIELDS, *cells]:
+            self._add_row(field, preview.mapping.columns.get(field))
+        self.add_cell_button.setEnabled(True)
         self.grid.setColumnStretch(1, 1)
         self._check()
         self.loaded.emit()
+
+    def _add_row(self, field: str, spec: ColumnSpec | None) -> None:
+        if field in _FIELDS:
+            label, unit, _q = _FIELDS[field]
+        else:
+            label, unit = f"Cell {field.split('_')[1]} voltage", "V"
+        required = field in schema.REQUIRED_COLUMNS
+        name = QLabel(f"{label}{' *' if required else ''}" + (f"  [{unit}]" if unit else ""))
+        name.setToolTip(field + (" (required)" if required else ""))
+        row = _FieldRow(field, self.preview.headers)
+        row.set_spec(spec)
+        self.rows[field] = row
+        r = self.grid.rowCount()
+        for col, w in enumerate((name, row.source, row.kind, row.scale, row.offset)):
+            self.grid.addWidget(w, r, col)
+        row.source.currentIndexChanged.connect(lambda _i, f=field: self._on_source(f))
+        row.kind.currentIndexChanged.connect(lambda _i, w=row: self._on_kind(w))
+        row.scale.textChanged.connect(self._check)
+        row.offset.textChanged.connect(self._check)
+
+    def add_cell(self) -> str:
+        """A row for the next series cell's voltage (``cell_<k>_v``); its field name."""
+        k = 1
+        while schema.cell_voltage_column(k) in self.rows:
+            k += 1
+        field = schema.cell_voltage_column(k)
+        self._add_row(field, None)
+        self._check()
+        return field
 
     # --- editing ------------------------------------------------------------------
     def choose(self, field: str, header: str | None) -> None:

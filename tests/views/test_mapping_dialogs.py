@@ -82,6 +82,27 @@ def test_column_dialog_prefills_asks_for_the_unknown_column_and_saves(qtbot, odd
     np.testing.assert_allclose(log.frame["temperature_c"], [25.1, 25.2, 25.3, 25.4])
 
 
+def test_column_dialog_adds_a_cell_voltage_the_suggestion_missed(qtbot, tmp_path):
+    path = tmp_path / "pack.tsv"
+    path.write_text(
+        "time_s\tvoltage_v\tcurrent_a\tZelle A [mV]\n0\t7.4\t1\t3700\n1\t7.5\t1\t3750\n",
+        encoding="utf-8",
+    )
+    dialog = _dialog(qtbot, str(path))
+    assert dialog.save_button.isEnabled(), dialog.missing_text
+    field = dialog.add_cell()
+    assert field == "cell_1_v"
+    dialog.choose(field, "Zelle A [mV]")
+    assert float(dialog.rows[field].scale.text()) == pytest.approx(1e-3)
+    dialog.choose("current_a", "Zelle A [mV]")
+    assert not dialog.save_button.isEnabled() and "both" in dialog.missing_text
+    dialog.choose("current_a", "current_a")
+    dialog.pattern_edit.setText("pack.tsv")
+    dialog.save_button.click()
+    log = open_log(str(path), use_cache=False)
+    np.testing.assert_allclose(log.frame["cell_1_v"], [3.7, 3.75])
+
+
 def test_column_dialog_shows_an_unreadable_file(qtbot, tmp_path):
     path = tmp_path / "noise.bin"
     path.write_bytes(bytes(range(256)) * 4)
@@ -157,7 +178,18 @@ def test_dbc_dialog_prefills_foxbms_signals_and_saves_a_mapping(qtbot, foxbms_db
 
     dialog.choose("current_a", None)
     assert not dialog.save_button.isEnabled() and "current_a" in dialog.problem_text
-    dialog.choose("current_a", ("f_PackValuesP0", "Current"))
+    # picked in the signal column's combo (the table's editor)
+    table = dialog.table
+    index = table.model().index(dialog.row_of("current_a"), 1)
+    delegate = table.itemDelegateForColumn(1)
+    editor = delegate.createEditor(table.viewport(), None, index)
+    assert editor.count() == len(dialog.choices) + 1
+    delegate.setEditorData(editor, index)
+    assert editor.currentIndex() == 0  # "none"
+    editor.setCurrentIndex(editor.findText("f_PackValuesP0.Current  [A]"))
+    delegate.setModelData(editor, table.model(), index)
+    editor.deleteLater()
+    assert dialog.signal_of("current_a") == ("f_PackValuesP0", "Current")
     assert dialog.save_button.isEnabled()
     dialog.name_edit.setText("bad name!")
     assert not dialog.save_button.isEnabled()
