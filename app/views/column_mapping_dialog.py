@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -138,6 +139,7 @@ class ColumnMappingDialog(QDialog):
         self.mapping: ColumnMapping | None = None
         self.rows: dict[str, _FieldRow] = {}
         self.worker = SerialWorker("column preview", self)
+        self.worker.idle.connect(self._check)  # Check can be pressed again
 
         self.status = QLabel(f"Reading the first rows of {self.path} …", objectName="mutedText")
         self.status.setWordWrap(True)
@@ -170,6 +172,12 @@ class ColumnMappingDialog(QDialog):
         self.save_button.setProperty("accent", True)
         self.save_button.setEnabled(False)
 
+        self.check_button = QPushButton("Check")
+        self.check_button.setToolTip("Read the whole file with this mapping and show what it gives")
+        self.check_button.setEnabled(False)
+        self.check_button.clicked.connect(self.check)
+        self.check_label = QLabel("", objectName="mutedText", wordWrap=True)
+        self.check_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         pattern_row = QGridLayout()
         pattern_row.addWidget(QLabel("Use for files named"), 0, 0)
         pattern_row.addWidget(self.pattern_edit, 0, 1)
@@ -181,6 +189,10 @@ class ColumnMappingDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addLayout(pattern_row)
         layout.addWidget(self.missing_label)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignTop)
+        check_row.addWidget(self.check_label, 1)
+        layout.addLayout(check_row)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -335,11 +347,52 @@ class ColumnMappingDialog(QDialog):
         _mapping, problems = self.current_mapping()
         ok = not problems
         self.save_button.setEnabled(ok)
+        self.check_button.setEnabled(ok and not self.worker.busy)
         self.missing_label.setText(
             "Ready: Save remembers this mapping for the files the pattern matches."
             if ok else "To do: " + "; ".join(problems) + "."
         )  # fmt: skip
         set_style_property(self.missing_label, "problem", "false" if ok else "true")
+
+    def check(self) -> None:
+        """Read the file with the form's mapping in the background; the result shows below."""
+        from app.hardware.logs import generic
+
+        mapping, problems = self.current_mapping()
+        if problems or mapping is None or self.worker.busy:
+            return
+        path = self.path
+        self.check_button.setEnabled(False)
+        self._show_check("Reading the file with this mapping …", problem=False)
+        self.worker.submit(
+            lambda: generic.read(path, mapping=mapping),
+            on_done=self._on_checked,
+            on_error=self._on_check_failed,
+        )
+
+    def _on_checked(self, log) -> None:
+        frame = log.frame
+        parts = [f"{len(frame):,} samples over {frame[schema.TIME].iloc[-1]:.6g} s"]
+        for column, unit in ((schema.VOLTAGE, "V"), (schema.CURRENT, "A"),
+                             (schema.TEMPERATURE, "°C")):  # fmt: skip
+            if column in frame:
+                x = frame[column]
+                parts.append(f"{column} {x.min():.6g} … {x.max():.6g} {unit}")
+        self._show_check("Reads: " + "; ".join(parts) + ".", problem=False)
+        self._check()
+
+    def _on_check_failed(self, exc: BaseException) -> None:
+        text = str(exc) if isinstance(exc, BatteryOSError) else f"{type(exc).__name__}: {exc}"
+        self._show_check(f"Does not read: {text}", problem=True)
+        self._check()
+
+    @property
+    def check_text(self) -> str:
+        return self.check_label.text()
+
+    def _show_check(self, text: str, *, problem: bool) -> None:
+        self.check_label.setText(text)
+        set_style_property(self.check_label, "problem", "true" if problem else "false")
 
     def save(self) -> None:
         """Remember the mapping for the pattern and close."""

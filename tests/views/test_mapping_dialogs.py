@@ -65,6 +65,10 @@ def test_column_dialog_prefills_asks_for_the_unknown_column_and_saves(qtbot, odd
     rows["current_a"].scale.setText("abc")
     assert not dialog.save_button.isEnabled()
     rows["current_a"].scale.setText("0.001")
+    dialog.check_button.click()  # the whole file read with this mapping, in the background
+    qtbot.waitUntil(lambda: dialog.check_text.startswith(("Reads", "Does not")), timeout=10_000)
+    assert "4 samples" in dialog.check_text and "current_a -0.5 … 1 A" in dialog.check_text
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
 
     assert dialog.pattern_edit.text() == default_pattern(odd_csv) == "rig*_*.csv"
     dialog.save_button.click()
@@ -85,7 +89,8 @@ def test_column_dialog_prefills_asks_for_the_unknown_column_and_saves(qtbot, odd
 def test_column_dialog_adds_a_cell_voltage_the_suggestion_missed(qtbot, tmp_path):
     path = tmp_path / "pack.tsv"
     path.write_text(
-        "time_s\tvoltage_v\tcurrent_a\tZelle A [mV]\n0\t7.4\t1\t3700\n1\t7.5\t1\t3750\n",
+        "time_s\tvoltage_v\tcurrent_a\tZelle A [mV]\tNote\n"
+        "0\t7.4\t1\t3700\trest\n1\t7.5\t1\t3750\tcharge\n",
         encoding="utf-8",
     )
     dialog = _dialog(qtbot, str(path))
@@ -97,6 +102,12 @@ def test_column_dialog_adds_a_cell_voltage_the_suggestion_missed(qtbot, tmp_path
     dialog.choose("current_a", "Zelle A [mV]")
     assert not dialog.save_button.isEnabled() and "both" in dialog.missing_text
     dialog.choose("current_a", "current_a")
+    dialog.choose("temperature_c", "Note")  # words are no temperature: Check says so
+    dialog.check_button.click()
+    qtbot.waitUntil(lambda: dialog.check_text.startswith("Does not read"), timeout=10_000)
+    assert "Note" in dialog.check_text
+    dialog.choose("temperature_c", None)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
     dialog.pattern_edit.setText("pack.tsv")
     dialog.save_button.click()
     log = open_log(str(path), use_cache=False)
