@@ -75,6 +75,16 @@ def default_pattern(path: str) -> str:
     return re.sub(r"\d+", "*", os.path.basename(path))
 
 
+def _load(path: str):
+    """Worker: the preview of ``path`` and the (pattern, mapping) remembered for it, if any."""
+    from app.hardware.logs.column_mapping import remembered_for
+    from app.hardware.logs.generic import preview
+
+    first = preview(path)
+    pattern, mapping = remembered_for(path) or (None, None)
+    return first, pattern, mapping
+
+
 def _number_text(x: float) -> str:
     return f"{x:.10g}"
 
@@ -135,6 +145,7 @@ class ColumnMappingDialog(QDialog):
         self.setObjectName("columnMappingDialog")
         self.resize(900, 720)
         self.preview = None  #: app.hardware.logs.generic.Preview once read
+        self.start_mapping: ColumnMapping | None = None
         self.pattern: str | None = None
         self.mapping: ColumnMapping | None = None
         self.rows: dict[str, _FieldRow] = {}
@@ -198,10 +209,8 @@ class ColumnMappingDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.pattern_edit.textChanged.connect(self._check)
 
-        from app.hardware.logs.generic import preview
-
         path_ = self.path
-        self.worker.submit(lambda: preview(path_), on_done=self._show, on_error=self._failed)
+        self.worker.submit(lambda: _load(path_), on_done=self._show, on_error=self._failed)
 
     @property
     def busy(self) -> bool:
@@ -216,8 +225,13 @@ class ColumnMappingDialog(QDialog):
         self.status.style().polish(self.status)
         self.loaded.emit()
 
-    def _show(self, preview) -> None:
+    def _show(self, loaded) -> None:
+        preview, pattern, remembered = loaded
         self.preview = preview
+        #: the mapping shown first: the one remembered for the file, else the suggestion
+        self.start_mapping = remembered or preview.mapping
+        if pattern is not None:
+            self.pattern_edit.setText(pattern)
         rows = preview.rows
         self.table.setColumnCount(len(preview.headers))
         self.table.setRowCount(len(rows))
@@ -236,17 +250,18 @@ class ColumnMappingDialog(QDialog):
         )  # fmt: skip
         self.status.setText(
             f"{os.path.basename(self.path)}: {len(preview.headers)} columns ({layout}). "
-            "Pick the file's column for each quantity; canonical = raw × scale + offset."
+            + (f"Shown: the mapping remembered for files named {pattern}. " if pattern else "")
+            + "Pick the file's column for each quantity; canonical = raw × scale + offset."
         )
         cells = sorted(
-            (f for f in preview.mapping.columns if schema.CELL_VOLTAGE_RE.match(f)),
+            (f for f in self.start_mapping.columns if schema.CELL_VOLTAGE_RE.match(f)),
             key=lambda f: int(re.findall(r"\d+", f)[0]),
         )
         for col, title in enumerate(("Quantity", "Column in the file", "Written as", "Scale",
                                      "Offset")):  # fmt: skip
             self.grid.addWidget(QLabel(title, objectName="mutedText"), 0, col)
         for field in [*_FIELDS, *cells]:
-            self._add_row(field, preview.mapping.columns.get(field))
+            self._add_row(field, self.start_mapping.columns.get(field))
         self.add_cell_button.setEnabled(True)
         self.grid.setColumnStretch(1, 1)
         self._check()
@@ -310,7 +325,7 @@ class ColumnMappingDialog(QDialog):
         """The mapping the form says and what keeps it from being saved."""
         if self.preview is None:
             return None, ["the file is not read yet"]
-        base = self.preview.mapping
+        base = self.start_mapping
         mapping = ColumnMapping(
             delimiter=base.delimiter,
             decimal=base.decimal,

@@ -8,7 +8,10 @@ a check box and a colour each; the checked ones are overlaid in every plot:
 V/I/T over time, capacity and coulombic efficiency per cycle, dQ/dV of a
 chosen cycle. For the selected file: the battery it holds (from the file, or
 guessed and editable), the diagnostic suite, import into the database as a
-recording, and replay through the live dashboard. Errors show on the page.
+recording, and replay through the live dashboard. Errors show on the page; a
+table whose columns are not recognised gets a "Map columns…" button (the
+column-mapping dialog, :mod:`app.views.column_mapping_dialog`), and the file is
+opened again once the mapping is saved.
 """
 
 from __future__ import annotations

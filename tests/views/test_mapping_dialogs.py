@@ -149,6 +149,17 @@ def test_logs_page_offers_mapping_for_an_unmappable_table_and_opens_it_after(qtb
     np.testing.assert_allclose(frame["current_a"], [1.0, 1.0, -0.5, -0.5])
     # a table read by the generic reader can be mapped again from the file list
     assert page.remap_button.isVisible()
+    page.remap_button.click()
+    dialog = page.mapping_dialog
+    qtbot.waitUntil(lambda: dialog.preview is not None and not dialog.busy, timeout=10_000)
+    assert dialog.rows["current_a"].source.currentText() == "Strom [mA]"  # the saved one
+    dialog.rows["current_a"].scale.setText("-0.001")  # this rig counts discharge positive
+    dialog.save_button.click()
+    qtbot.waitUntil(
+        lambda: page.analyses[odd_csv].frame["current_a"].iloc[0] < 0 and not page.busy,
+        timeout=20_000,
+    )
+    np.testing.assert_allclose(page.analyses[odd_csv].frame["current_a"], [-1.0, -1.0, 0.5, 0.5])
 
 
 # --- DBC signal mapping ------------------------------------------------------------
