@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
@@ -144,12 +146,26 @@ class DbcMappingDialog(QDialog):
         self.save_button.setProperty("accent", True)
         self.save_button.setEnabled(False)
 
+        self.add_cell_button = QPushButton("Add a cell voltage")
+        self.add_temp_button = QPushButton("Add a cell temperature")
+        for button, column in (
+            (self.add_cell_button, schema.cell_voltage_column),
+            (self.add_temp_button, schema.cell_temperature_column),
+        ):
+            button.setEnabled(False)
+            button.setToolTip("A row for the next cell; double-click its signal to choose it")
+            button.clicked.connect(lambda _c=False, f=column: self.add_cell(f))
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_cell_button)
+        add_row.addWidget(self.add_temp_button)
+        add_row.addStretch(1)
         form = QFormLayout()
         form.addRow("One sample per", self.trigger_combo)
         form.addRow("Mapping name", self.name_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
+        layout.addLayout(add_row)
         layout.addLayout(form)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
@@ -201,8 +217,23 @@ class DbcMappingDialog(QDialog):
             f"{os.path.basename(self.dbc_path)}: {len(choices)} signals in {n_msgs} messages. "
             f"Showing {what}: double-click a signal to change it; column = value × scale + offset."
         )
+        self.add_cell_button.setEnabled(True)
+        self.add_temp_button.setEnabled(True)
         self._check()
         self.loaded.emit()
+
+    def add_cell(self, column_of=schema.cell_voltage_column) -> str:
+        """A row for the next cell's ``column_of(k)`` (voltage or temperature); its column."""
+        have = {self.table.item(r, COLUMN).text() for r in range(self.table.rowCount())}
+        k = 1
+        while column_of(k) in have:
+            k += 1
+        self.table.blockSignals(True)
+        self._add_row(column_of(k), None)
+        self.table.blockSignals(False)
+        self.table.scrollToBottom()
+        self._check()
+        return column_of(k)
 
     def _add_row(self, column: str, sm) -> None:
         r = self.table.rowCount()

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 
+from app.core import schema
 from app.hardware.logs.column_mapping import mapping_for
 from app.hardware.logs.formats import open_log
 from app.views.column_mapping_dialog import ColumnMappingDialog, default_pattern
@@ -213,6 +214,15 @@ def test_dbc_dialog_prefills_foxbms_signals_and_saves_a_mapping(qtbot, foxbms_db
     editor.deleteLater()
     assert dialog.signal_of("current_a") == ("f_PackValuesP0", "Current")
     assert dialog.save_button.isEnabled()
+    temps = sum(
+        bool(schema.CELL_TEMPERATURE_RE.match(dialog.table.item(r, 0).text()))
+        for r in range(dialog.table.rowCount())
+    )
+    added = dialog.add_cell(schema.cell_temperature_column)
+    assert added == schema.cell_temperature_column(temps + 1)  # the next cell
+    assert dialog.table.item(dialog.table.rowCount() - 1, 0).text() == added
+    dialog.choose(added, ("f_PackValuesP0", "Current"))
+    dialog.choose(added, None)  # left empty: not saved
     dialog.name_edit.setText("bad name!")
     assert not dialog.save_button.isEnabled()
     dialog.name_edit.setText("fox-rig")
