@@ -372,6 +372,14 @@ DBC = Protocol(
             help="The CAN database describing the pack's frames and signals",
             file_filter="CAN databases (*.dbc);;All files (*)",
         ),
+        Param(
+            "mapping",
+            "Signal mapping",
+            ParamKind.TEXT,
+            help="Name of a saved mapping of the DBC's signals to the sample columns "
+            "(Map signals… makes one); empty: suggested from the traffic",
+            blank="suggested",
+        ),
         _bitrate(),
         _RAW_CAN_LOG,
     ),

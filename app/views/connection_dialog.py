@@ -96,6 +96,12 @@ class ConnectionDialog(QDialog):
             page.refresh_requested.connect(lambda t=transport: self.detect(t))
             self.pages[transport] = page
             self.tabs.addTab(page, transport.label)
+        self.signal_dialog = None  #: the DBC signal-mapping dialog last opened
+        can_page = self.pages[Transport.CAN]
+        for i in range(can_page.forms.count()):
+            form = can_page.forms.widget(i)
+            if form.map_button is not None:
+                form.map_button.clicked.connect(lambda _c=False, f=form: self.map_signals(f))
 
         self.url_edit = QLineEdit(objectName="sourceUrl")
         self.url_edit.setToolTip("The source URL; type or paste one to fill the form")
@@ -221,6 +227,24 @@ class ConnectionDialog(QDialog):
     def _note(self, text: str, *, problem: bool) -> None:
         self.url_note.setText(text)
         set_style_property(self.url_note, "problem", "true" if problem else "false")
+
+    # --- DBC signal mapping -----------------------------------------------------------
+    def map_signals(self, form):
+        """Open the signal-mapping dialog for the form's DBC; after Save the URL names it."""
+        from app.views.dbc_mapping_dialog import DbcMappingDialog
+
+        values = form.values()
+        if not values.get("dbc"):
+            return None
+        dialog = DbcMappingDialog(values["dbc"], values.get("mapping") or None, self)
+        dialog.accepted.connect(lambda: self._on_signals_mapped(form, dialog.name))
+        dialog.finished.connect(dialog.deleteLater)
+        self.signal_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_signals_mapped(self, form, name: str) -> None:
+        form.set_value("mapping", name)  # the form's change rewrites the URL
 
     # --- recent connections ---------------------------------------------------------
     def set_recent(self, urls: list[str]) -> None:

@@ -45,6 +45,8 @@ from app.views.theme import set_style_property
 
 #: Width of the unit (or Browse…) column, so the fields' right edges line up.
 UNIT_WIDTH = 84
+#: (protocol, parameter) whose row has a "Map signals…" button: a DBC's signal mapping.
+SIGNAL_MAPPING = ("dbc", "mapping")
 #: Width of the form labels, so the device rows and the protocol's rows line up.
 LABEL_WIDTH = 130
 
@@ -174,6 +176,8 @@ class ParamForm(QWidget):
         super().__init__(parent)
         self.protocol = protocol
         self.fields: dict[str, QWidget] = {}
+        #: "Map signals…" (the DBC protocol only): the connection dialog opens the mapping dialog
+        self.map_button: QPushButton | None = None
         form = _form()
         self.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -181,9 +185,36 @@ class ParamForm(QWidget):
             field = _make_field(param, self.changed)
             self.fields[param.name] = field
             # a path has its Browse… button where the others have their unit
-            row = field if param.kind is ParamKind.PATH else _with_unit(field, param.unit)
+            if (protocol.name, param.name) == SIGNAL_MAPPING:
+                row = self._with_map_button(field)
+            elif param.kind is ParamKind.PATH:
+                row = field
+            else:
+                row = _with_unit(field, param.unit)
             form.addRow(_label(param.label + (" *" if param.required else ""), param.help), row)
+        self.changed.connect(self._update_map_button)
         self.reset()
+
+    def _with_map_button(self, field: QWidget) -> QWidget:
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(field, 1)
+        self.map_button = QPushButton("Map signals…")
+        self.map_button.setToolTip(
+            "Choose which DBC signal is pack voltage, current, each cell …, and save it"
+        )
+        line.addWidget(self.map_button)
+        return row
+
+    def _update_map_button(self) -> None:
+        if self.map_button is not None:
+            self.map_button.setEnabled(bool(_field_text(self.fields["dbc"])))
+
+    def set_value(self, name: str, text: str) -> None:
+        """Show ``text`` in the field of parameter ``name`` (as typing it does)."""
+        _set_field_text(self.fields[name], text)
+        self.changed.emit()
 
     def values(self) -> dict[str, str]:
         return {name: _field_text(field) for name, field in self.fields.items()}
@@ -192,6 +223,7 @@ class ParamForm(QWidget):
         """Show ``values``; parameters not in it get their start value."""
         for param in self.protocol.params:
             _set_field_text(self.fields[param.name], values.get(param.name, param.start_value))
+        self._update_map_button()
 
     def reset(self) -> None:
         self.set_values({})

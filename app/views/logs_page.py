@@ -8,7 +8,10 @@ a check box and a colour each; the checked ones are overlaid in every plot:
 V/I/T over time, capacity and coulombic efficiency per cycle, dQ/dV of a
 chosen cycle. For the selected file: the battery it holds (from the file, or
 guessed and editable), the diagnostic suite, import into the database as a
-recording, and replay through the live dashboard. Errors show on the page.
+recording, and replay through the live dashboard. Errors show on the page; a
+table whose columns are not recognised gets a "Map columns…" button (the
+column-mapping dialog, :mod:`app.views.column_mapping_dialog`), and the file is
+opened again once the mapping is saved.
 """
 
 from __future__ import annotations
@@ -56,6 +59,17 @@ def _message(exc: BaseException, what: str) -> str:
     return f"{what} failed: {type(exc).__name__}: {exc}"
 
 
+def _is_table(path: str) -> bool:
+    """Whether the generic reader sees a table in ``path`` (its columns can be mapped)."""
+    from app.hardware.logs.generic import preview
+
+    try:
+        preview(path)
+    except BatteryOSError:
+        return False
+    return True
+
+
 def _swatch(color: str) -> QIcon:
     pixmap = QPixmap(12, 12)
     pixmap.fill(QColor(color))
@@ -88,6 +102,7 @@ class LogsPage(QWidget):
         self._colour_index: dict[str, int] = {}
         self._task: _Task | None = None
         self._queue: list[str] = []
+        self.mapping_dialog = None  #: the column-mapping dialog last opened
         self.loader = SerialWorker("log file open", self)
         self.diagnostics_worker = SerialWorker("log diagnostics", self)
         self.import_worker = SerialWorker("log import", self)
@@ -123,12 +138,26 @@ class LogsPage(QWidget):
             wordWrap=True,
         )
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.map_columns_button = QPushButton("Map columns…")
+        self.map_columns_button.setToolTip(
+            "Say which column of the table is time, voltage, current …; remembered for "
+            "files named like it"
+        )
+        self.map_columns_button.setVisible(False)
+        self.map_columns_button.clicked.connect(self._on_map_failed_clicked)
+        self._unmapped_path: str | None = None
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status_label, 1)
+        status_row.addWidget(self.map_columns_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.file_list = QListWidget(objectName="logFiles")
         self.file_list.itemChanged.connect(self._on_item_changed)
         self.file_list.currentItemChanged.connect(self._on_current_changed)
         self.remove_button = QPushButton("Close file")
         self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.remap_button = QPushButton("Map columns…")
+        self.remap_button.setToolTip("Change which column of this table is which quantity")
+        self.remap_button.clicked.connect(self._on_remap_clicked)
         self.file_info = QLabel("", objectName="mutedText", wordWrap=True)
 
         self.chemistry_combo = QComboBox()
@@ -166,7 +195,10 @@ class LogsPage(QWidget):
             QLabel("Files (checked ones are overlaid)", objectName="sectionTitle")
         )
         side_layout.addWidget(self.file_list, 1)
-        side_layout.addWidget(self.remove_button)
+        file_buttons = QHBoxLayout()
+        file_buttons.addWidget(self.remove_button)
+        file_buttons.addWidget(self.remap_button)
+        side_layout.addLayout(file_buttons)
         side_layout.addWidget(self.file_info)
         side_layout.addWidget(QLabel("Battery of the selected file", objectName="sectionTitle"))
         side_layout.addLayout(form)
@@ -221,7 +253,7 @@ class LogsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(top)
-        layout.addWidget(self.status_label)
+        layout.addLayout(status_row)
         layout.addWidget(splitter, 1)
         self._update_actions()
 
@@ -309,7 +341,44 @@ class LogsPage(QWidget):
             self._set_status(f"Opening {os.path.basename(path)} was cancelled.", error=False)
         else:
             self._set_status(_message(exc, f"Opening {os.path.basename(path)}"), error=True)
+            if isinstance(exc, BatteryOSError):  # a table whose columns can be mapped by hand?
+                self.loader.submit(
+                    lambda: _is_table(path),
+                    on_done=lambda table: self._offer_mapping(path) if table else None,
+                )
         self._next_in_queue()
+
+    # --- column mapping of generic tables ------------------------------------------------
+    def _offer_mapping(self, path: str) -> None:
+        if self.status_is_error and os.path.basename(path) in self.status_text:
+            self._unmapped_path = path
+            self.map_columns_button.setVisible(True)
+
+    def _on_map_failed_clicked(self) -> None:
+        if self._unmapped_path is not None:
+            self.map_columns(self._unmapped_path)
+
+    def _on_remap_clicked(self) -> None:
+        if self.selected is not None:
+            self.map_columns(self.selected.path)
+
+    def map_columns(self, path: str):
+        """Open the column-mapping dialog for ``path``; after Save the file is opened again."""
+        from app.views.column_mapping_dialog import ColumnMappingDialog
+
+        dialog = ColumnMappingDialog(path, self)
+        dialog.accepted.connect(lambda: self._on_mapping_saved(path, dialog.pattern))
+        dialog.finished.connect(dialog.deleteLater)
+        self.mapping_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_mapping_saved(self, path: str, pattern: str) -> None:
+        self.map_columns_button.setVisible(False)
+        self._unmapped_path = None
+        self._set_status(f"Column mapping saved for files named {pattern}: opening "
+                         f"{os.path.basename(path)} again…", error=False)  # fmt: skip
+        self.open_file(path)
 
     def _finish_task(self) -> _Task | None:
         task, self._task = self._task, None
@@ -408,6 +477,8 @@ class LogsPage(QWidget):
             button.setEnabled(has)
         self.diagnostics_button.setEnabled(has and not self.diagnostics_worker.busy)
         self.import_button.setEnabled(has and not self.import_worker.busy)
+        # a table read by the generic reader says which mapping it was read with
+        self.remap_button.setVisible(has and "column_mapping" in self.selected.metadata)
 
     # --- plots ------------------------------------------------------------------------
     def _ensure_plots(self) -> None:
@@ -583,6 +654,7 @@ class LogsPage(QWidget):
 
     # --- messages -----------------------------------------------------------------------
     def _set_status(self, text: str, *, error: bool) -> None:
+        self.map_columns_button.setVisible(False)
         self._style_label(self.status_label, text, error)
         self.status_shown.emit(text, error)
 

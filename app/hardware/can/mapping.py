@@ -173,6 +173,11 @@ _QUANTITY_WORDS = {
 }
 
 
+def unit_to_si(unit: str) -> tuple[str, float, float] | None:
+    """(quantity, scale, offset) turning a DBC unit (``"mV"``, ``"K"``) into SI, or None."""
+    return _UNITS.get((unit or "").strip().lower())
+
+
 def _unit_of(signal) -> tuple[str, float, float, bool] | None:
     """(quantity, scale, offset, from the unit) of a signal, or None."""
     unit = (signal.unit or "").strip().lower()

@@ -87,6 +87,13 @@ def load(path: str) -> LoadedLog | None:
         return None
 
 
+def forget(path: str) -> None:
+    """Drop the cached log of ``path`` (it is to be read afresh, e.g. with a new column mapping)."""
+    entry = _entry(path)
+    if entry is not None:
+        entry.unlink(missing_ok=True)
+
+
 def store(path: str, log: LoadedLog) -> None:
     """Cache ``log`` as the content of ``path``; failures are ignored (see the module)."""
     entry = _entry(path)

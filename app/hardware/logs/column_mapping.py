@@ -412,10 +412,16 @@ def forget_mapping(pattern: str) -> None:
     _write([(p, m) for p, m in saved_mappings() if p != pattern])
 
 
-def mapping_for(path: str) -> ColumnMapping | None:
-    """The newest remembered mapping whose pattern matches ``path``'s file name."""
+def remembered_for(path: str) -> tuple[str, ColumnMapping] | None:
+    """The newest remembered (pattern, mapping) whose pattern matches ``path``'s file name."""
     name = os.path.basename(path)
     for pattern, mapping in saved_mappings():
         if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(path, pattern):
-            return mapping
+            return pattern, mapping
     return None
+
+
+def mapping_for(path: str) -> ColumnMapping | None:
+    """The newest remembered mapping whose pattern matches ``path``'s file name."""
+    found = remembered_for(path)
+    return found[1] if found else None

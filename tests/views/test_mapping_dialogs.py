@@ -1,0 +1,282 @@
+"""The column-mapping dialog for generic tables (pre-filled, checked, saved, used by open_log
+and the Logs page) and the DBC signal-mapping dialog (pre-filled from a real DBC, saved,
+named in the connection dialog's URL)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from app.core import schema
+from app.hardware.logs.column_mapping import mapping_for
+from app.hardware.logs.formats import open_log
+from app.views.column_mapping_dialog import ColumnMappingDialog, default_pattern
+from app.views.logs_page import LogsPage
+from app.views.theme import DARK
+
+#: Semicolons, decimal commas, units in brackets; "Strom" (current) is no header the suggestion
+#: knows, so the user picks it.
+ODD_TABLE = (
+    "Test Time (s);Voltage (mV);Strom [mA];Temp (°C)\n"
+    "0;3700,5;1000;25,1\n"
+    "1,5;3701,5;1000;25,2\n"
+    "3;3702,0;-500;25,3\n"
+    "4,5;3690,0;-500;25,4\n"
+)
+
+
+@pytest.fixture
+def odd_csv(tmp_path):
+    path = tmp_path / "rig3_0012.csv"
+    path.write_text(ODD_TABLE, encoding="utf-8")
+    return str(path)
+
+
+def _dialog(qtbot, path) -> ColumnMappingDialog:
+    dialog = ColumnMappingDialog(path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    return dialog
+
+
+def test_column_dialog_prefills_asks_for_the_unknown_column_and_saves(qtbot, odd_csv):
+    with pytest.raises(Exception, match="current_a"):
+        open_log(odd_csv)
+    dialog = _dialog(qtbot, odd_csv)
+    assert dialog.table.columnCount() == 4 and dialog.table.rowCount() == 4
+    assert dialog.table.item(1, 1).text() == "3701,5"
+    rows = dialog.rows
+    assert rows["time_s"].source.currentText() == "Test Time (s)"
+    assert rows["voltage_v"].source.currentText() == "Voltage (mV)"
+    assert float(rows["voltage_v"].scale.text()) == pytest.approx(1e-3)
+    assert rows["temperature_c"].source.currentText() == "Temp (°C)"
+    assert rows["current_a"].source.currentData() is None
+    assert not dialog.save_button.isEnabled()
+    assert "current_a" in dialog.missing_text
+
+    dialog.choose("current_a", "Strom [mA]")  # as picking it in the combo does
+    assert float(rows["current_a"].scale.text()) == pytest.approx(1e-3)  # from "[mA]"
+    assert dialog.save_button.isEnabled(), dialog.missing_text
+    dialog.choose("voltage_v", None)
+    assert not dialog.save_button.isEnabled() and "voltage_v" in dialog.missing_text
+    dialog.choose("voltage_v", "Voltage (mV)")
+    rows["current_a"].scale.setText("abc")
+    assert not dialog.save_button.isEnabled()
+    rows["current_a"].scale.setText("0.001")
+    dialog.check_button.click()  # the whole file read with this mapping, in the background
+    qtbot.waitUntil(lambda: dialog.check_text.startswith(("Reads", "Does not")), timeout=10_000)
+    assert "4 samples" in dialog.check_text and "current_a -0.5 … 1 A" in dialog.check_text
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+
+    assert dialog.pattern_edit.text() == default_pattern(odd_csv) == "rig*_*.csv"
+    dialog.save_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.pattern == "rig*_*.csv"
+
+    other = os.path.join(os.path.dirname(odd_csv), "rig4_0100.csv")
+    with open(other, "w", encoding="utf-8") as fh:
+        fh.write(ODD_TABLE)
+    assert mapping_for(other).columns["current_a"].source == "Strom [mA]"
+    log = open_log(other, use_cache=False)
+    np.testing.assert_allclose(log.frame["time_s"], [0.0, 1.5, 3.0, 4.5])
+    np.testing.assert_allclose(log.frame["voltage_v"], [3.7005, 3.7015, 3.702, 3.69])
+    np.testing.assert_allclose(log.frame["current_a"], [1.0, 1.0, -0.5, -0.5])
+    np.testing.assert_allclose(log.frame["temperature_c"], [25.1, 25.2, 25.3, 25.4])
+
+
+def test_column_dialog_adds_a_cell_voltage_the_suggestion_missed(qtbot, tmp_path):
+    path = tmp_path / "pack.tsv"
+    path.write_text(
+        "time_s\tvoltage_v\tcurrent_a\tZelle A [mV]\tNote\n"
+        "0\t7.4\t1\t3700\trest\n1\t7.5\t1\t3750\tcharge\n",
+        encoding="utf-8",
+    )
+    dialog = _dialog(qtbot, str(path))
+    assert dialog.save_button.isEnabled(), dialog.missing_text
+    field = dialog.add_cell()
+    assert field == "cell_1_v"
+    dialog.choose(field, "Zelle A [mV]")
+    assert float(dialog.rows[field].scale.text()) == pytest.approx(1e-3)
+    dialog.choose("current_a", "Zelle A [mV]")
+    assert not dialog.save_button.isEnabled() and "both" in dialog.missing_text
+    dialog.choose("current_a", "current_a")
+    dialog.choose("temperature_c", "Note")  # words are no temperature: Check says so
+    dialog.check_button.click()
+    qtbot.waitUntil(lambda: dialog.check_text.startswith("Does not read"), timeout=10_000)
+    assert "Note" in dialog.check_text
+    dialog.choose("temperature_c", None)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    dialog.pattern_edit.setText("pack.tsv")
+    dialog.save_button.click()
+    log = open_log(str(path), use_cache=False)
+    np.testing.assert_allclose(log.frame["cell_1_v"], [3.7, 3.75])
+
+
+def test_column_dialog_shows_an_unreadable_file(qtbot, tmp_path):
+    path = tmp_path / "noise.bin"
+    path.write_bytes(bytes(range(256)) * 4)
+    dialog = _dialog(qtbot, str(path))
+    assert dialog.status.text().startswith("Cannot read the file:")
+    assert dialog.status.objectName() == "errorText"
+    assert not dialog.save_button.isEnabled()
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    logs = LogsPage(DARK, f"sqlite:///{tmp_path / 'logs.sqlite'}")
+    qtbot.addWidget(logs)
+    logs.resize(1300, 800)
+    logs.show()
+    yield logs
+    qtbot.waitUntil(lambda: not logs.busy, timeout=30_000)
+    assert logs.wait(5.0)
+
+
+def test_logs_page_offers_mapping_for_an_unmappable_table_and_opens_it_after(qtbot, page, odd_csv):
+    page.open_file(odd_csv)
+    qtbot.waitUntil(lambda: page.map_columns_button.isVisible(), timeout=20_000)
+    assert page.status_is_error and "current_a" in page.status_text
+    page.map_columns_button.click()
+    dialog = page.mapping_dialog
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    dialog.choose("current_a", "Strom [mA]")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: odd_csv in page.analyses, timeout=20_000)
+    assert not page.map_columns_button.isVisible()
+    frame = page.analyses[odd_csv].frame
+    np.testing.assert_allclose(frame["current_a"], [1.0, 1.0, -0.5, -0.5])
+    # a table read by the generic reader can be mapped again from the file list
+    assert page.remap_button.isVisible()
+    page.remap_button.click()
+    dialog = page.mapping_dialog
+    qtbot.waitUntil(lambda: dialog.preview is not None and not dialog.busy, timeout=10_000)
+    assert dialog.rows["current_a"].source.currentText() == "Strom [mA]"  # the saved one
+    dialog.rows["current_a"].scale.setText("-0.001")  # this rig counts discharge positive
+    dialog.save_button.click()
+    qtbot.waitUntil(
+        lambda: page.analyses[odd_csv].frame["current_a"].iloc[0] < 0 and not page.busy,
+        timeout=20_000,
+    )
+    np.testing.assert_allclose(page.analyses[odd_csv].frame["current_a"], [-1.0, -1.0, 0.5, 0.5])
+
+
+# --- DBC signal mapping ------------------------------------------------------------
+
+
+@pytest.fixture
+def foxbms_dbc():
+    from tests.real_data import REAL_DATA
+
+    path = REAL_DATA / "can" / "foxbms.dbc" if REAL_DATA else None
+    if path is None or not path.is_file():
+        pytest.skip("real data (foxbms.dbc) not available")
+    return str(path)
+
+
+def _dbc_dialog(qtbot, path, name=None):
+    from app.views.dbc_mapping_dialog import DbcMappingDialog
+
+    dialog = DbcMappingDialog(path, name)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+    return dialog
+
+
+def test_dbc_dialog_prefills_foxbms_signals_and_saves_a_mapping(qtbot, foxbms_dbc):
+    from app.hardware.can.mapping import CanMapping
+
+    dialog = _dbc_dialog(qtbot, foxbms_dbc)
+    assert dialog.signal_of("voltage_v") == ("f_PackValuesP0", "BatteryVoltage")
+    assert dialog.signal_of("current_a") == ("f_PackValuesP0", "Current")
+    assert dialog.signal_of("cell_1_v") == ("f_CellVoltages", "CellVoltage_000")
+    row = dialog.row_of("cell_1_v")
+    assert float(dialog.table.item(row, 3).text()) == pytest.approx(1e-3)  # mV
+    assert float(dialog.table.item(dialog.row_of("current_a"), 3).text()) == -1.0
+    assert dialog.name_edit.text() == "foxbms"
+    assert dialog.save_button.isEnabled(), dialog.problem_text
+
+    dialog.choose("current_a", None)
+    assert not dialog.save_button.isEnabled() and "current_a" in dialog.problem_text
+    # picked in the signal column's combo (the table's editor)
+    table = dialog.table
+    index = table.model().index(dialog.row_of("current_a"), 1)
+    delegate = table.itemDelegateForColumn(1)
+    editor = delegate.createEditor(table.viewport(), None, index)
+    assert editor.count() == len(dialog.choices) + 1
+    delegate.setEditorData(editor, index)
+    assert editor.currentIndex() == 0  # "none"
+    editor.setCurrentIndex(editor.findText("f_PackValuesP0.Current  [A]"))
+    delegate.setModelData(editor, table.model(), index)
+    editor.deleteLater()
+    assert dialog.signal_of("current_a") == ("f_PackValuesP0", "Current")
+    assert dialog.save_button.isEnabled()
+    temps = sum(
+        bool(schema.CELL_TEMPERATURE_RE.match(dialog.table.item(r, 0).text()))
+        for r in range(dialog.table.rowCount())
+    )
+    added = dialog.add_cell(schema.cell_temperature_column)
+    assert added == schema.cell_temperature_column(temps + 1)  # the next cell
+    assert dialog.table.item(dialog.table.rowCount() - 1, 0).text() == added
+    dialog.choose(added, ("f_PackValuesP0", "Current"))
+    dialog.choose(added, None)  # left empty: not saved
+    dialog.name_edit.setText("bad name!")
+    assert not dialog.save_button.isEnabled()
+    dialog.name_edit.setText("fox-rig")
+    dialog.save_button.click()
+    assert dialog.name == "fox-rig"
+
+    saved = CanMapping.load("fox-rig")
+    columns = {s.column: s for s in saved.signals}
+    assert (columns["voltage_v"].message, columns["voltage_v"].signal) == (
+        "f_PackValuesP0",
+        "BatteryVoltage",
+    )
+    assert columns["current_a"].scale == 1.0  # picked by hand: the unit's scale, A
+    assert columns["cell_1_v"].scale == pytest.approx(1e-3)
+    assert sum(c.startswith("cell_") and c.endswith("_v") for c in columns) > 10
+
+    again = _dbc_dialog(qtbot, foxbms_dbc, "fox-rig")  # a saved mapping is shown again
+    assert "saved mapping 'fox-rig'" in again.status.text()
+    assert float(again.table.item(again.row_of("current_a"), 3).text()) == 1.0
+
+
+def test_dbc_dialog_shows_an_unreadable_dbc(qtbot, tmp_path):
+    bad = tmp_path / "broken.dbc"
+    bad.write_text("BO_ this is no DBC\n\x00\x01", encoding="utf-8")
+    dialog = _dbc_dialog(qtbot, str(bad))
+    assert dialog.status.text().startswith("Cannot use the DBC:")
+    assert not dialog.save_button.isEnabled()
+    missing = _dbc_dialog(qtbot, str(tmp_path / "nope.dbc"))
+    assert "no such DBC file" in missing.status.text()
+
+
+def test_connection_dialog_maps_signals_and_names_the_mapping_in_the_url(
+    qtbot, foxbms_dbc, monkeypatch
+):
+    from app.hardware import protocols
+    from app.views.connection_dialog import ConnectionDialog
+
+    monkeypatch.setattr(protocols, "detect_serial_ports", list)
+    monkeypatch.setattr(protocols, "detect_can_configs", list)
+    dialog = ConnectionDialog([])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_url("can://socketcan/can0?dbc=")
+    form = dialog.page(protocols.Transport.CAN).form
+    assert form.protocol.name == "dbc"
+    assert not form.map_button.isEnabled()
+    dialog.set_url(f"can://socketcan/can0?dbc={foxbms_dbc}")
+    assert form.map_button.isEnabled()
+    form.map_button.click()
+    mapper = dialog.signal_dialog
+    qtbot.waitUntil(lambda: mapper.loaded_mapping is not None and not mapper.busy, timeout=20_000)
+    mapper.name_edit.setText("fox-bench")
+    mapper.save_button.click()
+    assert "mapping=fox-bench" in dialog.url()
+    assert protocols.parse_connection(dialog.url()).values["mapping"] == "fox-bench"
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+    assert dialog.shutdown(5.0)
