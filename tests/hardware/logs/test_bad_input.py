@@ -172,4 +172,3 @@ def test_the_real_files_survive_a_copy_with_another_extension(tmp_path):
         path = tmp_path / (name.split("/")[0] + ".dat")
         shutil.copy(REAL_DATA / name, path)
         assert open_log(str(path)).metadata["format"] != "CSV/TSV/XLSX table"
-
