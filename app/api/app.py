@@ -482,7 +482,7 @@ def _analyze_samples(body: DiagnoseIn) -> dict:
 
     spec = spec_from_args(
         _analysis_args(body.model_dump()),
-        cells_in_data=len(schema.cell_voltage_columns(frame.columns)),
+        cells_in_data=schema.series_cells_in(frame),
     )
     suite = run_suite(
         frame, spec, eol_fraction=body.eol_fraction, reference_capacity_ah=body.capacity_ah

@@ -227,7 +227,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     log = open_log(args.file)
     fallback = BatterySpec.from_dict(log.spec_dict) if log.spec_dict else None
-    cells = len(schema.cell_voltage_columns(log.frame.columns))
+    cells = schema.series_cells_in(log.frame)
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
     if args.thresholds:
         rules, origin = _read_thresholds(args.thresholds), args.thresholds

@@ -95,7 +95,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
         return analyze_cycle_table(path, args)
     log = open_log(path)
     fallback = BatterySpec.from_dict(log.spec_dict) if log.spec_dict else None
-    cells = len(schema.cell_voltage_columns(log.frame.columns))
+    cells = schema.series_cells_in(log.frame)
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
     suite = run_suite(
         log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah

@@ -76,7 +76,7 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
     finally:
         db.close()
     fallback = BatterySpec.from_dict(recording.spec) if recording.spec else None
-    cells = len(schema.cell_voltage_columns(frame.columns))
+    cells = schema.series_cells_in(frame)
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
     suite = run_suite(
         frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah

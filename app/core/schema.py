@@ -58,6 +58,29 @@ def cell_voltage_columns(columns) -> list[str]:
     return _sorted_cells(columns, CELL_VOLTAGE_RE)
 
 
+def series_cells_in(df) -> int:
+    """Series cells the samples imply (0: no cell voltages to tell).
+
+    Usually the number of ``cell_<k>_v`` columns. A source may report only
+    some cells (a CAN log decoding a few multiplexed frames, a BMS listing its
+    extremes), so the pack voltage over the mean cell voltage decides when it
+    says clearly more cells are in series than there are columns.
+    """
+    cells = cell_voltage_columns(df.columns)
+    if not cells or VOLTAGE not in df.columns:
+        return len(cells)
+    volts = df[cells].to_numpy(dtype=float)
+    seen = np.isfinite(volts).sum(axis=1)
+    with np.errstate(all="ignore"):  # rows without a cell reading drop out below
+        mean_cell = np.where(seen > 0, np.nansum(volts, axis=1) / np.maximum(seen, 1), np.nan)
+        ratios = df[VOLTAGE].to_numpy(dtype=float) / mean_cell
+    ratios = ratios[np.isfinite(ratios)]
+    if not len(ratios) or np.median(ratios) < len(cells) * 1.5:
+        return len(cells)
+    ratio = float(np.median(ratios))
+    return int(round(ratio))
+
+
 def cell_temperature_columns(columns) -> list[str]:
     """The ``cell_<k>_temp_c`` columns among ``columns``, ordered by k."""
     return _sorted_cells(columns, CELL_TEMPERATURE_RE)

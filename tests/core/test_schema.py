@@ -87,3 +87,27 @@ def test_the_callers_frame_is_left_as_it_was():
     out.loc[0, "current_a"] = 5.0
     out.loc[0, "note"] = 9
     assert df.loc[0, "current_a"] == 1.0 and df.loc[0, "note"] == 7
+
+
+def test_series_cells_from_the_cell_columns_or_the_pack_voltage():
+    import numpy as np
+    import pandas as pd
+
+    from app.core.schema import series_cells_in
+
+    t = np.arange(5.0)
+    four = pd.DataFrame(
+        {
+            "time_s": t,
+            "voltage_v": 13.2 + 0 * t,
+            **{f"cell_{k}_v": 3.3 + 0 * t for k in range(1, 5)},
+        }
+    )
+    assert series_cells_in(four) == 4
+    # a CAN log that decodes 4 of the 16 cells of a 52.8 V pack
+    partial = four.assign(voltage_v=52.8 + 0 * t)
+    assert series_cells_in(partial) == 16
+    # rows without a cell reading (frames not yet seen) are left out
+    partial.loc[0, [f"cell_{k}_v" for k in range(1, 5)]] = np.nan
+    assert series_cells_in(partial) == 16
+    assert series_cells_in(pd.DataFrame({"time_s": t, "voltage_v": 3.3 + 0 * t})) == 0
