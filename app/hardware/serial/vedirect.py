@@ -115,8 +115,10 @@ class VEDirectDecoder:
             if spec is not None:
                 row[spec[0]] = _number(value) * spec[1]
         self.health.frames_ok += 1
-        # the history block (H1..H18) carries no live value: counted, no sample
-        return row if VOLTAGE in row or CURRENT in row else None
+        # The history block (H1..H18) carries no live value: counted, no sample.
+        # A live block always has V; one without it (a label garbled in a way the
+        # checksum missed) gives no sample rather than a sample without voltage.
+        return row if VOLTAGE in row else None
 
 
 def _number(value: bytes) -> float:

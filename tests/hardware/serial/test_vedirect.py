@@ -110,3 +110,12 @@ def test_a_stream_of_garbage_is_counted_and_bounded():
     rows, health, dec = decode(bytes(range(256)) * 20)
     assert rows == [] and health.frames_bad >= 1
     assert len(dec._buf) <= 1024
+
+
+def test_a_block_without_voltage_gives_no_sample():
+    health = SourceHealth()
+    dec = VEDirectDecoder(health)
+    rows = dec.feed(frame_block([("I", "-1500"), ("SOC", "876")]) * 2)
+    assert rows == [] and health.frames_ok >= 1 and health.frames_bad == 0
+    rows = dec.feed(frame_block([("V", "12800"), ("I", "-1500")]) * 2)
+    assert rows and rows[0]["voltage_v"] == 12.8
