@@ -491,13 +491,8 @@ def _analyze_samples(body: DiagnoseIn) -> dict:
 
 
 def _import_log(db: Database, path: str, name: str, notes: str):
-    from app.core.samples import SampleBlock
     from app.hardware.logs.formats import open_log
     from app.storage import repositories as repo
-    from app.storage.sample_writer import write_samples
 
     log = open_log(path)
-    recording = repo.create_recording(db, f"upload:{name}", spec=log.spec_dict, notes=notes)
-    write_samples(db, recording.id, SampleBlock.from_frame(log.frame), 0)
-    repo.finish_recording(db, recording.id)
-    return repo.get_recording(db, recording.id)
+    return repo.import_recording(db, log.frame, f"upload:{name}", log.spec_dict, notes)

@@ -82,6 +82,47 @@ def finish_recording(
     return recording
 
 
+#: Samples per transaction when a whole log is imported (each chunk commits on its own).
+IMPORT_CHUNK_ROWS = 50_000
+
+
+def import_recording(
+    db: Database,
+    frame,
+    source_url: str,
+    spec: Mapping[str, Any] | None = None,
+    notes: str = "",
+    *,
+    started_at: datetime | None = None,
+    progress=None,
+) -> Recording:
+    """Store the canonical columns of ``frame`` (a log file's samples) as a new recording.
+
+    The samples go in chunks through the bulk writer; the recording is marked
+    complete at the end, and *interrupted* (with the chunks stored so far) when
+    a chunk fails. ``progress`` (an :class:`app.hardware.logs.formats.Progress`
+    or anything with ``update(fraction)``) follows the chunks.
+    """
+    from app.core import schema
+    from app.core.samples import SampleBlock
+    from app.storage.sample_writer import write_samples
+
+    columns = [c for c in frame.columns if schema.is_canonical_column(c)]
+    recording = create_recording(db, source_url, spec, notes, started_at=started_at)
+    status = RecordingStatus.INTERRUPTED
+    try:
+        for start in range(0, len(frame), IMPORT_CHUNK_ROWS):
+            chunk = frame.iloc[start : start + IMPORT_CHUNK_ROWS]
+            block = SampleBlock({c: chunk[c].to_numpy(dtype=float) for c in columns})
+            write_samples(db, recording.id, block, start)
+            if progress is not None:
+                progress.update((start + len(chunk)) / len(frame))
+        status = RecordingStatus.COMPLETE
+    finally:
+        finish_recording(db, recording.id, status)
+    return get_recording(db, recording.id)
+
+
 def list_recordings(db: Database, limit: int = 50, offset: int = 0) -> list[Recording]:
     """Recordings, newest first (for "recent recordings")."""
     with db.session() as session:

@@ -146,10 +146,6 @@ def _summary(row) -> RecordingSummary:
     return RecordingSummary(rec_id, title, detail)
 
 
-#: Samples per transaction when a log file is imported (each chunk commits on its own).
-IMPORT_CHUNK_ROWS = 50_000
-
-
 def import_log_recording(db_url: str | None, analysis, progress=None) -> int:
     """Store an opened log (:class:`~app.views.log_analysis.LogAnalysis`) as a recording.
 
@@ -161,15 +157,9 @@ def import_log_recording(db_url: str | None, analysis, progress=None) -> int:
     """
     from datetime import datetime
 
-    from app.core import schema
-    from app.core.samples import SampleBlock
-
     try:
-        from app.storage import RecordingStatus, repositories, write_samples
+        from app.storage import repositories
 
-        db = _database(db_url)
-        frame = analysis.frame
-        columns = [c for c in frame.columns if schema.is_canonical_column(c)]
         started = None
         if analysis.metadata.get("start_utc"):
             try:
@@ -178,25 +168,15 @@ def import_log_recording(db_url: str | None, analysis, progress=None) -> int:
                 started = None
         if started is not None and started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
-        source = analysis.metadata.get("source") or f"file://{analysis.path}"
-        recording = repositories.create_recording(
-            db,
-            source,
+        recording = repositories.import_recording(
+            _database(db_url),
+            analysis.frame,
+            analysis.metadata.get("source") or f"file://{analysis.path}",
             analysis.spec.to_dict(),
             notes=f"Imported from {analysis.name} ({analysis.format_name})",
             started_at=started,
+            progress=progress,
         )
-        status = RecordingStatus.INTERRUPTED
-        try:
-            for start in range(0, len(frame), IMPORT_CHUNK_ROWS):
-                chunk = frame.iloc[start : start + IMPORT_CHUNK_ROWS]
-                block = SampleBlock({c: chunk[c].to_numpy(dtype=float) for c in columns})
-                write_samples(db, recording.id, block, start)
-                if progress is not None:
-                    progress.update((start + len(chunk)) / len(frame))
-            status = RecordingStatus.COMPLETE
-        finally:
-            repositories.finish_recording(db, recording.id, status)
         return int(recording.id)
     except BatteryOSError:
         raise

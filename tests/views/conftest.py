@@ -31,6 +31,21 @@ def fake_sources(monkeypatch):
 
 
 @pytest.fixture
+def logs_page(qtbot, tmp_path):
+    """A shown Logs page with its own SQLite database; waits for its work at the end."""
+    from app.views.logs_page import LogsPage
+    from app.views.theme import DARK
+
+    logs = LogsPage(DARK, f"sqlite:///{tmp_path / 'logs.sqlite'}")
+    qtbot.addWidget(logs)
+    logs.resize(1300, 800)
+    logs.show()
+    yield logs
+    qtbot.waitUntil(lambda: not logs.busy, timeout=30_000)
+    assert logs.wait(5.0)
+
+
+@pytest.fixture
 def settle(qtbot):
     """Close ``window`` and wait until it really closed (its background work done)."""
 

@@ -9,21 +9,14 @@ import numpy as np
 import pytest
 
 from app.hardware.logs.formats import open_log
-from app.views.logs_page import LogsPage
-from app.views.theme import DARK, LIGHT
+from app.views.theme import LIGHT
 from tests.hardware.logs.biologic_files import cycling_columns, mpr_bytes, mpt_text
 from tests.real_data import REAL_DATA
 
 
 @pytest.fixture
-def page(qtbot, tmp_path):
-    logs = LogsPage(DARK, f"sqlite:///{tmp_path / 'logs.sqlite'}")
-    qtbot.addWidget(logs)
-    logs.resize(1300, 800)
-    logs.show()
-    yield logs
-    qtbot.waitUntil(lambda: not logs.busy, timeout=30_000)
-    assert logs.wait(5.0)
+def page(logs_page):
+    return logs_page
 
 
 def settled(page) -> bool:

@@ -13,8 +13,6 @@ from app.core import schema
 from app.hardware.logs.column_mapping import mapping_for
 from app.hardware.logs.formats import open_log
 from app.views.column_mapping_dialog import ColumnMappingDialog, default_pattern
-from app.views.logs_page import LogsPage
-from app.views.theme import DARK
 
 #: Semicolons, decimal commas, units in brackets; "Strom" (current) is no header the suggestion
 #: knows, so the user picks it.
@@ -125,14 +123,8 @@ def test_column_dialog_shows_an_unreadable_file(qtbot, tmp_path):
 
 
 @pytest.fixture
-def page(qtbot, tmp_path):
-    logs = LogsPage(DARK, f"sqlite:///{tmp_path / 'logs.sqlite'}")
-    qtbot.addWidget(logs)
-    logs.resize(1300, 800)
-    logs.show()
-    yield logs
-    qtbot.waitUntil(lambda: not logs.busy, timeout=30_000)
-    assert logs.wait(5.0)
+def page(logs_page):
+    return logs_page
 
 
 def test_logs_page_offers_mapping_for_an_unmappable_table_and_opens_it_after(qtbot, page, odd_csv):
