@@ -1,5 +1,4 @@
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -209,12 +208,3 @@ def test_real_cells():
     # B0006 fades fastest early on: no knee
     assert nasa.knee.knee_point_cycle is None
     assert nasa.capacity_retention == pytest.approx(0.58, abs=0.02)
-
-
-def test_speed_on_1000_cycles():
-    n, q = noisy(knee_curve, cycles=1000, noise=0.003)
-    df = frame(n, q)
-    analyze_capacity_fade(df)
-    t0 = time.perf_counter()
-    analyze_capacity_fade(df)
-    assert time.perf_counter() - t0 < 1.0

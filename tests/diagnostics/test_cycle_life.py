@@ -1,5 +1,4 @@
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -222,13 +221,3 @@ def test_real_cells(cell, fraction, tolerance):
     assert r.status is CycleLifeStatus.FORECAST
     assert r.predicted_eol_cycle == pytest.approx(ACTUAL[cell], rel=tolerance)
     assert_interval_holds_point(r)
-
-
-def test_speed_on_1000_cycles():
-    n, q = noisy(lambda n: 1 - 1e-4 * n - 0.02 * np.expm1(n / 300) / np.expm1(10 / 3), 1000)
-    df = frame(n, q)
-    estimate_cycle_life(df, reference_capacity_ah=1.0)
-    t0 = time.perf_counter()
-    r = estimate_cycle_life(df, reference_capacity_ah=1.0)
-    assert time.perf_counter() - t0 < 1.0
-    assert r.status is CycleLifeStatus.FORECAST
