@@ -94,6 +94,7 @@ from app.diagnostics.capacity_fade import (
     CycleTable,
     ModelFit,
     analyze_capacity_fade,
+    break_in_end,
     clean_capacity_series,
     effective_sample_size,
     fit_all_models,
@@ -177,6 +178,8 @@ class CycleLifeResult(DiagnosticResult):
     interval_level: float = INTERVAL_LEVEL
     method: str = METHOD
     reason: str | None = None
+    # the fits start here when the history opens with a break-in (else None)
+    break_in_end_cycle: float | None = None
     members: list[EnsembleMember] = field(default_factory=list)
 
 
@@ -391,12 +394,14 @@ def estimate_cycle_life(
     import pandas as pd
 
     q_fit = pd.Series(q).rolling(FIT_MEDIAN_WINDOW, center=True, min_periods=1).median().to_numpy()
-    members, eols, draws = _ensemble(x, q_fit, threshold, last, horizon)
+    start, break_in = _after_break_in(x, q_fit)
+    members, eols, draws = _ensemble(x[start:], q_fit[start:], threshold, last, horizon)
     if not members:
         return result(
             CycleLifeStatus.INSUFFICIENT_DATA,
             "no fade model could be fitted",
             horizon_cycle=horizon,
+            break_in_end_cycle=break_in,
         )
     weights = np.array([m.weight for m in members])
     values = np.array([np.inf if e is None else float(e) for e in eols])
@@ -408,6 +413,7 @@ def estimate_cycle_life(
             f"cycle {horizon:.0f} ({HORIZON_FACTOR:g}x the observed span past the last "
             "cycle); a forecast that far out is not meaningful",
             horizon_cycle=horizon,
+            break_in_end_cycle=break_in,
             members=members,
         )
     # the member whose forecast is the median (the heaviest of several)
@@ -427,8 +433,20 @@ def estimate_cycle_life(
         remaining_cycles=int(max(eol - last, 0)),
         model=members[chosen].model,
         horizon_cycle=horizon,
+        break_in_end_cycle=break_in,
         members=members,
     )
+
+
+def _after_break_in(x: np.ndarray, q: np.ndarray) -> tuple[int, float | None]:
+    """Index of the first cycle to fit (after a break-in, if any) and the break-in's end."""
+    end = break_in_end(x, q)
+    if end is None:
+        return 0, None
+    start = int(np.searchsorted(x, end))
+    if x.size - start < MIN_WINDOW_CYCLES:
+        return 0, None
+    return start, end
 
 
 def _ensemble(
