@@ -80,6 +80,12 @@ of lithium-ion cells", Energy and AI 1 (2020) 100006)
     Raftery 1995); otherwise the knee is None with the reason. If the first
     double Bacon-Watts transition is a slow-down (the end of a break-in), the
     onset search is repeated on the cycles after it.
+
+Break-in (:func:`break_in_end`)
+    The mirror image of the knee point: the transition of the same single
+    Bacon-Watts fit when the fade before it is at least 1.5x the fade after it
+    (an early fast fade that settles), with the same BIC margin of 10. The
+    cycle-life forecast fits its models from there on.
 """
 
 from __future__ import annotations
