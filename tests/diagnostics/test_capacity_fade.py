@@ -11,6 +11,7 @@ from app.core.spec import preset
 from app.diagnostics.capacity_fade import (
     CapacityFadeTracker,
     analyze_capacity_fade,
+    break_in_end,
     clean_capacity_series,
     detect_knee,
 )
@@ -110,6 +111,21 @@ def test_no_knee_without_acceleration(shape):
 def test_no_knee_on_few_cycles():
     n, q = noisy(knee_curve, cycles=15)
     assert detect_knee(n, q).knee_point_cycle is None
+
+
+def test_break_in_end_found_where_the_fast_initial_fade_stops():
+    # 5 % lost over the first 60 cycles, then 0.02 % a cycle
+    n, q = noisy(lambda n: 1 - 0.05 * np.minimum(n, 60) / 60 - 2e-4 * np.clip(n - 60, 0, None))
+    assert break_in_end(n, q) == pytest.approx(60, abs=5)
+
+
+@pytest.mark.parametrize("shape", ["linear", "exponential", "linear_exp"])
+def test_no_break_in_without_a_slow_down(shape):
+    n, q = noisy(GENERATORS[shape], noise=0.003)
+    assert break_in_end(n, q) is None
+    n, q = noisy(knee_curve, noise=0.003)
+    assert break_in_end(n, q) is None
+    assert break_in_end(*noisy(lambda n: 1 - 0.01 * np.minimum(n, 5), cycles=15)) is None
 
 
 def regenerating(n, base):
