@@ -617,8 +617,8 @@ class ColumnMappingDialog(QDialog):
             return
         pattern = self.pattern_edit.text().strip()
         try:
+            cache.forget(self.path)  # the entry read with the old mapping (a new one is a miss)
             save_mapping(pattern, mapping)
-            cache.forget(self.path)  # read afresh with this mapping
         except OSError as exc:
             self.missing_label.setText(f"Cannot save the mapping: {exc}")
             set_style_property(self.missing_label, "problem", "true")
