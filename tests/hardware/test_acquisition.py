@@ -12,6 +12,7 @@ from app.core.errors import SourceError
 from app.core.samples import SampleBlock
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
 from app.hardware.source import Source, SourceState
+from tests.hardware.serial.test_robustness import wait_until
 
 
 def block(t0: float, n: int = 10) -> SampleBlock:
@@ -79,6 +80,32 @@ def test_fault_is_kept_and_it_reconnects_without_losing_samples():
     assert src.opens >= 2 + 100 // 30
     assert acq.last_error in ("adapter unplugged", "adapter not found (attempt 2)")
     assert src.state == SourceState.CLOSED
+
+
+def test_the_next_attempt_is_announced_and_retry_now_skips_the_back_off():
+    src = FlakySource(per_connection=3, refuse=3)
+    sink = Collect()
+    acq = AcquisitionThread(src, [sink], reconnect_initial_s=60, reconnect_max_s=600)
+    acq.start()
+    try:
+        for attempt, back_off in ((1, 60), (2, 120), (3, 240)):
+            assert wait_until(lambda a=attempt: acq.reconnect_status.attempt == a)
+            assert wait_until(lambda: acq.reconnect_status.retry_in_s is not None)
+            status = acq.reconnect_status
+            assert back_off - 5 < status.retry_in_s <= back_off  # the back-off doubles
+            assert acq.state == AcquisitionState.FAULT
+            assert acq.last_error == f"adapter not found (attempt {attempt})"
+            assert acq.retry_now()  # no 60 s wait: the test would time out
+        # the 4th open works; 3 blocks later the adapter is "unplugged" again
+        assert wait_until(lambda: src.health.reconnects == 1 and len(sink.blocks) == 3)
+        assert wait_until(lambda: acq.reconnect_status.retry_in_s is not None)
+        status = acq.reconnect_status
+        assert status.attempt == 1 and 55 < status.retry_in_s <= 60  # counting starts again
+        assert acq.last_error == "adapter unplugged"
+    finally:
+        acq.stop(timeout=5)  # stop does not wait out the back-off either
+    assert not acq.running
+    assert acq.reconnect_status.retry_in_s is None and not acq.retry_now()
 
 
 def test_finite_source_finishes_and_does_not_retry():
