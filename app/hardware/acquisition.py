@@ -52,8 +52,10 @@ class AcquisitionThread:
     """Run ``source`` in a daemon thread and feed ``sinks``.
 
     A sink may have a ``drain()`` method: it is called when the source is idle
-    (a read returned nothing) and when streaming ends, so a sink that batches
-    small blocks never holds samples back.
+    and when streaming ends, so a sink that batches small blocks never holds
+    samples back. Idle means: no block for ``idle_drain_s`` after the last one
+    (a slow device's one sample is passed on then, not a whole ``read_timeout``
+    later), or a read that returned nothing.
 
     ``reconnect`` defaults to True for live sources and False for finite ones
     (a log file that cannot be read will not get better by retrying).
@@ -70,6 +72,7 @@ class AcquisitionThread:
         sinks: list[Sink] | None = None,
         *,
         read_timeout: float = 0.1,
+        idle_drain_s: float = 0.02,
         reconnect_initial_s: float = 0.5,
         reconnect_max_s: float = 10.0,
         reconnect: bool | None = None,
@@ -77,6 +80,7 @@ class AcquisitionThread:
         self.source = source
         self.sinks: list[Sink] = list(sinks or [])
         self.read_timeout = read_timeout
+        self.idle_drain_s = idle_drain_s
         self.reconnect_initial_s = reconnect_initial_s
         self.reconnect_max_s = reconnect_max_s
         # A device that drops out comes back; a file that fails to open does not.
@@ -223,13 +227,16 @@ class AcquisitionThread:
             self._drain_sinks()
 
     def _stream_blocks(self) -> bool:
+        delivered = False  # a block went to the sinks since they were last drained
         while not self._stop.is_set():
+            timeout = min(self.read_timeout, self.idle_drain_s) if delivered else self.read_timeout
             try:
-                block = self.source.read(self.read_timeout)
+                block = self.source.read(timeout)
             except SourceError as exc:
                 self._fault(str(exc))
                 return False
             if block is None:
+                delivered = False
                 if not self._drain_sinks():
                     return True
                 if self.source.exhausted:
@@ -245,6 +252,7 @@ class AcquisitionThread:
                 return True
             self.samples_total += len(block)
             self.blocks_total += 1
+            delivered = True
         return True
 
     def _drain_sinks(self) -> bool:

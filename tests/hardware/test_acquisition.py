@@ -161,3 +161,43 @@ def test_batching_sink_is_drained_when_idle_and_at_the_end():
     acq.start()
     assert acq.wait_finished(10)
     assert sum(map(len, sink.passed)) == 30 and not sink.held
+
+
+def test_a_slow_devices_sample_is_passed_on_after_a_short_idle_not_a_read_timeout():
+    """One frame, then a quiet line: the batching sink is drained after ``idle_drain_s``
+    of quiet (20 ms), not after a whole ``read_timeout``; that is most of the
+    frame-to-plot latency of a device sending a few frames a second."""
+
+    class OneFrameThenQuiet(Source):
+        def __init__(self):
+            super().__init__("test://quiet")
+            self.timeouts: list[float] = []
+            self.three_reads = threading.Event()
+
+        def _open_internal(self):
+            pass
+
+        def _read_internal(self, timeout):
+            self.timeouts.append(timeout)
+            if len(self.timeouts) >= 3:
+                self.three_reads.set()
+            return block(0.0, 1) if len(self.timeouts) == 1 else None  # the line waits `timeout`
+
+    class Batching:
+        def __init__(self, source):
+            self.source, self.drained_after_reads = source, []
+
+        def __call__(self, b):
+            pass
+
+        def drain(self):
+            self.drained_after_reads.append(len(self.source.timeouts))
+
+    src = OneFrameThenQuiet()
+    sink = Batching(src)
+    acq = AcquisitionThread(src, [sink], read_timeout=1.0, idle_drain_s=0.02)
+    acq.start()
+    assert src.three_reads.wait(10)
+    acq.stop()
+    assert src.timeouts[:3] == [1.0, 0.02, 1.0]  # short wait only while a block is held
+    assert sink.drained_after_reads[0] == 2  # drained when the short wait found nothing
