@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -133,6 +134,7 @@ def record_to(
     start = time.monotonic()
     interrupted = False
     reported_error = None
+    reported_attempt = 0
     reported_storage = None
     acq.start()
     try:
@@ -145,8 +147,17 @@ def record_to(
                     break  # never connected: a wrong URL or device, not a dropout
                 print(f"batteryos: warning: {reported_error} (reconnecting)", file=sys.stderr)
             elif acq.state == AcquisitionState.STREAMING and reported_error is not None:
-                reported_error = None
+                reported_error, reported_attempt = None, 0
                 print("batteryos: reconnected (the time in between stays a gap)", file=sys.stderr)
+            retry = acq.reconnect_status
+            waiting = reported_error is not None and retry.retry_in_s is not None
+            if waiting and retry.attempt != reported_attempt:  # one line per attempt
+                reported_attempt = retry.attempt
+                wait = math.ceil(retry.retry_in_s)
+                print(
+                    f"batteryos: reconnecting in {wait} s (attempt {retry.attempt})",
+                    file=sys.stderr,
+                )
             storage = sinks.storage_problem()
             if (storage is None) != (reported_storage is None):
                 back = "database reachable again; the spool is being stored"
