@@ -101,6 +101,8 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
         log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
+    if log.metadata.get("warnings"):  # what the reader left out of the file, and why
+        report["warnings"] = log.metadata["warnings"].splitlines()
     return Analysis(report, log.frame, suite.timeseries, dict(log.metadata))
 
 
@@ -142,6 +144,8 @@ def print_summary(report: dict, out=sys.stdout) -> None:
         )
     else:
         print(f"{report['source']}: per-cycle table", file=out)
+    for warning in report.get("warnings", []):
+        print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:
         print(
             f"  SOC           {_fmt(soc['initial_soc_percent'], ' %')} -> {_fmt(soc['final_soc_percent'], ' %')}"
