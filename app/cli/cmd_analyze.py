@@ -133,7 +133,8 @@ def _fmt(value, unit="", digits=3) -> str:
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
-def print_summary(report: dict, out=sys.stdout) -> None:
+def print_summary(report: dict, out=None) -> None:
+    out = out or sys.stdout  # looked up now: a default bound at import escapes redirection
     r = report["results"]
     spec = report["spec"]
     if spec:
