@@ -111,6 +111,14 @@ class _Sinks:
         return f"database unreachable ({recorder.last_error}); {where}, retrying"
 
 
+def _print_warnings(source, told: int) -> int:
+    """Print the source's decoder warnings after the first ``told``; how many are told now."""
+    new = source.health.warnings[told:]  # appended by the acquisition thread
+    for warning in new:
+        print(f"batteryos: warning: {warning}", file=sys.stderr)
+    return told + len(new)
+
+
 def record_to(
     url: str,
     *,
@@ -134,6 +142,7 @@ def record_to(
     interrupted = False
     reported_error = None
     reported_storage = None
+    told = 0  # decoder warnings printed so far (a CAN message left out, ...)
     acq.start()
     try:
         while not sinks.done.wait(_POLL_S):
@@ -147,6 +156,7 @@ def record_to(
             elif acq.state == AcquisitionState.STREAMING and reported_error is not None:
                 reported_error = None
                 print("batteryos: reconnected (the time in between stays a gap)", file=sys.stderr)
+            told = _print_warnings(source, told)
             storage = sinks.storage_problem()
             if (storage is None) != (reported_storage is None):
                 back = "database reachable again; the spool is being stored"
@@ -158,6 +168,7 @@ def record_to(
         interrupted = True
     finally:
         acq.stop()
+        _print_warnings(source, told)
         recording_id = sinks.close(interrupted)
         if db is not None:
             db.close()

@@ -68,6 +68,8 @@ class HealthReading:
     last_error: str | None = None
     last_error_time: float | None = None  #: ``time.time()``
     down_s: float | None = None  #: how long the connection has been lost
+    #: what the decoder left out of the stream or doubts (e.g. a CAN message that does not match its DBC)
+    warnings: tuple[str, ...] = ()
 
     @property
     def state_text(self) -> str:
@@ -168,6 +170,7 @@ class HealthMonitor(QObject):
             last_error=health.get("last_error") or status.last_error,
             last_error_time=health.get("last_error_time"),
             down_s=(now - self._down_since) if self._down_since is not None else None,
+            warnings=tuple(health.get("warnings", ())),
             **counters,
         )
         self.updated.emit(self.reading)
@@ -298,3 +301,9 @@ class ConnectionHealthPanel(QFrame):
         else:
             self.error_label.setText("none")
         set_style_property(self.error_label, "problem", "true" if reading.last_error else "false")
+        # every warning of the decoder, not only the last: hover the last error
+        self.error_label.setToolTip(
+            "Warnings:\n" + "\n".join(f"• {w}" for w in reading.warnings)
+            if reading.warnings
+            else ""
+        )

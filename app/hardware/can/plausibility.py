@@ -1,4 +1,4 @@
-"""Does a log's traffic match its DBC? Messages whose frames decode to impossible values.
+"""Does CAN traffic match its DBC? Messages whose frames decode to impossible values.
 
 A log recorded with another firmware than its DBC was made for (ids moved,
 layouts changed) decodes without error into numbers that cannot be: a pack
@@ -11,6 +11,7 @@ left out and the user is told why rather than shown garbage.
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 
@@ -60,12 +61,16 @@ def _frame_reason(message, values: list[dict]) -> str | None:
     return None
 
 
-def _pack_below_cell(df) -> tuple[float, float] | None:
-    cells = [c for c in df.columns if schema.CELL_VOLTAGE_RE.match(c)]
-    if not cells or schema.VOLTAGE not in df.columns:
+def _pack_below_cell(block) -> tuple[float, float] | None:
+    if block is None:
         return None
-    highest = df[cells].max(axis=1, skipna=True).to_numpy(dtype=float)
-    pack = df[schema.VOLTAGE].to_numpy(dtype=float)
+    cells = [c for c in block.columns if schema.CELL_VOLTAGE_RE.match(c)]
+    if not cells or schema.VOLTAGE not in block:
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows before any cell: all NaN
+        highest = np.nanmax(np.vstack([block[c] for c in cells]), axis=0)
+    pack = np.asarray(block[schema.VOLTAGE], dtype=float)
     both = np.isfinite(highest) & np.isfinite(pack)
     if not both.any():
         return None
@@ -73,8 +78,12 @@ def _pack_below_cell(df) -> tuple[float, float] | None:
     return (p, c) if p < 0.95 * c else None
 
 
-def implausible_messages(db, mapping, frames_by_id: dict[int, list[bytes]], df) -> dict[str, str]:
-    """``{message name: why}`` for the messages ``mapping`` uses that do not match the log."""
+def implausible_messages(
+    db, mapping, frames_by_id: dict[int, list[bytes]], block
+) -> dict[str, str]:
+    """``{message name: why}`` for the messages ``mapping`` uses that do not match the traffic:
+    ``frames_by_id`` its payloads by DBC id, ``block`` (a SampleBlock or None) those frames
+    decoded through ``mapping``."""
     by_name = {m.name: m for m in db.messages}
     used = dict.fromkeys(s.message for s in mapping.signals)
     found: dict[str, str] = {}
@@ -85,7 +94,7 @@ def implausible_messages(db, mapping, frames_by_id: dict[int, list[bytes]], df) 
         why = _frame_reason(message, _decoded(message, frames_by_id.get(message.frame_id, [])))
         if why:
             found[name] = f"{name} (0x{message.frame_id:X}): {why}"
-    below = _pack_below_cell(df)
+    below = _pack_below_cell(block)
     if below is not None:
         source = next((s.message for s in mapping.signals if s.column == schema.VOLTAGE), None)
         if source is not None and source not in found:

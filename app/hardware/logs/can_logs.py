@@ -213,21 +213,14 @@ def _decode_pylontech(frames: Frames, byte_order: str, progress) -> _Decoded:
     return _Decoded("BMS CAN protocol", rows.take_block(), counts, [])
 
 
-def _hex_list(ids, limit: int = 8) -> str:
-    ids = sorted(ids)
-    text = ", ".join(f"0x{i:X}" for i in ids[:limit])
-    return text + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
-
-
 def _decode_dbc(path: str, frames: Frames, dbc: str, mapping: str | None, progress) -> _Decoded:
-    """Decode through a DBC; messages whose frames decode to impossible values are left out
-    of a suggested mapping (and the suggestion made again without them), with a warning."""
-    import pandas as pd
-
+    """Decode through a DBC, the whole log as one window of the live bus's rules
+    (:class:`~app.hardware.can.learning.MappingLearner`): IVT-S results on moved ids
+    recognised, messages whose frames decode to impossible values left out of a
+    suggested mapping (with a warning), a saved mapping decoded as asked."""
     from app.hardware.can.dbc import DbcDecoder, load_dbc
-    from app.hardware.can.ivt import relocated_ivt_ids
-    from app.hardware.can.mapping import CanMapping, suggest_mapping
-    from app.hardware.can.plausibility import implausible_messages
+    from app.hardware.can.learning import MappingLearner
+    from app.hardware.can.mapping import CanMapping
     from app.hardware.can.rows import RowAssembler
 
     how = f"DBC {os.path.basename(dbc)}"
@@ -236,52 +229,24 @@ def _decode_dbc(path: str, frames: Frames, dbc: str, mapping: str | None, progre
         saved = CanMapping.load(mapping) if mapping else None
     except SourceError as exc:
         raise SchemaError(f"{path}: {exc}") from None
-    raw: dict[int, list[bytes]] = {}
+    learner = MappingLearner(db, name=os.path.basename(dbc), dbc=dbc, saved=saved)
+    window: dict[int, list[bytes]] = {}
     for fid, data in zip(frames.ids, frames.data, strict=True):
-        raw.setdefault(fid, []).append(data)
-    moved = relocated_ivt_ids(db, raw)
-    warnings = [
-        f"frames 0x{fid:X} decoded as {m.name} (0x{m.frame_id:X}): an IVT-S result "
-        f"(identifier byte {raw[fid][0][0]}) sent on an id the DBC does not list"
-        for fid, m in moved.items()
-    ]
-    ids = [moved[i].frame_id if i in moved else i for i in frames.ids]
-    by_id: dict[int, list[bytes]] = {}
-    for fid, data in zip(ids, frames.data, strict=True):
-        by_id.setdefault(fid, []).append(data)
-    unlisted = set(by_id) - {m.frame_id for m in db.messages}
-    if unlisted:
-        warnings.append(f"frames at ids the DBC does not list were skipped: {_hex_list(unlisted)}")
-    excluded: dict[str, str] = {}
-    by_name = {m.name: m for m in db.messages}
-    while True:
-        present = set(by_id) - {by_name[n].frame_id for n in excluded}
-        try:
-            chosen = saved or suggest_mapping(
-                db, name=os.path.basename(dbc), present_ids=present, dbc=dbc
-            )
-            rows = RowAssembler()
-            decoder = DbcDecoder(db, chosen, rows)
-        except SourceError as exc:
-            reasons = "; ".join(excluded.values())
-            raise SchemaError(
-                f"{path}: {exc}" + (f" (left out: {reasons})" if reasons else "")
-            ) from None
-        counts = _feed_all(frames, ids, decoder.feed, progress)
-        block = rows.take_block()
-        df = pd.DataFrame(dict(block.items())) if block is not None else pd.DataFrame()
-        bad = implausible_messages(db, chosen, by_id, df)
-        if saved is not None:  # the user's confirmed mapping: decoded as asked, but told
-            warnings += [f"{why} - the log may not match this DBC" for why in bad.values()]
-            break
-        if not bad:
-            break
-        excluded.update(bad)
-    warnings += [
-        f"{why}: the log does not match the DBC there, its signals are left out"
-        for why in excluded.values()
-    ]
-    return _Decoded(how, block, counts, warnings)
+        window.setdefault(fid, []).append(data)
+    last: dict = {}
+
+    def decode(chosen):
+        rows = RowAssembler()
+        ids = [learner.dbc_id(i) for i in frames.ids]
+        last["counts"] = _feed_all(frames, ids, DbcDecoder(db, chosen, rows).feed, progress)
+        last["block"] = rows.take_block()
+        return last["block"]
+
+    try:
+        learner.revise(window, decode)
+    except SourceError as exc:
+        raise SchemaError(f"{path}: {exc}") from None
+    return _Decoded(how, last["block"], last["counts"], list(learner.warnings))
 
 
 def read_can_log(

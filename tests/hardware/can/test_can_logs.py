@@ -91,7 +91,8 @@ def test_a_saved_mapping_is_decoded_as_asked_but_its_mismatch_is_told(
     )
     assert log.frame["voltage_v"].to_numpy() == pytest.approx(2.53)
     assert (
-        "below a single cell's 4.055 V - the log may not match this DBC" in log.metadata["warnings"]
+        "below a single cell's 4.055 V - the frames may not match this DBC"
+        in log.metadata["warnings"]
     )
 
 
