@@ -112,6 +112,14 @@ class _Sinks:
         return f"database unreachable ({recorder.last_error}); {where}, retrying"
 
 
+def _print_warnings(source, told: int) -> int:
+    """Print the source's decoder warnings after the first ``told``; how many are told now."""
+    new = source.health.warnings[told:]  # appended by the acquisition thread
+    for warning in new:
+        print(f"batteryos: warning: {warning}", file=sys.stderr)
+    return told + len(new)
+
+
 def record_to(
     url: str,
     *,
@@ -136,6 +144,7 @@ def record_to(
     reported_error = None
     reported_attempt = 0
     reported_storage = None
+    told = 0  # decoder warnings printed so far (a CAN message left out, ...)
     acq.start()
     try:
         while not sinks.done.wait(_POLL_S):
@@ -158,6 +167,7 @@ def record_to(
                     f"batteryos: reconnecting in {wait} s (attempt {retry.attempt})",
                     file=sys.stderr,
                 )
+            told = _print_warnings(source, told)
             storage = sinks.storage_problem()
             if (storage is None) != (reported_storage is None):
                 back = "database reachable again; the spool is being stored"
@@ -169,6 +179,7 @@ def record_to(
         interrupted = True
     finally:
         acq.stop()
+        _print_warnings(source, told)
         recording_id = sinks.close(interrupted)
         if db is not None:
             db.close()

@@ -85,6 +85,9 @@ class HealthReading:
         when = "now" if self.retry_in_s is None else f"in {_ago(math.ceil(self.retry_in_s))}"
         return f"Reconnecting {when} (attempt {self.attempt})"
 
+    #: what the decoder left out of the stream or doubts (e.g. a CAN message that does not match its DBC)
+    warnings: tuple[str, ...] = ()
+
     @property
     def state_text(self) -> str:
         text = _STATE_WORDS[self.state][0]
@@ -188,6 +191,7 @@ class HealthMonitor(QObject):
             last_error=health.get("last_error") or status.last_error,
             last_error_time=health.get("last_error_time"),
             down_s=(now - self._down_since) if self._down_since is not None else None,
+            warnings=tuple(health.get("warnings", ())),
             **counters,
         )
         self.updated.emit(self.reading)
@@ -343,3 +347,9 @@ class ConnectionHealthPanel(QFrame):
         self.retry_label.setText(reading.retry_text)
         self.retry_label.setVisible(reading.retrying)
         self.retry_button.setVisible(reading.retrying)
+        # every warning of the decoder, not only the last: hover the last error
+        self.error_label.setToolTip(
+            "Warnings:\n" + "\n".join(f"• {w}" for w in reading.warnings)
+            if reading.warnings
+            else ""
+        )

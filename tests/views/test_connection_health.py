@@ -112,6 +112,24 @@ def test_bad_and_unknown_frames_and_the_last_error_are_shown(rig):
     assert rig.banner.isHidden()  # bad frames are counted, not a lost connection
 
 
+def test_decoder_warnings_are_the_last_error_and_all_listed(rig):
+    health = rig.session.health
+    rig.advance(0)
+    left_out = "f_StringValuesP0 (0x243): its pack voltage 2.53 V is below a single cell's 4.055 V"
+    health.warn("frames 0x35C decoded as CS_IsabellenhuetteIvtString0Curr (0x521)")
+    health.warn(left_out)
+    health.warn(left_out)  # said once
+    reading = rig.advance(0.5)
+    assert reading.warnings == (
+        "frames 0x35C decoded as CS_IsabellenhuetteIvtString0Curr (0x521)",
+        left_out,
+    )
+    assert rig.panel.error_label.text().endswith(left_out)
+    tooltip = rig.panel.error_label.toolTip()
+    assert "0x35C decoded as" in tooltip and left_out in tooltip
+    assert rig.banner.isHidden()  # a doubt about the decoding, not a lost connection
+
+
 def test_a_lost_connection_shows_the_banner_until_it_streams_again(qtbot, rig):
     rig.banner.show()
     rig.panel.show()
