@@ -1,7 +1,8 @@
 """Fault detection on simulated packs: detection latency, false alarms, speed.
 
 Run: ``python benchmarks/bench_faults.py`` (``--quick`` for a smaller matrix,
-``--seeds N``, ``--clean-hours H``). Prints four tables:
+``--seeds N``, ``--first-seed K`` for seeds K..K+N-1 instead of 1..N, ``--clean-hours H``,
+``--chem`` to run one chemistry). Prints four tables:
 
 1. **Detection** -- one row per injected fault x chemistry x profile x seed:
    the fault the simulator injected, when the detector confirmed it
@@ -261,11 +262,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="one chemistry and seed, 6 clean hours")
     p.add_argument("--seeds", type=int, default=2, help="seeds per case (default 2)")
+    p.add_argument(
+        "--first-seed", type=int, default=1, help="first seed (default 1): other packs, onsets"
+    )
+    p.add_argument("--chem", choices=CHEMISTRIES, help="only this chemistry")
     p.add_argument("--clean-hours", type=float, default=24.0, help="hours per clean run")
     p.add_argument("--cells", type=int, default=4, help="series cells of the fault runs")
     args = p.parse_args(argv)
     chems = ("nmc",) if args.quick else CHEMISTRIES
-    seeds = range(1, 2 if args.quick else args.seeds + 1)
+    if args.chem:
+        chems = (args.chem,)
+    first = args.first_seed
+    seeds = range(first, first + (1 if args.quick else args.seeds))
     hours = 6.0 if args.quick else args.clean_hours
     failures = 0
 

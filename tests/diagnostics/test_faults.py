@@ -347,6 +347,37 @@ def test_self_heating_templates_recover_an_exponential_take_off():
     assert np.allclose(amp @ np.full(w, 25.0), 0.0, atol=1e-9)
 
 
+def test_live_engine_equals_offline_on_a_lead_acid_runaway():
+    """The live engine (small blocks, as the acquisition thread feeds it) raises the
+    same faults, to the bit, as the offline analysis of the same lead-acid runaway."""
+    from app.diagnostics.live import LiveEngine
+
+    lead = preset("lead_acid", series_cells=4)
+    onset = 2400.0
+    block = simulate(
+        lead,
+        "cycle",
+        duration_s=3000,
+        seed=5,
+        noise=NoiseSpec.typical(lead),
+        faults=[Fault("thermal_runaway", onset, cell=2)],
+    )
+    offline = detect_faults(block, lead).to_list()
+    engine = LiveEngine(lead)
+    sizes = np.random.default_rng(5).integers(1, 60, size=len(block))
+    start = 0
+    for size in sizes:
+        if start >= len(block):
+            break
+        engine.process(block.slice(start, min(len(block), start + int(size))))
+        start += int(size)
+    engine.finish()
+    assert engine.results()["faults"] == offline
+    runaway = [f for f in offline if f["kind"] == "thermal_runaway_onset"]
+    assert runaway and runaway[0]["channel"] == "cell_2_temp_c"
+    assert onset <= runaway[0]["detail"]["detected_time_s"] <= onset + 90
+
+
 def test_runaway_fit_weights_are_exact_on_a_quadratic():
     """The quadratic fit's contrasts: the end rate, start rate and rise of a parabola."""
     from app.diagnostics.faults.thermal import _quad_weights
