@@ -66,23 +66,13 @@ at the limit of what 5-sigma evidence allows -- still minutes before T2: from
 the expected adiabatic Joule heating (I² R_dc / C from the spec's ECM) is
 subtracted instead.
 
-The lead-acid limit, measured. Over seeds 1-8 of the benchmark's onsets (32
-runaways in 4-cell packs: drive, cycle, hppc, rest) 19 are confirmed within 60 s,
-median 59 s, worst 72 s. At the last bin ending 55-60 s after the onset the
-best template's z averages 5.7 (rest, drive) and 5.4 (cycle; 30 runaways each)
-against the 5 needed, so about two runaways in five wait for the next bins. That
-is the temperature evidence itself, not a condition in the way: a filter matched
-to the exact curve with a perfectly known baseline would reach z ~ 6.9 at 55 s,
-and the 120 s window's baseline keeps 0.83 of it. The simulated runaway is a
-self-heating with no electrical signature (the simulator's cells have no
-temperature-dependent OCV or resistance, and the same heat per Ah for every
-chemistry, 0.43 degC/min on a lead-acid cell's heat capacity), so no other
-channel carries evidence: a real lead-acid runaway -- the float current rising
-with temperature at constant voltage -- would show in the current, but only
-under charge, and the simulator does not model it. Tried and rejected: a 240 s
-template baseline (z x1.1; 21/32 within 60 s, but a false alarm in a clean 16-cell
-NMC cycle, the excess temperature of a loaded cell drifting over four minutes);
-accepting any significant template fast enough, not only the best (no change).
+Lead-acid. The figures above for lead-acid came from a simulated runaway that
+was not physical (the Li-ion self-heating on a lead-acid cell, even at rest): 19 of
+32 runaways within 60 s on seeds 1-8, the temperature evidence alone at z ~5.7 by
+55-60 s. A lead-acid runaway is the float charger's -- its recombination current,
+through every cell of the string, heating each alike -- and is found on that
+current by :mod:`.float_runaway`; this test still runs on lead-acid packs (a cell
+heated by something else) but is not what finds their runaway.
 """
 
 from __future__ import annotations
