@@ -11,7 +11,7 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
 ``cells``         series cells (int >= 1; default: the preset's).
 ``capacity_ah``   capacity of one cell, Ah (> 0; default: the preset's).
 ``parallel``      parallel strings (int >= 1; default 1); they multiply the capacity.
-``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``.
+``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``, ``float`` (lead-acid).
 ``c_rate``        current of ``cc`` (signed, + = charge) / charge rate of ``cccv``.
 ``seed``          random seed (int, default 0): cell spread, drive trace, noise.
 ``rate_hz``       samples per simulated second (> 0, default 10).
