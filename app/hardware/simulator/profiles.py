@@ -24,7 +24,10 @@ Profiles (``make_profile`` names):
            current) from 100 % SOC on: the cells take the little charge that lifts
            them to the float voltage, then the current tapers to ~0 (the model's
            cells have no gassing current; a healthy VRLA float current, ~1 mA/Ah,
-           is far under the current sensor's noise anyway).
+           is far under the current sensor's noise anyway). Without that gassing a
+           string of unequal SOCs does not equalise on float: its full cells climb
+           the overcharge knee (above ``cell_v_max``) and the current stops while
+           the others stay short of full -- start it with equal cells.
 
 ``step_index`` is the 1-based position of the step in the program (the final
 rest after a program ends has the next number); ``cycle_index`` counts the
