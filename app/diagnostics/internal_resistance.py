@@ -103,7 +103,7 @@ from app.diagnostics.pulse_detection import (
     EVAL_TIMES_S,
     PulseSettings,
     first_departure,
-    hppc_resistance_raw,
+    hppc_resistances_raw,
     noise_sigma,
     noise_sigmas,
     step_candidates,
@@ -180,11 +180,22 @@ class _Step:
 
 
 class _Buffer:
-    """Columns of the samples still needed, with the global index of the first row."""
+    """Columns of the samples still needed, with the global index of the first row.
+
+    The rows live in preallocated arrays that grow geometrically: appending a
+    live block copies the block only, not everything buffered (a pulse window
+    is thousands of samples, a live block a hundred); ``cols`` holds views of
+    the live rows.
+    """
+
+    #: rows allocated at least (a live pulse window at 10 Hz is ~2400 rows)
+    MIN_CAPACITY = 4096
 
     def __init__(self):
         self.g0 = 0
         self.n = 0
+        self._lo = 0  # first live row in the storage arrays
+        self._store: dict[str, np.ndarray] = {}
         self.cols: dict[str, np.ndarray] = {}
 
     @property
@@ -192,20 +203,37 @@ class _Buffer:
         return self.g0 + self.n
 
     def append(self, cols: dict[str, np.ndarray]) -> None:
-        if not self.cols:
-            self.cols = {k: np.array(v) for k, v in cols.items()}
-        else:
-            self.cols = {k: np.concatenate((self.cols[k], cols[k])) for k in self.cols}
-        self.n = len(self.cols["t"])
+        m = len(cols["t"])
+        cap = len(self._store["t"]) if self._store else 0
+        if self._lo + self.n + m > cap:
+            # move the live rows to the front of (larger if need be) storage; the
+            # first block of an offline run fills its storage exactly
+            need = self.n + m
+            size = need if not self._store else max(cap, 2 * need, self.MIN_CAPACITY)
+            if not self._store and m < self.MIN_CAPACITY:
+                size = self.MIN_CAPACITY
+            store = {k: np.empty((size, *np.shape(v)[1:])) for k, v in cols.items()}
+            for k, old in self.cols.items():
+                store[k][: self.n] = old
+            self._store, self._lo = store, 0
+        a, b = self._lo + self.n, self._lo + self.n + m
+        for k, v in cols.items():
+            self._store[k][a:b] = v
+        self.n += m
+        self._views()
 
     def trim(self, keep_from: int) -> None:
         drop = keep_from - self.g0
         if drop <= 0:
             return
-        # copy so the dropped head can be freed
-        self.cols = {k: v[drop:].copy() for k, v in self.cols.items()}
+        self._lo += drop
         self.g0 += drop
         self.n -= drop
+        self._views()
+
+    def _views(self) -> None:
+        lo, hi = self._lo, self._lo + self.n
+        self.cols = {k: v[lo:hi] for k, v in self._store.items()}
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.cols[name]
@@ -267,9 +295,7 @@ class InternalResistanceTracker:
             cols["soc"] = self._soc.update(block)
         cols["step"] = block.get(schema.STEP_INDEX, np.full(n, np.nan))
         if self._cell_cols:
-            cols["cells"] = np.column_stack(
-                [block.get(c, np.full(n, np.nan)) for c in self._cell_cols]
-            )
+            cols["cells"] = block.stack(self._cell_cols)
         return cols
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
@@ -578,13 +604,10 @@ class InternalResistanceTracker:
         else:
             method = "samples"
             end_idx = pulse_end if pulse_end is not None else len(t)
-            pack = hppc_resistance_raw(t, v, i, k, kl, end_idx)
+            volts = v[:, None] if cells is None else np.column_stack([v, cells])
+            pack, *raw_cells = hppc_resistances_raw(t, volts, i, k, kl, end_idx)
             if cells is not None:
-                per_cell = {key: [] for key in R_KEYS}
-                for c in range(cells.shape[1]):
-                    raw = hppc_resistance_raw(t, cells[:, c], i, k, kl, end_idx)
-                    for key in R_KEYS:
-                        per_cell[key].append(_scaled(raw[key], p))
+                per_cell = {key: [_scaled(raw[key], p) for raw in raw_cells] for key in R_KEYS}
         step_a = i_level - i_pre
         temp = buf["temp"][st.k - g0 : st.k - g0 + (last - k) + 1]
         soc = float(buf["soc"][st.k - 1 - g0])
