@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-
 _PLAIN = frozenset({str, int, bool, type(None)})
 
 
