@@ -115,6 +115,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 R_KEYS: tuple[str, ...] = ("r_ohmic_ohm", *(f"r_{tau:g}s_ohm" for tau in EVAL_TIMES_S))
+R_CELL_KEYS: tuple[str, ...] = tuple(key[: -len("_ohm")] + "_cell_ohm" for key in R_KEYS)
 SOC_BAND_PCT = 10.0
 TEMPERATURE_BAND_C = 5.0
 #: half-width of the local current mean around t_s + tau (at least 2 samples)
@@ -480,7 +481,7 @@ class InternalResistanceTracker:
                 moving = e_loc + 1 < buf.n and abs(i[e_loc + 1] - i[e_loc]) > self.tol_a
                 e_level = e + 1 if moving else e
                 st.post_level = float(i[e_level - g0])
-                st.relax_s = float(np.clip(duration, s.relax_min_s, s.relax_max_s))
+                st.relax_s = min(max(duration, s.relax_min_s), s.relax_max_s)  # np.clip, scalar
                 st.searched = e_level + 1
                 st.phase = "post"
             elif cap <= end - 1:
@@ -604,7 +605,7 @@ class InternalResistanceTracker:
         else:
             method = "samples"
             end_idx = pulse_end if pulse_end is not None else len(t)
-            volts = v[:, None] if cells is None else np.column_stack([v, cells])
+            volts = [v] if cells is None else [v, *cells.T]
             pack, *raw_cells = hppc_resistances_raw(t, volts, i, k, kl, end_idx)
             if cells is not None:
                 per_cell = {key: [_scaled(raw[key], p) for raw in raw_cells] for key in R_KEYS}
@@ -620,14 +621,14 @@ class InternalResistanceTracker:
             "current_a": step_a,
             "current_before_a": i_pre,
             "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
-            "soc_percent": soc if np.isfinite(soc) else None,
+            "soc_percent": soc if math.isfinite(soc) else None,
             "temperature_c": _finite_mean(temp),
             "method": method,
         }
         for key in R_KEYS:
             record[key] = pack.get(key)
-        for key in R_KEYS:
-            record[key[: -len("_ohm")] + "_cell_ohm"] = _scaled(pack.get(key), p / n_series)
+        for key, cell_key in zip(R_KEYS, R_CELL_KEYS, strict=True):
+            record[cell_key] = _scaled(pack.get(key), p / n_series)
         # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
         # step, unlike the long-window ECM fit which a curved OCV can distort
         r0 = model.step_resistances[0] if model is not None else None
@@ -812,13 +813,19 @@ def _median(values) -> float | None:
     return float(np.median(vals)) if vals else None
 
 
+def _band_low(x: float, width: float) -> float:
+    """``np.floor(x / width) * width`` of a finite float, without numpy's per-call cost."""
+    q = x / width
+    return float(math.floor(q)) * width if math.isfinite(q) else float(np.floor(q) * width)
+
+
 def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]:
     rows = [r for r in records if r.get(key) is not None and r.get("r_10s_ohm") is not None]
     if not rows:
         return []
     groups: dict[float, list[dict]] = {}  # one pass: thousands of pulses, tens of bands
     for r in rows:
-        groups.setdefault(float(np.floor(r[key] / width) * width), []).append(r)
+        groups.setdefault(_band_low(r[key], width), []).append(r)
     out = []
     for lo in sorted(groups):
         sel = groups[lo]

@@ -38,6 +38,7 @@ point of a step after it has started.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,45 +250,45 @@ def hppc_resistance_raw(
     This is the definition applied to noise-free data (the benchmark's "model's
     own value") and the fallback when the response fit fails.
     """
-    return hppc_resistances_raw(t, np.asarray(v)[:, None], i, k, k_level, end, times_s)[0]
+    return hppc_resistances_raw(t, [v], i, k, k_level, end, times_s)[0]
 
 
 def hppc_resistances_raw(
     t: np.ndarray,
-    volts: np.ndarray,
+    volts: Sequence[np.ndarray],
     i: np.ndarray,
     k: int,
     k_level: int,
     end: int,
     times_s: tuple[float, ...] = EVAL_TIMES_S,
 ) -> list[dict[str, float | None]]:
-    """:func:`hppc_resistance_raw` of every column of ``volts`` (samples x columns:
-    the pack and its cells) at once; the same numbers, one dict per column."""
+    """:func:`hppc_resistance_raw` of several voltages (the pack and its cells) at
+    once: the times and currents are read once; one dict per voltage."""
     keys = _read_keys(times_s)
-    ncol = volts.shape[1]
-    v0 = volts[k - 1]
+    t_s = float(t[k])
     i0 = float(i[k - 1])
     di = float(i[k_level]) - i0
-    ohmic = ((volts[k_level] - v0) / di).tolist() if di else [None] * ncol
-    out = [{"r_ohmic_ohm": r} for r in ohmic]
     # an unfinished pulse (the log ends inside it) has lasted at least until the last sample
-    duration = float(t[min(end, len(t) - 1)]) - float(t[k])
+    duration = float(t[min(end, len(t) - 1)]) - t_s
     tp = t[k_level:end]
     read = [j for j, tau in enumerate(times_s) if not (duration < tau - 1e-6 or len(tp) == 0)]
-    values: list[list[float | None]] = [[None] * ncol for _ in times_s]
     if read:
+        # all read points in one np.interp call per column (the same values as one by one)
         t_last = float(tp[-1])
-        t_s = float(t[k])
         te = np.array([min(t_s + times_s[j], t_last) for j in read])
-        dv = interp_columns(te, tp, volts[k_level:end]) - v0
-        dii = (np.interp(te, tp, i[k_level:end]) - i0).tolist()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = (dv / np.array(dii)[:, None]).tolist()
-        for row, j in enumerate(read):
-            values[j] = ratio[row] if dii[row] else [None] * ncol
-    for j, key in enumerate(keys):
-        for c in range(ncol):
-            out[c][key] = values[j][c]
+        diis = (np.interp(te, tp, i[k_level:end]) - i0).tolist()
+    out = []
+    for v in volts:
+        v0 = float(v[k - 1])
+        rec: dict[str, float | None] = {
+            "r_ohmic_ohm": (float(v[k_level]) - v0) / di if di else None
+        }
+        rec.update(dict.fromkeys(keys))
+        if read:
+            dvs = (np.interp(te, tp, v[k_level:end]) - v0).tolist()
+            for j, dv, dii in zip(read, dvs, diis, strict=True):
+                rec[keys[j]] = dv / dii if dii else None
+        out.append(rec)
     return out
 
 
@@ -299,27 +300,3 @@ def _read_keys(times_s: tuple[float, ...]) -> list[str]:
 
 
 _READ_KEYS: dict[tuple[float, ...], list[str]] = {}
-
-
-def interp_columns(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
-    """``np.interp(x, xp, fp[:, c])`` for every column ``c`` of ``fp`` (rows: ``xp``),
-    in one pass: the same operations as numpy's, so the same bits (NaN included).
-    ``xp`` increasing, not empty; ``x`` finite."""
-    n = len(xp)
-    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 1)
-    j1 = np.minimum(j + 1, n - 1)
-    fj, fj1 = fp[j], fp[j1]
-    xj, xj1 = xp[j][:, None], xp[j1][:, None]
-    xc = x[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = (fj1 - fj) / (xj1 - xj)
-        res = slope * (xc - xj) + fj
-        retry = np.isnan(res)
-        if retry.any():
-            # numpy: "if we get nan in one direction, try the other"
-            res = np.where(retry, slope * (xc - xj1) + fj1, res)
-            res = np.where(np.isnan(res) & (fj == fj1), fj, res)
-    exact = (xc == xj) | (j1 == j)[:, None]
-    res = np.where(exact, fj, res)
-    res = np.where(xc < xp[0], fp[0], res)
-    return np.where(xc > xp[-1], fp[-1], res)
