@@ -809,8 +809,14 @@ def _resolved(m: PulseModel) -> bool:
 
 
 def _median(values) -> float | None:
-    vals = [float(v) for v in values if v is not None and math.isfinite(v)]
-    return float(np.median(vals)) if vals else None
+    """``np.median`` of the finite values (None if none), in plain Python: the middle
+    value, or the mean of the two middle ones as numpy computes it ((a + b) / 2)."""
+    vals = sorted(float(v) for v in values if v is not None and math.isfinite(v))
+    n = len(vals)
+    if not n:
+        return None
+    h = n // 2
+    return vals[h] if n % 2 else (vals[h - 1] + vals[h]) / 2.0
 
 
 def _band_low(x: float, width: float) -> float:

@@ -300,3 +300,64 @@ def _read_keys(times_s: tuple[float, ...]) -> list[str]:
 
 
 _READ_KEYS: dict[tuple[float, ...], list[str]] = {}
+
+
+#: first_departures: steps searched at once, at most this many samples each (longer
+#: searches go one by one through first_departure)
+_BATCH_SEARCH_MAX = 4096
+_BATCH_ELEMENTS = 1 << 21
+
+
+def first_departures(
+    i: np.ndarray, levels: np.ndarray, tols: np.ndarray, starts: np.ndarray, stops: np.ndarray
+) -> np.ndarray:
+    """:func:`first_departure` for many searches at once; ``stops[j]`` where none.
+
+    Searches of up to ``_BATCH_SEARCH_MAX`` samples run together in a (search x
+    sample) window; longer ones one by one.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    stops = np.minimum(np.asarray(stops, dtype=np.int64), len(i))
+    out = stops.copy()
+    widths = stops - starts
+    short = np.flatnonzero((widths > 0) & (widths <= _BATCH_SEARCH_MAX))
+    if short.size:
+        order = short[np.argsort(widths[short], kind="stable")]
+        pos = 0
+        while pos < len(order):
+            w = int(widths[order[min(len(order) - 1, pos + 63)]])  # grows with the chunk
+            rows = max(64, _BATCH_ELEMENTS // max(w, 1))
+            sel = order[pos : pos + rows]
+            w = int(widths[sel].max())
+            idx = starts[sel, None] + np.arange(w)[None, :]
+            inside = idx < stops[sel, None]
+            off = (
+                np.abs(i[np.minimum(idx, len(i) - 1)] - levels[sel, None]) > tols[sel, None]
+            ) & inside
+            hit = off.any(axis=1)
+            out[sel[hit]] = starts[sel[hit]] + np.argmax(off[hit], axis=1)
+            pos += len(sel)
+    for j in np.flatnonzero(widths > _BATCH_SEARCH_MAX).tolist():
+        e = first_departure(i, float(levels[j]), float(tols[j]), int(starts[j]), int(stops[j]))
+        out[j] = stops[j] if e is None else e
+    return out
+
+
+def interp_within(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """``np.interp(x[j], xp[lo[j]:hi[j]], fp[lo[j]:hi[j]])`` for every ``j`` at once (the
+    same operations as numpy's, so the same bits, NaN included); ``hi > lo``."""
+    last = hi - 1
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, lo, last)
+    j1 = np.minimum(j + 1, last)
+    fj, fj1, xj, xj1 = fp[j], fp[j1], xp[j], xp[j1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (fj1 - fj) / (xj1 - xj)
+        res = slope * (x - xj) + fj
+        retry = np.isnan(res)
+        if retry.any():
+            # numpy: "if we get nan in one direction, try the other"
+            res = np.where(retry, slope * (x - xj1) + fj1, res)
+            res = np.where(np.isnan(res) & (fj == fj1), fj, res)
+    res = np.where((x == xj) | (j == last), fj, res)
+    res = np.where(x < xp[lo], fp[lo], res)
+    return np.where(x > xp[last], fp[last], res)
