@@ -103,6 +103,7 @@ from app.diagnostics.pulse_detection import (
     EVAL_TIMES_S,
     PulseSettings,
     first_departure,
+    first_departures,
     hppc_resistances_raw,
     noise_sigma,
     noise_sigmas,
@@ -374,9 +375,9 @@ class InternalResistanceTracker:
                     fit=self._take_fit(k, from_rest),
                 )
             )
+        self._follow(self._pending)
         still = []
         for st in self._pending:
-            self._progress(st, final=False)
             if st.phase == "done":
                 if st.record is not None:
                     self._records.append(st.record)
@@ -455,16 +456,67 @@ class InternalResistanceTracker:
             keep = min(keep, st.hist_start if st.phase in ("pulse", "post") else st.searched)
         buf.trim(max(keep, buf.g0))
 
-    def _progress(self, st: _Step, *, final: bool) -> None:
-        """Move ``st`` on with the samples buffered so far (``final``: the data end here)."""
+    def _follow(self, steps: list[_Step]) -> None:
+        """:meth:`_progress` of every step (not final), with the searches for the end of
+        the pulses, then for the end of their relaxations, done for all steps at once
+        (the same searches and decisions as one step after the other: the steps share
+        nothing but the buffer, which they only read)."""
+        buf, s = self._buf, self.settings
+        t, i = buf["t"], buf["i"]
+        g0, end = buf.g0, buf.end
+        pulse = [st for st in steps if st.phase == "pulse"]
+        post = [st for st in steps if st.phase == "post"]
+        rest = [st for st in steps if st.phase not in ("pulse", "post")]
+        if pulse:
+            t_s = np.array([st.t_s for st in pulse])
+            # first sample after the fit window of a long pulse (``end`` if not yet seen)
+            caps = g0 + np.searchsorted(t, t_s + s.max_fit_pulse_s, side="right")
+            starts = np.array([st.searched for st in pulse]) - g0
+            stops = np.minimum(caps, end) - g0
+            levels = np.array([st.level for st in pulse])
+            tols = np.array([st.tol for st in pulse])
+            found = first_departures(i, levels, tols, starts, stops)
+            for st, cap, e, stop in zip(
+                pulse, caps.tolist(), found.tolist(), stops.tolist(), strict=True
+            ):
+                self._progress(st, final=False, searched=(cap, None if e >= stop else e))
+                if st.phase == "post":
+                    post.append(st)  # (as _progress would go on with it)
+        if post:
+            t_e = np.array([float(t[st.end - g0]) for st in post])
+            relax = np.array([st.relax_s for st in post])
+            # first sample past the relaxation window (``end`` if not yet seen)
+            stops_g = g0 + np.searchsorted(t, t_e + relax, side="right")
+            starts = np.array([st.searched for st in post]) - g0
+            stops = np.minimum(stops_g, end) - g0
+            levels = np.array([st.post_level for st in post])
+            found = first_departures(i, levels, np.full(len(post), self.tol_a), starts, stops)
+            for st, stop_g, e, stop in zip(
+                post, stops_g.tolist(), found.tolist(), stops.tolist(), strict=True
+            ):
+                self._progress(st, final=False, searched=(stop_g, None if e >= stop else e))
+        for st in rest:
+            self._progress(st, final=False)
+
+    def _progress(
+        self, st: _Step, *, final: bool, searched: tuple[int, int | None] | None = None
+    ) -> None:
+        """Move ``st`` on with the samples buffered so far (``final``: the data end here).
+
+        ``searched``: the search of this phase already done (:meth:`_follow`): the end
+        of its window (global index) and the departure found in it (buffer index), if
+        any; the step then stops where a pulse turns to its relaxation."""
         buf, s = self._buf, self.settings
         t, i = buf["t"], buf["i"]
         g0, end = buf.g0, buf.end
         t_s = st.t_s
         if st.phase == "pulse":
-            # first sample after the fit window of a long pulse (``end`` if not yet seen)
-            cap = g0 + int(np.searchsorted(t, t_s + s.max_fit_pulse_s, side="right"))
-            e = first_departure(i, st.level, st.tol, st.searched - g0, min(cap, end) - g0)
+            if searched is not None:
+                cap, e = searched
+            else:
+                # first sample after the fit window of a long pulse (``end`` if not yet seen)
+                cap = g0 + int(np.searchsorted(t, t_s + s.max_fit_pulse_s, side="right"))
+                e = first_departure(i, st.level, st.tol, st.searched - g0, min(cap, end) - g0)
             if e is not None and e + g0 + 1 >= end and not final:
                 st.searched = e + g0  # need the sample after the end to read the new level
                 return
@@ -484,6 +536,8 @@ class InternalResistanceTracker:
                 st.relax_s = min(max(duration, s.relax_min_s), s.relax_max_s)  # np.clip, scalar
                 st.searched = e_level + 1
                 st.phase = "post"
+                if searched is not None:
+                    return  # the relaxation's search is batched too
             elif cap <= end - 1:
                 # longer than the fit window: measure its start now, follow its end
                 self._measure(st, win_end=cap)
@@ -500,10 +554,15 @@ class InternalResistanceTracker:
                 st.searched = max(st.searched, end)
                 return
         if st.phase == "post":
-            t_e = float(t[st.end - g0])
-            # first sample past the relaxation window (``end`` if not yet seen)
-            stop = g0 + int(np.searchsorted(t, t_e + st.relax_s, side="right"))
-            w = first_departure(i, st.post_level, self.tol_a, st.searched - g0, min(stop, end) - g0)
+            if searched is not None:
+                stop, w = searched
+            else:
+                t_e = float(t[st.end - g0])
+                # first sample past the relaxation window (``end`` if not yet seen)
+                stop = g0 + int(np.searchsorted(t, t_e + st.relax_s, side="right"))
+                w = first_departure(
+                    i, st.post_level, self.tol_a, st.searched - g0, min(stop, end) - g0
+                )
             if w is not None:
                 self._measure(st, win_end=w + g0)
                 st.phase = "done"
