@@ -340,22 +340,33 @@ class InternalResistanceTracker:
         t_steps = t[ks]
         fit_froms = np.searchsorted(t, t_steps - s.pre_window_s, side="left").tolist()
         hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left").tolist()
-        for k_loc, kl_loc, tol, t_s, fit_from, hist in zip(
+        # the level before a step: back from the step while the current stays within the
+        # tolerance, and within level_window_s; with times in order, the samples older
+        # than that are known without looking at them (the first one not older: recent)
+        in_order = bool(ks.size) and bool(np.all(t[1:] >= t[:-1]))
+        recent = (
+            np.searchsorted(t, t[ks - 1] - s.level_window_s, side="left").tolist()
+            if in_order
+            else [None] * len(ks)
+        )
+        for k_loc, kl_loc, tol, t_s, fit_from, hist, first_recent in zip(
             ks.tolist(),
             kls.tolist(),
             tols.tolist(),
             t_steps.tolist(),
             fit_froms,
             hists,
+            recent,
             strict=True,
         ):
             level = float(i[kl_loc])
             k = k_loc + buf.g0
             i_pre = float(i[k_loc - 1])
-            lo = hist
+            lo = hist if first_recent is None else max(hist, first_recent)
             seg_i = i[lo:k_loc]
-            seg_t = t[lo:k_loc]
-            bad = (np.abs(seg_i - i_pre) > self.tol_a) | (seg_t < t[k_loc - 1] - s.level_window_s)
+            bad = np.abs(seg_i - i_pre) > self.tol_a
+            if first_recent is None:
+                bad |= t[lo:k_loc] < t[k_loc - 1] - s.level_window_s
             bad_idx = np.flatnonzero(bad)
             pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
             pre = min(pre, k_loc - 1)
