@@ -302,9 +302,7 @@ def _read_keys(times_s: tuple[float, ...]) -> list[str]:
 _READ_KEYS: dict[tuple[float, ...], list[str]] = {}
 
 
-#: first_departures: steps searched at once, at most this many samples each (longer
-#: searches go one by one through first_departure)
-_BATCH_SEARCH_MAX = 4096
+#: first_departures: samples looked at in one vectorised pass (rows x window)
 _BATCH_ELEMENTS = 1 << 21
 
 
@@ -313,33 +311,32 @@ def first_departures(
 ) -> np.ndarray:
     """:func:`first_departure` for many searches at once; ``stops[j]`` where none.
 
-    Searches of up to ``_BATCH_SEARCH_MAX`` samples run together in a (search x
-    sample) window; longer ones one by one.
+    All searches look at their next 256 samples together, those still going on at
+    their next 1024, and so on (growing windows, as :func:`first_departure`): a
+    search costs about its own length.
     """
+    n = len(i)
     starts = np.asarray(starts, dtype=np.int64)
-    stops = np.minimum(np.asarray(stops, dtype=np.int64), len(i))
+    stops = np.minimum(np.asarray(stops, dtype=np.int64), n)
     out = stops.copy()
-    widths = stops - starts
-    short = np.flatnonzero((widths > 0) & (widths <= _BATCH_SEARCH_MAX))
-    if short.size:
-        order = short[np.argsort(widths[short], kind="stable")]
-        pos = 0
-        while pos < len(order):
-            w = int(widths[order[min(len(order) - 1, pos + 63)]])  # grows with the chunk
-            rows = max(64, _BATCH_ELEMENTS // max(w, 1))
-            sel = order[pos : pos + rows]
-            w = int(widths[sel].max())
-            idx = starts[sel, None] + np.arange(w)[None, :]
-            inside = idx < stops[sel, None]
-            off = (
-                np.abs(i[np.minimum(idx, len(i) - 1)] - levels[sel, None]) > tols[sel, None]
-            ) & inside
+    pos = starts.copy()
+    todo = np.flatnonzero(stops > starts)
+    width = 256
+    while todo.size:
+        rows = max(1, _BATCH_ELEMENTS // width)
+        left = []
+        for a in range(0, len(todo), rows):
+            sel = todo[a : a + rows]
+            seg_stop = np.minimum(pos[sel] + width, stops[sel])
+            idx = pos[sel, None] + np.arange(width)[None, :]
+            off = np.abs(i[np.minimum(idx, n - 1)] - levels[sel, None]) > tols[sel, None]
+            off &= idx < seg_stop[:, None]
             hit = off.any(axis=1)
-            out[sel[hit]] = starts[sel[hit]] + np.argmax(off[hit], axis=1)
-            pos += len(sel)
-    for j in np.flatnonzero(widths > _BATCH_SEARCH_MAX).tolist():
-        e = first_departure(i, float(levels[j]), float(tols[j]), int(starts[j]), int(stops[j]))
-        out[j] = stops[j] if e is None else e
+            out[sel[hit]] = pos[sel[hit]] + np.argmax(off[hit], axis=1)
+            pos[sel] = seg_stop
+            left.append(sel[~hit & (seg_stop < stops[sel])])
+        todo = np.concatenate(left)
+        width *= 4
     return out
 
 
