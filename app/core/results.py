@@ -9,9 +9,22 @@ from typing import Any
 
 import numpy as np
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
 
 def to_jsonable(value: Any) -> Any:
     """Convert numpy scalars/arrays, enums, dataclasses and NaN into plain JSON values."""
+    # plain Python values first: a result with thousands of pulses is mostly these
+    # (exact types: a float or str subclass -- numpy float, StrEnum -- goes below)
+    kind = type(value)
+    if kind is float:
+        return None if math.isnan(value) or math.isinf(value) else value
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [to_jsonable(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):

@@ -47,6 +47,15 @@ class SampleBlock:
     def get(self, name: str, default=None):
         return self._columns.get(name, default)
 
+    def stack(self, names: Iterable[str]) -> np.ndarray:
+        """Columns ``names`` side by side (samples x names); NaN where one is missing."""
+        names = list(names)
+        out = np.empty((self._n, len(names)))
+        for j, name in enumerate(names):
+            col = self._columns.get(name)
+            out[:, j] = np.nan if col is None else col
+        return out
+
     @property
     def columns(self) -> list[str]:
         return list(self._columns)

@@ -166,8 +166,8 @@ def pulse_resistances(
     """
     from app.diagnostics.pulse_detection import (
         PulseSettings,
-        first_departure,
-        hppc_resistance_raw,
+        first_departures,
+        interp_within,
         step_candidates,
     )
 
@@ -205,22 +205,22 @@ def pulse_resistances(
     keep = (np.abs(level) > rest) & (np.abs(i[last] - level) <= hold)
     keep &= np.abs(i[mid] - level) <= hold
     keep &= ~late | (np.abs(i[ks] - i[ks - 1]) >= thr)
-    where, values = [], []
-    for k, k_level, lev, tol_k in zip(
-        ks[keep].tolist(),
-        levels[keep].tolist(),
-        level[keep].tolist(),
-        hold[keep].tolist(),
-        strict=True,
-    ):
-        end = first_departure(i, lev, tol_k, k_level, n)
-        end = n if end is None else end
-        r = hppc_resistance_raw(t, v, i, k, k_level, end, times_s=(read_s,))
-        value = r.get(f"r_{read_s:g}s_ohm")
-        if value is not None and np.isfinite(value) and value > 0:
-            where.append(k)
-            values.append(value)
-    return np.asarray(where, dtype=np.int64), np.asarray(values, dtype=float)
+    ks, levels, level, hold = ks[keep], levels[keep], level[keep], hold[keep]
+    # hppc_resistance_raw(..., times_s=(read_s,)) of every step at once. The pulse's end
+    # matters only up to the sample after the first one past the read point: search
+    # that far (a later end gives the same reading)
+    reach = np.minimum(np.searchsorted(t, t[ks] + read_s, side="right") + 1, n)
+    end = first_departures(i, level, hold, levels, reach)
+    duration = t[np.minimum(end, n - 1)] - t[ks]
+    ok = (end > levels) & ~(duration < read_s - 1e-6)
+    ks, levels, end = ks[ok], levels[ok], end[ok]
+    te = np.minimum(t[ks] + read_s, t[end - 1])
+    dv = interp_within(te, t, v, levels, end) - v[ks - 1]
+    di = interp_within(te, t, i, levels, end) - i[ks - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = dv / di
+    good = (di != 0) & np.isfinite(value) & (value > 0)
+    return ks[good].astype(np.int64), value[good].astype(float)
 
 
 def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.DataFrame:

@@ -103,7 +103,8 @@ from app.diagnostics.pulse_detection import (
     EVAL_TIMES_S,
     PulseSettings,
     first_departure,
-    hppc_resistance_raw,
+    first_departures,
+    hppc_resistances_raw,
     noise_sigma,
     noise_sigmas,
     step_candidates,
@@ -115,6 +116,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 R_KEYS: tuple[str, ...] = ("r_ohmic_ohm", *(f"r_{tau:g}s_ohm" for tau in EVAL_TIMES_S))
+R_CELL_KEYS: tuple[str, ...] = tuple(key[: -len("_ohm")] + "_cell_ohm" for key in R_KEYS)
 SOC_BAND_PCT = 10.0
 TEMPERATURE_BAND_C = 5.0
 #: half-width of the local current mean around t_s + tau (at least 2 samples)
@@ -180,11 +182,22 @@ class _Step:
 
 
 class _Buffer:
-    """Columns of the samples still needed, with the global index of the first row."""
+    """Columns of the samples still needed, with the global index of the first row.
+
+    The rows live in preallocated arrays that grow geometrically: appending a
+    live block copies the block only, not everything buffered (a pulse window
+    is thousands of samples, a live block a hundred); ``cols`` holds views of
+    the live rows.
+    """
+
+    #: rows allocated at least (a live pulse window at 10 Hz is ~2400 rows)
+    MIN_CAPACITY = 4096
 
     def __init__(self):
         self.g0 = 0
         self.n = 0
+        self._lo = 0  # first live row in the storage arrays
+        self._store: dict[str, np.ndarray] = {}
         self.cols: dict[str, np.ndarray] = {}
 
     @property
@@ -192,20 +205,37 @@ class _Buffer:
         return self.g0 + self.n
 
     def append(self, cols: dict[str, np.ndarray]) -> None:
-        if not self.cols:
-            self.cols = {k: np.array(v) for k, v in cols.items()}
-        else:
-            self.cols = {k: np.concatenate((self.cols[k], cols[k])) for k in self.cols}
-        self.n = len(self.cols["t"])
+        m = len(cols["t"])
+        cap = len(self._store["t"]) if self._store else 0
+        if self._lo + self.n + m > cap:
+            # move the live rows to the front of (larger if need be) storage; the
+            # first block of an offline run fills its storage exactly
+            need = self.n + m
+            size = need if not self._store else max(cap, 2 * need, self.MIN_CAPACITY)
+            if not self._store and m < self.MIN_CAPACITY:
+                size = self.MIN_CAPACITY
+            store = {k: np.empty((size, *np.shape(v)[1:])) for k, v in cols.items()}
+            for k, old in self.cols.items():
+                store[k][: self.n] = old
+            self._store, self._lo = store, 0
+        a, b = self._lo + self.n, self._lo + self.n + m
+        for k, v in cols.items():
+            self._store[k][a:b] = v
+        self.n += m
+        self._views()
 
     def trim(self, keep_from: int) -> None:
         drop = keep_from - self.g0
         if drop <= 0:
             return
-        # copy so the dropped head can be freed
-        self.cols = {k: v[drop:].copy() for k, v in self.cols.items()}
+        self._lo += drop
         self.g0 += drop
         self.n -= drop
+        self._views()
+
+    def _views(self) -> None:
+        lo, hi = self._lo, self._lo + self.n
+        self.cols = {k: v[lo:hi] for k, v in self._store.items()}
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.cols[name]
@@ -267,9 +297,7 @@ class InternalResistanceTracker:
             cols["soc"] = self._soc.update(block)
         cols["step"] = block.get(schema.STEP_INDEX, np.full(n, np.nan))
         if self._cell_cols:
-            cols["cells"] = np.column_stack(
-                [block.get(c, np.full(n, np.nan)) for c in self._cell_cols]
-            )
+            cols["cells"] = block.stack(self._cell_cols)
         return cols
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
@@ -312,22 +340,33 @@ class InternalResistanceTracker:
         t_steps = t[ks]
         fit_froms = np.searchsorted(t, t_steps - s.pre_window_s, side="left").tolist()
         hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left").tolist()
-        for k_loc, kl_loc, tol, t_s, fit_from, hist in zip(
+        # the level before a step: back from the step while the current stays within the
+        # tolerance, and within level_window_s; with times in order, the samples older
+        # than that are known without looking at them (the first one not older: recent)
+        in_order = bool(ks.size) and bool(np.all(t[1:] >= t[:-1]))
+        recent = (
+            np.searchsorted(t, t[ks - 1] - s.level_window_s, side="left").tolist()
+            if in_order
+            else [None] * len(ks)
+        )
+        for k_loc, kl_loc, tol, t_s, fit_from, hist, first_recent in zip(
             ks.tolist(),
             kls.tolist(),
             tols.tolist(),
             t_steps.tolist(),
             fit_froms,
             hists,
+            recent,
             strict=True,
         ):
             level = float(i[kl_loc])
             k = k_loc + buf.g0
             i_pre = float(i[k_loc - 1])
-            lo = hist
+            lo = hist if first_recent is None else max(hist, first_recent)
             seg_i = i[lo:k_loc]
-            seg_t = t[lo:k_loc]
-            bad = (np.abs(seg_i - i_pre) > self.tol_a) | (seg_t < t[k_loc - 1] - s.level_window_s)
+            bad = np.abs(seg_i - i_pre) > self.tol_a
+            if first_recent is None:
+                bad |= t[lo:k_loc] < t[k_loc - 1] - s.level_window_s
             bad_idx = np.flatnonzero(bad)
             pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
             pre = min(pre, k_loc - 1)
@@ -347,9 +386,9 @@ class InternalResistanceTracker:
                     fit=self._take_fit(k, from_rest),
                 )
             )
+        self._follow(self._pending)
         still = []
         for st in self._pending:
-            self._progress(st, final=False)
             if st.phase == "done":
                 if st.record is not None:
                     self._records.append(st.record)
@@ -428,16 +467,67 @@ class InternalResistanceTracker:
             keep = min(keep, st.hist_start if st.phase in ("pulse", "post") else st.searched)
         buf.trim(max(keep, buf.g0))
 
-    def _progress(self, st: _Step, *, final: bool) -> None:
-        """Move ``st`` on with the samples buffered so far (``final``: the data end here)."""
+    def _follow(self, steps: list[_Step]) -> None:
+        """:meth:`_progress` of every step (not final), with the searches for the end of
+        the pulses, then for the end of their relaxations, done for all steps at once
+        (the same searches and decisions as one step after the other: the steps share
+        nothing but the buffer, which they only read)."""
+        buf, s = self._buf, self.settings
+        t, i = buf["t"], buf["i"]
+        g0, end = buf.g0, buf.end
+        pulse = [st for st in steps if st.phase == "pulse"]
+        post = [st for st in steps if st.phase == "post"]
+        rest = [st for st in steps if st.phase not in ("pulse", "post")]
+        if pulse:
+            t_s = np.array([st.t_s for st in pulse])
+            # first sample after the fit window of a long pulse (``end`` if not yet seen)
+            caps = g0 + np.searchsorted(t, t_s + s.max_fit_pulse_s, side="right")
+            starts = np.array([st.searched for st in pulse]) - g0
+            stops = np.minimum(caps, end) - g0
+            levels = np.array([st.level for st in pulse])
+            tols = np.array([st.tol for st in pulse])
+            found = first_departures(i, levels, tols, starts, stops)
+            for st, cap, e, stop in zip(
+                pulse, caps.tolist(), found.tolist(), stops.tolist(), strict=True
+            ):
+                self._progress(st, final=False, searched=(cap, None if e >= stop else e))
+                if st.phase == "post":
+                    post.append(st)  # (as _progress would go on with it)
+        if post:
+            t_e = np.array([float(t[st.end - g0]) for st in post])
+            relax = np.array([st.relax_s for st in post])
+            # first sample past the relaxation window (``end`` if not yet seen)
+            stops_g = g0 + np.searchsorted(t, t_e + relax, side="right")
+            starts = np.array([st.searched for st in post]) - g0
+            stops = np.minimum(stops_g, end) - g0
+            levels = np.array([st.post_level for st in post])
+            found = first_departures(i, levels, np.full(len(post), self.tol_a), starts, stops)
+            for st, stop_g, e, stop in zip(
+                post, stops_g.tolist(), found.tolist(), stops.tolist(), strict=True
+            ):
+                self._progress(st, final=False, searched=(stop_g, None if e >= stop else e))
+        for st in rest:
+            self._progress(st, final=False)
+
+    def _progress(
+        self, st: _Step, *, final: bool, searched: tuple[int, int | None] | None = None
+    ) -> None:
+        """Move ``st`` on with the samples buffered so far (``final``: the data end here).
+
+        ``searched``: the search of this phase already done (:meth:`_follow`): the end
+        of its window (global index) and the departure found in it (buffer index), if
+        any; the step then stops where a pulse turns to its relaxation."""
         buf, s = self._buf, self.settings
         t, i = buf["t"], buf["i"]
         g0, end = buf.g0, buf.end
         t_s = st.t_s
         if st.phase == "pulse":
-            # first sample after the fit window of a long pulse (``end`` if not yet seen)
-            cap = g0 + int(np.searchsorted(t, t_s + s.max_fit_pulse_s, side="right"))
-            e = first_departure(i, st.level, st.tol, st.searched - g0, min(cap, end) - g0)
+            if searched is not None:
+                cap, e = searched
+            else:
+                # first sample after the fit window of a long pulse (``end`` if not yet seen)
+                cap = g0 + int(np.searchsorted(t, t_s + s.max_fit_pulse_s, side="right"))
+                e = first_departure(i, st.level, st.tol, st.searched - g0, min(cap, end) - g0)
             if e is not None and e + g0 + 1 >= end and not final:
                 st.searched = e + g0  # need the sample after the end to read the new level
                 return
@@ -454,9 +544,11 @@ class InternalResistanceTracker:
                 moving = e_loc + 1 < buf.n and abs(i[e_loc + 1] - i[e_loc]) > self.tol_a
                 e_level = e + 1 if moving else e
                 st.post_level = float(i[e_level - g0])
-                st.relax_s = float(np.clip(duration, s.relax_min_s, s.relax_max_s))
+                st.relax_s = min(max(duration, s.relax_min_s), s.relax_max_s)  # np.clip, scalar
                 st.searched = e_level + 1
                 st.phase = "post"
+                if searched is not None:
+                    return  # the relaxation's search is batched too
             elif cap <= end - 1:
                 # longer than the fit window: measure its start now, follow its end
                 self._measure(st, win_end=cap)
@@ -473,10 +565,15 @@ class InternalResistanceTracker:
                 st.searched = max(st.searched, end)
                 return
         if st.phase == "post":
-            t_e = float(t[st.end - g0])
-            # first sample past the relaxation window (``end`` if not yet seen)
-            stop = g0 + int(np.searchsorted(t, t_e + st.relax_s, side="right"))
-            w = first_departure(i, st.post_level, self.tol_a, st.searched - g0, min(stop, end) - g0)
+            if searched is not None:
+                stop, w = searched
+            else:
+                t_e = float(t[st.end - g0])
+                # first sample past the relaxation window (``end`` if not yet seen)
+                stop = g0 + int(np.searchsorted(t, t_e + st.relax_s, side="right"))
+                w = first_departure(
+                    i, st.post_level, self.tol_a, st.searched - g0, min(stop, end) - g0
+                )
             if w is not None:
                 self._measure(st, win_end=w + g0)
                 st.phase = "done"
@@ -578,13 +675,10 @@ class InternalResistanceTracker:
         else:
             method = "samples"
             end_idx = pulse_end if pulse_end is not None else len(t)
-            pack = hppc_resistance_raw(t, v, i, k, kl, end_idx)
+            volts = [v] if cells is None else [v, *cells.T]
+            pack, *raw_cells = hppc_resistances_raw(t, volts, i, k, kl, end_idx)
             if cells is not None:
-                per_cell = {key: [] for key in R_KEYS}
-                for c in range(cells.shape[1]):
-                    raw = hppc_resistance_raw(t, cells[:, c], i, k, kl, end_idx)
-                    for key in R_KEYS:
-                        per_cell[key].append(_scaled(raw[key], p))
+                per_cell = {key: [_scaled(raw[key], p) for raw in raw_cells] for key in R_KEYS}
         step_a = i_level - i_pre
         temp = buf["temp"][st.k - g0 : st.k - g0 + (last - k) + 1]
         soc = float(buf["soc"][st.k - 1 - g0])
@@ -597,14 +691,14 @@ class InternalResistanceTracker:
             "current_a": step_a,
             "current_before_a": i_pre,
             "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
-            "soc_percent": soc if np.isfinite(soc) else None,
+            "soc_percent": soc if math.isfinite(soc) else None,
             "temperature_c": _finite_mean(temp),
             "method": method,
         }
         for key in R_KEYS:
             record[key] = pack.get(key)
-        for key in R_KEYS:
-            record[key[: -len("_ohm")] + "_cell_ohm"] = _scaled(pack.get(key), p / n_series)
+        for key, cell_key in zip(R_KEYS, R_CELL_KEYS, strict=True):
+            record[cell_key] = _scaled(pack.get(key), p / n_series)
         # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
         # step, unlike the long-window ECM fit which a curved OCV can distort
         r0 = model.step_resistances[0] if model is not None else None
@@ -785,8 +879,20 @@ def _resolved(m: PulseModel) -> bool:
 
 
 def _median(values) -> float | None:
-    vals = [float(v) for v in values if v is not None and math.isfinite(v)]
-    return float(np.median(vals)) if vals else None
+    """``np.median`` of the finite values (None if none), in plain Python: the middle
+    value, or the mean of the two middle ones as numpy computes it ((a + b) / 2)."""
+    vals = sorted(float(v) for v in values if v is not None and math.isfinite(v))
+    n = len(vals)
+    if not n:
+        return None
+    h = n // 2
+    return vals[h] if n % 2 else (vals[h - 1] + vals[h]) / 2.0
+
+
+def _band_low(x: float, width: float) -> float:
+    """``np.floor(x / width) * width`` of a finite float, without numpy's per-call cost."""
+    q = x / width
+    return float(math.floor(q)) * width if math.isfinite(q) else float(np.floor(q) * width)
 
 
 def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]:
@@ -795,7 +901,7 @@ def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]
         return []
     groups: dict[float, list[dict]] = {}  # one pass: thousands of pulses, tens of bands
     for r in rows:
-        groups.setdefault(float(np.floor(r[key] / width) * width), []).append(r)
+        groups.setdefault(_band_low(r[key], width), []).append(r)
     out = []
     for lo in sorted(groups):
         sel = groups[lo]

@@ -38,6 +38,7 @@ point of a step after it has started.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,27 +250,111 @@ def hppc_resistance_raw(
     This is the definition applied to noise-free data (the benchmark's "model's
     own value") and the fallback when the response fit fails.
     """
-    out: dict[str, float | None] = {}
-    v0, i0 = float(v[k - 1]), float(i[k - 1])
+    return hppc_resistances_raw(t, [v], i, k, k_level, end, times_s)[0]
+
+
+def hppc_resistances_raw(
+    t: np.ndarray,
+    volts: Sequence[np.ndarray],
+    i: np.ndarray,
+    k: int,
+    k_level: int,
+    end: int,
+    times_s: tuple[float, ...] = EVAL_TIMES_S,
+) -> list[dict[str, float | None]]:
+    """:func:`hppc_resistance_raw` of several voltages (the pack and its cells) at
+    once: the times and currents are read once; one dict per voltage."""
+    keys = _read_keys(times_s)
+    t_s = float(t[k])
+    i0 = float(i[k - 1])
     di = float(i[k_level]) - i0
-    out["r_ohmic_ohm"] = (float(v[k_level]) - v0) / di if di else None
     # an unfinished pulse (the log ends inside it) has lasted at least until the last sample
-    duration = float(t[min(end, len(t) - 1)]) - float(t[k])
-    tp, vp, ip = t[k_level:end], v[k_level:end], i[k_level:end]
-    # all read points in one np.interp call per column (the same values as one by one)
-    read = [tau for tau in times_s if not (duration < tau - 1e-6 or len(tp) == 0)]
-    got: dict[float, tuple[float, float]] = {}
+    duration = float(t[min(end, len(t) - 1)]) - t_s
+    tp = t[k_level:end]
+    read = [j for j, tau in enumerate(times_s) if not (duration < tau - 1e-6 or len(tp) == 0)]
     if read:
+        # all read points in one np.interp call per column (the same values as one by one)
         t_last = float(tp[-1])
-        te = np.array([min(float(t[k]) + tau, t_last) for tau in read])
-        dvs = (np.interp(te, tp, vp) - v0).tolist()
-        diis = (np.interp(te, tp, ip) - i0).tolist()
-        got = dict(zip(read, zip(dvs, diis, strict=True), strict=True))
-    for tau in times_s:
-        key = f"r_{tau:g}s_ohm"
-        if tau not in got:
-            out[key] = None
-            continue
-        dv, dii = got[tau]
-        out[key] = dv / dii if dii else None
+        te = np.array([min(t_s + times_s[j], t_last) for j in read])
+        diis = (np.interp(te, tp, i[k_level:end]) - i0).tolist()
+    out = []
+    for v in volts:
+        v0 = float(v[k - 1])
+        rec: dict[str, float | None] = {
+            "r_ohmic_ohm": (float(v[k_level]) - v0) / di if di else None
+        }
+        rec.update(dict.fromkeys(keys))
+        if read:
+            dvs = (np.interp(te, tp, v[k_level:end]) - v0).tolist()
+            for j, dv, dii in zip(read, dvs, diis, strict=True):
+                rec[keys[j]] = dv / dii if dii else None
+        out.append(rec)
     return out
+
+
+def _read_keys(times_s: tuple[float, ...]) -> list[str]:
+    keys = _READ_KEYS.get(times_s)
+    if keys is None:
+        keys = _READ_KEYS[times_s] = [f"r_{tau:g}s_ohm" for tau in times_s]
+    return keys
+
+
+_READ_KEYS: dict[tuple[float, ...], list[str]] = {}
+
+
+#: first_departures: samples looked at in one vectorised pass (rows x window)
+_BATCH_ELEMENTS = 1 << 21
+
+
+def first_departures(
+    i: np.ndarray, levels: np.ndarray, tols: np.ndarray, starts: np.ndarray, stops: np.ndarray
+) -> np.ndarray:
+    """:func:`first_departure` for many searches at once; ``stops[j]`` where none.
+
+    All searches look at their next 256 samples together, those still going on at
+    their next 1024, and so on (growing windows, as :func:`first_departure`): a
+    search costs about its own length.
+    """
+    n = len(i)
+    starts = np.asarray(starts, dtype=np.int64)
+    stops = np.minimum(np.asarray(stops, dtype=np.int64), n)
+    out = stops.copy()
+    pos = starts.copy()
+    todo = np.flatnonzero(stops > starts)
+    width = 256
+    while todo.size:
+        rows = max(1, _BATCH_ELEMENTS // width)
+        left = []
+        for a in range(0, len(todo), rows):
+            sel = todo[a : a + rows]
+            seg_stop = np.minimum(pos[sel] + width, stops[sel])
+            idx = pos[sel, None] + np.arange(width)[None, :]
+            off = np.abs(i[np.minimum(idx, n - 1)] - levels[sel, None]) > tols[sel, None]
+            off &= idx < seg_stop[:, None]
+            hit = off.any(axis=1)
+            out[sel[hit]] = pos[sel[hit]] + np.argmax(off[hit], axis=1)
+            pos[sel] = seg_stop
+            left.append(sel[~hit & (seg_stop < stops[sel])])
+        todo = np.concatenate(left)
+        width *= 4
+    return out
+
+
+def interp_within(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """``np.interp(x[j], xp[lo[j]:hi[j]], fp[lo[j]:hi[j]])`` for every ``j`` at once (the
+    same operations as numpy's, so the same bits, NaN included); ``hi > lo``."""
+    last = hi - 1
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, lo, last)
+    j1 = np.minimum(j + 1, last)
+    fj, fj1, xj, xj1 = fp[j], fp[j1], xp[j], xp[j1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (fj1 - fj) / (xj1 - xj)
+        res = slope * (x - xj) + fj
+        retry = np.isnan(res)
+        if retry.any():
+            # numpy: "if we get nan in one direction, try the other"
+            res = np.where(retry, slope * (x - xj1) + fj1, res)
+            res = np.where(np.isnan(res) & (fj == fj1), fj, res)
+    res = np.where((x == xj) | (j == last), fj, res)
+    res = np.where(x < xp[lo], fp[lo], res)
+    return np.where(x > xp[last], fp[last], res)

@@ -53,6 +53,7 @@ second pair and the OCV slope. ``resolved`` fits (see
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,6 +94,20 @@ class Segments:
         return len(self.start)
 
 
+@functools.lru_cache(maxsize=4096)
+def _run_offsets(length: int, per: int, dense_end: bool) -> np.ndarray:
+    """Segment starts within a run of ``length`` samples: ``per`` geometric steps from
+    its start (from its end when ``dense_end``: the level before the step). Cached:
+    the windows of a stepping log repeat the same run lengths."""
+    offs = np.unique(np.round(np.geomspace(1, length + 1, per)).astype(np.int64) - 1)
+    offs = offs[offs < length]
+    if dense_end:
+        ends = length - offs
+        offs = np.concatenate(([0], ends[ends < length]))
+    offs.flags.writeable = False
+    return offs
+
+
 def _segment_starts(
     i: np.ndarray, fit_from: int, k: int, breaks: list[int], max_points: int, flat_tol: float
 ) -> np.ndarray:
@@ -110,12 +125,7 @@ def _segment_starts(
         if length <= 2:
             starts.append(np.arange(a, b))
             continue
-        offs = np.unique(np.round(np.geomspace(1, length + 1, per)).astype(np.int64) - 1)
-        offs = offs[offs < length]
-        if b == k:  # the level before the step: dense next to it
-            ends = length - offs
-            offs = np.concatenate(([0], ends[ends < length]))
-        starts.append(a + offs)
+        starts.append(a + _run_offsets(length, per, bool(b == k)))
     return np.unique(np.concatenate(starts))
 
 

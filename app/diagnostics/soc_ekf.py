@@ -441,13 +441,16 @@ class EkfSocEstimator:
         cells = self._cell_columns(block)
         if not cells:
             return block[schema.VOLTAGE] / self._series
-        total = np.zeros(len(block))
-        count = np.zeros(len(block))
-        for c in cells:
-            v = block[c]
-            ok = np.isfinite(v)
-            total += np.where(ok, v, 0.0)
-            count += ok
+        volts = np.array([block[c] for c in cells])  # (cells, samples)
+        ok = np.isfinite(volts)
+        # summed over the cells in their order, from zero (a reduction along the outer
+        # axis adds row after row: the bits do not depend on the block length)
+        if ok.all():
+            total = np.add.reduce(volts, axis=0, initial=0.0)
+            count = np.full(len(block), float(len(cells)))
+        else:
+            total = np.add.reduce(np.where(ok, volts, 0.0), axis=0, initial=0.0)
+            count = ok.sum(axis=0, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / count
         # no valid cell voltage: fall back on the pack voltage for that sample

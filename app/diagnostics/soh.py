@@ -193,11 +193,7 @@ class SohTracker:
         # a dropped current reading holds the last one (as in the pulse tracker)
         i_raw = self._hold_current(block[schema.CURRENT])
         i = i_raw
-        cells = (
-            np.column_stack([block.get(c, np.full(n, np.nan)) for c in self._cell_cols])
-            if self._cell_cols
-            else None
-        )
+        cells = block.stack(self._cell_cols) if self._cell_cols else None
         v_cell = block[schema.VOLTAGE] / self.spec.series_cells
         if cells is not None:
             v_cell = np.where(np.isfinite(cells).all(axis=1), cells.mean(axis=1), v_cell)

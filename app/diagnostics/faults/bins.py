@@ -149,10 +149,18 @@ class BinBatch:
 
     def median(self, rows: np.ndarray) -> np.ndarray:
         """Median of the bin means over ``rows`` (computed once per batch and rows)."""
-        key = tuple(int(r) for r in rows)
-        if key not in self._medians:
-            self._medians[key] = median_rows(self.mean[np.asarray(rows, dtype=np.int64)])
-        return self._medians[key]
+        rows = np.asarray(rows, dtype=np.int64)
+        key = rows.tobytes()
+        out = self._medians.get(key)
+        if out is None:
+            out = self._medians[key] = median_rows(self.mean[rows])
+        return out
+
+
+#: Regular bins of at most this many (rows x bins) are summed with a running sum
+#: (``np.cumsum``): k strided adds cost a fixed ~3 us each, which dominates for the
+#: few bins of a live block; for many bins the strided adds are faster.
+_ACCUMULATE_MAX = 1024
 
 
 class _BinSummer:
@@ -174,6 +182,10 @@ class _BinSummer:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         rows = x.shape[0]
         k, m = self.k, self.m
+        if k and rows * m <= _ACCUMULATE_MAX:
+            # few bins (a live block): one running sum instead of k strided adds; the
+            # running sum adds in the same order, so the bits are the same
+            return np.cumsum(x[:, : k * m].reshape(rows, m, k), axis=2)[:, :, -1].astype(np.float64)
         if k:
             out = x[:, 0 : k * m : k].copy()
             for j in range(1, k):
@@ -215,6 +227,14 @@ def median_rows(x: np.ndarray) -> np.ndarray:
     hi = np.clip(nfin // 2, 0, rows - 1)
     idx = np.arange(m)
     out[ok] = (srt[idx[ok], lo[ok]] + srt[idx[ok], hi[ok]]) / 2.0
+    return out
+
+
+def _rows_of(x: np.ndarray, rows: int) -> np.ndarray:
+    """``rows`` copies of ``x`` as a new (rows, len(x)) array (np.broadcast_to(...).copy(),
+    without its per-call cost)."""
+    out = np.empty((rows, len(x)))
+    out[...] = x
     return out
 
 
@@ -340,7 +360,7 @@ class SampleStage:
         np.subtract(y[:, 0], self._prev, out=d[:, 0])
         np.subtract(y[:, 1:], y[:, :-1], out=d[:, 1:])
         s1 = bsum(y)
-        cnt = np.broadcast_to(nsamp, (c, m)).copy()
+        cnt = _rows_of(nsamp, c)
         nd = cnt.copy()
         q1 = self._buffer("q1", c, n)
         np.multiply(d, d, out=q1)
@@ -373,7 +393,7 @@ class SampleStage:
         q2[rr] = m2
         self._prev_q2 = q2r[:, -2:].copy()
         s2m = bsum(q2)
-        n2 = np.broadcast_to(nsamp, (cx, m)).copy()
+        n2 = _rows_of(nsamp, cx)
 
         nnan = np.zeros((c, m))
         nan_t0 = np.full((c, m), np.nan)

@@ -1,0 +1,106 @@
+"""The batched fast paths give the very numbers of the one-at-a-time code they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.results import Severity, to_jsonable
+from app.core.samples import SampleBlock
+from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
+from app.diagnostics.internal_resistance import _median
+from app.diagnostics.pulse_detection import (
+    first_departure,
+    first_departures,
+    hppc_resistance_raw,
+    hppc_resistances_raw,
+    interp_within,
+)
+
+
+def test_first_departures_match_first_departure():
+    rng = np.random.default_rng(1)
+    i = np.repeat(rng.uniform(-50, 25, 400), rng.integers(1, 60, 400)) + rng.normal(0, 0.05, 1)
+    i[rng.choice(len(i), 50)] += 3.0  # glitches end a hold early
+    starts = rng.integers(0, len(i) - 1, 300)
+    stops = starts + rng.integers(0, 6000, 300)  # some past the end, some batched, some long
+    levels = i[starts] + rng.normal(0, 0.5, 300)
+    tols = rng.uniform(0.1, 2.0, 300)
+    got = first_departures(i, levels, tols, starts, stops)
+    for j in range(300):
+        e = first_departure(i, levels[j], tols[j], int(starts[j]), int(stops[j]))
+        assert got[j] == (min(stops[j], len(i)) if e is None else e)
+
+
+def test_interp_within_is_numpys_interp_bit_for_bit():
+    rng = np.random.default_rng(2)
+    xp = np.sort(np.round(rng.uniform(0, 100, 3000), 1))  # repeated times too
+    fp = rng.normal(size=3000) * 1e3
+    fp[rng.choice(3000, 60)] = np.nan  # dropped readings
+    lo = rng.integers(0, 2900, 2000)
+    hi = lo + rng.integers(1, 100, 2000)
+    x = xp[lo] + rng.uniform(-1, 1, 2000) * (xp[hi - 1] - xp[lo] + 0.5)
+    x[:100] = xp[hi[:100] - 1]  # exactly on the last sample
+    got = interp_within(x, xp, fp, lo, hi)
+    ref = [np.interp(x[j], xp[lo[j] : hi[j]], fp[lo[j] : hi[j]]) for j in range(2000)]
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_hppc_resistances_of_several_voltages_are_those_of_each():
+    rng = np.random.default_rng(3)
+    t = np.arange(400) * 0.1
+    i = np.where((t >= 10) & (t < 25), -50.0, 0.0) + rng.normal(0, 0.05, 400)
+    volts = [3.7 + 0.002 * i + rng.normal(0, 0.002, 400) for _ in range(3)]
+    volts[2][120] = np.nan
+    both = hppc_resistances_raw(t, volts, i, 100, 100, 250)
+    # (repr: the shortest exact form of each float, and NaN equals NaN)
+    assert repr(both) == repr([hppc_resistance_raw(t, v, i, 100, 100, 250) for v in volts])
+    assert np.isnan(both[2]["r_2s_ohm"])  # the dropped reading next to the 2 s point
+    assert both[0]["r_10s_ohm"] == pytest.approx(0.002, rel=0.05)
+    assert both[0]["r_30s_ohm"] is None  # the pulse lasted 15 s
+
+
+@pytest.mark.parametrize("rows,bins,per_bin", [(35, 2, 50), (35, 600, 50), (4, 3, 5)])
+def test_bin_sums_same_bits_by_running_sum_and_strided_adds(rows, bins, per_bin, monkeypatch):
+    rng = np.random.default_rng(4)
+    x = (rng.normal(size=(rows, bins * per_bin)) * 100).astype(np.float32)
+    b = np.repeat(np.arange(bins), per_bin)
+    starts = np.arange(bins) * per_bin
+    summer = _BinSummer(b, starts, bins * per_bin)
+    running = summer(x) if rows * bins <= _ACCUMULATE_MAX else None
+    monkeypatch.setattr("app.diagnostics.faults.bins._ACCUMULATE_MAX", 0)
+    strided = summer(x)
+    monkeypatch.setattr("app.diagnostics.faults.bins._ACCUMULATE_MAX", 10**9)
+    np.testing.assert_array_equal(summer(x), strided)
+    if running is not None:
+        np.testing.assert_array_equal(running, strided)
+
+
+def test_median_is_numpys():
+    rng = np.random.default_rng(5)
+    for n in range(1, 40):
+        vals = list(rng.normal(size=n))
+        assert _median([*vals, None, float("nan")]) == float(np.median(vals))
+    assert _median([None]) is None
+
+
+def test_stack_fills_missing_columns_with_nan():
+    cols = {"time_s": [0.0, 1.0], "voltage_v": [7.3, 7.4], "current_a": [0.0, 0.0]}
+    block = SampleBlock({**cols, "cell_1_v": [3.6, 3.7]})
+    out = block.stack(["cell_1_v", "cell_2_v"])
+    np.testing.assert_array_equal(out, [[3.6, np.nan], [3.7, np.nan]])
+
+
+def test_to_jsonable_plain_and_numpy_values():
+    value = {
+        1: [1.5, float("nan"), np.float64("inf"), np.int64(3), True, None, "x"],
+        "s": Severity.WARNING,
+        "a": np.array([1.0, np.nan]),
+        "t": (np.bool_(True),),
+    }
+    assert to_jsonable(value) == {
+        "1": [1.5, None, None, 3, True, None, "x"],
+        "s": "warning",
+        "a": [1.0, None],
+        "t": [True],
+    }
