@@ -33,7 +33,7 @@ def bench_detection() -> None:
 def bench_health_poll(polls: int = 5000) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from app.hardware.acquisition import AcquisitionState
+    from app.hardware.acquisition import AcquisitionState, ReconnectStatus
     from app.hardware.source import SourceHealth
     from app.views.connection_health import (
         POLL_MS,
@@ -47,7 +47,9 @@ def bench_health_poll(polls: int = 5000) -> None:
     health = SourceHealth()
     session = SimpleNamespace(
         status=SessionStatus(AcquisitionState.STREAMING, "serial:///dev/ttyUSB0?protocol=jk"),
-        acquisition=SimpleNamespace(source=SimpleNamespace(health=health)),
+        acquisition=SimpleNamespace(
+            source=SimpleNamespace(health=health), reconnect_status=ReconnectStatus()
+        ),
     )
     monitor = HealthMonitor(session)
     panel, banner = ConnectionHealthPanel(), FaultBanner()

@@ -1,7 +1,8 @@
 """Fault detection on simulated packs: detection latency, false alarms, speed.
 
 Run: ``python benchmarks/bench_faults.py`` (``--quick`` for a smaller matrix,
-``--seeds N``, ``--clean-hours H``). Prints four tables:
+``--seeds N``, ``--first-seed K`` for seeds K..K+N-1 instead of 1..N, ``--clean-hours H``,
+``--chem`` to run one chemistry). Prints four tables:
 
 1. **Detection** -- one row per injected fault x chemistry x profile x seed:
    the fault the simulator injected, when the detector confirmed it
@@ -15,9 +16,13 @@ Run: ``python benchmarks/bench_faults.py`` (``--quick`` for a smaller matrix,
    ``false`` counts faults confirmed before the onset (false alarms; an episode of
    a windowed detector may *start* a few seconds before the onset, in the time bin
    that contains it).
+   A lead-acid runaway is injected on ``float`` (a charger holding the string
+   voltage: the runaway needs it) and found on ``current_a`` (see
+   :mod:`app.diagnostics.faults.float_runaway`).
 2. **Clean packs** -- hours of clean simulation (typical sensor noise, 1 %
    capacity and 3 % resistance spread, no balancing) per chemistry, profile and
-   seed, and every fault reported (target: none).
+   seed, and every fault reported (target: none); lead-acid also on ``float`` at
+   25 and 40 degC ambient.
 3. **Offline == live** -- the same samples fed in random blocks.
 4. **Speed** -- offline on 1e6 samples of a 16-cell pack (target <= ~0.5 s) and
    live, block by block (target <= ~5 us per sample), for 1 Hz and 10 Hz streams.
@@ -44,6 +49,8 @@ from app.hardware.simulator import Fault, NoiseSpec, simulate
 CHEMISTRIES = ("nmc", "lfp", "lead_acid")
 PROFILES = ("drive", "cycle", "hppc", "rest")
 CLEAN_PROFILES = ("drive", "cycle", "hppc", "cccv", "cc", "rest")
+#: A hot battery room: 40 degC (VRLA float voltages are specified at 20-25 degC).
+FLOAT_HOT_C = 40.0
 TARGET_S = 60.0
 TARGET_SHORT_S = 600.0
 
@@ -59,12 +66,16 @@ class Case:
 
 
 def cases(chem: str, onset: float) -> list[Case]:
+    # a lead-acid runaway is the float charger's (the string's current, doubling per
+    # 10 degC, heating every cell): injected on float, found on the current
+    lead = chem == "lead_acid"
     out = [
         Case(
-            "thermal runaway cell 2",
+            "thermal runaway" if lead else "thermal runaway cell 2",
             Fault("thermal_runaway", onset, cell=2),
             "thermal_runaway_onset",
-            "cell_2_temp_c",
+            "current_a" if lead else "cell_2_temp_c",
+            profiles=("float",) if lead else PROFILES,
         ),
         Case(
             "internal short cell 3 (default R)",
@@ -172,15 +183,25 @@ def run_clean(chems, seeds, hours: float, cells_list) -> list[dict]:
         for cells in cells_list:
             spec = preset(chem, series_cells=cells)
             noise = NoiseSpec.typical(spec)
-            for profile in CLEAN_PROFILES:
+            runs = [(p, 25.0) for p in CLEAN_PROFILES]
+            if chem == "lead_acid":  # a standby battery on float, in a room and a hot one
+                runs += [("float", 25.0), ("float", FLOAT_HOT_C)]
+            for profile, ambient in runs:
                 for seed in seeds:
-                    block = simulate(spec, profile, duration_s=hours * 3600, seed=seed, noise=noise)
+                    block = simulate(
+                        spec,
+                        profile,
+                        duration_s=hours * 3600,
+                        seed=seed,
+                        noise=noise,
+                        ambient_c=ambient,
+                    )
                     faults = detect_faults(block, spec).to_list()
                     rows.append(
                         {
                             "chem": chem,
                             "cells": cells,
-                            "profile": profile,
+                            "profile": profile if ambient == 25.0 else f"{profile}@{ambient:g}C",
                             "seed": seed,
                             "hours": hours,
                             "faults": faults,
@@ -261,11 +282,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="one chemistry and seed, 6 clean hours")
     p.add_argument("--seeds", type=int, default=2, help="seeds per case (default 2)")
+    p.add_argument(
+        "--first-seed", type=int, default=1, help="first seed (default 1): other packs, onsets"
+    )
+    p.add_argument("--chem", choices=CHEMISTRIES, help="only this chemistry")
     p.add_argument("--clean-hours", type=float, default=24.0, help="hours per clean run")
     p.add_argument("--cells", type=int, default=4, help="series cells of the fault runs")
     args = p.parse_args(argv)
     chems = ("nmc",) if args.quick else CHEMISTRIES
-    seeds = range(1, 2 if args.quick else args.seeds + 1)
+    if args.chem:
+        chems = (args.chem,)
+    first = args.first_seed
+    seeds = range(first, first + (1 if args.quick else args.seeds))
     hours = 6.0 if args.quick else args.clean_hours
     failures = 0
 
@@ -326,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
     print(
         f"{len(clean)} runs, {total_h:.0f} pack-hours "
-        f"({', '.join(chems)} x 4/16 cells x {', '.join(CLEAN_PROFILES)}): "
+        f"({', '.join(chems)} x 4/16 cells x {', '.join(CLEAN_PROFILES)}"
+        f"{'; lead_acid float @25/40 C' if 'lead_acid' in chems else ''}): "
         f"{n_false} false alarms"
     )
 

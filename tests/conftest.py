@@ -6,10 +6,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 from app.storage.testing import POSTGRES_TEST_URL_ENV, scratch_postgres_schema
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The fuzz tests draw the same examples on every run, so a merge gate never fails on luck.
+# To hunt for new bugs, run them randomised and longer: `pytest --hypothesis-profile=explore`.
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, max_examples=1000, print_blob=True)
+settings.load_profile("default")
 
 
 @pytest.fixture(autouse=True)

@@ -101,6 +101,8 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
         log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
+    if log.metadata.get("warnings"):  # what the reader left out of the file, and why
+        report["warnings"] = log.metadata["warnings"].splitlines()
     return Analysis(report, log.frame, suite.timeseries, dict(log.metadata))
 
 
@@ -131,7 +133,8 @@ def _fmt(value, unit="", digits=3) -> str:
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
-def print_summary(report: dict, out=sys.stdout) -> None:
+def print_summary(report: dict, out=None) -> None:
+    out = out or sys.stdout  # looked up now: a default bound at import escapes redirection
     r = report["results"]
     spec = report["spec"]
     if spec:
@@ -142,6 +145,8 @@ def print_summary(report: dict, out=sys.stdout) -> None:
         )
     else:
         print(f"{report['source']}: per-cycle table", file=out)
+    for warning in report.get("warnings", []):
+        print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:
         print(
             f"  SOC           {_fmt(soc['initial_soc_percent'], ' %')} -> {_fmt(soc['final_soc_percent'], ' %')}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -111,6 +112,14 @@ class _Sinks:
         return f"database unreachable ({recorder.last_error}); {where}, retrying"
 
 
+def _print_warnings(source, told: int) -> int:
+    """Print the source's decoder warnings after the first ``told``; how many are told now."""
+    new = source.health.warnings[told:]  # appended by the acquisition thread
+    for warning in new:
+        print(f"batteryos: warning: {warning}", file=sys.stderr)
+    return told + len(new)
+
+
 def record_to(
     url: str,
     *,
@@ -133,7 +142,9 @@ def record_to(
     start = time.monotonic()
     interrupted = False
     reported_error = None
+    reported_attempt = 0
     reported_storage = None
+    told = 0  # decoder warnings printed so far (a CAN message left out, ...)
     acq.start()
     try:
         while not sinks.done.wait(_POLL_S):
@@ -145,8 +156,18 @@ def record_to(
                     break  # never connected: a wrong URL or device, not a dropout
                 print(f"batteryos: warning: {reported_error} (reconnecting)", file=sys.stderr)
             elif acq.state == AcquisitionState.STREAMING and reported_error is not None:
-                reported_error = None
+                reported_error, reported_attempt = None, 0
                 print("batteryos: reconnected (the time in between stays a gap)", file=sys.stderr)
+            retry = acq.reconnect_status
+            waiting = reported_error is not None and retry.retry_in_s is not None
+            if waiting and retry.attempt != reported_attempt:  # one line per attempt
+                reported_attempt = retry.attempt
+                wait = math.ceil(retry.retry_in_s)
+                print(
+                    f"batteryos: reconnecting in {wait} s (attempt {retry.attempt})",
+                    file=sys.stderr,
+                )
+            told = _print_warnings(source, told)
             storage = sinks.storage_problem()
             if (storage is None) != (reported_storage is None):
                 back = "database reachable again; the spool is being stored"
@@ -158,6 +179,7 @@ def record_to(
         interrupted = True
     finally:
         acq.stop()
+        _print_warnings(source, told)
         recording_id = sinks.close(interrupted)
         if db is not None:
             db.close()

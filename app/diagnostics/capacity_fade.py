@@ -80,6 +80,12 @@ of lithium-ion cells", Energy and AI 1 (2020) 100006)
     Raftery 1995); otherwise the knee is None with the reason. If the first
     double Bacon-Watts transition is a slow-down (the end of a break-in), the
     onset search is repeated on the cycles after it.
+
+Break-in (:func:`break_in_end`)
+    The mirror image of the knee point: the transition of the same single
+    Bacon-Watts fit when the fade before it is at least 1.5x the fade after it
+    (an early fast fade that settles), with the same BIC margin of 10. The
+    cycle-life forecast fits its models from there on.
 """
 
 from __future__ import annotations
@@ -602,6 +608,57 @@ def _best_double_knot(
     return knots, _hinge_fit(x, q, knots)[1]
 
 
+def _knee_edge(n: int) -> int:
+    """Fewest points on either side of a transition (5, or 5 % of the curve)."""
+    return max(5, int(math.ceil(KNEE_EDGE_FRACTION * n)))
+
+
+@dataclass(frozen=True)
+class HingeFit:
+    """The least-squares single Bacon-Watts fit (two line segments) of a curve."""
+
+    knot: float
+    coef: np.ndarray
+    slope_before: float
+    slope_after: float
+    bic_gain: float  # BIC(straight line) - BIC(two segments), with n_eff
+
+
+def fit_hinge(x: np.ndarray, q: np.ndarray) -> HingeFit:
+    """Best single-knot fit of ``q`` against ``x`` (>= 5 % of the points on each side)."""
+    n = x.size
+    edge = _knee_edge(n)
+    knot, rss_bw, coef = _best_single_knot(x, q, edge, n - edge)
+    before, after = _segment_slopes(coef)
+    # straight line for the evidence test
+    line = np.polyfit(x, q, 1)
+    r_line = q - np.polyval(line, x)
+    rss_line = float(np.dot(r_line, r_line))
+    r_bw = q - _hinge_design(x, (knot,)) @ coef
+    n_eff = effective_sample_size(n, lag1_autocorrelation(r_bw))
+    # line: 2 coefficients + variance; Bacon-Watts: 3 coefficients + knot + variance
+    gain = n_eff * math.log(max(rss_line, 1e-300) / max(rss_bw, 1e-300)) - 2 * math.log(n_eff)
+    return HingeFit(knot, coef, float(before), float(after), gain)
+
+
+def break_in_end(cycle: np.ndarray, capacity: np.ndarray) -> float | None:
+    """The cycle where an initial fast fade (break-in) gives way to a slower one, or None.
+
+    The mirror image of the knee point: the transition of the single Bacon-Watts
+    fit, when the fade before it is at least ``KNEE_RATE_RATIO`` x the fade
+    after it and the two segments beat a straight line by ``KNEE_MIN_BIC_GAIN``.
+    """
+    x = np.asarray(cycle, dtype=float)
+    q = np.asarray(capacity, dtype=float)
+    if x.size < KNEE_MIN_CYCLES:
+        return None
+    h = fit_hinge(x, q)
+    fade_before, fade_after = -h.slope_before, -h.slope_after
+    if fade_before > 0 and fade_before >= KNEE_RATE_RATIO * max(fade_after, 0.0):
+        return h.knot if h.bic_gain >= KNEE_MIN_BIC_GAIN else None
+    return None
+
+
 def detect_knee(cycle: np.ndarray, capacity: np.ndarray) -> KneeResult:
     """Knee point (Bacon-Watts) and knee onset (double Bacon-Watts) of a capacity curve."""
     x = np.asarray(cycle, dtype=float)
@@ -625,17 +682,9 @@ def detect_knee(cycle: np.ndarray, capacity: np.ndarray) -> KneeResult:
 
     if n < KNEE_MIN_CYCLES:
         return none(f"too few cycles for a knee ({n} < {KNEE_MIN_CYCLES})")
-    edge = max(5, int(math.ceil(KNEE_EDGE_FRACTION * n)))
-    knot, rss_bw, coef = _best_single_knot(x, q, edge, n - edge)
-    before, after = _segment_slopes(coef)
-    # straight line for the evidence test
-    line = np.polyfit(x, q, 1)
-    r_line = q - np.polyval(line, x)
-    rss_line = float(np.dot(r_line, r_line))
-    r_bw = q - _hinge_design(x, (knot,)) @ coef
-    n_eff = effective_sample_size(n, lag1_autocorrelation(r_bw))
-    # line: 2 coefficients + variance; Bacon-Watts: 3 coefficients + knot + variance
-    gain = n_eff * math.log(max(rss_line, 1e-300) / max(rss_bw, 1e-300)) - 2 * math.log(n_eff)
+    edge = _knee_edge(n)
+    h = fit_hinge(x, q)
+    knot, coef, before, after, gain = h.knot, h.coef, h.slope_before, h.slope_after, h.bic_gain
     rates = {
         "fade_rate_before_ah_per_cycle": -before,
         "fade_rate_after_ah_per_cycle": -after,

@@ -52,19 +52,22 @@ class SuiteOutput:
         }
 
 
-def lifetime_cycles(cycles: pd.DataFrame) -> pd.DataFrame:
+def lifetime_cycles(cycles: pd.DataFrame, *, measured_charge: bool = False) -> pd.DataFrame:
     """The cycles that measure capacity: complete charge/discharge cycles.
 
     A log's first and last cycles are usually partial; their discharge capacity
-    says nothing about fade. When no cycle is complete (a per-cycle table
-    without charge data), every cycle with a discharge capacity is used.
+    says nothing about fade. When no cycle is complete, a per-cycle table
+    without charge data uses every cycle with a discharge capacity; cycles
+    summed from samples (``measured_charge``, where the charge was measured)
+    are then all partial, and none is used (a two-second CAN capture is not a
+    capacity test).
     """
     complete = (
         cycles[cycles["coulombic_efficiency"].notna()]
         if "coulombic_efficiency" in cycles
         else cycles
     )
-    if len(complete) == 0:
+    if len(complete) == 0 and not measured_charge:
         complete = cycles
     return complete[complete["discharge_capacity_ah"] > 0]
 
@@ -74,8 +77,10 @@ def _lifetime_results(
     spec: BatterySpec | None,
     eol_fraction: float,
     reference_capacity_ah: float | None,
+    *,
+    measured_charge: bool = False,
 ) -> tuple[dict, dict]:
-    usable = lifetime_cycles(cycles)
+    usable = lifetime_cycles(cycles, measured_charge=measured_charge)
     fade = analyze_capacity_fade(usable, spec)
     life = estimate_cycle_life(
         usable, spec, eol_fraction=eol_fraction, reference_capacity_ah=reference_capacity_ah
@@ -98,7 +103,9 @@ def run_suite(
     soc_result, soc_columns = soc_series(df, spec)
     ir = measure_internal_resistance(df, spec, soc_percent=soc_columns["soc_percent"])
     cycles = summarize_cycles(df, capacity_ah=spec.pack_capacity_ah)
-    fade, life = _lifetime_results(cycles, spec, eol_fraction, reference_capacity_ah)
+    fade, life = _lifetime_results(
+        cycles, spec, eol_fraction, reference_capacity_ah, measured_charge=True
+    )
     results: dict = {
         "soc": soc_result.to_dict(),
         "soh": calculate_soh(df, spec, internal_resistance=ir).to_dict(),

@@ -3,7 +3,9 @@
 It pulls blocks from a :class:`Source` and hands each to its sinks (the ring
 buffer, the live engine, the recorder). A fault becomes a state with the
 error kept, followed by reconnect attempts with back-off; the thread does not
-die silently.
+die silently. Between attempts, :attr:`AcquisitionThread.reconnect_status` says
+which attempt comes next and when; :meth:`AcquisitionThread.retry_now` brings it
+forward.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.errors import SourceError
@@ -32,18 +35,33 @@ class AcquisitionState(StrEnum):
     STOPPED = "stopped"
 
 
+@dataclass(frozen=True)
+class ReconnectStatus:
+    """Where reconnecting stands.
+
+    ``attempt`` is the number of the next (or running) attempt since the
+    connection was lost, 0 while connected; ``retry_in_s`` the seconds until
+    that attempt, None while it runs or when none is planned.
+    """
+
+    attempt: int = 0
+    retry_in_s: float | None = None
+
+
 class AcquisitionThread:
     """Run ``source`` in a daemon thread and feed ``sinks``.
 
     A sink may have a ``drain()`` method: it is called when the source is idle
-    (a read returned nothing) and when streaming ends, so a sink that batches
-    small blocks never holds samples back.
+    and when streaming ends, so a sink that batches small blocks never holds
+    samples back. Idle means: no block for ``idle_drain_s`` after the last one
+    (a slow device's one sample is passed on then, not a whole ``read_timeout``
+    later), or a read that returned nothing.
 
     ``reconnect`` defaults to True for live sources and False for finite ones
     (a log file that cannot be read will not get better by retrying).
 
-    ``state``, ``last_error``, ``samples_total`` and ``sample_rate_hz`` may be
-    read from any thread. A sink that raises is a bug in that sink: the error
+    ``state``, ``last_error``, ``samples_total``, ``sample_rate_hz`` and
+    ``reconnect_status`` may be read, and ``retry_now()`` called, from any thread. A sink that raises is a bug in that sink: the error
     is kept and acquisition stops in ``fault`` rather than dropping data
     silently.
     """
@@ -54,6 +72,7 @@ class AcquisitionThread:
         sinks: list[Sink] | None = None,
         *,
         read_timeout: float = 0.1,
+        idle_drain_s: float = 0.02,
         reconnect_initial_s: float = 0.5,
         reconnect_max_s: float = 10.0,
         reconnect: bool | None = None,
@@ -61,6 +80,7 @@ class AcquisitionThread:
         self.source = source
         self.sinks: list[Sink] = list(sinks or [])
         self.read_timeout = read_timeout
+        self.idle_drain_s = idle_drain_s
         self.reconnect_initial_s = reconnect_initial_s
         self.reconnect_max_s = reconnect_max_s
         # A device that drops out comes back; a file that fails to open does not.
@@ -68,6 +88,11 @@ class AcquisitionThread:
         self._state = AcquisitionState.IDLE
         self._last_error: str | None = None
         self._stop = threading.Event()
+        # the reconnect schedule: read by other threads, so under the lock
+        self._wake = threading.Condition()
+        self._attempt = 0
+        self._retry_at: float | None = None  # time.monotonic() of the next attempt
+        self._retry_requested = False
         self._finished = threading.Event()
         self._thread: threading.Thread | None = None
         self.samples_total = 0
@@ -96,6 +121,14 @@ class AcquisitionThread:
         return self._rate
 
     @property
+    def reconnect_status(self) -> ReconnectStatus:
+        """The next reconnect attempt: its number and the seconds until it."""
+        with self._wake:
+            if self._retry_at is None:
+                return ReconnectStatus(self._attempt)
+            return ReconnectStatus(self._attempt, max(0.0, self._retry_at - time.monotonic()))
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
@@ -111,8 +144,22 @@ class AcquisitionThread:
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the thread to stop and wait for it."""
         self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def retry_now(self) -> bool:
+        """Make the reconnect attempt now instead of at the end of the back-off.
+
+        Returns at once; False when no attempt is waiting (streaming, or one running).
+        """
+        with self._wake:
+            if self._retry_at is None:
+                return False
+            self._retry_requested = True
+            self._wake.notify_all()
+            return True
 
     def wait_finished(self, timeout: float | None = None) -> bool:
         """Block until the thread ends (finite source done, stopped or given up)."""
@@ -124,9 +171,21 @@ class AcquisitionThread:
         self._state = AcquisitionState.FAULT
         log.warning("acquisition fault: %s", message)
 
+    def _wait_before_retry(self, delay: float) -> None:
+        """Wait ``delay`` seconds (or less: stop, :meth:`retry_now`) before the next attempt."""
+        with self._wake:
+            self._attempt += 1
+            self._retry_at = time.monotonic() + delay
+            while not self._stop.is_set() and not self._retry_requested:
+                left = self._retry_at - time.monotonic()
+                if left <= 0:
+                    break
+                self._wake.wait(left)
+            self._retry_at = None
+            self._retry_requested = False
+
     def _run(self) -> None:
         backoff = self.reconnect_initial_s
-        faulted = False
         try:
             while not self._stop.is_set():
                 self._state = AcquisitionState.CONNECTING
@@ -134,24 +193,23 @@ class AcquisitionThread:
                     self.source.open()
                 except SourceError as exc:
                     self._fault(str(exc))
-                    faulted = True
                     if not self.reconnect:
                         return
-                    self._stop.wait(backoff)
+                    self._wait_before_retry(backoff)
                     backoff = min(backoff * 2, self.reconnect_max_s)
                     continue
-                if faulted:
-                    self.source.health.reconnects += 1
-                faulted = False
+                with self._wake:
+                    if self._attempt:
+                        self.source.health.reconnects += 1
+                    self._attempt = 0
                 self._state = AcquisitionState.STREAMING
                 backoff = self.reconnect_initial_s
                 if self._stream():
                     return
-                faulted = True
                 self.source.close()
                 if not self.reconnect:
                     return
-                self._stop.wait(backoff)
+                self._wait_before_retry(backoff)
         finally:
             try:
                 self.source.close()
@@ -169,13 +227,16 @@ class AcquisitionThread:
             self._drain_sinks()
 
     def _stream_blocks(self) -> bool:
+        delivered = False  # a block went to the sinks since they were last drained
         while not self._stop.is_set():
+            timeout = min(self.read_timeout, self.idle_drain_s) if delivered else self.read_timeout
             try:
-                block = self.source.read(self.read_timeout)
+                block = self.source.read(timeout)
             except SourceError as exc:
                 self._fault(str(exc))
                 return False
             if block is None:
+                delivered = False
                 if not self._drain_sinks():
                     return True
                 if self.source.exhausted:
@@ -191,6 +252,7 @@ class AcquisitionThread:
                 return True
             self.samples_total += len(block)
             self.blocks_total += 1
+            delivered = True
         return True
 
     def _drain_sinks(self) -> bool:

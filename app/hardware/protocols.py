@@ -311,6 +311,15 @@ DALY = Protocol(
             unit="s",
             help="How often the BMS is asked for its readings",
         ),
+        Param(
+            "invert_current",
+            "Invert current",
+            ParamKind.CHOICE,
+            default="0",
+            choices=("0", "1"),
+            help="1 for firmwares that count charging below the 30000 offset (the plot "
+            "shows charging as negative otherwise)",
+        ),
     ),
     help="Daly smart BMS over its UART/USB port (request-response)",
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from app.core.errors import SourceError
@@ -41,6 +41,8 @@ class SourceHealth:
     reconnects: int = 0  #: successful re-opens after a fault
     last_error: str | None = None  #: the last bad/unknown frame or fault, in words
     last_error_time: float | None = None  #: ``time.time()`` of ``last_error``
+    #: what the decoder left out of the stream, or doubts about it, each said once
+    warnings: list[str] = field(default_factory=list)
 
     def count_bad(self, message: str) -> None:
         self.frames_bad += 1
@@ -50,6 +52,12 @@ class SourceHealth:
         self.frames_unknown += 1
         if message:
             self.note(message)
+
+    def warn(self, message: str) -> None:
+        """A lasting doubt about the decoding (e.g. a message left out): listed, and the last error."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+        self.note(message)
 
     def note(self, message: str) -> None:
         self.last_error = message

@@ -2,11 +2,14 @@
 canonical column, remembered for a file-name pattern.
 
 It reads the start of the file (:func:`app.hardware.logs.generic.preview`) in a
-worker, shows those rows, and one row per canonical field: the file's column
+worker and shows those rows, the text layout it was read with (delimiter,
+decimal mark, header line: detected, or the remembered one) with controls to
+correct it (the rows are read again at once, and the first rows are shown as
+the values they give), and one row per canonical field: the file's column
 (pre-filled from the suggestion), how its cells are written, and the
 ``scale``/``offset`` into SI (``canonical = raw * scale + offset``; picking a
 header with a unit fills them in). Save is enabled once time, voltage and
-current are mapped; it remembers the mapping with
+current are mapped; it remembers the mapping and the layout with
 :func:`~app.hardware.logs.column_mapping.save_mapping` for the pattern, so
 :func:`~app.hardware.logs.formats.open_log` uses it for every matching file.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,7 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import schema
-from app.core.errors import BatteryOSError
+from app.core.errors import BatteryOSError, SchemaError
+from app.hardware.logs import units
 from app.hardware.logs.column_mapping import (
     TIMESTAMP,
     ColumnMapping,
@@ -63,6 +69,9 @@ _FIELDS: dict[str, tuple[str, str, str | None]] = {
     "charge_energy_wh": ("Charge energy", "Wh", "energy"),
     "discharge_energy_wh": ("Discharge energy", "Wh", "energy"),
 }
+#: Delimiters offered, with their labels.
+_DELIMITERS = {",": "comma  ,", ";": "semicolon  ;", "\t": "tab", "|": "bar  |", " ": "space"}
+_DECIMALS = {".": "point  3.71", ",": "comma  3,71"}
 _KIND_LABELS = {
     ValueKind.NUMBER: "number",
     ValueKind.DURATION: "duration h:mm:ss",
@@ -75,14 +84,49 @@ def default_pattern(path: str) -> str:
     return re.sub(r"\d+", "*", os.path.basename(path))
 
 
-def _load(path: str):
-    """Worker: the preview of ``path`` and the (pattern, mapping) remembered for it, if any."""
-    from app.hardware.logs.column_mapping import remembered_for
+@dataclass
+class _Loaded:
+    """What the worker read: the preview (or why not), and whether the file is text at all."""
+
+    preview: object | None  #: app.hardware.logs.generic.Preview
+    error: BaseException | None
+    is_text: bool
+    pattern: str | None = None
+    remembered: ColumnMapping | None = None
+
+
+def _read(path: str, dialect: units.Dialect | None) -> _Loaded:
+    """Worker: the preview of ``path`` read with ``dialect`` (None: the detected layout)."""
+    from app.hardware.logs import tables
+    from app.hardware.logs.formats import read_head
     from app.hardware.logs.generic import preview
 
-    first = preview(path)
+    try:
+        head = read_head(path)
+    except SchemaError as exc:
+        return _Loaded(None, exc, False)
+    is_text = tables.head_text(head) is not None
+    try:
+        return _Loaded(preview(path, dialect=dialect), None, is_text)
+    except SchemaError as exc:
+        return _Loaded(None, exc, is_text)
+
+
+def _layout_of(mapping: ColumnMapping) -> units.Dialect:
+    return units.Dialect(mapping.delimiter, mapping.decimal, mapping.header_line)
+
+
+def _load(path: str) -> _Loaded:
+    """Worker: the preview of ``path`` and the (pattern, mapping) remembered for it, if any.
+
+    A remembered mapping's layout is the one the rows are read with.
+    """
+    from app.hardware.logs.column_mapping import remembered_for
+
     pattern, mapping = remembered_for(path) or (None, None)
-    return first, pattern, mapping
+    loaded = _read(path, _layout_of(mapping) if mapping is not None else None)
+    loaded.pattern, loaded.remembered = pattern, mapping
+    return loaded
 
 
 def _number_text(x: float) -> str:
@@ -136,42 +180,43 @@ class _FieldRow:
 class ColumnMappingDialog(QDialog):
     """Map the columns of the table ``path``; :attr:`pattern` and :attr:`mapping` after Save."""
 
-    loaded = Signal()  #: the preview is shown (or its error)
+    loaded = Signal()  #: the preview is shown (or its error), first or after a layout change
 
     def __init__(self, path: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.path = os.path.abspath(path)
         self.setWindowTitle(f"Map columns · {os.path.basename(path)}")
         self.setObjectName("columnMappingDialog")
-        self.resize(900, 720)
+        self.resize(900, 760)
         self.preview = None  #: app.hardware.logs.generic.Preview once read
+        self.detected: units.Dialect | None = None  #: the layout detection guessed
         self.start_mapping: ColumnMapping | None = None
         self.pattern: str | None = None
         self.mapping: ColumnMapping | None = None
         self.rows: dict[str, _FieldRow] = {}
+        self._remembered_pattern: str | None = None
+        self._reads = 0  # layout re-reads asked for; only the last one's result is shown
+        self._setting_layout = False
         self.worker = SerialWorker("column preview", self)
         self.worker.idle.connect(self._check)  # Check can be pressed again
 
         self.status = QLabel(f"Reading the first rows of {self.path} …", objectName="mutedText")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout_box = self._layout_controls()
+        self.units_label = QLabel("", objectName="mutedText", wordWrap=True)
         self.table = QTableWidget(objectName="columnPreview")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMaximumHeight(200)
-        self.fields_box = QWidget()
-        self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(10)
+        self.values_label = QLabel("", objectName="mutedText", wordWrap=True)
+        self.values_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
         self.add_cell_button = QPushButton("Add a cell voltage")
         self.add_cell_button.setToolTip("A row for the next series cell's voltage column")
         self.add_cell_button.setEnabled(False)
         self.add_cell_button.clicked.connect(self.add_cell)
-        box = QVBoxLayout(self.fields_box)
-        box.addLayout(self.grid)
-        box.addWidget(self.add_cell_button, 0, Qt.AlignmentFlag.AlignLeft)
-        box.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.fields_box)
+        self._new_fields_box()
         self.pattern_edit = QLineEdit(default_pattern(self.path), objectName="filePattern")
         self.pattern_edit.setToolTip(
             "Files whose name matches this pattern (* any text, ? one character) are read "
@@ -194,10 +239,14 @@ class ColumnMappingDialog(QDialog):
         pattern_row.addWidget(self.pattern_edit, 0, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
+        layout.addWidget(self.layout_box)
         layout.addWidget(QLabel("First rows of the file", objectName="sectionTitle"))
+        layout.addWidget(self.units_label)
         layout.addWidget(self.table)
+        layout.addWidget(self.values_label)
         layout.addWidget(QLabel("Columns", objectName="sectionTitle"))
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.add_cell_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(pattern_row)
         layout.addWidget(self.missing_label)
         check_row = QHBoxLayout()
@@ -210,29 +259,144 @@ class ColumnMappingDialog(QDialog):
         self.pattern_edit.textChanged.connect(self._check)
 
         path_ = self.path
-        self.worker.submit(lambda: _load(path_), on_done=self._show, on_error=self._failed)
+        self.worker.submit(lambda: _load(path_), on_done=self._first_shown, on_error=self._failed)
 
     @property
     def busy(self) -> bool:
         return self.worker.busy
 
+    # --- the text layout -------------------------------------------------------------
+    def _layout_controls(self) -> QWidget:
+        """Delimiter, decimal mark and header line: what the rows are read with."""
+        box = QWidget(objectName="tableLayout")
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.delimiter_combo = QComboBox(objectName="delimiterChoice")
+        for sep, label in _DELIMITERS.items():
+            self.delimiter_combo.addItem(label, sep)
+        self.decimal_combo = QComboBox(objectName="decimalChoice")
+        for mark, label in _DECIMALS.items():
+            self.decimal_combo.addItem(label, mark)
+        self.header_spin = QSpinBox(objectName="headerLine")
+        self.header_spin.setRange(1, 100_000)
+        self.header_spin.setPrefix("line ")
+        self.header_spin.setToolTip("The file's line (1 = the first) holding the column names")
+        for label, widget in (("Delimiter", self.delimiter_combo),
+                              ("Decimal mark", self.decimal_combo),
+                              ("Header row on", self.header_spin)):  # fmt: skip
+            row.addWidget(QLabel(label))
+            row.addWidget(widget)
+            row.addSpacing(12)
+        self.detected_label = QLabel("", objectName="mutedText")
+        row.addWidget(self.detected_label, 1)
+        self.delimiter_combo.currentIndexChanged.connect(self._layout_changed)
+        self.header_spin.valueChanged.connect(self._layout_changed)
+        self.decimal_combo.currentIndexChanged.connect(self._check)  # the rows are strings
+        box.setEnabled(False)
+        return box
+
+    def layout_choice(self) -> units.Dialect:
+        """The layout the controls say."""
+        return units.Dialect(
+            self.delimiter_combo.currentData(),
+            self.decimal_combo.currentData(),
+            self.header_spin.value() - 1,
+        )
+
+    def set_layout(self, delimiter: str, decimal: str, header_line: int) -> None:
+        """Set the controls (``header_line`` 0-based) and read the rows again, as a user would."""
+        self.delimiter_combo.setCurrentIndex(max(0, self.delimiter_combo.findData(delimiter)))
+        self.decimal_combo.setCurrentIndex(max(0, self.decimal_combo.findData(decimal)))
+        self.header_spin.setValue(header_line + 1)
+
+    def _show_layout(self, dialect: units.Dialect) -> None:
+        self._setting_layout = True
+        try:
+            if self.delimiter_combo.findData(dialect.delimiter) < 0:
+                self.delimiter_combo.addItem(repr(dialect.delimiter), dialect.delimiter)
+            self.set_layout(dialect.delimiter, dialect.decimal, dialect.header_line)
+        finally:
+            self._setting_layout = False
+
+    def _layout_changed(self) -> None:
+        if self._setting_layout:
+            return
+        self._reads += 1
+        read, path, dialect = self._reads, self.path, self.layout_choice()
+        self.status.setText(f"Reading the first rows again ({_layout_text(dialect)}) …")
+        self.worker.submit(
+            lambda: _read(path, dialect),
+            on_done=lambda loaded: self._reread(loaded, read),
+            on_error=self._failed,
+        )
+
+    def _reread(self, loaded: _Loaded, read: int) -> None:
+        if read != self._reads:
+            return  # the layout changed again meanwhile
+        if loaded.preview is None:
+            self._show_error(loaded.error)
+            self._show_fields(None, ColumnMapping())
+            return
+        new = loaded.preview
+        if self.start_mapping is None:  # the file first read only with this layout
+            self.start_mapping = new.mapping
+        # the columns still in the file keep what the user chose; the others the suggestion
+        mapping, _problems = self.current_mapping()
+        kept = {
+            f: spec
+            for f, spec in (mapping.columns if mapping else {}).items()
+            if spec.source in new.headers
+        }
+        start = ColumnMapping({**new.mapping.columns, **kept})
+        self._show_preview(new, start)
+
     # --- reading the preview ------------------------------------------------------
     def _failed(self, exc: BaseException) -> None:
+        self._show_error(exc)
+        self.loaded.emit()
+
+    def _show_error(self, exc: BaseException | None) -> None:
         text = str(exc) if isinstance(exc, BatteryOSError) else f"{type(exc).__name__}: {exc}"
         self.status.setText(f"Cannot read the file: {text}")
         self.status.setObjectName("errorText")
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
-        self.loaded.emit()
 
-    def _show(self, loaded) -> None:
-        preview, pattern, remembered = loaded
-        self.preview = preview
+    def _first_shown(self, loaded: _Loaded) -> None:
+        self._remembered_pattern = loaded.pattern
+        if loaded.pattern is not None:
+            self.pattern_edit.setText(loaded.pattern)
+        preview = loaded.preview
+        self.detected = preview.detected if preview is not None else None
+        if preview is None:
+            self._show_error(loaded.error)
+            if loaded.is_text:  # a layout by hand may still read it
+                remembered = loaded.remembered
+                self._show_layout(_layout_of(remembered) if remembered else units.Dialect())
+                self._show_detected()
+                self.layout_box.setEnabled(True)
+            self.loaded.emit()
+            return
         #: the mapping shown first: the one remembered for the file, else the suggestion
-        self.start_mapping = remembered or preview.mapping
-        if pattern is not None:
-            self.pattern_edit.setText(pattern)
+        self.start_mapping = loaded.remembered or preview.mapping
+        if preview.dialect is not None:  # read with the remembered layout, else the detected one
+            self._show_layout(replace(preview.dialect, decimal=self.start_mapping.decimal))
+        self._show_preview(preview, self.start_mapping)
+
+    def _show_detected(self) -> None:
+        d = self.detected
+        self.detected_label.setText(
+            f"Detected: {_layout_text(d)}" if d is not None else "Detected: no table layout"
+        )
+
+    def _show_preview(self, preview, mapping: ColumnMapping) -> None:
+        """Show ``preview``'s rows and the form for ``mapping``."""
+        self.preview = preview
+        self.status.setObjectName("mutedText")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
         rows = preview.rows
+        self.table.clear()
         self.table.setColumnCount(len(preview.headers))
         self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels(preview.headers)
@@ -242,30 +406,57 @@ class ColumnMappingDialog(QDialog):
                 text = "" if value is None or value != value else str(value)
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
-        d = preview.dialect
-        layout = (
-            f"sheet {preview.sheet}" if d is None
-            else f"delimiter {_shown(d.delimiter)}, decimal {_shown(d.decimal)}, "
-            f"header on line {d.header_line + 1}"
-        )  # fmt: skip
+        if preview.dialect is None:
+            self.layout_box.setEnabled(False)
+            self.detected_label.setText(f"A workbook: sheet {preview.sheet}")
+        else:
+            self._show_detected()
+            self.layout_box.setEnabled(True)
+        pattern = self._remembered_pattern
         self.status.setText(
-            f"{os.path.basename(self.path)}: {len(preview.headers)} columns ({layout}). "
+            f"{os.path.basename(self.path)}: {len(preview.headers)} columns. "
             + (f"Shown: the mapping remembered for files named {pattern}. " if pattern else "")
-            + "Pick the file's column for each quantity; canonical = raw × scale + offset."
+            + "Correct the layout if the columns look wrong; pick the file's column for each "
+            "quantity; canonical = raw × scale + offset."
         )
+        self.units_label.setText(_units_text(preview.headers))
+        self._show_fields(preview.headers, mapping)
+        self.loaded.emit()
+
+    def _new_fields_box(self) -> None:
+        box = QWidget()
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(10)
+        column = QVBoxLayout(box)
+        column.addLayout(self.grid)
+        column.addStretch(1)
+        self.scroll.setWidget(box)  # the old box (and its rows) is deleted
+        self.fields_box = box
+        self.rows = {}
+
+    def _show_fields(self, headers: list[str] | None, mapping: ColumnMapping) -> None:
+        """One row per field for a file with ``headers`` (None: no rows, the file did not read)."""
+        self._new_fields_box()
+        if headers is None:
+            self.preview = None
+            self.table.clear()
+            self.table.setRowCount(0)
+            self.table.setColumnCount(0)
+            self.add_cell_button.setEnabled(False)
+            self._check()
+            return
         cells = sorted(
-            (f for f in self.start_mapping.columns if schema.CELL_VOLTAGE_RE.match(f)),
+            (f for f in mapping.columns if schema.CELL_VOLTAGE_RE.match(f)),
             key=lambda f: int(re.findall(r"\d+", f)[0]),
         )
         for col, title in enumerate(("Quantity", "Column in the file", "Written as", "Scale",
                                      "Offset")):  # fmt: skip
             self.grid.addWidget(QLabel(title, objectName="mutedText"), 0, col)
         for field in [*_FIELDS, *cells]:
-            self._add_row(field, self.start_mapping.columns.get(field))
+            self._add_row(field, mapping.columns.get(field))
         self.add_cell_button.setEnabled(True)
         self.grid.setColumnStretch(1, 1)
         self._check()
-        self.loaded.emit()
 
     def _add_row(self, field: str, spec: ColumnSpec | None) -> None:
         if field in _FIELDS:
@@ -325,13 +516,11 @@ class ColumnMappingDialog(QDialog):
         """The mapping the form says and what keeps it from being saved."""
         if self.preview is None:
             return None, ["the file is not read yet"]
-        base = self.start_mapping
-        mapping = ColumnMapping(
-            delimiter=base.delimiter,
-            decimal=base.decimal,
-            header_line=base.header_line,
-            dayfirst=base.dayfirst,
-        )
+        mapping = ColumnMapping(dayfirst=bool(self.start_mapping and self.start_mapping.dayfirst))
+        if self.preview.dialect is not None:  # a text file: the layout the controls say
+            layout = self.layout_choice()
+            mapping.delimiter, mapping.decimal = layout.delimiter, layout.decimal
+            mapping.header_line = layout.header_line
         problems: list[str] = []
         used: dict[str, str] = {}
         for field, row in self.rows.items():
@@ -359,7 +548,8 @@ class ColumnMappingDialog(QDialog):
         return self.missing_label.text()
 
     def _check(self) -> None:
-        _mapping, problems = self.current_mapping()
+        mapping, problems = self.current_mapping()
+        self._show_first_values(mapping)
         ok = not problems
         self.save_button.setEnabled(ok)
         self.check_button.setEnabled(ok and not self.worker.busy)
@@ -385,15 +575,23 @@ class ColumnMappingDialog(QDialog):
             on_error=self._on_check_failed,
         )
 
+    def _show_first_values(self, mapping: ColumnMapping | None) -> None:
+        """What the preview's rows give with ``mapping``: the layout and scales at a glance."""
+        if mapping is None or mapping.missing():
+            self.values_label.setText("")
+            return
+        first_line = mapping.header_line + 2 if self.preview.dialect is not None else 2
+        try:
+            frame, _meta = mapping.apply(self.preview.rows, "the first rows", first_line)
+        except (BatteryOSError, ValueError) as exc:
+            text, problem = f"The first rows do not read: {exc}", True
+        else:
+            text, problem = f"The first rows read as: {_summary(frame)}.", False
+        self.values_label.setText(text)
+        set_style_property(self.values_label, "problem", "true" if problem else "false")
+
     def _on_checked(self, log) -> None:
-        frame = log.frame
-        parts = [f"{len(frame):,} samples over {frame[schema.TIME].iloc[-1]:.6g} s"]
-        for column, unit in ((schema.VOLTAGE, "V"), (schema.CURRENT, "A"),
-                             (schema.TEMPERATURE, "°C")):  # fmt: skip
-            if column in frame:
-                x = frame[column]
-                parts.append(f"{column} {x.min():.6g} … {x.max():.6g} {unit}")
-        self._show_check("Reads: " + "; ".join(parts) + ".", problem=False)
+        self._show_check(f"Reads: {_summary(log.frame)}.", problem=False)
         self._check()
 
     def _on_check_failed(self, exc: BaseException) -> None:
@@ -419,8 +617,8 @@ class ColumnMappingDialog(QDialog):
             return
         pattern = self.pattern_edit.text().strip()
         try:
+            cache.forget(self.path)  # the entry read with the old mapping (a new one is a miss)
             save_mapping(pattern, mapping)
-            cache.forget(self.path)  # read afresh with this mapping
         except OSError as exc:
             self.missing_label.setText(f"Cannot save the mapping: {exc}")
             set_style_property(self.missing_label, "problem", "true")
@@ -434,3 +632,42 @@ class ColumnMappingDialog(QDialog):
 
 def _shown(sep: str) -> str:
     return {"\t": "tab", " ": "space"}.get(sep, repr(sep))
+
+
+def _layout_text(d: units.Dialect) -> str:
+    return (
+        f"delimiter {_shown(d.delimiter)}, decimal {_shown(d.decimal)}, "
+        f"header on line {d.header_line + 1}"
+    )
+
+
+def _units_text(headers: list[str]) -> str:
+    """The units found in the headers, and what they are read into."""
+    found = []
+    for h in headers:
+        unit_text = units.split_header(h)[1]
+        unit = units.UNITS.get(unit_text)
+        if unit_text in units.DURATION_UNITS:
+            found.append(f"{h}: a duration")
+        elif unit is not None and unit.quantity in _SI:
+            si = _SI[unit.quantity]
+            factor = "" if (unit.scale, unit.offset) == (1.0, 0.0) else f" ×{unit.scale:g}"
+            found.append(f"{h}: {unit.quantity} in {si}{factor}"
+                         + (f" {unit.offset:+g}" if unit.offset else ""))  # fmt: skip
+    return "Units in the headers: " + "; ".join(found) if found else "No units in the headers."
+
+
+#: The SI unit each quantity is read into.
+_SI = {"time": "s", "voltage": "V", "current": "A", "temperature": "°C", "charge": "Ah",
+       "energy": "Wh", "power": "W", "resistance": "Ω", "percent": "%"}  # fmt: skip
+
+
+def _summary(frame) -> str:
+    """Samples, span and ranges of a canonical frame, in a line."""
+    parts = [f"{len(frame):,} samples over {frame[schema.TIME].iloc[-1]:.6g} s"]
+    for column, unit in ((schema.VOLTAGE, "V"), (schema.CURRENT, "A"),
+                         (schema.TEMPERATURE, "°C")):  # fmt: skip
+        if column in frame:
+            x = frame[column]
+            parts.append(f"{column} {x.min():.6g} … {x.max():.6g} {unit}")
+    return "; ".join(parts)

@@ -6,19 +6,23 @@ written by the acquisition thread as plain ints) and the session status.
 Rates come from the counters' differences over the last
 :data:`RATE_WINDOW_S` seconds. :class:`ConnectionHealthPanel` shows a
 :class:`HealthReading`; :class:`FaultBanner` shows a lost connection in red
-where the plots are.
+where the plots are. While a live source is lost both say when the next reconnect
+attempt is (``Reconnecting in 4 s (attempt 3)``, from the acquisition thread's
+:attr:`~app.hardware.acquisition.AcquisitionThread.reconnect_status`) and offer
+"Retry now" (``retry_requested``).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.hardware.acquisition import AcquisitionState
+from app.hardware.acquisition import AcquisitionState, ReconnectStatus
 from app.views.theme import set_style_property
 
 #: How often the panel reads the counters.
@@ -68,6 +72,21 @@ class HealthReading:
     last_error: str | None = None
     last_error_time: float | None = None  #: ``time.time()``
     down_s: float | None = None  #: how long the connection has been lost
+    attempt: int = 0  #: the next reconnect attempt's number (0: none planned)
+    retry_in_s: float | None = None  #: seconds until it (None: it is running now)
+
+    @property
+    def retry_text(self) -> str:
+        """``Reconnecting in 4 s (attempt 3)``; empty when the source is not being retried."""
+        if not self.retrying:
+            return ""
+        if not self.attempt:
+            return "Reconnecting…"
+        when = "now" if self.retry_in_s is None else f"in {_ago(math.ceil(self.retry_in_s))}"
+        return f"Reconnecting {when} (attempt {self.attempt})"
+
+    #: what the decoder left out of the stream or doubts (e.g. a CAN message that does not match its DBC)
+    warnings: tuple[str, ...] = ()
 
     @property
     def state_text(self) -> str:
@@ -131,6 +150,7 @@ class HealthMonitor(QObject):
             self._down_since = None
         now = self.clock()
         health = acquisition.source.health.snapshot() if acquisition is not None else {}
+        reconnect = acquisition.reconnect_status if acquisition is not None else ReconnectStatus()
         counters = {name: int(health.get(name, 0)) for name in _COUNTERS}
         if acquisition is not None:
             self._history.append((now, status.samples_total, counters))
@@ -153,10 +173,13 @@ class HealthMonitor(QObject):
             self._down_since = now
         elif not lost:
             self._down_since = None
+        retrying = running and status.retrying
         self.reading = HealthReading(
             state=state,
             url=status.source_url,
-            retrying=running and status.retrying,
+            retrying=retrying,
+            attempt=reconnect.attempt if retrying else 0,
+            retry_in_s=reconnect.retry_in_s if retrying else None,
             samples_per_s=rate(lambda v: v[0]) if running else 0.0,
             frames_per_s=rate(lambda v: v[1]["frames_ok"]) if running else 0.0,
             bytes_per_s=rate(lambda v: v[1]["bytes_in"]) if running else 0.0,
@@ -168,6 +191,7 @@ class HealthMonitor(QObject):
             last_error=health.get("last_error") or status.last_error,
             last_error_time=health.get("last_error_time"),
             down_s=(now - self._down_since) if self._down_since is not None else None,
+            warnings=tuple(health.get("warnings", ())),
             **counters,
         )
         self.updated.emit(self.reading)
@@ -183,32 +207,40 @@ def _ago(seconds: float) -> str:
     return f"{seconds // 3600:.0f} h {seconds % 3600 // 60:02.0f} min"
 
 
-def banner_text(reading: HealthReading, now_wall: float) -> str:
-    """The fault banner's line, e.g. ``Connection lost: … — reconnecting (down 12 s, last try 2 s ago)``."""
-    error = reading.last_error or "no reason given"
+def banner_text(reading: HealthReading) -> str:
+    """The fault banner's line, e.g. ``Connection lost: … Reconnecting in 4 s (attempt 3) · down 12 s``."""
+    error = (reading.last_error or "no reason given").rstrip(".")
     if not reading.retrying:
         return f"Source failed: {error} — not retrying (Disconnect, fix it, connect again)"
-    details = []
-    if reading.down_s is not None:
-        details.append(f"down {_ago(reading.down_s)}")
-    if reading.last_error_time is not None:
-        details.append(f"last try {_ago(now_wall - reading.last_error_time)} ago")
-    more = f" ({', '.join(details)})" if details else ""
-    return f"Connection lost: {error} — reconnecting automatically{more}"
+    down = f" · down {_ago(reading.down_s)}" if reading.down_s is not None else ""
+    return f"Connection lost: {error}. {reading.retry_text}{down}"
 
 
-class FaultBanner(QLabel):
-    """A red line over the plots while the connection is lost; hidden otherwise."""
+class FaultBanner(QFrame):
+    """A red line over the plots while the connection is lost, with "Retry now"; hidden otherwise."""
 
-    def __init__(self, parent: QWidget | None = None, *, wall_clock=time.time):
-        super().__init__(parent, objectName="faultBanner", wordWrap=True)
-        self.wall_clock = wall_clock
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, objectName="faultBanner")
+        self.label = QLabel("", objectName="faultBannerText", wordWrap=True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QPushButton("Retry now")
+        self.retry_button.setToolTip("Try to reconnect now instead of waiting for the next attempt")
+        self.retry_button.clicked.connect(self.retry_requested)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 6, 10, 6)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.retry_button)
         self.hide()
+
+    def text(self) -> str:
+        return self.label.text()
 
     def show_reading(self, reading: HealthReading) -> None:
         if reading.lost:
-            self.setText(banner_text(reading, self.wall_clock()))
+            self.label.setText(banner_text(reading))
+            self.retry_button.setVisible(reading.retrying)
         self.setVisible(reading.lost)
 
 
@@ -232,7 +264,10 @@ class _Metric(QWidget):
 
 
 class ConnectionHealthPanel(QFrame):
-    """State, rates, error counts, reconnects and the last error of the connection."""
+    """State, rates, error counts, reconnects and the last error of the connection; while
+    the source is lost, when the next attempt is and a "Retry now" button."""
+
+    retry_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, wall_clock=time.time):
         super().__init__(parent, objectName="healthPanel")
@@ -257,6 +292,17 @@ class ConnectionHealthPanel(QFrame):
         error_column.setSpacing(0)
         error_column.addWidget(QLabel("Last error", objectName="healthCaption"))
         error_column.addWidget(self.error_label)
+        self.retry_label = QLabel("", objectName="healthRetry")
+        self.retry_button = QPushButton("Retry now")
+        self.retry_button.setToolTip("Try to reconnect now instead of waiting for the next attempt")
+        self.retry_button.clicked.connect(self.retry_requested)
+        retry_row = QHBoxLayout()
+        retry_row.setContentsMargins(0, 4, 0, 0)
+        retry_row.setSpacing(10)
+        retry_row.addWidget(self.retry_label)
+        retry_row.addWidget(self.retry_button)
+        retry_row.addStretch(1)
+        error_column.addLayout(retry_row)
 
         # one row: the panel sits under the plots and should cost them little height
         row = QHBoxLayout(self)
@@ -298,3 +344,12 @@ class ConnectionHealthPanel(QFrame):
         else:
             self.error_label.setText("none")
         set_style_property(self.error_label, "problem", "true" if reading.last_error else "false")
+        self.retry_label.setText(reading.retry_text)
+        self.retry_label.setVisible(reading.retrying)
+        self.retry_button.setVisible(reading.retrying)
+        # every warning of the decoder, not only the last: hover the last error
+        self.error_label.setToolTip(
+            "Warnings:\n" + "\n".join(f"• {w}" for w in reading.warnings)
+            if reading.warnings
+            else ""
+        )

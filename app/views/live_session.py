@@ -93,9 +93,12 @@ class LiveSession(QObject):
         redraw_hz: int = 25,
         db_url: str | None = None,
         history_samples: int = HISTORY_SAMPLES,
+        reconnect_initial_s: float = 0.5,
     ):
         super().__init__(parent)
         self.db_url = db_url
+        #: the first wait before reconnecting a lost source (it doubles up to 10 s)
+        self.reconnect_initial_s = reconnect_initial_s
         self.ring = RingBuffer(history_samples)
         self._engine: EngineOnFirstBlock | None = None
         #: called in the acquisition thread with each block's alert events
@@ -196,7 +199,9 @@ class LiveSession(QObject):
             alert_outputs=self.alert_outputs,
             thresholds_for=self.thresholds_for,
         )
-        self._acquisition = AcquisitionThread(source, sinks=[self._engine])
+        self._acquisition = AcquisitionThread(
+            source, sinks=[self._engine], reconnect_initial_s=self.reconnect_initial_s
+        )
         self._acquisition.start()
         self._timer.start()
         self._publish_status()
@@ -226,6 +231,13 @@ class LiveSession(QObject):
         self.stop_recording()
         self._publish_status(force=True)
         self.stopped.emit()
+
+    def retry_now(self) -> bool:
+        """Reconnect a lost source now rather than at the end of its back-off (never blocks).
+
+        False when there is nothing to retry (not connected, streaming, or an attempt running).
+        """
+        return self._acquisition is not None and self._acquisition.retry_now()
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Stop, then block until the background database work is done (end of the program).

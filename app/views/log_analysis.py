@@ -149,26 +149,32 @@ def with_spec(analysis: LogAnalysis, spec: BatterySpec) -> LogAnalysis:
     )
 
 
+#: The highest voltage a single cell reaches in a test: Li-ion cells with high-voltage
+#: cathodes (LiNi0.5Mn1.5O4, Li-rich NMC, high-voltage LiCoO2) are charged to 4.7-4.8 V;
+#: no two cells in series of the preset chemistries stay this low except two lead-acid
+#: cells (3.5-4.9 V), which voltages cannot tell apart from one Li-ion cell.
+SINGLE_CELL_MAX_V = 4.8
+
+#: The per-cell voltages (min, max) a test of each chemistry shows: the preset limits
+#: widened to the cut-offs cyclers use (Li-ion 2.0-4.45 V, LFP 1.8-3.8 V, lead-acid deep
+#: discharge 1.6 V to equalisation 2.7 V).
+_CELL_WINDOW_V = {
+    Chemistry.NMC: (2.0, 4.45),
+    Chemistry.LFP: (1.8, 3.8),
+    Chemistry.LEAD_ACID: (1.6, 2.7),
+}
+
+
 def guess_spec(frame: pd.DataFrame) -> BatterySpec:
     """A battery for a log that does not name one.
 
-    Chemistry: NMC unless the voltages fit LFP or lead-acid cells better;
-    series cells from the median voltage over the preset's nominal cell
-    voltage; capacity: the largest charge or discharge of one cycle in the
-    log, else the preset's.
+    Chemistry and series cells from the voltages (:func:`guess_chemistry`);
+    capacity: the largest charge or discharge of one cycle in the log, else
+    the preset's.
     """
     from app.diagnostics.cycles import summarize_cycles
 
-    v = frame[schema.VOLTAGE].to_numpy(dtype=float)
-    median = float(np.nanmedian(v)) if np.isfinite(v).any() else 0.0
-    best = None
-    for chem in (Chemistry.NMC, Chemistry.LFP, Chemistry.LEAD_ACID):
-        base = preset(chem)
-        cells = max(1, round(median / base.cell_v_nominal)) if median > 0 else 1
-        error = abs(median / cells - base.cell_v_nominal) / base.cell_v_nominal
-        if best is None or error < best[0] - 0.02:  # NMC wins near ties
-            best = (error, chem, cells)
-    _, chem, cells = best
+    chem, cells = guess_chemistry(frame)
     cycles = summarize_cycles(frame)
     capacity = 0.0
     for col in ("charge_capacity_ah", "discharge_capacity_ah"):
@@ -176,6 +182,54 @@ def guess_spec(frame: pd.DataFrame) -> BatterySpec:
             capacity = max(capacity, float(np.nan_to_num(cycles[col].to_numpy(float)).max()))
     return preset(chem, capacity_ah=round(capacity, 3) if capacity > 0 else None,
                   series_cells=cells)  # fmt: skip
+
+
+def guess_chemistry(frame: pd.DataFrame) -> tuple[Chemistry, int]:
+    """The chemistry and series cells the voltages of a log suggest.
+
+    Cycler logs are mostly of single cells, so a log whose voltage never
+    exceeds :data:`SINGLE_CELL_MAX_V` is one cell: lead-acid when it stays
+    within a lead-acid cell's 1.6-2.7 V, LFP when it stays within LFP's window
+    and its median is nearer LFP's nominal voltage, else Li-ion (NMC: also
+    half cells, high-voltage cathodes and cells discharged below 2 V). The
+    series cells of a pack are its cell-voltage columns when it has them
+    (:func:`app.core.schema.series_cells_in`), else the count whose per-cell
+    range fits a chemistry's window best, its median nearest that
+    chemistry's nominal voltage (NMC on near ties).
+    """
+    v = frame[schema.VOLTAGE].to_numpy(dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return Chemistry.NMC, 1
+    lo, median, hi = (float(x) for x in np.percentile(v, [0.5, 50, 99.5]))
+    known = schema.series_cells_in(frame)
+    if known:
+        return _cell_chemistry(lo / known, median / known, hi / known), known
+    if hi <= SINGLE_CELL_MAX_V:
+        return _cell_chemistry(lo, median, hi), 1
+    best = None  # (the log's range outside the chemistry's window, nominal error, chem, cells)
+    for chem in (Chemistry.NMC, Chemistry.LFP, Chemistry.LEAD_ACID):
+        nominal = preset(chem).cell_v_nominal
+        cells = max(1, round(median / nominal))
+        w_lo, w_hi = _CELL_WINDOW_V[chem]
+        outside = round((max(0.0, w_lo - lo / cells) + max(0.0, hi / cells - w_hi)) / nominal, 2)
+        error = abs(median / cells - nominal) / nominal
+        if best is None or outside < best[0] or (outside == best[0] and error < best[1] - 0.02):
+            best = (outside, error, chem, cells)  # NMC (first) wins near ties
+    return best[2], best[3]
+
+
+def _cell_chemistry(lo: float, median: float, hi: float) -> Chemistry:
+    """The chemistry of one cell whose voltages span ``lo..hi`` around ``median``."""
+    pb_lo, pb_hi = _CELL_WINDOW_V[Chemistry.LEAD_ACID]
+    if lo >= pb_lo and hi <= pb_hi:
+        return Chemistry.LEAD_ACID
+    lfp_lo, lfp_hi = _CELL_WINDOW_V[Chemistry.LFP]
+    if lo >= lfp_lo and hi <= lfp_hi:
+        nmc, lfp = preset(Chemistry.NMC).cell_v_nominal, preset(Chemistry.LFP).cell_v_nominal
+        if abs(median - lfp) / lfp < abs(median - nmc) / nmc:
+            return Chemistry.LFP
+    return Chemistry.NMC
 
 
 def cycle_table(frame: pd.DataFrame, spec: BatterySpec) -> pd.DataFrame:

@@ -190,7 +190,14 @@ class MainWindow(QMainWindow):
         self.dashboard.add_banner(self.fault_banner)
         self.health_monitor.updated.connect(self.health_panel.show_reading)
         self.health_monitor.updated.connect(self.fault_banner.show_reading)
+        self.fault_banner.retry_requested.connect(self._retry_now)
+        self.health_panel.retry_requested.connect(self._retry_now)
         self.health_monitor.start()
+
+    def _retry_now(self) -> None:
+        """Reconnect the lost source now; the panel and banner show the attempt at once."""
+        self.session.retry_now()
+        self.health_monitor.poll()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

@@ -34,3 +34,19 @@ def test_without_a_dbc_the_error_says_to_give_one(tmp_path, capsys):
 def test_can_mapping_needs_dbc(capsys):
     assert main(["analyze", "x.trc", "--can-mapping", "pack", *SPEC]) == 2
     assert "--can-mapping needs --dbc" in capsys.readouterr().err
+
+
+def test_analyze_the_foxbms_text_log_reports_what_it_left_out(capsys):
+    log = str(REAL_DATA / "can" / "foxbms_test_log.txt")  # its DBC lies beside it
+    assert main(["analyze", log, "--json", "--chemistry", "nmc", "--capacity-ah", "50"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["spec"]["series_cells"] == 96  # 389 V of IVT-S voltage over 4.055 V cells
+    assert any("f_StringValuesP0 (0x243)" in w for w in report["warnings"])
+    balance = report["results"]["cell_balance"]
+    assert balance["cells"] == 4 and balance["status"] == "ok"
+    assert report["results"]["thermal"]["max_temperature_c"] is None  # no battery temperature
+    # 2 s of a CAN capture is no capacity test: no end of life claimed from it
+    assert report["results"]["cycle_life"]["status"] == "insufficient_data"
+    assert report["results"]["capacity_fade"]["status"] == "insufficient_data"
+    assert main(["analyze", log, "--chemistry", "nmc", "--capacity-ah", "50"]) == 0
+    assert "warning       f_StringValuesP0 (0x243)" in capsys.readouterr().out

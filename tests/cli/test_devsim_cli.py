@@ -125,3 +125,52 @@ def test_record_keeps_what_came_before_a_device_vanishes(tmp_path, capsys):
     assert "stopped working" in err and "(reconnecting)" in err and "Traceback" not in err
     frame = read_canonical_csv(str(out)).frame
     assert len(frame) >= 2 and frame["voltage_v"].notna().all()
+
+
+def test_record_counts_down_to_each_reconnect_and_says_when_it_is_back(tmp_path, capsys):
+    import re
+    import threading
+
+    from tests.hardware.serial.test_robustness import wait_until
+
+    link, out = tmp_path / "ttyUSB0", tmp_path / "replug.csv"
+
+    def plug():
+        dev = start_device("vedirect", period_s=0.02)
+        tmp = tmp_path / "new-link"
+        tmp.symlink_to(dev.port)
+        os.replace(tmp, link)
+        return dev
+
+    devices = [plug()]
+    url = f"serial://{link}?protocol=vedirect"
+    result, err = {}, []
+    recorder = threading.Thread(
+        target=lambda: result.update(rc=main(["record", url, "--duration", "6", "-o", str(out)]))
+    )
+    recorder.start()
+
+    def stderr_has(pattern: str) -> bool:
+        err.append(capsys.readouterr().err)
+        return re.search(pattern, "".join(err)) is not None
+
+    try:
+        assert wait_until(lambda: out.exists() and out.stat().st_size > 0)
+        devices[0].stop()  # unplugged: the next attempts find no port
+        assert wait_until(lambda: stderr_has(r"reconnecting in \d+ s \(attempt 2\)"))
+        devices.append(plug())  # plugged in again under the same name
+        assert wait_until(lambda: stderr_has("reconnected"))
+    finally:
+        recorder.join(10)
+        for dev in devices:
+            dev.stop()
+    text = "".join(err) + capsys.readouterr().err
+    assert result["rc"] == 0 and "Traceback" not in text
+    lines = text.splitlines()
+    countdown = [line for line in lines if "reconnecting in" in line]
+    pattern = re.compile(r"batteryos: reconnecting in ([12]) s \(attempt (\d+)\)")  # 0.5 s, 1 s
+    attempts = [int(pattern.fullmatch(line).group(2)) for line in countdown]
+    assert 2 in attempts and attempts == sorted(set(attempts))  # one line per attempt
+    assert lines.index(countdown[-1]) < lines.index(
+        "batteryos: reconnected (the time in between stays a gap)"
+    )

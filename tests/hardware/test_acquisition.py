@@ -12,6 +12,7 @@ from app.core.errors import SourceError
 from app.core.samples import SampleBlock
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
 from app.hardware.source import Source, SourceState
+from tests.hardware.serial.test_robustness import wait_until
 
 
 def block(t0: float, n: int = 10) -> SampleBlock:
@@ -81,6 +82,32 @@ def test_fault_is_kept_and_it_reconnects_without_losing_samples():
     assert src.state == SourceState.CLOSED
 
 
+def test_the_next_attempt_is_announced_and_retry_now_skips_the_back_off():
+    src = FlakySource(per_connection=3, refuse=3)
+    sink = Collect()
+    acq = AcquisitionThread(src, [sink], reconnect_initial_s=60, reconnect_max_s=600)
+    acq.start()
+    try:
+        for attempt, back_off in ((1, 60), (2, 120), (3, 240)):
+            assert wait_until(lambda a=attempt: acq.reconnect_status.attempt == a)
+            assert wait_until(lambda: acq.reconnect_status.retry_in_s is not None)
+            status = acq.reconnect_status
+            assert back_off - 5 < status.retry_in_s <= back_off  # the back-off doubles
+            assert acq.state == AcquisitionState.FAULT
+            assert acq.last_error == f"adapter not found (attempt {attempt})"
+            assert acq.retry_now()  # no 60 s wait: the test would time out
+        # the 4th open works; 3 blocks later the adapter is "unplugged" again
+        assert wait_until(lambda: src.health.reconnects == 1 and len(sink.blocks) == 3)
+        assert wait_until(lambda: acq.reconnect_status.retry_in_s is not None)
+        status = acq.reconnect_status
+        assert status.attempt == 1 and 55 < status.retry_in_s <= 60  # counting starts again
+        assert acq.last_error == "adapter unplugged"
+    finally:
+        acq.stop(timeout=5)  # stop does not wait out the back-off either
+    assert not acq.running
+    assert acq.reconnect_status.retry_in_s is None and not acq.retry_now()
+
+
 def test_finite_source_finishes_and_does_not_retry():
     src = FlakySource(per_connection=100, finite=True, total=50)
     sink = Collect()
@@ -134,3 +161,43 @@ def test_batching_sink_is_drained_when_idle_and_at_the_end():
     acq.start()
     assert acq.wait_finished(10)
     assert sum(map(len, sink.passed)) == 30 and not sink.held
+
+
+def test_a_slow_devices_sample_is_passed_on_after_a_short_idle_not_a_read_timeout():
+    """One frame, then a quiet line: the batching sink is drained after ``idle_drain_s``
+    of quiet (20 ms), not after a whole ``read_timeout``; that is most of the
+    frame-to-plot latency of a device sending a few frames a second."""
+
+    class OneFrameThenQuiet(Source):
+        def __init__(self):
+            super().__init__("test://quiet")
+            self.timeouts: list[float] = []
+            self.three_reads = threading.Event()
+
+        def _open_internal(self):
+            pass
+
+        def _read_internal(self, timeout):
+            self.timeouts.append(timeout)
+            if len(self.timeouts) >= 3:
+                self.three_reads.set()
+            return block(0.0, 1) if len(self.timeouts) == 1 else None  # the line waits `timeout`
+
+    class Batching:
+        def __init__(self, source):
+            self.source, self.drained_after_reads = source, []
+
+        def __call__(self, b):
+            pass
+
+        def drain(self):
+            self.drained_after_reads.append(len(self.source.timeouts))
+
+    src = OneFrameThenQuiet()
+    sink = Batching(src)
+    acq = AcquisitionThread(src, [sink], read_timeout=1.0, idle_drain_s=0.02)
+    acq.start()
+    assert src.three_reads.wait(10)
+    acq.stop()
+    assert src.timeouts[:3] == [1.0, 0.02, 1.0]  # short wait only while a block is held
+    assert sink.drained_after_reads[0] == 2  # drained when the short wait found nothing

@@ -120,7 +120,7 @@ def test_problems_name_what_is_missing_or_malformed():
         "DBC file is required",
     ]
     assert Connection("sim", "nmc", values={"profile": "sprint"}).problems() == [
-        "Load profile must be one of cycle, drive, cc, cccv, hppc, rest"
+        "Load profile must be one of cycle, drive, cc, cccv, hppc, rest, float"
     ]
     assert parse_connection(CONTRACT_URLS[0]).problems() == []
 

@@ -58,7 +58,8 @@ def settle(qtbot):
 
 @pytest.fixture
 def make_window(qtbot, qapp, settle):
-    """``make_window(persist=False, db_url=None)``: a shown main window with its own session."""
+    """``make_window(persist=False, db_url=None, **session_options)``: a shown main window with
+    its own session (``session_options`` go to :class:`LiveSession`)."""
     from app.core.settings import Settings
     from app.views.live_session import LiveSession
     from app.views.main_window import MainWindow
@@ -66,9 +67,9 @@ def make_window(qtbot, qapp, settle):
 
     apply_theme(qapp, Theme.DARK)  # as run_gui does: the QSS colours the status bar
 
-    def make(*, persist: bool = False, db_url: str | None = None) -> MainWindow:
-        window = MainWindow(Settings.load(), LiveSession(redraw_hz=50, db_url=db_url),
-                            persist=persist)  # fmt: skip
+    def make(*, persist: bool = False, db_url: str | None = None, **session_options) -> MainWindow:
+        session = LiveSession(redraw_hz=50, db_url=db_url, **session_options)
+        window = MainWindow(Settings.load(), session, persist=persist)
         # the window closes once its background work (recent recordings, a
         # recording's flush) has reported back; the test waits for that
         qtbot.addWidget(window, before_close_func=settle)

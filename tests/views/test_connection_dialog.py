@@ -60,8 +60,21 @@ def test_typing_a_url_fills_the_form(qtbot, make_dialog):
     page = dialog.page(Transport.SERIAL)
     assert page.protocol.name == "daly"
     assert page.device_field.text() == "/dev/ttyUSB1"
-    assert page.form.values() == {"baud": "4800", "poll_s": "2"}
+    assert page.form.values() == {"baud": "4800", "poll_s": "2", "invert_current": "0"}
     assert dialog.url() == "serial:///dev/ttyUSB1?protocol=daly&baud=4800&poll_s=2"  # left as typed
+
+
+def test_the_daly_form_sets_the_current_sign(qtbot, make_dialog):
+    dialog = make_dialog()
+    _type_url(qtbot, dialog, "serial:///dev/ttyUSB1?protocol=daly&invert_current=1")
+    field = dialog.page(Transport.SERIAL).form.fields["invert_current"]
+    assert field.currentText() == "1"
+    field.setCurrentIndex(field.findText("0"))  # back to the default: left out of the URL
+    assert dialog.url() == "serial:///dev/ttyUSB1?protocol=daly&baud=9600&poll_s=1"
+    field.setCurrentIndex(field.findText("1"))
+    assert dialog.url() == (
+        "serial:///dev/ttyUSB1?protocol=daly&baud=9600&poll_s=1&invert_current=1"
+    )
 
 
 def test_filling_the_form_writes_the_url(qtbot, make_dialog):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 from types import SimpleNamespace
 
 import pytest
+from PySide6.QtCore import Qt
 
-from app.hardware.acquisition import AcquisitionState
+from app.hardware.acquisition import AcquisitionState, ReconnectStatus
+from app.hardware.devsim import start_device
 from app.hardware.source import SourceHealth
 from app.views.connection_health import (
     ConnectionHealthPanel,
@@ -28,7 +32,9 @@ class FakeSession:
     def __init__(self):
         self.health = SourceHealth()
         self.status = SessionStatus(AcquisitionState.STREAMING, URL)
-        self.acquisition = SimpleNamespace(source=SimpleNamespace(health=self.health))
+        self.acquisition = SimpleNamespace(
+            source=SimpleNamespace(health=self.health), reconnect_status=ReconnectStatus()
+        )
 
     def set(self, **changes):
         fields = {**self.status.__dict__, **changes}
@@ -41,7 +47,7 @@ def rig(qtbot):
     session = FakeSession()
     monitor = HealthMonitor(session, clock=lambda: clock["mono"], wall_clock=lambda: clock["wall"])
     panel = ConnectionHealthPanel(wall_clock=lambda: clock["wall"])
-    banner = FaultBanner(wall_clock=lambda: clock["wall"])
+    banner = FaultBanner()
     monitor.updated.connect(panel.show_reading)
     monitor.updated.connect(banner.show_reading)
     qtbot.addWidget(panel)
@@ -106,28 +112,56 @@ def test_bad_and_unknown_frames_and_the_last_error_are_shown(rig):
     assert rig.banner.isHidden()  # bad frames are counted, not a lost connection
 
 
+def test_decoder_warnings_are_the_last_error_and_all_listed(rig):
+    health = rig.session.health
+    rig.advance(0)
+    left_out = "f_StringValuesP0 (0x243): its pack voltage 2.53 V is below a single cell's 4.055 V"
+    health.warn("frames 0x35C decoded as CS_IsabellenhuetteIvtString0Curr (0x521)")
+    health.warn(left_out)
+    health.warn(left_out)  # said once
+    reading = rig.advance(0.5)
+    assert reading.warnings == (
+        "frames 0x35C decoded as CS_IsabellenhuetteIvtString0Curr (0x521)",
+        left_out,
+    )
+    assert rig.panel.error_label.text().endswith(left_out)
+    tooltip = rig.panel.error_label.toolTip()
+    assert "0x35C decoded as" in tooltip and left_out in tooltip
+    assert rig.banner.isHidden()  # a doubt about the decoding, not a lost connection
+
+
 def test_a_lost_connection_shows_the_banner_until_it_streams_again(qtbot, rig):
     rig.banner.show()
+    rig.panel.show()
     health = rig.session.health
     rig.advance(0)
     health.note("/dev/ttyUSB0: device disconnected")
     health.last_error_time = rig.clock["wall"]
     rig.session.set(state=AcquisitionState.FAULT, retrying=True, last_error=health.last_error)
+    rig.session.acquisition.reconnect_status = ReconnectStatus(attempt=3, retry_in_s=3.2)
     rig.advance(1.0)
-    rig.session.set(state=AcquisitionState.CONNECTING)  # between attempts: still lost
     rig.advance(3.0)
-    assert rig.banner.isVisible()
+    assert rig.banner.isVisible() and rig.banner.retry_button.isVisible()
     assert rig.banner.text() == (
-        "Connection lost: /dev/ttyUSB0: device disconnected — reconnecting automatically "
-        "(down 3 s, last try 4 s ago)"
+        "Connection lost: /dev/ttyUSB0: device disconnected. "
+        "Reconnecting in 4 s (attempt 3) · down 3 s"
     )
     assert rig.panel.state_label.text() == "Fault · reconnecting"
     assert rig.panel.state_label.property("state") == "fault"
+    assert rig.panel.retry_label.text() == "Reconnecting in 4 s (attempt 3)"
+    assert rig.panel.retry_button.isVisible()
+
+    rig.session.set(state=AcquisitionState.CONNECTING)  # the attempt runs: still lost
+    rig.session.acquisition.reconnect_status = ReconnectStatus(attempt=3)
+    rig.advance(0.5)
+    assert rig.banner.text().endswith("Reconnecting now (attempt 3) · down 4 s")
 
     health.reconnects = 1
     rig.session.set(state=AcquisitionState.STREAMING, retrying=False)
+    rig.session.acquisition.reconnect_status = ReconnectStatus()
     rig.advance(0.5)
     assert not rig.banner.isVisible()
+    assert not rig.panel.retry_button.isVisible() and not rig.panel.retry_label.isVisible()
     assert rig.panel.metrics["reconnects"].value.text() == "1"
     assert rig.panel.state_label.text() == "Streaming"
 
@@ -141,6 +175,7 @@ def test_a_source_that_gave_up_says_it_is_not_retrying(rig):
     assert rig.banner.text().startswith(
         "Source failed: cell7.csv: line 12: not a number — not retrying"
     )
+    assert rig.banner.retry_button.isHidden()  # nothing to retry
 
 
 def test_sources_without_frames_show_no_frame_rate(rig):
@@ -182,4 +217,79 @@ def test_main_window_panel_counts_a_streaming_source(qtbot, make_window):
     samples = window.health_panel.metrics["samples"].value
     qtbot.waitUntil(lambda: float(samples.text().replace(",", "")) > 20, timeout=10_000)
     assert window.health_panel.state_label.text() == "Streaming"
+    window.session.stop()
+
+
+COUNTDOWN = re.compile(r"Reconnecting in (\d+) s \(attempt (\d+)\)")
+
+
+@pytest.fixture
+def adapter(tmp_path):
+    """A VE.Direct device on a real pty behind a stable name (like /dev/serial/by-id/...):
+    ``unplug()`` closes the pty, ``plug()`` starts a new one under the same name."""
+    link = tmp_path / "ttyUSB0"
+    devices = []
+
+    def plug():
+        dev = start_device("vedirect", period_s=0.02, speed=1.0)
+        devices.append(dev)
+        tmp = tmp_path / "new-link"
+        tmp.symlink_to(dev.port)
+        os.replace(tmp, link)
+
+    plug()
+    yield SimpleNamespace(
+        url=f"serial://{link}?protocol=vedirect", plug=plug, unplug=lambda: devices[-1].stop()
+    )
+    for dev in devices:
+        dev.stop()
+
+
+def test_an_unplugged_adapter_shows_the_countdown_then_reconnects(qtbot, make_window, adapter):
+    window = make_window()
+    window.connect_source(adapter.url)
+    panel, banner = window.health_panel, window.fault_banner
+    qtbot.waitUntil(lambda: panel.state_label.text() == "Streaming", timeout=10_000)
+    before = window.session.status.samples_total
+    assert before > 0
+
+    adapter.unplug()
+    qtbot.waitUntil(
+        lambda: banner.isVisible() and bool(COUNTDOWN.search(banner.text())), timeout=10_000
+    )
+    assert banner.text().startswith("Connection lost: ")
+    assert COUNTDOWN.fullmatch(panel.retry_label.text())
+    assert banner.retry_button.isVisible() and panel.retry_button.isVisible()
+    # the countdown moves on: attempts fail (the port is gone) and the next one is announced
+    first = int(COUNTDOWN.search(banner.text()).group(2))
+    qtbot.waitUntil(
+        lambda: bool(m := COUNTDOWN.search(banner.text())) and int(m.group(2)) > first,
+        timeout=10_000,
+    )
+
+    adapter.plug()  # the same name again: the next attempt finds it
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=15_000)
+    qtbot.waitUntil(lambda: panel.state_label.text() == "Streaming", timeout=5_000)
+    assert panel.metrics["reconnects"].value.text() == "1"
+    assert window.session.acquisition.source.gaps  # the time away is a gap, not data
+    qtbot.waitUntil(lambda: window.session.status.samples_total > before + 3, timeout=10_000)
+    window.session.stop()
+
+
+def test_retry_now_reconnects_without_waiting_out_the_back_off(qtbot, make_window, adapter):
+    window = make_window(reconnect_initial_s=50.0)  # only Retry now can reconnect in time
+    window.connect_source(adapter.url)
+    banner = window.fault_banner
+    qtbot.waitUntil(lambda: window.health_panel.state_label.text() == "Streaming", timeout=10_000)
+    adapter.unplug()
+    qtbot.waitUntil(
+        lambda: banner.isVisible() and bool(COUNTDOWN.search(banner.text())), timeout=10_000
+    )
+    seconds, attempt = map(int, COUNTDOWN.search(banner.text()).groups())
+    assert attempt == 1 and 40 < seconds <= 50
+
+    adapter.plug()
+    qtbot.mouseClick(banner.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=10_000)
+    assert window.health_panel.metrics["reconnects"].value.text() == "1"
     window.session.stop()

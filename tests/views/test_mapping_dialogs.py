@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from app.core import schema
+from app.hardware.logs import units
 from app.hardware.logs.column_mapping import mapping_for
 from app.hardware.logs.formats import open_log
 from app.views.column_mapping_dialog import ColumnMappingDialog, default_pattern
@@ -120,6 +122,110 @@ def test_column_dialog_shows_an_unreadable_file(qtbot, tmp_path):
     assert dialog.status.text().startswith("Cannot read the file:")
     assert dialog.status.objectName() == "errorText"
     assert not dialog.save_button.isEnabled()
+
+
+#: Two junk lines that split like a comma table, then the header on line 3; ";" between
+#: cells and decimal commas, so each data line splits into as many cells at "," as at ";":
+#: detection takes "," and the first line as the header.
+FOOLING_TABLE = (
+    "Device,BT-7,Channel,3\n"
+    "Limits V/A,2.5,4.2,1.5\n"
+    "Zeit (ms);U (mV);I (mA);T (°C)\n"
+    "0;3700,5;1500,0;25,1\n"
+    "1000;3712,5;1500,0;25,2\n"
+    "2000;3725,0;1500,0;25,4\n"
+    "3000;3731,5;-750,5;25,5\n"
+    "4000;3720,0;-750,5;25,6\n"
+)
+
+
+def test_column_dialog_corrects_a_wrongly_detected_layout_and_the_reader_keeps_it(
+    qtbot, tmp_path, capsys
+):
+    from app.cli import main
+
+    path = tmp_path / "bench7_0001.csv"
+    path.write_text(FOOLING_TABLE, encoding="utf-8")
+    with pytest.raises(Exception, match="Device, BT-7"):  # the wrong header row
+        open_log(str(path), use_cache=False)
+    dialog = _dialog(qtbot, str(path))
+    assert dialog.layout_choice() == units.Dialect(",", ".", 0)  # the detected layout, shown
+    assert dialog.detected_label.text() == "Detected: delimiter ',', decimal '.', header on line 1"
+    assert dialog.table.horizontalHeaderItem(1).text() == "BT-7"
+
+    def reread(delimiter, decimal, header_line):
+        with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+            dialog.set_layout(delimiter, decimal, header_line)
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+
+    reread(";", ".", 2)  # the rows are read again at once
+    assert [dialog.table.horizontalHeaderItem(c).text() for c in range(4)] == [
+        "Zeit (ms)", "U (mV)", "I (mA)", "T (°C)"
+    ]  # fmt: skip
+    assert dialog.table.rowCount() == 5 and dialog.table.item(0, 1).text() == "3700,5"
+    assert "U (mV): voltage in V ×0.001" in dialog.units_label.text()
+    assert dialog.rows["voltage_v"].source.currentText() == "U (mV)"  # suggested from the new
+    assert dialog.rows["current_a"].source.currentText() == "I (mA)"  # headers
+    dialog.choose("time_s", "Zeit (ms)")  # "Zeit" is no name the suggestion knows
+    assert float(dialog.rows["time_s"].scale.text()) == pytest.approx(1e-3)
+    dialog.choose("temperature_c", "T (°C)")  # nor is "T" alone
+    # still the point as decimal mark: the first rows say what is wrong
+    assert "'3700,5' is not a number" in dialog.values_label.text()
+    dialog.decimal_combo.setCurrentIndex(dialog.decimal_combo.findData(","))
+    assert dialog.values_label.text() == (
+        "The first rows read as: 5 samples over 4 s; voltage_v 3.7005 … 3.7315 V; "
+        "current_a -0.7505 … 1.5 A; temperature_c 25.1 … 25.6 °C."
+    )
+    dialog.pattern_edit.setText("bench*_*.csv")
+    dialog.save_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    saved = mapping_for(str(path))
+    assert (saved.delimiter, saved.decimal, saved.header_line) == (";", ",", 2)
+
+    # the next file of the bench opens with that layout and mapping
+    other = tmp_path / "bench7_0002.csv"
+    other.write_text(FOOLING_TABLE, encoding="utf-8")
+    log = open_log(str(other), use_cache=False)
+    np.testing.assert_allclose(log.frame["time_s"], [0.0, 1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(log.frame["voltage_v"], [3.7005, 3.7125, 3.725, 3.7315, 3.72])
+    np.testing.assert_allclose(log.frame["current_a"], [1.5, 1.5, 1.5, -0.7505, -0.7505])
+    # headless too: `batteryos analyze` reads it with the remembered mapping
+    series = tmp_path / "series.csv"
+    args = ["--chemistry", "nmc", "--capacity-ah", "2", "--json", "--timeseries", str(series)]
+    assert main(["analyze", str(other), *args]) == 0
+    capsys.readouterr()
+    np.testing.assert_allclose(pd.read_csv(series)["time_s"], [0.0, 1.0, 2.0, 3.0, 4.0])
+
+    # opened again, the dialog reads the file with the remembered layout
+    again = _dialog(qtbot, str(path))
+    assert again.layout_choice() == units.Dialect(";", ",", 2)
+    assert again.table.horizontalHeaderItem(0).text() == "Zeit (ms)"
+    assert again.rows["time_s"].source.currentText() == "Zeit (ms)"
+    assert again.values_label.text().startswith("The first rows read as: 5 samples over 4 s;")
+    assert again.save_button.isEnabled(), again.missing_text
+
+
+def test_column_dialog_reads_a_table_detection_gives_up_on(qtbot, tmp_path):
+    """Cells apart by single spaces: no layout detected; set by hand, it reads and opens."""
+    path = tmp_path / "logger.txt"
+    path.write_text("time_s voltage_v current_a\n0 3.70 1.0\n1 3.71 1.0\n2 3.72 -1.0\n",
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(Exception, match="not a log format"):
+        open_log(str(path), use_cache=False)
+    dialog = _dialog(qtbot, str(path))
+    assert dialog.status.text().startswith("Cannot read the file:")
+    assert dialog.detected_label.text() == "Detected: no table layout"
+    assert dialog.layout_box.isEnabled() and not dialog.save_button.isEnabled()
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000):
+        dialog.set_layout(" ", ".", 0)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    assert dialog.preview.headers == ["time_s", "voltage_v", "current_a"]
+    assert "voltage_v 3.7 … 3.72 V" in dialog.values_label.text()
+    dialog.pattern_edit.setText("logger.txt")
+    assert dialog.save_button.isEnabled(), dialog.missing_text
+    dialog.save_button.click()
+    np.testing.assert_allclose(open_log(str(path), use_cache=False).frame["current_a"],
+                               [1.0, 1.0, -1.0])  # fmt: skip
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import CHUNK, BinBatch, Layout, SampleStage
 from app.diagnostics.faults.circuit import CircuitDetector
 from app.diagnostics.faults.episodes import Episode
+from app.diagnostics.faults.float_runaway import FloatRunawayDetector
 from app.diagnostics.faults.limits import LimitDetector, out_of_range_bounds
 from app.diagnostics.faults.sensors import SensorDetector
 from app.diagnostics.faults.short import ShortDetector
@@ -131,6 +132,7 @@ class FaultDetector:
                 SensorDetector(spec, lay, bin_s, self._stage.dt_ref_s),
                 CircuitDetector(spec, lay, bin_s),
                 RunawayDetector(spec, lay, bin_s),
+                FloatRunawayDetector(spec, lay, bin_s),
                 ShortDetector(spec, lay, bin_s, self._stage.anchor),
             ]
         for family in self._families:

@@ -65,6 +65,14 @@ at the limit of what 5-sigma evidence allows -- still minutes before T2: from
 1 degC/min an e-folding self-heating needs ~4 e-folds to reach 60 degC/min. With no other cell temperature to compare with,
 the expected adiabatic Joule heating (I² R_dc / C from the spec's ECM) is
 subtracted instead.
+
+Lead-acid. The figures above for lead-acid came from a simulated runaway that
+was not physical (the Li-ion self-heating on a lead-acid cell, even at rest): 19 of
+32 runaways within 60 s on seeds 1-8, the temperature evidence alone at z ~5.7 by
+55-60 s. A lead-acid runaway is the float charger's -- its recombination current,
+through every cell of the string, heating each alike -- and is found on that
+current by :mod:`.float_runaway`; this test still runs on lead-acid packs (a cell
+heated by something else) but is not what finds their runaway.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ multiplexed signals itself) and a few multiply-adds.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from app.core.errors import SourceError
@@ -91,51 +90,3 @@ class DbcDecoder:
         if trigger:
             rows.emit(t)
         return True
-
-
-class SuggestingDbcDecoder:
-    """A :class:`DbcDecoder` whose mapping is suggested from the traffic itself.
-
-    Without a saved mapping, the best signals of the whole DBC may sit in
-    messages this BMS never sends (foxBMS: pack values vs string values). So
-    the first :data:`LEARN_S` seconds (or :data:`LEARN_FRAMES` frames) of
-    frames are held back, the mapping is suggested from the messages among
-    them, and they are then decoded in order: nothing is lost, the first
-    samples come that much later. :attr:`mapping` is then the one to show in
-    the mapping dialog and save.
-    """
-
-    LEARN_S = 1.0
-    LEARN_FRAMES = 2000
-
-    def __init__(self, db, rows: RowAssembler, name: str = "suggested", dbc: str = ""):
-        self.db = db
-        self.rows = rows
-        self._name, self._dbc = name, dbc
-        self._known = {m.frame_id for m in db.messages}
-        self._held: list[tuple[int, bytes, float]] = []
-        self._decoder: DbcDecoder | None = None
-        self.mapping: CanMapping | None = None
-
-    def feed(self, frame_id: int, data: bytes, t: float) -> bool:
-        if self._decoder is not None:
-            return self._decoder.feed(frame_id, data, t)
-        if frame_id not in self._known:
-            return False
-        self._held.append((frame_id, bytes(data), t))
-        if len(self._held) < self.LEARN_FRAMES and t - self._held[0][2] < self.LEARN_S:
-            return True
-        self._learn()
-        return True
-
-    def _learn(self) -> None:
-        from app.hardware.can.mapping import suggest_mapping
-
-        present = {fid for fid, _, _ in self._held}
-        self.mapping = suggest_mapping(self.db, self._name, present_ids=present, dbc=self._dbc)
-        self._decoder = DbcDecoder(self.db, self.mapping, self.rows)
-        held, self._held = self._held, []
-        for fid, data, t in held:
-            # frames of a message the mapping does not use were already counted as decoded
-            with contextlib.suppress(ValueError):
-                self._decoder.feed(fid, data, t)

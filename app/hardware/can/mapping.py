@@ -165,6 +165,8 @@ _NOT_A_MEASUREMENT = re.compile(
     r"|overcurrent|overvoltage|undervoltage|bus|precharge|count|nrof|number|sensors|(^|_)id(_|$)",
     re.IGNORECASE,
 )
+#: A current sensor's own messages: its temperature is the shunt's, not the battery's.
+_CURRENT_SENSOR = re.compile(r"ivt|shunt|current_?sensor|^cs_", re.IGNORECASE)
 _CELL_NUMBER = re.compile(r"cell\D{0,12}?(\d+)", re.IGNORECASE)
 _QUANTITY_WORDS = {
     "voltage": re.compile(r"volt|^u\d?$|_u\d?$", re.IGNORECASE),
@@ -213,9 +215,10 @@ def suggest_mapping(db, name: str = "suggested", present_ids=None, dbc: str = ""
     temperature unit, multiplexed or not) become ``cell_<k>_v`` and
     ``cell_<k>_temp_c`` (numbered from 1 even when the DBC counts from 0);
     the best-named pack voltage, current, temperature, SOC and SOH signals
-    (pack > battery > string, never limits, extremes, flags or bus voltages)
-    fill the pack columns. ``present_ids`` (frame ids seen in a log) limits
-    the candidates to messages that actually occur. Where two messages offer
+    (pack > battery > string, never limits, extremes, flags or bus voltages,
+    never a current sensor's own temperature) fill the pack columns.
+    ``present_ids`` (frame ids seen in a log) limits the candidates to
+    messages that actually occur. Where two messages offer
     the same cell, the one with the lower frame id wins.
     """
     sign, sign_reason = _current_sign(db)
@@ -282,7 +285,7 @@ def suggest_mapping(db, name: str = "suggested", present_ids=None, dbc: str = ""
                         f"current in {s.unit or 'A'}; {sign_reason}",
                     ),
                 )
-            elif quantity == "temperature":
+            elif quantity == "temperature" and not _CURRENT_SENSOR.search(m.name):
                 offer(
                     schema.TEMPERATURE,
                     score,

@@ -27,13 +27,17 @@ class RowAssembler:
     def set(self, column: str, value: float) -> None:
         self.latest[column] = value
 
+    def forget(self, column: str) -> None:
+        """Stop holding ``column``'s value (its source changed): NaN until it is set again."""
+        self.latest.pop(column, None)
+
     def emit(self, t: float) -> bool:
         """Append a row at time ``t``; False (nothing appended) until voltage and current are known."""
         latest = self.latest
         if VOLTAGE not in latest or CURRENT not in latest:
             return False
         columns = self._columns
-        if len(columns) != len(latest) + 1:
+        if latest.keys() - columns.keys():
             for name in latest:
                 if name not in columns:  # a column seen for the first time: NaN before
                     columns[name] = [math.nan] * self._n

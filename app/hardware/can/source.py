@@ -16,9 +16,14 @@ URLs::
 ``dbc``          a DBC file: decode through cantools instead.
 ``mapping``      name of a saved :class:`~app.hardware.can.mapping.CanMapping`
                  (settings directory); without it a mapping is suggested from
-                 the DBC messages seen in the first second of traffic
-                 (:class:`~app.hardware.can.dbc.SuggestingDbcDecoder`; then in
-                 :attr:`CanSource.mapping`, for the mapping dialog to confirm and save).
+                 the DBC messages seen in the first second of traffic and revised as
+                 frames arrive: messages decoding to impossible values are left out,
+                 IVT-S results on moved ids recognised, with warnings in
+                 :attr:`SourceHealth.warnings <app.hardware.source.SourceHealth.warnings>`
+                 (:class:`~app.hardware.can.learning.SuggestingDbcDecoder`, the same
+                 rules as a CAN log file's; the mapping is then in :attr:`CanSource.mapping`,
+                 for the mapping dialog to confirm and save). A saved mapping is decoded
+                 as asked; the same checks only warn.
 ``bitrate``      bit/s (default 500000; socketcan and virtual ignore it: a
                  socketcan bitrate is set with ``ip link``).
 ``log``          also write every raw frame to ``.asc``, ``.blf`` or ``.log``
@@ -202,13 +207,16 @@ class CanSource(Source):
             from app.hardware.can.pylontech import ByteOrder, PylontechDecoder
 
             return PylontechDecoder(self.rows, ByteOrder(self.byte_order))
-        from app.hardware.can.dbc import DbcDecoder, SuggestingDbcDecoder, load_dbc
+        from app.hardware.can.dbc import load_dbc
+        from app.hardware.can.learning import SuggestingDbcDecoder
         from app.hardware.can.mapping import CanMapping
 
         db = load_dbc(self.dbc_path)
-        if self.mapping_name:
-            return DbcDecoder(db, CanMapping.load(self.mapping_name), self.rows)
-        return SuggestingDbcDecoder(db, self.rows, dbc=self.dbc_path)
+        saved = CanMapping.load(self.mapping_name) if self.mapping_name else None
+        # the DBC's rules checked on the traffic: a suggested mapping revised, a saved one warned about
+        return SuggestingDbcDecoder(
+            db, self.rows, dbc=self.dbc_path, saved=saved, warn=self.health.warn
+        )
 
     @property
     def mapping(self):

@@ -4,6 +4,10 @@ It answers the host's 13-byte requests (address 0x40) for commands 0x90-0x98 as
 a Daly BMS does (address 0x01; several frames for cell voltages and
 temperatures); anything else it ignores. The battery simulator advances one
 sample per 0x90 request (``period_s * speed`` simulated seconds each).
+
+Its 0x90 current counts charging above the 30000 offset, as the decoder
+expects by default; ``charge_below_offset=True`` plays a firmware that counts
+the other way (its URL then carries ``invert_current=1``).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ _SENSORS = 2
 class DalyDevice(PtyDevice):
     protocol = "daly"
 
-    def __init__(self, feed: BatteryFeed, **kw):
+    def __init__(self, feed: BatteryFeed, *, charge_below_offset: bool = False, **kw):
         super().__init__(**kw)
         self.feed = feed
+        self.current_sign = -1 if charge_below_offset else 1
         self.sample = feed.next()
         self.requests = 0
         self._buf = b""
@@ -60,7 +65,7 @@ class DalyDevice(PtyDevice):
 
         if cmd == daly.PACK:
             self.sample = self.feed.next()
-            raw_i = round(i * 10) + daly.CURRENT_OFFSET
+            raw_i = self.current_sign * round(i * 10) + daly.CURRENT_OFFSET
             data = b"".join(
                 x.to_bytes(2, "big")
                 for x in (round(s["voltage_v"] * 10), 0, raw_i, round(soc * 10))
@@ -98,13 +103,17 @@ def start(
     speed: float = 1.0,
     replay: str | None = None,
     period_s: float = 1.0,
+    profile: str = "cycle",
+    charge_below_offset: bool = False,
     **_ignored,
 ) -> DalyDevice:
     """Start a simulated Daly BMS; ``url`` names its port. ``period_s`` is the
-    simulated time per poll (the host's ``poll_s``) at ``speed`` 1."""
+    simulated time per poll (the host's ``poll_s``) at ``speed`` 1; ``profile``
+    the simulator's load profile (``cccv`` charges, ``cc`` discharges)."""
     if replay:
         raise SourceError("the Daly simulator answers polls from the battery simulator; no replay")
     if not 1 <= cells <= _MAX_CELLS:
         raise SourceError(f"a Daly BMS has 1..{_MAX_CELLS} cells, not {cells}")
-    feed = BatteryFeed(chemistry, cells, speed=speed, period_s=period_s)
-    return DalyDevice(feed, url_params=f"poll_s={period_s:g}").start()
+    feed = BatteryFeed(chemistry, cells, speed=speed, period_s=period_s, profile=profile)
+    params = f"poll_s={period_s:g}" + ("&invert_current=1" if charge_below_offset else "")
+    return DalyDevice(feed, charge_below_offset=charge_below_offset, url_params=params).start()

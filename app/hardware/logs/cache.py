@@ -4,7 +4,8 @@ Uncompressed Arrow IPC is memory-mapped and its columns become the frame's
 without a copy: a second open of a 1e6-row log costs tens of milliseconds
 (compressed Parquet, ten times more).
 
-Keyed by the file's absolute path, size and modification time: an edited file
+Keyed by the file's absolute path, size and modification time, and the column
+mapping remembered for its name: an edited file, or one whose mapping changed,
 is read afresh. It lives in ``BATTERYOS_CACHE_DIR``, else ``cache`` under
 ``BATTERYOS_DATA_DIR`` when that is set (tests, portable use), else the user
 cache directory; it is trimmed to :data:`MAX_BYTES`, oldest first. A cache that
@@ -14,6 +15,7 @@ cannot be written or read is skipped, never an error: the file itself decides.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,7 +49,11 @@ def _entry(path: str) -> Path | None:
         st = os.stat(path)
     except OSError:
         return None
-    key = f"{_VERSION}|{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}"
+    from app.hardware.logs.column_mapping import remembered_for
+
+    found = remembered_for(path)
+    mapping = json.dumps(found[1].to_dict(), sort_keys=True) if found else ""
+    key = f"{_VERSION}|{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{mapping}"
     return cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".arrow")
 
 

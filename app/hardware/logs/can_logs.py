@@ -167,34 +167,86 @@ def _dbc_beside(path: str, ids: set[int]) -> str | None:
     return best[1] if best else None
 
 
-def _decoder_for(path: str, frames: Frames, dbc: str | None, mapping: str | None, byte_order: str):
-    from app.hardware.can.pylontech import TRIGGER_ID, ByteOrder, PylontechDecoder
-    from app.hardware.can.rows import RowAssembler
-
-    rows = RowAssembler()
-    ids = set(frames.ids)
-    if dbc is None and TRIGGER_ID in ids:
-        return rows, PylontechDecoder(rows, ByteOrder.parse(byte_order)), "BMS CAN protocol"
+def _dbc_for(path: str, frames: Frames, dbc: str | None) -> str:
     if dbc is None:
-        dbc = _dbc_beside(path, ids)
+        dbc = _dbc_beside(path, set(frames.ids))
     if dbc is None:
         raise SchemaError(
             f"{path}: CAN frames without the BMS protocol's 0x356 and no DBC that decodes them; "
             "give one (batteryos analyze --dbc pack.dbc)"
         )
-    from app.hardware.can.dbc import DbcDecoder, load_dbc
-    from app.hardware.can.mapping import CanMapping, suggest_mapping
+    return dbc
 
+
+def _feed_all(frames: Frames, ids: list[int], feed, progress) -> tuple[int, int, int]:
+    """(decoded, unknown, bad) frames after feeding all of them in order."""
+    t0 = frames.timestamps[0]
+    ok = unknown = bad = 0
+    for k, (stamp, fid, data) in enumerate(zip(frames.timestamps, ids, frames.data, strict=True)):
+        try:
+            if feed(fid, data, max(stamp - t0, 0.0)):
+                ok += 1
+            else:
+                unknown += 1
+        except ValueError:
+            bad += 1
+        if progress is not None and k % 50000 == 0:
+            progress.update(0.8 + 0.2 * k / len(ids))
+    return ok, unknown, bad
+
+
+@dataclass
+class _Decoded:
+    how: str
+    block: object  #: SampleBlock or None
+    counts: tuple[int, int, int]
+    warnings: list[str]
+
+
+def _decode_pylontech(frames: Frames, byte_order: str, progress) -> _Decoded:
+    from app.hardware.can.pylontech import ByteOrder, PylontechDecoder
+    from app.hardware.can.rows import RowAssembler
+
+    rows = RowAssembler()
+    decoder = PylontechDecoder(rows, ByteOrder.parse(byte_order))
+    counts = _feed_all(frames, frames.ids, decoder.feed, progress)
+    return _Decoded("BMS CAN protocol", rows.take_block(), counts, [])
+
+
+def _decode_dbc(path: str, frames: Frames, dbc: str, mapping: str | None, progress) -> _Decoded:
+    """Decode through a DBC, the whole log as one window of the live bus's rules
+    (:class:`~app.hardware.can.learning.MappingLearner`): IVT-S results on moved ids
+    recognised, messages whose frames decode to impossible values left out of a
+    suggested mapping (with a warning), a saved mapping decoded as asked."""
+    from app.hardware.can.dbc import DbcDecoder, load_dbc
+    from app.hardware.can.learning import MappingLearner
+    from app.hardware.can.mapping import CanMapping
+    from app.hardware.can.rows import RowAssembler
+
+    how = f"DBC {os.path.basename(dbc)}"
     try:
         db = load_dbc(dbc)
-        chosen = (
-            CanMapping.load(mapping)
-            if mapping
-            else suggest_mapping(db, name=os.path.basename(dbc), present_ids=ids, dbc=dbc)
-        )
-        return rows, DbcDecoder(db, chosen, rows), f"DBC {os.path.basename(dbc)}"
+        saved = CanMapping.load(mapping) if mapping else None
     except SourceError as exc:
         raise SchemaError(f"{path}: {exc}") from None
+    learner = MappingLearner(db, name=os.path.basename(dbc), dbc=dbc, saved=saved)
+    window: dict[int, list[bytes]] = {}
+    for fid, data in zip(frames.ids, frames.data, strict=True):
+        window.setdefault(fid, []).append(data)
+    last: dict = {}
+
+    def decode(chosen):
+        rows = RowAssembler()
+        ids = [learner.dbc_id(i) for i in frames.ids]
+        last["counts"] = _feed_all(frames, ids, DbcDecoder(db, chosen, rows).feed, progress)
+        last["block"] = rows.take_block()
+        return last["block"]
+
+    try:
+        learner.revise(window, decode)
+    except SourceError as exc:
+        raise SchemaError(f"{path}: {exc}") from None
+    return _Decoded(how, last["block"], last["counts"], list(learner.warnings))
 
 
 def read_can_log(
@@ -209,6 +261,7 @@ def read_can_log(
     import pandas as pd
 
     from app.core.schema import validate_samples
+    from app.hardware.can.pylontech import TRIGGER_ID
 
     if dbc is None:
         chosen = _dbc_choice.get()
@@ -221,35 +274,27 @@ def read_can_log(
     if not frames.ids:
         detail = f" (first bad {frames.first_bad})" if frames.first_bad else ""
         raise SchemaError(f"{path}: no CAN frames{detail}")
-    rows, decoder, how = _decoder_for(path, frames, dbc, mapping, byte_order)
-    t0 = frames.timestamps[0]
-    ok = unknown = bad = 0
-    feed = decoder.feed
-    for k, (stamp, fid, data) in enumerate(
-        zip(frames.timestamps, frames.ids, frames.data, strict=True)
-    ):
-        try:
-            if feed(fid, data, max(stamp - t0, 0.0)):
-                ok += 1
-            else:
-                unknown += 1
-        except ValueError:
-            bad += 1
-        if progress is not None and k % 50000 == 0:
-            progress.update(0.8 + 0.2 * k / len(frames.ids))
-    block = rows.take_block()
-    if block is None:
+    if dbc is None and TRIGGER_ID in set(frames.ids):
+        decoded = _decode_pylontech(frames, byte_order, progress)
+    else:
+        decoded = _decode_dbc(path, frames, _dbc_for(path, frames, dbc), mapping, progress)
+    if decoded.block is None:
+        why = "".join(f"; {w}" for w in decoded.warnings)
         raise SchemaError(
             f"{path}: {len(frames.ids)} CAN frames, but none gave pack voltage and current "
-            f"through the {how}"
+            f"through the {decoded.how}{why}"
         )
-    frame = validate_samples(pd.DataFrame(dict(block.items())), origin=path)
+    frame = validate_samples(pd.DataFrame(dict(decoded.block.items())), origin=path)
+    ok, unknown, bad = decoded.counts
     metadata = {
-        "decoded_with": how,
+        "decoded_with": decoded.how,
         "frames_ok": str(ok),
         "frames_unknown": str(unknown),
         "frames_bad": str(bad + frames.bad),
     }
+    if decoded.warnings:
+        metadata["warnings"] = "\n".join(decoded.warnings)
+    t0 = frames.timestamps[0]
     if t0 > 1e9:  # an absolute (epoch) time stamp
         metadata["start_utc"] = datetime.fromtimestamp(t0, UTC).isoformat()
     if progress is not None:

@@ -4,8 +4,9 @@ detected; the columns mapped by a :class:`~app.hardware.logs.column_mapping.Colu
 
 ``read(path, progress, mapping=None)``: an explicit mapping wins, then a remembered
 one (:func:`~app.hardware.logs.column_mapping.mapping_for`), then the suggestion.
-``preview(path)`` gives what a mapping dialog shows first: the detected layout,
-the headers, a few rows and the suggested mapping.
+``preview(path, dialect=None)`` gives what a mapping dialog shows: the detected
+layout, the headers and first rows read with it (or with ``dialect``, the user's
+correction of a wrong guess), and the suggested mapping.
 """
 
 from __future__ import annotations
@@ -25,13 +26,19 @@ if TYPE_CHECKING:
 
 @dataclass
 class Preview:
-    """The start of a table: its layout, headers, first rows (strings) and a suggested mapping."""
+    """The start of a table: its layout, headers, first rows (strings) and a suggested mapping.
+
+    ``dialect`` is the layout the rows were read with, ``detected`` the one
+    :func:`~app.hardware.logs.units.sniff_dialect` guessed (None: no guess, or a
+    workbook).
+    """
 
     dialect: units.Dialect | None
     sheet: str | None
     headers: list[str]
     rows: pd.DataFrame
     mapping: ColumnMapping
+    detected: units.Dialect | None = None
 
 
 def _first_sheet_with_header(path: str) -> str | None:
@@ -42,8 +49,12 @@ def _first_sheet_with_header(path: str) -> str | None:
     return next(iter(sheets), None)
 
 
-def preview(path: str, rows: int = 20) -> Preview:
-    """The first ``rows`` rows of ``path`` and a suggested mapping (a SchemaError if not a table)."""
+def preview(path: str, rows: int = 20, dialect: units.Dialect | None = None) -> Preview:
+    """The first ``rows`` rows of ``path`` and a suggested mapping (a SchemaError if not a table).
+
+    A text file is read with ``dialect`` when given, else with the detected one;
+    ``dialect`` is ignored for a workbook.
+    """
     import pandas as pd
 
     from app.hardware.logs.formats import describe_content, read_head
@@ -57,7 +68,8 @@ def preview(path: str, rows: int = 20) -> Preview:
         headers = [str(c) for c in frame.columns]
         return Preview(None, sheet, headers, frame, suggest_mapping(headers, frame))
     text = tables.head_text(head)
-    dialect = units.sniff_dialect(text) if text is not None else None
+    detected = units.sniff_dialect(text) if text is not None else None
+    dialect = dialect if text is not None and dialect is not None else detected
     if dialect is None:
         raise SchemaError(f"{path}: not a table of samples ({describe_content(head)})")
     try:
@@ -74,11 +86,16 @@ def preview(path: str, rows: int = 20) -> Preview:
                 encoding_errors="replace",
                 index_col=False,
             )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+    except pd.errors.EmptyDataError:
+        raise SchemaError(
+            f"{path}: nothing to read from line {dialect.header_line + 1} on"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
         raise SchemaError(f"{path}: not a readable table ({tables.error_detail(exc)})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     headers = list(frame.columns)
-    return Preview(dialect, None, headers, frame, suggest_mapping(headers, frame, dialect))
+    mapping = suggest_mapping(headers, frame, dialect)
+    return Preview(dialect, None, headers, frame, mapping, detected)
 
 
 def sniff(path: str, head: bytes) -> float:
@@ -89,10 +106,12 @@ def sniff(path: str, head: bytes) -> float:
         complete = not suggest_mapping(list(tables.xlsx_headers(path)[sheet])).missing()
         return 0.3 if complete else 0.05
     text = tables.head_text(head)
-    if text is None or units.sniff_dialect(text) is None:
+    if text is None:
         return 0.0
-    if mapping_for(path) is not None:
+    if mapping_for(path) is not None:  # its layout was chosen by hand: no need to detect it
         return 0.6
+    if units.sniff_dialect(text) is None:
+        return 0.0
     try:
         complete = not preview(path).mapping.missing()
     except SchemaError:

@@ -15,9 +15,14 @@ request after the other:
 - 0x90 pack voltage (0.1 V), current (0.1 A, offset 30000), SOC (0.1 %) -- last,
   so its answer completes the sample.
 
-Current: raw above 30000 is charging (Daly's protocol document, esphome-daly-bms,
-maland16/daly-bms-uart), the canonical sign. Some references (python-daly-bms)
-say the opposite for their units: ``invert_current=1`` flips it. ``temperature_c`` is the hottest
+Current: Daly's UART/485 protocol document (V1.2) gives only "30000 offset,
+0.1 A" for 0x90, no direction. ESPHome's daly_bms and maland16/daly-bms-uart
+read raw - 30000 as it is, and readers of Daly's newer Modbus register map
+(same offset and scale) note positive = charging: above the offset is
+charging, the default and the canonical sign.
+Some firmwares count the other way (python-daly-bms and dbus-serialbattery,
+whose units charge below 30000; dbus-serialbattery issue #65 reports both on
+different Daly units): ``invert_current=1`` flips it. ``temperature_c`` is the hottest
 sensor; ``cell_<k>_v`` the cell voltages; ``soc_reported_pct`` the SOC.
 """
 

@@ -3,8 +3,10 @@
 Battery faults change the physics (:mod:`app.hardware.simulator.model` reads
 them): ``over_voltage`` (the charger ignores the voltage limit and keeps pushing
 its constant current), ``internal_short`` (a resistor across one cell: it drains
-that cell and heats it by V²/R), ``thermal_runaway`` (a cell's self-heating grows
-exponentially after the onset; its voltage collapses once the separator melts).
+that cell and heats it by V²/R), ``thermal_runaway`` (Li-ion: a cell's
+self-heating grows exponentially after the onset; its voltage collapses once the
+separator melts. Lead-acid: a cell's recombination current on float, doubling per
+10 degC, see :class:`Recombination`).
 
 Sensor faults change only what is measured, on one named output column:
 ``sensor_stuck`` (holds the last value before the onset), ``sensor_noisy`` (adds
@@ -178,6 +180,54 @@ class RunawayHeat:
         active = (t_s >= self.onset_s) & (t_s < self.end_s)
         x = np.where(active, (t_s - self.onset_s) / self.efold_s, 0.0)
         return np.where(active, self.power0_w * np.exp(x), 0.0)
+
+
+# ---------------------------------------------------------------------------
+# Lead-acid thermal runaway: recombination current on float
+# ---------------------------------------------------------------------------
+#: Float voltage of a lead-acid cell: 2.25-2.30 V at 20-25 degC (Yuasa NP data sheet,
+#: BU-403), held on the string by the charger of a standby battery.
+LEAD_ACID_FLOAT_V = 2.27
+#: The float (overcharge) current of a VRLA cell doubles per ~10 degC: the oxygen
+#: it evolves recombines at the negative plate, so the charge does no chemistry
+#: and all of V*I becomes heat; heat and current then feed each other (Culpin,
+#: "Thermal runaway in valve-regulated lead-acid cells and the effect of charging
+#: methods", J. Power Sources 133 (2004) 79; Pavlov, "Lead-Acid Batteries", ch. 13).
+RECOMBINATION_DOUBLING_K = 10.0
+
+
+@dataclass(frozen=True)
+class Recombination:
+    """Lead-acid runaway: the recombination current of a cell held on float.
+
+    From the onset the cell's oxygen cycle carries ``current0_a * 2**((T - T_ref) /
+    10 K)`` in parallel with its charge reaction (at most the charger's limit); its
+    heat is the cell voltage times that current. ``current0_a`` puts the onset heat
+    at the same 0.25 W/Ah as the Li-ion fault (~C/9, 0.43 degC/min on a 100 Ah cell):
+    an accelerated fault, as that one -- a real cell takes hours to climb there from
+    its ~1 mA/Ah float current (the onset stands for a dry-out opening the gas paths).
+    It flows only while a charger holds the voltage (the ``float`` profile): at rest
+    or on discharge there is no charger to supply it and no runaway.
+    """
+
+    onset_s: float
+    current0_a: float
+    t_ref_c: float
+    cap_a: float
+
+    @staticmethod
+    def for_cell(onset_s: float, capacity_ah: float, t_ref_c: float, cap_a: float) -> Recombination:
+        """The runaway of a cell of ``capacity_ah`` from ``onset_s``, current doubling
+        per 10 K above ``t_ref_c``, limited to ``cap_a``."""
+        i0 = RUNAWAY_HEAT_W_PER_AH * capacity_ah / LEAD_ACID_FLOAT_V
+        return Recombination(onset_s, i0, t_ref_c, cap_a)
+
+    def current_a(self, t_s: float, temperature_c: float) -> float:
+        """Recombination current (A) at time ``t_s`` and cell temperature."""
+        if t_s < self.onset_s:
+            return 0.0
+        x = (temperature_c - self.t_ref_c) / RECOMBINATION_DOUBLING_K
+        return min(self.cap_a, self.current0_a * 2.0 ** min(x, 60.0))
 
 
 # ---------------------------------------------------------------------------

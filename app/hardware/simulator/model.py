@@ -15,6 +15,12 @@ The terminal voltage of cell i at sample k is::
 heat of the step (I²R0 + v1²/R1 + v2²/R2, plus a short's V²/R and runaway
 self-heating). Both are linear recurrences, solved for a whole chunk at once
 with a cumulative sum (:func:`linear_recurrence`).
+
+Float (:meth:`PackModel.float_currents`): a charger holds the *pack* voltage (a
+lead-acid string charger, not a per-cell limit); the current is solved step by
+step with the cells' side currents (a short's V/R, a lead-acid runaway's
+recombination current, which depends on the cell's temperature and so on the
+heat of the previous steps); the chunk is then integrated with those side currents.
 """
 
 from __future__ import annotations
@@ -27,7 +33,12 @@ from enum import StrEnum
 import numpy as np
 
 from app.hardware.simulator.cells import CellParameters
-from app.hardware.simulator.faults import COLLAPSE_TAU_S, SEPARATOR_COLLAPSE_C, RunawayHeat
+from app.hardware.simulator.faults import (
+    COLLAPSE_TAU_S,
+    SEPARATOR_COLLAPSE_C,
+    Recombination,
+    RunawayHeat,
+)
 
 #: Above this exponent the cumulative-sum solution of a recurrence would lose
 #: range (a**-L of float64 reaches 1e308 at L*ln(1/a) ~ 709): chunks are solved in
@@ -81,6 +92,8 @@ class ChunkFaults:
     short_ohm: float = math.inf
     runaway_cell: int | None = None
     runaway: RunawayHeat | None = None
+    #: lead-acid runaway (of ``runaway_cell``): recombination current on float
+    recombination: Recombination | None = None
 
 
 @dataclass
@@ -188,10 +201,22 @@ class PackModel:
         )
 
     # --- open loop ---------------------------------------------------------
-    def integrate(self, state: PackState, current_a: np.ndarray, faults: ChunkFaults) -> Trajectory:
-        """Simulate ``len(current_a)`` steps from ``state`` (which is not changed)."""
+    def integrate(
+        self,
+        state: PackState,
+        current_a: np.ndarray,
+        faults: ChunkFaults,
+        side_a: np.ndarray | None = None,
+    ) -> Trajectory:
+        """Simulate ``len(current_a)`` steps from ``state`` (which is not changed).
+
+        ``side_a`` (m, N), if given, are the cells' side currents (a short, a
+        recombination) as :meth:`float_currents` solved them: each cell carries the
+        pack current minus its side current, which heats it by V times itself."""
         current_a = np.asarray(current_a, dtype=float)
         ic = current_a[:, None]
+        if side_a is not None:
+            return self._integrate_cells(state, current_a, ic - side_a, faults, side_a)
         if faults.short_cell is None:
             return self._integrate_cells(state, current_a, ic, faults)
         # The shorted cell carries I - v/R_short, v its own terminal voltage:
@@ -209,7 +234,12 @@ class PackModel:
         return self._integrate_cells(state, current_a, ic, faults)
 
     def _integrate_cells(
-        self, state: PackState, current_a: np.ndarray, ic: np.ndarray, faults: ChunkFaults
+        self,
+        state: PackState,
+        current_a: np.ndarray,
+        ic: np.ndarray,
+        faults: ChunkFaults,
+        side_a: np.ndarray | None = None,
     ) -> Trajectory:
         c = self.cells
         m = len(current_a)
@@ -224,7 +254,9 @@ class PackModel:
         cell_v = ocv + ic * c.r0_ohm + v1k + v2k
         heat = ic * ic * c.r0_ohm + v1k * v1k / c.r1_ohm + v2k * v2k / c.r2_ohm
         t_s = (state.index + np.arange(m)) * self.dt_s
-        if faults.short_cell is not None:
+        if side_a is not None:
+            heat += cell_v * side_a
+        elif faults.short_cell is not None:
             k = faults.short_cell
             heat[:, k] += cell_v[:, k] ** 2 / faults.short_ohm
         if faults.runaway is not None:
@@ -326,3 +358,52 @@ class PackModel:
             v1 = a1 * v1 + b1 * i_cell
             v2 = a2 * v2 + b2 * i_cell
         return out, False
+
+    # --- closed loop: float (the pack voltage held) ----------------------
+    def float_currents(
+        self, state: PackState, v_pack: float, i_cap_a: float, n: int, faults: ChunkFaults
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pack currents (n,) that hold the pack at ``v_pack`` for ``n`` steps, and the
+        cells' side currents (n, N), for :meth:`integrate`.
+
+        Cell i's voltage is ``base_i + R0_i (I - s_i)`` with ``base`` its OCV and RC
+        voltages and ``s_i`` its side current: a short's ``v_i / R`` and a lead-acid
+        runaway's recombination current at the cell's temperature. The charger
+        supplies 0..``i_cap_a`` (it cannot sink current; at its limit the voltage
+        sags). Solved per step on the N cells (the recombination current depends on
+        the temperature, the temperature on its heat).
+        """
+        c = self.cells
+        n_c = self.n_cells
+        soc = state.soc_pct.copy()
+        v1, v2 = state.v1_v.copy(), state.v2_v.copy()
+        theta = state.temperature_c - self.ambient_c
+        r0 = c.r0_ohm
+        g = np.zeros(n_c)  # short conductance
+        if faults.short_cell is not None:
+            g[faults.short_cell] = 1.0 / faults.short_ohm
+        div = 1.0 + r0 * g
+        w = r0 / div
+        sum_w = float(w.sum())
+        rec = faults.recombination
+        out = np.empty(n)
+        side = np.zeros((n, n_c))
+        ir = np.zeros(n_c)
+        for s in range(n):
+            base = c.ocv(soc) + v1 + v2
+            if rec is not None:  # the string's: one current through every cell
+                t_s = (state.index + s) * self.dt_s
+                ir[:] = rec.current_a(t_s, float(theta.mean()) + self.ambient_c)
+            i = (v_pack - float(((base - r0 * ir) / div).sum())) / sum_w
+            i = min(max(i, 0.0), i_cap_a)
+            v = (base + r0 * (i - ir)) / div
+            sd = ir + g * v
+            ic = i - sd
+            heat = ic * ic * r0 + v1 * v1 / c.r1_ohm + v2 * v2 / c.r2_ohm + v * sd
+            out[s] = i
+            side[s] = sd
+            soc += ic * self.soc_per_a
+            v1 = self.a1 * v1 + self.b1 * ic
+            v2 = self.a2 * v2 + self.b2 * ic
+            theta = self.a_th * theta + self.g_th * heat
+        return out, side

@@ -31,7 +31,7 @@ from app.core.schema import (
     cell_temperature_column,
     cell_voltage_column,
 )
-from app.core.spec import BatterySpec
+from app.core.spec import BatterySpec, Chemistry
 from app.hardware.simulator.cells import (
     CAPACITY_SPREAD,
     RESISTANCE_SPREAD,
@@ -42,6 +42,7 @@ from app.hardware.simulator.faults import (
     SHORT_OHM_AH,
     Fault,
     FaultKind,
+    Recombination,
     RunawayHeat,
     SensorFaults,
     check_faults,
@@ -216,7 +217,7 @@ class PackSimulator:
     def _chunk_faults(self, k: int) -> ChunkFaults:
         ov = False
         short_cell, short_ohm = None, math.inf
-        runaway_cell, runaway = None, None
+        runaway_cell, runaway, recombination = None, None, None
         for f in self.faults:
             if self._onset_index(f) > k:
                 continue
@@ -229,12 +230,20 @@ class PackSimulator:
                 short_ohm = r if r is not None else SHORT_OHM_AH / float(self.cells.capacity_ah[c])
             elif f.kind is FaultKind.THERMAL_RUNAWAY:
                 runaway_cell = c
+                if self.spec.chemistry is Chemistry.LEAD_ACID:
+                    recombination = Recombination.for_cell(
+                        f.onset_s,
+                        float(self.cells.capacity_ah[c]),
+                        self.ambient_c,
+                        self.spec.max_charge_current_a,
+                    )
+                    continue
                 runaway = RunawayHeat.for_cell(
                     f.onset_s,
                     float(self.cells.capacity_ah[c]),
                     float(self.cells.heat_capacity_j_per_k[c]),
                 )
-        return ChunkFaults(ov, short_cell, short_ohm, runaway_cell, runaway)
+        return ChunkFaults(ov, short_cell, short_ohm, runaway_cell, runaway, recombination)
 
     def _advance(self, n: int, *, keep: bool) -> list[tuple[Trajectory, Segment]]:
         pieces: list[tuple[Trajectory, Segment]] = []
@@ -274,6 +283,14 @@ class PackSimulator:
     ) -> tuple[Trajectory, int, LimitEvent | None]:
         model, spec = self.model, self.spec
         check_max = not faults.over_voltage
+        if seg.kind is SegmentKind.FLOAT:
+            n = min(seg.n, CV_CHUNK_STEPS)
+            current, side = model.float_currents(self.state, seg.v_target, seg.i_cap_a, n, faults)
+            traj = model.integrate(self.state, current, faults, side)
+            j, event = model.first_violation(
+                traj, spec.cell_v_min, spec.cell_v_max, check_max=False
+            )
+            return traj, j, event
         if seg.kind is SegmentKind.CV and faults.over_voltage:
             # the faulty charger ignores the voltage: it keeps its CC current
             seg_current = np.full(seg.n, seg.i_cap_a)

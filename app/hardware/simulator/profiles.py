@@ -19,6 +19,15 @@ Profiles (``make_profile`` names):
 ``drive``  a seeded urban drive (:mod:`~app.hardware.simulator.drive`) until the
            cut-off, rest, CC-CV recharge, rest, drive again.
 ``cycle``  the demo: 1C discharge to the cut-off, rest, CC-CV charge, rest, repeated.
+``float``  lead-acid only: a standby battery on its float charger, which holds the
+           *pack* at 2.27 V a cell (current limited to the spec's maximum charge
+           current) from 100 % SOC on: the cells take the little charge that lifts
+           them to the float voltage, then the current tapers to ~0 (the model's
+           cells have no gassing current; a healthy VRLA float current, ~1 mA/Ah,
+           is far under the current sensor's noise anyway). Without that gassing a
+           string of unequal SOCs does not equalise on float: its full cells climb
+           the overcharge knee (above ``cell_v_max``) and the current stops while
+           the others stay short of full -- start it with equal cells.
 
 ``step_index`` is the 1-based position of the step in the program (the final
 rest after a program ends has the next number); ``cycle_index`` counts the
@@ -34,8 +43,9 @@ from enum import StrEnum
 import numpy as np
 
 from app.core.errors import BatteryOSError
-from app.core.spec import BatterySpec
+from app.core.spec import BatterySpec, Chemistry
 from app.hardware.simulator.drive import DriveTrace
+from app.hardware.simulator.faults import LEAD_ACID_FLOAT_V
 from app.hardware.simulator.model import LimitEvent
 
 #: Standard rates. 1C discharge and C/2 charge are the usual cycler test rates
@@ -67,6 +77,7 @@ DRIVE_NO_REGEN_S = 300.0
 class SegmentKind(StrEnum):
     CURRENT = "current"  # known pack current for every step
     CV = "cv"  # hold the highest cell at v_target
+    FLOAT = "float"  # hold the pack voltage at v_target
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,21 @@ class CvStep(Step):
         return Segment(
             SegmentKind.CV, n, v_target=self.v_target, i_cap_a=self.i_cap_a, i_end_a=self.i_end_a
         )
+
+
+class FloatStep(Step):
+    """Pack voltage held at ``v_pack`` (a string charger), current up to ``i_cap_a``; endless."""
+
+    label = "float"
+
+    def __init__(self, v_pack: float, i_cap_a: float):
+        self.v_pack, self.i_cap_a = v_pack, i_cap_a
+
+    def segment(self, rel: int, n: int, dt_s: float) -> Segment:
+        return Segment(SegmentKind.FLOAT, n, v_target=self.v_pack, i_cap_a=self.i_cap_a)
+
+    def handles(self, event: LimitEvent, rel: int) -> bool:
+        return True  # a float charger floats on
 
 
 class DriveStep(Step):
@@ -259,7 +285,7 @@ class Profile:
 # ---------------------------------------------------------------------------
 # The named profiles
 # ---------------------------------------------------------------------------
-PROFILES = ("cycle", "drive", "cc", "cccv", "hppc", "rest")
+PROFILES = ("cycle", "drive", "cc", "cccv", "hppc", "rest", "float")
 
 
 def _charge_steps(spec: BatterySpec, dt_s: float, c_rate: float) -> list[Step]:
@@ -291,6 +317,13 @@ def make_profile(
     opts = {} if c_rate is None else {"c_rate": c_rate}
     if key == "rest":
         return Profile("rest", [], dt_s, default_initial_soc_pct=50.0)
+    if key == "float":
+        if spec.chemistry is not Chemistry.LEAD_ACID:
+            raise BatteryOSError(
+                f"the float profile is for lead-acid (a {spec.chemistry.value} pack is not floated)"
+            )
+        steps = [FloatStep(LEAD_ACID_FLOAT_V * spec.series_cells, spec.max_charge_current_a)]
+        return Profile("float", steps, dt_s, default_initial_soc_pct=100.0)
     if key == "cc":
         rate = -DISCHARGE_C if c_rate is None else c_rate
         steps: list[Step] = [CurrentStep(rate * one_c, None, dt_s)] if rate else []

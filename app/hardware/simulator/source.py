@@ -11,7 +11,7 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
 ``cells``         series cells (int >= 1; default: the preset's).
 ``capacity_ah``   capacity of one cell, Ah (> 0; default: the preset's).
 ``parallel``      parallel strings (int >= 1; default 1); they multiply the capacity.
-``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``.
+``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``, ``float`` (lead-acid).
 ``c_rate``        current of ``cc`` (signed, + = charge) / charge rate of ``cccv``.
 ``seed``          random seed (int, default 0): cell spread, drive trace, noise.
 ``rate_hz``       samples per simulated second (> 0, default 10).
@@ -26,7 +26,8 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
                   ``sensor_stuck``, ``sensor_noisy``, ``sensor_dropout``; several
                   separated by commas (they share the parameters below).
 ``fault_at``      onset of the fault(s), simulated s (default 0).
-``fault_cell``    the cell of a short or runaway, 1-based (default 1).
+``fault_cell``    the cell of a short or runaway, 1-based (default 1; a lead-acid
+                  runaway is the float string's, on ``profile=float`` only).
 ``fault_channel`` the column of a sensor fault (default ``cell_<fault_cell>_v``).
 ``r_short``       internal-short resistance, ohm (default 50 ohm*Ah / capacity).
 

@@ -28,17 +28,72 @@ def test_foxbms_trc_decodes_into_cells_temperatures_pack_voltage_and_current(rea
     assert temps.between(25, 26).all()
 
 
-def test_foxbms_text_log_decodes_cells_and_temperature(real_can):
+def _ivt_power_w(real_can) -> float:
+    """The median power the IVT-S itself reports (0x526, at its DBC id) in the text log."""
+    from app.hardware.can.dbc import load_dbc
+    from app.hardware.logs.can_logs import read_frames
+
+    frames = read_frames(str(real_can / "foxbms_test_log.txt"))
+    message = load_dbc(str(real_can / "foxbms.dbc")).get_message_by_frame_id(0x526)
+    powers = [
+        message.decode(d)["IVT_Result_W"]
+        for i, d in zip(frames.ids, frames.data, strict=True)
+        if i == 0x526
+    ]
+    return float(np.median(powers))
+
+
+def test_foxbms_text_log_gives_li_ion_cells_and_the_current_sensors_pack_values(real_can):
     log = open_log(str(real_can / "foxbms_test_log.txt"))
     f = log.frame
     assert log.metadata["format"] == "CAN log, foxBMS / python-can text"
-    assert np.all(np.diff(f["time_s"]) >= 0) and f["time_s"].iloc[-1] == pytest.approx(
-        2.0, abs=0.01
+    assert np.all(np.diff(f["time_s"]) >= 0)
+    cells = f[[f"cell_{k}_v" for k in range(1, 5)]].dropna()
+    assert len(cells) and cells.stack().between(4.05, 4.06).all()  # a charged Li-ion cell
+    pack, current = f["voltage_v"], f["current_a"]
+    assert pack.between(389.0, 389.3).all()  # IVT-S U1, frames 0x35D
+    # a series string: the pack is a whole number of cells like the reported ones (96)
+    series = pack.median() / cells.stack().median()
+    assert abs(series - round(series)) < 0.1 and round(series) == 96
+    assert current.between(-0.84, -0.82).all()  # IVT-S I, frames 0x35C; discharging
+    # the sensor's own power result agrees with the voltage and current taken from it
+    assert abs(pack.median() * -current.median() - _ivt_power_w(real_can)) < 5.0
+    # no battery temperature in this capture: the IVT-S's 21 degC is the shunt's own
+    assert not any("temp" in c for c in f.columns)
+    assert "soh_reported_pct" not in f.columns
+
+
+def test_foxbms_text_log_warns_about_what_does_not_match_its_dbc(real_can):
+    warnings = open_log(str(real_can / "foxbms_test_log.txt")).metadata["warnings"]
+    # 0x243 (f_StringValuesP0 in this DBC) carries cell voltages in this capture
+    assert "f_StringValuesP0 (0x243): its pack voltage 2.53 V is below a single cell's" in warnings
+    assert "f_StringStateEstimation (0x245): its MaximumSoc 101.4 %" in warnings
+    assert "frames 0x35C decoded as CS_IsabellenhuetteIvtString0Curr (0x521)" in warnings
+    assert "0x246" in warnings  # ids the DBC does not list are named, not decoded
+
+
+def test_a_saved_mapping_is_decoded_as_asked_but_its_mismatch_is_told(
+    real_can, monkeypatch, tmp_path
+):
+    from app.hardware.can.mapping import CanMapping, SignalMap
+
+    monkeypatch.setenv("BATTERYOS_CONFIG_DIR", str(tmp_path))
+    CanMapping(
+        "strings",
+        [
+            SignalMap("f_StringValuesP0", "Voltage", "voltage_v"),
+            SignalMap("f_StringValuesP0", "Current", "current_a", scale=-1.0),
+            SignalMap("f_CellVoltages", "CellVoltage_000", "cell_1_v", scale=0.001),
+        ],
+    ).save()
+    log = read_can_log(
+        str(real_can / "foxbms_test_log.txt"), dbc=str(real_can / "foxbms.dbc"), mapping="strings"
     )
-    assert f[[f"cell_{k}_v" for k in range(1, 5)]].dropna().eq(4.055).all().all()
-    assert f["temperature_c"].dropna().eq(21.0).all()  # the current sensor's temperature
-    # most of this capture's ids (0x240-0x24F) are not in this DBC: counted, skipped
-    assert int(log.metadata["frames_unknown"]) > 200
+    assert log.frame["voltage_v"].to_numpy() == pytest.approx(2.53)
+    assert (
+        "below a single cell's 4.055 V - the frames may not match this DBC"
+        in log.metadata["warnings"]
+    )
 
 
 def test_the_dbc_is_given_explicitly_or_found_beside_the_log(real_can, tmp_path):

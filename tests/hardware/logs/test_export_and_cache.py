@@ -82,6 +82,22 @@ def test_second_open_comes_from_the_cache_until_the_file_changes(tmp_path, monke
     assert reads == [path]
 
 
+def test_a_new_column_mapping_for_the_file_is_a_cache_miss(tmp_path, monkeypatch):
+    from app.hardware.logs.column_mapping import save_mapping
+    from app.hardware.logs.generic import preview
+
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    path = str(tmp_path / "rig_01.csv")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("Time (s);Voltage (mV);Current (mA)\n0;3700;1000\n1;3710;1000\n")
+    assert open_log(path).frame["current_a"].iloc[0] == pytest.approx(1.0)  # now cached
+    mapping = preview(path).mapping
+    mapping.columns["current_a"].scale = -1e-3  # this rig counts discharge positive
+    save_mapping("rig_*.csv", mapping)
+    assert open_log(path).frame["current_a"].iloc[0] == pytest.approx(-1.0)
+    assert open_log(path).frame["current_a"].iloc[0] == pytest.approx(-1.0)  # and cached so
+
+
 def test_a_corrupt_cache_entry_is_a_miss(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "MIN_BYTES", 0)
     path = str(tmp_path / "cell.csv")

@@ -97,6 +97,20 @@ def test_the_source_polls_the_simulated_bms(device):
     assert snapshot["cells"] == 7 and snapshot["mode"] in ("idle", "charging", "discharging")
 
 
+@pytest.mark.parametrize("charge_below_offset", [False, True], ids=["documented", "inverted"])
+def test_a_charging_bms_reads_positive_current_either_way(device, charge_below_offset):
+    """The simulated BMS charges (cccv); its firmware counts charge above the offset
+    (the default) or below it (its URL then says invert_current=1)."""
+    dev = device("daly", profile="cccv", charge_below_offset=charge_below_offset)
+    assert ("invert_current=1" in dev.url) == charge_below_offset
+    with create_source(dev.url) as source:
+        current = read_samples(source, 3)[-1]["current_a"]
+    assert (current > 0).all()  # charging is positive in the canonical schema
+    if charge_below_offset:  # without the option this firmware reads as discharging
+        with create_source(dev.url.replace("&invert_current=1", "")) as source:
+            assert (read_samples(source, 3)[-1]["current_a"] < 0).all()
+
+
 def test_poll_s_must_be_positive():
     from app.core.errors import SourceError
 

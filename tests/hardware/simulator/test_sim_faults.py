@@ -84,6 +84,48 @@ def test_thermal_runaway_accelerates_then_the_voltage_collapses():
     assert np.all(block["cell_1_v"] > 3.5)  # the others carry on
 
 
+LEAD4 = preset("lead_acid", series_cells=4)
+
+
+def test_lead_acid_runaway_on_float_current_rises_with_temperature_at_held_voltage():
+    """On float the charger holds the pack voltage; the runaway's recombination
+    current flows through every cell, heats each by V*I and doubles per 10 degC."""
+    onset = 1800
+    fault = Fault(FaultKind.THERMAL_RUNAWAY, onset_s=onset, cell=2)
+    block = simulate(LEAD4, "float", duration_s=onset + 1200, faults=[fault])
+    v, i = block["voltage_v"], block["current_a"]
+    temp = np.vstack([block[f"cell_{k}_temp_c"] for k in range(1, 5)]).mean(axis=0)
+    assert np.ptp(v[600:]) < 1e-3  # held (until the charger's current limit)
+    assert i[onset - 1] < 0.01 * LEAD4.capacity_ah  # a settled float: ~no current
+    i0 = 0.25 * LEAD4.capacity_ah / 2.27  # the onset heat, 0.25 W/Ah at the float voltage
+    assert i[onset + 1] == pytest.approx(i0, rel=0.02)
+    # current and temperature rise together: I = I0 * 2**(dT/10)
+    for t in (onset + 120, onset + 600):
+        dt = temp[t] - 25.0
+        assert dt > 0.5
+        assert i[t] == pytest.approx(i0 * 2 ** (dt / 10.0), rel=0.02)
+    # heat V*I per cell: dT/dt at the onset ~ V*I0/C
+    c = 35.0 * LEAD4.capacity_ah
+    rate = (temp[onset + 60] - temp[onset]) / 60.0
+    assert rate == pytest.approx(2.27 * i0 / c, rel=0.1)
+    # every cell alike: the string carries one current
+    cells = [block[f"cell_{k}_temp_c"][onset + 600] for k in range(1, 5)]
+    assert np.ptp(cells) < 0.05
+
+
+def test_lead_acid_runaway_needs_a_charger():
+    """At rest (no charger) a lead-acid runaway fault heats nothing."""
+    fault = Fault(FaultKind.THERMAL_RUNAWAY, onset_s=300, cell=2)
+    a = simulate(LEAD4, "rest", duration_s=1800)
+    b = simulate(LEAD4, "rest", duration_s=1800, faults=[fault])
+    np.testing.assert_array_equal(a["cell_2_temp_c"], b["cell_2_temp_c"])
+
+
+def test_float_profile_is_lead_acid_only():
+    with pytest.raises(BatteryOSError, match="float profile is for lead-acid"):
+        simulate(NMC4, "float", duration_s=10)
+
+
 def test_stuck_sensor_holds_its_last_value_even_across_blocks():
     fault = Fault(FaultKind.SENSOR_STUCK, onset_s=500, channel="cell_2_v")
     clean = PackSimulator(NMC4, "drive", seed=3)

@@ -1,0 +1,176 @@
+"""Lead-acid thermal runaway onset: the float current rising at a held voltage
+while the cells heat.
+
+Physics. A lead-acid battery runs away on its charger: held at the float (or
+absorption) voltage, a full VRLA cell's charge current is oxygen that recombines at
+the negative plate, so all of V*I becomes heat, and that current doubles per ~10
+degC: heat and current feed each other (Culpin, J. Power Sources 133 (2004) 79;
+Pavlov, "Lead-Acid Batteries", ch. 13). The string carries one current, so its
+cells heat alike: the excess-temperature test of :mod:`.thermal` (a cell against
+its neighbours) does not see it, and on a lead-acid cell's large heat capacity the
+onset's heating (0.43 degC/min in the simulator) is at the noise limit of
+temperature-only evidence. Float-current monitoring is the practice (IEEE 1188
+recommends it; a healthy float current is ~1 mA/Ah).
+
+The test, every 5 s bin, over the last 120 s (24 bins): a *baseline* (the first
+12 bins) and a *recent* part (the last 6 bins).
+
+* voltage held: the pack voltage's bin means stay within 5 mV a cell over the
+  window (a charger's regulation; a charge starting, a load or a pulse moves it
+  by tens of mV a cell);
+* float current up: the recent mean current is a charge of at least C/100 (ten
+  times a healthy float current) and above the baseline's by C/100 and by 5
+  standard errors (of the current sensor's white noise, from its second
+  differences, as in :mod:`.thermal`);
+* heating: the mean cell temperature's recent mean above its baseline mean by 3
+  standard errors (of the temperature sensors' white noise, averaged over the
+  cells) -- the current's heat showing, the feedback closing.
+
+A normal charge's taper (the current falling at the held voltage), a float in a
+hot room (a steady current, a steady temperature) and a charge starting (the
+voltage moving) all fail it. Lead-acid packs only: a Li-ion runaway is an
+exothermic decomposition that needs no current (:mod:`.thermal`).
+
+Measured on the simulator's lead-acid runaway on float (the string's
+recombination current stepping to ~C/9 at the onset, then doubling per 10 degC;
+0.43 degC/min at the onset): ``python benchmarks/bench_faults.py --chem lead_acid
+--seeds 8`` (4-cell packs, seeds 1-8): 8/8 within 60 s, 26-46 s, median 32 s; the
+same runaway on seeds 9-40: 4-cell packs 32/32, 14-43 s (median 32 s), 16-cell
+packs 32/32, 15-29 s (median 21 s), nothing before the onset. The current's
+evidence is overwhelming from the first bins (a C/9 step against 0.5 % of C of
+noise); the wait is for the heat: the mean cell temperature 3 standard errors up.
+Clean (no false alarm): the benchmark's lead-acid packs on every profile and on
+float at 25 and 40 degC ambient. Not simulated: a room warming up (a healthy float
+current doubles per 10 degC from ~C/1000: C/100 would need ~33 degC more) and
+float current noise of real chargers (ripple), which would widen the current's
+standard error from the sensor's second differences, not fool it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.spec import BatterySpec, Chemistry
+from app.diagnostics.faults.bins import BinBatch, Layout
+from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for
+from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.types import FaultKind
+
+WINDOW_S = 120.0
+BASELINE_S = 60.0
+RECENT_S = 30.0
+#: Charger regulation: the pack voltage's bin means within this, per cell.
+HOLD_V_PER_CELL = 0.005
+#: A float current of C/100 is ten times a healthy VRLA cell's (~1 mA/Ah).
+CURRENT_MIN_C = 0.01
+CURRENT_Z = 5.0
+HEAT_Z = 3.0
+MIN_BINS = 2
+
+
+class FloatRunawayDetector:
+    """Float current rising at a held pack voltage while the cells heat (lead-acid)."""
+
+    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float):
+        self.layout = layout
+        self.enabled = spec.chemistry is Chemistry.LEAD_ACID
+        self.w = bins_for(WINDOW_S, bin_s, 4 * MIN_BINS)
+        self.nb = max(MIN_BINS, min(self.w // 2, bins_for(BASELINE_S, bin_s, MIN_BINS)))
+        self.nr = max(MIN_BINS, min(self.w // 4, bins_for(RECENT_S, bin_s, MIN_BINS)))
+        self.i_min = CURRENT_MIN_C * spec.pack_capacity_ah
+        n_cells = max(1, len(layout.cells_v) or spec.series_cells)
+        self.hold_v = HOLD_V_PER_CELL * n_cells
+        if len(layout.cells_t):
+            self.t_rows = layout.cells_t
+        elif layout.i_t >= 0:
+            self.t_rows = np.array([layout.i_t])
+        else:
+            self.t_rows = np.array([], dtype=np.int64)
+        if not len(self.t_rows):
+            self.enabled = False
+        keep = self.w - 1
+        # per bin: pack V, current, mean cell temperature; noise sums (s2, n2, count)
+        self._x = History(3, keep)
+        self._noise = History(6, keep, 0.0)
+        self.tracker = EpisodeTracker(
+            FaultKind.THERMAL_RUNAWAY_ONSET,
+            [layout.names[layout.i_i]],
+            debounce_s=0.0,
+            merge_gap_s=MERGE_GAP_S,
+            value_name="current_rise_a",
+        )
+
+    @property
+    def trackers(self) -> list[EpisodeTracker]:
+        return [self.tracker]
+
+    def process(self, bb: BinBatch) -> None:
+        if not self.enabled:
+            return
+        lay, m = self.layout, bb.m
+        temps = bb.mean[self.t_rows]
+        with np.errstate(invalid="ignore"):
+            t_mean = temps.mean(axis=0) if len(self.t_rows) > 1 else temps[0]
+        x = self._x.push(np.vstack((bb.mean[lay.i_v], bb.mean[lay.i_i], t_mean)))
+        # temperature noise: the cells' summed second differences (their average
+        # variance, over the number of cells, is the mean's)
+        nz = self._noise.push(
+            np.vstack(
+                (
+                    bb.s2m[lay.i_i],
+                    bb.n2[lay.i_i],
+                    bb.cnt[lay.i_i].astype(float),
+                    bb.s2m[self.t_rows].sum(axis=0),
+                    bb.n2[self.t_rows].sum(axis=0),
+                    bb.cnt[self.t_rows].sum(axis=0).astype(float),
+                )
+            )
+        )
+        w, nb, nr = self.w, self.nb, self.nr
+        h = x.shape[1]
+        end = h - m + np.arange(m)
+        idx = end[:, None] - (w - 1) + np.arange(w)[None, :]  # (m, w), oldest first
+        v = x[0][idx]
+        cur = x[1][idx]
+        tmp = x[2][idx]
+        k = len(self.t_rows)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            held = (v.max(axis=1) - v.min(axis=1)) <= self.hold_v
+            i_base = cur[:, :nb].sum(axis=1) / nb
+            i_rec = cur[:, w - nr :].sum(axis=1) / nr
+            t_base = tmp[:, :nb].sum(axis=1) / nb
+            t_rec = tmp[:, w - nr :].sum(axis=1) / nr
+            # white-noise variance per sample, and samples per part
+            s2i, n2i, cnti = nz[0][idx], nz[1][idx], nz[2][idx]
+            s2t, n2t, cntt = nz[3][idx], nz[4][idx], nz[5][idx]
+            var_i = s2i.sum(axis=1) / (6.0 * n2i.sum(axis=1))
+            var_t = s2t.sum(axis=1) / (6.0 * n2t.sum(axis=1))  # one cell sensor's
+            ni_b, ni_r = cnti[:, :nb].sum(axis=1), cnti[:, w - nr :].sum(axis=1)
+            nt_b, nt_r = cntt[:, :nb].sum(axis=1), cntt[:, w - nr :].sum(axis=1)
+            se_i = np.sqrt(var_i * (1.0 / ni_b + 1.0 / ni_r))
+            # a bin's mean temperature averages k sensors: k times the samples
+            se_t = np.sqrt(var_t * (1.0 / nt_b + 1.0 / nt_r))
+            rise_i = i_rec - i_base
+            rise_t = t_rec - t_base
+            ok = (
+                held
+                & (i_rec >= self.i_min)
+                & (rise_i >= self.i_min)
+                & (rise_i >= CURRENT_Z * se_i)
+                & (rise_t >= HEAT_Z * se_t)
+            )
+            z_t = rise_t / se_t
+        ok &= np.isfinite(z_t)
+        self.tracker.feed(
+            bb.t0,
+            bb.t1,
+            ok[None, :],
+            2,
+            rise_i[None, :],
+            aux={
+                "current_a": i_rec[None, :],
+                "temperature_rise_c": rise_t[None, :],
+                "temperature_z": z_t[None, :],
+                "cells": np.full((1, m), float(k)),
+            },
+        )

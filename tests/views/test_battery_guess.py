@@ -1,0 +1,73 @@
+"""The battery the Logs page guesses for a log that does not name one: real cycler files
+(single cells, see SOURCES.md) and simulated packs with and without cell-voltage columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from app.core import schema
+from app.core.spec import Chemistry, preset
+from app.hardware.simulator import simulate
+from app.views.log_analysis import guess_chemistry, guess_spec
+from tests.real_data import REAL_DATA
+
+LI_ION = {Chemistry.NMC, Chemistry.LFP}
+
+#: file -> the chemistries plausible for it (all are single cells)
+REAL_CELLS = {
+    # A123 LFP/graphite 26650, 3.3-3.6 V
+    "arbin/2017-05-09_test-TC-contact_CH33.csv": {Chemistry.LFP},
+    # 3.86 V under a 4.8 A discharge: above any LFP cell, a Li-ion cell
+    "maccor/PredictionDiagnostics_000151_test.052": {Chemistry.NMC},
+    # cycled 3.9-4.7 V at 0.5 A with 0.33 Ah a cycle: a high-voltage Li-ion cell charged at
+    # 1.5C in 40 minutes, which no lead-acid battery takes
+    "neware/nw_regular_export_ife_example.csv": {Chemistry.NMC},
+    # resting at 3.515 V: a Li-ion cell (NMC or LFP)
+    "biologic/GCPL-0.mpr": LI_ION,
+    # resting at 1.49 V: below any lead-acid cell (1.75 V empty); a deeply discharged or
+    # half cell of a lithium chemistry, the nearest the presets come
+    "biologic/MB-0.mpr": LI_ION,
+    # a lithium/graphite coin half cell, 0.01-2.9 V
+    "bdf/SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv": LI_ION,
+}
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+@pytest.mark.parametrize("name", sorted(REAL_CELLS))
+def test_real_cycler_files_are_guessed_as_one_plausible_cell(name):
+    from app.hardware.logs.formats import open_log
+
+    frame = open_log(str(REAL_DATA / name), use_cache=False).frame
+    spec = guess_spec(frame)
+    assert spec.series_cells == 1
+    assert spec.chemistry in REAL_CELLS[name], spec.chemistry
+
+
+def _frame(block, with_cells: bool) -> pd.DataFrame:
+    columns = [schema.TIME, schema.VOLTAGE, schema.CURRENT]
+    if with_cells:
+        columns += schema.cell_voltage_columns(block.columns)
+    return pd.DataFrame({c: block[c] for c in columns})
+
+
+@pytest.mark.parametrize(
+    ("chemistry", "cells"),
+    [("nmc", 1), ("lfp", 1), ("lead_acid", 1), ("nmc", 4), ("lfp", 16), ("lead_acid", 6)],
+)
+def test_simulated_packs_are_guessed_from_their_voltages(chemistry, cells):
+    block = simulate(preset(chemistry, series_cells=cells), "cc", duration_s=3600, dt_s=10)
+    want = (preset(chemistry).chemistry, cells)
+    assert guess_chemistry(_frame(block, with_cells=True)) == want
+    if cells == 1:  # a single cell needs no cell columns
+        assert guess_chemistry(_frame(block, with_cells=False)) == want
+
+
+def test_a_two_volt_window_is_one_lead_acid_cell_and_a_lower_one_is_not():
+    t = [0.0, 1.0, 2.0]
+    lead = pd.DataFrame({"time_s": t, "voltage_v": [2.05, 2.1, 2.3], "current_a": 0.5})
+    assert guess_chemistry(lead) == (Chemistry.LEAD_ACID, 1)
+    low = pd.DataFrame({"time_s": t, "voltage_v": [1.4, 1.45, 1.5], "current_a": 0.0})
+    assert guess_chemistry(low) == (Chemistry.NMC, 1)
+    empty = pd.DataFrame({"time_s": t, "voltage_v": [float("nan")] * 3, "current_a": 0.0})
+    assert guess_chemistry(empty) == (Chemistry.NMC, 1)
