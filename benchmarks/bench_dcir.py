@@ -22,7 +22,8 @@ Run: ``python benchmarks/bench_dcir.py`` (``--summary`` prints only the tables,
   10 Hz, noise seeds 1-3 on one PyBaMM run.
 
 Every pulse found is printed with its error; pulses the estimator missed or
-invented are counted. Rows marked "clean" run the estimator on the noise-free
+invented are counted (``bench_dcir_limit.py``: how the 1 Hz scatter compares with
+a read-out that knows the true time constants). Rows marked "clean" run the estimator on the noise-free
 data itself (its own bias, without noise or gain error). Times are CPU seconds of this process (the machine may be
 shared).
 """
