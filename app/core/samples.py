@@ -77,14 +77,18 @@ class SampleBlock:
         blocks = [b for b in blocks if len(b)]
         if not blocks:
             raise ValueError("nothing to concatenate")
-        names: list[str] = []
-        for b in blocks:
-            names += [c for c in b.columns if c not in names]
-        out = {}
-        for name in names:
-            out[name] = np.concatenate(
-                [b[name] if name in b else np.full(len(b), np.nan) for b in blocks]
-            )
+        first = blocks[0]._columns
+        if all(b._columns.keys() == first.keys() for b in blocks):
+            # the usual case (one source, one set of columns): no NaN filling
+            out = {name: np.concatenate([b._columns[name] for b in blocks]) for name in first}
+        else:
+            names = dict.fromkeys(name for b in blocks for name in b._columns)
+            out = {
+                name: np.concatenate(
+                    [b._columns.get(name, np.full(len(b), np.nan)) for b in blocks]
+                )
+                for name in names
+            }
         return SampleBlock(out)
 
     @staticmethod

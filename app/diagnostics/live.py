@@ -40,9 +40,11 @@ class LiveEngine:
     """
 
     #: Blocks smaller than this are joined before processing: every diagnostic
-    #: has a fixed cost per block (~0.4 ms for 16 cells), so tiny blocks from
-    #: a fast source would cost far more per sample than the work itself.
-    MIN_BLOCK_SAMPLES = 100
+    #: has a fixed cost per block (~1 ms for 16 cells in all), so tiny blocks from
+    #: a fast source would cost far more per sample than the work itself. Only a
+    #: source faster than 10 kHz fills it within :attr:`MAX_HOLD_S`; below that
+    #: the hold time decides, so a larger count costs no latency.
+    MIN_BLOCK_SAMPLES = 500
     #: ...but never hold samples back longer than this (wall clock), so the plots
     #: stay within a frame or two of the source.
     MAX_HOLD_S = 0.05
