@@ -52,7 +52,7 @@ import numpy as np
 
 from app.core.spec import BatterySpec, Chemistry
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for
+from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for, one_c_a
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
 
@@ -77,7 +77,7 @@ class FloatRunawayDetector:
         self.w = bins_for(WINDOW_S, bin_s, 4 * MIN_BINS)
         self.nb = max(MIN_BINS, min(self.w // 2, bins_for(BASELINE_S, bin_s, MIN_BINS)))
         self.nr = max(MIN_BINS, min(self.w // 4, bins_for(RECENT_S, bin_s, MIN_BINS)))
-        self.i_min = CURRENT_MIN_C * spec.pack_capacity_ah
+        self.i_min = CURRENT_MIN_C * one_c_a(spec)
         n_cells = max(1, len(layout.cells_v) or spec.series_cells)
         self.hold_v = HOLD_V_PER_CELL * n_cells
         if len(layout.cells_t):

@@ -27,6 +27,24 @@ def real_can():
 
 
 @pytest.fixture
+def saved_string_mapping(monkeypatch, tmp_path) -> str:
+    """A mapping the user saved that reads foxBMS's string values (which the real
+    text log's frames do not match): its name."""
+    from app.hardware.can.mapping import CanMapping, SignalMap
+
+    monkeypatch.setenv("BATTERYOS_CONFIG_DIR", str(tmp_path))
+    CanMapping(
+        "strings",
+        [
+            SignalMap("f_StringValuesP0", "Voltage", "voltage_v"),
+            SignalMap("f_StringValuesP0", "Current", "current_a", scale=-1.0),
+            SignalMap("f_CellVoltages", "CellVoltage_000", "cell_1_v", scale=0.001),
+        ],
+    ).save()
+    return "strings"
+
+
+@pytest.fixture
 def virtual_bus():
     """A python-can virtual bus on a fresh channel: (bus, channel)."""
     import can

@@ -73,21 +73,12 @@ def test_foxbms_text_log_warns_about_what_does_not_match_its_dbc(real_can):
 
 
 def test_a_saved_mapping_is_decoded_as_asked_but_its_mismatch_is_told(
-    real_can, monkeypatch, tmp_path
+    real_can, saved_string_mapping
 ):
-    from app.hardware.can.mapping import CanMapping, SignalMap
-
-    monkeypatch.setenv("BATTERYOS_CONFIG_DIR", str(tmp_path))
-    CanMapping(
-        "strings",
-        [
-            SignalMap("f_StringValuesP0", "Voltage", "voltage_v"),
-            SignalMap("f_StringValuesP0", "Current", "current_a", scale=-1.0),
-            SignalMap("f_CellVoltages", "CellVoltage_000", "cell_1_v", scale=0.001),
-        ],
-    ).save()
     log = read_can_log(
-        str(real_can / "foxbms_test_log.txt"), dbc=str(real_can / "foxbms.dbc"), mapping="strings"
+        str(real_can / "foxbms_test_log.txt"),
+        dbc=str(real_can / "foxbms.dbc"),
+        mapping=saved_string_mapping,
     )
     assert log.frame["voltage_v"].to_numpy() == pytest.approx(2.53)
     assert (

@@ -95,28 +95,17 @@ def test_a_message_proven_wrong_after_its_first_frames_is_dropped_from_the_live_
     assert _in(last["current_a"], logged.frame["current_a"])
 
 
-def test_a_saved_mapping_is_decoded_live_as_asked_with_the_mismatch_told(
-    fox, monkeypatch, tmp_path
-):
-    from app.hardware.can.mapping import CanMapping, SignalMap
-
+def test_a_saved_mapping_is_decoded_live_as_asked_with_the_mismatch_told(fox, saved_string_mapping):
     log, dbc, _ = fox
-    monkeypatch.setenv("BATTERYOS_CONFIG_DIR", str(tmp_path))
-    CanMapping(
-        "strings",
-        [
-            SignalMap("f_StringValuesP0", "Voltage", "voltage_v"),
-            SignalMap("f_StringValuesP0", "Current", "current_a", scale=-1.0),
-            SignalMap("f_CellVoltages", "CellVoltage_000", "cell_1_v", scale=0.001),
-        ],
-    ).save()
     channel = f"learning-{os.getpid()}-{next(_channels)}"
     with (
-        create_source(f"can://virtual/{channel}?dbc={dbc}&mapping=strings") as source,
+        create_source(
+            f"can://virtual/{channel}?dbc={dbc}&mapping={saved_string_mapping}"
+        ) as source,
         start_foxbms(log=log, dbc=dbc, channel=channel, speed=4),
     ):
         blocks = read_samples(source, 40)  # over 2 s: the frames were checked
         warnings = list(source.health.warnings)
     assert _column(blocks, "voltage_v") == pytest.approx(2.53)  # as asked
     assert any(w.startswith("f_StringValuesP0 (0x243)") and "may not match" in w for w in warnings)
-    assert source.mapping.name == "strings"
+    assert source.mapping.name == saved_string_mapping
