@@ -111,6 +111,11 @@ slower one, so no re-weighting of these extrapolations meets both.
   from 40 % +34 to +45 %, CS2_35 from 50 % +59 to +135 %: the indicators
   accelerate together with the capacity, not before it.
 
+* Fitting only the last fade regime (Bacon-Watts break tests repeated on the
+  cycles after each break, either direction, BIC gain >= 10): at 40 % no break
+  after the break-in shows in any of the four histories, so nothing changes.
+  The whole-history window alone: B0006 -11 %, but CS2_36 +69 %, B0005 -25 %;
+  7 of 15 from 30-60 %.
 * A Bayesian power law q0 - a n^z with z on a grid (0.25-4) and a log-normal
   prior on z from the literature (median 0.6, 0.8 or 1: SEI growth is
   sub-linear to linear; log-sd 0.5 or 1), likelihood with n_eff, posterior
