@@ -179,3 +179,25 @@ def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):
         "r_10s_ohm",
         "r_30s_ohm",
     } <= set(pulses[0])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("soc_percent,ocv_v\n0,3.0\n", "at least two rows"),
+        ("soc_percent,ocv_v\n0,3.0\n50,\n100,4.2\n", "empty or non-numeric"),
+        ("soc_percent,ocv_v\n0,3.0\n50,3.7\n120,4.2\n", "within 0-100 %"),
+        ("soc_percent,ocv_v\n0,3.0\n0.5,3.7\n1,4.2\n", "not a fraction"),
+        ("soc_percent,ocv_v\n0,3000\n50,3700\n100,4200\n", "not a pack's, not millivolts"),
+        ("soc_percent,ocv_v\n0,3.5\n50,3.4\n100,4.2\n", "must not fall"),
+    ],
+)
+def test_bad_ocv_table_is_one_line_exit_2(sample_csv, tmp_path, table, message):
+    ocv = tmp_path / "ocv.csv"
+    ocv.write_text(table)
+    result = run_cli(
+        "analyze", str(sample_csv), "--chemistry", "nmc", "--json", "--ocv-table", str(ocv)
+    )
+    assert result.returncode == 2
+    assert message in result.stderr and str(ocv) in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
