@@ -187,7 +187,12 @@ def print_summary(report: dict, out=None) -> None:
     if (th := r["thermal"]) is not None:
         print(
             f"  thermal       max {_fmt(th['max_temperature_c'], ' degC')}, "
-            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}",
+            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}"
+            + (
+                f", runaway risk {th['runaway_risk_level']} ({th['runaway_risk_score']:.0f}/100)"
+                if th.get("runaway_risk_level")
+                else ""
+            ),
             file=out,
         )
     if (faults := r["faults"]) is not None:
