@@ -83,6 +83,12 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
     series = pd.read_csv(ts)
     assert list(series.columns[:2]) == ["time_s", "soc_percent"]
     assert len(series) == 3600
+    assert (series["soc_band_low_percent"] <= series["soc_percent"]).all()
+    # the plain derived series: 4 cells 1..4 mV apart, 2.5 A out for an hour then in
+    assert series["cell_spread_mv"].to_numpy() == pytest.approx(3.0)
+    assert series["cell_v_min_v"].iloc[0] == pytest.approx(3.701)
+    assert series["charge_ah"].min() == pytest.approx(-2.5, rel=1e-3)
+    assert series["power_w"].iloc[0] == pytest.approx(-2.5 * 4 * 3.7, rel=1e-9)
 
 
 @pytest.mark.parametrize(
