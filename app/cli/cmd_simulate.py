@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from urllib.parse import urlencode
 
 from app.cli.battery_options import add_battery_options, positive_float, spec_from_args
@@ -79,8 +80,44 @@ def run(args: argparse.Namespace) -> int:
     if (args.fault_at is not None or args.fault_cell is not None) and args.fault is None:
         raise BatteryOSError("--fault-at and --fault-cell need --fault")
 
-    url = sim_url(args)
     spec = spec_from_args(args)
+    _check_fault_fits_profile(args, spec.chemistry.value)
+    url = sim_url(args)
     summary = record_to(url, spec=spec, csv_path=args.output, db_url=None, duration_s=None)
     print(f"wrote {summary.samples} samples ({summary.span_s:g} s) of {url} to {args.output}")
+    if args.fault == FaultKind.OVER_VOLTAGE and not _exceeds(args.output, spec.cell_v_max):
+        print(
+            f"batteryos: warning: no over-voltage in {args.output}: the faulty charger acts in "
+            f"a constant-voltage charge phase, and this {args.profile} run did not reach one "
+            "after the onset (try --profile cccv or cycle, or a longer --duration)",
+            file=sys.stderr,
+        )
     return 0
+
+
+#: Profiles that never charge at constant voltage, where an over-voltage cannot happen.
+_NO_CV_PROFILES = {"rest", "cc", "hppc", "float"}
+
+
+def _check_fault_fits_profile(args: argparse.Namespace, chemistry: str) -> None:
+    """Refuse a fault the chosen profile cannot show, rather than write a clean log."""
+    if args.fault == FaultKind.OVER_VOLTAGE and args.profile in _NO_CV_PROFILES:
+        raise BatteryOSError(
+            f"--fault over_voltage: the {args.profile} profile never charges at constant "
+            "voltage, where the faulty charger overshoots; use --profile cccv, cycle or drive"
+        )
+    lead_acid_runaway = args.fault == FaultKind.THERMAL_RUNAWAY and chemistry == "lead_acid"
+    if lead_acid_runaway and args.profile != "float":
+        raise BatteryOSError(
+            "--fault thermal_runaway on lead-acid happens on a float charger: use --profile float"
+        )
+
+
+def _exceeds(csv_path: str, cell_v_max: float) -> bool:
+    """Whether any cell voltage in the written log is above ``cell_v_max``."""
+    from app.core.schema import cell_voltage_columns
+    from app.hardware.logs.canonical_csv import read_canonical_csv
+
+    frame = read_canonical_csv(csv_path).frame
+    cells = cell_voltage_columns(frame.columns)
+    return not cells or bool((frame[cells].to_numpy() > cell_v_max).any())

@@ -124,3 +124,32 @@ def test_dead_database_is_one_line_exit_2(tmp_path):
     )
     assert result.returncode == 2
     assert "cannot connect" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "over_voltage", "--profile", "hppc"], "never charges at constant voltage"),
+        (
+            ["--chemistry", "lead_acid", "--fault", "thermal_runaway", "--profile", "cycle"],
+            "use --profile float",
+        ),
+    ],
+)
+def test_a_fault_the_profile_cannot_show_is_refused(tmp_path, capsys, args, message):
+    out = tmp_path / "x.csv"
+    assert main(["simulate", "--duration", "600", *args, "-o", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_over_voltage_that_never_happened_is_warned_about(tmp_path, capsys):
+    out = tmp_path / "ov.csv"
+    # a drive reaches its recharge only after the cut-off: not within 10 minutes
+    argv = ["simulate", "--duration", "600", "--fault", "over_voltage", "--profile", "drive"]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert "no over-voltage" in capsys.readouterr().err
+    # a CC-CV charge does overshoot: no warning
+    argv = ["simulate", "--duration", "3600", "--fault", "over_voltage", "--profile", "cccv"]
+    assert main([*argv, "--soc", "80", "--fault-at", "0", "-o", str(out)]) == 0
+    assert "no over-voltage" not in capsys.readouterr().err
