@@ -71,3 +71,17 @@ def spec_from_args(
         soc, ocv = load_ocv_table(args.ocv_table)
         spec = spec.with_ocv_table(soc, ocv)
     return spec
+
+
+def assumed_capacity_warning(
+    args: argparse.Namespace, spec: BatterySpec, fallback: BatterySpec | None
+) -> str | None:
+    """A warning when the capacity is the chemistry preset's, not the user's or the file's."""
+    if args.capacity_ah is not None:
+        return None
+    if fallback is not None and (not args.chemistry or fallback.chemistry == spec.chemistry):
+        return None  # the file says which battery it is
+    return (
+        f"the capacity is the {spec.chemistry.value} preset's {spec.capacity_ah:g} Ah (neither "
+        "the file nor --capacity-ah gives one): SOC, SOH and cycle life depend on it"
+    )

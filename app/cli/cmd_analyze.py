@@ -8,7 +8,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.cli.battery_options import add_battery_options, spec_from_args
+from app.cli.battery_options import (
+    add_battery_options,
+    assumed_capacity_warning,
+    spec_from_args,
+)
 from app.core.errors import BatteryOSError
 
 if TYPE_CHECKING:
@@ -104,8 +108,13 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
         log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
-    if log.metadata.get("warnings"):  # what the reader left out of the file, and why
-        report["warnings"] = log.metadata["warnings"].splitlines()
+    # what the reader left out of the file, and why; what was assumed
+    warnings = log.metadata["warnings"].splitlines() if log.metadata.get("warnings") else []
+    assumed = assumed_capacity_warning(args, spec, fallback)
+    if assumed:
+        warnings.append(assumed)
+    if warnings:
+        report["warnings"] = warnings
     return Analysis(report, log.frame, suite.timeseries, dict(log.metadata))
 
 

@@ -785,16 +785,20 @@ class CapacityFadeResult(DiagnosticResult):
 
 
 def analyze_capacity_fade(
-    cycles: pd.DataFrame, spec: BatterySpec | None = None
+    cycles: pd.DataFrame,
+    spec: BatterySpec | None = None,
+    *,
+    nominal_capacity_ah: float | None = None,
 ) -> CapacityFadeResult:
     """Fit the fade models to a per-cycle table and report fade rate, retention and knee.
 
     ``cycles`` needs ``cycle_index`` and ``discharge_capacity_ah``; NaNs,
     unsorted and duplicated cycles are handled (see :func:`clean_capacity_series`).
-    ``spec`` only supplies the nominal capacity for ``retention_vs_nominal``.
+    ``spec`` only supplies the nominal capacity for ``retention_vs_nominal``;
+    without one, ``nominal_capacity_ah`` (the user's ``--capacity-ah``) does.
     """
     series = clean_capacity_series(cycles)
-    nominal = spec.pack_capacity_ah if spec is not None else None
+    nominal = spec.pack_capacity_ah if spec is not None else nominal_capacity_ah
     common = {
         "selection_criterion": "bic",
         "outlier_cycles": [float(c) for c in series.outliers],

@@ -81,7 +81,7 @@ def _lifetime_results(
     measured_charge: bool = False,
 ) -> tuple[dict, dict]:
     usable = lifetime_cycles(cycles, measured_charge=measured_charge)
-    fade = analyze_capacity_fade(usable, spec)
+    fade = analyze_capacity_fade(usable, spec, nominal_capacity_ah=reference_capacity_ah)
     life = estimate_cycle_life(
         usable, spec, eol_fraction=eol_fraction, reference_capacity_ah=reference_capacity_ah
     )

@@ -160,6 +160,10 @@ def test_per_cycle_table_gives_the_cycle_life_keys(capsys):
     # B0006 falls below 70 % of its 2 Ah nominal within the record (at about cycle 109)
     assert life["status"] == "reached" and 100 <= life["predicted_eol_cycle"] <= 115
     assert report["results"]["soc"] is None  # no samples, no SOC
+    # --capacity-ah without --chemistry is still the nominal the retention is against
+    fade = report["results"]["capacity_fade"]
+    assert fade["nominal_capacity_ah"] == 2.0
+    assert fade["retention_vs_nominal"] == pytest.approx(fade["final_capacity_ah"] / 2.0)
     assert len(report["cycles"]) == 168
     assert {"charge_capacity_ah", "coulombic_efficiency", "discharge_energy_wh"} <= set(
         report["cycles"][0]
@@ -207,3 +211,12 @@ def test_bad_ocv_table_is_one_line_exit_2(sample_csv, tmp_path, table, message):
     assert result.returncode == 2
     assert message in result.stderr and str(ocv) in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_a_capacity_taken_from_the_preset_is_warned_about(sample_csv, capsys):
+    assert main(["analyze", str(sample_csv), "--chemistry", "nmc", "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out).get("warnings", [])
+    assert any("preset's 5 Ah" in w for w in warnings), warnings
+    argv = ["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json"]
+    assert main(argv) == 0
+    assert "warnings" not in json.loads(capsys.readouterr().out)
