@@ -74,10 +74,16 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float)[valid])
     if not len(cells_v):
         return _unknown(len(cols), "no complete cell readings")
-    by_cell = np.ascontiguousarray(cells_v.T)  # reductions across cells run row-wise
-    spread = (by_cell.max(axis=0) - by_cell.min(axis=0)) * 1000.0
+    # the cells of each sample in order, sorted along the contiguous axis of a
+    # (cells, samples) array (a DataFrame's block often is one already): spread
+    # and median from one sort, several times faster than max, min and np.median
+    by_cell = cells.T if valid.all() else cells.T[:, valid]
+    ranked = np.sort(by_cell, axis=0)
+    spread = (ranked[-1] - ranked[0]) * 1000.0
     rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
-    median = np.median(by_cell, axis=0)[:, None]
+    middle = len(cols) // 2  # the middle one, or the mean of the two middle ones as np.median
+    median = ranked[middle] if len(cols) % 2 else (ranked[middle - 1] + ranked[middle]) / 2.0
+    median = median[:, None]
     deviation = (cells_v - median) * 1000.0
     mean_dev = deviation.mean(axis=0)
     mad = np.median(np.abs(mean_dev - np.median(mean_dev))) * 1.4826
