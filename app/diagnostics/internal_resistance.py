@@ -105,6 +105,7 @@ from app.diagnostics.pulse_detection import (
     first_departure,
     first_departures,
     hppc_resistances_raw,
+    interp_within,
     noise_sigma,
     noise_sigmas,
     step_candidates,
@@ -266,6 +267,8 @@ class InternalResistanceTracker:
         # fit budget: tokens in the bucket as of global sample index _bucket_k
         self._bucket = float(self.settings.fit_budget_burst)
         self._bucket_k = 0
+        # pulses read from the samples, measured together at the end of _follow
+        self._unfitted: list[tuple[_Step, int]] | None = None
 
     # --- input ---------------------------------------------------------------
     def _columns(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -472,6 +475,14 @@ class InternalResistanceTracker:
         the pulses, then for the end of their relaxations, done for all steps at once
         (the same searches and decisions as one step after the other: the steps share
         nothing but the buffer, which they only read)."""
+        self._unfitted = []
+        try:
+            self._follow_steps(steps)
+            self._measure_unfitted(self._unfitted)
+        finally:
+            self._unfitted = None
+
+    def _follow_steps(self, steps: list[_Step]) -> None:
         buf, s = self._buf, self.settings
         t, i = buf["t"], buf["i"]
         g0, end = buf.g0, buf.end
@@ -597,6 +608,14 @@ class InternalResistanceTracker:
 
     # --- measurement ---------------------------------------------------------
     def _measure(self, st: _Step, *, win_end: int) -> None:
+        """Measure ``st`` over the buffer up to ``win_end`` (global index) into ``st.record``."""
+        if not st.fit:
+            # read from the samples: inside _follow with the others, at once
+            if self._unfitted is not None:
+                self._unfitted.append((st, win_end))
+            else:
+                self._measure_unfitted([(st, win_end)])
+            return
         buf, s = self._buf, self.settings
         g0 = buf.g0
         lo, hi = st.hist_start - g0, win_end - g0
@@ -645,19 +664,21 @@ class InternalResistanceTracker:
         duration = (
             float(t[pulse_end]) - t_s if pulse_end is not None and pulse_end < len(t) else None
         )
-        lasted = duration if duration is not None else float(t[last]) - t_s
-        # (sum / n: what np.mean computes, without its per-call overhead)
-        i_pre = float(i[pre_level:k].sum()) / (k - pre_level)
-        i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
-        eval_t: dict[str, float | None] = {"r_ohmic_ohm": float(t[kl])}
-        for tau in EVAL_TIMES_S:
-            ok = lasted >= tau - 1e-6
-            eval_t[f"r_{tau:g}s_ohm"] = min(t_s + tau, float(t[last])) if ok else None
-        p, n_series = self.spec.parallel_strings, self.spec.series_cells
-        pack: dict[str, float | None] = {}
-        per_cell: dict[str, list[float | None]] | None = None
-        if model is not None:
-            method = "fit"
+        if model is None:  # the read-out fit could not run: read from the samples
+            self._measure_unfitted([(st, win_end)])
+            record = st.record
+        else:
+            lasted = duration if duration is not None else float(t[last]) - t_s
+            # (sum / n: what np.mean computes, without its per-call overhead)
+            i_pre = float(i[pre_level:k].sum()) / (k - pre_level)
+            i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
+            eval_t: dict[str, float | None] = {"r_ohmic_ohm": float(t[kl])}
+            for tau in EVAL_TIMES_S:
+                ok = lasted >= tau - 1e-6
+                eval_t[f"r_{tau:g}s_ohm"] = min(t_s + tau, float(t[last])) if ok else None
+            p = self.spec.parallel_strings
+            pack: dict[str, float | None] = {}
+            per_cell: dict[str, list[float | None]] | None = None
             with_cells = cells is not None and model.cell_coef is not None
             volts = np.column_stack([v, cells]) if with_cells else v[:, None]
             dv = self._read_deltas(model, t[:ro_end], volts[:ro_end], k, kl, last, fit_from, eval_t)
@@ -672,43 +693,13 @@ class InternalResistanceTracker:
                 pack[key] = _ratio(dv[key][0], di)
                 if with_cells:
                     per_cell[key] = [_scaled(_ratio(d, di), p) for d in dv[key][1:]]
-        else:
-            method = "samples"
-            end_idx = pulse_end if pulse_end is not None else len(t)
-            volts = [v] if cells is None else [v, *cells.T]
-            pack, *raw_cells = hppc_resistances_raw(t, volts, i, k, kl, end_idx)
-            if cells is not None:
-                per_cell = {key: [_scaled(raw[key], p) for raw in raw_cells] for key in R_KEYS}
-        step_a = i_level - i_pre
-        temp = buf["temp"][st.k - g0 : st.k - g0 + (last - k) + 1]
-        soc = float(buf["soc"][st.k - 1 - g0])
-        record: dict = {
-            "start_time_s": t_s,
-            "duration_s": duration,
-            "ongoing": duration is None,
-            "direction": "charge" if step_a > 0 else "discharge",
-            "from_rest": abs(i_pre) <= self.rest_a,
-            "current_a": step_a,
-            "current_before_a": i_pre,
-            "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
-            "soc_percent": soc if math.isfinite(soc) else None,
-            "temperature_c": _finite_mean(temp),
-            "method": method,
-        }
-        for key in R_KEYS:
-            record[key] = pack.get(key)
-        for key, cell_key in zip(R_KEYS, R_CELL_KEYS, strict=True):
-            record[cell_key] = _scaled(pack.get(key), p / n_series)
-        # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
-        # step, unlike the long-window ECM fit which a curved OCV can distort
-        r0 = model.step_resistances[0] if model is not None else None
-        record["r0_ohm"] = r0
-        record["r0_cell_ohm"] = _scaled(r0, p / n_series)
-        record["cells"] = per_cell
-        record["fit"] = None
-        record["fit_skipped"] = (
-            None if st.fit else "fit budget: read from the samples (see the module docstring)"
-        )
+            record = self._record(st, lo + last, duration, i_pre, i_level, "fit", pack, per_cell)
+            # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
+            # step, unlike the long-window ECM fit which a curved OCV can distort
+            r0 = model.step_resistances[0]
+            record["r0_ohm"] = r0
+            record["r0_cell_ohm"] = _scaled(r0, p / self.spec.series_cells)
+        p, n_series = self.spec.parallel_strings, self.spec.series_cells
         if ecm_model is not None:
             fit = _fit_dict(ecm_model, p, n_series)
             span = abs(float(np.diff(ecm_model.voltage(np.array([t[k - 1], t[last]])))[0]))
@@ -720,6 +711,141 @@ class InternalResistanceTracker:
             fit["readout_rmse_mv"] = model.rmse_v * 1000.0 if model is not None else None
             record["fit"] = fit
         st.record = record
+
+    def _record(
+        self,
+        st: _Step,
+        last: int,
+        duration: float | None,
+        i_pre: float,
+        i_level: float,
+        method: str,
+        pack: dict[str, float | None],
+        per_cell: dict[str, list[float | None]] | None,
+    ) -> dict:
+        """A pulse's record without its fit (``r0_ohm``, ``fit``: None); ``last``: the
+        buffer index of its last sample."""
+        buf = self._buf
+        k = st.k - buf.g0
+        step_a = i_level - i_pre
+        soc = float(buf["soc"][k - 1])
+        record: dict = {
+            "start_time_s": st.t_s,
+            "duration_s": duration,
+            "ongoing": duration is None,
+            "direction": "charge" if step_a > 0 else "discharge",
+            "from_rest": abs(i_pre) <= self.rest_a,
+            "current_a": step_a,
+            "current_before_a": i_pre,
+            "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
+            "soc_percent": soc if math.isfinite(soc) else None,
+            "temperature_c": _finite_mean(buf["temp"][k : last + 1]),
+            "method": method,
+        }
+        scale = self.spec.parallel_strings / self.spec.series_cells
+        for key in R_KEYS:
+            record[key] = pack.get(key)
+        for key, cell_key in zip(R_KEYS, R_CELL_KEYS, strict=True):
+            record[cell_key] = _scaled(pack.get(key), scale)
+        record["r0_ohm"] = None
+        record["r0_cell_ohm"] = None
+        record["cells"] = per_cell
+        record["fit"] = None
+        record["fit_skipped"] = (
+            None if st.fit else "fit budget: read from the samples (see the module docstring)"
+        )
+        return record
+
+    def _measure_unfitted(self, items: list[tuple[_Step, int]]) -> None:
+        """Measure pulses ``(step, window end)`` from the raw samples (``method:
+        "samples"``, no fit) into their records, all at once."""
+        if not items:
+            return
+        buf = self._buf
+        g0 = buf.g0
+        t, i = buf["t"], buf["i"]
+        for (st, win_end), (pack, per_cell) in zip(items, self._raw_readings(items), strict=True):
+            k, kl, pre = st.k - g0, st.k_level - g0, st.pre_start - g0
+            ended = st.end is not None and st.end < win_end
+            last = (st.end if ended else win_end) - g0 - 1
+            duration = float(t[st.end - g0]) - st.t_s if ended else None
+            # (sum / n: what np.mean computes, without its per-call overhead)
+            i_pre = float(i[pre:k].sum()) / (k - pre)
+            i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
+            st.record = self._record(st, last, duration, i_pre, i_level, "samples", pack, per_cell)
+
+    def _raw_readings(
+        self, items: list[tuple[_Step, int]]
+    ) -> list[tuple[dict[str, float | None], dict[str, list[float | None]] | None]]:
+        """:func:`hppc_resistances_raw` of pulses ``(step, window end)``, all at once: the
+        pack's readings and the cells' (x parallel strings; None without cell voltages)."""
+        buf = self._buf
+        g0 = buf.g0
+        t, i, v = buf["t"], buf["i"], buf["v"]
+        cells = buf.cols.get("cells")
+        p = self.spec.parallel_strings
+        m = len(items)
+        k = np.array([st.k for st, _ in items], dtype=np.int64) - g0
+        kl = np.array([st.k_level for st, _ in items], dtype=np.int64) - g0
+        win = np.array([w for _, w in items], dtype=np.int64) - g0
+        # the pulse's samples end at its end, or at the window's for one still running
+        stop = np.array([w if st.end is None else min(st.end, w) for st, w in items]) - g0
+        columns = [v] if cells is None else [v, *cells.T]
+        if not bool(np.all(t[1:] >= t[:-1])):  # (interp_within needs the times in order)
+            out = []
+            for (st, _), a, b, c, w in zip(
+                items, k.tolist(), kl.tolist(), stop.tolist(), win.tolist(), strict=True
+            ):
+                lo = st.hist_start - g0
+                cols = [x[lo:w] for x in columns]
+                pack, *raw_cells = hppc_resistances_raw(
+                    t[lo:w], cols, i[lo:w], a - lo, b - lo, c - lo
+                )
+                per_cell = None
+                if cells is not None:
+                    per_cell = {key: [_scaled(r[key], p) for r in raw_cells] for key in R_KEYS}
+                out.append((pack, per_cell))
+            return out
+        # the same operations as hppc_resistances_raw, one pulse a row; r_ohmic_ohm and
+        # then one column per read time (R_KEYS), NaN and not ``ok`` where None
+        taus = np.array(EVAL_TIMES_S)
+        t_s = t[k]
+        i0 = i[k - 1]
+        di = i[kl] - i0
+        duration = t[np.minimum(stop, win - 1)] - t_s
+        read = (kl < stop)[:, None] & ~(duration[:, None] < taus[None, :] - 1e-6)
+        rows, cols = np.nonzero(read)
+        te = np.minimum(t_s[rows] + taus[cols], t[np.maximum(stop - 1, 0)][rows])
+        lo, hi = kl[rows], stop[rows]
+        dii = interp_within(te, t, i, lo, hi) - i0[rows]
+        ok = np.zeros((m, 1 + len(taus)), dtype=bool)
+        ok[:, 0] = di != 0
+        ok[rows, cols + 1] = dii != 0
+        ok_rows = ok.tolist()
+        values = []
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for x in columns:
+                v0 = x[k - 1]
+                r = np.full(ok.shape, np.nan)
+                r[:, 0] = (x[kl] - v0) / di
+                r[rows, cols + 1] = (interp_within(te, t, x, lo, hi) - v0[rows]) / dii
+                values.append(r)
+        pack_rows = values[0].tolist()
+        cell_rows = [(r * p).tolist() for r in values[1:]]
+        out = []
+        for j in range(m):
+            oks = ok_rows[j]
+            pack = {
+                key: x if y else None for key, x, y in zip(R_KEYS, pack_rows[j], oks, strict=True)
+            }
+            per_cell = None
+            if cells is not None:
+                per_cell = {
+                    key: [c[j][q] if oks[q] else None for c in cell_rows]
+                    for q, key in enumerate(R_KEYS)
+                }
+            out.append((pack, per_cell))
+        return out
 
     @staticmethod
     def _read_deltas(
