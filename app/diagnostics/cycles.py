@@ -243,6 +243,8 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     """One row per cycle with the columns of :data:`CYCLE_COLUMNS`."""
     import pandas as pd
 
+    from app.diagnostics.internal_resistance import median_of
+
     t = df[schema.TIME].to_numpy(dtype=float)
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
@@ -251,6 +253,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     thr = current_threshold_a(i, capacity_ah)
     pulse_at, pulse_r = pulse_resistances(df, capacity_ah)
+    pulse_r_list = pulse_r.tolist()
 
     last_chg, last_dis = _last_where(i > thr), _last_where(i < -thr)
     segments = _segments(cycle)
@@ -263,7 +266,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
         ec, ed = q.e_chg[a:b].sum(), q.e_dis[a:b].sum()
         chg, dis = int(last_chg[b - 1]), int(last_dis[b - 1])
         mean_t, max_t = _temperatures(temp, a, b)
-        mine = pulse_r[p0:p1]
+        mine = pulse_r_list[p0:p1]
         rows.append(
             {
                 "cycle_index": int(cycle[a]),
@@ -279,7 +282,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
                 "max_temperature_c": max_t,
                 "end_of_charge_voltage_v": float(v[chg]) if chg >= a else None,
                 "end_of_discharge_voltage_v": float(v[dis]) if dis >= a else None,
-                "dcir_ohm": float(np.median(mine)) if len(mine) else None,
+                "dcir_ohm": median_of(mine),
                 "n_pulses": len(mine),
             }
         )

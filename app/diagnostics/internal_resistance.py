@@ -1004,7 +1004,7 @@ def _resolved(m: PulseModel) -> bool:
     )
 
 
-def _median(values) -> float | None:
+def median_of(values) -> float | None:
     """``np.median`` of the finite values (None if none), in plain Python: the middle
     value, or the mean of the two middle ones as numpy computes it ((a + b) / 2)."""
     vals = sorted(float(v) for v in values if v is not None and math.isfinite(v))
@@ -1036,12 +1036,12 @@ def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]
                 f"{unit}_low": lo,
                 f"{unit}_high": lo + width,
                 "n": len(sel),
-                "median_r_10s_ohm": _median(r["r_10s_ohm"] for r in sel),
-                "median_r_10s_cell_ohm": _median(r["r_10s_cell_ohm"] for r in sel),
-                "median_r_10s_discharge_ohm": _median(
+                "median_r_10s_ohm": median_of(r["r_10s_ohm"] for r in sel),
+                "median_r_10s_cell_ohm": median_of(r["r_10s_cell_ohm"] for r in sel),
+                "median_r_10s_discharge_ohm": median_of(
                     r["r_10s_ohm"] for r in sel if r["direction"] == "discharge"
                 ),
-                "median_r_10s_charge_ohm": _median(
+                "median_r_10s_charge_ohm": median_of(
                     r["r_10s_ohm"] for r in sel if r["direction"] == "charge"
                 ),
             }
@@ -1059,7 +1059,7 @@ def summarize_pulses(
         resolved = [f for f in fits if f["resolved"]]
         good = resolved or [f for f in fits if not f["at_bound"]] or fits
         med = {
-            key: _median(f[key] for f in good)
+            key: median_of(f[key] for f in good)
             for key in (
                 "r0_ohm",
                 "r1_ohm",
@@ -1095,11 +1095,11 @@ def summarize_pulses(
         voltage_source=tracker.voltage_source,
         n_pulses=len(records),
         pulses=records,
-        median_r_ohmic_ohm=_median(r["r_ohmic_ohm"] for r in records),
-        median_r_10s_ohm=_median(r["r_10s_ohm"] for r in records),
-        median_r_ohmic_cell_ohm=_median(r["r_ohmic_cell_ohm"] for r in records),
-        median_r_10s_cell_ohm=_median(r["r_10s_cell_ohm"] for r in records),
-        median_r0_cell_ohm=_median(r["r0_cell_ohm"] for r in records),
+        median_r_ohmic_ohm=median_of(r["r_ohmic_ohm"] for r in records),
+        median_r_10s_ohm=median_of(r["r_10s_ohm"] for r in records),
+        median_r_ohmic_cell_ohm=median_of(r["r_ohmic_cell_ohm"] for r in records),
+        median_r_10s_cell_ohm=median_of(r["r_10s_cell_ohm"] for r in records),
+        median_r0_cell_ohm=median_of(r["r0_cell_ohm"] for r in records),
         ecm_fit=ecm,
         r_10s_by_soc=_bands(records, "soc_percent", SOC_BAND_PCT, "soc_percent"),
         r_10s_by_temperature=_bands(records, "temperature_c", TEMPERATURE_BAND_C, "temperature_c"),
