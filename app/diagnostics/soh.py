@@ -69,6 +69,7 @@ from app.diagnostics.internal_resistance import (
     InternalResistanceResult,
     InternalResistanceTracker,
 )
+from app.diagnostics.rowwise import row_all_finite, row_max, row_mean, row_min
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -195,8 +196,9 @@ class SohTracker:
         i = i_raw
         cells = block.stack(self._cell_cols) if self._cell_cols else None
         v_cell = block[schema.VOLTAGE] / self.spec.series_cells
+        finite = row_all_finite(cells) if cells is not None else None
         if cells is not None:
-            v_cell = np.where(np.isfinite(cells).all(axis=1), cells.mean(axis=1), v_cell)
+            v_cell = np.where(finite, row_mean(cells), v_cell)
         # cumulative charge, trapezoidal (as the coulomb-counting SOC)
         if self._last is None:
             t_prev = np.concatenate(([t[0]], t[:-1]))
@@ -209,9 +211,8 @@ class SohTracker:
         if cells is not None and cells.shape[1]:
             # a pack is full when its highest cell is, empty when its lowest cell is
             with np.errstate(all="ignore"):
-                finite = np.isfinite(cells).all(axis=1)
-                v_hi = np.where(finite, np.max(cells, axis=1), v_cell)
-                v_lo = np.where(finite, np.min(cells, axis=1), v_cell)
+                v_hi = np.where(finite, row_max(cells), v_cell)
+                v_lo = np.where(finite, row_min(cells), v_cell)
         else:
             v_hi = v_lo = v_cell
         self._full_discharges(i, v_hi, v_lo, cycle, ah)

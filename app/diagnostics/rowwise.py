@@ -1,0 +1,71 @@
+"""Reductions across the few columns of a (samples, columns) array -- the cells of a
+pack -- computed column by column.
+
+numpy reduces the short rows of such an array one sample at a time (``mean``,
+``max``, ``all`` along ``axis=1``: ~15-40 ms per 1e6 samples of 4 cells); the same
+operations over whole columns cost a few ms. The values are numpy's: max, min
+and ``all`` are exact whatever the order, and :func:`row_mean` replays numpy's
+pairwise summation of a row (in order below 8 values, else eight running sums
+combined pairwise, then the remainder in order), so it gives
+``np.mean(x, axis=1)`` bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: numpy sums up to this many values with eight running sums (its pairwise block)
+_PAIRWISE_BLOCK = 128
+
+
+def row_sum(x: np.ndarray) -> np.ndarray:
+    """``np.sum(x, axis=1)`` of a 2-D float array (the same bits)."""
+    n, m = x.shape
+    if m == 0 or m > _PAIRWISE_BLOCK:
+        return x.sum(axis=1)
+    cols = [x[:, j] for j in range(m)]
+    # (numpy's sum of a row starts from +0.0: -0.0 sums to +0.0)
+    if m < 8:
+        total = cols[0] + 0.0
+        for c in cols[1:]:
+            total += c
+        return total
+    acc = cols[:8]
+    full = m - m % 8
+    for a in range(8, full, 8):
+        acc = [acc[j] + cols[a + j] for j in range(8)]  # (new arrays: cols stay)
+    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    for c in cols[full:]:
+        total += c
+    total += 0.0
+    return total
+
+
+def row_mean(x: np.ndarray) -> np.ndarray:
+    """``np.mean(x, axis=1)`` of a 2-D float array with at least one column (the same bits)."""
+    return row_sum(x) / x.shape[1]
+
+
+def row_max(x: np.ndarray) -> np.ndarray:
+    """``np.max(x, axis=1)`` (NaN where a row has one) of an array with columns."""
+    return _fold(np.maximum, x)
+
+
+def row_min(x: np.ndarray) -> np.ndarray:
+    """``np.min(x, axis=1)`` (NaN where a row has one) of an array with columns."""
+    return _fold(np.minimum, x)
+
+
+def _fold(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
+    out = x[:, 0].copy()
+    for j in range(1, x.shape[1]):
+        ufunc(out, x[:, j], out=out)
+    return out
+
+
+def row_all_finite(x: np.ndarray) -> np.ndarray:
+    """``np.isfinite(x).all(axis=1)``."""
+    out = np.ones(x.shape[0], dtype=bool)
+    for j in range(x.shape[1]):
+        out &= np.isfinite(x[:, j])
+    return out
