@@ -16,7 +16,7 @@ import numpy as np
 from app.core import schema
 from app.core.results import DiagnosticResult, Severity
 from app.core.spec import BatterySpec
-from app.diagnostics.runs import debounced_runs
+from app.diagnostics.runs import debounced_run_bounds, run_reduce
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,19 +52,36 @@ class SafetyResult(DiagnosticResult):
 def _events(check, channel, t, value, beyond, limit, margin, upper, debounce_s):
     """Debounced episodes of ``beyond``; ``limit`` is a number or one per sample
     (a temperature window that depends on whether the battery charges)."""
+    starts, stops = debounced_run_bounds(t, beyond, debounce_s)
+    if not len(starts):
+        return []
     limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
-    out = []
-    for a, b in debounced_runs(t, beyond, debounce_s):
-        seg, lim = value[a:b], limit[a:b]
-        worst = float(np.nanmax(seg) if upper else np.nanmin(seg))
-        excess = float(np.nanmax(seg - lim) if upper else np.nanmax(lim - seg))
-        severity = Severity.WARNING if excess <= margin else Severity.CRITICAL
-        out.append(
-            SafetyEvent(
-                check, channel, severity, float(lim[0]), worst, float(t[a]), float(t[b - 1])
-            )
+    # (inside a run value and limit compare, so neither is NaN: max and min are
+    # np.nanmax's and np.nanmin's, found for all runs at once)
+    worst = run_reduce(np.maximum if upper else np.minimum, value, starts, stops)
+    with np.errstate(invalid="ignore"):
+        gap = value - limit if upper else limit - value
+    excess = run_reduce(np.maximum, gap, starts, stops)
+    warning, critical = Severity.WARNING, Severity.CRITICAL
+    return [
+        SafetyEvent(
+            check,
+            channel,
+            warning if e <= margin else critical,
+            lim,
+            w,
+            ta,
+            tb,
         )
-    return out
+        for e, lim, w, ta, tb in zip(
+            excess.tolist(),
+            limit[starts].tolist(),
+            worst.tolist(),
+            t[starts].tolist(),
+            t[stops - 1].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def safety_limits(spec: BatterySpec) -> dict:
