@@ -48,15 +48,17 @@ def row_mean(x: np.ndarray) -> np.ndarray:
 
 def row_max(x: np.ndarray) -> np.ndarray:
     """``np.max(x, axis=1)`` (NaN where a row has one) of an array with columns."""
-    return _fold(np.maximum, x)
+    return row_fold(np.maximum, x)
 
 
 def row_min(x: np.ndarray) -> np.ndarray:
     """``np.min(x, axis=1)`` (NaN where a row has one) of an array with columns."""
-    return _fold(np.minimum, x)
+    return row_fold(np.minimum, x)
 
 
-def _fold(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
+def row_fold(ufunc: np.ufunc, x: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(x, axis=1)`` of an array with columns, for a ufunc whose result
+    does not depend on the order (maximum, minimum, fmax, fmin, logical_and...)."""
     out = x[:, 0].copy()
     for j in range(1, x.shape[1]):
         ufunc(out, x[:, j], out=out)
