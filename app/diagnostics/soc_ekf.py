@@ -231,14 +231,12 @@ class SocResult(DiagnosticResult):
 
 
 def _seq_cumsum(carry, x: np.ndarray) -> np.ndarray:
-    """Running sum of ``x`` (along axis 0) continued from ``carry``; length len(x) + 1.
+    """Running sum of ``x`` (1-D) continued from ``carry``; length len(x) + 1.
 
     ``np.cumsum`` adds strictly in order, so continuing from the previous
     value gives the same bits as one cumsum over the whole log.
     """
-    if x.ndim == 1:
-        return np.cumsum(np.concatenate(([carry], x)))
-    return np.cumsum(np.vstack((carry, x)), axis=0)
+    return np.cumsum(np.concatenate(([carry], x)))
 
 
 class EkfSocEstimator:
@@ -642,7 +640,10 @@ class EkfSocEstimator:
         cw2 = _seq_cumsum(self._cw2, u2 * g2)
         f1 = (cw1[1:] - cw1[bounds][seg]) / g1
         f2 = (cw2[1:] - cw2[bounds][seg]) / g2
-        x = np.empty((n, _N_SUMS))
+        # the running sums, continued from the previous ones (row 0: _seq_cumsum in place)
+        csum = np.empty((n + 1, _N_SUMS))
+        csum[0] = self._csum
+        x = csum[1:]
         x[:, _C_N] = mv
         x[:, _C_V] = v0
         x[:, _C_I] = mv * i
@@ -653,7 +654,7 @@ class EkfSocEstimator:
         x[:, _C_E2] = mv * e2
         x[:, _C_F1] = mv * f1
         x[:, _C_F2] = mv * f2
-        csum = _seq_cumsum(self._csum, x)
+        np.cumsum(csum, axis=0, out=csum)
         self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
         self._csum = csum[-1].copy()
         sums = csum[ends + 1] - csum[bounds]
