@@ -106,6 +106,7 @@ from app.diagnostics.pulse_detection import (
     first_departures,
     hppc_resistances_raw,
     interp_within,
+    median,
     noise_sigma,
     noise_sigmas,
     step_candidates,
@@ -883,7 +884,7 @@ class InternalResistanceTracker:
             if half is None:
                 half = _RESIDUAL_HALF_S
                 if len(tt) > 1:
-                    half = max(half, 1.5 * float(np.median(np.diff(tt))))
+                    half = max(half, 1.5 * median(np.diff(tt)))
                 halves[lo, hi] = half
             near = np.flatnonzero(np.abs(tt - x) <= half) + lo
             if near.size < 3:
@@ -923,7 +924,7 @@ class InternalResistanceTracker:
         """Half-width of the local current mean over the pulse samples' times ``tp``."""
         half = _CURRENT_MEAN_HALF_S
         if len(tp) > 1:
-            half = max(half, 2.0 * float(np.median(np.diff(tp))))
+            half = max(half, 2.0 * median(np.diff(tp)))
         return half
 
     # --- output --------------------------------------------------------------
