@@ -45,7 +45,10 @@ def add_parser(sub) -> None:
         help="with --dbc: the saved signal mapping NAME (default: suggested from the log)",
     )
     p.add_argument(
-        "--timeseries", metavar="CSV", help="write time_s and derived series (soc_percent, ...)"
+        "--timeseries",
+        metavar="CSV",
+        help="write time_s and derived series: soc_percent and its 2-sigma band, the "
+        "difference to the BMS's SOC, power_w, charge_ah, cell_v_min_v/max_v, cell_spread_mv",
     )
     p.set_defaults(run=run)
 
@@ -114,9 +117,14 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
         import pandas as pd
 
         from app.core import schema
+        from app.diagnostics.derived import derived_series
 
         out = pd.DataFrame(
-            {"time_s": analysis.frame[schema.TIME].to_numpy(), **analysis.timeseries}
+            {
+                "time_s": analysis.frame[schema.TIME].to_numpy(),
+                **analysis.timeseries,
+                **derived_series(analysis.frame),
+            }
         )
         try:
             out.to_csv(args.timeseries, index=False, float_format="%.6g")
@@ -187,7 +195,12 @@ def print_summary(report: dict, out=None) -> None:
     if (th := r["thermal"]) is not None:
         print(
             f"  thermal       max {_fmt(th['max_temperature_c'], ' degC')}, "
-            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}",
+            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}"
+            + (
+                f", runaway risk {th['runaway_risk_level']} ({th['runaway_risk_score']:.0f}/100)"
+                if th.get("runaway_risk_level")
+                else ""
+            ),
             file=out,
         )
     if (faults := r["faults"]) is not None:

@@ -33,6 +33,11 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--soc", type=float, help="initial SOC, %% (default: the profile's)")
+    p.add_argument(
+        "--bms-soc",
+        action="store_true",
+        help="add soc_reported_pct, the SOC a simple BMS would report (coulomb counting)",
+    )
     p.add_argument("--fault", choices=[k.value for k in FaultKind], help="inject a fault")
     p.add_argument("--fault-at", type=float, help="fault onset, s")
     p.add_argument("--fault-cell", type=int, help="the cell the fault affects (1-based)")
@@ -51,6 +56,8 @@ def sim_url(args: argparse.Namespace) -> str:
         "seed": args.seed,
         "speed": 0,
     }
+    if args.bms_soc:
+        params["bms_soc"] = 1
     for key, value in (
         ("soc", args.soc),
         ("fault", args.fault),

@@ -14,6 +14,10 @@ import numpy as np
 
 from app.core.errors import BatteryOSError
 
+#: No cell chemistry rests above this (LNMO's ~4.7 V is the highest in use): a
+#: higher "cell OCV" is a pack's voltage or millivolts.
+MAX_CELL_OCV_V = 5.5
+
 
 class Chemistry(StrEnum):
     NMC = "nmc"
@@ -109,7 +113,18 @@ class BatterySpec:
         if len(self.ocv_soc_pct) != len(self.ocv_v):
             raise BatteryOSError("OCV table: SOC and voltage columns differ in length")
         if self.ocv_v:
-            soc = np.asarray(self.ocv_soc_pct)
+            soc = np.asarray(self.ocv_soc_pct, dtype=float)
+            ocv = np.asarray(self.ocv_v, dtype=float)
+            if len(soc) < 2:
+                raise BatteryOSError("OCV table: needs at least two rows (SOC, OCV)")
+            if not (np.all(np.isfinite(soc)) and np.all(np.isfinite(ocv))):
+                raise BatteryOSError("OCV table: empty or non-numeric cells")
+            if soc[0] < 0 or soc[-1] > 100:
+                raise BatteryOSError(
+                    f"OCV table: SOC must lie within 0-100 %, got {soc.min():g}-{soc.max():g}"
+                )
+            if np.any(ocv <= 0):
+                raise BatteryOSError("OCV table: voltages must be positive")
             if np.any(np.diff(soc) <= 0):
                 raise BatteryOSError("OCV table: SOC must be strictly increasing")
             if np.any(np.diff(np.asarray(self.ocv_v)) < 0):
@@ -407,4 +422,19 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
         ocv = df["ocv_v"].astype(float).to_numpy()
     except ValueError as exc:
         raise BatteryOSError(f"{path}: OCV table has non-numeric values ({exc})") from None
+    # the usual slips: SOC as a fraction, or the voltage of a pack or in millivolts
+    if len(soc) >= 2 and np.nanmax(soc) <= 1.0:
+        raise BatteryOSError(
+            f"{path}: soc_percent goes only up to {np.nanmax(soc):g}: give percent (0-100), "
+            "not a fraction"
+        )
+    if np.nanmax(ocv, initial=0.0) > MAX_CELL_OCV_V:
+        raise BatteryOSError(
+            f"{path}: ocv_v reaches {np.nanmax(ocv):g} V: give one cell's OCV in volts "
+            "(not a pack's, not millivolts)"
+        )
+    try:
+        preset(Chemistry.NMC).with_ocv_table(soc, ocv)  # the checks of every spec
+    except BatteryOSError as exc:
+        raise BatteryOSError(f"{path}: {exc}") from None
     return soc, ocv

@@ -393,13 +393,20 @@ class EkfSocEstimator:
             parts = [self._update_large(block.slice(k, k + _CHUNK)) for k in range(0, n, _CHUNK)]
             soc = np.concatenate([a for a, _ in parts])
             sig = np.concatenate([b for _, b in parts])
+        # The filter's state may stray a little past the ends of the OCV table
+        # (ecm_model.SOC_MIN_PCT/SOC_MAX_PCT); a battery's SOC and its band are
+        # reported within 0-100 %.
+        band = 2.0 * sig
+        low, high = np.clip(soc - band, 0.0, 100.0), np.clip(soc + band, 0.0, 100.0)
+        soc = np.clip(soc, 0.0, 100.0)
         if n > _SMALL_BLOCK:
             lo, hi = float(soc.min()), float(soc.max())
-        band = 2.0 * sig
+        else:
+            lo, hi = min(max(lo, 0.0), 100.0), min(max(hi, 0.0), 100.0)
         out = {
             SOC_COLUMN: soc,
-            SOC_BAND_LOW_COLUMN: soc - band,
-            SOC_BAND_HIGH_COLUMN: soc + band,
+            SOC_BAND_LOW_COLUMN: low,
+            SOC_BAND_HIGH_COLUMN: high,
         }
         if self._n == 0:
             self._soc_first = float(soc[0])
@@ -800,8 +807,8 @@ class EkfSocEstimator:
             initial_soc_percent=self._soc_first,
             final_soc_percent=self._soc_last,
             final_soc_sigma_percent=sigma,
-            final_band_low_percent=self._soc_last - 2 * sigma,
-            final_band_high_percent=self._soc_last + 2 * sigma,
+            final_band_low_percent=max(self._soc_last - 2 * sigma, 0.0),
+            final_band_high_percent=min(self._soc_last + 2 * sigma, 100.0),
             min_soc_percent=self._soc_min if self._n else math.nan,
             max_soc_percent=self._soc_max if self._n else math.nan,
             charge_in_ah=self._q_in * self._parallel / 3600.0,

@@ -605,7 +605,8 @@ def _measured_resistance(
 
     lo, hi = settings.resistance_soc_band_pct
     tlo, thi = settings.resistance_temperature_band_c
-    good = [p for p in pulses if value(p) is not None and np.isfinite(value(p))]
+    # a resistance of zero or less is a failed read-out, not a healthy cell
+    good = [p for p in pulses if value(p) is not None and np.isfinite(value(p)) and value(p) > 0]
     band = [
         p
         for p in good

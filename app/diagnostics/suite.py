@@ -106,6 +106,7 @@ def run_suite(
     fade, life = _lifetime_results(
         cycles, spec, eol_fraction, reference_capacity_ah, measured_charge=True
     )
+    faults = detect_faults(df, spec).to_list()
     results: dict = {
         "soc": soc_result.to_dict(),
         "soh": calculate_soh(df, spec, internal_resistance=ir).to_dict(),
@@ -113,9 +114,9 @@ def run_suite(
         "capacity_fade": fade,
         "cell_balance": check_cell_balance(df, spec).to_dict(),
         "safety": monitor_safety(df, spec).to_dict(),
-        "thermal": analyze_thermal(df, spec).to_dict(),
+        "thermal": analyze_thermal(df, spec, faults=faults).to_dict(),
         "cycle_life": life,
-        "faults": detect_faults(df, spec).to_list(),
+        "faults": faults,
     }
     return SuiteOutput(results=results, cycles=cycles, timeseries=soc_columns)
 

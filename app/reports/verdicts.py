@@ -171,15 +171,19 @@ def _thermal(r: dict, spec: dict | None) -> Finding:
         f"max {t_max:.1f} °C, rise up to {_num(r.get('max_rise_rate_c_per_min'), '.2f', ' °C/min')}, "
         f"sensor spread {_num(r.get('max_sensor_spread_c'), '.1f', ' °C')}"
     )
+    risk = r.get("runaway_risk_level")
+    if risk:
+        text += f", runaway risk {risk} ({r['runaway_risk_score']:.0f}/100)"
+    by_risk = {"elevated": Verdict.WARN, "high": Verdict.FAIL, "critical": Verdict.FAIL}
     if not spec:
-        return Finding("thermal", title, Verdict.PASS, text)
+        return Finding("thermal", title, by_risk.get(risk, Verdict.PASS), text)
     hot = spec.get("discharge_temp_max_c")
     warm = spec.get("charge_temp_max_c")
     verdict = (
         Verdict.FAIL
-        if hot is not None and t_max > hot
+        if (hot is not None and t_max > hot) or by_risk.get(risk) is Verdict.FAIL
         else Verdict.WARN
-        if warm is not None and t_max > warm
+        if (warm is not None and t_max > warm) or risk == "elevated"
         else Verdict.PASS
     )
     return Finding(

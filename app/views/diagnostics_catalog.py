@@ -138,17 +138,21 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "Thermal",
         DiagnosticGroup.THERMAL,
         "analyze_thermal(df, spec)",
-        "Temperatures, how fast they rise, how far apart the sensors read, and the heat the "
-        "battery makes.",
+        "Temperatures, how fast they rise, how far apart the sensors read, the heat the "
+        "battery makes, and how near it looks to a thermal runaway.",
         (
             "temperature_c and/or cell_<k>_temp_c",
             "time_s, current_a",
             "spec: equivalent-circuit resistances",
         ),
-        "Maximum, mean and minimum over every sensor; the fastest rise over 30 s windows "
-        "(shorter ones turn sensor quantisation into fake rates); the largest spread between "
-        "cell sensors; I²R heat with the pack's DC resistance (R0 + R1 + R2 of the chemistry's "
-        "model, series cells added, parallel strings divided).",
+        "Maximum, mean and minimum over every sensor; the fastest rise, a least-squares slope "
+        "over 120 s windows (shorter ones turn sensor noise into fake rates); the largest "
+        "spread between cell sensors; I²R heat with the pack's DC resistance (R0 + R1 + R2 of "
+        "the chemistry's model, series cells added, parallel strings divided). Runaway risk "
+        "0-100: the highest of four scores, each with its evidence -- the hottest reading "
+        "against the operating limit (100 at 20 K over), the rise I²R does not explain (100 at "
+        "2 °C/min), a hot spot between cells (100 at 15 K), a runaway onset found by the fault "
+        "detection (100).",
     ),
     DiagnosticInfo(
         "safety",
@@ -394,9 +398,32 @@ def _thermal(r: dict) -> ResultSummary:
         ("Fastest rise", _fmt(r.get("max_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
         ("Sensor spread", _fmt(r.get("max_sensor_spread_c"), "{:.1f}", "°C")),
         ("Mean heat", _fmt(r.get("mean_heat_w"), "{:.2f}", "W")),
+        ("I²R explains", _fmt(r.get("joule_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
+        ("Runaway risk", _fmt(r.get("runaway_risk_score"), "{:.0f}", "/ 100")),
     )
     top = _fmt(r.get("max_temperature_c"), unit="°C")
-    return ResultSummary(Status.INFO, f"max {top}" if top else "—", numbers)
+    headline = f"max {top}" if top else "—"
+    level = r.get("runaway_risk_level")
+    if level:
+        headline += f" · runaway risk {level}"
+    # the evidence that raised the risk, strongest first
+    evidence = sorted(
+        (e for e in r.get("runaway_risk_evidence") or () if e.get("score")),
+        key=lambda e: -e["score"],
+    )
+    items = tuple(
+        f"{e['factor'].replace('_', ' ')} {e['score']:.0f}: {e['detail']}" for e in evidence
+    )
+    status = _RISK_STATUS.get(level, Status.INFO)
+    return ResultSummary(status, headline, numbers, items=items)
+
+
+#: How a runaway-risk level reads (low risk is a measurement, no verdict).
+_RISK_STATUS = {
+    "elevated": Status.WARNING,
+    "high": Status.CRITICAL,
+    "critical": Status.CRITICAL,
+}
 
 
 def _faults(r: dict | list) -> ResultSummary:

@@ -10,8 +10,9 @@ SIMULATED_BATTERY_URL = "sim://nmc?cells=4&speed=1"
 #: ``--demo``: the same pack on an urban drive at 20x real time, cells a little
 #: apart (2 % SOC spread). The drive's current changes every few simulated
 #: seconds, so the plots move within a second of starting; the ``cycle``
-#: profile's 1C discharge looks like straight lines for minutes.
-DEMO_SOURCE_URL = "sim://nmc?cells=4&profile=drive&speed=20&soc_spread=2"
+#: profile's 1C discharge looks like straight lines for minutes. Its BMS reports
+#: its own SOC (``bms_soc=1``): the dashboard draws it beside the estimate.
+DEMO_SOURCE_URL = "sim://nmc?cells=4&profile=drive&speed=20&soc_spread=2&bms_soc=1"
 
 #: Shown in the URL box as examples when there is no history yet.
 EXAMPLE_URLS = (

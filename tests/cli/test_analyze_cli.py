@@ -83,6 +83,12 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
     series = pd.read_csv(ts)
     assert list(series.columns[:2]) == ["time_s", "soc_percent"]
     assert len(series) == 3600
+    assert (series["soc_band_low_percent"] <= series["soc_percent"]).all()
+    # the plain derived series: 4 cells 1..4 mV apart, 2.5 A out for an hour then in
+    assert series["cell_spread_mv"].to_numpy() == pytest.approx(3.0)
+    assert series["cell_v_min_v"].iloc[0] == pytest.approx(3.701)
+    assert series["charge_ah"].min() == pytest.approx(-2.5, rel=1e-3)
+    assert series["power_w"].iloc[0] == pytest.approx(-2.5 * 4 * 3.7, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -179,3 +185,25 @@ def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):
         "r_10s_ohm",
         "r_30s_ohm",
     } <= set(pulses[0])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("soc_percent,ocv_v\n0,3.0\n", "at least two rows"),
+        ("soc_percent,ocv_v\n0,3.0\n50,\n100,4.2\n", "empty or non-numeric"),
+        ("soc_percent,ocv_v\n0,3.0\n50,3.7\n120,4.2\n", "within 0-100 %"),
+        ("soc_percent,ocv_v\n0,3.0\n0.5,3.7\n1,4.2\n", "not a fraction"),
+        ("soc_percent,ocv_v\n0,3000\n50,3700\n100,4200\n", "not a pack's, not millivolts"),
+        ("soc_percent,ocv_v\n0,3.5\n50,3.4\n100,4.2\n", "must not fall"),
+    ],
+)
+def test_bad_ocv_table_is_one_line_exit_2(sample_csv, tmp_path, table, message):
+    ocv = tmp_path / "ocv.csv"
+    ocv.write_text(table)
+    result = run_cli(
+        "analyze", str(sample_csv), "--chemistry", "nmc", "--json", "--ocv-table", str(ocv)
+    )
+    assert result.returncode == 2
+    assert message in result.stderr and str(ocv) in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

@@ -46,3 +46,17 @@ def test_bad_values_give_clear_errors():
         preset("nmc", capacity_ah=-1)
     with pytest.raises(BatteryOSError, match="strictly increasing"):
         preset("nmc").with_ocv_table([0, 0, 100], [3.0, 3.5, 4.1])
+
+
+@pytest.mark.parametrize(
+    ("soc", "ocv", "message"),
+    [
+        ([50], [3.7], "at least two rows"),
+        ([0, 50, 100], [3.0, float("nan"), 4.2], "non-numeric"),
+        ([-10, 100], [3.0, 4.2], "within 0-100 %"),
+        ([0, 100], [0.0, 4.2], "positive"),
+    ],
+)
+def test_an_ocv_table_a_model_cannot_use_is_refused(soc, ocv, message):
+    with pytest.raises(BatteryOSError, match=message):
+        preset("lfp").with_ocv_table(soc, ocv)

@@ -247,3 +247,39 @@ def test_real_cells(cell, fraction, tolerance):
     assert r.predicted_eol_cycle == pytest.approx(ACTUAL[cell], rel=tolerance)
     assert_interval_holds_point(r)
     assert r.interval_low <= ACTUAL[cell] <= r.interval_high
+
+
+# EOL with the tool's default reference (no --capacity-ah): 0.8 of the mean of
+# the first 5 valid cycles, as observed on the whole record
+ACTUAL_DEFAULT = {"B0005": 106, "B0006": 61, "CS2_35": 523, "CS2_36": 490}
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="real capacity data not available")
+@pytest.mark.parametrize(
+    ("cell", "fraction"),
+    [("B0005", 0.4), ("CS2_35", 0.4), ("CS2_36", 0.5)],
+)
+def test_real_cells_default_reference(cell, fraction):
+    file, _nominal, _eol_fraction = CELLS[cell]
+    df = pd.read_csv(REAL / file)
+    full = estimate_cycle_life(df)
+    assert full.status is CycleLifeStatus.REACHED
+    assert full.reference_source == "initial_cycles"
+    assert full.predicted_eol_cycle == pytest.approx(ACTUAL_DEFAULT[cell], abs=2)
+    r = estimate_cycle_life(df.iloc[: int(round(fraction * len(df)))])
+    assert r.status is CycleLifeStatus.FORECAST
+    # the first cycles are in every truncation, so the threshold does not move
+    assert r.eol_capacity_ah == pytest.approx(full.eol_capacity_ah)
+    assert r.predicted_eol_cycle == pytest.approx(ACTUAL_DEFAULT[cell], rel=0.15)
+    assert r.interval_low <= ACTUAL_DEFAULT[cell] <= r.interval_high
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="real capacity data not available")
+def test_b0006_is_past_the_default_eol_at_40_percent():
+    # B0006 starts at 2.03 Ah: 0.8 of that (1.61 Ah) is crossed at cycle 61, before
+    # the 67 cycles of the first 40 % end, so there is nothing to forecast
+    df = pd.read_csv(REAL / CELLS["B0006"][0])
+    r = estimate_cycle_life(df.iloc[: int(round(0.4 * len(df)))])
+    assert r.status is CycleLifeStatus.REACHED
+    assert r.predicted_eol_cycle == pytest.approx(ACTUAL_DEFAULT["B0006"], abs=2)
+    assert r.remaining_cycles == 0

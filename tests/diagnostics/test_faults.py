@@ -587,3 +587,10 @@ def test_episode_tracker_debounces_and_merges_whatever_the_split():
     whole = run([0, len(t0)])
     assert whole == [(100.0, 139.0, 109.0, 2, 27.0), (250.0, 264.0, 259.0, 1, 52.0)]
     assert run([0, 21, 22, 26, 27, 51, len(t0)]) == whole
+
+
+def test_rest_after_a_cv_taper_is_not_a_stuck_current_sensor():
+    """A cycler writes exactly 0 A at rest: after the CV taper (a current that
+    changed every second) that is a rest, not a frozen sensor."""
+    block = simulate(NMC4, "cycle", duration_s=12_000, seed=0)  # CV ends at ~11 000 s
+    assert detect_faults(block, NMC4).faults == []

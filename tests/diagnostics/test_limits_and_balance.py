@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from app.core.spec import preset
 from app.diagnostics.cell_balance import check_cell_balance
@@ -93,3 +94,64 @@ def test_thermal_rate_of_a_sensor_with_gaps_is_over_its_own_samples():
     df["cell_1_temp_c"] = cell
     th = analyze_thermal(df, SPEC)
     assert abs(th.max_rise_rate_c_per_min - 2.0) < 1e-6
+
+
+def test_thermal_rate_is_not_made_of_sensor_noise():
+    """0.3 degC sensor noise on a pack warming 0.3 degC/min: the fastest rise is
+    still about 0.3 degC/min (a 30 s end-to-end difference read ~4 degC/min)."""
+    rng = np.random.default_rng(7)
+    n = 3600
+    df = pack(n=n, temp=25.0 + 0.3 * np.arange(n) / 60.0)
+    for k in range(1, 5):
+        df[f"cell_{k}_temp_c"] = df["temperature_c"] + 0.3 * rng.standard_normal(n)
+    df["temperature_c"] += 0.3 * rng.standard_normal(n)
+    th = analyze_thermal(df, SPEC)
+    assert abs(th.max_rise_rate_c_per_min - 0.3) < 0.2
+    assert th.runaway_risk_level == "low" and th.runaway_risk_score == 0
+
+
+@pytest.mark.parametrize(
+    ("profile", "chem", "seed"),
+    [("drive", "nmc", 11), ("cycle", "lfp", 12), ("cc", "lead_acid", 13)],
+)
+def test_clean_noisy_packs_have_a_low_runaway_risk(profile, chem, seed):
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset(chem, series_cells=4)
+    noise = NoiseSpec.typical(spec)
+    df = simulate(spec, profile, duration_s=3 * 3600, seed=seed, noise=noise).to_frame()
+    th = analyze_thermal(df, spec)
+    assert th.runaway_risk_level == "low", th.runaway_risk_evidence
+
+
+def test_runaway_risk_evidence_names_what_raised_it():
+    hot = pack(n=1200, temp=25.0)
+    hot["cell_1_temp_c"] = 25.0
+    hot["cell_2_temp_c"] = 25.0 + np.minimum(np.arange(1200) / 60.0, 12.0)  # 12 K hot spot
+    th = analyze_thermal(hot, SPEC)
+    scores = {e.factor: e.score for e in th.runaway_risk_evidence}
+    assert scores["hot_spot"] == pytest.approx(70.0)  # 5 K -> 0, 15 K -> 100
+    # 1 degC/min with no current: all of it unexplained by I2R (0.5 -> 0, 2 -> 100)
+    assert scores["excess_rise_rate"] == pytest.approx(100 * (1.0 - 0.5) / 1.5, abs=1.0)
+    assert th.runaway_risk_score == pytest.approx(70.0) and th.runaway_risk_level == "high"
+    over = analyze_thermal(pack(temp=SPEC.discharge_temp_max_c + 20.0), SPEC)
+    assert over.runaway_risk_level == "critical"
+    onset = [{"kind": "thermal_runaway_onset", "start_time_s": 30.0, "channel": "cell_2_temp_c"}]
+    flagged = analyze_thermal(pack(), SPEC, faults=onset)
+    assert flagged.runaway_risk_score == 100
+    assert flagged.runaway_risk_evidence[-1].factor == "runaway_onset"
+
+
+def test_the_suite_counts_a_detected_runaway_as_risk_evidence():
+    from app.diagnostics import run_suite
+    from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+    spec = preset("nmc", series_cells=4)
+    fault = Fault("thermal_runaway", 1200, cell=3)
+    df = simulate(
+        spec, "drive", duration_s=1500, seed=5, noise=NoiseSpec.typical(spec), faults=[fault]
+    ).to_frame()
+    th = run_suite(df, spec).results["thermal"]
+    assert th["runaway_risk_level"] == "critical"
+    onset = [e for e in th["runaway_risk_evidence"] if e["factor"] == "runaway_onset"]
+    assert onset and onset[0]["value"] >= 1200

@@ -409,3 +409,24 @@ def test_rough_start_under_load_stays_in_the_physical_range():
     result, _ = calculate_soc(data, spec)
     assert result.initialisation == "load"
     assert 0.0 <= result.initial_soc_percent <= 100.0
+
+
+@pytest.mark.parametrize(("profile", "soc0"), [("cycle", 100.0), ("cycle", 5.0), ("cc", 100.0)])
+def test_reported_soc_and_band_stay_within_0_to_100(profile, soc0):
+    """The filter's state may stray past the table's ends, and an unknown start has a
+    wide band; neither is reported outside 0-100 %, nor is the summary."""
+    from app.hardware.simulator import simulate
+
+    spec = preset("nmc", capacity_ah=5.0)
+    block = simulate(spec, profile, duration_s=1800, dt_s=1.0, seed=0, initial_soc_pct=soc0)
+    est = EkfSocEstimator(spec)
+    out = est.update(block)
+    for col in (SOC_COLUMN, SOC_BAND_LOW_COLUMN, SOC_BAND_HIGH_COLUMN):
+        assert np.nanmin(out[col]) >= 0.0 and np.nanmax(out[col]) <= 100.0, col
+    assert (out[SOC_BAND_LOW_COLUMN] <= out[SOC_COLUMN]).all()
+    assert (out[SOC_COLUMN] <= out[SOC_BAND_HIGH_COLUMN]).all()
+    r = est.result()
+    assert (
+        0.0 <= r.final_band_low_percent <= r.final_soc_percent <= r.final_band_high_percent <= 100
+    )
+    assert 0.0 <= r.min_soc_percent <= r.max_soc_percent <= 100.0

@@ -271,3 +271,21 @@ def test_offline_equals_live_across_random_block_splits(profile):
             tracker.result()
         pos += size
     assert_same(offline, tracker.result().to_dict())
+
+
+def test_a_zero_or_negative_pulse_resistance_is_not_a_healthy_cell():
+    """A read-out of R <= 0 (a failed fit) must not give SOH_R up to 200 %."""
+    spec = preset("nmc", series_cells=2)
+    df = simulate(spec, "hppc", duration_s=6000, dt_s=1.0, seed=2, initial_soc_pct=60).to_frame()
+    ir = measure_internal_resistance(df, spec)
+    good = [p["r0_cell_ohm"] for p in ir.pulses]
+    assert len(good) >= 2 and all(r > 0 for r in good)
+    broken = [{**p, "r0_cell_ohm": r} for p, r in zip(ir.pulses, [-7e-17, 0.0], strict=False)]
+    mixed = dataclasses.replace(ir, pulses=broken + list(ir.pulses))
+    res = calculate_soh(df, spec, internal_resistance=mixed)
+    assert res.resistance_ohm == calculate_soh(df, spec, internal_resistance=ir).resistance_ohm
+    only_broken = calculate_soh(
+        df, spec, internal_resistance=dataclasses.replace(ir, pulses=broken)
+    )
+    assert only_broken.soh_resistance_percent is None and only_broken.resistance_ohm is None
+    assert any("no resistance" in n for n in only_broken.notes)

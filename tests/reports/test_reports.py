@@ -56,6 +56,20 @@ def test_soh_verdict_follows_end_of_life_at_80_percent(soh, expected):
     assert _verdict(_report(soh={"soh_percent": soh, "soh_method": "capacity"}), "soh") == expected
 
 
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [("low", Verdict.PASS), ("elevated", Verdict.WARN), ("high", Verdict.FAIL)],
+)
+def test_thermal_verdict_follows_the_runaway_risk(level, expected):
+    thermal = {
+        "max_temperature_c": 30.0,
+        "runaway_risk_level": level,
+        "runaway_risk_score": {"low": 0, "elevated": 30, "high": 60}[level],
+    }
+    finding = next(f for f in findings(_report(thermal=thermal)) if f.diagnostic == "thermal")
+    assert finding.verdict == expected and f"runaway risk {level}" in finding.summary
+
+
 def test_faults_critical_fails_and_none_passes():
     fault = {
         "kind": "over_voltage",

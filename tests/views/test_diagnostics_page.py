@@ -90,7 +90,7 @@ def test_selecting_shows_the_detail(qtbot, page):
     assert detail.title_label.text() == "Thermal"
     assert "analyze_thermal(df, spec)" in detail.signature_label.text()
     assert "temperature_c" in detail.inputs_label.text()
-    assert "30 s windows" in detail.method_label.text()
+    assert "120 s windows" in detail.method_label.text()
     assert detail.chip.text() == "not run"
     assert "Not run yet" in detail.reason_label.text()
     with qtbot.waitSignal(page.cards["faults"].clicked):
@@ -310,3 +310,26 @@ def test_results_refresh_while_streaming(qtbot):
     assert not runner.auto_refreshing  # not streaming: no more runs
     qtbot.waitUntil(lambda: not runner.busy)
     session.shutdown(5)
+
+
+def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
+    evidence = [
+        {"factor": "temperature", "score": 0.0, "detail": "hottest 30.0 degC"},
+        {"factor": "hot_spot", "score": 70.0, "detail": "largest spread 12.0 K"},
+        {"factor": "excess_rise_rate", "score": 33.0, "detail": "fastest rise 1.0 degC/min"},
+    ]
+    thermal = {
+        "sensors": 5,
+        "max_temperature_c": 37.0,
+        "runaway_risk_score": 70.0,
+        "runaway_risk_level": "high",
+        "runaway_risk_evidence": evidence,
+    }
+    summary = summarize("thermal", thermal)
+    assert summary.status is Status.CRITICAL
+    assert summary.headline == "max 37.0 °C · runaway risk high"
+    assert ("Runaway risk", "70 / 100") in summary.numbers
+    # what raised it, strongest first; a factor that scored 0 is no evidence
+    assert [i.split(":")[0] for i in summary.items] == ["hot spot 70", "excess rise rate 33"]
+    low = summarize("thermal", {**thermal, "runaway_risk_level": "low", "runaway_risk_score": 0})
+    assert low.status is Status.INFO

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
@@ -106,3 +107,13 @@ def test_short_finite_source_is_pictured_when_it_ends(qapp, png, capsys):
     code = run_gui(source_url="scripted://pack?n=40&block=40", screenshot=str(png))
     assert code == 0, capsys.readouterr().err
     assert png.stat().st_size > 0
+
+
+def test_the_demo_battery_has_a_bms_reporting_its_soc():
+    """The dashboard's SOC plot shows the BMS's own SOC beside the estimate: the
+    demo pack must report one."""
+    from app.hardware.registry import create_source
+
+    with create_source(DEMO_SOURCE_URL.replace("speed=20", "speed=0")) as source:
+        block = source.read(1.0)
+    assert "soc_reported_pct" in block and np.isfinite(block["soc_reported_pct"]).all()

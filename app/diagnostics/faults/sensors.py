@@ -25,7 +25,9 @@ before, it changed in >= 95 % of the bins (it is a sensor that normally
 flickers with noise) and at least half of its peers changed in the same 30 s.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
-(a noise-free CV phase holding the highest cell at ``cell_v_max``).
+(a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
+current frozen at exactly zero after a CV taper (a cycler's rest: cyclers write
+0 A when no current flows; a current sensor stuck at exactly 0 A is missed).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ MIN_SAMPLES = 10
 STUCK_PEERS = 0.5
 #: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
 #: 4.2 V as 4.1999998 V).
-SETPOINT_TOL_V = 1e-5
+SETPOINT_TOL_V = 1e-5  # also 10 uA for the current at rest
 
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
@@ -134,6 +136,7 @@ class SensorDetector:
         self._setpoints = [
             (layout.cells_v, (spec.cell_v_max, spec.cell_v_min)),
             (np.array([layout.i_v]), (n * spec.cell_v_max, n * spec.cell_v_min)),
+            (np.array([layout.i_i]), (0.0,)),  # rest
         ]
         self._peers = _peer_matrix(layout)
         self._stuck_state = np.zeros(c, dtype=bool)
@@ -291,8 +294,9 @@ class SensorDetector:
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
 
     def _at_setpoint(self, mean: np.ndarray) -> np.ndarray:
-        """Values a charger holds exactly (CV on the highest cell or on the pack): a
-        noise-free log shows them frozen, which is control, not a stuck sensor."""
+        """Values a charger holds exactly (CV on the highest cell or on the pack, no
+        current at rest): a noise-free log shows them frozen, which is control, not
+        a stuck sensor."""
         out = np.zeros(mean.shape, dtype=bool)
         with np.errstate(invalid="ignore"):
             for rows, targets in self._setpoints:

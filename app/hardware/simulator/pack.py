@@ -8,8 +8,10 @@ Output columns: ``time_s``, ``voltage_v`` (pack terminal voltage, its own
 sensor), ``current_a`` (pack, positive = charging), ``temperature_c`` (the
 **hottest** cell temperature sensor, as a BMS reports it for safety),
 ``cell_<k>_v``, ``cell_<k>_temp_c`` (k = 1..N), ``step_index`` and
-``cycle_index`` of the profile; with ``include_truth=True`` also
-``true_cell_<k>_soc_pct`` (not part of the canonical schema).
+``cycle_index`` of the profile; with ``bms_soc=True`` ``soc_reported_pct``,
+the SOC a simple BMS would report (:class:`BmsSocCounter`); with
+``include_truth=True`` also ``true_cell_<k>_soc_pct`` (not part of the
+canonical schema).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from app.core.samples import SampleBlock
 from app.core.schema import (
     CURRENT,
     CYCLE_INDEX,
+    SOC_REPORTED,
     STEP_INDEX,
     TEMPERATURE,
     TIME,
@@ -70,6 +73,40 @@ CV_CHUNK_STEPS = 1024
 _MAX_STALLS = 8
 
 
+#: The simulated BMS's current-sensor gain error: +2 %, a shunt and front end
+#: within the 1-3 % that BMS current measurement typically achieves uncalibrated.
+BMS_CURRENT_GAIN = 1.02
+
+
+class BmsSocCounter:
+    """The SOC a simple BMS reports: coulomb counting of its own current reading
+    (gain error :data:`BMS_CURRENT_GAIN`) against the nominal capacity, from the
+    true mean SOC at the start, held within 0-100 % and reported in whole
+    percent (as BMS protocols send it). It drifts from the truth as a real
+    BMS does between its recalibrations -- what the SOC cross-check is for."""
+
+    def __init__(self, initial_soc_pct: float, capacity_ah: float, dt_s: float):
+        self.soc_pct = float(initial_soc_pct)
+        self._pct_per_a = 100.0 * BMS_CURRENT_GAIN * dt_s / 3600.0 / capacity_ah
+
+    def report(self, current_a: np.ndarray) -> np.ndarray:
+        """The reported SOC at each sample of a block (the charge before it counted)."""
+        steps = np.concatenate(([0.0], np.cumsum(current_a[:-1] * self._pct_per_a)))
+        # the counter saturates at the ends (a BMS resets to 100 % when full)
+        soc = np.empty(len(current_a))
+        x = self.soc_pct
+        if len(current_a) and (x + steps.min() > 0.0 and x + steps.max() < 100.0):
+            soc[:] = x + steps
+        else:
+            for k, di in enumerate(current_a):
+                soc[k] = x
+                x = min(max(x + di * self._pct_per_a, 0.0), 100.0)
+        if len(current_a):
+            last = float(current_a[-1]) * self._pct_per_a
+            self.soc_pct = min(max(float(soc[-1]) + last, 0.0), 100.0)
+        return np.round(soc)
+
+
 def output_channels(n_cells: int) -> list[str]:
     """The measured columns of a pack of ``n_cells`` (sensor faults may name these)."""
     cells = [cell_voltage_column(k) for k in range(1, n_cells + 1)]
@@ -88,7 +125,8 @@ class PackSimulator:
     the profile's default), ``soc_spread_pct`` (sigma of the initial SOC between
     cells), ``capacity_spread`` / ``resistance_spread`` (relative sigmas),
     ``ambient_c``, ``faults``, ``noise`` (None: no noise), ``c_rate`` (see
-    :func:`make_profile`), ``include_truth`` (add true per-cell SOC columns).
+    :func:`make_profile`), ``bms_soc`` (add the SOC a BMS would report,
+    ``soc_reported_pct``), ``include_truth`` (add true per-cell SOC columns).
 
     ``time_s`` is ``index * dt_s`` from 0.
     """
@@ -108,6 +146,7 @@ class PackSimulator:
         faults: Sequence[Fault] = (),
         noise: NoiseSpec | None = None,
         c_rate: float | None = None,
+        bms_soc: bool = False,
         include_truth: bool = False,
     ):
         if not (dt_s > 0 and math.isfinite(dt_s)):
@@ -139,6 +178,11 @@ class PackSimulator:
             raise BatteryOSError(f"initial SOC must be within 0..100 %, got {soc0}")
         soc = np.clip(soc0 + soc_spread_pct * rng_soc.standard_normal(n), 0.0, 100.0)
         self.initial_soc_pct = float(soc0)
+        self._bms = (
+            BmsSocCounter(float(np.mean(soc)), self.spec.pack_capacity_ah, self.dt_s)
+            if bms_soc
+            else None
+        )
         self.model = PackModel(self.cells, self.dt_s, self.ambient_c)
         self.state: PackState = self.model.initial_state(soc)
         self.noise = noise if noise is not None and noise.enabled else None
@@ -326,6 +370,8 @@ class PackSimulator:
         cell_v = np.concatenate([t.cell_v for t, _ in pieces]).T.copy()  # (N, n)
         cell_t = np.concatenate([t.temperature_c[:-1] for t, _ in pieces]).T.copy()
         step = np.concatenate([np.full(len(t), s.step_index, float) for t, s in pieces])
+        # the BMS counts the current through its own shunt (its gain error, no noise)
+        bms = self._bms.report(current) if self._bms is not None else None
         cycle = np.concatenate([np.full(len(t), s.cycle_index, float) for t, s in pieces])
         pack_v = cell_v.sum(axis=0)
         if self.noise is not None:
@@ -354,6 +400,8 @@ class PackSimulator:
         cols.update(temp_cols)
         cols[STEP_INDEX] = step
         cols[CYCLE_INDEX] = cycle
+        if bms is not None:
+            cols[SOC_REPORTED] = bms
         if self.include_truth:
             soc = np.concatenate([t.soc_pct[:-1] for t, _ in pieces]).T
             for k in range(n):
@@ -392,7 +440,8 @@ def simulate(
 
     Gives ``round(duration_s / dt_s)`` samples at ``0, dt, 2*dt, ...``. Other
     keyword options go to :class:`PackSimulator` (``soc_spread_pct``,
-    ``capacity_spread``, ``resistance_spread``, ``c_rate``, ``include_truth``).
+    ``capacity_spread``, ``resistance_spread``, ``c_rate``, ``bms_soc``,
+    ``include_truth``).
     Same arguments, same seed: identical output.
     """
     n = max(1, round(duration_s / dt_s))

@@ -22,6 +22,9 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
 ``soc_spread``    sigma of the initial SOC between cells, % (default 0).
 ``ambient_c``     ambient (and initial) temperature, degC (default 25).
 ``noise``         sensor-noise scale: 0 off (default), 1 typical BMS noise, 2 twice that.
+``bms_soc``       1: add ``soc_reported_pct``, the SOC a simple BMS would report
+                  (coulomb counting with a 2 % current gain error, whole percent);
+                  0 (default): none.
 ``fault``         ``over_voltage``, ``internal_short``, ``thermal_runaway``,
                   ``sensor_stuck``, ``sensor_noisy``, ``sensor_dropout``; several
                   separated by commas (they share the parameters below).
@@ -83,6 +86,7 @@ _PARAMS = (
     "soc_spread",
     "ambient_c",
     "noise",
+    "bms_soc",
     "fault",
     "fault_at",
     "fault_cell",
@@ -127,6 +131,7 @@ class SimulatorSource(Source):
         faults: list[Fault] | None = None,
         noise_scale: float = 0.0,
         c_rate: float | None = None,
+        bms_soc: bool = False,
     ):
         super().__init__(url, spec)
         self.rate_hz = float(rate_hz)
@@ -144,6 +149,7 @@ class SimulatorSource(Source):
             faults=list(faults or []),
             noise=NoiseSpec.typical(spec, noise_scale) if noise_scale > 0 else None,
             c_rate=c_rate,
+            bms_soc=bms_soc,
         )
         self._total = max(1, round(duration_s * self.rate_hz)) if duration_s is not None else None
         self._sim = self._new_simulator()  # validates profile and faults now
@@ -199,6 +205,8 @@ class SimulatorSource(Source):
         _check(p, "c_rate", c_rate, _finite(c_rate), "a finite number")
         seed = p.pop_int("seed", 0)
         _check(p, "seed", seed, seed >= 0, ">= 0")
+        bms_soc = p.pop_int("bms_soc", 0)
+        _check(p, "bms_soc", bms_soc, bms_soc in (0, 1), "0 or 1")
         profile = p.params.get("profile", "cycle")
 
         base = spec if spec is not None else preset(chem)
@@ -221,6 +229,7 @@ class SimulatorSource(Source):
             faults=faults,
             noise_scale=noise,
             c_rate=c_rate,
+            bms_soc=bool(bms_soc),
         )
 
     # --- the source contract -------------------------------------------

@@ -161,3 +161,25 @@ def test_normal_profiles_keep_every_cell_within_its_limits(chem, profile):
     if (i < 0).any():
         assert v[:, i < 0].min() >= spec.cell_v_min
     assert np.all(np.diff(block["time_s"]) == pytest.approx(5.0))
+
+
+def test_the_simulated_bms_reports_a_coulomb_counted_soc_that_drifts_by_its_gain_error():
+    from app.hardware.simulator.pack import BMS_CURRENT_GAIN
+
+    spec = preset("nmc", series_cells=4)
+    args = dict(seed=2, initial_soc_pct=90, c_rate=-1.0, bms_soc=True)
+    block = PackSimulator(spec, "cc", include_truth=True, **args).run_block(
+        1800
+    )  # 30 min at 1C: 50 % out
+    bms = block["soc_reported_pct"]
+    assert bms[0] == 90 and np.all(bms == np.round(bms))  # whole percent, from the truth
+    charge_pct = -np.sum(block["current_a"][:-1]) / 3600 / spec.capacity_ah * 100
+    assert bms[-1] == round(90 - BMS_CURRENT_GAIN * charge_pct)
+    truth = np.mean([block[f"true_cell_{k}_soc_pct"][-1] for k in range(1, 5)])
+    assert bms[-1] < truth - 0.5  # the gain error makes it read low on discharge
+    # the same counter whatever the block split, and never outside 0-100 %
+    split = PackSimulator(spec, "cc", **args)
+    parts = [split.run_block(n)["soc_reported_pct"] for n in (7, 1000, 793, 3000)]
+    assert np.array_equal(np.concatenate(parts)[:1800], bms)
+    assert np.concatenate(parts).min() >= 0 and np.concatenate(parts).max() <= 100
+    assert "soc_reported_pct" not in simulate(spec, "cc", duration_s=10)

@@ -246,3 +246,12 @@ def test_importing_the_simulator_pulls_in_neither_pandas_nor_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_bms_soc_parameter_adds_the_reported_soc():
+    src = create_source("sim://lfp?cells=2&speed=0&duration=5&rate_hz=1&bms_soc=1")
+    with src:
+        block = src.read(1.0)
+    assert "soc_reported_pct" in block and len(block["soc_reported_pct"]) == 5
+    with pytest.raises(SourceError, match="bms_soc='2' must be 0 or 1"):
+        create_source("sim://lfp?bms_soc=2")
