@@ -9,12 +9,16 @@ samples split into random blocks).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from app.core import schema
 from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class IncrementalDiagnostic(Protocol):
@@ -28,3 +32,12 @@ class IncrementalDiagnostic(Protocol):
     def result(self) -> DiagnosticResult:
         """The summary over everything seen so far."""
         ...
+
+
+def as_block(df: pd.DataFrame | SampleBlock) -> SampleBlock:
+    """A log as one block for an offline run of an incremental diagnostic: the
+    schema's columns only (a log may carry text columns of its own)."""
+    if isinstance(df, SampleBlock):
+        return df
+    cols = [c for c in df.columns if schema.is_canonical_column(c)]
+    return SampleBlock({c: df[c].to_numpy(dtype=np.float64) for c in cols})
