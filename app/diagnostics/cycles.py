@@ -180,6 +180,22 @@ def pulse_resistances(
     settled level); a step counts when the new level is not a rest and holds
     for ``read_s``.
     """
+    t = df[schema.TIME].to_numpy(dtype=float)
+    v = df[schema.VOLTAGE].to_numpy(dtype=float)
+    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
+    return _pulse_resistances(t, v, i, step, capacity_ah, read_s)
+
+
+def _pulse_resistances(
+    t: np.ndarray,
+    v: np.ndarray,
+    i: np.ndarray,
+    step: np.ndarray | None,
+    capacity_ah: float | None,
+    read_s: float = DCIR_READ_S,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pulse_resistances` on arrays (``i`` without NaN)."""
     from app.diagnostics.pulse_detection import (
         PulseSettings,
         first_departures,
@@ -187,9 +203,6 @@ def pulse_resistances(
         step_candidates,
     )
 
-    t = df[schema.TIME].to_numpy(dtype=float)
-    v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     settings = PulseSettings()
     if capacity_ah:
         thr = settings.step_c_rate * capacity_ah
@@ -200,7 +213,6 @@ def pulse_resistances(
         return np.empty(0, dtype=np.int64), np.empty(0)
     tol = settings.hold_fraction * thr
     rest = current_threshold_a(i, capacity_ah)
-    step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
     ks, levels = step_candidates(
         i, 0, len(i), thr=thr, tol=tol, settle=settings.settle_samples, step_index=step
     )
@@ -243,20 +255,40 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     """One row per cycle with the columns of :data:`CYCLE_COLUMNS`."""
     import pandas as pd
 
-    from app.diagnostics.internal_resistance import median_of
-
     t = df[schema.TIME].to_numpy(dtype=float)
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
     cycle = cycle_numbers(df, i, capacity_ah)
-    q = _Integrals(t, v, i)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
+    step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
+    rows = cycle_rows(t, v, i, temp, step, cycle, capacity_ah, _segments(cycle))
+    return pd.DataFrame(rows, columns=list(CYCLE_COLUMNS))
+
+
+def cycle_rows(
+    t: np.ndarray,
+    v: np.ndarray,
+    i: np.ndarray,
+    temp: np.ndarray | None,
+    step: np.ndarray | None,
+    cycle: np.ndarray,
+    capacity_ah: float | None,
+    segments: list[tuple[int, int]],
+) -> list[dict]:
+    """The rows of the cycles ``segments`` ((start, stop) sample ranges) of the
+    samples given (``i`` without NaN; ``cycle``: each sample's cycle). A cycle's
+    row reads only its own samples, the one after it (the last interval) and,
+    for its pulses, a few before it and ~``DCIR_READ_S`` after it: the live
+    :class:`~app.diagnostics.cycle_tracker.CycleTracker` passes windows of a
+    stream that hold these."""
+    from app.diagnostics.internal_resistance import median_of
+
+    q = _Integrals(t, v, i)
     thr = current_threshold_a(i, capacity_ah)
-    pulse_at, pulse_r = pulse_resistances(df, capacity_ah)
+    pulse_at, pulse_r = _pulse_resistances(t, v, i, step, capacity_ah)
     pulse_r_list = pulse_r.tolist()
 
     last_chg, last_dis = _last_where(i > thr), _last_where(i < -thr)
-    segments = _segments(cycle)
     # the pulses of a cycle: a run of pulse_at (sample indices in increasing order)
     pulse_runs = np.searchsorted(pulse_at, np.array(segments, dtype=np.int64).reshape(-1, 2))
     rows = []
@@ -286,7 +318,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
                 "n_pulses": len(mine),
             }
         )
-    return pd.DataFrame(rows, columns=list(CYCLE_COLUMNS))
+    return rows
 
 
 class StepKind(StrEnum):
