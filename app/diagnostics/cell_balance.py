@@ -170,7 +170,9 @@ class CellBalanceTracker:
             )
         elif judge >= REST_SPREAD_WARN_MV:
             status = "warning"
-            rec = "spread growing: let the BMS balance at the top of charge; watch the outlier cells"
+            rec = (
+                "spread growing: let the BMS balance at the top of charge; watch the outlier cells"
+            )
         else:
             status = "ok"
             rec = "cells balanced: no action needed"

@@ -85,7 +85,7 @@ class CycleTracker:
         for name, values in cols.items():
             self._chunks.setdefault(name, []).append(values)
         # cycle starts: a change of label (not from "unknown", which is filled backwards)
-        prev = np.concatenate(([self._label], labels[:-1])) if self._n else labels
+        prev = np.concatenate(([self._label if self._n else labels[0]], labels[:-1]))
         change = (labels != prev) & (prev != _UNKNOWN)
         if not self._n:
             self._starts.append(0)
@@ -169,7 +169,7 @@ class CycleTracker:
         self._starts = self._starts[ready:]
         # keep the samples from just before the first cycle not final
         keep = max(self._starts[0] - HISTORY_SAMPLES, self._first)
-        for name, chunks in self._chunks.items():
+        for chunks in self._chunks.values():
             chunks[0] = chunks[0][keep - self._first :].copy()
         self._first = keep
 
@@ -221,12 +221,20 @@ class LifetimeTracker:
         self.cycles = cycles
         self._usable: pd.DataFrame | None = None
         self._results: tuple[dict, dict] | None = None
+        self.table_rows = 0  #: cycles in the table at the last :meth:`results`
+
+    @staticmethod
+    def prepare() -> None:
+        """Import the fade and cycle-life models (scipy, pandas: ~1 s the first time),
+        outside the live engine's lock so the acquisition thread never waits for it."""
+        import app.diagnostics.suite  # noqa: F401
 
     def results(self) -> tuple[dict, dict]:
         """(capacity_fade, cycle_life), plain JSON."""
         from app.diagnostics.suite import DEFAULT_EOL_FRACTION, lifetime_cycles, lifetime_results
 
         table = self.cycles.result()
+        self.table_rows = len(table)
         usable = lifetime_cycles(table, measured_charge=True)
         if self._results is None or not usable.equals(self._usable):
             self._usable = usable

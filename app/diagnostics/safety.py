@@ -20,8 +20,8 @@ import numpy as np
 
 from app.core import schema
 from app.core.results import DiagnosticResult, Severity
-from app.core.spec import BatterySpec
 from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
 from app.diagnostics.incremental import as_block
 from app.diagnostics.runs import run_bounds, run_reduce
 
