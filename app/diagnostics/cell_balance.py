@@ -4,8 +4,8 @@
 :func:`check_cell_balance` runs it on a whole log. The tracker keeps every
 sample's spread (8 bytes, plus its time and a rest/mid-SOC flag): the medians
 at rest and under load are medians over all of them. The cells' mean
-deviations are summed sample after sample in order (the same bits whatever
-the blocks).
+deviations are summed in chunks of :data:`SUM_CHUNK` samples counted from the
+start, the chunks' sums added in order (the same bits whatever the blocks).
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def _unknown(cells: int, why: str) -> CellBalanceResult:
     )
 
 
+#: samples per partial sum of the deviations
+SUM_CHUNK = 4096
 #: flags kept per sample
 _REST, _MID = 1, 2
 
@@ -82,7 +84,8 @@ class CellBalanceTracker:
         self._t = GrowingArray()
         self._spread = GrowingArray()
         self._flags = GrowingArray(np.uint8)
-        self._dev_sum: np.ndarray | None = None  # sum over samples of each cell's deviation
+        self._dev_sum: np.ndarray | None = None  # each cell's deviation summed over full chunks
+        self._dev_tail: np.ndarray | None = None  # (cells, samples) of the chunk under way
         self._last_cells: np.ndarray | None = None
         self._last_rest_cells: np.ndarray | None = None
 
@@ -94,12 +97,11 @@ class CellBalanceTracker:
         if len(cols) < 2 or not len(block):
             return {}
         spec = self.spec
-        cells = block.stack(cols)  # (samples, cells), C order: sums over samples go in order
-        by_cell = cells.T
+        by_cell = block.stack(cols).T  # (cells, samples), each sample's cells contiguous
         valid = np.isfinite(by_cell).all(axis=0)
         if not valid.all():
-            cells, by_cell = cells[valid], by_cell[:, valid]
-            if not len(cells):
+            by_cell = by_cell[:, valid]
+            if not by_cell.shape[1]:
                 return {}
         t = block[schema.TIME][valid]
         i = np.nan_to_num(block[schema.CURRENT][valid])
@@ -113,18 +115,30 @@ class CellBalanceTracker:
         rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
         soc = spec.cell_soc_from_ocv(median)
         mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
-        deviation = (cells - median[:, None]) * 1000.0
-        if self._dev_sum is None:
-            self._dev_sum = deviation.sum(axis=0)
-        else:  # (the running sum as the first row: one sum in sample order)
-            self._dev_sum = np.concatenate((self._dev_sum[None, :], deviation)).sum(axis=0)
+        self._add_deviations(np.subtract(by_cell, median, order="C") * 1000.0)
         self._t.extend(t)
         self._spread.extend(spread)
         self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
-        self._last_cells = cells[-1]
+        self._last_cells = by_cell[:, -1].copy()
         if rest.any():
-            self._last_rest_cells = cells[np.flatnonzero(rest)[-1]]
+            self._last_rest_cells = by_cell[:, np.flatnonzero(rest)[-1]].copy()
         return {}
+
+    def _add_deviations(self, dev: np.ndarray) -> None:
+        """(cells, samples): summed by full chunks, the rest kept for the next block."""
+        if self._dev_tail is not None and self._dev_tail.shape[1]:
+            dev = np.concatenate((self._dev_tail, dev), axis=1)
+        full = dev.shape[1] // SUM_CHUNK * SUM_CHUNK
+        if full:
+            sums = dev[:, :full].reshape(len(dev), -1, SUM_CHUNK).sum(axis=2).T
+            if self._dev_sum is not None:  # (the running sum first: added in order)
+                sums = np.concatenate((self._dev_sum[None, :], sums))
+            self._dev_sum = sums.sum(axis=0)
+        self._dev_tail = dev[:, full:].copy()
+
+    def _deviation_sum(self) -> np.ndarray:
+        tail = self._dev_tail.sum(axis=1)
+        return tail if self._dev_sum is None else self._dev_sum + tail
 
     def result(self) -> CellBalanceResult:
         cols = self._cols or []
@@ -140,7 +154,7 @@ class CellBalanceTracker:
         spec = self.spec
         t, spread, flags = self._t.view(), self._spread.view(), self._flags.view()
         rest, mid = (flags & _REST) > 0, (flags & _MID) > 0
-        mean_dev = self._dev_sum / len(t)
+        mean_dev = self._deviation_sum() / len(t)
         mad = np.median(np.abs(mean_dev - np.median(mean_dev))) * 1.4826
         limit = max(OUTLIER_SIGMAS * mad, OUTLIER_MIN_MV)
         outliers = [k + 1 for k in np.flatnonzero(np.abs(mean_dev) > limit)]

@@ -88,6 +88,18 @@ class _LimitCheck:
         if not len(starts):
             self._close()
             return
+        goes_on = self.open is not None and starts[0] == 0  # from the last block
+        stays_open = stops[-1] == len(t)  # into the next block
+        # runs within the block shorter than the debounce count for nothing
+        keep = t[stops - 1] - t[starts] >= self.debounce_s
+        keep[0] |= goes_on
+        keep[-1] |= stays_open
+        if not keep.all():
+            starts, stops = starts[keep], stops[keep]
+        if not goes_on:
+            self._close()
+        if not len(starts):
+            return
         # (inside a run value and limit compare, so neither is NaN: max and min are
         # np.nanmax's and np.nanmin's, found for all runs at once)
         worst = run_reduce(np.maximum if self.upper else np.minimum, value, starts, stops)
@@ -96,7 +108,6 @@ class _LimitCheck:
             gap = value - limit if self.upper else limit - value
         excess = run_reduce(np.maximum, gap, starts, stops)
         runs = zip(
-            starts.tolist(),
             t[starts].tolist(),
             t[stops - 1].tolist(),
             limit[starts].tolist(),
@@ -104,16 +115,16 @@ class _LimitCheck:
             excess.tolist(),
             strict=True,
         )
-        for a, ta, tb, lim, w, e in runs:
+        for k, (ta, tb, lim, w, e) in enumerate(runs):
             ep = self.open
-            if a == 0 and ep is not None:  # the episode goes on from the last block
+            if k == 0 and goes_on:
                 ep[2] = max(ep[2], w) if self.upper else min(ep[2], w)
                 ep[3] = max(ep[3], e)
                 ep[4] = tb
                 continue
             self._close()
             self.open = [ta, lim, w, e, tb]
-        if stops[-1] < len(t):
+        if not stays_open:
             self._close()
 
     def _close(self) -> None:
@@ -203,21 +214,19 @@ class SafetyMonitor:
         i = block[schema.CURRENT]
         checks = iter(self._checks)
         if self._cells:
-            volts = block.stack(self._cells).T  # (cells, samples)
+            volts = [_column(block, name) for name in self._cells]
         else:
-            volts = (block[schema.VOLTAGE] / spec.series_cells)[None, :]
-        with np.errstate(invalid="ignore"):
-            over = volts > spec.cell_v_max
-            under = volts < spec.cell_v_min
+            volts = [block[schema.VOLTAGE] / spec.series_cells]
         # most blocks violate nothing: only limits with a violation or an open
         # episode look for runs
-        any_over, any_under = over.any(axis=1).tolist(), under.any(axis=1).tolist()
-        for k, v in enumerate(volts):
+        for v in volts:
             hi, lo = next(checks), next(checks)
-            if any_over[k] or hi.open is not None:
-                hi.feed(t, v, over[k], spec.cell_v_max)
-            if any_under[k] or lo.open is not None:
-                lo.feed(t, v, under[k], spec.cell_v_min)
+            with np.errstate(invalid="ignore"):
+                over, under = v > spec.cell_v_max, v < spec.cell_v_min
+            if hi.open is not None or over.any():
+                hi.feed(t, v, over, spec.cell_v_max)
+            if lo.open is not None or under.any():
+                lo.feed(t, v, under, spec.cell_v_min)
         with np.errstate(invalid="ignore"):
             for check, value, limit in (
                 (next(checks), i, spec.max_charge_current_a),
@@ -231,9 +240,7 @@ class SafetyMonitor:
             hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
             cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
             for name in self._temps:
-                temp = block.get(name)
-                if temp is None:
-                    temp = np.full(len(t), np.nan)
+                temp = _column(block, name)
                 hi, lo = next(checks), next(checks)
                 with np.errstate(invalid="ignore"):
                     beyond = temp > hot
@@ -259,6 +266,11 @@ class SafetyMonitor:
             limits=safety_limits(self.spec),
             events=events,
         )
+
+
+def _column(block: SampleBlock, name: str) -> np.ndarray:
+    values = block.get(name)
+    return np.full(len(block), np.nan) if values is None else values
 
 
 def monitor_safety(

@@ -256,19 +256,27 @@ class _RiseRates:
         cs = self._cs
         if a == 0:
             self._gaps = False
-        if f.all():  # count, x and x² are the same for every sensor
-            y = y - self._yref
-            shared = np.stack((np.ones_like(x), x, x * x))
-            shared = np.concatenate((cs[:3, 0, a : a + 1], shared), axis=1).cumsum(axis=1)
-            cs[:3, :, a + 1 : b + 1] = shared[:, None, 1:]
-            sel, terms = slice(3, 5), np.stack((y, y * x))
+        rows = slice(a + 1, b + 1)
+        if f.all():  # count, x and x² are the same for every sensor: summed once
+            cs[0, 0, rows] = 1.0
+            cs[1, 0, rows] = x
+            cs[2, 0, rows] = x * x
+            shared = cs[:3, 0, a : b + 1]
+            np.cumsum(shared, axis=1, out=shared)
+            cs[:3, 1:, rows] = cs[:3, :1, rows]
+            cs[3, :, rows] = y - self._yref
+            sel = slice(3, 5)
         else:
             self._gaps = True
-            y = np.where(f, y - self._yref, 0.0)
-            fx = f * x
-            sel, terms = slice(0, 5), np.stack((f.astype(float), fx, fx * x, y, y * x))
-        sums = np.concatenate((cs[sel, :, a : a + 1], terms), axis=2).cumsum(axis=2)
-        cs[sel, :, a + 1 : b + 1] = sums[:, :, 1:]
+            cs[0, :, rows] = f
+            cs[1, :, rows] = f * x
+            cs[2, :, rows] = cs[1, :, rows] * x
+            cs[3, :, rows] = np.where(f, y - self._yref, 0.0)
+            sel = slice(0, 5)
+        cs[4, :, rows] = cs[3, :, rows] * x
+        # each sum continues from its last value, in order: the same bits as one sum
+        span = cs[sel, :, a : b + 1]
+        np.cumsum(span, axis=2, out=span)
 
     def _windows(self) -> None:
         while True:
@@ -287,6 +295,7 @@ class _RiseRates:
 
     def _rates(self, lo: np.ndarray, hi: np.ndarray) -> None:
         cs = self._cs
+        lo = slice(lo[0], lo[-1] + 1)  # (consecutive starts: a slice, not a gather)
         if self._gaps:
             cnt, sx, sxx = cs[:3, :, hi] - cs[:3, :, lo]
         else:  # (the same for every sensor: one row, broadcast)
@@ -297,8 +306,11 @@ class _RiseRates:
         if not ok.any():
             return
         num = cnt * sxy - sx * sy
-        rates = num / np.where(ok, den, np.inf)
-        top = float(np.max(np.where(ok, rates, -np.inf))) * 60.0
+        if ok.all():
+            top = float(np.max(num / den)) * 60.0
+        else:
+            rates = num / np.where(ok, den, np.inf)
+            top = float(np.max(np.where(ok, rates, -np.inf))) * 60.0
         if self.best is None or top > self.best:
             self.best = top
 
@@ -359,19 +371,25 @@ class ThermalTracker:
         self._i_max = max(self._i_max, float(np.max(np.abs(i))))
         self._samples += len(i)
         if self._rates is not None:
-            temps = block.stack(self._names)
+            # (sensors, samples): reductions across sensors go row by row, sums along rows
+            temps = np.stack([_column(block, name) for name in self._names])
             finite = np.isfinite(temps)
-            if finite.any():
+            if finite.all():  # (the usual case: the plain reductions are the fast ones)
+                self._sum += float(temps.sum())
+                self._count += temps.size
+                self._max = np.fmax(self._max, temps.max())
+                self._min = np.fmin(self._min, temps.min())
+            elif finite.any():
                 self._sum += float(np.sum(temps[finite]))
                 self._count += int(finite.sum())
                 self._max = np.fmax(self._max, np.fmax.reduce(temps, axis=None))
                 self._min = np.fmin(self._min, np.fmin.reduce(temps, axis=None))
-            cells = temps[:, self._cell_idx]
-            if cells.shape[1] > 1:
-                # fmax/fmin skip NaN and give NaN for a row without readings
-                sp = np.fmax.reduce(cells, axis=1) - np.fmin.reduce(cells, axis=1)
+            cells = temps[self._cell_idx]
+            if len(cells) > 1:
+                # fmax/fmin skip NaN and give NaN for a sample without readings
+                sp = np.fmax.reduce(cells, axis=0) - np.fmin.reduce(cells, axis=0)
                 self._spread = np.fmax(self._spread, np.fmax.reduce(sp))
-            self._rates.update(block[schema.TIME], temps.T)
+            self._rates.update(block[schema.TIME], temps)
         return {}
 
     def result(
@@ -439,6 +457,11 @@ class ThermalTracker:
             runaway_risk_level=level,
             runaway_risk_evidence=evidence,
         )
+
+
+def _column(block: SampleBlock, name: str) -> np.ndarray:
+    values = block.get(name)
+    return np.full(len(block), np.nan) if values is None else values
 
 
 def analyze_thermal(
