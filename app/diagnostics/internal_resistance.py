@@ -208,14 +208,17 @@ class _Buffer:
 
     def append(self, cols: dict[str, np.ndarray]) -> None:
         m = len(cols["t"])
+        if not self._store and m >= self.MIN_CAPACITY:
+            # the first block of an offline run: its arrays are the storage (only read
+            # here; the next block moves the rows to new storage)
+            self._store, self._lo, self.n = dict(cols), 0, m
+            self._views()
+            return
         cap = len(self._store["t"]) if self._store else 0
         if self._lo + self.n + m > cap:
-            # move the live rows to the front of (larger if need be) storage; the
-            # first block of an offline run fills its storage exactly
+            # move the live rows to the front of (larger if need be) storage
             need = self.n + m
-            size = need if not self._store else max(cap, 2 * need, self.MIN_CAPACITY)
-            if not self._store and m < self.MIN_CAPACITY:
-                size = self.MIN_CAPACITY
+            size = max(cap, 2 * need, self.MIN_CAPACITY) if self._store else self.MIN_CAPACITY
             store = {k: np.empty((size, *np.shape(v)[1:])) for k, v in cols.items()}
             for k, old in self.cols.items():
                 store[k][: self.n] = old
