@@ -36,23 +36,34 @@ def _window_ends(t: np.ndarray) -> np.ndarray:
     return np.searchsorted(t, t + RATE_WINDOW_S)
 
 
+class _Windows:
+    """The RATE_WINDOW_S windows of the sample times ``t``: the first sample at least
+    RATE_WINDOW_S after each one (``ends``, up to the last window) and the windows'
+    lengths; found once for all the sensors without a gap."""
+
+    def __init__(self, t: np.ndarray):
+        j = _window_ends(t)
+        k = int(np.searchsorted(j, len(t)))  # j is sorted: the valid windows are a prefix
+        self.ends = j[:k]
+        self.span = t[self.ends] - t[:k]
+
+
 def _rate_c_per_min(
-    t: np.ndarray, temp: np.ndarray, ends: np.ndarray | None = None
+    t: np.ndarray, temp: np.ndarray, windows: _Windows | None = None
 ) -> float | None:
-    """Highest rise rate over RATE_WINDOW_S; ``ends`` (:func:`_window_ends` of ``t``)
-    is reused when the sensor has no gap, so that several sensors search once."""
+    """Highest rise rate over RATE_WINDOW_S; ``windows`` (of ``t``) is reused when the
+    sensor has no gap."""
     ok = np.isfinite(temp)
-    if ends is None or not ok.all():
+    if windows is None or not ok.all():
         t, temp = t[ok], temp[ok]
-        ends = None
+        windows = None
     if len(t) < 2 or t[-1] - t[0] < RATE_WINDOW_S:
         return None
-    j = _window_ends(t) if ends is None else ends
-    k = int(np.searchsorted(j, len(t)))  # j is sorted: the valid windows are a prefix
+    w = _Windows(t) if windows is None else windows
+    k = len(w.ends)
     if k == 0:
         return None
-    jk = j[:k]
-    rates = (temp[jk] - temp[:k]) / (t[jk] - t[:k]) * 60.0
+    rates = (temp[w.ends] - temp[:k]) / w.span * 60.0
     return float(np.max(rates))
 
 
@@ -78,9 +89,11 @@ def analyze_thermal(df: pd.DataFrame, spec: BatterySpec) -> ThermalResult:
     temps = df[names].to_numpy(dtype=float)
     if not np.isfinite(temps).any():
         return ThermalResult(len(names), None, None, None, None, None, heat_w, heat_j)
-    ends = _window_ends(t) if len(t) > 1 else None
+    windows = _Windows(t) if len(t) > 1 else None
     rates = [
-        r for n in range(temps.shape[1]) if (r := _rate_c_per_min(t, temps[:, n], ends)) is not None
+        r
+        for name in names
+        if (r := _rate_c_per_min(t, df[name].to_numpy(dtype=float), windows)) is not None
     ]
     cell_temps = temps[:, 1:] if names[0] == schema.TEMPERATURE and len(names) > 2 else temps
     spread = None
