@@ -69,23 +69,25 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
         return _unknown(len(cols), why)
     cells = df[cols].to_numpy(dtype=float)
     valid = np.isfinite(cells).all(axis=1)
-    cells_v = cells[valid]
     t = df[schema.TIME].to_numpy(dtype=float)[valid]
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float)[valid])
-    if not len(cells_v):
+    if not len(t):
         return _unknown(len(cols), "no complete cell readings")
-    # the cells of each sample in order, sorted along the contiguous axis of a
-    # (cells, samples) array (a DataFrame's block often is one already): spread
-    # and median from one sort, several times faster than max, min and np.median
+    # the complete readings as (cells, samples): a DataFrame's block often is one
+    # already, so nothing is copied (16 cells x 1e6 samples are 128 MB a copy)
     by_cell = cells.T if valid.all() else cells.T[:, valid]
+    # the cells of each sample in order, sorted along the contiguous axis: spread and
+    # median from one sort, several times faster than max, min and np.median
     ranked = np.sort(by_cell, axis=0)
     spread = (ranked[-1] - ranked[0]) * 1000.0
     rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
     middle = len(cols) // 2  # the middle one, or the mean of the two middle ones as np.median
     median = ranked[middle] if len(cols) % 2 else (ranked[middle - 1] + ranked[middle]) / 2.0
-    median = median[:, None]
-    deviation = (cells_v - median) * 1000.0
-    mean_dev = deviation.mean(axis=0)
+    # mean deviation of each cell from the median, one cell at a time (no samples x
+    # cells temporaries), in the order numpy's mean over the samples of a (samples,
+    # cells) array adds: one running sum per cell from zero, i.e. np.cumsum's
+    n = len(median)
+    mean_dev = np.array([(np.cumsum((v - median) * 1000.0)[-1] + 0.0) / n for v in by_cell])
     mad = np.median(np.abs(mean_dev - np.median(mean_dev))) * 1.4826
     limit = max(OUTLIER_SIGMAS * mad, OUTLIER_MIN_MV)
     outliers = [k + 1 for k in np.flatnonzero(np.abs(mean_dev) > limit)]
@@ -97,16 +99,14 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
         trend = float(np.dot(h, spread - spread.mean()) / np.dot(h, h))
     soc_imb = None
     if rest.any():
-        last_rest = cells_v[np.flatnonzero(rest)[-1]]
+        last_rest = by_cell[:, np.flatnonzero(rest)[-1]]
         socs = spec.cell_soc_from_ocv(last_rest)
         soc_imb = float(np.max(socs) - np.min(socs))
     rest_spread = float(np.median(spread[rest])) if rest.any() else None
     # Judge the balance where the OCV curves of the cells run parallel: at the
     # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
     # fan out by 100+ mV from small capacity differences alone.
-    mid = (SOC_JUDGE_RANGE[0] <= (s := spec.cell_soc_from_ocv(median[:, 0]))) & (
-        s <= SOC_JUDGE_RANGE[1]
-    )
+    mid = (SOC_JUDGE_RANGE[0] <= (s := spec.cell_soc_from_ocv(median))) & (s <= SOC_JUDGE_RANGE[1])
     for candidates in (rest & mid, mid, rest, np.ones_like(rest)):
         if candidates.any():
             judge = float(np.median(spread[candidates]))
@@ -129,7 +129,7 @@ def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult
         cells=len(cols),
         spread_mv=float(spread[-1]),
         spread_max_mv=float(spread.max()),
-        std_mv=float(np.std(cells_v[-1]) * 1000.0),
+        std_mv=float(np.std(by_cell[:, -1]) * 1000.0),
         spread_at_rest_mv=rest_spread,
         spread_under_load_mv=float(np.median(spread[~rest])) if (~rest).any() else None,
         spread_trend_mv_per_h=trend,
