@@ -69,6 +69,9 @@ def _unknown(cells: int, why: str) -> CellBalanceResult:
 
 #: samples per partial sum of the deviations
 SUM_CHUNK = 4096
+#: a long block (a whole log) is taken this many samples at a time: the sort and the
+#: deviations of 16 cells x 1e6 samples would be 128 MB temporaries each
+SLICE_SAMPLES = 16 * SUM_CHUNK
 #: flags kept per sample
 _REST, _MID = 1, 2
 
@@ -93,16 +96,23 @@ class CellBalanceTracker:
         """Take one block's complete cell readings. Adds no derived columns."""
         if self._cols is None:
             self._cols = schema.cell_voltage_columns(block.columns)
-        cols = self._cols
-        if len(cols) < 2 or not len(block):
+        if len(self._cols) < 2:
             return {}
+        for a in range(0, len(block), SLICE_SAMPLES):
+            self._update(
+                block if len(block) <= SLICE_SAMPLES else block.slice(a, a + SLICE_SAMPLES)
+            )
+        return {}
+
+    def _update(self, block: SampleBlock) -> None:
+        cols = self._cols
         spec = self.spec
         by_cell = block.stack(cols).T  # (cells, samples), each sample's cells contiguous
         valid = np.isfinite(by_cell).all(axis=0)
         if not valid.all():
             by_cell = by_cell[:, valid]
             if not by_cell.shape[1]:
-                return {}
+                return
         t = block[schema.TIME][valid]
         i = np.nan_to_num(block[schema.CURRENT][valid])
         # the cells of each sample in order, sorted along the contiguous axis of the
@@ -122,7 +132,6 @@ class CellBalanceTracker:
         self._last_cells = by_cell[:, -1].copy()
         if rest.any():
             self._last_rest_cells = by_cell[:, np.flatnonzero(rest)[-1]].copy()
-        return {}
 
     def _add_deviations(self, dev: np.ndarray) -> None:
         """(cells, samples): summed by full chunks, the rest kept for the next block."""

@@ -208,14 +208,17 @@ class _Buffer:
 
     def append(self, cols: dict[str, np.ndarray]) -> None:
         m = len(cols["t"])
+        if not self._store and m >= self.MIN_CAPACITY:
+            # the first block of an offline run: its arrays are the storage (only read
+            # here; the next block moves the rows to new storage)
+            self._store, self._lo, self.n = dict(cols), 0, m
+            self._views()
+            return
         cap = len(self._store["t"]) if self._store else 0
         if self._lo + self.n + m > cap:
-            # move the live rows to the front of (larger if need be) storage; the
-            # first block of an offline run fills its storage exactly
+            # move the live rows to the front of (larger if need be) storage
             need = self.n + m
-            size = need if not self._store else max(cap, 2 * need, self.MIN_CAPACITY)
-            if not self._store and m < self.MIN_CAPACITY:
-                size = self.MIN_CAPACITY
+            size = max(cap, 2 * need, self.MIN_CAPACITY) if self._store else self.MIN_CAPACITY
             store = {k: np.empty((size, *np.shape(v)[1:])) for k, v in cols.items()}
             for k, old in self.cols.items():
                 store[k][: self.n] = old
@@ -343,37 +346,20 @@ class InternalResistanceTracker:
         # the windows' first samples, for all the steps at once
         t_steps = t[ks]
         fit_froms = np.searchsorted(t, t_steps - s.pre_window_s, side="left").tolist()
-        hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left").tolist()
-        # the level before a step: back from the step while the current stays within the
-        # tolerance, and within level_window_s; with times in order, the samples older
-        # than that are known without looking at them (the first one not older: recent)
-        in_order = bool(ks.size) and bool(np.all(t[1:] >= t[:-1]))
-        recent = (
-            np.searchsorted(t, t[ks - 1] - s.level_window_s, side="left").tolist()
-            if in_order
-            else [None] * len(ks)
-        )
-        for k_loc, kl_loc, tol, t_s, fit_from, hist, first_recent in zip(
+        hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left")
+        pres = self._level_starts(ks, hists)
+        for k_loc, kl_loc, tol, t_s, fit_from, hist, pre in zip(
             ks.tolist(),
             kls.tolist(),
             tols.tolist(),
             t_steps.tolist(),
             fit_froms,
-            hists,
-            recent,
+            hists.tolist(),
+            pres,
             strict=True,
         ):
             level = float(i[kl_loc])
             k = k_loc + buf.g0
-            i_pre = float(i[k_loc - 1])
-            lo = hist if first_recent is None else max(hist, first_recent)
-            seg_i = i[lo:k_loc]
-            bad = np.abs(seg_i - i_pre) > self.tol_a
-            if first_recent is None:
-                bad |= t[lo:k_loc] < t[k_loc - 1] - s.level_window_s
-            bad_idx = np.flatnonzero(bad)
-            pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
-            pre = min(pre, k_loc - 1)
             # (sum / n: what np.mean computes, without its per-call overhead)
             from_rest = abs(float(i[pre:k_loc].sum()) / (k_loc - pre)) <= self.rest_a
             self._pending.append(
@@ -400,6 +386,33 @@ class InternalResistanceTracker:
                 still.append(st)
         self._pending = still
         self._trim()
+
+    def _level_starts(self, ks: np.ndarray, hists: np.ndarray) -> list[int]:
+        """First sample of the level before each step ``ks`` (buffer indices): back from
+        the step while the current stays within the tolerance of the sample before it,
+        not before ``hists`` and within ``level_window_s``."""
+        buf, s = self._buf, self.settings
+        t, i = buf["t"], buf["i"]
+        if not ks.size:
+            return []
+        if bool(np.all(t[1:] >= t[:-1])):
+            # times in order: the samples older than the window are known without looking
+            # at them (the first one not older), and the searches run all at once, as
+            # first departures in the reversed buffer
+            recent = np.searchsorted(t, t[ks - 1] - s.level_window_s, side="left")
+            lo = np.maximum(hists, recent)
+            n = len(i)
+            r = first_departures(i[::-1], i[ks - 1], np.full(len(ks), self.tol_a), n - ks, n - lo)
+            return np.minimum(n - r, ks - 1).tolist()  # (n - r: after the departure, or lo)
+        pres = []
+        for k_loc, lo in zip(ks.tolist(), hists.tolist(), strict=True):
+            i_pre = float(i[k_loc - 1])
+            bad = np.abs(i[lo:k_loc] - i_pre) > self.tol_a
+            bad |= t[lo:k_loc] < t[k_loc - 1] - s.level_window_s
+            bad_idx = np.flatnonzero(bad)
+            pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
+            pres.append(min(pre, k_loc - 1))
+        return pres
 
     def _take_fit(self, k: int, from_rest: bool) -> bool:
         """Whether the step at global index ``k`` gets a fit (see "Fit budget")."""

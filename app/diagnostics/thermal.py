@@ -70,6 +70,8 @@ RATE_WINDOW_S = 120.0
 RATE_MIN_SPAN_S = 60.0
 #: the window sums restart (are anchored) every this many window starts
 ANCHOR_SAMPLES = 4096
+#: a long block is taken this many samples at a time
+SLICE_SAMPLES = 16 * ANCHOR_SAMPLES
 #: (normal, alarm) ends of the risk factors (see the module docstring).
 TEMPERATURE_BELOW_LIMIT_K = 10.0
 TEMPERATURE_ABOVE_LIMIT_K = 20.0
@@ -358,6 +360,14 @@ class ThermalTracker:
             return {}
         if self._names is None:
             self._setup(block)
+        # a long block (a whole log) a slice at a time: no sensors x samples temporaries
+        for a in range(0, len(block), SLICE_SAMPLES):
+            self._update(
+                block if len(block) <= SLICE_SAMPLES else block.slice(a, a + SLICE_SAMPLES)
+            )
+        return {}
+
+    def _update(self, block: SampleBlock) -> None:
         t = block[schema.TIME]
         i = np.nan_to_num(block[schema.CURRENT])
         q = i * i
@@ -390,7 +400,6 @@ class ThermalTracker:
                 sp = np.fmax.reduce(cells, axis=0) - np.fmin.reduce(cells, axis=0)
                 self._spread = np.fmax(self._spread, np.fmax.reduce(sp))
             self._rates.update(block[schema.TIME], temps)
-        return {}
 
     def result(
         self,
