@@ -1,4 +1,5 @@
-"""Live engine cost per sample (SOC EKF, internal resistance, SOH, faults) for a
+"""Live engine cost per sample (all nine diagnostics: SOC EKF, internal resistance, SOH,
+faults, cell balance, safety, thermal, the cycle table with fade and cycle life) for a
 16-cell pack, fed as the acquisition thread feeds it: blocks of 1, 10, 100 and
 1000 samples through the sink interface, which joins small blocks (up to 100
 samples or 50 ms) before processing. Target <= 20 us/sample.

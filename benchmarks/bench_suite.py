@@ -1,10 +1,13 @@
 """run_suite on 1e6 samples (target <= 2 s), per diagnostic, in CPU time.
 
-python benchmarks/bench_suite.py [--samples N] [--cells K] [--repeat R] [--cases steps hppc]
+python benchmarks/bench_suite.py [--samples N] [--cells K] [--pack-cells P] [--repeat R]
+    [--cases cycle drive hppc steps pack]
 
 Cases: simulated 1 Hz cycling and drive logs and a 10 Hz HPPC log of a
-``--cells`` pack, and the worst case for the pulse analysis: a 10 Hz one-cell
-log whose current takes a new random level every 10 s (every step a pulse).
+``--cells`` pack (4), the worst case for the pulse analysis: a 10 Hz one-cell
+log whose current takes a new random level every 10 s (every step a pulse), and
+``pack``: the 1 Hz drive log of a ``--pack-cells`` pack (16; the per-cell
+diagnostics scale with the cells).
 CPU time (``time.process_time``) because the machine may be shared; on a
 virtual machine under load even CPU time grows (steal), so each case reports
 the best of ``--repeat`` runs, the load average is printed, and runs to compare
@@ -53,9 +56,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=1_000_000)
     parser.add_argument("--cells", type=int, default=4)
+    parser.add_argument("--pack-cells", type=int, default=16, help="cells of the 'pack' case")
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (best reported)")
     parser.add_argument(
-        "--cases", nargs="+", default=["cycle", "drive", "hppc", "steps"], help="cases to run"
+        "--cases",
+        nargs="+",
+        default=["cycle", "drive", "hppc", "steps", "pack"],
+        help="cases to run",
     )
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
@@ -75,6 +82,17 @@ def main() -> None:
         cases.append((profile, block.to_frame(), spec, args.cells))
     if "steps" in args.cases:
         cases.append(("steps", *_step_log(args.samples), 1))
+    if "pack" in args.cases:
+        pack = preset("nmc", capacity_ah=5.0, series_cells=args.pack_cells)
+        block = simulate(
+            pack,
+            profile="drive",
+            duration_s=float(args.samples),
+            dt_s=1.0,
+            seed=2,
+            noise=NoiseSpec.typical(pack),
+        )
+        cases.append(("pack", block.to_frame(), pack, args.pack_cells))
     for profile, df, spec, cells in cases:
         best = None
         for _ in range(max(1, args.repeat)):

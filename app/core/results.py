@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 
 _PLAIN = frozenset({str, int, bool, type(None)})
+#: the field names of each dataclass converted so far (dataclasses.fields is slow)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -22,11 +24,26 @@ def to_jsonable(value: Any) -> Any:
     if kind in _PLAIN:
         return value
     if kind is dict:
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        # plain values inline (a pulse record is a dict of dozens of them): the
+        # same conversion as the call, without a call per value
+        out = {}
+        for k, v in value.items():
+            kv = type(v)
+            if kv in _PLAIN or (kv is float and v - v == 0.0):  # finite floats stay
+                out[k if type(k) is str else str(k)] = v
+            else:
+                out[k if type(k) is str else str(k)] = to_jsonable(v)
+        return out
     if kind is list:
-        return [to_jsonable(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return [
+            v if type(v) in _PLAIN or (type(v) is float and v - v == 0.0) else to_jsonable(v)
+            for v in value
+        ]
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):

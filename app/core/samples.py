@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+#: rows written at a time by :meth:`SampleBlock.stack`
+_STACK_ROWS = 8192
+
+
 class SampleBlock:
     """An immutable-by-convention mapping of column name to a 1-D float64 array.
 
@@ -49,11 +53,14 @@ class SampleBlock:
 
     def stack(self, names: Iterable[str]) -> np.ndarray:
         """Columns ``names`` side by side (samples x names); NaN where one is missing."""
-        names = list(names)
-        out = np.empty((self._n, len(names)))
-        for j, name in enumerate(names):
-            col = self._columns.get(name)
-            out[:, j] = np.nan if col is None else col
+        cols = [self._columns.get(name) for name in names]
+        out = np.empty((self._n, len(cols)))
+        # a block of rows at a time: its rows stay in cache while each column is
+        # written into them (column by column over all rows is ~3x slower for 16)
+        for a in range(0, self._n, _STACK_ROWS):
+            rows = out[a : a + _STACK_ROWS]
+            for j, col in enumerate(cols):
+                rows[:, j] = np.nan if col is None else col[a : a + _STACK_ROWS]
         return out
 
     @property

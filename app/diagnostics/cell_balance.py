@@ -1,4 +1,12 @@
-"""Cell balance: spread of the series cell voltages, at rest and under load."""
+"""Cell balance: spread of the series cell voltages, at rest and under load.
+
+:class:`CellBalanceTracker` is the incremental diagnostic (live engine);
+:func:`check_cell_balance` runs it on a whole log. The tracker keeps every
+sample's spread (8 bytes, plus its time and a rest/mid-SOC flag): the medians
+at rest and under load are medians over all of them. The cells' mean
+deviations are summed in chunks of :data:`SUM_CHUNK` samples counted from the
+start, the chunks' sums added in order (the same bits whatever the blocks).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,9 @@ import numpy as np
 
 from app.core import schema
 from app.core.results import DiagnosticResult
+from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.incremental import GrowingArray, as_block
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,79 +67,159 @@ def _unknown(cells: int, why: str) -> CellBalanceResult:
     )
 
 
-def check_cell_balance(df: pd.DataFrame, spec: BatterySpec) -> CellBalanceResult:
-    """Spread, standard deviation, outliers and SOC imbalance of the cell voltages."""
-    cols = schema.cell_voltage_columns(df.columns)
-    if len(cols) < 2:
-        why = (
-            "a single cell: balance between cells does not apply"
-            if cols
-            else "no per-cell voltages in the data: cell balance cannot be judged"
+#: samples per partial sum of the deviations
+SUM_CHUNK = 4096
+#: a long block (a whole log) is taken this many samples at a time: the sort and the
+#: deviations of 16 cells x 1e6 samples would be 128 MB temporaries each
+SLICE_SAMPLES = 16 * SUM_CHUNK
+#: flags kept per sample
+_REST, _MID = 1, 2
+
+
+class CellBalanceTracker:
+    """Incremental cell balance (the live twin of :func:`check_cell_balance`)."""
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, spec: BatterySpec):
+        self.spec = spec
+        self._cols: list[str] | None = None  # known from the first block
+        self._t = GrowingArray()
+        self._spread = GrowingArray()
+        self._flags = GrowingArray(np.uint8)
+        self._dev_sum: np.ndarray | None = None  # each cell's deviation summed over full chunks
+        self._dev_tail: np.ndarray | None = None  # (cells, samples) of the chunk under way
+        self._last_cells: np.ndarray | None = None
+        self._last_rest_cells: np.ndarray | None = None
+
+    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        """Take one block's complete cell readings. Adds no derived columns."""
+        if self._cols is None:
+            self._cols = schema.cell_voltage_columns(block.columns)
+        if len(self._cols) < 2:
+            return {}
+        for a in range(0, len(block), SLICE_SAMPLES):
+            self._update(
+                block if len(block) <= SLICE_SAMPLES else block.slice(a, a + SLICE_SAMPLES)
+            )
+        return {}
+
+    def _update(self, block: SampleBlock) -> None:
+        cols = self._cols
+        spec = self.spec
+        by_cell = block.stack(cols).T  # (cells, samples), each sample's cells contiguous
+        valid = np.isfinite(by_cell).all(axis=0)
+        if not valid.all():
+            by_cell = by_cell[:, valid]
+            if not by_cell.shape[1]:
+                return
+        t = block[schema.TIME][valid]
+        i = np.nan_to_num(block[schema.CURRENT][valid])
+        # the cells of each sample in order, sorted along the contiguous axis of the
+        # (cells, samples) view: spread and median from one sort, several times
+        # faster than max, min and np.median
+        ranked = np.sort(by_cell, axis=0)
+        spread = (ranked[-1] - ranked[0]) * 1000.0
+        middle = len(cols) // 2  # the middle one, or the mean of the two middle ones as np.median
+        median = ranked[middle] if len(cols) % 2 else (ranked[middle - 1] + ranked[middle]) / 2.0
+        rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
+        soc = spec.cell_soc_from_ocv(median)
+        mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
+        self._add_deviations(np.subtract(by_cell, median, order="C") * 1000.0)
+        self._t.extend(t)
+        self._spread.extend(spread)
+        self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
+        self._last_cells = by_cell[:, -1].copy()
+        if rest.any():
+            self._last_rest_cells = by_cell[:, np.flatnonzero(rest)[-1]].copy()
+
+    def _add_deviations(self, dev: np.ndarray) -> None:
+        """(cells, samples): summed by full chunks, the rest kept for the next block."""
+        if self._dev_tail is not None and self._dev_tail.shape[1]:
+            dev = np.concatenate((self._dev_tail, dev), axis=1)
+        full = dev.shape[1] // SUM_CHUNK * SUM_CHUNK
+        if full:
+            sums = dev[:, :full].reshape(len(dev), -1, SUM_CHUNK).sum(axis=2).T
+            if self._dev_sum is not None:  # (the running sum first: added in order)
+                sums = np.concatenate((self._dev_sum[None, :], sums))
+            self._dev_sum = sums.sum(axis=0)
+        self._dev_tail = dev[:, full:].copy()
+
+    def _deviation_sum(self) -> np.ndarray:
+        tail = self._dev_tail.sum(axis=1)
+        return tail if self._dev_sum is None else self._dev_sum + tail
+
+    def result(self) -> CellBalanceResult:
+        cols = self._cols or []
+        if len(cols) < 2:
+            why = (
+                "a single cell: balance between cells does not apply"
+                if cols
+                else "no per-cell voltages in the data: cell balance cannot be judged"
+            )
+            return _unknown(len(cols), why)
+        if not len(self._t):
+            return _unknown(len(cols), "no complete cell readings")
+        spec = self.spec
+        t, spread, flags = self._t.view(), self._spread.view(), self._flags.view()
+        rest, mid = (flags & _REST) > 0, (flags & _MID) > 0
+        mean_dev = self._deviation_sum() / len(t)
+        mad = np.median(np.abs(mean_dev - np.median(mean_dev))) * 1.4826
+        limit = max(OUTLIER_SIGMAS * mad, OUTLIER_MIN_MV)
+        outliers = [k + 1 for k in np.flatnonzero(np.abs(mean_dev) > limit)]
+        trend = None
+        if t[-1] - t[0] > 60 and len(t) > 10:
+            # least-squares slope in closed form (polyfit builds a Vandermonde matrix)
+            h = (t - t[0]) / 3600.0
+            h -= h.mean()
+            trend = float(np.dot(h, spread - spread.mean()) / np.dot(h, h))
+        soc_imb = None
+        if self._last_rest_cells is not None:
+            socs = spec.cell_soc_from_ocv(self._last_rest_cells)
+            soc_imb = float(np.max(socs) - np.min(socs))
+        rest_spread = float(np.median(spread[rest])) if rest.any() else None
+        # Judge the balance where the OCV curves of the cells run parallel: at the
+        # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
+        # fan out by 100+ mV from small capacity differences alone.
+        for candidates in (rest & mid, mid, rest, np.ones_like(rest)):
+            if candidates.any():
+                judge = float(np.median(spread[candidates]))
+                break
+        if judge >= REST_SPREAD_ACT_MV:
+            status = "critical"
+            rec = (
+                "cells far apart: top-balance the pack (charge to full and hold for balancing), "
+                "check the low cells' capacity and self-discharge"
+            )
+        elif judge >= REST_SPREAD_WARN_MV:
+            status = "warning"
+            rec = (
+                "spread growing: let the BMS balance at the top of charge; watch the outlier cells"
+            )
+        else:
+            status = "ok"
+            rec = "cells balanced: no action needed"
+        if outliers and status == "ok":
+            rec = f"balanced overall, but cell(s) {', '.join(map(str, outliers))} sit apart: watch them"
+        return CellBalanceResult(
+            cells=len(cols),
+            spread_mv=float(spread[-1]),
+            spread_max_mv=float(spread.max()),
+            std_mv=float(np.std(self._last_cells) * 1000.0),
+            spread_at_rest_mv=rest_spread,
+            spread_under_load_mv=float(np.median(spread[~rest])) if (~rest).any() else None,
+            spread_trend_mv_per_h=trend,
+            soc_imbalance_pct=soc_imb,
+            outlier_cells=outliers,
+            mean_deviation_mv=[float(x) for x in mean_dev],
+            status=status,
+            recommendation=rec,
         )
-        return _unknown(len(cols), why)
-    cells = df[cols].to_numpy(dtype=float)
-    valid = np.isfinite(cells).all(axis=1)
-    cells_v = cells[valid]
-    t = df[schema.TIME].to_numpy(dtype=float)[valid]
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float)[valid])
-    if not len(cells_v):
-        return _unknown(len(cols), "no complete cell readings")
-    by_cell = np.ascontiguousarray(cells_v.T)  # reductions across cells run row-wise
-    spread = (by_cell.max(axis=0) - by_cell.min(axis=0)) * 1000.0
-    rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
-    median = np.median(by_cell, axis=0)[:, None]
-    deviation = (cells_v - median) * 1000.0
-    mean_dev = deviation.mean(axis=0)
-    mad = np.median(np.abs(mean_dev - np.median(mean_dev))) * 1.4826
-    limit = max(OUTLIER_SIGMAS * mad, OUTLIER_MIN_MV)
-    outliers = [k + 1 for k in np.flatnonzero(np.abs(mean_dev) > limit)]
-    trend = None
-    if t[-1] - t[0] > 60 and len(t) > 10:
-        # least-squares slope in closed form (polyfit builds a Vandermonde matrix)
-        h = (t - t[0]) / 3600.0
-        h -= h.mean()
-        trend = float(np.dot(h, spread - spread.mean()) / np.dot(h, h))
-    soc_imb = None
-    if rest.any():
-        last_rest = cells_v[np.flatnonzero(rest)[-1]]
-        socs = spec.cell_soc_from_ocv(last_rest)
-        soc_imb = float(np.max(socs) - np.min(socs))
-    rest_spread = float(np.median(spread[rest])) if rest.any() else None
-    # Judge the balance where the OCV curves of the cells run parallel: at the
-    # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
-    # fan out by 100+ mV from small capacity differences alone.
-    mid = (SOC_JUDGE_RANGE[0] <= (s := spec.cell_soc_from_ocv(median[:, 0]))) & (
-        s <= SOC_JUDGE_RANGE[1]
-    )
-    for candidates in (rest & mid, mid, rest, np.ones_like(rest)):
-        if candidates.any():
-            judge = float(np.median(spread[candidates]))
-            break
-    if judge >= REST_SPREAD_ACT_MV:
-        status = "critical"
-        rec = (
-            "cells far apart: top-balance the pack (charge to full and hold for balancing), "
-            "check the low cells' capacity and self-discharge"
-        )
-    elif judge >= REST_SPREAD_WARN_MV:
-        status = "warning"
-        rec = "spread growing: let the BMS balance at the top of charge; watch the outlier cells"
-    else:
-        status = "ok"
-        rec = "cells balanced: no action needed"
-    if outliers and status == "ok":
-        rec = f"balanced overall, but cell(s) {', '.join(map(str, outliers))} sit apart: watch them"
-    return CellBalanceResult(
-        cells=len(cols),
-        spread_mv=float(spread[-1]),
-        spread_max_mv=float(spread.max()),
-        std_mv=float(np.std(cells_v[-1]) * 1000.0),
-        spread_at_rest_mv=rest_spread,
-        spread_under_load_mv=float(np.median(spread[~rest])) if (~rest).any() else None,
-        spread_trend_mv_per_h=trend,
-        soc_imbalance_pct=soc_imb,
-        outlier_cells=outliers,
-        mean_deviation_mv=[float(x) for x in mean_dev],
-        status=status,
-        recommendation=rec,
-    )
+
+
+def check_cell_balance(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> CellBalanceResult:
+    """Spread, standard deviation, outliers and SOC imbalance of the cell voltages
+    (:class:`CellBalanceTracker` on the whole log)."""
+    tracker = CellBalanceTracker(spec)
+    tracker.update(as_block(df))
+    return tracker.result()

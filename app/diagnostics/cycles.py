@@ -143,15 +143,31 @@ class _Integrals:
         self.e_dis = _trapezoid_increments(t, i_dis * v0) / 3600.0
 
 
-def _segments(labels: np.ndarray) -> list[np.ndarray]:
-    boundaries = np.flatnonzero(np.diff(labels)) + 1
-    return [idx for idx in np.split(np.arange(len(labels)), boundaries) if idx.size]
+def _segments(labels: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of equal labels (slices: thousands of cycles copy nothing)."""
+    if not len(labels):
+        return []
+    bounds = [0, *(np.flatnonzero(np.diff(labels)) + 1).tolist(), len(labels)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
-def _temperatures(temp: np.ndarray | None, idx: np.ndarray) -> tuple[float | None, float | None]:
-    if temp is None or not np.isfinite(temp[idx]).any():
+def _temperatures(temp: np.ndarray | None, a: int, b: int) -> tuple[float | None, float | None]:
+    """Mean and max of the finite ``temp[a:b]`` (None without any)."""
+    if temp is None:
         return None, None
-    return float(np.nanmean(temp[idx])), float(np.nanmax(temp[idx]))
+    seg = temp[a:b]
+    finite = np.isfinite(seg)
+    if finite.all():  # (np.nanmean's and np.nanmax's values, without their overhead)
+        return float(seg.sum()) / (b - a), float(seg.max())
+    if not finite.any():
+        return None, None
+    return float(np.nanmean(seg)), float(np.nanmax(seg))
+
+
+def _last_where(mask: np.ndarray) -> np.ndarray:
+    """For every sample, the index of the last sample up to it where ``mask`` holds (-1: none)."""
+    out = np.where(mask, np.arange(len(mask)), -1)
+    return np.maximum.accumulate(out) if len(out) else out
 
 
 def pulse_resistances(
@@ -164,6 +180,22 @@ def pulse_resistances(
     settled level); a step counts when the new level is not a rest and holds
     for ``read_s``.
     """
+    t = df[schema.TIME].to_numpy(dtype=float)
+    v = df[schema.VOLTAGE].to_numpy(dtype=float)
+    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
+    return _pulse_resistances(t, v, i, step, capacity_ah, read_s)
+
+
+def _pulse_resistances(
+    t: np.ndarray,
+    v: np.ndarray,
+    i: np.ndarray,
+    step: np.ndarray | None,
+    capacity_ah: float | None,
+    read_s: float = DCIR_READ_S,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pulse_resistances` on arrays (``i`` without NaN)."""
     from app.diagnostics.pulse_detection import (
         PulseSettings,
         first_departures,
@@ -171,9 +203,6 @@ def pulse_resistances(
         step_candidates,
     )
 
-    t = df[schema.TIME].to_numpy(dtype=float)
-    v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     settings = PulseSettings()
     if capacity_ah:
         thr = settings.step_c_rate * capacity_ah
@@ -184,7 +213,6 @@ def pulse_resistances(
         return np.empty(0, dtype=np.int64), np.empty(0)
     tol = settings.hold_fraction * thr
     rest = current_threshold_a(i, capacity_ah)
-    step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
     ks, levels = step_candidates(
         i, 0, len(i), thr=thr, tol=tol, settle=settings.settle_samples, step_index=step
     )
@@ -231,25 +259,51 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
     cycle = cycle_numbers(df, i, capacity_ah)
-    q = _Integrals(t, v, i)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
-    thr = current_threshold_a(i, capacity_ah)
-    pulse_at, pulse_r = pulse_resistances(df, capacity_ah)
+    step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
+    rows = cycle_rows(t, v, i, temp, step, cycle, capacity_ah, _segments(cycle))
+    return pd.DataFrame(rows, columns=list(CYCLE_COLUMNS))
 
+
+def cycle_rows(
+    t: np.ndarray,
+    v: np.ndarray,
+    i: np.ndarray,
+    temp: np.ndarray | None,
+    step: np.ndarray | None,
+    cycle: np.ndarray,
+    capacity_ah: float | None,
+    segments: list[tuple[int, int]],
+) -> list[dict]:
+    """The rows of the cycles ``segments`` ((start, stop) sample ranges) of the
+    samples given (``i`` without NaN; ``cycle``: each sample's cycle). A cycle's
+    row reads only its own samples, the one after it (the last interval) and,
+    for its pulses, a few before it and ~``DCIR_READ_S`` after it: the live
+    :class:`~app.diagnostics.cycle_tracker.CycleTracker` passes windows of a
+    stream that hold these."""
+    from app.diagnostics.internal_resistance import median_of
+
+    q = _Integrals(t, v, i)
+    thr = current_threshold_a(i, capacity_ah)
+    pulse_at, pulse_r = _pulse_resistances(t, v, i, step, capacity_ah)
+    pulse_r_list = pulse_r.tolist()
+
+    last_chg, last_dis = _last_where(i > thr), _last_where(i < -thr)
+    # the pulses of a cycle: a run of pulse_at (sample indices in increasing order)
+    pulse_runs = np.searchsorted(pulse_at, np.array(segments, dtype=np.int64).reshape(-1, 2))
     rows = []
-    for idx in _segments(cycle):
+    for (a, b), (p0, p1) in zip(segments, pulse_runs.tolist(), strict=True):
         # each interval is counted in the cycle of the sample that starts it
-        qc, qd = q.q_chg[idx].sum(), q.q_dis[idx].sum()
-        ec, ed = q.e_chg[idx].sum(), q.e_dis[idx].sum()
-        chg = idx[i[idx] > thr]
-        dis = idx[i[idx] < -thr]
-        mean_t, max_t = _temperatures(temp, idx)
-        mine = pulse_r[(pulse_at >= idx[0]) & (pulse_at <= idx[-1])] if pulse_at.size else []
+        qc, qd = q.q_chg[a:b].sum(), q.q_dis[a:b].sum()
+        ec, ed = q.e_chg[a:b].sum(), q.e_dis[a:b].sum()
+        chg, dis = int(last_chg[b - 1]), int(last_dis[b - 1])
+        mean_t, max_t = _temperatures(temp, a, b)
+        mine = pulse_r_list[p0:p1]
         rows.append(
             {
-                "cycle_index": int(cycle[idx[0]]),
-                "start_time_s": float(t[idx[0]]),
-                "duration_s": float(t[idx[-1]] - t[idx[0]]),
+                "cycle_index": int(cycle[a]),
+                "start_time_s": float(t[a]),
+                "duration_s": float(t[b - 1] - t[a]),
                 "charge_capacity_ah": float(qc),
                 "discharge_capacity_ah": float(qd),
                 "coulombic_efficiency": _ratio(qd, qc),
@@ -258,13 +312,13 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
                 "energy_efficiency": _ratio(ed, ec),
                 "mean_temperature_c": mean_t,
                 "max_temperature_c": max_t,
-                "end_of_charge_voltage_v": float(v[chg[-1]]) if chg.size else None,
-                "end_of_discharge_voltage_v": float(v[dis[-1]]) if dis.size else None,
-                "dcir_ohm": float(np.median(mine)) if len(mine) else None,
+                "end_of_charge_voltage_v": float(v[chg]) if chg >= a else None,
+                "end_of_discharge_voltage_v": float(v[dis]) if dis >= a else None,
+                "dcir_ohm": median_of(mine),
                 "n_pulses": len(mine),
             }
         )
-    return pd.DataFrame(rows, columns=list(CYCLE_COLUMNS))
+    return rows
 
 
 class StepKind(StrEnum):
@@ -297,30 +351,30 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     q = _Integrals(t, v, i)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     rows = []
-    for idx in _segments(number):
-        qc, qd = float(q.q_chg[idx].sum()), float(q.q_dis[idx].sum())
-        active = np.abs(i[idx]) > thr
+    for a, b in _segments(number):
+        qc, qd = float(q.q_chg[a:b].sum()), float(q.q_dis[a:b].sum())
+        active = np.abs(i[a:b]) > thr
         if not active.any():
             kind = StepKind.REST
         else:
             kind = StepKind.CHARGE if qc >= qd else StepKind.DISCHARGE
-        mean_t, max_t = _temperatures(temp, idx)
-        duration = float(t[idx[-1]] - t[idx[0]])
+        mean_t, max_t = _temperatures(temp, a, b)
+        duration = float(t[b - 1] - t[a])
         rows.append(
             {
-                "cycle_index": int(cycle[idx[0]]),
-                "step_number": int(number[idx[0]]),
-                "step_index": int(step[idx[0]]) if has_steps else None,
+                "cycle_index": int(cycle[a]),
+                "step_number": int(number[a]),
+                "step_index": int(step[a]) if has_steps else None,
                 "kind": kind.value,
-                "start_time_s": float(t[idx[0]]),
+                "start_time_s": float(t[a]),
                 "duration_s": duration,
-                "start_voltage_v": float(v[idx[0]]),
-                "end_voltage_v": float(v[idx[-1]]),
-                "mean_current_a": float(np.mean(i[idx])),
+                "start_voltage_v": float(v[a]),
+                "end_voltage_v": float(v[b - 1]),
+                "mean_current_a": float(np.mean(i[a:b])),
                 "charge_capacity_ah": qc,
                 "discharge_capacity_ah": qd,
-                "charge_energy_wh": float(q.e_chg[idx].sum()),
-                "discharge_energy_wh": float(q.e_dis[idx].sum()),
+                "charge_energy_wh": float(q.e_chg[a:b].sum()),
+                "discharge_energy_wh": float(q.e_dis[a:b].sum()),
                 "mean_temperature_c": mean_t,
                 "max_temperature_c": max_t,
             }

@@ -105,6 +105,8 @@ from app.diagnostics.pulse_detection import (
     first_departure,
     first_departures,
     hppc_resistances_raw,
+    interp_within,
+    median,
     noise_sigma,
     noise_sigmas,
     step_candidates,
@@ -206,14 +208,17 @@ class _Buffer:
 
     def append(self, cols: dict[str, np.ndarray]) -> None:
         m = len(cols["t"])
+        if not self._store and m >= self.MIN_CAPACITY:
+            # the first block of an offline run: its arrays are the storage (only read
+            # here; the next block moves the rows to new storage)
+            self._store, self._lo, self.n = dict(cols), 0, m
+            self._views()
+            return
         cap = len(self._store["t"]) if self._store else 0
         if self._lo + self.n + m > cap:
-            # move the live rows to the front of (larger if need be) storage; the
-            # first block of an offline run fills its storage exactly
+            # move the live rows to the front of (larger if need be) storage
             need = self.n + m
-            size = need if not self._store else max(cap, 2 * need, self.MIN_CAPACITY)
-            if not self._store and m < self.MIN_CAPACITY:
-                size = self.MIN_CAPACITY
+            size = max(cap, 2 * need, self.MIN_CAPACITY) if self._store else self.MIN_CAPACITY
             store = {k: np.empty((size, *np.shape(v)[1:])) for k, v in cols.items()}
             for k, old in self.cols.items():
                 store[k][: self.n] = old
@@ -266,6 +271,8 @@ class InternalResistanceTracker:
         # fit budget: tokens in the bucket as of global sample index _bucket_k
         self._bucket = float(self.settings.fit_budget_burst)
         self._bucket_k = 0
+        # pulses read from the samples, measured together at the end of _follow
+        self._unfitted: list[tuple[_Step, int]] | None = None
 
     # --- input ---------------------------------------------------------------
     def _columns(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -339,37 +346,20 @@ class InternalResistanceTracker:
         # the windows' first samples, for all the steps at once
         t_steps = t[ks]
         fit_froms = np.searchsorted(t, t_steps - s.pre_window_s, side="left").tolist()
-        hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left").tolist()
-        # the level before a step: back from the step while the current stays within the
-        # tolerance, and within level_window_s; with times in order, the samples older
-        # than that are known without looking at them (the first one not older: recent)
-        in_order = bool(ks.size) and bool(np.all(t[1:] >= t[:-1]))
-        recent = (
-            np.searchsorted(t, t[ks - 1] - s.level_window_s, side="left").tolist()
-            if in_order
-            else [None] * len(ks)
-        )
-        for k_loc, kl_loc, tol, t_s, fit_from, hist, first_recent in zip(
+        hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left")
+        pres = self._level_starts(ks, hists)
+        for k_loc, kl_loc, tol, t_s, fit_from, hist, pre in zip(
             ks.tolist(),
             kls.tolist(),
             tols.tolist(),
             t_steps.tolist(),
             fit_froms,
-            hists,
-            recent,
+            hists.tolist(),
+            pres,
             strict=True,
         ):
             level = float(i[kl_loc])
             k = k_loc + buf.g0
-            i_pre = float(i[k_loc - 1])
-            lo = hist if first_recent is None else max(hist, first_recent)
-            seg_i = i[lo:k_loc]
-            bad = np.abs(seg_i - i_pre) > self.tol_a
-            if first_recent is None:
-                bad |= t[lo:k_loc] < t[k_loc - 1] - s.level_window_s
-            bad_idx = np.flatnonzero(bad)
-            pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
-            pre = min(pre, k_loc - 1)
             # (sum / n: what np.mean computes, without its per-call overhead)
             from_rest = abs(float(i[pre:k_loc].sum()) / (k_loc - pre)) <= self.rest_a
             self._pending.append(
@@ -396,6 +386,33 @@ class InternalResistanceTracker:
                 still.append(st)
         self._pending = still
         self._trim()
+
+    def _level_starts(self, ks: np.ndarray, hists: np.ndarray) -> list[int]:
+        """First sample of the level before each step ``ks`` (buffer indices): back from
+        the step while the current stays within the tolerance of the sample before it,
+        not before ``hists`` and within ``level_window_s``."""
+        buf, s = self._buf, self.settings
+        t, i = buf["t"], buf["i"]
+        if not ks.size:
+            return []
+        if bool(np.all(t[1:] >= t[:-1])):
+            # times in order: the samples older than the window are known without looking
+            # at them (the first one not older), and the searches run all at once, as
+            # first departures in the reversed buffer
+            recent = np.searchsorted(t, t[ks - 1] - s.level_window_s, side="left")
+            lo = np.maximum(hists, recent)
+            n = len(i)
+            r = first_departures(i[::-1], i[ks - 1], np.full(len(ks), self.tol_a), n - ks, n - lo)
+            return np.minimum(n - r, ks - 1).tolist()  # (n - r: after the departure, or lo)
+        pres = []
+        for k_loc, lo in zip(ks.tolist(), hists.tolist(), strict=True):
+            i_pre = float(i[k_loc - 1])
+            bad = np.abs(i[lo:k_loc] - i_pre) > self.tol_a
+            bad |= t[lo:k_loc] < t[k_loc - 1] - s.level_window_s
+            bad_idx = np.flatnonzero(bad)
+            pre = lo + (int(bad_idx[-1]) + 1 if bad_idx.size else 0)
+            pres.append(min(pre, k_loc - 1))
+        return pres
 
     def _take_fit(self, k: int, from_rest: bool) -> bool:
         """Whether the step at global index ``k`` gets a fit (see "Fit budget")."""
@@ -472,6 +489,14 @@ class InternalResistanceTracker:
         the pulses, then for the end of their relaxations, done for all steps at once
         (the same searches and decisions as one step after the other: the steps share
         nothing but the buffer, which they only read)."""
+        self._unfitted = []
+        try:
+            self._follow_steps(steps)
+            self._measure_unfitted(self._unfitted)
+        finally:
+            self._unfitted = None
+
+    def _follow_steps(self, steps: list[_Step]) -> None:
         buf, s = self._buf, self.settings
         t, i = buf["t"], buf["i"]
         g0, end = buf.g0, buf.end
@@ -597,6 +622,14 @@ class InternalResistanceTracker:
 
     # --- measurement ---------------------------------------------------------
     def _measure(self, st: _Step, *, win_end: int) -> None:
+        """Measure ``st`` over the buffer up to ``win_end`` (global index) into ``st.record``."""
+        if not st.fit:
+            # read from the samples: inside _follow with the others, at once
+            if self._unfitted is not None:
+                self._unfitted.append((st, win_end))
+            else:
+                self._measure_unfitted([(st, win_end)])
+            return
         buf, s = self._buf, self.settings
         g0 = buf.g0
         lo, hi = st.hist_start - g0, win_end - g0
@@ -645,19 +678,21 @@ class InternalResistanceTracker:
         duration = (
             float(t[pulse_end]) - t_s if pulse_end is not None and pulse_end < len(t) else None
         )
-        lasted = duration if duration is not None else float(t[last]) - t_s
-        # (sum / n: what np.mean computes, without its per-call overhead)
-        i_pre = float(i[pre_level:k].sum()) / (k - pre_level)
-        i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
-        eval_t: dict[str, float | None] = {"r_ohmic_ohm": float(t[kl])}
-        for tau in EVAL_TIMES_S:
-            ok = lasted >= tau - 1e-6
-            eval_t[f"r_{tau:g}s_ohm"] = min(t_s + tau, float(t[last])) if ok else None
-        p, n_series = self.spec.parallel_strings, self.spec.series_cells
-        pack: dict[str, float | None] = {}
-        per_cell: dict[str, list[float | None]] | None = None
-        if model is not None:
-            method = "fit"
+        if model is None:  # the read-out fit could not run: read from the samples
+            self._measure_unfitted([(st, win_end)])
+            record = st.record
+        else:
+            lasted = duration if duration is not None else float(t[last]) - t_s
+            # (sum / n: what np.mean computes, without its per-call overhead)
+            i_pre = float(i[pre_level:k].sum()) / (k - pre_level)
+            i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
+            eval_t: dict[str, float | None] = {"r_ohmic_ohm": float(t[kl])}
+            for tau in EVAL_TIMES_S:
+                ok = lasted >= tau - 1e-6
+                eval_t[f"r_{tau:g}s_ohm"] = min(t_s + tau, float(t[last])) if ok else None
+            p = self.spec.parallel_strings
+            pack: dict[str, float | None] = {}
+            per_cell: dict[str, list[float | None]] | None = None
             with_cells = cells is not None and model.cell_coef is not None
             volts = np.column_stack([v, cells]) if with_cells else v[:, None]
             dv = self._read_deltas(model, t[:ro_end], volts[:ro_end], k, kl, last, fit_from, eval_t)
@@ -672,43 +707,13 @@ class InternalResistanceTracker:
                 pack[key] = _ratio(dv[key][0], di)
                 if with_cells:
                     per_cell[key] = [_scaled(_ratio(d, di), p) for d in dv[key][1:]]
-        else:
-            method = "samples"
-            end_idx = pulse_end if pulse_end is not None else len(t)
-            volts = [v] if cells is None else [v, *cells.T]
-            pack, *raw_cells = hppc_resistances_raw(t, volts, i, k, kl, end_idx)
-            if cells is not None:
-                per_cell = {key: [_scaled(raw[key], p) for raw in raw_cells] for key in R_KEYS}
-        step_a = i_level - i_pre
-        temp = buf["temp"][st.k - g0 : st.k - g0 + (last - k) + 1]
-        soc = float(buf["soc"][st.k - 1 - g0])
-        record: dict = {
-            "start_time_s": t_s,
-            "duration_s": duration,
-            "ongoing": duration is None,
-            "direction": "charge" if step_a > 0 else "discharge",
-            "from_rest": abs(i_pre) <= self.rest_a,
-            "current_a": step_a,
-            "current_before_a": i_pre,
-            "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
-            "soc_percent": soc if math.isfinite(soc) else None,
-            "temperature_c": _finite_mean(temp),
-            "method": method,
-        }
-        for key in R_KEYS:
-            record[key] = pack.get(key)
-        for key, cell_key in zip(R_KEYS, R_CELL_KEYS, strict=True):
-            record[cell_key] = _scaled(pack.get(key), p / n_series)
-        # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
-        # step, unlike the long-window ECM fit which a curved OCV can distort
-        r0 = model.step_resistances[0] if model is not None else None
-        record["r0_ohm"] = r0
-        record["r0_cell_ohm"] = _scaled(r0, p / n_series)
-        record["cells"] = per_cell
-        record["fit"] = None
-        record["fit_skipped"] = (
-            None if st.fit else "fit budget: read from the samples (see the module docstring)"
-        )
+            record = self._record(st, lo + last, duration, i_pre, i_level, "fit", pack, per_cell)
+            # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
+            # step, unlike the long-window ECM fit which a curved OCV can distort
+            r0 = model.step_resistances[0]
+            record["r0_ohm"] = r0
+            record["r0_cell_ohm"] = _scaled(r0, p / self.spec.series_cells)
+        p, n_series = self.spec.parallel_strings, self.spec.series_cells
         if ecm_model is not None:
             fit = _fit_dict(ecm_model, p, n_series)
             span = abs(float(np.diff(ecm_model.voltage(np.array([t[k - 1], t[last]])))[0]))
@@ -720,6 +725,141 @@ class InternalResistanceTracker:
             fit["readout_rmse_mv"] = model.rmse_v * 1000.0 if model is not None else None
             record["fit"] = fit
         st.record = record
+
+    def _record(
+        self,
+        st: _Step,
+        last: int,
+        duration: float | None,
+        i_pre: float,
+        i_level: float,
+        method: str,
+        pack: dict[str, float | None],
+        per_cell: dict[str, list[float | None]] | None,
+    ) -> dict:
+        """A pulse's record without its fit (``r0_ohm``, ``fit``: None); ``last``: the
+        buffer index of its last sample."""
+        buf = self._buf
+        k = st.k - buf.g0
+        step_a = i_level - i_pre
+        soc = float(buf["soc"][k - 1])
+        record: dict = {
+            "start_time_s": st.t_s,
+            "duration_s": duration,
+            "ongoing": duration is None,
+            "direction": "charge" if step_a > 0 else "discharge",
+            "from_rest": abs(i_pre) <= self.rest_a,
+            "current_a": step_a,
+            "current_before_a": i_pre,
+            "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
+            "soc_percent": soc if math.isfinite(soc) else None,
+            "temperature_c": _finite_mean(buf["temp"][k : last + 1]),
+            "method": method,
+        }
+        scale = self.spec.parallel_strings / self.spec.series_cells
+        for key in R_KEYS:
+            record[key] = pack.get(key)
+        for key, cell_key in zip(R_KEYS, R_CELL_KEYS, strict=True):
+            record[cell_key] = _scaled(pack.get(key), scale)
+        record["r0_ohm"] = None
+        record["r0_cell_ohm"] = None
+        record["cells"] = per_cell
+        record["fit"] = None
+        record["fit_skipped"] = (
+            None if st.fit else "fit budget: read from the samples (see the module docstring)"
+        )
+        return record
+
+    def _measure_unfitted(self, items: list[tuple[_Step, int]]) -> None:
+        """Measure pulses ``(step, window end)`` from the raw samples (``method:
+        "samples"``, no fit) into their records, all at once."""
+        if not items:
+            return
+        buf = self._buf
+        g0 = buf.g0
+        t, i = buf["t"], buf["i"]
+        for (st, win_end), (pack, per_cell) in zip(items, self._raw_readings(items), strict=True):
+            k, kl, pre = st.k - g0, st.k_level - g0, st.pre_start - g0
+            ended = st.end is not None and st.end < win_end
+            last = (st.end if ended else win_end) - g0 - 1
+            duration = float(t[st.end - g0]) - st.t_s if ended else None
+            # (sum / n: what np.mean computes, without its per-call overhead)
+            i_pre = float(i[pre:k].sum()) / (k - pre)
+            i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
+            st.record = self._record(st, last, duration, i_pre, i_level, "samples", pack, per_cell)
+
+    def _raw_readings(
+        self, items: list[tuple[_Step, int]]
+    ) -> list[tuple[dict[str, float | None], dict[str, list[float | None]] | None]]:
+        """:func:`hppc_resistances_raw` of pulses ``(step, window end)``, all at once: the
+        pack's readings and the cells' (x parallel strings; None without cell voltages)."""
+        buf = self._buf
+        g0 = buf.g0
+        t, i, v = buf["t"], buf["i"], buf["v"]
+        cells = buf.cols.get("cells")
+        p = self.spec.parallel_strings
+        m = len(items)
+        k = np.array([st.k for st, _ in items], dtype=np.int64) - g0
+        kl = np.array([st.k_level for st, _ in items], dtype=np.int64) - g0
+        win = np.array([w for _, w in items], dtype=np.int64) - g0
+        # the pulse's samples end at its end, or at the window's for one still running
+        stop = np.array([w if st.end is None else min(st.end, w) for st, w in items]) - g0
+        columns = [v] if cells is None else [v, *cells.T]
+        if not bool(np.all(t[1:] >= t[:-1])):  # (interp_within needs the times in order)
+            out = []
+            for (st, _), a, b, c, w in zip(
+                items, k.tolist(), kl.tolist(), stop.tolist(), win.tolist(), strict=True
+            ):
+                lo = st.hist_start - g0
+                cols = [x[lo:w] for x in columns]
+                pack, *raw_cells = hppc_resistances_raw(
+                    t[lo:w], cols, i[lo:w], a - lo, b - lo, c - lo
+                )
+                per_cell = None
+                if cells is not None:
+                    per_cell = {key: [_scaled(r[key], p) for r in raw_cells] for key in R_KEYS}
+                out.append((pack, per_cell))
+            return out
+        # the same operations as hppc_resistances_raw, one pulse a row; r_ohmic_ohm and
+        # then one column per read time (R_KEYS), NaN and not ``ok`` where None
+        taus = np.array(EVAL_TIMES_S)
+        t_s = t[k]
+        i0 = i[k - 1]
+        di = i[kl] - i0
+        duration = t[np.minimum(stop, win - 1)] - t_s
+        read = (kl < stop)[:, None] & ~(duration[:, None] < taus[None, :] - 1e-6)
+        rows, cols = np.nonzero(read)
+        te = np.minimum(t_s[rows] + taus[cols], t[np.maximum(stop - 1, 0)][rows])
+        lo, hi = kl[rows], stop[rows]
+        dii = interp_within(te, t, i, lo, hi) - i0[rows]
+        ok = np.zeros((m, 1 + len(taus)), dtype=bool)
+        ok[:, 0] = di != 0
+        ok[rows, cols + 1] = dii != 0
+        ok_rows = ok.tolist()
+        values = []
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for x in columns:
+                v0 = x[k - 1]
+                r = np.full(ok.shape, np.nan)
+                r[:, 0] = (x[kl] - v0) / di
+                r[rows, cols + 1] = (interp_within(te, t, x, lo, hi) - v0[rows]) / dii
+                values.append(r)
+        pack_rows = values[0].tolist()
+        cell_rows = [(r * p).tolist() for r in values[1:]]
+        out = []
+        for j in range(m):
+            oks = ok_rows[j]
+            pack = {
+                key: x if y else None for key, x, y in zip(R_KEYS, pack_rows[j], oks, strict=True)
+            }
+            per_cell = None
+            if cells is not None:
+                per_cell = {
+                    key: [c[j][q] if oks[q] else None for c in cell_rows]
+                    for q, key in enumerate(R_KEYS)
+                }
+            out.append((pack, per_cell))
+        return out
 
     @staticmethod
     def _read_deltas(
@@ -757,7 +897,7 @@ class InternalResistanceTracker:
             if half is None:
                 half = _RESIDUAL_HALF_S
                 if len(tt) > 1:
-                    half = max(half, 1.5 * float(np.median(np.diff(tt))))
+                    half = max(half, 1.5 * median(np.diff(tt)))
                 halves[lo, hi] = half
             near = np.flatnonzero(np.abs(tt - x) <= half) + lo
             if near.size < 3:
@@ -797,7 +937,7 @@ class InternalResistanceTracker:
         """Half-width of the local current mean over the pulse samples' times ``tp``."""
         half = _CURRENT_MEAN_HALF_S
         if len(tp) > 1:
-            half = max(half, 2.0 * float(np.median(np.diff(tp))))
+            half = max(half, 2.0 * median(np.diff(tp)))
         return half
 
     # --- output --------------------------------------------------------------
@@ -878,7 +1018,7 @@ def _resolved(m: PulseModel) -> bool:
     )
 
 
-def _median(values) -> float | None:
+def median_of(values) -> float | None:
     """``np.median`` of the finite values (None if none), in plain Python: the middle
     value, or the mean of the two middle ones as numpy computes it ((a + b) / 2)."""
     vals = sorted(float(v) for v in values if v is not None and math.isfinite(v))
@@ -910,12 +1050,12 @@ def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]
                 f"{unit}_low": lo,
                 f"{unit}_high": lo + width,
                 "n": len(sel),
-                "median_r_10s_ohm": _median(r["r_10s_ohm"] for r in sel),
-                "median_r_10s_cell_ohm": _median(r["r_10s_cell_ohm"] for r in sel),
-                "median_r_10s_discharge_ohm": _median(
+                "median_r_10s_ohm": median_of(r["r_10s_ohm"] for r in sel),
+                "median_r_10s_cell_ohm": median_of(r["r_10s_cell_ohm"] for r in sel),
+                "median_r_10s_discharge_ohm": median_of(
                     r["r_10s_ohm"] for r in sel if r["direction"] == "discharge"
                 ),
-                "median_r_10s_charge_ohm": _median(
+                "median_r_10s_charge_ohm": median_of(
                     r["r_10s_ohm"] for r in sel if r["direction"] == "charge"
                 ),
             }
@@ -933,7 +1073,7 @@ def summarize_pulses(
         resolved = [f for f in fits if f["resolved"]]
         good = resolved or [f for f in fits if not f["at_bound"]] or fits
         med = {
-            key: _median(f[key] for f in good)
+            key: median_of(f[key] for f in good)
             for key in (
                 "r0_ohm",
                 "r1_ohm",
@@ -969,11 +1109,11 @@ def summarize_pulses(
         voltage_source=tracker.voltage_source,
         n_pulses=len(records),
         pulses=records,
-        median_r_ohmic_ohm=_median(r["r_ohmic_ohm"] for r in records),
-        median_r_10s_ohm=_median(r["r_10s_ohm"] for r in records),
-        median_r_ohmic_cell_ohm=_median(r["r_ohmic_cell_ohm"] for r in records),
-        median_r_10s_cell_ohm=_median(r["r_10s_cell_ohm"] for r in records),
-        median_r0_cell_ohm=_median(r["r0_cell_ohm"] for r in records),
+        median_r_ohmic_ohm=median_of(r["r_ohmic_ohm"] for r in records),
+        median_r_10s_ohm=median_of(r["r_10s_ohm"] for r in records),
+        median_r_ohmic_cell_ohm=median_of(r["r_ohmic_cell_ohm"] for r in records),
+        median_r_10s_cell_ohm=median_of(r["r_10s_cell_ohm"] for r in records),
+        median_r0_cell_ohm=median_of(r["r0_cell_ohm"] for r in records),
         ecm_fit=ecm,
         r_10s_by_soc=_bands(records, "soc_percent", SOC_BAND_PCT, "soc_percent"),
         r_10s_by_temperature=_bands(records, "temperature_c", TEMPERATURE_BAND_C, "temperature_c"),

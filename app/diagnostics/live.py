@@ -2,9 +2,9 @@
 coming from the acquisition thread, adds derived columns to it, and keeps the
 latest results.
 
-Qt-free; called in the acquisition thread as a sink stage. The capacity-fade
-and cycle-life diagnostics work on whole cycles and are computed from the
-recording (``run_suite``), not per block.
+Qt-free; called in the acquisition thread as a sink stage. All nine
+diagnostics of ``run_suite`` run here as incremental twins; the capacity-fade
+and cycle-life results come from the per-cycle table built as cycles end.
 """
 
 from __future__ import annotations
@@ -12,16 +12,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, preset
 from app.diagnostics.alerts.evaluator import AlertEvaluator, AlertEvent
 from app.diagnostics.alerts.metrics import MetricContext
 from app.diagnostics.alerts.thresholds import Threshold
+from app.diagnostics.cell_balance import CellBalanceTracker
+from app.diagnostics.cycle_tracker import CycleTracker, LifetimeTracker
 from app.diagnostics.faults import FaultDetector
 from app.diagnostics.internal_resistance import InternalResistanceTracker
+from app.diagnostics.safety import SafetyMonitor
 from app.diagnostics.soc_ekf import EkfSocEstimator
 from app.diagnostics.soh import SohTracker
+from app.diagnostics.thermal import ThermalTracker
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class LiveEngine:
@@ -31,8 +39,9 @@ class LiveEngine:
     Enriched blocks carry the raw columns plus ``soc_percent``, its ±2 sigma
     band ``soc_band_low_percent``/``soc_band_high_percent`` and, when the
     source reports ``soc_reported_pct``, ``soc_bms_difference_pct``. Internal
-    resistance, SOH and fault detection run on every block; their results are
-    read with :meth:`results` (from any thread).
+    resistance, SOH, cell balance, safety, thermal, the per-cycle table and
+    fault detection run on every block; their results are read with
+    :meth:`results` (from any thread).
 
     Alert thresholds (:meth:`set_thresholds`) are evaluated on every enriched
     block; the events of a block go to ``alert_outputs`` (called in the
@@ -65,6 +74,14 @@ class LiveEngine:
         self.resistance = InternalResistanceTracker(spec)
         self.soh = SohTracker(spec, internal_resistance=self.resistance)
         self.faults = FaultDetector(spec)
+        self.balance = CellBalanceTracker(spec)
+        self.safety = SafetyMonitor(spec)
+        self.thermal = ThermalTracker(spec)
+        self.cycles = CycleTracker(spec)
+        self.lifetime = LifetimeTracker(spec, self.cycles)
+        self.samples = 0
+        self.span_s = 0.0
+        self._t0: float | None = None
         self.outputs = list(outputs or [])
         self.alerts = AlertEvaluator(thresholds or [], spec.series_cells)
         self.alert_outputs = list(alert_outputs or [])
@@ -90,6 +107,15 @@ class LiveEngine:
             self.resistance.update(enriched)
             self.soh.update(enriched)
             self.faults.update(block)
+            self.balance.update(block)
+            self.safety.update(block)
+            self.thermal.update(block)
+            self.cycles.update(block)
+            t = block["time_s"]
+            if self._t0 is None:
+                self._t0 = float(t[0])
+            self.samples += len(t)
+            self.span_s = float(t[-1]) - self._t0
             events = self.alerts.process(enriched, self._alert_context())
         self._emit(events)
         return enriched
@@ -119,14 +145,40 @@ class LiveEngine:
             self.faults.flush()
 
     def results(self) -> dict:
-        """The latest results as plain JSON, under the keys of ``analyze --json``."""
+        """The latest results as plain JSON, under the keys of ``analyze --json``
+        (those of ``run_suite``, in its order)."""
+        LifetimeTracker.prepare()
         with self._lock:
-            return {
-                "soc": self.soc.result().to_dict(),
-                "internal_resistance": self.resistance.result().to_dict(),
-                "soh": self.soh.result().to_dict(),
-                "faults": self.faults.result().to_list(),
-            }
+            return self._results()
+
+    def report(self) -> tuple[dict, int, float, int]:
+        """(:meth:`results`, samples seen, their time span in s, cycles in the
+        per-cycle table), all of one instant."""
+        LifetimeTracker.prepare()
+        with self._lock:
+            results = self._results()
+            return results, self.samples, self.span_s, self.lifetime.table_rows
+
+    def _results(self) -> dict:
+        ir = self.resistance.result()
+        faults = self.faults.result().to_list()
+        fade, life = self.lifetime.results()
+        return {
+            "soc": self.soc.result().to_dict(),
+            "soh": self.soh.result().to_dict(),
+            "internal_resistance": ir.to_dict(),
+            "capacity_fade": fade,
+            "cell_balance": self.balance.result().to_dict(),
+            "safety": self.safety.result().to_dict(),
+            "thermal": self.thermal.result(faults=faults, internal_resistance=ir).to_dict(),
+            "cycle_life": life,
+            "faults": faults,
+        }
+
+    def cycle_table(self) -> pd.DataFrame:
+        """The per-cycle table so far (the columns of ``summarize_cycles``)."""
+        with self._lock:
+            return self.cycles.result()
 
     def __call__(self, block: SampleBlock) -> None:
         """Sink interface for :class:`~app.hardware.acquisition.AcquisitionThread`.

@@ -58,6 +58,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.diagnostics.pulse_detection import median
+
 #: tau grid: geometric, this ratio between neighbours, then one zoom (a quarter
 #: of the step) and a parabolic refinement around the best pair
 _TAU_GRID_RATIO = 1.5
@@ -430,7 +432,7 @@ def fit_pulse_response(
     fixed = fixed_all[rows]
     proj = _Projector(fixed, y, w)
     dts = np.diff(t)
-    dt_med = float(np.median(dts[dts > 0])) if (dts > 0).any() else 1.0
+    dt_med = median(dts[dts > 0]) if (dts > 0).any() else 1.0
     span = float(t[-1] - t[fit_from]) + dt_med
     tau_lo = max(0.5 * dt_med, 1e-3)
     tau_hi = max(_TAU_MAX_WINDOWS * span, 4.0 * tau_lo)

@@ -10,15 +10,43 @@ from __future__ import annotations
 import numpy as np
 
 
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) index pairs of the consecutive True runs of ``mask`` (stop exclusive)."""
+def run_bounds(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (exclusive) of the consecutive True runs of ``mask``."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
-        return []
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty
+    # the samples where the mask changes, plus its ends where it holds: start, stop, ...
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    if mask[0]:
+        edges = np.concatenate(([0], edges))
+    if mask[-1]:
+        edges = np.append(edges, len(mask))
+    return edges[0::2], edges[1::2]
 
 
-def debounced_runs(t: np.ndarray, mask: np.ndarray, debounce_s: float) -> list[tuple[int, int]]:
-    """The runs of ``mask`` whose first and last sample are at least ``debounce_s`` apart."""
-    return [(a, b) for a, b in runs(mask) if t[b - 1] - t[a] >= debounce_s]
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the consecutive True runs of ``mask`` (stop exclusive)."""
+    return list(zip(*run_bounds(mask), strict=True))
+
+
+def debounced_run_bounds(
+    t: np.ndarray, mask: np.ndarray, debounce_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`run_bounds` of the runs whose first and last sample are at least
+    ``debounce_s`` apart."""
+    starts, stops = run_bounds(mask)
+    keep = t[stops - 1] - t[starts] >= debounce_s
+    return starts[keep], stops[keep]
+
+
+def run_reduce(ufunc: np.ufunc, x: np.ndarray, starts: np.ndarray, stops: np.ndarray):
+    """``ufunc.reduce(x[a:b])`` of every run (a, b): one ``reduceat`` for all."""
+    if not len(starts):
+        return np.empty(0, dtype=x.dtype)
+    bounds = np.empty(2 * len(starts), dtype=np.intp)
+    bounds[0::2] = starts
+    bounds[1::2] = stops
+    if stops[-1] == len(x):  # (reduceat wants indices inside the array)
+        x = np.append(x, x[-1:])
+    return ufunc.reduceat(x, bounds)[0::2]

@@ -4,6 +4,11 @@ charge and discharge), each with a severity and a debounce time.
 A limit is *violated* once the value has stayed beyond it for ``debounce_s``.
 Beyond the limit by less than the warning margin is a warning; further is
 critical.
+
+:class:`SafetyMonitor` is the incremental diagnostic (live engine);
+:func:`monitor_safety` runs it on a whole log. An episode still under way at
+the end of a block stays open, so its debounce and its worst value carry over
+block boundaries: any split gives the same events.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import numpy as np
 
 from app.core import schema
 from app.core.results import DiagnosticResult, Severity
+from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
-from app.diagnostics.runs import debounced_runs
+from app.diagnostics.incremental import as_block
+from app.diagnostics.runs import run_bounds, run_reduce
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,24 +56,6 @@ class SafetyResult(DiagnosticResult):
     events: list[SafetyEvent] = field(default_factory=list)
 
 
-def _events(check, channel, t, value, beyond, limit, margin, upper, debounce_s):
-    """Debounced episodes of ``beyond``; ``limit`` is a number or one per sample
-    (a temperature window that depends on whether the battery charges)."""
-    limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
-    out = []
-    for a, b in debounced_runs(t, beyond, debounce_s):
-        seg, lim = value[a:b], limit[a:b]
-        worst = float(np.nanmax(seg) if upper else np.nanmin(seg))
-        excess = float(np.nanmax(seg - lim) if upper else np.nanmax(lim - seg))
-        severity = Severity.WARNING if excess <= margin else Severity.CRITICAL
-        out.append(
-            SafetyEvent(
-                check, channel, severity, float(lim[0]), worst, float(t[a]), float(t[b - 1])
-            )
-        )
-    return out
-
-
 def safety_limits(spec: BatterySpec) -> dict:
     return {
         "cell_v_min": spec.cell_v_min,
@@ -80,101 +69,214 @@ def safety_limits(spec: BatterySpec) -> dict:
     }
 
 
+class _LimitCheck:
+    """One limit on one channel: its closed episodes and the one still open."""
+
+    __slots__ = ("check", "channel", "upper", "margin", "debounce_s", "events", "open")
+
+    def __init__(self, check: str, channel: str, upper: bool, margin: float, debounce_s: float):
+        self.check, self.channel, self.upper = check, channel, upper
+        self.margin, self.debounce_s = margin, debounce_s
+        self.events: list[SafetyEvent] = []
+        #: the episode running at the end of the last block: [start_t, limit, worst, excess, end_t]
+        self.open: list[float] | None = None
+
+    def feed(self, t: np.ndarray, value: np.ndarray, beyond: np.ndarray, limit) -> None:
+        """One block: ``beyond`` where the value is past its limit (a number, or one
+        per sample for a temperature window that depends on charging)."""
+        starts, stops = run_bounds(beyond)
+        if not len(starts):
+            self._close()
+            return
+        goes_on = self.open is not None and starts[0] == 0  # from the last block
+        stays_open = stops[-1] == len(t)  # into the next block
+        # runs within the block shorter than the debounce count for nothing
+        keep = t[stops - 1] - t[starts] >= self.debounce_s
+        keep[0] |= goes_on
+        keep[-1] |= stays_open
+        if not keep.all():
+            starts, stops = starts[keep], stops[keep]
+        if not goes_on:
+            self._close()
+        if not len(starts):
+            return
+        # (inside a run value and limit compare, so neither is NaN: max and min are
+        # np.nanmax's and np.nanmin's, found for all runs at once)
+        worst = run_reduce(np.maximum if self.upper else np.minimum, value, starts, stops)
+        limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
+        with np.errstate(invalid="ignore"):
+            gap = value - limit if self.upper else limit - value
+        excess = run_reduce(np.maximum, gap, starts, stops)
+        runs = zip(
+            t[starts].tolist(),
+            t[stops - 1].tolist(),
+            limit[starts].tolist(),
+            worst.tolist(),
+            excess.tolist(),
+            strict=True,
+        )
+        for k, (ta, tb, lim, w, e) in enumerate(runs):
+            ep = self.open
+            if k == 0 and goes_on:
+                ep[2] = max(ep[2], w) if self.upper else min(ep[2], w)
+                ep[3] = max(ep[3], e)
+                ep[4] = tb
+                continue
+            self._close()
+            self.open = [ta, lim, w, e, tb]
+        if not stays_open:
+            self._close()
+
+    def _close(self) -> None:
+        ep, self.open = self.open, None
+        if ep is not None and (event := self._event(ep)) is not None:
+            self.events.append(event)
+
+    def _event(self, ep: list[float]) -> SafetyEvent | None:
+        ta, lim, worst, excess, tb = ep
+        if tb - ta < self.debounce_s:
+            return None
+        severity = Severity.WARNING if excess <= self.margin else Severity.CRITICAL
+        return SafetyEvent(self.check, self.channel, severity, lim, worst, ta, tb)
+
+    def all_events(self) -> list[SafetyEvent]:
+        """The closed episodes and the open one, as if the log ended here."""
+        last = self._event(self.open) if self.open is not None else None
+        return self.events if last is None else [*self.events, last]
+
+
+class SafetyMonitor:
+    """Incremental safety check (the live twin of :func:`monitor_safety`)."""
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, spec: BatterySpec, debounce_s: float = DEFAULT_DEBOUNCE_S):
+        self.spec = spec
+        self.debounce_s = debounce_s
+        self._cells: list[str] | None = None  # voltage channels, known from the first block
+        self._temps: list[str] = []
+        self._checks: list[_LimitCheck] = []
+
+    def _setup(self, block: SampleBlock) -> None:
+        spec, debounce = self.spec, self.debounce_s
+        self._cells = schema.cell_voltage_columns(block.columns)
+        self._temps = schema.cell_temperature_columns(block.columns)
+        if schema.TEMPERATURE in block:
+            self._temps = [schema.TEMPERATURE, *self._temps]
+        v_names = self._cells or ["voltage_v/cell"]
+        checks = []
+        for name in v_names:
+            checks.append(
+                _LimitCheck(
+                    "cell_over_voltage", name, True, VOLTAGE_MARGIN * spec.cell_v_max, debounce
+                )
+            )
+            checks.append(
+                _LimitCheck(
+                    "cell_under_voltage", name, False, VOLTAGE_MARGIN * spec.cell_v_min, debounce
+                )
+            )
+        checks.append(
+            _LimitCheck(
+                "over_current_charge",
+                schema.CURRENT,
+                True,
+                CURRENT_MARGIN * spec.max_charge_current_a,
+                debounce,
+            )
+        )
+        checks.append(
+            _LimitCheck(
+                "over_current_discharge",
+                schema.CURRENT,
+                True,
+                CURRENT_MARGIN * spec.max_discharge_current_a,
+                debounce,
+            )
+        )
+        for name in self._temps:
+            checks.append(
+                _LimitCheck("over_temperature", name, True, TEMPERATURE_MARGIN_C, debounce)
+            )
+            checks.append(
+                _LimitCheck("under_temperature", name, False, TEMPERATURE_MARGIN_C, debounce)
+            )
+        self._checks = checks
+
+    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
+        """Check one block against the limits. Adds no derived columns."""
+        if not len(block):
+            return {}
+        if self._cells is None:
+            self._setup(block)
+        spec = self.spec
+        t = block[schema.TIME]
+        i = block[schema.CURRENT]
+        checks = iter(self._checks)
+        if self._cells:
+            volts = [_column(block, name) for name in self._cells]
+        else:
+            volts = [block[schema.VOLTAGE] / spec.series_cells]
+        # most blocks violate nothing: only limits with a violation or an open
+        # episode look for runs
+        for v in volts:
+            hi, lo = next(checks), next(checks)
+            with np.errstate(invalid="ignore"):
+                over, under = v > spec.cell_v_max, v < spec.cell_v_min
+            if hi.open is not None or over.any():
+                hi.feed(t, v, over, spec.cell_v_max)
+            if lo.open is not None or under.any():
+                lo.feed(t, v, under, spec.cell_v_min)
+        with np.errstate(invalid="ignore"):
+            for check, value, limit in (
+                (next(checks), i, spec.max_charge_current_a),
+                (next(checks), -i, spec.max_discharge_current_a),
+            ):
+                beyond = value > limit
+                if check.open is not None or beyond.any():
+                    check.feed(t, value, beyond, limit)
+        if self._temps:
+            charging = i > 0.01 * spec.pack_capacity_ah
+            hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
+            cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
+            for name in self._temps:
+                temp = _column(block, name)
+                hi, lo = next(checks), next(checks)
+                with np.errstate(invalid="ignore"):
+                    beyond = temp > hot
+                    if hi.open is not None or beyond.any():
+                        hi.feed(t, temp, beyond, hot)
+                    beyond = temp < cold
+                    if lo.open is not None or beyond.any():
+                        lo.feed(t, temp, beyond, cold)
+        return {}
+
+    def result(self) -> SafetyResult:
+        """The events so far (an episode still under way counts once debounced)."""
+        events = [e for check in self._checks for e in check.all_events()]
+        events.sort(key=lambda e: e.start_time_s)
+        status = "ok"
+        if any(e.severity == Severity.CRITICAL for e in events):
+            status = "critical"
+        elif events:
+            status = "warning"
+        return SafetyResult(
+            status=status,
+            debounce_s=self.debounce_s,
+            limits=safety_limits(self.spec),
+            events=events,
+        )
+
+
+def _column(block: SampleBlock, name: str) -> np.ndarray:
+    values = block.get(name)
+    return np.full(len(block), np.nan) if values is None else values
+
+
 def monitor_safety(
-    df: pd.DataFrame, spec: BatterySpec, debounce_s: float = DEFAULT_DEBOUNCE_S
+    df: pd.DataFrame | SampleBlock, spec: BatterySpec, debounce_s: float = DEFAULT_DEBOUNCE_S
 ) -> SafetyResult:
-    """Check every sample against the spec's limits."""
-    t = df[schema.TIME].to_numpy(dtype=float)
-    i = df[schema.CURRENT].to_numpy(dtype=float)
-    events: list[SafetyEvent] = []
-    cells = schema.cell_voltage_columns(df.columns)
-    v_channels = [(c, df[c].to_numpy(dtype=float)) for c in cells] or [
-        ("voltage_v/cell", df[schema.VOLTAGE].to_numpy(dtype=float) / spec.series_cells)
-    ]
-    for name, v in v_channels:
-        with np.errstate(invalid="ignore"):
-            events += _events(
-                "cell_over_voltage",
-                name,
-                t,
-                v,
-                v > spec.cell_v_max,
-                spec.cell_v_max,
-                VOLTAGE_MARGIN * spec.cell_v_max,
-                True,
-                debounce_s,
-            )
-            events += _events(
-                "cell_under_voltage",
-                name,
-                t,
-                v,
-                v < spec.cell_v_min,
-                spec.cell_v_min,
-                VOLTAGE_MARGIN * spec.cell_v_min,
-                False,
-                debounce_s,
-            )
-    with np.errstate(invalid="ignore"):
-        events += _events(
-            "over_current_charge",
-            schema.CURRENT,
-            t,
-            i,
-            i > spec.max_charge_current_a,
-            spec.max_charge_current_a,
-            CURRENT_MARGIN * spec.max_charge_current_a,
-            True,
-            debounce_s,
-        )
-        events += _events(
-            "over_current_discharge",
-            schema.CURRENT,
-            t,
-            -i,
-            -i > spec.max_discharge_current_a,
-            spec.max_discharge_current_a,
-            CURRENT_MARGIN * spec.max_discharge_current_a,
-            True,
-            debounce_s,
-        )
-    temps = schema.cell_temperature_columns(df.columns)
-    if schema.TEMPERATURE in df.columns:
-        temps = [schema.TEMPERATURE, *temps]
-    charging = i > 0.01 * spec.pack_capacity_ah
-    hot_limit = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
-    cold_limit = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-    for name in temps:
-        temp = df[name].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            events += _events(
-                "over_temperature",
-                name,
-                t,
-                temp,
-                temp > hot_limit,
-                hot_limit,
-                TEMPERATURE_MARGIN_C,
-                True,
-                debounce_s,
-            )
-            events += _events(
-                "under_temperature",
-                name,
-                t,
-                temp,
-                temp < cold_limit,
-                cold_limit,
-                TEMPERATURE_MARGIN_C,
-                False,
-                debounce_s,
-            )
-    events.sort(key=lambda e: e.start_time_s)
-    status = "ok"
-    if any(e.severity == Severity.CRITICAL for e in events):
-        status = "critical"
-    elif events:
-        status = "warning"
-    return SafetyResult(
-        status=status, debounce_s=debounce_s, limits=safety_limits(spec), events=events
-    )
+    """Check every sample against the spec's limits (:class:`SafetyMonitor` on the whole log)."""
+    monitor = SafetyMonitor(spec, debounce_s)
+    monitor.update(as_block(df))
+    return monitor.result()

@@ -231,14 +231,12 @@ class SocResult(DiagnosticResult):
 
 
 def _seq_cumsum(carry, x: np.ndarray) -> np.ndarray:
-    """Running sum of ``x`` (along axis 0) continued from ``carry``; length len(x) + 1.
+    """Running sum of ``x`` (1-D) continued from ``carry``; length len(x) + 1.
 
     ``np.cumsum`` adds strictly in order, so continuing from the previous
     value gives the same bits as one cumsum over the whole log.
     """
-    if x.ndim == 1:
-        return np.cumsum(np.concatenate(([carry], x)))
-    return np.cumsum(np.vstack((carry, x)), axis=0)
+    return np.cumsum(np.concatenate(([carry], x)))
 
 
 class EkfSocEstimator:
@@ -649,7 +647,10 @@ class EkfSocEstimator:
         cw2 = _seq_cumsum(self._cw2, u2 * g2)
         f1 = (cw1[1:] - cw1[bounds][seg]) / g1
         f2 = (cw2[1:] - cw2[bounds][seg]) / g2
-        x = np.empty((n, _N_SUMS))
+        # the running sums, continued from the previous ones (row 0: _seq_cumsum in place)
+        csum = np.empty((n + 1, _N_SUMS))
+        csum[0] = self._csum
+        x = csum[1:]
         x[:, _C_N] = mv
         x[:, _C_V] = v0
         x[:, _C_I] = mv * i
@@ -660,7 +661,7 @@ class EkfSocEstimator:
         x[:, _C_E2] = mv * e2
         x[:, _C_F1] = mv * f1
         x[:, _C_F2] = mv * f2
-        csum = _seq_cumsum(self._csum, x)
+        np.cumsum(csum, axis=0, out=csum)
         self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
         self._csum = csum[-1].copy()
         sums = csum[ends + 1] - csum[bounds]
@@ -712,6 +713,7 @@ class EkfSocEstimator:
         soc, v1, v2, r0, off, ks, gs, b = self._x
         p = self._p.copy()  # updated in place below
         f = np.eye(_N_STATES)
+        f_t = f.T  # (a view: follows f's updates)
         out = []
         for row, end in zip(sums, ends, strict=True):
             nv = row[_C_N]
@@ -738,14 +740,24 @@ class EkfSocEstimator:
                     s_var = resid * resid / gate2
                 gain = ph * (1.0 / s_var)
                 dx = (gain * resid).tolist()
-                soc = min(max(soc + dx[0], SOC_MIN_PCT), SOC_MAX_PCT)
+                # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
+                # ~20 builtin calls per interval are a tenth of the loop
+                soc += dx[0]
+                soc = (
+                    SOC_MIN_PCT if soc < SOC_MIN_PCT else SOC_MAX_PCT if soc > SOC_MAX_PCT else soc
+                )
                 v1 += dx[1]
                 v2 += dx[2]
-                r0 = min(max(r0 + dx[3], r0_lo), r0_hi)
-                off = min(max(off + dx[4], -off_lim), off_lim)
-                ks = min(max(ks + dx[5], k_lo), k_hi)
-                gs = min(max(gs + dx[6], g_lo), g_hi)
-                b = min(max(b + dx[7], -b_lim), b_lim)
+                r0 += dx[3]
+                r0 = r0_lo if r0 < r0_lo else r0_hi if r0 > r0_hi else r0
+                off += dx[4]
+                off = -off_lim if off < -off_lim else off_lim if off > off_lim else off
+                ks += dx[5]
+                ks = k_lo if ks < k_lo else k_hi if ks > k_hi else ks
+                gs += dx[6]
+                gs = g_lo if gs < g_lo else g_hi if gs > g_hi else gs
+                b += dx[7]
+                b = -b_lim if b < -b_lim else b_lim if b > b_lim else b
                 # (p is this loop's own array: updated in place)
                 p -= gain[:, None] * ph
                 p += p.T
@@ -753,14 +765,18 @@ class EkfSocEstimator:
             # Propagate to the interval's last sample (the next one's start).
             qe, de, e1e, e2e, f1e, f2e = end
             dqe = qe - off * de
-            soc_next = min(max(soc + cap * ks * dqe, SOC_MIN_PCT), SOC_MAX_PCT)
+            soc_next = soc + cap * ks * dqe
+            if soc_next < SOC_MIN_PCT:
+                soc_next = SOC_MIN_PCT
+            elif soc_next > SOC_MAX_PCT:
+                soc_next = SOC_MAX_PCT
             f[_SOC, _OFF] = -cap * ks * de
             f[_SOC, _K] = cap * dqe
             f[_V1, _V1] = e1e
             f[_V2, _V2] = e2e
             f[_V1, _G] = f1e
             f[_V2, _G] = f2e
-            p = f @ p @ f.T
+            p = f @ p @ f_t
             q = q_rate * de
             q[_B] = q_b * abs(soc_next - soc)
             p.reshape(-1)[:: _N_STATES + 1] += q  # the diagonal (a view: p is contiguous)

@@ -69,6 +69,7 @@ from app.diagnostics.internal_resistance import (
     InternalResistanceResult,
     InternalResistanceTracker,
 )
+from app.diagnostics.rowwise import row_all_finite, row_max, row_mean, row_min
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,10 +194,12 @@ class SohTracker:
         # a dropped current reading holds the last one (as in the pulse tracker)
         i_raw = self._hold_current(block[schema.CURRENT])
         i = i_raw
-        cells = block.stack(self._cell_cols) if self._cell_cols else None
+        # the cell voltages as the block's own columns (NaN for one it lacks)
+        cells = [block[c] if c in block else np.full(n, np.nan) for c in self._cell_cols] or None
         v_cell = block[schema.VOLTAGE] / self.spec.series_cells
+        finite = row_all_finite(cells) if cells is not None else None
         if cells is not None:
-            v_cell = np.where(np.isfinite(cells).all(axis=1), cells.mean(axis=1), v_cell)
+            v_cell = np.where(finite, row_mean(cells), v_cell)
         # cumulative charge, trapezoidal (as the coulomb-counting SOC)
         if self._last is None:
             t_prev = np.concatenate(([t[0]], t[:-1]))
@@ -206,12 +209,11 @@ class SohTracker:
             i_prev = np.concatenate(([self._last[1]], i[:-1]))
         ah = self._ah + np.cumsum(0.5 * (i + i_prev) * (t - t_prev)) / 3600.0
         cycle = self._cycle_ids(block, i)
-        if cells is not None and cells.shape[1]:
+        if cells is not None:
             # a pack is full when its highest cell is, empty when its lowest cell is
             with np.errstate(all="ignore"):
-                finite = np.isfinite(cells).all(axis=1)
-                v_hi = np.where(finite, np.max(cells, axis=1), v_cell)
-                v_lo = np.where(finite, np.min(cells, axis=1), v_cell)
+                v_hi = np.where(finite, row_max(cells), v_cell)
+                v_lo = np.where(finite, row_min(cells), v_cell)
         else:
             v_hi = v_lo = v_cell
         self._full_discharges(i, v_hi, v_lo, cycle, ah)
@@ -337,7 +339,7 @@ class SohTracker:
 
     def _tail(self, continuing, t0, tt, vv, cells, a, b, ah) -> dict:
         """The last ``ocv_average_s`` of a rest (joined to the stored part)."""
-        cc = cells[a:b] if cells is not None else np.empty((b - a, 0))
+        cc = np.column_stack([c[a:b] for c in cells]) if cells is not None else np.empty((b - a, 0))
         if continuing:
             tt = np.concatenate((self._rest["t"], tt))
             vv = np.concatenate((self._rest["v"], vv))

@@ -81,6 +81,16 @@ def _lifetime_results(
     measured_charge: bool = False,
 ) -> tuple[dict, dict]:
     usable = lifetime_cycles(cycles, measured_charge=measured_charge)
+    return lifetime_results(usable, spec, eol_fraction, reference_capacity_ah)
+
+
+def lifetime_results(
+    usable: pd.DataFrame,
+    spec: BatterySpec | None,
+    eol_fraction: float,
+    reference_capacity_ah: float | None,
+) -> tuple[dict, dict]:
+    """(capacity_fade, cycle_life) as plain JSON, of the cycles :func:`lifetime_cycles` kept."""
     fade = analyze_capacity_fade(usable, spec, nominal_capacity_ah=reference_capacity_ah)
     life = estimate_cycle_life(
         usable, spec, eol_fraction=eol_fraction, reference_capacity_ah=reference_capacity_ah
@@ -114,7 +124,7 @@ def run_suite(
         "capacity_fade": fade,
         "cell_balance": check_cell_balance(df, spec).to_dict(),
         "safety": monitor_safety(df, spec).to_dict(),
-        "thermal": analyze_thermal(df, spec, faults=faults).to_dict(),
+        "thermal": analyze_thermal(df, spec, faults=faults, internal_resistance=ir).to_dict(),
         "cycle_life": life,
         "faults": faults,
     }

@@ -143,12 +143,13 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         (
             "temperature_c and/or cell_<k>_temp_c",
             "time_s, current_a",
-            "spec: equivalent-circuit resistances",
+            "the measured 10 s resistance, else the spec's equivalent-circuit resistances",
         ),
         "Maximum, mean and minimum over every sensor; the fastest rise, a least-squares slope "
         "over 120 s windows (shorter ones turn sensor noise into fake rates); the largest "
-        "spread between cell sensors; I²R heat with the pack's DC resistance (R0 + R1 + R2 of "
-        "the chemistry's model, series cells added, parallel strings divided). Runaway risk "
+        "spread between cell sensors; I²R heat with the pack's measured 10 s resistance, or "
+        "without pulses its DC resistance (R0 + R1 + R2 of the chemistry's model, series cells "
+        "added, parallel strings divided). Runaway risk "
         "0-100: the highest of four scores, each with its evidence -- the hottest reading "
         "against the operating limit (100 at 20 K over), the rise I²R does not explain (100 at "
         "2 °C/min), a hot spot between cells (100 at 15 K), a runaway onset found by the fault "

@@ -1,10 +1,12 @@
-"""Runs the diagnostic suite on the live session's data, in the background.
+"""Shows the live engine's diagnostics of the session, fetched in the background.
 
-``run_suite`` on hours of samples takes a noticeable time, and pandas (and
-scipy, for the fade models) are imported for it: both happen in a worker
-thread, never on the GUI thread. While a source streams, the results refresh
-every :data:`AUTO_REFRESH_S` seconds; a refresh due while a run is still
-going is skipped, not queued.
+The live engine runs all nine diagnostics incrementally on every block
+(:mod:`app.diagnostics.live`), so a "run" only reads its results: nothing is
+recomputed from the ring buffer. The read happens in a worker thread all the
+same -- the first one imports pandas and scipy for the fade models, and the
+fade and cycle-life fits run when cycles were added. While a source streams,
+the results refresh every :data:`AUTO_REFRESH_S` seconds; a refresh due while
+a read is still going is skipped, not queued.
 """
 
 from __future__ import annotations
@@ -15,15 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core import schema
 from app.core.errors import BatteryOSError
-from app.core.spec import BatterySpec
 from app.hardware.acquisition import AcquisitionState
 from app.views.background import SerialWorker
-from app.views.live_session import LiveSession, SessionStatus
+from app.views.live_session import LiveReport, LiveSession, SessionStatus
 
 #: Seconds between automatic runs while a source streams.
 AUTO_REFRESH_S = 10.0
@@ -43,35 +42,25 @@ class DiagnosticsReport:
 
 
 def run_diagnostics(
-    snapshot: Callable[[], dict[str, np.ndarray]],
-    spec: BatterySpec | None,
-    source_url: str | None = None,
+    live_report: Callable[[], LiveReport | None], source_url: str | None = None
 ) -> DiagnosticsReport:
-    """Take the samples and run the suite on them (worker thread: imports pandas here)."""
+    """The live engine's results as a report (worker thread: the first read imports pandas)."""
     started = time.perf_counter()
-    samples = snapshot()
-    t = samples.get(schema.TIME)
-    if spec is None or t is None or len(t) < 2:
+    live = live_report()
+    if live is None or live.samples < 2:
         raise BatteryOSError("no samples to analyse yet: connect a source first")
-    import pandas as pd
-
-    from app.diagnostics.suite import run_suite
-
-    # the canonical columns only: what an offline `analyze` of the same log would see
-    frame = pd.DataFrame({c: v for c, v in samples.items() if schema.is_canonical_column(c)})
-    output = run_suite(frame, spec)
     return DiagnosticsReport(
-        results=dict(output.results),
-        samples=len(t),
-        span_s=float(t[-1] - t[0]),
-        cycles=len(output.cycles),
+        results=dict(live.results),
+        samples=live.samples,
+        span_s=live.span_s,
+        cycles=live.cycles,
         elapsed_s=time.perf_counter() - started,
         source_url=source_url,
     )
 
 
 class DiagnosticsRunner(QObject):
-    """Runs the suite on ``session``'s ring buffer on request, and every ~10 s while streaming."""
+    """Reads ``session``'s live results on request, and every ~10 s while streaming."""
 
     started = Signal()
     finished = Signal(object)  #: DiagnosticsReport
@@ -107,16 +96,15 @@ class DiagnosticsRunner(QObject):
         return self._timer.isActive()
 
     def run(self) -> bool:
-        """Run now on the session's current samples; False (skipped) while a run is going."""
+        """Read the results now; False (skipped) while a read is going."""
         if self.busy:
             self.runs_skipped += 1
             return False
         session = self.session
         self._ran_on = (session.source_url, session.ring.total)
-        # The ring buffer is thread safe: the copy is taken in the worker too.
-        snapshot, spec, url = session.snapshot, session.spec, session.source_url
+        live_report, url = session.live_report, session.source_url
         self._worker.submit(
-            lambda: run_diagnostics(snapshot, spec, url),
+            lambda: run_diagnostics(live_report, url),
             on_done=self.finished.emit,
             on_error=self._on_error,
         )

@@ -68,6 +68,16 @@ class SessionStatus:
     retrying: bool = False
 
 
+@dataclass(frozen=True)
+class LiveReport:
+    """What the live engine has computed, and over how much data."""
+
+    results: dict
+    samples: int
+    span_s: float
+    cycles: int
+
+
 class LiveSession(QObject):
     """One live connection at a time, with optional recording.
 
@@ -157,6 +167,15 @@ class LiveSession(QObject):
         """The live engine's latest results (any thread); None before the first block."""
         stage = self._engine
         return stage.engine.results() if stage is not None and stage.engine is not None else None
+
+    def live_report(self) -> LiveReport | None:
+        """The live engine's results with the samples and cycles they cover (any
+        thread; the first call imports the fade models); None before the first block."""
+        stage = self._engine
+        engine = stage.engine if stage is not None else None
+        if engine is None:
+            return None
+        return LiveReport(*engine.report())
 
     @property
     def recording_id(self) -> int | None:

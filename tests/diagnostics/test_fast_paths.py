@@ -8,14 +8,17 @@ import pytest
 from app.core.results import Severity, to_jsonable
 from app.core.samples import SampleBlock
 from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
-from app.diagnostics.internal_resistance import _median
+from app.diagnostics.internal_resistance import median_of
 from app.diagnostics.pulse_detection import (
     first_departure,
     first_departures,
     hppc_resistance_raw,
     hppc_resistances_raw,
     interp_within,
+    median,
 )
+from app.diagnostics.rowwise import row_all_finite, row_fold, row_max, row_mean, row_min, row_sum
+from app.diagnostics.runs import run_bounds, run_reduce
 
 
 def test_first_departures_match_first_departure():
@@ -80,8 +83,58 @@ def test_median_is_numpys():
     rng = np.random.default_rng(5)
     for n in range(1, 40):
         vals = list(rng.normal(size=n))
-        assert _median([*vals, None, float("nan")]) == float(np.median(vals))
-    assert _median([None]) is None
+        assert median_of([*vals, None, float("nan")]) == float(np.median(vals))
+    assert median_of([None]) is None
+
+
+def _same_bits(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def test_array_median_is_numpys_bit_for_bit():
+    rng = np.random.default_rng(6)
+    for n in [*range(1, 40), 1000, 1001]:
+        x = rng.normal(size=n) * np.exp(rng.normal(size=n) * 3)
+        x[rng.random(n) < 0.3] = -0.0  # signed zeros averaged
+        assert _same_bits(median(x), np.median(x))
+        x[n // 2] = np.nan
+        assert np.isnan(median(x))
+
+
+@pytest.mark.parametrize("cells", [1, 2, 4, 7, 8, 9, 16, 17, 24, 130])
+def test_row_reductions_are_numpys_bit_for_bit(cells):
+    rng = np.random.default_rng(cells)
+    x = rng.normal(size=(3000, cells)) * np.exp(rng.normal(size=(3000, cells)) * 3)
+    x[rng.random(x.shape) < 0.5] = -0.0  # all-zero rows: numpy's sum is +0.0
+    x[rng.random(x.shape) < 0.01] = np.nan
+    columns = [np.ascontiguousarray(x[:, j]) for j in range(cells)]
+    for arg in (x, columns):
+        assert _same_bits(row_sum(arg), x.sum(axis=1))
+        assert _same_bits(row_mean(arg), x.mean(axis=1))
+        assert _same_bits(row_max(arg), x.max(axis=1))
+        assert _same_bits(row_min(arg), x.min(axis=1))
+        assert _same_bits(row_fold(np.fmax, arg), np.fmax.reduce(x, axis=1))
+        assert (row_all_finite(arg) == np.isfinite(x).all(axis=1)).all()
+
+
+def test_runs_and_their_reductions():
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 5, 300):
+        for _ in range(50):
+            mask = rng.random(n) < rng.random()
+            x = rng.normal(size=n)
+            starts, stops = run_bounds(mask)
+            ref = [
+                (a, b)
+                for a in range(n)
+                for b in range(a + 1, n + 1)
+                if mask[a:b].all() and (a == 0 or not mask[a - 1]) and (b == n or not mask[b])
+            ]
+            assert list(zip(starts.tolist(), stops.tolist(), strict=True)) == ref
+            assert run_reduce(np.maximum, x, starts, stops).tolist() == [
+                x[a:b].max() for a, b in ref
+            ]
 
 
 def test_stack_fills_missing_columns_with_nan():

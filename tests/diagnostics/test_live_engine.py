@@ -3,11 +3,14 @@ while it runs, and faults raised live."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.live import LiveEngine
+from app.diagnostics.suite import RESULT_KEYS
 from app.hardware.simulator import Fault, NoiseSpec, simulate
 
 SPEC = preset("nmc", capacity_ah=5.0, series_cells=4)
@@ -57,4 +60,5 @@ def test_faults_are_raised_live_and_results_are_plain_json():
         f["start_time_s"] for f in results["faults"] if f["kind"] == "thermal_runaway_onset"
     )
     assert 1200 <= onset <= 1260
-    assert set(results) == {"soc", "internal_resistance", "soh", "faults"}
+    assert tuple(results) == RESULT_KEYS  # all nine diagnostics, as run_suite
+    json.dumps(results)

@@ -223,17 +223,20 @@ def sim_window(qtbot, make_window):
 
 
 def test_run_on_current_data_shows_every_result(qtbot, sim_window, monkeypatch):
+    """The page shows the live engine's results, read in the worker thread; the
+    suite is not run again on the ring buffer."""
     import app.diagnostics.suite as suite
 
     ran_in = []
-    real_run_suite = suite.run_suite
-
-    def spy(df, spec):
-        ran_in.append(threading.current_thread().name)
-        return real_run_suite(df, spec)
-
-    monkeypatch.setattr(suite, "run_suite", spy)
     window = sim_window
+    real_live_report = window.session.live_report
+
+    def spy():
+        ran_in.append(threading.current_thread().name)
+        return real_live_report()
+
+    monkeypatch.setattr(window.session, "live_report", spy)
+    monkeypatch.setattr(suite, "run_suite", lambda *a, **k: pytest.fail("the suite reran"))
     page = window.diagnostics
     window.show_page(Page.DIAGNOSTICS)  # shown with new data: it runs by itself
     with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000) as done:
@@ -254,6 +257,8 @@ def test_run_on_current_data_shows_every_result(qtbot, sim_window, monkeypatch):
     assert page.summaries["soc"].headline.startswith(f"{soc['final_soc_percent']:.1f} %")
     assert page.summaries["safety"].status is Status.OK  # a clean simulated pack
     assert page.summaries["cell_balance"].status is Status.OK
+    assert set(report.results) == set(suite.RESULT_KEYS)
+    assert report.results == window.session.live_results()  # nothing more came in
 
     # "Run on current data" again: same data, a new report
     with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000) as again:
@@ -278,7 +283,7 @@ def test_a_run_still_going_is_skipped_not_queued(qtbot, monkeypatch):
     gate = threading.Event()
     calls = []
 
-    def slow(snapshot, spec, url):
+    def slow(live_report, url):
         calls.append(1)
         assert gate.wait(10)
         raise diagnostics_runner.BatteryOSError("stopped by the test")
