@@ -263,3 +263,8 @@ class EngineOnFirstBlock:
         """Pass on samples the engine holds back (the acquisition thread calls this when idle)."""
         if self.engine is not None:
             self.engine.drain()
+
+    def finish(self) -> None:
+        """End of a finite stream (the acquisition thread calls this once)."""
+        if self.engine is not None:
+            self.engine.finish()

@@ -55,7 +55,9 @@ class AcquisitionThread:
     and when streaming ends, so a sink that batches small blocks never holds
     samples back. Idle means: no block for ``idle_drain_s`` after the last one
     (a slow device's one sample is passed on then, not a whole ``read_timeout``
-    later), or a read that returned nothing.
+    later), or a read that returned nothing. A sink may also have a ``finish()``
+    method: it is called once when a finite source has no more data (end of
+    stream: detectors close their open episodes).
 
     ``reconnect`` defaults to True for live sources and False for finite ones
     (a log file that cannot be read will not get better by retrying).
@@ -241,6 +243,7 @@ class AcquisitionThread:
                     return True
                 if self.source.exhausted:
                     self._state = AcquisitionState.FINISHED
+                    self._finish_sinks()
                     return True
                 continue
             try:
@@ -254,6 +257,17 @@ class AcquisitionThread:
             self.blocks_total += 1
             delivered = True
         return True
+
+    def _finish_sinks(self) -> None:
+        """End of the data: sinks with ``finish()`` close what is still open."""
+        try:
+            for sink in self.sinks:
+                finish = getattr(sink, "finish", None)
+                if finish is not None:
+                    finish()
+        except Exception as exc:
+            self._fault(f"processing samples failed: {exc!r}")
+            log.exception("sink failed")
 
     def _drain_sinks(self) -> bool:
         """Idle or at the end: sinks that batch small blocks (``drain()``) pass them on now.

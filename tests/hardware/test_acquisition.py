@@ -201,3 +201,49 @@ def test_a_slow_devices_sample_is_passed_on_after_a_short_idle_not_a_read_timeou
     acq.stop()
     assert src.timeouts[:3] == [1.0, 0.02, 1.0]  # short wait only while a block is held
     assert sink.drained_after_reads[0] == 2  # drained when the short wait found nothing
+
+
+def test_a_finite_source_finishes_its_sinks_once_a_stopped_live_one_does_not():
+    class Finishing(Collect):
+        finished = 0
+
+        def finish(self):
+            self.finished += 1
+
+    sink = Finishing()
+    acq = AcquisitionThread(FlakySource(per_connection=100, finite=True, total=30), [sink])
+    acq.start()
+    assert acq.wait_finished(10)
+    assert sink.finished == 1 and sum(map(len, sink.blocks)) == 30
+
+    live = Finishing(stop_after=20)
+    acq = AcquisitionThread(FlakySource(per_connection=1000), [live])
+    acq.start()
+    assert live.enough.wait(10)
+    acq.stop()
+    assert acq.wait_finished(10)
+    assert live.finished == 0  # stopped by the user: more data would have come
+
+
+def test_the_engine_closes_a_fault_still_open_at_the_end_of_a_log():
+    from app.core.spec import preset
+    from app.diagnostics.live import EngineOnFirstBlock
+
+    class OverVoltageLog(FlakySource):
+        """A 4.25 V cell (NMC's limit is 4.2) until the log ends: the episode is open."""
+
+        def _read_internal(self, timeout):
+            b = super()._read_internal(timeout)
+            if b is not None:
+                b = SampleBlock({**dict(b.items()), "voltage_v": np.full(len(b), 4.25)})
+            return b
+
+    src = OverVoltageLog(per_connection=1000, finite=True, total=600)
+    src.spec = preset("nmc")
+    stage = EngineOnFirstBlock(src, [])
+    acq = AcquisitionThread(src, [stage])
+    acq.start()
+    assert acq.wait_finished(10)
+    faults = stage.engine.results()["faults"]
+    over = [f for f in faults if f["kind"] == "over_voltage"]
+    assert over and over[0]["end_time_s"] == pytest.approx(599.0)
