@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from app.core.results import Severity, to_jsonable
 from app.core.samples import SampleBlock
+from app.core.spec import preset
 from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
 from app.diagnostics.internal_resistance import median_of
 from app.diagnostics.pulse_detection import (
@@ -19,6 +23,7 @@ from app.diagnostics.pulse_detection import (
 )
 from app.diagnostics.rowwise import row_all_finite, row_fold, row_max, row_mean, row_min, row_sum
 from app.diagnostics.runs import run_bounds, run_reduce
+from app.diagnostics.suite import run_suite
 
 
 def test_first_departures_match_first_departure():
@@ -157,3 +162,20 @@ def test_to_jsonable_plain_and_numpy_values():
         "a": [1.0, None],
         "t": [True],
     }
+
+
+def test_run_suite_resumes_the_garbage_collector_even_when_it_fails():
+    spec = preset("nmc", capacity_ah=5.0, series_cells=1)
+    t = np.arange(200.0)
+    df = pd.DataFrame({"time_s": t, "voltage_v": np.full(200, 3.7), "current_a": np.zeros(200)})
+    assert run_suite(df, spec).results["soc"] is not None
+    assert gc.isenabled()
+    with pytest.raises(KeyError):
+        run_suite(df.drop(columns=["current_a"]), spec)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_suite(df, spec)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
