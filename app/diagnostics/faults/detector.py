@@ -41,7 +41,15 @@ ECHO_MARGIN_S = 30.0
 #: A runaway alarm whose heating never exceeded this rate, on a cell with an
 #: internal short, was the short's heat (a 10 ohm short heats a 5 Ah cell at
 #: ~1 degC/min, steadily); a runaway goes on accelerating past it within a minute.
+#: The heat of a short that begins shows as a step of the heating rate, which the
+#: runaway test (two minutes of data) may take for an acceleration; the short test
+#: needs minutes more to confirm it.
 RUNAWAY_CONFIRM_C_PER_MIN = 3.0
+#: So a runaway alarm under that rate is the short's heat when the short's
+#: episode on the same cell begins before the alarm or within this time after it
+#: (the short detector's own latency target): a real runaway would have passed
+#: the confirming rate long before.
+SHORT_EXPLAINS_S = 600.0
 #: An internal-short alarm confirmed later than this before a confirmed runaway
 #: started on the same cell was the runaway's heat, not a short that caused it.
 SHORT_BEFORE_RUNAWAY_S = 120.0
@@ -240,8 +248,10 @@ def _short_or_runaway(episodes: list[Episode]) -> list[Episode]:
     drop = set()
     for k, rs in runaways.items():
         for r in rs:
-            if r.worst < RUNAWAY_CONFIRM_C_PER_MIN and _overlaps(
-                r, shorts.get(k, []), ECHO_MARGIN_S
+            if r.worst < RUNAWAY_CONFIRM_C_PER_MIN and any(
+                s.end_time_s >= r.start_time_s - ECHO_MARGIN_S
+                and s.start_time_s <= r.end_time_s + SHORT_EXPLAINS_S
+                for s in shorts.get(k, [])
             ):
                 drop.add(id(r))
     for k, ss in shorts.items():
