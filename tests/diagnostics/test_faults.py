@@ -449,6 +449,18 @@ def test_float_current_step_without_heating_is_not_a_runaway():
     _found(res, "thermal_runaway_onset", "current_a", 900.0, LATENCY_S)
 
 
+def test_stuck_pack_voltage_is_not_a_float_runaway():
+    """The float test needs the pack voltage held: a stuck voltage sensor seems to
+    hold it under a drive load, whose current and heat then rise."""
+    spec = preset("lead_acid", series_cells=16)
+    fault = Fault("sensor_stuck", 120, channel="voltage_v")
+    block = simulate(
+        spec, "drive", duration_s=1200, seed=1, noise=NoiseSpec.typical(spec), faults=[fault]
+    )
+    result = detect_faults(block, spec)
+    assert [(f.kind.value, f.channel) for f in result.faults] == [("sensor_stuck", "voltage_v")]
+
+
 def test_float_runaway_is_lead_acid_only():
     """An NMC pack's current rising at a held voltage while it warms is left to the
     self-heating test (a Li-ion runaway needs no current)."""

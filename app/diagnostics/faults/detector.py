@@ -215,6 +215,10 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
         kind = FaultKind(e.kind)
         if kind not in _SENSOR_KINDS:
             channels = _same_cell(e.channel) if kind in cell_wide else [e.channel]
+            if kind == FaultKind.THERMAL_RUNAWAY_ONSET and e.channel == schema.CURRENT:
+                # the float runaway's test holds the pack voltage steady: a stuck
+                # voltage sensor "holds" it under any load
+                channels = [schema.CURRENT, schema.VOLTAGE]
             sensor = [
                 o for c in channels for o in chan.get(c, []) if FaultKind(o.kind) in _SENSOR_KINDS
             ]
