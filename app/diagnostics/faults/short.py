@@ -16,6 +16,11 @@ Clean simulated packs (NMC, LFP, lead-acid; 4 and 16 cells; drive, cycle, CC,
 CC-CV, HPPC, rest; 0.3 degC noise, 3 % resistance spread; 2600 pack-hours) came
 no closer than 0.63 of that joint threshold (0.13 K at 4 standard errors);
 100 ohm across a 5 Ah NMC cell (37 mA, 0.14 W) is found after ~5 min.
+A short from the log's first minutes has no clean reference to be compared
+with (and a reference that holds it absorbs its heat into ``b``): the growth of
+the cell's excess temperature since the log's first 3 min, less the most a
+healthy cell's resistance share of the pack's warming explains, is tested too
+(``ANCHOR_S`` below); 100 ohm from 2 min into a log is found 4-8 min later.
 
 **Self-discharge at rest** (cell voltages only). At rest the cells' OCVs hold
 still, so a cell whose voltage keeps falling against the median cell is being
