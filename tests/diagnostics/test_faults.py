@@ -461,6 +461,19 @@ def test_stuck_pack_voltage_is_not_a_float_runaway():
     assert [(f.kind.value, f.channel) for f in result.faults] == [("sensor_stuck", "voltage_v")]
 
 
+def test_temperature_stuck_high_is_a_stuck_sensor_not_a_runaway_or_short():
+    """Frozen at a noise sample 1 K above the cell's mean: a step up that the runaway
+    test may flag and the heat test sees as excess heat -- both echoes of the sensor."""
+    spec = preset("lead_acid", series_cells=16)
+    fault = Fault("sensor_stuck", 7171, channel="cell_3_temp_c")
+    block = simulate(
+        spec, "hppc", duration_s=8070, seed=1, noise=NoiseSpec.typical(spec), faults=[fault]
+    )
+    result = detect_faults(block, spec)
+    assert [(f.kind.value, f.channel) for f in result.faults] == [("sensor_stuck", "cell_3_temp_c")]
+    _found(result, "sensor_stuck", "cell_3_temp_c", 7171, LATENCY_S)
+
+
 def test_float_runaway_is_lead_acid_only():
     """An NMC pack's current rising at a held voltage while it warms is left to the
     self-heating test (a Li-ion runaway needs no current)."""

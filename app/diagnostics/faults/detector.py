@@ -191,7 +191,10 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
         return out
 
     # 1. a cell in thermal runaway legitimately reads beyond the sensor range, and its
-    # voltage collapses faster than any sensor noise: these are not sensor faults
+    # voltage collapses faster than any sensor noise: these are not sensor faults.
+    # A reading frozen exactly is no consequence of a runaway (whose temperature
+    # climbs): a sensor stuck at a high noise sample looks like a step up, which
+    # the runaway test may flag; that alarm is then the stuck sensor's echo (2.)
     runaway_start: dict[str, float] = {}
     for e in episodes:
         if e.kind == FaultKind.THERMAL_RUNAWAY_ONSET:
@@ -201,8 +204,11 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
         runaway_start[schema.TEMPERATURE] = min(runaway_start.values())
     kept = []
     for e in episodes:
-        if FaultKind(e.kind) in _SENSOR_KINDS and e.start_time_s >= runaway_start.get(
-            e.channel, np.inf
+        kind = FaultKind(e.kind)
+        if (
+            kind in _SENSOR_KINDS
+            and kind is not FaultKind.SENSOR_STUCK
+            and e.start_time_s >= runaway_start.get(e.channel, np.inf)
         ):
             continue
         kept.append(e)
