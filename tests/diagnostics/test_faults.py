@@ -82,6 +82,74 @@ def test_strong_short_is_a_short_not_a_runaway():
     assert not result.of_kind("thermal_runaway_onset")
 
 
+@pytest.mark.parametrize(("chem", "profile"), [("nmc", "drive"), ("nmc", "cycle"), ("lfp", "rest")])
+def test_short_ten_minutes_into_a_log_is_a_short_not_a_runaway(chem, profile):
+    """Without a clean 40 min reference: the short's heat steps the cell's heating
+    rate, which the runaway test may flag within a minute; the short test must
+    still confirm the short in time, and the runaway alarm (never self-accelerating
+    past 3 degC/min) is then the short's heat."""
+    spec = preset(chem, series_cells=4)
+    onset = 600.0
+    fault = Fault("internal_short", onset, cell=3)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=onset + 1200,
+        seed=2,
+        noise=NoiseSpec.typical(spec),
+        faults=[fault],
+    )
+    result = detect_faults(block, spec)
+    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
+    assert not result.of_kind("thermal_runaway_onset")
+    _no_fault_before(result, onset)
+
+
+@pytest.mark.parametrize("profile", ["cycle", "hppc", "rest"])
+@pytest.mark.parametrize("cells", [4, 16])
+def test_100_ohm_short_two_minutes_into_a_log_within_10_minutes(profile, cells):
+    """The log's first minutes are the reference: a cycle warms the pack in step
+    with the short's heat, which a reference holding the short would absorb."""
+    spec = preset("nmc", series_cells=cells)
+    onset = 120.0
+    fault = Fault("internal_short", onset, cell=3, resistance_ohm=100.0)
+    block = simulate(
+        spec, profile, duration_s=onset + 900, seed=1, noise=NoiseSpec.typical(spec), faults=[fault]
+    )
+    result = detect_faults(block, spec)
+    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
+    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_mismatched_cells_warming_from_the_start_are_not_shorts(seed):
+    """Cells different from birth (3 % capacity and 4 % resistance spread) in a
+    CC cycle warming the pack from the start of the log: the anchored heat test
+    allows a healthy cell's resistance share of the warming."""
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        "cycle",
+        duration_s=2 * 3600,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.03,
+        resistance_spread=0.04,
+    )
+    assert detect_faults(block, spec).faults == []
+
+
+@pytest.mark.parametrize("channel", ["cell_2_v", "current_a", "cell_3_temp_c"])
+def test_sensor_stuck_a_minute_and_a_half_into_a_log(channel):
+    """A baseline of the minute or so the log has is enough to call a sensor stuck."""
+    onset = 90.0
+    fault = Fault("sensor_stuck", onset, channel=channel)
+    block = simulate(NMC4, "drive", duration_s=600, seed=6, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, "sensor_stuck", channel, onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
 def test_over_voltage_on_charge_found_within_a_minute_of_crossing_the_limit():
     fault = Fault("over_voltage", 0.0)
     clean = simulate(NMC4, "cccv", duration_s=4000, seed=3, initial_soc_pct=85.0, faults=[fault])
@@ -381,6 +449,31 @@ def test_float_current_step_without_heating_is_not_a_runaway():
     _found(res, "thermal_runaway_onset", "current_a", 900.0, LATENCY_S)
 
 
+def test_stuck_pack_voltage_is_not_a_float_runaway():
+    """The float test needs the pack voltage held: a stuck voltage sensor seems to
+    hold it under a drive load, whose current and heat then rise."""
+    spec = preset("lead_acid", series_cells=16)
+    fault = Fault("sensor_stuck", 120, channel="voltage_v")
+    block = simulate(
+        spec, "drive", duration_s=1200, seed=1, noise=NoiseSpec.typical(spec), faults=[fault]
+    )
+    result = detect_faults(block, spec)
+    assert [(f.kind.value, f.channel) for f in result.faults] == [("sensor_stuck", "voltage_v")]
+
+
+def test_temperature_stuck_high_is_a_stuck_sensor_not_a_runaway_or_short():
+    """Frozen at a noise sample 1 K above the cell's mean: a step up that the runaway
+    test may flag and the heat test sees as excess heat -- both echoes of the sensor."""
+    spec = preset("lead_acid", series_cells=16)
+    fault = Fault("sensor_stuck", 7171, channel="cell_3_temp_c")
+    block = simulate(
+        spec, "hppc", duration_s=8070, seed=1, noise=NoiseSpec.typical(spec), faults=[fault]
+    )
+    result = detect_faults(block, spec)
+    assert [(f.kind.value, f.channel) for f in result.faults] == [("sensor_stuck", "cell_3_temp_c")]
+    _found(result, "sensor_stuck", "cell_3_temp_c", 7171, LATENCY_S)
+
+
 def test_float_runaway_is_lead_acid_only():
     """An NMC pack's current rising at a held voltage while it warms is left to the
     self-heating test (a Li-ion runaway needs no current)."""
@@ -505,6 +598,16 @@ def test_live_equals_offline_for_a_short_over_hours():
     sizes = np.random.default_rng(0).integers(1, 400, size=len(block))
     assert _live(block, NMC4, sizes) == offline
     assert any(f["kind"] == "internal_short" for f in offline)
+
+
+def test_live_equals_offline_for_a_short_early_in_a_log():
+    """The anchored heat test keeps state from the log's first minutes."""
+    fault = Fault("internal_short", 120, cell=2)
+    block = simulate(NMC4, "cycle", duration_s=1500, seed=4, noise=NOISE, faults=[fault])
+    offline = detect_faults(block, NMC4).to_list()
+    sizes = np.random.default_rng(1).integers(1, 90, size=len(block))
+    assert _live(block, NMC4, sizes) == offline
+    assert [f["kind"] for f in offline] == ["internal_short"]
 
 
 def test_live_result_before_flush_is_a_prefix_of_the_final():

@@ -41,7 +41,15 @@ ECHO_MARGIN_S = 30.0
 #: A runaway alarm whose heating never exceeded this rate, on a cell with an
 #: internal short, was the short's heat (a 10 ohm short heats a 5 Ah cell at
 #: ~1 degC/min, steadily); a runaway goes on accelerating past it within a minute.
+#: The heat of a short that begins shows as a step of the heating rate, which the
+#: runaway test (two minutes of data) may take for an acceleration; the short test
+#: needs minutes more to confirm it.
 RUNAWAY_CONFIRM_C_PER_MIN = 3.0
+#: So a runaway alarm under that rate is the short's heat when the short's
+#: episode on the same cell begins before the alarm or within this time after it
+#: (the short detector's own latency target): a real runaway would have passed
+#: the confirming rate long before.
+SHORT_EXPLAINS_S = 600.0
 #: An internal-short alarm confirmed later than this before a confirmed runaway
 #: started on the same cell was the runaway's heat, not a short that caused it.
 SHORT_BEFORE_RUNAWAY_S = 120.0
@@ -183,7 +191,10 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
         return out
 
     # 1. a cell in thermal runaway legitimately reads beyond the sensor range, and its
-    # voltage collapses faster than any sensor noise: these are not sensor faults
+    # voltage collapses faster than any sensor noise: these are not sensor faults.
+    # A reading frozen exactly is no consequence of a runaway (whose temperature
+    # climbs): a sensor stuck at a high noise sample looks like a step up, which
+    # the runaway test may flag; that alarm is then the stuck sensor's echo (2.)
     runaway_start: dict[str, float] = {}
     for e in episodes:
         if e.kind == FaultKind.THERMAL_RUNAWAY_ONSET:
@@ -193,8 +204,11 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
         runaway_start[schema.TEMPERATURE] = min(runaway_start.values())
     kept = []
     for e in episodes:
-        if FaultKind(e.kind) in _SENSOR_KINDS and e.start_time_s >= runaway_start.get(
-            e.channel, np.inf
+        kind = FaultKind(e.kind)
+        if (
+            kind in _SENSOR_KINDS
+            and kind is not FaultKind.SENSOR_STUCK
+            and e.start_time_s >= runaway_start.get(e.channel, np.inf)
         ):
             continue
         kept.append(e)
@@ -207,6 +221,10 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
         kind = FaultKind(e.kind)
         if kind not in _SENSOR_KINDS:
             channels = _same_cell(e.channel) if kind in cell_wide else [e.channel]
+            if kind == FaultKind.THERMAL_RUNAWAY_ONSET and e.channel == schema.CURRENT:
+                # the float runaway's test holds the pack voltage steady: a stuck
+                # voltage sensor "holds" it under any load
+                channels = [schema.CURRENT, schema.VOLTAGE]
             sensor = [
                 o for c in channels for o in chan.get(c, []) if FaultKind(o.kind) in _SENSOR_KINDS
             ]
@@ -240,8 +258,10 @@ def _short_or_runaway(episodes: list[Episode]) -> list[Episode]:
     drop = set()
     for k, rs in runaways.items():
         for r in rs:
-            if r.worst < RUNAWAY_CONFIRM_C_PER_MIN and _overlaps(
-                r, shorts.get(k, []), ECHO_MARGIN_S
+            if r.worst < RUNAWAY_CONFIRM_C_PER_MIN and any(
+                s.end_time_s >= r.start_time_s - ECHO_MARGIN_S
+                and s.start_time_s <= r.end_time_s + SHORT_EXPLAINS_S
+                for s in shorts.get(k, [])
             ):
                 drop.add(id(r))
     for k, ss in shorts.items():

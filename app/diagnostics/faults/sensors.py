@@ -21,8 +21,9 @@ corrected the same way by the current's curvature.
 
 **Stuck.** A channel is stuck when its value has not changed at all for 30 s
 (exactly: the sum of its squared differences is zero) while, over the 10 min
-before, it changed in >= 95 % of the bins (it is a sensor that normally
-flickers with noise) and at least half of its peers changed in the same 30 s.
+before (at a log's start, at least 1 min of it), it changed in >= 95 % of the
+bins (it is a sensor that normally flickers with noise) and at least half of its
+peers changed in the same 30 s.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -70,6 +71,9 @@ MIN_GROUP = 3
 STUCK_WINDOW_S = 30.0
 STUCK_BASELINE_S = 600.0
 STUCK_FLICKER = 0.95
+#: The baseline needs at least this much evaluable data (a log's first minutes):
+#: twice the stuck window, so that a sensor stuck a minute into a log is found.
+STUCK_MIN_BASELINE_S = 60.0
 #: A window must hold at least this many samples to judge noise or a stuck value.
 MIN_SAMPLES = 10
 STUCK_PEERS = 0.5
@@ -116,6 +120,8 @@ class SensorDetector:
         # 30 s, and at least MIN_SAMPLES samples (a slow log needs a longer window)
         self.ws = bins_for(max(STUCK_WINDOW_S, MIN_SAMPLES * dt_s), bin_s, 2)
         self.wb = bins_for(STUCK_BASELINE_S, bin_s, 4)
+        # judged on as little baseline as the stuck window itself (a log's start)
+        self.min_base = min(self.wb, bins_for(STUCK_MIN_BASELINE_S, bin_s, 2))
         self.wn = bins_for(NOISE_WINDOW_S, bin_s, 2)
         self._cx = c + layout.noise_extra
         self._c2 = np.ones(self._cx)  # fraction of white-noise energy kept per row
@@ -282,7 +288,7 @@ class SensorDetector:
         trigger = (
             frozen
             & ~self._at_setpoint(bb.mean)
-            & (base_e >= 0.5 * self.wb)
+            & (base_e >= self.min_base)
             & (base_e - base_a >= STUCK_FLICKER * base_e)
             & (peer_changing >= STUCK_PEERS * self._n_peers[:, None])
         )
