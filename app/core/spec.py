@@ -151,14 +151,23 @@ class BatterySpec:
     def max_discharge_current_a(self) -> float:
         return self.max_discharge_current_c * self.pack_capacity_ah
 
+    def _ocv_table(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(soc_pct, ocv_v): this battery's table, else its chemistry preset's."""
+        if self.ocv_v:
+            return self.ocv_soc_pct, self.ocv_v
+        base = PRESETS[self.chemistry]
+        return base.ocv_soc_pct, base.ocv_v
+
     def cell_ocv(self, soc_pct):
-        """OCV of one cell at ``soc_pct`` (scalar or array), linear in the table."""
-        return np.interp(soc_pct, self.ocv_soc_pct, self.ocv_v)
+        """OCV of one cell at ``soc_pct`` (scalar or array), linear in the table
+        (the chemistry preset's when the battery has none)."""
+        return np.interp(soc_pct, *self._ocv_table())
 
     def cell_soc_from_ocv(self, ocv_v):
         """Inverse of :meth:`cell_ocv` (flat parts of the curve give their midpoint)."""
-        v = np.asarray(self.ocv_v)
-        s = np.asarray(self.ocv_soc_pct)
+        soc_table, ocv_table = self._ocv_table()
+        v = np.asarray(ocv_table)
+        s = np.asarray(soc_table)
         # collapse flat segments so the inverse is a function
         keep = np.concatenate(([True], np.diff(v) > 0))
         return np.interp(ocv_v, v[keep], s[keep])

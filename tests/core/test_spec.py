@@ -26,6 +26,15 @@ def test_ocv_inverse_round_trips(chem):
     assert np.allclose(back, soc, atol=1e-6)
 
 
+def test_a_battery_without_an_ocv_table_uses_its_chemistry_presets():
+    # e.g. a BMS that names its chemistry and cell count only
+    bare = preset("lfp").with_overrides(ocv_soc_pct=(), ocv_v=())
+    lfp = PRESETS[Chemistry.LFP]
+    assert bare.cell_ocv(50.0) == lfp.cell_ocv(50.0)
+    volts = np.array([3.2, 3.3])
+    assert np.array_equal(bare.cell_soc_from_ocv(volts), lfp.cell_soc_from_ocv(volts))
+
+
 def test_overrides_and_pack_values():
     spec = preset("lfp", capacity_ah=100, series_cells=16, parallel_strings=2)
     assert spec.chemistry is Chemistry.LFP
