@@ -312,7 +312,7 @@ class _RiseRates:
     def _rates(self, lo: np.ndarray, hi: np.ndarray) -> None:
         cs = self._cs
         lo = slice(lo[0], lo[-1] + 1)  # (consecutive starts: a slice, not a gather)
-        if len(hi) == 1 or (np.diff(hi) == 1).all():  # (even sampling: ends too)
+        if len(hi) >= 64 and (np.diff(hi) == 1).all():  # (even sampling: a slice too)
             hi = slice(hi[0], hi[-1] + 1)
         if self._gaps:
             cnt, sx, sxx = cs[:3, :, hi] - cs[:3, :, lo]
