@@ -229,9 +229,21 @@ class _RiseRates:
 
     def update(self, t: np.ndarray, temps: np.ndarray) -> None:
         """``temps``: (sensors, samples)."""
-        for a in range(0, len(t), ANCHOR_SAMPLES):  # (so a whole log moves its anchor often)
-            self._append(t[a : a + ANCHOR_SAMPLES], temps[:, a : a + ANCHOR_SAMPLES])
+        a = 0
+        while a < len(t):  # (so a whole log moves its anchor often)
+            m = self._wanted(t[a:])
+            self._append(t[a : a + m], temps[:, a : a + m])
             self._windows()
+            a += m
+
+    def _wanted(self, t: np.ndarray) -> int:
+        """How many of the rows ``t`` to take next: up to the last window start of
+        the anchor, then up to the end of its window (so few rows are summed again
+        when the anchor moves)."""
+        if self._n < ANCHOR_SAMPLES:
+            return min(len(t), ANCHOR_SAMPLES - self._n)
+        end = self._t[ANCHOR_SAMPLES - 1] + RATE_WINDOW_S
+        return min(len(t), int(np.searchsorted(t, end)) + 1)
 
     def _append(self, t: np.ndarray, temps: np.ndarray) -> None:
         n, m = self._n, len(t)
@@ -259,23 +271,25 @@ class _RiseRates:
         if a == 0:
             self._gaps = False
         rows = slice(a + 1, b + 1)
-        if f.all():  # count, x and x² are the same for every sensor: summed once
+        if f.all() and not self._gaps:
+            # count, x and x² are the same for every sensor: summed once, in row 0
             cs[0, 0, rows] = 1.0
             cs[1, 0, rows] = x
             cs[2, 0, rows] = x * x
             shared = cs[:3, 0, a : b + 1]
             np.cumsum(shared, axis=1, out=shared)
-            cs[:3, 1:, rows] = cs[:3, :1, rows]
-            cs[3, :, rows] = y - self._yref
+            np.subtract(y, self._yref, out=cs[3, :, rows])
             sel = slice(3, 5)
         else:
+            if not self._gaps:  # every sensor's count, x and x² so far: row 0's
+                cs[:3, 1:, : a + 1] = cs[:3, :1, : a + 1]
             self._gaps = True
             cs[0, :, rows] = f
             cs[1, :, rows] = f * x
             cs[2, :, rows] = cs[1, :, rows] * x
             cs[3, :, rows] = np.where(f, y - self._yref, 0.0)
             sel = slice(0, 5)
-        cs[4, :, rows] = cs[3, :, rows] * x
+        np.multiply(cs[3, :, rows], x, out=cs[4, :, rows])
         # each sum continues from its last value, in order: the same bits as one sum
         span = cs[sel, :, a : b + 1]
         np.cumsum(span, axis=2, out=span)
@@ -298,6 +312,8 @@ class _RiseRates:
     def _rates(self, lo: np.ndarray, hi: np.ndarray) -> None:
         cs = self._cs
         lo = slice(lo[0], lo[-1] + 1)  # (consecutive starts: a slice, not a gather)
+        if len(hi) >= 64 and (np.diff(hi) == 1).all():  # (even sampling: a slice too)
+            hi = slice(hi[0], hi[-1] + 1)
         if self._gaps:
             cnt, sx, sxx = cs[:3, :, hi] - cs[:3, :, lo]
         else:  # (the same for every sensor: one row, broadcast)
@@ -308,7 +324,11 @@ class _RiseRates:
         if not ok.any():
             return
         num = cnt * sxy - sx * sy
-        if ok.all():
+        if ok.all() and not self._gaps:
+            # one denominator per window (> 0): the largest numerator has the largest
+            # quotient (rounding keeps the order), so a window divides once
+            top = float(np.max(num.max(axis=0) / den[0])) * 60.0
+        elif ok.all():
             top = float(np.max(num / den)) * 60.0
         else:
             rates = num / np.where(ok, den, np.inf)
