@@ -1,35 +1,11 @@
 """Thermal summary: temperatures, rate of rise, sensor spread, I²R heat, and a
 thermal-runaway risk score with the evidence behind it.
 
-**Rate of rise.** dT/dt is the least-squares slope over 120 s windows (from
-each sample to the first one 120 s later) of each sensor's finite samples in
-the window; a window counts for a sensor when those samples spread in time at
-least as much as 60 s of even sampling (a sensor read only at both ends of the
-window, or only in half of it, says too little). An end-to-end difference over a short window turns sensor
-noise and quantisation into fake rates (0.3 degC noise gave 4 degC/min on a pack
-that warmed at 0.45 degC/min); the slope's standard error over 120 s of 1 Hz
-samples is ~0.05 degC/min, and a runaway's rise (1 degC/min and doubling) still
-stands out within a window.
+**Rate of rise**: least-squares slopes over 120 s windows, see
+:mod:`app.diagnostics.thermal_rates`.
 
-**Runaway risk** (0-100, a screening score, not a probability): the highest of
-four factor scores, each 0 below its "normal" end and 100 at its "alarm" end,
-linear between, and each reported as evidence:
-
-* ``temperature``: the hottest reading, 0 at 10 K below the chemistry's upper
-  operating limit (``discharge_temp_max_c``), 100 at 20 K above it -- the lower
-  end of the self-heating onsets (T1, ~80-120 degC for Li-ion cells) of Feng et
-  al., "Thermal runaway mechanism of lithium ion battery for electric vehicles:
-  a review", Energy Storage Mater. 10 (2018) 246.
-* ``excess_rise_rate``: the fastest rise less the fastest the battery's own
-  Joule heat can explain (adiabatic: the largest I² R_dc of a cell over its heat
-  capacity, from the spec's ECM), 0 at 0.5 degC/min, 100 at 2 degC/min (pack
-  practice alarms at 1-2 degC/min; see :mod:`app.diagnostics.faults.thermal`).
-* ``hot_spot``: the largest spread between cell sensors, 0 at 5 K (the usual
-  design target for a pack's cell-to-cell spread), 100 at 15 K.
-* ``runaway_onset``: a ``thermal_runaway_onset`` fault of :func:`detect_faults`
-  (passed in as ``faults``), 100.
-
-Levels: below 20 ``low``, below 50 ``elevated``, below 80 ``high``, else ``critical``.
+**Runaway risk** (0-100, a screening score with its evidence): see
+:mod:`app.diagnostics.thermal_risk`.
 
 **Heat** is ``I² R`` with R the pack's measured 10 s resistance
 (:func:`~app.diagnostics.internal_resistance.measure_internal_resistance`, the
@@ -37,18 +13,15 @@ live engine's resistance tracker) when there is one, else the DC resistance of
 the spec's ECM (series cells add, parallel strings divide).
 
 :class:`ThermalTracker` is the incremental diagnostic (live engine);
-:func:`analyze_thermal` runs it on a whole log. The window sums are cumulative
-sums anchored every :data:`ANCHOR_SAMPLES` samples from the start (times and
-temperatures taken from the anchor's, so the sums stay small), so the rates are
-the same bits however the samples came in blocks; the mean temperature and the
-heat are running sums (the same up to round-off, ~1e-15 relative).
+:func:`analyze_thermal` runs it on a whole log. The rates are the same bits
+however the samples came in blocks; the mean temperature and the heat are
+running sums (the same up to round-off, ~1e-15 relative).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,51 +31,16 @@ from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.incremental import as_block
+from app.diagnostics.thermal_rates import ANCHOR_SAMPLES, RiseRates
+from app.diagnostics.thermal_risk import RiskEvidence, RiskLevel, runaway_risk
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from app.diagnostics.internal_resistance import InternalResistanceResult
 
-RATE_WINDOW_S = 120.0
-#: a window counts for a sensor when its samples' time spread is at least that
-#: of this many seconds sampled evenly (standard deviation span / sqrt(12))
-RATE_MIN_SPAN_S = 60.0
-#: the window sums restart (are anchored) every this many window starts
-ANCHOR_SAMPLES = 4096
 #: a long block is taken this many samples at a time
 SLICE_SAMPLES = 16 * ANCHOR_SAMPLES
-#: (normal, alarm) ends of the risk factors (see the module docstring).
-TEMPERATURE_BELOW_LIMIT_K = 10.0
-TEMPERATURE_ABOVE_LIMIT_K = 20.0
-EXCESS_RATE_C_PER_MIN = (0.5, 2.0)
-HOT_SPOT_SPREAD_C = (5.0, 15.0)
-RUNAWAY_FAULT = "thermal_runaway_onset"
-
-
-class RiskLevel(StrEnum):
-    LOW = "low"
-    ELEVATED = "elevated"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @staticmethod
-    def of(score: float) -> RiskLevel:
-        if score < 20:
-            return RiskLevel.LOW
-        if score < 50:
-            return RiskLevel.ELEVATED
-        return RiskLevel.HIGH if score < 80 else RiskLevel.CRITICAL
-
-
-@dataclass(frozen=True)
-class RiskEvidence:
-    factor: str
-    value: float  #: in the factor's unit (degC, degC/min, K; the fault's start time, s)
-    normal: float  #: where the factor's score starts rising from 0
-    alarm: float  #: where it reaches 100
-    score: float  #: 0-100
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -123,73 +61,6 @@ class ThermalResult(DiagnosticResult):
     heat_resistance_source: str | None = None  #: "measured_r_10s" or "spec_ecm"
 
 
-def _ramp(value: float, normal: float, alarm: float) -> float:
-    return float(100.0 * min(max((value - normal) / (alarm - normal), 0.0), 1.0))
-
-
-def runaway_risk(
-    spec: BatterySpec,
-    *,
-    max_temperature_c: float,
-    max_rise_rate_c_per_min: float | None,
-    joule_rise_rate_c_per_min: float | None,
-    max_sensor_spread_c: float | None,
-    faults: list[dict] | None = None,
-) -> tuple[float, RiskLevel, list[RiskEvidence]]:
-    """The risk score, its level and the evidence of every factor (see the module docstring)."""
-    limit = spec.discharge_temp_max_c
-    normal, alarm = limit - TEMPERATURE_BELOW_LIMIT_K, limit + TEMPERATURE_ABOVE_LIMIT_K
-    evidence = [
-        RiskEvidence(
-            "temperature",
-            max_temperature_c,
-            normal,
-            alarm,
-            _ramp(max_temperature_c, normal, alarm),
-            f"hottest {max_temperature_c:.1f} degC; operating limit {limit:g} degC",
-        )
-    ]
-    if max_rise_rate_c_per_min is not None:
-        joule = joule_rise_rate_c_per_min or 0.0
-        excess = max_rise_rate_c_per_min - joule
-        evidence.append(
-            RiskEvidence(
-                "excess_rise_rate",
-                excess,
-                *EXCESS_RATE_C_PER_MIN,
-                _ramp(excess, *EXCESS_RATE_C_PER_MIN),
-                f"fastest rise {max_rise_rate_c_per_min:.2f} degC/min, of which the "
-                f"battery's own I2R heat explains up to {joule:.2f} degC/min",
-            )
-        )
-    if max_sensor_spread_c is not None:
-        evidence.append(
-            RiskEvidence(
-                "hot_spot",
-                max_sensor_spread_c,
-                *HOT_SPOT_SPREAD_C,
-                _ramp(max_sensor_spread_c, *HOT_SPOT_SPREAD_C),
-                f"largest spread between cell sensors {max_sensor_spread_c:.1f} K",
-            )
-        )
-    for f in faults or []:
-        if f.get("kind") == RUNAWAY_FAULT:
-            start = float(f["start_time_s"])
-            evidence.append(
-                RiskEvidence(
-                    "runaway_onset",
-                    start,
-                    start,
-                    start,
-                    100.0,
-                    f"thermal-runaway onset on {f.get('channel')} from {start:g} s",
-                )
-            )
-            break
-    score = max(e.score for e in evidence)
-    return score, RiskLevel.of(score), evidence
-
-
 def heat_resistance(
     spec: BatterySpec, internal_resistance: InternalResistanceResult | None = None
 ) -> tuple[float | None, str | None]:
@@ -204,149 +75,6 @@ def heat_resistance(
     return r_cell * spec.series_cells / spec.parallel_strings, "spec_ecm"
 
 
-class _RiseRates:
-    """The highest least-squares slope over RATE_WINDOW_S windows of several
-    sensors, window by window as their last sample arrives.
-
-    Rows from the current anchor on are kept with the cumulative sums of the
-    finite count, x, x², y and xy (x, y: time and temperature less the anchor
-    row's), per sensor; a window is [r, j] with j the first row RATE_WINDOW_S
-    after r. When every window starting in the first ANCHOR_SAMPLES rows is
-    done, the anchor moves on by that many rows.
-    """
-
-    def __init__(self, sensors: int):
-        self.sensors = sensors
-        self.best: float | None = None
-        cap = 2 * ANCHOR_SAMPLES
-        self._t = np.empty(cap)
-        self._y = np.empty((sensors, cap))  # (sensors, rows): sums along the contiguous axis
-        self._cs = np.zeros((5, sensors, cap + 1))  # n, x, xx, y, xy; column k: rows < k
-        self._n = 0  # rows kept
-        self._next = 0  # first window start not done yet (row)
-        self._yref = np.zeros((sensors, 1))
-        self._gaps = False  # a sensor missed a reading since the anchor
-
-    def update(self, t: np.ndarray, temps: np.ndarray) -> None:
-        """``temps``: (sensors, samples)."""
-        a = 0
-        while a < len(t):  # (so a whole log moves its anchor often)
-            m = self._wanted(t[a:])
-            self._append(t[a : a + m], temps[:, a : a + m])
-            self._windows()
-            a += m
-
-    def _wanted(self, t: np.ndarray) -> int:
-        """How many of the rows ``t`` to take next: up to the last window start of
-        the anchor, then up to the end of its window (so few rows are summed again
-        when the anchor moves)."""
-        if self._n < ANCHOR_SAMPLES:
-            return min(len(t), ANCHOR_SAMPLES - self._n)
-        end = self._t[ANCHOR_SAMPLES - 1] + RATE_WINDOW_S
-        return min(len(t), int(np.searchsorted(t, end)) + 1)
-
-    def _append(self, t: np.ndarray, temps: np.ndarray) -> None:
-        n, m = self._n, len(t)
-        if n + m > len(self._t):
-            cap = 2 * (n + m)
-            grown_t, grown_y = np.empty(cap), np.empty((self.sensors, cap))
-            grown_t[:n], grown_y[:, :n] = self._t[:n], self._y[:, :n]
-            cs = np.zeros((5, self.sensors, cap + 1))
-            cs[:, :, : n + 1] = self._cs[:, :, : n + 1]
-            self._t, self._y, self._cs = grown_t, grown_y, cs
-        self._t[n : n + m] = t
-        self._y[:, n : n + m] = temps
-        if n == 0:
-            self._yref = np.nan_to_num(temps[:, :1])
-        self._n = n + m
-        self._sums(n, n + m)
-
-    def _sums(self, a: int, b: int) -> None:
-        """Extend the cumulative sums over rows a..b (each continues from the last
-        value in order: the same bits as one sum over all rows)."""
-        x = self._t[a:b] - self._t[0]
-        y = self._y[:, a:b]
-        f = np.isfinite(y)
-        cs = self._cs
-        if a == 0:
-            self._gaps = False
-        rows = slice(a + 1, b + 1)
-        if f.all() and not self._gaps:
-            # count, x and x² are the same for every sensor: summed once, in row 0
-            cs[0, 0, rows] = 1.0
-            cs[1, 0, rows] = x
-            cs[2, 0, rows] = x * x
-            shared = cs[:3, 0, a : b + 1]
-            np.cumsum(shared, axis=1, out=shared)
-            np.subtract(y, self._yref, out=cs[3, :, rows])
-            sel = slice(3, 5)
-        else:
-            if not self._gaps:  # every sensor's count, x and x² so far: row 0's
-                cs[:3, 1:, : a + 1] = cs[:3, :1, : a + 1]
-            self._gaps = True
-            cs[0, :, rows] = f
-            cs[1, :, rows] = f * x
-            cs[2, :, rows] = cs[1, :, rows] * x
-            cs[3, :, rows] = np.where(f, y - self._yref, 0.0)
-            sel = slice(0, 5)
-        np.multiply(cs[3, :, rows], x, out=cs[4, :, rows])
-        # each sum continues from its last value, in order: the same bits as one sum
-        span = cs[sel, :, a : b + 1]
-        np.cumsum(span, axis=2, out=span)
-
-    def _windows(self) -> None:
-        while True:
-            n, r0 = self._n, self._next
-            stop = min(n, ANCHOR_SAMPLES)
-            if r0 < stop:
-                t = self._t[:n]
-                j = np.searchsorted(t, t[r0:stop] + RATE_WINDOW_S)
-                k = int(np.searchsorted(j, n))  # j is sorted: the windows ending in the data
-                if k:
-                    self._rates(np.arange(r0, r0 + k), j[:k] + 1)
-                    self._next = r0 + k
-            if self._next < ANCHOR_SAMPLES:
-                return
-            self._move_anchor()
-
-    def _rates(self, lo: np.ndarray, hi: np.ndarray) -> None:
-        cs = self._cs
-        lo = slice(lo[0], lo[-1] + 1)  # (consecutive starts: a slice, not a gather)
-        if len(hi) >= 64 and (np.diff(hi) == 1).all():  # (even sampling: a slice too)
-            hi = slice(hi[0], hi[-1] + 1)
-        if self._gaps:
-            cnt, sx, sxx = cs[:3, :, hi] - cs[:3, :, lo]
-        else:  # (the same for every sensor: one row, broadcast)
-            cnt, sx, sxx = cs[:3, :1, hi] - cs[:3, :1, lo]
-        sy, sxy = cs[3:, :, hi] - cs[3:, :, lo]
-        den = cnt * sxx - sx * sx  # = cnt² var(x)
-        ok = (cnt >= 2) & (den >= cnt * cnt * (RATE_MIN_SPAN_S**2 / 12.0))
-        if not ok.any():
-            return
-        num = cnt * sxy - sx * sy
-        if ok.all() and not self._gaps:
-            # one denominator per window (> 0): the largest numerator has the largest
-            # quotient (rounding keeps the order), so a window divides once
-            top = float(np.max(num.max(axis=0) / den[0])) * 60.0
-        elif ok.all():
-            top = float(np.max(num / den)) * 60.0
-        else:
-            rates = num / np.where(ok, den, np.inf)
-            top = float(np.max(np.where(ok, rates, -np.inf))) * 60.0
-        if self.best is None or top > self.best:
-            self.best = top
-
-    def _move_anchor(self) -> None:
-        keep = self._n - ANCHOR_SAMPLES
-        self._t[:keep] = self._t[ANCHOR_SAMPLES : self._n]
-        self._y[:, :keep] = self._y[:, ANCHOR_SAMPLES : self._n]
-        self._n = keep
-        self._next -= ANCHOR_SAMPLES
-        if keep:
-            self._yref = np.nan_to_num(self._y[:, :1])
-            self._sums(0, keep)
-
-
 class ThermalTracker:
     """Incremental thermal summary (the live twin of :func:`analyze_thermal`)."""
 
@@ -356,7 +84,7 @@ class ThermalTracker:
         self.spec = spec
         self._names: list[str] | None = None  # known from the first block
         self._cell_idx: slice = slice(0)
-        self._rates: _RiseRates | None = None
+        self._rates: RiseRates | None = None
         self._t_first: float | None = None
         self._last: tuple[float, float] | None = None  # (t, I²) of the last sample
         self._i2_dt = 0.0  # integral of I² dt (A² s)
@@ -372,7 +100,7 @@ class ThermalTracker:
         # the spread is between cell sensors (the pack sensor when there is one cell)
         pack = bool(names) and names[0] == schema.TEMPERATURE and len(names) > 2
         self._cell_idx = slice(1 if pack else 0, len(names))
-        self._rates = _RiseRates(len(names)) if names else None
+        self._rates = RiseRates(len(names)) if names else None
 
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
         """Take one block. Adds no derived columns."""

@@ -1,0 +1,171 @@
+"""Rate of temperature rise over sliding windows, several sensors at once (part
+of :func:`~app.diagnostics.thermal.analyze_thermal`).
+
+**Rate of rise.** dT/dt is the least-squares slope over 120 s windows (from
+each sample to the first one 120 s later) of each sensor's finite samples in
+the window; a window counts for a sensor when those samples spread in time at
+least as much as 60 s of even sampling (a sensor read only at both ends of the
+window, or only in half of it, says too little). An end-to-end difference over a short window turns sensor
+noise and quantisation into fake rates (0.3 degC noise gave 4 degC/min on a pack
+that warmed at 0.45 degC/min); the slope's standard error over 120 s of 1 Hz
+samples is ~0.05 degC/min, and a runaway's rise (1 degC/min and doubling) still
+stands out within a window.
+
+The window sums are cumulative sums anchored every :data:`ANCHOR_SAMPLES`
+samples from the start (times and temperatures taken from the anchor's, so the
+sums stay small), so the rates are the same bits however the samples came in blocks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RATE_WINDOW_S = 120.0
+#: a window counts for a sensor when its samples' time spread is at least that
+#: of this many seconds sampled evenly (standard deviation span / sqrt(12))
+RATE_MIN_SPAN_S = 60.0
+#: the window sums restart (are anchored) every this many window starts
+ANCHOR_SAMPLES = 4096
+
+
+class RiseRates:
+    """The highest least-squares slope over RATE_WINDOW_S windows of several
+    sensors, window by window as their last sample arrives.
+
+    Rows from the current anchor on are kept with the cumulative sums of the
+    finite count, x, x², y and xy (x, y: time and temperature less the anchor
+    row's), per sensor; a window is [r, j] with j the first row RATE_WINDOW_S
+    after r. When every window starting in the first ANCHOR_SAMPLES rows is
+    done, the anchor moves on by that many rows.
+    """
+
+    def __init__(self, sensors: int):
+        self.sensors = sensors
+        self.best: float | None = None
+        cap = 2 * ANCHOR_SAMPLES
+        self._t = np.empty(cap)
+        self._y = np.empty((sensors, cap))  # (sensors, rows): sums along the contiguous axis
+        self._cs = np.zeros((5, sensors, cap + 1))  # n, x, xx, y, xy; column k: rows < k
+        self._n = 0  # rows kept
+        self._next = 0  # first window start not done yet (row)
+        self._yref = np.zeros((sensors, 1))
+        self._gaps = False  # a sensor missed a reading since the anchor
+
+    def update(self, t: np.ndarray, temps: np.ndarray) -> None:
+        """``temps``: (sensors, samples)."""
+        a = 0
+        while a < len(t):  # (so a whole log moves its anchor often)
+            m = self._wanted(t[a:])
+            self._append(t[a : a + m], temps[:, a : a + m])
+            self._windows()
+            a += m
+
+    def _wanted(self, t: np.ndarray) -> int:
+        """How many of the rows ``t`` to take next: up to the last window start of
+        the anchor, then up to the end of its window (so few rows are summed again
+        when the anchor moves)."""
+        if self._n < ANCHOR_SAMPLES:
+            return min(len(t), ANCHOR_SAMPLES - self._n)
+        end = self._t[ANCHOR_SAMPLES - 1] + RATE_WINDOW_S
+        return min(len(t), int(np.searchsorted(t, end)) + 1)
+
+    def _append(self, t: np.ndarray, temps: np.ndarray) -> None:
+        n, m = self._n, len(t)
+        if n + m > len(self._t):
+            cap = 2 * (n + m)
+            grown_t, grown_y = np.empty(cap), np.empty((self.sensors, cap))
+            grown_t[:n], grown_y[:, :n] = self._t[:n], self._y[:, :n]
+            cs = np.zeros((5, self.sensors, cap + 1))
+            cs[:, :, : n + 1] = self._cs[:, :, : n + 1]
+            self._t, self._y, self._cs = grown_t, grown_y, cs
+        self._t[n : n + m] = t
+        self._y[:, n : n + m] = temps
+        if n == 0:
+            self._yref = np.nan_to_num(temps[:, :1])
+        self._n = n + m
+        self._sums(n, n + m)
+
+    def _sums(self, a: int, b: int) -> None:
+        """Extend the cumulative sums over rows a..b (each continues from the last
+        value in order: the same bits as one sum over all rows)."""
+        x = self._t[a:b] - self._t[0]
+        y = self._y[:, a:b]
+        f = np.isfinite(y)
+        cs = self._cs
+        if a == 0:
+            self._gaps = False
+        rows = slice(a + 1, b + 1)
+        if f.all() and not self._gaps:
+            # count, x and x² are the same for every sensor: summed once, in row 0
+            cs[0, 0, rows] = 1.0
+            cs[1, 0, rows] = x
+            cs[2, 0, rows] = x * x
+            shared = cs[:3, 0, a : b + 1]
+            np.cumsum(shared, axis=1, out=shared)
+            np.subtract(y, self._yref, out=cs[3, :, rows])
+            sel = slice(3, 5)
+        else:
+            if not self._gaps:  # every sensor's count, x and x² so far: row 0's
+                cs[:3, 1:, : a + 1] = cs[:3, :1, : a + 1]
+            self._gaps = True
+            cs[0, :, rows] = f
+            cs[1, :, rows] = f * x
+            cs[2, :, rows] = cs[1, :, rows] * x
+            cs[3, :, rows] = np.where(f, y - self._yref, 0.0)
+            sel = slice(0, 5)
+        np.multiply(cs[3, :, rows], x, out=cs[4, :, rows])
+        # each sum continues from its last value, in order: the same bits as one sum
+        span = cs[sel, :, a : b + 1]
+        np.cumsum(span, axis=2, out=span)
+
+    def _windows(self) -> None:
+        while True:
+            n, r0 = self._n, self._next
+            stop = min(n, ANCHOR_SAMPLES)
+            if r0 < stop:
+                t = self._t[:n]
+                j = np.searchsorted(t, t[r0:stop] + RATE_WINDOW_S)
+                k = int(np.searchsorted(j, n))  # j is sorted: the windows ending in the data
+                if k:
+                    self._rates(np.arange(r0, r0 + k), j[:k] + 1)
+                    self._next = r0 + k
+            if self._next < ANCHOR_SAMPLES:
+                return
+            self._move_anchor()
+
+    def _rates(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        cs = self._cs
+        lo = slice(lo[0], lo[-1] + 1)  # (consecutive starts: a slice, not a gather)
+        if len(hi) >= 64 and (np.diff(hi) == 1).all():  # (even sampling: a slice too)
+            hi = slice(hi[0], hi[-1] + 1)
+        if self._gaps:
+            cnt, sx, sxx = cs[:3, :, hi] - cs[:3, :, lo]
+        else:  # (the same for every sensor: one row, broadcast)
+            cnt, sx, sxx = cs[:3, :1, hi] - cs[:3, :1, lo]
+        sy, sxy = cs[3:, :, hi] - cs[3:, :, lo]
+        den = cnt * sxx - sx * sx  # = cnt² var(x)
+        ok = (cnt >= 2) & (den >= cnt * cnt * (RATE_MIN_SPAN_S**2 / 12.0))
+        if not ok.any():
+            return
+        num = cnt * sxy - sx * sy
+        if ok.all() and not self._gaps:
+            # one denominator per window (> 0): the largest numerator has the largest
+            # quotient (rounding keeps the order), so a window divides once
+            top = float(np.max(num.max(axis=0) / den[0])) * 60.0
+        elif ok.all():
+            top = float(np.max(num / den)) * 60.0
+        else:
+            rates = num / np.where(ok, den, np.inf)
+            top = float(np.max(np.where(ok, rates, -np.inf))) * 60.0
+        if self.best is None or top > self.best:
+            self.best = top
+
+    def _move_anchor(self) -> None:
+        keep = self._n - ANCHOR_SAMPLES
+        self._t[:keep] = self._t[ANCHOR_SAMPLES : self._n]
+        self._y[:, :keep] = self._y[:, ANCHOR_SAMPLES : self._n]
+        self._n = keep
+        self._next -= ANCHOR_SAMPLES
+        if keep:
+            self._yref = np.nan_to_num(self._y[:, :1])
+            self._sums(0, keep)

@@ -1,0 +1,129 @@
+"""Thermal-runaway risk: a screening score with the evidence behind it (part of
+:func:`~app.diagnostics.thermal.analyze_thermal`).
+
+**Runaway risk** (0-100, a screening score, not a probability): the highest of
+four factor scores, each 0 below its "normal" end and 100 at its "alarm" end,
+linear between, and each reported as evidence:
+
+* ``temperature``: the hottest reading, 0 at 10 K below the chemistry's upper
+  operating limit (``discharge_temp_max_c``), 100 at 20 K above it -- the lower
+  end of the self-heating onsets (T1, ~80-120 degC for Li-ion cells) of Feng et
+  al., "Thermal runaway mechanism of lithium ion battery for electric vehicles:
+  a review", Energy Storage Mater. 10 (2018) 246.
+* ``excess_rise_rate``: the fastest rise less the fastest the battery's own
+  Joule heat can explain (adiabatic: the largest I² R_dc of a cell over its heat
+  capacity, from the spec's ECM), 0 at 0.5 degC/min, 100 at 2 degC/min (pack
+  practice alarms at 1-2 degC/min; see :mod:`app.diagnostics.faults.thermal`).
+* ``hot_spot``: the largest spread between cell sensors, 0 at 5 K (the usual
+  design target for a pack's cell-to-cell spread), 100 at 15 K.
+* ``runaway_onset``: a ``thermal_runaway_onset`` fault of :func:`detect_faults`
+  (passed in as ``faults``), 100.
+
+Levels: below 20 ``low``, below 50 ``elevated``, below 80 ``high``, else ``critical``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.core.spec import BatterySpec
+
+#: (normal, alarm) ends of the risk factors (see the module docstring).
+TEMPERATURE_BELOW_LIMIT_K = 10.0
+TEMPERATURE_ABOVE_LIMIT_K = 20.0
+EXCESS_RATE_C_PER_MIN = (0.5, 2.0)
+HOT_SPOT_SPREAD_C = (5.0, 15.0)
+RUNAWAY_FAULT = "thermal_runaway_onset"
+
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    ELEVATED = "elevated"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @staticmethod
+    def of(score: float) -> RiskLevel:
+        if score < 20:
+            return RiskLevel.LOW
+        if score < 50:
+            return RiskLevel.ELEVATED
+        return RiskLevel.HIGH if score < 80 else RiskLevel.CRITICAL
+
+
+@dataclass(frozen=True)
+class RiskEvidence:
+    factor: str
+    value: float  #: in the factor's unit (degC, degC/min, K; the fault's start time, s)
+    normal: float  #: where the factor's score starts rising from 0
+    alarm: float  #: where it reaches 100
+    score: float  #: 0-100
+    detail: str
+
+
+def _ramp(value: float, normal: float, alarm: float) -> float:
+    return float(100.0 * min(max((value - normal) / (alarm - normal), 0.0), 1.0))
+
+
+def runaway_risk(
+    spec: BatterySpec,
+    *,
+    max_temperature_c: float,
+    max_rise_rate_c_per_min: float | None,
+    joule_rise_rate_c_per_min: float | None,
+    max_sensor_spread_c: float | None,
+    faults: list[dict] | None = None,
+) -> tuple[float, RiskLevel, list[RiskEvidence]]:
+    """The risk score, its level and the evidence of every factor (see the module docstring)."""
+    limit = spec.discharge_temp_max_c
+    normal, alarm = limit - TEMPERATURE_BELOW_LIMIT_K, limit + TEMPERATURE_ABOVE_LIMIT_K
+    evidence = [
+        RiskEvidence(
+            "temperature",
+            max_temperature_c,
+            normal,
+            alarm,
+            _ramp(max_temperature_c, normal, alarm),
+            f"hottest {max_temperature_c:.1f} degC; operating limit {limit:g} degC",
+        )
+    ]
+    if max_rise_rate_c_per_min is not None:
+        joule = joule_rise_rate_c_per_min or 0.0
+        excess = max_rise_rate_c_per_min - joule
+        evidence.append(
+            RiskEvidence(
+                "excess_rise_rate",
+                excess,
+                *EXCESS_RATE_C_PER_MIN,
+                _ramp(excess, *EXCESS_RATE_C_PER_MIN),
+                f"fastest rise {max_rise_rate_c_per_min:.2f} degC/min, of which the "
+                f"battery's own I2R heat explains up to {joule:.2f} degC/min",
+            )
+        )
+    if max_sensor_spread_c is not None:
+        evidence.append(
+            RiskEvidence(
+                "hot_spot",
+                max_sensor_spread_c,
+                *HOT_SPOT_SPREAD_C,
+                _ramp(max_sensor_spread_c, *HOT_SPOT_SPREAD_C),
+                f"largest spread between cell sensors {max_sensor_spread_c:.1f} K",
+            )
+        )
+    for f in faults or []:
+        if f.get("kind") == RUNAWAY_FAULT:
+            start = float(f["start_time_s"])
+            evidence.append(
+                RiskEvidence(
+                    "runaway_onset",
+                    start,
+                    start,
+                    start,
+                    100.0,
+                    f"thermal-runaway onset on {f.get('channel')} from {start:g} s",
+                )
+            )
+            break
+    score = max(e.score for e in evidence)
+    return score, RiskLevel.of(score), evidence
