@@ -281,7 +281,7 @@ def cycle_rows(
     for its pulses, a few before it and ~``DCIR_READ_S`` after it: the live
     :class:`~app.diagnostics.cycle_tracker.CycleTracker` passes windows of a
     stream that hold these."""
-    from app.diagnostics.internal_resistance import median_of
+    from app.diagnostics.pulse_summary import median_of
 
     q = _Integrals(t, v, i)
     thr = current_threshold_a(i, capacity_ah)

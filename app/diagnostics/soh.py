@@ -65,10 +65,8 @@ from app.diagnostics.incremental_capacity import (
     segment_histogram,
     split_constant_current,
 )
-from app.diagnostics.internal_resistance import (
-    InternalResistanceResult,
-    InternalResistanceTracker,
-)
+from app.diagnostics.internal_resistance import InternalResistanceTracker
+from app.diagnostics.pulse_summary import InternalResistanceResult
 from app.diagnostics.rowwise import row_all_finite, row_max, row_mean, row_min
 
 if TYPE_CHECKING:

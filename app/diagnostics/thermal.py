@@ -37,7 +37,7 @@ from app.diagnostics.thermal_risk import RiskEvidence, RiskLevel, runaway_risk
 if TYPE_CHECKING:
     import pandas as pd
 
-    from app.diagnostics.internal_resistance import InternalResistanceResult
+    from app.diagnostics.pulse_summary import InternalResistanceResult
 
 #: a long block is taken this many samples at a time
 SLICE_SAMPLES = 16 * ANCHOR_SAMPLES

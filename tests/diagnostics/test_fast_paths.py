@@ -12,7 +12,6 @@ from app.core.results import Severity, to_jsonable
 from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
-from app.diagnostics.internal_resistance import median_of
 from app.diagnostics.pulse_detection import (
     first_departure,
     first_departures,
@@ -21,6 +20,7 @@ from app.diagnostics.pulse_detection import (
     interp_within,
     median,
 )
+from app.diagnostics.pulse_summary import median_of
 from app.diagnostics.rowwise import row_all_finite, row_fold, row_max, row_mean, row_min, row_sum
 from app.diagnostics.runs import run_bounds, run_reduce
 from app.diagnostics.suite import run_suite
