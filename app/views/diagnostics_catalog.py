@@ -507,6 +507,10 @@ def summarize(key: str, result: Any) -> ResultSummary:
     """The at-a-glance summary of one result of ``run_suite`` (None: not available)."""
     if result is None:
         return ResultSummary(Status.UNAVAILABLE, reason=NO_RESULT_REASON)
+    if isinstance(result, dict) and set(result) == {"error"}:  # it raised (the others did not)
+        return ResultSummary(
+            Status.UNAVAILABLE, "failed", reason=f"the diagnostic failed: {result['error']}"
+        )
     try:
         return _SUMMARIZERS[key](result)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:

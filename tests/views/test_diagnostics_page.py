@@ -338,3 +338,28 @@ def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     assert [i.split(":")[0] for i in summary.items] == ["hot spot 70", "excess rise rate 33"]
     low = summarize("thermal", {**thermal, "runaway_risk_level": "low", "runaway_risk_score": 0})
     assert low.status is Status.INFO
+
+
+def test_a_diagnostic_that_raises_shows_a_message_and_the_others_still_show(
+    qtbot, sim_window, monkeypatch
+):
+    window = sim_window
+    engine = window.session._engine.engine
+
+    def broken(**_kwargs):
+        raise ZeroDivisionError("no sensors left")
+
+    monkeypatch.setattr(engine.thermal, "result", broken)
+    page = window.diagnostics
+    with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000):
+        window.show_page(Page.DIAGNOSTICS)
+    thermal = page.summaries["thermal"]
+    assert thermal.status is Status.UNAVAILABLE and thermal.headline == "failed"
+    assert "ZeroDivisionError: no sensors left" in thermal.reason
+    assert "no sensors left" in page.cards["thermal"].reason_label.text()
+    page.select("thermal")
+    assert "the diagnostic failed" in page.detail.reason_label.text()
+    # the other eight are there all the same
+    assert page.summaries["soc"].headline.endswith(tuple("0123456789"))
+    assert page.summaries["safety"].status is Status.OK
+    assert page.run_status_label.objectName() == "mutedText"  # no run-level error
