@@ -131,7 +131,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "Spread (max − min) and standard deviation of the cell voltages, at rest (|I| < C/50) "
         "and under load, and its trend per hour; the SOC imbalance from the OCV of the last "
         "rest; cells further than 3 robust σ (10 mV at least) from the median are outliers. "
-        "The median spread at rest decides: 30 mV and over is a warning, 100 mV critical.",
+        "The median spread at rest between 20 and 95 % SOC decides (at the ends of charge "
+        "healthy cells fan out by 100 mV and more): 30 mV and over is a warning, 100 mV "
+        "critical.",
     ),
     DiagnosticInfo(
         "thermal",
@@ -362,17 +364,21 @@ def _cell_balance(r: dict) -> ResultSummary:
     outliers = r.get("outlier_cells") or []
     numbers = _numbers(
         ("Spread now", _fmt(r.get("spread_mv"), "{:.1f}", "mV")),
-        ("At rest (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
+        ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
         ("Under load (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
         ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
         ("Trend", _fmt(r.get("spread_trend_mv_per_h"), "{:+.1f}", "mV/h")),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
         ("Outlier cells", ", ".join(str(c) for c in outliers) if outliers else None),
     )
-    rest = r.get("spread_at_rest_mv")
-    spread = rest if rest is not None else r.get("spread_mv")
-    where = "at rest" if rest is not None else "now"
-    headline = f"{spread:.1f} mV spread {where}" if spread is not None else "—"
+    # the spread the status was judged on (mid SOC: at the ends of charge healthy
+    # cells fan out by 100+ mV, so the all-SOC median at rest would mislead)
+    spread, where = r.get("spread_judged_mv"), r.get("judged_on")
+    if spread is None:
+        rest = r.get("spread_at_rest_mv")
+        spread = rest if rest is not None else r.get("spread_mv")
+        where = "rest" if rest is not None else "now"
+    headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
     return ResultSummary(status, headline, numbers, reason=advice)
 
 

@@ -363,3 +363,28 @@ def test_a_diagnostic_that_raises_shows_a_message_and_the_others_still_show(
     assert page.summaries["soc"].headline.endswith(tuple("0123456789"))
     assert page.summaries["safety"].status is Status.OK
     assert page.run_status_label.objectName() == "mutedText"  # no run-level error
+
+
+def test_cell_balance_headline_is_the_spread_its_status_judged():
+    """A healthy pack resting empty fans out by 100+ mV; the status judges the
+    mid-SOC rest, and the headline must show that spread, not the empty one."""
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.diagnostics.cell_balance import check_cell_balance
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    n = 600
+    empty = {f"cell_{k + 1}_v": [3.0 + 0.09 * k] * n for k in range(4)}  # 270 mV apart
+    mid = {f"cell_{k + 1}_v": [3.7 + 0.002 * k] * (n // 3) for k in range(4)}  # 6 mV apart
+    cells = {c: empty[c] + mid[c] for c in empty}
+    m = len(cells["cell_1_v"])
+    df = pd.DataFrame({"time_s": range(m), "current_a": [0.0] * m, **cells}).astype(float)
+    df["voltage_v"] = df[list(cells)].sum(axis=1)
+    result = check_cell_balance(df, spec).to_dict()
+    assert result["status"] == "ok" and result["spread_at_rest_mv"] > 100  # mostly empty
+    summary = summarize("cell_balance", result)
+    assert summary.headline == "6.0 mV spread (rest, mid SOC)"
+    assert ("At rest, any SOC (median)", f"{result['spread_at_rest_mv']:.1f} mV") in (
+        summary.numbers
+    )
