@@ -398,15 +398,16 @@ def _safety(r: dict) -> ResultSummary:
 def _thermal(r: dict) -> ResultSummary:
     if not r.get("sensors"):
         return ResultSummary(Status.UNAVAILABLE, reason="no temperature sensor in the data")
+    # what matters for safety first: the card shows only the first few
     numbers = _numbers(
-        ("Sensors", _int(r.get("sensors"))),
+        ("Runaway risk", _fmt(r.get("runaway_risk_score"), "{:.0f}", "/ 100")),
+        ("Fastest rise", _fmt(r.get("max_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
+        ("Sensor spread", _fmt(r.get("max_sensor_spread_c"), "{:.1f}", "K")),
+        ("I²R explains", _fmt(r.get("joule_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
+        ("Mean heat", _fmt(r.get("mean_heat_w"), "{:.2f}", "W")),
         ("Mean", _fmt(r.get("mean_temperature_c"), unit="°C")),
         ("Minimum", _fmt(r.get("min_temperature_c"), unit="°C")),
-        ("Fastest rise", _fmt(r.get("max_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
-        ("Sensor spread", _fmt(r.get("max_sensor_spread_c"), "{:.1f}", "°C")),
-        ("Mean heat", _fmt(r.get("mean_heat_w"), "{:.2f}", "W")),
-        ("I²R explains", _fmt(r.get("joule_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
-        ("Runaway risk", _fmt(r.get("runaway_risk_score"), "{:.0f}", "/ 100")),
+        ("Sensors", _int(r.get("sensors"))),
     )
     top = _fmt(r.get("max_temperature_c"), unit="°C")
     headline = f"max {top}" if top else "—"

@@ -326,6 +326,8 @@ def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     thermal = {
         "sensors": 5,
         "max_temperature_c": 37.0,
+        "mean_temperature_c": 31.0,
+        "max_rise_rate_c_per_min": 1.0,
         "runaway_risk_score": 70.0,
         "runaway_risk_level": "high",
         "runaway_risk_evidence": evidence,
@@ -333,6 +335,11 @@ def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     summary = summarize("thermal", thermal)
     assert summary.status is Status.CRITICAL
     assert summary.headline == "max 37.0 °C · runaway risk high"
+    # the risk and the rise are among the few numbers a result card shows
+    from app.views.diagnostics_page import CARD_NUMBERS
+
+    card = [label for label, _ in summary.numbers[:CARD_NUMBERS]]
+    assert card[:2] == ["Runaway risk", "Fastest rise"]
     assert ("Runaway risk", "70 / 100") in summary.numbers
     # what raised it, strongest first; a factor that scored 0 is no evidence
     assert [i.split(":")[0] for i in summary.items] == ["hot spot 70", "excess rise rate 33"]
