@@ -182,7 +182,16 @@ def test_status_colours_key_numbers_and_fault_list(page, qapp):
     )
     assert s["safety"].status is Status.WARNING
     assert s["safety"].items == (
-        "warning · over current charge · current_a · 3.7 (limit 3.5) · 0:05–0:09",
+        "warning · over current charge · current_a · 3.70 A (limit 3.50 A) · 0:05–0:09",
+    )
+    # a few mV over a voltage limit reads as such, with the unit
+    over = {"check": "cell_over_voltage", "channel": "cell_2_v", "severity": "warning",
+            "limit": 4.2, "worst_value": 4.2049, "start_time_s": 5.0, "end_time_s": 9.0}  # fmt: skip
+    hot = {**over, "check": "over_temperature", "channel": "temperature_c", "limit": 45.0,
+           "worst_value": 47.26}  # fmt: skip
+    assert summarize("safety", {"status": "warning", "events": [over, hot]}).items == (
+        "warning · cell over voltage · cell_2_v · 4.205 V (limit 4.200 V) · 0:05–0:09",
+        "warning · over temperature · temperature_c · 47.3 °C (limit 45.0 °C) · 0:05–0:09",
     )
     assert s["cell_balance"].status is Status.OK and s["cell_balance"].headline.startswith("2.0")
     assert s["soc"].headline == "42.0 % ±2.0" and s["soc"].method == "extended Kalman filter"
