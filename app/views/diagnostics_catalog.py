@@ -434,7 +434,8 @@ def _thermal(r: dict) -> ResultSummary:
         key=lambda e: -e["score"],
     )
     items = tuple(
-        f"{e['factor'].replace('_', ' ')} {e['score']:.0f}: {e['detail']}" for e in evidence
+        f"{e['factor'].replace('_', ' ')} {e['score']:.0f}: {e['detail'].replace('degC', '°C')}"
+        for e in evidence
     )
     status = _RISK_STATUS.get(level, Status.INFO)
     return ResultSummary(status, headline, numbers, items=items)

@@ -352,6 +352,7 @@ def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     assert ("Runaway risk", "70 / 100") in summary.numbers
     # what raised it, strongest first; a factor that scored 0 is no evidence
     assert [i.split(":")[0] for i in summary.items] == ["hot spot 70", "excess rise rate 33"]
+    assert summary.items[1] == "excess rise rate 33: fastest rise 1.0 °C/min"  # the page's unit
     low = summarize("thermal", {**thermal, "runaway_risk_level": "low", "runaway_risk_score": 0})
     assert low.status is Status.INFO
 
