@@ -50,6 +50,10 @@ class CellBalanceResult(DiagnosticResult):
     mean_deviation_mv: list[float] = field(default_factory=list)
     status: str = "ok"
     recommendation: str = ""
+    #: the spread the status judges: median at rest within SOC_JUDGE_RANGE
+    #: (else under load there, else at rest, else all samples)
+    spread_judged_mv: float | None = None
+    judged_on: str | None = None  # "rest, mid SOC", "mid SOC", "rest" or "all samples"
 
 
 def _unknown(cells: int, why: str) -> CellBalanceResult:
@@ -181,10 +185,17 @@ class CellBalanceTracker:
         # Judge the balance where the OCV curves of the cells run parallel: at the
         # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
         # fan out by 100+ mV from small capacity differences alone.
-        for candidates in (rest & mid, mid, rest, np.ones_like(rest)):
-            if candidates.any():
-                judge = float(np.median(spread[candidates]))
-                break
+        judged_on, candidates = next(
+            (name, chosen)
+            for name, chosen in (
+                ("rest, mid SOC", rest & mid),
+                ("mid SOC", mid),
+                ("rest", rest),
+                ("all samples", np.ones_like(rest)),
+            )
+            if chosen.any()
+        )
+        judge = float(np.median(spread[candidates]))
         if judge >= REST_SPREAD_ACT_MV:
             status = "critical"
             rec = (
@@ -214,6 +225,8 @@ class CellBalanceTracker:
             mean_deviation_mv=[float(x) for x in mean_dev],
             status=status,
             recommendation=rec,
+            spread_judged_mv=judge,
+            judged_on=judged_on,
         )
 
 

@@ -160,20 +160,36 @@ class LiveEngine:
             return results, self.samples, self.span_s, self.lifetime.table_rows
 
     def _results(self) -> dict:
-        ir = self.resistance.result()
-        faults = self.faults.result().to_list()
-        fade, life = self.lifetime.results()
+        """Each diagnostic on its own: one that raises gives ``{"error": ...}``
+        under its key, and the others still report."""
+        ir = self._guarded(lambda: self.resistance.result())
+        faults = self._guarded(lambda: self.faults.result().to_list())
+        lifetime = self._guarded(self.lifetime.results)
+        fade, life = (lifetime, lifetime) if isinstance(lifetime, dict) else lifetime
+        thermal = self._guarded(
+            lambda: self.thermal.result(
+                faults=faults if isinstance(faults, list) else [],
+                internal_resistance=ir if not isinstance(ir, dict) else None,
+            ).to_dict()
+        )
         return {
-            "soc": self.soc.result().to_dict(),
-            "soh": self.soh.result().to_dict(),
-            "internal_resistance": ir.to_dict(),
+            "soc": self._guarded(lambda: self.soc.result().to_dict()),
+            "soh": self._guarded(lambda: self.soh.result().to_dict()),
+            "internal_resistance": ir if isinstance(ir, dict) else ir.to_dict(),
             "capacity_fade": fade,
-            "cell_balance": self.balance.result().to_dict(),
-            "safety": self.safety.result().to_dict(),
-            "thermal": self.thermal.result(faults=faults, internal_resistance=ir).to_dict(),
+            "cell_balance": self._guarded(lambda: self.balance.result().to_dict()),
+            "safety": self._guarded(lambda: self.safety.result().to_dict()),
+            "thermal": thermal,
             "cycle_life": life,
             "faults": faults,
         }
+
+    @staticmethod
+    def _guarded(compute: Callable[[], object]) -> object:
+        try:
+            return compute()
+        except Exception as exc:  # noqa: BLE001 - one diagnostic must not hide the others
+            return {"error": f"{type(exc).__name__}: {exc}"}
 
     def cycle_table(self) -> pd.DataFrame:
         """The per-cycle table so far (the columns of ``summarize_cycles``)."""

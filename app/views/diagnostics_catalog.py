@@ -131,7 +131,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "Spread (max − min) and standard deviation of the cell voltages, at rest (|I| < C/50) "
         "and under load, and its trend per hour; the SOC imbalance from the OCV of the last "
         "rest; cells further than 3 robust σ (10 mV at least) from the median are outliers. "
-        "The median spread at rest decides: 30 mV and over is a warning, 100 mV critical.",
+        "The median spread at rest between 20 and 95 % SOC decides (at the ends of charge "
+        "healthy cells fan out by 100 mV and more): 30 mV and over is a warning, 100 mV "
+        "critical.",
     ),
     DiagnosticInfo(
         "thermal",
@@ -362,26 +364,44 @@ def _cell_balance(r: dict) -> ResultSummary:
     outliers = r.get("outlier_cells") or []
     numbers = _numbers(
         ("Spread now", _fmt(r.get("spread_mv"), "{:.1f}", "mV")),
-        ("At rest (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
+        ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
         ("Under load (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
         ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
         ("Trend", _fmt(r.get("spread_trend_mv_per_h"), "{:+.1f}", "mV/h")),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
         ("Outlier cells", ", ".join(str(c) for c in outliers) if outliers else None),
     )
-    rest = r.get("spread_at_rest_mv")
-    spread = rest if rest is not None else r.get("spread_mv")
-    where = "at rest" if rest is not None else "now"
-    headline = f"{spread:.1f} mV spread {where}" if spread is not None else "—"
+    # the spread the status was judged on (mid SOC: at the ends of charge healthy
+    # cells fan out by 100+ mV, so the all-SOC median at rest would mislead)
+    spread, where = r.get("spread_judged_mv"), r.get("judged_on")
+    if spread is None:
+        rest = r.get("spread_at_rest_mv")
+        spread = rest if rest is not None else r.get("spread_mv")
+        where = "rest" if rest is not None else "now"
+    headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
     return ResultSummary(status, headline, numbers, reason=advice)
+
+
+#: How a limit check's values read: (format, unit) by the quantity its name ends in
+#: (3 decimals of a volt: a 5 mV overshoot of 4.2 V must not read "4.2 (limit 4.2)").
+_LIMIT_FORMATS = {"voltage": ("{:.3f}", "V"), "current": ("{:.2f}", "A")}
+
+
+def _limit_values(e: dict) -> str:
+    check = str(e.get("check", ""))
+    fmt, unit = next(
+        (f for word, f in _LIMIT_FORMATS.items() if word in check),
+        ("{:.1f}", "°C") if "temperature" in check else ("{:.4g}", ""),
+    )
+    worst, limit = _fmt(e.get("worst_value"), fmt, unit), _fmt(e.get("limit"), fmt, unit)
+    return f"{worst} (limit {limit})"
 
 
 def _safety(r: dict) -> ResultSummary:
     events = r.get("events") or []
     items = tuple(
         f"{e.get('severity', '')} · {e.get('check', '').replace('_', ' ')} · {e.get('channel', '')}"
-        f" · {_fmt(e.get('worst_value'), '{:.3g}')} (limit {_fmt(e.get('limit'), '{:.3g}')})"
-        f" · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
+        f" · {_limit_values(e)} · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
         for e in events
     )
     headline = "within every limit" if not events else f"{len(events)} limit violation(s)"
@@ -392,15 +412,16 @@ def _safety(r: dict) -> ResultSummary:
 def _thermal(r: dict) -> ResultSummary:
     if not r.get("sensors"):
         return ResultSummary(Status.UNAVAILABLE, reason="no temperature sensor in the data")
+    # what matters for safety first: the card shows only the first few
     numbers = _numbers(
-        ("Sensors", _int(r.get("sensors"))),
+        ("Runaway risk", _fmt(r.get("runaway_risk_score"), "{:.0f}", "/ 100")),
+        ("Fastest rise", _fmt(r.get("max_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
+        ("Sensor spread", _fmt(r.get("max_sensor_spread_c"), "{:.1f}", "K")),
+        ("I²R explains", _fmt(r.get("joule_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
+        ("Mean heat", _fmt(r.get("mean_heat_w"), "{:.2f}", "W")),
         ("Mean", _fmt(r.get("mean_temperature_c"), unit="°C")),
         ("Minimum", _fmt(r.get("min_temperature_c"), unit="°C")),
-        ("Fastest rise", _fmt(r.get("max_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
-        ("Sensor spread", _fmt(r.get("max_sensor_spread_c"), "{:.1f}", "°C")),
-        ("Mean heat", _fmt(r.get("mean_heat_w"), "{:.2f}", "W")),
-        ("I²R explains", _fmt(r.get("joule_rise_rate_c_per_min"), "{:.2f}", "°C/min")),
-        ("Runaway risk", _fmt(r.get("runaway_risk_score"), "{:.0f}", "/ 100")),
+        ("Sensors", _int(r.get("sensors"))),
     )
     top = _fmt(r.get("max_temperature_c"), unit="°C")
     headline = f"max {top}" if top else "—"
@@ -413,7 +434,8 @@ def _thermal(r: dict) -> ResultSummary:
         key=lambda e: -e["score"],
     )
     items = tuple(
-        f"{e['factor'].replace('_', ' ')} {e['score']:.0f}: {e['detail']}" for e in evidence
+        f"{e['factor'].replace('_', ' ')} {e['score']:.0f}: {e['detail'].replace('degC', '°C')}"
+        for e in evidence
     )
     status = _RISK_STATUS.get(level, Status.INFO)
     return ResultSummary(status, headline, numbers, items=items)
@@ -507,6 +529,10 @@ def summarize(key: str, result: Any) -> ResultSummary:
     """The at-a-glance summary of one result of ``run_suite`` (None: not available)."""
     if result is None:
         return ResultSummary(Status.UNAVAILABLE, reason=NO_RESULT_REASON)
+    if isinstance(result, dict) and set(result) == {"error"}:  # it raised (the others did not)
+        return ResultSummary(
+            Status.UNAVAILABLE, "failed", reason=f"the diagnostic failed: {result['error']}"
+        )
     try:
         return _SUMMARIZERS[key](result)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:

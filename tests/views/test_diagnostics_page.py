@@ -182,7 +182,16 @@ def test_status_colours_key_numbers_and_fault_list(page, qapp):
     )
     assert s["safety"].status is Status.WARNING
     assert s["safety"].items == (
-        "warning · over current charge · current_a · 3.7 (limit 3.5) · 0:05–0:09",
+        "warning · over current charge · current_a · 3.70 A (limit 3.50 A) · 0:05–0:09",
+    )
+    # a few mV over a voltage limit reads as such, with the unit
+    over = {"check": "cell_over_voltage", "channel": "cell_2_v", "severity": "warning",
+            "limit": 4.2, "worst_value": 4.2049, "start_time_s": 5.0, "end_time_s": 9.0}  # fmt: skip
+    hot = {**over, "check": "over_temperature", "channel": "temperature_c", "limit": 45.0,
+           "worst_value": 47.26}  # fmt: skip
+    assert summarize("safety", {"status": "warning", "events": [over, hot]}).items == (
+        "warning · cell over voltage · cell_2_v · 4.205 V (limit 4.200 V) · 0:05–0:09",
+        "warning · over temperature · temperature_c · 47.3 °C (limit 45.0 °C) · 0:05–0:09",
     )
     assert s["cell_balance"].status is Status.OK and s["cell_balance"].headline.startswith("2.0")
     assert s["soc"].headline == "42.0 % ±2.0" and s["soc"].method == "extended Kalman filter"
@@ -326,6 +335,8 @@ def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     thermal = {
         "sensors": 5,
         "max_temperature_c": 37.0,
+        "mean_temperature_c": 31.0,
+        "max_rise_rate_c_per_min": 1.0,
         "runaway_risk_score": 70.0,
         "runaway_risk_level": "high",
         "runaway_risk_evidence": evidence,
@@ -333,8 +344,64 @@ def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     summary = summarize("thermal", thermal)
     assert summary.status is Status.CRITICAL
     assert summary.headline == "max 37.0 °C · runaway risk high"
+    # the risk and the rise are among the few numbers a result card shows
+    from app.views.diagnostics_page import CARD_NUMBERS
+
+    card = [label for label, _ in summary.numbers[:CARD_NUMBERS]]
+    assert card[:2] == ["Runaway risk", "Fastest rise"]
     assert ("Runaway risk", "70 / 100") in summary.numbers
     # what raised it, strongest first; a factor that scored 0 is no evidence
     assert [i.split(":")[0] for i in summary.items] == ["hot spot 70", "excess rise rate 33"]
+    assert summary.items[1] == "excess rise rate 33: fastest rise 1.0 °C/min"  # the page's unit
     low = summarize("thermal", {**thermal, "runaway_risk_level": "low", "runaway_risk_score": 0})
     assert low.status is Status.INFO
+
+
+def test_a_diagnostic_that_raises_shows_a_message_and_the_others_still_show(
+    qtbot, sim_window, monkeypatch
+):
+    window = sim_window
+    engine = window.session._engine.engine
+
+    def broken(**_kwargs):
+        raise ZeroDivisionError("no sensors left")
+
+    monkeypatch.setattr(engine.thermal, "result", broken)
+    page = window.diagnostics
+    with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000):
+        window.show_page(Page.DIAGNOSTICS)
+    thermal = page.summaries["thermal"]
+    assert thermal.status is Status.UNAVAILABLE and thermal.headline == "failed"
+    assert "ZeroDivisionError: no sensors left" in thermal.reason
+    assert "no sensors left" in page.cards["thermal"].reason_label.text()
+    page.select("thermal")
+    assert "the diagnostic failed" in page.detail.reason_label.text()
+    # the other eight are there all the same
+    assert page.summaries["soc"].headline.endswith(tuple("0123456789"))
+    assert page.summaries["safety"].status is Status.OK
+    assert page.run_status_label.objectName() == "mutedText"  # no run-level error
+
+
+def test_cell_balance_headline_is_the_spread_its_status_judged():
+    """A healthy pack resting empty fans out by 100+ mV; the status judges the
+    mid-SOC rest, and the headline must show that spread, not the empty one."""
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.diagnostics.cell_balance import check_cell_balance
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    n = 600
+    empty = {f"cell_{k + 1}_v": [3.0 + 0.09 * k] * n for k in range(4)}  # 270 mV apart
+    mid = {f"cell_{k + 1}_v": [3.7 + 0.002 * k] * (n // 3) for k in range(4)}  # 6 mV apart
+    cells = {c: empty[c] + mid[c] for c in empty}
+    m = len(cells["cell_1_v"])
+    df = pd.DataFrame({"time_s": range(m), "current_a": [0.0] * m, **cells}).astype(float)
+    df["voltage_v"] = df[list(cells)].sum(axis=1)
+    result = check_cell_balance(df, spec).to_dict()
+    assert result["status"] == "ok" and result["spread_at_rest_mv"] > 100  # mostly empty
+    summary = summarize("cell_balance", result)
+    assert summary.headline == "6.0 mV spread (rest, mid SOC)"
+    assert ("At rest, any SOC (median)", f"{result['spread_at_rest_mv']:.1f} mV") in (
+        summary.numbers
+    )

@@ -117,3 +117,18 @@ def test_rest_is_flat():
 def test_unknown_profile_is_a_user_error():
     with pytest.raises(BatteryOSError, match="unknown profile 'zigzag'"):
         make_profile("zigzag", preset("nmc"), 1.0, np.random.default_rng())
+
+
+@pytest.mark.parametrize(("chemistry", "seed"), [("nmc", 0), ("lfp", 3), ("nmc", 7)])
+def test_charging_to_the_limit_never_reads_above_it(chemistry, seed):
+    """The CV phase holds the highest cell at its limit, not a round-off above:
+    the safety monitor must see no over-voltage in a clean cycle."""
+    from app.diagnostics.safety import monitor_safety
+
+    spec = preset(chemistry, series_cells=4)
+    block = simulate(spec, "cycle", duration_s=8 * 3600, dt_s=1.0, seed=seed)
+    cells = np.vstack([block[f"cell_{k}_v"] for k in range(1, 5)])
+    assert (block["step_index"] > 0).any() and cells.max() <= spec.cell_v_max
+    assert cells.max() > spec.cell_v_max - 1e-3  # it did charge up to the limit
+    events = monitor_safety(block, spec).to_dict()["events"]
+    assert [e for e in events if e["check"] == "cell_over_voltage"] == []
