@@ -46,7 +46,7 @@ from app.core.errors import BatteryOSError
 from app.core.spec import BatterySpec, Chemistry
 from app.hardware.simulator.drive import DriveTrace
 from app.hardware.simulator.faults import LEAD_ACID_FLOAT_V
-from app.hardware.simulator.model import LimitEvent
+from app.hardware.simulator.model import CV_TOLERANCE_V, LimitEvent
 
 #: Standard rates. 1C discharge and C/2 charge are the usual cycler test rates
 #: (IEC 62660-1 uses 1C/C3; C/2 charges within the maximum of every preset but
@@ -293,7 +293,9 @@ def _charge_steps(spec: BatterySpec, dt_s: float, c_rate: float) -> list[Step]:
     i_chg = min(c_rate * one_c, spec.max_charge_current_a)
     return [
         CurrentStep(i_chg, None, dt_s, label="cc charge"),
-        CvStep(spec.cell_v_max, i_chg, CV_END_C * one_c),
+        # regulated a round-off tolerance under the limit, so that no cell reads
+        # above it (4.2 + 1e-15 V counted as an over-voltage on every charge)
+        CvStep(spec.cell_v_max - CV_TOLERANCE_V, i_chg, CV_END_C * one_c),
     ]
 
 
