@@ -761,7 +761,7 @@ class EkfSocEstimator:
                 b += dx[7]
                 b = -b_lim if b < -b_lim else b_lim if b > b_lim else b
                 # (p is this loop's own array: updated in place)
-                p -= gain[:, None] * ph
+                p -= gain[:, None].dot(ph[None, :])  # the outer product (k=1: exact products)
                 p = p + p.T  # (in place, the overlap would cost a hidden copy)
                 p *= 0.5
             # Propagate to the interval's last sample (the next one's start).
