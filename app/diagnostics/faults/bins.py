@@ -41,6 +41,10 @@ SAMPLE_DTYPE = np.float32
 #: Samples per internal chunk: the per-sample arrays of a chunk of a 16-cell
 #: pack (35 channels) stay within a few MB, i.e. in cache.
 CHUNK = 32768
+#: The last chunk of a call may be up to this long rather than leave a short tail:
+#: a caller feeding CHUNK samples at a time adds the pending samples of the open
+#: bin, and a chunk of a few samples costs every detector's fixed per-call work.
+CHUNK_MAX = CHUNK + CHUNK // 4
 
 
 @dataclass(frozen=True)
@@ -301,7 +305,7 @@ class SampleStage:
         out = []
         start = 0
         while start < k:
-            stop = min(k, start + CHUNK)
+            stop = k if k - start <= CHUNK_MAX else start + CHUNK
             if stop < k:
                 # end the chunk on a bin boundary so that no bin is split
                 cut = int(np.searchsorted(g[start:k], g[stop], side="left")) + start
@@ -331,7 +335,7 @@ class SampleStage:
         """A reusable work array (rows, n): fresh arrays of this size cost page faults."""
         buf = self._bufs.get(name)
         if buf is None or buf.shape[0] != rows or buf.shape[1] < n:
-            buf = np.empty((rows, max(n, CHUNK + 1)), dtype=SAMPLE_DTYPE)
+            buf = np.empty((rows, max(n, CHUNK_MAX + 1)), dtype=SAMPLE_DTYPE)
             self._bufs[name] = buf
         return buf[:, :n]
 
