@@ -47,6 +47,12 @@ Fitting
     depended on the starting point and took three times as long), so the
     line-plus-exponential is used.
 
+No fade, no model
+    When the capacity has not fallen measurably (:func:`measurable_fade`, the
+    same test the cycle-life forecast uses) the status is ``no_fade`` with the
+    reason and no model is fitted: a fade model (and its mechanism and rate)
+    fitted to a flat, noisy record would be a statement the data do not make.
+
 Selection: BIC, with an effective sample size
     Capacity residuals are strongly autocorrelated (regeneration after rests,
     temperature drift, periodic check-ups): the lag-1 autocorrelation of the
@@ -473,6 +479,30 @@ def effective_sample_size(n: int, rho: float) -> float:
     return max(n * (1.0 - rho) / (1.0 + rho), 2.0)
 
 
+def _significant_decline(x: np.ndarray, q: np.ndarray) -> bool:
+    """Is the slope of a least-squares line over (x, q) 2 standard errors below zero?"""
+    if x.size < 4 or np.ptp(x) == 0:
+        return False
+    slope, icept = np.polyfit(x, q, 1)
+    r = q - (slope * x + icept)
+    n_eff = effective_sample_size(x.size, lag1_autocorrelation(r))
+    dof = max(x.size - 2, 1)
+    se = math.sqrt(float(np.dot(r, r)) / dof / float(np.sum((x - x.mean()) ** 2)))
+    se *= math.sqrt(x.size / n_eff)  # autocorrelated residuals carry less information
+    # and the fade over the record must exceed the capacity resolution, so that
+    # round-off on noise-free data does not count as fade
+    resolved = -slope * float(np.ptp(x)) > NOISE_FLOOR_FRACTION * float(np.mean(q))
+    return slope < -2.0 * se and resolved
+
+
+def measurable_fade(x: np.ndarray, q: np.ndarray) -> bool:
+    """Has the capacity fallen measurably: is the slope of a line through the whole
+    history, or through its recent half, 2 standard errors (with the AR(1)
+    effective sample size) below zero, and the fall above the capacity resolution?"""
+    half = x.size // 2
+    return _significant_decline(x, q) or _significant_decline(x[half:], q[half:])
+
+
 def information_criteria(
     fits: list[ModelFit], *, resolution_ah: float = 0.0
 ) -> tuple[dict[str, float], dict[str, float], float, float]:
@@ -758,7 +788,7 @@ class FadeFit(DiagnosticResult):
 
 @dataclass(frozen=True)
 class CapacityFadeResult(DiagnosticResult):
-    status: str  # "ok" | "insufficient_data"
+    status: str  # "ok" | "no_fade" (no model: see ``reason``) | "insufficient_data"
     cycles_used: int
     first_cycle: float | None
     last_cycle: float | None
@@ -831,6 +861,25 @@ def analyze_capacity_fade(
             (initial - final) / initial * 100.0 / span * 100.0 if span > 0 else None
         ),
     }
+    if series.n >= MIN_CYCLES and not measurable_fade(x, q):
+        # a model of a fade that is not there would read as a mechanism and a rate
+        return CapacityFadeResult(
+            status="no_fade",
+            selected_model=None,
+            fitted_final_capacity_ah=None,
+            fade_rate_ah_per_cycle=None,
+            fade_rate_pct_per_100_cycles=None,
+            residual_autocorrelation=None,
+            effective_cycles=None,
+            severity=_severity(final / initial, None),
+            reason=(
+                f"no measurable capacity fade over {series.n} cycles: the capacity's "
+                "slope, over the whole record and over its recent half, is within 2 "
+                "standard errors of zero (or below the capacity resolution)"
+            ),
+            **basics,
+            **common,
+        )
     fits = fit_all_models(x, q) if series.n >= MIN_CYCLES else []
     if not fits:
         return CapacityFadeResult(

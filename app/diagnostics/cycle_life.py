@@ -165,17 +165,15 @@ from app.core.results import DiagnosticResult
 from app.core.spec import BatterySpec
 from app.diagnostics.capacity_fade import (
     EDGE_CYCLES,
-    NOISE_FLOOR_FRACTION,
     CapacityFadeResult,
     CycleTable,
     ModelFit,
     analyze_capacity_fade,
     break_in_end,
     clean_capacity_series,
-    effective_sample_size,
     fit_all_models,
     information_criteria,
-    lag1_autocorrelation,
+    measurable_fade,
     resolution_ah,
 )
 
@@ -368,22 +366,6 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, quantile: float)
     return float(values[order][min(np.searchsorted(cw, quantile), values.size - 1)])
 
 
-def _significant_fade(x: np.ndarray, q: np.ndarray) -> bool:
-    """Is the slope of a least-squares line over (x, q) 2 standard errors below zero?"""
-    if x.size < 4 or np.ptp(x) == 0:
-        return False
-    slope, icept = np.polyfit(x, q, 1)
-    r = q - (slope * x + icept)
-    n_eff = effective_sample_size(x.size, lag1_autocorrelation(r))
-    dof = max(x.size - 2, 1)
-    se = math.sqrt(float(np.dot(r, r)) / dof / float(np.sum((x - x.mean()) ** 2)))
-    se *= math.sqrt(x.size / n_eff)  # autocorrelated residuals carry less information
-    # and the fade over the record must exceed the capacity resolution, so that
-    # round-off on noise-free data does not count as fade
-    resolved = -slope * float(np.ptp(x)) > NOISE_FLOOR_FRACTION * float(np.mean(q))
-    return slope < -2.0 * se and resolved
-
-
 def estimate_cycle_life(
     cycles: pd.DataFrame,
     spec: BatterySpec | None = None,
@@ -460,8 +442,7 @@ def estimate_cycle_life(
 
     last = float(x[-1])
     horizon = last + HORIZON_FACTOR * max(last - float(x[0]) + 1.0, float(n))
-    half = x.size // 2
-    if not (_significant_fade(x, q) or _significant_fade(x[half:], q[half:])):
+    if not measurable_fade(x, q):
         return result(
             CycleLifeStatus.NO_FADE,
             f"no measurable capacity fade over {n} cycles",

@@ -120,6 +120,9 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
 
 def _fade(r: dict) -> Finding:
     title = "Capacity fade"
+    if r and r.get("status") == "no_fade":
+        text = f"retention {100 * r['capacity_retention']:.1f} %; {r['reason']}"
+        return Finding("capacity_fade", title, Verdict.PASS, text)
     if not r or r.get("status") != "ok":
         reason = (r or {}).get("reason") or "no per-cycle capacities"
         return Finding("capacity_fade", title, Verdict.NOT_APPLICABLE, reason)

@@ -484,6 +484,8 @@ def _capacity_fade(r: dict) -> ResultSummary:
     severity = str(r.get("severity") or "info")
     status = Status.OK if severity == "info" else _status(severity)
     headline = f"{retention * 100:.1f} % retained" if retention is not None else "—"
+    if r.get("status") == "no_fade":
+        headline += " · no measurable fade"
     return ResultSummary(status, headline, numbers, reason=r.get("reason"))
 
 

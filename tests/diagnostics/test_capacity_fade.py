@@ -183,6 +183,18 @@ def test_too_few_cycles_and_empty_tables():
     json.dumps(few.to_dict(), allow_nan=False)
 
 
+@pytest.mark.parametrize("slope", [0.0, 2e-4])
+def test_no_measurable_fade_fits_no_model_and_says_why(slope):
+    r = analyze_capacity_fade(frame(*noisy(lambda n: 1.0 + slope * n, 300)))
+    assert r.status == "no_fade" and "no measurable" in r.reason
+    assert r.selected_model is None and r.models == [] and r.fade_rate_ah_per_cycle is None
+    assert r.capacity_retention == pytest.approx(1.0 + slope * 300, abs=0.01)
+    assert r.severity is Severity.INFO
+    # the same record with a fade 3x its noise over the record is fitted
+    faded = analyze_capacity_fade(frame(*noisy(lambda n: 1.0 - 1e-5 * n, 300)))
+    assert faded.status == "ok" and faded.selected_model is not None
+
+
 def test_missing_column_is_a_schema_error():
     with pytest.raises(SchemaError, match="discharge_capacity_ah"):
         analyze_capacity_fade(pd.DataFrame({"cycle_index": [1, 2]}))
