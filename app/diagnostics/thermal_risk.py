@@ -19,6 +19,10 @@ linear between, and each reported as evidence:
 * ``runaway_onset``: a ``thermal_runaway_onset`` fault of :func:`detect_faults`
   (passed in as ``faults``), 100.
 
+Every criterion is in the evidence, scored 0 or not, so that a low score is
+explained; one that cannot be checked (no rise rate on a short record, fewer
+than two cell sensors, no fault list) is listed with ``checked`` False and why.
+
 Levels: below 20 ``low``, below 50 ``elevated``, below 80 ``high``, else ``critical``.
 """
 
@@ -54,12 +58,21 @@ class RiskLevel(StrEnum):
 
 @dataclass(frozen=True)
 class RiskEvidence:
+    """One criterion of the score: every criterion is reported, a zero score too
+    (so that a low risk is explained), and one that could not be checked with
+    ``checked`` False, ``value`` None and the reason in ``detail``."""
+
     factor: str
-    value: float  #: in the factor's unit (degC, degC/min, K; the fault's start time, s)
-    normal: float  #: where the factor's score starts rising from 0
-    alarm: float  #: where it reaches 100
+    value: float | None  #: in the factor's unit (degC, degC/min, K; the fault's start time, s)
+    normal: float | None  #: where the factor's score starts rising from 0
+    alarm: float | None  #: where it reaches 100
     score: float  #: 0-100
     detail: str
+    checked: bool = True
+
+
+def _unchecked(factor: str, normal: float | None, alarm: float | None, why: str) -> RiskEvidence:
+    return RiskEvidence(factor, None, normal, alarm, 0.0, why, checked=False)
 
 
 def _ramp(value: float, normal: float, alarm: float) -> float:
@@ -88,7 +101,15 @@ def runaway_risk(
             f"hottest {max_temperature_c:.1f} degC; operating limit {limit:g} degC",
         )
     ]
-    if max_rise_rate_c_per_min is not None:
+    if max_rise_rate_c_per_min is None:
+        evidence.append(
+            _unchecked(
+                "excess_rise_rate",
+                *EXCESS_RATE_C_PER_MIN,
+                "not checked: too short a temperature record for a rise rate",
+            )
+        )
+    else:
         joule = joule_rise_rate_c_per_min or 0.0
         excess = max_rise_rate_c_per_min - joule
         evidence.append(
@@ -101,7 +122,11 @@ def runaway_risk(
                 f"battery's own I2R heat explains up to {joule:.2f} degC/min",
             )
         )
-    if max_sensor_spread_c is not None:
+    if max_sensor_spread_c is None:
+        evidence.append(
+            _unchecked("hot_spot", *HOT_SPOT_SPREAD_C, "not checked: fewer than two cell sensors")
+        )
+    else:
         evidence.append(
             RiskEvidence(
                 "hot_spot",
@@ -111,19 +136,26 @@ def runaway_risk(
                 f"largest spread between cell sensors {max_sensor_spread_c:.1f} K",
             )
         )
-    for f in faults or []:
-        if f.get("kind") == RUNAWAY_FAULT:
-            start = float(f["start_time_s"])
-            evidence.append(
-                RiskEvidence(
-                    "runaway_onset",
-                    start,
-                    start,
-                    start,
-                    100.0,
-                    f"thermal-runaway onset on {f.get('channel')} from {start:g} s",
-                )
+    onset = next((f for f in faults or () if f.get("kind") == RUNAWAY_FAULT), None)
+    if onset is not None:
+        start = float(onset["start_time_s"])
+        evidence.append(
+            RiskEvidence(
+                "runaway_onset",
+                start,
+                start,
+                start,
+                100.0,
+                f"thermal-runaway onset on {onset.get('channel')} from {start:g} s",
             )
-            break
+        )
+    elif faults is None:
+        evidence.append(_unchecked("runaway_onset", None, None, "not checked: no fault detection"))
+    else:
+        evidence.append(
+            RiskEvidence(
+                "runaway_onset", None, None, None, 0.0, "no thermal-runaway onset detected"
+            )
+        )
     score = max(e.score for e in evidence)
     return score, RiskLevel.of(score), evidence

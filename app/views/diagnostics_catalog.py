@@ -428,17 +428,33 @@ def _thermal(r: dict) -> ResultSummary:
     level = r.get("runaway_risk_level")
     if level:
         headline += f" · runaway risk {level}"
-    # the evidence that raised the risk, strongest first
+    # every criterion checked, strongest first (a 0 explains a low risk), then
+    # those that could not be checked
     evidence = sorted(
-        (e for e in r.get("runaway_risk_evidence") or () if e.get("score")),
-        key=lambda e: -e["score"],
+        r.get("runaway_risk_evidence") or (),
+        key=lambda e: (e.get("checked") is False, -(e.get("score") or 0.0)),
     )
-    items = tuple(
-        f"{e['factor'].replace('_', ' ')} {e['score']:.0f}: {e['detail'].replace('degC', '°C')}"
-        for e in evidence
-    )
+    items = tuple(_risk_item(e) for e in evidence)
     status = _RISK_STATUS.get(level, Status.INFO)
     return ResultSummary(status, headline, numbers, items=items)
+
+
+#: The unit of each runaway-risk criterion's value and thresholds.
+_RISK_UNITS = {"temperature": "°C", "excess_rise_rate": "°C/min", "hot_spot": "K"}
+
+
+def _risk_item(e: dict) -> str:
+    """'hot spot 70/100: <detail> (0 at 5 K, 100 at 15 K)'; '—' for a criterion not checked."""
+    name = str(e.get("factor", "")).replace("_", " ")
+    detail = str(e.get("detail", "")).replace("degC", "°C")
+    if e.get("checked") is False:
+        return f"{name} —: {detail}"
+    text = f"{name} {e.get('score') or 0.0:.0f}/100: {detail}"
+    unit = _RISK_UNITS.get(str(e.get("factor")))
+    normal, alarm = e.get("normal"), e.get("alarm")
+    if unit and normal is not None and alarm is not None:
+        text += f" (0 at {normal:g} {unit}, 100 at {alarm:g} {unit})"
+    return text
 
 
 #: How a runaway-risk level reads (low risk is a measurement, no verdict).

@@ -108,6 +108,17 @@ def test_thermal_rate_is_not_made_of_sensor_noise():
     th = analyze_thermal(df, SPEC)
     assert abs(th.max_rise_rate_c_per_min - 0.3) < 0.2
     assert th.runaway_risk_level == "low" and th.runaway_risk_score == 0
+    # a low risk is explained: every criterion is there with its value, thresholds and 0
+    by_factor = {e.factor: e for e in th.runaway_risk_evidence}
+    assert list(by_factor) == ["temperature", "excess_rise_rate", "hot_spot", "runaway_onset"]
+    for factor in ("temperature", "excess_rise_rate", "hot_spot"):
+        e = by_factor[factor]
+        assert e.checked and e.score == 0 and e.value is not None and e.normal < e.alarm
+    assert not by_factor["runaway_onset"].checked  # no fault list given
+    no_onset = analyze_thermal(df, SPEC, faults=[]).runaway_risk_evidence[-1]
+    assert no_onset.checked and no_onset.score == 0 and "no thermal-runaway" in no_onset.detail
+    one_sensor = analyze_thermal(pack(n=3600), SPEC).runaway_risk_evidence
+    assert [(e.factor, e.checked) for e in one_sensor][2] == ("hot_spot", False)
 
 
 @pytest.mark.parametrize(

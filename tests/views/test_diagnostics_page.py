@@ -329,8 +329,15 @@ def test_results_refresh_while_streaming(qtbot):
 def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     evidence = [
         {"factor": "temperature", "score": 0.0, "detail": "hottest 30.0 degC"},
-        {"factor": "hot_spot", "score": 70.0, "detail": "largest spread 12.0 K"},
+        {
+            "factor": "hot_spot",
+            "score": 70.0,
+            "normal": 5.0,
+            "alarm": 15.0,
+            "detail": "largest spread 12.0 K",
+        },
         {"factor": "excess_rise_rate", "score": 33.0, "detail": "fastest rise 1.0 degC/min"},
+        {"factor": "runaway_onset", "score": 0.0, "checked": False, "detail": "not checked"},
     ]
     thermal = {
         "sensors": 5,
@@ -350,9 +357,15 @@ def test_thermal_summary_shows_the_runaway_risk_and_its_evidence():
     card = [label for label, _ in summary.numbers[:CARD_NUMBERS]]
     assert card[:2] == ["Runaway risk", "Fastest rise"]
     assert ("Runaway risk", "70 / 100") in summary.numbers
-    # what raised it, strongest first; a factor that scored 0 is no evidence
-    assert [i.split(":")[0] for i in summary.items] == ["hot spot 70", "excess rise rate 33"]
-    assert summary.items[1] == "excess rise rate 33: fastest rise 1.0 °C/min"  # the page's unit
+    # every criterion, strongest first, a 0 too (it explains a low risk), then the unchecked
+    assert [i.split(":")[0] for i in summary.items] == [
+        "hot spot 70/100",
+        "excess rise rate 33/100",
+        "temperature 0/100",
+        "runaway onset —",
+    ]
+    assert summary.items[0] == "hot spot 70/100: largest spread 12.0 K (0 at 5 K, 100 at 15 K)"
+    assert summary.items[1] == "excess rise rate 33/100: fastest rise 1.0 °C/min"  # the page's unit
     low = summarize("thermal", {**thermal, "runaway_risk_level": "low", "runaway_risk_score": 0})
     assert low.status is Status.INFO
 
