@@ -367,7 +367,9 @@ def _cell_balance(r: dict) -> ResultSummary:
         ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
         ("Under load (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
         ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
-        ("Trend", _fmt(r.get("spread_trend_mv_per_h"), "{:+.1f}", "mV/h")),
+        ("Whole log (median)", _fmt(r.get("spread_history_mv"), "{:.1f}", "mV")),
+        ("Trend", _trend_text(r)),
+        ("Weak cells", ", ".join(str(c) for c in r.get("weak_cells") or []) or None),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
         ("Outlier cells", ", ".join(str(c) for c in outliers) if outliers else None),
     )
@@ -378,8 +380,22 @@ def _cell_balance(r: dict) -> ResultSummary:
         rest = r.get("spread_at_rest_mv")
         spread = rest if rest is not None else r.get("spread_mv")
         where = "rest" if rest is not None else "now"
+    window = r.get("judged_window_s")
+    if window:
+        where += (
+            f", last {window / 60:.0f} min" if window < 3600 else f", last {window / 3600:.1f} h"
+        )
     headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
-    return ResultSummary(status, headline, numbers, reason=advice)
+    items = tuple(r.get("findings") or ())
+    return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+def _trend_text(r: dict) -> str | None:
+    trend, se = r.get("spread_trend_mv_per_h"), r.get("spread_trend_stderr_mv_per_h")
+    if trend is None:
+        return None
+    text = f"{trend:+.1f} ± {se:.1f} mV/h" if se is not None else f"{trend:+.1f} mV/h"
+    return text + (" (growing)" if r.get("spread_trend_significant") else "")
 
 
 #: How a limit check's values read: (format, unit) by the quantity its name ends in

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from app.core.spec import preset
-from app.diagnostics.cell_balance import check_cell_balance
+from app.diagnostics.cell_balance import REST_SPREAD_WARN_MV, check_cell_balance
 from app.diagnostics.safety import monitor_safety
 from app.diagnostics.thermal import analyze_thermal
 
@@ -166,3 +166,48 @@ def test_the_suite_counts_a_detected_runaway_as_risk_evidence():
     assert th["runaway_risk_level"] == "critical"
     onset = [e for e in th["runaway_risk_evidence"] if e["factor"] == "runaway_onset"]
     assert onset and onset[0]["value"] >= 1200
+
+
+def _noisy_sim(profile, seed, faults=(), chem="nmc", **kw):
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset(chem, series_cells=4)
+    noise = NoiseSpec.typical(spec)
+    df = simulate(spec, profile, 8 * 3600, 2.0, seed, faults=faults, noise=noise, **kw)
+    return spec, df.to_frame()
+
+
+@pytest.mark.parametrize(("profile", "seed"), [("cycle", 31), ("drive", 32)])
+def test_a_late_imbalance_sets_the_verdict_and_names_the_cell(profile, seed):
+    """A soft short on cell 2 in the last 2 h of 8: the whole-log median stays small,
+    the recent state is what counts."""
+    from app.hardware.simulator import Fault
+
+    spec, df = _noisy_sim(profile, seed, [Fault("internal_short", 6 * 3600, cell=2)])
+    res = check_cell_balance(df, spec)
+    assert res.spread_history_mv < REST_SPREAD_WARN_MV <= res.spread_judged_mv
+    assert res.status in ("warning", "critical") and res.action == "balance"
+    assert 2 in res.outlier_cells and any(f.startswith("cell 2 ") for f in res.findings)
+
+
+def test_a_cell_sagging_more_and_more_under_load_is_named_weak():
+    spec, df = _noisy_sim("cycle", 31)
+    p = spec.ecm.for_capacity(spec.capacity_ah)
+    extra = 2 * (p["r0_ohm"] + p["r1_ohm"]) * df["time_s"] / df["time_s"].iloc[-1]
+    df["cell_3_v"] += extra * df["current_a"]
+    res = check_cell_balance(df, spec)
+    assert res.weak_cells == [3] and res.action == "replace_cell" and res.status == "critical"
+    assert "cell(s) 3" in res.recommendation
+    assert res.spread_trend_significant and res.spread_trend_mv_per_h > 0
+    others = [r for k, r in enumerate(res.resistance_offset_mohm) if k != 2]
+    assert max(abs(r) for r in others) < 0.5 * res.resistance_offset_mohm[2]
+
+
+@pytest.mark.parametrize(
+    ("profile", "chem", "seed"),
+    [("drive", "nmc", 21), ("hppc", "nmc", 21), ("cycle", "lead_acid", 21), ("drive", "lfp", 22)],
+)
+def test_healthy_noisy_packs_stay_ok_without_a_growing_trend(profile, chem, seed):
+    spec, df = _noisy_sim(profile, seed, chem=chem)
+    res = check_cell_balance(df, spec)
+    assert res.status == "ok" and not res.spread_trend_significant and res.weak_cells == []

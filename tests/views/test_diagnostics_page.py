@@ -414,7 +414,7 @@ def test_cell_balance_headline_is_the_spread_its_status_judged():
     result = check_cell_balance(df, spec).to_dict()
     assert result["status"] == "ok" and result["spread_at_rest_mv"] > 100  # mostly empty
     summary = summarize("cell_balance", result)
-    assert summary.headline == "6.0 mV spread (rest, mid SOC)"
+    assert summary.headline == "6.0 mV spread (rest, mid SOC, last 3 min)"
     assert ("At rest, any SOC (median)", f"{result['spread_at_rest_mv']:.1f} mV") in (
         summary.numbers
     )
