@@ -131,9 +131,11 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "Spread (max − min) and standard deviation of the cell voltages, at rest (|I| < C/50) "
         "and under load, and its trend per hour; the SOC imbalance from the OCV of the last "
         "rest; cells further than 3 robust σ (10 mV at least) from the median are outliers. "
-        "The median spread at rest between 20 and 95 % SOC decides (at the ends of charge "
-        "healthy cells fan out by 100 mV and more): 30 mV and over is a warning, 100 mV "
-        "critical.",
+        "The median spread at rest between 20 and 95 % SOC over the last hour decides (at "
+        "the ends of charge healthy cells fan out by 100 mV and more): 30 mV and over is a "
+        "warning, 100 mV critical; a spread growing 3 σ above zero (SOC held) warns; a "
+        "cell whose resistance, from its sag under load, is half a cell's over the others "
+        "is to check, a whole cell's over to replace.",
     ),
     DiagnosticInfo(
         "thermal",
