@@ -542,8 +542,14 @@ def fit_pulse_response(
         cols7 = np.column_stack([cols_all, cols9[:, 6:9] @ shape])
         use7 = [*use, 6]
         dof7 = len(y) - len(use7) - 2
-        if dof7 > 0 and _identifiable(cols7[rows][:, use7] * w[:, None]):
-            coef7, rss7 = _solve(cols7[rows], use7, y, w, 7)
+        scaled = None
+        if dof7 > 0:
+            scaled = _with_column(
+                cols_all[rows][:, use] * w[:, None], coef[use], y * w, cols7[rows, 6] * w
+            )
+        if scaled is not None:
+            coef7, rss7 = np.zeros(7), scaled[1]
+            coef7[use7] = scaled[0]
             if rss - rss7 > _SCALE_F * rss7 / dof7:
                 expand = functools.partial(_scaled_as_split, shape=shape)
                 coef, rss, cols_all, cur_a, cur_b = expand(coef7), rss7, cols9, ca, cb
@@ -602,12 +608,25 @@ def fit_pulse_response(
     return model
 
 
-def _identifiable(design_w: np.ndarray) -> bool:
-    """Whether the last column of a (weighted) design is not in the span of the others."""
-    last = design_w[:, -1]
-    q, _ = np.linalg.qr(design_w[:, :-1])
-    rest = last - q @ (q.T @ last)
-    return bool(np.linalg.norm(rest) > _SCALE_COLLINEAR * np.linalg.norm(last))
+def _with_column(
+    xw: np.ndarray, b: np.ndarray, yw: np.ndarray, gw: np.ndarray
+) -> tuple[np.ndarray, float] | None:
+    """Weighted least squares on ``xw`` plus the column ``gw``, from the solution ``b``
+    on ``xw`` alone (one QR, no second solve): (coefficients, the new column's
+    last; residual sum of squares). None where ``gw`` lies in the span of ``xw``
+    (not identifiable)."""
+    q, r = np.linalg.qr(xw)
+    qg = q.T @ gw
+    g_perp = gw - q @ qg
+    gg = float(g_perp @ g_perp)
+    if not gg > (_SCALE_COLLINEAR * float(np.linalg.norm(gw))) ** 2:
+        return None
+    res = yw - xw @ b
+    s = float(g_perp @ res) / gg
+    # X b' + s g = X b + s (g - P g), P g = X R^-1 Q^T g
+    shift, *_ = np.linalg.lstsq(r, qg, rcond=None)
+    rss = float(res @ res) - s * s * gg
+    return np.append(b - s * shift, s), max(rss, 0.0)
 
 
 def _scaled_as_split(c7: np.ndarray, shape: np.ndarray) -> np.ndarray:
