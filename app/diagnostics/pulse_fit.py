@@ -515,9 +515,10 @@ def fit_pulse_response(
     fit_cols, fit_use, expand = cols_all, use, None
     # Split test: does the step respond with its own amplitudes, unlike the current
     # before it (an electrochemical cell is not linear: a 0.75C regen pulse after
-    # a 1C discharge pulse, or a pulse on a load)? The step's R0/R1/R2 then get
-    # their own columns -- if that lowers the residual beyond chance (F test,
-    # F > 4 for the 3 more parameters), else the shared model keeps its lower noise.
+    # a 1C discharge pulse, or a pulse on a load)? The step's response then gets a
+    # factor of its own (F > 1 for the one more parameter), or its own R0/R1/R2 if
+    # that lowers the residual further beyond chance (F > 4 on the parameters it
+    # adds); else the shared model keeps its lower noise (module docstring).
     kk = int(np.searchsorted(seg.start, k))
     if split_test and kk > 0:
         pre = seg.cur[kk - 1]
@@ -611,10 +612,10 @@ def fit_pulse_response(
 def _with_column(
     xw: np.ndarray, b: np.ndarray, yw: np.ndarray, gw: np.ndarray
 ) -> tuple[np.ndarray, float] | None:
-    """Weighted least squares on ``xw`` plus the column ``gw``, from the solution ``b``
-    on ``xw`` alone (one QR, no second solve): (coefficients, the new column's
-    last; residual sum of squares). None where ``gw`` lies in the span of ``xw``
-    (not identifiable)."""
+    """Weighted least squares on the columns ``xw`` and one more, ``gw``, from the
+    solution ``b`` on ``xw`` alone (one QR, no second solve). Returns (the
+    coefficients of ``xw``'s columns then ``gw``'s, residual sum of squares), or
+    None where ``gw`` lies in the span of ``xw`` (its coefficient not identifiable)."""
     q, r = np.linalg.qr(xw)
     qg = q.T @ gw
     g_perp = gw - q @ qg
