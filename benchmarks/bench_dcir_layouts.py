@@ -1,6 +1,6 @@
 """10 s DCIR on PyBaMM HPPC tests of other layouts, rates and many noise seeds (issue 3).
 
-Run: ``python benchmarks/bench_dcir_layouts.py [--layouts std half10 p30 2c]
+Run: ``python benchmarks/bench_dcir_layouts.py [--layouts std half10 p30 2c 3c]
 [--rates 1 10] [--seeds 10] [--phase 0] [--per-pulse]``
 
 ``bench_dcir.py`` scores one HPPC layout at 10 Hz on three noise seeds; a hidden
@@ -12,7 +12,8 @@ layouts, each from 95 % SOC down to the cut-off:
   40 s rest, 20 % SOC at 1C, 30 min rest);
 - ``half10``: 0.5C / 0.375C pulses, 10 % SOC steps;
 - ``p30``: 30 s pulses, 10 % steps, 20 min rests;
-- ``2c``: 2C / 1.5C pulses, 10 % steps, 20 min rests.
+- ``2c``: 2C / 1.5C pulses, 10 % steps, 20 min rests;
+- ``3c``: 3C / 2.25C pulses, 10 % steps, 20 min rests.
 
 The 1 Hz log is the 10 Hz one decimated (the steps fall on whole seconds, so that
 is the log a 1 Hz run gives); ``--phase P`` starts the decimation P tenths of a
@@ -49,6 +50,7 @@ LAYOUTS = {
     "half10": (0.5, 0.375, 10.0, 10.0, 40.0, 1800.0),
     "p30": (1.0, 0.75, 30.0, 10.0, 40.0, 1200.0),
     "2c": (2.0, 1.5, 10.0, 10.0, 40.0, 1200.0),
+    "3c": (3.0, 2.25, 10.0, 10.0, 40.0, 1200.0),
 }
 COLUMNS = ["time_s", "voltage_v", "current_a", "temperature_c"]
 
