@@ -53,8 +53,9 @@ come from a *read-out fit*: the 2-RC model fitted to 120 s before the step
 the discharge pulse 40 s before it) through 10 s past the last read point (the
 relaxation too for a short pulse), driven by the measured current; where the
 step responds with amplitudes of its own (a real cell is not linear: PyBaMM's
-regen pulse after a discharge pulse), an F test gives the step its own R0, R1,
-R2 (:func:`~app.diagnostics.pulse_fit.fit_pulse_response`). Its curve is
+regen pulse after a discharge pulse), F tests give the step a factor of its own
+on the shared response, or its own R0, R1, R2
+(:func:`~app.diagnostics.pulse_fit.fit_pulse_response`). Its curve is
 read at exactly the definition's times (sample ``k-1`` before; ``t_s + tau``
 into the pulse, the last pulse sample standing in when ``t_s + tau`` falls in
 the last sample interval), plus the mean residual of the samples within 1 s of
