@@ -39,3 +39,13 @@ def test_samples_lost_from_a_cycler_log_are_a_dropout():
     assert [(g.channel, g.start_time_s < 5801, g.end_time_s > 6069) for g in gaps] == [
         ("time_s", True, True)
     ]
+
+
+@pytest.mark.parametrize(("chemistry", "capacity_ah"), [("nmc", 0.33), ("nmc", 1.0), ("lfp", 0.33)])
+def test_voltage_relaxing_after_a_cc_charge_is_no_noise(chemistry, capacity_ah):
+    # the Neware log charges CC to 4.7 V and rests: the voltage falls 240 mV in
+    # 2 min, fastest in the first seconds (polarisation, at 2 s logging). That is
+    # no sensor noise, whatever R0 the spec implies.
+    spec = preset(chemistry, capacity_ah=capacity_ah)
+    faults = detect_faults(open_log(str(NEWARE)).frame, spec).faults
+    assert [f for f in faults if f.kind == FaultKind.SENSOR_NOISY] == []
