@@ -8,11 +8,11 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   ``direction`` (charge/discharge), ``from_rest``, ``current_a`` (the step:
   level minus the level before, positive = charge), ``current_before_a``,
   ``c_rate``, ``soc_percent``, ``temperature_c``, ``method`` ("fit"/"samples");
-- ``r_ohmic_ohm`` (first sample at the new current), ``r_2s_ohm``, ``r_10s_ohm``,
+- ``r_ohmic_ohm`` (first sample at the new current, if within 2 s), ``r_2s_ohm``, ``r_10s_ohm``,
   ``r_30s_ohm``: the HPPC definition ``(V(t_s + tau) - V_before) / (I(t_s + tau)
   - I_before)`` (FreedomCAR Battery Test Manual for Power-Assist HEVs,
   DOE/ID-11069, 2003, sec. 3.3 and 4.2.1), None when the pulse is shorter than
-  ``tau``. Numerator and denominator change sign together, so the values are
+  ``tau`` or the log has no sample at the new current by then (a slow log). Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
 - ``r_*_cell_ohm``: the pack value normalised to one cell (x parallel strings /
   series cells); ``cells``: the same read from each ``cell_<k>_v`` where the
@@ -100,6 +100,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.pulse_detection import (
     EVAL_TIMES_S,
+    OHMIC_WITHIN_S,
     PulseSettings,
     first_departure,
     first_departures,
@@ -805,12 +806,13 @@ class InternalResistanceTracker:
         di = i[kl] - i0
         duration = t[np.minimum(stop, win - 1)] - t_s
         read = (kl < stop)[:, None] & ~(duration[:, None] < taus[None, :] - 1e-6)
+        read &= t[kl][:, None] <= t_s[:, None] + taus[None, :] + 1e-6  # no later stand-in
         rows, cols = np.nonzero(read)
         te = np.minimum(t_s[rows] + taus[cols], t[np.maximum(stop - 1, 0)][rows])
         lo, hi = kl[rows], stop[rows]
         dii = interp_within(te, t, i, lo, hi) - i0[rows]
         ok = np.zeros((m, 1 + len(taus)), dtype=bool)
-        ok[:, 0] = di != 0
+        ok[:, 0] = (di != 0) & (t[kl] - t_s <= OHMIC_WITHIN_S + 1e-6)
         ok[rows, cols + 1] = dii != 0
         ok_rows = ok.tolist()
         values = []
