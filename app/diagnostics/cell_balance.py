@@ -212,6 +212,8 @@ class CellBalanceTracker:
             rec = "cells balanced: no action needed"
         if outliers and status == "ok":
             rec = f"balanced overall, but cell(s) {', '.join(map(str, outliers))} sit apart: watch them"
+        if len(cols) < spec.series_cells:  # a CAN log decoding a few of a pack's cells
+            rec += f" (judged on the {len(cols)} of {spec.series_cells} series cells in the data)"
         return CellBalanceResult(
             cells=len(cols),
             spread_mv=float(spread[-1]),
