@@ -5,7 +5,8 @@ itself (:mod:`~app.diagnostics.pulse_detection`; ``step_index`` helps when
 present). Each pulse (``pulses``, a list of plain dicts) has:
 
 - ``start_time_s``, ``duration_s`` (None while still running: ``ongoing``),
-  ``direction`` (charge/discharge), ``from_rest``, ``current_a`` (the step:
+  ``direction`` (charge/discharge: what the cell does during the pulse, the
+  step's sign for a step to rest), ``from_rest``, ``current_a`` (the step:
   level minus the level before, positive = charge), ``current_before_a``,
   ``c_rate``, ``soc_percent``, ``temperature_c``, ``method`` ("fit"/"samples");
 - ``r_ohmic_ohm`` (first sample at the new current, if within 2 s), ``r_2s_ohm``, ``r_10s_ohm``,
@@ -720,12 +721,15 @@ class InternalResistanceTracker:
         buf = self._buf
         k = st.k - buf.g0
         step_a = i_level - i_pre
+        # what the cell does during the pulse: a step from 6C charge down to 1C charge
+        # is a charge pulse, though its step is negative
+        sense = i_level if abs(i_level) > self.rest_a else step_a
         soc = float(buf["soc"][k - 1])
         record: dict = {
             "start_time_s": st.t_s,
             "duration_s": duration,
             "ongoing": duration is None,
-            "direction": "charge" if step_a > 0 else "discharge",
+            "direction": "charge" if sense > 0 else "discharge",
             "from_rest": abs(i_pre) <= self.rest_a,
             "current_a": step_a,
             "current_before_a": i_pre,

@@ -34,3 +34,13 @@ def test_a_log_sampled_every_second_keeps_its_readings():
     (pulse,) = ir.pulses
     assert all(pulse[k] is not None for k in ("r_ohmic_ohm", "r_2s_ohm", "r_10s_ohm"))
     assert 0.015 < pulse["r_10s_ohm"] < 0.05  # tens of mOhm: an 18650 LFP cell
+
+
+def test_a_step_down_of_the_charge_current_is_a_charge_pulse():
+    # Arbin: 6C charge (6.6 A) to 3.6 V, then 1C charge (1.1 A); the cell never discharges
+    frame = open_log(str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")).frame
+    (pulse,) = measure_internal_resistance(frame, preset("lfp", capacity_ah=1.1)).pulses
+    assert pulse["current_before_a"] == pytest.approx(6.6, abs=0.01)
+    assert pulse["current_a"] == pytest.approx(-5.5, abs=0.01)  # the step
+    assert pulse["direction"] == "charge"
+    assert pulse["c_rate"] == pytest.approx(1.0, abs=0.01)
