@@ -264,3 +264,13 @@ def test_real_can_capture_of_a_second_opens(qtbot, page):
     assert not page.status_is_error, page.status_text
     assert page.selected.spec.series_cells == 96
     assert page.selected.spec.capacity_ah > 0
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
+    path = str(REAL_DATA / "can" / "foxbms_test_log.txt")  # 0.69-1.50 s
+    open_files(qtbot, page, path)
+    assert page.time_plots.x_unit == "s"
+    axis = page.time_plots.plots[0].getAxis("bottom")
+    axis.setRange(0.0, 0.81)
+    assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
