@@ -274,3 +274,4 @@ def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
     axis = page.time_plots.plots[0].getAxis("bottom")
     axis.setRange(0.0, 0.81)
     assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
+    assert "9 samples over 0.808 s" in page.file_info.text()
