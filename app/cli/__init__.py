@@ -84,3 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("batteryos: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of the output left (``batteryos analyze log.csv | head``): no
+        # traceback; stdout goes to devnull so the flush at exit cannot fail again
+        # (the Python docs' "Note on SIGPIPE")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

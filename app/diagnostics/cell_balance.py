@@ -316,6 +316,8 @@ class CellBalanceTracker:
         if trend is not None and trend_se is not None and growing:
             findings.append(f"spread growing {trend:+.1f} +/- {trend_se:.1f} mV/h")
         status, action, rec = _verdict(judge, growing, weak, replace, outliers, trend)
+        if len(cols) < spec.series_cells:  # a CAN log decoding a few of a pack's cells
+            rec += f" (judged on the {len(cols)} of {spec.series_cells} series cells in the data)"
         return CellBalanceResult(
             cells=len(cols),
             spread_mv=float(spread[-1]),

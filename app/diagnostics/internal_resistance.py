@@ -5,14 +5,15 @@ itself (:mod:`~app.diagnostics.pulse_detection`; ``step_index`` helps when
 present). Each pulse (``pulses``, a list of plain dicts) has:
 
 - ``start_time_s``, ``duration_s`` (None while still running: ``ongoing``),
-  ``direction`` (charge/discharge), ``from_rest``, ``current_a`` (the step:
+  ``direction`` (charge/discharge: what the cell does during the pulse, the
+  step's sign for a step to rest), ``from_rest``, ``current_a`` (the step:
   level minus the level before, positive = charge), ``current_before_a``,
   ``c_rate``, ``soc_percent``, ``temperature_c``, ``method`` ("fit"/"samples");
-- ``r_ohmic_ohm`` (first sample at the new current), ``r_2s_ohm``, ``r_10s_ohm``,
+- ``r_ohmic_ohm`` (first sample at the new current, if within 2 s), ``r_2s_ohm``, ``r_10s_ohm``,
   ``r_30s_ohm``: the HPPC definition ``(V(t_s + tau) - V_before) / (I(t_s + tau)
   - I_before)`` (FreedomCAR Battery Test Manual for Power-Assist HEVs,
   DOE/ID-11069, 2003, sec. 3.3 and 4.2.1), None when the pulse is shorter than
-  ``tau``. Numerator and denominator change sign together, so the values are
+  ``tau`` or the log has no sample at the new current by then (a slow log). Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
 - ``r_*_cell_ohm``: the pack value normalised to one cell (x parallel strings /
   series cells); ``cells``: the same read from each ``cell_<k>_v`` where the
@@ -101,6 +102,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.pulse_detection import (
     EVAL_TIMES_S,
+    OHMIC_WITHIN_S,
     PulseSettings,
     first_departure,
     first_departures,
@@ -720,12 +722,15 @@ class InternalResistanceTracker:
         buf = self._buf
         k = st.k - buf.g0
         step_a = i_level - i_pre
+        # what the cell does during the pulse: a step from 6C charge down to 1C charge
+        # is a charge pulse, though its step is negative
+        sense = i_level if abs(i_level) > self.rest_a else step_a
         soc = float(buf["soc"][k - 1])
         record: dict = {
             "start_time_s": st.t_s,
             "duration_s": duration,
             "ongoing": duration is None,
-            "direction": "charge" if step_a > 0 else "discharge",
+            "direction": "charge" if sense > 0 else "discharge",
             "from_rest": abs(i_pre) <= self.rest_a,
             "current_a": step_a,
             "current_before_a": i_pre,
@@ -806,12 +811,13 @@ class InternalResistanceTracker:
         di = i[kl] - i0
         duration = t[np.minimum(stop, win - 1)] - t_s
         read = (kl < stop)[:, None] & ~(duration[:, None] < taus[None, :] - 1e-6)
+        read &= t[kl][:, None] <= t_s[:, None] + taus[None, :] + 1e-6  # no later stand-in
         rows, cols = np.nonzero(read)
         te = np.minimum(t_s[rows] + taus[cols], t[np.maximum(stop - 1, 0)][rows])
         lo, hi = kl[rows], stop[rows]
         dii = interp_within(te, t, i, lo, hi) - i0[rows]
         ok = np.zeros((m, 1 + len(taus)), dtype=bool)
-        ok[:, 0] = di != 0
+        ok[:, 0] = (di != 0) & (t[kl] - t_s <= OHMIC_WITHIN_S + 1e-6)
         ok[rows, cols + 1] = dii != 0
         ok_rows = ok.tolist()
         values = []

@@ -53,6 +53,9 @@ from app.core.spec import BatterySpec
 #: extra read points (2 s: mostly ohmic and charge transfer; 30 s: diffusion
 #: shows), the same definition at other times.
 EVAL_TIMES_S: tuple[float, ...] = (2.0, 10.0, 30.0)
+#: The first sample at the new level reads the ohmic resistance only this soon after
+#: the step (a cycler logging every 30 s would make it a 30 s resistance).
+OHMIC_WITHIN_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,10 @@ def hppc_resistance_raw(
     pulse sample but the pulse lasted ``tau`` (``t[end] - t_s >= tau``), the last
     pulse sample is used: with zero-order-hold sampling the voltage at exactly
     ``t_s + tau`` belongs to the next step. ``None`` when the pulse is shorter
-    than ``tau``. ``r_ohmic`` uses the first sample at the new level.
+    than ``tau``, or when its first sample at the new level comes after
+    ``t_s + tau`` (a cycler logging every 30 s has no 2 s or 10 s reading: the
+    30 s sample is no stand-in). ``r_ohmic`` uses the first sample at the new level,
+    None when that comes more than :data:`OHMIC_WITHIN_S` after the step.
 
     This is the definition applied to noise-free data (the benchmark's "model's
     own value") and the fallback when the response fit fails.
@@ -284,10 +290,15 @@ def hppc_resistances_raw(
     t_s = float(t[k])
     i0 = float(i[k - 1])
     di = float(i[k_level]) - i0
+    ohmic = bool(di) and float(t[k_level]) - t_s <= OHMIC_WITHIN_S + 1e-6
     # an unfinished pulse (the log ends inside it) has lasted at least until the last sample
     duration = float(t[min(end, len(t) - 1)]) - t_s
     tp = t[k_level:end]
-    read = [j for j, tau in enumerate(times_s) if not (duration < tau - 1e-6 or len(tp) == 0)]
+    read = [
+        j
+        for j, tau in enumerate(times_s)
+        if len(tp) and not duration < tau - 1e-6 and tp[0] <= t_s + tau + 1e-6
+    ]
     if read:
         # all read points in one np.interp call per column (the same values as one by one)
         t_last = float(tp[-1])
@@ -297,7 +308,7 @@ def hppc_resistances_raw(
     for v in volts:
         v0 = float(v[k - 1])
         rec: dict[str, float | None] = {
-            "r_ohmic_ohm": (float(v[k_level]) - v0) / di if di else None
+            "r_ohmic_ohm": (float(v[k_level]) - v0) / di if ohmic else None
         }
         rec.update(dict.fromkeys(keys))
         if read:

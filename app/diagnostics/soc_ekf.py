@@ -814,7 +814,8 @@ class EkfSocEstimator:
             min_soc_percent=self._soc_min if self._n else math.nan,
             max_soc_percent=self._soc_max if self._n else math.nan,
             charge_in_ah=self._q_in * self._parallel / 3600.0,
-            charge_out_ah=-self._q_out * self._parallel / 3600.0,
+            # 0.0 - x, not -x: no charge out is 0.0, not -0.0 (shown "-0.000 Ah")
+            charge_out_ah=0.0 - self._q_out * self._parallel / 3600.0,
             r0_ohm=self._x[_R0] if self._started else m.r0_ohm,
             current_offset_a=self._x[_OFF] * self._parallel,
             effective_capacity_ah=m.capacity_as

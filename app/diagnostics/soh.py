@@ -78,6 +78,7 @@ _CV_MARGIN = 0.01
 #: SOH_R end of life: the resistance doubles (see the module docstring)
 EOL_RESISTANCE_FACTOR = 2.0
 RESISTANCE_METRICS = ("r0", "r_10s")
+_METRIC_NAMES = {"r0": "fitted ohmic R0 per cell", "r_10s": "10 s DCIR per cell"}
 
 
 @dataclass(frozen=True)
@@ -696,7 +697,14 @@ def build_soh_result(
         if r_meas is not None:
             soh_r = 100.0 * (eol - r_meas) / (eol - bol)
     if r_meas is None:
-        notes.append("no resistance: no current pulses found")
+        # the pulses may be there, read from the samples without a fit (a slow log)
+        found = ir.n_pulses if ir is not None else 0
+        metric = _METRIC_NAMES[resistance_metric]
+        notes.append(
+            f"no resistance: {found} current pulses found, none gave a {metric}"
+            if found
+            else "no resistance: no current pulses found"
+        )
     # --- ICA
     curves = [ica_curve(grid, acc, c, d) for (c, d), acc in sorted(ica.items())]
     return SohResult(
@@ -713,9 +721,7 @@ def build_soh_result(
         resistance_ohm=r_meas,
         bol_resistance_ohm=bol,
         eol_resistance_ohm=eol,
-        resistance_metric=(
-            "fitted ohmic R0 per cell" if resistance_metric == "r0" else "10 s DCIR per cell"
-        ),
+        resistance_metric=_METRIC_NAMES[resistance_metric],
         bol_resistance_source=source,
         resistance_pulses=n_pulses,
         ica_method=(

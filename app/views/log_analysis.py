@@ -165,12 +165,20 @@ _CELL_WINDOW_V = {
 }
 
 
+#: A log's largest charge of one cycle is its capacity only if the log's peak current
+#: is at most this C-rate of it: no test drives a cell harder (LFP power cells take
+#: 20-30C pulses). Beyond it the log moved too little charge to tell (a CAN capture of
+#: a second, a cycler excerpt of a few seconds) and the preset's capacity stands.
+MAX_PLAUSIBLE_C_RATE = 30.0
+
+
 def guess_spec(frame: pd.DataFrame) -> BatterySpec:
     """A battery for a log that does not name one.
 
     Chemistry and series cells from the voltages (:func:`guess_chemistry`);
-    capacity: the largest charge or discharge of one cycle in the log, else
-    the preset's.
+    capacity: the largest charge or discharge of one cycle in the log (3
+    significant digits), unless the log's peak current would be more than
+    :data:`MAX_PLAUSIBLE_C_RATE` of it; else the preset's.
     """
     from app.diagnostics.cycles import summarize_cycles
 
@@ -180,7 +188,10 @@ def guess_spec(frame: pd.DataFrame) -> BatterySpec:
     for col in ("charge_capacity_ah", "discharge_capacity_ah"):
         if col in cycles.columns and len(cycles):
             capacity = max(capacity, float(np.nan_to_num(cycles[col].to_numpy(float)).max()))
-    return preset(chem, capacity_ah=round(capacity, 3) if capacity > 0 else None,
+    current = np.abs(frame[schema.CURRENT].to_numpy(dtype=float))
+    peak = float(np.nanmax(current)) if np.isfinite(current).any() else 0.0
+    plausible = capacity > 0 and peak <= MAX_PLAUSIBLE_C_RATE * capacity
+    return preset(chem, capacity_ah=float(f"{capacity:.3g}") if plausible else None,
                   series_cells=cells)  # fmt: skip
 
 

@@ -66,6 +66,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
                 plot.setClipToView(True)
                 plot.setDownsampling(auto=True, mode="peak")
             plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
+            # the x label names its unit (s, min, h, V): no "(x0.001)" on a 1 s log
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.setMenuEnabled(False)
             if self.plots and self.link_x:
                 plot.setXLink(self.plots[0])

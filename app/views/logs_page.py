@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatteryOSError
 from app.core.spec import PRESETS, BatterySpec, Chemistry
 from app.views.background import SerialWorker
-from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots
+from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
 from app.views.spec_dialog import CHEMISTRY_NAMES
 from app.views.theme import ThemePalette
 
@@ -460,10 +460,12 @@ class LogsPage(QWidget):
                 "and Apply."
             )  # fmt: skip
             t = analysis.frame["time_s"]
+            span = float(t.iloc[-1] - t.iloc[0])
+            scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
             start = analysis.metadata.get("start_utc", "")
             self.file_info.setText(
                 f"{analysis.format_name} · {len(analysis.frame):,} samples over "
-                f"{(t.iloc[-1] - t.iloc[0]) / 3600:.2f} h"
+                f"{span / scale:.3g} {unit}"
                 + (f" · started {start[:19].replace('T', ' ')}" if start else "")
             )
         else:

@@ -71,3 +71,23 @@ def test_a_two_volt_window_is_one_lead_acid_cell_and_a_lower_one_is_not():
     assert guess_chemistry(low) == (Chemistry.NMC, 1)
     empty = pd.DataFrame({"time_s": t, "voltage_v": [float("nan")] * 3, "current_a": 0.0})
     assert guess_chemistry(empty) == (Chemistry.NMC, 1)
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+@pytest.mark.parametrize(
+    ("name", "cells", "capacity_ah"),
+    [
+        # 0.8 s of a 96-cell foxBMS pack at 0.83 A: 0.2 mAh moved, no capacity to tell
+        ("can/foxbms_test_log.txt", 96, 5.0),
+        # 3.3 s of a 4.84 A discharge: 4.5 mAh moved
+        ("maccor/PredictionDiagnostics_000151_test.052", 1, 5.0),
+        # whole cycles: the largest charge of one
+        ("neware/nw_regular_export_ife_example.csv", 1, 0.332),
+        ("arbin/2017-05-09_test-TC-contact_CH33.csv", 1, 0.603),
+    ],
+)
+def test_excerpts_too_short_for_a_capacity_keep_the_presets(name, cells, capacity_ah):
+    from app.hardware.logs.formats import open_log
+
+    spec = guess_spec(open_log(str(REAL_DATA / name), use_cache=False).frame)
+    assert (spec.series_cells, spec.capacity_ah) == (cells, pytest.approx(capacity_ah))

@@ -254,3 +254,24 @@ def test_replay_streams_the_file_with_the_battery_shown(qtbot, make_window, two_
     )
     assert window.session.spec.capacity_ah == pytest.approx(1.9)
     assert window.session.ring.total == 2400
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_real_can_capture_of_a_second_opens(qtbot, page):
+    # foxBMS 2 CAN log (DBC beside it): 0.8 s of a 96-cell pack, 0.2 mAh moved
+    path = str(REAL_DATA / "can" / "foxbms_test_log.txt")
+    open_files(qtbot, page, path)
+    assert not page.status_is_error, page.status_text
+    assert page.selected.spec.series_cells == 96
+    assert page.selected.spec.capacity_ah > 0
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
+    path = str(REAL_DATA / "can" / "foxbms_test_log.txt")  # 0.69-1.50 s
+    open_files(qtbot, page, path)
+    assert page.time_plots.x_unit == "s"
+    axis = page.time_plots.plots[0].getAxis("bottom")
+    axis.setRange(0.0, 0.81)
+    assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
+    assert "9 samples over 0.808 s" in page.file_info.text()

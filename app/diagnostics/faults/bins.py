@@ -30,7 +30,12 @@ BIN_S = 5.0
 #: stage waits for this many intervals before it starts (or for the flush).
 DT_REF_INTERVALS = 64
 #: A time gap is an interval longer than 3 sample periods (two samples lost) and
-#: at least 2 s.
+#: at least 2 s. The sample period is the longest interval the log has shown to
+#: be normal so far (at least the reference): cyclers log on a time or a voltage
+#: change, whichever comes first, with a logging interval set per step (Arbin
+#: 2 s growing to 10 s as the voltage flattens, Neware 2 s in one step and 30 s
+#: in the next); an interval that starts or ends a step is the new step's
+#: logging, never a gap.
 GAP_FACTOR = 3.0
 GAP_MIN_S = 2.0
 #: The per-sample work runs in float32: it halves the memory traffic of the
@@ -267,6 +272,8 @@ class SampleStage:
         self._bufs: dict[str, np.ndarray] = {}
         self._prev_t = np.nan
         self._prev_step = np.nan
+        self._prev_step_changed = False
+        self._normal_dt_s = 0.0  # the longest interval that was no gap so far
 
     # --- feeding -----------------------------------------------------------
     def bin_index(self, t: float) -> int:
@@ -328,6 +335,7 @@ class SampleStage:
         self.dt_ref_s = float(np.median(dt)) if len(dt) else 1.0
         self.bin_s = max(BIN_S, 2.0 * self.dt_ref_s)
         self.gap_s = max(GAP_MIN_S, GAP_FACTOR * self.dt_ref_s)
+        self._normal_dt_s = self.dt_ref_s
         self.anchor = float(t[0])
 
     # --- one chunk of complete bins ------------------------------------------
@@ -338,6 +346,37 @@ class SampleStage:
             buf = np.empty((rows, max(n, CHUNK_MAX + 1)), dtype=SAMPLE_DTYPE)
             self._bufs[name] = buf
         return buf[:, :n]
+
+    def _time_gaps(self, t: np.ndarray, step_changed: np.ndarray) -> list[tuple[float, float]]:
+        """The time gaps (last sample before, first sample after) among ``t``.
+
+        An interval is a gap when it is longer than :data:`GAP_FACTOR` times the
+        longest interval that was no gap before it (and than ``gap_s``), unless a
+        step starts at either of its ends. Only the intervals over ``gap_s`` are
+        judged one by one (few on a regular log); the others are never gaps.
+        """
+        dt = np.diff(np.concatenate(([self._prev_t], t)))
+        with np.errstate(invalid="ignore"):
+            long = dt > self.gap_s
+        candidates = np.flatnonzero(long)
+        # the longest short interval up to each sample (NaN: the log's first sample)
+        short = np.where(long | np.isnan(dt), 0.0, dt)
+        longest_short = np.maximum.accumulate(short)
+        normal = self._normal_dt_s
+        gaps = []
+        if len(candidates):
+            step_edge = step_changed | np.concatenate(
+                ([self._prev_step_changed], step_changed[:-1])
+            )
+            prev_times = np.concatenate(([self._prev_t], t[:-1]))
+            for i in candidates:
+                before = max(normal, longest_short[i - 1]) if i else normal
+                if step_edge[i] or dt[i] <= GAP_FACTOR * before:
+                    normal = max(normal, float(dt[i]))
+                else:
+                    gaps.append((float(prev_times[i]), float(t[i])))
+        self._normal_dt_s = max(normal, float(longest_short[-1]))
+        return gaps
 
     @staticmethod
     def _plain_sum(bsum: _BinSummer, q: np.ndarray, nsamp: np.ndarray):
@@ -450,23 +489,19 @@ class SampleStage:
 
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / cnt
-        dt = np.diff(np.concatenate(([self._prev_t], t)))
-        with np.errstate(invalid="ignore"):
-            gap_idx = np.flatnonzero(dt > self.gap_s)
-        prev_times = np.concatenate(([self._prev_t], t[:-1]))
-        gaps = [(float(prev_times[i]), float(t[i])) for i in gap_idx]
-
         sc = np.empty(n, dtype=bool)
         prev_step = np.concatenate(([self._prev_step], step[:-1]))
         with np.errstate(invalid="ignore"):
             np.not_equal(step, prev_step, out=sc)
         sc &= ~(np.isnan(step) & np.isnan(prev_step))
         step_changed = np.bincount(b, weights=sc, minlength=m) > 0
+        gaps = self._time_gaps(t, sc)
 
         self._prev = y[:, -1].copy()
         self._prev_d[:] = d[:, -1]
         self._prev_t = float(t[-1])
         self._prev_step = float(step[-1])
+        self._prev_step_changed = bool(sc[-1])
         return BinBatch(
             t0=t[starts],
             t1=t[ends - 1],

@@ -17,7 +17,10 @@ the current by its excess over what the mean cell voltage's curvature implies
 through the cells' ohmic resistance R0 (a real change of current moves the
 voltage by R0 dI; sensor noise does not), with a margin of 2 in variance for an
 R0 that differs from the spec's. Without cell voltages, the pack voltage is
-corrected the same way by the current's curvature.
+corrected the same way by the current's curvature. A window in which a
+cycler's step changes is not judged: the voltage relaxing after a CC phase
+ends is polarisation, not noise, and no ohmic correction covers it (a noisy
+sensor stays noisy, and shows in the next window).
 
 **Stuck.** A channel is stuck when its value has not changed at all for 30 s
 (exactly: the sum of its squared differences is zero) while, over the 10 min
@@ -128,6 +131,7 @@ class SensorDetector:
         self._c2[layout.robust_rows] = C2_MIN
         self._noise_hist = History(2 * self._cx + 4, self.wn - 1, 0.0)
         self._hot_hist = History(None, self.wn - 1, 0.0)
+        self._step_hist = History(None, self.wn - 1, 0.0)
         # rows whose per-bin noise is compared with the floor (the pack voltage by
         # its residual against the cells when there are cells)
         judge = np.arange(c)
@@ -214,10 +218,15 @@ class SensorDetector:
             hot = (per_bin > self._floor2).any(axis=0)
         full = self._noise_hist.push(x)
         hot_full = self._hot_hist.push(hot.astype(float))
+        step_full = self._step_hist.push(bb.step_changed.astype(float))
         w = self.wn
-        # the windows (ending at new bins) that contain a hot bin; no other can be noisy
-        hot_cs = np.cumsum(hot_full)  # integer counts: exact
-        cand = hot_cs[w - 1 :] - np.concatenate(([0.0], hot_cs[: m - 1])) > 0
+        # the windows (ending at new bins) that contain a hot bin and no step change;
+        # no other can be noisy (integer counts: exact)
+        hot_cs = np.cumsum(hot_full)
+        step_cs = np.cumsum(step_full)
+        cand = (hot_cs[w - 1 :] - np.concatenate(([0.0], hot_cs[: m - 1])) > 0) & (
+            step_cs[w - 1 :] - np.concatenate(([0.0], step_cs[: m - 1])) == 0
+        )
         cols = np.flatnonzero(cand)
         if not len(cols):
             if self.noisy.has_open_runs:
