@@ -708,9 +708,10 @@ class EkfSocEstimator:
         else:
             sb0, q_b = st.ocv_error_table_v, st.ocv_error_table_v_per_sqrt_pct**2
         # The table error is a function of SOC: sigma sb0 everywhere, correlated
-        # over b_corr_pct of SOC (mean-reverting in SOC moved: it grows like a
+        # over 2 sb0^2 / q_b of SOC (mean-reverting in SOC moved: it grows like a
         # random walk with q_b per % over small moves, never past sb0).
-        b_corr_pct = 2.0 * sb0 * sb0 / q_b if q_b > 0 else math.inf
+        var_b = sb0 * sb0
+        inv_b_corr = 0.5 * q_b / var_b if var_b > 0 else 0.0  # 1 / correlation length
         # Parameter states stay within 4 sigma of their prior: beyond that the
         # filter would be explaining model error with them, not measuring them.
         r0_lo, r0_hi = 0.2 * m.r0_ohm, 5.0 * m.r0_ohm
@@ -787,11 +788,13 @@ class EkfSocEstimator:
             f[_V2, _V2] = e2e
             f[_V1, _G] = f1e
             f[_V2, _G] = f2e
-            a_b = math.exp(-abs(soc_next - soc) / b_corr_pct)
+            # (a discretisation of exp(-moved * inv_b_corr) without the call: any
+            # a in (0, 1] with q = sb0^2 (1 - a^2) keeps b's variance at sb0^2)
+            a_b = 1.0 / (1.0 + abs(soc_next - soc) * inv_b_corr)
             f[_B, _B] = a_b
             p = f.dot(p).dot(f_t)
             q = q_rate * de
-            q[_B] = sb0 * sb0 * (1.0 - a_b * a_b)
+            q[_B] = var_b * (1.0 - a_b * a_b)
             b *= a_b
             p.reshape(-1)[:: _N_STATES + 1] += q  # the diagonal (a view: p is contiguous)
             soc = soc_next
