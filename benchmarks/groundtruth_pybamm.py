@@ -7,7 +7,9 @@ returns logs in the canonical sample schema (``time_s``, ``voltage_v``,
 a benchmark can feed them straight to a diagnostic and score it.
 
 - :func:`drive_profile` -- seeded, drive-cycle-like cell current profiles
-  (``udds``, ``us06``, ``wltp``, ``commute``) with rests, scaled to the cell.
+  (``udds``, ``us06``, ``wltp``, ``commute``) with rests, scaled to the cell;
+  also constant-current ``steps`` (0.2-2C), ``partial`` cycles (discharge and
+  recharge, hours at mid SOC) and ``parked`` (drives between 1-3 h rests).
 - :func:`simulate_pybamm` -- run a PyBaMM model (SPMe by default) on a profile.
 - :func:`ocv_table_c50` -- the OCV table a user would measure: a C/50 discharge.
 - :func:`add_sensor_noise` -- measured channels: noise, current gain and offset.
@@ -39,7 +41,7 @@ os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")  # never prompt, never
 #: PyBaMM parameter sets of the two benchmark chemistries.
 PARAMETER_SETS = {"nmc": "Chen2020", "lfp": "Prada2013"}
 
-PROFILE_KINDS = ("udds", "us06", "wltp", "commute")
+PROFILE_KINDS = ("udds", "us06", "wltp", "commute", "steps", "partial", "parked")
 
 
 def cache_dir() -> Path:
@@ -138,6 +140,31 @@ def _battery_power(v: np.ndarray) -> np.ndarray:
     return np.where(wheel > 0, drive, regen) + aux
 
 
+def _next_segment(kind: str, n: int, capacity_ah: float, rng: np.random.Generator) -> np.ndarray:
+    """The ``n``-th load segment (A at 1 s steps, + = charging) of a ``kind`` profile."""
+    if kind == "steps":
+        # one constant-current step: a discharge at 0.2-2C for 2-15 min, or
+        # (one in four, not the first) a charge at 0.1-1C for 2-5 min
+        if n > 0 and rng.uniform() < 0.25:
+            return np.full(int(rng.uniform(120, 300)), rng.uniform(0.1, 1.0) * capacity_ah)
+        return np.full(int(rng.uniform(120, 900)), -rng.uniform(0.2, 2.0) * capacity_ah)
+    if kind == "partial":
+        # a partial cycle: discharge 5-20 % at 0.3-1C, recharge 3-15 % at 0.2-1C
+        out_pct, in_pct = rng.uniform(5, 20), rng.uniform(3, 15)
+        c_out, c_in = rng.uniform(0.3, 1.0), rng.uniform(0.2, 1.0)
+        dis = np.full(int(out_pct / 100 * 3600 / c_out), -c_out * capacity_ah)
+        chg = np.full(int(in_pct / 100 * 3600 / c_in), c_in * capacity_ah)
+        return np.concatenate((dis, np.zeros(int(rng.uniform(60, 600))), chg))
+    if kind == "parked":
+        k = ("udds", "wltp")[n % 2]
+    elif kind == "commute":
+        k = ("udds", "us06", "wltp")[n % 3]
+    else:
+        k = kind
+    power = _battery_power(_speed_trace(k, rng))
+    return -power / power.max() * _PEAK_C[k] * capacity_ah
+
+
 def drive_profile(
     kind: str,
     capacity_ah: float,
@@ -149,9 +176,12 @@ def drive_profile(
     """A seeded drive-cycle-like cell current profile with rests.
 
     Repeats cycles of ``kind`` (``udds``, ``us06``, ``wltp``; ``commute`` mixes
-    them and charges at 0.5C halfway), with rests of 1-15 min between cycles
-    and a 20-30 min "parked" rest every third cycle, until the net discharge
-    reaches ``discharge_fraction`` of ``capacity_ah``. Starts with ``rest_s`` of rest.
+    them and charges at 0.5C halfway; ``parked`` alternates udds and wltp with
+    1-3 h rests between; ``steps``: constant-current steps (discharges at 0.2-2C,
+    one in four a charge at 0.1-1C of at most 5 min) with 5-30 min rests between; ``partial``: discharge 5-20 %, rest, recharge 3-15 %),
+    with rests of 1-15 min between cycles and a 20-30 min "parked" rest every
+    third cycle, until the net discharge reaches ``discharge_fraction`` of
+    ``capacity_ah``. Starts with ``rest_s`` of rest.
     """
     if kind not in PROFILE_KINDS:
         raise ValueError(f"unknown profile {kind!r} (choose from {', '.join(PROFILE_KINDS)})")
@@ -160,9 +190,7 @@ def drive_profile(
     parts = [np.zeros(int(rest_s))]
     net_as, n_cycles, charged = 0.0, 0, False
     while net_as < target_as:
-        k = kind if kind != "commute" else ("udds", "us06", "wltp")[n_cycles % 3]
-        power = _battery_power(_speed_trace(k, rng))
-        current = -power / power.max() * _PEAK_C[k] * capacity_ah
+        current = _next_segment(kind, n_cycles, capacity_ah, rng)
         # stop inside the cycle once the target is reached (the battery is "empty enough")
         cum = net_as - np.cumsum(current)
         over = np.flatnonzero(cum >= target_as)
@@ -178,8 +206,15 @@ def drive_profile(
             parts += [np.zeros(600), np.full(int(0.15 * 3600 / 0.5), 0.5 * capacity_ah)]
             net_as -= 0.15 * capacity_ah * 3600.0
             charged = True
-        long_rest = n_cycles % 3 == 0
-        parts.append(np.zeros(int(rng.uniform(1200, 1800) if long_rest else rng.uniform(60, 900))))
+        if kind == "parked":
+            rest = rng.uniform(3600, 3 * 3600)
+        elif kind == "steps":
+            rest = rng.uniform(300, 1800)
+        elif n_cycles % 3 == 0:
+            rest = rng.uniform(1200, 1800)
+        else:
+            rest = rng.uniform(60, 900)
+        parts.append(np.zeros(int(rest)))
     parts.append(np.zeros(300))
     current = np.concatenate(parts)
     return CurrentProfile(
@@ -200,12 +235,20 @@ def _pybamm():
     return pybamm
 
 
-def _solver(pybamm):
+#: Largest step of the re-solve when a run's charge disagrees with its current.
+_RESOLVE_MAX_STEP_S = 10.0
+#: ... by more than this share of the capacity.
+_CHARGE_CHECK_TOL = 0.001
+
+
+def _solver(pybamm, max_step_s: float = 0.0):
     # Tight tolerances: at PyBaMM's defaults (rtol 1e-4) the solver steps over
     # short current pulses of a drive profile and its discharged charge drifts
     # ~1 % of capacity away from the integral of the current it was given --
-    # a ground truth that disagrees with its own current log.
-    return pybamm.IDAKLUSolver(rtol=1e-6, atol=1e-8)
+    # a ground truth that disagrees with its own current log. ``max_step_s``
+    # (0: unbounded) for the runs where even that is not enough: after an hour
+    # of rest the step grows so long that it steps over whole drives.
+    return pybamm.IDAKLUSolver(rtol=1e-6, atol=1e-8, options={"dt_max": max_step_s})
 
 
 def _model(pybamm, name: str):
@@ -241,6 +284,7 @@ def simulate_pybamm(
     model: str = "SPMe",
     sample_period_s: float = 0.1,
     upper_cutoff_margin_v: float = 0.2,
+    ambient_c: float | None = None,
     use_cache: bool = True,
 ) -> pd.DataFrame:
     """Simulate one cell of ``parameter_set`` under ``profile`` with PyBaMM.
@@ -252,21 +296,24 @@ def simulate_pybamm(
     short regenerative-braking pulses near full charge do not end the run (the
     SOC scale is unaffected: PyBaMM takes it from the OCV limits, not the
     cut-offs). If the cell still reaches a voltage limit the simulation stops
-    there (``df.attrs["terminated_early"]`` is then True).
+    there (``df.attrs["terminated_early"]`` is then True). ``ambient_c``: the
+    ambient (and initial) temperature, if not the parameter set's (25 degC); the
+    models are isothermal, so this is the cell temperature throughout.
     """
     pybamm = _pybamm()
-    key = json.dumps(
-        [
-            parameter_set,
-            model,
-            profile.digest(),
-            float(initial_soc_pct),
-            float(sample_period_s),
-            float(upper_cutoff_margin_v),
-            "rtol1e-6",
-            pybamm.__version__,
-        ]
-    )
+    key_parts = [
+        parameter_set,
+        model,
+        profile.digest(),
+        float(initial_soc_pct),
+        float(sample_period_s),
+        float(upper_cutoff_margin_v),
+        "rtol1e-6",
+        pybamm.__version__,
+    ]
+    if ambient_c is not None:  # (only then: the cache keys of 25 degC runs stay)
+        key_parts.append(float(ambient_c))
+    key = json.dumps(key_parts)
     path = (
         cache_dir()
         / f"sim-{parameter_set}-{model}-{profile.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
@@ -279,9 +326,11 @@ def simulate_pybamm(
 
     pv = pybamm.ParameterValues(parameter_set)
     pv["Upper voltage cut-off [V]"] = pv["Upper voltage cut-off [V]"] + upper_cutoff_margin_v
+    if ambient_c is not None:
+        pv["Ambient temperature [K]"] = ambient_c + 273.15
+        pv["Initial temperature [K]"] = ambient_c + 273.15
     # PyBaMM's current is positive on discharge
     pv["Current function [A]"] = pybamm.Interpolant(profile.time_s, -profile.current_a, pybamm.t)
-    sim = pybamm.Simulation(_model(pybamm, model), parameter_values=pv, solver=_solver(pybamm))
     t_end = float(profile.time_s[-1])
     # Solve with output at the profile's own points (1 s for drive_profile):
     # evaluating PyBaMM variables costs per output point, and 10x the points
@@ -289,8 +338,22 @@ def simulate_pybamm(
     # interpolates it so), so voltage and charge are interpolated linearly to
     # the sample period; the error is second order in the step (< 0.1 mV here).
     knots = np.asarray(profile.time_s, dtype=float)
-    sol = sim.solve(t_eval=[0.0, t_end], t_interp=knots, initial_soc=initial_soc_pct / 100.0)
-    t_sol = sol["Time [s]"].entries
+    # the discharged charge the current log says (trapezoidal, A.h)
+    q_log = -np.concatenate(
+        ([0.0], np.cumsum(0.5 * (profile.current_a[1:] + profile.current_a[:-1]) * np.diff(knots)))
+    )
+    q_log /= 3600.0
+    for max_step in (0.0, _RESOLVE_MAX_STEP_S):
+        sim = pybamm.Simulation(
+            _model(pybamm, model), parameter_values=pv, solver=_solver(pybamm, max_step)
+        )
+        sol = sim.solve(t_eval=[0.0, t_end], t_interp=knots, initial_soc=initial_soc_pct / 100.0)
+        t_sol = sol["Time [s]"].entries
+        drift = np.abs(sol["Discharge capacity [A.h]"].entries - q_log[: len(t_sol)]).max()
+        if drift <= _CHARGE_CHECK_TOL * pv["Nominal cell capacity [A.h]"]:
+            break
+    else:
+        raise RuntimeError(f"{profile.name}: PyBaMM's charge is {drift:.3f} Ah off its current")
     t = np.arange(0.0, float(t_sol[-1]) + 1e-9, sample_period_s)
     q_dis = np.interp(t, t_sol, sol["Discharge capacity [A.h]"].entries)
     df = pd.DataFrame(

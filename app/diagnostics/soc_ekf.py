@@ -16,8 +16,11 @@ preset's would otherwise pull the SOC by tens of millivolts under a long
 discharge. ``b`` is the error of the OCV table at the present SOC: a C/50 table
 sits a few millivolts below the true OCV (on the LFP plateau that alone is
 several % of SOC), and a chemistry preset's table can be tens of millivolts off
-a particular cell. It is a random walk in SOC (its variance grows with the SOC
-moved, not with time); a preset's table also gets a larger model-error floor,
+a particular cell. It is a mean-reverting random walk in SOC (its variance
+grows with the SOC moved, not with time, and never past its prior: the table
+is as wrong anywhere as its prior says, so hours of partial cycles back and
+forth do not free ``b`` to soak up polarisation the ECM misses, which it then
+hands on as SOC error); a preset's table also gets a larger model-error floor,
 so with a preset the filter leans on coulomb counting.
 
 The measurement is linearised by statistical linear regression over the SOC
@@ -170,8 +173,10 @@ class SocFilterSettings:
     charge_scale_sigma: float = 0.05
     #: Initial sigma of the polarisation scale (factor on R1 and R2).
     polarisation_scale_sigma: float = 0.3
-    #: OCV table error: initial sigma of the offset state and its growth per
-    #: square root of % SOC moved, for a user's table (e.g. measured at C/50:
+    #: OCV table error: sigma of the offset state (initial and stationary) and
+    #: its growth per square root of % SOC moved over small moves (so its
+    #: correlation length in SOC is 2 sigma^2 / growth^2: 200 % for a user's
+    #: table, 50 % for a preset's), for a user's table (e.g. measured at C/50:
     #: a few mV of overpotential, hysteresis) and for a chemistry preset's.
     ocv_error_table_v: float = 0.005
     ocv_error_table_v_per_sqrt_pct: float = 0.0005
@@ -702,6 +707,11 @@ class EkfSocEstimator:
             sb0, q_b = st.ocv_error_preset_v, st.ocv_error_preset_v_per_sqrt_pct**2
         else:
             sb0, q_b = st.ocv_error_table_v, st.ocv_error_table_v_per_sqrt_pct**2
+        # The table error is a function of SOC: sigma sb0 everywhere, correlated
+        # over 2 sb0^2 / q_b of SOC (mean-reverting in SOC moved: it grows like a
+        # random walk with q_b per % over small moves, never past sb0).
+        var_b = sb0 * sb0
+        inv_b_corr = 0.5 * q_b / var_b if var_b > 0 else 0.0  # 1 / correlation length
         # Parameter states stay within 4 sigma of their prior: beyond that the
         # filter would be explaining model error with them, not measuring them.
         r0_lo, r0_hi = 0.2 * m.r0_ohm, 5.0 * m.r0_ohm
@@ -778,9 +788,14 @@ class EkfSocEstimator:
             f[_V2, _V2] = e2e
             f[_V1, _G] = f1e
             f[_V2, _G] = f2e
+            # (a discretisation of exp(-moved * inv_b_corr) without the call: any
+            # a in (0, 1] with q = sb0^2 (1 - a^2) keeps b's variance at sb0^2)
+            a_b = 1.0 / (1.0 + abs(soc_next - soc) * inv_b_corr)
+            f[_B, _B] = a_b
             p = f.dot(p).dot(f_t)
             q = q_rate * de
-            q[_B] = q_b * abs(soc_next - soc)
+            q[_B] = var_b * (1.0 - a_b * a_b)
+            b *= a_b
             p.reshape(-1)[:: _N_STATES + 1] += q  # the diagonal (a view: p is contiguous)
             soc = soc_next
             v1 = e1e * v1 + gs * f1e
