@@ -160,11 +160,6 @@ class _Step:
     record: dict | None = None
 
 
-def _cell_key(j: int) -> str:
-    """The :class:`_Buffer` column of the ``j``-th cell voltage (0-based)."""
-    return f"cell_{j}"
-
-
 class _Buffer:
     """Columns of the samples still needed, with the global index of the first row.
 
@@ -285,17 +280,9 @@ class InternalResistanceTracker:
         else:
             cols["soc"] = self._soc.update(block)
         cols["step"] = block.get(schema.STEP_INDEX, np.full(n, np.nan))
-        # each cell's column as it is (a cell matrix is built per pulse window, in
-        # _measure: stacking a whole log's 16 cells would copy 128 MB)
-        for j, name in enumerate(self._cell_cols):
-            cols[_cell_key(j)] = block.get(name, np.full(n, np.nan))
+        if self._cell_cols:
+            cols["cells"] = block.stack(self._cell_cols)
         return cols
-
-    def _cell_columns(self) -> list[np.ndarray] | None:
-        """The buffered cell voltage columns (None without cell voltages)."""
-        if not self._cell_cols:
-            return None
-        return [self._buf[_cell_key(j)] for j in range(len(self._cell_cols))]
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
         """A dropped current reading (NaN) holds the last one (0 before the first):
@@ -626,8 +613,7 @@ class InternalResistanceTracker:
         t = buf["t"][lo:hi]
         i = buf["i"][lo:hi]
         v = buf["v"][lo:hi]
-        columns = self._cell_columns()
-        cells = None if columns is None else np.column_stack([c[lo:hi] for c in columns])
+        cells = buf["cells"][lo:hi] if "cells" in buf.cols else None
         k = st.k - st.hist_start
         kl = st.k_level - st.hist_start
         fit_from = st.fit_from - st.hist_start
@@ -787,7 +773,7 @@ class InternalResistanceTracker:
         buf = self._buf
         g0 = buf.g0
         t, i, v = buf["t"], buf["i"], buf["v"]
-        cells = self._cell_columns()
+        cells = buf.cols.get("cells")
         p = self.spec.parallel_strings
         m = len(items)
         k = np.array([st.k for st, _ in items], dtype=np.int64) - g0
@@ -795,7 +781,7 @@ class InternalResistanceTracker:
         win = np.array([w for _, w in items], dtype=np.int64) - g0
         # the pulse's samples end at its end, or at the window's for one still running
         stop = np.array([w if st.end is None else min(st.end, w) for st, w in items]) - g0
-        columns = [v] if cells is None else [v, *cells]
+        columns = [v] if cells is None else [v, *cells.T]
         if not bool(np.all(t[1:] >= t[:-1])):  # (interp_within needs the times in order)
             out = []
             for (st, _), a, b, c, w in zip(
