@@ -403,12 +403,8 @@ class SampleStage:
         # over 3 consecutive d2² drops it, while white noise keeps a known fraction
         # of its energy (sensors.C2_MIN).
         rr = self._robust
-        q2r = self._buffer("q2r", len(rr), n + 2)
-        q2r[:, :2] = self._prev_q2
-        for j, r in enumerate(rr):  # (row by row: no gathered temporary)
-            q2r[j, 2:] = q2[r]
-        m2 = self._buffer("m2", len(rr), n)
-        np.minimum(q2r[:, 2:], q2r[:, 1:-1], out=m2)
+        q2r = np.concatenate((self._prev_q2, q2[rr]), axis=1)
+        m2 = np.minimum(q2r[:, 2:], q2r[:, 1:-1])
         np.minimum(m2, q2r[:, :-2], out=m2)
         q2[rr] = m2
         self._prev_q2 = q2r[:, -2:].copy()
