@@ -166,17 +166,19 @@ class CellBalanceTracker:
         cols = self._cols
         spec = self.spec
         by_cell = block.stack(cols).T  # (cells, samples), each sample's cells contiguous
-        valid = np.isfinite(by_cell).all(axis=0)
-        if not valid.all():
-            by_cell = by_cell[:, valid]
-            if not by_cell.shape[1]:
-                return
-        t = block[schema.TIME][valid]
-        i = np.nan_to_num(block[schema.CURRENT][valid])
         # the cells of each sample in order, sorted along the contiguous axis of the
         # (cells, samples) view: spread and median from one sort, several times
         # faster than max, min and np.median
         ranked = np.sort(by_cell, axis=0)
+        # a sample is complete when all its cells are finite: -inf sorts first, NaN
+        # last (after +inf), so its lowest and highest show it
+        valid = np.isfinite(ranked[0]) & np.isfinite(ranked[-1])
+        if not valid.all():
+            by_cell, ranked = by_cell[:, valid], ranked[:, valid]
+            if not by_cell.shape[1]:
+                return
+        t = block[schema.TIME][valid]
+        i = np.nan_to_num(block[schema.CURRENT][valid])
         spread = (ranked[-1] - ranked[0]) * 1000.0
         middle = len(cols) // 2  # the middle one, or the mean of the two middle ones as np.median
         median = ranked[middle] if len(cols) % 2 else (ranked[middle - 1] + ranked[middle]) / 2.0

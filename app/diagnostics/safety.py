@@ -218,9 +218,12 @@ class SafetyMonitor:
         else:
             volts = [block[schema.VOLTAGE] / spec.series_cells]
         # most blocks violate nothing: only limits with a violation or an open
-        # episode look for runs
+        # episode look for runs, and a channel whose extremes are within both its
+        # limits needs no per-sample comparison at all
         for v in volts:
             hi, lo = next(checks), next(checks)
+            if _within(v, spec.cell_v_min, spec.cell_v_max) and hi.open is None and lo.open is None:
+                continue
             with np.errstate(invalid="ignore"):
                 over, under = v > spec.cell_v_max, v < spec.cell_v_min
             if hi.open is not None or over.any():
@@ -239,9 +242,15 @@ class SafetyMonitor:
             charging = i > 0.01 * spec.pack_capacity_ah
             hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
             cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
+            # (within the lower of the two upper limits and the higher of the two
+            # lower ones: within the limits whether charging or not)
+            cool = min(spec.charge_temp_max_c, spec.discharge_temp_max_c)
+            warm = max(spec.charge_temp_min_c, spec.discharge_temp_min_c)
             for name in self._temps:
                 temp = _column(block, name)
                 hi, lo = next(checks), next(checks)
+                if _within(temp, warm, cool) and hi.open is None and lo.open is None:
+                    continue
                 with np.errstate(invalid="ignore"):
                     beyond = temp > hot
                     if hi.open is not None or beyond.any():
@@ -266,6 +275,12 @@ class SafetyMonitor:
             limits=safety_limits(self.spec),
             events=events,
         )
+
+
+def _within(values: np.ndarray, lo: float, hi: float) -> bool:
+    """Every value within [lo, hi] (False if any is NaN: the caller then compares
+    sample by sample, where NaN is never beyond a limit)."""
+    return bool(values.min() >= lo and values.max() <= hi)
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:

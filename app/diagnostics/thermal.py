@@ -131,18 +131,31 @@ class ThermalTracker:
         if self._rates is not None:
             # (sensors, samples): reductions across sensors go row by row, sums along rows
             temps = np.stack([_column(block, name) for name in self._names])
-            finite = np.isfinite(temps)
-            if finite.all():  # (the usual case: the plain reductions are the fast ones)
-                self._sum += float(temps.sum())
+            total = float(temps.sum())
+            cells = temps[self._cell_idx]
+            if math.isfinite(total):
+                # (the usual case: every reading finite, since a NaN or inf would show in
+                # the sum; the extremes come from the cells' per-sample ones, which the
+                # spread needs anyway, and the other rows')
+                self._sum += total
                 self._count += temps.size
-                self._max = np.fmax(self._max, temps.max())
-                self._min = np.fmin(self._min, temps.min())
-            elif finite.any():
+                if len(cells) > 1:
+                    hi, lo = np.maximum.reduce(cells, axis=0), np.minimum.reduce(cells, axis=0)
+                    self._spread = np.fmax(self._spread, (hi - lo).max())
+                else:
+                    hi = lo = cells
+                pack = temps[: self._cell_idx.start]  # (the pack sensor, if not a "cell")
+                rows = [hi, lo] if not len(pack) else [hi, lo, pack]
+                self._max = np.fmax(self._max, max(x.max() for x in rows))
+                self._min = np.fmin(self._min, min(x.min() for x in rows))
+                self._rates.update(block[schema.TIME], temps, finite=True)
+                return
+            finite = np.isfinite(temps)
+            if finite.any():
                 self._sum += float(np.sum(temps[finite]))
                 self._count += int(finite.sum())
                 self._max = np.fmax(self._max, np.fmax.reduce(temps, axis=None))
                 self._min = np.fmin(self._min, np.fmin.reduce(temps, axis=None))
-            cells = temps[self._cell_idx]
             if len(cells) > 1:
                 # fmax/fmin skip NaN and give NaN for a sample without readings
                 sp = np.fmax.reduce(cells, axis=0) - np.fmin.reduce(cells, axis=0)

@@ -51,12 +51,12 @@ class RiseRates:
         self._yref = np.zeros((sensors, 1))
         self._gaps = False  # a sensor missed a reading since the anchor
 
-    def update(self, t: np.ndarray, temps: np.ndarray) -> None:
-        """``temps``: (sensors, samples)."""
+    def update(self, t: np.ndarray, temps: np.ndarray, *, finite: bool = False) -> None:
+        """``temps``: (sensors, samples); ``finite``: the caller knows them all finite."""
         a = 0
         while a < len(t):  # (so a whole log moves its anchor often)
             m = self._wanted(t[a:])
-            self._append(t[a : a + m], temps[:, a : a + m])
+            self._append(t[a : a + m], temps[:, a : a + m], finite)
             self._windows()
             a += m
 
@@ -69,7 +69,7 @@ class RiseRates:
         end = self._t[ANCHOR_SAMPLES - 1] + RATE_WINDOW_S
         return min(len(t), int(np.searchsorted(t, end)) + 1)
 
-    def _append(self, t: np.ndarray, temps: np.ndarray) -> None:
+    def _append(self, t: np.ndarray, temps: np.ndarray, finite: bool) -> None:
         n, m = self._n, len(t)
         if n + m > len(self._t):
             cap = 2 * (n + m)
@@ -83,19 +83,19 @@ class RiseRates:
         if n == 0:
             self._yref = np.nan_to_num(temps[:, :1])
         self._n = n + m
-        self._sums(n, n + m)
+        self._sums(n, n + m, finite)
 
-    def _sums(self, a: int, b: int) -> None:
+    def _sums(self, a: int, b: int, finite: bool = False) -> None:
         """Extend the cumulative sums over rows a..b (each continues from the last
-        value in order: the same bits as one sum over all rows)."""
+        value in order: the same bits as one sum over all rows); ``finite``: those
+        rows are known to be all finite."""
         x = self._t[a:b] - self._t[0]
         y = self._y[:, a:b]
-        f = np.isfinite(y)
         cs = self._cs
         if a == 0:
             self._gaps = False
         rows = slice(a + 1, b + 1)
-        if f.all() and not self._gaps:
+        if (finite or np.isfinite(y).all()) and not self._gaps:
             # count, x and x² are the same for every sensor: summed once, in row 0
             cs[0, 0, rows] = 1.0
             cs[1, 0, rows] = x
@@ -108,6 +108,7 @@ class RiseRates:
             if not self._gaps:  # every sensor's count, x and x² so far: row 0's
                 cs[:3, 1:, : a + 1] = cs[:3, :1, : a + 1]
             self._gaps = True
+            f = np.isfinite(y)
             cs[0, :, rows] = f
             cs[1, :, rows] = f * x
             cs[2, :, rows] = cs[1, :, rows] * x

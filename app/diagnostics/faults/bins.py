@@ -113,10 +113,11 @@ class Layout:
         minus the sum of the cells' (the pack sensor's own noise)."""
         return 2 if len(self.cells_v) else 0
 
-    def matrix(self, block, start: int, stop: int) -> np.ndarray:
+    def matrix(self, block, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Rows ``names`` of samples ``start:stop`` of ``block`` as float32 (see
-        ``SAMPLE_DTYPE``); a missing column is NaN."""
-        out = np.empty((self.n_rows, stop - start), dtype=SAMPLE_DTYPE)
+        ``SAMPLE_DTYPE``), into ``out`` if given; a missing column is NaN."""
+        if out is None:
+            out = np.empty((self.n_rows, stop - start), dtype=SAMPLE_DTYPE)
         for r, name in enumerate(self.names):
             col = block.get(name)
             out[r] = np.nan if col is None else col[start:stop]
@@ -125,7 +126,11 @@ class Layout:
 
 @dataclass
 class BinBatch:
-    """Complete bins, in time order: arrays of shape (bins,) or (rows, bins)."""
+    """Complete bins, in time order: arrays of shape (bins,) or (rows, bins).
+
+    Read-only: the (rows, bins) counts and NaN/out-of-range fields are broadcast
+    views of one value or one row when every row has it (the usual case).
+    """
 
     t0: np.ndarray  # first sample time
     t1: np.ndarray  # last sample time
@@ -286,10 +291,16 @@ class SampleStage:
             return None
         return self.bin_index(float(self._pend_t[-1]))
 
-    def push(self, t: np.ndarray, y: np.ndarray, step: np.ndarray) -> list[BinBatch]:
-        """Add samples (times ``t``, rows ``y``, ``step`` index); return the bins they complete."""
-        t = np.concatenate((self._pend_t, t))
-        y = np.concatenate((self._pend_y, y), axis=1)
+    def push(self, block, start: int, stop: int, step: np.ndarray) -> list[BinBatch]:
+        """Add samples ``start:stop`` of ``block`` (``step``: their step index); return
+        the bins they complete."""
+        p = len(self._pend_t)
+        # the layout's rows written once, after the pending samples, into a work
+        # array (read only during this call: what is kept is copied)
+        y = self._buffer("y", self.layout.n_rows, p + stop - start)
+        y[:, :p] = self._pend_y
+        self.layout.matrix(block, start, stop, out=y[:, p:])
+        t = np.concatenate((self._pend_t, block[schema.TIME][start:stop]))
         step = np.concatenate((self._pend_step, step))
         return self._run(t, y, step, final=False)
 
@@ -403,8 +414,9 @@ class SampleStage:
         np.subtract(y[:, 0], self._prev, out=d[:, 0])
         np.subtract(y[:, 1:], y[:, :-1], out=d[:, 1:])
         s1 = bsum(y)
-        cnt = _rows_of(nsamp, c)
-        nd = cnt.copy()
+        # counts: every sample of every row unless a row has NaN (a shared read-only
+        # view then; arrays only for a chunk with bad rows, see below)
+        cnt = nd = np.broadcast_to(nsamp, (c, m))
         q1 = self._buffer("q1", c, n)
         np.multiply(d, d, out=q1)
         sdd = bsum(q1)
@@ -436,13 +448,17 @@ class SampleStage:
         q2[rr] = m2
         self._prev_q2 = q2r[:, -2:].copy()
         s2m = bsum(q2)
-        n2 = _rows_of(nsamp, cx)
+        n2 = np.broadcast_to(nsamp, (cx, m))
 
-        nnan = np.zeros((c, m))
-        nan_t0 = np.full((c, m), np.nan)
-        nan_t1 = np.full((c, m), np.nan)
+        nnan = noor = np.broadcast_to(0.0, (c, m))
+        nan_t0 = nan_t1 = oor_worst = np.broadcast_to(np.nan, (c, m))
         # Rows with NaN (or inf) anywhere: redo their sums over the finite values only.
         bad_rows = np.flatnonzero(~(np.isfinite(s1).all(axis=1) & np.isfinite(sdd).all(axis=1)))
+        if len(bad_rows):
+            cnt, nd = _rows_of(nsamp, c), _rows_of(nsamp, c)
+            nnan = np.zeros((c, m))
+            nan_t0 = np.full((c, m), np.nan)
+            nan_t1 = np.full((c, m), np.nan)
         for r in bad_rows:
             fin = np.isfinite(y[r])
             s1[r] = bsum.row(np.where(fin, y[r], 0.0))
@@ -460,13 +476,14 @@ class SampleStage:
                 nan_t0[r, bins_of[first]] = t[idx[first]]
                 nan_t1[r, bins_of[last]] = t[idx[last]]
 
-        for r in np.flatnonzero(~np.isfinite(s2m).all(axis=1)):
+        bad_rows = np.flatnonzero(~np.isfinite(s2m).all(axis=1))
+        if len(bad_rows):
+            n2 = _rows_of(nsamp, cx)
+        for r in bad_rows:
             f2 = np.isfinite(q2[r])
             s2m[r] = bsum.row(np.where(f2, q2[r], 0.0))
             n2[r] = bsum.row(f2.astype(float))
 
-        noor = np.zeros((c, m))
-        oor_worst = np.full((c, m), np.nan)
         with np.errstate(invalid="ignore"):
             hi = y.max(axis=1)
             lo = y.min(axis=1)
@@ -475,6 +492,9 @@ class SampleStage:
                 hi[nan] = np.fmax.reduce(y[nan], axis=1)
                 lo[nan] = np.fmin.reduce(y[nan], axis=1)
             rows = np.flatnonzero((hi > self.oor_hi) | (lo < self.oor_lo))
+            if len(rows):
+                noor = np.zeros((c, m))
+                oor_worst = np.full((c, m), np.nan)
             for r in rows:
                 over = y[r] > self.oor_hi[r]
                 under = y[r] < self.oor_lo[r]

@@ -109,13 +109,11 @@ class FaultDetector:
 
     def _feed(self, block: SampleBlock) -> None:
         n = len(block)
-        t = np.asarray(block[schema.TIME], dtype=float)
         step = block.get(schema.STEP_INDEX)
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
-            y = self.layout.matrix(block, start, stop)
             st = np.full(stop - start, np.nan) if step is None else step[start:stop]
-            for bb in self._stage.push(t[start:stop], y, st):
+            for bb in self._stage.push(block, start, stop, st):
                 self._bins(bb)
 
     def flush(self) -> None:
