@@ -24,6 +24,14 @@ corrected the same way by the current's curvature.
 before (at a log's start, at least 1 min of it), it changed in >= 95 % of the
 bins (it is a sensor that normally flickers with noise) and at least half of its
 peers changed in the same 30 s.
+A sensor stuck in a log's first minute has no history of its own: a cell
+voltage or temperature (in a group of >= 3) is then judged on its peers' --
+stuck when it has not changed for 30 s while every peer of its kind changed in
+that window and all of them together in >= 95 % of their bins since the log's
+start (sensors of that kind flicker with noise, this one does not). The pack
+voltage, current and pack temperature have no peers of their kind: a constant
+reading from a log's start (a CC phase, a cycler's exact setpoint) is not
+evidence of a stuck sensor, so they need their own minute of history.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -160,6 +168,10 @@ class SensorDetector:
         floor[layout.temp_rows] = NOISE_FLOOR_T_C
         self._floor2 = (floor**2)[:, None]
         self.groups = _groups(layout)
+        # rows judged on their peers' history in a log's first minute (see Stuck)
+        self._grouped = np.zeros(c, dtype=bool)
+        for g in self.groups:
+            self._grouped[g] = True
         self.dropout = EpisodeTracker(
             FaultKind.SENSOR_DROPOUT,
             names,
@@ -285,13 +297,22 @@ class SensorDetector:
         base_a, base_e = base[:c], base[c:]
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
+        held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
         trigger = (
-            frozen
-            & ~self._at_setpoint(bb.mean)
+            held
             & (base_e >= self.min_base)
-            & (base_e - base_a >= STUCK_FLICKER * base_e)
             & (peer_changing >= STUCK_PEERS * self._n_peers[:, None])
         )
+        young = held & (base_e < self.min_base) & self._grouped[:, None]
+        if young.any():  # a log's first minute: the peers' history (see Stuck)
+            tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
+            peer_e = self._peers @ tot[c:]
+            peer_active = peer_e - self._peers @ tot[:c]
+            trigger |= (
+                young
+                & (peer_changing == self._n_peers[:, None])
+                & (peer_active >= STUCK_FLICKER * peer_e)
+            )
         # once stuck, stuck until the value moves again (its own frozen bins soon
         # fill the baseline window that made it suspicious)
         stuck = latch(trigger, frozen, self._stuck_state)
