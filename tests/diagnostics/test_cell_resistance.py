@@ -12,6 +12,7 @@ from app.hardware.simulator import NoiseSpec
 from app.hardware.simulator.pack import PackSimulator
 
 SPEC = preset("nmc", series_cells=4)
+OCV_RANGE = (min(SPEC.ocv_v), max(SPEC.ocv_v))
 
 
 def _pack(profile: str, seed: int):
@@ -32,7 +33,7 @@ def _pack(profile: str, seed: int):
 @pytest.mark.parametrize("seed", [1, 3])
 def test_resistance_deviations_recovered_when_the_load_varies(profile, seed):
     i, vmed, dev, truth = _pack(profile, seed)
-    cr = CellResistance(4)
+    cr = CellResistance(4, SPEC.pack_capacity_ah, OCV_RANGE)
     r, se = cr.update(cr.bin_terms(i, vmed, dev))
     assert np.abs(r[:, -1] - truth).max() <= 0.03
     assert (se[:, -1] <= 0.015).all()
@@ -41,16 +42,16 @@ def test_resistance_deviations_recovered_when_the_load_varies(profile, seed):
 def test_no_resistance_without_a_current_step():
     """A CC discharge from the log's start: nothing to measure r by."""
     i, vmed, dev, _ = _pack("cycle", 1)
-    cr = CellResistance(4)
+    cr = CellResistance(4, SPEC.pack_capacity_ah, OCV_RANGE)
     r, se = cr.update(cr.bin_terms(i, vmed, dev))
     assert np.isnan(r).all() and np.isinf(se).all()
 
 
 def test_split_batches_give_the_same_bits():
     i, vmed, dev, _ = _pack("drive", 2)
-    whole = CellResistance(4)
+    whole = CellResistance(4, SPEC.pack_capacity_ah, OCV_RANGE)
     r1, se1 = whole.update(whole.bin_terms(i, vmed, dev))
-    parts = CellResistance(4)
+    parts = CellResistance(4, SPEC.pack_capacity_ah, OCV_RANGE)
     out = [
         parts.update(parts.bin_terms(i[s], vmed[s], dev[:, s]))
         for s in (slice(0, 7), slice(7, 200), slice(200, None))

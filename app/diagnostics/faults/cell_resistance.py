@@ -8,12 +8,23 @@ real pack's cells differ by several % in resistance, more than the test's
 tolerance -- so r is measured rather than assumed small.
 
 It shows in the voltages: a step of current dI moves cell k by R_k dI and the
-median cell by R_med dI. Between consecutive 5 s bins, the change of cell k's
-deviation from the median, d(v_k - v_med), regressed on dI (no intercept) gives
-R_k - R_med, and d(v_med) on dI gives R_med; their ratio is r. The differences
+median-voltage cell by its R dI. Between consecutive 5 s bins, the change of cell
+k's deviation from the median voltage, d(v_k - v_med), regressed on dI (no
+intercept) gives R_k less that cell's R, and d(v_med) on dI that R; so R_k, and
+r against the median of the cells' R (the median voltage's cell is ordered by
+its OCV, not its resistance; the median temperature's follows the resistance). The differences
 remove what varies slowly (the OCV and its spread between cells); what a 5 s
 difference sees is R0 and the fast part of the RC pairs, the same share for
-every cell. Accumulated from the log's start (a resistance does not change in
+every cell. Only steps of at least ``MIN_STEP_C`` count: a CV phase's slow taper
+moves the current by a little per bin while the cells' OCVs climb the steep end
+of charge each at its own pace, in step with it (on simulated lead-acid packs
+that taper made r wrong by up to 0.25); and only while every cell's voltage is
+within its OCV curve's range: beyond its ends (the knee at the end of charge,
+the collapse at the end of discharge) a cell's voltage moves with its charge far
+more than with the current -- a lead-acid cell just over full moves ~0.3 V per
+% of charge, and a step there measured its SOC, not its resistance. The error
+of r comes from the residuals of every pair of bins (the steps are few: a cycle
+has a handful an hour). Accumulated from the log's start (a resistance does not change in
 hours): one load step of 1C already gives r to ~0.02 on a simulated NMC cell.
 """
 
@@ -24,7 +35,10 @@ import numpy as np
 #: r is known once the median cell's slope is this many standard errors from 0
 #: (a log that has had no current step yet has no r).
 MIN_SLOPE_Z = 10.0
-#: ... and a minute of bin pairs (the errors come from the fit's residuals).
+#: A step of the current between two 5 s bins, as a fraction of 1C.
+MIN_STEP_C = 0.05
+#: ... from at least two steps, with a minute of bin pairs for the residuals.
+MIN_STEPS = 2
 MIN_PAIRS = 12
 
 
@@ -36,24 +50,40 @@ class CellResistance:
     caller); :meth:`update` turns the super-bin sums into r and its error.
     """
 
-    def __init__(self, nv: int):
+    def __init__(self, nv: int, one_c_a: float, ocv_range_v: tuple[float, float] | None):
         self.nv = nv
-        self.rows = 2 * nv + 3
+        self.min_step_a = MIN_STEP_C * one_c_a
+        self.v_lo, self.v_hi = ocv_range_v if ocv_range_v else (-np.inf, np.inf)
+        self._prev_in = False  # the last bin's cells all within the OCV range
+        self.rows = 2 * nv + 4
         self._prev = np.full(nv + 2, np.nan)  # last bin's current, median and deviations
         self._total = np.zeros(self.rows)
 
     def bin_terms(self, current: np.ndarray, vmed: np.ndarray, dev: np.ndarray) -> np.ndarray:
-        """Rows (valid, dI², dI dv_med, dI d(dev_k)..., d(dev_k)²...) of the bins
-        (current and median (m,), cell deviations from the median (nv, m))."""
+        """Rows (valid pair, step, dI², dI dv_med, dI d(dev_k)..., d(dev_k)²...) of
+        the bins (current and median (m,), cell deviations from the median (nv, m));
+        the products with dI on steps only."""
         x = np.vstack((current[None, :], vmed[None, :], dev))
         full = np.concatenate((self._prev[:, None], x), axis=1)
         self._prev = full[:, -1].copy()
         d = np.diff(full, axis=1)
         ok = np.isfinite(d).all(axis=0)
         d = np.where(ok, d, 0.0)
-        di, dm, dd = d[0], d[1], d[2:]
+        with np.errstate(invalid="ignore"):
+            inside = (vmed + dev.min(axis=0) >= self.v_lo) & (vmed + dev.max(axis=0) <= self.v_hi)
+        both = inside & np.concatenate(([self._prev_in], inside[:-1]))
+        self._prev_in = bool(inside[-1]) if len(inside) else self._prev_in
+        step = both & (np.abs(d[0]) >= self.min_step_a)
+        di, dm, dd = np.where(step, d[0], 0.0), d[1], d[2:]
         return np.concatenate(
-            (ok[None].astype(float), (di * di)[None], (di * dm)[None], di * dd, dd * dd)
+            (
+                ok[None].astype(float),
+                step[None].astype(float),
+                (di * di)[None],
+                (di * dm)[None],
+                di * dd,
+                dd * dd,
+            )
         )
 
     def update(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,17 +93,21 @@ class CellResistance:
         if cum.shape[1]:
             self._total = cum[:, -1].copy()
         nv = self.nv
-        n, sii, sim = cum[0], cum[1], cum[2]
-        siy, syy = cum[3 : 3 + nv], cum[3 + nv :]
+        n, steps, sii, sim = cum[0], cum[1], cum[2], cum[3]
+        siy, syy = cum[4 : 4 + nv], cum[4 + nv :]
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope_m = sim / sii
-            slope = siy / sii
+            slope = siy / sii  # R_k - R of the median-voltage cell
             s2 = np.maximum(syy - slope * siy, 0.0) / np.maximum(n - 1, 1)
             se_slope = np.sqrt(s2 / sii)
-            # the median's own error is about that of one cell's deviation
-            known = (n >= MIN_PAIRS) & (
-                np.abs(slope_m) >= MIN_SLOPE_Z * np.median(se_slope, axis=0)
+            # against the median resistance, not the median voltage's cell (the
+            # OCVs order the voltages): R_k - R_med over R_med
+            mid = np.median(slope, axis=0)
+            r_med = sim / sii + mid
+            known = (
+                (n >= MIN_PAIRS)
+                & (steps >= MIN_STEPS)
+                & (np.abs(r_med) >= MIN_SLOPE_Z * np.median(se_slope, axis=0))
             )
-            r = np.where(known, slope / slope_m, np.nan)
-            se = np.where(known, se_slope / np.abs(slope_m), np.inf)
+            r = np.where(known, (slope - mid) / r_med, np.nan)
+            se = np.where(known, se_slope / np.abs(r_med), np.inf)
         return r, se

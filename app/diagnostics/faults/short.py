@@ -165,7 +165,8 @@ class ShortDetector:
         # each temperature's cell among the voltages (-1: none)
         v_of = {int(p): j for j, p in enumerate(self.v_pos)}
         self.t_to_v = np.array([v_of.get(int(p), -1) for p in self.t_pos], np.int64)
-        self._resistance = CellResistance(nv)
+        ocv_range = (min(spec.ocv_v), max(spec.ocv_v)) if spec.ocv_v else None
+        self._resistance = CellResistance(nv, one_c_a(spec), ocv_range)
         nr = self._resistance.rows if nv else 0
         # per bin: valid, x, y of each temperature; valid, y of each voltage; the
         # cells' resistance terms; the median cell voltage and its validity; moving; 1
