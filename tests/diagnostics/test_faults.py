@@ -193,6 +193,13 @@ def test_sensor_stuck_from_a_logs_first_seconds(channel, onset):
     assert result.of_kind("sensor_stuck")[0].start_time_s <= onset + 5.0
 
 
+def test_pack_voltage_stuck_from_a_logs_start_while_the_load_moves_the_cells():
+    """The pack voltage's twin is the cells' sum: frozen while the sum moves."""
+    fault = Fault("sensor_stuck", 5.0, channel="voltage_v")
+    block = simulate(NMC4, "drive", duration_s=300, seed=8, noise=NOISE, faults=[fault])
+    _found(detect_faults(block, NMC4), "sensor_stuck", "voltage_v", 5.0, LATENCY_S)
+
+
 def test_quiet_cell_sensors_from_a_logs_start_are_not_stuck():
     """A noise-free log: every cell reading holds still at rest, none flickers, so
     none is judged on its peers."""

@@ -55,36 +55,36 @@ class CellResistance:
         self.min_step_a = MIN_STEP_C * one_c_a
         self.v_lo, self.v_hi = ocv_range_v if ocv_range_v else (-np.inf, np.inf)
         self._prev_in = False  # the last bin's cells all within the OCV range
-        self.rows = 2 * nv + 4
+        self.rows = nv + 5
         self._prev = np.full(nv + 2, np.nan)  # last bin's current, median and deviations
         self._total = np.zeros(self.rows)
 
     def bin_terms(self, current: np.ndarray, vmed: np.ndarray, dev: np.ndarray) -> np.ndarray:
-        """Rows (valid pair, step, dI², dI dv_med, dI d(dev_k)..., d(dev_k)²...) of
-        the bins (current and median (m,), cell deviations from the median (nv, m));
-        the products with dI on steps only."""
-        x = np.vstack((current[None, :], vmed[None, :], dev))
-        full = np.concatenate((self._prev[:, None], x), axis=1)
+        """Rows (valid pair, step, dI², dI dv_med, sum over cells of d(dev_k)², then
+        dI d(dev_k) per cell) of the bins (current and median (m,), cell deviations
+        from the median (nv, m)); the products with dI on steps only."""
+        nv, m = self.nv, len(current)
+        full = np.empty((nv + 2, m + 1))
+        full[:, 0] = self._prev
+        full[0, 1:], full[1, 1:], full[2:, 1:] = current, vmed, dev
         self._prev = full[:, -1].copy()
-        d = np.diff(full, axis=1)
-        ok = np.isfinite(d).all(axis=0)
-        d = np.where(ok, d, 0.0)
+        d = full[:, 1:] - full[:, :-1]
+        ok = np.isfinite(d.sum(axis=0))
+        if not ok.all():
+            d[:, ~ok] = 0.0
         with np.errstate(invalid="ignore"):
             inside = (vmed + dev.min(axis=0) >= self.v_lo) & (vmed + dev.max(axis=0) <= self.v_hi)
         both = inside & np.concatenate(([self._prev_in], inside[:-1]))
-        self._prev_in = bool(inside[-1]) if len(inside) else self._prev_in
+        self._prev_in = bool(inside[-1]) if m else self._prev_in
         step = both & (np.abs(d[0]) >= self.min_step_a)
-        di, dm, dd = np.where(step, d[0], 0.0), d[1], d[2:]
-        return np.concatenate(
-            (
-                ok[None].astype(float),
-                step[None].astype(float),
-                (di * di)[None],
-                (di * dm)[None],
-                di * dd,
-                dd * dd,
-            )
-        )
+        di = np.where(step, d[0], 0.0)
+        out = np.empty((self.rows, m))
+        out[0], out[1] = ok, step
+        np.multiply(di, di, out=out[2])
+        np.multiply(di, d[1], out=out[3])
+        out[4] = np.einsum("ij,ij->j", d[2:], d[2:])
+        np.multiply(di, d[2:], out=out[5:])
+        return out
 
     def update(self, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """r and its standard error (nv, m) after each super-bin of ``sums``
@@ -93,21 +93,21 @@ class CellResistance:
         if cum.shape[1]:
             self._total = cum[:, -1].copy()
         nv = self.nv
-        n, steps, sii, sim = cum[0], cum[1], cum[2], cum[3]
-        siy, syy = cum[4 : 4 + nv], cum[4 + nv :]
+        n, steps, sii, sim, syy = cum[0], cum[1], cum[2], cum[3], cum[4]
+        siy = cum[5:]
         with np.errstate(invalid="ignore", divide="ignore"):
             slope = siy / sii  # R_k - R of the median-voltage cell
-            s2 = np.maximum(syy - slope * siy, 0.0) / np.maximum(n - 1, 1)
+            # the residuals' variance, pooled over the cells (they share a front end)
+            s2 = np.maximum(syy - (slope * siy).sum(axis=0), 0.0) / (nv * np.maximum(n - 1, 1))
             se_slope = np.sqrt(s2 / sii)
             # against the median resistance, not the median voltage's cell (the
             # OCVs order the voltages): R_k - R_med over R_med
             mid = np.median(slope, axis=0)
             r_med = sim / sii + mid
             known = (
-                (n >= MIN_PAIRS)
-                & (steps >= MIN_STEPS)
-                & (np.abs(r_med) >= MIN_SLOPE_Z * np.median(se_slope, axis=0))
+                (n >= MIN_PAIRS) & (steps >= MIN_STEPS) & (np.abs(r_med) >= MIN_SLOPE_Z * se_slope)
             )
             r = np.where(known, (slope - mid) / r_med, np.nan)
-            se = np.where(known, se_slope / np.abs(r_med), np.inf)
+            # one error for every cell
+            se = np.where(known, se_slope / np.abs(r_med), np.inf) + np.zeros((nv, 1))
         return r, se
