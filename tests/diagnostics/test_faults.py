@@ -141,15 +141,22 @@ def test_mismatched_cells_warming_from_the_start_are_not_shorts(seed):
 
 
 @pytest.mark.parametrize(
-    ("cells", "profile", "seed", "hours"),
-    [(4, "cycle", 1, 1.0), (4, "cc", 1, 1.0), (16, "cycle", 2, 1.0), (16, "hppc", 1, 1.5)],
+    ("chem", "cells", "profile", "seed", "hours"),
+    [
+        ("nmc", 4, "cycle", 1, 1.0),
+        ("nmc", 4, "cc", 1, 1.0),
+        ("nmc", 16, "cycle", 2, 1.0),
+        ("nmc", 16, "hppc", 1, 1.5),
+        ("lead_acid", 16, "cycle", 63, 5.0),
+    ],
 )
-def test_realistic_cell_spread_is_not_a_short(cells, profile, seed, hours):
+def test_realistic_cell_spread_is_not_a_short(chem, cells, profile, seed, hours):
     """A real pack's cells differ by 6-8 % in resistance and ~2 % in capacity: the
     cells with more resistance run warmer, in proportion to the pack's warming
-    (a 1C cycle from the log's start, an HPPC pulse train after a still hour).
-    Each case false-alarmed when the heat test assumed a matched pack."""
-    spec = preset("nmc", series_cells=cells)
+    (a 1C cycle from the log's start, an HPPC pulse train after a still hour, a
+    discharge after hours of slow charge). Each case false-alarmed when the heat
+    test assumed a matched pack."""
+    spec = preset(chem, series_cells=cells)
     block = simulate(
         spec,
         profile,

@@ -67,13 +67,15 @@ HEAT_Z = 6.0
 #: standard errors) first held: a better onset estimate than the detection time.
 WEAK_FRACTION = 0.5
 WEAK_Z = 3.0
-#: Ridge on the slope b, per reference point: a weak prior b ~ N(r, 0.05²) scaled
+#: Ridge on the slope b, per reference point: a weak prior b ~ N(r, 0.1²) scaled
 #: by a noise of 0.01 K per point -- it only matters when the pack temperature did
 #: not move over the reference window (then b is not identified and stays ~r, the
 #: cell's resistance deviation as its voltage shows it, see ``ANCHOR_S``; 0 while
-#: r is not known: with a 0 prior, a cell 20 % above the median in resistance
-#: false-alarmed when an HPPC pulse train heated a pack that had been still).
-HEAT_RIDGE = (0.01 / 0.05) ** 2
+#: r is not known). 0.1: the spread of b in a pack whose cells differ by ~8 % in
+#: resistance; a prior of N(0, 0.05²) (a matched pack) false-alarmed on such packs
+#: when an HPPC pulse train or a discharge heated a pack that had been still (a
+#: cell 15-20 % above the median in resistance).
+HEAT_RIDGE = (0.01 / 0.1) ** 2
 HEAT_CRITICAL_K = 2.0
 #: Early in a log the reference above is short, or holds the short itself: a
 #: short from the first minutes heats the whole reference window, and its steady
