@@ -6,8 +6,13 @@ Run: ``python benchmarks/bench_faults.py`` (``--quick`` for a smaller matrix,
 runs, ``--onsets 120 600 1200 2400`` to inject the faults at those times into the
 log instead of a random time in 5400-7200 s (a detector that needs a clean
 history must still find a fault present almost from the start), ``--profiles``
-for the load profiles of the fault runs, ``--parts detection clean`` to run only
-some tables, ``--brief`` to print only the summaries). Prints four tables:
+for the load profiles of the fault runs, ``--spreads 0.03 0.08`` for the cells'
+resistance spreads, ``--parts detection clean`` to run only some tables,
+``--brief`` to print only the summaries). Every pack has a manufacturing spread
+between its cells (``--capacity-spread``, default 2 %; resistance ``--spreads``,
+default 3, 6 and 8 %, the range of real packs: a cell with more resistance runs
+warmer, which the internal-short test must not take for a short). Prints four
+tables:
 
 1. **Detection** -- one row per injected fault x chemistry x profile x seed:
    the fault the simulator injected, when the detector confirmed it
@@ -23,11 +28,13 @@ some tables, ``--brief`` to print only the summaries). Prints four tables:
    that contains it).
    A lead-acid runaway is injected on ``float`` (a charger holding the string
    voltage: the runaway needs it) and found on ``current_a`` (see
-   :mod:`app.diagnostics.faults.float_runaway`).
-2. **Clean packs** -- hours of clean simulation (typical sensor noise, 1 %
-   capacity and 3 % resistance spread, no balancing) per chemistry, profile and
-   seed, and every fault reported (target: none); lead-acid also on ``float`` at
-   25 and 40 degC ambient.
+   :mod:`app.diagnostics.faults.float_runaway`). Seed i's packs have the i-th
+   resistance spread (cycling through ``--spreads``). Then, per fault kind: found,
+   within target, and the latency's median, 90th percentile and maximum.
+2. **Clean packs** -- hours of clean simulation (typical sensor noise, the
+   capacity spread and each resistance spread, no balancing) per chemistry,
+   profile and seed, and every fault reported (target: none), with the false
+   alarms per pack-hour; lead-acid also on ``float`` at 25 and 40 degC ambient.
 3. **Offline == live** -- the same samples fed in random blocks.
 4. **Speed** -- offline on 1e6 samples of a 16-cell pack (target <= ~0.5 s) and
    live, block by block (target <= ~5 us per sample), for 1 Hz and 10 Hz streams.
@@ -58,6 +65,10 @@ CLEAN_PROFILES = ("drive", "cycle", "hppc", "cccv", "cc", "rest")
 FLOAT_HOT_C = 40.0
 TARGET_S = 60.0
 TARGET_SHORT_S = 600.0
+#: Cell-to-cell spreads (relative sigmas) of real packs: capacity ~1-2 %,
+#: resistance 3-8 % (new cells of one batch to a pack built from several).
+CAPACITY_SPREAD = 0.02
+RESISTANCE_SPREADS = (0.03, 0.06, 0.08)
 
 
 @dataclass
@@ -119,9 +130,16 @@ def _matches(f, case: Case) -> bool:
     return f["kind"] == case.expect_kind and f["channel"].startswith(case.expect_channel)
 
 
-def _ov_onset(spec, profile: str, seed: int, duration: float) -> float | None:
+def _ov_onset(spec, profile: str, seed: int, duration: float, cell_spread: dict) -> float | None:
     """First time the true highest cell exceeds the limit (noise-free twin, OV fault)."""
-    b = simulate(spec, profile, duration_s=duration, seed=seed, faults=[Fault("over_voltage", 0)])
+    b = simulate(
+        spec,
+        profile,
+        duration_s=duration,
+        seed=seed,
+        faults=[Fault("over_voltage", 0)],
+        **cell_spread,
+    )
     cells = np.vstack([b[c] for c in b.columns if c.startswith("cell_") and c.endswith("_v")])
     over = np.flatnonzero(cells.max(axis=0) > spec.cell_v_max)
     return float(b["time_s"][over[0]]) if len(over) else None
@@ -133,19 +151,26 @@ def run_detection(
     cells: int,
     onsets: list[float] | None = None,
     profiles: tuple[str, ...] | None = None,
+    spreads: tuple[float, ...] = RESISTANCE_SPREADS,
+    capacity_spread: float = CAPACITY_SPREAD,
 ) -> list[dict]:
     """One row per case; ``onsets`` None: a random onset in 5400-7200 s per case,
     else every case at every onset given (the over-voltage case keeps its physical
-    onset, the crossing of the limit, in group ``limit``)."""
+    onset, the crossing of the limit, in group ``limit``). The i-th seed's packs
+    have the i-th resistance spread of ``spreads`` (cycling)."""
     rows = []
     for chem in chems:
         spec = preset(chem, series_cells=cells)
         noise = NoiseSpec.typical(spec)
-        for seed in seeds:
+        for i, seed in enumerate(seeds):
             rng = np.random.default_rng(1000 + seed)
+            cell_spread = {
+                "capacity_spread": capacity_spread,
+                "resistance_spread": spreads[i % len(spreads)],
+            }
             for case, profile, group in _runs(chem, onsets, profiles):
                 if case.expect_kind == "over_voltage":
-                    onset = _ov_onset(spec, profile, seed, 8 * 3600)
+                    onset = _ov_onset(spec, profile, seed, 8 * 3600, cell_spread)
                     if onset is None:
                         continue
                     fault = case.fault
@@ -164,7 +189,13 @@ def run_detection(
                     )
                     duration = onset + max(900.0, case.target_s + 600)
                 block = simulate(
-                    spec, profile, duration_s=duration, seed=seed, noise=noise, faults=[fault]
+                    spec,
+                    profile,
+                    duration_s=duration,
+                    seed=seed,
+                    noise=noise,
+                    faults=[fault],
+                    **cell_spread,
                 )
                 faults = detect_faults(block, spec).to_list()
                 hits = [f for f in faults if _matches(f, case)]
@@ -184,7 +215,9 @@ def run_detection(
                         "group": group,
                         "profile": profile,
                         "seed": seed,
+                        "spread": cell_spread["resistance_spread"],
                         "case": case.label,
+                        "kind": case.expect_kind,
                         "onset": onset,
                         "latency": None if det is None else det - onset,
                         "target": case.target_s,
@@ -235,7 +268,14 @@ def onset_summary(rows: list[dict]) -> list[str]:
     return lines
 
 
-def run_clean(chems, seeds, hours: float, cells_list) -> list[dict]:
+def run_clean(
+    chems,
+    seeds,
+    hours: float,
+    cells_list,
+    spreads: tuple[float, ...] = RESISTANCE_SPREADS,
+    capacity_spread: float = CAPACITY_SPREAD,
+) -> list[dict]:
     rows = []
     for chem in chems:
         for cells in cells_list:
@@ -245,26 +285,32 @@ def run_clean(chems, seeds, hours: float, cells_list) -> list[dict]:
             if chem == "lead_acid":  # a standby battery on float, in a room and a hot one
                 runs += [("float", 25.0), ("float", FLOAT_HOT_C)]
             for profile, ambient in runs:
-                for seed in seeds:
-                    block = simulate(
-                        spec,
-                        profile,
-                        duration_s=hours * 3600,
-                        seed=seed,
-                        noise=noise,
-                        ambient_c=ambient,
-                    )
-                    faults = detect_faults(block, spec).to_list()
-                    rows.append(
-                        {
-                            "chem": chem,
-                            "cells": cells,
-                            "profile": profile if ambient == 25.0 else f"{profile}@{ambient:g}C",
-                            "seed": seed,
-                            "hours": hours,
-                            "faults": faults,
-                        }
-                    )
+                for spread in spreads:
+                    for seed in seeds:
+                        block = simulate(
+                            spec,
+                            profile,
+                            duration_s=hours * 3600,
+                            seed=seed,
+                            noise=noise,
+                            ambient_c=ambient,
+                            capacity_spread=capacity_spread,
+                            resistance_spread=spread,
+                        )
+                        faults = detect_faults(block, spec).to_list()
+                        rows.append(
+                            {
+                                "chem": chem,
+                                "cells": cells,
+                                "profile": (
+                                    profile if ambient == 25.0 else f"{profile}@{ambient:g}C"
+                                ),
+                                "spread": spread,
+                                "seed": seed,
+                                "hours": hours,
+                                "faults": faults,
+                            }
+                        )
     return rows
 
 
@@ -339,19 +385,43 @@ def run_speed(n: int = 1_000_000, cells: int = 16) -> dict:
 PARTS = ("detection", "clean", "equivalence", "speed")
 
 
-def _print_detection(chems, seeds, cells_list, onsets, profiles, brief: bool) -> int:
+def kind_summary(rows: list[dict]) -> list[str]:
+    """Per fault kind: found, within target, latency median / 90th percentile / max."""
+    kinds: dict[str, list[dict]] = {}
+    for r in rows:
+        kinds.setdefault(r["kind"], []).append(r)
+    lines = [
+        f"   {'kind':<22} {'runs':>5} {'found':>6} {'in target':>9} "
+        f"{'median_s':>8} {'p90_s':>6} {'max_s':>6} {'false':>5}"
+    ]
+    for kind, rs in sorted(kinds.items()):
+        got = [r["latency"] for r in rs if r["latency"] is not None]
+        inside = sum(r["latency"] is not None and r["latency"] <= r["target"] for r in rs)
+        stats = (
+            f"{np.median(got):>8.0f} {np.percentile(got, 90):>6.0f} {max(got):>6.0f}"
+            if got
+            else f"{'-':>8} {'-':>6} {'-':>6}"
+        )
+        n_false = sum(len(r["false"]) for r in rs)
+        lines.append(f"   {kind:<22} {len(rs):>5} {len(got):>6} {inside:>9} {stats} {n_false:>5}")
+    return lines
+
+
+def _print_detection(chems, seeds, cells_list, onsets, profiles, brief: bool, spreads) -> int:
     failures = 0
     rows = []
     for cells in cells_list:
-        rows += run_detection(chems, seeds, cells, onsets, profiles)
+        rows += run_detection(chems, seeds, cells, onsets, profiles, spreads)
     onset_text = "5400-7200 s" if onsets is None else ", ".join(f"{o:g}" for o in onsets) + " s"
     print(
         f"1. detection, {'/'.join(map(str, cells_list))}-cell packs, onsets {onset_text}, "
-        "typical sensor noise (latency = confirmed - onset)"
+        f"typical sensor noise, resistance spreads {', '.join(f'{x:.0%}' for x in spreads)} "
+        "(latency = confirmed - onset)"
     )
     if not brief:
         print(
-            f"{'chem':<9} {'cells':>5} {'profile':<6} {'seed':>4} {'onset':>6} {'fault':<36}"
+            f"{'chem':<9} {'cells':>5} {'profile':<6} {'seed':>4} {'R_sd':>4} {'onset':>6} "
+            f"{'fault':<36}"
             f" {'latency_s':>9} {'target':>6}  {'ok':<4} {'false':>5}  other faults after onset"
         )
     for r in rows:
@@ -362,7 +432,8 @@ def _print_detection(chems, seeds, cells_list, onsets, profiles, brief: bool) ->
             continue
         lat_s = "MISSED" if lat is None else f"{lat:.0f}"
         print(
-            f"{r['chem']:<9} {r['cells']:>5} {r['profile']:<6} {r['seed']:>4} {r['onset']:>6.0f}"
+            f"{r['chem']:<9} {r['cells']:>5} {r['profile']:<6} {r['seed']:>4} {r['spread']:>4.0%} "
+            f"{r['onset']:>6.0f}"
             f" {r['case']:<36} {lat_s:>9} {r['target']:>6.0f}  {'ok' if ok else 'FAIL':<4}"
             f" {len(r['false']):>5}  {', '.join(r['other'])}"
         )
@@ -371,6 +442,10 @@ def _print_detection(chems, seeds, cells_list, onsets, profiles, brief: bool) ->
     print()
     print("   summary per fault, chemistry, pack and onset")
     for line in onset_summary(rows):
+        print(line)
+    print()
+    print("   summary per fault kind (latency of the found ones)")
+    for line in kind_summary(rows):
         print(line)
     lats = [r["latency"] for r in rows if r["latency"] is not None]
     found = sum(r["latency"] is not None for r in rows)
@@ -384,10 +459,10 @@ def _print_detection(chems, seeds, cells_list, onsets, profiles, brief: bool) ->
     return failures
 
 
-def _print_clean(chems, seeds, hours: float) -> int:
+def _print_clean(chems, seeds, hours: float, spreads) -> int:
     failures = 0
     print("2. clean packs (no fault injected): every fault reported is a false alarm")
-    clean = run_clean(chems, seeds, hours, (4, 16))
+    clean = run_clean(chems, seeds, hours, (4, 16), spreads)
     total_h = sum(r["hours"] for r in clean)
     n_false = 0
     for r in clean:
@@ -396,14 +471,16 @@ def _print_clean(chems, seeds, hours: float) -> int:
             failures += 1
             for f in r["faults"]:
                 print(
-                    f"  {r['chem']} {r['cells']} cells {r['profile']} seed {r['seed']}: "
+                    f"  {r['chem']} {r['cells']} cells {r['profile']} R spread {r['spread']:.0%}"
+                    f" seed {r['seed']}: "
                     f"{f['kind']} {f['channel']} {f['start_time_s']:.0f}-{f['end_time_s']:.0f} s"
                 )
     print(
         f"{len(clean)} runs, {total_h:.0f} pack-hours "
         f"({', '.join(chems)} x 4/16 cells x {', '.join(CLEAN_PROFILES)}"
-        f"{'; lead_acid float @25/40 C' if 'lead_acid' in chems else ''}): "
-        f"{n_false} false alarms"
+        f"{'; lead_acid float @25/40 C' if 'lead_acid' in chems else ''}; "
+        f"R spreads {', '.join(f'{x:.0%}' for x in spreads)}): "
+        f"{n_false} false alarms, {n_false / total_h:.4f} per pack-hour"
     )
     return failures
 
@@ -453,6 +530,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--profiles", nargs="+", help="load profiles of the fault runs")
     p.add_argument(
+        "--spreads",
+        type=float,
+        nargs="+",
+        default=list(RESISTANCE_SPREADS),
+        help="cell resistance spreads, relative sigma (default 0.03 0.06 0.08)",
+    )
+    p.add_argument(
         "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="tables to run (default all)"
     )
     p.add_argument("--brief", action="store_true", help="table 1: only its summaries")
@@ -464,11 +548,12 @@ def main(argv: list[str] | None = None) -> int:
     seeds = range(first, first + (1 if args.quick else args.seeds))
     hours = 6.0 if args.quick else args.clean_hours
     profiles = tuple(args.profiles) if args.profiles else None
+    spreads = tuple(args.spreads)
     parts = {
         "detection": lambda: _print_detection(
-            chems, seeds, args.cells, args.onsets, profiles, args.brief
+            chems, seeds, args.cells, args.onsets, profiles, args.brief, spreads
         ),
-        "clean": lambda: _print_clean(chems, seeds, hours),
+        "clean": lambda: _print_clean(chems, seeds, hours, spreads),
         "equivalence": _print_equivalence,
         "speed": _print_speed,
     }

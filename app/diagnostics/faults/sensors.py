@@ -24,9 +24,20 @@ sensor stays noisy, and shows in the next window).
 
 **Stuck.** A channel is stuck when its value has not changed at all for 30 s
 (exactly: the sum of its squared differences is zero) while, over the 10 min
-before (at a log's start, at least 1 min of it), it changed in >= 95 % of the
+before it froze (at a log's start, at least 1 min of it), it changed in >= 95 % of the
 bins (it is a sensor that normally flickers with noise) and at least half of its
 peers changed in the same 30 s.
+A sensor stuck in a log's first minute has no history of its own: a cell
+voltage or temperature (in a group of >= 3) is then judged on its peers' --
+stuck when it has not changed for 30 s while every peer of its kind changed in
+that window and all of them together in >= 95 % of their bins since the log's
+start (sensors of that kind flicker with noise, this one does not). The pack
+voltage measures what the cells' sum does: it is stuck when it has not changed
+for 30 s while that sum moved by >= ``STUCK_PACK_MOVE_V`` (a load that varies),
+which no sensor's resolution hides. The current and the pack temperature have no
+such twin: a constant reading from a log's start (a CC phase, a cycler's exact
+setpoint; a temperature, which moves slowly) is not evidence of a stuck sensor,
+so they need their own minute of history.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -80,6 +91,8 @@ STUCK_MIN_BASELINE_S = 60.0
 #: A window must hold at least this many samples to judge noise or a stuck value.
 MIN_SAMPLES = 10
 STUCK_PEERS = 0.5
+#: Twice the coarsest pack-voltage resolution of BMS protocols (0.1 V, Daly).
+STUCK_PACK_MOVE_V = 0.2
 #: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
 #: 4.2 V as 4.1999998 V).
 SETPOINT_TOL_V = 1e-5  # also 10 uA for the current at rest
@@ -141,7 +154,11 @@ class SensorDetector:
         # inactive and evaluable flags of the baseline window and the ws bins after it
         self._flag_hist = History(2 * c, self.ws + self.wb - 1, 0.0)
         self._inactive_run = np.zeros(c)
+        # baseline counts (inactive, evaluable) before the current run of each row
+        self._run_base = np.zeros((2, c))
         self._t0 = History(None, self.ws, np.nan)
+        # the cells' sum over the last ws bins (a pack voltage's twin)
+        self._cells_sum = History(None, self.ws - 1, np.nan)
         n = spec.series_cells
         self._setpoints = [
             (layout.cells_v, (spec.cell_v_max, spec.cell_v_min)),
@@ -164,6 +181,10 @@ class SensorDetector:
         floor[layout.temp_rows] = NOISE_FLOOR_T_C
         self._floor2 = (floor**2)[:, None]
         self.groups = _groups(layout)
+        # rows judged on their peers' history in a log's first minute (see Stuck)
+        self._grouped = np.zeros(c, dtype=bool)
+        for g in self.groups:
+            self._grouped[g] = True
         self.dropout = EpisodeTracker(
             FaultKind.SENSOR_DROPOUT,
             names,
@@ -278,31 +299,55 @@ class SensorDetector:
         evaluable = bb.nd > 0
         flags = self._flag_hist.push(np.concatenate((inactive, evaluable)).astype(float))
         t0_full = self._t0.push(bb.t0)
+        lay = self.layout
+        if len(lay.cells_v):
+            sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
             return
         run_len = run_length(inactive, self._inactive_run)
+        # baseline: counts over the wb bins before the run of frozen bins began
+        # (integer counts: cumulative sums are exact, whatever the split)
+        keep = self._flag_hist.keep
+        cs = np.cumsum(flags, axis=1)
+        cs0 = np.concatenate((np.zeros((2 * c, 1)), cs), axis=1)
+        at = keep + np.arange(m)
+        before = cs0[:, at] - cs0[:, at - self.wb]  # the wb bins before each new bin
+        start = np.arange(m)[None, :] - run_len.astype(np.int64) + 1  # run start, <0: earlier
+        rows = np.arange(c)[:, None]
+        s_in = np.clip(start, 0, m - 1)  # (a bin that is not frozen: any)
+        base_a = np.where(start >= 0, before[rows, s_in], self._run_base[0][:, None])
+        base_e = np.where(start >= 0, before[c + rows, s_in], self._run_base[1][:, None])
+        self._run_base[0], self._run_base[1] = base_a[:, -1], base_e[:, -1]
         frozen = run_len >= self.ws
         if not frozen.any() and not self._stuck_state.any():
             return
-        # baseline: counts over the wb bins before each ws-bin window (integer counts:
-        # cumulative sums are exact, whatever the split)
-        cs = np.cumsum(flags, axis=1)
-        hi = cs[:, self.wb - 1 : self.wb - 1 + m]
         lo = np.concatenate((np.zeros((2 * c, 1)), cs[:, : m - 1]), axis=1)
-        base = hi - lo
-        base_a, base_e = base[:c], base[c:]
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
+        held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
         trigger = (
-            frozen
-            & ~self._at_setpoint(bb.mean)
+            held
             & (base_e >= self.min_base)
-            & (base_e - base_a >= STUCK_FLICKER * base_e)
             & (peer_changing >= STUCK_PEERS * self._n_peers[:, None])
         )
-        # once stuck, stuck until the value moves again (its own frozen bins soon
-        # fill the baseline window that made it suspicious)
+        young = held & (base_e < self.min_base)
+        if young[lay.i_v].any() and len(lay.cells_v):  # the pack voltage's twin
+            win = np.lib.stride_tricks.sliding_window_view(sum_full, self.ws)
+            with np.errstate(invalid="ignore"):
+                moved = win.max(axis=1) - win.min(axis=1) >= STUCK_PACK_MOVE_V
+            trigger[lay.i_v] |= young[lay.i_v] & moved
+        young &= self._grouped[:, None]
+        if young.any():  # a log's first minute: the peers' history (see Stuck)
+            tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
+            peer_e = self._peers @ tot[c:]
+            peer_active = peer_e - self._peers @ tot[:c]
+            trigger |= (
+                young
+                & (peer_changing == self._n_peers[:, None])
+                & (peer_active >= STUCK_FLICKER * peer_e)
+            )
+        # once stuck, stuck until the value moves again (its peers may rest meanwhile)
         stuck = latch(trigger, frozen, self._stuck_state)
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
