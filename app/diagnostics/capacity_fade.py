@@ -861,44 +861,40 @@ def analyze_capacity_fade(
             (initial - final) / initial * 100.0 / span * 100.0 if span > 0 else None
         ),
     }
-    if series.n >= MIN_CYCLES and not measurable_fade(x, q):
-        # a model of a fade that is not there would read as a mechanism and a rate
+
+    def without_model(status: str, reason: str, knee: KneeResult | None) -> CapacityFadeResult:
         return CapacityFadeResult(
-            status="no_fade",
+            status=status,
             selected_model=None,
             fitted_final_capacity_ah=None,
             fade_rate_ah_per_cycle=None,
             fade_rate_pct_per_100_cycles=None,
             residual_autocorrelation=None,
             effective_cycles=None,
+            knee=knee,
             severity=_severity(final / initial, None),
-            reason=(
-                f"no measurable capacity fade over {series.n} cycles: the capacity's "
-                "slope, over the whole record and over its recent half, is within 2 "
-                "standard errors of zero (or below the capacity resolution)"
-            ),
+            reason=reason,
             **basics,
             **common,
         )
+
+    if series.n >= MIN_CYCLES and not measurable_fade(x, q):
+        # a model of a fade that is not there would read as a mechanism and a rate
+        return without_model(
+            "no_fade",
+            f"no measurable capacity fade over {series.n} cycles: the capacity's "
+            "slope, over the whole record and over its recent half, is within 2 "
+            "standard errors of zero (or below the capacity resolution)",
+            knee=None,
+        )
     fits = fit_all_models(x, q) if series.n >= MIN_CYCLES else []
     if not fits:
-        return CapacityFadeResult(
-            status="insufficient_data",
-            selected_model=None,
-            fitted_final_capacity_ah=None,
-            fade_rate_ah_per_cycle=None,
-            fade_rate_pct_per_100_cycles=None,
-            residual_autocorrelation=None,
-            effective_cycles=None,
+        return without_model(
+            "insufficient_data",
+            f"too few valid cycles to fit a fade model ({series.n} < {MIN_CYCLES})"
+            if series.n < MIN_CYCLES
+            else "no fade model could be fitted",
             knee=detect_knee(x, q),
-            severity=_severity(final / initial, None),
-            reason=(
-                f"too few valid cycles to fit a fade model ({series.n} < {MIN_CYCLES})"
-                if series.n < MIN_CYCLES
-                else "no fade model could be fitted"
-            ),
-            **basics,
-            **common,
         )
     bic, aicc, rho, n_eff = information_criteria(fits, resolution_ah=resolution_ah(q))
     best_bic = min(bic.values())
