@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from app.cli import main
+from app.diagnostics.cycle_life import estimate_cycle_life
 from tests.real_data import REAL_DATA
 
 
@@ -168,6 +169,31 @@ def test_per_cycle_table_gives_the_cycle_life_keys(capsys):
     assert {"charge_capacity_ah", "coulombic_efficiency", "discharge_energy_wh"} <= set(
         report["cycles"][0]
     )
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+@pytest.mark.parametrize(
+    ("options", "kwargs"),
+    [
+        (["--capacity-ah", "1.1", "--eol-fraction", "0.8"], {"reference_capacity_ah": 1.1}),
+        ([], {}),  # no nominal: 0.8 of the first cycles' capacity
+    ],
+)
+def test_cycle_life_of_a_truncated_history_is_the_library_forecast(
+    tmp_path, capsys, options, kwargs
+):
+    # the forecast the benchmark scores (bench_cycle_life.py) is what the CLI reports
+    full = pd.read_csv(REAL_DATA / "capacity" / "calce_CS2_36_capacity.csv")
+    head = full.iloc[: round(0.4 * len(full))]
+    path = tmp_path / "cs2_36_first_40pct.csv"
+    head.to_csv(path, index=False)
+    assert main(["analyze", str(path), *options, "--json"]) == 0
+    life = json.loads(capsys.readouterr().out)["results"]["cycle_life"]
+    expected = estimate_cycle_life(head, **kwargs)
+    assert life["status"] == "forecast"
+    for key in ("predicted_eol_cycle", "interval_low", "interval_high", "eol_capacity_ah"):
+        assert life[key] == getattr(expected, key)
+    assert life["reference_source"] == ("nominal" if options else "initial_cycles")
 
 
 def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):
