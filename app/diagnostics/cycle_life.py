@@ -152,9 +152,10 @@ slower one, so no re-weighting of these extrapolations meets both.
   local fit). From 40 % CS2_36 comes within -12 to +12 %, but B0005 goes to -19
   to -31 %, CS2_35 never crosses (whole history: its recent rate falls) or is
   at -14 to -23 % (last half), and B0006 stays at -20 to -22 %: 1 or 2 of 4 in
-  each of the 8 variants. Rate against capacity is an autonomous linear ODE, i.e.
-  the exponential members in another parametrisation, and as members these
-  would only pull the median earlier, where B0006 already is.
+  each of the 8 variants. Rate linear in capacity integrates to an exponential
+  plus a constant (close to the exponential and linear+exp members), and as
+  extra members these would only pull the median earlier, where B0006 already
+  is.
 * Cumulative discharge throughput (sum of the capacities) instead of the cycle
   count as the ageing variable (ageing per Ah; a fading cell moves less charge
   per cycle, so its fade per cycle slows), the forecast mapped back to cycles
@@ -163,7 +164,7 @@ slower one, so no re-weighting of these extrapolations meets both.
 
 What B0006 would need is not in its history: the lower points of the sawtooth
 (the running minimum, which drops the regeneration peaks) fall 0.0066 Ah a
-cycle over cycles 18-67, the same as the raw series (0.0067), and a line
+cycle over cycles 18-67, as the raw series does over 1-67 (0.0067), and a line
 through them crosses 1.4 Ah at cycle 95 (-13 %); from cycle 67 to 109 the
 fade is 0.0030-0.0032 Ah a cycle. Its recent half even falls faster (0.0075),
 as CS2_36's does: in both the last cycles show an acceleration, which persists
