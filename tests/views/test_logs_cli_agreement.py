@@ -1,0 +1,97 @@
+"""The Logs page's diagnostics are `batteryos analyze`'s for the same file and settings:
+the capacity typed is the end-of-life reference (--capacity-ah), the end of life the
+--eol-fraction, the OCV table the --ocv-table, over the file's own battery."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.core.spec import preset
+from tests.real_data import REAL_DATA
+
+pytestmark = pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+
+
+def neware() -> str:
+    return str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+
+
+def cli_results(capsys, *args: str) -> dict:
+    capsys.readouterr()
+    assert main(["analyze", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["results"]
+
+
+def gui_results(qtbot, page, path: str) -> dict:
+    page.open_file(path)
+    qtbot.waitUntil(lambda: not page.loading and not page.busy, timeout=60_000)
+    assert not page.status_is_error, page.status_text
+    return page
+
+
+def run(qtbot, page) -> dict:
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=120_000) as signal:
+        page.diagnostics_button.click()
+    # the report's results as the CLI prints them (plain JSON)
+    return json.loads(json.dumps(signal.args[0].results, allow_nan=False))
+
+
+def test_typed_capacity_and_end_of_life_give_the_cli_results(qtbot, logs_page, capsys):
+    page = gui_results(qtbot, logs_page, neware())
+    page.chemistry_combo.setCurrentIndex(page.chemistry_combo.findData("nmc"))
+    page.capacity_spin.setValue(0.35)
+    page.cells_spin.setValue(1)
+    page.eol_spin.setValue(75.0)
+    gui = run(qtbot, page)  # without Apply: the run uses what the form shows
+    cli = cli_results(
+        capsys, neware(), "--chemistry", "nmc", "--capacity-ah", "0.35", "--cells", "1",
+        "--eol-fraction", "0.75",
+    )  # fmt: skip
+    life = gui["cycle_life"]
+    assert life["reference_source"] != "initial_cycles"
+    assert life["eol_capacity_ah"] == pytest.approx(0.75 * 0.35)
+    assert gui == cli
+    assert page.selected.settings.capacity_ah == 0.35  # applied for the run
+    assert "batteryos analyze" in page.spec_note.text()
+
+
+def test_without_settings_the_guess_is_the_cli_given_the_guessed_battery(qtbot, logs_page, capsys):
+    """Nothing typed: the guessed battery, end of life against the first cycles (as the CLI
+    without --capacity-ah, given only the chemistry, cells and the capacity it needs)."""
+    page = gui_results(qtbot, logs_page, neware())
+    spec = page.selected.spec
+    gui = run(qtbot, page)
+    assert gui["cycle_life"]["reference_source"] == "initial_cycles"
+    args = ["--chemistry", spec.chemistry.value, "--cells", str(spec.series_cells)]
+    cli = cli_results(capsys, neware(), *args, "--capacity-ah", f"{spec.capacity_ah:g}")
+    assert cli["cycle_life"]["predicted_eol_cycle"] != gui["cycle_life"]["predicted_eol_cycle"]
+    cli_life = cli_results(capsys, neware(), *args)["cycle_life"]  # no --capacity-ah
+    assert gui["cycle_life"] == cli_life
+
+
+def test_an_ocv_table_is_used_as_the_cli_uses_it(qtbot, logs_page, capsys, tmp_path):
+    nmc = preset("nmc")
+    table = tmp_path / "ocv.csv"
+    soc = np.linspace(0.0, 100.0, 21)
+    ocv = nmc.cell_ocv(soc) + 0.02  # another cell's curve: the SOC moves
+    table.write_text(
+        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
+    )
+    page = gui_results(qtbot, logs_page, neware())
+    preset_soc = run(qtbot, page)["soc"]
+    page.set_ocv_table(str(table))
+    page.apply_spec_button.click()
+    qtbot.waitUntil(lambda: page.selected.settings.ocv_table == str(table), timeout=30_000)
+    assert page.selected.spec.ocv_v == pytest.approx(tuple(ocv), abs=1e-4)
+    gui = run(qtbot, page)
+    spec = page.selected.spec
+    cli = cli_results(
+        capsys, neware(), "--chemistry", "nmc", "--capacity-ah", f"{spec.capacity_ah!r}",
+        "--cells", "1", "--ocv-table", str(table),
+    )  # fmt: skip
+    assert gui == cli
+    assert gui["soc"]["final_soc_percent"] != preset_soc["final_soc_percent"]
