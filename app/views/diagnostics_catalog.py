@@ -305,14 +305,17 @@ def _soc(r: dict) -> ResultSummary:
         ("BMS reports", _fmt(r.get("bms_reported_final_percent"), unit="%")),
         ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
         ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
-        ("R0 (cell)", _fmt(_milli(r.get("r0_ohm")), "{:.2f}", "mΩ")),
+        ("R0 (cell)", _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
 
 
-def _milli(ohm: float | None) -> float | None:
-    return None if ohm is None else ohm * 1000.0
+def _ohm(value: float | None) -> str | None:
+    """A resistance in mΩ below 1 Ω, in Ω from 1 Ω up (a coin cell's 52.5 Ω, not 52521 mΩ)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return f"{value * 1000.0:.2f} mΩ" if abs(value) < 1.0 else f"{value:.3g} Ω"
 
 
 def _soh(r: dict) -> ResultSummary:
@@ -323,16 +326,26 @@ def _soh(r: dict) -> ResultSummary:
         ("Capacity", _fmt(r.get("capacity_ah"), "{:.3f}", "Ah")),
         ("Nominal", _fmt(r.get("nominal_capacity_ah"), "{:.3f}", "Ah")),
         ("Resistance SOH", _fmt(res_soh, unit="%")),
-        ("R (cell)", _fmt(_milli(r.get("resistance_ohm")), "{:.2f}", "mΩ")),
-        ("R new (cell)", _fmt(_milli(r.get("bol_resistance_ohm")), "{:.2f}", "mΩ")),
+        (_resistance_label(r.get("resistance_metric")), _ohm(r.get("resistance_ohm"))),
+        ("R new (cell)", _ohm(r.get("bol_resistance_ohm"))),
+        ("R new from", r.get("bol_resistance_source") or None),
         ("Pulses used", _int(r.get("resistance_pulses"))),
     )
     notes = tuple(str(n) for n in r.get("notes") or ())
     if soh is None and cap_soh is None and res_soh is None:
         reason = notes[0] if notes else "no full cycle, rest pair or current pulse in the data"
         return ResultSummary(Status.UNAVAILABLE, reason=reason, items=notes[1:])
-    if soh is None:
-        headline = "—"
+    if res_soh is not None and res_soh > 100.0:
+        notes += (
+            "the resistance is below the new-cell value it is judged against: the "
+            "resistance SOH says little until the spec gives this cell's own",
+        )
+    if soh is None:  # no capacity measured: the resistance speaks
+        headline = (
+            f"{cap_soh:.1f} % by capacity"
+            if cap_soh is not None
+            else f"{res_soh:.1f} % by resistance"
+        )
         status = Status.INFO
     else:
         headline = f"{soh:.1f} %"
@@ -341,20 +354,59 @@ def _soh(r: dict) -> ResultSummary:
     return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
 
 
+def _resistance_label(metric: str | None) -> str:
+    """The SOH's resistance as the resistance card names it."""
+    return "R0 fitted (cell)" if metric and "fitted" in metric else "R (cell)"
+
+
+#: The per-cell resistances of a pulse, in the order the card prefers them:
+#: (label, the pulse's key, the result's median of it where it has one).
+_PULSE_RESISTANCES = (
+    ("R10", "r_10s_cell_ohm", "median_r_10s_cell_ohm"),
+    ("R ohmic", "r_ohmic_cell_ohm", "median_r_ohmic_cell_ohm"),
+    ("R2", "r_2s_cell_ohm", None),
+    ("R0 fitted", "r0_cell_ohm", "median_r0_cell_ohm"),
+    ("R30", "r_30s_cell_ohm", None),
+)
+
+
 def _internal_resistance(r: dict) -> ResultSummary:
-    if not r.get("n_pulses"):
+    """What the pulses measured, the best first: R10 when the logging resolves 10 s, else
+    the ohmic, 2 s, fitted or 30 s resistance (a log sampled every 30 s has only R30)."""
+    from app.diagnostics.pulse_summary import median_of
+
+    n = r.get("n_pulses")
+    if not n:
         return ResultSummary(
             Status.UNAVAILABLE, reason="no current pulses in the data", method=r.get("method")
         )
-    r10 = _milli(r.get("median_r_10s_cell_ohm"))
+    pulses = r.get("pulses") or []
+    measured = []  # (label, median per cell, pulses that gave it)
+    for label, key, median_key in _PULSE_RESISTANCES:
+        values = [p.get(key) for p in pulses if p.get(key) is not None]
+        value = r.get(median_key) if median_key else None
+        if value is None:
+            value = median_of(values)
+        if value is not None:
+            measured.append((label, value, len(values)))
+    pack = r.get("median_r_10s_ohm")  # shown when it is not one cell's
     numbers = _numbers(
-        ("Pulses", _int(r.get("n_pulses"))),
-        ("R ohmic (cell)", _fmt(_milli(r.get("median_r_ohmic_cell_ohm")), "{:.2f}", "mΩ")),
-        ("R10 (cell)", _fmt(r10, "{:.2f}", "mΩ")),
-        ("R0 fitted (cell)", _fmt(_milli(r.get("median_r0_cell_ohm")), "{:.2f}", "mΩ")),
-        ("R10 (pack)", _fmt(_milli(r.get("median_r_10s_ohm")), "{:.1f}", "mΩ")),
+        ("Pulses", _int(n)),
+        *((f"{label} (cell)", _ohm(value)) for label, value, _count in measured),
+        ("R10 (pack)", _ohm(pack) if pack != r.get("median_r_10s_cell_ohm") else None),
     )
-    headline = f"R10 {r10:.2f} mΩ per cell" if r10 is not None else "—"
+    if not measured:
+        return ResultSummary(
+            Status.UNAVAILABLE,
+            numbers=numbers,
+            reason=f"{n} current pulses found, none gave a resistance (too few samples in "
+            "the first 30 s of each?)",
+            method=r.get("method"),
+        )
+    label, value, count = measured[0]
+    headline = f"{label} {_ohm(value)} per cell"
+    if count > 1:
+        headline += f" (median of {count} pulses)"
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
 
 
