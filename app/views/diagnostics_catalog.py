@@ -258,6 +258,11 @@ class ResultSummary:
 
 
 NOT_RUN = ResultSummary(Status.NOT_RUN, reason="not run yet")
+#: A sample-based diagnostic on a per-cycle table.
+NO_SAMPLES = ResultSummary(
+    Status.UNAVAILABLE,
+    reason="no samples: a per-cycle table gives only the lifetime diagnostics",
+)
 
 
 def _fmt(value: Any, fmt: str = "{:.1f}", unit: str = "") -> str | None:

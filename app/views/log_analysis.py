@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,6 +84,9 @@ class LogAnalysis:
     cycles: pd.DataFrame
     ica: list[IcaTrace] = field(default_factory=list)
     settings: BatterySettings = field(default_factory=BatterySettings)
+    #: a per-cycle table (cycle_index, discharge_capacity_ah): no samples, only
+    #: the lifetime diagnostics, as ``batteryos analyze`` runs them on it
+    per_cycle_table: bool = False
 
     @property
     def spec_from_file(self) -> bool:
@@ -139,8 +143,11 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
     ``progress`` follows the reading (the first :data:`READ_SHARE`) and the
     analysis; once cancelled, the next update raises ``Cancelled``.
     """
+    from app.hardware.logs.cycle_table import is_cycle_table
     from app.hardware.logs.formats import open_log
 
+    if is_cycle_table(path):
+        return open_cycle_table(path)
     log = open_log(path, _Stage(progress, 0.0, READ_SHARE) if progress is not None else None)
     spec = None
     if log.spec_dict:
@@ -170,6 +177,29 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
     )
 
 
+def open_cycle_table(path: str) -> LogAnalysis:
+    """A per-cycle table: its cycles, no samples; the battery a guess the lifetime
+    diagnostics do not use until the user sets one (``analyze`` without options)."""
+    import pandas as pd
+
+    from app.hardware.logs.cycle_table import read_cycle_table
+
+    table = read_cycle_table(path)
+    columns = [c for c in CYCLE_PLOT_COLUMNS if c in table.columns]
+    capacity = table["discharge_capacity_ah"].to_numpy(dtype=float)
+    largest = float(np.nanmax(capacity)) if np.isfinite(capacity).any() else 0.0
+    empty = {c: np.empty(0) for c in (schema.TIME, schema.VOLTAGE, schema.CURRENT)}
+    return LogAnalysis(
+        path=os.path.abspath(path),
+        frame=pd.DataFrame(empty),
+        metadata={"format": "per-cycle table", "source": Path(os.path.abspath(path)).as_uri()},
+        spec=preset(Chemistry.NMC, capacity_ah=float(f"{largest:.3g}") if largest > 0 else None),
+        file_spec=None,
+        cycles=table[columns].copy(),
+        per_cycle_table=True,
+    )
+
+
 def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalysis:
     """``analysis`` recomputed with what the user set (the battery as ``batteryos analyze``
     builds it from the same options over the file's own); raises BatteryOSError on a bad
@@ -183,6 +213,8 @@ def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalys
             fallback=analysis.file_spec,
             cells_in_data=schema.series_cells_in(analysis.frame),
         )
+    if analysis.per_cycle_table:  # the table's cycles do not depend on the battery
+        return replace(analysis, spec=spec, settings=settings)
     return replace(
         analysis,
         spec=spec,
@@ -328,12 +360,31 @@ def run_log_diagnostics(analysis: LogAnalysis):
     from app.views.diagnostics_runner import DiagnosticsReport
 
     started = time.perf_counter()
-    frame = analysis.frame[[c for c in analysis.frame.columns if schema.is_canonical_column(c)]]
     settings = analysis.settings
+    eol_fraction = settings.eol_fraction or DEFAULT_EOL_FRACTION
+    if analysis.per_cycle_table:
+        from app.diagnostics.suite import run_cycle_table_suite
+        from app.hardware.logs.cycle_table import read_cycle_table
+
+        output = run_cycle_table_suite(
+            read_cycle_table(analysis.path),  # every column, as the CLI reads it
+            analysis.spec if settings.chemistry else None,  # the CLI's: only with --chemistry
+            eol_fraction=eol_fraction,
+            reference_capacity_ah=settings.capacity_ah,
+        )
+        return DiagnosticsReport(
+            results=dict(output.results),
+            samples=0,
+            span_s=0.0,
+            cycles=len(output.cycles),
+            elapsed_s=time.perf_counter() - started,
+            source_url=analysis.metadata["source"],
+        )
+    frame = analysis.frame[[c for c in analysis.frame.columns if schema.is_canonical_column(c)]]
     output = run_suite(
         frame,
         analysis.spec,
-        eol_fraction=settings.eol_fraction or DEFAULT_EOL_FRACTION,
+        eol_fraction=eol_fraction,
         reference_capacity_ah=settings.capacity_ah,
     )
     t = frame[schema.TIME].to_numpy(dtype=float)

@@ -62,6 +62,21 @@ def _eol_fraction(settings) -> float:
     return DEFAULT_EOL_FRACTION
 
 
+def _file_info(analysis) -> str:
+    """One line on the selected file: its format and extent."""
+    if analysis.per_cycle_table:
+        x = analysis.cycles["cycle_index"]
+        return f"{analysis.format_name} · {len(x)} cycles ({x.min():g}–{x.max():g})"
+    t = analysis.frame["time_s"]
+    span = float(t.iloc[-1] - t.iloc[0])
+    scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
+    start = analysis.metadata.get("start_utc", "")
+    return (
+        f"{analysis.format_name} · {len(analysis.frame):,} samples over {span / scale:.3g} {unit}"
+        + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+    )
+
+
 def _message(exc: BaseException, what: str) -> str:
     if isinstance(exc, BatteryOSError):
         return str(exc)
@@ -133,6 +148,9 @@ class LogsPage(QWidget):
         self._poll.setInterval(PROGRESS_POLL_MS)
         self._poll.timeout.connect(self._on_poll)
         self._build()
+        # a worker is busy until its callback has run: the buttons it held come back once idle
+        for worker in (self.loader, self.diagnostics_worker, self.import_worker):
+            worker.idle.connect(self._update_actions)
 
     # --- construction -----------------------------------------------------------
     def _build(self) -> None:
@@ -371,9 +389,13 @@ class LogsPage(QWidget):
             self._set_status(f"Opening {analysis.name} was cancelled.", error=False)
         else:
             self._add(analysis)
+            what = (
+                "the lifetime diagnostics run on it"
+                if analysis.per_cycle_table
+                else f"{len(analysis.frame):,} samples"
+            )
             self._set_status(
-                f"{analysis.name}: {analysis.format_name}, {len(analysis.frame):,} samples, "
-                f"{len(analysis.cycles)} cycles.",
+                f"{analysis.name}: {analysis.format_name}, {what}, {len(analysis.cycles)} cycles.",
                 error=False,
             )
         self._next_in_queue()
@@ -505,20 +527,17 @@ class LogsPage(QWidget):
                 note = "As set here (the diagnostics are `batteryos analyze` with these options)."
             elif analysis.spec_from_file:
                 note = "From the file."
+            elif analysis.per_cycle_table:
+                note = (
+                    "A per-cycle table names no battery: end of life is measured against "
+                    "its first cycles until you set a capacity."
+                )
             else:
                 note = (
                     "Not in the file: guessed from its voltages and cycles; correct it and Apply."
                 )
             self.spec_note.setText(note)
-            t = analysis.frame["time_s"]
-            span = float(t.iloc[-1] - t.iloc[0])
-            scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
-            start = analysis.metadata.get("start_utc", "")
-            self.file_info.setText(
-                f"{analysis.format_name} · {len(analysis.frame):,} samples over "
-                f"{span / scale:.3g} {unit}"
-                + (f" · started {start[:19].replace('T', ' ')}" if start else "")
-            )
+            self.file_info.setText(_file_info(analysis))
         else:
             self.file_info.setText("")
             self.spec_note.setText("")
@@ -526,10 +545,12 @@ class LogsPage(QWidget):
 
     def _update_actions(self) -> None:
         has = self.selected is not None
-        for button in (self.remove_button, self.apply_spec_button, self.replay_button):
+        samples = has and not self.selected.per_cycle_table  # a table cannot be replayed
+        for button in (self.remove_button, self.apply_spec_button):
             button.setEnabled(has)
+        self.replay_button.setEnabled(samples)
         self.diagnostics_button.setEnabled(has and not self.diagnostics_worker.busy)
-        self.import_button.setEnabled(has and not self.import_worker.busy)
+        self.import_button.setEnabled(samples and not self.import_worker.busy)
         # a table read by the generic reader says which mapping it was read with
         self.remap_button.setVisible(has and "column_mapping" in self.selected.metadata)
 

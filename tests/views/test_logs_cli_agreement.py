@@ -95,3 +95,38 @@ def test_an_ocv_table_is_used_as_the_cli_uses_it(qtbot, logs_page, capsys, tmp_p
     )  # fmt: skip
     assert gui == cli
     assert gui["soc"]["final_soc_percent"] != preset_soc["final_soc_percent"]
+
+
+def test_a_per_cycle_table_opens_and_gives_the_cli_lifetime_results(qtbot, logs_page, capsys):
+    """NASA B0005 (2 Ah rated): the capacity series `analyze` runs the lifetime diagnostics
+    on opens in the Logs page too, and gives the same end of life, guessed or typed."""
+    path = str(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv")
+    page = gui_results(qtbot, logs_page, path)
+    assert "per-cycle table" in page.status_text and "168 cycles" in page.status_text
+    x, capacity = page.cycle_plots.curves[(0, f"{page.selected.path}:discharge")].getData()
+    assert len(x) == 168 and capacity[0] == pytest.approx(1.856487)
+    assert not page.import_button.isEnabled() and not page.replay_button.isEnabled()
+    gui = run(qtbot, page)
+    assert gui == cli_results(capsys, path)  # nothing set: `analyze FILE`
+    assert gui["soc"] is None and gui["cycle_life"]["reference_source"] == "initial_cycles"
+    page.capacity_spin.setValue(2.0)
+    gui = run(qtbot, page)
+    cli = cli_results(capsys, path, "--chemistry", "nmc", "--capacity-ah", "2", "--cells", "1")
+    assert gui == cli and gui["cycle_life"]["eol_capacity_ah"] == pytest.approx(1.6)
+
+
+def test_the_diagnostics_page_names_the_table_and_why_the_rest_is_missing(qtbot, make_window):
+    from app.views.diagnostics_catalog import NO_SAMPLES
+
+    window = make_window()
+    path = str(REAL_DATA / "capacity" / "calce_CS2_35_capacity.csv")
+    window.open_in_logs([path])
+    qtbot.waitUntil(lambda: not window.logs.loading and not window.logs.busy, timeout=60_000)
+    with qtbot.waitSignal(window.logs.diagnostics_finished, timeout=120_000):
+        window.logs.diagnostics_button.click()
+    page = window.diagnostics
+    status = page.run_status_label.text()
+    assert status.startswith("calce_CS2_35_capacity.csv · results of ")
+    assert "882 cycles of a per-cycle table" in status
+    assert page.summaries["soc"] == NO_SAMPLES
+    assert page.summaries["cycle_life"].status.value in ("ok", "warning")

@@ -275,3 +275,12 @@ def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
     axis.setRange(0.0, 0.81)
     assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
     assert "9 samples over 0.808 s" in page.file_info.text()
+
+
+def test_run_diagnostics_can_be_clicked_again_once_done(qtbot, page, two_cells):
+    open_files(qtbot, page, two_cells[0])
+    for _ in range(2):
+        with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000):
+            page.diagnostics_button.click()
+        qtbot.waitUntil(page.diagnostics_button.isEnabled, timeout=10_000)
+    assert page.import_button.isEnabled()
