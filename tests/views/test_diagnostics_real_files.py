@@ -76,3 +76,70 @@ def test_a_coin_cells_resistance_reads_in_ohm():
     assert soc["r0_ohm"] > 1.0
     shown = numbers(summarize("soc", soc))["R0 (cell)"]
     assert shown == f"{soc['r0_ohm']:.3g} Ω"
+
+
+# --- the catalogue against what the diagnostics do now ---------------------------------
+
+
+def nasa_b0005():
+    from app.hardware.logs.cycle_table import read_cycle_table
+
+    return read_cycle_table(str(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv"))
+
+
+def test_cycle_life_card_says_what_end_of_life_is_a_fraction_of():
+    from app.diagnostics.suite import run_cycle_table_suite
+
+    given = run_cycle_table_suite(nasa_b0005(), None, reference_capacity_ah=2.0).results
+    shown = numbers(summarize("cycle_life", given["cycle_life"]))
+    assert shown["Reference"] == "80 % of 2.000 Ah (capacity given)"
+    assert shown["EOL capacity"] == "1.600 Ah"
+    first = run_cycle_table_suite(nasa_b0005(), None, eol_fraction=0.7).results["cycle_life"]
+    reference = first["reference_capacity_ah"]
+    assert numbers(summarize("cycle_life", first))["Reference"] == (
+        f"70 % of {reference:.3f} Ah (first cycles)"
+    )
+
+
+def test_no_measurable_fade_reads_as_such_on_both_lifetime_cards():
+    """NASA B0005's first 30 cycles: regeneration, no measurable fade; no model is fitted
+    and no end of life forecast (as the catalogue says)."""
+    from app.diagnostics.suite import run_cycle_table_suite
+
+    r = run_cycle_table_suite(nasa_b0005().head(30), None).results
+    assert r["capacity_fade"]["status"] == "no_fade" and r["cycle_life"]["status"] == "no_fade"
+    fade, life = (
+        summarize("capacity_fade", r["capacity_fade"]),
+        summarize("cycle_life", r["cycle_life"]),
+    )
+    assert fade.headline.endswith("· no measurable fade") and "Model" not in numbers(fade)
+    assert fade.reason and "no measurable capacity fade" in fade.reason
+    assert life.headline == "no measurable fade" and life.status is Status.OK
+    from app.views.diagnostics_catalog import CATALOG_BY_KEY
+
+    assert "no measurable fade" in CATALOG_BY_KEY["capacity_fade"].method
+    assert "No measurable fade" in CATALOG_BY_KEY["cycle_life"].method
+
+
+def test_cell_balance_card_shows_the_action_it_judged():
+    """The foxBMS CAN log decodes 4 of the cells over seconds: balanced, action none."""
+    r = results("can/foxbms_test_log.txt")["cell_balance"]
+    summary = summarize("cell_balance", r)
+    assert r["action"] == "none" and summary.status is Status.OK
+    assert list(numbers(summary))[0] == "Action" and numbers(summary)["Action"] == "none"
+    assert "judged on the 4 of" in summary.reason  # a few of the pack's cells decoded
+    window = r["judged_window_s"]
+    assert window < 60 and summary.headline.endswith(f", last {window:.0f} s)")
+
+
+def test_runaway_risk_lists_every_criterion_the_catalogue_names():
+    from app.views.diagnostics_catalog import CATALOG_BY_KEY
+
+    thermal = results(NEWARE)["thermal"]
+    factors = {e["factor"] for e in thermal["runaway_risk_evidence"]}
+    assert factors == {"temperature", "excess_rise_rate", "hot_spot", "runaway_onset"}
+    items = summarize("thermal", thermal).items
+    assert len(items) == 4 and any(i.startswith("hot spot —: not checked") for i in items)
+    method = CATALOG_BY_KEY["thermal"].method
+    for words in ("hottest reading", "I²R does not explain", "hot spot", "runaway onset"):
+        assert words in method
