@@ -148,6 +148,10 @@ class TimeSeriesPlots(_PlotStack):
                 if y is not None:
                     name = analysis.name if row == 0 else None
                     self.add_curve(row, analysis.path, x, y, color, name)
+        # a quantity no shown file has (most cycler exports: temperature) takes no room
+        drawn = {row for row, _key in self.curves}
+        for row, plot in enumerate(self.plots):
+            plot.setVisible(row == 0 or not logs or row in drawn)
         self.apply_palette(self._colors)  # the time unit is in the axis label
         self.autorange()
 
