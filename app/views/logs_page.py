@@ -601,10 +601,16 @@ class LogsPage(QWidget):
         self._ensure_plots()
         if cycle is None:
             self.ica_plot.clear_curves()
-            self.ica_note.setText(
-                "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "
-                "the shown files: dQ/dV needs one." if logs else ""
-            )  # fmt: skip
+            if logs and all(a.per_cycle_table for a, _ in logs):
+                note = "A per-cycle table has no samples: dQ/dV needs them."
+            elif logs:
+                note = (
+                    "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "
+                    "the shown files: dQ/dV needs one."
+                )
+            else:
+                note = ""
+            self.ica_note.setText(note)
             return
         self.ica_plot.show_logs(logs, int(cycle), direction)
         missing = [a.name for a, _ in logs if a.ica_for(int(cycle), direction) is None]

@@ -106,6 +106,8 @@ def test_a_per_cycle_table_opens_and_gives_the_cli_lifetime_results(qtbot, logs_
     x, capacity = page.cycle_plots.curves[(0, f"{page.selected.path}:discharge")].getData()
     assert len(x) == 168 and capacity[0] == pytest.approx(1.856487)
     assert not page.import_button.isEnabled() and not page.replay_button.isEnabled()
+    assert page.ica_note.text() == "A per-cycle table has no samples: dQ/dV needs them."
+    assert "168 cycles (1–168)" in page.file_info.text()
     gui = run(qtbot, page)
     assert gui == cli_results(capsys, path)  # nothing set: `analyze FILE`
     assert gui["soc"] is None and gui["cycle_life"]["reference_source"] == "initial_cycles"
