@@ -132,3 +132,31 @@ def test_the_diagnostics_page_names_the_table_and_why_the_rest_is_missing(qtbot,
     assert "882 cycles of a per-cycle table" in status
     assert page.summaries["soc"] == NO_SAMPLES
     assert page.summaries["cycle_life"].status.value in ("ok", "warning")
+
+
+def test_a_file_naming_its_battery_agrees_with_and_without_settings(
+    qtbot, logs_page, capsys, tmp_path
+):
+    """A Battery OS CSV with its battery (an LFP pack with its own OCV table): untouched,
+    the file's battery (`analyze FILE`); a capacity typed keeps the file's OCV table and
+    limits, as --capacity-ah over the file's spec does."""
+    table = tmp_path / "lfp_ocv.csv"
+    lfp = preset("lfp")
+    soc = np.linspace(0.0, 100.0, 11)
+    table.write_text(
+        "soc_percent,ocv_v\n"
+        + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, lfp.cell_ocv(soc) + 0.01, strict=True))
+    )
+    log = tmp_path / "pack.csv"
+    args = ["--chemistry", "lfp", "--capacity-ah", "3", "--cells", "4", "--ocv-table", str(table)]
+    assert main(["simulate", *args, "--duration", "3600", "--profile", "hppc", "--seed", "3",
+                 "-o", str(log)]) == 0  # fmt: skip
+    page = gui_results(qtbot, logs_page, str(log))
+    assert page.selected.spec_from_file and page.selected.spec.ocv_v
+    assert run(qtbot, page) == cli_results(capsys, str(log))
+    page.capacity_spin.setValue(2.7)
+    gui = run(qtbot, page)
+    assert page.selected.spec.ocv_v == page.selected.file_spec.ocv_v  # the file's table kept
+    cli = cli_results(capsys, str(log), "--chemistry", "lfp", "--capacity-ah", "2.7",
+                      "--cells", "4")  # fmt: skip
+    assert gui == cli
