@@ -78,10 +78,12 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         ),
         "Extended Kalman filter on a 2-RC equivalent circuit of one cell, fused with coulomb "
         "counting. The integrated current drives the SOC (with an adapted charge scale and "
-        "current-sensor offset); every 5 s of data the mean cell voltage corrects it through "
-        "the OCV table, strongly where the OCV is steep, hardly on a flat plateau. R0 and the "
-        "polarisation adapt online. It starts from the OCV when the first sample is at rest, "
-        "else from a rough guess under load it converges from. The band is ±2σ.",
+        "current-sensor offset); every 5 s of data (at least 60 samples, at most 60 s) the "
+        "interval's mean cell voltage corrects it through the OCV table, strongly where the "
+        "OCV is steep, hardly on a flat plateau. R0, the polarisation and the OCV table's "
+        "offset adapt online; with a preset's table (no --ocv-table) the filter leans more on "
+        "coulomb counting. It starts from the OCV when the first sample is at rest, else from "
+        "a rough guess under load it converges from. The band is ±2σ.",
     ),
     DiagnosticInfo(
         "soh",
@@ -98,9 +100,12 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         ),
         "Capacity: the discharge capacity of full cycles (top of charge to the bottom) over "
         "the nominal capacity (IEC 61960-3); from partial cycles, pairs of OCV readings after "
-        "rests of 30 min or more give the charge counted per SOC moved. Resistance: "
-        "(R_EOL − R) / (R_EOL − R_BOL) with R_EOL = 2 R_BOL, R the median per-cell R0 of the "
-        "current pulses. Plus the incremental-capacity (dQ/dV) peaks of slow CC segments.",
+        "rests of 30 min or more, 10 % SOC or more apart, give the charge counted per SOC "
+        "moved. The SOH is the capacity's. Resistance: (R_EOL − R) / (R_EOL − R_BOL) with "
+        "R_EOL = 2 R_BOL, R the median per-cell fitted R0 of the current pulses (those at "
+        "20-80 % SOC and 15-35 °C when there are any), R_BOL the spec's new-cell resistance "
+        "or the preset's R0 for the capacity; over 100 % is a resistance below it. Plus the "
+        "incremental-capacity (dQ/dV) peaks of slow CC segments.",
     ),
     DiagnosticInfo(
         "internal_resistance",
@@ -115,10 +120,16 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "step_index, temperature_c (optional)",
         ),
         "Finds the current steps and pulses by itself (at least C/10, held for 3 s or more). "
-        "For each pulse the HPPC resistance (V(t+τ) − V_before) / (I(t+τ) − I_before) "
-        "(FreedomCAR, DOE/ID-11069), the voltages read from a 2-RC model fitted to the pulse "
-        "and its relaxation so that sensor noise averages out. Summary: medians, and R10 by "
-        "SOC and temperature band.",
+        "For each pulse the HPPC resistance (V(t+τ) − V_before) / (I(t+τ) − I_before) at "
+        "τ = first sample, 2, 10 and 30 s (FreedomCAR, DOE/ID-11069), None where the pulse is "
+        "shorter or the log has no sample by then. The voltages are read from a 2-RC model "
+        "driven by the measured current, fitted from 120 s before the step to 10 s past the "
+        "read point, so sensor noise averages out; where a step responds with amplitudes of "
+        "its own, F tests give it a scaled copy of the shared response or its own R0, R1, "
+        "R2; where the fit leaves a significant residual the read-out follows the data. Fits "
+        "are rationed (a budget per samples, pulses from rest first); pulses without one are "
+        "read from the samples. Summary: medians, the 2-RC parameters, R10 by SOC and "
+        "temperature band; the card shows R10, else what the logging resolves.",
     ),
     DiagnosticInfo(
         "cell_balance",
@@ -127,15 +138,22 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "check_cell_balance(df, spec)",
         "How far apart the series cells are, whether the spread grows, and which cells sit "
         "apart from the rest.",
-        ("cell_<k>_v (two or more)", "time_s, current_a", "spec: OCV table (SOC imbalance)"),
+        (
+            "cell_<k>_v (two or more)",
+            "time_s, current_a",
+            "spec: OCV table (SOC imbalance, the SOC judged on), the chemistry's cell "
+            "resistance (weak cells)",
+        ),
         "Spread (max − min) and standard deviation of the cell voltages, at rest (|I| < C/50) "
-        "and under load, and its trend per hour; the SOC imbalance from the OCV of the last "
-        "rest; cells further than 3 robust σ (10 mV at least) from the median are outliers. "
-        "The median spread at rest between 20 and 95 % SOC over the last hour decides (at "
-        "the ends of charge healthy cells fan out by 100 mV and more): 30 mV and over is a "
-        "warning, 100 mV critical; a spread growing 3 σ above zero (SOC held) warns; a "
-        "cell whose resistance, from its sag under load, is half a cell's over the others "
-        "is to check, a whole cell's over to replace.",
+        "and under load, and its trend per hour with the SOC held; the SOC imbalance from the "
+        "OCV of the last rest; cells further than 3 robust σ (10 mV at least) from the median "
+        "are outliers. The recent state decides: the median spread at rest between 20 and "
+        "95 % SOC (else under load there) over the last hour, at most the last quarter of the "
+        "log (at the ends of charge healthy cells fan out by 100 mV and more): 30 mV and over "
+        "is a warning, 100 mV critical. A spread growing 3 σ above zero, by 10 mV over the "
+        "record and on course for 30 mV, warns. A cell whose resistance, from its sag under "
+        "load, is half a cell's over the others is to check, a whole cell's over to replace. "
+        "The action: none, watch, balance, check cells or replace a cell, with what to do.",
     ),
     DiagnosticInfo(
         "thermal",
@@ -153,11 +171,13 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "over 120 s windows (shorter ones turn sensor noise into fake rates); the largest "
         "spread between cell sensors; I²R heat with the pack's measured 10 s resistance, or "
         "without pulses its DC resistance (R0 + R1 + R2 of the chemistry's model, series cells "
-        "added, parallel strings divided). Runaway risk "
-        "0-100: the highest of four scores, each with its evidence -- the hottest reading "
-        "against the operating limit (100 at 20 K over), the rise I²R does not explain (100 at "
-        "2 °C/min), a hot spot between cells (100 at 15 K), a runaway onset found by the fault "
-        "detection (100).",
+        "added, parallel strings divided). Runaway risk 0-100, a screening score: the highest "
+        "of four criteria, each listed with its evidence, a zero too, and one that cannot be "
+        "checked with why -- the hottest reading (0 at 10 K below the operating limit, 100 at "
+        "20 K over), the rise I²R does not explain (0 at 0.5, 100 at 2 °C/min), a hot spot "
+        "between cell sensors (0 at 5 K, 100 at 15 K), a runaway onset found by the fault "
+        "detection (100). Levels: low below 20, elevated below 50, high below 80, else "
+        "critical.",
     ),
     DiagnosticInfo(
         "safety",
@@ -191,10 +211,11 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "One incremental detector on 5 s time bins: limit faults (over/under voltage, over "
         "current, temperature, impossible values); sensor dropouts, time gaps, stuck and "
         "noisy channels; open circuit; cell imbalance at rest (SOC and voltage spread); an "
-        "internal short (a cell heating or self-discharging against its neighbours); "
-        "thermal-runaway onset (a cell heating 0.8 °C/min or more faster than the others, "
-        "and accelerating). Debounced and merged into episodes; echoes of a sensor fault are "
-        "dropped.",
+        "internal short (a cell heating or self-discharging against its neighbours, each "
+        "cell's own resistance allowed for); thermal-runaway onset (a cell heating 0.8 °C/min "
+        "or more faster than the others, and accelerating; lead-acid: the float current "
+        "rising at a held voltage while the cells heat). Debounced and merged into episodes; "
+        "echoes of a sensor fault are dropped.",
     ),
     DiagnosticInfo(
         "capacity_fade",
@@ -208,24 +229,32 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "(from the samples: cycle_index, or charge/discharge switches)",
         ),
         "Cleans the per-cycle capacities (invalid rows dropped, duplicate cycles merged, "
-        "one-cycle outliers rejected by a Hampel filter), fits five fade models (linear, "
-        "√n, power, exponential, linear + exponential) with a robust loss, and picks one by "
-        "BIC with an autocorrelation-corrected sample size. Knee point and onset by "
-        "Bacon-Watts fits (Fermin-Cueto et al., 2020).",
+        "one-cycle outliers rejected by a Hampel filter). A capacity that has not fallen "
+        "measurably (its slope, over the whole record and its recent half, within 2 standard "
+        "errors of zero) is “no measurable fade”, with no model. Else (5 cycles or more) it "
+        "fits five fade models (linear, √n, power, exponential, linear + exponential) with a "
+        "robust loss and picks one by BIC with an autocorrelation-corrected sample size. Knee "
+        "point and onset by Bacon-Watts fits (Fermin-Cueto et al., 2020; 20 cycles or more). "
+        "Retention (last over first cycles) under 90 % or a knee warns, under 80 % is "
+        "critical.",
     ),
     DiagnosticInfo(
         "cycle_life",
         "Cycle life",
         DiagnosticGroup.LIFETIME,
         "estimate_cycle_life(cycles, spec)",
-        "The cycle at which the capacity reaches end of life (80 % of the reference), and "
-        "how many cycles remain.",
+        "The cycle at which the capacity reaches end of life (by default 80 % of the "
+        "reference), with a 90 % interval, and how many cycles remain.",
         (
             "per-cycle table: cycle_index, discharge_capacity_ah",
             "10 valid cycles or more",
+            "reference: the capacity given (--capacity-ah, the Logs page's once set), else the "
+            "mean of the first 5 cycles",
+            "end of life: --eol-fraction (the Logs page's End of life), default 0.8",
         ),
         "Already below the threshold: the observed end-of-life cycle (rolling median). "
-        "Otherwise the fade models are fitted to the whole history, its last half and last "
+        "No measurable fade: no forecast. Otherwise the fade models are fitted to the rolling "
+        "median (9 cycles) of the whole history (after any break-in), its last half and last "
         "quarter; models within 10 BIC of the best are kept; the forecast is the weighted "
         "median of their crossing cycles with a 90 % interval by parametric bootstrap, and "
         "nothing is forecast beyond 4x the observed span.",
@@ -258,6 +287,11 @@ class ResultSummary:
 
 
 NOT_RUN = ResultSummary(Status.NOT_RUN, reason="not run yet")
+#: A sample-based diagnostic on a per-cycle table.
+NO_SAMPLES = ResultSummary(
+    Status.UNAVAILABLE,
+    reason="no samples: a per-cycle table gives only the lifetime diagnostics",
+)
 
 
 def _fmt(value: Any, fmt: str = "{:.1f}", unit: str = "") -> str | None:
@@ -305,14 +339,17 @@ def _soc(r: dict) -> ResultSummary:
         ("BMS reports", _fmt(r.get("bms_reported_final_percent"), unit="%")),
         ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
         ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
-        ("R0 (cell)", _fmt(_milli(r.get("r0_ohm")), "{:.2f}", "mΩ")),
+        ("R0 (cell)", _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
 
 
-def _milli(ohm: float | None) -> float | None:
-    return None if ohm is None else ohm * 1000.0
+def _ohm(value: float | None) -> str | None:
+    """A resistance in mΩ below 1 Ω, in Ω from 1 Ω up (a coin cell's 52.5 Ω, not 52521 mΩ)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return f"{value * 1000.0:.2f} mΩ" if abs(value) < 1.0 else f"{value:.3g} Ω"
 
 
 def _soh(r: dict) -> ResultSummary:
@@ -323,16 +360,26 @@ def _soh(r: dict) -> ResultSummary:
         ("Capacity", _fmt(r.get("capacity_ah"), "{:.3f}", "Ah")),
         ("Nominal", _fmt(r.get("nominal_capacity_ah"), "{:.3f}", "Ah")),
         ("Resistance SOH", _fmt(res_soh, unit="%")),
-        ("R (cell)", _fmt(_milli(r.get("resistance_ohm")), "{:.2f}", "mΩ")),
-        ("R new (cell)", _fmt(_milli(r.get("bol_resistance_ohm")), "{:.2f}", "mΩ")),
+        (_resistance_label(r.get("resistance_metric")), _ohm(r.get("resistance_ohm"))),
+        ("R new (cell)", _ohm(r.get("bol_resistance_ohm"))),
+        ("R new from", r.get("bol_resistance_source") or None),
         ("Pulses used", _int(r.get("resistance_pulses"))),
     )
     notes = tuple(str(n) for n in r.get("notes") or ())
     if soh is None and cap_soh is None and res_soh is None:
         reason = notes[0] if notes else "no full cycle, rest pair or current pulse in the data"
         return ResultSummary(Status.UNAVAILABLE, reason=reason, items=notes[1:])
-    if soh is None:
-        headline = "—"
+    if res_soh is not None and res_soh > 100.0:
+        notes += (
+            "the resistance is below the new-cell value it is judged against: the "
+            "resistance SOH says little until the spec gives this cell's own",
+        )
+    if soh is None:  # no capacity measured: the resistance speaks
+        headline = (
+            f"{cap_soh:.1f} % by capacity"
+            if cap_soh is not None
+            else f"{res_soh:.1f} % by resistance"
+        )
         status = Status.INFO
     else:
         headline = f"{soh:.1f} %"
@@ -341,20 +388,59 @@ def _soh(r: dict) -> ResultSummary:
     return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
 
 
+def _resistance_label(metric: str | None) -> str:
+    """The SOH's resistance as the resistance card names it."""
+    return "R0 fitted (cell)" if metric and "fitted" in metric else "R (cell)"
+
+
+#: The per-cell resistances of a pulse, in the order the card prefers them:
+#: (label, the pulse's key, the result's median of it where it has one).
+_PULSE_RESISTANCES = (
+    ("R10", "r_10s_cell_ohm", "median_r_10s_cell_ohm"),
+    ("R ohmic", "r_ohmic_cell_ohm", "median_r_ohmic_cell_ohm"),
+    ("R2", "r_2s_cell_ohm", None),
+    ("R0 fitted", "r0_cell_ohm", "median_r0_cell_ohm"),
+    ("R30", "r_30s_cell_ohm", None),
+)
+
+
 def _internal_resistance(r: dict) -> ResultSummary:
-    if not r.get("n_pulses"):
+    """What the pulses measured, the best first: R10 when the logging resolves 10 s, else
+    the ohmic, 2 s, fitted or 30 s resistance (a log sampled every 30 s has only R30)."""
+    from app.diagnostics.pulse_summary import median_of
+
+    n = r.get("n_pulses")
+    if not n:
         return ResultSummary(
             Status.UNAVAILABLE, reason="no current pulses in the data", method=r.get("method")
         )
-    r10 = _milli(r.get("median_r_10s_cell_ohm"))
+    pulses = r.get("pulses") or []
+    measured = []  # (label, median per cell, pulses that gave it)
+    for label, key, median_key in _PULSE_RESISTANCES:
+        values = [p.get(key) for p in pulses if p.get(key) is not None]
+        value = r.get(median_key) if median_key else None
+        if value is None:
+            value = median_of(values)
+        if value is not None:
+            measured.append((label, value, len(values)))
+    pack = r.get("median_r_10s_ohm")  # shown when it is not one cell's
     numbers = _numbers(
-        ("Pulses", _int(r.get("n_pulses"))),
-        ("R ohmic (cell)", _fmt(_milli(r.get("median_r_ohmic_cell_ohm")), "{:.2f}", "mΩ")),
-        ("R10 (cell)", _fmt(r10, "{:.2f}", "mΩ")),
-        ("R0 fitted (cell)", _fmt(_milli(r.get("median_r0_cell_ohm")), "{:.2f}", "mΩ")),
-        ("R10 (pack)", _fmt(_milli(r.get("median_r_10s_ohm")), "{:.1f}", "mΩ")),
+        ("Pulses", _int(n)),
+        *((f"{label} (cell)", _ohm(value)) for label, value, _count in measured),
+        ("R10 (pack)", _ohm(pack) if pack != r.get("median_r_10s_cell_ohm") else None),
     )
-    headline = f"R10 {r10:.2f} mΩ per cell" if r10 is not None else "—"
+    if not measured:
+        return ResultSummary(
+            Status.UNAVAILABLE,
+            numbers=numbers,
+            reason=f"{n} current pulses found, none gave a resistance (too few samples in "
+            "the first 30 s of each?)",
+            method=r.get("method"),
+        )
+    label, value, count = measured[0]
+    headline = f"{label} {_ohm(value)} per cell"
+    if count > 1:
+        headline += f" (median of {count} pulses)"
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
 
 
@@ -365,6 +451,7 @@ def _cell_balance(r: dict) -> ResultSummary:
         return ResultSummary(Status.UNAVAILABLE, reason=advice)
     outliers = r.get("outlier_cells") or []
     numbers = _numbers(
+        ("Action", _BALANCE_ACTIONS.get(r.get("action"), r.get("action"))),
         ("Spread now", _fmt(r.get("spread_mv"), "{:.1f}", "mV")),
         ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
         ("Under load (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
@@ -384,12 +471,26 @@ def _cell_balance(r: dict) -> ResultSummary:
         where = "rest" if rest is not None else "now"
     window = r.get("judged_window_s")
     if window:
-        where += (
-            f", last {window / 60:.0f} min" if window < 3600 else f", last {window / 3600:.1f} h"
-        )
+        where += ", last " + (
+            f"{window:.0f} s"
+            if window < 120
+            else f"{window / 60:.0f} min"
+            if window < 3600
+            else f"{window / 3600:.1f} h"
+        )  # a CAN capture of seconds: "last 8 s", not "last 0 min"
     headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
     items = tuple(r.get("findings") or ())
     return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+#: How the cell-balance actions read.
+_BALANCE_ACTIONS = {
+    "none": "none",
+    "watch": "watch the outlier cells",
+    "balance": "balance",
+    "check_cells": "check cells",
+    "replace_cell": "replace a cell",
+}
 
 
 def _trend_text(r: dict) -> str | None:
@@ -523,6 +624,19 @@ def _capacity_fade(r: dict) -> ResultSummary:
     return ResultSummary(status, headline, numbers, reason=r.get("reason"))
 
 
+def _reference_text(r: dict) -> str | None:
+    """'1.860 Ah (first cycles)': what end of life is a fraction of, and where it is from."""
+    ref = _fmt(r.get("reference_capacity_ah"), "{:.3f}", "Ah")
+    if ref is None:
+        return None
+    source = {"initial_cycles": "first cycles", "nominal": "capacity given"}.get(
+        r.get("reference_source"), r.get("reference_source")
+    )
+    fraction = r.get("eol_fraction")
+    text = f"{ref} ({source})" if source else ref
+    return f"{fraction * 100:.0f} % of {text}" if fraction is not None else text
+
+
 def _cycle_life(r: dict) -> ResultSummary:
     state = str(r.get("status") or "")
     reason = r.get("reason")
@@ -536,6 +650,7 @@ def _cycle_life(r: dict) -> ResultSummary:
         ),
         ("Cycles left", _int(r.get("remaining_cycles"))),
         ("EOL capacity", _fmt(r.get("eol_capacity_ah"), "{:.3f}", "Ah")),
+        ("Reference", _reference_text(r)),
         ("Cycles seen", _int(r.get("cycles_observed"))),
         ("Model", r.get("model")),
     )

@@ -14,6 +14,7 @@ runs through :attr:`run_requested`; the running happens elsewhere
 from __future__ import annotations
 
 import html
+import os
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.views.diagnostics_catalog import (
     CATALOG,
     CATALOG_BY_KEY,
+    NO_SAMPLES,
     NOT_RUN,
     STATUS_TEXT,
     DiagnosticGroup,
@@ -59,6 +61,18 @@ def status_color(status: Status, colors: ThemePalette) -> str:
         Status.CRITICAL: colors.fault,
         Status.INFO: colors.voltage,
     }.get(status, colors.text_muted)
+
+
+def _source_name(url: str | None) -> str | None:
+    """A file's name for a ``file://`` URL or path (without the battery query), else the URL."""
+    if not url:
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("file", ""):
+        return os.path.basename(unquote(parts.path)) or url
+    return url
 
 
 def _dot(color: str, size: int = 10) -> QIcon:
@@ -308,6 +322,10 @@ class DiagnosticsPage(QWidget):
         self.toolbar = QFrame(self, objectName="toolbar")
         title = QLabel("Diagnostics", objectName="sectionTitle")
         self.run_status_label = QLabel("Not run yet.", objectName="mutedText")
+        # a long file name must not widen the window: the label clips, its tooltip has it all
+        self.run_status_label.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         self.auto_label = QLabel(
             f"Refreshes every {AUTO_REFRESH_S:g} s while a source streams", objectName="mutedText"
         )
@@ -346,7 +364,11 @@ class DiagnosticsPage(QWidget):
         """Show the results of one run of the suite."""
         self.report = report
         for info in CATALOG:
-            self.summaries[info.key] = summarize(info.key, report.results.get(info.key))
+            result = report.results.get(info.key)
+            self.summaries[info.key] = (
+                NO_SAMPLES if result is None and not report.samples
+                else summarize(info.key, result)
+            )  # fmt: skip
             self.cards[info.key].show_summary(self.summaries[info.key])
         self._color_catalogue()
         if self.selected_key is not None:
@@ -366,9 +388,17 @@ class DiagnosticsPage(QWidget):
     # --- helpers ------------------------------------------------------------------
     @staticmethod
     def _report_text(report: DiagnosticsReport) -> str:
+        """Which data the results are of: the file or source, its samples (or cycles)."""
+        data = (
+            f"{report.samples:,} samples over {format_elapsed(report.span_s)}"
+            if report.samples
+            else f"{report.cycles} cycles of a per-cycle table"
+        )
+        source = _source_name(report.source_url)
         return (
-            f"Results of {report.finished_at:%H:%M:%S} · {report.samples:,} samples over "
-            f"{format_elapsed(report.span_s)} · computed in {report.elapsed_s:.1f} s"
+            (f"{source} · " if source else "")
+            + f"results of {report.finished_at:%H:%M:%S} · {data} · computed in "
+            f"{report.elapsed_s:.1f} s"
         )
 
     def _run_finished(self) -> None:

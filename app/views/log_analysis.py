@@ -4,7 +4,9 @@ A log is opened with :func:`app.hardware.logs.formats.open_log` (any format),
 then summarised per cycle (:func:`app.diagnostics.cycles.summarize_cycles`)
 and into dQ/dV curves per cycle and direction (the incremental-capacity code
 of the SOH diagnostic). Both need the battery: the file's own ``spec`` when it
-names one, else a guess the user can correct on the page.
+names one, else a guess the user can correct on the page. What the user sets
+(:class:`BatterySettings`) means what the same options of ``batteryos analyze``
+mean, so the page's diagnostics are the CLI's for the same file and settings.
 
 Qt-free; pandas is imported inside the functions (they run in a worker).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +27,30 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from app.hardware.logs.formats import Progress
+
+
+@dataclass(frozen=True)
+class BatterySettings:
+    """What the user set on the page, as the options of ``batteryos analyze``.
+
+    None is an option not given: the file's battery (or the guess) stands, and
+    end of life is measured against the first cycles' capacity. A capacity the
+    user gives is the reference of end of life, as ``--capacity-ah`` is.
+    """
+
+    chemistry: str | None = None  #: ``--chemistry``
+    capacity_ah: float | None = None  #: ``--capacity-ah``
+    cells: int | None = None  #: ``--cells``
+    ocv_table: str | None = None  #: ``--ocv-table`` (a CSV of soc_percent, ocv_v)
+    eol_fraction: float | None = None  #: ``--eol-fraction``; None: its default
+
+    @property
+    def names_battery(self) -> bool:
+        """Whether the user described the battery (else the file's or the guess stands)."""
+        return any(
+            v is not None for v in (self.chemistry, self.capacity_ah, self.cells, self.ocv_table)
+        )
+
 
 #: Per-cycle columns the page plots.
 CYCLE_PLOT_COLUMNS = (
@@ -53,9 +80,18 @@ class LogAnalysis:
     frame: pd.DataFrame
     metadata: dict[str, str]
     spec: BatterySpec
-    spec_from_file: bool
+    file_spec: BatterySpec | None  #: the battery the file names, None when it names none
     cycles: pd.DataFrame
     ica: list[IcaTrace] = field(default_factory=list)
+    settings: BatterySettings = field(default_factory=BatterySettings)
+    #: a per-cycle table (cycle_index, discharge_capacity_ah): no samples, only
+    #: the lifetime diagnostics, as ``batteryos analyze`` runs them on it
+    per_cycle_table: bool = False
+
+    @property
+    def spec_from_file(self) -> bool:
+        """The battery is the file's own (not guessed, not set by the user)."""
+        return self.file_spec is not None and not self.settings.names_battery
 
     @property
     def name(self) -> str:
@@ -107,8 +143,11 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
     ``progress`` follows the reading (the first :data:`READ_SHARE`) and the
     analysis; once cancelled, the next update raises ``Cancelled``.
     """
+    from app.hardware.logs.cycle_table import is_cycle_table
     from app.hardware.logs.formats import open_log
 
+    if is_cycle_table(path):
+        return open_cycle_table(path)
     log = open_log(path, _Stage(progress, 0.0, READ_SHARE) if progress is not None else None)
     spec = None
     if log.spec_dict:
@@ -116,7 +155,7 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
             spec = BatterySpec.from_dict(log.spec_dict)
         except (KeyError, TypeError, ValueError):
             spec = None  # a damaged spec line: guessed like a file without one
-    from_file = spec is not None
+    file_spec = spec
     if spec is None:
         spec = guess_spec(log.frame)
     if progress is not None:
@@ -132,18 +171,54 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
         frame=log.frame,
         metadata=dict(log.metadata),
         spec=spec,
-        spec_from_file=from_file,
+        file_spec=file_spec,
         cycles=cycles,
         ica=ica,
     )
 
 
-def with_spec(analysis: LogAnalysis, spec: BatterySpec) -> LogAnalysis:
-    """``analysis`` recomputed for another battery (the user corrected the guess)."""
+def open_cycle_table(path: str) -> LogAnalysis:
+    """A per-cycle table: its cycles, no samples; the battery a guess the lifetime
+    diagnostics do not use until the user sets one (``analyze`` without options)."""
+    import pandas as pd
+
+    from app.hardware.logs.cycle_table import read_cycle_table
+
+    table = read_cycle_table(path)
+    columns = [c for c in CYCLE_PLOT_COLUMNS if c in table.columns]
+    capacity = table["discharge_capacity_ah"].to_numpy(dtype=float)
+    largest = float(np.nanmax(capacity)) if np.isfinite(capacity).any() else 0.0
+    empty = {c: np.empty(0) for c in (schema.TIME, schema.VOLTAGE, schema.CURRENT)}
+    return LogAnalysis(
+        path=os.path.abspath(path),
+        frame=pd.DataFrame(empty),
+        metadata={"format": "per-cycle table", "source": Path(os.path.abspath(path)).as_uri()},
+        spec=preset(Chemistry.NMC, capacity_ah=float(f"{largest:.3g}") if largest > 0 else None),
+        file_spec=None,
+        cycles=table[columns].copy(),
+        per_cycle_table=True,
+    )
+
+
+def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalysis:
+    """``analysis`` recomputed with what the user set (the battery as ``batteryos analyze``
+    builds it from the same options over the file's own); raises BatteryOSError on a bad
+    OCV table."""
+    spec = analysis.spec
+    if settings.names_battery:
+        from app.cli.battery_options import spec_from_args
+
+        spec = spec_from_args(
+            settings,
+            fallback=analysis.file_spec,
+            cells_in_data=schema.series_cells_in(analysis.frame),
+        )
+    if analysis.per_cycle_table:  # the table's cycles do not depend on the battery
+        return replace(analysis, spec=spec, settings=settings)
     return replace(
         analysis,
         spec=spec,
-        spec_from_file=False,
+        settings=settings,
         cycles=cycle_table(analysis.frame, spec),
         ica=ica_traces(analysis.frame, spec),
     )
@@ -277,15 +352,41 @@ def ica_traces(frame: pd.DataFrame, spec: BatterySpec) -> list[IcaTrace]:
 
 
 def run_log_diagnostics(analysis: LogAnalysis):
-    """The diagnostic suite on the whole log (worker thread), as a Diagnostics page report."""
+    """The diagnostic suite on the whole log (worker thread), as a Diagnostics page report:
+    what ``batteryos analyze`` gives for the file with the same settings."""
     import time
 
-    from app.diagnostics.suite import run_suite
+    from app.diagnostics.suite import DEFAULT_EOL_FRACTION, run_suite
     from app.views.diagnostics_runner import DiagnosticsReport
 
     started = time.perf_counter()
+    settings = analysis.settings
+    eol_fraction = settings.eol_fraction or DEFAULT_EOL_FRACTION
+    if analysis.per_cycle_table:
+        from app.diagnostics.suite import run_cycle_table_suite
+        from app.hardware.logs.cycle_table import read_cycle_table
+
+        output = run_cycle_table_suite(
+            read_cycle_table(analysis.path),  # every column, as the CLI reads it
+            analysis.spec if settings.chemistry else None,  # the CLI's: only with --chemistry
+            eol_fraction=eol_fraction,
+            reference_capacity_ah=settings.capacity_ah,
+        )
+        return DiagnosticsReport(
+            results=dict(output.results),
+            samples=0,
+            span_s=0.0,
+            cycles=len(output.cycles),
+            elapsed_s=time.perf_counter() - started,
+            source_url=analysis.metadata["source"],
+        )
     frame = analysis.frame[[c for c in analysis.frame.columns if schema.is_canonical_column(c)]]
-    output = run_suite(frame, analysis.spec)
+    output = run_suite(
+        frame,
+        analysis.spec,
+        eol_fraction=eol_fraction,
+        reference_capacity_ah=settings.capacity_ah,
+    )
     t = frame[schema.TIME].to_numpy(dtype=float)
     return DiagnosticsReport(
         results=dict(output.results),

@@ -137,6 +137,7 @@ class TimeSeriesPlots(_PlotStack):
 
     def show_logs(self, logs: list[tuple[LogAnalysis, str]]) -> None:
         self.clear_curves()
+        logs = [(a, color) for a, color in logs if len(a.frame)]  # a per-cycle table has none
         span = max((float(np.ptp(a.frame[schema.TIME])) for a, _ in logs), default=0.0)
         scale, self.x_unit = time_scale(span)
         for analysis, color in logs:
@@ -147,6 +148,10 @@ class TimeSeriesPlots(_PlotStack):
                 if y is not None:
                     name = analysis.name if row == 0 else None
                     self.add_curve(row, analysis.path, x, y, color, name)
+        # a quantity no shown file has (most cycler exports: temperature) takes no room
+        drawn = {row for row, _key in self.curves}
+        for row, plot in enumerate(self.plots):
+            plot.setVisible(row == 0 or not logs or row in drawn)
         self.apply_palette(self._colors)  # the time unit is in the axis label
         self.autorange()
 
@@ -165,16 +170,19 @@ class CyclePlots(_PlotStack):
                 continue
             x = cycles["cycle_index"].to_numpy(dtype=float)
             dis = cycles["discharge_capacity_ah"].to_numpy(dtype=float)
-            chg = cycles["charge_capacity_ah"].to_numpy(dtype=float)
+            # a per-cycle table of many cycles: a line (symbols would blot it out)
             symbol = {"symbol": "o", "symbolSize": 5, "symbolPen": pen(color),
-                      "symbolBrush": pg.mkBrush(color)}  # fmt: skip
+                      "symbolBrush": pg.mkBrush(color)} if len(x) <= 200 else {}  # fmt: skip
             self.add_curve(0, f"{analysis.path}:discharge", x, dis, color,
                            f"{analysis.name} · discharge", **symbol)  # fmt: skip
-            self.add_curve(0, f"{analysis.path}:charge", x, chg, color,
-                           f"{analysis.name} · charge", style=Qt.PenStyle.DashLine)  # fmt: skip
-            ce = cycles["coulombic_efficiency"].to_numpy(dtype=float) * 100.0
-            self.add_curve(1, f"{analysis.path}:ce", x, ce, color, None, connect="finite",
-                           **symbol)  # fmt: skip
+            if "charge_capacity_ah" in cycles:  # a per-cycle table may have only discharge
+                chg = cycles["charge_capacity_ah"].to_numpy(dtype=float)
+                self.add_curve(0, f"{analysis.path}:charge", x, chg, color,
+                               f"{analysis.name} · charge", style=Qt.PenStyle.DashLine)  # fmt: skip
+            if "coulombic_efficiency" in cycles:
+                ce = cycles["coulombic_efficiency"].to_numpy(dtype=float) * 100.0
+                self.add_curve(1, f"{analysis.path}:ce", x, ce, color, None, connect="finite",
+                               **symbol)  # fmt: skip
         self.autorange()
 
 

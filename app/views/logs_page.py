@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatteryOSError
-from app.core.spec import PRESETS, BatterySpec, Chemistry
+from app.core.spec import PRESETS, Chemistry
 from app.views.background import SerialWorker
 from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
 from app.views.spec_dialog import CHEMISTRY_NAMES
@@ -51,6 +51,30 @@ from app.views.theme import ThemePalette
 PROGRESS_POLL_MS = 50
 OPEN_FILTER = "Log files (*.csv *.mpr *.mpt *.txt *.res *.xlsx *.ndax *.nda *.log);;All files (*)"
 PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _eol_fraction(settings) -> float:
+    """The end-of-life fraction of ``settings`` (None: the suite's default)."""
+    if settings is not None and settings.eol_fraction is not None:
+        return settings.eol_fraction
+    from app.diagnostics.suite import DEFAULT_EOL_FRACTION
+
+    return DEFAULT_EOL_FRACTION
+
+
+def _file_info(analysis) -> str:
+    """One line on the selected file: its format and extent."""
+    if analysis.per_cycle_table:
+        x = analysis.cycles["cycle_index"]
+        return f"{analysis.format_name} · {len(x)} cycles ({x.min():g}–{x.max():g})"
+    t = analysis.frame["time_s"]
+    span = float(t.iloc[-1] - t.iloc[0])
+    scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
+    start = analysis.metadata.get("start_utc", "")
+    return (
+        f"{analysis.format_name} · {len(analysis.frame):,} samples over {span / scale:.3g} {unit}"
+        + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+    )
 
 
 def _message(exc: BaseException, what: str) -> str:
@@ -68,6 +92,20 @@ def _is_table(path: str) -> bool:
     except BatteryOSError:
         return False
     return True
+
+
+class CapacitySpinBox(QDoubleSpinBox):
+    """A capacity in Ah to four significant digits: a 7.14 mAh coin cell reads
+    0.00714 Ah, not 0.007 (which Apply would then make it)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDecimals(7)
+        self.setRange(1e-6, 100_000.0)
+        self.setSuffix(" Ah")
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
+        return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
 
 
 def _swatch(color: str) -> QIcon:
@@ -110,6 +148,9 @@ class LogsPage(QWidget):
         self._poll.setInterval(PROGRESS_POLL_MS)
         self._poll.timeout.connect(self._on_poll)
         self._build()
+        # a worker is busy until its callback has run: the buttons it held come back once idle
+        for worker in (self.loader, self.diagnostics_worker, self.import_worker):
+            worker.idle.connect(self._update_actions)
 
     # --- construction -----------------------------------------------------------
     def _build(self) -> None:
@@ -165,12 +206,32 @@ class LogsPage(QWidget):
             self.chemistry_combo.addItem(
                 CHEMISTRY_NAMES.get(chemistry, chemistry.value), chemistry.value
             )
-        self.capacity_spin = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=100_000.0)
-        self.capacity_spin.setSuffix(" Ah")
+        self.capacity_spin = CapacitySpinBox()
+        self.capacity_spin.setToolTip(
+            "Nominal capacity of one cell (one parallel string); end of life is measured "
+            "against it once applied (as --capacity-ah)"
+        )
         self.cells_spin = QSpinBox(minimum=1, maximum=1000)
-        for spin in (self.capacity_spin, self.cells_spin):
+        self.eol_spin = QDoubleSpinBox(decimals=0, minimum=50.0, maximum=99.0)
+        self.eol_spin.setValue(80.0)  # the suite's default, set again for each file
+        self.eol_spin.setSuffix(" % of capacity")
+        self.eol_spin.setToolTip(
+            "End of life: the capacity falls to this share of the capacity given, or of the "
+            "first cycles' when none is (as --eol-fraction)"
+        )
+        for spin in (self.capacity_spin, self.cells_spin, self.eol_spin):
             # the style sheet's padding does not reach a spin box's text (Qt)
             spin.lineEdit().setTextMargins(6, 0, 0, 0)
+        self.ocv_table: str | None = None  #: the OCV table CSV chosen (as --ocv-table)
+        self.ocv_button = QPushButton()
+        self.ocv_button.clicked.connect(self._on_ocv_clicked)
+        self.ocv_clear_button = QPushButton("Preset")
+        self.ocv_clear_button.setToolTip("Use the chemistry preset's OCV curve")
+        self.ocv_clear_button.clicked.connect(lambda: self.set_ocv_table(None))
+        ocv_row = QHBoxLayout()
+        ocv_row.addWidget(self.ocv_button, 1)
+        ocv_row.addWidget(self.ocv_clear_button)
+        self.set_ocv_table(None)
         self.apply_spec_button = QPushButton("Apply battery")
         self.apply_spec_button.setToolTip("Recompute cycles and dQ/dV for this battery")
         self.apply_spec_button.clicked.connect(self._on_apply_spec_clicked)
@@ -179,6 +240,8 @@ class LogsPage(QWidget):
         form.addRow("Chemistry", self.chemistry_combo)
         form.addRow("Capacity", self.capacity_spin)
         form.addRow("Series cells", self.cells_spin)
+        form.addRow("OCV table", ocv_row)
+        form.addRow("End of life", self.eol_spin)
 
         self.diagnostics_button = QPushButton("Run diagnostics")
         self.diagnostics_button.clicked.connect(self.run_diagnostics)
@@ -326,9 +389,13 @@ class LogsPage(QWidget):
             self._set_status(f"Opening {analysis.name} was cancelled.", error=False)
         else:
             self._add(analysis)
+            what = (
+                "the lifetime diagnostics run on it"
+                if analysis.per_cycle_table
+                else f"{len(analysis.frame):,} samples"
+            )
             self._set_status(
-                f"{analysis.name}: {analysis.format_name}, {len(analysis.frame):,} samples, "
-                f"{len(analysis.cycles)} cycles.",
+                f"{analysis.name}: {analysis.format_name}, {what}, {len(analysis.cycles)} cycles.",
                 error=False,
             )
         self._next_in_queue()
@@ -454,20 +521,23 @@ class LogsPage(QWidget):
             )
             self.capacity_spin.setValue(spec.capacity_ah)
             self.cells_spin.setValue(spec.series_cells)
-            self.spec_note.setText(
-                "From the file." if analysis.spec_from_file
-                else "Not in the file: guessed from its voltages and cycles; correct it "
-                "and Apply."
-            )  # fmt: skip
-            t = analysis.frame["time_s"]
-            span = float(t.iloc[-1] - t.iloc[0])
-            scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
-            start = analysis.metadata.get("start_utc", "")
-            self.file_info.setText(
-                f"{analysis.format_name} · {len(analysis.frame):,} samples over "
-                f"{span / scale:.3g} {unit}"
-                + (f" · started {start[:19].replace('T', ' ')}" if start else "")
-            )
+            self.set_ocv_table(analysis.settings.ocv_table)
+            self.eol_spin.setValue(100.0 * _eol_fraction(analysis.settings))
+            if analysis.settings.names_battery:
+                note = "As set here (the diagnostics are `batteryos analyze` with these options)."
+            elif analysis.spec_from_file:
+                note = "From the file."
+            elif analysis.per_cycle_table:
+                note = (
+                    "A per-cycle table names no battery: end of life is measured against "
+                    "its first cycles until you set a capacity."
+                )
+            else:
+                note = (
+                    "Not in the file: guessed from its voltages and cycles; correct it and Apply."
+                )
+            self.spec_note.setText(note)
+            self.file_info.setText(_file_info(analysis))
         else:
             self.file_info.setText("")
             self.spec_note.setText("")
@@ -475,10 +545,12 @@ class LogsPage(QWidget):
 
     def _update_actions(self) -> None:
         has = self.selected is not None
-        for button in (self.remove_button, self.apply_spec_button, self.replay_button):
+        samples = has and not self.selected.per_cycle_table  # a table cannot be replayed
+        for button in (self.remove_button, self.apply_spec_button):
             button.setEnabled(has)
+        self.replay_button.setEnabled(samples)
         self.diagnostics_button.setEnabled(has and not self.diagnostics_worker.busy)
-        self.import_button.setEnabled(has and not self.import_worker.busy)
+        self.import_button.setEnabled(samples and not self.import_worker.busy)
         # a table read by the generic reader says which mapping it was read with
         self.remap_button.setVisible(has and "column_mapping" in self.selected.metadata)
 
@@ -529,10 +601,16 @@ class LogsPage(QWidget):
         self._ensure_plots()
         if cycle is None:
             self.ica_plot.clear_curves()
-            self.ica_note.setText(
-                "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "
-                "the shown files: dQ/dV needs one." if logs else ""
-            )  # fmt: skip
+            if logs and all(a.per_cycle_table for a, _ in logs):
+                note = "A per-cycle table has no samples: dQ/dV needs them."
+            elif logs:
+                note = (
+                    "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "
+                    "the shown files: dQ/dV needs one."
+                )
+            else:
+                note = ""
+            self.ica_note.setText(note)
             return
         self.ica_plot.show_logs(logs, int(cycle), direction)
         missing = [a.name for a, _ in logs if a.ica_for(int(cycle), direction) is None]
@@ -553,25 +631,57 @@ class LogsPage(QWidget):
         self.refresh_plots()
 
     # --- battery, diagnostics, import, replay ------------------------------------------
-    def _spec_from_form(self) -> BatterySpec:
-        from app.core.spec import preset
-
-        return preset(
-            self.chemistry_combo.currentData(),
-            capacity_ah=self.capacity_spin.value(),
-            series_cells=self.cells_spin.value(),
+    def set_ocv_table(self, path: str | None) -> None:
+        """The OCV table CSV (``soc_percent,ocv_v``) the next Apply uses; None: the preset's."""
+        self.ocv_table = path
+        self.ocv_button.setText(os.path.basename(path) if path else "Chemistry preset…")
+        self.ocv_button.setToolTip(
+            path or "Choose an OCV table of one cell: CSV with columns soc_percent,ocv_v"
         )
+        self.ocv_clear_button.setVisible(path is not None)
+
+    def _on_ocv_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "OCV table of one cell", "", "CSV (*.csv);;All files (*)"
+        )
+        if path:
+            self.set_ocv_table(path)
+
+    def settings_from_form(self):
+        """The form as ``batteryos analyze`` options for the selected file.
+
+        The battery fields count as given once the user changed them from the
+        battery shown (or gave them before, or chose an OCV table): until then
+        the file's battery, or the guess, stands, as without the options.
+        """
+        from app.views.log_analysis import BatterySettings
+
+        analysis = self.selected
+        eol = self.eol_spin.value() / 100.0
+        eol_fraction = None if eol == round(100.0 * _eol_fraction(None)) / 100.0 else eol
+        chemistry = self.chemistry_combo.currentData()
+        capacity, cells = self.capacity_spin.value(), self.cells_spin.value()
+        spec = analysis.spec
+        edited = (
+            chemistry != Chemistry(spec.chemistry).value
+            or self.capacity_spin.textFromValue(capacity)
+            != self.capacity_spin.textFromValue(spec.capacity_ah)
+            or cells != spec.series_cells
+        )
+        if not (edited or analysis.settings.names_battery or self.ocv_table):
+            return BatterySettings(eol_fraction=eol_fraction)
+        return BatterySettings(chemistry, capacity, cells, self.ocv_table, eol_fraction)
 
     def _on_apply_spec_clicked(self) -> None:
         analysis = self.selected
         if analysis is None:
             return
-        from app.views.log_analysis import with_spec
+        from app.views.log_analysis import with_settings
 
-        spec = self._spec_from_form()
+        settings = self.settings_from_form()
         self.apply_spec_button.setEnabled(False)
         self.loader.submit(
-            lambda: with_spec(analysis, spec),
+            lambda: with_settings(analysis, settings),
             on_done=self._on_respecced,
             on_error=self._on_respec_failed,
         )
@@ -590,17 +700,28 @@ class LogsPage(QWidget):
         analysis = self.selected
         if analysis is None or self.diagnostics_worker.busy:
             return
-        from app.views.log_analysis import run_log_diagnostics
+        from app.views.log_analysis import run_log_diagnostics, with_settings
+
+        settings = self.settings_from_form()  # what the form shows, applied or not
+
+        def run():
+            applied = (
+                analysis if settings == analysis.settings else with_settings(analysis, settings)
+            )
+            return applied, run_log_diagnostics(applied)
 
         self._set_action(f"Running the diagnostics on {analysis.name}…", error=False)
         self.diagnostics_worker.submit(
-            lambda: run_log_diagnostics(analysis),
+            run,
             on_done=self._on_diagnostics_done,
             on_error=lambda exc: self._on_action_failed(exc, "The diagnostics"),
         )
         self._update_actions()
 
-    def _on_diagnostics_done(self, report) -> None:
+    def _on_diagnostics_done(self, done) -> None:
+        analysis, report = done
+        if analysis.path in self.analyses and analysis is not self.analyses[analysis.path]:
+            self._add(analysis)  # the form's settings were applied for the run
         self._set_action(
             f"Diagnostics done in {report.elapsed_s:.1f} s: results on the Diagnostics page.",
             error=False,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from app.hardware.logs.formats import open_log
 from app.views.theme import LIGHT
@@ -203,6 +204,20 @@ def test_real_biologic_rest_files_open(qtbot, page):
     _t, v = page.time_plots.curves[(0, mb)].getData()
     assert v == pytest.approx([1.48901, 1.48909], abs=1e-4)
     assert (2, gcpl) not in page.time_plots.curves  # no temperature in these files
+    assert not page.time_plots.plots[2].isVisible()  # so no empty temperature plot
+    assert page.time_plots.plots[1].isVisible()
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_temperature_plot_shows_once_a_file_has_temperature(qtbot, page):
+    maccor = str(REAL_DATA / "maccor" / "PredictionDiagnostics_000151_test.052")
+    neware = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+    open_files(qtbot, page, maccor)
+    assert not page.time_plots.plots[2].isVisible()
+    open_files(qtbot, page, neware)
+    assert page.time_plots.plots[2].isVisible() and (2, neware) in page.time_plots.curves
+    page._item_of(neware).setCheckState(Qt.CheckState.Unchecked)
+    assert not page.time_plots.plots[2].isVisible()
 
 
 def test_light_theme_recolours_the_plots(qtbot, page, two_cells):
@@ -275,3 +290,12 @@ def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
     axis.setRange(0.0, 0.81)
     assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
     assert "9 samples over 0.808 s" in page.file_info.text()
+
+
+def test_run_diagnostics_can_be_clicked_again_once_done(qtbot, page, two_cells):
+    open_files(qtbot, page, two_cells[0])
+    for _ in range(2):
+        with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000):
+            page.diagnostics_button.click()
+        qtbot.waitUntil(page.diagnostics_button.isEnabled, timeout=10_000)
+    assert page.import_button.isEnabled()

@@ -1,0 +1,145 @@
+"""The Diagnostics page's cards on the real instrument files, as the Logs page runs them:
+every result that exists shows, in its unit, and cards that show the same quantity agree."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import pytest
+
+from app.views.diagnostics_catalog import Status, summarize
+from app.views.log_analysis import open_analysis, run_log_diagnostics
+from tests.real_data import REAL_DATA
+
+pytestmark = pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+
+NEWARE = "neware/nw_regular_export_ife_example.csv"
+ARBIN = "arbin/2017-05-09_test-TC-contact_CH33.csv"
+BDF = "bdf/SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv"
+
+_RESULTS: dict[str, dict] = {}
+
+
+def results(name: str) -> dict:
+    """The Logs page's results of a real file (the guessed battery), as plain JSON."""
+    if name not in _RESULTS:
+        report = run_log_diagnostics(open_analysis(str(REAL_DATA / name)))
+        _RESULTS[name] = json.loads(json.dumps(report.results))
+    return _RESULTS[name]
+
+
+def numbers(summary) -> dict[str, str]:
+    return dict(summary.numbers)
+
+
+def test_slow_logging_shows_the_resistance_it_measured_not_a_dash():
+    """The Neware export logs every 30 s: no R10, no R ohmic, but an R30 per pulse."""
+    ir = results(NEWARE)["internal_resistance"]
+    assert ir["n_pulses"] > 10 and ir["median_r_10s_cell_ohm"] is None
+    r30 = [p["r_30s_cell_ohm"] for p in ir["pulses"] if p["r_30s_cell_ohm"] is not None]
+    summary = summarize("internal_resistance", ir)
+    assert summary.status is Status.INFO
+    text = f"{statistics.median(r30) * 1000:.2f} mΩ"
+    assert summary.headline == f"R30 {text} per cell (median of {len(r30)} pulses)"
+    assert numbers(summary)["R30 (cell)"] == text
+    assert "—" not in summary.headline
+
+
+def test_the_ohmic_and_10s_resistances_lead_when_measured():
+    ir = results(ARBIN)["internal_resistance"]
+    summary = summarize("internal_resistance", ir)
+    shown = numbers(summary)
+    assert summary.headline == f"R10 {ir['median_r_10s_cell_ohm'] * 1000:.2f} mΩ per cell"
+    assert list(shown)[:3] == ["Pulses", "R10 (cell)", "R ohmic (cell)"]  # the card's three
+    assert shown["R0 fitted (cell)"] == f"{ir['median_r0_cell_ohm'] * 1000:.2f} mΩ"
+    assert "R10 (pack)" not in shown  # one cell: the pack's is the cell's
+
+
+def test_soh_by_resistance_shows_and_names_the_resistance_it_used():
+    """No full cycle in the Arbin excerpt: SOH by resistance only, from the fitted R0 the
+    resistance card shows under the same name and value."""
+    r = results(ARBIN)
+    soh = summarize("soh", r["soh"])
+    res = r["soh"]["soh_resistance_percent"]
+    assert r["soh"]["soh_percent"] is None and res is not None
+    assert soh.headline == f"{res:.1f} % by resistance"
+    ir = summarize("internal_resistance", r["internal_resistance"])
+    assert numbers(soh)["R0 fitted (cell)"] == numbers(ir)["R0 fitted (cell)"]
+    if res > 100:  # below the new-cell value of the preset: said, not left to puzzle
+        assert any("below the new-cell value" in item for item in soh.items)
+
+
+def test_a_coin_cells_resistance_reads_in_ohm():
+    """The SINTEF coin cell's R0 is tens of ohms: '52.5 Ω', not '52521.01 mΩ'."""
+    soc = results(BDF)["soc"]
+    assert soc["r0_ohm"] > 1.0
+    shown = numbers(summarize("soc", soc))["R0 (cell)"]
+    assert shown == f"{soc['r0_ohm']:.3g} Ω"
+
+
+# --- the catalogue against what the diagnostics do now ---------------------------------
+
+
+def nasa_b0005():
+    from app.hardware.logs.cycle_table import read_cycle_table
+
+    return read_cycle_table(str(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv"))
+
+
+def test_cycle_life_card_says_what_end_of_life_is_a_fraction_of():
+    from app.diagnostics.suite import run_cycle_table_suite
+
+    given = run_cycle_table_suite(nasa_b0005(), None, reference_capacity_ah=2.0).results
+    shown = numbers(summarize("cycle_life", given["cycle_life"]))
+    assert shown["Reference"] == "80 % of 2.000 Ah (capacity given)"
+    assert shown["EOL capacity"] == "1.600 Ah"
+    first = run_cycle_table_suite(nasa_b0005(), None, eol_fraction=0.7).results["cycle_life"]
+    reference = first["reference_capacity_ah"]
+    assert numbers(summarize("cycle_life", first))["Reference"] == (
+        f"70 % of {reference:.3f} Ah (first cycles)"
+    )
+
+
+def test_no_measurable_fade_reads_as_such_on_both_lifetime_cards():
+    """NASA B0005's first 30 cycles: regeneration, no measurable fade; no model is fitted
+    and no end of life forecast (as the catalogue says)."""
+    from app.diagnostics.suite import run_cycle_table_suite
+
+    r = run_cycle_table_suite(nasa_b0005().head(30), None).results
+    assert r["capacity_fade"]["status"] == "no_fade" and r["cycle_life"]["status"] == "no_fade"
+    fade, life = (
+        summarize("capacity_fade", r["capacity_fade"]),
+        summarize("cycle_life", r["cycle_life"]),
+    )
+    assert fade.headline.endswith("· no measurable fade") and "Model" not in numbers(fade)
+    assert fade.reason and "no measurable capacity fade" in fade.reason
+    assert life.headline == "no measurable fade" and life.status is Status.OK
+    from app.views.diagnostics_catalog import CATALOG_BY_KEY
+
+    assert "no measurable fade" in CATALOG_BY_KEY["capacity_fade"].method
+    assert "No measurable fade" in CATALOG_BY_KEY["cycle_life"].method
+
+
+def test_cell_balance_card_shows_the_action_it_judged():
+    """The foxBMS CAN log decodes 4 of the cells over seconds: balanced, action none."""
+    r = results("can/foxbms_test_log.txt")["cell_balance"]
+    summary = summarize("cell_balance", r)
+    assert r["action"] == "none" and summary.status is Status.OK
+    assert list(numbers(summary))[0] == "Action" and numbers(summary)["Action"] == "none"
+    assert "judged on the 4 of" in summary.reason  # a few of the pack's cells decoded
+    window = r["judged_window_s"]
+    assert window < 60 and summary.headline.endswith(f", last {window:.0f} s)")
+
+
+def test_runaway_risk_lists_every_criterion_the_catalogue_names():
+    from app.views.diagnostics_catalog import CATALOG_BY_KEY
+
+    thermal = results(NEWARE)["thermal"]
+    factors = {e["factor"] for e in thermal["runaway_risk_evidence"]}
+    assert factors == {"temperature", "excess_rise_rate", "hot_spot", "runaway_onset"}
+    items = summarize("thermal", thermal).items
+    assert len(items) == 4 and any(i.startswith("hot spot —: not checked") for i in items)
+    method = CATALOG_BY_KEY["thermal"].method
+    for words in ("hottest reading", "I²R does not explain", "hot spot", "runaway onset"):
+        assert words in method

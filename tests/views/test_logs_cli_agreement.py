@@ -1,0 +1,162 @@
+"""The Logs page's diagnostics are `batteryos analyze`'s for the same file and settings:
+the capacity typed is the end-of-life reference (--capacity-ah), the end of life the
+--eol-fraction, the OCV table the --ocv-table, over the file's own battery."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.core.spec import preset
+from tests.real_data import REAL_DATA
+
+pytestmark = pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+
+
+def neware() -> str:
+    return str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+
+
+def cli_results(capsys, *args: str) -> dict:
+    capsys.readouterr()
+    assert main(["analyze", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["results"]
+
+
+def gui_results(qtbot, page, path: str) -> dict:
+    page.open_file(path)
+    qtbot.waitUntil(lambda: not page.loading and not page.busy, timeout=60_000)
+    assert not page.status_is_error, page.status_text
+    return page
+
+
+def run(qtbot, page) -> dict:
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=120_000) as signal:
+        page.diagnostics_button.click()
+    # the report's results as the CLI prints them (plain JSON)
+    return json.loads(json.dumps(signal.args[0].results, allow_nan=False))
+
+
+def test_typed_capacity_and_end_of_life_give_the_cli_results(qtbot, logs_page, capsys):
+    page = gui_results(qtbot, logs_page, neware())
+    page.chemistry_combo.setCurrentIndex(page.chemistry_combo.findData("nmc"))
+    page.capacity_spin.setValue(0.35)
+    page.cells_spin.setValue(1)
+    page.eol_spin.setValue(75.0)
+    gui = run(qtbot, page)  # without Apply: the run uses what the form shows
+    cli = cli_results(
+        capsys, neware(), "--chemistry", "nmc", "--capacity-ah", "0.35", "--cells", "1",
+        "--eol-fraction", "0.75",
+    )  # fmt: skip
+    life = gui["cycle_life"]
+    assert life["reference_source"] != "initial_cycles"
+    assert life["eol_capacity_ah"] == pytest.approx(0.75 * 0.35)
+    assert gui == cli
+    assert page.selected.settings.capacity_ah == 0.35  # applied for the run
+    assert "batteryos analyze" in page.spec_note.text()
+
+
+def test_without_settings_the_guess_is_the_cli_given_the_guessed_battery(qtbot, logs_page, capsys):
+    """Nothing typed: the guessed battery, end of life against the first cycles (as the CLI
+    without --capacity-ah, given only the chemistry, cells and the capacity it needs)."""
+    page = gui_results(qtbot, logs_page, neware())
+    spec = page.selected.spec
+    gui = run(qtbot, page)
+    assert gui["cycle_life"]["reference_source"] == "initial_cycles"
+    args = ["--chemistry", spec.chemistry.value, "--cells", str(spec.series_cells)]
+    cli = cli_results(capsys, neware(), *args, "--capacity-ah", f"{spec.capacity_ah:g}")
+    assert cli["cycle_life"]["predicted_eol_cycle"] != gui["cycle_life"]["predicted_eol_cycle"]
+    cli_life = cli_results(capsys, neware(), *args)["cycle_life"]  # no --capacity-ah
+    assert gui["cycle_life"] == cli_life
+
+
+def test_an_ocv_table_is_used_as_the_cli_uses_it(qtbot, logs_page, capsys, tmp_path):
+    nmc = preset("nmc")
+    table = tmp_path / "ocv.csv"
+    soc = np.linspace(0.0, 100.0, 21)
+    ocv = nmc.cell_ocv(soc) + 0.02  # another cell's curve: the SOC moves
+    table.write_text(
+        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
+    )
+    page = gui_results(qtbot, logs_page, neware())
+    preset_soc = run(qtbot, page)["soc"]
+    page.set_ocv_table(str(table))
+    page.apply_spec_button.click()
+    qtbot.waitUntil(lambda: page.selected.settings.ocv_table == str(table), timeout=30_000)
+    assert page.selected.spec.ocv_v == pytest.approx(tuple(ocv), abs=1e-4)
+    gui = run(qtbot, page)
+    spec = page.selected.spec
+    cli = cli_results(
+        capsys, neware(), "--chemistry", "nmc", "--capacity-ah", f"{spec.capacity_ah!r}",
+        "--cells", "1", "--ocv-table", str(table),
+    )  # fmt: skip
+    assert gui == cli
+    assert gui["soc"]["final_soc_percent"] != preset_soc["final_soc_percent"]
+
+
+def test_a_per_cycle_table_opens_and_gives_the_cli_lifetime_results(qtbot, logs_page, capsys):
+    """NASA B0005 (2 Ah rated): the capacity series `analyze` runs the lifetime diagnostics
+    on opens in the Logs page too, and gives the same end of life, guessed or typed."""
+    path = str(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv")
+    page = gui_results(qtbot, logs_page, path)
+    assert "per-cycle table" in page.status_text and "168 cycles" in page.status_text
+    x, capacity = page.cycle_plots.curves[(0, f"{page.selected.path}:discharge")].getData()
+    assert len(x) == 168 and capacity[0] == pytest.approx(1.856487)
+    assert not page.import_button.isEnabled() and not page.replay_button.isEnabled()
+    assert page.ica_note.text() == "A per-cycle table has no samples: dQ/dV needs them."
+    assert "168 cycles (1–168)" in page.file_info.text()
+    gui = run(qtbot, page)
+    assert gui == cli_results(capsys, path)  # nothing set: `analyze FILE`
+    assert gui["soc"] is None and gui["cycle_life"]["reference_source"] == "initial_cycles"
+    page.capacity_spin.setValue(2.0)
+    gui = run(qtbot, page)
+    cli = cli_results(capsys, path, "--chemistry", "nmc", "--capacity-ah", "2", "--cells", "1")
+    assert gui == cli and gui["cycle_life"]["eol_capacity_ah"] == pytest.approx(1.6)
+
+
+def test_the_diagnostics_page_names_the_table_and_why_the_rest_is_missing(qtbot, make_window):
+    from app.views.diagnostics_catalog import NO_SAMPLES
+
+    window = make_window()
+    path = str(REAL_DATA / "capacity" / "calce_CS2_35_capacity.csv")
+    window.open_in_logs([path])
+    qtbot.waitUntil(lambda: not window.logs.loading and not window.logs.busy, timeout=60_000)
+    with qtbot.waitSignal(window.logs.diagnostics_finished, timeout=120_000):
+        window.logs.diagnostics_button.click()
+    page = window.diagnostics
+    status = page.run_status_label.text()
+    assert status.startswith("calce_CS2_35_capacity.csv · results of ")
+    assert "882 cycles of a per-cycle table" in status
+    assert page.summaries["soc"] == NO_SAMPLES
+    assert page.summaries["cycle_life"].status.value in ("ok", "warning")
+
+
+def test_a_file_naming_its_battery_agrees_with_and_without_settings(
+    qtbot, logs_page, capsys, tmp_path
+):
+    """A Battery OS CSV with its battery (an LFP pack with its own OCV table): untouched,
+    the file's battery (`analyze FILE`); a capacity typed keeps the file's OCV table and
+    limits, as --capacity-ah over the file's spec does."""
+    table = tmp_path / "lfp_ocv.csv"
+    lfp = preset("lfp")
+    soc = np.linspace(0.0, 100.0, 11)
+    table.write_text(
+        "soc_percent,ocv_v\n"
+        + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, lfp.cell_ocv(soc) + 0.01, strict=True))
+    )
+    log = tmp_path / "pack.csv"
+    args = ["--chemistry", "lfp", "--capacity-ah", "3", "--cells", "4", "--ocv-table", str(table)]
+    assert main(["simulate", *args, "--duration", "3600", "--profile", "hppc", "--seed", "3",
+                 "-o", str(log)]) == 0  # fmt: skip
+    page = gui_results(qtbot, logs_page, str(log))
+    assert page.selected.spec_from_file and page.selected.spec.ocv_v
+    assert run(qtbot, page) == cli_results(capsys, str(log))
+    page.capacity_spin.setValue(2.7)
+    gui = run(qtbot, page)
+    assert page.selected.spec.ocv_v == page.selected.file_spec.ocv_v  # the file's table kept
+    cli = cli_results(capsys, str(log), "--chemistry", "lfp", "--capacity-ah", "2.7",
+                      "--cells", "4")  # fmt: skip
+    assert gui == cli
