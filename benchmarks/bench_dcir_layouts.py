@@ -1,7 +1,7 @@
 """10 s DCIR on PyBaMM HPPC tests of other layouts, rates and many noise seeds (issue 3).
 
 Run: ``python benchmarks/bench_dcir_layouts.py [--layouts std half10 p30 2c 3c]
-[--rates 1 10] [--seeds 10] [--phase 0] [--per-pulse]``
+[--rates 0.5 1 2 5 10] [--seeds 10] [--phase 0] [--per-pulse]``
 
 ``bench_dcir.py`` scores one HPPC layout at 10 Hz on three noise seeds; a hidden
 check may use another layout, sample rate and seed. This runs PyBaMM SPMe
@@ -106,7 +106,7 @@ def truths(df, spec) -> dict[float, tuple]:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--layouts", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
-    ap.add_argument("--rates", nargs="+", type=int, default=[1, 10], choices=[1, 2, 5, 10])
+    ap.add_argument("--rates", nargs="+", type=float, default=[1, 10], choices=[0.5, 1, 2, 5, 10])
     ap.add_argument("--seeds", type=int, default=10, help="noise seeds 1..N")
     ap.add_argument("--phase", type=int, default=0, help="decimation offset, 0.1 s steps")
     ap.add_argument("--per-pulse", action="store_true")
@@ -124,7 +124,8 @@ def main(argv=None) -> None:
             )
             spec = preset(chem, capacity_ah=cap)
             for rate in args.rates:
-                true = true10.iloc[args.phase % (10 // rate) :: 10 // rate]
+                step = round(10 / rate)  # 10 Hz samples a sample
+                true = true10.iloc[args.phase % step :: step]
                 true = true.reset_index(drop=True)
                 ref = truths(true, spec)
                 keys = list(ref)
@@ -146,7 +147,7 @@ def main(argv=None) -> None:
                 total[0] += ok
                 total[1] += err.size
                 print(
-                    f"{name:<7} {ps:<10} {rate:>2} Hz: {ok}/{err.size} within, worst "
+                    f"{name:<7} {ps:<10} {rate:>3g} Hz: {ok}/{err.size} within, worst "
                     f"{np.nanmax(np.abs(err)):5.2f} %, rms {np.sqrt(np.nanmean(err**2)):4.2f} %, "
                     f"missed {int((~found).sum())}",
                     flush=True,

@@ -47,10 +47,25 @@ NO_DRIFT = [0, 2, 3, 4]
 
 
 def known_model_dv(
-    t, i, v, *, fit_from, k, breaks, max_points, flat_tol, start_settled, taus, use, shape=None
+    t,
+    i,
+    v,
+    *,
+    fit_from,
+    k,
+    breaks,
+    max_points,
+    flat_tol,
+    start_settled,
+    taus,
+    use,
+    shape=None,
+    split=False,
 ):
     """V(t_s + 10 s) - V[k-1] of the pulse model with fixed time constants (and, with
-    ``shape`` = (R0, R1, R2), fixed ratios between the three: one amplitude)."""
+    ``shape`` = (R0, R1, R2), fixed ratios between the three: one amplitude; with
+    ``split``, the step's own R0, R1, R2 beside those of the current before it, as
+    :func:`~app.diagnostics.pulse_fit.fit_pulse_response`'s split model)."""
     seg = pf.make_segments(
         t,
         i,
@@ -74,7 +89,17 @@ def known_model_dv(
             seg.q0 + seg.cur * (seg.tmean - seg.t0),
         ]
     )
-    if shape is None:
+    cur_b = None
+    if split:
+        pre = seg.cur[int(np.searchsorted(seg.start, k)) - 1]
+        cur_b = np.where(seg.start >= k, seg.cur - pre, 0.0)
+        cur_a = seg.cur - cur_b
+        cols = np.column_stack(
+            [cols[:, :2], cur_a, pf._tau_columns(seg, taus, cur_a), cols[:, 5], cur_b]
+            + [pf._tau_columns(seg, taus, cur_b)]
+        )
+        coef, _ = pf._solve(cols[rows], [*use, 6, 7, 8], y, np.sqrt(n), 9)
+    elif shape is None:
         coef, _ = pf._solve(cols[rows], use, y, np.sqrt(n), 6)
     else:
         # the three resistance columns as one, in the given proportions
@@ -83,13 +108,14 @@ def known_model_dv(
         amp, _ = pf._solve(one[rows], [c for c in use if c not in (3, 4)], y, np.sqrt(n), 6)
         coef = amp.copy()
         coef[2:5] = amp[2] * np.asarray(shape)
-    x = pf.rc_states(seg.dur, seg.cur, taus, seg.start_settled)
+    cur_a = seg.cur if cur_b is None else seg.cur - cur_b
+    x = pf.rc_states(seg.dur, cur_a, taus, seg.start_settled)
     model = pf.PulseModel(
         seg=seg,
         t_s=t_s,
         tau1_s=float(taus[0]),
         tau2_s=float(taus[1]),
-        cur_a=seg.cur,
+        cur_a=cur_a,
         x1=x[:, 0],
         x2=x[:, 1],
         coef=coef,
@@ -97,6 +123,9 @@ def known_model_dv(
         n_points=len(t) - fit_from,
         span_s=float(t[-1] - t[fit_from]),
     )
+    if cur_b is not None:
+        xb = pf.rc_states(seg.dur, cur_b, taus, seg.start_settled)
+        model.cur_b, model.xb1, model.xb2 = cur_b, xb[:, 0], xb[:, 1]
     pulse_end = max(breaks) if len(breaks) > 1 else len(t)
     read = min(t_s + 10.0, float(t[pulse_end - 1]))
     return float(np.diff(model.voltage(np.array([float(t[k - 1]), read])))[0])

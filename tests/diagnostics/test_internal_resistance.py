@@ -373,3 +373,64 @@ def assert_same(a, b, path=""):
         assert a == pytest.approx(b, rel=1e-9, abs=1e-12), path
     else:
         assert a == b, path
+
+
+def steps_after_unlike_pulses(dt: float = 1.0, noise_v: float = 0.002, seed: int = 0):
+    """HPPC-like cycles (3C discharge and 2.25C charge pulses, then a 360 s 1C step)
+    on a cell whose pulses relax with dynamics of their own (3 s and 20 s, not the
+    step's 10 s and 100 s): a real cell is not one linear circuit, and one pair of
+    time constants cannot follow the whole window before the step."""
+    segs = [(600, 0.0)] + [(10, -15.0), (40, 0.0), (10, 11.25), (40, 0.0), (360, -5.0)] * 3
+    segs.append((600, 0.0))
+    i = np.concatenate([np.full(round(d / dt), a) for d, a in segs])
+    step = np.concatenate([np.full(round(d / dt), d == 360) for d, _ in segs])
+
+    def response(cur, r0, pairs):
+        v = r0 * cur
+        for r, tau in pairs:
+            a, x = math.exp(-dt / tau), np.zeros(len(cur))
+            for k in range(len(cur) - 1):
+                x[k + 1] = a * x[k] + r * (1 - a) * cur[k]
+            v = v + x
+        return v
+
+    v = 3.7 + response(np.where(step, i, 0.0), R0, [(R1, TAU1), (R2, TAU2)])
+    v = v + response(np.where(step, 0.0, i), 0.01, [(0.01, 3.0), (0.04, 20.0)])
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "time_s": np.arange(len(i)) * dt,
+            "voltage_v": v + rng.normal(0.0, noise_v, len(v)),
+            "current_a": i + rng.normal(0.0, 0.005, len(i)),
+        }
+    )
+
+
+def test_step_read_from_the_level_before_it_the_same_way_live(monkeypatch):
+    """Where the 2-RC model cannot follow a long step's whole read-out window, the
+    read-out is the fit from the level before the step on: offline and live alike,
+    however the blocks are cut."""
+    import app.diagnostics.internal_resistance as ir
+
+    df = steps_after_unlike_pulses()
+    spec = nmc_cell()
+    starts: dict[float, list[int]] = {}
+    original = ir.fit_pulse_response
+
+    def spy(t, i, v, **kw):
+        starts.setdefault(float(t[kw["k"]]), []).append(kw["fit_from"])
+        return original(t, i, v, **kw)
+
+    monkeypatch.setattr(ir, "fit_pulse_response", spy)
+    offline = measure_internal_resistance(df, spec).to_dict()
+    # (the refit from the level: a later start than the step's first fit)
+    assert any(len(set(s)) > 1 for s in starts.values())
+    rng = np.random.default_rng(3)
+    block = SampleBlock({c: df[c].to_numpy() for c in df.columns})
+    tracker = InternalResistanceTracker(spec)
+    pos, n = 0, len(block)
+    while pos < n:
+        size = int(rng.integers(1, 400))
+        tracker.update(block.slice(pos, min(n, pos + size)))
+        pos += size
+    assert_same(offline, tracker.result().to_dict())
