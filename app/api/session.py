@@ -10,7 +10,7 @@ import time
 from app.api.live import LiveFeed
 from app.diagnostics.live import EngineOnFirstBlock
 from app.hardware.acquisition import AcquisitionThread
-from app.hardware.registry import create_source
+from app.hardware.registry import create_source, url_capacity_ah
 from app.storage.database import Database
 
 
@@ -59,7 +59,19 @@ def active_alerts_from(db: Database, max_age_s: float = 1.0):
 
 
 class HeadlessLiveSession:
-    def __init__(self, url: str, db: Database, *, spec=None, record: bool = False):
+    def __init__(
+        self,
+        url: str,
+        db: Database,
+        *,
+        spec=None,
+        record: bool = False,
+        reference_capacity_ah: float | None = None,
+    ):
+        """``reference_capacity_ah``: what end of life is measured against
+        (``--capacity-ah``); None: the URL's ``capacity_ah``, else the first cycles'."""
+        if reference_capacity_ah is None:
+            reference_capacity_ah = url_capacity_ah(url)
         self.source = create_source(url, spec=spec)
         self.recorder = _LazyRecorder(db, self.source) if record else None
         outputs = []
@@ -72,7 +84,9 @@ class HeadlessLiveSession:
         outputs.append(self.feed)
         if self.recorder is not None:
             outputs.append(self.recorder)
-        self.stage = EngineOnFirstBlock(self.source, outputs)
+        self.stage = EngineOnFirstBlock(
+            self.source, outputs, reference_capacity_ah=reference_capacity_ah
+        )
         self.acquisition = AcquisitionThread(self.source, [self.stage])
 
     def start(self) -> None:

@@ -53,7 +53,13 @@ def run(args: argparse.Namespace) -> int:
             from app.cli.battery_options import spec_from_args
 
             spec = spec_from_args(args) if args.chemistry else None
-            session = HeadlessLiveSession(args.source, db, spec=spec, record=args.record)
+            session = HeadlessLiveSession(
+                args.source,
+                db,
+                spec=spec,
+                record=args.record,
+                reference_capacity_ah=args.capacity_ah,
+            )
         app = create_app(db, live=session.feed if session else None)
         server = ApiServer(app, args.host, args.port, allow_remote=args.allow_remote)
         server.start()

@@ -214,11 +214,22 @@ def _column(block: SampleBlock, name: str) -> np.ndarray:
 class LifetimeTracker:
     """Capacity fade and cycle life of a :class:`CycleTracker`'s table (the
     ``capacity_fade`` and ``cycle_life`` results of ``run_suite``), recomputed only
-    when the usable cycles changed."""
+    when the usable cycles changed.
 
-    def __init__(self, spec: BatterySpec, cycles: CycleTracker):
+    ``reference_capacity_ah``: the capacity end of life is measured against (the
+    user's, as ``run_suite``'s); None: the first cycles' capacity.
+    """
+
+    def __init__(
+        self,
+        spec: BatterySpec,
+        cycles: CycleTracker,
+        *,
+        reference_capacity_ah: float | None = None,
+    ):
         self.spec = spec
         self.cycles = cycles
+        self.reference_capacity_ah = reference_capacity_ah
         self._usable: pd.DataFrame | None = None
         self._results: tuple[dict, dict] | None = None
         self.table_rows = 0  #: cycles in the table at the last :meth:`results`
@@ -238,5 +249,7 @@ class LifetimeTracker:
         usable = lifetime_cycles(table, measured_charge=True)
         if self._results is None or not usable.equals(self._usable):
             self._usable = usable
-            self._results = lifetime_results(usable, self.spec, DEFAULT_EOL_FRACTION, None)
+            self._results = lifetime_results(
+                usable, self.spec, DEFAULT_EOL_FRACTION, self.reference_capacity_ah
+            )
         return self._results

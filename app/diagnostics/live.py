@@ -65,7 +65,11 @@ class LiveEngine:
         *,
         thresholds: list[Threshold] | None = None,
         alert_outputs: list[Callable[[list[AlertEvent]], None]] | None = None,
+        reference_capacity_ah: float | None = None,
     ):
+        """``reference_capacity_ah``: the capacity the user gave (``--capacity-ah``,
+        ``capacity_ah=`` in a source URL), end of life is measured against it;
+        None: the first cycles' capacity (see :func:`~app.diagnostics.run_suite`)."""
         self.spec = spec
         self._pending: list[SampleBlock] = []
         self._pending_n = 0
@@ -78,7 +82,9 @@ class LiveEngine:
         self.safety = SafetyMonitor(spec)
         self.thermal = ThermalTracker(spec)
         self.cycles = CycleTracker(spec)
-        self.lifetime = LifetimeTracker(spec, self.cycles)
+        self.lifetime = LifetimeTracker(
+            spec, self.cycles, reference_capacity_ah=reference_capacity_ah
+        )
         self.samples = 0
         self.span_s = 0.0
         self._t0: float | None = None
@@ -238,9 +244,12 @@ class EngineOnFirstBlock:
         outputs: list[Callable[[SampleBlock], None]],
         alert_outputs: list[Callable[[list], None]] | None = None,
         thresholds_for: Callable[[BatterySpec], list] | None = None,
+        reference_capacity_ah: float | None = None,
     ):
-        """``source``: anything with a ``spec`` (a :class:`~app.hardware.source.Source`)."""
+        """``source``: anything with a ``spec`` (a :class:`~app.hardware.source.Source`);
+        ``reference_capacity_ah``: as :class:`LiveEngine`'s."""
         self.source = source
+        self.reference_capacity_ah = reference_capacity_ah
         self.outputs = outputs
         self.alert_outputs = alert_outputs or []
         #: the alert rules of a battery, asked when the engine is built; it
@@ -271,7 +280,11 @@ class EngineOnFirstBlock:
                 if rules is None:
                     rules = self.thresholds_for(spec) if self.thresholds_for else []
                 self.engine = LiveEngine(
-                    spec, outputs=self.outputs, thresholds=rules, alert_outputs=self.alert_outputs
+                    spec,
+                    outputs=self.outputs,
+                    thresholds=rules,
+                    alert_outputs=self.alert_outputs,
+                    reference_capacity_ah=self.reference_capacity_ah,
                 )
         self.engine(block)
 

@@ -65,6 +65,14 @@ def _convert(url: SourceURL, key: str, kind, default):
         ) from None
 
 
+def url_capacity_ah(url: str) -> float | None:
+    """The capacity the user wrote in a source URL (``capacity_ah=``), else None.
+
+    Like ``--capacity-ah``, it is what end of life is measured against.
+    """
+    return parse_source_url(url).pop_float("capacity_ah")
+
+
 def parse_source_url(url: str) -> SourceURL:
     """Split ``url``; raises :class:`SourceError` if it is not a source URL."""
     if not url or "://" not in url:

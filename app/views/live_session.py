@@ -30,7 +30,7 @@ from app.core.ringbuffer import RingBuffer
 from app.core.spec import BatterySpec
 from app.diagnostics.live import EngineOnFirstBlock
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
-from app.hardware.registry import create_source
+from app.hardware.registry import create_source, url_capacity_ah
 from app.views import storage_bridge
 from app.views.background import SerialWorker
 from app.views.recording_sink import RecordingSink
@@ -217,6 +217,7 @@ class LiveSession(QObject):
             outputs=[self.ring.append, self._recording],
             alert_outputs=self.alert_outputs,
             thresholds_for=self.thresholds_for,
+            reference_capacity_ah=url_capacity_ah(url),
         )
         self._acquisition = AcquisitionThread(
             source, sinks=[self._engine], reconnect_initial_s=self.reconnect_initial_s
