@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.core import schema
+from app.diagnostics.faults.common import strided_sums
 
 #: Bin length: short enough for the 60 s detection targets (a window of 30-60 s
 #: is 6-12 bins), long enough that a 16-cell, 1e6-sample log gives few enough
@@ -201,10 +202,7 @@ class _BinSummer:
             # running sum adds in the same order, so the bits are the same
             return np.cumsum(x[:, : k * m].reshape(rows, m, k), axis=2)[:, :, -1].astype(np.float64)
         if k:
-            out = x[:, 0 : k * m : k].copy()
-            for j in range(1, k):
-                out += x[:, j : k * m : k]
-            return out.astype(np.float64)
+            return strided_sums(x, k, m).astype(np.float64)
         lab = self._lab.get(rows)
         if lab is None:
             lab = (self.b[None, :] + (np.arange(rows) * m)[:, None]).ravel()
