@@ -213,6 +213,12 @@ class _BinSummer:
         np.add.at(out.reshape(-1), lab, x.ravel())
         return out.astype(np.float64)
 
+    def squares(self, x: np.ndarray) -> np.ndarray:
+        """``self(x * x)``; regular chunks square a few rows at a time (no array of squares)."""
+        if self.k and x.shape[0] * self.m > _ACCUMULATE_MAX:
+            return strided_sums(x, self.k, self.m, square=True).astype(np.float64)
+        return self(x * x)
+
     def row(self, x: np.ndarray) -> np.ndarray:
         """Sums of one row (1-D)."""
         return self(x[None, :])[0]
@@ -415,9 +421,7 @@ class SampleStage:
         # counts: every sample of every row unless a row has NaN (a shared read-only
         # view then; arrays only for a chunk with bad rows, see below)
         cnt = nd = np.broadcast_to(nsamp, (c, m))
-        q1 = self._buffer("q1", c, n)
-        np.multiply(d, d, out=q1)
-        sdd = bsum(q1)
+        sdd = bsum.squares(d)
         # second differences: white-noise energy (see sensors); extra rows: the mean
         # of the cells' (the current's load reference), the pack's minus their sum
         cx = c + lay.noise_extra
@@ -462,7 +466,7 @@ class SampleStage:
             s1[r] = bsum.row(np.where(fin, y[r], 0.0))
             cnt[r] = bsum.row(fin.astype(float))
             fd = np.isfinite(d[r])
-            sdd[r] = bsum.row(np.where(fd, q1[r], 0.0))
+            sdd[r] = bsum.row(np.where(fd, d[r] * d[r], 0.0))
             nd[r] = bsum.row(fd.astype(float))
             isnan = np.isnan(y[r])
             if isnan.any():
