@@ -286,7 +286,8 @@ class InternalResistanceTracker:
         # each cell voltage a column of its own: a pulse's window is stacked when it
         # is measured (:meth:`_cells`), not every sample of the log
         for name in self._cell_cols:
-            cols[name] = block.get(name, np.full(n, np.nan))
+            column = block.get(name)
+            cols[name] = np.full(n, np.nan) if column is None else column
         return cols
 
     def _cells(self, lo: int, hi: int) -> np.ndarray | None:
