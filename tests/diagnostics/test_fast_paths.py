@@ -86,6 +86,8 @@ def test_bin_sums_same_bits_by_running_sum_and_strided_adds(rows, bins, per_bin,
     running = summer(x) if rows * bins <= _ACCUMULATE_MAX else None
     monkeypatch.setattr("app.diagnostics.faults.bins._ACCUMULATE_MAX", 0)
     strided = summer(x)
+    # sums of squares squared a few rows at a time: those of the array of squares
+    np.testing.assert_array_equal(summer.squares(x), summer(x * x))
     monkeypatch.setattr("app.diagnostics.faults.bins._ACCUMULATE_MAX", 10**9)
     np.testing.assert_array_equal(summer(x), strided)
     if running is not None:
