@@ -165,28 +165,37 @@ class CellBalanceTracker:
     def _update(self, block: SampleBlock) -> None:
         cols = self._cols
         spec = self.spec
-        by_cell = block.stack(cols).T  # (cells, samples), each sample's cells contiguous
-        # the cells of each sample in order, sorted along the contiguous axis of the
-        # (cells, samples) view: spread and median from one sort, several times
-        # faster than max, min and np.median
-        ranked = np.sort(by_cell, axis=0)
+        # the cells of each sample side by side (samples, cells), sorted in place along
+        # the contiguous axis: spread and median from one sort, several times faster
+        # than max, min and np.median
+        ranked = block.stack(cols)
+        ranked.sort(axis=1)
         # a sample is complete when all its cells are finite: -inf sorts first, NaN
         # last (after +inf), so its lowest and highest show it
-        valid = np.isfinite(ranked[0]) & np.isfinite(ranked[-1])
-        if not valid.all():
-            by_cell, ranked = by_cell[:, valid], ranked[:, valid]
-            if not by_cell.shape[1]:
+        valid = np.isfinite(ranked[:, 0]) & np.isfinite(ranked[:, -1])
+        complete = bool(valid.all())
+        if not complete:
+            ranked = ranked[valid]
+            if not len(ranked):
                 return
         t = block[schema.TIME][valid]
         i = np.nan_to_num(block[schema.CURRENT][valid])
-        spread = (ranked[-1] - ranked[0]) * 1000.0
+        spread = (ranked[:, -1] - ranked[:, 0]) * 1000.0
         middle = len(cols) // 2  # the middle one, or the mean of the two middle ones as np.median
-        median = ranked[middle] if len(cols) % 2 else (ranked[middle - 1] + ranked[middle]) / 2.0
+        median = (
+            ranked[:, middle]
+            if len(cols) % 2
+            else (ranked[:, middle - 1] + ranked[:, middle]) / 2.0
+        )
         rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
         soc = spec.cell_soc_from_ocv(median)
         mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
+        # each cell's deviation from its own (contiguous) column: every column is
+        # there, or no sample would be complete
+        cells = [block[c] if complete else block[c][valid] for c in cols]
         rows = np.empty((len(cols) + 2, len(t)))
-        np.subtract(by_cell, median, out=rows[:-2])
+        for row, cell in zip(rows[:-2], cells, strict=True):
+            np.subtract(cell, median, out=row)
         rows[:-2] *= 1000.0
         rows[-2] = 1.0
         rows[-1] = i
@@ -200,9 +209,10 @@ class CellBalanceTracker:
         self._spread.extend(spread)
         self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
         self._soc.extend(soc)
-        self._last_cells = by_cell[:, -1].copy()
+        self._last_cells = np.array([cell[-1] for cell in cells])
         if rest.any():
-            self._last_rest_cells = by_cell[:, np.flatnonzero(rest)[-1]].copy()
+            last_rest = int(np.flatnonzero(rest)[-1])
+            self._last_rest_cells = np.array([cell[last_rest] for cell in cells])
 
     def _add_bins(self, rows: np.ndarray, weights: np.ndarray) -> None:
         """Sum full bins (rows @ weights, one product per bin); keep the rest for the next block."""

@@ -290,9 +290,18 @@ class InternalResistanceTracker:
         else:
             cols["soc"] = self._soc.update(block)
         cols["step"] = block.get(schema.STEP_INDEX, np.full(n, np.nan))
-        if self._cell_cols:
-            cols["cells"] = block.stack(self._cell_cols)
+        # each cell voltage a column of its own: a pulse's window is stacked when it
+        # is measured (:meth:`_cells`), not every sample of the log
+        for name in self._cell_cols:
+            column = block.get(name)
+            cols[name] = np.full(n, np.nan) if column is None else column
         return cols
+
+    def _cells(self, lo: int, hi: int) -> np.ndarray | None:
+        """The cell voltages of buffer rows ``lo:hi`` side by side (None without cells)."""
+        if not self._cell_cols:
+            return None
+        return np.column_stack([self._buf[name][lo:hi] for name in self._cell_cols])
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
         """A dropped current reading (NaN) holds the last one (0 before the first):
@@ -623,7 +632,7 @@ class InternalResistanceTracker:
         t = buf["t"][lo:hi]
         i = buf["i"][lo:hi]
         v = buf["v"][lo:hi]
-        cells = buf["cells"][lo:hi] if "cells" in buf.cols else None
+        cells = self._cells(lo, hi)
         k = st.k - st.hist_start
         kl = st.k_level - st.hist_start
         fit_from = st.fit_from - st.hist_start
@@ -800,7 +809,7 @@ class InternalResistanceTracker:
         buf = self._buf
         g0 = buf.g0
         t, i, v = buf["t"], buf["i"], buf["v"]
-        cells = buf.cols.get("cells")
+        cells = [buf[name] for name in self._cell_cols] or None
         p = self.spec.parallel_strings
         m = len(items)
         k = np.array([st.k for st, _ in items], dtype=np.int64) - g0
@@ -808,7 +817,7 @@ class InternalResistanceTracker:
         win = np.array([w for _, w in items], dtype=np.int64) - g0
         # the pulse's samples end at its end, or at the window's for one still running
         stop = np.array([w if st.end is None else min(st.end, w) for st, w in items]) - g0
-        columns = [v] if cells is None else [v, *cells.T]
+        columns = [v] if cells is None else [v, *cells]
         if not bool(np.all(t[1:] >= t[:-1])):  # (interp_within needs the times in order)
             out = []
             for (st, _), a, b, c, w in zip(

@@ -191,24 +191,25 @@ def step_candidates(
     the first settled sample within ``STEP_INDEX_RAMP`` samples, or ``len(i)``
     when the data end before the current settled: the caller looks again later).
     """
-    lo = max(lo, settle)
+    lo = max(lo, settle, 1)  # (and the sample before k)
     hi = min(hi, len(i) - 1)
     if hi <= lo:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    k = np.arange(lo, hi)
-    pre = i[k - 1]
-    settled = np.ones(len(k), dtype=bool)
+    # every k in lo..hi at once: the samples m before each k are the slice lo-m..hi-m
+    pre = i[lo - 1 : hi - 1]
+    settled = np.ones(hi - lo, dtype=bool)
     for m in range(2, settle + 1):
-        settled &= np.abs(i[k - m] - pre) <= tol
-    departs = np.abs(i[k] - pre) > tol
+        settled &= np.abs(i[lo - m : hi - m] - pre) <= tol
+    departs = np.abs(i[lo:hi] - pre) > tol
     cand = settled & departs
     if step_index is not None:
         # a cycler's step change is a boundary even if the current was not settled
-        s_prev, s_now = step_index[k - 1], step_index[k]
+        s_prev, s_now = step_index[lo - 1 : hi - 1], step_index[lo:hi]
         cand |= np.isfinite(s_now) & np.isfinite(s_prev) & (s_now != s_prev) & departs
-    k = k[cand]
-    pre = pre[cand]
+    at = np.flatnonzero(cand)
+    k = at + lo
+    pre = pre[at]
     n = len(i)
     moving = np.abs(i[k + 1] - i[k]) > tol
     k_level = np.where(moving, k + 1, k)

@@ -451,14 +451,18 @@ class EkfSocEstimator:
         cells = self._cell_columns(block)
         if not cells:
             return block[schema.VOLTAGE] / self._series
-        volts = np.array([block[c] for c in cells])  # (cells, samples)
-        ok = np.isfinite(volts)
+        columns = [block[c] for c in cells]
         # summed over the cells in their order, from zero (a reduction along the outer
         # axis adds row after row: the bits do not depend on the block length)
-        if ok.all():
-            total = np.add.reduce(volts, axis=0, initial=0.0)
+        if all(np.isfinite(column).all() for column in columns):
+            # (the same adds on the columns themselves, with nothing stacked)
+            total = np.zeros(len(block))
+            for column in columns:
+                total += column
             count = np.full(len(block), float(len(cells)))
         else:
+            volts = np.array(columns)  # (cells, samples)
+            ok = np.isfinite(volts)
             total = np.add.reduce(np.where(ok, volts, 0.0), axis=0, initial=0.0)
             count = ok.sum(axis=0, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -223,6 +223,9 @@ class SohTracker:
         return {}
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
+        if np.isfinite(i).all():  # (nothing to hold: the usual case)
+            self._last_i = float(i[-1])
+            return i
         idx = np.where(np.isfinite(i), np.arange(len(i)), -1)
         np.maximum.accumulate(idx, out=idx)
         held = np.where(idx >= 0, i[np.maximum(idx, 0)], self._last_i)

@@ -21,7 +21,15 @@ from app.diagnostics.pulse_detection import (
     median,
 )
 from app.diagnostics.pulse_summary import median_of
-from app.diagnostics.rowwise import row_all_finite, row_fold, row_max, row_mean, row_min, row_sum
+from app.diagnostics.rowwise import (
+    CHUNK_ROWS,
+    row_all_finite,
+    row_fold,
+    row_max,
+    row_mean,
+    row_min,
+    row_sum,
+)
 from app.diagnostics.runs import run_bounds, run_reduce
 from app.diagnostics.suite import run_suite
 
@@ -78,6 +86,8 @@ def test_bin_sums_same_bits_by_running_sum_and_strided_adds(rows, bins, per_bin,
     running = summer(x) if rows * bins <= _ACCUMULATE_MAX else None
     monkeypatch.setattr("app.diagnostics.faults.bins._ACCUMULATE_MAX", 0)
     strided = summer(x)
+    # sums of squares squared a few rows at a time: those of the array of squares
+    np.testing.assert_array_equal(summer.squares(x), summer(x * x))
     monkeypatch.setattr("app.diagnostics.faults.bins._ACCUMULATE_MAX", 10**9)
     np.testing.assert_array_equal(summer(x), strided)
     if running is not None:
@@ -110,7 +120,8 @@ def test_array_median_is_numpys_bit_for_bit():
 @pytest.mark.parametrize("cells", [1, 2, 4, 7, 8, 9, 16, 17, 24, 130])
 def test_row_reductions_are_numpys_bit_for_bit(cells):
     rng = np.random.default_rng(cells)
-    x = rng.normal(size=(3000, cells)) * np.exp(rng.normal(size=(3000, cells)) * 3)
+    n = 2 * CHUNK_ROWS + 123  # (whole chunks and a part of one)
+    x = rng.normal(size=(n, cells)) * np.exp(rng.normal(size=(n, cells)) * 3)
     x[rng.random(x.shape) < 0.5] = -0.0  # all-zero rows: numpy's sum is +0.0
     x[rng.random(x.shape) < 0.01] = np.nan
     columns = [np.ascontiguousarray(x[:, j]) for j in range(cells)]

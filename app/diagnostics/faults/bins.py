@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.core import schema
+from app.diagnostics.faults.common import strided_sums
 
 #: Bin length: short enough for the 60 s detection targets (a window of 30-60 s
 #: is 6-12 bins), long enough that a 16-cell, 1e6-sample log gives few enough
@@ -201,10 +202,7 @@ class _BinSummer:
             # running sum adds in the same order, so the bits are the same
             return np.cumsum(x[:, : k * m].reshape(rows, m, k), axis=2)[:, :, -1].astype(np.float64)
         if k:
-            out = x[:, 0 : k * m : k].copy()
-            for j in range(1, k):
-                out += x[:, j : k * m : k]
-            return out.astype(np.float64)
+            return strided_sums(x, k, m).astype(np.float64)
         lab = self._lab.get(rows)
         if lab is None:
             lab = (self.b[None, :] + (np.arange(rows) * m)[:, None]).ravel()
@@ -214,6 +212,12 @@ class _BinSummer:
         out = np.zeros((rows, m), dtype=x.dtype)
         np.add.at(out.reshape(-1), lab, x.ravel())
         return out.astype(np.float64)
+
+    def squares(self, x: np.ndarray) -> np.ndarray:
+        """``self(x * x)``; regular chunks square a few rows at a time (no array of squares)."""
+        if self.k and x.shape[0] * self.m > _ACCUMULATE_MAX:
+            return strided_sums(x, self.k, self.m, square=True).astype(np.float64)
+        return self(x * x)
 
     def row(self, x: np.ndarray) -> np.ndarray:
         """Sums of one row (1-D)."""
@@ -417,9 +421,7 @@ class SampleStage:
         # counts: every sample of every row unless a row has NaN (a shared read-only
         # view then; arrays only for a chunk with bad rows, see below)
         cnt = nd = np.broadcast_to(nsamp, (c, m))
-        q1 = self._buffer("q1", c, n)
-        np.multiply(d, d, out=q1)
-        sdd = bsum(q1)
+        sdd = bsum.squares(d)
         # second differences: white-noise energy (see sensors); extra rows: the mean
         # of the cells' (the current's load reference), the pack's minus their sum
         cx = c + lay.noise_extra
@@ -464,7 +466,7 @@ class SampleStage:
             s1[r] = bsum.row(np.where(fin, y[r], 0.0))
             cnt[r] = bsum.row(fin.astype(float))
             fd = np.isfinite(d[r])
-            sdd[r] = bsum.row(np.where(fd, q1[r], 0.0))
+            sdd[r] = bsum.row(np.where(fd, d[r] * d[r], 0.0))
             nd[r] = bsum.row(fd.astype(float))
             isnan = np.isnan(y[r])
             if isnan.any():

@@ -22,6 +22,28 @@ def one_c_a(spec: BatterySpec) -> float:
     return float(spec.pack_capacity_ah)
 
 
+#: Rows summed together by :func:`strided_sums` (their strided slices stay in cache)
+_STRIDED_ROWS = 4
+
+
+def strided_sums(x: np.ndarray, k: int, m: int, *, square: bool = False) -> np.ndarray:
+    """Sums of ``m`` consecutive groups of ``k`` columns of ``x`` (rows, >= k * m), each
+    added in column order from the first: ``x[:, 0::k] + x[:, 1::k] + ...`` (in
+    ``x``'s dtype), a few rows at a time; ``square``: the sums of ``x * x`` (squared
+    a few rows at a time, with no array of all the squares)."""
+    rows = x.shape[0]
+    out = np.empty((rows, m), dtype=x.dtype)
+    squares = np.empty((min(rows, _STRIDED_ROWS), k * m), dtype=x.dtype) if square else None
+    for a in range(0, rows, _STRIDED_ROWS):
+        part, src = out[a : a + _STRIDED_ROWS], x[a : a + _STRIDED_ROWS]
+        if square:
+            src = np.multiply(src[:, : k * m], src[:, : k * m], out=squares[: len(src)])
+        part[...] = src[:, 0 : k * m : k]
+        for j in range(1, k):
+            part += src[:, j : k * m : k]
+    return out
+
+
 class RollingSum:
     """Windowed sums over the last W bins of a per-bin array, carried across calls.
 
@@ -129,9 +151,7 @@ class SuperBins:
         span = k // m if k % m == 0 else 0
         if span and np.array_equal(starts, np.arange(m) * span):
             # every super-bin has the same number of bins: strided sums, in order
-            sums = xs[:, 0::span].copy()
-            for j in range(1, span):
-                sums += xs[:, j::span]
+            sums = strided_sums(xs, span, m)
         else:  # bincount adds in input order too: the same bits as the strided sums
             rows = x.shape[0]
             flat = (lab[None, :] + (np.arange(rows) * m)[:, None]).ravel()
