@@ -235,7 +235,8 @@ class SensorDetector:
             per_bin = per_bin[judge]
             if self.r0 is not None:  # the current, less the load the voltage explains
                 ref_b = bb.s2ref / (6.0 * bb.n2ref)
-                per_bin[self.layout.i_i] -= CURRENT_LOAD_MARGIN * ref_b / self.r0**2
+                i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
+                per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
             hot = (per_bin > self._floor2).any(axis=0)
         full = self._noise_hist.push(x)
         hot_full = self._hot_hist.push(hot.astype(float))
@@ -275,7 +276,11 @@ class SensorDetector:
         elif self.r0 is not None:  # no cells: the load curvature the current explains
             var[lay.i_v] = var[lay.i_v] - CURRENT_LOAD_MARGIN * ref_i * self.r0**2
         if self.r0 is not None:
-            var[lay.i_i] = var[lay.i_i] - CURRENT_LOAD_MARGIN * ref_v / self.r0**2
+            # the smaller of the step-robust and the plain estimate: the first drops
+            # an isolated step, the second measures a smooth load curve as the plain
+            # voltage reference does (the minimum of 3 keeps more than C2_MIN of a
+            # smooth curve's energy: divided by C2_MIN, it inflates it up to ~4x)
+            var[lay.i_i] = np.fmin(var[lay.i_i], ref_i) - CURRENT_LOAD_MARGIN * ref_v / self.r0**2
         with np.errstate(invalid="ignore"):
             over_floor = var > self._floor2
         ref = np.zeros_like(var)
