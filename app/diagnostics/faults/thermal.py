@@ -44,8 +44,9 @@ e-folding times tau of 30, 60 and 120 s (a runaway doubling its rate every
 with the rise's noise level above and the z with each bin's own noise: a
 template weighing the last bins must not borrow the calm of the earlier ones
 when a sensor turns noisy mid-window), and the best template's z >= 5 with its rate at the
-window's end >= 0.7 degC/min stands in for the quadratic's rise and rate (the
-acceleration and own-heating conditions still apply). It raises the evidence for
+window's end >= 0.7 degC/min stands in for the quadratic's rise (the quadratic's
+rate must still reach 0.7 degC/min, and the acceleration and own-heating
+conditions still apply). It raises the evidence for
 a slow onset by ~0.5 sigma, a few seconds sooner; on the clean packs below the
 best template's z, where the other conditions hold, stays <= 4.7 (as the
 quadratic's). The z reported is the larger of the two.
@@ -300,8 +301,13 @@ class RunawayDetector:
                 & (rate >= ACCEL_RATIO * prev)
                 & (own * per_min >= OWN_RATE_FRACTION * RATE_MIN_C_PER_MIN)
             )
-            quad = (rate * per_min >= RATE_MIN_C_PER_MIN) & (rise >= RATE_Z * se_rise)
-            templ = (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
+            # a template lends its evidence, not its rate: the quadratic's rate must
+            # reach the threshold too (a late, steep template fits a dip-and-recover
+            # of noise at a rate the quadratic does not see: a clean 16-cell pack,
+            # template z 5.2, its rate 1.5 degC/min, the quadratic's 0.6)
+            quad_rate = rate * per_min >= RATE_MIN_C_PER_MIN
+            quad = quad_rate & (rise >= RATE_Z * se_rise)
+            templ = quad_rate & (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
             ok = accelerating & (quad | templ)
             z = np.fmax(rise / se_rise, t_z)
         k = len(self.rows)
