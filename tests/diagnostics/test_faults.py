@@ -783,3 +783,65 @@ def test_rest_after_a_cv_taper_is_not_a_stuck_current_sensor():
     changed every second) that is a rest, not a frozen sensor."""
     block = simulate(NMC4, "cycle", duration_s=12_000, seed=0)  # CV ends at ~11 000 s
     assert detect_faults(block, NMC4).faults == []
+
+
+@pytest.mark.parametrize("onset", [5.0, 25.0])
+def test_current_stuck_from_a_logs_first_seconds_while_the_load_moves_the_cells(onset):
+    """The current's twin is the cells' voltage: frozen while the load makes it jump."""
+    fault = Fault("sensor_stuck", onset, channel="current_a")
+    block = simulate(NMC4, "drive", duration_s=300, seed=8, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, "sensor_stuck", "current_a", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
+@pytest.mark.parametrize("profile", ["cc", "hppc"])
+def test_a_cyclers_exact_current_from_a_logs_start_is_not_stuck(profile):
+    """A noise-free current held from the start (a CC step, the rest before a pulse)
+    is no stuck sensor: the cells' voltage does not jump while it holds."""
+    block = simulate(NMC4, profile, duration_s=1200, seed=8)
+    assert detect_faults(block, NMC4).of_kind("sensor_stuck") == []
+
+
+def test_slow_over_voltage_of_a_16_cell_pack_within_a_minute():
+    """A charger pushing C/2 past the limit lifts the top cell ~0.075 mV/s: the
+    5 mV guard takes over a minute, the 30 s mean less."""
+    spec = preset("nmc", series_cells=16)
+    kw = {"seed": 92, "faults": [Fault("over_voltage", 0.0)], "capacity_spread": 0.02}
+    clean = simulate(spec, "cycle", duration_s=10_500, resistance_spread=0.06, **kw)
+    cells = np.vstack([clean[f"cell_{k}_v"] for k in range(1, 17)])
+    crossing = float(clean["time_s"][np.argmax(cells.max(axis=0) > spec.cell_v_max)])
+    noisy = simulate(
+        spec,
+        "cycle",
+        duration_s=10_500,
+        resistance_spread=0.06,
+        noise=NoiseSpec.typical(spec),
+        **kw,
+    )
+    result = detect_faults(noisy, spec)
+    first = min(f.detail["detected_time_s"] for f in result.of_kind("over_voltage"))
+    assert 0 <= first - crossing <= LATENCY_S
+    _no_fault_before(result, crossing)
+
+
+@pytest.mark.parametrize(
+    ("profile", "seed", "spread", "hours"),
+    [
+        ("drive", 44, 0.06, 24),  # a drive's smooth load curves: not a noisy current
+        ("cc", 30, 0.03, 2),  # a 1C discharge's end, 2 % capacity spread: no imbalance
+        ("rest", 34, 0.06, 21),  # a noise dip-and-recover: not a runaway
+    ],
+)
+def test_clean_16_cell_packs_stay_clean(profile, seed, spread, hours):
+    spec = preset("nmc", series_cells=16)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=hours * 3600,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=spread,
+    )
+    assert detect_faults(block, spec).faults == []
