@@ -826,15 +826,16 @@ def test_slow_over_voltage_of_a_16_cell_pack_within_a_minute():
 
 
 @pytest.mark.parametrize(
-    ("profile", "seed", "spread", "hours"),
+    ("chem", "cells", "profile", "seed", "spread", "hours"),
     [
-        ("drive", 44, 0.06, 24),  # a drive's smooth load curves: not a noisy current
-        ("cc", 30, 0.03, 2),  # a 1C discharge's end, 2 % capacity spread: no imbalance
-        ("rest", 34, 0.06, 21),  # a noise dip-and-recover: not a runaway
+        ("nmc", 16, "drive", 44, 0.06, 24),  # smooth load curves: not a noisy current
+        ("nmc", 16, "cc", 30, 0.03, 2),  # a 1C discharge's end, 2 % capacity spread
+        ("lfp", 4, "cccv", 44, 0.08, 4),  # an LFP CC-CV charge's end: no imbalance
+        ("nmc", 16, "rest", 34, 0.06, 21),  # a noise dip-and-recover: not a runaway
     ],
 )
-def test_clean_16_cell_packs_stay_clean(profile, seed, spread, hours):
-    spec = preset("nmc", series_cells=16)
+def test_clean_packs_stay_clean(chem, cells, profile, seed, spread, hours):
+    spec = preset(chem, series_cells=cells)
     block = simulate(
         spec,
         profile,

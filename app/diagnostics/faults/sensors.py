@@ -36,8 +36,8 @@ voltage measures what the cells' sum does: it is stuck when it has not changed
 for 30 s while that sum moved by >= ``STUCK_PACK_MOVE_V`` (a load that varies),
 which no sensor's resolution hides. The current's twin is the cells' voltage:
 it is stuck when it has not changed for 30 s while the mean cell voltage jumped
-between two 5 s bins by what a change of C/5 makes through R0 (a load that
-changed; ``STUCK_CURRENT_JUMP_C``). Otherwise a constant current from a log's
+meanwhile by what a change of C/2 makes through R0 (a load that changed;
+``STUCK_CURRENT_JUMP_C``). Otherwise a constant current from a log's
 start (a CC phase, a cycler's exact setpoint) is not evidence of a stuck sensor,
 nor is a constant pack temperature (it moves slowly, and may be a coarser
 sensor than the cells'): they need their own minute of history.
@@ -97,10 +97,14 @@ STUCK_PEERS = 0.5
 #: Twice the coarsest pack-voltage resolution of BMS protocols (0.1 V, Daly).
 STUCK_PACK_MOVE_V = 0.2
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
-#: meanwhile, between two 5 s bins, by what a change of C/5 makes through R0 (~15
-#: mV on an NMC cell): a constant current moves it by its OCV drift and noise
-#: only (< 1 mV per bin at 1C).
-STUCK_CURRENT_JUMP_C = 0.2
+#: meanwhile: its 5 s bin means bend (second difference) by what a change of C/2
+#: makes through R0, and at least 20 mV (38 mV on the NMC and lead-acid presets,
+#: 20 mV on LFP). Under a constant current they bend by < 12 mV even at the steep
+#: ends of the OCV curve (the presets' noise-free CC, CC-CV and cycle runs), while
+#: a load that changes -- a drive, a pulse -- bends them by R0 times its step (half
+#: of it for a step in mid-bin).
+STUCK_CURRENT_JUMP_C = 0.5
+STUCK_CURRENT_JUMP_MIN_V = 0.020
 #: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
 #: 4.2 V as 4.1999998 V).
 SETPOINT_TOL_V = 1e-5  # also 10 uA for the current at rest
@@ -185,7 +189,8 @@ class SensorDetector:
             r0 = spec.ecm.for_capacity(spec.pack_capacity_ah)["r0_ohm"]
             # R0 between the current and the reference voltage: the mean cell, or the pack
             self.r0 = r0 if len(layout.cells_v) else r0 * spec.series_cells
-            self._jump_v = r0 * STUCK_CURRENT_JUMP_C * one_c_a(spec)
+            jump = r0 * STUCK_CURRENT_JUMP_C * one_c_a(spec)
+            self._jump_v = max(jump, STUCK_CURRENT_JUMP_MIN_V)
         else:
             floor[layout.i_i] = NOISE_FLOOR_CURRENT_NO_ECM_C * one_c_a(spec)
         floor[layout.temp_rows] = NOISE_FLOOR_T_C
@@ -352,11 +357,11 @@ class SensorDetector:
             with np.errstate(invalid="ignore"):
                 moved = win.max(axis=1) - win.min(axis=1) >= STUCK_PACK_MOVE_V
             trigger[lay.i_v] |= young[lay.i_v] & moved
-        if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None:
-            # the current's twin: the mean cell voltage jumped between two of the
-            # frozen bins by what a change of STUCK_CURRENT_JUMP_C makes through R0
-            jumps = np.abs(np.diff(sum_full)) / len(lay.cells_v)
-            win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 1)
+        if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
+            # the current's twin: the mean cell voltage bent within the frozen bins
+            # by what a change of STUCK_CURRENT_JUMP_C makes through R0
+            jumps = np.abs(np.diff(sum_full, 2)) / len(lay.cells_v)
+            win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 2)
             with np.errstate(invalid="ignore"):
                 jumped = win.max(axis=1) >= self._jump_v
             trigger[lay.i_i] |= young[lay.i_i] & jumped
