@@ -667,6 +667,19 @@ def test_live_equals_offline_for_random_block_splits(max_block):
     assert offline  # the comparison is not vacuous
 
 
+def test_live_equals_offline_for_an_over_voltage_and_a_current_stuck_at_the_start():
+    """The over-voltage's 30 s means and 5 min noise sums, and the current's twin,
+    carry state across blocks."""
+    faults = [Fault("over_voltage", 0.0), Fault("sensor_stuck", 10, channel="current_a")]
+    block = simulate(
+        NMC4, "cccv", duration_s=4000, seed=3, initial_soc_pct=85.0, faults=faults, noise=NOISE
+    )
+    offline = detect_faults(block, NMC4).to_list()
+    sizes = np.random.default_rng(1).integers(1, 50, size=len(block))
+    assert _live(block, NMC4, sizes) == offline
+    assert any(f["kind"] == "over_voltage" for f in offline)
+
+
 def test_live_equals_offline_for_a_short_over_hours():
     fault = Fault("internal_short", 3000, cell=2, resistance_ohm=100.0)
     block = simulate(NMC4, "hppc", duration_s=4200, seed=3, noise=NOISE, faults=[fault])
