@@ -667,6 +667,19 @@ def test_live_equals_offline_for_random_block_splits(max_block):
     assert offline  # the comparison is not vacuous
 
 
+def test_live_equals_offline_for_an_over_voltage_and_a_current_stuck_at_the_start():
+    """The over-voltage's 30 s means and 5 min noise sums, and the current's twin,
+    carry state across blocks."""
+    faults = [Fault("over_voltage", 0.0), Fault("sensor_stuck", 10, channel="current_a")]
+    block = simulate(
+        NMC4, "cccv", duration_s=4000, seed=3, initial_soc_pct=85.0, faults=faults, noise=NOISE
+    )
+    offline = detect_faults(block, NMC4).to_list()
+    sizes = np.random.default_rng(1).integers(1, 50, size=len(block))
+    assert _live(block, NMC4, sizes) == offline
+    assert any(f["kind"] == "over_voltage" for f in offline)
+
+
 def test_live_equals_offline_for_a_short_over_hours():
     fault = Fault("internal_short", 3000, cell=2, resistance_ohm=100.0)
     block = simulate(NMC4, "hppc", duration_s=4200, seed=3, noise=NOISE, faults=[fault])
@@ -783,3 +796,66 @@ def test_rest_after_a_cv_taper_is_not_a_stuck_current_sensor():
     changed every second) that is a rest, not a frozen sensor."""
     block = simulate(NMC4, "cycle", duration_s=12_000, seed=0)  # CV ends at ~11 000 s
     assert detect_faults(block, NMC4).faults == []
+
+
+@pytest.mark.parametrize("onset", [5.0, 25.0])
+def test_current_stuck_from_a_logs_first_seconds_while_the_load_moves_the_cells(onset):
+    """The current's twin is the cells' voltage: frozen while the load makes it jump."""
+    fault = Fault("sensor_stuck", onset, channel="current_a")
+    block = simulate(NMC4, "drive", duration_s=300, seed=8, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, "sensor_stuck", "current_a", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
+@pytest.mark.parametrize("profile", ["cc", "hppc"])
+def test_a_cyclers_exact_current_from_a_logs_start_is_not_stuck(profile):
+    """A noise-free current held from the start (a CC step, the rest before a pulse)
+    is no stuck sensor: the cells' voltage does not jump while it holds."""
+    block = simulate(NMC4, profile, duration_s=1200, seed=8)
+    assert detect_faults(block, NMC4).of_kind("sensor_stuck") == []
+
+
+def test_slow_over_voltage_of_a_16_cell_pack_within_a_minute():
+    """A charger pushing C/2 past the limit lifts the top cell ~0.075 mV/s: the
+    5 mV guard takes over a minute, the 30 s mean less."""
+    spec = preset("nmc", series_cells=16)
+    kw = {"seed": 92, "faults": [Fault("over_voltage", 0.0)], "capacity_spread": 0.02}
+    clean = simulate(spec, "cycle", duration_s=10_500, resistance_spread=0.06, **kw)
+    cells = np.vstack([clean[f"cell_{k}_v"] for k in range(1, 17)])
+    crossing = float(clean["time_s"][np.argmax(cells.max(axis=0) > spec.cell_v_max)])
+    noisy = simulate(
+        spec,
+        "cycle",
+        duration_s=10_500,
+        resistance_spread=0.06,
+        noise=NoiseSpec.typical(spec),
+        **kw,
+    )
+    result = detect_faults(noisy, spec)
+    first = min(f.detail["detected_time_s"] for f in result.of_kind("over_voltage"))
+    assert 0 <= first - crossing <= LATENCY_S
+    _no_fault_before(result, crossing)
+
+
+@pytest.mark.parametrize(
+    ("chem", "cells", "profile", "seed", "spread", "hours"),
+    [
+        ("nmc", 16, "drive", 44, 0.06, 24),  # smooth load curves: not a noisy current
+        ("nmc", 16, "cc", 30, 0.03, 2),  # a 1C discharge's end, 2 % capacity spread
+        ("lfp", 4, "cccv", 44, 0.08, 4),  # an LFP CC-CV charge's end: no imbalance
+        ("nmc", 16, "rest", 34, 0.06, 21),  # a noise dip-and-recover: not a runaway
+    ],
+)
+def test_clean_packs_stay_clean(chem, cells, profile, seed, spread, hours):
+    spec = preset(chem, series_cells=cells)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=hours * 3600,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=spread,
+    )
+    assert detect_faults(block, spec).faults == []

@@ -14,8 +14,9 @@ import numpy as np
 
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import MERGE_GAP_S, bins_for, one_c_a, run_length
+from app.diagnostics.faults.common import MERGE_GAP_S, RollingSum, bins_for, one_c_a, run_length
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.sensors import C2_MIN
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.safety import CURRENT_MARGIN, TEMPERATURE_MARGIN_C, VOLTAGE_MARGIN
 
@@ -24,6 +25,22 @@ from app.diagnostics.safety import CURRENT_MARGIN, TEMPERATURE_MARGIN_C, VOLTAGE
 #: 2 mV sensor noise. Small, because an over-voltage on charge climbs only
 #: ~0.2 mV/s at C/2 and must be caught within a minute.
 V_GUARD_V = 0.005
+#: An over-voltage is also found on the mean of the last 30 s of a cell, beyond
+#: the limit by 5 standard errors of that mean (its white noise, from its second
+#: differences over the last 5 min: a sensor's noise is steady, and a 30 s
+#: estimate of it would scatter the guard by +-20 %), at least 1.5 mV (a 1 mV
+#: resolution reading held at the limit): ~1.8 mV at 2 mV sensor noise. A
+#: charger pushing on at C/2 past the limit lifts the cell ~0.075 mV/s, which
+#: takes ~65 s to clear the 5 mV guard (plus the debounce) but ~40 s to lift a
+#: 30 s mean by 1.8 mV; a CV phase holding the cell at the limit does not move
+#: the mean, whatever its length. An under-voltage has no such setpoint held at
+#: its limit and falls steeply: the bin test serves it.
+OV_MEAN_WINDOW_S = 30.0
+OV_NOISE_WINDOW_S = 300.0
+OV_MEAN_Z = 5.0
+OV_MEAN_GUARD_MIN_V = 0.0015
+#: ... over at least this many samples (a slow log: the bin test alone).
+MIN_MEAN_SAMPLES = 10
 #: Guard beyond a current limit: 5 % (Hall sensors are ~0.5-1 % of full scale;
 #: datasheet continuous ratings are routinely met exactly by drive peaks).
 CURRENT_GUARD = 0.05
@@ -83,6 +100,10 @@ class LimitDetector:
             self.v_rows = np.array([layout.i_v])
             self.v_scale = 1.0 / spec.series_cells
             v_names = [layout.names[layout.i_v]]
+        # the cells' sums, counts and noise sums over the last OV_MEAN_WINDOW_S
+        self.ov_bins = bins_for(OV_MEAN_WINDOW_S, bin_s, 2)
+        self.ov_noise_bins = max(self.ov_bins, bins_for(OV_NOISE_WINDOW_S, bin_s, 2))
+        self._ov_sums = RollingSum(4 * len(self.v_rows), self.ov_noise_bins)
         t_names = [layout.names[r] for r in layout.temp_rows]
         kw = {"debounce_s": LIMIT_DEBOUNCE_S, "merge_gap_s": MERGE_GAP_S}
         self.ov = EpisodeTracker(FaultKind.OVER_VOLTAGE, v_names, value_name="max_v", **kw)
@@ -114,12 +135,13 @@ class LimitDetector:
         with np.errstate(invalid="ignore"):
             v = bb.mean[self.v_rows] * self.v_scale
             hi, lo = spec.cell_v_max, spec.cell_v_min
-            v_hi, v_lo = np.nanmax(v, initial=-np.inf), np.nanmin(v, initial=np.inf)
-            if v_hi > hi + V_GUARD_V or self.ov.has_open_runs:
+            v_lo = np.nanmin(v, initial=np.inf)
+            over = (v > hi + V_GUARD_V) | self._over_on_mean(bb)
+            if over.any() or self.ov.has_open_runs:
                 self.ov.feed(
                     t0,
                     t1,
-                    v > hi + V_GUARD_V,
+                    over,
                     np.where(v - hi > VOLTAGE_MARGIN * hi, 2, 1),
                     v,
                     aux={"limit_v": hi},
@@ -170,3 +192,23 @@ class LimitDetector:
                     aux={"limit_c": t_lo[None, :]},
                 )
         self.oor.feed(t0, t1, bb.noor > 0, 1, bb.oor_worst, aux={"samples": bb.noor})
+
+    def _over_on_mean(self, bb: BinBatch) -> np.ndarray:
+        """Per voltage row and bin: the mean of the last OV_MEAN_WINDOW_S beyond the
+        limit by OV_MEAN_Z standard errors (at least OV_MEAN_GUARD_MIN_V)."""
+        r = self.v_rows
+        cnt = bb.cnt[r]
+        x = np.concatenate(
+            (np.where(cnt > 0, bb.mean[r], 0.0) * cnt, cnt, np.nan_to_num(bb.s2m[r]), bb.n2[r])
+        )
+        full = self._ov_sums.push(x)
+        k = len(r)
+        win = self._ov_sums.window(full[: 2 * k], self.ov_bins)
+        s1, n = win[:k], win[k:]
+        noise = self._ov_sums.window(full[2 * k :], self.ov_noise_bins)
+        s2, n2 = noise[:k], noise[k:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = s1 / n * self.v_scale
+            se = np.sqrt(s2 / (6.0 * C2_MIN * n2) / n) * self.v_scale
+            guard = np.fmax(OV_MEAN_Z * se, OV_MEAN_GUARD_MIN_V)
+            return (n >= MIN_MEAN_SAMPLES) & (mean > self.spec.cell_v_max + guard)

@@ -34,10 +34,13 @@ that window and all of them together in >= 95 % of their bins since the log's
 start (sensors of that kind flicker with noise, this one does not). The pack
 voltage measures what the cells' sum does: it is stuck when it has not changed
 for 30 s while that sum moved by >= ``STUCK_PACK_MOVE_V`` (a load that varies),
-which no sensor's resolution hides. The current and the pack temperature have no
-such twin: a constant reading from a log's start (a CC phase, a cycler's exact
-setpoint; a temperature, which moves slowly) is not evidence of a stuck sensor,
-so they need their own minute of history.
+which no sensor's resolution hides. The current's twin is the cells' voltage:
+it is stuck when it has not changed for 30 s while the mean cell voltage jumped
+meanwhile by what a change of C/2 makes through R0 (a load that changed;
+``STUCK_CURRENT_JUMP_C``). Otherwise a constant current from a log's
+start (a CC phase, a cycler's exact setpoint) is not evidence of a stuck sensor,
+nor is a constant pack temperature (it moves slowly, and may be a coarser
+sensor than the cells'): they need their own minute of history.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -93,6 +96,15 @@ MIN_SAMPLES = 10
 STUCK_PEERS = 0.5
 #: Twice the coarsest pack-voltage resolution of BMS protocols (0.1 V, Daly).
 STUCK_PACK_MOVE_V = 0.2
+#: A current frozen from a log's start is stuck when the mean cell voltage jumps
+#: meanwhile: its 5 s bin means bend (second difference) by what a change of C/2
+#: makes through R0, and at least 20 mV (38 mV on the NMC and lead-acid presets,
+#: 20 mV on LFP). Under a constant current they bend by < 12 mV even at the steep
+#: ends of the OCV curve (the presets' noise-free CC, CC-CV and cycle runs), while
+#: a load that changes -- a drive, a pulse -- bends them by R0 times its step (half
+#: of it for a step in mid-bin).
+STUCK_CURRENT_JUMP_C = 0.5
+STUCK_CURRENT_JUMP_MIN_V = 0.020
 #: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
 #: 4.2 V as 4.1999998 V).
 SETPOINT_TOL_V = 1e-5  # also 10 uA for the current at rest
@@ -172,10 +184,13 @@ class SensorDetector:
         floor[layout.i_v] = NOISE_FLOOR_CELL_V * math.sqrt(spec.series_cells)
         floor[layout.i_i] = NOISE_FLOOR_CURRENT_C * one_c_a(spec)
         self.r0 = None
+        self._jump_v = np.inf
         if spec.ecm is not None:
             r0 = spec.ecm.for_capacity(spec.pack_capacity_ah)["r0_ohm"]
             # R0 between the current and the reference voltage: the mean cell, or the pack
             self.r0 = r0 if len(layout.cells_v) else r0 * spec.series_cells
+            jump = r0 * STUCK_CURRENT_JUMP_C * one_c_a(spec)
+            self._jump_v = max(jump, STUCK_CURRENT_JUMP_MIN_V)
         else:
             floor[layout.i_i] = NOISE_FLOOR_CURRENT_NO_ECM_C * one_c_a(spec)
         floor[layout.temp_rows] = NOISE_FLOOR_T_C
@@ -235,7 +250,8 @@ class SensorDetector:
             per_bin = per_bin[judge]
             if self.r0 is not None:  # the current, less the load the voltage explains
                 ref_b = bb.s2ref / (6.0 * bb.n2ref)
-                per_bin[self.layout.i_i] -= CURRENT_LOAD_MARGIN * ref_b / self.r0**2
+                i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
+                per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
             hot = (per_bin > self._floor2).any(axis=0)
         full = self._noise_hist.push(x)
         hot_full = self._hot_hist.push(hot.astype(float))
@@ -275,7 +291,11 @@ class SensorDetector:
         elif self.r0 is not None:  # no cells: the load curvature the current explains
             var[lay.i_v] = var[lay.i_v] - CURRENT_LOAD_MARGIN * ref_i * self.r0**2
         if self.r0 is not None:
-            var[lay.i_i] = var[lay.i_i] - CURRENT_LOAD_MARGIN * ref_v / self.r0**2
+            # the smaller of the step-robust and the plain estimate: the first drops
+            # an isolated step, the second measures a smooth load curve as the plain
+            # voltage reference does (the minimum of 3 keeps more than C2_MIN of a
+            # smooth curve's energy: divided by C2_MIN, it inflates it up to ~4x)
+            var[lay.i_i] = np.fmin(var[lay.i_i], ref_i) - CURRENT_LOAD_MARGIN * ref_v / self.r0**2
         with np.errstate(invalid="ignore"):
             over_floor = var > self._floor2
         ref = np.zeros_like(var)
@@ -337,6 +357,14 @@ class SensorDetector:
             with np.errstate(invalid="ignore"):
                 moved = win.max(axis=1) - win.min(axis=1) >= STUCK_PACK_MOVE_V
             trigger[lay.i_v] |= young[lay.i_v] & moved
+        if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
+            # the current's twin: the mean cell voltage bent within the frozen bins
+            # by what a change of STUCK_CURRENT_JUMP_C makes through R0
+            jumps = np.abs(np.diff(sum_full, 2)) / len(lay.cells_v)
+            win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 2)
+            with np.errstate(invalid="ignore"):
+                jumped = win.max(axis=1) >= self._jump_v
+            trigger[lay.i_i] |= young[lay.i_i] & jumped
         young &= self._grouped[:, None]
         if young.any():  # a log's first minute: the peers' history (see Stuck)
             tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
