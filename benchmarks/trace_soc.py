@@ -9,7 +9,8 @@ cache is simulated). Per ``--every`` seconds of log, at its last sample: true
 and estimated SOC, their difference, the mean current (C), the voltage minus
 the OCV table at the true SOC (the polarisation the model has to explain plus
 the table's own error), and the filter's adapted states: OCV-table offset ``b``,
-polarisation scale ``g``, R0, charge scale ``k`` and the SOC sigma. The log is
+polarisation scale ``g``, R0, charge-transfer amplitude ``a``, charge scale ``k``
+and the SOC sigma. The log is
 fed in blocks (offline == live: the same numbers as one update).
 """
 
@@ -31,7 +32,7 @@ from app.core.spec import preset  # noqa: E402
 from app.diagnostics.soc_ekf import SOC_COLUMN, EkfSocEstimator  # noqa: E402
 
 #: Indices of the filter's states (see soc_ekf's module doc).
-_R0, _K, _G, _B = 3, 5, 6, 7
+_R0, _K, _G, _B, _A = 3, 5, 6, 7, 8
 
 
 def main() -> None:
@@ -71,7 +72,7 @@ def main() -> None:
     ends = np.unique(np.minimum(ends, len(t)))
     print(
         f"{'t min':>7} {'true%':>6} {'est%':>6} {'err%':>6} {'I C':>6} {'v-OCV(true) mV':>14}"
-        f" {'b mV':>6} {'g':>5} {'R0 mOhm':>7} {'k':>6} {'sigma%':>6}"
+        f" {'b mV':>6} {'g':>5} {'R0 mOhm':>7} {'a mV':>6} {'k':>6} {'sigma%':>6}"
     )
     start, err = 0, []
     for end in ends:
@@ -83,7 +84,7 @@ def main() -> None:
         print(
             f"{t[j] / 60:7.1f} {truth[j]:6.2f} {soc[-1]:6.2f} {soc[-1] - truth[j]:+6.2f}"
             f" {i[start:end].mean() / cap:+6.2f} {1000 * (v[j] - est.model.ocv(truth[j])):+14.1f}"
-            f" {1000 * x[_B]:+6.1f} {x[_G]:5.2f} {1000 * x[_R0]:7.1f} {x[_K]:6.3f}"
+            f" {1000 * x[_B]:+6.1f} {x[_G]:5.2f} {1000 * x[_R0]:7.1f} {1000 * x[_A]:6.1f} {x[_K]:6.3f}"
             f" {est._sigma:6.2f}"
         )
         start = end

@@ -4,7 +4,7 @@ fused with coulomb counting.
 States (of one cell equivalent, see :mod:`app.diagnostics.ecm_model`)::
 
     x = [soc (%), v1 (V), v2 (V), R0 (ohm), current offset o (A), charge scale k,
-         polarisation scale g, OCV offset b (V)]
+         polarisation scale g, OCV offset b (V), charge-transfer amplitude a (V)]
 
 Coulomb counting drives the SOC: ``d soc/dt = 100 * k * (i_meas - o) / Q_nominal``.
 ``k`` absorbs both a wrong nominal capacity and a current-sensor gain error (the
@@ -22,6 +22,18 @@ is as wrong anywhere as its prior says, so hours of partial cycles back and
 forth do not free ``b`` to soak up polarisation the ECM misses, which it then
 hands on as SOC error); a preset's table also gets a larger model-error floor,
 so with a preset the filter leans on coulomb counting.
+
+The measured voltage is the ECM's (:mod:`app.diagnostics.ecm_model`) plus a
+charge-transfer (Butler-Volmer) overpotential ``a * asinh(i / (2 * I0))``, I0
+fixed (``charge_transfer_i0_c``), the amplitude ``a`` adapted from 0: an LFP
+or a cold cell polarises far beyond R0 * i at low current and much less than
+in proportion at high current, which the linear model could only explain with
+SOC. Polarisation even that cannot explain (diffusion: a PyBaMM LFP cell is
+250 mV beyond the model at 1.9C) also relaxes beyond the model after the load,
+so the model error does not fall back to its rest value at once: it keeps the
+largest excess of a residual under load over its model error, decaying with
+``unexplained_relaxation_s`` (rest anchoring: the rest voltage is trusted
+once it has relaxed, and pulls the SOC back).
 
 The measurement is linearised by statistical linear regression over the SOC
 uncertainty (expected OCV and regression slope under N(soc, sigma^2), from
@@ -103,13 +115,13 @@ SOC_BAND_HIGH_COLUMN = "soc_band_high_percent"
 SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
 
 #: State indices.
-_SOC, _V1, _V2, _R0, _OFF, _K, _G, _B = range(8)
-_N_STATES = 8
+_SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
+_N_STATES = 9
 
 #: Columns of the running sums over samples with a valid voltage (cumsums
 #: continued across blocks; an interval's sum is a difference of two).
-_C_N, _C_V, _C_I, _C_ABSI, _C_Q, _C_T, _C_E1, _C_E2, _C_F1, _C_F2 = range(10)
-_N_SUMS = 10
+_C_N, _C_V, _C_I, _C_ABSI, _C_Q, _C_T, _C_E1, _C_E2, _C_F1, _C_F2, _C_H = range(11)
+_N_SUMS = 11
 
 #: Blocks up to this many samples take the pure-Python per-sample path (live
 #: blocks of a few samples: numpy's per-call overhead would dominate).
@@ -199,8 +211,26 @@ class SocFilterSettings:
     offset_process_c: float = 1e-5
     charge_scale_process: float = 1e-5
     polarisation_scale_process: float = 2e-3
+    #: Charge-transfer overpotential ``a * asinh(i / (2 * I0))``: its
+    #: exchange current I0 (in C) is fixed, its amplitude ``a`` (V) adapted
+    #: from 0 (prior sigma, process noise per square root of a second, upper
+    #: bound). Polarisation that grows less than in proportion to the current
+    #: (LFP, cold cells) then has a term of its own instead of being read as SOC.
+    charge_transfer_i0_c: float = 0.1
+    charge_transfer_sigma_v: float = 0.05
+    charge_transfer_process_v: float = 2e-5
+    charge_transfer_max_v: float = 0.2
     #: The OCV is linearised over an SOC sigma of at least this (see ecm_model).
     linearisation_min_sigma_pct: float = 0.5
+    #: Relaxation the model did not predict: the load-borne model error (the
+    #: parts per C and per polarisation) is at least the largest excess of
+    #: |residual| over its model error in the intervals under load (above
+    #: ``rest_current_c``; within the gate), decaying with this
+    #: time constant. A cell that polarised far beyond the model relaxes far
+    #: beyond it too, so the first minutes of a rest after such a load must not
+    #: be read as OCV (a PyBaMM LFP cell 250 mV off at 1.9C is still 130 mV
+    #: off 5 s into the rest, ~20 mV after 5 min).
+    unexplained_relaxation_s: float = 180.0
     #: Residuals beyond this many sigmas are down-weighted (sensor glitches, faults).
     gate_sigmas: float = 4.0
 
@@ -279,6 +309,7 @@ class EkfSocEstimator:
         self._parallel = float(spec.parallel_strings)
         self._series = float(spec.series_cells)
         self._one_c_a = self.model.capacity_as / 3600.0
+        self._ct_scale = 1.0 / (2.0 * self.settings.charge_transfer_i0_c * self._one_c_a)
         self._soc_per_as = 100.0 / self.model.capacity_as
         self._started = False
         self.initialisation = SocInitialisation.UNKNOWN
@@ -306,6 +337,7 @@ class EkfSocEstimator:
         self._cw1 = 0.0
         self._cw2 = 0.0
         self._csum = np.zeros(_N_SUMS)
+        self._unexplained = 0.0  # decaying max excess residual under load, V
         # Summary.
         self._n = 0
         self._soc_first = math.nan
@@ -358,7 +390,7 @@ class EkfSocEstimator:
         if self._given_soc is not None:
             self.initialisation = SocInitialisation.GIVEN
             soc0, sig0, rho_sb = float(self._given_soc), float(self._given_sigma), 0.0
-        self._x = [soc0, v1, v2, r0, 0.0, 1.0, 1.0, 0.0]
+        self._x = [soc0, v1, v2, r0, 0.0, 1.0, 1.0, 0.0, 0.0]
         self._p = np.diag(
             [
                 sig0**2,
@@ -369,6 +401,7 @@ class EkfSocEstimator:
                 s.charge_scale_sigma**2,
                 s.polarisation_scale_sigma**2,
                 sb**2,
+                s.charge_transfer_sigma_v**2,
             ]
         )
         self._p[_SOC, _B] = self._p[_B, _SOC] = rho_sb * sig0 * sb
@@ -670,6 +703,7 @@ class EkfSocEstimator:
         x[:, _C_E2] = mv * e2
         x[:, _C_F1] = mv * f1
         x[:, _C_F2] = mv * f2
+        x[:, _C_H] = mv * np.arcsinh(i * self._ct_scale)
         np.cumsum(csum, axis=0, out=csum)
         self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
         self._csum = csum[-1].copy()
@@ -695,6 +729,10 @@ class EkfSocEstimator:
         corr = st.model_error_correlation_s
         gate2 = st.gate_sigmas**2
         min_sig = st.linearisation_min_sigma_pct
+        inv_relax = 1.0 / st.unexplained_relaxation_s
+        i_rest = st.rest_current_c * one_c
+        unexplained = self._unexplained
+        exp = math.exp
         q_rate = np.array(
             [
                 st.soc_process_pct**2,
@@ -705,6 +743,7 @@ class EkfSocEstimator:
                 st.charge_scale_process**2,
                 st.polarisation_scale_process**2,
                 0.0,
+                st.charge_transfer_process_v**2,
             ]
         )
         if m.ocv_from_preset:
@@ -723,8 +762,9 @@ class EkfSocEstimator:
         k_lo, k_hi = 1.0 - 4.0 * st.charge_scale_sigma, 1.0 + 4.0 * st.charge_scale_sigma
         g_lo, g_hi = 0.2, 5.0
         b_lim = 4.0 * sb0
+        a_hi = st.charge_transfer_max_v
 
-        soc, v1, v2, r0, off, ks, gs, b = self._x
+        soc, v1, v2, r0, off, ks, gs, b, a = self._x
         p = self._p.copy()  # updated in place below
         f = np.eye(_N_STATES)
         f_t = f.T  # (a view: follows f's updates)
@@ -739,13 +779,20 @@ class EkfSocEstimator:
                 dq = row[_C_Q] * inv - off * tbar
                 s_mean = soc + cap * ks * dq
                 f12b = (row[_C_F1] + row[_C_F2]) * inv
-                polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b
+                hb = row[_C_H] * inv
+                polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b + a * hb
                 # Statistical linearisation of the OCV over the SOC prior.
                 ocv_mean, sl = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
                 resid = row[_C_V] * inv - b - polar - ocv_mean
-                err = me0 + me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
-                r_var = var_v * inv + err * err * max(1.0, corr / max(end[1], 1e-9))
-                h = np.array((sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0))
+                load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
+                span = max(end[1], 1e-9)
+                r_corr = max(1.0, corr / span)
+                unexplained *= exp(-span * inv_relax)
+                err = me0 + (load_err if load_err > unexplained else unexplained)
+                r_var = var_v * inv + err * err * r_corr
+                h = np.array(
+                    (sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0, hb)
+                )
                 # ndarray.dot, not @: the same BLAS product (the same bits) without
                 # the matmul ufunc's dispatch, a third of the cost on 8x8
                 ph = p.dot(h)
@@ -754,6 +801,9 @@ class EkfSocEstimator:
                     # Huber-like: a residual beyond the gate counts as if it
                     # were on the gate, so one glitch cannot drag the state far.
                     s_var = resid * resid / gate2
+                elif abs(resid) - err > unexplained and abs(ibar) > i_rest:
+                    # (a gated residual is a glitch, not polarisation)
+                    unexplained = abs(resid) - err
                 gain = ph * (1.0 / s_var)
                 dx = (gain * resid).tolist()
                 # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
@@ -774,6 +824,8 @@ class EkfSocEstimator:
                 gs = g_lo if gs < g_lo else g_hi if gs > g_hi else gs
                 b += dx[7]
                 b = -b_lim if b < -b_lim else b_lim if b > b_lim else b
+                a += dx[8]
+                a = 0.0 if a < 0.0 else a_hi if a > a_hi else a
                 # (p is this loop's own array: updated in place)
                 p -= gain[:, None].dot(ph[None, :])  # the outer product (k=1: exact products)
                 p = p + p.T  # (in place, the overlap would cost a hidden copy)
@@ -805,7 +857,8 @@ class EkfSocEstimator:
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
             out.append((soc, off, ks, math.sqrt(p[0, 0])))
-        self._x = [soc, v1, v2, r0, off, ks, gs, b]
+        self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
+        self._unexplained = unexplained
         self._p = p
         self._sigma = out[-1][3] if out else self._sigma
         return out
