@@ -140,6 +140,22 @@ def test_mismatched_cells_warming_from_the_start_are_not_shorts(seed):
     assert detect_faults(block, spec).faults == []
 
 
+def spread_pack(chem, cells, profile, seed, hours, *, resistance_spread):
+    """A clean simulated pack whose cells differ as a real pack's: 2 % in capacity,
+    ``resistance_spread`` in resistance, with typical sensor noise."""
+    spec = preset(chem, series_cells=cells)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=hours * 3600,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=resistance_spread,
+    )
+    return spec, block
+
+
 @pytest.mark.parametrize(
     ("chem", "cells", "profile", "seed", "hours"),
     [
@@ -156,16 +172,7 @@ def test_realistic_cell_spread_is_not_a_short(chem, cells, profile, seed, hours)
     (a 1C cycle from the log's start, an HPPC pulse train after a still hour, a
     discharge after hours of slow charge). Each case false-alarmed when the heat
     test assumed a matched pack."""
-    spec = preset(chem, series_cells=cells)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=hours * 3600,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=0.08,
-    )
+    spec, block = spread_pack(chem, cells, profile, seed, hours, resistance_spread=0.08)
     assert detect_faults(block, spec).of_kind("internal_short") == []
 
 
@@ -848,14 +855,5 @@ def test_slow_over_voltage_of_a_16_cell_pack_within_a_minute():
     ],
 )
 def test_clean_packs_stay_clean(chem, cells, profile, seed, spread, hours):
-    spec = preset(chem, series_cells=cells)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=hours * 3600,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=spread,
-    )
+    spec, block = spread_pack(chem, cells, profile, seed, hours, resistance_spread=spread)
     assert detect_faults(block, spec).faults == []
