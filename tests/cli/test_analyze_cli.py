@@ -107,6 +107,10 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
             "line 3, column time_s: time goes backwards",
         ),
         (b"\x00\x01\x02garbage\xff" * 50, "binary data"),
+        (
+            "time_s,voltage_v,current_a\n0,3.7,0\n1e300,3.7,-1\n2e300,3.6,-1\n",
+            "line 3, column time_s: 1e+300 s is more than 100 years after the first sample",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path, content, message):
