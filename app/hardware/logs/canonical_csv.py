@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.core.errors import SchemaError
 from app.core.schema import validate_samples
+from app.hardware.logs.tables import TEXT_ENCODING, head_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,7 +46,7 @@ class LoadedLog:
 def _read_metadata(path: str) -> tuple[dict[str, str], int]:
     metadata: dict[str, str] = {}
     lines = 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+    with open(path, encoding=TEXT_ENCODING, errors="replace", newline="") as fh:
         for line in fh:
             if not line.startswith("#"):
                 break
@@ -93,9 +94,9 @@ def sniff(path: str, head: bytes) -> float:
     """Confidence that ``head`` starts a canonical CSV (see :mod:`app.hardware.logs.formats`)."""
     from app.core.schema import REQUIRED_COLUMNS
 
-    if b"\x00" in head[:4096]:
+    text = head_text(head)
+    if text is None:
         return 0.0
-    text = head.decode("utf-8", errors="replace")
     if text.startswith(MAGIC):
         return 1.0
     for line in text.splitlines():

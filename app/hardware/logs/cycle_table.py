@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.errors import SchemaError
+from app.hardware.logs.tables import TEXT_ENCODING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +20,7 @@ REQUIRED = ("cycle_index", "discharge_capacity_ah")
 def header_columns(path: str) -> list[str]:
     """The column names of a CSV file's header row (after any ``#`` lines)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding=TEXT_ENCODING, errors="replace") as fh:
             for line in fh:
                 if not line.startswith("#"):
                     return [c.strip() for c in line.strip().split(",")]

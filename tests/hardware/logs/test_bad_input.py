@@ -3,12 +3,15 @@ file (and line where there is one), never a crash. The readers are fuzzed with h
 
 import shutil
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import SchemaError
+from app.core.samples import SampleBlock
 from app.core.schema import validate_samples
+from app.hardware.logs.canonical_csv import write_canonical_csv
 from app.hardware.logs.formats import open_log
 from tests.real_data import REAL_DATA
 
@@ -172,3 +175,27 @@ def test_the_real_files_survive_a_copy_with_another_extension(tmp_path):
         path = tmp_path / (name.split("/")[0] + ".dat")
         shutil.copy(REAL_DATA / name, path)
         assert open_log(str(path)).metadata["format"] != "CSV/TSV/XLSX table"
+
+
+@needs_real
+@pytest.mark.parametrize("name", [*REAL, "capacity/nasa_B0005_capacity.csv", "canonical"])
+def test_a_byte_order_mark_changes_nothing(tmp_path, name):
+    # Excel's "CSV UTF-8" starts the file with EF BB BF; the format, metadata, columns
+    # and values are those of the file without it
+    from app.hardware.logs.cycle_table import is_cycle_table, read_cycle_table
+
+    if name == "canonical":
+        src = tmp_path / "canonical.csv"
+        arbin = open_log(str(REAL_DATA / REAL[0]))
+        write_canonical_csv(str(src), SampleBlock.from_frame(arbin.frame), {"spec": "{}"})
+    else:
+        src = REAL_DATA / name
+    path = tmp_path / ("bom_" + src.name)
+    path.write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
+    if name.startswith("capacity"):
+        assert is_cycle_table(str(path))
+        pd.testing.assert_frame_equal(read_cycle_table(str(path)), read_cycle_table(str(src)))
+        return
+    log, plain = open_log(str(path), use_cache=False), open_log(str(src), use_cache=False)
+    assert log.metadata == plain.metadata
+    pd.testing.assert_frame_equal(log.frame, plain.frame)
