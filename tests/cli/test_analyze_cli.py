@@ -108,6 +108,10 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
         ),
         (b"\x00\x01\x02garbage\xff" * 50, "binary data"),
         (
+            "cycle_index,capacity_ah\n1,2.0\n2,1.9\n",
+            "no column discharge_capacity_ah: a per-cycle table needs cycle_index and",
+        ),
+        (
             "time_s,voltage_v,current_a\n0,3.7,0\n1e300,3.7,-1\n2e300,3.6,-1\n",
             "line 3, column time_s: 1e+300 s is more than 100 years after the first sample",
         ),

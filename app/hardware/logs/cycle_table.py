@@ -64,12 +64,27 @@ def read_cycle_table(path: str) -> pd.DataFrame:
 
 
 def sniff(path: str, head: bytes) -> float:
-    """A per-cycle table is recognised so that opening it as samples says what it is."""
-    return 0.95 if b"\x00" not in head[:4096] and is_cycle_table(path) else 0.0
+    """A per-cycle table is recognised so that opening it as samples says what it is;
+    a table with one of its columns (and nothing a better reader takes) so that the
+    error names the missing one."""
+    if b"\x00" in head[:4096]:
+        return 0.0
+    cols = header_columns(path)
+    found = sum(c in cols for c in REQUIRED)
+    if "time_s" in cols or not found:
+        return 0.0
+    return 0.95 if found == len(REQUIRED) else 0.1
 
 
 def read(path: str, progress=None):
     """Per-cycle tables hold no samples: a SchemaError saying so and what reads them."""
+    cols = header_columns(path)
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise SchemaError(
+            f"{path}: no column {', '.join(missing)}: a per-cycle table needs "
+            f"{' and '.join(REQUIRED)}, a log of samples time_s, voltage_v and current_a"
+        )
     raise SchemaError(
         f"{path}: a per-cycle table (cycle_index, discharge_capacity_ah), not samples; "
         "`batteryos analyze` runs the lifetime diagnostics on it"
