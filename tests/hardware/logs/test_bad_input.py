@@ -199,3 +199,19 @@ def test_a_byte_order_mark_changes_nothing(tmp_path, name):
     log, plain = open_log(str(path), use_cache=False), open_log(str(src), use_cache=False)
     assert log.metadata == plain.metadata
     pd.testing.assert_frame_equal(log.frame, plain.frame)
+
+
+@needs_real
+def test_short_rows_leave_an_epoch_column_readable(tmp_path):
+    # rows cut after two cells leave DateTime (epoch seconds) empty there: the others
+    # are still dates (it said "line 2, column DateTime: '1494377253.17' is not a date")
+    src = REAL_DATA / REAL[0]
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    for k in (5, 6, 7):
+        lines[k] = ",".join(lines[k].split(",")[:2]) + "\n"
+    path = tmp_path / src.name
+    path.write_text("".join(lines), encoding="utf-8")
+    log, plain = open_log(str(path)), open_log(str(src))
+    assert log.metadata["start_utc"] == plain.metadata["start_utc"]
+    assert len(log.frame) == len(plain.frame)
+    assert log.frame["voltage_v"].isna().sum() == 3
