@@ -17,6 +17,9 @@ from app.core.errors import BatteryOSError
 #: No cell chemistry rests above this (LNMO's ~4.7 V is the highest in use): a
 #: higher "cell OCV" is a pack's voltage or millivolts.
 MAX_CELL_OCV_V = 5.5
+#: Every chemistry's OCV rises more than this from empty to full (lead-acid ~0.2 V,
+#: LFP ~0.5 V): a flatter table is not an OCV curve.
+MIN_OCV_RISE_V = 0.01
 
 
 class Chemistry(StrEnum):
@@ -416,11 +419,13 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, skipinitialspace=True)
     except FileNotFoundError:
         raise BatteryOSError(f"{path}: no such file") from None
     except Exception as exc:  # pandas raises many kinds for bad text
-        raise BatteryOSError(f"{path}: cannot read OCV table ({exc})") from None
+        detail = " ".join(str(exc).split())  # one line: the C parser's messages span several
+        raise BatteryOSError(f"{path}: cannot read OCV table ({detail})") from None
+    df.columns = [str(c).strip() for c in df.columns]
     for col in ("soc_percent", "ocv_v"):
         if col not in df.columns:
             raise BatteryOSError(
@@ -431,6 +436,10 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
         ocv = df["ocv_v"].astype(float).to_numpy()
     except ValueError as exc:
         raise BatteryOSError(f"{path}: OCV table has non-numeric values ({exc})") from None
+    if len(soc) < 2:  # an empty table would leave the preset's in place
+        raise BatteryOSError(
+            f"{path}: OCV table: needs at least two rows (SOC, OCV), has {len(soc)}"
+        )
     # the usual slips: SOC as a fraction, or the voltage of a pack or in millivolts
     if len(soc) >= 2 and np.nanmax(soc) <= 1.0:
         raise BatteryOSError(
@@ -446,4 +455,9 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
         preset(Chemistry.NMC).with_ocv_table(soc, ocv)  # the checks of every spec
     except BatteryOSError as exc:
         raise BatteryOSError(f"{path}: {exc}") from None
+    if np.ptp(ocv) < MIN_OCV_RISE_V:  # SOC cannot be read from it: the filter would stick
+        raise BatteryOSError(
+            f"{path}: OCV table: the voltage rises only {1000 * np.ptp(ocv):.3g} mV from "
+            f"{soc.min():g} to {soc.max():g} % SOC; SOC cannot be read from it"
+        )
     return soc, ocv

@@ -234,6 +234,12 @@ def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):
         ("soc_percent,ocv_v\n0,3.0\n0.5,3.7\n1,4.2\n", "not a fraction"),
         ("soc_percent,ocv_v\n0,3000\n50,3700\n100,4200\n", "not a pack's, not millivolts"),
         ("soc_percent,ocv_v\n0,3.5\n50,3.4\n100,4.2\n", "must not fall"),
+        # a header alone left the preset's table in place without a word
+        ("soc_percent,ocv_v\n", "needs at least two rows (SOC, OCV), has 0"),
+        # a flat table held the SOC filter at its start (100 % throughout)
+        ("soc_percent,ocv_v\n0,3.6\n50,3.6\n100,3.6\n", "rises only 0 mV"),
+        # the parser's message spans lines: the error stays one line
+        ("soc_percent,ocv_v\n0,3.0\n50,3.7,9,9\n100,4.2\n", "Expected 2 fields in line 3"),
     ],
 )
 def test_bad_ocv_table_is_one_line_exit_2(sample_csv, tmp_path, table, message):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from app.core.errors import BatteryOSError
-from app.core.spec import PRESETS, BatterySpec, Chemistry, preset
+from app.core.spec import PRESETS, BatterySpec, Chemistry, load_ocv_table, preset
 
 
 @pytest.mark.parametrize("chem", list(Chemistry))
@@ -69,3 +69,10 @@ def test_bad_values_give_clear_errors():
 def test_an_ocv_table_a_model_cannot_use_is_refused(soc, ocv, message):
     with pytest.raises(BatteryOSError, match=message):
         preset("lfp").with_ocv_table(soc, ocv)
+
+
+def test_an_ocv_table_with_spaces_after_the_commas_reads(tmp_path):
+    path = tmp_path / "ocv.csv"
+    path.write_text("soc_percent, ocv_v\n0, 3.0\n50, 3.7\n100, 4.2\n")
+    soc, ocv = load_ocv_table(str(path))
+    assert list(soc) == [0, 50, 100] and list(ocv) == [3.0, 3.7, 4.2]
