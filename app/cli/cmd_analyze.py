@@ -93,7 +93,6 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
 def analyze(path: str, args: argparse.Namespace) -> Analysis:
     """Run the suite on a log of samples or a per-cycle table (``analyze`` and ``report``)."""
     from app.core import schema
-    from app.core.spec import BatterySpec
     from app.diagnostics import run_suite
     from app.hardware.logs.cycle_table import is_cycle_table
     from app.hardware.logs.formats import open_log
@@ -101,7 +100,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     if is_cycle_table(path):
         return analyze_cycle_table(path, args)
     log = open_log(path)
-    fallback = BatterySpec.from_dict(log.spec_dict) if log.spec_dict else None
+    fallback = log.spec
     cells = schema.series_cells_in(log.frame)
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
     suite = run_suite(

@@ -260,3 +260,11 @@ def test_a_capacity_taken_from_the_preset_is_warned_about(sample_csv, capsys):
     argv = ["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json"]
     assert main(argv) == 0
     assert "warnings" not in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("capacity", ["inf", "1e300", "1e-300"])
+def test_an_implausible_capacity_is_refused_by_the_option(sample_csv, capacity):
+    # inf and 1e300 overflowed the SOC filter (a traceback), 1e-300 too
+    result = run_cli("analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", capacity)
+    assert result.returncode == 2
+    assert "--capacity-ah" in result.stderr and "Traceback" not in result.stderr

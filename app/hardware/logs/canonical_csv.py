@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from app.core.errors import SchemaError
+from app.core.errors import BatteryOSError, SchemaError
 from app.core.schema import validate_samples
+from app.core.spec import BatterySpec
 from app.hardware.logs.tables import TEXT_ENCODING, head_text
 
 if TYPE_CHECKING:
@@ -40,6 +42,20 @@ class LoadedLog:
         try:
             return json.loads(raw)
         except ValueError:
+            return None
+
+    @cached_property
+    def spec(self) -> BatterySpec | None:
+        """The battery the file names; None when it names none, or when its spec is
+        damaged (then ``metadata["warnings"]`` says so: the user gives the battery)."""
+        if not self.spec_dict:
+            return None
+        try:
+            return BatterySpec.from_dict(self.spec_dict)
+        except BatteryOSError as exc:
+            warning = f"the file's battery spec is damaged and was left out ({exc})"
+            earlier = self.metadata.get("warnings")
+            self.metadata["warnings"] = f"{earlier}\n{warning}" if earlier else warning
             return None
 
 

@@ -215,3 +215,15 @@ def test_short_rows_leave_an_epoch_column_readable(tmp_path):
     assert log.metadata["start_utc"] == plain.metadata["start_utc"]
     assert len(log.frame) == len(plain.frame)
     assert log.frame["voltage_v"].isna().sum() == 3
+
+
+@pytest.mark.parametrize("spec", ['{"chemistry": "nmc", "capacity_ah": "five"}', "[1, 2]"])
+def test_a_damaged_spec_line_is_left_out_with_a_warning(tmp_path, spec):
+    path = tmp_path / "log.csv"
+    path.write_text(f"# spec: {spec}\ntime_s,voltage_v,current_a\n0,3.7,0\n1,3.7,-1\n")
+    log = open_log(str(path))
+    assert log.spec is None
+    assert "battery spec is damaged" in log.metadata["warnings"]
+    good = tmp_path / "good.csv"
+    good.write_text(path.read_text().replace(spec, '{"chemistry": "lfp", "capacity_ah": 2.0}'))
+    assert open_log(str(good)).spec.capacity_ah == 2.0
