@@ -160,11 +160,14 @@ def validate_samples(
 
 #: Magnitudes no battery on a test bench reaches: beyond them a value is a
 #: corrupt file or a unit mix-up, not a measurement (a 10 kV pack, a 100 kA
-#: current, a temperature beyond 1000 degC or below absolute zero).
+#: current, a temperature beyond 1000 degC or below absolute zero, a billionth cycle).
 PLAUSIBLE_LIMITS = {
     VOLTAGE: (-10_000.0, 10_000.0),
     CURRENT: (-100_000.0, 100_000.0),
     TEMPERATURE: (-273.15, 1000.0),
+    # counters from 0 (BioLogic) or 1 up; a negative or astronomic one is a corrupt column
+    CYCLE_INDEX: (0.0, 1e9),
+    STEP_INDEX: (0.0, 1e9),
 }
 
 

@@ -108,6 +108,14 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
         ),
         (b"\x00\x01\x02garbage\xff" * 50, "binary data"),
         (
+            "cycle_index,discharge_capacity_ah\n1,2.0\n-2,1.9\n",
+            "line 3, column cycle_index: -2 is not a plausible value",
+        ),
+        (
+            "cycle_index,discharge_capacity_ah\n1,2.0\n2,inf\n",
+            "line 3, column discharge_capacity_ah: inf is not a plausible value",
+        ),
+        (
             "cycle_index,capacity_ah\n1,2.0\n2,1.9\n",
             "no column discharge_capacity_ah: a per-cycle table needs cycle_index and",
         ),

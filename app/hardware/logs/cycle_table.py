@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.core import schema
 from app.core.errors import SchemaError
 from app.hardware.logs.tables import TEXT_ENCODING
 
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 REQUIRED = ("cycle_index", "discharge_capacity_ah")
+#: Beyond these a value is a corrupt file (negative capacities are left to the diagnostics,
+#: which skip them and say so).
+PLAUSIBLE_LIMITS = {
+    "cycle_index": schema.PLAUSIBLE_LIMITS[schema.CYCLE_INDEX],
+    "discharge_capacity_ah": (-1e9, 1e9),
+}
 
 
 def header_columns(path: str) -> list[str]:
@@ -60,6 +67,15 @@ def read_cycle_table(path: str) -> pd.DataFrame:
                 f"{path}: line {row + 2}, column {col}: {df[col].iloc[row]!r} is not a number"
             )
         df[col] = numeric
+    for col, (low, high) in PLAUSIBLE_LIMITS.items():
+        values = df[col].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(values) | (values < low) | (values > high)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise SchemaError(
+                f"{path}: line {row + 2}, column {col}: {values[row]:g} is not a plausible value"
+            )
     return df
 
 
