@@ -276,3 +276,16 @@ def test_an_implausible_capacity_is_refused_by_the_option(sample_csv, capacity):
     result = run_cli("analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", capacity)
     assert result.returncode == 2
     assert "--capacity-ah" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_a_per_cycle_table_in_mah_against_a_nominal_in_ah_is_an_error(tmp_path):
+    # it forecast end of life at cycle 713 of B0005 (in mAh) against a 2 Ah nominal
+    table = pd.read_csv(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv")
+    table["discharge_capacity_ah"] *= 1000
+    path = tmp_path / "b0005_mah.csv"
+    table.to_csv(path, index=False)
+    result = run_cli("analyze", str(path), "--capacity-ah", "2", "--json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "times --capacity-ah 2: one of them in other units (mAh?)" in result.stderr
+    assert "Traceback" not in result.stderr
