@@ -3,6 +3,7 @@ file (and line where there is one), never a crash. The readers are fuzzed with h
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -227,3 +228,14 @@ def test_a_damaged_spec_line_is_left_out_with_a_warning(tmp_path, spec):
     good = tmp_path / "good.csv"
     good.write_text(path.read_text().replace(spec, '{"chemistry": "lfp", "capacity_ah": 2.0}'))
     assert open_log(str(good)).spec.capacity_ah == 2.0
+
+
+def test_a_damaged_step_capacity_counts_as_zero():
+    # an inf in a Maccor/Neware step counter became 1.8e308 and the sums overflowed
+    from app.hardware.logs.counters import cycle_counters
+
+    step = np.array([1, 1, 2, 2, 3, 3])
+    value = np.array([np.inf, 0.1, np.inf, 0.2, np.nan, 0.3])
+    charge, discharge = cycle_counters(np.ones(6), step, value, np.ones(6))
+    assert np.isfinite(charge).all() and np.isfinite(discharge).all()
+    assert charge[-1] == pytest.approx(0.6)
