@@ -239,3 +239,18 @@ def test_a_damaged_step_capacity_counts_as_zero():
     charge, discharge = cycle_counters(np.ones(6), step, value, np.ones(6))
     assert np.isfinite(charge).all() and np.isfinite(discharge).all()
     assert charge[-1] == pytest.approx(0.6)
+
+
+@needs_real
+@pytest.mark.parametrize("junk", [b"\x1c", b"\x1f", b"\x85"])
+def test_a_foxbms_line_with_a_damaged_separator_is_a_bad_line(tmp_path, junk):
+    # 0x1c-0x1f are whitespace to a Unicode regex, not to bytes.fromhex: a traceback
+    from app.hardware.logs.can_logs import _read_foxbms_text
+
+    lines = (REAL_DATA / "can" / "foxbms_test_log.txt").read_bytes().split(b"\n")
+    line = bytearray(lines[3])
+    line[line.rindex(b" ")] = junk[0]
+    path = tmp_path / "foxbms.txt"
+    path.write_bytes(b"\n".join([*lines[:3], bytes(line), *lines[4:]]))
+    frames = _read_foxbms_text(str(path), None)
+    assert frames.bad == 1 and frames.first_bad.startswith("line 4:")
