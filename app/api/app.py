@@ -495,4 +495,5 @@ def _import_log(db: Database, path: str, name: str, notes: str):
     from app.storage import repositories as repo
 
     log = open_log(path)
-    return repo.import_recording(db, log.frame, f"upload:{name}", log.spec_dict, notes)
+    spec = log.spec.to_dict() if log.spec else None  # not a damaged one
+    return repo.import_recording(db, log.frame, f"upload:{name}", spec, notes)

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from app.core.errors import BatteryOSError
-from app.core.spec import BatterySpec, Chemistry, load_ocv_table, preset
+from app.core.spec import (
+    MAX_CAPACITY_AH,
+    MIN_CAPACITY_AH,
+    BatterySpec,
+    Chemistry,
+    load_ocv_table,
+    preset,
+)
 
 
 def positive_float(text: str) -> float:
@@ -13,8 +21,18 @@ def positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def capacity(text: str) -> float:
+    value = positive_float(text)
+    if not MIN_CAPACITY_AH <= value <= MAX_CAPACITY_AH:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} Ah is not a cell's or string's capacity "
+            f"({MIN_CAPACITY_AH:g} to {MAX_CAPACITY_AH:g} Ah)"
+        )
     return value
 
 
@@ -40,7 +58,7 @@ def add_battery_options(
         + (f" (default: {chemistry_default})" if chemistry_default else ""),
     )
     group.add_argument(
-        "--capacity-ah", type=positive_float, help="nominal capacity of one cell/string, Ah"
+        "--capacity-ah", type=capacity, help="nominal capacity of one cell/string, Ah"
     )
     group.add_argument("--cells", type=positive_int, help="series cells")
     group.add_argument(

@@ -220,13 +220,12 @@ def run_ack(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from app.core import schema
-    from app.core.spec import BatterySpec
     from app.diagnostics.alerts import default_thresholds, profile_name
     from app.diagnostics.alerts.offline import evaluate_frame
     from app.hardware.logs.formats import open_log
 
     log = open_log(args.file)
-    fallback = BatterySpec.from_dict(log.spec_dict) if log.spec_dict else None
+    fallback = log.spec
     cells = schema.series_cells_in(log.frame)
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
     if args.thresholds:

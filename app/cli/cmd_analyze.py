@@ -82,6 +82,7 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
     from app.hardware.logs.cycle_table import read_cycle_table
 
     cycles = read_cycle_table(path)
+    _check_capacity_scale(path, cycles, args.capacity_ah)
     spec = spec_from_args(args) if args.chemistry else None
     suite = run_cycle_table_suite(
         cycles, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
@@ -90,10 +91,34 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
     return Analysis(report)
 
 
+#: Per-cycle capacities this many times --capacity-ah or more (or its reciprocal or less)
+#: are in other units or of another battery: no cell holds 5x its nominal, none in a
+#: capacity-fade table is down to a tenth.
+CAPACITY_SCALE_LIMITS = (0.1, 5.0)
+
+
+def _check_capacity_scale(path: str, cycles: pd.DataFrame, capacity_ah: float | None) -> None:
+    """A BatteryOSError when the table's capacities do not fit ``capacity_ah`` (mAh in
+    the Ah column gave a forecast against a nominal a thousand times smaller)."""
+    import numpy as np
+
+    values = cycles["discharge_capacity_ah"].to_numpy(dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if capacity_ah is None or not values.size:
+        return
+    ratio = float(np.median(values)) / capacity_ah
+    low, high = CAPACITY_SCALE_LIMITS
+    if not low <= ratio <= high:
+        raise BatteryOSError(
+            f"{path}: the discharge capacities (median {np.median(values):.4g} Ah) are "
+            f"{ratio:.3g} times --capacity-ah {capacity_ah:g}: one of them in other units "
+            "(mAh?), or another battery's?"
+        )
+
+
 def analyze(path: str, args: argparse.Namespace) -> Analysis:
     """Run the suite on a log of samples or a per-cycle table (``analyze`` and ``report``)."""
     from app.core import schema
-    from app.core.spec import BatterySpec
     from app.diagnostics import run_suite
     from app.hardware.logs.cycle_table import is_cycle_table
     from app.hardware.logs.formats import open_log
@@ -101,7 +126,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     if is_cycle_table(path):
         return analyze_cycle_table(path, args)
     log = open_log(path)
-    fallback = BatterySpec.from_dict(log.spec_dict) if log.spec_dict else None
+    fallback = log.spec
     cells = schema.series_cells_in(log.frame)
     spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
     suite = run_suite(

@@ -101,7 +101,8 @@ def validate_samples(
 
     Raises :class:`SchemaError` naming the problem: a missing column, a
     non-numeric value (with its line in the file, counting ``header_lines``
-    lines before the first row), or time going backwards. Columns that are not
+    lines before the first row), time going backwards or spanning more than
+    :data:`MAX_TIME_SPAN_S`. Columns that are not
     part of the schema are kept untouched.
     """
     import pandas as pd
@@ -144,6 +145,13 @@ def validate_samples(
         )
     if len(out) < 2 or t[-1] <= t[0]:
         raise SchemaError(f"{origin}: too few samples: at least two at different times are needed")
+    late = np.flatnonzero(t - t[0] > MAX_TIME_SPAN_S)
+    if late.size:
+        row = int(late[0])
+        raise SchemaError(
+            f"{origin}: line {row + header_lines + 1}, column {TIME}: {t[row]:g} s is more than "
+            f"100 years after the first sample ({t[0]:g} s): not a plausible time"
+        )
     for col in (VOLTAGE, CURRENT):
         if not np.isfinite(out[col].to_numpy()).any():
             raise SchemaError(f"{origin}: column {col} has no values")
@@ -152,12 +160,20 @@ def validate_samples(
 
 #: Magnitudes no battery on a test bench reaches: beyond them a value is a
 #: corrupt file or a unit mix-up, not a measurement (a 10 kV pack, a 100 kA
-#: current, a temperature beyond 1000 degC or below absolute zero).
+#: current, a temperature beyond 1000 degC or below absolute zero, a billionth cycle).
 PLAUSIBLE_LIMITS = {
     VOLTAGE: (-10_000.0, 10_000.0),
     CURRENT: (-100_000.0, 100_000.0),
     TEMPERATURE: (-273.15, 1000.0),
+    # counters from 0 (BioLogic) or 1 up; a negative or astronomic one is a corrupt column
+    CYCLE_INDEX: (0.0, 1e9),
+    STEP_INDEX: (0.0, 1e9),
 }
+
+
+#: The longest log a test bench records: beyond it the time column is corrupt or in
+#: other units, and the diagnostics' arithmetic on it (dt squared) would overflow.
+MAX_TIME_SPAN_S = 100 * 365.25 * 86400.0
 
 
 def _limits_for(col: str) -> tuple[float, float] | None:

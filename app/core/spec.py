@@ -17,6 +17,13 @@ from app.core.errors import BatteryOSError
 #: No cell chemistry rests above this (LNMO's ~4.7 V is the highest in use): a
 #: higher "cell OCV" is a pack's voltage or millivolts.
 MAX_CELL_OCV_V = 5.5
+#: Every chemistry's OCV rises more than this from empty to full (lead-acid ~0.2 V,
+#: LFP ~0.5 V): a flatter table is not an OCV curve.
+MIN_OCV_RISE_V = 0.01
+#: Outside these a capacity is a typo or a unit mix-up (thin-film cells hold ~1e-4 Ah,
+#: the largest cells ~1e3 Ah), and the diagnostics' arithmetic on it overflows.
+MIN_CAPACITY_AH = 1e-6
+MAX_CAPACITY_AH = 1e6
 
 
 class Chemistry(StrEnum):
@@ -108,8 +115,18 @@ class BatterySpec:
     def __post_init__(self):
         if not self.capacity_ah > 0:
             raise BatteryOSError(f"capacity must be positive, got {self.capacity_ah} Ah")
+        if not MIN_CAPACITY_AH <= self.capacity_ah <= MAX_CAPACITY_AH:  # the filters overflow
+            raise BatteryOSError(
+                f"capacity of {self.capacity_ah:g} Ah is not a cell's or string's "
+                f"({MIN_CAPACITY_AH:g} to {MAX_CAPACITY_AH:g} Ah)"
+            )
         if self.series_cells < 1 or self.parallel_strings < 1:
             raise BatteryOSError("series cells and parallel strings must be at least 1")
+        if self.cell_v_max and not self.cell_v_min < self.cell_v_max:
+            raise BatteryOSError(
+                f"cell voltage limits out of order: minimum {self.cell_v_min:g} V, "
+                f"maximum {self.cell_v_max:g} V"
+            )
         if len(self.ocv_soc_pct) != len(self.ocv_v):
             raise BatteryOSError("OCV table: SOC and voltage columns differ in length")
         if self.ocv_v:
@@ -212,14 +229,51 @@ class BatterySpec:
 
     @staticmethod
     def from_dict(d: dict) -> BatterySpec:
-        d = dict(d)
-        d["chemistry"] = Chemistry.parse(d["chemistry"])
-        d["ocv_soc_pct"] = tuple(d.get("ocv_soc_pct", ()))
-        d["ocv_v"] = tuple(d.get("ocv_v", ()))
-        d["sources"] = tuple(d.get("sources", ()))
-        if d.get("ecm") is not None:
-            d["ecm"] = EcmParameters(**d["ecm"])
-        return BatterySpec(**d)
+        """The spec ``to_dict`` gave. A damaged one (a file's metadata, a stored
+        recording) is a BatteryOSError naming the key; keys this version does not
+        know (a newer one wrote them) are left out."""
+        if not isinstance(d, dict):
+            raise BatteryOSError(f"battery spec: not a mapping of keys to values ({d!r:.60})")
+        for key in ("chemistry", "capacity_ah"):
+            if key not in d:
+                raise BatteryOSError(f"battery spec: no {key}")
+        values = {}
+        for f in dataclasses.fields(BatterySpec):
+            if f.name in d:
+                values[f.name] = _spec_value(f.name, str(f.type), d[f.name])
+        return BatterySpec(**values)
+
+
+def _spec_value(key: str, kind: str, value):
+    """``value`` of the spec field ``key`` as its annotation ``kind`` says."""
+    if kind == "Chemistry":
+        return Chemistry.parse(str(value))
+    if kind == "str":
+        return str(value)
+    if kind in ("float", "int") or (kind == "float | None" and value is not None):
+        return _spec_number(key, value, whole=kind == "int")
+    if kind.startswith("tuple["):
+        if not isinstance(value, list | tuple):
+            raise BatteryOSError(f"battery spec: {key} is not a list ({value!r:.60})")
+        if kind == "tuple[str, ...]":
+            return tuple(str(v) for v in value)
+        return tuple(_spec_number(key, v) for v in value)
+    if kind == "EcmParameters | None" and value is not None:
+        names = [f.name for f in dataclasses.fields(EcmParameters)]
+        if not isinstance(value, dict) or set(value) != set(names):
+            raise BatteryOSError(f"battery spec: ecm needs the keys {', '.join(names)}")
+        return EcmParameters(**{k: _spec_number(f"ecm.{k}", value[k]) for k in names})
+    return value
+
+
+def _spec_number(key: str, value, whole: bool = False) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        raise BatteryOSError(f"battery spec: {key} = {value!r:.60} is not a number")
+    if whole:
+        if value != int(value):
+            raise BatteryOSError(f"battery spec: {key} = {value!r} is not a whole number")
+        return int(value)
+    return float(value)
 
 
 # ---------------------------------------------------------------------------
@@ -416,11 +470,13 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, skipinitialspace=True)
     except FileNotFoundError:
         raise BatteryOSError(f"{path}: no such file") from None
     except Exception as exc:  # pandas raises many kinds for bad text
-        raise BatteryOSError(f"{path}: cannot read OCV table ({exc})") from None
+        detail = " ".join(str(exc).split())  # one line: the C parser's messages span several
+        raise BatteryOSError(f"{path}: cannot read OCV table ({detail})") from None
+    df.columns = [str(c).strip() for c in df.columns]
     for col in ("soc_percent", "ocv_v"):
         if col not in df.columns:
             raise BatteryOSError(
@@ -431,6 +487,10 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
         ocv = df["ocv_v"].astype(float).to_numpy()
     except ValueError as exc:
         raise BatteryOSError(f"{path}: OCV table has non-numeric values ({exc})") from None
+    if len(soc) < 2:  # an empty table would leave the preset's in place
+        raise BatteryOSError(
+            f"{path}: OCV table: needs at least two rows (SOC, OCV), has {len(soc)}"
+        )
     # the usual slips: SOC as a fraction, or the voltage of a pack or in millivolts
     if len(soc) >= 2 and np.nanmax(soc) <= 1.0:
         raise BatteryOSError(
@@ -446,4 +506,9 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
         preset(Chemistry.NMC).with_ocv_table(soc, ocv)  # the checks of every spec
     except BatteryOSError as exc:
         raise BatteryOSError(f"{path}: {exc}") from None
+    if np.ptp(ocv) < MIN_OCV_RISE_V:  # SOC cannot be read from it: the filter would stick
+        raise BatteryOSError(
+            f"{path}: OCV table: the voltage rises only {1000 * np.ptp(ocv):.3g} mV from "
+            f"{soc.min():g} to {soc.max():g} % SOC; SOC cannot be read from it"
+        )
     return soc, ocv

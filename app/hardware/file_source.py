@@ -64,8 +64,8 @@ class FileSource(Source):
         except Exception as exc:  # SchemaError already carries file and line
             raise SourceError(str(exc)) from None
         self.metadata = log.metadata
-        if self.spec is None and log.spec_dict:
-            self.spec = BatterySpec.from_dict(log.spec_dict)
+        if self.spec is None:
+            self.spec = log.spec
         if self.spec is None:
             raise SourceError(
                 f"{self.path}: the file does not say which battery it is; "

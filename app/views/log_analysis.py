@@ -149,12 +149,7 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
     if is_cycle_table(path):
         return open_cycle_table(path)
     log = open_log(path, _Stage(progress, 0.0, READ_SHARE) if progress is not None else None)
-    spec = None
-    if log.spec_dict:
-        try:
-            spec = BatterySpec.from_dict(log.spec_dict)
-        except (KeyError, TypeError, ValueError):
-            spec = None  # a damaged spec line: guessed like a file without one
+    spec = log.spec  # None for a damaged spec line too: guessed like a file without one
     file_spec = spec
     if spec is None:
         spec = guess_spec(log.frame)

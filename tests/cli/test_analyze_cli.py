@@ -107,6 +107,22 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
             "line 3, column time_s: time goes backwards",
         ),
         (b"\x00\x01\x02garbage\xff" * 50, "binary data"),
+        (
+            "cycle_index,discharge_capacity_ah\n1,2.0\n-2,1.9\n",
+            "line 3, column cycle_index: -2 is not a plausible value",
+        ),
+        (
+            "cycle_index,discharge_capacity_ah\n1,2.0\n2,inf\n",
+            "line 3, column discharge_capacity_ah: inf is not a plausible value",
+        ),
+        (
+            "cycle_index,capacity_ah\n1,2.0\n2,1.9\n",
+            "no column discharge_capacity_ah: a per-cycle table needs cycle_index and",
+        ),
+        (
+            "time_s,voltage_v,current_a\n0,3.7,0\n1e300,3.7,-1\n2e300,3.6,-1\n",
+            "line 3, column time_s: 1e+300 s is more than 100 years after the first sample",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path, content, message):
@@ -226,6 +242,12 @@ def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):
         ("soc_percent,ocv_v\n0,3.0\n0.5,3.7\n1,4.2\n", "not a fraction"),
         ("soc_percent,ocv_v\n0,3000\n50,3700\n100,4200\n", "not a pack's, not millivolts"),
         ("soc_percent,ocv_v\n0,3.5\n50,3.4\n100,4.2\n", "must not fall"),
+        # a header alone left the preset's table in place without a word
+        ("soc_percent,ocv_v\n", "needs at least two rows (SOC, OCV), has 0"),
+        # a flat table held the SOC filter at its start (100 % throughout)
+        ("soc_percent,ocv_v\n0,3.6\n50,3.6\n100,3.6\n", "rises only 0 mV"),
+        # the parser's message spans lines: the error stays one line
+        ("soc_percent,ocv_v\n0,3.0\n50,3.7,9,9\n100,4.2\n", "Expected 2 fields in line 3"),
     ],
 )
 def test_bad_ocv_table_is_one_line_exit_2(sample_csv, tmp_path, table, message):
@@ -246,3 +268,24 @@ def test_a_capacity_taken_from_the_preset_is_warned_about(sample_csv, capsys):
     argv = ["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json"]
     assert main(argv) == 0
     assert "warnings" not in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("capacity", ["inf", "1e300", "1e-300"])
+def test_an_implausible_capacity_is_refused_by_the_option(sample_csv, capacity):
+    # inf and 1e300 overflowed the SOC filter (a traceback), 1e-300 too
+    result = run_cli("analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", capacity)
+    assert result.returncode == 2
+    assert "--capacity-ah" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_a_per_cycle_table_in_mah_against_a_nominal_in_ah_is_an_error(tmp_path):
+    # it forecast end of life at cycle 713 of B0005 (in mAh) against a 2 Ah nominal
+    table = pd.read_csv(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv")
+    table["discharge_capacity_ah"] *= 1000
+    path = tmp_path / "b0005_mah.csv"
+    table.to_csv(path, index=False)
+    result = run_cli("analyze", str(path), "--capacity-ah", "2", "--json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "times --capacity-ah 2: one of them in other units (mAh?)" in result.stderr
+    assert "Traceback" not in result.stderr

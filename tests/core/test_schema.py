@@ -70,6 +70,13 @@ def test_cell_columns_sorted_numerically():
         ),
         ({"cell_2_v": [3.7, 3.7, -2e4]}, r"line 4, column cell_2_v"),
         ({"time_s": [1.0, 1.0, 1.0]}, "too few samples"),
+        # a corrupt counter: a negative cycle gave a negative end-of-life cycle, 1e300
+        # one wrapped to -9.2e18 as an integer
+        ({"cycle_index": [1.0, -1.0, 1.0]}, r"line 3, column cycle_index: -1 is not a plausible"),
+        ({"step_index": [1.0, 1e300, 1.0]}, r"line 3, column step_index"),
+        # a corrupt time column: the diagnostics' dt**2 would overflow to NaN
+        ({"time_s": [0.0, 1.0, 1e300]}, r"line 4, column time_s: 1e\+300 s is more than 100 years"),
+        ({"time_s": [5e9, 5e9 + 1, 5e9 + 3.2e9]}, "line 4, column time_s"),
         ({"voltage_v": [float("nan")] * 3}, "column voltage_v has no values"),
     ],
 )

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from app.core.errors import BatteryOSError
-from app.core.spec import PRESETS, BatterySpec, Chemistry, preset
+from app.core.spec import PRESETS, BatterySpec, Chemistry, load_ocv_table, preset
 
 
 @pytest.mark.parametrize("chem", list(Chemistry))
@@ -69,3 +69,41 @@ def test_bad_values_give_clear_errors():
 def test_an_ocv_table_a_model_cannot_use_is_refused(soc, ocv, message):
     with pytest.raises(BatteryOSError, match=message):
         preset("lfp").with_ocv_table(soc, ocv)
+
+
+def test_an_ocv_table_with_spaces_after_the_commas_reads(tmp_path):
+    path = tmp_path / "ocv.csv"
+    path.write_text("soc_percent, ocv_v\n0, 3.0\n50, 3.7\n100, 4.2\n")
+    soc, ocv = load_ocv_table(str(path))
+    assert list(soc) == [0, 50, 100] and list(ocv) == [3.0, 3.7, 4.2]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"capacity_ah": "five"}, "capacity_ah = 'five' is not a number"),
+        ({"capacity_ah": 1e300}, "capacity of 1e\\+300 Ah is not a cell's"),
+        ({"series_cells": 2.5}, "series_cells = 2.5 is not a whole number"),
+        ({"max_charge_current_c": None}, "max_charge_current_c = None is not a number"),
+        ({"ocv_v": 5}, "ocv_v is not a list"),
+        ({"ecm": {"x": 1}}, "ecm needs the keys r0_ohm_ah"),
+        ({"chemistry": None}, "unknown chemistry 'None'"),
+        ({"cell_v_min": 5.0, "cell_v_max": 2.0}, "cell voltage limits out of order"),
+    ],
+)
+def test_a_damaged_spec_dict_names_its_key(change, message):
+    # a file's "# spec:" line or a stored recording's spec, edited or cut short
+    with pytest.raises(BatteryOSError, match=message):
+        BatterySpec.from_dict({**preset("nmc").to_dict(), **change})
+
+
+@pytest.mark.parametrize("raw", [[1, 2], "nmc", 5, {"capacity_ah": 5.0}])
+def test_a_spec_that_is_no_mapping_or_lacks_the_chemistry_is_an_error(raw):
+    with pytest.raises(BatteryOSError, match="battery spec"):
+        BatterySpec.from_dict(raw)
+
+
+def test_a_spec_round_trips_and_keys_of_a_newer_version_are_left_out():
+    spec = preset("lfp", capacity_ah=2.5, series_cells=4)
+    assert BatterySpec.from_dict(spec.to_dict()) == spec
+    assert BatterySpec.from_dict({**spec.to_dict(), "added_later": 1}) == spec

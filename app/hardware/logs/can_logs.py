@@ -36,8 +36,10 @@ _dbc_choice: contextvars.ContextVar[tuple[str, str | None] | None] = contextvars
 )
 
 _CANDUMP_RE = re.compile(rb"^\(\d+\.\d+\)\s+\S+\s+[0-9A-Fa-f]{3,8}#", re.MULTILINE)
+# ASCII: a damaged byte that is Unicode whitespace (0x1c-0x1f) must not pass as a separator
 _FOXBMS_RE = re.compile(
-    r"^\s*Timestamp:\s*([-\d.]+)\s+ID:\s*([0-9a-fA-F]+)\s+(.*?)DL:\s*(\d+)\s*((?:[0-9a-fA-F]{2}\s*)*)"
+    r"^\s*Timestamp:\s*(-?\d+(?:\.\d*)?)\s+ID:\s*([0-9a-fA-F]+)\s+(.*?)DL:\s*(\d+)\s*((?:[0-9a-fA-F]{2}\s*)*)",
+    re.ASCII,
 )
 _TRC_LINE_RE = re.compile(rb"^\s*\d+\)\s+[\d.]+\s+", re.MULTILINE)
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from app.core.errors import SchemaError
+from app.core.errors import BatteryOSError, SchemaError
 from app.core.schema import validate_samples
+from app.core.spec import BatterySpec
+from app.hardware.logs.tables import TEXT_ENCODING, head_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,11 +44,25 @@ class LoadedLog:
         except ValueError:
             return None
 
+    @cached_property
+    def spec(self) -> BatterySpec | None:
+        """The battery the file names; None when it names none, or when its spec is
+        damaged (then ``metadata["warnings"]`` says so: the user gives the battery)."""
+        if not self.spec_dict:
+            return None
+        try:
+            return BatterySpec.from_dict(self.spec_dict)
+        except BatteryOSError as exc:
+            warning = f"the file's battery spec is damaged and was left out ({exc})"
+            earlier = self.metadata.get("warnings")
+            self.metadata["warnings"] = f"{earlier}\n{warning}" if earlier else warning
+            return None
+
 
 def _read_metadata(path: str) -> tuple[dict[str, str], int]:
     metadata: dict[str, str] = {}
     lines = 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+    with open(path, encoding=TEXT_ENCODING, errors="replace", newline="") as fh:
         for line in fh:
             if not line.startswith("#"):
                 break
@@ -93,9 +110,9 @@ def sniff(path: str, head: bytes) -> float:
     """Confidence that ``head`` starts a canonical CSV (see :mod:`app.hardware.logs.formats`)."""
     from app.core.schema import REQUIRED_COLUMNS
 
-    if b"\x00" in head[:4096]:
+    text = head_text(head)
+    if text is None:
         return 0.0
-    text = head.decode("utf-8", errors="replace")
     if text.startswith(MAGIC):
         return 1.0
     for line in text.splitlines():

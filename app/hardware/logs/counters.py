@@ -23,7 +23,9 @@ def cycle_counters(
     mid-step counts from its first sample.
     """
     n = len(step_value)
-    value = np.abs(np.nan_to_num(np.asarray(step_value, dtype=float)))
+    value = np.asarray(step_value, dtype=float)
+    # an empty or damaged cell (NaN, inf) counts as zero; inf as 1.8e308 overflowed the sums
+    value = np.where(np.isfinite(value), np.abs(value), 0.0)
     cycle = np.asarray(cycle)
     step = np.asarray(step)
     new_step = np.ones(n, dtype=bool)

@@ -8,18 +8,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.core import schema
 from app.core.errors import SchemaError
+from app.hardware.logs.tables import TEXT_ENCODING
 
 if TYPE_CHECKING:
     import pandas as pd
 
 REQUIRED = ("cycle_index", "discharge_capacity_ah")
+#: Beyond these a value is a corrupt file (negative capacities are left to the diagnostics,
+#: which skip them and say so).
+PLAUSIBLE_LIMITS = {
+    "cycle_index": schema.PLAUSIBLE_LIMITS[schema.CYCLE_INDEX],
+    "discharge_capacity_ah": (-1e9, 1e9),
+}
 
 
 def header_columns(path: str) -> list[str]:
     """The column names of a CSV file's header row (after any ``#`` lines)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding=TEXT_ENCODING, errors="replace") as fh:
             for line in fh:
                 if not line.startswith("#"):
                     return [c.strip() for c in line.strip().split(",")]
@@ -59,16 +67,40 @@ def read_cycle_table(path: str) -> pd.DataFrame:
                 f"{path}: line {row + 2}, column {col}: {df[col].iloc[row]!r} is not a number"
             )
         df[col] = numeric
+    for col, (low, high) in PLAUSIBLE_LIMITS.items():
+        values = df[col].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(values) | (values < low) | (values > high)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise SchemaError(
+                f"{path}: line {row + 2}, column {col}: {values[row]:g} is not a plausible value"
+            )
     return df
 
 
 def sniff(path: str, head: bytes) -> float:
-    """A per-cycle table is recognised so that opening it as samples says what it is."""
-    return 0.95 if b"\x00" not in head[:4096] and is_cycle_table(path) else 0.0
+    """A per-cycle table is recognised so that opening it as samples says what it is;
+    a table with one of its columns (and nothing a better reader takes) so that the
+    error names the missing one."""
+    if b"\x00" in head[:4096]:
+        return 0.0
+    cols = header_columns(path)
+    found = sum(c in cols for c in REQUIRED)
+    if "time_s" in cols or not found:
+        return 0.0
+    return 0.95 if found == len(REQUIRED) else 0.1
 
 
 def read(path: str, progress=None):
     """Per-cycle tables hold no samples: a SchemaError saying so and what reads them."""
+    cols = header_columns(path)
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise SchemaError(
+            f"{path}: no column {', '.join(missing)}: a per-cycle table needs "
+            f"{' and '.join(REQUIRED)}, a log of samples time_s, voltage_v and current_a"
+        )
     raise SchemaError(
         f"{path}: a per-cycle table (cycle_index, discharge_capacity_ah), not samples; "
         "`batteryos analyze` runs the lifetime diagnostics on it"

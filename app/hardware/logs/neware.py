@@ -91,7 +91,7 @@ def _nested(path: str, progress) -> tuple:
     """(record table, step type per record, cycle per record, first data line)."""
     import pandas as pd
 
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding=tables.TEXT_ENCODING, errors="replace") as fh:
         header_lines = [next(fh, "") for _ in range(3)]
     step_header = [c.strip() for c in header_lines[1].rstrip("\r\n").split(",")]
     record_header = [c.strip() for c in header_lines[2].rstrip("\r\n").split(",")]
@@ -154,7 +154,7 @@ def read(path: str, progress=None) -> LoadedLog:
             raise SchemaError(f"{path}: no Neware record sheet in this workbook")
         raw = tables.read_xlsx_sheets(path, [sheet], progress)
         first_line = 2
-    elif head.startswith(b"Cycle "):
+    elif (tables.head_text(head) or "").startswith("Cycle "):
         raw, lines = _nested(path, progress)
         first_line = 1
     else:

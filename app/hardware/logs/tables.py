@@ -14,15 +14,18 @@ if TYPE_CHECKING:
 
     from app.hardware.logs.formats import Progress
 
+#: How text files are read: UTF-8, a byte-order mark (Excel's "CSV UTF-8") dropped.
+TEXT_ENCODING = "utf-8-sig"
+
 #: Rows per chunk between two progress updates.
 CHUNK_ROWS = 500_000
 
 
 def head_text(head: bytes) -> str | None:
-    """The head of a file as text, or None when it is binary."""
+    """The head of a file as text (without a UTF-8 byte-order mark), or None when it is binary."""
     if b"\x00" in head[:4096]:
         return None
-    return head.decode("utf-8", errors="replace")
+    return head.decode(TEXT_ENCODING, errors="replace")
 
 
 def read_text_table(

@@ -151,9 +151,9 @@ def parse_datetimes(
     import pandas as pd
 
     numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().all():
-        return numeric.to_numpy(dtype=float)
     text = values.astype(str).str.strip()
+    if (numeric.notna() | values.isna() | (text == "")).all():  # epoch numbers, some missing
+        return numeric.to_numpy(dtype=float)
     try:
         stamps = pd.to_datetime(text, errors="coerce", utc=True, dayfirst=dayfirst, format="mixed")
     except (ValueError, TypeError):

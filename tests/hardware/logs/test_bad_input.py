@@ -3,12 +3,16 @@ file (and line where there is one), never a crash. The readers are fuzzed with h
 
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import SchemaError
+from app.core.samples import SampleBlock
 from app.core.schema import validate_samples
+from app.hardware.logs.canonical_csv import write_canonical_csv
 from app.hardware.logs.formats import open_log
 from tests.real_data import REAL_DATA
 
@@ -172,3 +176,81 @@ def test_the_real_files_survive_a_copy_with_another_extension(tmp_path):
         path = tmp_path / (name.split("/")[0] + ".dat")
         shutil.copy(REAL_DATA / name, path)
         assert open_log(str(path)).metadata["format"] != "CSV/TSV/XLSX table"
+
+
+@needs_real
+@pytest.mark.parametrize("name", [*REAL, "capacity/nasa_B0005_capacity.csv", "canonical"])
+def test_a_byte_order_mark_changes_nothing(tmp_path, name):
+    # Excel's "CSV UTF-8" starts the file with EF BB BF; the format, metadata, columns
+    # and values are those of the file without it
+    from app.hardware.logs.cycle_table import is_cycle_table, read_cycle_table
+
+    if name == "canonical":
+        src = tmp_path / "canonical.csv"
+        arbin = open_log(str(REAL_DATA / REAL[0]))
+        write_canonical_csv(str(src), SampleBlock.from_frame(arbin.frame), {"spec": "{}"})
+    else:
+        src = REAL_DATA / name
+    path = tmp_path / ("bom_" + src.name)
+    path.write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
+    if name.startswith("capacity"):
+        assert is_cycle_table(str(path))
+        pd.testing.assert_frame_equal(read_cycle_table(str(path)), read_cycle_table(str(src)))
+        return
+    log, plain = open_log(str(path), use_cache=False), open_log(str(src), use_cache=False)
+    assert log.metadata == plain.metadata
+    pd.testing.assert_frame_equal(log.frame, plain.frame)
+
+
+@needs_real
+def test_short_rows_leave_an_epoch_column_readable(tmp_path):
+    # rows cut after two cells leave DateTime (epoch seconds) empty there: the others
+    # are still dates (it said "line 2, column DateTime: '1494377253.17' is not a date")
+    src = REAL_DATA / REAL[0]
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    for k in (5, 6, 7):
+        lines[k] = ",".join(lines[k].split(",")[:2]) + "\n"
+    path = tmp_path / src.name
+    path.write_text("".join(lines), encoding="utf-8")
+    log, plain = open_log(str(path)), open_log(str(src))
+    assert log.metadata["start_utc"] == plain.metadata["start_utc"]
+    assert len(log.frame) == len(plain.frame)
+    assert log.frame["voltage_v"].isna().sum() == 3
+
+
+@pytest.mark.parametrize("spec", ['{"chemistry": "nmc", "capacity_ah": "five"}', "[1, 2]"])
+def test_a_damaged_spec_line_is_left_out_with_a_warning(tmp_path, spec):
+    path = tmp_path / "log.csv"
+    path.write_text(f"# spec: {spec}\ntime_s,voltage_v,current_a\n0,3.7,0\n1,3.7,-1\n")
+    log = open_log(str(path))
+    assert log.spec is None
+    assert "battery spec is damaged" in log.metadata["warnings"]
+    good = tmp_path / "good.csv"
+    good.write_text(path.read_text().replace(spec, '{"chemistry": "lfp", "capacity_ah": 2.0}'))
+    assert open_log(str(good)).spec.capacity_ah == 2.0
+
+
+def test_a_damaged_step_capacity_counts_as_zero():
+    # an inf in a Maccor/Neware step counter became 1.8e308 and the sums overflowed
+    from app.hardware.logs.counters import cycle_counters
+
+    step = np.array([1, 1, 2, 2, 3, 3])
+    value = np.array([np.inf, 0.1, np.inf, 0.2, np.nan, 0.3])
+    charge, discharge = cycle_counters(np.ones(6), step, value, np.ones(6))
+    assert np.isfinite(charge).all() and np.isfinite(discharge).all()
+    assert charge[-1] == pytest.approx(0.6)
+
+
+@needs_real
+@pytest.mark.parametrize("junk", [b"\x1c", b"\x1f", b"\x85"])
+def test_a_foxbms_line_with_a_damaged_separator_is_a_bad_line(tmp_path, junk):
+    # 0x1c-0x1f are whitespace to a Unicode regex, not to bytes.fromhex: a traceback
+    from app.hardware.logs.can_logs import _read_foxbms_text
+
+    lines = (REAL_DATA / "can" / "foxbms_test_log.txt").read_bytes().split(b"\n")
+    line = bytearray(lines[3])
+    line[line.rindex(b" ")] = junk[0]
+    path = tmp_path / "foxbms.txt"
+    path.write_bytes(b"\n".join([*lines[:3], bytes(line), *lines[4:]]))
+    frames = _read_foxbms_text(str(path), None)
+    assert frames.bad == 1 and frames.first_bad.startswith("line 4:")
