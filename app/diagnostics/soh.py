@@ -36,7 +36,9 @@ degC when there are any), by default the ohmic R0 of the pulse read-out fits
 (``resistance_metric="r_10s"``: the 10 s DCIR); R_BOL is
 ``spec.bol_resistance_ohm`` (per cell, the same quantity) or else the preset
 ECM R0 for the cell capacity -- the result says which. Not temperature
-corrected. Values above 100 % mean a resistance below the reference.
+corrected. Values above 100 % mean a resistance below the reference; a
+resistance past ``R_EOL`` gives 0 % with a note (past end of life, or a
+reference that is not this cell's).
 
 **ICA** per cycle and direction: see :mod:`~app.diagnostics.incremental_capacity`.
 
@@ -699,6 +701,12 @@ def build_soh_result(
         eol = EOL_RESISTANCE_FACTOR * bol
         if r_meas is not None:
             soh_r = 100.0 * (eol - r_meas) / (eol - bol)
+            if soh_r < 0.0:
+                soh_r = 0.0
+                notes.append(
+                    f"resistance {r_meas / bol:.1f}x the reference ({source}): past the "
+                    f"{EOL_RESISTANCE_FACTOR:g}x end of life, or not this cell's reference"
+                )
     if r_meas is None:
         # the pulses may be there, read from the samples without a fit (a slow log)
         found = ir.n_pulses if ir is not None else 0

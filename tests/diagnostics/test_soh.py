@@ -115,6 +115,15 @@ def test_resistance_soh_for_a_known_resistance(r_ohm, soh):
     assert res.bol_resistance_source == "preset ECM R0 for a 5 Ah cell"
 
 
+def test_resistance_past_end_of_life_is_zero_soh_with_a_note():
+    """Three times the new-cell resistance: 0 %, not -100 %, and the note says why."""
+    spec = preset("nmc")
+    df = pd.DataFrame({"time_s": [0.0, 1.0], "voltage_v": [3.7, 3.7], "current_a": [0.0, 0.0]})
+    res = calculate_soh(df, spec, measured_resistance_ohm=0.045)
+    assert res.soh_resistance_percent == 0.0
+    assert any("3.0x the reference" in note and "end of life" in note for note in res.notes)
+
+
 def test_resistance_soh_from_measured_pulses_of_an_aged_cell():
     """Cells whose resistances grew by 50 %: SOH_R = (2 R_BOL - 1.5 R_BOL) / R_BOL = 50 %."""
     spec = preset("nmc", series_cells=2)
