@@ -79,41 +79,16 @@ class Analysis:
 
 def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
     from app.diagnostics.suite import run_cycle_table_suite
-    from app.hardware.logs.cycle_table import read_cycle_table
+    from app.hardware.logs.cycle_table import check_capacity_scale, read_cycle_table
 
     cycles = read_cycle_table(path)
-    _check_capacity_scale(path, cycles, args.capacity_ah)
+    check_capacity_scale(path, cycles, args.capacity_ah)
     spec = spec_from_args(args) if args.chemistry else None
     suite = run_cycle_table_suite(
         cycles, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
     return Analysis(report)
-
-
-#: Per-cycle capacities this many times --capacity-ah or more (or its reciprocal or less)
-#: are in other units or of another battery: no cell holds 5x its nominal, none in a
-#: capacity-fade table is down to a tenth.
-CAPACITY_SCALE_LIMITS = (0.1, 5.0)
-
-
-def _check_capacity_scale(path: str, cycles: pd.DataFrame, capacity_ah: float | None) -> None:
-    """A BatteryOSError when the table's capacities do not fit ``capacity_ah`` (mAh in
-    the Ah column gave a forecast against a nominal a thousand times smaller)."""
-    import numpy as np
-
-    values = cycles["discharge_capacity_ah"].to_numpy(dtype=float)
-    values = values[np.isfinite(values) & (values > 0)]
-    if capacity_ah is None or not values.size:
-        return
-    ratio = float(np.median(values)) / capacity_ah
-    low, high = CAPACITY_SCALE_LIMITS
-    if not low <= ratio <= high:
-        raise BatteryOSError(
-            f"{path}: the discharge capacities (median {np.median(values):.4g} Ah) are "
-            f"{ratio:.3g} times --capacity-ah {capacity_ah:g}: one of them in other units "
-            "(mAh?), or another battery's?"
-        )
 
 
 def analyze(path: str, args: argparse.Namespace) -> Analysis:

@@ -359,10 +359,12 @@ def run_log_diagnostics(analysis: LogAnalysis):
     eol_fraction = settings.eol_fraction or DEFAULT_EOL_FRACTION
     if analysis.per_cycle_table:
         from app.diagnostics.suite import run_cycle_table_suite
-        from app.hardware.logs.cycle_table import read_cycle_table
+        from app.hardware.logs.cycle_table import check_capacity_scale, read_cycle_table
 
+        table = read_cycle_table(analysis.path)  # every column, as the CLI reads it
+        check_capacity_scale(analysis.path, table, settings.capacity_ah)
         output = run_cycle_table_suite(
-            read_cycle_table(analysis.path),  # every column, as the CLI reads it
+            table,
             analysis.spec if settings.chemistry else None,  # the CLI's: only with --chemistry
             eol_fraction=eol_fraction,
             reference_capacity_ah=settings.capacity_ah,

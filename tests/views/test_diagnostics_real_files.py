@@ -143,3 +143,21 @@ def test_runaway_risk_lists_every_criterion_the_catalogue_names():
     method = CATALOG_BY_KEY["thermal"].method
     for words in ("hottest reading", "I²R does not explain", "hot spot", "runaway onset"):
         assert words in method
+
+
+def test_a_per_cycle_table_in_mah_against_a_typed_capacity_in_ah_is_refused(tmp_path):
+    """As `analyze --capacity-ah 2` refuses it: no forecast against the wrong units."""
+    import pandas as pd
+
+    from app.core.errors import SchemaError
+    from app.views.log_analysis import BatterySettings, with_settings
+
+    table = pd.read_csv(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv")
+    table["discharge_capacity_ah"] *= 1000
+    path = tmp_path / "b0005_mah.csv"
+    table.to_csv(path, index=False)
+    analysis = with_settings(
+        open_analysis(str(path)), BatterySettings(chemistry="nmc", capacity_ah=2.0, cells=1)
+    )
+    with pytest.raises(SchemaError, match="other units"):
+        run_log_diagnostics(analysis)

@@ -24,6 +24,29 @@ PLAUSIBLE_LIMITS = {
 }
 
 
+#: Per-cycle capacities this many times --capacity-ah or more (or its reciprocal or less)
+#: are in other units or of another battery: no cell holds 5x its nominal, none in a
+#: capacity-fade table is down to a tenth.
+CAPACITY_SCALE_LIMITS = (0.1, 5.0)
+
+
+def check_capacity_scale(path: str, cycles: pd.DataFrame, capacity_ah: float | None) -> None:
+    """A SchemaError when the table's capacities do not fit ``capacity_ah`` (mAh in
+    the Ah column gave a forecast against a nominal a thousand times smaller)."""
+    values = cycles["discharge_capacity_ah"].to_numpy(dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if capacity_ah is None or not values.size:
+        return
+    ratio = float(np.median(values)) / capacity_ah
+    low, high = CAPACITY_SCALE_LIMITS
+    if not low <= ratio <= high:
+        raise SchemaError(
+            f"{path}: the discharge capacities (median {np.median(values):.4g} Ah) are "
+            f"{ratio:.3g} times --capacity-ah {capacity_ah:g}: one of them in other units "
+            "(mAh?), or another battery's?"
+        )
+
+
 def header_columns(path: str) -> list[str]:
     """The column names of a CSV file's header row (after any ``#`` lines)."""
     try:
