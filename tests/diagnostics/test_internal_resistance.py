@@ -340,13 +340,8 @@ def test_fit_budget_bounds_the_fits_the_same_way_live():
     ).to_dict()
     assert all(p["fit_skipped"] is None for p in full["pulses"])
     assert [p["start_time_s"] for p in full["pulses"]] == [p["start_time_s"] for p in pulses]
-    rng = np.random.default_rng(5)
     tracker = InternalResistanceTracker(spec, settings)
-    pos, n = 0, len(block)
-    while pos < n:
-        size = int(rng.integers(1, 700))
-        tracker.update(block.slice(pos, min(n, pos + size)))
-        pos += size
+    feed_random_blocks(tracker, block, seed=5, max_size=700)
     assert_same(offline, tracker.result().to_dict())
 
 
@@ -425,12 +420,17 @@ def test_step_read_from_the_level_before_it_the_same_way_live(monkeypatch):
     offline = measure_internal_resistance(df, spec).to_dict()
     # (the refit from the level: a later start than the step's first fit)
     assert any(len(set(s)) > 1 for s in starts.values())
-    rng = np.random.default_rng(3)
     block = SampleBlock({c: df[c].to_numpy() for c in df.columns})
     tracker = InternalResistanceTracker(spec)
+    feed_random_blocks(tracker, block, seed=3, max_size=400)
+    assert_same(offline, tracker.result().to_dict())
+
+
+def feed_random_blocks(tracker, block: SampleBlock, *, seed: int, max_size: int) -> None:
+    """``block`` to ``tracker.update`` in blocks of random sizes (1 to ``max_size`` - 1)."""
+    rng = np.random.default_rng(seed)
     pos, n = 0, len(block)
     while pos < n:
-        size = int(rng.integers(1, 400))
+        size = int(rng.integers(1, max_size))
         tracker.update(block.slice(pos, min(n, pos + size)))
         pos += size
-    assert_same(offline, tracker.result().to_dict())
