@@ -51,6 +51,8 @@ from app.views.theme import ThemePalette
 PROGRESS_POLL_MS = 50
 OPEN_FILTER = "Log files (*.csv *.mpr *.mpt *.txt *.res *.xlsx *.ndax *.nda *.log);;All files (*)"
 PATH_ROLE = Qt.ItemDataRole.UserRole
+#: The plot tab of the per-cycle capacity and efficiency (after the samples' V, I, T).
+CYCLES_TAB = 1
 
 
 def _eol_fraction(settings) -> float:
@@ -394,6 +396,8 @@ class LogsPage(QWidget):
                 if analysis.per_cycle_table
                 else f"{len(analysis.frame):,} samples"
             )
+            if analysis.per_cycle_table:  # no samples to plot: its cycles are the file
+                self.tabs.setCurrentIndex(CYCLES_TAB)
             self._set_status(
                 f"{analysis.name}: {analysis.format_name}, {what}, {len(analysis.cycles)} cycles.",
                 error=False,

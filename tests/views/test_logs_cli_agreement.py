@@ -11,6 +11,7 @@ import pytest
 
 from app.cli import main
 from app.core.spec import preset
+from app.views.logs_page import CYCLES_TAB
 from tests.real_data import REAL_DATA
 
 pytestmark = pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
@@ -108,6 +109,7 @@ def test_a_per_cycle_table_opens_and_gives_the_cli_lifetime_results(qtbot, logs_
     assert not page.import_button.isEnabled() and not page.replay_button.isEnabled()
     assert page.ica_note.text() == "A per-cycle table has no samples: dQ/dV needs them."
     assert "168 cycles (1–168)" in page.file_info.text()
+    assert page.tabs.currentIndex() == CYCLES_TAB  # not the empty sample plots
     gui = run(qtbot, page)
     assert gui == cli_results(capsys, path)  # nothing set: `analyze FILE`
     assert gui["soc"] is None and gui["cycle_life"]["reference_source"] == "initial_cycles"
