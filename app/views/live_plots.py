@@ -82,6 +82,11 @@ def _no_pen() -> pg.QtGui.QPen:
     return pen
 
 
+#: The SOC legend's entries (shown once the data has a band or the BMS's SOC).
+SOC_ESTIMATE_LABEL = "Estimate"
+SOC_BAND_LABEL = "±2σ band"
+SOC_BMS_LABEL = "BMS reported"
+
 #: Opacity of the SOC band's colour over the plot background (pre-mixed into
 #: an opaque colour: blending a translucent fill costs a frame budget).
 SOC_BAND_OPACITY = 0.28
@@ -172,16 +177,20 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.soc_band: BandItem | None = None
         self.ci.setSpacing(6)
         self.ci.setContentsMargins(4, 8, 12, 4)
-        # The cell legend gets a layout row of its own above the cell plot:
-        # inside the plot it would hide the newest or the oldest samples.
-        self.cell_legend = pg.LegendItem(colCount=16, frame=False, horSpacing=14)
-        self.cell_legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.cell_legend.layout.setContentsMargins(AXIS_WIDTH_PX, 2, 0, 0)  # under the axis labels
+        # The cell and SOC legends get a layout row of their own above their
+        # plot: inside the plot they would hide the newest or the oldest samples.
+        # The SOC legend is empty (a row of no height) until the data has a band
+        # or the BMS's SOC: then it says which is the estimate, the band, the BMS.
+        self.cell_legend = self._legend()
+        self.soc_legend = self._legend()
+        #: Stands for the SOC band in its legend (a filled square; not drawn in a plot).
+        self._band_sample = pg.BarGraphItem(x=[0], height=[0], width=1, pen=None)
+        legends = {PlotKey.CELLS: self.cell_legend, PlotKey.SOC: self.soc_legend}
         layout_row = 0
         for index, row in enumerate(ROWS):
-            if row.key is PlotKey.CELLS:
-                self.addItem(self.cell_legend, row=layout_row, col=0)
-                self.ci.layout.setAlignment(self.cell_legend, Qt.AlignmentFlag.AlignLeft)
+            if row.key in legends:
+                self.addItem(legends[row.key], row=layout_row, col=0)
+                self.ci.layout.setAlignment(legends[row.key], Qt.AlignmentFlag.AlignLeft)
                 layout_row += 1
             self._add_plot(layout_row, row, last=index == len(ROWS) - 1)
             layout_row += 1
@@ -194,6 +203,13 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.crosshair.moved.connect(self.cursor_moved)
         self.crosshair.left.connect(self.cursor_left)
         self.apply_palette(colors)
+
+    @staticmethod
+    def _legend() -> pg.LegendItem:
+        legend = pg.LegendItem(colCount=16, frame=False, horSpacing=14)
+        legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        legend.layout.setContentsMargins(AXIS_WIDTH_PX, 2, 0, 0)  # under the axis labels
+        return legend
 
     def _add_plot(self, layout_row: int, row: PlotRow, *, last: bool) -> None:
         plot = self.addPlot(row=layout_row, col=0, axisItems={"bottom": ElapsedTimeAxis()})
@@ -277,6 +293,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         if self.soc_band is not None:
             self.plots[PlotKey.SOC].removeItem(self.soc_band)
             self.soc_band = None
+        self.soc_legend.clear()
+        self._band_sample.setVisible(True)  # the next source's band starts shown
 
     def _ensure_cell_curves(self, snapshot) -> None:
         cells_row = ROWS[-1]
@@ -311,9 +329,30 @@ class LivePlots(pg.GraphicsLayoutWidget):
             band.setZValue(-10)  # under the SOC curves, over the grid
             plot.addItem(band)
             self.soc_band = band
+            self._add_soc_legend_entry(self._band_sample, SOC_BAND_LABEL)
         if SOC_BMS in snapshot and SOC_BMS not in self.curves:
             self.curves[SOC_BMS] = plot.plot(pen=self._pen_for(SOC_BMS), name="BMS")
             self._row_of_column[SOC_BMS] = soc_row
+            self._add_soc_legend_entry(self.curves[SOC_BMS], SOC_BMS_LABEL)
+
+    def _add_soc_legend_entry(self, item, label: str) -> None:
+        """One entry of the SOC legend, after the estimate's (added with the first)."""
+        if not self.soc_legend.items:
+            self.soc_legend.addItem(self.curves[SOC_COLUMN], SOC_ESTIMATE_LABEL)
+        self.soc_legend.addItem(item, label)
+        if item is self._band_sample:
+            # a click on the square hides the band as a click on a line hides its curve
+            sample = self.soc_legend.items[-1][0]
+            sample.sigClicked.connect(self._on_band_sample_clicked)
+
+    def _on_band_sample_clicked(self, _item) -> None:
+        if self.soc_band is not None:
+            self.soc_band.setVisible(self._band_sample.isVisible())
+
+    @property
+    def soc_legend_labels(self) -> list[str]:
+        """The SOC legend's entries as shown."""
+        return [label.text for _sample, label in self.soc_legend.items]
 
     def _pen_for(self, column: str) -> pg.QtGui.QPen:
         row = self._row_of_column.get(column)
@@ -437,8 +476,10 @@ class LivePlots(pg.GraphicsLayoutWidget):
             curve.setPen(self._pen_for(column))
         if self.soc_band is not None:
             self.soc_band.setBrush(self._band_color())
-        self.cell_legend.setLabelTextColor(colors.text)
-        self.cell_legend.setLabelTextSize(f"{TICK_FONT_PT}pt")
+        self._band_sample.setOpts(brush=self._band_color())
+        for legend in (self.cell_legend, self.soc_legend):
+            legend.setLabelTextColor(colors.text)
+            legend.setLabelTextSize(f"{TICK_FONT_PT}pt")
         self.crosshair.set_color(colors.crosshair)
 
     # --- events ----------------------------------------------------------------

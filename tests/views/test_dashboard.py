@@ -401,3 +401,34 @@ def test_band_has_a_gap_where_the_estimate_has_none(dashboard):
     assert len(pieces) == 2  # before and after the gap
     assert [round(p.boundingRect().left()) for p in pieces] == [0, 150]
     assert [round(p.boundingRect().right()) for p in pieces] == [99, 299]
+
+
+def test_soc_legend_names_the_estimate_band_and_bms(dashboard):
+    from app.views.live_plots import SOC_BAND_LABEL, SOC_BMS_LABEL, SOC_ESTIMATE_LABEL
+
+    plots = dashboard.plots
+    bare = snapshot_of(0, 100)
+    for column in (SOC_BAND_LOW, SOC_BAND_HIGH, SOC_BMS_DIFFERENCE):  # coulomb counting only
+        bare.pop(column, None)
+    dashboard.show_frame(bare)
+    assert plots.soc_legend_labels == []  # the estimate alone needs no legend
+    dashboard.show_frame(with_soc_extras(snapshot_of(0, 100)))
+    assert plots.soc_legend_labels == [SOC_ESTIMATE_LABEL, SOC_BAND_LABEL, SOC_BMS_LABEL]
+    # a click on the band's square hides the band, as on a line it hides the curve
+    sample = plots.soc_legend.items[1][0]
+    sample.mouseClickEvent(_left_click())
+    assert not plots.soc_band.isVisible()
+    sample.mouseClickEvent(_left_click())
+    assert plots.soc_band.isVisible()
+    dashboard.clear()
+    assert plots.soc_legend_labels == []
+    dashboard.show_frame(with_soc_extras(snapshot_of(0, 100), bms=False))
+    assert plots.soc_legend_labels == [SOC_ESTIMATE_LABEL, SOC_BAND_LABEL]
+
+
+def _left_click():
+    from unittest.mock import Mock
+
+    event = Mock()
+    event.button.return_value = Qt.MouseButton.LeftButton
+    return event
