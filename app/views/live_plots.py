@@ -52,11 +52,11 @@ class PlotRow:
 
 
 ROWS: tuple[PlotRow, ...] = (
-    PlotRow(PlotKey.VOLTAGE, "Pack voltage", "V", schema.VOLTAGE, "voltage"),
+    PlotRow(PlotKey.VOLTAGE, "Pack", "V", schema.VOLTAGE, "voltage"),
     PlotRow(PlotKey.CURRENT, "Current", "A", schema.CURRENT, "current"),
-    PlotRow(PlotKey.TEMPERATURE, "Temperature", "°C", schema.TEMPERATURE, "temperature", False),
+    PlotRow(PlotKey.TEMPERATURE, "Temp.", "°C", schema.TEMPERATURE, "temperature", False),
     PlotRow(PlotKey.SOC, "SOC", "%", SOC_COLUMN, "soc", False),
-    PlotRow(PlotKey.CELLS, "Cell voltage", "V", None, "cells"),
+    PlotRow(PlotKey.CELLS, "Cells", "V", None, "cells"),
 )
 
 AXIS_WIDTH_PX = 76  # one fixed width, so the stacked plots line up

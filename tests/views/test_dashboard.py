@@ -432,3 +432,16 @@ def _left_click():
     event = Mock()
     event.button.return_value = Qt.MouseButton.LeftButton
     return event
+
+
+def test_axis_labels_fit_beside_their_plots_in_a_1280x800_window(dashboard):
+    """Rotated labels longer than their plot run into the next one ("(°C) Current (A)")."""
+    from app.views.live_plots import ROWS
+
+    dashboard.resize(1100, 630)  # what a 1280x800 window leaves the dashboard
+    snap = with_soc_extras(snapshot_of(0, 400))  # with both legend rows
+    dashboard.show_frame(snap)
+    QApplication.processEvents()
+    for row in ROWS:
+        axis = dashboard.plots.plots[row.key].getAxis("left")
+        assert axis.label.boundingRect().width() <= axis.height(), row.label
