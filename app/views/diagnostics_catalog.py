@@ -594,12 +594,79 @@ def _faults(r: dict | list) -> ResultSummary:
     else:
         status = Status.WARNING if faults else Status.OK
     items = tuple(
-        f"{f.get('severity', '')} · {str(f.get('kind', '')).replace('_', ' ')}"
-        f" · {f.get('channel', '')} · {_when(f.get('start_time_s'), f.get('end_time_s'))}"
+        " · ".join(
+            part
+            for part in (
+                str(f.get("severity", "")),
+                str(f.get("kind", "")).replace("_", " "),
+                str(f.get("channel", "")),
+                _fault_values(f),
+                _when(f.get("start_time_s"), f.get("end_time_s")),
+            )
+            if part
+        )
         for f in faults
     )
     headline = "no faults" if not faults else f"{len(faults)} fault(s)"
     return ResultSummary(status, headline, items=items)
+
+
+#: Limit faults: (the detail key of the worst value, of its limit, format, unit).
+_FAULT_LIMITS = (
+    ("max_v", "limit_v", "{:.3f}", "V"),
+    ("min_v", "limit_v", "{:.3f}", "V"),
+    ("max_abs_a", "limit_a", "{:.2f}", "A"),
+    ("max_c", "limit_c", "{:.1f}", "°C"),
+    ("min_c", "limit_c", "{:.1f}", "°C"),
+)
+
+
+def _channel_format(channel: Any) -> tuple[str, str]:
+    """The format and unit of a value read on ``channel`` (a schema column)."""
+    name = str(channel)
+    if name.endswith("_v"):
+        return "{:.3f}", "V"
+    if name.endswith("_a"):
+        return "{:.2f}", "A"
+    if name.endswith("_c"):
+        return "{:.1f}", "°C"
+    return "{:.4g}", ""
+
+
+def _fault_values(f: dict) -> str:
+    """What a fault's detail measured, in words with units: '4.674 V (limit 4.200 V)',
+    'spread 45.0 mV, SOC spread 5.1 %', 'stuck at 3.712 V' ('' when it has nothing)."""
+    d = f.get("detail")
+    if not isinstance(d, dict):
+        return ""
+    parts = []
+    for key, limit_key, fmt, unit in _FAULT_LIMITS:
+        value = _fmt(d.get(key), fmt, unit)
+        if value is not None:
+            limit = _fmt(d.get(limit_key), fmt, unit)
+            parts.append(f"{value} (limit {limit})" if limit else value)
+    ch_fmt, ch_unit = _channel_format(f.get("channel"))
+    for key, template, fmt, unit in (
+        ("voltage_v", "at {}", "{:.3f}", "V"),
+        ("spread_mv", "spread {}", "{:.1f}", "mV"),
+        ("soc_spread_pct", "SOC spread {}", "{:.1f}", "%"),
+        ("worst_value", "reads {}", ch_fmt, ch_unit),
+        ("stuck_value", "stuck at {}", ch_fmt, ch_unit),
+        ("noise_sigma", "noise σ {}", ch_fmt, ch_unit),
+        ("group_sigma", "its group's σ {}", ch_fmt, ch_unit),
+        ("missing_samples", "{} samples missing", "{:.0f}", ""),
+        ("samples", "{} samples", "{:.0f}", ""),
+        ("leak_current_a", "self-discharge {}", "{:.3f}", "A"),
+        ("excess_temperature_k", "{} warmer than its neighbours", "{:.1f}", "K"),
+        ("rate_c_per_min", "rising {}", "{:.2f}", "°C/min"),
+        ("temperature_c", "at {}", "{:.1f}", "°C"),
+        ("current_rise_a", "float current up {}", "{:.3f}", "A"),
+        ("temperature_rise_c", "temperature up {}", "{:.1f}", "K"),
+    ):
+        value = _fmt(d.get(key), fmt, unit)
+        if value is not None:
+            parts.append(template.format(value))
+    return ", ".join(parts)
 
 
 def _capacity_fade(r: dict) -> ResultSummary:

@@ -418,3 +418,26 @@ def test_cell_balance_headline_is_the_spread_its_status_judged():
     assert ("At rest, any SOC (median)", f"{result['spread_at_rest_mv']:.1f} mV") in (
         summary.numbers
     )
+
+
+def test_fault_items_say_what_was_measured_with_units():
+    """A fault line names the value against its limit, or what the detector measured."""
+    faults = [
+        {"kind": "over_voltage", "start_time_s": 0.0, "end_time_s": 611.0, "severity": "critical",
+         "channel": "voltage_v", "detail": {"detected_time_s": 8.0, "max_v": 4.6736,
+                                            "limit_v": 4.2}},
+        {"kind": "over_current", "start_time_s": 20.0, "end_time_s": 179.0,
+         "severity": "critical", "channel": "current_a",
+         "detail": {"max_abs_a": 0.4742, "limit_a": 0.2324, "current_a": 0.4742}},
+        {"kind": "cell_imbalance", "start_time_s": 60.0, "end_time_s": 120.0,
+         "severity": "warning", "channel": "cell_2_v",
+         "detail": {"spread_mv": 61.25, "soc_spread_pct": 7.04, "cell_v": 3.61}},
+        {"kind": "sensor_stuck", "start_time_s": 10.0, "end_time_s": 40.0, "severity": "warning",
+         "channel": "temperature_c", "detail": {"stuck_value": 24.96}},
+    ]  # fmt: skip
+    assert summarize("faults", {"status": "critical", "faults": faults}).items == (
+        "critical · over voltage · voltage_v · 4.674 V (limit 4.200 V) · 0:00–10:11",
+        "critical · over current · current_a · 0.47 A (limit 0.23 A) · 0:20–2:59",
+        "warning · cell imbalance · cell_2_v · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
+        "warning · sensor stuck · temperature_c · stuck at 25.0 °C · 0:10–0:40",
+    )
