@@ -524,8 +524,42 @@ def _safety(r: dict) -> ResultSummary:
         for e in events
     )
     headline = "within every limit" if not events else f"{len(events)} limit violation(s)"
-    numbers = _numbers(("Debounce", _fmt(r.get("debounce_s"), "{:g}", "s")))
+    limits = r.get("limits") or {}
+    numbers = _numbers(
+        # the window checked against, so "within every limit" says which limits
+        ("Cell voltage", _range(limits.get("cell_v_min"), limits.get("cell_v_max"), "{:.3f}", "V")),
+        ("Charge current", _fmt(limits.get("max_charge_current_a"), "≤ {:.2f}", "A")),
+        ("Discharge current", _fmt(limits.get("max_discharge_current_a"), "≤ {:.2f}", "A")),
+        (
+            "Charging at",
+            _range(
+                limits.get("charge_temp_min_c"), limits.get("charge_temp_max_c"), "{:.0f}", "°C"
+            ),
+        ),
+        (
+            "Discharging at",
+            _range(
+                limits.get("discharge_temp_min_c"),
+                limits.get("discharge_temp_max_c"),
+                "{:.0f}",
+                "°C",
+            ),
+        ),
+        ("Debounce", _fmt(r.get("debounce_s"), "{:g}", "s")),
+    )
     return ResultSummary(_status(r.get("status")), headline, numbers, items)
+
+
+def _range(low: Any, high: Any, fmt: str, unit: str) -> str | None:
+    """'2.500 – 4.200 V' (a missing end: '≥ low' or '≤ high')."""
+    lo, hi = _fmt(low, fmt), _fmt(high, fmt)
+    if lo is None and hi is None:
+        return None
+    if lo is None:
+        return f"≤ {hi} {unit}"
+    if hi is None:
+        return f"≥ {lo} {unit}"
+    return f"{lo} – {hi} {unit}"
 
 
 def _thermal(r: dict) -> ResultSummary:

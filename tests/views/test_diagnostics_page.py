@@ -441,3 +441,20 @@ def test_fault_items_say_what_was_measured_with_units():
         "warning · cell imbalance · cell_2_v · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
         "warning · sensor stuck · temperature_c · stuck at 25.0 °C · 0:10–0:40",
     )
+
+
+def test_safety_shows_the_limits_it_checked_against():
+    limits = {"cell_v_min": 2.5, "cell_v_max": 4.2, "max_charge_current_a": 0.2324,
+              "max_discharge_current_a": 0.498, "charge_temp_min_c": 0.0,
+              "charge_temp_max_c": 45.0, "discharge_temp_min_c": -20.0,
+              "discharge_temp_max_c": 60.0}  # fmt: skip
+    summary = summarize("safety", {"status": "ok", "debounce_s": 2.0, "limits": limits})
+    assert summary.headline == "within every limit"
+    assert summary.numbers == (
+        ("Cell voltage", "2.500 – 4.200 V"),
+        ("Charge current", "≤ 0.23 A"),
+        ("Discharge current", "≤ 0.50 A"),
+        ("Charging at", "0 – 45 °C"),
+        ("Discharging at", "-20 – 60 °C"),
+        ("Debounce", "2 s"),
+    )
