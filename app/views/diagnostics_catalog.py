@@ -330,15 +330,18 @@ def _soc(r: dict) -> ResultSummary:
     headline = _fmt(r.get("final_soc_percent"), unit="%") or "—"
     if band is not None:
         headline += f" ±{band:.1f}"
+    bms = _fmt(r.get("bms_reported_final_percent"), unit="%")
+    if bms is not None:  # the BMS's own SOC beside ours, and on the card the difference first
+        headline += f" · BMS {bms}"
     lo, hi = r.get("min_soc_percent"), r.get("max_soc_percent")
     numbers = _numbers(
+        ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
+        ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
         ("Start", _fmt(r.get("initial_soc_percent"), unit="%")),
         ("Range", f"{lo:.1f}–{hi:.1f} %" if lo is not None and hi is not None else None),
         ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
         ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
-        ("BMS reports", _fmt(r.get("bms_reported_final_percent"), unit="%")),
-        ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
-        ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
+        ("BMS reports", bms),
         ("R0 (cell)", _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )

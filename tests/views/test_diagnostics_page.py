@@ -458,3 +458,18 @@ def test_safety_shows_the_limits_it_checked_against():
         ("Discharging at", "-20 – 60 °C"),
         ("Debounce", "2 s"),
     )
+
+
+def test_soc_headline_and_card_show_the_bms_and_the_difference_first():
+    r = {"final_soc_percent": 84.2, "final_band_low_percent": 80.5,
+         "final_band_high_percent": 87.9, "initial_soc_percent": 88.6,
+         "bms_reported_final_percent": 84.0, "bms_difference_rms_percent": 0.32,
+         "bms_difference_max_abs_percent": 0.72}  # fmt: skip
+    summary = summarize("soc", r)
+    assert summary.headline == "84.2 % ±3.7 · BMS 84.0 %"
+    # the card shows the first numbers: where there is a BMS, how far we are from it
+    assert summary.numbers[:2] == (("Ours − BMS (RMS)", "0.32 %"), ("Ours − BMS (max)", "0.72 %"))
+    no_bms = summarize("soc", {**r, "bms_reported_final_percent": None,
+                               "bms_difference_rms_percent": None,
+                               "bms_difference_max_abs_percent": None})  # fmt: skip
+    assert no_bms.headline == "84.2 % ±3.7" and no_bms.numbers[0] == ("Start", "88.6 %")
