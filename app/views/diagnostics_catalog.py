@@ -713,7 +713,10 @@ def _capacity_fade(r: dict) -> ResultSummary:
     knee = r.get("knee") or {}
     numbers = _numbers(
         ("Fade rate", _fmt(r.get("fade_rate_pct_per_100_cycles"), "{:.2f}", "% / 100 cycles")),
-        ("Mean fade", _fmt(r.get("mean_fade_rate_pct_per_100_cycles"), "{:.2f}", "% / 100 cy.")),
+        (
+            "Mean fade",
+            _fmt(r.get("mean_fade_rate_pct_per_100_cycles"), "{:.2f}", "% / 100 cycles"),
+        ),
         ("Model", r.get("selected_model")),
         ("Cycles used", _int(r.get("cycles_used"))),
         ("Capacity now", _fmt(r.get("final_capacity_ah"), "{:.3f}", "Ah")),
@@ -747,6 +750,8 @@ def _cycle_life(r: dict) -> ResultSummary:
     if state == "insufficient_data":
         return ResultSummary(Status.UNAVAILABLE, reason=reason or "too few cycles")
     eol, low, high = r.get("predicted_eol_cycle"), r.get("interval_low"), r.get("interval_high")
+    if state == "reached":  # observed, not forecast: no interval ("106–106")
+        low = high = None
     numbers = _numbers(
         (
             "Interval (90 %)",

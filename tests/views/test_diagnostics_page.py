@@ -473,3 +473,13 @@ def test_soc_headline_and_card_show_the_bms_and_the_difference_first():
                                "bms_difference_rms_percent": None,
                                "bms_difference_max_abs_percent": None})  # fmt: skip
     assert no_bms.headline == "84.2 % ±3.7" and no_bms.numbers[0] == ("Start", "88.6 %")
+
+
+def test_an_observed_end_of_life_has_no_interval():
+    reached = {"status": "reached", "predicted_eol_cycle": 106, "interval_low": 106,
+               "interval_high": 106, "remaining_cycles": 0, "cycles_observed": 166}  # fmt: skip
+    summary = summarize("cycle_life", reached)
+    assert summary.headline == "end of life reached at cycle 106"
+    assert "Interval (90 %)" not in dict(summary.numbers)
+    forecast = {**reached, "status": "forecast", "interval_low": 98, "interval_high": 120}
+    assert dict(summarize("cycle_life", forecast).numbers)["Interval (90 %)"] == "98–120"
