@@ -203,11 +203,13 @@ class DetailPanel(QWidget):
         layout.addWidget(self.signature_label)
         layout.addSpacing(6)
         layout.addLayout(status_row)
+        # the result first, under its status: on a 800-px screen it would
+        # otherwise sit below a long method text
         for title, widgets in (
+            ("Latest result", (self.numbers_label, self.items_label, self.reason_label)),
             ("What it does", (self.summary_label,)),
             ("Inputs", (self.inputs_label,)),
             ("Method", (self.method_label, self.method_run_label)),
-            ("Latest result", (self.numbers_label, self.items_label, self.reason_label)),
         ):
             layout.addSpacing(8)
             layout.addWidget(QLabel(title, objectName="sectionTitle"))

@@ -483,3 +483,11 @@ def test_an_observed_end_of_life_has_no_interval():
     assert "Interval (90 %)" not in dict(summary.numbers)
     forecast = {**reached, "status": "forecast", "interval_low": 98, "interval_high": 120}
     assert dict(summarize("cycle_life", forecast).numbers)["Interval (90 %)"] == "98–120"
+
+
+def test_the_latest_result_comes_before_the_description(page):
+    page.show_report(report_of({"thermal": None}))
+    page.select("thermal")
+    detail = page.detail
+    assert detail.reason_label.isVisible()
+    assert detail.reason_label.y() < detail.summary_label.y() < detail.method_label.y()
