@@ -63,15 +63,24 @@ def status_color(status: Status, colors: ThemePalette) -> str:
     }.get(status, colors.text_muted)
 
 
+#: Characters of a source's name in the tool bar (the tooltip has all of it).
+SOURCE_NAME_CHARS = 48
+
+
 def _source_name(url: str | None) -> str | None:
-    """A file's name for a ``file://`` URL or path (without the battery query), else the URL."""
+    """A file's name for a ``file://`` URL or path (without the battery query), else the
+    URL; shortened in the middle beyond :data:`SOURCE_NAME_CHARS` (a simulator's query
+    would push the time and extent of the results out of the tool bar)."""
     if not url:
         return None
     from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(url)
     if parts.scheme.lower() in ("file", ""):
-        return os.path.basename(unquote(parts.path)) or url
+        url = os.path.basename(unquote(parts.path)) or url
+    if len(url) > SOURCE_NAME_CHARS:
+        keep = SOURCE_NAME_CHARS - 1
+        url = url[: keep - keep // 3] + "…" + url[-(keep // 3) :]
     return url
 
 
@@ -377,6 +386,8 @@ class DiagnosticsPage(QWidget):
             self.select(self.selected_key)
         self._run_finished()
         self._set_run_status(self._report_text(report), error=False)
+        # a log file's results are not refreshed: the note would say they were
+        self.auto_label.setVisible(report.live)
 
     def show_error(self, message: str) -> None:
         """The last run failed (earlier results stay shown)."""
@@ -409,7 +420,9 @@ class DiagnosticsPage(QWidget):
 
     def _set_run_status(self, text: str, *, error: bool) -> None:
         self.run_status_label.setText(text)
-        self.run_status_label.setToolTip(text)
+        source = None if error or self.report is None else self.report.source_url
+        full = f"{text}\n{source}" if source else text  # the whole URL, not shortened
+        self.run_status_label.setToolTip(full)
         self.run_status_label.setObjectName("errorText" if error else "mutedText")
         self.run_status_label.style().unpolish(self.run_status_label)
         self.run_status_label.style().polish(self.run_status_label)

@@ -39,6 +39,7 @@ class DiagnosticsReport:
     elapsed_s: float  #: computing time
     finished_at: datetime = field(default_factory=datetime.now)
     source_url: str | None = None
+    live: bool = True  #: of the live session (refreshed while it streams), not of a log file
 
 
 def run_diagnostics(

@@ -376,6 +376,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
             cycles=len(output.cycles),
             elapsed_s=time.perf_counter() - started,
             source_url=analysis.metadata["source"],
+            live=False,
         )
     frame = analysis.frame[[c for c in analysis.frame.columns if schema.is_canonical_column(c)]]
     output = run_suite(
@@ -392,4 +393,5 @@ def run_log_diagnostics(analysis: LogAnalysis):
         cycles=len(output.cycles),
         elapsed_s=time.perf_counter() - started,
         source_url=analysis.metadata.get("source") or analysis.path,
+        live=False,
     )

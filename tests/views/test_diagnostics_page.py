@@ -491,3 +491,17 @@ def test_the_latest_result_comes_before_the_description(page):
     detail = page.detail
     assert detail.reason_label.isVisible()
     assert detail.reason_label.y() < detail.summary_label.y() < detail.method_label.y()
+
+
+def test_a_log_files_results_do_not_claim_to_refresh(page):
+    page.show_report(report_of({}))
+    assert not page.auto_label.isHidden()  # the live session's are refreshed
+    full = dict.fromkeys(RESULT_KEYS)
+    url = "sim://nmc?cells=4&profile=drive&speed=20&soc_spread=2&bms_soc=1&seed=12345"
+    page.show_report(DiagnosticsReport(full, 100, 99.0, 0, 0.01, source_url=url))
+    text = page.run_status_label.text()
+    # a long URL is shortened so the time and extent of the results stay in view
+    assert "…" in text and "samples" in text and url in page.run_status_label.toolTip()
+    page.show_report(DiagnosticsReport(full, 100, 99.0, 0, 0.01, source_url="/x/a.csv", live=False))
+    assert page.auto_label.isHidden()
+    assert page.run_status_label.text().startswith("a.csv · results of ")
