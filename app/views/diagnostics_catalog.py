@@ -475,7 +475,9 @@ def _cell_balance(r: dict) -> ResultSummary:
     window = r.get("judged_window_s")
     if window:
         where += ", last " + (
-            f"{window:.0f} s"
+            f"{window:.2g} s"  # a capture of 0.9 s: "last 0.9 s", not "last 0 s"
+            if window < 10
+            else f"{window:.0f} s"
             if window < 120
             else f"{window / 60:.0f} min"
             if window < 3600

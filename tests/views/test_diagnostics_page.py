@@ -505,3 +505,11 @@ def test_a_log_files_results_do_not_claim_to_refresh(page):
     page.show_report(DiagnosticsReport(full, 100, 99.0, 0, 0.01, source_url="/x/a.csv", live=False))
     assert page.auto_label.isHidden()
     assert page.run_status_label.text().startswith("a.csv · results of ")
+
+
+def test_a_judged_window_under_a_second_reads_in_tenths():
+    """The foxBMS CAN capture spans 0.9 s: 'last 0.9 s', not 'last 0 s'."""
+    r = {"status": "ok", "spread_judged_mv": 1.2, "judged_on": "mid SOC", "judged_window_s": 0.9}
+    assert summarize("cell_balance", r).headline == "1.2 mV spread (mid SOC, last 0.9 s)"
+    r["judged_window_s"] = 8.0
+    assert summarize("cell_balance", r).headline == "1.2 mV spread (mid SOC, last 8 s)"
