@@ -604,7 +604,7 @@ _RISK_UNITS = {"temperature": "°C", "excess_rise_rate": "°C/min", "hot_spot": 
 def _risk_item(e: dict) -> str:
     """'hot spot 70/100: <detail> (0 at 5 K, 100 at 15 K)'; '—' for a criterion not checked."""
     name = str(e.get("factor", "")).replace("_", " ")
-    detail = str(e.get("detail", "")).replace("degC", "°C")
+    detail = str(e.get("detail", "")).replace("degC", "°C").replace("I2R", "I²R")
     if e.get("checked") is False:
         return f"{name} —: {detail}"
     text = f"{name} {e.get('score') or 0.0:.0f}/100: {detail}"

@@ -513,3 +513,11 @@ def test_a_judged_window_under_a_second_reads_in_tenths():
     assert summarize("cell_balance", r).headline == "1.2 mV spread (mid SOC, last 0.9 s)"
     r["judged_window_s"] = 8.0
     assert summarize("cell_balance", r).headline == "1.2 mV spread (mid SOC, last 8 s)"
+
+
+def test_runaway_evidence_writes_i2r_as_the_numbers_do():
+    evidence = {"factor": "excess_rise_rate", "score": 0.0, "checked": True,
+                "detail": "fastest rise 0.09 degC/min, of which the battery's own I2R heat "
+                          "explains up to 1.30 degC/min"}  # fmt: skip
+    item = summarize("thermal", {"sensors": 1, "runaway_risk_evidence": [evidence]}).items[0]
+    assert "own I²R heat" in item and "°C/min" in item
