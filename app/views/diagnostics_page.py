@@ -64,7 +64,7 @@ def status_color(status: Status, colors: ThemePalette) -> str:
 
 
 #: Characters of a source's name in the tool bar (the tooltip has all of it).
-SOURCE_NAME_CHARS = 48
+SOURCE_NAME_CHARS = 40
 
 
 def _source_name(url: str | None) -> str | None:
@@ -337,8 +337,10 @@ class DiagnosticsPage(QWidget):
         self.run_status_label.setSizePolicy(
             QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
         )
-        self.auto_label = QLabel(
-            f"Refreshes every {AUTO_REFRESH_S:g} s while a source streams", objectName="mutedText"
+        # short: at 1280 px the run status beside it must keep its time and extent
+        self.auto_label = QLabel(f"Refreshed every {AUTO_REFRESH_S:g} s", objectName="mutedText")
+        self.auto_label.setToolTip(
+            f"While a source streams, the results are refreshed every {AUTO_REFRESH_S:g} s"
         )
         self.run_button = QPushButton("Run on current data")
         self.run_button.setProperty("accent", True)
