@@ -24,7 +24,14 @@ from app.core import schema
 from app.views.live_plots import LivePlots
 from app.views.live_session import RecordingPhase
 from app.views.readouts import ReadoutPanel
-from app.views.soc_columns import SOC_BAND_HIGH, SOC_BAND_LOW, SOC_BMS, SOC_COLUMN, bms_difference
+from app.views.soc_columns import (
+    SOC_BAND_HIGH,
+    SOC_BAND_LOW,
+    SOC_BMS,
+    SOC_COLUMN,
+    bms_difference,
+    difference_text,
+)
 from app.views.theme import ThemePalette
 from app.views.time_axis import format_elapsed
 
@@ -80,7 +87,7 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
         text = f"BMS {values[SOC_BMS]:.1f} %"
         diff = bms_difference(values)
         if not np.isnan(diff):
-            text += f" (Δ {diff:+.1f})"
+            text += f" (Δ {difference_text(diff)})"
         parts.append(span(text, colors.soc_bms))
     cells = [
         span(f"{values[c]:.3f}", colors.cell_color(int(schema.CELL_VOLTAGE_RE.match(c)[1]) - 1))

@@ -9,7 +9,14 @@ from enum import StrEnum
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import schema
-from app.views.soc_columns import SOC_BAND_HIGH, SOC_BAND_LOW, SOC_BMS, SOC_COLUMN, bms_difference
+from app.views.soc_columns import (
+    SOC_BAND_HIGH,
+    SOC_BAND_LOW,
+    SOC_BMS,
+    SOC_COLUMN,
+    bms_difference,
+    difference_text,
+)
 from app.views.theme import ThemePalette
 
 NO_VALUE = "—"
@@ -89,7 +96,11 @@ def _soc_detail(latest: dict[str, float]) -> str:
     bms = latest.get(SOC_BMS, math.nan)
     if not math.isnan(bms):
         diff = bms_difference(latest)
-        lines.append(f"BMS {bms:.1f} · Δ {diff:+.1f}" if not math.isnan(diff) else f"BMS {bms:.1f}")
+        lines.append(
+            f"BMS {bms:.1f} · Δ {difference_text(diff)}"
+            if not math.isnan(diff)
+            else f"BMS {bms:.1f}"
+        )
     return "\n".join(lines)
 
 

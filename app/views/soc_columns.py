@@ -20,6 +20,7 @@ __all__ = [
     "SOC_BMS_DIFFERENCE",
     "SOC_COLUMN",
     "bms_difference",
+    "difference_text",
 ]
 
 SOC_COLUMN = soc_ekf.SOC_COLUMN  #: the estimate
@@ -36,3 +37,10 @@ def bms_difference(values: dict[str, float]) -> float:
         return diff
     ours, theirs = values.get(SOC_COLUMN, math.nan), values.get(SOC_BMS, math.nan)
     return ours - theirs
+
+
+def difference_text(diff: float) -> str:
+    """Our SOC minus the BMS's, signed to one decimal: '+1.5', '-0.7', and '0.0' for a
+    difference that rounds to nothing (not '-0.0')."""
+    text = f"{diff:+.1f}"
+    return "0.0" if float(text) == 0.0 else text

@@ -445,3 +445,14 @@ def test_axis_labels_fit_beside_their_plots_in_a_1280x800_window(dashboard):
     for row in ROWS:
         axis = dashboard.plots.plots[row.key].getAxis("left")
         assert axis.label.boundingRect().width() <= axis.height(), row.label
+
+
+def test_a_difference_to_the_bms_that_rounds_to_nothing_is_not_negative(dashboard):
+    snap = with_soc_extras(snapshot_of(0, 50))
+    snap[SOC_BMS] = snap[SOC_COLUMN] + 0.04  # ours 0.04 below the BMS: "-0.0"
+    snap[SOC_BMS_DIFFERENCE] = np.full(len(snap[SOC_COLUMN]), -0.04)
+    dashboard.show_frame(snap)
+    detail = dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text()
+    assert detail.endswith("· Δ 0.0")
+    dashboard.plots.crosshair.show_at(10)
+    assert "(Δ 0.0)" in dashboard.cursor_label.text()
