@@ -64,7 +64,7 @@ def status_color(status: Status, colors: ThemePalette) -> str:
 
 
 #: Characters of a source's name in the tool bar (the tooltip has all of it).
-SOURCE_NAME_CHARS = 40
+SOURCE_NAME_CHARS = 36
 
 
 def _source_name(url: str | None) -> str | None:
@@ -410,10 +410,8 @@ class DiagnosticsPage(QWidget):
             else f"{report.cycles} cycles of a per-cycle table"
         )
         source = _source_name(report.source_url)
-        return (
-            (f"{source} · " if source else "")
-            + f"results of {report.finished_at:%H:%M:%S} · {data} · computed in "
-            f"{report.elapsed_s:.1f} s"
+        return (f"{source} · " if source else "") + (
+            f"results of {report.finished_at:%H:%M:%S} · {data}"
         )
 
     def _run_finished(self) -> None:
@@ -422,8 +420,12 @@ class DiagnosticsPage(QWidget):
 
     def _set_run_status(self, text: str, *, error: bool) -> None:
         self.run_status_label.setText(text)
-        source = None if error or self.report is None else self.report.source_url
-        full = f"{text}\n{source}" if source else text  # the whole URL, not shortened
+        report = None if error else self.report
+        full = text
+        if report is not None:  # the whole URL, not shortened, and the computing time
+            full += f"\ncomputed in {report.elapsed_s:.1f} s"
+            if report.source_url:
+                full += f"\n{report.source_url}"
         self.run_status_label.setToolTip(full)
         self.run_status_label.setObjectName("errorText" if error else "mutedText")
         self.run_status_label.style().unpolish(self.run_status_label)

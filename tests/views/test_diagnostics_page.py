@@ -523,10 +523,11 @@ def test_runaway_evidence_writes_i2r_as_the_numbers_do():
     assert "own I²R heat" in item and "°C/min" in item
 
 
-def test_a_live_run_status_fits_the_tool_bar_at_1280_px(page):
+def test_a_live_run_status_fits_the_tool_bar_at_1280_px(page, qapp):
     """The simulator's URL, the time and the extent of the results beside the refresh note
     and the Run button, in the width a 1280-px window leaves the page."""
-    page.resize(1100, 700)
+    apply_theme(qapp, Theme.DARK)  # its fonts, as run_gui sets them
+    page.resize(1090, 700)
     url = "sim://nmc?cells=4&profile=drive&speed=20&soc_spread=2&bms_soc=1"
     report = DiagnosticsReport(dict.fromkeys(RESULT_KEYS), 12_135, 1213.0, 0, 0.01, source_url=url)
     page.show_report(report)
@@ -534,5 +535,6 @@ def test_a_live_run_status_fits_the_tool_bar_at_1280_px(page):
 
     QApplication.processEvents()
     label = page.run_status_label
-    assert "12,135 samples over 20:13" in label.text()
+    assert label.text().endswith("12,135 samples over 20:13")  # the computing time: tooltip
+    assert "computed in 0.0 s" in label.toolTip()
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
