@@ -121,7 +121,7 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         ),
         "Finds the current steps and pulses by itself (at least C/10, held for 3 s or more). "
         "For each pulse the HPPC resistance (V(t+τ) − V_before) / (I(t+τ) − I_before) at "
-        "τ = first sample, 2, 10 and 30 s (FreedomCAR, DOE/ID-11069), None where the pulse is "
+        "τ = first sample, 2, 10 and 30 s (FreedomCAR, DOE/ID-11069), no value where the pulse is "
         "shorter or the log has no sample by then. The voltages are read from a 2-RC model "
         "driven by the measured current, fitted from 120 s before the step to 10 s past the "
         "read point, so sensor noise averages out; where a step responds with amplitudes of "
@@ -604,7 +604,7 @@ _RISK_UNITS = {"temperature": "°C", "excess_rise_rate": "°C/min", "hot_spot": 
 def _risk_item(e: dict) -> str:
     """'hot spot 70/100: <detail> (0 at 5 K, 100 at 15 K)'; '—' for a criterion not checked."""
     name = str(e.get("factor", "")).replace("_", " ")
-    detail = str(e.get("detail", "")).replace("degC", "°C").replace("I2R", "I²R")
+    detail = str(e.get("detail", "")).replace("degC", "°C")
     if e.get("checked") is False:
         return f"{name} —: {detail}"
     text = f"{name} {e.get('score') or 0.0:.0f}/100: {detail}"
@@ -796,7 +796,28 @@ def summarize(key: str, result: Any) -> ResultSummary:
             Status.UNAVAILABLE, "failed", reason=f"the diagnostic failed: {result['error']}"
         )
     try:
-        return _SUMMARIZERS[key](result)
+        return _in_prose(_SUMMARIZERS[key](result))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # a result shape this page does not know yet: say so, do not break the page
         return ResultSummary(Status.INFO, "result in an unexpected shape", reason=repr(exc))
+
+
+#: The diagnostics' notes are written for logs and JSON; the page shows them as text.
+_PROSE = ((">=", "≥"), ("<=", "≤"), ("degC", "°C"), ("I2R", "I²R"))
+
+
+def _prose(text: str) -> str:
+    for code, shown in _PROSE:
+        text = text.replace(code, shown)
+    return text
+
+
+def _in_prose(summary: ResultSummary) -> ResultSummary:
+    """``summary`` with '>= 1800 s' as '≥ 1800 s', 'degC' as '°C' in its findings and reason."""
+    from dataclasses import replace
+
+    return replace(
+        summary,
+        items=tuple(_prose(item) for item in summary.items),
+        reason=_prose(summary.reason) if summary.reason else summary.reason,
+    )

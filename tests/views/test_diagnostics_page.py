@@ -538,3 +538,11 @@ def test_a_live_run_status_fits_the_tool_bar_at_1280_px(page, qapp):
     assert label.text().endswith("12,135 samples over 20:13")  # the computing time: tooltip
     assert "computed in 0.0 s" in label.toolTip()
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+
+
+def test_notes_read_as_text_not_code():
+    """A note written for logs ('>= 1800 s', 'degC') reads '≥ 1800 s', '°C' on the page."""
+    soh = summarize("soh", {"notes": ["no capacity: no two rests of >= 1800 s", "at 25 degC"]})
+    assert soh.reason == "no capacity: no two rests of ≥ 1800 s" and soh.items == ("at 25 °C",)
+    for info in CATALOG:  # nor does the catalogue speak Python
+        assert "None" not in info.method + info.summary + "".join(info.inputs), info.key
