@@ -2,7 +2,8 @@
 
 Each takes the opened logs to show (:class:`~app.views.log_analysis.LogAnalysis`)
 with one colour per file, and draws 1-px cosmetic pens with clip-to-view and
-peak downsampling, axis labels with units and a legend naming the files.
+peak downsampling, axis labels with units and a legend naming the files (in a row above
+the plots, not over the curves).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
 from app.views.log_analysis import LogAnalysis
@@ -59,9 +61,17 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         self.plots: list[pg.PlotItem] = []
         self._grids: list[PlotGrid] = []
         self.x_unit = ""
+        # the legend in a row of its own above the plots: inside the first plot it
+        # covered the curves (a capacity fading from the top-right corner); empty,
+        # the row takes no room
+        self.legend = pg.LegendItem(colCount=2, horSpacing=20)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.legend.layout.setContentsMargins(AXIS_WIDTH_PX, 0, 0, 0)  # under the y labels
+        self.addItem(self.legend, row=0, col=0)
+        self.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignLeft)
         for k, _row in enumerate(self.rows):
             axes = {"bottom": CycleAxis("bottom")} if self.cycle_axis else None
-            plot = self.addPlot(row=k, col=0, axisItems=axes)
+            plot = self.addPlot(row=k + 1, col=0, axisItems=axes)
             if self.large_data:
                 plot.setClipToView(True)
                 plot.setDownsampling(auto=True, mode="peak")
@@ -73,7 +83,6 @@ class _PlotStack(pg.GraphicsLayoutWidget):
                 plot.setXLink(self.plots[0])
             self._grids.append(PlotGrid(plot))
             self.plots.append(plot)
-        self.legend = self.plots[0].addLegend(offset=(-10, 10))
         self.curves: dict[tuple[int, str], pg.PlotDataItem] = {}
         self.apply_palette(colors)
 
@@ -102,8 +111,6 @@ class _PlotStack(pg.GraphicsLayoutWidget):
                 mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2),
             )
         self.legend.setLabelTextColor(colors.text)
-        self.legend.setBrush(pg.mkBrush(colors.panel))
-        self.legend.setPen(pen(colors.border))
 
     def clear_curves(self) -> None:
         for plot in self.plots:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from app.hardware.logs.formats import open_log
 from app.views.theme import LIGHT
@@ -86,6 +87,14 @@ def test_two_files_are_overlaid_one_colour_each(qtbot, page, two_cells):
     assert curve_a.opts["pen"].width() <= 1 and curve_a.opts["pen"].isCosmetic()
     legend = [label.text for _sample, label in page.time_plots.legend.items]
     assert legend == ["cell A.mpr", "cell B.mpt"]
+    # each legend sits above its plots, not over the curves
+    page.tabs.setCurrentIndex(1)
+    QApplication.processEvents()
+    for stack in (page.time_plots, page.cycle_plots):
+        legend_box = stack.legend.sceneBoundingRect()
+        assert legend_box.height() > 0
+        for plot in stack.plots:
+            assert not legend_box.intersects(plot.getViewBox().sceneBoundingRect())
     _x, cap_b = page.cycle_plots.curves[(0, f"{path_b}:discharge")].getData()
     assert cap_b[0] == pytest.approx(1.9, rel=1e-3)
     assert (0, path_a) in page.ica_plot.curves and (0, path_b) in page.ica_plot.curves
