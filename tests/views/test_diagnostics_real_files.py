@@ -129,7 +129,8 @@ def test_cell_balance_card_shows_the_action_it_judged():
     assert list(numbers(summary))[0] == "Action" and numbers(summary)["Action"] == "none"
     assert "judged on the 4 of" in summary.reason  # a few of the pack's cells decoded
     window = r["judged_window_s"]
-    assert window < 60 and summary.headline.endswith(f", last {window:.0f} s)")
+    # a capture of 0.2 s reads "last 0.2 s", not "last 0 s"
+    assert window < 1 and summary.headline.endswith(f", last {window:.1f} s)")
 
 
 def test_runaway_risk_lists_every_criterion_the_catalogue_names():
