@@ -370,8 +370,10 @@ def _soh(r: dict) -> ResultSummary:
     )
     notes = tuple(str(n) for n in r.get("notes") or ())
     if soh is None and cap_soh is None and res_soh is None:
-        reason = notes[0] if notes else "no full cycle, rest pair or current pulse in the data"
-        return ResultSummary(Status.UNAVAILABLE, reason=reason, items=notes[1:])
+        # why neither the capacity nor the resistance gave one, both as the reason (a
+        # second one as a finding read before the first)
+        reason = "\n".join(notes) or "no full cycle, rest pair or current pulse in the data"
+        return ResultSummary(Status.UNAVAILABLE, reason=reason)
     if res_soh is not None and res_soh > 100.0:
         notes += (
             "the resistance is below the new-cell value it is judged against: the "

@@ -543,6 +543,18 @@ def test_a_live_run_status_fits_the_tool_bar_at_1280_px(page, qapp):
 def test_notes_read_as_text_not_code():
     """A note written for logs ('>= 1800 s', 'degC') reads '≥ 1800 s', '°C' on the page."""
     soh = summarize("soh", {"notes": ["no capacity: no two rests of >= 1800 s", "at 25 degC"]})
-    assert soh.reason == "no capacity: no two rests of ≥ 1800 s" and soh.items == ("at 25 °C",)
+    assert soh.reason == "no capacity: no two rests of ≥ 1800 s\nat 25 °C"
+    fade = summarize("capacity_fade", {"status": "ok", "reason": "rests >= 30 min"})
+    assert fade.reason == "rests ≥ 30 min"
+
+
+def test_an_unavailable_soh_gives_both_reasons_in_order():
+    """No capacity and no resistance: both say why, the capacity's first, as the reason
+    (a finding above it read as if it came first)."""
+    notes = ["no capacity: no full cycle and no two rests of >= 1800 s far enough apart in SOC",
+             "no resistance: no current pulses found"]  # fmt: skip
+    soh = summarize("soh", {"notes": notes})
+    assert soh.status is Status.UNAVAILABLE and soh.items == ()
+    assert soh.reason.splitlines() == [notes[0].replace(">=", "≥"), notes[1]]
     for info in CATALOG:  # nor does the catalogue speak Python
         assert "None" not in info.method + info.summary + "".join(info.inputs), info.key
