@@ -215,7 +215,12 @@ The two "measurably falling" rules (break-in, windows) on the synthetic shapes
 instead of 67 %), 86 % instead of 84 % with seeds 3-5 (linear and
 break-in+linear from 30 % gain), 88 % with seeds 6-8 either way. On a fade
 that stops (6 % loss with a 30-60 cycle time constant, then flat) every case
-stays ``beyond_horizon`` (48 of 48) with and without them.
+stays ``beyond_horizon`` (48 of 48) with and without them. Each rule alone on
+the real cells: the window rule gives nominal 4 of 7 from 40 % (15 of 27 from
+30-60 %), default 4 of 7 (13 of 24): B0018 from 40 % still has no number, its
+"break-in" leaving 14 cycles that all look flat; the break-in rule alone
+changes no real forecast (B0018's recent windows still vote "never"); the
+break-in alone required to leave half or a third of the history: no change.
 """
 
 from __future__ import annotations
