@@ -479,7 +479,7 @@ def effective_sample_size(n: int, rho: float) -> float:
     return max(n * (1.0 - rho) / (1.0 + rho), 2.0)
 
 
-def _significant_decline(x: np.ndarray, q: np.ndarray) -> bool:
+def significant_decline(x: np.ndarray, q: np.ndarray) -> bool:
     """Is the slope of a least-squares line over (x, q) 2 standard errors below zero?"""
     if x.size < 4 or np.ptp(x) == 0:
         return False
@@ -500,7 +500,7 @@ def measurable_fade(x: np.ndarray, q: np.ndarray) -> bool:
     history, or through its recent half, 2 standard errors (with the AR(1)
     effective sample size) below zero, and the fall above the capacity resolution?"""
     half = x.size // 2
-    return _significant_decline(x, q) or _significant_decline(x[half:], q[half:])
+    return significant_decline(x, q) or significant_decline(x[half:], q[half:])
 
 
 def information_criteria(

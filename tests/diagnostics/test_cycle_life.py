@@ -283,3 +283,46 @@ def test_b0006_is_past_the_default_eol_at_40_percent():
     assert r.status is CycleLifeStatus.REACHED
     assert r.predicted_eol_cycle == pytest.approx(ACTUAL_DEFAULT["B0006"], abs=2)
     assert r.remaining_cycles == 0
+
+
+# The sister cells of the benchmark (benchmarks/data/capacity, provenance in its
+# SOURCES.md). B0018's first 40 % (53 cycles) ends with a regeneration step at
+# cycle 46 (+0.13 Ah after a rest): neither the cycles after it nor the last
+# quarter fall measurably, so they neither make a "break-in" nor vote "never".
+SISTERS = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "capacity"
+
+
+@pytest.mark.parametrize(
+    ("reference", "eol_fraction", "actual"),
+    [(2.0, 0.7, 97), (None, 0.8, 78)],  # nominal 2 Ah x 0.7; default: 0.8 x first cycles
+)
+def test_b0018_regeneration_step_at_40_percent(reference, eol_fraction, actual):
+    df = pd.read_csv(SISTERS / "nasa_B0018_capacity.csv")
+    full = estimate_cycle_life(df, eol_fraction=eol_fraction, reference_capacity_ah=reference)
+    assert full.status is CycleLifeStatus.REACHED
+    assert full.predicted_eol_cycle == pytest.approx(actual, abs=2)
+    part = df.iloc[: round(0.4 * len(df))]
+    r = estimate_cycle_life(part, eol_fraction=eol_fraction, reference_capacity_ah=reference)
+    assert r.status is CycleLifeStatus.FORECAST
+    assert r.break_in_end_cycle is None
+    assert r.predicted_eol_cycle == pytest.approx(actual, rel=0.15)
+    # an open upper end (None): some draws do not cross within the horizon
+    assert r.interval_low <= actual and (r.interval_high is None or actual <= r.interval_high)
+    # every member comes from a window whose capacity falls
+    assert {m.window_first_cycle for m in r.members} == {1.0}
+
+
+@pytest.mark.parametrize(
+    ("file", "fraction", "actual"),
+    [
+        ("calce_CS2_37_capacity.csv", 0.4, 586),
+        ("calce_CS2_38_capacity.csv", 0.4, 592),
+    ],
+)
+def test_calce_sister_cells_at_40_percent(file, fraction, actual):
+    df = pd.read_csv(SISTERS / file)
+    part = df.iloc[: round(fraction * len(df))]
+    r = estimate_cycle_life(part, eol_fraction=0.8, reference_capacity_ah=1.1)
+    assert r.status is CycleLifeStatus.FORECAST
+    assert r.predicted_eol_cycle == pytest.approx(actual, rel=0.15)
+    assert r.interval_low <= actual <= r.interval_high
