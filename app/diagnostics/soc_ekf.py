@@ -177,6 +177,9 @@ class SocFilterSettings:
     initial_soc_sigma_max_pct: float = 30.0
     #: Initial SOC sigma when the log starts under load at an unknown SOC.
     load_initial_soc_sigma_pct: float = 25.0
+    #: A log that starts under load is re-anchored once, at its first rest of
+    #: this long (seconds; see "Start under load" in the module doc).
+    load_start_anchor_rest_s: float = 300.0
     #: Initial sigma of R0, relative to the preset's typical value.
     r0_sigma_rel: float = 0.3
     #: Initial sigma of the current offset, in C (0.5 % of 1C: a Hall sensor).
@@ -338,6 +341,9 @@ class EkfSocEstimator:
         self._cw2 = 0.0
         self._csum = np.zeros(_N_SUMS)
         self._unexplained = 0.0  # decaying max excess residual under load, V
+        # Start under load: re-anchor at the first long rest (see _anchor).
+        self._anchor_pending = False
+        self._rest_v: list[tuple[float, float]] = []  # (seconds at rest, mean V) this rest
         # Summary.
         self._n = 0
         self._soc_first = math.nan
@@ -408,6 +414,10 @@ class EkfSocEstimator:
         self._sigma = sig0
         self._t0 = self._t_last = self._ts = t0
         self._i_last = i0
+        self._anchor_pending = self.initialisation in (
+            SocInitialisation.LOAD,
+            SocInitialisation.UNKNOWN,
+        )
         self._started = True
 
     # ------------------------------------------------------------------
@@ -718,7 +728,7 @@ class EkfSocEstimator:
         ``ends``: per interval, (q_rel, t_rel, e1, e2, f1, f2) at its last sample.
         """
         m, st = self.model, self.settings
-        ocv_slr = m.ocv_slr
+        ocv_slr = m.ocv_slr_var
         cap = self._soc_per_as
         one_c = self._one_c_a
         var_v = st.voltage_noise_v**2
@@ -732,6 +742,9 @@ class EkfSocEstimator:
         inv_relax = 1.0 / st.unexplained_relaxation_s
         i_rest = st.rest_current_c * one_c
         unexplained = self._unexplained
+        anchor_pending = self._anchor_pending
+        anchor_s = st.load_start_anchor_rest_s
+        rest_v = self._rest_v
         exp = math.exp
         q_rate = np.array(
             [
@@ -776,20 +789,29 @@ class EkfSocEstimator:
                 ibar = row[_C_I] * inv
                 tbar = row[_C_T] * inv
                 e1b, e2b = row[_C_E1] * inv, row[_C_E2] * inv
+                if anchor_pending:
+                    if row[_C_ABSI] * inv > i_rest:
+                        rest_v.clear()
+                    else:
+                        rest_s = (rest_v[-1][0] if rest_v else 0.0) + end[1]
+                        rest_v.append((rest_s, row[_C_V] * inv))
+                        if rest_s >= anchor_s:
+                            anchor_pending = False
+                            soc, v1, v2, b, p = self._anchor(rest_v, soc, v1, v2, b, p)
                 dq = row[_C_Q] * inv - off * tbar
                 s_mean = soc + cap * ks * dq
                 f12b = (row[_C_F1] + row[_C_F2]) * inv
                 hb = row[_C_H] * inv
                 polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b + a * hb
                 # Statistical linearisation of the OCV over the SOC prior.
-                ocv_mean, sl = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                ocv_mean, sl, lin_var = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
                 resid = row[_C_V] * inv - b - polar - ocv_mean
                 load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
                 span = max(end[1], 1e-9)
                 r_corr = max(1.0, corr / span)
                 unexplained *= exp(-span * inv_relax)
                 err = me0 + (load_err if load_err > unexplained else unexplained)
-                r_var = var_v * inv + err * err * r_corr
+                r_var = var_v * inv + err * err * r_corr + lin_var
                 h = np.array(
                     (sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0, hb)
                 )
@@ -859,9 +881,43 @@ class EkfSocEstimator:
             out.append((soc, off, ks, math.sqrt(p[0, 0])))
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
+        self._anchor_pending = anchor_pending
         self._p = p
         self._sigma = out[-1][3] if out else self._sigma
         return out
+
+    def _anchor(self, rest_v: list, soc: float, v1: float, v2: float, b: float, p: np.ndarray):
+        """Re-anchor a start under load at its first long rest (see the module doc).
+
+        ``rest_v``: (seconds at rest, mean voltage) of the rest's intervals so
+        far. The OCV is the last voltage plus the relaxation still to come,
+        extrapolated from the last half of the rest as if it decayed like
+        1/sqrt(t) (diffusion; an exponential decays faster, so this errs on the
+        side of more). If the SOC range of that OCV (+-2 sigma, as for a start
+        at rest) holds the filter's SOC, the filter keeps it; otherwise the
+        filter starts over from there as from a rest: SOC, RC voltages and the
+        table offset, not the adapted resistances and scales.
+        """
+        s, m = self.settings, self.model
+        t_end, v_end = rest_v[-1]
+        v_half = min(rest_v, key=lambda r: abs(r[0] - 0.5 * t_end))[1]
+        remaining = (v_end - v_half) / (math.sqrt(2.0) - 1.0)
+        ocv = v_end + remaining
+        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
+        sv = math.sqrt(s.rest_voltage_sigma_v**2 + sb * sb + 0.25 * remaining * remaining)
+        lo, hi = m.soc_range(ocv - 2 * sv, ocv + 2 * sv)
+        if lo <= soc <= hi:
+            return soc, v1, v2, b, p
+        sig0 = min(
+            max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct), s.initial_soc_sigma_max_pct
+        )
+        p = p.copy()
+        for k, var in ((_SOC, sig0**2), (_V1, 0.002**2), (_V2, 0.002**2 + remaining**2), (_B, sb * sb)):
+            p[k, :] = 0.0
+            p[:, k] = 0.0
+            p[k, k] = var
+        p[_SOC, _B] = p[_B, _SOC] = -sb / sv * sig0 * sb
+        return 0.5 * (lo + hi), 0.0, v_end - ocv, 0.0, p
 
     # ------------------------------------------------------------------
     @property
