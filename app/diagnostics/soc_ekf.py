@@ -177,9 +177,13 @@ class SocFilterSettings:
     initial_soc_sigma_max_pct: float = 30.0
     #: Initial SOC sigma when the log starts under load at an unknown SOC.
     load_initial_soc_sigma_pct: float = 25.0
+    load_polarisation_max_factor: float = 0.0
     #: A log that starts under load is re-anchored once, at its first rest of
     #: this long (seconds; see "Start under load" in the module doc).
     load_start_anchor_rest_s: float = 300.0
+    load_start_anchor_min_rest_s: float = 120.0
+    #: ... and until then its load-borne model error is this many times larger.
+    load_start_model_error_factor: float = 1.0
     #: Initial sigma of R0, relative to the preset's typical value.
     r0_sigma_rel: float = 0.3
     #: Initial sigma of the current offset, in C (0.5 % of 1C: a Hall sensor).
@@ -390,7 +394,13 @@ class EkfSocEstimator:
             v1, v2 = 0.5 * r1 * i0, 0.5 * r2 * i0
             # A guess, not a measurement: keep it inside the physical range
             # (the table's extrapolation would start a loaded full battery at 105 %).
-            soc0 = min(max(m.soc_from_ocv(v0 - r0 * i0 - v1 - v2), 0.0), 100.0)
+            kmax = s.load_polarisation_max_factor
+            if kmax > 0:
+                lo, hi = sorted((v0 - r0 * i0, v0 - kmax * (r0 + r1 + r2) * i0))
+                lo, hi = m.soc_range(lo, hi)
+                soc0 = min(max(0.5 * (lo + hi), 0.0), 100.0)
+            else:
+                soc0 = min(max(m.soc_from_ocv(v0 - r0 * i0 - v1 - v2), 0.0), 100.0)
             sig0 = s.load_initial_soc_sigma_pct
             sv1, sv2 = abs(v1) + 0.002, abs(v2) + 0.002
         if self._given_soc is not None:
@@ -744,6 +754,7 @@ class EkfSocEstimator:
         unexplained = self._unexplained
         anchor_pending = self._anchor_pending
         anchor_s = st.load_start_anchor_rest_s
+        anchor_min_s = st.load_start_anchor_min_rest_s
         rest_v = self._rest_v
         exp = math.exp
         q_rate = np.array(
@@ -795,9 +806,13 @@ class EkfSocEstimator:
                     else:
                         rest_s = (rest_v[-1][0] if rest_v else 0.0) + end[1]
                         rest_v.append((rest_s, row[_C_V] * inv))
-                        if rest_s >= anchor_s:
-                            anchor_pending = False
-                            soc, v1, v2, b, p = self._anchor(rest_v, soc, v1, v2, b, p)
+                        if rest_s >= anchor_min_s:
+                            moved = self._anchor(rest_v, soc, p)
+                            if moved is not None:
+                                soc, v1, v2, b, p = moved
+                                anchor_pending = False
+                            elif rest_s >= anchor_s:
+                                anchor_pending = False
                 dq = row[_C_Q] * inv - off * tbar
                 s_mean = soc + cap * ks * dq
                 f12b = (row[_C_F1] + row[_C_F2]) * inv
@@ -807,11 +822,15 @@ class EkfSocEstimator:
                 ocv_mean, sl, lin_var = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
                 resid = row[_C_V] * inv - b - polar - ocv_mean
                 load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
+                if anchor_pending:
+                    load_err *= st.load_start_model_error_factor
                 span = max(end[1], 1e-9)
                 r_corr = max(1.0, corr / span)
                 unexplained *= exp(-span * inv_relax)
                 err = me0 + (load_err if load_err > unexplained else unexplained)
-                r_var = var_v * inv + err * err * r_corr + lin_var
+                r_var = var_v * inv + err * err * r_corr
+                if anchor_pending:
+                    r_var += lin_var
                 h = np.array(
                     (sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0, hb)
                 )
@@ -886,38 +905,45 @@ class EkfSocEstimator:
         self._sigma = out[-1][3] if out else self._sigma
         return out
 
-    def _anchor(self, rest_v: list, soc: float, v1: float, v2: float, b: float, p: np.ndarray):
+    def _anchor(self, rest_v: list, soc: float, p: np.ndarray):
         """Re-anchor a start under load at its first long rest (see the module doc).
 
         ``rest_v``: (seconds at rest, mean voltage) of the rest's intervals so
-        far. The OCV is the last voltage plus the relaxation still to come,
-        extrapolated from the last half of the rest as if it decayed like
-        1/sqrt(t) (diffusion; an exponential decays faster, so this errs on the
-        side of more). If the SOC range of that OCV (+-2 sigma, as for a start
-        at rest) holds the filter's SOC, the filter keeps it; otherwise the
-        filter starts over from there as from a rest: SOC, RC voltages and the
-        table offset, not the adapted resistances and scales.
+        far. The OCV lies between the last voltage and the last voltage plus
+        the relaxation still to come, extrapolated from the last half of the
+        rest as if it decayed like 1/sqrt(t) (diffusion; an exponential decays
+        faster, so this errs on the side of more), +-2 sigma as for a start at
+        rest. If that SOC range holds the filter's SOC, None: the filter keeps
+        it. Otherwise the filter starts over from there as from a rest (SOC, RC
+        voltages and the table offset; not the adapted resistances and scales):
+        the new (soc, v1, v2, b, covariance).
         """
         s, m = self.settings, self.model
         t_end, v_end = rest_v[-1]
         v_half = min(rest_v, key=lambda r: abs(r[0] - 0.5 * t_end))[1]
         remaining = (v_end - v_half) / (math.sqrt(2.0) - 1.0)
-        ocv = v_end + remaining
         sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
-        sv = math.sqrt(s.rest_voltage_sigma_v**2 + sb * sb + 0.25 * remaining * remaining)
-        lo, hi = m.soc_range(ocv - 2 * sv, ocv + 2 * sv)
+        sv = math.hypot(s.rest_voltage_sigma_v, sb)
+        lo, hi = m.soc_range(
+            v_end + min(remaining, 0.0) - 2 * sv, v_end + max(remaining, 0.0) + 2 * sv
+        )
         if lo <= soc <= hi:
-            return soc, v1, v2, b, p
+            return None
         sig0 = min(
             max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct), s.initial_soc_sigma_max_pct
         )
         p = p.copy()
-        for k, var in ((_SOC, sig0**2), (_V1, 0.002**2), (_V2, 0.002**2 + remaining**2), (_B, sb * sb)):
+        for k, var in (
+            (_SOC, sig0**2),
+            (_V1, 0.002**2),
+            (_V2, 0.002**2 + 0.25 * remaining**2),
+            (_B, sb * sb),
+        ):
             p[k, :] = 0.0
             p[:, k] = 0.0
             p[k, k] = var
         p[_SOC, _B] = p[_B, _SOC] = -sb / sv * sig0 * sb
-        return 0.5 * (lo + hi), 0.0, v_end - ocv, 0.0, p
+        return 0.5 * (lo + hi), 0.0, -0.5 * remaining, 0.0, p
 
     # ------------------------------------------------------------------
     @property
