@@ -177,13 +177,10 @@ class SocFilterSettings:
     initial_soc_sigma_max_pct: float = 30.0
     #: Initial SOC sigma when the log starts under load at an unknown SOC.
     load_initial_soc_sigma_pct: float = 25.0
-    load_polarisation_max_factor: float = 0.0
     #: A log that starts under load is re-anchored once, at its first rest of
     #: this long (seconds; see "Start under load" in the module doc).
     load_start_anchor_rest_s: float = 300.0
     load_start_anchor_min_rest_s: float = 120.0
-    #: ... and until then its load-borne model error is this many times larger.
-    load_start_model_error_factor: float = 1.0
     #: Initial sigma of R0, relative to the preset's typical value.
     r0_sigma_rel: float = 0.3
     #: Initial sigma of the current offset, in C (0.5 % of 1C: a Hall sensor).
@@ -394,13 +391,7 @@ class EkfSocEstimator:
             v1, v2 = 0.5 * r1 * i0, 0.5 * r2 * i0
             # A guess, not a measurement: keep it inside the physical range
             # (the table's extrapolation would start a loaded full battery at 105 %).
-            kmax = s.load_polarisation_max_factor
-            if kmax > 0:
-                lo, hi = sorted((v0 - r0 * i0, v0 - kmax * (r0 + r1 + r2) * i0))
-                lo, hi = m.soc_range(lo, hi)
-                soc0 = min(max(0.5 * (lo + hi), 0.0), 100.0)
-            else:
-                soc0 = min(max(m.soc_from_ocv(v0 - r0 * i0 - v1 - v2), 0.0), 100.0)
+            soc0 = min(max(m.soc_from_ocv(v0 - r0 * i0 - v1 - v2), 0.0), 100.0)
             sig0 = s.load_initial_soc_sigma_pct
             sv1, sv2 = abs(v1) + 0.002, abs(v2) + 0.002
         if self._given_soc is not None:
@@ -807,11 +798,11 @@ class EkfSocEstimator:
                         rest_s = (rest_v[-1][0] if rest_v else 0.0) + end[1]
                         rest_v.append((rest_s, row[_C_V] * inv))
                         if rest_s >= anchor_min_s:
-                            moved = self._anchor(rest_v, soc, p)
+                            moved, sharper = self._anchor(rest_v, soc, p)
                             if moved is not None:
                                 soc, v1, v2, b, p = moved
                                 anchor_pending = False
-                            elif rest_s >= anchor_s:
+                            elif sharper and rest_s >= anchor_s:
                                 anchor_pending = False
                 dq = row[_C_Q] * inv - off * tbar
                 s_mean = soc + cap * ks * dq
@@ -822,8 +813,6 @@ class EkfSocEstimator:
                 ocv_mean, sl, lin_var = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
                 resid = row[_C_V] * inv - b - polar - ocv_mean
                 load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
-                if anchor_pending:
-                    load_err *= st.load_start_model_error_factor
                 span = max(end[1], 1e-9)
                 r_corr = max(1.0, corr / span)
                 unexplained *= exp(-span * inv_relax)
@@ -927,11 +916,11 @@ class EkfSocEstimator:
         lo, hi = m.soc_range(
             v_end + min(remaining, 0.0) - 2 * sv, v_end + max(remaining, 0.0) + 2 * sv
         )
-        if lo <= soc <= hi:
-            return None
         sig0 = min(
             max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct), s.initial_soc_sigma_max_pct
         )
+        if lo <= soc <= hi:
+            return None, sig0 * sig0 <= p[_SOC, _SOC]
         p = p.copy()
         for k, var in (
             (_SOC, sig0**2),
@@ -943,7 +932,7 @@ class EkfSocEstimator:
             p[:, k] = 0.0
             p[k, k] = var
         p[_SOC, _B] = p[_B, _SOC] = -sb / sv * sig0 * sb
-        return 0.5 * (lo + hi), 0.0, -0.5 * remaining, 0.0, p
+        return (0.5 * (lo + hi), 0.0, -0.5 * remaining, 0.0, p), True
 
     # ------------------------------------------------------------------
     @property
