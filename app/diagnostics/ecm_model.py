@@ -132,12 +132,13 @@ class CellModel:
             k = np.arange(-half, half + 1) * (SLR_STEP_PCT / sig)
             w = np.exp(-0.5 * k * k)
             w /= w.sum()
-            smooth = np.convolve(dev, w, mode="same")
+            smooth = np.convolve(wide_ocv, w, mode="same")
             slope = np.gradient(smooth, SLR_STEP_PCT)
             # Var[OCV] - (slope sigma)^2: what the line does not explain
-            var = np.convolve(dev * dev, w, mode="same") - smooth * smooth
+            mean_dev = np.convolve(dev, w, mode="same")
+            var = np.convolve(dev * dev, w, mode="same") - mean_dev * mean_dev
             resid_var = np.maximum(var - (slope * sig) ** 2, 0.0)
-            slr_ocv.append(tuple((smooth[keep] + centre).tolist()))
+            slr_ocv.append(tuple(smooth[keep].tolist()))
             slr_slope.append(tuple(slope[keep].tolist()))
             slr_var.append(tuple(resid_var[keep].tolist()))
         return CellModel(

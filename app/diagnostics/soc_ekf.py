@@ -775,7 +775,7 @@ class EkfSocEstimator:
         ``ends``: per interval, (q_rel, t_rel, e1, e2, f1, f2) at its last sample.
         """
         m, st = self.model, self.settings
-        ocv_slr = m.ocv_slr_var
+        ocv_slr, ocv_slr_var = m.ocv_slr, m.ocv_slr_var
         cap = self._soc_per_as
         one_c = self._one_c_a
         var_v = st.voltage_noise_v**2
@@ -858,7 +858,10 @@ class EkfSocEstimator:
                 hb = row[_C_H] * inv
                 polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b + a * hb
                 # Statistical linearisation of the OCV over the SOC prior.
-                ocv_mean, sl, lin_var = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                if anchor_pending:
+                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                else:
+                    ocv_mean, sl = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
                 resid = row[_C_V] * inv - b - polar - ocv_mean
                 load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
                 span = max(end[1], 1e-9)
@@ -867,6 +870,7 @@ class EkfSocEstimator:
                 err = me0 + (load_err if load_err > unexplained else unexplained)
                 r_var = var_v * inv + err * err * r_corr
                 if anchor_pending:
+                    # (the OCV's variance about the SLR line: see "Start under load")
                     r_var += lin_var
                 h = np.array(
                     (sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0, hb)
