@@ -95,6 +95,8 @@ class CellModel:
     #: GRID_MIN_PCT + k * SLR_STEP_PCT.
     slr_ocv: tuple[tuple[float, ...], ...] = ()
     slr_slope: tuple[tuple[float, ...], ...] = ()
+    #: ... and the variance (V^2) of the OCV about that regression line.
+    slr_var: tuple[tuple[float, ...], ...] = ()
     #: True when the OCV is the chemistry preset's generic table (none given for
     #: this battery): the filter then trusts it less.
     ocv_from_preset: bool = False
@@ -121,14 +123,24 @@ class CellModel:
         )
         wide_ocv = _extended_ocv(np.clip(wide, SOC_MIN_PCT, SOC_MAX_PCT), soc_t, ocv_t)
         keep = (wide >= GRID_MIN_PCT - 1e-9) & (wide <= GRID_MAX_PCT + 1e-9)
-        slr_ocv, slr_slope = [], []
+        slr_ocv, slr_slope, slr_var = [], [], []
+        # (centred: the variance is a difference of two smoothed squares)
+        centre = float(np.median(wide_ocv))
+        dev = wide_ocv - centre
         for sig in SLR_SIGMAS_PCT:
             half = int(np.ceil(4 * sig / SLR_STEP_PCT))
             k = np.arange(-half, half + 1) * (SLR_STEP_PCT / sig)
             w = np.exp(-0.5 * k * k)
-            smooth = np.convolve(wide_ocv, w / w.sum(), mode="same")
+            w /= w.sum()
+            smooth = np.convolve(wide_ocv, w, mode="same")
+            slope = np.gradient(smooth, SLR_STEP_PCT)
+            # Var[OCV] - (slope sigma)^2: what the line does not explain
+            mean_dev = np.convolve(dev, w, mode="same")
+            var = np.convolve(dev * dev, w, mode="same") - mean_dev * mean_dev
+            resid_var = np.maximum(var - (slope * sig) ** 2, 0.0)
             slr_ocv.append(tuple(smooth[keep].tolist()))
-            slr_slope.append(tuple(np.gradient(smooth, SLR_STEP_PCT)[keep].tolist()))
+            slr_slope.append(tuple(slope[keep].tolist()))
+            slr_var.append(tuple(resid_var[keep].tolist()))
         return CellModel(
             capacity_as=float(spec.capacity_ah) * 3600.0,
             r0_ohm=float(p["r0_ohm"]),
@@ -139,6 +151,7 @@ class CellModel:
             ocv_grid=tuple(ocv.tolist()),
             slr_ocv=tuple(slr_ocv),
             slr_slope=tuple(slr_slope),
+            slr_var=tuple(slr_var),
             ocv_from_preset=from_preset,
         )
 
@@ -167,6 +180,35 @@ class CellModel:
         s0 = a[k] + t * (a[k + 1] - a[k])
         s1 = b[k] + t * (b[k + 1] - b[k])
         return m0 + f * (m1 - m0), s0 + f * (s1 - s0)
+
+    def ocv_slr_var(self, soc_pct: float, sigma_pct: float) -> tuple[float, float, float]:
+        """:meth:`ocv_slr` and the variance (V^2) of the OCV about that line.
+
+        Statistical linear regression of a nonlinear function: ``OCV(soc) =
+        mean + slope * (soc - mu) + e`` with ``e`` uncorrelated with ``soc``
+        and of this variance, which the filter adds to the measurement's (a
+        linearisation that cannot explain the OCV over the prior must not
+        shrink the SOC variance as if it did: a wide prior astride the LFP
+        plateau and its knee).
+        """
+        pos = math.log2(
+            min(max(sigma_pct, SLR_SIGMAS_PCT[0]), SLR_SIGMAS_PCT[-1]) / SLR_SIGMAS_PCT[0]
+        )
+        j = min(int(pos), len(SLR_SIGMAS_PCT) - 2)
+        f = pos - j
+        x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
+        k = min(max(int(x), 0), len(self.slr_ocv[0]) - 2)
+        t = x - k
+        a, b = self.slr_ocv[j], self.slr_ocv[j + 1]
+        m0 = a[k] + t * (a[k + 1] - a[k])
+        m1 = b[k] + t * (b[k + 1] - b[k])
+        a, b = self.slr_slope[j], self.slr_slope[j + 1]
+        s0 = a[k] + t * (a[k + 1] - a[k])
+        s1 = b[k] + t * (b[k + 1] - b[k])
+        a, b = self.slr_var[j], self.slr_var[j + 1]
+        w0 = a[k] + t * (a[k + 1] - a[k])
+        w1 = b[k] + t * (b[k + 1] - b[k])
+        return m0 + f * (m1 - m0), s0 + f * (s1 - s0), w0 + f * (w1 - w0)
 
     def soc_range(self, v_lo: float, v_hi: float) -> tuple[float, float]:
         """The SOC interval (%) whose OCV lies within [v_lo, v_hi], clipped to

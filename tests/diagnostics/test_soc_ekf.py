@@ -176,6 +176,50 @@ def test_initial_guess_under_load_is_rough_with_a_wide_band():
     assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
 
 
+def _cold_start_under_load(soc0: float, r_scale: float, c_rate: float) -> pd.DataFrame:
+    """An LFP cell polarising r_scale times the preset (a cold cell), logged from
+    10 min into a c_rate discharge: 20 min of rest, then 2 h of driving."""
+    cap = LFP.capacity_ah
+    i = np.concatenate(
+        (
+            np.full(600, -c_rate * cap),
+            np.zeros(1200),
+            drive_current(2 * 3600, cap, seed=4, discharge=0.3),
+        )
+    )
+    return ecm_log(LFP, i, soc0=soc0, r_scale=r_scale, seed=4)
+
+
+@pytest.mark.parametrize(("soc0", "r_scale", "c_rate"), [(70.0, 4.0, 1.0), (80.0, 3.0, 2.0)])
+def test_start_under_load_is_re_anchored_at_the_first_rest(soc0, r_scale, c_rate):
+    # The first guess reads the unexpected polarisation as SOC (on the flat LFP
+    # plateau: tens of % low) and the voltage under load cannot tell the two
+    # apart; the first rest that contradicts the estimate re-anchors it.
+    df = _cold_start_under_load(soc0, r_scale, c_rate)
+    out, est = run(df, LFP)
+    err = out[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
+    assert est.result().initialisation == "load"
+    assert err[0] < -20.0  # a bad first guess ...
+    assert abs(err[1799]) < 3.0  # ... fixed by the end of the rest
+    assert rmse_after(df, out[SOC_COLUMN], 1800) < 3.0
+
+
+def test_re_anchoring_is_the_same_live():
+    df = _cold_start_under_load(70.0, 4.0, 1.0)
+    block = SampleBlock.from_frame(df[["time_s", "voltage_v", "current_a"]])
+    offline = EkfSocEstimator(LFP)
+    ref = offline.update(block)
+    live = EkfSocEstimator(LFP)
+    rng = np.random.default_rng(1)
+    k, parts = 0, []
+    while k < len(block):
+        size = int(rng.choice([1, 2, 5, 9, 64, 700]))
+        parts.append(live.update(block.slice(k, k + size)))
+        k += size
+    np.testing.assert_array_equal(np.concatenate([p[SOC_COLUMN] for p in parts]), ref[SOC_COLUMN])
+    assert live.result().to_dict() == offline.result().to_dict()
+
+
 def test_tolerates_current_gain_and_offset():
     # +0.5 % gain and a 1 % of 1C offset (50 mA on 5 Ah) over 6 h with rests:
     # coulomb counting alone drifts ~5 %; the filter does not.
@@ -409,6 +453,11 @@ def test_ocv_model_linearisation():
     assert mean == pytest.approx(3.3, abs=1e-6) and slope >= 0.0
     _, slope_wide = m.ocv_slr(50.0, 8.0)  # a wider prior reaches the steps either side
     assert slope_wide > 1e-4
+    # the OCV's variance about that line: ~0 where it is straight, large where a
+    # wide prior reaches a knee (the filter counts it while the start is unsure)
+    _, _, var_flat = m.ocv_slr_var(50.0, 2.0)
+    _, _, var_knee = m.ocv_slr_var(70.0, 8.0)
+    assert var_flat < 1e-8 and var_knee > 1e-3
     lo, hi = m.soc_range(3.3, 3.3)
     assert lo == pytest.approx(20.0, abs=0.1) and hi == pytest.approx(60.0, abs=0.1)
     assert m.soc_from_ocv(3.3) == pytest.approx(40.0, abs=0.1)
