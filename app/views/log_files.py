@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 from app.core import schema
 from app.core.spec import BatterySpec, Chemistry
+from app.hardware.logs.tables import open_text
 from app.views.source_urls import file_url
 
 #: Metadata lines read at most before giving up on finding the header.
@@ -52,7 +53,7 @@ def probe_log_file(path: str | Path) -> LogFileProbe:
     path = str(path)
     metadata: dict[str, str] = {}
     try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        with open_text(path, newline="") as fh:  # as the reader opens it: past a BOM
             header = None
             for _ in range(_MAX_HEADER_LINES):
                 line = fh.readline()

@@ -4,6 +4,7 @@ page."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,6 +58,12 @@ def test_probe_reads_only_the_head_of_the_file(bare_csv, tmp_path):
     other.write_text("Time,Volts\n0,3.7\n")
     assert not probe_log_file(other).canonical
     assert not probe_log_file(tmp_path / "missing.csv").needs_battery  # the source says why
+
+
+def test_probe_reads_a_file_with_a_byte_order_mark_as_the_reader_does(bare_csv, tmp_path):
+    marked = tmp_path / "bom.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + bare_csv.read_bytes())
+    assert probe_log_file(marked) == dataclasses.replace(probe_log_file(bare_csv), path=str(marked))
 
 
 def test_cells_are_guessed_from_the_pack_voltage_without_cell_columns(tmp_path):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import BatteryOSError, SchemaError
 from app.core.schema import validate_samples
 from app.core.spec import BatterySpec
-from app.hardware.logs.tables import TEXT_ENCODING, head_text
+from app.hardware.logs.tables import head_text, open_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +62,7 @@ class LoadedLog:
 def _read_metadata(path: str) -> tuple[dict[str, str], int]:
     metadata: dict[str, str] = {}
     lines = 0
-    with open(path, encoding=TEXT_ENCODING, errors="replace", newline="") as fh:
+    with open_text(path, newline="") as fh:
         for line in fh:
             if not line.startswith("#"):
                 break
