@@ -103,7 +103,9 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     log = open_log(path)
     fallback = log.spec
     cells = schema.series_cells_in(log.frame)
-    spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
+    spec = spec_from_args(
+        args, fallback=fallback, cells_in_data=cells, spec_problem=log.spec_problem
+    )
     suite = run_suite(
         log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )

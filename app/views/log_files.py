@@ -13,7 +13,6 @@ Qt-free.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,13 +83,11 @@ def probe_log_file(path: str | Path) -> LogFileProbe:
 
 
 def _names_a_battery(raw: str | None) -> bool:
-    # the same test as the file:// source's (LoadedLog.spec_dict)
-    if not raw:
-        return False
-    try:
-        return bool(json.loads(raw))
-    except ValueError:
-        return False
+    # the same test as the file:// source's (LoadedLog.spec): a damaged spec line names
+    # none, and the battery is asked for
+    from app.hardware.logs.canonical_csv import parse_spec_line
+
+    return parse_spec_line(raw)[0] is not None
 
 
 def _first_value(columns: list[str], row: str, column: str) -> float | None:

@@ -60,6 +60,15 @@ def test_probe_reads_only_the_head_of_the_file(bare_csv, tmp_path):
     assert not probe_log_file(tmp_path / "missing.csv").needs_battery  # the source says why
 
 
+def test_a_damaged_spec_line_asks_for_the_battery_as_the_source_needs_it(bare_csv, tmp_path):
+    # the probe took any JSON for a battery; the file:// source then refused the file
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_text(
+        '# spec: {"chemistry": "nmc", "capacity_ah": -5}\n' + bare_csv.read_text(), newline=""
+    )
+    assert probe_log_file(damaged).needs_battery
+
+
 def test_probe_reads_a_file_with_a_byte_order_mark_as_the_reader_does(bare_csv, tmp_path):
     marked = tmp_path / "bom.csv"
     marked.write_bytes(b"\xef\xbb\xbf" + bare_csv.read_bytes())
