@@ -434,3 +434,20 @@ def feed_random_blocks(tracker, block: SampleBlock, *, seed: int, max_size: int)
         size = int(rng.integers(1, max_size))
         tracker.update(block.slice(pos, min(n, pos + size)))
         pos += size
+
+
+@pytest.mark.parametrize("dt_s", [1800.0, 3600.0])
+def test_a_log_sampled_more_slowly_than_the_fit_window_reads_only_the_ohmic_step(dt_s):
+    # a step whose level's first sample comes after the fit window (a drive cycle
+    # logged every 30 min) was measured on an empty window: ZeroDivisionError, a
+    # traceback from `batteryos analyze`
+    spec = preset("nmc", series_cells=4)
+    block = simulate(spec, "drive", duration_s=60 * dt_s, dt_s=dt_s, seed=2)
+    offline = measure_internal_resistance(block.to_frame(), spec).to_dict()
+    # no sample 2 or 10 s into a step: only the first sample's (ohmic) reading is there
+    assert offline["pulses"]
+    assert all(p["r_2s_ohm"] is None and p["r_10s_ohm"] is None for p in offline["pulses"])
+    tracker = InternalResistanceTracker(spec)
+    for pos in range(len(block)):
+        tracker.update(block.slice(pos, pos + 1))
+    assert_same(offline, tracker.result().to_dict())
