@@ -540,6 +540,8 @@ class LogsPage(QWidget):
                 note = (
                     "Not in the file: guessed from its voltages and cycles; correct it and Apply."
                 )
+            if analysis.spec_warning:
+                note += f"\nWarning: {analysis.spec_warning}."
             self.spec_note.setText(note)
             self.file_info.setText(_file_info(analysis))
         else:

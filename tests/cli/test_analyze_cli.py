@@ -166,6 +166,20 @@ def test_a_damaged_spec_line_is_named_when_the_battery_must_be_given(tmp_path, c
     assert report["spec"]["capacity_ah"] == 5.0
 
 
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_a_cell_outside_every_preset_is_warned_about(capsys):
+    # the Neware example cell cycles 3.9-4.7 V: judged against the NMC preset its SOC,
+    # limit events and over-voltage faults came without a word that the preset misfits
+    path = REAL_DATA / "neware" / "nw_regular_export_ife_example.csv"
+    argv = ["analyze", str(path), "--chemistry", "nmc", "--capacity-ah", "0.33", "--json"]
+    assert main(argv) == 0
+    (warning,) = json.loads(capsys.readouterr().out)["warnings"]
+    assert "is above the nmc preset's 4.2 V maximum in 52 % of the samples" in warning
+    assert "no chemistry preset fits it" in warning
+    assert main([*argv[:-1]]) == 0  # the summary shows it first
+    assert "  warning       the cell voltage (3.91-4.66 V" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [

@@ -58,6 +58,8 @@ def test_typed_capacity_and_end_of_life_give_the_cli_results(qtbot, logs_page, c
     assert gui == cli
     assert page.selected.settings.capacity_ah == 0.35  # applied for the run
     assert "batteryos analyze" in page.spec_note.text()
+    # its 3.9-4.7 V cell fits no preset: the note warns as analyze does
+    assert "Warning: the cell voltage (3.91-4.66 V" in page.spec_note.text()
 
 
 def test_without_settings_the_guess_is_the_cli_given_the_guessed_battery(qtbot, logs_page, capsys):
