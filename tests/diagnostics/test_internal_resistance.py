@@ -451,3 +451,14 @@ def test_a_log_sampled_more_slowly_than_the_fit_window_reads_only_the_ohmic_step
     for pos in range(len(block)):
         tracker.update(block.slice(pos, pos + 1))
     assert_same(offline, tracker.result().to_dict())
+
+
+def test_pulses_at_a_full_100_percent_are_in_the_top_soc_band():
+    # pulses at SOC 100 % (the filter's ceiling) made a "100-110 %" band
+    spec = nmc_cell()
+    df = simulate(spec, "hppc", duration_s=30000, dt_s=1.0, seed=5).to_frame()
+    full = np.full(len(df), 100.0)
+    res = measure_internal_resistance(df, spec, soc_percent=full)
+    (band,) = res.r_10s_by_soc
+    assert (band["soc_percent_low"], band["soc_percent_high"]) == (90.0, 100.0)
+    assert band["n"] == sum(1 for p in res.pulses if p["r_10s_ohm"])
