@@ -88,6 +88,8 @@ class LogAnalysis:
     #: a per-cycle table (cycle_index, discharge_capacity_ah): no samples, only
     #: the lifetime diagnostics, as ``batteryos analyze`` runs them on it
     per_cycle_table: bool = False
+    #: what is wrong with the file's ``# spec:`` line (it was ignored; None: none or good)
+    spec_problem: str | None = None
 
     @cached_property
     def spec_warning(self) -> str | None:
@@ -179,6 +181,7 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
         file_spec=file_spec,
         cycles=cycles,
         ica=ica,
+        spec_problem=log.spec_problem,
     )
 
 
