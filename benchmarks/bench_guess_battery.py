@@ -3,7 +3,8 @@
 Simulated logs of NMC, LFP and lead-acid packs (1 to 24 cells; drive, CC-CV,
 CC and rest profiles; 20, 50 and 90 % initial SOC), an hour each, guessed
 from the pack voltage alone and again with the cell-voltage columns; then the
-real cycler files (their cells are single cells, see SOURCES.md).
+real cycler files (their cells are single cells, see SOURCES.md), with a line when
+the guess does not fit the file's voltages (the Logs page's warning).
 
     python benchmarks/bench_guess_battery.py
 """
@@ -51,11 +52,17 @@ def main() -> None:
     if REAL_DATA is None:
         print("real data folder not present")
         return
+    from app.diagnostics.spec_fit import voltage_window_warning
     from app.hardware.logs.formats import open_log
+    from app.views.log_analysis import guess_spec
 
     for name in REAL:
-        chem, cells = guess_chemistry(open_log(str(REAL_DATA / name), use_cache=False).frame)
+        frame = open_log(str(REAL_DATA / name), use_cache=False).frame
+        chem, cells = guess_chemistry(frame)
         print(f"{name}: {chem.value}, {cells} cell{'s' if cells > 1 else ''}")
+        # the nearest preset may still not describe the cell: the Logs page says so
+        if misfit := voltage_window_warning(frame, guess_spec(frame)):
+            print(f"    the guess does not fit: {misfit.split(': unless')[0]}")
 
 
 if __name__ == "__main__":

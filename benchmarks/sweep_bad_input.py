@@ -13,7 +13,8 @@ swapped, every row twice, shuffled, a second header midway, a longer and shorter
 CRLF, a byte-order mark, Latin-1 bytes. Binary files (.mpr) and CAN logs (the foxBMS DBC
 beside them) are cut and flipped only. Samples run with ``--chemistry lfp --capacity-ah 1.1 --timeseries``,
 per-cycle tables without and with ``--capacity-ah 2``. Prints the count of each outcome
-and every run that broke the rule (a traceback, NaN in the JSON, a messy error).
+and every run that broke the rule (a traceback, a Python warning on stderr, NaN in the JSON,
+a messy error).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import shutil
 import sys
 import tempfile
 import traceback
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,12 +144,24 @@ def run_cli(argv: list[str]) -> tuple[str, str]:
 
     out, err = io.StringIO(), io.StringIO()
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")  # each run's own, not once per process
             rc = main(argv)
     except SystemExit as exc:
         return ("argparse error", "") if exc.code == 2 else ("BROKEN exit", str(exc.code))
     except Exception:
         return "BROKEN traceback", traceback.format_exc().strip().splitlines()[-1]
+    if caught:  # a Python warning reaches the user's terminal
+        w = caught[0]
+        where = f"{os.path.relpath(w.filename, ROOT)}:{w.lineno}"
+        return (
+            "BROKEN warning",
+            f"{len(caught)}, first {w.category.__name__} at {where}: {w.message}",
+        )
     if rc == 0:
         try:
             json.loads(

@@ -69,9 +69,15 @@ def add_battery_options(
 
 
 def spec_from_args(
-    args: argparse.Namespace, fallback: BatterySpec | None = None, cells_in_data: int = 0
+    args: argparse.Namespace,
+    fallback: BatterySpec | None = None,
+    cells_in_data: int = 0,
+    spec_problem: str | None = None,
 ) -> BatterySpec:
-    """The battery the user described, over ``fallback`` (e.g. the file's own spec)."""
+    """The battery the user described, over ``fallback`` (e.g. the file's own spec).
+
+    ``spec_problem``: what is wrong with the file's own spec line (it was ignored), named
+    when the user gives no battery either."""
     if args.chemistry:
         spec = preset(args.chemistry)
         if fallback is not None and fallback.chemistry == spec.chemistry:
@@ -79,8 +85,9 @@ def spec_from_args(
     elif fallback is not None:
         spec = fallback
     else:
+        why = f"the file's '# spec:' line is damaged ({spec_problem}), so " if spec_problem else ""
         raise BatteryOSError(
-            "the data does not say which battery it is: give --chemistry "
+            f"{why}the data does not say which battery it is: give --chemistry "
             "(nmc, lfp, lead_acid) and --capacity-ah"
         )
     cells = args.cells or (cells_in_data if fallback is None and cells_in_data else None)

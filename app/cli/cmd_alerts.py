@@ -227,7 +227,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     log = open_log(args.file)
     fallback = log.spec
     cells = schema.series_cells_in(log.frame)
-    spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
+    spec = spec_from_args(
+        args, fallback=fallback, cells_in_data=cells, spec_problem=log.spec_problem
+    )
     if args.thresholds:
         rules, origin = _read_thresholds(args.thresholds), args.thresholds
     elif args.profile:

@@ -95,6 +95,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     """Run the suite on a log of samples or a per-cycle table (``analyze`` and ``report``)."""
     from app.core import schema
     from app.diagnostics import run_suite
+    from app.diagnostics.spec_fit import voltage_window_warning
     from app.hardware.logs.cycle_table import is_cycle_table
     from app.hardware.logs.formats import open_log
 
@@ -103,7 +104,9 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     log = open_log(path)
     fallback = log.spec
     cells = schema.series_cells_in(log.frame)
-    spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
+    spec = spec_from_args(
+        args, fallback=fallback, cells_in_data=cells, spec_problem=log.spec_problem
+    )
     suite = run_suite(
         log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
@@ -113,6 +116,8 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     assumed = assumed_capacity_warning(args, spec, fallback)
     if assumed:
         warnings.append(assumed)
+    if misfit := voltage_window_warning(log.frame, spec):
+        warnings.append(misfit)
     if warnings:
         report["warnings"] = warnings
     return Analysis(report, log.frame, suite.timeseries, dict(log.metadata))

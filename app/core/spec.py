@@ -113,22 +113,45 @@ class BatterySpec:
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self):
+        # each message names the field (as to_dict/from_dict name it) and its value: a
+        # damaged "# spec:" line or stored recording is reported with it
         if not self.capacity_ah > 0:
-            raise BatteryOSError(f"capacity must be positive, got {self.capacity_ah} Ah")
+            raise BatteryOSError(
+                f"capacity must be positive, got capacity_ah = {self.capacity_ah:g} Ah"
+            )
         if not MIN_CAPACITY_AH <= self.capacity_ah <= MAX_CAPACITY_AH:  # the filters overflow
             raise BatteryOSError(
-                f"capacity of {self.capacity_ah:g} Ah is not a cell's or string's "
-                f"({MIN_CAPACITY_AH:g} to {MAX_CAPACITY_AH:g} Ah)"
+                f"capacity_ah = {self.capacity_ah:g}: a capacity of {self.capacity_ah:g} Ah "
+                f"is not a cell's or string's ({MIN_CAPACITY_AH:g} to {MAX_CAPACITY_AH:g} Ah)"
             )
-        if self.series_cells < 1 or self.parallel_strings < 1:
-            raise BatteryOSError("series cells and parallel strings must be at least 1")
+        for key in ("series_cells", "parallel_strings"):
+            if getattr(self, key) < 1:
+                raise BatteryOSError(
+                    f"series cells and parallel strings must be at least 1, got "
+                    f"{key} = {getattr(self, key)}"
+                )
+        for key in ("max_charge_current_c", "max_discharge_current_c"):
+            if not 0 < getattr(self, key) < np.inf:
+                raise BatteryOSError(
+                    f"current limits must be positive C-rates, got {key} = {getattr(self, key):g}"
+                )
+        for kind in ("charge", "discharge"):
+            lo, hi = getattr(self, f"{kind}_temp_min_c"), getattr(self, f"{kind}_temp_max_c")
+            if not lo < hi:
+                raise BatteryOSError(
+                    f"{kind} temperature limits out of order: {kind}_temp_min_c = {lo:g} degC "
+                    f"is not below {kind}_temp_max_c = {hi:g} degC"
+                )
         if self.cell_v_max and not self.cell_v_min < self.cell_v_max:
             raise BatteryOSError(
-                f"cell voltage limits out of order: minimum {self.cell_v_min:g} V, "
-                f"maximum {self.cell_v_max:g} V"
+                f"cell voltage limits out of order: cell_v_min = {self.cell_v_min:g} V "
+                f"is not below cell_v_max = {self.cell_v_max:g} V"
             )
         if len(self.ocv_soc_pct) != len(self.ocv_v):
-            raise BatteryOSError("OCV table: SOC and voltage columns differ in length")
+            raise BatteryOSError(
+                f"OCV table: SOC and voltage columns differ in length (ocv_soc_pct has "
+                f"{len(self.ocv_soc_pct)} values, ocv_v {len(self.ocv_v)})"
+            )
         if self.ocv_v:
             soc = np.asarray(self.ocv_soc_pct, dtype=float)
             ocv = np.asarray(self.ocv_v, dtype=float)
@@ -141,11 +164,22 @@ class BatterySpec:
                     f"OCV table: SOC must lie within 0-100 %, got {soc.min():g}-{soc.max():g}"
                 )
             if np.any(ocv <= 0):
-                raise BatteryOSError("OCV table: voltages must be positive")
+                raise BatteryOSError(
+                    f"OCV table: voltages must be positive, got {ocv.min():g} V at "
+                    f"{soc[np.argmin(ocv)]:g} % SOC"
+                )
             if np.any(np.diff(soc) <= 0):
-                raise BatteryOSError("OCV table: SOC must be strictly increasing")
-            if np.any(np.diff(np.asarray(self.ocv_v)) < 0):
-                raise BatteryOSError("OCV table: voltage must not fall as SOC rises")
+                k = int(np.argmax(np.diff(soc) <= 0))
+                raise BatteryOSError(
+                    f"OCV table: SOC must be strictly increasing, got {soc[k]:g} % then "
+                    f"{soc[k + 1]:g} %"
+                )
+            if np.any(np.diff(ocv) < 0):
+                k = int(np.argmax(np.diff(ocv) < 0))
+                raise BatteryOSError(
+                    f"OCV table: voltage must not fall as SOC rises, got {ocv[k]:g} V at "
+                    f"{soc[k]:g} % and {ocv[k + 1]:g} V at {soc[k + 1]:g} %"
+                )
 
     # --- derived values -------------------------------------------------
     @property
@@ -241,13 +275,19 @@ class BatterySpec:
         for f in dataclasses.fields(BatterySpec):
             if f.name in d:
                 values[f.name] = _spec_value(f.name, str(f.type), d[f.name])
-        return BatterySpec(**values)
+        try:
+            return BatterySpec(**values)
+        except BatteryOSError as exc:  # its own checks name the field and value
+            raise BatteryOSError(f"battery spec: {exc}") from None
 
 
 def _spec_value(key: str, kind: str, value):
     """``value`` of the spec field ``key`` as its annotation ``kind`` says."""
     if kind == "Chemistry":
-        return Chemistry.parse(str(value))
+        try:
+            return Chemistry.parse(str(value))
+        except BatteryOSError as exc:
+            raise BatteryOSError(f"battery spec: chemistry = {value!r:.60}: {exc}") from None
     if kind == "str":
         return str(value)
     if kind in ("float", "int") or (kind == "float | None" and value is not None):
@@ -261,7 +301,9 @@ def _spec_value(key: str, kind: str, value):
     if kind == "EcmParameters | None" and value is not None:
         names = [f.name for f in dataclasses.fields(EcmParameters)]
         if not isinstance(value, dict) or set(value) != set(names):
-            raise BatteryOSError(f"battery spec: ecm needs the keys {', '.join(names)}")
+            raise BatteryOSError(
+                f"battery spec: ecm needs the keys {', '.join(names)}, got {value!r:.80}"
+            )
         return EcmParameters(**{k: _spec_number(f"ecm.{k}", value[k]) for k in names})
     return value
 

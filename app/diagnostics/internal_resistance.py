@@ -570,6 +570,11 @@ class InternalResistanceTracker:
                 st.phase = "post"
                 if searched is not None:
                     return  # the relaxation's search is batched too
+            elif cap <= st.k_level:
+                # its level's first sample comes after the fit window (a log sampled
+                # every 30 min): no sample to read a resistance from (it divided by zero)
+                st.phase = "dropped"
+                return
             elif cap <= end - 1:
                 # longer than the fit window: measure its start now, follow its end
                 self._measure(st, win_end=cap)

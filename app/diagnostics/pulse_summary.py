@@ -58,13 +58,20 @@ def _band_low(x: float, width: float) -> float:
     return float(math.floor(q)) * width if math.isfinite(q) else float(np.floor(q) * width)
 
 
-def _bands(records: list[dict], key: str, width: float, unit: str) -> list[dict]:
+def _bands(
+    records: list[dict], key: str, width: float, unit: str, top: float | None = None
+) -> list[dict]:
+    """Medians per band of ``key`` ``width`` wide; values at ``top`` (a full 100 % SOC)
+    belong to the band below it, not to one above it (a "100-110 %" band)."""
     rows = [r for r in records if r.get(key) is not None and r.get("r_10s_ohm") is not None]
     if not rows:
         return []
     groups: dict[float, list[dict]] = {}  # one pass: thousands of pulses, tens of bands
     for r in rows:
-        groups.setdefault(_band_low(r[key], width), []).append(r)
+        low = _band_low(r[key], width)
+        if top is not None and low >= top:
+            low = top - width
+        groups.setdefault(low, []).append(r)
     out = []
     for lo in sorted(groups):
         sel = groups[lo]
@@ -138,7 +145,7 @@ def summarize_pulses(
         median_r_10s_cell_ohm=median_of(r["r_10s_cell_ohm"] for r in records),
         median_r0_cell_ohm=median_of(r["r0_cell_ohm"] for r in records),
         ecm_fit=ecm,
-        r_10s_by_soc=_bands(records, "soc_percent", SOC_BAND_PCT, "soc_percent"),
+        r_10s_by_soc=_bands(records, "soc_percent", SOC_BAND_PCT, "soc_percent", top=100.0),
         r_10s_by_temperature=_bands(records, "temperature_c", TEMPERATURE_BAND_C, "temperature_c"),
         thresholds={
             "step_a": tracker.thr_a,

@@ -67,8 +67,11 @@ class FileSource(Source):
         if self.spec is None:
             self.spec = log.spec
         if self.spec is None:
+            why = (
+                f" (its '# spec:' line is damaged: {log.spec_problem})" if log.spec_problem else ""
+            )
             raise SourceError(
-                f"{self.path}: the file does not say which battery it is; "
+                f"{self.path}: the file does not say which battery it is{why}; "
                 "add ?chemistry=nmc&capacity_ah=..&cells=.. to the URL"
             )
         self._data = SampleBlock.from_frame(log.frame)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,17 @@ class LogAnalysis:
     #: a per-cycle table (cycle_index, discharge_capacity_ah): no samples, only
     #: the lifetime diagnostics, as ``batteryos analyze`` runs them on it
     per_cycle_table: bool = False
+    #: what is wrong with the file's ``# spec:`` line (it was ignored; None: none or good)
+    spec_problem: str | None = None
+
+    @cached_property
+    def spec_warning(self) -> str | None:
+        """Why the battery does not fit the log's voltages (``analyze`` warns the same)."""
+        if self.per_cycle_table:
+            return None
+        from app.diagnostics.spec_fit import voltage_window_warning
+
+        return voltage_window_warning(self.frame, self.spec)
 
     @property
     def spec_from_file(self) -> bool:
@@ -169,6 +181,7 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
         file_spec=file_spec,
         cycles=cycles,
         ica=ica,
+        spec_problem=log.spec_problem,
     )
 
 

@@ -13,7 +13,6 @@ Qt-free.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 from app.core import schema
 from app.core.spec import BatterySpec, Chemistry
+from app.hardware.logs.tables import open_text
 from app.views.source_urls import file_url
 
 #: Metadata lines read at most before giving up on finding the header.
@@ -52,7 +52,7 @@ def probe_log_file(path: str | Path) -> LogFileProbe:
     path = str(path)
     metadata: dict[str, str] = {}
     try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        with open_text(path, newline="") as fh:  # as the reader opens it: past a BOM
             header = None
             for _ in range(_MAX_HEADER_LINES):
                 line = fh.readline()
@@ -83,13 +83,11 @@ def probe_log_file(path: str | Path) -> LogFileProbe:
 
 
 def _names_a_battery(raw: str | None) -> bool:
-    # the same test as the file:// source's (LoadedLog.spec_dict)
-    if not raw:
-        return False
-    try:
-        return bool(json.loads(raw))
-    except ValueError:
-        return False
+    # the same test as the file:// source's (LoadedLog.spec): a damaged spec line names
+    # none, and the battery is asked for
+    from app.hardware.logs.canonical_csv import parse_spec_line
+
+    return parse_spec_line(raw)[0] is not None
 
 
 def _first_value(columns: list[str], row: str, column: str) -> float | None:

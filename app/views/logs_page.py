@@ -536,10 +536,17 @@ class LogsPage(QWidget):
                     "A per-cycle table names no battery: end of life is measured against "
                     "its first cycles until you set a capacity."
                 )
+            elif analysis.spec_problem:
+                note = (
+                    f"The file's battery line is damaged ({analysis.spec_problem}) and was "
+                    "ignored: guessed from its voltages and cycles; correct it and Apply."
+                )
             else:
                 note = (
                     "Not in the file: guessed from its voltages and cycles; correct it and Apply."
                 )
+            if analysis.spec_warning:
+                note += f"\nWarning: {analysis.spec_warning}."
             self.spec_note.setText(note)
             self.file_info.setText(_file_info(analysis))
         else:

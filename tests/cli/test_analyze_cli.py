@@ -144,6 +144,42 @@ def test_without_a_battery_it_asks_for_one(sample_csv):
     assert "--chemistry" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_damaged_spec_line_is_named_when_the_battery_must_be_given(tmp_path, capsys):
+    # it said only "the data does not say which battery it is": the file has a spec line
+    path = tmp_path / "log.csv"
+    path.write_text(
+        '# spec: {"chemistry": "nmc", "capacity_ah": "5 Ah"}\n'
+        "time_s,voltage_v,current_a\n0,3.7,0\n1,3.7,-1\n2,3.69,-1\n"
+    )
+    result = run_cli("analyze", str(path), "--json")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert (
+        "the file's '# spec:' line is damaged (capacity_ah = '5 Ah' is not a number), so the "
+        "data does not say which battery it is: give --chemistry" in result.stderr
+    )
+    assert main(["analyze", str(path), "--json", "--chemistry", "nmc", "--capacity-ah", "5"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["warnings"] == [
+        "the file's '# spec:' line is damaged: capacity_ah = '5 Ah' is not a number; the whole "
+        "line was ignored, so the battery is not taken from the file"
+    ]
+    assert report["spec"]["capacity_ah"] == 5.0
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_a_cell_outside_every_preset_is_warned_about(capsys):
+    # the Neware example cell cycles 3.9-4.7 V: judged against the NMC preset its SOC,
+    # limit events and over-voltage faults came without a word that the preset misfits
+    path = REAL_DATA / "neware" / "nw_regular_export_ife_example.csv"
+    argv = ["analyze", str(path), "--chemistry", "nmc", "--capacity-ah", "0.33", "--json"]
+    assert main(argv) == 0
+    (warning,) = json.loads(capsys.readouterr().out)["warnings"]
+    assert "is above the nmc preset's 4.2 V maximum in 52 % of the samples" in warning
+    assert "no chemistry preset fits it" in warning
+    assert main([*argv[:-1]]) == 0  # the summary shows it first
+    assert "  warning       the cell voltage (3.91-4.66 V" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [

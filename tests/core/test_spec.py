@@ -89,6 +89,15 @@ def test_an_ocv_table_with_spaces_after_the_commas_reads(tmp_path):
         ({"ecm": {"x": 1}}, "ecm needs the keys r0_ohm_ah"),
         ({"chemistry": None}, "unknown chemistry 'None'"),
         ({"cell_v_min": 5.0, "cell_v_max": 2.0}, "cell voltage limits out of order"),
+        # the spec's own checks name the field and its value too
+        ({"capacity_ah": -1.0}, "got capacity_ah = -1 Ah"),
+        ({"parallel_strings": 0}, "at least 1, got parallel_strings = 0"),
+        ({"cell_v_min": 5.0, "cell_v_max": 2.0}, "cell_v_min = 5 V is not below cell_v_max = 2 V"),
+        ({"max_charge_current_c": -1.0}, "positive C-rates, got max_charge_current_c = -1"),
+        ({"discharge_temp_min_c": 70.0}, "discharge_temp_min_c = 70 degC is not below"),
+        ({"ocv_v": [3.0, 3.5, 3.4], "ocv_soc_pct": [0, 50, 100]}, "3.5 V at 50 % and 3.4 V at"),
+        ({"ocv_v": [3.0, 3.5], "ocv_soc_pct": [0, 50, 100]}, "ocv_soc_pct has 3 values, ocv_v 2"),
+        ({"chemistry": "nmx"}, "chemistry = 'nmx': unknown chemistry"),
     ],
 )
 def test_a_damaged_spec_dict_names_its_key(change, message):

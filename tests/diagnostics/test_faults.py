@@ -4,6 +4,7 @@ channel and within its latency; clean packs stay clean; live == offline; JSON sh
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -579,7 +580,9 @@ def test_self_heating_templates_recover_an_exponential_take_off():
     t0 = x[k] - 0.5 * bin_s
     y = 25.0 + 0.4 * np.where(x > t0, np.expm1((x - t0) / tau), 0.0)
     row = EXP_EFOLD_S.index(tau) * (w - 2) + k
-    assert np.isclose(amp[row] @ y, 0.4)
+    # the amplitude in the template's own scale (a rise of ~1 at the window's end):
+    # A exp((t_end - t0)/tau), t_end = 0
+    assert np.isclose(amp[row] @ y, 0.4 * np.exp(-t0 / tau))
     # its rate at the window's end, degC/min: A/tau exp((t_end - t0)/tau)
     assert np.isclose((amp[row] @ y) * end_rate[row], 0.4 / tau * np.exp(-t0 / tau) * 60.0)
     # a flat window gives no amplitude whatever the template
@@ -639,6 +642,62 @@ def test_steady_excess_heating_is_not_a_runaway():
     df["cell_2_temp_c"] += 5.0 + 3.0 / 60.0 * t  # always the hottest
     res = detect_faults(df, NMC4)
     assert not res.of_kind("thermal_runaway_onset")
+
+
+def _slow_and_gapped_logs():
+    """A pack logged every 30 min / hour (bins of 1-2 h), and short logs whose few
+    intervals are mostly one long gap (the sample period, a median, is the gap)."""
+    for dt in (1800.0, 3600.0):
+        yield f"every {dt:g} s", simulate(NMC4, "drive", duration_s=60 * dt, dt_s=dt, seed=2)
+    block = simulate(NMC4, "drive", duration_s=600, seed=2, noise=NOISE)
+    for keep, gap in ((3, 86400.0), (9, 3 * 86400.0)):
+        short = block.slice(0, keep).to_frame()
+        short.loc[keep // 2 :, "time_s"] += gap
+        yield f"{keep} samples, a {gap:g}-s gap", SampleBlock.from_frame(short)
+
+
+@pytest.mark.parametrize("case", list(_slow_and_gapped_logs()), ids=lambda c: c[0])
+def test_slow_and_gapped_logs_give_no_numpy_warnings_and_finite_results(case):
+    # the runaway test's self-heating templates overflowed exp on bins of an hour
+    # (12 e-folds of 5 min): "overflow encountered in expm1", "invalid value
+    # encountered in subtract" on the user's terminal, NaN templates
+    from app.diagnostics import run_suite
+    from app.diagnostics.faults.thermal import _exp_templates
+
+    _, block = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_suite(block.to_frame(), NMC4)
+        faults = detect_faults(block, NMC4)
+    json.dumps(result.to_dict(), allow_nan=False)
+    assert not faults.of_kind("thermal_runaway_onset")
+    assert _live(block, NMC4, [1] * len(block)) == faults.to_list()
+    for bin_s in (5.0, 600.0, 7200.0, 86400.0):
+        amp, norm, rate = _exp_templates(12, bin_s)
+        assert np.isfinite(amp).all() and np.isfinite(norm).all() and np.isfinite(rate).all()
+
+
+def test_self_heating_template_z_and_rate_do_not_depend_on_their_scale():
+    # each template is scaled to rise by ~1 at the window's end; the z and the rate at
+    # the end are those of the unscaled curve b + A (exp((t - t0)/tau) - 1)
+    from app.diagnostics.faults.thermal import EXP_EFOLD_S, EXP_MIN_RISE_BINS, _exp_templates
+
+    w, bin_s = 24, 5.0
+    amp, norm, rate = _exp_templates(w, bin_s)
+    x = (np.arange(w) - (w - 1)) * bin_s
+    y = np.random.default_rng(0).normal(size=w).cumsum()
+    row = 0
+    for tau in EXP_EFOLD_S:
+        for k in range(w - EXP_MIN_RISE_BINS + 1):
+            t0 = x[k] - 0.5 * bin_s
+            g = np.where(x > t0, np.expm1((x - t0) / tau), 0.0)
+            gc = g - g.mean()
+            a = (y - y.mean()) @ gc / (gc @ gc)  # least squares, unscaled
+            z = a * np.sqrt(gc @ gc)
+            assert amp[row] @ y * norm[row] == pytest.approx(z, rel=1e-9, abs=1e-12)
+            end_rate = a * np.exp((x[-1] - t0) / tau) / tau * 60.0
+            assert amp[row] @ y * rate[row] == pytest.approx(end_rate, rel=1e-9, abs=1e-12)
+            row += 1
 
 
 # --- offline == live --------------------------------------------------------------

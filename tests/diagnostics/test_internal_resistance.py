@@ -434,3 +434,31 @@ def feed_random_blocks(tracker, block: SampleBlock, *, seed: int, max_size: int)
         size = int(rng.integers(1, max_size))
         tracker.update(block.slice(pos, min(n, pos + size)))
         pos += size
+
+
+@pytest.mark.parametrize("dt_s", [1800.0, 3600.0])
+def test_a_log_sampled_more_slowly_than_the_fit_window_reads_only_the_ohmic_step(dt_s):
+    # a step whose level's first sample comes after the fit window (a drive cycle
+    # logged every 30 min) was measured on an empty window: ZeroDivisionError, a
+    # traceback from `batteryos analyze`
+    spec = preset("nmc", series_cells=4)
+    block = simulate(spec, "drive", duration_s=60 * dt_s, dt_s=dt_s, seed=2)
+    offline = measure_internal_resistance(block.to_frame(), spec).to_dict()
+    # no sample 2 or 10 s into a step: only the first sample's (ohmic) reading is there
+    assert offline["pulses"]
+    assert all(p["r_2s_ohm"] is None and p["r_10s_ohm"] is None for p in offline["pulses"])
+    tracker = InternalResistanceTracker(spec)
+    for pos in range(len(block)):
+        tracker.update(block.slice(pos, pos + 1))
+    assert_same(offline, tracker.result().to_dict())
+
+
+def test_pulses_at_a_full_100_percent_are_in_the_top_soc_band():
+    # pulses at SOC 100 % (the filter's ceiling) made a "100-110 %" band
+    spec = nmc_cell()
+    df = simulate(spec, "hppc", duration_s=30000, dt_s=1.0, seed=5).to_frame()
+    full = np.full(len(df), 100.0)
+    res = measure_internal_resistance(df, spec, soc_percent=full)
+    (band,) = res.r_10s_by_soc
+    assert (band["soc_percent_low"], band["soc_percent_high"]) == (90.0, 100.0)
+    assert band["n"] == sum(1 for p in res.pulses if p["r_10s_ohm"])

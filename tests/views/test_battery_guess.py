@@ -91,3 +91,16 @@ def test_excerpts_too_short_for_a_capacity_keep_the_presets(name, cells, capacit
 
     spec = guess_spec(open_log(str(REAL_DATA / name), use_cache=False).frame)
     assert (spec.series_cells, spec.capacity_ah) == (cells, pytest.approx(capacity_ah))
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_the_logs_page_warns_when_the_guess_does_not_fit_the_voltages():
+    # the Neware cell (3.9-4.7 V) is guessed as the nearest preset, NMC, which does not
+    # describe it: the page's battery note says so (as analyze's warnings do)
+    from app.views.log_analysis import open_analysis
+
+    neware = open_analysis(str(REAL_DATA / "neware/nw_regular_export_ife_example.csv"))
+    assert neware.spec.chemistry == Chemistry.NMC
+    assert "above the nmc preset's 4.2 V maximum" in neware.spec_warning
+    arbin = open_analysis(str(REAL_DATA / "arbin/2017-05-09_test-TC-contact_CH33.csv"))
+    assert arbin.spec_warning is None

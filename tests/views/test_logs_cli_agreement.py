@@ -58,6 +58,8 @@ def test_typed_capacity_and_end_of_life_give_the_cli_results(qtbot, logs_page, c
     assert gui == cli
     assert page.selected.settings.capacity_ah == 0.35  # applied for the run
     assert "batteryos analyze" in page.spec_note.text()
+    # its 3.9-4.7 V cell fits no preset: the note warns as analyze does
+    assert "Warning: the cell voltage (3.91-4.66 V" in page.spec_note.text()
 
 
 def test_without_settings_the_guess_is_the_cli_given_the_guessed_battery(qtbot, logs_page, capsys):
@@ -162,3 +164,18 @@ def test_a_file_naming_its_battery_agrees_with_and_without_settings(
     cli = cli_results(capsys, str(log), "--chemistry", "lfp", "--capacity-ah", "2.7",
                       "--cells", "4")  # fmt: skip
     assert gui == cli
+
+
+def test_a_damaged_spec_line_is_named_in_the_battery_note(qtbot, logs_page, tmp_path):
+    # the note said "Not in the file: guessed ...": the file has one, damaged
+    path = tmp_path / "damaged.csv"
+    path.write_text(
+        '# spec: {"chemistry": "nmc", "capacity_ah": 2, "series_cells": 0}\n'
+        "time_s,voltage_v,current_a\n" + "".join(f"{t},3.7,-1\n" for t in range(100))
+    )
+    page = gui_results(qtbot, logs_page, str(path))
+    assert page.selected.spec_problem.endswith("got series_cells = 0")
+    assert page.spec_note.text().startswith(
+        "The file's battery line is damaged (series cells and parallel strings must be at "
+        "least 1, got series_cells = 0) and was ignored: guessed from its voltages"
+    )

@@ -4,6 +4,7 @@ page."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,6 +58,21 @@ def test_probe_reads_only_the_head_of_the_file(bare_csv, tmp_path):
     other.write_text("Time,Volts\n0,3.7\n")
     assert not probe_log_file(other).canonical
     assert not probe_log_file(tmp_path / "missing.csv").needs_battery  # the source says why
+
+
+def test_a_damaged_spec_line_asks_for_the_battery_as_the_source_needs_it(bare_csv, tmp_path):
+    # the probe took any JSON for a battery; the file:// source then refused the file
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_text(
+        '# spec: {"chemistry": "nmc", "capacity_ah": -5}\n' + bare_csv.read_text(), newline=""
+    )
+    assert probe_log_file(damaged).needs_battery
+
+
+def test_probe_reads_a_file_with_a_byte_order_mark_as_the_reader_does(bare_csv, tmp_path):
+    marked = tmp_path / "bom.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + bare_csv.read_bytes())
+    assert probe_log_file(marked) == dataclasses.replace(probe_log_file(bare_csv), path=str(marked))
 
 
 def test_cells_are_guessed_from_the_pack_voltage_without_cell_columns(tmp_path):

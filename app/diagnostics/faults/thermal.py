@@ -153,20 +153,28 @@ def _exp_templates(w: int, bin_s: float) -> tuple[np.ndarray, np.ndarray, np.nda
     """Least-squares contrasts of ``b + A (exp((t - t0)/tau) - 1)+`` over a window of
     ``w`` bins, one row per template (onset t0 at a bin edge, e-folding time tau).
 
-    Returns ``amp`` (rows: weights giving A), ``norm`` (the templates' centred norm,
-    so that A * norm / sigma is the template's z) and ``end_rate`` (the template's
-    rate at the window's end per unit A, degC/min)."""
+    Returns ``amp`` (rows: weights giving the template's amplitude in its own scale,
+    below), ``norm`` (the templates' centred norm, so that amplitude * norm / sigma is
+    the template's z) and ``end_rate`` (the template's rate at the window's end per
+    unit amplitude, degC/min).
+
+    Each template is scaled to rise by ~1 at the window's end: ``exp((t - t_end)/tau)
+    - exp((t0 - t_end)/tau)`` after t0 (the same curve times exp(-(t_end - t0)/tau); z
+    and the rate at the end do not depend on the scale). Unscaled, a slow log's bins
+    (a 30-min logging interval gives 1-h bins, 12 e-folds of 5 min each) overflowed
+    exp to inf and the templates to NaN, with numpy's warnings on the user's terminal.
+    """
     x = (np.arange(w) - (w - 1)) * bin_s  # bin centres, 0 at the last bin
     amp, norm, end_rate = [], [], []
     for tau in EXP_EFOLD_S:
         for k in range(w - EXP_MIN_RISE_BINS + 1):
             t0 = x[k] - 0.5 * bin_s  # the left edge of bin k
-            g = np.where(x > t0, np.expm1(np.clip(x - t0, 0.0, None) / tau), 0.0)
+            g = np.where(x > t0, np.exp(x / tau) - np.exp(t0 / tau), 0.0)  # <= 1: no overflow
             gc = g - g.mean()
-            ss = float(gc @ gc)
+            ss = float(gc @ gc)  # > 0: the last bin rises, the first does not
             amp.append(gc / ss)
             norm.append(np.sqrt(ss))
-            end_rate.append(np.exp((x[-1] - t0) / tau) / tau * 60.0)
+            end_rate.append(60.0 / tau)
     return np.array(amp), np.array(norm), np.array(end_rate)
 
 

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.errors import SchemaError
+from app.hardware.logs import tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -368,7 +369,7 @@ def read_mpt(path: str, progress: Progress | None = None) -> LoadedLog:
 
     size = max(os.path.getsize(path), 1)
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below
+        fh = tables.open_binary(path)
     except OSError as exc:
         raise SchemaError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with fh:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 
 from app.core.errors import SchemaError, SourceError
 from app.hardware.logs.canonical_csv import LoadedLog
+from app.hardware.logs.tables import open_text, without_bom
 
 DBC_ENV = "BATTERYOS_CAN_DBC"
 _dbc_choice: contextvars.ContextVar[tuple[str, str | None] | None] = contextvars.ContextVar(
@@ -97,12 +98,33 @@ class Frames:
     first_bad: str | None = None
 
 
-def _read_python_can(path: str, progress) -> Frames:
+def _python_can_reader(path: str):
+    """python-can's reader for the format the content says (not the extension), text
+    opened through :func:`~app.hardware.logs.tables.open_text` (past a byte-order mark)."""
     import can
 
+    head = _head(path)
+    if sniff_blf(path, head):
+        return can.BLFReader(path)
+    for sniff, reader_class in (
+        (sniff_trc, can.TRCReader),
+        (sniff_asc, can.ASCReader),
+        (sniff_candump, can.CanutilsLogReader),
+    ):
+        if sniff(path, head):
+            fh = open_text(path)
+            try:
+                return reader_class(fh)
+            except BaseException:
+                fh.close()
+                raise
+    return can.LogReader(path)  # by its extension
+
+
+def _read_python_can(path: str, progress) -> Frames:
     frames = Frames([], [], [])
     try:
-        reader = can.LogReader(path)
+        reader = _python_can_reader(path)
         total = getattr(reader, "object_count", None)
         with reader:
             for k, msg in enumerate(reader):
@@ -130,7 +152,7 @@ def _read_foxbms_text(path: str, progress) -> Frames:
     frames = Frames([], [], [])
     size = max(os.path.getsize(path), 1)
     done = 0
-    with open(path, encoding="ascii", errors="replace") as fh:
+    with open_text(path, encoding="ascii") as fh:
         for lineno, line in enumerate(fh, 1):
             done += len(line)
             if not line.strip():
@@ -312,9 +334,10 @@ def read_frames(path: str, progress=None) -> Frames:
 
 
 def _head(path: str) -> bytes:
+    """The head of ``path`` as the sniffers see it (no byte-order mark)."""
     from app.hardware.logs.formats import read_head
 
-    return read_head(path)
+    return without_bom(read_head(path))
 
 
 def read(path: str, progress=None) -> LoadedLog:

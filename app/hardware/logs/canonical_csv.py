@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import BatteryOSError, SchemaError
 from app.core.schema import validate_samples
 from app.core.spec import BatterySpec
-from app.hardware.logs.tables import TEXT_ENCODING, head_text
+from app.hardware.logs.tables import head_text, open_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,24 +45,58 @@ class LoadedLog:
             return None
 
     @cached_property
-    def spec(self) -> BatterySpec | None:
-        """The battery the file names; None when it names none, or when its spec is
-        damaged (then ``metadata["warnings"]`` says so: the user gives the battery)."""
-        if not self.spec_dict:
-            return None
-        try:
-            return BatterySpec.from_dict(self.spec_dict)
-        except BatteryOSError as exc:
-            warning = f"the file's battery spec is damaged and was left out ({exc})"
+    def _parsed_spec(self) -> tuple[BatterySpec | None, str | None]:
+        spec, problem = parse_spec_line(self.metadata.get("spec"))
+        if problem is not None:
+            warning = (
+                f"the file's '# spec:' line is damaged: {problem}; the whole line was "
+                "ignored, so the battery is not taken from the file"
+            )
             earlier = self.metadata.get("warnings")
             self.metadata["warnings"] = f"{earlier}\n{warning}" if earlier else warning
-            return None
+        return spec, problem
+
+    @property
+    def spec(self) -> BatterySpec | None:
+        """The battery the file names; None when it names none, or when its spec is
+        damaged: then ``metadata["warnings"]`` says what is wrong and that the line was
+        ignored, and :attr:`spec_problem` what is wrong (the user gives the battery)."""
+        return self._parsed_spec[0]
+
+    @property
+    def spec_problem(self) -> str | None:
+        """What is wrong with the file's ``# spec:`` line (None: it is good, or there is none)."""
+        return self._parsed_spec[1]
+
+
+def parse_spec_line(raw: str | None) -> tuple[BatterySpec | None, str | None]:
+    """The battery a ``# spec:`` metadata value names, or what is wrong with it.
+
+    ``(spec, None)`` for a good line; ``(None, None)`` for none or one naming no battery
+    (``{}``, ``null``: a recording without a spec); ``(None, problem)`` for a damaged
+    one, the problem naming the field and its value (or where the JSON breaks).
+    """
+    if raw is None or not raw.strip():
+        return None, None
+    try:
+        d = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(raw.rstrip()):
+            return None, f"not valid JSON, it ends early (cut short?): {exc.msg} at its end"
+        near = raw[max(0, exc.pos - 20) : exc.pos + 20]
+        return None, f"not valid JSON: {exc.msg} at character {exc.pos + 1} ({near!r})"
+    if not d:
+        return None, None
+    try:
+        return BatterySpec.from_dict(d), None
+    except BatteryOSError as exc:
+        return None, str(exc).removeprefix("battery spec: ")
 
 
 def _read_metadata(path: str) -> tuple[dict[str, str], int]:
     metadata: dict[str, str] = {}
     lines = 0
-    with open(path, encoding=TEXT_ENCODING, errors="replace", newline="") as fh:
+    with open_text(path, newline="") as fh:
         for line in fh:
             if not line.startswith("#"):
                 break

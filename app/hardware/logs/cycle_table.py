@@ -10,7 +10,7 @@ import numpy as np
 
 from app.core import schema
 from app.core.errors import SchemaError
-from app.hardware.logs.tables import TEXT_ENCODING
+from app.hardware.logs.tables import open_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,7 @@ def check_capacity_scale(path: str, cycles: pd.DataFrame, capacity_ah: float | N
 def header_columns(path: str) -> list[str]:
     """The column names of a CSV file's header row (after any ``#`` lines)."""
     try:
-        with open(path, encoding=TEXT_ENCODING, errors="replace") as fh:
+        with open_text(path) as fh:
             for line in fh:
                 if not line.startswith("#"):
                     return [c.strip() for c in line.strip().split(",")]

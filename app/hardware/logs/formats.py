@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.core.errors import SchemaError
+from app.hardware.logs.tables import without_bom
 
 if TYPE_CHECKING:
     from app.hardware.logs.canonical_csv import LoadedLog
@@ -153,8 +154,11 @@ def read_head(path: str) -> bytes:
 
 
 def detect_format(path: str) -> LogFormat:
-    """The format of ``path`` by content; a SchemaError says what it looks like otherwise."""
-    head = read_head(path)
+    """The format of ``path`` by content; a SchemaError says what it looks like otherwise.
+
+    Sniffers see the head without a UTF-8 byte-order mark: no format gives it a meaning.
+    """
+    head = without_bom(read_head(path))
     suffix = os.path.splitext(path)[1].lower()
     best: tuple[float, int, LogFormat] | None = None
     for order, fmt in enumerate(_FORMATS):
@@ -206,7 +210,7 @@ def describe_content(head: bytes) -> str:
             if head.startswith(prefix):
                 return f"it looks like {what}"
         return "it looks like binary data"
-    text = head[:4096].decode("utf-8", errors="replace")
+    text = without_bom(head[:4096]).decode("utf-8", errors="replace")
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if not first:
         return "it holds only blank lines"

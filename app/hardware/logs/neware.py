@@ -91,7 +91,7 @@ def _nested(path: str, progress) -> tuple:
     """(record table, step type per record, cycle per record, first data line)."""
     import pandas as pd
 
-    with open(path, encoding=tables.TEXT_ENCODING, errors="replace") as fh:
+    with tables.open_text(path) as fh:
         header_lines = [next(fh, "") for _ in range(3)]
     step_header = [c.strip() for c in header_lines[1].rstrip("\r\n").split(",")]
     record_header = [c.strip() for c in header_lines[2].rstrip("\r\n").split(",")]

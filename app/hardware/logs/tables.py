@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from app.core.errors import SchemaError
 
@@ -14,18 +15,46 @@ if TYPE_CHECKING:
 
     from app.hardware.logs.formats import Progress
 
-#: How text files are read: UTF-8, a byte-order mark (Excel's "CSV UTF-8") dropped.
-TEXT_ENCODING = "utf-8-sig"
+#: The UTF-8 byte-order mark that Excel's "CSV UTF-8", Notepad and some loggers write
+#: first. It means nothing to any log format: :func:`~app.hardware.logs.formats.detect_format`
+#: hands every sniffer the head without it, and readers open text through
+#: :func:`open_text` / :func:`open_binary` (pandas drops it itself in :func:`read_text_table`).
+UTF8_BOM = b"\xef\xbb\xbf"
 
 #: Rows per chunk between two progress updates.
 CHUNK_ROWS = 500_000
+
+
+def without_bom(head: bytes) -> bytes:
+    """``head`` without a leading UTF-8 byte-order mark."""
+    return head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
+
+
+def open_binary(path: str) -> BinaryIO:
+    """``path`` opened for reading bytes, positioned past a UTF-8 byte-order mark."""
+    fh = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    try:
+        if fh.read(len(UTF8_BOM)) != UTF8_BOM:
+            fh.seek(0)
+    except OSError:
+        fh.close()
+        raise
+    return fh
+
+
+def open_text(
+    path: str, encoding: str = "utf-8", errors: str = "replace", newline: str | None = None
+) -> TextIO:
+    """``path`` opened as text past a UTF-8 byte-order mark (whatever ``encoding`` says:
+    an ASCII log re-saved by an editor starts with one too)."""
+    return io.TextIOWrapper(open_binary(path), encoding=encoding, errors=errors, newline=newline)
 
 
 def head_text(head: bytes) -> str | None:
     """The head of a file as text (without a UTF-8 byte-order mark), or None when it is binary."""
     if b"\x00" in head[:4096]:
         return None
-    return head.decode(TEXT_ENCODING, errors="replace")
+    return without_bom(head).decode("utf-8", errors="replace")
 
 
 def read_text_table(

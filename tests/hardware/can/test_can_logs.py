@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from app.core.errors import SchemaError
@@ -188,3 +189,32 @@ def test_a_can_log_plays_as_a_file_source_with_its_dbc(real_can, tmp_path):
     with create_source(url) as source:
         blocks = read_samples(source, 2)
     assert blocks[0]["voltage_v"][0] == pytest.approx(63.93)
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize("suffix", [".log", ".asc", ".trc"])
+def test_a_byte_order_mark_changes_nothing_in_a_python_can_text_log(tmp_path, suffix):
+    # an editor's "UTF-8 with BOM" save: candump was read as '\ufeff(1700000000.0' (not a
+    # number), ASC and TRC were not recognised at all
+    plain = tmp_path / f"bms{suffix}"
+    _write_with_python_can(plain, [status_frames(voltage_v=52.0 - 0.1 * k) for k in range(5)])
+    marked = tmp_path / f"bom{suffix}"
+    marked.write_bytes(BOM + plain.read_bytes())
+    assert detect_format(str(marked)) == detect_format(str(plain))
+    log, want = open_log(str(marked), use_cache=False), open_log(str(plain), use_cache=False)
+    assert log.metadata == want.metadata
+    pd.testing.assert_frame_equal(log.frame, want.frame)
+
+
+@pytest.mark.parametrize("name", ["foxbms_test_log.txt", "foxbms_can-log.trc"])
+def test_a_byte_order_mark_changes_nothing_in_the_real_can_logs(real_can, tmp_path, name):
+    for dbc in real_can.glob("*.dbc"):
+        shutil.copy(dbc, tmp_path / dbc.name)  # found beside the log, as for the original
+    marked = tmp_path / name
+    marked.write_bytes(BOM + (real_can / name).read_bytes())
+    log = open_log(str(marked), use_cache=False)
+    want = open_log(str(real_can / name), use_cache=False)
+    assert log.metadata == want.metadata  # the first frame is not one more bad line
+    pd.testing.assert_frame_equal(log.frame, want.frame)

@@ -218,16 +218,50 @@ def test_short_rows_leave_an_epoch_column_readable(tmp_path):
     assert log.frame["voltage_v"].isna().sum() == 3
 
 
-@pytest.mark.parametrize("spec", ['{"chemistry": "nmc", "capacity_ah": "five"}', "[1, 2]"])
-def test_a_damaged_spec_line_is_left_out_with_a_warning(tmp_path, spec):
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ('{"chemistry": "nmc", "capacity_ah": "five"}', "capacity_ah = 'five' is not a number"),
+        ("[1, 2]", "not a mapping of keys to values ([1, 2])"),
+        ('{"chemistry": "nmc", "capacity_ah": 5', "not valid JSON, it ends early (cut short?)"),
+        ('{"chemistry": "nmc" "capacity_ah": 5}', "not valid JSON: Expecting ',' delimiter at "),
+        ('{"chemistry": "nmx", "capacity_ah": 5}', "chemistry = 'nmx': unknown chemistry"),
+        ('{"chemistry": "nmc", "capacity_ah": 5, "series_cells": 0}', "got series_cells = 0"),
+        (
+            '{"chemistry": "nmc", "capacity_ah": 5, "cell_v_min": 4.5, "cell_v_max": 3}',
+            "cell_v_min = 4.5 V is not below cell_v_max = 3 V",
+        ),
+        (
+            '{"chemistry": "nmc", "capacity_ah": 5, "max_discharge_current_c": -2}',
+            "got max_discharge_current_c = -2",
+        ),
+    ],
+)
+def test_a_damaged_spec_line_is_left_out_with_a_warning_naming_field_and_value(
+    tmp_path, spec, problem
+):
+    # it said "the file's battery spec is damaged and was left out (...)", or nothing at
+    # all for a line that is no JSON (cut short): the battery then silently had to be given
     path = tmp_path / "log.csv"
     path.write_text(f"# spec: {spec}\ntime_s,voltage_v,current_a\n0,3.7,0\n1,3.7,-1\n")
     log = open_log(str(path))
     assert log.spec is None
-    assert "battery spec is damaged" in log.metadata["warnings"]
+    assert problem in log.spec_problem
+    (warning,) = log.metadata["warnings"].splitlines()
+    assert warning.startswith(f"the file's '# spec:' line is damaged: {log.spec_problem}")
+    assert warning.endswith("the whole line was ignored, so the battery is not taken from the file")
     good = tmp_path / "good.csv"
     good.write_text(path.read_text().replace(spec, '{"chemistry": "lfp", "capacity_ah": 2.0}'))
     assert open_log(str(good)).spec.capacity_ah == 2.0
+    assert open_log(str(good)).spec_problem is None
+
+
+@pytest.mark.parametrize("spec", ["{}", "null", ""])
+def test_a_spec_line_naming_no_battery_is_no_damage(tmp_path, spec):
+    path = tmp_path / "log.csv"
+    path.write_text(f"# spec: {spec}\ntime_s,voltage_v,current_a\n0,3.7,0\n1,3.7,-1\n")
+    log = open_log(str(path))
+    assert log.spec is None and log.spec_problem is None and "warnings" not in log.metadata
 
 
 def test_a_damaged_step_capacity_counts_as_zero():

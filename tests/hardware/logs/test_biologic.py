@@ -4,6 +4,7 @@ import contextlib
 import struct
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -204,3 +205,16 @@ def test_fuzzed_real_mpr_raises_only_schema_error(tmp_path, data):
     path.write_bytes(bytes(garbled))
     with contextlib.suppress(SchemaError):
         read_mpr(str(path))
+
+
+def test_mpt_with_a_byte_order_mark_reads_as_without(tmp_path):
+    columns = cycling_columns(points=30, cycles=1)
+    plain, marked = tmp_path / "cell.mpt", tmp_path / "bom.mpt"
+    plain.write_bytes(mpt_text(columns))
+    marked.write_bytes(b"\xef\xbb\xbf" + mpt_text(columns))
+    assert detect_format(str(marked)).name == "BioLogic EC-Lab .mpt"
+    log, want = open_log(str(marked), use_cache=False), open_log(str(plain), use_cache=False)
+    assert log.metadata.pop("source").endswith("bom.mpt")
+    want.metadata.pop("source")
+    assert log.metadata == want.metadata  # start time, technique
+    pd.testing.assert_frame_equal(log.frame, want.frame)
