@@ -729,7 +729,7 @@ class EkfSocEstimator:
         corr = st.model_error_correlation_s
         gate2 = st.gate_sigmas**2
         min_sig = st.linearisation_min_sigma_pct
-        inv_relax = 1.0 / st.unexplained_relaxation_s
+        inv_relax = 1.0 / max(st.unexplained_relaxation_s, m.tau2_s)
         i_rest = st.rest_current_c * one_c
         unexplained = self._unexplained
         exp = math.exp
@@ -796,14 +796,19 @@ class EkfSocEstimator:
                 # ndarray.dot, not @: the same BLAS product (the same bits) without
                 # the matmul ufunc's dispatch, a third of the cost on 8x8
                 ph = p.dot(h)
-                s_var = float(h.dot(ph)) + r_var
+                hph = float(h.dot(ph))
+                s_var = hph + r_var
                 if resid * resid > gate2 * s_var:
                     # Huber-like: a residual beyond the gate counts as if it
                     # were on the gate, so one glitch cannot drag the state far.
                     s_var = resid * resid / gate2
-                elif abs(resid) - err > unexplained and abs(ibar) > i_rest:
-                    # (a gated residual is a glitch, not polarisation)
-                    unexplained = abs(resid) - err
+                elif abs(ibar) > i_rest:
+                    # (a gated residual is a glitch, not polarisation) The
+                    # residual's spread beyond what the state's uncertainty
+                    # explains (covariance matching), above the floor.
+                    ex2 = resid * resid - hph
+                    if ex2 > (unexplained + me0) ** 2:
+                        unexplained = math.sqrt(ex2) - me0
                 gain = ph * (1.0 / s_var)
                 dx = (gain * resid).tolist()
                 # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
