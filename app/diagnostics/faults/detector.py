@@ -213,7 +213,9 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
     # 2. a limit or battery fault seen only through a faulty sensor is the sensor's fault
     # (for the cell-level judgements, a faulty sensor anywhere on that cell)
     chan = by_channel(kept)
-    cell_wide = {FaultKind.INTERNAL_SHORT, FaultKind.THERMAL_RUNAWAY_ONSET}
+    # (a short is judged on the cell's voltage and heat; a runaway onset on its
+    # temperature alone: a stuck or noisy voltage sensor of the cell cannot explain it)
+    cell_wide = {FaultKind.INTERNAL_SHORT}
     kept2 = []
     for e in kept:
         kind = FaultKind(e.kind)
