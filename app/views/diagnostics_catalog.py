@@ -767,8 +767,9 @@ def _cycle_life(r: dict) -> ResultSummary:
         ("Cycles seen", _int(r.get("cycles_observed"))),
         ("Model", r.get("model")),
     )
-    if state == "reached":
-        return ResultSummary(Status.WARNING, f"end of life reached at cycle {eol}", numbers)
+    if state == "reached":  # past end of life: critical, as capacity fade below 80 %
+        status = _status(str(r.get("severity") or "critical"))
+        return ResultSummary(status, f"end of life reached at cycle {eol}", numbers)
     if state == "forecast" and eol is not None:
         return ResultSummary(Status.OK, f"end of life near cycle {eol}", numbers)
     if state == "no_fade":
