@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.core.results import Severity
 from app.diagnostics.alerts.lifecycle import Alert, AlertStatus
-from app.views.alert_banner import rule_text, value_text
+from app.views.alert_banner import rule_text, time_text, value_text
 from app.views.theme import ThemePalette
 from app.views.thresholds_editor import ThresholdsEditor
 
@@ -36,10 +36,7 @@ HISTORY_COLUMNS = ("Severity", "State", "Rule", "Value", "Worst", "Raised", "Cle
 
 
 def _time(alert_time_s: float | None, wall) -> str:
-    if wall is None:
-        return ""
-    local = wall.astimezone().strftime("%H:%M:%S")
-    return local if alert_time_s is None else f"{local}  (t = {alert_time_s:.1f} s)"
+    return "" if wall is None else time_text(alert_time_s, wall)
 
 
 def _state(alert: Alert) -> str:

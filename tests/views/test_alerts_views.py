@@ -239,10 +239,14 @@ def test_alert_lines_read_in_words_and_units():
     board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
     temp = Threshold("temperature_max_c", "above", level=60, delay_s=2, severity="critical")
     alert = board.apply(AlertEvent(EventKind.RAISED, temp, 817.5, 61.206, 60.0))
-    assert alert_line(alert) == "Highest temperature above 60 °C for 2 s: 61.21 °C at 817.5 s"
+    # the wall-clock time first, as on the Alerts page, then the time in the recording
+    clock = datetime(2026, 5, 1, tzinfo=UTC).astimezone().strftime("%H:%M:%S")
+    assert alert_line(alert) == (
+        f"Highest temperature above 60 °C for 2 s: 61.21 °C at {clock}  (t = 817.5 s)"
+    )
     fault = Threshold("fault_thermal_runaway_onset", "above", level=0.5)
     alert = board.apply(AlertEvent(EventKind.RAISED, fault, 629.9, 1.0, 0.5))
-    assert alert_line(alert) == "Fault: thermal runaway onset at 629.9 s"
+    assert alert_line(alert) == f"Fault: thermal runaway onset at {clock}  (t = 629.9 s)"
     band = Threshold("current_a", "outside", band_low=-50, band_high=25)
     assert rule_text(band) == "Current (+ charging) outside -50 .. 25 A"
 
