@@ -252,7 +252,8 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "mean of the first 5 cycles",
             "end of life: --eol-fraction (the Logs page's End of life), default 0.8",
         ),
-        "Already below the threshold: the observed end-of-life cycle (rolling median). "
+        "Already below the threshold: the observed end-of-life cycle (rolling median), "
+        "critical, as capacity fade under 80 % retention. "
         "No measurable fade: no forecast. Otherwise the fade models are fitted to the rolling "
         "median (9 cycles) of the whole history (after any break-in), its last half and last "
         "quarter; models within 10 BIC of the best are kept; the forecast is the weighted "
