@@ -149,7 +149,8 @@ KNEE_RATE_RATIO = 1.5
 KNEE_MIN_BIC_GAIN = 10.0
 #: Severity of the fade: 80 % of the initial capacity is the usual end of life
 #: (USABC EV battery test procedures; IEEE 1188 for stationary batteries); warn
-#: from 90 %, or as soon as a knee shows.
+#: from 90 %, or as soon as a knee shows. Past end of life is critical in cycle life
+#: too (its status ``reached``, severity ``critical``).
 RETENTION_CRITICAL = 0.80
 RETENTION_WARNING = 0.90
 

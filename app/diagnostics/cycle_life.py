@@ -12,7 +12,10 @@ If the measured capacity has already crossed the threshold, the result is the
 observed EOL (status ``reached``): the first cycle where the centred rolling
 median of the capacity (5 cycles, or 2 % of the record if longer; long enough to
 ride over one-cycle spikes and regeneration peaks, short enough to date the
-crossing to within a few cycles) is below the threshold.
+crossing to within a few cycles) is below the threshold. Its ``severity`` is
+then ``critical``, as is capacity fade's below 80 % retention (the same end of
+life with the default ``eol_fraction`` and reference): past end of life is one
+verdict on both cards, not a warning on one and critical on the other.
 
 Otherwise the EOL is forecast from the history by extrapolating the fade models
 of :mod:`app.diagnostics.capacity_fade`:
@@ -233,7 +236,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.results import DiagnosticResult
+from app.core.results import DiagnosticResult, Severity
 from app.core.spec import BatterySpec
 from app.diagnostics.capacity_fade import (
     EDGE_CYCLES,
@@ -329,6 +332,10 @@ class CycleLifeResult(DiagnosticResult):
     # the fits start here when the history opens with a break-in (else None)
     break_in_end_cycle: float | None = None
     members: list[EnsembleMember] = field(default_factory=list)
+    #: ``critical`` once the end of life is reached (``status`` reached), as capacity
+    #: fade is below 80 % retention: past end of life the battery is due for
+    #: replacement, and both cards must say so alike; ``info`` otherwise.
+    severity: Severity = Severity.INFO
 
 
 def smoothing_window(n: int) -> int:
@@ -483,6 +490,7 @@ def estimate_cycle_life(
             cycles_observed=n,
             last_cycle=float(x[-1]) if n else None,
             reason=reason,
+            severity=Severity.CRITICAL if status is CycleLifeStatus.REACHED else Severity.INFO,
             **base,
         )
 

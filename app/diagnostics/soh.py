@@ -16,7 +16,10 @@
   those margins; a table without them is taken to be a capacity-check table
   (every row full). This is the usual
   definition (discharge capacity / rated capacity, e.g. IEC 61960-3) and the
-  headline when present.
+  headline when present. Without one, the note says how low the discharges went
+  against the bottom a full one needs: a cycler log between limits of its own
+  (the Neware cell's 3.9-4.7 V under an NMC spec's 2.5 V cut-off) has partial
+  cycles only, and its capacity SOH stays unknown for that reason.
 - *OCV pairs* (partial cycles too): every rest (current below C/33) of at
   least ``min_rest_s`` (30 min) gives an OCV reading (mean cell voltage over its last 30 s) and so a
   SOC through the spec's OCV table, with the charge counted up to it. Every pair
@@ -176,6 +179,8 @@ class SohTracker:
         self._last_active = 0
         self._top: tuple[float, int] | None = None  # (Ah, cycle) at the last full-charge sample
         self._full: list[dict] = []
+        # the lowest cell voltage seen while discharging: why there is no full cycle
+        self._lowest_discharge_v = math.inf
         self._run: dict | None = None
         self._ica: dict[tuple[int, str], IcaCurveAccumulator] = {}
 
@@ -283,7 +288,13 @@ class SohTracker:
         top = ((np.abs(i) <= self.rest_a) & (v_hi >= spec.cell_v_max - margin * window)) | (
             (i > thr) & (v_hi >= spec.cell_v_max - _CV_MARGIN * window)
         )
-        bottom = (v_lo <= spec.cell_v_min + margin * window) & (i < -thr)
+        discharging = i < -thr
+        bottom = (v_lo <= spec.cell_v_min + margin * window) & discharging
+        if discharging.any():
+            with np.errstate(all="ignore"):
+                low = float(np.nanmin(np.where(discharging, v_lo, np.nan)))
+            if low < self._lowest_discharge_v:  # (False for NaN)
+                self._lowest_discharge_v = low
         if not (top.any() or bottom.any()):
             return
         tops = np.flatnonzero(top)
@@ -493,6 +504,9 @@ class SohTracker:
             ir=ir,
             resistance_metric=self.resistance_metric,
             measured_resistance_ohm=measured_resistance_ohm,
+            lowest_discharge_v=(
+                self._lowest_discharge_v if math.isfinite(self._lowest_discharge_v) else None
+            ),
         )
 
 
@@ -636,8 +650,11 @@ def build_soh_result(
     ir: InternalResistanceResult | None,
     resistance_metric: str = "r0",
     measured_resistance_ohm: float | None = None,
+    lowest_discharge_v: float | None = None,
 ) -> SohResult:
-    """Assemble the result from the accumulated readings (shared by offline and live)."""
+    """Assemble the result from the accumulated readings (shared by offline and live).
+    ``lowest_discharge_v``: the lowest cell voltage seen while discharging (the note
+    on a missing capacity says how far the discharges were from a full one)."""
     nominal = spec.pack_capacity_ah
     notes: list[str] = []
     # --- full cycles
@@ -683,8 +700,20 @@ def build_soh_result(
         capacity, method = pack["capacity_ah"], "coulomb counting between OCV readings at rest"
     else:
         capacity, method = None, None
+        bottom_v = spec.cell_v_min + settings.full_cycle_margin * (
+            spec.cell_v_max - spec.cell_v_min
+        )
+        why = ""
+        if lowest_discharge_v is not None and lowest_discharge_v > bottom_v:
+            # a cycler log between its own limits (the Neware cell's 3.9-4.7 V) is
+            # no full cycle of a spec whose cut-off is far below: say so
+            why = (
+                f" (a full discharge ends within 5 % of the spec's {spec.cell_v_min:g} V "
+                f"cut-off, <= {bottom_v:.3f} V a cell; the lowest cell voltage on discharge "
+                f"here is {lowest_discharge_v:.3f} V)"
+            )
         notes.append(
-            "no capacity: no full cycle and no two rests of "
+            f"no capacity: no full cycle{why} and no two rests of "
             f">= {settings.min_rest_s:g} s far enough apart in SOC"
         )
     soh_c = None if capacity is None else 100.0 * capacity / nominal

@@ -17,7 +17,10 @@ linear between, and each reported as evidence:
 * ``hot_spot``: the largest spread between cell sensors, 0 at 5 K (the usual
   design target for a pack's cell-to-cell spread), 100 at 15 K.
 * ``runaway_onset``: a ``thermal_runaway_onset`` fault of :func:`detect_faults`
-  (passed in as ``faults``), 100.
+  (passed in as ``faults``), 100. None found while a cell is beyond the
+  temperature's alarm end (a record that opens after the onset, or a cell that
+  reaches its peak within the onset test's two-minute window): 0, and the detail
+  says that an onset before the record is not ruled out.
 
 Every criterion is in the evidence, scored 0 or not, so that a low score is
 explained; one that cannot be checked (no rise rate on a short record, fewer
@@ -152,10 +155,15 @@ def runaway_risk(
     elif faults is None:
         evidence.append(_unchecked("runaway_onset", None, None, "not checked: no fault detection"))
     else:
-        evidence.append(
-            RiskEvidence(
-                "runaway_onset", None, None, None, 0.0, "no thermal-runaway onset detected"
+        detail = "no thermal-runaway onset detected"
+        if max_temperature_c >= alarm:
+            # a record that opens beyond the onset (or rises to its peak within the
+            # onset test's two-minute window) holds no onset to find: say so, the
+            # temperature criterion carries the score
+            detail += (
+                f" in the record, though a cell reached {max_temperature_c:.1f} degC: "
+                "an onset before the record began is not ruled out"
             )
-        )
+        evidence.append(RiskEvidence("runaway_onset", None, None, None, 0.0, detail))
     score = max(e.score for e in evidence)
     return score, RiskLevel.of(score), evidence

@@ -3,6 +3,8 @@ until someone acknowledges them (a cleared one included)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
@@ -36,11 +38,24 @@ def value_text(th: Threshold, value: float) -> str:
     return f"{value:.4g} {unit}".strip()
 
 
+def time_text(time_s: float | None, wall: datetime | None) -> str:
+    """When an alert was raised or cleared, as the Alerts page shows it: the local
+    wall-clock time of the sample (``14:03:21``) and its time in the recording
+    (``14:03:21  (t = 2000.1 s)``); only ``t = 2000.1 s`` when no wall-clock time is
+    known (a log file that does not say when it began)."""
+    if wall is None:
+        return "" if time_s is None else f"t = {time_s:.1f} s"
+    local = wall.astimezone().strftime("%H:%M:%S")
+    return local if time_s is None else f"{local}  (t = {time_s:.1f} s)"
+
+
 def alert_line(alert: Alert) -> str:
-    """``Highest cell voltage above 4.2 V: 4.31 V at 812.0 s (cleared)``"""
+    """``Highest cell voltage above 4.2 V: 4.31 V at 14:03:21  (t = 812.0 s) (cleared)``
+    (the clock time of the sample: see :class:`~app.diagnostics.alerts.lifecycle.TimeBase`)"""
     th = alert.threshold
     state = " (cleared)" if alert.cleared else ""
-    at = f"at {alert.raised_time_s:.1f} s{state}"
+    wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
+    at = f"at {time_text(alert.raised_time_s, wall)}{state}"
     if _is_fault(th):
         return f"{rule_text(th)} {at}"
     return f"{rule_text(th)}: {value_text(th, alert.value)} {at}"

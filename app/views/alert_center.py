@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -34,6 +34,7 @@ from app.diagnostics.alerts.lifecycle import (
     AlertStatus,
     AuditAction,
     AuditEntry,
+    TimeBase,
 )
 from app.views import alert_storage
 from app.views.background import SerialWorker
@@ -256,14 +257,28 @@ class AlertCenter(QObject):
         if spec is not None and spec != self._spec and not self._stopped:
             self.use_battery(spec)
         recording_id = self.session.recording_id
+        time_base = self._time_base() if self._inbox else None
         while self._inbox:
-            self.board.apply(self._inbox.popleft(), recording_id)
+            self.board.apply(self._inbox.popleft(), recording_id, time_base)
         for threshold, worst in self.session.open_alert_worst().items():
             self._dirty |= self.board.note_worst(threshold, worst)
         self.board.expire_shelves()
         if self._dirty:
             self._dirty = False
             self.changed.emit()
+
+    def _time_base(self) -> TimeBase:
+        """The time base of the source's samples: a log file (its ``metadata``) began
+        at its ``start_utc`` when it says so; any other source is live."""
+        acquisition = self.session.acquisition
+        metadata = getattr(acquisition.source if acquisition else None, "metadata", None)
+        if not isinstance(metadata, dict):
+            return TimeBase()
+        try:
+            start = datetime.fromisoformat(metadata.get("start_utc") or "")
+        except ValueError:
+            return TimeBase(live=False)
+        return TimeBase(live=False, start_utc=start if start.tzinfo else start.replace(tzinfo=UTC))
 
     def _on_stream_stopped(self) -> None:
         self._on_tick()  # the last events of the stream first

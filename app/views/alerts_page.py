@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.core.results import Severity
 from app.diagnostics.alerts.lifecycle import Alert, AlertStatus
-from app.views.alert_banner import rule_text, value_text
+from app.views.alert_banner import rule_text, time_text, value_text
 from app.views.theme import ThemePalette
 from app.views.thresholds_editor import ThresholdsEditor
 
@@ -35,11 +35,11 @@ CURRENT_COLUMNS = ("Severity", "State", "Rule", "Value", "Worst", "Raised", "Ack
 HISTORY_COLUMNS = ("Severity", "State", "Rule", "Value", "Worst", "Raised", "Cleared")
 
 
-def _time(alert_time_s: float | None, wall) -> str:
-    if wall is None:
+def _time(alert: Alert, alert_time_s: float | None, received_at) -> str:
+    """The sample's clock time and its time in the recording (see ``time_text``)."""
+    if received_at is None:  # not cleared yet
         return ""
-    local = wall.astimezone().strftime("%H:%M:%S")
-    return local if alert_time_s is None else f"{local}  (t = {alert_time_s:.1f} s)"
+    return time_text(alert_time_s, alert.time_base.clock(alert_time_s, received_at))
 
 
 def _state(alert: Alert) -> str:
@@ -185,7 +185,7 @@ class AlertsPage(QWidget):
             last = (
                 f"{a.acknowledged_by} {a.acknowledged_at.astimezone():%H:%M:%S}"
                 if current and a.acknowledged
-                else _time(a.cleared_time_s, a.cleared_at)
+                else _time(a, a.cleared_time_s, a.cleared_at)
                 if not current
                 else ""
             )
@@ -195,7 +195,7 @@ class AlertsPage(QWidget):
                 rule_text(a.threshold),
                 value_text(a.threshold, a.value),
                 value_text(a.threshold, a.worst_value),
-                _time(a.raised_time_s, a.raised_at),
+                _time(a, a.raised_time_s, a.raised_at),
                 last,
             )
             for col, text in enumerate(cells):

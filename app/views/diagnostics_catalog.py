@@ -252,7 +252,8 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "mean of the first 5 cycles",
             "end of life: --eol-fraction (the Logs page's End of life), default 0.8",
         ),
-        "Already below the threshold: the observed end-of-life cycle (rolling median). "
+        "Already below the threshold: the observed end-of-life cycle (rolling median), "
+        "critical, as capacity fade under 80 % retention. "
         "No measurable fade: no forecast. Otherwise the fade models are fitted to the rolling "
         "median (9 cycles) of the whole history (after any break-in), its last half and last "
         "quarter; models within 10 BIC of the best are kept; the forecast is the weighted "
@@ -767,8 +768,9 @@ def _cycle_life(r: dict) -> ResultSummary:
         ("Cycles seen", _int(r.get("cycles_observed"))),
         ("Model", r.get("model")),
     )
-    if state == "reached":
-        return ResultSummary(Status.WARNING, f"end of life reached at cycle {eol}", numbers)
+    if state == "reached":  # past end of life: critical, as capacity fade below 80 %
+        status = _status(str(r.get("severity") or "critical"))
+        return ResultSummary(status, f"end of life reached at cycle {eol}", numbers)
     if state == "forecast" and eol is not None:
         return ResultSummary(Status.OK, f"end of life near cycle {eol}", numbers)
     if state == "no_fade":

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.diagnostics.capacity_fade import analyze_capacity_fade
 from app.diagnostics.cycle_life import (
     CycleLifeStatus,
     CycleLifeTracker,
@@ -109,6 +110,16 @@ def test_reached_when_the_data_crossed_the_threshold():
     assert r.predicted_eol_cycle == pytest.approx(600, abs=6)
     assert r.remaining_cycles == 0
     assert r.interval_low == r.interval_high == r.predicted_eol_cycle
+    # past end of life is critical here as in capacity fade, on the same data
+    assert r.severity == "critical"
+    fade = analyze_capacity_fade(frame(n, q), nominal_capacity_ah=2.0)
+    assert fade.severity == r.severity
+
+
+def test_not_yet_at_end_of_life_is_no_alarm():
+    n, q = noisy(SHAPES["linear"], 300)
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)
+    assert r.status is CycleLifeStatus.FORECAST and r.severity == "info"
 
 
 def test_observed_eol_ignores_single_low_cycles():

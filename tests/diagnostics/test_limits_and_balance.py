@@ -117,6 +117,17 @@ def test_thermal_rate_is_not_made_of_sensor_noise():
     assert not by_factor["runaway_onset"].checked  # no fault list given
     no_onset = analyze_thermal(df, SPEC, faults=[]).runaway_risk_evidence[-1]
     assert no_onset.checked and no_onset.score == 0 and "no thermal-runaway" in no_onset.detail
+    assert "not ruled out" not in no_onset.detail  # 43 degC at most: nothing to explain
+    # a record that opens past the onset (a cell already at hundreds of degC) holds no
+    # onset to find: the criterion says so, the temperature carries the score
+    hot = df.copy()
+    hot["cell_2_temp_c"] += 400.0
+    th_hot = analyze_thermal(hot, SPEC, faults=[])
+    hot_onset = th_hot.runaway_risk_evidence[-1]
+    assert hot_onset.score == 0 and "an onset before the record began is not ruled out" in (
+        hot_onset.detail
+    )
+    assert th_hot.runaway_risk_score == 100
     one_sensor = analyze_thermal(pack(n=3600), SPEC).runaway_risk_evidence
     assert [(e.factor, e.checked) for e in one_sensor][2] == ("hot_spot", False)
 

@@ -524,3 +524,37 @@ def test_reported_soc_and_band_stay_within_0_to_100(profile, soc0):
         0.0 <= r.final_band_low_percent <= r.final_soc_percent <= r.final_band_high_percent <= 100
     )
     assert 0.0 <= r.min_soc_percent <= r.max_soc_percent <= 100.0
+
+
+def test_a_dead_cell_at_0_v_is_left_out_of_the_mean_cell():
+    """After a thermal runaway, cell 2's voltage collapses to 0 V (its channel then
+    reads "stuck" at 0): the filter follows the three working cells, live as offline.
+    With the 0 V reading in the mean the SOC fell to ~5 % while the pack stayed ~85 %."""
+    from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=3600,
+        dt_s=1.0,
+        seed=6,
+        initial_soc_pct=85.0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("thermal_runaway", 600, cell=2)],
+        include_truth=True,
+    )
+    late = block["time_s"] >= 1200
+    assert (block["cell_2_v"][late] < 0.1).all()  # dead from here on
+    truth = np.mean([block[f"true_cell_{k}_soc_pct"] for k in (1, 3, 4)], axis=0)
+    offline = EkfSocEstimator(spec).update(block)
+    assert np.sqrt(np.mean((offline[SOC_COLUMN] - truth)[late] ** 2)) < 2.0
+    live, k, parts = EkfSocEstimator(spec), 0, []
+    for size in np.random.default_rng(1).choice([1, 3, 8, 9, 64, 500], size=len(block)):
+        if k >= len(block):
+            break
+        parts.append(live.update(block.slice(k, k + int(size))))
+        k += int(size)
+    np.testing.assert_array_equal(
+        np.concatenate([p[SOC_COLUMN] for p in parts]), offline[SOC_COLUMN]
+    )

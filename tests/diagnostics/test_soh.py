@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, Chemistry, preset
 from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.diagnostics.soh import SohTracker, calculate_soh
@@ -298,3 +299,25 @@ def test_a_zero_or_negative_pulse_resistance_is_not_a_healthy_cell():
     )
     assert only_broken.soh_resistance_percent is None and only_broken.resistance_ohm is None
     assert any("no resistance" in n for n in only_broken.notes)
+
+
+def test_no_full_cycle_says_how_far_the_discharges_went():
+    """The Neware cell cycles between its cycler's 3.9 and 4.7 V: under an NMC spec
+    (2.5 V cut-off) none of its cycles is full, so there is no capacity SOH; the note
+    says why with the numbers, not only 'no full cycle' (live as offline)."""
+    spec = preset("nmc", capacity_ah=0.35)
+    t = np.arange(0.0, 4 * 3600.0, 2.0)
+    phase = (t % 3600.0) / 3600.0  # 30 min charge, 30 min discharge
+    charging = phase < 0.5
+    v = np.where(charging, 3.9 + 1.6 * phase, 4.7 - 1.6 * (phase - 0.5))
+    df = pd.DataFrame({"time_s": t, "voltage_v": v, "current_a": np.where(charging, 0.3, -0.3)})
+    res = calculate_soh(df, spec)
+    assert res.capacity_ah is None
+    note = next(n for n in res.notes if n.startswith("no capacity"))
+    assert "cut-off, <= 2.585 V a cell" in note
+    assert "lowest cell voltage on discharge here is 3.90" in note
+    tracker = SohTracker(spec)
+    block = SampleBlock.from_frame(df)
+    for start in range(0, len(block), 777):
+        tracker.update(block.slice(start, start + 777))
+    assert tracker.result().notes == res.notes

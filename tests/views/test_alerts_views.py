@@ -239,10 +239,30 @@ def test_alert_lines_read_in_words_and_units():
     board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
     temp = Threshold("temperature_max_c", "above", level=60, delay_s=2, severity="critical")
     alert = board.apply(AlertEvent(EventKind.RAISED, temp, 817.5, 61.206, 60.0))
-    assert alert_line(alert) == "Highest temperature above 60 °C for 2 s: 61.21 °C at 817.5 s"
+    # the wall-clock time first, as on the Alerts page, then the time in the recording
+    clock = datetime(2026, 5, 1, tzinfo=UTC).astimezone().strftime("%H:%M:%S")
+    assert alert_line(alert) == (
+        f"Highest temperature above 60 °C for 2 s: 61.21 °C at {clock}  (t = 817.5 s)"
+    )
     fault = Threshold("fault_thermal_runaway_onset", "above", level=0.5)
     alert = board.apply(AlertEvent(EventKind.RAISED, fault, 629.9, 1.0, 0.5))
-    assert alert_line(alert) == "Fault: thermal runaway onset at 629.9 s"
+    assert alert_line(alert) == f"Fault: thermal runaway onset at {clock}  (t = 629.9 s)"
+    # a log file replayed now: its samples' clock is its own start plus t, not the
+    # moment of the replay; a file that does not say when it began shows t alone
+    from datetime import timedelta
+
+    from app.diagnostics.alerts.lifecycle import TimeBase
+
+    start = datetime(2025, 3, 6, 12, 37, 25, tzinfo=UTC)
+    logged = board.apply(
+        AlertEvent(EventKind.RAISED, temp, 2000.1, 61.2, 60.0), None, TimeBase(False, start)
+    )
+    at = (start + timedelta(seconds=2000.1)).astimezone().strftime("%H:%M:%S")
+    assert alert_line(logged).endswith(f"61.2 °C at {at}  (t = 2000.1 s)")
+    undated = board.apply(
+        AlertEvent(EventKind.RAISED, fault, 2000.1, 1.0, 0.5), None, TimeBase(live=False)
+    )
+    assert alert_line(undated) == "Fault: thermal runaway onset at t = 2000.1 s"
     band = Threshold("current_a", "outside", band_low=-50, band_high=25)
     assert rule_text(band) == "Current (+ charging) outside -50 .. 25 A"
 
@@ -371,3 +391,32 @@ def test_the_operator_picked_at_start_is_who_acknowledges_and_configures(qtbot, 
         assert ("acknowledged", "grace") in [(e.action.value, e.actor) for e in trail]
     finally:
         set_current_user(None)
+
+
+def test_alerts_of_a_log_file_read_in_the_files_own_time(qtbot, make_window, tmp_path):
+    """A log replayed now: its alerts' clock is the file's start plus t (the banner
+    showed bare seconds; the moment of the replay would be no time of the samples)."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.core.spec import preset
+    from app.hardware.logs.canonical_csv import write_canonical_csv
+    from app.hardware.simulator import simulate
+    from app.views.source_urls import file_url
+
+    path = tmp_path / "pack.csv"
+    block = simulate(preset("nmc", series_cells=4), "drive", duration_s=300)
+    write_canonical_csv(str(path), block, {"start_utc": "2025-03-06T12:37:25+00:00"})
+    window = make_window()
+    window.connect_source(file_url(path) + "?speed=1")
+    qtbot.waitUntil(lambda: window.session.acquisition is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: bool(window.session.acquisition.source.metadata), timeout=20_000)
+    feed(window, raised(CRITICAL, t=120.0))
+    qtbot.waitUntil(lambda: bool(window.alert_center.board.alerts), timeout=20_000)
+    (alert,) = window.alert_center.board.alerts.values()
+    start = datetime(2025, 3, 6, 12, 37, 25, tzinfo=UTC)
+    assert not alert.time_base.live and alert.time_base.start_utc == start
+    at = (start + timedelta(seconds=120)).astimezone().strftime("%H:%M:%S")
+    qtbot.waitUntil(lambda: window.alert_banner.isVisible(), timeout=20_000)
+    assert window.alert_banner.text.text().endswith(f"at {at}  (t = 120.0 s)")
+    window.session.stop()
+    qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)

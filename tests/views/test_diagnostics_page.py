@@ -480,6 +480,7 @@ def test_an_observed_end_of_life_has_no_interval():
                "interval_high": 106, "remaining_cycles": 0, "cycles_observed": 166}  # fmt: skip
     summary = summarize("cycle_life", reached)
     assert summary.headline == "end of life reached at cycle 106"
+    assert summary.status is Status.CRITICAL  # as capacity fade past 80 % retention
     assert "Interval (90 %)" not in dict(summary.numbers)
     forecast = {**reached, "status": "forecast", "interval_low": 98, "interval_high": 120}
     assert dict(summarize("cycle_life", forecast).numbers)["Interval (90 %)"] == "98–120"

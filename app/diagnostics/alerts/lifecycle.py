@@ -63,6 +63,29 @@ class AuditEntry:
     until: datetime | None = None
 
 
+@dataclass(frozen=True)
+class TimeBase:
+    """What wall-clock time a sample's ``time_s`` stands for. A live source's samples
+    are judged as they arrive, so an alert's ``raised_at`` is their time
+    (``live``); a recorded log replayed now began at its own ``start_utc`` (None:
+    the file does not say), and the time of its alerts is ``start_utc + time_s``,
+    not the moment of the replay."""
+
+    live: bool = True
+    start_utc: datetime | None = None
+
+    def clock(self, time_s: float | None, received_at: datetime | None) -> datetime | None:
+        """The wall-clock time of the sample at ``time_s`` (None: unknown)."""
+        if self.live:
+            return received_at
+        if self.start_utc is None or time_s is None:
+            return None
+        return self.start_utc + timedelta(seconds=time_s)
+
+
+LIVE = TimeBase()
+
+
 @dataclass
 class Alert:
     """One episode of one threshold and what people did about it.
@@ -88,6 +111,8 @@ class Alert:
     comment: str | None = None
     shelved_until: datetime | None = None
     audit: list[AuditEntry] = field(default_factory=list)
+    #: how ``raised_time_s``/``cleared_time_s`` read as wall-clock times
+    time_base: TimeBase = LIVE
 
     @property
     def severity(self) -> Severity:
@@ -141,9 +166,12 @@ class AlertBoard:
         self.listeners: list[Listener] = []
 
     # --- events from the evaluator ------------------------------------------
-    def apply(self, event: AlertEvent, recording_id: int | None = None) -> Alert | None:
+    def apply(
+        self, event: AlertEvent, recording_id: int | None = None, time_base: TimeBase = LIVE
+    ) -> Alert | None:
         """Open or close the episode of ``event``; the alert concerned (None for
-        a clear of an episode this board never saw)."""
+        a clear of an episode this board never saw). ``time_base``: the source's
+        (see :class:`TimeBase`), kept with a raised alert."""
         self.expire_shelves()
         th = event.threshold
         if event.kind is EventKind.RAISED:
@@ -160,6 +188,7 @@ class AlertBoard:
                 worst_value=event.value,
                 recording_id=recording_id,
                 shelved_until=shelved,
+                time_base=time_base,
             )
             self.alerts[alert.key] = alert
             self._open[th] = alert.key

@@ -193,9 +193,17 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
     # A reading frozen exactly is no consequence of a runaway (whose temperature
     # climbs): a sensor stuck at a high noise sample looks like a step up, which
     # the runaway test may flag; that alarm is then the stuck sensor's echo (2.)
+    # A temperature beyond the sensor's range that is still read when the runaway is
+    # confirmed on that cell is the runaway's heat too, even if it began first: a
+    # record that opens mid-runaway passes 150 degC before the onset test has its
+    # two minutes of data (the onset was then dropped as the "sensor's" echo, and
+    # the thermal card read 'runaway onset 0/100' at 700 degC).
     runaway_start: dict[str, float] = {}
+    runaways: dict[str, list[Episode]] = {}
     for e in episodes:
         if e.kind == FaultKind.THERMAL_RUNAWAY_ONSET:
+            for ch in [*_same_cell(e.channel), schema.TEMPERATURE]:
+                runaways.setdefault(ch, []).append(e)
             for ch in _same_cell(e.channel):
                 runaway_start[ch] = min(runaway_start.get(ch, np.inf), e.start_time_s)
     if runaway_start:
@@ -209,11 +217,19 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
             and e.start_time_s >= runaway_start.get(e.channel, np.inf)
         ):
             continue
+        if (
+            kind is FaultKind.SENSOR_OUT_OF_RANGE
+            and _is_temperature(e.channel)
+            and _overlaps(e, runaways.get(e.channel, []), ECHO_MARGIN_S)
+        ):
+            continue
         kept.append(e)
     # 2. a limit or battery fault seen only through a faulty sensor is the sensor's fault
     # (for the cell-level judgements, a faulty sensor anywhere on that cell)
     chan = by_channel(kept)
-    cell_wide = {FaultKind.INTERNAL_SHORT, FaultKind.THERMAL_RUNAWAY_ONSET}
+    # (a short is judged on the cell's voltage and heat; a runaway onset on its
+    # temperature alone: a stuck or noisy voltage sensor of the cell cannot explain it)
+    cell_wide = {FaultKind.INTERNAL_SHORT}
     kept2 = []
     for e in kept:
         kind = FaultKind(e.kind)
@@ -273,6 +289,10 @@ def _short_or_runaway(episodes: list[Episode]) -> list[Episode]:
 def _cell_of(channel: str) -> int | None:
     m = schema.CELL_VOLTAGE_RE.match(channel) or schema.CELL_TEMPERATURE_RE.match(channel)
     return int(m.group(1)) if m else None
+
+
+def _is_temperature(channel: str) -> bool:
+    return channel == schema.TEMPERATURE or bool(schema.CELL_TEMPERATURE_RE.match(channel))
 
 
 def _same_cell(channel: str) -> list[str]:
