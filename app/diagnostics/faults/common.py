@@ -56,14 +56,22 @@ class RollingSum:
         self.keep = int(keep)
         self._tail = np.zeros((rows, self.keep + 1))
 
-    def push(self, x: np.ndarray) -> np.ndarray:
-        """Add bins ``x`` (rows, m); return the cumulative sums of the kept bins plus ``x``.
+    def push(self, x) -> np.ndarray:
+        """Add bins ``x`` (rows, m), or the rows of a sequence of (r, m) and (m,) arrays
+        stacked (as ``np.concatenate`` would, without the copy); return the cumulative
+        sums of the kept bins plus ``x``.
 
         Column ``keep`` is the total before ``x``; column ``keep + 1 + j`` after bin j.
         """
-        c = np.cumsum(np.concatenate((self._tail[:, -1:], x), axis=1), axis=1)
-        full = np.concatenate((self._tail, c[:, 1:]), axis=1)
-        self._tail = full[:, -(self.keep + 1) :]
+        parts = (x,) if isinstance(x, np.ndarray) else x
+        m = parts[0].shape[-1]
+        k = self.keep
+        full = np.empty((self._tail.shape[0], k + 1 + m))
+        full[:, : k + 1] = self._tail
+        stack_rows(parts, full[:, k + 1 :])
+        # in place from the last total on: the adds of one running sum, in order
+        np.cumsum(full[:, k:], axis=1, out=full[:, k:])
+        self._tail = full[:, -(k + 1) :].copy()
         return full
 
     def window(self, full: np.ndarray, w: int, lag: int = 0) -> np.ndarray:
@@ -84,11 +92,38 @@ class History:
         shape = (self.keep,) if shape_rows is None else (shape_rows, self.keep)
         self._tail = np.full(shape, fill)
 
-    def push(self, x: np.ndarray) -> np.ndarray:
-        """``keep`` old bins followed by ``x`` along the last axis."""
-        full = np.concatenate((self._tail, x), axis=-1)
+    def push(self, x) -> np.ndarray:
+        """``keep`` old bins followed by ``x`` along the last axis (``x``: an array, or
+        for rows, a sequence of (r, m) and (m,) arrays stacked as by ``np.concatenate``)."""
+        parts = (x,) if isinstance(x, np.ndarray) else x
+        m = parts[0].shape[-1]
+        full = np.empty(
+            (*self._tail.shape[:-1], self.keep + m), dtype=np.result_type(self._tail, *parts)
+        )
+        full[..., : self.keep] = self._tail
+        stack_rows(parts, full[..., self.keep :])
         self._tail = full[..., full.shape[-1] - self.keep :].copy()
         return full
+
+
+def stack_rows(parts, out: np.ndarray) -> np.ndarray:
+    """The rows of ``parts`` ((r, m) and (m,) arrays) one after the other into ``out``
+    (rows, m): ``np.concatenate`` into an array of one's own."""
+    if out.ndim == 1:
+        (only,) = parts
+        out[...] = only
+        return out
+    r = 0
+    for p in parts:
+        if p.ndim == 1:
+            out[r] = p
+            r += 1
+        else:
+            out[r : r + len(p)] = p
+            r += len(p)
+    if r != len(out):
+        raise ValueError(f"{r} rows for {len(out)}")
+    return out
 
 
 def latch(trigger: np.ndarray, hold: np.ndarray, carry: np.ndarray) -> np.ndarray:
@@ -129,11 +164,16 @@ class SuperBins:
         """Complete the pending super-bin (end of a log)."""
         return self.push(np.empty(0), np.empty(0), self._x[:, :0], final=True)
 
-    def push(self, t0: np.ndarray, t1: np.ndarray, x: np.ndarray, final: bool = False):
-        """Add bins; return (t0, t1, sums, bins) of the completed super-bins."""
+    def push(self, t0: np.ndarray, t1: np.ndarray, x, final: bool = False):
+        """Add bins (``x``: (rows, bins), or a sequence of (r, bins) and (bins,) arrays
+        whose rows stack to it); return (t0, t1, sums, bins) of the completed super-bins."""
         t0 = np.concatenate((self._t0, t0))
         t1 = np.concatenate((self._t1, t1))
-        x = np.concatenate((self._x, x), axis=1)
+        parts = (x,) if isinstance(x, np.ndarray) else x
+        p = self._x.shape[1]
+        x = np.empty((self._x.shape[0], p + len(t0) - len(self._t0)))
+        x[:, :p] = self._x
+        stack_rows(parts, x[:, p:])
         if not len(t0):
             return t0, t1, x, np.empty(0)
         g = np.floor((t0 - self.anchor_s) / self.span_s).astype(np.int64)

@@ -198,10 +198,9 @@ class LimitDetector:
         limit by OV_MEAN_Z standard errors (at least OV_MEAN_GUARD_MIN_V)."""
         r = self.v_rows
         cnt = bb.cnt[r]
-        x = np.concatenate(
+        full = self._ov_sums.push(
             (np.where(cnt > 0, bb.mean[r], 0.0) * cnt, cnt, np.nan_to_num(bb.s2m[r]), bb.n2[r])
         )
-        full = self._ov_sums.push(x)
         k = len(r)
         win = self._ov_sums.window(full[: 2 * k], self.ov_bins)
         s1, n = win[:k], win[k:]

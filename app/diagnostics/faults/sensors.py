@@ -239,9 +239,6 @@ class SensorDetector:
 
     def _noisy(self, bb: BinBatch) -> None:
         c, cx, m, lay = self.layout.n_rows, self._cx, bb.m, self.layout
-        x = np.concatenate(
-            (bb.n2, bb.s2m, bb.n2cur[None], bb.s2cur[None], bb.n2ref[None], bb.s2ref[None])
-        )
         with np.errstate(invalid="ignore", divide="ignore"):
             per_bin = bb.s2m / (6.0 * self._c2[:, None] * bb.n2)
         # a window's mean exceeds the floor only if one of its bins does
@@ -253,7 +250,7 @@ class SensorDetector:
                 i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
                 per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
             hot = (per_bin > self._floor2).any(axis=0)
-        full = self._noise_hist.push(x)
+        full = self._noise_hist.push((bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref))
         hot_full = self._hot_hist.push(hot.astype(float))
         step_full = self._step_hist.push(bb.step_changed.astype(float))
         w = self.wn
@@ -317,7 +314,7 @@ class SensorDetector:
         c, m = self.layout.n_rows, bb.m
         inactive = (bb.sdd == 0) & (bb.nd > 0)
         evaluable = bb.nd > 0
-        flags = self._flag_hist.push(np.concatenate((inactive, evaluable)).astype(float))
+        flags = self._flag_hist.push((inactive, evaluable))
         t0_full = self._t0.push(bb.t0)
         lay = self.layout
         if len(lay.cells_v):

@@ -225,7 +225,7 @@ class ShortDetector:
             moving[None, :].astype(float),
             np.ones((1, bb.m)),
         ]
-        self._judge(*self._super.push(bb.t0, bb.t1, np.concatenate(parts)))
+        self._judge(*self._super.push(bb.t0, bb.t1, parts))
 
     def finish(self) -> None:
         """Judge the last, incomplete super-bin (end of a log)."""
@@ -287,7 +287,7 @@ class ShortDetector:
             x = np.where(ok, sx / cnt, 0.0)  # super-bin means
             y = np.where(ok, sy / cnt, 0.0)
         w = ok.astype(float)
-        full = self._heat.push(np.concatenate((w, w * x, w * x * x, y, x * y, y * y)))
+        full = self._heat.push((w, w * x, w * x * x, y, x * y, y * y))
         ref = self._heat.window(full, self.ref_n, lag=self.recent_n)
         rec = self._heat.window(full, self.recent_n)
         n, sx, sxx, sy, sxy, syy = (ref[i * nt : (i + 1) * nt] for i in range(6))
@@ -361,8 +361,7 @@ class ShortDetector:
             y = np.where(ok, sy / cnt, 0.0)
         w = ok.astype(float)
         t = np.where(ok, tt, 0.0)
-        x = np.concatenate((w, w * t, w * t * t, y, t * y, y * y, moving[None, :]))
-        full = self._leak.push(x)
+        full = self._leak.push((w, w * t, w * t * t, y, t * y, y * y, moving))
         win = self._leak.window(full, self.leak_n)
         n, st, stt, sy, sty, syy = (win[i * nv : (i + 1) * nv] for i in range(6))
         settled = self._leak.window(full, self.leak_n + self.settle_n)[-1] == 0

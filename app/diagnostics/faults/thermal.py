@@ -229,7 +229,7 @@ class RunawayDetector:
         o_full = self._own.push(temp)
         t0 = self._t0.push(bb.t0)
         t1 = self._t1.push(bb.t1)
-        nz = self._noise.push(np.concatenate((bb.s2m[self.rows], bb.n2[self.rows])))
+        nz = self._noise.push((bb.s2m[self.rows], bb.n2[self.rows]))
         w = self.w
         h = d_full.shape[1]
         e = self.edge
