@@ -105,6 +105,68 @@ class History:
         self._tail = full[..., full.shape[-1] - self.keep :].copy()
         return full
 
+    def push_lazy(self, parts) -> Stacked:
+        """:meth:`push` of a sequence of (r, m) and (m,) arrays without building the
+        full (rows, keep + m) array: the returned :class:`Stacked` reads its values
+        where they are asked for (a detector that looks only at a few windows)."""
+        stacked = Stacked(self._tail, parts, self.keep)
+        self._tail = stacked.last(self.keep)
+        return stacked
+
+
+class Stacked:
+    """The array :meth:`History.push` would return, (rows, keep + m), left in pieces:
+    the kept bins ``tail`` and the rows of ``parts``, read with :meth:`take`."""
+
+    def __init__(self, tail: np.ndarray, parts, keep: int):
+        self.tail = tail
+        self.parts = list(parts)
+        self.keep = keep
+        self.m = self.parts[0].shape[-1]
+        self.dtype = np.result_type(tail, *self.parts)
+        # each row's part and its row in it (-1: a 1-D part)
+        part_of, row_in = [], []
+        for j, p in enumerate(self.parts):
+            rows = 1 if p.ndim == 1 else len(p)
+            part_of += [j] * rows
+            row_in += [-1] if p.ndim == 1 else list(range(rows))
+        self._part_of = np.array(part_of, dtype=np.int64)
+        self._row_in = np.array(row_in, dtype=np.int64)
+
+    def last(self, n: int) -> np.ndarray:
+        """The last ``n`` (<= keep) columns, as a new array."""
+        out = np.empty((len(self._part_of), n), dtype=self.dtype)
+        j = min(self.m, n)
+        out[:, : n - j] = self.tail[:, self.tail.shape[1] - (n - j) :]
+        stack_rows([p[..., self.m - j :] for p in self.parts], out[:, n - j :])
+        return out
+
+    def columns(self, c: np.ndarray) -> np.ndarray:
+        """``full[:, c]`` for sorted column indices ``c``."""
+        c = np.asarray(c, dtype=np.int64)
+        out = np.empty((len(self._part_of), len(c)), dtype=self.dtype)
+        k = int(np.searchsorted(c, self.keep))
+        out[:, :k] = self.tail[:, c[:k]]
+        stack_rows([p[..., c[k:] - self.keep] for p in self.parts], out[:, k:])
+        return out
+
+    def take(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """``full[r, c]`` (integer arrays that broadcast together)."""
+        r, c = np.broadcast_arrays(np.asarray(r), np.asarray(c))
+        out = np.empty(r.shape, dtype=self.dtype)
+        old = c < self.keep
+        if old.any():
+            out[old] = self.tail[r[old], c[old]]
+        new = ~old
+        part = self._part_of[r]
+        for j, p in enumerate(self.parts):
+            sel = new & (part == j)
+            if not sel.any():
+                continue
+            cols = c[sel] - self.keep
+            out[sel] = p[cols] if p.ndim == 1 else p[self._row_in[r[sel]], cols]
+        return out
+
 
 def stack_rows(parts, out: np.ndarray) -> np.ndarray:
     """The rows of ``parts`` ((r, m) and (m,) arrays) one after the other into ``out``

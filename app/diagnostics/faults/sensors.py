@@ -250,7 +250,8 @@ class SensorDetector:
                 i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
                 per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
             hot = (per_bin > self._floor2).any(axis=0)
-        full = self._noise_hist.push((bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref))
+        # (read at the candidate windows only)
+        full = self._noise_hist.push_lazy((bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref))
         hot_full = self._hot_hist.push(hot.astype(float))
         step_full = self._step_hist.push(bb.step_changed.astype(float))
         w = self.wn
@@ -268,9 +269,13 @@ class SensorDetector:
             return
         # window sums, added in a fixed order (not by cumulative sums, whose rounding
         # would depend on where a call starts)
-        win = full[:, cols].copy()
+        # (the columns of the windows: each window's w columns are consecutive there too)
+        needed = np.unique((cols[:, None] + np.arange(w)[None, :]).ravel())
+        sub = full.columns(needed)
+        at = np.searchsorted(needed, cols)
+        win = sub[:, at]
         for i in range(1, w):
-            win += full[:, cols + i]
+            win += sub[:, at + i]
         n2, s2 = win[:cx], win[cx : 2 * cx]
         with np.errstate(invalid="ignore", divide="ignore"):
             varx = s2 / (6.0 * self._c2[:, None] * n2)
