@@ -456,7 +456,9 @@ class SampleStage:
         nnan = noor = np.broadcast_to(0.0, (c, m))
         nan_t0 = nan_t1 = oor_worst = np.broadcast_to(np.nan, (c, m))
         # Rows with NaN (or inf) anywhere: redo their sums over the finite values only.
-        bad_rows = np.flatnonzero(~(np.isfinite(s1).all(axis=1) & np.isfinite(sdd).all(axis=1)))
+        # (a row sums to a finite value exactly when all its bins are finite: the bin
+        # sums of float32 samples are far below float64's overflow)
+        bad_rows = np.flatnonzero(~np.isfinite(s1.sum(axis=1) + sdd.sum(axis=1)))
         if len(bad_rows):
             cnt, nd = _rows_of(nsamp, c), _rows_of(nsamp, c)
             nnan = np.zeros((c, m))
@@ -479,7 +481,7 @@ class SampleStage:
                 nan_t0[r, bins_of[first]] = t[idx[first]]
                 nan_t1[r, bins_of[last]] = t[idx[last]]
 
-        bad_rows = np.flatnonzero(~np.isfinite(s2m).all(axis=1))
+        bad_rows = np.flatnonzero(~np.isfinite(s2m.sum(axis=1)))
         if len(bad_rows):
             n2 = _rows_of(nsamp, cx)
         for r in bad_rows:

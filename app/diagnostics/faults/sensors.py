@@ -319,14 +319,15 @@ class SensorDetector:
         c, m = self.layout.n_rows, bb.m
         inactive = (bb.sdd == 0) & (bb.nd > 0)
         evaluable = bb.nd > 0
-        flags = self._flag_hist.push((inactive, evaluable))
         t0_full = self._t0.push(bb.t0)
         lay = self.layout
         if len(lay.cells_v):
             sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
+            self._flag_hist.push_lazy((inactive, evaluable))  # (only the kept bins move on)
             return
+        flags = self._flag_hist.push((inactive, evaluable))
         run_len = run_length(inactive, self._inactive_run)
         # baseline: counts over the wb bins before the run of frozen bins began
         # (integer counts: cumulative sums are exact, whatever the split)
