@@ -143,12 +143,16 @@ class RiseRates:
             cnt, sx, sxx = cs[:3, :, hi] - cs[:3, :, lo]
         else:  # (the same for every sensor: one row, broadcast)
             cnt, sx, sxx = cs[:3, :1, hi] - cs[:3, :1, lo]
-        sy, sxy = cs[3:, :, hi] - cs[3:, :, lo]
         den = cnt * sxx - sx * sx  # = cnt² var(x)
         ok = (cnt >= 2) & (den >= cnt * cnt * (RATE_MIN_SPAN_S**2 / 12.0))
         if not ok.any():
             return
-        num = cnt * sxy - sx * sy
+        sums = cs[3:, :, hi] - cs[3:, :, lo]  # sy, sxy
+        # num = cnt * sxy - sx * sy, in place (the same products and difference)
+        num, sx_sy = sums[1], sums[0]
+        np.multiply(num, cnt, out=num)
+        np.multiply(sx_sy, sx, out=sx_sy)
+        np.subtract(num, sx_sy, out=num)
         if ok.all() and not self._gaps:
             # one denominator per window (> 0): the largest numerator has the largest
             # quotient (rounding keeps the order), so a window divides once
