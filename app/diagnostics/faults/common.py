@@ -227,38 +227,95 @@ class SuperBins:
         return self.push(np.empty(0), np.empty(0), self._x[:, :0], final=True)
 
     def push(self, t0: np.ndarray, t1: np.ndarray, x, final: bool = False):
-        """Add bins (``x``: (rows, bins), or a sequence of (r, bins) and (bins,) arrays
-        whose rows stack to it); return (t0, t1, sums, bins) of the completed super-bins."""
+        """Add bins (``x``: (rows, bins), or a sequence of (r, bins) arrays, (bins,)
+        arrays and :class:`Same` rows whose rows stack to it); return (t0, t1, sums,
+        bins) of the completed super-bins."""
         t0 = np.concatenate((self._t0, t0))
         t1 = np.concatenate((self._t1, t1))
         parts = (x,) if isinstance(x, np.ndarray) else x
-        p = self._x.shape[1]
-        x = np.empty((self._x.shape[0], p + len(t0) - len(self._t0)))
-        x[:, :p] = self._x
-        stack_rows(parts, x[:, p:])
-        if not len(t0):
-            return t0, t1, x, np.empty(0)
+        pend = self._x
+        p, n = pend.shape[1], len(t0)
+        if not n:
+            return t0, t1, pend, np.empty(0)
         g = np.floor((t0 - self.anchor_s) / self.span_s).astype(np.int64)
-        k = len(g) if final else int(np.searchsorted(g, g[-1], side="left"))
-        self._t0, self._t1, self._x = t0[k:], t1[k:], x[:, k:]
+        k = n if final else int(np.searchsorted(g, g[-1], side="left"))
+        self._t0, self._t1 = t0[k:], t1[k:]
+        rows = pend.shape[0]
+        keep = np.empty((rows, n - k))
         if k == 0:
-            return t0[:0], t1[:0], x[:, :0], np.empty(0)
+            _write_parts(pend, parts, keep, p)
+            self._x = keep
+            return t0[:0], t1[:0], np.empty((rows, 0)), np.empty(0)
         g = g[:k]
         change = np.concatenate(([True], g[1:] != g[:-1]))
-        lab = np.cumsum(change) - 1
         starts = np.flatnonzero(change)
         ends = np.append(starts[1:], k)
         m = len(starts)
-        xs = x[:, :k]
         span = k // m if k % m == 0 else 0
-        if span and np.array_equal(starts, np.arange(m) * span):
-            # every super-bin has the same number of bins: strided sums, in order
-            sums = strided_sums(xs, span, m)
-        else:  # bincount adds in input order too: the same bits as the strided sums
-            rows = x.shape[0]
-            flat = (lab[None, :] + (np.arange(rows) * m)[:, None]).ravel()
-            sums = np.bincount(flat, weights=xs.ravel(), minlength=rows * m).reshape(rows, m)
+        if not (span and np.array_equal(starts, np.arange(m) * span)):
+            span, lab = 0, np.cumsum(change) - 1
+        sums = np.empty((rows, m))
+        a = 0
+        for part in parts:
+            if isinstance(part, Same) and (
+                part.rows == 1 or (pend[a : a + part.rows] == pend[a]).all()
+            ):
+                # identical rows, pending bins included: one row's sums stand for all
+                xs = np.empty((1, p + len(part.row)))
+                xs[0, :p] = pend[a]
+                xs[0, p:] = part.row
+                sums[a : a + part.rows] = _group_sums(xs[:, :k], span, m, lab if not span else None)
+                keep[a : a + part.rows] = xs[:, k:]
+                a += part.rows
+                continue
+            block = part.row if isinstance(part, Same) else part
+            r = part.rows if isinstance(part, Same) else (1 if block.ndim == 1 else len(block))
+            xs = np.empty((r, p + block.shape[-1]))
+            xs[:, :p] = pend[a : a + r]
+            xs[:, p:] = block
+            sums[a : a + r] = _group_sums(xs[:, :k], span, m, lab if not span else None)
+            keep[a : a + r] = xs[:, k:]
+            a += r
+        if a != rows:
+            raise ValueError(f"{a} rows for {rows}")
+        self._x = keep
         return t0[starts], t1[ends - 1], sums, (ends - starts).astype(float)
+
+
+class Same:
+    """``rows`` identical rows of a :class:`SuperBins` part, given as one (bins,) row:
+    their sums are taken once (the same adds, the same bits, as for each row)."""
+
+    __slots__ = ("row", "rows")
+
+    def __init__(self, row: np.ndarray, rows: int):
+        self.row = row
+        self.rows = rows
+
+
+def _write_parts(pend: np.ndarray, parts, out: np.ndarray, p: int) -> None:
+    """The pending columns and the parts' rows, side by side, into ``out``."""
+    out[:, :p] = pend
+    a = 0
+    for part in parts:
+        if isinstance(part, Same):
+            out[a : a + part.rows, p:] = part.row
+            a += part.rows
+        else:
+            r = 1 if part.ndim == 1 else len(part)
+            out[a : a + r, p:] = part
+            a += r
+
+
+def _group_sums(xs: np.ndarray, span: int, m: int, lab: np.ndarray | None) -> np.ndarray:
+    """Per row, the sums of the super-bins of ``xs``: ``span`` bins each (strided
+    sums, in order), or labelled by ``lab`` (bincount adds in input order too: the
+    same bits as the strided sums)."""
+    if lab is None:
+        return strided_sums(xs, span, m)
+    rows = xs.shape[0]
+    flat = (lab[None, :] + (np.arange(rows) * m)[:, None]).ravel()
+    return np.bincount(flat, weights=xs.ravel(), minlength=rows * m).reshape(rows, m)
 
 
 def run_length(flag: np.ndarray, carry: np.ndarray) -> np.ndarray:

@@ -51,6 +51,7 @@ from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
 from app.diagnostics.faults.cell_resistance import CellResistance
 from app.diagnostics.faults.common import (
     RollingSum,
+    Same,
     SuperBins,
     bins_for,
     one_c_a,
@@ -208,13 +209,19 @@ class ShortDetector:
             x = med - (self._x0 if self._x0 is not None else 0.0)
             y = temp - med
             ok = np.isfinite(y) & np.isfinite(x)
-            parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
+            if ok.all():  # (the usual case: the weight and x rows are the same for every cell)
+                parts += [Same(np.ones(bb.m), len(ok)), Same(x, len(ok)), y]
+            else:
+                parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
             yv = bb.mean[self.v_rows] - vmed
             okv = np.isfinite(yv)
-            parts += [okv.astype(float), np.where(okv, yv, 0.0)]
+            if okv.all():
+                parts += [Same(np.ones(bb.m), len(okv)), yv]
+            else:
+                parts += [okv.astype(float), np.where(okv, yv, 0.0)]
             parts.append(self._resistance.bin_terms(bb.mean[lay.i_i], vmed, yv))
         okm = np.isfinite(vmed)
         with np.errstate(invalid="ignore"):
