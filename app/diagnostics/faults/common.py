@@ -58,19 +58,37 @@ class RollingSum:
 
     def push(self, x) -> np.ndarray:
         """Add bins ``x`` (rows, m), or the rows of a sequence of (r, m) and (m,) arrays
-        stacked (as ``np.concatenate`` would, without the copy); return the cumulative
-        sums of the kept bins plus ``x``.
+        and :class:`Same` rows stacked (as ``np.concatenate`` would, without the copy);
+        return the cumulative sums of the kept bins plus ``x``.
 
         Column ``keep`` is the total before ``x``; column ``keep + 1 + j`` after bin j.
         """
         parts = (x,) if isinstance(x, np.ndarray) else x
-        m = parts[0].shape[-1]
         k = self.keep
-        full = np.empty((self._tail.shape[0], k + 1 + m))
-        full[:, : k + 1] = self._tail
-        stack_rows(parts, full[:, k + 1 :])
-        # in place from the last total on: the adds of one running sum, in order
-        np.cumsum(full[:, k:], axis=1, out=full[:, k:])
+        tail = self._tail
+        m = next(len(p.row) if isinstance(p, Same) else p.shape[-1] for p in parts)
+        full = np.empty((tail.shape[0], k + 1 + m))
+        full[:, : k + 1] = tail
+        a = 0
+        for p in parts:
+            if isinstance(p, Same):
+                b = a + p.rows
+                full[a, k + 1 :] = p.row
+                if (tail[a:b] == tail[a]).all():
+                    # identical rows with identical sums so far: one running sum for all
+                    np.cumsum(full[a, k:], out=full[a, k:])
+                    full[a + 1 : b, k + 1 :] = full[a, k + 1 :]
+                else:
+                    full[a + 1 : b, k + 1 :] = p.row
+                    np.cumsum(full[a:b, k:], axis=1, out=full[a:b, k:])
+            else:
+                b = a + (1 if p.ndim == 1 else len(p))
+                full[a:b, k + 1 :] = p
+                # in place from the last total on: the adds of one running sum, in order
+                np.cumsum(full[a:b, k:], axis=1, out=full[a:b, k:])
+            a = b
+        if a != len(full):
+            raise ValueError(f"{a} rows for {len(full)}")
         self._tail = full[:, -(k + 1) :].copy()
         return full
 

@@ -14,7 +14,14 @@ import numpy as np
 
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import MERGE_GAP_S, RollingSum, bins_for, one_c_a, run_length
+from app.diagnostics.faults.common import (
+    MERGE_GAP_S,
+    RollingSum,
+    Same,
+    bins_for,
+    one_c_a,
+    run_length,
+)
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.sensors import C2_MIN
 from app.diagnostics.faults.types import FaultKind
@@ -210,7 +217,10 @@ class LimitDetector:
         r = self.v_rows
         cnt = bb.cnt[r]
         s1 = np.where(cnt > 0, bb.mean[r], 0.0) * cnt
-        full = self._ov_sums.push((s1, cnt, np.nan_to_num(bb.s2m[r]), bb.n2[r]))
+        # (counts are one row for all channels unless a row has NaN: BinBatch)
+        counts = Same(bb.n, len(r)) if bb.cnt.strides[0] == 0 else cnt
+        counts2 = Same(bb.n, len(r)) if bb.n2.strides[0] == 0 else bb.n2[r]
+        full = self._ov_sums.push((s1, counts, np.nan_to_num(bb.s2m[r]), counts2))
         k, m = len(r), bb.m
         out = np.zeros((k, m), dtype=bool)
         cols = self._reachable(s1, v)
