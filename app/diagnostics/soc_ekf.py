@@ -708,7 +708,7 @@ class EkfSocEstimator:
         self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
         self._csum = csum[-1].copy()
         sums = csum[ends + 1] - csum[bounds]
-        last = np.column_stack((q_rel, t_rel, e1, e2, f1, f2))[ends]
+        last = np.column_stack([a[ends] for a in (q_rel, t_rel, e1, e2, f1, f2)])
         return self._run_intervals(sums.tolist(), last.tolist())
 
     def _run_intervals(self, sums: list, ends: list) -> list[tuple]:
