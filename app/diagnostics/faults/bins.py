@@ -436,7 +436,9 @@ class SampleStage:
                 total += d2[r]
             np.multiply(total, 1.0 / len(lay.cells_v), out=d2[c])
             np.subtract(d2[lay.i_v], total, out=d2[c + 1])
-        q2 = self._buffer("q2", cx, n)
+        # (two columns in front: the last two of the previous call, for the minimum below)
+        q2p = self._buffer("q2", cx, n + 2)
+        q2 = q2p[:, 2:]
         np.multiply(d2, d2, out=q2)
         ref_row = c if cx > c else lay.i_v
         s2ref, n2ref = self._plain_sum(bsum, q2[ref_row], nsamp)
@@ -444,12 +446,15 @@ class SampleStage:
         # An isolated step gives two large d2 of opposite signs in a row: the minimum
         # over 3 consecutive d2² drops it, while white noise keeps a known fraction
         # of its energy (sensors.C2_MIN).
-        rr = self._robust
-        q2r = np.concatenate((self._prev_q2, q2[rr]), axis=1)
-        m2 = np.minimum(q2r[:, 2:], q2r[:, 1:-1])
-        np.minimum(m2, q2r[:, :-2], out=m2)
-        q2[rr] = m2
-        self._prev_q2 = q2r[:, -2:].copy()
+        # (row by row, the previous call's last two values in front of each row)
+        m2 = self._buffer("m2", 1, n)[0]
+        for j, r in enumerate(self._robust):
+            row = q2p[r]
+            row[:2] = self._prev_q2[j]
+            np.minimum(row[2:], row[1:-1], out=m2)
+            np.minimum(m2, row[:-2], out=m2)
+            self._prev_q2[j] = row[-2:]
+            row[2:] = m2
         s2m = bsum(q2)
         n2 = np.broadcast_to(nsamp, (cx, m))
 

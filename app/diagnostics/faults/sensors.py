@@ -239,12 +239,12 @@ class SensorDetector:
 
     def _noisy(self, bb: BinBatch) -> None:
         c, cx, m, lay = self.layout.n_rows, self._cx, bb.m, self.layout
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_bin = bb.s2m / (6.0 * self._c2[:, None] * bb.n2)
         # a window's mean exceeds the floor only if one of its bins does
         judge = self._judge_rows
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # (the rows judged only: the same quotients)
+            per_bin = bb.s2m[judge] / (6.0 * self._c2[judge, None] * bb.n2[judge])
         with np.errstate(invalid="ignore"):
-            per_bin = per_bin[judge]
             if self.r0 is not None:  # the current, less the load the voltage explains
                 ref_b = bb.s2ref / (6.0 * bb.n2ref)
                 i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
