@@ -172,6 +172,9 @@ class BinBatch:
         return out
 
 
+#: Chunks of at least this many samples take the step-robust minimum row by row (no
+#: gathered copy; the same minima): below it a few calls for all rows cost less.
+_ROWWISE_MIN = 2048
 #: Regular bins of at most this many (rows x bins) are summed with a running sum
 #: (``np.cumsum``): k strided adds cost a fixed ~3 us each, which dominates for the
 #: few bins of a live block; for many bins the strided adds are faster.
@@ -446,15 +449,22 @@ class SampleStage:
         # An isolated step gives two large d2 of opposite signs in a row: the minimum
         # over 3 consecutive d2² drops it, while white noise keeps a known fraction
         # of its energy (sensors.C2_MIN).
-        # (row by row, the previous call's last two values in front of each row)
-        m2 = self._buffer("m2", 1, n)[0]
-        for j, r in enumerate(self._robust):
-            row = q2p[r]
-            row[:2] = self._prev_q2[j]
-            np.minimum(row[2:], row[1:-1], out=m2)
-            np.minimum(m2, row[:-2], out=m2)
-            self._prev_q2[j] = row[-2:]
-            row[2:] = m2
+        rr = self._robust
+        if n < _ROWWISE_MIN:  # (a live block: a few calls for all rows)
+            q2r = np.concatenate((self._prev_q2, q2[rr]), axis=1)
+            m2 = np.minimum(q2r[:, 2:], q2r[:, 1:-1])
+            np.minimum(m2, q2r[:, :-2], out=m2)
+            q2[rr] = m2
+            self._prev_q2 = q2r[:, -2:].copy()
+        else:  # row by row, the previous call's last two values in front of each row
+            m2 = self._buffer("m2", 1, n)[0]
+            for j, r in enumerate(rr):
+                row = q2p[r]
+                row[:2] = self._prev_q2[j]
+                np.minimum(row[2:], row[1:-1], out=m2)
+                np.minimum(m2, row[:-2], out=m2)
+                self._prev_q2[j] = row[-2:]
+                row[2:] = m2
         s2m = bsum(q2)
         n2 = np.broadcast_to(nsamp, (cx, m))
 

@@ -123,13 +123,33 @@ class History:
         self._tail = full[..., full.shape[-1] - self.keep :].copy()
         return full
 
-    def push_lazy(self, parts) -> Stacked:
+    def push_lazy(self, parts) -> Stacked | _Full:
         """:meth:`push` of a sequence of (r, m) and (m,) arrays without building the
         full (rows, keep + m) array: the returned :class:`Stacked` reads its values
         where they are asked for (a detector that looks only at a few windows)."""
+        if parts[0].shape[-1] <= _LAZY_MIN_BINS:  # (a live batch: the full array is small)
+            return _Full(self.push(parts))
         stacked = Stacked(self._tail, parts, self.keep)
         self._tail = stacked.last(self.keep)
         return stacked
+
+
+#: Batches of fewer bins than this are stacked by :meth:`History.push_lazy` all the
+#: same: a small array costs less than the bookkeeping of reading it in pieces.
+_LAZY_MIN_BINS = 256
+
+
+class _Full:
+    """A :class:`Stacked` already stacked: the full array, read the same way."""
+
+    def __init__(self, full: np.ndarray):
+        self.full = full
+
+    def columns(self, c: np.ndarray) -> np.ndarray:
+        return self.full[:, c]
+
+    def take(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return self.full[r, c]
 
 
 class Stacked:
