@@ -228,7 +228,7 @@ class RunawayDetector:
             ref = np.zeros(m)
         delta = temp - ref
         d_full = self._delta.push(delta)
-        o_full = self._own.push(temp)
+        o_full = self._own.push_lazy((temp,))  # (read at the candidates only)
         t0 = self._t0.push(bb.t0)
         t1 = self._t1.push(bb.t1)
         nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
@@ -258,7 +258,7 @@ class RunawayDetector:
         end = h - m + cols  # index of each window's last bin
         idx = end[:, None] - (w - 1) + np.arange(w)[None, :]
         yd = d_full[rows[:, None], idx]
-        yo = o_full[rows[:, None], idx]
+        yo = o_full.take(rows[:, None], idx)
         cf = self.coef
         rate = (yd * cf["rate_end"]).sum(axis=1)
         prev = (yd * cf["rate_start"]).sum(axis=1)
