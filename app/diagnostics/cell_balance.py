@@ -196,7 +196,7 @@ class CellBalanceTracker:
         rows = np.empty((len(cols) + 2, len(t)))
         for row, cell in zip(rows[:-2], cells, strict=True):
             np.subtract(cell, median, out=row)
-        rows[:-2] *= 1000.0
+            row *= 1000.0  # (while the row is in cache)
         rows[-2] = 1.0
         rows[-1] = i
         weights = np.empty((len(t), 4))

@@ -802,26 +802,39 @@ class EkfSocEstimator:
         cw2 = _seq_cumsum(self._cw2, u2 * g2)
         f1 = (cw1[1:] - cw1[bounds][seg]) / g1
         f2 = (cw2[1:] - cw2[bounds][seg]) / g2
-        # the running sums, continued from the previous ones (row 0: _seq_cumsum in place)
-        csum = np.empty((n + 1, _N_SUMS))
-        csum[0] = self._csum
-        x = csum[1:]
-        x[:, _C_N] = mv
-        x[:, _C_V] = v0
-        x[:, _C_I] = mv * i
-        x[:, _C_ABSI] = mv * np.abs(i)
-        x[:, _C_Q] = mv * q_rel
-        x[:, _C_T] = mv * t_rel
-        x[:, _C_E1] = mv * e1
-        x[:, _C_E2] = mv * e2
-        x[:, _C_F1] = mv * f1
-        x[:, _C_F2] = mv * f2
-        x[:, _C_H] = mv * np.arcsinh(i * self._ct_scale)
-        np.cumsum(csum, axis=0, out=csum)
+        # the running sums, continued from the previous ones (column 0). Sum k is
+        # csum[k // 2, :, k % 2]: two sums side by side as the real and imaginary
+        # parts of one complex running sum (a complex add is the two adds: the same
+        # bits as two sums, with the two chains of dependent adds run together)
+        pairs = (_N_SUMS + 1) // 2
+        csum = np.empty((pairs, n + 1, 2))
+        start = np.zeros(2 * pairs)
+        start[:_N_SUMS] = self._csum
+        csum[:, 0] = start.reshape(pairs, 2)
+        csum[-1, 1:, 1] = 0.0  # (the unused last slot)
+        every = bool(mv.all())  # (then mv * x is x itself: the product is skipped)
+
+        def put(k: int, values: np.ndarray) -> None:
+            csum[k // 2, 1:, k % 2] = values if every else mv * values
+
+        csum[_C_N // 2, 1:, _C_N % 2] = mv
+        csum[_C_V // 2, 1:, _C_V % 2] = v0
+        put(_C_I, i)
+        put(_C_ABSI, np.abs(i))
+        put(_C_Q, q_rel)
+        put(_C_T, t_rel)
+        put(_C_E1, e1)
+        put(_C_E2, e2)
+        put(_C_F1, f1)
+        put(_C_F2, f2)
+        put(_C_H, np.arcsinh(i * self._ct_scale))
+        cz = csum.view(np.complex128)[..., 0]
+        np.cumsum(cz, axis=1, out=cz)
         self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
-        self._csum = csum[-1].copy()
-        sums = csum[ends + 1] - csum[bounds]
-        last = np.column_stack((q_rel, t_rel, e1, e2, f1, f2))[ends]
+        self._csum = csum[:, -1].reshape(-1)[:_N_SUMS].copy()
+        d = csum[:, ends + 1] - csum[:, bounds]  # (pairs, intervals, 2)
+        sums = d.transpose(1, 0, 2).reshape(len(ends), 2 * pairs)[:, :_N_SUMS]
+        last = np.column_stack([a[ends] for a in (q_rel, t_rel, e1, e2, f1, f2)])
         return self._run_intervals(sums.tolist(), last.tolist())
 
     def _run_intervals(self, sums: list, ends: list) -> list[tuple]:

@@ -45,7 +45,9 @@ class RiseRates:
         cap = 2 * ANCHOR_SAMPLES
         self._t = np.empty(cap)
         self._y = np.empty((sensors, cap))  # (sensors, rows): sums along the contiguous axis
-        self._cs = np.zeros((5, sensors, cap + 1))  # n, x, xx, y, xy; column k: rows < k
+        self._cs = np.zeros((3, sensors, cap + 1))  # n, x, xx; column k: rows < k
+        # y and xy side by side, summed as one complex number (see _sums)
+        self._cyx = np.zeros((sensors, cap + 1, 2))
         self._n = 0  # rows kept
         self._next = 0  # first window start not done yet (row)
         self._yref = np.zeros((sensors, 1))
@@ -75,9 +77,11 @@ class RiseRates:
             cap = 2 * (n + m)
             grown_t, grown_y = np.empty(cap), np.empty((self.sensors, cap))
             grown_t[:n], grown_y[:, :n] = self._t[:n], self._y[:, :n]
-            cs = np.zeros((5, self.sensors, cap + 1))
+            cs = np.zeros((3, self.sensors, cap + 1))
             cs[:, :, : n + 1] = self._cs[:, :, : n + 1]
-            self._t, self._y, self._cs = grown_t, grown_y, cs
+            cyx = np.zeros((self.sensors, cap + 1, 2))
+            cyx[:, : n + 1] = self._cyx[:, : n + 1]
+            self._t, self._y, self._cs, self._cyx = grown_t, grown_y, cs, cyx
         self._t[n : n + m] = t
         self._y[:, n : n + m] = temps
         if n == 0:
@@ -91,7 +95,7 @@ class RiseRates:
         rows are known to be all finite."""
         x = self._t[a:b] - self._t[0]
         y = self._y[:, a:b]
-        cs = self._cs
+        cs, cyx = self._cs, self._cyx
         if a == 0:
             self._gaps = False
         rows = slice(a + 1, b + 1)
@@ -102,8 +106,7 @@ class RiseRates:
             cs[2, 0, rows] = x * x
             shared = cs[:3, 0, a : b + 1]
             np.cumsum(shared, axis=1, out=shared)
-            np.subtract(y, self._yref, out=cs[3, :, rows])
-            sel = slice(3, 5)
+            np.subtract(y, self._yref, out=cyx[:, rows, 0])
         else:
             if not self._gaps:  # every sensor's count, x and x² so far: row 0's
                 cs[:3, 1:, : a + 1] = cs[:3, :1, : a + 1]
@@ -112,12 +115,16 @@ class RiseRates:
             cs[0, :, rows] = f
             cs[1, :, rows] = f * x
             cs[2, :, rows] = cs[1, :, rows] * x
-            cs[3, :, rows] = np.where(f, y - self._yref, 0.0)
-            sel = slice(0, 5)
-        np.multiply(cs[3, :, rows], x, out=cs[4, :, rows])
-        # each sum continues from its last value, in order: the same bits as one sum
-        span = cs[sel, :, a : b + 1]
-        np.cumsum(span, axis=2, out=span)
+            cyx[:, rows, 0] = np.where(f, y - self._yref, 0.0)
+            span = cs[:, :, a : b + 1]
+            np.cumsum(span, axis=2, out=span)
+        np.multiply(cyx[:, rows, 0], x, out=cyx[:, rows, 1])
+        # each sum continues from its last value, in order: the same bits as one sum.
+        # y and xy as the real and imaginary parts of one complex running sum: a
+        # complex add is the two adds, so the bits are those of two sums, but the
+        # two chains of dependent adds run side by side (twice as fast)
+        span = cyx[:, a : b + 1].view(np.complex128)[..., 0]
+        np.cumsum(span, axis=1, out=span)
 
     def _windows(self) -> None:
         while True:
@@ -143,12 +150,17 @@ class RiseRates:
             cnt, sx, sxx = cs[:3, :, hi] - cs[:3, :, lo]
         else:  # (the same for every sensor: one row, broadcast)
             cnt, sx, sxx = cs[:3, :1, hi] - cs[:3, :1, lo]
-        sy, sxy = cs[3:, :, hi] - cs[3:, :, lo]
         den = cnt * sxx - sx * sx  # = cnt² var(x)
         ok = (cnt >= 2) & (den >= cnt * cnt * (RATE_MIN_SPAN_S**2 / 12.0))
         if not ok.any():
             return
-        num = cnt * sxy - sx * sy
+        cz = self._cyx.view(np.complex128)[..., 0]
+        sums = cz[:, hi] - cz[:, lo]  # sy + i sxy (complex: the two differences)
+        # num = cnt * sxy - sx * sy, in place (the same products and difference)
+        num, sx_sy = sums.imag, sums.real
+        np.multiply(num, cnt, out=num)
+        np.multiply(sx_sy, sx, out=sx_sy)
+        np.subtract(num, sx_sy, out=num)
         if ok.all() and not self._gaps:
             # one denominator per window (> 0): the largest numerator has the largest
             # quotient (rounding keeps the order), so a window divides once

@@ -172,6 +172,9 @@ class BinBatch:
         return out
 
 
+#: Chunks of at least this many samples take the step-robust minimum row by row (no
+#: gathered copy; the same minima): below it a few calls for all rows cost less.
+_ROWWISE_MIN = 2048
 #: Regular bins of at most this many (rows x bins) are summed with a running sum
 #: (``np.cumsum``): k strided adds cost a fixed ~3 us each, which dominates for the
 #: few bins of a live block; for many bins the strided adds are faster.
@@ -227,24 +230,25 @@ class _BinSummer:
 def median_rows(x: np.ndarray) -> np.ndarray:
     """Median over the rows of (rows, bins), ignoring NaN (NaN where none is finite).
 
-    Sorting a contiguous (bins, rows) copy is several times faster than
-    ``np.median(axis=0)``; for an even count the two middle values are averaged
-    as ``np.median`` does.
+    Sorting each column in place of a copy (``np.sort(axis=0)``: the same
+    sort of the same values as a row of the transposed copy) is several times
+    faster than ``np.median(axis=0)``; for an even count the two middle values
+    are averaged as ``np.median`` does.
     """
     rows, m = x.shape
     out = np.full(m, np.nan)
     if rows == 0 or m == 0:
         return out
-    srt = np.sort(np.ascontiguousarray(x.T), axis=1)  # NaN sort last
-    nfin = rows - np.isnan(srt).sum(axis=1) if np.isnan(srt[:, -1]).any() else None
+    srt = np.sort(x, axis=0)  # NaN sort last
+    nfin = rows - np.isnan(srt).sum(axis=0) if np.isnan(srt[-1]).any() else None
     if nfin is None:
         h = rows // 2
-        return srt[:, h].copy() if rows % 2 else (srt[:, h - 1] + srt[:, h]) / 2.0
+        return srt[h].copy() if rows % 2 else (srt[h - 1] + srt[h]) / 2.0
     ok = nfin > 0
     lo = np.clip((nfin - 1) // 2, 0, rows - 1)
     hi = np.clip(nfin // 2, 0, rows - 1)
     idx = np.arange(m)
-    out[ok] = (srt[idx[ok], lo[ok]] + srt[idx[ok], hi[ok]]) / 2.0
+    out[ok] = (srt[lo[ok], idx[ok]] + srt[hi[ok], idx[ok]]) / 2.0
     return out
 
 
@@ -435,7 +439,9 @@ class SampleStage:
                 total += d2[r]
             np.multiply(total, 1.0 / len(lay.cells_v), out=d2[c])
             np.subtract(d2[lay.i_v], total, out=d2[c + 1])
-        q2 = self._buffer("q2", cx, n)
+        # (two columns in front: the last two of the previous call, for the minimum below)
+        q2p = self._buffer("q2", cx, n + 2)
+        q2 = q2p[:, 2:]
         np.multiply(d2, d2, out=q2)
         ref_row = c if cx > c else lay.i_v
         s2ref, n2ref = self._plain_sum(bsum, q2[ref_row], nsamp)
@@ -444,18 +450,30 @@ class SampleStage:
         # over 3 consecutive d2² drops it, while white noise keeps a known fraction
         # of its energy (sensors.C2_MIN).
         rr = self._robust
-        q2r = np.concatenate((self._prev_q2, q2[rr]), axis=1)
-        m2 = np.minimum(q2r[:, 2:], q2r[:, 1:-1])
-        np.minimum(m2, q2r[:, :-2], out=m2)
-        q2[rr] = m2
-        self._prev_q2 = q2r[:, -2:].copy()
+        if n < _ROWWISE_MIN:  # (a live block: a few calls for all rows)
+            q2r = np.concatenate((self._prev_q2, q2[rr]), axis=1)
+            m2 = np.minimum(q2r[:, 2:], q2r[:, 1:-1])
+            np.minimum(m2, q2r[:, :-2], out=m2)
+            q2[rr] = m2
+            self._prev_q2 = q2r[:, -2:].copy()
+        else:  # row by row, the previous call's last two values in front of each row
+            m2 = self._buffer("m2", 1, n)[0]
+            for j, r in enumerate(rr):
+                row = q2p[r]
+                row[:2] = self._prev_q2[j]
+                np.minimum(row[2:], row[1:-1], out=m2)
+                np.minimum(m2, row[:-2], out=m2)
+                self._prev_q2[j] = row[-2:]
+                row[2:] = m2
         s2m = bsum(q2)
         n2 = np.broadcast_to(nsamp, (cx, m))
 
         nnan = noor = np.broadcast_to(0.0, (c, m))
         nan_t0 = nan_t1 = oor_worst = np.broadcast_to(np.nan, (c, m))
         # Rows with NaN (or inf) anywhere: redo their sums over the finite values only.
-        bad_rows = np.flatnonzero(~(np.isfinite(s1).all(axis=1) & np.isfinite(sdd).all(axis=1)))
+        # (a row sums to a finite value exactly when all its bins are finite: the bin
+        # sums of float32 samples are far below float64's overflow)
+        bad_rows = np.flatnonzero(~np.isfinite(s1.sum(axis=1) + sdd.sum(axis=1)))
         if len(bad_rows):
             cnt, nd = _rows_of(nsamp, c), _rows_of(nsamp, c)
             nnan = np.zeros((c, m))
@@ -478,7 +496,7 @@ class SampleStage:
                 nan_t0[r, bins_of[first]] = t[idx[first]]
                 nan_t1[r, bins_of[last]] = t[idx[last]]
 
-        bad_rows = np.flatnonzero(~np.isfinite(s2m).all(axis=1))
+        bad_rows = np.flatnonzero(~np.isfinite(s2m.sum(axis=1)))
         if len(bad_rows):
             n2 = _rows_of(nsamp, cx)
         for r in bad_rows:

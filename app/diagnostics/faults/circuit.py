@@ -111,23 +111,26 @@ class CircuitDetector:
         c, m = lay.n_rows, bb.m
         i = bb.mean[lay.i_i]
         cond = np.zeros((c, m), dtype=bool)
-        value = np.full((c, m), np.nan)
         with np.errstate(invalid="ignore"):
             idle = np.abs(i) <= self.i_zero
             v = bb.mean[lay.i_v]
             cells = bb.mean[lay.cells_v]
             ref = cells.sum(axis=0) if len(lay.cells_v) else np.full(m, spec.pack_v_min)
             cond[lay.i_v] = idle & (v < OC_PACK_FRACTION * ref)
-            value[lay.i_v] = v
             if len(lay.cells_v) >= 2:
                 med = bb.median(lay.cells_v)
                 dead = cells < OC_CELL_FRACTION * spec.cell_v_min
                 cond[lay.cells_v] = idle & dead & (med >= spec.cell_v_min)
-                value[lay.cells_v] = cells
         if lay.has_step:
             cond[lay.i_i] = self._interrupted(bb, i)
-            value[lay.i_i] = i
-        self.open.feed(bb.t0, bb.t1, cond, 2, value)
+        if cond.any() or self.open.has_open_runs:  # (else the tracker has nothing to do)
+            value = np.full((c, m), np.nan)
+            value[lay.i_v] = v
+            if len(lay.cells_v) >= 2:
+                value[lay.cells_v] = cells
+            if lay.has_step:
+                value[lay.i_i] = i
+            self.open.feed(bb.t0, bb.t1, cond, 2, value)
         if len(lay.cells_v) >= 2:
             self._imbalance(bb, i)
 

@@ -56,14 +56,40 @@ class RollingSum:
         self.keep = int(keep)
         self._tail = np.zeros((rows, self.keep + 1))
 
-    def push(self, x: np.ndarray) -> np.ndarray:
-        """Add bins ``x`` (rows, m); return the cumulative sums of the kept bins plus ``x``.
+    def push(self, x) -> np.ndarray:
+        """Add bins ``x`` (rows, m), or the rows of a sequence of (r, m) and (m,) arrays
+        and :class:`Same` rows stacked (as ``np.concatenate`` would, without the copy);
+        return the cumulative sums of the kept bins plus ``x``.
 
         Column ``keep`` is the total before ``x``; column ``keep + 1 + j`` after bin j.
         """
-        c = np.cumsum(np.concatenate((self._tail[:, -1:], x), axis=1), axis=1)
-        full = np.concatenate((self._tail, c[:, 1:]), axis=1)
-        self._tail = full[:, -(self.keep + 1) :]
+        parts = (x,) if isinstance(x, np.ndarray) else x
+        k = self.keep
+        tail = self._tail
+        m = next(len(p.row) if isinstance(p, Same) else p.shape[-1] for p in parts)
+        full = np.empty((tail.shape[0], k + 1 + m))
+        full[:, : k + 1] = tail
+        a = 0
+        for p in parts:
+            if isinstance(p, Same):
+                b = a + p.rows
+                full[a, k + 1 :] = p.row
+                if (tail[a:b] == tail[a]).all():
+                    # identical rows with identical sums so far: one running sum for all
+                    np.cumsum(full[a, k:], out=full[a, k:])
+                    full[a + 1 : b, k + 1 :] = full[a, k + 1 :]
+                else:
+                    full[a + 1 : b, k + 1 :] = p.row
+                    np.cumsum(full[a:b, k:], axis=1, out=full[a:b, k:])
+            else:
+                b = a + (1 if p.ndim == 1 else len(p))
+                full[a:b, k + 1 :] = p
+                # in place from the last total on: the adds of one running sum, in order
+                np.cumsum(full[a:b, k:], axis=1, out=full[a:b, k:])
+            a = b
+        if a != len(full):
+            raise ValueError(f"{a} rows for {len(full)}")
+        self._tail = full[:, -(k + 1) :].copy()
         return full
 
     def window(self, full: np.ndarray, w: int, lag: int = 0) -> np.ndarray:
@@ -84,11 +110,120 @@ class History:
         shape = (self.keep,) if shape_rows is None else (shape_rows, self.keep)
         self._tail = np.full(shape, fill)
 
-    def push(self, x: np.ndarray) -> np.ndarray:
-        """``keep`` old bins followed by ``x`` along the last axis."""
-        full = np.concatenate((self._tail, x), axis=-1)
+    def push(self, x) -> np.ndarray:
+        """``keep`` old bins followed by ``x`` along the last axis (``x``: an array, or
+        for rows, a sequence of (r, m) and (m,) arrays stacked as by ``np.concatenate``)."""
+        parts = (x,) if isinstance(x, np.ndarray) else x
+        m = parts[0].shape[-1]
+        full = np.empty(
+            (*self._tail.shape[:-1], self.keep + m), dtype=np.result_type(self._tail, *parts)
+        )
+        full[..., : self.keep] = self._tail
+        stack_rows(parts, full[..., self.keep :])
         self._tail = full[..., full.shape[-1] - self.keep :].copy()
         return full
+
+    def push_lazy(self, parts) -> Stacked | _Full:
+        """:meth:`push` of a sequence of (r, m) and (m,) arrays without building the
+        full (rows, keep + m) array: the returned :class:`Stacked` reads its values
+        where they are asked for (a detector that looks only at a few windows)."""
+        if parts[0].shape[-1] <= _LAZY_MIN_BINS:  # (a live batch: the full array is small)
+            return _Full(self.push(parts))
+        stacked = Stacked(self._tail, parts, self.keep)
+        self._tail = stacked.last(self.keep)
+        return stacked
+
+
+#: Batches of fewer bins than this are stacked by :meth:`History.push_lazy` all the
+#: same: a small array costs less than the bookkeeping of reading it in pieces.
+_LAZY_MIN_BINS = 256
+
+
+class _Full:
+    """A :class:`Stacked` already stacked: the full array, read the same way."""
+
+    def __init__(self, full: np.ndarray):
+        self.full = full
+
+    def columns(self, c: np.ndarray) -> np.ndarray:
+        return self.full[:, c]
+
+    def take(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return self.full[r, c]
+
+
+class Stacked:
+    """The array :meth:`History.push` would return, (rows, keep + m), left in pieces:
+    the kept bins ``tail`` and the rows of ``parts``, read with :meth:`take`."""
+
+    def __init__(self, tail: np.ndarray, parts, keep: int):
+        self.tail = tail
+        self.parts = list(parts)
+        self.keep = keep
+        self.m = self.parts[0].shape[-1]
+        self.dtype = np.result_type(tail, *self.parts)
+        # each row's part and its row in it (-1: a 1-D part)
+        part_of, row_in = [], []
+        for j, p in enumerate(self.parts):
+            rows = 1 if p.ndim == 1 else len(p)
+            part_of += [j] * rows
+            row_in += [-1] if p.ndim == 1 else list(range(rows))
+        self._part_of = np.array(part_of, dtype=np.int64)
+        self._row_in = np.array(row_in, dtype=np.int64)
+
+    def last(self, n: int) -> np.ndarray:
+        """The last ``n`` (<= keep) columns, as a new array."""
+        out = np.empty((len(self._part_of), n), dtype=self.dtype)
+        j = min(self.m, n)
+        out[:, : n - j] = self.tail[:, self.tail.shape[1] - (n - j) :]
+        stack_rows([p[..., self.m - j :] for p in self.parts], out[:, n - j :])
+        return out
+
+    def columns(self, c: np.ndarray) -> np.ndarray:
+        """``full[:, c]`` for sorted column indices ``c``."""
+        c = np.asarray(c, dtype=np.int64)
+        out = np.empty((len(self._part_of), len(c)), dtype=self.dtype)
+        k = int(np.searchsorted(c, self.keep))
+        out[:, :k] = self.tail[:, c[:k]]
+        stack_rows([p[..., c[k:] - self.keep] for p in self.parts], out[:, k:])
+        return out
+
+    def take(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """``full[r, c]`` (integer arrays that broadcast together)."""
+        r, c = np.broadcast_arrays(np.asarray(r), np.asarray(c))
+        out = np.empty(r.shape, dtype=self.dtype)
+        old = c < self.keep
+        if old.any():
+            out[old] = self.tail[r[old], c[old]]
+        new = ~old
+        part = self._part_of[r]
+        for j, p in enumerate(self.parts):
+            sel = new & (part == j)
+            if not sel.any():
+                continue
+            cols = c[sel] - self.keep
+            out[sel] = p[cols] if p.ndim == 1 else p[self._row_in[r[sel]], cols]
+        return out
+
+
+def stack_rows(parts, out: np.ndarray) -> np.ndarray:
+    """The rows of ``parts`` ((r, m) and (m,) arrays) one after the other into ``out``
+    (rows, m): ``np.concatenate`` into an array of one's own."""
+    if out.ndim == 1:
+        (only,) = parts
+        out[...] = only
+        return out
+    r = 0
+    for p in parts:
+        if p.ndim == 1:
+            out[r] = p
+            r += 1
+        else:
+            out[r : r + len(p)] = p
+            r += len(p)
+    if r != len(out):
+        raise ValueError(f"{r} rows for {len(out)}")
+    return out
 
 
 def latch(trigger: np.ndarray, hold: np.ndarray, carry: np.ndarray) -> np.ndarray:
@@ -129,34 +264,96 @@ class SuperBins:
         """Complete the pending super-bin (end of a log)."""
         return self.push(np.empty(0), np.empty(0), self._x[:, :0], final=True)
 
-    def push(self, t0: np.ndarray, t1: np.ndarray, x: np.ndarray, final: bool = False):
-        """Add bins; return (t0, t1, sums, bins) of the completed super-bins."""
+    def push(self, t0: np.ndarray, t1: np.ndarray, x, final: bool = False):
+        """Add bins (``x``: (rows, bins), or a sequence of (r, bins) arrays, (bins,)
+        arrays and :class:`Same` rows whose rows stack to it); return (t0, t1, sums,
+        bins) of the completed super-bins."""
         t0 = np.concatenate((self._t0, t0))
         t1 = np.concatenate((self._t1, t1))
-        x = np.concatenate((self._x, x), axis=1)
-        if not len(t0):
-            return t0, t1, x, np.empty(0)
+        parts = (x,) if isinstance(x, np.ndarray) else x
+        pend = self._x
+        p, n = pend.shape[1], len(t0)
+        if not n:
+            return t0, t1, pend, np.empty(0)
         g = np.floor((t0 - self.anchor_s) / self.span_s).astype(np.int64)
-        k = len(g) if final else int(np.searchsorted(g, g[-1], side="left"))
-        self._t0, self._t1, self._x = t0[k:], t1[k:], x[:, k:]
+        k = n if final else int(np.searchsorted(g, g[-1], side="left"))
+        self._t0, self._t1 = t0[k:], t1[k:]
+        rows = pend.shape[0]
+        keep = np.empty((rows, n - k))
         if k == 0:
-            return t0[:0], t1[:0], x[:, :0], np.empty(0)
+            _write_parts(pend, parts, keep, p)
+            self._x = keep
+            return t0[:0], t1[:0], np.empty((rows, 0)), np.empty(0)
         g = g[:k]
         change = np.concatenate(([True], g[1:] != g[:-1]))
-        lab = np.cumsum(change) - 1
         starts = np.flatnonzero(change)
         ends = np.append(starts[1:], k)
         m = len(starts)
-        xs = x[:, :k]
         span = k // m if k % m == 0 else 0
-        if span and np.array_equal(starts, np.arange(m) * span):
-            # every super-bin has the same number of bins: strided sums, in order
-            sums = strided_sums(xs, span, m)
-        else:  # bincount adds in input order too: the same bits as the strided sums
-            rows = x.shape[0]
-            flat = (lab[None, :] + (np.arange(rows) * m)[:, None]).ravel()
-            sums = np.bincount(flat, weights=xs.ravel(), minlength=rows * m).reshape(rows, m)
+        if not (span and np.array_equal(starts, np.arange(m) * span)):
+            span, lab = 0, np.cumsum(change) - 1
+        sums = np.empty((rows, m))
+        a = 0
+        for part in parts:
+            if isinstance(part, Same) and (
+                part.rows == 1 or (pend[a : a + part.rows] == pend[a]).all()
+            ):
+                # identical rows, pending bins included: one row's sums stand for all
+                xs = np.empty((1, p + len(part.row)))
+                xs[0, :p] = pend[a]
+                xs[0, p:] = part.row
+                sums[a : a + part.rows] = _group_sums(xs[:, :k], span, m, lab if not span else None)
+                keep[a : a + part.rows] = xs[:, k:]
+                a += part.rows
+                continue
+            block = part.row if isinstance(part, Same) else part
+            r = part.rows if isinstance(part, Same) else (1 if block.ndim == 1 else len(block))
+            xs = np.empty((r, p + block.shape[-1]))
+            xs[:, :p] = pend[a : a + r]
+            xs[:, p:] = block
+            sums[a : a + r] = _group_sums(xs[:, :k], span, m, lab if not span else None)
+            keep[a : a + r] = xs[:, k:]
+            a += r
+        if a != rows:
+            raise ValueError(f"{a} rows for {rows}")
+        self._x = keep
         return t0[starts], t1[ends - 1], sums, (ends - starts).astype(float)
+
+
+class Same:
+    """``rows`` identical rows of a :class:`SuperBins` part, given as one (bins,) row:
+    their sums are taken once (the same adds, the same bits, as for each row)."""
+
+    __slots__ = ("row", "rows")
+
+    def __init__(self, row: np.ndarray, rows: int):
+        self.row = row
+        self.rows = rows
+
+
+def _write_parts(pend: np.ndarray, parts, out: np.ndarray, p: int) -> None:
+    """The pending columns and the parts' rows, side by side, into ``out``."""
+    out[:, :p] = pend
+    a = 0
+    for part in parts:
+        if isinstance(part, Same):
+            out[a : a + part.rows, p:] = part.row
+            a += part.rows
+        else:
+            r = 1 if part.ndim == 1 else len(part)
+            out[a : a + r, p:] = part
+            a += r
+
+
+def _group_sums(xs: np.ndarray, span: int, m: int, lab: np.ndarray | None) -> np.ndarray:
+    """Per row, the sums of the super-bins of ``xs``: ``span`` bins each (strided
+    sums, in order), or labelled by ``lab`` (bincount adds in input order too: the
+    same bits as the strided sums)."""
+    if lab is None:
+        return strided_sums(xs, span, m)
+    rows = xs.shape[0]
+    flat = (lab[None, :] + (np.arange(rows) * m)[:, None]).ravel()
+    return np.bincount(flat, weights=xs.ravel(), minlength=rows * m).reshape(rows, m)
 
 
 def run_length(flag: np.ndarray, carry: np.ndarray) -> np.ndarray:

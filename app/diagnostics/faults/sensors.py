@@ -239,21 +239,19 @@ class SensorDetector:
 
     def _noisy(self, bb: BinBatch) -> None:
         c, cx, m, lay = self.layout.n_rows, self._cx, bb.m, self.layout
-        x = np.concatenate(
-            (bb.n2, bb.s2m, bb.n2cur[None], bb.s2cur[None], bb.n2ref[None], bb.s2ref[None])
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_bin = bb.s2m / (6.0 * self._c2[:, None] * bb.n2)
         # a window's mean exceeds the floor only if one of its bins does
         judge = self._judge_rows
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # (the rows judged only: the same quotients)
+            per_bin = bb.s2m[judge] / (6.0 * self._c2[judge, None] * bb.n2[judge])
         with np.errstate(invalid="ignore"):
-            per_bin = per_bin[judge]
             if self.r0 is not None:  # the current, less the load the voltage explains
                 ref_b = bb.s2ref / (6.0 * bb.n2ref)
                 i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
                 per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
             hot = (per_bin > self._floor2).any(axis=0)
-        full = self._noise_hist.push(x)
+        # (read at the candidate windows only)
+        full = self._noise_hist.push_lazy((bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref))
         hot_full = self._hot_hist.push(hot.astype(float))
         step_full = self._step_hist.push(bb.step_changed.astype(float))
         w = self.wn
@@ -271,9 +269,13 @@ class SensorDetector:
             return
         # window sums, added in a fixed order (not by cumulative sums, whose rounding
         # would depend on where a call starts)
-        win = full[:, cols].copy()
+        # (the columns of the windows: each window's w columns are consecutive there too)
+        needed = np.unique((cols[:, None] + np.arange(w)[None, :]).ravel())
+        sub = full.columns(needed)
+        at = np.searchsorted(needed, cols)
+        win = sub[:, at]
         for i in range(1, w):
-            win += full[:, cols + i]
+            win += sub[:, at + i]
         n2, s2 = win[:cx], win[cx : 2 * cx]
         with np.errstate(invalid="ignore", divide="ignore"):
             varx = s2 / (6.0 * self._c2[:, None] * n2)
@@ -317,14 +319,15 @@ class SensorDetector:
         c, m = self.layout.n_rows, bb.m
         inactive = (bb.sdd == 0) & (bb.nd > 0)
         evaluable = bb.nd > 0
-        flags = self._flag_hist.push(np.concatenate((inactive, evaluable)).astype(float))
         t0_full = self._t0.push(bb.t0)
         lay = self.layout
         if len(lay.cells_v):
             sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
+            self._flag_hist.push_lazy((inactive, evaluable))  # (only the kept bins move on)
             return
+        flags = self._flag_hist.push((inactive, evaluable))
         run_len = run_length(inactive, self._inactive_run)
         # baseline: counts over the wb bins before the run of frozen bins began
         # (integer counts: cumulative sums are exact, whatever the split)

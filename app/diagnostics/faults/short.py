@@ -51,6 +51,7 @@ from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
 from app.diagnostics.faults.cell_resistance import CellResistance
 from app.diagnostics.faults.common import (
     RollingSum,
+    Same,
     SuperBins,
     bins_for,
     one_c_a,
@@ -208,13 +209,19 @@ class ShortDetector:
             x = med - (self._x0 if self._x0 is not None else 0.0)
             y = temp - med
             ok = np.isfinite(y) & np.isfinite(x)
-            parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
+            if ok.all():  # (the usual case: the weight and x rows are the same for every cell)
+                parts += [Same(np.ones(bb.m), len(ok)), Same(x, len(ok)), y]
+            else:
+                parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
             yv = bb.mean[self.v_rows] - vmed
             okv = np.isfinite(yv)
-            parts += [okv.astype(float), np.where(okv, yv, 0.0)]
+            if okv.all():
+                parts += [Same(np.ones(bb.m), len(okv)), yv]
+            else:
+                parts += [okv.astype(float), np.where(okv, yv, 0.0)]
             parts.append(self._resistance.bin_terms(bb.mean[lay.i_i], vmed, yv))
         okm = np.isfinite(vmed)
         with np.errstate(invalid="ignore"):
@@ -225,7 +232,7 @@ class ShortDetector:
             moving[None, :].astype(float),
             np.ones((1, bb.m)),
         ]
-        self._judge(*self._super.push(bb.t0, bb.t1, np.concatenate(parts)))
+        self._judge(*self._super.push(bb.t0, bb.t1, parts))
 
     def finish(self) -> None:
         """Judge the last, incomplete super-bin (end of a log)."""
@@ -287,7 +294,7 @@ class ShortDetector:
             x = np.where(ok, sx / cnt, 0.0)  # super-bin means
             y = np.where(ok, sy / cnt, 0.0)
         w = ok.astype(float)
-        full = self._heat.push(np.concatenate((w, w * x, w * x * x, y, x * y, y * y)))
+        full = self._heat.push((w, w * x, w * x * x, y, x * y, y * y))
         ref = self._heat.window(full, self.ref_n, lag=self.recent_n)
         rec = self._heat.window(full, self.recent_n)
         n, sx, sxx, sy, sxy, syy = (ref[i * nt : (i + 1) * nt] for i in range(6))
@@ -361,8 +368,7 @@ class ShortDetector:
             y = np.where(ok, sy / cnt, 0.0)
         w = ok.astype(float)
         t = np.where(ok, tt, 0.0)
-        x = np.concatenate((w, w * t, w * t * t, y, t * y, y * y, moving[None, :]))
-        full = self._leak.push(x)
+        full = self._leak.push((w, w * t, w * t * t, y, t * y, y * y, moving))
         win = self._leak.window(full, self.leak_n)
         n, st, stt, sy, sty, syy = (win[i * nv : (i + 1) * nv] for i in range(6))
         settled = self._leak.window(full, self.leak_n + self.settle_n)[-1] == 0

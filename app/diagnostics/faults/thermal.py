@@ -202,7 +202,9 @@ class RunawayDetector:
         self._own = History(k, keep)
         self._t0 = History(None, keep)
         self._t1 = History(None, keep)
-        self._noise = History(2 * k, keep, 0.0)  # sums of squared d2 and their counts
+        # every channel's sums of squared d2 and their counts (BinBatch.s2m and .n2)
+        self._cx = layout.n_rows + layout.noise_extra
+        self._noise = History(2 * self._cx, keep, 0.0)
         # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
         self.joule = 0.0
         if spec.ecm is not None:
@@ -234,10 +236,10 @@ class RunawayDetector:
             ref = np.zeros(m)
         delta = temp - ref
         d_full = self._delta.push(delta)
-        o_full = self._own.push(temp)
+        o_full = self._own.push_lazy((temp,))  # (read at the candidates only)
         t0 = self._t0.push(bb.t0)
         t1 = self._t1.push(bb.t1)
-        nz = self._noise.push(np.concatenate((bb.s2m[self.rows], bb.n2[self.rows])))
+        nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
         w = self.w
         h = d_full.shape[1]
         e = self.edge
@@ -264,7 +266,7 @@ class RunawayDetector:
         end = h - m + cols  # index of each window's last bin
         idx = end[:, None] - (w - 1) + np.arange(w)[None, :]
         yd = d_full[rows[:, None], idx]
-        yo = o_full[rows[:, None], idx]
+        yo = o_full.take(rows[:, None], idx)
         cf = self.coef
         rate = (yd * cf["rate_end"]).sum(axis=1)
         prev = (yd * cf["rate_start"]).sum(axis=1)
@@ -276,8 +278,8 @@ class RunawayDetector:
             rate = rate - joule
             prev = prev - joule
         k = len(self.rows)
-        s2_bins = nz[rows[:, None], idx]
-        n2_bins = nz[k + rows[:, None], idx]
+        s2_bins = nz.take(self.rows[rows][:, None], idx)
+        n2_bins = nz.take(self._cx + self.rows[rows][:, None], idx)
         s2 = s2_bins.sum(axis=1)
         n2 = n2_bins.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
