@@ -84,7 +84,7 @@ rose) removes only the first (the other's first bin has -0.58), at LFP 134 and
 155/160 (the parabola through a runaway's flat start and its take-off dips too);
 -0.5 x removes both at 117 and 140/160. None taken: they are left as this test's
 false-alarm rate (6 of the 480 lead-acid 16-cell pack-days of seeds 61-80, all of
-them among the 120 cycling at 1C: two noise events, each under 3 spreads).
+them among its 120 cycle and HPPC runs: two noise events, under 3 spreads).
 A runaway whose self-heating
 starts at 1 degC/min (the simulator's NMC cell) is caught 27-45 s after its
 onset; at 0.4-0.5 degC/min (its LFP and lead-acid cells, doubling every ~40 s)
