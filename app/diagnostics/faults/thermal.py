@@ -66,8 +66,8 @@ excess's noise alone to decide, and the best of many overlapping windows and
 templates has heavier tails than one z. A z of 5.4 removed the four of seeds
 30-60 but neither of seeds 61-80, at a few seconds of latency: not taken.
 The two of seeds 61-80 (lead-acid, 16 cells, cycle and HPPC: seed 75 cell 13 at
-30,060 s and seed 77 cell 2 at 56,915 s, each under every resistance spread, the
-noise being the spread's too) are the sensor noise alone: the noise-free twin's
+30,060 s and seed 77 cell 2 at 56,915 s, each under 2 of the 3 resistance
+spreads, the noise being the same) are the sensor noise alone: the noise-free twin's
 excess of that cell is flat (0.19 K) and its own temperature too (the pack holds
 ~32.5 degC, a lead-acid cell's heat capacity), while the noise's 5 s bin means
 are white (lag-1..5 autocorrelation < 0.01 over the day) and happen to run low for
@@ -84,7 +84,7 @@ rose) removes only the first (the other's first bin has -0.58), at LFP 134 and
 155/160 (the parabola through a runaway's flat start and its take-off dips too);
 -0.5 x removes both at 117 and 140/160. None taken: they are left as this test's
 false-alarm rate (6 of the 480 lead-acid 16-cell pack-days of seeds 61-80, all of
-them among its 120 cycle and HPPC runs: two noise events, under 3 spreads).
+them among its 120 cycle and HPPC runs: two noise events).
 A runaway whose self-heating
 starts at 1 degC/min (the simulator's NMC cell) is caught 27-45 s after its
 onset; at 0.4-0.5 degC/min (its LFP and lead-acid cells, doubling every ~40 s)
