@@ -58,3 +58,23 @@ def test_split_batches_give_the_same_bits():
     ]
     assert np.array_equal(np.concatenate([o[0] for o in out], axis=1), r1, equal_nan=True)
     assert np.array_equal(np.concatenate([o[1] for o in out], axis=1), se1)
+
+
+def test_a_cell_moving_on_its_own_through_the_step_keeps_its_resistance():
+    """The end of a discharge: the weakest cell's voltage falls on its own (its
+    charge running out) as the current steps to rest. What it did in the pair of
+    bins before the step is its own, not the step's: r stays its resistance's
+    (it read -0.03 for a true +0.07, which allowed a healthy warm cell no excess
+    heat and false-alarmed the internal-short test)."""
+    r_ohm = np.array([0.020, 0.021, 0.019, 0.022])
+    m = 60
+    i = np.where(np.arange(m) < 50, -5.0, 0.0)
+    i[50] = -2.5  # the step in mid-bin: two pairs of bins see half of it each
+    ocv = np.full((4, m), 3.7)
+    ocv[3] -= 0.005 * np.arange(m)  # 5 mV per bin, on its own
+    v = ocv + r_ohm[:, None] * i[None, :]
+    vmed = np.median(v, axis=0)
+    cr = CellResistance(4, SPEC.pack_capacity_ah, OCV_RANGE)
+    r, _ = cr.update(cr.bin_terms(i, vmed, v - vmed))
+    truth = r_ohm / np.median(r_ohm) - 1.0
+    assert np.abs(r[:, -1] - truth).max() <= 0.01

@@ -215,6 +215,25 @@ def test_pack_voltage_stuck_from_a_logs_start_while_the_load_moves_the_cells():
     _found(detect_faults(block, NMC4), "sensor_stuck", "voltage_v", 5.0, LATENCY_S)
 
 
+@pytest.mark.parametrize("onset", [5.0, 25.0, 45.0])
+def test_pack_temperature_stuck_in_a_logs_first_minute_beside_cell_sensors(onset):
+    """Too little history of its own: a pack sensor that flickered until it froze is
+    judged on the cell temperature sensors, which keep flickering."""
+    fault = Fault("sensor_stuck", onset, channel="temperature_c")
+    block = simulate(NMC4, "drive", duration_s=300, seed=8, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, "sensor_stuck", "temperature_c", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
+def test_a_coarse_pack_temperature_constant_from_a_logs_start_is_not_stuck():
+    """A pack sensor reading whole degrees holds its value while the cells' flicker:
+    it never flickered itself, so it is not judged on them."""
+    df = simulate(NMC4, "drive", duration_s=300, seed=8, noise=NOISE).to_frame()
+    df["temperature_c"] = 25.0
+    assert detect_faults(df, NMC4).of_kind("sensor_stuck") == []
+
+
 def test_quiet_cell_sensors_from_a_logs_start_are_not_stuck():
     """A noise-free log: every cell reading holds still at rest, none flickers, so
     none is judged on its peers."""
@@ -981,3 +1000,21 @@ def test_a_record_opening_mid_runaway_is_a_runaway_not_an_out_of_range_sensor(st
         onset = {e["factor"]: e for e in thermal["runaway_risk_evidence"]}["runaway_onset"]
         assert onset["score"] == 100.0, onset
     assert live["runaway_risk_evidence"] == offline["runaway_risk_evidence"]
+
+
+def test_the_weakest_cell_at_the_end_of_a_discharge_is_not_a_short():
+    """A clean 16-cell pack with 8 % resistance spread, cycling at 1C: its warmest
+    cell is also its weakest, whose voltage collapses as the discharge ends at the
+    cut-off. Its resistance measured at that step once read -10 % (the collapse
+    taken for the step's), leaving the cell's 1.3 K of Joule excess unexplained."""
+    spec = preset("nmc", series_cells=16)
+    block = simulate(
+        spec,
+        "cycle",
+        duration_s=3400,
+        seed=123,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.08,
+    )
+    assert detect_faults(block, spec).faults == []

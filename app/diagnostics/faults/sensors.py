@@ -38,9 +38,13 @@ which no sensor's resolution hides. The current's twin is the cells' voltage:
 it is stuck when it has not changed for 30 s while the mean cell voltage jumped
 meanwhile by what a change of C/2 makes through R0 (a load that changed;
 ``STUCK_CURRENT_JUMP_C``). Otherwise a constant current from a log's
-start (a CC phase, a cycler's exact setpoint) is not evidence of a stuck sensor,
-nor is a constant pack temperature (it moves slowly, and may be a coarser
-sensor than the cells'): they need their own minute of history.
+start (a CC phase, a cycler's exact setpoint) is not evidence of a stuck sensor:
+it needs its own minute of history. A pack temperature beside >= 3 cell
+temperature sensors is judged on them like a cell sensor once it flickered in
+every bin (>= 1) it had before it froze: stuck 5-45 s into the benchmark's logs
+(3 chemistries x 4/16 cells x 4 profiles x 3 seeds) it is found in 29 s, where
+before it was missed; one constant from the first bin on is not judged (a pack
+temperature moves slowly and may be a coarser sensor than the cells').
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -200,6 +204,7 @@ class SensorDetector:
         self._grouped = np.zeros(c, dtype=bool)
         for g in self.groups:
             self._grouped[g] = True
+        self._pack_t_peers = layout.i_t >= 0 and len(layout.cells_t) >= MIN_GROUP
         self.dropout = EpisodeTracker(
             FaultKind.SENSOR_DROPOUT,
             names,
@@ -368,7 +373,14 @@ class SensorDetector:
             with np.errstate(invalid="ignore"):
                 jumped = win.max(axis=1) >= self._jump_v
             trigger[lay.i_i] |= young[lay.i_i] & jumped
-        young &= self._grouped[:, None]
+        grouped = young & self._grouped[:, None]
+        if self._pack_t_peers:
+            # the pack temperature beside >= 3 cell sensors: judged on them too, once
+            # it flickered in every bin it had before it froze (a coarse sensor that
+            # holds its value from the start is not judged)
+            t = lay.i_t
+            grouped[t] = young[t] & (base_e[t] >= 1)
+        young = grouped
         if young.any():  # a log's first minute: the peers' history (see Stuck)
             tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
             peer_e = self._peers @ tot[c:]

@@ -101,7 +101,14 @@ HEAT_CRITICAL_K = 2.0
 #: under a constant current from the log's start there is no step to measure r
 #: by, and the short's heat competes with what an 8 % spread explains for as long
 #: as the pack warms: at 0.5C (a CC charge) it is found in 6-13 min, at 1C only
-#: once the current changes.
+#: once the current changes. Nor does the cell's voltage give it away there: 100
+#: ohm across a 5 Ah NMC cell (37 mA, C/135) at 1C lowers the cell against the
+#: median by ~1 mV at once (the leak through R0) and ~2 mV after 10 min (noise-free
+#: twins, onsets 120/600/1200 s), while a healthy cell of the 2 % capacity and
+#: 3-8 % resistance spreads drifts by 0.8-2.8 mV per 10 min of that discharge,
+#: along the OCV curve's bend: a line fitted to 10 min before predicts the next
+#: 10 min's mean to ~0.3 mV (2 mV noise), so the step is ~4-5 standard errors
+#: before the bend's own error -- no 6-sigma test within 10 min.
 ANCHOR_S = 180.0
 ANCHOR_B_TOL = 0.05
 ANCHOR_R_Z = 3.0
