@@ -921,8 +921,18 @@ class EkfSocEstimator:
                 elif abs(ibar) > i_rest:
                     # (a gated residual is a glitch, not polarisation) The
                     # residual's spread beyond what the state's uncertainty
-                    # explains (covariance matching), above the floor.
+                    # explains (covariance matching), above the floor. While a
+                    # start under load is unsettled that includes the OCV's
+                    # spread about the SLR line over the wide SOC prior: left
+                    # in, the misfit of an SOC guessed tens of % off was
+                    # carried into the first rest as polarisation, the rest
+                    # barely pulled the SOC before the anchor check, and the
+                    # anchor moved it at 120 s to the middle of a still wide
+                    # range and settled there, 16 % low (5 % at the rest's
+                    # end), instead of waiting for a sharper range.
                     ex2 = resid * resid - hph
+                    if anchor_pending:
+                        ex2 -= lin_var
                     if ex2 > (unexplained + me0) ** 2:
                         unexplained = math.sqrt(ex2) - me0
                 gain = ph * (1.0 / s_var)
