@@ -884,6 +884,10 @@ class EkfSocEstimator:
                             if moved is not None:
                                 soc, v1, v2, b, p = moved
                                 anchor_pending = False
+                                # (restarted as from a rest: the misfit carried
+                                # over was the discarded state's, and the
+                                # relaxation still to come is in v2's variance)
+                                unexplained = 0.0
                             elif sharper and rest_s >= anchor_s:
                                 anchor_pending = False
                 dq = row[_C_Q] * inv - off * tbar
