@@ -163,23 +163,21 @@ class CellModel:
         g = self.ocv_grid
         return g[k] + (x - k) * (g[k + 1] - g[k])
 
-    def ocv_slr(self, soc_pct: float, sigma_pct: float) -> tuple[float, float]:
-        """Expected OCV (V) and regression slope (V per %) for SOC ~ N(soc_pct, sigma_pct^2)."""
+    def _slr_cell(self, soc_pct: float, sigma_pct: float) -> tuple[int, float, int, float]:
+        """Where (soc_pct, sigma_pct) falls in the SLR tables: the sigma row j and
+        its fraction f (sigma on a log2 grid), the SOC column k and its fraction t."""
         pos = math.log2(
             min(max(sigma_pct, SLR_SIGMAS_PCT[0]), SLR_SIGMAS_PCT[-1]) / SLR_SIGMAS_PCT[0]
         )
         j = min(int(pos), len(SLR_SIGMAS_PCT) - 2)
-        f = pos - j
         x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
         k = min(max(int(x), 0), len(self.slr_ocv[0]) - 2)
-        t = x - k
-        a, b = self.slr_ocv[j], self.slr_ocv[j + 1]
-        m0 = a[k] + t * (a[k + 1] - a[k])
-        m1 = b[k] + t * (b[k + 1] - b[k])
-        a, b = self.slr_slope[j], self.slr_slope[j + 1]
-        s0 = a[k] + t * (a[k + 1] - a[k])
-        s1 = b[k] + t * (b[k + 1] - b[k])
-        return m0 + f * (m1 - m0), s0 + f * (s1 - s0)
+        return j, pos - j, k, x - k
+
+    def ocv_slr(self, soc_pct: float, sigma_pct: float) -> tuple[float, float]:
+        """Expected OCV (V) and regression slope (V per %) for SOC ~ N(soc_pct, sigma_pct^2)."""
+        j, f, k, t = self._slr_cell(soc_pct, sigma_pct)
+        return _bilinear(self.slr_ocv, j, f, k, t), _bilinear(self.slr_slope, j, f, k, t)
 
     def ocv_slr_var(self, soc_pct: float, sigma_pct: float) -> tuple[float, float, float]:
         """:meth:`ocv_slr` and the variance (V^2) of the OCV about that line.
@@ -191,24 +189,12 @@ class CellModel:
         shrink the SOC variance as if it did: a wide prior astride the LFP
         plateau and its knee).
         """
-        pos = math.log2(
-            min(max(sigma_pct, SLR_SIGMAS_PCT[0]), SLR_SIGMAS_PCT[-1]) / SLR_SIGMAS_PCT[0]
+        j, f, k, t = self._slr_cell(soc_pct, sigma_pct)
+        return (
+            _bilinear(self.slr_ocv, j, f, k, t),
+            _bilinear(self.slr_slope, j, f, k, t),
+            _bilinear(self.slr_var, j, f, k, t),
         )
-        j = min(int(pos), len(SLR_SIGMAS_PCT) - 2)
-        f = pos - j
-        x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
-        k = min(max(int(x), 0), len(self.slr_ocv[0]) - 2)
-        t = x - k
-        a, b = self.slr_ocv[j], self.slr_ocv[j + 1]
-        m0 = a[k] + t * (a[k + 1] - a[k])
-        m1 = b[k] + t * (b[k + 1] - b[k])
-        a, b = self.slr_slope[j], self.slr_slope[j + 1]
-        s0 = a[k] + t * (a[k + 1] - a[k])
-        s1 = b[k] + t * (b[k + 1] - b[k])
-        a, b = self.slr_var[j], self.slr_var[j + 1]
-        w0 = a[k] + t * (a[k + 1] - a[k])
-        w1 = b[k] + t * (b[k + 1] - b[k])
-        return m0 + f * (m1 - m0), s0 + f * (s1 - s0), w0 + f * (w1 - w0)
 
     def soc_range(self, v_lo: float, v_hi: float) -> tuple[float, float]:
         """The SOC interval (%) whose OCV lies within [v_lo, v_hi], clipped to
@@ -245,3 +231,11 @@ class CellModel:
         """Inverse of :meth:`ocv` (flat parts of the curve give their middle)."""
         lo, hi = self.soc_range(ocv_v, ocv_v)
         return 0.5 * (lo + hi)
+
+
+def _bilinear(table, j: int, f: float, k: int, t: float) -> float:
+    """Table rows j, j+1 (fraction f between them) at columns k, k+1 (fraction t)."""
+    a, b = table[j], table[j + 1]
+    v0 = a[k] + t * (a[k + 1] - a[k])
+    v1 = b[k] + t * (b[k + 1] - b[k])
+    return v0 + f * (v1 - v0)
