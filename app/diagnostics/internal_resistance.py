@@ -117,6 +117,7 @@ from app.diagnostics.pulse_detection import (
     interp_within,
     median,
     noise_sigma,
+    noise_sigma_columns,
     noise_sigmas,
     step_candidates,
 )
@@ -901,7 +902,7 @@ class InternalResistanceTracker:
         """
         with_cells = volts.shape[1] > 1
         resid = volts[fit_from:] - model.predict(t[fit_from:], cells=with_cells)
-        sigma = np.array([noise_sigma(volts[fit_from:, c]) for c in range(volts.shape[1])])
+        sigma = noise_sigma_columns(volts[fit_from:])
         # a window the model is known not to follow (residual well above the noise)
         # gets its local corrections at a lower bar
         rms = np.sqrt(np.nanmean(resid**2, axis=0))
