@@ -295,6 +295,8 @@ class PulseModel:
     cell_rmse_v: np.ndarray | None = None
     std: dict[str, float] = field(default_factory=dict)
     at_bound: bool = False
+    #: :meth:`rows` at the fitted samples (``t[fit_from:]`` of the fit's window)
+    sample_rows: np.ndarray | None = None
 
     @property
     def split(self) -> bool:
@@ -335,13 +337,17 @@ class PulseModel:
             cols += [cb, cb + (self.xb1[b] - cb) * e1, cb + (self.xb2[b] - cb) * e2]
         return np.column_stack(cols)
 
+    def coefs(self, *, cells: bool = False) -> np.ndarray:
+        """The coefficients as columns: (len(coef), 1) for the pack, or (len(coef),
+        1 + N) with the cells."""
+        if cells and self.cell_coef is not None:
+            return np.column_stack([self.coef, self.cell_coef])
+        return self.coef[:, None]
+
     def predict(self, times: np.ndarray, *, cells: bool = False) -> np.ndarray:
         """Model voltages at ``times``: shape (len(times), 1) for the pack, or
         (len(times), 1 + N) with the cells."""
-        coefs = self.coef[:, None]
-        if cells and self.cell_coef is not None:
-            coefs = np.column_stack([self.coef, self.cell_coef])
-        return self.rows(times) @ coefs
+        return self.rows(times) @ self.coefs(cells=cells)
 
     def voltage(self, times: np.ndarray) -> np.ndarray:
         """Model pack voltage at ``times``."""
@@ -595,7 +601,7 @@ def fit_pulse_response(
     if cur_b is not None:
         xb = x_split[1]
         model.cur_b, model.xb1, model.xb2 = cur_b, xb[:, 0], xb[:, 1]
-    sample_rows = model.rows(t[fit_from:])
+    sample_rows = model.sample_rows = model.rows(t[fit_from:])
     model.rmse_v = float(np.sqrt(np.nanmean((sample_rows @ coef - v[fit_from:]) ** 2)))
     model.std = _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b)
     if cells is not None and cells.shape[1]:
