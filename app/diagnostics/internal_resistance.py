@@ -117,6 +117,7 @@ from app.diagnostics.pulse_detection import (
     interp_within,
     median,
     noise_sigma,
+    noise_sigma_columns,
     noise_sigmas,
     step_candidates,
 )
@@ -893,15 +894,18 @@ class InternalResistanceTracker:
     ) -> dict[str, np.ndarray]:
         """V(t_s + tau) - V_before for every read point and voltage column (pack, cells).
 
-        From the fitted curve, plus the mean residual of the samples around each
+        ``model``: fitted on ``t`` from sample ``fit_from`` on. From the fitted curve,
+        plus the mean residual of the samples around each
         read point *when it is significant* (beyond 5 standard errors of the
         white noise estimated from the window): where the 2-RC model does not
         follow the data (a curved OCV near full or empty) the read-out follows
         the data, while a good fit keeps its full noise averaging.
         """
         with_cells = volts.shape[1] > 1
-        resid = volts[fit_from:] - model.predict(t[fit_from:], cells=with_cells)
-        sigma = np.array([noise_sigma(volts[fit_from:, c]) for c in range(volts.shape[1])])
+        # (the model was fitted on this window from ``fit_from``: its rows at those
+        # samples are kept, the same as model.rows(t[fit_from:]))
+        resid = volts[fit_from:] - model.sample_rows @ model.coefs(cells=with_cells)
+        sigma = noise_sigma_columns(volts[fit_from:])
         # a window the model is known not to follow (residual well above the noise)
         # gets its local corrections at a lower bar
         rms = np.sqrt(np.nanmean(resid**2, axis=0))
@@ -909,8 +913,15 @@ class InternalResistanceTracker:
 
         halves: dict[tuple[int, int], float] = {}  # the same ranges come back
 
+        # the model at every read point: the design rows of all at once (element by
+        # element in time), each multiplied on its own as a one-point prediction
+        points = [float(t[k - 1]), *(x for x in eval_t.values() if x is not None)]
+        design = model.rows(np.array(points))
+        coefs = model.coefs(cells=with_cells)
+        bases = {x: (design[j : j + 1] @ coefs)[0] for j, x in enumerate(points)}
+
         def corrected(x: float, lo: int, hi: int) -> np.ndarray:
-            base = model.predict(np.array([x]), cells=with_cells)[0]
+            base = bases[x]
             tt = t[lo:hi]
             half = halves.get((lo, hi))
             if half is None:
@@ -923,9 +934,12 @@ class InternalResistanceTracker:
                 near = lo + np.argsort(np.abs(tt - x), kind="stable")[:3]
             r = resid[near - fit_from]
             ok = np.isfinite(r)
-            mean = np.where(
-                ok.any(axis=0), np.nansum(r, axis=0) / np.maximum(ok.sum(axis=0), 1), 0.0
-            )
+            if ok.all():  # (np.nansum's and the count's values without their overhead)
+                mean = r.sum(axis=0) / len(near)
+            else:
+                mean = np.where(
+                    ok.any(axis=0), np.nansum(r, axis=0) / np.maximum(ok.sum(axis=0), 1), 0.0
+                )
             significant = np.abs(mean) > bar * sigma / np.sqrt(len(near))
             return base + np.where(significant, mean, 0.0)
 

@@ -250,9 +250,19 @@ def _mean_decay(seg: Segments, taus: np.ndarray) -> np.ndarray | float:
 def _tau_columns(seg: Segments, taus: np.ndarray, cur: np.ndarray | None = None) -> np.ndarray:
     """Segment-mean unit RC states for each tau, shape (B, G), driven by the
     segments' current (or ``cur``, one value per segment)."""
+    return _tau_columns_states(seg, taus, cur)[0]
+
+
+def _tau_columns_states(
+    seg: Segments, taus: np.ndarray, cur: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`_tau_columns`, the unit RC states at the segment starts they come
+    from): a model keeps the states of its solved columns, not computed again.
+    (Every tau's column is computed element by element on its own: several taus
+    in one call give each the bits of a call of its own.)"""
     cur = seg.cur if cur is None else cur
     x = rc_states(seg.dur, cur, taus, seg.start_settled)
-    return cur[:, None] + (x - cur[:, None]) * _mean_decay(seg, taus)
+    return cur[:, None] + (x - cur[:, None]) * _mean_decay(seg, taus), x
 
 
 @dataclass
@@ -285,6 +295,8 @@ class PulseModel:
     cell_rmse_v: np.ndarray | None = None
     std: dict[str, float] = field(default_factory=dict)
     at_bound: bool = False
+    #: :meth:`rows` at the fitted samples (``t[fit_from:]`` of the fit's window)
+    sample_rows: np.ndarray | None = None
 
     @property
     def split(self) -> bool:
@@ -325,13 +337,17 @@ class PulseModel:
             cols += [cb, cb + (self.xb1[b] - cb) * e1, cb + (self.xb2[b] - cb) * e2]
         return np.column_stack(cols)
 
+    def coefs(self, *, cells: bool = False) -> np.ndarray:
+        """The coefficients as columns: (len(coef), 1) for the pack, or (len(coef),
+        1 + N) with the cells."""
+        if cells and self.cell_coef is not None:
+            return np.column_stack([self.coef, self.cell_coef])
+        return self.coef[:, None]
+
     def predict(self, times: np.ndarray, *, cells: bool = False) -> np.ndarray:
         """Model voltages at ``times``: shape (len(times), 1) for the pack, or
         (len(times), 1 + N) with the cells."""
-        coefs = self.coef[:, None]
-        if cells and self.cell_coef is not None:
-            coefs = np.column_stack([self.coef, self.cell_coef])
-        return self.rows(times) @ coefs
+        return self.rows(times) @ self.coefs(cells=cells)
 
     def voltage(self, times: np.ndarray) -> np.ndarray:
         """Model pack voltage at ``times``."""
@@ -506,7 +522,9 @@ def fit_pulse_response(
     if polish and not single:
         tau1, tau2 = _polish(seg, rows, fixed, y, w, tau1, tau2, tau_lo, tau_hi)
     taus12 = np.array([tau1, tau2])
-    cols_all = np.column_stack([fixed_all[:, :3], _tau_columns(seg, taus12), fixed_all[:, 3]])
+    tau_cols, x_shared = _tau_columns_states(seg, taus12)
+    x_split = None  # the split model's states (step excluded, step alone)
+    cols_all = np.column_stack([fixed_all[:, :3], tau_cols, fixed_all[:, 3]])
     use = [0, 1, 2, 3, 5] if single else [0, 1, 2, 3, 4, 5]
     coef, rss = _solve(cols_all[rows], use, y, w, 6)
     cur_a, cur_b = seg.cur, None
@@ -524,16 +542,11 @@ def fit_pulse_response(
         pre = seg.cur[kk - 1]
         cb = np.where(seg.start >= k, seg.cur - pre, 0.0)
         ca = seg.cur - cb
+        cols_a, xs_a = _tau_columns_states(seg, taus12, ca)
+        cols_b, xs_b = _tau_columns_states(seg, taus12, cb)
+        x_split = (xs_a, xs_b)
         cols9 = np.column_stack(
-            [
-                fixed_all[:, :1],
-                fixed_all[:, 1:2],
-                ca,
-                _tau_columns(seg, taus12, ca),
-                fixed_all[:, 3],
-                cb,
-                _tau_columns(seg, taus12, cb),
-            ]
+            [fixed_all[:, :1], fixed_all[:, 1:2], ca, cols_a, fixed_all[:, 3], cb, cols_b]
         )
         use9 = [0, 1, 2, 3, 5, 6, 7] if single else list(range(9))  # no R2 with one pair
         n_par = len(use)
@@ -569,7 +582,8 @@ def fit_pulse_response(
             coef, rss, cols_all, cur_a, cur_b = coef9, rss9, cols9, ca, cb
             fit_cols, fit_use, expand = cols9, use9, None
     design = cols_all[rows]
-    xa = rc_states(seg.dur, cur_a, taus12, seg.start_settled)
+    # (the states the solved columns came from: the shared current's, or the split's)
+    xa = x_shared if cur_b is None else x_split[0]
     model = PulseModel(
         seg=seg,
         t_s=t_s,
@@ -585,9 +599,9 @@ def fit_pulse_response(
         at_bound=bool(single or tau1 <= tau_lo * (1 + 1e-6) or tau2 >= tau_hi * (1 - 1e-6)),
     )
     if cur_b is not None:
-        xb = rc_states(seg.dur, cur_b, taus12, seg.start_settled)
+        xb = x_split[1]
         model.cur_b, model.xb1, model.xb2 = cur_b, xb[:, 0], xb[:, 1]
-    sample_rows = model.rows(t[fit_from:])
+    sample_rows = model.sample_rows = model.rows(t[fit_from:])
     model.rmse_v = float(np.sqrt(np.nanmean((sample_rows @ coef - v[fit_from:]) ** 2)))
     model.std = _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b)
     if cells is not None and cells.shape[1]:
@@ -662,8 +676,11 @@ def _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b) -> dict[
     ):
         if cur is None:
             continue
-        d = _tau_columns(seg, taus12 * np.exp(eps), cur)[rows]
-        d -= _tau_columns(seg, taus12 * np.exp(-eps), cur)[rows]
+        # both sides of the central difference in one call (each tau's column is
+        # its own: the bits of two calls)
+        both = _tau_columns(seg, np.concatenate((taus12 * np.exp(eps), taus12 * np.exp(-eps))), cur)
+        d = both[rows, :2]
+        d -= both[rows, 2:]
         derivs += d / (2 * eps) * np.array([r1, r2])
     jac = np.column_stack([design, derivs]) * w[:, None]
     res = (design @ coef - y) * w
