@@ -120,6 +120,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         self.curves.clear()
 
     def add_curve(self, row: int, key: str, x, y, color: str, name: str | None = None, **kw):
+        if "symbol" in kw and not np.isfinite(np.asarray(y, dtype=float)).any():
+            kw = {k: v for k, v in kw.items() if not k.startswith("symbol")}  # nothing to mark
         item = self.plots[row].plot(x, y, pen=pen(color, kw.pop("style", Qt.PenStyle.SolidLine)),
                                     name=None, **kw)  # fmt: skip
         if name is not None:

@@ -3,6 +3,7 @@ V/I/T, capacity and efficiency per cycle and dQ/dV per cycle, overlays, diagnost
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -299,6 +300,16 @@ def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
     axis.setRange(0.0, 0.81)
     assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
     assert "9 samples over 0.808 s" in page.file_info.text()
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_a_log_without_a_whole_cycle_paints_its_cycle_plots_without_numpy_warnings(qtbot, page):
+    """Its one cycle's coulombic efficiency is NaN: a marker plot of nothing made pyqtgraph
+    print numpy's 'All-NaN slice encountered' on the terminal at every paint."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        open_files(qtbot, page, str(REAL_DATA / "can" / "foxbms_test_log.txt"))
+        page.grab()
 
 
 def test_run_diagnostics_can_be_clicked_again_once_done(qtbot, page, two_cells):
