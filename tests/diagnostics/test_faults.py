@@ -937,14 +937,27 @@ def test_clean_packs_stay_clean(chem, cells, profile, seed, spread, hours):
     assert detect_faults(block, spec).faults == []
 
 
+def _thermal_offline_and_live(block: SampleBlock, chunk: int) -> tuple[dict, dict]:
+    """The thermal results of run_suite on the block, and of the live engine fed it in chunks."""
+    from app.diagnostics.live import LiveEngine
+    from app.diagnostics.suite import run_suite
+
+    offline = run_suite(block.to_frame(), NMC4).results["thermal"]
+    engine = LiveEngine(NMC4)
+    for start in range(0, len(block), chunk):
+        engine.process(block.slice(start, start + chunk))
+    return offline, engine.results()["thermal"]
+
+
+def _runaway_onset_evidence(thermal: dict) -> dict:
+    return {e["factor"]: e for e in thermal["runaway_risk_evidence"]}["runaway_onset"]
+
+
 def test_runaway_with_its_cells_voltage_sensor_stuck_is_still_a_runaway():
     """The onset test reads the cell's temperature only: a stuck voltage sensor on that
     cell (the simulator's ``fault=runaway,stuck``) explains none of a 700 degC rise.
     It had been set aside as the sensor's echo, and the thermal card's runaway-onset
     evidence read 0/100 offline and live."""
-    from app.diagnostics.live import LiveEngine
-    from app.diagnostics.suite import run_suite
-
     faults = [
         Fault("thermal_runaway", 300, cell=2),
         Fault("sensor_stuck", 300, channel="cell_2_v"),
@@ -954,14 +967,9 @@ def test_runaway_with_its_cells_voltage_sensor_stuck_is_still_a_runaway():
     _found(result, "sensor_stuck", "cell_2_v", 300, LATENCY_S)
     _found(result, "thermal_runaway_onset", "cell_2_temp_c", 300, LATENCY_S)
 
-    offline = run_suite(block.to_frame(), NMC4).results["thermal"]
-    engine = LiveEngine(NMC4)
-    for start in range(0, len(block), 250):
-        engine.process(block.slice(start, start + 250))
-    live = engine.results()["thermal"]
+    offline, live = _thermal_offline_and_live(block, 250)
     for thermal in (offline, live):
-        onset = {e["factor"]: e for e in thermal["runaway_risk_evidence"]}["runaway_onset"]
-        assert onset["score"] == 100.0, onset
+        assert _runaway_onset_evidence(thermal)["score"] == 100.0
         assert thermal["runaway_risk_score"] == 100.0
     assert live["runaway_risk_evidence"] == offline["runaway_risk_evidence"]
 
@@ -972,9 +980,6 @@ def test_a_record_opening_mid_runaway_is_a_runaway_not_an_out_of_range_sensor(st
     it passes the sensors' 150 degC before the onset test has its two minutes of data.
     That out-of-range reading is the runaway's heat, not a sensor fault; the onset had
     been dropped as its echo (the thermal card: 'runaway onset 0/100' at 700 degC)."""
-    from app.diagnostics.live import LiveEngine
-    from app.diagnostics.suite import run_suite
-
     full = simulate(
         NMC4,
         "drive",
@@ -991,14 +996,9 @@ def test_a_record_opening_mid_runaway_is_a_runaway_not_an_out_of_range_sensor(st
     assert result.of_kind("thermal_runaway_onset"), [f.kind.value for f in result.faults]
     assert not [f for f in result.of_kind("sensor_out_of_range") if f.channel == "cell_2_temp_c"]
 
-    offline = run_suite(block.to_frame(), NMC4).results["thermal"]
-    engine = LiveEngine(NMC4)
-    for start in range(0, len(block), 97):
-        engine.process(block.slice(start, start + 97))
-    live = engine.results()["thermal"]
+    offline, live = _thermal_offline_and_live(block, 97)
     for thermal in (offline, live):
-        onset = {e["factor"]: e for e in thermal["runaway_risk_evidence"]}["runaway_onset"]
-        assert onset["score"] == 100.0, onset
+        assert _runaway_onset_evidence(thermal)["score"] == 100.0
     assert live["runaway_risk_evidence"] == offline["runaway_risk_evidence"]
 
 
