@@ -134,6 +134,9 @@ ACCEL_Z = 2.0
 #: doubles its rate within the window, a steady heat source does not.
 ACCEL_RATIO = 2.0
 MIN_WINDOW_BINS = 6
+#: In a log's (or a live connection's) first two minutes the window holds all the
+#: bins since the start, from this many seconds on (at least MIN_WINDOW_BINS bins).
+START_WINDOW_S = 30.0
 #: Candidates: the mean excess temperature of the last bins of the window above that
 #: of its first bins by this fraction of the threshold rate over the window.
 CAND_EDGE_BINS = 4
@@ -209,9 +212,11 @@ class RunawayDetector:
         self.bin_s = bin_s
         # at least 6 bins: a slow log (bins of 2 samples) gets a longer window
         self.w = bins_for(FIT_WINDOW_S, bin_s, 2 * MIN_WINDOW_BINS)
-        self.coef = _quad_weights(self.w, bin_s)
-        self.tmpl_amp, self.tmpl_norm, self.tmpl_rate = _exp_templates(self.w, bin_s)
-        self.edge = max(1, min(CAND_EDGE_BINS, self.w // 4))
+        # a log's (or a live connection's) first bins: the window grows from
+        # MIN_WINDOW_BINS to w, each length with its own contrasts
+        self.w_min = min(self.w, max(MIN_WINDOW_BINS, bins_for(START_WINDOW_S, bin_s)))
+        self._fits = {n: self._fit(n) for n in range(self.w_min, self.w + 1)}
+        self._seen = 0  # bins pushed so far
         if len(layout.cells_t):
             self.rows = layout.cells_t
         elif layout.i_t >= 0:
@@ -245,35 +250,32 @@ class RunawayDetector:
     def trackers(self) -> list[EpisodeTracker]:
         return [self.tracker]
 
-    def process(self, bb: BinBatch) -> None:
-        if not len(self.rows):
-            return
-        m = bb.m
-        temp = bb.mean[self.rows]
-        if len(self.rows) >= 3:
-            ref = bb.median(self.rows)
-        elif len(self.rows) == 2:
-            ref = temp[::-1]  # the other cell
-        else:  # a lone sensor: its Joule heating is subtracted from the rate below
-            ref = np.zeros(m)
-        delta = temp - ref
-        d_full = self._delta.push(delta)
-        o_full = self._own.push_lazy((temp,))  # (read at the candidates only)
-        t0 = self._t0.push(bb.t0)
-        t1 = self._t1.push(bb.t1)
-        nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
-        w = self.w
-        h = d_full.shape[1]
-        e = self.edge
+    def _fit(self, w: int) -> dict:
+        """The contrasts of a window of ``w`` bins."""
+        amp, norm, rate = _exp_templates(w, self.bin_s)
+        return {
+            "w": w,
+            "coef": _quad_weights(w, self.bin_s),
+            "tmpl_amp": amp,
+            "tmpl_norm": norm,
+            "tmpl_rate": rate,
+            "edge": max(1, min(CAND_EDGE_BINS, w // 4)),
+        }
+
+    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h):
+        """The test on the windows of ``fit``'s length ending at the new bins ``cols``:
+        (rows, cols, ok, rate, prev, own, z) of its candidates, or None."""
+        w, e = fit["w"], fit["edge"]
+        end = h - bb.m + cols  # index of each window's last bin
         # candidates: the excess temperature of the window's last bins above that of
         # its first bins by a quarter of what the threshold rate gives (cheap; the fit
         # runs only there). Sums in a fixed order: the same bits however bins arrive,
         # and part of the condition, so live and offline agree exactly.
-        last = d_full[:, h - m :].copy()
-        first = d_full[:, h - m - w + 1 : h - w + 1].copy()
+        last = d_full[:, end]
+        first = d_full[:, end - w + 1]
         for j in range(1, e):
-            last += d_full[:, h - m - j : h - j]
-            first += d_full[:, h - m - w + 1 + j : h - w + 1 + j]
+            last += d_full[:, end - j]
+            first += d_full[:, end - w + 1 + j]
         need = CAND_RATE_FRACTION * RATE_MIN_C_PER_MIN / 60.0 * (w - e) * self.bin_s * e
         with np.errstate(invalid="ignore"):
             rising = last - first >= need
@@ -281,15 +283,16 @@ class RunawayDetector:
         if self.tracker.has_open_runs:
             cand[:] = True
         if not cand.any():
-            return
-        rows, cols = np.nonzero(cand)
+            return None
+        rows, ci = np.nonzero(cand)
+        cols = cols[ci]
         # the windows, gathered as (candidates, w) rows: each reduction below runs
         # along a contiguous row of w values, in the same order whatever the batch
-        end = h - m + cols  # index of each window's last bin
+        end = h - bb.m + cols
         idx = end[:, None] - (w - 1) + np.arange(w)[None, :]
         yd = d_full[rows[:, None], idx]
         yo = o_full.take(rows[:, None], idx)
-        cf = self.coef
+        cf = fit["coef"]
         rate = (yd * cf["rate_end"]).sum(axis=1)
         prev = (yd * cf["rate_start"]).sum(axis=1)
         rise = (yd * cf["rise"]).sum(axis=1)
@@ -319,23 +322,23 @@ class RunawayDetector:
             contiguous = span <= (w + 1) * self.bin_s
             per_min = 60.0
             # the self-heating templates: the best one's z and its rate at the end
-            amp = yd @ self.tmpl_amp.T  # (candidates, templates)
+            amp = yd @ fit["tmpl_amp"].T  # (candidates, templates)
             s_white = np.fmax(s_fit, s_noise)
-            tz = amp * self.tmpl_norm / s_white[:, None]
+            tz = amp * fit["tmpl_norm"] / s_white[:, None]
             # ... and with each bin's own noise: a template that weighs the last
             # bins must not borrow the calm of the earlier ones (a sensor turning
             # noisy mid-window); the smaller z counts
             share = 1.0 + (1.57 / k if k >= 3 else 1.0)
             var_bins = s2_bins / (6.0 * n2_bins * n2_bins) * share
             var_bins = np.where(np.isfinite(var_bins), var_bins, var_bin[:, None])
-            se_het = np.sqrt(var_bins @ (self.tmpl_amp**2).T)
+            se_het = np.sqrt(var_bins @ (fit["tmpl_amp"] ** 2).T)
             tz = np.fmin(tz, amp / se_het)
             best = np.argmax(np.nan_to_num(tz, nan=-np.inf), axis=1)
             pick = np.arange(len(best))
             t_z = tz[pick, best]
-            t_rate = amp[pick, best] * self.tmpl_rate[best]
+            t_rate = amp[pick, best] * fit["tmpl_rate"][best]
             accelerating = (
-                rising[rows, cols]
+                rising[rows, ci]
                 & contiguous
                 & ((rate - prev) * per_min >= ACCEL_MIN_C_PER_MIN)
                 & (rate - prev >= ACCEL_Z * se_accel)
@@ -351,6 +354,39 @@ class RunawayDetector:
             templ = quad_rate & (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
             ok = accelerating & (quad | templ)
             z = np.fmax(rise / se_rise, t_z)
+        return rows, cols, ok, rate, prev, own, z
+
+    def process(self, bb: BinBatch) -> None:
+        if not len(self.rows):
+            return
+        m = bb.m
+        temp = bb.mean[self.rows]
+        if len(self.rows) >= 3:
+            ref = bb.median(self.rows)
+        elif len(self.rows) == 2:
+            ref = temp[::-1]  # the other cell
+        else:  # a lone sensor: its Joule heating is subtracted from the rate below
+            ref = np.zeros(m)
+        delta = temp - ref
+        d_full = self._delta.push(delta)
+        o_full = self._own.push_lazy((temp,))  # (read at the candidates only)
+        t0 = self._t0.push(bb.t0)
+        t1 = self._t1.push(bb.t1)
+        nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
+        h = d_full.shape[1]
+        # bins of data each new bin's window can hold: the full window, or in a log's
+        # first bins all since its start (a window growing from w_min)
+        seen = self._seen + 1 + np.arange(m)
+        self._seen += m
+        full = np.flatnonzero(seen >= self.w)
+        groups = [(self._fits[self.w], full)] if len(full) else []
+        for c in np.flatnonzero((seen >= self.w_min) & (seen < self.w)):
+            groups.append((self._fits[int(seen[c])], c[None]))
+        parts = [self._test(f, c, bb, d_full, o_full, nz, t0, t1, h) for f, c in groups]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return
+        rows, cols, ok, rate, prev, own, z = (np.concatenate(x) for x in zip(*parts))
         k = len(self.rows)
         cond = np.zeros((k, m), dtype=bool)
         cond[rows, cols] = ok
