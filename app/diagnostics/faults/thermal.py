@@ -260,6 +260,10 @@ class RunawayDetector:
             "tmpl_norm": norm,
             "tmpl_rate": rate,
             "edge": max(1, min(CAND_EDGE_BINS, w // 4)),
+            # a rate doubling within the full window rises by 2 ** (w / full) within
+            # a shorter one (its end-minus-start rise in proportion)
+            "accel_ratio": ACCEL_RATIO ** (w / self.w),
+            "accel_min": ACCEL_MIN_C_PER_MIN * (w / self.w),
         }
 
     def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h):
@@ -340,9 +344,9 @@ class RunawayDetector:
             accelerating = (
                 rising[rows, ci]
                 & contiguous
-                & ((rate - prev) * per_min >= ACCEL_MIN_C_PER_MIN)
+                & ((rate - prev) * per_min >= fit["accel_min"])
                 & (rate - prev >= ACCEL_Z * se_accel)
-                & (rate >= ACCEL_RATIO * prev)
+                & (rate >= fit["accel_ratio"] * prev)
                 & (own * per_min >= OWN_RATE_FRACTION * RATE_MIN_C_PER_MIN)
             )
             # a template lends its evidence, not its rate: the quadratic's rate must
