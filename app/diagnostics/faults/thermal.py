@@ -390,7 +390,7 @@ class RunawayDetector:
         parts = [p for p in parts if p is not None]
         if not parts:
             return
-        rows, cols, ok, rate, prev, own, z = (np.concatenate(x) for x in zip(*parts))
+        rows, cols, ok, rate, prev, own, z = (np.concatenate(x) for x in zip(*parts, strict=True))
         k = len(self.rows)
         cond = np.zeros((k, m), dtype=bool)
         cond[rows, cols] = ok
