@@ -1022,7 +1022,7 @@ def test_the_weakest_cell_at_the_end_of_a_discharge_is_not_a_short():
 
 @pytest.mark.parametrize(
     ("chem", "cells", "onset", "seed"),
-    [("nmc", 4, 30.0, 3), ("nmc", 16, 90.0, 4), ("lfp", 16, 30.0, 3), ("lfp", 4, 60.0, 4)],
+    [("nmc", 4, 30.0, 3), ("nmc", 16, 30.0, 4), ("lfp", 16, 60.0, 3), ("lfp", 4, 90.0, 4)],
 )
 def test_runaway_in_a_logs_first_two_minutes_within_a_minute(chem, cells, onset, seed):
     """A runaway starting before the 2-minute window could fill is tested on the window

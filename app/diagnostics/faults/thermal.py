@@ -137,6 +137,10 @@ MIN_WINDOW_BINS = 6
 #: In a log's (or a live connection's) first two minutes the window holds all the
 #: bins since the start, from this many seconds on (at least MIN_WINDOW_BINS bins).
 START_WINDOW_S = 30.0
+#: ... with the acceleration at 3 standard errors, not 2: a shorter window's start
+#: rate is noisy enough for a steady source (a cell 3 degC/min warmer from the log's
+#: start) to pass the ratio test at 2 (an alarm at 44 s); 4 costs early detections.
+ACCEL_Z_START = 3.0
 #: Candidates: the mean excess temperature of the last bins of the window above that
 #: of its first bins by this fraction of the threshold rate over the window.
 CAND_EDGE_BINS = 4
@@ -264,6 +268,7 @@ class RunawayDetector:
             # a shorter one (its end-minus-start rise in proportion)
             "accel_ratio": ACCEL_RATIO ** (w / self.w),
             "accel_min": ACCEL_MIN_C_PER_MIN * (w / self.w),
+            "accel_z": ACCEL_Z if w == self.w else ACCEL_Z_START,
         }
 
     def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h):
@@ -345,7 +350,7 @@ class RunawayDetector:
                 rising[rows, ci]
                 & contiguous
                 & ((rate - prev) * per_min >= fit["accel_min"])
-                & (rate - prev >= ACCEL_Z * se_accel)
+                & (rate - prev >= fit["accel_z"] * se_accel)
                 & (rate >= fit["accel_ratio"] * prev)
                 & (own * per_min >= OWN_RATE_FRACTION * RATE_MIN_C_PER_MIN)
             )
