@@ -134,32 +134,53 @@ class FloatRunawayDetector:
         cur = x[1][idx]
         tmp = x[2][idx]
         k = len(self.t_rows)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            held = (v.max(axis=1) - v.min(axis=1)) <= self.hold_v
-            i_base = cur[:, :nb].sum(axis=1) / nb
-            i_rec = cur[:, w - nr :].sum(axis=1) / nr
-            t_base = tmp[:, :nb].sum(axis=1) / nb
-            t_rec = tmp[:, w - nr :].sum(axis=1) / nr
-            # white-noise variance per sample, and samples per part
-            s2i, n2i, cnti = nz[0][idx], nz[1][idx], nz[2][idx]
-            s2t, n2t, cntt = nz[3][idx], nz[4][idx], nz[5][idx]
-            var_i = s2i.sum(axis=1) / (6.0 * n2i.sum(axis=1))
-            var_t = s2t.sum(axis=1) / (6.0 * n2t.sum(axis=1))  # one cell sensor's
-            ni_b, ni_r = cnti[:, :nb].sum(axis=1), cnti[:, w - nr :].sum(axis=1)
-            nt_b, nt_r = cntt[:, :nb].sum(axis=1), cntt[:, w - nr :].sum(axis=1)
-            se_i = np.sqrt(var_i * (1.0 / ni_b + 1.0 / ni_r))
-            # a bin's mean temperature averages k sensors: k times the samples
-            se_t = np.sqrt(var_t * (1.0 / nt_b + 1.0 / nt_r))
-            rise_i = i_rec - i_base
-            rise_t = t_rec - t_base
-            ok = (
-                held
-                & (i_rec >= self.i_min)
-                & (rise_i >= self.i_min)
-                & (rise_i >= CURRENT_Z * se_i)
-                & (rise_t >= HEAT_Z * se_t)
-            )
-            z_t = rise_t / se_t
+        # the window: the last w bins, or fewer (from 4 * MIN_BINS on) when the voltage
+        # has been held only that long (a log starting in a charge that reaches the
+        # float voltage, the float reached after a charge): the bins since, the part
+        # where a float current can rise; its first half the baseline, its last
+        # quarter the recent part (the full window: 12 and 6 bins of 24)
+        with np.errstate(invalid="ignore"):
+            r = v[:, ::-1]
+            spread = np.maximum.accumulate(r, axis=1) - np.minimum.accumulate(r, axis=1)
+            length = (spread <= self.hold_v).sum(axis=1)  # NaN (no data): not held
+        s2i, n2i, cnti = nz[0][idx], nz[1][idx], nz[2][idx]
+        s2t, n2t, cntt = nz[3][idx], nz[4][idx], nz[5][idx]
+        ok = np.zeros(m, dtype=bool)
+        rise_i = np.full(m, np.nan)
+        rise_t = np.full(m, np.nan)
+        i_rec = np.full(m, np.nan)
+        z_t = np.full(m, np.nan)
+        for n in np.unique(length[length >= 4 * MIN_BINS]):
+            sel = np.flatnonzero(length == n)
+            a = w - n  # the window's first column
+            if n == w:
+                b, r_ = nb, nr
+            else:
+                b, r_ = max(MIN_BINS, n // 2), max(MIN_BINS, n // 4)
+            base, rec = slice(a, a + b), slice(w - r_, w)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c, tp = cur[sel], tmp[sel]
+                ib = c[:, base].sum(axis=1) / b
+                ir = c[:, rec].sum(axis=1) / r_
+                tb = tp[:, base].sum(axis=1) / b
+                tr = tp[:, rec].sum(axis=1) / r_
+                # white-noise variance per sample, and samples per part
+                var_i = s2i[sel, a:].sum(axis=1) / (6.0 * n2i[sel, a:].sum(axis=1))
+                var_t = s2t[sel, a:].sum(axis=1) / (6.0 * n2t[sel, a:].sum(axis=1))
+                ni_b, ni_r = cnti[sel, base].sum(axis=1), cnti[sel, rec].sum(axis=1)
+                nt_b, nt_r = cntt[sel, base].sum(axis=1), cntt[sel, rec].sum(axis=1)
+                se_i = np.sqrt(var_i * (1.0 / ni_b + 1.0 / ni_r))
+                # a bin's mean temperature averages k sensors: k times the samples
+                se_t = np.sqrt(var_t * (1.0 / nt_b + 1.0 / nt_r))
+                ri, rt = ir - ib, tr - tb
+                ok[sel] = (
+                    (ir >= self.i_min)
+                    & (ri >= self.i_min)
+                    & (ri >= CURRENT_Z * se_i)
+                    & (rt >= HEAT_Z * se_t)
+                )
+                rise_i[sel], rise_t[sel], i_rec[sel] = ri, rt, ir
+                z_t[sel] = rt / se_t
         ok &= np.isfinite(z_t)
         self.tracker.feed(
             bb.t0,
