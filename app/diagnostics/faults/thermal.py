@@ -98,6 +98,25 @@ at the limit of what 5-sigma evidence allows -- still minutes before T2: from
 the expected adiabatic Joule heating (I² R_dc / C from the spec's ECM) is
 subtracted instead.
 
+A log's first two minutes. The window needs 24 bins: a runaway starting in a log's
+(or a live connection's) first two minutes was tested only once it filled, at ~119 s,
+and found 74-114 s after its onset. The window now grows from the log's start: from
+30 s (6 bins) on, each new bin is tested on all the bins since the start, with the
+contrasts of that length (the z's are in that window's own standard errors) and
+the acceleration thresholds scaled to it (a rate doubling within 120 s rises by
+2 ** (L / 120 s) within L, its end-minus-start rise in proportion), the acceleration
+at 3 standard errors instead of 2 (the start rate of a short window is noisy: a cell
+steadily 3 degC/min warmer from the start passed at 2, at 44 s; 4 cost a third of the
+early detections). The full window's test is unchanged (the same bits). Runaway
+injected at 0-110 s into the log (``bench_faults.py --parts detection --onsets 0 5 30
+60 90 110``, the runaway case only, drive profile; NMC and LFP, 4 and 16 cells),
+within 60 s, before -> after: seeds 1-4, onset 30 s 0/16 (89 s) -> 11/16 (29-79 s),
+60 s 15/16 -> 15/16 (29-64 s, was 59-64), 90-110 s 32/32 either way; onsets 0-5 s
+0/32 (114-119 s) -> 8/32 (39-99 s): with no flat start to measure the rise against,
+the excess's curvature alone must show the acceleration. Clean: the first 6 minutes
+of the benchmark's 960 clean runs of seeds 1-8 and of 61-68 (all chemistries,
+profiles, spreads; later windows are the full one's, unchanged): no alarm.
+
 Lead-acid. The figures above for lead-acid came from a simulated runaway that
 was not physical (the Li-ion self-heating on a lead-acid cell, even at rest): 19 of
 32 runaways within 60 s on seeds 1-8, the temperature evidence alone at z ~5.7 by
