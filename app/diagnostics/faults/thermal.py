@@ -113,7 +113,10 @@ injected at 0-110 s into the log (``bench_faults.py --parts detection --onsets 0
 within 60 s, before -> after: seeds 1-4, onset 30 s 0/16 (89 s) -> 11/16 (29-79 s),
 60 s 15/16 -> 15/16 (29-64 s, was 59-64), 90-110 s 32/32 either way; onsets 0-5 s
 0/32 (114-119 s) -> 8/32 (39-99 s): with no flat start to measure the rise against,
-the excess's curvature alone must show the acceleration. Clean: the first 6 minutes
+the excess's curvature alone must show the acceleration. Untuned seeds 300-307
+(64 runs per onset): onset 30 s 0/32 (89 s) -> NMC 16/16 (29-54 s), LFP 5/16
+(39-84 s); 60 s 30/32 (59-64 s) -> 30/32 (29-64 s); 90-110 s 63/64 either way;
+0-5 s 0/64 (114-119 s) -> 1/64 (59-99 s). Clean: the first 6 minutes
 of the benchmark's 960 clean runs of seeds 1-8 and of 61-68 (all chemistries,
 profiles, spreads; later windows are the full one's, unchanged): no alarm.
 
