@@ -109,7 +109,7 @@ at 3 standard errors instead of 2 (the start rate of a short window is noisy: a 
 steadily 3 degC/min warmer from the start passed at 2, at 44 s; 4 cost a third of the
 early detections). The full window's test is unchanged (the same bits). Runaway
 injected at 0-110 s into the log (``bench_faults.py --parts detection --onsets 0 5 30
-60 90 110``, the runaway case only, drive profile; NMC and LFP, 4 and 16 cells),
+60 90 110``, the runaway case only; NMC and LFP, 4 and 16 cells),
 within 60 s, before -> after: seeds 1-4, onset 30 s 0/16 (89 s) -> 11/16 (29-79 s),
 60 s 15/16 -> 15/16 (29-64 s, was 59-64), 90-110 s 32/32 either way; onsets 0-5 s
 0/32 (114-119 s) -> 8/32 (39-99 s): with no flat start to measure the rise against,
