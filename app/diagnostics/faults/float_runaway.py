@@ -167,8 +167,12 @@ class FloatRunawayDetector:
         rise_t = np.full(m, np.nan)
         i_rec = np.full(m, np.nan)
         z_t = np.full(m, np.nan)
-        for n in np.unique(length[length >= 4 * MIN_BINS]):
-            sel = np.flatnonzero(length == n)
+        if (length == w).all():  # (the usual case: one group, no search)
+            groups = [(w, slice(None))]
+        else:
+            lengths = np.unique(length[length >= 4 * MIN_BINS])
+            groups = [(int(n), np.flatnonzero(length == n)) for n in lengths]
+        for n, sel in groups:
             a = w - n  # the window's first column
             if n == w:
                 b, r_ = nb, nr
