@@ -13,7 +13,7 @@ temperature-only evidence. Float-current monitoring is the practice (IEEE 1188
 recommends it; a healthy float current is ~1 mA/Ah).
 
 The test, every 5 s bin, over the last 120 s (24 bins): a *baseline* (the first
-12 bins) and a *recent* part (the last 6 bins).
+12 bins) and a *recent* part (the last 6 bins) (a shorter window below).
 
 * voltage held: the pack voltage's bin means stay within 5 mV a cell over the
   window (a charger's regulation; a charge starting, a load or a pulse moves it
@@ -25,6 +25,23 @@ The test, every 5 s bin, over the last 120 s (24 bins): a *baseline* (the first
 * heating: the mean cell temperature's recent mean above its baseline mean by 3
   standard errors (of the temperature sensors' white noise, averaged over the
   cells) -- the current's heat showing, the feedback closing.
+
+The window is shorter when the voltage has been held for less than 120 s (from 8
+bins on): the bins since it was reached, half of them the baseline and the last
+quarter the recent part. The simulator's ``float`` profile starts with a charge at
+C/4 that reaches the float voltage at ~55 s; the full window was held only from
+~175 s on, so a runaway 90 s into the log was found at 79 s, one 110 s in at 59 s
+(seeds 1-4, 4 and 16 cells); now 14-39 s. A runaway starting before the float
+voltage is reached (onsets 0-60 s: 680-840 s, the "854 s") is still found late, and
+not by the window: its current is reached from above, by the charge's taper
+stopping at ~C/8 (a healthy one falls under C/100 within a minute), with no step up for the test to see; the
+current then rises only by the feedback (doubling per 10 degC at ~0.45 degC/min:
+~3 %/min of C/8, C/100 over the window's 90 s only after ~12 minutes). A taper that
+stops at a high current could be flagged as such, but a real VRLA charge tapers
+through C/10-C/100 over hours while its cells warm, so that test is left undone. Clean with the shorter window: ``bench_faults.py --parts
+clean --chem lead_acid --first-seed 61 --seeds 4`` and ``--first-seed 65 --seeds 8``,
+``73 --seeds 8`` (960 lead-acid pack-days, every profile, float at 25 and 40 degC):
+no float-runaway alarm (only :mod:`.thermal`'s known six, seeds 75 and 77).
 
 A normal charge's taper (the current falling at the held voltage), a float in a
 hot room (a steady current, a steady temperature) and a charge starting (the
@@ -134,32 +151,57 @@ class FloatRunawayDetector:
         cur = x[1][idx]
         tmp = x[2][idx]
         k = len(self.t_rows)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            held = (v.max(axis=1) - v.min(axis=1)) <= self.hold_v
-            i_base = cur[:, :nb].sum(axis=1) / nb
-            i_rec = cur[:, w - nr :].sum(axis=1) / nr
-            t_base = tmp[:, :nb].sum(axis=1) / nb
-            t_rec = tmp[:, w - nr :].sum(axis=1) / nr
-            # white-noise variance per sample, and samples per part
-            s2i, n2i, cnti = nz[0][idx], nz[1][idx], nz[2][idx]
-            s2t, n2t, cntt = nz[3][idx], nz[4][idx], nz[5][idx]
-            var_i = s2i.sum(axis=1) / (6.0 * n2i.sum(axis=1))
-            var_t = s2t.sum(axis=1) / (6.0 * n2t.sum(axis=1))  # one cell sensor's
-            ni_b, ni_r = cnti[:, :nb].sum(axis=1), cnti[:, w - nr :].sum(axis=1)
-            nt_b, nt_r = cntt[:, :nb].sum(axis=1), cntt[:, w - nr :].sum(axis=1)
-            se_i = np.sqrt(var_i * (1.0 / ni_b + 1.0 / ni_r))
-            # a bin's mean temperature averages k sensors: k times the samples
-            se_t = np.sqrt(var_t * (1.0 / nt_b + 1.0 / nt_r))
-            rise_i = i_rec - i_base
-            rise_t = t_rec - t_base
-            ok = (
-                held
-                & (i_rec >= self.i_min)
-                & (rise_i >= self.i_min)
-                & (rise_i >= CURRENT_Z * se_i)
-                & (rise_t >= HEAT_Z * se_t)
-            )
-            z_t = rise_t / se_t
+        # the window: the last w bins, or fewer (from 4 * MIN_BINS on) when the voltage
+        # has been held only that long (a log starting in a charge that reaches the
+        # float voltage, the float reached after a charge): the bins since, the part
+        # where a float current can rise; its first half the baseline, its last
+        # quarter the recent part (the full window: 12 and 6 bins of 24)
+        with np.errstate(invalid="ignore"):
+            r = v[:, ::-1]
+            spread = np.maximum.accumulate(r, axis=1) - np.minimum.accumulate(r, axis=1)
+            length = (spread <= self.hold_v).sum(axis=1)  # NaN (no data): not held
+        s2i, n2i, cnti = nz[0][idx], nz[1][idx], nz[2][idx]
+        s2t, n2t, cntt = nz[3][idx], nz[4][idx], nz[5][idx]
+        ok = np.zeros(m, dtype=bool)
+        rise_i = np.full(m, np.nan)
+        rise_t = np.full(m, np.nan)
+        i_rec = np.full(m, np.nan)
+        z_t = np.full(m, np.nan)
+        if (length == w).all():  # (the usual case: one group, no search)
+            groups = [(w, slice(None))]
+        else:
+            lengths = np.unique(length[length >= 4 * MIN_BINS])
+            groups = [(int(n), np.flatnonzero(length == n)) for n in lengths]
+        for n, sel in groups:
+            a = w - n  # the window's first column
+            if n == w:
+                b, r_ = nb, nr
+            else:
+                b, r_ = max(MIN_BINS, n // 2), max(MIN_BINS, n // 4)
+            base, rec = slice(a, a + b), slice(w - r_, w)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c, tp = cur[sel], tmp[sel]
+                ib = c[:, base].sum(axis=1) / b
+                ir = c[:, rec].sum(axis=1) / r_
+                tb = tp[:, base].sum(axis=1) / b
+                tr = tp[:, rec].sum(axis=1) / r_
+                # white-noise variance per sample, and samples per part
+                var_i = s2i[sel, a:].sum(axis=1) / (6.0 * n2i[sel, a:].sum(axis=1))
+                var_t = s2t[sel, a:].sum(axis=1) / (6.0 * n2t[sel, a:].sum(axis=1))
+                ni_b, ni_r = cnti[sel, base].sum(axis=1), cnti[sel, rec].sum(axis=1)
+                nt_b, nt_r = cntt[sel, base].sum(axis=1), cntt[sel, rec].sum(axis=1)
+                se_i = np.sqrt(var_i * (1.0 / ni_b + 1.0 / ni_r))
+                # a bin's mean temperature averages k sensors: k times the samples
+                se_t = np.sqrt(var_t * (1.0 / nt_b + 1.0 / nt_r))
+                ri, rt = ir - ib, tr - tb
+                ok[sel] = (
+                    (ir >= self.i_min)
+                    & (ri >= self.i_min)
+                    & (ri >= CURRENT_Z * se_i)
+                    & (rt >= HEAT_Z * se_t)
+                )
+                rise_i[sel], rise_t[sel], i_rec[sel] = ri, rt, ir
+                z_t[sel] = rt / se_t
         ok &= np.isfinite(z_t)
         self.tracker.feed(
             bb.t0,

@@ -98,6 +98,28 @@ at the limit of what 5-sigma evidence allows -- still minutes before T2: from
 the expected adiabatic Joule heating (I² R_dc / C from the spec's ECM) is
 subtracted instead.
 
+A log's first two minutes. The window needs 24 bins: a runaway starting in a log's
+(or a live connection's) first two minutes was tested only once it filled, at ~119 s,
+and found 74-114 s after its onset. The window now grows from the log's start: from
+30 s (6 bins) on, each new bin is tested on all the bins since the start, with the
+contrasts of that length (the z's are in that window's own standard errors) and
+the acceleration thresholds scaled to it (a rate doubling within 120 s rises by
+2 ** (L / 120 s) within L, its end-minus-start rise in proportion), the acceleration
+at 3 standard errors instead of 2 (the start rate of a short window is noisy: a cell
+steadily 3 degC/min warmer from the start passed at 2, at 44 s; 4 cost a third of the
+early detections). The full window's test is unchanged (the same bits). Runaway
+injected at 0-110 s into the log (``bench_faults.py --parts detection --onsets 0 5 30
+60 90 110``, the runaway case only; NMC and LFP, 4 and 16 cells),
+within 60 s, before -> after: seeds 1-4, onset 30 s 0/16 (89 s) -> 11/16 (29-79 s),
+60 s 15/16 -> 15/16 (29-64 s, was 59-64), 90-110 s 32/32 either way; onsets 0-5 s
+0/32 (114-119 s) -> 8/32 (39-99 s): with no flat start to measure the rise against,
+the excess's curvature alone must show the acceleration. Untuned seeds 300-307
+(64 runs per onset): onset 30 s 0/32 (89 s) -> NMC 16/16 (29-54 s), LFP 5/16
+(39-84 s); 60 s 30/32 (59-64 s) -> 30/32 (29-64 s); 90-110 s 63/64 either way;
+0-5 s 0/64 (114-119 s) -> 1/64 (59-99 s). Clean: the first 6 minutes
+of the benchmark's 960 clean runs of seeds 1-8 and of 61-68 (all chemistries,
+profiles, spreads; later windows are the full one's, unchanged): no alarm.
+
 Lead-acid. The figures above for lead-acid came from a simulated runaway that
 was not physical (the Li-ion self-heating on a lead-acid cell, even at rest): 19 of
 32 runaways within 60 s on seeds 1-8, the temperature evidence alone at z ~5.7 by
@@ -134,6 +156,13 @@ ACCEL_Z = 2.0
 #: doubles its rate within the window, a steady heat source does not.
 ACCEL_RATIO = 2.0
 MIN_WINDOW_BINS = 6
+#: In a log's (or a live connection's) first two minutes the window holds all the
+#: bins since the start, from this many seconds on (at least MIN_WINDOW_BINS bins).
+START_WINDOW_S = 30.0
+#: ... with the acceleration at 3 standard errors, not 2: a shorter window's start
+#: rate is noisy enough for a steady source (a cell 3 degC/min warmer from the log's
+#: start) to pass the ratio test at 2 (an alarm at 44 s); 4 costs early detections.
+ACCEL_Z_START = 3.0
 #: Candidates: the mean excess temperature of the last bins of the window above that
 #: of its first bins by this fraction of the threshold rate over the window.
 CAND_EDGE_BINS = 4
@@ -209,9 +238,11 @@ class RunawayDetector:
         self.bin_s = bin_s
         # at least 6 bins: a slow log (bins of 2 samples) gets a longer window
         self.w = bins_for(FIT_WINDOW_S, bin_s, 2 * MIN_WINDOW_BINS)
-        self.coef = _quad_weights(self.w, bin_s)
-        self.tmpl_amp, self.tmpl_norm, self.tmpl_rate = _exp_templates(self.w, bin_s)
-        self.edge = max(1, min(CAND_EDGE_BINS, self.w // 4))
+        # a log's (or a live connection's) first bins: the window grows from
+        # MIN_WINDOW_BINS to w, each length with its own contrasts
+        self.w_min = min(self.w, max(MIN_WINDOW_BINS, bins_for(START_WINDOW_S, bin_s)))
+        self._fits = {n: self._fit(n) for n in range(self.w_min, self.w + 1)}
+        self._seen = 0  # bins pushed so far
         if len(layout.cells_t):
             self.rows = layout.cells_t
         elif layout.i_t >= 0:
@@ -245,35 +276,37 @@ class RunawayDetector:
     def trackers(self) -> list[EpisodeTracker]:
         return [self.tracker]
 
-    def process(self, bb: BinBatch) -> None:
-        if not len(self.rows):
-            return
-        m = bb.m
-        temp = bb.mean[self.rows]
-        if len(self.rows) >= 3:
-            ref = bb.median(self.rows)
-        elif len(self.rows) == 2:
-            ref = temp[::-1]  # the other cell
-        else:  # a lone sensor: its Joule heating is subtracted from the rate below
-            ref = np.zeros(m)
-        delta = temp - ref
-        d_full = self._delta.push(delta)
-        o_full = self._own.push_lazy((temp,))  # (read at the candidates only)
-        t0 = self._t0.push(bb.t0)
-        t1 = self._t1.push(bb.t1)
-        nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
-        w = self.w
-        h = d_full.shape[1]
-        e = self.edge
+    def _fit(self, w: int) -> dict:
+        """The contrasts of a window of ``w`` bins."""
+        amp, norm, rate = _exp_templates(w, self.bin_s)
+        return {
+            "w": w,
+            "coef": _quad_weights(w, self.bin_s),
+            "tmpl_amp": amp,
+            "tmpl_norm": norm,
+            "tmpl_rate": rate,
+            "edge": max(1, min(CAND_EDGE_BINS, w // 4)),
+            # a rate doubling within the full window rises by 2 ** (w / full) within
+            # a shorter one (its end-minus-start rise in proportion)
+            "accel_ratio": ACCEL_RATIO ** (w / self.w),
+            "accel_min": ACCEL_MIN_C_PER_MIN * (w / self.w),
+            "accel_z": ACCEL_Z if w == self.w else ACCEL_Z_START,
+        }
+
+    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h):
+        """The test on the windows of ``fit``'s length ending at the new bins ``cols``:
+        (rows, cols, ok, rate, prev, own, z) of its candidates, or None."""
+        w, e = fit["w"], fit["edge"]
+        end = h - bb.m + cols  # index of each window's last bin
         # candidates: the excess temperature of the window's last bins above that of
         # its first bins by a quarter of what the threshold rate gives (cheap; the fit
         # runs only there). Sums in a fixed order: the same bits however bins arrive,
         # and part of the condition, so live and offline agree exactly.
-        last = d_full[:, h - m :].copy()
-        first = d_full[:, h - m - w + 1 : h - w + 1].copy()
+        last = d_full[:, end]
+        first = d_full[:, end - w + 1]
         for j in range(1, e):
-            last += d_full[:, h - m - j : h - j]
-            first += d_full[:, h - m - w + 1 + j : h - w + 1 + j]
+            last += d_full[:, end - j]
+            first += d_full[:, end - w + 1 + j]
         need = CAND_RATE_FRACTION * RATE_MIN_C_PER_MIN / 60.0 * (w - e) * self.bin_s * e
         with np.errstate(invalid="ignore"):
             rising = last - first >= need
@@ -281,15 +314,16 @@ class RunawayDetector:
         if self.tracker.has_open_runs:
             cand[:] = True
         if not cand.any():
-            return
-        rows, cols = np.nonzero(cand)
+            return None
+        rows, ci = np.nonzero(cand)
+        cols = cols[ci]
         # the windows, gathered as (candidates, w) rows: each reduction below runs
         # along a contiguous row of w values, in the same order whatever the batch
-        end = h - m + cols  # index of each window's last bin
+        end = h - bb.m + cols
         idx = end[:, None] - (w - 1) + np.arange(w)[None, :]
         yd = d_full[rows[:, None], idx]
         yo = o_full.take(rows[:, None], idx)
-        cf = self.coef
+        cf = fit["coef"]
         rate = (yd * cf["rate_end"]).sum(axis=1)
         prev = (yd * cf["rate_start"]).sum(axis=1)
         rise = (yd * cf["rise"]).sum(axis=1)
@@ -319,27 +353,27 @@ class RunawayDetector:
             contiguous = span <= (w + 1) * self.bin_s
             per_min = 60.0
             # the self-heating templates: the best one's z and its rate at the end
-            amp = yd @ self.tmpl_amp.T  # (candidates, templates)
+            amp = yd @ fit["tmpl_amp"].T  # (candidates, templates)
             s_white = np.fmax(s_fit, s_noise)
-            tz = amp * self.tmpl_norm / s_white[:, None]
+            tz = amp * fit["tmpl_norm"] / s_white[:, None]
             # ... and with each bin's own noise: a template that weighs the last
             # bins must not borrow the calm of the earlier ones (a sensor turning
             # noisy mid-window); the smaller z counts
             share = 1.0 + (1.57 / k if k >= 3 else 1.0)
             var_bins = s2_bins / (6.0 * n2_bins * n2_bins) * share
             var_bins = np.where(np.isfinite(var_bins), var_bins, var_bin[:, None])
-            se_het = np.sqrt(var_bins @ (self.tmpl_amp**2).T)
+            se_het = np.sqrt(var_bins @ (fit["tmpl_amp"] ** 2).T)
             tz = np.fmin(tz, amp / se_het)
             best = np.argmax(np.nan_to_num(tz, nan=-np.inf), axis=1)
             pick = np.arange(len(best))
             t_z = tz[pick, best]
-            t_rate = amp[pick, best] * self.tmpl_rate[best]
+            t_rate = amp[pick, best] * fit["tmpl_rate"][best]
             accelerating = (
-                rising[rows, cols]
+                rising[rows, ci]
                 & contiguous
-                & ((rate - prev) * per_min >= ACCEL_MIN_C_PER_MIN)
-                & (rate - prev >= ACCEL_Z * se_accel)
-                & (rate >= ACCEL_RATIO * prev)
+                & ((rate - prev) * per_min >= fit["accel_min"])
+                & (rate - prev >= fit["accel_z"] * se_accel)
+                & (rate >= fit["accel_ratio"] * prev)
                 & (own * per_min >= OWN_RATE_FRACTION * RATE_MIN_C_PER_MIN)
             )
             # a template lends its evidence, not its rate: the quadratic's rate must
@@ -351,6 +385,39 @@ class RunawayDetector:
             templ = quad_rate & (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
             ok = accelerating & (quad | templ)
             z = np.fmax(rise / se_rise, t_z)
+        return rows, cols, ok, rate, prev, own, z
+
+    def process(self, bb: BinBatch) -> None:
+        if not len(self.rows):
+            return
+        m = bb.m
+        temp = bb.mean[self.rows]
+        if len(self.rows) >= 3:
+            ref = bb.median(self.rows)
+        elif len(self.rows) == 2:
+            ref = temp[::-1]  # the other cell
+        else:  # a lone sensor: its Joule heating is subtracted from the rate below
+            ref = np.zeros(m)
+        delta = temp - ref
+        d_full = self._delta.push(delta)
+        o_full = self._own.push_lazy((temp,))  # (read at the candidates only)
+        t0 = self._t0.push(bb.t0)
+        t1 = self._t1.push(bb.t1)
+        nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
+        h = d_full.shape[1]
+        # bins of data each new bin's window can hold: the full window, or in a log's
+        # first bins all since its start (a window growing from w_min)
+        seen = self._seen + 1 + np.arange(m)
+        self._seen += m
+        full = np.flatnonzero(seen >= self.w)
+        groups = [(self._fits[self.w], full)] if len(full) else []
+        for c in np.flatnonzero((seen >= self.w_min) & (seen < self.w)):
+            groups.append((self._fits[int(seen[c])], c[None]))
+        parts = [self._test(f, c, bb, d_full, o_full, nz, t0, t1, h) for f, c in groups]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return
+        rows, cols, ok, rate, prev, own, z = (np.concatenate(x) for x in zip(*parts, strict=True))
         k = len(self.rows)
         cond = np.zeros((k, m), dtype=bool)
         cond[rows, cols] = ok
