@@ -374,12 +374,8 @@ def _soh(r: dict) -> ResultSummary:
         # why neither the capacity nor the resistance gave one, both as the reason (a
         # second one as a finding read before the first)
         reason = "\n".join(notes) or "no full cycle, rest pair or current pulse in the data"
-        return ResultSummary(Status.UNAVAILABLE, reason=reason)
-    if res_soh is not None and res_soh > 100.0:
-        notes += (
-            "the resistance is below the new-cell value it is judged against: the "
-            "resistance SOH says little until the spec gives this cell's own",
-        )
+        # the resistance measured and its reference stay in view: the reason compares them
+        return ResultSummary(Status.UNAVAILABLE, numbers=numbers, reason=reason)
     if soh is None:  # no capacity measured: the resistance speaks
         headline = (
             f"{cap_soh:.1f} % by capacity"
@@ -807,7 +803,7 @@ def summarize(key: str, result: Any) -> ResultSummary:
 
 
 #: The diagnostics' notes are written for logs and JSON; the page shows them as text.
-_PROSE = ((">=", "≥"), ("<=", "≤"), ("degC", "°C"), ("I2R", "I²R"))
+_PROSE = ((">=", "≥"), ("<=", "≤"), ("degC", "°C"), ("I2R", "I²R"), ("mOhm", "mΩ"))
 
 
 def _prose(text: str) -> str:
