@@ -103,9 +103,11 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "rests of 30 min or more, 10 % SOC or more apart, give the charge counted per SOC "
         "moved. The SOH is the capacity's. Resistance: (R_EOL − R) / (R_EOL − R_BOL) with "
         "R_EOL = 2 R_BOL, R the median per-cell fitted R0 of the current pulses (those at "
-        "20-80 % SOC and 15-35 °C when there are any), R_BOL the spec's new-cell resistance "
-        "or the preset's R0 for the capacity; over 100 % is a resistance below it. Plus the "
-        "incremental-capacity (dQ/dV) peaks of slow CC segments.",
+        "20-80 % SOC and 15-35 °C when there are any), R_BOL the new-cell resistance given "
+        "(--bol-resistance-ohm, R new on the Logs page) or the chemistry's typical R0 for the "
+        "capacity, an indication. Up to 20 % below R_BOL reads 100 %; further below (or past "
+        "2x a typical cell's) the reference is not this cell's and there is no resistance "
+        "SOH. Plus the incremental-capacity (dQ/dV) peaks of slow CC segments.",
     ),
     DiagnosticInfo(
         "internal_resistance",
