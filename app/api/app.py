@@ -21,6 +21,7 @@ from app.api.live import LiveFeed, _finite
 from app.api.middleware import LimitAndLog, RequestLog
 from app.api.schemas import AcknowledgeIn, DiagnoseIn, DiagnosticIn, ThresholdIn, UserIn
 from app.core.errors import BatteryOSError, SchemaError, StorageError
+from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM
 from app.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -350,8 +351,16 @@ def create_app(
                 chemistry: Annotated[str | None, Query(pattern="^(nmc|lfp|lead_acid)$")] = None,
                 capacity_ah: Annotated[float | None, Query(gt=0, le=1e5)] = None,
                 cells: Annotated[int | None, Query(ge=1, le=1000)] = None,
+                bol_resistance_ohm: Annotated[
+                    float | None, Query(ge=MIN_RESISTANCE_OHM, le=MAX_RESISTANCE_OHM)
+                ] = None,
             ):
-                params = {"chemistry": chemistry, "capacity_ah": capacity_ah, "cells": cells}
+                params = {
+                    "chemistry": chemistry,
+                    "capacity_ah": capacity_ah,
+                    "cells": cells,
+                    "bol_resistance_ohm": bol_resistance_ohm,
+                }
                 return _json(_only(await _diagnose_upload(slug, file, params), key))
 
         make()
@@ -445,6 +454,7 @@ def _analysis_args(params: dict):
         chemistry=params.get("chemistry"),
         capacity_ah=params.get("capacity_ah"),
         cells=params.get("cells"),
+        bol_resistance_ohm=params.get("bol_resistance_ohm"),
         ocv_table=None,
         eol_fraction=params.get("eol_fraction", 0.8),
         timeseries=None,

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM
+
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
@@ -59,4 +61,9 @@ class DiagnoseIn(_Strict):
     chemistry: Literal["nmc", "lfp", "lead_acid"] = "nmc"
     capacity_ah: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] | None = None
     cells: Annotated[int, Field(ge=1, le=1000)] | None = None
+    #: beginning-of-life resistance of one cell, ohm (``--bol-resistance-ohm``)
+    bol_resistance_ohm: (
+        Annotated[float, Field(ge=MIN_RESISTANCE_OHM, le=MAX_RESISTANCE_OHM, allow_inf_nan=False)]
+        | None
+    ) = None
     eol_fraction: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.8

@@ -1,4 +1,5 @@
-"""The battery options shared by sub-commands: --chemistry, --capacity-ah, --cells, --ocv-table."""
+"""The battery options shared by sub-commands: --chemistry, --capacity-ah, --cells, --ocv-table,
+--bol-resistance-ohm."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import math
 from app.core.errors import BatteryOSError
 from app.core.spec import (
     MAX_CAPACITY_AH,
+    MAX_RESISTANCE_OHM,
     MIN_CAPACITY_AH,
+    MIN_RESISTANCE_OHM,
     BatterySpec,
     Chemistry,
     load_ocv_table,
@@ -32,6 +35,17 @@ def capacity(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{text!r} Ah is not a cell's or string's capacity "
             f"({MIN_CAPACITY_AH:g} to {MAX_CAPACITY_AH:g} Ah)"
+        )
+    return value
+
+
+def resistance(text: str) -> float:
+    """A cell's resistance in ohm: a thin-film cell's ~100 ohm down to a large cell's ~0.1 mOhm."""
+    value = positive_float(text)
+    if not MIN_RESISTANCE_OHM <= value <= MAX_RESISTANCE_OHM:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ohm is not a cell's resistance ({MIN_RESISTANCE_OHM:g} to "
+            f"{MAX_RESISTANCE_OHM:g} ohm; 15 mOhm is 0.015)"
         )
     return value
 
@@ -66,6 +80,13 @@ def add_battery_options(
         metavar="CSV",
         help="OCV table of one cell: CSV with columns soc_percent,ocv_v",
     )
+    group.add_argument(
+        "--bol-resistance-ohm",
+        type=resistance,
+        metavar="OHM",
+        help="beginning-of-life resistance of one cell, ohm (the fitted R0 the resistance "
+        "SOH compares, near 25 degC); default: the chemistry's typical value for the capacity",
+    )
 
 
 def spec_from_args(
@@ -91,7 +112,11 @@ def spec_from_args(
             "(nmc, lfp, lead_acid) and --capacity-ah"
         )
     cells = args.cells or (cells_in_data if fallback is None and cells_in_data else None)
-    spec = spec.with_overrides(capacity_ah=args.capacity_ah, series_cells=cells)
+    spec = spec.with_overrides(
+        capacity_ah=args.capacity_ah,
+        series_cells=cells,
+        bol_resistance_ohm=getattr(args, "bol_resistance_ohm", None),
+    )
     if args.ocv_table:
         soc, ocv = load_ocv_table(args.ocv_table)
         spec = spec.with_ocv_table(soc, ocv)

@@ -24,6 +24,10 @@ MIN_OCV_RISE_V = 0.01
 #: the largest cells ~1e3 Ah), and the diagnostics' arithmetic on it overflows.
 MIN_CAPACITY_AH = 1e-6
 MAX_CAPACITY_AH = 1e6
+#: Outside these a cell's resistance is a unit mix-up (a 1000 Ah cell has ~50 uOhm, a
+#: coin half cell tens of ohm, a thin-film cell ~1 kOhm).
+MIN_RESISTANCE_OHM = 1e-6
+MAX_RESISTANCE_OHM = 1e4
 
 
 class Chemistry(StrEnum):
@@ -123,6 +127,12 @@ class BatterySpec:
             raise BatteryOSError(
                 f"capacity_ah = {self.capacity_ah:g}: a capacity of {self.capacity_ah:g} Ah "
                 f"is not a cell's or string's ({MIN_CAPACITY_AH:g} to {MAX_CAPACITY_AH:g} Ah)"
+            )
+        r_bol = self.bol_resistance_ohm
+        if r_bol is not None and not MIN_RESISTANCE_OHM <= r_bol <= MAX_RESISTANCE_OHM:
+            raise BatteryOSError(
+                f"bol_resistance_ohm = {r_bol:g}: not a cell's resistance "
+                f"({MIN_RESISTANCE_OHM:g} to {MAX_RESISTANCE_OHM:g} ohm)"
             )
         for key in ("series_cells", "parallel_strings"):
             if getattr(self, key) < 1:

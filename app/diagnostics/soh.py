@@ -33,15 +33,50 @@
 **Resistance.** ``SOH_R = (R_EOL - R) / (R_EOL - R_BOL)`` with ``R_EOL = 2 R_BOL``
 (end of life at 200 % of the new-cell resistance, the usual automotive
 criterion: e.g. Berecibar et al., Renew. Sustain. Energy Rev. 56 (2016) 572;
-TWAICE "End of life"). R is the median per-cell resistance of the pulses found
-by :mod:`~app.diagnostics.internal_resistance` (those at 20-80 % SOC and 15-35
-degC when there are any), by default the ohmic R0 of the pulse read-out fits
-(``resistance_metric="r_10s"``: the 10 s DCIR); R_BOL is
-``spec.bol_resistance_ohm`` (per cell, the same quantity) or else the preset
-ECM R0 for the cell capacity -- the result says which. Not temperature
-corrected. Values above 100 % mean a resistance below the reference; a
-resistance past ``R_EOL`` gives 0 % with a note (past end of life, or a
-reference that is not this cell's).
+TWAICE "End of life"). R is the median per-cell resistance (the pack's x
+parallel strings / series cells: one physical cell of ``spec.capacity_ah``) of
+the pulses found by :mod:`~app.diagnostics.internal_resistance` (those at 20-80
+% SOC and 15-35 degC when there are any; a note says when none was), by default
+the ohmic R0 of the pulse read-out fits (``resistance_metric="r_10s"``: the 10 s
+DCIR). Not temperature corrected. R_BOL, the reference, the result says which:
+
+- ``spec.bol_resistance_ohm`` (``--bol-resistance-ohm``): the user's
+  beginning-of-life resistance of one cell, the same quantity;
+- else the chemistry preset's ECM for a cell of ``spec.capacity_ah`` (a specific
+  resistance in ohm*Ah over the capacity: a 1.1 Ah cell gets 4.5x the value of a
+  5 Ah one). That is a *typical* cell of the chemistry: real cells of one
+  chemistry differ by 2-3x in specific resistance (power against energy
+  designs), and it is only as right as the capacity it is divided by: the
+  Arbin log's A123 LFP cell (1.1 Ah if it is the APR18650M1A of TRI's
+  fast-charge data, as its schedule suggests; the file does not say) measures
+  19 mOhm, 0.021 ohm*Ah against the preset's 0.02, but the 0.6 Ah the Logs
+  page guesses from that 17-minute excerpt makes the reference 33 mOhm. So
+  SOH_R against it is an indication, and a note says so.
+
+What the ratio ``R / R_BOL`` gives (an engineer reads SOH above 100 % as a bug,
+and a measured resistance below a new cell's says more about the reference
+than about the cell):
+
+- 1 to 2: ``SOH_R = 100 (2 - R/R_BOL)``, 100 % to 0 %.
+- 0.8 to 1 (:data:`NEW_CELL_TOLERANCE`): a new cell's scatter about its
+  reference -- cell-to-cell spread (1-4 % one sigma for new cells of one batch,
+  see :mod:`app.hardware.simulator.cells`), the fit's scatter (a single
+  simulated LFP cell with typical sensor noise: +-6 % a pulse, 0.88-1.03x its
+  true R0 for the median of an HPPC test's three mid-SOC pulses over 24 seeds),
+  a few kelvin warmer than the reference (R0 falls a few % per kelvin) -- so
+  **100 %** (clipped: nothing is healthier than new), with a note giving the
+  measured ratio. (A datasheet's maximum, "<= x mOhm", is not a new cell's
+  typical value; new cells measure below it.)
+- below 0.8: not determinable (None). The measurement contradicts the
+  reference: a cell of another size or design than the preset's typical one, a
+  capacity that is not the cell's (a guessed one), or a reference of another
+  quantity (a pack's, parallel cells', a 10 s DCIR against R0), or far warmer.
+  The note gives both values and asks for the cell's own beginning-of-life
+  resistance.
+- above 2: past end of life. Against the user's reference 0 % with a note;
+  against the preset's guess not determinable (None) with a note, as below 0.8
+  -- twice a typical cell's resistance is as likely a higher-resistance design
+  as a dead cell.
 
 **ICA** per cycle and direction: see :mod:`~app.diagnostics.incremental_capacity`.
 
@@ -82,6 +117,10 @@ if TYPE_CHECKING:
 _CV_MARGIN = 0.01
 #: SOH_R end of life: the resistance doubles (see the module docstring)
 EOL_RESISTANCE_FACTOR = 2.0
+#: SOH_R: a resistance down to this fraction below the reference is a new cell's
+#: scatter about it and reads 100 %; further below, SOH_R is not determinable
+#: (see the module docstring)
+NEW_CELL_TOLERANCE = 0.20
 RESISTANCE_METRICS = ("r0", "r_10s")
 _METRIC_NAMES = {"r0": "fitted ohmic R0 per cell", "r_10s": "10 s DCIR per cell"}
 
@@ -613,8 +652,9 @@ def _bol_resistance(spec: BatterySpec, metric: str) -> tuple[float | None, str]:
 
 def _measured_resistance(
     ir: InternalResistanceResult, metric: str, settings: SohSettings
-) -> tuple[float | None, int]:
-    """Median per-cell resistance of the pulses (SOC and temperature band when any)."""
+) -> tuple[float | None, int, bool]:
+    """Median per-cell resistance of the pulses (SOC and temperature band when any),
+    their number, and whether they were in the band."""
     pulses = ir.pulses
 
     def value(p: dict) -> float | None:
@@ -635,8 +675,72 @@ def _measured_resistance(
     ]
     use = band or good
     if not use:
-        return None, 0
-    return float(np.median([value(p) for p in use])), len(use)
+        return None, 0, False
+    return float(np.median([value(p) for p in use])), len(use), bool(band)
+
+
+def _resistance_soh(
+    r_meas: float, bol: float, source: str, metric: str, spec: BatterySpec, notes: list[str]
+) -> float | None:
+    """SOH_R of a measured per-cell resistance against the reference (the module
+    docstring's cases); appends the notes it needs."""
+    ratio = r_meas / bol
+    given = spec.bol_resistance_ohm is not None
+    what = _METRIC_NAMES[metric]
+    measured = f"the {what} measured, {_milliohm(r_meas)}, is {ratio:.2f}x"
+    ask = (
+        "give the cell's own beginning-of-life resistance (--bol-resistance-ohm: one "
+        "cell, the same quantity, near 25 degC)"
+    )
+    if not given:
+        reference = (
+            f"the {spec.chemistry.value} preset's typical value for a "
+            f"{spec.capacity_ah:g} Ah cell ({_milliohm(bol)})"
+        )
+    else:
+        reference = f"the beginning-of-life resistance given ({_milliohm(bol)})"
+    if ratio < 1.0 - NEW_CELL_TOLERANCE:
+        why = (
+            "a chemistry guess this cell contradicts (another cell design, or a capacity "
+            "that is not the cell's)"
+            if not given
+            else "lower than a new cell of that reference: not this cell's, or another "
+            "quantity (a pack's, an AC impedance, another temperature)"
+        )
+        notes.append(f"no resistance SOH: {measured} {reference}, {why}; {ask}")
+        return None
+    if ratio > EOL_RESISTANCE_FACTOR:
+        if not given:
+            notes.append(
+                f"no resistance SOH: {measured} {reference}, past the "
+                f"{EOL_RESISTANCE_FACTOR:g}x end of life of a guess (a higher-resistance "
+                f"design as likely as a worn cell); {ask}"
+            )
+            return None
+        notes.append(
+            f"resistance {ratio:.1f}x the reference ({source}): past the "
+            f"{EOL_RESISTANCE_FACTOR:g}x end of life, or not this cell's reference"
+        )
+        return 0.0
+    if ratio < 1.0:
+        notes.append(
+            f"resistance SOH shown as 100 %: {measured} {reference}, within the "
+            f"{100 * NEW_CELL_TOLERANCE:g} % a new cell scatters about it (cell-to-cell "
+            "spread, temperature, fit)"
+        )
+        soh = 100.0
+    else:
+        soh = 100.0 * (EOL_RESISTANCE_FACTOR - ratio) / (EOL_RESISTANCE_FACTOR - 1.0)
+    if not given:
+        notes.append(
+            f"resistance SOH against {reference}, not this cell's own: an indication; "
+            f"for a measured one {ask}"
+        )
+    return soh
+
+
+def _milliohm(r: float) -> str:
+    return f"{1000.0 * r:.4g} mOhm" if r < 1.0 else f"{r:.4g} ohm"
 
 
 def build_soh_result(
@@ -719,23 +823,28 @@ def build_soh_result(
     soh_c = None if capacity is None else 100.0 * capacity / nominal
     # --- resistance
     bol, source = _bol_resistance(spec, resistance_metric)
+    in_band = True
     if measured_resistance_ohm is not None:
         r_meas, n_pulses = float(measured_resistance_ohm), 0
     elif ir is not None:
-        r_meas, n_pulses = _measured_resistance(ir, resistance_metric, settings)
+        r_meas, n_pulses, in_band = _measured_resistance(ir, resistance_metric, settings)
     else:
         r_meas, n_pulses = None, 0
     soh_r = eol = None
     if bol is not None and bol > 0:
         eol = EOL_RESISTANCE_FACTOR * bol
         if r_meas is not None:
-            soh_r = 100.0 * (eol - r_meas) / (eol - bol)
-            if soh_r < 0.0:
-                soh_r = 0.0
-                notes.append(
-                    f"resistance {r_meas / bol:.1f}x the reference ({source}): past the "
-                    f"{EOL_RESISTANCE_FACTOR:g}x end of life, or not this cell's reference"
-                )
+            soh_r = _resistance_soh(r_meas, bol, source, resistance_metric, spec, notes)
+    if r_meas is not None and not in_band:
+        (slo, shi), (tlo, thi) = (
+            settings.resistance_soc_band_pct,
+            settings.resistance_temperature_band_c,
+        )
+        notes.append(
+            f"resistance from {n_pulses} pulse(s) outside {slo:g}-{shi:g} % SOC and "
+            f"{tlo:g}-{thi:g} degC (none inside), not where a new cell's resistance is "
+            "quoted (mid SOC, room temperature)"
+        )
     if r_meas is None:
         # the pulses may be there, read from the samples without a fit (a slow log)
         found = ir.n_pulses if ir is not None else 0

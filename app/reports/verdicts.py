@@ -107,6 +107,13 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
     )
     if not r_now or not r_bol:
         return Finding("internal_resistance", title, Verdict.PASS, text)
+    if soh.get("soh_resistance_percent") is None:
+        # the SOH found the reference contradicted by the measurement (a chemistry's
+        # typical cell this one is not, or another quantity): no ratio to judge by
+        why = next((n for n in soh.get("notes") or () if n.startswith("no resistance SOH")), None)
+        return Finding(
+            "internal_resistance", title, Verdict.PASS, f"{text}; {why}" if why else text
+        )
     ratio = r_now / r_bol
     verdict = (
         Verdict.FAIL

@@ -103,9 +103,11 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "rests of 30 min or more, 10 % SOC or more apart, give the charge counted per SOC "
         "moved. The SOH is the capacity's. Resistance: (R_EOL − R) / (R_EOL − R_BOL) with "
         "R_EOL = 2 R_BOL, R the median per-cell fitted R0 of the current pulses (those at "
-        "20-80 % SOC and 15-35 °C when there are any), R_BOL the spec's new-cell resistance "
-        "or the preset's R0 for the capacity; over 100 % is a resistance below it. Plus the "
-        "incremental-capacity (dQ/dV) peaks of slow CC segments.",
+        "20-80 % SOC and 15-35 °C when there are any), R_BOL the new-cell resistance given "
+        "(--bol-resistance-ohm, R new on the Logs page) or the chemistry's typical R0 for the "
+        "capacity, an indication. Up to 20 % below R_BOL reads 100 %; further below (or past "
+        "2x a typical cell's) the reference is not this cell's and there is no resistance "
+        "SOH. Plus the incremental-capacity (dQ/dV) peaks of slow CC segments.",
     ),
     DiagnosticInfo(
         "internal_resistance",
@@ -374,12 +376,8 @@ def _soh(r: dict) -> ResultSummary:
         # why neither the capacity nor the resistance gave one, both as the reason (a
         # second one as a finding read before the first)
         reason = "\n".join(notes) or "no full cycle, rest pair or current pulse in the data"
-        return ResultSummary(Status.UNAVAILABLE, reason=reason)
-    if res_soh is not None and res_soh > 100.0:
-        notes += (
-            "the resistance is below the new-cell value it is judged against: the "
-            "resistance SOH says little until the spec gives this cell's own",
-        )
+        # the resistance measured and its reference stay in view: the reason compares them
+        return ResultSummary(Status.UNAVAILABLE, numbers=numbers, reason=reason)
     if soh is None:  # no capacity measured: the resistance speaks
         headline = (
             f"{cap_soh:.1f} % by capacity"
@@ -807,7 +805,7 @@ def summarize(key: str, result: Any) -> ResultSummary:
 
 
 #: The diagnostics' notes are written for logs and JSON; the page shows them as text.
-_PROSE = ((">=", "≥"), ("<=", "≤"), ("degC", "°C"), ("I2R", "I²R"))
+_PROSE = ((">=", "≥"), ("<=", "≤"), ("degC", "°C"), ("I2R", "I²R"), ("mOhm", "mΩ"))
 
 
 def _prose(text: str) -> str:

@@ -44,12 +44,20 @@ class BatterySettings:
     cells: int | None = None  #: ``--cells``
     ocv_table: str | None = None  #: ``--ocv-table`` (a CSV of soc_percent, ocv_v)
     eol_fraction: float | None = None  #: ``--eol-fraction``; None: its default
+    bol_resistance_ohm: float | None = None  #: ``--bol-resistance-ohm``
 
     @property
     def names_battery(self) -> bool:
         """Whether the user described the battery (else the file's or the guess stands)."""
         return any(
-            v is not None for v in (self.chemistry, self.capacity_ah, self.cells, self.ocv_table)
+            v is not None
+            for v in (
+                self.chemistry,
+                self.capacity_ah,
+                self.cells,
+                self.ocv_table,
+                self.bol_resistance_ohm,
+            )
         )
 
 

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatteryOSError
-from app.core.spec import PRESETS, Chemistry
+from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM, PRESETS, Chemistry
 from app.views.background import SerialWorker
 from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
 from app.views.spec_dialog import CHEMISTRY_NAMES
@@ -108,6 +108,29 @@ class CapacitySpinBox(QDoubleSpinBox):
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
         return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
+
+
+class ResistanceSpinBox(QDoubleSpinBox):
+    """A cell's beginning-of-life resistance in mOhm to four significant digits; 0 (shown
+    as the chemistry's typical value) is none given."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDecimals(5)
+        self.setRange(0.0, 1000.0 * MAX_RESISTANCE_OHM)
+        self.setSuffix(" mΩ")
+        self.setSpecialValueText("chemistry typical")
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
+        return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
+
+    def resistance_ohm(self) -> float | None:
+        """The value in ohm; None: none given."""
+        value = self.value()
+        return None if value < 1000.0 * MIN_RESISTANCE_OHM else value / 1000.0
+
+    def set_resistance_ohm(self, value: float | None) -> None:
+        self.setValue(0.0 if value is None else 1000.0 * value)
 
 
 def _swatch(color: str) -> QIcon:
@@ -214,6 +237,12 @@ class LogsPage(QWidget):
             "against it once applied (as --capacity-ah)"
         )
         self.cells_spin = QSpinBox(minimum=1, maximum=1000)
+        self.bol_spin = ResistanceSpinBox()
+        self.bol_spin.setToolTip(
+            "Resistance of one new cell (fitted R0, near 25 °C): what the resistance SOH is "
+            "judged against (as --bol-resistance-ohm); without it the chemistry's typical "
+            "value for the capacity, a guess"
+        )
         self.eol_spin = QDoubleSpinBox(decimals=0, minimum=50.0, maximum=99.0)
         self.eol_spin.setValue(80.0)  # the suite's default, set again for each file
         self.eol_spin.setSuffix(" % of capacity")
@@ -221,7 +250,7 @@ class LogsPage(QWidget):
             "End of life: the capacity falls to this share of the capacity given, or of the "
             "first cycles' when none is (as --eol-fraction)"
         )
-        for spin in (self.capacity_spin, self.cells_spin, self.eol_spin):
+        for spin in (self.capacity_spin, self.cells_spin, self.bol_spin, self.eol_spin):
             # the style sheet's padding does not reach a spin box's text (Qt)
             spin.lineEdit().setTextMargins(6, 0, 0, 0)
         self.ocv_table: str | None = None  #: the OCV table CSV chosen (as --ocv-table)
@@ -243,6 +272,7 @@ class LogsPage(QWidget):
         form.addRow("Capacity", self.capacity_spin)
         form.addRow("Series cells", self.cells_spin)
         form.addRow("OCV table", ocv_row)
+        form.addRow("R new (cell)", self.bol_spin)
         form.addRow("End of life", self.eol_spin)
 
         self.diagnostics_button = QPushButton("Run diagnostics")
@@ -525,6 +555,7 @@ class LogsPage(QWidget):
             )
             self.capacity_spin.setValue(spec.capacity_ah)
             self.cells_spin.setValue(spec.series_cells)
+            self.bol_spin.set_resistance_ohm(spec.bol_resistance_ohm)
             self.set_ocv_table(analysis.settings.ocv_table)
             self.eol_spin.setValue(100.0 * _eol_fraction(analysis.settings))
             if analysis.settings.names_battery:
@@ -672,16 +703,19 @@ class LogsPage(QWidget):
         eol_fraction = None if eol == round(100.0 * _eol_fraction(None)) / 100.0 else eol
         chemistry = self.chemistry_combo.currentData()
         capacity, cells = self.capacity_spin.value(), self.cells_spin.value()
+        bol = self.bol_spin.resistance_ohm()
         spec = analysis.spec
+        shown_bol = self.bol_spin.textFromValue(1000.0 * (spec.bol_resistance_ohm or 0.0))
         edited = (
             chemistry != Chemistry(spec.chemistry).value
             or self.capacity_spin.textFromValue(capacity)
             != self.capacity_spin.textFromValue(spec.capacity_ah)
             or cells != spec.series_cells
+            or self.bol_spin.textFromValue(self.bol_spin.value()) != shown_bol
         )
         if not (edited or analysis.settings.names_battery or self.ocv_table):
             return BatterySettings(eol_fraction=eol_fraction)
-        return BatterySettings(chemistry, capacity, cells, self.ocv_table, eol_fraction)
+        return BatterySettings(chemistry, capacity, cells, self.ocv_table, eol_fraction, bol)
 
     def _on_apply_spec_clicked(self) -> None:
         analysis = self.selected

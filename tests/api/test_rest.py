@@ -191,6 +191,25 @@ def test_diagnose_posted_samples_answers_like_analyze_json(api, slug, key):
         assert all(p["r_10s_ohm"] > 0 for p in body["results"][key]["pulses"] if p["r_10s_ohm"])
 
 
+def test_diagnose_soh_takes_the_beginning_of_life_resistance(api):
+    """bol_resistance_ohm as --bol-resistance-ohm: the reference of the resistance SOH.
+    The simulated cells' R0 is 15 mOhm: twice that as the reference is not this cell's."""
+    h = api.headers("viewer")
+    body = {"samples": _samples(), "chemistry": "nmc", "capacity_ah": 5}
+    r = api.client.post(
+        "/battery/diagnose/soh", json={**body, "bol_resistance_ohm": 0.03}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    out = r.json()
+    soh = out["results"]["soh"]
+    assert out["spec"]["bol_resistance_ohm"] == 0.03
+    assert soh["bol_resistance_ohm"] == 0.03
+    assert soh["bol_resistance_source"] == "spec.bol_resistance_ohm"
+    assert soh["resistance_ohm"] is not None and soh["soh_resistance_percent"] is None
+    r = api.client.post("/battery/diagnose/soh", json={**body, "bol_resistance_ohm": -1}, headers=h)
+    assert r.status_code == 422 and "bol_resistance_ohm" in r.text
+
+
 def test_diagnose_rejects_bad_samples_with_a_message(api):
     h = api.headers("viewer")
     ragged = {"samples": {"time_s": [0, 1, 2], "voltage_v": [3.7, 3.7], "current_a": [0, 0, 0]}}

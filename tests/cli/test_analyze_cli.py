@@ -325,3 +325,49 @@ def test_a_per_cycle_table_in_mah_against_a_nominal_in_ah_is_an_error(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert "times --capacity-ah 2: one of them in other units (mAh?)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_bol_resistance_option_sets_the_resistance_soh_reference(capsys):
+    """The Arbin A123 cell: against the LFP preset for the preset's 2.5 Ah (8 mOhm) its
+    19 mOhm read 0 %, past end of life; the cell's own 19 mOhm gives ~100 %."""
+    path = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    assert main(["analyze", path, "--json", "--chemistry", "lfp"]) == 0
+    soh = json.loads(capsys.readouterr().out)["results"]["soh"]
+    assert soh["soh_resistance_percent"] is None
+    assert any("--bol-resistance-ohm" in n for n in soh["notes"])
+    argv = ["analyze", path, "--json", "--chemistry", "lfp", "--capacity-ah", "1.1"]
+    assert main([*argv, "--bol-resistance-ohm", "0.019"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    soh = report["results"]["soh"]
+    assert report["spec"]["bol_resistance_ohm"] == 0.019
+    assert soh["bol_resistance_source"] == "spec.bol_resistance_ohm"
+    assert soh["bol_resistance_ohm"] == 0.019
+    assert 99.0 <= soh["soh_resistance_percent"] <= 100.0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "'0' must be a positive number"),
+        ("15 mOhm", "'15 mOhm' is not a number"),
+        ("50000", "'50000' ohm is not a cell's resistance (1e-06 to 10000 ohm; 15 mOhm is 0.015)"),
+    ],
+)
+def test_a_bad_bol_resistance_is_one_error_line(sample_csv, value, message):
+    result = run_cli(
+        "analyze", str(sample_csv), "--chemistry", "nmc", "--bol-resistance-ohm", value
+    )
+    # argparse's usage, then the one error line
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_damaged_bol_resistance_in_a_spec_line_is_named(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(
+        '# spec: {"chemistry": "nmc", "capacity_ah": 5, "bol_resistance_ohm": -0.01}\n'
+        "time_s,voltage_v,current_a\n0,3.7,0\n1,3.7,-1\n2,3.69,-1\n"
+    )
+    result = run_cli("analyze", str(path), "--json")
+    assert "bol_resistance_ohm = -0.01" in result.stderr and "Traceback" not in result.stderr

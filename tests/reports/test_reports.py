@@ -193,3 +193,28 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     assert alerts[1][1] == "critical" and alerts[1][2] == "cell_v_max"
     assert "grace" in alerts[1][5] and alerts[1][6] == "charger setpoint fixed"
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("soh_r", "ratio", "expected"),
+    [(50.0, 1.5, Verdict.WARN), (0.0, 2.4, Verdict.FAIL), (None, 2.4, Verdict.PASS)],
+)
+def test_resistance_verdict_only_against_a_reference_the_soh_used(soh_r, ratio, expected):
+    """2.4x the LFP preset's typical cell (the Arbin A123 cell under the preset's 2.5 Ah)
+    is no failed cell: the SOH gave no SOH_R against that guess, nor does the verdict."""
+    ir = {"n_pulses": 1, "median_r_ohmic_ohm": 0.024, "median_r_10s_ohm": 0.032}
+    note = "no resistance SOH: the fitted ohmic R0 per cell measured, 19.04 mOhm, is 2.38x"
+    soh = {
+        "resistance_ohm": 0.019,
+        "bol_resistance_ohm": 0.019 / ratio,
+        "soh_resistance_percent": soh_r,
+        "notes": [note] if soh_r is None else [],
+    }
+    finding = next(
+        f
+        for f in findings(_report(internal_resistance=ir, soh=soh))
+        if f.diagnostic == "internal_resistance"
+    )
+    assert finding.verdict == expected
+    assert ("beginning of life" in finding.summary) == (soh_r is not None)
+    assert (note in finding.summary) == (soh_r is None)

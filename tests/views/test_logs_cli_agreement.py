@@ -181,3 +181,25 @@ def test_a_damaged_spec_line_is_named_in_the_battery_note(qtbot, logs_page, tmp_
         "The file's battery line is damaged (series cells and parallel strings must be at "
         "least 1, got series_cells = 0) and was ignored: guessed from its voltages"
     )
+
+
+def test_a_typed_beginning_of_life_resistance_is_the_cli_option(qtbot, logs_page, capsys):
+    """'R new (cell)' is --bol-resistance-ohm: typed alone, over the guessed battery, it
+    gives the CLI's results and the resistance SOH against it (the Arbin A123 cell)."""
+    path = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    page = gui_results(qtbot, logs_page, path)
+    spec = page.selected.spec
+    assert page.bol_spin.resistance_ohm() is None  # shown as the chemistry's typical
+    assert run(qtbot, page)["soh"]["soh_resistance_percent"] is None  # 0.57x the guess
+    page.bol_spin.setValue(19.5)  # mOhm
+    gui = run(qtbot, page)
+    assert page.selected.settings.bol_resistance_ohm == pytest.approx(0.0195)
+    cli = cli_results(
+        capsys, path, "--chemistry", spec.chemistry.value, "--capacity-ah",
+        f"{spec.capacity_ah!r}", "--cells", "1", "--bol-resistance-ohm", "0.0195",
+    )  # fmt: skip
+    assert gui == cli
+    assert gui["soh"]["soh_resistance_percent"] == 100.0
+    page.apply_spec_button.click()  # the form shows it back for the file
+    qtbot.waitUntil(lambda: page.apply_spec_button.isEnabled(), timeout=30_000)
+    assert page.bol_spin.resistance_ohm() == pytest.approx(0.0195)

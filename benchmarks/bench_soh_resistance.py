@@ -1,0 +1,140 @@
+"""Where the resistance SOH lands: real cycler logs and new simulated cells.
+
+    python benchmarks/bench_soh_resistance.py                    # real files + seeds 0-5
+    python benchmarks/bench_soh_resistance.py --seeds 20 21 22 --no-real
+
+Real files (``/work/shared/data/real``, read only; see its SOURCES.md): every
+log of samples, with the battery the Logs page guesses for it (what the GUI
+shows before the user says anything), and for the files whose cell is known
+the rated cell: the Arbin A123 LFP cell (APR18650M1A, 1.1 Ah; the same cell
+with its measured R0 as the user's ``--bol-resistance-ohm``), the Neware
+cell's 0.33 Ah. Simulated: new cells (3 % resistance spread, typical sensor
+noise) of every chemistry under an HPPC test and a drive cycle, against the
+preset reference (which is the simulator's own: SOH_R should read ~100 %), and
+against a user reference 5 % above and twice their true R0.
+
+Prints SOH_R, the measured per-cell R0 and the reference for each case, and for
+the simulated cells the range of measured/true R0 over the seeds (the scatter
+:data:`app.diagnostics.soh.NEW_CELL_TOLERANCE` has to cover).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+REAL = Path("/work/shared/data/real")
+LOGS = {
+    "arbin/2017-05-09_test-TC-contact_CH33.csv": [("lfp", 1.1, None), ("lfp", 1.1, 0.019)],
+    "maccor/PredictionDiagnostics_000151_test.052": [],
+    "neware/nw_regular_export_ife_example.csv": [("nmc", 0.33, None)],
+    "biologic/GCPL-0.mpr": [],
+    "biologic/MB-0.mpr": [],
+    "bdf/SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv": [],
+    "can/foxbms_test_log.txt": [],
+    "can/foxbms_can-log.trc": [],
+}
+
+
+def _fmt(x, f=".1f"):
+    return "-" if x is None else format(x, f)
+
+
+def _line(label: str, res) -> str:
+    first = next((n for n in res.notes if "resistance SOH" in n), "")
+    return (
+        f"{label:62s} SOH_R {_fmt(res.soh_resistance_percent):>6s}  "
+        f"R {_fmt(res.resistance_ohm and 1e3 * res.resistance_ohm, '.3g'):>6s} mOhm  "
+        f"ref {_fmt(res.bol_resistance_ohm and 1e3 * res.bol_resistance_ohm, '.3g'):>6s} mOhm"
+        f"  {first[:60]}"
+    )
+
+
+def real_files() -> None:
+    from app.core.spec import preset
+    from app.diagnostics import calculate_soh
+    from app.hardware.logs.formats import open_log
+    from app.views.log_analysis import guess_spec
+
+    print("real files (guessed battery, then the rated cell where known)")
+    for name, known in LOGS.items():
+        frame = open_log(str(REAL / name)).frame
+        spec = guess_spec(frame)
+        label = f"{name.split('/')[-1][:28]} guess {spec.chemistry.value} {spec.capacity_ah:g} Ah"
+        print(_line(label, calculate_soh(frame, spec)))
+        for chem, cap, bol in known:
+            spec = preset(chem, capacity_ah=cap).with_overrides(bol_resistance_ohm=bol)
+            label = f"{name.split('/')[-1][:28]} {chem} {cap:g} Ah" + (
+                f" R_BOL {1e3 * bol:g} mOhm" if bol else ""
+            )
+            print(_line(label, calculate_soh(frame, spec)))
+
+
+def simulated(seeds: list[int]) -> None:
+    from app.core.spec import preset
+    from app.diagnostics import calculate_soh
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    print(f"\nnew simulated cells, seeds {seeds[0]}-{seeds[-1]}")
+    cases = [
+        ("nmc", 5.0, 4, "hppc"),
+        ("nmc", 5.0, 4, "drive"),
+        ("lfp", 2.5, 1, "hppc"),
+        ("lfp", 100.0, 16, "hppc"),
+        ("lead_acid", 100.0, 6, "hppc"),
+    ]
+    for chem, cap, cells, profile in cases:
+        spec = preset(chem, capacity_ah=cap, series_cells=cells)
+        true_r0 = spec.ecm.for_capacity(cap)["r0_ohm"]
+        ratios, rows = [], {"preset": [], "1.05x": [], "2x": []}
+        for seed in seeds:
+            block = simulate(
+                spec, profile, duration_s=12000, dt_s=1.0, seed=seed, noise=NoiseSpec.typical(spec)
+            )
+            frame = block.to_frame()
+            res = calculate_soh(frame, spec)
+            if res.resistance_ohm is None:
+                continue
+            ratios.append(res.resistance_ohm / true_r0)
+            rows["preset"].append(res.soh_resistance_percent)
+            for key, factor in (("1.05x", 1.05), ("2x", 2.0)):
+                given = spec.with_overrides(bol_resistance_ohm=factor * true_r0)
+                rows[key].append(
+                    calculate_soh(
+                        frame, given, measured_resistance_ohm=res.resistance_ohm
+                    ).soh_resistance_percent
+                )
+        head = f"{chem} {cells}s {cap:g} Ah {profile}"
+        if not ratios:
+            print(f"{head:28s} no resistance in {len(seeds)} seeds")
+            continue
+        shown = "  ".join(
+            f"{k}: " + ",".join(_fmt(v, ".0f") if v is not None else "None" for v in vals)
+            for k, vals in rows.items()
+        )
+        print(
+            f"{head:28s} {len(ratios)}/{len(seeds)} seeds, R/R_true "
+            f"{min(ratios):.3f}-{max(ratios):.3f}  SOH_R {shown}"
+        )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, nargs="+", default=list(range(6)))
+    p.add_argument("--no-real", action="store_true")
+    p.add_argument("--no-sim", action="store_true")
+    args = p.parse_args()
+    warnings.simplefilter("ignore")
+    if not args.no_real and (REAL / "SOURCES.md").is_file():
+        real_files()
+    if not args.no_sim:
+        simulated(args.seeds)
+
+
+if __name__ == "__main__":
+    main()
