@@ -70,6 +70,7 @@ class FrozenCells:
         # the least number of other cells that must be moving (STUCK_PEERS of them)
         self._peers_needed = STUCK_PEERS * (n_cells - 1)
         self._started = False
+        self._t_first = 0.0  # the first sample's time
         # per channel: last value, time of the first sample of its current run of
         # equal values, samples held since (the run's length less one), time since
         # when it has flickered (the end of its last long hold), latched stuck state
@@ -81,6 +82,7 @@ class FrozenCells:
         self._stuck = [False] * n_cells
 
     def _start(self, t0: float) -> None:
+        self._t_first = t0
         self._run_t = [t0] * self.n_cells
         self._streak_t = [t0] * self.n_cells
         self._started = True
@@ -120,10 +122,12 @@ class FrozenCells:
         gaps = np.diff(t)
         gap_max = float(gaps.max()) if n > 1 else 0.0
         dense = []
+        moved = []  # (cell, last, run_t, held, streak_t) of the cells that did not hold
         for k, col in enumerate(columns):
             ch = np.empty(n, dtype=bool)
             ch[0] = col[0] != self._last[k]  # (NaN never equals: a NaN is a change)
             np.not_equal(col[1:], col[:-1], out=ch[1:])
+            streak = self._streak_t[k]
             if ch.all():
                 # runs of one sample each: between samples gaps, the one carried over
                 # before the first sample
@@ -132,20 +136,17 @@ class FrozenCells:
                     dense.append(k)
                     continue
                 if gap_max >= BREAK_S:
-                    self._streak_t[k] = float(t[1:][gaps >= BREAK_S][-1])
+                    streak = float(t[1:][gaps >= BREAK_S][-1])
                 elif first >= BREAK_S:
-                    self._streak_t[k] = float(t[0])
-                self._run_t[k] = float(t[-1])
-                self._held[k] = 0.0
-                self._stuck[k] = False
-                self._last[k] = float(col[-1])
+                    streak = float(t[0])
+                moved.append((k, float(col[-1]), float(t[-1]), 0.0, streak))
                 continue
             p = np.flatnonzero(ch)
             if len(p) == 0:
                 if t[-1] - self._run_t[k] >= STUCK_WINDOW_S:
                     dense.append(k)
                 else:
-                    self._held[k] += n
+                    moved.append((k, self._last[k], self._run_t[k], self._held[k] + n, streak))
                 continue
             # the runs of equal values: the one carried over, then one from each
             # change, each lasting at most until the next change (the last: the block's end)
@@ -162,11 +163,20 @@ class FrozenCells:
                 # a change after a hold of BREAK_S or more restarts the flicker
                 brk = np.flatnonzero(lengths[:-1] >= BREAK_S)
                 if len(brk):
-                    self._streak_t[k] = float(tp[brk[-1]])
-            self._run_t[k] = float(tp[-1])
-            self._held[k] = float(n - 1 - p[-1])
-            self._stuck[k] = False
-            self._last[k] = float(col[-1])
+                    streak = float(tp[brk[-1]])
+            moved.append((k, float(col[-1]), float(tp[-1]), float(n - 1 - p[-1]), streak))
+        if any(self._run_t[k] - self._t_first < STUCK_MIN_BASELINE_S for k in dense):
+            # a cell that froze in the log's first minute is judged on its peers'
+            # flicker since the start (see step): every cell's, sample by sample
+            return self._update_rows(t, columns, list(range(self.n_cells)))
+        for k, last, run_t, held, streak in moved:
+            self._last[k], self._run_t[k], self._held[k], self._streak_t[k] = (
+                last,
+                run_t,
+                held,
+                streak,
+            )
+            self._stuck[k] = False  # (a stuck cell holds on: it would be among the dense)
         if not dense:
             return None
         return self._update_rows(t, columns, dense)
@@ -214,6 +224,21 @@ class FrozenCells:
                 frozen & ok & (run_t - streak_t >= STUCK_MIN_BASELINE_S) & ~self._at_setpoint(volts)
             )
         trigger = candidate & (moving_total[None, :] - moving >= self._peers_needed)
+        if len(rows) == self.n_cells:
+            # frozen in the log's first minute (no history of its own): stuck while
+            # every other cell moves and has flickered since the start (see step);
+            # only here: any other call's cells froze later than that
+            t_first = self._t_first
+            with np.errstate(invalid="ignore"):
+                young = (
+                    frozen
+                    & ok
+                    & (run_t - t_first < STUCK_MIN_BASELINE_S)
+                    & ~self._at_setpoint(volts)
+                )
+            if young.any():
+                flick = moving & (streak_t == t_first)
+                trigger |= young & (flick.sum(axis=0)[None, :] - flick == self.n_cells - 1)
         stuck = latch(trigger, ~changed, stuck0)
         for r, k in enumerate(rows):
             self._stuck[k] = bool(stuck0[r])
@@ -265,16 +290,20 @@ class FrozenCells:
         total = sum(moving)
         stuck = self._stuck
         out = []
+        t_first = self._t_first
+        flick = [m and s == t_first for m, s in zip(moving, streak_t, strict=True)]
+        flick_total = sum(flick)
+        everyone = len(values) - 1
         for k, x in enumerate(values):
-            if (
-                not stuck[k]
-                and frozen[k]
-                and ok[k]
-                and run_t[k] - streak_t[k] >= STUCK_MIN_BASELINE_S
-                and not self._at_setpoint(x)
-                and total - moving[k] >= self._peers_needed
-            ):
-                stuck[k] = True
+            if stuck[k] or not frozen[k] or not ok[k] or self._at_setpoint(x):
+                pass
+            elif run_t[k] - streak_t[k] >= STUCK_MIN_BASELINE_S:
+                # it flickered a minute, then froze while enough of its peers move
+                stuck[k] = total - moving[k] >= self._peers_needed
+            elif run_t[k] - t_first < STUCK_MIN_BASELINE_S:
+                # it froze in the log's first minute: judged on its peers' history,
+                # every one of them moving and flickering since the start
+                stuck[k] = flick_total - flick[k] == everyone
             if stuck[k]:
                 out.append(k)
         return out
