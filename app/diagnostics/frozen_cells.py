@@ -1,31 +1,35 @@
 """Cell-voltage channels frozen at a plausible value, sample by sample, for the SOC filter.
 
 The SOC filter (:mod:`app.diagnostics.soc_ekf`) measures the mean of the cell
-voltages. A sensor stuck at a plausible value (3.7 V held while the pack
-discharges) stays in that mean and biases the SOC: 5-6 % (NMC, 4 cells, drive)
-to 11 % (a cycle) two hours after the freeze. The evidence that a channel is
-stuck is the stuck-sensor fault's (:mod:`app.diagnostics.faults.sensors`, its
-constants and helpers, not a copy): the reading has not changed at all for
-``STUCK_WINDOW_S`` (and ``MIN_SAMPLES`` samples) while at least ``STUCK_PEERS``
-of the other cells changed in that time, it is not a charger's setpoint (a
-limit held within ``SETPOINT_TOL_V``), and before it froze it flickered -- a
-sensor with noise, which a healthy channel is -- for at least
-``STUCK_MIN_BASELINE_S``. From then on (latched, :func:`~app.diagnostics.faults.
-common.latch`) until the value moves again, the channel is left out of the
-mean, as an implausible reading is.
+voltages. A sensor stuck at a plausible value (4.0 V held while the pack
+discharges) stays in that mean and biases the SOC: 4-6 % (NMC, 4 cells, drive)
+to 10-12 % (cycling) two hours after the freeze. The evidence that a channel is
+stuck is the stuck-sensor fault's (:mod:`app.diagnostics.faults.sensors`: its
+constants and its latch, not a copy of its bins): the reading has not changed
+at all for ``STUCK_WINDOW_S`` (and ``MIN_SAMPLES`` samples) while at least
+``STUCK_PEERS`` of the other cells changed in that time, it is not a charger's
+setpoint (a limit held within ``SETPOINT_TOL_V``), and before it froze it
+flickered -- a sensor with noise, which a healthy channel is -- for at least
+``STUCK_MIN_BASELINE_S``. A cell that froze in the log's first minute has no
+such history of its own and is judged on its peers', as the fault is: stuck when
+every other cell moves and none has held a reading ``BREAK_S`` since the start.
+From then on (latched) until the value moves again, the channel is left out of
+the mean, as an implausible reading is.
 
 Unlike the fault detector, which judges 5 s bins (changed in >= 95 % of the
 bins of the baseline), this works on samples, so that every sample's mean is
-decided when the sample arrives (the filter's offline == live rule): the
-baseline is the time since the channel last held a value for ``BREAK_S`` or
-more (or read NaN), which a sensor with noise, even a quantised one that
-repeats a reading now and then, does not. A healthy log with sensor noise is
-therefore never touched (no channel holds a value 30 s), nor is a noise-free
-one at rest (its peers do not move either) or a cell a charger holds at a
-limit. What a frozen channel cannot tell apart: a healthy cell whose sensor
-repeats exactly for 30 s while its peers move (a coarse, noise-free ADC) is
-left out too, which moves the mean by that cell's imbalance over the number of
-the others.
+decided when the sample arrives (the filter's offline == live rule): a
+channel's baseline is the time since it last held a reading ``BREAK_S`` (the
+fault detector's bin) or more, which a sensor with noise does not. Healthy logs
+with sensor noise are therefore not touched (no channel holds a value 30 s),
+nor are noise-free ones (at rest the peers do not move either; a charger's CV
+limit is a setpoint), nor a pack read in whole millivolts with little noise
+(each channel now and then holds 5 s, so none has a minute of flicker behind a
+longer hold). What it cannot tell from a stuck sensor, as the fault detector
+cannot: one quiet, coarse channel among noisy ones that changed at every
+reading under load (a slope of one step per second or two) and then holds 30 s
+at rest; it is left out until it moves, which moves the mean by that cell's
+imbalance over the number of the others.
 """
 
 from __future__ import annotations

@@ -596,6 +596,34 @@ def test_a_cell_sensor_stuck_at_a_plausible_value_is_left_out(chem, cells, seed,
     np.testing.assert_array_equal(_split_run(spec, stuck, seed), offline)
 
 
+def test_live_engine_leaves_a_stuck_cell_out_as_offline():
+    """The live engine's SOC (the live twin) of a pack whose cell 3 sensor froze, fed
+    in blocks of random sizes, is calculate_soc's to the bit."""
+    from app.diagnostics.live import LiveEngine
+    from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+    spec = preset("lfp", series_cells=4)
+    block = simulate(
+        spec,
+        "cycle",
+        duration_s=5400,
+        seed=11,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("sensor_stuck", 1200, channel="cell_3_v")],
+    )
+    _, offline = calculate_soc(block.to_frame(), spec)
+    seen = []
+    engine = LiveEngine(spec, outputs=[seen.append])
+    k = 0
+    for size in np.random.default_rng(2).choice([1, 3, 10, 40, 300, 1000], size=len(block)):
+        if k >= len(block):
+            break
+        engine(block.slice(k, k + int(size)))
+        k += int(size)
+    engine.drain()
+    np.testing.assert_array_equal(SampleBlock.concat(seen)[SOC_COLUMN], offline)
+
+
 def test_frozen_cells_blocks_and_samples_agree_and_leave_healthy_channels_alone():
     """The tracker's numpy path (blocks) and pure-Python path (samples) give the same
     flags however a log is split; a noisy healthy log, a noise-free one (its cells
