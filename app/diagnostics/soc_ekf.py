@@ -228,11 +228,12 @@ PLAUSIBLE_CELL_V = (0.5, 1.25)
 #: evidence holds (:mod:`app.diagnostics.frozen_cells`: unchanged for 30 s while
 #: its peers move, after flickering with noise). Kept in, it moved the SOC of a
 #: 4-cell NMC pack 4-6 % (drive) to 10-12 % (cycle) in the two hours after the
-#: freeze; now 0.14 / 0.65 % (mean / worst over 6 seeds x 2 profiles), 16 cells
-#: 1.9 / 2.9 -> 0.04 / 0.18 %, LFP 4 cells 2.1 / 3.0 -> 0.09 / 0.38 %
-#: (``benchmarks/bench_soc_stuck.py --seeds 1 2 3 4 5 6``). Healthy logs with
-#: sensor noise, noise-free ones and the default ``bench_soc.py`` cases (one
-#: cell) are unchanged to the bit.
+#: freeze; now 0.14 / 0.65 % (largest difference from the healthy twin, mean /
+#: worst over 6 seeds x 2 profiles), 16 cells 1.9 / 2.9 -> 0.04 / 0.18 %, LFP 4
+#: cells 2.1 / 3.0 -> 0.09 / 0.38 % (``benchmarks/bench_soc_stuck.py --seeds 1 2
+#: 3 4 5 6``); frozen from the log's start, NMC 4 cells 11.6 / 17.6 -> 0.30 /
+#: 0.58 % (``--onset 0``). Healthy logs with sensor noise, noise-free ones and
+#: the default ``bench_soc.py`` cases (one cell) are unchanged to the bit.
 
 #: State indices.
 _SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
