@@ -198,6 +198,7 @@ import math
 from bisect import bisect_left
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -206,7 +207,9 @@ from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.ecm_model import SOC_MAX_PCT, SOC_MIN_PCT, CellModel
-from app.diagnostics.frozen_cells import FrozenCells
+
+if TYPE_CHECKING:
+    from app.diagnostics.frozen_cells import FrozenCells
 
 SOC_COLUMN = "soc_percent"
 SOC_BAND_LOW_COLUMN = "soc_band_low_percent"
@@ -620,6 +623,10 @@ class EkfSocEstimator:
         if n_cells < 2:
             return None
         if self._frozen is None or self._frozen.n_cells != n_cells:
+            # (imported here: it brings the fault detectors, which a start-up path
+            # importing this module for its column names does not need)
+            from app.diagnostics.frozen_cells import FrozenCells
+
             self._frozen = FrozenCells(self.spec, n_cells, self._v_lo, self._v_hi)
         return self._frozen
 
