@@ -198,6 +198,7 @@ import math
 from bisect import bisect_left
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -206,6 +207,9 @@ from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.ecm_model import SOC_MAX_PCT, SOC_MIN_PCT, CellModel
+
+if TYPE_CHECKING:
+    from app.diagnostics.frozen_cells import FrozenCells
 
 SOC_COLUMN = "soc_percent"
 SOC_BAND_LOW_COLUMN = "soc_band_low_percent"
@@ -222,6 +226,17 @@ SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
 #: fault_at=1000) the SOC read 74 % at 1700 s and 5 % at 5100 s against the BMS's
 #: 84 and 97 %; now it follows the healthy cells.
 PLAUSIBLE_CELL_V = (0.5, 1.25)
+#: A plausible reading that stopped moving (a sensor stuck at 3.7 V while the pack
+#: discharges) is left out of the mean too, from when the stuck-sensor fault's
+#: evidence holds (:mod:`app.diagnostics.frozen_cells`: unchanged for 30 s while
+#: its peers move, after flickering with noise). Kept in, it moved the SOC of a
+#: 4-cell NMC pack 4-6 % (drive) to 10-12 % (cycle) in the two hours after the
+#: freeze; now 0.14 / 0.65 % (largest difference from the healthy twin, mean /
+#: worst over 6 seeds x 2 profiles), 16 cells 1.9 / 2.9 -> 0.04 / 0.18 %, LFP 4
+#: cells 2.1 / 3.0 -> 0.09 / 0.38 % (``benchmarks/bench_soc_stuck.py --seeds 1 2
+#: 3 4 5 6``); frozen from the log's start, NMC 4 cells 11.6 / 17.6 -> 0.30 /
+#: 0.58 % (``--onset 0``). Healthy logs with sensor noise, noise-free ones and
+#: the default ``bench_soc.py`` cases (one cell) are unchanged to the bit.
 
 #: State indices.
 _SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
@@ -434,6 +449,8 @@ class EkfSocEstimator:
         self._p = np.zeros((_N_STATES, _N_STATES))
         self._sigma = 0.0  # sqrt(P[soc, soc]) of that prior
         self._cells_by_columns: dict[tuple[str, ...], list[str]] = {}
+        # Cell channels stuck at a plausible value are left out of the mean too.
+        self._frozen: FrozenCells | None = None
         # A cell reading outside this band is no reading of a working cell (a cell
         # collapsed to 0 V after a runaway, an open sense wire at full scale): it is
         # left out of the mean like a NaN (see :data:`PLAUSIBLE_CELL_V`).
@@ -601,6 +618,18 @@ class EkfSocEstimator:
             self._bms_last_diff, self._bms_last_rep = float(d[-1]), float(rep[ok][-1])
         return diff
 
+    def _frozen_cells(self, n_cells: int) -> FrozenCells | None:
+        """The stuck-channel tracker of ``n_cells`` cells (None for one cell: no peers)."""
+        if n_cells < 2:
+            return None
+        if self._frozen is None or self._frozen.n_cells != n_cells:
+            # (imported here: it brings the fault detectors, which a start-up path
+            # importing this module for its column names does not need)
+            from app.diagnostics.frozen_cells import FrozenCells
+
+            self._frozen = FrozenCells(self.spec, n_cells, self._v_lo, self._v_hi)
+        return self._frozen
+
     def _cell_columns(self, block: SampleBlock) -> list[str]:
         # Live blocks of one source all have the same columns: match the
         # cell_<k>_v pattern once, not per block (it costs ~5 us for 16 cells).
@@ -612,16 +641,18 @@ class EkfSocEstimator:
 
     # --- numpy path ---------------------------------------------------
     def _cell_voltage(self, block: SampleBlock) -> np.ndarray:
-        """Mean of the valid ``cell_<k>_v`` (finite, within the plausible band),
-        else pack voltage / series cells."""
+        """Mean of the valid ``cell_<k>_v`` (finite, within the plausible band, not
+        stuck: :mod:`app.diagnostics.frozen_cells`), else pack voltage / series cells."""
         cells = self._cell_columns(block)
         if not cells:
             return block[schema.VOLTAGE] / self._series
         columns = [block[c] for c in cells]
         lo, hi = self._v_lo, self._v_hi
+        frozen = self._frozen_cells(len(cells))
+        stuck = None if frozen is None else frozen.update(block[schema.TIME], columns)
         # summed over the cells in their order, from zero (a reduction along the outer
         # axis adds row after row: the bits do not depend on the block length)
-        if all(((column >= lo) & (column <= hi)).all() for column in columns):
+        if stuck is None and all(((column >= lo) & (column <= hi)).all() for column in columns):
             # (the same adds on the columns themselves, with nothing stacked)
             total = np.zeros(len(block))
             for column in columns:
@@ -630,6 +661,8 @@ class EkfSocEstimator:
         else:
             volts = np.array(columns)  # (cells, samples)
             ok = (volts >= lo) & (volts <= hi)  # False for NaN too
+            if stuck is not None:
+                ok &= ~stuck
             total = np.add.reduce(np.where(ok, volts, 0.0), axis=0, initial=0.0)
             count = ok.sum(axis=0, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -706,6 +739,7 @@ class EkfSocEstimator:
         pack = block[schema.VOLTAGE].tolist()
         par, ser = self._parallel, self._series
         lo, hi = self._v_lo, self._v_hi
+        frozen = self._frozen_cells(len(cells))
         isfinite = math.isfinite
         soc_out = [0.0] * n
         sig_out = [0.0] * n
@@ -716,11 +750,19 @@ class EkfSocEstimator:
                 i = 0.0
             if cells:
                 total = count = 0.0
-                for col in cells:
-                    vc = col[j]
+                values = [col[j] for col in cells]
+                stuck = frozen.step(t, values) if frozen is not None else None
+                for vc in values:
                     if lo <= vc <= hi:  # False for NaN too
                         total += vc
                         count += 1.0
+                if stuck:
+                    # (rare: summed again without them, in the same order as above)
+                    total = count = 0.0
+                    for k, vc in enumerate(values):
+                        if lo <= vc <= hi and k not in stuck:
+                            total += vc
+                            count += 1.0
                 v = total / count if count > 0 else pack[j] / ser
             else:
                 v = pack[j] / ser

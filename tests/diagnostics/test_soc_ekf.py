@@ -558,3 +558,142 @@ def test_a_dead_cell_at_0_v_is_left_out_of_the_mean_cell():
     np.testing.assert_array_equal(
         np.concatenate([p[SOC_COLUMN] for p in parts]), offline[SOC_COLUMN]
     )
+
+
+def _split_run(spec: BatterySpec, block: SampleBlock, seed: int) -> np.ndarray:
+    """The SOC of ``block`` fed live in random blocks (small ones take the pure-Python path)."""
+    live, k, parts = EkfSocEstimator(spec), 0, []
+    rng = np.random.default_rng(seed)
+    while k < len(block):
+        size = int(rng.choice([1, 2, 5, 8, 9, 64, 777]))
+        parts.append(live.update(block.slice(k, k + size))[SOC_COLUMN])
+        k += size
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize(
+    ("chem", "cells", "seed", "onset"),
+    [("nmc", 4, 3, 1800), ("lfp", 4, 5, 1800), ("nmc", 16, 2, 1800), ("nmc", 4, 7, 0)],
+)
+def test_a_cell_sensor_stuck_at_a_plausible_value_is_left_out(chem, cells, seed, onset):
+    """Cell 2's sensor freezes 30 min into a drive, or is frozen from the log's start
+    (the simulator's sensor_stuck: its last reading, ~4.0 V on NMC, held while the
+    pack discharges). With the frozen value in the mean cell the SOC drifted 4-6 %
+    (NMC, 4 cells) from the same log's healthy twin over the next two hours; left out
+    once it stops moving while its peers move, the two stay within a few tenths of a
+    %, live as offline."""
+    from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+    spec = preset(chem, series_cells=cells)
+    kw = {"duration_s": 9000, "dt_s": 1.0, "seed": seed, "noise": NoiseSpec.typical(spec)}
+    healthy = simulate(spec, "drive", **kw)
+    stuck = simulate(spec, "drive", faults=[Fault("sensor_stuck", onset, channel="cell_2_v")], **kw)
+    after = stuck["time_s"] >= onset
+    assert np.ptp(stuck["cell_2_v"][after]) == 0.0 and np.ptp(stuck["cell_1_v"][after]) > 0.1
+    ref = EkfSocEstimator(spec).update(healthy)[SOC_COLUMN]
+    offline = EkfSocEstimator(spec).update(stuck)[SOC_COLUMN]
+    assert np.abs(offline - ref).max() < 0.6
+    np.testing.assert_array_equal(_split_run(spec, stuck, seed), offline)
+
+
+def test_live_engine_leaves_a_stuck_cell_out_as_offline():
+    """The live engine's SOC (the live twin) of a pack whose cell 3 sensor froze, fed
+    in blocks of random sizes, is calculate_soc's to the bit."""
+    from app.diagnostics.live import LiveEngine
+    from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+    spec = preset("lfp", series_cells=4)
+    block = simulate(
+        spec,
+        "cycle",
+        duration_s=5400,
+        seed=11,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("sensor_stuck", 1200, channel="cell_3_v")],
+    )
+    _, offline = calculate_soc(block.to_frame(), spec)
+    seen = []
+    engine = LiveEngine(spec, outputs=[seen.append])
+    k = 0
+    for size in np.random.default_rng(2).choice([1, 3, 10, 40, 300, 1000], size=len(block)):
+        if k >= len(block):
+            break
+        engine(block.slice(k, k + int(size)))
+        k += int(size)
+    engine.drain()
+    np.testing.assert_array_equal(SampleBlock.concat(seen)[SOC_COLUMN], offline)
+
+
+def test_frozen_cells_blocks_and_samples_agree_and_leave_healthy_channels_alone():
+    """The tracker's numpy path (blocks) and pure-Python path (samples) give the same
+    flags however a log is split; a noisy healthy log, a noise-free one (its cells
+    rest together) and a cell a charger holds at its limit are never flagged."""
+    from app.diagnostics.frozen_cells import FrozenCells
+    from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+    spec = preset("nmc", series_cells=4)
+
+    def flags(block, sizes):
+        columns = [block[f"cell_{k}_v"] for k in range(1, 5)]
+        t = block["time_s"]
+        fc, k, out = FrozenCells(spec, 4, 0.5 * spec.cell_v_min, 1.25 * spec.cell_v_max), 0, []
+        for size in sizes:
+            if k >= len(t):
+                break
+            if size == 1:
+                one = np.zeros((4, 1), dtype=bool)
+                one[fc.step(float(t[k]), [float(c[k]) for c in columns])] = True
+                out.append(one)
+            else:
+                got = fc.update(t[k : k + size], [c[k : k + size] for c in columns])
+                out.append(np.zeros((4, len(t[k : k + size])), dtype=bool) if got is None else got)
+            k += size
+        return np.concatenate(out, axis=1)
+
+    rng = np.random.default_rng(4)
+    noisy = NoiseSpec.typical(spec)
+    for onset in (900, 0):  # (from the start: judged on the peers' history)
+        stuck = simulate(
+            spec,
+            "drive",
+            duration_s=3600,
+            seed=1,
+            noise=noisy,
+            faults=[Fault("sensor_stuck", onset, channel="cell_3_v")],
+        )
+        whole = flags(stuck, [len(stuck)])
+        t = stuck["time_s"]
+        assert not whole[[0, 1, 3]].any()
+        first = t[np.argmax(whole[2])]  # 30 s after the last reading that moved
+        assert onset + 28 <= first <= onset + 31 and whole[2, t >= first].all()
+        for _ in range(3):
+            sizes = rng.choice([1, 1, 2, 7, 50, 400], size=len(t))
+            np.testing.assert_array_equal(flags(stuck, sizes), whole)
+    for block in (
+        simulate(spec, "drive", duration_s=3600, seed=2, noise=noisy),
+        simulate(spec, "cycle", duration_s=3 * 3600, seed=2),  # noise-free: rests, CV
+        simulate(spec, "cccv", duration_s=3 * 3600, seed=2),
+    ):
+        assert not flags(block, [len(block)]).any()
+        assert not flags(block, rng.choice([1, 3, 100], size=len(block))).any()
+
+
+def test_quantised_cell_sensors_that_repeat_their_readings_are_not_left_out():
+    """A BMS reading cells in whole millivolts with little noise repeats a cell's
+    value for up to a minute at rest while its peers move: no such cell flickered a
+    minute on end before it held (each holds 5 s and more every so often), so none is
+    a stuck sensor and all stay in the mean (left out, the mean would move by the
+    cell's imbalance over the others)."""
+    from app.diagnostics.frozen_cells import FrozenCells
+
+    spec = preset("nmc", series_cells=4)
+    rng = np.random.default_rng(0)
+    t = np.arange(3600.0)
+    # 10 min of load (every channel moves with it), then a rest
+    ocv = 3.7 + 0.0005 * np.clip(600.0 - t, 0.0, None) + 0.0002 * np.arange(4)[:, None]
+    volts = np.round(ocv + rng.normal(0.0, 0.0003, (4, len(t))), 3)
+    holds = [np.max(np.diff(np.flatnonzero(np.diff(v) != 0))) for v in volts]
+    assert max(holds) >= 45  # up to 45 s and more without a change
+    assert FrozenCells(spec, 4, 3.0, 4.5).update(t, list(volts)) is None
+    fc = FrozenCells(spec, 4, 3.0, 4.5)
+    assert not any(fc.step(float(x), volts[:, j].tolist()) for j, x in enumerate(t))

@@ -1,0 +1,322 @@
+"""Cell-voltage channels frozen at a plausible value, sample by sample, for the SOC filter.
+
+The SOC filter (:mod:`app.diagnostics.soc_ekf`) measures the mean of the cell
+voltages. A sensor stuck at a plausible value (4.0 V held while the pack
+discharges) stays in that mean and biases the SOC: 4-6 % (NMC, 4 cells, drive)
+to 10-12 % (cycling) two hours after the freeze. The evidence that a channel is
+stuck is the stuck-sensor fault's (:mod:`app.diagnostics.faults.sensors`: its
+constants and its latch, not a copy of its bins): the reading has not changed
+at all for ``STUCK_WINDOW_S`` (and ``MIN_SAMPLES`` samples) while at least
+``STUCK_PEERS`` of the other cells changed in that time, it is not a charger's
+setpoint (a limit held within ``SETPOINT_TOL_V``), and before it froze it
+flickered -- a sensor with noise, which a healthy channel is -- for at least
+``STUCK_MIN_BASELINE_S``. A cell that froze in the log's first minute has no
+such history of its own and is judged on its peers', as the fault is: stuck when
+every other cell moves and none has held a reading ``BREAK_S`` since the start.
+From then on (latched) until the value moves again, the channel is left out of
+the mean, as an implausible reading is.
+
+Unlike the fault detector, which judges 5 s bins (changed in >= 95 % of the
+bins of the baseline), this works on samples, so that every sample's mean is
+decided when the sample arrives (the filter's offline == live rule): a
+channel's baseline is the time since it last held a reading ``BREAK_S`` (the
+fault detector's bin) or more, which a sensor with noise does not. Healthy logs
+with sensor noise are therefore not touched (no channel holds a value 30 s),
+nor are noise-free ones (at rest the peers do not move either; a charger's CV
+limit is a setpoint), nor a pack read in whole millivolts with little noise
+(each channel now and then holds 5 s, so none has a minute of flicker behind a
+longer hold). What it cannot tell from a stuck sensor, as the fault detector
+cannot: one quiet, coarse channel among noisy ones that changed at every
+reading under load (a slope of one step per second or two) and then holds 30 s
+at rest; it is left out until it moves, which moves the mean by that cell's
+imbalance over the number of the others.
+
+Weighed and left out: a robust centre of the cells (the median; seeds 1-3 of
+``benchmarks/bench_soc_stuck.py``) still moved the SOC by 0.59 / 1.50 %
+(mean / worst, NMC 4 cells) where leaving the frozen channel out moves it
+0.09 / 0.20 %, it changes every healthy multi-cell log (the filter models the
+mean cell), and with 2 cells it has nothing to vote with. The pack voltage over
+the series cells has its own resolution (0.1 V on some BMS protocols: 25 mV a
+cell in a 4-cell pack), carries the interconnects' drop and a dead cell, and
+needs the cells anyway to be judged consistent.
+"""
+
+from __future__ import annotations
+
+import math
+from operator import ne
+
+import numpy as np
+
+from app.core.spec import BatterySpec
+from app.diagnostics.faults.bins import BIN_S
+from app.diagnostics.faults.common import latch, run_length
+from app.diagnostics.faults.sensors import (
+    MIN_SAMPLES,
+    SETPOINT_TOL_V,
+    STUCK_MIN_BASELINE_S,
+    STUCK_PEERS,
+    STUCK_WINDOW_S,
+)
+
+#: A reading held this long (the fault detector's bin) breaks a channel's
+#: flicker: its baseline starts again after it.
+BREAK_S = BIN_S
+#: Blocks up to this many samples are judged for all cells at once (fewer numpy
+#: calls); longer ones cell by cell after a cheap look.
+_SMALL_BLOCK = 256
+
+
+class FrozenCells:
+    """Which of ``n_cells`` cell-voltage channels are stuck, sample by sample.
+
+    Feed samples in time order, either as blocks (:meth:`update`) or one at a
+    time (:meth:`step`); the two give the same answers however a log is split.
+    ``lo``, ``hi``: the plausible band of a reading (outside it, or NaN, a
+    reading neither moves as a peer nor counts as stuck: it is left out anyway).
+    """
+
+    def __init__(self, spec: BatterySpec, n_cells: int, lo: float, hi: float):
+        self.n_cells = n_cells
+        self._lo, self._hi = lo, hi
+        self._setpoints = tuple(x for x in (spec.cell_v_max, spec.cell_v_min) if x > 0)
+        # the least number of other cells that must be moving (STUCK_PEERS of them)
+        self._peers_needed = STUCK_PEERS * (n_cells - 1)
+        self._started = False
+        self._t_first = 0.0  # the first sample's time
+        # per channel: last value, time of the first sample of its current run of
+        # equal values, samples held since (the run's length less one), time since
+        # when it has flickered (the end of its last long hold), latched stuck state
+        # (meaningful while held > 0: a change resets it)
+        self._last = [math.nan] * n_cells
+        self._run_t = [0.0] * n_cells
+        self._held = [0.0] * n_cells
+        self._streak_t = [0.0] * n_cells
+        self._stuck = [False] * n_cells
+
+    def _start(self, t0: float) -> None:
+        self._t_first = t0
+        self._run_t = [t0] * self.n_cells
+        self._streak_t = [t0] * self.n_cells
+        self._started = True
+
+    def _at_setpoint(self, v):
+        out = False
+        for x in self._setpoints:
+            out = out | (abs(v - x) <= SETPOINT_TOL_V)
+        return out
+
+    # --- blocks -------------------------------------------------------
+    def update(self, t: np.ndarray, columns: list[np.ndarray]) -> np.ndarray | None:
+        """Stuck flags (cells, samples) of the readings ``columns`` (one array per
+        cell) at times ``t``, or None when none is stuck in the block."""
+        n = len(t)
+        if n == 0:
+            return None
+        if not self._started:
+            self._start(float(t[0]))
+        if n <= _SMALL_BLOCK:  # (a few numpy calls for all the cells at once)
+            volts = np.array(columns)
+            if (
+                (volts[:, 1:] != volts[:, :-1]).all()
+                and (volts[:, 0] != self._last).all()
+                and t[-1] - min(self._run_t) < BREAK_S
+            ):
+                # every cell moved at every sample, none after a hold: the common case
+                self._last = volts[:, -1].tolist()
+                self._run_t = [float(t[-1])] * self.n_cells
+                if any(self._held):
+                    self._held = [0.0] * self.n_cells
+                    self._stuck = [False] * self.n_cells
+                return None
+            return self._update_rows(t, columns, list(range(self.n_cells)))
+        # Long blocks: a cheap look at each cell first (a channel with noise changes at
+        # every sample); only cells that may hold a value STUCK_WINDOW_S get the rest.
+        gaps = np.diff(t)
+        gap_max = float(gaps.max()) if n > 1 else 0.0
+        dense = []
+        moved = []  # (cell, last, run_t, held, streak_t) of the cells that did not hold
+        for k, col in enumerate(columns):
+            ch = np.empty(n, dtype=bool)
+            ch[0] = col[0] != self._last[k]  # (NaN never equals: a NaN is a change)
+            np.not_equal(col[1:], col[:-1], out=ch[1:])
+            streak = self._streak_t[k]
+            if ch.all():
+                # runs of one sample each: between samples gaps, the one carried over
+                # before the first sample
+                first = t[0] - self._run_t[k]
+                if max(first, gap_max) >= STUCK_WINDOW_S:
+                    dense.append(k)
+                    continue
+                if gap_max >= BREAK_S:
+                    streak = float(t[1:][gaps >= BREAK_S][-1])
+                elif first >= BREAK_S:
+                    streak = float(t[0])
+                moved.append((k, float(col[-1]), float(t[-1]), 0.0, streak))
+                continue
+            p = np.flatnonzero(ch)
+            if len(p) == 0:
+                if t[-1] - self._run_t[k] >= STUCK_WINDOW_S:
+                    dense.append(k)
+                else:
+                    moved.append((k, self._last[k], self._run_t[k], self._held[k] + n, streak))
+                continue
+            # the runs of equal values: the one carried over, then one from each
+            # change, each lasting at most until the next change (the last: the block's end)
+            tp = t[p]
+            lengths = np.empty(len(p) + 1)
+            lengths[0] = tp[0] - self._run_t[k]
+            np.subtract(tp[1:], tp[:-1], out=lengths[1:-1])
+            lengths[-1] = t[-1] - tp[-1]
+            longest = float(lengths.max())
+            if longest >= STUCK_WINDOW_S:
+                dense.append(k)
+                continue
+            if longest >= BREAK_S:
+                # a change after a hold of BREAK_S or more restarts the flicker
+                brk = np.flatnonzero(lengths[:-1] >= BREAK_S)
+                if len(brk):
+                    streak = float(tp[brk[-1]])
+            moved.append((k, float(col[-1]), float(tp[-1]), float(n - 1 - p[-1]), streak))
+        if any(self._run_t[k] - self._t_first < STUCK_MIN_BASELINE_S for k in dense):
+            # a cell that froze in the log's first minute is judged on its peers'
+            # flicker since the start (see step): every cell's, sample by sample
+            return self._update_rows(t, columns, list(range(self.n_cells)))
+        for k, last, run_t, held, streak in moved:
+            self._last[k], self._run_t[k], self._held[k], self._streak_t[k] = (
+                last,
+                run_t,
+                held,
+                streak,
+            )
+            self._stuck[k] = False  # (a stuck cell holds on: it would be among the dense)
+        if not dense:
+            return None
+        return self._update_rows(t, columns, dense)
+
+    def _update_rows(self, t: np.ndarray, columns: list[np.ndarray], rows: list[int]):
+        """:meth:`update` of the cells ``rows``, sample by sample (arrays of them);
+        the other cells did not hold a value STUCK_WINDOW_S in this block."""
+        n = len(t)
+        volts = np.array([columns[k] for k in rows])
+        last = np.array([self._last[k] for k in rows])[:, None]
+        changed = volts != np.concatenate((last, volts[:, :-1]), axis=1)
+        idx = np.arange(n)
+        run_t0 = np.array([self._run_t[k] for k in rows])[:, None]
+        # time of the first sample of each sample's run of equal values
+        rs = np.maximum.accumulate(np.where(changed, idx, -1), axis=1)
+        run_t = np.where(rs >= 0, t[np.maximum(rs, 0)], run_t0)
+        # a change after a hold of BREAK_S or more restarts the flicker
+        run_t_before = np.concatenate((run_t0, run_t[:, :-1]), axis=1)
+        brk = changed & (t - run_t_before >= BREAK_S)
+        bs = np.maximum.accumulate(np.where(brk, idx, -1), axis=1)
+        streak_t0 = np.array([self._streak_t[k] for k in rows])[:, None]
+        streak_t = np.where(bs >= 0, t[np.maximum(bs, 0)], streak_t0)
+        held0 = np.array([self._held[k] for k in rows])
+        held = run_length(~changed, held0)  # unchanged samples in a row (held0: updated)
+        frozen = (t - run_t >= STUCK_WINDOW_S) & (held + 1.0 >= MIN_SAMPLES)
+        stuck0 = np.array([self._stuck[k] for k in rows])
+        for r, k in enumerate(rows):
+            self._last[k] = float(volts[r, -1])
+            self._run_t[k] = float(run_t[r, -1])
+            self._streak_t[k] = float(streak_t[r, -1])
+            self._held[k] = float(held0[r])
+        if not frozen.any():
+            for k in rows:
+                self._stuck[k] = False
+            return None
+        lo, hi = self._lo, self._hi
+        ok = (volts >= lo) & (volts <= hi)  # False for NaN too
+        # the other cells never froze in this block: they move where they are plausible
+        moving_total = (ok & ~frozen).sum(axis=0, dtype=float)
+        for k in set(range(self.n_cells)).difference(rows):
+            moving_total += (columns[k] >= lo) & (columns[k] <= hi)
+        moving = ok & ~frozen
+        with np.errstate(invalid="ignore"):
+            candidate = (
+                frozen & ok & (run_t - streak_t >= STUCK_MIN_BASELINE_S) & ~self._at_setpoint(volts)
+            )
+        trigger = candidate & (moving_total[None, :] - moving >= self._peers_needed)
+        if len(rows) == self.n_cells:
+            # frozen in the log's first minute (no history of its own): stuck while
+            # every other cell moves and has flickered since the start (see step);
+            # only here: any other call's cells froze later than that
+            t_first = self._t_first
+            with np.errstate(invalid="ignore"):
+                young = (
+                    frozen
+                    & ok
+                    & (run_t - t_first < STUCK_MIN_BASELINE_S)
+                    & ~self._at_setpoint(volts)
+                )
+            if young.any():
+                flick = moving & (streak_t == t_first)
+                trigger |= young & (flick.sum(axis=0)[None, :] - flick == self.n_cells - 1)
+        stuck = latch(trigger, ~changed, stuck0)
+        for r, k in enumerate(rows):
+            self._stuck[k] = bool(stuck0[r])
+        if not stuck.any():
+            return None
+        out = np.zeros((self.n_cells, n), dtype=bool)
+        out[rows] = stuck
+        return out
+
+    # --- one sample ---------------------------------------------------
+    def step(self, t: float, values: list[float]) -> list[int]:
+        """:meth:`update` of one sample, in plain floats (the same operations):
+        the indices of the stuck cells (usually none)."""
+        if not self._started:
+            self._start(t)
+        last, run_t, held, streak_t = self._last, self._run_t, self._held, self._streak_t
+        if all(map(ne, values, last)) and t - min(run_t) < BREAK_S:
+            # (every cell moved, none after a hold: the common case, at C speed)
+            last[:] = values
+            run_t[:] = [t] * len(values)
+            if any(held):
+                held[:] = [0.0] * len(values)
+                self._stuck[:] = [False] * len(values)
+            return []
+        any_held = False
+        for k, x in enumerate(values):
+            if x != last[k]:
+                if t - run_t[k] >= BREAK_S:
+                    streak_t[k] = t
+                last[k] = x
+                run_t[k] = t
+                if held[k]:
+                    held[k] = 0.0
+                    self._stuck[k] = False
+            else:
+                held[k] += 1.0
+                any_held = True
+        if not any_held:
+            return []
+        frozen = [
+            h > 0 and t - r >= STUCK_WINDOW_S and h + 1.0 >= MIN_SAMPLES
+            for h, r in zip(held, run_t, strict=True)
+        ]
+        if not any(frozen):
+            return []
+        lo, hi = self._lo, self._hi
+        ok = [lo <= x <= hi for x in values]  # False for NaN too
+        moving = [g and not f for g, f in zip(ok, frozen, strict=True)]
+        total = sum(moving)
+        stuck = self._stuck
+        out = []
+        t_first = self._t_first
+        flick = [m and s == t_first for m, s in zip(moving, streak_t, strict=True)]
+        flick_total = sum(flick)
+        everyone = len(values) - 1
+        for k, x in enumerate(values):
+            if stuck[k] or not frozen[k] or not ok[k] or self._at_setpoint(x):
+                pass
+            elif run_t[k] - streak_t[k] >= STUCK_MIN_BASELINE_S:
+                # it flickered a minute, then froze while enough of its peers move
+                stuck[k] = total - moving[k] >= self._peers_needed
+            elif run_t[k] - t_first < STUCK_MIN_BASELINE_S:
+                # it froze in the log's first minute: judged on its peers' history,
+                # every one of them moving and flickering since the start
+                stuck[k] = flick_total - flick[k] == everyone
+            if stuck[k]:
+                out.append(k)
+        return out
