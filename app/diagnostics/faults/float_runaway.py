@@ -299,52 +299,66 @@ class FloatRunawayDetector:
             return out
         wh = self.wh
         h = x.shape[1]
-        end = h - m + np.arange(m)
-        idx = end[:, None] - (wh - 1) + np.arange(wh)[None, :]  # (m, wh), oldest first
-        cur = x[1][idx]
+        # bins of charge (each at least i_charge; NaN, no data: not charging) up to
+        # each new bin, at most wh (the history holds wh - 1 bins before the new ones)
         with np.errstate(invalid="ignore"):
-            charging = cur >= self.i_charge  # NaN (no data): not charging
-        run = np.cumprod(charging[:, ::-1], axis=1).sum(axis=1)
+            charging = x[1] >= self.i_charge
+        pos = np.arange(h)
+        last_off = np.maximum.accumulate(np.where(charging, -1, pos))
+        end = h - m + np.arange(m)
+        run = np.minimum(end - last_off[end], wh)
+        new = np.flatnonzero(run >= self.wh_min)
+        if not len(new):
+            return out
+        # the windows of those bins, gathered once (oldest first)
+        idx = end[new][:, None] - (wh - 1) + np.arange(wh)[None, :]
+        cur, tmp, volt = x[1][idx], x[2][idx], x[0][idx]
+        span_end = t1[end[new]]
         # the last two minutes of charge, and the last one (a heating that began
         # within the window: the fit over the minute before it dilutes its rate)
-        tests = []
         for cap in self._caps:
-            length = np.minimum(run, cap)
-            tests += [(int(n), np.flatnonzero(length == n)) for n in np.unique(length)]
-        for n, sel in tests:
-            if n < self.wh_min:
-                continue
-            cols = slice(wh - n, wh)
-            i_w = cur[sel][:, cols]
-            t_w = x[2][idx[sel][:, cols]]
-            v_w = x[0][idx[sel][:, cols]]
-            sw = self._slopes[n]
-            s2t = nz[3][idx[sel][:, cols]]
-            n2t = nz[4][idx[sel][:, cols]]
-            cntt = nz[5][idx[sel][:, cols]]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rate = (t_w * sw).sum(axis=1)  # degC/s
-                # white-noise variance per sample of one sensor; a bin's mean over the
-                # cells averages cnt samples
-                var_t = s2t.sum(axis=1) / (6.0 * n2t.sum(axis=1))
-                se = np.sqrt(var_t * ((sw * sw) / cntt).sum(axis=1))
-                joule = (i_w * i_w).sum(axis=1) / n * self.joule
-                exc = rate - joule
-                v_cell = v_w.sum(axis=1) / n / self.n_cells
-                i_rec = exc * self.c_th / v_cell
-                i_mean = i_w.sum(axis=1) / n
-                span = t1[end[sel]] - t0[end[sel] - n + 1]
-                ok = (
-                    (i_rec >= self.i_recomb)
-                    & (exc >= HEAT_RATE_Z * se)
-                    & (i_rec <= RECOMB_MAX_RATIO * i_mean)
-                    & (span <= (n + 1) * self.bin_s)
-                )
-            # the larger evidence of the two windows is reported
-            z = exc / se
-            better = ~(z <= out["z"][sel])  # (NaN: none yet)
-            out["ok"][sel] |= ok
-            out["i_rec"][sel] = np.where(better, i_rec, out["i_rec"][sel])
-            out["rate"][sel] = np.where(better, rate * 60.0, out["rate"][sel])
-            out["z"][sel] = np.where(better, z, out["z"][sel])
+            length = np.minimum(run[new], cap)
+            for n in np.unique(length):
+                n = int(n)
+                if n < self.wh_min:
+                    continue
+                loc = np.flatnonzero(length == n)
+                self._heat_window(n, loc, new[loc], cur, tmp, volt, idx, nz, span_end, t0, end, out)
         return out
+
+    def _heat_window(self, n, loc, sel, cur, tmp, volt, idx, nz, span_end, t0, end, out):
+        """The charge-heat test on the last ``n`` bins of the gathered windows ``loc``
+        (the new bins ``sel``); the larger evidence of the windows tried is kept."""
+        cols = slice(self.wh - n, self.wh)
+        i_w = cur[loc, cols]
+        sw = self._slopes[n]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = (tmp[loc, cols] * sw).sum(axis=1)  # degC/s
+            joule = (i_w * i_w).sum(axis=1) / n * self.joule
+            exc = rate - joule
+            v_cell = volt[loc, cols].sum(axis=1) / n / self.n_cells
+            i_rec = exc * self.c_th / v_cell
+            i_mean = i_w.sum(axis=1) / n
+            span = span_end[loc] - t0[end[sel] - n + 1]
+            cand = (
+                (i_rec >= self.i_recomb)
+                & (i_rec <= RECOMB_MAX_RATIO * i_mean)
+                & (span <= (n + 1) * self.bin_s)
+            )
+            # the evidence, where the heat is enough (its noise sums gathered there)
+            z = np.full(len(loc), np.nan)
+            c = np.flatnonzero(cand)
+            if len(c):
+                ix = idx[loc[c], cols]
+                # white-noise variance per sample of one sensor; a bin's mean over
+                # the cells averages cnt samples
+                var_t = nz[3][ix].sum(axis=1) / (6.0 * nz[4][ix].sum(axis=1))
+                se = np.sqrt(var_t * ((sw * sw) / nz[5][ix]).sum(axis=1))
+                z[c] = exc[c] / se
+        ok = cand & (z >= HEAT_RATE_Z)
+        prev = out["z"][sel]
+        better = np.isnan(prev) | (z > prev)
+        out["ok"][sel] |= ok
+        out["i_rec"][sel] = np.where(better, i_rec, out["i_rec"][sel])
+        out["rate"][sel] = np.where(better, rate * 60.0, out["rate"][sel])
+        out["z"][sel] = np.where(better, z, prev)
