@@ -576,6 +576,60 @@ def test_heat_beyond_the_charge_power_is_not_a_lead_acid_runaway():
     )
 
 
+def test_recharge_right_after_a_discharge_is_not_a_lead_acid_runaway():
+    """A UPS string recharged at C/4 as soon as a 1C discharge ends: its sensors go on
+    warming (0.3 degC/min, fading over 5 min) while the core's Joule heat reaches the
+    surface -- heat the charge's current does not explain, but no recombination (a
+    cell just discharged takes its charge into its plates). Raised at 59 s of charge
+    when the test did not wait 10 min after a discharge."""
+    n = 2400
+    rng = np.random.default_rng(7)
+    t = np.arange(n, dtype=float)
+    dis = t < 1200
+    rate = np.where(dis, 0.3, 0.3 * np.exp(-(t - 1200) / 300.0)) / 60.0
+    cols = {
+        "time_s": t,
+        "current_a": np.where(dis, -100.0, 25.0) + rng.normal(0, 0.5, n),
+        "voltage_v": np.where(dis, 7.9, 8.7) + rng.normal(0, 0.004, n),
+    }
+    for k in range(1, 5):
+        cols[f"cell_{k}_v"] = np.where(dis, 1.98, 2.18) + rng.normal(0, 0.002, n)
+        cols[f"cell_{k}_temp_c"] = 25.0 + np.cumsum(rate) + rng.normal(0, 0.3, n)
+    assert detect_faults(SampleBlock(cols), LEAD4).faults == []
+
+
+def test_charge_heat_after_a_discharge_live_equals_offline():
+    """The heat test's memory of the last discharge (10 min before it judges a charge)
+    is carried between blocks: fed in random blocks, the same faults to the bit (the
+    sensors' warming after the load is no alarm in either). A recharge that turns
+    into heat (0.5 degC/min from 15 min in) is found."""
+    n = 3600
+    rng = np.random.default_rng(11)
+    t = np.arange(n, dtype=float)
+    dis = t < 1200
+    lag = np.where(dis, 0.3, 0.3 * np.exp(-(t - 1200) / 300.0)) / 60.0
+    heat = np.cumsum(lag) + np.where(t >= 2100, (t - 2100) * 0.5 / 60.0, 0.0)
+    cols = {
+        "time_s": t,
+        "current_a": np.where(dis, -100.0, 25.0) + rng.normal(0, 0.5, n),
+        "voltage_v": np.where(dis, 7.9, 8.7) + rng.normal(0, 0.004, n),
+    }
+    for k in range(1, 5):
+        cols[f"cell_{k}_v"] = np.where(dis, 1.98, 2.18) + rng.normal(0, 0.002, n)
+        cols[f"cell_{k}_temp_c"] = 25.0 + heat + rng.normal(0, 0.3, n)
+    block = SampleBlock(cols)
+    offline = detect_faults(block, LEAD4)
+    _found(offline, "thermal_runaway_onset", "current_a", 2100.0, LATENCY_S)
+    det = FaultDetector(LEAD4)
+    start = 0
+    while start < n:
+        stop = min(n, start + int(rng.integers(1, 90)))
+        det.update(block.slice(start, stop))
+        start = stop
+    det.flush()
+    assert det.result().to_list() == offline.to_list()
+
+
 @pytest.mark.parametrize(("seed", "start", "stop"), [(75, 29700, 30400), (77, 56500, 57000)])
 def test_lead_acid_cell_noise_excursion_is_not_a_runaway(seed, start, stop):
     """Two clean 16-cell lead-acid packs (1C cycle) whose temperature noise alone

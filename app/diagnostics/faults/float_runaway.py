@@ -54,7 +54,12 @@ of charge on (a charge starting with the log):
 * and at most twice the charge current: the charger is the only source of a
   lead-acid cell's heat (it has no exothermic decomposition), so a pack warming
   faster than its charge power could heat it is warmed from outside (the sun, a
-  room, a fire next door), not running away.
+  room, a fire next door), not running away;
+* no discharge of C/20 or more within 10 min before the window: a large cell's
+  surface sensor goes on warming for minutes after a load while its core's Joule
+  heat reaches it, and a cell just discharged takes its charge into its plates, not
+  into gas (a UPS string recharged at once after a 1C discharge raised it 59 s into
+  the charge without this).
 
 Cooling (unknown ambient) is left out: a pack warmer than its room heats more than
 it seems (the test errs late), and a lead-acid cell's thermal time constant (hours:
@@ -122,6 +127,10 @@ HEAT_MIN_WINDOW_S = 30.0
 CHARGE_MIN_C = 1.0 / 20.0
 RECOMB_MIN_C = 1.0 / 20.0
 RECOMB_MAX_RATIO = 2.0
+#: ... and not within 10 min of a discharge of at least C/20: a large cell's surface
+#: sensor goes on warming for minutes after a load (its core's Joule heat reaching it),
+#: and a cell just discharged takes its charge into its plates, not into gas.
+LOAD_SETTLE_S = 600.0
 HEAT_RATE_Z = 5.0
 
 
@@ -173,6 +182,7 @@ class FloatRunawayDetector:
         self._noise = History(6, keep, 0.0)
         self._t0 = History(None, keep)
         self._t1 = History(None, keep)
+        self._last_load_t = -np.inf  # end of the last discharge bin (the heat test)
         self.tracker = EpisodeTracker(
             FaultKind.THERMAL_RUNAWAY_ONSET,
             [layout.names[layout.i_i]],
@@ -269,7 +279,13 @@ class FloatRunawayDetector:
                 rise_i[sel], rise_t[sel], i_rec[sel] = ri, rt, ir
                 z_t[sel] = rt / se_t
         ok &= np.isfinite(z_t)
-        heat = self._charge_heat(x, nz, t0, t1, m)
+        # the end of the last discharge bin up to each new bin
+        with np.errstate(invalid="ignore"):
+            load = bb.mean[lay.i_i] <= -self.i_charge
+        last = np.maximum.accumulate(np.where(load, bb.t1, -np.inf))
+        last = np.maximum(last, self._last_load_t)
+        self._last_load_t = float(last[-1])
+        heat = self._charge_heat(x, nz, t0, t1, m, last)
         ok |= heat["ok"]
         self.tracker.feed(
             bb.t0,
@@ -288,7 +304,7 @@ class FloatRunawayDetector:
             },
         )
 
-    def _charge_heat(self, x, nz, t0, t1, m: int) -> dict[str, np.ndarray]:
+    def _charge_heat(self, x, nz, t0, t1, m: int, last_load) -> dict[str, np.ndarray]:
         """The charge-heat test at each of the ``m`` new bins: the mean cell
         temperature's heating over the bins of charge (the last ``wh``, or from
         ``wh_min`` on all since the charge began) beyond the Joule heat of the
@@ -323,10 +339,12 @@ class FloatRunawayDetector:
                 if n < self.wh_min:
                     continue
                 loc = np.flatnonzero(length == n)
-                self._heat_window(n, loc, new[loc], cur, tmp, volt, idx, nz, span_end, t0, end, out)
+                self._heat_window(
+                    n, loc, new[loc], cur, tmp, volt, idx, nz, span_end, t0, end, last_load, out
+                )
         return out
 
-    def _heat_window(self, n, loc, sel, cur, tmp, volt, idx, nz, span_end, t0, end, out):
+    def _heat_window(self, n, loc, sel, cur, tmp, volt, idx, nz, span_end, t0, end, last_load, out):
         """The charge-heat test on the last ``n`` bins of the gathered windows ``loc``
         (the new bins ``sel``); the larger evidence of the windows tried is kept."""
         cols = slice(self.wh - n, self.wh)
@@ -339,11 +357,13 @@ class FloatRunawayDetector:
             v_cell = volt[loc, cols].sum(axis=1) / n / self.n_cells
             i_rec = exc * self.c_th / v_cell
             i_mean = i_w.sum(axis=1) / n
-            span = span_end[loc] - t0[end[sel] - n + 1]
+            first = t0[end[sel] - n + 1]
+            span = span_end[loc] - first
             cand = (
                 (i_rec >= self.i_recomb)
                 & (i_rec <= RECOMB_MAX_RATIO * i_mean)
                 & (span <= (n + 1) * self.bin_s)
+                & (first - last_load[sel] >= LOAD_SETTLE_S)
             )
             # the evidence, where the heat is enough (its noise sums gathered there)
             z = np.full(len(loc), np.nan)
