@@ -8,8 +8,9 @@ degC: heat and current feed each other (Culpin, J. Power Sources 133 (2004) 79;
 Pavlov, "Lead-Acid Batteries", ch. 13). The string carries one current, so its
 cells heat alike: the excess-temperature test of :mod:`.thermal` (a cell against
 its neighbours) does not see it, and on a lead-acid cell's large heat capacity the
-onset's heating (0.43 degC/min in the simulator) is at the noise limit of
-temperature-only evidence. Float-current monitoring is the practice (IEEE 1188
+onset's heating (0.43 degC/min in the simulator) is at the noise limit of one
+cell's temperature (the mean of the string's cells, against the Joule heat of the
+measured current, does better: the charge-heat test below). Float-current monitoring is the practice (IEEE 1188
 recommends it; a healthy float current is ~1 mA/Ah).
 
 The test, every 5 s bin, over the last 120 s (24 bins): a *baseline* (the first
