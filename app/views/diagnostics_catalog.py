@@ -702,6 +702,8 @@ def _fault_values(f: dict) -> str:
         ("temperature_c", "at {}", "{:.1f}", "°C"),
         ("current_rise_a", "float current up {}", "{:.3f}", "A"),
         ("temperature_rise_c", "temperature up {}", "{:.1f}", "K"),
+        ("recombination_current_a", "charge turned to heat {}", "{:.1f}", "A"),
+        ("heating_c_per_min", "pack heating {}", "{:.2f}", "°C/min"),
     ):
         value = _fmt(d.get(key), fmt, unit)
         if value is not None:

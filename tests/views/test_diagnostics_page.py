@@ -443,6 +443,19 @@ def test_fault_items_say_what_was_measured_with_units():
     )
 
 
+def test_lead_acid_runaway_item_says_how_much_charge_turned_to_heat():
+    """A lead-acid runaway found in the charge by its heat names the recombination
+    current that heat needs and the pack's heating rate."""
+    fault = {"kind": "thermal_runaway_onset", "start_time_s": 30.0, "end_time_s": 900.0,
+             "severity": "critical", "channel": "current_a",
+             "detail": {"detected_time_s": 54.0, "current_a": 25.0,
+                        "recombination_current_a": 16.12, "heating_c_per_min": 0.634}}  # fmt: skip
+    assert summarize("faults", {"status": "critical", "faults": [fault]}).items == (
+        "critical · thermal runaway onset · current_a · charge turned to heat 16.1 A, "
+        "pack heating 0.63 °C/min · 0:30–15:00",
+    )
+
+
 def test_safety_shows_the_limits_it_checked_against():
     limits = {"cell_v_min": 2.5, "cell_v_max": 4.2, "max_charge_current_a": 0.2324,
               "max_discharge_current_a": 0.498, "charge_temp_min_c": 0.0,
