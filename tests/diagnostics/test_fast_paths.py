@@ -30,6 +30,7 @@ from app.diagnostics.rowwise import (
     row_mean,
     row_min,
     row_sum,
+    row_summary,
 )
 from app.diagnostics.runs import run_bounds, run_reduce
 from app.diagnostics.suite import run_suite
@@ -133,6 +134,16 @@ def test_row_reductions_are_numpys_bit_for_bit(cells):
         assert _same_bits(row_min(arg), x.min(axis=1))
         assert _same_bits(row_fold(np.fmax, arg), np.fmax.reduce(x, axis=1))
         assert (row_all_finite(arg) == np.isfinite(x).all(axis=1)).all()
+    # the four in one pass: the bits of each on its own (and of numpy's)
+    x[rng.random(x.shape) < 0.01] = np.inf
+    for arg in (x, columns, x[: CHUNK_ROWS - 5], x[:1]):
+        finite, mean, hi, lo = row_summary(arg)
+        assert (finite == row_all_finite(arg)).all() and finite.dtype == bool
+        assert _same_bits(mean, row_mean(arg))
+        assert _same_bits(hi, row_max(arg))
+        assert _same_bits(lo, row_min(arg))
+        if isinstance(arg, np.ndarray):
+            assert _same_bits(mean, arg.mean(axis=1))
 
 
 def test_runs_and_their_reductions():
