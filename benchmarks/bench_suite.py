@@ -25,6 +25,16 @@ fit's RC states and sample rows kept, not computed again; same command, load
 0.45 -> 0.38 s (the rest moved by noise only: that code is unchanged); the
 steps log's measure_internal_resistance 0.75 -> 0.71 s. Same results bit for
 bit (analyze --json of the real logs and run_suite of 15 simulated logs).
+Then the pulse fit's RC columns of several currents in one call, the cycle
+table's charge/energy integrals and SOH's cell min/max/mean a block of samples
+at a time (``--repeat 2 --cases pack hppc``, load ~2, the code before and after
+alternated twice): pack 2.10, 2.19 -> 2.13, 2.03 s, of which calculate_soh
+0.13 -> 0.11 and summarize_cycles 0.09 -> 0.075 s; hppc 1.13, 1.14 -> 1.10,
+1.11 s (same results bit for bit, as above). At load ~5 the same pack case
+reads 2.4-2.7 s either way: what is left is spread over detect_faults (~0.8 s:
+the bin stage 0.38, the short-circuit family 0.25), the SOC EKF (~0.45 s, its
+per-interval Python loop ~0.3), the pulse fits (~0.25 s, ~2 ms each, mostly
+numpy call overhead) and the thermal rise rates (~0.3 s).
 """
 
 from __future__ import annotations

@@ -137,20 +137,38 @@ def cycle_numbers(df: pd.DataFrame, i: np.ndarray, capacity_ah: float | None) ->
     return detect_cycles(i, current_threshold_a(i, capacity_ah))
 
 
+#: samples of a block of :class:`_Integrals` (its temporaries stay in cache)
+_INTEGRAL_BLOCK = 65536
+
+
 class _Integrals:
     """Per-sample increments of charge (Ah) and energy (Wh), split by the current's sign."""
 
-    def __init__(self, t: np.ndarray, v: np.ndarray, i: np.ndarray):
+    def __init__(self, t: np.ndarray, v: np.ndarray, i: np.ndarray, block: int = _INTEGRAL_BLOCK):
         # Split each interval's charge by its sign so charge and discharge
-        # capacities are both positive numbers.
-        i_chg = np.clip(i, 0, None)
-        i_dis = np.clip(-i, 0, None)
-        v0 = np.nan_to_num(v)
-        dt = np.diff(t)
-        self.q_chg = _trapezoid_increments(dt, i_chg, 3600.0)
-        self.q_dis = _trapezoid_increments(dt, i_dis, 3600.0)
-        self.e_chg = _trapezoid_increments(dt, i_chg * v0, 3600.0)
-        self.e_dis = _trapezoid_increments(dt, i_dis * v0, 3600.0)
+        # capacities are both positive numbers. A block of samples at a time (and
+        # the sample after it, where its last interval ends): every value is
+        # computed element by element, so the blocks give the bits of the whole
+        # log at once, without its 1e6-sample temporaries.
+        n = len(t)
+        self.q_chg, self.q_dis, self.e_chg, self.e_dis = (np.empty(n) for _ in range(4))
+        for a in range(0, n, block):
+            b = min(n, a + block)
+            stop = min(n, b + 1)
+            ib = i[a:stop]
+            i_chg = np.clip(ib, 0, None)
+            i_dis = np.clip(-ib, 0, None)
+            v0 = np.nan_to_num(v[a:stop])
+            dt = np.diff(t[a:stop])
+            for out, y in (
+                (self.q_chg, i_chg),
+                (self.q_dis, i_dis),
+                (self.e_chg, i_chg * v0),
+                (self.e_dis, i_dis * v0),
+            ):
+                # (the increment of the block's last sample: that of the interval
+                # after it, or 0 at the end of the log)
+                out[a:b] = _trapezoid_increments(dt, y, 3600.0)[: b - a]
 
 
 def _segments(labels: np.ndarray) -> list[tuple[int, int]]:

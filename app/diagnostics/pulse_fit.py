@@ -203,7 +203,10 @@ def rc_states(
     Starts settled at ``cur[0]`` (or at rest: 0); each segment holds its current for its
     duration: ``x[b+1] = a_b*x[b] + (1 - a_b)*I_b`` with ``a_b = exp(-dur_b/tau)``.
     All time constants at once, by a parallel prefix scan of the affine maps
-    (log2(B) vectorised steps; products of a <= 1 cannot overflow).
+    (log2(B) vectorised steps; products of a <= 1 cannot overflow). ``cur``: one
+    current per segment, or one column per time constant (shape (len(dur),
+    len(taus))): each column is computed element by element on its own, so a
+    column gets the bits of a call with its current alone.
     """
     taus = np.atleast_1d(np.asarray(taus, dtype=float))
     n = len(dur)
@@ -213,7 +216,7 @@ def rc_states(
     if n == 1:
         return out
     a = np.exp(-dur[:-1, None] / taus[None, :])
-    u = (1.0 - a) * cur[:-1, None]
+    u = (1.0 - a) * (cur[:-1] if cur.ndim == 2 else cur[:-1, None])
     d = 1
     while d < n - 1:
         # compose each map with the one d steps earlier (Hillis-Steele inclusive scan)
@@ -259,10 +262,13 @@ def _tau_columns_states(
     """(:func:`_tau_columns`, the unit RC states at the segment starts they come
     from): a model keeps the states of its solved columns, not computed again.
     (Every tau's column is computed element by element on its own: several taus
-    in one call give each the bits of a call of its own.)"""
+    in one call give each the bits of a call of its own; ``cur`` may be one
+    column of currents per tau, shape (B, G), each column then with the bits of a
+    call with that current.)"""
     cur = seg.cur if cur is None else cur
     x = rc_states(seg.dur, cur, taus, seg.start_settled)
-    return cur[:, None] + (x - cur[:, None]) * _mean_decay(seg, taus), x
+    c = cur if cur.ndim == 2 else cur[:, None]
+    return c + (x - c) * _mean_decay(seg, taus), x
 
 
 @dataclass
@@ -522,7 +528,19 @@ def fit_pulse_response(
     if polish and not single:
         tau1, tau2 = _polish(seg, rows, fixed, y, w, tau1, tau2, tau_lo, tau_hi)
     taus12 = np.array([tau1, tau2])
-    tau_cols, x_shared = _tau_columns_states(seg, taus12)
+    kk = int(np.searchsorted(seg.start, k))
+    split = split_test and kk > 0
+    if split:
+        # the split test's currents: the step alone, and the current without it;
+        # their columns in one call with the shared current's (each column its own bits)
+        pre = seg.cur[kk - 1]
+        cb = np.where(seg.start >= k, seg.cur - pre, 0.0)
+        ca = seg.cur - cb
+        curs = np.column_stack([seg.cur, seg.cur, ca, ca, cb, cb])
+        cols6, xs6 = _tau_columns_states(seg, np.tile(taus12, 3), curs)
+        tau_cols, x_shared = cols6[:, :2], xs6[:, :2]
+    else:
+        tau_cols, x_shared = _tau_columns_states(seg, taus12)
     x_split = None  # the split model's states (step excluded, step alone)
     cols_all = np.column_stack([fixed_all[:, :3], tau_cols, fixed_all[:, 3]])
     use = [0, 1, 2, 3, 5] if single else [0, 1, 2, 3, 4, 5]
@@ -537,14 +555,9 @@ def fit_pulse_response(
     # factor of its own (F > 1 for the one more parameter), or its own R0/R1/R2 if
     # that lowers the residual further beyond chance (F > 4 on the parameters it
     # adds); else the shared model keeps its lower noise (module docstring).
-    kk = int(np.searchsorted(seg.start, k))
-    if split_test and kk > 0:
-        pre = seg.cur[kk - 1]
-        cb = np.where(seg.start >= k, seg.cur - pre, 0.0)
-        ca = seg.cur - cb
-        cols_a, xs_a = _tau_columns_states(seg, taus12, ca)
-        cols_b, xs_b = _tau_columns_states(seg, taus12, cb)
-        x_split = (xs_a, xs_b)
+    if split:
+        cols_a, cols_b = cols6[:, 2:4], cols6[:, 4:6]
+        x_split = (xs6[:, 2:4], xs6[:, 4:6])
         cols9 = np.column_stack(
             [fixed_all[:, :1], fixed_all[:, 1:2], ca, cols_a, fixed_all[:, 3], cb, cols_b]
         )
@@ -670,15 +683,18 @@ def _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b) -> dict[
     written as (its own R0, R1, R2 free): an upper bound for it."""
     eps = 1e-4
     derivs = np.zeros((len(y), 2))
-    for cur, r1, r2 in (
-        (cur_a, coef[3], coef[4]),
-        (cur_b, *(coef[7:9] if cur_b is not None else (0, 0))),
+    # both sides of the central difference, for both currents, in one call (each
+    # tau's column is its own: the bits of a call per current and side)
+    sides = np.concatenate((taus12 * np.exp(eps), taus12 * np.exp(-eps)))
+    if cur_b is None:
+        cols = _tau_columns(seg, sides, cur_a)
+    else:
+        curs = np.repeat(np.column_stack([cur_a, cur_b]), 4, axis=1)
+        cols = _tau_columns(seg, np.tile(sides, 2), curs)
+    for j, (r1, r2) in enumerate(
+        [(coef[3], coef[4])] + ([] if cur_b is None else [(coef[7], coef[8])])
     ):
-        if cur is None:
-            continue
-        # both sides of the central difference in one call (each tau's column is
-        # its own: the bits of two calls)
-        both = _tau_columns(seg, np.concatenate((taus12 * np.exp(eps), taus12 * np.exp(-eps))), cur)
+        both = cols[:, 4 * j : 4 * j + 4]
         d = both[rows, :2]
         d -= both[rows, 2:]
         derivs += d / (2 * eps) * np.array([r1, r2])

@@ -113,3 +113,24 @@ def _all_finite(cols: list[np.ndarray]) -> np.ndarray:
     for c in cols[1:]:
         out &= np.isfinite(c)
     return out
+
+
+def row_summary(x: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(:func:`row_all_finite`, :func:`row_mean`, :func:`row_max`, :func:`row_min`) of
+    an array with columns, in one pass of :data:`CHUNK_ROWS` rows at a time (each
+    column's chunk read once for the four, while in cache); the same bits as each."""
+    cols = _columns(x)
+    m = len(cols)
+    if m > _PAIRWISE_BLOCK:
+        return row_all_finite(cols), row_mean(cols), row_max(cols), row_min(cols)
+    n = len(cols[0])
+    finite = np.empty(n, dtype=bool)
+    mean, hi, lo = np.empty(n), np.empty(n), np.empty(n)
+    for a in range(0, n, CHUNK_ROWS):
+        part = [c[a : a + CHUNK_ROWS] for c in cols]
+        b = a + len(part[0])
+        finite[a:b] = _all_finite(part)
+        mean[a:b] = _row_sum(part) / m
+        hi[a:b] = _fold(np.maximum, part)
+        lo[a:b] = _fold(np.minimum, part)
+    return finite, mean, hi, lo

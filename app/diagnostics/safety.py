@@ -239,18 +239,20 @@ class SafetyMonitor:
                 if check.open is not None or beyond.any():
                     check.feed(t, value, beyond, limit)
         if self._temps:
-            charging = i > 0.01 * spec.pack_capacity_ah
-            hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
-            cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)
             cool = min(spec.charge_temp_max_c, spec.discharge_temp_max_c)
             warm = max(spec.charge_temp_min_c, spec.discharge_temp_min_c)
+            hot = cold = None  # the per-sample limits, once a channel needs them
             for name in self._temps:
                 temp = _column(block, name)
                 hi, lo = next(checks), next(checks)
                 if _within(temp, warm, cool) and hi.open is None and lo.open is None:
                     continue
+                if hot is None:
+                    charging = i > 0.01 * spec.pack_capacity_ah
+                    hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
+                    cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
                 with np.errstate(invalid="ignore"):
                     beyond = temp > hot
                     if hi.open is not None or beyond.any():

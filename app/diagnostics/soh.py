@@ -107,7 +107,7 @@ from app.diagnostics.incremental_capacity import (
 )
 from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.pulse_summary import InternalResistanceResult
-from app.diagnostics.rowwise import row_all_finite, row_max, row_mean, row_min
+from app.diagnostics.rowwise import row_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,9 +242,11 @@ class SohTracker:
         # the cell voltages as the block's own columns (NaN for one it lacks)
         cells = [block[c] if c in block else np.full(n, np.nan) for c in self._cell_cols] or None
         v_cell = block[schema.VOLTAGE] / self.spec.series_cells
-        finite = row_all_finite(cells) if cells is not None else None
+        finite = None
         if cells is not None:
-            v_cell = np.where(finite, row_mean(cells), v_cell)
+            # (one pass over the cells' columns for the four)
+            finite, c_mean, c_max, c_min = row_summary(cells)
+            v_cell = np.where(finite, c_mean, v_cell)
         # cumulative charge, trapezoidal (as the coulomb-counting SOC)
         if self._last is None:
             t_prev = np.concatenate(([t[0]], t[:-1]))
@@ -257,8 +259,8 @@ class SohTracker:
         if cells is not None:
             # a pack is full when its highest cell is, empty when its lowest cell is
             with np.errstate(all="ignore"):
-                v_hi = np.where(finite, row_max(cells), v_cell)
-                v_lo = np.where(finite, row_min(cells), v_cell)
+                v_hi = np.where(finite, c_max, v_cell)
+                v_lo = np.where(finite, c_min, v_cell)
         else:
             v_hi = v_lo = v_cell
         self._full_discharges(i, v_hi, v_lo, cycle, ah)

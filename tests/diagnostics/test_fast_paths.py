@@ -11,6 +11,7 @@ import pytest
 from app.core.results import Severity, to_jsonable
 from app.core.samples import SampleBlock
 from app.core.spec import preset
+from app.diagnostics.cycles import _Integrals
 from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
 from app.diagnostics.pulse_detection import (
     first_departure,
@@ -29,6 +30,7 @@ from app.diagnostics.rowwise import (
     row_mean,
     row_min,
     row_sum,
+    row_summary,
 )
 from app.diagnostics.runs import run_bounds, run_reduce
 from app.diagnostics.suite import run_suite
@@ -132,6 +134,16 @@ def test_row_reductions_are_numpys_bit_for_bit(cells):
         assert _same_bits(row_min(arg), x.min(axis=1))
         assert _same_bits(row_fold(np.fmax, arg), np.fmax.reduce(x, axis=1))
         assert (row_all_finite(arg) == np.isfinite(x).all(axis=1)).all()
+    # the four in one pass: the bits of each on its own (and of numpy's)
+    x[rng.random(x.shape) < 0.01] = np.inf
+    for arg in (x, columns, x[: CHUNK_ROWS - 5], x[:1]):
+        finite, mean, hi, lo = row_summary(arg)
+        assert (finite == row_all_finite(arg)).all() and finite.dtype == bool
+        assert _same_bits(mean, row_mean(arg))
+        assert _same_bits(hi, row_max(arg))
+        assert _same_bits(lo, row_min(arg))
+        if isinstance(arg, np.ndarray):
+            assert _same_bits(mean, arg.mean(axis=1))
 
 
 def test_runs_and_their_reductions():
@@ -190,3 +202,24 @@ def test_run_suite_resumes_the_garbage_collector_even_when_it_fails():
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 9, 64, 1000])
+def test_charge_and_energy_integrals_by_blocks_are_those_of_the_whole_log(n):
+    # the per-sample increments computed a block of samples at a time (each block
+    # with the sample after it) have the bits of the whole log in one block
+    rng = np.random.default_rng(n)
+    t = np.cumsum(rng.uniform(0.1, 3.0, n))
+    i = np.repeat(rng.uniform(-20, 20, n // 4 + 1), 4)[:n]
+    i[rng.random(n) < 0.1] = 0.0  # rests: the current starts and stops within intervals
+    i[rng.random(n) < 0.03] = np.nan
+    v = rng.uniform(3.0, 4.2, n)
+    v[rng.random(n) < 0.03] = np.nan
+    whole = _Integrals(t, v, i, block=max(n, 1))
+    for block in (1, 2, 3, 7, 64):
+        parts = _Integrals(t, v, i, block=block)
+        for name in ("q_chg", "q_dis", "e_chg", "e_dis"):
+            assert getattr(parts, name).tobytes() == getattr(whole, name).tobytes(), (name, block)
+    # and those are the trapezoids where the current keeps charging
+    for k in np.flatnonzero((i[:-1] > 0) & (i[1:] > 0))[:5]:
+        assert whole.q_chg[k] == 0.5 * (i[k] + i[k + 1]) * (t[k + 1] - t[k]) / 3600.0

@@ -48,6 +48,73 @@ def test_several_taus_in_one_call_give_each_tau_its_own_bits():
     assert _same_bits(x, pulse_fit.rc_states(seg.dur, seg.cur, taus[:2], seg.start_settled))
 
 
+@pytest.mark.parametrize("settled", [True, False])
+def test_a_current_per_tau_column_gives_each_column_its_own_calls_bits(settled):
+    # the fit solves its split test's columns (the shared current, the current
+    # without the step, the step alone) and its parameter errors' both sides of the
+    # difference in one call: each column must have the bits of a call of its own
+    rng = np.random.default_rng(6)
+    t = np.cumsum(rng.uniform(0.5, 1.5, 400))
+    i = np.repeat(rng.uniform(-5, 5, 16), 25)
+    seg = pulse_fit.make_segments(
+        t,
+        i,
+        fit_from=30,
+        k=200,
+        breaks=[200, 300],
+        max_points=120,
+        flat_tol=0.01,
+        start_settled=settled,
+    )
+    cb = np.where(seg.start >= 200, seg.cur - seg.cur[5], 0.0)
+    currents = [seg.cur, seg.cur - cb, cb]
+    taus = np.array([2.5, 60.0, 0.9, 700.0, 13.0, 13.0])
+    curs = np.column_stack([currents[j % 3] for j in range(len(taus))])
+    cols, x = pulse_fit._tau_columns_states(seg, taus, curs)
+    for j, tau in enumerate(taus):
+        one_cols, one_x = pulse_fit._tau_columns_states(seg, np.array([tau]), currents[j % 3])
+        assert _same_bits(cols[:, j], one_cols[:, 0]), j
+        assert _same_bits(x[:, j], one_x[:, 0]), j
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9])
+def test_the_fit_is_that_of_one_call_per_current(seed, monkeypatch):
+    # the whole fit, its columns and parameter errors computed with one call per
+    # current (the plain computation) and with the currents side by side
+    rng = np.random.default_rng(seed)
+    t = np.arange(700) * 0.5
+    before = np.where((t // 15) % 2 == 0, -1.0, -2.5)
+    i = np.where(t < 150, before, 4.0)
+    i = np.where(t >= 250, 0.0, i)
+    gain = np.where((t >= 150) & (t < 250), 1.6, 1.0)
+    v = 3.7 + 0.01 * i * gain + 0.004 * i * (1 - np.exp(-t / 30.0)) + rng.normal(0, 2e-4, len(t))
+    breaks = [int(b) for b in np.flatnonzero(np.diff(i) != 0) + 1 if b != 300]
+    args = dict(fit_from=60, k=300, breaks=breaks, max_points=150, flat_tol=0.01)
+    fast = pulse_fit.fit_pulse_response(t, i, v, **args)
+    plain_states = pulse_fit._tau_columns_states
+
+    def one_call_per_current(seg, taus, cur=None):
+        if cur is None or cur.ndim == 1:
+            return plain_states(seg, taus, cur)
+        parts = [plain_states(seg, taus[j : j + 1], cur[:, j]) for j in range(len(taus))]
+        return np.hstack([c for c, _ in parts]), np.hstack([x for _, x in parts])
+
+    monkeypatch.setattr(pulse_fit, "_tau_columns_states", one_call_per_current)
+    plain = pulse_fit.fit_pulse_response(t, i, v, **args)
+    assert fast is not None and plain is not None and fast.split == plain.split
+    for name in ("coef", "x1", "x2", "xb1", "xb2", "sample_rows"):
+        assert _same_bits(
+            getattr(fast, name) if getattr(fast, name) is not None else np.nan,
+            getattr(plain, name) if getattr(plain, name) is not None else np.nan,
+        ), name
+    assert (fast.tau1_s, fast.tau2_s, fast.rmse_v, fast.std) == (
+        plain.tau1_s,
+        plain.tau2_s,
+        plain.rmse_v,
+        plain.std,
+    )
+
+
 @pytest.mark.parametrize("step_a", [-5.0, 3.0])
 @pytest.mark.parametrize("split", [False, True])
 def test_a_fitted_model_keeps_what_it_would_compute_again(step_a, split):
