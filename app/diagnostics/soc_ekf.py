@@ -212,16 +212,14 @@ SOC_BAND_LOW_COLUMN = "soc_band_low_percent"
 SOC_BAND_HIGH_COLUMN = "soc_band_high_percent"
 SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
 
-#: The band of a cell voltage reading that the filter believes, as fractions of the
-#: spec's cell minimum and maximum: outside it (a cell collapsed to 0 V after a
-#: thermal runaway, an open sense wire at full scale) the reading is no working
-#: cell's and is left out of the mean of the cells, as a NaN is. The mean of the
-#: others then stands for the pack (the filter models the mean cell); the pack
-#: voltage would carry the dead cell too. With a 4-cell NMC pack whose cell 2 went
-#: to 0 V (sim://nmc?cells=4&profile=drive&bms_soc=1&fault=runaway&fault_cell=2&
-#: fault_at=1000) the SOC read 74 % at 1700 s and 5 % at 5100 s against the BMS's
-#: 84 and 97 %; now it follows the healthy cells.
-PLAUSIBLE_CELL_V = (0.5, 1.25)
+# A cell reading outside the spec's plausible band (BatterySpec.plausible_cell_v: a
+# cell collapsed to 0 V after a thermal runaway, an open sense wire at full scale)
+# is no working cell's and is left out of the mean of the cells, as a NaN is. The
+# mean of the others then stands for the pack (the filter models the mean cell); the
+# pack voltage would carry the dead cell too. With a 4-cell NMC pack whose cell 2 went
+# to 0 V (sim://nmc?cells=4&profile=drive&bms_soc=1&fault=runaway&fault_cell=2&
+# fault_at=1000) the SOC read 74 % at 1700 s and 5 % at 5100 s against the BMS's
+# 84 and 97 %; now it follows the healthy cells.
 
 #: State indices.
 _SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
@@ -436,12 +434,8 @@ class EkfSocEstimator:
         self._cells_by_columns: dict[tuple[str, ...], list[str]] = {}
         # A cell reading outside this band is no reading of a working cell (a cell
         # collapsed to 0 V after a runaway, an open sense wire at full scale): it is
-        # left out of the mean like a NaN (see :data:`PLAUSIBLE_CELL_V`).
-        lo, hi = PLAUSIBLE_CELL_V
-        if spec.cell_v_min > 0 and spec.cell_v_max > spec.cell_v_min:
-            self._v_lo, self._v_hi = lo * spec.cell_v_min, hi * spec.cell_v_max
-        else:
-            self._v_lo, self._v_hi = -math.inf, math.inf
+        # left out of the mean like a NaN (the rule cell balance uses too).
+        self._v_lo, self._v_hi = spec.plausible_cell_v
         # Per-sample running values, carried from block to block.
         self._t0 = 0.0  # origin of the update bins
         self._t_last = 0.0

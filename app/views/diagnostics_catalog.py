@@ -467,6 +467,8 @@ def _cell_balance(r: dict) -> ResultSummary:
         ("Weak cells", ", ".join(str(c) for c in r.get("weak_cells") or []) or None),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
         ("Outlier cells", ", ".join(str(c) for c in outliers) if outliers else None),
+        ("Implausible cells", _implausible_text(r.get("implausible_readings") or ())),
+        ("Plausible cell band", _band_text(r.get("plausible_cell_v"))),
     )
     # the spread the status was judged on (mid SOC: at the ends of charge healthy
     # cells fan out by 100+ mV, so the all-SOC median at rest would mislead)
@@ -487,8 +489,33 @@ def _cell_balance(r: dict) -> ResultSummary:
             else f"{window / 3600:.1f} h"
         )  # a CAN capture of seconds: "last 8 s", not "last 0 min"
     headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
+    # a cell reading out of the plausible band now (0 V, a broken sense wire) leads:
+    # the spread is then the other cells'
+    dead = [b for b in r.get("implausible_readings") or () if b.get("reading_now")]
+    if dead:
+        named = ", ".join(f"cell {b['cell']} reads {b['last_value_v']:.2f} V" for b in dead)
+        headline = f"{named} (implausible)" + (
+            f"; {spread:.1f} mV spread of the others ({where})" if spread is not None else ""
+        )
     items = tuple(r.get("findings") or ())
     return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+def _implausible_text(readings) -> str | None:
+    """The cells out of the plausible band, e.g. ``1 (0.00 V now), 3 (65.00 V at 2:00,
+    4 readings)``."""
+    parts = [
+        f"{b['cell']} ({b['last_value_v']:.2f} V now)"
+        if b.get("reading_now")
+        else f"{b['cell']} ({b['last_value_v']:.2f} V at {format_elapsed(b['last_time_s'])}, "
+        f"{b['samples']} reading{'s' if b['samples'] != 1 else ''})"
+        for b in readings
+    ]
+    return ", ".join(parts) or None
+
+
+def _band_text(band) -> str | None:
+    return f"{band[0]:.2f}–{band[1]:.2f} V" if band else None
 
 
 #: How the cell-balance actions read.
@@ -498,6 +525,7 @@ _BALANCE_ACTIONS = {
     "balance": "balance",
     "check_cells": "check cells",
     "replace_cell": "replace a cell",
+    "check_reading": "check the cell and its sense wire",
 }
 
 
