@@ -142,7 +142,7 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "cell_<k>_v (two or more)",
             "time_s, current_a",
             "spec: OCV table (SOC imbalance, the SOC judged on), the chemistry's cell "
-            "resistance (weak cells)",
+            "resistance (weak cells), the cell voltage limits (the plausible band)",
         ),
         "Spread (max − min) and standard deviation of the cell voltages, at rest (|I| < C/50) "
         "and under load, and its trend per hour with the SOC held; the SOC imbalance from the "
@@ -153,7 +153,11 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "is a warning, 100 mV critical. A spread growing 3 σ above zero, by 10 mV over the "
         "record and on course for 30 mV, warns. A cell whose resistance, from its sag under "
         "load, is half a cell's over the others is to check, a whole cell's over to replace. "
-        "The action: none, watch, balance, check cells or replace a cell, with what to do.",
+        "A cell reading outside half the spec's minimum to 1.25 times its maximum voltage "
+        "(the SOC's rule too: a dead cell at 0 V, a broken sense wire, garbage) is no "
+        "imbalance: it is left out of every figure and named, critical while it reads so. "
+        "The action: none, watch, balance, check cells, replace a cell, or check a cell and "
+        "its sense wire, with what to do.",
     ),
     DiagnosticInfo(
         "thermal",
