@@ -363,7 +363,7 @@ class CellBalanceTracker:
         """One entry per cell with a reading out of the plausible band."""
         return [
             {
-                "cell": k + 1,
+                "cell": int(k) + 1,
                 "samples": int(self._out_count[k]),
                 "first_time_s": float(self._out_first[k]),
                 "last_time_s": float(self._out_last[k]),

@@ -56,6 +56,7 @@ def test_a_cell_reading_0_v_all_along_is_judged_as_if_it_were_not_there(seed):
     assert res.recent_deviation_mv[1:] == pytest.approx(without.recent_deviation_mv, rel=1e-9)
     assert res.status == "critical" and res.action == "check_reading"
     assert res.implausible_cells == [1] and res.outlier_cells == []
+    assert type(res.implausible_cells[0]) is int  # plain JSON, not a numpy integer
     (reading,) = res.implausible_readings
     assert reading["samples"] == len(df) and reading["reading_now"]
     assert res.plausible_cell_v == [1.25, 5.25]
