@@ -183,6 +183,7 @@ class CellBalanceTracker:
         self._out_last: np.ndarray | None = None
         self._out_value: np.ndarray | None = None
         self._out_now: np.ndarray | None = None
+        self._noted = False  # a reading out of the band seen
 
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
         """Take one block's complete cell readings. Adds no derived columns."""
@@ -227,7 +228,8 @@ class CellBalanceTracker:
         # sorted: the lowest and highest readings tell whether any is out of the band
         if ranked[:, 0].min() >= lo and ranked[:, -1].max() <= hi:
             out = None
-            self._out_now[:] = False
+            if self._noted:  # (only then can a cell read out of the band now)
+                self._out_now[:] = False
             spread = (ranked[:, -1] - ranked[:, 0]) * 1000.0
             middle = len(cols) // 2  # the middle one, or the mean of the two middle ones
             median = (
@@ -299,6 +301,7 @@ class CellBalanceTracker:
 
     def _note_implausible(self, t: np.ndarray, cells: list[np.ndarray], out: np.ndarray) -> None:
         """Count each cell's readings out of the band (complete samples)."""
+        self._noted = True
         for k, bad in enumerate(out):
             where = np.flatnonzero(bad)
             if len(where):
