@@ -28,6 +28,15 @@ MAX_CAPACITY_AH = 1e6
 #: coin half cell tens of ohm, a thin-film cell ~1 kOhm).
 MIN_RESISTANCE_OHM = 1e-6
 MAX_RESISTANCE_OHM = 1e4
+#: The band of a cell voltage reading that is a working cell's, as fractions of the
+#: spec's cell minimum and maximum (NMC 2.50-4.20 V: 1.25-5.25 V). Outside it (a
+#: cell collapsed to 0 V after a thermal runaway, a broken sense wire reading 0 V
+#: or full scale, 65 V of garbage) the reading is no working cell's: the SOC leaves
+#: it out of the mean cell and cell balance out of the spread and names it. One rule
+#: for both (:attr:`BatterySpec.plausible_cell_v`). Half the minimum keeps an
+#: over-discharged cell a BMS let sag below its cut-off; 1.25x the maximum keeps an
+#: overcharged cell before it vents (NMC ~5 V).
+PLAUSIBLE_CELL_V = (0.5, 1.25)
 
 
 class Chemistry(StrEnum):
@@ -211,6 +220,15 @@ class BatterySpec:
     @property
     def max_discharge_current_a(self) -> float:
         return self.max_discharge_current_c * self.pack_capacity_ah
+
+    @property
+    def plausible_cell_v(self) -> tuple[float, float]:
+        """(low, high) V: a cell reading outside is no working cell's (see
+        :data:`PLAUSIBLE_CELL_V`); unbounded when the spec has no cell limits."""
+        if self.cell_v_min > 0 and self.cell_v_max > self.cell_v_min:
+            lo, hi = PLAUSIBLE_CELL_V
+            return lo * self.cell_v_min, hi * self.cell_v_max
+        return -np.inf, np.inf
 
     def _ocv_table(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """(soc_pct, ocv_v): this battery's table, else its chemistry preset's."""

@@ -18,10 +18,20 @@ to reach :data:`REST_SPREAD_WARN_MV` within as long again; and by a **weak cell*
 under load (its deviation's slope against the current, mOhm over the pack median,
 in the recent window) by at least :data:`WEAK_CELL_FRACTION` of the cell's
 resistance.
+
+A cell reading outside the spec's plausible band (:attr:`BatterySpec.plausible_cell_v`,
+the rule the SOC uses too: a cell collapsed to 0 V, a broken sense wire, 65 V of
+garbage) is no imbalance: each sample's spread, median and deviations are over its
+plausible cells (a sample with fewer than two is left out, as one with a missing
+reading is; a cell's sums count its plausible samples only), and the result names
+the implausible cells (``implausible_cells``, ``implausible_readings``) with a
+status that is not "ok": critical while a cell reads implausibly at the last
+sample, a warning when it did only earlier.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -78,7 +88,7 @@ class CellBalanceResult(DiagnosticResult):
     spread_trend_mv_per_h: float | None
     soc_imbalance_pct: float | None  # from OCV at rest
     outlier_cells: list[int] = field(default_factory=list)
-    mean_deviation_mv: list[float] = field(default_factory=list)
+    mean_deviation_mv: list[float | None] = field(default_factory=list)
     status: str = "ok"
     recommendation: str = ""
     #: the spread the status judges: median at rest within SOC_JUDGE_RANGE
@@ -99,9 +109,19 @@ class CellBalanceResult(DiagnosticResult):
     #: recent, per cell: resistance over the pack median from the sag under load, mOhm
     resistance_offset_mohm: list[float | None] = field(default_factory=list)
     weak_cells: list[int] = field(default_factory=list)
-    #: "none", "watch", "balance", "check_cells" or "replace_cell"
+    #: "none", "watch", "balance", "check_cells", "replace_cell" or "check_reading"
+    #: (a cell reads outside the plausible band: check the cell and its sense wire first)
     action: str = "none"
     findings: list[str] = field(default_factory=list)
+    #: cells (1-based) with a reading outside ``plausible_cell_v`` in the log; those
+    #: readings are left out of every figure above
+    implausible_cells: list[int] = field(default_factory=list)
+    #: per implausible cell: {"cell", "samples" (readings out of the band),
+    #: "first_time_s", "last_time_s" (of those), "last_value_v" (the last of them),
+    #: "reading_now" (out of the band at the last sample)}
+    implausible_readings: list[dict] = field(default_factory=list)
+    #: [low, high] V: a working cell's readings (None: the spec has no cell limits)
+    plausible_cell_v: list[float] | None = None
 
 
 def _unknown(cells: int, why: str) -> CellBalanceResult:
@@ -137,6 +157,7 @@ class CellBalanceTracker:
 
     def __init__(self, spec: BatterySpec):
         self.spec = spec
+        self._lo, self._hi = spec.plausible_cell_v
         self._cols: list[str] | None = None  # known from the first block
         self._t = GrowingArray()
         self._spread = GrowingArray()
@@ -147,13 +168,33 @@ class CellBalanceTracker:
         self._bins = GrowingArray()
         self._tail_rows: np.ndarray | None = None  # (cells + 2, samples) of the bin under way
         self._tail_w: np.ndarray | None = None  # (samples, 4)
-        self._last_cells: np.ndarray | None = None
+        #: the readings left out as implausible (their deviation rows hold 0 there), by
+        #: bin index for the bins that have one: (2 * cells, 4) sums, rows each cell's
+        #: left-out indicator, then that times the current; the bin under way's rows
+        #: in _tail_out (None: none left out). A cell's counts are the bin's less these.
+        self._out_bins: dict[int, np.ndarray] = {}
+        self._tail_out: np.ndarray | None = None
+        self._last_cells: np.ndarray | None = None  # NaN where implausible
         self._last_rest_cells: np.ndarray | None = None
+        # per cell, over the complete samples: readings out of the band, the first and
+        # last time of one, the last such value, and whether the last sample is one
+        self._out_count: np.ndarray | None = None
+        self._out_first: np.ndarray | None = None
+        self._out_last: np.ndarray | None = None
+        self._out_value: np.ndarray | None = None
+        self._out_now: np.ndarray | None = None
+        self._noted = False  # a reading out of the band seen
 
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
         """Take one block's complete cell readings. Adds no derived columns."""
         if self._cols is None:
             self._cols = schema.cell_voltage_columns(block.columns)
+            n = len(self._cols)
+            self._out_count = np.zeros(n, dtype=np.int64)
+            self._out_first = np.full(n, np.nan)
+            self._out_last = np.full(n, np.nan)
+            self._out_value = np.full(n, np.nan)
+            self._out_now = np.zeros(n, dtype=bool)
         if len(self._cols) < 2:
             return {}
         for a in range(0, len(block), SLICE_SAMPLES):
@@ -180,62 +221,160 @@ class CellBalanceTracker:
                 return
         t = block[schema.TIME][valid]
         i = np.nan_to_num(block[schema.CURRENT][valid])
-        spread = (ranked[:, -1] - ranked[:, 0]) * 1000.0
-        middle = len(cols) // 2  # the middle one, or the mean of the two middle ones as np.median
-        median = (
-            ranked[:, middle]
-            if len(cols) % 2
-            else (ranked[:, middle - 1] + ranked[:, middle]) / 2.0
-        )
+        # each cell's own (contiguous) column: every column is there, or no sample
+        # would be complete
+        cells = [block[c] if complete else block[c][valid] for c in cols]
+        lo, hi = self._lo, self._hi
+        # sorted: the lowest and highest readings tell whether any is out of the band
+        if ranked[:, 0].min() >= lo and ranked[:, -1].max() <= hi:
+            out = None
+            if self._noted:  # (only then can a cell read out of the band now)
+                self._out_now[:] = False
+            spread = (ranked[:, -1] - ranked[:, 0]) * 1000.0
+            middle = len(cols) // 2  # the middle one, or the mean of the two middle ones
+            median = (
+                ranked[:, middle]
+                if len(cols) % 2
+                else (ranked[:, middle - 1] + ranked[:, middle]) / 2.0
+            )
+        else:
+            out = np.array([(cell < lo) | (cell > hi) for cell in cells])  # (cells, samples)
+            self._note_implausible(t, cells, out)
+            # the plausible readings are a run of the sorted ones: n_low below, n_high above
+            n_low = (ranked < lo).sum(axis=1)
+            m = len(cols) - n_low - (ranked > hi).sum(axis=1)
+            keep = m >= 2  # a spread needs two cells
+            if not keep.all():
+                ranked, t, i, n_low, m, out = (
+                    ranked[keep],
+                    t[keep],
+                    i[keep],
+                    n_low[keep],
+                    m[keep],
+                    out[:, keep],
+                )
+                cells = [cell[keep] for cell in cells]
+                if not len(t):
+                    return
+            # the same operations as above on the plausible run (the same bits where
+            # every cell is plausible)
+            at = np.arange(len(t))
+            spread = (ranked[at, n_low + m - 1] - ranked[at, n_low]) * 1000.0
+            middle = n_low + m // 2
+            median = np.where(
+                m % 2 == 1,
+                ranked[at, middle],
+                (ranked[at, middle - 1] + ranked[at, middle]) / 2.0,
+            )
         rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
         soc = spec.cell_soc_from_ocv(median)
         mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
-        # each cell's deviation from its own (contiguous) column: every column is
-        # there, or no sample would be complete
-        cells = [block[c] if complete else block[c][valid] for c in cols]
         rows = np.empty((len(cols) + 2, len(t)))
         for row, cell in zip(rows[:-2], cells, strict=True):
             np.subtract(cell, median, out=row)
             row *= 1000.0  # (while the row is in cache)
         rows[-2] = 1.0
         rows[-1] = i
+        out_rows = None
+        if out is not None:
+            rows[:-2][out] = 0.0  # a left-out reading adds nothing to its cell's sums
+            outf = out.astype(float)
+            out_rows = np.concatenate((outf, outf * i))
         weights = np.empty((len(t), 4))
         weights[:, _ALL] = 1.0
         weights[:, _MID_W] = mid
         np.multiply(mid, i, out=weights[:, _MID_I])
         weights[:, _REST_MID] = rest & mid
-        self._add_bins(rows, weights)
+        self._add_bins(rows, weights, out_rows)
         self._t.extend(t)
         self._spread.extend(spread)
         self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
         self._soc.extend(soc)
         self._last_cells = np.array([cell[-1] for cell in cells])
+        if out is not None:
+            self._last_cells[out[:, -1]] = np.nan
         if rest.any():
             last_rest = int(np.flatnonzero(rest)[-1])
             self._last_rest_cells = np.array([cell[last_rest] for cell in cells])
+            if out is not None:
+                self._last_rest_cells[out[:, last_rest]] = np.nan
 
-    def _add_bins(self, rows: np.ndarray, weights: np.ndarray) -> None:
-        """Sum full bins (rows @ weights, one product per bin); keep the rest for the next block."""
-        if self._tail_rows is not None and self._tail_rows.shape[1]:
-            rows = np.concatenate((self._tail_rows, rows), axis=1)
+    def _note_implausible(self, t: np.ndarray, cells: list[np.ndarray], out: np.ndarray) -> None:
+        """Count each cell's readings out of the band (complete samples)."""
+        self._noted = True
+        for k, bad in enumerate(out):
+            where = np.flatnonzero(bad)
+            if len(where):
+                self._out_count[k] += len(where)
+                if np.isnan(self._out_first[k]):
+                    self._out_first[k] = t[where[0]]
+                self._out_last[k] = t[where[-1]]
+                self._out_value[k] = cells[k][where[-1]]
+        self._out_now[:] = out[:, -1]
+
+    def _add_bins(self, rows: np.ndarray, weights: np.ndarray, out: np.ndarray | None) -> None:
+        """Sum full bins (rows @ weights, one product per bin); keep the rest for the next
+        block. ``out`` (None: nothing left out) is summed alike for the bins it touches."""
+        tail = self._tail_rows
+        if tail is not None and tail.shape[1]:
+            if out is not None or self._tail_out is not None:
+                k = 2 * len(self._cols)
+                out = np.concatenate(
+                    (
+                        np.zeros((k, tail.shape[1])) if self._tail_out is None else self._tail_out,
+                        np.zeros((k, rows.shape[1])) if out is None else out,
+                    ),
+                    axis=1,
+                )
+            rows = np.concatenate((tail, rows), axis=1)
             weights = np.concatenate((self._tail_w, weights))
         full = rows.shape[1] // BIN_SAMPLES
+        n = full * BIN_SAMPLES
         if full:
-            n = full * BIN_SAMPLES
             binned = rows[:, :n].reshape(len(rows), full, BIN_SAMPLES).transpose(1, 0, 2)
-            sums = np.matmul(binned, weights[:n].reshape(full, BIN_SAMPLES, 4))
-            self._bins.extend(sums.ravel())
-        self._tail_rows = rows[:, full * BIN_SAMPLES :].copy()
-        self._tail_w = weights[full * BIN_SAMPLES :].copy()
+            w = weights[:n].reshape(full, BIN_SAMPLES, 4)
+            if out is not None:
+                first = len(self._bins) // (len(rows) * 4)
+                left = np.matmul(
+                    out[:, :n].reshape(len(out), full, BIN_SAMPLES).transpose(1, 0, 2), w
+                )
+                for j in np.flatnonzero(left[:, : len(self._cols), _ALL].any(axis=1)):
+                    self._out_bins[first + int(j)] = left[j]
+            self._bins.extend(np.matmul(binned, w).ravel())
+        self._tail_rows = rows[:, n:].copy()
+        self._tail_w = weights[n:].copy()
+        self._tail_out = out[:, n:].copy() if out is not None and out[:, n:].any() else None
 
-    def _bin_sums(self) -> np.ndarray:
-        """(bins, cells + 2, 4): the full bins' sums, then the bin under way's."""
+    def _bin_sums(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(bins, cells + 2, 4): the full bins' sums, then the bin under way's; and
+        (bins, 2 * cells, 4) of the readings left out, None when none was."""
         k = len(self._cols) + 2
         sums = self._bins.view().reshape(-1, k, 4)
         if self._tail_rows.shape[1]:
             tail = np.matmul(self._tail_rows[None], self._tail_w[None])
             sums = np.concatenate((sums, tail))
-        return sums
+        if not self._out_bins and self._tail_out is None:
+            return sums, None
+        left = np.zeros((len(sums), 2 * (k - 2), 4))
+        for j, s in self._out_bins.items():
+            left[j] = s
+        if self._tail_out is not None:
+            left[-1] = np.matmul(self._tail_out, self._tail_w)
+        return sums, left
+
+    def _implausible(self) -> list[dict]:
+        """One entry per cell with a reading out of the plausible band."""
+        return [
+            {
+                "cell": int(k) + 1,
+                "samples": int(self._out_count[k]),
+                "first_time_s": float(self._out_first[k]),
+                "last_time_s": float(self._out_last[k]),
+                "last_value_v": float(self._out_value[k]),
+                "reading_now": bool(self._out_now[k]),
+            }
+            for k in np.flatnonzero(self._out_count)
+        ]
 
     def result(self) -> CellBalanceResult:
         cols = self._cols or []
@@ -246,17 +385,41 @@ class CellBalanceTracker:
                 else "no per-cell voltages in the data: cell balance cannot be judged"
             )
             return _unknown(len(cols), why)
-        if not len(self._t):
-            return _unknown(len(cols), "no complete cell readings")
         spec = self.spec
+        bad = self._implausible()
+        band = None if math.isinf(self._hi) else [float(self._lo), float(self._hi)]
+        if not len(self._t):
+            if not bad:
+                return _unknown(len(cols), "no complete cell readings")
+            # every sample had fewer than two plausible cells: nothing to balance
+            status, action, rec = _with_implausible(
+                bad, band, "unknown", "none", "no two plausible cell readings to compare", None
+            )
+            return dataclasses.replace(
+                _unknown(len(cols), rec),
+                status=status,
+                action=action,
+                findings=_implausible_findings(bad, band),
+                implausible_cells=[b["cell"] for b in bad],
+                implausible_readings=bad,
+                plausible_cell_v=band,
+            )
         t, spread, flags = self._t.view(), self._spread.view(), self._flags.view()
         rest, mid = (flags & _REST) > 0, (flags & _MID) > 0
-        sums = self._bin_sums()
-        mean_dev = sums[:, :-2, _ALL].sum(axis=0) / len(t)
-        outliers = _apart(mean_dev)
+        sums, left = self._bin_sums()
+        dev_sum = sums[:, :-2, _ALL].sum(axis=0)
+        if left is None:
+            mean_dev = dev_sum / len(t)
+        else:  # each cell over its plausible readings
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean_dev = dev_sum / (len(t) - left[:, : len(cols), _ALL].sum(axis=0))
+        # a cell that reads out of the band now is named as such, not as an outlier
+        dead = np.array([bool(x) for x in self._out_now])
+        outliers = [k for k in _apart(mean_dev) if not dead[k - 1]]
         soc_imb = None
         if self._last_rest_cells is not None:
             socs = spec.cell_soc_from_ocv(self._last_rest_cells)
+            socs = socs[np.isfinite(socs)]
             soc_imb = float(np.max(socs) - np.min(socs))
         rest_spread = float(np.median(spread[rest])) if rest.any() else None
         # Judge the balance where the OCV curves of the cells run parallel: at the
@@ -303,7 +466,11 @@ class CellBalanceTracker:
         column = {"rest, mid SOC": _REST_MID, "rest": _ALL, "all samples": _ALL}.get(
             judged_on, _MID_W
         )
-        rest_dev, r_offset = self._recent_cells(sums, bin_end, t, candidates, column, mid, window)
+        rest_dev, r_offset = self._recent_cells(
+            sums, left, bin_end, t, candidates, column, mid, window
+        )
+        for k in np.flatnonzero(dead):  # its recent figures are of readings gone since
+            rest_dev[k] = r_offset[k] = None
         r_cell = _cell_resistance_mohm(spec)
         weak, replace = [], []
         if r_cell is not None and any(r is not None for r in r_offset):
@@ -314,7 +481,7 @@ class CellBalanceTracker:
                         replace.append(k + 1)
         apart_now = _apart(np.array([np.nan if d is None else d for d in rest_dev]))
         outliers = sorted(set(outliers) | set(apart_now) | set(weak))
-        findings = []
+        findings = _implausible_findings(bad, band)
         for k in weak:
             findings.append(
                 f"cell {k} sags under load: {r_offset[k - 1]:+.1f} mOhm over the pack median "
@@ -328,19 +495,24 @@ class CellBalanceTracker:
         if trend is not None and trend_se is not None and growing:
             findings.append(f"spread growing {trend:+.1f} +/- {trend_se:.1f} mV/h")
         status, action, rec = _verdict(judge, growing, weak, replace, outliers, trend)
+        if bad:
+            status, action, rec = _with_implausible(
+                bad, band, status, action, rec, len(cols) - int(dead.sum())
+            )
         if len(cols) < spec.series_cells:  # a CAN log decoding a few of a pack's cells
             rec += f" (judged on the {len(cols)} of {spec.series_cells} series cells in the data)"
+        last = self._last_cells[np.isfinite(self._last_cells)]
         return CellBalanceResult(
             cells=len(cols),
             spread_mv=float(spread[-1]),
             spread_max_mv=float(spread.max()),
-            std_mv=float(np.std(self._last_cells) * 1000.0),
+            std_mv=float(np.std(last) * 1000.0),
             spread_at_rest_mv=rest_spread,
             spread_under_load_mv=float(np.median(spread[~rest])) if (~rest).any() else None,
             spread_trend_mv_per_h=trend,
             soc_imbalance_pct=soc_imb,
             outlier_cells=outliers,
-            mean_deviation_mv=[float(x) for x in mean_dev],
+            mean_deviation_mv=[float(x) if np.isfinite(x) else None for x in mean_dev],
             status=status,
             recommendation=rec,
             spread_judged_mv=judge,
@@ -355,26 +527,52 @@ class CellBalanceTracker:
             weak_cells=weak,
             action=action,
             findings=findings,
+            implausible_cells=[b["cell"] for b in bad],
+            implausible_readings=bad,
+            plausible_cell_v=band,
         )
 
-    def _recent_cells(self, sums, bin_end, t, judged, column, mid, window):
+    def _recent_cells(self, sums, left, bin_end, t, judged, column, mid, window):
         """Per cell, over the bins of the recent window: the mean deviation on the
         judged samples (``column`` of the sums) and the resistance over the median
         (slope of the deviation on the current, mid SOC), None where the window has
-        no such samples."""
+        no such samples. ``left``: the readings left out (None: none), taken off each
+        cell's counts."""
         cells = len(self._cols)
         rest_dev: list[float | None] = [None] * cells
         r_offset: list[float | None] = [None] * cells
-        s = sums[bin_end >= t[judged][-1] - window].sum(axis=0)
-        if s[-2, column] > 0:
-            rest_dev = [float(x) for x in s[:-2, column] / s[-2, column]]
+        recent = bin_end >= t[judged][-1] - window
+        s = sums[recent].sum(axis=0)
+        if left is None:
+            if s[-2, column] > 0:
+                rest_dev = [float(x) for x in s[:-2, column] / s[-2, column]]
+        else:
+            n = s[-2, column] - left[recent].sum(axis=0)[:cells, column]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                dev = s[:-2, column] / n
+            rest_dev = [float(x) if c > 0 else None for x, c in zip(dev, n, strict=True)]
         if mid.any():
-            s = sums[bin_end >= t[mid][-1] - window].sum(axis=0)
+            recent = bin_end >= t[mid][-1] - window
+            s = sums[recent].sum(axis=0)
             n, si, sii = s[-2, _MID_W], s[-1, _MID_W], s[-1, _MID_I]
-            var_i = sii / n - (si / n) ** 2 if n > 0 else 0.0
-            if var_i >= (MIN_CURRENT_SPREAD_C * self.spec.pack_capacity_ah) ** 2:
-                slope = (s[:-2, _MID_I] - si * s[:-2, _MID_W] / n) / (n * var_i)
-                r_offset = [float(x) for x in slope - np.median(slope)]
+            least = (MIN_CURRENT_SPREAD_C * self.spec.pack_capacity_ah) ** 2
+            if left is None:
+                var_i = sii / n - (si / n) ** 2 if n > 0 else 0.0
+                if var_i >= least:
+                    slope = (s[:-2, _MID_I] - si * s[:-2, _MID_W] / n) / (n * var_i)
+                    r_offset = [float(x) for x in slope - np.median(slope)]
+            else:  # each cell's regression over its own plausible readings
+                o = left[recent].sum(axis=0)
+                n, si, sii = n - o[:cells, _MID_W], si - o[cells:, _MID_W], sii - o[cells:, _MID_I]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    var_i = np.where(n > 0, sii / n - (si / n) ** 2, 0.0)
+                    slope = (s[:-2, _MID_I] - si * s[:-2, _MID_W] / n) / (n * var_i)
+                ok = var_i >= least
+                if ok.any():
+                    ref = np.median(slope[ok])
+                    r_offset = [
+                        float(x - ref) if good else None for x, good in zip(slope, ok, strict=True)
+                    ]
         return rest_dev, r_offset
 
 
@@ -464,6 +662,57 @@ def _verdict(judge, growing, weak, replace, outliers, trend) -> tuple[str, str, 
             f"(resistance, a loose connection or a weak cell); {rec}"
         )
     return status, action, rec
+
+
+def _band(band: list[float]) -> str:
+    return f"the plausible {band[0]:.2f}-{band[1]:.2f} V"
+
+
+def _implausible_findings(bad: list[dict], band: list[float] | None) -> list[str]:
+    """One line per cell with readings out of the plausible band."""
+    return [
+        f"cell {b['cell']} "
+        + (
+            f"reads {b['last_value_v']:.2f} V, outside {_band(band)}, since "
+            if b["reading_now"]
+            else f"read {b['last_value_v']:.2f} V, outside {_band(band)}, "
+        )
+        + f"{b['first_time_s']:g} s ({b['samples']} readings): left out of the balance"
+        for b in bad
+    ]
+
+
+def _with_implausible(
+    bad: list[dict], band: list[float], status: str, action: str, rec: str, others: int | None
+) -> tuple[str, str, str]:
+    """(status, action, recommendation) with the cells that read out of the plausible
+    band named first: no imbalance but a failed cell or a broken sense wire, to check
+    before balancing; critical while one reads so now. ``rec`` is the verdict on the
+    plausible readings (``others``: the cells that read plausibly now; None: no
+    verdict)."""
+    now = [b for b in bad if b["reading_now"]]
+    parts = [
+        f"cell {b['cell']} reads {b['last_value_v']:.2f} V, outside {_band(band)}: "
+        "a failed cell or a broken sense wire; check it before balancing"
+        for b in now
+    ] + [
+        f"cell {b['cell']} read {b['last_value_v']:.2f} V at {b['last_time_s']:g} s "
+        f"({b['samples']} readings outside {_band(band)}): a loose sense wire or a "
+        "failing cell; check it before balancing"
+        for b in bad
+        if not b["reading_now"]
+    ]
+    if others is None:
+        tail = rec[:1].upper() + rec[1:]
+    elif now:
+        tail = f"The other {others} cell{'s' if others != 1 else ''}: {rec}"
+    else:
+        tail = f"On the plausible readings: {rec}"
+    if now:
+        status = "critical"
+    elif status not in ("warning", "critical"):
+        status = "warning"
+    return status, "check_reading", "; ".join(parts) + ". " + tail
 
 
 def check_cell_balance(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> CellBalanceResult:

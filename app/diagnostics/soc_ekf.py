@@ -216,27 +216,26 @@ SOC_BAND_LOW_COLUMN = "soc_band_low_percent"
 SOC_BAND_HIGH_COLUMN = "soc_band_high_percent"
 SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
 
-#: The band of a cell voltage reading that the filter believes, as fractions of the
-#: spec's cell minimum and maximum: outside it (a cell collapsed to 0 V after a
-#: thermal runaway, an open sense wire at full scale) the reading is no working
-#: cell's and is left out of the mean of the cells, as a NaN is. The mean of the
-#: others then stands for the pack (the filter models the mean cell); the pack
-#: voltage would carry the dead cell too. With a 4-cell NMC pack whose cell 2 went
-#: to 0 V (sim://nmc?cells=4&profile=drive&bms_soc=1&fault=runaway&fault_cell=2&
-#: fault_at=1000) the SOC read 74 % at 1700 s and 5 % at 5100 s against the BMS's
-#: 84 and 97 %; now it follows the healthy cells.
-PLAUSIBLE_CELL_V = (0.5, 1.25)
-#: A plausible reading that stopped moving (a sensor stuck at 3.7 V while the pack
-#: discharges) is left out of the mean too, from when the stuck-sensor fault's
-#: evidence holds (:mod:`app.diagnostics.frozen_cells`: unchanged for 30 s while
-#: its peers move, after flickering with noise). Kept in, it moved the SOC of a
-#: 4-cell NMC pack 4-6 % (drive) to 10-12 % (cycle) in the two hours after the
-#: freeze; now 0.14 / 0.65 % (largest difference from the healthy twin, mean /
-#: worst over 6 seeds x 2 profiles), 16 cells 1.9 / 2.9 -> 0.04 / 0.18 %, LFP 4
-#: cells 2.1 / 3.0 -> 0.09 / 0.38 % (``benchmarks/bench_soc_stuck.py --seeds 1 2
-#: 3 4 5 6``); frozen from the log's start, NMC 4 cells 11.6 / 17.6 -> 0.30 /
-#: 0.58 % (``--onset 0``). Healthy logs with sensor noise, noise-free ones and
-#: the default ``bench_soc.py`` cases (one cell) are unchanged to the bit.
+# A cell reading outside the spec's plausible band (BatterySpec.plausible_cell_v: a
+# cell collapsed to 0 V after a thermal runaway, an open sense wire at full scale)
+# is no working cell's and is left out of the mean of the cells, as a NaN is. The
+# mean of the others then stands for the pack (the filter models the mean cell); the
+# pack voltage would carry the dead cell too. With a 4-cell NMC pack whose cell 2 went
+# to 0 V (sim://nmc?cells=4&profile=drive&bms_soc=1&fault=runaway&fault_cell=2&
+# fault_at=1000) the SOC read 74 % at 1700 s and 5 % at 5100 s against the BMS's
+# 84 and 97 %; now it follows the healthy cells.
+#
+# A plausible reading that stopped moving (a sensor stuck at 3.7 V while the pack
+# discharges) is left out of the mean too, from when the stuck-sensor fault's
+# evidence holds (:mod:`app.diagnostics.frozen_cells`: unchanged for 30 s while
+# its peers move, after flickering with noise). Kept in, it moved the SOC of a
+# 4-cell NMC pack 4-6 % (drive) to 10-12 % (cycle) in the two hours after the
+# freeze; now 0.14 / 0.65 % (largest difference from the healthy twin, mean /
+# worst over 6 seeds x 2 profiles), 16 cells 1.9 / 2.9 -> 0.04 / 0.18 %, LFP 4
+# cells 2.1 / 3.0 -> 0.09 / 0.38 % (``benchmarks/bench_soc_stuck.py --seeds 1 2
+# 3 4 5 6``); frozen from the log's start, NMC 4 cells 11.6 / 17.6 -> 0.30 /
+# 0.58 % (``--onset 0``). Healthy logs with sensor noise, noise-free ones and
+# the default ``bench_soc.py`` cases (one cell) are unchanged to the bit.
 
 #: State indices.
 _SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
@@ -453,12 +452,8 @@ class EkfSocEstimator:
         self._frozen: FrozenCells | None = None
         # A cell reading outside this band is no reading of a working cell (a cell
         # collapsed to 0 V after a runaway, an open sense wire at full scale): it is
-        # left out of the mean like a NaN (see :data:`PLAUSIBLE_CELL_V`).
-        lo, hi = PLAUSIBLE_CELL_V
-        if spec.cell_v_min > 0 and spec.cell_v_max > spec.cell_v_min:
-            self._v_lo, self._v_hi = lo * spec.cell_v_min, hi * spec.cell_v_max
-        else:
-            self._v_lo, self._v_hi = -math.inf, math.inf
+        # left out of the mean like a NaN (the rule cell balance uses too).
+        self._v_lo, self._v_hi = spec.plausible_cell_v
         # Per-sample running values, carried from block to block.
         self._t0 = 0.0  # origin of the update bins
         self._t_last = 0.0

@@ -144,7 +144,7 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "cell_<k>_v (two or more)",
             "time_s, current_a",
             "spec: OCV table (SOC imbalance, the SOC judged on), the chemistry's cell "
-            "resistance (weak cells)",
+            "resistance (weak cells), the cell voltage limits (the plausible band)",
         ),
         "Spread (max − min) and standard deviation of the cell voltages, at rest (|I| < C/50) "
         "and under load, and its trend per hour with the SOC held; the SOC imbalance from the "
@@ -155,7 +155,11 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "is a warning, 100 mV critical. A spread growing 3 σ above zero, by 10 mV over the "
         "record and on course for 30 mV, warns. A cell whose resistance, from its sag under "
         "load, is half a cell's over the others is to check, a whole cell's over to replace. "
-        "The action: none, watch, balance, check cells or replace a cell, with what to do.",
+        "A cell reading outside half the spec's minimum to 1.25 times its maximum voltage "
+        "(the SOC's rule too: a dead cell at 0 V, a broken sense wire, garbage) is no "
+        "imbalance: it is left out of every figure and named, critical while it reads so. "
+        "The action: none, watch, balance, check cells, replace a cell, or check a cell and "
+        "its sense wire, with what to do.",
     ),
     DiagnosticInfo(
         "thermal",
@@ -465,6 +469,8 @@ def _cell_balance(r: dict) -> ResultSummary:
         ("Weak cells", ", ".join(str(c) for c in r.get("weak_cells") or []) or None),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
         ("Outlier cells", ", ".join(str(c) for c in outliers) if outliers else None),
+        ("Implausible cells", _implausible_text(r.get("implausible_readings") or ())),
+        ("Plausible cell band", _band_text(r.get("plausible_cell_v"))),
     )
     # the spread the status was judged on (mid SOC: at the ends of charge healthy
     # cells fan out by 100+ mV, so the all-SOC median at rest would mislead)
@@ -485,8 +491,33 @@ def _cell_balance(r: dict) -> ResultSummary:
             else f"{window / 3600:.1f} h"
         )  # a CAN capture of seconds: "last 8 s", not "last 0 min"
     headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
+    # a cell reading out of the plausible band now (0 V, a broken sense wire) leads:
+    # the spread is then the other cells'
+    dead = [b for b in r.get("implausible_readings") or () if b.get("reading_now")]
+    if dead:
+        named = ", ".join(f"cell {b['cell']} reads {b['last_value_v']:.2f} V" for b in dead)
+        headline = f"{named} (implausible)" + (
+            f"; {spread:.1f} mV spread of the others ({where})" if spread is not None else ""
+        )
     items = tuple(r.get("findings") or ())
     return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+def _implausible_text(readings) -> str | None:
+    """The cells out of the plausible band, e.g. ``1 (0.00 V now), 3 (65.00 V at 2:00,
+    4 readings)``."""
+    parts = [
+        f"{b['cell']} ({b['last_value_v']:.2f} V now)"
+        if b.get("reading_now")
+        else f"{b['cell']} ({b['last_value_v']:.2f} V at {format_elapsed(b['last_time_s'])}, "
+        f"{b['samples']} reading{'s' if b['samples'] != 1 else ''})"
+        for b in readings
+    ]
+    return ", ".join(parts) or None
+
+
+def _band_text(band) -> str | None:
+    return f"{band[0]:.2f}–{band[1]:.2f} V" if band else None
 
 
 #: How the cell-balance actions read.
@@ -496,6 +527,7 @@ _BALANCE_ACTIONS = {
     "balance": "balance",
     "check_cells": "check cells",
     "replace_cell": "replace a cell",
+    "check_reading": "check the cell and its sense wire",
 }
 
 

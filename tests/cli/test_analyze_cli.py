@@ -269,6 +269,25 @@ def test_every_diagnostic_reports_on_a_simulated_log(tmp_path, capsys):
     } <= set(pulses[0])
 
 
+def test_a_cell_dead_after_a_runaway_is_named_not_balanced(tmp_path, capsys):
+    """The runaway leaves cell 2 at 0 V: cell balance names it (a failed cell or a
+    broken sense wire) instead of advising a top balance over a 4 V spread."""
+    out = tmp_path / "pack.csv"
+    sim = ["simulate", "--cells", "4", "--duration", "1200", "--profile", "drive", "-o", str(out)]
+    assert main([*sim, "--fault", "thermal_runaway", "--fault-at", "60", "--fault-cell", "2"]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    balance = json.loads(capsys.readouterr().out)["results"]["cell_balance"]
+    assert balance["status"] == "critical" and balance["action"] == "check_reading"
+    assert balance["implausible_cells"] == [2] and balance["plausible_cell_v"] == [1.25, 5.25]
+    assert balance["implausible_readings"][0]["reading_now"]
+    assert balance["spread_mv"] < 50
+    assert main(["analyze", str(out)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "cell balance" in x)
+    assert "cell 2 reads 0.00 V, outside the plausible 1.25-5.25 V" in line
+    assert "top-balance" not in line
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

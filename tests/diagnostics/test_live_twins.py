@@ -132,6 +132,43 @@ def test_cell_balance_live_equals_offline_on_random_splits(cuts):
     assert live.result() == offline
 
 
+@cache
+def dead_cell_mid_log() -> SampleBlock:
+    """A noisy 4-cell pack driven, cell 2 reading ~0 V from 1200 s on (a failed cell or
+    a broken sense wire), cell 4 reading 65 V of garbage for 3 s at 300 s, and cell 1
+    missing for a while (an incomplete reading)."""
+    data = simulate(NMC4, "drive", duration_s=2400, dt_s=1.0, seed=8, noise=NoiseSpec.typical(NMC4))
+    frame = data.to_frame()
+    dead = frame["time_s"] >= 1200
+    frame.loc[dead, "cell_2_v"] = np.random.default_rng(8).normal(0.0, 0.002, int(dead.sum()))
+    frame.loc[300:302, "cell_4_v"] = 65.0
+    frame.loc[1500:1530, "cell_1_v"] = np.nan
+    return SampleBlock.from_frame(frame)
+
+
+@settings(max_examples=25, deadline=None)
+@given(cuts=cuts_of)
+def test_cell_balance_with_a_dead_cell_mid_log_live_equals_offline(cuts):
+    data = dead_cell_mid_log()
+    offline = check_cell_balance(data.to_frame(), NMC4)
+    # not vacuous: both cells named, the rest judged on the plausible readings
+    assert offline.implausible_cells == [2, 4] and offline.status == "critical"
+    assert [r["reading_now"] for r in offline.implausible_readings] == [True, False]
+    assert offline.spread_max_mv < 100 and offline.recent_deviation_mv[1] is None
+    live = CellBalanceTracker(NMC4)
+    feed(live, data, cuts)
+    assert live.result() == offline
+
+
+def test_cell_balance_sample_by_sample_where_cells_turn_implausible():
+    """Blocks of one sample across the garbage, the death and a bin boundary (256)."""
+    data = dead_cell_mid_log()
+    offline = check_cell_balance(data, NMC4)
+    live = CellBalanceTracker(NMC4)
+    feed(live, data, [*range(250, 310), *range(1190, 1290)])
+    assert live.result() == offline
+
+
 def test_cell_balance_skips_incomplete_readings_in_any_block():
     data = drive_with_faults().to_frame()
     data.loc[100:160, "cell_3_v"] = np.nan

@@ -420,6 +420,33 @@ def test_cell_balance_headline_is_the_spread_its_status_judged():
     )
 
 
+def test_cell_balance_card_names_a_dead_cell_before_the_spread():
+    """Cell 2 at 0 V: the card leads with it, the spread is the other cells', and the
+    advice is to check the cell and its sense wire, not to balance."""
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.diagnostics.cell_balance import check_cell_balance
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    n = 600
+    cells = {f"cell_{k + 1}_v": [3.7 + 0.002 * k] * n for k in range(4)}
+    cells["cell_2_v"] = [3.702] * 200 + [0.0] * 400
+    df = pd.DataFrame({"time_s": range(n), "current_a": [0.0] * n, **cells}).astype(float)
+    df["voltage_v"] = df[list(cells)].sum(axis=1)
+    summary = summarize("cell_balance", check_cell_balance(df, spec).to_dict())
+    assert summary.status is Status.CRITICAL
+    assert summary.headline == (
+        "cell 2 reads 0.00 V (implausible); 6.0 mV spread of the others (rest, mid SOC, last 2 min)"
+    )
+    numbers = dict(summary.numbers)
+    assert numbers["Implausible cells"] == "2 (0.00 V now)"
+    assert numbers["Plausible cell band"] == "1.25–5.25 V"
+    assert numbers["Action"] == "check the cell and its sense wire"
+    assert summary.reason.startswith("cell 2 reads 0.00 V, outside the plausible 1.25-5.25 V")
+    assert summary.items[0].startswith("cell 2 reads 0.00 V")
+
+
 def test_fault_items_say_what_was_measured_with_units():
     """A fault line names the value against its limit, or what the detector measured."""
     faults = [
