@@ -215,6 +215,37 @@ def test_pack_voltage_stuck_from_a_logs_start_while_the_load_moves_the_cells():
     _found(detect_faults(block, NMC4), "sensor_stuck", "voltage_v", 5.0, LATENCY_S)
 
 
+@pytest.mark.parametrize("profile", ["rest", "cycle"])
+@pytest.mark.parametrize("channel", ["voltage_v", "current_a"])
+def test_pack_voltage_or_current_stuck_in_a_logs_first_minute_without_a_load_change(
+    channel, profile
+):
+    """At rest or under a constant current neither twin moves (the cells' sum, the
+    cells' jump): a pack voltage or current that showed white noise of its own until
+    it froze 30 s into the log is judged on the cell voltages, which keep flickering
+    (it waited for a minute of its own history, which a stuck sensor never gets)."""
+    onset = 30.0
+    fault = Fault("sensor_stuck", onset, channel=channel)
+    block = simulate(NMC4, profile, duration_s=300, seed=8, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, "sensor_stuck", channel, onset, LATENCY_S)
+    _no_fault_before(result, onset)
+    assert _live(block, NMC4, [7] * (len(block) // 7 + 1)) == result.to_list()
+
+
+def test_a_current_stepping_to_a_setpoint_in_a_logs_first_minute_is_not_stuck():
+    """A cycler that measured its rest, then writes its CC setpoint exactly: the bin
+    of the step shows a change but no white noise, so the current is not judged on
+    the cells (nor is a pack voltage ramping to a float charger's exact setpoint)."""
+    df = simulate(NMC4, "rest", duration_s=300, seed=8, noise=NOISE).to_frame()
+    t = df["time_s"].to_numpy()
+    df.loc[t >= 22.0, "current_a"] = 2.5  # mid-bin, after 4 bins of measured noise
+    assert detect_faults(df, NMC4).of_kind("sensor_stuck") == []
+    lead = preset("lead_acid", series_cells=4)
+    block = simulate(lead, "float", duration_s=300, seed=1)  # noise-free: ramp, then held
+    assert detect_faults(block, lead).faults == []
+
+
 @pytest.mark.parametrize("onset", [5.0, 25.0, 45.0])
 def test_pack_temperature_stuck_in_a_logs_first_minute_beside_cell_sensors(onset):
     """Too little history of its own: a pack sensor that flickered until it froze is
