@@ -697,6 +697,28 @@ def test_steady_excess_heating_is_not_a_runaway():
     assert not res.of_kind("thermal_runaway_onset")
 
 
+def test_short_from_a_logs_start_is_not_a_runaway_on_a_noisy_start_rate():
+    """A 10 ohm short from the log's fifth second heats its cell steadily; 35-40 s in,
+    the window's noisy start rate dipped to -2.5 degC/min, its end rate 4.9: that
+    'acceleration' raised a runaway alarm fast enough not to be the short's heat,
+    and the short (found at 479 s) was then dropped as the runaway's. A short
+    window's start rate below zero lends no acceleration."""
+    fault = Fault("internal_short", 5.0, cell=3)
+    block = simulate(
+        NMC4,
+        "drive",
+        duration_s=1205,
+        seed=302,
+        noise=NOISE,
+        faults=[fault],
+        capacity_spread=0.02,
+        resistance_spread=0.08,
+    )
+    result = detect_faults(block, NMC4)
+    assert not result.of_kind("thermal_runaway_onset")
+    _found(result, "internal_short", "cell_3_v", 5.0, 600.0)
+
+
 def _slow_and_gapped_logs():
     """A pack logged every 30 min / hour (bins of 1-2 h), and short logs whose few
     intervals are mostly one long gap (the sample period, a median, is the gap)."""
@@ -1056,7 +1078,16 @@ def test_the_weakest_cell_at_the_end_of_a_discharge_is_not_a_short():
 
 @pytest.mark.parametrize(
     ("chem", "cells", "onset", "seed"),
-    [("nmc", 4, 30.0, 3), ("nmc", 16, 30.0, 4), ("lfp", 16, 60.0, 3), ("lfp", 4, 90.0, 4)],
+    [
+        ("nmc", 4, 30.0, 3),
+        ("nmc", 16, 30.0, 4),
+        ("lfp", 16, 60.0, 3),
+        ("lfp", 4, 90.0, 4),
+        # from the log's fifth second: the curvature at 2 standard errors once the
+        # window holds a minute (at 3: 64-69 s)
+        ("nmc", 4, 5.0, 7),
+        ("nmc", 16, 5.0, 1),
+    ],
 )
 def test_runaway_in_a_logs_first_two_minutes_within_a_minute(chem, cells, onset, seed):
     """A runaway starting before the 2-minute window could fill is tested on the window
