@@ -215,6 +215,37 @@ def test_pack_voltage_stuck_from_a_logs_start_while_the_load_moves_the_cells():
     _found(detect_faults(block, NMC4), "sensor_stuck", "voltage_v", 5.0, LATENCY_S)
 
 
+@pytest.mark.parametrize("profile", ["rest", "cycle"])
+@pytest.mark.parametrize("channel", ["voltage_v", "current_a"])
+def test_pack_voltage_or_current_stuck_in_a_logs_first_minute_without_a_load_change(
+    channel, profile
+):
+    """At rest or under a constant current neither twin moves (the cells' sum, the
+    cells' jump): a pack voltage or current that showed white noise of its own until
+    it froze 30 s into the log is judged on the cell voltages, which keep flickering
+    (it waited for a minute of its own history, which a stuck sensor never gets)."""
+    onset = 30.0
+    fault = Fault("sensor_stuck", onset, channel=channel)
+    block = simulate(NMC4, profile, duration_s=300, seed=8, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    _found(result, "sensor_stuck", channel, onset, LATENCY_S)
+    _no_fault_before(result, onset)
+    assert _live(block, NMC4, [7] * (len(block) // 7 + 1)) == result.to_list()
+
+
+def test_a_current_stepping_to_a_setpoint_in_a_logs_first_minute_is_not_stuck():
+    """A cycler that measured its rest, then writes its CC setpoint exactly: the bin
+    of the step shows a change but no white noise, so the current is not judged on
+    the cells (nor is a pack voltage ramping to a float charger's exact setpoint)."""
+    df = simulate(NMC4, "rest", duration_s=300, seed=8, noise=NOISE).to_frame()
+    t = df["time_s"].to_numpy()
+    df.loc[t >= 22.0, "current_a"] = 2.5  # mid-bin, after 4 bins of measured noise
+    assert detect_faults(df, NMC4).of_kind("sensor_stuck") == []
+    lead = preset("lead_acid", series_cells=4)
+    block = simulate(lead, "float", duration_s=300, seed=1)  # noise-free: ramp, then held
+    assert detect_faults(block, lead).faults == []
+
+
 @pytest.mark.parametrize("onset", [5.0, 25.0, 45.0])
 def test_pack_temperature_stuck_in_a_logs_first_minute_beside_cell_sensors(onset):
     """Too little history of its own: a pack sensor that flickered until it froze is
@@ -810,6 +841,28 @@ def test_steady_excess_heating_is_not_a_runaway():
     assert not res.of_kind("thermal_runaway_onset")
 
 
+def test_short_from_a_logs_start_is_not_a_runaway_on_a_noisy_start_rate():
+    """A 10 ohm short from the log's fifth second heats its cell steadily; 35-40 s in,
+    the window's noisy start rate dipped to -2.5 degC/min, its end rate 4.9: that
+    'acceleration' raised a runaway alarm fast enough not to be the short's heat,
+    and the short (found at 479 s) was then dropped as the runaway's. A short
+    window's start rate below zero lends no acceleration."""
+    fault = Fault("internal_short", 5.0, cell=3)
+    block = simulate(
+        NMC4,
+        "drive",
+        duration_s=1205,
+        seed=302,
+        noise=NOISE,
+        faults=[fault],
+        capacity_spread=0.02,
+        resistance_spread=0.08,
+    )
+    result = detect_faults(block, NMC4)
+    assert not result.of_kind("thermal_runaway_onset")
+    _found(result, "internal_short", "cell_3_v", 5.0, 600.0)
+
+
 def _slow_and_gapped_logs():
     """A pack logged every 30 min / hour (bins of 1-2 h), and short logs whose few
     intervals are mostly one long gap (the sample period, a median, is the gap)."""
@@ -1169,7 +1222,16 @@ def test_the_weakest_cell_at_the_end_of_a_discharge_is_not_a_short():
 
 @pytest.mark.parametrize(
     ("chem", "cells", "onset", "seed"),
-    [("nmc", 4, 30.0, 3), ("nmc", 16, 30.0, 4), ("lfp", 16, 60.0, 3), ("lfp", 4, 90.0, 4)],
+    [
+        ("nmc", 4, 30.0, 3),
+        ("nmc", 16, 30.0, 4),
+        ("lfp", 16, 60.0, 3),
+        ("lfp", 4, 90.0, 4),
+        # from the log's fifth second: the curvature at 2 standard errors once the
+        # window holds a minute (at 3: 64-69 s)
+        ("nmc", 4, 5.0, 7),
+        ("nmc", 16, 5.0, 1),
+    ],
 )
 def test_runaway_in_a_logs_first_two_minutes_within_a_minute(chem, cells, onset, seed):
     """A runaway starting before the 2-minute window could fill is tested on the window

@@ -45,6 +45,19 @@ every bin (>= 1) it had before it froze: stuck 5-45 s into the benchmark's logs
 (3 chemistries x 4/16 cells x 4 profiles x 3 seeds) it is found in 29 s, where
 before it was missed; one constant from the first bin on is not judged (a pack
 temperature moves slowly and may be a coarser sensor than the cells').
+At rest or under a constant current neither twin of the pack voltage and the
+current moves, so beside >= 3 cell voltages they are judged on the cells like a
+pack temperature, but only once they showed white noise of their own (second
+differences as large as their first differences give, ``STUCK_WHITE_MIN``) in
+every bin before they froze but one (the log's first has too few robust second
+differences to tell), at least one of them: a step or a ramp to a setpoint (a cycler starting its
+CC step, a float charger reaching its voltage) changes a value without it. Stuck
+30 s into the benchmark's logs (``--onsets 30``, 3 chemistries x 4/16 cells x 4
+profiles, seeds 300-303) they are found within a minute in 168 of 192 runs, where
+before 32 (a minute of their own history was needed, which a stuck sensor never
+gets): in 29 s, but for an HPPC log, whose pulses before the freeze are steps
+without white noise (64-74 s, when a pulse moves a twin). Stuck from the fifth
+second (one bin of history) they still are found only when the load moves a twin.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -109,6 +122,14 @@ STUCK_PACK_MOVE_V = 0.2
 #: of it for a step in mid-bin).
 STUCK_CURRENT_JUMP_C = 0.5
 STUCK_CURRENT_JUMP_MIN_V = 0.020
+#: White noise in a bin (a pack voltage or current judged on its peers in a log's
+#: first minute): the variance its second differences give at least this fraction
+#: of the one its first differences give (~1 for white noise; a bin of 5 samples of
+#: it falls below 0.002 in 0.2 % of bins, Monte Carlo; a ramp or a smooth curve
+#: gives ~1e-4 or less: the float charger's ramp ~1e-6), from at least this many
+#: robust second differences (a log's first bin has one).
+STUCK_WHITE_MIN = 0.002
+STUCK_WHITE_TERMS = 3
 #: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
 #: 4.2 V as 4.1999998 V).
 SETPOINT_TOL_V = 1e-5  # also 10 uA for the current at rest
@@ -167,11 +188,12 @@ class SensorDetector:
         if layout.noise_extra:
             judge[layout.i_v] = c + 1
         self._judge_rows = judge
-        # inactive and evaluable flags of the baseline window and the ws bins after it
-        self._flag_hist = History(2 * c, self.ws + self.wb - 1, 0.0)
+        # inactive, evaluable and quiet (no white noise) flags of the baseline window
+        # and the ws bins after it
+        self._flag_hist = History(3 * c, self.ws + self.wb - 1, 0.0)
         self._inactive_run = np.zeros(c)
-        # baseline counts (inactive, evaluable) before the current run of each row
-        self._run_base = np.zeros((2, c))
+        # baseline counts (inactive, evaluable, quiet) before the current run of each row
+        self._run_base = np.zeros((3, c))
         self._t0 = History(None, self.ws, np.nan)
         # the cells' sum over the last ws bins (a pack voltage's twin)
         self._cells_sum = History(None, self.ws - 1, np.nan)
@@ -205,6 +227,7 @@ class SensorDetector:
         for g in self.groups:
             self._grouped[g] = True
         self._pack_t_peers = layout.i_t >= 0 and len(layout.cells_t) >= MIN_GROUP
+        self._pack_vi_peers = len(layout.cells_v) >= MIN_GROUP
         self.dropout = EpisodeTracker(
             FaultKind.SENSOR_DROPOUT,
             names,
@@ -324,21 +347,32 @@ class SensorDetector:
         c, m = self.layout.n_rows, bb.m
         inactive = (bb.sdd == 0) & (bb.nd > 0)
         evaluable = bb.nd > 0
+        # no white noise of its own in a bin: its second differences (white-noise
+        # variance) under STUCK_WHITE_MIN of what its first differences give (the
+        # same variance for white noise): a step, a ramp or a smooth curve (a charger
+        # or cycler reaching its setpoint) changes a value without them
+        # (and at least STUCK_WHITE_TERMS of them: a log's first bin has one)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            white = (bb.n2[:c] >= STUCK_WHITE_TERMS) & (
+                bb.s2m[:c] * (2.0 * bb.nd)
+                >= STUCK_WHITE_MIN * 6.0 * self._c2[:c, None] * bb.n2[:c] * bb.sdd
+            )
+        quiet = evaluable & ~white
         t0_full = self._t0.push(bb.t0)
         lay = self.layout
         if len(lay.cells_v):
             sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
-            self._flag_hist.push_lazy((inactive, evaluable))  # (only the kept bins move on)
+            self._flag_hist.push_lazy((inactive, evaluable, quiet))  # (only the kept bins move on)
             return
-        flags = self._flag_hist.push((inactive, evaluable))
+        flags = self._flag_hist.push((inactive, evaluable, quiet))
         run_len = run_length(inactive, self._inactive_run)
         # baseline: counts over the wb bins before the run of frozen bins began
         # (integer counts: cumulative sums are exact, whatever the split)
         keep = self._flag_hist.keep
         cs = np.cumsum(flags, axis=1)
-        cs0 = np.concatenate((np.zeros((2 * c, 1)), cs), axis=1)
+        cs0 = np.concatenate((np.zeros((3 * c, 1)), cs), axis=1)
         at = keep + np.arange(m)
         before = cs0[:, at] - cs0[:, at - self.wb]  # the wb bins before each new bin
         start = np.arange(m)[None, :] - run_len.astype(np.int64) + 1  # run start, <0: earlier
@@ -346,11 +380,13 @@ class SensorDetector:
         s_in = np.clip(start, 0, m - 1)  # (a bin that is not frozen: any)
         base_a = np.where(start >= 0, before[rows, s_in], self._run_base[0][:, None])
         base_e = np.where(start >= 0, before[c + rows, s_in], self._run_base[1][:, None])
+        base_q = np.where(start >= 0, before[2 * c + rows, s_in], self._run_base[2][:, None])
         self._run_base[0], self._run_base[1] = base_a[:, -1], base_e[:, -1]
+        self._run_base[2] = base_q[:, -1]
         frozen = run_len >= self.ws
         if not frozen.any() and not self._stuck_state.any():
             return
-        lo = np.concatenate((np.zeros((2 * c, 1)), cs[:, : m - 1]), axis=1)
+        lo = np.concatenate((np.zeros((3 * c, 1)), cs[:, : m - 1]), axis=1)
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
         held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
@@ -380,10 +416,17 @@ class SensorDetector:
             # holds its value from the start is not judged)
             t = lay.i_t
             grouped[t] = young[t] & (base_e[t] >= 1)
+        if self._pack_vi_peers:
+            # the pack voltage and the current beside >= 3 cell voltages: judged on
+            # them too, once they showed white noise of their own in every bin they had
+            # before they froze but one (the log's first), at least one: a cycler's
+            # setpoint, a step or a ramp to it, shows none
+            for r in (lay.i_v, lay.i_i):
+                grouped[r] = young[r] & (base_e[r] >= 2) & (base_q[r] <= 1)
         young = grouped
         if young.any():  # a log's first minute: the peers' history (see Stuck)
             tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
-            peer_e = self._peers @ tot[c:]
+            peer_e = self._peers @ tot[c : 2 * c]
             peer_active = peer_e - self._peers @ tot[:c]
             trigger |= (
                 young
