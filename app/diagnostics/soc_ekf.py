@@ -960,9 +960,15 @@ class EkfSocEstimator:
 
         soc, v1, v2, r0, off, ks, gs, b, a = self._x
         p = self._p.copy()  # updated in place below
+        # the propagated covariance f p f^T is written into p_out (f p into fp: p
+        # itself is not needed once f p is), so its diagonal is one view made here
+        p_out, fp = np.empty_like(p), np.empty_like(p)
+        p_out_diag = p_out.reshape(-1)[:: _N_STATES + 1]
+        q = np.empty(_N_STATES)
         f = np.eye(_N_STATES)
         f_t = f.T  # (a view: follows f's updates)
         out = []
+        sqrt = math.sqrt
         for row, end in zip(sums, ends, strict=True):
             nv = row[_C_N]
             if nv > 0:
@@ -995,14 +1001,22 @@ class EkfSocEstimator:
                 hb = row[_C_H] * inv
                 polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b + a * hb
                 # Statistical linearisation of the OCV over the SOC prior.
+                # (max(x, y) of two floats is y if x < y else x: spelled out, as below)
+                sig_soc = sqrt(p[0, 0])
+                if min_sig > sig_soc:
+                    sig_soc = min_sig
                 if anchor_pending:
-                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
                 else:
-                    ocv_mean, sl = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                    ocv_mean, sl = ocv_slr(s_mean, sig_soc)
                 resid = row[_C_V] * inv - b - polar - ocv_mean
                 load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
-                span = max(end[1], 1e-9)
-                r_corr = max(1.0, corr / span)
+                span = end[1]
+                if span < 1e-9:
+                    span = 1e-9
+                r_corr = corr / span
+                if not r_corr > 1.0:  # (max(1.0, x): 1.0 unless x is larger)
+                    r_corr = 1.0
                 unexplained *= exp(-span * inv_relax)
                 err = me0 + (load_err if load_err > unexplained else unexplained)
                 r_var = var_v * inv + err * err * r_corr
@@ -1082,15 +1096,17 @@ class EkfSocEstimator:
             # a in (0, 1] with q = sb0^2 (1 - a^2) keeps b's variance at sb0^2)
             a_b = 1.0 / (1.0 + abs(soc_next - soc) * inv_b_corr)
             f[_B, _B] = a_b
-            p = f.dot(p).dot(f_t)
-            q = q_rate * de
+            # f.dot(p).dot(f_t), the same products, into the buffers
+            f.dot(p, out=fp)
+            p = fp.dot(f_t, out=p_out)
+            np.multiply(q_rate, de, out=q)
             q[_B] = var_b * (1.0 - a_b * a_b)
             b *= a_b
-            p.reshape(-1)[:: _N_STATES + 1] += q  # the diagonal (a view: p is contiguous)
+            p_out_diag += q  # p's diagonal
             soc = soc_next
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
-            out.append((soc, off, ks, math.sqrt(p[0, 0])))
+            out.append((soc, off, ks, sqrt(p[0, 0])))
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending
