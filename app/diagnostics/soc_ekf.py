@@ -965,8 +965,19 @@ class EkfSocEstimator:
         p_out, fp = np.empty_like(p), np.empty_like(p)
         p_out_diag = p_out.reshape(-1)[:: _N_STATES + 1]
         q = np.empty(_N_STATES)
+        # the update's vectors p h and gain, and their outer product, in buffers too
+        # (with their column and row views made once)
+        ph, gain, dx_buf = np.empty(_N_STATES), np.empty(_N_STATES), np.empty(_N_STATES)
+        ph_row, gain_col = ph[None, :], gain[:, None]
+        outer = np.empty_like(p)
         f = np.eye(_N_STATES)
         f_t = f.T  # (a view: follows f's updates)
+        f_flat = f.reshape(-1)  # (a view: its items are set faster than f[i, j])
+        # where f's changing entries are in f_flat
+        at_soc_off, at_soc_k = _SOC * _N_STATES + _OFF, _SOC * _N_STATES + _K
+        at_v1, at_v2 = _V1 * (_N_STATES + 1), _V2 * (_N_STATES + 1)
+        at_v1_g, at_v2_g = _V1 * _N_STATES + _G, _V2 * _N_STATES + _G
+        at_b = _B * (_N_STATES + 1)
         out = []
         sqrt = math.sqrt
         for row, end in zip(sums, ends, strict=True):
@@ -1028,7 +1039,7 @@ class EkfSocEstimator:
                 )
                 # ndarray.dot, not @: the same BLAS product (the same bits) without
                 # the matmul ufunc's dispatch, a third of the cost on 8x8
-                ph = p.dot(h)
+                ph = p.dot(h, out=ph)
                 hph = float(h.dot(ph))
                 s_var = hph + r_var
                 if resid * resid > gate2 * s_var:
@@ -1052,8 +1063,8 @@ class EkfSocEstimator:
                         ex2 -= lin_var
                     if ex2 > (unexplained + me0) ** 2:
                         unexplained = math.sqrt(ex2) - me0
-                gain = ph * (1.0 / s_var)
-                dx = (gain * resid).tolist()
+                np.multiply(ph, 1.0 / s_var, out=gain)
+                dx = np.multiply(gain, resid, out=dx_buf).tolist()
                 # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
                 # ~20 builtin calls per interval are a tenth of the loop
                 soc += dx[0]
@@ -1075,7 +1086,7 @@ class EkfSocEstimator:
                 a += dx[8]
                 a = 0.0 if a < 0.0 else a_hi if a > a_hi else a
                 # (p is this loop's own array: updated in place)
-                p -= gain[:, None].dot(ph[None, :])  # the outer product (k=1: exact products)
+                p -= gain_col.dot(ph_row, out=outer)  # the outer product (k=1: exact products)
                 p = p + p.T  # (in place, the overlap would cost a hidden copy)
                 p *= 0.5
             # Propagate to the interval's last sample (the next one's start).
@@ -1086,16 +1097,16 @@ class EkfSocEstimator:
                 soc_next = SOC_MIN_PCT
             elif soc_next > SOC_MAX_PCT:
                 soc_next = SOC_MAX_PCT
-            f[_SOC, _OFF] = -cap * ks * de
-            f[_SOC, _K] = cap * dqe
-            f[_V1, _V1] = e1e
-            f[_V2, _V2] = e2e
-            f[_V1, _G] = f1e
-            f[_V2, _G] = f2e
+            f_flat[at_soc_off] = -cap * ks * de
+            f_flat[at_soc_k] = cap * dqe
+            f_flat[at_v1] = e1e
+            f_flat[at_v2] = e2e
+            f_flat[at_v1_g] = f1e
+            f_flat[at_v2_g] = f2e
             # (a discretisation of exp(-moved * inv_b_corr) without the call: any
             # a in (0, 1] with q = sb0^2 (1 - a^2) keeps b's variance at sb0^2)
             a_b = 1.0 / (1.0 + abs(soc_next - soc) * inv_b_corr)
-            f[_B, _B] = a_b
+            f_flat[at_b] = a_b
             # f.dot(p).dot(f_t), the same products, into the buffers
             f.dot(p, out=fp)
             p = fp.dot(f_t, out=p_out)
