@@ -35,6 +35,19 @@ reads 2.4-2.7 s either way: what is left is spread over detect_faults (~0.8 s:
 the bin stage 0.38, the short-circuit family 0.25), the SOC EKF (~0.45 s, its
 per-interval Python loop ~0.3), the pulse fits (~0.25 s, ~2 ms each, mostly
 numpy call overhead) and the thermal rise rates (~0.3 s).
+Then the SOC filter's per-interval loop (~17000 updates on the pack log, ~12 us
+each: the SLR lookup one call instead of five, builtin max spelled out, the
+covariance products into buffers made once per call; same bits, as above).
+``--repeat 2 --cases pack hppc``, the code before and after alternated twice at
+load ~4-5.5 (another helper's runs): soc_series pack 0.43, 0.45, 0.47, 0.47 ->
+0.41, 0.40, 0.42, 0.41 s, hppc 0.47, 0.49, 0.52, 0.49 -> 0.46, 0.42, 0.42,
+0.46 s; the totals are within that load's noise (pack 2.24-2.58 -> 2.27-2.54 s,
+hppc 1.23-1.35 -> 1.19-1.27 s). At that load pack is over 2 s either way. The
+frozen-cell check (app/diagnostics/frozen_cells.py) costs ~0.02 s of the pack's
+SOC (a cheap per-cell look at each 65536-sample chunk; no channel is stuck).
+The rest of the SOC loop is ~20 small numpy calls and ~100 lines of float
+arithmetic per update, sequential by nature; the thermal rise rates (~0.25 s)
+are numpy passes over 17 sensors x 1e6 samples, near their floor.
 """
 
 from __future__ import annotations

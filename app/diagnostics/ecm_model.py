@@ -60,6 +60,8 @@ MIN_EXTRAPOLATION_SLOPE_V_PER_PCT = 0.005
 #: prior is smoothed with 16 %).
 SLR_SIGMAS_PCT: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 SLR_STEP_PCT = 0.1
+_SLR_SIG_LO, _SLR_SIG_HI = SLR_SIGMAS_PCT[0], SLR_SIGMAS_PCT[-1]
+_SLR_ROW_LAST = len(SLR_SIGMAS_PCT) - 2  # (the last row j with a row j + 1)
 
 
 def _extended_ocv(grid: np.ndarray, soc_t: np.ndarray, ocv_t: np.ndarray) -> np.ndarray:
@@ -163,21 +165,40 @@ class CellModel:
         g = self.ocv_grid
         return g[k] + (x - k) * (g[k + 1] - g[k])
 
-    def _slr_cell(self, soc_pct: float, sigma_pct: float) -> tuple[int, float, int, float]:
-        """Where (soc_pct, sigma_pct) falls in the SLR tables: the sigma row j and
-        its fraction f (sigma on a log2 grid), the SOC column k and its fraction t."""
-        pos = math.log2(
-            min(max(sigma_pct, SLR_SIGMAS_PCT[0]), SLR_SIGMAS_PCT[-1]) / SLR_SIGMAS_PCT[0]
-        )
-        j = min(int(pos), len(SLR_SIGMAS_PCT) - 2)
-        x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
-        k = min(max(int(x), 0), len(self.slr_ocv[0]) - 2)
-        return j, pos - j, k, x - k
-
     def ocv_slr(self, soc_pct: float, sigma_pct: float) -> tuple[float, float]:
         """Expected OCV (V) and regression slope (V per %) for SOC ~ N(soc_pct, sigma_pct^2)."""
-        j, f, k, t = self._slr_cell(soc_pct, sigma_pct)
-        return _bilinear(self.slr_ocv, j, f, k, t), _bilinear(self.slr_slope, j, f, k, t)
+        # Where (soc_pct, sigma_pct) falls in the SLR tables: the sigma row j and its
+        # fraction f (sigma on a log2 grid), the SOC column k and its fraction t;
+        # then the tables interpolated between rows j, j+1 and columns k, k+1. Written
+        # out, no helper calls: the filter calls this once per update (~17000 times
+        # in a 1e6-sample log). tests/diagnostics/test_soc_ekf.py holds the plain
+        # version (helpers, builtin min/max) and checks the bits are the same.
+        # (min/max as the builtins pick: max(v, lo) is lo if v < lo else v, and
+        # min(v, hi) is hi if v > hi else v -- a NaN included)
+        sig = _SLR_SIG_LO if sigma_pct < _SLR_SIG_LO else sigma_pct
+        if sig > _SLR_SIG_HI:
+            sig = _SLR_SIG_HI
+        pos = math.log2(sig / _SLR_SIG_LO)
+        j = int(pos)
+        if j > _SLR_ROW_LAST:
+            j = _SLR_ROW_LAST
+        f = pos - j
+        x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
+        k = int(x)
+        if k < 0:
+            k = 0
+        k_last = len(self.slr_ocv[0]) - 2
+        if k_last < k:
+            k = k_last
+        t = x - k
+        k1 = k + 1
+        a, b = self.slr_ocv[j], self.slr_ocv[j + 1]
+        v0 = a[k] + t * (a[k1] - a[k])
+        v1 = b[k] + t * (b[k1] - b[k])
+        a, b = self.slr_slope[j], self.slr_slope[j + 1]
+        s0 = a[k] + t * (a[k1] - a[k])
+        s1 = b[k] + t * (b[k1] - b[k])
+        return v0 + f * (v1 - v0), s0 + f * (s1 - s0)
 
     def ocv_slr_var(self, soc_pct: float, sigma_pct: float) -> tuple[float, float, float]:
         """:meth:`ocv_slr` and the variance (V^2) of the OCV about that line.
@@ -189,12 +210,34 @@ class CellModel:
         shrink the SOC variance as if it did: a wide prior astride the LFP
         plateau and its knee).
         """
-        j, f, k, t = self._slr_cell(soc_pct, sigma_pct)
-        return (
-            _bilinear(self.slr_ocv, j, f, k, t),
-            _bilinear(self.slr_slope, j, f, k, t),
-            _bilinear(self.slr_var, j, f, k, t),
-        )
+        # (written out as in ocv_slr)
+        sig = _SLR_SIG_LO if sigma_pct < _SLR_SIG_LO else sigma_pct
+        if sig > _SLR_SIG_HI:
+            sig = _SLR_SIG_HI
+        pos = math.log2(sig / _SLR_SIG_LO)
+        j = int(pos)
+        if j > _SLR_ROW_LAST:
+            j = _SLR_ROW_LAST
+        f = pos - j
+        x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
+        k = int(x)
+        if k < 0:
+            k = 0
+        k_last = len(self.slr_ocv[0]) - 2
+        if k_last < k:
+            k = k_last
+        t = x - k
+        k1 = k + 1
+        a, b = self.slr_ocv[j], self.slr_ocv[j + 1]
+        v0 = a[k] + t * (a[k1] - a[k])
+        v1 = b[k] + t * (b[k1] - b[k])
+        a, b = self.slr_slope[j], self.slr_slope[j + 1]
+        s0 = a[k] + t * (a[k1] - a[k])
+        s1 = b[k] + t * (b[k1] - b[k])
+        a, b = self.slr_var[j], self.slr_var[j + 1]
+        w0 = a[k] + t * (a[k1] - a[k])
+        w1 = b[k] + t * (b[k1] - b[k])
+        return v0 + f * (v1 - v0), s0 + f * (s1 - s0), w0 + f * (w1 - w0)
 
     def soc_range(self, v_lo: float, v_hi: float) -> tuple[float, float]:
         """The SOC interval (%) whose OCV lies within [v_lo, v_hi], clipped to
@@ -231,11 +274,3 @@ class CellModel:
         """Inverse of :meth:`ocv` (flat parts of the curve give their middle)."""
         lo, hi = self.soc_range(ocv_v, ocv_v)
         return 0.5 * (lo + hi)
-
-
-def _bilinear(table, j: int, f: float, k: int, t: float) -> float:
-    """Table rows j, j+1 (fraction f between them) at columns k, k+1 (fraction t)."""
-    a, b = table[j], table[j + 1]
-    v0 = a[k] + t * (a[k + 1] - a[k])
-    v1 = b[k] + t * (b[k + 1] - b[k])
-    return v0 + f * (v1 - v0)

@@ -955,9 +955,26 @@ class EkfSocEstimator:
 
         soc, v1, v2, r0, off, ks, gs, b, a = self._x
         p = self._p.copy()  # updated in place below
+        # the propagated covariance f p f^T is written into p_out (f p into fp: p
+        # itself is not needed once f p is), so its diagonal is one view made here
+        p_out, fp = np.empty_like(p), np.empty_like(p)
+        p_out_diag = p_out.reshape(-1)[:: _N_STATES + 1]
+        q = np.empty(_N_STATES)
+        # the update's vectors p h and gain, and their outer product, in buffers too
+        # (with their column and row views made once)
+        ph, gain, dx_buf = np.empty(_N_STATES), np.empty(_N_STATES), np.empty(_N_STATES)
+        ph_row, gain_col = ph[None, :], gain[:, None]
+        outer = np.empty_like(p)
         f = np.eye(_N_STATES)
         f_t = f.T  # (a view: follows f's updates)
+        f_flat = f.reshape(-1)  # (a view: its items are set faster than f[i, j])
+        # where f's changing entries are in f_flat
+        at_soc_off, at_soc_k = _SOC * _N_STATES + _OFF, _SOC * _N_STATES + _K
+        at_v1, at_v2 = _V1 * (_N_STATES + 1), _V2 * (_N_STATES + 1)
+        at_v1_g, at_v2_g = _V1 * _N_STATES + _G, _V2 * _N_STATES + _G
+        at_b = _B * (_N_STATES + 1)
         out = []
+        sqrt = math.sqrt
         for row, end in zip(sums, ends, strict=True):
             nv = row[_C_N]
             if nv > 0:
@@ -990,14 +1007,22 @@ class EkfSocEstimator:
                 hb = row[_C_H] * inv
                 polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b + a * hb
                 # Statistical linearisation of the OCV over the SOC prior.
+                # (max(x, y) of two floats is y if x < y else x: spelled out, as below)
+                sig_soc = sqrt(p[0, 0])
+                if min_sig > sig_soc:
+                    sig_soc = min_sig
                 if anchor_pending:
-                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
                 else:
-                    ocv_mean, sl = ocv_slr(s_mean, max(math.sqrt(p[0, 0]), min_sig))
+                    ocv_mean, sl = ocv_slr(s_mean, sig_soc)
                 resid = row[_C_V] * inv - b - polar - ocv_mean
                 load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
-                span = max(end[1], 1e-9)
-                r_corr = max(1.0, corr / span)
+                span = end[1]
+                if span < 1e-9:
+                    span = 1e-9
+                r_corr = corr / span
+                if not r_corr > 1.0:  # (max(1.0, x): 1.0 unless x is larger)
+                    r_corr = 1.0
                 unexplained *= exp(-span * inv_relax)
                 err = me0 + (load_err if load_err > unexplained else unexplained)
                 r_var = var_v * inv + err * err * r_corr
@@ -1009,7 +1034,7 @@ class EkfSocEstimator:
                 )
                 # ndarray.dot, not @: the same BLAS product (the same bits) without
                 # the matmul ufunc's dispatch, a third of the cost on 8x8
-                ph = p.dot(h)
+                ph = p.dot(h, out=ph)
                 hph = float(h.dot(ph))
                 s_var = hph + r_var
                 if resid * resid > gate2 * s_var:
@@ -1033,8 +1058,8 @@ class EkfSocEstimator:
                         ex2 -= lin_var
                     if ex2 > (unexplained + me0) ** 2:
                         unexplained = math.sqrt(ex2) - me0
-                gain = ph * (1.0 / s_var)
-                dx = (gain * resid).tolist()
+                np.multiply(ph, 1.0 / s_var, out=gain)
+                dx = np.multiply(gain, resid, out=dx_buf).tolist()
                 # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
                 # ~20 builtin calls per interval are a tenth of the loop
                 soc += dx[0]
@@ -1056,7 +1081,7 @@ class EkfSocEstimator:
                 a += dx[8]
                 a = 0.0 if a < 0.0 else a_hi if a > a_hi else a
                 # (p is this loop's own array: updated in place)
-                p -= gain[:, None].dot(ph[None, :])  # the outer product (k=1: exact products)
+                p -= gain_col.dot(ph_row, out=outer)  # the outer product (k=1: exact products)
                 p = p + p.T  # (in place, the overlap would cost a hidden copy)
                 p *= 0.5
             # Propagate to the interval's last sample (the next one's start).
@@ -1067,25 +1092,27 @@ class EkfSocEstimator:
                 soc_next = SOC_MIN_PCT
             elif soc_next > SOC_MAX_PCT:
                 soc_next = SOC_MAX_PCT
-            f[_SOC, _OFF] = -cap * ks * de
-            f[_SOC, _K] = cap * dqe
-            f[_V1, _V1] = e1e
-            f[_V2, _V2] = e2e
-            f[_V1, _G] = f1e
-            f[_V2, _G] = f2e
+            f_flat[at_soc_off] = -cap * ks * de
+            f_flat[at_soc_k] = cap * dqe
+            f_flat[at_v1] = e1e
+            f_flat[at_v2] = e2e
+            f_flat[at_v1_g] = f1e
+            f_flat[at_v2_g] = f2e
             # (a discretisation of exp(-moved * inv_b_corr) without the call: any
             # a in (0, 1] with q = sb0^2 (1 - a^2) keeps b's variance at sb0^2)
             a_b = 1.0 / (1.0 + abs(soc_next - soc) * inv_b_corr)
-            f[_B, _B] = a_b
-            p = f.dot(p).dot(f_t)
-            q = q_rate * de
+            f_flat[at_b] = a_b
+            # f.dot(p).dot(f_t), the same products, into the buffers
+            f.dot(p, out=fp)
+            p = fp.dot(f_t, out=p_out)
+            np.multiply(q_rate, de, out=q)
             q[_B] = var_b * (1.0 - a_b * a_b)
             b *= a_b
-            p.reshape(-1)[:: _N_STATES + 1] += q  # the diagonal (a view: p is contiguous)
+            p_out_diag += q  # p's diagonal
             soc = soc_next
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
-            out.append((soc, off, ks, math.sqrt(p[0, 0])))
+            out.append((soc, off, ks, sqrt(p[0, 0])))
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending

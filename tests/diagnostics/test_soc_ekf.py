@@ -16,7 +16,7 @@ import pytest
 
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, preset
-from app.diagnostics.ecm_model import CellModel
+from app.diagnostics.ecm_model import GRID_MIN_PCT, SLR_SIGMAS_PCT, SLR_STEP_PCT, CellModel
 from app.diagnostics.soc import calculate_soc, soc_series
 from app.diagnostics.soc_coulomb import CoulombCountingSoc
 from app.diagnostics.soc_ekf import (
@@ -491,6 +491,46 @@ def test_ocv_model_linearisation():
     assert lo == pytest.approx(20.0, abs=0.1) and hi == pytest.approx(60.0, abs=0.1)
     assert m.soc_from_ocv(3.3) == pytest.approx(40.0, abs=0.1)
     assert m.soc_from_ocv(m.ocv(90.0)) == pytest.approx(90.0, abs=1e-6)
+
+
+def _plain_slr(m: CellModel, soc_pct: float, sigma_pct: float) -> tuple[float, float, float]:
+    """The SLR lookup as it was before it was written out in ecm_model (helper
+    calls, builtin min/max): the reference for the bits."""
+    sig = SLR_SIGMAS_PCT
+    pos = math.log2(min(max(sigma_pct, sig[0]), sig[-1]) / sig[0])
+    j = min(int(pos), len(sig) - 2)
+    x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
+    k = min(max(int(x), 0), len(m.slr_ocv[0]) - 2)
+    f, t = pos - j, x - k
+
+    def bilinear(table):
+        a, b = table[j], table[j + 1]
+        v0 = a[k] + t * (a[k + 1] - a[k])
+        v1 = b[k] + t * (b[k + 1] - b[k])
+        return v0 + f * (v1 - v0)
+
+    return bilinear(m.slr_ocv), bilinear(m.slr_slope), bilinear(m.slr_var)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [NMC, preset("lfp", capacity_ah=20.0), preset("lead_acid", capacity_ah=100.0)],
+    ids=["nmc-table", "lfp-preset", "lead-acid-preset"],
+)
+def test_ocv_slr_lookup_has_the_bits_of_the_plain_lookup(spec):
+    m = CellModel.from_spec(spec)
+    rng = np.random.default_rng(7)
+    # past both ends of the SOC grid and of the sigma rows, on grid points, and between
+    socs = [*rng.uniform(-30.0, 130.0, 400), GRID_MIN_PCT, 0.0, 50.0, 100.0, 112.0, 1e6, -1e6]
+    sigmas = [*np.exp(rng.uniform(np.log(0.01), np.log(100.0), 400)), *SLR_SIGMAS_PCT, 0.0]
+    sigmas += [0.49999999, 16.0000001]
+    for soc in socs:
+        for sigma in rng.choice(sigmas, 12):
+            plain = _plain_slr(m, float(soc), float(sigma))
+            assert m.ocv_slr_var(float(soc), float(sigma)) == plain
+            assert m.ocv_slr(float(soc), float(sigma)) == plain[:2]
+    # the filter's values: Python floats, not numpy scalars
+    assert all(type(v) is float for v in m.ocv_slr_var(50.0, 2.0))
 
 
 def test_rough_start_under_load_stays_in_the_physical_range():
