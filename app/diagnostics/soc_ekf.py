@@ -137,7 +137,10 @@ steps s12 2.08 -> 1.19, commute 1 Hz s13 1.03 -> 0.62, wltp 1 Hz s13 1.48 ->
 1.59, partial 1 Hz s14 1.01 -> 1.09), default 0.63 / 0.90 -> 0.59 / 0.83 %;
 LFP preset from rest, broad 2.18 / 3.99 -> 2.02 / 3.63 %, default 1.10 /
 1.46 -> 1.07 / 1.42 %; NMC and every start under load unchanged (NMC table
-broad worst 0.61 -> 0.60 %). ``benchmarks/trace_soc.py`` on the
+broad worst 0.61 -> 0.60 %). Seeds 4-6 (``--seeds 4 5 6``, not looked at
+while choosing): LFP table from rest 0.63 / 0.87 -> 0.56 / 0.75 %, LFP preset
+from rest 1.19 / 1.52 -> 1.04 / 1.24 %, NMC preset from rest 0.67 -> 0.66 %,
+the rest unchanged. ``benchmarks/trace_soc.py`` on the
 from-rest LFP misses shows what is left: the plateau start itself (every rest
 in those logs sits +2.0 +-0.3 mV above the C/50 table, yet the middle of the
 range is 2-11 % off even from the whole first rest's mean, and starting from a
