@@ -270,6 +270,32 @@ class CellModel:
         hi = min(max(hi, SOC_MIN_PCT), SOC_MAX_PCT)
         return lo, max(lo, hi)
 
+    def rest_posterior_moments(self, v: float, sigma_v: float) -> tuple[float, float, float]:
+        """Spread of the SOC and of its OCV, and their correlation, given a rest
+        voltage ``v`` that is the OCV within N(0, ``sigma_v^2``), all SOCs in
+        [SOC_MIN_PCT, SOC_MAX_PCT] equally likely: (sd SOC %, sd OCV V, corr).
+
+        Where the OCV is linear over the SOC the voltage allows, the
+        correlation is 1 and the OCV's spread is ``sigma_v``; astride the LFP
+        plateau and a step, the SOC spreads over the plateau while the OCV
+        hardly moves with it (a weak correlation). Once per filter start.
+        """
+        g = np.asarray(self.ocv_grid)
+        soc = GRID_MIN_PCT + GRID_STEP_PCT * np.arange(len(g))
+        keep = (soc >= SOC_MIN_PCT) & (soc <= SOC_MAX_PCT)
+        soc, g = soc[keep], g[keep]
+        w = np.exp(-0.5 * ((g - v) / sigma_v) ** 2)
+        total = float(w.sum())
+        if not total > 0.0:  # (beyond the table: its linear extension)
+            return 0.0, sigma_v, 1.0
+        w /= total
+        ds = soc - float(w.dot(soc))
+        dg = g - float(w.dot(g))
+        var_s, var_g = float(w.dot(ds * ds)), float(w.dot(dg * dg))
+        if not (var_s > 0.0 and var_g > 0.0):
+            return math.sqrt(var_s), math.sqrt(var_g), 1.0
+        return math.sqrt(var_s), math.sqrt(var_g), float(w.dot(ds * dg)) / math.sqrt(var_s * var_g)
+
     def soc_from_ocv(self, ocv_v: float) -> float:
         """Inverse of :meth:`ocv` (flat parts of the curve give their middle)."""
         lo, hi = self.soc_range(ocv_v, ocv_v)

@@ -152,6 +152,32 @@ def test_tracks_from_rest_initialisation():
     assert rmse_after(df, cc, 600) > rmse_after(df, out[SOC_COLUMN], 600)
 
 
+def _start_soc_table_correlation(spec: BatterySpec, soc: float) -> float:
+    est = EkfSocEstimator(spec)
+    v = est.model.ocv(soc)
+    one = {"time_s": np.array([0.0]), "voltage_v": np.array([v]), "current_a": np.array([0.0])}
+    est.update(SampleBlock(one))
+    p = est._p  # (SOC is state 0, the OCV-table offset state 7)
+    return float(p[0, 7] / math.sqrt(p[0, 0] * p[7, 7]))
+
+
+def test_rest_start_couples_soc_and_table_offset_as_much_as_the_ocv_moves():
+    # v0 = OCV(soc) + b: where the OCV is linear over what v0 allows, a higher
+    # table offset means exactly a lower SOC (rho = -sigma_b / sigma_total) ...
+    st = EkfSocEstimator(NMC).settings
+    sb = st.ocv_error_table_v
+    linear = -sb / math.hypot(st.rest_voltage_sigma_v, sb)
+    assert _start_soc_table_correlation(NMC, 60.0) == pytest.approx(linear, abs=0.005)
+    # ... on the flat LFP plateau the SOC spreads over the plateau while its OCV
+    # hardly moves: a weaker coupling, so a later rest that finds the table
+    # offset does not drag the SOC along the ridge (PyBaMM LFP from rest on the
+    # plateau: the offset went to +7 mV, the truth's +2, and the SOC 3 % low).
+    assert _start_soc_table_correlation(LFP, 60.0) > linear + 0.1
+    m = CellModel.from_spec(LFP)
+    sd_soc, sd_ocv, corr = m.rest_posterior_moments(m.ocv(60.0), 0.006)
+    assert sd_soc > 4.0 and sd_ocv < 0.005 and 0.0 < corr < 1.0
+
+
 @pytest.mark.parametrize("spec", [NMC, LFP])
 def test_converges_from_a_wrong_start_under_load(spec):
     i = drive_current(4 * 3600, spec.capacity_ah, seed=2)
