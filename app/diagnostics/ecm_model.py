@@ -167,38 +167,8 @@ class CellModel:
 
     def ocv_slr(self, soc_pct: float, sigma_pct: float) -> tuple[float, float]:
         """Expected OCV (V) and regression slope (V per %) for SOC ~ N(soc_pct, sigma_pct^2)."""
-        # Where (soc_pct, sigma_pct) falls in the SLR tables: the sigma row j and its
-        # fraction f (sigma on a log2 grid), the SOC column k and its fraction t;
-        # then the tables interpolated between rows j, j+1 and columns k, k+1. Written
-        # out, no helper calls: the filter calls this once per update (~17000 times
-        # in a 1e6-sample log). tests/diagnostics/test_soc_ekf.py holds the plain
-        # version (helpers, builtin min/max) and checks the bits are the same.
-        # (min/max as the builtins pick: max(v, lo) is lo if v < lo else v, and
-        # min(v, hi) is hi if v > hi else v -- a NaN included)
-        sig = _SLR_SIG_LO if sigma_pct < _SLR_SIG_LO else sigma_pct
-        if sig > _SLR_SIG_HI:
-            sig = _SLR_SIG_HI
-        pos = math.log2(sig / _SLR_SIG_LO)
-        j = int(pos)
-        if j > _SLR_ROW_LAST:
-            j = _SLR_ROW_LAST
-        f = pos - j
-        x = (soc_pct - GRID_MIN_PCT) / SLR_STEP_PCT
-        k = int(x)
-        if k < 0:
-            k = 0
-        k_last = len(self.slr_ocv[0]) - 2
-        if k_last < k:
-            k = k_last
-        t = x - k
-        k1 = k + 1
-        a, b = self.slr_ocv[j], self.slr_ocv[j + 1]
-        v0 = a[k] + t * (a[k1] - a[k])
-        v1 = b[k] + t * (b[k1] - b[k])
-        a, b = self.slr_slope[j], self.slr_slope[j + 1]
-        s0 = a[k] + t * (a[k1] - a[k])
-        s1 = b[k] + t * (b[k1] - b[k])
-        return v0 + f * (v1 - v0), s0 + f * (s1 - s0)
+        mean, slope, _ = self.ocv_slr_var(soc_pct, sigma_pct)
+        return mean, slope
 
     def ocv_slr_var(self, soc_pct: float, sigma_pct: float) -> tuple[float, float, float]:
         """:meth:`ocv_slr` and the variance (V^2) of the OCV about that line.
@@ -210,7 +180,14 @@ class CellModel:
         shrink the SOC variance as if it did: a wide prior astride the LFP
         plateau and its knee).
         """
-        # (written out as in ocv_slr)
+        # Where (soc_pct, sigma_pct) falls in the SLR tables: the sigma row j and its
+        # fraction f (sigma on a log2 grid), the SOC column k and its fraction t;
+        # then the tables interpolated between rows j, j+1 and columns k, k+1. Written
+        # out, no helper calls: the filter calls this once per update (~17000 times
+        # in a 1e6-sample log). tests/diagnostics/test_soc_ekf.py holds the plain
+        # version (helpers, builtin min/max) and checks the bits are the same.
+        # (min/max as the builtins pick: max(v, lo) is lo if v < lo else v, and
+        # min(v, hi) is hi if v > hi else v -- a NaN included)
         sig = _SLR_SIG_LO if sigma_pct < _SLR_SIG_LO else sigma_pct
         if sig > _SLR_SIG_HI:
             sig = _SLR_SIG_HI

@@ -946,7 +946,7 @@ class EkfSocEstimator:
         ``ends``: per interval, (q_rel, t_rel, e1, e2, f1, f2) at its last sample.
         """
         m, st = self.model, self.settings
-        ocv_slr, ocv_slr_var = m.ocv_slr, m.ocv_slr_var
+        ocv_slr_var = m.ocv_slr_var
         cap = self._soc_per_as
         one_c = self._one_c_a
         var_v = st.voltage_noise_v**2
@@ -1054,10 +1054,7 @@ class EkfSocEstimator:
                 sig_soc = sqrt(p[0, 0])
                 if min_sig > sig_soc:
                     sig_soc = min_sig
-                if anchor_pending:
-                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
-                else:
-                    ocv_mean, sl = ocv_slr(s_mean, sig_soc)
+                ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
                 resid = row[_C_V] * inv - b - polar - ocv_mean
                 load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
                 span = end[1]
