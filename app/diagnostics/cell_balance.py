@@ -210,8 +210,8 @@ class CellBalanceTracker:
         # the cells of each sample side by side (samples, cells), sorted in place along
         # the contiguous axis: spread and median from one sort, several times faster
         # than max, min and np.median
-        # (into work arrays kept from call to call: fresh ones of this size cost page
-        # faults; nothing returned or kept refers to them)
+        # (into work arrays kept from call to call, not allocated per slice; nothing
+        # returned or kept refers to them)
         ranked = block.stack(cols, out=self._work("ranked", len(block), len(cols)))
         ranked.sort(axis=1)
         # a sample is complete when all its cells are finite: -inf sorts first, NaN
