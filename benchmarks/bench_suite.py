@@ -48,6 +48,28 @@ SOC (a cheap per-cell look at each 65536-sample chunk; no channel is stuck).
 The rest of the SOC loop is ~20 small numpy calls and ~100 lines of float
 arithmetic per update, sequential by nature; the thermal rise rates (~0.25 s)
 are numpy passes over 17 sensors x 1e6 samples, near their floor.
+Then cell balance (its work arrays reused slice to slice, a slice's completeness
+from its least lowest and greatest highest reading instead of a per-sample mask;
+same bits: run_suite of the 5 logs here and of 32 simulated fault logs, analyze
+--json of the 11 real logs). ``--repeat 2 --cases pack``, old and new alternated
+twice at load ~1.5, then twice more at load ~1 (the totals swing 2.36-2.74 s
+either way, even at load 1: steal): check_cell_balance 0.215, 0.186, 0.211, 0.206
+-> 0.205, 0.182, 0.185, 0.195 s; pack 2.74, 2.36, 2.59, 2.51 -> 2.63, 2.55, 2.41,
+2.59 s. ``bench_live_engine.py --repeat 2`` (old/new, then new/old): within its
+noise (16 cells drive block 100: 8.57, 7.86 -> 9.26, 7.36 us/sample; hppc 10.29,
+11.37 -> 10.66, 10.91); the cell balance tracker alone on 100-sample blocks 1.15,
+1.20 -> 1.02, 1.05 us/sample. A cProfile of the pack case (CPU) finds nothing left that is both large
+and cuttable without changing bits: the fault bin stage (~0.3 s) is 6 passes of
+elementwise float32 work and 3 strided bin sums over ~38 rows x 1e6 (memory
+bound: the same code on hot, cached data takes half the time); the fault
+detectors' running window sums (RollingSum) are cumulative sums, latency bound
+at ~2.5 ns per value and needed in order for the bits (~40 ms); the short-circuit
+family (~0.2 s) is ~100 small array operations per batch of super-bins;
+cell balance is the sort of 16 cells per sample (~35 ms), stacking them (~45 ms)
+and the deviations (~35 ms). The pack case stays at ~2.3-2.6 s under load, over
+2 s: what is left needs sharing work between diagnostics (cell balance, SOH,
+safety and the fault bins each pass over the 16 cell columns on their own) or
+another precision or summation order (different bits).
 """
 
 from __future__ import annotations

@@ -51,10 +51,12 @@ class SampleBlock:
     def get(self, name: str, default=None):
         return self._columns.get(name, default)
 
-    def stack(self, names: Iterable[str]) -> np.ndarray:
-        """Columns ``names`` side by side (samples x names); NaN where one is missing."""
+    def stack(self, names: Iterable[str], out: np.ndarray | None = None) -> np.ndarray:
+        """Columns ``names`` side by side (samples x names); NaN where one is missing.
+        Into ``out`` (float64, samples x names) if given."""
         cols = [self._columns.get(name) for name in names]
-        out = np.empty((self._n, len(cols)))
+        if out is None:
+            out = np.empty((self._n, len(cols)))
         # a block of rows at a time: its rows stay in cache while each column is
         # written into them (column by column over all rows is ~3x slower for 16)
         for a in range(0, self._n, _STACK_ROWS):

@@ -184,6 +184,7 @@ class CellBalanceTracker:
         self._out_value: np.ndarray | None = None
         self._out_now: np.ndarray | None = None
         self._noted = False  # a reading out of the band seen
+        self._bufs: dict[str, np.ndarray] = {}  # work arrays (see _work)
 
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
         """Take one block's complete cell readings. Adds no derived columns."""
@@ -209,24 +210,33 @@ class CellBalanceTracker:
         # the cells of each sample side by side (samples, cells), sorted in place along
         # the contiguous axis: spread and median from one sort, several times faster
         # than max, min and np.median
-        ranked = block.stack(cols)
+        # (into work arrays kept from call to call, not allocated per slice; nothing
+        # returned or kept refers to them)
+        ranked = block.stack(cols, out=self._work("ranked", len(block), len(cols)))
         ranked.sort(axis=1)
         # a sample is complete when all its cells are finite: -inf sorts first, NaN
-        # last (after +inf), so its lowest and highest show it
-        valid = np.isfinite(ranked[:, 0]) & np.isfinite(ranked[:, -1])
-        complete = bool(valid.all())
-        if not complete:
+        # last (after +inf), so its lowest and highest show it; and every sample is
+        # when the least lowest and the greatest highest are finite (NaN propagates)
+        lowest, highest = ranked[:, 0].min(), ranked[:, -1].max()
+        complete = bool(np.isfinite(lowest) and np.isfinite(highest))
+        if complete:
+            t = block[schema.TIME]
+            i = np.nan_to_num(block[schema.CURRENT])
+            # each cell's own (contiguous) column
+            cells = [block[c] for c in cols]
+        else:
+            valid = np.isfinite(ranked[:, 0]) & np.isfinite(ranked[:, -1])
             ranked = ranked[valid]
             if not len(ranked):
                 return
-        t = block[schema.TIME][valid]
-        i = np.nan_to_num(block[schema.CURRENT][valid])
-        # each cell's own (contiguous) column: every column is there, or no sample
-        # would be complete
-        cells = [block[c] if complete else block[c][valid] for c in cols]
+            lowest, highest = ranked[:, 0].min(), ranked[:, -1].max()
+            t = block[schema.TIME][valid]
+            i = np.nan_to_num(block[schema.CURRENT][valid])
+            # every column is there, or no sample would be complete
+            cells = [block[c][valid] for c in cols]
         lo, hi = self._lo, self._hi
         # sorted: the lowest and highest readings tell whether any is out of the band
-        if ranked[:, 0].min() >= lo and ranked[:, -1].max() <= hi:
+        if lowest >= lo and highest <= hi:
             out = None
             if self._noted:  # (only then can a cell read out of the band now)
                 self._out_now[:] = False
@@ -269,7 +279,7 @@ class CellBalanceTracker:
         rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
         soc = spec.cell_soc_from_ocv(median)
         mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
-        rows = np.empty((len(cols) + 2, len(t)))
+        rows = self._work("rows", len(cols) + 2, len(t))
         for row, cell in zip(rows[:-2], cells, strict=True):
             np.subtract(cell, median, out=row)
             row *= 1000.0  # (while the row is in cache)
@@ -298,6 +308,13 @@ class CellBalanceTracker:
             self._last_rest_cells = np.array([cell[last_rest] for cell in cells])
             if out is not None:
                 self._last_rest_cells[out[:, last_rest]] = np.nan
+
+    def _work(self, name: str, rows: int, cols: int) -> np.ndarray:
+        """A (rows, cols) float64 work array, reused from call to call (contents undefined)."""
+        buf = self._bufs.get(name)
+        if buf is None or buf.size < rows * cols:
+            buf = self._bufs[name] = np.empty(max(rows * cols, 1))
+        return buf[: rows * cols].reshape(rows, cols)
 
     def _note_implausible(self, t: np.ndarray, cells: list[np.ndarray], out: np.ndarray) -> None:
         """Count each cell's readings out of the band (complete samples)."""
