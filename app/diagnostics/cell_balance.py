@@ -431,7 +431,7 @@ class CellBalanceTracker:
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean_dev = dev_sum / (len(t) - left[:, : len(cols), _ALL].sum(axis=0))
         # a cell that reads out of the band now is named as such, not as an outlier
-        dead = np.array([bool(x) for x in self._out_now])
+        dead = self._out_now.copy()
         outliers = [k for k in _apart(mean_dev) if not dead[k - 1]]
         soc_imb = None
         if self._last_rest_cells is not None:
