@@ -24,6 +24,7 @@ from app.views.soc_columns import (
 )
 from app.views.theme import DARK
 
+from .plot_data import original
 from .view_fakes import scripted_block
 
 
@@ -42,11 +43,6 @@ def dashboard(qtbot):
     page.show()
     qtbot.waitExposed(page)
     return page
-
-
-def original(curve) -> tuple[np.ndarray, np.ndarray]:
-    x, y = curve.getOriginalDataset()
-    return np.asarray(x), np.asarray(y)
 
 
 def test_curves_hold_the_blocks_fed_to_them(dashboard):

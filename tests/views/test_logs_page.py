@@ -16,6 +16,8 @@ from app.views.theme import LIGHT
 from tests.hardware.logs.biologic_files import cycling_columns, mpr_bytes, mpt_text
 from tests.real_data import REAL_DATA
 
+from .plot_data import original
+
 
 @pytest.fixture
 def page(logs_page):
@@ -51,9 +53,9 @@ def test_one_file_plots_v_i_t_cycles_and_dqdv(qtbot, page, two_cells):
     assert "BioLogic EC-Lab .mpr, 2,400 samples, 4 cycles" in page.status_text
     frame = open_log(path).frame
 
-    v = page.time_plots.curves[(0, path)].getData()
-    i = page.time_plots.curves[(1, path)].getData()
-    t = page.time_plots.curves[(2, path)].getData()
+    v = original(page.time_plots.curves[(0, path)])
+    i = original(page.time_plots.curves[(1, path)])
+    t = original(page.time_plots.curves[(2, path)])
     assert page.time_plots.x_unit == "h"  # 40 h of cycling
     np.testing.assert_allclose(v[0], frame["time_s"] / 3600.0)
     np.testing.assert_allclose(v[1], frame["voltage_v"])
@@ -211,7 +213,7 @@ def test_real_biologic_rest_files_open(qtbot, page):
     open_files(qtbot, page, gcpl, mb)
     assert list(page.analyses) == [gcpl, mb]
     assert page.time_plots.x_unit == "s"
-    _t, v = page.time_plots.curves[(0, mb)].getData()
+    _t, v = original(page.time_plots.curves[(0, mb)])
     assert v == pytest.approx([1.48901, 1.48909], abs=1e-4)
     assert (2, gcpl) not in page.time_plots.curves  # no temperature in these files
     assert not page.time_plots.plots[2].isVisible()  # so no empty temperature plot
