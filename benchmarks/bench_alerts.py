@@ -19,7 +19,7 @@ import numpy as np
 from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.alerts import AlertEvaluator, Threshold, default_thresholds
-from app.diagnostics.alerts.metrics import MetricContext
+from app.diagnostics.alerts.metrics import MetricContext, PackCells
 from app.hardware.simulator import NoiseSpec, simulate
 
 TARGET_US = 5.0
@@ -27,7 +27,7 @@ TARGET_US = 5.0
 
 def _run(label, data, rules, block_size, context) -> None:
     blocks = [data.slice(i, i + block_size) for i in range(0, len(data), block_size)]
-    evaluator = AlertEvaluator(rules, series_cells=16)
+    evaluator = AlertEvaluator(rules, PackCells(series_cells=16))
     events = 0
     start = time.process_time()
     for block in blocks:

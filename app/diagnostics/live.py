@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, preset
 from app.diagnostics.alerts.evaluator import AlertEvaluator, AlertEvent
-from app.diagnostics.alerts.metrics import MetricContext
+from app.diagnostics.alerts.metrics import MetricContext, PackCells
 from app.diagnostics.alerts.thresholds import Threshold
 from app.diagnostics.cell_balance import CellBalanceTracker
 from app.diagnostics.cycle_tracker import CycleTracker, LifetimeTracker
@@ -89,7 +89,7 @@ class LiveEngine:
         self.span_s = 0.0
         self._t0: float | None = None
         self.outputs = list(outputs or [])
-        self.alerts = AlertEvaluator(thresholds or [], spec.series_cells)
+        self.alerts = AlertEvaluator(thresholds or [], PackCells.of(spec))
         self.alert_outputs = list(alert_outputs or [])
         # results() may be called from the GUI while a block is processed
         self._lock = threading.Lock()

@@ -7,6 +7,8 @@ the database.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,6 +36,9 @@ from app.views.soc_columns import (
 )
 from app.views.theme import ThemePalette
 from app.views.time_axis import format_elapsed
+
+if TYPE_CHECKING:
+    from app.core.spec import BatterySpec
 
 #: Live window widths offered; None shows the whole buffer.
 SPANS: tuple[tuple[float | None, str], ...] = (
@@ -241,6 +246,11 @@ class DashboardPage(QWidget):
 
     def set_source(self, url: str | None) -> None:
         self.source_label.set_full_text(url or "Not connected")
+
+    def set_battery(self, spec: BatterySpec | None) -> None:
+        """The battery shown (None: not known yet): its plausible cell band decides
+        which cell readings the spread read-out keeps (the rule of cell balance)."""
+        self.readouts.set_plausible_cell_v(spec.plausible_cell_v if spec is not None else None)
 
     # --- view controls -------------------------------------------------------
     @property

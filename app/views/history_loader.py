@@ -13,20 +13,27 @@ from app.views.background import SerialWorker
 log = logging.getLogger(__name__)
 
 
-def with_soc(snapshot: dict, spec: dict | None) -> dict:
-    """The snapshot plus the live engine's SOC columns, as the live plots show them.
-
-    The battery is the one stored with the recording (the live default, NMC,
-    when none was); a recording the engine cannot process is shown raw.
-    """
-    from app.core.samples import SampleBlock
+def battery_of(spec: dict | None):
+    """The battery stored with a recording (the live default, NMC, when none was);
+    None when the stored one cannot be read."""
     from app.core.spec import BatterySpec, preset
+
+    try:
+        return BatterySpec.from_dict(spec) if spec else preset("nmc")
+    except Exception:  # the samples are still worth seeing
+        log.warning("the battery of the stored recording could not be read", exc_info=True)
+        return None
+
+
+def with_soc(snapshot: dict, battery) -> dict:
+    """The snapshot plus the live engine's SOC columns, as the live plots show them;
+    a recording the engine cannot process (or of no known battery) is shown raw."""
+    from app.core.samples import SampleBlock
     from app.diagnostics.live import LiveEngine
 
-    if not snapshot.get("time_s", ()).__len__():
+    if battery is None or not snapshot.get("time_s", ()).__len__():
         return snapshot
     try:
-        battery = BatterySpec.from_dict(spec) if spec else preset("nmc")
         enriched = LiveEngine(battery).process(SampleBlock(snapshot))
     except Exception:  # the samples are still worth seeing
         log.warning("SOC of the stored recording could not be estimated", exc_info=True)
@@ -34,16 +41,18 @@ def with_soc(snapshot: dict, spec: dict | None) -> dict:
     return dict(enriched.items())
 
 
-def _load_recording(db_url: str | None, recording_id: int) -> tuple[str, dict]:
+def _load_recording(db_url: str | None, recording_id: int) -> tuple[str, dict, object]:
     title, snapshot, spec = storage_bridge.recording_snapshot(db_url, recording_id)
-    return title, with_soc(snapshot, spec)
+    battery = battery_of(spec)
+    return title, with_soc(snapshot, battery), battery
 
 
 class HistoryLoader(QObject):
     """``load()`` / ``open_recording()`` work in the background; results come as signals."""
 
     loaded = Signal(str, list)  #: tab, rows
-    recording_loaded = Signal(int, str, object)  #: recording id, title, snapshot dict
+    #: recording id, title, snapshot dict, its BatterySpec (None if unreadable)
+    recording_loaded = Signal(int, str, object, object)
     failed = Signal(str)  #: one-line reason
     idle = Signal()
 

@@ -6,6 +6,7 @@ It composes; the pages draw and the session streams.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -50,6 +51,9 @@ from app.views.spec_dialog import BatterySpecDialog
 from app.views.status_bar import SessionStatusBar
 from app.views.theme import Theme, app_icon, apply_theme, icon, palette_for
 from app.views.window_layout import WindowLayoutStore
+
+if TYPE_CHECKING:
+    from app.core.spec import BatterySpec
 
 DEFAULT_SIZE = QSize(1440, 900)
 LOG_FILE_FILTER = (
@@ -268,7 +272,7 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.started.connect(self.diagnostics.show_running)
         self.diagnostics_runner.finished.connect(self.diagnostics.show_report)
         self.diagnostics_runner.failed.connect(self.diagnostics.show_error)
-        self.session.data_updated.connect(self.dashboard.show_frame)
+        self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
         self.session.recording_stopped.connect(self._on_recording_stopped)
         for idle in (
@@ -576,7 +580,14 @@ class MainWindow(QMainWindow):
     def _on_recording_stopped(self) -> None:
         self._recordings_stale = True  # the list reloads when the Home page is shown
 
-    def _on_recording_loaded(self, recording_id: int, title: str, snapshot: dict) -> None:
+    def _on_data_updated(self, snapshot: dict) -> None:
+        # the session knows its battery from the first block on, before any snapshot
+        self.dashboard.set_battery(self.session.spec)
+        self.dashboard.show_frame(snapshot)
+
+    def _on_recording_loaded(
+        self, recording_id: int, title: str, snapshot: dict, battery: BatterySpec | None
+    ) -> None:
         if self._closing:
             return
         if self.session.running:  # connected while it loaded
@@ -586,6 +597,7 @@ class MainWindow(QMainWindow):
         self.dashboard.clear()
         self.dashboard.set_source(title)
         self.dashboard.set_span(None)  # the whole recording
+        self.dashboard.set_battery(battery)
         self.dashboard.show_frame(snapshot)
         self.show_page(Page.DASHBOARD)
 

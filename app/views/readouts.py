@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
+import numpy as np
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import schema
+from app.diagnostics.alerts.metrics import implausible_readings, plausible_spread_mv
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -21,6 +24,8 @@ from app.views.theme import ThemePalette
 
 NO_VALUE = "—"
 REST_CURRENT_A = 0.01  # below this the pack counts as resting
+#: the plausible cell band before the battery is known: every reading counts
+UNBOUNDED = (-math.inf, math.inf)
 
 
 class ReadoutKey(StrEnum):
@@ -53,8 +58,23 @@ READOUTS: tuple[ReadoutSpec, ...] = (
 )
 
 
-def derive_readouts(latest: dict[str, float]) -> dict[ReadoutKey, tuple[float, str]]:
-    """Value and a detail line of each read-out from the newest sample's columns."""
+class Reading(NamedTuple):
+    """One read-out's value, its detail line, and whether the detail is a warning."""
+
+    value: float
+    detail: str = ""
+    warn: bool = False
+
+
+def derive_readouts(
+    latest: dict[str, float], plausible_cell_v: tuple[float, float] = UNBOUNDED
+) -> dict[ReadoutKey, Reading]:
+    """Value and a detail line of each read-out from the newest sample's columns.
+
+    The cell spread is that of the readings within ``plausible_cell_v`` (the spec's
+    band, the rule of cell balance and the ``cell_spread_mv`` alert), and its detail
+    names a cell left out; the lowest and highest cell show every reading (a cell at
+    0 V is the lowest: an under-voltage)."""
 
     def value(column: str) -> float:
         return latest.get(column, math.nan)
@@ -69,10 +89,10 @@ def derive_readouts(latest: dict[str, float]) -> dict[ReadoutKey, tuple[float, s
     else:
         direction = "rest"
     out = {
-        ReadoutKey.VOLTAGE: (value(schema.VOLTAGE), ""),
-        ReadoutKey.CURRENT: (current, direction),
-        ReadoutKey.TEMPERATURE: (value(schema.TEMPERATURE), ""),
-        ReadoutKey.SOC: (value(SOC_COLUMN), _soc_detail(latest)),
+        ReadoutKey.VOLTAGE: Reading(value(schema.VOLTAGE)),
+        ReadoutKey.CURRENT: Reading(current, direction),
+        ReadoutKey.TEMPERATURE: Reading(value(schema.TEMPERATURE)),
+        ReadoutKey.SOC: Reading(value(SOC_COLUMN), _soc_detail(latest)),
     }
     cells = [
         (column, latest[column])
@@ -82,10 +102,23 @@ def derive_readouts(latest: dict[str, float]) -> dict[ReadoutKey, tuple[float, s
     if cells:
         low = min(cells, key=lambda c: c[1])
         high = max(cells, key=lambda c: c[1])
-        out[ReadoutKey.CELL_MIN] = (low[1], _cell_name(low[0]))
-        out[ReadoutKey.CELL_MAX] = (high[1], _cell_name(high[0]))
-        out[ReadoutKey.CELL_SPREAD] = ((high[1] - low[1]) * 1000.0, f"{len(cells)} cells")
+        out[ReadoutKey.CELL_MIN] = Reading(low[1], _cell_name(low[0]))
+        out[ReadoutKey.CELL_MAX] = Reading(high[1], _cell_name(high[0]))
+        out[ReadoutKey.CELL_SPREAD] = _spread(cells, plausible_cell_v)
     return out
+
+
+def _spread(cells: list[tuple[str, float]], band: tuple[float, float]) -> Reading:
+    """The spread of the plausible cells (mV); its detail says how many cells there
+    are, or names those left out as implausible (a warning)."""
+    volts = np.array([[v] for _, v in cells])
+    spread = float(plausible_spread_mv(volts, band)[0])
+    bad = implausible_readings(volts, band)[:, 0]
+    left_out = [_cell_number(c) for (c, _), out in zip(cells, bad, strict=True) if out]
+    if not left_out:
+        return Reading(spread, f"{len(cells)} cells")
+    which = "cell" if len(left_out) == 1 else "cells"
+    return Reading(spread, f"{which} {', '.join(left_out)} implausible", warn=True)
 
 
 def _soc_detail(latest: dict[str, float]) -> str:
@@ -104,8 +137,12 @@ def _soc_detail(latest: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+def _cell_number(column: str) -> str:
+    return schema.CELL_VOLTAGE_RE.match(column).group(1)
+
+
 def _cell_name(column: str) -> str:
-    return f"cell {schema.CELL_VOLTAGE_RE.match(column).group(1)}"
+    return f"cell {_cell_number(column)}"
 
 
 class Readout(QFrame):
@@ -131,10 +168,17 @@ class Readout(QFrame):
         layout.addLayout(row)
         layout.addWidget(self.detail_label)
 
-    def set_value(self, value: float, detail: str = "") -> None:
+    def set_value(self, value: float, detail: str = "", warning_color: str | None = None) -> None:
+        """Show ``value`` and ``detail``; the detail in ``warning_color`` when given."""
         text = NO_VALUE if value is None or math.isnan(value) else self.spec.fmt.format(value)
         self.value_label.setText(text)
         self.detail_label.setText(detail)
+        self.detail_label.setStyleSheet(f"color: {warning_color};" if warning_color else "")
+
+    @property
+    def warns(self) -> bool:
+        """Whether the detail line is shown as a warning."""
+        return bool(self.detail_label.styleSheet())
 
     def set_color(self, color: str) -> None:
         # per-widget colour on top of the theme's QSS; the theme sets font and size
@@ -157,12 +201,20 @@ class ReadoutPanel(QFrame):
             layout.addWidget(readout)
         layout.addStretch(1)
         self.setFixedWidth(200)
+        self.plausible_cell_v = UNBOUNDED
         self.apply_palette(colors)
 
+    def set_plausible_cell_v(self, band: tuple[float, float] | None) -> None:
+        """The battery's plausible cell band (:attr:`BatterySpec.plausible_cell_v`), None
+        while it is not known; the spread leaves readings outside it out."""
+        self.plausible_cell_v = UNBOUNDED if band is None else band
+
     def show_latest(self, latest: dict[str, float]) -> None:
-        values = derive_readouts(latest)
+        values = derive_readouts(latest, self.plausible_cell_v)
         for key, readout in self.readouts.items():
-            readout.set_value(*values.get(key, (math.nan, "")))
+            reading = values.get(key, Reading(math.nan))
+            warning = self._colors.warning if reading.warn else None
+            readout.set_value(reading.value, reading.detail, warning)
 
     def clear(self) -> None:
         for readout in self.readouts.values():
@@ -173,5 +225,6 @@ class ReadoutPanel(QFrame):
         return self.readouts[key].value_label.text()
 
     def apply_palette(self, colors: ThemePalette) -> None:
+        self._colors = colors
         for readout in self.readouts.values():
             readout.set_color(getattr(colors, readout.spec.color_role))

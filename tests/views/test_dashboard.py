@@ -193,6 +193,62 @@ def test_readouts_show_the_newest_sample(dashboard):
     assert readouts.text_of(ReadoutKey.CELL_SPREAD) == f"{(max(cells) - min(cells)) * 1000:.0f}"
 
 
+@pytest.mark.parametrize(("reading", "metric"), [(0.0, "cell_v_min"), (65.0, "cell_v_max")])
+def test_the_spread_leaves_an_implausible_cell_out_and_says_so(dashboard, reading, metric):
+    # a cell at 0 V after a runaway, or a 65 V glitch: no 4 V "spread" -- the spread of
+    # the plausible cells, the cell named, as cell balance and the spread alert do
+    from app.core.spec import preset
+    from app.diagnostics.alerts import default_thresholds
+
+    spec = preset("nmc", series_cells=4)
+    snap = snapshot_of(0, 130)
+    snap["cell_1_v"] = snap["cell_1_v"].copy()
+    snap["cell_1_v"][-1] = reading
+    others = [snap[f"cell_{k}_v"][-1] for k in range(2, 5)]
+    dashboard.set_battery(spec)
+    dashboard.show_frame(snap)
+    spread = dashboard.readouts.readouts[ReadoutKey.CELL_SPREAD]
+    assert spread.value_label.text() == f"{(max(others) - min(others)) * 1000:.0f}"
+    assert spread.detail_label.text() == "cell 1 implausible"
+    assert spread.warns
+    # the cell itself is not hidden: the lowest / highest read-out shows it, and the
+    # default critical under- / over-voltage rule watches that metric
+    shown = ReadoutKey.CELL_MIN if reading < 1 else ReadoutKey.CELL_MAX
+    assert dashboard.readouts.text_of(shown) == f"{reading:.3f}"
+    assert dashboard.readouts.readouts[shown].detail_label.text() == "cell 1"
+    assert any(r.metric == metric and r.severity == "critical" for r in default_thresholds(spec))
+    # back to four plausible cells: the warning goes
+    snap["cell_1_v"][-1] = snap["cell_1_v"][-2]
+    dashboard.show_frame(snap)
+    assert spread.detail_label.text() == "4 cells"
+    assert not spread.warns
+
+
+def test_spread_of_an_unknown_battery_counts_every_cell(dashboard):
+    snap = snapshot_of(0, 130)
+    snap["cell_1_v"] = snap["cell_1_v"].copy()
+    snap["cell_1_v"][-1] = 0.0
+    dashboard.set_battery(None)
+    dashboard.show_frame(snap)
+    cells = [snap[f"cell_{k}_v"][-1] for k in range(1, 5)]
+    spread = dashboard.readouts.readouts[ReadoutKey.CELL_SPREAD]
+    assert spread.value_label.text() == f"{(max(cells) - min(cells)) * 1000:.0f}"
+    assert spread.detail_label.text() == "4 cells"
+
+
+def test_two_implausible_of_three_cells_leave_no_spread(dashboard):
+    from app.core.spec import preset
+
+    snap = snapshot_of(0, 130, cells=3)
+    for k in (1, 3):
+        snap[f"cell_{k}_v"] = np.full_like(snap[f"cell_{k}_v"], 0.0)
+    dashboard.set_battery(preset("nmc", series_cells=3))
+    dashboard.show_frame(snap)
+    spread = dashboard.readouts.readouts[ReadoutKey.CELL_SPREAD]
+    assert spread.value_label.text() == "—"
+    assert spread.detail_label.text() == "cells 1, 3 implausible"
+
+
 def test_missing_columns_show_a_dash_not_a_crash(dashboard):
     dashboard.show_frame({"time_s": np.arange(5.0), "voltage_v": np.full(5, 12.0),
                           "current_a": np.zeros(5)})  # fmt: skip

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from app.core.spec import BatterySpec
 from app.views.history_page import HistoryPage
 from app.views.main_window import Page
 
@@ -131,6 +132,9 @@ def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db):
     assert len(x) == 600 and x[-1] == pytest.approx(299.5)
     assert y[0] == pytest.approx(14.8)
     assert "cell_2_v" in window.dashboard.plots.curves
+    # the spread read-out keeps to the stored battery's plausible cell band
+    stored = BatterySpec.from_dict({"chemistry": "nmc", "capacity_ah": 5.0, "series_cells": 4})
+    assert window.dashboard.readouts.plausible_cell_v == stored.plausible_cell_v
     _, soc = window.dashboard.plots.curves["soc_percent"].getOriginalDataset()
     assert len(soc) == 600 and np.isfinite(soc).all() and (soc >= 0).all() and (soc <= 100).all()
     window.dashboard.grab().save("/tmp/history_open.png")

@@ -23,6 +23,15 @@ def test_connect_shows_the_dashboard_with_data(qtbot, make_window):
     assert window.home.url_combo.itemText(0) == "scripted://pack?n=300"
 
 
+def test_the_dashboard_spread_keeps_to_the_sessions_battery(qtbot, make_window):
+    window = make_window()
+    assert window.connect_source("scripted://pack?n=300") is None
+    qtbot.waitUntil(lambda: len(window.dashboard.plots.shown.get("time_s", ())) == 300)
+    band = window.session.spec.plausible_cell_v
+    assert all(abs(x) < 100 for x in band)  # a bounded band, the spec's
+    assert window.dashboard.readouts.plausible_cell_v == band
+
+
 def test_unknown_scheme_is_shown_on_the_home_page(make_window):
     window = make_window()
     error = window.connect_source("nosuch://device")

@@ -19,7 +19,7 @@ import numpy as np
 
 from app.core import schema
 from app.core.samples import SampleBlock
-from app.diagnostics.alerts.metrics import MetricComputer, MetricContext
+from app.diagnostics.alerts.metrics import MetricComputer, MetricContext, PackCells
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
 
 
@@ -90,12 +90,13 @@ def _severity_key(th: Threshold, v: np.ndarray) -> np.ndarray:
 class AlertEvaluator:
     """Evaluates ``thresholds`` on blocks fed in time order.
 
-    ``series_cells`` lets per-cell metrics fall back to pack voltage / cells
-    when a source reports no cell voltages.
+    ``pack`` (:class:`PackCells`) lets per-cell metrics fall back to pack voltage /
+    cells when a source reports no cell voltages, and gives the plausible cell band
+    the spread keeps to.
     """
 
-    def __init__(self, thresholds: Iterable[Threshold], series_cells: int = 1):
-        self.metrics = MetricComputer(series_cells)
+    def __init__(self, thresholds: Iterable[Threshold], pack: PackCells | None = None):
+        self.metrics = MetricComputer(pack)
         self._thresholds: list[Threshold] = []
         self._states: list[_State] = []
         self._last_t = float("nan")
@@ -185,10 +186,10 @@ class AlertEvaluator:
 def evaluate_blocks(
     blocks: Iterable[SampleBlock],
     thresholds: Sequence[Threshold],
-    series_cells: int = 1,
+    pack: PackCells | None = None,
 ) -> list[AlertEvent]:
     """Every event of ``thresholds`` over ``blocks`` (metrics from the columns only)."""
-    evaluator = AlertEvaluator(thresholds, series_cells)
+    evaluator = AlertEvaluator(thresholds, pack)
     events: list[AlertEvent] = []
     for block in blocks:
         events += evaluator.process(block)

@@ -21,6 +21,7 @@ import numpy as np
 
 from app.core import schema
 from app.core.samples import SampleBlock
+from app.core.spec import BatterySpec
 from app.diagnostics.faults.types import FaultKind
 
 #: dT/dt is the slope over this window: long enough that 0.1 degC sensor steps
@@ -53,6 +54,22 @@ class MetricContext:
     faults: Sequence[dict] = ()
 
 
+@dataclass(frozen=True)
+class PackCells:
+    """What the metrics know of the pack: its series cells (per-cell metrics fall back
+    to pack voltage / cells without cell readings) and the spec's plausible cell band
+    (:attr:`~app.core.spec.BatterySpec.plausible_cell_v`; unbounded when not known).
+    The spread leaves readings outside the band out, as cell balance does; the lowest
+    and highest cell voltage keep them (a cell at 0 V is an under-voltage)."""
+
+    series_cells: int = 1
+    plausible_cell_v: tuple[float, float] = (-np.inf, np.inf)
+
+    @classmethod
+    def of(cls, spec: BatterySpec) -> PackCells:
+        return cls(spec.series_cells, spec.plausible_cell_v)
+
+
 @dataclass
 class MetricState:
     """What metrics carry from one block to the next (the dT/dt window)."""
@@ -72,10 +89,10 @@ def _cell_matrix(block: SampleBlock) -> np.ndarray | None:
     return np.vstack([block[c] for c in cols])
 
 
-def _cells_or_pack(block: SampleBlock, series_cells: int, how: Callable) -> np.ndarray:
+def _cells_or_pack(block: SampleBlock, pack: PackCells, how: Callable) -> np.ndarray:
     cells = _cell_matrix(block)
     if cells is None:
-        return block[schema.VOLTAGE] / max(series_cells, 1)
+        return block[schema.VOLTAGE] / max(pack.series_cells, 1)
     return _nan_reduce(cells, block, how)
 
 
@@ -85,6 +102,30 @@ def _temperatures(block: SampleBlock) -> np.ndarray | None:
     if not cols:
         return None
     return np.vstack([block[c] for c in cols])
+
+
+def implausible_readings(cells: np.ndarray, band: tuple[float, float]) -> np.ndarray:
+    """Where a cell reading (rows: cells, columns: samples) lies outside ``band``, the
+    spec's plausible cell band (:attr:`~app.core.spec.BatterySpec.plausible_cell_v`:
+    a cell at 0 V after a runaway, a 65 V glitch). A missing (NaN) reading is not one."""
+    lo, hi = band
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(cells) & ~((cells >= lo) & (cells <= hi))
+
+
+def plausible_spread_mv(cells: np.ndarray, band: tuple[float, float]) -> np.ndarray:
+    """Per sample (column), the spread in mV of the cell readings within ``band`` -- the
+    rule cell balance applies -- NaN where fewer than two such readings."""
+    kept = np.where(implausible_readings(cells, band), np.nan, cells)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+        spread = (np.nanmax(kept, axis=0) - np.nanmin(kept, axis=0)) * 1000.0
+    return np.where(np.isfinite(kept).sum(axis=0) >= 2, spread, np.nan)
+
+
+def _spread(block: SampleBlock, band: tuple[float, float]) -> np.ndarray:
+    cells = _cell_matrix(block)
+    return _nan(block) if cells is None else plausible_spread_mv(cells, band)
 
 
 def _nan_reduce(rows: np.ndarray | None, block: SampleBlock, how: Callable) -> np.ndarray:
@@ -162,14 +203,7 @@ _register(
     "cell_spread_mv",
     "Cell voltage spread",
     "mV",
-    lambda b, n, s, c: (
-        _nan(b)
-        if _cell_matrix(b) is None
-        else (
-            _nan_reduce(_cell_matrix(b), b, np.nanmax) - _nan_reduce(_cell_matrix(b), b, np.nanmin)
-        )
-        * 1000.0
-    ),
+    lambda b, n, s, c: _spread(b, n.plausible_cell_v),
 )
 _register("current_a", "Current (+ charging)", "A", _column(schema.CURRENT))
 _register(
@@ -220,8 +254,8 @@ def is_known_metric(name: str) -> bool:
 class MetricComputer:
     """Computes the metrics asked for, block after block, keeping their state."""
 
-    def __init__(self, series_cells: int = 1):
-        self.series_cells = series_cells
+    def __init__(self, pack: PackCells | None = None):
+        self.pack = pack or PackCells()
         self._states: dict[str, MetricState] = {}
 
     def compute(
@@ -233,5 +267,5 @@ class MetricComputer:
         for name in dict.fromkeys(names):
             fn = _METRICS[name][1]
             state = self._states.setdefault(name, MetricState())
-            out[name] = np.asarray(fn(block, self.series_cells, state, context), dtype=float)
+            out[name] = np.asarray(fn(block, self.pack, state, context), dtype=float)
         return out

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from app.core.samples import SampleBlock
 from app.diagnostics.alerts import AlertEvaluator, EventKind, Threshold
 from app.diagnostics.alerts.evaluator import evaluate_blocks
-from app.diagnostics.alerts.metrics import MetricContext
+from app.diagnostics.alerts.metrics import MetricContext, PackCells
 
 
 def _block(t, voltage=None, current=None, **cols) -> SampleBlock:
@@ -106,7 +106,9 @@ def test_cell_metrics_and_spread():
         ("cell_v_max", 6.0),
     ]
     # without cell columns the pack voltage / series cells stands for every cell
-    ev = evaluate_blocks([_block(t, voltage=np.full(10, 17.2))], [rules[2]], series_cells=4)
+    ev = evaluate_blocks(
+        [_block(t, voltage=np.full(10, 17.2))], [rules[2]], PackCells(series_cells=4)
+    )
     assert [e.time_s for e in ev] == [0.0]
 
 

@@ -54,3 +54,66 @@ def test_replacing_the_thresholds_clears_their_alerts():
     engine.set_thresholds([])
     assert [e.kind for e in got] == ["raised", "cleared"]
     assert engine.alerts.thresholds == []
+
+
+def _dead_cell_blocks(reading: float, n_blocks=4, n=60):
+    """4 cells at rest 3.70/3.71/3.72/3.73 V; cell 1 reads ``reading`` from block 2 on."""
+    t0 = 0.0
+    for k in range(n_blocks):
+        t = t0 + np.arange(n, dtype=float)
+        t0 = t[-1] + 1
+        cols = {f"cell_{c}_v": np.full(n, 3.69 + 0.01 * c) for c in range(1, 5)}
+        if k >= 2:
+            cols["cell_1_v"] = np.full(n, reading)
+        yield SampleBlock(
+            {
+                "time_s": t,
+                "voltage_v": sum(cols.values()),
+                "current_a": np.zeros(n),
+                "temperature_c": np.full(n, 25.0),
+                **cols,
+            }
+        )
+
+
+def _default_alerts(reading: float) -> tuple[list, LiveEngine]:
+    from app.diagnostics.alerts import default_thresholds
+
+    spec = preset("nmc", series_cells=4)
+    got = []
+    engine = LiveEngine(spec, thresholds=default_thresholds(spec), alert_outputs=[got.extend])
+    for block in _dead_cell_blocks(reading):
+        engine.process(block)
+    return got, engine
+
+
+def test_a_dead_cell_is_an_under_voltage_not_a_spread():
+    # a cell at 0 V after a runaway: the default rules' spread (50 mV) would read
+    # 3.7 V; it is the spread of the three plausible cells (20 mV), as cell balance
+    # says, and the cell itself raises the critical under-voltage
+    got, engine = _default_alerts(0.0)
+    raised = {e.threshold.metric for e in got if e.kind == "raised"}
+    assert "cell_v_min" in raised
+    assert "cell_spread_mv" not in raised
+    healthy = next(_dead_cell_blocks(0.0))  # (all four cells plausible)
+    spread = engine.alerts.metrics.compute(healthy, ["cell_spread_mv"])
+    assert np.allclose(spread["cell_spread_mv"], 30.0)
+
+
+def test_a_glitch_above_the_band_is_an_over_voltage_not_a_spread():
+    got, _ = _default_alerts(65.0)
+    raised = {e.threshold.metric for e in got if e.kind == "raised"}
+    assert "cell_v_max" in raised
+    assert "cell_spread_mv" not in raised
+
+
+def test_the_spread_metric_keeps_to_the_plausible_band():
+    from app.diagnostics.alerts.metrics import MetricComputer, PackCells
+
+    spec = preset("nmc", series_cells=4)
+    blocks = list(_dead_cell_blocks(0.0))
+    plausible = MetricComputer(PackCells.of(spec)).compute(blocks[-1], ["cell_spread_mv"])
+    assert np.allclose(plausible["cell_spread_mv"], 20.0)  # cells 2-4
+    # an unknown battery has no band: every reading counts
+    unbounded = MetricComputer().compute(blocks[-1], ["cell_spread_mv"])
+    assert np.allclose(unbounded["cell_spread_mv"], 3730.0)
