@@ -462,3 +462,41 @@ def test_pulses_at_a_full_100_percent_are_in_the_top_soc_band():
     (band,) = res.r_10s_by_soc
     assert (band["soc_percent_low"], band["soc_percent_high"]) == (90.0, 100.0)
     assert band["n"] == sum(1 for p in res.pulses if p["r_10s_ohm"])
+
+
+@pytest.mark.parametrize(("seed", "noise"), [(0, False), (1, False), (2, False), (0, True)])
+def test_the_demo_drive_has_ramps_not_steps(seed, noise):
+    # The demo's urban drive (10 Hz, 4-cell NMC) changes its current smoothly: speed
+    # and acceleration are continuous at every phase boundary, so the current moves
+    # <= ~C/20 per sample and every change is a ramp of seconds. None of it is a step
+    # to a held level: reading "V just before the step vs 2/10/30 s into it" on a
+    # ramp is no HPPC resistance, so no pulse may be found in it.
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=3000,
+        dt_s=0.1,
+        seed=seed,
+        soc_spread_pct=2.0,
+        noise=NoiseSpec.typical(spec) if noise else None,
+    )
+    assert measure_internal_resistance(block.to_frame(), spec).n_pulses == 0
+
+
+def test_the_demo_finds_its_first_step_in_the_recharge_after_the_drive():
+    # the drive runs to the cut-off, rests 10 min and recharges at C/2: that rest ->
+    # C/2 step is a real one, held for an hour, and reads the cell's own resistance
+    spec = preset("nmc", series_cells=4)
+    block = simulate(spec, "drive", duration_s=5000, dt_s=0.1, seed=0, initial_soc_pct=15.0)
+    offline = measure_internal_resistance(block.to_frame(), spec).to_dict()
+    step = block["step_index"]
+    charge_starts = float(block["time_s"][np.flatnonzero(np.diff(step) != 0)[1] + 1])
+    assert [p["start_time_s"] for p in offline["pulses"]] == [pytest.approx(charge_starts)]
+    pulse = offline["pulses"][0]
+    assert pulse["from_rest"] and pulse["direction"] == "charge"
+    r0 = spec.ecm.for_capacity(spec.capacity_ah)["r0_ohm"]
+    assert offline["median_r_ohmic_cell_ohm"] == pytest.approx(r0, rel=0.05)
+    tracker = InternalResistanceTracker(spec)
+    feed_random_blocks(tracker, block, seed=4, max_size=5000)
+    assert_same(offline, tracker.result().to_dict())
