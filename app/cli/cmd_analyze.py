@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -75,6 +76,7 @@ class Analysis:
     frame: pd.DataFrame | None = None  #: None for a per-cycle table
     timeseries: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    plausible_cell_v: tuple[float, float] = (-math.inf, math.inf)  #: the spec's cell band
 
 
 def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
@@ -120,7 +122,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
         warnings.append(misfit)
     if warnings:
         report["warnings"] = warnings
-    return Analysis(report, log.frame, suite.timeseries, dict(log.metadata))
+    return Analysis(report, log.frame, suite.timeseries, dict(log.metadata), spec.plausible_cell_v)
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
@@ -137,7 +139,7 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
             {
                 "time_s": analysis.frame[schema.TIME].to_numpy(),
                 **analysis.timeseries,
-                **derived_series(analysis.frame),
+                **derived_series(analysis.frame, analysis.plausible_cell_v),
             }
         )
         try:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
+from app.diagnostics.alerts.metrics import plausible_spread_mv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,9 +24,13 @@ CELL_MAX = "cell_v_max_v"
 CELL_SPREAD = "cell_spread_mv"
 
 
-def derived_series(df: pd.DataFrame) -> dict[str, np.ndarray]:
+def derived_series(
+    df: pd.DataFrame, plausible_cell_v: tuple[float, float] = (-np.inf, np.inf)
+) -> dict[str, np.ndarray]:
     """``power_w`` and ``charge_ah``; with two or more cells also the lowest and
-    highest cell voltage and their spread (NaN where no cell reads)."""
+    highest cell voltage (NaN where no cell reads) and the spread of the readings
+    within ``plausible_cell_v`` (the spec's band: the rule of cell balance and the
+    spread alert; NaN where fewer than two)."""
     t = df[schema.TIME].to_numpy(dtype=float)
     i = df[schema.CURRENT].to_numpy(dtype=float)
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
@@ -39,5 +44,6 @@ def derived_series(df: pd.DataFrame) -> dict[str, np.ndarray]:
         cv = df[cells].to_numpy(dtype=float)
         with np.errstate(all="ignore"):
             lo, hi = np.fmin.reduce(cv, axis=1), np.fmax.reduce(cv, axis=1)
-        out.update({CELL_MIN: lo, CELL_MAX: hi, CELL_SPREAD: (hi - lo) * 1000.0})
+        spread = plausible_spread_mv(cv.T, plausible_cell_v)
+        out.update({CELL_MIN: lo, CELL_MAX: hi, CELL_SPREAD: spread})
     return out

@@ -390,3 +390,26 @@ def test_a_damaged_bol_resistance_in_a_spec_line_is_named(tmp_path):
     )
     result = run_cli("analyze", str(path), "--json")
     assert "bol_resistance_ohm = -0.01" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_timeseries_spread_leaves_an_implausible_cell_out(tmp_path):
+    # a cell at 0 V (after a runaway, a broken sense wire) is no 3.7 V spread: the
+    # derived spread is the plausible cells', as cell balance and the spread alert say;
+    # the lowest cell voltage still shows it
+    t = np.arange(600.0)
+    v = np.full(len(t), 3.7)
+    cells = {f"cell_{k}_v": v + 0.001 * k for k in range(1, 5)}
+    cells["cell_1_v"] = np.where(t >= 300, 0.0, cells["cell_1_v"])
+    df = pd.DataFrame(
+        {"time_s": t, "voltage_v": sum(cells.values()), "current_a": 0.0, "temperature_c": 25.0}
+        | cells
+    )
+    path, ts = tmp_path / "dead.csv", tmp_path / "ts.csv"
+    df.to_csv(path, index=False)
+    args = ["analyze", str(path), "--chemistry", "nmc", "--capacity-ah", "5", "--json"]
+    assert main([*args, "--timeseries", str(ts)]) == 0
+    series = pd.read_csv(ts)
+    before, after = series[series.time_s < 300], series[series.time_s >= 300]
+    assert before["cell_spread_mv"].to_numpy() == pytest.approx(3.0)
+    assert after["cell_spread_mv"].to_numpy() == pytest.approx(2.0)  # cells 2-4
+    assert (after["cell_v_min_v"] == 0.0).all()
