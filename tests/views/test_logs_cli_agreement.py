@@ -5,6 +5,7 @@ the capacity typed is the end-of-life reference (--capacity-ah), the end of life
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -204,3 +205,5 @@ def test_a_typed_beginning_of_life_resistance_is_the_cli_option(qtbot, logs_page
     page.apply_spec_button.click()  # the form shows it back for the file
     qtbot.waitUntil(lambda: page.apply_spec_button.isEnabled(), timeout=30_000)
     assert page.bol_spin.resistance_ohm() == pytest.approx(0.0195)
+    # a replay of the file streams it with the same reference (the live twin's battery)
+    assert parse_qs(urlsplit(page.replay_url()).query)["bol_resistance_ohm"] == ["0.0195"]
