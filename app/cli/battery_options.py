@@ -85,7 +85,8 @@ def add_battery_options(
         type=resistance,
         metavar="OHM",
         help="beginning-of-life resistance of one cell, ohm (the fitted R0 the resistance "
-        "SOH compares, near 25 degC); default: the chemistry's typical value for the capacity",
+        "SOH compares, at 25 degC: the pulses' are brought to 25 degC too); default: the "
+        "chemistry's typical value for the capacity",
     )
 
 

@@ -15,7 +15,9 @@ def add_parser(sub) -> None:
         description="Record SOURCE_URL headless: sim://nmc?cells=4&speed=1 (the simulator), "
         "file:///data/log.csv (replay a canonical CSV) or a serial device, "
         "serial:///dev/ttyUSB0?protocol=vedirect|daly|jk|line (try it on "
-        "`batteryos devsim vedirect`). Without -o the samples go to the "
+        "`batteryos devsim vedirect`). The battery is part of the URL: "
+        "?chemistry=lfp&capacity_ah=100&cells=16&bol_resistance_ohm=0.0003 (file, serial, CAN; "
+        "sim://lfp?capacity_ah=..&bol_resistance_ohm=..). Without -o the samples go to the "
         "database (--db, before the sub-command).",
     )
     p.add_argument("source_url", metavar="SOURCE_URL")

@@ -44,6 +44,13 @@ def run(args: argparse.Namespace) -> int:
     if args.record and not args.source:
         print("batteryos: error: --record needs --source", file=sys.stderr)
         return 2
+    if args.source and args.bol_resistance_ohm is not None and not args.chemistry:
+        print(
+            "batteryos: error: --bol-resistance-ohm needs --chemistry (the battery it belongs "
+            "to); for a file that names its battery give it in the URL: ?bol_resistance_ohm=",
+            file=sys.stderr,
+        )
+        return 2
     db = Database(args.db or default_url())
     session = None
     try:

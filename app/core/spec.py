@@ -521,6 +521,44 @@ PRESETS: dict[Chemistry, BatterySpec] = {
 }
 
 
+# --- temperature dependence of a cell's resistance ----------------------------
+# R(T) = R_ref * exp(Ea / R_gas * (1/T - 1/T_ref)), T in kelvin: the Arrhenius law
+# the ohmic resistance of a cell follows over its operating range (ion transport in
+# the electrolyte and through the SEI, both thermally activated).
+GAS_CONSTANT_J_PER_MOL_K = 8.314462618
+#: The temperature a beginning-of-life resistance is quoted at (data sheets, IEC
+#: 61960-3 and IEC 62620 internal-resistance tests: 25 +- 5 degC).
+RESISTANCE_REFERENCE_TEMP_C = 25.0
+#: Activation energy (J/mol) of the ohmic resistance R0 (the pulse fit's) per chemistry.
+#: - Li-ion (NMC, LFP): the LiPF6/carbonate electrolyte alone gives ~15 kJ/mol near
+#:   room temperature (conductivity of 1 M LiPF6 in EC/DMC-type solvents ~10 mS/cm at
+#:   25 degC, ~6 at 0 degC: Valoen & Reimers, J. Electrochem. Soc. 152 (2005) A882);
+#:   the SEI, part of a cell's ohmic R0 too, is activated more strongly, so a whole
+#:   cell's R0 rises faster (impedance of NMC cells against temperature: Waag, Kaebitz,
+#:   Sauer, Appl. Energy 102 (2013) 885); values of ~15-35 kJ/mol are usual for it.
+#:   20 kJ/mol: x2.1 from 25 to 0 degC, x1.5 from 25 to 10 degC, the rise cell data
+#:   sheets' DCIR against temperature show; the NMC/LFP difference is smaller than
+#:   that spread, so both take the one value.
+#: - Lead-acid: the sulfuric acid's conductivity (1.28 g/cm3) rises ~1.5 %/K near
+#:   25 degC (Linden's Handbook of Batteries, lead-acid chapters; Bode, Lead-Acid
+#:   Batteries, 1977): Ea = 0.015 R_gas T^2 ~ 11 kJ/mol (x1.5 from 25 to 0 degC).
+RESISTANCE_ACTIVATION_J_PER_MOL: dict[Chemistry, float] = {
+    Chemistry.NMC: 20e3,
+    Chemistry.LFP: 20e3,
+    Chemistry.LEAD_ACID: 11e3,
+}
+
+
+def resistance_temperature_factor(
+    chemistry: Chemistry, temperature_c: float, reference_c: float = RESISTANCE_REFERENCE_TEMP_C
+) -> float:
+    """R(temperature_c) / R(reference_c) of a cell of ``chemistry`` (Arrhenius, see
+    :data:`RESISTANCE_ACTIVATION_J_PER_MOL`): above 1 colder than the reference."""
+    ea = RESISTANCE_ACTIVATION_J_PER_MOL[Chemistry(chemistry)]
+    t, t_ref = temperature_c + 273.15, reference_c + 273.15
+    return float(np.exp(ea / GAS_CONSTANT_J_PER_MOL_K * (1.0 / t - 1.0 / t_ref)))
+
+
 def preset(
     chemistry: Chemistry | str,
     *,

@@ -38,7 +38,16 @@ parallel strings / series cells: one physical cell of ``spec.capacity_ah``) of
 the pulses found by :mod:`~app.diagnostics.internal_resistance` (those at 20-80
 % SOC and 15-35 degC when there are any; a note says when none was), by default
 the ohmic R0 of the pulse read-out fits (``resistance_metric="r_10s"``: the 10 s
-DCIR). Not temperature corrected. R_BOL, the reference, the result says which:
+DCIR). Each pulse's resistance is brought to the reference temperature (25 degC,
+where a new cell's resistance is quoted) by the Arrhenius factor of its own
+``temperature_c``: ``R_25 = R(T) / exp(Ea/R_gas (1/T - 1/T_25))``, the activation
+energy Ea per chemistry (:data:`app.core.spec.RESISTANCE_ACTIVATION_J_PER_MOL`:
+Li-ion 20 kJ/mol, x1.5 from 25 to 10 degC; lead-acid 11 kJ/mol); a pulse without a
+temperature is taken as it is, and a note says so. ``resistance_ohm`` is the
+median at 25 degC, ``resistance_measured_ohm`` the median as measured,
+``resistance_temperature_c`` the pulses' median temperature and
+``resistance_temperature_factor`` measured / at 25 degC. R_BOL, the reference,
+the result says which:
 
 - ``spec.bol_resistance_ohm`` (``--bol-resistance-ohm``): the user's
   beginning-of-life resistance of one cell, the same quantity;
@@ -63,7 +72,9 @@ than about the cell):
   see :mod:`app.hardware.simulator.cells`), the fit's scatter (a single
   simulated LFP cell with typical sensor noise: +-6 % a pulse, 0.88-1.03x its
   true R0 for the median of an HPPC test's three mid-SOC pulses over 24 seeds),
-  a few kelvin warmer than the reference (R0 falls a few % per kelvin) -- so
+  the error of the temperature correction (the activation energy of a real
+  cell may differ from its chemistry's by a few kJ/mol: +-5 kJ/mol is +-11 % at
+  10 degC) -- so
   **100 %** (clipped: nothing is healthier than new), with a note giving the
   measured ratio. (A datasheet's maximum, "<= x mOhm", is not a new cell's
   typical value; new cells measure below it.)
@@ -95,7 +106,13 @@ import numpy as np
 from app.core import schema
 from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
-from app.core.spec import BatterySpec, preset
+from app.core.spec import (
+    RESISTANCE_ACTIVATION_J_PER_MOL,
+    RESISTANCE_REFERENCE_TEMP_C,
+    BatterySpec,
+    preset,
+    resistance_temperature_factor,
+)
 from app.diagnostics.incremental_capacity import (
     IcaCurveAccumulator,
     IcaSettings,
@@ -157,6 +174,7 @@ class SohResult(DiagnosticResult):
     full_cycles: list[dict]
     ocv_capacity: dict
     soh_resistance_percent: float | None
+    #: per cell, at the reference temperature (what SOH_R compares with the reference)
     resistance_ohm: float | None
     bol_resistance_ohm: float | None
     eol_resistance_ohm: float | None
@@ -167,6 +185,14 @@ class SohResult(DiagnosticResult):
     ica_curves: list[dict]
     ica_peak_trend: list[dict]
     notes: list[str] = field(default_factory=list)
+    #: the median per-cell resistance as measured, before the temperature correction
+    resistance_measured_ohm: float | None = None
+    #: the median temperature of the pulses used (None: the log has none)
+    resistance_temperature_c: float | None = None
+    #: measured / at the reference temperature (1.0: not corrected)
+    resistance_temperature_factor: float | None = None
+    resistance_reference_temperature_c: float = RESISTANCE_REFERENCE_TEMP_C
+    resistance_activation_energy_j_per_mol: float | None = None
 
 
 class SohTracker:
@@ -652,17 +678,36 @@ def _bol_resistance(spec: BatterySpec, metric: str) -> tuple[float | None, str]:
     return r10, f"10 s DCIR of the preset ECM for a {spec.capacity_ah:g} Ah cell"
 
 
+@dataclass(frozen=True)
+class _MeasuredResistance:
+    """The pulses' median per-cell resistance at the reference temperature, as measured,
+    the pulses' median temperature (None: none had one), their number, whether they
+    were in the SOC and temperature band, and how many had no temperature."""
+
+    at_reference_ohm: float
+    measured_ohm: float
+    temperature_c: float | None
+    n_pulses: int
+    in_band: bool
+    without_temperature: int
+
+
 def _measured_resistance(
-    ir: InternalResistanceResult, metric: str, settings: SohSettings
-) -> tuple[float | None, int, bool]:
-    """Median per-cell resistance of the pulses (SOC and temperature band when any),
-    their number, and whether they were in the band."""
+    ir: InternalResistanceResult, metric: str, settings: SohSettings, spec: BatterySpec
+) -> _MeasuredResistance | None:
+    """Median per-cell resistance of the pulses (SOC and temperature band when any), each
+    pulse's corrected to the reference temperature by the Arrhenius factor of its own
+    ``temperature_c`` (uncorrected where it has none); None without a usable pulse."""
     pulses = ir.pulses
 
     def value(p: dict) -> float | None:
         if metric == "r0":
             return p.get("r0_cell_ohm")
         return p.get("r_10s_cell_ohm")
+
+    def temperature(p: dict) -> float | None:
+        t = p.get("temperature_c")
+        return float(t) if t is not None and np.isfinite(t) else None
 
     lo, hi = settings.resistance_soc_band_pct
     tlo, thi = settings.resistance_temperature_band_c
@@ -673,12 +718,26 @@ def _measured_resistance(
         for p in good
         if p.get("soc_percent") is not None
         and lo <= p["soc_percent"] <= hi
-        and (p.get("temperature_c") is None or tlo <= p["temperature_c"] <= thi)
+        and (temperature(p) is None or tlo <= temperature(p) <= thi)
     ]
     use = band or good
     if not use:
-        return None, 0, False
-    return float(np.median([value(p) for p in use])), len(use), bool(band)
+        return None
+    temps = [temperature(p) for p in use]
+    factors = [
+        1.0 if t is None else resistance_temperature_factor(spec.chemistry, t) for t in temps
+    ]
+    known = [t for t in temps if t is not None]
+    return _MeasuredResistance(
+        at_reference_ohm=float(
+            np.median([value(p) / f for p, f in zip(use, factors, strict=True)])
+        ),
+        measured_ohm=float(np.median([value(p) for p in use])),
+        temperature_c=float(np.median(known)) if known else None,
+        n_pulses=len(use),
+        in_band=bool(band),
+        without_temperature=len(use) - len(known),
+    )
 
 
 def _resistance_soh(
@@ -826,10 +885,14 @@ def build_soh_result(
     # --- resistance
     bol, source = _bol_resistance(spec, resistance_metric)
     in_band = True
-    if measured_resistance_ohm is not None:
+    measured = None
+    if measured_resistance_ohm is not None:  # the caller's, taken to be at the reference
         r_meas, n_pulses = float(measured_resistance_ohm), 0
-    elif ir is not None:
-        r_meas, n_pulses, in_band = _measured_resistance(ir, resistance_metric, settings)
+    elif ir is not None and (
+        measured := _measured_resistance(ir, resistance_metric, settings, spec)
+    ):
+        r_meas, n_pulses, in_band = measured.at_reference_ohm, measured.n_pulses, measured.in_band
+        _temperature_notes(measured, spec, notes)
     else:
         r_meas, n_pulses = None, 0
     soh_r = eol = None
@@ -882,7 +945,36 @@ def build_soh_result(
         ica_curves=[c.to_dict() for c in curves],
         ica_peak_trend=peak_trend(curves),
         notes=notes,
+        resistance_measured_ohm=measured.measured_ohm if measured else r_meas,
+        resistance_temperature_c=measured.temperature_c if measured else None,
+        resistance_temperature_factor=(
+            measured.measured_ohm / measured.at_reference_ohm if measured else None
+        ),
+        resistance_activation_energy_j_per_mol=RESISTANCE_ACTIVATION_J_PER_MOL[spec.chemistry],
     )
+
+
+def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: list[str]) -> None:
+    """Say how the resistance was brought to the reference temperature, or that it was not."""
+    ref = RESISTANCE_REFERENCE_TEMP_C
+    ea = RESISTANCE_ACTIVATION_J_PER_MOL[spec.chemistry]
+    n, missing = measured.n_pulses, measured.without_temperature
+    if missing == n:
+        notes.append(
+            f"resistance not corrected for temperature: the log has no temperature; "
+            f"it is compared as if measured at {ref:g} degC (R0 rises ~x1.5 from {ref:g} "
+            "to 10 degC)"
+        )
+        return
+    factor = measured.measured_ohm / measured.at_reference_ohm
+    notes.append(
+        f"resistance corrected to {ref:g} degC: measured {_milliohm(measured.measured_ohm)} "
+        f"at {measured.temperature_c:.1f} degC (median of the pulses), x{1 / factor:.3g} "
+        f"(Arrhenius, {spec.chemistry.value} {ea / 1000:g} kJ/mol) -> "
+        f"{_milliohm(measured.at_reference_ohm)}"
+    )
+    if missing:
+        notes.append(f"{missing} of {n} pulses without a temperature: not corrected")
 
 
 def calculate_soh(

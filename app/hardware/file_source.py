@@ -3,7 +3,10 @@
 URL parameters: ``speed`` (0 = as fast as possible, the default; 1 = real
 time), ``block`` (samples per block when as fast as possible, default 5000);
 for CAN logs, ``dbc`` (decode through this DBC) and ``can_mapping`` (a saved
-signal mapping of it).
+signal mapping of it). The battery, when the file does not name it:
+``chemistry``, ``capacity_ah``, ``cells``; ``bol_resistance_ohm`` (the cell's
+beginning-of-life resistance, ohm, what the resistance SOH compares with) is
+given to the file's own battery too.
 """
 
 from __future__ import annotations
@@ -12,11 +15,16 @@ import time
 
 from app.core.errors import SourceError
 from app.core.samples import SampleBlock
-from app.core.spec import BatterySpec, preset
-from app.hardware.registry import SourceURL
+from app.core.spec import BatterySpec
+from app.hardware.registry import (
+    BATTERY_PARAMS,
+    SourceURL,
+    battery_from_url,
+    url_bol_resistance_ohm,
+)
 from app.hardware.source import Source
 
-_PARAMS = {"speed", "block", "chemistry", "capacity_ah", "cells", "dbc", "can_mapping"}
+_PARAMS = {"speed", "block", "dbc", "can_mapping", *BATTERY_PARAMS}
 
 
 class FileSource(Source):
@@ -33,6 +41,8 @@ class FileSource(Source):
         self.metadata: dict[str, str] = {}
         self.dbc: str | None = None
         self.can_mapping: str | None = None
+        #: the URL's ``bol_resistance_ohm``: joins the battery the file names, on opening
+        self.bol_resistance_ohm: float | None = None
 
     @classmethod
     def from_url(cls, parsed: SourceURL, spec: BatterySpec | None = None) -> FileSource:
@@ -43,13 +53,9 @@ class FileSource(Source):
         block = parsed.pop_int("block", 5000)
         if speed < 0 or block < 1:
             raise SourceError(f"{parsed.raw}: speed must be >= 0 and block >= 1")
-        if spec is None and "chemistry" in parsed.params:
-            spec = preset(
-                parsed.params["chemistry"],
-                capacity_ah=parsed.pop_float("capacity_ah"),
-                series_cells=parsed.pop_int("cells"),
-            )
+        spec = battery_from_url(parsed, spec, named_later=True)
         source = cls(parsed.raw, parsed.target, spec, speed, block)
+        source.bol_resistance_ohm = url_bol_resistance_ohm(parsed)
         source.dbc = parsed.params.get("dbc")
         source.can_mapping = parsed.params.get("can_mapping")
         return source
@@ -64,8 +70,9 @@ class FileSource(Source):
         except Exception as exc:  # SchemaError already carries file and line
             raise SourceError(str(exc)) from None
         self.metadata = log.metadata
-        if self.spec is None:
-            self.spec = log.spec
+        if self.spec is None and log.spec is not None:
+            # the URL's resistance over the file's, as its chemistry= over the file's battery
+            self.spec = log.spec.with_overrides(bol_resistance_ohm=self.bol_resistance_ohm)
         if self.spec is None:
             why = (
                 f" (its '# spec:' line is damaged: {log.spec_problem})" if log.spec_problem else ""

@@ -22,6 +22,7 @@ callers with a GUI run them off the GUI thread.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -92,6 +93,8 @@ class Param:
     writes: bool = False
     #: What an empty value means, in words ("preset", "none"); forms show it greyed.
     blank: str = ""
+    #: FLOAT: the value must be above zero (a resistance).
+    positive: bool = False
 
     @property
     def start_value(self) -> str:
@@ -115,9 +118,11 @@ class Param:
             return f"{self.label} must be a whole number, not {text!r}"
         if self.kind is ParamKind.FLOAT:
             try:
-                float(text)
+                value = float(text)
             except ValueError:
                 return f"{self.label} must be a number, not {text!r}"
+            if self.positive and not 0 < value < math.inf:
+                return f"{self.label} must be a positive number, not {text!r}"
         if self.kind is ParamKind.CHOICE and text not in self.choices:
             return f"{self.label} must be one of {', '.join(self.choices)}"
         return None
@@ -210,6 +215,17 @@ SIMULATOR = Protocol(
             unit="Ah",
             help="Capacity of one cell; empty: the chemistry preset's",
             blank="preset",
+        ),
+        Param(
+            "bol_resistance_ohm",
+            "R new (cell)",
+            ParamKind.FLOAT,
+            unit="Ω",
+            help="Resistance of one new cell in ohm (fitted R0 at 25 °C; 15 mΩ is 0.015): "
+            "what the resistance SOH is judged against; empty: the chemistry's typical "
+            "value, a guess",
+            blank="chemistry typical",
+            positive=True,
         ),
         Param(
             "profile",

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from app.core.errors import SourceError
+from app.core.errors import BatteryOSError, SourceError
+from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM, BatterySpec, preset
 
 _REGISTRY: dict[str, str] = {
     "sim": "app.hardware.simulator.source:SimulatorSource",
@@ -71,6 +72,62 @@ def url_capacity_ah(url: str) -> float | None:
     Like ``--capacity-ah``, it is what end of life is measured against.
     """
     return parse_source_url(url).pop_float("capacity_ah")
+
+
+#: The URL parameters of a live source that say which battery it is, as the CLI's
+#: ``--chemistry``, ``--capacity-ah``, ``--cells``, ``--bol-resistance-ohm`` do for a log
+#: (file://, can://, serial://; sim:// names its chemistry as sim://lfp instead).
+BATTERY_PARAMS = ("chemistry", "capacity_ah", "cells", "bol_resistance_ohm")
+
+
+def url_bol_resistance_ohm(parsed: SourceURL) -> float | None:
+    """The cell's beginning-of-life resistance the URL gives (``bol_resistance_ohm=``,
+    ohm: what the resistance SOH compares with), else None."""
+    value = parsed.pop_float("bol_resistance_ohm")
+    if value is not None and not MIN_RESISTANCE_OHM <= value <= MAX_RESISTANCE_OHM:
+        raise SourceError(
+            f"{parsed.raw}: parameter bol_resistance_ohm={parsed.params['bol_resistance_ohm']} "
+            f"is not a cell's resistance ({MIN_RESISTANCE_OHM:g} to {MAX_RESISTANCE_OHM:g} "
+            "ohm; 15 mOhm is 0.015)"
+        )
+    return value
+
+
+def with_url_resistance(spec: BatterySpec, parsed: SourceURL) -> BatterySpec:
+    """``spec`` with the URL's ``bol_resistance_ohm`` where it gives none itself."""
+    bol = url_bol_resistance_ohm(parsed)
+    if bol is None or spec.bol_resistance_ohm is not None:
+        return spec
+    return spec.with_overrides(bol_resistance_ohm=bol)
+
+
+def battery_from_url(
+    parsed: SourceURL, spec: BatterySpec | None, *, named_later: bool = False
+) -> BatterySpec | None:
+    """The battery of a source: the caller's ``spec``, else the chemistry preset the URL
+    names with its ``capacity_ah`` and ``cells`` (None: neither says), with the URL's
+    ``bol_resistance_ohm`` (:data:`BATTERY_PARAMS`).
+
+    A ``bol_resistance_ohm`` without a battery to belong to is an error, unless the
+    source learns its battery later (``named_later``: a file names its own when it is
+    opened, and takes the resistance then, :func:`with_url_resistance`)."""
+    if spec is None and "chemistry" in parsed.params:
+        try:
+            spec = preset(
+                parsed.params["chemistry"],
+                capacity_ah=parsed.pop_float("capacity_ah"),
+                series_cells=parsed.pop_int("cells"),
+            )
+        except BatteryOSError as exc:
+            raise SourceError(f"{parsed.raw}: {exc}") from None
+    if spec is not None:
+        return with_url_resistance(spec, parsed)
+    if url_bol_resistance_ohm(parsed) is not None and not named_later:
+        raise SourceError(
+            f"{parsed.raw}: bol_resistance_ohm needs the battery it belongs to: add "
+            "chemistry= (nmc, lfp, lead_acid), capacity_ah= and cells="
+        )
+    return None
 
 
 def parse_source_url(url: str) -> SourceURL:

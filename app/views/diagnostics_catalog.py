@@ -365,12 +365,20 @@ def _ohm(value: float | None) -> str | None:
 def _soh(r: dict) -> ResultSummary:
     soh = r.get("soh_percent")
     cap_soh, res_soh = r.get("soh_capacity_percent"), r.get("soh_resistance_percent")
+    # (results stored before the temperature correction have the measured value only)
+    measured_key = "resistance_measured_ohm" if "resistance_measured_ohm" in r else "resistance_ohm"
+    factor = r.get("resistance_temperature_factor")
+    corrected = factor is not None and factor != 1.0
+    ref_c = r.get("resistance_reference_temperature_c") or 25.0
     numbers = _numbers(
         ("Capacity SOH", _fmt(cap_soh, unit="%")),
         ("Capacity", _fmt(r.get("capacity_ah"), "{:.3f}", "Ah")),
         ("Nominal", _fmt(r.get("nominal_capacity_ah"), "{:.3f}", "Ah")),
         ("Resistance SOH", _fmt(res_soh, unit="%")),
-        (_resistance_label(r.get("resistance_metric")), _ohm(r.get("resistance_ohm"))),
+        # as measured, as the resistance card shows it; then at the reference temperature
+        (_resistance_label(r.get("resistance_metric")), _ohm(r.get(measured_key))),
+        ("Pulse temperature", _fmt(r.get("resistance_temperature_c"), unit="°C")),
+        (f"R at {ref_c:g} °C (cell)", _ohm(r.get("resistance_ohm")) if corrected else None),
         ("R new (cell)", _ohm(r.get("bol_resistance_ohm"))),
         ("R new from", r.get("bol_resistance_source") or None),
         ("Pulses used", _int(r.get("resistance_pulses"))),

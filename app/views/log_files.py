@@ -110,17 +110,23 @@ def suggested_cells(probe: LogFileProbe, spec: BatterySpec) -> tuple[int, str]:
 
 
 def file_url_with_battery(
-    path: str | Path, chemistry: Chemistry | str, capacity_ah: float, cells: int
+    path: str | Path,
+    chemistry: Chemistry | str,
+    capacity_ah: float,
+    cells: int,
+    *,
+    bol_resistance_ohm: float | None = None,
 ) -> str:
-    """The ``file://`` URL of ``path`` that names its battery."""
-    query = urlencode(
-        {
-            "chemistry": Chemistry(chemistry).value,
-            "capacity_ah": f"{capacity_ah:g}",
-            "cells": str(int(cells)),
-        }
-    )
-    return f"{file_url(path)}?{query}"
+    """The ``file://`` URL of ``path`` that names its battery (and the cell's
+    beginning-of-life resistance, ohm, when given)."""
+    params = {
+        "chemistry": Chemistry(chemistry).value,
+        "capacity_ah": f"{capacity_ah:g}",
+        "cells": str(int(cells)),
+    }
+    if bol_resistance_ohm is not None:
+        params["bol_resistance_ohm"] = f"{bol_resistance_ohm:.6g}"
+    return f"{file_url(path)}?{urlencode(params)}"
 
 
 def droppable_paths(local_paths: list[str]) -> list[str]:

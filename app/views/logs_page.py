@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatteryOSError
-from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM, PRESETS, Chemistry
+from app.core.spec import PRESETS, Chemistry
 from app.views.background import SerialWorker
 from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
-from app.views.spec_dialog import CHEMISTRY_NAMES
+from app.views.spec_dialog import BOL_RESISTANCE_TIP, CHEMISTRY_NAMES, ResistanceSpinBox
 from app.views.theme import ThemePalette
 
 #: Milliseconds between two looks at a reader's progress.
@@ -108,29 +108,6 @@ class CapacitySpinBox(QDoubleSpinBox):
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
         return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
-
-
-class ResistanceSpinBox(QDoubleSpinBox):
-    """A cell's beginning-of-life resistance in mOhm to four significant digits; 0 (shown
-    as the chemistry's typical value) is none given."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setDecimals(5)
-        self.setRange(0.0, 1000.0 * MAX_RESISTANCE_OHM)
-        self.setSuffix(" mΩ")
-        self.setSpecialValueText("chemistry typical")
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
-        return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
-
-    def resistance_ohm(self) -> float | None:
-        """The value in ohm; None: none given."""
-        value = self.value()
-        return None if value < 1000.0 * MIN_RESISTANCE_OHM else value / 1000.0
-
-    def set_resistance_ohm(self, value: float | None) -> None:
-        self.setValue(0.0 if value is None else 1000.0 * value)
 
 
 def _swatch(color: str) -> QIcon:
@@ -238,11 +215,7 @@ class LogsPage(QWidget):
         )
         self.cells_spin = QSpinBox(minimum=1, maximum=1000)
         self.bol_spin = ResistanceSpinBox()
-        self.bol_spin.setToolTip(
-            "Resistance of one new cell (fitted R0, near 25 °C): what the resistance SOH is "
-            "judged against (as --bol-resistance-ohm); without it the chemistry's typical "
-            "value for the capacity, a guess"
-        )
+        self.bol_spin.setToolTip(BOL_RESISTANCE_TIP)
         self.eol_spin = QDoubleSpinBox(decimals=0, minimum=50.0, maximum=99.0)
         self.eol_spin.setValue(80.0)  # the suite's default, set again for each file
         self.eol_spin.setSuffix(" % of capacity")
@@ -812,7 +785,11 @@ class LogsPage(QWidget):
 
         spec = analysis.spec
         return file_url_with_battery(
-            analysis.path, spec.chemistry, spec.capacity_ah, spec.series_cells
+            analysis.path,
+            spec.chemistry,
+            spec.capacity_ah,
+            spec.series_cells,
+            bol_resistance_ohm=spec.bol_resistance_ohm,
         )
 
     def _on_replay_clicked(self) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.spec import PRESETS, Chemistry
+from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM, PRESETS, Chemistry
 from app.views.log_files import LogFileProbe, file_url_with_battery, suggested_cells
 
 #: How each chemistry preset is named in the list.
@@ -26,9 +26,40 @@ CHEMISTRY_NAMES = {
     Chemistry.LEAD_ACID: "Lead-acid",
 }
 
+#: What a beginning-of-life resistance field means (the Logs page's and this dialog's).
+BOL_RESISTANCE_TIP = (
+    "Resistance of one new cell (fitted R0, at 25 °C): what the resistance SOH is judged "
+    "against (as --bol-resistance-ohm); without it the chemistry's typical value for the "
+    "capacity, a guess"
+)
+
+
+class ResistanceSpinBox(QDoubleSpinBox):
+    """A cell's beginning-of-life resistance in mOhm to four significant digits; 0 (shown
+    as the chemistry's typical value) is none given."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDecimals(5)
+        self.setRange(0.0, 1000.0 * MAX_RESISTANCE_OHM)
+        self.setSuffix(" mΩ")
+        self.setSpecialValueText("chemistry typical")
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
+        return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
+
+    def resistance_ohm(self) -> float | None:
+        """The value in ohm; None: none given."""
+        value = self.value()
+        return None if value < 1000.0 * MIN_RESISTANCE_OHM else value / 1000.0
+
+    def set_resistance_ohm(self, value: float | None) -> None:
+        self.setValue(0.0 if value is None else 1000.0 * value)
+
 
 class BatterySpecDialog(QDialog):
-    """Chemistry, capacity and series cells of the battery in ``probe``'s file.
+    """Chemistry, capacity, series cells and the cell's beginning-of-life resistance
+    (optional) of the battery in ``probe``'s file.
 
     Prefilled from the chemistry preset and the file's cell columns;
     :meth:`url` is the ``file://`` URL that names the battery.
@@ -56,7 +87,9 @@ class BatterySpecDialog(QDialog):
         self.capacity_spin.setToolTip("Nominal capacity of one cell (one parallel string)")
         self.cells_spin = QSpinBox(minimum=1, maximum=1000)
         self.cells_spin.setToolTip("Cells in series")
-        for spin in (self.capacity_spin, self.cells_spin):
+        self.bol_spin = ResistanceSpinBox()
+        self.bol_spin.setToolTip(BOL_RESISTANCE_TIP)
+        for spin in (self.capacity_spin, self.cells_spin, self.bol_spin):
             # the style sheet's padding does not reach a spin box's text (Qt)
             spin.lineEdit().setTextMargins(6, 0, 0, 0)
         self.cells_hint = QLabel("", objectName="mutedText", wordWrap=True)
@@ -65,6 +98,7 @@ class BatterySpecDialog(QDialog):
         form.addRow("Capacity", self.capacity_spin)
         form.addRow("Series cells", self.cells_spin)
         form.addRow("", self.cells_hint)
+        form.addRow("R new (cell)", self.bol_spin)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
         )
@@ -101,7 +135,11 @@ class BatterySpecDialog(QDialog):
     def url(self) -> str:
         """The log's ``file://`` URL with the battery chosen here."""
         return file_url_with_battery(
-            self.probe.path, self.chemistry, self.capacity_spin.value(), self.cells_spin.value()
+            self.probe.path,
+            self.chemistry,
+            self.capacity_spin.value(),
+            self.cells_spin.value(),
+            bol_resistance_ohm=self.bol_spin.resistance_ohm(),
         )
 
     def _on_chemistry_chosen(self) -> None:

@@ -34,3 +34,59 @@ def test_registry_is_lazy_and_extensible(monkeypatch):
     register_source("test+echo", "app.hardware.file_source:FileSource")
     assert source_class("test://x?protocol=echo").__name__ == "FileSource"
     assert source_class("file:///tmp/x.csv").__name__ == "FileSource"
+
+
+# --- the battery of a live source: chemistry, capacity, cells, beginning-of-life resistance ---
+BATTERY = "chemistry=lfp&capacity_ah=100&cells=16&bol_resistance_ohm=0.0003"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sim://lfp?cells=16&capacity_ah=100&bol_resistance_ohm=0.0003",
+        f"file:///data/pack.csv?{BATTERY}",
+        f"can://virtual/bench?protocol=pylontech&{BATTERY}",
+        f"serial:///dev/ttyUSB0?protocol=vedirect&{BATTERY}",
+        f"serial:///dev/ttyUSB0?protocol=daly&{BATTERY}",
+    ],
+)
+def test_every_live_source_takes_the_cells_beginning_of_life_resistance(url):
+    spec = create_source(url).spec
+    assert (spec.chemistry.value, spec.capacity_ah, spec.series_cells) == ("lfp", 100.0, 16)
+    assert spec.bol_resistance_ohm == 0.0003
+
+
+def test_the_callers_resistance_wins_and_the_urls_fills_in():
+    from app.core.spec import preset
+
+    given = preset("nmc").with_overrides(bol_resistance_ohm=0.02)
+    assert create_source("sim://nmc?bol_resistance_ohm=0.03", spec=given).spec == given
+    url = "serial:///dev/ttyUSB0?protocol=jk&bol_resistance_ohm=0.03"
+    assert create_source(url, spec=preset("nmc")).spec.bol_resistance_ohm == 0.03
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sim://nmc?bol_resistance_ohm=0", "bol_resistance_ohm=0 is not a cell's resistance"),
+        ("sim://nmc?bol_resistance_ohm=-0.01", "bol_resistance_ohm=-0.01 is not a cell's"),
+        ("sim://nmc?bol_resistance_ohm=15", None),  # 15 ohm: a coin cell's, allowed
+        ("sim://nmc?bol_resistance_ohm=2e4", "15 mOhm is 0.015"),
+        ("sim://nmc?bol_resistance_ohm=low", "bol_resistance_ohm='low' is not a valid float"),
+        ("file:///x.csv?chemistry=nmc&bol_resistance_ohm=-1", "is not a cell's resistance"),
+        ("can://virtual/bench?protocol=pylontech&bol_resistance_ohm=0.001", "add chemistry="),
+        ("serial:///dev/ttyUSB0?protocol=jk&bol_resistance_ohm=0.001", "add chemistry="),
+        ("serial:///dev/ttyUSB0?protocol=jk&chemistry=nmc&capacity_ah=0", "capacity_ah = 0"),
+    ],
+)
+def test_a_bad_beginning_of_life_resistance_in_a_url_is_named(url, message):
+    if message is None:
+        assert create_source(url).spec.bol_resistance_ohm == 15.0
+        return
+    with pytest.raises(SourceError, match=message):
+        create_source(url)
+
+
+def test_a_file_that_names_its_battery_takes_the_urls_resistance_when_opened():
+    # no battery yet: the file says which when it is opened (see test_live_bol_resistance)
+    assert create_source("file:///data/pack.csv?bol_resistance_ohm=0.02").spec is None

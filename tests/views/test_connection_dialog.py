@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from app.hardware import protocols, registry
@@ -265,3 +266,19 @@ def test_a_failed_connect_keeps_the_dialog_open_with_the_reason(make_window):
     assert "unknown source scheme 'nosuch'" in dialog.url_note.text()
     assert not window.session.running
     dialog.reject()
+
+
+def test_the_simulators_cell_resistance_is_a_field_and_a_bad_one_is_named(qtbot, make_dialog):
+    dialog = make_dialog()
+    _type_url(qtbot, dialog, "sim://lfp?cells=4&bol_resistance_ohm=-0.01")
+    field = dialog.page(Transport.SIMULATOR).form.fields["bol_resistance_ohm"]
+    assert field.text() == "-0.01"
+    assert "R new (cell) must be a positive number, not '-0.01'" in dialog.url_note.text()
+    assert dialog.url_note.property("problem") == "true"
+    field.selectAll()
+    qtbot.keyClicks(field, "0.0085")
+    assert dialog.url() == "sim://lfp?cells=4&bol_resistance_ohm=0.0085&profile=cycle&speed=1"
+    assert "ready to test or connect" in dialog.url_note.text()
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_Delete)  # empty: the chemistry's typical value
+    assert dialog.url() == "sim://lfp?cells=4&profile=cycle&speed=1"

@@ -234,3 +234,22 @@ def test_a_typed_file_url_without_battery_asks_too(qtbot, make_window, bare_csv)
     url = answer(qtbot, window, "lfp", 2.5, 4)
     qtbot.waitUntil(lambda: window.session.source_url == url)
     assert window.settings.recent_sources[0] == url  # remembered with its battery
+
+
+def test_the_dialogs_cell_resistance_reaches_the_live_battery(qtbot, make_window, bare_csv):
+    """R new (cell): the reference of the resistance SOH, in the URL and the live spec;
+    left at "chemistry typical" it is none."""
+    window = make_window()
+    window.open_log_file(str(bare_csv))
+    qtbot.waitUntil(lambda: window.spec_dialog is not None and window.spec_dialog.isVisible())
+    dialog = window.spec_dialog
+    assert dialog.bol_spin.text() == "chemistry typical"
+    assert "bol_resistance_ohm" not in query_of(dialog.url())
+    dialog.set_chemistry("lfp")
+    dialog.bol_spin.setValue(19.5)  # mOhm
+    url = dialog.url()
+    assert query_of(url)["bol_resistance_ohm"] == "0.0195"
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    assert window.session.source_url == url
+    assert window.session.spec.bol_resistance_ohm == 0.0195

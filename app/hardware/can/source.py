@@ -30,7 +30,8 @@ URLs::
                  (candump -L) while streaming (python-can's loggers); the file
                  stays open across reconnects.
 ``sleep_after_open``, ``tty_baudrate``  passed to python-can's slcan interface.
-``chemistry``, ``capacity_ah``, ``cells``  the battery (else given by the caller).
+``chemistry``, ``capacity_ah``, ``cells``, ``bol_resistance_ohm``  the battery (else given
+                 by the caller; the last, ohm, what the resistance SOH compares with).
 
 Unknown parameters raise :class:`~app.core.errors.SourceError` naming them.
 
@@ -51,9 +52,9 @@ import time
 
 from app.core.errors import SourceError
 from app.core.samples import SampleBlock
-from app.core.spec import BatterySpec, preset
+from app.core.spec import BatterySpec
 from app.hardware.can.rows import RowAssembler
-from app.hardware.registry import SourceURL
+from app.hardware.registry import BATTERY_PARAMS, SourceURL, battery_from_url
 from app.hardware.source import Source, SourceState
 
 _PARAMS = {
@@ -65,9 +66,7 @@ _PARAMS = {
     "log",
     "sleep_after_open",
     "tty_baudrate",
-    "chemistry",
-    "capacity_ah",
-    "cells",
+    *BATTERY_PARAMS,
 }
 #: Interfaces whose channel is a serial port path (kept absolute).
 _SERIAL_INTERFACES = {"slcan", "serial", "robotell", "seeedstudio", "canalystii"}
@@ -179,15 +178,7 @@ class CanSource(Source):
             bus_kwargs["sleep_after_open"] = parsed.pop_float("sleep_after_open")
         if "tty_baudrate" in p:
             bus_kwargs["tty_baudrate"] = parsed.pop_int("tty_baudrate")
-        if spec is None and "chemistry" in p:
-            try:
-                spec = preset(
-                    p["chemistry"],
-                    capacity_ah=parsed.pop_float("capacity_ah"),
-                    series_cells=parsed.pop_int("cells"),
-                )
-            except ValueError as exc:
-                raise SourceError(f"{parsed.raw}: {exc}") from None
+        spec = battery_from_url(parsed, spec)
         return cls(
             parsed.raw,
             interface=interface,

@@ -8,6 +8,8 @@ URL: ``serial://<device>?protocol=<name>&baud=<int>&timeout_s=<float>&...``
                 "no valid frame", with the counts of what did arrive, so a wrong
                 port, protocol or baud rate is named instead of showing nothing
                 (default 5 s; 0 switches it off).
+``chemistry``, ``capacity_ah``, ``cells``, ``bol_resistance_ohm``  the battery (else given
+                by the caller; the last, ohm, what the resistance SOH compares with).
 
 A protocol supplies a decoder (:class:`FrameDecoder`: bytes in, sample rows
 out, errors counted in :attr:`Source.health`) and may talk to the device
@@ -34,11 +36,11 @@ from app.core.errors import SourceError
 from app.core.samples import SampleBlock
 from app.core.schema import CURRENT, TIME, VOLTAGE
 from app.core.spec import BatterySpec
-from app.hardware.registry import SourceURL
+from app.hardware.registry import BATTERY_PARAMS, SourceURL, battery_from_url
 from app.hardware.source import Source, SourceHealth
 
 #: Parameters every serial source accepts.
-COMMON_PARAMS = ("protocol", "baud", "timeout_s")
+COMMON_PARAMS = ("protocol", "baud", "timeout_s", *BATTERY_PARAMS)
 #: Longest single wait inside one read: keeps polling and stop requests responsive.
 _MAX_WAIT_S = 0.05
 #: A fast stream is passed on in blocks at most every 20 ms (the GUI redraws at
@@ -127,6 +129,7 @@ class SerialSource(Source):
         timeout_s = parsed.pop_float("timeout_s", cls.default_timeout_s)
         if not (0 <= timeout_s < math.inf):
             raise SourceError(f"{parsed.raw}: parameter timeout_s must be >= 0 (0: off)")
+        spec = battery_from_url(parsed, spec)
         return cls(
             parsed.raw, device, baud=baud, timeout_s=timeout_s, spec=spec, **cls._options(parsed)
         )

@@ -10,6 +10,9 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
                   ``capacity_ah`` and ``parallel`` still override it).
 ``cells``         series cells (int >= 1; default: the preset's).
 ``capacity_ah``   capacity of one cell, Ah (> 0; default: the preset's).
+``bol_resistance_ohm``  beginning-of-life resistance of one cell, ohm (what the resistance
+                 SOH compares with; default: the chemistry's typical value; the simulated
+                 cells keep the preset's ECM).
 ``parallel``      parallel strings (int >= 1; default 1); they multiply the capacity.
 ``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``, ``float`` (lead-acid).
 ``c_rate``        current of ``cc`` (signed, + = charge) / charge rate of ``cccv``.
@@ -53,7 +56,7 @@ from app.core.errors import BatteryOSError, SourceError
 from app.core.samples import SampleBlock
 from app.core.schema import cell_voltage_column
 from app.core.spec import BatterySpec, Chemistry, preset
-from app.hardware.registry import SourceURL
+from app.hardware.registry import SourceURL, with_url_resistance
 from app.hardware.simulator.faults import Fault, FaultKind
 from app.hardware.simulator.noise import NoiseSpec
 from app.hardware.simulator.pack import PackSimulator
@@ -92,6 +95,7 @@ _PARAMS = (
     "fault_cell",
     "fault_channel",
     "r_short",
+    "bol_resistance_ohm",
 )
 
 
@@ -214,6 +218,7 @@ class SimulatorSource(Source):
             base = base.with_overrides(capacity_ah=cap, series_cells=cells, parallel_strings=par)
         except BatteryOSError as exc:
             raise SourceError(f"{p.raw}: {exc}") from None
+        base = with_url_resistance(base, p)
         faults = _faults_from_url(p, base.series_cells)
         return cls(
             p.raw,

@@ -1,0 +1,84 @@
+"""Resistance SOH: the measured resistance brought to 25 degC by the Arrhenius factor."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from app.core.spec import RESISTANCE_ACTIVATION_J_PER_MOL, preset, resistance_temperature_factor
+from app.diagnostics.soh import SohTracker, calculate_soh
+from app.hardware.simulator import NoiseSpec, simulate
+
+from .test_internal_resistance import assert_same
+
+
+def test_the_arrhenius_factor_is_one_at_the_reference_and_grows_in_the_cold():
+    assert resistance_temperature_factor("nmc", 25.0) == 1.0
+    # 20 kJ/mol: ~x2.1 from 25 to 0 degC (what Li-ion cells' R0 does), lead-acid less
+    assert resistance_temperature_factor("nmc", 0.0) == pytest.approx(2.09, abs=0.01)
+    assert resistance_temperature_factor("lead_acid", 0.0) == pytest.approx(1.50, abs=0.01)
+    ea = RESISTANCE_ACTIVATION_J_PER_MOL[preset("lfp").chemistry]
+    by_hand = math.exp(ea / 8.314462618 * (1 / 283.15 - 1 / 298.15))
+    assert resistance_temperature_factor("lfp", 10.0) == pytest.approx(by_hand, rel=1e-12)
+    assert resistance_temperature_factor("lfp", 40.0) < 1.0
+
+
+def _cold_cells_log(ambient_c: float):
+    """New LFP cells in an ambient of ``ambient_c`` whose resistances are the preset's
+    times the Arrhenius factor of it (the simulator's resistances do not depend on
+    temperature by themselves): their R0 at 25 degC is the preset's."""
+    spec = preset("lfp", capacity_ah=20.0, series_cells=4)
+    k = resistance_temperature_factor(spec.chemistry, ambient_c)
+    e = spec.ecm
+    ecm = dataclasses.replace(
+        e, r0_ohm_ah=k * e.r0_ohm_ah, r1_ohm_ah=k * e.r1_ohm_ah, r2_ohm_ah=k * e.r2_ohm_ah
+    )
+    block = simulate(
+        dataclasses.replace(spec, ecm=ecm),
+        "hppc",
+        duration_s=12000,
+        dt_s=1.0,
+        seed=11,
+        ambient_c=ambient_c,
+        noise=NoiseSpec.typical(spec),
+    )
+    return spec, k, block
+
+
+def test_a_cold_new_cell_reads_new_after_the_correction_offline_and_live():
+    spec, k, block = _cold_cells_log(10.0)
+    true_r25 = spec.ecm.for_capacity(20.0)["r0_ohm"]
+    res = calculate_soh(block.to_frame(), spec)
+    assert 10.0 <= res.resistance_temperature_c <= 12.0  # a little self-heating
+    factor = resistance_temperature_factor(spec.chemistry, res.resistance_temperature_c)
+    assert res.resistance_temperature_factor == pytest.approx(factor, rel=0.02)
+    assert res.resistance_measured_ohm == pytest.approx(k * true_r25, rel=0.1)
+    assert res.resistance_ohm == pytest.approx(true_r25, rel=0.1)
+    assert res.soh_resistance_percent >= 90.0
+    assert res.resistance_reference_temperature_c == 25.0
+    assert res.resistance_activation_energy_j_per_mol == 20e3
+    assert any(n.startswith("resistance corrected to 25 degC") for n in res.notes)
+    # as measured, x1.5 against the 25 degC reference: a half-worn cell by mistake
+    uncorrected = calculate_soh(
+        block.to_frame(), spec, measured_resistance_ohm=res.resistance_measured_ohm
+    )
+    assert uncorrected.soh_resistance_percent < 60.0
+    tracker = SohTracker(spec)
+    for start in range(0, len(block), 997):
+        tracker.update(block.slice(start, start + 997))
+    assert_same(res.to_dict(), tracker.result().to_dict())
+
+
+def test_without_a_temperature_the_resistance_is_not_corrected_and_the_note_says_so():
+    spec, _k, block = _cold_cells_log(10.0)
+    frame = block.to_frame()
+    frame = frame[[c for c in frame.columns if "temp" not in c]]
+    res = calculate_soh(frame, spec)
+    assert res.resistance_temperature_c is None
+    assert res.resistance_temperature_factor == 1.0
+    assert res.resistance_ohm == res.resistance_measured_ohm
+    assert any(n.startswith("resistance not corrected for temperature") for n in res.notes)
+    # against the preset, still an indication only
+    assert any("not this cell's own: an indication" in n for n in res.notes)
