@@ -374,3 +374,21 @@ def test_one_clearly_right_model_gives_its_answer():
     assert r.predicted_eol_cycle == pytest.approx(line_eol, rel=0.02)
     assert r.predicted_eol_cycle == pytest.approx(600, rel=0.03)
     assert r.interval_low <= 600 <= r.interval_high
+
+
+@pytest.mark.parametrize(
+    ("file", "reference", "eol_fraction", "actual"),
+    [
+        ("calce_CS2_37_capacity.csv", 1.1, 0.8, 586),  # forecast +17 %
+        ("calce_CS2_38_capacity.csv", None, 0.8, 579),  # default reference, +11 %
+    ],
+)
+def test_interval_allows_for_autocorrelation_beyond_the_clip(file, reference, eol_fraction, actual):
+    # from 50 % of these records the rolling median's residuals are at the 0.9
+    # autocorrelation clip: with the covariance inflated by n / n_eff alone the
+    # 90 % intervals (596-904, 586-779) ended just above the observed EOL
+    df = pd.read_csv(SISTERS / file)
+    part = df.iloc[: round(0.5 * len(df))]
+    r = estimate_cycle_life(part, eol_fraction=eol_fraction, reference_capacity_ah=reference)
+    assert r.status is CycleLifeStatus.FORECAST
+    assert r.interval_low <= actual <= r.interval_high
