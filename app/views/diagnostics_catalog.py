@@ -262,9 +262,12 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "critical, as capacity fade under 80 % retention. "
         "No measurable fade: no forecast. Otherwise the fade models are fitted to the rolling "
         "median (9 cycles) of the whole history (after any break-in), its last half and last "
-        "quarter; models within 10 BIC of the best are kept; the forecast is the weighted "
-        "median of their crossing cycles with a 90 % interval by parametric bootstrap, and "
-        "nothing is forecast beyond 4x the observed span.",
+        "quarter; models within 10 BIC of the best are kept (20 where the residuals are "
+        "autocorrelated beyond what the BIC corrects for), each window weighted equally; "
+        "the forecast is the weighted median of their crossing cycles (the card's median "
+        "fit is the fit at that median; no single model is chosen) with a 90 % interval by "
+        "parametric bootstrap over all the kept fits, and nothing is forecast beyond 4x the "
+        "observed span.",
     ),
 )
 
@@ -789,6 +792,14 @@ def _reference_text(r: dict) -> str | None:
     return f"{fraction * 100:.0f} % of {text}" if fraction is not None else text
 
 
+def _median_fit_text(r: dict) -> str | None:
+    """The fit whose crossing is the forecast, and how many fits it is the median of."""
+    model, members = r.get("model"), r.get("members") or []
+    if model is None:
+        return None
+    return f"{model} (median of {len(members)} fits)" if len(members) > 1 else str(model)
+
+
 def _cycle_life(r: dict) -> ResultSummary:
     state = str(r.get("status") or "")
     reason = r.get("reason")
@@ -806,7 +817,7 @@ def _cycle_life(r: dict) -> ResultSummary:
         ("EOL capacity", _fmt(r.get("eol_capacity_ah"), "{:.3f}", "Ah")),
         ("Reference", _reference_text(r)),
         ("Cycles seen", _int(r.get("cycles_observed"))),
-        ("Model", r.get("model")),
+        ("Median fit", _median_fit_text(r)),
     )
     if state == "reached":  # past end of life: critical, as capacity fade below 80 %
         status = _status(str(r.get("severity") or "critical"))

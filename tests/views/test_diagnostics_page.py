@@ -526,6 +526,17 @@ def test_an_observed_end_of_life_has_no_interval():
     assert dict(summarize("cycle_life", forecast).numbers)["Interval (90 %)"] == "98–120"
 
 
+def test_the_cycle_life_card_names_the_median_fit_not_a_chosen_model():
+    # the forecast is the weighted median of several fits' crossings: the card says
+    # which fit sits at the median and of how many, not "Model: power"
+    members = [{"model": m, "weight": 0.25} for m in ("linear", "sqrt", "power", "linear")]
+    r = {"status": "forecast", "predicted_eol_cycle": 110, "interval_low": 98,
+         "interval_high": 130, "model": "power", "members": members}  # fmt: skip
+    numbers = dict(summarize("cycle_life", r).numbers)
+    assert numbers["Median fit"] == "power (median of 4 fits)"
+    assert "Model" not in numbers
+
+
 def test_the_latest_result_comes_before_the_description(page):
     page.show_report(report_of({"thermal": None}))
     page.select("thermal")
