@@ -46,6 +46,14 @@ import numpy as np
 
 from app.core.spec import BatterySpec
 
+#: Why no resistance was measured when no pulse was found: what a pulse is, in a line, so a
+#: user with a drive log knows it is not a failure (a drive cycle's current ramps and
+#: drifts; its first pulse is usually the step from a rest into a charge or discharge).
+NO_PULSES_REASON = (
+    "no current pulses: no step away from a settled current that then held its level "
+    "for a few seconds (a drive cycle's current ramps, it does not step)"
+)
+
 #: Times into the pulse at which the resistance is reported (r_2s, r_10s, r_30s):
 #: the FreedomCAR HPPC test reads its 10 s discharge and regen resistances at the
 #: end of 10 s pulses (FreedomCAR Battery Test Manual for Power-Assist HEVs,

@@ -123,6 +123,7 @@ from app.diagnostics.incremental_capacity import (
     split_constant_current,
 )
 from app.diagnostics.internal_resistance import InternalResistanceTracker
+from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.pulse_summary import InternalResistanceResult
 from app.diagnostics.rowwise import row_summary
 
@@ -917,7 +918,7 @@ def build_soh_result(
         notes.append(
             f"no resistance: {found} current pulses found, none gave a {metric}"
             if found
-            else "no resistance: no current pulses found"
+            else f"no resistance: {NO_PULSES_REASON}"
         )
     # --- ICA
     curves = [ica_curve(grid, acc, c, d) for (c, d), acc in sorted(ica.items())]

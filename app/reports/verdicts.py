@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.diagnostics.pulse_detection import NO_PULSES_REASON
+
 
 class Verdict(StrEnum):
     PASS = "pass"
@@ -96,9 +98,7 @@ def _soh(r: dict) -> Finding:
 def _resistance(ir: dict, soh: dict | None) -> Finding:
     title = "Internal resistance"
     if not ir or not ir.get("n_pulses"):
-        return Finding(
-            "internal_resistance", title, Verdict.NOT_APPLICABLE, "no current pulses in the data"
-        )
+        return Finding("internal_resistance", title, Verdict.NOT_APPLICABLE, NO_PULSES_REASON)
     r_now = soh.get("resistance_ohm") if soh else None
     r_bol = soh.get("bol_resistance_ohm") if soh else None
     text = (

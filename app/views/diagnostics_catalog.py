@@ -426,13 +426,12 @@ _PULSE_RESISTANCES = (
 def _internal_resistance(r: dict) -> ResultSummary:
     """What the pulses measured, the best first: R10 when the logging resolves 10 s, else
     the ohmic, 2 s, fitted or 30 s resistance (a log sampled every 30 s has only R30)."""
+    from app.diagnostics.pulse_detection import NO_PULSES_REASON
     from app.diagnostics.pulse_summary import median_of
 
     n = r.get("n_pulses")
     if not n:
-        return ResultSummary(
-            Status.UNAVAILABLE, reason="no current pulses in the data", method=r.get("method")
-        )
+        return ResultSummary(Status.UNAVAILABLE, reason=NO_PULSES_REASON, method=r.get("method"))
     pulses = r.get("pulses") or []
     measured = []  # (label, median per cell, pulses that gave it)
     for label, key, median_key in _PULSE_RESISTANCES:

@@ -12,6 +12,7 @@ import pytest
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, Chemistry, preset
 from app.diagnostics.internal_resistance import measure_internal_resistance
+from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.soh import SohTracker, calculate_soh
 from app.hardware.simulator import NoiseSpec, simulate
 
@@ -405,3 +406,14 @@ def test_resistance_soh_of_new_cells_against_a_given_reference_offline_and_live(
     for start in range(0, len(block), 997):
         tracker.update(block.slice(start, start + 997))
     assert_same(offline.to_dict(), tracker.result().to_dict())
+
+
+def test_a_drive_without_steps_says_why_there_is_no_resistance():
+    # the demo's drive ramps its current; a user reading "no resistance" must learn that
+    # is what a pulse needs, not that the diagnostic failed
+    spec = preset("nmc", series_cells=4)
+    frame = simulate(spec, "drive", duration_s=1200, dt_s=0.1, seed=0).to_frame()
+    soh = calculate_soh(frame, spec)
+    assert soh.soh_resistance_percent is None
+    assert f"no resistance: {NO_PULSES_REASON}" in soh.notes
+    assert "ramps, it does not step" in NO_PULSES_REASON
