@@ -22,7 +22,8 @@ cycler's step changes is not judged: the voltage relaxing after a CC phase
 ends is polarisation, not noise, and no ohmic correction covers it (a noisy
 sensor stays noisy, and shows in the next window).
 
-**Stuck.** A channel is stuck when its value has not changed at all for 30 s
+**Stuck.** The rule is :mod:`.stuck`'s (shared with the SOC filter's cell
+channels); here is its evidence, per 5 s bin. A channel is stuck when its value has not changed at all for 30 s
 (exactly: the sum of its squared differences is zero) while, over the 10 min
 before it froze (at a log's start, at least 1 min of it), it changed in >= 95 % of the
 bins (it is a sensor that normally flickers with noise) and at least half of its
@@ -77,11 +78,18 @@ from app.diagnostics.faults.common import (
     MERGE_GAP_S,
     History,
     bins_for,
-    latch,
     one_c_a,
     run_length,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.stuck import (
+    MIN_SAMPLES,
+    STUCK_MIN_BASELINE_S,
+    STUCK_WINDOW_S,
+    at_setpoint,
+    latch_stuck,
+    stuck_trigger,
+)
 from app.diagnostics.faults.types import FaultKind
 
 NOISE_WINDOW_S = 30.0
@@ -102,15 +110,12 @@ C2_MIN = 0.2698
 #: Groups smaller than this have no robust median: only the floor applies.
 MIN_GROUP = 3
 
-STUCK_WINDOW_S = 30.0
+#: (STUCK_WINDOW_S, STUCK_MIN_BASELINE_S -- the least baseline, a log's first
+#: minutes --, STUCK_PEERS and MIN_SAMPLES -- also the least of a noise window --
+#: are the rule's, :mod:`.stuck`.) The baseline: the bins of the 10 min before a
+#: freeze, >= 95 % of them changed.
 STUCK_BASELINE_S = 600.0
 STUCK_FLICKER = 0.95
-#: The baseline needs at least this much evaluable data (a log's first minutes):
-#: twice the stuck window, so that a sensor stuck a minute into a log is found.
-STUCK_MIN_BASELINE_S = 60.0
-#: A window must hold at least this many samples to judge noise or a stuck value.
-MIN_SAMPLES = 10
-STUCK_PEERS = 0.5
 #: Twice the coarsest pack-voltage resolution of BMS protocols (0.1 V, Daly).
 STUCK_PACK_MOVE_V = 0.2
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
@@ -130,10 +135,6 @@ STUCK_CURRENT_JUMP_MIN_V = 0.020
 #: robust second differences (a log's first bin has one).
 STUCK_WHITE_MIN = 0.002
 STUCK_WHITE_TERMS = 3
-#: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
-#: 4.2 V as 4.1999998 V).
-SETPOINT_TOL_V = 1e-5  # also 10 uA for the current at rest
-
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
 
@@ -389,18 +390,17 @@ class SensorDetector:
         lo = np.concatenate((np.zeros((3 * c, 1)), cs[:, : m - 1]), axis=1)
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
+        # candidates: frozen, no setpoint, changed in >= 95 % of the baseline's bins
         held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
-        trigger = (
-            held
-            & (base_e >= self.min_base)
-            & (peer_changing >= STUCK_PEERS * self._n_peers[:, None])
-        )
-        young = held & (base_e < self.min_base)
+        own = base_e >= self.min_base  # a baseline of its own
+        young = held & ~own
+        # the pack voltage's and the current's own evidence in a log's first minute
+        extra = np.zeros_like(frozen)
         if young[lay.i_v].any() and len(lay.cells_v):  # the pack voltage's twin
             win = np.lib.stride_tricks.sliding_window_view(sum_full, self.ws)
             with np.errstate(invalid="ignore"):
                 moved = win.max(axis=1) - win.min(axis=1) >= STUCK_PACK_MOVE_V
-            trigger[lay.i_v] |= young[lay.i_v] & moved
+            extra[lay.i_v] = young[lay.i_v] & moved
         if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
@@ -408,7 +408,7 @@ class SensorDetector:
             win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 2)
             with np.errstate(invalid="ignore"):
                 jumped = win.max(axis=1) >= self._jump_v
-            trigger[lay.i_i] |= young[lay.i_i] & jumped
+            extra[lay.i_i] = young[lay.i_i] & jumped
         grouped = young & self._grouped[:, None]
         if self._pack_t_peers:
             # the pack temperature beside >= 3 cell sensors: judged on them too, once
@@ -423,18 +423,17 @@ class SensorDetector:
             # setpoint, a step or a ramp to it, shows none
             for r in (lay.i_v, lay.i_i):
                 grouped[r] = young[r] & (base_e[r] >= 2) & (base_q[r] <= 1)
-        young = grouped
-        if young.any():  # a log's first minute: the peers' history (see Stuck)
+        peers_flicker = False
+        if grouped.any():  # a log's first minute: the peers' history (see Stuck)
             tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
             peer_e = self._peers @ tot[c : 2 * c]
             peer_active = peer_e - self._peers @ tot[:c]
-            trigger |= (
-                young
-                & (peer_changing == self._n_peers[:, None])
-                & (peer_active >= STUCK_FLICKER * peer_e)
+            peers_flicker = (peer_changing == self._n_peers[:, None]) & (
+                peer_active >= STUCK_FLICKER * peer_e
             )
-        # once stuck, stuck until the value moves again (its peers may rest meanwhile)
-        stuck = latch(trigger, frozen, self._stuck_state)
+        n_peers = self._n_peers[:, None]
+        trigger = stuck_trigger(held, own, peer_changing, n_peers, grouped, peers_flicker) | extra
+        stuck = latch_stuck(trigger, frozen, self._stuck_state)
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
@@ -446,8 +445,7 @@ class SensorDetector:
         out = np.zeros(mean.shape, dtype=bool)
         with np.errstate(invalid="ignore"):
             for rows, targets in self._setpoints:
-                v = mean[rows]
-                out[rows] = np.any([np.abs(v - x) <= SETPOINT_TOL_V for x in targets], axis=0)
+                out[rows] = at_setpoint(mean[rows], targets)
         return out
 
 
