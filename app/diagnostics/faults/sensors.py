@@ -206,6 +206,9 @@ class SensorDetector:
         ]
         self._peers = _peer_matrix(layout)
         self._stuck_state = np.zeros(c, dtype=bool)
+        # the least and greatest cells' sum (bin means) over the pack voltage's open
+        # run of unchanged bins, kept while that run has no baseline of its own
+        self._vrun_lo = self._vrun_hi = np.nan
         self._n_peers = self._peers.sum(axis=1)
         floor = np.full(c, NOISE_FLOOR_CELL_V)
         floor[layout.i_v] = NOISE_FLOOR_CELL_V * math.sqrt(spec.series_cells)
@@ -384,6 +387,13 @@ class SensorDetector:
         base_q = np.where(start >= 0, before[2 * c + rows, s_in], self._run_base[2][:, None])
         self._run_base[0], self._run_base[1] = base_a[:, -1], base_e[:, -1]
         self._run_base[2] = base_q[:, -1]
+        vrun_moved = None
+        if len(lay.cells_v):
+            # how far the cells' sum moved while the pack voltage held its reading
+            iv = lay.i_v
+            vrun_moved = self._pack_run_moved(
+                run_len[iv], base_e[iv] < self.min_base, sum_full[self._cells_sum.keep :]
+            )
         frozen = run_len >= self.ws
         if not frozen.any() and not self._stuck_state.any():
             return
@@ -396,11 +406,8 @@ class SensorDetector:
         young = held & ~own
         # the pack voltage's and the current's own evidence in a log's first minute
         extra = np.zeros_like(frozen)
-        if young[lay.i_v].any() and len(lay.cells_v):  # the pack voltage's twin
-            win = np.lib.stride_tricks.sliding_window_view(sum_full, self.ws)
-            with np.errstate(invalid="ignore"):
-                moved = win.max(axis=1) - win.min(axis=1) >= STUCK_PACK_MOVE_V
-            extra[lay.i_v] = young[lay.i_v] & moved
+        if vrun_moved is not None:  # the pack voltage's twin
+            extra[lay.i_v] = young[lay.i_v] & vrun_moved
         if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
@@ -437,6 +444,38 @@ class SensorDetector:
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
+
+    def _pack_run_moved(self, run: np.ndarray, young: np.ndarray, sums: np.ndarray) -> np.ndarray:
+        """Per bin of a batch, whether the cells' sum (``sums``, bin means) moved by
+        ``STUCK_PACK_MOVE_V`` or more (its greatest less its least, NaN bins left out)
+        since the pack voltage's run of unchanged bins began (``run``: its length
+        up to each bin), for the runs without a baseline of their own (``young``);
+        False elsewhere. Every bin of a run is folded in order (min and max: exact,
+        whatever the split); the open run's extremes are carried to the next batch."""
+        m = len(run)
+        out = np.zeros(m, dtype=bool)
+        in_run = run > 0
+        want = in_run & young
+        if not want.any():
+            self._vrun_lo = self._vrun_hi = np.nan
+            return out
+        first = np.arange(m) - run.astype(np.int64) + 1  # a run's first bin (< 0: before)
+        ends = np.flatnonzero(~in_run)
+        lo_end = hi_end = np.nan
+        for a in np.unique(first[want]):
+            a0 = max(int(a), 0)
+            after = ends[ends > a0]
+            b = int(after[0]) if len(after) else m  # the run's end in this batch
+            lo = np.fmin.accumulate(sums[a0:b])
+            hi = np.fmax.accumulate(sums[a0:b])
+            if a < 0:  # begun in an earlier batch
+                lo, hi = np.fmin(lo, self._vrun_lo), np.fmax(hi, self._vrun_hi)
+            with np.errstate(invalid="ignore"):
+                out[a0:b] = hi - lo >= STUCK_PACK_MOVE_V
+            if b == m:
+                lo_end, hi_end = lo[-1], hi[-1]
+        self._vrun_lo, self._vrun_hi = lo_end, hi_end
+        return out
 
     def _at_setpoint(self, mean: np.ndarray) -> np.ndarray:
         """Values a charger holds exactly (CV on the highest cell or on the pack, no
