@@ -3,9 +3,10 @@
 The SOC filter (:mod:`app.diagnostics.soc_ekf`) measures the mean of the cell
 voltages. A sensor stuck at a plausible value (4.0 V held while the pack
 discharges) stays in that mean and biases the SOC: 4-6 % (NMC, 4 cells, drive)
-to 10-12 % (cycling) two hours after the freeze. The evidence that a channel is
-stuck is the stuck-sensor fault's (:mod:`app.diagnostics.faults.sensors`: its
-constants and its latch, not a copy of its bins): the reading has not changed
+to 10-12 % (cycling) two hours after the freeze. The decision is the
+stuck-sensor fault's rule (:mod:`app.diagnostics.faults.stuck`: its constants,
+its trigger and its latch); this module gathers its evidence sample by sample,
+where the faults diagnostic gathers it per 5 s bin: the reading has not changed
 at all for ``STUCK_WINDOW_S`` (and ``MIN_SAMPLES`` samples) while at least
 ``STUCK_PEERS`` of the other cells changed in that time, it is not a charger's
 setpoint (a limit held within ``SETPOINT_TOL_V``), and before it froze it
@@ -50,13 +51,14 @@ import numpy as np
 
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import BIN_S
-from app.diagnostics.faults.common import latch, run_length
-from app.diagnostics.faults.sensors import (
+from app.diagnostics.faults.common import run_length
+from app.diagnostics.faults.stuck import (
     MIN_SAMPLES,
-    SETPOINT_TOL_V,
     STUCK_MIN_BASELINE_S,
-    STUCK_PEERS,
     STUCK_WINDOW_S,
+    at_setpoint,
+    latch_stuck,
+    stuck_trigger,
 )
 
 #: A reading held this long (the fault detector's bin) breaks a channel's
@@ -80,8 +82,7 @@ class FrozenCells:
         self.n_cells = n_cells
         self._lo, self._hi = lo, hi
         self._setpoints = tuple(x for x in (spec.cell_v_max, spec.cell_v_min) if x > 0)
-        # the least number of other cells that must be moving (STUCK_PEERS of them)
-        self._peers_needed = STUCK_PEERS * (n_cells - 1)
+        self._n_peers = n_cells - 1
         self._started = False
         self._t_first = 0.0  # the first sample's time
         # per channel: last value, time of the first sample of its current run of
@@ -99,12 +100,6 @@ class FrozenCells:
         self._run_t = [t0] * self.n_cells
         self._streak_t = [t0] * self.n_cells
         self._started = True
-
-    def _at_setpoint(self, v):
-        out = False
-        for x in self._setpoints:
-            out = out | (abs(v - x) <= SETPOINT_TOL_V)
-        return out
 
     # --- blocks -------------------------------------------------------
     def update(self, t: np.ndarray, columns: list[np.ndarray]) -> np.ndarray | None:
@@ -233,26 +228,21 @@ class FrozenCells:
             moving_total += (columns[k] >= lo) & (columns[k] <= hi)
         moving = ok & ~frozen
         with np.errstate(invalid="ignore"):
-            candidate = (
-                frozen & ok & (run_t - streak_t >= STUCK_MIN_BASELINE_S) & ~self._at_setpoint(volts)
-            )
-        trigger = candidate & (moving_total[None, :] - moving >= self._peers_needed)
+            candidate = frozen & ok & ~at_setpoint(volts, self._setpoints)
+        own = run_t - streak_t >= STUCK_MIN_BASELINE_S  # it flickered a minute, then froze
+        young = peers_flicker = False
         if len(rows) == self.n_cells:
-            # frozen in the log's first minute (no history of its own): stuck while
-            # every other cell moves and has flickered since the start (see step);
-            # only here: any other call's cells froze later than that
+            # frozen in the log's first minute (no history of its own): judged on its
+            # peers', every other cell moving and flickering since the start (see
+            # step); only here: any other call's cells froze later than that
             t_first = self._t_first
-            with np.errstate(invalid="ignore"):
-                young = (
-                    frozen
-                    & ok
-                    & (run_t - t_first < STUCK_MIN_BASELINE_S)
-                    & ~self._at_setpoint(volts)
-                )
-            if young.any():
+            young = run_t - t_first < STUCK_MIN_BASELINE_S
+            if (candidate & young).any():
                 flick = moving & (streak_t == t_first)
-                trigger |= young & (flick.sum(axis=0)[None, :] - flick == self.n_cells - 1)
-        stuck = latch(trigger, ~changed, stuck0)
+                peers_flicker = flick.sum(axis=0)[None, :] - flick == self._n_peers
+        peers_moving = moving_total[None, :] - moving
+        trigger = stuck_trigger(candidate, own, peers_moving, self._n_peers, young, peers_flicker)
+        stuck = latch_stuck(trigger, ~changed, stuck0)
         for r, k in enumerate(rows):
             self._stuck[k] = bool(stuck0[r])
         if not stuck.any():
@@ -308,15 +298,16 @@ class FrozenCells:
         flick_total = sum(flick)
         everyone = len(values) - 1
         for k, x in enumerate(values):
-            if stuck[k] or not frozen[k] or not ok[k] or self._at_setpoint(x):
-                pass
-            elif run_t[k] - streak_t[k] >= STUCK_MIN_BASELINE_S:
-                # it flickered a minute, then froze while enough of its peers move
-                stuck[k] = total - moving[k] >= self._peers_needed
-            elif run_t[k] - t_first < STUCK_MIN_BASELINE_S:
-                # it froze in the log's first minute: judged on its peers' history,
-                # every one of them moving and flickering since the start
-                stuck[k] = flick_total - flick[k] == everyone
+            # (latched: a stuck cell stays stuck until its reading changes, above)
+            if not stuck[k] and frozen[k] and ok[k] and not at_setpoint(x, self._setpoints):
+                stuck[k] = stuck_trigger(
+                    True,
+                    run_t[k] - streak_t[k] >= STUCK_MIN_BASELINE_S,
+                    total - moving[k],
+                    everyone,
+                    run_t[k] - t_first < STUCK_MIN_BASELINE_S,
+                    flick_total - flick[k] == everyone,
+                )
             if stuck[k]:
                 out.append(k)
         return out

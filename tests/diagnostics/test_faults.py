@@ -215,6 +215,36 @@ def test_pack_voltage_stuck_from_a_logs_start_while_the_load_moves_the_cells():
     _found(detect_faults(block, NMC4), "sensor_stuck", "voltage_v", 5.0, LATENCY_S)
 
 
+def test_pack_voltage_stuck_from_the_fifth_second_under_a_constant_current():
+    """One bin of its own history, and a constant current: the cells' sum drifts
+    slowly. A pack voltage identical to the bit while that sum moved 0.2 V since it
+    froze (two steps of the coarsest BMS resolution) is stuck, however long that took
+    (here ~85 s); fed in random blocks, the same faults to the bit."""
+    onset = 5.0
+    fault = Fault("sensor_stuck", onset, channel="voltage_v")
+    block = simulate(NMC4, "cycle", duration_s=600, seed=8, noise=NOISE, faults=[fault])
+    result = detect_faults(block, NMC4)
+    f = _found(result, "sensor_stuck", "voltage_v", onset, 2 * LATENCY_S)
+    df = block.to_frame()
+    cells_sum = df[[f"cell_{k}_v" for k in range(1, 5)]].sum(axis=1).to_numpy()
+    t = df["time_s"].to_numpy()
+    held = (t >= onset) & (t <= f.detail["detected_time_s"])
+    assert cells_sum[held].max() - cells_sum[held].min() >= 0.2
+    _no_fault_before(result, onset)
+    rng = np.random.default_rng(5)
+    assert _live(block, NMC4, rng.integers(1, 40, 200)) == result.to_list()
+
+
+@pytest.mark.parametrize("channel", ["voltage_v", "current_a"])
+def test_pack_voltage_or_current_stuck_from_the_fifth_second_at_rest_is_not_judged(channel):
+    """At rest nothing moves (the cells' sum by their noise only, the current's twin
+    not at all) and the sensor has one bin of history: a stuck reading is what a
+    coarse healthy sensor shows too. Nothing can be said, and nothing is reported."""
+    fault = Fault("sensor_stuck", 5.0, channel=channel)
+    block = simulate(NMC4, "rest", duration_s=600, seed=8, noise=NOISE, faults=[fault])
+    assert detect_faults(block, NMC4).faults == []
+
+
 @pytest.mark.parametrize("profile", ["rest", "cycle"])
 @pytest.mark.parametrize("channel", ["voltage_v", "current_a"])
 def test_pack_voltage_or_current_stuck_in_a_logs_first_minute_without_a_load_change(

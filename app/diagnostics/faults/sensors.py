@@ -22,7 +22,8 @@ cycler's step changes is not judged: the voltage relaxing after a CC phase
 ends is polarisation, not noise, and no ohmic correction covers it (a noisy
 sensor stays noisy, and shows in the next window).
 
-**Stuck.** A channel is stuck when its value has not changed at all for 30 s
+**Stuck.** The rule is :mod:`.stuck`'s (shared with the SOC filter's cell
+channels); here is its evidence, per 5 s bin. A channel is stuck when its value has not changed at all for 30 s
 (exactly: the sum of its squared differences is zero) while, over the 10 min
 before it froze (at a log's start, at least 1 min of it), it changed in >= 95 % of the
 bins (it is a sensor that normally flickers with noise) and at least half of its
@@ -33,8 +34,9 @@ stuck when it has not changed for 30 s while every peer of its kind changed in
 that window and all of them together in >= 95 % of their bins since the log's
 start (sensors of that kind flicker with noise, this one does not). The pack
 voltage measures what the cells' sum does: it is stuck when it has not changed
-for 30 s while that sum moved by >= ``STUCK_PACK_MOVE_V`` (a load that varies),
-which no sensor's resolution hides. The current's twin is the cells' voltage:
+for 30 s and that sum moved by >= ``STUCK_PACK_MOVE_V`` since it froze (a load
+that varies, or a constant current's drift, however long that takes), which no
+sensor's resolution hides. The current's twin is the cells' voltage:
 it is stuck when it has not changed for 30 s while the mean cell voltage jumped
 meanwhile by what a change of C/2 makes through R0 (a load that changed;
 ``STUCK_CURRENT_JUMP_C``). Otherwise a constant current from a log's
@@ -57,7 +59,15 @@ profiles, seeds 300-303) they are found within a minute in 168 of 192 runs, wher
 before 32 (a minute of their own history was needed, which a stuck sensor never
 gets): in 29 s, but for an HPPC log, whose pulses before the freeze are steps
 without white noise (64-74 s, when a pulse moves a twin). Stuck from the fifth
-second (one bin of history) they still are found only when the load moves a twin.
+second (one bin of history) they are found only when the load moves a twin: the
+pack voltage once the cells' sum moved 0.2 V since it froze (``--onsets 5``,
+seeds 300-303: 69 of 96 runs, was 52 when the sum had to move within the last
+30 s; a 4-cell pack under a constant current or a gentle drive takes 1.5-10 min,
+an LFP 4-cell drive may never). At rest nothing moves -- the cells' sum by their
+noise only, the current's twin not at all -- and a held reading is what a coarse
+healthy sensor shows too: nothing is reported. Neither is a current held from
+the fifth second under a constant current: a cycler that measured its rest for
+5 s and then writes its CC setpoint exactly looks the same.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -77,11 +87,18 @@ from app.diagnostics.faults.common import (
     MERGE_GAP_S,
     History,
     bins_for,
-    latch,
     one_c_a,
     run_length,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.stuck import (
+    MIN_SAMPLES,
+    STUCK_MIN_BASELINE_S,
+    STUCK_WINDOW_S,
+    at_setpoint,
+    latch_stuck,
+    stuck_trigger,
+)
 from app.diagnostics.faults.types import FaultKind
 
 NOISE_WINDOW_S = 30.0
@@ -102,15 +119,12 @@ C2_MIN = 0.2698
 #: Groups smaller than this have no robust median: only the floor applies.
 MIN_GROUP = 3
 
-STUCK_WINDOW_S = 30.0
+#: (STUCK_WINDOW_S, STUCK_MIN_BASELINE_S -- the least baseline, a log's first
+#: minutes --, STUCK_PEERS and MIN_SAMPLES -- also the least of a noise window --
+#: are the rule's, :mod:`.stuck`.) The baseline: the bins of the 10 min before a
+#: freeze, >= 95 % of them changed.
 STUCK_BASELINE_S = 600.0
 STUCK_FLICKER = 0.95
-#: The baseline needs at least this much evaluable data (a log's first minutes):
-#: twice the stuck window, so that a sensor stuck a minute into a log is found.
-STUCK_MIN_BASELINE_S = 60.0
-#: A window must hold at least this many samples to judge noise or a stuck value.
-MIN_SAMPLES = 10
-STUCK_PEERS = 0.5
 #: Twice the coarsest pack-voltage resolution of BMS protocols (0.1 V, Daly).
 STUCK_PACK_MOVE_V = 0.2
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
@@ -130,10 +144,6 @@ STUCK_CURRENT_JUMP_MIN_V = 0.020
 #: robust second differences (a log's first bin has one).
 STUCK_WHITE_MIN = 0.002
 STUCK_WHITE_TERMS = 3
-#: A voltage frozen within 10 uV of a limit is a charger's setpoint (float32 reads
-#: 4.2 V as 4.1999998 V).
-SETPOINT_TOL_V = 1e-5  # also 10 uA for the current at rest
-
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
 
@@ -205,6 +215,9 @@ class SensorDetector:
         ]
         self._peers = _peer_matrix(layout)
         self._stuck_state = np.zeros(c, dtype=bool)
+        # the least and greatest cells' sum (bin means) over the pack voltage's open
+        # run of unchanged bins, kept while that run has no baseline of its own
+        self._vrun_lo = self._vrun_hi = np.nan
         self._n_peers = self._peers.sum(axis=1)
         floor = np.full(c, NOISE_FLOOR_CELL_V)
         floor[layout.i_v] = NOISE_FLOOR_CELL_V * math.sqrt(spec.series_cells)
@@ -383,24 +396,27 @@ class SensorDetector:
         base_q = np.where(start >= 0, before[2 * c + rows, s_in], self._run_base[2][:, None])
         self._run_base[0], self._run_base[1] = base_a[:, -1], base_e[:, -1]
         self._run_base[2] = base_q[:, -1]
+        vrun_moved = None
+        if len(lay.cells_v):
+            # how far the cells' sum moved while the pack voltage held its reading
+            iv = lay.i_v
+            vrun_moved = self._pack_run_moved(
+                run_len[iv], base_e[iv] < self.min_base, sum_full[self._cells_sum.keep :]
+            )
         frozen = run_len >= self.ws
         if not frozen.any() and not self._stuck_state.any():
             return
         lo = np.concatenate((np.zeros((3 * c, 1)), cs[:, : m - 1]), axis=1)
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
+        # candidates: frozen, no setpoint, changed in >= 95 % of the baseline's bins
         held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
-        trigger = (
-            held
-            & (base_e >= self.min_base)
-            & (peer_changing >= STUCK_PEERS * self._n_peers[:, None])
-        )
-        young = held & (base_e < self.min_base)
-        if young[lay.i_v].any() and len(lay.cells_v):  # the pack voltage's twin
-            win = np.lib.stride_tricks.sliding_window_view(sum_full, self.ws)
-            with np.errstate(invalid="ignore"):
-                moved = win.max(axis=1) - win.min(axis=1) >= STUCK_PACK_MOVE_V
-            trigger[lay.i_v] |= young[lay.i_v] & moved
+        own = base_e >= self.min_base  # a baseline of its own
+        young = held & ~own
+        # the pack voltage's and the current's own evidence in a log's first minute
+        extra = np.zeros_like(frozen)
+        if vrun_moved is not None:  # the pack voltage's twin
+            extra[lay.i_v] = young[lay.i_v] & vrun_moved
         if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
@@ -408,7 +424,7 @@ class SensorDetector:
             win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 2)
             with np.errstate(invalid="ignore"):
                 jumped = win.max(axis=1) >= self._jump_v
-            trigger[lay.i_i] |= young[lay.i_i] & jumped
+            extra[lay.i_i] = young[lay.i_i] & jumped
         grouped = young & self._grouped[:, None]
         if self._pack_t_peers:
             # the pack temperature beside >= 3 cell sensors: judged on them too, once
@@ -423,21 +439,52 @@ class SensorDetector:
             # setpoint, a step or a ramp to it, shows none
             for r in (lay.i_v, lay.i_i):
                 grouped[r] = young[r] & (base_e[r] >= 2) & (base_q[r] <= 1)
-        young = grouped
-        if young.any():  # a log's first minute: the peers' history (see Stuck)
+        peers_flicker = False
+        if grouped.any():  # a log's first minute: the peers' history (see Stuck)
             tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
             peer_e = self._peers @ tot[c : 2 * c]
             peer_active = peer_e - self._peers @ tot[:c]
-            trigger |= (
-                young
-                & (peer_changing == self._n_peers[:, None])
-                & (peer_active >= STUCK_FLICKER * peer_e)
+            peers_flicker = (peer_changing == self._n_peers[:, None]) & (
+                peer_active >= STUCK_FLICKER * peer_e
             )
-        # once stuck, stuck until the value moves again (its peers may rest meanwhile)
-        stuck = latch(trigger, frozen, self._stuck_state)
+        n_peers = self._n_peers[:, None]
+        trigger = stuck_trigger(held, own, peer_changing, n_peers, grouped, peers_flicker) | extra
+        stuck = latch_stuck(trigger, frozen, self._stuck_state)
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
+
+    def _pack_run_moved(self, run: np.ndarray, young: np.ndarray, sums: np.ndarray) -> np.ndarray:
+        """Per bin of a batch, whether the cells' sum (``sums``, bin means) moved by
+        ``STUCK_PACK_MOVE_V`` or more (its greatest less its least, NaN bins left out)
+        since the pack voltage's run of unchanged bins began (``run``: its length
+        up to each bin), for the runs without a baseline of their own (``young``);
+        False elsewhere. Every bin of a run is folded in order (min and max: exact,
+        whatever the split); the open run's extremes are carried to the next batch."""
+        m = len(run)
+        out = np.zeros(m, dtype=bool)
+        in_run = run > 0
+        want = in_run & young
+        if not want.any():
+            self._vrun_lo = self._vrun_hi = np.nan
+            return out
+        first = np.arange(m) - run.astype(np.int64) + 1  # a run's first bin (< 0: before)
+        ends = np.flatnonzero(~in_run)
+        lo_end = hi_end = np.nan
+        for a in np.unique(first[want]):
+            a0 = max(int(a), 0)
+            after = ends[ends > a0]
+            b = int(after[0]) if len(after) else m  # the run's end in this batch
+            lo = np.fmin.accumulate(sums[a0:b])
+            hi = np.fmax.accumulate(sums[a0:b])
+            if a < 0:  # begun in an earlier batch
+                lo, hi = np.fmin(lo, self._vrun_lo), np.fmax(hi, self._vrun_hi)
+            with np.errstate(invalid="ignore"):
+                out[a0:b] = hi - lo >= STUCK_PACK_MOVE_V
+            if b == m:
+                lo_end, hi_end = lo[-1], hi[-1]
+        self._vrun_lo, self._vrun_hi = lo_end, hi_end
+        return out
 
     def _at_setpoint(self, mean: np.ndarray) -> np.ndarray:
         """Values a charger holds exactly (CV on the highest cell or on the pack, no
@@ -446,8 +493,7 @@ class SensorDetector:
         out = np.zeros(mean.shape, dtype=bool)
         with np.errstate(invalid="ignore"):
             for rows, targets in self._setpoints:
-                v = mean[rows]
-                out[rows] = np.any([np.abs(v - x) <= SETPOINT_TOL_V for x in targets], axis=0)
+                out[rows] = at_setpoint(mean[rows], targets)
         return out
 
 

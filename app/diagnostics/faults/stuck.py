@@ -1,0 +1,77 @@
+"""The stuck-sensor decision: one rule, read by the fault detector and the SOC filter.
+
+A channel is **stuck** from the moment its reading has not changed at all for
+``STUCK_WINDOW_S`` (and ``MIN_SAMPLES`` samples) at a plausible value that is no
+charger's setpoint (a limit held within ``SETPOINT_TOL_V``), when either
+
+* it has a history of its own -- it flickered with noise, as a healthy sensor
+  does, for at least ``STUCK_MIN_BASELINE_S`` before it froze -- and at least
+  ``STUCK_PEERS`` of its peers changed meanwhile, or
+* it has none (it froze in a log's first minute) and is judged on its peers':
+  every one of them changed meanwhile and they have flickered since the start;
+
+and it stays stuck (latched) until its reading changes again, whatever its
+peers do meanwhile. :func:`stuck_trigger` is that rule, :func:`latch_stuck` the
+latch, :func:`at_setpoint` the setpoint test; nothing else decides it.
+
+Two readers gather the evidence, at the resolution each needs:
+
+* the faults diagnostic (:mod:`.sensors`) on 5 s bins of every channel (a bin
+  changed or not; flicker: changed in >= 95 % of the baseline's bins), with
+  extra evidence of its own for a pack voltage or a current frozen in a log's
+  first minute (the cells' sum moved, the mean cell jumped), OR-ed into the
+  trigger;
+* the SOC filter (:mod:`app.diagnostics.frozen_cells`) on the samples of the
+  cell voltages, so that a sample's mean cell is decided when the sample arrives
+  (flicker: no hold of a bin's length, ``BIN_S``, since).
+
+The evidence differs by its resolution, not by its rule: a bin-based decision
+known at the end of a 5 s bin (and, live, only after the bin stage's start-up)
+cannot decide a sample's mean when it arrives without changing the filter's
+results, and a per-sample one would change the faults diagnostic's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.diagnostics.faults.common import latch
+
+#: Frozen: unchanged for this long ...
+STUCK_WINDOW_S = 30.0
+#: ... and over at least this many samples (a slow log needs a longer window).
+MIN_SAMPLES = 10
+#: Its own history: at least this much of it before it froze (twice the window,
+#: so that a sensor stuck a minute into a log is found).
+STUCK_MIN_BASELINE_S = 60.0
+#: The share of its peers that must have changed meanwhile.
+STUCK_PEERS = 0.5
+#: A value frozen within 10 uV of a limit is a charger's setpoint (float32 reads
+#: 4.2 V as 4.1999998 V); also 10 uA for the current at rest.
+SETPOINT_TOL_V = 1e-5
+
+
+def at_setpoint(value, targets):
+    """``value`` (a float or an array) within ``SETPOINT_TOL_V`` of one of ``targets``
+    (False for NaN)."""
+    out = np.zeros(np.shape(value), dtype=bool) if not targets else False
+    for x in targets:
+        out = out | (abs(value - x) <= SETPOINT_TOL_V)
+    return out
+
+
+def stuck_trigger(candidate, own, peers_moving, n_peers, young, peers_flicker):
+    """Where a channel becomes stuck (booleans, elementwise: arrays or plain values).
+
+    ``candidate``: frozen at a plausible value, no setpoint; ``own``: it has a
+    history of its own, in which it flickered; ``peers_moving`` of its ``n_peers``
+    changed meanwhile; ``young``: no history of its own, judged on its peers';
+    ``peers_flicker``: every peer changed meanwhile and flickered since the start.
+    """
+    return candidate & ((own & (peers_moving >= STUCK_PEERS * n_peers)) | (young & peers_flicker))
+
+
+def latch_stuck(trigger: np.ndarray, unchanged: np.ndarray, carry: np.ndarray) -> np.ndarray:
+    """Stuck (rows, times) from a trigger on for as long as the reading has not
+    changed since; ``carry`` (rows,), the state after the previous call, is updated."""
+    return latch(trigger, unchanged, carry)

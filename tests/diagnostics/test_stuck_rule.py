@@ -1,0 +1,56 @@
+"""The stuck-sensor rule (app/diagnostics/faults/stuck.py) read by its two readers:
+the faults diagnostic (5 s bins) and the SOC filter's frozen cells (samples)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from app.core.spec import preset
+from app.diagnostics.faults import detect_faults
+from app.diagnostics.faults.bins import BIN_S
+from app.diagnostics.faults.stuck import STUCK_WINDOW_S, stuck_trigger
+from app.diagnostics.frozen_cells import FrozenCells
+from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+
+def test_the_rule_reads_the_same_on_arrays_and_on_plain_values():
+    """The faults diagnostic asks it with arrays, the SOC's one-sample path with
+    plain values: every combination gives the same answer."""
+    cases = list(itertools.product([False, True], [False, True], [0, 1, 2, 3], [False, True]))
+    cases = [(c, o, m, y, f) for c, o, m, y in cases for f in (False, True)]
+    arrays = [np.array(x) for x in zip(*cases, strict=True)]
+    got = stuck_trigger(arrays[0], arrays[1], arrays[2], 3, arrays[3], arrays[4])
+    for j, (c, o, m, y, f) in enumerate(cases):
+        assert bool(stuck_trigger(c, o, m, 3, y, f)) == bool(got[j])
+    # its peers: half of them must have changed (2 of 3, not 1), or all and flickering
+    assert not stuck_trigger(True, True, 1, 3, False, False)
+    assert stuck_trigger(True, True, 2, 3, False, False)
+    assert stuck_trigger(True, False, 0, 3, True, True)
+    assert not stuck_trigger(False, True, 3, 3, True, True)
+
+
+@pytest.mark.parametrize(("chem", "cells", "onset"), [("nmc", 4, 600.0), ("lfp", 16, 20.0)])
+def test_the_faults_diagnostic_and_the_soc_leave_out_the_same_cell(chem, cells, onset):
+    """A cell sensor stuck in a log (a minute in or from its first seconds): the
+    faults diagnostic reports it and the SOC filter leaves it out of the mean cell,
+    that one only, from within a bin of each other (samples against 5 s bins)."""
+    spec = preset(chem, series_cells=cells)
+    fault = Fault("sensor_stuck", onset, channel="cell_2_v")
+    df = simulate(
+        spec, "drive", duration_s=1500, seed=4, noise=NoiseSpec.typical(spec), faults=[fault]
+    ).to_frame()
+    found = detect_faults(df, spec).of_kind("sensor_stuck")
+    assert [f.channel for f in found] == ["cell_2_v"]
+    t = df["time_s"].to_numpy()
+    columns = [df[f"cell_{k}_v"].to_numpy() for k in range(1, cells + 1)]
+    stuck = FrozenCells(spec, cells, 0.5 * spec.cell_v_min, 1.25 * spec.cell_v_max).update(
+        t, columns
+    )
+    assert stuck is not None
+    assert np.flatnonzero(stuck.any(axis=1)).tolist() == [1]
+    left_out_from = float(t[np.argmax(stuck[1])])
+    assert onset + STUCK_WINDOW_S - 1.0 <= left_out_from
+    assert abs(left_out_from - found[0].detail["detected_time_s"]) <= BIN_S
