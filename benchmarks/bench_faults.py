@@ -352,6 +352,8 @@ def run_equivalence(seed: int) -> list[tuple[str, bool, int]]:
                 Fault("sensor_stuck", 3000, channel="cell_3_temp_c"),
             ],
         ),
+        # the runaway test's growing window, in a log's first two minutes
+        ("runaway from 5 s", [Fault("thermal_runaway", 5, cell=2)]),
     ):
         block = simulate(
             spec, "drive", duration_s=7200, seed=seed, faults=faults, noise=NoiseSpec.typical(spec)
