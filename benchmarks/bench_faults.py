@@ -6,8 +6,9 @@ Run: ``python benchmarks/bench_faults.py`` (``--quick`` for a smaller matrix,
 runs, ``--onsets 120 600 1200 2400`` to inject the faults at those times into the
 log instead of a random time in 5400-7200 s (a detector that needs a clean
 history must still find a fault present almost from the start), ``--profiles``
-for the load profiles of the fault runs, ``--spreads 0.03 0.08`` for the cells'
-resistance spreads, ``--parts detection clean`` to run only some tables,
+for the load profiles of the fault runs, ``--cases runaway "100 ohm"`` for only the
+fault cases whose label contains one of those strings, ``--spreads 0.03 0.08`` for
+the cells' resistance spreads, ``--parts detection clean`` to run only some tables,
 ``--brief`` to print only the summaries). Every pack has a manufacturing spread
 between its cells (``--capacity-spread``, default 2 %; resistance ``--spreads``,
 default 3, 6 and 8 %, the range of real packs: a cell with more resistance runs
@@ -153,8 +154,10 @@ def run_detection(
     profiles: tuple[str, ...] | None = None,
     spreads: tuple[float, ...] = RESISTANCE_SPREADS,
     capacity_spread: float = CAPACITY_SPREAD,
+    only: list[str] | None = None,
 ) -> list[dict]:
-    """One row per case; ``onsets`` None: a random onset in 5400-7200 s per case,
+    """One row per case (``only``: the cases whose label contains one of these);
+    ``onsets`` None: a random onset in 5400-7200 s per case,
     else every case at every onset given (the over-voltage case keeps its physical
     onset, the crossing of the limit, in group ``limit``). The i-th seed's packs
     have the i-th resistance spread of ``spreads`` (cycling)."""
@@ -168,7 +171,7 @@ def run_detection(
                 "capacity_spread": capacity_spread,
                 "resistance_spread": spreads[i % len(spreads)],
             }
-            for case, profile, group in _runs(chem, onsets, profiles):
+            for case, profile, group in _runs(chem, onsets, profiles, only):
                 if case.expect_kind == "over_voltage":
                     onset = _ov_onset(spec, profile, seed, 8 * 3600, cell_spread)
                     if onset is None:
@@ -228,11 +231,14 @@ def run_detection(
     return rows
 
 
-def _runs(chem: str, onsets, profiles):
-    """(case, profile, onset group) of the detection runs of one chemistry and seed."""
+def _runs(chem: str, onsets, profiles, only=None):
+    """(case, profile, onset group) of the detection runs of one chemistry and seed;
+    ``only``: the cases whose label contains one of these strings."""
     groups = ["5400-7200"] if onsets is None else [f"{o:g}" for o in onsets]
     out = []
     for case in cases(chem, 0.0):
+        if only and not any(s in case.label for s in only):
+            continue
         profs = case.profiles
         if profiles is not None and case.profiles == PROFILES:
             profs = profiles
@@ -346,6 +352,8 @@ def run_equivalence(seed: int) -> list[tuple[str, bool, int]]:
                 Fault("sensor_stuck", 3000, channel="cell_3_temp_c"),
             ],
         ),
+        # the runaway test's growing window, in a log's first two minutes
+        ("runaway from 5 s", [Fault("thermal_runaway", 5, cell=2)]),
     ):
         block = simulate(
             spec, "drive", duration_s=7200, seed=seed, faults=faults, noise=NoiseSpec.typical(spec)
@@ -407,11 +415,13 @@ def kind_summary(rows: list[dict]) -> list[str]:
     return lines
 
 
-def _print_detection(chems, seeds, cells_list, onsets, profiles, brief: bool, spreads) -> int:
+def _print_detection(
+    chems, seeds, cells_list, onsets, profiles, brief: bool, spreads, only=None
+) -> int:
     failures = 0
     rows = []
     for cells in cells_list:
-        rows += run_detection(chems, seeds, cells, onsets, profiles, spreads)
+        rows += run_detection(chems, seeds, cells, onsets, profiles, spreads, only=only)
     onset_text = "5400-7200 s" if onsets is None else ", ".join(f"{o:g}" for o in onsets) + " s"
     print(
         f"1. detection, {'/'.join(map(str, cells_list))}-cell packs, onsets {onset_text}, "
@@ -530,6 +540,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--profiles", nargs="+", help="load profiles of the fault runs")
     p.add_argument(
+        "--cases",
+        nargs="+",
+        help="only the fault cases whose label contains one of these (e.g. runaway '100 ohm')",
+    )
+    p.add_argument(
         "--spreads",
         type=float,
         nargs="+",
@@ -551,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     spreads = tuple(args.spreads)
     parts = {
         "detection": lambda: _print_detection(
-            chems, seeds, args.cells, args.onsets, profiles, args.brief, spreads
+            chems, seeds, args.cells, args.onsets, profiles, args.brief, spreads, args.cases
         ),
         "clean": lambda: _print_clean(chems, seeds, hours, spreads),
         "equivalence": _print_equivalence,

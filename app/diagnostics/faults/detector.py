@@ -29,7 +29,7 @@ from app.diagnostics.faults.float_runaway import FloatRunawayDetector
 from app.diagnostics.faults.limits import LimitDetector, out_of_range_bounds
 from app.diagnostics.faults.sensors import SensorDetector
 from app.diagnostics.faults.short import ShortDetector
-from app.diagnostics.faults.thermal import RunawayDetector
+from app.diagnostics.faults.thermal import RUNAWAY_CONFIRM_C_PER_MIN, RunawayDetector
 from app.diagnostics.faults.types import DetectedFault, FaultKind, FaultsResult
 
 if TYPE_CHECKING:
@@ -38,13 +38,11 @@ if TYPE_CHECKING:
 #: A battery fault on a channel is taken for an echo of a sensor fault of that
 #: channel when it starts within the sensor fault's episode widened by this.
 ECHO_MARGIN_S = 30.0
-#: A runaway alarm whose heating never exceeded this rate, on a cell with an
-#: internal short, was the short's heat (a 10 ohm short heats a 5 Ah cell at
-#: ~1 degC/min, steadily); a runaway goes on accelerating past it within a minute.
-#: The heat of a short that begins shows as a step of the heating rate, which the
-#: runaway test (two minutes of data) may take for an acceleration; the short test
-#: needs minutes more to confirm it.
-RUNAWAY_CONFIRM_C_PER_MIN = 3.0
+#: A runaway alarm whose heating never exceeded RUNAWAY_CONFIRM_C_PER_MIN (see
+#: :mod:`.thermal`), on a cell with an internal short, was the short's heat. The heat
+#: of a short that begins shows as a step of the heating rate, which the runaway test
+#: (two minutes of data) may take for an acceleration; the short test needs minutes
+#: more to confirm it.
 #: So a runaway alarm under that rate is the short's heat when the short's
 #: episode on the same cell begins before the alarm or within this time after it
 #: (the short detector's own latency target): a real runaway would have passed
