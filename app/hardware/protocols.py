@@ -712,6 +712,21 @@ class ProbeResult:
     def ok(self) -> bool:
         return self.samples > 0
 
+    @property
+    def cells_seen(self) -> int:
+        """How many cell voltages the source sent (a BMS's own cell count)."""
+        return sum(1 for c in self.latest if schema.CELL_VOLTAGE_RE.match(c))
+
+    @property
+    def battery_mismatch(self) -> str | None:
+        """The source sends another number of cells than the URL's ``cells=`` (which the
+        diagnostics use, :func:`~app.hardware.registry.battery_from_url`), in words."""
+        said = parse_source_url(self.url).params.get("cells", "")
+        seen = self.cells_seen
+        if seen and said.isdigit() and int(said) != seen:
+            return f"{seen} cells, not the {said} given as series cells"
+        return None
+
     def summary(self) -> str:
         """One line for a person: ``OK: 30 samples in 3.0 s · V=14.83 V · I=-5.00 A …``."""
         if not self.ok:
@@ -721,9 +736,8 @@ class ProbeResult:
         for column, fmt in _PROBE_FIELDS:
             if column in self.latest and self.latest[column] == self.latest[column]:  # not NaN
                 parts.append(fmt.format(self.latest[column]))
-        cells = sum(1 for c in self.latest if schema.CELL_VOLTAGE_RE.match(c))
-        if cells:
-            parts.append(f"{cells} cells")
+        if self.cells_seen:
+            parts.append(self.battery_mismatch or f"{self.cells_seen} cells")
         return " · ".join(parts) + self._frames("")
 
     def _frames(self, hint: str) -> str:

@@ -327,7 +327,9 @@ class ConnectionDialog(QDialog):
         )
 
     def _on_test_done(self, result: ProbeResult) -> None:
-        status = ProbeStatus.OK if result.ok else ProbeStatus.WARNING
+        status = (
+            ProbeStatus.OK if result.ok and not result.battery_mismatch else ProbeStatus.WARNING
+        )
         self._finish_test(self._for_url(result.url, result.summary()), status)
 
     def _on_test_failed(self, url: str, exc: BaseException) -> None:

@@ -264,6 +264,18 @@ def test_probe_reads_samples_and_reports_the_newest_values():
     assert f"V={result.latest['voltage_v']:.3f} V" in text
 
 
+def test_probe_names_a_cell_count_other_than_the_urls():
+    """A BMS that sends 15 cells for a battery given as 16: the summary says so."""
+    latest = {"voltage_v": 49.5, **{f"cell_{k}_v": 3.3 for k in range(1, 16)}}
+    url = "serial:///dev/ttyUSB0?protocol=jk&chemistry=lfp&cells={}&capacity_ah=100"
+    result = protocols.ProbeResult(url.format(16), 10, 1.0, latest, {})
+    assert result.battery_mismatch == "15 cells, not the 16 given as series cells"
+    assert "15 cells, not the 16 given as series cells" in result.summary()
+    for same in (url.format(15), "serial:///dev/ttyUSB0?protocol=jk"):
+        result = protocols.ProbeResult(same, 10, 1.0, latest, {})
+        assert result.battery_mismatch is None and " · 15 cells" in result.summary()
+
+
 def test_probe_of_a_silent_device_says_what_it_saw(monkeypatch):
     from app.hardware import registry
 

@@ -388,3 +388,14 @@ def test_a_bms_connected_with_its_battery_is_what_the_engine_and_dashboard_use(
     assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 16, 100.0)
     qtbot.waitUntil(lambda: window.dashboard.readouts.plausible_cell_v == spec.plausible_cell_v)
     window.session.stop()
+
+
+def test_testing_a_bms_that_sends_other_cells_than_given_warns(qtbot, make_dialog, device):  # noqa: F811
+    bms = device("jk", chemistry="lfp", cells=15)
+    dialog = make_dialog()
+    dialog.set_url(bms.url)
+    _fill_battery(qtbot, dialog.page(Transport.SERIAL), "LFP (LiFePO₄)", "16", "100")
+    with qtbot.waitSignal(dialog.test_finished, timeout=20_000):
+        dialog.test_button.click()
+    assert "15 cells, not the 16 given as series cells" in dialog.test_result.text()
+    assert dialog.test_result.property("status") == ProbeStatus.WARNING
