@@ -6,8 +6,9 @@ file), a human label and its URL parameters (:class:`Param`: type, default,
 choices, help). :class:`Connection` is one filled-in choice; its
 :meth:`~Connection.url` and :func:`parse_connection` are inverse::
 
-    >>> parse_connection("serial:///dev/ttyUSB0?protocol=daly&baud=9600&poll_s=1").url()
-    'serial:///dev/ttyUSB0?protocol=daly&baud=9600&poll_s=1'
+    >>> url = "serial:///dev/ttyUSB0?protocol=daly&chemistry=lfp&cells=16&capacity_ah=100"
+    >>> parse_connection(url).url() == url
+    True
 
 Parameters the catalogue does not know are kept in :attr:`Connection.extra`
 and written back after the known ones, so a URL for a newer source survives
@@ -82,6 +83,9 @@ class Param:
     #: CHOICE: the allowed values. Other kinds: common values to pick from.
     choices: tuple[str, ...] = ()
     required: bool = False
+    #: The dialog asks for it before connecting, but the URL may leave it out (the
+    #: source then falls back, e.g. to a chemistry preset): never written empty.
+    needed: bool = False
     #: Written to the URL even at its default: a setting worth seeing (a baud rate).
     always: bool = False
     #: What a new form shows (None: the default).
@@ -93,7 +97,7 @@ class Param:
     writes: bool = False
     #: What an empty value means, in words ("preset", "none"); forms show it greyed.
     blank: str = ""
-    #: FLOAT: the value must be above zero (a resistance).
+    #: INT, FLOAT: the value must be above zero (a resistance, a cell count).
     positive: bool = False
 
     @property
@@ -113,9 +117,12 @@ class Param:
     def problem(self, text: str) -> str | None:
         """What is wrong with ``text`` as this parameter's value, or None."""
         if not text:
-            return f"{self.label} is required" if self.required else None
-        if self.kind is ParamKind.INT and not re.fullmatch(r"[+-]?\d+", text):
-            return f"{self.label} must be a whole number, not {text!r}"
+            return f"{self.label} is required" if self.required or self.needed else None
+        if self.kind is ParamKind.INT:
+            if not re.fullmatch(r"[+-]?\d+", text):
+                return f"{self.label} must be a whole number, not {text!r}"
+            if self.positive and int(text) < 1:
+                return f"{self.label} must be 1 or more, not {text!r}"
         if self.kind is ParamKind.FLOAT:
             try:
                 value = float(text)
@@ -140,9 +147,18 @@ class Protocol:
     #: The URL says ``protocol=<name>`` (serial, CAN); False where the scheme
     #: alone says it (sim, file) or a parameter does (``dbc=``).
     in_query: bool = True
+    #: The battery's parameters (:data:`SIMULATED_BATTERY`, :data:`CONNECTED_BATTERY`,
+    #: :data:`LOGGED_BATTERY`): the same for every protocol of a transport, so the
+    #: dialog shows them once per tab.
+    battery: tuple[Param, ...] = ()
+
+    @property
+    def all_params(self) -> tuple[Param, ...]:
+        """The battery's parameters, then the protocol's own: the order of the URL."""
+        return self.battery + self.params
 
     def param(self, name: str) -> Param:
-        for param in self.params:
+        for param in self.all_params:
             if param.name == name:
                 return param
         raise KeyError(name)
@@ -150,7 +166,7 @@ class Protocol:
     @property
     def param_names(self) -> frozenset[str]:
         """The URL parameters this protocol knows (``protocol`` included where the URL says it)."""
-        return frozenset(p.name for p in self.params) | (
+        return frozenset(p.name for p in self.all_params) | (
             {"protocol"} if self.in_query else frozenset()
         )
 
@@ -202,31 +218,66 @@ def _bitrate() -> Param:
     )
 
 
+def _cells(**options) -> Param:
+    return Param(
+        "cells", "Series cells", ParamKind.INT, positive=True, help="Cells in series", **options
+    )
+
+
+def _capacity(help_text: str, **options) -> Param:
+    return Param(
+        "capacity_ah", "Capacity", ParamKind.FLOAT, unit="Ah", positive=True, help=help_text,
+        **options,
+    )  # fmt: skip
+
+
+_BOL_RESISTANCE = Param(
+    "bol_resistance_ohm",
+    "R new (cell)",
+    ParamKind.FLOAT,
+    unit="Ω",
+    help="Resistance of one new cell in ohm (fitted R0 at 25 °C; 15 mΩ is 0.015): "
+    "what the resistance SOH is judged against; empty: the chemistry's typical "
+    "value, a guess",
+    blank="chemistry typical",
+    positive=True,
+)
+CHEMISTRY_HELP = "The cell chemistry: its preset gives the OCV curve, voltage limits and model"
+
+#: The simulated pack: its chemistry is the URL's host (sim://lfp), the rest is optional.
+SIMULATED_BATTERY = (
+    _cells(initial="4"),
+    _capacity("Capacity of one cell; empty: the chemistry preset's", blank="preset"),
+    _BOL_RESISTANCE,
+)
+#: A BMS or battery monitor: the diagnostics' battery must be said, a preset's
+#: single 2.5 Ah cell would be far off (:func:`app.hardware.registry.battery_from_url`).
+CONNECTED_BATTERY = (
+    Param(
+        "chemistry", "Chemistry", ParamKind.CHOICE, choices=CHEMISTRIES, needed=True,
+        help=CHEMISTRY_HELP,
+    ),
+    _cells(needed=True),
+    _capacity("Capacity of one cell (of one parallel string)", needed=True),
+    _BOL_RESISTANCE,
+)  # fmt: skip
+#: A log file: empty is the battery the file names; given, it replaces the file's.
+LOGGED_BATTERY = (
+    Param(
+        "chemistry", "Chemistry", ParamKind.CHOICE, choices=CHEMISTRIES, blank="the file's",
+        help=CHEMISTRY_HELP + "; empty: the battery the file names",
+    ),
+    _cells(blank="the file's"),
+    _capacity("Capacity of one cell; empty: the file's", blank="the file's"),
+    _BOL_RESISTANCE,
+)  # fmt: skip
+
+
 SIMULATOR = Protocol(
     "sim",
     Transport.SIMULATOR,
     "Simulated pack",
     (
-        Param("cells", "Series cells", ParamKind.INT, initial="4", help="Cells in series"),
-        Param(
-            "capacity_ah",
-            "Capacity",
-            ParamKind.FLOAT,
-            unit="Ah",
-            help="Capacity of one cell; empty: the chemistry preset's",
-            blank="preset",
-        ),
-        Param(
-            "bol_resistance_ohm",
-            "R new (cell)",
-            ParamKind.FLOAT,
-            unit="Ω",
-            help="Resistance of one new cell in ohm (fitted R0 at 25 °C; 15 mΩ is 0.015): "
-            "what the resistance SOH is judged against; empty: the chemistry's typical "
-            "value, a guess",
-            blank="chemistry typical",
-            positive=True,
-        ),
         Param(
             "profile",
             "Load profile",
@@ -283,6 +334,7 @@ SIMULATOR = Protocol(
     ),
     help="A simulated battery pack (equivalent-circuit model), for trying things without hardware",
     in_query=False,
+    battery=SIMULATED_BATTERY,
 )
 
 LOG_FILE = Protocol(
@@ -302,6 +354,7 @@ LOG_FILE = Protocol(
     ),
     help="A cycler, BMS or Battery OS log (CSV, Excel, Arbin, BioLogic, Neware …)",
     in_query=False,
+    battery=LOGGED_BATTERY,
 )
 
 VEDIRECT = Protocol(
@@ -310,6 +363,7 @@ VEDIRECT = Protocol(
     "Victron VE.Direct",
     (_baud("19200", always=False),),
     help="Victron battery monitors (BMV, SmartShunt) and chargers, VE.Direct text protocol",
+    battery=CONNECTED_BATTERY,
 )
 
 DALY = Protocol(
@@ -338,6 +392,7 @@ DALY = Protocol(
         ),
     ),
     help="Daly smart BMS over its UART/USB port (request-response)",
+    battery=CONNECTED_BATTERY,
 )
 
 JK = Protocol(
@@ -346,6 +401,7 @@ JK = Protocol(
     "JK BMS",
     (_baud("115200", always=True),),
     help="JK (Jikong) BMS over its RS485/UART port",
+    battery=CONNECTED_BATTERY,
 )
 
 LINE = Protocol(
@@ -363,6 +419,7 @@ LINE = Protocol(
         ),
     ),
     help="One reading per text line (an Arduino, a data logger): fields mapped to columns",
+    battery=CONNECTED_BATTERY,
 )
 
 PYLONTECH = Protocol(
@@ -382,6 +439,7 @@ PYLONTECH = Protocol(
         _RAW_CAN_LOG,
     ),
     help="The BMS-to-inverter CAN protocol most LFP packs speak (0x351, 0x355, 0x356 …)",
+    battery=CONNECTED_BATTERY,
 )
 
 DBC = Protocol(
@@ -410,6 +468,7 @@ DBC = Protocol(
     ),
     help="Decode the bus with a DBC file: signals are matched to voltage, current, cells …",
     in_query=False,
+    battery=CONNECTED_BATTERY,
 )
 
 PROTOCOLS: tuple[Protocol, ...] = (SIMULATOR, VEDIRECT, DALY, JK, LINE, PYLONTECH, DBC, LOG_FILE)
@@ -457,11 +516,11 @@ class Connection:
             found.append(f"choose {_DEVICE_WORDS[proto.transport]}")
         if proto.transport is Transport.CAN and not self.interface:
             found.append("choose a CAN interface")
-        for param in proto.params:
+        for param in proto.all_params:
             problem = param.problem(self.values.get(param.name, ""))
             if problem:
                 found.append(problem)
-        return found
+        return found + _battery_problems(proto, self.values)
 
     def url(self) -> str:
         """The source URL: ``protocol`` first, then the catalogue's parameters in order, then extra."""
@@ -469,7 +528,7 @@ class Connection:
         query: list[tuple[str, str]] = []
         if proto.in_query:
             query.append(("protocol", proto.name))
-        for param in proto.params:
+        for param in proto.all_params:
             text = self.values.get(param.name, "")
             if param.in_url(text):
                 query.append((param.name, text))
@@ -477,6 +536,25 @@ class Connection:
         head = _url_head(proto.transport, self.device, self.interface)
         return head + ("?" + urlencode(query, safe="/:,", quote_via=quote) if query else "")
 
+
+def _battery_problems(proto: Protocol, values: dict[str, str]) -> list[str]:
+    """A battery named by URL parameters is a chemistry with its cells and capacity, or
+    none of them (:func:`app.hardware.registry.battery_from_url` does not guess the rest)."""
+    sizes = [p for p in proto.battery if p.name in _BATTERY_SIZE]
+    if not any(p.name == "chemistry" for p in proto.battery):
+        return []
+    if values.get("chemistry"):
+        return [
+            f"{p.label} is required with a chemistry"
+            for p in sizes
+            if not p.needed and not values.get(p.name)
+        ]
+    given = [p.label for p in sizes if values.get(p.name)]
+    return [f"choose a chemistry for {' and '.join(given)}"] if given else []
+
+
+#: What a battery's size is besides its chemistry: the preset's would be a single cell.
+_BATTERY_SIZE = ("cells", "capacity_ah")
 
 _DEVICE_WORDS = {
     Transport.SIMULATOR: "a chemistry",
@@ -534,7 +612,7 @@ def parse_connection(url: str) -> Connection:
                 known += ", or dbc=FILE"
             what = f"unknown protocol {name!r}" if name else "no protocol"
             raise SourceError(f"{url}: {what} for {transport.label} (known: {known})")
-    values = {p.name: params.pop(p.name) for p in proto.params if p.name in params}
+    values = {p.name: params.pop(p.name) for p in proto.all_params if p.name in params}
     return Connection(proto.name, device, interface, values, params)
 
 
@@ -634,6 +712,21 @@ class ProbeResult:
     def ok(self) -> bool:
         return self.samples > 0
 
+    @property
+    def cells_seen(self) -> int:
+        """How many cell voltages the source sent (a BMS's own cell count)."""
+        return sum(1 for c in self.latest if schema.CELL_VOLTAGE_RE.match(c))
+
+    @property
+    def battery_mismatch(self) -> str | None:
+        """The source sends another number of cells than the URL's ``cells=`` (which the
+        diagnostics use, :func:`~app.hardware.registry.battery_from_url`), in words."""
+        said = parse_source_url(self.url).params.get("cells", "")
+        seen = self.cells_seen
+        if seen and said.isdigit() and int(said) != seen:
+            return f"{seen} cells, not the {said} given as series cells"
+        return None
+
     def summary(self) -> str:
         """One line for a person: ``OK: 30 samples in 3.0 s · V=14.83 V · I=-5.00 A …``."""
         if not self.ok:
@@ -643,9 +736,8 @@ class ProbeResult:
         for column, fmt in _PROBE_FIELDS:
             if column in self.latest and self.latest[column] == self.latest[column]:  # not NaN
                 parts.append(fmt.format(self.latest[column]))
-        cells = sum(1 for c in self.latest if schema.CELL_VOLTAGE_RE.match(c))
-        if cells:
-            parts.append(f"{cells} cells")
+        if self.cells_seen:
+            parts.append(self.battery_mismatch or f"{self.cells_seen} cells")
         return " · ".join(parts) + self._frames("")
 
     def _frames(self, hint: str) -> str:

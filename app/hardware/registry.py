@@ -106,11 +106,21 @@ def battery_from_url(
 ) -> BatterySpec | None:
     """The battery of a source: the caller's ``spec``, else the chemistry preset the URL
     names with its ``capacity_ah`` and ``cells`` (None: neither says), with the URL's
-    ``bol_resistance_ohm`` (:data:`BATTERY_PARAMS`).
+    ``bol_resistance_ohm`` (:data:`BATTERY_PARAMS`). These are the battery: what a BMS
+    reports of its own (a Daly's cell count, a JK's capacity) does not replace them.
+
+    ``capacity_ah`` or ``cells`` without ``chemistry`` is an error (they would be
+    ignored).
 
     A ``bol_resistance_ohm`` without a battery to belong to is an error, unless the
     source learns its battery later (``named_later``: a file names its own when it is
     opened, and takes the resistance then, :func:`with_url_resistance`)."""
+    size = [key for key in ("capacity_ah", "cells") if key in parsed.params]
+    if size and "chemistry" not in parsed.params:
+        raise SourceError(
+            f"{parsed.raw}: {' and '.join(size)} need the chemistry they belong to: add "
+            "chemistry= (nmc, lfp, lead_acid)"
+        )
     if spec is None and "chemistry" in parsed.params:
         try:
             spec = preset(

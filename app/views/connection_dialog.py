@@ -17,7 +17,7 @@ import logging
 import threading
 from enum import StrEnum
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -64,6 +65,24 @@ class ProbeStatus(StrEnum):
     FAILED = "failed"
 
 
+class _Scrolling(QScrollArea):
+    """A tab's page that scrolls on a screen too short for it, rather than squeezing
+    its fields; it asks for the page's whole height (a plain QScrollArea asks for less)."""
+
+    def __init__(self, page: QWidget):
+        super().__init__()
+        self.setWidget(page)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self.widget().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.widget().minimumSizeHint().width(), 120)
+
+
 class ConnectionDialog(QDialog):
     """Choose a source; its URL is :meth:`url`.
 
@@ -78,7 +97,7 @@ class ConnectionDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Connect to a battery")
         self.setObjectName("connectionDialog")
-        self.setMinimumWidth(720)
+        self.setMinimumWidth(760)
         self._syncing = False  # the dialog itself is filling fields: not a user edit
         self._detected_once: set[Transport] = set()
         self._detector = SerialWorker("adapter detection", self)
@@ -95,7 +114,7 @@ class ConnectionDialog(QDialog):
             page.changed.connect(self._on_form_changed)
             page.refresh_requested.connect(lambda t=transport: self.detect(t))
             self.pages[transport] = page
-            self.tabs.addTab(page, transport.label)
+            self.tabs.addTab(_Scrolling(page), transport.label)
         self.signal_dialog = None  #: the DBC signal-mapping dialog last opened
         can_page = self.pages[Transport.CAN]
         for i in range(can_page.forms.count()):
@@ -155,6 +174,13 @@ class ConnectionDialog(QDialog):
         self.buttons.accepted.connect(self._on_connect_clicked)
         self.buttons.rejected.connect(self.reject)
         self.set_url(recent[0] if recent else self._page_url(Transport.SIMULATOR))
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """Open tall enough for the tallest tab where the screen allows (Qt's own first
+        size stops at 2/3 of the screen), else as tall as the screen: a tab then scrolls."""
+        hint, room = self.sizeHint(), self.screen().availableGeometry()
+        self.resize(max(hint.width(), self.minimumWidth()), min(hint.height(), room.height() - 60))
 
     # --- the URL --------------------------------------------------------------------
     def url(self) -> str:
@@ -301,7 +327,9 @@ class ConnectionDialog(QDialog):
         )
 
     def _on_test_done(self, result: ProbeResult) -> None:
-        status = ProbeStatus.OK if result.ok else ProbeStatus.WARNING
+        status = (
+            ProbeStatus.OK if result.ok and not result.battery_mismatch else ProbeStatus.WARNING
+        )
         self._finish_test(self._for_url(result.url, result.summary()), status)
 
     def _on_test_failed(self, url: str, exc: BaseException) -> None:
@@ -334,6 +362,10 @@ class ConnectionDialog(QDialog):
         except BatteryOSError as exc:
             self._note(str(exc), problem=True)
             return
+        problems = _catalogue_problems(url)
+        if problems:  # e.g. a BMS without its battery: the diagnostics would judge a preset's
+            self._note("Cannot connect yet: " + "; ".join(problems) + ".", problem=True)
+            return
         self._cancel_test.set()  # a test must not hold the port the session is about to open
         self.connect_requested.emit(url)
 
@@ -345,6 +377,14 @@ class ConnectionDialog(QDialog):
         """End of the program: stop a test and join the workers; True when none is left."""
         self._cancel_test.set()
         return self._tester.wait(timeout) and self._detector.wait(timeout)
+
+
+def _catalogue_problems(url: str) -> list[str]:
+    """What the catalogue says must be fixed in ``url`` (none for a URL outside it)."""
+    try:
+        return protocols.parse_connection(url).problems()
+    except BatteryOSError:
+        return []  # a third-party source: it checks its own URL
 
 
 def _message(exc: BaseException, what: str) -> str:

@@ -1,10 +1,11 @@
 """Forms of the connection dialog, generated from the catalogue (:mod:`app.hardware.protocols`).
 
-:class:`ParamForm` is the settings of one protocol; :class:`TransportPage` is
-one tab of the dialog: what to connect to (a chemistry, a serial port with
-the detected ones, a CAN interface and channel, a file), the protocol picker
-and its form. Values are URL text, so a URL typed by the user comes back
-unchanged.
+:class:`ParamForm` is the settings of one protocol; :class:`BatteryFields` is
+the battery a tab talks to (chemistry, series cells, capacity, a new cell's
+resistance), the same block on every tab; :class:`TransportPage` is one tab of
+the dialog: what to connect to (a serial port with the detected ones, a CAN
+interface and channel, a file), the protocol picker and its form, the battery.
+Values are URL text, so a URL typed by the user comes back unchanged.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 from app.hardware.protocols import (
     CAN_INTERFACES,
     CHEMISTRIES,
+    CHEMISTRY_HELP,
     LOG_FILE_FILTER,
     Connection,
     DetectedDevice,
@@ -49,6 +52,18 @@ UNIT_WIDTH = 84
 SIGNAL_MAPPING = ("dbc", "mapping")
 #: Width of the form labels, so the device rows and the protocol's rows line up.
 LABEL_WIDTH = 130
+#: Width of a unit in the battery fields' left column (Ah).
+_NARROW_UNIT_WIDTH = 24
+#: How a choice is shown, by its URL value (a chemistry by its name).
+CHOICE_NAMES: dict[str, str] = {str(k): v for k, v in CHEMISTRY_NAMES.items()}
+#: Under each tab's battery fields: whose battery wins (as
+#: :func:`app.hardware.registry.battery_from_url` has it).
+BATTERY_NOTES = {
+    Transport.SERIAL: "What the diagnostics judge against; a BMS's own cell count or "
+    "capacity (Daly, JK) does not replace it",
+    Transport.FILE: "Empty: the battery the file names; given here, it replaces the file's",
+}
+BATTERY_NOTES[Transport.CAN] = BATTERY_NOTES[Transport.SERIAL]
 
 
 def _form() -> QFormLayout:
@@ -107,7 +122,13 @@ def _make_field(param: Param, changed: Signal) -> QWidget:
         field.edited.connect(changed)
     elif param.choices:
         field = QComboBox(editable=param.kind is not ParamKind.CHOICE)
-        field.addItems(list(param.choices))
+        if field.isEditable():
+            field.addItems(list(param.choices))
+        else:  # shown by name, written by value; without a default, empty comes first
+            if param.default is None:
+                field.addItem(param.blank or "choose…", "")
+            for choice in param.choices:
+                field.addItem(CHOICE_NAMES.get(choice, choice), choice)
         if field.isEditable():
             field.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             field.lineEdit().setPlaceholderText(_placeholder(param))
@@ -123,16 +144,31 @@ def _make_field(param: Param, changed: Signal) -> QWidget:
     return field
 
 
-def _with_unit(field: QWidget, unit: str = "") -> QWidget:
-    """``field`` with its unit (or nothing) in a column of :data:`UNIT_WIDTH` after it."""
+def _with_unit(field: QWidget, unit: str = "", unit_width: int = UNIT_WIDTH) -> QWidget:
+    """``field`` with its unit (or nothing) in a column of ``unit_width`` after it."""
     row = QWidget()
     line = QHBoxLayout(row)
     line.setContentsMargins(0, 0, 0, 0)
     line.addWidget(field, 1)
     label = QLabel(unit, objectName="mutedText")
-    label.setFixedWidth(UNIT_WIDTH)
+    label.setFixedWidth(unit_width)
     line.addWidget(label)
     return row
+
+
+def _param_label(param: Param) -> str:
+    """A parameter's label; `` *``: the dialog does not connect without it."""
+    return param.label + (" *" if param.required or param.needed else "")
+
+
+def _field_values(fields: dict[str, QWidget]) -> dict[str, str]:
+    return {name: _field_text(field) for name, field in fields.items()}
+
+
+def _show_values(params: tuple[Param, ...], fields: dict[str, QWidget], values: dict) -> None:
+    """Show ``values`` in ``fields``; parameters not in it get their start value."""
+    for param in params:
+        _set_field_text(fields[param.name], values.get(param.name, param.start_value))
 
 
 def _placeholder(param: Param) -> str:
@@ -191,7 +227,7 @@ class ParamForm(QWidget):
                 row = field
             else:
                 row = _with_unit(field, param.unit)
-            form.addRow(_label(param.label + (" *" if param.required else ""), param.help), row)
+            form.addRow(_label(_param_label(param), param.help), row)
         self.changed.connect(self._update_map_button)
         self.reset()
 
@@ -217,16 +253,76 @@ class ParamForm(QWidget):
         self.changed.emit()
 
     def values(self) -> dict[str, str]:
-        return {name: _field_text(field) for name, field in self.fields.items()}
+        return _field_values(self.fields)
 
     def set_values(self, values: dict[str, str]) -> None:
         """Show ``values``; parameters not in it get their start value."""
-        for param in self.protocol.params:
-            _set_field_text(self.fields[param.name], values.get(param.name, param.start_value))
+        _show_values(self.protocol.params, self.fields, values)
         self._update_map_button()
 
     def reset(self) -> None:
         self.set_values({})
+
+
+class BatteryFields(QWidget):
+    """The battery a tab talks to: chemistry, series cells, capacity and a new cell's
+    resistance (the protocols' :attr:`~Protocol.battery`) in two columns, and a note
+    on whose values win.
+
+    ``chemistry``: the simulator's chemistry picker, shown first (its chemistry is
+    the URL's host, sim://lfp, not a parameter).
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        chemistry: QComboBox | None = None,
+        note: str = "",
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.params = protocol.battery
+        self.fields: dict[str, QWidget] = {}
+        rows: list[tuple[str, str, str, QWidget]] = []  # label, help, unit, field
+        if chemistry is not None:
+            rows.append(("Chemistry", chemistry.toolTip(), "", chemistry))
+        for param in self.params:
+            field = _make_field(param, self.changed)
+            self.fields[param.name] = field
+            rows.append((_param_label(param), param.help, param.unit, field))
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(8)
+        for i, (text, tip, unit, field) in enumerate(rows):
+            row, column = divmod(i, 2)
+            label = _label(text, tip) if column == 0 else QLabel(text, toolTip=tip)
+            # the right column's fields end where the page's other fields do
+            unit_width = UNIT_WIDTH if column else _NARROW_UNIT_WIDTH
+            grid.addWidget(label, row, 2 * column)
+            grid.addWidget(_with_unit(field, unit, unit_width), row, 2 * column + 1)
+        # about equal fields: the right column holds the wider unit column
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(3, 4)
+        self.note = QLabel(note, objectName="mutedText", wordWrap=True)
+        head = QHBoxLayout()  # as the detected adapters' heading: title, then its status
+        head.addWidget(QLabel("Battery", objectName="sectionTitle"))
+        head.addWidget(self.note, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(head)
+        layout.addLayout(grid)
+        self.set_values({})
+
+    def values(self) -> dict[str, str]:
+        return _field_values(self.fields)
+
+    def set_values(self, values: dict[str, str]) -> None:
+        """Show the battery ``values`` name; the rest get their start value."""
+        _show_values(self.params, self.fields, values)
 
 
 class TransportPage(QWidget):
@@ -254,12 +350,12 @@ class TransportPage(QWidget):
 
         device_form = _form()
         self.interface_combo: QComboBox | None = None
-        if transport is Transport.SIMULATOR:
+        if transport is Transport.SIMULATOR:  # its chemistry is its device
             self.device_field: QWidget = QComboBox()
             for chemistry in CHEMISTRIES:
-                self.device_field.addItem(CHEMISTRY_NAMES.get(chemistry, chemistry), chemistry)
+                self.device_field.addItem(CHOICE_NAMES.get(chemistry, chemistry), chemistry)
+            self.device_field.setToolTip(CHEMISTRY_HELP)
             self.device_field.currentIndexChanged.connect(self.changed)
-            device_form.addRow(_label("Chemistry"), _with_unit(self.device_field))
         elif transport is Transport.FILE:
             self.device_field = _PathField(LOG_FILE_FILTER, writes=False)
             self.device_field.edited.connect(self.changed)
@@ -291,7 +387,16 @@ class TransportPage(QWidget):
             device_form.addRow(_label("Protocol"), _with_unit(self.protocol_combo))
         else:
             self.protocol_combo.hide()
-        layout.addLayout(device_form)
+        self.battery = BatteryFields(
+            self.protocols[0],
+            chemistry=self.device_field if transport is Transport.SIMULATOR else None,
+            note=BATTERY_NOTES.get(transport, ""),
+        )
+        self.battery.changed.connect(self.changed)
+        if transport is Transport.SIMULATOR:  # the simulated pack first: it is the device
+            layout.addWidget(self.battery)
+        else:
+            layout.addLayout(device_form)
         layout.addWidget(self.protocol_help)
         self.protocol_help.setContentsMargins(LABEL_WIDTH + 12, 0, 0, 0)
 
@@ -301,6 +406,8 @@ class TransportPage(QWidget):
             form.changed.connect(self.changed)
             self.forms.addWidget(form)
         layout.addWidget(self.forms)
+        if transport is not Transport.SIMULATOR:
+            layout.addWidget(self.battery)
         self.extra_edit = QLineEdit()
         self.extra_edit.setPlaceholderText("name=value&name=value")
         self.extra_edit.setToolTip("URL parameters the form does not show, passed to the source")
@@ -342,7 +449,8 @@ class TransportPage(QWidget):
     def connection(self) -> Connection:
         device = _field_text(self.device_field)
         interface = self.interface_combo.currentText().strip() if self.interface_combo else ""
-        return Connection(self.protocol.name, device, interface, self.form.values(), self._extra())
+        values = {**self.battery.values(), **self.form.values()}
+        return Connection(self.protocol.name, device, interface, values, self._extra())
 
     def _extra(self) -> dict[str, str]:
         return dict(parse_qsl(self.extra_edit.text().strip(), keep_blank_values=True))
@@ -358,6 +466,7 @@ class TransportPage(QWidget):
         if self.interface_combo is not None:
             self.interface_combo.setEditText(connection.interface)
         self.form.set_values(connection.values)
+        self.battery.set_values(connection.values)
         self.extra_edit.setText(urlencode(connection.extra, safe="/:,", quote_via=quote))
 
     # --- detected adapters --------------------------------------------------------

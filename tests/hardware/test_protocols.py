@@ -112,10 +112,14 @@ def test_urls_outside_the_catalogue_say_why(url, message):
 def test_problems_name_what_is_missing_or_malformed():
     assert Connection("line", "", values={"baud": "fast"}).problems() == [
         "choose a serial port",
+        "Chemistry is required",
+        "Series cells is required",
+        "Capacity is required",
         "Baud rate must be a whole number, not 'fast'",
         "Mapping is required",
     ]
-    assert Connection("dbc", "can0").problems() == [
+    battery = {"chemistry": "lfp", "cells": "16", "capacity_ah": "100"}
+    assert Connection("dbc", "can0", values=battery).problems() == [
         "choose a CAN interface",
         "DBC file is required",
     ]
@@ -129,19 +133,22 @@ def test_catalogue_is_complete_and_consistent():
     assert {p.name for p in protocols_for(Transport.SERIAL)} == {"vedirect", "daly", "jk", "line"}
     assert {p.name for p in protocols_for(Transport.CAN)} == {"pylontech", "dbc"}
     for proto in PROTOCOLS:
-        names = [p.name for p in proto.params]
+        names = [p.name for p in proto.all_params]
         assert len(names) == len(set(names)), proto.name
-        for param in proto.params:
+        for param in proto.all_params:
             assert param.label and param.problem(param.start_value) in (
                 None,
                 f"{param.label} is required",
             )
             if param.kind is ParamKind.CHOICE:
-                assert param.default in param.choices
+                assert param.default in (*param.choices, None)
+    # every protocol of a transport has the same battery: the dialog shows it once a tab
+    for transport in Transport:
+        assert len({p.battery for p in protocols_for(transport)}) == 1, transport
 
 
 def test_a_fresh_simulator_form_opens_a_real_source():
-    values = {p.name: p.start_value for p in protocols.SIMULATOR.params}
+    values = {p.name: p.start_value for p in protocols.SIMULATOR.all_params}
     url = Connection("sim", "lfp", values=values).url()
     assert url == "sim://lfp?cells=4&profile=cycle&speed=1"
     source = create_source(url)
@@ -155,7 +162,7 @@ _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 def connections(draw):
     proto = draw(st.sampled_from(PROTOCOLS))
     values = {}
-    for param in proto.params:
+    for param in proto.all_params:
         value = ""
         if draw(st.booleans()):
             value = draw(st.sampled_from(param.choices) if param.choices else _text)
@@ -257,6 +264,18 @@ def test_probe_reads_samples_and_reports_the_newest_values():
     assert f"V={result.latest['voltage_v']:.3f} V" in text
 
 
+def test_probe_names_a_cell_count_other_than_the_urls():
+    """A BMS that sends 15 cells for a battery given as 16: the summary says so."""
+    latest = {"voltage_v": 49.5, **{f"cell_{k}_v": 3.3 for k in range(1, 16)}}
+    url = "serial:///dev/ttyUSB0?protocol=jk&chemistry=lfp&cells={}&capacity_ah=100"
+    result = protocols.ProbeResult(url.format(16), 10, 1.0, latest, {})
+    assert result.battery_mismatch == "15 cells, not the 16 given as series cells"
+    assert "15 cells, not the 16 given as series cells" in result.summary()
+    for same in (url.format(15), "serial:///dev/ttyUSB0?protocol=jk"):
+        result = protocols.ProbeResult(same, 10, 1.0, latest, {})
+        assert result.battery_mismatch is None and " · 15 cells" in result.summary()
+
+
 def test_probe_of_a_silent_device_says_what_it_saw(monkeypatch):
     from app.hardware import registry
 
@@ -280,3 +299,26 @@ def test_probe_stops_when_cancelled():
     cancel.set()
     result = protocols.probe_source("sim://nmc?speed=1", seconds=30, cancel=cancel)
     assert result.samples == 0 and result.seconds < 5
+
+
+def test_a_battery_is_a_chemistry_with_its_cells_and_capacity():
+    """Serial and CAN ask for the whole battery; a log's is the file's, or all of it given."""
+    assert Connection("jk", "/dev/ttyUSB0", values={"cells": "0", "capacity_ah": "-5"}).problems()[
+        :3
+    ] == [
+        "Chemistry is required",
+        "Series cells must be 1 or more, not '0'",
+        "Capacity must be a positive number, not '-5'",
+    ]
+    assert Connection("file", "/x.csv").problems() == []
+    assert Connection("file", "/x.csv", values={"cells": "16"}).problems() == [
+        "choose a chemistry for Series cells"
+    ]
+    assert Connection("file", "/x.csv", values={"chemistry": "lfp"}).problems() == [
+        "Series cells is required with a chemistry",
+        "Capacity is required with a chemistry",
+    ]
+    url = "serial:///dev/ttyUSB0?protocol=vedirect&chemistry=lfp&cells=16&capacity_ah=100"
+    assert parse_connection(url).problems() == []
+    spec = create_source(url).spec
+    assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 16, 100.0)

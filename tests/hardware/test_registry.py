@@ -20,6 +20,10 @@ def test_parse_url_parts():
         ("sim://nmc?cells=1&cells=2", "given twice"),
         ("sim://nmc?colour=red", "colour"),
         ("sim://unobtainium", "unobtainium"),
+        # a size without its chemistry would be ignored (the NMC preset's single cell)
+        ("serial:///dev/ttyUSB0?protocol=jk&cells=16", "cells need the chemistry"),
+        ("can://virtual/x?protocol=pylontech&capacity_ah=100", "capacity_ah need the chemistry"),
+        ("file:///data/pack.csv?capacity_ah=100&cells=16", "capacity_ah and cells need"),
     ],
 )
 def test_bad_urls_raise_source_error_naming_the_problem(url, message):

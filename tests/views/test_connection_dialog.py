@@ -13,6 +13,7 @@ from app.hardware import protocols, registry
 from app.hardware.protocols import DetectedDevice, Transport
 from app.views.connection_dialog import ConnectionDialog, ProbeStatus
 from app.views.main_window import Page
+from tests.hardware.serial.conftest import device  # noqa: F401 - the pty device fixture
 
 from .view_fakes import FailingSource
 
@@ -49,6 +50,17 @@ def _finish(qtbot, dialog: ConnectionDialog) -> None:
 def _type_url(qtbot, dialog: ConnectionDialog, url: str) -> None:
     dialog.url_edit.clear()
     qtbot.keyClicks(dialog.url_edit, url)
+
+
+def _fill_battery(qtbot, page, chemistry: str, cells: str, capacity_ah: str, bol: str = "") -> None:
+    """Choose the chemistry by its shown name and type the rest, as a user does."""
+    fields = page.battery.fields
+    fields["chemistry"].setCurrentIndex(fields["chemistry"].findText(chemistry))
+    for name, text in (("cells", cells), ("capacity_ah", capacity_ah), ("bol_resistance_ohm", bol)):
+        fields[name].selectAll()
+        qtbot.keyClicks(fields[name], text) if text else qtbot.keyClick(
+            fields[name], Qt.Key.Key_Delete
+        )
 
 
 # --- URL and form ---------------------------------------------------------------
@@ -90,10 +102,19 @@ def test_filling_the_form_writes_the_url(qtbot, make_dialog):
     assert (
         dialog.url() == "can://pcan/PCAN_USBBUS1?protocol=pylontech&bitrate=500000&byte_order=big"
     )
+    assert "Chemistry is required; Series cells is required; Capacity is required" in (
+        dialog.url_note.text()
+    )  # a BMS's battery is asked for: the NMC preset's single cell would be far off
+    _fill_battery(qtbot, page, "LFP (LiFePO₄)", "16", "100")
+    battery = "chemistry=lfp&cells=16&capacity_ah=100"
+    assert dialog.url() == (
+        f"can://pcan/PCAN_USBBUS1?protocol=pylontech&{battery}&bitrate=500000&byte_order=big"
+    )
     assert "ready" in dialog.url_note.text()
 
+    # the battery belongs to the tab, not to the protocol: it stays when the protocol changes
     page.protocol_combo.setCurrentIndex(page.protocol_combo.findData("dbc"))
-    assert dialog.url() == "can://pcan/PCAN_USBBUS1?dbc=&bitrate=500000"
+    assert dialog.url() == f"can://pcan/PCAN_USBBUS1?{battery}&dbc=&bitrate=500000"
     assert dialog.url_note.property("problem") == "true"
     assert "DBC file is required" in dialog.url_note.text()
 
@@ -270,8 +291,9 @@ def test_a_failed_connect_keeps_the_dialog_open_with_the_reason(make_window):
 
 def test_the_simulators_cell_resistance_is_a_field_and_a_bad_one_is_named(qtbot, make_dialog):
     dialog = make_dialog()
+    assert dialog.url() == "sim://nmc?cells=4&profile=cycle&speed=1"  # as the fields show
     _type_url(qtbot, dialog, "sim://lfp?cells=4&bol_resistance_ohm=-0.01")
-    field = dialog.page(Transport.SIMULATOR).form.fields["bol_resistance_ohm"]
+    field = dialog.page(Transport.SIMULATOR).battery.fields["bol_resistance_ohm"]
     assert field.text() == "-0.01"
     assert "R new (cell) must be a positive number, not '-0.01'" in dialog.url_note.text()
     assert dialog.url_note.property("problem") == "true"
@@ -282,3 +304,98 @@ def test_the_simulators_cell_resistance_is_a_field_and_a_bad_one_is_named(qtbot,
     field.selectAll()
     qtbot.keyClick(field, Qt.Key.Key_Delete)  # empty: the chemistry's typical value
     assert dialog.url() == "sim://lfp?cells=4&profile=cycle&speed=1"
+
+
+# --- the battery of a BMS or a battery monitor ---------------------------------------
+
+
+def test_the_serial_battery_fields_build_the_url(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.tabs.setCurrentIndex(1)
+    page = dialog.page(Transport.SERIAL)
+    qtbot.keyClicks(page.device_field, "/dev/ttyUSB0")
+    page.protocol_combo.setCurrentIndex(page.protocol_combo.findData("jk"))
+    chemistry = page.battery.fields["chemistry"]
+    assert chemistry.currentText() == "choose…" and "Chemistry *" in _labels(page.battery)
+    assert "Daly, JK" in page.battery.note.text()  # whose cell count wins is said
+    _fill_battery(qtbot, page, "LFP (LiFePO₄)", "16", "280", bol="0.0003")
+    assert dialog.url() == (
+        "serial:///dev/ttyUSB0?protocol=jk&chemistry=lfp&cells=16&capacity_ah=280"
+        "&bol_resistance_ohm=0.0003&baud=115200"
+    )
+    assert "ready to test or connect" in dialog.url_note.text()
+    # and a URL with a battery fills the fields
+    dialog.set_url(
+        "serial:///dev/ttyUSB1?protocol=vedirect&chemistry=lead_acid&cells=6&capacity_ah=200"
+    )
+    assert chemistry.currentText() == "Lead-acid"
+    assert page.battery.fields["cells"].text() == "6"
+    assert page.battery.fields["bol_resistance_ohm"].text() == ""
+
+
+def test_a_bad_capacity_is_named_and_not_connected(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.set_url("serial:///dev/ttyUSB0?protocol=vedirect&chemistry=lfp&cells=4&capacity_ah=100")
+    page = dialog.page(Transport.SERIAL)
+    _fill_battery(qtbot, page, "LFP (LiFePO₄)", "4", "-100")
+    assert "Capacity must be a positive number, not '-100'" in dialog.url_note.text()
+    assert dialog.url_note.property("problem") == "true" and dialog.url_note.isVisible()
+    with qtbot.assertNotEmitted(dialog.connect_requested):
+        dialog.connect_button.click()
+    assert dialog.url_note.text().startswith("Cannot connect yet: Capacity must be a positive")
+    assert dialog.isVisible()
+    # a typed URL without its battery is not connected either
+    _type_url(qtbot, dialog, "serial:///dev/ttyUSB0?protocol=vedirect")
+    with qtbot.assertNotEmitted(dialog.connect_requested):
+        dialog.connect_button.click()
+    assert "Chemistry is required" in dialog.url_note.text()
+
+
+def test_the_log_files_battery_is_the_files_unless_given(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.set_url("file:///data/pack.csv")
+    page = dialog.page(Transport.FILE)
+    assert page.battery.fields["chemistry"].currentText() == "the file's"
+    assert "ready" in dialog.url_note.text()
+    _fill_battery(qtbot, page, "NMC (Li-ion)", "", "")
+    assert "Series cells is required with a chemistry" in dialog.url_note.text()
+
+
+def _labels(widget) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return " | ".join(label.text() for label in widget.findChildren(QLabel))
+
+
+def test_a_bms_connected_with_its_battery_is_what_the_engine_and_dashboard_use(
+    qtbot,
+    make_window,
+    device,  # noqa: F811 - the serial tests' fixture
+):
+    """End to end: a JK BMS on a pseudo-terminal, its battery from the dialog's fields."""
+    bms = device("jk", chemistry="lfp", cells=16)
+    window = make_window()
+    window.action_connect.trigger()
+    dialog = window.connection_dialog
+    dialog.set_url(bms.url)  # the port and protocol, as a recent connection gives them
+    page = dialog.page(Transport.SERIAL)
+    _fill_battery(qtbot, page, "LFP (LiFePO₄)", "16", "100")
+    assert "chemistry=lfp&cells=16&capacity_ah=100" in dialog.url()
+    dialog.connect_button.click()
+    assert not dialog.isVisible() and window.session.running
+    qtbot.waitUntil(lambda: window.session.spec is not None, timeout=10_000)
+    spec = window.session.spec  # the live engine's battery (not the NMC preset)
+    assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 16, 100.0)
+    qtbot.waitUntil(lambda: window.dashboard.readouts.plausible_cell_v == spec.plausible_cell_v)
+    window.session.stop()
+
+
+def test_testing_a_bms_that_sends_other_cells_than_given_warns(qtbot, make_dialog, device):  # noqa: F811
+    bms = device("jk", chemistry="lfp", cells=15)
+    dialog = make_dialog()
+    dialog.set_url(bms.url)
+    _fill_battery(qtbot, dialog.page(Transport.SERIAL), "LFP (LiFePO₄)", "16", "100")
+    with qtbot.waitSignal(dialog.test_finished, timeout=20_000):
+        dialog.test_button.click()
+    assert "15 cells, not the 16 given as series cells" in dialog.test_result.text()
+    assert dialog.test_result.property("status") == ProbeStatus.WARNING
