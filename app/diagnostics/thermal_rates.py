@@ -34,7 +34,8 @@ class RiseRates:
 
     Rows from the current anchor on are kept with the cumulative sums of the
     finite count, x, x², y and xy (x, y: time and temperature less the anchor
-    row's), per sensor; a window is [r, j] with j the first row RATE_WINDOW_S
+    row's), per sensor (the temperatures themselves only from ANCHOR_SAMPLES on:
+    the rows the next anchor starts with); a window is [r, j] with j the first row RATE_WINDOW_S
     after r. When every window starting in the first ANCHOR_SAMPLES rows is
     done, the anchor moves on by that many rows.
     """
@@ -83,29 +84,40 @@ class RiseRates:
             cyx[:, : n + 1] = self._cyx[:, : n + 1]
             self._t, self._y, self._cs, self._cyx = grown_t, grown_y, cs, cyx
         self._t[n : n + m] = t
-        self._y[:, n : n + m] = temps
+        # the rows are summed from ``temps``; only those a move of the anchor carries
+        # over (from ANCHOR_SAMPLES on, summed again from the new anchor) are kept
+        kept = max(n, ANCHOR_SAMPLES)
+        if kept < n + m:
+            self._y[:, kept : n + m] = temps[:, kept - n :]
         if n == 0:
             self._yref = np.nan_to_num(temps[:, :1])
         self._n = n + m
-        self._sums(n, n + m, finite)
+        self._sums(n, n + m, finite, temps)
 
-    def _sums(self, a: int, b: int, finite: bool = False) -> None:
+    def _sums(self, a: int, b: int, finite: bool = False, y: np.ndarray | None = None) -> None:
         """Extend the cumulative sums over rows a..b (each continues from the last
         value in order: the same bits as one sum over all rows); ``finite``: those
-        rows are known to be all finite."""
+        rows are known to be all finite; ``y``: their temperatures (default: the
+        kept ones)."""
         x = self._t[a:b] - self._t[0]
-        y = self._y[:, a:b]
+        if y is None:
+            y = self._y[:, a:b]
         cs, cyx = self._cs, self._cyx
         if a == 0:
             self._gaps = False
         rows = slice(a + 1, b + 1)
         if (finite or np.isfinite(y).all()) and not self._gaps:
-            # count, x and x² are the same for every sensor: summed once, in row 0
-            cs[0, 0, rows] = 1.0
-            cs[1, 0, rows] = x
-            cs[2, 0, rows] = x * x
-            shared = cs[:3, 0, a : b + 1]
-            np.cumsum(shared, axis=1, out=shared)
+            # count, x and x² are the same for every sensor: summed once, in row 0.
+            # The count goes up by one a row (whole numbers: the running sum's values
+            # exactly); x and x² as one complex running sum (as y and xy below)
+            cs[0, 0, rows] = cs[0, 0, a] + np.arange(1.0, b - a + 1.0)
+            xx = np.empty((b - a + 1, 2))
+            xx[0] = cs[1:3, 0, a]
+            xx[1:, 0] = x
+            np.multiply(x, x, out=xx[1:, 1])
+            z = xx.view(np.complex128)[:, 0]
+            np.cumsum(z, out=z)
+            cs[1:3, 0, a : b + 1] = xx.T
             np.subtract(y, self._yref, out=cyx[:, rows, 0])
         else:
             if not self._gaps:  # every sensor's count, x and x² so far: row 0's
