@@ -78,7 +78,9 @@ band" from each column's min and max instead of two comparisons per reading (16
 cells x 1e6: 33-34 -> 11-13 ms), the thermal rise rates summing the caller's
 temperatures instead of copying them first (only the ~120 rows an anchor move sums
 again are kept) with the shared count as whole numbers and x, x^2 as one complex
-running sum (RiseRates alone 0.229-0.233 -> 0.220-0.222 s), and cell balance in
+running sum, the window differences of y and xy into contiguous arrays (RiseRates
+alone 0.211, 0.238 -> 0.195, 0.208 s, the code before and after in one process,
+interleaved, best of 7), and cell balance in
 16384-sample slices, whose sorted cells stay in cache while read column by column
 (0.177, 0.190 -> 0.164, 0.166 s; 4 cells ~0.11 s either way) -- these from one-off
 scripts, best of 3-5, old and new alternated. ``--repeat 2 --cases pack``, old,

@@ -166,10 +166,10 @@ class RiseRates:
         ok = (cnt >= 2) & (den >= cnt * cnt * (RATE_MIN_SPAN_S**2 / 12.0))
         if not ok.any():
             return
-        cz = self._cyx.view(np.complex128)[..., 0]
-        sums = cz[:, hi] - cz[:, lo]  # sy + i sxy (complex: the two differences)
-        # num = cnt * sxy - sx * sy, in place (the same products and difference)
-        num, sx_sy = sums.imag, sums.real
+        cyx = self._cyx
+        # num = cnt * sxy - sx * sy (the differences into contiguous arrays)
+        num = cyx[:, hi, 1] - cyx[:, lo, 1]
+        sx_sy = cyx[:, hi, 0] - cyx[:, lo, 0]
         np.multiply(num, cnt, out=num)
         np.multiply(sx_sy, sx, out=sx_sy)
         np.subtract(num, sx_sy, out=num)
