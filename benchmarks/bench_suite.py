@@ -73,14 +73,16 @@ another precision or summation order (different bits).
 Then three exact cuts (same bits: run_suite JSON and SOC series of 33 simulated logs
 -- the 5 here and NMC/LFP/lead-acid, 4/16 cells, drive/cycle/HPPC/rest/float with
 runaways, shorts, stuck/noisy/dropped sensors, over-voltage -- analyze --json of the
-11 real logs and --timeseries of the 8 with samples): the SOC's "every cell within the plausible
-band" from each column's min and max instead of two comparisons per reading (16
-cells x 1e6: 33-34 -> 11-13 ms), the thermal rise rates summing the caller's
+11 real logs and --timeseries of the 8 with samples): the SOC's "every cell within
+the plausible band" from each column's least and greatest (np.minimum.reduce, not the ndarray
+methods, whose per-call overhead made live blocks slower; 16 cells, a 10-sample
+block 64 -> 61 us, 1e6 samples 30 -> 8-9 ms), the thermal rise rates summing the caller's
 temperatures instead of copying them first (only the ~120 rows an anchor move sums
-again are kept) with the shared count as whole numbers and x, x^2 as one complex
-running sum, the window differences of y and xy into contiguous arrays (RiseRates
-alone 0.211, 0.238 -> 0.195, 0.208 s, the code before and after in one process,
-interleaved, best of 7), and cell balance in
+again are kept) and a window's y and xy differences into contiguous arrays
+(RiseRates alone 0.211, 0.238 -> 0.195, 0.208 s, the code before and after in one
+process, interleaved, best of 7; live blocks of 10 samples 5.17 -> 5.10 us/sample;
+a complex running sum of x and x^2 saved ~2 ms offline but cost live blocks, and
+was dropped), and cell balance in
 16384-sample slices, whose sorted cells stay in cache while read column by column
 (0.177, 0.190 -> 0.164, 0.166 s; 4 cells ~0.11 s either way) -- these from one-off
 scripts, best of 3-5, old and new alternated. ``--repeat 2 --cases pack``, old,

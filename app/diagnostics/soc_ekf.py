@@ -693,7 +693,8 @@ class EkfSocEstimator:
         # (every reading within the band: each column's least and greatest are; NaN
         # propagates through min and max and fails both comparisons, as it fails them
         # reading by reading)
-        if stuck is None and all(c.min() >= lo and c.max() <= hi for c in columns):
+        least, greatest = np.minimum.reduce, np.maximum.reduce
+        if stuck is None and all(least(c) >= lo and greatest(c) <= hi for c in columns):
             # (the same adds on the columns themselves, with nothing stacked)
             total = np.zeros(len(block))
             for column in columns:

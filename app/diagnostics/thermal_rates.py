@@ -107,17 +107,12 @@ class RiseRates:
             self._gaps = False
         rows = slice(a + 1, b + 1)
         if (finite or np.isfinite(y).all()) and not self._gaps:
-            # count, x and x² are the same for every sensor: summed once, in row 0.
-            # The count goes up by one a row (whole numbers: the running sum's values
-            # exactly); x and x² as one complex running sum (as y and xy below)
-            cs[0, 0, rows] = cs[0, 0, a] + np.arange(1.0, b - a + 1.0)
-            xx = np.empty((b - a + 1, 2))
-            xx[0] = cs[1:3, 0, a]
-            xx[1:, 0] = x
-            np.multiply(x, x, out=xx[1:, 1])
-            z = xx.view(np.complex128)[:, 0]
-            np.cumsum(z, out=z)
-            cs[1:3, 0, a : b + 1] = xx.T
+            # count, x and x² are the same for every sensor: summed once, in row 0
+            cs[0, 0, rows] = 1.0
+            cs[1, 0, rows] = x
+            cs[2, 0, rows] = x * x
+            shared = cs[:3, 0, a : b + 1]
+            np.cumsum(shared, axis=1, out=shared)
             np.subtract(y, self._yref, out=cyx[:, rows, 0])
         else:
             if not self._gaps:  # every sensor's count, x and x² so far: row 0's
