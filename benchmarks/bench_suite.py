@@ -70,6 +70,32 @@ and the deviations (~35 ms). The pack case stays at ~2.3-2.6 s under load, over
 2 s: what is left needs sharing work between diagnostics (cell balance, SOH,
 safety and the fault bins each pass over the 16 cell columns on their own) or
 another precision or summation order (different bits).
+Then three exact cuts (same bits: run_suite JSON and SOC series of 33 simulated logs
+-- the 5 here and NMC/LFP/lead-acid, 4/16 cells, drive/cycle/HPPC/rest/float with
+runaways, shorts, stuck/noisy/dropped sensors, over-voltage -- analyze --json of the
+11 real logs and --timeseries of the 8 with samples): the SOC's "every cell within
+the plausible band" from each column's least and greatest (np.minimum.reduce, not the ndarray
+methods, whose per-call overhead made live blocks slower; 16 cells, a 10-sample
+block 64 -> 61 us, 1e6 samples 30 -> 8-9 ms), the thermal rise rates summing the caller's
+temperatures instead of copying them first (only the ~120 rows an anchor move sums
+again are kept) and a window's y and xy differences into contiguous arrays
+(RiseRates alone 0.211, 0.238 -> 0.195, 0.208 s, the code before and after in one
+process, interleaved, best of 7; live blocks of 10 samples 5.17 -> 5.10 us/sample;
+a complex running sum of x and x^2 saved ~2 ms offline but cost live blocks, and
+was dropped), and cell balance in
+16384-sample slices, whose sorted cells stay in cache while read column by column
+(0.177, 0.190 -> 0.164, 0.166 s; 4 cells ~0.11 s either way) -- these from one-off
+scripts, best of 3-5, old and new alternated. ``--repeat 2 --cases pack``, old,
+new, old, new at load 5-8: pack 2.62, 2.27, 2.33, 2.61 s -- the ~0.05 s saved is
+within this machine's noise (detect_faults alone read 0.78-0.93 s on unchanged
+code). Tried and dropped (slower or no better, same bits): fault-stage chunks of
+8192, 16384 or 131072 samples (32768 is the best for the bin stage and the
+families alike), SOC chunks of 8192-32768, complex pairs for the fault detectors'
+running sums (the interleaving copies eat most of the gain), other ways to stack
+or sort the cells. What is left over 2 s is outside the per-cell passes:
+measure_internal_resistance (~0.4-0.5 s, the pulse fits), the fault families
+(short ~0.19, runaway ~0.10, limits ~0.10 of which its running over-voltage sums
+~half, sensors ~0.09 s) and the SOC filter's ~17000 sequential updates (~0.23 s).
 """
 
 from __future__ import annotations

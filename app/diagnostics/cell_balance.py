@@ -142,8 +142,10 @@ def _unknown(cells: int, why: str) -> CellBalanceResult:
 #: samples per bin of the per-cell sums (counted from the start)
 BIN_SAMPLES = 256
 #: a long block (a whole log) is taken this many samples at a time: the sort and the
-#: deviations of 16 cells x 1e6 samples would be 128 MB temporaries each
-SLICE_SAMPLES = 256 * BIN_SAMPLES
+#: deviations of 16 cells x 1e6 samples would be 128 MB temporaries each, and a
+#: slice's sorted cells (2 MB for 16 cells) are read column by column while in cache
+#: (4x longer slices: check_cell_balance of a 16-cell, 1e6-sample log ~10 % slower)
+SLICE_SAMPLES = 64 * BIN_SAMPLES
 #: flags kept per sample
 _REST, _MID = 1, 2
 #: the weights of a bin's sums: every sample, mid SOC, mid SOC x current, rest at mid SOC

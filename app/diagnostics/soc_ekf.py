@@ -690,7 +690,11 @@ class EkfSocEstimator:
         stuck = None if frozen is None else frozen.update(block[schema.TIME], columns)
         # summed over the cells in their order, from zero (a reduction along the outer
         # axis adds row after row: the bits do not depend on the block length)
-        if stuck is None and all(((column >= lo) & (column <= hi)).all() for column in columns):
+        # (every reading within the band: each column's least and greatest are; NaN
+        # propagates through min and max and fails both comparisons, as it fails them
+        # reading by reading)
+        least, greatest = np.minimum.reduce, np.maximum.reduce
+        if stuck is None and all(least(c) >= lo and greatest(c) <= hi for c in columns):
             # (the same adds on the columns themselves, with nothing stacked)
             total = np.zeros(len(block))
             for column in columns:

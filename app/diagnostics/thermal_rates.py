@@ -34,7 +34,8 @@ class RiseRates:
 
     Rows from the current anchor on are kept with the cumulative sums of the
     finite count, x, x², y and xy (x, y: time and temperature less the anchor
-    row's), per sensor; a window is [r, j] with j the first row RATE_WINDOW_S
+    row's), per sensor (the temperatures themselves only from ANCHOR_SAMPLES on:
+    the rows the next anchor starts with); a window is [r, j] with j the first row RATE_WINDOW_S
     after r. When every window starting in the first ANCHOR_SAMPLES rows is
     done, the anchor moves on by that many rows.
     """
@@ -83,18 +84,24 @@ class RiseRates:
             cyx[:, : n + 1] = self._cyx[:, : n + 1]
             self._t, self._y, self._cs, self._cyx = grown_t, grown_y, cs, cyx
         self._t[n : n + m] = t
-        self._y[:, n : n + m] = temps
+        # the rows are summed from ``temps``; only those a move of the anchor carries
+        # over (from ANCHOR_SAMPLES on, summed again from the new anchor) are kept
+        kept = max(n, ANCHOR_SAMPLES)
+        if kept < n + m:
+            self._y[:, kept : n + m] = temps[:, kept - n :]
         if n == 0:
             self._yref = np.nan_to_num(temps[:, :1])
         self._n = n + m
-        self._sums(n, n + m, finite)
+        self._sums(n, n + m, finite, temps)
 
-    def _sums(self, a: int, b: int, finite: bool = False) -> None:
+    def _sums(self, a: int, b: int, finite: bool = False, y: np.ndarray | None = None) -> None:
         """Extend the cumulative sums over rows a..b (each continues from the last
         value in order: the same bits as one sum over all rows); ``finite``: those
-        rows are known to be all finite."""
+        rows are known to be all finite; ``y``: their temperatures (default: the
+        kept ones)."""
         x = self._t[a:b] - self._t[0]
-        y = self._y[:, a:b]
+        if y is None:
+            y = self._y[:, a:b]
         cs, cyx = self._cs, self._cyx
         if a == 0:
             self._gaps = False
@@ -154,10 +161,10 @@ class RiseRates:
         ok = (cnt >= 2) & (den >= cnt * cnt * (RATE_MIN_SPAN_S**2 / 12.0))
         if not ok.any():
             return
-        cz = self._cyx.view(np.complex128)[..., 0]
-        sums = cz[:, hi] - cz[:, lo]  # sy + i sxy (complex: the two differences)
-        # num = cnt * sxy - sx * sy, in place (the same products and difference)
-        num, sx_sy = sums.imag, sums.real
+        cyx = self._cyx
+        # num = cnt * sxy - sx * sy (the differences into contiguous arrays)
+        num = cyx[:, hi, 1] - cyx[:, lo, 1]
+        sx_sy = cyx[:, hi, 0] - cyx[:, lo, 0]
         np.multiply(num, cnt, out=num)
         np.multiply(sx_sy, sx, out=sx_sy)
         np.subtract(num, sx_sy, out=num)
