@@ -485,13 +485,17 @@ class SensorDetector:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
 
-    def _pack_resolution(self, bb: BinBatch) -> np.ndarray:
+    def _pack_resolution(self, bb: BinBatch) -> np.ndarray | list[float]:
         """Per bin of a batch, the least bound so far of the pack voltage's resolution,
         squared: a reading quantised by q changes by multiples of q, so each of its
         first and (step-robust) second differences is 0 or at least q in size, and a
         bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed).
         A running minimum, carried to the next batch (exact, whatever the split)."""
         iv = self.layout.i_v
+        if bb.m == 1:  # (a live stream's usual batch: plain floats, the same minimum)
+            a, b = bb.sdd[iv, 0], bb.s2m[iv, 0]
+            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b if b > 0 else np.inf)
+            return [self._pack_q2]
         with np.errstate(invalid="ignore"):
             s = np.fmin(
                 np.where(bb.sdd[iv] > 0, bb.sdd[iv], np.inf),
@@ -502,7 +506,7 @@ class SensorDetector:
         return q2
 
     def _pack_run_moved(
-        self, run: np.ndarray, young: np.ndarray, sums: np.ndarray, q2: np.ndarray, bb: BinBatch
+        self, run: np.ndarray, young: np.ndarray, sums: np.ndarray, q2, bb: BinBatch
     ) -> np.ndarray:
         """Per bin of a batch, whether the cells' sum (``sums``, bin means) moved
         (its greatest less its least, NaN bins left out) since the pack voltage's run
