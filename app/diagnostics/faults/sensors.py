@@ -34,8 +34,12 @@ stuck when it has not changed for 30 s while every peer of its kind changed in
 that window and all of them together in >= 95 % of their bins since the log's
 start (sensors of that kind flicker with noise, this one does not). The pack
 voltage measures what the cells' sum does: it is stuck when it has not changed
-for 30 s and that sum moved by >= ``STUCK_PACK_MOVE_V`` since it froze (a load
-that varies, or a constant current's drift, however long that takes), which no
+for 30 s and that sum moved since it froze (a load that varies, or a constant
+current's drift) by more than a healthy reading holds: two of its resolution --
+bounded by its own changes so far: a reading quantised by q changes by multiples
+of q, so a bin whose squared first or second differences sum to s > 0 has
+q <= sqrt(s) -- plus the range of the sum's noise (9 sigmas of its bin means, at
+least those of cells read to 1 mV), and at most ``STUCK_PACK_MOVE_V``, which no
 sensor's resolution hides. The current's twin is the cells' voltage:
 it is stuck when it has not changed for 30 s while the mean cell voltage jumped
 meanwhile by what a change of C/2 makes through R0 (a load that changed;
@@ -47,27 +51,29 @@ every bin (>= 1) it had before it froze: stuck 5-45 s into the benchmark's logs
 (3 chemistries x 4/16 cells x 4 profiles x 3 seeds) it is found in 29 s, where
 before it was missed; one constant from the first bin on is not judged (a pack
 temperature moves slowly and may be a coarser sensor than the cells').
-At rest or under a constant current neither twin of the pack voltage and the
-current moves, so beside >= 3 cell voltages they are judged on the cells like a
-pack temperature, but only once they showed white noise of their own (second
-differences as large as their first differences give, ``STUCK_WHITE_MIN``) in
-every bin before they froze but one (the log's first has too few robust second
-differences to tell), at least one of them: a step or a ramp to a setpoint (a cycler starting its
-CC step, a float charger reaching its voltage) changes a value without it. Stuck
-30 s into the benchmark's logs (``--onsets 30``, 3 chemistries x 4/16 cells x 4
-profiles, seeds 300-303) they are found within a minute in 168 of 192 runs, where
-before 32 (a minute of their own history was needed, which a stuck sensor never
+At rest or under a constant current the current's twin does not move, so beside
+>= 3 cell voltages it is judged on the cells like a pack temperature, but only
+once it showed white noise of its own (second differences as large as its first
+differences give, ``STUCK_WHITE_MIN``) in every bin before it froze but one (the
+log's first has too few robust second differences to tell), at least one: a step
+or a ramp to a setpoint (a cycler starting its CC step) changes a value without
+it. Stuck 30 s into the benchmark's logs (``--onsets 30``, 3 chemistries x 4/16
+cells x 4 profiles, seeds 300-303) it is found within a minute in 79 of 96 runs
+(a minute of its own history was needed before, which a stuck sensor never
 gets): in 29 s, but for an HPPC log, whose pulses before the freeze are steps
-without white noise (64-74 s, when a pulse moves a twin). Stuck from the fifth
-second (one bin of history) they are found only when the load moves a twin: the
-pack voltage once the cells' sum moved 0.2 V since it froze (``--onsets 5``,
-seeds 300-303: 69 of 96 runs, was 52 when the sum had to move within the last
-30 s; a 4-cell pack under a constant current or a gentle drive takes 1.5-10 min,
-an LFP 4-cell drive may never). At rest nothing moves -- the cells' sum by their
-noise only, the current's twin not at all -- and a held reading is what a coarse
-healthy sensor shows too: nothing is reported. Neither is a current held from
-the fifth second under a constant current: a cycler that measured its rest for
-5 s and then writes its CC setpoint exactly looks the same.
+without white noise (64-74 s, when a pulse moves the twin). The pack voltage is
+not judged so: a coarse reading sitting on a step of its resolution toggles like
+white noise, then holds while the cells flicker (a 4-cell LFP pack read to 20 or
+50 mV on a C/2 charge was reported 39 s into the log). Its twin under a constant
+current is quick enough: stuck from the fifth or the 30th second (``--onsets 5
+30``, seeds 300-303) it is found within a minute in 72 and 68 of 96 runs, all but
+the 24 at rest (and 4 HPPC logs at 30 s, found at 64 s; was 41 and 89 with a
+fixed 0.2 V and the white-noise test, 69 and 96 in all); seeds 320-323: 72 and 69
+(was 43 and 88). At rest nothing moves -- the cells' sum by their noise only, the
+current's twin not at all -- and a held reading is what a coarse healthy sensor
+shows too: nothing is reported. Neither is a current held from the fifth second
+under a constant current: a cycler that measured its rest for 5 s and then writes
+its CC setpoint exactly looks the same.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -127,6 +133,19 @@ STUCK_BASELINE_S = 600.0
 STUCK_FLICKER = 0.95
 #: Twice the coarsest pack-voltage resolution of BMS protocols (0.1 V, Daly).
 STUCK_PACK_MOVE_V = 0.2
+#: ... or less, for a sensor whose own changes bound its resolution q (a reading
+#: quantised by q changes by multiples of q: any bin whose squared differences sum
+#: to s > 0 has q <= sqrt(s)): this many of that bound (a healthy reading holds
+#: while the true value stays within one quantum, widened by its own dither) ...
+STUCK_PACK_QUANTA = 2.0
+#: ... plus this many sigmas of the cells' sum's bin mean (its white noise, from
+#: the mean cell's second differences; the range of a day of 5 s bins of Gaussian
+#: noise stays under ~9 sigmas).
+STUCK_PACK_NOISE_SIGMAS = 9.0
+#: Cell voltages are read to 1 mV or finer (BMS front ends and protocols): the
+#: cells' sum of readings that do not dither errs by their rounding, whose
+#: variance (n q²/12) the noise of the sum's bin means is never taken below.
+STUCK_CELL_RESOLUTION_V = 0.001
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
 #: meanwhile: its 5 s bin means bend (second difference) by what a change of C/2
 #: makes through R0, and at least 20 mV (38 mV on the NMC and lead-acid presets,
@@ -216,8 +235,14 @@ class SensorDetector:
         self._peers = _peer_matrix(layout)
         self._stuck_state = np.zeros(c, dtype=bool)
         # the least and greatest cells' sum (bin means) over the pack voltage's open
-        # run of unchanged bins, kept while that run has no baseline of its own
+        # run of unchanged bins, kept while that run has no baseline of its own, and
+        # the sum and count of the variances of that sum's bin means over the run
         self._vrun_lo = self._vrun_hi = np.nan
+        self._vrun_var = self._vrun_n = 0.0
+        self._vrun_q2 = np.inf  # the resolution bound at that run's start
+        # the pack voltage's resolution, squared: its least bound so far (see
+        # STUCK_PACK_QUANTA)
+        self._pack_q2 = np.inf
         self._n_peers = self._peers.sum(axis=1)
         floor = np.full(c, NOISE_FLOOR_CELL_V)
         floor[layout.i_v] = NOISE_FLOOR_CELL_V * math.sqrt(spec.series_cells)
@@ -375,6 +400,7 @@ class SensorDetector:
         lay = self.layout
         if len(lay.cells_v):
             sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
+            pack_q2 = self._pack_resolution(bb)
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
             self._flag_hist.push_lazy((inactive, evaluable, quiet))  # (only the kept bins move on)
@@ -401,7 +427,11 @@ class SensorDetector:
             # how far the cells' sum moved while the pack voltage held its reading
             iv = lay.i_v
             vrun_moved = self._pack_run_moved(
-                run_len[iv], base_e[iv] < self.min_base, sum_full[self._cells_sum.keep :]
+                run_len[iv],
+                base_e[iv] < self.min_base,
+                sum_full[self._cells_sum.keep :],
+                pack_q2,
+                bb,
             )
         frozen = run_len >= self.ws
         if not frozen.any() and not self._stuck_state.any():
@@ -433,12 +463,13 @@ class SensorDetector:
             t = lay.i_t
             grouped[t] = young[t] & (base_e[t] >= 1)
         if self._pack_vi_peers:
-            # the pack voltage and the current beside >= 3 cell voltages: judged on
-            # them too, once they showed white noise of their own in every bin they had
-            # before they froze but one (the log's first), at least one: a cycler's
-            # setpoint, a step or a ramp to it, shows none
-            for r in (lay.i_v, lay.i_i):
-                grouped[r] = young[r] & (base_e[r] >= 2) & (base_q[r] <= 1)
+            # the current beside >= 3 cell voltages: judged on them too, once it showed
+            # white noise of its own in every bin it had before it froze but one (the
+            # log's first), at least one: a cycler's setpoint, a step or a ramp to it,
+            # shows none (not the pack voltage: a coarse reading on a step of its
+            # resolution toggles like white noise, then holds; see Stuck)
+            i = lay.i_i
+            grouped[i] = young[i] & (base_e[i] >= 2) & (base_q[i] <= 1)
         peers_flicker = False
         if grouped.any():  # a log's first minute: the peers' history (see Stuck)
             tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo
@@ -454,36 +485,82 @@ class SensorDetector:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
 
-    def _pack_run_moved(self, run: np.ndarray, young: np.ndarray, sums: np.ndarray) -> np.ndarray:
-        """Per bin of a batch, whether the cells' sum (``sums``, bin means) moved by
-        ``STUCK_PACK_MOVE_V`` or more (its greatest less its least, NaN bins left out)
-        since the pack voltage's run of unchanged bins began (``run``: its length
-        up to each bin), for the runs without a baseline of their own (``young``);
-        False elsewhere. Every bin of a run is folded in order (min and max: exact,
-        whatever the split); the open run's extremes are carried to the next batch."""
+    def _pack_resolution(self, bb: BinBatch) -> np.ndarray | list[float]:
+        """Per bin of a batch, the least bound so far of the pack voltage's resolution,
+        squared: a reading quantised by q changes by multiples of q, so each of its
+        first and (step-robust) second differences is 0 or at least q in size, and a
+        bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed).
+        A running minimum, carried to the next batch (exact, whatever the split)."""
+        iv = self.layout.i_v
+        if bb.m == 1:  # (a live stream's usual batch: plain floats, the same minimum)
+            a, b = bb.sdd[iv, 0], bb.s2m[iv, 0]
+            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b if b > 0 else np.inf)
+            return [self._pack_q2]
+        with np.errstate(invalid="ignore"):
+            s = np.fmin(
+                np.where(bb.sdd[iv] > 0, bb.sdd[iv], np.inf),
+                np.where(bb.s2m[iv] > 0, bb.s2m[iv], np.inf),
+            )
+        q2 = np.fmin.accumulate(np.concatenate(([self._pack_q2], s)))[1:]
+        self._pack_q2 = q2[-1]
+        return q2
+
+    def _pack_run_moved(
+        self, run: np.ndarray, young: np.ndarray, sums: np.ndarray, q2, bb: BinBatch
+    ) -> np.ndarray:
+        """Per bin of a batch, whether the cells' sum (``sums``, bin means) moved
+        (its greatest less its least, NaN bins left out) since the pack voltage's run
+        of unchanged bins began (``run``: its length up to each bin) by more than a
+        healthy reading of its resolution holds: ``STUCK_PACK_QUANTA`` times the bound
+        ``q2`` (squared) at the run's start plus ``STUCK_PACK_NOISE_SIGMAS`` of the
+        sum's noise over the run, and at most ``STUCK_PACK_MOVE_V``; for the runs
+        without a baseline of their own (``young``); False elsewhere. Every bin of a
+        run is folded in order (min, max and sums: exact, whatever the split); the open
+        run's extremes and noise sums are carried to the next batch."""
         m = len(run)
         out = np.zeros(m, dtype=bool)
         in_run = run > 0
         want = in_run & young
         if not want.any():
             self._vrun_lo = self._vrun_hi = np.nan
+            self._vrun_var = self._vrun_n = 0.0
             return out
         first = np.arange(m) - run.astype(np.int64) + 1  # a run's first bin (< 0: before)
         ends = np.flatnonzero(~in_run)
         lo_end = hi_end = np.nan
+        var_end = n_end = 0.0
+        # the variance of each bin mean of the cells' sum: n² times the mean cell's
+        # white-noise variance per sample (the extra row of second differences), over
+        # the bin's samples (a load's curvature counts as noise: a higher threshold), and
+        # never below the rounding of cells read to STUCK_CELL_RESOLUTION_V
+        c, n_cells = self.layout.n_rows, len(self.layout.cells_v)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = n_cells**2 * bb.s2m[c] / (6.0 * C2_MIN * bb.n2[c] * bb.n)
+            var = np.maximum(var, n_cells * STUCK_CELL_RESOLUTION_V**2 / 12.0)
+        finite = np.isfinite(var)
+        var = np.where(finite, var, 0.0)
         for a in np.unique(first[want]):
             a0 = max(int(a), 0)
             after = ends[ends > a0]
             b = int(after[0]) if len(after) else m  # the run's end in this batch
             lo = np.fmin.accumulate(sums[a0:b])
             hi = np.fmax.accumulate(sums[a0:b])
+            var0, n0, q2_run = 0.0, 0.0, q2[a0]
             if a < 0:  # begun in an earlier batch
                 lo, hi = np.fmin(lo, self._vrun_lo), np.fmax(hi, self._vrun_hi)
-            with np.errstate(invalid="ignore"):
-                out[a0:b] = hi - lo >= STUCK_PACK_MOVE_V
+                var0, n0, q2_run = self._vrun_var, self._vrun_n, self._vrun_q2
+            # (sums folded left to right from the carried ones: exact, whatever the split)
+            vs = np.add.accumulate(np.concatenate(([var0], var[a0:b])))[1:]
+            ns = np.add.accumulate(np.concatenate(([n0], finite[a0:b].astype(float))))[1:]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sigma = np.sqrt(vs / ns)
+                move = STUCK_PACK_QUANTA * np.sqrt(q2_run) + STUCK_PACK_NOISE_SIGMAS * sigma
+                out[a0:b] = hi - lo >= np.fmin(move, STUCK_PACK_MOVE_V)
             if b == m:
-                lo_end, hi_end = lo[-1], hi[-1]
+                lo_end, hi_end, var_end, n_end = lo[-1], hi[-1], vs[-1], ns[-1]
+                self._vrun_q2 = q2_run
         self._vrun_lo, self._vrun_hi = lo_end, hi_end
+        self._vrun_var, self._vrun_n = var_end, n_end
         return out
 
     def _at_setpoint(self, mean: np.ndarray) -> np.ndarray:
