@@ -500,3 +500,19 @@ def test_the_demo_finds_its_first_step_in_the_recharge_after_the_drive():
     tracker = InternalResistanceTracker(spec)
     feed_random_blocks(tracker, block, seed=4, max_size=5000)
     assert_same(offline, tracker.result().to_dict())
+
+
+def test_a_pulse_temperature_is_where_its_resistances_are_read():
+    # HPPC's 6-minute 1C discharge warms the cells by about a kelvin; its R0 and R10 are
+    # read in its first 10 s, and so is its temperature (the SOH corrects R with it)
+    spec = preset("nmc", series_cells=4)
+    df = simulate(spec, "hppc", duration_s=1500, dt_s=1.0, seed=1, initial_soc_pct=90).to_frame()
+    pulses = measure_internal_resistance(df, spec).pulses
+    long_ = [p for p in pulses if (p["duration_s"] or 0) > 300]
+    assert long_, [p["duration_s"] for p in pulses]
+    for p in long_:
+        t0 = p["start_time_s"]
+        first = df["temperature_c"][(df["time_s"] >= t0) & (df["time_s"] <= t0 + 10.0)]
+        whole = df["temperature_c"][(df["time_s"] >= t0) & (df["time_s"] < t0 + p["duration_s"])]
+        assert p["temperature_c"] == pytest.approx(first.mean(), abs=1e-9)
+        assert whole.mean() - p["temperature_c"] > 0.3  # the step warmed the cell

@@ -68,17 +68,19 @@ def test_soh_by_resistance_against_a_guess_the_cell_contradicts_says_so_not_142_
     ir = summarize("internal_resistance", r["internal_resistance"])
     assert numbers(soh)["R0 fitted (cell)"] == numbers(ir)["R0 fitted (cell)"] == "19.04 mΩ"
     assert numbers(soh)["R new (cell)"] == "33.17 mΩ"
-    # (19.04 mOhm at 26.6 degC: 19.85 mOhm at 25 degC, 0.60x the preset's 33.17)
-    assert numbers(soh)["R at 25 °C (cell)"] == "19.85 mΩ"
-    assert numbers(soh)["Pulse temperature"] == "26.6 °C"
-    assert "0.60x the lfp preset's typical value for a 0.603 Ah cell" in soh.reason
+    # (19.04 mOhm at 27.4 degC, the first 10 s of its pulse: 20.30 mOhm at 25 degC,
+    # 0.61x the preset's 33.17)
+    assert numbers(soh)["R at 25 °C (cell)"] == "20.30 mΩ"
+    assert numbers(soh)["Pulse temperature"] == "27.4 °C"
+    assert "0.61x the lfp preset's typical value for a 0.603 Ah cell" in soh.reason
     assert "--bol-resistance-ohm" in soh.reason
     assert "%" not in soh.headline
 
 
 def test_soh_by_resistance_against_the_cells_own_reference():
     """The same log with the cell's rated 1.1 Ah and a new cell's R0 of 19.5 mOhm: its
-    19.04 mOhm at 26.6 degC is 19.85 mOhm at 25 degC, 1.018x: 98.2 % by resistance."""
+    19.04 mOhm at 27.4 degC (its pulse's first 10 s) is 20.30 mOhm at 25 degC, 1.041x:
+    95.9 % by resistance."""
     from app.views.log_analysis import BatterySettings, with_settings
 
     analysis = open_analysis(str(REAL_DATA / ARBIN))
@@ -86,8 +88,8 @@ def test_soh_by_resistance_against_the_cells_own_reference():
     r = run_log_diagnostics(with_settings(analysis, settings)).results
     soh = summarize("soh", r["soh"])
     res = r["soh"]["soh_resistance_percent"]
-    assert res == pytest.approx(98.2, abs=0.05)
-    assert soh.headline == "98.2 % by resistance"
+    assert res == pytest.approx(95.9, abs=0.05)
+    assert soh.headline == "95.9 % by resistance"
     assert numbers(soh)["R new from"] == "spec.bol_resistance_ohm"
     assert any(item.startswith("resistance corrected to 25 °C") for item in soh.items)
 
