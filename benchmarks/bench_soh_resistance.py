@@ -34,6 +34,13 @@ Figures of the session that added the correction (``--no-real --seeds 0 1 2 3 4 
 at 25.0-26.5 degC reads 1-3 % high at 25 degC). Real files: the Arbin A123 cell's
 19.04 mOhm at 26.6 degC is 19.85 mOhm at 25 degC (against 19 mOhm given ~100 ->
 95.5 %, against the 1.1 Ah preset 95.3 -> 90.8 %).
+
+A pulse's temperature then became that of its first 10 s, where its resistances are read,
+not its whole length's mean (same command, before -> after): NMC 4s HPPC at 25 degC
+R25/R_true 0.983-1.059 -> 0.980-1.048, SOH_R against the preset 94-100 -> 95-100 %; at
+10 degC corrected 94-100 -> 95-100 %; LFP and lead-acid within a point either way; the
+drive's pulses unchanged. The Arbin A123 cell's pulse starts at 27.4 degC (its mean over
+the pulse was 26.6): 20.30 mOhm at 25 degC, against 19 mOhm given 95.5 -> 93.2 %.
 """
 
 from __future__ import annotations
