@@ -549,11 +549,22 @@ RESISTANCE_ACTIVATION_J_PER_MOL: dict[Chemistry, float] = {
 }
 
 
+#: The cell temperatures over which the law above is used to correct a resistance: the
+#: operating window of Li-ion and lead-acid cells. Outside it the electrolyte freezes
+#: or the SEI changes, and a reading there is more likely a wrong unit (degF) or a
+#: broken sensor than a cell: a pulse read outside it is not corrected.
+RESISTANCE_CORRECTION_RANGE_C = (-20.0, 60.0)
+
+
 def resistance_temperature_factor(
     chemistry: Chemistry, temperature_c: float, reference_c: float = RESISTANCE_REFERENCE_TEMP_C
 ) -> float:
     """R(temperature_c) / R(reference_c) of a cell of ``chemistry`` (Arrhenius, see
     :data:`RESISTANCE_ACTIVATION_J_PER_MOL`): above 1 colder than the reference."""
+    if not temperature_c > -273.15 or not reference_c > -273.15:
+        raise ValueError(
+            f"a temperature must be above absolute zero, not {temperature_c} / {reference_c} degC"
+        )
     ea = RESISTANCE_ACTIVATION_J_PER_MOL[Chemistry(chemistry)]
     t, t_ref = temperature_c + 273.15, reference_c + 273.15
     return float(np.exp(ea / GAS_CONSTANT_J_PER_MOL_K * (1.0 / t - 1.0 / t_ref)))

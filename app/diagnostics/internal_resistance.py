@@ -128,8 +128,9 @@ from app.diagnostics.pulse_fit import PulseModel, fit_pulse_response
 from app.diagnostics.pulse_summary import InternalResistanceResult, summarize_pulses
 from app.diagnostics.soc_coulomb import SOC_COLUMN, CoulombCountingSoc
 
-#: A pulse's temperature is that of its first seconds, up to its 10 s resistance.
-TEMPERATURE_WITHIN_S = EVAL_TIMES_S[1]
+#: A pulse's temperature is that of its first 10 s, up to its 10 s resistance.
+TEMPERATURE_WITHIN_S = 10.0
+assert TEMPERATURE_WITHIN_S in EVAL_TIMES_S
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -108,6 +108,7 @@ from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import (
     RESISTANCE_ACTIVATION_J_PER_MOL,
+    RESISTANCE_CORRECTION_RANGE_C,
     RESISTANCE_REFERENCE_TEMP_C,
     BatterySpec,
     preset,
@@ -683,7 +684,8 @@ def _bol_resistance(spec: BatterySpec, metric: str) -> tuple[float | None, str]:
 class _MeasuredResistance:
     """The pulses' median per-cell resistance at the reference temperature, as measured,
     the pulses' median temperature (None: none had one), their number, whether they
-    were in the SOC and temperature band, and how many had no temperature."""
+    were in the SOC and temperature band, how many had no temperature the correction
+    holds for, and how many of those read one outside its range."""
 
     at_reference_ohm: float
     measured_ohm: float
@@ -691,6 +693,7 @@ class _MeasuredResistance:
     n_pulses: int
     in_band: bool
     without_temperature: int
+    out_of_range: int = 0
 
 
 def _measured_resistance(
@@ -706,9 +709,16 @@ def _measured_resistance(
             return p.get("r0_cell_ohm")
         return p.get("r_10s_cell_ohm")
 
-    def temperature(p: dict) -> float | None:
+    def read(p: dict) -> float | None:
         t = p.get("temperature_c")
         return float(t) if t is not None and np.isfinite(t) else None
+
+    def temperature(p: dict) -> float | None:
+        """The pulse's temperature where the correction holds for it, else None."""
+        t = read(p)
+        return t if t is not None and tmin <= t <= tmax else None
+
+    tmin, tmax = RESISTANCE_CORRECTION_RANGE_C
 
     lo, hi = settings.resistance_soc_band_pct
     tlo, thi = settings.resistance_temperature_band_c
@@ -719,7 +729,7 @@ def _measured_resistance(
         for p in good
         if p.get("soc_percent") is not None
         and lo <= p["soc_percent"] <= hi
-        and (temperature(p) is None or tlo <= temperature(p) <= thi)
+        and (read(p) is None or tlo <= read(p) <= thi)
     ]
     use = band or good
     if not use:
@@ -738,6 +748,7 @@ def _measured_resistance(
         n_pulses=len(use),
         in_band=bool(band),
         without_temperature=len(use) - len(known),
+        out_of_range=sum(1 for p in use if read(p) is not None and temperature(p) is None),
     )
 
 
@@ -951,7 +962,11 @@ def build_soh_result(
         resistance_temperature_factor=(
             measured.measured_ohm / measured.at_reference_ohm if measured else None
         ),
-        resistance_activation_energy_j_per_mol=RESISTANCE_ACTIVATION_J_PER_MOL[spec.chemistry],
+        resistance_activation_energy_j_per_mol=(
+            RESISTANCE_ACTIVATION_J_PER_MOL[spec.chemistry]
+            if measured and measured.without_temperature < measured.n_pulses
+            else None  # nothing was corrected
+        ),
     )
 
 
@@ -959,10 +974,18 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
     """Say how the resistance was brought to the reference temperature, or that it was not."""
     ref = RESISTANCE_REFERENCE_TEMP_C
     ea = RESISTANCE_ACTIVATION_J_PER_MOL[spec.chemistry]
-    n, missing = measured.n_pulses, measured.without_temperature
+    n, missing, odd = measured.n_pulses, measured.without_temperature, measured.out_of_range
+    lo, hi = RESISTANCE_CORRECTION_RANGE_C
+    outside = (
+        f"{odd} of {n} pulses read a temperature outside {lo:g}-{hi:g} degC, where the "
+        "correction holds (a degF column, or a broken sensor?)"
+        if odd
+        else ""
+    )
     if missing == n:
+        why = outside or "the log has no temperature"
         notes.append(
-            f"resistance not corrected for temperature: the log has no temperature; "
+            f"resistance not corrected for temperature: {why}; "
             f"it is compared as if measured at {ref:g} degC (R0 rises ~x1.5 from {ref:g} "
             "to 10 degC)"
         )
@@ -974,8 +997,10 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
         f"(Arrhenius, {spec.chemistry.value} {ea / 1000:g} kJ/mol) -> "
         f"{_milliohm(measured.at_reference_ohm)}"
     )
-    if missing:
-        notes.append(f"{missing} of {n} pulses without a temperature: not corrected")
+    if odd:
+        notes.append(f"{outside}: not corrected")
+    if missing > odd:
+        notes.append(f"{missing - odd} of {n} pulses without a temperature: not corrected")
 
 
 def calculate_soh(

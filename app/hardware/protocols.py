@@ -714,8 +714,13 @@ class ProbeResult:
 
     @property
     def cells_seen(self) -> int:
-        """How many cell voltages the source sent (a BMS's own cell count)."""
-        return sum(1 for c in self.latest if schema.CELL_VOLTAGE_RE.match(c))
+        """How many cell voltages the source sent (a BMS's own cell count): a cell
+        column with no reading (a DBC's unused cell slot) is not a cell."""
+        return sum(
+            1
+            for c, v in self.latest.items()
+            if schema.CELL_VOLTAGE_RE.match(c) and v is not None and v == v  # not NaN
+        )
 
     @property
     def battery_mismatch(self) -> str | None:

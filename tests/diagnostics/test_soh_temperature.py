@@ -23,6 +23,8 @@ def test_the_arrhenius_factor_is_one_at_the_reference_and_grows_in_the_cold():
     by_hand = math.exp(ea / 8.314462618 * (1 / 283.15 - 1 / 298.15))
     assert resistance_temperature_factor("lfp", 10.0) == pytest.approx(by_hand, rel=1e-12)
     assert resistance_temperature_factor("lfp", 40.0) < 1.0
+    with pytest.raises(ValueError, match="above absolute zero"):
+        resistance_temperature_factor("nmc", -273.15)
 
 
 def _cold_cells_log(ambient_c: float):
@@ -79,6 +81,22 @@ def test_without_a_temperature_the_resistance_is_not_corrected_and_the_note_says
     assert res.resistance_temperature_c is None
     assert res.resistance_temperature_factor == 1.0
     assert res.resistance_ohm == res.resistance_measured_ohm
+    assert res.resistance_activation_energy_j_per_mol is None  # nothing was corrected
     assert any(n.startswith("resistance not corrected for temperature") for n in res.notes)
     # against the preset, still an indication only
     assert any("not this cell's own: an indication" in n for n in res.notes)
+
+
+def test_a_temperature_outside_the_cells_range_is_not_used_to_correct():
+    # a log whose temperature column is in degF (25 degC reads 77): corrected as if the
+    # cell were at 77 degC its 25 degC resistance came out x1.7, a half-worn cell
+    spec, _k, block = _cold_cells_log(25.0)
+    frame = block.to_frame()
+    for column in [c for c in frame.columns if "temp" in c]:
+        frame[column] = frame[column] * 9.0 / 5.0 + 32.0
+    res = calculate_soh(frame, spec)
+    assert res.resistance_ohm == res.resistance_measured_ohm
+    assert res.resistance_activation_energy_j_per_mol is None
+    (note,) = [n for n in res.notes if n.startswith("resistance not corrected for temperature")]
+    assert "outside -20-60 degC" in note and "degF" in note
+    assert res.soh_resistance_percent >= 90.0  # a new cell, read as one

@@ -274,6 +274,11 @@ def test_probe_names_a_cell_count_other_than_the_urls():
     for same in (url.format(15), "serial:///dev/ttyUSB0?protocol=jk"):
         result = protocols.ProbeResult(same, 10, 1.0, latest, {})
         assert result.battery_mismatch is None and " · 15 cells" in result.summary()
+    # a 16th cell slot the BMS leaves empty (NaN) is not a 16th cell
+    empty_slot = protocols.ProbeResult(
+        url.format(16), 10, 1.0, {**latest, "cell_16_v": float("nan")}, {}
+    )
+    assert empty_slot.battery_mismatch == "15 cells, not the 16 given as series cells"
 
 
 def test_probe_of_a_silent_device_says_what_it_saw(monkeypatch):
