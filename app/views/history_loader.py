@@ -44,14 +44,17 @@ def with_soc(snapshot: dict, battery) -> dict:
 def _load_recording(db_url: str | None, recording_id: int) -> tuple[str, dict, object]:
     title, snapshot, spec = storage_bridge.recording_snapshot(db_url, recording_id)
     battery = battery_of(spec)
-    return title, with_soc(snapshot, battery), battery
+    # the SOC is estimated with the live default when no battery was stored, but the
+    # dashboard is not told that guess: it would judge the cells against its band
+    return title, with_soc(snapshot, battery), battery if spec else None
 
 
 class HistoryLoader(QObject):
     """``load()`` / ``open_recording()`` work in the background; results come as signals."""
 
     loaded = Signal(str, list)  #: tab, rows
-    #: recording id, title, snapshot dict, its BatterySpec (None if unreadable)
+    #: recording id, title, snapshot dict, its stored BatterySpec (None if none was
+    #: stored or it is unreadable)
     recording_loaded = Signal(int, str, object, object)
     failed = Signal(str)  #: one-line reason
     idle = Signal()

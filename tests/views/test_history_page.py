@@ -172,3 +172,27 @@ def test_custom_period_filters(qtbot):
     f = page.filters()
     assert f.since.tzinfo is not None and f.until > f.since
     assert f.severity is None  # recordings tab: alert filters do not apply
+
+
+def test_a_recording_stored_without_a_battery_is_not_judged_against_a_guess(tmp_path):
+    """Its SOC is estimated with the live default (NMC), but the dashboard gets no
+    battery: no cell is called implausible against a band the user never gave."""
+    from app.core.samples import SampleBlock
+    from app.storage import Database
+    from app.storage import repositories as repo
+    from app.storage.sample_writer import write_samples
+    from app.views.history_loader import _load_recording
+
+    url = f"sqlite:///{tmp_path / 'bare.sqlite'}"
+    with Database(url) as db:
+        db.ensure_schema()
+        rec = repo.create_recording(db, "serial:///dev/ttyUSB0?protocol=jk")
+        t = np.arange(100) * 1.0
+        cells = {f"cell_{k}_v": np.full(100, 3.3) for k in (1, 2)}
+        block = SampleBlock({"time_s": t, "voltage_v": np.full(100, 6.6),
+                             "current_a": np.zeros(100), **cells})  # fmt: skip
+        write_samples(db, rec.id, block, 0)
+        repo.finish_recording(db, rec.id)
+    _title, snapshot, battery = _load_recording(url, rec.id)
+    assert battery is None
+    assert np.isfinite(snapshot["soc_percent"]).all()
