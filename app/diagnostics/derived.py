@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
-from app.diagnostics.alerts.metrics import plausible_spread_mv
+from app.diagnostics.plausible_cells import plausible_spread_mv
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import schema
-from app.diagnostics.alerts.metrics import implausible_readings, plausible_spread_mv
+from app.diagnostics.plausible_cells import implausible_readings, plausible_spread_mv
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,

@@ -23,6 +23,7 @@ from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.types import FaultKind
+from app.diagnostics.plausible_cells import plausible_spread_mv
 
 #: dT/dt is the slope over this window: long enough that 0.1 degC sensor steps
 #: are not read as a fast rise, short enough for a runaway (>1 degC/s) to show.
@@ -102,25 +103,6 @@ def _temperatures(block: SampleBlock) -> np.ndarray | None:
     if not cols:
         return None
     return np.vstack([block[c] for c in cols])
-
-
-def implausible_readings(cells: np.ndarray, band: tuple[float, float]) -> np.ndarray:
-    """Where a cell reading (rows: cells, columns: samples) lies outside ``band``, the
-    spec's plausible cell band (:attr:`~app.core.spec.BatterySpec.plausible_cell_v`:
-    a cell at 0 V after a runaway, a 65 V glitch). A missing (NaN) reading is not one."""
-    lo, hi = band
-    with np.errstate(invalid="ignore"):
-        return ~np.isnan(cells) & ~((cells >= lo) & (cells <= hi))
-
-
-def plausible_spread_mv(cells: np.ndarray, band: tuple[float, float]) -> np.ndarray:
-    """Per sample (column), the spread in mV of the cell readings within ``band`` -- the
-    rule cell balance applies -- NaN where fewer than two such readings."""
-    kept = np.where(implausible_readings(cells, band), np.nan, cells)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
-        spread = (np.nanmax(kept, axis=0) - np.nanmin(kept, axis=0)) * 1000.0
-    return np.where(np.isfinite(kept).sum(axis=0) >= 2, spread, np.nan)
 
 
 def _spread(block: SampleBlock, band: tuple[float, float]) -> np.ndarray:
