@@ -124,6 +124,20 @@ def spec_from_args(
     return spec
 
 
+def spec_for_source(args: argparse.Namespace, url: str) -> BatterySpec | None:
+    """The battery the options give for the live source at ``url``: over the one the URL
+    names, so an option left out is the URL's (``--chemistry lfp`` with
+    ``?chemistry=lfp&cells=16`` is 16 cells). None when no option is given: the URL's (or
+    a file's own) battery is used. An option that differs from the URL's value is refused
+    when the source is created (:func:`app.hardware.registry.check_battery_agrees`)."""
+    from app.hardware.registry import parse_source_url, url_battery
+
+    options = (args.chemistry, args.capacity_ah, args.cells, args.ocv_table)
+    if all(option is None for option in options) and args.bol_resistance_ohm is None:
+        return None
+    return spec_from_args(args, fallback=url_battery(parse_source_url(url)))
+
+
 def assumed_capacity_warning(
     args: argparse.Namespace, spec: BatterySpec, fallback: BatterySpec | None
 ) -> str | None:

@@ -57,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
         db.ensure_schema()
         if args.source:
             from app.api.session import HeadlessLiveSession
-            from app.cli.battery_options import spec_from_args
+            from app.cli.battery_options import spec_for_source
 
-            spec = spec_from_args(args) if args.chemistry else None
+            spec = spec_for_source(args, args.source)
             session = HeadlessLiveSession(
                 args.source,
                 db,

@@ -12,12 +12,19 @@ sources through the ``batteryos.sources`` entry-point group, named
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from app.core.errors import BatteryOSError, SourceError
-from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM, BatterySpec, preset
+from app.core.spec import (
+    MAX_RESISTANCE_OHM,
+    MIN_RESISTANCE_OHM,
+    BatterySpec,
+    Chemistry,
+    preset,
+)
 
 _REGISTRY: dict[str, str] = {
     "sim": "app.hardware.simulator.source:SimulatorSource",
@@ -101,6 +108,86 @@ def with_url_resistance(spec: BatterySpec, parsed: SourceURL) -> BatterySpec:
     return spec.with_overrides(bol_resistance_ohm=bol)
 
 
+#: Schemes whose URL names its chemistry as its host (sim://lfp), not as ``chemistry=``.
+_CHEMISTRY_IN_HOST = frozenset({"sim"})
+
+
+def url_battery_values(parsed: SourceURL) -> dict[str, object]:
+    """The battery parameters (:data:`BATTERY_PARAMS`) the URL gives, by name, as values:
+    a :class:`Chemistry`, ``capacity_ah`` and ``bol_resistance_ohm`` floats, ``cells`` an
+    int. A parameter the URL leaves out is not in it (sim:// with no host names none)."""
+    values: dict[str, object] = {}
+    chemistry = parsed.params.get("chemistry")
+    if parsed.scheme in _CHEMISTRY_IN_HOST:
+        chemistry = parsed.target.strip("/") or None
+    if chemistry is not None:
+        try:
+            values["chemistry"] = Chemistry.parse(chemistry)
+        except BatteryOSError as exc:
+            raise SourceError(f"{parsed.raw}: {exc}") from None
+    for key, number in (
+        ("capacity_ah", parsed.pop_float("capacity_ah")),
+        ("cells", parsed.pop_int("cells")),
+        ("bol_resistance_ohm", url_bol_resistance_ohm(parsed)),
+    ):
+        if number is not None:
+            values[key] = number
+    return values
+
+
+def url_battery(parsed: SourceURL) -> BatterySpec | None:
+    """The battery a source URL names itself: its chemistry's preset with the URL's
+    ``capacity_ah``, ``cells`` and ``bol_resistance_ohm``; None when it names no chemistry."""
+    values = url_battery_values(parsed)
+    if "chemistry" not in values:
+        return None
+    try:
+        spec = preset(
+            values["chemistry"],
+            capacity_ah=values.get("capacity_ah"),
+            series_cells=values.get("cells"),
+        )
+    except BatteryOSError as exc:
+        raise SourceError(f"{parsed.raw}: {exc}") from None
+    return with_url_resistance(spec, parsed)
+
+
+def check_battery_agrees(parsed: SourceURL, spec: BatterySpec | None) -> None:
+    """Raise :class:`SourceError` when the battery a caller gives with a source URL
+    (``--chemistry``/``--cells``/... of ``serve``, ``create_source(url, spec)``) and the
+    URL's own battery parameters disagree: both were given, so which is meant is the
+    user's to say, not ours to guess. ``spec`` is the whole battery, so every parameter
+    the URL gives must be its value; a resistance the spec leaves to the chemistry's
+    typical value (None) is the URL's to give."""
+    if spec is None:
+        return
+    given = {
+        "chemistry": spec.chemistry,
+        "capacity_ah": spec.capacity_ah,
+        "cells": spec.series_cells,
+        "bol_resistance_ohm": spec.bol_resistance_ohm,
+    }
+    for key, in_url in url_battery_values(parsed).items():
+        ours = given[key]
+        if ours is None or _same(ours, in_url):
+            continue
+        raise SourceError(
+            f"{parsed.raw}: {key} is {_shown(in_url)} in the URL but {_shown(ours)} in the "
+            f"battery given with it (--{key.replace('_', '-')}): which is meant? Give it once, "
+            "or the same in both"
+        )
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9)
+    return a == b
+
+
+def _shown(value) -> str:
+    return value.value if isinstance(value, Chemistry) else f"{value:.12g}"
+
+
 def battery_from_url(
     parsed: SourceURL, spec: BatterySpec | None, *, named_later: bool = False
 ) -> BatterySpec | None:
@@ -108,6 +195,10 @@ def battery_from_url(
     names with its ``capacity_ah`` and ``cells`` (None: neither says), with the URL's
     ``bol_resistance_ohm`` (:data:`BATTERY_PARAMS`). These are the battery: what a BMS
     reports of its own (a Daly's cell count, a JK's capacity) does not replace them.
+
+    Where the caller's ``spec`` and the URL both give a parameter they must agree:
+    :func:`create_source` refuses them otherwise, for every source
+    (:func:`check_battery_agrees`).
 
     ``capacity_ah`` or ``cells`` without ``chemistry`` is an error (they would be
     ignored).
@@ -121,15 +212,8 @@ def battery_from_url(
             f"{parsed.raw}: {' and '.join(size)} need the chemistry they belong to: add "
             "chemistry= (nmc, lfp, lead_acid)"
         )
-    if spec is None and "chemistry" in parsed.params:
-        try:
-            spec = preset(
-                parsed.params["chemistry"],
-                capacity_ah=parsed.pop_float("capacity_ah"),
-                series_cells=parsed.pop_int("cells"),
-            )
-        except BatteryOSError as exc:
-            raise SourceError(f"{parsed.raw}: {exc}") from None
+    if spec is None:
+        spec = url_battery(parsed)
     if spec is not None:
         return with_url_resistance(spec, parsed)
     if url_bol_resistance_ohm(parsed) is not None and not named_later:
@@ -192,9 +276,11 @@ def source_class(url: str):
 def create_source(url: str, spec=None):
     """A closed :class:`~app.hardware.source.Source` for ``url``.
 
-    ``spec`` overrides the battery the URL implies. Bad URLs and bad
-    parameters raise :class:`SourceError` before anything is opened.
+    ``spec`` is the battery, where the URL names none or the same; a URL whose battery
+    parameters disagree with it is refused (:func:`check_battery_agrees`). Bad URLs and
+    bad parameters raise :class:`SourceError` before anything is opened.
     """
     parsed = parse_source_url(url)
     cls = source_class(url)
+    check_battery_agrees(parsed, spec)
     return cls.from_url(parsed, spec=spec)

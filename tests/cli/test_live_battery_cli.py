@@ -42,3 +42,78 @@ def test_serve_refuses_a_resistance_that_is_none(tmp_path, capsys, value):
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert f"'{value}' must be a positive number" in err and "Traceback" not in err
+
+
+# --- serve --source with battery options: they must agree with the URL's battery ---
+LFP16 = "chemistry=lfp&capacity_ah=100&cells=16"
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """``serve`` runs until its server is stopped: here it stops at once, and the battery
+    of the live session (not started) is kept."""
+    from app.api import server, session
+
+    specs = []
+
+    def stop_at_once(_self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server.ApiServer, "wait", stop_at_once)
+    monkeypatch.setattr(session.HeadlessLiveSession, "start", lambda s: specs.append(s.source.spec))
+    return specs
+
+
+def _serve(tmp_path, source, *options):
+    db = f"sqlite:///{tmp_path / 'b.db'}"
+    return main(["--db", db, "serve", "--port", "0", "--source", source, *options])
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "message"),
+    [
+        (
+            "sim://lfp?cells=16&speed=0",
+            ["--chemistry", "nmc"],
+            "chemistry is lfp in the URL but nmc",
+        ),
+        ("sim://lfp?cells=16&speed=0", ["--cells", "4"], "cells is 16 in the URL but 4"),
+        (
+            f"file:///x.csv?{LFP16}",
+            ["--chemistry", "lfp", "--cells", "4"],
+            "cells is 16 in the URL",
+        ),
+        (f"file:///x.csv?{LFP16}", ["--capacity-ah", "50"], "capacity_ah is 100 in the URL but 50"),
+        (
+            f"serial:///dev/null?protocol=jk&{LFP16}&bol_resistance_ohm=0.001",
+            ["--chemistry", "lfp", "--bol-resistance-ohm", "0.002"],
+            "bol_resistance_ohm is 0.001 in the URL but 0.002",
+        ),
+    ],
+)
+def test_serve_refuses_battery_options_that_disagree_with_the_url(
+    tmp_path, capsys, served, source, options, message
+):
+    assert _serve(tmp_path, source, *options) == 2
+    err = capsys.readouterr().err
+    assert message in err and "which is meant?" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert served == []  # nothing was served
+
+
+@pytest.mark.parametrize(
+    ("source", "options"),
+    [
+        (f"file:///x.csv?{LFP16}", ["--chemistry", "lfp"]),  # the URL gives the rest
+        (f"file:///x.csv?{LFP16}", ["--cells", "16", "--capacity-ah", "100.0"]),
+        ("file:///x.csv?chemistry=lfp", ["--cells", "16", "--capacity-ah", "100"]),
+        ("sim://lfp?cells=16&capacity_ah=100&speed=0", ["--chemistry", "lfp"]),
+        ("sim://?speed=0", ["--chemistry", "lfp", "--cells", "16", "--capacity-ah", "100"]),
+    ],
+)
+def test_serve_takes_battery_options_that_agree_with_the_url_or_fill_it_in(
+    tmp_path, capsys, served, source, options
+):
+    assert _serve(tmp_path, source, *options) == 0, capsys.readouterr().err
+    (spec,) = served
+    assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 16, 100.0)

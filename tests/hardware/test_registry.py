@@ -60,13 +60,71 @@ def test_every_live_source_takes_the_cells_beginning_of_life_resistance(url):
     assert spec.bol_resistance_ohm == 0.0003
 
 
-def test_the_callers_resistance_wins_and_the_urls_fills_in():
+def test_the_urls_resistance_fills_in_where_the_callers_battery_has_none():
     from app.core.spec import preset
 
-    given = preset("nmc").with_overrides(bol_resistance_ohm=0.02)
-    assert create_source("sim://nmc?bol_resistance_ohm=0.03", spec=given).spec == given
     url = "serial:///dev/ttyUSB0?protocol=jk&bol_resistance_ohm=0.03"
     assert create_source(url, spec=preset("nmc")).spec.bol_resistance_ohm == 0.03
+
+
+# --- the caller's battery and the URL's: both given, they must agree ---
+LFP16 = "chemistry=lfp&capacity_ah=100&cells=16&bol_resistance_ohm=0.0003"
+
+
+def _lfp16(**changes):
+    from app.core.spec import preset
+
+    spec = preset("lfp", capacity_ah=100, series_cells=16)
+    return spec.with_overrides(**{"bol_resistance_ohm": 0.0003, **changes})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sim://lfp?cells=16&capacity_ah=100&bol_resistance_ohm=0.0003",
+        f"file:///data/pack.csv?{LFP16}",
+        f"can://virtual/bench?protocol=pylontech&{LFP16}",
+        f"serial:///dev/ttyUSB0?protocol=daly&{LFP16}",
+    ],
+)
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"chemistry": "nmc"}, "chemistry is lfp in the URL but nmc in the battery given"),
+        ({"series_cells": 4}, "cells is 16 in the URL but 4 in the battery given"),
+        ({"capacity_ah": 50.0}, "capacity_ah is 100 in the URL but 50 in the battery given"),
+        ({"bol_resistance_ohm": 0.02}, "bol_resistance_ohm is 0.0003 in the URL but 0.02 in"),
+    ],
+)
+def test_a_callers_battery_that_disagrees_with_the_urls_is_refused(url, changes, message):
+    from app.core.spec import Chemistry, preset
+
+    if "chemistry" in changes:  # a whole other battery of the same size
+        spec = preset(Chemistry.NMC, capacity_ah=100, series_cells=16)
+        spec = spec.with_overrides(bol_resistance_ohm=0.0003)
+    else:
+        spec = _lfp16(**changes)
+    with pytest.raises(SourceError, match=message) as refused:
+        create_source(url, spec=spec)
+    assert refused.value.args[0].startswith(url) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sim://lfp?cells=16&capacity_ah=100.0&bol_resistance_ohm=3e-4",  # the same, spelt so
+        "sim://?cells=16",  # sim:// without a host names no chemistry
+        f"file:///data/pack.csv?{LFP16.replace('lfp', 'LiFePO4')}",
+        "file:///data/pack.csv?chemistry=lfp&cells=16&capacity_ah=100",
+        "serial:///dev/ttyUSB0?protocol=jk",  # only the caller names the battery
+    ],
+)
+def test_a_callers_battery_that_agrees_with_the_urls_is_the_sources(url):
+    assert create_source(url, spec=_lfp16()).spec == _lfp16()
+
+
+def test_the_urls_battery_is_the_sources_without_a_callers():
+    assert create_source(f"file:///data/pack.csv?{LFP16}").spec == _lfp16()
 
 
 @pytest.mark.parametrize(

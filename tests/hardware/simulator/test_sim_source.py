@@ -205,10 +205,13 @@ def test_faults_and_options_from_the_url():
     assert block["temperature_c"][0] == pytest.approx(30.0)
 
 
-def test_a_given_spec_replaces_the_preset_but_url_numbers_still_apply():
-    src = create_source("sim://nmc?cells=3", spec=preset("lfp", capacity_ah=7.0))
+def test_a_given_spec_replaces_the_preset_where_the_url_agrees_or_says_nothing():
+    given = preset("lfp", capacity_ah=7.0, series_cells=3)
+    src = create_source("sim://?cells=3", spec=given)
     assert src.spec.chemistry is Chemistry.LFP
     assert src.spec.series_cells == 3 and src.spec.capacity_ah == 7.0
+    with pytest.raises(SourceError, match="chemistry is nmc in the URL but lfp"):
+        create_source("sim://nmc?cells=3", spec=given)  # the old rule: the spec's, silently
 
 
 def test_feeds_a_ring_buffer_through_the_acquisition_thread(threads):
