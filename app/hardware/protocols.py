@@ -516,14 +516,50 @@ class Connection:
             found.append(f"choose {_DEVICE_WORDS[proto.transport]}")
         if proto.transport is Transport.CAN and not self.interface:
             found.append("choose a CAN interface")
+        given = self._given()
         for param in proto.all_params:
-            problem = param.problem(self.values.get(param.name, ""))
+            problem = param.problem(given.get(param.name, ""))
             if problem:
                 found.append(problem)
-        return found + _battery_problems(proto, self.values)
+        return found + _battery_problems(proto, given) + self.given_twice()
+
+    def _given(self) -> dict[str, str]:
+        """The catalogue parameters' values: the form's, and where it gives none, ``extra``'s."""
+        given = dict(self.values)
+        for param in self.spec.all_params:
+            if not given.get(param.name) and self.extra.get(param.name):
+                given[param.name] = self.extra[param.name]
+        return given
+
+    def _form_text(self, name: str) -> str:
+        """What the form gives for URL parameter ``name`` ("": nothing)."""
+        return self.spec.name if name == "protocol" else self.values.get(name, "")
+
+    def _twice(self) -> list[tuple[str, str, str]]:
+        """(name, the form's value, the extra's) of each parameter the form and ``extra``
+        (the dialog's *More parameters*) both give, with different values."""
+        proto = self.spec
+        found = []
+        for name, text in self.extra.items():
+            ours = self._form_text(name) if name in proto.param_names else ""
+            if ours and text and not _same_text(proto, name, ours, text):
+                found.append((name, ours, text))
+        return found
+
+    def given_twice(self) -> list[str]:
+        """A line for each parameter the form and *More parameters* both give, differently:
+        which one is meant is the user's to say (the URL carries both, and is refused)."""
+        proto = self.spec
+        return [
+            f"{'Protocol' if name == 'protocol' else proto.param(name).label} is {ours} in "
+            f"the form but {text} in More parameters ({name}=): which is meant? Clear one"
+            for name, ours, text in self._twice()
+        ]
 
     def url(self) -> str:
-        """The source URL: ``protocol`` first, then the catalogue's parameters in order, then extra."""
+        """The source URL: ``protocol`` first, then the catalogue's parameters in order, then
+        extra. A catalogue parameter in extra is written only where the form gives none, or
+        another value: then twice, which the registry refuses (:meth:`given_twice`)."""
         proto = self.spec
         query: list[tuple[str, str]] = []
         if proto.in_query:
@@ -532,9 +568,27 @@ class Connection:
             text = self.values.get(param.name, "")
             if param.in_url(text):
                 query.append((param.name, text))
-        query += [(k, v) for k, v in self.extra.items() if k not in proto.param_names]
+        twice = {name: ours for name, ours, _text in self._twice()}
+        for name, text in self.extra.items():
+            if name in twice:
+                if (name, twice[name]) not in query:  # the form's, left out as the default
+                    query.append((name, twice[name]))
+            elif name in proto.param_names and self._form_text(name):
+                continue  # the same as the form's
+            query.append((name, text))
         head = _url_head(proto.transport, self.device, self.interface)
         return head + ("?" + urlencode(query, safe="/:,", quote_via=quote) if query else "")
+
+
+def _same_text(proto: Protocol, name: str, a: str, b: str) -> bool:
+    """Whether two values of parameter ``name`` say the same (``100`` and ``100.0`` do)."""
+    numeric = name != "protocol" and proto.param(name).kind in (ParamKind.INT, ParamKind.FLOAT)
+    if numeric:
+        try:
+            return float(a) == float(b)
+        except ValueError:
+            pass
+    return a == b
 
 
 def _battery_problems(proto: Protocol, values: dict[str, str]) -> list[str]:

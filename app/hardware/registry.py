@@ -234,7 +234,10 @@ def parse_source_url(url: str) -> SourceURL:
     params: dict[str, str] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key in params:
-            raise SourceError(f"{url}: parameter {key} given twice")
+            raise SourceError(
+                f"{url}: parameter {key} given twice, {key}={params[key]} and {key}={value}: "
+                "which is meant? Give it once"
+            )
         params[key] = value
     return SourceURL(url, parts.scheme.lower(), parts.netloc, parts.path, params)
 

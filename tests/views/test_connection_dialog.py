@@ -361,6 +361,66 @@ def test_the_log_files_battery_is_the_files_unless_given(qtbot, make_dialog):
     assert "Series cells is required with a chemistry" in dialog.url_note.text()
 
 
+# --- a parameter given twice: in the form and in More parameters ----------------------
+# The dialog writes the URL from its fields, so its battery cannot disagree with a spec
+# given beside the URL (it gives none); what can disagree is the form and the free
+# "More parameters" field naming the same parameter. Both end up in the URL, and the
+# dialog does not connect until one is cleared.
+BMS = "serial:///dev/ttyUSB0?protocol=jk&chemistry=lfp&cells=16&capacity_ah=100"
+
+
+def _type_more(qtbot, page, text: str) -> None:
+    page.extra_edit.clear()
+    qtbot.keyClicks(page.extra_edit, text)
+
+
+@pytest.mark.parametrize(
+    ("more", "message"),
+    [
+        ("cells=4", "Series cells is 16 in the form but 4 in More parameters (cells=)"),
+        ("chemistry=nmc", "Chemistry is lfp in the form but nmc in More parameters"),
+        ("capacity_ah=50", "Capacity is 100 in the form but 50 in More parameters"),
+    ],
+)
+def test_a_battery_parameter_given_twice_differently_is_named_and_not_connected(
+    qtbot, make_window, more, message
+):
+    window = make_window()
+    window.action_connect.trigger()
+    dialog = window.connection_dialog
+    dialog.set_url(BMS)
+    page = dialog.page(Transport.SERIAL)
+    _type_more(qtbot, page, more)
+    assert message in dialog.url_note.text() and "which is meant?" in dialog.url_note.text()
+    assert dialog.url_note.property("problem") == "true" and dialog.url_note.isVisible()
+    name, value = more.split("=")
+    assert f"&{more}" in dialog.url() and dialog.url().count(f"{name}=") == 2  # both, as given
+    with qtbot.assertNotEmitted(dialog.connect_requested):
+        dialog.connect_button.click()
+    assert f"parameter {name} given twice" in dialog.url_note.text()
+    assert f"{name}={value}" in dialog.url_note.text()
+    assert dialog.isVisible() and not window.session.running
+    dialog.reject()
+
+
+def test_a_battery_parameter_given_alike_or_once_is_connected(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.set_url(BMS)
+    page = dialog.page(Transport.SERIAL)
+    _type_more(qtbot, page, "cells=16&capacity_ah=100.0")  # the same as the form's
+    assert dialog.url() == f"{BMS}&baud=115200"
+    assert "ready to test or connect" in dialog.url_note.text()
+    with qtbot.waitSignal(dialog.connect_requested) as connected:
+        dialog.connect_button.click()
+    assert connected.args == [f"{BMS}&baud=115200"]
+    # a log file's battery given in More parameters only: it is the URL's
+    dialog.set_url("file:///data/pack.csv")
+    page = dialog.page(Transport.FILE)
+    _type_more(qtbot, page, "chemistry=lfp&cells=16&capacity_ah=100")
+    assert dialog.url() == "file:///data/pack.csv?chemistry=lfp&cells=16&capacity_ah=100"
+    assert "ready to test or connect" in dialog.url_note.text()
+
+
 def _labels(widget) -> str:
     from PySide6.QtWidgets import QLabel
 
