@@ -16,8 +16,10 @@ def add_parser(sub) -> None:
         help="serve the REST endpoint (API keys: batteryos users new-key)",
         description="Serve the REST endpoint over the database (--db): stored diagnostics, "
         "alerts, recordings, diagnostics on uploaded logs, and with --source the live values "
-        "of a running source. OpenAPI at /openapi.json, docs at /docs. Listens on 127.0.0.1 "
-        "unless --allow-remote is given.",
+        "of a running source. With --source, the battery options fill in what the URL's battery "
+        "(?chemistry=..&cells=..) leaves out; an option that differs from the URL's value is "
+        "refused. OpenAPI at /openapi.json, docs at /docs. Listens on 127.0.0.1 unless "
+        "--allow-remote is given.",
     )
     p.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
