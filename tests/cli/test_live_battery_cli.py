@@ -117,3 +117,14 @@ def test_serve_takes_battery_options_that_agree_with_the_url_or_fill_it_in(
     assert _serve(tmp_path, source, *options) == 0, capsys.readouterr().err
     (spec,) = served
     assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 16, 100.0)
+
+
+def test_record_names_both_values_of_a_battery_parameter_given_twice_in_its_url(tmp_path, capsys):
+    """``record`` takes no battery options (its battery is the URL's): what can disagree is
+    the URL with itself."""
+    out = tmp_path / "rec.csv"
+    assert main(["record", "sim://lfp?cells=16&speed=0&duration=60&cells=4", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "parameter cells given twice, cells=16 and cells=4: which is meant?" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
