@@ -146,7 +146,7 @@ def test_record_counts_down_to_each_reconnect_and_says_when_it_is_back(tmp_path,
     url = f"serial://{link}?protocol=vedirect"
     result, err = {}, []
     recorder = threading.Thread(
-        target=lambda: result.update(rc=main(["record", url, "--duration", "6", "-o", str(out)]))
+        target=lambda: result.update(rc=main(["record", url, "--duration", "15", "-o", str(out)]))
     )
     recorder.start()
 
@@ -161,7 +161,7 @@ def test_record_counts_down_to_each_reconnect_and_says_when_it_is_back(tmp_path,
         devices.append(plug())  # plugged in again under the same name
         assert wait_until(lambda: stderr_has("reconnected"))
     finally:
-        recorder.join(10)
+        recorder.join(30)
         for dev in devices:
             dev.stop()
     text = "".join(err) + capsys.readouterr().err
