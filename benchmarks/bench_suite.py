@@ -96,6 +96,26 @@ or sort the cells. What is left over 2 s is outside the per-cell passes:
 measure_internal_resistance (~0.4-0.5 s, the pulse fits), the fault families
 (short ~0.19, runaway ~0.10, limits ~0.10 of which its running over-voltage sums
 ~half, sensors ~0.09 s) and the SOC filter's ~17000 sequential updates (~0.23 s).
+Then cell balance's lowest, highest and median cell of each sample from a pruned
+min/max sorting network over the cell columns (no per-sample stack and sort), the
+fault bins' median sorting contiguous rows of the transposed bin means, the runaway
+candidates' window-edge sums from slices instead of gathered copies (same bits:
+run_suite of 33 simulated logs, analyze --json of the real logs). ``--repeat 2
+--cases pack``, old, new, old, new at load ~9 (other helpers' runs): pack 2.61, 2.59,
+2.66, 2.51 s (old 2.61/2.66, new 2.59/2.51), of which check_cell_balance 0.193,
+0.194 -> 0.145, 0.132 s and detect_faults 0.820, 0.832 -> 0.807, 0.758 s; the rest
+moved within noise. Still over 2 s. A statistical CPU profile (SIGPROF) of the pack
+case puts what is left in: the SOC filter's per-interval loop (~0.5 s at this
+load), the pulse fits (~0.35 of the ~0.5 s of measure_internal_resistance: ~130
+fits of ~150 small numpy calls each, the fit budget's count), the fault bin stage
+(~0.25 s, memory bound), the thermal rise rates' running sums (~0.25 s: the
+complex cumsum alone ~0.07 s), the short-circuit family (~0.2 s) and the
+over-voltage running sums in LimitDetector (~0.06 s). Tried and dropped (no
+faster, same bits): the rise rates' window ends guessed and checked instead of a
+binary search, their y/xy differences as one complex subtraction, the count row as
+an arange, the sensors' stack into a reused array; the over-voltage window sums
+summed directly at the reachable bins (a drive log near the top of charge has
+thousands: the per-call cost of reading them exceeded the running sums').
 """
 
 from __future__ import annotations

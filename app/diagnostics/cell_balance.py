@@ -32,6 +32,7 @@ sample, a warning when it did only earlier.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -152,6 +153,36 @@ _REST, _MID = 1, 2
 _ALL, _MID_W, _MID_I, _REST_MID = range(4)
 
 
+_BOTH, _MIN, _MAX = 0, 1, 2
+
+
+@functools.cache
+def _rank_network(n: int) -> tuple[tuple[int, int, int], ...]:
+    """Compare-exchanges ``(kind, a, b)`` (a < b; _MIN: only the minimum goes on, into
+    wire a; _MAX: only the maximum, into wire b) after which wires 0, n - 1 and the
+    middle one(s) hold the lowest, highest and middle of ``n`` values: Batcher's
+    odd-even merge sort (any n), less what no kept wire needs."""
+    pairs = []
+    p = 1
+    while p < n:
+        k = p
+        while k >= 1:
+            for j in range(k % p, n - k, 2 * k):
+                for i in range(min(k, n - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                        pairs.append((i + j, i + j + k))
+            k //= 2
+        p *= 2
+    needed = {0, n - 1, n // 2, max(n // 2 - 1, 0)}
+    ops = []
+    for a, b in reversed(pairs):
+        low, high = a in needed, b in needed
+        if low or high:
+            ops.append((_BOTH if low and high else _MIN if low else _MAX, a, b))
+            needed |= {a, b}
+    return tuple(reversed(ops))
+
+
 class CellBalanceTracker:
     """Incremental cell balance (the live twin of :func:`check_cell_balance`)."""
 
@@ -209,6 +240,62 @@ class CellBalanceTracker:
     def _update(self, block: SampleBlock) -> None:
         cols = self._cols
         spec = self.spec
+        # the usual slice: every reading finite, positive and in the band (then only the
+        # lowest, highest and middle readings of each sample are needed: a network of
+        # min/max over the cell columns gives them, the values a sort gives)
+        ends = self._in_band_ranks(block)
+        if ends is not None:
+            low, high, median = ends
+            out = None
+            if self._noted:  # (only then can a cell read out of the band now)
+                self._out_now[:] = False
+            spread = (high - low) * 1000.0
+            t = block[schema.TIME]
+            i = np.nan_to_num(block[schema.CURRENT])
+            cells = [block[c] for c in cols]
+        else:
+            judged = self._sorted_slice(block)
+            if judged is None:
+                return
+            t, i, cells, out, spread, median = judged
+        rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
+        soc = spec.cell_soc_from_ocv(median)
+        mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
+        rows = self._work("rows", len(cols) + 2, len(t))
+        for row, cell in zip(rows[:-2], cells, strict=True):
+            np.subtract(cell, median, out=row)
+            row *= 1000.0  # (while the row is in cache)
+        rows[-2] = 1.0
+        rows[-1] = i
+        out_rows = None
+        if out is not None:
+            rows[:-2][out] = 0.0  # a left-out reading adds nothing to its cell's sums
+            outf = out.astype(float)
+            out_rows = np.concatenate((outf, outf * i))
+        weights = np.empty((len(t), 4))
+        weights[:, _ALL] = 1.0
+        weights[:, _MID_W] = mid
+        np.multiply(mid, i, out=weights[:, _MID_I])
+        weights[:, _REST_MID] = rest & mid
+        self._add_bins(rows, weights, out_rows)
+        self._t.extend(t)
+        self._spread.extend(spread)
+        self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
+        self._soc.extend(soc)
+        self._last_cells = np.array([cell[-1] for cell in cells])
+        if out is not None:
+            self._last_cells[out[:, -1]] = np.nan
+        if rest.any():
+            last_rest = int(np.flatnonzero(rest)[-1])
+            self._last_rest_cells = np.array([cell[last_rest] for cell in cells])
+            if out is not None:
+                self._last_rest_cells[out[:, last_rest]] = np.nan
+
+    def _sorted_slice(self, block: SampleBlock) -> tuple | None:
+        """The samples of a slice that are judged, from the cells of each sample
+        sorted: (t, i, cells, out, spread, median), ``out`` (cells, samples) the
+        implausible readings left out (None: none); None where no sample is judged."""
+        cols = self._cols
         # the cells of each sample side by side (samples, cells), sorted in place along
         # the contiguous axis: spread and median from one sort, several times faster
         # than max, min and np.median
@@ -230,7 +317,7 @@ class CellBalanceTracker:
             valid = np.isfinite(ranked[:, 0]) & np.isfinite(ranked[:, -1])
             ranked = ranked[valid]
             if not len(ranked):
-                return
+                return None
             lowest, highest = ranked[:, 0].min(), ranked[:, -1].max()
             t = block[schema.TIME][valid]
             i = np.nan_to_num(block[schema.CURRENT][valid])
@@ -267,7 +354,7 @@ class CellBalanceTracker:
                 )
                 cells = [cell[keep] for cell in cells]
                 if not len(t):
-                    return
+                    return None
             # the same operations as above on the plausible run (the same bits where
             # every cell is plausible)
             at = np.arange(len(t))
@@ -278,38 +365,47 @@ class CellBalanceTracker:
                 ranked[at, middle],
                 (ranked[at, middle - 1] + ranked[at, middle]) / 2.0,
             )
-        rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
-        soc = spec.cell_soc_from_ocv(median)
-        mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
-        rows = self._work("rows", len(cols) + 2, len(t))
-        for row, cell in zip(rows[:-2], cells, strict=True):
-            np.subtract(cell, median, out=row)
-            row *= 1000.0  # (while the row is in cache)
-        rows[-2] = 1.0
-        rows[-1] = i
-        out_rows = None
-        if out is not None:
-            rows[:-2][out] = 0.0  # a left-out reading adds nothing to its cell's sums
-            outf = out.astype(float)
-            out_rows = np.concatenate((outf, outf * i))
-        weights = np.empty((len(t), 4))
-        weights[:, _ALL] = 1.0
-        weights[:, _MID_W] = mid
-        np.multiply(mid, i, out=weights[:, _MID_I])
-        weights[:, _REST_MID] = rest & mid
-        self._add_bins(rows, weights, out_rows)
-        self._t.extend(t)
-        self._spread.extend(spread)
-        self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
-        self._soc.extend(soc)
-        self._last_cells = np.array([cell[-1] for cell in cells])
-        if out is not None:
-            self._last_cells[out[:, -1]] = np.nan
-        if rest.any():
-            last_rest = int(np.flatnonzero(rest)[-1])
-            self._last_rest_cells = np.array([cell[last_rest] for cell in cells])
-            if out is not None:
-                self._last_rest_cells[out[:, last_rest]] = np.nan
+        return t, i, cells, out, spread, median
+
+    def _in_band_ranks(
+        self, block: SampleBlock
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Each sample's lowest and highest cell reading and the cells' median (the
+        middle one, or the mean of the two middle ones), when every reading of the
+        block is finite, positive and within the plausible band; else None (the
+        caller sorts). From a pruned sorting network over the cell columns: the
+        minima and maxima of the same values a sort orders (no -0.0 among positive
+        readings, no NaN among finite ones), so the same bits. (Views of a work array:
+        valid until the next call.)"""
+        cols = self._cols
+        n = len(cols)
+        wires = list(self._work("network", n + 1, len(block)))
+        spare = wires.pop()
+        for wire, name in zip(wires, cols, strict=True):
+            values = block.get(name)
+            if values is None:  # (a block without that cell: its samples are incomplete)
+                return None
+            np.copyto(wire, values)
+        for kind, a, b in _rank_network(n):
+            x, y = wires[a], wires[b]
+            if kind == _BOTH:
+                np.minimum(x, y, out=spare)
+                np.maximum(x, y, out=y)
+                wires[a], spare = spare, x
+            elif kind == _MIN:
+                np.minimum(x, y, out=x)
+            else:
+                np.maximum(x, y, out=y)
+        low, high = wires[0], wires[-1]
+        # (NaN propagates through minimum and maximum, as -inf and +inf show in them)
+        lowest, highest = low.min(), high.max()
+        if not (lowest > 0 and math.isfinite(highest)):
+            return None
+        if not (lowest >= self._lo and highest <= self._hi):
+            return None
+        middle = n // 2
+        median = wires[middle] if n % 2 else (wires[middle - 1] + wires[middle]) / 2.0
+        return low, high, median
 
     def _work(self, name: str, rows: int, cols: int) -> np.ndarray:
         """A (rows, cols) float64 work array, reused from call to call (contents undefined)."""

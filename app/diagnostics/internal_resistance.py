@@ -294,15 +294,14 @@ class InternalResistanceTracker:
             else:
                 cols["temp"] = np.full(n, np.nan)
         if self._use_block_soc:
-            cols["soc"] = block.get(SOC_COLUMN, np.full(n, np.nan))
+            cols["soc"] = _column(block, SOC_COLUMN)
         else:
             cols["soc"] = self._soc.update(block)
-        cols["step"] = block.get(schema.STEP_INDEX, np.full(n, np.nan))
+        cols["step"] = _column(block, schema.STEP_INDEX)
         # each cell voltage a column of its own: a pulse's window is stacked when it
         # is measured (:meth:`_cells`), not every sample of the log
         for name in self._cell_cols:
-            column = block.get(name)
-            cols[name] = np.full(n, np.nan) if column is None else column
+            cols[name] = _column(block, name)
         return cols
 
     def _cells(self, lo: int, hi: int) -> np.ndarray | None:
@@ -1012,6 +1011,13 @@ def _ratio(dv: float, di: float) -> float | None:
 
 def _scaled(x: float | None, factor: float) -> float | None:
     return None if x is None else float(x * factor)
+
+
+def _column(block: SampleBlock, name: str) -> np.ndarray:
+    """Column ``name`` of ``block``; NaN where it has none (made only then, not as a
+    ``block.get`` default built on every call)."""
+    values = block.get(name)
+    return np.full(len(block), np.nan) if values is None else values
 
 
 def _finite_mean(x: np.ndarray) -> float | None:

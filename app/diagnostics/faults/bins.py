@@ -230,25 +230,27 @@ class _BinSummer:
 def median_rows(x: np.ndarray) -> np.ndarray:
     """Median over the rows of (rows, bins), ignoring NaN (NaN where none is finite).
 
-    Sorting each column in place of a copy (``np.sort(axis=0)``: the same
-    sort of the same values as a row of the transposed copy) is several times
-    faster than ``np.median(axis=0)``; for an even count the two middle values
-    are averaged as ``np.median`` does.
+    Each bin's values sorted as one contiguous row of the transposed copy (the
+    same sort of the same values as ``np.sort(axis=0)``, which sorts a strided
+    column at a time, ~1.7x slower for 16 cells) is several times faster than
+    ``np.median(axis=0)``; for an even count the two middle values are averaged
+    as ``np.median`` does.
     """
     rows, m = x.shape
     out = np.full(m, np.nan)
     if rows == 0 or m == 0:
         return out
-    srt = np.sort(x, axis=0)  # NaN sort last
-    nfin = rows - np.isnan(srt).sum(axis=0) if np.isnan(srt[-1]).any() else None
+    srt = x.T.copy()  # (bins, rows), C order: a new array even where x.T is one already
+    srt.sort(axis=1)  # NaN sort last
+    nfin = rows - np.isnan(srt).sum(axis=1) if np.isnan(srt[:, -1]).any() else None
     if nfin is None:
         h = rows // 2
-        return srt[h].copy() if rows % 2 else (srt[h - 1] + srt[h]) / 2.0
+        return srt[:, h].copy() if rows % 2 else (srt[:, h - 1] + srt[:, h]) / 2.0
     ok = nfin > 0
     lo = np.clip((nfin - 1) // 2, 0, rows - 1)
     hi = np.clip(nfin // 2, 0, rows - 1)
     idx = np.arange(m)
-    out[ok] = (srt[lo[ok], idx[ok]] + srt[hi[ok], idx[ok]]) / 2.0
+    out[ok] = (srt[idx[ok], lo[ok]] + srt[idx[ok], hi[ok]]) / 2.0
     return out
 
 

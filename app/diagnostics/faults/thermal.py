@@ -387,11 +387,22 @@ class RunawayDetector:
         # its first bins by a quarter of what the threshold rate gives (cheap; the fit
         # runs only there). Sums in a fixed order: the same bits however bins arrive,
         # and part of the condition, so live and offline agree exactly.
-        last = d_full[:, end]
-        first = d_full[:, end - w + 1]
+        lo, n_end = int(end[0]), len(end)
+        if lo >= w - 1 and int(end[-1]) - lo + 1 == n_end:
+            # consecutive windows (the usual batch): the bins ``off`` before each end
+            # are a slice, not a gathered copy (the same values, added alike)
+            def before(off: int) -> np.ndarray:
+                return d_full[:, lo - off : lo - off + n_end]
+        else:
+
+            def before(off: int) -> np.ndarray:
+                return d_full[:, end - off]
+
+        last = before(0).copy()
+        first = before(w - 1).copy()
         for j in range(1, e):
-            last += d_full[:, end - j]
-            first += d_full[:, end - w + 1 + j]
+            last += before(j)
+            first += before(w - 1 - j)
         need = CAND_RATE_FRACTION * RATE_MIN_C_PER_MIN / 60.0 * (w - e) * self.bin_s * e
         with np.errstate(invalid="ignore"):
             rising = last - first >= need
