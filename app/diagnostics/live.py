@@ -207,15 +207,19 @@ class LiveEngine:
 
         Small blocks are held (at most :attr:`MAX_HOLD_S`) and processed together.
         """
-        if not len(block):
+        # (called per block of a source read row by row: one clock read, no lookups twice)
+        n = len(block)
+        if not n:
             return
-        if not self._pending:
-            self._pending_since = time.monotonic()
-        self._pending.append(block)
-        self._pending_n += len(block)
+        now = time.monotonic()
+        pending = self._pending
+        if not pending:
+            self._pending_since = now
+        pending.append(block)
+        self._pending_n += n
         if (
             self._pending_n >= self.MIN_BLOCK_SAMPLES
-            or time.monotonic() - self._pending_since >= self.MAX_HOLD_S
+            or now - self._pending_since >= self.MAX_HOLD_S
         ):
             self.drain()
 
