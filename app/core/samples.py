@@ -83,13 +83,24 @@ class SampleBlock:
     @staticmethod
     def concat(blocks: Iterable[SampleBlock]) -> SampleBlock:
         """Join blocks in order. Columns missing in some block are NaN there."""
-        blocks = [b for b in blocks if len(b)]
+        blocks = [b for b in blocks if b._n]
         if not blocks:
             raise ValueError("nothing to concatenate")
-        first = blocks[0]._columns
-        if all(b._columns.keys() == first.keys() for b in blocks):
-            # the usual case (one source, one set of columns): no NaN filling
-            out = {name: np.concatenate([b._columns[name] for b in blocks]) for name in first}
+        tables = [b._columns for b in blocks]
+        first = tables[0]
+        names = tuple(first)
+        if all(map(names.__eq__, map(tuple, tables))):
+            # the usual case (one source, the same columns in the same order): no NaN
+            # filling, and the columns of all blocks are read in C, not name by name
+            if len(tables) == sum(b._n for b in blocks):
+                # one sample per block (a source read row by row): a float per value
+                # and one array, where np.concatenate costs ~200 ns per piece
+                item = np.ndarray.item
+                rows = np.array([[*map(item, cols.values())] for cols in tables])
+                out = dict(zip(names, rows.T.copy(), strict=True))
+            else:
+                columns = zip(*map(dict.values, tables), strict=True)
+                out = dict(zip(names, map(np.concatenate, columns), strict=True))
         else:
             names = dict.fromkeys(name for b in blocks for name in b._columns)
             out = {
