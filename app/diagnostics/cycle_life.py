@@ -374,7 +374,8 @@ METHOD = (
     "1/2 and 1/4 where the capacity falls measurably, models within "
     "10 BIC of the best in each window (20 where the residual autocorrelation is at its "
     "0.9 clip), windows weighted equally (the model named is the "
-    "member at the median, not a model chosen); 90 % interval by parametric bootstrap"
+    "member at or nearest the median, not a model chosen); 90 % interval by parametric "
+    "bootstrap"
 )
 
 
