@@ -9,6 +9,7 @@ from app.diagnostics.capacity_fade import analyze_capacity_fade
 from app.diagnostics.cycle_life import (
     CycleLifeStatus,
     CycleLifeTracker,
+    _weighted_median,
     estimate_cycle_life,
     observed_eol_cycle,
 )
@@ -357,11 +358,23 @@ def test_combined_forecast_and_interval_cover_a_known_eol(seed):
         assert r.predicted_eol_cycle == pytest.approx(600, rel=0.15), name
         assert r.interval_low <= 600, name
         assert r.interval_high is None or r.interval_high >= 600, name
-        # the point is one member's crossing: the weighted median of the members
+        # the point is the weighted median of the members (a crossing, or midway
+        # between the two middle ones when they split the weight in half)
         crossings = sorted((m.eol_cycle or np.inf, m.weight) for m in r.members)
         below = sum(w for c, w in crossings if c < r.predicted_eol_cycle)
         above = sum(w for c, w in crossings if c > r.predicted_eol_cycle)
         assert below <= 0.5 and above <= 0.5, name
+
+
+def test_members_split_in_half_give_the_midpoint():
+    # two windows of equal weight, three and two kept models: 1/6 + 1/6 + 1/6 is
+    # not exactly 1/2 in floating point, the median is still midway
+    w = np.array([1 / 6, 1 / 6, 1 / 6, 1 / 4, 1 / 4])
+    assert _weighted_median(np.array([100.0, 110, 120, 200, 300]), w) == 160.0
+    assert _weighted_median(np.array([100.0, 200.0, 300.0]), np.ones(3)) == 200.0
+    assert _weighted_median(np.array([100.0, 300.0, 200.0]), np.array([0.6, 0.2, 0.2])) == 100.0
+    # half the weight never crosses: no finite median
+    assert _weighted_median(np.array([100.0, np.inf]), np.ones(2)) == np.inf
 
 
 def test_one_clearly_right_model_gives_its_answer():
