@@ -265,7 +265,7 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "quarter; models within 10 BIC of the best are kept (20 where the residuals are "
         "autocorrelated beyond what the BIC corrects for), each window weighted equally; "
         "the forecast is the weighted median of their crossing cycles (the card's median "
-        "fit is the fit at that median; no single model is chosen) with a 90 % interval by "
+        "fit is the fit at or nearest that median; no single model is chosen) with a 90 % interval by "
         "parametric bootstrap over all the kept fits, and nothing is forecast beyond 4x the "
         "observed span.",
     ),
