@@ -16,11 +16,22 @@ heat of the step (I²R0 + v1²/R1 + v2²/R2, plus a short's V²/R and runaway
 self-heating). Both are linear recurrences, solved for a whole chunk at once
 with a cumulative sum (:func:`linear_recurrence`).
 
-Float (:meth:`PackModel.float_currents`): a charger holds the *pack* voltage (a
-lead-acid string charger, not a per-cell limit); the current is solved step by
-step with the cells' side currents (a short's V/R, a lead-acid runaway's
-recombination current, which depends on the cell's temperature and so on the
-heat of the previous steps); the chunk is then integrated with those side currents.
+Temperature. A cell's R0, R1 and R2 are its 25 degC values times ``f(T)``,
+:func:`app.core.spec.resistance_temperature_factor` of its own temperature (the
+Arrhenius law the SOH diagnostic corrects measured resistances with; held at its
+ends outside :data:`~app.core.spec.RESISTANCE_CORRECTION_RANGE_C`). An RC pair's
+voltage is its resistance times its low-passed current, ``v = f(T) * u`` with ``u``
+the pair's voltage at 25 degC (the recurrence above, tau fixed): the circuit above
+at any constant temperature, and its heat ``v**2 / (f R)`` is ``f`` times the
+25 degC heat. So the currents' part is solved once; only the temperature ties the
+steps together (it sets R, R the heat, the heat the temperature), and it moves
+slowly (~25 min thermal time constant): an open-loop chunk integrates the
+temperature with each cell's factor at the chunk's start (predictor), then with
+the factor of that predicted temperature at every step (corrector; the voltages
+and heat use it). The corrector's temperature is off the consistent one by ~1e-3 K
+in a chunk that warms 1 K (R by ~3e-5). A closed-loop chunk (CV, float) holds each
+cell's factor at its start and ends where a cell has moved
+:data:`RESISTANCE_TEMPERATURE_STEP_K` from it.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from app.core.spec import RESISTANCE_CORRECTION_RANGE_C, resistance_temperature_factor
 from app.hardware.simulator.cells import CellParameters
 from app.hardware.simulator.faults import (
     COLLAPSE_TAU_S,
@@ -44,9 +56,15 @@ from app.hardware.simulator.faults import (
 #: range (a**-L of float64 reaches 1e308 at L*ln(1/a) ~ 709): chunks are solved in
 #: sub-blocks of at most this growth.
 _MAX_GROWTH_EXPONENT = 300.0
+#: Steps of the thermal recurrence's growth factors a model keeps (a chunk's).
+_GROW_CACHE_STEPS = 4096
 #: A CV step may leave another cell this much above the target before the chunk
 #: is cut and re-solved for that cell (float round-off of the two solutions).
 CV_TOLERANCE_V = 1e-6
+#: A closed-loop chunk holds the cells' resistances at their starting temperatures
+#: and ends where a cell has moved more than this: 0.05 K is 0.14 % of R (NMC, LFP;
+#: 0.07 % lead-acid), below a cell's 3 % spread and a pulse fit's noise.
+RESISTANCE_TEMPERATURE_STEP_K = 0.05
 #: Per cent SOC per ampere-second and Ah: 100 % / 3600 s.
 _PCT_PER_AS_PER_AH = 100.0 / 3600.0
 
@@ -64,6 +82,7 @@ class PackState:
     """The true state of every cell (arrays of shape (N,)) before sample ``index``."""
 
     soc_pct: np.ndarray
+    #: the RC pairs' voltages at 25 degC (the true ones times the resistance factor)
     v1_v: np.ndarray
     v2_v: np.ndarray
     temperature_c: np.ndarray
@@ -103,27 +122,37 @@ class Trajectory:
     current_a: np.ndarray  # (m,) pack current
     cell_v: np.ndarray  # (m, N) terminal voltage (collapse applied)
     soc_pct: np.ndarray  # (m+1, N)
-    v1_v: np.ndarray  # (m+1, N)
-    v2_v: np.ndarray  # (m+1, N)
+    v1_v: np.ndarray  # (m+1, N) at 25 degC
+    v2_v: np.ndarray  # (m+1, N) at 25 degC
     temperature_c: np.ndarray  # (m+1, N)
     collapse_s: np.ndarray  # (N,) collapse times after the chunk
     ocv_v: np.ndarray  # (m, N)
+    r_factor: np.ndarray  # (m, N) resistance / its 25 degC value at each step
 
     def __len__(self) -> int:
         return len(self.current_a)
 
 
-def linear_recurrence(x0: np.ndarray, a: float | np.ndarray, u: np.ndarray) -> np.ndarray:
+def linear_recurrence(
+    x0: np.ndarray, a: float | np.ndarray, u: np.ndarray, grow: np.ndarray | None = None
+) -> np.ndarray:
     """Solve ``x[k+1] = a*x[k] + u[k]`` for k = 0..m-1 with ``x[0] = x0``.
 
     ``x0`` has shape (N,), ``a`` is a scalar or (N,) in (0, 1], ``u`` is (m, N).
     Returns ``x[0..m]`` of shape (m+1, N). Uses
     ``x[k] = a**k * (x0 + sum_{j<k} a**-(j+1) * u[j])`` in sub-blocks short enough
-    that ``a**-k`` stays far from overflow.
+    that ``a**-k`` stays far from overflow. ``grow``, if given, is the caller's
+    cache of ``a**-(k+1)`` for k = 0..m-1 or more (same values, not recomputed),
+    for an ``a`` whose ``a**-m`` is far from overflow.
     """
     m = u.shape[0]
     out = np.empty((m + 1, *np.shape(x0)))
     out[0] = x0
+    if grow is not None and len(grow) >= m:
+        s = np.cumsum(u * grow[:m], axis=0)
+        s += x0
+        out[1:] = s / grow[:m]
+        return out
     a = np.asarray(a, dtype=float)
     with np.errstate(divide="ignore"):
         rate = -np.log(a)  # > 0 per step
@@ -183,6 +212,13 @@ class PackModel:
         self.g_th = (1.0 - self.a_th) / c.cooling_w_per_k  # K per W of a step
         self.soc_per_a = dt_s * _PCT_PER_AS_PER_AH / c.capacity_ah  # % per A of a step
         self._ocv1 = _ScalarOcv(c.ocv_soc_pct, c.ocv_v)
+        # the thermal recurrence's a**-(k+1) for a chunk (see linear_recurrence), if
+        # it stays far from overflow over one (cooling is slow against a step)
+        steps = np.arange(1, _GROW_CACHE_STEPS + 1, dtype=float)[:, None]
+        rate = -np.log(self.a_th)
+        self._grow_th = (
+            np.exp(steps * rate) if _GROW_CACHE_STEPS * rate.max() < _MAX_GROWTH_EXPONENT else None
+        )
 
     @property
     def n_cells(self) -> int:
@@ -200,6 +236,12 @@ class PackModel:
             collapse_s=np.full(n, np.nan),
         )
 
+    def resistance_factor(self, temperature_c: np.ndarray) -> np.ndarray:
+        """R / R(25 degC) of cells at ``temperature_c`` (any shape): the chemistry's
+        Arrhenius law, held at its ends outside the range it is used over."""
+        lo, hi = RESISTANCE_CORRECTION_RANGE_C
+        return resistance_temperature_factor(self.cells.chemistry, np.clip(temperature_c, lo, hi))
+
     # --- open loop ---------------------------------------------------------
     def integrate(
         self,
@@ -207,31 +249,38 @@ class PackModel:
         current_a: np.ndarray,
         faults: ChunkFaults,
         side_a: np.ndarray | None = None,
+        factor: np.ndarray | None = None,
     ) -> Trajectory:
         """Simulate ``len(current_a)`` steps from ``state`` (which is not changed).
 
         ``side_a`` (m, N), if given, are the cells' side currents (a short, a
         recombination) as :meth:`float_currents` solved them: each cell carries the
-        pack current minus its side current, which heats it by V times itself."""
+        pack current minus its side current, which heats it by V times itself.
+        ``factor`` (N,), if given, are the resistance factors a closed loop held
+        for the chunk (end it at :meth:`held_steps`); else they follow the cells'
+        temperatures (see the module)."""
         current_a = np.asarray(current_a, dtype=float)
         ic = current_a[:, None]
         if side_a is not None:
-            return self._integrate_cells(state, current_a, ic - side_a, faults, side_a)
+            return self._integrate_cells(state, current_a, ic - side_a, faults, side_a, factor)
         if faults.short_cell is None:
-            return self._integrate_cells(state, current_a, ic, faults)
+            return self._integrate_cells(state, current_a, ic, faults, factor=factor)
         # The shorted cell carries I - v/R_short, v its own terminal voltage:
         # v = (OCV + v1 + v2 + R0*I) / (1 + R0/R_short). Predictor from the start
         # state, corrector from the predicted trajectory (the coupling is weak:
         # R0/R_short ~ 1e-3, so one correction leaves errors of ~1e-6 of the short current).
         c, rs = faults.short_cell, faults.short_ohm
-        r0 = self.cells.r0_ohm[c]
+        f = self.resistance_factor(state.temperature_c[c]) if factor is None else factor[c]
+        r0 = self.cells.r0_ohm[c] * f
         ic = np.repeat(ic, self.n_cells, axis=1)
-        base = self._ocv1(state.soc_pct[c]) + state.v1_v[c] + state.v2_v[c]
+        base = self._ocv1(state.soc_pct[c]) + f * (state.v1_v[c] + state.v2_v[c])
         ic[:, c] = current_a - (base + r0 * current_a) / (rs + r0)
-        traj = self._integrate_cells(state, current_a, ic, faults)
-        base = traj.ocv_v[:, c] + traj.v1_v[:-1, c] + traj.v2_v[:-1, c]
+        traj = self._integrate_cells(state, current_a, ic, faults, factor=factor)
+        f = traj.r_factor[:, c]
+        r0 = self.cells.r0_ohm[c] * f
+        base = traj.ocv_v[:, c] + f * (traj.v1_v[:-1, c] + traj.v2_v[:-1, c])
         ic[:, c] = current_a - (base + r0 * current_a) / (rs + r0)
-        return self._integrate_cells(state, current_a, ic, faults)
+        return self._integrate_cells(state, current_a, ic, faults, factor=factor)
 
     def _integrate_cells(
         self,
@@ -240,6 +289,7 @@ class PackModel:
         ic: np.ndarray,
         faults: ChunkFaults,
         side_a: np.ndarray | None = None,
+        factor: np.ndarray | None = None,
     ) -> Trajectory:
         c = self.cells
         m = len(current_a)
@@ -251,18 +301,15 @@ class PackModel:
         v2 = linear_recurrence(state.v2_v, self.a2, ic * self.b2)
         ocv = c.ocv(soc[:-1])
         v1k, v2k = v1[:-1], v2[:-1]
-        cell_v = ocv + ic * c.r0_ohm + v1k + v2k
-        heat = ic * ic * c.r0_ohm + v1k * v1k / c.r1_ohm + v2k * v2k / c.r2_ohm
+        drop = ic * c.r0_ohm + v1k + v2k  # the voltage over the resistances at 25 degC
+        heat = ic * ic * c.r0_ohm + v1k * v1k / c.r1_ohm + v2k * v2k / c.r2_ohm  # at 25 degC
         t_s = (state.index + np.arange(m)) * self.dt_s
-        if side_a is not None:
-            heat += cell_v * side_a
-        elif faults.short_cell is not None:
-            k = faults.short_cell
-            heat[:, k] += cell_v[:, k] ** 2 / faults.short_ohm
-        if faults.runaway is not None:
-            heat[:, faults.runaway_cell] += faults.runaway.power_w(t_s)
-        theta = linear_recurrence(state.temperature_c - self.ambient_c, self.a_th, heat * self.g_th)
-        temp = theta + self.ambient_c
+        if factor is None:  # predictor: each cell's factor at the chunk's start
+            f0 = self.resistance_factor(state.temperature_c)
+            _, predicted = self._thermal(state, ocv, drop, heat, f0, faults, side_a, t_s)
+            factor = self.resistance_factor(predicted[:-1])
+        factor = np.broadcast_to(factor, (m, self.n_cells))
+        cell_v, temp = self._thermal(state, ocv, drop, heat, factor, faults, side_a, t_s)
         collapse = state.collapse_s.copy()
         hot = temp[:-1] >= SEPARATOR_COLLAPSE_C
         if hot.any():
@@ -272,7 +319,35 @@ class PackModel:
             gone = ~np.isnan(collapse)
             age = t_s[:, None] - collapse[gone]
             cell_v[:, gone] *= np.where(age >= 0, np.exp(-np.maximum(age, 0) / COLLAPSE_TAU_S), 1.0)
-        return Trajectory(current_a, cell_v, soc, v1, v2, temp, collapse, ocv)
+        return Trajectory(current_a, cell_v, soc, v1, v2, temp, collapse, ocv, factor)
+
+    def _thermal(
+        self,
+        state: PackState,
+        ocv: np.ndarray,
+        drop: np.ndarray,
+        heat: np.ndarray,
+        factor: np.ndarray,
+        faults: ChunkFaults,
+        side_a: np.ndarray | None,
+        t_s: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Terminal voltages (m, N, before a collapse) and temperatures (m+1, N) of a
+        chunk whose resistances are ``factor`` times their 25 degC ones (giving
+        ``drop`` and ``heat``)."""
+        cell_v = ocv + factor * drop
+        heat = heat * factor
+        if side_a is not None:
+            heat += cell_v * side_a
+        elif faults.short_cell is not None:
+            k = faults.short_cell
+            heat[:, k] += cell_v[:, k] ** 2 / faults.short_ohm
+        if faults.runaway is not None:
+            heat[:, faults.runaway_cell] += faults.runaway.power_w(t_s)
+        theta = linear_recurrence(
+            state.temperature_c - self.ambient_c, self.a_th, heat * self.g_th, self._grow_th
+        )
+        return cell_v, theta + self.ambient_c
 
     def commit(self, state: PackState, traj: Trajectory, j: int) -> PackState:
         """The state after the first ``j`` steps of ``traj``."""
@@ -310,6 +385,15 @@ class PackModel:
         j = int(np.argmax(bad))
         return j, (LimitEvent.V_MAX if over is not None and over[j] else LimitEvent.V_MIN)
 
+    @staticmethod
+    def held_steps(traj: Trajectory) -> int:
+        """Steps of ``traj`` before a cell's temperature has moved more than
+        :data:`RESISTANCE_TEMPERATURE_STEP_K` from its start (len if none has): where
+        a closed-loop chunk, its resistances held, must end."""
+        temp = traj.temperature_c
+        moved = (np.abs(temp[:-1] - temp[0]) > RESISTANCE_TEMPERATURE_STEP_K).any(axis=1)
+        return int(np.argmax(moved)) if moved.any() else len(traj)
+
     # --- closed loop: constant voltage ----------------------------------
     def cv_currents(
         self,
@@ -319,6 +403,7 @@ class PackModel:
         i_end_a: float,
         n: int,
         faults: ChunkFaults,
+        factor: np.ndarray,
     ) -> tuple[np.ndarray, bool]:
         """Pack currents that hold the highest cell at ``v_target`` for up to ``n`` steps.
 
@@ -327,25 +412,34 @@ class PackModel:
         integrated afterwards for the whole chunk (the caller cuts the chunk if
         another cell takes over). The current never exceeds ``i_cap_a``; the
         phase ends (second value True) before the first step whose current would
-        be below ``i_end_a``.
+        be below ``i_end_a``. The cells' resistances are held at ``factor`` (N,)
+        times their 25 degC values (integrate the chunk with the same).
         """
         c = self.cells
         extra = np.zeros(self.n_cells)  # pack current that bypasses the cell in a short
         if faults.short_cell is not None:
             extra[faults.short_cell] = v_target / faults.short_ohm
-        need = (v_target - c.ocv(state.soc_pct) - state.v1_v - state.v2_v) / c.r0_ohm + extra
+        r0_all = c.r0_ohm * factor
+        rc = factor * (state.v1_v + state.v2_v)
+        need = (v_target - c.ocv(state.soc_pct) - rc) / r0_all + extra
         lim = int(np.argmin(need))
         soc, v1, v2 = float(state.soc_pct[lim]), float(state.v1_v[lim]), float(state.v2_v[lim])
-        r0 = float(c.r0_ohm[lim])
+        r0, f = float(r0_all[lim]), float(factor[lim])
         a1, a2 = self.a1, self.a2
         b1, b2 = float(self.b1[lim]), float(self.b2[lim])
         k_soc = float(self.soc_per_a[lim])
         rs = faults.short_ohm if faults.short_cell == lim else math.inf
         bypass = float(extra[lim])
         ocv = self._ocv1
+        # the limiting cell's warming, to stop where it leaves its held resistance
+        r1, r2 = float(c.r1_ohm[lim]), float(c.r2_ohm[lim])
+        a_th, g_th = float(self.a_th[lim]), float(self.g_th[lim])
+        theta = theta0 = float(state.temperature_c[lim]) - self.ambient_c
         out = np.empty(n)
         for k in range(n):
-            base = ocv(soc) + v1 + v2
+            if abs(theta - theta0) > RESISTANCE_TEMPERATURE_STEP_K:
+                return out[:k], False
+            base = ocv(soc) + f * (v1 + v2)
             i_cell = (v_target - base) / r0
             i_pack = i_cell + bypass
             if i_pack > i_cap_a:
@@ -354,6 +448,8 @@ class PackModel:
             if i_pack < i_end_a:
                 return out[:k], True
             out[k] = i_pack
+            heat = i_cell * i_cell * r0 + f * (v1 * v1 / r1 + v2 * v2 / r2)
+            theta = a_th * theta + g_th * heat
             soc += i_cell * k_soc
             v1 = a1 * v1 + b1 * i_cell
             v2 = a2 * v2 + b2 * i_cell
@@ -361,10 +457,17 @@ class PackModel:
 
     # --- closed loop: float (the pack voltage held) ----------------------
     def float_currents(
-        self, state: PackState, v_pack: float, i_cap_a: float, n: int, faults: ChunkFaults
+        self,
+        state: PackState,
+        v_pack: float,
+        i_cap_a: float,
+        n: int,
+        faults: ChunkFaults,
+        factor: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Pack currents (n,) that hold the pack at ``v_pack`` for ``n`` steps, and the
-        cells' side currents (n, N), for :meth:`integrate`.
+        cells' side currents (n, N), for :meth:`integrate`; the resistances are held
+        at ``factor`` (N,) times their 25 degC values.
 
         Cell i's voltage is ``base_i + R0_i (I - s_i)`` with ``base`` its OCV and RC
         voltages and ``s_i`` its side current: a short's ``v_i / R`` and a lead-acid
@@ -378,19 +481,23 @@ class PackModel:
         soc = state.soc_pct.copy()
         v1, v2 = state.v1_v.copy(), state.v2_v.copy()
         theta = state.temperature_c - self.ambient_c
-        r0 = c.r0_ohm
+        r0 = c.r0_ohm * factor
         g = np.zeros(n_c)  # short conductance
         if faults.short_cell is not None:
             g[faults.short_cell] = 1.0 / faults.short_ohm
         div = 1.0 + r0 * g
         w = r0 / div
         sum_w = float(w.sum())
+        b1, b2 = self.b1, self.b2
         rec = faults.recombination
         out = np.empty(n)
         side = np.zeros((n, n_c))
         ir = np.zeros(n_c)
+        theta0 = theta.copy()
         for s in range(n):
-            base = c.ocv(soc) + v1 + v2
+            if np.abs(theta - theta0).max() > RESISTANCE_TEMPERATURE_STEP_K:
+                return out[:s], side[:s]
+            base = c.ocv(soc) + factor * (v1 + v2)
             if rec is not None:  # the string's: one current through every cell
                 t_s = (state.index + s) * self.dt_s
                 ir[:] = rec.current_a(t_s, float(theta.mean()) + self.ambient_c)
@@ -399,11 +506,11 @@ class PackModel:
             v = (base + r0 * (i - ir)) / div
             sd = ir + g * v
             ic = i - sd
-            heat = ic * ic * r0 + v1 * v1 / c.r1_ohm + v2 * v2 / c.r2_ohm + v * sd
+            heat = ic * ic * r0 + factor * (v1 * v1 / c.r1_ohm + v2 * v2 / c.r2_ohm) + v * sd
             out[s] = i
             side[s] = sd
             soc += ic * self.soc_per_a
-            v1 = self.a1 * v1 + self.b1 * ic
-            v2 = self.a2 * v2 + self.b2 * ic
+            v1 = self.a1 * v1 + b1 * ic
+            v2 = self.a2 * v2 + b2 * ic
             theta = self.a_th * theta + self.g_th * heat
         return out, side
