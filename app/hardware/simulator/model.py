@@ -25,13 +25,13 @@ the pair's voltage at 25 degC (the recurrence above, tau fixed): the circuit abo
 at any constant temperature, and its heat ``v**2 / (f R)`` is ``f`` times the
 25 degC heat. So the currents' part is solved once; only the temperature ties the
 steps together (it sets R, R the heat, the heat the temperature), and it moves
-slowly (~25 min thermal time constant): an open-loop chunk integrates the
-temperature with each cell's factor at the chunk's start (predictor), then with
-the factor of that predicted temperature at every step (corrector; the voltages
-and heat use it). The corrector's temperature is off the consistent one by ~1e-3 K
-in a chunk that warms 1 K (R by ~3e-5). A closed-loop chunk (CV, float) holds each
-cell's factor at its start and ends where a cell has moved
-:data:`RESISTANCE_TEMPERATURE_STEP_K` from it.
+slowly (~25 min thermal time constant). An open-loop chunk predicts the
+temperatures with each cell's factor at the chunk's start, on blocks of
+:data:`FACTOR_BLOCK_STEPS` steps, and takes for each block the factor of its
+predicted mid temperature (:meth:`PackModel._predicted_factor`). A closed loop
+(CV, float) takes the factors every block as it goes (a CV chunk follows its
+limiting cell, the others moving as much) and ends where a cell's is off its
+temperature's by :data:`RESISTANCE_FACTOR_TOLERANCE`.
 """
 
 from __future__ import annotations
@@ -56,15 +56,19 @@ from app.hardware.simulator.faults import (
 #: range (a**-L of float64 reaches 1e308 at L*ln(1/a) ~ 709): chunks are solved in
 #: sub-blocks of at most this growth.
 _MAX_GROWTH_EXPONENT = 300.0
+#: The resistance factors are computed from temperatures every this many steps and
+#: carried on between along their last slope (:func:`block_ramp`): a cell's
+#: temperature is smooth over 16 s (its thermal time constant is ~25 min).
+FACTOR_BLOCK_STEPS = 16
 #: Steps of the thermal recurrence's growth factors a model keeps (a chunk's).
 _GROW_CACHE_STEPS = 4096
 #: A CV step may leave another cell this much above the target before the chunk
 #: is cut and re-solved for that cell (float round-off of the two solutions).
 CV_TOLERANCE_V = 1e-6
-#: A closed-loop chunk holds the cells' resistances at their starting temperatures
-#: and ends where a cell has moved more than this: 0.05 K is 0.14 % of R (NMC, LFP;
-#: 0.07 % lead-acid), below a cell's 3 % spread and a pulse fit's noise.
-RESISTANCE_TEMPERATURE_STEP_K = 0.05
+#: A closed-loop chunk ends where a cell's resistance is off the one of its
+#: temperature by more than this (0.3 %, ~0.1 K for NMC/LFP): below a cell's 3 %
+#: spread and a pulse fit's noise.
+RESISTANCE_FACTOR_TOLERANCE = 0.003
 #: Per cent SOC per ampere-second and Ah: 100 % / 3600 s.
 _PCT_PER_AS_PER_AH = 100.0 / 3600.0
 
@@ -174,6 +178,23 @@ def linear_recurrence(
     return out
 
 
+def block_ramp(at_starts: np.ndarray, m: int) -> np.ndarray:
+    """Per-step values (m, ...) from values at the starts of blocks of
+    :data:`FACTOR_BLOCK_STEPS` steps: each block goes on along the line through its
+    start and the previous block's (the first block holds its start). Step k's
+    value depends on blocks before it only, so a chunk cut short (a fault's onset)
+    keeps its first steps."""
+    step = np.zeros_like(at_starts)
+    step[1:] = np.diff(at_starts, axis=0)
+    within = _WITHIN_BLOCK.reshape(1, -1, *([1] * (at_starts.ndim - 1)))
+    ramps = at_starts[:, None] + step[:, None] * within  # (blocks, steps of a block, ...)
+    return ramps.reshape(-1, *at_starts.shape[1:])[:m]
+
+
+#: The fraction of a block each of its steps is into it.
+_WITHIN_BLOCK = np.arange(FACTOR_BLOCK_STEPS) / FACTOR_BLOCK_STEPS
+
+
 class _ScalarOcv:
     """Fast OCV lookup of one scalar SOC (the closed-loop CV loop runs per step)."""
 
@@ -256,8 +277,8 @@ class PackModel:
         ``side_a`` (m, N), if given, are the cells' side currents (a short, a
         recombination) as :meth:`float_currents` solved them: each cell carries the
         pack current minus its side current, which heats it by V times itself.
-        ``factor`` (N,), if given, are the resistance factors a closed loop held
-        for the chunk (end it at :meth:`held_steps`); else they follow the cells'
+        ``factor`` (m, N), if given, are the resistance factors a closed loop solved
+        the chunk with (end it at :meth:`held_steps`); else they follow the cells'
         temperatures (see the module)."""
         current_a = np.asarray(current_a, dtype=float)
         ic = current_a[:, None]
@@ -270,7 +291,7 @@ class PackModel:
         # state, corrector from the predicted trajectory (the coupling is weak:
         # R0/R_short ~ 1e-3, so one correction leaves errors of ~1e-6 of the short current).
         c, rs = faults.short_cell, faults.short_ohm
-        f = self.resistance_factor(state.temperature_c[c]) if factor is None else factor[c]
+        f = self.resistance_factor(state.temperature_c[c]) if factor is None else factor[:, c]
         r0 = self.cells.r0_ohm[c] * f
         ic = np.repeat(ic, self.n_cells, axis=1)
         base = self._ocv1(state.soc_pct[c]) + f * (state.v1_v[c] + state.v2_v[c])
@@ -304,10 +325,8 @@ class PackModel:
         drop = ic * c.r0_ohm + v1k + v2k  # the voltage over the resistances at 25 degC
         heat = ic * ic * c.r0_ohm + v1k * v1k / c.r1_ohm + v2k * v2k / c.r2_ohm  # at 25 degC
         t_s = (state.index + np.arange(m)) * self.dt_s
-        if factor is None:  # predictor: each cell's factor at the chunk's start
-            f0 = self.resistance_factor(state.temperature_c)
-            _, predicted = self._thermal(state, ocv, drop, heat, f0, faults, side_a, t_s)
-            factor = self.resistance_factor(predicted[:-1])
+        if factor is None:
+            factor = self._predicted_factor(state, ocv, drop, heat, faults, t_s)
         factor = np.broadcast_to(factor, (m, self.n_cells))
         cell_v, temp = self._thermal(state, ocv, drop, heat, factor, faults, side_a, t_s)
         collapse = state.collapse_s.copy()
@@ -320,6 +339,36 @@ class PackModel:
             age = t_s[:, None] - collapse[gone]
             cell_v[:, gone] *= np.where(age >= 0, np.exp(-np.maximum(age, 0) / COLLAPSE_TAU_S), 1.0)
         return Trajectory(current_a, cell_v, soc, v1, v2, temp, collapse, ocv, factor)
+
+    def _predicted_factor(
+        self,
+        state: PackState,
+        ocv: np.ndarray,
+        drop: np.ndarray,
+        heat: np.ndarray,
+        faults: ChunkFaults,
+        t_s: np.ndarray,
+    ) -> np.ndarray:
+        """The resistance factors (m, N) of an open-loop chunk: the predictor heats
+        the cells with their factors at the chunk's start, on blocks of
+        :data:`FACTOR_BLOCK_STEPS` (the heat of a block summed: cooling is slow
+        against one); the factors at the blocks' starts go on as
+        :func:`block_ramp` makes them."""
+        m = len(t_s)
+        f0 = self.resistance_factor(state.temperature_c)
+        block_heat = heat * f0
+        if faults.short_cell is not None:
+            k = faults.short_cell
+            block_heat[:, k] += (ocv[:, k] + f0[k] * drop[:, k]) ** 2 / faults.short_ohm
+        if faults.runaway is not None:
+            block_heat[:, faults.runaway_cell] += faults.runaway.power_w(t_s)
+        starts = np.arange(0, m, FACTOR_BLOCK_STEPS)
+        block_heat = np.add.reduceat(block_heat, starts, axis=0)
+        decay = self.a_th**FACTOR_BLOCK_STEPS
+        theta = linear_recurrence(
+            state.temperature_c - self.ambient_c, decay, block_heat * self.g_th
+        )
+        return block_ramp(self.resistance_factor(theta[:-1] + self.ambient_c), m)
 
     def _thermal(
         self,
@@ -385,14 +434,13 @@ class PackModel:
         j = int(np.argmax(bad))
         return j, (LimitEvent.V_MAX if over is not None and over[j] else LimitEvent.V_MIN)
 
-    @staticmethod
-    def held_steps(traj: Trajectory) -> int:
-        """Steps of ``traj`` before a cell's temperature has moved more than
-        :data:`RESISTANCE_TEMPERATURE_STEP_K` from its start (len if none has): where
-        a closed-loop chunk, its resistances held, must end."""
-        temp = traj.temperature_c
-        moved = (np.abs(temp[:-1] - temp[0]) > RESISTANCE_TEMPERATURE_STEP_K).any(axis=1)
-        return int(np.argmax(moved)) if moved.any() else len(traj)
+    def held_steps(self, traj: Trajectory) -> int:
+        """Steps of a closed-loop ``traj`` before a cell's resistance factor is off
+        the one of its temperature by more than :data:`RESISTANCE_FACTOR_TOLERANCE`
+        (len if none is): where the chunk must end."""
+        true = self.resistance_factor(traj.temperature_c[:-1])
+        off = (np.abs(traj.r_factor / true - 1.0) > RESISTANCE_FACTOR_TOLERANCE).any(axis=1)
+        return int(np.argmax(off)) if off.any() else len(traj)
 
     # --- closed loop: constant voltage ----------------------------------
     def cv_currents(
@@ -403,8 +451,7 @@ class PackModel:
         i_end_a: float,
         n: int,
         faults: ChunkFaults,
-        factor: np.ndarray,
-    ) -> tuple[np.ndarray, bool]:
+    ) -> tuple[np.ndarray, bool, np.ndarray]:
         """Pack currents that hold the highest cell at ``v_target`` for up to ``n`` steps.
 
         The cell needing the least current to reach ``v_target`` limits the
@@ -412,10 +459,14 @@ class PackModel:
         integrated afterwards for the whole chunk (the caller cuts the chunk if
         another cell takes over). The current never exceeds ``i_cap_a``; the
         phase ends (second value True) before the first step whose current would
-        be below ``i_end_a``. The cells' resistances are held at ``factor`` (N,)
-        times their 25 degC values (integrate the chunk with the same).
+        be below ``i_end_a``. Third value: the resistance factors (m, N) to
+        integrate the chunk with: the limiting cell's own, taken every
+        :data:`FACTOR_BLOCK_STEPS` from its temperature as the loop heats it;
+        the others' move as much as its (their heating is alike; a cell that
+        departs from it ends the chunk, :meth:`held_steps`).
         """
         c = self.cells
+        factor = self.resistance_factor(state.temperature_c)
         extra = np.zeros(self.n_cells)  # pack current that bypasses the cell in a short
         if faults.short_cell is not None:
             extra[faults.short_cell] = v_target / faults.short_ohm
@@ -424,21 +475,28 @@ class PackModel:
         need = (v_target - c.ocv(state.soc_pct) - rc) / r0_all + extra
         lim = int(np.argmin(need))
         soc, v1, v2 = float(state.soc_pct[lim]), float(state.v1_v[lim]), float(state.v2_v[lim])
-        r0, f = float(r0_all[lim]), float(factor[lim])
+        r0_25, f0 = float(c.r0_ohm[lim]), float(factor[lim])
         a1, a2 = self.a1, self.a2
         b1, b2 = float(self.b1[lim]), float(self.b2[lim])
         k_soc = float(self.soc_per_a[lim])
         rs = faults.short_ohm if faults.short_cell == lim else math.inf
         bypass = float(extra[lim])
         ocv = self._ocv1
-        # the limiting cell's warming, to stop where it leaves its held resistance
         r1, r2 = float(c.r1_ohm[lim]), float(c.r2_ohm[lim])
         a_th, g_th = float(self.a_th[lim]), float(self.g_th[lim])
-        theta = theta0 = float(state.temperature_c[lim]) - self.ambient_c
+        temp = float(state.temperature_c[lim])
         out = np.empty(n)
+        rel = np.empty(n)  # the limiting cell's factor / its factor at the start
+        at_start = f0
+        slope = 0.0  # per step, as block_ramp makes it
         for k in range(n):
-            if abs(theta - theta0) > RESISTANCE_TEMPERATURE_STEP_K:
-                return out[:k], False
+            j = k % FACTOR_BLOCK_STEPS
+            if j == 0:
+                last, at_start = at_start, float(self.resistance_factor(temp))
+                slope = (at_start - last) / FACTOR_BLOCK_STEPS if k else 0.0
+            f = at_start + slope * j
+            r0 = r0_25 * f
+            rel[k] = f / f0
             base = ocv(soc) + f * (v1 + v2)
             i_cell = (v_target - base) / r0
             i_pack = i_cell + bypass
@@ -446,14 +504,14 @@ class PackModel:
                 i_pack = i_cap_a
                 i_cell = i_pack - (base + r0 * i_pack) / (rs + r0)
             if i_pack < i_end_a:
-                return out[:k], True
+                return out[:k], True, factor * rel[:k, None]
             out[k] = i_pack
             heat = i_cell * i_cell * r0 + f * (v1 * v1 / r1 + v2 * v2 / r2)
-            theta = a_th * theta + g_th * heat
+            temp = self.ambient_c + a_th * (temp - self.ambient_c) + g_th * heat
             soc += i_cell * k_soc
             v1 = a1 * v1 + b1 * i_cell
             v2 = a2 * v2 + b2 * i_cell
-        return out, False
+        return out, False, factor * rel[:, None]
 
     # --- closed loop: float (the pack voltage held) ----------------------
     def float_currents(
@@ -463,11 +521,10 @@ class PackModel:
         i_cap_a: float,
         n: int,
         faults: ChunkFaults,
-        factor: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Pack currents (n,) that hold the pack at ``v_pack`` for ``n`` steps, and the
-        cells' side currents (n, N), for :meth:`integrate`; the resistances are held
-        at ``factor`` (N,) times their 25 degC values.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pack currents (n,) that hold the pack at ``v_pack`` for ``n`` steps, the
+        cells' side currents (n, N) and resistance factors (n, N, each cell's own,
+        taken every :data:`FACTOR_BLOCK_STEPS`), for :meth:`integrate`.
 
         Cell i's voltage is ``base_i + R0_i (I - s_i)`` with ``base`` its OCV and RC
         voltages and ``s_i`` its side current: a short's ``v_i / R`` and a lead-acid
@@ -481,22 +538,25 @@ class PackModel:
         soc = state.soc_pct.copy()
         v1, v2 = state.v1_v.copy(), state.v2_v.copy()
         theta = state.temperature_c - self.ambient_c
-        r0 = c.r0_ohm * factor
         g = np.zeros(n_c)  # short conductance
         if faults.short_cell is not None:
             g[faults.short_cell] = 1.0 / faults.short_ohm
-        div = 1.0 + r0 * g
-        w = r0 / div
-        sum_w = float(w.sum())
         b1, b2 = self.b1, self.b2
+        factors = np.empty((n, n_c))
         rec = faults.recombination
         out = np.empty(n)
         side = np.zeros((n, n_c))
         ir = np.zeros(n_c)
-        theta0 = theta.copy()
+        at_start = slope = np.zeros(n_c)
         for s in range(n):
-            if np.abs(theta - theta0).max() > RESISTANCE_TEMPERATURE_STEP_K:
-                return out[:s], side[:s]
+            j = s % FACTOR_BLOCK_STEPS
+            if j == 0:  # as block_ramp makes them
+                last, at_start = at_start, self.resistance_factor(theta + self.ambient_c)
+                slope = (at_start - last) / FACTOR_BLOCK_STEPS if s else np.zeros(n_c)
+            factor = factors[s] = at_start + slope * j
+            r0 = c.r0_ohm * factor
+            div = 1.0 + r0 * g
+            sum_w = float((r0 / div).sum())
             base = c.ocv(soc) + factor * (v1 + v2)
             if rec is not None:  # the string's: one current through every cell
                 t_s = (state.index + s) * self.dt_s
@@ -513,4 +573,4 @@ class PackModel:
             v1 = self.a1 * v1 + b1 * ic
             v2 = self.a2 * v2 + b2 * ic
             theta = self.a_th * theta + self.g_th * heat
-        return out, side
+        return out, side, factors

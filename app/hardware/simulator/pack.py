@@ -348,9 +348,8 @@ class PackSimulator:
         check_max = not faults.over_voltage
         if seg.kind is SegmentKind.FLOAT:
             n = min(seg.n, CV_CHUNK_STEPS)
-            factor = model.resistance_factor(self.state.temperature_c)
-            current, side = model.float_currents(
-                self.state, seg.v_target, seg.i_cap_a, n, faults, factor
+            current, side, factor = model.float_currents(
+                self.state, seg.v_target, seg.i_cap_a, n, faults
             )
             traj = model.integrate(self.state, current, faults, side, factor)
             j, event = model.first_violation(
@@ -358,7 +357,7 @@ class PackSimulator:
             )
             moved = model.held_steps(traj)
             if moved < j:
-                # a cell warmed or cooled off its held resistance: re-solve from here
+                # a cell's resistance is off its temperature's: re-solve from here
                 return traj, moved, None
             return traj, j, event
         if seg.kind is SegmentKind.CV and faults.over_voltage:
@@ -368,9 +367,8 @@ class PackSimulator:
             return traj, len(traj), None
         if seg.kind is SegmentKind.CV:
             n = min(seg.n, CV_CHUNK_STEPS)
-            factor = model.resistance_factor(self.state.temperature_c)
-            current, ended = model.cv_currents(
-                self.state, seg.v_target, seg.i_cap_a, seg.i_end_a, n, faults, factor
+            current, ended, factor = model.cv_currents(
+                self.state, seg.v_target, seg.i_cap_a, seg.i_end_a, n, faults
             )
             traj = model.integrate(self.state, current, faults, factor=factor)
             j, event = model.first_violation(
@@ -378,7 +376,7 @@ class PackSimulator:
             )
             moved = model.held_steps(traj)
             if moved < j:
-                # a cell warmed or cooled off its held resistance: re-solve from here
+                # a cell's resistance is off its temperature's: re-solve from here
                 return traj, moved, None
             if event is LimitEvent.V_MAX:
                 # another cell took over the limit: cut here, re-solve for it next time
