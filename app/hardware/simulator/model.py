@@ -8,7 +8,7 @@ The terminal voltage of cell i at sample k is::
 
     v[k] = OCV(soc[k]) + R0*I[k] + v1[k] + v2[k]
 
-(it rises on charge). The RC pairs use the exact discretisation of
+(it rises on charge; the resistances at the cell's temperature, see below). The RC pairs use the exact discretisation of
 ``dv/dt = -v/tau + I/C``: ``v[k+1] = a*v[k] + R*(1-a)*I[k]`` with
 ``a = exp(-dt/tau)``; the thermal mass likewise: ``theta[k+1] = b*theta[k] +
 (1-b)*P[k]/h`` with ``theta = T - T_ambient`` and ``b = exp(-dt*h/C)``, P the
@@ -25,13 +25,19 @@ the pair's voltage at 25 degC (the recurrence above, tau fixed): the circuit abo
 at any constant temperature, and its heat ``v**2 / (f R)`` is ``f`` times the
 25 degC heat. So the currents' part is solved once; only the temperature ties the
 steps together (it sets R, R the heat, the heat the temperature), and it moves
-slowly (~25 min thermal time constant). An open-loop chunk predicts the
-temperatures with each cell's factor at the chunk's start, on blocks of
-:data:`FACTOR_BLOCK_STEPS` steps, and takes for each block the factor of its
-predicted mid temperature (:meth:`PackModel._predicted_factor`). A closed loop
-(CV, float) takes the factors every block as it goes (a CV chunk follows its
-limiting cell, the others moving as much) and ends where a cell's is off its
-temperature's by :data:`RESISTANCE_FACTOR_TOLERANCE`.
+slowly (~25 min thermal time constant). The factors are computed every
+:data:`FACTOR_BLOCK_STEPS` steps from the temperatures there and carried on along
+their last slope in between (:func:`block_ramp`; causal, so a chunk cut short keeps
+its first steps). An open-loop chunk takes those temperatures from a predictor
+that heats the cells with their factors at the chunk's start
+(:meth:`PackModel._predicted_factor`); a closed loop (CV, float) from its own
+step-by-step heating (a CV chunk follows its limiting cell, the others moving as
+much) and ends where a cell's factor is off its temperature's by
+:data:`RESISTANCE_FACTOR_TOLERANCE`. Against a step-by-step solution (chunks of
+one step) a 4-cell drive cycle's voltages differ by < 0.3 mV, its temperatures by
+< 0.001 K (an HPPC test's: 0.4 mV, 0.003 K). A chunk's solution depends on where it
+starts, so the simulator cuts chunks independently of the blocks it is read in
+(:class:`~app.hardware.simulator.pack.PackSimulator` computes them ahead).
 """
 
 from __future__ import annotations
@@ -278,7 +284,7 @@ class PackModel:
         recombination) as :meth:`float_currents` solved them: each cell carries the
         pack current minus its side current, which heats it by V times itself.
         ``factor`` (m, N), if given, are the resistance factors a closed loop solved
-        the chunk with (end it at :meth:`held_steps`); else they follow the cells'
+        the chunk with (end it at :meth:`consistent_steps`); else they follow the cells'
         temperatures (see the module)."""
         current_a = np.asarray(current_a, dtype=float)
         ic = current_a[:, None]
@@ -434,7 +440,7 @@ class PackModel:
         j = int(np.argmax(bad))
         return j, (LimitEvent.V_MAX if over is not None and over[j] else LimitEvent.V_MIN)
 
-    def held_steps(self, traj: Trajectory) -> int:
+    def consistent_steps(self, traj: Trajectory) -> int:
         """Steps of a closed-loop ``traj`` before a cell's resistance factor is off
         the one of its temperature by more than :data:`RESISTANCE_FACTOR_TOLERANCE`
         (len if none is): where the chunk must end."""
@@ -463,7 +469,7 @@ class PackModel:
         integrate the chunk with: the limiting cell's own, taken every
         :data:`FACTOR_BLOCK_STEPS` from its temperature as the loop heats it;
         the others' move as much as its (their heating is alike; a cell that
-        departs from it ends the chunk, :meth:`held_steps`).
+        departs from it ends the chunk, :meth:`consistent_steps`).
         """
         c = self.cells
         factor = self.resistance_factor(state.temperature_c)

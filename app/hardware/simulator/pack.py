@@ -355,7 +355,7 @@ class PackSimulator:
             j, event = model.first_violation(
                 traj, spec.cell_v_min, spec.cell_v_max, check_max=False
             )
-            moved = model.held_steps(traj)
+            moved = model.consistent_steps(traj)
             if moved < j:
                 # a cell's resistance is off its temperature's: re-solve from here
                 return traj, moved, None
@@ -374,7 +374,7 @@ class PackSimulator:
             j, event = model.first_violation(
                 traj, spec.cell_v_min, seg.v_target, check_max=True, tol_v=CV_TOLERANCE_V
             )
-            moved = model.held_steps(traj)
+            moved = model.consistent_steps(traj)
             if moved < j:
                 # a cell's resistance is off its temperature's: re-solve from here
                 return traj, moved, None
