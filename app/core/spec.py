@@ -566,14 +566,15 @@ def resistance_temperature_factor(
 
     A float for a float; for an array of temperatures (the simulator's cells and
     steps) an array of factors of the same shape."""
-    t = np.asarray(temperature_c, dtype=float) + 273.15
-    if not (np.all(t > 0.0) and reference_c > -273.15):
+    scalar = np.ndim(temperature_c) == 0  # (the simulator asks per cell and step: kept fast)
+    t = (float(temperature_c) if scalar else np.asarray(temperature_c, dtype=float)) + 273.15
+    if not ((t > 0.0 if scalar else np.all(t > 0.0)) and reference_c > -273.15):
         raise ValueError(
             f"a temperature must be above absolute zero, not {temperature_c} / {reference_c} degC"
         )
     ea = RESISTANCE_ACTIVATION_J_PER_MOL[Chemistry(chemistry)]
     factor = np.exp(ea / GAS_CONSTANT_J_PER_MOL_K * (1.0 / t - 1.0 / (reference_c + 273.15)))
-    return float(factor) if factor.ndim == 0 else factor
+    return float(factor) if scalar else factor
 
 
 def preset(

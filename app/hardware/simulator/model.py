@@ -267,6 +267,10 @@ class PackModel:
         """R / R(25 degC) of cells at ``temperature_c`` (any shape): the chemistry's
         Arrhenius law, held at its ends outside the range it is used over."""
         lo, hi = RESISTANCE_CORRECTION_RANGE_C
+        if np.ndim(temperature_c) == 0:  # a closed loop's per-step call: kept fast
+            return resistance_temperature_factor(
+                self.cells.chemistry, min(max(temperature_c, lo), hi)
+            )
         return resistance_temperature_factor(self.cells.chemistry, np.clip(temperature_c, lo, hi))
 
     # --- open loop ---------------------------------------------------------
@@ -468,8 +472,8 @@ class PackModel:
         be below ``i_end_a``. Third value: the resistance factors (m, N) to
         integrate the chunk with: the limiting cell's own, taken every
         :data:`FACTOR_BLOCK_STEPS` from its temperature as the loop heats it;
-        the others' move as much as its (their heating is alike; a cell that
-        departs from it ends the chunk, :meth:`consistent_steps`).
+        the others' from its heating (:meth:`_cv_factors`; a cell whose own
+        departs from that ends the chunk, :meth:`consistent_steps`).
         """
         c = self.cells
         factor = self.resistance_factor(state.temperature_c)
@@ -492,17 +496,18 @@ class PackModel:
         a_th, g_th = float(self.a_th[lim]), float(self.g_th[lim])
         temp = float(state.temperature_c[lim])
         out = np.empty(n)
-        rel = np.empty(n)  # the limiting cell's factor / its factor at the start
+        lim_f = np.empty(n)  # the limiting cell's factors, as block_ramp makes them
+        starts: list[float] = []  # its temperatures at the blocks' starts
         at_start = f0
-        slope = 0.0  # per step, as block_ramp makes it
+        slope = 0.0
         for k in range(n):
             j = k % FACTOR_BLOCK_STEPS
             if j == 0:
+                starts.append(temp)
                 last, at_start = at_start, float(self.resistance_factor(temp))
                 slope = (at_start - last) / FACTOR_BLOCK_STEPS if k else 0.0
-            f = at_start + slope * j
+            f = lim_f[k] = at_start + slope * j
             r0 = r0_25 * f
-            rel[k] = f / f0
             base = ocv(soc) + f * (v1 + v2)
             i_cell = (v_target - base) / r0
             i_pack = i_cell + bypass
@@ -510,14 +515,32 @@ class PackModel:
                 i_pack = i_cap_a
                 i_cell = i_pack - (base + r0 * i_pack) / (rs + r0)
             if i_pack < i_end_a:
-                return out[:k], True, factor * rel[:k, None]
+                return out[:k], True, self._cv_factors(state, lim, starts, lim_f[:k])
             out[k] = i_pack
             heat = i_cell * i_cell * r0 + f * (v1 * v1 / r1 + v2 * v2 / r2)
             temp = self.ambient_c + a_th * (temp - self.ambient_c) + g_th * heat
             soc += i_cell * k_soc
             v1 = a1 * v1 + b1 * i_cell
             v2 = a2 * v2 + b2 * i_cell
-        return out, False, factor * rel[:, None]
+        return out, False, self._cv_factors(state, lim, starts, lim_f)
+
+    def _cv_factors(
+        self, state: PackState, lim: int, starts: list[float], lim_f: np.ndarray
+    ) -> np.ndarray:
+        """The resistance factors (m, N) of a CV chunk: the limiting cell's as its loop
+        took them; another cell's temperature relaxes from its own start and is
+        heated as much as the limiting cell times their resistance ratio (one
+        current through both)."""
+        c = self.cells
+        m = len(lim_f)
+        theta0 = state.temperature_c - self.ambient_c
+        decay = self.a_th[lim] ** (FACTOR_BLOCK_STEPS * np.arange(len(starts)))[:, None]
+        forced = np.asarray(starts)[:, None] - self.ambient_c - decay * theta0[lim]
+        ratio = c.r0_ohm / c.r0_ohm[lim]
+        temp = decay * theta0 + forced * ratio + self.ambient_c
+        factor = block_ramp(self.resistance_factor(temp), m)
+        factor[:, lim] = lim_f
+        return factor
 
     # --- closed loop: float (the pack voltage held) ----------------------
     def float_currents(
