@@ -136,8 +136,9 @@ class Trajectory:
     v2_v: np.ndarray  # (m+1, N) at 25 degC
     temperature_c: np.ndarray  # (m+1, N)
     collapse_s: np.ndarray  # (N,) collapse times after the chunk
-    ocv_v: np.ndarray  # (m, N)
-    r_factor: np.ndarray  # (m, N) resistance / its 25 degC value at each step
+    # the model's working arrays (None in a chunk the simulator keeps for its output)
+    ocv_v: np.ndarray | None  # (m, N)
+    r_factor: np.ndarray | None  # (m, N) resistance / its 25 degC value at each step
 
     def __len__(self) -> int:
         return len(self.current_a)
@@ -496,17 +497,20 @@ class PackModel:
         a_th, g_th = float(self.a_th[lim]), float(self.g_th[lim])
         temp = float(state.temperature_c[lim])
         out = np.empty(n)
-        lim_f = np.empty(n)  # the limiting cell's factors, as block_ramp makes them
+        lim_f: list[float] = []  # the limiting cell's factors, as block_ramp makes them
         starts: list[float] = []  # its temperatures at the blocks' starts
-        at_start = f0
-        slope = 0.0
+        theta = temp - self.ambient_c
+        at_start, slope = f0, 0.0
+        j = FACTOR_BLOCK_STEPS  # steps into the block
         for k in range(n):
-            j = k % FACTOR_BLOCK_STEPS
-            if j == 0:
-                starts.append(temp)
-                last, at_start = at_start, float(self.resistance_factor(temp))
+            if j == FACTOR_BLOCK_STEPS:
+                j = 0
+                starts.append(theta + self.ambient_c)
+                last, at_start = at_start, float(self.resistance_factor(starts[-1]))
                 slope = (at_start - last) / FACTOR_BLOCK_STEPS if k else 0.0
-            f = lim_f[k] = at_start + slope * j
+            f = at_start + slope * j
+            j += 1
+            lim_f.append(f)
             r0 = r0_25 * f
             base = ocv(soc) + f * (v1 + v2)
             i_cell = (v_target - base) / r0
@@ -517,15 +521,14 @@ class PackModel:
             if i_pack < i_end_a:
                 return out[:k], True, self._cv_factors(state, lim, starts, lim_f[:k])
             out[k] = i_pack
-            heat = i_cell * i_cell * r0 + f * (v1 * v1 / r1 + v2 * v2 / r2)
-            temp = self.ambient_c + a_th * (temp - self.ambient_c) + g_th * heat
+            theta = a_th * theta + g_th * (i_cell * i_cell * r0 + f * (v1 * v1 / r1 + v2 * v2 / r2))
             soc += i_cell * k_soc
             v1 = a1 * v1 + b1 * i_cell
             v2 = a2 * v2 + b2 * i_cell
         return out, False, self._cv_factors(state, lim, starts, lim_f)
 
     def _cv_factors(
-        self, state: PackState, lim: int, starts: list[float], lim_f: np.ndarray
+        self, state: PackState, lim: int, starts: list[float], lim_f: list[float]
     ) -> np.ndarray:
         """The resistance factors (m, N) of a CV chunk: the limiting cell's as its loop
         took them; another cell's temperature relaxes from its own start and is

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -335,7 +336,9 @@ class PackSimulator:
         traj, j, event = self._run_segment(seg, faults)
         if j:
             self._stalls = 0
-            self._ahead = (self.state, _slice(traj, 0, j), seg, 0)
+            # kept until taken: the model's working arrays are let go (memory)
+            kept = replace(_slice(traj, 0, j), ocv_v=None, r_factor=None)
+            self._ahead = (self.state, kept, seg, 0)
         else:
             self._stalls += 1
         if event is not None:
@@ -449,8 +452,8 @@ def _slice(traj: Trajectory, a: int, b: int) -> Trajectory:
         traj.v2_v[a : b + 1],
         traj.temperature_c[a : b + 1],
         traj.collapse_s,
-        traj.ocv_v[a:b],
-        traj.r_factor[a:b],
+        None if traj.ocv_v is None else traj.ocv_v[a:b],
+        None if traj.r_factor is None else traj.r_factor[a:b],
     )
 
 
