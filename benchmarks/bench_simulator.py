@@ -11,6 +11,11 @@ Three ways are timed for 4 and 16 series cells:
   the path of a recording run as fast as possible;
 - for the ``drive`` profile (open loop: currents known in advance) and the
   ``cycle`` profile (with closed-loop CV phases and limit stops).
+CPU seconds (best of 3). When the cells' resistances began to follow the Arrhenius
+law of their temperature (before -> after, two alternating runs each): simulate
+16 cells drive 0.160 -> 0.186 s (+16 %), cycle 0.142 -> 0.157 (+10 %); 4 cells
+drive 0.085 -> 0.105 (+24 %), cycle 0.064 -> 0.078 (+22 %); source (1000-sample
+blocks) 16 cells drive +8 %, cycle +6 %, 4 cells +3-5 %.
 """
 
 from __future__ import annotations
