@@ -11,6 +11,11 @@ Three ways are timed for 4 and 16 series cells:
   the path of a recording run as fast as possible;
 - for the ``drive`` profile (open loop: currents known in advance) and the
   ``cycle`` profile (with closed-loop CV phases and limit stops).
+CPU seconds (best of 3). When the cells' resistances began to follow the Arrhenius
+law of their temperature (before -> after, two alternating runs each): simulate
+16 cells drive 0.160 -> 0.186 s (+16 %), cycle 0.142 -> 0.157 (+10 %); 4 cells
+drive 0.085 -> 0.105 (+24 %), cycle 0.064 -> 0.078 (+22 %); source (1000-sample
+blocks) 16 cells drive +8 %, cycle +6 %, 4 cells +3-5 %.
 """
 
 from __future__ import annotations
@@ -28,9 +33,9 @@ TARGET = 1e6
 def _best_of(repeats: int, fn) -> float:
     best = float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best
 
 
@@ -59,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=100_000, help="steps per run (default 1e5)")
     args = parser.parse_args(argv)
     steps = args.steps
-    print(f"battery simulator throughput, {steps} steps per run (best of 3)")
+    print(f"battery simulator throughput, {steps} steps per run (best of 3, CPU seconds)")
     print(f"{'path':<9} {'profile':<7} {'cells':>5} {'seconds':>9} {'cell-samples/s':>15}  target")
     worst = float("inf")
     for path, fn in (("simulate", bench_simulate), ("source", bench_source)):

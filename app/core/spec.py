@@ -557,17 +557,24 @@ RESISTANCE_CORRECTION_RANGE_C = (-20.0, 60.0)
 
 
 def resistance_temperature_factor(
-    chemistry: Chemistry, temperature_c: float, reference_c: float = RESISTANCE_REFERENCE_TEMP_C
-) -> float:
+    chemistry: Chemistry,
+    temperature_c: float | np.ndarray,
+    reference_c: float = RESISTANCE_REFERENCE_TEMP_C,
+) -> float | np.ndarray:
     """R(temperature_c) / R(reference_c) of a cell of ``chemistry`` (Arrhenius, see
-    :data:`RESISTANCE_ACTIVATION_J_PER_MOL`): above 1 colder than the reference."""
-    if not temperature_c > -273.15 or not reference_c > -273.15:
+    :data:`RESISTANCE_ACTIVATION_J_PER_MOL`): above 1 colder than the reference.
+
+    A float for a float; for an array of temperatures (the simulator's cells and
+    steps) an array of factors of the same shape."""
+    scalar = np.ndim(temperature_c) == 0  # (the simulator asks per cell and step: kept fast)
+    t = (float(temperature_c) if scalar else np.asarray(temperature_c, dtype=float)) + 273.15
+    if not ((t > 0.0 if scalar else np.all(t > 0.0)) and reference_c > -273.15):
         raise ValueError(
             f"a temperature must be above absolute zero, not {temperature_c} / {reference_c} degC"
         )
     ea = RESISTANCE_ACTIVATION_J_PER_MOL[Chemistry(chemistry)]
-    t, t_ref = temperature_c + 273.15, reference_c + 273.15
-    return float(np.exp(ea / GAS_CONSTANT_J_PER_MOL_K * (1.0 / t - 1.0 / t_ref)))
+    factor = np.exp(ea / GAS_CONSTANT_J_PER_MOL_K * (1.0 / t - 1.0 / (reference_c + 273.15)))
+    return float(factor) if scalar else factor
 
 
 def preset(

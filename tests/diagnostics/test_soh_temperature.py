@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
@@ -28,17 +27,13 @@ def test_the_arrhenius_factor_is_one_at_the_reference_and_grows_in_the_cold():
 
 
 def _cold_cells_log(ambient_c: float):
-    """New LFP cells in an ambient of ``ambient_c`` whose resistances are the preset's
-    times the Arrhenius factor of it (the simulator's resistances do not depend on
-    temperature by themselves): their R0 at 25 degC is the preset's."""
+    """New LFP cells in an ambient of ``ambient_c``: the simulator gives them the
+    resistances of their temperature (the preset's at 25 degC times the Arrhenius
+    factor), so their R0 at 25 degC is the preset's; ``k`` is the factor of the ambient."""
     spec = preset("lfp", capacity_ah=20.0, series_cells=4)
     k = resistance_temperature_factor(spec.chemistry, ambient_c)
-    e = spec.ecm
-    ecm = dataclasses.replace(
-        e, r0_ohm_ah=k * e.r0_ohm_ah, r1_ohm_ah=k * e.r1_ohm_ah, r2_ohm_ah=k * e.r2_ohm_ah
-    )
     block = simulate(
-        dataclasses.replace(spec, ecm=ecm),
+        spec,
         "hppc",
         duration_s=12000,
         dt_s=1.0,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.spec import BatterySpec
+from app.core.spec import BatterySpec, Chemistry
 
 #: Default cell-to-cell spread (one standard deviation, relative) of capacity and
 #: of resistance: the issue's figures, the order reported for new cells of one
@@ -65,10 +65,18 @@ def extended_ocv_table(spec: BatterySpec) -> tuple[np.ndarray, np.ndarray]:
 class CellParameters:
     """The true parameters of the N series cells (arrays of shape (N,)).
 
-    RC time constants are the same for every cell (the spread is in R; C
-    follows so that tau = R*C keeps the chemistry's value).
+    The resistances are the cells' values at 25 degC
+    (:data:`~app.core.spec.RESISTANCE_REFERENCE_TEMP_C`); at its own temperature
+    a cell's R0, R1 and R2 are these times
+    :func:`~app.core.spec.resistance_temperature_factor` of ``chemistry`` (the
+    model applies it, :mod:`app.hardware.simulator.model`).
+
+    RC time constants are the same for every cell and at every temperature (the
+    spread and the temperature are in R; C follows so that tau = R*C keeps the
+    chemistry's value).
     """
 
+    chemistry: Chemistry
     capacity_ah: np.ndarray
     r0_ohm: np.ndarray
     r1_ohm: np.ndarray
@@ -129,6 +137,7 @@ def make_cells(
     soc_x, ocv_x = extended_ocv_table(spec)
     ones = np.ones(n)
     return CellParameters(
+        chemistry=spec.chemistry,
         capacity_ah=spec.pack_capacity_ah * cap_factor,
         r0_ohm=values["r0_ohm"] * res_factor,
         r1_ohm=values["r1_ohm"] * res_factor,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -189,8 +190,11 @@ class PackSimulator:
         self._rng_noise = rng_noise
         sensor = [f for f in self.faults if f.kind.is_sensor]
         self._sensors = SensorFaults(sensor, rng_sensor, self.spec.pack_capacity_ah)
-        self._onsets = sorted({self._onset_index(f) for f in self.faults})
+        # a chunk starts where a physical fault does (a sensor's acts on the output)
+        self._onsets = sorted({self._onset_index(f) for f in self.faults if not f.kind.is_sensor})
         self._stalls = 0
+        #: the chunk computed ahead: its start state, trajectory, segment, steps taken
+        self._ahead: tuple[PackState, Trajectory, Segment, int] | None = None
 
     # --- ground truth ----------------------------------------------------
     @property
@@ -221,7 +225,8 @@ class PackSimulator:
     @property
     def rc_voltages_v(self) -> tuple[np.ndarray, np.ndarray]:
         """True voltages across the two RC pairs of each cell."""
-        return self.state.v1_v.copy(), self.state.v2_v.copy()
+        factor = self.model.resistance_factor(self.state.temperature_c)
+        return self.state.v1_v * factor, self.state.v2_v * factor
 
     def ocv_v(self) -> np.ndarray:
         """True open-circuit voltage of each cell now."""
@@ -290,37 +295,54 @@ class PackSimulator:
         return ChunkFaults(ov, short_cell, short_ohm, runaway_cell, runaway, recombination)
 
     def _advance(self, n: int, *, keep: bool) -> list[tuple[Trajectory, Segment]]:
+        """Advance ``n`` steps, taking them from the chunks computed ahead.
+
+        Chunks are cut only by their own length, fault onsets and limits, never
+        by ``n``, so the run does not depend on how it is read in blocks (a
+        chunk's temperature corrector depends on where the chunk starts)."""
         pieces: list[tuple[Trajectory, Segment]] = []
         done = 0
         model = self.model
         while done < n:
-            k = self.state.index
-            limit = min(n - done, CHUNK_STEPS)
-            nxt = next((o for o in self._onsets if o > k), None)
-            if nxt is not None:
-                limit = min(limit, nxt - k)
-            faults = self._chunk_faults(k)
-            seg = self.profile.segment(k, limit)
-            if self._stalls >= _MAX_STALLS:
-                seg = Segment(
-                    SegmentKind.CURRENT,
-                    1,
-                    np.zeros(1),
-                    step_index=seg.step_index,
-                    cycle_index=seg.cycle_index,
-                )
-            traj, j, event = self._run_segment(seg, faults)
-            if j:
-                self._stalls = 0
-                if keep:
-                    pieces.append((_prefix(traj, j), seg))
-                self.state = model.commit(self.state, traj, j)
-                done += j
-            else:
-                self._stalls += 1
-            if event is not None:
-                self.profile.on_limit(self.state.index, event)
+            if self._ahead is None:
+                self._compute_chunk()
+                continue
+            start, traj, seg, used = self._ahead
+            r = min(n - done, len(traj) - used)
+            if keep:
+                pieces.append((_slice(traj, used, used + r), seg))
+            used += r
+            done += r
+            self.state = model.commit(start, traj, used)
+            self._ahead = None if used == len(traj) else (start, traj, seg, used)
         return pieces
+
+    def _compute_chunk(self) -> None:
+        k = self.state.index
+        limit = CHUNK_STEPS
+        nxt = next((o for o in self._onsets if o > k), None)
+        if nxt is not None:
+            limit = min(limit, nxt - k)
+        faults = self._chunk_faults(k)
+        seg = self.profile.segment(k, limit)
+        if self._stalls >= _MAX_STALLS:
+            seg = Segment(
+                SegmentKind.CURRENT,
+                1,
+                np.zeros(1),
+                step_index=seg.step_index,
+                cycle_index=seg.cycle_index,
+            )
+        traj, j, event = self._run_segment(seg, faults)
+        if j:
+            self._stalls = 0
+            # kept until taken: the model's working arrays are let go (memory)
+            kept = replace(_slice(traj, 0, j), ocv_v=None, r_factor=None)
+            self._ahead = (self.state, kept, seg, 0)
+        else:
+            self._stalls += 1
+        if event is not None:
+            self.profile.on_limit(k + j, event)
 
     def _run_segment(
         self, seg: Segment, faults: ChunkFaults
@@ -329,11 +351,17 @@ class PackSimulator:
         check_max = not faults.over_voltage
         if seg.kind is SegmentKind.FLOAT:
             n = min(seg.n, CV_CHUNK_STEPS)
-            current, side = model.float_currents(self.state, seg.v_target, seg.i_cap_a, n, faults)
-            traj = model.integrate(self.state, current, faults, side)
+            current, side, factor = model.float_currents(
+                self.state, seg.v_target, seg.i_cap_a, n, faults
+            )
+            traj = model.integrate(self.state, current, faults, side, factor)
             j, event = model.first_violation(
                 traj, spec.cell_v_min, spec.cell_v_max, check_max=False
             )
+            moved = model.consistent_steps(traj)
+            if moved < j:
+                # a cell's resistance is off its temperature's: re-solve from here
+                return traj, moved, None
             return traj, j, event
         if seg.kind is SegmentKind.CV and faults.over_voltage:
             # the faulty charger ignores the voltage: it keeps its CC current
@@ -342,13 +370,17 @@ class PackSimulator:
             return traj, len(traj), None
         if seg.kind is SegmentKind.CV:
             n = min(seg.n, CV_CHUNK_STEPS)
-            current, ended = model.cv_currents(
+            current, ended, factor = model.cv_currents(
                 self.state, seg.v_target, seg.i_cap_a, seg.i_end_a, n, faults
             )
-            traj = model.integrate(self.state, current, faults)
+            traj = model.integrate(self.state, current, faults, factor=factor)
             j, event = model.first_violation(
                 traj, spec.cell_v_min, seg.v_target, check_max=True, tol_v=CV_TOLERANCE_V
             )
+            moved = model.consistent_steps(traj)
+            if moved < j:
+                # a cell's resistance is off its temperature's: re-solve from here
+                return traj, moved, None
             if event is LimitEvent.V_MAX:
                 # another cell took over the limit: cut here, re-solve for it next time
                 return traj, j, None
@@ -409,18 +441,19 @@ class PackSimulator:
         return SampleBlock(cols)
 
 
-def _prefix(traj: Trajectory, j: int) -> Trajectory:
-    if j == len(traj):
+def _slice(traj: Trajectory, a: int, b: int) -> Trajectory:
+    if a == 0 and b == len(traj):
         return traj
     return Trajectory(
-        traj.current_a[:j],
-        traj.cell_v[:j],
-        traj.soc_pct[: j + 1],
-        traj.v1_v[: j + 1],
-        traj.v2_v[: j + 1],
-        traj.temperature_c[: j + 1],
+        traj.current_a[a:b],
+        traj.cell_v[a:b],
+        traj.soc_pct[a : b + 1],
+        traj.v1_v[a : b + 1],
+        traj.v2_v[a : b + 1],
+        traj.temperature_c[a : b + 1],
         traj.collapse_s,
-        traj.ocv_v[:j],
+        None if traj.ocv_v is None else traj.ocv_v[a:b],
+        None if traj.r_factor is None else traj.r_factor[a:b],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -36,8 +38,10 @@ def test_linear_recurrence_matches_a_plain_loop(rate):
 
 
 def test_step_response_is_the_exact_2rc_solution():
-    # flat OCV and no spread: v[k] = OCV + I*R0 + I*R1*(1-a1^k) + I*R2*(1-a2^k)
+    # flat OCV and no spread: v[k] = OCV + I*R0 + I*R1*(1-a1^k) + I*R2*(1-a2^k), at a
+    # constant temperature (a cell of huge heat capacity: its resistances stay at 25 degC)
     spec = preset("nmc", series_cells=1).with_ocv_table([0, 100], [3.7, 3.7])
+    spec = replace(spec, ecm=replace(spec.ecm, heat_capacity_j_per_k_ah=1e15))
     sim = PackSimulator(
         spec, rest_after(-5.0, 600.0), capacity_spread=0, resistance_spread=0, initial_soc_pct=80
     )
