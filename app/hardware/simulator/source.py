@@ -6,13 +6,17 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
 ``<chemistry>``   ``nmc`` (default if empty), ``lfp``, ``lead_acid`` (and the
                   aliases of :meth:`Chemistry.parse`): the preset whose limits,
                   OCV table and ECM are used. A ``spec`` given to
-                  :meth:`SimulatorSource.from_url` replaces the preset (``cells``,
-                  ``capacity_ah`` and ``parallel`` still override it).
+                  :meth:`SimulatorSource.from_url` replaces the preset; where the
+                  URL also names the chemistry, ``cells``, ``capacity_ah`` or
+                  ``bol_resistance_ohm``, they must agree with it
+                  (:func:`~app.hardware.registry.create_source` refuses them
+                  otherwise); ``parallel`` applies to it.
 ``cells``         series cells (int >= 1; default: the preset's).
 ``capacity_ah``   capacity of one cell, Ah (> 0; default: the preset's).
 ``bol_resistance_ohm``  beginning-of-life resistance of one cell, ohm (what the resistance
                  SOH compares with; default: the chemistry's typical value; the simulated
-                 cells keep the preset's ECM).
+                 cells keep the preset's ECM, its resistances at 25 degC, scaled with each
+                 cell's temperature by :func:`~app.core.spec.resistance_temperature_factor`).
 ``parallel``      parallel strings (int >= 1; default 1); they multiply the capacity.
 ``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``, ``float`` (lead-acid).
 ``c_rate``        current of ``cc`` (signed, + = charge) / charge rate of ``cccv``.
