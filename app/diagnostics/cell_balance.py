@@ -69,6 +69,14 @@ RECENT_FRACTION = 0.25
 TREND_BINS = 48
 MIN_TREND_BINS = 6
 TREND_SIGMAS = 3.0
+#: ... and only when the log comes back to the SOCs it was judged at: at least
+#: TREND_REVISIT_SHARE of the later half's bins within the earlier half's SOC range
+#: (widened by TREND_REVISIT_SOC_PCT). In one discharge the cells fan out with the
+#: SOC (capacity spread on a steepening OCV), not linearly in it, and a line on
+#: time and SOC then calls that fan-out growth: a clean 30 min 1C discharge read
+#: +73 +/- 18 mV/h.
+TREND_REVISIT_SHARE = 0.5
+TREND_REVISIT_SOC_PCT = 2.0
 #: A weak cell: its resistance over the pack median (from its voltage's slope against
 #: the current) at least this share of the chemistry's cell resistance (R0+R1+R2);
 #: at twice the resistance it is a cell to replace. The regression needs the
@@ -574,6 +582,7 @@ class CellBalanceTracker:
         growing = (
             trend is not None
             and trend > TREND_SIGMAS * trend_se
+            and _revisits_soc(soc_j)
             and growth >= OUTLIER_MIN_MV
             and judge + growth >= REST_SPREAD_WARN_MV
         )
@@ -727,6 +736,19 @@ def _trend(t: np.ndarray, spread: np.ndarray, soc: np.ndarray) -> tuple[float | 
     inv = np.linalg.pinv(design.T @ design)
     se = math.sqrt(max(float(np.dot(r, r)) / (n - 3) * inv[1, 1] * n / n_eff, 0.0))
     return float(coef[1]), se
+
+
+def _revisits_soc(soc: np.ndarray) -> bool:
+    """Whether the later half of the judged samples (in time) mostly lies at SOCs
+    the earlier half covered: only then is a growth in time told apart from the
+    fan-out with SOC (see TREND_REVISIT_SHARE)."""
+    half = len(soc) // 2
+    if half == 0:
+        return False
+    early, late = soc[:half], soc[half:]
+    low = float(np.min(early)) - TREND_REVISIT_SOC_PCT
+    high = float(np.max(early)) + TREND_REVISIT_SOC_PCT
+    return float(np.mean((late >= low) & (late <= high))) >= TREND_REVISIT_SHARE
 
 
 def _cell_resistance_mohm(spec: BatterySpec) -> float | None:
