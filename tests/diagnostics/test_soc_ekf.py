@@ -26,6 +26,7 @@ from app.diagnostics.soc_ekf import (
     SOC_COLUMN,
     EkfSocEstimator,
 )
+from app.diagnostics.soc_rest_anchors import RestAnchors
 
 # OCV tables "measured" for the cells under test (the user's --ocv-table): the
 # truth model and the filter share them. (With the chemistry preset's table
@@ -244,6 +245,66 @@ def test_re_anchoring_is_the_same_live():
         k += size
     np.testing.assert_array_equal(np.concatenate([p[SOC_COLUMN] for p in parts]), ref[SOC_COLUMN])
     assert live.result().to_dict() == offline.result().to_dict()
+
+
+def _plateau_rests_log(seed: int) -> pd.DataFrame:
+    # LFP from 58 % (the plateau): 20 min rests between three 0.5C discharges of
+    # 10 %, the cell 2 mV above the table (a C/50 table sits below the OCV).
+    cap = LFP.capacity_ah
+    parts = [np.zeros(1200)]
+    for _ in range(3):
+        parts += [np.full(720, -0.5 * cap), np.zeros(1200)]
+    df = ecm_log(LFP, np.concatenate(parts), soc0=58.0, seed=seed)
+    df["voltage_v"] += 0.002
+    return df
+
+
+@pytest.mark.parametrize(("given", "seed"), [(30.0, 1), (80.0, 2)])
+def test_relaxed_rests_pull_back_a_confidently_wrong_soc(given, seed):
+    # A stale SOC from a previous run, given with a 0.5 % sigma: on the plateau
+    # the filter barely doubts it (the table offset soaks up the misfit). The
+    # relaxed rests and the charge between them bound the SOC and move it into
+    # that range. (Without them: 27 % / 22 % off at the end of the first rest,
+    # 7.6 / 19.4 % at the end; with them 14 / 11 %, then 1.0 / 5.6 %.)
+    df = _plateau_rests_log(seed)
+    out, _ = run(df, LFP, initial_soc_pct=given, initial_soc_sigma_pct=0.5)
+    err = out[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
+    assert abs(err[1199]) < 16.0
+    assert abs(err[-1]) < 7.0
+
+
+def test_rest_anchors_bound_the_soc_and_wait_for_relaxation():
+    m = CellModel.from_spec(LFP)
+    anchors = RestAnchors(m, offset_sigma_v=0.005, voltage_sigma_v=0.001, charge_scale_sigma=0.05)
+    # a rest still relaxing like 1/sqrt(t) (10 mV left at 10 min) is no anchor
+    for k in range(1, 241):
+        assert not anchors.rest(5.0, m.ocv(50.0) - 0.01 * math.sqrt(600.0 / (5.0 * k)), 0.0)
+    anchors.load()
+    # relaxed rests 2 mV above the table at 58 / 48 / 38 / 18 % (counted from 58 %)
+    for soc in (58.0, 48.0, 38.0, 18.0):
+        anchors.load()
+        for _ in range(120):
+            anchors.rest(5.0, m.ocv(soc) + 0.002, soc - 58.0)
+    assert anchors.count == 4
+    lo, hi = anchors.resolve()
+    assert lo <= 18.0 <= hi and hi - lo < 3.0
+    assert abs(anchors.offset_at(18.0) - 0.002) < 0.001
+
+
+def test_rest_anchoring_is_the_same_live():
+    df = _plateau_rests_log(2)
+    block = SampleBlock.from_frame(df[["time_s", "voltage_v", "current_a"]])
+    kw = {"initial_soc_pct": 80.0, "initial_soc_sigma_pct": 0.5}
+    offline = EkfSocEstimator(LFP, **kw)
+    ref = offline.update(block)
+    live = EkfSocEstimator(LFP, **kw)
+    rng = np.random.default_rng(2)
+    k, parts = 0, []
+    while k < len(block):
+        size = int(rng.choice([1, 3, 8, 9, 64, 500]))
+        parts.append(live.update(block.slice(k, k + size)))
+        k += size
+    np.testing.assert_array_equal(np.concatenate([p[SOC_COLUMN] for p in parts]), ref[SOC_COLUMN])
 
 
 def test_tolerates_current_gain_and_offset():
