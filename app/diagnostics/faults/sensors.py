@@ -49,7 +49,7 @@ reading that sat on a step and toggled, then held as the value left the step whi
 the cells flickered, was reported by its history alone: a 4/16-cell pack read to 20
 or 50 mV with 2 mV of noise, at 4 offsets (3 chemistries x 6 profiles, 1 h, seeds
 0-3), 34 of 1,152 runs, most of them 16-cell LFP under a 1C discharge or in the
-rest after it; now none, and seeds 20-23 (not tuned on) none either, while a stuck
+rest after it; now none, and on seeds 20-23 (not tuned on) none (29 before), while a stuck
 pack voltage is found as before (``--cases "sensor_stuck voltage_v"``, seeds 300-303,
 4/16 cells: random onsets 96 of 96 within a minute, onsets 5/30 s 140 of 192). The
 current's twin is the cells' voltage:
@@ -165,9 +165,10 @@ STUCK_CELL_RESOLUTION_V = 0.001
 #: sits on a step and toggles shows ~0.4 q² (and holds once the value leaves the
 #: step): it is judged on its twin alone.
 STUCK_PACK_DITHER = 1.0
-#: The rounding of a float32 sample: a second difference within this many of its
-#: units (float32's epsilon times the value) is no change of the reading.
-STUCK_FLOAT_UNITS = 16.0
+#: The rounding of float32 samples: a second difference of three of them errs by up
+#: to this many of their units (float32's epsilon times the value), which is no
+#: change of the reading.
+STUCK_FLOAT_UNITS = 2.0
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
 #: meanwhile: its 5 s bin means bend (second difference) by what a change of C/2
 #: makes through R0, and at least 20 mV (38 mV on the NMC and lead-acid presets,
@@ -524,13 +525,13 @@ class SensorDetector:
         up to the rounding of float32 samples: two steps of one quantum differ by a
         few of its units (35.871 -> 35.891 V and 35.891 -> 35.911 V by 4e-6 V), which
         bounded a 20 mV reading's q by 4 uV and let a healthy reading that held for
-        30 s be stuck; a second difference within ``STUCK_FLOAT_UNITS`` of them is no
-        change. A running minimum, carried to the next batch (exact, whatever the
+        30 s be stuck; a bin's second differences within ``STUCK_FLOAT_UNITS`` of them
+        each are no change. A running minimum, carried to the next batch (exact, whatever the
         split)."""
         iv = self.layout.i_v
         with np.errstate(invalid="ignore"):
             unit = STUCK_FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(bb.mean[iv])
-            floor = np.where(np.isfinite(unit), unit * unit, np.inf)
+            floor = np.where(np.isfinite(unit), bb.n2[iv] * unit * unit, np.inf)
         if bb.m == 1:  # (a live stream's usual batch: plain floats, the same minimum)
             a, b = bb.sdd[iv, 0], bb.s2m[iv, 0]
             b = b if b > floor[0] else np.inf
