@@ -40,7 +40,19 @@ bounded by its own changes so far: a reading quantised by q changes by multiples
 of q, so a bin whose squared first or second differences sum to s > 0 has
 q <= sqrt(s) -- plus the range of the sum's noise (9 sigmas of its bin means, at
 least those of cells read to 1 mV), and at most ``STUCK_PACK_MOVE_V``, which no
-sensor's resolution hides. The current's twin is the cells' voltage:
+sensor's resolution hides. The twin decides with a history of its own too: the
+pack voltage's history (flicker, peers that changed) counts only once its own noise
+-- the second differences of its difference from the cells' sum, less the cells',
+so that a load moving both is not its noise -- spans its resolution bound
+(``STUCK_PACK_DITHER``): then it cannot hold a reading for 30 s by chance. A coarse
+reading that sat on a step and toggled, then held as the value left the step while
+the cells flickered, was reported by its history alone: a 4/16-cell pack read to 20
+or 50 mV with 2 mV of noise, at 4 offsets (3 chemistries x 6 profiles, 1 h, seeds
+0-3), 34 of 1,152 runs, most of them 16-cell LFP under a 1C discharge or in the
+rest after it; now none, and on seeds 20-23 (not tuned on) none (29 before), while a stuck
+pack voltage is found as before (``--cases "sensor_stuck voltage_v"``, seeds 300-303,
+4/16 cells: random onsets 96 of 96 within a minute, onsets 5/30 s 140 of 192). The
+current's twin is the cells' voltage:
 it is stuck when it has not changed for 30 s while the mean cell voltage jumped
 meanwhile by what a change of C/2 makes through R0 (a load that changed;
 ``STUCK_CURRENT_JUMP_C``). Otherwise a constant current from a log's
@@ -146,6 +158,17 @@ STUCK_PACK_NOISE_SIGMAS = 9.0
 #: cells' sum of readings that do not dither errs by their rounding, whose
 #: variance (n q²/12) the noise of the sum's bin means is never taken below.
 STUCK_CELL_RESOLUTION_V = 0.001
+#: A pack voltage's own history is evidence of a stuck reading only when its own white
+#: noise (that of its difference from the cells' sum less the cells', since the log's
+#: start) is at least its resolution bound (variance >= this times q²): 30 samples of noise of one
+#: quantum fall within one quantum with a chance under 1e-12. A coarse reading that
+#: sits on a step and toggles shows ~0.4 q² (and holds once the value leaves the
+#: step): it is judged on its twin alone.
+STUCK_PACK_DITHER = 1.0
+#: The rounding of float32 samples: a second difference of three of them errs by up
+#: to this many of their units (float32's epsilon times the value), which is no
+#: change of the reading.
+STUCK_FLOAT_UNITS = 2.0
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
 #: meanwhile: its 5 s bin means bend (second difference) by what a change of C/2
 #: makes through R0, and at least 20 mV (38 mV on the NMC and lead-acid presets,
@@ -243,6 +266,10 @@ class SensorDetector:
         # the pack voltage's resolution, squared: its least bound so far (see
         # STUCK_PACK_QUANTA)
         self._pack_q2 = np.inf
+        # its own white noise so far: the sums of the (step-robust) squared second
+        # differences of its difference from the cells' sum, less the cells', and
+        # their count (see STUCK_PACK_DITHER)
+        self._pack_s2 = self._pack_n2 = 0.0
         self._n_peers = self._peers.sum(axis=1)
         floor = np.full(c, NOISE_FLOOR_CELL_V)
         floor[layout.i_v] = NOISE_FLOOR_CELL_V * math.sqrt(spec.series_cells)
@@ -401,6 +428,7 @@ class SensorDetector:
         if len(lay.cells_v):
             sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
             pack_q2 = self._pack_resolution(bb)
+            pack_dithers = self._pack_dithers(bb, pack_q2)
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
             self._flag_hist.push_lazy((inactive, evaluable, quiet))  # (only the kept bins move on)
@@ -428,7 +456,6 @@ class SensorDetector:
             iv = lay.i_v
             vrun_moved = self._pack_run_moved(
                 run_len[iv],
-                base_e[iv] < self.min_base,
                 sum_full[self._cells_sum.keep :],
                 pack_q2,
                 bb,
@@ -445,8 +472,13 @@ class SensorDetector:
         young = held & ~own
         # the pack voltage's and the current's own evidence in a log's first minute
         extra = np.zeros_like(frozen)
-        if vrun_moved is not None:  # the pack voltage's twin
-            extra[lay.i_v] = young[lay.i_v] & vrun_moved
+        if vrun_moved is not None:
+            # the pack voltage beside cell voltages: judged on its twin, and on its own
+            # history only once its noise showed it cannot hold a reading by chance
+            # (see Stuck: a coarse reading that flickered holds while the cells flicker)
+            extra[lay.i_v] = held[lay.i_v] & vrun_moved
+            own[lay.i_v] &= pack_dithers
+            young[lay.i_v] = False
         if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
@@ -489,39 +521,66 @@ class SensorDetector:
         """Per bin of a batch, the least bound so far of the pack voltage's resolution,
         squared: a reading quantised by q changes by multiples of q, so each of its
         first and (step-robust) second differences is 0 or at least q in size, and a
-        bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed).
-        A running minimum, carried to the next batch (exact, whatever the split)."""
+        bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed) --
+        up to the rounding of float32 samples: two steps of one quantum differ by a
+        few of its units (35.871 -> 35.891 V and 35.891 -> 35.911 V by 4e-6 V), which
+        bounded a 20 mV reading's q by 4 uV and let a healthy reading that held for
+        30 s be stuck; a bin's second differences within ``STUCK_FLOAT_UNITS`` of them
+        each are no change. A running minimum, carried to the next batch (exact, whatever the
+        split)."""
         iv = self.layout.i_v
+        with np.errstate(invalid="ignore"):
+            unit = STUCK_FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(bb.mean[iv])
+            floor = np.where(np.isfinite(unit), bb.n2[iv] * unit * unit, np.inf)
         if bb.m == 1:  # (a live stream's usual batch: plain floats, the same minimum)
             a, b = bb.sdd[iv, 0], bb.s2m[iv, 0]
-            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b if b > 0 else np.inf)
+            b = b if b > floor[0] else np.inf
+            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b)
             return [self._pack_q2]
         with np.errstate(invalid="ignore"):
             s = np.fmin(
                 np.where(bb.sdd[iv] > 0, bb.sdd[iv], np.inf),
-                np.where(bb.s2m[iv] > 0, bb.s2m[iv], np.inf),
+                np.where(bb.s2m[iv] > floor, bb.s2m[iv], np.inf),
             )
         q2 = np.fmin.accumulate(np.concatenate(([self._pack_q2], s)))[1:]
         self._pack_q2 = q2[-1]
         return q2
 
-    def _pack_run_moved(
-        self, run: np.ndarray, young: np.ndarray, sums: np.ndarray, q2, bb: BinBatch
-    ) -> np.ndarray:
+    def _pack_dithers(self, bb: BinBatch, q2) -> np.ndarray:
+        """Per bin of a batch, whether the pack voltage's own white noise so far is at
+        least ``STUCK_PACK_DITHER`` times its resolution bound ``q2``: a reading that
+        dithers over several quanta. Its noise: the (step-robust) second differences of
+        its difference from the cells' sum, less the cells' own (the load moves both
+        alike: a coarse reading under a varying load changes by many quanta, which is
+        no noise of its own), over every bin since the log's start. Sums folded bin by
+        bin, carried to the next batch (exact, whatever the split)."""
+        c, cells = self.layout.n_rows, self.layout.cells_v
+        own = bb.s2m[c + 1].copy()
+        for r in cells:  # (explicit order: the same bits whatever the batch)
+            own -= bb.s2m[r]
+        n = bb.n2[c + 1]
+        ok = np.isfinite(own) & np.isfinite(n)
+        s2 = np.add.accumulate(np.concatenate(([self._pack_s2], np.where(ok, own, 0.0))))[1:]
+        n2 = np.add.accumulate(np.concatenate(([self._pack_n2], np.where(ok, n, 0.0))))[1:]
+        self._pack_s2, self._pack_n2 = s2[-1], n2[-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = s2 / (6.0 * C2_MIN * n2)
+            return var >= STUCK_PACK_DITHER * np.asarray(q2)
+
+    def _pack_run_moved(self, run: np.ndarray, sums: np.ndarray, q2, bb: BinBatch) -> np.ndarray:
         """Per bin of a batch, whether the cells' sum (``sums``, bin means) moved
         (its greatest less its least, NaN bins left out) since the pack voltage's run
         of unchanged bins began (``run``: its length up to each bin) by more than a
         healthy reading of its resolution holds: ``STUCK_PACK_QUANTA`` times the bound
         ``q2`` (squared) at the run's start plus ``STUCK_PACK_NOISE_SIGMAS`` of the
-        sum's noise over the run, and at most ``STUCK_PACK_MOVE_V``; for the runs
-        without a baseline of their own (``young``); False elsewhere. Every bin of a
+        sum's noise over the run, and at most ``STUCK_PACK_MOVE_V``; False outside a
+        run. Every bin of a
         run is folded in order (min, max and sums: exact, whatever the split); the open
         run's extremes and noise sums are carried to the next batch."""
         m = len(run)
         out = np.zeros(m, dtype=bool)
         in_run = run > 0
-        want = in_run & young
-        if not want.any():
+        if not in_run.any():
             self._vrun_lo = self._vrun_hi = np.nan
             self._vrun_var = self._vrun_n = 0.0
             return out
@@ -539,7 +598,7 @@ class SensorDetector:
             var = np.maximum(var, n_cells * STUCK_CELL_RESOLUTION_V**2 / 12.0)
         finite = np.isfinite(var)
         var = np.where(finite, var, 0.0)
-        for a in np.unique(first[want]):
+        for a in np.unique(first[in_run]):
             a0 = max(int(a), 0)
             after = ends[ends > a0]
             b = int(after[0]) if len(after) else m  # the run's end in this batch

@@ -36,6 +36,18 @@ when the slope is 8 standard errors below zero and the leak is >= C/250.
 This needs a strong short or a long rest: 2 mV of voltage noise resolves ~0.15
 mV/20 min, i.e. ~10 mA on an NMC cell at mid SOC, and it needs ~40 min of rest.
 
+**Not by the voltage's drift under a constant current from a log's start.** A
+short drains its cell's SOC against the others at a constant rate -- but so does
+a cell with less capacity, at I x its deficit: under a constant current the two
+drifts have the same shape, and 100 ohm across a 5 Ah NMC cell at 1C (37 mA, C/135)
+is a cell 0.74 % short of capacity, inside a 2 % capacity spread. No test of the
+drift can tell them apart, however long it runs; a change of current (the
+capacity's share scales with it, the short's does not) or a rest does. Measured
+(noise-free twins, 4-cell NMC, 1C ``cc`` and ``cycle``, seeds 300-307, 3/6/8 %
+resistance spread, short at 5 s): from minute 1 to 10 the short moves its cell
+against the median by 0.4-1.9 mV, while the healthy cells move by 1.0 mV (median),
+4.3 mV (90th percentile), up to 11 mV.
+
 Compared at equal current (rest) or against the neighbours' heating, a healthy
 cell with less capacity or more resistance does not look like a short: its
 deviations follow the load, which both models remove.

@@ -20,7 +20,9 @@ Two readers gather the evidence, at the resolution each needs:
   changed or not; flicker: changed in >= 95 % of the baseline's bins), with
   extra evidence of its own for a pack voltage or a current frozen in a log's
   first minute (the cells' sum moved, the mean cell jumped), OR-ed into the
-  trigger;
+  trigger; a pack voltage beside cell voltages is judged on the cells' sum with a
+  history of its own too, and that history counts only once its own noise spans
+  its resolution (a coarse reading that toggled on a step holds off it);
 * the SOC filter (:mod:`app.diagnostics.frozen_cells`) on the samples of the
   cell voltages, so that a sample's mean cell is decided when the sample arrives
   (flicker: no hold of a bin's length, ``BIN_S``, since).
