@@ -9,7 +9,7 @@ log whose current takes a new random level every 10 s (every step a pulse), and
 ``pack``: the 1 Hz drive log of a ``--pack-cells`` pack (16; the per-cell
 diagnostics scale with the cells).
 run_suite runs the diagnostics that need no other's result (faults, cell balance,
-safety, the thermal tracker) on a second thread beside the SOC -> internal resistance chain, so the
+safety) on a second thread beside the SOC -> internal resistance chain, so the
 target is judged on wall time: what a user waits. Wall time is only meaningful
 on an otherwise idle machine with two cores; the CPU time (``time.process_time``,
 all threads) is the work done, the figure to compare changes by on a shared
@@ -235,7 +235,7 @@ def _timed_run(df: pd.DataFrame, spec: BatterySpec) -> tuple[float, float, dict[
         "estimate_cycle_life",
         "check_cell_balance",
         "monitor_safety",
-        "track_thermal",
+        "analyze_thermal",
         "detect_faults",
     ):
         fn = getattr(suite_module, name)

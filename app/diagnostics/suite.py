@@ -20,7 +20,7 @@ from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.diagnostics.safety import monitor_safety
 from app.diagnostics.soc import soc_series
 from app.diagnostics.soh import calculate_soh
-from app.diagnostics.thermal import track_thermal
+from app.diagnostics.thermal import analyze_thermal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -139,8 +139,7 @@ def _run_suite(
     eol_fraction: float,
     reference_capacity_ah: float | None,
 ) -> SuiteOutput:
-    # The diagnostics that need no other's result (and the thermal tracker, whose
-    # result alone needs the faults and resistances) run on a second thread while the
+    # The diagnostics that need no other's result run on a second thread while the
     # SOC -> internal resistance chain runs on this one: most of their time is in numpy
     # calls on whole columns, which release the GIL, so on two cores the suite takes
     # about the longer of the two, not their sum. Every diagnostic only reads ``df``.
@@ -148,7 +147,6 @@ def _run_suite(
         faults_job = pool.submit(detect_faults, df, spec)
         balance_job = pool.submit(check_cell_balance, df, spec)
         safety_job = pool.submit(monitor_safety, df, spec)
-        thermal_job = pool.submit(track_thermal, df, spec)
         soc_result, soc_columns = soc_series(df, spec)
         ir = measure_internal_resistance(df, spec, soc_percent=soc_columns["soc_percent"])
         cycles = summarize_cycles(df, capacity_ah=spec.pack_capacity_ah)
@@ -164,7 +162,7 @@ def _run_suite(
         "capacity_fade": fade,
         "cell_balance": balance_job.result().to_dict(),
         "safety": safety_job.result().to_dict(),
-        "thermal": thermal_job.result().result(faults=faults, internal_resistance=ir).to_dict(),
+        "thermal": analyze_thermal(df, spec, faults=faults, internal_resistance=ir).to_dict(),
         "cycle_life": life,
         "faults": faults,
     }

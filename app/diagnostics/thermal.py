@@ -245,13 +245,6 @@ def analyze_thermal(
     ``faults``: :func:`detect_faults`'s list on the same log, whose runaway
     onsets count as risk evidence; ``internal_resistance``: the result of
     :func:`measure_internal_resistance` on it, whose pack resistance heats."""
-    return track_thermal(df, spec).result(faults=faults, internal_resistance=internal_resistance)
-
-
-def track_thermal(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> ThermalTracker:
-    """A :class:`ThermalTracker` that has seen the whole log: the part of
-    :func:`analyze_thermal` that needs no other diagnostic's result (run_suite runs it
-    beside them, then asks it for its result)."""
     tracker = ThermalTracker(spec)
     tracker.update(as_block(df))
-    return tracker
+    return tracker.result(faults=faults, internal_resistance=internal_resistance)
