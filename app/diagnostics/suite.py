@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -139,29 +138,20 @@ def _run_suite(
     eol_fraction: float,
     reference_capacity_ah: float | None,
 ) -> SuiteOutput:
-    # The diagnostics that need no other's result run on a second thread while the
-    # SOC -> internal resistance chain runs on this one: most of their time is in numpy
-    # calls on whole columns, which release the GIL, so on two cores the suite takes
-    # about the longer of the two, not their sum. Every diagnostic only reads ``df``.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="run_suite") as pool:
-        faults_job = pool.submit(detect_faults, df, spec)
-        balance_job = pool.submit(check_cell_balance, df, spec)
-        safety_job = pool.submit(monitor_safety, df, spec)
-        soc_result, soc_columns = soc_series(df, spec)
-        ir = measure_internal_resistance(df, spec, soc_percent=soc_columns["soc_percent"])
-        cycles = summarize_cycles(df, capacity_ah=spec.pack_capacity_ah)
-        fade, life = _lifetime_results(
-            cycles, spec, eol_fraction, reference_capacity_ah, measured_charge=True
-        )
-        soh = calculate_soh(df, spec, internal_resistance=ir)
-        faults = faults_job.result().to_list()
+    soc_result, soc_columns = soc_series(df, spec)
+    ir = measure_internal_resistance(df, spec, soc_percent=soc_columns["soc_percent"])
+    cycles = summarize_cycles(df, capacity_ah=spec.pack_capacity_ah)
+    fade, life = _lifetime_results(
+        cycles, spec, eol_fraction, reference_capacity_ah, measured_charge=True
+    )
+    faults = detect_faults(df, spec).to_list()
     results: dict = {
         "soc": soc_result.to_dict(),
-        "soh": soh.to_dict(),
+        "soh": calculate_soh(df, spec, internal_resistance=ir).to_dict(),
         "internal_resistance": ir.to_dict(),
         "capacity_fade": fade,
-        "cell_balance": balance_job.result().to_dict(),
-        "safety": safety_job.result().to_dict(),
+        "cell_balance": check_cell_balance(df, spec).to_dict(),
+        "safety": monitor_safety(df, spec).to_dict(),
         "thermal": analyze_thermal(df, spec, faults=faults, internal_resistance=ir).to_dict(),
         "cycle_life": life,
         "faults": faults,

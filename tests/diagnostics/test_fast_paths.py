@@ -204,55 +204,6 @@ def test_run_suite_resumes_the_garbage_collector_even_when_it_fails():
         gc.enable()
 
 
-def test_run_suite_on_two_threads_gives_each_diagnostics_own_result():
-    # faults, cell balance and safety run on a second thread beside the SOC chain:
-    # each result is the one the diagnostic gives on its own, in its own key
-    from app.diagnostics import (
-        analyze_thermal,
-        check_cell_balance,
-        detect_faults,
-        measure_internal_resistance,
-        monitor_safety,
-    )
-    from app.diagnostics.soc import soc_series
-    from app.hardware.simulator import Fault, FaultKind, NoiseSpec, simulate
-
-    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
-    fault = Fault(FaultKind.THERMAL_RUNAWAY, onset_s=1500.0, cell=2)
-    df = simulate(
-        spec,
-        profile="hppc",
-        duration_s=3000,
-        dt_s=1.0,
-        seed=4,
-        noise=NoiseSpec.typical(spec),
-        faults=[fault],
-    ).to_frame()
-    results = run_suite(df, spec).results
-    faults = detect_faults(df, spec).to_list()
-    ir = measure_internal_resistance(df, spec, soc_percent=soc_series(df, spec)[1]["soc_percent"])
-    thermal = analyze_thermal(df, spec, faults=faults, internal_resistance=ir)
-    assert faults and results["faults"] == faults
-    assert results["cell_balance"] == check_cell_balance(df, spec).to_dict()
-    assert results["safety"] == monitor_safety(df, spec).to_dict()
-    assert results["safety"]["status"] != "ok"
-    assert results["thermal"] == thermal.to_dict()
-
-
-def test_run_suite_raises_what_a_diagnostic_on_its_second_thread_raises(monkeypatch):
-    import app.diagnostics.suite as suite
-
-    def broken(df, spec):
-        raise ValueError("broken sensor table")
-
-    monkeypatch.setattr(suite, "detect_faults", broken)
-    spec = preset("nmc", capacity_ah=5.0, series_cells=1)
-    t = np.arange(200.0)
-    df = pd.DataFrame({"time_s": t, "voltage_v": np.full(200, 3.7), "current_a": np.zeros(200)})
-    with pytest.raises(ValueError, match="broken sensor table"):
-        run_suite(df, spec)
-
-
 @pytest.mark.parametrize("n", [0, 1, 2, 9, 64, 1000])
 def test_charge_and_energy_integrals_by_blocks_are_those_of_the_whole_log(n):
     # the per-sample increments computed a block of samples at a time (each block
