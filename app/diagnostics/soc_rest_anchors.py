@@ -69,11 +69,13 @@ class RestAnchors:
         self._this_rest_anchored = False
 
     def load(self) -> None:
-        """An interval under load: the rest (if any) is over."""
+        """An interval under load: the rest (if any) is over, and a rest after a load
+        needs ``min_rest_s`` (only a log's first rest, with no load before it, is judged
+        from ``start_min_rest_s``)."""
+        self._next_check = self._min_rest_s
         if self._rest_t:
             self._rest_t.clear()
             self._rest_v.clear()
-            self._next_check = self._min_rest_s
             self._this_rest_anchored = False
 
     def rest(self, span_s: float, v: float, counted_pct: float) -> bool:

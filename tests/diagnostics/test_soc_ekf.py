@@ -291,6 +291,26 @@ def test_rest_anchors_bound_the_soc_and_wait_for_relaxation():
     assert abs(anchors.offset_at(18.0) - 0.002) < 0.001
 
 
+def test_a_rest_after_a_load_is_judged_from_min_rest_s_even_the_logs_first():
+    # only a log that starts at rest may anchor its first rest from 1 min on; a log
+    # that starts under load waits the 5 min any rest after a load waits
+    m = CellModel.from_spec(LFP)
+
+    def anchors_after(first_load: bool, rest_s: float) -> int:
+        anchors = RestAnchors(
+            m, offset_sigma_v=0.005, voltage_sigma_v=0.001, charge_scale_sigma=0.05
+        )
+        if first_load:
+            anchors.load()
+        for _ in range(int(rest_s / 5.0)):
+            anchors.rest(5.0, m.ocv(50.0), 0.0)  # relaxed from the first second
+        return anchors.count
+
+    assert anchors_after(first_load=False, rest_s=120.0) == 1
+    assert anchors_after(first_load=True, rest_s=120.0) == 0
+    assert anchors_after(first_load=True, rest_s=330.0) == 1
+
+
 def test_rest_anchoring_is_the_same_live():
     df = _plateau_rests_log(2)
     block = SampleBlock.from_frame(df[["time_s", "voltage_v", "current_a"]])
