@@ -130,12 +130,34 @@ def spec_for_source(args: argparse.Namespace, url: str) -> BatterySpec | None:
     ``?chemistry=lfp&cells=16`` is 16 cells). None when no option is given: the URL's (or
     a file's own) battery is used. An option that differs from the URL's value is refused
     when the source is created (:func:`app.hardware.registry.check_battery_agrees`)."""
-    from app.hardware.registry import parse_source_url, url_battery
+    from app.hardware.registry import parse_source_url, url_battery, url_battery_values
 
     options = (args.chemistry, args.capacity_ah, args.cells, args.ocv_table)
     if all(option is None for option in options) and args.bol_resistance_ohm is None:
         return None
-    return spec_from_args(args, fallback=url_battery(parse_source_url(url)))
+    parsed = parse_source_url(url)
+    fallback, cells_in_data = url_battery(parsed), 0
+    if fallback is None and parsed.scheme == "file":
+        fallback, cells_in_data = _log_battery(parsed.target)
+    elif fallback is None:  # a size without a chemistry (sim://?cells=4: the default's)
+        given = url_battery_values(parsed)
+        args = argparse.Namespace(**vars(args))
+        args.cells = args.cells or given.get("cells")
+        args.capacity_ah = args.capacity_ah or given.get("capacity_ah")
+    return spec_from_args(args, fallback=fallback, cells_in_data=cells_in_data)
+
+
+def _log_battery(path: str) -> tuple[BatterySpec | None, int]:
+    """A log file's own battery (its ``# spec:`` line) and its cell columns, as
+    ``analyze`` reads them, for options to fill in over."""
+    from app.core import schema
+    from app.hardware.logs.formats import open_log
+
+    try:
+        log = open_log(path)
+    except Exception as exc:  # the source names it again when it opens the file
+        raise BatteryOSError(f"{path}: {exc}") from None
+    return log.spec, schema.series_cells_in(log.frame)
 
 
 def assumed_capacity_warning(

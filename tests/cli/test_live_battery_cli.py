@@ -119,6 +119,31 @@ def test_serve_takes_battery_options_that_agree_with_the_url_or_fill_it_in(
     assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 16, 100.0)
 
 
+def test_serve_options_fill_in_over_a_simulators_size_and_a_log_files_own_battery(
+    tmp_path, capsys, served
+):
+    # sim:// names no chemistry (the simulator's default): its cells are still the URL's
+    assert _serve(tmp_path, "sim://?cells=4&speed=0", "--chemistry", "lfp") == 0
+    # a log file's own battery (its '# spec:' line: LFP, 4 cells, 50 Ah) under --capacity-ah
+    log = tmp_path / "lfp4.csv"
+    assert main(["simulate", "--chemistry", "lfp", "--cells", "4", "--capacity-ah", "50",
+                 "--duration", "60", "-o", str(log)]) == 0  # fmt: skip
+    assert _serve(tmp_path, f"file://{log}", "--capacity-ah", "60") == 0
+    sim, from_log = served
+    assert (sim.chemistry.value, sim.series_cells) == ("lfp", 4)
+    assert (from_log.chemistry.value, from_log.series_cells, from_log.capacity_ah) == (
+        "lfp",
+        4,
+        60.0,
+    )
+    # a log that cannot be read: one line, nothing served
+    capsys.readouterr()
+    assert _serve(tmp_path, f"file://{tmp_path / 'gone.csv'}", "--chemistry", "lfp") == 2
+    err = capsys.readouterr().err
+    assert "gone.csv" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert len(served) == 2
+
+
 def test_record_names_both_values_of_a_battery_parameter_given_twice_in_its_url(tmp_path, capsys):
     """``record`` takes no battery options (its battery is the URL's): what can disagree is
     the URL with itself."""
