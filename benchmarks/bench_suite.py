@@ -138,9 +138,9 @@ alternated twice at load ~2): 0.309, 0.305 -> 0.246, 0.253 s (18.2 -> 14.7 us pe
 update, 16996 updates). ``bench_soc.py --no-accuracy`` (old, new, old, new):
 offline 16-cell pack calculate_soc 0.66, 0.55 -> 0.48, 0.53 us/sample, one cell
 at 10 Hz 0.54, 0.52 -> 0.47, 0.49 s. Same bits: the SOC series and
-``SocResult.to_dict()`` of the 5 logs here and 108 simulated NMC/LFP/lead-acid
-drive/cycle/HPPC logs (seeds 0, 1, 5, 11; 1, 4, 16 cells; half of them fed live
-in blocks of 1-5000 samples), ``analyze --json --timeseries`` of the 9 real logs
+``SocResult.to_dict()`` of the 5 logs here and 54 simulated NMC/LFP/lead-acid
+drive/cycle/HPPC logs (seeds 0, 1, 5, 11; 1, 4, 16 cells), each also fed live (its
+first 30000 samples in blocks of 1-5000), ``analyze --json --timeseries`` of the 9 real logs
 with samples, and every line of ``bench_soc.py --broad --no-speed``. Left as it
 is (the bits): the 9x9 covariance products stay BLAS dgemm (F is identity but for
 7 entries, but the kernel's fused multiply-adds round the 2-3 nonzero terms of a
