@@ -123,6 +123,30 @@ at 3.11 s of CPU: most of each diagnostic's time is Python and small numpy calls
 that hold the GIL, so the two threads mostly take turns (detect_faults 0.70 ->
 1.08 s, soc_series 0.52 -> 0.76 s of their own thread's CPU time). 4 % for a third
 more CPU and a thread per run was not worth keeping.
+
+Then the SOC filter's per-interval update with fewer numpy calls (same bits): the
+symmetrised covariance update in place (its transpose copied, then one contiguous
+add and a multiply by an array of 0.5s instead of ``p + p.T`` through the
+transposed view, a new array, and a scalar multiply), the process noise made
+again only when the interval's length changes (the table offset's term added to
+its diagonal entry on its own), the step ``gain * resid`` in Python floats from
+``gain.tolist()`` instead of a numpy multiply and a list, the interval's sums
+unpacked once. ``--repeat 2 --cases pack``, old, new, old, new at load ~1-1.6:
+soc_series 0.534, 0.515 -> 0.468, 0.464 s; pack 2.38, 2.31 -> 2.34, 2.25 s cpu;
+still over 2 s. The loop alone (``_run_intervals``, CPU time, best of 3, old/new
+alternated twice at load ~2): 0.309, 0.305 -> 0.246, 0.253 s (18.2 -> 14.7 us per
+update, 16996 updates). ``bench_soc.py --no-accuracy`` (old, new, old, new):
+offline 16-cell pack calculate_soc 0.66, 0.55 -> 0.48, 0.53 us/sample, one cell
+at 10 Hz 0.54, 0.52 -> 0.47, 0.49 s. Same bits: the SOC series and
+``SocResult.to_dict()`` of the 5 logs here and 54 simulated NMC/LFP/lead-acid
+drive/cycle/HPPC logs (seeds 0, 1, 5, 11; 1, 4, 16 cells), each also fed live (its
+first 30000 samples in blocks of 1-5000), ``analyze --json --timeseries`` of the 9 real logs
+with samples, and every line of ``bench_soc.py --broad --no-speed``. Left as it
+is (the bits): the 9x9 covariance products stay BLAS dgemm (F is identity but for
+7 entries, but the kernel's fused multiply-adds round the 2-3 nonzero terms of a
+changed row differently than numpy row operations would; Python 3.11 has no
+math.fma), and the covariance stays a full matrix (after ``F P F^T`` it is not
+symmetric to the bit, so half of it cannot stand for the whole).
 """
 
 from __future__ import annotations

@@ -1099,11 +1099,20 @@ class EkfSocEstimator:
         # the propagated covariance f p f^T is written into p_out (f p into fp: p
         # itself is not needed once f p is), so its diagonal is one view made here
         p_out, fp = np.empty_like(p), np.empty_like(p)
-        p_out_diag = p_out.reshape(-1)[:: _N_STATES + 1]
-        q = np.empty(_N_STATES)
+        p_out_flat = p_out.reshape(-1)
+        p_out_diag = p_out_flat[:: _N_STATES + 1]
+        at_bb = _B * (_N_STATES + 1)
+        # the process noise but the table offset's, q_rate * de (0 at _B), made
+        # again only when the interval's length changes (rarely: every interval
+        # is one update period but the block's first and the log's gaps)
+        q, q_de = np.empty(_N_STATES), math.nan
+        # the symmetrised update: p's transpose copied (a contiguous add is
+        # cheaper than one through the transposed view) and 0.5 as an array (a
+        # Python float operand costs a scalar conversion per call)
+        p_t, half = np.empty_like(p), np.full_like(p, 0.5)
         # the update's vectors p h and gain, and their outer product, in buffers too
         # (with their column and row views made once)
-        ph, gain, dx_buf = np.empty(_N_STATES), np.empty(_N_STATES), np.empty(_N_STATES)
+        ph, gain = np.empty(_N_STATES), np.empty(_N_STATES)
         ph_row, gain_col = ph[None, :], gain[:, None]
         outer = np.empty_like(p)
         f = np.eye(_N_STATES)
@@ -1116,21 +1125,26 @@ class EkfSocEstimator:
         at_b = _B * (_N_STATES + 1)
         out = []
         sqrt = math.sqrt
+        anchors_load, anchors_rest = anchors.load, anchors.rest
         for row, end in zip(sums, ends, strict=True):
-            nv = row[_C_N]
+            # (the sums unpacked at once, in the order of the _C_* columns: one
+            # step, not a subscript per column)
+            nv, s_v, s_i, s_absi, s_q, s_t, s_e1, s_e2, s_f1, s_f2, s_h = row
             if nv > 0:
                 inv = 1.0 / nv
-                ibar = row[_C_I] * inv
-                tbar = row[_C_T] * inv
-                e1b, e2b = row[_C_E1] * inv, row[_C_E2] * inv
+                ibar = s_i * inv
+                tbar = s_t * inv
+                e1b, e2b = s_e1 * inv, s_e2 * inv
+                vbar = s_v * inv
+                absi = s_absi * inv
                 if anchor_pending:
-                    if row[_C_ABSI] * inv > i_rest:
+                    if absi > i_rest:
                         rest_t.clear()
                         rest_v.clear()
                     else:
                         rest_s = (rest_t[-1] if rest_t else 0.0) + end[1]
                         rest_t.append(rest_s)
-                        rest_v.append(row[_C_V] * inv)
+                        rest_v.append(vbar)
                         if rest_s >= anchor_min_s:
                             moved, sharper = self._anchor(rest_t, rest_v, soc, p)
                             if moved is not None:
@@ -1142,16 +1156,16 @@ class EkfSocEstimator:
                                 unexplained = 0.0
                             elif sharper and rest_s >= anchor_s:
                                 anchor_pending = False
-                if row[_C_ABSI] * inv > i_rest:
-                    anchors.load()
-                elif anchors.rest(end[1], row[_C_V] * inv, counted) and anchors.count:
+                if absi > i_rest:
+                    anchors_load()
+                elif anchors_rest(end[1], vbar, counted) and anchors.count:
                     moved = self._resolve_rests(soc, p)
                     if moved is not None:
                         soc, b, p = moved
-                dq = row[_C_Q] * inv - off * tbar
+                dq = s_q * inv - off * tbar
                 s_mean = soc + cap * ks * dq
-                f12b = (row[_C_F1] + row[_C_F2]) * inv
-                hb = row[_C_H] * inv
+                f12b = (s_f1 + s_f2) * inv
+                hb = s_h * inv
                 polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b + a * hb
                 # Statistical linearisation of the OCV over the SOC prior.
                 # (max(x, y) of two floats is y if x < y else x: spelled out, as below)
@@ -1159,8 +1173,8 @@ class EkfSocEstimator:
                 if min_sig > sig_soc:
                     sig_soc = min_sig
                 ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
-                resid = row[_C_V] * inv - b - polar - ocv_mean
-                load_err = me1 * row[_C_ABSI] * inv + me_rel * abs(polar)
+                resid = vbar - b - polar - ocv_mean
+                load_err = me1 * s_absi * inv + me_rel * abs(polar)  # ((me1 * s) * inv)
                 span = end[1]
                 if span < 1e-9:
                     span = 1e-9
@@ -1203,31 +1217,34 @@ class EkfSocEstimator:
                     if ex2 > (unexplained + me0) ** 2:
                         unexplained = math.sqrt(ex2) - me0
                 np.multiply(ph, 1.0 / s_var, out=gain)
-                dx = np.multiply(gain, resid, out=dx_buf).tolist()
+                # the step gain * resid, in Python floats (the same IEEE products
+                # as numpy's, without a call and a list)
+                k0, k1, k2, k3, k4, k5, k6, k7, k8 = gain.tolist()
                 # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
                 # ~20 builtin calls per interval are a tenth of the loop
-                soc += dx[0]
+                soc += k0 * resid
                 soc = (
                     SOC_MIN_PCT if soc < SOC_MIN_PCT else SOC_MAX_PCT if soc > SOC_MAX_PCT else soc
                 )
-                v1 += dx[1]
-                v2 += dx[2]
-                r0 += dx[3]
+                v1 += k1 * resid
+                v2 += k2 * resid
+                r0 += k3 * resid
                 r0 = r0_lo if r0 < r0_lo else r0_hi if r0 > r0_hi else r0
-                off += dx[4]
+                off += k4 * resid
                 off = -off_lim if off < -off_lim else off_lim if off > off_lim else off
-                ks += dx[5]
+                ks += k5 * resid
                 ks = k_lo if ks < k_lo else k_hi if ks > k_hi else ks
-                gs += dx[6]
+                gs += k6 * resid
                 gs = g_lo if gs < g_lo else g_hi if gs > g_hi else gs
-                b += dx[7]
+                b += k7 * resid
                 b = -b_lim if b < -b_lim else b_lim if b > b_lim else b
-                a += dx[8]
+                a += k8 * resid
                 a = 0.0 if a < 0.0 else a_hi if a > a_hi else a
                 # (p is this loop's own array: updated in place)
                 p -= gain_col.dot(ph_row, out=outer)  # the outer product (k=1: exact products)
-                p = p + p.T  # (in place, the overlap would cost a hidden copy)
-                p *= 0.5
+                p_t[...] = p.T
+                p += p_t
+                np.multiply(p, half, out=p)
             # Propagate to the interval's last sample (the next one's start).
             qe, de, e1e, e2e, f1e, f2e = end
             dqe = qe - off * de
@@ -1250,10 +1267,13 @@ class EkfSocEstimator:
             # f.dot(p).dot(f_t), the same products, into the buffers
             f.dot(p, out=fp)
             p = fp.dot(f_t, out=p_out)
-            np.multiply(q_rate, de, out=q)
-            q[_B] = var_b * (1.0 - a_b * a_b)
+            if de != q_de:
+                np.multiply(q_rate, de, out=q)
+                q_de = de
             b *= a_b
             p_out_diag += q  # p's diagonal
+            # (then b's: its variance + 0.0 above is the same variance)
+            p_out_flat[at_bb] = p_out_flat.item(at_bb) + var_b * (1.0 - a_b * a_b)
             soc = soc_next
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
