@@ -298,7 +298,12 @@ def test_a_rest_after_a_load_is_judged_from_min_rest_s_even_the_logs_first():
 
     def anchors_after(first_load: bool, rest_s: float) -> int:
         anchors = RestAnchors(
-            m, offset_sigma_v=0.005, voltage_sigma_v=0.001, charge_scale_sigma=0.05
+            m,
+            offset_sigma_v=0.005,
+            voltage_sigma_v=0.001,
+            charge_scale_sigma=0.05,
+            min_rest_s=300.0,
+            start_min_rest_s=60.0,
         )
         if first_load:
             anchors.load()
