@@ -67,6 +67,7 @@ second pair and the OCV slope. ``resolved`` fits (see
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,6 +114,14 @@ class Segments:
     @property
     def n(self) -> int:
         return len(self.start)
+
+
+def nan_mean(x: np.ndarray) -> np.ndarray | float:
+    """``np.nanmean(x, axis=0)``, its bits, without its per-call cost where ``x`` has
+    no NaN (the mean of a fit's squared residuals: a dropped reading is rare)."""
+    if np.isnan(x).any():
+        return np.nanmean(x, axis=0)
+    return x.sum(axis=0) / len(x)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -215,7 +224,14 @@ def rc_states(
     out[0] = x0
     if n == 1:
         return out
-    a = np.exp(-dur[:-1, None] / taus[None, :])
+    steps = dur[:-1]
+    if steps.min() == steps.max():
+        # evenly spaced segments (a window of single samples at a steady rate): one
+        # row of exponentials for all, the same value per element as a full call
+        a = np.empty((n - 1, len(taus)))
+        a[:] = np.exp(-steps[:1, None] / taus[None, :])
+    else:
+        a = np.exp(-steps[:, None] / taus[None, :])
     u = (1.0 - a) * (cur[:-1] if cur.ndim == 2 else cur[:-1, None])
     d = 1
     while d < n - 1:
@@ -404,10 +420,11 @@ def _best_pair(proj: _Projector, x_t: np.ndarray, p: np.ndarray, q: np.ndarray):
 
 def _vertex(r_minus: float, r0: float, r_plus: float) -> float:
     """Offset (in steps, within +-1) of the minimum of a parabola through three points."""
+    r_minus, r0, r_plus = float(r_minus), float(r0), float(r_plus)  # (plain float math)
     den = r_minus - 2 * r0 + r_plus
-    if not (np.isfinite(den) and den > 0):
+    if not (math.isfinite(den) and den > 0):
         return 0.0
-    return float(np.clip(0.5 * (r_minus - r_plus) / den, -1.0, 1.0))
+    return min(max(0.5 * (r_minus - r_plus) / den, -1.0), 1.0)
 
 
 def fit_pulse_response(
@@ -517,8 +534,8 @@ def fit_pulse_response(
                 da = _vertex(*grid_rss[a - 1 : a + 2, b]) if 0 < a < 4 else 0.0
                 db = _vertex(*grid_rss[a, b - 1 : b + 2]) if 0 < b < 4 else 0.0
                 if da or db:
-                    t1v = float(np.clip(tau1 * step**da, tau_lo, tau_hi))
-                    t2v = float(np.clip(tau2 * step**db, tau_lo, tau_hi))
+                    t1v = min(max(tau1 * step**da, tau_lo), tau_hi)
+                    t2v = min(max(tau2 * step**db, tau_lo), tau_hi)
                     if t2v >= _MIN_TAU_RATIO * t1v:
                         r = _pair_rss(
                             proj, projected(np.array([t1v, t2v])), np.array([0]), np.array([1])
@@ -615,7 +632,7 @@ def fit_pulse_response(
         xb = x_split[1]
         model.cur_b, model.xb1, model.xb2 = cur_b, xb[:, 0], xb[:, 1]
     sample_rows = model.sample_rows = model.rows(t[fit_from:])
-    model.rmse_v = float(np.sqrt(np.nanmean((sample_rows @ coef - v[fit_from:]) ** 2)))
+    model.rmse_v = float(np.sqrt(nan_mean((sample_rows @ coef - v[fit_from:]) ** 2)))
     model.std = _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b)
     if cells is not None and cells.shape[1]:
         cf = np.isfinite(cells).all(axis=1)
@@ -632,7 +649,7 @@ def fit_pulse_response(
                 cell_coef = expand(cell_coef)
             model.cell_coef = cell_coef
             res_c = sample_rows @ cell_coef - cells[fit_from:]
-            model.cell_rmse_v = np.sqrt(np.nanmean(res_c**2, axis=0))
+            model.cell_rmse_v = np.sqrt(nan_mean(res_c**2))
     return model
 
 
