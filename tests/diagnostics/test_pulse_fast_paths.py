@@ -203,3 +203,22 @@ def test_nan_mean_is_numpys_nanmean():
         if trial % 4 == 1:
             m[rng.integers(0, n), rng.integers(0, 16)] = np.nan
         assert _same_bits(pulse_fit.nan_mean(m), np.nanmean(m, axis=0)), trial
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.1])
+def test_uncompressed_window_segments_are_the_general_segment_means(dt):
+    # a window of at most max_points samples: one sample a segment, the samples taken
+    # as the means instead of summed segment by segment
+    rng = np.random.default_rng(7)
+    for n in (12, 50, 281, 400):
+        t = 1000.0 + np.arange(n) * dt + (rng.uniform(0, 1e-3, n) if n == 50 else 0.0)
+        i = np.repeat(rng.uniform(-5, 5, n // 10 + 1), 10)[:n] + rng.normal(0, 0.05, n)
+        seg = pulse_fit.make_segments(
+            t, i, fit_from=2, k=n // 3, breaks=[], max_points=400, flat_tol=0.5
+        )
+        assert seg.n == n
+        cur, tmean, even_dt = pulse_fit._segment_means(t, i, seg.start, seg.count, np.diff(t))
+        for got, want in ((seg.cur, cur), (seg.tmean, tmean), (seg.dt, even_dt)):
+            assert _same_bits(got, want), n
+        x = rng.normal(size=(n, 3))
+        assert _same_bits(pulse_fit._segment_sums(x, seg), np.add.reduceat(x, seg.start, axis=0))
