@@ -123,6 +123,23 @@ at 3.11 s of CPU: most of each diagnostic's time is Python and small numpy calls
 that hold the GIL, so the two threads mostly take turns (detect_faults 0.70 ->
 1.08 s, soc_series 0.52 -> 0.76 s of their own thread's CPU time). 4 % for a third
 more CPU and a thread per run was not worth keeping.
+
+Then the pulse fits' per-call overhead (same bits: measure_internal_resistance
+to_dict of the pack/hppc/steps logs and of 24 simulated HPPC logs -- NMC, LFP,
+lead-acid, seeds 0/1/5/11, 1 and 4 cells, 1 and 10 Hz -- analyze --json of 11
+real logs, every fit of 5 logs with and without ``polish``; bench_dcir.py's
+accuracy tables unchanged): an evenly spaced window's RC decay factors one row
+of exponentials, an uncompressed window's samples taken as its segment means, the
+tau-pair indices kept, the zoom grid's ten candidates and the parabola vertex in
+plain Python, the residual means without np.nanmean. The 134 fits of the pack
+log alone (best of 6, interleaved in one process): 285 -> 235 ms. ``--repeat 2
+--cases pack hppc steps``, old, new, old, new at load ~3: measure_internal_resistance
+pack 0.473, 0.428, 0.470, 0.410 s, steps 0.857, 0.829, 0.842, 0.788 s, hppc 0.17 s
+either way (its 10 Hz windows are compressed: the general path); run_suite pack
+2.40, 2.35, 2.44, 2.30 s -- still over 2 s. A fit is still ~1.7 ms: ~4 lstsq/QR/SVD
+solves and ~4 RC-state scans of log2(B) array steps each, all with real work in
+them; what is left is batching the fits across pulses (the tracker measures each
+pulse when its samples have arrived, so offline it would have to defer the fits).
 """
 
 from __future__ import annotations
