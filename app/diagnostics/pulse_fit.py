@@ -273,6 +273,9 @@ def _mean_decay(seg: Segments, taus: np.ndarray) -> np.ndarray | float:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         r = np.minimum(np.where(np.isfinite(dt), dt, 0.0) / taus[None, :], _MAX_STEP_RATE)
         geo = np.where(r > 1e-12, np.expm1(-r * m) / (m * np.expm1(-r)), 1.0)
+        if even.all():  # (the usual case: a log at a steady sample rate)
+            out[multi] = geo
+            return out
         h = (seg.tmean - seg.t0)[multi, None]
         at_mean = np.exp(-np.minimum(h / taus[None, :], 700.0))
     out[multi] = np.where(even[:, None], geo, at_mean)

@@ -222,3 +222,24 @@ def test_uncompressed_window_segments_are_the_general_segment_means(dt):
             assert _same_bits(got, want), n
         x = rng.normal(size=(n, 3))
         assert _same_bits(pulse_fit._segment_sums(x, seg), np.add.reduceat(x, seg.start, axis=0))
+
+
+def test_mean_decay_of_evenly_spaced_segments_is_that_of_a_mixed_window():
+    # all segments evenly spaced: the geometric series alone, the values a window
+    # with an unevenly spaced segment too gives the evenly spaced ones
+    rng = np.random.default_rng(11)
+    n = 3000
+    t = np.arange(n) * 0.1
+    i = np.repeat(rng.uniform(-50, 25, n // 100 + 1), 100)[:n] + rng.normal(0, 0.05, n)
+    kw = dict(fit_from=1200, k=1800, breaks=[], max_points=400, flat_tol=0.5)
+    even = pulse_fit.make_segments(t, i, **kw)
+    t_mixed = t.copy()
+    t_mixed[-40:] += rng.uniform(0, 0.03, 40)  # the last segment unevenly spaced
+    mixed = pulse_fit.make_segments(t_mixed, i, **kw)
+    assert np.isfinite(even.dt).all() and np.isnan(mixed.dt).any()
+    assert _same_bits(even.start, mixed.start)
+    taus = np.exp(np.arange(np.log(0.05), np.log(2e4), np.log(1.5)))
+    got, ref = pulse_fit._mean_decay(even, taus), pulse_fit._mean_decay(mixed, taus)
+    before = mixed.start + mixed.count <= n - 40  # segments the perturbation spares
+    assert before.sum() > 100 and (even.count[before] > 1).sum() > 50
+    assert _same_bits(got[before], ref[before])
