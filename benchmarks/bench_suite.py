@@ -131,12 +131,17 @@ real logs, every fit of 5 logs with and without ``polish``; bench_dcir.py's
 accuracy tables unchanged): an evenly spaced window's RC decay factors one row
 of exponentials, an uncompressed window's samples taken as its segment means, the
 tau-pair indices kept, the zoom grid's ten candidates and the parabola vertex in
-plain Python, the residual means without np.nanmean. The 134 fits of the pack
-log alone (best of 6, interleaved in one process): 285 -> 235 ms. ``--repeat 2
---cases pack hppc steps``, old, new, old, new at load ~3: measure_internal_resistance
-pack 0.473, 0.428, 0.470, 0.410 s, steps 0.857, 0.829, 0.842, 0.788 s, hppc 0.17 s
-either way (its 10 Hz windows are compressed: the general path); run_suite pack
-2.40, 2.35, 2.44, 2.30 s -- still over 2 s. A fit is still ~1.7 ms: ~4 lstsq/QR/SVD
+plain Python, the residual means without np.nanmean, and a window of evenly
+spaced (compressed) segments without the mean-time decay it does not use. The
+fits alone (best of 6, interleaved in one process): the pack log's 134 285 ->
+235 ms, the steps log's 131 358 -> 320 ms. ``--repeat 2 --cases pack hppc
+steps``, old, new, old, new at load ~2.5: measure_internal_resistance pack 0.462,
+0.416, 0.456, 0.410 s, steps 0.831, 0.819, 0.807, 0.795 s, hppc 0.179, 0.166,
+0.175, 0.164 s; run_suite pack 2.36, 2.36, 2.34, 2.36 s (the rest moves by more
+than the 0.05 s saved) -- still over 2 s. Tried and dropped (same bits, no faster
+at ~300 segments, where a scan step's cost is per call): the RC-state scan of an
+evenly spaced window in O(B) (its decay products depend on the row only up to the
+span composed so far), by rows or transposed, and the scan into reused buffers. A fit is still ~1.7 ms: ~4 lstsq/QR/SVD
 solves and ~4 RC-state scans of log2(B) array steps each, all with real work in
 them; what is left is batching the fits across pulses (the tracker measures each
 pulse when its samples have arrived, so offline it would have to defer the fits).
