@@ -147,6 +147,28 @@ is (the bits): the 9x9 covariance products stay BLAS dgemm (F is identity but fo
 changed row differently than numpy row operations would; Python 3.11 has no
 math.fma), and the covariance stays a full matrix (after ``F P F^T`` it is not
 symmetric to the bit, so half of it cannot stand for the whole).
+
+Then the pulse fits' per-call overhead (same bits: measure_internal_resistance
+to_dict of the pack/hppc/steps logs and of 24 simulated HPPC logs -- NMC, LFP,
+lead-acid, seeds 0/1/5/11, 1 and 4 cells, 1 and 10 Hz -- analyze --json of 11
+real logs, every fit of 5 logs with and without ``polish``; bench_dcir.py's
+accuracy tables unchanged): an evenly spaced window's RC decay factors one row
+of exponentials, an uncompressed window's samples taken as its segment means, the
+tau-pair indices kept, the zoom grid's ten candidates and the parabola vertex in
+plain Python, the residual means without np.nanmean, and a window of evenly
+spaced (compressed) segments without the mean-time decay it does not use. The
+fits alone (best of 6, interleaved in one process): the pack log's 134 285 ->
+235 ms, the steps log's 131 358 -> 320 ms. ``--repeat 2 --cases pack hppc
+steps``, old, new, old, new at load ~2.5: measure_internal_resistance pack 0.462,
+0.416, 0.456, 0.410 s, steps 0.831, 0.819, 0.807, 0.795 s, hppc 0.179, 0.166,
+0.175, 0.164 s; run_suite pack 2.36, 2.36, 2.34, 2.36 s (the rest moves by more
+than the 0.05 s saved) -- still over 2 s. Tried and dropped (same bits, no faster
+at ~300 segments, where a scan step's cost is per call): the RC-state scan of an
+evenly spaced window in O(B) (its decay products depend on the row only up to the
+span composed so far), by rows or transposed, and the scan into reused buffers. A
+fit is still ~1.7 ms: ~4 lstsq/QR/SVD solves and ~4 RC-state scans of log2(B) array steps each, all with real work in
+them; what is left is batching the fits across pulses (the tracker measures each
+pulse when its samples have arrived, so offline it would have to defer the fits).
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ second pair and the OCV slope. ``resolved`` fits (see
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,6 +114,14 @@ class Segments:
     @property
     def n(self) -> int:
         return len(self.start)
+
+
+def nan_mean(x: np.ndarray) -> np.ndarray | float:
+    """``np.nanmean(x, axis=0)``, its bits, without its per-call cost where ``x`` has
+    no NaN (the mean of a fit's squared residuals: a dropped reading is rare)."""
+    if np.isnan(x).any():
+        return np.nanmean(x, axis=0)
+    return x.sum(axis=0) / len(x)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -175,6 +184,23 @@ def make_segments(
     dts = np.diff(t)
     last_dt = float(dts[-1]) if len(dts) else 1.0
     t_next = np.append(t[s[1:]], t[-1] + last_dt)
+    if len(s) == n:
+        # one sample a segment (a window not compressed): the means are the samples
+        cur, tmean, dt = i / count, t / count, np.zeros(n)
+    else:
+        cur, tmean, dt = _segment_means(t, i, s, count, dts)
+    dur = t_next - t[s]
+    q = np.concatenate(([0.0], np.cumsum(cur * dur)))[:-1]
+    kk = int(np.searchsorted(s, k))
+    q0 = q - q[kk]
+    return Segments(s, count, t[s].astype(float), dur, cur, tmean, dt, q0, start_settled)
+
+
+def _segment_means(
+    t: np.ndarray, i: np.ndarray, s: np.ndarray, count: np.ndarray, dts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean current, mean time and even inner sample step (NaN if uneven, 0 for one
+    sample) of the segments starting at ``s``."""
     cur = np.add.reduceat(i, s) / count
     tmean = np.add.reduceat(t, s) / count
     # even spacing inside a segment: its internal sample steps all equal
@@ -188,11 +214,7 @@ def make_segments(
             hi = np.fmax.reduceat(inner, s)
         uneven = (count > 2) & (hi - lo > 1e-9 * np.maximum(np.nan_to_num(hi), 1.0))
         dt = np.where(uneven, np.nan, dt)
-    dur = t_next - t[s]
-    q = np.concatenate(([0.0], np.cumsum(cur * dur)))[:-1]
-    kk = int(np.searchsorted(s, k))
-    q0 = q - q[kk]
-    return Segments(s, count, t[s].astype(float), dur, cur, tmean, dt, q0, start_settled)
+    return cur, tmean, dt
 
 
 def rc_states(
@@ -215,7 +237,14 @@ def rc_states(
     out[0] = x0
     if n == 1:
         return out
-    a = np.exp(-dur[:-1, None] / taus[None, :])
+    steps = dur[:-1]
+    if steps.min() == steps.max():
+        # evenly spaced segments (a window of single samples at a steady rate): one
+        # row of exponentials for all, the same value per element as a full call
+        a = np.empty((n - 1, len(taus)))
+        a[:] = np.exp(-steps[:1, None] / taus[None, :])
+    else:
+        a = np.exp(-steps[:, None] / taus[None, :])
     u = (1.0 - a) * (cur[:-1] if cur.ndim == 2 else cur[:-1, None])
     d = 1
     while d < n - 1:
@@ -244,6 +273,9 @@ def _mean_decay(seg: Segments, taus: np.ndarray) -> np.ndarray | float:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         r = np.minimum(np.where(np.isfinite(dt), dt, 0.0) / taus[None, :], _MAX_STEP_RATE)
         geo = np.where(r > 1e-12, np.expm1(-r * m) / (m * np.expm1(-r)), 1.0)
+        if even.all():  # (the usual case: a log at a steady sample rate)
+            out[multi] = geo
+            return out
         h = (seg.tmean - seg.t0)[multi, None]
         at_mean = np.exp(-np.minimum(h / taus[None, :], 700.0))
     out[multi] = np.where(even[:, None], geo, at_mean)
@@ -402,12 +434,21 @@ def _best_pair(proj: _Projector, x_t: np.ndarray, p: np.ndarray, q: np.ndarray):
     return float(rss[j]), int(p[j]), int(q[j])
 
 
+@functools.lru_cache(maxsize=64)
+def _grid_pairs(g: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(g, k=1)``, kept: the grids of a log's windows have a few sizes."""
+    p, q = np.triu_indices(g, k=1)
+    p.flags.writeable = q.flags.writeable = False
+    return p, q
+
+
 def _vertex(r_minus: float, r0: float, r_plus: float) -> float:
     """Offset (in steps, within +-1) of the minimum of a parabola through three points."""
+    r_minus, r0, r_plus = float(r_minus), float(r0), float(r_plus)  # (plain float math)
     den = r_minus - 2 * r0 + r_plus
-    if not (np.isfinite(den) and den > 0):
+    if not (math.isfinite(den) and den > 0):
         return 0.0
-    return float(np.clip(0.5 * (r_minus - r_plus) / den, -1.0, 1.0))
+    return min(max(0.5 * (r_minus - r_plus) / den, -1.0), 1.0)
 
 
 def fit_pulse_response(
@@ -457,8 +498,8 @@ def fit_pulse_response(
     )
     rows = seg.start >= fit_from
     # segment means of the finite voltage samples (a dropped reading is skipped)
-    n_ok = np.add.reduceat(vf.astype(float), seg.start)
-    v_sum = np.add.reduceat(np.where(vf, v, 0.0), seg.start)
+    n_ok = _segment_sums(vf.astype(float), seg)
+    v_sum = _segment_sums(np.where(vf, v, 0.0), seg)
     rows = rows & (n_ok > 0)
     w = np.sqrt(n_ok[rows])
     y = v_sum[rows] / n_ok[rows]
@@ -485,7 +526,7 @@ def fit_pulse_response(
     ratio = _TAU_GRID_RATIO
     taus = np.exp(np.arange(np.log(tau_lo), np.log(tau_hi) + 1e-9, np.log(ratio)))
     x_t = projected(taus)
-    p, q = np.triu_indices(len(taus), k=1)
+    p, q = _grid_pairs(len(taus))
     keep = taus[q] >= _MIN_TAU_RATIO * taus[p] * (1 - 1e-9)
     rss, j1, j2 = _best_pair(proj, x_t, p[keep], q[keep])
     single = j1 < 0
@@ -503,10 +544,11 @@ def fit_pulse_response(
         offs = step ** np.arange(-2, 3)
         t1s = np.clip(tau1 * offs, tau_lo, tau_hi)
         t2s = np.clip(tau2 * offs, tau_lo, tau_hi)
-        cand = np.unique(np.concatenate((t1s, t2s)))
+        # (ten numbers: sorted and deduplicated, indexed, in plain Python)
+        cand = np.array(sorted(set(t1s.tolist() + t2s.tolist())))
         x_t = projected(cand)
-        ia, ib = np.searchsorted(cand, t1s), np.searchsorted(cand, t2s)
-        pa, pb = (g.ravel() for g in np.meshgrid(ia, ib, indexing="ij"))
+        ia, ib = cand.searchsorted(t1s), cand.searchsorted(t2s)
+        pa, pb = ia.repeat(5), np.concatenate([ib] * 5)  # the 5 x 5 grid, row by row
         grid_rss = _pair_rss(proj, x_t, pa, pb)
         grid_rss[cand[pb] < _MIN_TAU_RATIO * cand[pa] * (1 - 1e-9)] = np.inf
         grid_rss = grid_rss.reshape(5, 5)
@@ -517,8 +559,8 @@ def fit_pulse_response(
                 da = _vertex(*grid_rss[a - 1 : a + 2, b]) if 0 < a < 4 else 0.0
                 db = _vertex(*grid_rss[a, b - 1 : b + 2]) if 0 < b < 4 else 0.0
                 if da or db:
-                    t1v = float(np.clip(tau1 * step**da, tau_lo, tau_hi))
-                    t2v = float(np.clip(tau2 * step**db, tau_lo, tau_hi))
+                    t1v = min(max(tau1 * step**da, tau_lo), tau_hi)
+                    t2v = min(max(tau2 * step**db, tau_lo), tau_hi)
                     if t2v >= _MIN_TAU_RATIO * t1v:
                         r = _pair_rss(
                             proj, projected(np.array([t1v, t2v])), np.array([0]), np.array([1])
@@ -537,7 +579,7 @@ def fit_pulse_response(
         cb = np.where(seg.start >= k, seg.cur - pre, 0.0)
         ca = seg.cur - cb
         curs = np.column_stack([seg.cur, seg.cur, ca, ca, cb, cb])
-        cols6, xs6 = _tau_columns_states(seg, np.tile(taus12, 3), curs)
+        cols6, xs6 = _tau_columns_states(seg, np.concatenate([taus12] * 3), curs)
         tau_cols, x_shared = cols6[:, :2], xs6[:, :2]
     else:
         tau_cols, x_shared = _tau_columns_states(seg, taus12)
@@ -615,14 +657,14 @@ def fit_pulse_response(
         xb = x_split[1]
         model.cur_b, model.xb1, model.xb2 = cur_b, xb[:, 0], xb[:, 1]
     sample_rows = model.sample_rows = model.rows(t[fit_from:])
-    model.rmse_v = float(np.sqrt(np.nanmean((sample_rows @ coef - v[fit_from:]) ** 2)))
+    model.rmse_v = float(np.sqrt(nan_mean((sample_rows @ coef - v[fit_from:]) ** 2)))
     model.std = _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b)
     if cells is not None and cells.shape[1]:
         cf = np.isfinite(cells).all(axis=1)
-        nc = np.add.reduceat(cf.astype(float), seg.start)
+        nc = _segment_sums(cf.astype(float), seg)
         rows_c = rows & (nc > 0)
         if nc[rows_c].sum() >= 12:
-            cy = np.add.reduceat(np.where(cf[:, None], cells, 0.0), seg.start, axis=0)
+            cy = _segment_sums(np.where(cf[:, None], cells, 0.0), seg)
             cy = cy[rows_c] / nc[rows_c, None]
             wc = np.sqrt(nc[rows_c])[:, None]
             cc, *_ = np.linalg.lstsq(fit_cols[rows_c][:, fit_use] * wc, cy * wc, rcond=None)
@@ -632,8 +674,14 @@ def fit_pulse_response(
                 cell_coef = expand(cell_coef)
             model.cell_coef = cell_coef
             res_c = sample_rows @ cell_coef - cells[fit_from:]
-            model.cell_rmse_v = np.sqrt(np.nanmean(res_c**2, axis=0))
+            model.cell_rmse_v = np.sqrt(nan_mean(res_c**2))
     return model
+
+
+def _segment_sums(x: np.ndarray, seg: Segments) -> np.ndarray:
+    """Sums of the rows of ``x`` over each segment (``x`` itself where every segment
+    is one sample)."""
+    return x if seg.n == len(x) else np.add.reduceat(x, seg.start, axis=0)
 
 
 def _with_column(
@@ -690,7 +738,7 @@ def _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b) -> dict[
         cols = _tau_columns(seg, sides, cur_a)
     else:
         curs = np.repeat(np.column_stack([cur_a, cur_b]), 4, axis=1)
-        cols = _tau_columns(seg, np.tile(sides, 2), curs)
+        cols = _tau_columns(seg, np.concatenate([sides] * 2), curs)
     for j, (r1, r2) in enumerate(
         [(coef[3], coef[4])] + ([] if cur_b is None else [(coef[7], coef[8])])
     ):

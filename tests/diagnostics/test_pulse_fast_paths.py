@@ -150,3 +150,96 @@ def test_a_fitted_model_keeps_what_it_would_compute_again(step_a, split):
     for j, x_t in enumerate(points):
         one = model.predict(np.array([x_t]), cells=True)
         assert _same_bits((rows[j : j + 1] @ model.coefs(cells=True)), one)
+
+
+def _rc_states_plain(dur, cur, taus, settled=True):
+    """rc_states with an exponential per segment and time constant (no shortcut)."""
+    n = len(dur)
+    out = np.empty((n, len(taus)))
+    x0 = cur[0] if settled else 0.0
+    out[0] = x0
+    if n == 1:
+        return out
+    a = np.exp(-dur[:-1, None] / taus[None, :])
+    u = (1.0 - a) * (cur[:-1] if cur.ndim == 2 else cur[:-1, None])
+    d = 1
+    while d < n - 1:
+        u[d:] = a[d:] * u[:-d] + u[d:]
+        a[d:] = a[d:] * a[:-d]
+        d *= 2
+    out[1:] = a * x0 + u
+    return out
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.1, 0.25, 1e-3, 7.3])
+@pytest.mark.parametrize("settled", [True, False])
+def test_evenly_spaced_rc_states_are_those_of_an_exponential_per_segment(dt, settled):
+    # (a window of single samples at a steady rate: one row of exponentials for all)
+    rng = np.random.default_rng(int(dt * 1000))
+    taus = np.exp(np.arange(np.log(0.5 * dt), np.log(5000.0), np.log(1.5)))
+    for n in (1, 2, 3, 17, 281, 400):
+        dur = np.full(n, dt)
+        cur = np.repeat(rng.uniform(-5, 5, n // 20 + 1), 20)[:n] + rng.normal(0, 0.05, n)
+        got = pulse_fit.rc_states(dur, cur, taus, settled)
+        assert _same_bits(got, _rc_states_plain(dur, cur, taus, settled)), n
+        curs = np.column_stack([cur, -cur])
+        got = pulse_fit.rc_states(dur, curs, taus[:2], settled)
+        assert _same_bits(got, _rc_states_plain(dur, curs, taus[:2], settled)), n
+    # uneven steps take the general path: still the plain values
+    dur = dt * rng.uniform(0.5, 1.5, 300)
+    cur = rng.uniform(-5, 5, 300)
+    assert _same_bits(pulse_fit.rc_states(dur, cur, taus), _rc_states_plain(dur, cur, taus))
+
+
+def test_nan_mean_is_numpys_nanmean():
+    rng = np.random.default_rng(9)
+    for trial in range(200):
+        n = int(rng.integers(1, 500))
+        x = rng.normal(0, 1e-3, n) ** 2
+        if trial % 4 == 0:
+            x[rng.integers(0, n)] = np.nan
+        assert _same_bits(pulse_fit.nan_mean(x), np.nanmean(x)), trial
+        m = rng.normal(0, 1e-3, (n, 16)) ** 2
+        if trial % 4 == 1:
+            m[rng.integers(0, n), rng.integers(0, 16)] = np.nan
+        assert _same_bits(pulse_fit.nan_mean(m), np.nanmean(m, axis=0)), trial
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.1])
+def test_uncompressed_window_segments_are_the_general_segment_means(dt):
+    # a window of at most max_points samples: one sample a segment, the samples taken
+    # as the means instead of summed segment by segment
+    rng = np.random.default_rng(7)
+    for n in (12, 50, 281, 400):
+        t = 1000.0 + np.arange(n) * dt + (rng.uniform(0, 1e-3, n) if n == 50 else 0.0)
+        i = np.repeat(rng.uniform(-5, 5, n // 10 + 1), 10)[:n] + rng.normal(0, 0.05, n)
+        seg = pulse_fit.make_segments(
+            t, i, fit_from=2, k=n // 3, breaks=[], max_points=400, flat_tol=0.5
+        )
+        assert seg.n == n
+        cur, tmean, even_dt = pulse_fit._segment_means(t, i, seg.start, seg.count, np.diff(t))
+        for got, want in ((seg.cur, cur), (seg.tmean, tmean), (seg.dt, even_dt)):
+            assert _same_bits(got, want), n
+        x = rng.normal(size=(n, 3))
+        assert _same_bits(pulse_fit._segment_sums(x, seg), np.add.reduceat(x, seg.start, axis=0))
+
+
+def test_mean_decay_of_evenly_spaced_segments_is_that_of_a_mixed_window():
+    # all segments evenly spaced: the geometric series alone, the values a window
+    # with an unevenly spaced segment too gives the evenly spaced ones
+    rng = np.random.default_rng(11)
+    n = 3000
+    t = np.arange(n) * 0.1
+    i = np.repeat(rng.uniform(-50, 25, n // 100 + 1), 100)[:n] + rng.normal(0, 0.05, n)
+    kw = dict(fit_from=1200, k=1800, breaks=[], max_points=400, flat_tol=0.5)
+    even = pulse_fit.make_segments(t, i, **kw)
+    t_mixed = t.copy()
+    t_mixed[-40:] += rng.uniform(0, 0.03, 40)  # the last segment unevenly spaced
+    mixed = pulse_fit.make_segments(t_mixed, i, **kw)
+    assert np.isfinite(even.dt).all() and np.isnan(mixed.dt).any()
+    assert _same_bits(even.start, mixed.start)
+    taus = np.exp(np.arange(np.log(0.05), np.log(2e4), np.log(1.5)))
+    got, ref = pulse_fit._mean_decay(even, taus), pulse_fit._mean_decay(mixed, taus)
+    before = mixed.start + mixed.count <= n - 40  # segments the perturbation spares
+    assert before.sum() > 100 and (even.count[before] > 1).sum() > 50
+    assert _same_bits(got[before], ref[before])
