@@ -579,13 +579,14 @@ class CellBalanceTracker:
         # material: grown OUTLIER_MIN_MV over the record, and on course to reach the
         # warning level within as long again (no extrapolation beyond that)
         growth = None if trend is None else trend * float(tj[-1] - tj[0]) / 3600.0
-        growing = (
+        would_grow = (
             trend is not None
             and trend > TREND_SIGMAS * trend_se
-            and _revisits_soc(soc_j)
             and growth >= OUTLIER_MIN_MV
             and judge + growth >= REST_SPREAD_WARN_MV
         )
+        revisits = _revisits_soc(soc_j)
+        growing = would_grow and revisits
         bin_end = t[np.minimum(np.arange(len(sums)) * BIN_SAMPLES + BIN_SAMPLES, len(t)) - 1]
         column = {"rest, mid SOC": _REST_MID, "rest": _ALL, "all samples": _ALL}.get(
             judged_on, _MID_W
@@ -616,8 +617,13 @@ class CellBalanceTracker:
             findings.append(
                 f"cell {k} sits {abs(d):.0f} mV {'above' if d > 0 else 'below'} the median"
             )
-        if trend is not None and trend_se is not None and growing:
+        if growing:
             findings.append(f"spread growing {trend:+.1f} +/- {trend_se:.1f} mV/h")
+        elif would_grow:  # (not revisits)
+            findings.append(
+                f"spread widening {trend:+.1f} +/- {trend_se:.1f} mV/h as the SOC moves: not "
+                "judged as growth, the log does not come back to the SOCs it had"
+            )
         status, action, rec = _verdict(judge, growing, weak, replace, outliers, trend)
         if bad:
             status, action, rec = _with_implausible(

@@ -225,6 +225,9 @@ def test_cells_fanning_out_in_one_discharge_are_not_a_growing_spread(seed):
     df = simulate(spec, "cycle", 1800, 0.1, seed).to_frame()
     res = check_cell_balance(df, spec)
     assert res.status == "ok" and not res.spread_trend_significant
+    widening = [f for f in res.findings if f.startswith("spread widening")]
+    assert all("not judged as growth" in f for f in widening)
+    assert not any(f.startswith("spread growing") for f in res.findings)
 
 
 @pytest.mark.parametrize(
