@@ -26,6 +26,7 @@ over the charge counted since it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -54,6 +55,8 @@ class RestAnchors:
     ):
         self._ocv_grid = np.asarray(model.ocv_grid)
         self._ocv_slope = np.gradient(self._ocv_grid, GRID_STEP_PCT)
+        self._ocv_step = np.diff(self._ocv_grid)  # (for _table_at)
+        self._slope_step = np.diff(self._ocv_slope)
         self._sb2 = offset_sigma_v**2
         self._sa2 = voltage_sigma_v**2
         self._ks = charge_scale_sigma
@@ -63,8 +66,8 @@ class RestAnchors:
         self._check_every_s = check_every_s
         self._max = max_anchors
         self._anchors: list[tuple[float, float]] = []  # (counted SOC, rest voltage)
-        self._rest_t: list[float] = []
-        self._rest_v: list[float] = []
+        self._rest_t: list[float] = []  # seconds into the rest at each interval's end
+        self._sums = _PrefixSums()  # of those seconds and the intervals' voltages
         self._next_check = start_min_rest_s  # (the log's first rest)
         self._this_rest_anchored = False
 
@@ -75,7 +78,7 @@ class RestAnchors:
         self._next_check = self._min_rest_s
         if self._rest_t:
             self._rest_t.clear()
-            self._rest_v.clear()
+            self._sums.clear()
             self._this_rest_anchored = False
 
     def rest(self, span_s: float, v: float, counted_pct: float) -> bool:
@@ -83,21 +86,23 @@ class RestAnchors:
         of nominal SOC counted since the start). True if it updated the anchors."""
         t = (self._rest_t[-1] if self._rest_t else 0.0) + span_s
         self._rest_t.append(t)
-        self._rest_v.append(v)
+        self._sums.append(t, v)
         if t < self._next_check:
             return False
         self._next_check = t + self._check_every_s
-        ts, vs = np.asarray(self._rest_t), np.asarray(self._rest_v)
-        late = ts > 0.75 * t
-        mid = (ts > 0.3 * t) & (ts <= 0.5 * t)
-        if not late.any() or not mid.any():
+        # the intervals ending in (0.3 t, 0.5 t] (mid) and after 0.75 t (late)
+        ts, n = self._rest_t, len(self._rest_t)
+        mid0, mid1 = bisect_right(ts, 0.3 * t), bisect_right(ts, 0.5 * t)
+        late0 = bisect_right(ts, 0.75 * t)
+        if late0 == n or mid0 == mid1:
             return False
-        t_late, t_mid = ts[late].mean(), ts[mid].mean()
+        t_late, v_late = self._sums.means(late0, n)
+        t_mid, v_mid = self._sums.means(mid0, mid1)
         # v(t) = OCV - A / sqrt(t): A from the two means, what is left at t_late
-        amp = (vs[late].mean() - vs[mid].mean()) / (1 / math.sqrt(t_mid) - 1 / math.sqrt(t_late))
+        amp = (v_late - v_mid) / (1 / math.sqrt(t_mid) - 1 / math.sqrt(t_late))
         if abs(amp) / math.sqrt(t_late) > self._relaxed_v:
             return False
-        anchor = (counted_pct, float(vs[late].mean()))
+        anchor = (counted_pct, v_late)
         if self._this_rest_anchored:
             self._anchors[-1] = anchor
         else:
@@ -116,15 +121,23 @@ class RestAnchors:
         c = np.array([a[0] for a in self._anchors])
         v = np.array([a[1] for a in self._anchors])
         socs = grid[:, None] - (c[-1] - c)[None, :]  # (grid, anchors)
-        x = (socs - GRID_MIN_PCT) / GRID_STEP_PCT
-        idx = np.arange(len(self._ocv_grid))
-        ocv = np.interp(x, idx, self._ocv_grid)
-        slope = np.interp(x, idx, self._ocv_slope)
+        ocv, slope = self._table_at(socs)
         w = 1.0 / (self._sa2 + (slope * self._ks * np.abs(c[-1] - c)[None, :]) ** 2)
         d = v[None, :] - ocv
         b = (w * d).sum(axis=1) / (w.sum(axis=1) + 1.0 / self._sb2)
         cost = (w * (d - b[:, None]) ** 2).sum(axis=1) + b * b / self._sb2
         return b, cost
+
+    def _table_at(self, socs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The OCV table and its slope at ``socs``, linearly interpolated on the table's
+        even grid and held at its ends (what ``np.interp`` gives, without its search)."""
+        last = len(self._ocv_grid) - 1
+        x = np.clip((socs - GRID_MIN_PCT) / GRID_STEP_PCT, 0.0, last)
+        i = np.minimum(x.astype(np.intp), last - 1)
+        frac = x - i
+        ocv = self._ocv_grid[i] + frac * self._ocv_step[i]
+        slope = self._ocv_slope[i] + frac * self._slope_step[i]
+        return ocv, slope
 
     def resolve(self) -> tuple[float, float]:
         """The range (lo, hi) of the SOC at the latest anchor: where the cost is
@@ -137,3 +150,23 @@ class RestAnchors:
     def offset_at(self, soc: float) -> float:
         """The table offset's least-squares value for ``soc`` at the latest anchor."""
         return float(self._fit(np.array([soc]))[0][0])
+
+
+class _PrefixSums:
+    """Running sums of (t, v) pairs, so the mean of any run of them costs two lookups."""
+
+    def __init__(self):
+        self._t = [0.0]
+        self._v = [0.0]
+
+    def clear(self) -> None:
+        del self._t[1:], self._v[1:]
+
+    def append(self, t: float, v: float) -> None:
+        self._t.append(self._t[-1] + t)
+        self._v.append(self._v[-1] + v)
+
+    def means(self, i: int, j: int) -> tuple[float, float]:
+        """The mean t and mean v of pairs i..j-1 (j > i)."""
+        n = j - i
+        return (self._t[j] - self._t[i]) / n, (self._v[j] - self._v[i]) / n

@@ -16,7 +16,13 @@ import pytest
 
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, preset
-from app.diagnostics.ecm_model import GRID_MIN_PCT, SLR_SIGMAS_PCT, SLR_STEP_PCT, CellModel
+from app.diagnostics.ecm_model import (
+    GRID_MIN_PCT,
+    GRID_STEP_PCT,
+    SLR_SIGMAS_PCT,
+    SLR_STEP_PCT,
+    CellModel,
+)
 from app.diagnostics.soc import calculate_soc, soc_series
 from app.diagnostics.soc_coulomb import CoulombCountingSoc
 from app.diagnostics.soc_ekf import (
@@ -26,7 +32,7 @@ from app.diagnostics.soc_ekf import (
     SOC_COLUMN,
     EkfSocEstimator,
 )
-from app.diagnostics.soc_rest_anchors import RestAnchors
+from app.diagnostics.soc_rest_anchors import RestAnchors, _PrefixSums
 
 # OCV tables "measured" for the cells under test (the user's --ocv-table): the
 # truth model and the filter share them. (With the chemistry preset's table
@@ -289,6 +295,34 @@ def test_rest_anchors_bound_the_soc_and_wait_for_relaxation():
     lo, hi = anchors.resolve()
     assert lo <= 18.0 <= hi and hi - lo < 3.0
     assert abs(anchors.offset_at(18.0) - 0.002) < 0.001
+
+
+def test_rest_anchor_shortcuts_match_the_plain_computation():
+    # the table lookup without np.interp's search, and the rest's means from running
+    # sums: the same numbers as the plain computation, on and off the table's grid
+    m = CellModel.from_spec(LFP)
+    anchors = RestAnchors(m, offset_sigma_v=0.005, voltage_sigma_v=0.001, charge_scale_sigma=0.05)
+    socs = np.concatenate([np.linspace(-30.0, 130.0, 2001), [-12.0, 0.0, 50.0, 100.0, 112.0]])
+    ocv, slope = anchors._table_at(socs[:, None])
+    x = (socs - GRID_MIN_PCT) / GRID_STEP_PCT
+    idx = np.arange(len(m.ocv_grid))
+    grid = np.asarray(m.ocv_grid)
+    np.testing.assert_allclose(ocv[:, 0], np.interp(x, idx, grid), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        slope[:, 0], np.interp(x, idx, np.gradient(grid, GRID_STEP_PCT)), rtol=0, atol=1e-9
+    )
+    rng = np.random.default_rng(0)
+    spans = rng.uniform(0.5, 9.0, 400)
+    volts = 3.3 + 1e-4 * rng.standard_normal(400)
+    times = np.cumsum(spans)
+    sums = _PrefixSums()
+    for t, v in zip(times, volts, strict=True):
+        sums.append(float(t), float(v))
+    for k in range(1, 401):
+        i = int(rng.integers(0, k))
+        mean_t, mean_v = sums.means(i, k)
+        assert mean_t == pytest.approx(times[i:k].mean(), rel=1e-12)
+        assert mean_v == pytest.approx(volts[i:k].mean(), rel=1e-12)
 
 
 def test_a_rest_after_a_load_is_judged_from_min_rest_s_even_the_logs_first():
