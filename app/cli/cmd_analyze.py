@@ -157,6 +157,25 @@ def _fmt(value, unit="", digits=3) -> str:
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
+def _resistance_text(ir: dict) -> str:
+    """The pulses' resistances per cell, the best the log resolves first (the GUI card's
+    order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
+    from app.diagnostics.resistance_readout import measured_resistances
+
+    measured = measured_resistances(ir)
+    if not measured:
+        return f"{_pulses(ir['n_pulses'])}, none gave a resistance"
+    return f"{_pulses(ir['n_pulses'])}, " + ", ".join(
+        f"{m.label} {_fmt(m.cell_ohm, ' ohm')} per cell (median of {m.pulses})"
+        for m in measured
+        if m is measured[0] or m.label == "R0 fitted"
+    )
+
+
+def _pulses(n: int) -> str:
+    return f"{n} pulse{'' if n == 1 else 's'}"
+
+
 def print_summary(report: dict, out=None) -> None:
     out = out or sys.stdout  # looked up now: a default bound at import escapes redirection
     r = report["results"]
@@ -189,11 +208,7 @@ def print_summary(report: dict, out=None) -> None:
             file=out,
         )
     if (ir := r["internal_resistance"]) is not None:
-        print(
-            f"  resistance    {ir['n_pulses']} pulses, median R10 {_fmt(ir['median_r_10s_ohm'], ' ohm')}"
-            f" (pack), R0 per cell {_fmt(ir['median_r0_cell_ohm'], ' ohm')}",
-            file=out,
-        )
+        print(f"  resistance    {_resistance_text(ir)}", file=out)
     if (cb := r["cell_balance"]) is not None:
         print(
             f"  cell balance  {cb['status']}: spread {_fmt(cb['spread_mv'], ' mV')} "

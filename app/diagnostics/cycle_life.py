@@ -12,7 +12,9 @@ If the measured capacity has already crossed the threshold, the result is the
 observed EOL (status ``reached``): the first cycle where the centred rolling
 median of the capacity (5 cycles, or 2 % of the record if longer; long enough to
 ride over one-cycle spikes and regeneration peaks, short enough to date the
-crossing to within a few cycles) is below the threshold. Its ``severity`` is
+crossing to within a few cycles) is below the threshold. The last half-window
+of cycles, whose windows would be one-sided and lag a falling capacity, takes
+instead a Theil-Sen line through the last window (as robust to one spike). Its ``severity`` is
 then ``critical``, as is capacity fade's below 80 % retention (the same end of
 life with the default ``eol_fraction`` and reference): past end of life is one
 verdict on both cards, not a warning on one and critical on the other.
@@ -445,9 +447,27 @@ def observed_eol_cycle(
     q = np.asarray(capacity, dtype=float)
     if q.size == 0:
         return None
-    smooth = pd.Series(q).rolling(smoothing_window(q.size), center=True, min_periods=1).median()
-    below = np.flatnonzero(smooth.to_numpy() < threshold_ah)
-    return float(np.asarray(cycle)[below[0]]) if below.size else None
+    x = np.asarray(cycle, dtype=float)
+    window = smoothing_window(q.size)
+    smooth = pd.Series(q).rolling(window, center=True, min_periods=1).median().to_numpy(copy=True)
+    half = window // 2
+    if q.size >= window and half:
+        # the last cycles' windows are one-sided: on a falling series their median
+        # lags by up to half a window (a cell measured below the line two cycles in
+        # a row read as above it); there a robust line through the last window
+        smooth[-half:] = _theil_sen_line(x[-window:], q[-window:], x[-half:])
+    below = np.flatnonzero(smooth < threshold_ah)
+    return float(x[below[0]]) if below.size else None
+
+
+def _theil_sen_line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The Theil-Sen line of (x, y) at ``at``: the median pairwise slope and the median
+    intercept, so that one spike or regeneration peak in the window does not tilt it."""
+    i, j = np.triu_indices(x.size, 1)
+    apart = x[j] != x[i]
+    i, j = i[apart], j[apart]
+    slope = float(np.median((y[j] - y[i]) / (x[j] - x[i]))) if i.size else 0.0
+    return float(np.median(y - slope * x)) + slope * at
 
 
 def _first_crossing(fit: ModelFit, start: float, stop: float, threshold: float) -> int | None:

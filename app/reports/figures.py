@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
+from app.diagnostics.resistance_readout import measured_resistances
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -209,22 +210,21 @@ def dqdv_figure(report: dict) -> Figure | None:
 
 
 def dcir_figure(report: dict) -> Figure | None:
-    """10 s DC internal resistance (and ohmic resistance) of each pulse versus SOC."""
+    """The pulses' resistances versus SOC: the two the log resolves best (R10 and the
+    ohmic one, else what it has: a log sampled every 30 s has R30 only)."""
     ir = report["results"].get("internal_resistance") or {}
     pulses = [p for p in ir.get("pulses") or [] if p.get("soc_percent") is not None]
-    if not pulses:
+    kinds = [m.kind for m in measured_resistances(ir)][:2]
+    if not pulses or not kinds:
         return None
     fig = _figure(1, 2.4)
     ax = fig.subplots()
-    for key, label, marker, color in (
-        ("r_10s_ohm", "R 10 s", "o", COLORS[0]),
-        ("r_ohmic_ohm", "R ohmic", "s", COLORS[1]),
-    ):
+    for kind, marker, color in zip(kinds, "os", COLORS, strict=False):
         for direction, fill in (("discharge", color), ("charge", "none")):
             pts = [
-                (p["soc_percent"], p[key] * 1e3)
+                (p["soc_percent"], p[kind.pack_key] * 1e3)
                 for p in pulses
-                if p.get(key) is not None and p.get("direction") == direction
+                if p.get(kind.pack_key) is not None and p.get("direction") == direction
             ]
             if pts:
                 xs, ys = zip(*pts, strict=True)
@@ -235,8 +235,10 @@ def dcir_figure(report: dict) -> Figure | None:
                     markersize=3.5,
                     markerfacecolor=fill,
                     color=color,
-                    label=f"{label} {direction}",
+                    label=f"{kind.label} {direction}",
                 )
+    if not ax.lines:  # (no pulse with a direction)
+        return None
     _style(ax, "resistance (mΩ, pack)")
     ax.set_xlabel("SOC (%)", fontsize=8)
     ax.set_xlim(-2, 102)

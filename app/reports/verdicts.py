@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
+from app.diagnostics.resistance_readout import measured_resistances
 
 
 class Verdict(StrEnum):
@@ -99,12 +100,19 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
     title = "Internal resistance"
     if not ir or not ir.get("n_pulses"):
         return Finding("internal_resistance", title, Verdict.NOT_APPLICABLE, NO_PULSES_REASON)
+    measured = measured_resistances(ir)
+    n = ir["n_pulses"]
+    text = f"{n} pulse{'' if n == 1 else 's'}, " + (
+        ", ".join(
+            f"{m.label} {_milliohm(m.cell_ohm)} per cell"
+            for m in measured
+            if m is measured[0] or m.label == "R0 fitted"
+        )
+        if measured
+        else "none gave a resistance"
+    )
     r_now = soh.get("resistance_ohm") if soh else None
     r_bol = soh.get("bol_resistance_ohm") if soh else None
-    text = (
-        f"{ir['n_pulses']} pulses, median R0 {_num(ir.get('median_r_ohmic_ohm'), '.4g', ' Ω')}, "
-        f"R10s {_num(ir.get('median_r_10s_ohm'), '.4g', ' Ω')} (pack)"
-    )
     if not r_now or not r_bol:
         return Finding("internal_resistance", title, Verdict.PASS, text)
     if soh.get("soh_resistance_percent") is None:
@@ -122,7 +130,24 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
         if ratio >= RESISTANCE_WARN_RATIO
         else Verdict.PASS
     )
-    return Finding("internal_resistance", title, verdict, f"{text}; {ratio:.2f}× beginning of life")
+    # the ratio is the SOH's quantity (its metric, at the reference temperature when
+    # corrected), named: not necessarily the one listed first
+    metric = soh.get("resistance_metric") or "resistance per cell"
+    factor = soh.get("resistance_temperature_factor")
+    if factor is not None and factor != 1.0:
+        metric += f" at {soh.get('resistance_reference_temperature_c') or 25.0:g} °C"
+    return Finding(
+        "internal_resistance",
+        title,
+        verdict,
+        f"{text}; {metric} {_milliohm(r_now)} is {ratio:.2f}× beginning of life "
+        f"({_milliohm(r_bol)})",
+    )
+
+
+def _milliohm(value: float) -> str:
+    """A resistance in mΩ below 1 Ω, in Ω from 1 Ω up (a coin cell's 52.5 Ω)."""
+    return f"{value * 1000.0:.2f} mΩ" if abs(value) < 1.0 else f"{value:.3g} Ω"
 
 
 def _fade(r: dict) -> Finding:

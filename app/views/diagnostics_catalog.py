@@ -336,8 +336,16 @@ def _status(text: str | None) -> Status:
 
 
 def _soc(r: dict) -> ResultSummary:
+    # the band is +-2 sigma (clipped to 0-100 %, so its width is not): as the report
     low, high = r.get("final_band_low_percent"), r.get("final_band_high_percent")
-    band = (high - low) / 2 if low is not None and high is not None else None
+    sigma = r.get("final_soc_sigma_percent")
+    band = (
+        2.0 * sigma
+        if sigma is not None
+        else (high - low) / 2
+        if low is not None and high is not None
+        else None
+    )
     headline = _fmt(r.get("final_soc_percent"), unit="%") or "—"
     if band is not None:
         headline += f" ±{band:.1f}"
@@ -353,7 +361,7 @@ def _soc(r: dict) -> ResultSummary:
         ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
         ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
         ("BMS reports", bms),
-        ("R0 (cell)", _ohm(r.get("r0_ohm"))),
+        ("R0 in the filter (cell)", _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
@@ -413,35 +421,16 @@ def _resistance_label(metric: str | None) -> str:
     return "R0 fitted (cell)" if metric and "fitted" in metric else "R (cell)"
 
 
-#: The per-cell resistances of a pulse, in the order the card prefers them:
-#: (label, the pulse's key, the result's median of it where it has one).
-_PULSE_RESISTANCES = (
-    ("R10", "r_10s_cell_ohm", "median_r_10s_cell_ohm"),
-    ("R ohmic", "r_ohmic_cell_ohm", "median_r_ohmic_cell_ohm"),
-    ("R2", "r_2s_cell_ohm", None),
-    ("R0 fitted", "r0_cell_ohm", "median_r0_cell_ohm"),
-    ("R30", "r_30s_cell_ohm", None),
-)
-
-
 def _internal_resistance(r: dict) -> ResultSummary:
     """What the pulses measured, the best first: R10 when the logging resolves 10 s, else
     the ohmic, 2 s, fitted or 30 s resistance (a log sampled every 30 s has only R30)."""
     from app.diagnostics.pulse_detection import NO_PULSES_REASON
-    from app.diagnostics.pulse_summary import median_of
+    from app.diagnostics.resistance_readout import measured_resistances
 
     n = r.get("n_pulses")
     if not n:
         return ResultSummary(Status.UNAVAILABLE, reason=NO_PULSES_REASON, method=r.get("method"))
-    pulses = r.get("pulses") or []
-    measured = []  # (label, median per cell, pulses that gave it)
-    for label, key, median_key in _PULSE_RESISTANCES:
-        values = [p.get(key) for p in pulses if p.get(key) is not None]
-        value = r.get(median_key) if median_key else None
-        if value is None:
-            value = median_of(values)
-        if value is not None:
-            measured.append((label, value, len(values)))
+    measured = [(m.label, m.cell_ohm, m.pulses) for m in measured_resistances(r)]
     pack = r.get("median_r_10s_ohm")  # shown when it is not one cell's
     numbers = _numbers(
         ("Pulses", _int(n)),

@@ -177,7 +177,11 @@ def test_a_cell_outside_every_preset_is_warned_about(capsys):
     assert "is above the nmc preset's 4.2 V maximum in 52 % of the samples" in warning
     assert "no chemistry preset fits it" in warning
     assert main([*argv[:-1]]) == 0  # the summary shows it first
-    assert "  warning       the cell voltage (3.91-4.66 V" in capsys.readouterr().out
+    summary = capsys.readouterr().out
+    assert "  warning       the cell voltage (3.91-4.66 V" in summary
+    # its pulses are logged every 30 s: the summary gives the R30 they resolve (as
+    # the GUI card does), not "R10 n/a"
+    assert "  resistance    40 pulses, R30 0.22 ohm per cell (median of 40)" in summary
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,21 @@ def test_observed_eol_ignores_single_low_cycles():
     assert observed_eol_cycle(n, q, 0.95) == pytest.approx(51, abs=2)
 
 
+def test_observed_eol_is_not_held_back_at_the_end_of_the_record():
+    # A cell measured below the end-of-life line in its last cycles has reached it: the
+    # centred median's one-sided last windows lagged a falling capacity (the Neware
+    # cell, 0.2634 Ah at cycle 20 under a 0.264 Ah line, was "forecast: cycle 22")
+    n = np.arange(1, 21, dtype=float)
+    q = 0.335 - 0.00356 * n  # 0.2638 Ah at cycle 20
+    assert observed_eol_cycle(n, q, 0.264) == 20
+    r = estimate_cycle_life(frame(n, q), reference_capacity_ah=0.33)
+    assert r.status is CycleLifeStatus.REACHED
+    # one aborted discharge at the end is still no end of life
+    q = 1.0 - 0.001 * np.arange(1, 101, dtype=float)
+    q[-1] = 0.5
+    assert observed_eol_cycle(np.arange(1, 101, dtype=float), q, 0.8) is None
+
+
 def test_too_few_cycles():
     n, q = noisy(SHAPES["linear"], 9)
     r = estimate_cycle_life(frame(n, q), reference_capacity_ah=2.0)

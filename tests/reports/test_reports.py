@@ -218,3 +218,53 @@ def test_resistance_verdict_only_against_a_reference_the_soh_used(soh_r, ratio, 
     assert finding.verdict == expected
     assert ("beginning of life" in finding.summary) == (soh_r is not None)
     assert (note in finding.summary) == (soh_r is None)
+
+
+def _r30_only_result() -> dict:
+    # a log sampled every 30 s (the Neware example): its pulses resolve only R30
+    pulses = [
+        {
+            "soc_percent": soc,
+            "direction": direction,
+            "r_30s_ohm": r,
+            "r_30s_cell_ohm": r,
+            "r_10s_ohm": None,
+            "r_10s_cell_ohm": None,
+        }
+        for soc, direction, r in ((100.0, "discharge", 0.16), (40.0, "charge", 0.22))
+    ]
+    return {"n_pulses": 2, "pulses": pulses, "median_r_10s_ohm": None}
+
+
+def test_resistance_finding_and_plot_show_what_the_log_resolves():
+    # "R10 n/a, R0 n/a" and an empty plot for a log whose pulses all gave R30, while
+    # the GUI card showed "R30 190 mOhm": every surface takes the same readings
+    from app.reports.figures import dcir_figure
+
+    report = _report(internal_resistance=_r30_only_result())
+    finding = next(f for f in findings(report) if f.diagnostic == "internal_resistance")
+    assert "R30 190.00 mΩ per cell" in finding.summary
+    fig = dcir_figure(report)
+    assert fig is not None
+    (ax,) = fig.axes
+    assert sorted(line.get_label() for line in ax.lines) == ["R30 charge", "R30 discharge"]
+
+
+def test_resistance_finding_names_the_quantity_it_compares_with_beginning_of_life():
+    ir = _r30_only_result()
+    soh = {
+        "resistance_ohm": 0.0203,
+        "bol_resistance_ohm": 0.0182,
+        "soh_resistance_percent": 88.4,
+        "resistance_metric": "fitted ohmic R0 per cell",
+        "resistance_temperature_factor": 0.94,
+        "resistance_reference_temperature_c": 25.0,
+    }
+    finding = next(
+        f
+        for f in findings(_report(internal_resistance=ir, soh=soh))
+        if f.diagnostic == "internal_resistance"
+    )
+    assert "fitted ohmic R0 per cell at 25 °C 20.30 mΩ is 1.12× beginning of life" in (
+        finding.summary
+    )

@@ -610,3 +610,15 @@ def test_an_unavailable_soh_gives_both_reasons_in_order():
     assert soh.reason.splitlines() == [notes[0].replace(">=", "≥"), notes[1]]
     for info in CATALOG:  # nor does the catalogue speak Python
         assert "None" not in info.method + info.summary + "".join(info.inputs), info.key
+
+
+def test_soc_band_is_two_sigma_also_where_it_is_clipped_at_full():
+    # the band is clipped at 100 %: its half-width (3.5) understated the +-2 sigma (5.0)
+    # that the report gives for the same result
+    soc = {
+        "final_soc_percent": 98.0,
+        "final_soc_sigma_percent": 2.5,
+        "final_band_low_percent": 93.0,
+        "final_band_high_percent": 100.0,
+    }
+    assert summarize("soc", soc).headline == "98.0 % ±5.0"

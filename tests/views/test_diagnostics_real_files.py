@@ -98,7 +98,7 @@ def test_a_coin_cells_resistance_reads_in_ohm():
     """The SINTEF coin cell's R0 is tens of ohms: '52.5 Ω', not '52521.01 mΩ'."""
     soc = results(BDF)["soc"]
     assert soc["r0_ohm"] > 1.0
-    shown = numbers(summarize("soc", soc))["R0 (cell)"]
+    shown = numbers(summarize("soc", soc))["R0 in the filter (cell)"]
     assert shown == f"{soc['r0_ohm']:.3g} Ω"
 
 
