@@ -103,10 +103,8 @@ class _LimitCheck:
         # (inside a run value and limit compare, so neither is NaN: max and min are
         # np.nanmax's and np.nanmin's, found for all runs at once)
         worst = run_reduce(np.maximum if self.upper else np.minimum, value, starts, stops)
+        excess = run_excess(value, limit, self.upper, worst, starts, stops)
         limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
-        with np.errstate(invalid="ignore"):
-            gap = value - limit if self.upper else limit - value
-        excess = run_reduce(np.maximum, gap, starts, stops)
         runs = zip(
             t[starts].tolist(),
             t[stops - 1].tolist(),
@@ -143,6 +141,27 @@ class _LimitCheck:
         """The closed episodes and the open one, as if the log ended here."""
         last = self._event(self.open) if self.open is not None else None
         return self.events if last is None else [*self.events, last]
+
+
+def run_excess(
+    value: np.ndarray,
+    limit: float | np.ndarray,
+    upper: bool,
+    worst: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+) -> np.ndarray:
+    """The greatest excess of each run beyond its limit: ``value - limit`` above an
+    upper limit, ``limit - value`` below a lower one. ``worst``: each run's highest
+    (upper) or lowest value. With one limit for every sample, the worst value's
+    excess: rounding is monotonic, so no sample of the run has a greater one (the
+    same bits as the per-sample differences, without them)."""
+    if np.ndim(limit) == 0:
+        limit = float(limit)
+        return worst - limit if upper else limit - worst
+    with np.errstate(invalid="ignore"):
+        gap = value - limit if upper else limit - value
+    return run_reduce(np.maximum, gap, starts, stops)
 
 
 class SafetyMonitor:
@@ -279,10 +298,20 @@ class SafetyMonitor:
         )
 
 
+#: samples a channel's extremes are taken at a time (see :func:`_within`)
+_WITHIN_CHUNK = 65536
+
+
 def _within(values: np.ndarray, lo: float, hi: float) -> bool:
     """Every value within [lo, hi] (False if any is NaN: the caller then compares
-    sample by sample, where NaN is never beyond a limit)."""
-    return bool(values.min() >= lo and values.max() <= hi)
+    sample by sample, where NaN is never beyond a limit). A chunk at a time: its
+    maximum reads it again from cache, not the whole column from memory."""
+    least, most = np.minimum.reduce, np.maximum.reduce
+    for a in range(0, len(values), _WITHIN_CHUNK):
+        chunk = values[a : a + _WITHIN_CHUNK]
+        if not (least(chunk) >= lo and most(chunk) <= hi):
+            return False
+    return True
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:

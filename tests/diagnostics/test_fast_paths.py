@@ -33,6 +33,7 @@ from app.diagnostics.rowwise import (
     row_summary,
 )
 from app.diagnostics.runs import run_bounds, run_reduce
+from app.diagnostics.safety import run_excess
 from app.diagnostics.suite import run_suite
 
 
@@ -144,6 +145,10 @@ def test_row_reductions_are_numpys_bit_for_bit(cells):
         assert _same_bits(lo, row_min(arg))
         if isinstance(arg, np.ndarray):
             assert _same_bits(mean, arg.mean(axis=1))
+    # a row is finite when its max and min are: -inf too (alone, or with +inf or NaN)
+    x[rng.random(x.shape) < 0.01] = -np.inf
+    for arg in (x, [np.ascontiguousarray(x[:, j]) for j in range(cells)]):
+        assert (row_summary(arg)[0] == np.isfinite(x).all(axis=1)).all()
 
 
 def test_runs_and_their_reductions():
@@ -163,6 +168,24 @@ def test_runs_and_their_reductions():
             assert run_reduce(np.maximum, x, starts, stops).tolist() == [
                 x[a:b].max() for a, b in ref
             ]
+
+
+@pytest.mark.parametrize("upper", [True, False])
+def test_run_excess_of_one_limit_is_that_of_every_sample(upper):
+    rng = np.random.default_rng(3)
+    for limit in (4.2, 2.5, 0.0, -1.0, 3):
+        x = limit + rng.normal(size=5000) * np.exp(rng.normal(size=5000) * 4)
+        x[::7] = limit  # (differences of exactly zero next to the runs)
+        x[rng.random(5000) < 0.01] = np.nan
+        with np.errstate(invalid="ignore"):
+            starts, stops = run_bounds(x > limit if upper else x < limit)
+            gap = x - limit if upper else limit - x
+        worst = run_reduce(np.maximum if upper else np.minimum, x, starts, stops)
+        plain = run_reduce(np.maximum, gap, starts, stops)
+        assert _same_bits(run_excess(x, limit, upper, worst, starts, stops), plain)
+        # a limit per sample: the per-sample differences
+        limits = np.full(len(x), float(limit))
+        assert _same_bits(run_excess(x, limits, upper, worst, starts, stops), plain)
 
 
 def test_stack_fills_missing_columns_with_nan():
