@@ -311,12 +311,16 @@ class SohTracker:
     def _cycle_ids(self, block: SampleBlock, i: np.ndarray) -> np.ndarray:
         n = len(i)
         if self._has_cycle_index:
-            c = block.get(schema.CYCLE_INDEX, np.full(n, np.nan)).astype(float)
-            # forward-fill gaps (a stream cannot back-fill: a log starting without
-            # a cycle index counts as cycle 1 until the first value)
-            idx = np.where(np.isfinite(c), np.arange(n), -1)
-            np.maximum.accumulate(idx, out=idx)
-            filled = np.where(idx >= 0, c[np.maximum(idx, 0)], self._last_cycle_value)
+            c = block.get(schema.CYCLE_INDEX, np.full(n, np.nan))
+            finite = np.isfinite(c)
+            if finite.all():  # (no gap to fill: the usual case)
+                filled = c
+            else:
+                # forward-fill gaps (a stream cannot back-fill: a log starting without
+                # a cycle index counts as cycle 1 until the first value)
+                idx = np.where(finite, np.arange(n), -1)
+                np.maximum.accumulate(idx, out=idx)
+                filled = np.where(idx >= 0, c[np.maximum(idx, 0)], self._last_cycle_value)
             self._last_cycle_value = float(filled[-1])
             return filled.astype(np.int64)
         # cycles.detect_cycles, incrementally: a cycle starts at a charging sample
@@ -457,10 +461,9 @@ class SohTracker:
         c = self.spec.pack_capacity_ah
         a_abs = np.abs(i_raw)
         ok = (a_abs > ica.min_c_rate * c) & (a_abs <= ica.max_c_rate * c)
-        sign = np.where(ok, np.sign(i_raw), 0).astype(np.int64)
-        key = np.where(ok, sign * (cycle * 2 + 1), 0)  # same direction and cycle
+        sign, key = _run_keys(i_raw, ok, cycle)
         n = len(t)
-        change = np.flatnonzero(np.diff(key) != 0) + 1
+        change = np.flatnonzero(key[1:] != key[:-1]) + 1
         bounds = np.concatenate(([0], change, [n]))
         dt = np.diff(np.append(t, t[-1]))
         q = np.concatenate(([0.0], np.cumsum(a_abs * dt))) / 3600.0
@@ -1001,6 +1004,19 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
         notes.append(f"{outside}: not corrected")
     if missing > odd:
         notes.append(f"{missing - odd} of {n} pulses without a temperature: not corrected")
+
+
+def _run_keys(i: np.ndarray, ok: np.ndarray, cycle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sign, key) of each sample for the ICA runs: +1 charging, -1 discharging where
+    ``ok``, else 0; and ``sign * (2 * cycle + 1)``, the same for the samples of one
+    direction and cycle (0 outside ``ok``). The values of ``np.where(ok, np.sign(i),
+    0)`` in small integers, without float temporaries (a NaN current is neither)."""
+    sign = (i > 0).view(np.int8) - (i < 0).view(np.int8)
+    sign *= ok
+    key = cycle * 2
+    key += 1
+    key *= sign
+    return sign, key
 
 
 def calculate_soh(

@@ -34,6 +34,7 @@ from app.diagnostics.rowwise import (
 )
 from app.diagnostics.runs import run_bounds, run_reduce
 from app.diagnostics.safety import run_excess
+from app.diagnostics.soh import SohTracker, _run_keys
 from app.diagnostics.suite import run_suite
 
 
@@ -186,6 +187,43 @@ def test_run_excess_of_one_limit_is_that_of_every_sample(upper):
         # a limit per sample: the per-sample differences
         limits = np.full(len(x), float(limit))
         assert _same_bits(run_excess(x, limits, upper, worst, starts, stops), plain)
+
+
+def test_ica_run_keys_are_those_of_the_float_signs():
+    rng = np.random.default_rng(4)
+    i = rng.normal(size=3000) * 5
+    i[::11] = 0.0
+    i[::13] = -0.0
+    i[::17] = np.nan
+    ok = np.abs(i) > 1.0
+    ok[::5] = True  # (also where the current is 0 or NaN)
+    cycle = rng.integers(-3, 40, size=3000)
+    sign, key = _run_keys(i, ok, cycle)
+    with np.errstate(invalid="ignore"):
+        plain = np.where(ok, np.nan_to_num(np.sign(i)), 0).astype(np.int64)
+    assert (sign == plain).all()
+    assert (key == np.where(ok, plain * (cycle * 2 + 1), 0)).all()
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_soh_cycle_numbers_forward_filled_or_as_logged(gaps):
+    rng = np.random.default_rng(5)
+    n = 500
+    cycles = np.repeat(np.arange(3.0, 13.0), n // 10)
+    if gaps:
+        cycles[rng.random(n) < 0.2] = np.nan
+        cycles[:7] = np.nan
+    tracker = SohTracker(preset("nmc", capacity_ah=5.0, series_cells=1))
+    tracker._has_cycle_index = True
+    ids = []
+    for part in np.split(cycles, [120, 121, 300]):  # (a gap carried over blocks)
+        zero = np.zeros(len(part))
+        block = SampleBlock(
+            {"time_s": zero, "voltage_v": zero, "current_a": zero, "cycle_index": part}
+        )
+        ids.append(tracker._cycle_ids(block, zero))
+    plain = pd.Series(cycles).ffill().fillna(1.0).to_numpy().astype(np.int64)
+    assert (np.concatenate(ids) == plain).all()
 
 
 def test_stack_fills_missing_columns_with_nan():
