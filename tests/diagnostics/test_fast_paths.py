@@ -11,7 +11,7 @@ import pytest
 from app.core.results import Severity, to_jsonable
 from app.core.samples import SampleBlock
 from app.core.spec import preset
-from app.diagnostics.cycles import _Integrals
+from app.diagnostics.cycles import _Integrals, _last_where, cycle_numbers
 from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
 from app.diagnostics.pulse_detection import (
     first_departure,
@@ -224,6 +224,41 @@ def test_soh_cycle_numbers_forward_filled_or_as_logged(gaps):
         ids.append(tracker._cycle_ids(block, zero))
     plain = pd.Series(cycles).ffill().fillna(1.0).to_numpy().astype(np.int64)
     assert (np.concatenate(ids) == plain).all()
+
+
+def test_last_sample_where_a_mask_holds_is_that_of_the_running_maximum():
+    rng = np.random.default_rng(6)
+    for n, p in ((1, 0.5), (50, 0.0), (50, 1.0), (3000, 0.01), (3000, 0.5)):
+        mask = rng.random(n) < p
+        plain = np.maximum.accumulate(np.where(mask, np.arange(n), -1))
+        at = np.sort(rng.integers(0, n, size=20))
+        assert _last_where(mask, at).tolist() == plain[at].tolist()
+        assert _last_where(mask, at[:0]).tolist() == []
+
+
+@pytest.mark.parametrize("logged", ["whole", "gaps", "none", "ints"])
+def test_cycle_numbers_of_a_logged_index_are_its_filled_values(logged):
+    rng = np.random.default_rng(7)
+    values = np.repeat(np.arange(2.0, 12.0), 30)
+    if logged == "gaps":
+        values[rng.random(len(values)) < 0.3] = np.nan
+        values[:5] = np.nan
+    elif logged == "none":
+        values[:] = np.nan
+    column = values.astype(np.int64) if logged == "ints" else values
+    df = pd.DataFrame({"cycle_index": column})
+    current = np.tile(np.r_[np.full(15, 2.0), np.full(15, -2.0)], 10)
+    plain = (
+        df["cycle_index"].ffill().bfill().to_numpy().astype(np.int64)
+        if df["cycle_index"].notna().any()
+        else None
+    )
+    got = cycle_numbers(df, current, 5.0)
+    assert got.dtype == np.int64
+    if plain is not None:
+        assert (got == plain).all()
+    else:  # (detected from the current: a cycle per charge)
+        assert got.tolist() == np.repeat(np.arange(1, 11), 30).tolist()
 
 
 def test_stack_fills_missing_columns_with_nan():
