@@ -127,6 +127,7 @@ from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.pulse_summary import InternalResistanceResult
 from app.diagnostics.rowwise import row_summary
+from app.diagnostics.runs import run_bounds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -269,12 +270,7 @@ class SohTracker:
         i = i_raw
         # the cell voltages as the block's own columns (NaN for one it lacks)
         cells = [block[c] if c in block else np.full(n, np.nan) for c in self._cell_cols] or None
-        v_cell = block[schema.VOLTAGE] / self.spec.series_cells
-        finite = None
-        if cells is not None:
-            # (one pass over the cells' columns for the four)
-            finite, c_mean, c_max, c_min = row_summary(cells)
-            v_cell = np.where(finite, c_mean, v_cell)
+        v_cell, v_hi, v_lo = self._cell_voltages(block, cells)
         # cumulative charge, trapezoidal (as the coulomb-counting SOC)
         if self._last is None:
             t_prev = np.concatenate(([t[0]], t[:-1]))
@@ -284,19 +280,29 @@ class SohTracker:
             i_prev = np.concatenate(([self._last[1]], i[:-1]))
         ah = self._ah + np.cumsum(0.5 * (i + i_prev) * (t - t_prev)) / 3600.0
         cycle = self._cycle_ids(block, i)
-        if cells is not None:
-            # a pack is full when its highest cell is, empty when its lowest cell is
-            with np.errstate(all="ignore"):
-                v_hi = np.where(finite, c_max, v_cell)
-                v_lo = np.where(finite, c_min, v_cell)
-        else:
-            v_hi = v_lo = v_cell
         self._full_discharges(i, v_hi, v_lo, cycle, ah)
         self._rests(t, i_raw, v_cell, cells, ah)
         self._ica_runs(t, i_raw, v_cell, cycle)
         self._ah = float(ah[-1])
         self._last = (float(t[-1]), float(i[-1]), float(v_cell[-1]))
         return {}
+
+    def _cell_voltages(
+        self, block: SampleBlock, cells: list[np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mean, highest, lowest) cell voltage of each sample: of its cells when all
+        read (a pack is full when its highest cell is, empty when its lowest cell is),
+        else the pack voltage over the series cells for all three."""
+        if cells is not None:
+            # (one pass over the cells' columns for the four)
+            finite, c_mean, c_max, c_min = row_summary(cells)
+            if finite.all():  # (the usual case: nothing to fill in)
+                return c_mean, c_max, c_min
+        v_cell = block[schema.VOLTAGE] / self.spec.series_cells
+        if cells is None:
+            return v_cell, v_cell, v_cell
+        v_cell = np.where(finite, c_mean, v_cell)
+        return v_cell, np.where(finite, c_max, v_cell), np.where(finite, c_min, v_cell)
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
         if np.isfinite(i).all():  # (nothing to hold: the usual case)
@@ -409,10 +415,8 @@ class SohTracker:
             if self._rest["t"][-1] - self._rest["t0"] >= s.min_rest_s:
                 self._add_reading(self._rest)
             self._rest = None
-        edges = np.diff(np.concatenate(([0], rest.astype(np.int8), [0])))
-        starts = np.flatnonzero(edges == 1)
-        stops = np.flatnonzero(edges == -1)
-        for a, b in zip(starts, stops, strict=True):
+        starts, stops = run_bounds(rest)
+        for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
             continuing = a == 0 and self._rest is not None
             t0 = self._rest["t0"] if continuing else float(t[a])
             ends_here = b < n

@@ -261,6 +261,31 @@ def test_cycle_numbers_of_a_logged_index_are_its_filled_values(logged):
         assert got.tolist() == np.repeat(np.arange(1, 11), 30).tolist()
 
 
+@pytest.mark.parametrize("gaps", [False, True])
+def test_soh_cell_voltages_are_the_cells_or_the_pack_per_sample(gaps):
+    rng = np.random.default_rng(8)
+    n, k = 400, 4
+    cells = [3.7 + 0.01 * rng.normal(size=n) for _ in range(k)]
+    if gaps:
+        cells[2][rng.random(n) < 0.1] = np.nan
+    pack = 14.8 + 0.02 * rng.normal(size=n)
+    zero = np.zeros(n)
+    block = SampleBlock({"time_s": zero, "voltage_v": pack, "current_a": zero})
+    tracker = SohTracker(preset("nmc", capacity_ah=5.0, series_cells=k))
+    x = np.column_stack(cells)
+    finite = np.isfinite(x).all(axis=1)
+    v_cell = np.where(finite, x.mean(axis=1), pack / k)
+    plain = (
+        v_cell,
+        np.where(finite, x.max(axis=1), v_cell),
+        np.where(finite, x.min(axis=1), v_cell),
+    )
+    for got, want in zip(tracker._cell_voltages(block, cells), plain, strict=True):
+        assert _same_bits(got, want)
+    for got in tracker._cell_voltages(block, None):
+        assert _same_bits(got, pack / k)
+
+
 def test_stack_fills_missing_columns_with_nan():
     cols = {"time_s": [0.0, 1.0], "voltage_v": [7.3, 7.4], "current_a": [0.0, 0.0]}
     block = SampleBlock({**cols, "cell_1_v": [3.6, 3.7]})
