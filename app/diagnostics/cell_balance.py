@@ -44,6 +44,7 @@ from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.capacity_fade import effective_sample_size, lag1_autocorrelation
+from app.diagnostics.finite import nan_to_num
 from app.diagnostics.incremental import GrowingArray, as_block
 
 if TYPE_CHECKING:
@@ -259,7 +260,7 @@ class CellBalanceTracker:
                 self._out_now[:] = False
             spread = (high - low) * 1000.0
             t = block[schema.TIME]
-            i = np.nan_to_num(block[schema.CURRENT])
+            i = nan_to_num(block[schema.CURRENT])
             cells = [block[c] for c in cols]
         else:
             judged = self._sorted_slice(block)
@@ -318,7 +319,7 @@ class CellBalanceTracker:
         complete = bool(np.isfinite(lowest) and np.isfinite(highest))
         if complete:
             t = block[schema.TIME]
-            i = np.nan_to_num(block[schema.CURRENT])
+            i = nan_to_num(block[schema.CURRENT])
             # each cell's own (contiguous) column
             cells = [block[c] for c in cols]
         else:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
+from app.diagnostics.finite import nan_to_num
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,7 +163,7 @@ class _Integrals:
             ib = i[a:stop]
             i_chg = np.clip(ib, 0, None)
             i_dis = np.clip(-ib, 0, None)
-            v0 = np.nan_to_num(v[a:stop])
+            v0 = nan_to_num(v[a:stop])
             dt = np.diff(t[a:stop])
             for out, y in (
                 (self.q_chg, i_chg),
@@ -216,7 +217,7 @@ def pulse_resistances(
     """
     t = df[schema.TIME].to_numpy(dtype=float)
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
     return _pulse_resistances(t, v, i, step, capacity_ah, read_s)
 
@@ -290,7 +291,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     import pandas as pd
 
     t = df[schema.TIME].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
     cycle = cycle_numbers(df, i, capacity_ah)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
@@ -374,7 +375,7 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     import pandas as pd
 
     t = df[schema.TIME].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
     cycle = cycle_numbers(df, i, capacity_ah)
     thr = current_threshold_a(i, capacity_ah)

@@ -13,6 +13,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.cycles import _Integrals, _last_where, cycle_numbers
 from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
+from app.diagnostics.finite import nan_to_num
 from app.diagnostics.pulse_detection import (
     first_departure,
     first_departures,
@@ -284,6 +285,19 @@ def test_soh_cell_voltages_are_the_cells_or_the_pack_per_sample(gaps):
         assert _same_bits(got, want)
     for got in tracker._cell_voltages(block, None):
         assert _same_bits(got, pack / k)
+
+
+def test_nan_to_num_is_numpys_and_copies_only_what_it_changes():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=1000) * 1e300
+    x[::3] = -0.0
+    assert nan_to_num(x) is x and _same_bits(nan_to_num(x), np.nan_to_num(x))
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[rng.random(len(y)) < 0.05] = bad
+        got = nan_to_num(y)
+        assert got is not y and _same_bits(got, np.nan_to_num(y))
+    assert len(nan_to_num(np.empty(0))) == 0
 
 
 def test_stack_fills_missing_columns_with_nan():
