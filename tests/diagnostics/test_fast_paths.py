@@ -34,7 +34,7 @@ from app.diagnostics.rowwise import (
     row_summary,
 )
 from app.diagnostics.runs import run_bounds, run_reduce
-from app.diagnostics.safety import run_excess
+from app.diagnostics.safety import _extremes, _LimitCheck, run_excess
 from app.diagnostics.soh import SohTracker, _run_keys
 from app.diagnostics.suite import run_suite
 
@@ -298,6 +298,35 @@ def test_nan_to_num_is_numpys_and_copies_only_what_it_changes():
         got = nan_to_num(y)
         assert got is not y and _same_bits(got, np.nan_to_num(y))
     assert len(nan_to_num(np.empty(0))) == 0
+
+
+@pytest.mark.parametrize("upper", [True, False])
+def test_a_limit_watched_by_the_extremes_has_the_events_of_every_sample_compared(upper):
+    rng = np.random.default_rng(10)
+    n = 200_000
+    t = np.arange(n) * 0.5
+    value = 4.0 + np.cumsum(rng.normal(size=n)) * 0.002
+    value[rng.random(n) < 0.001] = np.nan
+    limit = 4.05 if upper else 3.95
+    per_sample = limit + np.where(rng.random(n) < 0.5, 0.0, 0.02 if upper else -0.02)
+    for lim in (limit, per_sample):
+        watched = _LimitCheck("x", "c", upper, 0.05, 2.0)
+        plain = _LimitCheck("x", "c", upper, 0.05, 2.0)
+        for a, b in ((0, 7), (7, 70_000), (70_000, 70_001), (70_001, 140_000), (140_000, n)):
+            v, tt = value[a:b], t[a:b]
+            lv = lim if np.ndim(lim) == 0 else lim[a:b]
+            least, most = _extremes(v)
+            watched.watch(tt, v, most if upper else least, limit, lv)
+            with np.errstate(invalid="ignore"):
+                beyond = v > lv if upper else v < lv
+            if plain.open is not None or beyond.any():
+                plain.feed(tt, v, beyond, lv)
+        assert watched.all_events() == plain.all_events()
+        assert len(plain.all_events()) > 3
+    x = rng.normal(size=70_000)
+    assert _extremes(x) == (x.min(), x.max())
+    x[65_537] = np.nan
+    assert all(np.isnan(_extremes(x)))
 
 
 def test_stack_fills_missing_columns_with_nan():
