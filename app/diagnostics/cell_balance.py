@@ -384,27 +384,28 @@ class CellBalanceTracker:
         block is finite, positive and within the plausible band; else None (the
         caller sorts). From a pruned sorting network over the cell columns: the
         minima and maxima of the same values a sort orders (no -0.0 among positive
-        readings, no NaN among finite ones), so the same bits. (Views of a work array:
-        valid until the next call.)"""
+        readings, no NaN among finite ones), so the same bits. (Views of a work array
+        or of the block's columns: valid until the next call, not to be written to.)"""
         cols = self._cols
         n = len(cols)
-        wires = list(self._work("network", n + 1, len(block)))
-        spare = wires.pop()
-        for wire, name in zip(wires, cols, strict=True):
-            values = block.get(name)
-            if values is None:  # (a block without that cell: its samples are incomplete)
-                return None
-            np.copyto(wire, values)
+        # each wire's values: its cell's column until a compare-exchange writes the
+        # wire's work row (the columns are read, never copied or written)
+        wires = [block.get(name) for name in cols]
+        if any(values is None for values in wires):
+            return None  # (a block without that cell: its samples are incomplete)
+        rows = list(self._work("network", n + 1, len(block)))
+        spare = rows.pop()
         for kind, a, b in _rank_network(n):
             x, y = wires[a], wires[b]
             if kind == _BOTH:
                 np.minimum(x, y, out=spare)
-                np.maximum(x, y, out=y)
-                wires[a], spare = spare, x
+                np.maximum(x, y, out=rows[b])
+                rows[a], spare = spare, rows[a]
+                wires[a], wires[b] = rows[a], rows[b]
             elif kind == _MIN:
-                np.minimum(x, y, out=x)
+                wires[a] = np.minimum(x, y, out=rows[a])
             else:
-                np.maximum(x, y, out=y)
+                wires[b] = np.maximum(x, y, out=rows[b])
         low, high = wires[0], wires[-1]
         # (NaN propagates through minimum and maximum, as -inf and +inf show in them)
         lowest, highest = low.min(), high.max()
