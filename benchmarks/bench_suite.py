@@ -177,6 +177,34 @@ np.interp calls. Now the rest's means come from running sums and the table looku
 is a direct index on its even grid: soc_series of the 1e6-sample 4-cell HPPC log
 (best of 3, CPU, old/new/old/new at load 5) 1.34, 0.77, 1.40, 0.76 s; SOC series
 equal to 2e-15 % on 18 simulated logs (NMC, LFP, lead-acid; hppc, drive, cycle).
+
+Then exact cuts in SOH, safety, the cycle table and cell balance (helper sspeed; same
+bits: run_suite JSON of 37 simulated logs -- NMC/LFP/lead-acid, 4 and 16 cells,
+drive/cycle/HPPC, seeds 0 and 5, and the pack log here -- and analyze --json of the
+real logs, against 98ec1e6): SOH's all-cells-finite test from each sample's max and
+min, its cell mean/max/min used as they are when every cell reads, a logged cycle
+index without gaps not forward-filled, the ICA run keys in small integers; safety's
+excess of a run from its worst value (rounding is monotonic), each side of a channel
+compared per sample only when that side's extreme is beyond the limit (every cell of
+this pack goes over its top voltage, none under its bottom), the extremes 64k
+samples at a time; the cycle table's last charge/discharge sample per cycle by a
+search, not a per-sample running maximum; ``finite.nan_to_num`` (no copy of an all
+finite column); the cell-balance network reading the columns instead of copying them
+first. Each shortcut has a test comparing it with the plain computation. Per
+diagnostic on the pack log (``calculate_soh`` etc. best of 7 in one process, 98ec1e6
+and this branch alternated three times, load 10-15 from the other helpers: every
+figure ~1.4x its idle value): calculate_soh 0.200, 0.206, 0.178 -> 0.133, 0.129,
+0.130 s; monitor_safety 0.137, 0.131, 0.129 -> 0.088, 0.090, 0.093 s;
+summarize_cycles 0.139, 0.137, 0.129 -> 0.108, 0.110, 0.101 s; check_cell_balance
+0.236, 0.216, 0.194 -> 0.208, 0.208, 0.206 s (within noise); analyze_thermal and
+measure_internal_resistance unchanged (not cut). ``--cases pack`` style totals
+(``_timed_run``, best of 2, alternated twice, load ~9-11): 3.12, 3.31 -> 3.19, 2.82 s,
+of which those four 0.64, 0.66 -> 0.56, 0.46 s. The 4-cell cases (``--repeat 2
+--cases cycle drive hppc steps``, load ~12): calculate_soh 0.13 -> 0.08, summarize_cycles
+0.125 -> 0.09, monitor_safety 0.045 -> 0.03 s. About 0.1 s saved at idle, short of
+the 0.35 s aimed at: what is left in these scopes is the thermal rise rates (~0.24 s:
+a complex cumsum and ~6 passes over 17 sensors x 1e6, tried: a reused stack buffer,
+no faster) and the pulse fits (~0.25 s, ~150 small numpy calls each).
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.capacity_fade import effective_sample_size, lag1_autocorrelation
+from app.diagnostics.finite import nan_to_num
 from app.diagnostics.incremental import GrowingArray, as_block
 
 if TYPE_CHECKING:
@@ -259,7 +260,7 @@ class CellBalanceTracker:
                 self._out_now[:] = False
             spread = (high - low) * 1000.0
             t = block[schema.TIME]
-            i = np.nan_to_num(block[schema.CURRENT])
+            i = nan_to_num(block[schema.CURRENT])
             cells = [block[c] for c in cols]
         else:
             judged = self._sorted_slice(block)
@@ -318,7 +319,7 @@ class CellBalanceTracker:
         complete = bool(np.isfinite(lowest) and np.isfinite(highest))
         if complete:
             t = block[schema.TIME]
-            i = np.nan_to_num(block[schema.CURRENT])
+            i = nan_to_num(block[schema.CURRENT])
             # each cell's own (contiguous) column
             cells = [block[c] for c in cols]
         else:
@@ -383,27 +384,28 @@ class CellBalanceTracker:
         block is finite, positive and within the plausible band; else None (the
         caller sorts). From a pruned sorting network over the cell columns: the
         minima and maxima of the same values a sort orders (no -0.0 among positive
-        readings, no NaN among finite ones), so the same bits. (Views of a work array:
-        valid until the next call.)"""
+        readings, no NaN among finite ones), so the same bits. (Views of a work array
+        or of the block's columns: valid until the next call, not to be written to.)"""
         cols = self._cols
         n = len(cols)
-        wires = list(self._work("network", n + 1, len(block)))
-        spare = wires.pop()
-        for wire, name in zip(wires, cols, strict=True):
-            values = block.get(name)
-            if values is None:  # (a block without that cell: its samples are incomplete)
-                return None
-            np.copyto(wire, values)
+        # each wire's values: its cell's column until a compare-exchange writes the
+        # wire's work row (the columns are read, never copied or written)
+        wires = [block.get(name) for name in cols]
+        if any(values is None for values in wires):
+            return None  # (a block without that cell: its samples are incomplete)
+        rows = list(self._work("network", n + 1, len(block)))
+        spare = rows.pop()
         for kind, a, b in _rank_network(n):
             x, y = wires[a], wires[b]
             if kind == _BOTH:
                 np.minimum(x, y, out=spare)
-                np.maximum(x, y, out=y)
-                wires[a], spare = spare, x
+                np.maximum(x, y, out=rows[b])
+                rows[a], spare = spare, rows[a]
+                wires[a], wires[b] = rows[a], rows[b]
             elif kind == _MIN:
-                np.minimum(x, y, out=x)
+                wires[a] = np.minimum(x, y, out=rows[a])
             else:
-                np.maximum(x, y, out=y)
+                wires[b] = np.maximum(x, y, out=rows[b])
         low, high = wires[0], wires[-1]
         # (NaN propagates through minimum and maximum, as -inf and +inf show in them)
         lowest, highest = low.min(), high.max()

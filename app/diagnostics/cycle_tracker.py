@@ -30,6 +30,7 @@ from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.cycles import CYCLE_COLUMNS, DCIR_READ_S, current_threshold_a, cycle_rows
+from app.diagnostics.finite import nan_to_num
 from app.diagnostics.pulse_detection import STEP_INDEX_RAMP, PulseSettings
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class CycleTracker:
         if not self._n:
             self._has_temp = schema.TEMPERATURE in block
             self._has_step = schema.STEP_INDEX in block
-        i = np.nan_to_num(block[schema.CURRENT])
+        i = nan_to_num(block[schema.CURRENT])
         labels = self._labels(block, i)
         cols = {
             "t": block[schema.TIME],

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
+from app.diagnostics.finite import nan_to_num
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,8 +133,12 @@ def _ratio(out: float, into: float) -> float | None:
 
 def cycle_numbers(df: pd.DataFrame, i: np.ndarray, capacity_ah: float | None) -> np.ndarray:
     """Cycle of every sample: the file's ``cycle_index`` if it has one, else from the current."""
-    if schema.CYCLE_INDEX in df.columns and df[schema.CYCLE_INDEX].notna().any():
-        return df[schema.CYCLE_INDEX].ffill().bfill().to_numpy().astype(np.int64)
+    if schema.CYCLE_INDEX in df.columns:
+        logged = df[schema.CYCLE_INDEX]
+        missing = logged.isna()
+        if not missing.all():
+            filled = logged.ffill().bfill() if missing.any() else logged
+            return filled.to_numpy().astype(np.int64)
     return detect_cycles(i, current_threshold_a(i, capacity_ah))
 
 
@@ -158,7 +163,7 @@ class _Integrals:
             ib = i[a:stop]
             i_chg = np.clip(ib, 0, None)
             i_dis = np.clip(-ib, 0, None)
-            v0 = np.nan_to_num(v[a:stop])
+            v0 = nan_to_num(v[a:stop])
             dt = np.diff(t[a:stop])
             for out, y in (
                 (self.q_chg, i_chg),
@@ -192,10 +197,12 @@ def _temperatures(temp: np.ndarray | None, a: int, b: int) -> tuple[float | None
     return float(np.nanmean(seg)), float(np.nanmax(seg))
 
 
-def _last_where(mask: np.ndarray) -> np.ndarray:
-    """For every sample, the index of the last sample up to it where ``mask`` holds (-1: none)."""
-    out = np.where(mask, np.arange(len(mask)), -1)
-    return np.maximum.accumulate(out) if len(out) else out
+def _last_where(mask: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For each sample index ``at``, the index of the last sample up to it where
+    ``mask`` holds (-1: none)."""
+    where = np.flatnonzero(mask)
+    k = np.searchsorted(where, at, side="right") - 1
+    return np.where(k >= 0, where[np.maximum(k, 0)] if len(where) else -1, -1)
 
 
 def pulse_resistances(
@@ -210,7 +217,7 @@ def pulse_resistances(
     """
     t = df[schema.TIME].to_numpy(dtype=float)
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
     return _pulse_resistances(t, v, i, step, capacity_ah, read_s)
 
@@ -284,7 +291,7 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     import pandas as pd
 
     t = df[schema.TIME].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
     cycle = cycle_numbers(df, i, capacity_ah)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
@@ -316,15 +323,19 @@ def cycle_rows(
     pulse_at, pulse_r = _pulse_resistances(t, v, i, step, capacity_ah)
     pulse_r_list = pulse_r.tolist()
 
-    last_chg, last_dis = _last_where(i > thr), _last_where(i < -thr)
+    bounds = np.array(segments, dtype=np.int64).reshape(-1, 2)
+    # each cycle's last charging and discharging sample (before it when it has none)
+    ends = bounds[:, 1] - 1
+    last_chg, last_dis = _last_where(i > thr, ends).tolist(), _last_where(i < -thr, ends).tolist()
     # the pulses of a cycle: a run of pulse_at (sample indices in increasing order)
-    pulse_runs = np.searchsorted(pulse_at, np.array(segments, dtype=np.int64).reshape(-1, 2))
+    pulse_runs = np.searchsorted(pulse_at, bounds)
     rows = []
-    for (a, b), (p0, p1) in zip(segments, pulse_runs.tolist(), strict=True):
+    for (a, b), (p0, p1), chg, dis in zip(
+        segments, pulse_runs.tolist(), last_chg, last_dis, strict=True
+    ):
         # each interval is counted in the cycle of the sample that starts it
         qc, qd = q.q_chg[a:b].sum(), q.q_dis[a:b].sum()
         ec, ed = q.e_chg[a:b].sum(), q.e_dis[a:b].sum()
-        chg, dis = int(last_chg[b - 1]), int(last_dis[b - 1])
         mean_t, max_t = _temperatures(temp, a, b)
         mine = pulse_r_list[p0:p1]
         rows.append(
@@ -364,7 +375,7 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     import pandas as pd
 
     t = df[schema.TIME].to_numpy(dtype=float)
-    i = np.nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
+    i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
     cycle = cycle_numbers(df, i, capacity_ah)
     thr = current_threshold_a(i, capacity_ah)

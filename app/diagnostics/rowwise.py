@@ -118,7 +118,9 @@ def _all_finite(cols: list[np.ndarray]) -> np.ndarray:
 def row_summary(x: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(:func:`row_all_finite`, :func:`row_mean`, :func:`row_max`, :func:`row_min`) of
     an array with columns, in one pass of :data:`CHUNK_ROWS` rows at a time (each
-    column's chunk read once for the four, while in cache); the same bits as each."""
+    column's chunk read once for the four, while in cache); the same bits as each.
+    A row is all finite when its max and min are (max and min propagate NaN, and an
+    infinite value is the max or the min), so no per-column finiteness test."""
     cols = _columns(x)
     m = len(cols)
     if m > _PAIRWISE_BLOCK:
@@ -129,8 +131,9 @@ def row_summary(x: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     for a in range(0, n, CHUNK_ROWS):
         part = [c[a : a + CHUNK_ROWS] for c in cols]
         b = a + len(part[0])
-        finite[a:b] = _all_finite(part)
         mean[a:b] = _row_sum(part) / m
         hi[a:b] = _fold(np.maximum, part)
         lo[a:b] = _fold(np.minimum, part)
+        np.isfinite(hi[a:b], out=finite[a:b])
+        finite[a:b] &= np.isfinite(lo[a:b])
     return finite, mean, hi, lo

@@ -103,10 +103,8 @@ class _LimitCheck:
         # (inside a run value and limit compare, so neither is NaN: max and min are
         # np.nanmax's and np.nanmin's, found for all runs at once)
         worst = run_reduce(np.maximum if self.upper else np.minimum, value, starts, stops)
+        excess = run_excess(value, limit, self.upper, worst, starts, stops)
         limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
-        with np.errstate(invalid="ignore"):
-            gap = value - limit if self.upper else limit - value
-        excess = run_reduce(np.maximum, gap, starts, stops)
         runs = zip(
             t[starts].tolist(),
             t[stops - 1].tolist(),
@@ -127,6 +125,19 @@ class _LimitCheck:
         if not stays_open:
             self._close()
 
+    def watch(self, t: np.ndarray, value: np.ndarray, extreme: float, bound: float, limit) -> None:
+        """One block, fed only when it can matter: an episode is open, or the block's
+        ``extreme`` (its highest value for an upper limit, its lowest for a lower one;
+        NaN when a reading is) is beyond ``bound``, the limit or, for a limit per
+        sample, the one nearest the readings (every sample's is at or beyond it)."""
+        within = extreme <= bound if self.upper else extreme >= bound
+        if self.open is None and within:
+            return  # (no sample beyond the limit)
+        with np.errstate(invalid="ignore"):
+            beyond = value > limit if self.upper else value < limit
+        if self.open is not None or beyond.any():
+            self.feed(t, value, beyond, limit)
+
     def _close(self) -> None:
         ep, self.open = self.open, None
         if ep is not None and (event := self._event(ep)) is not None:
@@ -143,6 +154,27 @@ class _LimitCheck:
         """The closed episodes and the open one, as if the log ended here."""
         last = self._event(self.open) if self.open is not None else None
         return self.events if last is None else [*self.events, last]
+
+
+def run_excess(
+    value: np.ndarray,
+    limit: float | np.ndarray,
+    upper: bool,
+    worst: np.ndarray,
+    starts: np.ndarray,
+    stops: np.ndarray,
+) -> np.ndarray:
+    """The greatest excess of each run beyond its limit: ``value - limit`` above an
+    upper limit, ``limit - value`` below a lower one. ``worst``: each run's highest
+    (upper) or lowest value. With one limit for every sample, the worst value's
+    excess: rounding is monotonic, so no sample of the run has a greater one (the
+    same bits as the per-sample differences, without them)."""
+    if np.ndim(limit) == 0:
+        limit = float(limit)
+        return worst - limit if upper else limit - worst
+    with np.errstate(invalid="ignore"):
+        gap = value - limit if upper else limit - value
+    return run_reduce(np.maximum, gap, starts, stops)
 
 
 class SafetyMonitor:
@@ -218,18 +250,13 @@ class SafetyMonitor:
         else:
             volts = [block[schema.VOLTAGE] / spec.series_cells]
         # most blocks violate nothing: only limits with a violation or an open
-        # episode look for runs, and a channel whose extremes are within both its
-        # limits needs no per-sample comparison at all
+        # episode look for runs, and a side of a channel whose extreme is within its
+        # limit needs no per-sample comparison at all
         for v in volts:
             hi, lo = next(checks), next(checks)
-            if _within(v, spec.cell_v_min, spec.cell_v_max) and hi.open is None and lo.open is None:
-                continue
-            with np.errstate(invalid="ignore"):
-                over, under = v > spec.cell_v_max, v < spec.cell_v_min
-            if hi.open is not None or over.any():
-                hi.feed(t, v, over, spec.cell_v_max)
-            if lo.open is not None or under.any():
-                lo.feed(t, v, under, spec.cell_v_min)
+            least, most = _extremes(v)
+            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max)
+            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min)
         with np.errstate(invalid="ignore"):
             for check, value, limit in (
                 (next(checks), i, spec.max_charge_current_a),
@@ -247,19 +274,15 @@ class SafetyMonitor:
             for name in self._temps:
                 temp = _column(block, name)
                 hi, lo = next(checks), next(checks)
-                if _within(temp, warm, cool) and hi.open is None and lo.open is None:
+                least, most = _extremes(temp)
+                if hi.open is None and lo.open is None and most <= cool and least >= warm:
                     continue
                 if hot is None:
                     charging = i > 0.01 * spec.pack_capacity_ah
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-                with np.errstate(invalid="ignore"):
-                    beyond = temp > hot
-                    if hi.open is not None or beyond.any():
-                        hi.feed(t, temp, beyond, hot)
-                    beyond = temp < cold
-                    if lo.open is not None or beyond.any():
-                        lo.feed(t, temp, beyond, cold)
+                hi.watch(t, temp, most, cool, hot)
+                lo.watch(t, temp, least, warm, cold)
         return {}
 
     def result(self) -> SafetyResult:
@@ -279,10 +302,19 @@ class SafetyMonitor:
         )
 
 
-def _within(values: np.ndarray, lo: float, hi: float) -> bool:
-    """Every value within [lo, hi] (False if any is NaN: the caller then compares
-    sample by sample, where NaN is never beyond a limit)."""
-    return bool(values.min() >= lo and values.max() <= hi)
+#: samples a channel's extremes are taken at a time (see :func:`_extremes`)
+_EXTREMES_CHUNK = 65536
+
+
+def _extremes(values: np.ndarray) -> tuple[float, float]:
+    """(lowest, highest) of a channel's readings, NaN if any is NaN. A chunk at a
+    time: its maximum reads it again from cache, not the whole column from memory."""
+    lows, highs = [], []
+    for a in range(0, len(values), _EXTREMES_CHUNK):
+        chunk = values[a : a + _EXTREMES_CHUNK]
+        lows.append(np.minimum.reduce(chunk))
+        highs.append(np.maximum.reduce(chunk))
+    return float(np.minimum.reduce(lows)), float(np.maximum.reduce(highs))
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:

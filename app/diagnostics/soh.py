@@ -127,6 +127,7 @@ from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.pulse_summary import InternalResistanceResult
 from app.diagnostics.rowwise import row_summary
+from app.diagnostics.runs import run_bounds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -269,12 +270,7 @@ class SohTracker:
         i = i_raw
         # the cell voltages as the block's own columns (NaN for one it lacks)
         cells = [block[c] if c in block else np.full(n, np.nan) for c in self._cell_cols] or None
-        v_cell = block[schema.VOLTAGE] / self.spec.series_cells
-        finite = None
-        if cells is not None:
-            # (one pass over the cells' columns for the four)
-            finite, c_mean, c_max, c_min = row_summary(cells)
-            v_cell = np.where(finite, c_mean, v_cell)
+        v_cell, v_hi, v_lo = self._cell_voltages(block, cells)
         # cumulative charge, trapezoidal (as the coulomb-counting SOC)
         if self._last is None:
             t_prev = np.concatenate(([t[0]], t[:-1]))
@@ -284,19 +280,29 @@ class SohTracker:
             i_prev = np.concatenate(([self._last[1]], i[:-1]))
         ah = self._ah + np.cumsum(0.5 * (i + i_prev) * (t - t_prev)) / 3600.0
         cycle = self._cycle_ids(block, i)
-        if cells is not None:
-            # a pack is full when its highest cell is, empty when its lowest cell is
-            with np.errstate(all="ignore"):
-                v_hi = np.where(finite, c_max, v_cell)
-                v_lo = np.where(finite, c_min, v_cell)
-        else:
-            v_hi = v_lo = v_cell
         self._full_discharges(i, v_hi, v_lo, cycle, ah)
         self._rests(t, i_raw, v_cell, cells, ah)
         self._ica_runs(t, i_raw, v_cell, cycle)
         self._ah = float(ah[-1])
         self._last = (float(t[-1]), float(i[-1]), float(v_cell[-1]))
         return {}
+
+    def _cell_voltages(
+        self, block: SampleBlock, cells: list[np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mean, highest, lowest) cell voltage of each sample: of its cells when all
+        read (a pack is full when its highest cell is, empty when its lowest cell is),
+        else the pack voltage over the series cells for all three."""
+        if cells is not None:
+            # (one pass over the cells' columns for the four)
+            finite, c_mean, c_max, c_min = row_summary(cells)
+            if finite.all():  # (the usual case: nothing to fill in)
+                return c_mean, c_max, c_min
+        v_cell = block[schema.VOLTAGE] / self.spec.series_cells
+        if cells is None:
+            return v_cell, v_cell, v_cell
+        v_cell = np.where(finite, c_mean, v_cell)
+        return v_cell, np.where(finite, c_max, v_cell), np.where(finite, c_min, v_cell)
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
         if np.isfinite(i).all():  # (nothing to hold: the usual case)
@@ -311,12 +317,16 @@ class SohTracker:
     def _cycle_ids(self, block: SampleBlock, i: np.ndarray) -> np.ndarray:
         n = len(i)
         if self._has_cycle_index:
-            c = block.get(schema.CYCLE_INDEX, np.full(n, np.nan)).astype(float)
-            # forward-fill gaps (a stream cannot back-fill: a log starting without
-            # a cycle index counts as cycle 1 until the first value)
-            idx = np.where(np.isfinite(c), np.arange(n), -1)
-            np.maximum.accumulate(idx, out=idx)
-            filled = np.where(idx >= 0, c[np.maximum(idx, 0)], self._last_cycle_value)
+            c = block.get(schema.CYCLE_INDEX, np.full(n, np.nan))
+            finite = np.isfinite(c)
+            if finite.all():  # (no gap to fill: the usual case)
+                filled = c
+            else:
+                # forward-fill gaps (a stream cannot back-fill: a log starting without
+                # a cycle index counts as cycle 1 until the first value)
+                idx = np.where(finite, np.arange(n), -1)
+                np.maximum.accumulate(idx, out=idx)
+                filled = np.where(idx >= 0, c[np.maximum(idx, 0)], self._last_cycle_value)
             self._last_cycle_value = float(filled[-1])
             return filled.astype(np.int64)
         # cycles.detect_cycles, incrementally: a cycle starts at a charging sample
@@ -405,10 +415,8 @@ class SohTracker:
             if self._rest["t"][-1] - self._rest["t0"] >= s.min_rest_s:
                 self._add_reading(self._rest)
             self._rest = None
-        edges = np.diff(np.concatenate(([0], rest.astype(np.int8), [0])))
-        starts = np.flatnonzero(edges == 1)
-        stops = np.flatnonzero(edges == -1)
-        for a, b in zip(starts, stops, strict=True):
+        starts, stops = run_bounds(rest)
+        for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
             continuing = a == 0 and self._rest is not None
             t0 = self._rest["t0"] if continuing else float(t[a])
             ends_here = b < n
@@ -457,10 +465,9 @@ class SohTracker:
         c = self.spec.pack_capacity_ah
         a_abs = np.abs(i_raw)
         ok = (a_abs > ica.min_c_rate * c) & (a_abs <= ica.max_c_rate * c)
-        sign = np.where(ok, np.sign(i_raw), 0).astype(np.int64)
-        key = np.where(ok, sign * (cycle * 2 + 1), 0)  # same direction and cycle
+        sign, key = _run_keys(i_raw, ok, cycle)
         n = len(t)
-        change = np.flatnonzero(np.diff(key) != 0) + 1
+        change = np.flatnonzero(key[1:] != key[:-1]) + 1
         bounds = np.concatenate(([0], change, [n]))
         dt = np.diff(np.append(t, t[-1]))
         q = np.concatenate(([0.0], np.cumsum(a_abs * dt))) / 3600.0
@@ -1001,6 +1008,19 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
         notes.append(f"{outside}: not corrected")
     if missing > odd:
         notes.append(f"{missing - odd} of {n} pulses without a temperature: not corrected")
+
+
+def _run_keys(i: np.ndarray, ok: np.ndarray, cycle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sign, key) of each sample for the ICA runs: +1 charging, -1 discharging where
+    ``ok``, else 0; and ``sign * (2 * cycle + 1)``, the same for the samples of one
+    direction and cycle (0 outside ``ok``). The values of ``np.where(ok, np.sign(i),
+    0)`` in small integers, without float temporaries (a NaN current is neither)."""
+    sign = (i > 0).view(np.int8) - (i < 0).view(np.int8)
+    sign *= ok
+    key = cycle * 2
+    key += 1
+    key *= sign
+    return sign, key
 
 
 def calculate_soh(

@@ -30,6 +30,7 @@ from app.core import schema
 from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.finite import nan_to_num
 from app.diagnostics.incremental import as_block
 from app.diagnostics.thermal_rates import ANCHOR_SAMPLES, RiseRates
 from app.diagnostics.thermal_risk import RiskEvidence, RiskLevel, runaway_risk
@@ -117,7 +118,7 @@ class ThermalTracker:
 
     def _update(self, block: SampleBlock) -> None:
         t = block[schema.TIME]
-        i = np.nan_to_num(block[schema.CURRENT])
+        i = nan_to_num(block[schema.CURRENT])
         q = i * i
         if self._last is None:
             self._t_first = float(t[0])

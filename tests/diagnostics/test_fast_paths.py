@@ -11,8 +11,9 @@ import pytest
 from app.core.results import Severity, to_jsonable
 from app.core.samples import SampleBlock
 from app.core.spec import preset
-from app.diagnostics.cycles import _Integrals
+from app.diagnostics.cycles import _Integrals, _last_where, cycle_numbers
 from app.diagnostics.faults.bins import _ACCUMULATE_MAX, _BinSummer
+from app.diagnostics.finite import nan_to_num
 from app.diagnostics.pulse_detection import (
     first_departure,
     first_departures,
@@ -33,6 +34,8 @@ from app.diagnostics.rowwise import (
     row_summary,
 )
 from app.diagnostics.runs import run_bounds, run_reduce
+from app.diagnostics.safety import _extremes, _LimitCheck, run_excess
+from app.diagnostics.soh import SohTracker, _run_keys
 from app.diagnostics.suite import run_suite
 
 
@@ -144,6 +147,10 @@ def test_row_reductions_are_numpys_bit_for_bit(cells):
         assert _same_bits(lo, row_min(arg))
         if isinstance(arg, np.ndarray):
             assert _same_bits(mean, arg.mean(axis=1))
+    # a row is finite when its max and min are: -inf too (alone, or with +inf or NaN)
+    x[rng.random(x.shape) < 0.01] = -np.inf
+    for arg in (x, [np.ascontiguousarray(x[:, j]) for j in range(cells)]):
+        assert (row_summary(arg)[0] == np.isfinite(x).all(axis=1)).all()
 
 
 def test_runs_and_their_reductions():
@@ -163,6 +170,163 @@ def test_runs_and_their_reductions():
             assert run_reduce(np.maximum, x, starts, stops).tolist() == [
                 x[a:b].max() for a, b in ref
             ]
+
+
+@pytest.mark.parametrize("upper", [True, False])
+def test_run_excess_of_one_limit_is_that_of_every_sample(upper):
+    rng = np.random.default_rng(3)
+    for limit in (4.2, 2.5, 0.0, -1.0, 3):
+        x = limit + rng.normal(size=5000) * np.exp(rng.normal(size=5000) * 4)
+        x[::7] = limit  # (differences of exactly zero next to the runs)
+        x[rng.random(5000) < 0.01] = np.nan
+        with np.errstate(invalid="ignore"):
+            starts, stops = run_bounds(x > limit if upper else x < limit)
+            gap = x - limit if upper else limit - x
+        worst = run_reduce(np.maximum if upper else np.minimum, x, starts, stops)
+        plain = run_reduce(np.maximum, gap, starts, stops)
+        assert _same_bits(run_excess(x, limit, upper, worst, starts, stops), plain)
+        # a limit per sample: the per-sample differences
+        limits = np.full(len(x), float(limit))
+        assert _same_bits(run_excess(x, limits, upper, worst, starts, stops), plain)
+
+
+def test_ica_run_keys_are_those_of_the_float_signs():
+    rng = np.random.default_rng(4)
+    i = rng.normal(size=3000) * 5
+    i[::11] = 0.0
+    i[::13] = -0.0
+    i[::17] = np.nan
+    ok = np.abs(i) > 1.0
+    ok[::5] = True  # (also where the current is 0 or NaN)
+    cycle = rng.integers(-3, 40, size=3000)
+    sign, key = _run_keys(i, ok, cycle)
+    with np.errstate(invalid="ignore"):
+        plain = np.where(ok, np.nan_to_num(np.sign(i)), 0).astype(np.int64)
+    assert (sign == plain).all()
+    assert (key == np.where(ok, plain * (cycle * 2 + 1), 0)).all()
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_soh_cycle_numbers_forward_filled_or_as_logged(gaps):
+    rng = np.random.default_rng(5)
+    n = 500
+    cycles = np.repeat(np.arange(3.0, 13.0), n // 10)
+    if gaps:
+        cycles[rng.random(n) < 0.2] = np.nan
+        cycles[:7] = np.nan
+    tracker = SohTracker(preset("nmc", capacity_ah=5.0, series_cells=1))
+    tracker._has_cycle_index = True
+    ids = []
+    for part in np.split(cycles, [120, 121, 300]):  # (a gap carried over blocks)
+        zero = np.zeros(len(part))
+        block = SampleBlock(
+            {"time_s": zero, "voltage_v": zero, "current_a": zero, "cycle_index": part}
+        )
+        ids.append(tracker._cycle_ids(block, zero))
+    plain = pd.Series(cycles).ffill().fillna(1.0).to_numpy().astype(np.int64)
+    assert (np.concatenate(ids) == plain).all()
+
+
+def test_last_sample_where_a_mask_holds_is_that_of_the_running_maximum():
+    rng = np.random.default_rng(6)
+    for n, p in ((1, 0.5), (50, 0.0), (50, 1.0), (3000, 0.01), (3000, 0.5)):
+        mask = rng.random(n) < p
+        plain = np.maximum.accumulate(np.where(mask, np.arange(n), -1))
+        at = np.sort(rng.integers(0, n, size=20))
+        assert _last_where(mask, at).tolist() == plain[at].tolist()
+        assert _last_where(mask, at[:0]).tolist() == []
+
+
+@pytest.mark.parametrize("logged", ["whole", "gaps", "none", "ints"])
+def test_cycle_numbers_of_a_logged_index_are_its_filled_values(logged):
+    rng = np.random.default_rng(7)
+    values = np.repeat(np.arange(2.0, 12.0), 30)
+    if logged == "gaps":
+        values[rng.random(len(values)) < 0.3] = np.nan
+        values[:5] = np.nan
+    elif logged == "none":
+        values[:] = np.nan
+    column = values.astype(np.int64) if logged == "ints" else values
+    df = pd.DataFrame({"cycle_index": column})
+    current = np.tile(np.r_[np.full(15, 2.0), np.full(15, -2.0)], 10)
+    plain = (
+        df["cycle_index"].ffill().bfill().to_numpy().astype(np.int64)
+        if df["cycle_index"].notna().any()
+        else None
+    )
+    got = cycle_numbers(df, current, 5.0)
+    assert got.dtype == np.int64
+    if plain is not None:
+        assert (got == plain).all()
+    else:  # (detected from the current: a cycle per charge)
+        assert got.tolist() == np.repeat(np.arange(1, 11), 30).tolist()
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_soh_cell_voltages_are_the_cells_or_the_pack_per_sample(gaps):
+    rng = np.random.default_rng(8)
+    n, k = 400, 4
+    cells = [3.7 + 0.01 * rng.normal(size=n) for _ in range(k)]
+    if gaps:
+        cells[2][rng.random(n) < 0.1] = np.nan
+    pack = 14.8 + 0.02 * rng.normal(size=n)
+    zero = np.zeros(n)
+    block = SampleBlock({"time_s": zero, "voltage_v": pack, "current_a": zero})
+    tracker = SohTracker(preset("nmc", capacity_ah=5.0, series_cells=k))
+    x = np.column_stack(cells)
+    finite = np.isfinite(x).all(axis=1)
+    v_cell = np.where(finite, x.mean(axis=1), pack / k)
+    plain = (
+        v_cell,
+        np.where(finite, x.max(axis=1), v_cell),
+        np.where(finite, x.min(axis=1), v_cell),
+    )
+    for got, want in zip(tracker._cell_voltages(block, cells), plain, strict=True):
+        assert _same_bits(got, want)
+    for got in tracker._cell_voltages(block, None):
+        assert _same_bits(got, pack / k)
+
+
+def test_nan_to_num_is_numpys_and_copies_only_what_it_changes():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=1000) * 1e300
+    x[::3] = -0.0
+    assert nan_to_num(x) is x and _same_bits(nan_to_num(x), np.nan_to_num(x))
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[rng.random(len(y)) < 0.05] = bad
+        got = nan_to_num(y)
+        assert got is not y and _same_bits(got, np.nan_to_num(y))
+    assert len(nan_to_num(np.empty(0))) == 0
+
+
+@pytest.mark.parametrize("upper", [True, False])
+def test_a_limit_watched_by_the_extremes_has_the_events_of_every_sample_compared(upper):
+    rng = np.random.default_rng(10)
+    n = 200_000
+    t = np.arange(n) * 0.5
+    value = 4.0 + np.cumsum(rng.normal(size=n)) * 0.002
+    value[rng.random(n) < 0.001] = np.nan
+    limit = 4.05 if upper else 3.95
+    per_sample = limit + np.where(rng.random(n) < 0.5, 0.0, 0.02 if upper else -0.02)
+    for lim in (limit, per_sample):
+        watched = _LimitCheck("x", "c", upper, 0.05, 2.0)
+        plain = _LimitCheck("x", "c", upper, 0.05, 2.0)
+        for a, b in ((0, 7), (7, 70_000), (70_000, 70_001), (70_001, 140_000), (140_000, n)):
+            v, tt = value[a:b], t[a:b]
+            lv = lim if np.ndim(lim) == 0 else lim[a:b]
+            least, most = _extremes(v)
+            watched.watch(tt, v, most if upper else least, limit, lv)
+            with np.errstate(invalid="ignore"):
+                beyond = v > lv if upper else v < lv
+            if plain.open is not None or beyond.any():
+                plain.feed(tt, v, beyond, lv)
+        assert watched.all_events() == plain.all_events()
+        assert len(plain.all_events()) > 3
+    x = rng.normal(size=70_000)
+    assert _extremes(x) == (x.min(), x.max())
+    x[65_537] = np.nan
+    assert all(np.isnan(_extremes(x)))
 
 
 def test_stack_fills_missing_columns_with_nan():
