@@ -14,6 +14,7 @@ from app.cli.battery_options import (
     assumed_capacity_warning,
     spec_from_args,
 )
+from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 from app.core.errors import BatteryOSError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("file", metavar="FILE")
     add_battery_options(p)
+    add_invert_current_option(p)
     p.add_argument(
         "--eol-fraction",
         type=_fraction,
@@ -104,25 +106,40 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     if is_cycle_table(path):
         return analyze_cycle_table(path, args)
     log = open_log(path)
+    frame = inverted_if_asked(args, log.frame)
     fallback = log.spec
-    cells = schema.series_cells_in(log.frame)
+    cells = schema.series_cells_in(frame)
     spec = spec_from_args(
         args, fallback=fallback, cells_in_data=cells, spec_problem=log.spec_problem
     )
     suite = run_suite(
-        log.frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
+        frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
+    # a reversed current first: every result below it is wrong then
+    warnings = current_sign_warnings(suite, args)
     # what the reader left out of the file, and why; what was assumed
-    warnings = log.metadata["warnings"].splitlines() if log.metadata.get("warnings") else []
+    if log.metadata.get("warnings"):
+        warnings += log.metadata["warnings"].splitlines()
     assumed = assumed_capacity_warning(args, spec, fallback)
     if assumed:
         warnings.append(assumed)
-    if misfit := voltage_window_warning(log.frame, spec):
+    if misfit := voltage_window_warning(frame, spec):
         warnings.append(misfit)
     if warnings:
         report["warnings"] = warnings
-    return Analysis(report, log.frame, suite.timeseries, dict(log.metadata), spec.plausible_cell_v)
+    return Analysis(report, frame, suite.timeseries, dict(log.metadata), spec.plausible_cell_v)
+
+
+def current_sign_warnings(suite, args: argparse.Namespace) -> list[str]:
+    """The warning of a current whose sign looks reversed, and the note that the user
+    flipped it (``analyze``, ``report``)."""
+    out = []
+    if suite.current_sign is not None and suite.current_sign.warning:
+        out.append(suite.current_sign.warning)
+    if getattr(args, "invert_current", False):
+        out.append("the current was negated (--invert-current): discharge counted as negative")
+    return out
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
@@ -281,6 +298,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         json.dump(report, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
+        if (sign := report.get("current_sign")) and sign.get("warning"):
+            # the JSON may go to a script: the person running it still hears of it
+            print(f"batteryos: warning: {sign['warning']}", file=sys.stderr)
     else:
         print_summary(report)
     return 0

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -28,6 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--cycles", metavar="CSV", help="also write the per-cycle summary")
     p.add_argument("--steps", metavar="CSV", help="also write the per-step table")
     p.add_argument("--no-cache", action="store_true", help="read FILE itself, not a cached copy")
+    add_invert_current_option(p)
     p.set_defaults(run=run)
 
 
@@ -64,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = format_for(args.output)  # a bad extension fails before the reading
     log = _load(args)
+    if args.invert_current:
+        import dataclasses
+
+        log = dataclasses.replace(log, frame=inverted_if_asked(args, log.frame))
     write_log(args.output, log, fmt)
     if args.cycles or args.steps:
         from app.diagnostics.cycles import summarize_cycles, summarize_steps

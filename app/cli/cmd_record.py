@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.cli.battery_options import positive_float
+from app.cli.current_sign_option import add_invert_current_option, url_with_inversion
 
 
 def add_parser(sub) -> None:
@@ -29,6 +30,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("-o", "--output", metavar="CSV", help="write canonical CSV here")
     p.add_argument("--notes", default="", help="free notes stored with the recording")
+    add_invert_current_option(p)
     p.set_defaults(run=run)
 
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     db_url = None if args.output else (args.db or default_url())
     summary = record_to(
-        args.source_url,
+        url_with_inversion(args, args.source_url),
         spec=None,
         csv_path=args.output,
         db_url=db_url,

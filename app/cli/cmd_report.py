@@ -6,7 +6,8 @@ import argparse
 import re
 
 from app.cli.battery_options import add_battery_options, spec_from_args
-from app.cli.cmd_analyze import Analysis, _fraction, analyze
+from app.cli.cmd_analyze import Analysis, _fraction, analyze, current_sign_warnings
+from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 from app.core.errors import BatteryOSError
 
 _RECORDING = re.compile(r"^(?:recording|rec):(\d+)$")
@@ -26,6 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("--title", default="Battery test report", help="title on the cover")
     p.add_argument("--user", help="name on the cover (default: the database's current user)")
     add_battery_options(p)
+    add_invert_current_option(p)
     p.add_argument(
         "--eol-fraction",
         type=_fraction,
@@ -50,7 +52,7 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
         recording = repo.get_recording(db, recording_id)
         if recording is None:
             raise BatteryOSError(f"no recording with id {recording_id} in {db.display_url}")
-        frame = read_samples(db, recording_id).to_frame()
+        frame = inverted_if_asked(args, read_samples(db, recording_id).to_frame())
         if len(frame) < 2:
             raise BatteryOSError(
                 f"recording {recording_id} holds {len(frame)} samples: nothing to report"
@@ -83,6 +85,8 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
     )
     source = f"recording {recording_id} ({recording.source_url})"
     report = {"source": source, "spec": spec.to_dict(), **suite.to_dict()}
+    if warnings := current_sign_warnings(suite, args):
+        report["warnings"] = warnings
     start = recording.started_at.strftime("%Y-%m-%d %H:%M UTC") if recording.started_at else None
     return Analysis(report, frame, suite.timeseries, {"start_utc": start or ""}), alerts
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.cli.battery_options import add_battery_options
+from app.cli.current_sign_option import add_invert_current_option, url_with_inversion
 
 
 def add_parser(sub) -> None:
@@ -35,6 +36,7 @@ def add_parser(sub) -> None:
         "--record", action="store_true", help="with --source: record it into the database"
     )
     add_battery_options(p)
+    add_invert_current_option(p)
     p.set_defaults(run=run)
 
 
@@ -61,9 +63,10 @@ def run(args: argparse.Namespace) -> int:
             from app.api.session import HeadlessLiveSession
             from app.cli.battery_options import spec_for_source
 
-            spec = spec_for_source(args, args.source)
+            source_url = url_with_inversion(args, args.source)
+            spec = spec_for_source(args, source_url)
             session = HeadlessLiveSession(
-                args.source,
+                source_url,
                 db,
                 spec=spec,
                 record=args.record,

@@ -81,6 +81,16 @@ def series_cells_in(df) -> int:
     return int(round(ratio))
 
 
+def with_current_inverted(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with ``current_a`` negated: for a log that counts discharge as
+    positive (``--invert-current``, ``invert_current=1``). Only when the user says so:
+    :mod:`app.diagnostics.current_sign` warns, it never flips."""
+    out = df.copy()
+    if CURRENT in out.columns:
+        out[CURRENT] = -out[CURRENT]
+    return out
+
+
 def cell_temperature_columns(columns) -> list[str]:
     """The ``cell_<k>_temp_c`` columns among ``columns``, ordered by k."""
     return _sorted_cells(columns, CELL_TEMPERATURE_RE)

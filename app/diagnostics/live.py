@@ -20,6 +20,7 @@ from app.diagnostics.alerts.evaluator import AlertEvaluator, AlertEvent
 from app.diagnostics.alerts.metrics import MetricContext, PackCells
 from app.diagnostics.alerts.thresholds import Threshold
 from app.diagnostics.cell_balance import CellBalanceTracker
+from app.diagnostics.current_sign import CurrentSignCheck, CurrentSignTracker
 from app.diagnostics.cycle_tracker import CycleTracker, LifetimeTracker
 from app.diagnostics.faults import FaultDetector
 from app.diagnostics.internal_resistance import InternalResistanceTracker
@@ -84,6 +85,7 @@ class LiveEngine:
         self.safety = SafetyMonitor(spec)
         self.thermal = ThermalTracker(spec)
         self.cycles = CycleTracker(spec)
+        self.current_sign = CurrentSignTracker(spec)
         self.lifetime = LifetimeTracker(
             spec, self.cycles, reference_capacity_ah=reference_capacity_ah
         )
@@ -119,6 +121,7 @@ class LiveEngine:
             self.safety.update(block)
             self.thermal.update(block)
             self.cycles.update(block)
+            self.current_sign.update(block)
             t = block["time_s"]
             if self._t0 is None:
                 self._t0 = float(t[0])
@@ -151,6 +154,13 @@ class LiveEngine:
         self.drain()
         with self._lock:
             self.faults.flush()
+            self.current_sign.finish()
+
+    def current_sign_check(self) -> CurrentSignCheck:
+        """Whether the current's sign is Battery OS's, as far as the samples so far
+        tell (``current_sign`` of ``analyze --json``); any thread."""
+        with self._lock:
+            return self.current_sign.result()
 
     def results(self) -> dict:
         """The latest results as plain JSON, under the keys of ``analyze --json``

@@ -12,6 +12,7 @@ from app.core.results import to_jsonable
 from app.core.spec import BatterySpec
 from app.diagnostics.capacity_fade import analyze_capacity_fade
 from app.diagnostics.cell_balance import check_cell_balance
+from app.diagnostics.current_sign import CurrentSignCheck, check_current_sign
 from app.diagnostics.cycle_life import estimate_cycle_life
 from app.diagnostics.cycles import CYCLE_COLUMNS, summarize_cycles
 from app.diagnostics.faults import detect_faults
@@ -47,11 +48,15 @@ class SuiteOutput:
     results: dict
     cycles: pd.DataFrame
     timeseries: dict[str, np.ndarray]
+    #: whether the current's sign is Battery OS's (None: no samples, a per-cycle table);
+    #: beside ``results``, whose keys are the nine diagnostics of DESIGN.md
+    current_sign: CurrentSignCheck | None = None
 
     def to_dict(self) -> dict:
         return {
             "results": self.results,
             "cycles": to_jsonable(self.cycles.to_dict(orient="records")),
+            "current_sign": self.current_sign.to_dict() if self.current_sign else None,
         }
 
 
@@ -156,7 +161,12 @@ def _run_suite(
         "cycle_life": life,
         "faults": faults,
     }
-    return SuiteOutput(results=results, cycles=cycles, timeseries=soc_columns)
+    return SuiteOutput(
+        results=results,
+        cycles=cycles,
+        timeseries=soc_columns,
+        current_sign=check_current_sign(df, spec),
+    )
 
 
 def run_cycle_table_suite(

@@ -6,7 +6,8 @@ for CAN logs, ``dbc`` (decode through this DBC) and ``can_mapping`` (a saved
 signal mapping of it). The battery, when the file does not name it:
 ``chemistry``, ``capacity_ah``, ``cells``; ``bol_resistance_ohm`` (the cell's
 beginning-of-life resistance, ohm, what the resistance SOH compares with) is
-given to the file's own battery too.
+given to the file's own battery too. ``invert_current=1`` negates the current,
+for a log that counts discharge as positive (``--invert-current`` of the CLI).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from app.hardware.registry import (
 )
 from app.hardware.source import Source
 
-_PARAMS = {"speed", "block", "dbc", "can_mapping", *BATTERY_PARAMS}
+_PARAMS = {"speed", "block", "dbc", "can_mapping", "invert_current", *BATTERY_PARAMS}
 
 
 class FileSource(Source):
@@ -43,6 +44,8 @@ class FileSource(Source):
         self.can_mapping: str | None = None
         #: the URL's ``bol_resistance_ohm``: joins the battery the file names, on opening
         self.bol_resistance_ohm: float | None = None
+        #: the URL's ``invert_current=1``: the log counts discharge as positive
+        self.invert_current = False
 
     @classmethod
     def from_url(cls, parsed: SourceURL, spec: BatterySpec | None = None) -> FileSource:
@@ -53,11 +56,15 @@ class FileSource(Source):
         block = parsed.pop_int("block", 5000)
         if speed < 0 or block < 1:
             raise SourceError(f"{parsed.raw}: speed must be >= 0 and block >= 1")
+        invert = parsed.params.get("invert_current", "0")
+        if invert not in ("0", "1"):
+            raise SourceError(f"{parsed.raw}: parameter invert_current must be 0 or 1")
         spec = battery_from_url(parsed, spec, named_later=True)
         source = cls(parsed.raw, parsed.target, spec, speed, block)
         source.bol_resistance_ohm = url_bol_resistance_ohm(parsed)
         source.dbc = parsed.params.get("dbc")
         source.can_mapping = parsed.params.get("can_mapping")
+        source.invert_current = invert == "1"
         return source
 
     def _open_internal(self) -> None:
@@ -81,7 +88,12 @@ class FileSource(Source):
                 f"{self.path}: the file does not say which battery it is{why}; "
                 "add ?chemistry=nmc&capacity_ah=..&cells=.. to the URL"
             )
-        self._data = SampleBlock.from_frame(log.frame)
+        frame = log.frame
+        if self.invert_current:
+            from app.core.schema import with_current_inverted
+
+            frame = with_current_inverted(frame)
+        self._data = SampleBlock.from_frame(frame)
         self._pos = 0
         self._t0_wall = time.monotonic()
 

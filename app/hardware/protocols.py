@@ -351,6 +351,15 @@ LOG_FILE = Protocol(
             unit="× real time",
             help="0 loads the whole file at once; 1 replays it in real time",
         ),
+        Param(
+            "invert_current",
+            "Invert current",
+            ParamKind.CHOICE,
+            default="0",
+            choices=("0", "1"),
+            help="1 for a log that counts discharge as positive (Battery OS counts "
+            "charging as positive; the connection panel warns when the voltage says so)",
+        ),
     ),
     help="A cycler, BMS or Battery OS log (CSV, Excel, Arbin, BioLogic, Neware …)",
     in_query=False,

@@ -71,7 +71,7 @@ class ReportContent:
             )
         else:
             battery, limits = "not given (per-cycle table)", "n/a"
-        return [
+        rows = [
             ("Battery", battery),
             ("Limits", limits),
             ("Source", str(self.report.get("source"))),
@@ -80,6 +80,11 @@ class ReportContent:
             ("Generated", self.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
             ("Overall", self.overall.value.upper()),
         ]
+        sign = self.report.get("current_sign") or {}
+        if sign.get("warning"):
+            # on the cover: with a reversed current every finding below is wrong
+            rows.insert(0, ("Current sign", "WARNING: " + sign["warning"]))
+        return rows
 
     def cycle_rows(self) -> tuple[list[str], list[list]]:
         """Header and rows of the per-cycle table (the columns that have data)."""

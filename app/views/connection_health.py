@@ -87,6 +87,8 @@ class HealthReading:
 
     #: what the decoder left out of the stream or doubts (e.g. a CAN message that does not match its DBC)
     warnings: tuple[str, ...] = ()
+    #: the live engine finds the current's sign reversed: the evidence and the fix
+    current_sign_warning: str | None = None
 
     @property
     def state_text(self) -> str:
@@ -101,6 +103,11 @@ class HealthReading:
     def lost(self) -> bool:
         """The connection failed: the banner shows (retrying or not)."""
         return self.retrying or (self.state is AcquisitionState.FAULT and bool(self.last_error))
+
+
+def _current_sign_warning(session) -> str | None:
+    warning = getattr(session, "current_sign_warning", None)
+    return warning() if warning is not None else None
 
 
 class HealthMonitor(QObject):
@@ -192,6 +199,7 @@ class HealthMonitor(QObject):
             last_error_time=health.get("last_error_time"),
             down_s=(now - self._down_since) if self._down_since is not None else None,
             warnings=tuple(health.get("warnings", ())),
+            current_sign_warning=_current_sign_warning(self.session) if running else None,
             **counters,
         )
         self.updated.emit(self.reading)
@@ -303,6 +311,12 @@ class ConnectionHealthPanel(QFrame):
         retry_row.addWidget(self.retry_button)
         retry_row.addStretch(1)
         error_column.addLayout(retry_row)
+        #: shown while the live engine finds the current's sign reversed
+        self.sign_label = QLabel("", objectName="healthError", wordWrap=True)
+        self.sign_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_style_property(self.sign_label, "problem", "true")
+        self.sign_label.hide()
+        error_column.addWidget(self.sign_label)
 
         # one row: the panel sits under the plots and should cost them little height
         row = QHBoxLayout(self)
@@ -344,6 +358,9 @@ class ConnectionHealthPanel(QFrame):
         else:
             self.error_label.setText("none")
         set_style_property(self.error_label, "problem", "true" if reading.last_error else "false")
+        sign = reading.current_sign_warning
+        self.sign_label.setText(f"Current sign: {sign}" if sign else "")
+        self.sign_label.setVisible(bool(sign))
         self.retry_label.setText(reading.retry_text)
         self.retry_label.setVisible(reading.retrying)
         self.retry_button.setVisible(reading.retrying)

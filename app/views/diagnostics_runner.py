@@ -40,6 +40,8 @@ class DiagnosticsReport:
     finished_at: datetime = field(default_factory=datetime.now)
     source_url: str | None = None
     live: bool = True  #: of the live session (refreshed while it streams), not of a log file
+    #: the current's sign looks reversed (:mod:`app.diagnostics.current_sign`): why, and the fix
+    current_sign_warning: str | None = None
 
 
 def run_diagnostics(

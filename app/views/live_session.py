@@ -168,6 +168,13 @@ class LiveSession(QObject):
         stage = self._engine
         return stage.engine.results() if stage is not None and stage.engine is not None else None
 
+    def current_sign_warning(self) -> str | None:
+        """The live engine's warning that the current's sign looks reversed (any
+        thread); None while the samples do not say so."""
+        stage = self._engine
+        engine = stage.engine if stage is not None else None
+        return engine.current_sign_check().warning if engine is not None else None
+
     def live_report(self) -> LiveReport | None:
         """The live engine's results with the samples and cycles they cover (any
         thread; the first call imports the fade models); None before the first block."""

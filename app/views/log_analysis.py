@@ -415,4 +415,5 @@ def run_log_diagnostics(analysis: LogAnalysis):
         elapsed_s=time.perf_counter() - started,
         source_url=analysis.metadata.get("source") or analysis.path,
         live=False,
+        current_sign_warning=output.current_sign.warning if output.current_sign else None,
     )

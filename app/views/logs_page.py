@@ -740,10 +740,14 @@ class LogsPage(QWidget):
         analysis, report = done
         if analysis.path in self.analyses and analysis is not self.analyses[analysis.path]:
             self._add(analysis)  # the form's settings were applied for the run
-        self._set_action(
-            f"Diagnostics done in {report.elapsed_s:.1f} s: results on the Diagnostics page.",
-            error=False,
-        )
+        if report.current_sign_warning:
+            # every result rests on the current's sign: this line, in red, before them
+            self._set_action(f"Warning: {report.current_sign_warning}", error=True)
+        else:
+            self._set_action(
+                f"Diagnostics done in {report.elapsed_s:.1f} s: results on the Diagnostics page.",
+                error=False,
+            )
         self._update_actions()
         self.diagnostics_finished.emit(report)
 

@@ -57,7 +57,7 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
     )
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"source", "spec", "results", "cycles"}
+    assert set(report) == {"source", "spec", "results", "cycles", "current_sign"}
     assert set(report["results"]) == {
         "soc",
         "soh",

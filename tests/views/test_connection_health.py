@@ -293,3 +293,44 @@ def test_retry_now_reconnects_without_waiting_out_the_back_off(qtbot, make_windo
     qtbot.waitUntil(lambda: not banner.isVisible(), timeout=10_000)
     assert window.health_panel.metrics["reconnects"].value.text() == "1"
     window.session.stop()
+
+
+def test_a_reversed_current_is_shown_on_the_panel(rig):
+    rig.panel.show()
+    rig.advance(0)
+    assert rig.panel.sign_label.isHidden()
+    rig.session.current_sign_warning = lambda: "the current's sign looks reversed (...)"
+    reading = rig.advance(0.5)
+    assert reading.current_sign_warning.startswith("the current's sign looks reversed")
+    assert rig.panel.sign_label.isVisible()
+    assert rig.panel.sign_label.text().startswith("Current sign: the current's sign looks")
+
+
+@pytest.mark.parametrize("invert", [False, True])
+def test_main_window_warns_of_a_log_with_discharge_positive(qtbot, make_window, tmp_path, invert):
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.hardware.simulator.pack import simulate
+
+    spec = preset("nmc", capacity_ah=5).with_overrides(series_cells=3)
+    frame = simulate(spec, "hppc", 5400.0, 1.0, 2).to_frame()
+    path = tmp_path / "discharge_positive.csv"
+    pd.DataFrame(
+        {"time": frame["time_s"], "volts": frame["voltage_v"], "amps": -frame["current_a"]}
+    ).to_csv(path, index=False)
+    window = make_window()
+    url = f"file://{path}?chemistry=nmc&capacity_ah=5&cells=3" + ("&invert_current=1" * invert)
+    window.connect_source(url)
+    panel = window.health_panel
+    qtbot.waitUntil(lambda: window.session.live_report() is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=10_000
+    )
+    window.health_monitor.poll()
+    if invert:
+        assert panel.sign_label.isHidden()
+    else:
+        assert panel.sign_label.isVisible()
+        assert "--invert-current" in panel.sign_label.text()
+    window.session.stop()

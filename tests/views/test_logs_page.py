@@ -321,3 +321,24 @@ def test_run_diagnostics_can_be_clicked_again_once_done(qtbot, page, two_cells):
             page.diagnostics_button.click()
         qtbot.waitUntil(page.diagnostics_button.isEnabled, timeout=10_000)
     assert page.import_button.isEnabled()
+
+
+def test_diagnostics_of_a_log_with_discharge_positive_warn_in_red(qtbot, page, tmp_path):
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.hardware.simulator.pack import simulate
+
+    spec = preset("nmc", capacity_ah=5)
+    frame = simulate(spec, "hppc", 5400.0, 1.0, 2).to_frame()
+    path = tmp_path / "discharge_positive.csv"
+    pd.DataFrame(
+        {"time": frame["time_s"], "volts": frame["voltage_v"], "amps": -frame["current_a"]}
+    ).to_csv(path, index=False)
+    open_files(qtbot, page, str(path))
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000) as signal:
+        page.diagnostics_button.click()
+    assert signal.args[0].current_sign_warning.startswith("the current's sign looks reversed")
+    label = page.action_label
+    assert label.text().startswith("Warning: the current's sign looks reversed")
+    assert "--invert-current" in label.text() and label.objectName() == "errorText"
