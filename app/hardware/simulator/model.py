@@ -160,9 +160,10 @@ def linear_recurrence(
     out = np.empty((m + 1, *np.shape(x0)))
     out[0] = x0
     if grow is not None and len(grow) >= m:
-        s = np.cumsum(u * grow[:m], axis=0)
+        s = np.multiply(u, grow[:m])
+        np.cumsum(s, axis=0, out=s)
         s += x0
-        out[1:] = s / grow[:m]
+        np.divide(s, grow[:m], out=out[1:])
         return out
     a = np.asarray(a, dtype=float)
     with np.errstate(divide="ignore"):
@@ -200,6 +201,72 @@ def block_ramp(at_starts: np.ndarray, m: int) -> np.ndarray:
 
 #: The fraction of a block each of its steps is into it.
 _WITHIN_BLOCK = np.arange(FACTOR_BLOCK_STEPS) / FACTOR_BLOCK_STEPS
+#: Step j of a block and j(j-1)/2 (the sums :func:`block_ramp_sums` takes in closed form).
+_J = np.arange(FACTOR_BLOCK_STEPS, dtype=float)
+_J_PAIRS = _J * (_J - 1.0) / 2.0
+
+
+def block_ramp_sums(at_starts: np.ndarray, m: int) -> np.ndarray:
+    """``S[k] = sum_{i<k} r[i]`` for k = 0..m (shape (m+1, N)), ``r`` the per-step
+    values :func:`block_ramp` makes of ``at_starts`` (blocks, N): in closed form per
+    block (a ramp's partial sums are quadratic in the step), no cumulative sum over
+    the steps."""
+    nb, n = at_starts.shape[0], FACTOR_BLOCK_STEPS
+    step = np.zeros_like(at_starts)
+    step[1:] = np.diff(at_starts, axis=0) / n
+    before = np.zeros_like(at_starts)  # the sums of the blocks before each
+    np.cumsum(at_starts[:-1] * n + step[:-1] * (n * (n - 1) / 2), axis=0, out=before[1:])
+    out = np.empty((nb * n + 1, *at_starts.shape[1:]))
+    out[:-1].reshape(nb, n, -1)[:] = (
+        before[:, None] + _J[:, None] * at_starts[:, None] + _J_PAIRS[:, None] * step[:, None]
+    )
+    out[-1] = out[-2] + at_starts[-1] + step[-1] * (n - 1)
+    return out[: m + 1]
+
+
+def rc_recurrence(
+    x0: np.ndarray,
+    cum_rate: np.ndarray,
+    scale: float,
+    drive: np.ndarray,
+    r: np.ndarray,
+    worst_rate: float,
+) -> np.ndarray:
+    """Solve ``x[k+1] = a[k]*x[k] + (1 - a[k])*r*drive[k]`` for k = 0..m-1 with
+    ``x[0] = x0`` and a coefficient varying per step and column,
+    ``a[k] = exp(-scale*(cum_rate[k+1] - cum_rate[k]))``: an RC pair of resistance
+    ``r*f`` and time constant ``tau*f`` (``drive = f*I``, ``scale = dt/tau``,
+    ``cum_rate`` the cumulative sums of 1/f).
+
+    ``cum_rate`` (m+1, N) is non-decreasing, ``drive`` (m, N), ``r`` (N,),
+    ``worst_rate`` an upper bound of a step's exponent. With ``L = scale*cum_rate``
+    and ``E[k] = exp(L[k] - L[s])`` from an anchor step s, ``x[k] = (x[s] +
+    sum_{s<=j<k} r*drive[j]*(E[j+1] - E[j])) / E[k]``: a cumulative sum, re-anchored
+    every block of steps short enough that E stays far from overflow."""
+    m = drive.shape[0]
+    out = np.empty((m + 1, *np.shape(x0)))
+    out[0] = x0
+    if worst_rate > 50.0:  # a < 2e-22: the state forgets itself within a step
+        a = np.exp(scale * (cum_rate[:-1] - cum_rate[1:]))
+        for k in range(m):
+            out[k + 1] = a[k] * out[k] + (1.0 - a[k]) * r * drive[k]
+        return out
+    block = m if worst_rate * m <= _MAX_GROWTH_EXPONENT else int(_MAX_GROWTH_EXPONENT / worst_rate)
+    start = 0
+    while start < m:
+        stop = min(m, start + block)
+        grow = np.multiply(cum_rate[start : stop + 1], scale)
+        if start:
+            grow -= grow[0].copy()
+        np.exp(grow, out=grow)
+        s = np.subtract(grow[1:], grow[:-1])
+        s *= drive[start:stop]
+        s *= r
+        np.cumsum(s, axis=0, out=s)
+        s += out[start]
+        np.divide(s, grow[1:], out=out[start + 1 : stop + 1])
+        start = stop
+    return out
 
 
 class _ScalarOcv:
@@ -232,10 +299,10 @@ class PackModel:
         self.dt_s = float(dt_s)
         self.ambient_c = float(ambient_c)
         c = cells
-        self.a1 = math.exp(-dt_s / c.tau1_s)
-        self.a2 = math.exp(-dt_s / c.tau2_s)
-        self.b1 = c.r1_ohm * (1.0 - self.a1)  # (N,)
-        self.b2 = c.r2_ohm * (1.0 - self.a2)
+        # an RC pair's decay exponent per step at 25 degC (its tau is f(T) times longer)
+        self.c1 = dt_s / c.tau1_s
+        self.c2 = dt_s / c.tau2_s
+        self._inv_r1, self._inv_r2 = 1.0 / c.r1_ohm, 1.0 / c.r2_ohm
         self.a_th = np.exp(-dt_s * c.cooling_w_per_k / c.heat_capacity_j_per_k)
         self.g_th = (1.0 - self.a_th) / c.cooling_w_per_k  # K per W of a step
         self.soc_per_a = dt_s * _PCT_PER_AS_PER_AH / c.capacity_ah  # % per A of a step
@@ -305,12 +372,12 @@ class PackModel:
         f = self.resistance_factor(state.temperature_c[c]) if factor is None else factor[:, c]
         r0 = self.cells.r0_ohm[c] * f
         ic = np.repeat(ic, self.n_cells, axis=1)
-        base = self._ocv1(state.soc_pct[c]) + f * (state.v1_v[c] + state.v2_v[c])
+        base = self._ocv1(state.soc_pct[c]) + state.v1_v[c] + state.v2_v[c]
         ic[:, c] = current_a - (base + r0 * current_a) / (rs + r0)
         traj = self._integrate_cells(state, current_a, ic, faults, factor=factor)
         f = traj.r_factor[:, c]
         r0 = self.cells.r0_ohm[c] * f
-        base = traj.ocv_v[:, c] + f * (traj.v1_v[:-1, c] + traj.v2_v[:-1, c])
+        base = traj.ocv_v[:, c] + traj.v1_v[:-1, c] + traj.v2_v[:-1, c]
         ic[:, c] = current_a - (base + r0 * current_a) / (rs + r0)
         return self._integrate_cells(state, current_a, ic, faults, factor=factor)
 
@@ -327,22 +394,46 @@ class PackModel:
         m = len(current_a)
         soc = np.empty((m + 1, self.n_cells))
         soc[0] = state.soc_pct
-        np.cumsum(ic * self.soc_per_a, axis=0, out=soc[1:])
+        if ic.shape[1] == 1:  # one current through every cell: one cumulative sum
+            np.multiply(np.cumsum(ic[:, 0])[:, None], self.soc_per_a, out=soc[1:])
+        else:
+            np.cumsum(ic * self.soc_per_a, axis=0, out=soc[1:])
         soc[1:] += state.soc_pct
-        v1 = linear_recurrence(state.v1_v, self.a1, ic * self.b1)
-        v2 = linear_recurrence(state.v2_v, self.a2, ic * self.b2)
         ocv = c.ocv(soc[:-1])
-        v1k, v2k = v1[:-1], v2[:-1]
-        drop = ic * c.r0_ohm + v1k + v2k  # the voltage over the resistances at 25 degC
-        heat = ic * ic * c.r0_ohm + v1k * v1k / c.r1_ohm + v2k * v2k / c.r2_ohm  # at 25 degC
         t_s = (state.index + np.arange(m)) * self.dt_s
         if factor is None:
-            factor = self._predicted_factor(state, ocv, drop, heat, faults, t_s)
-        factor = np.broadcast_to(factor, (m, self.n_cells))
-        cell_v, temp = self._thermal(state, ocv, drop, heat, factor, faults, side_a, t_s)
+            at_starts = self._predicted_factor(state, ic, ocv, faults, t_s)
+            factor = block_ramp(at_starts, m)
+            # the time constants' factor: the same ramp of 1/f, summed in closed form
+            inv_sum = block_ramp_sums(1.0 / at_starts, m)
+            inv_max = 1.0 / float(at_starts.min())
+        else:
+            factor = np.broadcast_to(factor, (m, self.n_cells))
+            inv_sum = np.empty((m + 1, self.n_cells))
+            inv_sum[0] = 0.0
+            np.cumsum(1.0 / factor, axis=0, out=inv_sum[1:])
+            inv_max = 1.0 / float(factor.min()) if m else 1.0
+        fi = factor * ic  # the current times the resistance factor
+        v1 = rc_recurrence(state.v1_v, inv_sum, self.c1, fi, c.r1_ohm, self.c1 * inv_max)
+        v2 = rc_recurrence(state.v2_v, inv_sum, self.c2, fi, c.r2_ohm, self.c2 * inv_max)
+        v1k, v2k = v1[:-1], v2[:-1]
+        # heat: v1**2/(f R1) + v2**2/(f R2) + f R0 I**2 (in place: fewer fresh pages)
+        heat = np.multiply(v1k, v1k)
+        heat *= self._inv_r1
+        part = np.multiply(v2k, v2k)
+        part *= self._inv_r2
+        heat += part
+        heat /= factor
+        cell_v = np.multiply(fi, c.r0_ohm)  # R0's drop
+        np.multiply(cell_v, ic, out=part)
+        heat += part
+        cell_v += ocv
+        cell_v += v1k
+        cell_v += v2k
+        temp = self._thermal(state, cell_v, heat, faults, side_a, t_s)
         collapse = state.collapse_s.copy()
-        hot = temp[:-1] >= SEPARATOR_COLLAPSE_C
-        if hot.any():
+        if m and temp[:-1].max() >= SEPARATOR_COLLAPSE_C:
+            hot = temp[:-1] >= SEPARATOR_COLLAPSE_C
             fresh = np.isnan(collapse) & hot.any(axis=0)
             collapse[fresh] = t_s[np.argmax(hot[:, fresh], axis=0)]
         if not np.isnan(collapse).all():
@@ -354,49 +445,76 @@ class PackModel:
     def _predicted_factor(
         self,
         state: PackState,
+        ic: np.ndarray,
         ocv: np.ndarray,
-        drop: np.ndarray,
-        heat: np.ndarray,
         faults: ChunkFaults,
         t_s: np.ndarray,
     ) -> np.ndarray:
-        """The resistance factors (m, N) of an open-loop chunk: the predictor heats
-        the cells with their factors at the chunk's start, on blocks of
-        :data:`FACTOR_BLOCK_STEPS` (the heat of a block summed: cooling is slow
-        against one); the factors at the blocks' starts go on as
-        :func:`block_ramp` makes them."""
+        """The resistance factors (blocks, N) at the starts of the
+        :data:`FACTOR_BLOCK_STEPS`-step blocks of an open-loop chunk (:func:`block_ramp`
+        makes the steps' of them): the predictor heats the cells with their factors
+        at the chunk's start, on blocks (the heat of a block summed: cooling is slow
+        against one). R0's heat is the steps' (I**2 R0 f0); an
+        RC pair's is that of its voltage under the block's mean current, summed over
+        the block's steps in closed form (:meth:`_rc_block_heat`)."""
         m = len(t_s)
+        n = FACTOR_BLOCK_STEPS
         f0 = self.resistance_factor(state.temperature_c)
-        block_heat = heat * f0
+        starts = np.arange(0, m, n)
+        c = self.cells
+        block_heat = np.add.reduceat(ic * ic, starts, axis=0) * (c.r0_ohm * f0)
+        i_mean = np.add.reduceat(ic, starts, axis=0) / n  # (a short last block: unused)
+        rc_v = 0.0
+        for v0, r, rate in ((state.v1_v, c.r1_ohm, self.c1), (state.v2_v, c.r2_ohm, self.c2)):
+            heat, v_start = self._rc_block_heat(v0, f0 * r, rate / f0, i_mean)
+            block_heat += heat
+            rc_v = rc_v + v_start
         if faults.short_cell is not None:
             k = faults.short_cell
-            block_heat[:, k] += (ocv[:, k] + f0[k] * drop[:, k]) ** 2 / faults.short_ohm
+            v = ocv[:, k] + f0[k] * c.r0_ohm[k] * ic[:, k] + np.repeat(rc_v[:, k], n)[:m]
+            block_heat[:, k] += np.add.reduceat(v * v, starts) / faults.short_ohm
         if faults.runaway is not None:
-            block_heat[:, faults.runaway_cell] += faults.runaway.power_w(t_s)
-        starts = np.arange(0, m, FACTOR_BLOCK_STEPS)
-        block_heat = np.add.reduceat(block_heat, starts, axis=0)
-        decay = self.a_th**FACTOR_BLOCK_STEPS
+            block_heat[:, faults.runaway_cell] += np.add.reduceat(
+                faults.runaway.power_w(t_s), starts
+            )
+        decay = self.a_th**n
         theta = linear_recurrence(
             state.temperature_c - self.ambient_c, decay, block_heat * self.g_th
         )
-        return block_ramp(self.resistance_factor(theta[:-1] + self.ambient_c), m)
+        return self.resistance_factor(theta[:-1] + self.ambient_c)
+
+    @staticmethod
+    def _rc_block_heat(
+        v0: np.ndarray, r: np.ndarray, rate: np.ndarray, i_mean: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """An RC pair (resistance ``r``, decay exponent ``rate`` per step, both (N,))
+        from ``v0`` under constant currents ``i_mean`` (blocks, N) over blocks of
+        :data:`FACTOR_BLOCK_STEPS` steps: the heat of each block, sum over its
+        steps of ``v**2 / r``, and the voltage at each block's start. With ``a`` the
+        step's decay and ``d = v_start - r*i`` a block's steps are ``r*i + d*a**j``."""
+        n = FACTOR_BLOCK_STEPS
+        a = np.exp(-rate)
+        an = a**n
+        target = r * i_mean
+        v = linear_recurrence(v0, an, (1.0 - an) * target)[:-1]
+        d = v - target
+        s1 = np.where(a < 1.0, (1.0 - an) / (1.0 - a), float(n))
+        s2 = np.where(a < 1.0, (1.0 - an * an) / (1.0 - a * a), float(n))
+        heat = target * (n * target + 2.0 * s1 * d) + s2 * d * d
+        return heat / r, v
 
     def _thermal(
         self,
         state: PackState,
-        ocv: np.ndarray,
-        drop: np.ndarray,
+        cell_v: np.ndarray,
         heat: np.ndarray,
-        factor: np.ndarray,
         faults: ChunkFaults,
         side_a: np.ndarray | None,
         t_s: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Terminal voltages (m, N, before a collapse) and temperatures (m+1, N) of a
-        chunk whose resistances are ``factor`` times their 25 degC ones (giving
-        ``drop`` and ``heat``)."""
-        cell_v = ocv + factor * drop
-        heat = heat * factor
+    ) -> np.ndarray:
+        """The temperatures (m+1, N) of a chunk whose cells' terminal voltages (before
+        a collapse) are ``cell_v`` and whose resistances make ``heat`` (m, N; the
+        faults' heat is added to it here)."""
         if side_a is not None:
             heat += cell_v * side_a
         elif faults.short_cell is not None:
@@ -404,10 +522,12 @@ class PackModel:
             heat[:, k] += cell_v[:, k] ** 2 / faults.short_ohm
         if faults.runaway is not None:
             heat[:, faults.runaway_cell] += faults.runaway.power_w(t_s)
+        heat *= self.g_th
         theta = linear_recurrence(
-            state.temperature_c - self.ambient_c, self.a_th, heat * self.g_th, self._grow_th
+            state.temperature_c - self.ambient_c, self.a_th, heat, self._grow_th
         )
-        return cell_v, theta + self.ambient_c
+        theta += self.ambient_c
+        return theta
 
     def commit(self, state: PackState, traj: Trajectory, j: int) -> PackState:
         """The state after the first ``j`` steps of ``traj``."""
@@ -433,14 +553,17 @@ class PackModel:
         Charging (I > 0) may not take any cell above ``v_max``; discharging
         (I < 0) may not take any cell below ``v_min``. Rest never breaks a limit.
         """
-        i = traj.current_a
-        under = (i < 0) & (traj.cell_v.min(axis=1) < v_min)
+        i, v = traj.current_a, traj.cell_v
+        if not len(i):
+            return 0, None
+        # the whole chunk's extremes first (a row-wise reduction of few cells is slow)
+        under = (i < 0) & (v.min(axis=1) < v_min) if v.min() < v_min else False
         bad = under
         over = None
-        if check_max:
-            over = (i > 0) & (traj.cell_v.max(axis=1) > v_max + tol_v)
+        if check_max and v.max() > v_max + tol_v:
+            over = (i > 0) & (v.max(axis=1) > v_max + tol_v)
             bad = under | over
-        if not bad.any():
+        if not np.any(bad):
             return len(traj), None
         j = int(np.argmax(bad))
         return j, (LimitEvent.V_MAX if over is not None and over[j] else LimitEvent.V_MIN)
@@ -482,13 +605,12 @@ class PackModel:
         if faults.short_cell is not None:
             extra[faults.short_cell] = v_target / faults.short_ohm
         r0_all = c.r0_ohm * factor
-        rc = factor * (state.v1_v + state.v2_v)
+        rc = state.v1_v + state.v2_v
         need = (v_target - c.ocv(state.soc_pct) - rc) / r0_all + extra
         lim = int(np.argmin(need))
         soc, v1, v2 = float(state.soc_pct[lim]), float(state.v1_v[lim]), float(state.v2_v[lim])
         r0_25, f0 = float(c.r0_ohm[lim]), float(factor[lim])
-        a1, a2 = self.a1, self.a2
-        b1, b2 = float(self.b1[lim]), float(self.b2[lim])
+        c1, c2 = -self.c1, -self.c2
         k_soc = float(self.soc_per_a[lim])
         rs = faults.short_ohm if faults.short_cell == lim else math.inf
         bypass = float(extra[lim])
@@ -512,7 +634,7 @@ class PackModel:
             j += 1
             lim_f.append(f)
             r0 = r0_25 * f
-            base = ocv(soc) + f * (v1 + v2)
+            base = ocv(soc) + v1 + v2
             i_cell = (v_target - base) / r0
             i_pack = i_cell + bypass
             if i_pack > i_cap_a:
@@ -521,10 +643,11 @@ class PackModel:
             if i_pack < i_end_a:
                 return out[:k], True, self._cv_factors(state, lim, starts, lim_f[:k])
             out[k] = i_pack
-            theta = a_th * theta + g_th * (i_cell * i_cell * r0 + f * (v1 * v1 / r1 + v2 * v2 / r2))
+            theta = a_th * theta + g_th * (i_cell * i_cell * r0 + (v1 * v1 / r1 + v2 * v2 / r2) / f)
             soc += i_cell * k_soc
-            v1 = a1 * v1 + b1 * i_cell
-            v2 = a2 * v2 + b2 * i_cell
+            # each pair relaxes towards f*R*I with its time constant f*tau
+            v1 += math.expm1(c1 / f) * (v1 - f * r1 * i_cell)
+            v2 += math.expm1(c2 / f) * (v2 - f * r2 * i_cell)
         return out, False, self._cv_factors(state, lim, starts, lim_f)
 
     def _cv_factors(
@@ -573,7 +696,7 @@ class PackModel:
         g = np.zeros(n_c)  # short conductance
         if faults.short_cell is not None:
             g[faults.short_cell] = 1.0 / faults.short_ohm
-        b1, b2 = self.b1, self.b2
+        r1, r2 = c.r1_ohm, c.r2_ohm
         factors = np.empty((n, n_c))
         rec = faults.recombination
         out = np.empty(n)
@@ -589,7 +712,7 @@ class PackModel:
             r0 = c.r0_ohm * factor
             div = 1.0 + r0 * g
             sum_w = float((r0 / div).sum())
-            base = c.ocv(soc) + factor * (v1 + v2)
+            base = c.ocv(soc) + v1 + v2
             if rec is not None:  # the string's: one current through every cell
                 t_s = (state.index + s) * self.dt_s
                 ir[:] = rec.current_a(t_s, float(theta.mean()) + self.ambient_c)
@@ -598,11 +721,11 @@ class PackModel:
             v = (base + r0 * (i - ir)) / div
             sd = ir + g * v
             ic = i - sd
-            heat = ic * ic * r0 + factor * (v1 * v1 / c.r1_ohm + v2 * v2 / c.r2_ohm) + v * sd
+            heat = ic * ic * r0 + (v1 * v1 / r1 + v2 * v2 / r2) / factor + v * sd
             out[s] = i
             side[s] = sd
             soc += ic * self.soc_per_a
-            v1 = self.a1 * v1 + b1 * ic
-            v2 = self.a2 * v2 + b2 * ic
+            v1 = v1 + np.expm1(-self.c1 / factor) * (v1 - factor * r1 * ic)
+            v2 = v2 + np.expm1(-self.c2 / factor) * (v2 - factor * r2 * ic)
             theta = self.a_th * theta + self.g_th * heat
         return out, side, factors
