@@ -452,56 +452,76 @@ class PackModel:
     ) -> np.ndarray:
         """The resistance factors (blocks, N) at the starts of the
         :data:`FACTOR_BLOCK_STEPS`-step blocks of an open-loop chunk (:func:`block_ramp`
-        makes the steps' of them): the predictor heats the cells with their factors
-        at the chunk's start, on blocks (the heat of a block summed: cooling is slow
-        against one). R0's heat is the steps' (I**2 R0 f0); an
-        RC pair's is that of its voltage under the block's mean current, summed over
-        the block's steps in closed form (:meth:`_rc_block_heat`)."""
+        makes the steps' of them). The predictor heats the cells with their factors
+        at the chunk's start, ``f0``, on blocks (the heat of a block summed: cooling
+        is slow against one): R0's heat ``f0 R0 I**2`` and the RC pairs' at
+        ``f0`` (:meth:`_rc_heat`); then once more with each block's heat times its
+        factor over ``f0`` (the heat is nearly proportional to it)."""
         m = len(t_s)
         n = FACTOR_BLOCK_STEPS
         f0 = self.resistance_factor(state.temperature_c)
         starts = np.arange(0, m, n)
         c = self.cells
         block_heat = np.add.reduceat(ic * ic, starts, axis=0) * (c.r0_ohm * f0)
-        i_mean = np.add.reduceat(ic, starts, axis=0) / n  # (a short last block: unused)
         rc_v = 0.0
         for v0, r, rate in ((state.v1_v, c.r1_ohm, self.c1), (state.v2_v, c.r2_ohm, self.c2)):
-            heat, v_start = self._rc_block_heat(v0, f0 * r, rate / f0, i_mean)
+            heat, v = self._rc_heat(v0, f0 * r, rate / f0, ic, starts, faults.short_cell)
             block_heat += heat
-            rc_v = rc_v + v_start
+            rc_v = rc_v + v
+        block_heat *= self.g_th
+        fault_heat = 0.0  # a fault's heat (not the resistances')
+        if faults.short_cell is not None or faults.runaway is not None:
+            fault_heat = np.zeros_like(block_heat)
         if faults.short_cell is not None:
             k = faults.short_cell
-            v = ocv[:, k] + f0[k] * c.r0_ohm[k] * ic[:, k] + np.repeat(rc_v[:, k], n)[:m]
-            block_heat[:, k] += np.add.reduceat(v * v, starts) / faults.short_ohm
+            v = ocv[:, k] + f0[k] * c.r0_ohm[k] * ic[:, k] + rc_v
+            fault_heat[:, k] += np.add.reduceat(v * v, starts) / faults.short_ohm
         if faults.runaway is not None:
-            block_heat[:, faults.runaway_cell] += np.add.reduceat(
+            fault_heat[:, faults.runaway_cell] += np.add.reduceat(
                 faults.runaway.power_w(t_s), starts
             )
+        if faults.short_cell is not None or faults.runaway is not None:
+            fault_heat *= self.g_th
         decay = self.a_th**n
-        theta = linear_recurrence(
-            state.temperature_c - self.ambient_c, decay, block_heat * self.g_th
-        )
+        theta0 = state.temperature_c - self.ambient_c
+        theta = linear_recurrence(theta0, decay, block_heat + fault_heat)
+        factor = self.resistance_factor(theta[:-1] + self.ambient_c)
+        block_heat *= factor / f0
+        block_heat += fault_heat
+        theta = linear_recurrence(theta0, decay, block_heat)
         return self.resistance_factor(theta[:-1] + self.ambient_c)
 
     @staticmethod
-    def _rc_block_heat(
-        v0: np.ndarray, r: np.ndarray, rate: np.ndarray, i_mean: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """An RC pair (resistance ``r``, decay exponent ``rate`` per step, both (N,))
-        from ``v0`` under constant currents ``i_mean`` (blocks, N) over blocks of
-        :data:`FACTOR_BLOCK_STEPS` steps: the heat of each block, sum over its
-        steps of ``v**2 / r``, and the voltage at each block's start. With ``a`` the
-        step's decay and ``d = v_start - r*i`` a block's steps are ``r*i + d*a**j``."""
-        n = FACTOR_BLOCK_STEPS
-        a = np.exp(-rate)
-        an = a**n
-        target = r * i_mean
-        v = linear_recurrence(v0, an, (1.0 - an) * target)[:-1]
-        d = v - target
-        s1 = np.where(a < 1.0, (1.0 - an) / (1.0 - a), float(n))
-        s2 = np.where(a < 1.0, (1.0 - an * an) / (1.0 - a * a), float(n))
-        heat = target * (n * target + 2.0 * s1 * d) + s2 * d * d
-        return heat / r, v
+    def _rc_heat(
+        v0: np.ndarray,
+        r: np.ndarray,
+        rate: np.ndarray,
+        ic: np.ndarray,
+        starts: np.ndarray,
+        cell: int | None,
+    ) -> tuple[np.ndarray, np.ndarray | float]:
+        """The heat (blocks, N) of an RC pair of resistance ``r`` and decay exponent
+        ``rate`` per step (both (N,), constant over the chunk) from ``v0`` under the
+        cells' currents ``ic``, summed over the blocks from ``starts``; and the
+        voltage (m,) of ``cell`` (0.0 if None). One current through every cell:
+        ``v = a**k v0 + r u`` with ``u`` the current low-passed from zero at the
+        cells' mean decay, so the sums are of three 1-D series."""
+        m = ic.shape[0]
+        if ic.shape[1] > 1:  # side currents: each cell its own
+            a = np.exp(-rate)
+            v = linear_recurrence(v0, a, (1.0 - a) * r * ic)[:-1]
+            cv = v[:, cell] if cell is not None else 0.0
+            return np.add.reduceat(v * v, starts, axis=0) / r, cv
+        a = math.exp(-float(rate.mean()))
+        u = linear_recurrence(np.zeros(1), a, (1.0 - a) * ic)[:-1, 0]
+        decay = np.exp(np.arange(m) * math.log(a)) if a > 0.0 else (np.arange(m) == 0) * 1.0
+        s_dd = np.add.reduceat(decay * decay, starts)[:, None]
+        s_du = np.add.reduceat(decay * u, starts)[:, None]
+        s_uu = np.add.reduceat(u * u, starts)[:, None]
+        heat = (v0 * v0) * s_dd + (2.0 * v0 * r) * s_du + (r * r) * s_uu
+        heat /= r
+        cv = decay * v0[cell] + r[cell] * u if cell is not None else 0.0
+        return heat, cv
 
     def _thermal(
         self,
