@@ -62,6 +62,8 @@ from app.hardware.simulator.faults import (
 #: range (a**-L of float64 reaches 1e308 at L*ln(1/a) ~ 709): chunks are solved in
 #: sub-blocks of at most this growth.
 _MAX_GROWTH_EXPONENT = 300.0
+#: The same for an RC pair's solution, whose terms are bounded by its voltage.
+_RC_MAX_GROWTH_EXPONENT = 600.0
 #: The resistance factors are computed from temperatures every this many steps and
 #: carried on between along their last slope (:func:`block_ramp`): a cell's
 #: temperature is smooth over 16 s (its thermal time constant is ~25 min).
@@ -201,26 +203,24 @@ def block_ramp(at_starts: np.ndarray, m: int) -> np.ndarray:
 
 #: The fraction of a block each of its steps is into it.
 _WITHIN_BLOCK = np.arange(FACTOR_BLOCK_STEPS) / FACTOR_BLOCK_STEPS
-#: Step j of a block and j(j-1)/2 (the sums :func:`block_ramp_sums` takes in closed form).
+#: Step j of a block.
 _J = np.arange(FACTOR_BLOCK_STEPS, dtype=float)
-_J_PAIRS = _J * (_J - 1.0) / 2.0
 
 
-def block_ramp_sums(at_starts: np.ndarray, m: int) -> np.ndarray:
-    """``S[k] = sum_{i<k} r[i]`` for k = 0..m (shape (m+1, N)), ``r`` the per-step
-    values :func:`block_ramp` makes of ``at_starts`` (blocks, N): in closed form per
-    block (a ramp's partial sums are quadratic in the step), no cumulative sum over
-    the steps."""
+def block_step_sums(at_starts: np.ndarray, m: int) -> np.ndarray:
+    """``S[k] = sum_{i<k} at_starts[i // FACTOR_BLOCK_STEPS]`` for k = 0..m (shape
+    (m+1, N)): the cumulative sums of values held over blocks of
+    :data:`FACTOR_BLOCK_STEPS` steps, in closed form (linear within a block)."""
     nb, n = at_starts.shape[0], FACTOR_BLOCK_STEPS
-    step = np.zeros_like(at_starts)
-    step[1:] = np.diff(at_starts, axis=0) / n
+    if nb == 0:
+        return np.zeros((1, *at_starts.shape[1:]))
     before = np.zeros_like(at_starts)  # the sums of the blocks before each
-    np.cumsum(at_starts[:-1] * n + step[:-1] * (n * (n - 1) / 2), axis=0, out=before[1:])
+    np.cumsum(at_starts[:-1] * n, axis=0, out=before[1:])
     out = np.empty((nb * n + 1, *at_starts.shape[1:]))
-    out[:-1].reshape(nb, n, -1)[:] = (
-        before[:, None] + _J[:, None] * at_starts[:, None] + _J_PAIRS[:, None] * step[:, None]
-    )
-    out[-1] = out[-2] + at_starts[-1] + step[-1] * (n - 1)
+    body = out[:-1].reshape(nb, n, -1)
+    np.multiply(_J[:, None], at_starts[:, None], out=body)
+    body += before[:, None]
+    out[-1] = before[-1] + at_starts[-1] * n
     return out[: m + 1]
 
 
@@ -251,7 +251,8 @@ def rc_recurrence(
         for k in range(m):
             out[k + 1] = a[k] * out[k] + (1.0 - a[k]) * r * drive[k]
         return out
-    block = m if worst_rate * m <= _MAX_GROWTH_EXPONENT else int(_MAX_GROWTH_EXPONENT / worst_rate)
+    limit = _RC_MAX_GROWTH_EXPONENT
+    block = m if worst_rate * m <= limit else int(limit / worst_rate)
     start = 0
     while start < m:
         stop = min(m, start + block)
@@ -311,8 +312,11 @@ class PackModel:
         # it stays far from overflow over one (cooling is slow against a step)
         steps = np.arange(1, _GROW_CACHE_STEPS + 1, dtype=float)[:, None]
         rate = -np.log(self.a_th)
-        self._grow_th = (
-            np.exp(steps * rate) if _GROW_CACHE_STEPS * rate.max() < _MAX_GROWTH_EXPONENT else None
+        far = _GROW_CACHE_STEPS * rate.max() < _MAX_GROWTH_EXPONENT
+        self._grow_th = np.exp(steps * rate) if far else None
+        # and the predictor's, on blocks of FACTOR_BLOCK_STEPS
+        self._grow_blocks = (
+            self._grow_th[FACTOR_BLOCK_STEPS - 1 :: FACTOR_BLOCK_STEPS] if far else None
         )
 
     @property
@@ -404,15 +408,13 @@ class PackModel:
         if factor is None:
             at_starts = self._predicted_factor(state, ic, ocv, faults, t_s)
             factor = block_ramp(at_starts, m)
-            # the time constants' factor: the same ramp of 1/f, summed in closed form
-            inv_sum = block_ramp_sums(1.0 / at_starts, m)
-            inv_max = 1.0 / float(at_starts.min())
         else:
             factor = np.broadcast_to(factor, (m, self.n_cells))
-            inv_sum = np.empty((m + 1, self.n_cells))
-            inv_sum[0] = 0.0
-            np.cumsum(1.0 / factor, axis=0, out=inv_sum[1:])
-            inv_max = 1.0 / float(factor.min()) if m else 1.0
+            at_starts = factor[::FACTOR_BLOCK_STEPS]  # (a closed loop's blocks start there too)
+        # the time constants' factor: f at each block's start, held over the block
+        inv = 1.0 / at_starts
+        inv_sum = block_step_sums(inv, m)
+        inv_max = float(inv.max()) if m else 1.0
         fi = factor * ic  # the current times the resistance factor
         v1 = rc_recurrence(state.v1_v, inv_sum, self.c1, fi, c.r1_ohm, self.c1 * inv_max)
         v2 = rc_recurrence(state.v2_v, inv_sum, self.c2, fi, c.r2_ohm, self.c2 * inv_max)
@@ -463,11 +465,8 @@ class PackModel:
         starts = np.arange(0, m, n)
         c = self.cells
         block_heat = np.add.reduceat(ic * ic, starts, axis=0) * (c.r0_ohm * f0)
-        rc_v = 0.0
-        for v0, r, rate in ((state.v1_v, c.r1_ohm, self.c1), (state.v2_v, c.r2_ohm, self.c2)):
-            heat, v = self._rc_heat(v0, f0 * r, rate / f0, ic, starts, faults.short_cell)
-            block_heat += heat
-            rc_v = rc_v + v
+        heat, rc_v = self._rc_heat(state, f0, ic, starts, faults.short_cell)
+        block_heat += heat
         block_heat *= self.g_th
         fault_heat = 0.0  # a fault's heat (not the resistances')
         if faults.short_cell is not None or faults.runaway is not None:
@@ -482,45 +481,42 @@ class PackModel:
             )
         if faults.short_cell is not None or faults.runaway is not None:
             fault_heat *= self.g_th
-        decay = self.a_th**n
+        decay, grow = self.a_th**n, self._grow_blocks
         theta0 = state.temperature_c - self.ambient_c
-        theta = linear_recurrence(theta0, decay, block_heat + fault_heat)
+        theta = linear_recurrence(theta0, decay, block_heat + fault_heat, grow)
         factor = self.resistance_factor(theta[:-1] + self.ambient_c)
         block_heat *= factor / f0
         block_heat += fault_heat
-        theta = linear_recurrence(theta0, decay, block_heat)
+        theta = linear_recurrence(theta0, decay, block_heat, grow)
         return self.resistance_factor(theta[:-1] + self.ambient_c)
 
-    @staticmethod
     def _rc_heat(
-        v0: np.ndarray,
-        r: np.ndarray,
-        rate: np.ndarray,
-        ic: np.ndarray,
-        starts: np.ndarray,
-        cell: int | None,
+        self, state: PackState, f0: np.ndarray, ic: np.ndarray, starts: np.ndarray, cell: int | None
     ) -> tuple[np.ndarray, np.ndarray | float]:
-        """The heat (blocks, N) of an RC pair of resistance ``r`` and decay exponent
-        ``rate`` per step (both (N,), constant over the chunk) from ``v0`` under the
-        cells' currents ``ic``, summed over the blocks from ``starts``; and the
-        voltage (m,) of ``cell`` (0.0 if None). One current through every cell:
-        ``v = a**k v0 + r u`` with ``u`` the current low-passed from zero at the
-        cells' mean decay, so the sums are of three 1-D series."""
-        m = ic.shape[0]
-        if ic.shape[1] > 1:  # side currents: each cell its own
-            a = np.exp(-rate)
-            v = linear_recurrence(v0, a, (1.0 - a) * r * ic)[:-1]
-            cv = v[:, cell] if cell is not None else 0.0
-            return np.add.reduceat(v * v, starts, axis=0) / r, cv
-        a = math.exp(-float(rate.mean()))
-        u = linear_recurrence(np.zeros(1), a, (1.0 - a) * ic)[:-1, 0]
-        decay = np.exp(np.arange(m) * math.log(a)) if a > 0.0 else (np.arange(m) == 0) * 1.0
-        s_dd = np.add.reduceat(decay * decay, starts)[:, None]
-        s_du = np.add.reduceat(decay * u, starts)[:, None]
-        s_uu = np.add.reduceat(u * u, starts)[:, None]
-        heat = (v0 * v0) * s_dd + (2.0 * v0 * r) * s_du + (r * r) * s_uu
-        heat /= r
-        cv = decay * v0[cell] + r[cell] * u if cell is not None else 0.0
+        """The RC pairs' heat (blocks, N) at the factors ``f0`` (N,) over the chunk,
+        summed over the blocks from ``starts``, and the pairs' voltage (m,) of
+        ``cell`` (0.0 if None). One current through every cell: a pair's voltage is
+        ``f0 R u`` with ``u`` the current low-passed at the cells' mean time constant
+        from their mean ``v / (f0 R)`` (their spread is a few per cent), its heat
+        ``f0 R u**2``: 1-D series. Else each cell's own pairs."""
+        c = self.cells
+        rate = np.array([self.c1, self.c2])[:, None] / f0  # (2, N)
+        r = np.vstack([c.r1_ohm, c.r2_ohm]) * f0  # (2, N): f0 R
+        v0 = np.vstack([state.v1_v, state.v2_v])
+        if ic.shape[1] > 1:  # side currents: each cell its own pairs
+            heat = 0.0
+            cv = 0.0
+            for p in range(2):
+                a = np.exp(-rate[p])
+                v = linear_recurrence(v0[p], a, (1.0 - a) * r[p] * ic)[:-1]
+                heat = heat + np.add.reduceat(v * v, starts, axis=0) / r[p]
+                cv = cv + (v[:, cell] if cell is not None else 0.0)
+            return heat, cv
+        a = np.exp(-rate.mean(axis=1))  # (2,)
+        u = linear_recurrence((v0 / r).mean(axis=1), a, (1.0 - a) * ic)[:-1]  # (m, 2)
+        sums = np.add.reduceat(u * u, starts, axis=0)  # (blocks, 2)
+        heat = sums[:, :1] * r[0] + sums[:, 1:] * r[1]
+        cv = u @ r[:, cell] if cell is not None else 0.0
         return heat, cv
 
     def _thermal(
@@ -643,6 +639,7 @@ class PackModel:
         starts: list[float] = []  # its temperatures at the blocks' starts
         theta = temp - self.ambient_c
         at_start, slope = f0, 0.0
+        e1 = e2 = 0.0
         j = FACTOR_BLOCK_STEPS  # steps into the block
         for k in range(n):
             if j == FACTOR_BLOCK_STEPS:
@@ -650,6 +647,8 @@ class PackModel:
                 starts.append(theta + self.ambient_c)
                 last, at_start = at_start, float(self.resistance_factor(starts[-1]))
                 slope = (at_start - last) / FACTOR_BLOCK_STEPS if k else 0.0
+                # each pair relaxes with time constant tau * (f at the block's start)
+                e1, e2 = math.expm1(c1 / at_start), math.expm1(c2 / at_start)
             f = at_start + slope * j
             j += 1
             lim_f.append(f)
@@ -665,9 +664,8 @@ class PackModel:
             out[k] = i_pack
             theta = a_th * theta + g_th * (i_cell * i_cell * r0 + (v1 * v1 / r1 + v2 * v2 / r2) / f)
             soc += i_cell * k_soc
-            # each pair relaxes towards f*R*I with its time constant f*tau
-            v1 += math.expm1(c1 / f) * (v1 - f * r1 * i_cell)
-            v2 += math.expm1(c2 / f) * (v2 - f * r2 * i_cell)
+            v1 += e1 * (v1 - f * r1 * i_cell)  # towards f R1 I
+            v2 += e2 * (v2 - f * r2 * i_cell)
         return out, False, self._cv_factors(state, lim, starts, lim_f)
 
     def _cv_factors(
@@ -728,6 +726,7 @@ class PackModel:
             if j == 0:  # as block_ramp makes them
                 last, at_start = at_start, self.resistance_factor(theta + self.ambient_c)
                 slope = (at_start - last) / FACTOR_BLOCK_STEPS if s else np.zeros(n_c)
+                e1, e2 = np.expm1(-self.c1 / at_start), np.expm1(-self.c2 / at_start)
             factor = factors[s] = at_start + slope * j
             r0 = c.r0_ohm * factor
             div = 1.0 + r0 * g
@@ -745,7 +744,7 @@ class PackModel:
             out[s] = i
             side[s] = sd
             soc += ic * self.soc_per_a
-            v1 = v1 + np.expm1(-self.c1 / factor) * (v1 - factor * r1 * ic)
-            v2 = v2 + np.expm1(-self.c2 / factor) * (v2 - factor * r2 * ic)
+            v1 = v1 + e1 * (v1 - factor * r1 * ic)
+            v2 = v2 + e2 * (v2 - factor * r2 * ic)
             theta = self.a_th * theta + self.g_th * heat
         return out, side, factors

@@ -18,7 +18,7 @@ from app.core.spec import (
     resistance_temperature_factor,
 )
 from app.hardware.simulator import PackSimulator, simulate
-from app.hardware.simulator.model import block_ramp, block_ramp_sums, rc_recurrence
+from app.hardware.simulator.model import FACTOR_BLOCK_STEPS, block_step_sums, rc_recurrence
 from app.hardware.simulator.profiles import CurrentStep, Profile
 
 FLAT = preset("nmc", series_cells=1).with_ocv_table([0, 100], [3.7, 3.7])
@@ -144,17 +144,17 @@ def test_rc_recurrence_with_varying_coefficients_matches_a_plain_loop():
         expected[k + 1] = a * expected[k] + (1.0 - a) * r * drive[k]
     got = rc_recurrence(x0, cum, scale, drive, r, scale * inv_f.max())
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-13)
-    # the closed-form sums of a block ramp are its cumulative sums
+    # the closed-form sums of values held over blocks are their cumulative sums
     starts = rng.uniform(0.5, 2.0, size=(40, n))
     for m in (1, 16, 17, 633):
-        ramp = block_ramp(starts, m)
-        sums = np.vstack([np.zeros(n), np.cumsum(ramp, axis=0)])
-        np.testing.assert_allclose(block_ramp_sums(starts, m), sums, rtol=1e-12)
+        held = np.repeat(starts, FACTOR_BLOCK_STEPS, axis=0)[:m]
+        sums = np.vstack([np.zeros(n), np.cumsum(held, axis=0)])
+        np.testing.assert_allclose(block_step_sums(starts, m), sums, rtol=1e-12)
 
 
-def cold_run(sizes: list[int] | None, **kw) -> dict[str, np.ndarray]:
-    spec = preset("nmc", series_cells=4)
-    sim = PackSimulator(spec, kw.pop("profile", "cycle"), seed=7, ambient_c=0.0, **kw)
+def cold_run(chem: str, sizes: list[int] | None) -> dict[str, np.ndarray]:
+    spec = preset(chem, series_cells=4)
+    sim = PackSimulator(spec, "cycle", seed=7, ambient_c=0.0)
     if sizes is None:
         block = sim.run_block(6000)
         return {k: block[k] for k in block.columns}
@@ -162,13 +162,14 @@ def cold_run(sizes: list[int] | None, **kw) -> dict[str, np.ndarray]:
     return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0].columns}
 
 
-def test_a_cold_run_is_the_same_whatever_blocks_it_is_read_in():
-    whole = cold_run(None)
+@pytest.mark.parametrize("chem", ["nmc", "lead_acid"])
+def test_a_cold_run_is_the_same_whatever_blocks_it_is_read_in(chem):
+    whole = cold_run(chem, None)
     rng = np.random.default_rng(0)
     cuts = np.sort(rng.choice(np.arange(1, 6000), size=40, replace=False))
     sizes = [1, 1, 2, *np.diff(np.concatenate(([4], cuts[cuts > 4], [6000]))).tolist()]
     assert sum(sizes) == 6000
-    pieces = cold_run(sizes)
+    pieces = cold_run(chem, sizes)
     assert whole.keys() == pieces.keys()
     for k in whole:
         np.testing.assert_array_equal(pieces[k], whole[k], err_msg=k)
