@@ -8,7 +8,8 @@ The terminal voltage of cell i at sample k is::
 
     v[k] = OCV(soc[k]) + R0*I[k] + v1[k] + v2[k]
 
-(it rises on charge; the resistances at the cell's temperature, see below). The RC pairs use the exact discretisation of
+(it rises on charge; the resistances and time constants at the cell's
+temperature, see below). The RC pairs use the exact discretisation of
 ``dv/dt = -v/tau + I/C``: ``v[k+1] = a*v[k] + R*(1-a)*I[k]`` with
 ``a = exp(-dt/tau)``; the thermal mass likewise: ``theta[k+1] = b*theta[k] +
 (1-b)*P[k]/h`` with ``theta = T - T_ambient`` and ``b = exp(-dt*h/C)``, P the
@@ -19,23 +20,34 @@ with a cumulative sum (:func:`linear_recurrence`).
 Temperature. A cell's R0, R1 and R2 are its 25 degC values times ``f(T)``,
 :func:`app.core.spec.resistance_temperature_factor` of its own temperature (the
 Arrhenius law the SOH diagnostic corrects measured resistances with; held at its
-ends outside :data:`~app.core.spec.RESISTANCE_CORRECTION_RANGE_C`). An RC pair's
-voltage is its resistance times its low-passed current, ``v = f(T) * u`` with ``u``
-the pair's voltage at 25 degC (the recurrence above, tau fixed): the circuit above
-at any constant temperature, and its heat ``v**2 / (f R)`` is ``f`` times the
-25 degC heat. So the currents' part is solved once; only the temperature ties the
-steps together (it sets R, R the heat, the heat the temperature), and it moves
-slowly (~25 min thermal time constant). The factors are computed every
-:data:`FACTOR_BLOCK_STEPS` steps from the temperatures there and carried on along
-their last slope in between (:func:`block_ramp`; causal, so a chunk cut short keeps
-its first steps). An open-loop chunk takes those temperatures from a predictor
-that heats the cells with their factors at the chunk's start
-(:meth:`PackModel._predicted_factor`); a closed loop (CV, float) from its own
-step-by-step heating (a CV chunk follows its limiting cell, the others moving as
-much) and ends where a cell's factor is off its temperature's by
-:data:`RESISTANCE_FACTOR_TOLERANCE`. Against a step-by-step solution (chunks of
-one step) a 4-cell drive cycle's voltages differ by < 0.3 mV, its temperatures by
-< 0.001 K (an HPPC test's: 0.4 mV, 0.003 K). A chunk's solution depends on where it
+ends outside :data:`~app.core.spec.RESISTANCE_CORRECTION_RANGE_C`); the RC pairs'
+capacitances stay, so their time constants are ``f(T)`` times the 25 degC ones (a
+cold cell relaxes more slowly after a pulse). An RC pair's state is its true
+voltage (the capacitor's charge over C, continuous through a change of
+temperature); a step relaxes it towards ``f R I`` with ``a[k] = exp(-dt / (f
+tau))``, a linear recurrence with a coefficient varying per step and cell, still
+solved for a chunk at once (:func:`rc_recurrence`: cumulative sums of the decay
+exponents, re-anchored every block of steps so ``exp`` stays in range). Its heat
+is ``v**2 / (f R)``. The factors are computed every :data:`FACTOR_BLOCK_STEPS`
+steps from the temperatures there; the resistances carry on along their last slope
+in between (:func:`block_ramp`; causal, so a chunk cut short keeps its first
+steps), the time constants hold the block start's ``f`` over the block (their sums
+in closed form, :func:`block_step_sums`; a block's change of temperature is small
+against the cell's). Only the temperature ties the steps together (it sets R and tau, they the
+heat, the heat the temperature), and it moves slowly (~25 min thermal time
+constant). An open-loop chunk takes its temperatures from a predictor
+(:meth:`PackModel._predicted_factor`): the cells heated with their factors at the
+chunk's start (the RC pairs' heat from the current low-passed step by step), then
+once more with each block's resistive heat times its predicted factor over the
+start's. A closed loop (CV, float) takes them from its own step-by-step heating
+(a CV chunk follows its limiting cell, the others moving as much) and ends where a
+cell's factor is off its temperature's by :data:`RESISTANCE_FACTOR_TOLERANCE`.
+Against a step-by-step solution (chunks of one step, each step's factor its own
+temperature's; 12000 s runs, 4 cells unless said;
+``tests/hardware/simulator/test_sim_temperature.py`` checks shorter ones) the
+voltages differ by: NMC drive at 25 degC 0.20 mV, at 0 degC
+0.62 mV; NMC HPPC at 25 degC 0.20 mV, 2 cells at 0 degC 0.92 mV; LFP drive at 10 degC
+0.04 mV; the temperatures by < 0.002 K. A chunk's solution depends on where it
 starts, so the simulator cuts chunks independently of the blocks it is read in
 (:class:`~app.hardware.simulator.pack.PackSimulator` computes them ahead).
 """
@@ -94,7 +106,7 @@ class PackState:
     """The true state of every cell (arrays of shape (N,)) before sample ``index``."""
 
     soc_pct: np.ndarray
-    #: the RC pairs' voltages at 25 degC (the true ones times the resistance factor)
+    #: the RC pairs' true voltages
     v1_v: np.ndarray
     v2_v: np.ndarray
     temperature_c: np.ndarray
@@ -134,8 +146,8 @@ class Trajectory:
     current_a: np.ndarray  # (m,) pack current
     cell_v: np.ndarray  # (m, N) terminal voltage (collapse applied)
     soc_pct: np.ndarray  # (m+1, N)
-    v1_v: np.ndarray  # (m+1, N) at 25 degC
-    v2_v: np.ndarray  # (m+1, N) at 25 degC
+    v1_v: np.ndarray  # (m+1, N)
+    v2_v: np.ndarray  # (m+1, N)
     temperature_c: np.ndarray  # (m+1, N)
     collapse_s: np.ndarray  # (N,) collapse times after the chunk
     # the model's working arrays (None in a chunk the simulator keeps for its output)
@@ -513,10 +525,13 @@ class PackModel:
                 cv = cv + (v[:, cell] if cell is not None else 0.0)
             return heat, cv
         a = np.exp(-rate.mean(axis=1))  # (2,)
-        u = linear_recurrence((v0 / r).mean(axis=1), a, (1.0 - a) * ic)[:-1]  # (m, 2)
-        sums = np.add.reduceat(u * u, starts, axis=0)  # (blocks, 2)
-        heat = sums[:, :1] * r[0] + sums[:, 1:] * r[1]
-        cv = u @ r[:, cell] if cell is not None else 0.0
+        u0 = (v0 / r).mean(axis=1)
+        heat = 0.0
+        cv = 0.0
+        for p in range(2):  # (m, 1) each: a contiguous cumulative sum
+            u = linear_recurrence(u0[p : p + 1], a[p], (1.0 - a[p]) * ic)[:-1]
+            heat = heat + np.add.reduceat(u * u, starts, axis=0) * r[p]
+            cv = cv + (u[:, 0] * r[p, cell] if cell is not None else 0.0)
         return heat, cv
 
     def _thermal(
