@@ -16,6 +16,17 @@ law of their temperature (before -> after, two alternating runs each): simulate
 16 cells drive 0.160 -> 0.186 s (+16 %), cycle 0.142 -> 0.157 (+10 %); 4 cells
 drive 0.085 -> 0.105 (+24 %), cycle 0.064 -> 0.078 (+22 %); source (1000-sample
 blocks) 16 cells drive +8 %, cycle +6 %, 4 cells +3-5 %.
+
+When the RC time constants began to follow the temperature too (tau = f(T) tau_25,
+a varying-coefficient recurrence per pair; with fewer (m, N) temporaries, one
+cumulative SOC sum for a series current, chunk-wide min/max before the row-wise
+limit checks, the predictor's RC heat from a 1-D low-pass): this script, main and the
+branch run alternately twice on a loaded 2-core machine (load ~12), best of the two
+(main -> branch, CPU s): simulate drive 4 cells 0.110 -> 0.115, 16 cells 0.283 ->
+0.247; cycle 4 cells 0.094 -> 0.092, 16 cells 0.248 -> 0.239; source drive 0.119 ->
+0.116, 0.255 -> 0.223; cycle 0.105 -> 0.098, 0.228 -> 0.202. One integrate of a
+4096-step drive chunk (process time, best of 7 x 40): 4 cells 2.04-2.16 -> 2.16 ms,
+16 cells 6.25-6.34 -> 5.74-5.78 ms.
 """
 
 from __future__ import annotations

@@ -71,9 +71,10 @@ class CellParameters:
     :func:`~app.core.spec.resistance_temperature_factor` of ``chemistry`` (the
     model applies it, :mod:`app.hardware.simulator.model`).
 
-    RC time constants are the same for every cell and at every temperature (the
-    spread and the temperature are in R; C follows so that tau = R*C keeps the
-    chemistry's value).
+    RC time constants ``tau1_s``, ``tau2_s`` are the same for every cell at 25 degC
+    (the spread is in R; C follows so that tau = R*C keeps the chemistry's value).
+    With the temperature the capacitances stay and tau follows R: the model takes
+    them as ``f(T)`` times these.
     """
 
     chemistry: Chemistry

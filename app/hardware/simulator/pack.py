@@ -225,8 +225,7 @@ class PackSimulator:
     @property
     def rc_voltages_v(self) -> tuple[np.ndarray, np.ndarray]:
         """True voltages across the two RC pairs of each cell."""
-        factor = self.model.resistance_factor(self.state.temperature_c)
-        return self.state.v1_v * factor, self.state.v2_v * factor
+        return self.state.v1_v.copy(), self.state.v2_v.copy()
 
     def ocv_v(self) -> np.ndarray:
         """True open-circuit voltage of each cell now."""
