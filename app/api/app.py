@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 from datetime import datetime
 from typing import Annotated, Any
@@ -149,7 +150,7 @@ def create_app(
 
     @api.exception_handler(BatteryOSError)
     async def _user_error(_request: Request, exc: BatteryOSError):
-        return _error(400, str(exc))
+        return _error(400, api_words(str(exc)))
 
     @api.exception_handler(Exception)
     async def _bug(_request: Request, exc: Exception):
@@ -322,16 +323,7 @@ def create_app(
 
     # --- diagnostics on samples or an uploaded log ------------------------------
     async def _diagnose_upload(name: str, file: UploadFile, params: dict) -> dict:
-        suffix = os.path.splitext(file.filename or "")[1][:16]
-        with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp:
-            while chunk := await file.read(1 << 20):
-                tmp.write(chunk)
-        try:
-            return await asyncio.to_thread(
-                _analyze_path, tmp.name, file.filename or "upload", params
-            )
-        finally:
-            os.unlink(tmp.name)
+        return await _with_upload(file, _analyze_path, params)
 
     for slug, key in DIAGNOSES.items():
 
@@ -376,16 +368,7 @@ def create_app(
         file: Annotated[UploadFile, File(description="a log file in any supported format")],
         notes: Annotated[str, Query(max_length=2000)] = "",
     ):
-        suffix = os.path.splitext(file.filename or "")[1][:16]
-        with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp:
-            while chunk := await file.read(1 << 20):
-                tmp.write(chunk)
-        try:
-            recording = await asyncio.to_thread(
-                _import_log, db, tmp.name, file.filename or "upload", notes
-            )
-        finally:
-            os.unlink(tmp.name)
+        recording = await _with_upload(file, lambda path, name: _import_log(db, path, name, notes))
         return recording_json(recording)
 
     @api.get("/battery/logs/{recording_id}", tags=["battery"])
@@ -443,6 +426,58 @@ def create_app(
     return api
 
 
+#: The command line's battery options, as the API names its parameters.
+_CLI_OPTION = re.compile(
+    r"--(chemistry|capacity-ah|cells|bol-resistance-ohm|eol-fraction)\b"
+    r"(?: (\d+(?:\.\d+)?|nmc|lfp|lead_acid)\b)?"
+)
+
+
+def api_words(text: str) -> str:
+    """A message of the command line's, with its battery options as the API's parameter
+    names: ``--chemistry nmc`` is ``chemistry=nmc``, ``--capacity-ah`` ``'capacity_ah'``."""
+
+    def name(match: re.Match) -> str:
+        param = match.group(1).replace("-", "_")
+        return f"{param}={match.group(2)}" if match.group(2) else f"'{param}'"
+
+    return _CLI_OPTION.sub(name, text) if "--" in text else text
+
+
+async def _with_upload(file: UploadFile, work, *args):
+    """``work(path, name, *args)`` on the uploaded ``file`` saved to a temporary file, off
+    the event loop. Its messages (errors, and the strings of a dict it returns) name the
+    file as the client sent it, not the temporary file, and the API's parameters."""
+    name = file.filename or "upload"
+    suffix = os.path.splitext(name)[1][:16]
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp:
+        while chunk := await file.read(1 << 20):
+            tmp.write(chunk)
+
+    def named(text: str) -> str:
+        text = text.replace(tmp.name, name).replace(os.path.basename(tmp.name), name)
+        return api_words(text)
+
+    try:
+        result = await asyncio.to_thread(work, tmp.name, name, *args)
+    except BatteryOSError as exc:
+        raise HTTPException(400, named(str(exc))) from None
+    finally:
+        os.unlink(tmp.name)
+    return _strings(result, named) if isinstance(result, dict) else result
+
+
+def _strings(value, change):
+    """``value`` (JSON-like) with ``change`` applied to every string in it."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {k: _strings(v, change) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strings(v, change) for v in value]
+    return value
+
+
 def _only(report: dict, key: str) -> dict:
     return {**report, "results": {key: report["results"].get(key)}}
 
@@ -458,6 +493,7 @@ def _analysis_args(params: dict):
         ocv_table=None,
         eol_fraction=params.get("eol_fraction", 0.8),
         timeseries=None,
+        no_cache=True,  # an upload is read once: no copy of it in the log cache
     )
 
 
@@ -493,17 +529,19 @@ def _analyze_samples(body: DiagnoseIn) -> dict:
     spec = spec_from_args(
         _analysis_args(body.model_dump()),
         cells_in_data=schema.series_cells_in(frame),
+        frame=frame,
     )
     suite = run_suite(
         frame, spec, eol_fraction=body.eol_fraction, reference_capacity_ah=body.capacity_ah
     )
-    return {"source": "samples", "spec": spec.to_dict(), **suite.to_dict()}
+    report = {"source": "samples", "spec": spec.to_dict(), **suite.to_dict()}
+    return _strings(report, api_words)
 
 
 def _import_log(db: Database, path: str, name: str, notes: str):
     from app.hardware.logs.formats import open_log
     from app.storage import repositories as repo
 
-    log = open_log(path)
+    log = open_log(path, use_cache=False)  # read once: no copy of it in the log cache
     spec = log.spec.to_dict() if log.spec else None  # not a damaged one
     return repo.import_recording(db, log.frame, f"upload:{name}", spec, notes)

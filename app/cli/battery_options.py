@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from app.core.errors import BatteryOSError
 from app.core.spec import (
@@ -17,6 +18,9 @@ from app.core.spec import (
     load_ocv_table,
     preset,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def positive_float(text: str) -> float:
@@ -95,8 +99,19 @@ def spec_from_args(
     fallback: BatterySpec | None = None,
     cells_in_data: int = 0,
     spec_problem: str | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> BatterySpec:
     """The battery the user described, over ``fallback`` (e.g. the file's own spec).
+
+    An option changes what it names and nothing else: ``--chemistry`` over a file's own
+    battery of another chemistry takes that chemistry's preset (limits, OCV table, ECM)
+    but keeps the file's cells, capacity and resistance.
+
+    ``frame``: the samples the battery is for. When their cell-voltage columns add up to
+    the pack voltage (:func:`cells_the_data_shows`), that is the series cell count: it
+    stands over the file's own, and a ``--cells`` that differs is refused.
+    ``cells_in_data``: the count :func:`app.core.schema.series_cells_in` gives, used when
+    neither the user nor the file says.
 
     ``spec_problem``: what is wrong with the file's own spec line (it was ignored), named
     when the user gives no battery either."""
@@ -104,6 +119,13 @@ def spec_from_args(
         spec = preset(args.chemistry)
         if fallback is not None and fallback.chemistry == spec.chemistry:
             spec = fallback
+        elif fallback is not None:  # the file's battery, in the chemistry the user names
+            spec = spec.with_overrides(
+                capacity_ah=fallback.capacity_ah,
+                series_cells=fallback.series_cells,
+                parallel_strings=fallback.parallel_strings,
+                bol_resistance_ohm=fallback.bol_resistance_ohm,
+            )
     elif fallback is not None:
         spec = fallback
     else:
@@ -112,7 +134,14 @@ def spec_from_args(
             f"{why}the data does not say which battery it is: give --chemistry "
             "(nmc, lfp, lead_acid) and --capacity-ah"
         )
-    cells = args.cells or (cells_in_data if fallback is None and cells_in_data else None)
+    shown = cells_the_data_shows(frame) if frame is not None else 0
+    if args.cells and shown and args.cells != shown:
+        raise BatteryOSError(
+            f"--cells {args.cells}: the log's {shown} cell-voltage columns add up to its pack "
+            f"voltage, so it is {shown} cells in series, not {args.cells} (give --cells "
+            f"{shown}, or leave it out)"
+        )
+    cells = args.cells or shown or (cells_in_data if fallback is None and cells_in_data else None)
     spec = spec.with_overrides(
         capacity_ah=args.capacity_ah,
         series_cells=cells,
@@ -122,6 +151,29 @@ def spec_from_args(
         soc, ocv = load_ocv_table(args.ocv_table)
         spec = spec.with_ocv_table(soc, ocv)
     return spec
+
+
+def cells_the_data_shows(frame: pd.DataFrame) -> int:
+    """The series cells a log's cell voltages show beyond doubt: the number of its
+    ``cell_<k>_v`` columns when they add up to its pack voltage (the median pack voltage
+    over the mean cell voltage rounds to their number), else 0 (no cell columns, or only
+    some of the cells: the pack voltage says more)."""
+    import numpy as np
+
+    from app.core import schema
+
+    columns = schema.cell_voltage_columns(frame.columns)
+    if not columns or schema.VOLTAGE not in frame.columns:
+        return 0
+    cells = frame[columns].to_numpy(dtype=float)
+    pack = frame[schema.VOLTAGE].to_numpy(dtype=float)
+    with np.errstate(all="ignore"):
+        total = cells.sum(axis=1)  # NaN where a cell is missing: the row drops out
+        rows = np.isfinite(total) & (total > 0) & np.isfinite(pack) & (pack > 0)
+        if not rows.any():
+            return 0
+        ratio = float(np.median(pack[rows] / total[rows])) * len(columns)
+    return len(columns) if abs(ratio - len(columns)) < 0.5 else 0
 
 
 def spec_for_source(args: argparse.Namespace, url: str) -> BatterySpec | None:
@@ -136,20 +188,20 @@ def spec_for_source(args: argparse.Namespace, url: str) -> BatterySpec | None:
     if all(option is None for option in options) and args.bol_resistance_ohm is None:
         return None
     parsed = parse_source_url(url)
-    fallback, cells_in_data = url_battery(parsed), 0
+    fallback, cells_in_data, frame = url_battery(parsed), 0, None
     if fallback is None and parsed.scheme == "file":
-        fallback, cells_in_data = _log_battery(parsed.target)
+        fallback, cells_in_data, frame = _log_battery(parsed.target)
     elif fallback is None:  # a size without a chemistry (sim://?cells=4: the default's)
         given = url_battery_values(parsed)
         args = argparse.Namespace(**vars(args))
         args.cells = args.cells or given.get("cells")
         args.capacity_ah = args.capacity_ah or given.get("capacity_ah")
-    return spec_from_args(args, fallback=fallback, cells_in_data=cells_in_data)
+    return spec_from_args(args, fallback=fallback, cells_in_data=cells_in_data, frame=frame)
 
 
-def _log_battery(path: str) -> tuple[BatterySpec | None, int]:
-    """A log file's own battery (its ``# spec:`` line) and its cell columns, as
-    ``analyze`` reads them, for options to fill in over."""
+def _log_battery(path: str) -> tuple[BatterySpec | None, int, pd.DataFrame]:
+    """A log file's own battery (its ``# spec:`` line), its cell count and its samples,
+    as ``analyze`` reads them, for options to fill in over."""
     from app.core import schema
     from app.hardware.logs.formats import open_log
 
@@ -157,7 +209,7 @@ def _log_battery(path: str) -> tuple[BatterySpec | None, int]:
         log = open_log(path)
     except Exception as exc:  # the source names it again when it opens the file
         raise BatteryOSError(f"{path}: {exc}") from None
-    return log.spec, schema.series_cells_in(log.frame)
+    return log.spec, schema.series_cells_in(log.frame), log.frame
 
 
 def assumed_capacity_warning(
@@ -166,8 +218,8 @@ def assumed_capacity_warning(
     """A warning when the capacity is the chemistry preset's, not the user's or the file's."""
     if args.capacity_ah is not None:
         return None
-    if fallback is not None and (not args.chemistry or fallback.chemistry == spec.chemistry):
-        return None  # the file says which battery it is
+    if fallback is not None:
+        return None  # the file says which battery it is (and --chemistry keeps its capacity)
     return (
         f"the capacity is the {spec.chemistry.value} preset's {spec.capacity_ah:g} Ah (neither "
         "the file nor --capacity-ah gives one): SOC, SOH and cycle life depend on it"

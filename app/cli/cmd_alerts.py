@@ -228,7 +228,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     fallback = log.spec
     cells = schema.series_cells_in(log.frame)
     spec = spec_from_args(
-        args, fallback=fallback, cells_in_data=cells, spec_problem=log.spec_problem
+        args,
+        fallback=fallback,
+        cells_in_data=cells,
+        spec_problem=log.spec_problem,
+        frame=log.frame,
     )
     if args.thresholds:
         rules, origin = _read_thresholds(args.thresholds), args.thresholds

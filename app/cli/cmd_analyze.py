@@ -14,6 +14,7 @@ from app.cli.battery_options import (
     assumed_capacity_warning,
     spec_from_args,
 )
+from app.cli.can_options import add_can_options, can_decoding, use_log_cache
 from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 from app.core.errors import BatteryOSError
 
@@ -40,17 +41,7 @@ def add_parser(sub) -> None:
         "when no capacity is given (default 0.8)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (stable keys)")
-    p.add_argument(
-        "--dbc",
-        metavar="DBC",
-        help="CAN logs (.log .asc .blf .trc, foxBMS .txt): decode through this DBC "
-        "(default: the built-in BMS protocol, else a DBC beside the log)",
-    )
-    p.add_argument(
-        "--can-mapping",
-        metavar="NAME",
-        help="with --dbc: the saved signal mapping NAME (default: suggested from the log)",
-    )
+    add_can_options(p)
     p.add_argument(
         "--timeseries",
         metavar="CSV",
@@ -105,12 +96,16 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
 
     if is_cycle_table(path):
         return analyze_cycle_table(path, args)
-    log = open_log(path)
+    log = open_log(path, use_cache=use_log_cache(args))
     frame = inverted_if_asked(args, log.frame)
     fallback = log.spec
     cells = schema.series_cells_in(frame)
     spec = spec_from_args(
-        args, fallback=fallback, cells_in_data=cells, spec_problem=log.spec_problem
+        args,
+        fallback=fallback,
+        cells_in_data=cells,
+        spec_problem=log.spec_problem,
+        frame=frame,
     )
     suite = run_suite(
         frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
@@ -286,14 +281,7 @@ def print_summary(report: dict, out=None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.can_mapping and not args.dbc:
-        raise BatteryOSError("--can-mapping needs --dbc")
-    if args.dbc:
-        from app.hardware.logs.can_logs import using_dbc
-
-        with using_dbc(args.dbc, args.can_mapping):
-            report = analyze_file(args.file, args)
-    else:
+    with can_decoding(args):
         report = analyze_file(args.file, args)
     if args.json:
         json.dump(report, sys.stdout, allow_nan=False)

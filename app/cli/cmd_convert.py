@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from app.cli.can_options import add_can_options, can_decoding, use_log_cache
 from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 
 
@@ -31,6 +32,7 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", metavar="CSV", help="also write the per-step table")
     p.add_argument("--no-cache", action="store_true", help="read FILE itself, not a cached copy")
     add_invert_current_option(p)
+    add_can_options(p)
     p.set_defaults(run=run)
 
 
@@ -38,8 +40,11 @@ def _load(args: argparse.Namespace):
     from app.core.errors import BatteryOSError
     from app.hardware.logs.formats import open_log
 
+    if args.mapping and (args.dbc or args.can_mapping):
+        raise BatteryOSError("--mapping reads a table, --dbc a CAN log: give one of them")
     if not args.mapping:
-        return open_log(args.file, use_cache=not args.no_cache)
+        with can_decoding(args):
+            return open_log(args.file, use_cache=use_log_cache(args))
     from app.hardware.logs import generic
     from app.hardware.logs.column_mapping import ColumnMapping
     from app.hardware.logs.formats import read_head

@@ -28,7 +28,12 @@ def add_parser(sub) -> None:
         help="stop after this many seconds of data or of wall-clock time (default: until the "
         "source ends or Ctrl-C)",
     )
-    p.add_argument("-o", "--output", metavar="CSV", help="write canonical CSV here")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write the samples here: OUT.csv (canonical CSV), OUT.parquet or OUT.bdf.csv",
+    )
     p.add_argument("--notes", default="", help="free notes stored with the recording")
     add_invert_current_option(p)
     p.set_defaults(run=run)

@@ -6,6 +6,7 @@ import argparse
 import re
 
 from app.cli.battery_options import add_battery_options, spec_from_args
+from app.cli.can_options import add_can_options, can_decoding
 from app.cli.cmd_analyze import Analysis, _fraction, analyze, current_sign_warnings
 from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 from app.core.errors import BatteryOSError
@@ -34,6 +35,7 @@ def add_parser(sub) -> None:
         default=0.8,
         help="end of life at this fraction of capacity (default 0.8)",
     )
+    add_can_options(p)
     p.set_defaults(run=run)
 
 
@@ -45,13 +47,22 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
     from app.storage import alert_repository
     from app.storage import repositories as repo
     from app.storage.database import Database, default_url
+    from app.storage.migrate import schema_behind
     from app.storage.sample_writer import read_samples
 
     db = Database(args.db or default_url())
     try:
+        behind = schema_behind(db)
+        if behind is not None:
+            upgrade = (
+                f"batteryos --db {db.display_url} db upgrade" if args.db else "batteryos db upgrade"
+            )
+            raise BatteryOSError(
+                f"{db.display_url} has {behind}: run `{upgrade}` to create or upgrade them"
+            )
         recording = repo.get_recording(db, recording_id)
         if recording is None:
-            raise BatteryOSError(f"no recording with id {recording_id} in {db.display_url}")
+            raise BatteryOSError(f"no recording {recording_id} in {db.display_url}")
         frame = inverted_if_asked(args, read_samples(db, recording_id).to_frame())
         if len(frame) < 2:
             raise BatteryOSError(
@@ -79,7 +90,7 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
         db.close()
     fallback = BatterySpec.from_dict(recording.spec) if recording.spec else None
     cells = schema.series_cells_in(frame)
-    spec = spec_from_args(args, fallback=fallback, cells_in_data=cells)
+    spec = spec_from_args(args, fallback=fallback, cells_in_data=cells, frame=frame)
     suite = run_suite(
         frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
@@ -95,10 +106,13 @@ def run(args: argparse.Namespace) -> int:
     from app.reports import ReportContent, write_report
 
     match = _RECORDING.match(args.source)
+    if match and (args.dbc or args.can_mapping):
+        raise BatteryOSError("--dbc and --can-mapping decode CAN log files, not recordings")
     if match:
         analysis, alerts = analyze_recording(int(match.group(1)), args)
     else:
-        analysis, alerts = analyze(args.source, args), []
+        with can_decoding(args):
+            analysis, alerts = analyze(args.source, args), []
     content = ReportContent(
         analysis.report,
         frame=analysis.frame,

@@ -17,7 +17,9 @@ def add_parser(sub) -> None:
         "simulate",
         help="simulate a battery pack to a CSV file",
         description="Run the equivalent-circuit pack simulator as fast as possible and write "
-        "canonical CSV (time_s, voltage_v, current_a, temperature_c, cell_<k>_v, ...).",
+        "the samples (time_s, voltage_v, current_a, temperature_c, cell_<k>_v, ...) in the "
+        "format the extension of OUT names: OUT.csv (canonical CSV), OUT.parquet or "
+        "OUT.bdf.csv (Battery Data Format).",
     )
     add_battery_options(p, chemistry_default="nmc")
     p.add_argument(
@@ -42,7 +44,9 @@ def add_parser(sub) -> None:
     p.add_argument("--fault", choices=[k.value for k in FaultKind], help="inject a fault")
     p.add_argument("--fault-at", type=float, help="fault onset, s")
     p.add_argument("--fault-cell", type=int, help="the cell the fault affects (1-based)")
-    p.add_argument("-o", "--output", required=True, metavar="CSV", help="output file")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="OUT.csv, OUT.parquet or OUT.bdf.csv"
+    )
     p.set_defaults(run=run)
 
 
@@ -116,8 +120,8 @@ def _check_fault_fits_profile(args: argparse.Namespace, chemistry: str) -> None:
 def _exceeds(csv_path: str, cell_v_max: float) -> bool:
     """Whether any cell voltage in the written log is above ``cell_v_max``."""
     from app.core.schema import cell_voltage_columns
-    from app.hardware.logs.canonical_csv import read_canonical_csv
+    from app.hardware.logs.formats import open_log
 
-    frame = read_canonical_csv(csv_path).frame
+    frame = open_log(csv_path, use_cache=False).frame
     cells = cell_voltage_columns(frame.columns)
     return not cells or bool((frame[cells].to_numpy() > cell_v_max).any())

@@ -73,14 +73,12 @@ class _Sinks:
         spec = self.source.spec
         spec_json = json.dumps(spec.to_dict()) if spec else ""
         if self.csv_path:
-            from app.hardware.logs.canonical_csv import CanonicalCsvWriter
-
             meta = {"start_utc": self.started_utc.isoformat(), "source": self.source.url}
             if spec_json:
                 meta["spec"] = spec_json
             if self.notes:
                 meta["notes"] = self.notes
-            self.writer = CanonicalCsvWriter(self.csv_path, meta)
+            self.writer = LogFileWriter(self.csv_path, meta)
         if self.db is not None:
             from app.storage.recorder import Recorder
 
@@ -89,15 +87,16 @@ class _Sinks:
             )
 
     def close(self, interrupted: bool) -> int | None:
-        if self.writer is not None:
-            self.writer.close()
-        if self.recorder is not None:
-            from app.storage.models import RecordingStatus
+        try:
+            if self.writer is not None:
+                self.writer.close()
+        finally:
+            if self.recorder is not None:
+                from app.storage.models import RecordingStatus
 
-            status = RecordingStatus.INTERRUPTED if interrupted else RecordingStatus.COMPLETE
-            self.recorder.close(status=status)
-            return self.recorder.recording_id
-        return None
+                status = RecordingStatus.INTERRUPTED if interrupted else RecordingStatus.COMPLETE
+                self.recorder.close(status=status)
+        return self.recorder.recording_id if self.recorder is not None else None
 
     def storage_problem(self) -> str | None:
         """A line about the database while it is unreachable (None while fine)."""
@@ -110,6 +109,66 @@ class _Sinks:
             else f"{recorder.pending_rows} samples kept in memory"
         )
         return f"database unreachable ({recorder.last_error}); {where}, retrying"
+
+
+def log_file_format(path: str):
+    """The :class:`~app.hardware.logs.export.ExportFormat` ``path``'s extension names;
+    canonical CSV for a name without one (``/dev/null``). An extension without a writer
+    (``.xlsx``) is a :class:`SchemaError`."""
+    import os
+
+    from app.hardware.logs.export import ExportFormat, format_for
+
+    if not os.path.splitext(os.path.basename(path))[1]:
+        return ExportFormat.CANONICAL_CSV
+    return format_for(path)
+
+
+class LogFileWriter:
+    """Samples streamed into a log file in the format its extension names
+    (:func:`app.hardware.logs.export.format_for`): canonical CSV as they come; Parquet or
+    Battery Data Format CSV (``convert``'s writers) at the end, from a canonical CSV
+    written beside it as they come (``OUT.partial.csv``, removed once converted; kept,
+    and named, when the conversion fails, so no sample is lost)."""
+
+    def __init__(self, path: str, metadata: dict[str, str]):
+        from app.hardware.logs.canonical_csv import CanonicalCsvWriter
+        from app.hardware.logs.export import ExportFormat
+
+        self.path = path
+        self.format = log_file_format(path)
+        self._closed = False
+        if self.format is ExportFormat.CANONICAL_CSV:
+            self.partial = None
+            self._csv = CanonicalCsvWriter(path, metadata)
+        else:  # 10 significant digits: a week of 10 Hz samples keeps its 0.1 s
+            self.partial = path + ".partial.csv"
+            self._csv = CanonicalCsvWriter(self.partial, metadata, float_format="%.10g")
+
+    def append(self, block: SampleBlock) -> None:
+        self._csv.append(block)
+
+    def close(self) -> None:
+        import os
+
+        from app.core.errors import BatteryOSError
+        from app.hardware.logs.canonical_csv import read_canonical_csv
+        from app.hardware.logs.export import write_log
+
+        if self._closed:
+            return
+        self._closed = True
+        self._csv.close()
+        if self.partial is None:
+            return
+        if not self._csv.rows:
+            os.remove(self.partial)
+            return
+        try:
+            write_log(self.path, read_canonical_csv(self.partial), self.format)
+        except BatteryOSError as exc:
+            raise type(exc)(f"{exc}; the samples are kept in {self.partial}") from None
+        os.remove(self.partial)
 
 
 def _print_warnings(source, told: int) -> int:
@@ -129,7 +188,11 @@ def record_to(
     duration_s: float | None,
     notes: str = "",
 ) -> RecordSummary:
-    """Record ``url`` until it ends, ``duration_s`` passes (data or wall-clock time) or Ctrl-C."""
+    """Record ``url`` until it ends, ``duration_s`` passes (data or wall-clock time) or Ctrl-C.
+
+    ``csv_path``: a log file, in the format its extension names (:class:`LogFileWriter`)."""
+    if csv_path:
+        log_file_format(csv_path)  # a format without a writer fails before any work
     source = create_source(url, spec=spec)  # bad URLs fail here, before any output exists
     db = None
     if db_url:

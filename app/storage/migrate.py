@@ -66,6 +66,24 @@ def current_revision(target: Database | str | URL | None = None) -> str | None:
             db.dispose()
 
 
+def schema_behind(target: Database | str | URL | None = None) -> str | None:
+    """What keeps a reader from using ``target`` as it is, or None: "no Battery OS
+    tables" (never upgraded: an empty database, or another program's) or "the schema of
+    an older Battery OS (revision X)". A schema this version does not know (a newer
+    Battery OS made it) is None: reading it is left to try. For commands that only read,
+    which should not create or change tables (``report recording:ID``)."""
+    revision = current_revision(target)
+    if revision is None:
+        return "no Battery OS tables"
+    if revision == head_revision():
+        return None
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except CommandError:
+        known = None
+    return f"the schema of an older Battery OS (revision {revision})" if known else None
+
+
 def upgrade(target: Database | str | URL | None = None, revision: str = "head") -> str:
     """Create or upgrade the schema of ``target`` (a :class:`Database` or URL;
     the default SQLite file when None) to ``revision``; returns the revision

@@ -228,6 +228,7 @@ def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalys
             settings,
             fallback=analysis.file_spec,
             cells_in_data=schema.series_cells_in(analysis.frame),
+            frame=analysis.frame,
         )
     if analysis.per_cycle_table:  # the table's cycles do not depend on the battery
         return replace(analysis, spec=spec, settings=settings)

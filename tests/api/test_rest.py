@@ -333,3 +333,37 @@ def test_openapi_is_served_with_docs(api):
     ):
         assert path in spec["paths"], path
     assert api.client.get("/docs").status_code == 200
+
+
+def test_upload_errors_name_the_uploaded_file_and_the_apis_parameters(api, tmp_path):
+    # they named the server's temporary file ("/tmp/tmpoe5jumdj.csv: line 52 ...") and the
+    # command line's options ("give --chemistry")
+    import tempfile
+
+    h = api.headers("engineer")
+    rows = ["time_s,voltage_v,current_a"] + [f"{t},{3.7 + 0.001 * t},-1" for t in range(60)]
+    good = "\n".join(rows).encode()
+    bad = "\n".join([*rows[:51], "50,abc,def", *rows[52:]]).encode()
+    for route in ("/battery/diagnose/soc/upload", "/battery/logs"):
+        r = api.client.post(route, files={"file": ("bench 7.csv", bad)}, headers=h)
+        error = r.json()["error"]
+        assert r.status_code == 400 and error.startswith("bench 7.csv: line 52, column voltage_v")
+        assert tempfile.gettempdir() not in error
+    r = api.client.post("/battery/diagnose/soc/upload", files={"file": ("a.csv", good)}, headers=h)
+    error = r.json()["error"]
+    assert (
+        r.status_code == 400 and "give 'chemistry' (nmc, lfp, lead_acid) and 'capacity_ah'" in error
+    )
+    r = api.client.post(
+        "/battery/diagnose/soc/upload?chemistry=lfp", files={"file": ("a.csv", good)}, headers=h
+    )
+    warnings = r.json()["warnings"]
+    assert r.status_code == 200 and any("give chemistry=nmc" in w for w in warnings)
+    assert not any("--" in w for w in warnings)
+    # the posted samples' battery too: 3 cells adding up to the pack are not 8
+    t = np.arange(0.0, 600.0)
+    samples = {"time_s": t.tolist(), "voltage_v": (3 * 3.7 + 0 * t).tolist(),
+               "current_a": (-1 + 0 * t).tolist(),
+               **{f"cell_{k}_v": (3.7 + 0 * t).tolist() for k in (1, 2, 3)}}  # fmt: skip
+    r = api.client.post("/battery/diagnose/soc", json={"samples": samples, "cells": 8}, headers=h)
+    assert r.status_code == 400 and r.json()["error"].startswith("cells=8: the log's 3 cell")

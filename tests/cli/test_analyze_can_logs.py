@@ -50,3 +50,38 @@ def test_analyze_the_foxbms_text_log_reports_what_it_left_out(capsys):
     assert report["results"]["capacity_fade"]["status"] == "insufficient_data"
     assert main(["analyze", log, "--chemistry", "nmc", "--capacity-ah", "50"]) == 0
     assert "warning       f_StringValuesP0 (0x243)" in capsys.readouterr().out
+
+
+def test_report_and_convert_take_the_dbc_as_analyze_does(tmp_path, capsys):
+    # "report capture.trc --dbc ..." was "unrecognized arguments"
+    trace = tmp_path / "capture.trc"
+    shutil.copy(REAL_DATA / "can" / "foxbms_can-log.trc", trace)
+    dbc = str(REAL_DATA / "can" / "foxbms.dbc")
+    out = tmp_path / "fox.html"
+    assert main(["report", str(trace), "--dbc", dbc, "-o", str(out), *SPEC]) == 0
+    assert out.stat().st_size > 0
+    csv = tmp_path / "fox.csv"
+    assert main(["convert", str(trace), "--dbc", dbc, "-o", str(csv)]) == 0
+    assert "# decoded_with: DBC foxbms.dbc" in csv.read_text()
+    capsys.readouterr()
+    assert main(["convert", str(trace), "--can-mapping", "pack", "-o", str(csv)]) == 2
+    assert "--can-mapping needs --dbc" in capsys.readouterr().err
+    assert main(["report", "recording:1", "--dbc", dbc, "-o", str(out), *SPEC]) == 2
+    assert "not recordings" in capsys.readouterr().err
+
+
+def test_a_dbc_given_reads_the_log_afresh_not_its_cached_decoding(tmp_path, capsys, monkeypatch):
+    """The log cache keeps a log as it was decoded: with --dbc the file itself is read."""
+    from app.hardware.logs import cache
+
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)  # the foxBMS log is cached like a big one
+    log = tmp_path / "foxbms_test_log.txt"
+    shutil.copy(REAL_DATA / "can" / "foxbms_test_log.txt", log)
+    shutil.copy(REAL_DATA / "can" / "foxbms.dbc", tmp_path / "foxbms.dbc")  # beside it
+    options = ["--chemistry", "nmc", "--capacity-ah", "50"]
+    assert main(["analyze", str(log), *options]) == 0  # decoded through the DBC beside it
+    assert cache.load(str(log)) is not None
+    other = str(REAL_DATA / "can" / "savvycan_bms.dbc")
+    capsys.readouterr()
+    assert main(["analyze", str(log), "--dbc", other, *options]) == 2
+    assert "savvycan_bms.dbc" in capsys.readouterr().err

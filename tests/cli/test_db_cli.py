@@ -90,3 +90,28 @@ def test_record_goes_on_into_the_spool_while_postgresql_is_unreachable(postgres_
         assert len(t) == recorded and (t[1:] > t[:-1]).all()  # nothing lost, in order
         assert not any(spool_dir().glob("*.spool"))
         direct.dispose()
+
+
+def test_report_of_a_recording_names_a_database_not_set_up_and_a_missing_id(
+    db_url, tmp_path, capsys
+):
+    # it said "no such table: recordings" (SQLite; PostgreSQL: 'relation "recordings"
+    # does not exist')
+    from app.storage import migrate
+
+    out = tmp_path / "r.html"
+    report = ["--db", db_url, "report", "recording:999", "-o", str(out)]
+    assert main(report) == 2
+    err = capsys.readouterr().err
+    assert "has no Battery OS tables: run `batteryos --db " in err and " db upgrade`" in err
+    assert "no such table" not in err and len(err.strip().splitlines()) == 1
+    assert migrate.current_revision(db_url) is None  # a report does not create tables
+    assert main(["--db", db_url, "db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert main(report) == 2
+    err = capsys.readouterr().err
+    assert "error: no recording 999 in " in err and len(err.strip().splitlines()) == 1
+    migrate.downgrade(db_url, "0002")  # the tables of an older Battery OS
+    assert main(report) == 2
+    assert "the schema of an older Battery OS (revision 0002)" in capsys.readouterr().err
+    assert not out.exists()

@@ -153,3 +153,33 @@ def test_over_voltage_that_never_happened_is_warned_about(tmp_path, capsys):
     argv = ["simulate", "--duration", "3600", "--fault", "over_voltage", "--profile", "cccv"]
     assert main([*argv, "--soc", "80", "--fault-at", "0", "-o", str(out)]) == 0
     assert "no over-voltage" not in capsys.readouterr().err
+
+
+def test_simulate_and_record_write_the_format_the_extension_names(tmp_path, capsys):
+    # "-o x.parquet" wrote CSV text under that name
+    from app.hardware.logs.formats import open_log
+
+    pq = tmp_path / "sim.parquet"
+    options = ["--chemistry", "lfp", "--cells", "3", "--capacity-ah", "4", "--duration", "600"]
+    assert main(["simulate", *options, "-o", str(pq)]) == 0
+    assert pq.read_bytes()[:4] == b"PAR1"
+    log = open_log(str(pq), use_cache=False)
+    assert len(log.frame) == 600 and log.metadata["format"] == "Canonical Parquet"
+    spec = log.spec
+    assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 3, 4.0)
+    assert cell_voltage_columns(log.frame.columns) == ["cell_1_v", "cell_2_v", "cell_3_v"]
+    bdf = tmp_path / "rec.bdf.csv"
+    assert main(["record", "sim://nmc?cells=2&speed=0&duration=60", "-o", str(bdf)]) == 0
+    assert bdf.read_text().startswith("test_time_second,")
+    assert len(open_log(str(bdf), use_cache=False).frame) == 600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.bdf.csv", "sim.parquet"]
+
+
+@pytest.mark.parametrize("command", ["simulate", "record"])
+def test_a_format_without_a_writer_is_refused_before_any_work(tmp_path, capsys, command):
+    out = tmp_path / "x.xlsx"
+    args = ["record", "sim://nmc?cells=2&speed=0"] if command == "record" else ["simulate"]
+    assert main([*args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "x.xlsx: write to .csv, .parquet or .bdf.csv" in err
+    assert len(err.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
