@@ -5,6 +5,10 @@
     python benchmarks/bench_soc.py --seeds 4 5 6 --profiles udds wltp
     python benchmarks/bench_soc.py --no-accuracy   # speed only (no PyBaMM needed)
     python benchmarks/bench_soc.py --broad         # + 14 broader scenarios (see below)
+    python benchmarks/bench_soc.py --broad-only --chemistries lfp --ocvs table --starts rest
+                                                   # one group (here LFP table from rest)
+    python benchmarks/bench_soc.py --broad-only --cases 0 1 --chemistries lfp   # broad cases 0, 1
+    python benchmarks/bench_soc.py --table-offset  # PyBaMM's true OCV minus the C/50 table
 
 Ground truth: PyBaMM SPMe, Chen2020 (NMC, LG M50) and Prada2013 (LFP, A123
 26650), on seeded drive-cycle-like profiles with rests (``udds``, ``us06``,
@@ -231,7 +235,8 @@ def accuracy(args) -> list[CaseResult]:
     results = []
     scenarios = [Scenario(p, s) for p in args.profiles for s in args.seeds]
     if args.broad:
-        scenarios += broad_scenarios()
+        broad = broad_scenarios()
+        scenarios += broad if args.cases is None else [broad[k] for k in args.cases]
     header = (
         f"{'chem':4} {'profile':16} {'seed':>4} {'start':5} {'ocv':6} {'hours':>5} "
         f"{'true SOC':>11} {'rmse%':>6} {'max%':>6} {'final%':>7} {'band%':>6} "
@@ -240,8 +245,8 @@ def accuracy(args) -> list[CaseResult]:
     print(header)
     print("-" * len(header))
     for chem in args.chemistries:
-        for ocv in ("table", "preset"):
-            for start in ("rest", "load"):
+        for ocv in args.ocvs:
+            for start in args.starts:
                 for sc in scenarios:
                     r = run_case(gt, chem, sc, start, ocv, tables)
                     results.append(r)
@@ -276,6 +281,38 @@ def _summary(results: list[CaseResult], suite: str) -> None:
             f" ({worst.profile} s{worst.seed})  target {target:4.1f}"
             f"  {len(scored) - misses}/{len(scored)} ok{short}"
         )
+
+
+def table_offset(chemistries: list[str]) -> None:
+    """The C/50 table's error: PyBaMM's true OCV minus the table, at SOC points.
+
+    The true OCV is the electrodes' OCPs at the stoichiometries of PyBaMM's SOC
+    (linear between those at the OCV limits, the truth's convention); the table
+    is :func:`groundtruth_pybamm.ocv_table_c50` read at the same SOC. What the
+    filter's table-offset state ``b`` has to learn (its prior: 0 +- 5 mV).
+    """
+    import groundtruth_pybamm as gt
+    import pybamm
+
+    socs = np.arange(5.0, 96.0, 5.0)
+    head = "true OCV minus the C/50 table (mV), at SOC %"
+    print(f"{head:44} " + " ".join(f"{s:5.0f}" for s in socs))
+    for chem in chemistries:
+        ps = gt.PARAMETER_SETS[chem]
+        pv = pybamm.ParameterValues(ps)
+        x0, x100, y100, y0 = pybamm.lithium_ion.get_min_max_stoichiometries(pv)
+        u_n, u_p = pv["Negative electrode OCP [V]"], pv["Positive electrode OCP [V]"]
+
+        def ocp(fn, sto: float, pv=pv) -> float:
+            return float(pv.evaluate(fn(pybamm.Scalar(sto))))
+
+        f = socs / 100.0
+        true = np.array(
+            [ocp(u_p, y0 - s * (y0 - y100)) - ocp(u_n, x0 + s * (x100 - x0)) for s in f]
+        )
+        tab = gt.ocv_table_c50(ps)
+        diff = 1000.0 * (true - np.interp(socs, tab["soc_percent"], tab["ocv_v"]))
+        print(f"{'  ' + chem + ' (' + ps + ')':44} " + " ".join(f"{d:+5.1f}" for d in diff))
 
 
 # ---------------------------------------------------------------------------
@@ -359,9 +396,37 @@ def main() -> None:
     ap.add_argument(
         "--broad-only", action="store_true", help="only the broad cases (implies --broad)"
     )
+    ap.add_argument(
+        "--ocvs",
+        nargs="+",
+        default=["table", "preset"],
+        choices=["table", "preset"],
+        help="the OCV groups to run (default both)",
+    )
+    ap.add_argument(
+        "--starts",
+        nargs="+",
+        default=["rest", "load"],
+        choices=["rest", "load"],
+        help="the start groups to run (default both)",
+    )
+    ap.add_argument(
+        "--cases",
+        nargs="+",
+        type=int,
+        help="only these broad scenarios (indices into broad_scenarios(), 0-13)",
+    )
+    ap.add_argument(
+        "--table-offset",
+        action="store_true",
+        help="print PyBaMM's true OCV minus the C/50 table per chemistry (and stop)",
+    )
     ap.add_argument("--no-accuracy", action="store_true", help="skip the PyBaMM cases")
     ap.add_argument("--no-speed", action="store_true", help="skip the speed measurements")
     args = ap.parse_args()
+    if args.table_offset:
+        table_offset(args.chemistries)
+        return
     if args.broad_only:
         args.broad, args.profiles = True, []
     if not args.no_accuracy:
