@@ -268,3 +268,29 @@ def test_resistance_finding_names_the_quantity_it_compares_with_beginning_of_lif
     assert "fitted ohmic R0 per cell at 25 °C 20.30 mΩ is 1.12× beginning of life" in (
         finding.summary
     )
+
+
+def test_cell_spread_plot_of_samples_without_cell_readings_warns_nothing():
+    # a CAN log's first frames carry no cell voltages yet: the plot skips those samples
+    # without numpy's "All-NaN slice" warning on the report's stderr
+    import warnings
+
+    import pandas as pd
+
+    from app.reports.figures import cell_spread_figure
+
+    nan = float("nan")
+    frame = pd.DataFrame(
+        {
+            "time_s": [0.0, 1.0, 2.0],
+            "voltage_v": [7.0, 7.0, 7.0],
+            "current_a": [0.0, 0.0, 0.0],
+            "cell_1_v": [nan, 3.50, 3.51],
+            "cell_2_v": [nan, 3.52, 3.50],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = cell_spread_figure(frame)
+    spread = fig.axes[1].lines[0].get_ydata()
+    assert np.isnan(spread[0]) and spread[1:] == pytest.approx([20.0, 10.0])

@@ -197,7 +197,7 @@ def _dbc_for(path: str, frames: Frames, dbc: str | None) -> str:
     if dbc is None:
         raise SchemaError(
             f"{path}: CAN frames without the BMS protocol's 0x356 and no DBC that decodes them; "
-            "give one (batteryos analyze --dbc pack.dbc)"
+            "give one (--dbc pack.dbc: analyze, report and convert take it)"
         )
     return dbc
 
