@@ -205,7 +205,7 @@ class _BinSummer:
             # running sum adds in the same order, so the bits are the same
             return np.cumsum(x[:, : k * m].reshape(rows, m, k), axis=2)[:, :, -1].astype(np.float64)
         if k:
-            return strided_sums(x, k, m).astype(np.float64)
+            return strided_sums(x, k, m, dtype=np.float64)
         lab = self._lab.get(rows)
         if lab is None:
             lab = (self.b[None, :] + (np.arange(rows) * m)[:, None]).ravel()
@@ -219,7 +219,7 @@ class _BinSummer:
     def squares(self, x: np.ndarray) -> np.ndarray:
         """``self(x * x)``; regular chunks square a few rows at a time (no array of squares)."""
         if self.k and x.shape[0] * self.m > _ACCUMULATE_MAX:
-            return strided_sums(x, self.k, self.m, square=True).astype(np.float64)
+            return strided_sums(x, self.k, self.m, square=True, dtype=np.float64)
         return self(x * x)
 
     def row(self, x: np.ndarray) -> np.ndarray:
