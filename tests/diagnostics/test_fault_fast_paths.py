@@ -280,3 +280,45 @@ def test_over_voltage_sums_are_those_of_the_plain_rows(monkeypatch):
     assert any(bb.cnt.strides[0] != 0 for bb in batches)  # (rows with NaN: both forms)
     assert len(got) == len(want)
     assert all(_same_bits(a, b) for a, b in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("cells", [0, 4, 16])
+def test_sample_stage_by_blocks_of_rows_is_the_stage_on_all_rows(cells, monkeypatch):
+    """The per-sample work run a few rows at a time gives the bins of the work run on
+    all rows at once (the plain computation), NaN, inf and impossible values included."""
+    from app.diagnostics.faults import bins
+    from app.diagnostics.faults.limits import out_of_range_bounds
+
+    rng = np.random.default_rng(11)
+    spec = preset("nmc", capacity_ah=5.0, series_cells=max(cells, 1))
+    n = 50_000
+    cols = {"time_s": np.cumsum(rng.choice([1.0, 1.0, 1.0, 0.5, 7.0], n))}
+    cols["voltage_v"] = rng.normal(3.7 * max(cells, 1), 0.01, n)
+    cols["current_a"] = rng.choice([0.0, 5.0, -10.0], n) + rng.normal(0, 0.01, n)
+    cols["temperature_c"] = rng.normal(25, 0.3, n)
+    for k in range(1, cells + 1):
+        cols[f"cell_{k}_v"] = rng.normal(3.7, 0.002, n)
+        cols[f"cell_{k}_temp_c"] = rng.normal(25, 0.3, n)
+    for name in list(cols)[1:]:
+        cols[name][rng.integers(0, n, 20)] = np.nan
+    cols["current_a"][3_000:3_010] = np.inf
+    cols["voltage_v"][40_000] = 1e6
+    from app.core.samples import SampleBlock
+
+    block = SampleBlock(cols)
+    layout = bins.Layout.from_columns(block.columns)
+    lo, hi = out_of_range_bounds(spec, layout)
+
+    def run(row_block):
+        monkeypatch.setattr(bins, "_ROW_BLOCK", row_block)
+        stage, out = bins.SampleStage(layout, lo, hi), []
+        for a in range(0, n, 20_000):
+            out += stage.push(block, a, min(n, a + 20_000), np.full(min(n, a + 20_000) - a, np.nan))
+        return out + stage.flush()
+
+    fields = [f for f in bins.BinBatch.__dataclass_fields__ if not f.startswith("_")]
+    got, want = run(4), run(10_000)  # (10,000 rows: one block, every row at once)
+    assert len(got) == len(want) > 1
+    for g, w in zip(got, want, strict=True):
+        for f in fields:
+            assert _same_bits(getattr(g, f), getattr(w, f)), f
