@@ -402,6 +402,8 @@ class SensorDetector:
                 ref[np.ix_(g, sub)] = median_rows(np.maximum(var[np.ix_(g, sub)], 0.0))
         with np.errstate(invalid="ignore"):
             noisy = over_floor & (var > NOISE_RATIO**2 * ref)
+        if not noisy.any() and not self.noisy.has_open_runs:
+            return  # (the tracker would find no channel to follow)
         cond = np.zeros((c, m), dtype=bool)
         cond[:, cols] = noisy
         sigma = np.full((c, m), np.nan)
