@@ -170,12 +170,12 @@ fit is still ~1.7 ms: ~4 lstsq/QR/SVD solves and ~4 RC-state scans of log2(B) ar
 them; what is left is batching the fits across pulses (the tracker measures each
 pulse when its samples have arrived, so offline it would have to defer the fits).
 
-Then detect_faults (same results bit for bit: detect_faults, the live detector fed
-in random blocks of <= 1/3, 37 and 5000 samples, and run_suite JSON of 93 simulated
+Then detect_faults (same results bit for bit against main: detect_faults and the
+live detector fed in random blocks of <= 1/3, 37 and 5000 samples on 93 simulated
 logs -- NMC, LFP, lead-acid; 4 and 16 cells; drive, cycle, HPPC, CC-CV, rest,
 float; runaways, shorts, over-voltage, stuck/noisy/dropped sensors, several from a
-log's first seconds; irregular and slow logs, scattered NaN/inf -- and the pack
-log, against main): the bin stage's per-sample work runs 4 rows at a time (its
+log's first seconds; irregular and slow logs, scattered NaN/inf -- run_suite JSON
+of 52 of them, and detect_faults of the pack log): the bin stage's per-sample work runs 4 rows at a time (its
 work arrays in cache), the short test's cell rows that are the same for every
 cell are summed once, its windows taken on the rows it reads, the stuck test's
 white-noise flag kept for the current only (the only row read), the over-voltage
