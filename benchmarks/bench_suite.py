@@ -205,6 +205,26 @@ of which those four 0.64, 0.66 -> 0.56, 0.46 s. The 4-cell cases (``--repeat 2
 the 0.35 s aimed at: what is left in these scopes is the thermal rise rates (~0.24 s:
 a complex cumsum and ~6 passes over 17 sensors x 1e6, tried: a reused stack buffer,
 no faster) and the pulse fits (~0.25 s, ~150 small numpy calls each).
+
+Then detect_faults (same results bit for bit against main: detect_faults and the
+live detector fed in random blocks of <= 1/3, 37 and 5000 samples on 93 simulated
+logs -- NMC, LFP, lead-acid; 4 and 16 cells; drive, cycle, HPPC, CC-CV, rest,
+float; runaways, shorts, over-voltage, stuck/noisy/dropped sensors, several from a
+log's first seconds; irregular and slow logs, scattered NaN/inf -- run_suite JSON
+of 52 of them, and detect_faults of the pack log): the bin stage's per-sample work runs 4 rows at a time (its
+work arrays in cache), the short test's cell rows that are the same for every
+cell are summed once, its windows taken on the rows it reads, the stuck test's
+white-noise flag kept for the current only (the only row read), the over-voltage
+sums without count checks or nan_to_num copies where every row is complete.
+``--repeat 3 --cases pack``, old then new at load ~7-8: detect_faults 1.289 ->
+1.086 s, run_suite 3.32 -> 3.08 s; the detector alone, old and new interleaved 7
+times in one process (best each): 1.232 -> 1.079 s (bin stage 0.405 -> 0.374,
+short 0.272 -> 0.237, sensors 0.164 -> 0.110, limits 0.132 -> 0.111 s).
+``--repeat 2 --cases cycle drive hppc steps``, same load: detect_faults 0.525,
+0.511, 0.299, 0.302 -> 0.478, 0.476, 0.259, 0.291 s. Still well over the 0.6 s
+aimed at for the pack's detector: the stage's three strided bin sums (~40 % of it)
+add in a fixed order for the bits and are near their floor (~0.5 ns a value), and
+what is left of the families is spread over many small per-bin passes.
 """
 
 from __future__ import annotations

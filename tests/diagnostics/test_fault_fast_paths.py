@@ -142,3 +142,183 @@ def test_over_voltage_mean_skipped_only_where_it_cannot_pass(profile, monkeypatc
     assert any(f["kind"] == "over_voltage" for f in faults)
     assert len(seen) == len(skipped)
     assert all(_same_bits(a, b) for a, b in zip(skipped, seen, strict=True))
+
+
+@pytest.mark.parametrize("square", [False, True])
+@pytest.mark.parametrize("rows", [1, 6, 37])
+def test_strided_sums_converted_a_few_rows_at_a_time_are_the_sums_converted(square, rows):
+    from app.diagnostics.faults.common import strided_sums
+
+    x = np.random.default_rng(9).normal(3.7, 0.01, (rows, 5 * 300 + 3)).astype(np.float32)
+    want = strided_sums(x, 5, 300, square=square).astype(np.float64)
+    assert _same_bits(strided_sums(x, 5, 300, square=square, dtype=np.float64), want)
+
+
+def _batches(df, spec):
+    """The bin batches the detector's stage makes of a log, and its layout."""
+    from app.diagnostics.faults import detector
+
+    det, out = detector.FaultDetector(spec), []
+    det._bins = out.append
+    block = {c: df[c].to_numpy(dtype=np.float64) for c in df.columns}
+    from app.core.samples import SampleBlock
+
+    det.update(SampleBlock(block))
+    det.flush()
+    return out, det
+
+
+def _recording(seen: list, method):
+    def record(self, *args):
+        seen.append(method(self, *args))
+        return seen[-1]
+
+    return record
+
+
+def test_short_test_with_shared_cell_rows_is_the_test_on_every_row(monkeypatch):
+    from app.diagnostics.faults import short
+    from app.hardware.simulator.faults import Fault
+
+    df, spec = _pack("drive", [Fault("internal_short", 3_000, cell=2)])
+    batches, det = _batches(df, spec)
+    heat, leak = short.ShortDetector._heat_stat, short.ShortDetector._leak_stat
+    stats = {True: [], False: []}
+    for shared in (True, False):
+        if not shared:  # the plain computation: every cell's rows summed on their own
+            monkeypatch.setattr(short, "_same_rows", lambda *a: False)
+        monkeypatch.setattr(short.ShortDetector, "_heat_stat", _recording(stats[shared], heat))
+        monkeypatch.setattr(short.ShortDetector, "_leak_stat", _recording(stats[shared], leak))
+        d = short.ShortDetector(spec, det.layout, det._stage.bin_s, det._stage.anchor)
+        for bb in batches:
+            d.process(bb)
+        d.finish()
+        assert any(e.kind == "internal_short" for e in d.tracker.episodes)
+    assert len(stats[True]) == len(stats[False]) > 0
+    for got, want in zip(stats[True], stats[False], strict=True):
+        assert all(_same_bits(a, b) for a, b in zip(got, want, strict=True))
+
+
+def _plain_bin_terms(self, current, vmed, dev):
+    """CellResistance.bin_terms as first written: the trend of every pair gathered,
+    then taken off the steps of a copy."""
+    nv, m = self.nv, len(current)
+    full = np.empty((nv + 2, m + 1))
+    full[:, 0] = self._prev
+    full[0, 1:], full[1, 1:], full[2:, 1:] = current, vmed, dev
+    self._prev = full[:, -1].copy()
+    d = full[:, 1:] - full[:, :-1]
+    ok = np.isfinite(d.sum(axis=0))
+    if not ok.all():
+        d[:, ~ok] = 0.0
+    with np.errstate(invalid="ignore"):
+        inside = (vmed + dev.min(axis=0) >= self.v_lo) & (vmed + dev.max(axis=0) <= self.v_hi)
+    both = inside & np.concatenate(([self._prev_in], inside[:-1]))
+    self._prev_in = bool(inside[-1]) if m else self._prev_in
+    step = both & (np.abs(d[0]) >= self.min_step_a)
+    di = np.where(step, d[0], 0.0)
+    quiet = ok & (np.abs(d[0]) < self.min_step_a)
+    last = np.maximum.accumulate(np.where(quiet, np.arange(m), -1)) if m else np.zeros(0, int)
+    prior = np.concatenate(([-1], last[:-1])) if m else last
+    y = d[1:].copy()
+    if step.any():
+        trend = np.where(prior >= 0, d[1:, np.maximum(prior, 0)], self._trend[:, None])
+        y[:, step] -= trend[:, step]
+    if m and last[-1] >= 0:
+        self._trend = d[1:, last[-1]].copy()
+    out = np.empty((self.rows, m))
+    out[0], out[1] = ok, step
+    np.multiply(di, di, out=out[2])
+    np.multiply(di, y[0], out=out[3])
+    out[4] = np.einsum("ij,ij->j", y[1:], y[1:])
+    np.multiply(di, y[1:], out=out[5:])
+    return out
+
+
+def test_cell_resistance_terms_in_place_are_those_of_a_copy():
+    from app.diagnostics.faults.cell_resistance import CellResistance
+
+    rng = np.random.default_rng(10)
+    new, plain = CellResistance(4, 5.0, (3.0, 4.2)), CellResistance(4, 5.0, (3.0, 4.2))
+    for m in (1, 7, 300, 2, 1000):
+        current = rng.choice([0.0, 5.0, -2.5, 0.1], m) + rng.normal(0, 0.01, m)
+        vmed = rng.normal(3.7, 0.01, m)
+        dev = rng.normal(0, 0.002, (4, m))
+        if m == 300:
+            current[10:13] = np.nan
+            vmed[40] = 4.5  # beyond the OCV range
+        got = new.bin_terms(current, vmed, dev)
+        want = _plain_bin_terms(plain, current, vmed, dev)
+        assert _same_bits(got, want)
+        assert _same_bits(new._trend, plain._trend) and new._prev_in == plain._prev_in
+
+
+def _plain_over_on_mean_sums(bb, r):
+    """The over-voltage test's running-sum rows, as first written (every count checked)."""
+    cnt = bb.cnt[r]
+    s1 = np.where(cnt > 0, bb.mean[r], 0.0) * cnt
+    counts = Same(bb.n, len(r)) if bb.cnt.strides[0] == 0 else cnt
+    counts2 = Same(bb.n, len(r)) if bb.n2.strides[0] == 0 else bb.n2[r]
+    return (s1, counts, np.nan_to_num(bb.s2m[r]), counts2)
+
+
+def test_over_voltage_sums_are_those_of_the_plain_rows(monkeypatch):
+    from app.hardware.simulator.faults import Fault
+
+    df, spec = _pack(
+        "cccv", [Fault("over_voltage", 4_000), Fault("sensor_dropout", 9_000, channel="cell_2_v")]
+    )
+    batches, det = _batches(df, spec)
+    got, want = [], []
+    push = RollingSum.push
+    monkeypatch.setattr(RollingSum, "push", lambda s, x: got.append(push(s, x)) or got[-1])
+    new = limits.LimitDetector(spec, det.layout, det._stage.bin_s)
+    plain = RollingSum(4 * len(new.v_rows), new.ov_noise_bins)
+    for bb in batches:
+        new._over_on_mean(bb, bb.mean[new.v_rows])
+        want.append(push(plain, _plain_over_on_mean_sums(bb, new.v_rows)))
+    assert any(bb.cnt.strides[0] != 0 for bb in batches)  # (rows with NaN: both forms)
+    assert len(got) == len(want)
+    assert all(_same_bits(a, b) for a, b in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("cells", [0, 4, 16])
+def test_sample_stage_by_blocks_of_rows_is_the_stage_on_all_rows(cells, monkeypatch):
+    """The per-sample work run a few rows at a time gives the bins of the work run on
+    all rows at once (the plain computation), NaN, inf and impossible values included."""
+    from app.diagnostics.faults import bins
+    from app.diagnostics.faults.limits import out_of_range_bounds
+
+    rng = np.random.default_rng(11)
+    spec = preset("nmc", capacity_ah=5.0, series_cells=max(cells, 1))
+    n = 50_000
+    cols = {"time_s": np.cumsum(rng.choice([1.0, 1.0, 1.0, 0.5, 7.0], n))}
+    cols["voltage_v"] = rng.normal(3.7 * max(cells, 1), 0.01, n)
+    cols["current_a"] = rng.choice([0.0, 5.0, -10.0], n) + rng.normal(0, 0.01, n)
+    cols["temperature_c"] = rng.normal(25, 0.3, n)
+    for k in range(1, cells + 1):
+        cols[f"cell_{k}_v"] = rng.normal(3.7, 0.002, n)
+        cols[f"cell_{k}_temp_c"] = rng.normal(25, 0.3, n)
+    for name in list(cols)[1:]:
+        cols[name][rng.integers(0, n, 20)] = np.nan
+    cols["current_a"][3_000:3_010] = np.inf
+    cols["voltage_v"][40_000] = 1e6
+    from app.core.samples import SampleBlock
+
+    block = SampleBlock(cols)
+    layout = bins.Layout.from_columns(block.columns)
+    lo, hi = out_of_range_bounds(spec, layout)
+
+    def run(row_block):
+        monkeypatch.setattr(bins, "_ROW_BLOCK", row_block)
+        stage, out = bins.SampleStage(layout, lo, hi), []
+        for a in range(0, n, 20_000):
+            out += stage.push(block, a, min(n, a + 20_000), np.full(min(n, a + 20_000) - a, np.nan))
+        return out + stage.flush()
+
+    fields = [f for f in bins.BinBatch.__dataclass_fields__ if not f.startswith("_")]
+    got, want = run(4), run(10_000)  # (10,000 rows: one block, every row at once)
+    assert len(got) == len(want) > 1
+    for g, w in zip(got, want, strict=True):
+        for f in fields:
+            assert _same_bits(getattr(g, f), getattr(w, f)), f

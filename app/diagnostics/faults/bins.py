@@ -175,6 +175,8 @@ class BinBatch:
 #: Chunks of at least this many samples take the step-robust minimum row by row (no
 #: gathered copy; the same minima): below it a few calls for all rows cost less.
 _ROWWISE_MIN = 2048
+#: Rows whose per-sample work runs together (a few rows of a chunk stay in cache).
+_ROW_BLOCK = 4
 #: Regular bins of at most this many (rows x bins) are summed with a running sum
 #: (``np.cumsum``): k strided adds cost a fixed ~3 us each, which dominates for the
 #: few bins of a live block; for many bins the strided adds are faster.
@@ -205,7 +207,7 @@ class _BinSummer:
             # running sum adds in the same order, so the bits are the same
             return np.cumsum(x[:, : k * m].reshape(rows, m, k), axis=2)[:, :, -1].astype(np.float64)
         if k:
-            return strided_sums(x, k, m).astype(np.float64)
+            return strided_sums(x, k, m, dtype=np.float64)
         lab = self._lab.get(rows)
         if lab is None:
             lab = (self.b[None, :] + (np.arange(rows) * m)[:, None]).ravel()
@@ -219,7 +221,7 @@ class _BinSummer:
     def squares(self, x: np.ndarray) -> np.ndarray:
         """``self(x * x)``; regular chunks square a few rows at a time (no array of squares)."""
         if self.k and x.shape[0] * self.m > _ACCUMULATE_MAX:
-            return strided_sums(x, self.k, self.m, square=True).astype(np.float64)
+            return strided_sums(x, self.k, self.m, square=True, dtype=np.float64)
         return self(x * x)
 
     def row(self, x: np.ndarray) -> np.ndarray:
@@ -363,10 +365,11 @@ class SampleStage:
     def _buffer(self, name: str, rows: int, n: int) -> np.ndarray:
         """A reusable work array (rows, n): fresh arrays of this size cost page faults."""
         buf = self._bufs.get(name)
-        if buf is None or buf.shape[0] != rows or buf.shape[1] < n:
-            buf = np.empty((rows, max(n, CHUNK_MAX + 1)), dtype=SAMPLE_DTYPE)
+        if buf is None or buf.shape[0] < rows or buf.shape[1] < n:
+            rows_ = max(rows, buf.shape[0] if buf is not None else 0)
+            buf = np.empty((rows_, max(n, CHUNK_MAX + 2)), dtype=SAMPLE_DTYPE)
             self._bufs[name] = buf
-        return buf[:, :n]
+        return buf[:rows, :n]
 
     def _time_gaps(self, t: np.ndarray, step_changed: np.ndarray) -> list[tuple[float, float]]:
         """The time gaps (last sample before, first sample after) among ``t``.
@@ -407,6 +410,84 @@ class SampleStage:
             return bsum.row(q), nsamp.copy()
         return bsum.row(np.where(fin, q, 0.0)), bsum.row(fin.astype(float))
 
+    def _differences(self, y: np.ndarray, a: int, b: int):
+        """First differences ``d``, second differences ``d2`` and their squares of rows
+        ``a:b`` of ``y`` (the previous call's last values in front), in work arrays;
+        the squares at ``q2p[:, 2:]`` (two columns in front for :meth:`_robust_min`)."""
+        k, n = b - a, y.shape[1]
+        d = self._buffer("d", k, n)
+        d2 = self._buffer("d2", k, n)
+        q2p = self._buffer("q2", k, n + 2)
+        np.subtract(y[a:b, 0], self._prev[a:b], out=d[:, 0])
+        np.subtract(y[a:b, 1:], y[a:b, :-1], out=d[:, 1:])
+        np.subtract(d[:, 0], self._prev_d[a:b], out=d2[:, 0])
+        np.subtract(d[:, 1:], d[:, :-1], out=d2[:, 1:])
+        np.multiply(d2, d2, out=q2p[:, 2:])
+        return d, d2, q2p
+
+    def _robust_squares(self, y: np.ndarray, r: int) -> np.ndarray:
+        """The squared second differences of channel row ``r`` as summed into ``s2m``
+        (step-robust for :attr:`Layout.robust_rows`), computed again from ``y``."""
+        q2p = self._differences(y, r, r + 1)[2]
+        self._robust_min(q2p, r, self._prev_q2.copy())
+        return q2p[0, 2:]
+
+    def _add_to_extra(self, extra: np.ndarray, d2: np.ndarray, a: int, b: int) -> None:
+        """Keep the pack voltage's second differences (``extra[0]``) and add the cells'
+        of rows ``a:b`` to their sum (``extra[1]``), cell by cell in row order (sums
+        must not depend on the block size)."""
+        lay = self.layout
+        if a <= lay.i_v < b:
+            extra[0] = d2[lay.i_v - a]
+        for r in lay.cells_v[(lay.cells_v >= a) & (lay.cells_v < b)]:
+            if r == lay.cells_v[0]:
+                extra[1] = d2[r - a]
+            else:
+                extra[1] += d2[r - a]
+
+    def _extra_squares(self, extra: np.ndarray) -> np.ndarray:
+        """The extra rows' second differences (the mean of the cells', the pack
+        voltage's less the cells' sum) from ``extra``, squared into a work array laid
+        out as :meth:`_differences`' (two columns in front)."""
+        lay, n = self.layout, extra.shape[1]
+        d2 = self._buffer("d2x", 2, n)
+        np.multiply(extra[1], 1.0 / len(lay.cells_v), out=d2[0])
+        np.subtract(extra[0], extra[1], out=d2[1])
+        q2p = self._buffer("q2x", 2, n + 2)  # (kept for the rows with NaN)
+        np.multiply(d2, d2, out=q2p[:, 2:])
+        return q2p
+
+    def _robust_min(self, q2p: np.ndarray, a: int, next_q2: np.ndarray) -> None:
+        """Squares ``q2p[:, 2:]`` of rows ``a, a + 1, ...`` (channels, then extra rows) to
+        the minimum over 3 consecutive ones on :attr:`Layout.robust_rows`, the previous
+        call's last two in front of each row; their last two raw squares into ``next_q2``.
+
+        An isolated step gives two large d2 of opposite signs in a row: the minimum
+        over 3 consecutive d2² drops it, while white noise keeps a known fraction of
+        its energy (sensors.C2_MIN)."""
+        rr = self._robust
+        lo, hi = np.searchsorted(rr, [a, a + len(q2p)])
+        if lo == hi:
+            return
+        js = np.arange(lo, hi)
+        rows = rr[js] - a
+        if q2p.shape[1] - 2 < _ROWWISE_MIN:  # (a live block: a few calls for all rows)
+            q2p[rows, :2] = self._prev_q2[js]
+            q2r = q2p[rows]
+            next_q2[js] = q2r[:, -2:]
+            m2 = np.minimum(q2r[:, 2:], q2r[:, 1:-1])
+            np.minimum(m2, q2r[:, :-2], out=m2)
+            q2p[rows, 2:] = m2
+            return
+        m2 = self._buffer("m2", 1, q2p.shape[1] - 2)[0]
+        for j, r in zip(js, rows, strict=True):  # row by row: no gathered copy
+            row = q2p[r]
+            row[:2] = self._prev_q2[j]
+            np.minimum(row[2:], row[1:-1], out=m2)
+            np.minimum(m2, row[:-2], out=m2)
+            next_q2[j] = row[-2:]
+            row[2:] = m2
+
     def _process(self, t, y, step, g) -> BinBatch:
         lay = self.layout
         c, n = y.shape
@@ -420,54 +501,45 @@ class SampleStage:
         nsamp = (ends - starts).astype(float)
         bsum = _BinSummer(b, starts, n)
 
-        d = self._buffer("d", c, n)
-        np.subtract(y[:, 0], self._prev, out=d[:, 0])
-        np.subtract(y[:, 1:], y[:, :-1], out=d[:, 1:])
-        s1 = bsum(y)
+        # Per block of rows (their work arrays stay in cache): sums of the values and
+        # of the squared first differences, then the second differences, squared,
+        # step-robust where it applies (see _robust_min), and their sums. The extra
+        # rows are made of the channels' second differences after the last block.
+        cx = c + lay.noise_extra
+        s1, sdd, s2m = np.empty((c, m)), np.empty((c, m)), np.empty((cx, m))
+        hi, lo = np.empty(c, dtype=y.dtype), np.empty(c, dtype=y.dtype)
+        last_d = np.empty(c, dtype=y.dtype)
+        next_q2 = self._prev_q2.copy()
+        extra = self._buffer("extra", 2, n) if cx > c else None  # pack V, then the cells' sum
+        s2ref = n2ref = s2cur = n2cur = None
+        size = c if n < _ROWWISE_MIN else _ROW_BLOCK  # (a live block: one block)
+        for a in range(0, c, size):
+            b_ = min(c, a + size)
+            d, d2, q2p = self._differences(y, a, b_)
+            last_d[a:b_] = d[:, -1]
+            s1[a:b_] = bsum(y[a:b_])
+            sdd[a:b_] = bsum.squares(d)
+            with np.errstate(invalid="ignore"):
+                hi[a:b_] = y[a:b_].max(axis=1)
+                lo[a:b_] = y[a:b_].min(axis=1)
+            if extra is not None:
+                self._add_to_extra(extra, d2, a, b_)
+            q2 = q2p[:, 2:]
+            if a <= lay.i_i < b_:
+                s2cur, n2cur = self._plain_sum(bsum, q2[lay.i_i - a], nsamp)
+            if extra is None and a <= lay.i_v < b_:  # (no cells: the pack voltage)
+                s2ref, n2ref = self._plain_sum(bsum, q2[lay.i_v - a], nsamp)
+            self._robust_min(q2p, a, next_q2)
+            s2m[a:b_] = bsum(q2)
+        if extra is not None:
+            q2p = self._extra_squares(extra)
+            s2ref, n2ref = self._plain_sum(bsum, q2p[0, 2:], nsamp)
+            self._robust_min(q2p, c, next_q2)
+            s2m[c:] = bsum(q2p[:, 2:])
+        # (the extra rows' squares stay in their buffer for the rows with NaN below)
         # counts: every sample of every row unless a row has NaN (a shared read-only
         # view then; arrays only for a chunk with bad rows, see below)
         cnt = nd = np.broadcast_to(nsamp, (c, m))
-        sdd = bsum.squares(d)
-        # second differences: white-noise energy (see sensors); extra rows: the mean
-        # of the cells' (the current's load reference), the pack's minus their sum
-        cx = c + lay.noise_extra
-        d2 = self._buffer("d2", cx, n)
-        np.subtract(d[:, 0], self._prev_d, out=d2[:c, 0])
-        np.subtract(d[:, 1:], d[:, :-1], out=d2[:c, 1:])
-        if cx > c:
-            total = d2[c + 1]
-            total[:] = d2[lay.cells_v[0]]
-            for r in lay.cells_v[1:]:  # explicit order: sums must not depend on the block size
-                total += d2[r]
-            np.multiply(total, 1.0 / len(lay.cells_v), out=d2[c])
-            np.subtract(d2[lay.i_v], total, out=d2[c + 1])
-        # (two columns in front: the last two of the previous call, for the minimum below)
-        q2p = self._buffer("q2", cx, n + 2)
-        q2 = q2p[:, 2:]
-        np.multiply(d2, d2, out=q2)
-        ref_row = c if cx > c else lay.i_v
-        s2ref, n2ref = self._plain_sum(bsum, q2[ref_row], nsamp)
-        s2cur, n2cur = self._plain_sum(bsum, q2[lay.i_i], nsamp)
-        # An isolated step gives two large d2 of opposite signs in a row: the minimum
-        # over 3 consecutive d2² drops it, while white noise keeps a known fraction
-        # of its energy (sensors.C2_MIN).
-        rr = self._robust
-        if n < _ROWWISE_MIN:  # (a live block: a few calls for all rows)
-            q2r = np.concatenate((self._prev_q2, q2[rr]), axis=1)
-            m2 = np.minimum(q2r[:, 2:], q2r[:, 1:-1])
-            np.minimum(m2, q2r[:, :-2], out=m2)
-            q2[rr] = m2
-            self._prev_q2 = q2r[:, -2:].copy()
-        else:  # row by row, the previous call's last two values in front of each row
-            m2 = self._buffer("m2", 1, n)[0]
-            for j, r in enumerate(rr):
-                row = q2p[r]
-                row[:2] = self._prev_q2[j]
-                np.minimum(row[2:], row[1:-1], out=m2)
-                np.minimum(m2, row[:-2], out=m2)
-                self._prev_q2[j] = row[-2:]
-                row[2:] = m2
-        s2m = bsum(q2)
         n2 = np.broadcast_to(nsamp, (cx, m))
 
         nnan = noor = np.broadcast_to(0.0, (c, m))
@@ -485,8 +557,9 @@ class SampleStage:
             fin = np.isfinite(y[r])
             s1[r] = bsum.row(np.where(fin, y[r], 0.0))
             cnt[r] = bsum.row(fin.astype(float))
-            fd = np.isfinite(d[r])
-            sdd[r] = bsum.row(np.where(fd, d[r] * d[r], 0.0))
+            d = self._differences(y, r, r + 1)[0][0]
+            fd = np.isfinite(d)
+            sdd[r] = bsum.row(np.where(fd, d * d, 0.0))
             nd[r] = bsum.row(fd.astype(float))
             isnan = np.isnan(y[r])
             if isnan.any():
@@ -502,13 +575,12 @@ class SampleStage:
         if len(bad_rows):
             n2 = _rows_of(nsamp, cx)
         for r in bad_rows:
-            f2 = np.isfinite(q2[r])
-            s2m[r] = bsum.row(np.where(f2, q2[r], 0.0))
+            q2 = self._robust_squares(y, r) if r < c else q2p[r - c, 2:]
+            f2 = np.isfinite(q2)
+            s2m[r] = bsum.row(np.where(f2, q2, 0.0))
             n2[r] = bsum.row(f2.astype(float))
 
         with np.errstate(invalid="ignore"):
-            hi = y.max(axis=1)
-            lo = y.min(axis=1)
             nan = np.isnan(hi) | np.isnan(lo)
             if nan.any():  # NaN propagates through max/min: redo those rows without it
                 hi[nan] = np.fmax.reduce(y[nan], axis=1)
@@ -540,7 +612,8 @@ class SampleStage:
         gaps = self._time_gaps(t, sc)
 
         self._prev = y[:, -1].copy()
-        self._prev_d[:] = d[:, -1]
+        self._prev_d[:] = last_d
+        self._prev_q2 = next_q2
         self._prev_t = float(t[-1])
         self._prev_step = float(step[-1])
         self._prev_step_changed = bool(sc[-1])

@@ -95,10 +95,12 @@ class CellResistance:
         quiet = ok & (np.abs(d[0]) < self.min_step_a)
         last = np.maximum.accumulate(np.where(quiet, np.arange(m), -1)) if m else np.zeros(0, int)
         prior = np.concatenate(([-1], last[:-1])) if m else last
-        y = d[1:].copy()
-        if step.any():
-            trend = np.where(prior >= 0, d[1:, np.maximum(prior, 0)], self._trend[:, None])
-            y[:, step] -= trend[:, step]
+        # (in place: the trends are read at quiet pairs, never at steps)
+        y = d[1:]
+        at = np.flatnonzero(step)
+        if len(at):
+            before = prior[at]
+            y[:, at] -= np.where(before >= 0, d[1:, np.maximum(before, 0)], self._trend[:, None])
         if m and last[-1] >= 0:
             self._trend = d[1:, last[-1]].copy()
         out = np.empty((self.rows, m))

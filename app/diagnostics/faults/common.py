@@ -26,21 +26,27 @@ def one_c_a(spec: BatterySpec) -> float:
 _STRIDED_ROWS = 4
 
 
-def strided_sums(x: np.ndarray, k: int, m: int, *, square: bool = False) -> np.ndarray:
+def strided_sums(x: np.ndarray, k: int, m: int, *, square: bool = False, dtype=None) -> np.ndarray:
     """Sums of ``m`` consecutive groups of ``k`` columns of ``x`` (rows, >= k * m), each
     added in column order from the first: ``x[:, 0::k] + x[:, 1::k] + ...`` (in
     ``x``'s dtype), a few rows at a time; ``square``: the sums of ``x * x`` (squared
-    a few rows at a time, with no array of all the squares)."""
+    a few rows at a time, with no array of all the squares). ``dtype``: the sums
+    converted to it (a few rows at a time, with no array of the sums in ``x``'s)."""
     rows = x.shape[0]
-    out = np.empty((rows, m), dtype=x.dtype)
-    squares = np.empty((min(rows, _STRIDED_ROWS), k * m), dtype=x.dtype) if square else None
+    out = np.empty((rows, m), dtype=dtype or x.dtype)
+    few = min(rows, _STRIDED_ROWS)
+    acc = None if out.dtype == x.dtype else np.empty((few, m), dtype=x.dtype)
+    squares = np.empty((few, k * m), dtype=x.dtype) if square else None
     for a in range(0, rows, _STRIDED_ROWS):
-        part, src = out[a : a + _STRIDED_ROWS], x[a : a + _STRIDED_ROWS]
+        src = x[a : a + _STRIDED_ROWS]
+        part = out[a : a + _STRIDED_ROWS] if acc is None else acc[: len(src)]
         if square:
             src = np.multiply(src[:, : k * m], src[:, : k * m], out=squares[: len(src)])
         part[...] = src[:, 0 : k * m : k]
         for j in range(1, k):
             part += src[:, j : k * m : k]
+        if acc is not None:
+            out[a : a + _STRIDED_ROWS] = part
     return out
 
 

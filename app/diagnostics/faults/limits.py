@@ -215,12 +215,20 @@ class LimitDetector:
         limit by OV_MEAN_Z standard errors (at least OV_MEAN_GUARD_MIN_V). ``v``: the
         rows' bin means (scaled to a cell)."""
         r = self.v_rows
-        cnt = bb.cnt[r]
-        s1 = np.where(cnt > 0, bb.mean[r], 0.0) * cnt
-        # (counts are one row for all channels unless a row has NaN: BinBatch)
-        counts = Same(bb.n, len(r)) if bb.cnt.strides[0] == 0 else cnt
+        # (counts are one row for all channels unless a row has NaN: BinBatch; then
+        # every bin has samples, and no bin mean needs its count checked)
+        if bb.cnt.strides[0] == 0:
+            s1 = bb.mean[r] * bb.n
+            counts = Same(bb.n, len(r))
+        else:
+            cnt = bb.cnt[r]
+            s1 = np.where(cnt > 0, bb.mean[r], 0.0) * cnt
+            counts = cnt
         counts2 = Same(bb.n, len(r)) if bb.n2.strides[0] == 0 else bb.n2[r]
-        full = self._ov_sums.push((s1, counts, np.nan_to_num(bb.s2m[r]), counts2))
+        s2 = bb.s2m[r]
+        if not np.isfinite(s2).all():
+            s2 = np.nan_to_num(s2)
+        full = self._ov_sums.push((s1, counts, s2, counts2))
         k, m = len(r), bb.m
         out = np.zeros((k, m), dtype=bool)
         cols = self._reachable(s1, v)

@@ -240,12 +240,14 @@ class SensorDetector:
         if layout.noise_extra:
             judge[layout.i_v] = c + 1
         self._judge_rows = judge
-        # inactive, evaluable and quiet (no white noise) flags of the baseline window
-        # and the ws bins after it
-        self._flag_hist = History(3 * c, self.ws + self.wb - 1, 0.0)
+        # inactive and evaluable flags of every row, and the current's quiet (no white
+        # noise) flag (the only one read), over the baseline window and the ws bins after it
+        self._flag_hist = History(2 * c + 1, self.ws + self.wb - 1, 0.0)
         self._inactive_run = np.zeros(c)
-        # baseline counts (inactive, evaluable, quiet) before the current run of each row
-        self._run_base = np.zeros((3, c))
+        # baseline counts (inactive, evaluable) before the current run of each row, and
+        # of the current's quiet bins
+        self._run_base = np.zeros((2, c))
+        self._run_base_quiet = 0.0
         self._t0 = History(None, self.ws, np.nan)
         # the cells' sum over the last ws bins (a pack voltage's twin)
         self._cells_sum = History(None, self.ws - 1, np.nan)
@@ -400,6 +402,8 @@ class SensorDetector:
                 ref[np.ix_(g, sub)] = median_rows(np.maximum(var[np.ix_(g, sub)], 0.0))
         with np.errstate(invalid="ignore"):
             noisy = over_floor & (var > NOISE_RATIO**2 * ref)
+        if not noisy.any() and not self.noisy.has_open_runs:
+            return  # (the tracker would find no channel to follow)
         cond = np.zeros((c, m), dtype=bool)
         cond[:, cols] = noisy
         sigma = np.full((c, m), np.nan)
@@ -410,21 +414,23 @@ class SensorDetector:
 
     def _stuck(self, bb: BinBatch) -> None:
         c, m = self.layout.n_rows, bb.m
-        inactive = (bb.sdd == 0) & (bb.nd > 0)
+        lay = self.layout
         evaluable = bb.nd > 0
+        inactive = (bb.sdd == 0) & evaluable
         # no white noise of its own in a bin: its second differences (white-noise
         # variance) under STUCK_WHITE_MIN of what its first differences give (the
         # same variance for white noise): a step, a ramp or a smooth curve (a charger
         # or cycler reaching its setpoint) changes a value without them
-        # (and at least STUCK_WHITE_TERMS of them: a log's first bin has one)
+        # (and at least STUCK_WHITE_TERMS of them: a log's first bin has one).
+        # Read for the current only (see grouped below).
+        i = lay.i_i
         with np.errstate(invalid="ignore", divide="ignore"):
-            white = (bb.n2[:c] >= STUCK_WHITE_TERMS) & (
-                bb.s2m[:c] * (2.0 * bb.nd)
-                >= STUCK_WHITE_MIN * 6.0 * self._c2[:c, None] * bb.n2[:c] * bb.sdd
+            white = (bb.n2[i] >= STUCK_WHITE_TERMS) & (
+                bb.s2m[i] * (2.0 * bb.nd[i])
+                >= STUCK_WHITE_MIN * 6.0 * self._c2[i] * bb.n2[i] * bb.sdd[i]
             )
-        quiet = evaluable & ~white
+        quiet = evaluable[i] & ~white
         t0_full = self._t0.push(bb.t0)
-        lay = self.layout
         if len(lay.cells_v):
             sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
             pack_q2 = self._pack_resolution(bb)
@@ -439,7 +445,7 @@ class SensorDetector:
         # (integer counts: cumulative sums are exact, whatever the split)
         keep = self._flag_hist.keep
         cs = np.cumsum(flags, axis=1)
-        cs0 = np.concatenate((np.zeros((3 * c, 1)), cs), axis=1)
+        cs0 = np.concatenate((np.zeros((len(cs), 1)), cs), axis=1)
         at = keep + np.arange(m)
         before = cs0[:, at] - cs0[:, at - self.wb]  # the wb bins before each new bin
         start = np.arange(m)[None, :] - run_len.astype(np.int64) + 1  # run start, <0: earlier
@@ -447,9 +453,9 @@ class SensorDetector:
         s_in = np.clip(start, 0, m - 1)  # (a bin that is not frozen: any)
         base_a = np.where(start >= 0, before[rows, s_in], self._run_base[0][:, None])
         base_e = np.where(start >= 0, before[c + rows, s_in], self._run_base[1][:, None])
-        base_q = np.where(start >= 0, before[2 * c + rows, s_in], self._run_base[2][:, None])
+        base_q = np.where(start[i] >= 0, before[2 * c, s_in[i]], self._run_base_quiet)
         self._run_base[0], self._run_base[1] = base_a[:, -1], base_e[:, -1]
-        self._run_base[2] = base_q[:, -1]
+        self._run_base_quiet = base_q[-1]
         vrun_moved = None
         if len(lay.cells_v):
             # how far the cells' sum moved while the pack voltage held its reading
@@ -463,7 +469,7 @@ class SensorDetector:
         frozen = run_len >= self.ws
         if not frozen.any() and not self._stuck_state.any():
             return
-        lo = np.concatenate((np.zeros((3 * c, 1)), cs[:, : m - 1]), axis=1)
+        lo = np.concatenate((np.zeros((len(cs), 1)), cs[:, : m - 1]), axis=1)
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
         # candidates: frozen, no setpoint, changed in >= 95 % of the baseline's bins
@@ -500,8 +506,7 @@ class SensorDetector:
             # log's first), at least one: a cycler's setpoint, a step or a ramp to it,
             # shows none (not the pack voltage: a coarse reading on a step of its
             # resolution toggles like white noise, then holds; see Stuck)
-            i = lay.i_i
-            grouped[i] = young[i] & (base_e[i] >= 2) & (base_q[i] <= 1)
+            grouped[i] = young[i] & (base_e[i] >= 2) & (base_q <= 1)
         peers_flicker = False
         if grouped.any():  # a log's first minute: the peers' history (see Stuck)
             tot = cs[:, self._flag_hist.keep : self._flag_hist.keep + m] - lo

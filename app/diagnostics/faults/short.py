@@ -322,9 +322,11 @@ class ShortDetector:
             x = np.where(ok, sx / cnt, 0.0)  # super-bin means
             y = np.where(ok, sy / cnt, 0.0)
         w = ok.astype(float)
-        full = self._heat.push((w, w * x, w * x * x, y, x * y, y * y))
+        wx = w * x
+        shared = _same_rows(cnt, sx)  # (the cells' weights and x: one row for all)
+        full = self._heat.push((*_rows(shared, w, wx, wx * x), y, x * y, y * y))
         ref = self._heat.window(full, self.ref_n, lag=self.recent_n)
-        rec = self._heat.window(full, self.recent_n)
+        rec = self._heat.window(full[: 4 * nt], self.recent_n)  # (the rows read below)
         n, sx, sxx, sy, sxy, syy = (ref[i * nt : (i + 1) * nt] for i in range(6))
         ns, sxs, sys_ = rec[:nt], rec[nt : 2 * nt], rec[3 * nt : 4 * nt]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -396,10 +398,12 @@ class ShortDetector:
             y = np.where(ok, sy / cnt, 0.0)
         w = ok.astype(float)
         t = np.where(ok, tt, 0.0)
-        full = self._leak.push((w, w * t, w * t * t, y, t * y, y * y, moving))
-        win = self._leak.window(full, self.leak_n)
+        wt = w * t
+        shared = _same_rows(cnt)  # (the cells' weights and times: one row for all)
+        full = self._leak.push((*_rows(shared, w, wt, wt * t), y, t * y, y * y, moving))
+        win = self._leak.window(full[:-1], self.leak_n)
         n, st, stt, sy, sty, syy = (win[i * nv : (i + 1) * nv] for i in range(6))
-        settled = self._leak.window(full, self.leak_n + self.settle_n)[-1] == 0
+        settled = self._leak.window(full[-1:], self.leak_n + self.settle_n)[0] == 0
         with np.errstate(invalid="ignore", divide="ignore"):
             vtt = stt - st * st / n
             vty = sty - (st * sy) / n
@@ -407,12 +411,13 @@ class ShortDetector:
             slope = vty / vtt  # V per hour
             s2 = np.maximum(vyy - slope * vty, 0.0) / np.maximum(n - 2, 1)
             se = np.sqrt(s2 / vtt)
-            amps = np.full_like(slope, np.nan)
             if spec.ocv_v:
                 # %/h of SOC through the OCV curve's slope at the median cell's rest
                 # voltage, times the capacity: the leak current
                 ocv_slope = _ocv_slope(spec, spec.cell_soc_from_ocv(vmed))
                 amps = -slope / ocv_slope * spec.pack_capacity_ah / 100.0
+            else:
+                amps = np.full_like(slope, np.nan)
             enough = settled & (n >= 0.8 * self.leak_n)
             strong = enough & (-slope >= LEAK_Z * se) & (amps >= LEAK_MIN_C * self.one_c)
             weak = (
@@ -420,6 +425,19 @@ class ShortDetector:
             )
             z = np.where(enough, -slope / se, np.nan)
         return weak, strong, amps, z
+
+
+def _same_rows(*arrays: np.ndarray) -> bool:
+    """Every row of each of ``arrays`` (rows, m) equals its first (NaN: never)."""
+    return all(len(a) and (a == a[0]).all() for a in arrays)
+
+
+def _rows(shared: bool, *arrays: np.ndarray) -> tuple:
+    """``arrays`` as parts of a :class:`RollingSum` push: when ``shared`` (their rows
+    are copies of the first), each as a :class:`Same` of its first row (summed once)."""
+    if not shared:
+        return arrays
+    return tuple(Same(a[0], len(a)) for a in arrays)
 
 
 def _ocv_slope(spec: BatterySpec, soc: np.ndarray) -> np.ndarray:
