@@ -97,9 +97,9 @@ controller holds its value. A clean CC-CV charge written to 6 significant digits
 bin: they were reported stuck (a 3-cell cycle run: the pack and cell_1 in each CV
 phase), and now are not; so is any controlled hold (CV on the pack, a CC current
 read with a cycler's setpoint, a rest) of a reading without noise. A current
-frozen from a log's start is judged on the cells' bend only where every cell bent
-the same way by the jump (the least of them): a load change bends them all, a
-noisy cell sensor only its own (a 4-cell cycle run's exact -5.0 A was reported
+frozen from a log's start is judged on the median cell's bend (of 1 or 2 cells,
+the lesser where they agree): a load change bends the cells alike, a noisy cell
+sensor only its own (a 4-cell cycle run's exact -5.0 A was reported
 stuck beside a noisy cell_2, from 865 s).
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
@@ -522,12 +522,15 @@ class SensorDetector:
         if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
-            # (every cell bent the same way: a load change bends them all, a noisy
-            # cell sensor only its own; the least of their bends)
+            # (the median cell's bend: a load change bends the cells alike, a noisy
+            # cell sensor only its own; of 1 or 2 cells, the lesser if they agree)
             bends = np.diff(np.concatenate((cells_tail, cells_mean), axis=1), 2)
             with np.errstate(invalid="ignore"):
-                same = (bends > 0).all(axis=0) | (bends < 0).all(axis=0)
-                jumps = np.where(same, np.abs(bends).min(axis=0), 0.0)
+                if len(bends) >= MIN_GROUP:
+                    jumps = np.abs(median_rows(bends))
+                else:
+                    same = (bends > 0).all(axis=0) | (bends < 0).all(axis=0)
+                    jumps = np.where(same, np.abs(bends).min(axis=0), 0.0)
             win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 2)
             with np.errstate(invalid="ignore"):
                 jumped = win.max(axis=1) >= self._jump_v
