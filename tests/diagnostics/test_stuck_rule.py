@@ -54,3 +54,46 @@ def test_the_faults_diagnostic_and_the_soc_leave_out_the_same_cell(chem, cells, 
     left_out_from = float(t[np.argmax(stuck[1])])
     assert onset + STUCK_WINDOW_S - 1.0 <= left_out_from
     assert abs(left_out_from - found[0].detail["detected_time_s"]) <= BIN_S
+
+
+def _as_written(block, tmp_path):
+    """The samples as `batteryos simulate -o x.csv` writes them (6 significant digits)
+    and `analyze` reads them back."""
+    from app.hardware.logs.canonical_csv import CanonicalCsvWriter, read_canonical_csv
+
+    path = str(tmp_path / "log.csv")
+    with CanonicalCsvWriter(path) as w:
+        w.append(block)
+    return read_canonical_csv(path).frame
+
+
+@pytest.mark.parametrize(
+    ("cells", "profile", "seed", "duration"), [(3, "cycle", 0, 11000), (4, "cccv", 2, 6000)]
+)
+def test_a_clean_cv_charge_read_to_a_resolution_is_not_stuck(
+    tmp_path, cells, profile, seed, duration
+):
+    """A clean CC-CV charge written to 6 significant digits: in CV the charger holds
+    the highest cell, and the pack and the other cells hold their readings too (10 uV,
+    0.1 mV) while the current tapers. Their flicker before was a ramp, no noise of
+    their own: holding is control, not a stuck sensor (the pack and cell_1 of the
+    3-cell cycle run were reported stuck in both CV phases, cell_2 of the cccv run)."""
+    spec = preset("nmc", series_cells=cells)
+    block = simulate(spec, profile, duration_s=duration, seed=seed)
+    df = _as_written(block, tmp_path)
+    i = df["current_a"].to_numpy()
+    assert (np.diff(i[i > 0]) < 0).sum() > 100  # (the run reaches its CV taper)
+    assert detect_faults(df, spec).of_kind("sensor_stuck") == []
+
+
+def test_a_noisy_cell_sensor_does_not_make_a_cc_current_stuck():
+    """A cycler's exact -5.0 A from a log's start beside a cell sensor gone noisy:
+    the mean cell voltage bends by that cell's noise, which a change of the load
+    would not (it bends every cell the same way): no stuck current, the noisy cell
+    found (the current was reported stuck from the 865th s)."""
+    spec = preset("nmc", series_cells=4)
+    fault = Fault("sensor_noisy", 600.0, channel="cell_2_v")
+    block = simulate(spec, "cycle", duration_s=3600, seed=0, faults=[fault])
+    result = detect_faults(block, spec)
+    assert result.of_kind("sensor_stuck") == []
+    assert [f.channel for f in result.of_kind("sensor_noisy")][:1] == ["cell_2_v"]

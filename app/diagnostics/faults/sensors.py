@@ -86,6 +86,21 @@ current's twin not at all -- and a held reading is what a coarse healthy sensor
 shows too: nothing is reported. Neither is a current held from the fifth second
 under a constant current: a cycler that measured its rest for 5 s and then writes
 its CC setpoint exactly looks the same.
+A history of its own counts only when the flicker in it was white noise of its
+own (``STUCK_OWN_WHITE``: in the baseline's median bin that changed, its
+step-robust second differences give a tenth or more of the variance its first
+differences give; white noise ~0.8): a reading with noise cannot hold for 30 s, one
+that only drifted -- a ramp or a decay read to a resolution -- holds when a
+controller holds its value. A clean CC-CV charge written to 6 significant digits
+(`batteryos simulate -o`) holds the pack (0.1 mV) and the cells below the limit
+(10 uV) in CV while the current tapers, and the cells' ramp before it changed every
+bin: they were reported stuck (a 3-cell cycle run: the pack and cell_1 in each CV
+phase), and now are not; so is any controlled hold (CV on the pack, a CC current
+read with a cycler's setpoint, a rest) of a reading without noise. A current
+frozen from a log's start is judged on the median cell's bend (of 1 or 2 cells,
+the lesser where they agree): a load change bends the cells alike, a noisy cell
+sensor only its own (a 4-cell cycle run's exact -5.0 A was reported
+stuck beside a noisy cell_2, from 865 s).
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -186,6 +201,14 @@ STUCK_CURRENT_JUMP_MIN_V = 0.020
 #: robust second differences (a log's first bin has one).
 STUCK_WHITE_MIN = 0.002
 STUCK_WHITE_TERMS = 3
+#: A history of its own is evidence only when the channel showed white noise in it:
+#: in the median bin that changed, its (step-robust) second differences give at least
+#: this fraction of the variance its first differences give (Monte Carlo: white noise
+#: 0.79 in a bin of 5 samples, under 0.1 in 6 % of them, the median of 12 or of 120
+#: bins never in 2e4 windows; the same rounded to 0.5-2 sigma 0.82-0.93; a ramp rounded
+#: to 7.4 quanta a sample 0.009 -- a C/2 charge's cell read to 10 uV --, to 2.3 or
+#: fewer 0: the step-robust minimum drops a rounding's isolated second differences).
+STUCK_OWN_WHITE = 0.1
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
 
@@ -249,8 +272,16 @@ class SensorDetector:
         self._run_base = np.zeros((2, c))
         self._run_base_quiet = 0.0
         self._t0 = History(None, self.ws, np.nan)
-        # the cells' sum over the last ws bins (a pack voltage's twin)
+        # the cells' sum over the last ws bins (a pack voltage's twin), and the last
+        # ws - 1 bin means of each cell (the current's twin: a load change bends all)
         self._cells_sum = History(None, self.ws - 1, np.nan)
+        self._cells_tail = np.full((len(layout.cells_v), self.ws - 1), np.nan)
+        # each channel's noise evidence per bin over the baseline window and the ws
+        # bins after it: second differences (sums, terms), first differences (same)
+        self._noise_ev = History(4 * c, self.ws + self.wb - 1, np.nan)
+        # whether the open run of unchanged bins of each row began after a baseline
+        # whose own noise spans its resolution (carried to the next batch)
+        self._run_dithers = np.zeros(c, dtype=bool)
         n = spec.series_cells
         self._setpoints = [
             (layout.cells_v, (spec.cell_v_max, spec.cell_v_min)),
@@ -431,8 +462,12 @@ class SensorDetector:
             )
         quiet = evaluable[i] & ~white
         t0_full = self._t0.push(bb.t0)
+        noise_ev = self._noise_ev.push_lazy((bb.s2m[:c], bb.n2[:c], bb.sdd, bb.nd))
         if len(lay.cells_v):
-            sum_full = self._cells_sum.push(bb.mean[lay.cells_v].sum(axis=0))
+            cells_mean = bb.mean[lay.cells_v]
+            sum_full = self._cells_sum.push(cells_mean.sum(axis=0))
+            cells_tail, k = self._cells_tail, self.ws - 1
+            self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
             pack_q2 = self._pack_resolution(bb)
             pack_dithers = self._pack_dithers(bb, pack_q2)
         # frozen: the last ws bins all without a change (a run of inactive bins)
@@ -467,15 +502,20 @@ class SensorDetector:
                 bb,
             )
         frozen = run_len >= self.ws
+        # candidates: frozen, no setpoint, changed in >= 95 % of the baseline's bins
+        held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
+        dithers = self._own_noise_dithers(noise_ev, held, start, keep)
         if not frozen.any() and not self._stuck_state.any():
             return
         lo = np.concatenate((np.zeros((len(cs), 1)), cs[:, : m - 1]), axis=1)
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
-        # candidates: frozen, no setpoint, changed in >= 95 % of the baseline's bins
-        held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
-        own = base_e >= self.min_base  # a baseline of its own
-        young = held & ~own
+        # a baseline of its own, in which its own noise spans its resolution (see
+        # _own_noise_dithers: a reading that only drifted holds when a controller
+        # holds its value)
+        has_base = base_e >= self.min_base
+        own = has_base & dithers
+        young = held & ~has_base
         # the pack voltage's and the current's own evidence in a log's first minute
         extra = np.zeros_like(frozen)
         if vrun_moved is not None:
@@ -488,7 +528,15 @@ class SensorDetector:
         if young[lay.i_i].any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
-            jumps = np.abs(np.diff(sum_full, 2)) / len(lay.cells_v)
+            # (the median cell's bend: a load change bends the cells alike, a noisy
+            # cell sensor only its own; of 1 or 2 cells, the lesser if they agree)
+            bends = np.diff(np.concatenate((cells_tail, cells_mean), axis=1), 2)
+            with np.errstate(invalid="ignore"):
+                if len(bends) >= MIN_GROUP:
+                    jumps = np.abs(median_rows(bends))
+                else:
+                    same = (bends > 0).all(axis=0) | (bends < 0).all(axis=0)
+                    jumps = np.where(same, np.abs(bends).min(axis=0), 0.0)
             win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 2)
             with np.errstate(invalid="ignore"):
                 jumped = win.max(axis=1) >= self._jump_v
@@ -521,6 +569,49 @@ class SensorDetector:
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
+
+    def _own_noise_dithers(self, ev, need, start, keep) -> np.ndarray:
+        """Per row and bin of a batch (where ``need``, and at the last bin of an open
+        run, carried to the next batch), whether the row showed white noise of its
+        own in the baseline before the run of unchanged bins it is in began (see
+        ``_white_before``). Decided where a run begins, carried while it lasts."""
+        c, m = need.shape
+        out = np.zeros((c, m), dtype=bool)
+        in_run = start <= np.arange(m)[None, :]  # (start: a run's first bin, < 0 before)
+        carried = in_run & (start < 0)
+        out[carried] = np.broadcast_to(self._run_dithers[:, None], (c, m))[carried]
+        need = need & (start >= 0)
+        need[:, -1] |= in_run[:, -1] & (start[:, -1] >= 0)
+        rr, jj = np.nonzero(need)
+        if len(rr):
+            pairs, inv = np.unique(np.stack((rr, start[rr, jj])), axis=1, return_inverse=True)
+            got = np.array([self._white_before(ev, int(r), int(s0) + keep) for r, s0 in pairs.T])
+            out[rr, jj] = got[inv.ravel()]
+        self._run_dithers = out[:, -1].copy()
+        return out
+
+    def _white_before(self, ev, r: int, at: int) -> bool:
+        """Row ``r`` showed white noise of its own over the ``wb`` bins before column
+        ``at`` of the noise evidence ``ev``: in the median bin that changed, the
+        variance its (step-robust) second differences give is at least
+        ``STUCK_OWN_WHITE`` of the one its first differences give. White noise gives
+        ~1 there, and a reading with it cannot hold for 30 s. A drift or a ramp read
+        to a fixed resolution (a clean log written to 6 significant digits, a BMS's
+        whole millivolts) gives its rounding only: the second differences of a
+        rounded ramp are a quantum now and then, isolated (gone in the step-robust
+        minimum) or small beside its first differences (a CC charge's cell read to
+        10 uV: ~0.01), and such a reading holds when a controller holds its value
+        (a CV charge: the limited cell, the others and the pack); its holding is no
+        evidence, its peers' or twin's is. (A median of the same bins: exact whatever
+        the split.)"""
+        c = self.layout.n_rows
+        cols = np.arange(at - self.wb, at)
+        s2, n2 = ev.take(r, cols), ev.take(c + r, cols)
+        sdd, nd = ev.take(2 * c + r, cols), ev.take(3 * c + r, cols)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = (s2 / (6.0 * self._c2[r] * n2)) / (sdd / (2.0 * nd))
+        ratio = ratio[(sdd > 0) & np.isfinite(ratio)]
+        return bool(len(ratio)) and float(np.median(ratio)) >= STUCK_OWN_WHITE
 
     def _pack_resolution(self, bb: BinBatch) -> np.ndarray | list[float]:
         """Per bin of a batch, the least bound so far of the pack voltage's resolution,

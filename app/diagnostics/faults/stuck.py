@@ -6,7 +6,9 @@ charger's setpoint (a limit held within ``SETPOINT_TOL_V``), when either
 
 * it has a history of its own -- it flickered with noise, as a healthy sensor
   does, for at least ``STUCK_MIN_BASELINE_S`` before it froze -- and at least
-  ``STUCK_PEERS`` of its peers changed meanwhile, or
+  ``STUCK_PEERS`` of its peers changed meanwhile (noise, not a drift: a ramp read
+  to a resolution changes at every reading and holds once a controller holds its
+  value, a CV charge's cells and pack, a CC current), or
 * it has none (it froze in a log's first minute) and is judged on its peers':
   every one of them changed meanwhile and they have flickered since the start;
 
@@ -17,7 +19,8 @@ latch, :func:`at_setpoint` the setpoint test; nothing else decides it.
 Two readers gather the evidence, at the resolution each needs:
 
 * the faults diagnostic (:mod:`.sensors`) on 5 s bins of every channel (a bin
-  changed or not; flicker: changed in >= 95 % of the baseline's bins), with
+  changed or not; flicker: changed in >= 95 % of the baseline's bins, and white
+  noise of its own in them, ``STUCK_OWN_WHITE``), with
   extra evidence of its own for a pack voltage or a current frozen in a log's
   first minute (the cells' sum moved, the mean cell jumped), OR-ed into the
   trigger; a pack voltage beside cell voltages is judged on the cells' sum with a
@@ -25,7 +28,10 @@ Two readers gather the evidence, at the resolution each needs:
   its resolution (a coarse reading that toggled on a step holds off it);
 * the SOC filter (:mod:`app.diagnostics.frozen_cells`) on the samples of the
   cell voltages, so that a sample's mean cell is decided when the sample arrives
-  (flicker: no hold of a bin's length, ``BIN_S``, since).
+  (flicker: no hold of a bin's length, ``BIN_S``, since; it does not yet tell
+  noise from a drift: a clean 3-cell cycle log written to 6 digits has cell_1 left
+  out of the mean for 173 s of its two CV phases, which the faults diagnostic no
+  longer reports).
 
 The evidence differs by its resolution, not by its rule: a bin-based decision
 known at the end of a 5 s bin (and, live, only after the bin stage's start-up)
