@@ -1386,3 +1386,31 @@ def test_runaway_in_a_logs_first_two_minutes_within_a_minute(chem, cells, onset,
         start = stop
     det.flush()
     assert det.result().to_list() == result.to_list()
+
+
+def test_live_equals_offline_to_the_bit_for_a_16_cell_pack_fed_sample_by_sample():
+    # numpy sums a single column pairwise and several row by row: a one-bin batch of 16
+    # cells' temperatures gave the float runaway's evidence other last bits than offline
+    lead16 = preset("lead_acid", series_cells=16)
+    block = simulate(
+        lead16,
+        "float",
+        duration_s=3000,
+        seed=5,
+        noise=NoiseSpec.typical(lead16),
+        faults=[Fault("thermal_runaway", 2400.0, cell=2)],
+    )
+    offline = detect_faults(block, lead16).to_list()
+    assert [f["kind"] for f in offline] == ["thermal_runaway_onset"]
+    assert _live(block, lead16, [1] * len(block)) == offline
+
+
+def test_sum_rows_is_numpys_row_by_row_sum_for_any_number_of_bins():
+    from app.diagnostics.faults.common import sum_rows
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(25.0, 1.0, (16, 40))
+    whole = a.sum(axis=0)
+    assert np.array_equal(sum_rows(a), whole)
+    for j in range(40):  # one bin at a time: the same bits as in the batch
+        assert sum_rows(a[:, j : j + 1])[0] == whole[j]

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.diagnostics.faults.common import sum_rows
+
 #: r is known once the median cell's slope is this many standard errors from 0
 #: (a log that has had no current step yet has no r).
 MIN_SLOPE_Z = 10.0
@@ -123,7 +125,7 @@ class CellResistance:
         with np.errstate(invalid="ignore", divide="ignore"):
             slope = siy / sii  # R_k - R of the median-voltage cell
             # the residuals' variance, pooled over the cells (they share a front end)
-            s2 = np.maximum(syy - (slope * siy).sum(axis=0), 0.0) / (nv * np.maximum(n - 1, 1))
+            s2 = np.maximum(syy - sum_rows(slope * siy), 0.0) / (nv * np.maximum(n - 1, 1))
             se_slope = np.sqrt(s2 / sii)
             # against the median resistance, not the median voltage's cell (the
             # OCVs order the voltages): R_k - R_med over R_med

@@ -34,6 +34,7 @@ from app.diagnostics.faults.common import (
     bins_for,
     latch,
     one_c_a,
+    sum_rows,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
@@ -115,7 +116,7 @@ class CircuitDetector:
             idle = np.abs(i) <= self.i_zero
             v = bb.mean[lay.i_v]
             cells = bb.mean[lay.cells_v]
-            ref = cells.sum(axis=0) if len(lay.cells_v) else np.full(m, spec.pack_v_min)
+            ref = sum_rows(cells) if len(lay.cells_v) else np.full(m, spec.pack_v_min)
             cond[lay.i_v] = idle & (v < OC_PACK_FRACTION * ref)
             if len(lay.cells_v) >= 2:
                 med = bb.median(lay.cells_v)

@@ -26,6 +26,19 @@ def one_c_a(spec: BatterySpec) -> float:
 _STRIDED_ROWS = 4
 
 
+def sum_rows(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=0)`` of a (rows, bins) array, with the same bits whatever the number
+    of bins: numpy adds the rows one after another, except for a single column, which
+    it sums pairwise (a live detector's one-bin batch of a 16-cell pack then differed
+    from the offline analysis in the last bits)."""
+    if a.shape[1] != 1:
+        return a.sum(axis=0)
+    out = a[0].copy()
+    for row in a[1:]:
+        out += row
+    return out
+
+
 def strided_sums(x: np.ndarray, k: int, m: int, *, square: bool = False, dtype=None) -> np.ndarray:
     """Sums of ``m`` consecutive groups of ``k`` columns of ``x`` (rows, >= k * m), each
     added in column order from the first: ``x[:, 0::k] + x[:, 1::k] + ...`` (in

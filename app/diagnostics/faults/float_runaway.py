@@ -101,7 +101,7 @@ import numpy as np
 
 from app.core.spec import BatterySpec, Chemistry
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for, one_c_a
+from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for, one_c_a, sum_rows
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
 
@@ -202,7 +202,7 @@ class FloatRunawayDetector:
         lay, m = self.layout, bb.m
         temps = bb.mean[self.t_rows]
         with np.errstate(invalid="ignore"):
-            t_mean = temps.mean(axis=0) if len(self.t_rows) > 1 else temps[0]
+            t_mean = sum_rows(temps) / len(self.t_rows) if len(self.t_rows) > 1 else temps[0]
         x = self._x.push(np.vstack((bb.mean[lay.i_v], bb.mean[lay.i_i], t_mean)))
         t0 = self._t0.push(bb.t0)
         t1 = self._t1.push(bb.t1)
@@ -214,9 +214,9 @@ class FloatRunawayDetector:
                     bb.s2m[lay.i_i],
                     bb.n2[lay.i_i],
                     bb.cnt[lay.i_i].astype(float),
-                    bb.s2m[self.t_rows].sum(axis=0),
-                    bb.n2[self.t_rows].sum(axis=0),
-                    bb.cnt[self.t_rows].sum(axis=0).astype(float),
+                    sum_rows(bb.s2m[self.t_rows]),
+                    sum_rows(bb.n2[self.t_rows]),
+                    sum_rows(bb.cnt[self.t_rows]).astype(float),
                 )
             )
         )

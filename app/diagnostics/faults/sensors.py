@@ -122,6 +122,7 @@ from app.diagnostics.faults.common import (
     bins_for,
     one_c_a,
     run_length,
+    sum_rows,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.stuck import (
@@ -412,7 +413,8 @@ class SensorDetector:
         var = varx[:c].copy()
         if len(lay.cells_v):
             # the pack sensor's own noise: V - sum(cells), less the cells' noise
-            cells_var = np.nansum(var[lay.cells_v], axis=0)
+            cells_v_var = var[lay.cells_v]
+            cells_var = sum_rows(np.where(np.isnan(cells_v_var), 0.0, cells_v_var))  # nansum
             pack = varx[c + 1] - cells_var
             # the residual must be the pack sensor's, not a noisy cell's
             var[lay.i_v] = np.where(pack > (NOISE_RATIO**2 - 1.0) * cells_var, pack, 0.0)
@@ -465,7 +467,7 @@ class SensorDetector:
         noise_ev = self._noise_ev.push_lazy((bb.s2m[:c], bb.n2[:c], bb.sdd, bb.nd))
         if len(lay.cells_v):
             cells_mean = bb.mean[lay.cells_v]
-            sum_full = self._cells_sum.push(cells_mean.sum(axis=0))
+            sum_full = self._cells_sum.push(sum_rows(cells_mean))
             cells_tail, k = self._cells_tail, self.ws - 1
             self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
             pack_q2 = self._pack_resolution(bb)
