@@ -205,6 +205,17 @@ def _baud(default: str, *, always: bool) -> Param:
     )
 
 
+def _invert_current(help: str) -> Param:
+    return Param(
+        "invert_current",
+        "Invert current",
+        ParamKind.CHOICE,
+        default="0",
+        choices=("0", "1"),
+        help=help,
+    )
+
+
 def _bitrate() -> Param:
     return Param(
         "bitrate",
@@ -351,14 +362,9 @@ LOG_FILE = Protocol(
             unit="× real time",
             help="0 loads the whole file at once; 1 replays it in real time",
         ),
-        Param(
-            "invert_current",
-            "Invert current",
-            ParamKind.CHOICE,
-            default="0",
-            choices=("0", "1"),
-            help="1 for a log that counts discharge as positive (Battery OS counts "
-            "charging as positive; the connection panel warns when the voltage says so)",
+        _invert_current(
+            "1 for a log that counts discharge as positive (Battery OS counts "
+            "charging as positive; the connection panel warns when the voltage says so)"
         ),
     ),
     help="A cycler, BMS or Battery OS log (CSV, Excel, Arbin, BioLogic, Neware …)",
@@ -390,14 +396,9 @@ DALY = Protocol(
             unit="s",
             help="How often the BMS is asked for its readings",
         ),
-        Param(
-            "invert_current",
-            "Invert current",
-            ParamKind.CHOICE,
-            default="0",
-            choices=("0", "1"),
-            help="1 for firmwares that count charging below the 30000 offset (the plot "
-            "shows charging as negative otherwise)",
+        _invert_current(
+            "1 for firmwares that count charging below the 30000 offset (the plot "
+            "shows charging as negative otherwise)"
         ),
     ),
     help="Daly smart BMS over its UART/USB port (request-response)",
