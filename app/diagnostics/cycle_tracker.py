@@ -29,8 +29,10 @@ import numpy as np
 from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.cycler_counters import COUNTER_COLUMNS, use_cycler_counters
 from app.diagnostics.cycles import CYCLE_COLUMNS, DCIR_READ_S, current_threshold_a, cycle_rows
 from app.diagnostics.finite import nan_to_num
+from app.diagnostics.partial_cycles import add_end_points, mark_partial_cycles
 from app.diagnostics.pulse_detection import STEP_INDEX_RAMP, PulseSettings
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ class CycleTracker:
         self._label = _UNKNOWN  # cycle of the last sample
         self._last_active = 0  # sign of the last sample above the rest current
         self._has_temp = self._has_step = False
+        self._counters: tuple[str, ...] = ()  # the cycler's counters the stream carries
 
     # --- feeding -----------------------------------------------------------
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -71,6 +74,7 @@ class CycleTracker:
         if not self._n:
             self._has_temp = schema.TEMPERATURE in block
             self._has_step = schema.STEP_INDEX in block
+            self._counters = tuple(c for c in COUNTER_COLUMNS if c in block)
         i = nan_to_num(block[schema.CURRENT])
         labels = self._labels(block, i)
         cols = {
@@ -83,6 +87,8 @@ class CycleTracker:
             cols["temp"] = _column(block, schema.TEMPERATURE)
         if self._has_step:
             cols["step"] = _column(block, schema.STEP_INDEX)
+        for name in self._counters:
+            cols[name] = _column(block, name)
         for name, values in cols.items():
             self._chunks.setdefault(name, []).append(values)
         # cycle starts: a change of label (not from "unknown", which is filled backwards)
@@ -183,7 +189,7 @@ class CycleTracker:
         if not closed:
             bounds.append(self._n - origin)
         segments = list(zip(bounds[:-1], bounds[1:], strict=True))
-        return cycle_rows(
+        rows = cycle_rows(
             w["t"],
             w["v"],
             w["i"],
@@ -193,12 +199,14 @@ class CycleTracker:
             self.capacity_ah,
             segments,
         )
+        use_cycler_counters(rows, {c: w[c] for c in self._counters}, segments)
+        return add_end_points(rows, w["v"], w["i"], segments)
 
     def rows(self) -> list[dict]:
         """Every cycle so far: the final rows and those of the cycles under way."""
         if not self._n:
             return []
-        return self._rows + self._compute(self._starts, closed=False)
+        return mark_partial_cycles(self._rows + self._compute(self._starts, closed=False))
 
     def result(self) -> pd.DataFrame:
         """The table so far (the columns of :data:`CYCLE_COLUMNS`)."""

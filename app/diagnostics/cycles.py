@@ -42,6 +42,9 @@ CYCLE_COLUMNS = (
     "end_of_discharge_voltage_v",
     "dcir_ohm",
     "n_pulses",
+    "capacity_source",
+    "energy_source",
+    "partial",
 )
 
 STEP_COLUMNS = (
@@ -287,8 +290,19 @@ def _pulse_resistances(
 
 
 def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.DataFrame:
-    """One row per cycle with the columns of :data:`CYCLE_COLUMNS`."""
+    """One row per cycle with the columns of :data:`CYCLE_COLUMNS`.
+
+    Capacities and energies are the cycler's own counters where the log has them
+    (``capacity_source`` / ``energy_source`` say which: see
+    :mod:`~app.diagnostics.cycler_counters`), else integrals of the current.
+    ``partial`` marks the cycles that do not return to their start after a
+    complete charge and discharge; they have no efficiencies (see
+    :mod:`~app.diagnostics.partial_cycles`).
+    """
     import pandas as pd
+
+    from app.diagnostics.cycler_counters import COUNTER_COLUMNS, use_cycler_counters
+    from app.diagnostics.partial_cycles import add_end_points, mark_partial_cycles
 
     t = df[schema.TIME].to_numpy(dtype=float)
     i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
@@ -296,7 +310,12 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     cycle = cycle_numbers(df, i, capacity_ah)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
-    rows = cycle_rows(t, v, i, temp, step, cycle, capacity_ah, _segments(cycle))
+    segments = _segments(cycle)
+    rows = cycle_rows(t, v, i, temp, step, cycle, capacity_ah, segments)
+    counters = {c: df[c].to_numpy(dtype=float) for c in COUNTER_COLUMNS if c in df.columns}
+    use_cycler_counters(rows, counters, segments)
+    add_end_points(rows, v, i, segments)
+    rows = mark_partial_cycles(rows)
     return pd.DataFrame(rows, columns=list(CYCLE_COLUMNS))
 
 

@@ -400,7 +400,13 @@ def run_log_diagnostics(analysis: LogAnalysis):
             source_url=analysis.metadata["source"],
             live=False,
         )
-    frame = analysis.frame[[c for c in analysis.frame.columns if schema.is_canonical_column(c)]]
+    from app.diagnostics.cycler_counters import COUNTER_COLUMNS
+
+    # the schema's columns and the cycler's counters (the cycle table's capacities, as the CLI's)
+    keep = [
+        c for c in analysis.frame.columns if schema.is_canonical_column(c) or c in COUNTER_COLUMNS
+    ]
+    frame = analysis.frame[keep]
     output = run_suite(
         frame,
         analysis.spec,

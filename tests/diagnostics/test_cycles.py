@@ -104,3 +104,124 @@ def test_step_table(with_steps):
     assert charge["end_voltage_v"] == 4.1
     assert steps.iloc[2]["discharge_energy_wh"] == pytest.approx(2.0 * 3.6, rel=1e-3)
     assert (steps["step_index"].notna().all()) == with_steps
+
+
+def coin_cell_frame(true_a=0.000176, logged_a=0.0002, with_counters=True, scale=1.0):
+    """A coin cell cycled at 0.176 mA, its current logged rounded to 0.2 mA, and the
+    cycler's own counters (per step, in 0.1 mAh steps) from the true current:
+    charge 36 h, rest, discharge 36 h, rest, twice."""
+    dt = 36.0
+    n = 3600
+    steps = [(1, n), (0, 60), (-1, n), (0, 60)] * 2
+    sign = np.concatenate([np.full(k, s) for s, k in steps])
+    step = np.concatenate([np.full(k, j + 1) for j, (_, k) in enumerate(steps)])
+    t = np.arange(len(sign)) * dt
+    ramp = (np.arange(len(sign)) % (n + 60)) / n
+    v = np.where(sign > 0, 3.5 + 0.6 * ramp, np.where(sign < 0, 4.1 - 0.6 * ramp, 3.8))
+    df = pd.DataFrame(
+        {"time_s": t, "voltage_v": v, "current_a": sign * logged_a, "step_index": step}
+    )
+    if with_counters:
+        true_inc = np.r_[0.0, np.abs(sign[:-1]) * true_a * dt / 3600]  # Ah counted by each sample
+        for col, s in (("charge_capacity_ah", 1), ("discharge_capacity_ah", -1)):
+            inc = np.where(np.r_[0, sign[:-1]] == s, true_inc, 0.0)
+            per_step = pd.Series(inc).groupby(step).cumsum().to_numpy()
+            df[col] = np.floor(per_step / 1e-4 + 1e-9) * 1e-4 * scale  # the cycler's 0.1 mAh
+    return df
+
+
+def test_cycle_capacity_is_the_cyclers_counter_not_the_rounded_current():
+    # 0.176 mA logged as 0.2 mA: integrating the log gives 7.2 mAh per half, +14 %;
+    # the cycler counted 6.3 mAh (its counter, not the current column, is the figure)
+    df = coin_cell_frame()
+    cyc = summarize_cycles(df, capacity_ah=0.007)
+    assert len(cyc) == 2
+    np.testing.assert_allclose(cyc["discharge_capacity_ah"], 0.0063, atol=1e-12)
+    np.testing.assert_allclose(cyc["charge_capacity_ah"], 0.0063, atol=1e-12)
+    assert list(cyc["capacity_source"]) == ["cycler", "cycler"]
+    # no energy counters: the integrated energy scaled by the counter's capacity
+    assert list(cyc["energy_source"]) == ["cycler_capacity", "cycler_capacity"]
+    plain = summarize_cycles(coin_cell_frame(with_counters=False), capacity_ah=0.007)
+    np.testing.assert_allclose(
+        cyc["discharge_energy_wh"], plain["discharge_energy_wh"] * 0.0063 / 0.0072, rtol=1e-9
+    )
+    assert list(plain["capacity_source"]) == ["integrated", "integrated"]
+    assert plain["discharge_capacity_ah"].iloc[0] == pytest.approx(0.0072, rel=1e-3)
+
+
+def test_a_counter_that_does_not_fit_the_current_is_not_taken():
+    # counters in mAh under an Ah name (1000x): the integral of the current stands
+    cyc = summarize_cycles(coin_cell_frame(scale=1000.0), capacity_ah=0.007)
+    assert list(cyc["capacity_source"]) == ["integrated", "integrated"]
+    assert cyc["discharge_capacity_ah"].iloc[0] == pytest.approx(0.0072, rel=1e-3)
+
+
+def test_counters_reset_per_step_per_cycle_or_never_give_the_same_cycles():
+    from app.diagnostics.cycler_counters import counter_increments
+
+    inc = np.array([0.0, 1.0, 1.0, 0.0, 0.5, 0.5, 0.0, 0.4])
+    cumulative = np.cumsum(inc) + 7.0  # a counter running since before the log
+    per_step = np.array([7.0, 1.0, 2.0, 2.0, 0.5, 1.0, 1.0, 0.4])  # reset at samples 1, 4, 7
+    np.testing.assert_allclose(counter_increments(cumulative), inc)
+    np.testing.assert_allclose(counter_increments(per_step), inc)
+    # jitter down by a little is no reset; a missing value counts nothing
+    np.testing.assert_allclose(counter_increments([1.0, 0.999, 1.5]), [0, -0.001, 0.501])
+    np.testing.assert_allclose(counter_increments([1.0, np.nan, 1.5, 2.0]), [0, 0, 0, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("chemistry", "cells", "seed", "soc", "noisy"),
+    [("nmc", 3, 0, None, False), ("lfp", 1, 1, 80.0, True), ("lead_acid", 6, 2, None, False)],
+)
+def test_a_partial_first_and_last_cycle_are_marked_and_lose_their_efficiency(
+    chemistry, cells, seed, soc, noisy
+):
+    # the simulator's cycle profile starts with a discharge from mid-SOC (86 % by
+    # default: "CE 0.804" on the first cycle) and the log stops mid-way through a cycle
+    from app.core.spec import preset
+    from app.diagnostics.suite import lifetime_cycles
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset(chemistry, series_cells=cells)
+    noise = NoiseSpec.typical(spec) if noisy else None
+    data = simulate(spec, "cycle", duration_s=55_000, seed=seed, initial_soc_pct=soc, noise=noise)
+    cyc = summarize_cycles(data.to_frame(), capacity_ah=spec.pack_capacity_ah)
+    assert len(cyc) >= 3
+    first, middle, last = cyc.iloc[0], cyc.iloc[1:-1], cyc.iloc[-1]
+    assert first["charge_capacity_ah"] > first["discharge_capacity_ah"] * 1.15  # from mid-SOC
+    assert first["partial"] and pd.isna(first["coulombic_efficiency"])
+    assert pd.isna(first["energy_efficiency"])
+    assert last["partial"] and pd.isna(last["coulombic_efficiency"])
+    assert not middle["partial"].any()
+    np.testing.assert_allclose(middle["coulombic_efficiency"].astype(float), 1.0, atol=0.01)
+    assert list(lifetime_cycles(cyc)["cycle_index"]) == list(middle["cycle_index"])
+
+
+def soc_frame(start_soc=0.0, cycles=3):
+    """1 Ah cell from ``start_soc``: charge to full at 1 A, rest 60 s, discharge to
+    empty at 1 A, rest 60 s, ``cycles`` times; OCV 3.0 + 1.2 * SOC, 50 mOhm."""
+    i = np.concatenate(
+        [np.r_[np.full(int(3600 * (1 - start_soc)), 1.0), np.zeros(60), np.full(3600, -1.0)]]
+        + [np.r_[np.zeros(60), np.full(3600, 1.0), np.zeros(60), np.full(3600, -1.0)]]
+        * (cycles - 1)
+        + [np.zeros(60)]
+    )
+    soc = start_soc + np.r_[0.0, np.cumsum(i[:-1])] / 3600
+    return pd.DataFrame(
+        {
+            "time_s": np.arange(len(i), dtype=float),
+            "voltage_v": 3.0 + 1.2 * soc + 0.05 * i,
+            "current_a": i,
+        }
+    )
+
+
+def test_first_and_last_cycles_are_partial_only_when_they_are():
+    # from empty, cut in the last rest: every cycle complete
+    full = summarize_cycles(soc_frame(0.0).iloc[:-30], capacity_ah=1.0)
+    assert list(full["partial"]) == [False, False, False]
+    np.testing.assert_allclose(full["coulombic_efficiency"].astype(float), 1.0, atol=1e-3)
+    # from 40 % SOC, cut mid-discharge: the first and last cycles are partial
+    cut = summarize_cycles(soc_frame(0.4).iloc[:-1800], capacity_ah=1.0)
+    assert list(cut["partial"]) == [True, False, True]
+    assert cut["coulombic_efficiency"].isna().tolist() == [True, False, True]

@@ -12,6 +12,7 @@ import json
 from functools import cache
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -263,6 +264,40 @@ def test_cycle_index_from_the_cycler_with_gaps():
     live = CycleTracker(NMC4)
     feed(live, SampleBlock.from_frame(frame), list(range(7, len(frame), 333)))
     _rows_equal(live.result(), offline)
+
+
+@cache
+def cycling_with_counters() -> SampleBlock:
+    """:func:`cycling` with the cycler's own counters: capacity reset at each cycle
+    (from a current 3 % under the logged one, counted in 1 mAh steps) and energy
+    running over the whole test."""
+    frame = cycling().to_frame()
+    t, i, v = (frame[c].to_numpy() for c in ("time_s", "current_a", "voltage_v"))
+    dt = np.r_[0.0, np.diff(t)]
+    cycle = np.floor(t / 5000.0) + 1
+    frame["cycle_index"] = cycle
+    for kind, sign in (("charge", 1), ("discharge", -1)):
+        amps = np.clip(sign * np.r_[0.0, i[:-1]], 0, None) * 0.97
+        ah = pd.Series(amps * dt / 3600).groupby(cycle).cumsum().to_numpy()
+        frame[f"{kind}_capacity_ah"] = np.floor(ah / 1e-3) * 1e-3
+        frame[f"{kind}_energy_wh"] = np.cumsum(amps * v * dt / 3600)
+    return SampleBlock.from_frame(frame)
+
+
+@settings(max_examples=10, deadline=None)
+@given(cuts=st.lists(st.integers(1, 19_999), max_size=30))
+def test_cycle_table_from_the_cyclers_counters_live_equals_offline(cuts):
+    data = cycling_with_counters()
+    offline = summarize_cycles(data.to_frame(), capacity_ah=NMC4.pack_capacity_ah)
+    assert (offline["capacity_source"] == "cycler").all()
+    assert (offline["energy_source"] == "cycler").all()
+    live = CycleTracker(NMC4)
+    feed(live, data, cuts)
+    _rows_equal(live.result(), offline)
+    starts = ((offline["start_time_s"] - offline["start_time_s"].iloc[0]) / 2.0).astype(int)
+    edges = CycleTracker(NMC4)
+    feed(edges, data, sorted({s + d for s in starts[1:] for d in (-1, 0, 1)}))
+    _rows_equal(edges.result(), offline)
 
 
 # --- the live engine ------------------------------------------------------------------------------

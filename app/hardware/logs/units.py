@@ -258,34 +258,15 @@ def _cells(line: str, delimiter: str) -> list[str]:
     return [c.strip().strip('"') for c in line.rstrip("\r\n").split(delimiter)]
 
 
-def sniff_dialect(text: str) -> Dialect | None:
-    """The :class:`Dialect` of a table from its first lines, or None if it is not one.
+def _header_of(lines: list[str], delim: str, width: int) -> tuple[int | None, float]:
+    """The header row of ``lines`` split on ``delim`` and how numeric the data after it is.
 
-    The delimiter is the one giving the same number (>= 2) of cells on the most
-    of the last lines; the header is the last line before the data whose cells
-    are mostly not numbers; a decimal comma is detected when ``;`` or tab
-    separates cells holding ``3,71``-like values.
+    The header is the last line of ``width`` cells, mostly not numbers, before the
+    first line of ``width`` cells that are mostly numbers (None without one). The
+    fraction is that of the non-empty cells of the next lines of ``width`` cells
+    that read as numbers: 1.0 for a table split where its writer split it.
     """
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if len(lines) > 1 and not text.endswith("\n"):
-        lines = lines[:-1]  # the head may cut the last line
-    lines = lines[:200]
-    if len(lines) < 2:
-        return None
-    best: tuple[int, int, str] | None = None
-    for delim in _DELIMITERS:
-        counts = [len(_cells(ln, delim)) for ln in lines[-50:]]
-        width = max(set(counts), key=counts.count)
-        if width < 2:
-            continue
-        agree = counts.count(width)
-        if best is None or (agree, width) > best[:2]:
-            best = (agree, width, delim)
-    if best is None:
-        return None
-    width, delim = best[1], best[2]
     header = None
-    data = False
     for k, line in enumerate(lines):
         cells = _cells(line, delim)
         if len(cells) != width:
@@ -293,11 +274,47 @@ def sniff_dialect(text: str) -> Dialect | None:
         numeric = sum(bool(_NUMBER.match(c)) for c in cells if c)
         if numeric <= len(cells) // 2:
             header = k
-        else:
-            data = True
-            break
-    if header is None or not data:
+            continue
+        if header is None:
+            return None, 0.0
+        rows = [_cells(ln, delim) for ln in lines[k : k + 50]]
+        data = [c for r in rows if len(r) == width for c in r if c]
+        return header, sum(bool(_NUMBER.match(c)) for c in data) / max(len(data), 1)
+    return None, 0.0
+
+
+def sniff_dialect(text: str) -> Dialect | None:
+    """The :class:`Dialect` of a table from its first lines, or None if it is not one.
+
+    Each delimiter is tried: the one chosen gives a header row (a line of mostly
+    non-numbers followed by lines of mostly numbers, all with the same number >= 2
+    of cells), then the same number of cells on the most of the last lines, then
+    data cells that are numbers. The header decides between ``;`` and ``,`` in a
+    decimal-comma table (``time_s;voltage_v`` / ``0;11,8987``): split on ``,`` its
+    data rows may have as many cells as on ``;``, its header has not. A decimal
+    comma is detected when ``;`` or tab separates cells holding ``3,71``-like values.
+    """
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) > 1 and not text.endswith("\n"):
+        lines = lines[:-1]  # the head may cut the last line
+    lines = lines[:200]
+    if len(lines) < 2:
         return None
+    best: tuple[tuple[int, float, int], int, str, int] | None = None
+    for delim in _DELIMITERS:
+        counts = [len(_cells(ln, delim)) for ln in lines[-50:]]
+        width = max(set(counts), key=counts.count)
+        if width < 2:
+            continue
+        header, numeric = _header_of(lines, delim, width)
+        if header is None:
+            continue
+        key = (counts.count(width), numeric, width)
+        if best is None or key > best[0]:
+            best = (key, width, delim, header)
+    if best is None:
+        return None
+    _, width, delim, header = best
     # the header's line number in the file (blank lines were skipped above)
     all_lines = text.splitlines()
     target = lines[header]

@@ -136,3 +136,28 @@ def test_an_xlsx_table_opens(tmp_path):
     assert log.metadata["format"] == "CSV/TSV/XLSX table"
     np.testing.assert_allclose(log.frame["current_a"], 1.0)
     assert log.metadata["sheet"] == "Data"
+
+
+@pytest.mark.parametrize("rows", [5, 49, 60, 500])
+@pytest.mark.parametrize(
+    ("delimiter", "decimal"), [(";", ","), (",", "."), ("\t", "."), (";", ".")]
+)
+def test_small_and_large_tables_read_in_every_dialect(tmp_path, rows, delimiter, decimal):
+    # A decimal-comma row "0;11,8987;-5,0" splits into as many cells on ',' as on ';':
+    # past ~50 rows (the header out of the sniffer's window) ',' used to win and
+    # the file was "not a log format". The header line decides.
+    t = np.arange(rows, dtype=float)
+    v = 11.9 - 0.0123 * t
+    i = np.where(t % 7 < 4, -5.0, 2.5)
+
+    def num(x):
+        return f"{x:.4f}".replace(".", decimal)
+
+    lines = [delimiter.join(["time_s", "voltage_v", "current_a"])]
+    lines += [delimiter.join([f"{a:g}", num(b), num(c)]) for a, b, c in zip(t, v, i, strict=True)]
+    path = _write(tmp_path / "g.csv", "\n".join(lines) + "\n")
+    assert detect_format(path).name in ("CSV/TSV/XLSX table", "Battery OS canonical CSV")
+    f = open_log(path, use_cache=False).frame
+    np.testing.assert_allclose(f["time_s"], t)
+    np.testing.assert_allclose(f["voltage_v"], np.round(v, 4))
+    np.testing.assert_allclose(f["current_a"], i)

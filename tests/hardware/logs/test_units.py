@@ -83,3 +83,15 @@ def test_dialect_tab_and_comma():
 
 def test_prose_is_no_table():
     assert units.sniff_dialect("hello world\nthis is prose\n") is None
+
+
+def test_dialect_decimal_comma_past_the_sniffers_window():
+    # every data row splits into 3 cells on ',' too ("0;11" "8987;-5" "0"): the header decides
+    rows = "".join(f"{k};11,{8987 - k};-5,0\n" for k in range(300))
+    assert units.sniff_dialect("time_s;voltage_v;current_a\n" + rows) == units.Dialect(";", ",", 0)
+    tabbed = "".join(f"{k}\t11,{8987 - k}\t-5,0\n" for k in range(300))
+    assert units.sniff_dialect("t\tv\ti\n" + tabbed) == units.Dialect("\t", ",", 0)
+    dotted = "".join(f"{k},11.{8987 - k},-5.0\n" for k in range(300))
+    assert units.sniff_dialect("time_s,voltage_v,current_a\n" + dotted) == units.Dialect(
+        ",", ".", 0
+    )
