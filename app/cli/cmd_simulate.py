@@ -41,6 +41,13 @@ def add_parser(sub) -> None:
         action="store_true",
         help="add soc_reported_pct, the SOC a simple BMS would report (coulomb counting)",
     )
+    p.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        metavar="SCALE",
+        help="sensor noise: 0 none (default), 1 a typical BMS's, 2 twice that",
+    )
     p.add_argument("--fault", choices=[k.value for k in FaultKind], help="inject a fault")
     p.add_argument("--fault-at", type=float, help="fault onset, s")
     p.add_argument("--fault-cell", type=int, help="the cell the fault affects (1-based)")
@@ -63,6 +70,8 @@ def sim_url(args: argparse.Namespace) -> str:
     }
     if args.bms_soc:
         params["bms_soc"] = 1
+    if args.noise:
+        params["noise"] = args.noise
     for key, value in (
         ("soc", args.soc),
         ("fault", args.fault),
@@ -94,6 +103,13 @@ def run(args: argparse.Namespace) -> int:
             f"batteryos: warning: no over-voltage in {args.output}: the faulty charger acts in "
             f"a constant-voltage charge phase, and this {args.profile} run did not reach one "
             "after the onset (try --profile cccv or cycle, or a longer --duration)",
+            file=sys.stderr,
+        )
+    if args.fault == FaultKind.SENSOR_STUCK and not args.noise:
+        print(
+            f"batteryos: warning: {args.output} has no sensor noise: a stuck reading is told "
+            "from one a charger or load holds by its own noise stopping, so a noise-free log's "
+            "stuck sensor may go unreported (add --noise 1, a typical BMS's noise)",
             file=sys.stderr,
         )
     return 0

@@ -114,11 +114,15 @@ class _Sinks:
 def log_file_format(path: str):
     """The :class:`~app.hardware.logs.export.ExportFormat` ``path``'s extension names;
     canonical CSV for a name without one (``/dev/null``). An extension without a writer
-    (``.xlsx``) is a :class:`SchemaError`."""
+    (``.xlsx``) is a :class:`SchemaError`, as is a folder that does not exist."""
     import os
 
+    from app.core.errors import SchemaError
     from app.hardware.logs.export import ExportFormat, format_for
 
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SchemaError(f"{path}: cannot write: there is no folder {folder}")
     if not os.path.splitext(os.path.basename(path))[1]:
         return ExportFormat.CANONICAL_CSV
     return format_for(path)

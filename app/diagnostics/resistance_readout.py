@@ -53,7 +53,8 @@ class MeasuredResistance:
 def measured_resistances(ir: dict | None) -> list[MeasuredResistance]:
     """The resistances the result ``ir`` (``results.internal_resistance``) measured,
     in :data:`PULSE_RESISTANCES` order; empty when no pulse gave one."""
-    pulses = (ir or {}).get("pulses") or []
+    ir = ir or {}
+    pulses = ir.get("pulses") or []
     found = []
     for kind in PULSE_RESISTANCES:
         values = [p.get(kind.cell_key) for p in pulses if p.get(kind.cell_key) is not None]

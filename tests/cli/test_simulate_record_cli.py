@@ -183,3 +183,32 @@ def test_a_format_without_a_writer_is_refused_before_any_work(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert "x.xlsx: write to .csv, .parquet or .bdf.csv" in err
     assert len(err.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["x.csv", "x.parquet"])
+@pytest.mark.parametrize("command", ["simulate", "record"])
+def test_an_output_folder_that_does_not_exist_is_one_line(tmp_path, capsys, command, name):
+    # it was a traceback from the acquisition thread, then "processing samples failed"
+    out = tmp_path / "no" / "such" / name
+    args = ["record", "sim://nmc?cells=2&speed=0"] if command == "record" else ["simulate"]
+    assert main([*args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write: there is no folder {tmp_path / 'no' / 'such'}" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_stuck_sensor_needs_noise_and_is_found_with_it(tmp_path, capsys):
+    # a stuck reading is told from a held one by its noise stopping: a noise-free log
+    # (the default) is warned about; with --noise 1 the stuck cell is found
+    args = ["simulate", "--cells", "4", "--seed", "1", "--fault", "sensor_stuck"]
+    args += ["--fault-at", "900", "--duration", "2400"]
+    quiet, noisy = tmp_path / "quiet.csv", tmp_path / "noisy.csv"
+    assert main([*args, "-o", str(quiet)]) == 0
+    assert "has no sensor noise" in capsys.readouterr().err
+    assert main([*args, "--noise", "1", "-o", str(noisy)]) == 0
+    assert "has no sensor noise" not in capsys.readouterr().err
+    assert main(["analyze", str(noisy), "--json"]) == 0
+    faults = json.loads(capsys.readouterr().out)["results"]["faults"]
+    stuck = [f for f in faults if f["kind"] == "sensor_stuck"]
+    assert [f["channel"] for f in stuck] == ["cell_1_v"]
+    assert 900 <= stuck[0]["detail"]["detected_time_s"] <= 960

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from app.core.errors import BatteryOSError, SchemaError
+from app.core.schema import TIME as TIME_COLUMN
 from app.core.schema import validate_samples
 from app.core.spec import BatterySpec
 from app.hardware.logs.tables import head_text, open_text
@@ -165,6 +166,10 @@ def read(path: str, progress=None) -> LoadedLog:
     return read_canonical_csv(path, progress)
 
 
+#: The time column's format: microseconds up to 1e6 s (11.6 days), milliseconds to 1e9 s.
+TIME_FORMAT = "%.12g"
+
+
 class CanonicalCsvWriter:
     """Streams blocks into a canonical CSV file; the columns are those of the first block.
 
@@ -199,6 +204,12 @@ class CanonicalCsvWriter:
         frame = pd.DataFrame(
             {c: block[c] if c in block else np.full(n, np.nan) for c in self.columns}
         )
+        if TIME_COLUMN in frame:
+            # the time with its own digits: at float_format's 6, a 10 Hz log's
+            # timestamps past 100 000 s (28 h) would round to whole seconds
+            frame[TIME_COLUMN] = [
+                TIME_FORMAT % t if t == t else "" for t in frame[TIME_COLUMN].tolist()
+            ]
         frame.to_csv(self._fh, index=False, header=False, float_format=self.float_format)
         self._fh.flush()
         self.rows += n

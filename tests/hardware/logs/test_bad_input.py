@@ -288,3 +288,16 @@ def test_a_foxbms_line_with_a_damaged_separator_is_a_bad_line(tmp_path, junk):
     path.write_bytes(b"\n".join([*lines[:3], bytes(line), *lines[4:]]))
     frames = _read_foxbms_text(str(path), None)
     assert frames.bad == 1 and frames.first_bad.startswith("line 4:")
+
+
+def test_canonical_csv_keeps_sub_second_times_of_a_long_recording(tmp_path):
+    # at the other columns' 6 significant digits, 10 Hz timestamps past 100 000 s (a
+    # 28 h recording) were written as 100000, 100000, ..., 100001
+    from app.hardware.logs.canonical_csv import read_canonical_csv
+
+    t = 100_000.0 + 0.1 * np.arange(10)
+    frame = pd.DataFrame({"time_s": t, "voltage_v": 3.7, "current_a": -1.25})
+    path = str(tmp_path / "long.csv")
+    write_canonical_csv(path, SampleBlock.from_frame(frame))
+    back = read_canonical_csv(path).frame["time_s"].to_numpy()
+    np.testing.assert_allclose(back, t, rtol=0, atol=1e-6)
