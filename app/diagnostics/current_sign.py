@@ -245,14 +245,16 @@ class CurrentSignTracker:
     run again each time they have doubled (linear cost in all), until it reaches a
     verdict; from then on it holds (a sign does not change in the middle of a stream)
     and the samples are let go. :meth:`finish` checks what is left at the end of a
-    stream. Until a verdict at most :data:`MAX_SAMPLES` recent samples are kept.
+    stream. Until a verdict the last :data:`MAX_SAMPLES` samples (up to twice as
+    many between two trims) are kept, and checked again every ``MAX_SAMPLES`` new ones.
 
     On a finite log a verdict reached early rests on the first steps only: it is the
     offline verdict whenever the whole log agrees as clearly, but its counts are those
     of the first steps."""
 
-    #: samples kept while no verdict is reached (four float64 columns: 32 MB)
-    MAX_SAMPLES = 1_000_000
+    #: samples kept while no verdict is reached (four float64 columns: 16 MB; up to
+    #: twice that between two trims)
+    MAX_SAMPLES = 500_000
     #: the first check waits for this many samples
     FIRST_CHECK = 256
 
@@ -282,13 +284,18 @@ class CurrentSignTracker:
             )
         )
         self._n += n
-        if self._n > self.MAX_SAMPLES:
+        if self._n > 2 * self.MAX_SAMPLES:
+            # the oldest let go once per MAX_SAMPLES samples, not on every block
+            # (copies, so their memory goes); the next check as far ahead as it was
             self._join()
-            self._chunks = [tuple(c[-self.MAX_SAMPLES :] for c in self._chunks[0])]
+            dropped = self._n - self.MAX_SAMPLES
+            self._chunks = [tuple(c[-self.MAX_SAMPLES :].copy() for c in self._chunks[0])]
             self._n = self.MAX_SAMPLES
+            self._next_check -= dropped
         if self._n >= self._next_check:
             self._check()
-            self._next_check = 2 * self._n
+            # doubling, then every MAX_SAMPLES new samples (a stream that stays undecided)
+            self._next_check = self._n + min(self._n, self.MAX_SAMPLES)
 
     def finish(self) -> None:
         """End of the stream: check the samples not checked yet."""

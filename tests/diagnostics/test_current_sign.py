@@ -160,3 +160,32 @@ def test_missing_or_flat_current_is_undecided():
     frame = pd.DataFrame({"time_s": t, "voltage_v": 3.7, "current_a": 0.0})
     assert check_current_sign(frame, spec).verdict is SignVerdict.UNDECIDED
     assert check_current_sign(frame[["time_s", "voltage_v"]], spec).verdict is SignVerdict.UNDECIDED
+
+
+def test_a_long_undecided_stream_keeps_a_bounded_window_and_is_still_checked():
+    # a stream that stays undecided past the window (a long rest) keeps at most twice
+    # the window between trims and is checked again as samples come: reversed pulses
+    # after it are found while streaming (the window once stopped the checks for good)
+    import pandas as pd
+
+    pulses, spec = _sim("nmc", "hppc", 3, 1800.0)
+    n_rest = 7000
+    rng = np.random.default_rng(0)
+    rest = pd.DataFrame(
+        {
+            "time_s": np.arange(n_rest, dtype=float),
+            "voltage_v": pulses["voltage_v"].iloc[0] + 0.002 * rng.standard_normal(n_rest),
+            "current_a": 0.005 * rng.standard_normal(n_rest),
+        }
+    )
+    pulses = with_current_inverted(pulses)[["time_s", "voltage_v", "current_a"]]
+    pulses = pulses.assign(time_s=pulses["time_s"] - pulses["time_s"].iloc[0] + n_rest)
+    block = SampleBlock.from_frame(pd.concat([rest, pulses], ignore_index=True))
+    tracker = CurrentSignTracker(spec)
+    tracker.MAX_SAMPLES = 2000
+    for start in range(0, len(block), 100):
+        tracker.update(block.slice(start, start + 100))
+        assert tracker._n <= 2 * tracker.MAX_SAMPLES
+        if start < n_rest - 100:
+            assert tracker.result().verdict is SignVerdict.UNDECIDED
+    assert tracker.result().verdict is SignVerdict.REVERSED  # before finish()
