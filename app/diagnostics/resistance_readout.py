@@ -64,3 +64,10 @@ def measured_resistances(ir: dict | None) -> list[MeasuredResistance]:
         if value is not None:
             found.append(MeasuredResistance(kind, value, len(values)))
     return found
+
+
+def headline_resistances(ir: dict | None) -> list[MeasuredResistance]:
+    """What a one-line summary shows: the best reading the log resolves, and the fitted
+    R0 when it is not that one (the CLI's summary and the report's finding)."""
+    measured = measured_resistances(ir)
+    return [m for m in measured if m is measured[0] or m.kind.cell_key == "r0_cell_ohm"]

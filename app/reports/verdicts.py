@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
-from app.diagnostics.resistance_readout import measured_resistances
+from app.diagnostics.resistance_readout import headline_resistances
 
 
 class Verdict(StrEnum):
@@ -100,15 +100,11 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
     title = "Internal resistance"
     if not ir or not ir.get("n_pulses"):
         return Finding("internal_resistance", title, Verdict.NOT_APPLICABLE, NO_PULSES_REASON)
-    measured = measured_resistances(ir)
+    shown = headline_resistances(ir)
     n = ir["n_pulses"]
     text = f"{n} pulse{'' if n == 1 else 's'}, " + (
-        ", ".join(
-            f"{m.label} {_milliohm(m.cell_ohm)} per cell"
-            for m in measured
-            if m is measured[0] or m.label == "R0 fitted"
-        )
-        if measured
+        ", ".join(f"{m.label} {_milliohm(m.cell_ohm)} per cell" for m in shown)
+        if shown
         else "none gave a resistance"
     )
     r_now = soh.get("resistance_ohm") if soh else None
