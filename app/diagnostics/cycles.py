@@ -63,6 +63,8 @@ STEP_COLUMNS = (
     "discharge_energy_wh",
     "mean_temperature_c",
     "max_temperature_c",
+    "capacity_source",
+    "energy_source",
 )
 
 #: Read point of the per-cycle DCIR (s after the step).
@@ -389,9 +391,13 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     """One row per step with the columns of :data:`STEP_COLUMNS`.
 
     ``kind`` is the step's :class:`StepKind` value by its net charge (rest when
-    the current stays below C/50, or 2 % of the peak).
+    the current stays below C/50, or 2 % of the peak). Capacities and energies
+    are the cycler's own counters where the log has them, as in
+    :func:`summarize_cycles` (``capacity_source`` / ``energy_source``).
     """
     import pandas as pd
+
+    from app.diagnostics.cycler_counters import COUNTER_COLUMNS, take_cycler_counters
 
     t = df[schema.TIME].to_numpy(dtype=float)
     i = nan_to_num(df[schema.CURRENT].to_numpy(dtype=float))
@@ -408,14 +414,9 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     number = np.cumsum(change)
     q = _Integrals(t, v, i)
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
+    segments = _segments(number)
     rows = []
-    for a, b in _segments(number):
-        qc, qd = float(q.q_chg[a:b].sum()), float(q.q_dis[a:b].sum())
-        active = np.abs(i[a:b]) > thr
-        if not active.any():
-            kind = StepKind.REST
-        else:
-            kind = StepKind.CHARGE if qc >= qd else StepKind.DISCHARGE
+    for a, b in segments:
         mean_t, max_t = _temperatures(temp, a, b)
         duration = float(t[b - 1] - t[a])
         rows.append(
@@ -423,18 +424,28 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
                 "cycle_index": int(cycle[a]),
                 "step_number": int(number[a]),
                 "step_index": int(step[a]) if has_steps else None,
-                "kind": kind.value,
+                "kind": None,
                 "start_time_s": float(t[a]),
                 "duration_s": duration,
                 "start_voltage_v": float(v[a]),
                 "end_voltage_v": float(v[b - 1]),
                 "mean_current_a": float(np.mean(i[a:b])),
-                "charge_capacity_ah": qc,
-                "discharge_capacity_ah": qd,
+                "charge_capacity_ah": float(q.q_chg[a:b].sum()),
+                "discharge_capacity_ah": float(q.q_dis[a:b].sum()),
                 "charge_energy_wh": float(q.e_chg[a:b].sum()),
                 "discharge_energy_wh": float(q.e_dis[a:b].sum()),
                 "mean_temperature_c": mean_t,
                 "max_temperature_c": max_t,
             }
         )
+    counters = {c: df[c].to_numpy(dtype=float) for c in COUNTER_COLUMNS if c in df.columns}
+    take_cycler_counters(rows, counters, segments)
+    for row, (a, b) in zip(rows, segments, strict=True):
+        if not (np.abs(i[a:b]) > thr).any():
+            kind = StepKind.REST
+        elif row["charge_capacity_ah"] >= row["discharge_capacity_ah"]:
+            kind = StepKind.CHARGE
+        else:
+            kind = StepKind.DISCHARGE
+        row["kind"] = kind.value
     return pd.DataFrame(rows, columns=list(STEP_COLUMNS))

@@ -30,6 +30,16 @@
   plateau) drop out by themselves. Pairs are averaged with weights ``|delta
   SOC|``. Per series cell too, where the log has cell voltages.
 
+The charge counted between two points (a full charge and a full discharge, two
+OCV readings) is the cycler's own (its ``charge_capacity_ah`` /
+``discharge_capacity_ah`` counters, a cycler integrating at its own rate and
+resolution) where the log has both counters, none of their increments in between
+was lost to a missing value and it is within a factor of 2 of the integral of the
+logged current (a counter of another unit or channel is not taken); else that
+integral (:mod:`~app.diagnostics.cycler_counters`, as the per-cycle table).
+``capacity_source`` of the result, of each full cycle, and ``charge_source`` of
+the OCV pairs say which: ``cycler``, ``integrated`` (``mixed`` for pairs of both).
+
 **Resistance.** ``SOH_R = (R_EOL - R) / (R_EOL - R_BOL)`` with ``R_EOL = 2 R_BOL``
 (end of life at 200 % of the new-cell resistance, the usual automotive
 criterion: e.g. Berecibar et al., Renew. Sustain. Energy Rev. 56 (2016) 572;
@@ -114,6 +124,13 @@ from app.core.spec import (
     preset,
     resistance_temperature_factor,
 )
+from app.diagnostics.cycler_counters import (
+    CAPACITY_COUNTERS,
+    COUNTER_COLUMNS,
+    INTEGRATED,
+    NetCharge,
+    counted_or_integrated,
+)
 from app.diagnostics.incremental_capacity import (
     IcaCurveAccumulator,
     IcaSettings,
@@ -196,6 +213,10 @@ class SohResult(DiagnosticResult):
     resistance_temperature_factor: float | None = None
     resistance_reference_temperature_c: float = RESISTANCE_REFERENCE_TEMP_C
     resistance_activation_energy_j_per_mol: float | None = None
+    #: the charge count behind ``capacity_ah``: "cycler" (the cycler's own counters),
+    #: "integrated" (the logged current), "mixed" (OCV pairs of both), None (a
+    #: caller's cycle table that does not say, or no capacity)
+    capacity_source: str | None = None
 
 
 class SohTracker:
@@ -239,13 +260,17 @@ class SohTracker:
         # running state carried from block to block
         self._last: tuple[float, float, float] | None = None  # t, i, v_cell of the last sample
         self._ah = 0.0
+        # the cycler's charge counters, when the log has both (see cycler_counters)
+        self._counts = False
+        self._net = NetCharge()
         self._last_i = 0.0
         self._rest: dict | None = None
         self._points: list[dict] = []
         self._cycle = 1
         self._last_cycle_value = 1.0
         self._last_active = 0
-        self._top: tuple[float, int] | None = None  # (Ah, cycle) at the last full-charge sample
+        # (charge, cycle) at the last full-charge sample
+        self._top: tuple[tuple, int] | None = None
         self._full: list[dict] = []
         # the lowest cell voltage seen while discharging: why there is no full cycle
         self._lowest_discharge_v = math.inf
@@ -264,6 +289,7 @@ class SohTracker:
             self._started = True
             self._cell_cols = schema.cell_voltage_columns(block.columns)
             self._has_cycle_index = schema.CYCLE_INDEX in block
+            self._counts = all(c in block for c in CAPACITY_COUNTERS)
         t = block[schema.TIME]
         # a dropped current reading holds the last one (as in the pulse tracker)
         i_raw = self._hold_current(block[schema.CURRENT])
@@ -279,9 +305,15 @@ class SohTracker:
             t_prev = np.concatenate(([self._last[0]], t[:-1]))
             i_prev = np.concatenate(([self._last[1]], i[:-1]))
         ah = self._ah + np.cumsum(0.5 * (i + i_prev) * (t - t_prev)) / 3600.0
+        # the same charge as the cycler counted it, and its increments lost so far
+        counted = None
+        if self._counts:
+            nan = np.full(n, np.nan)
+            counted = self._net.update(*(block.get(c, nan) for c in CAPACITY_COUNTERS))
+        charge = _Charge(ah, *(counted or (None, None)))
         cycle = self._cycle_ids(block, i)
-        self._full_discharges(i, v_hi, v_lo, cycle, ah)
-        self._rests(t, i_raw, v_cell, cells, ah)
+        self._full_discharges(i, v_hi, v_lo, cycle, charge)
+        self._rests(t, i_raw, v_cell, cells, charge)
         self._ica_runs(t, i_raw, v_cell, cycle)
         self._ah = float(ah[-1])
         self._last = (float(t[-1]), float(i[-1]), float(v_cell[-1]))
@@ -350,13 +382,14 @@ class SohTracker:
         v_hi: np.ndarray,
         v_lo: np.ndarray,
         cycle: np.ndarray,
-        ah: np.ndarray,
+        charge: _Charge,
     ) -> None:
         """Full discharges: from the last sample at the top (resting with the highest
         cell within 5 % of the voltage window of ``cell_v_max``, or charging within
         1 % of it) to the first discharging sample at the bottom (the lowest cell
         within 5 % of ``cell_v_min``); the capacity is the net charge between them,
-        so it does not matter how a cycler groups charge and discharge into cycles."""
+        so it does not matter how a cycler groups charge and discharge into cycles
+        (the cycler's count of it where it has one: :meth:`_Charge.between`)."""
         spec, margin = self.spec, self.settings.full_cycle_margin
         window = spec.cell_v_max - spec.cell_v_min
         if window <= 0:
@@ -386,15 +419,17 @@ class SohTracker:
             hi = b if b is not None else len(i)
             nt = int(np.searchsorted(tops, hi)) - 1  # last top before the bottom
             if nt >= 0 and tops[nt] >= p:
-                cur = (float(ah[tops[nt]]), int(cycle[tops[nt]]))
+                cur = (charge.at(int(tops[nt])), int(cycle[tops[nt]]))
             if b is None:
                 break
             if cur is not None:
+                capacity, source = _Charge.between(charge.at(b), cur[0])
                 self._full.append(
                     {
                         "cycle_index": int(cycle[b]),
-                        "discharge_capacity_ah": cur[0] - float(ah[b]),
+                        "discharge_capacity_ah": capacity,
                         "full": True,
+                        "capacity_source": source,
                     }
                 )
                 cur = None
@@ -406,7 +441,7 @@ class SohTracker:
         self._top = cur
 
     # --- rests and OCV readings ------------------------------------------------
-    def _rests(self, t, i_raw, v_cell, cells, ah) -> None:
+    def _rests(self, t, i_raw, v_cell, cells, charge: _Charge) -> None:
         s = self.settings
         rest = np.abs(i_raw) <= self.rest_a  # a dropped voltage reading does not end it
         n = len(t)
@@ -421,15 +456,15 @@ class SohTracker:
             t0 = self._rest["t0"] if continuing else float(t[a])
             ends_here = b < n
             if not ends_here:
-                self._rest = self._tail(continuing, t0, t[a:b], v_cell[a:b], cells, a, b, ah)
+                self._rest = self._tail(continuing, t0, t[a:b], v_cell[a:b], cells, a, b, charge)
                 continue
             if t[b - 1] - t0 >= s.min_rest_s:
-                tail = self._tail(continuing, t0, t[a:b], v_cell[a:b], cells, a, b, ah)
+                tail = self._tail(continuing, t0, t[a:b], v_cell[a:b], cells, a, b, charge)
                 self._add_reading(tail)
             if continuing:
                 self._rest = None
 
-    def _tail(self, continuing, t0, tt, vv, cells, a, b, ah) -> dict:
+    def _tail(self, continuing, t0, tt, vv, cells, a, b, charge: _Charge) -> dict:
         """The last ``ocv_average_s`` of a rest (joined to the stored part)."""
         cc = np.column_stack([c[a:b] for c in cells]) if cells is not None else np.empty((b - a, 0))
         if continuing:
@@ -437,7 +472,13 @@ class SohTracker:
             vv = np.concatenate((self._rest["v"], vv))
             cc = np.concatenate((self._rest["cells"], cc))
         keep = tt >= tt[-1] - self.settings.ocv_average_s
-        return {"t0": t0, "t": tt[keep], "v": vv[keep], "cells": cc[keep], "ah": float(ah[b - 1])}
+        return {
+            "t0": t0,
+            "t": tt[keep],
+            "v": vv[keep],
+            "cells": cc[keep],
+            "charge": charge.at(b - 1),
+        }
 
     def _add_reading(self, tail: dict, points: list | None = None) -> None:
         """Record the OCV reading of a rest that had at least one voltage."""
@@ -451,12 +492,15 @@ class SohTracker:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell with no reading
                 cells = np.nanmean(tail["cells"], axis=0)
+        ah, cycler_ah, lost = tail["charge"]
         return {
             "time_s": float(tail["t"][-1]),
             "rest_s": float(tail["t"][-1] - tail["t0"]),
-            "ah": tail["ah"],
+            "ah": ah,
             "ocv_v": ocv,
             "cells_ocv_v": None if cells is None else [float(x) for x in cells],
+            "cycler_ah": cycler_ah,
+            "lost": lost,
         }
 
     # --- ICA segments -------------------------------------------------------------
@@ -586,6 +630,33 @@ class SohTracker:
         )
 
 
+class _Charge:
+    """The charge so far at each sample of a block: integrated from the current (Ah,
+    charging positive) and, when the log has the cycler's counters, as they counted
+    it with the increments they lost so far (:class:`NetCharge`)."""
+
+    __slots__ = ("ah", "counted", "lost")
+
+    def __init__(self, ah: np.ndarray, counted: np.ndarray | None, lost: np.ndarray | None):
+        self.ah, self.counted, self.lost = ah, counted, lost
+
+    def at(self, k: int) -> tuple[float, float | None, int]:
+        """(integrated, counted or None, increments lost) at sample ``k``."""
+        if self.counted is None:
+            return float(self.ah[k]), None, 0
+        return float(self.ah[k]), float(self.counted[k]), int(self.lost[k])
+
+    @staticmethod
+    def between(end: tuple, start: tuple) -> tuple[float, str]:
+        """(charge from ``end`` back to ``start``, source): the net discharge between
+        two :meth:`at` readings, the cycler's where it counted all of it and agrees
+        with the integral (:func:`counted_or_integrated`)."""
+        integrated = start[0] - end[0]
+        if start[1] is None or end[1] is None:
+            return integrated, INTEGRATED
+        return counted_or_integrated(start[1] - end[1], integrated, end[2] - start[2])
+
+
 def _copy_acc(a: IcaCurveAccumulator) -> IcaCurveAccumulator:
     return IcaCurveAccumulator(
         hist=a.hist.copy(),
@@ -627,6 +698,9 @@ def ocv_pair_capacity(
     """
     s = settings
     socs, sig, ahs = [], [], []
+    counted = [p.get("cycler_ah") for p in points]
+    lost = [p.get("lost", 0) for p in points]
+    sources: set[str] = set()
     for p in points:
         ocv = p["ocv_v"] if ocv_key is None else (p["cells_ocv_v"] or [np.nan])[ocv_key]
         soc, sd = _soc_reading(spec, ocv, s.ocv_sigma_v)
@@ -639,6 +713,11 @@ def ocv_pair_capacity(
         for b in range(a + 1, len(points)):
             dsoc = socs_a[b] - socs_a[a]
             dah = ahs_a[b] - ahs_a[a]
+            source = INTEGRATED
+            if counted[a] is not None and counted[b] is not None:
+                dah, source = counted_or_integrated(
+                    counted[b] - counted[a], float(dah), lost[b] - lost[a]
+                )
             err = math.hypot(sig_a[a], sig_a[b])
             if abs(dsoc) < s.min_delta_soc_pct or dsoc * dah <= 0:
                 continue
@@ -646,7 +725,10 @@ def ocv_pair_capacity(
                 continue
             caps.append(dah / (dsoc / 100.0))
             weights.append(abs(dsoc))
+            sources.add(source)
     out: dict = {"n_rests": len(points), "n_pairs": len(caps), "capacity_ah": None, "std_ah": None}
+    # the charge counted between the pairs' readings: the cycler's, the integral's or both
+    out["charge_source"] = sources.pop() if len(sources) == 1 else ("mixed" if sources else None)
     if caps:
         w = np.array(weights)
         c = np.array(caps)
@@ -854,6 +936,7 @@ def build_soh_result(
                 "discharge_capacity_ah": float(cap),
                 "full": full,
                 "soh_percent": 100.0 * float(cap) / nominal if full else None,
+                "capacity_source": row.get("capacity_source"),
             }
         )
     full_rows = [r for r in rows if r["full"]]
@@ -868,7 +951,10 @@ def build_soh_result(
         **pack,
         "soh_percent": None if pack["capacity_ah"] is None else 100 * pack["capacity_ah"] / nominal,
         "cells_capacity_ah": cell_caps or None,
-        "readings": [{k: p[k] for k in ("time_s", "rest_s", "ah", "ocv_v")} for p in points[-50:]],
+        "readings": [
+            {k: p[k] for k in ("time_s", "rest_s", "ah", "ocv_v", "cycler_ah")}
+            for p in points[-50:]
+        ],
         "thresholds": {
             "min_rest_s": settings.min_rest_s,
             "ocv_average_s": settings.ocv_average_s,
@@ -880,10 +966,12 @@ def build_soh_result(
     }
     if full_cap is not None:
         capacity, method = full_cap, "discharge capacity of the last full cycle"
+        capacity_source = full_rows[-1]["capacity_source"]
     elif pack["capacity_ah"] is not None:
         capacity, method = pack["capacity_ah"], "coulomb counting between OCV readings at rest"
+        capacity_source = pack["charge_source"]
     else:
-        capacity, method = None, None
+        capacity, method, capacity_source = None, None, None
         bottom_v = spec.cell_v_min + settings.full_cycle_margin * (
             spec.cell_v_max - spec.cell_v_min
         )
@@ -974,6 +1062,7 @@ def build_soh_result(
             if measured and measured.without_temperature < measured.n_pulses
             else None  # nothing was corrected
         ),
+        capacity_source=capacity_source,
     )
 
 
@@ -1064,11 +1153,16 @@ def calculate_soh(
 
 
 def _wanted(column: str) -> bool:
-    return column in (
-        schema.TIME,
-        schema.VOLTAGE,
-        schema.CURRENT,
-        schema.CYCLE_INDEX,
-        schema.TEMPERATURE,
-        schema.STEP_INDEX,
-    ) or bool(schema.CELL_VOLTAGE_RE.match(column) or schema.CELL_TEMPERATURE_RE.match(column))
+    return (
+        column in COUNTER_COLUMNS
+        or column
+        in (
+            schema.TIME,
+            schema.VOLTAGE,
+            schema.CURRENT,
+            schema.CYCLE_INDEX,
+            schema.TEMPERATURE,
+            schema.STEP_INDEX,
+        )
+        or bool(schema.CELL_VOLTAGE_RE.match(column) or schema.CELL_TEMPERATURE_RE.match(column))
+    )

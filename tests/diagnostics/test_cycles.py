@@ -149,6 +149,28 @@ def test_cycle_capacity_is_the_cyclers_counter_not_the_rounded_current():
     assert plain["discharge_capacity_ah"].iloc[0] == pytest.approx(0.0072, rel=1e-3)
 
 
+def test_step_capacities_are_the_cyclers_counters_too():
+    # the per-step table takes the counters as the per-cycle table does
+    steps = summarize_steps(coin_cell_frame(), capacity_ah=0.007)
+    assert list(steps["kind"]) == ["charge", "rest", "discharge", "rest"] * 2
+    active = steps[steps["kind"] != "rest"]
+    np.testing.assert_allclose(active["charge_capacity_ah"].iloc[::2], 0.0063, atol=1e-12)
+    np.testing.assert_allclose(active["discharge_capacity_ah"].iloc[1::2], 0.0063, atol=1e-12)
+    assert list(active["capacity_source"]) == ["cycler"] * 4
+    assert list(active["energy_source"]) == ["cycler_capacity"] * 4
+    cycles = summarize_cycles(coin_cell_frame(), capacity_ah=0.007)
+    np.testing.assert_allclose(
+        active["discharge_energy_wh"].iloc[1::2], cycles["discharge_energy_wh"], rtol=1e-12
+    )
+    plain = summarize_steps(coin_cell_frame(with_counters=False), capacity_ah=0.007)
+    assert set(plain["capacity_source"]) == {"integrated"}
+    assert plain["discharge_capacity_ah"].iloc[2] == pytest.approx(0.0072, rel=1e-3)
+    # counters of another quantity (1000x) are not taken
+    wrong = summarize_steps(coin_cell_frame(scale=1000.0), capacity_ah=0.007)
+    assert wrong["discharge_capacity_ah"].iloc[2] == plain["discharge_capacity_ah"].iloc[2]
+    assert set(wrong["capacity_source"]) == {"integrated"}
+
+
 def test_a_counter_that_does_not_fit_the_current_is_not_taken():
     # counters in mAh under an Ah name (1000x): the integral of the current stands
     cyc = summarize_cycles(coin_cell_frame(scale=1000.0), capacity_ah=0.007)
