@@ -28,7 +28,21 @@ step, and a record of rest only (``mode`` 3 throughout, e.g. an OCV step) has
 zero current; ``cycle number`` (else ``half cycle`` // 2) → ``cycle_index``, kept as
 EC-Lab numbers it (from 0); ``Ns`` → ``step_index``; ``Temperature/°C`` →
 ``temperature_c``. BioLogic current is positive for charge (oxidation of the
-working electrode), as ours. EC-Lab stores the PC's local time: ``start_utc``
+working electrode), as ours.
+
+The instrument's own charge and energy counts become the cycler counters
+``charge_capacity_ah`` / ``discharge_capacity_ah`` / ``charge_energy_wh`` /
+``discharge_energy_wh`` (mAh in A h, so the per-cycle table and the SOH take them
+over the integral of the current: see :mod:`app.diagnostics.cycler_counters`),
+from the first of: ``Q charge/mA.h`` and ``Q discharge/mA.h`` (an export's
+processed columns: each direction's charge, counting up from zero in each half
+cycle); ``Q charge/discharge/mA.h`` (the charge of the half cycle, negative on
+discharge: its positive part is the charge counter, its negative part the
+discharge one); the running net charge ``(Q-Qo)/mA.h`` (else ``(Q-Qo)/C``), its
+increments summed by sign from the first point. Energies: ``Energy charge/W.h``
+and ``Energy discharge/W.h`` as they are. (``dQ/mA.h`` alone is not taken: a
+file without a current column has its current from it, the same figure, and
+EC-Lab writes it beside ``(Q-Qo)``.) EC-Lab stores the PC's local time: ``start_utc``
 is that wall-clock time, the zone is not in the file (``start_time_zone``
 says so).
 """
@@ -167,7 +181,44 @@ def to_canonical(columns: dict[str, np.ndarray], path: str, header_lines: int = 
         frame["cycle_index"] = np.asarray(columns["half cycle"], dtype=float) // 2
     if "Ns" in columns:
         frame["step_index"] = np.asarray(columns["Ns"], dtype=float)
+    frame.update(_counters(columns))
     return validate_samples(pd.DataFrame(frame), origin=path, header_lines=header_lines)
+
+
+#: the running net charge, and its scale to mAh (a coulomb is 1/3.6 mAh)
+_NET_CHARGE = (("(Q-Qo)/mA.h", 1.0), ("(Q-Qo)/C", 1 / 3.6))
+
+
+def _counters(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The instrument's charge and energy counts as the cycler counters (Ah, Wh; see
+    the module docstring), those the file has."""
+
+    def values(name: str) -> np.ndarray:
+        return np.asarray(columns[name], dtype=float)
+
+    out: dict[str, np.ndarray] = {}
+    if "Q charge/mA.h" in columns and "Q discharge/mA.h" in columns:
+        charge, discharge = values("Q charge/mA.h"), values("Q discharge/mA.h")
+    elif "Q charge/discharge/mA.h" in columns:
+        q = values("Q charge/discharge/mA.h")
+        charge, discharge = np.clip(q, 0, None), np.clip(-q, 0, None)  # (NaN stays NaN)
+    else:
+        net = next(((values(n), k) for n, k in _NET_CHARGE if n in columns), None)
+        if net is None:
+            charge = discharge = None
+        else:
+            dq = np.diff(net[0], prepend=net[0][:1]) * net[1]
+            dq = np.where(np.isfinite(dq), dq, 0.0)
+            gap = np.where(np.isfinite(net[0]), 0.0, np.nan)  # no count where none was read
+            charge = np.cumsum(np.clip(dq, 0, None)) + gap
+            discharge = np.cumsum(np.clip(-dq, 0, None)) + gap
+    if charge is not None:
+        out["charge_capacity_ah"] = np.abs(charge) / 1000.0
+        out["discharge_capacity_ah"] = np.abs(discharge) / 1000.0
+    if "Energy charge/W.h" in columns and "Energy discharge/W.h" in columns:
+        out["charge_energy_wh"] = np.abs(values("Energy charge/W.h"))
+        out["discharge_energy_wh"] = np.abs(values("Energy discharge/W.h"))
+    return out
 
 
 def _current_from_charge(time: np.ndarray, dq_mah: np.ndarray) -> np.ndarray:

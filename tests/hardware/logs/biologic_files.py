@@ -10,6 +10,7 @@ import struct
 from datetime import datetime
 
 import numpy as np
+import pandas as pd
 
 from app.hardware.logs.biologic import MPR_COLUMNS, MPR_MAGIC
 
@@ -44,7 +45,29 @@ def cycling_columns(
     }
 
 
-#: Column IDs written for each column of :func:`cycling_columns`.
+def half_cycle_counts(columns: dict) -> dict:
+    """The instrument's counts EC-Lab writes of :func:`cycling_columns`: the charge of
+    each half cycle (``Q charge/discharge/mA.h``, negative on discharge; ``Q charge/mA.h``
+    and ``Q discharge/mA.h``, each direction's), the running net charge ``(Q-Qo)/mA.h``
+    and each half cycle's energies (W h), all from ``dQ/mA.h``."""
+    dq = np.asarray(columns["dQ/mA.h"], dtype=float)
+    de = dq * np.asarray(columns["Ewe/V"], dtype=float) / 1000.0
+    # a half cycle starts where the charge changes direction
+    half = np.cumsum(np.r_[0, np.diff(np.sign(dq)) != 0])
+    per_half = pd.Series(dq).groupby(half).cumsum().to_numpy()
+    energy = pd.Series(np.abs(de)).groupby(half).cumsum().to_numpy()
+    return {
+        "Q charge/discharge/mA.h": per_half,
+        "Q charge/mA.h": np.clip(per_half, 0, None),
+        "Q discharge/mA.h": np.clip(-per_half, 0, None),
+        "(Q-Qo)/mA.h": np.cumsum(dq),
+        "Energy charge/W.h": np.where(dq > 0, energy, 0.0),
+        "Energy discharge/W.h": np.where(dq < 0, energy, 0.0),
+    }
+
+
+#: Column IDs written for each column of :func:`cycling_columns` (and of
+#: :func:`half_cycle_counts`, when given).
 IDS = {
     "Ns": 131,
     "time/s": 4,
@@ -53,6 +76,10 @@ IDS = {
     "dQ/mA.h": 7,
     "cycle number": 24,
     "Temperature/°C": 462,
+    "Q charge/discharge/mA.h": 467,
+    "(Q-Qo)/mA.h": 13,
+    "Energy charge/W.h": 123,
+    "Energy discharge/W.h": 124,
 }
 
 
@@ -104,6 +131,10 @@ MPT_NAMES = [
     "cycle number",
     "Temperature/°C",
     "P/W",
+    "Energy charge/W.h",
+    "Energy discharge/W.h",
+    "Q discharge/mA.h",
+    "Q charge/mA.h",
 ]
 
 
@@ -131,6 +162,7 @@ def mpt_text(columns: dict, decimal_comma: bool = False, start: datetime = START
     header[1] = header[1].format(n=len(header))
     n = len(columns["time/s"])
     dq_c = columns["dQ/mA.h"] * 3.6
+    counts = half_cycle_counts(columns)
     table = {
         "mode": columns["mode"],
         "ox/red": np.ones(n),
@@ -146,10 +178,14 @@ def mpt_text(columns: dict, decimal_comma: bool = False, start: datetime = START
         "dQ/C": dq_c,
         "(Q-Qo)/C": np.cumsum(dq_c),
         "half cycle": 2 * columns["cycle number"],
-        "Q charge/discharge/mA.h": np.zeros(n),
+        "Q charge/discharge/mA.h": counts["Q charge/discharge/mA.h"],
         "cycle number": columns["cycle number"],
         "Temperature/°C": columns["Temperature/°C"],
         "P/W": columns["Ewe/V"] * columns["I/mA"] / 1000.0,
+        "Energy charge/W.h": counts["Energy charge/W.h"],
+        "Energy discharge/W.h": counts["Energy discharge/W.h"],
+        "Q discharge/mA.h": counts["Q discharge/mA.h"],
+        "Q charge/mA.h": counts["Q charge/mA.h"],
     }
     lines = []
     matrix = np.column_stack([np.asarray(table[c], dtype=float) for c in MPT_NAMES])

@@ -10,9 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import SchemaError
+from app.diagnostics.cycles import summarize_cycles
 from app.hardware.logs.biologic import read_mpr
 from app.hardware.logs.formats import Cancelled, Progress, detect_format, open_log
-from tests.hardware.logs.biologic_files import cycling_columns, mpr_bytes, mpt_text
+from tests.hardware.logs.biologic_files import (
+    cycling_columns,
+    half_cycle_counts,
+    mpr_bytes,
+    mpt_text,
+)
 from tests.real_data import REAL_DATA
 
 real = pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
@@ -36,6 +42,10 @@ def test_real_gcpl_file_is_a_rest_at_3_5_volts():
     assert set(frame["cycle_index"]) == {0}
     assert set(frame["step_index"]) == {0}
     assert log.metadata["start_utc"].startswith("2024-09-02T13:49:32")
+    # its Q charge/discharge/mA.h: the instrument counted no charge either way
+    assert (frame[["charge_capacity_ah", "discharge_capacity_ah"]] == 0).all().all()
+    (cycle,) = summarize_cycles(frame).to_dict(orient="records")
+    assert cycle["charge_capacity_ah"] == cycle["discharge_capacity_ah"] == 0.0
 
 
 @real
@@ -47,6 +57,7 @@ def test_real_modulobat_ocv_file_without_current_column():
     assert frame["voltage_v"].between(1.48, 1.50).all()
     assert (frame["current_a"] == 0).all()  # every record is mode 3 (rest)
     assert log.metadata["start_utc"].startswith("2026-04-13T10:08")
+    assert "charge_capacity_ah" not in frame  # no charge column: no counters
 
 
 def _cycling_mpr(tmp_path, **kw):
@@ -218,3 +229,69 @@ def test_mpt_with_a_byte_order_mark_reads_as_without(tmp_path):
     want.metadata.pop("source")
     assert log.metadata == want.metadata  # start time, technique
     pd.testing.assert_frame_equal(log.frame, want.frame)
+
+
+def _counted_cell(gain: float = 1.03) -> dict:
+    """:func:`cycling_columns` with the instrument's counts of 50 mAh a half cycle, its
+    current column reading ``gain`` times the current the instrument counted."""
+    columns = cycling_columns(points=600, cycles=3, capacity_mah=50.0)
+    columns["dQ/mA.h"][0] = 0.0  # nothing passed before the first point
+    columns.update(half_cycle_counts(columns))
+    columns["I/mA"] = (columns["I/mA"] * gain).astype(np.float32)
+    return columns
+
+
+def test_the_instruments_counts_make_the_cycle_table_not_the_current_column(tmp_path):
+    columns = _counted_cell()
+    path = tmp_path / "counted.mpr"
+    path.write_bytes(mpr_bytes(columns))
+    cycles = summarize_cycles(open_log(str(path)).frame)
+    # 50 mAh each way (the first point's charge: 0.5 mAh), the file's Q charge/discharge/mA.h,
+    # not the 3 % more of I/mA
+    np.testing.assert_allclose(cycles["discharge_capacity_ah"], 0.050, rtol=1e-12)
+    np.testing.assert_allclose(cycles["charge_capacity_ah"], [0.0495, 0.05, 0.05], rtol=1e-12)
+    assert set(cycles["capacity_source"]) == {"cycler"}
+    # Energy charge/discharge/W.h: each half cycle's own last value
+    by_cycle = pd.Series(columns["Energy discharge/W.h"]).groupby(columns["cycle number"])
+    own = by_cycle.max().to_numpy()
+    np.testing.assert_allclose(cycles["discharge_energy_wh"], own, rtol=1e-12)
+    assert set(cycles["energy_source"]) == {"cycler"}
+    # integrated, the current column would have said up to 3 % more
+    frame = open_log(str(path)).frame.drop(
+        columns=["charge_capacity_ah", "discharge_capacity_ah"]
+        + ["charge_energy_wh", "discharge_energy_wh"]
+    )
+    plain = summarize_cycles(frame)
+    assert (plain["discharge_capacity_ah"] > 0.0505).all()
+
+
+def test_mpt_q_charge_and_q_discharge_columns_give_the_mprs_cycle_table(tmp_path):
+    columns = _counted_cell()
+    mpr, mpt = tmp_path / "cell.mpr", tmp_path / "cell.mpt"
+    mpr.write_bytes(mpr_bytes(columns))
+    mpt.write_bytes(mpt_text(columns, decimal_comma=True))
+    binary = summarize_cycles(open_log(str(mpr)).frame)
+    text = summarize_cycles(open_log(str(mpt)).frame)
+    assert set(text["capacity_source"]) == set(text["energy_source"]) == {"cycler"}
+    for column in ("charge_capacity_ah", "discharge_capacity_ah", "discharge_energy_wh"):
+        np.testing.assert_allclose(text[column], binary[column], rtol=1e-7)
+
+
+def test_a_running_net_charge_alone_is_summed_by_direction():
+    from app.hardware.logs.biologic import to_canonical
+
+    columns = _counted_cell()
+    net_only = {k: v for k, v in columns.items() if k in ("time/s", "Ewe/V", "I/mA")}
+    net_only["(Q-Qo)/mA.h"] = columns["(Q-Qo)/mA.h"]
+    frame = to_canonical(net_only, "cell.mpt")
+    dq = columns["dQ/mA.h"] / 1000.0
+    np.testing.assert_allclose(
+        frame["discharge_capacity_ah"], np.cumsum(np.clip(-dq, 0, None)), atol=1e-12
+    )
+    cycles = summarize_cycles(frame.assign(cycle_index=columns["cycle number"]))
+    np.testing.assert_allclose(cycles["discharge_capacity_ah"], 0.050, rtol=1e-9)
+    assert set(cycles["capacity_source"]) == {"cycler"}
+    # coulombs too
+    coulombs = {**net_only, "(Q-Qo)/C": net_only.pop("(Q-Qo)/mA.h") * 3.6}
+    again = to_canonical(coulombs, "cell.mpt")
+    np.testing.assert_allclose(again["discharge_capacity_ah"], frame["discharge_capacity_ah"])
