@@ -6,8 +6,13 @@ and keeps the samples of the cycles not yet final. A cycle's row is final once
 the samples after it reach past its last pulse's read point
 (:data:`~app.diagnostics.cycles.DCIR_READ_S`); it is then computed by
 :func:`~app.diagnostics.cycles.cycle_rows` -- the code of the offline table --
-on a window of samples that holds everything the row reads, so it has the same
-numbers as :func:`~app.diagnostics.cycles.summarize_cycles` on the whole log.
+on a window of samples that holds everything the row reads, with the cycler's
+own counters where the stream carries them
+(:func:`~app.diagnostics.cycler_counters.use_cycler_counters`: a counter's
+increment needs only the sample before, kept in the window), so it has the same
+numbers as :func:`~app.diagnostics.cycles.summarize_cycles` on the whole log
+(``tests/diagnostics/test_live_counters.py``: real cycler files, BioLogic counts).
+The counter columns are those of the first block.
 The cycles not final yet are computed on demand as the end of the data, which
 is what the offline table of the samples so far says about them.
 
