@@ -243,3 +243,95 @@ def test_mean_decay_of_evenly_spaced_segments_is_that_of_a_mixed_window():
     before = mixed.start + mixed.count <= n - 40  # segments the perturbation spares
     assert before.sum() > 100 and (even.count[before] > 1).sum() > 50
     assert _same_bits(got[before], ref[before])
+
+
+def _plain_read_deltas(model, t, volts, k, kl, last, fit_from, eval_t):
+    """The read-out's voltage steps one read point at a time, as first written."""
+    from app.diagnostics import internal_resistance as ir
+    from app.diagnostics.pulse_detection import median
+
+    with_cells = volts.shape[1] > 1
+    resid = volts[fit_from:] - model.sample_rows @ model.coefs(cells=with_cells)
+    sigma = noise_sigma_columns(volts[fit_from:])
+    rms = np.sqrt(np.nanmean(resid**2, axis=0))
+    bar = np.where(rms > ir._MISFIT_RATIO * sigma, ir._RESIDUAL_SIGMAS_MISFIT, ir._RESIDUAL_SIGMAS)
+    points = [float(t[k - 1]), *(x for x in eval_t.values() if x is not None)]
+    design = model.rows(np.array(points))
+    coefs = model.coefs(cells=with_cells)
+    bases = {x: (design[j : j + 1] @ coefs)[0] for j, x in enumerate(points)}
+
+    def corrected(x, lo, hi):
+        tt = t[lo:hi]
+        half = ir._RESIDUAL_HALF_S
+        if len(tt) > 1:
+            half = max(half, 1.5 * median(np.diff(tt)))
+        near = np.flatnonzero(np.abs(tt - x) <= half) + lo
+        if near.size < 3:
+            near = lo + np.argsort(np.abs(tt - x), kind="stable")[:3]
+        r = resid[near - fit_from]
+        ok = np.isfinite(r)
+        if ok.all():
+            mean = r.sum(axis=0) / len(near)
+        else:
+            mean = np.where(
+                ok.any(axis=0), np.nansum(r, axis=0) / np.maximum(ok.sum(axis=0), 1), 0.0
+            )
+        significant = np.abs(mean) > bar * sigma / np.sqrt(len(near))
+        return bases[x] + np.where(significant, mean, 0.0)
+
+    before = corrected(float(t[k - 1]), fit_from, k)
+    return {key: corrected(x, kl, last + 1) - before for key, x in eval_t.items() if x is not None}
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14])
+def test_the_read_out_of_all_points_at_once_is_that_of_one_at_a_time(seed):
+    # every read point's residual mean from one test of all points (slices of runs of
+    # samples), against the plain per-point gathers: the same bits, also with a
+    # dropped reading, a curved (misfit) window, uneven and slow sampling
+    from app.diagnostics.internal_resistance import InternalResistanceTracker
+
+    rng = np.random.default_rng(seed)
+    for trial in range(12):
+        dt = [0.1, 1.0, 2.5][trial % 3]
+        t = np.arange(int(160 / dt)) * dt
+        if trial % 4 == 1:
+            t = np.cumsum(rng.uniform(0.3, 1.7, len(t))) * dt
+        k = int(np.searchsorted(t, 60.0))
+        i = np.where(t >= t[k], rng.uniform(-8, 8), 0.0)
+        i = np.where(t >= t[k] + 40.0, 0.0, i)
+        last = int(np.searchsorted(t, t[k] + 40.0)) - 1
+        cells = (
+            3.6 + 0.01 * i[:, None] * rng.uniform(0.8, 1.2, 3) + rng.normal(0, 1e-3, (len(t), 3))
+        )
+        if trial % 2:
+            cells += 0.02 * np.maximum(t - t[k], 0)[:, None] ** 2 / 1600.0  # a curve
+        v = cells.sum(axis=1)
+        if trial % 3 == 2:
+            v[k + 3] = np.nan
+        fit_from = int(np.searchsorted(t, 20.0))
+        breaks = [int(b) for b in np.flatnonzero(np.diff(i) != 0) + 1 if b != k]
+        model = pulse_fit.fit_pulse_response(
+            t, i, v, fit_from=fit_from, k=k, breaks=breaks, cells=cells, max_points=400
+        )
+        assert model is not None
+        volts = np.column_stack([v, cells])
+        eval_t = {"r_ohmic_ohm": float(t[k]), "r_2s_ohm": float(t[k]) + 2.0}
+        eval_t |= {"r_10s_ohm": float(t[k]) + 10.0, "r_30s_ohm": float(t[last])}
+        args = (model, t, volts, k, k, last, fit_from, eval_t)
+        fast = InternalResistanceTracker._read_deltas(*args)
+        plain = _plain_read_deltas(*args)
+        assert fast.keys() == plain.keys()
+        for key in plain:
+            assert _same_bits(fast[key], plain[key]), (trial, key)
+
+
+def test_the_cells_ratios_at_once_are_those_one_at_a_time():
+    from app.diagnostics.internal_resistance import _cell_ratios, _ratio, _scaled
+
+    rng = np.random.default_rng(5)
+    dv = rng.normal(0, 0.01, 40)
+    dv[[3, 7, 11]] = [np.nan, np.inf, -np.inf]
+    for di in (2.5, -0.3, 1e-300, 0.0, np.nan, np.inf):
+        for p in (1, 3):
+            want = [_scaled(_ratio(d, di), p) for d in dv]
+            assert _cell_ratios(dv, di, p) == want, (di, p)
