@@ -335,3 +335,66 @@ def test_the_cells_ratios_at_once_are_those_one_at_a_time():
         for p in (1, 3):
             want = [_scaled(_ratio(d, di), p) for d in dv]
             assert _cell_ratios(dv, di, p) == want, (di, p)
+
+
+def _plain_step_candidates(i, lo, hi, *, thr, tol, settle, step_index=None):
+    """step_candidates as first written: every sample's settled test."""
+    from app.diagnostics.pulse_detection import STEP_INDEX_RAMP
+
+    lo = max(lo, settle, 1)
+    hi = min(hi, len(i) - 1)
+    if hi <= lo:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pre = i[lo - 1 : hi - 1]
+    settled = np.ones(hi - lo, dtype=bool)
+    for m in range(2, settle + 1):
+        settled &= np.abs(i[lo - m : hi - m] - pre) <= tol
+    departs = np.abs(i[lo:hi] - pre) > tol
+    cand = settled & departs
+    if step_index is not None:
+        s_prev, s_now = step_index[lo - 1 : hi - 1], step_index[lo:hi]
+        cand |= np.isfinite(s_now) & np.isfinite(s_prev) & (s_now != s_prev) & departs
+    at = np.flatnonzero(cand)
+    k = at + lo
+    pre = pre[at]
+    n = len(i)
+    moving = np.abs(i[k + 1] - i[k]) > tol
+    k_level = np.where(moving, k + 1, k)
+    if step_index is not None and k.size:
+        marked = step_index[k] != step_index[k - 1]
+        offs = np.arange(STEP_INDEX_RAMP)
+        j = k[:, None] + offs[None, :]
+        have = j + 1 < n
+        jj = np.minimum(j, n - 2)
+        calm = have & (np.abs(i[jj + 1] - i[jj]) <= tol)
+        first = np.where(calm.any(axis=1), k + np.argmax(calm, axis=1), k + STEP_INDEX_RAMP)
+        undecided = ~calm.any(axis=1) & ~have.all(axis=1)
+        k_level = np.where(marked, np.where(undecided, n, first), k_level)
+    big = np.abs(i[np.minimum(k_level, n - 1)] - pre) >= thr
+    big |= k_level >= n
+    return k[big], k_level[big]
+
+
+@pytest.mark.parametrize("with_steps", [False, True])
+def test_steps_tested_for_settling_where_the_current_departs_only(with_steps):
+    from app.diagnostics.pulse_detection import step_candidates
+
+    rng = np.random.default_rng(6)
+    found = 0
+    for trial in range(60):
+        n = int(rng.integers(5, 3000))
+        hold = int(rng.integers(1, 8))
+        i = np.repeat(rng.choice([0.0, -2.0, 1.0, 5.0], n // hold + 1), hold)[:n]
+        i = i + rng.normal(0, [0.0, 0.01, 0.3][trial % 3], n)
+        if trial % 4 == 0:
+            i[rng.integers(0, n, 3)] = np.nan
+        steps = np.cumsum(rng.random(n) < 0.01).astype(float) if with_steps else None
+        if with_steps and trial % 2:
+            steps[rng.integers(0, n, 5)] = np.nan
+        args = (i, int(rng.integers(0, 4)), n - int(rng.integers(0, 4)))
+        kw = dict(thr=0.5, tol=0.05, settle=int(rng.integers(1, 6)), step_index=steps)
+        k, k_level = step_candidates(*args, **kw)
+        plain_k, plain_level = _plain_step_candidates(*args, **kw)
+        assert k.tolist() == plain_k.tolist() and k_level.tolist() == plain_level.tolist()
+        found += k.size
+    assert found > 100  # (steps were there to find)
