@@ -1,7 +1,8 @@
 """The pulse analysis's shortcuts give the very numbers of the plain computation:
 noise sigmas of all voltage columns at once, the RC states a fit keeps instead of
 computing them again, several time constants in one call, the design rows a fit
-keeps at its samples."""
+keeps at its samples, the read-out's points at once, the cells' ratios in one
+division, the step detection's settled test where the current departs only."""
 
 from __future__ import annotations
 
