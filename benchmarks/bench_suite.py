@@ -225,6 +225,34 @@ short 0.272 -> 0.237, sensors 0.164 -> 0.110, limits 0.132 -> 0.111 s).
 aimed at for the pack's detector: the stage's three strided bin sums (~40 % of it)
 add in a fixed order for the bits and are near their floor (~0.5 ns a value), and
 what is left of the families is spread over many small per-bin passes.
+
+Then measure_internal_resistance (helper irspeed; same results bit for bit: run_suite
+JSON of 16 simulated logs -- NMC/LFP/lead-acid, HPPC at 10 and 1 Hz, drive with 4
+and 16 cells, cycle -- analyze --json of the 12 real logs that open, every field of
+the 233 fits of the pack/hppc/steps logs with and without ``polish``, bench_dcir.py's
+accuracy tables): the parameter uncertainties' perturbed RC columns from the model's
+own RC-state call (one scan fewer per fit), the read-out's residual means of all read
+points from one test (a run of samples summed as a slice), the cells' ratios in one
+division, and the step detection's settled test only where the current departs
+(step_candidates on 1e6 samples: pack 20.5, 22.9 -> 15.4, 13.3 ms; hppc 22.3, 21.5
+-> 6.2, 5.1 ms). Main and this code in one process, interleaved, best of 7, CPU, at
+load ~15 (other helpers' runs): measure_internal_resistance pack 1.023 -> 0.980 s,
+hppc 0.369 -> 0.341 s; analyze_thermal unchanged (not cut: 0.629 / 0.652 s, 0.386 /
+0.374 s). ``_timed_run`` best of 3, main/new alternated twice in separate processes
+at load ~16: pack 4.78, 4.96 -> 4.90, 5.38 s and hppc 3.27, 3.49 -> 3.19, 3.64 s --
+at that load the ~0.03-0.05 s saved is well inside the noise. What is left: a fit
+(~130 per 1e6 samples) is ~25 stages of real work on B ~250 segments x G ~19 time
+constants (the RC-state scan ~20 %, five LAPACK solves, the projections), not
+per-call overhead, so batching fits across pulses would mostly save the LAPACK
+wrappers and would change bits through padded shapes. Tried and dropped (same bits,
+slower): the scan of an evenly spaced window with its decay products as one broadcast
+row (B 281, G 19: 196 -> 240 us; a (1, G) operand makes numpy's inner loop the 19
+columns) or into reused buffers (faster only for G >= 25). The thermal rise rates
+(~0.45 of analyze_thermal's ~0.55 s at this load) stay: their window sums must add
+in order per sensor for the bits, the complex cumsum along rows (17 x 4097: 315 us)
+beats a (rows, 2 x sensors) layout summed along axis 0 (621 us: numpy's accumulate
+runs the summed axis innermost), and batching anchors would need a Python loop over
+rows while the windows' ~6 passes over sensors x windows do not shrink.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ from app.diagnostics.pulse_detection import (
     noise_sigmas,
     step_candidates,
 )
-from app.diagnostics.pulse_fit import PulseModel, fit_pulse_response
+from app.diagnostics.pulse_fit import PulseModel, fit_pulse_response, nan_mean
 from app.diagnostics.pulse_summary import InternalResistanceResult, summarize_pulses
 from app.diagnostics.soc_coulomb import SOC_COLUMN, CoulombCountingSoc
 
@@ -728,7 +728,7 @@ class InternalResistanceTracker:
                 di = self._local_current(t, i, kl, last, x, half) - i_pre
                 pack[key] = _ratio(dv[key][0], di)
                 if with_cells:
-                    per_cell[key] = [_scaled(_ratio(d, di), p) for d in dv[key][1:]]
+                    per_cell[key] = _cell_ratios(dv[key][1:], di, p)
             record = self._record(st, lo + last, duration, i_pre, i_level, "fit", pack, per_cell)
             # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
             # step, unlike the long-window ECM fit which a curved OCV can distort
@@ -918,47 +918,62 @@ class InternalResistanceTracker:
         sigma = noise_sigma_columns(volts[fit_from:])
         # a window the model is known not to follow (residual well above the noise)
         # gets its local corrections at a lower bar
-        rms = np.sqrt(np.nanmean(resid**2, axis=0))
+        rms = np.sqrt(nan_mean(resid**2))
         bar = np.where(rms > _MISFIT_RATIO * sigma, _RESIDUAL_SIGMAS_MISFIT, _RESIDUAL_SIGMAS)
-
-        halves: dict[tuple[int, int], float] = {}  # the same ranges come back
+        # the bar each column's mean residual must pass, before its 1 / sqrt(n)
+        bar_sigma = bar * sigma
+        finite = bool(np.isfinite(resid).all())
 
         # the model at every read point: the design rows of all at once (element by
         # element in time), each multiplied on its own as a one-point prediction
-        points = [float(t[k - 1]), *(x for x in eval_t.values() if x is not None)]
+        xs = [x for x in eval_t.values() if x is not None]
+        points = [float(t[k - 1]), *xs]
         design = model.rows(np.array(points))
         coefs = model.coefs(cells=with_cells)
-        bases = {x: (design[j : j + 1] @ coefs)[0] for j, x in enumerate(points)}
+        bases = np.array([(design[j : j + 1] @ coefs)[0] for j in range(len(points))])
 
-        def corrected(x: float, lo: int, hi: int) -> np.ndarray:
-            base = bases[x]
+        def means(xs: list[float], lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+            """Mean residual of the samples ``lo:hi`` within the half-width of each
+            point ``xs`` (at least the 3 nearest), and how many samples: (points,
+            columns) and (points,)."""
             tt = t[lo:hi]
-            half = halves.get((lo, hi))
-            if half is None:
-                half = _RESIDUAL_HALF_S
-                if len(tt) > 1:
-                    half = max(half, 1.5 * median(np.diff(tt)))
-                halves[lo, hi] = half
-            near = np.flatnonzero(np.abs(tt - x) <= half) + lo
-            if near.size < 3:
-                near = lo + np.argsort(np.abs(tt - x), kind="stable")[:3]
-            r = resid[near - fit_from]
-            ok = np.isfinite(r)
-            if ok.all():  # (np.nansum's and the count's values without their overhead)
-                mean = r.sum(axis=0) / len(near)
-            else:
-                mean = np.where(
-                    ok.any(axis=0), np.nansum(r, axis=0) / np.maximum(ok.sum(axis=0), 1), 0.0
-                )
-            significant = np.abs(mean) > bar * sigma / np.sqrt(len(near))
-            return base + np.where(significant, mean, 0.0)
+            half = _RESIDUAL_HALF_S
+            if len(tt) > 1:
+                half = max(half, 1.5 * median(np.diff(tt)))
+            # (the test of all points at once, element by element as one at a time)
+            inside = np.abs(tt[:, None] - np.array(xs)[None, :]) <= half
+            counts = inside.sum(axis=0).tolist()
+            firsts = inside.argmax(axis=0).tolist() if len(tt) else [0] * len(xs)
+            rows, sizes = [], []
+            for j, (x, n, a) in enumerate(zip(xs, counts, firsts, strict=True)):
+                if n >= 3 and inside[a : a + n, j].all():
+                    # (one run of samples: a slice, the same rows as the gather below)
+                    r = resid[lo + a - fit_from : lo + a + n - fit_from]
+                else:
+                    near = np.flatnonzero(inside[:, j]) + lo
+                    if near.size < 3:
+                        near = lo + np.argsort(np.abs(tt - x), kind="stable")[:3]
+                    r, n = resid[near - fit_from], near.size
+                if finite:  # (np.nansum's and the count's values without their overhead)
+                    rows.append(r.sum(axis=0) / n)
+                else:
+                    ok = np.isfinite(r)
+                    total = np.nansum(r, axis=0) / np.maximum(ok.sum(axis=0), 1)
+                    rows.append(np.where(ok.any(axis=0), total, 0.0))
+                sizes.append(n)
+            return np.array(rows), np.array(sizes)
 
-        before = corrected(float(t[k - 1]), fit_from, k)
-        out = {}
-        for key, x in eval_t.items():
-            if x is not None:
-                out[key] = corrected(x, kl, last + 1) - before
-        return out
+        def corrected(bases: np.ndarray, xs: list[float], lo: int, hi: int) -> np.ndarray:
+            mean, n_near = means(xs, lo, hi)
+            significant = np.abs(mean) > bar_sigma / np.sqrt(n_near)[:, None]
+            return bases + np.where(significant, mean, 0.0)
+
+        before = corrected(bases[:1], points[:1], fit_from, k)[0]
+        if not xs:
+            return {}
+        after = corrected(bases[1:], xs, kl, last + 1) - before
+        keys = [key for key, x in eval_t.items() if x is not None]
+        return dict(zip(keys, after, strict=True))
 
     @staticmethod
     def _local_current(
@@ -1007,6 +1022,14 @@ class InternalResistanceTracker:
 
 def _ratio(dv: float, di: float) -> float | None:
     return float(dv / di) if di and np.isfinite(dv) and np.isfinite(di) else None
+
+
+def _cell_ratios(dv: np.ndarray, di: float, factor: float) -> list[float | None]:
+    """``[_scaled(_ratio(d, di), factor) for d in dv]``, the same values, at once."""
+    if not (di and math.isfinite(di)):
+        return [None] * len(dv)
+    values = (dv / di * factor).tolist()
+    return [x if ok else None for x, ok in zip(values, np.isfinite(dv).tolist(), strict=True)]
 
 
 def _scaled(x: float | None, factor: float) -> float | None:

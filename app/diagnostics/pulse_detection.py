@@ -231,20 +231,20 @@ def step_candidates(
     if hi <= lo:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    # every k in lo..hi at once: the samples m before each k are the slice lo-m..hi-m
+    # every k in lo..hi at once that departs from the sample before it; then, of those
+    # only, whether the samples m before k had settled (most samples do not depart)
     pre = i[lo - 1 : hi - 1]
-    settled = np.ones(hi - lo, dtype=bool)
-    for m in range(2, settle + 1):
-        settled &= np.abs(i[lo - m : hi - m] - pre) <= tol
-    departs = np.abs(i[lo:hi] - pre) > tol
-    cand = settled & departs
-    if step_index is not None:
-        # a cycler's step change is a boundary even if the current was not settled
-        s_prev, s_now = step_index[lo - 1 : hi - 1], step_index[lo:hi]
-        cand |= np.isfinite(s_now) & np.isfinite(s_prev) & (s_now != s_prev) & departs
-    at = np.flatnonzero(cand)
+    at = np.flatnonzero(np.abs(i[lo:hi] - pre) > tol)
     k = at + lo
     pre = pre[at]
+    cand = np.ones(len(k), dtype=bool)
+    for m in range(2, settle + 1):
+        cand &= np.abs(i[k - m] - pre) <= tol
+    if step_index is not None:
+        # a cycler's step change is a boundary even if the current was not settled
+        s_prev, s_now = step_index[k - 1], step_index[k]
+        cand |= np.isfinite(s_now) & np.isfinite(s_prev) & (s_now != s_prev)
+    k, pre = k[cand], pre[cand]
     n = len(i)
     moving = np.abs(i[k + 1] - i[k]) > tol
     k_level = np.where(moving, k + 1, k)

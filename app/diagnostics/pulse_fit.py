@@ -92,6 +92,8 @@ _SCALE_F = 1.0
 _SCALE_COLLINEAR = 1e-6
 #: the largest time constant tried, as a multiple of the fitted window
 _TAU_MAX_WINDOWS = 5.0
+#: relative step of the time constants in the parameter uncertainties' differences
+_STD_EPS = 1e-4
 #: _mean_decay: beyond this many time constants a sample step forgets the state
 _MAX_STEP_RATE = 50.0
 
@@ -300,7 +302,11 @@ def _tau_columns_states(
     cur = seg.cur if cur is None else cur
     x = rc_states(seg.dur, cur, taus, seg.start_settled)
     c = cur if cur.ndim == 2 else cur[:, None]
-    return c + (x - c) * _mean_decay(seg, taus), x
+    cols = x - c
+    decay = _mean_decay(seg, taus)
+    if not isinstance(decay, float):  # (1.0: one-sample segments, a no-op multiply)
+        cols *= decay
+    return np.add(c, cols, out=cols), x
 
 
 @dataclass
@@ -572,17 +578,26 @@ def fit_pulse_response(
     taus12 = np.array([tau1, tau2])
     kk = int(np.searchsorted(seg.start, k))
     split = split_test and kk > 0
+    # the parameter uncertainties' columns (both sides of a central difference in each
+    # time constant, :func:`_parameter_std`) come from the same call as the model's
+    sides = np.concatenate((taus12 * np.exp(_STD_EPS), taus12 * np.exp(-_STD_EPS)))
     if split:
         # the split test's currents: the step alone, and the current without it;
-        # their columns in one call with the shared current's (each column its own bits)
+        # their columns in one call with the shared current's (each column its own bits),
+        # then the sides for the shared current (4) and for the split's two (8)
         pre = seg.cur[kk - 1]
         cb = np.where(seg.start >= k, seg.cur - pre, 0.0)
         ca = seg.cur - cb
-        curs = np.column_stack([seg.cur, seg.cur, ca, ca, cb, cb])
-        cols6, xs6 = _tau_columns_states(seg, np.concatenate([taus12] * 3), curs)
+        curs = np.column_stack(
+            [seg.cur, seg.cur, ca, ca, cb, cb, *[seg.cur] * 4, *[ca] * 4, *[cb] * 4]
+        )
+        cols6, xs6 = _tau_columns_states(seg, np.concatenate([taus12] * 3 + [sides] * 3), curs)
         tau_cols, x_shared = cols6[:, :2], xs6[:, :2]
+        std_cols = {False: cols6[:, 6:10], True: cols6[:, 10:18]}
     else:
-        tau_cols, x_shared = _tau_columns_states(seg, taus12)
+        cols6, xs6 = _tau_columns_states(seg, np.concatenate([taus12, sides]))
+        tau_cols, x_shared = cols6[:, :2], xs6[:, :2]
+        std_cols = {False: cols6[:, 2:6]}
     x_split = None  # the split model's states (step excluded, step alone)
     cols_all = np.column_stack([fixed_all[:, :3], tau_cols, fixed_all[:, 3]])
     use = [0, 1, 2, 3, 5] if single else [0, 1, 2, 3, 4, 5]
@@ -658,7 +673,7 @@ def fit_pulse_response(
         model.cur_b, model.xb1, model.xb2 = cur_b, xb[:, 0], xb[:, 1]
     sample_rows = model.sample_rows = model.rows(t[fit_from:])
     model.rmse_v = float(np.sqrt(nan_mean((sample_rows @ coef - v[fit_from:]) ** 2)))
-    model.std = _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b)
+    model.std = _parameter_std(rows, design, coef, y, w, taus12, std_cols[cur_b is not None])
     if cells is not None and cells.shape[1]:
         cf = np.isfinite(cells).all(axis=1)
         nc = _segment_sums(cf.astype(float), seg)
@@ -724,24 +739,17 @@ def _solve(design: np.ndarray, use: list[int], y, w, n_coef: int) -> tuple[np.nd
     return coef, float(res @ res)
 
 
-def _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b) -> dict[str, float]:
+def _parameter_std(rows, design, coef, y, w, taus12, cols) -> dict[str, float]:
     """One-sigma parameter uncertainties of the step's R0, R1, R2, tau1, tau2 from
     the Jacobian at the solution (the residual variance from the fit; correlated
     noise makes them optimistic). A scaled step is rated as the full split it is
-    written as (its own R0, R1, R2 free): an upper bound for it."""
-    eps = 1e-4
+    written as (its own R0, R1, R2 free): an upper bound for it. ``cols``: the
+    columns at ``taus12 * exp(+-_STD_EPS)`` (tau1+, tau2+, tau1-, tau2-), driven by
+    the model's current, then (a split model) by its step's."""
+    eps = _STD_EPS
+    split = cols.shape[1] == 8
     derivs = np.zeros((len(y), 2))
-    # both sides of the central difference, for both currents, in one call (each
-    # tau's column is its own: the bits of a call per current and side)
-    sides = np.concatenate((taus12 * np.exp(eps), taus12 * np.exp(-eps)))
-    if cur_b is None:
-        cols = _tau_columns(seg, sides, cur_a)
-    else:
-        curs = np.repeat(np.column_stack([cur_a, cur_b]), 4, axis=1)
-        cols = _tau_columns(seg, np.concatenate([sides] * 2), curs)
-    for j, (r1, r2) in enumerate(
-        [(coef[3], coef[4])] + ([] if cur_b is None else [(coef[7], coef[8])])
-    ):
+    for j, (r1, r2) in enumerate([(coef[3], coef[4])] + ([(coef[7], coef[8])] if split else [])):
         both = cols[:, 4 * j : 4 * j + 4]
         d = both[rows, :2]
         d -= both[rows, 2:]
@@ -754,7 +762,7 @@ def _parameter_std(seg, rows, design, coef, y, w, taus12, cur_a, cur_b) -> dict[
     except np.linalg.LinAlgError:
         return {}
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
-    r = [6, 7, 8] if cur_b is not None else [2, 3, 4]
+    r = [6, 7, 8] if split else [2, 3, 4]
     m = design.shape[1]
     return {
         "r0_ohm": float(sd[r[0]]),

@@ -1,7 +1,8 @@
 """The pulse analysis's shortcuts give the very numbers of the plain computation:
 noise sigmas of all voltage columns at once, the RC states a fit keeps instead of
 computing them again, several time constants in one call, the design rows a fit
-keeps at its samples."""
+keeps at its samples, the read-out's points at once, the cells' ratios in one
+division, the step detection's settled test where the current departs only."""
 
 from __future__ import annotations
 
@@ -243,3 +244,158 @@ def test_mean_decay_of_evenly_spaced_segments_is_that_of_a_mixed_window():
     before = mixed.start + mixed.count <= n - 40  # segments the perturbation spares
     assert before.sum() > 100 and (even.count[before] > 1).sum() > 50
     assert _same_bits(got[before], ref[before])
+
+
+def _plain_read_deltas(model, t, volts, k, kl, last, fit_from, eval_t):
+    """The read-out's voltage steps one read point at a time, as first written."""
+    from app.diagnostics import internal_resistance as ir
+    from app.diagnostics.pulse_detection import median
+
+    with_cells = volts.shape[1] > 1
+    resid = volts[fit_from:] - model.sample_rows @ model.coefs(cells=with_cells)
+    sigma = noise_sigma_columns(volts[fit_from:])
+    rms = np.sqrt(np.nanmean(resid**2, axis=0))
+    bar = np.where(rms > ir._MISFIT_RATIO * sigma, ir._RESIDUAL_SIGMAS_MISFIT, ir._RESIDUAL_SIGMAS)
+    points = [float(t[k - 1]), *(x for x in eval_t.values() if x is not None)]
+    design = model.rows(np.array(points))
+    coefs = model.coefs(cells=with_cells)
+    bases = {x: (design[j : j + 1] @ coefs)[0] for j, x in enumerate(points)}
+
+    def corrected(x, lo, hi):
+        tt = t[lo:hi]
+        half = ir._RESIDUAL_HALF_S
+        if len(tt) > 1:
+            half = max(half, 1.5 * median(np.diff(tt)))
+        near = np.flatnonzero(np.abs(tt - x) <= half) + lo
+        if near.size < 3:
+            near = lo + np.argsort(np.abs(tt - x), kind="stable")[:3]
+        r = resid[near - fit_from]
+        ok = np.isfinite(r)
+        if ok.all():
+            mean = r.sum(axis=0) / len(near)
+        else:
+            mean = np.where(
+                ok.any(axis=0), np.nansum(r, axis=0) / np.maximum(ok.sum(axis=0), 1), 0.0
+            )
+        significant = np.abs(mean) > bar * sigma / np.sqrt(len(near))
+        return bases[x] + np.where(significant, mean, 0.0)
+
+    before = corrected(float(t[k - 1]), fit_from, k)
+    return {key: corrected(x, kl, last + 1) - before for key, x in eval_t.items() if x is not None}
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14])
+def test_the_read_out_of_all_points_at_once_is_that_of_one_at_a_time(seed):
+    # every read point's residual mean from one test of all points (slices of runs of
+    # samples), against the plain per-point gathers: the same bits, also with a
+    # dropped reading, a curved (misfit) window, uneven and slow sampling
+    from app.diagnostics.internal_resistance import InternalResistanceTracker
+
+    rng = np.random.default_rng(seed)
+    for trial in range(12):
+        dt = [0.1, 1.0, 2.5][trial % 3]
+        t = np.arange(int(160 / dt)) * dt
+        if trial % 4 == 1:
+            t = np.cumsum(rng.uniform(0.3, 1.7, len(t))) * dt
+        k = int(np.searchsorted(t, 60.0))
+        i = np.where(t >= t[k], rng.uniform(-8, 8), 0.0)
+        i = np.where(t >= t[k] + 40.0, 0.0, i)
+        last = int(np.searchsorted(t, t[k] + 40.0)) - 1
+        cells = (
+            3.6 + 0.01 * i[:, None] * rng.uniform(0.8, 1.2, 3) + rng.normal(0, 1e-3, (len(t), 3))
+        )
+        if trial % 2:
+            cells += 0.02 * np.maximum(t - t[k], 0)[:, None] ** 2 / 1600.0  # a curve
+        v = cells.sum(axis=1)
+        if trial % 3 == 2:
+            v[k + 3] = np.nan
+        fit_from = int(np.searchsorted(t, 20.0))
+        breaks = [int(b) for b in np.flatnonzero(np.diff(i) != 0) + 1 if b != k]
+        model = pulse_fit.fit_pulse_response(
+            t, i, v, fit_from=fit_from, k=k, breaks=breaks, cells=cells, max_points=400
+        )
+        assert model is not None
+        volts = np.column_stack([v, cells])
+        eval_t = {"r_ohmic_ohm": float(t[k]), "r_2s_ohm": float(t[k]) + 2.0}
+        eval_t |= {"r_10s_ohm": float(t[k]) + 10.0, "r_30s_ohm": float(t[last])}
+        args = (model, t, volts, k, k, last, fit_from, eval_t)
+        fast = InternalResistanceTracker._read_deltas(*args)
+        plain = _plain_read_deltas(*args)
+        assert fast.keys() == plain.keys()
+        for key in plain:
+            assert _same_bits(fast[key], plain[key]), (trial, key)
+
+
+def test_the_cells_ratios_at_once_are_those_one_at_a_time():
+    from app.diagnostics.internal_resistance import _cell_ratios, _ratio, _scaled
+
+    rng = np.random.default_rng(5)
+    dv = rng.normal(0, 0.01, 40)
+    dv[[3, 7, 11]] = [np.nan, np.inf, -np.inf]
+    for di in (2.5, -0.3, 1e-300, 0.0, np.nan, np.inf):
+        for p in (1, 3):
+            want = [_scaled(_ratio(d, di), p) for d in dv]
+            assert _cell_ratios(dv, di, p) == want, (di, p)
+
+
+def _plain_step_candidates(i, lo, hi, *, thr, tol, settle, step_index=None):
+    """step_candidates as first written: every sample's settled test."""
+    from app.diagnostics.pulse_detection import STEP_INDEX_RAMP
+
+    lo = max(lo, settle, 1)
+    hi = min(hi, len(i) - 1)
+    if hi <= lo:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pre = i[lo - 1 : hi - 1]
+    settled = np.ones(hi - lo, dtype=bool)
+    for m in range(2, settle + 1):
+        settled &= np.abs(i[lo - m : hi - m] - pre) <= tol
+    departs = np.abs(i[lo:hi] - pre) > tol
+    cand = settled & departs
+    if step_index is not None:
+        s_prev, s_now = step_index[lo - 1 : hi - 1], step_index[lo:hi]
+        cand |= np.isfinite(s_now) & np.isfinite(s_prev) & (s_now != s_prev) & departs
+    at = np.flatnonzero(cand)
+    k = at + lo
+    pre = pre[at]
+    n = len(i)
+    moving = np.abs(i[k + 1] - i[k]) > tol
+    k_level = np.where(moving, k + 1, k)
+    if step_index is not None and k.size:
+        marked = step_index[k] != step_index[k - 1]
+        offs = np.arange(STEP_INDEX_RAMP)
+        j = k[:, None] + offs[None, :]
+        have = j + 1 < n
+        jj = np.minimum(j, n - 2)
+        calm = have & (np.abs(i[jj + 1] - i[jj]) <= tol)
+        first = np.where(calm.any(axis=1), k + np.argmax(calm, axis=1), k + STEP_INDEX_RAMP)
+        undecided = ~calm.any(axis=1) & ~have.all(axis=1)
+        k_level = np.where(marked, np.where(undecided, n, first), k_level)
+    big = np.abs(i[np.minimum(k_level, n - 1)] - pre) >= thr
+    big |= k_level >= n
+    return k[big], k_level[big]
+
+
+@pytest.mark.parametrize("with_steps", [False, True])
+def test_steps_tested_for_settling_where_the_current_departs_only(with_steps):
+    from app.diagnostics.pulse_detection import step_candidates
+
+    rng = np.random.default_rng(6)
+    found = 0
+    for trial in range(60):
+        n = int(rng.integers(5, 3000))
+        hold = int(rng.integers(1, 8))
+        i = np.repeat(rng.choice([0.0, -2.0, 1.0, 5.0], n // hold + 1), hold)[:n]
+        i = i + rng.normal(0, [0.0, 0.01, 0.3][trial % 3], n)
+        if trial % 4 == 0:
+            i[rng.integers(0, n, 3)] = np.nan
+        steps = np.cumsum(rng.random(n) < 0.01).astype(float) if with_steps else None
+        if with_steps and trial % 2:
+            steps[rng.integers(0, n, 5)] = np.nan
+        args = (i, int(rng.integers(0, 4)), n - int(rng.integers(0, 4)))
+        kw = dict(thr=0.5, tol=0.05, settle=int(rng.integers(1, 6)), step_index=steps)
+        k, k_level = step_candidates(*args, **kw)
+        plain_k, plain_level = _plain_step_candidates(*args, **kw)
+        assert k.tolist() == plain_k.tolist() and k_level.tolist() == plain_level.tolist()
+        found += k.size
+    assert found > 100  # (steps were there to find)
