@@ -390,6 +390,9 @@ SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
 # 0.58 % (``--onset 0``). Healthy logs with sensor noise, noise-free ones and
 # the default ``bench_soc.py`` cases (one cell) are unchanged to the bit.
 
+#: sqrt(2) - 1: a 1/sqrt(t) decay from t to 2t covers this part of what is left at t.
+_SQRT2_M1 = math.sqrt(2.0) - 1.0
+
 #: State indices.
 _SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
 _N_STATES = 9
@@ -640,15 +643,18 @@ class EkfSocEstimator:
         self._anchor_pending = False
         self._rest_t: list[float] = []  # seconds at rest at the end of each interval of this rest
         self._rest_v: list[float] = []  # and the interval's mean voltage
-        # Relaxed rests and the charge between them bound the SOC (see _resolve_rests).
+        # The table offset's sigma, and the voltage sigma of a start at rest (the
+        # rest's relaxation and noise and the table's error).
         st = self.settings
+        preset_ocv = self.model.ocv_from_preset
+        self._rest_sb = st.ocv_error_preset_v if preset_ocv else st.ocv_error_table_v
+        self._rest_sv = math.hypot(st.rest_voltage_sigma_v, self._rest_sb)
+        # Relaxed rests and the charge between them bound the SOC (see _resolve_rests).
         self._anchors = RestAnchors(
             self.model,
-            offset_sigma_v=st.ocv_error_preset_v
-            if self.model.ocv_from_preset
-            else st.ocv_error_table_v,
+            offset_sigma_v=self._rest_sb,
             voltage_sigma_v=st.rest_anchor_sigma_v
-            + (st.ocv_error_preset_floor_v if self.model.ocv_from_preset else 0.0),
+            + (st.ocv_error_preset_floor_v if preset_ocv else 0.0),
             charge_scale_sigma=st.charge_scale_sigma,
             min_rest_s=st.rest_anchor_min_rest_s,
             start_min_rest_s=st.rest_anchor_start_min_rest_s,
@@ -673,7 +679,7 @@ class EkfSocEstimator:
         s, m = self.settings, self.model
         q = self._one_c_a
         r0, r1, r2 = m.r0_ohm, m.r1_ohm, m.r2_ohm
-        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
+        sb, sv = self._rest_sb, self._rest_sv
         rho_sb = 0.0
         if not math.isfinite(v0):
             self.initialisation = SocInitialisation.UNKNOWN
@@ -682,7 +688,6 @@ class EkfSocEstimator:
             sv1 = sv2 = 0.01
         elif abs(i0) <= s.rest_current_c * q:
             self.initialisation = SocInitialisation.REST
-            sv = math.hypot(s.rest_voltage_sigma_v, sb)
             lo, hi = m.soc_range(v0 - 2 * sv, v0 + 2 * sv)
             soc0 = 0.5 * (lo + hi)
             sig0 = min(
@@ -1339,15 +1344,17 @@ class EkfSocEstimator:
         variances reset as for a start from the range (the filter's confidence
         was wrong) unless larger: (soc, b, covariance). None if the SOC is
         inside the range."""
+        if self._anchors.holds_surely(soc):
+            return None
         lo, hi = self._anchors.resolve()
         if lo <= soc <= hi:
             return None
-        s, m = self.settings, self.model
+        s = self.settings
         soc_new = lo if soc < lo else hi
         sig0 = min(
             max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct), s.initial_soc_sigma_max_pct
         )
-        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
+        sb = self._rest_sb
         p = p.copy()
         for k, var in ((_SOC, sig0 * sig0), (_B, sb * sb)):
             var = max(var, p[k, k])
@@ -1370,20 +1377,24 @@ class EkfSocEstimator:
         over from there as from a rest (SOC, RC voltages and the table offset;
         not the adapted resistances and scales): (soc, v1, v2, b, covariance).
         """
-        s, m = self.settings, self.model
+        # (it runs at every interval of every rest from 120 s on while the start
+        # is unsettled, so the min/max builtins are spelled out, as in the loop)
+        s = self.settings
         v_end = rest_v[-1]
         v_half = rest_v[bisect_left(rest_t, 0.5 * rest_t[-1])]
-        remaining = (v_end - v_half) / (math.sqrt(2.0) - 1.0)
-        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
-        sv = math.hypot(s.rest_voltage_sigma_v, sb)
-        lo, hi = m.soc_range(
-            v_end + min(remaining, 0.0) - 2 * sv, v_end + max(remaining, 0.0) + 2 * sv
+        remaining = (v_end - v_half) / _SQRT2_M1
+        sb, sv = self._rest_sb, self._rest_sv
+        lo, hi = self.model.soc_range(
+            v_end + (0.0 if remaining > 0.0 else remaining) - 2 * sv,
+            v_end + (0.0 if remaining < 0.0 else remaining) + 2 * sv,
         )
-        sig0 = min(
-            max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct), s.initial_soc_sigma_max_pct
-        )
+        sig0 = 0.25 * (hi - lo)
+        if s.rest_initial_soc_sigma_min_pct > sig0:
+            sig0 = s.rest_initial_soc_sigma_min_pct
+        if s.initial_soc_sigma_max_pct < sig0:
+            sig0 = s.initial_soc_sigma_max_pct
         if lo <= soc <= hi:
-            return None, sig0 * sig0 <= p[_SOC, _SOC]
+            return None, sig0 * sig0 <= p.item(_SOC * (_N_STATES + 1))
         p = p.copy()
         for k, var in (
             (_SOC, sig0**2),
