@@ -79,6 +79,12 @@ with the interval's *mean* voltage against the model's mean over the same
 samples (sensor noise of the mean is ``sigma/sqrt(n)``, so little is lost), and
 propagates state and covariance exactly over the interval. The Python loop runs
 once per interval (~15 us): ~0.3 s for 1e6 samples at 10 Hz with 5 s updates.
+Its cost is mostly numpy's per-call overhead on 9-element arrays (a dozen
+calls an interval, each about as dear as 30 lines of float arithmetic), so the
+covariance update is the symmetric rank-one ``P -= u u'`` with ``u = P h /
+sqrt(s)`` and no symmetrising pass (``u_i u_j`` is ``u_j u_i``; only the
+propagation's rounding leaves P asymmetric, ~1e-16 of its correlations
+after 1e6 samples), and ``h' P h`` and the gain are Python floats.
 
 The period is ``update_period_s`` (5 s) but at least ``update_min_samples``
 (60) sample periods, and at most ``model_error_correlation_s`` (60 s): 6 s at
@@ -1158,15 +1164,10 @@ class EkfSocEstimator:
         # again only when the interval's length changes (rarely: every interval
         # is one update period but the block's first and the log's gaps)
         q, q_de = np.empty(_N_STATES), math.nan
-        # the symmetrised update: p's transpose copied (a contiguous add is
-        # cheaper than one through the transposed view) and 0.5 as an array (a
-        # Python float operand costs a scalar conversion per call)
-        p_t, half = np.empty_like(p), np.full_like(p, 0.5)
-        # the update's vectors p h and gain, and their outer product, in buffers too
-        # (with their column and row views made once)
-        ph, gain = np.empty(_N_STATES), np.empty(_N_STATES)
-        ph_row, gain_col = ph[None, :], gain[:, None]
-        outer = np.empty_like(p)
+        # the update's p h and its outer product, in buffers too
+        ph, outer = np.empty(_N_STATES), np.empty_like(p)
+        u = np.empty(_N_STATES)
+        u_col, u_row = u[:, None], u[None, :]
         f = np.eye(_N_STATES)
         f_t = f.T  # (a view: follows f's updates)
         f_flat = f.reshape(-1)  # (a view: its items are set faster than f[i, j])
@@ -1239,13 +1240,14 @@ class EkfSocEstimator:
                 if anchor_pending:
                     # (the OCV's variance about the SLR line: see "Start under load")
                     r_var += lin_var
-                h = np.array(
-                    (sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0, hb)
-                )
-                # ndarray.dot, not @: the same BLAS product (the same bits) without
-                # the matmul ufunc's dispatch, a third of the cost on 8x8
-                ph = p.dot(h, out=ph)
-                hph = float(h.dot(ph))
+                h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
+                h = np.array((sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb))
+                # ndarray.dot, not @: the same BLAS product without the matmul
+                # ufunc's dispatch, a third of the cost on 8x8
+                p0, p1, p2, p3, p4, p5, p6, p7, p8 = p.dot(h, out=ph).tolist()
+                hph = (
+                    sl * p0 + e1b * p1 + e2b * p2 + ibar * p3 + h4 * p4 + h5 * p5 + f12b * p6 + p7
+                ) + hb * p8
                 s_var = hph + r_var
                 if resid * resid > gate2 * s_var:
                     # Huber-like: a residual beyond the gate counts as if it
@@ -1268,10 +1270,18 @@ class EkfSocEstimator:
                         ex2 -= lin_var
                     if ex2 > (unexplained + me0) ** 2:
                         unexplained = math.sqrt(ex2) - me0
-                np.multiply(ph, 1.0 / s_var, out=gain)
-                # the step gain * resid, in Python floats (the same IEEE products
-                # as numpy's, without a call and a list)
-                k0, k1, k2, k3, k4, k5, k6, k7, k8 = gain.tolist()
+                inv_s = 1.0 / s_var
+                k0, k1, k2, k3, k4, k5, k6, k7, k8 = (
+                    p0 * inv_s,
+                    p1 * inv_s,
+                    p2 * inv_s,
+                    p3 * inv_s,
+                    p4 * inv_s,
+                    p5 * inv_s,
+                    p6 * inv_s,
+                    p7 * inv_s,
+                    p8 * inv_s,
+                )
                 # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
                 # ~20 builtin calls per interval are a tenth of the loop
                 soc += k0 * resid
@@ -1293,10 +1303,10 @@ class EkfSocEstimator:
                 a += k8 * resid
                 a = 0.0 if a < 0.0 else a_hi if a > a_hi else a
                 # (p is this loop's own array: updated in place)
-                p -= gain_col.dot(ph_row, out=outer)  # the outer product (k=1: exact products)
-                p_t[...] = p.T
-                p += p_t
-                np.multiply(p, half, out=p)
+                # p h h' p / s: (p h)_i (p h)_j is (p h)_j (p h)_i, so the update
+                # keeps p as symmetric as it was
+                np.multiply(ph, sqrt(inv_s), out=u)
+                p -= u_col.dot(u_row, out=outer)
             # Propagate to the interval's last sample (the next one's start).
             qe, de, e1e, e2e, f1e, f2e = end
             dqe = qe - off * de
