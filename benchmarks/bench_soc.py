@@ -45,6 +45,7 @@ for scale.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -380,6 +381,26 @@ def speed() -> None:
         )
 
 
+def suite_logs_speed(repeat: int) -> None:
+    """CPU time of soc_series on bench_suite.py's 'hppc' and 'pack' logs (best of ``repeat``)."""
+    from app.diagnostics.soc import soc_series
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    for name, cells, profile, dt in (("hppc", 4, "hppc", 0.1), ("pack", 16, "drive", 1.0)):
+        spec = preset("nmc", capacity_ah=5.0, series_cells=cells)
+        noise = NoiseSpec.typical(spec)
+        df = simulate(spec, profile, 1e6 * dt, dt, seed=2, noise=noise).to_frame()
+        best = math.inf
+        for _ in range(max(1, repeat)):
+            t0 = time.process_time()
+            soc_series(df, spec)
+            best = min(best, time.process_time() - t0)
+        print(
+            f"soc_series on bench_suite's {name!r} log (1e6 samples, {cells} cells, "
+            f"{1 / dt:g} Hz): {best:.3f} s CPU (best of {max(1, repeat)})"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -423,9 +444,18 @@ def main() -> None:
     )
     ap.add_argument("--no-accuracy", action="store_true", help="skip the PyBaMM cases")
     ap.add_argument("--no-speed", action="store_true", help="skip the speed measurements")
+    ap.add_argument(
+        "--suite-logs",
+        type=int,
+        metavar="REPEAT",
+        help="only soc_series' CPU time on bench_suite.py's hppc and pack logs, best of REPEAT",
+    )
     args = ap.parse_args()
     if args.table_offset:
         table_offset(args.chemistries)
+        return
+    if args.suite_logs:
+        suite_logs_speed(args.suite_logs)
         return
     if args.broad_only:
         args.broad, args.profiles = True, []

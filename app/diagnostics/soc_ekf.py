@@ -566,6 +566,14 @@ class SocResult(DiagnosticResult):
     samples: int = 0
 
 
+def _seq_total(carry: float, x: np.ndarray) -> float:
+    """``_seq_cumsum(carry, x)[-1]``, the same bits, in ``x``'s place (x is overwritten)."""
+    if not len(x):
+        return carry
+    x[0] = carry + x[0]
+    return float(np.cumsum(x, out=x)[-1])
+
+
 def _seq_cumsum(carry, x: np.ndarray) -> np.ndarray:
     """Running sum of ``x`` (1-D) continued from ``carry``; length len(x) + 1.
 
@@ -880,11 +888,12 @@ class EkfSocEstimator:
         i_avg = 0.5 * (i_ext[1:] + i_ext[:-1])  # trapezoidal rule
         dq = i_avg * dt
         cq = _seq_cumsum(self._cq, dq)  # cq[j + 1]: running charge after sample j
-        self._q_in = float(_seq_cumsum(self._q_in, np.maximum(dq, 0.0))[-1])
-        self._q_out = float(_seq_cumsum(self._q_out, np.minimum(dq, 0.0))[-1])
+        self._q_in = _seq_total(self._q_in, np.maximum(dq, 0.0))
+        self._q_out = _seq_total(self._q_out, np.minimum(dq, 0.0))
 
-        # seg[j] = 0: the interval open before this block; k >= 1: the k-th
-        # interval starting in this block (at starts[k - 1]).
+        # The block's samples by interval: 0, the interval open before this
+        # block (counts[0] samples, maybe none); k >= 1, the k-th interval
+        # starting in this block (at starts[k - 1], counts[k] samples).
         since = t - self._t0
         if self._period is None:
             later = np.flatnonzero(since > 0)
@@ -893,11 +902,13 @@ class EkfSocEstimator:
         bins = self._bins(since)
         new = bins != np.concatenate(([self._bin_last], bins[:-1]))
         starts = np.flatnonzero(new)
-        seg = np.cumsum(new)
+        # (per-interval values go to their samples by np.repeat: cheaper than
+        # indexing with each sample's interval number)
+        counts = np.diff(starts, prepend=0, append=len(t))
         ts_seg = np.concatenate(([self._ts], t_ext[starts]))  # the previous sample's time
         qs_seg = np.concatenate(([self._qs], cq[starts]))
-        q_rel = cq[1:] - qs_seg[seg]
-        t_rel = t - ts_seg[seg]
+        q_rel = cq[1:] - np.repeat(qs_seg, counts)
+        t_rel = t - np.repeat(ts_seg, counts)
 
         prior = [(self._x[_SOC], self._x[_OFF], self._x[_K], self._sigma)]
         here = (t, i, i_avg, dt, v0, mv, q_rel, t_rel)
@@ -915,7 +926,7 @@ class EkfSocEstimator:
         else:
             self._pending.append(here)
         pr = np.array(prior)
-        soc_s, off_s, k_s, sig_s = (pr[:, c][seg] for c in range(4))
+        soc_s, off_s, k_s, sig_s = (np.repeat(pr[:, c], counts) for c in range(4))
         soc = soc_s + self._soc_per_as * k_s * (q_rel - off_s * t_rel)
 
         self._t_last, self._i_last, self._bin_last = float(t[-1]), float(i[-1]), float(bins[-1])
@@ -1039,9 +1050,7 @@ class EkfSocEstimator:
         m = self.model
         t, i, i_avg, dt, v0, mv, q_rel, t_rel = batch
         n = len(t)
-        first = np.zeros(n, dtype=np.intp)
-        first[bounds[1:]] = 1
-        seg = np.cumsum(first)
+        counts = np.diff(bounds, append=n)  # samples per interval
         ends = np.concatenate((bounds[1:], [n])) - 1
         tau1, tau2 = m.tau1_s, m.tau2_s
         e1 = np.exp(-t_rel / tau1)
@@ -1050,15 +1059,15 @@ class EkfSocEstimator:
         # at i_avg over each step: f(t_j) = sum_m u_m exp(-(t_j - t_m)/tau). The
         # weights exp((t_m - t_f)/tau), t_f the interval's first sample, stay
         # bounded (t_m - t_f < update period).
-        since_first = t - t[bounds][seg]
+        since_first = t - np.repeat(t[bounds], counts)
         g1 = np.exp(since_first / tau1)
         g2 = np.exp(since_first / tau2)
         u1 = -np.expm1(-dt / tau1) * (m.r1_ohm * i_avg)
         u2 = -np.expm1(-dt / tau2) * (m.r2_ohm * i_avg)
         cw1 = _seq_cumsum(self._cw1, u1 * g1)
         cw2 = _seq_cumsum(self._cw2, u2 * g2)
-        f1 = (cw1[1:] - cw1[bounds][seg]) / g1
-        f2 = (cw2[1:] - cw2[bounds][seg]) / g2
+        f1 = (cw1[1:] - np.repeat(cw1[bounds], counts)) / g1
+        f2 = (cw2[1:] - np.repeat(cw2[bounds], counts)) / g2
         # the running sums, continued from the previous ones (column 0). Sum k is
         # csum[k // 2, :, k % 2]: two sums side by side as the real and imaginary
         # parts of one complex running sum (a complex add is the two adds: the same
