@@ -225,6 +225,21 @@ short 0.272 -> 0.237, sensors 0.164 -> 0.110, limits 0.132 -> 0.111 s).
 aimed at for the pack's detector: the stage's three strided bin sums (~40 % of it)
 add in a fixed order for the bits and are near their floor (~0.5 ns a value), and
 what is left of the families is spread over many small per-bin passes.
+
+Then the SOC filter (soc_series), alone: ``python benchmarks/bench_soc.py
+--suite-logs 3`` (soc_series CPU on this script's hppc and pack logs), the code
+before (c361027) and after run alternately twice, load 15-20 from the other
+helpers: hppc 1.497, 1.487 -> 0.980, 0.991 s; pack 0.928, 1.016 -> 0.844, 0.844
+s. On the hppc log (a start under load whose start check stays open, every
+interval of its long rests checks it: 15761 calls) the relaxed-rest range is
+first checked at the filter's own SOC in Python floats (all 1248 checks settled
+there, instead of a 401-point grid fit of ~50 numpy calls each) and the
+start's rest check lost its builtin min/max calls; in the per-interval loop,
+which is mostly numpy's per-call overhead on 9x9 arrays, the covariance update
+is a symmetric rank-one product without the symmetrising pass (4 numpy calls
+fewer); the per-sample part spreads per-interval values with np.repeat. SOC
+series within 1.7e-13 % of before on 23 simulated logs (the first and last
+steps bit for bit; live splits equal offline to the bit).
 """
 
 from __future__ import annotations
