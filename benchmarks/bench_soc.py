@@ -9,6 +9,7 @@
                                                    # one group (here LFP table from rest)
     python benchmarks/bench_soc.py --broad-only --cases 0 1 --chemistries lfp   # broad cases 0, 1
     python benchmarks/bench_soc.py --table-offset  # PyBaMM's true OCV minus the C/50 table
+    python benchmarks/bench_soc.py --suite-logs 3  # soc_series CPU on bench_suite's hppc/pack
 
 Ground truth: PyBaMM SPMe, Chen2020 (NMC, LG M50) and Prada2013 (LFP, A123
 26650), on seeded drive-cycle-like profiles with rests (``udds``, ``us06``,
@@ -40,11 +41,17 @@ to score are printed as "short" and left out of the summary. ``band%`` is the
 share of samples whose true SOC lies in the +-2 sigma band; ``cc rmse%`` is
 plain coulomb counting from the same logs (the estimator the filter replaced),
 for scale.
+
+Speed of soc_series on bench_suite.py's 1e6-sample logs (``--suite-logs 3``,
+best of 3 in CPU time, the code before and after run alternately twice at load
+15-20): hppc (4 cells, 10 Hz) 1.497, 1.487 -> 0.980, 0.991 s; pack (16 cells,
+1 Hz) 0.928, 1.016 -> 0.844, 0.844 s (see bench_suite.py and the commit log).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -380,6 +387,26 @@ def speed() -> None:
         )
 
 
+def suite_logs_speed(repeat: int) -> None:
+    """CPU time of soc_series on bench_suite.py's 'hppc' and 'pack' logs (best of ``repeat``)."""
+    from app.diagnostics.soc import soc_series
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    for name, cells, profile, dt in (("hppc", 4, "hppc", 0.1), ("pack", 16, "drive", 1.0)):
+        spec = preset("nmc", capacity_ah=5.0, series_cells=cells)
+        noise = NoiseSpec.typical(spec)
+        df = simulate(spec, profile, 1e6 * dt, dt, seed=2, noise=noise).to_frame()
+        best = math.inf
+        for _ in range(max(1, repeat)):
+            t0 = time.process_time()
+            soc_series(df, spec)
+            best = min(best, time.process_time() - t0)
+        print(
+            f"soc_series on bench_suite's {name!r} log (1e6 samples, {cells} cells, "
+            f"{1 / dt:g} Hz): {best:.3f} s CPU (best of {max(1, repeat)})"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -423,9 +450,18 @@ def main() -> None:
     )
     ap.add_argument("--no-accuracy", action="store_true", help="skip the PyBaMM cases")
     ap.add_argument("--no-speed", action="store_true", help="skip the speed measurements")
+    ap.add_argument(
+        "--suite-logs",
+        type=int,
+        metavar="REPEAT",
+        help="only soc_series' CPU time on bench_suite.py's hppc and pack logs, best of REPEAT",
+    )
     args = ap.parse_args()
     if args.table_offset:
         table_offset(args.chemistries)
+        return
+    if args.suite_logs:
+        suite_logs_speed(args.suite_logs)
         return
     if args.broad_only:
         args.broad, args.profiles = True, []

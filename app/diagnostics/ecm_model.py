@@ -243,9 +243,11 @@ class CellModel:
             hi = GRID_MAX_PCT
         else:
             hi = GRID_MIN_PCT + GRID_STEP_PCT * (k - 1 + (v_hi - g[k - 1]) / (g[k] - g[k - 1]))
-        lo = min(max(lo, SOC_MIN_PCT), SOC_MAX_PCT)
-        hi = min(max(hi, SOC_MIN_PCT), SOC_MAX_PCT)
-        return lo, max(lo, hi)
+        # min(max(x, SOC_MIN_PCT), SOC_MAX_PCT) of each and max(lo, hi), spelled
+        # out as the builtins pick (NaN stays NaN): half the cost of the calls
+        lo = SOC_MIN_PCT if lo < SOC_MIN_PCT else SOC_MAX_PCT if lo > SOC_MAX_PCT else lo
+        hi = SOC_MIN_PCT if hi < SOC_MIN_PCT else SOC_MAX_PCT if hi > SOC_MAX_PCT else hi
+        return lo, (hi if hi > lo else lo)
 
     def rest_posterior_moments(self, v: float, sigma_v: float) -> tuple[float, float, float]:
         """Spread of the SOC and of its OCV, and their correlation, given a rest

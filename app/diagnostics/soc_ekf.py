@@ -79,6 +79,12 @@ with the interval's *mean* voltage against the model's mean over the same
 samples (sensor noise of the mean is ``sigma/sqrt(n)``, so little is lost), and
 propagates state and covariance exactly over the interval. The Python loop runs
 once per interval (~15 us): ~0.3 s for 1e6 samples at 10 Hz with 5 s updates.
+Its cost is mostly numpy's per-call overhead on 9-element arrays (a dozen
+calls an interval, each about as dear as 30 lines of float arithmetic), so the
+covariance update is the symmetric rank-one ``P -= u u'`` with ``u = P h /
+sqrt(s)`` and no symmetrising pass (``u_i u_j`` is ``u_j u_i``; only the
+propagation's rounding leaves P asymmetric, ~1e-16 of its correlations
+after 1e6 samples), and ``h' P h`` and the gain are Python floats.
 
 The period is ``update_period_s`` (5 s) but at least ``update_min_samples``
 (60) sample periods, and at most ``model_error_correlation_s`` (60 s): 6 s at
@@ -390,6 +396,9 @@ SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
 # 0.58 % (``--onset 0``). Healthy logs with sensor noise, noise-free ones and
 # the default ``bench_soc.py`` cases (one cell) are unchanged to the bit.
 
+#: sqrt(2) - 1: a 1/sqrt(t) decay from t to 2t covers this part of what is left at t.
+_SQRT2_M1 = math.sqrt(2.0) - 1.0
+
 #: State indices.
 _SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
 _N_STATES = 9
@@ -557,6 +566,25 @@ class SocResult(DiagnosticResult):
     samples: int = 0
 
 
+def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
+    """Lengths of the runs of ``n`` samples cut at ``starts`` (increasing, in
+    (0, n)), the first from 0: ``np.diff(starts, prepend=0, append=n)``
+    without its Python-level overhead (a live block of 10 samples pays it)."""
+    edges = np.empty(len(starts) + 2, dtype=np.intp)
+    edges[0] = 0
+    edges[1:-1] = starts
+    edges[-1] = n
+    return edges[1:] - edges[:-1]
+
+
+def _seq_total(carry: float, x: np.ndarray) -> float:
+    """``_seq_cumsum(carry, x)[-1]``, the same bits, in ``x``'s place (x is overwritten)."""
+    if not len(x):
+        return carry
+    x[0] = carry + x[0]
+    return float(np.cumsum(x, out=x)[-1])
+
+
 def _seq_cumsum(carry, x: np.ndarray) -> np.ndarray:
     """Running sum of ``x`` (1-D) continued from ``carry``; length len(x) + 1.
 
@@ -640,15 +668,18 @@ class EkfSocEstimator:
         self._anchor_pending = False
         self._rest_t: list[float] = []  # seconds at rest at the end of each interval of this rest
         self._rest_v: list[float] = []  # and the interval's mean voltage
-        # Relaxed rests and the charge between them bound the SOC (see _resolve_rests).
+        # The table offset's sigma, and the voltage sigma of a start at rest (the
+        # rest's relaxation and noise and the table's error).
         st = self.settings
+        preset_ocv = self.model.ocv_from_preset
+        self._rest_sb = st.ocv_error_preset_v if preset_ocv else st.ocv_error_table_v
+        self._rest_sv = math.hypot(st.rest_voltage_sigma_v, self._rest_sb)
+        # Relaxed rests and the charge between them bound the SOC (see _resolve_rests).
         self._anchors = RestAnchors(
             self.model,
-            offset_sigma_v=st.ocv_error_preset_v
-            if self.model.ocv_from_preset
-            else st.ocv_error_table_v,
+            offset_sigma_v=self._rest_sb,
             voltage_sigma_v=st.rest_anchor_sigma_v
-            + (st.ocv_error_preset_floor_v if self.model.ocv_from_preset else 0.0),
+            + (st.ocv_error_preset_floor_v if preset_ocv else 0.0),
             charge_scale_sigma=st.charge_scale_sigma,
             min_rest_s=st.rest_anchor_min_rest_s,
             start_min_rest_s=st.rest_anchor_start_min_rest_s,
@@ -673,7 +704,7 @@ class EkfSocEstimator:
         s, m = self.settings, self.model
         q = self._one_c_a
         r0, r1, r2 = m.r0_ohm, m.r1_ohm, m.r2_ohm
-        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
+        sb, sv = self._rest_sb, self._rest_sv
         rho_sb = 0.0
         if not math.isfinite(v0):
             self.initialisation = SocInitialisation.UNKNOWN
@@ -682,7 +713,6 @@ class EkfSocEstimator:
             sv1 = sv2 = 0.01
         elif abs(i0) <= s.rest_current_c * q:
             self.initialisation = SocInitialisation.REST
-            sv = math.hypot(s.rest_voltage_sigma_v, sb)
             lo, hi = m.soc_range(v0 - 2 * sv, v0 + 2 * sv)
             soc0 = 0.5 * (lo + hi)
             sig0 = min(
@@ -869,11 +899,12 @@ class EkfSocEstimator:
         i_avg = 0.5 * (i_ext[1:] + i_ext[:-1])  # trapezoidal rule
         dq = i_avg * dt
         cq = _seq_cumsum(self._cq, dq)  # cq[j + 1]: running charge after sample j
-        self._q_in = float(_seq_cumsum(self._q_in, np.maximum(dq, 0.0))[-1])
-        self._q_out = float(_seq_cumsum(self._q_out, np.minimum(dq, 0.0))[-1])
+        self._q_in = _seq_total(self._q_in, np.maximum(dq, 0.0))
+        self._q_out = _seq_total(self._q_out, np.minimum(dq, 0.0))
 
-        # seg[j] = 0: the interval open before this block; k >= 1: the k-th
-        # interval starting in this block (at starts[k - 1]).
+        # The block's samples by interval: 0, the interval open before this
+        # block (counts[0] samples, maybe none); k >= 1, the k-th interval
+        # starting in this block (at starts[k - 1], counts[k] samples).
         since = t - self._t0
         if self._period is None:
             later = np.flatnonzero(since > 0)
@@ -882,11 +913,13 @@ class EkfSocEstimator:
         bins = self._bins(since)
         new = bins != np.concatenate(([self._bin_last], bins[:-1]))
         starts = np.flatnonzero(new)
-        seg = np.cumsum(new)
+        # (per-interval values go to their samples by np.repeat: cheaper than
+        # indexing with each sample's interval number)
+        counts = _run_lengths(starts, len(t))
         ts_seg = np.concatenate(([self._ts], t_ext[starts]))  # the previous sample's time
         qs_seg = np.concatenate(([self._qs], cq[starts]))
-        q_rel = cq[1:] - qs_seg[seg]
-        t_rel = t - ts_seg[seg]
+        q_rel = cq[1:] - np.repeat(qs_seg, counts)
+        t_rel = t - np.repeat(ts_seg, counts)
 
         prior = [(self._x[_SOC], self._x[_OFF], self._x[_K], self._sigma)]
         here = (t, i, i_avg, dt, v0, mv, q_rel, t_rel)
@@ -904,7 +937,7 @@ class EkfSocEstimator:
         else:
             self._pending.append(here)
         pr = np.array(prior)
-        soc_s, off_s, k_s, sig_s = (pr[:, c][seg] for c in range(4))
+        soc_s, off_s, k_s, sig_s = (np.repeat(pr[:, c], counts) for c in range(4))
         soc = soc_s + self._soc_per_as * k_s * (q_rel - off_s * t_rel)
 
         self._t_last, self._i_last, self._bin_last = float(t[-1]), float(i[-1]), float(bins[-1])
@@ -1028,9 +1061,7 @@ class EkfSocEstimator:
         m = self.model
         t, i, i_avg, dt, v0, mv, q_rel, t_rel = batch
         n = len(t)
-        first = np.zeros(n, dtype=np.intp)
-        first[bounds[1:]] = 1
-        seg = np.cumsum(first)
+        counts = _run_lengths(bounds[1:], n)  # samples per interval
         ends = np.concatenate((bounds[1:], [n])) - 1
         tau1, tau2 = m.tau1_s, m.tau2_s
         e1 = np.exp(-t_rel / tau1)
@@ -1039,15 +1070,15 @@ class EkfSocEstimator:
         # at i_avg over each step: f(t_j) = sum_m u_m exp(-(t_j - t_m)/tau). The
         # weights exp((t_m - t_f)/tau), t_f the interval's first sample, stay
         # bounded (t_m - t_f < update period).
-        since_first = t - t[bounds][seg]
+        since_first = t - np.repeat(t[bounds], counts)
         g1 = np.exp(since_first / tau1)
         g2 = np.exp(since_first / tau2)
         u1 = -np.expm1(-dt / tau1) * (m.r1_ohm * i_avg)
         u2 = -np.expm1(-dt / tau2) * (m.r2_ohm * i_avg)
         cw1 = _seq_cumsum(self._cw1, u1 * g1)
         cw2 = _seq_cumsum(self._cw2, u2 * g2)
-        f1 = (cw1[1:] - cw1[bounds][seg]) / g1
-        f2 = (cw2[1:] - cw2[bounds][seg]) / g2
+        f1 = (cw1[1:] - np.repeat(cw1[bounds], counts)) / g1
+        f2 = (cw2[1:] - np.repeat(cw2[bounds], counts)) / g2
         # the running sums, continued from the previous ones (column 0). Sum k is
         # csum[k // 2, :, k % 2]: two sums side by side as the real and imaginary
         # parts of one complex running sum (a complex add is the two adds: the same
@@ -1153,15 +1184,10 @@ class EkfSocEstimator:
         # again only when the interval's length changes (rarely: every interval
         # is one update period but the block's first and the log's gaps)
         q, q_de = np.empty(_N_STATES), math.nan
-        # the symmetrised update: p's transpose copied (a contiguous add is
-        # cheaper than one through the transposed view) and 0.5 as an array (a
-        # Python float operand costs a scalar conversion per call)
-        p_t, half = np.empty_like(p), np.full_like(p, 0.5)
-        # the update's vectors p h and gain, and their outer product, in buffers too
-        # (with their column and row views made once)
-        ph, gain = np.empty(_N_STATES), np.empty(_N_STATES)
-        ph_row, gain_col = ph[None, :], gain[:, None]
-        outer = np.empty_like(p)
+        # the update's p h and its outer product, in buffers too
+        ph, outer = np.empty(_N_STATES), np.empty_like(p)
+        u = np.empty(_N_STATES)
+        u_col, u_row = u[:, None], u[None, :]
         f = np.eye(_N_STATES)
         f_t = f.T  # (a view: follows f's updates)
         f_flat = f.reshape(-1)  # (a view: its items are set faster than f[i, j])
@@ -1234,13 +1260,14 @@ class EkfSocEstimator:
                 if anchor_pending:
                     # (the OCV's variance about the SLR line: see "Start under load")
                     r_var += lin_var
-                h = np.array(
-                    (sl, e1b, e2b, ibar, -sl * cap * ks * tbar, sl * cap * dq, f12b, 1.0, hb)
-                )
-                # ndarray.dot, not @: the same BLAS product (the same bits) without
-                # the matmul ufunc's dispatch, a third of the cost on 8x8
-                ph = p.dot(h, out=ph)
-                hph = float(h.dot(ph))
+                h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
+                h = np.array((sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb))
+                # ndarray.dot, not @: the same BLAS product without the matmul
+                # ufunc's dispatch, a third of the cost on 8x8
+                p0, p1, p2, p3, p4, p5, p6, p7, p8 = p.dot(h, out=ph).tolist()
+                hph = (
+                    sl * p0 + e1b * p1 + e2b * p2 + ibar * p3 + h4 * p4 + h5 * p5 + f12b * p6 + p7
+                ) + hb * p8
                 s_var = hph + r_var
                 if resid * resid > gate2 * s_var:
                     # Huber-like: a residual beyond the gate counts as if it
@@ -1263,10 +1290,18 @@ class EkfSocEstimator:
                         ex2 -= lin_var
                     if ex2 > (unexplained + me0) ** 2:
                         unexplained = math.sqrt(ex2) - me0
-                np.multiply(ph, 1.0 / s_var, out=gain)
-                # the step gain * resid, in Python floats (the same IEEE products
-                # as numpy's, without a call and a list)
-                k0, k1, k2, k3, k4, k5, k6, k7, k8 = gain.tolist()
+                inv_s = 1.0 / s_var
+                k0, k1, k2, k3, k4, k5, k6, k7, k8 = (
+                    p0 * inv_s,
+                    p1 * inv_s,
+                    p2 * inv_s,
+                    p3 * inv_s,
+                    p4 * inv_s,
+                    p5 * inv_s,
+                    p6 * inv_s,
+                    p7 * inv_s,
+                    p8 * inv_s,
+                )
                 # min(max(x, lo), hi) of each, spelled out (NaN stays NaN, as there):
                 # ~20 builtin calls per interval are a tenth of the loop
                 soc += k0 * resid
@@ -1288,10 +1323,10 @@ class EkfSocEstimator:
                 a += k8 * resid
                 a = 0.0 if a < 0.0 else a_hi if a > a_hi else a
                 # (p is this loop's own array: updated in place)
-                p -= gain_col.dot(ph_row, out=outer)  # the outer product (k=1: exact products)
-                p_t[...] = p.T
-                p += p_t
-                np.multiply(p, half, out=p)
+                # p h h' p / s: (p h)_i (p h)_j is (p h)_j (p h)_i, so the update
+                # keeps p as symmetric as it was
+                np.multiply(ph, sqrt(inv_s), out=u)
+                p -= u_col.dot(u_row, out=outer)
             # Propagate to the interval's last sample (the next one's start).
             qe, de, e1e, e2e, f1e, f2e = end
             dqe = qe - off * de
@@ -1339,15 +1374,17 @@ class EkfSocEstimator:
         variances reset as for a start from the range (the filter's confidence
         was wrong) unless larger: (soc, b, covariance). None if the SOC is
         inside the range."""
+        if self._anchors.holds_surely(soc):
+            return None
         lo, hi = self._anchors.resolve()
         if lo <= soc <= hi:
             return None
-        s, m = self.settings, self.model
+        s = self.settings
         soc_new = lo if soc < lo else hi
         sig0 = min(
             max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct), s.initial_soc_sigma_max_pct
         )
-        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
+        sb = self._rest_sb
         p = p.copy()
         for k, var in ((_SOC, sig0 * sig0), (_B, sb * sb)):
             var = max(var, p[k, k])
@@ -1370,20 +1407,24 @@ class EkfSocEstimator:
         over from there as from a rest (SOC, RC voltages and the table offset;
         not the adapted resistances and scales): (soc, v1, v2, b, covariance).
         """
-        s, m = self.settings, self.model
+        # (it runs at every interval of every rest from 120 s on while the start
+        # is unsettled, so the min/max builtins are spelled out, as in the loop)
+        s = self.settings
         v_end = rest_v[-1]
         v_half = rest_v[bisect_left(rest_t, 0.5 * rest_t[-1])]
-        remaining = (v_end - v_half) / (math.sqrt(2.0) - 1.0)
-        sb = s.ocv_error_preset_v if m.ocv_from_preset else s.ocv_error_table_v
-        sv = math.hypot(s.rest_voltage_sigma_v, sb)
-        lo, hi = m.soc_range(
-            v_end + min(remaining, 0.0) - 2 * sv, v_end + max(remaining, 0.0) + 2 * sv
+        remaining = (v_end - v_half) / _SQRT2_M1
+        sb, sv = self._rest_sb, self._rest_sv
+        lo, hi = self.model.soc_range(
+            v_end + (0.0 if remaining > 0.0 else remaining) - 2 * sv,
+            v_end + (0.0 if remaining < 0.0 else remaining) + 2 * sv,
         )
-        sig0 = min(
-            max(0.25 * (hi - lo), s.rest_initial_soc_sigma_min_pct), s.initial_soc_sigma_max_pct
-        )
+        sig0 = 0.25 * (hi - lo)
+        if s.rest_initial_soc_sigma_min_pct > sig0:
+            sig0 = s.rest_initial_soc_sigma_min_pct
+        if s.initial_soc_sigma_max_pct < sig0:
+            sig0 = s.initial_soc_sigma_max_pct
         if lo <= soc <= hi:
-            return None, sig0 * sig0 <= p[_SOC, _SOC]
+            return None, sig0 * sig0 <= p.item(_SOC * (_N_STATES + 1))
         p = p.copy()
         for k, var in (
             (_SOC, sig0**2),

@@ -57,6 +57,10 @@ class RestAnchors:
         self._ocv_slope = np.gradient(self._ocv_grid, GRID_STEP_PCT)
         self._ocv_step = np.diff(self._ocv_grid)  # (for _table_at)
         self._slope_step = np.diff(self._ocv_slope)
+        # (the same tables as Python floats, for the cost at one SOC: holds_surely)
+        self._tables = tuple(
+            a.tolist() for a in (self._ocv_grid, self._ocv_slope, self._ocv_step, self._slope_step)
+        )
         self._sb2 = offset_sigma_v**2
         self._sa2 = voltage_sigma_v**2
         self._ks = charge_scale_sigma
@@ -120,23 +124,33 @@ class RestAnchors:
         value and the cost (weighted squared residuals plus the offset's prior)."""
         c = np.array([a[0] for a in self._anchors])
         v = np.array([a[1] for a in self._anchors])
-        socs = grid[:, None] - (c[-1] - c)[None, :]  # (grid, anchors)
+        back = c[-1] - c
+        # (anchors, grid): each anchor's row contiguous, and the sums over the
+        # anchors row after row (a sum along a short last axis, 401 rows of 6,
+        # cost four times as much; for up to 7 anchors both add in order)
+        socs = grid[None, :] - back[:, None]
         ocv, slope = self._table_at(socs)
-        w = 1.0 / (self._sa2 + (slope * self._ks * np.abs(c[-1] - c)[None, :]) ** 2)
-        d = v[None, :] - ocv
-        b = (w * d).sum(axis=1) / (w.sum(axis=1) + 1.0 / self._sb2)
-        cost = (w * (d - b[:, None]) ** 2).sum(axis=1) + b * b / self._sb2
+        w = 1.0 / (self._sa2 + (slope * self._ks * np.abs(back)[:, None]) ** 2)
+        d = v[:, None] - ocv
+        add = np.add.reduce
+        b = add(w * d, axis=0) / (add(w, axis=0) + 1.0 / self._sb2)
+        cost = add(w * (d - b[None, :]) ** 2, axis=0) + b * b / self._sb2
         return b, cost
 
     def _table_at(self, socs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The OCV table and its slope at ``socs``, linearly interpolated on the table's
         even grid and held at its ends (what ``np.interp`` gives, without its search)."""
         last = len(self._ocv_grid) - 1
-        x = np.clip((socs - GRID_MIN_PCT) / GRID_STEP_PCT, 0.0, last)
-        i = np.minimum(x.astype(np.intp), last - 1)
+        x = (socs - GRID_MIN_PCT) / GRID_STEP_PCT
+        # (np.clip's Python wrapper costs more than the two ufuncs on these sizes)
+        np.minimum(np.maximum(x, 0.0, out=x), float(last), out=x)
+        i = x.astype(np.intp)
+        np.minimum(i, last - 1, out=i)
         frac = x - i
-        ocv = self._ocv_grid[i] + frac * self._ocv_step[i]
-        slope = self._ocv_slope[i] + frac * self._slope_step[i]
+        ocv = self._ocv_grid.take(i)
+        ocv += frac * self._ocv_step.take(i)
+        slope = self._ocv_slope.take(i)
+        slope += frac * self._slope_step.take(i)
         return ocv, slope
 
     def resolve(self) -> tuple[float, float]:
@@ -146,6 +160,44 @@ class RestAnchors:
         ok = np.flatnonzero(cost <= cost.min() + 4.0)
         # (widened by the grid's step: an SOC between two grid points is in it)
         return float(_GRID[ok[0]]) - _STEP, float(_GRID[ok[-1]]) + _STEP
+
+    def holds_surely(self, soc: float) -> bool:
+        """True if ``soc`` is surely in :meth:`resolve`'s range, found at the cost
+        of a few floats: the grid SOC nearest it (within a grid step) costs less
+        than 4, so it is within 4 of the least cost, whatever that is. False
+        says nothing (ask :meth:`resolve`). A filter that tracks the rests is
+        nearly always there, and the whole grid costs ~50 numpy calls.
+        """
+        if not (self._anchors and -_STEP <= soc <= 100.0 + _STEP):  # (NaN too)
+            return False
+        g = min(max(round(soc / _STEP) * _STEP, 0.0), 100.0)
+        # (a margin for rounding: _cost_at adds in another order than _fit)
+        return self._cost_at(g) <= 4.0 - 1e-9
+
+    def _cost_at(self, soc: float) -> float:
+        """:meth:`_fit`'s cost at one SOC, in Python floats."""
+        ocv_g, slope_g, ocv_step, slope_step = self._tables
+        last = len(ocv_g) - 1
+        c_last = self._anchors[-1][0]
+        sw = swd = 0.0
+        terms = []
+        for c, v in self._anchors:
+            back = c_last - c
+            x = (soc - back - GRID_MIN_PCT) / GRID_STEP_PCT
+            x = 0.0 if x < 0.0 else last if x > last else x
+            i = min(int(x), last - 1)
+            frac = x - i
+            slope = (slope_g[i] + frac * slope_step[i]) * self._ks * abs(back)
+            w = 1.0 / (self._sa2 + slope * slope)
+            d = v - (ocv_g[i] + frac * ocv_step[i])
+            sw += w
+            swd += w * d
+            terms.append((w, d))
+        b = swd / (sw + 1.0 / self._sb2)
+        cost = b * b / self._sb2
+        for w, d in terms:
+            cost += w * (d - b) ** 2
+        return cost
 
     def offset_at(self, soc: float) -> float:
         """The table offset's least-squares value for ``soc`` at the latest anchor."""

@@ -297,6 +297,37 @@ def test_rest_anchors_bound_the_soc_and_wait_for_relaxation():
     assert abs(anchors.offset_at(18.0) - 0.002) < 0.001
 
 
+@pytest.mark.parametrize("chem", [LFP, NMC])
+def test_rest_anchors_quick_check_never_claims_an_soc_outside_the_range(chem):
+    # holds_surely (a few floats) may only say True where resolve (the whole grid)
+    # holds the SOC, and it does say so near the truth, which the filter mostly is
+    m = CellModel.from_spec(chem)
+    rng = np.random.default_rng(3)
+    claimed = 0
+    for _ in range(12):
+        anchors = RestAnchors(
+            m, offset_sigma_v=0.005, voltage_sigma_v=0.001, charge_scale_sigma=0.05
+        )
+        offset = rng.normal(0.0, 0.003)
+        socs = np.sort(rng.uniform(5.0, 95.0, int(rng.integers(1, 8))))[::-1]
+        for soc in socs:
+            anchors.load()
+            for _ in range(150):
+                anchors.rest(5.0, m.ocv(soc) + offset + rng.normal(0.0, 3e-4), soc - socs[0])
+        assert anchors.count == min(len(socs), 6)
+        lo, hi = anchors.resolve()
+        grid = np.linspace(-10.0, 110.0, 97)
+        np.testing.assert_allclose(
+            [anchors._cost_at(float(s)) for s in grid], anchors._fit(grid)[1], rtol=1e-12
+        )
+        for s in np.concatenate([np.linspace(-10.0, 110.0, 241), [socs[-1]]]):
+            if anchors.holds_surely(float(s)):
+                claimed += 1
+                assert lo <= s <= hi
+        assert not anchors.holds_surely(math.nan)
+    assert claimed > 12
+
+
 def test_rest_anchor_shortcuts_match_the_plain_computation():
     # the table lookup without np.interp's search, and the rest's means from running
     # sums: the same numbers as the plain computation, on and off the table's grid
