@@ -253,6 +253,7 @@ in order per sensor for the bits, the complex cumsum along rows (17 x 4097: 315 
 beats a (rows, 2 x sensors) layout summed along axis 0 (621 us: numpy's accumulate
 runs the summed axis innermost), and batching anchors would need a Python loop over
 rows while the windows' ~6 passes over sensors x windows do not shrink.
+
 Then the SOC filter (soc_series), alone: ``python benchmarks/bench_soc.py
 --suite-logs 3`` (soc_series CPU on this script's hppc and pack logs), the code
 before (c361027) and after run alternately twice, load 15-20 from the other
