@@ -701,6 +701,10 @@ class _MeasuredResistance:
     in_band: bool
     without_temperature: int
     out_of_range: int = 0
+    #: pulses left out: a temperature outside the correction's range, others inside
+    left_out: int = 0
+    #: the pulses' temperatures are their cells' own (``cell_<k>_temp_c``)
+    per_cell: bool = False
 
 
 def _measured_resistance(
@@ -708,7 +712,9 @@ def _measured_resistance(
 ) -> _MeasuredResistance | None:
     """Median per-cell resistance of the pulses (SOC and temperature band when any), each
     pulse's corrected to the reference temperature by the Arrhenius factor of its own
-    ``temperature_c`` (uncorrected where it has none); None without a usable pulse."""
+    temperature: the mean of its cells' factors where they have sensors
+    (``cell_temperatures_c``), else of its ``temperature_c`` (uncorrected where it has
+    none); None without a usable pulse."""
     pulses = ir.pulses
 
     def value(p: dict) -> float | None:
@@ -716,14 +722,26 @@ def _measured_resistance(
             return p.get("r0_cell_ohm")
         return p.get("r_10s_cell_ohm")
 
-    def read(p: dict) -> float | None:
+    def temps(p: dict) -> list[float]:
+        """The temperatures the pulse's resistance was at: each cell's where the cells
+        have sensors (the pack's resistance is the sum of its cells', each at its own;
+        the pack's ``temperature_c`` may be the hottest cell's), else the pack's."""
+        cells = [t for t in p.get("cell_temperatures_c") or () if t is not None and np.isfinite(t)]
         t = p.get("temperature_c")
-        return float(t) if t is not None and np.isfinite(t) else None
+        return cells or ([float(t)] if t is not None and np.isfinite(t) else [])
 
-    def temperature(p: dict) -> float | None:
-        """The pulse's temperature where the correction holds for it, else None."""
-        t = read(p)
-        return t if t is not None and tmin <= t <= tmax else None
+    def read(p: dict) -> float | None:
+        """The pulse's temperature: its cells' median (one hot cell is no pack's)."""
+        ts = temps(p)
+        return float(np.median(ts)) if ts else None
+
+    def factor(p: dict) -> float | None:
+        """measured / at the reference, each cell's share by its own temperature
+        (None where a temperature is outside the range the correction holds for)."""
+        ts = temps(p)
+        if not ts or not all(tmin <= t <= tmax for t in ts):
+            return None
+        return float(np.mean([resistance_temperature_factor(spec.chemistry, t) for t in ts]))
 
     tmin, tmax = RESISTANCE_CORRECTION_RANGE_C
 
@@ -731,31 +749,43 @@ def _measured_resistance(
     tlo, thi = settings.resistance_temperature_band_c
     # a resistance of zero or less is a failed read-out, not a healthy cell
     good = [p for p in pulses if value(p) is not None and np.isfinite(value(p)) and value(p) > 0]
+    # in the band: every cell at room temperature (a pulse while one cell runs hot, a
+    # fault reported elsewhere, only where there is no other)
     band = [
         p
         for p in good
         if p.get("soc_percent") is not None
         and lo <= p["soc_percent"] <= hi
-        and (read(p) is None or tlo <= read(p) <= thi)
+        and all(tlo <= t <= thi for t in temps(p))
     ]
     use = band or good
     if not use:
         return None
-    temps = [temperature(p) for p in use]
-    factors = [
-        1.0 if t is None else resistance_temperature_factor(spec.chemistry, t) for t in temps
-    ]
-    known = [t for t in temps if t is not None]
+    factors = [factor(p) for p in use]
+    # a pulse with a temperature the correction does not hold for (a cell past 60 degC:
+    # a fault, reported elsewhere) is left out where others can be corrected
+    odd = [bool(temps(p)) and f is None for p, f in zip(use, factors, strict=True)]
+    left_out = sum(odd) if not all(odd) and any(f is not None for f in factors) else 0
+    if left_out:
+        kept = [(p, f) for p, f, o in zip(use, factors, odd, strict=True) if not o]
+        use, factors = [p for p, _ in kept], [f for _, f in kept]
+    known = [read(p) for p, f in zip(use, factors, strict=True) if f is not None]
     return _MeasuredResistance(
         at_reference_ohm=float(
-            np.median([value(p) / f for p, f in zip(use, factors, strict=True)])
+            np.median([value(p) / (f or 1.0) for p, f in zip(use, factors, strict=True)])
         ),
         measured_ohm=float(np.median([value(p) for p in use])),
         temperature_c=float(np.median(known)) if known else None,
         n_pulses=len(use),
         in_band=bool(band),
         without_temperature=len(use) - len(known),
-        out_of_range=sum(1 for p in use if read(p) is not None and temperature(p) is None),
+        out_of_range=sum(1 for p, f in zip(use, factors, strict=True) if temps(p) and f is None),
+        left_out=left_out,
+        per_cell=any(
+            t is not None and np.isfinite(t)
+            for p in use
+            for t in p.get("cell_temperatures_c") or ()
+        ),
     )
 
 
@@ -985,7 +1015,7 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
     lo, hi = RESISTANCE_CORRECTION_RANGE_C
     outside = (
         f"{odd} of {n} pulses read a temperature outside {lo:g}-{hi:g} degC, where the "
-        "correction holds (a degF column, or a broken sensor?)"
+        "correction holds (a degF column, a broken sensor, or a cell running hot: a fault?)"
         if odd
         else ""
     )
@@ -998,14 +1028,20 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
         )
         return
     factor = measured.measured_ohm / measured.at_reference_ohm
+    cells = "' cells; each cell's share corrected at its own" if measured.per_cell else ""
     notes.append(
         f"resistance corrected to {ref:g} degC: measured {_milliohm(measured.measured_ohm)} "
-        f"at {measured.temperature_c:.1f} degC (median of the pulses), x{1 / factor:.3g} "
+        f"at {measured.temperature_c:.1f} degC (median of the pulses{cells}), x{1 / factor:.3g} "
         f"(Arrhenius, {spec.chemistry.value} {ea / 1000:g} kJ/mol) -> "
         f"{_milliohm(measured.at_reference_ohm)}"
     )
     if odd:
         notes.append(f"{outside}: not corrected")
+    if measured.left_out:
+        notes.append(
+            f"{measured.left_out} pulse(s) left out: a temperature outside {lo:g}-{hi:g} degC "
+            "(a cell running hot, a fault; or a broken sensor), where the correction does not hold"
+        )
     if missing > odd:
         notes.append(f"{missing - odd} of {n} pulses without a temperature: not corrected")
 
