@@ -82,7 +82,9 @@ step. Temperature: mean of ``temperature_c`` (else of the cell temperatures)
 over the pulse's first 10 s, where its ohmic, fitted R0 and 10 s resistances are
 read (a 6-minute 1C step warms an NMC cell by ~1.3 K: its mean over the whole step
 put the R0 read at 25.1 degC at 26.3 degC, and the SOH's temperature correction
-then overstated the resistance by ~3 %).
+then overstated the resistance by ~3 %); and each ``cell_<k>_temp_c``'s mean there
+(``cell_temperatures_c``, None without them: the SOH corrects each cell's share by
+its own).
 
 **Summary** (:mod:`~app.diagnostics.pulse_summary`): medians of r_ohmic, r_10s (pack, per cell) and R0; the ECM
 parameters as medians over the ``ok`` fits that resolve both RC pairs (else all

@@ -40,7 +40,14 @@ the pulses found by :mod:`~app.diagnostics.internal_resistance` (those at 20-80
 the ohmic R0 of the pulse read-out fits (``resistance_metric="r_10s"``: the 10 s
 DCIR). Each pulse's resistance is brought to the reference temperature (25 degC,
 where a new cell's resistance is quoted) by the Arrhenius factor of its own
-``temperature_c``: ``R_25 = R(T) / exp(Ea/R_gas (1/T - 1/T_25))``, the activation
+temperature, ``R_25 = R(T) / exp(Ea/R_gas (1/T - 1/T_25))`` -- where the cells have
+sensors (``cell_<k>_temp_c``) the mean of the cells' factors (the pack's resistance
+is the sum of its cells', each at its own temperature; a pack ``temperature_c`` may
+be the hottest cell's: an internal short heating one NMC cell of four to 43 degC read
+the pack's new cells as 22 mOhm at 25 degC, SOH 53 %, now 15.7 mOhm, 95 %), else its
+``temperature_c``; the SOC and temperature band then asks every cell in 15-35 degC,
+and a pulse with a cell outside -20-60 degC (a cell running hot: a fault) is left out
+where others can be corrected. The activation
 energy Ea per chemistry (:data:`app.core.spec.RESISTANCE_ACTIVATION_J_PER_MOL`:
 Li-ion 20 kJ/mol, x1.5 from 25 to 10 degC; lead-acid 11 kJ/mol); a pulse without a
 temperature is taken as it is, and a note says so. ``resistance_ohm`` is the
