@@ -46,8 +46,9 @@ is the sum of its cells', each at its own temperature; a pack ``temperature_c`` 
 be the hottest cell's: an internal short heating one NMC cell of four to 43 degC read
 the pack's new cells as 22 mOhm at 25 degC, SOH 53 %, now 15.7 mOhm, 95 %), else its
 ``temperature_c``; the SOC and temperature band then asks every cell in 15-35 degC,
-and a pulse with a cell outside -20-60 degC (a cell running hot: a fault) is left out
-where others can be corrected. The activation
+and a pulse with a cell outside -20-60 degC while others are inside (a cell running
+hot: a fault, reported elsewhere) is left out (none left: no resistance, a note says
+why), as is one wholly outside where others can be corrected. The activation
 energy Ea per chemistry (:data:`app.core.spec.RESISTANCE_ACTIVATION_J_PER_MOL`:
 Li-ion 20 kJ/mol, x1.5 from 25 to 10 degC; lead-acid 11 kJ/mol); a pulse without a
 temperature is taken as it is, and a note says so. ``resistance_ohm`` is the
@@ -765,9 +766,10 @@ def _measured_resistance(
         and lo <= p["soc_percent"] <= hi
         and all(tlo <= t <= thi for t in temps(p))
     ]
-    use = band or good
+    use = [p for p in band or good if not _cell_apart(p)]
     if not use:
         return None
+    apart = len(band or good) - len(use)
     factors = [factor(p) for p in use]
     # a pulse with a temperature the correction does not hold for (a cell past 60 degC:
     # a fault, reported elsewhere) is left out where others can be corrected
@@ -787,13 +789,23 @@ def _measured_resistance(
         in_band=bool(band),
         without_temperature=len(use) - len(known),
         out_of_range=sum(1 for p, f in zip(use, factors, strict=True) if temps(p) and f is None),
-        left_out=left_out,
+        left_out=left_out + apart,
         per_cell=any(
             t is not None and np.isfinite(t)
             for p in use
             for t in p.get("cell_temperatures_c") or ()
         ),
     )
+
+
+def _cell_apart(p: dict) -> bool:
+    """Some of the pulse's cells inside the range the temperature correction holds for,
+    some outside: a cell running hot (a fault, reported elsewhere), its share of the
+    pack's resistance at a temperature the correction cannot take."""
+    tmin, tmax = RESISTANCE_CORRECTION_RANGE_C
+    ts = [t for t in p.get("cell_temperatures_c") or () if t is not None and np.isfinite(t)]
+    inside = [tmin <= t <= tmax for t in ts]
+    return any(inside) and not all(inside)
 
 
 def _resistance_soh(
@@ -970,11 +982,20 @@ def build_soh_result(
         # the pulses may be there, read from the samples without a fit (a slow log)
         found = ir.n_pulses if ir is not None else 0
         metric = _METRIC_NAMES[resistance_metric]
-        notes.append(
-            f"no resistance: {found} current pulses found, none gave a {metric}"
-            if found
-            else f"no resistance: {NO_PULSES_REASON}"
-        )
+        apart = sum(map(_cell_apart, ir.pulses)) if ir is not None else 0
+        lo, hi = RESISTANCE_CORRECTION_RANGE_C
+        if apart:
+            notes.append(
+                f"no resistance: {apart} of {found} current pulses had a cell outside "
+                f"{lo:g}-{hi:g} degC (a cell running hot, a fault), where the temperature "
+                "correction does not hold"
+            )
+        else:
+            notes.append(
+                f"no resistance: {found} current pulses found, none gave a {metric}"
+                if found
+                else f"no resistance: {NO_PULSES_REASON}"
+            )
     # --- ICA
     curves = [ica_curve(grid, acc, c, d) for (c, d), acc in sorted(ica.items())]
     return SohResult(

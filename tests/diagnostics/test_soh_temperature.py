@@ -142,3 +142,22 @@ def test_a_pulse_with_a_cell_past_the_correction_range_is_left_out():
     assert res.resistance_ohm == pytest.approx(spec.ecm.for_capacity(5.0)["r0_ohm"], rel=0.08)
     assert res.soh_resistance_percent >= 90.0
     assert any("left out: a temperature outside -20-60 degC" in n for n in res.notes)
+
+
+def test_pulses_only_while_a_cell_runs_away_give_no_resistance():
+    # the drive's one pulse comes while cell 2 is past 60 degC: the pack's resistance then
+    # holds a share no correction can take (uncorrected it read 11.3 mOhm, "lower than a
+    # new cell"): no resistance, and the note says why
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=1800,
+        seed=0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("thermal_runaway", 600.0, cell=2)],
+    )
+    res = calculate_soh(block.to_frame(), spec)
+    assert res.resistance_ohm is None and res.soh_resistance_percent is None
+    (note,) = [n for n in res.notes if n.startswith("no resistance")]
+    assert "had a cell outside -20-60 degC (a cell running hot, a fault)" in note
