@@ -82,7 +82,9 @@ step. Temperature: mean of ``temperature_c`` (else of the cell temperatures)
 over the pulse's first 10 s, where its ohmic, fitted R0 and 10 s resistances are
 read (a 6-minute 1C step warms an NMC cell by ~1.3 K: its mean over the whole step
 put the R0 read at 25.1 degC at 26.3 degC, and the SOH's temperature correction
-then overstated the resistance by ~3 %).
+then overstated the resistance by ~3 %); and each ``cell_<k>_temp_c``'s mean there
+(``cell_temperatures_c``, None without them: the SOH corrects each cell's share by
+its own).
 
 **Summary** (:mod:`~app.diagnostics.pulse_summary`): medians of r_ohmic, r_10s (pack, per cell) and R0; the ECM
 parameters as medians over the ``ok`` fits that resolve both RC pairs (else all
@@ -261,6 +263,7 @@ class InternalResistanceTracker:
         self._soc: CoulombCountingSoc | None = None
         self._use_block_soc: bool | None = None
         self._cell_cols: list[str] = []
+        self._cell_temp_cols: list[str] = []
         self._has_step_index = False
         self._last_i = 0.0
         # fit budget: tokens in the bucket as of global sample index _bucket_k
@@ -275,6 +278,7 @@ class InternalResistanceTracker:
         if self._use_block_soc is None:  # decided once, on the first block
             self._use_block_soc = SOC_COLUMN in block
             self._cell_cols = schema.cell_voltage_columns(block.columns)
+            self._cell_temp_cols = schema.cell_temperature_columns(block.columns)
             self._has_step_index = schema.STEP_INDEX in block
             if not self._use_block_soc:
                 self._soc = CoulombCountingSoc(self.spec)
@@ -300,7 +304,7 @@ class InternalResistanceTracker:
         cols["step"] = _column(block, schema.STEP_INDEX)
         # each cell voltage a column of its own: a pulse's window is stacked when it
         # is measured (:meth:`_cells`), not every sample of the log
-        for name in self._cell_cols:
+        for name in self._cell_cols + self._cell_temp_cols:
             cols[name] = _column(block, name)
         return cols
 
@@ -783,6 +787,9 @@ class InternalResistanceTracker:
             "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
             "soc_percent": soc if math.isfinite(soc) else None,
             "temperature_c": _finite_mean(buf["temp"][k:end_t]),
+            # each cell's own, where it has a sensor (the SOH corrects each cell's share)
+            "cell_temperatures_c": [_finite_mean(buf[c][k:end_t]) for c in self._cell_temp_cols]
+            or None,
             "method": method,
         }
         scale = self.spec.parallel_strings / self.spec.series_cells

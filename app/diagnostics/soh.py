@@ -50,7 +50,15 @@ the pulses found by :mod:`~app.diagnostics.internal_resistance` (those at 20-80
 the ohmic R0 of the pulse read-out fits (``resistance_metric="r_10s"``: the 10 s
 DCIR). Each pulse's resistance is brought to the reference temperature (25 degC,
 where a new cell's resistance is quoted) by the Arrhenius factor of its own
-``temperature_c``: ``R_25 = R(T) / exp(Ea/R_gas (1/T - 1/T_25))``, the activation
+temperature, ``R_25 = R(T) / exp(Ea/R_gas (1/T - 1/T_25))`` -- where the cells have
+sensors (``cell_<k>_temp_c``) the mean of the cells' factors (the pack's resistance
+is the sum of its cells', each at its own temperature; a pack ``temperature_c`` may
+be the hottest cell's: an internal short heating one NMC cell of four to 43 degC read
+the pack's new cells as 22 mOhm at 25 degC, SOH 53 %, now 15.7 mOhm, 95 %), else its
+``temperature_c``; the SOC and temperature band then asks every cell in 15-35 degC,
+and a pulse with a cell outside -20-60 degC while others are inside (a cell running
+hot: a fault, reported elsewhere) is left out (none left: no resistance, a note says
+why), as is one wholly outside where others can be corrected. The activation
 energy Ea per chemistry (:data:`app.core.spec.RESISTANCE_ACTIVATION_J_PER_MOL`:
 Li-ion 20 kJ/mol, x1.5 from 25 to 10 degC; lead-acid 11 kJ/mol); a pulse without a
 temperature is taken as it is, and a note says so. ``resistance_ohm`` is the
@@ -783,6 +791,10 @@ class _MeasuredResistance:
     in_band: bool
     without_temperature: int
     out_of_range: int = 0
+    #: pulses left out: a temperature outside the correction's range, others inside
+    left_out: int = 0
+    #: the pulses' temperatures are their cells' own (``cell_<k>_temp_c``)
+    per_cell: bool = False
 
 
 def _measured_resistance(
@@ -790,7 +802,9 @@ def _measured_resistance(
 ) -> _MeasuredResistance | None:
     """Median per-cell resistance of the pulses (SOC and temperature band when any), each
     pulse's corrected to the reference temperature by the Arrhenius factor of its own
-    ``temperature_c`` (uncorrected where it has none); None without a usable pulse."""
+    temperature: the mean of its cells' factors where they have sensors
+    (``cell_temperatures_c``), else of its ``temperature_c`` (uncorrected where it has
+    none); None without a usable pulse."""
     pulses = ir.pulses
 
     def value(p: dict) -> float | None:
@@ -798,14 +812,26 @@ def _measured_resistance(
             return p.get("r0_cell_ohm")
         return p.get("r_10s_cell_ohm")
 
-    def read(p: dict) -> float | None:
+    def temps(p: dict) -> list[float]:
+        """The temperatures the pulse's resistance was at: each cell's where the cells
+        have sensors (the pack's resistance is the sum of its cells', each at its own;
+        the pack's ``temperature_c`` may be the hottest cell's), else the pack's."""
+        cells = [t for t in p.get("cell_temperatures_c") or () if t is not None and np.isfinite(t)]
         t = p.get("temperature_c")
-        return float(t) if t is not None and np.isfinite(t) else None
+        return cells or ([float(t)] if t is not None and np.isfinite(t) else [])
 
-    def temperature(p: dict) -> float | None:
-        """The pulse's temperature where the correction holds for it, else None."""
-        t = read(p)
-        return t if t is not None and tmin <= t <= tmax else None
+    def read(p: dict) -> float | None:
+        """The pulse's temperature: its cells' median (one hot cell is no pack's)."""
+        ts = temps(p)
+        return float(np.median(ts)) if ts else None
+
+    def factor(p: dict) -> float | None:
+        """measured / at the reference, each cell's share by its own temperature
+        (None where a temperature is outside the range the correction holds for)."""
+        ts = temps(p)
+        if not ts or not all(tmin <= t <= tmax for t in ts):
+            return None
+        return float(np.mean([resistance_temperature_factor(spec.chemistry, t) for t in ts]))
 
     tmin, tmax = RESISTANCE_CORRECTION_RANGE_C
 
@@ -813,32 +839,55 @@ def _measured_resistance(
     tlo, thi = settings.resistance_temperature_band_c
     # a resistance of zero or less is a failed read-out, not a healthy cell
     good = [p for p in pulses if value(p) is not None and np.isfinite(value(p)) and value(p) > 0]
+    # in the band: every cell at room temperature (a pulse while one cell runs hot, a
+    # fault reported elsewhere, only where there is no other)
     band = [
         p
         for p in good
         if p.get("soc_percent") is not None
         and lo <= p["soc_percent"] <= hi
-        and (read(p) is None or tlo <= read(p) <= thi)
+        and all(tlo <= t <= thi for t in temps(p))
     ]
-    use = band or good
+    use = [p for p in band or good if not _cell_apart(p)]
     if not use:
         return None
-    temps = [temperature(p) for p in use]
-    factors = [
-        1.0 if t is None else resistance_temperature_factor(spec.chemistry, t) for t in temps
-    ]
-    known = [t for t in temps if t is not None]
+    apart = len(band or good) - len(use)
+    factors = [factor(p) for p in use]
+    # a pulse with a temperature the correction does not hold for (a cell past 60 degC:
+    # a fault, reported elsewhere) is left out where others can be corrected
+    odd = [bool(temps(p)) and f is None for p, f in zip(use, factors, strict=True)]
+    left_out = sum(odd) if not all(odd) and any(f is not None for f in factors) else 0
+    if left_out:
+        kept = [(p, f) for p, f, o in zip(use, factors, odd, strict=True) if not o]
+        use, factors = [p for p, _ in kept], [f for _, f in kept]
+    known = [read(p) for p, f in zip(use, factors, strict=True) if f is not None]
     return _MeasuredResistance(
         at_reference_ohm=float(
-            np.median([value(p) / f for p, f in zip(use, factors, strict=True)])
+            np.median([value(p) / (f or 1.0) for p, f in zip(use, factors, strict=True)])
         ),
         measured_ohm=float(np.median([value(p) for p in use])),
         temperature_c=float(np.median(known)) if known else None,
         n_pulses=len(use),
         in_band=bool(band),
         without_temperature=len(use) - len(known),
-        out_of_range=sum(1 for p in use if read(p) is not None and temperature(p) is None),
+        out_of_range=sum(1 for p, f in zip(use, factors, strict=True) if temps(p) and f is None),
+        left_out=left_out + apart,
+        per_cell=any(
+            t is not None and np.isfinite(t)
+            for p in use
+            for t in p.get("cell_temperatures_c") or ()
+        ),
     )
+
+
+def _cell_apart(p: dict) -> bool:
+    """Some of the pulse's cells inside the range the temperature correction holds for,
+    some outside: a cell running hot (a fault, reported elsewhere), its share of the
+    pack's resistance at a temperature the correction cannot take."""
+    tmin, tmax = RESISTANCE_CORRECTION_RANGE_C
+    ts = [t for t in p.get("cell_temperatures_c") or () if t is not None and np.isfinite(t)]
+    inside = [tmin <= t <= tmax for t in ts]
+    return any(inside) and not all(inside)
 
 
 def _resistance_soh(
@@ -1021,11 +1070,20 @@ def build_soh_result(
         # the pulses may be there, read from the samples without a fit (a slow log)
         found = ir.n_pulses if ir is not None else 0
         metric = _METRIC_NAMES[resistance_metric]
-        notes.append(
-            f"no resistance: {found} current pulses found, none gave a {metric}"
-            if found
-            else f"no resistance: {NO_PULSES_REASON}"
-        )
+        apart = sum(map(_cell_apart, ir.pulses)) if ir is not None else 0
+        lo, hi = RESISTANCE_CORRECTION_RANGE_C
+        if apart:
+            notes.append(
+                f"no resistance: {apart} of {found} current pulses had a cell outside "
+                f"{lo:g}-{hi:g} degC (a cell running hot, a fault), where the temperature "
+                "correction does not hold"
+            )
+        else:
+            notes.append(
+                f"no resistance: {found} current pulses found, none gave a {metric}"
+                if found
+                else f"no resistance: {NO_PULSES_REASON}"
+            )
     # --- ICA
     curves = [ica_curve(grid, acc, c, d) for (c, d), acc in sorted(ica.items())]
     return SohResult(
@@ -1074,7 +1132,7 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
     lo, hi = RESISTANCE_CORRECTION_RANGE_C
     outside = (
         f"{odd} of {n} pulses read a temperature outside {lo:g}-{hi:g} degC, where the "
-        "correction holds (a degF column, or a broken sensor?)"
+        "correction holds (a degF column, a broken sensor, or a cell running hot: a fault?)"
         if odd
         else ""
     )
@@ -1087,14 +1145,20 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
         )
         return
     factor = measured.measured_ohm / measured.at_reference_ohm
+    cells = "' cells; each cell's share corrected at its own" if measured.per_cell else ""
     notes.append(
         f"resistance corrected to {ref:g} degC: measured {_milliohm(measured.measured_ohm)} "
-        f"at {measured.temperature_c:.1f} degC (median of the pulses), x{1 / factor:.3g} "
+        f"at {measured.temperature_c:.1f} degC (median of the pulses{cells}), x{1 / factor:.3g} "
         f"(Arrhenius, {spec.chemistry.value} {ea / 1000:g} kJ/mol) -> "
         f"{_milliohm(measured.at_reference_ohm)}"
     )
     if odd:
         notes.append(f"{outside}: not corrected")
+    if measured.left_out:
+        notes.append(
+            f"{measured.left_out} pulse(s) left out: a temperature outside {lo:g}-{hi:g} degC "
+            "(a cell running hot, a fault; or a broken sensor), where the correction does not hold"
+        )
     if missing > odd:
         notes.append(f"{missing - odd} of {n} pulses without a temperature: not corrected")
 

@@ -730,7 +730,11 @@ def _fault_values(f: dict) -> str:
         ("samples", "{} samples", "{:.0f}", ""),
         ("leak_current_a", "self-discharge {}", "{:.3f}", "A"),
         ("excess_temperature_k", "{} warmer than its neighbours", "{:.1f}", "K"),
-        ("rate_c_per_min", "rising {}", "{:.2f}", "°C/min"),
+        # a runaway: the moment it was found, then the episode's peak
+        ("temperature_at_detection_c", "at {} when found", "{:.1f}", "°C"),
+        ("excess_rate_at_detection_c_per_min", "{} faster than its neighbours", "{:.2f}", "°C/min"),
+        ("max_temperature_c", "peak {}", "{:.1f}", "°C"),
+        ("max_rise_rate_c_per_min", "fastest rise {} (2 min)", "{:.1f}", "°C/min"),
         ("temperature_c", "at {}", "{:.1f}", "°C"),
         ("current_rise_a", "float current up {}", "{:.3f}", "A"),
         ("temperature_rise_c", "temperature up {}", "{:.1f}", "K"),

@@ -8,7 +8,7 @@ import pytest
 
 from app.core.spec import RESISTANCE_ACTIVATION_J_PER_MOL, preset, resistance_temperature_factor
 from app.diagnostics.soh import SohTracker, calculate_soh
-from app.hardware.simulator import NoiseSpec, simulate
+from app.hardware.simulator import Fault, NoiseSpec, simulate
 
 from .test_internal_resistance import assert_same
 
@@ -95,3 +95,69 @@ def test_a_temperature_outside_the_cells_range_is_not_used_to_correct():
     (note,) = [n for n in res.notes if n.startswith("resistance not corrected for temperature")]
     assert "outside -20-60 degC" in note and "degF" in note
     assert res.soh_resistance_percent >= 90.0  # a new cell, read as one
+
+
+def test_a_cell_running_hot_does_not_age_the_pack():
+    # new NMC cells (R0 the preset's at 25 degC, each at its own temperature's) with an
+    # internal short heating cell 2 to ~43 degC: the pack's temperature_c is the hottest
+    # cell's, and correcting all four cells' R0 by it read 22 mOhm, 53 %
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=1800,
+        seed=0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("internal_short", 600.0, cell=2)],
+    )
+    frame = block.to_frame()
+    assert frame["cell_2_temp_c"].iloc[-60:].mean() > 40.0  # the shorted cell runs hot
+    res = calculate_soh(frame, spec)
+    true_r25 = spec.ecm.for_capacity(5.0)["r0_ohm"]
+    assert res.resistance_ohm == pytest.approx(true_r25, rel=0.08)
+    assert res.soh_resistance_percent >= 90.0
+    assert 24.0 <= res.resistance_temperature_c <= 28.0  # the cells', not the hot one's
+    assert any("each cell's share corrected at its own" in n for n in res.notes)
+    tracker = SohTracker(spec)
+    for start in range(0, len(block), 97):
+        tracker.update(block.slice(start, start + 97))
+    assert_same(res.to_dict(), tracker.result().to_dict())
+
+
+def test_a_pulse_with_a_cell_past_the_correction_range_is_left_out():
+    # HPPC at 40 degC with a short heating cell 2 past 60 degC in the later pulses: those
+    # pulses' resistance cannot be brought to 25 degC (uncorrected they read ~9 mOhm
+    # and the median gave no SOH at all); the one before the short can
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec,
+        "hppc",
+        duration_s=7200,
+        seed=0,
+        ambient_c=40.0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("internal_short", 2400.0, cell=2)],
+    )
+    res = calculate_soh(block.to_frame(), spec)
+    assert res.resistance_ohm == pytest.approx(spec.ecm.for_capacity(5.0)["r0_ohm"], rel=0.08)
+    assert res.soh_resistance_percent >= 90.0
+    assert any("left out: a temperature outside -20-60 degC" in n for n in res.notes)
+
+
+def test_pulses_only_while_a_cell_runs_away_give_no_resistance():
+    # the drive's one pulse comes while cell 2 is past 60 degC: the pack's resistance then
+    # holds a share no correction can take (uncorrected it read 11.3 mOhm, "lower than a
+    # new cell"): no resistance, and the note says why
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=1800,
+        seed=0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("thermal_runaway", 600.0, cell=2)],
+    )
+    res = calculate_soh(block.to_frame(), spec)
+    assert res.resistance_ohm is None and res.soh_resistance_percent is None
+    (note,) = [n for n in res.notes if n.startswith("no resistance")]
+    assert "had a cell outside -20-60 degC (a cell running hot, a fault)" in note

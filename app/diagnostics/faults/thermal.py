@@ -193,6 +193,24 @@ resistance spread, 24 h: 186 pack-days), the test raised ten noise alarms (seeds
 lead-acid cell's own accelerating heat (0.5 degC/min, e-folding in 60 s, added to
 a clean 16-cell pack in its 1C discharge, seeds 40-51) is confirmed 15 s later, 49-74 s
 instead of 34-59 s.
+
+The detail. A runaway's episode runs from its onset past its peak, so its detail
+says which moment each figure is of: ``detected_time_s``, the cell's temperature
+there (``temperature_at_detection_c``, its 5 s bin mean) and the test's rate there
+(``excess_rate_at_detection_c_per_min``); over the episode's bins, the cell's highest
+temperature (``max_temperature_c``) and fastest rise (``max_rise_rate_c_per_min``:
+the straight-line slope of its own temperature over 120 s, as the thermal summary's
+``max_rise_rate_c_per_min``, on 5 s bins instead of samples); and the test's peak rate
+(``peak_excess_rate_c_per_min``, at ``peak_rate_time_s``, the cell then at
+``temperature_at_peak_rate_c``, with ``prev_rate_c_per_min``, ``own_rate_c_per_min``
+and ``rate_z`` of that bin). The test's rates are of the *excess* over the other
+cells' median (a lone sensor: its own less the Joule heating) and are the end slope
+of the quadratic over the last 120 s, the rate *now* -- a curve's extrapolation,
+which overshoots where a rise stops short: a simulated NMC runaway (4 cells, drive,
+onset 600 s) peaks at 553 degC/min at 999 s, the cell already at its 694 degC
+plateau, where its fastest 120 s rise is 322 degC/min (the summary: 321 on samples).
+Before, the detail gave that peak bin's figures as ``rate_c_per_min`` and
+``temperature_c`` beside ``detected_time_s`` (634 s, the cell then at 26 degC).
 """
 
 from __future__ import annotations
@@ -253,7 +271,8 @@ def _quad_weights(w: int, bin_s: float) -> dict[str, np.ndarray]:
     """Linear contrasts (weights over a window of ``w`` bins, oldest first) of a
     least-squares quadratic in time: the rate at the window's end (per s), the rate
     at its start, the fitted end value minus the window mean, and the projection
-    that gives the residual sum of squares (``y - hat @ y``)."""
+    that gives the residual sum of squares (``y - hat @ y``); and the straight line's
+    slope (per s: the thermal summary's rate of rise, on bins)."""
     x = (np.arange(w) - (w - 1)) * bin_s / 60.0  # minutes, 0 at the last bin
     xc = x - x.mean()
     X = np.vander(xc, 3, increasing=True)
@@ -267,6 +286,7 @@ def _quad_weights(w: int, bin_s: float) -> dict[str, np.ndarray]:
         "rate_start": rate_start,
         "rise": rise,
         "hat": X @ pinv,
+        "slope": xc / float(xc @ xc) / 60.0,
     }
 
 
@@ -352,7 +372,7 @@ class RunawayDetector:
                 else RUNAWAY_DEBOUNCE_S
             ),
             merge_gap_s=MERGE_GAP_S,
-            value_name="rate_c_per_min",
+            value_name="peak_excess_rate_c_per_min",
         )
 
     @property
@@ -380,7 +400,8 @@ class RunawayDetector:
 
     def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h):
         """The test on the windows of ``fit``'s length ending at the new bins ``cols``:
-        (rows, cols, ok, rate, prev, own, z) of its candidates, or None."""
+        (rows, cols, ok, rate, prev, own, z, slope) of its candidates, or None (slope:
+        the straight line's of the cell's own temperature, for the detail)."""
         w, e = fit["w"], fit["edge"]
         end = h - bb.m + cols  # index of each window's last bin
         # candidates: the excess temperature of the window's last bins above that of
@@ -424,6 +445,7 @@ class RunawayDetector:
         prev = (yd * cf["rate_start"]).sum(axis=1)
         rise = (yd * cf["rise"]).sum(axis=1)
         own = (yo * cf["rate_end"]).sum(axis=1)
+        slope = (yo * cf["slope"]).sum(axis=1)
         if len(self.rows) == 1:
             i = bb.mean[self.layout.i_i][cols]
             joule = np.nan_to_num(i * i) * self.joule
@@ -495,7 +517,7 @@ class RunawayDetector:
             templ = quad_rate & (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
             ok = accelerating & (quad | templ)
             z = np.fmax(rise / se_rise, t_z)
-        return rows, cols, ok, rate, prev, own, z
+        return rows, cols, ok, rate, prev, own, z, slope
 
     def process(self, bb: BinBatch) -> None:
         if not len(self.rows):
@@ -527,7 +549,9 @@ class RunawayDetector:
         parts = [p for p in parts if p is not None]
         if not parts:
             return
-        rows, cols, ok, rate, prev, own, z = (np.concatenate(x) for x in zip(*parts, strict=True))
+        rows, cols, ok, rate, prev, own, z, slope = (
+            np.concatenate(x) for x in zip(*parts, strict=True)
+        )
         k = len(self.rows)
         cond = np.zeros((k, m), dtype=bool)
         cond[rows, cols] = ok
@@ -537,16 +561,43 @@ class RunawayDetector:
             out[rows, cols] = v
             return out
 
+        rate_min = scatter(rate * 60.0)
+        new = len(self.tracker.episodes)
+        # the detail (see "The detail" above): the figures of the bin of the episode's
+        # peak rate, and of the bin that confirmed it
         self.tracker.feed(
             bb.t0,
             bb.t1,
             cond,
             2,
-            scatter(rate * 60.0),
+            rate_min,
             aux={
-                "temperature_c": temp,
+                "peak_rate_time_s": bb.t1,
+                "temperature_at_peak_rate_c": temp,
                 "prev_rate_c_per_min": scatter(prev * 60.0),
                 "own_rate_c_per_min": scatter(own * 60.0),
                 "rate_z": scatter(z),
             },
         )
+        for ep in self.tracker.episodes[new:]:
+            r = self.tracker.channels.index(ep.channel)
+            c = int(np.searchsorted(bb.t1, ep.detected_time_s))  # the confirming bin
+            ep.detail["temperature_at_detection_c"] = float(temp[r, c])
+            ep.detail["excess_rate_at_detection_c_per_min"] = float(rate_min[r, c])
+        self._episode_peaks(bb, temp, scatter(slope * 60.0))
+
+    def _episode_peaks(self, bb: BinBatch, temp: np.ndarray, slope_min: np.ndarray) -> None:
+        """The highest temperature and straight-line rate of rise of the bins within each
+        episode (the detail's ``max_temperature_c`` and ``max_rise_rate_c_per_min``)."""
+        for ep in self.tracker.episodes:
+            if ep.end_time_s < bb.t0[0]:
+                continue
+            r = self.tracker.channels.index(ep.channel)
+            inside = (bb.t0 >= ep.start_time_s) & (bb.t1 <= ep.end_time_s)
+            for key, v in (
+                ("max_temperature_c", temp[r]),
+                ("max_rise_rate_c_per_min", slope_min[r]),
+            ):
+                v = v[inside & np.isfinite(v)]
+                if v.size:
+                    ep.detail[key] = max(ep.detail.get(key, -np.inf), float(v.max()))

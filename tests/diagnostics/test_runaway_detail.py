@@ -1,0 +1,48 @@
+"""A thermal runaway's fault detail: each figure of the moment it names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.spec import preset
+from app.diagnostics.faults import detect_faults
+from app.diagnostics.thermal import analyze_thermal
+from app.hardware.simulator import Fault, NoiseSpec, simulate
+
+
+def test_the_runaway_detail_gives_detection_and_peak_figures_the_summary_agrees_with():
+    # the first-time user's case: the detail said detected at 634 s, "temperature_c
+    # 693.7" and "rate 553 degC/min" (the peak bin's, 999 s) while the cell was at 26
+    # degC at 634 s, and the thermal summary's fastest rise was 321 degC/min
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=1800,
+        seed=0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("thermal_runaway", 600.0, cell=2)],
+    )
+    faults = detect_faults(block, spec).to_list()
+    (runaway,) = [f for f in faults if f["kind"] == "thermal_runaway_onset"]
+    d = runaway["detail"]
+    t, cell = block["time_s"], block["cell_2_temp_c"]
+
+    def at(time_s: float) -> float:  # the cell's temperature over the 5 s bin ending then
+        return float(np.mean(cell[(t > time_s - 5.0) & (t <= time_s)]))
+
+    detected = d["detected_time_s"]
+    assert 600.0 <= detected <= 660.0
+    assert d["temperature_at_detection_c"] == pytest.approx(at(detected), abs=0.3)
+    assert d["temperature_at_detection_c"] < 30.0  # found at the onset, not at the peak
+    assert 0.7 <= d["excess_rate_at_detection_c_per_min"] < 5.0
+    # the episode's peak: its hottest bin, and its fastest 120 s rise as the summary's
+    assert d["max_temperature_c"] == pytest.approx(float(cell.max()), abs=5.0)
+    summary = analyze_thermal(block, spec, faults=faults)
+    assert d["max_rise_rate_c_per_min"] == pytest.approx(summary.max_rise_rate_c_per_min, rel=0.03)
+    # the test's own peak rate, with the time and temperature of that bin
+    assert runaway["start_time_s"] <= d["peak_rate_time_s"] <= runaway["end_time_s"]
+    assert d["temperature_at_peak_rate_c"] == pytest.approx(at(d["peak_rate_time_s"]), abs=0.5)
+    assert d["peak_excess_rate_c_per_min"] >= d["excess_rate_at_detection_c_per_min"]
+    assert "temperature_c" not in d and "rate_c_per_min" not in d  # no unlabelled figure
