@@ -97,3 +97,27 @@ def test_a_noisy_cell_sensor_does_not_make_a_cc_current_stuck():
     result = detect_faults(block, spec)
     assert result.of_kind("sensor_stuck") == []
     assert [f.channel for f in result.of_kind("sensor_noisy")][:1] == ["cell_2_v"]
+
+
+@pytest.mark.parametrize(("profile", "seed", "duration"), [("float", 0, 600), ("drive", 3, 5200)])
+def test_a_noise_free_temperature_that_drifts_slowly_is_not_stuck(
+    tmp_path, profile, seed, duration
+):
+    """Noise-free lead-acid temperatures written to 6 significant digits (0.1 mdegC):
+    a slow drift changes by a quantum now and then, always the same way, and holds for
+    30 s once it slows below one per 30 s. Its differences never alternate as white
+    noise's do, so its history is no flicker of its own: not stuck (cell temperatures
+    were reported stuck 100 s into the float run, from 5065 s on the drive run). The
+    same sensor with its noise, stuck, is still found."""
+    spec = preset("lead_acid", series_cells=3)
+    df = _as_written(simulate(spec, profile, duration_s=duration, seed=seed), tmp_path)
+    temps = [df[f"cell_{k}_temp_c"].to_numpy() for k in (1, 2, 3)]
+    assert all((np.diff(x) > 0).any() for x in temps)  # (they drift)
+    assert detect_faults(df, spec).of_kind("sensor_stuck") == []
+    fault = Fault("sensor_stuck", 300.0, channel="cell_2_temp_c")
+    noisy = simulate(
+        spec, profile, duration_s=600, seed=seed, noise=NoiseSpec.typical(spec), faults=[fault]
+    )
+    found = detect_faults(_as_written(noisy, tmp_path), spec).of_kind("sensor_stuck")
+    assert [f.channel for f in found] == ["cell_2_temp_c"]
+    assert found[0].detail["detected_time_s"] <= 300.0 + STUCK_WINDOW_S + 2 * BIN_S

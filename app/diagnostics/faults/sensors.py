@@ -210,6 +210,20 @@ STUCK_WHITE_TERMS = 3
 #: to 7.4 quanta a sample 0.009 -- a C/2 charge's cell read to 10 uV --, to 2.3 or
 #: fewer 0: the step-robust minimum drops a rounding's isolated second differences).
 STUCK_OWN_WHITE = 0.1
+#: ... and for a channel summed without the step-robust minimum (the temperatures,
+#: which do not step) this fraction: a drift read to a resolution -- a noise-free
+#: temperature written to 6 significant digits (0.1 mdegC) -- changes by a quantum
+#: now and then and its first differences never change sign from one sample to the
+#: next, so its second differences give at most 2/3 of the variance its first
+#: differences give (sum d2² = sum d² + sum d'² - 2 sum d d', the last >= 0), the
+#: ratio a quantum once a bin gives (1, 0, 0, 0: 2/3), while white noise's
+#: alternate (E[d d'] = -s²: ~1). Noise-free lead-acid logs (3 cells, drive and
+#: float, seeds 0-9) gave 0.12-0.67, and their temperatures were reported stuck
+#: when the drift slowed below a quantum per 30 s (12 of 30 runs); Monte Carlo,
+#: white noise plain or rounded to 0.5-3 sigma: the median of 12 bins (the least
+#: baseline) falls under 0.75 in 0.5 % of windows, of 24 in 0.03 %, of 120 never
+#: (2e4 windows each).
+STUCK_OWN_WHITE_PLAIN = 0.75
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
 
@@ -255,6 +269,8 @@ class SensorDetector:
         self._cx = c + layout.noise_extra
         self._c2 = np.ones(self._cx)  # fraction of white-noise energy kept per row
         self._c2[layout.robust_rows] = C2_MIN
+        # the least whiteness of a history of its own (see STUCK_OWN_WHITE_PLAIN)
+        self._own_white = np.where(self._c2 == 1.0, STUCK_OWN_WHITE_PLAIN, STUCK_OWN_WHITE)
         self._noise_hist = History(2 * self._cx + 4, self.wn - 1, 0.0)
         self._hot_hist = History(None, self.wn - 1, 0.0)
         self._step_hist = History(None, self.wn - 1, 0.0)
@@ -596,7 +612,8 @@ class SensorDetector:
         """Row ``r`` showed white noise of its own over the ``wb`` bins before column
         ``at`` of the noise evidence ``ev``: in the median bin that changed, the
         variance its (step-robust) second differences give is at least
-        ``STUCK_OWN_WHITE`` of the one its first differences give. White noise gives
+        ``STUCK_OWN_WHITE`` (``STUCK_OWN_WHITE_PLAIN`` for a row without the
+        step-robust minimum) of the one its first differences give. White noise gives
         ~1 there, and a reading with it cannot hold for 30 s. A drift or a ramp read
         to a fixed resolution (a clean log written to 6 significant digits, a BMS's
         whole millivolts) gives its rounding only: the second differences of a
@@ -613,7 +630,7 @@ class SensorDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = (s2 / (6.0 * self._c2[r] * n2)) / (sdd / (2.0 * nd))
         ratio = ratio[(sdd > 0) & np.isfinite(ratio)]
-        return bool(len(ratio)) and float(np.median(ratio)) >= STUCK_OWN_WHITE
+        return bool(len(ratio)) and float(np.median(ratio)) >= self._own_white[r]
 
     def _pack_resolution(self, bb: BinBatch) -> np.ndarray | list[float]:
         """Per bin of a batch, the least bound so far of the pack voltage's resolution,
