@@ -77,13 +77,23 @@ def test_a_clean_cv_charge_read_to_a_resolution_is_not_stuck(
     the highest cell, and the pack and the other cells hold their readings too (10 uV,
     0.1 mV) while the current tapers. Their flicker before was a ramp, no noise of
     their own: holding is control, not a stuck sensor (the pack and cell_1 of the
-    3-cell cycle run were reported stuck in both CV phases, cell_2 of the cccv run)."""
+    3-cell cycle run were reported stuck in both CV phases, cell_2 of the cccv run).
+    The SOC filter keeps every cell in its mean too, in blocks or sample by sample
+    (their ramp changed at every sample but never reversed, as noise does: cell_1 of
+    the cycle run was left out for 173 s of its second CV phase)."""
     spec = preset("nmc", series_cells=cells)
     block = simulate(spec, profile, duration_s=duration, seed=seed)
     df = _as_written(block, tmp_path)
     i = df["current_a"].to_numpy()
     assert (np.diff(i[i > 0]) < 0).sum() > 100  # (the run reaches its CV taper)
     assert detect_faults(df, spec).of_kind("sensor_stuck") == []
+    t = df["time_s"].to_numpy()
+    columns = [df[f"cell_{k}_v"].to_numpy() for k in range(1, cells + 1)]
+    lo, hi = 0.5 * spec.cell_v_min, 1.25 * spec.cell_v_max
+    assert FrozenCells(spec, cells, lo, hi).update(t, columns) is None
+    one = FrozenCells(spec, cells, lo, hi)
+    rows = np.array(columns).T.tolist()
+    assert not any(one.step(float(x), row) for x, row in zip(t, rows, strict=True))
 
 
 def test_a_noisy_cell_sensor_does_not_make_a_cc_current_stuck():
