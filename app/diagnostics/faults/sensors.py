@@ -121,12 +121,15 @@ import numpy as np
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
 from app.diagnostics.faults.common import (
+    C2_MIN,
+    D2_VARIANCE,
     MERGE_GAP_S,
     History,
     bins_for,
     one_c_a,
     run_length,
     sum_rows,
+    white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.stuck import (
@@ -153,7 +156,6 @@ NOISE_DEBOUNCE_S = 5.0
 CURRENT_LOAD_MARGIN = 2.0
 #: Without an ECM in the spec (no R0), the current's floor is raised to this.
 NOISE_FLOOR_CURRENT_NO_ECM_C = 0.10
-C2_MIN = 0.2698
 #: Groups smaller than this have no robust median: only the floor applies.
 MIN_GROUP = 3
 
@@ -390,11 +392,11 @@ class SensorDetector:
         judge = self._judge_rows
         with np.errstate(invalid="ignore", divide="ignore"):
             # (the rows judged only: the same quotients)
-            per_bin = bb.s2m[judge] / (6.0 * self._c2[judge, None] * bb.n2[judge])
+            per_bin = white_noise_var(bb.s2m[judge], bb.n2[judge], self._c2[judge, None])
         with np.errstate(invalid="ignore"):
             if self.r0 is not None:  # the current, less the load the voltage explains
-                ref_b = bb.s2ref / (6.0 * bb.n2ref)
-                i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
+                ref_b = white_noise_var(bb.s2ref, bb.n2ref)
+                i_b = np.fmin(per_bin[lay.i_i], white_noise_var(bb.s2cur, bb.n2cur))
                 per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
             hot = (per_bin > self._floor2).any(axis=0)
         # (read at the candidate windows only)
@@ -425,10 +427,10 @@ class SensorDetector:
             win += sub[:, at + i]
         n2, s2 = win[:cx], win[cx : 2 * cx]
         with np.errstate(invalid="ignore", divide="ignore"):
-            varx = s2 / (6.0 * self._c2[:, None] * n2)
+            varx = white_noise_var(s2, n2, self._c2[:, None])
             # plain mean square (steps kept): the load's curvature is never under-counted
-            ref_v = win[-1] / (6.0 * win[-2])
-            ref_i = win[-3] / (6.0 * win[-4])
+            ref_v = white_noise_var(win[-1], win[-2])
+            ref_i = white_noise_var(win[-3], win[-4])
         varx[n2 < MIN_SAMPLES] = np.nan
         var = varx[:c].copy()
         if len(lay.cells_v):
@@ -480,7 +482,7 @@ class SensorDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             white = (bb.n2[i] >= STUCK_WHITE_TERMS) & (
                 bb.s2m[i] * (2.0 * bb.nd[i])
-                >= STUCK_WHITE_MIN * 6.0 * self._c2[i] * bb.n2[i] * bb.sdd[i]
+                >= STUCK_WHITE_MIN * D2_VARIANCE * self._c2[i] * bb.n2[i] * bb.sdd[i]
             )
         quiet = evaluable[i] & ~white
         t0_full = self._t0.push(bb.t0)
@@ -642,7 +644,7 @@ class SensorDetector:
         s2, n2 = ev.take(r, cols), ev.take(c + r, cols)
         sdd, nd = ev.take(2 * c + r, cols), ev.take(3 * c + r, cols)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = (s2 / (6.0 * self._c2[r] * n2)) / (sdd / (2.0 * nd))
+            ratio = white_noise_var(s2, n2, self._c2[r]) / (sdd / (2.0 * nd))
         return ratio[(sdd > 0) & np.isfinite(ratio)]
 
     def _peers_white(self, ev, need: np.ndarray, keep: int) -> np.ndarray:
@@ -708,7 +710,7 @@ class SensorDetector:
         n2 = np.add.accumulate(np.concatenate(([self._pack_n2], np.where(ok, n, 0.0))))[1:]
         self._pack_s2, self._pack_n2 = s2[-1], n2[-1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            var = s2 / (6.0 * C2_MIN * n2)
+            var = white_noise_var(s2, n2, C2_MIN)
             return var >= STUCK_PACK_DITHER * np.asarray(q2)
 
     def _pack_run_moved(self, run: np.ndarray, sums: np.ndarray, q2, bb: BinBatch) -> np.ndarray:
@@ -738,7 +740,7 @@ class SensorDetector:
         # never below the rounding of cells read to STUCK_CELL_RESOLUTION_V
         c, n_cells = self.layout.n_rows, len(self.layout.cells_v)
         with np.errstate(invalid="ignore", divide="ignore"):
-            var = n_cells**2 * bb.s2m[c] / (6.0 * C2_MIN * bb.n2[c] * bb.n)
+            var = white_noise_var(n_cells**2 * bb.s2m[c], bb.n2[c], C2_MIN, bb.n)
             var = np.maximum(var, n_cells * STUCK_CELL_RESOLUTION_V**2 / 12.0)
         finite = np.isfinite(var)
         var = np.where(finite, var, 0.0)
