@@ -11,7 +11,10 @@ at all for ``STUCK_WINDOW_S`` (and ``MIN_SAMPLES`` samples) while at least
 ``STUCK_PEERS`` of the other cells changed in that time, it is not a charger's
 setpoint (a limit held within ``SETPOINT_TOL_V``), and before it froze it
 flickered -- a sensor with noise, which a healthy channel is -- for at least
-``STUCK_MIN_BASELINE_S``. A cell that froze in the log's first minute has no
+``STUCK_MIN_BASELINE_S`` (changes that reverse direction now and then, as noise
+does: a ramp read to a resolution -- a clean CC charge's cells written to 10 uV --
+changes at every sample, and holds in CV, which is control; see
+``DRIFT_BREAK_S``). A cell that froze in the log's first minute has no
 such history of its own and is judged on its peers', as the fault is: stuck when
 every other cell moves and none has held a reading ``BREAK_S`` since the start.
 From then on (latched) until the value moves again, the channel is left out of
@@ -21,15 +24,16 @@ Unlike the fault detector, which judges 5 s bins (changed in >= 95 % of the
 bins of the baseline), this works on samples, so that every sample's mean is
 decided when the sample arrives (the filter's offline == live rule): a
 channel's baseline is the time since it last held a reading ``BREAK_S`` (the
-fault detector's bin) or more, which a sensor with noise does not. Healthy logs
-with sensor noise are therefore not touched (no channel holds a value 30 s),
-nor are noise-free ones (at rest the peers do not move either; a charger's CV
-limit is a setpoint), nor a pack read in whole millivolts with little noise
+fault detector's bin) or more, or drifted (``DRIFT_BREAK_S``), which a sensor
+with noise does not. Healthy logs with sensor noise are therefore not touched (no
+channel holds a value 30 s), nor are noise-free ones (at rest the peers do not
+move either; a charger's CV limit is a setpoint, and the other cells drifted
+before they held: a clean 3-cell cycle log written to 6 digits had cell_1 left
+out for 173 s of its CV phase before), nor a pack read in whole millivolts with little noise
 (each channel now and then holds 5 s, so none has a minute of flicker behind a
 longer hold). What it cannot tell from a stuck sensor, as the fault detector
 cannot: one quiet, coarse channel among noisy ones that changed at every
-reading under load (a slope of one step per second or two) and then holds 30 s
-at rest; it is left out until it moves, which moves the mean by that cell's
+reading under load, reversing now and then, and then holds 30 s at rest; it is left out until it moves, which moves the mean by that cell's
 imbalance over the number of the others.
 
 Weighed and left out: a robust centre of the cells (the median; seeds 1-3 of
@@ -64,9 +68,50 @@ from app.diagnostics.faults.stuck import (
 #: A reading held this long (the fault detector's bin) breaks a channel's
 #: flicker: its baseline starts again after it.
 BREAK_S = BIN_S
+#: So does a drift: a change in the same direction as every change since the
+#: channel last reversed, that long ago and at least ``MIN_SAMPLES`` samples back.
+#: White noise reverses at 2/3 of its samples (P(10 samples without a reversal)
+#: = 2/11! ~ 5e-8); a ramp read to a resolution never does (a clean CC charge's
+#: cells written to 10 uV change at every sample, then hold in CV: see
+#: :func:`_reversals`).
+DRIFT_BREAK_S = STUCK_WINDOW_S
 #: Blocks up to this many samples are judged for all cells at once (fewer numpy
 #: calls); longer ones cell by cell after a cheap look.
 _SMALL_BLOCK = 256
+
+
+def _reversals(
+    t: np.ndarray, values: np.ndarray, last: np.ndarray, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the readings ``values`` (channels, samples) at times ``t`` break their
+    flicker by drifting (a change in the direction of every change since their last
+    reversal of direction, at least ``DRIFT_BREAK_S`` and ``MIN_SAMPLES`` samples
+    after it), and the state after them. ``last``: each channel's previous reading;
+    ``state`` (channels, 3): the direction of its last change (+1, -1; 0: none
+    yet), the time of its last reversal and the samples since. A change to or from
+    NaN has no direction. The same operations as :meth:`FrozenCells.step`."""
+    rows, n = values.shape
+    d = np.empty((rows, n))
+    np.subtract(values[:, :1], last[:, None], out=d[:, :1])
+    np.subtract(values[:, 1:], values[:, :-1], out=d[:, 1:])
+    with np.errstate(invalid="ignore"):
+        s = (d > 0).astype(float) - (d < 0)
+    nz = s != 0
+    idx = np.arange(n)
+    li = np.maximum.accumulate(np.where(nz, idx, -1), axis=1)
+    # the direction before each sample: of the last change before it (or the state's)
+    before = np.empty((rows, n))
+    before[:, 0] = state[:, 0]
+    flat = (li[:, :-1] + (np.arange(rows) * n)[:, None]).ravel()
+    before[:, 1:] = np.where(li[:, :-1] >= 0, s.ravel()[flat].reshape(rows, n - 1), state[:, :1])
+    rev = nz & (before != 0) & (s != before)
+    ri = np.maximum.accumulate(np.where(rev, idx, -1), axis=1)
+    rev_t = np.where(ri >= 0, t[np.maximum(ri, 0)], state[:, 1:2])
+    since = np.where(ri >= 0, idx - ri, state[:, 2:3] + idx + 1.0)
+    drift = nz & ~rev & (since + 1.0 >= MIN_SAMPLES) & (t - rev_t >= DRIFT_BREAK_S)
+    last_dir = np.where(nz[:, -1], s[:, -1], before[:, -1])
+    end = np.stack((last_dir, rev_t[:, -1], since[:, -1]), axis=1)
+    return drift, end
 
 
 class FrozenCells:
@@ -94,11 +139,33 @@ class FrozenCells:
         self._held = [0.0] * n_cells
         self._streak_t = [0.0] * n_cells
         self._stuck = [False] * n_cells
+        # per channel: the direction of its last change, the time of its last
+        # reversal and the samples since (see _reversals)
+        self._dir = [0.0] * n_cells
+        self._rev_t = [0.0] * n_cells
+        self._rev_n = [0.0] * n_cells
+
+    def _state(self, rows) -> np.ndarray:
+        """(rows, 3): the drift state of the channels ``rows`` (see _reversals)."""
+        if len(rows) == self.n_cells:
+            return np.array((self._dir, self._rev_t, self._rev_n)).T
+        return np.array([[self._dir[k], self._rev_t[k], self._rev_n[k]] for k in rows])
+
+    def _set_state(self, k: int, end) -> None:
+        self._dir[k], self._rev_t[k], self._rev_n[k] = end.tolist()
+
+    def _set_states(self, rows, end: np.ndarray) -> None:
+        if len(rows) == self.n_cells:
+            self._dir, self._rev_t, self._rev_n = end.T.tolist()
+        else:
+            for r, k in enumerate(rows):
+                self._set_state(k, end[r])
 
     def _start(self, t0: float) -> None:
         self._t_first = t0
         self._run_t = [t0] * self.n_cells
         self._streak_t = [t0] * self.n_cells
+        self._rev_t = [t0] * self.n_cells
         self._started = True
 
     # --- blocks -------------------------------------------------------
@@ -110,6 +177,7 @@ class FrozenCells:
             return None
         if not self._started:
             self._start(float(t[0]))
+        n_cells = self.n_cells
         if n <= _SMALL_BLOCK:  # (a few numpy calls for all the cells at once)
             volts = np.array(columns)
             if (
@@ -118,6 +186,12 @@ class FrozenCells:
                 and t[-1] - min(self._run_t) < BREAK_S
             ):
                 # every cell moved at every sample, none after a hold: the common case
+                # (a drift breaks a cell's flicker all the same)
+                drift, end = _reversals(t, volts, np.array(self._last), self._state(range(n_cells)))
+                self._set_states(range(n_cells), end)
+                if drift.any():
+                    for k in np.flatnonzero(drift.any(axis=1)):
+                        self._streak_t[k] = float(t[np.flatnonzero(drift[k])[-1]])
                 self._last = volts[:, -1].tolist()
                 self._run_t = [float(t[-1])] * self.n_cells
                 if any(self._held):
@@ -130,12 +204,13 @@ class FrozenCells:
         gaps = np.diff(t)
         gap_max = float(gaps.max()) if n > 1 else 0.0
         dense = []
-        moved = []  # (cell, last, run_t, held, streak_t) of the cells that did not hold
+        moved = []  # (cell, last, run_t, held, streak_t, drift state) of the cells that did not hold
         for k, col in enumerate(columns):
             ch = np.empty(n, dtype=bool)
             ch[0] = col[0] != self._last[k]  # (NaN never equals: a NaN is a change)
             np.not_equal(col[1:], col[:-1], out=ch[1:])
-            streak = self._streak_t[k]
+            drift_t, end = self._drift_look(t, col, k)
+            streak = max(self._streak_t[k], drift_t)
             if ch.all():
                 # runs of one sample each: between samples gaps, the one carried over
                 # before the first sample
@@ -144,17 +219,17 @@ class FrozenCells:
                     dense.append(k)
                     continue
                 if gap_max >= BREAK_S:
-                    streak = float(t[1:][gaps >= BREAK_S][-1])
+                    streak = max(float(t[1:][gaps >= BREAK_S][-1]), drift_t)
                 elif first >= BREAK_S:
-                    streak = float(t[0])
-                moved.append((k, float(col[-1]), float(t[-1]), 0.0, streak))
+                    streak = max(float(t[0]), drift_t)
+                moved.append((k, float(col[-1]), float(t[-1]), 0.0, streak, end))
                 continue
             p = np.flatnonzero(ch)
             if len(p) == 0:
                 if t[-1] - self._run_t[k] >= STUCK_WINDOW_S:
                     dense.append(k)
                 else:
-                    moved.append((k, self._last[k], self._run_t[k], self._held[k] + n, streak))
+                    moved.append((k, self._last[k], self._run_t[k], self._held[k] + n, streak, end))
                 continue
             # the runs of equal values: the one carried over, then one from each
             # change, each lasting at most until the next change (the last: the block's end)
@@ -171,23 +246,72 @@ class FrozenCells:
                 # a change after a hold of BREAK_S or more restarts the flicker
                 brk = np.flatnonzero(lengths[:-1] >= BREAK_S)
                 if len(brk):
-                    streak = float(tp[brk[-1]])
-            moved.append((k, float(col[-1]), float(tp[-1]), float(n - 1 - p[-1]), streak))
+                    streak = max(float(tp[brk[-1]]), drift_t)
+            moved.append((k, float(col[-1]), float(tp[-1]), float(n - 1 - p[-1]), streak, end))
         if any(self._run_t[k] - self._t_first < STUCK_MIN_BASELINE_S for k in dense):
             # a cell that froze in the log's first minute is judged on its peers'
             # flicker since the start (see step): every cell's, sample by sample
             return self._update_rows(t, columns, list(range(self.n_cells)))
-        for k, last, run_t, held, streak in moved:
+        for k, last, run_t, held, streak, end in moved:
             self._last[k], self._run_t[k], self._held[k], self._streak_t[k] = (
                 last,
                 run_t,
                 held,
                 streak,
             )
+            self._set_state(k, end)
             self._stuck[k] = False  # (a stuck cell holds on: it would be among the dense)
         if not dense:
             return None
         return self._update_rows(t, columns, dense)
+
+    def _drift_look(self, t: np.ndarray, col: np.ndarray, k: int) -> tuple[float, np.ndarray]:
+        """The time of the last drift break (see :func:`_reversals`) of cell ``k`` in a
+        long block (-inf: none) and its drift state after it. Cheaply: a sample whose
+        change is opposite to the one before (both non-zero) is a reversal, whose
+        state is known (its direction, its time, 0 samples since), so the stretches
+        between such reversals are judged apart, and only one of ``MIN_SAMPLES``
+        samples and ``DRIFT_BREAK_S`` can hold a break (white noise reverses every sample
+        or two):
+        :func:`_reversals` runs on those, latest first, and on the last stretch (the
+        state after the block)."""
+        n = len(t)
+        d = np.empty(n)
+        d[0] = col[0] - self._last[k]
+        np.subtract(col[1:], col[:-1], out=d[1:])
+        with np.errstate(invalid="ignore"):
+            rev = np.flatnonzero(d[1:] * d[:-1] < 0.0) + 1
+        reach = MIN_SAMPLES - 1.0  # (samples after a reversal before a break)
+        # stretches: (first sample, end, the state before the first sample, the
+        # previous reading); the one carried over, then one from each reversal
+        starts = np.concatenate(([0], rev + 1))
+        ends = np.append(rev, n)
+        span = ends - starts + 1.0
+        span[0] += self._rev_n[k]
+        last_t = t[np.maximum(ends - 1, 0)]  # (an empty stretch: its reversal's time)
+        span_t = last_t - np.concatenate(([self._rev_t[k]], t[rev]))
+        todo = list(np.flatnonzero((span >= reach) & (span_t >= DRIFT_BREAK_S))[::-1])
+        if not todo or todo[0] != len(span) - 1:
+            todo.insert(0, len(span) - 1)  # (the last stretch: the state after the block)
+        drift_t, end = -math.inf, None
+        for j in todo:
+            a, b = int(starts[j]), int(ends[j])
+            if j == 0:
+                state, last = self._state([k]), self._last[k]
+            else:
+                r = a - 1
+                state, last = np.array([[1.0 if d[r] > 0 else -1.0, t[r], 0.0]]), col[r]
+            if a == b:  # (a reversal at the block's last sample)
+                hits, stop = np.empty(0, dtype=np.int64), state[0]
+            else:
+                drift, stop = _reversals(t[a:b], col[None, a:b], np.array([last]), state)
+                hits, stop = np.flatnonzero(drift[0]), stop[0]
+            if end is None:
+                end = stop
+            if len(hits):
+                drift_t = float(t[a + hits[-1]])
+                break
+        return drift_t, end
 
     def _update_rows(self, t: np.ndarray, columns: list[np.ndarray], rows: list[int]):
         """:meth:`update` of the cells ``rows``, sample by sample (arrays of them);
@@ -204,6 +328,9 @@ class FrozenCells:
         # a change after a hold of BREAK_S or more restarts the flicker
         run_t_before = np.concatenate((run_t0, run_t[:, :-1]), axis=1)
         brk = changed & (t - run_t_before >= BREAK_S)
+        # ... and so does a drift
+        drift, end = _reversals(t, volts, last[:, 0], self._state(rows))
+        brk |= drift
         bs = np.maximum.accumulate(np.where(brk, idx, -1), axis=1)
         streak_t0 = np.array([self._streak_t[k] for k in rows])[:, None]
         streak_t = np.where(bs >= 0, t[np.maximum(bs, 0)], streak_t0)
@@ -216,6 +343,7 @@ class FrozenCells:
             self._run_t[k] = float(run_t[r, -1])
             self._streak_t[k] = float(streak_t[r, -1])
             self._held[k] = float(held0[r])
+        self._set_states(rows, end)
         if not frozen.any():
             for k in rows:
                 self._stuck[k] = False
@@ -252,12 +380,29 @@ class FrozenCells:
         return out
 
     # --- one sample ---------------------------------------------------
+    def _step_drift(self, t: float, values: list[float]) -> None:
+        """:func:`_reversals` of one sample, in plain floats: a drift breaks the
+        flicker (``streak_t``)."""
+        last, direction, rev_t, rev_n = self._last, self._dir, self._rev_t, self._rev_n
+        for k, x in enumerate(values):
+            d = x - last[k]
+            s = 1.0 if d > 0 else -1.0 if d < 0 else 0.0
+            if s and direction[k] and s != direction[k]:
+                rev_t[k], rev_n[k] = t, 0.0
+            else:
+                rev_n[k] += 1.0
+                if s and rev_n[k] + 1.0 >= MIN_SAMPLES and t - rev_t[k] >= DRIFT_BREAK_S:
+                    self._streak_t[k] = t
+            if s:
+                direction[k] = s
+
     def step(self, t: float, values: list[float]) -> list[int]:
         """:meth:`update` of one sample, in plain floats (the same operations):
         the indices of the stuck cells (usually none)."""
         if not self._started:
             self._start(t)
         last, run_t, held, streak_t = self._last, self._run_t, self._held, self._streak_t
+        self._step_drift(t, values)
         if all(map(ne, values, last)) and t - min(run_t) < BREAK_S:
             # (every cell moved, none after a hold: the common case, at C speed)
             last[:] = values

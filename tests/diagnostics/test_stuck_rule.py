@@ -77,13 +77,23 @@ def test_a_clean_cv_charge_read_to_a_resolution_is_not_stuck(
     the highest cell, and the pack and the other cells hold their readings too (10 uV,
     0.1 mV) while the current tapers. Their flicker before was a ramp, no noise of
     their own: holding is control, not a stuck sensor (the pack and cell_1 of the
-    3-cell cycle run were reported stuck in both CV phases, cell_2 of the cccv run)."""
+    3-cell cycle run were reported stuck in both CV phases, cell_2 of the cccv run).
+    The SOC filter keeps every cell in its mean too, in blocks or sample by sample
+    (their ramp changed at every sample but never reversed, as noise does: cell_1 of
+    the cycle run was left out for 173 s of its second CV phase)."""
     spec = preset("nmc", series_cells=cells)
     block = simulate(spec, profile, duration_s=duration, seed=seed)
     df = _as_written(block, tmp_path)
     i = df["current_a"].to_numpy()
     assert (np.diff(i[i > 0]) < 0).sum() > 100  # (the run reaches its CV taper)
     assert detect_faults(df, spec).of_kind("sensor_stuck") == []
+    t = df["time_s"].to_numpy()
+    columns = [df[f"cell_{k}_v"].to_numpy() for k in range(1, cells + 1)]
+    lo, hi = 0.5 * spec.cell_v_min, 1.25 * spec.cell_v_max
+    assert FrozenCells(spec, cells, lo, hi).update(t, columns) is None
+    one = FrozenCells(spec, cells, lo, hi)
+    rows = np.array(columns).T.tolist()
+    assert not any(one.step(float(x), row) for x, row in zip(t, rows, strict=True))
 
 
 def test_a_noisy_cell_sensor_does_not_make_a_cc_current_stuck():
@@ -97,3 +107,38 @@ def test_a_noisy_cell_sensor_does_not_make_a_cc_current_stuck():
     result = detect_faults(block, spec)
     assert result.of_kind("sensor_stuck") == []
     assert [f.channel for f in result.of_kind("sensor_noisy")][:1] == ["cell_2_v"]
+
+
+@pytest.mark.parametrize(("profile", "seed", "duration"), [("float", 0, 600), ("drive", 3, 5200)])
+def test_a_noise_free_temperature_that_drifts_slowly_is_not_stuck(
+    tmp_path, profile, seed, duration
+):
+    """Noise-free lead-acid temperatures written to 6 significant digits (0.1 mdegC):
+    a slow drift changes by a quantum now and then, always the same way, and holds for
+    30 s once it slows below one per 30 s. Its differences never alternate as white
+    noise's do, so its history is no flicker of its own: not stuck (cell temperatures
+    were reported stuck 100 s into the float run, from 5065 s on the drive run). The
+    same sensor with its noise, stuck, is still found."""
+    spec = preset("lead_acid", series_cells=3)
+    df = _as_written(simulate(spec, profile, duration_s=duration, seed=seed), tmp_path)
+    temps = [df[f"cell_{k}_temp_c"].to_numpy() for k in (1, 2, 3)]
+    assert all((np.diff(x) > 0).any() for x in temps)  # (they drift)
+    assert detect_faults(df, spec).of_kind("sensor_stuck") == []
+    fault = Fault("sensor_stuck", 300.0, channel="cell_2_temp_c")
+    noisy = simulate(
+        spec, profile, duration_s=600, seed=seed, noise=NoiseSpec.typical(spec), faults=[fault]
+    )
+    found = detect_faults(_as_written(noisy, tmp_path), spec).of_kind("sensor_stuck")
+    assert [f.channel for f in found] == ["cell_2_temp_c"]
+    assert found[0].detail["detected_time_s"] <= 300.0 + STUCK_WINDOW_S + 2 * BIN_S
+
+
+def test_cells_held_together_after_a_noise_free_ramp_are_not_stuck(tmp_path):
+    """A noise-free float charge's cells ramp to their float voltage in the log's
+    first minute (0.1 mV readings, one step each second), then hold together: a cell
+    holding in its first minute is judged on its peers' history, which changed in
+    every bin without noise (a drift, no flicker of a sensor's): not stuck (cell_2_v
+    was reported from 55 s)."""
+    spec = preset("lead_acid", series_cells=4)
+    df = _as_written(simulate(spec, "float", duration_s=600, seed=6), tmp_path)
+    assert detect_faults(df, spec).of_kind("sensor_stuck") == []

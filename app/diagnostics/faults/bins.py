@@ -464,7 +464,7 @@ class SampleStage:
 
         An isolated step gives two large d2 of opposite signs in a row: the minimum
         over 3 consecutive d2² drops it, while white noise keeps a known fraction of
-        its energy (sensors.C2_MIN)."""
+        its energy (common.C2_MIN)."""
         rr = self._robust
         lo, hi = np.searchsorted(rr, [a, a + len(q2p)])
         if lo == hi:

@@ -101,7 +101,14 @@ import numpy as np
 
 from app.core.spec import BatterySpec, Chemistry
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for, one_c_a, sum_rows
+from app.diagnostics.faults.common import (
+    MERGE_GAP_S,
+    History,
+    bins_for,
+    one_c_a,
+    sum_rows,
+    white_noise_var,
+)
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
 
@@ -263,8 +270,8 @@ class FloatRunawayDetector:
                 tb = tp[:, base].sum(axis=1) / b
                 tr = tp[:, rec].sum(axis=1) / r_
                 # white-noise variance per sample, and samples per part
-                var_i = s2i[sel, a:].sum(axis=1) / (6.0 * n2i[sel, a:].sum(axis=1))
-                var_t = s2t[sel, a:].sum(axis=1) / (6.0 * n2t[sel, a:].sum(axis=1))
+                var_i = white_noise_var(s2i[sel, a:].sum(axis=1), n2i[sel, a:].sum(axis=1))
+                var_t = white_noise_var(s2t[sel, a:].sum(axis=1), n2t[sel, a:].sum(axis=1))
                 ni_b, ni_r = cnti[sel, base].sum(axis=1), cnti[sel, rec].sum(axis=1)
                 nt_b, nt_r = cntt[sel, base].sum(axis=1), cntt[sel, rec].sum(axis=1)
                 se_i = np.sqrt(var_i * (1.0 / ni_b + 1.0 / ni_r))
@@ -373,7 +380,7 @@ class FloatRunawayDetector:
                 ix = idx[loc[c], cols]
                 # white-noise variance per sample of one sensor; a bin's mean over
                 # the cells averages cnt samples
-                var_t = nz[3][ix].sum(axis=1) / (6.0 * nz[4][ix].sum(axis=1))
+                var_t = white_noise_var(nz[3][ix].sum(axis=1), nz[4][ix].sum(axis=1))
                 se = np.sqrt(var_t * ((sw * sw) / nz[5][ix]).sum(axis=1))
                 z[c] = exc[c] / se
         ok = cand & (z >= HEAT_RATE_Z)

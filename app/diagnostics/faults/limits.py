@@ -15,15 +15,16 @@ import numpy as np
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import BinBatch, Layout
 from app.diagnostics.faults.common import (
+    C2_MIN,
     MERGE_GAP_S,
     RollingSum,
     Same,
     bins_for,
     one_c_a,
     run_length,
+    white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
-from app.diagnostics.faults.sensors import C2_MIN
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.safety import CURRENT_MARGIN, TEMPERATURE_MARGIN_C, VOLTAGE_MARGIN
 
@@ -240,7 +241,7 @@ class LimitDetector:
         s2, n2 = (full[2 * k :, hi] - full[2 * k :, hi - self.ov_noise_bins]).reshape(2, k, -1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / n * self.v_scale
-            se = np.sqrt(s2 / (6.0 * C2_MIN * n2) / n) * self.v_scale
+            se = np.sqrt(white_noise_var(s2, n2, C2_MIN) / n) * self.v_scale
             guard = np.fmax(OV_MEAN_Z * se, OV_MEAN_GUARD_MIN_V)
             out[:, cols] = (n >= MIN_MEAN_SAMPLES) & (mean > self.spec.cell_v_max + guard)
         return out

@@ -32,7 +32,11 @@ A sensor stuck in a log's first minute has no history of its own: a cell
 voltage or temperature (in a group of >= 3) is then judged on its peers' --
 stuck when it has not changed for 30 s while every peer of its kind changed in
 that window and all of them together in >= 95 % of their bins since the log's
-start (sensors of that kind flicker with noise, this one does not). The pack
+start (sensors of that kind flicker with noise, this one does not), and their
+flicker was white noise (pooled, ``_peers_white``): cells of a noise-free float
+charge ramp to their float voltage in the first minute, changing every bin, then
+hold together (lead-acid, 4 and 16 cells, seeds 0-9: 2 of 40 runs had a cell
+reported from 55 s, before). The pack
 voltage measures what the cells' sum does: it is stuck when it has not changed
 for 30 s and that sum moved since it froze (a load that varies, or a constant
 current's drift) by more than a healthy reading holds: two of its resolution --
@@ -117,12 +121,15 @@ import numpy as np
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
 from app.diagnostics.faults.common import (
+    C2_MIN,
+    D2_VARIANCE,
     MERGE_GAP_S,
     History,
     bins_for,
     one_c_a,
     run_length,
     sum_rows,
+    white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.stuck import (
@@ -149,7 +156,6 @@ NOISE_DEBOUNCE_S = 5.0
 CURRENT_LOAD_MARGIN = 2.0
 #: Without an ECM in the spec (no R0), the current's floor is raised to this.
 NOISE_FLOOR_CURRENT_NO_ECM_C = 0.10
-C2_MIN = 0.2698
 #: Groups smaller than this have no robust median: only the floor applies.
 MIN_GROUP = 3
 
@@ -210,6 +216,20 @@ STUCK_WHITE_TERMS = 3
 #: to 7.4 quanta a sample 0.009 -- a C/2 charge's cell read to 10 uV --, to 2.3 or
 #: fewer 0: the step-robust minimum drops a rounding's isolated second differences).
 STUCK_OWN_WHITE = 0.1
+#: ... and for a channel summed without the step-robust minimum (the temperatures,
+#: which do not step) this fraction: a drift read to a resolution -- a noise-free
+#: temperature written to 6 significant digits (0.1 mdegC) -- changes by a quantum
+#: now and then and its first differences never change sign from one sample to the
+#: next, so its second differences give at most 2/3 of the variance its first
+#: differences give (sum d2² = sum d² + sum d'² - 2 sum d d', the last >= 0), the
+#: ratio a quantum once a bin gives (1, 0, 0, 0: 2/3), while white noise's
+#: alternate (E[d d'] = -s²: ~1). Noise-free lead-acid logs (3 cells, drive and
+#: float, seeds 0-9) gave 0.12-0.67, and their temperatures were reported stuck
+#: when the drift slowed below a quantum per 30 s (12 of 30 runs); Monte Carlo,
+#: white noise plain or rounded to 0.5-3 sigma: the median of 12 bins (the least
+#: baseline) falls under 0.75 in 0.5 % of windows, of 24 in 0.03 %, of 120 never
+#: (2e4 windows each).
+STUCK_OWN_WHITE_PLAIN = 0.75
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
 
@@ -255,6 +275,8 @@ class SensorDetector:
         self._cx = c + layout.noise_extra
         self._c2 = np.ones(self._cx)  # fraction of white-noise energy kept per row
         self._c2[layout.robust_rows] = C2_MIN
+        # the least whiteness of a history of its own (see STUCK_OWN_WHITE_PLAIN)
+        self._own_white = np.where(self._c2 == 1.0, STUCK_OWN_WHITE_PLAIN, STUCK_OWN_WHITE)
         self._noise_hist = History(2 * self._cx + 4, self.wn - 1, 0.0)
         self._hot_hist = History(None, self.wn - 1, 0.0)
         self._step_hist = History(None, self.wn - 1, 0.0)
@@ -370,11 +392,11 @@ class SensorDetector:
         judge = self._judge_rows
         with np.errstate(invalid="ignore", divide="ignore"):
             # (the rows judged only: the same quotients)
-            per_bin = bb.s2m[judge] / (6.0 * self._c2[judge, None] * bb.n2[judge])
+            per_bin = white_noise_var(bb.s2m[judge], bb.n2[judge], self._c2[judge, None])
         with np.errstate(invalid="ignore"):
             if self.r0 is not None:  # the current, less the load the voltage explains
-                ref_b = bb.s2ref / (6.0 * bb.n2ref)
-                i_b = np.fmin(per_bin[lay.i_i], bb.s2cur / (6.0 * bb.n2cur))
+                ref_b = white_noise_var(bb.s2ref, bb.n2ref)
+                i_b = np.fmin(per_bin[lay.i_i], white_noise_var(bb.s2cur, bb.n2cur))
                 per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
             hot = (per_bin > self._floor2).any(axis=0)
         # (read at the candidate windows only)
@@ -405,10 +427,10 @@ class SensorDetector:
             win += sub[:, at + i]
         n2, s2 = win[:cx], win[cx : 2 * cx]
         with np.errstate(invalid="ignore", divide="ignore"):
-            varx = s2 / (6.0 * self._c2[:, None] * n2)
+            varx = white_noise_var(s2, n2, self._c2[:, None])
             # plain mean square (steps kept): the load's curvature is never under-counted
-            ref_v = win[-1] / (6.0 * win[-2])
-            ref_i = win[-3] / (6.0 * win[-4])
+            ref_v = white_noise_var(win[-1], win[-2])
+            ref_i = white_noise_var(win[-3], win[-4])
         varx[n2 < MIN_SAMPLES] = np.nan
         var = varx[:c].copy()
         if len(lay.cells_v):
@@ -460,7 +482,7 @@ class SensorDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             white = (bb.n2[i] >= STUCK_WHITE_TERMS) & (
                 bb.s2m[i] * (2.0 * bb.nd[i])
-                >= STUCK_WHITE_MIN * 6.0 * self._c2[i] * bb.n2[i] * bb.sdd[i]
+                >= STUCK_WHITE_MIN * D2_VARIANCE * self._c2[i] * bb.n2[i] * bb.sdd[i]
             )
         quiet = evaluable[i] & ~white
         t0_full = self._t0.push(bb.t0)
@@ -565,6 +587,10 @@ class SensorDetector:
             peers_flicker = (peer_changing == self._n_peers[:, None]) & (
                 peer_active >= STUCK_FLICKER * peer_e
             )
+            if (grouped & peers_flicker).any():
+                peers_flicker = peers_flicker & self._peers_white(
+                    noise_ev, grouped & peers_flicker, keep
+                )
         n_peers = self._n_peers[:, None]
         trigger = stuck_trigger(held, own, peer_changing, n_peers, grouped, peers_flicker) | extra
         stuck = latch_stuck(trigger, frozen, self._stuck_state)
@@ -596,7 +622,8 @@ class SensorDetector:
         """Row ``r`` showed white noise of its own over the ``wb`` bins before column
         ``at`` of the noise evidence ``ev``: in the median bin that changed, the
         variance its (step-robust) second differences give is at least
-        ``STUCK_OWN_WHITE`` of the one its first differences give. White noise gives
+        ``STUCK_OWN_WHITE`` (``STUCK_OWN_WHITE_PLAIN`` for a row without the
+        step-robust minimum) of the one its first differences give. White noise gives
         ~1 there, and a reading with it cannot hold for 30 s. A drift or a ramp read
         to a fixed resolution (a clean log written to 6 significant digits, a BMS's
         whole millivolts) gives its rounding only: the second differences of a
@@ -606,14 +633,35 @@ class SensorDetector:
         (a CV charge: the limited cell, the others and the pack); its holding is no
         evidence, its peers' or twin's is. (A median of the same bins: exact whatever
         the split.)"""
+        ratio = self._white_ratios(ev, r, at)
+        return bool(len(ratio)) and float(np.median(ratio)) >= self._own_white[r]
+
+    def _white_ratios(self, ev, r: int, at: int) -> np.ndarray:
+        """Row ``r``'s per-bin ratios of :meth:`_white_before` over the ``wb`` bins
+        before column ``at`` of ``ev`` (the bins that changed)."""
         c = self.layout.n_rows
         cols = np.arange(at - self.wb, at)
         s2, n2 = ev.take(r, cols), ev.take(c + r, cols)
         sdd, nd = ev.take(2 * c + r, cols), ev.take(3 * c + r, cols)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = (s2 / (6.0 * self._c2[r] * n2)) / (sdd / (2.0 * nd))
-        ratio = ratio[(sdd > 0) & np.isfinite(ratio)]
-        return bool(len(ratio)) and float(np.median(ratio)) >= STUCK_OWN_WHITE
+            ratio = white_noise_var(s2, n2, self._c2[r]) / (sdd / (2.0 * nd))
+        return ratio[(sdd > 0) & np.isfinite(ratio)]
+
+    def _peers_white(self, ev, need: np.ndarray, keep: int) -> np.ndarray:
+        """Per row and bin of a batch (where ``need``): its peers' flicker since the
+        log's start, up to that bin, was white noise -- the median of their bins'
+        ratios (see :meth:`_white_before`, pooled: a few bins each in a log's first
+        minute) at least the least whiteness of their kind. A young channel is judged
+        on its peers' history (see Stuck): a noise-free drift read to a resolution
+        (a float charge's cells ramping to 0.1 mV, then held) changes in every bin
+        without noise, and a peer holding with them is no stuck sensor."""
+        out = np.zeros(need.shape, dtype=bool)
+        for r, j in zip(*np.nonzero(need), strict=True):
+            peers = np.flatnonzero(self._peers[r])
+            at = keep + int(j) + 1
+            ratio = np.concatenate([self._white_ratios(ev, int(p), at) for p in peers])
+            out[r, j] = bool(len(ratio)) and float(np.median(ratio)) >= self._own_white[peers].max()
+        return out
 
     def _pack_resolution(self, bb: BinBatch) -> np.ndarray | list[float]:
         """Per bin of a batch, the least bound so far of the pack voltage's resolution,
@@ -662,7 +710,7 @@ class SensorDetector:
         n2 = np.add.accumulate(np.concatenate(([self._pack_n2], np.where(ok, n, 0.0))))[1:]
         self._pack_s2, self._pack_n2 = s2[-1], n2[-1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            var = s2 / (6.0 * C2_MIN * n2)
+            var = white_noise_var(s2, n2, C2_MIN)
             return var >= STUCK_PACK_DITHER * np.asarray(q2)
 
     def _pack_run_moved(self, run: np.ndarray, sums: np.ndarray, q2, bb: BinBatch) -> np.ndarray:
@@ -692,7 +740,7 @@ class SensorDetector:
         # never below the rounding of cells read to STUCK_CELL_RESOLUTION_V
         c, n_cells = self.layout.n_rows, len(self.layout.cells_v)
         with np.errstate(invalid="ignore", divide="ignore"):
-            var = n_cells**2 * bb.s2m[c] / (6.0 * C2_MIN * bb.n2[c] * bb.n)
+            var = white_noise_var(n_cells**2 * bb.s2m[c], bb.n2[c], C2_MIN, bb.n)
             var = np.maximum(var, n_cells * STUCK_CELL_RESOLUTION_V**2 / 12.0)
         finite = np.isfinite(var)
         var = np.where(finite, var, 0.0)

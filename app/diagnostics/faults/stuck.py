@@ -28,10 +28,11 @@ Two readers gather the evidence, at the resolution each needs:
   its resolution (a coarse reading that toggled on a step holds off it);
 * the SOC filter (:mod:`app.diagnostics.frozen_cells`) on the samples of the
   cell voltages, so that a sample's mean cell is decided when the sample arrives
-  (flicker: no hold of a bin's length, ``BIN_S``, since; it does not yet tell
-  noise from a drift: a clean 3-cell cycle log written to 6 digits has cell_1 left
-  out of the mean for 173 s of its two CV phases, which the faults diagnostic no
-  longer reports).
+  (flicker: no hold of a bin's length, ``BIN_S``, since, and no drift -- a change
+  in the direction of every change for ``STUCK_WINDOW_S`` and ``MIN_SAMPLES``
+  samples --: white noise reverses direction at most samples, a ramp read to a
+  resolution never; a clean 3-cell cycle log written to 6 digits had cell_1 left
+  out of the mean for 173 s of its CV phase, its ramp before taken for flicker).
 
 The evidence differs by its resolution, not by its rule: a bin-based decision
 known at the end of a 5 s bin (and, live, only after the bin stage's start-up)

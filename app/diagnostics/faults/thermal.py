@@ -219,7 +219,7 @@ import numpy as np
 
 from app.core.spec import BatterySpec, Chemistry
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for
+from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for, white_noise_var
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
 
@@ -463,7 +463,7 @@ class RunawayDetector:
             s_fit = np.sqrt(rss / max(w - 3, 1))
             nb = n2 / w  # samples per bin
             # white noise of a bin mean, plus the median's share of it
-            var_bin = s2 / (6.0 * n2) / nb * (1.0 + (1.57 / k if k >= 3 else 1.0))
+            var_bin = white_noise_var(s2, n2) / nb * (1.0 + (1.57 / k if k >= 3 else 1.0))
             s_noise = np.sqrt(var_bin)
             se_rise = np.fmax(s_fit, s_noise) * np.sqrt(np.sum(cf["rise"] ** 2))
             se_accel = s_noise * np.sqrt(np.sum((cf["rate_end"] - cf["rate_start"]) ** 2))
@@ -478,7 +478,7 @@ class RunawayDetector:
             # bins must not borrow the calm of the earlier ones (a sensor turning
             # noisy mid-window); the smaller z counts
             share = 1.0 + (1.57 / k if k >= 3 else 1.0)
-            var_bins = s2_bins / (6.0 * n2_bins * n2_bins) * share
+            var_bins = white_noise_var(s2_bins, n2_bins, mean_of=n2_bins) * share
             var_bins = np.where(np.isfinite(var_bins), var_bins, var_bin[:, None])
             se_het = np.sqrt(var_bins @ (fit["tmpl_amp"] ** 2).T)
             tz = np.fmin(tz, amp / se_het)
