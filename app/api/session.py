@@ -65,14 +65,19 @@ class HeadlessLiveSession:
         db: Database,
         *,
         spec=None,
+        log=None,
         record: bool = False,
         reference_capacity_ah: float | None = None,
     ):
         """``reference_capacity_ah``: what end of life is measured against
-        (``--capacity-ah``); None: the URL's ``capacity_ah``, else the first cycles'."""
+        (``--capacity-ah``); None: the URL's ``capacity_ah``, else the first cycles'.
+        ``log``: the file a ``file://`` source names, when the caller read it already
+        (to know its battery): the source replays it without reading the file again."""
         if reference_capacity_ah is None:
             reference_capacity_ah = url_capacity_ah(url)
         self.source = create_source(url, spec=spec)
+        if log is not None:
+            self.source.log = log
         self.recorder = _LazyRecorder(db, self.source) if record else None
         outputs = []
         self.feed = LiveFeed(

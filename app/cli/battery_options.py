@@ -22,6 +22,8 @@ from app.core.spec import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from app.hardware.logs.canonical_csv import LoadedLog
+
 
 def positive_float(text: str) -> float:
     try:
@@ -176,40 +178,38 @@ def cells_the_data_shows(frame: pd.DataFrame) -> int:
     return len(columns) if abs(ratio - len(columns)) < 0.5 else 0
 
 
-def spec_for_source(args: argparse.Namespace, url: str) -> BatterySpec | None:
-    """The battery the options give for the live source at ``url``: over the one the URL
-    names, so an option left out is the URL's (``--chemistry lfp`` with
-    ``?chemistry=lfp&cells=16`` is 16 cells). None when no option is given: the URL's (or
-    a file's own) battery is used. An option that differs from the URL's value is refused
-    when the source is created (:func:`app.hardware.registry.check_battery_agrees`)."""
+def source_battery(
+    args: argparse.Namespace, url: str
+) -> tuple[BatterySpec | None, LoadedLog | None]:
+    """The battery the options give for the live source at ``url``, and the log file read
+    to know it (a ``file://`` source naming no battery: hand it to the source, which then
+    does not read the file again; else None).
+
+    The battery is over the one the URL names, so an option left out is the URL's
+    (``--chemistry lfp`` with ``?chemistry=lfp&cells=16`` is 16 cells). None when no option
+    is given: the URL's (or a file's own) battery is used. An option that differs from the
+    URL's value is refused when the source is created
+    (:func:`app.hardware.registry.check_battery_agrees`)."""
     from app.hardware.registry import parse_source_url, url_battery, url_battery_values
 
     options = (args.chemistry, args.capacity_ah, args.cells, args.ocv_table)
     if all(option is None for option in options) and args.bol_resistance_ohm is None:
-        return None
+        return None, None
     parsed = parse_source_url(url)
-    fallback, cells_in_data, frame = url_battery(parsed), 0, None
+    fallback, cells_in_data, frame, log = url_battery(parsed), 0, None, None
     if fallback is None and parsed.scheme == "file":
-        fallback, cells_in_data, frame = _log_battery(parsed.target)
+        from app.core import schema
+        from app.hardware.file_source import read_file_log
+
+        log = read_file_log(parsed)
+        fallback, cells_in_data, frame = log.spec, schema.series_cells_in(log.frame), log.frame
     elif fallback is None:  # a size without a chemistry (sim://?cells=4: the default's)
         given = url_battery_values(parsed)
         args = argparse.Namespace(**vars(args))
         args.cells = args.cells or given.get("cells")
         args.capacity_ah = args.capacity_ah or given.get("capacity_ah")
-    return spec_from_args(args, fallback=fallback, cells_in_data=cells_in_data, frame=frame)
-
-
-def _log_battery(path: str) -> tuple[BatterySpec | None, int, pd.DataFrame]:
-    """A log file's own battery (its ``# spec:`` line), its cell count and its samples,
-    as ``analyze`` reads them, for options to fill in over."""
-    from app.core import schema
-    from app.hardware.logs.formats import open_log
-
-    try:
-        log = open_log(path)
-    except Exception as exc:  # the source names it again when it opens the file
-        raise BatteryOSError(f"{path}: {exc}") from None
-    return log.spec, schema.series_cells_in(log.frame), log.frame
+    spec = spec_from_args(args, fallback=fallback, cells_in_data=cells_in_data, frame=frame)
+    return spec, log
 
 
 def assumed_capacity_warning(

@@ -4,8 +4,9 @@ without hardware. Prints the source URL to connect to and runs until Ctrl-C."""
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import signal
-import threading
 
 from app.cli.battery_options import positive_float, positive_int
 
@@ -65,13 +66,36 @@ def run(args: argparse.Namespace) -> int:
         interface=args.interface,
         dbc=args.dbc,
     )
-    print(device.url, flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     try:
-        threading.Event().wait()  # until Ctrl-C
+        # the URL inside: Ctrl-C the moment it is out (a script that waits for it) still
+        # stops the device
+        print(device.url, flush=True)
+        wait_for_interrupt()
     finally:
         device.stop()
     return 0
+
+
+def wait_for_interrupt() -> None:
+    """Block until Ctrl-C (or ``kill``) raises KeyboardInterrupt in this, the main thread.
+
+    Not ``threading.Event().wait()``: the kernel may hand the signal to a device thread,
+    and then nothing wakes the main thread from its lock to run Python's handler (a
+    loaded machine left ``devsim`` running after Ctrl-C). The signal's wake-up byte
+    goes to a pipe this thread waits on, whichever thread took the signal.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous = signal.set_wakeup_fd(write_end)
+    try:
+        while True:
+            select.select([read_end], [], [])
+            os.read(read_end, 512)  # back in Python: the handler runs, KeyboardInterrupt
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(read_end)
+        os.close(write_end)
 
 
 def _interrupt(signum, frame) -> None:

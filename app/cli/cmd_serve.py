@@ -61,14 +61,15 @@ def run(args: argparse.Namespace) -> int:
         db.ensure_schema()
         if args.source:
             from app.api.session import HeadlessLiveSession
-            from app.cli.battery_options import spec_for_source
+            from app.cli.battery_options import source_battery
 
             source_url = url_with_inversion(args, args.source)
-            spec = spec_for_source(args, source_url)
+            spec, log = source_battery(args, source_url)
             session = HeadlessLiveSession(
                 source_url,
                 db,
                 spec=spec,
+                log=log,
                 record=args.record,
                 reference_capacity_ah=args.capacity_ah,
             )

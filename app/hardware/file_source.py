@@ -13,6 +13,7 @@ for a log that counts discharge as positive (``--invert-current`` of the CLI).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from app.core.errors import SourceError
 from app.core.samples import SampleBlock
@@ -25,7 +26,27 @@ from app.hardware.registry import (
 )
 from app.hardware.source import Source
 
+if TYPE_CHECKING:
+    from app.hardware.logs.canonical_csv import LoadedLog
+
 _PARAMS = {"speed", "block", "dbc", "can_mapping", "invert_current", *BATTERY_PARAMS}
+
+
+def read_file_log(parsed: SourceURL) -> LoadedLog:
+    """The log a ``file://`` URL names, read as its source reads it (a CAN log through
+    the URL's ``dbc=`` / ``can_mapping=``); a :class:`SourceError` when it does not read."""
+    return _read_log(parsed.target, parsed.params.get("dbc"), parsed.params.get("can_mapping"))
+
+
+def _read_log(path: str, dbc: str | None, can_mapping: str | None) -> LoadedLog:
+    from app.hardware.logs.can_logs import using_dbc
+    from app.hardware.logs.formats import open_log
+
+    try:
+        with using_dbc(dbc, can_mapping):
+            return open_log(path)
+    except Exception as exc:  # SchemaError already carries file and line
+        raise SourceError(str(exc)) from None
 
 
 class FileSource(Source):
@@ -33,6 +54,9 @@ class FileSource(Source):
 
     def __init__(self, url: str, path: str, spec: BatterySpec | None, speed: float, block: int):
         super().__init__(url, spec)
+        #: the log, once read; one a caller read already (``serve``, to know the battery
+        #: its options fill in) is replayed without reading the file again
+        self.log: LoadedLog | None = None
         self.path = path
         self.speed = speed
         self.block_size = block
@@ -68,14 +92,9 @@ class FileSource(Source):
         return source
 
     def _open_internal(self) -> None:
-        from app.hardware.logs.can_logs import using_dbc
-        from app.hardware.logs.formats import open_log
-
-        try:
-            with using_dbc(self.dbc, self.can_mapping):
-                log = open_log(self.path)
-        except Exception as exc:  # SchemaError already carries file and line
-            raise SourceError(str(exc)) from None
+        if self.log is None:
+            self.log = _read_log(self.path, self.dbc, self.can_mapping)
+        log = self.log
         self.metadata = log.metadata
         if self.spec is None and log.spec is not None:
             # the URL's resistance over the file's, as its chemistry= over the file's battery

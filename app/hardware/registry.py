@@ -108,8 +108,16 @@ def with_url_resistance(spec: BatterySpec, parsed: SourceURL) -> BatterySpec:
     return spec.with_overrides(bol_resistance_ohm=bol)
 
 
-#: Schemes whose URL names its chemistry as its host (sim://lfp), not as ``chemistry=``.
-_CHEMISTRY_IN_HOST = frozenset({"sim"})
+def url_chemistry(parsed: SourceURL) -> str | None:
+    """The chemistry a source URL names, as written; None where it names none.
+
+    ``sim://<chemistry>`` names it as its host (``sim://lfp``; the simulator takes
+    ``nmc`` for ``sim://``); every other source as ``chemistry=``. The one place
+    that knows which.
+    """
+    if parsed.scheme == "sim":
+        return parsed.target.strip("/") or None
+    return parsed.params.get("chemistry")
 
 
 def url_battery_values(parsed: SourceURL) -> dict[str, object]:
@@ -117,9 +125,7 @@ def url_battery_values(parsed: SourceURL) -> dict[str, object]:
     a :class:`Chemistry`, ``capacity_ah`` and ``bol_resistance_ohm`` floats, ``cells`` an
     int. A parameter the URL leaves out is not in it (sim:// with no host names none)."""
     values: dict[str, object] = {}
-    chemistry = parsed.params.get("chemistry")
-    if parsed.scheme in _CHEMISTRY_IN_HOST:
-        chemistry = parsed.target.strip("/") or None
+    chemistry = url_chemistry(parsed)
     if chemistry is not None:
         try:
             values["chemistry"] = Chemistry.parse(chemistry)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.core.resistance_text import resistance_text
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.resistance_readout import headline_resistances
 
@@ -103,7 +104,7 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
     shown = headline_resistances(ir)
     n = ir["n_pulses"]
     text = f"{n} pulse{'' if n == 1 else 's'}, " + (
-        ", ".join(f"{m.label} {_milliohm(m.cell_ohm)} per cell" for m in shown)
+        ", ".join(f"{m.label} {resistance_text(m.cell_ohm)} per cell" for m in shown)
         if shown
         else "none gave a resistance"
     )
@@ -136,14 +137,9 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
         "internal_resistance",
         title,
         verdict,
-        f"{text}; {metric} {_milliohm(r_now)} is {ratio:.2f}× beginning of life "
-        f"({_milliohm(r_bol)})",
+        f"{text}; {metric} {resistance_text(r_now)} is {ratio:.2f}× beginning of life "
+        f"({resistance_text(r_bol)})",
     )
-
-
-def _milliohm(value: float) -> str:
-    """A resistance in mΩ below 1 Ω, in Ω from 1 Ω up (a coin cell's 52.5 Ω)."""
-    return f"{value * 1000.0:.2f} mΩ" if abs(value) < 1.0 else f"{value:.3g} Ω"
 
 
 def _fade(r: dict) -> Finding:

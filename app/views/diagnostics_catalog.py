@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app.core.resistance_text import resistance_text
 from app.views.time_axis import format_elapsed
 
 
@@ -368,10 +369,10 @@ def _soc(r: dict) -> ResultSummary:
 
 
 def _ohm(value: float | None) -> str | None:
-    """A resistance in mΩ below 1 Ω, in Ω from 1 Ω up (a coin cell's 52.5 Ω, not 52521 mΩ)."""
+    """:func:`resistance_text`, None where there is no value (the row is left out)."""
     if value is None or not math.isfinite(value):
         return None
-    return f"{value * 1000.0:.2f} mΩ" if abs(value) < 1.0 else f"{value:.3g} Ω"
+    return resistance_text(value)
 
 
 def _soh(r: dict) -> ResultSummary:

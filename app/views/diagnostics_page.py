@@ -3,6 +3,7 @@
 ::
 
     ┌ toolbar: Diagnostics · last run ·························· [Run on current data] ┐
+    │ the current's sign looks reversed … (only then; live data and log files alike)   │
     │ catalogue (by group) │ detail of the selected one          │ results of all nine │
     └──────────────────────┴─────────────────────────────────────┴─────────────────────┘
 
@@ -324,6 +325,11 @@ class DiagnosticsPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
+        # every result below rests on the current's sign: its warning goes above them
+        self.sign_warning_label = _label("", "errorText")
+        self.sign_warning_label.setContentsMargins(12, 6, 12, 6)
+        self.sign_warning_label.setVisible(False)
+        layout.addWidget(self.sign_warning_label)
         layout.addLayout(body, 1)
 
         self.apply_palette(colors)
@@ -388,6 +394,9 @@ class DiagnosticsPage(QWidget):
             self.select(self.selected_key)
         self._run_finished()
         self._set_run_status(self._report_text(report), error=False)
+        sign = report.current_sign_warning
+        self.sign_warning_label.setText(f"Warning: {sign}" if sign else "")
+        self.sign_warning_label.setVisible(bool(sign))
         # a log file's results are not refreshed: the note would say they were
         self.auto_label.setVisible(report.live)
 

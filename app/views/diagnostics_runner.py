@@ -45,9 +45,13 @@ class DiagnosticsReport:
 
 
 def run_diagnostics(
-    live_report: Callable[[], LiveReport | None], source_url: str | None = None
+    live_report: Callable[[], LiveReport | None],
+    source_url: str | None = None,
+    current_sign_warning: Callable[[], str | None] | None = None,
 ) -> DiagnosticsReport:
-    """The live engine's results as a report (worker thread: the first read imports pandas)."""
+    """The live engine's results as a report (worker thread: the first read imports pandas),
+    with the engine's warning that the current's sign looks reversed (``current_sign_warning``,
+    e.g. :meth:`LiveSession.current_sign_warning`)."""
     started = time.perf_counter()
     live = live_report()
     if live is None or live.samples < 2:
@@ -59,6 +63,7 @@ def run_diagnostics(
         cycles=live.cycles,
         elapsed_s=time.perf_counter() - started,
         source_url=source_url,
+        current_sign_warning=current_sign_warning() if current_sign_warning else None,
     )
 
 
@@ -105,9 +110,13 @@ class DiagnosticsRunner(QObject):
             return False
         session = self.session
         self._ran_on = (session.source_url, session.ring.total)
-        live_report, url = session.live_report, session.source_url
+        live_report, url, sign = (
+            session.live_report,
+            session.source_url,
+            session.current_sign_warning,
+        )
         self._worker.submit(
-            lambda: run_diagnostics(live_report, url),
+            lambda: run_diagnostics(live_report, url, sign),
             on_done=self.finished.emit,
             on_error=self._on_error,
         )

@@ -45,6 +45,9 @@ class BatterySettings:
     ocv_table: str | None = None  #: ``--ocv-table`` (a CSV of soc_percent, ocv_v)
     eol_fraction: float | None = None  #: ``--eol-fraction``; None: its default
     bol_resistance_ohm: float | None = None  #: ``--bol-resistance-ohm``
+    #: ``--invert-current``: the log counts discharge as positive, its current is negated
+    #: (before the battery is guessed from it, as the CLI negates it before anything else)
+    invert_current: bool = False
 
     @property
     def names_battery(self) -> bool:
@@ -219,25 +222,37 @@ def open_cycle_table(path: str) -> LogAnalysis:
 def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalysis:
     """``analysis`` recomputed with what the user set (the battery as ``batteryos analyze``
     builds it from the same options over the file's own); raises BatteryOSError on a bad
-    OCV table."""
-    spec = analysis.spec
+    OCV table.
+
+    A change of ``invert_current`` negates the samples and guesses the battery of a
+    file that names none again from them, as ``analyze --invert-current`` negates the
+    current before anything else.
+    """
+    spec, frame = analysis.spec, analysis.frame
+    if settings.invert_current != analysis.settings.invert_current and not (
+        analysis.per_cycle_table
+    ):
+        frame = schema.with_current_inverted(frame)
+        if analysis.file_spec is None:
+            spec = guess_spec(frame)
     if settings.names_battery:
         from app.cli.battery_options import spec_from_args
 
         spec = spec_from_args(
             settings,
             fallback=analysis.file_spec,
-            cells_in_data=schema.series_cells_in(analysis.frame),
-            frame=analysis.frame,
+            cells_in_data=schema.series_cells_in(frame),
+            frame=frame,
         )
     if analysis.per_cycle_table:  # the table's cycles do not depend on the battery
         return replace(analysis, spec=spec, settings=settings)
     return replace(
         analysis,
+        frame=frame,
         spec=spec,
         settings=settings,
-        cycles=cycle_table(analysis.frame, spec),
-        ica=ica_traces(analysis.frame, spec),
+        cycles=cycle_table(frame, spec),
+        ica=ica_traces(frame, spec),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlencode, urlsplit
 
+from app.cli.current_sign_option import URL_PARAM as INVERT_CURRENT_PARAM
 from app.core import schema
 from app.core.spec import BatterySpec, Chemistry
 from app.hardware.logs.tables import open_text
@@ -116,9 +117,11 @@ def file_url_with_battery(
     cells: int,
     *,
     bol_resistance_ohm: float | None = None,
+    invert_current: bool = False,
 ) -> str:
     """The ``file://`` URL of ``path`` that names its battery (and the cell's
-    beginning-of-life resistance, ohm, when given)."""
+    beginning-of-life resistance, ohm, when given), with ``invert_current=1`` when
+    its current is to be negated."""
     params = {
         "chemistry": Chemistry(chemistry).value,
         "capacity_ah": f"{capacity_ah:g}",
@@ -126,6 +129,8 @@ def file_url_with_battery(
     }
     if bol_resistance_ohm is not None:
         params["bol_resistance_ohm"] = f"{bol_resistance_ohm:.6g}"
+    if invert_current:
+        params[INVERT_CURRENT_PARAM] = "1"
     return f"{file_url(path)}?{urlencode(params)}"
 
 

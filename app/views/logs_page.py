@@ -7,8 +7,10 @@ progress bar, and Cancel asks the reader to stop. Opened files are listed with
 a check box and a colour each; the checked ones are overlaid in every plot:
 V/I/T over time, capacity and coulombic efficiency per cycle, dQ/dV of a
 chosen cycle. For the selected file: the battery it holds (from the file, or
-guessed and editable), the diagnostic suite, import into the database as a
-recording, and replay through the live dashboard. Errors show on the page; a
+guessed and editable), "Invert current" for a log that counts discharge as
+positive (``--invert-current``: the file analysed again with its current
+negated), the diagnostic suite, import into the database as a recording, and
+replay through the live dashboard. Errors show on the page; a
 table whose columns are not recognised gets a "Map columns…" button (the
 column-mapping dialog, :mod:`app.views.column_mapping_dialog`), and the file is
 opened again once the mapping is saved.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -236,6 +239,12 @@ class LogsPage(QWidget):
         ocv_row.addWidget(self.ocv_button, 1)
         ocv_row.addWidget(self.ocv_clear_button)
         self.set_ocv_table(None)
+        self.invert_check = QCheckBox("Invert current")
+        self.invert_check.setToolTip(
+            "The log counts discharge as positive: negate its current and analyse it again "
+            "(as --invert-current; Battery OS counts charging as positive)"
+        )
+        self.invert_check.toggled.connect(self._on_invert_toggled)
         self.apply_spec_button = QPushButton("Apply battery")
         self.apply_spec_button.setToolTip("Recompute cycles and dQ/dV for this battery")
         self.apply_spec_button.clicked.connect(self._on_apply_spec_clicked)
@@ -247,6 +256,7 @@ class LogsPage(QWidget):
         form.addRow("OCV table", ocv_row)
         form.addRow("R new (cell)", self.bol_spin)
         form.addRow("End of life", self.eol_spin)
+        form.addRow("Current", self.invert_check)
 
         self.diagnostics_button = QPushButton("Run diagnostics")
         self.diagnostics_button.clicked.connect(self.run_diagnostics)
@@ -531,6 +541,9 @@ class LogsPage(QWidget):
             self.bol_spin.set_resistance_ohm(spec.bol_resistance_ohm)
             self.set_ocv_table(analysis.settings.ocv_table)
             self.eol_spin.setValue(100.0 * _eol_fraction(analysis.settings))
+            self.invert_check.blockSignals(True)
+            self.invert_check.setChecked(analysis.settings.invert_current)
+            self.invert_check.blockSignals(False)
             if analysis.settings.names_battery:
                 note = "As set here (the diagnostics are `batteryos analyze` with these options)."
             elif analysis.spec_from_file:
@@ -549,6 +562,8 @@ class LogsPage(QWidget):
                 note = (
                     "Not in the file: guessed from its voltages and cycles; correct it and Apply."
                 )
+            if analysis.settings.invert_current:
+                note += "\nIts current is negated (as --invert-current)."
             if analysis.spec_warning:
                 note += f"\nWarning: {analysis.spec_warning}."
             self.spec_note.setText(note)
@@ -564,6 +579,7 @@ class LogsPage(QWidget):
         for button in (self.remove_button, self.apply_spec_button):
             button.setEnabled(has)
         self.replay_button.setEnabled(samples)
+        self.invert_check.setEnabled(samples)  # a per-cycle table has no current
         self.diagnostics_button.setEnabled(has and not self.diagnostics_worker.busy)
         self.import_button.setEnabled(samples and not self.import_worker.busy)
         # a table read by the generic reader says which mapping it was read with
@@ -686,9 +702,41 @@ class LogsPage(QWidget):
             or cells != spec.series_cells
             or self.bol_spin.textFromValue(self.bol_spin.value()) != shown_bol
         )
+        invert = self.invert_check.isChecked()
         if not (edited or analysis.settings.names_battery or self.ocv_table):
-            return BatterySettings(eol_fraction=eol_fraction)
-        return BatterySettings(chemistry, capacity, cells, self.ocv_table, eol_fraction, bol)
+            return BatterySettings(eol_fraction=eol_fraction, invert_current=invert)
+        return BatterySettings(
+            chemistry, capacity, cells, self.ocv_table, eol_fraction, bol, invert_current=invert
+        )
+
+    def _on_invert_toggled(self, checked: bool) -> None:
+        """Analyse the selected file again with its current negated (or as it is)."""
+        analysis = self.selected
+        if analysis is None or checked == analysis.settings.invert_current:
+            return
+        from dataclasses import replace
+
+        from app.views.log_analysis import with_settings
+
+        settings = replace(analysis.settings, invert_current=checked)
+        self.invert_check.setEnabled(False)
+        self._set_action(
+            f"{'Negating' if checked else 'Restoring'} the current of {analysis.name} "
+            "and analysing it again…",
+            error=False,
+        )
+        self.loader.submit(
+            lambda: with_settings(analysis, settings),
+            on_done=self._on_inverted,
+            on_error=self._on_respec_failed,
+        )
+
+    def _on_inverted(self, analysis) -> None:
+        sign = "negated (as --invert-current)" if analysis.settings.invert_current else "as logged"
+        self._set_action(
+            f"{analysis.name}: current {sign}; run the diagnostics again.", error=False
+        )
+        self._on_respecced(analysis)
 
     def _on_apply_spec_clicked(self) -> None:
         analysis = self.selected
@@ -706,7 +754,7 @@ class LogsPage(QWidget):
 
     def _on_respec_failed(self, exc: BaseException) -> None:
         self._set_status(_message(exc, "Recomputing"), error=True)
-        self._update_actions()
+        self._show_selected()  # the form as the file stands
 
     def _on_respecced(self, analysis) -> None:
         if analysis.path in self.analyses:
@@ -742,7 +790,10 @@ class LogsPage(QWidget):
             self._add(analysis)  # the form's settings were applied for the run
         if report.current_sign_warning:
             # every result rests on the current's sign: this line, in red, before them
-            self._set_action(f"Warning: {report.current_sign_warning}", error=True)
+            self._set_action(
+                f"Warning: {report.current_sign_warning}; here: tick “Invert current” above.",
+                error=True,
+            )
         else:
             self._set_action(
                 f"Diagnostics done in {report.elapsed_s:.1f} s: results on the Diagnostics page.",
@@ -794,6 +845,7 @@ class LogsPage(QWidget):
             spec.capacity_ah,
             spec.series_cells,
             bol_resistance_ohm=spec.bol_resistance_ohm,
+            invert_current=analysis.settings.invert_current,
         )
 
     def _on_replay_clicked(self) -> None:

@@ -104,15 +104,16 @@ def test_the_cell_columns_stand_over_a_files_own_cell_count(tmp_path, capsys, nm
 
 
 def test_serve_and_the_gui_build_the_same_battery(nmc_3s_5ah):
-    from app.cli.battery_options import spec_for_source
+    from app.cli.battery_options import source_battery
     from app.views.log_analysis import BatterySettings, open_analysis, with_settings
 
     options = dict(chemistry="lfp", capacity_ah=None, cells=None, ocv_table=None)
     args = argparse.Namespace(**options, bol_resistance_ohm=None)
-    spec = spec_for_source(args, f"file://{nmc_3s_5ah}")
+    spec, log = source_battery(args, f"file://{nmc_3s_5ah}")
+    assert len(log.frame) and log.spec.chemistry.value == "nmc"  # the file, as read
     assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 3, 5.0)
     with pytest.raises(BatteryOSError, match="3 cell-voltage columns"):
-        spec_for_source(argparse.Namespace(**{**vars(args), "cells": 8}), f"file://{nmc_3s_5ah}")
+        source_battery(argparse.Namespace(**{**vars(args), "cells": 8}), f"file://{nmc_3s_5ah}")
 
     analysis = open_analysis(str(nmc_3s_5ah))
     applied = with_settings(analysis, BatterySettings(chemistry="lfp"))
@@ -120,3 +121,34 @@ def test_serve_and_the_gui_build_the_same_battery(nmc_3s_5ah):
     assert applied.spec.capacity_ah == 5.0
     with pytest.raises(BatteryOSError, match="--cells 8"):
         with_settings(analysis, BatterySettings(chemistry="lfp", cells=8))
+
+
+def test_serve_reads_a_file_source_once(nmc_3s_5ah, tmp_path, monkeypatch):
+    """``serve --source file://… --chemistry lfp`` reads the file to know the battery its
+    options fill in; the source then replays that log, not reading the file again."""
+    from app.api import server, session
+    from app.hardware.logs import formats
+
+    reads, streamed = [], []
+    real_open_log = formats.open_log
+
+    def counted(path, *args, **kwargs):
+        reads.append(str(path))
+        return real_open_log(path, *args, **kwargs)
+
+    def stream_all(live):  # instead of the thread: open the source, read it to the end
+        with live.source as source:
+            while (block := source.read(1.0)) is not None:
+                streamed.append(len(block))
+        streamed.append(live.source.spec)
+
+    monkeypatch.setattr(formats, "open_log", counted)
+    monkeypatch.setattr(server.ApiServer, "wait", lambda _self: None)
+    monkeypatch.setattr(session.HeadlessLiveSession, "start", stream_all)
+    db = f"sqlite:///{tmp_path / 'b.db'}"
+    url = f"file://{nmc_3s_5ah}"
+    assert main(["--db", db, "serve", "--port", "0", "--source", url, "--chemistry", "lfp"]) == 0
+    assert reads == [str(nmc_3s_5ah)]
+    *blocks, spec = streamed
+    assert sum(blocks) == len(real_open_log(nmc_3s_5ah).frame)  # all of it
+    assert (spec.chemistry.value, spec.series_cells, spec.capacity_ah) == ("lfp", 3, 5.0)

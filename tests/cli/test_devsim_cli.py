@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas  # noqa: F401 - imported up front: the recorder imports it at the first sample
@@ -20,6 +21,37 @@ from tests.hardware.source_contract import read_samples
 ROOT = Path(__file__).resolve().parents[2]
 CAN_DEVICES = ("pylontech", "foxbms")
 SERIAL_DEVICES = sorted(set(DEVICE_SIMULATORS) - set(CAN_DEVICES))
+#: Seconds a `devsim` child may take to send samples, and to stop after Ctrl-C: each wait
+#: ends as soon as what it waits for happens, so a generous bound costs nothing on an idle
+#: machine and keeps a loaded one (a CI run beside others) from failing the test.
+CHILD_WAIT_S = 120.0
+
+
+@contextmanager
+def devsim_child(*args: str):
+    """``batteryos devsim ARGS`` in a child process, and the URL it printed; Ctrl-C
+    (SIGINT) at the end. Its exit code and stderr are in the yielded dict once it ended."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "devsim", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    ended: dict = {}
+    try:
+        ended["url"] = proc.stdout.readline().strip()  # waits for the line: no deadline to miss
+        yield ended
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, ended["stderr"] = proc.communicate(timeout=CHILD_WAIT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # leave no process behind, and say so
+            proc.communicate()
+            raise
+        ended["returncode"] = proc.returncode
 
 
 @pytest.mark.parametrize("name", SERIAL_DEVICES)
@@ -53,45 +85,26 @@ def test_record_a_missing_port_is_one_clear_line(capsys):
 
 
 def test_devsim_prints_a_url_that_works_and_stops_on_interrupt():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "devsim", "jk", "--period", "0.02", "--cells", "8"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        url = proc.stdout.readline().strip()
+    with devsim_child("jk", "--period", "0.02", "--cells", "8") as child:
+        url = child["url"]
         assert url.startswith("serial:///dev/") and url.endswith("?protocol=jk")
         with create_source(url) as source:
-            blocks = read_samples(source, 3)
+            blocks = read_samples(source, 3, timeout_s=CHILD_WAIT_S)
+        assert sum(map(len, blocks)) >= 3
         assert "cell_8_v" in blocks[-1].columns
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130 and "interrupted" in err
+    assert child["returncode"] == 130 and "interrupted" in child["stderr"]
 
 
 def test_devsim_pylontech_is_reachable_from_another_process_over_slcan():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "devsim", "pylontech", "--cells", "8"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        url = proc.stdout.readline().strip()
+    with devsim_child("pylontech", "--cells", "8") as child:
+        url = child["url"]
         assert url.startswith("can://slcan/dev/") and "protocol=pylontech" in url
         with create_source(url) as source:
-            blocks = read_samples(source, 2)
+            blocks = read_samples(source, 2, timeout_s=CHILD_WAIT_S)
+        assert sum(map(len, blocks)) >= 2
         v = blocks[-1]["voltage_v"][-1]
         assert 8 * 2.5 < v < 8 * 3.65  # 8 LFP cells
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
+    assert child["returncode"] == 130 and "interrupted" in child["stderr"]
 
 
 def test_devsim_foxbms_needs_its_log_and_dbc(capsys):

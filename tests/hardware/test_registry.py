@@ -152,3 +152,25 @@ def test_a_bad_beginning_of_life_resistance_in_a_url_is_named(url, message):
 def test_a_file_that_names_its_battery_takes_the_urls_resistance_when_opened():
     # no battery yet: the file says which when it is opened (see test_live_bol_resistance)
     assert create_source("file:///data/pack.csv?bol_resistance_ohm=0.02").spec is None
+
+
+@pytest.mark.parametrize(
+    ("url", "chemistry"),
+    [
+        ("sim://lfp?cells=4", "lfp"),
+        ("sim://?cells=4", None),  # the simulator's default, not named
+        ("sim:///lead_acid", "lead_acid"),
+        ("file:///x.csv?chemistry=lfp", "lfp"),
+        ("file:///lfp.csv", None),  # a file's name is no chemistry
+        ("serial:///dev/ttyUSB0?protocol=jk&chemistry=nmc", "nmc"),
+    ],
+)
+def test_one_definition_of_where_a_url_names_its_chemistry(url, chemistry):
+    from app.hardware.registry import url_battery, url_chemistry
+
+    parsed = parse_source_url(url)
+    assert url_chemistry(parsed) == chemistry
+    battery = url_battery(parsed)
+    assert (battery.chemistry.value if battery else None) == chemistry
+    if url.startswith("sim://"):  # the simulator reads the same (nmc when none is named)
+        assert create_source(url).spec.chemistry.value == (chemistry or "nmc")

@@ -292,7 +292,7 @@ def test_a_run_still_going_is_skipped_not_queued(qtbot, monkeypatch):
     gate = threading.Event()
     calls = []
 
-    def slow(live_report, url):
+    def slow(live_report, url, current_sign_warning):
         calls.append(1)
         assert gate.wait(10)
         raise diagnostics_runner.BatteryOSError("stopped by the test")
@@ -622,3 +622,41 @@ def test_soc_band_is_two_sigma_also_where_it_is_clipped_at_full():
         "final_band_high_percent": 100.0,
     }
     assert summarize("soc", soc).headline == "98.0 % ±5.0"
+
+
+def test_a_reversed_current_is_warned_of_above_the_results(page):
+    warning = "the current's sign looks reversed (...); use --invert-current"
+    page.show_report(DiagnosticsReport({}, 10, 9.0, 0, 0.01, current_sign_warning=warning))
+    assert page.sign_warning_label.isVisible()
+    assert page.sign_warning_label.text() == f"Warning: {warning}"
+    assert page.sign_warning_label.objectName() == "errorText"
+    page.show_report(report_of({}))  # the next run's sign is fine: the warning goes
+    assert page.sign_warning_label.isHidden()
+
+
+@pytest.mark.parametrize("invert", [False, True])
+def test_live_data_with_a_reversed_current_warns_on_the_page(qtbot, make_window, tmp_path, invert):
+    """The live engine's current-sign check reaches the Diagnostics page, as it reaches the
+    connection panel; with ``invert_current=1`` in the URL there is nothing to warn of."""
+    from tests.views.test_logs_page import discharge_positive_log
+
+    path = discharge_positive_log(tmp_path)
+    window = make_window()
+    window.connect_source(
+        f"file://{path}?chemistry=nmc&capacity_ah=5&cells=1" + "&invert_current=1" * invert
+    )
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    page = window.diagnostics
+    with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000) as done:
+        window.show_page(Page.DIAGNOSTICS)  # shown with new data: it runs by itself
+    assert done.args[0].live
+    if invert:
+        assert done.args[0].current_sign_warning is None
+        assert page.sign_warning_label.isHidden()
+    else:
+        assert done.args[0].current_sign_warning.startswith("the current's sign looks reversed")
+        assert page.sign_warning_label.isVisible()
+        assert "invert_current=1" in page.sign_warning_label.text()
+    window.session.stop()

@@ -207,3 +207,21 @@ def test_a_typed_beginning_of_life_resistance_is_the_cli_option(qtbot, logs_page
     assert page.bol_spin.resistance_ohm() == pytest.approx(0.0195)
     # a replay of the file streams it with the same reference (the live twin's battery)
     assert parse_qs(urlsplit(page.replay_url()).query)["bol_resistance_ohm"] == ["0.0195"]
+
+
+def test_invert_current_is_the_cli_option(qtbot, logs_page, capsys, tmp_path):
+    """The page's "Invert current" and a typed battery give ``analyze --invert-current``'s
+    results, a current-sign check that no longer warns among them."""
+    from tests.views.test_logs_page import discharge_positive_log
+
+    path = discharge_positive_log(tmp_path)
+    page = gui_results(qtbot, logs_page, path)
+    page.invert_check.click()
+    qtbot.waitUntil(lambda: page.selected.settings.invert_current and not page.busy)
+    page.chemistry_combo.setCurrentIndex(page.chemistry_combo.findData("nmc"))
+    page.capacity_spin.setValue(5.0)
+    page.cells_spin.setValue(1)
+    gui = run(qtbot, page)
+    battery = ["--chemistry", "nmc", "--capacity-ah", "5", "--cells", "1"]
+    assert gui == cli_results(capsys, path, *battery, "--invert-current")
+    assert gui != cli_results(capsys, path, *battery)

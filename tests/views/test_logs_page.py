@@ -342,3 +342,57 @@ def test_diagnostics_of_a_log_with_discharge_positive_warn_in_red(qtbot, page, t
     label = page.action_label
     assert label.text().startswith("Warning: the current's sign looks reversed")
     assert "--invert-current" in label.text() and label.objectName() == "errorText"
+
+
+def discharge_positive_log(tmp_path) -> str:
+    """A 5 Ah NMC cell's HPPC test written by a logger that counts discharge as positive."""
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.hardware.simulator.pack import simulate
+
+    frame = simulate(preset("nmc", capacity_ah=5), "hppc", 5400.0, 1.0, 2).to_frame()
+    path = tmp_path / "discharge_positive.csv"
+    pd.DataFrame(
+        {"time": frame["time_s"], "volts": frame["voltage_v"], "amps": -frame["current_a"]}
+    ).to_csv(path, index=False)
+    return str(path)
+
+
+def test_invert_current_reanalyses_the_log_with_its_current_negated(qtbot, page, tmp_path):
+    from urllib.parse import parse_qs, urlsplit
+
+    path = discharge_positive_log(tmp_path)
+    open_files(qtbot, page, path)
+    logged = open_log(path).frame["current_a"].to_numpy()
+    assert page.invert_check.isEnabled() and not page.invert_check.isChecked()
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000) as signal:
+        page.diagnostics_button.click()
+    assert signal.args[0].current_sign_warning is not None
+    assert "Invert current" in page.action_label.text()  # the warning names the switch
+
+    page.invert_check.click()
+    qtbot.waitUntil(lambda: page.selected.settings.invert_current and settled(page))
+    np.testing.assert_array_equal(page.selected.frame["current_a"], -logged)
+    _t, shown = original(page.time_plots.curves[(1, path)])
+    np.testing.assert_array_equal(shown, -logged)  # the plot is of the negated current
+    assert "negated" in page.spec_note.text()
+    query = parse_qs(urlsplit(page.replay_url()).query)
+    assert query["invert_current"] == ["1"]  # a replay streams it negated too
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000) as signal:
+        page.diagnostics_button.click()
+    assert signal.args[0].current_sign_warning is None
+    assert page.action_label.objectName() == "mutedText"
+
+    page.invert_check.click()  # and back: the file as logged
+    qtbot.waitUntil(lambda: not page.selected.settings.invert_current and settled(page))
+    np.testing.assert_array_equal(page.selected.frame["current_a"], logged)
+    assert "invert_current" not in urlsplit(page.replay_url()).query
+
+
+def test_a_per_cycle_table_has_no_current_to_invert(qtbot, page, tmp_path):
+    path = tmp_path / "cycles.csv"
+    path.write_text("cycle_index,discharge_capacity_ah\n1,2.0\n2,1.99\n3,1.98\n")
+    open_files(qtbot, page, str(path))
+    assert page.selected.per_cycle_table
+    assert not page.invert_check.isEnabled()

@@ -42,7 +42,7 @@ def sniff(path: str, head: bytes) -> float:
     if text is None:
         return 0.0
     first = text.splitlines()[0] if text else ""
-    return 0.95 if _is_arbin_header(first.split(",")) else 0.0
+    return 0.95 if _is_arbin_header(units.header_cells(first)) else 0.0
 
 
 def mapping_for_headers(headers: list[str], sample=None) -> ColumnMapping:

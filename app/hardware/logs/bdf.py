@@ -13,7 +13,7 @@ import numpy as np
 
 from app.core import schema
 from app.core.errors import SchemaError
-from app.hardware.logs import tables
+from app.hardware.logs import tables, units
 from app.hardware.logs.canonical_csv import LoadedLog
 from app.hardware.logs.column_mapping import TIMESTAMP, ColumnMapping, ColumnSpec, ValueKind
 
@@ -48,7 +48,7 @@ def sniff(path: str, head: bytes) -> float:
     if text is None or not text.strip():
         return 0.0
     first = text.splitlines()[0]
-    names = {_bdf_name(c) for c in first.split(",")}
+    names = {_bdf_name(c) for c in units.header_cells(first)}
     required = {"test_time_second", "voltage_volt", "current_ampere"}
     if required <= names:
         return 0.97

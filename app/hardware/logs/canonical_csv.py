@@ -18,6 +18,7 @@ from app.core.schema import TIME as TIME_COLUMN
 from app.core.schema import validate_samples
 from app.core.spec import BatterySpec
 from app.hardware.logs.tables import head_text, open_text
+from app.hardware.logs.units import header_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,7 +154,7 @@ def sniff(path: str, head: bytes) -> float:
     for line in text.splitlines():
         if line.startswith("#"):
             continue
-        columns = [c.strip() for c in line.split(",")]
+        columns = header_cells(line)
         if all(c in columns for c in REQUIRED_COLUMNS):
             return 0.9
         # some canonical columns: ours, with something missing that read() will name

@@ -11,6 +11,7 @@ import numpy as np
 from app.core import schema
 from app.core.errors import SchemaError
 from app.hardware.logs.tables import open_text
+from app.hardware.logs.units import header_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +54,7 @@ def header_columns(path: str) -> list[str]:
         with open_text(path) as fh:
             for line in fh:
                 if not line.startswith("#"):
-                    return [c.strip() for c in line.strip().split(",")]
+                    return header_cells(line.strip())
     except OSError:
         return []
     return []

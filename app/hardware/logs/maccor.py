@@ -31,7 +31,7 @@ _NAMES = {
 
 def _header_line(text: str) -> int | None:
     for k, line in enumerate(text.splitlines()[:5]):
-        cells = [c.strip() for c in line.split("\t")]
+        cells = units.header_cells(line, "\t")
         if "Rec#" in cells and ("State" in cells or "Md" in cells):
             return k
     return None

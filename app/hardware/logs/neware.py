@@ -57,7 +57,7 @@ def sniff(path: str, head: bytes) -> float:
     lines = text.splitlines()[:3]
     if len(lines) == 3 and lines[0].startswith("Cycle ") and lines[1].startswith(",Step"):
         return 0.95
-    return 0.9 if lines and _is_flat_header(lines[0].split(",")) else 0.0
+    return 0.9 if lines and _is_flat_header(units.header_cells(lines[0])) else 0.0
 
 
 def _mapping(headers: list[str]) -> ColumnMapping:
@@ -93,8 +93,8 @@ def _nested(path: str, progress) -> tuple:
 
     with tables.open_text(path) as fh:
         header_lines = [next(fh, "") for _ in range(3)]
-    step_header = [c.strip() for c in header_lines[1].rstrip("\r\n").split(",")]
-    record_header = [c.strip() for c in header_lines[2].rstrip("\r\n").split(",")]
+    step_header = units.header_cells(header_lines[1])
+    record_header = units.header_cells(header_lines[2])
     width = max(len(record_header), len(step_header) + 8, 24)
     try:
         raw = pd.read_csv(

@@ -1,7 +1,9 @@
 """Headers, units and values of text log files, shared by every reader.
 
+- :func:`header_cells` splits a header line into its cells as a CSV reader does
+  (``"Voltage, V","Current, A"`` is two cells, not four);
 - :func:`split_header` takes ``"Current(mA)"``, ``"Voltage [V]"``, ``"I/mA"``,
-  ``"Temperature (°C)"`` apart into a name and a unit;
+  ``"Voltage, V"``, ``"Temperature (°C)"`` apart into a name and a unit;
 - :data:`UNITS` maps a unit to its quantity and the scale (and offset) to SI;
 - :func:`parse_durations` turns ``h:mm:ss`` / ``d-hh:mm:ss`` / ``1 day, 02:00:00``
   strings into seconds, :func:`parse_datetimes` absolute times into UTC epoch seconds;
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from datetime import UTC
@@ -88,21 +91,42 @@ CELL_VOLTAGE_NAME = re.compile(r"^cell[ _]?(\d+)(?:[ _]?(?:v|voltage))?$")
 
 _BRACKETED = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\)\]]*)[\)\]]\s*$")
 _SLASHED = re.compile(r"^(?P<name>.*?)\s*/\s*(?P<unit>[^/]+)$")
+_COMMA = re.compile(r"^(?P<name>.*?)\s*,\s*(?P<unit>[^,]+)$")
+
+
+def header_cells(line: str, delimiter: str = ",") -> list[str]:
+    """The cells of one line of a delimited table, trimmed and unquoted as a CSV reader reads them.
+
+    ``'"Voltage, V","Current, A"'`` -> ``["Voltage, V", "Current, A"]``: a delimiter
+    inside quotes belongs to the cell (what pandas does with the same line).
+    """
+    row = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, skipinitialspace=True), [])
+    return [c.strip() for c in row] or [""]
 
 
 def split_header(header: str) -> tuple[str, str]:
     """``"Current(mA)"`` -> ``("current", "ma")``: the name and unit, lower-case, trimmed.
 
     A header without a unit gives ``(name, "")``. The degree sign some exports
-    mangle into ``?`` (``"T1(?)"``) reads as degC.
+    mangle into ``?`` (``"T1(?)"``) reads as degC. A unit after a comma
+    (``"Voltage, V"``) counts only when it is a known unit: ``"Step, Index"`` is a name.
     """
     text = str(header).strip()
     m = _BRACKETED.match(text) or _SLASHED.match(text)
     if m and m.group("name"):
-        unit = m.group("unit").strip().lower().replace(" ", "")
-        unit = {"?": "°c", "?c": "°c", "\ufffdc": "°c", "\ufffd": "°c"}.get(unit, unit)
-        return m.group("name").strip().lower(), unit
+        return m.group("name").strip().lower(), _unit_text(m.group("unit"))
+    m = _COMMA.match(text)
+    if m and m.group("name"):
+        unit = _unit_text(m.group("unit"))
+        if unit in UNITS or unit in DURATION_UNITS:
+            return m.group("name").strip().lower(), unit
     return text.lower(), ""
+
+
+def _unit_text(unit: str) -> str:
+    """A unit as :data:`UNITS` spells it: lower case, no spaces, a mangled degree sign mended."""
+    unit = unit.strip().lower().replace(" ", "")
+    return {"?": "°c", "?c": "°c", "\ufffdc": "°c", "\ufffd": "°c"}.get(unit, unit)
 
 
 def unit_of(header: str) -> Unit | None:
@@ -254,10 +278,6 @@ _DELIMITERS = (",", ";", "\t", "|")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,:]\d*)*|[.,]\d+)([eE][+-]?\d+)?\s*[a-zA-Z°%]{0,4}$")
 
 
-def _cells(line: str, delimiter: str) -> list[str]:
-    return [c.strip().strip('"') for c in line.rstrip("\r\n").split(delimiter)]
-
-
 def _header_of(lines: list[str], delim: str, width: int) -> tuple[int | None, float]:
     """The header row of ``lines`` split on ``delim`` and how numeric the data after it is.
 
@@ -268,7 +288,7 @@ def _header_of(lines: list[str], delim: str, width: int) -> tuple[int | None, fl
     """
     header = None
     for k, line in enumerate(lines):
-        cells = _cells(line, delim)
+        cells = header_cells(line, delim)
         if len(cells) != width:
             continue
         numeric = sum(bool(_NUMBER.match(c)) for c in cells if c)
@@ -277,7 +297,7 @@ def _header_of(lines: list[str], delim: str, width: int) -> tuple[int | None, fl
             continue
         if header is None:
             return None, 0.0
-        rows = [_cells(ln, delim) for ln in lines[k : k + 50]]
+        rows = [header_cells(ln, delim) for ln in lines[k : k + 50]]
         data = [c for r in rows if len(r) == width for c in r if c]
         return header, sum(bool(_NUMBER.match(c)) for c in data) / max(len(data), 1)
     return None, 0.0
@@ -302,7 +322,7 @@ def sniff_dialect(text: str) -> Dialect | None:
         return None
     best: tuple[tuple[int, float, int], int, str, int] | None = None
     for delim in _DELIMITERS:
-        counts = [len(_cells(ln, delim)) for ln in lines[-50:]]
+        counts = [len(header_cells(ln, delim)) for ln in lines[-50:]]
         width = max(set(counts), key=counts.count)
         if width < 2:
             continue
@@ -321,7 +341,7 @@ def sniff_dialect(text: str) -> Dialect | None:
     header_line = next(k for k, ln in enumerate(all_lines) if ln == target)
     decimal = "."
     if delim != ",":
-        data = [c for ln in lines[header + 1 : header + 50] for c in _cells(ln, delim)]
+        data = [c for ln in lines[header + 1 : header + 50] for c in header_cells(ln, delim)]
         if any(re.match(r"^[+-]?\d+,\d+$", c) for c in data) and not any(
             re.match(r"^[+-]?\d+\.\d+$", c) for c in data
         ):

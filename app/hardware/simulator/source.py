@@ -60,7 +60,7 @@ from app.core.errors import BatteryOSError, SourceError
 from app.core.samples import SampleBlock
 from app.core.schema import cell_voltage_column
 from app.core.spec import BatterySpec, Chemistry, preset
-from app.hardware.registry import SourceURL, with_url_resistance
+from app.hardware.registry import SourceURL, url_chemistry, with_url_resistance
 from app.hardware.simulator.faults import Fault, FaultKind
 from app.hardware.simulator.noise import NoiseSpec
 from app.hardware.simulator.pack import PackSimulator
@@ -184,7 +184,7 @@ class SimulatorSource(Source):
             )
         p = parsed
         try:
-            chem = Chemistry.parse(p.target.strip("/") or "nmc")
+            chem = Chemistry.parse(url_chemistry(p) or "nmc")
         except BatteryOSError as exc:
             raise SourceError(f"{p.raw}: {exc}") from None
         cells = p.pop_int("cells")

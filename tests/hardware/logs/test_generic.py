@@ -47,6 +47,46 @@ def test_a_logger_file_with_semicolons_decimal_commas_and_units_opens(tmp_path):
     assert json.loads(log.metadata["column_mapping"])["decimal"] == ","
 
 
+def test_headers_quoted_with_commas_inside_open_with_their_units(tmp_path):
+    path = _write(
+        tmp_path / "quoted.csv",
+        '"Time, s","Voltage, V","Current, mA","Temp, °C"\n'
+        "0,3.712,-500,25.0\n1,3.711,-500,25.1\n2,3.710,-500,25.1\n",
+    )
+    f = open_log(path).frame
+    np.testing.assert_allclose(f["time_s"], [0, 1, 2])
+    np.testing.assert_allclose(f["voltage_v"], [3.712, 3.711, 3.710])
+    np.testing.assert_allclose(f["current_a"], [-0.5, -0.5, -0.5])
+    np.testing.assert_allclose(f["temperature_c"], [25.0, 25.1, 25.1])
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "fmt"),
+    [
+        ('"Data_Point","Test_Time(s)","Step_Index","Cycle_Index","Current(A)","Voltage(V)"',
+         '"{k}","{k}.0","1","1","-1.0","3.7"', "Arbin export"),
+        ('"time_s","voltage_v","current_a"', "{k}.0,3.7,-1.0", "Battery OS canonical CSV"),
+        ('"test_time_second","voltage_volt","current_ampere"', "{k}.0,3.7,-1.0",
+         "Battery Data Format CSV"),
+    ],
+)  # fmt: skip
+def test_a_cyclers_quoted_header_is_still_its_format(tmp_path, header, row, fmt):
+    rows = "".join(row.format(k=k) + "\n" for k in range(3))
+    path = _write(tmp_path / "quoted.csv", header + "\n" + rows)
+    assert detect_format(path).name == fmt
+    f = open_log(path).frame
+    np.testing.assert_allclose(f["time_s"], [0, 1, 2])
+    np.testing.assert_allclose(f["voltage_v"], [3.7, 3.7, 3.7])
+    np.testing.assert_allclose(f["current_a"], [-1.0, -1.0, -1.0])
+
+
+def test_a_per_cycle_table_with_a_quoted_header_is_one(tmp_path):
+    from app.hardware.logs.cycle_table import is_cycle_table
+
+    path = _write(tmp_path / "cycles.csv", '"cycle_index","discharge_capacity_ah"\n1,2.0\n2,1.99\n')
+    assert is_cycle_table(path)
+
+
 def test_suggestion_reads_units_from_headers():
     m = suggest_mapping(
         ["Time (ms)", "Voltage (mV)", "Current (A)", "Discharge Capacity (mAh)", "T (K)"]

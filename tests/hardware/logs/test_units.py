@@ -19,6 +19,10 @@ from app.hardware.logs import units
         ("Capacity (mAh)", "capacity", "mah"),
         ("Test_Time", "test_time", ""),
         ("Time (h:mm:ss)", "time", "h:mm:ss"),
+        ("Voltage, V", "voltage", "v"),
+        ("Current, mA", "current", "ma"),
+        ("Temp, °C", "temp", "°c"),
+        ("Step, Index", "step, index", ""),  # not a unit after the comma: all of it is the name
     ],
 )
 def test_split_header(header, name, unit):
@@ -79,6 +83,20 @@ def test_dialect_semicolon_decimal_comma_and_a_preamble():
 def test_dialect_tab_and_comma():
     assert units.sniff_dialect("a\tb\n1.5\t2\n3\t4\n") == units.Dialect("\t", ".", 0)
     assert units.sniff_dialect("a,b\n1,2\n3,4\n") == units.Dialect(",", ".", 0)
+
+
+def test_header_cells_keep_a_quoted_delimiter_inside_its_cell():
+    assert units.header_cells('"Voltage, V","Current, A", "Test_Time(s)"\r\n') == [
+        "Voltage, V",
+        "Current, A",
+        "Test_Time(s)",
+    ]
+    assert units.header_cells('"Time; s";U;"I"', ";") == ["Time; s", "U", "I"]
+
+
+def test_dialect_of_a_header_with_quoted_commas():
+    text = '"Time, s","Voltage, V","Current, A"\n0,3.71,-1\n1,3.70,-1\n2,3.69,-1\n'
+    assert units.sniff_dialect(text) == units.Dialect(",", ".", 0)
 
 
 def test_prose_is_no_table():
