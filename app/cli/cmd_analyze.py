@@ -90,7 +90,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     """Run the suite on a log of samples or a per-cycle table (``analyze`` and ``report``)."""
     from app.core import schema
     from app.diagnostics import run_suite
-    from app.diagnostics.spec_fit import voltage_window_warning
+    from app.diagnostics.input_validity import with_input_warnings
     from app.hardware.logs.cycle_table import is_cycle_table
     from app.hardware.logs.formats import open_log
 
@@ -111,30 +111,23 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
         frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
-    # a reversed current first: every result below it is wrong then
-    warnings = current_sign_warnings(suite, args)
     # what the reader left out of the file, and why; what was assumed
+    notes = current_sign_notes(report, suite, args)
     if log.metadata.get("warnings"):
-        warnings += log.metadata["warnings"].splitlines()
-    assumed = assumed_capacity_warning(args, spec, fallback)
-    if assumed:
-        warnings.append(assumed)
-    if misfit := voltage_window_warning(frame, spec):
-        warnings.append(misfit)
-    if warnings:
-        report["warnings"] = warnings
+        notes += log.metadata["warnings"].splitlines()
+    notes.append(assumed_capacity_warning(args, spec, fallback))
+    report = with_input_warnings(report, frame, spec, notes)
     return Analysis(report, frame, suite.timeseries, dict(log.metadata), spec.plausible_cell_v)
 
 
-def current_sign_warnings(suite, args: argparse.Namespace) -> list[str]:
-    """The warning of a current whose sign looks reversed, and the note that the user
-    flipped it (``analyze``, ``report``)."""
-    out = []
-    if suite.current_sign is not None and suite.current_sign.warning:
-        out.append(suite.current_sign.warning)
-    if getattr(args, "invert_current", False):
-        out.append("the current was negated (--invert-current): discharge counted as negative")
-    return out
+def current_sign_notes(report: dict, suite, args: argparse.Namespace) -> list[str]:
+    """The note that the user flipped the current (``analyze``, ``report``).
+
+    The sign's own warning comes first among the warnings
+    (:func:`~app.diagnostics.input_validity.with_input_warnings`)."""
+    if not getattr(args, "invert_current", False):
+        return []
+    return ["the current was negated (--invert-current): discharge counted as negative"]
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:

@@ -80,11 +80,9 @@ class ReportContent:
             ("Generated", self.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
             ("Overall", self.overall.value.upper()),
         ]
-        sign = self.report.get("current_sign") or {}
-        if sign.get("warning"):
-            # on the cover: with a reversed current every finding below is wrong
-            rows.insert(0, ("Current sign", "WARNING: " + sign["warning"]))
-        return rows
+        # on the cover, first: the findings below do not hold where they say (the
+        # warnings analyze prints, the reversed current's first)
+        return [("Warning", w) for w in self.report.get("warnings") or ()] + rows
 
     def cycle_rows(self) -> tuple[list[str], list[list]]:
         """Header and rows of the per-cycle table (the columns that have data)."""

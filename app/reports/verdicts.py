@@ -249,20 +249,34 @@ def _faults(faults: list | None) -> Finding:
 
 
 def findings(report: dict) -> list[Finding]:
-    """The summary of an ``analyze --json`` report, one finding per diagnostic."""
+    """The summary of an ``analyze --json`` report, one finding per diagnostic; one whose
+    inputs the report's ``invalid_results`` names is at least WARN, and says why."""
     r = report["results"]
     spec = report.get("spec")
+    invalid = report.get("invalid_results") or {}
     return [
-        _soc(r.get("soc")),
-        _soh(r.get("soh")),
-        _resistance(r.get("internal_resistance"), r.get("soh")),
-        _fade(r.get("capacity_fade")),
-        _balance(r.get("cell_balance")),
-        _safety(r.get("safety")),
-        _thermal(r.get("thermal"), spec),
-        _cycle_life(r.get("cycle_life")),
-        _faults(r.get("faults")),
+        _not_valid(f, invalid.get(f.diagnostic))
+        for f in (
+            _soc(r.get("soc")),
+            _soh(r.get("soh")),
+            _resistance(r.get("internal_resistance"), r.get("soh")),
+            _fade(r.get("capacity_fade")),
+            _balance(r.get("cell_balance")),
+            _safety(r.get("safety")),
+            _thermal(r.get("thermal"), spec),
+            _cycle_life(r.get("cycle_life")),
+            _faults(r.get("faults")),
+        )
     ]
+
+
+def _not_valid(finding: Finding, why: str | None) -> Finding:
+    """``finding`` of a result whose inputs are not valid (``why``): never PASS."""
+    if why is None or finding.verdict is Verdict.NOT_APPLICABLE:
+        return finding
+    verdict = Verdict.FAIL if finding.verdict is Verdict.FAIL else Verdict.WARN
+    summary = f"not valid for this log: {why}, see the warnings; {finding.summary}"
+    return Finding(finding.diagnostic, finding.title, verdict, summary)
 
 
 def overall(items: list[Finding]) -> Verdict:

@@ -4,7 +4,10 @@ log file and from a stored recording with its acknowledged alerts."""
 from __future__ import annotations
 
 import csv
+import json
 import re
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -294,3 +297,50 @@ def test_cell_spread_plot_of_samples_without_cell_readings_warns_nothing():
         fig = cell_spread_figure(frame)
     spread = fig.axes[1].lines[0].get_ydata()
     assert np.isnan(spread[0]) and spread[1:] == pytest.approx([20.0, 10.0])
+
+
+def test_a_result_whose_inputs_are_not_valid_is_never_pass():
+    report = _report(
+        soc={"initial_soc_percent": 90.0, "final_soc_percent": 40.0},
+        faults=[],
+        safety={"status": "critical", "events": []},
+    )
+    report["invalid_results"] = {
+        "soc": "the cell voltages lie outside",
+        "faults": "x",
+        "safety": "x",
+        "soh": "x",
+    }
+    soc = next(f for f in findings(report) if f.diagnostic == "soc")
+    assert soc.verdict == Verdict.WARN and "not valid for this log" in soc.summary
+    assert _verdict(report, "faults") == Verdict.WARN  # "none detected" is no pass here
+    assert _verdict(report, "safety") == Verdict.FAIL  # a failure stays one
+    assert _verdict(report, "soh") == Verdict.NOT_APPLICABLE  # nothing was judged
+
+
+def test_the_report_carries_the_warnings_analyze_prints(cycling_log, tmp_path, capsys):
+    """An NMC pack taken for LFP: analyze warns its voltages lie outside the LFP window,
+    and every report format says the same, with SOC, safety and faults not PASS."""
+    wrong = ["--chemistry", "lfp"]
+    assert main(["analyze", cycling_log, *wrong, "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("3.6 V maximum" in w for w in warnings)
+
+    out = tmp_path / "r.csv"
+    assert main(["report", cycling_log, *wrong, "-o", str(out)]) == 0
+    rows = list(csv.reader(out.open()))
+    assert [r[2] for r in rows if r[:2] == ["cover", "Warning"]] == warnings
+    verdicts = {r[1]: r[2] for r in rows if r[0] == "verdict"}
+    assert all(verdicts[k] != "pass" for k in ("soc", "safety", "faults"))
+    assert verdicts["thermal"] == "pass"  # judged by temperature: still holds
+
+    html = tmp_path / "r.html"
+    assert main(["report", cycling_log, *wrong, "-o", str(html)]) == 0
+    assert "3.6 V maximum" in html.read_text()
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "r.pdf"
+        assert main(["report", cycling_log, *wrong, "-o", str(pdf)]) == 0
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "3.6 V maximum" in " ".join(text.split())
