@@ -16,6 +16,7 @@ from app.cli import main
 from app.diagnostics.suite import RESULT_KEYS
 from app.reports.figures import decimate
 from app.reports.verdicts import Verdict, findings, overall
+from tests.real_data import REAL_DATA
 
 
 @pytest.fixture(scope="module")
@@ -344,3 +345,23 @@ def test_the_report_carries_the_warnings_analyze_prints(cycling_log, tmp_path, c
             ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "3.6 V maximum" in " ".join(text.split())
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_capacity_plot_is_scaled_to_the_data_and_end_of_life_not_the_fit(tmp_path, capsys):
+    """NASA B0005's first 66 cycles: the power-law fit run out to the forecast interval's
+    far end falls to -11 Ah; the axis stays on the capacities and the end-of-life line."""
+    from app.reports.figures import capacity_figure
+
+    lines = (REAL_DATA / "capacity" / "nasa_B0005_capacity.csv").read_text().splitlines()
+    table = tmp_path / "n66.csv"
+    table.write_text("\n".join(lines[:67]) + "\n")
+    assert main(["analyze", str(table), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    fig = capacity_figure(report, report["cycles"])
+    (ax,) = fig.axes
+    low, high = ax.get_ylim()
+    q = [c["discharge_capacity_ah"] for c in report["cycles"]]
+    eol = report["results"]["cycle_life"]["eol_capacity_ah"]
+    assert 0 <= low < min(*q, eol) and max(q) < high
+    assert high - low < 2 * (max(q) - min(*q, eol))  # the data fills the plot
