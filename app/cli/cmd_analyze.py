@@ -165,14 +165,15 @@ def _fmt(value, unit="", digits=3) -> str:
 def _resistance_text(ir: dict) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
-    from app.diagnostics.resistance_readout import headline_resistances
+    from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
     shown = headline_resistances(ir)
-    if not shown:
-        return f"{_pulses(ir['n_pulses'])}, none gave a resistance"
-    return f"{_pulses(ir['n_pulses'])}, " + ", ".join(
+    readings = [
         f"{m.label} {_fmt(m.cell_ohm, ' ohm')} per cell (median of {m.pulses})" for m in shown
-    )
+    ]
+    if note := unphysical_note(ir):
+        readings.append(note)
+    return f"{_pulses(ir['n_pulses'])}, " + (", ".join(readings) or "none gave a resistance")
 
 
 def _pulses(n: int) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
-from app.diagnostics.resistance_readout import headline_resistances
+from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
 
 class Verdict(StrEnum):
@@ -102,11 +102,12 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
         return Finding("internal_resistance", title, Verdict.NOT_APPLICABLE, NO_PULSES_REASON)
     shown = headline_resistances(ir)
     n = ir["n_pulses"]
-    text = f"{n} pulse{'' if n == 1 else 's'}, " + (
-        ", ".join(f"{m.label} {_milliohm(m.cell_ohm)} per cell" for m in shown)
-        if shown
-        else "none gave a resistance"
-    )
+    readings = [f"{m.label} {_milliohm(m.cell_ohm)} per cell" for m in shown]
+    if note := unphysical_note(ir):
+        readings.append(note)
+    text = f"{n} pulse{'' if n == 1 else 's'}, " + (", ".join(readings) or "none gave a resistance")
+    if note:
+        return Finding("internal_resistance", title, Verdict.WARN, text)
     r_now = soh.get("resistance_ohm") if soh else None
     r_bol = soh.get("bol_resistance_ohm") if soh else None
     if not r_now or not r_bol:
