@@ -121,12 +121,19 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
 
 
 def current_sign_notes(report: dict, suite, args: argparse.Namespace) -> list[str]:
-    """The note that the user flipped the current (``analyze``, ``report``).
+    """The note that the user flipped the current (``analyze``, ``report``); with the
+    flip, a sign check that finds the current reversed advises dropping it (in
+    ``report["current_sign"]``: not the "use --invert-current" the user already gave).
 
     The sign's own warning comes first among the warnings
     (:func:`~app.diagnostics.input_validity.with_input_warnings`)."""
     if not getattr(args, "invert_current", False):
         return []
+    if suite.current_sign is not None and suite.current_sign.reversed:
+        report["current_sign"] = {
+            **report["current_sign"],
+            "warning": suite.current_sign.warning_when_inverted,
+        }
     return ["the current was negated (--invert-current): discharge counted as negative"]
 
 

@@ -139,3 +139,14 @@ def test_negative_resistances_are_not_shown_as_readings(logs, capsys, tmp_path):
     assert rows[("verdict", "internal_resistance")] == "warn"
     assert "not physical" in rows[("finding", "internal_resistance")]
     assert "mΩ" not in rows[("finding", "internal_resistance")]
+
+
+def test_invert_current_on_a_correct_log_advises_dropping_it(logs, capsys):
+    """The flip is what reversed it: "use --invert-current" would say to do it again."""
+    right, _ = logs
+    report, err = _analyze(capsys, right, "--invert-current")
+    first = report["warnings"][0]
+    assert first.startswith("the current's sign looks reversed after --invert-current")
+    assert "drop --invert-current" in first and "use --invert-current" not in first
+    assert report["current_sign"]["warning"] == first
+    assert "drop --invert-current" in err  # the stderr line of --json says the same
