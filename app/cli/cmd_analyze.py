@@ -163,6 +163,10 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
     return analysis.report
 
 
+#: The cycles the text summary lists; a line says how many more there are.
+SHOWN_CYCLES = 20
+
+
 def _fmt(value, unit="", digits=3) -> str:
     if value is None:
         return "n/a"
@@ -269,7 +273,7 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  cycle life    {life['status']}: {detail}", file=out)
     cycles = report["cycles"]
     print(f"  cycles        {len(cycles)}", file=out)
-    for c in cycles[:20]:
+    for c in cycles[:SHOWN_CYCLES]:
         ce = c.get("coulombic_efficiency")
         charge = c.get("charge_capacity_ah")
         print(
@@ -277,6 +281,8 @@ def print_summary(report: dict, out=None) -> None:
             f"{_fmt(c['discharge_capacity_ah'], ' Ah', 4)}  CE {_fmt(ce)}",
             file=out,
         )
+    if len(cycles) > SHOWN_CYCLES:
+        print(f"    … {len(cycles) - SHOWN_CYCLES} more (all of them: --json)", file=out)
 
 
 def run(args: argparse.Namespace) -> int:

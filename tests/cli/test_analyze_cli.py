@@ -422,3 +422,15 @@ def test_timeseries_spread_leaves_an_implausible_cell_out(tmp_path):
     assert before["cell_spread_mv"].to_numpy() == pytest.approx(3.0)
     assert after["cell_spread_mv"].to_numpy() == pytest.approx(2.0)  # cells 2-4
     assert (after["cell_v_min_v"] == 0.0).all()
+
+
+def test_the_summary_says_how_many_cycles_it_does_not_list(tmp_path, capsys):
+    table = tmp_path / "cap.csv"
+    table.write_text(
+        "cycle_index,discharge_capacity_ah\n"
+        + "\n".join(f"{n},{2 - 0.001 * n}" for n in range(1, 31))
+    )
+    assert main(["analyze", str(table)]) == 0
+    out = capsys.readouterr().out
+    assert "#20 " in out and "#21 " not in out
+    assert "… 10 more" in out
