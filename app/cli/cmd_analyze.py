@@ -165,11 +165,15 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
 
 #: The cycles the text summary lists; a line says how many more there are.
 SHOWN_CYCLES = 20
+#: Smaller magnitudes print as 0 (no Ah, ohm or % of a battery is 1e-9 of its unit).
+TINY = 1e-9
 
 
 def _fmt(value, unit="", digits=3) -> str:
     if value is None:
         return "n/a"
+    if isinstance(value, float) and abs(value) < TINY:
+        value = 0.0  # float dust of a sum that is zero, not a reading: "4.411e-11 Ah"
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 

@@ -434,3 +434,14 @@ def test_the_summary_says_how_many_cycles_it_does_not_list(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "#20 " in out and "#21 " not in out
     assert "… 10 more" in out
+
+
+def test_float_dust_prints_as_zero(capsys):
+    from app.cli.cmd_analyze import print_summary
+
+    cycle = {"cycle_index": 1, "charge_capacity_ah": 1.2, "discharge_capacity_ah": 4.411e-11}
+    results = dict.fromkeys(["soc", "soh", "internal_resistance", "cell_balance", "safety"])
+    results.update(thermal=None, faults=None, capacity_fade=None, cycle_life=None)
+    print_summary({"source": "x", "spec": None, "results": results, "cycles": [cycle]})
+    out = capsys.readouterr().out
+    assert "discharge 0 Ah" in out and "e-11" not in out
