@@ -196,17 +196,22 @@ def _pulses(n: int) -> str:
 
 
 def print_summary(report: dict, out=None) -> None:
+    from app.reports.content import cycle_table_capacity
+
     out = out or sys.stdout  # looked up now: a default bound at import escapes redirection
     r = report["results"]
     spec = report["spec"]
-    if spec:
+    capacity = cycle_table_capacity(report)
+    battery = (
+        f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p" if spec else ""
+    )
+    if capacity is None:
+        print(f"{report['source']}: {battery} {spec['capacity_ah']:g} Ah", file=out)
+    else:
         print(
-            f"{report['source']}: {spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p "
-            f"{spec['capacity_ah']:g} Ah",
+            f"{report['source']}: {battery + ', ' if spec else ''}per-cycle table, {capacity}",
             file=out,
         )
-    else:
-        print(f"{report['source']}: per-cycle table", file=out)
     for warning in report.get("warnings", []):
         print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:

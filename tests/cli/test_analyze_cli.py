@@ -445,3 +445,19 @@ def test_float_dust_prints_as_zero(capsys):
     print_summary({"source": "x", "spec": None, "results": results, "cycles": [cycle]})
     out = capsys.readouterr().out
     assert "discharge 0 Ah" in out and "e-11" not in out
+
+
+def test_a_cycle_tables_capacity_is_the_one_its_results_use(tmp_path, capsys):
+    """Not the chemistry preset's 2.5 Ah nobody gave; the --capacity-ah given on the cover."""
+    table = tmp_path / "cap.csv"
+    table.write_text(
+        "cycle_index,discharge_capacity_ah\n"
+        + "\n".join(f"{n},{1.8 - 0.002 * n}" for n in range(1, 61))
+    )
+    assert main(["analyze", str(table), "--chemistry", "lfp", "--cells", "4"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert "2.5 Ah" not in head and "the first cycles' capacity" in head
+    out = tmp_path / "r.csv"
+    assert main(["report", str(table), "--capacity-ah", "1.1", "-o", str(out)]) == 0
+    (battery,) = [line for line in out.read_text().splitlines() if line.startswith("cover,Battery")]
+    assert "1.1 Ah (given)" in battery
