@@ -90,7 +90,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     """Run the suite on a log of samples or a per-cycle table (``analyze`` and ``report``)."""
     from app.core import schema
     from app.diagnostics import run_suite
-    from app.diagnostics.spec_fit import voltage_window_warning
+    from app.diagnostics.input_validity import with_input_warnings
     from app.hardware.logs.cycle_table import is_cycle_table
     from app.hardware.logs.formats import open_log
 
@@ -111,30 +111,30 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
         frame, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict(), **suite.to_dict()}
-    # a reversed current first: every result below it is wrong then
-    warnings = current_sign_warnings(suite, args)
     # what the reader left out of the file, and why; what was assumed
+    notes = current_sign_notes(report, suite, args)
     if log.metadata.get("warnings"):
-        warnings += log.metadata["warnings"].splitlines()
-    assumed = assumed_capacity_warning(args, spec, fallback)
-    if assumed:
-        warnings.append(assumed)
-    if misfit := voltage_window_warning(frame, spec):
-        warnings.append(misfit)
-    if warnings:
-        report["warnings"] = warnings
+        notes += log.metadata["warnings"].splitlines()
+    notes.append(assumed_capacity_warning(args, spec, fallback))
+    report = with_input_warnings(report, frame, spec, notes)
     return Analysis(report, frame, suite.timeseries, dict(log.metadata), spec.plausible_cell_v)
 
 
-def current_sign_warnings(suite, args: argparse.Namespace) -> list[str]:
-    """The warning of a current whose sign looks reversed, and the note that the user
-    flipped it (``analyze``, ``report``)."""
-    out = []
-    if suite.current_sign is not None and suite.current_sign.warning:
-        out.append(suite.current_sign.warning)
-    if getattr(args, "invert_current", False):
-        out.append("the current was negated (--invert-current): discharge counted as negative")
-    return out
+def current_sign_notes(report: dict, suite, args: argparse.Namespace) -> list[str]:
+    """The note that the user flipped the current (``analyze``, ``report``); with the
+    flip, a sign check that finds the current reversed advises dropping it (in
+    ``report["current_sign"]``: not the "use --invert-current" the user already gave).
+
+    The sign's own warning comes first among the warnings
+    (:func:`~app.diagnostics.input_validity.with_input_warnings`)."""
+    if not getattr(args, "invert_current", False):
+        return []
+    if suite.current_sign is not None and suite.current_sign.reversed:
+        report["current_sign"] = {
+            **report["current_sign"],
+            "warning": suite.current_sign.warning_when_inverted,
+        }
+    return ["the current was negated (--invert-current): discharge counted as negative"]
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
@@ -163,23 +163,32 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
     return analysis.report
 
 
+#: The cycles the text summary lists; a line says how many more there are.
+SHOWN_CYCLES = 20
+#: Smaller magnitudes print as 0 (no Ah, ohm or % of a battery is 1e-9 of its unit).
+TINY = 1e-9
+
+
 def _fmt(value, unit="", digits=3) -> str:
     if value is None:
         return "n/a"
+    if isinstance(value, float) and abs(value) < TINY:
+        value = 0.0  # float dust of a sum that is zero, not a reading: "4.411e-11 Ah"
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
 def _resistance_text(ir: dict) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
-    from app.diagnostics.resistance_readout import headline_resistances
+    from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
     shown = headline_resistances(ir)
-    if not shown:
-        return f"{_pulses(ir['n_pulses'])}, none gave a resistance"
-    return f"{_pulses(ir['n_pulses'])}, " + ", ".join(
+    readings = [
         f"{m.label} {_fmt(m.cell_ohm, ' ohm')} per cell (median of {m.pulses})" for m in shown
-    )
+    ]
+    if note := unphysical_note(ir):
+        readings.append(note)
+    return f"{_pulses(ir['n_pulses'])}, " + (", ".join(readings) or "none gave a resistance")
 
 
 def _pulses(n: int) -> str:
@@ -187,17 +196,22 @@ def _pulses(n: int) -> str:
 
 
 def print_summary(report: dict, out=None) -> None:
+    from app.reports.content import cycle_table_capacity
+
     out = out or sys.stdout  # looked up now: a default bound at import escapes redirection
     r = report["results"]
     spec = report["spec"]
-    if spec:
+    capacity = cycle_table_capacity(report)
+    battery = (
+        f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p" if spec else ""
+    )
+    if capacity is None:
+        print(f"{report['source']}: {battery} {spec['capacity_ah']:g} Ah", file=out)
+    else:
         print(
-            f"{report['source']}: {spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p "
-            f"{spec['capacity_ah']:g} Ah",
+            f"{report['source']}: {battery + ', ' if spec else ''}per-cycle table, {capacity}",
             file=out,
         )
-    else:
-        print(f"{report['source']}: per-cycle table", file=out)
     for warning in report.get("warnings", []):
         print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:
@@ -268,7 +282,7 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  cycle life    {life['status']}: {detail}", file=out)
     cycles = report["cycles"]
     print(f"  cycles        {len(cycles)}", file=out)
-    for c in cycles[:20]:
+    for c in cycles[:SHOWN_CYCLES]:
         ce = c.get("coulombic_efficiency")
         charge = c.get("charge_capacity_ah")
         print(
@@ -276,6 +290,8 @@ def print_summary(report: dict, out=None) -> None:
             f"{_fmt(c['discharge_capacity_ah'], ' Ah', 4)}  CE {_fmt(ce)}",
             file=out,
         )
+    if len(cycles) > SHOWN_CYCLES:
+        print(f"    … {len(cycles) - SHOWN_CYCLES} more (all of them: --json)", file=out)
 
 
 def run(args: argparse.Namespace) -> int:

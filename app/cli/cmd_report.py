@@ -7,7 +7,7 @@ import re
 
 from app.cli.battery_options import add_battery_options, spec_from_args
 from app.cli.can_options import add_can_options, can_decoding
-from app.cli.cmd_analyze import Analysis, _fraction, analyze, current_sign_warnings
+from app.cli.cmd_analyze import Analysis, _fraction, analyze, current_sign_notes
 from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 from app.core.errors import BatteryOSError
 
@@ -44,6 +44,7 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
     from app.core import schema
     from app.core.spec import BatterySpec
     from app.diagnostics import run_suite
+    from app.diagnostics.input_validity import with_input_warnings
     from app.storage import alert_repository
     from app.storage import repositories as repo
     from app.storage.database import Database, default_url
@@ -96,8 +97,7 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
     )
     source = f"recording {recording_id} ({recording.source_url})"
     report = {"source": source, "spec": spec.to_dict(), **suite.to_dict()}
-    if warnings := current_sign_warnings(suite, args):
-        report["warnings"] = warnings
+    report = with_input_warnings(report, frame, spec, current_sign_notes(report, suite, args))
     start = recording.started_at.strftime("%Y-%m-%d %H:%M UTC") if recording.started_at else None
     return Analysis(report, frame, suite.timeseries, {"start_utc": start or ""}), alerts
 

@@ -106,6 +106,18 @@ class CurrentSignCheck:
             f"{self.evidence}; if the log counts discharge as positive, use {FIX}"
         )
 
+    @property
+    def warning_when_inverted(self) -> str | None:
+        """:attr:`warning` for samples the user already negated (``--invert-current``):
+        the flip is what reversed them, so the advice is to drop it."""
+        if not self.reversed:
+            return None
+        return (
+            "the current's sign looks reversed after --invert-current negated it: "
+            f"{self.evidence}; the log already counts charging as positive, so drop "
+            "--invert-current (or invert_current=1 from a file:// URL)"
+        )
+
     def to_dict(self) -> dict:
         return {
             "verdict": self.verdict.value,

@@ -68,6 +68,20 @@ def measured_resistances(ir: dict | None) -> list[MeasuredResistance]:
 
 def headline_resistances(ir: dict | None) -> list[MeasuredResistance]:
     """What a one-line summary shows: the best reading the log resolves, and the fitted
-    R0 when it is not that one (the CLI's summary and the report's finding)."""
-    measured = measured_resistances(ir)
+    R0 when it is not that one (the CLI's summary and the report's finding). A median
+    at or below zero is no reading: :func:`unphysical_note` says so instead."""
+    measured = [m for m in measured_resistances(ir) if m.cell_ohm > 0]
     return [m for m in measured if m is measured[0] or m.kind.cell_key == "r0_cell_ohm"]
+
+
+def unphysical_note(ir: dict | None) -> str | None:
+    """What to say of the resistances that came out at or below zero (None: none did):
+    no cell has them; a current counted the wrong way round gives them."""
+    bad = [m.label for m in measured_resistances(ir) if m.cell_ohm <= 0]
+    if not bad:
+        return None
+    named = bad[0] if len(bad) == 1 else f"{', '.join(bad[:-1])} and {bad[-1]}"
+    return (
+        f"{named} came out negative, which is not physical: the current's sign "
+        "looks reversed (see the current-sign warning)"
+    )

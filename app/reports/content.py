@@ -13,6 +13,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def cycle_table_capacity(report: dict) -> str | None:
+    """The capacity a per-cycle table's results rest on, and whose it is (the lifetime
+    diagnostics' reference: the --capacity-ah given, else the first cycles'); None for
+    a log of samples, whose battery says. A chemistry preset's capacity is no one's."""
+    r = report["results"]
+    if r.get("soc") is not None:  # samples: the SOC is always estimated
+        return None
+    life = r.get("cycle_life") or {}
+    ref = life.get("reference_capacity_ah")
+    if ref is None:
+        return "capacity not given"
+    if life.get("reference_source") == "initial_cycles":
+        return f"{ref:.4g} Ah, the first cycles' capacity (no --capacity-ah)"
+    return f"{ref:.4g} Ah (given)"
+
+
 @dataclass
 class ReportContent:
     """Everything a report writer needs; writers only lay it out.
@@ -59,6 +75,7 @@ class ReportContent:
     def cover_rows(self) -> list[tuple[str, str]]:
         """(label, value) of the cover: battery spec, source, time span, user."""
         spec = self.spec
+        capacity = cycle_table_capacity(self.report)
         if spec:
             battery = (
                 f"{spec.get('name') or spec['chemistry']}: {spec['chemistry']}, "
@@ -70,7 +87,9 @@ class ReportContent:
                 f"{spec['discharge_temp_min_c']:g}–{spec['discharge_temp_max_c']:g} °C"
             )
         else:
-            battery, limits = "not given (per-cycle table)", "n/a"
+            battery, limits = f"not given (per-cycle table); {capacity}", "n/a"
+        if spec and capacity:
+            battery = battery.rpartition(", ")[0] + f", {capacity}"
         rows = [
             ("Battery", battery),
             ("Limits", limits),
@@ -80,11 +99,9 @@ class ReportContent:
             ("Generated", self.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
             ("Overall", self.overall.value.upper()),
         ]
-        sign = self.report.get("current_sign") or {}
-        if sign.get("warning"):
-            # on the cover: with a reversed current every finding below is wrong
-            rows.insert(0, ("Current sign", "WARNING: " + sign["warning"]))
-        return rows
+        # on the cover, first: the findings below do not hold where they say (the
+        # warnings analyze prints, the reversed current's first)
+        return [("Warning", w) for w in self.report.get("warnings") or ()] + rows
 
     def cycle_rows(self) -> tuple[list[str], list[list]]:
         """Header and rows of the per-cycle table (the columns that have data)."""

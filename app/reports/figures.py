@@ -180,9 +180,20 @@ def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
             knee, color=COLORS[4], linewidth=0.8, linestyle="-.", label=f"knee: cycle {knee:g}"
         )
     _style(ax, "discharge capacity (Ah)")
+    ax.set_ylim(*_capacity_range(q, life.get("eol_capacity_ah")))
     ax.set_xlabel("cycle", fontsize=8)
     ax.legend(fontsize=6, frameon=False)
     return fig
+
+
+def _capacity_range(q: np.ndarray, eol_ah: float | None) -> tuple[float, float]:
+    """The capacity axis: the measured capacities and the end-of-life line, with a
+    margin, never below zero; a fit extrapolated past them is cut at its edge (a power
+    law run out to the forecast's far end falls to -11 Ah and would squash the data)."""
+    levels = np.append(q, eol_ah) if eol_ah else q
+    lo, hi = float(np.min(levels)), float(np.max(levels))
+    pad = 0.1 * (hi - lo) or 0.05 * abs(hi) or 0.1
+    return max(0.0, lo - pad), hi + pad
 
 
 def dqdv_figure(report: dict) -> Figure | None:

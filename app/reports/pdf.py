@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from app.reports.content import ReportContent
 from app.reports.figures import all_figures
@@ -15,6 +16,11 @@ VERDICT_COLORS = {
     Verdict.NOT_APPLICABLE: "#757575",
 }
 MAX_TABLE_ROWS = 500
+
+
+def _cover_label(label: str) -> str:
+    color = VERDICT_COLORS[Verdict.WARN] if label == "Warning" else "#000000"
+    return f'<font color="{color}"><b>{label}</b></font>'
 
 
 def write_pdf(content: ReportContent, path: str) -> None:
@@ -59,7 +65,10 @@ def write_pdf(content: ReportContent, path: str) -> None:
 
     story = [Paragraph(content.title, styles["Title"])]
     cover = Table(
-        [[Paragraph(f"<b>{k}</b>", small), Paragraph(v, small)] for k, v in content.cover_rows()],
+        [
+            [Paragraph(_cover_label(k), small), Paragraph(escape(v), small)]
+            for k, v in content.cover_rows()
+        ],
         colWidths=[30 * mm, width - 30 * mm],
     )
     cover.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))

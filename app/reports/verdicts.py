@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from app.core.resistance_text import resistance_text
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
-from app.diagnostics.resistance_readout import headline_resistances
+from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
 
 class Verdict(StrEnum):
@@ -103,11 +103,12 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
         return Finding("internal_resistance", title, Verdict.NOT_APPLICABLE, NO_PULSES_REASON)
     shown = headline_resistances(ir)
     n = ir["n_pulses"]
-    text = f"{n} pulse{'' if n == 1 else 's'}, " + (
-        ", ".join(f"{m.label} {resistance_text(m.cell_ohm)} per cell" for m in shown)
-        if shown
-        else "none gave a resistance"
-    )
+    readings = [f"{m.label} {resistance_text(m.cell_ohm)} per cell" for m in shown]
+    if note := unphysical_note(ir):
+        readings.append(note)
+    text = f"{n} pulse{'' if n == 1 else 's'}, " + (", ".join(readings) or "none gave a resistance")
+    if note:
+        return Finding("internal_resistance", title, Verdict.WARN, text)
     r_now = soh.get("resistance_ohm") if soh else None
     r_bol = soh.get("bol_resistance_ohm") if soh else None
     if not r_now or not r_bol:
@@ -245,20 +246,34 @@ def _faults(faults: list | None) -> Finding:
 
 
 def findings(report: dict) -> list[Finding]:
-    """The summary of an ``analyze --json`` report, one finding per diagnostic."""
+    """The summary of an ``analyze --json`` report, one finding per diagnostic; one whose
+    inputs the report's ``invalid_results`` names is at least WARN, and says why."""
     r = report["results"]
     spec = report.get("spec")
+    invalid = report.get("invalid_results") or {}
     return [
-        _soc(r.get("soc")),
-        _soh(r.get("soh")),
-        _resistance(r.get("internal_resistance"), r.get("soh")),
-        _fade(r.get("capacity_fade")),
-        _balance(r.get("cell_balance")),
-        _safety(r.get("safety")),
-        _thermal(r.get("thermal"), spec),
-        _cycle_life(r.get("cycle_life")),
-        _faults(r.get("faults")),
+        _not_valid(f, invalid.get(f.diagnostic))
+        for f in (
+            _soc(r.get("soc")),
+            _soh(r.get("soh")),
+            _resistance(r.get("internal_resistance"), r.get("soh")),
+            _fade(r.get("capacity_fade")),
+            _balance(r.get("cell_balance")),
+            _safety(r.get("safety")),
+            _thermal(r.get("thermal"), spec),
+            _cycle_life(r.get("cycle_life")),
+            _faults(r.get("faults")),
+        )
     ]
+
+
+def _not_valid(finding: Finding, why: str | None) -> Finding:
+    """``finding`` of a result whose inputs are not valid (``why``): never PASS."""
+    if why is None or finding.verdict is Verdict.NOT_APPLICABLE:
+        return finding
+    verdict = Verdict.FAIL if finding.verdict is Verdict.FAIL else Verdict.WARN
+    summary = f"not valid for this log: {why}, see the warnings; {finding.summary}"
+    return Finding(finding.diagnostic, finding.title, verdict, summary)
 
 
 def overall(items: list[Finding]) -> Verdict:

@@ -31,12 +31,14 @@ def write_session_report(
         raise BatteryOSError("no samples to report yet: connect a source or open a log first")
     import pandas as pd
 
+    from app.diagnostics.input_validity import with_input_warnings
     from app.diagnostics.suite import run_suite
     from app.reports import ReportContent, write_report
 
     frame = pd.DataFrame({c: v for c, v in samples.items() if schema.is_canonical_column(c)})
     suite = run_suite(frame, spec)
     report = {"source": source_url or "live session", "spec": spec.to_dict(), **suite.to_dict()}
+    report = with_input_warnings(report, frame, spec)
     content = ReportContent(report, frame=frame, timeseries=suite.timeseries, user=user)
     write_report(content, path)
     return content.overall.value

@@ -422,3 +422,42 @@ def test_timeseries_spread_leaves_an_implausible_cell_out(tmp_path):
     assert before["cell_spread_mv"].to_numpy() == pytest.approx(3.0)
     assert after["cell_spread_mv"].to_numpy() == pytest.approx(2.0)  # cells 2-4
     assert (after["cell_v_min_v"] == 0.0).all()
+
+
+def test_the_summary_says_how_many_cycles_it_does_not_list(tmp_path, capsys):
+    table = tmp_path / "cap.csv"
+    table.write_text(
+        "cycle_index,discharge_capacity_ah\n"
+        + "\n".join(f"{n},{2 - 0.001 * n}" for n in range(1, 31))
+    )
+    assert main(["analyze", str(table)]) == 0
+    out = capsys.readouterr().out
+    assert "#20 " in out and "#21 " not in out
+    assert "… 10 more" in out
+
+
+def test_float_dust_prints_as_zero(capsys):
+    from app.cli.cmd_analyze import print_summary
+
+    cycle = {"cycle_index": 1, "charge_capacity_ah": 1.2, "discharge_capacity_ah": 4.411e-11}
+    results = dict.fromkeys(["soc", "soh", "internal_resistance", "cell_balance", "safety"])
+    results.update(thermal=None, faults=None, capacity_fade=None, cycle_life=None)
+    print_summary({"source": "x", "spec": None, "results": results, "cycles": [cycle]})
+    out = capsys.readouterr().out
+    assert "discharge 0 Ah" in out and "e-11" not in out
+
+
+def test_a_cycle_tables_capacity_is_the_one_its_results_use(tmp_path, capsys):
+    """Not the chemistry preset's 2.5 Ah nobody gave; the --capacity-ah given on the cover."""
+    table = tmp_path / "cap.csv"
+    table.write_text(
+        "cycle_index,discharge_capacity_ah\n"
+        + "\n".join(f"{n},{1.8 - 0.002 * n}" for n in range(1, 61))
+    )
+    assert main(["analyze", str(table), "--chemistry", "lfp", "--cells", "4"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert "2.5 Ah" not in head and "the first cycles' capacity" in head
+    out = tmp_path / "r.csv"
+    assert main(["report", str(table), "--capacity-ah", "1.1", "-o", str(out)]) == 0
+    (battery,) = [line for line in out.read_text().splitlines() if line.startswith("cover,Battery")]
+    assert "1.1 Ah (given)" in battery

@@ -37,6 +37,25 @@ def test_convert_a_neware_export(tmp_path, capsys, suffix):
     assert set(pd.read_csv(steps)["kind"]) == {"charge", "discharge", "rest"}
 
 
+@needs_real
+def test_a_converted_can_log_with_decoder_warnings_reads_back(tmp_path, capsys):
+    """foxBMS decoded through its DBC warns on several lines: the CSV written must analyze."""
+    out = tmp_path / "fox.csv"
+    can = REAL_DATA / "can"
+    args = ["convert", str(can / "foxbms_test_log.txt"), "--dbc", str(can / "foxbms.dbc")]
+    assert main([*args, "-o", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("time_s,"))
+    assert all(line.startswith("#") for line in lines[:header_at])
+    back = open_log(str(out))
+    assert back.metadata["warnings"].count("\n") >= 2  # several warnings: the case that broke
+    assert len(back.frame) == 9
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--chemistry", "nmc", "--capacity-ah", "100"]) == 0
+    shown = capsys.readouterr().out
+    assert "0x35D decoded as" in shown  # the second warning line, read back as a warning
+
+
 def test_convert_with_an_explicit_mapping(tmp_path):
     src = tmp_path / "raw.txt"
     src.write_text("a|b|c\n0|3700|1.5\n1|3710|1.5\n")

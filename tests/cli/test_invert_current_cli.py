@@ -4,6 +4,7 @@ gives what the correctly signed log gives."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pandas as pd
@@ -123,3 +124,29 @@ def test_report_puts_a_reversed_current_on_the_cover(logs, tmp_path, capsys):
         assert main(["report", str(path), "-o", str(out), *ARGS]) == 0
         html = out.read_text(encoding="utf-8")
         assert ("sign looks reversed" in html) is flagged
+
+
+def test_negative_resistances_are_not_shown_as_readings(logs, capsys, tmp_path):
+    """The reversed log's pulses give R10 < 0: no reading of it, and a pointer to the sign."""
+    _, wrong = logs
+    assert main(["analyze", str(wrong), *ARGS]) == 0
+    (line,) = [s for s in capsys.readouterr().out.splitlines() if "resistance  " in s]
+    assert " -0" not in line and "ohm per cell" not in line
+    assert "came out negative, which is not physical" in line and "current-sign" in line
+    out = tmp_path / "r.csv"
+    assert main(["report", str(wrong), *ARGS, "-o", str(out)]) == 0
+    rows = {(r[0], r[1]): r[2] for r in csv.reader(out.open())}
+    assert rows[("verdict", "internal_resistance")] == "warn"
+    assert "not physical" in rows[("finding", "internal_resistance")]
+    assert "mΩ" not in rows[("finding", "internal_resistance")]
+
+
+def test_invert_current_on_a_correct_log_advises_dropping_it(logs, capsys):
+    """The flip is what reversed it: "use --invert-current" would say to do it again."""
+    right, _ = logs
+    report, err = _analyze(capsys, right, "--invert-current")
+    first = report["warnings"][0]
+    assert first.startswith("the current's sign looks reversed after --invert-current")
+    assert "drop --invert-current" in first and "use --invert-current" not in first
+    assert report["current_sign"]["warning"] == first
+    assert "drop --invert-current" in err  # the stderr line of --json says the same

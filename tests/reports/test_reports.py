@@ -4,7 +4,10 @@ log file and from a stored recording with its acknowledged alerts."""
 from __future__ import annotations
 
 import csv
+import json
 import re
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from app.cli import main
 from app.diagnostics.suite import RESULT_KEYS
 from app.reports.figures import decimate
 from app.reports.verdicts import Verdict, findings, overall
+from tests.real_data import REAL_DATA
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +298,70 @@ def test_cell_spread_plot_of_samples_without_cell_readings_warns_nothing():
         fig = cell_spread_figure(frame)
     spread = fig.axes[1].lines[0].get_ydata()
     assert np.isnan(spread[0]) and spread[1:] == pytest.approx([20.0, 10.0])
+
+
+def test_a_result_whose_inputs_are_not_valid_is_never_pass():
+    report = _report(
+        soc={"initial_soc_percent": 90.0, "final_soc_percent": 40.0},
+        faults=[],
+        safety={"status": "critical", "events": []},
+    )
+    report["invalid_results"] = {
+        "soc": "the cell voltages lie outside",
+        "faults": "x",
+        "safety": "x",
+        "soh": "x",
+    }
+    soc = next(f for f in findings(report) if f.diagnostic == "soc")
+    assert soc.verdict == Verdict.WARN and "not valid for this log" in soc.summary
+    assert _verdict(report, "faults") == Verdict.WARN  # "none detected" is no pass here
+    assert _verdict(report, "safety") == Verdict.FAIL  # a failure stays one
+    assert _verdict(report, "soh") == Verdict.NOT_APPLICABLE  # nothing was judged
+
+
+def test_the_report_carries_the_warnings_analyze_prints(cycling_log, tmp_path, capsys):
+    """An NMC pack taken for LFP: analyze warns its voltages lie outside the LFP window,
+    and every report format says the same, with SOC, safety and faults not PASS."""
+    wrong = ["--chemistry", "lfp"]
+    assert main(["analyze", cycling_log, *wrong, "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("3.6 V maximum" in w for w in warnings)
+
+    out = tmp_path / "r.csv"
+    assert main(["report", cycling_log, *wrong, "-o", str(out)]) == 0
+    rows = list(csv.reader(out.open()))
+    assert [r[2] for r in rows if r[:2] == ["cover", "Warning"]] == warnings
+    verdicts = {r[1]: r[2] for r in rows if r[0] == "verdict"}
+    assert all(verdicts[k] != "pass" for k in ("soc", "safety", "faults"))
+    assert verdicts["thermal"] == "pass"  # judged by temperature: still holds
+
+    html = tmp_path / "r.html"
+    assert main(["report", cycling_log, *wrong, "-o", str(html)]) == 0
+    assert "3.6 V maximum" in html.read_text()
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "r.pdf"
+        assert main(["report", cycling_log, *wrong, "-o", str(pdf)]) == 0
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "3.6 V maximum" in " ".join(text.split())
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_capacity_plot_is_scaled_to_the_data_and_end_of_life_not_the_fit(tmp_path, capsys):
+    """NASA B0005's first 66 cycles: the power-law fit run out to the forecast interval's
+    far end falls to -11 Ah; the axis stays on the capacities and the end-of-life line."""
+    from app.reports.figures import capacity_figure
+
+    lines = (REAL_DATA / "capacity" / "nasa_B0005_capacity.csv").read_text().splitlines()
+    table = tmp_path / "n66.csv"
+    table.write_text("\n".join(lines[:67]) + "\n")
+    assert main(["analyze", str(table), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    fig = capacity_figure(report, report["cycles"])
+    (ax,) = fig.axes
+    low, high = ax.get_ylim()
+    q = [c["discharge_capacity_ah"] for c in report["cycles"]]
+    eol = report["results"]["cycle_life"]["eol_capacity_ah"]
+    assert 0 <= low < min(*q, eol) and max(q) < high
+    assert high - low < 2 * (max(q) - min(*q, eol))  # the data fills the plot

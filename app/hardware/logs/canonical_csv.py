@@ -1,8 +1,8 @@
 """Canonical CSV: the sample schema as a CSV file, with optional metadata.
 
 Metadata lines come first, each ``# key: value`` (``start_utc``, ``source``,
-``spec`` as JSON, ``notes``); then a header row of canonical column names;
-then one row per sample.
+``spec`` as JSON, ``notes``; a value of several lines goes on ``#   `` continuation
+lines); then a header row of canonical column names; then one row per sample.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from app.core.samples import SampleBlock
 
 MAGIC = "# battery-os canonical samples"
+#: The start of a metadata line that continues the value above it (``# key:`` has one space).
+CONTINUATION = "#   "
 
 
 @dataclass
@@ -98,15 +100,31 @@ def parse_spec_line(raw: str | None) -> tuple[BatterySpec | None, str | None]:
 def _read_metadata(path: str) -> tuple[dict[str, str], int]:
     metadata: dict[str, str] = {}
     lines = 0
+    key = None
     with open_text(path, newline="") as fh:
         for line in fh:
             if not line.startswith("#"):
                 break
             lines += 1
-            key, sep, value = line[1:].partition(":")
-            if sep:
-                metadata[key.strip()] = value.strip()
+            if key is not None and line.startswith(CONTINUATION):
+                metadata[key] += "\n" + line[len(CONTINUATION) :].rstrip()
+                continue
+            name, sep, value = line[1:].partition(":")
+            key = name.strip() if sep else None
+            if key is not None:
+                metadata[key] = value.strip()
     return metadata, lines
+
+
+def metadata_lines(metadata: dict[str, str]) -> str:
+    """``metadata`` as ``# key: value`` lines, a value's further lines as continuations:
+    every line starts with ``#``, so the file reads back."""
+    out = []
+    for key, value in metadata.items():
+        first, *rest = str(value).splitlines() or [""]
+        out.append(f"# {key}: {first}\n")
+        out.extend(f"{CONTINUATION}{line}\n" for line in rest)
+    return "".join(out)
 
 
 def read_canonical_csv(path: str, progress=None) -> LoadedLog:
@@ -191,8 +209,7 @@ class CanonicalCsvWriter:
         except OSError as exc:
             raise SchemaError(f"{path}: cannot write ({exc.strerror or exc})") from None
         self._fh.write(MAGIC + "\n")
-        for key, value in self.metadata.items():
-            self._fh.write(f"# {key}: {value}\n")
+        self._fh.write(metadata_lines(self.metadata))
 
     def append(self, block: SampleBlock) -> None:
         import numpy as np

@@ -45,6 +45,25 @@ def test_exports_read_back_the_same_samples(tmp_path, name):
     assert back.metadata["format"] == expected
 
 
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet"])
+def test_multi_line_metadata_reads_back(tmp_path, name):
+    """A value of several lines (a decoder's warnings) keeps every header line a comment."""
+    log = _log(20)
+    warnings = "first warning: a\nsecond: b, c\n  third"
+    log.metadata.update(warnings=warnings, notes="one\ntwo")
+    path = tmp_path / name
+    write_log(str(path), log)
+    if name == "out.csv":
+        head = path.read_text().splitlines()
+        header_at = head.index(",".join(log.frame.columns))
+        assert all(line.startswith("#") for line in head[:header_at])
+    back = open_log(str(path))
+    assert back.metadata["warnings"] == warnings
+    assert back.metadata["notes"] == "one\ntwo"
+    assert list(back.frame.columns) == list(log.frame.columns)
+    assert len(back.frame) == 20
+
+
 def test_bdf_export_uses_the_ontology_names(tmp_path):
     path = tmp_path / "o.bdf.csv"
     write_log(str(path), _log())

@@ -1,0 +1,58 @@
+"""The warnings of an analysis, and which results its inputs make invalid.
+
+One source for ``analyze``, ``report`` (of a file or a recording) and the GUI's
+report export: a current whose sign looks reversed (every result counted from the
+current is wrong then), the notes of the reader and the options, and a battery
+whose voltage window the log's cells live outside (SOC from the OCV table, the
+safety limits and the faults judged against them do not hold). The report marks
+the results named here as not valid, so none of them reads PASS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from app.core.spec import BatterySpec
+
+#: results counted from the current: a reversed sign swaps charge and discharge
+FROM_CURRENT = ("soc", "soh", "internal_resistance", "capacity_fade", "cycle_life")
+#: results judged against the battery's voltage window (what the spec-fit warning names)
+FROM_VOLTAGE_WINDOW = ("soc", "safety", "faults")
+
+SIGN_REASON = "the current's sign looks reversed"
+WINDOW_REASON = "the cell voltages lie outside the battery's voltage window"
+
+
+def with_input_warnings(
+    report: dict,
+    frame: pd.DataFrame | None,
+    spec: BatterySpec | None,
+    notes: Iterable[str] = (),
+) -> dict:
+    """``report`` (the ``analyze --json`` object) with ``warnings`` -- the current
+    sign's first, then ``notes`` (the reader's, the options'), then the spec fit --
+    and ``invalid_results``: result key -> why its inputs are not valid."""
+    from app.diagnostics.spec_fit import voltage_window_warning
+
+    warnings: list[str] = []
+    invalid: dict[str, str] = {}
+    sign = (report.get("current_sign") or {}).get("warning")
+    if sign:
+        warnings.append(sign)
+        invalid.update(dict.fromkeys(FROM_CURRENT, SIGN_REASON))
+    warnings += [n for n in notes if n]
+    misfit = voltage_window_warning(frame, spec) if frame is not None and spec is not None else None
+    if misfit:
+        warnings.append(misfit)
+        for key in FROM_VOLTAGE_WINDOW:
+            invalid.setdefault(key, WINDOW_REASON)
+    out = {k: v for k, v in report.items() if k not in ("warnings", "invalid_results")}
+    if warnings:
+        out["warnings"] = warnings
+    if invalid:
+        out["invalid_results"] = invalid
+    return out
