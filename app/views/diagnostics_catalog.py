@@ -13,6 +13,7 @@ Qt-free: the page draws what this module says.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -501,6 +502,34 @@ def _cell_balance(r: dict) -> ResultSummary:
         )
     items = tuple(r.get("findings") or ())
     return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+def with_suspect_cell_readings(balance: ResultSummary, faults: Any) -> ResultSummary:
+    """The cell balance summary once fault detection has found a sensor fault on a
+    cell's voltage channel: that reading is suspect, so no advice to balance on it
+    (a stuck sense wire is not a cell 400 mV low); the fault is named instead."""
+    from dataclasses import replace
+
+    found = faults if isinstance(faults, list) else (faults or {}).get("faults") or []
+    suspect = {}
+    for f in found if isinstance(found, list) else ():
+        kind, channel = str(f.get("kind", "")), str(f.get("channel", ""))
+        cell = re.fullmatch(r"cell_(\d+)_v", channel)
+        if kind.startswith("sensor_") and cell:
+            suspect.setdefault(int(cell.group(1)), kind.replace("_", " "))
+    if not suspect or balance.status in (Status.UNAVAILABLE, Status.NOT_RUN):
+        return balance
+    named = ", ".join(f"cell {c} ({kind})" for c, kind in sorted(suspect.items()))
+    action = _BALANCE_ACTIONS["check_reading"]
+    return replace(
+        balance,
+        numbers=tuple((k, action if k == "Action" else v) for k, v in balance.numbers),
+        status=Status.WARNING,
+        headline=f"suspect reading: {named}",
+        reason=f"Fault detection found a sensor fault on {named}: its reading is suspect, "
+        "so the spread is not a reason to balance. Check the sense wire and the "
+        "measurement first.",
+    )
 
 
 def _implausible_text(readings) -> str | None:

@@ -622,3 +622,31 @@ def test_soc_band_is_two_sigma_also_where_it_is_clipped_at_full():
         "final_band_high_percent": 100.0,
     }
     assert summarize("soc", soc).headline == "98.0 % ±5.0"
+
+
+def test_cell_balance_does_not_advise_balancing_on_a_faulty_sensor(page):
+    # a stuck cell_1_v sense wire reads 400 mV low: faults name the sensor, so the
+    # balance card says the reading is suspect instead of "top-balance the pack"
+    stuck = {"kind": "sensor_stuck", "start_time_s": 300.0, "end_time_s": 1200.0,
+             "severity": "warning", "channel": "cell_1_v", "detail": {}}  # fmt: skip
+    balance = {
+        "status": "critical",
+        "action": "balance",
+        "spread_mv": 402.0,
+        "spread_at_rest_mv": 402.0,
+        "recommendation": "top-balance the pack, cell 1 sits 402 mV below the median",
+    }
+    page.show_report(report_of({"faults": {"faults": [stuck]}, "cell_balance": balance}))
+    s = page.summaries["cell_balance"]
+    assert s.status is Status.WARNING
+    assert "balance the pack" not in (s.reason or "")
+    assert "cell 1 (sensor stuck)" in s.headline and "suspect" in s.reason
+    assert dict(s.numbers)["Action"] == "check the cell and its sense wire"
+    assert page.cards["cell_balance"].chip.property("status") == "warning"
+    # a sensor fault on another channel (temperature) leaves the card alone
+    page.show_report(
+        report_of(
+            {"faults": {"faults": [{**stuck, "channel": "temperature_c"}]}, "cell_balance": balance}
+        )  # fmt: skip
+    )
+    assert page.summaries["cell_balance"].status is Status.CRITICAL
