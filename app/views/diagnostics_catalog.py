@@ -365,7 +365,21 @@ def _soc(r: dict) -> ResultSummary:
         ("R0 in the filter (cell)", _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
+    if band is not None and band >= SOC_UNDETERMINED_BAND:
+        # a band as wide as half the scale is the prior, not a measurement (a 3 s log)
+        return ResultSummary(
+            Status.UNAVAILABLE,
+            "cannot be determined",
+            numbers,
+            reason=f"the estimate's band is ±{band:.0f} % (best guess {headline.split(' ±')[0]}): "
+            "too little data to place the SOC, e.g. no rest, too short a log",
+            method=r.get("method"),
+        )
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
+
+
+#: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined.
+SOC_UNDETERMINED_BAND = 25.0
 
 
 def _ohm(value: float | None) -> str | None:

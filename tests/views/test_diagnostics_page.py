@@ -650,3 +650,13 @@ def test_cell_balance_does_not_advise_balancing_on_a_faulty_sensor(page):
         )  # fmt: skip
     )
     assert page.summaries["cell_balance"].status is Status.CRITICAL
+
+
+def test_an_soc_band_of_half_the_scale_is_not_a_measurement():
+    # a 3.3 s Maccor log: "measured 72.8 % ±50.0" was the filter's prior
+    wide = {"final_soc_percent": 72.8, "final_soc_sigma_percent": 25.0, "method": "EKF"}
+    s = summarize("soc", wide)
+    assert s.status is Status.UNAVAILABLE and s.headline == "cannot be determined"
+    assert "±50 %" in s.reason and "72.8 %" in s.reason
+    narrow = summarize("soc", {**wide, "final_soc_sigma_percent": 2.0})
+    assert narrow.status is Status.INFO and narrow.headline == "72.8 % ±4.0"
