@@ -82,7 +82,8 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "current-sensor offset); every 5 s of data (at least 60 samples, at most 60 s) the "
         "interval's mean cell voltage corrects it through the OCV table, strongly where the "
         "OCV is steep, hardly on a flat plateau. R0, the polarisation and the OCV table's "
-        "offset adapt online; with a preset's table (no --ocv-table) the filter leans more on "
+        "offset adapt online; with a preset's table (no OCV table chosen on the Logs page) the "
+        "filter leans more on "
         "coulomb counting. It starts from the OCV when the first sample is at rest, else from "
         "a rough guess under load it converges from. The band is ±2σ.",
     ),
@@ -105,7 +106,7 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "moved. The SOH is the capacity's. Resistance: (R_EOL − R) / (R_EOL − R_BOL) with "
         "R_EOL = 2 R_BOL, R the median per-cell fitted R0 of the current pulses (those at "
         "20-80 % SOC and 15-35 °C when there are any), R_BOL the new-cell resistance given "
-        "(--bol-resistance-ohm, R new on the Logs page) or the chemistry's typical R0 for the "
+        "(R new on the Logs page or in the battery dialog) or the chemistry's typical R0 for the "
         "capacity, an indication. Up to 20 % below R_BOL reads 100 %; further below (or past "
         "2x a typical cell's) the reference is not this cell's and there is no resistance "
         "SOH. Plus the incremental-capacity (dQ/dV) peaks of slow CC segments.",
@@ -256,9 +257,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         (
             "per-cycle table: cycle_index, discharge_capacity_ah",
             "10 valid cycles or more",
-            "reference: the capacity given (--capacity-ah, the Logs page's once set), else the "
+            "reference: the capacity given (the Logs page's Capacity, once set), else the "
             "mean of the first 5 cycles",
-            "end of life: --eol-fraction (the Logs page's End of life), default 0.8",
+            "end of life: the Logs page's End of life, default 80 % of capacity",
         ),
         "Already below the threshold: the observed end-of-life cycle (rolling median), "
         "critical, as capacity fade under 80 % retention. "
@@ -722,8 +723,9 @@ def _faults(r: dict | list) -> ResultSummary:
         )
         for f in faults
     )
-    headline = "no faults" if not faults else f"{len(faults)} fault(s)"
-    return ResultSummary(status, headline, items=items)
+    if not faults:  # (else the detail's "Latest result" heading stands over nothing)
+        return ResultSummary(status, "no faults", reason="no faults found")
+    return ResultSummary(status, f"{len(faults)} fault(s)", items=items)
 
 
 #: Limit faults: (the detail key of the worst value, of its limit, format, unit).
@@ -890,7 +892,21 @@ def summarize(key: str, result: Any) -> ResultSummary:
 
 
 #: The diagnostics' notes are written for logs and JSON; the page shows them as text.
-_PROSE = ((">=", "≥"), ("<=", "≤"), ("degC", "°C"), ("I2R", "I²R"), ("mOhm", "mΩ"))
+_PROSE = (
+    (">=", "≥"),
+    ("<=", "≤"),
+    ("degC", "°C"),
+    ("I2R", "I²R"),
+    ("mOhm", "mΩ"),
+    # the CLI's options as the fields of the Logs page and the battery dialog
+    ("--bol-resistance-ohm", "R new"),
+    ("--ocv-table", "OCV table"),
+    ("give --chemistry ", "choose the chemistry "),
+    ("give --cells", "set Series cells"),
+    ("--eol-fraction", "End of life"),
+    ("--capacity-ah", "Capacity"),
+    ("within 5 % of the spec's", "within 5 % of the voltage window of the spec's"),
+)
 
 
 def _prose(text: str) -> str:

@@ -660,3 +660,18 @@ def test_an_soc_band_of_half_the_scale_is_not_a_measurement():
     assert "±50 %" in s.reason and "72.8 %" in s.reason
     narrow = summarize("soc", {**wide, "final_soc_sigma_percent": 2.0})
     assert narrow.status is Status.INFO and narrow.headline == "72.8 % ±4.0"
+
+
+def test_the_page_names_its_own_fields_not_the_cli_flags():
+    note = (
+        "no capacity: no full cycle (a full discharge ends within 5 % of the spec's 2.5 V "
+        "cut-off, <= 2.585 V a cell); give the cell's own beginning-of-life resistance "
+        "(--bol-resistance-ohm: one cell), its --ocv-table, --eol-fraction"
+    )
+    reason = summarize("capacity_fade", {"status": "insufficient_data", "reason": note}).reason
+    assert "--" not in reason
+    assert "R new: one cell" in reason and "its OCV table" in reason
+    assert "within 5 % of the voltage window of the spec's 2.5 V cut-off, ≤ 2.585 V" in reason
+    # no faults: said, not an empty "Latest result"
+    none = summarize("faults", {"status": "ok", "faults": []})
+    assert none.headline == "no faults" and none.reason == "no faults found"
