@@ -342,3 +342,24 @@ def test_diagnostics_of_a_log_with_discharge_positive_warn_in_red(qtbot, page, t
     label = page.action_label
     assert label.text().startswith("Warning: the current's sign looks reversed")
     assert "--invert-current" in label.text() and label.objectName() == "errorText"
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_cycle_plots_of_a_charge_only_and_a_one_cycle_log(qtbot, page):
+    """The Arbin excerpt only charges: its cycle plotted a 0 mAh discharge point, no
+    charge (a dashed line of one point) and an empty 0-1 "%" efficiency axis. The
+    Maccor file's only cycle, no. 37, sat on the x axis' edge, out of sight."""
+    arbin = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    open_files(qtbot, page, arbin)
+    plots = page.cycle_plots
+    assert (0, f"{arbin}:discharge") not in plots.curves, plots.curves[
+        (0, f"{arbin}:discharge")
+    ].getData()
+    x, charge = plots.curves[(0, f"{arbin}:charge")].getData()
+    assert np.isfinite(charge).any() and plots.curves[(0, f"{arbin}:charge")].opts["symbol"]
+    assert not plots.plots[1].isVisible()
+    maccor = str(REAL_DATA / "maccor" / "PredictionDiagnostics_000151_test.052")
+    open_files(qtbot, page, maccor)
+    x, _cap = plots.curves[(0, f"{maccor}:discharge")].getData()
+    (lo, hi), _y = plots.plots[0].viewRange()
+    assert lo < x.min() and x.max() < hi
