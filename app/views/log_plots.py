@@ -228,12 +228,20 @@ class IcaPlot(_PlotStack):
     rows = (("dQ/dV", "Ah/V", "Cell voltage (V)"),)
     link_x = False
 
-    def show_logs(self, logs: list[tuple[LogAnalysis, str]], cycle: int, direction: str) -> None:
+    def show_logs(
+        self, logs: list[tuple[LogAnalysis, str]], cycle: int | None, direction: str
+    ) -> None:
+        """The curves of ``cycle`` (None: no cycle has one: none)."""
         self.clear_curves()
-        for analysis, color in logs:
+        for analysis, color in logs if cycle is not None else ():
             trace = analysis.ica_for(cycle, direction)
             if trace is not None:
                 self.add_curve(0, analysis.path, trace.voltage_v, trace.dqdv_ah_per_v, color,
                                f"{analysis.name} · cycle {cycle} {direction} "
                                f"(C/{1 / trace.c_rate:.0f})" if trace.c_rate > 0 else analysis.name)  # fmt: skip
+        # nothing to draw: say so (the page's note says why), not placeholder 0-1 axes
+        plot, empty = self.plots[0], not self.curves
+        plot.setTitle("no dQ/dV" if empty else None)
+        for side in ("left", "bottom"):
+            plot.showAxis(side, not empty)
         self.autorange()

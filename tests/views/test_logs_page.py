@@ -363,3 +363,16 @@ def test_cycle_plots_of_a_charge_only_and_a_one_cycle_log(qtbot, page):
     x, _cap = plots.curves[(0, f"{maccor}:discharge")].getData()
     (lo, hi), _y = plots.plots[0].viewRange()
     assert lo < x.min() and x.max() < hi
+
+
+def test_an_empty_dqdv_plot_says_so(qtbot, page, two_cells):
+    # it showed placeholder 0-1 axes and nothing else
+    open_files(qtbot, page, two_cells[0])
+    plot = page.ica_plot.plots[0]
+    assert page.ica_plot.curves and plot.getAxis("left").isVisible()
+    page.direction_combo.setCurrentText("discharge")
+    page.cycle_combo.addItem("99", 99)
+    page.cycle_combo.setCurrentIndex(page.cycle_combo.count() - 1)
+    assert not page.ica_plot.curves
+    assert plot.titleLabel.text == "no dQ/dV" and not plot.getAxis("left").isVisible()
+    assert page.ica_note.text() == f"No discharge curve for cycle 99 in: {page.selected.name}"
