@@ -13,6 +13,7 @@ Qt-free: the page draws what this module says.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -82,7 +83,8 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "current-sensor offset); every 5 s of data (at least 60 samples, at most 60 s) the "
         "interval's mean cell voltage corrects it through the OCV table, strongly where the "
         "OCV is steep, hardly on a flat plateau. R0, the polarisation and the OCV table's "
-        "offset adapt online; with a preset's table (no --ocv-table) the filter leans more on "
+        "offset adapt online; with a preset's table (no OCV table chosen on the Logs page) the "
+        "filter leans more on "
         "coulomb counting. It starts from the OCV when the first sample is at rest, else from "
         "a rough guess under load it converges from. The band is ±2σ.",
     ),
@@ -105,7 +107,7 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "moved. The SOH is the capacity's. Resistance: (R_EOL − R) / (R_EOL − R_BOL) with "
         "R_EOL = 2 R_BOL, R the median per-cell fitted R0 of the current pulses (those at "
         "20-80 % SOC and 15-35 °C when there are any), R_BOL the new-cell resistance given "
-        "(--bol-resistance-ohm, R new on the Logs page) or the chemistry's typical R0 for the "
+        "(R new on the Logs page or in the battery dialog) or the chemistry's typical R0 for the "
         "capacity, an indication. Up to 20 % below R_BOL reads 100 %; further below (or past "
         "2x a typical cell's) the reference is not this cell's and there is no resistance "
         "SOH. Plus the incremental-capacity (dQ/dV) peaks of slow CC segments.",
@@ -256,9 +258,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         (
             "per-cycle table: cycle_index, discharge_capacity_ah",
             "10 valid cycles or more",
-            "reference: the capacity given (--capacity-ah, the Logs page's once set), else the "
+            "reference: the capacity given (the Logs page's Capacity, once set), else the "
             "mean of the first 5 cycles",
-            "end of life: --eol-fraction (the Logs page's End of life), default 0.8",
+            "end of life: the Logs page's End of life, default 80 % of capacity",
         ),
         "Already below the threshold: the observed end-of-life cycle (rolling median), "
         "critical, as capacity fade under 80 % retention. "
@@ -365,7 +367,21 @@ def _soc(r: dict) -> ResultSummary:
         ("R0 in the filter (cell)", _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
+    if band is not None and band >= SOC_UNDETERMINED_BAND:
+        # a band as wide as half the scale is the prior, not a measurement (a 3 s log)
+        return ResultSummary(
+            Status.UNAVAILABLE,
+            "cannot be determined",
+            numbers,
+            reason=f"the estimate's band is ±{band:.0f} % (best guess {headline.split(' ±')[0]}): "
+            "too little data to place the SOC, e.g. no rest, too short a log",
+            method=r.get("method"),
+        )
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
+
+
+#: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined.
+SOC_UNDETERMINED_BAND = 25.0
 
 
 def _ohm(value: float | None) -> str | None:
@@ -502,6 +518,34 @@ def _cell_balance(r: dict) -> ResultSummary:
         )
     items = tuple(r.get("findings") or ())
     return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+def with_suspect_cell_readings(balance: ResultSummary, faults: Any) -> ResultSummary:
+    """The cell balance summary once fault detection has found a sensor fault on a
+    cell's voltage channel: that reading is suspect, so no advice to balance on it
+    (a stuck sense wire is not a cell 400 mV low); the fault is named instead."""
+    from dataclasses import replace
+
+    found = faults if isinstance(faults, list) else (faults or {}).get("faults") or []
+    suspect = {}
+    for f in found if isinstance(found, list) else ():
+        kind, channel = str(f.get("kind", "")), str(f.get("channel", ""))
+        cell = re.fullmatch(r"cell_(\d+)_v", channel)
+        if kind.startswith("sensor_") and cell:
+            suspect.setdefault(int(cell.group(1)), kind.replace("_", " "))
+    if not suspect or balance.status in (Status.UNAVAILABLE, Status.NOT_RUN):
+        return balance
+    named = ", ".join(f"cell {c} ({kind})" for c, kind in sorted(suspect.items()))
+    action = _BALANCE_ACTIONS["check_reading"]
+    return replace(
+        balance,
+        numbers=tuple((k, action if k == "Action" else v) for k, v in balance.numbers),
+        status=Status.WARNING,
+        headline=f"suspect reading: {named}",
+        reason=f"Fault detection found a sensor fault on {named}: its reading is suspect, "
+        "so the spread is not a reason to balance. Check the sense wire and the "
+        "measurement first.",
+    )
 
 
 def _implausible_text(readings) -> str | None:
@@ -680,8 +724,9 @@ def _faults(r: dict | list) -> ResultSummary:
         )
         for f in faults
     )
-    headline = "no faults" if not faults else f"{len(faults)} fault(s)"
-    return ResultSummary(status, headline, items=items)
+    if not faults:  # (else the detail's "Latest result" heading stands over nothing)
+        return ResultSummary(status, "no faults", reason="no faults found")
+    return ResultSummary(status, f"{len(faults)} fault(s)", items=items)
 
 
 #: Limit faults: (the detail key of the worst value, of its limit, format, unit).
@@ -852,7 +897,21 @@ def summarize(key: str, result: Any) -> ResultSummary:
 
 
 #: The diagnostics' notes are written for logs and JSON; the page shows them as text.
-_PROSE = ((">=", "≥"), ("<=", "≤"), ("degC", "°C"), ("I2R", "I²R"), ("mOhm", "mΩ"))
+_PROSE = (
+    (">=", "≥"),
+    ("<=", "≤"),
+    ("degC", "°C"),
+    ("I2R", "I²R"),
+    ("mOhm", "mΩ"),
+    # the CLI's options as the fields of the Logs page and the battery dialog
+    ("--bol-resistance-ohm", "R new"),
+    ("--ocv-table", "OCV table"),
+    ("give --chemistry ", "choose the chemistry "),
+    ("give --cells", "set Series cells"),
+    ("--eol-fraction", "End of life"),
+    ("--capacity-ah", "Capacity"),
+    ("within 5 % of the spec's", "within 5 % of the voltage window of the spec's"),
+)
 
 
 def _prose(text: str) -> str:

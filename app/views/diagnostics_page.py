@@ -44,6 +44,7 @@ from app.views.diagnostics_catalog import (
     Status,
     grouped,
     summarize,
+    with_suspect_cell_readings,
 )
 from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport
 from app.views.theme import ThemePalette, set_style_property
@@ -388,6 +389,10 @@ class DiagnosticsPage(QWidget):
                 NO_SAMPLES if result is None and not report.samples
                 else summarize(info.key, result)
             )  # fmt: skip
+        self.summaries["cell_balance"] = with_suspect_cell_readings(
+            self.summaries["cell_balance"], report.results.get("faults")
+        )
+        for info in CATALOG:
             self.cards[info.key].show_summary(self.summaries[info.key])
         self._color_catalogue()
         if self.selected_key is not None:

@@ -173,26 +173,53 @@ class CyclePlots(_PlotStack):
 
     def show_logs(self, logs: list[tuple[LogAnalysis, str]]) -> None:
         self.clear_curves()
+        cycle_numbers: list[np.ndarray] = []
         for analysis, color in logs:
             cycles = analysis.cycles
             if cycles.empty:
                 continue
             x = cycles["cycle_index"].to_numpy(dtype=float)
-            dis = cycles["discharge_capacity_ah"].to_numpy(dtype=float)
-            # a per-cycle table of many cycles: a line (symbols would blot it out)
-            symbol = {"symbol": "o", "symbolSize": 5, "symbolPen": pen(color),
-                      "symbolBrush": pg.mkBrush(color)} if len(x) <= 200 else {}  # fmt: skip
-            self.add_curve(0, f"{analysis.path}:discharge", x, dis, color,
-                           f"{analysis.name} · discharge", **symbol)  # fmt: skip
-            if "charge_capacity_ah" in cycles:  # a per-cycle table may have only discharge
-                chg = cycles["charge_capacity_ah"].to_numpy(dtype=float)
-                self.add_curve(0, f"{analysis.path}:charge", x, chg, color,
-                               f"{analysis.name} · charge", style=Qt.PenStyle.DashLine)  # fmt: skip
+            # a per-cycle table of many cycles: a line (symbols would blot it out); a
+            # charge-only log's single cycle: a marked point, not an invisible dash
+            few = len(x) <= 200
+            # a cycle's charge or discharge below 0.1 % of the file's largest (4e-11 Ah of
+            # a charge-only log's "discharge"): none, not a 0 mAh point
+            capacities = [
+                cycles[f"{key}_capacity_ah"].to_numpy(dtype=float)
+                for key in ("discharge", "charge")
+                if f"{key}_capacity_ah" in cycles
+            ]
+            largest = max((np.nanmax(c, initial=0.0) for c in capacities), default=0.0)
+            for key, style, brush in (
+                ("discharge", Qt.PenStyle.SolidLine, pg.mkBrush(color)),
+                ("charge", Qt.PenStyle.DashLine, None),
+            ):
+                if f"{key}_capacity_ah" not in cycles:  # a per-cycle table: discharge only
+                    continue
+                y = cycles[f"{key}_capacity_ah"].to_numpy(dtype=float)
+                with np.errstate(invalid="ignore"):
+                    y = np.where(y > 1e-3 * largest, y, np.nan)
+                if not np.isfinite(y).any():
+                    continue
+                symbol = {"symbol": "o", "symbolSize": 5, "symbolPen": pen(color),
+                          "symbolBrush": brush} if few else {}  # fmt: skip
+                self.add_curve(0, f"{analysis.path}:{key}", x, y, color,
+                               f"{analysis.name} · {key}", style=style, connect="finite",
+                               **symbol)  # fmt: skip
+                cycle_numbers.append(x[np.isfinite(y)])
             if "coulombic_efficiency" in cycles:
                 ce = cycles["coulombic_efficiency"].to_numpy(dtype=float) * 100.0
-                self.add_curve(1, f"{analysis.path}:ce", x, ce, color, None, connect="finite",
-                               **symbol)  # fmt: skip
+                if np.isfinite(ce).any():
+                    symbol = {"symbol": "o", "symbolSize": 5, "symbolPen": pen(color),
+                              "symbolBrush": pg.mkBrush(color)} if few else {}  # fmt: skip
+                    self.add_curve(1, f"{analysis.path}:ce", x, ce, color, None,
+                                   connect="finite", **symbol)  # fmt: skip
+        # no efficiency in any file (a charge-only log): no empty 0-1 "%" axis
+        self.plots[1].setVisible(not logs or any(row == 1 for row, _key in self.curves))
         self.autorange()
+        if cycle_numbers:  # every cycle's point inside the axes (the last one was on its edge)
+            shown = np.concatenate(cycle_numbers)
+            self.plots[0].setXRange(shown.min() - 0.5, shown.max() + 0.5, padding=0.02)
 
 
 class IcaPlot(_PlotStack):
@@ -201,12 +228,20 @@ class IcaPlot(_PlotStack):
     rows = (("dQ/dV", "Ah/V", "Cell voltage (V)"),)
     link_x = False
 
-    def show_logs(self, logs: list[tuple[LogAnalysis, str]], cycle: int, direction: str) -> None:
+    def show_logs(
+        self, logs: list[tuple[LogAnalysis, str]], cycle: int | None, direction: str
+    ) -> None:
+        """The curves of ``cycle`` (None: no cycle has one: none)."""
         self.clear_curves()
-        for analysis, color in logs:
+        for analysis, color in logs if cycle is not None else ():
             trace = analysis.ica_for(cycle, direction)
             if trace is not None:
                 self.add_curve(0, analysis.path, trace.voltage_v, trace.dqdv_ah_per_v, color,
                                f"{analysis.name} · cycle {cycle} {direction} "
                                f"(C/{1 / trace.c_rate:.0f})" if trace.c_rate > 0 else analysis.name)  # fmt: skip
+        # nothing to draw: say so (the page's note says why), not placeholder 0-1 axes
+        plot, empty = self.plots[0], not self.curves
+        plot.setTitle("no dQ/dV" if empty else None)
+        for side in ("left", "bottom"):
+            plot.showAxis(side, not empty)
         self.autorange()

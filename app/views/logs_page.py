@@ -631,7 +631,7 @@ class LogsPage(QWidget):
         logs = self.shown_logs()
         self._ensure_plots()
         if cycle is None:
-            self.ica_plot.clear_curves()
+            self.ica_plot.show_logs(logs, None, direction)
             if logs and all(a.per_cycle_table for a, _ in logs):
                 note = "A per-cycle table has no samples: dQ/dV needs them."
             elif logs:

@@ -14,12 +14,14 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -158,7 +160,13 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout()  # the alert banner stays above every page
         column.setSpacing(0)
         column.addWidget(self.alert_banner)
-        column.addWidget(self.stack, 1)
+        # a page wider or taller than the screen scrolls: the window fits a small
+        # screen (1024 x 700) whatever its pages' minimum sizes
+        pages_area = QScrollArea(objectName="pagesArea")
+        pages_area.setWidgetResizable(True)
+        pages_area.setFrameShape(QFrame.Shape.NoFrame)
+        pages_area.setWidget(self.stack)
+        column.addWidget(pages_area, 1)
         row.addLayout(column, 1)
         self.setCentralWidget(central)
         self.status_bar = SessionStatusBar(self)

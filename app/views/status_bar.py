@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from app.hardware.acquisition import AcquisitionState
 from app.views.live_session import RecordingPhase, SessionStatus
@@ -18,13 +20,43 @@ _STATE_TEXT = {
 }
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that takes the width it is given and elides its text in the
+    middle ("Streaming · sim://nmc?cells…=1200"), the whole text in its tooltip: a long
+    source URL does not widen the window."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def shown_text(self) -> str:
+        """The text as drawn at the label's width."""
+        width = self.contentsRect().width()
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, width)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            int(self.alignment()),
+            self.palette(),
+            self.isEnabled(),
+            self.shown_text(),
+            self.foregroundRole(),
+        )
+
+
 class SessionStatusBar(QStatusBar):
     """Shows a :class:`SessionStatus`; faults in the theme's fault colour."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizeGripEnabled(False)
-        self.state_label = QLabel(objectName="sessionState")
+        self.state_label = ElidedLabel(objectName="sessionState")
         self.rate_label = QLabel()
         self.samples_label = QLabel()
         self.recording_label = QLabel(objectName="recordingIndicator")
@@ -48,7 +80,7 @@ class SessionStatusBar(QStatusBar):
         elif status.source_url and status.state is not AcquisitionState.IDLE:
             text = f"{text} · {status.source_url}"
         self.state_label.setText(text)
-        self.state_label.setToolTip(status.last_error or "")
+        self.state_label.setToolTip(status.last_error or text)
         set_style_property(self.state_label, "state", shown_state.value)
 
         live = status.state is not AcquisitionState.IDLE

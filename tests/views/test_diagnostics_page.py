@@ -660,3 +660,56 @@ def test_live_data_with_a_reversed_current_warns_on_the_page(qtbot, make_window,
         assert page.sign_warning_label.isVisible()
         assert "invert_current=1" in page.sign_warning_label.text()
     window.session.stop()
+
+
+def test_cell_balance_does_not_advise_balancing_on_a_faulty_sensor(page):
+    # a stuck cell_1_v sense wire reads 400 mV low: faults name the sensor, so the
+    # balance card says the reading is suspect instead of "top-balance the pack"
+    stuck = {"kind": "sensor_stuck", "start_time_s": 300.0, "end_time_s": 1200.0,
+             "severity": "warning", "channel": "cell_1_v", "detail": {}}  # fmt: skip
+    balance = {
+        "status": "critical",
+        "action": "balance",
+        "spread_mv": 402.0,
+        "spread_at_rest_mv": 402.0,
+        "recommendation": "top-balance the pack, cell 1 sits 402 mV below the median",
+    }
+    page.show_report(report_of({"faults": {"faults": [stuck]}, "cell_balance": balance}))
+    s = page.summaries["cell_balance"]
+    assert s.status is Status.WARNING
+    assert "balance the pack" not in (s.reason or "")
+    assert "cell 1 (sensor stuck)" in s.headline and "suspect" in s.reason
+    assert dict(s.numbers)["Action"] == "check the cell and its sense wire"
+    assert page.cards["cell_balance"].chip.property("status") == "warning"
+    # a sensor fault on another channel (temperature) leaves the card alone
+    page.show_report(
+        report_of(
+            {"faults": {"faults": [{**stuck, "channel": "temperature_c"}]}, "cell_balance": balance}
+        )  # fmt: skip
+    )
+    assert page.summaries["cell_balance"].status is Status.CRITICAL
+
+
+def test_an_soc_band_of_half_the_scale_is_not_a_measurement():
+    # a 3.3 s Maccor log: "measured 72.8 % ±50.0" was the filter's prior
+    wide = {"final_soc_percent": 72.8, "final_soc_sigma_percent": 25.0, "method": "EKF"}
+    s = summarize("soc", wide)
+    assert s.status is Status.UNAVAILABLE and s.headline == "cannot be determined"
+    assert "±50 %" in s.reason and "72.8 %" in s.reason
+    narrow = summarize("soc", {**wide, "final_soc_sigma_percent": 2.0})
+    assert narrow.status is Status.INFO and narrow.headline == "72.8 % ±4.0"
+
+
+def test_the_page_names_its_own_fields_not_the_cli_flags():
+    note = (
+        "no capacity: no full cycle (a full discharge ends within 5 % of the spec's 2.5 V "
+        "cut-off, <= 2.585 V a cell); give the cell's own beginning-of-life resistance "
+        "(--bol-resistance-ohm: one cell), its --ocv-table, --eol-fraction"
+    )
+    reason = summarize("capacity_fade", {"status": "insufficient_data", "reason": note}).reason
+    assert "--" not in reason
+    assert "R new: one cell" in reason and "its OCV table" in reason
+    assert "within 5 % of the voltage window of the spec's 2.5 V cut-off, ≤ 2.585 V" in reason
+    # no faults: said, not an empty "Latest result"
+    none = summarize("faults", {"status": "ok", "faults": []})
+    assert none.headline == "no faults" and none.reason == "no faults found"

@@ -73,7 +73,7 @@ def test_soh_by_resistance_against_a_guess_the_cell_contradicts_says_so_not_142_
     assert numbers(soh)["R at 25 °C (cell)"] == "20.30 mΩ"
     assert numbers(soh)["Pulse temperature"] == "27.4 °C"
     assert "0.61x the lfp preset's typical value for a 0.603 Ah cell" in soh.reason
-    assert "--bol-resistance-ohm" in soh.reason
+    assert "own beginning-of-life resistance (R new: one" in soh.reason  # its field, not the flag
     assert "%" not in soh.headline
 
 

@@ -396,3 +396,37 @@ def test_a_per_cycle_table_has_no_current_to_invert(qtbot, page, tmp_path):
     open_files(qtbot, page, str(path))
     assert page.selected.per_cycle_table
     assert not page.invert_check.isEnabled()
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_cycle_plots_of_a_charge_only_and_a_one_cycle_log(qtbot, page):
+    """The Arbin excerpt only charges: its cycle plotted a 0 mAh discharge point, no
+    charge (a dashed line of one point) and an empty 0-1 "%" efficiency axis. The
+    Maccor file's only cycle, no. 37, sat on the x axis' edge, out of sight."""
+    arbin = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    open_files(qtbot, page, arbin)
+    plots = page.cycle_plots
+    assert (0, f"{arbin}:discharge") not in plots.curves, plots.curves[
+        (0, f"{arbin}:discharge")
+    ].getData()
+    x, charge = plots.curves[(0, f"{arbin}:charge")].getData()
+    assert np.isfinite(charge).any() and plots.curves[(0, f"{arbin}:charge")].opts["symbol"]
+    assert not plots.plots[1].isVisible()
+    maccor = str(REAL_DATA / "maccor" / "PredictionDiagnostics_000151_test.052")
+    open_files(qtbot, page, maccor)
+    x, _cap = plots.curves[(0, f"{maccor}:discharge")].getData()
+    (lo, hi), _y = plots.plots[0].viewRange()
+    assert lo < x.min() and x.max() < hi
+
+
+def test_an_empty_dqdv_plot_says_so(qtbot, page, two_cells):
+    # it showed placeholder 0-1 axes and nothing else
+    open_files(qtbot, page, two_cells[0])
+    plot = page.ica_plot.plots[0]
+    assert page.ica_plot.curves and plot.getAxis("left").isVisible()
+    page.direction_combo.setCurrentText("discharge")
+    page.cycle_combo.addItem("99", 99)
+    page.cycle_combo.setCurrentIndex(page.cycle_combo.count() - 1)
+    assert not page.ica_plot.curves
+    assert plot.titleLabel.text == "no dQ/dV" and not plot.getAxis("left").isVisible()
+    assert page.ica_note.text() == f"No discharge curve for cycle 99 in: {page.selected.name}"

@@ -280,3 +280,21 @@ def test_diagnostics_page_in_the_sidebar_and_view_menu(make_window):
     window.action_logs.trigger()
     assert window.current_page is Page.LOGS
     assert window.stack.currentWidget() is window.logs
+
+
+def test_the_window_fits_a_small_screen_whatever_the_source(qtbot, make_window):
+    # its minimum size was 1227 x 802 (the widest page, the tallest), and a long
+    # source URL in the status bar widened it further: now 1024 x 700 fits
+    from app.hardware.acquisition import AcquisitionState
+    from app.views.live_session import SessionStatus
+
+    window = make_window()
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 700
+    url = "sim://nmc?" + "&".join(f"option_{k}=value_{k}" for k in range(40))
+    window.status_bar.show_status(SessionStatus(state=AcquisitionState.STREAMING, source_url=url))
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size().width() == 1024 and window.size().height() == 700)
+    label = window.status_bar.state_label
+    assert label.toolTip().endswith(url)  # the whole of it, for whoever hovers
+    assert "…" in label.shown_text() and label.shown_text().startswith("Streaming · sim://")

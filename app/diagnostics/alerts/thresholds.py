@@ -21,6 +21,7 @@ from app.core.results import Severity
 from app.core.spec import BatterySpec
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric
 from app.diagnostics.faults.types import FaultKind
+from app.diagnostics.safety import CURRENT_MARGIN, VOLTAGE_MARGIN
 
 JSON_FORMAT = "batteryos.alert_thresholds"
 JSON_VERSION = 1
@@ -190,14 +191,17 @@ def profile_name(spec: BatterySpec) -> str:
 def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Threshold]:
     """A starting set of thresholds from the chemistry's limits in ``spec``.
 
-    Critical at the spec's cell voltage and temperature limits, warnings a
-    little inside them, and the faults the detector finds that need a person.
+    Cell voltage and current grade as the safety check does (one source: its
+    margins): a warning at the spec's limit, critical beyond it by more than
+    the margin. Temperature warns a little inside its limit, critical at it;
+    and the faults the detector finds that need a person.
     """
     profile = profile if profile is not None else profile_name(spec)
     spec = spec.with_preset_defaults()
     v_hyst = round(0.02 * spec.cell_v_max, 3)  # ~80 mV on a 4.2 V cell
     i_charge, i_discharge = spec.max_charge_current_a, spec.max_discharge_current_a
     t_max, t_min = spec.discharge_temp_max_c, spec.discharge_temp_min_c
+    v_max, v_min = spec.cell_v_max, spec.cell_v_min
 
     def rule(metric, comparison, severity, delay_s, **levels) -> Threshold:
         return Threshold(
@@ -206,22 +210,25 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
 
     above, below, outside = Comparison.ABOVE, Comparison.BELOW, Comparison.OUTSIDE
     crit, warn, info = Severity.CRITICAL, Severity.WARNING, Severity.INFO
+    i_clear = round(0.05 * min(i_charge, i_discharge), 3)
     rules = [
+        rule("cell_v_max", above, warn, 2.0, level=v_max, clear_level=v_max - v_hyst),
         rule(
             "cell_v_max",
             above,
             crit,
             2.0,
-            level=spec.cell_v_max,
-            clear_level=spec.cell_v_max - v_hyst,
+            level=v_max + VOLTAGE_MARGIN * v_max,
+            clear_level=v_max - v_hyst,
         ),
+        rule("cell_v_min", below, warn, 2.0, level=v_min, clear_level=v_min + v_hyst),
         rule(
             "cell_v_min",
             below,
             crit,
             2.0,
-            level=spec.cell_v_min,
-            clear_level=spec.cell_v_min + v_hyst,
+            level=v_min - VOLTAGE_MARGIN * v_min,
+            clear_level=v_min + v_hyst,
         ),
         rule(
             "current_a",
@@ -230,7 +237,16 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
             2.0,
             band_low=-i_discharge,
             band_high=i_charge,
-            clear_level=round(0.05 * min(i_charge, i_discharge), 3),
+            clear_level=i_clear,
+        ),
+        rule(
+            "current_a",
+            outside,
+            crit,
+            2.0,
+            band_low=-(i_discharge + CURRENT_MARGIN * i_discharge),
+            band_high=i_charge + CURRENT_MARGIN * i_charge,
+            clear_level=i_clear,
         ),
         rule("temperature_max_c", above, warn, 5.0, level=t_max - 5.0, clear_level=t_max - 8.0),
         rule("temperature_max_c", above, crit, 2.0, level=t_max, clear_level=t_max - 3.0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from app.core.errors import SchemaError
@@ -50,8 +51,9 @@ def test_bad_json_names_the_problem(text, message):
 def test_defaults_follow_the_chemistry_limits():
     nmc = preset("nmc", series_cells=4, capacity_ah=50)
     rules = {(r.metric, r.severity.value): r for r in default_thresholds(nmc)}
-    assert rules[("cell_v_max", "critical")].level == nmc.cell_v_max
-    assert rules[("cell_v_min", "critical")].level == nmc.cell_v_min
+    assert rules[("cell_v_max", "warning")].level == nmc.cell_v_max
+    assert rules[("cell_v_min", "warning")].level == nmc.cell_v_min
+    assert rules[("cell_v_max", "critical")].level == pytest.approx(1.02 * nmc.cell_v_max)
     assert rules[("temperature_max_c", "critical")].level == nmc.discharge_temp_max_c
     band = rules[("current_a", "warning")]
     assert (band.band_low, band.band_high) == (
@@ -72,3 +74,35 @@ def test_describe_reads_like_the_rule():
     assert rule.describe() == "cell_v_max above 4.2 (clear 4.15) for 2 s"
     band = Threshold("current_a", "outside", band_low=-50, band_high=25, clear_level=2)
     assert band.describe() == "current_a outside -50..25 (margin 2)"
+
+
+@pytest.mark.parametrize(
+    ("amps", "volts"),
+    [(5.0, 3.7), (3.7, 3.7), (1.0, 4.25), (1.0, 4.4), (-1.0, 2.48), (-1.0, 2.3)],
+)
+def test_defaults_grade_a_violation_as_the_safety_check_does(amps, volts):
+    # one source of severity: 5 A against a 3.5 A limit was a warning alert but a
+    # critical safety event; a cell at 4.25 V (within the 2 % margin) the reverse
+    import pandas as pd
+
+    from app.diagnostics.alerts.offline import evaluate_frame
+    from app.diagnostics.safety import monitor_safety
+
+    spec = preset("nmc", series_cells=1)
+    t = np.arange(0.0, 30.0, 0.5)
+    frame = pd.DataFrame(
+        {
+            "time_s": t,
+            "voltage_v": np.where((t >= 5) & (t < 25), volts, 3.7),
+            "current_a": np.where((t >= 5) & (t < 25), amps, 0.0),
+            "temperature_c": 25.0,
+        }
+    )
+    safety = {e.severity.value for e in monitor_safety(frame, spec).events}
+    alerts = {
+        e.severity
+        for e in evaluate_frame(frame, spec, default_thresholds(spec))
+        if e.metric in ("current_a", "cell_v_max", "cell_v_min")
+    }
+    worst = max(safety, key=["warning", "critical"].index)
+    assert max(alerts, key=["warning", "critical"].index) == worst
