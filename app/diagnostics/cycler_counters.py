@@ -97,7 +97,9 @@ def take_cycler_counters(
     have = {n: np.isfinite(np.asarray(counters[n], dtype=float)) for n in incs}
 
     def totals(names, a, b):
-        if not all(n in incs and have[n][a:b].any() for n in names):
+        # every reading the segment's increments come from (the one before its
+        # first sample included): a missing one would drop the charge across it
+        if not all(n in incs and b > a and have[n][max(a - 1, 0) : b].all() for n in names):
             return None
         return float(incs[names[0]][a:b].sum()), float(incs[names[1]][a:b].sum())
 

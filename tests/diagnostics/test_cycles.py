@@ -171,6 +171,21 @@ def test_step_capacities_are_the_cyclers_counters_too():
     assert set(wrong["capacity_source"]) == {"integrated"}
 
 
+def test_a_gap_in_the_counters_leaves_those_rows_to_the_integral():
+    # a counter reading missing inside a discharge would drop the charge across it:
+    # that discharge (cycle and step) is integrated, the other cycle still counted
+    frame = coin_cell_frame()
+    discharging = np.flatnonzero(frame["current_a"].to_numpy() < 0)
+    frame.loc[discharging[3 * len(discharging) // 4], "discharge_capacity_ah"] = np.nan
+    plain = summarize_cycles(coin_cell_frame(with_counters=False), capacity_ah=0.007)
+    cycles = summarize_cycles(frame, capacity_ah=0.007)
+    assert list(cycles["capacity_source"]) == ["cycler", "integrated"]
+    assert cycles["discharge_capacity_ah"].iloc[1] == plain["discharge_capacity_ah"].iloc[1]
+    steps = summarize_steps(frame, capacity_ah=0.007)
+    active = steps[steps["kind"] != "rest"]
+    assert list(active["capacity_source"]) == ["cycler"] * 3 + ["integrated"]
+
+
 def test_a_counter_that_does_not_fit_the_current_is_not_taken():
     # counters in mAh under an Ah name (1000x): the integral of the current stands
     cyc = summarize_cycles(coin_cell_frame(scale=1000.0), capacity_ah=0.007)

@@ -207,7 +207,12 @@ def _counters(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if net is None:
             charge = discharge = None
         else:
-            dq = np.diff(net[0], prepend=net[0][:1]) * net[1]
+            # a running total: each step from the last reading there was, so a
+            # missing reading loses nothing of the charge across it
+            read = np.isfinite(net[0])
+            last = np.maximum.accumulate(np.where(read, np.arange(len(read)), 0))
+            held = net[0][last]
+            dq = np.diff(held, prepend=held[:1]) * net[1]
             dq = np.where(np.isfinite(dq), dq, 0.0)
             gap = np.where(np.isfinite(net[0]), 0.0, np.nan)  # no count where none was read
             charge = np.cumsum(np.clip(dq, 0, None)) + gap

@@ -295,3 +295,14 @@ def test_a_running_net_charge_alone_is_summed_by_direction():
     coulombs = {**net_only, "(Q-Qo)/C": net_only.pop("(Q-Qo)/mA.h") * 3.6}
     again = to_canonical(coulombs, "cell.mpt")
     np.testing.assert_allclose(again["discharge_capacity_ah"], frame["discharge_capacity_ah"])
+
+
+def test_a_missing_net_charge_reading_loses_none_of_the_charge_across_it():
+    # (Q-Qo) is a running total: the step after a missing reading is taken from the
+    # last reading there was, so the count goes on where it left off
+    from app.hardware.logs.biologic import _counters
+
+    out = _counters({"(Q-Qo)/mA.h": np.array([0.0, 1.0, 2.0, np.nan, 4.0, 5.0])})
+    charge = out["charge_capacity_ah"] * 1000.0
+    np.testing.assert_allclose(charge[[0, 1, 2, 4, 5]], [0.0, 1.0, 2.0, 4.0, 5.0])
+    assert np.isnan(charge[3])
