@@ -67,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         dbc=args.dbc,
     )
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    # Ctrl-C stops it even where it was started in the background by a shell without job
+    # control, which starts it with SIGINT ignored (Python then installs no handler)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         # the URL inside: Ctrl-C the moment it is out (a script that waits for it) still
         # stops the device

@@ -29,8 +29,9 @@ CHILD_WAIT_S = 120.0
 
 @contextmanager
 def devsim_child(*args: str):
-    """``batteryos devsim ARGS`` in a child process, and the URL it printed; Ctrl-C
-    (SIGINT) at the end. Its exit code and stderr are in the yielded dict once it ended."""
+    """``batteryos devsim ARGS`` in a child process started with SIGINT ignored, and the
+    URL it printed; Ctrl-C (SIGINT) at the end. Its exit code and stderr are in the
+    yielded dict once it ended."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "devsim", *args],
@@ -38,6 +39,9 @@ def devsim_child(*args: str):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # as a shell without job control starts a background job: SIGINT ignored, which
+        # Ctrl-C (SIGINT) must stop all the same
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     ended: dict = {}
     try:
