@@ -167,12 +167,24 @@ def _qt_palette(colors: ThemePalette) -> QPalette:
     return pal
 
 
+#: the application property that says apply_theme set the Fusion style
+_FUSION_SET = "batteryos_fusion_style"
+
+
 def apply_theme(app: QApplication, theme: Theme) -> ThemePalette:
     """Style the whole application with ``theme``; returns its colours for the plots."""
     colors = palette_for(theme)
-    app.setStyle("Fusion")  # the same look on every platform, and QSS-friendly
-    app.setPalette(_qt_palette(colors))
-    app.setStyleSheet(style_sheet(theme))
+    # each of these re-polishes every widget there is (about a second with a window
+    # open): only what changes is set
+    if app.property(_FUSION_SET) is not True:  # (a style sheet hides the style's name)
+        app.setStyle("Fusion")  # the same look on every platform, and QSS-friendly
+        app.setProperty(_FUSION_SET, True)
+    palette = _qt_palette(colors)
+    if app.palette() != palette:
+        app.setPalette(palette)
+    qss = style_sheet(theme)
+    if app.styleSheet() != qss:
+        app.setStyleSheet(qss)
     return colors
 
 

@@ -92,6 +92,21 @@ def private_dirs(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _imported_modules_left_out_of_collections():
+    """The objects of the modules every window imports (pandas, scipy, Qt, the app), set
+    aside once: a full collection of them took 0.2 s, twice a test. Only these: a widget
+    set aside would never be freed."""
+    import gc
+
+    import app.views.main_window  # noqa: F401 - what a window imports
+
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
+
+
 @pytest.fixture(autouse=True)
 def _garbage_collected_in_the_gui_thread():
     """Qt objects must be freed in the GUI thread: the cycle collector, left

@@ -94,3 +94,34 @@ def test_icons_ship_in_the_package_and_match_the_top_level_set():
         assert (REPO / "resources" / "icons" / f"battery-os-{size}.png").stat().st_size > 0
     assert not app_icon().isNull()
     assert len(app_icon().availableSizes()) >= 4
+
+
+def test_applying_the_theme_in_place_restyles_nothing(qapp, monkeypatch):
+    """Each restyle re-polishes every widget there is (about a second with windows open):
+    the theme already applied sets nothing again; another theme sets what changes."""
+    from PySide6.QtWidgets import QApplication
+
+    apply_theme(qapp, Theme.DARK)
+    calls: list[str] = []
+
+    def spy(name: str, original):
+        def call(*args):
+            calls.append(name)
+            return original(*args)
+
+        return call
+
+    for name in ("setStyle", "setPalette"):  # static: no self
+        monkeypatch.setattr(
+            QApplication, name, staticmethod(spy(name, getattr(QApplication, name)))
+        )
+    monkeypatch.setattr(
+        QApplication, "setStyleSheet", spy("setStyleSheet", QApplication.setStyleSheet)
+    )
+    apply_theme(qapp, Theme.DARK)
+    assert calls == []
+    apply_theme(qapp, Theme.LIGHT)
+    assert calls == ["setPalette", "setStyleSheet"]
+    assert qapp.palette().window().color().name() == LIGHT.window
+    assert qapp.styleSheet() == style_sheet(Theme.LIGHT)
+    apply_theme(qapp, Theme.DARK)  # as the other tests expect it
