@@ -78,6 +78,11 @@ DRIFT_BREAK_S = STUCK_WINDOW_S
 #: Blocks up to this many samples are judged for all cells at once (fewer numpy
 #: calls); longer ones cell by cell after a cheap look.
 _SMALL_BLOCK = 256
+#: A long block's drift stretches up to this many samples are judged sample by
+#: sample in plain floats (fewer numpy calls: noise's last stretch is a sample or
+#: two); its last reversal is looked for in its last ``_TAIL`` samples first.
+_SCAN_SAMPLES = 48
+_TAIL = 64
 
 
 def _reversals(
@@ -112,6 +117,58 @@ def _reversals(
     last_dir = np.where(nz[:, -1], s[:, -1], before[:, -1])
     end = np.stack((last_dir, rev_t[:, -1], since[:, -1]), axis=1)
     return drift, end
+
+
+def _clear_runs(flags: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | tuple[()]:
+    """The maximal runs of False in ``flags`` at least ``width`` long: their first and
+    last indices (two arrays), or () when there are none. From the windows of
+    ``width`` flags that are all False (ORs of shifted views, doubling the width),
+    whose starts are consecutive within one run and ``width`` + 1 apart or more
+    between two."""
+    m = len(flags)
+    if width < 1 or m < width:
+        return ()
+    acc, w = flags, 1
+    while 2 * w <= width:
+        acc = acc[:-w] | acc[w:]  # acc[p]: any of flags[p : p + 2w]
+        w *= 2
+    if w < width:
+        acc = acc[: len(acc) - (width - w)] | acc[width - w :]
+    if acc.all():  # (noise: no such run; cheaper than looking for the starts)
+        return ()
+    starts = np.flatnonzero(~acc)
+    cut = np.flatnonzero(starts[1:] != starts[:-1] + 1)
+    first = np.concatenate((starts[:1], starts[cut + 1]))
+    last = np.concatenate((starts[cut], starts[-1:])) + (width - 1)
+    return first, last
+
+
+def _drift_scan(
+    t: np.ndarray, x: np.ndarray, last: float, state: tuple[float, float, float]
+) -> tuple[int, tuple[float, float, float]]:
+    """:func:`_reversals` of one channel: the index of its last drift break in ``x``
+    (-1: none) and the state after it; a short stretch sample by sample in plain
+    floats (the same operations as :meth:`FrozenCells._step_drift`), a long one by
+    :func:`_reversals`."""
+    if len(x) > _SCAN_SAMPLES:
+        drift, end = _reversals(t, x[None, :], np.array([last]), np.array([state]))
+        hits = np.flatnonzero(drift[0])
+        return (int(hits[-1]) if len(hits) else -1), tuple(end[0].tolist())
+    direction, rev_t, rev_n = state
+    hit = -1
+    for j, (tj, xj) in enumerate(zip(t.tolist(), x.tolist(), strict=True)):
+        d = xj - last
+        s = 1.0 if d > 0 else -1.0 if d < 0 else 0.0
+        if s and direction and s != direction:
+            rev_t, rev_n = tj, 0.0
+        else:
+            rev_n += 1.0
+            if s and rev_n + 1.0 >= MIN_SAMPLES and tj - rev_t >= DRIFT_BREAK_S:
+                hit = j
+        if s:
+            direction = s
+        last = xj
+    return hit, (direction, rev_t, rev_n)
 
 
 class FrozenCells:
@@ -151,15 +208,15 @@ class FrozenCells:
             return np.array((self._dir, self._rev_t, self._rev_n)).T
         return np.array([[self._dir[k], self._rev_t[k], self._rev_n[k]] for k in rows])
 
-    def _set_state(self, k: int, end) -> None:
-        self._dir[k], self._rev_t[k], self._rev_n[k] = end.tolist()
+    def _set_state(self, k: int, end: tuple[float, float, float]) -> None:
+        self._dir[k], self._rev_t[k], self._rev_n[k] = end
 
     def _set_states(self, rows, end: np.ndarray) -> None:
         if len(rows) == self.n_cells:
             self._dir, self._rev_t, self._rev_n = end.T.tolist()
         else:
             for r, k in enumerate(rows):
-                self._set_state(k, end[r])
+                self._set_state(k, end[r].tolist())
 
     def _start(self, t0: float) -> None:
         self._t_first = t0
@@ -209,7 +266,7 @@ class FrozenCells:
             ch = np.empty(n, dtype=bool)
             ch[0] = col[0] != self._last[k]  # (NaN never equals: a NaN is a change)
             np.not_equal(col[1:], col[:-1], out=ch[1:])
-            drift_t, end = self._drift_look(t, col, k)
+            drift_t, end = self._drift_look(t, col, k, gap_max)
             streak = max(self._streak_t[k], drift_t)
             if ch.all():
                 # runs of one sample each: between samples gaps, the one carried over
@@ -265,51 +322,74 @@ class FrozenCells:
             return None
         return self._update_rows(t, columns, dense)
 
-    def _drift_look(self, t: np.ndarray, col: np.ndarray, k: int) -> tuple[float, np.ndarray]:
+    def _drift_look(
+        self, t: np.ndarray, col: np.ndarray, k: int, gap_max: float
+    ) -> tuple[float, tuple[float, float, float]]:
         """The time of the last drift break (see :func:`_reversals`) of cell ``k`` in a
-        long block (-inf: none) and its drift state after it. Cheaply: a sample whose
-        change is opposite to the one before (both non-zero) is a reversal, whose
-        state is known (its direction, its time, 0 samples since), so the stretches
-        between such reversals are judged apart, and only one of ``MIN_SAMPLES``
-        samples and ``DRIFT_BREAK_S`` can hold a break (white noise reverses every sample
-        or two):
-        :func:`_reversals` runs on those, latest first, and on the last stretch (the
-        state after the block)."""
+        long block (-inf: none) and its drift state after it. ``gap_max``: the longest
+        step of ``t``. Cheaply: a sample whose change is opposite to the one before
+        (both non-zero) is a reversal, whose state is known (its direction, its time,
+        0 samples since), so the stretches between such reversals are judged apart,
+        and only one of ``MIN_SAMPLES`` samples and ``DRIFT_BREAK_S`` can hold a break
+        (white noise reverses every sample or two): :func:`_drift_scan` runs on
+        those, latest first, and on the last stretch (the state after the block).
+        The stretches long enough are found as runs of samples without a reversal
+        (a few passes over the block's reversal flags: :func:`_clear_runs`), not from
+        the index of every reversal; a run shorter than ``DRIFT_BREAK_S`` over
+        ``gap_max`` samples cannot span ``DRIFT_BREAK_S``."""
         n = len(t)
         d = np.empty(n)
         d[0] = col[0] - self._last[k]
         np.subtract(col[1:], col[:-1], out=d[1:])
         with np.errstate(invalid="ignore"):
-            rev = np.flatnonzero(d[1:] * d[:-1] < 0.0) + 1
-        reach = MIN_SAMPLES - 1.0  # (samples after a reversal before a break)
-        # stretches: (first sample, end, the state before the first sample, the
-        # previous reading); the one carried over, then one from each reversal
-        starts = np.concatenate(([0], rev + 1))
-        ends = np.append(rev, n)
-        span = ends - starts + 1.0
-        span[0] += self._rev_n[k]
-        last_t = t[np.maximum(ends - 1, 0)]  # (an empty stretch: its reversal's time)
-        span_t = last_t - np.concatenate(([self._rev_t[k]], t[rev]))
-        todo = list(np.flatnonzero((span >= reach) & (span_t >= DRIFT_BREAK_S))[::-1])
-        if not todo or todo[0] != len(span) - 1:
-            todo.insert(0, len(span) - 1)  # (the last stretch: the state after the block)
+            flips = d[1:] * d[:-1] < 0.0  # flips[i]: sample i + 1 is a reversal
+        # stretches (first sample, end, the reversal before them: None for the one
+        # carried over), latest first: the last (the state after the block) ...
+        todo: list[tuple[int, int, int | None]] = []
+        first_rev = int(np.argmax(flips)) + 1 if n > 1 else 0
+        if first_rev == 0 or not flips[first_rev - 1]:
+            todo.append((0, n, None))  # (no reversal: the one carried over is the last)
+        else:
+            tail = np.flatnonzero(flips[-_TAIL:])
+            if len(tail):
+                last_rev = n - min(_TAIL, n - 1) + int(tail[-1])
+            else:
+                last_rev = n - 1 - int(np.argmax(flips[::-1]))
+            todo.append((last_rev + 1, n, last_rev))
+            # ... those between two reversals with MIN_SAMPLES - 1 samples from the
+            # first to the second (a run of MIN_SAMPLES - 2 samples without a reversal
+            # between them) and DRIFT_BREAK_S from the first to the sample before the
+            # second (a run as many samples as gap_max steps take to span it; the
+            # margin for the rounding of the times' differences), latest first ...
+            width = MIN_SAMPLES - 2
+            if gap_max > 0.0 and math.isfinite(gap_max):
+                width = max(width, min(int(DRIFT_BREAK_S / gap_max * (1.0 - 1e-9)), n))
+            runs = _clear_runs(flips, width)
+            if runs:
+                ra, rb = runs
+                # (the reversals at samples ra and rb + 2: the runs inside the block)
+                inside = (ra >= 1) & (rb <= n - 3)
+                ra, rb = ra[inside], rb[inside]
+                long_ = np.flatnonzero(t[rb + 1] - t[ra] >= DRIFT_BREAK_S)[::-1]
+                firsts, lasts = ra[long_].tolist(), rb[long_].tolist()
+                todo += [(a + 1, b + 2, a) for a, b in zip(firsts, lasts, strict=True)]
+            # ... and the one carried over, to the first reversal
+            if (
+                first_rev + 1.0 + self._rev_n[k] >= MIN_SAMPLES - 1.0
+                and t[first_rev - 1] - self._rev_t[k] >= DRIFT_BREAK_S
+            ):
+                todo.append((0, first_rev, None))
         drift_t, end = -math.inf, None
-        for j in todo:
-            a, b = int(starts[j]), int(ends[j])
-            if j == 0:
-                state, last = self._state([k]), self._last[k]
+        for a, b, r in todo:
+            if r is None:
+                state, last = (self._dir[k], self._rev_t[k], self._rev_n[k]), self._last[k]
             else:
-                r = a - 1
-                state, last = np.array([[1.0 if d[r] > 0 else -1.0, t[r], 0.0]]), col[r]
-            if a == b:  # (a reversal at the block's last sample)
-                hits, stop = np.empty(0, dtype=np.int64), state[0]
-            else:
-                drift, stop = _reversals(t[a:b], col[None, a:b], np.array([last]), state)
-                hits, stop = np.flatnonzero(drift[0]), stop[0]
+                state, last = (1.0 if d[r] > 0 else -1.0, float(t[r]), 0.0), float(col[r])
+            hit, stop = _drift_scan(t[a:b], col[a:b], last, state)
             if end is None:
                 end = stop
-            if len(hits):
-                drift_t = float(t[a + hits[-1]])
+            if hit >= 0:
+                drift_t = float(t[a + hit])
                 break
         return drift_t, end
 

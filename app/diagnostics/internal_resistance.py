@@ -788,8 +788,7 @@ class InternalResistanceTracker:
             "soc_percent": soc if math.isfinite(soc) else None,
             "temperature_c": _finite_mean(buf["temp"][k:end_t]),
             # each cell's own, where it has a sensor (the SOH corrects each cell's share)
-            "cell_temperatures_c": [_finite_mean(buf[c][k:end_t]) for c in self._cell_temp_cols]
-            or None,
+            "cell_temperatures_c": self._cell_temperatures(k, end_t),
             "method": method,
         }
         scale = self.spec.parallel_strings / self.spec.series_cells
@@ -805,6 +804,22 @@ class InternalResistanceTracker:
             None if st.fit else "fit budget: read from the samples (see the module docstring)"
         )
         return record
+
+    def _cell_temperatures(self, lo: int, hi: int) -> list[float | None] | None:
+        """Each cell temperature column's :func:`_finite_mean` over buffer rows
+        ``lo:hi`` (None without such columns). The window's columns stacked, one
+        row sum each where every reading is finite (the same pairwise sums as each
+        column's own: a contiguous row summed along its axis); a cell with a
+        missing reading there its own masked mean."""
+        names = self._cell_temp_cols
+        if not names:
+            return None
+        cols = self._buf.cols
+        win = np.array([cols[c][lo:hi] for c in names])
+        n = win.shape[1]
+        if n and np.isfinite(win).all():
+            return (win.sum(axis=1) / n).tolist()
+        return [_finite_mean(row) for row in win]
 
     def _measure_unfitted(self, items: list[tuple[_Step, int]]) -> None:
         """Measure pulses ``(step, window end)`` from the raw samples (``method:

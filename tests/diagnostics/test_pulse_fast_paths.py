@@ -2,7 +2,8 @@
 noise sigmas of all voltage columns at once, the RC states a fit keeps instead of
 computing them again, several time constants in one call, the design rows a fit
 keeps at its samples, the read-out's points at once, the cells' ratios in one
-division, the step detection's settled test where the current departs only."""
+division, the step detection's settled test where the current departs only, the
+cell temperatures of a pulse from one stacked window."""
 
 from __future__ import annotations
 
@@ -399,3 +400,37 @@ def test_steps_tested_for_settling_where_the_current_departs_only(with_steps):
         assert k.tolist() == plain_k.tolist() and k_level.tolist() == plain_level.tolist()
         found += k.size
     assert found > 100  # (steps were there to find)
+
+
+def test_a_pulses_cell_temperatures_at_once_are_each_columns_finite_mean():
+    # the window of every cell temperature column stacked and summed by rows: the
+    # bits of each column's own masked mean, with dropped readings (NaN, inf) and a
+    # cell with none in the window (None)
+    from app.core.spec import preset
+    from app.diagnostics.internal_resistance import InternalResistanceTracker, _finite_mean
+
+    rng = np.random.default_rng(8)
+    cells, n = 16, 5000
+    temps = rng.normal(25.0, 3.0, (n, cells)) * rng.uniform(0.5, 2.0, cells)
+    temps[rng.random((n, cells)) < 0.002] = np.nan
+    temps[rng.integers(0, n, 5), rng.integers(0, cells, 5)] = np.inf
+    temps[2000:2300, 3] = np.nan  # a cell without a reading for 300 samples
+    names = [f"cell_{c + 1}_temp_c" for c in range(cells)]
+    tracker = InternalResistanceTracker(preset("nmc", series_cells=cells))
+    # (the tracker's buffer as its input makes it, without the trimming of a
+    # log without pulses)
+    tracker._cell_temp_cols = names
+    tracker._buf.append({"t": np.arange(n, dtype=float)} | dict(zip(names, temps.T, strict=True)))
+    buf, fallback, missing = tracker._buf, 0, 0
+    starts = rng.integers(0, n - 300, 150).tolist()
+    windows = [(lo, lo + int(rng.integers(1, 300))) for lo in starts]
+    for lo, hi in [(2010, 2100), (0, 0), *windows]:
+        want = [_finite_mean(buf[c][lo:hi]) for c in names]
+        got = tracker._cell_temperatures(lo, hi)
+        assert len(got) == cells and all(
+            (a is None and b is None) or (a is not None and b is not None and a == b)
+            for a, b in zip(got, want, strict=True)
+        ), (lo, hi)
+        fallback += not np.isfinite(temps[lo:hi]).all()
+        missing += None in got
+    assert fallback > 20 and missing >= 2  # (both paths taken)

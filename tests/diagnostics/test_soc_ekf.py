@@ -914,3 +914,71 @@ def test_quantised_cell_sensors_that_repeat_their_readings_are_not_left_out():
     assert FrozenCells(spec, 4, 3.0, 4.5).update(t, list(volts)) is None
     fc = FrozenCells(spec, 4, 3.0, 4.5)
     assert not any(fc.step(float(x), volts[:, j].tolist()) for j, x in enumerate(t))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_long_blocks_drift_look_is_the_drift_rule_on_every_sample(seed):
+    """The long-block path's cheap look for drifts (the stretches between reversals
+    that can hold one, found as runs without a reversal; short ones judged in plain
+    floats) gives the last drift break and the state after the block that the rule
+    (_reversals) gives on every sample: noisy, quantised, held, dropped (NaN, inf)
+    and drifting readings, even and uneven times with gaps, a block's state carried
+    into the next."""
+    from app.diagnostics.frozen_cells import FrozenCells, _clear_runs, _reversals
+
+    spec = preset("nmc", series_cells=4)
+    rng = np.random.default_rng(seed)
+    drifts = 0
+    for trial in range(150):
+        n = int(rng.integers(2000, 6000))
+        dt = float(rng.choice([0.1, 1.0, 2.0]))
+        t = np.arange(n) * dt if trial % 2 else np.cumsum(rng.uniform(0.2, 1.8, n) * dt)
+        if trial % 5 == 0:
+            t[int(rng.integers(1, n)) :] += rng.uniform(10.0, 300.0)  # a gap
+        col = 3.7 + np.linspace(0.0, rng.uniform(-0.2, 0.2), n) * (trial % 3 == 0)
+        col = col + rng.normal(0.0, float(rng.choice([1e-4, 1e-3])), n) * (trial % 7 != 0)
+        if trial % 4 == 0:
+            col = np.round(col, 4)  # quantised: repeats between the changes
+        for _ in range(int(rng.integers(0, 4))):  # noise-free drifts and holds
+            a = int(rng.integers(0, n))
+            b = min(n, a + int(rng.integers(20, 800)))
+            col[a:b] = col[a] + np.arange(b - a) * float(rng.choice([-1e-4, 0.0, 1e-4]))
+        if trial % 6 == 0:
+            col[rng.integers(0, n, 5)] = np.nan
+            col[rng.integers(0, n, 2)] = np.inf
+        fc = FrozenCells(spec, 1, 2.5, 4.5)
+        fc._start(float(t[0]))
+        fc._last[0] = float(col[0])
+        pos = 0
+        while n - pos > 256:
+            m = int(rng.integers(257, 2000))
+            tt, cc = t[pos : pos + m], col[pos : pos + m]
+            state = np.array([[fc._dir[0], fc._rev_t[0], fc._rev_n[0]]])
+            with np.errstate(invalid="ignore"):
+                drift, end = _reversals(tt, cc[None, :], np.array([fc._last[0]]), state)
+                drift_t, got = fc._drift_look(tt, cc, 0, float(np.diff(tt).max()))
+            hits = np.flatnonzero(drift[0])
+            assert drift_t == (tt[hits[-1]] if len(hits) else -math.inf), (trial, pos)
+            assert got == tuple(end[0].tolist()), (trial, pos)
+            drifts += len(hits) > 0
+            fc._set_state(0, got)
+            fc._last[0] = float(cc[-1])
+            pos += m
+    assert drifts > 50  # (drifts were there to find)
+    # the runs without a reversal: those of a plain scan
+    for trial in range(300):
+        flags = rng.random(int(rng.integers(0, 300))) < rng.uniform(0.05, 0.9)
+        width = int(rng.integers(1, 40))
+        runs, k = [], 0
+        while k < len(flags):
+            if flags[k]:
+                k += 1
+                continue
+            j = k
+            while j < len(flags) and not flags[j]:
+                j += 1
+            if j - k >= width:
+                runs.append((k, j - 1))
+            k = j
+        got = _clear_runs(flags, width)
+        assert (list(zip(*[a.tolist() for a in got], strict=True)) if got else []) == runs, trial
