@@ -914,3 +914,21 @@ def test_quantised_cell_sensors_that_repeat_their_readings_are_not_left_out():
     assert FrozenCells(spec, 4, 3.0, 4.5).update(t, list(volts)) is None
     fc = FrozenCells(spec, 4, 3.0, 4.5)
     assert not any(fc.step(float(x), volts[:, j].tolist()) for j, x in enumerate(t))
+
+
+def test_a_soc_variance_below_zero_does_not_raise():
+    """Round-off on bad input can leave the covariance indefinite, its SOC variance
+    below 0: math.sqrt raised 'math domain error' on it. Taken as 0, the filter runs
+    on (and on valid data nothing changes: the first half is the whole run's)."""
+    i = with_rest_start(drive_current(1800, 5.0, seed=3))
+    df = ecm_log(NMC, i, soc0=70.0, seed=3)
+    half = len(df) // 2
+    cols = ("time_s", "voltage_v", "current_a")
+    reference, _ = run(df, NMC)
+    est = EkfSocEstimator(NMC)
+    before = est.update(SampleBlock({c: df[c].to_numpy()[:half] for c in cols}))
+    np.testing.assert_array_equal(before[SOC_COLUMN], reference[SOC_COLUMN][:half])
+    est._p[0, 0] = -1e-9
+    out = est.update(SampleBlock({c: df[c].to_numpy()[half:] for c in cols}))
+    assert np.isfinite(out[SOC_COLUMN]).all()
+    assert abs(out[SOC_COLUMN][-1] - reference[SOC_COLUMN][-1]) < 1.0
