@@ -751,6 +751,17 @@ def _channel_format(channel: Any) -> tuple[str, str]:
     return "{:.4g}", ""
 
 
+def _excess_rate_text(detail: dict) -> str:
+    """What a runaway's rate at detection is in excess of: its neighbours' (the
+    median of 3+ sensors), the other sensor's, or a lone sensor's Joule heating."""
+    sensors = detail.get("temperature_sensors")
+    if sensors == 1:
+        return "{} faster than its Joule heating explains (the only sensor)"
+    if sensors == 2:
+        return "{} faster than the other sensor"
+    return "{} faster than its neighbours"
+
+
 def _fault_values(f: dict) -> str:
     """What a fault's detail measured, in words with units: '4.674 V (limit 4.200 V)',
     'spread 45.0 mV, SOC spread 5.1 %', 'stuck at 3.712 V' ('' when it has nothing)."""
@@ -778,7 +789,7 @@ def _fault_values(f: dict) -> str:
         ("excess_temperature_k", "{} warmer than its neighbours", "{:.1f}", "K"),
         # a runaway: the moment it was found, then the episode's peak
         ("temperature_at_detection_c", "at {} when found", "{:.1f}", "°C"),
-        ("excess_rate_at_detection_c_per_min", "{} faster than its neighbours", "{:.2f}", "°C/min"),
+        ("excess_rate_at_detection_c_per_min", _excess_rate_text(d), "{:.2f}", "°C/min"),
         ("max_temperature_c", "peak {}", "{:.1f}", "°C"),
         ("max_rise_rate_c_per_min", "fastest rise {} (2 min)", "{:.1f}", "°C/min"),
         ("temperature_c", "at {}", "{:.1f}", "°C"),
