@@ -177,6 +177,15 @@ def _fmt(value, unit="", digits=3) -> str:
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
+def _judged_spread(cb: dict) -> str:
+    """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged, on
+    the samples it names, then the last sample's (of any SOC)."""
+    now = f"{_fmt(cb['spread_mv'], ' mV')} now"
+    if cb.get("spread_judged_mv") is None or not cb.get("judged_on"):
+        return f"spread {now}"
+    return f"spread {_fmt(cb['spread_judged_mv'], ' mV')} ({cb['judged_on']}), {now}"
+
+
 def _resistance_text(ir: dict) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
@@ -235,7 +244,7 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  resistance    {_resistance_text(ir)}", file=out)
     if (cb := r["cell_balance"]) is not None:
         print(
-            f"  cell balance  {cb['status']}: spread {_fmt(cb['spread_mv'], ' mV')} "
+            f"  cell balance  {cb['status']}: {_judged_spread(cb)} "
             f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {cb['recommendation']}",
             file=out,
         )

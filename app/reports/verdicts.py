@@ -161,6 +161,15 @@ def _fade(r: dict) -> Finding:
     )
 
 
+def _judged_spread(r: dict) -> str:
+    """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged on
+    the samples it names, then the last sample's (of any SOC)."""
+    now = f"{_num(r.get('spread_mv'), '.0f', ' mV')} now"
+    if r.get("spread_judged_mv") is None or not r.get("judged_on"):
+        return f"spread {now}"
+    return f"spread {_num(r['spread_judged_mv'], '.0f', ' mV')} ({r['judged_on']}), {now}"
+
+
 def _balance(r: dict) -> Finding:
     title = "Cell balance"
     if not r or r.get("status") == "unknown":
@@ -171,7 +180,7 @@ def _balance(r: dict) -> Finding:
         "cell_balance",
         title,
         _SEVERITY.get(r["status"], Verdict.WARN),
-        f"spread {_num(r.get('spread_mv'), '.0f', ' mV')} at mid SOC, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}; "
+        f"{_judged_spread(r)}, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}; "
         f"{r.get('recommendation')}",
     )
 

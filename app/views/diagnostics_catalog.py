@@ -479,9 +479,9 @@ def _cell_balance(r: dict) -> ResultSummary:
         ("Action", _BALANCE_ACTIONS.get(r.get("action"), r.get("action"))),
         ("Spread now", _fmt(r.get("spread_mv"), "{:.1f}", "mV")),
         ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
-        ("Under load (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
+        ("Under load, any SOC (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
         ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
-        ("Whole log (median)", _fmt(r.get("spread_history_mv"), "{:.1f}", "mV")),
+        (_history_label(r.get("judged_on")), _fmt(r.get("spread_history_mv"), "{:.1f}", "mV")),
         ("Trend", _trend_text(r)),
         ("Weak cells", ", ".join(str(c) for c in r.get("weak_cells") or []) or None),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
@@ -518,6 +518,16 @@ def _cell_balance(r: dict) -> ResultSummary:
         )
     items = tuple(r.get("findings") or ())
     return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+def _history_label(judged_on: str | None) -> str:
+    """The label of ``spread_history_mv``: the median over the whole log of the samples
+    it is of, e.g. 'Whole log, rest, 20-95 % SOC (median)'."""
+    from app.diagnostics.cell_balance import JUDGED_LOAD_SINCE_REST, JUDGED_REST_IN_RANGE
+
+    if judged_on == JUDGED_LOAD_SINCE_REST:  # (the history is of the rest before)
+        judged_on = JUDGED_REST_IN_RANGE
+    return f"Whole log, {judged_on} (median)" if judged_on else "Whole log (median)"
 
 
 def with_suspect_cell_readings(balance: ResultSummary, faults: Any) -> ResultSummary:
