@@ -243,9 +243,18 @@ def print_summary(report: dict, out=None) -> None:
     if (ir := r["internal_resistance"]) is not None:
         print(f"  resistance    {_resistance_text(ir)}", file=out)
     if (cb := r["cell_balance"]) is not None:
+        from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
+
+        advice = cb["recommendation"]
+        if cb["status"] != "unknown" and (suspect := suspect_cell_readings(r.get("faults"))):
+            # (as the window's card: no advice to balance on a suspect reading)
+            advice = (
+                f"suspect reading: {suspect_cells_text(suspect)}: not a reason to balance, "
+                "check the sense wire and the measurement first"
+            )
         print(
             f"  cell balance  {cb['status']}: {_judged_spread(cb)} "
-            f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {cb['recommendation']}",
+            f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {advice}",
             file=out,
         )
     if (sf := r["safety"]) is not None:

@@ -34,8 +34,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -896,3 +897,23 @@ def check_cell_balance(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> Cel
     tracker = CellBalanceTracker(spec)
     tracker.update(as_block(df))
     return tracker.result()
+
+
+def suspect_cell_readings(faults: Any) -> dict[int, str]:
+    """The cells (1-based) whose voltage channel fault detection found a sensor fault
+    on, with the fault's kind in words (``{2: "sensor stuck"}``): their readings are
+    suspect, so the spread is no reason to balance (a stuck sense wire is not a cell
+    400 mV low). ``faults``: the ``faults`` result (a list, or a dict holding one)."""
+    found = faults if isinstance(faults, list) else (faults or {}).get("faults") or []
+    suspect: dict[int, str] = {}
+    for f in found if isinstance(found, list) else ():
+        kind, channel = str(f.get("kind", "")), str(f.get("channel", ""))
+        cell = re.fullmatch(r"cell_(\d+)_v", channel)
+        if kind.startswith("sensor_") and cell:
+            suspect.setdefault(int(cell.group(1)), kind.replace("_", " "))
+    return dict(sorted(suspect.items()))
+
+
+def suspect_cells_text(suspect: dict[int, str]) -> str:
+    """'cell 2 (sensor stuck), cell 3 (sensor noisy)'."""
+    return ", ".join(f"cell {c} ({kind})" for c, kind in suspect.items())

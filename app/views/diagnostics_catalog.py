@@ -13,7 +13,6 @@ Qt-free: the page draws what this module says.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -536,16 +535,12 @@ def with_suspect_cell_readings(balance: ResultSummary, faults: Any) -> ResultSum
     (a stuck sense wire is not a cell 400 mV low); the fault is named instead."""
     from dataclasses import replace
 
-    found = faults if isinstance(faults, list) else (faults or {}).get("faults") or []
-    suspect = {}
-    for f in found if isinstance(found, list) else ():
-        kind, channel = str(f.get("kind", "")), str(f.get("channel", ""))
-        cell = re.fullmatch(r"cell_(\d+)_v", channel)
-        if kind.startswith("sensor_") and cell:
-            suspect.setdefault(int(cell.group(1)), kind.replace("_", " "))
+    from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
+
+    suspect = suspect_cell_readings(faults)
     if not suspect or balance.status in (Status.UNAVAILABLE, Status.NOT_RUN):
         return balance
-    named = ", ".join(f"cell {c} ({kind})" for c, kind in sorted(suspect.items()))
+    named = suspect_cells_text(suspect)
     action = _BALANCE_ACTIONS["check_reading"]
     return replace(
         balance,
