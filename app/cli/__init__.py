@@ -66,6 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error_text(exc: BatteryOSError) -> str:
+    """The error's line; a file of a known kind that holds no samples (a VE.Direct
+    capture, JK BMS frames, a DBC, an Arbin metadata file) with the command to use."""
+    formats = sys.modules.get("app.hardware.logs.formats")  # (raised only once imported)
+    if formats is None or not isinstance(exc, formats.NotASampleLog):
+        return str(exc)
+    path = exc.path
+    quoted = f"'{path}'" if any(c in path for c in " '\"$") else path
+    advice = {
+        "vedirect": "record the device with `batteryos record "
+        "'serial:///dev/ttyUSB0?protocol=vedirect' -o log.csv`, or replay this capture "
+        f"with `batteryos devsim vedirect --replay {quoted}` and record the URL it prints",
+        "jk": "record the BMS with `batteryos record 'serial:///dev/ttyUSB0?protocol=jk' -o "
+        f"log.csv`, or replay these frames with `batteryos devsim jk --replay {quoted}` and "
+        "record the URL it prints",
+        "dbc": f"decode a CAN log with it: `batteryos analyze CAN_LOG --dbc {quoted}`",
+        "arbin_metadata": f"analyze the data file beside it: `batteryos analyze {exc.data_file}`"
+        if exc.data_file
+        else exc.advice,
+    }.get(exc.kind, exc.advice)
+    return f"{path}: {exc.what}, not a sample log: {advice}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -79,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except BatteryOSError as exc:
-        print(f"batteryos: error: {exc}", file=sys.stderr)
+        print(f"batteryos: error: {_error_text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("batteryos: interrupted", file=sys.stderr)

@@ -177,6 +177,15 @@ def _fmt(value, unit="", digits=3) -> str:
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
+def _judged_spread(cb: dict) -> str:
+    """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged, on
+    the samples it names, then the last sample's (of any SOC)."""
+    now = f"{_fmt(cb['spread_mv'], ' mV')} now"
+    if cb.get("spread_judged_mv") is None or not cb.get("judged_on"):
+        return f"spread {now}"
+    return f"spread {_fmt(cb['spread_judged_mv'], ' mV')} ({cb['judged_on']}), {now}"
+
+
 def _resistance_text(ir: dict) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
@@ -234,9 +243,18 @@ def print_summary(report: dict, out=None) -> None:
     if (ir := r["internal_resistance"]) is not None:
         print(f"  resistance    {_resistance_text(ir)}", file=out)
     if (cb := r["cell_balance"]) is not None:
+        from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
+
+        advice = cb["recommendation"]
+        if cb["status"] != "unknown" and (suspect := suspect_cell_readings(r.get("faults"))):
+            # (as the window's card: no advice to balance on a suspect reading)
+            advice = (
+                f"suspect reading: {suspect_cells_text(suspect)}: not a reason to balance, "
+                "check the sense wire and the measurement first"
+            )
         print(
-            f"  cell balance  {cb['status']}: spread {_fmt(cb['spread_mv'], ' mV')} "
-            f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {cb['recommendation']}",
+            f"  cell balance  {cb['status']}: {_judged_spread(cb)} "
+            f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {advice}",
             file=out,
         )
     if (sf := r["safety"]) is not None:

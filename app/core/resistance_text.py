@@ -1,5 +1,6 @@
-"""A resistance in words for people: the one way the report, the window and the
-diagnostics' notes write one.
+"""A resistance in words for people: the way the report, the window and the SOH's
+notes write one (differences -- cell balance's offsets over the pack median, the
+current-sign check's dV/dI -- are written signed, where they are made).
 
 ``resistance_text(0.0203)`` -> ``"20.30 mΩ"``; from 1 Ω up in ohms, to three
 significant digits (a coin cell's ``"52.5 Ω"``, not ``"52500.00 mΩ"``).

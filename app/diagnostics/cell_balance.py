@@ -34,8 +34,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,8 +56,21 @@ if TYPE_CHECKING:
 # application report SLUA524 and common BMS balancing start thresholds).
 REST_SPREAD_WARN_MV = 30.0
 REST_SPREAD_ACT_MV = 100.0
-#: SOC window (from the median cell's voltage) in which the spread is judged.
+#: SOC window in which the spread is judged: the median cell's SOC from its voltage and,
+#: under load, also from that voltage less its drop across the chemistry's cell
+#: resistance (its OCV), both within it.
 SOC_JUDGE_RANGE = (20.0, 95.0)
+_RANGE_TEXT = f"{SOC_JUDGE_RANGE[0]:.0f}-{SOC_JUDGE_RANGE[1]:.0f} % SOC"
+#: ``judged_on``, the samples the status judges, the first there are of: at rest
+#: within SOC_JUDGE_RANGE; under load within it (no rest there); at rest outside it
+#: (no sample within it); under load outside it (no rest either)
+JUDGED_REST_IN_RANGE = f"rest, {_RANGE_TEXT}"
+JUDGED_LOAD_IN_RANGE = f"under load, {_RANGE_TEXT}"
+JUDGED_REST_OUTSIDE = f"rest, outside {_RANGE_TEXT}"
+JUDGED_LOAD_OUTSIDE = f"under load, outside {_RANGE_TEXT}"
+#: ... or, when the last rest within the range is a window or more before the last
+#: load within it and the load since then spreads wider: that load
+JUDGED_LOAD_SINCE_REST = f"{JUDGED_LOAD_IN_RANGE}, since the last rest"
 # outlier: further from the pack median than this many robust standard deviations
 OUTLIER_SIGMAS = 3.0
 OUTLIER_MIN_MV = 10.0
@@ -104,12 +118,14 @@ class CellBalanceResult(DiagnosticResult):
     #: the spread the status judges: median at rest within SOC_JUDGE_RANGE
     #: (else under load there, else at rest, else all samples)
     spread_judged_mv: float | None = None
-    judged_on: str | None = None  # "rest, mid SOC", "mid SOC", "rest" or "all samples"
+    #: the samples judged, e.g. "rest, 20-95 % SOC" (see JUDGED_REST_IN_RANGE ...)
+    judged_on: str | None = None
     #: the recent window the status judges (s, the last of the judged samples)
     judged_window_s: float | None = None
-    #: median of the judged samples over the whole log (the status judges the recent ones)
+    #: median of the judged samples over the whole log (the status judges the recent
+    #: ones; with JUDGED_LOAD_SINCE_REST, of the rest samples within SOC_JUDGE_RANGE)
     spread_history_mv: float | None = None
-    #: median under load at mid SOC in the recent window
+    #: median under load within SOC_JUDGE_RANGE in the recent window
     spread_recent_under_load_mv: float | None = None
     #: standard error of spread_trend_mv_per_h (AR(1) effective sample size)
     spread_trend_stderr_mv_per_h: float | None = None
@@ -205,6 +221,14 @@ class CellBalanceTracker:
         self._spread = GrowingArray()
         self._flags = GrowingArray(np.uint8)
         self._soc = GrowingArray(np.float32)  # the median cell's SOC from its voltage
+        # a series element's resistance (ohm): under load the median cell's voltage less
+        # its drop (+ = charging) is about its OCV. A sample is in SOC_JUDGE_RANGE when
+        # both give a SOC in it: the loaded voltage of a cell charged at 1C reads ~10 %
+        # SOC high (at 14 % it read 'mid'), its OCV so estimated ~3 % low on discharge
+        # (simulated nmc/lfp cccv, cc, cycle, hppc, drive: the true SOC of the samples
+        # in range was 13-100 % by the loaded voltage alone, 20-92 % by both)
+        r_mohm = _cell_resistance_mohm(spec)
+        self._r_elem_ohm = 0.0 if r_mohm is None else r_mohm / 1000.0
         #: per full bin, (cells + 2, 4) sums: rows the cells' deviations (mV), 1 and the
         #: current; columns the weights (_ALL, _MID_W, _MID_I, _REST_MID), flattened
         self._bins = GrowingArray()
@@ -269,7 +293,12 @@ class CellBalanceTracker:
             t, i, cells, out, spread, median = judged
         rest = np.abs(i) < 0.02 * spec.pack_capacity_ah  # below C/50
         soc = spec.cell_soc_from_ocv(median)
-        mid = (SOC_JUDGE_RANGE[0] <= soc) & (soc <= SOC_JUDGE_RANGE[1])
+        lo, hi = SOC_JUDGE_RANGE
+        if self._r_elem_ohm:  # within the range by the loaded voltage and by the OCV
+            ocv_soc = spec.cell_soc_from_ocv(median - i * self._r_elem_ohm)
+            mid = (lo <= np.minimum(soc, ocv_soc)) & (np.maximum(soc, ocv_soc) <= hi)
+        else:
+            mid = (lo <= soc) & (soc <= hi)
         rows = self._work("rows", len(cols) + 2, len(t))
         for row, cell in zip(rows[:-2], cells, strict=True):
             np.subtract(cell, median, out=row)
@@ -553,10 +582,10 @@ class CellBalanceTracker:
         judged_on, candidates = next(
             (name, chosen)
             for name, chosen in (
-                ("rest, mid SOC", rest & mid),
-                ("mid SOC", mid),
-                ("rest", rest),
-                ("all samples", np.ones_like(rest)),
+                (JUDGED_REST_IN_RANGE, rest & mid),
+                (JUDGED_LOAD_IN_RANGE, mid),  # (none of them at rest)
+                (JUDGED_REST_OUTSIDE, rest),  # (none of the samples in range)
+                (JUDGED_LOAD_OUTSIDE, np.ones_like(rest)),
             )
             if chosen.any()
         )
@@ -572,10 +601,10 @@ class CellBalanceTracker:
             recent_load = float(np.median(spread[load_mid][tl >= tl[-1] - window]))
             # a rest that is long past does not tell the state now: the load at mid
             # SOC since then does (judged alike when no rest is at hand)
-            if judged_on == "rest, mid SOC" and tl[-1] - tj[-1] >= window:
+            if judged_on == JUDGED_REST_IN_RANGE and tl[-1] - tj[-1] >= window:
                 since = spread[load_mid][(tl > tj[-1]) & (tl >= tl[-1] - window)]
                 if float(np.median(since)) > judge:
-                    judge, judged_on = float(np.median(since)), "mid SOC, since the last rest"
+                    judge, judged_on = float(np.median(since)), JUDGED_LOAD_SINCE_REST
                     candidates = load_mid & (t > tj[-1])
         trend, trend_se = _trend(tj, sj, soc_j)
         # material: grown OUTLIER_MIN_MV over the record, and on course to reach the
@@ -590,9 +619,11 @@ class CellBalanceTracker:
         revisits = _revisits_soc(soc_j)
         growing = would_grow and revisits
         bin_end = t[np.minimum(np.arange(len(sums)) * BIN_SAMPLES + BIN_SAMPLES, len(t)) - 1]
-        column = {"rest, mid SOC": _REST_MID, "rest": _ALL, "all samples": _ALL}.get(
-            judged_on, _MID_W
-        )
+        column = {
+            JUDGED_REST_IN_RANGE: _REST_MID,
+            JUDGED_REST_OUTSIDE: _ALL,
+            JUDGED_LOAD_OUTSIDE: _ALL,
+        }.get(judged_on, _MID_W)
         rest_dev, r_offset = self._recent_cells(
             sums, left, bin_end, t, candidates, column, mid, window
         )
@@ -866,3 +897,23 @@ def check_cell_balance(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> Cel
     tracker = CellBalanceTracker(spec)
     tracker.update(as_block(df))
     return tracker.result()
+
+
+def suspect_cell_readings(faults: Any) -> dict[int, str]:
+    """The cells (1-based) whose voltage channel fault detection found a sensor fault
+    on, with the fault's kind in words (``{2: "sensor stuck"}``): their readings are
+    suspect, so the spread is no reason to balance (a stuck sense wire is not a cell
+    400 mV low). ``faults``: the ``faults`` result (a list, or a dict holding one)."""
+    found = faults if isinstance(faults, list) else (faults or {}).get("faults") or []
+    suspect: dict[int, str] = {}
+    for f in found if isinstance(found, list) else ():
+        kind, channel = str(f.get("kind", "")), str(f.get("channel", ""))
+        cell = re.fullmatch(r"cell_(\d+)_v", channel)
+        if kind.startswith("sensor_") and cell:
+            suspect.setdefault(int(cell.group(1)), kind.replace("_", " "))
+    return dict(sorted(suspect.items()))
+
+
+def suspect_cells_text(suspect: dict[int, str]) -> str:
+    """'cell 2 (sensor stuck), cell 3 (sensor noisy)'."""
+    return ", ".join(f"cell {c} ({kind})" for c, kind in suspect.items())

@@ -1242,7 +1242,10 @@ class EkfSocEstimator:
                 polar = r0 * ibar + v1 * e1b + v2 * e2b + gs * f12b + a * hb
                 # Statistical linearisation of the OCV over the SOC prior.
                 # (max(x, y) of two floats is y if x < y else x: spelled out, as below)
-                sig_soc = sqrt(p[0, 0])
+                # (a variance below 0, round-off of a covariance gone indefinite on bad
+                # input, as 0: math.sqrt raises on it; NaN stays NaN)
+                p00 = p.item(0)
+                sig_soc = sqrt(0.0 if p00 < 0.0 else p00)
                 if min_sig > sig_soc:
                     sig_soc = min_sig
                 ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
@@ -1268,6 +1271,8 @@ class EkfSocEstimator:
                 hph = (
                     sl * p0 + e1b * p1 + e2b * p2 + ibar * p3 + h4 * p4 + h5 * p5 + f12b * p6 + p7
                 ) + hb * p8
+                if hph < 0.0:  # (the state's share of the innovation variance, >= 0 but
+                    hph = 0.0  # on an indefinite p: sqrt(1 / s) below raised on s < 0)
                 s_var = hph + r_var
                 if resid * resid > gate2 * s_var:
                     # Huber-like: a residual beyond the gate counts as if it
@@ -1359,7 +1364,8 @@ class EkfSocEstimator:
             soc = soc_next
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
-            out.append((soc, off, ks, sqrt(p[0, 0])))
+            p00 = p.item(0)
+            out.append((soc, off, ks, sqrt(0.0 if p00 < 0.0 else p00)))
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending

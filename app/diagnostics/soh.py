@@ -122,6 +122,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
+from app.core.resistance_text import resistance_text
 from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import (
@@ -898,7 +899,7 @@ def _resistance_soh(
     ratio = r_meas / bol
     given = spec.bol_resistance_ohm is not None
     what = _METRIC_NAMES[metric]
-    measured = f"the {what} measured, {_milliohm(r_meas)}, is {ratio:.2f}x"
+    measured = f"the {what} measured, {resistance_text(r_meas, ascii=True)}, is {ratio:.2f}x"
     ask = (
         "give the cell's own beginning-of-life resistance (--bol-resistance-ohm: one "
         "cell, the same quantity, near 25 degC)"
@@ -906,10 +907,10 @@ def _resistance_soh(
     if not given:
         reference = (
             f"the {spec.chemistry.value} preset's typical value for a "
-            f"{spec.capacity_ah:g} Ah cell ({_milliohm(bol)})"
+            f"{spec.capacity_ah:g} Ah cell ({resistance_text(bol, ascii=True)})"
         )
     else:
-        reference = f"the beginning-of-life resistance given ({_milliohm(bol)})"
+        reference = f"the beginning-of-life resistance given ({resistance_text(bol, ascii=True)})"
     if ratio < 1.0 - NEW_CELL_TOLERANCE:
         why = (
             "a chemistry guess this cell contradicts (another cell design, or a capacity "
@@ -948,10 +949,6 @@ def _resistance_soh(
             f"for a measured one {ask}"
         )
     return soh
-
-
-def _milliohm(r: float) -> str:
-    return f"{1000.0 * r:.4g} mOhm" if r < 1.0 else f"{r:.4g} ohm"
 
 
 def build_soh_result(
@@ -1147,10 +1144,11 @@ def _temperature_notes(measured: _MeasuredResistance, spec: BatterySpec, notes: 
     factor = measured.measured_ohm / measured.at_reference_ohm
     cells = "' cells; each cell's share corrected at its own" if measured.per_cell else ""
     notes.append(
-        f"resistance corrected to {ref:g} degC: measured {_milliohm(measured.measured_ohm)} "
+        f"resistance corrected to {ref:g} degC: measured "
+        f"{resistance_text(measured.measured_ohm, ascii=True)} "
         f"at {measured.temperature_c:.1f} degC (median of the pulses{cells}), x{1 / factor:.3g} "
         f"(Arrhenius, {spec.chemistry.value} {ea / 1000:g} kJ/mol) -> "
-        f"{_milliohm(measured.at_reference_ohm)}"
+        f"{resistance_text(measured.at_reference_ohm, ascii=True)}"
     )
     if odd:
         notes.append(f"{outside}: not corrected")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.resistance_text import resistance_text
+from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
@@ -161,18 +162,36 @@ def _fade(r: dict) -> Finding:
     )
 
 
-def _balance(r: dict) -> Finding:
+def _judged_spread(r: dict) -> str:
+    """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged on
+    the samples it names, then the last sample's (of any SOC)."""
+    now = f"{_num(r.get('spread_mv'), '.0f', ' mV')} now"
+    if r.get("spread_judged_mv") is None or not r.get("judged_on"):
+        return f"spread {now}"
+    return f"spread {_num(r['spread_judged_mv'], '.0f', ' mV')} ({r['judged_on']}), {now}"
+
+
+def _balance(r: dict, faults=None) -> Finding:
     title = "Cell balance"
     if not r or r.get("status") == "unknown":
         return Finding(
             "cell_balance", title, Verdict.NOT_APPLICABLE, "no cell voltages in the data"
         )
+    spread = f"{_judged_spread(r)}, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}"
+    suspect = suspect_cell_readings(faults)
+    if suspect:  # (as the window's card: no advice to balance on a suspect reading)
+        return Finding(
+            "cell_balance",
+            title,
+            Verdict.WARN,
+            f"suspect reading: {suspect_cells_text(suspect)}; {spread} is not a reason to "
+            "balance: check the sense wire and the measurement first",
+        )
     return Finding(
         "cell_balance",
         title,
         _SEVERITY.get(r["status"], Verdict.WARN),
-        f"spread {_num(r.get('spread_mv'), '.0f', ' mV')} at mid SOC, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}; "
-        f"{r.get('recommendation')}",
+        f"{spread}; {r.get('recommendation')}",
     )
 
 
@@ -258,7 +277,7 @@ def findings(report: dict) -> list[Finding]:
             _soh(r.get("soh")),
             _resistance(r.get("internal_resistance"), r.get("soh")),
             _fade(r.get("capacity_fade")),
-            _balance(r.get("cell_balance")),
+            _balance(r.get("cell_balance"), r.get("faults")),
             _safety(r.get("safety")),
             _thermal(r.get("thermal"), spec),
             _cycle_life(r.get("cycle_life")),

@@ -13,7 +13,6 @@ Qt-free: the page draws what this module says.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -153,7 +152,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "and under load, and its trend per hour with the SOC held; the SOC imbalance from the "
         "OCV of the last rest; cells further than 3 robust σ (10 mV at least) from the median "
         "are outliers. The recent state decides: the median spread at rest between 20 and "
-        "95 % SOC (else under load there) over the last hour, at most the last quarter of the "
+        "95 % SOC (else under load there: by the median cell's voltage and by that voltage "
+        "less its drop across the cell resistance, both) over the last hour, at most the last "
+        "quarter of the "
         "log (at the ends of charge healthy cells fan out by 100 mV and more): 30 mV and over "
         "is a warning, 100 mV critical. A spread growing 3 σ above zero, by 10 mV over the "
         "record and on course for 30 mV, warns, where the log comes back to the SOCs it "
@@ -479,9 +480,9 @@ def _cell_balance(r: dict) -> ResultSummary:
         ("Action", _BALANCE_ACTIONS.get(r.get("action"), r.get("action"))),
         ("Spread now", _fmt(r.get("spread_mv"), "{:.1f}", "mV")),
         ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
-        ("Under load (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
+        ("Under load, any SOC (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
         ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
-        ("Whole log (median)", _fmt(r.get("spread_history_mv"), "{:.1f}", "mV")),
+        (_history_label(r.get("judged_on")), _fmt(r.get("spread_history_mv"), "{:.1f}", "mV")),
         ("Trend", _trend_text(r)),
         ("Weak cells", ", ".join(str(c) for c in r.get("weak_cells") or []) or None),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
@@ -520,22 +521,28 @@ def _cell_balance(r: dict) -> ResultSummary:
     return ResultSummary(status, headline, numbers, items=items, reason=advice)
 
 
+def _history_label(judged_on: str | None) -> str:
+    """The label of ``spread_history_mv``: the median over the whole log of the samples
+    it is of, e.g. 'Whole log, rest, 20-95 % SOC (median)'."""
+    from app.diagnostics.cell_balance import JUDGED_LOAD_SINCE_REST, JUDGED_REST_IN_RANGE
+
+    if judged_on == JUDGED_LOAD_SINCE_REST:  # (the history is of the rest before)
+        judged_on = JUDGED_REST_IN_RANGE
+    return f"Whole log, {judged_on} (median)" if judged_on else "Whole log (median)"
+
+
 def with_suspect_cell_readings(balance: ResultSummary, faults: Any) -> ResultSummary:
     """The cell balance summary once fault detection has found a sensor fault on a
     cell's voltage channel: that reading is suspect, so no advice to balance on it
     (a stuck sense wire is not a cell 400 mV low); the fault is named instead."""
     from dataclasses import replace
 
-    found = faults if isinstance(faults, list) else (faults or {}).get("faults") or []
-    suspect = {}
-    for f in found if isinstance(found, list) else ():
-        kind, channel = str(f.get("kind", "")), str(f.get("channel", ""))
-        cell = re.fullmatch(r"cell_(\d+)_v", channel)
-        if kind.startswith("sensor_") and cell:
-            suspect.setdefault(int(cell.group(1)), kind.replace("_", " "))
+    from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
+
+    suspect = suspect_cell_readings(faults)
     if not suspect or balance.status in (Status.UNAVAILABLE, Status.NOT_RUN):
         return balance
-    named = ", ".join(f"cell {c} ({kind})" for c, kind in sorted(suspect.items()))
+    named = suspect_cells_text(suspect)
     action = _BALANCE_ACTIONS["check_reading"]
     return replace(
         balance,
@@ -751,6 +758,17 @@ def _channel_format(channel: Any) -> tuple[str, str]:
     return "{:.4g}", ""
 
 
+def _excess_rate_text(detail: dict) -> str:
+    """What a runaway's rate at detection is in excess of: its neighbours' (the
+    median of 3+ sensors), the other sensor's, or a lone sensor's Joule heating."""
+    sensors = detail.get("temperature_sensors")
+    if sensors == 1:
+        return "{} faster than its Joule heating explains (the only sensor)"
+    if sensors == 2:
+        return "{} faster than the other sensor"
+    return "{} faster than its neighbours"
+
+
 def _fault_values(f: dict) -> str:
     """What a fault's detail measured, in words with units: '4.674 V (limit 4.200 V)',
     'spread 45.0 mV, SOC spread 5.1 %', 'stuck at 3.712 V' ('' when it has nothing)."""
@@ -778,7 +796,7 @@ def _fault_values(f: dict) -> str:
         ("excess_temperature_k", "{} warmer than its neighbours", "{:.1f}", "K"),
         # a runaway: the moment it was found, then the episode's peak
         ("temperature_at_detection_c", "at {} when found", "{:.1f}", "°C"),
-        ("excess_rate_at_detection_c_per_min", "{} faster than its neighbours", "{:.2f}", "°C/min"),
+        ("excess_rate_at_detection_c_per_min", _excess_rate_text(d), "{:.2f}", "°C/min"),
         ("max_temperature_c", "peak {}", "{:.1f}", "°C"),
         ("max_rise_rate_c_per_min", "fastest rise {} (2 min)", "{:.1f}", "°C/min"),
         ("temperature_c", "at {}", "{:.1f}", "°C"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
@@ -21,6 +22,8 @@ from app.views.theme import ThemePalette
 LABEL_FONT_PT = 10
 TICK_FONT_PT = 9
 AXIS_WIDTH_PX = 70
+#: between the legend's columns (and its right margin)
+LEGEND_SPACING_PX = 20
 
 
 def pen(color: str, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
@@ -64,7 +67,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         # the legend in a row of its own above the plots: inside the first plot it
         # covered the curves (a capacity fading from the top-right corner); empty,
         # the row takes no room
-        self.legend = pg.LegendItem(colCount=2, horSpacing=20)
+        self.legend = pg.LegendItem(colCount=2, horSpacing=LEGEND_SPACING_PX)
+        self._legend_names: dict[int, str] = {}  # id(label) -> the entry's full name
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.legend.layout.setContentsMargins(AXIS_WIDTH_PX, 0, 0, 0)  # under the y labels
         self.addItem(self.legend, row=0, col=0)
@@ -117,6 +121,7 @@ class _PlotStack(pg.GraphicsLayoutWidget):
             for item in list(plot.listDataItems()):
                 plot.removeItem(item)
         self.legend.clear()
+        self._legend_names.clear()
         self.curves.clear()
 
     def add_curve(self, row: int, key: str, x, y, color: str, name: str | None = None, **kw):
@@ -126,8 +131,43 @@ class _PlotStack(pg.GraphicsLayoutWidget):
                                     name=None, **kw)  # fmt: skip
         if name is not None:
             self.legend.addItem(item, name)
+            self._legend_names[id(self.legend.items[-1][1])] = name
+            self.fit_legend()
         self.curves[(row, key)] = item
         return item
+
+    def fit_legend(self) -> None:
+        """The legend within the width beside the y axis: two columns where they fit,
+        else one, a name too long for it elided in the middle (two long file names
+        side by side ran past the right edge, the second cut off)."""
+        entries = self.legend.items
+        if not entries:
+            return
+        room = self.width() - AXIS_WIDTH_PX - LEGEND_SPACING_PX
+        for _sample, label in entries:  # (the full names: the room may have grown)
+            full = self._legend_names.get(id(label))
+            if full is not None and label.text != full:
+                label.setText(full)
+        widths = [sample.width() + label.width() + LEGEND_SPACING_PX for sample, label in entries]
+        two = max(widths[0::2]) + (max(widths[1::2]) if len(widths) > 1 else 0.0)
+        columns = 2 if two <= room else 1
+        if columns == 1:
+            for (sample, label), width in zip(entries, widths, strict=True):
+                if width > room:
+                    metrics = QFontMetricsF(label.item.font())
+                    fits = max(room - sample.width() - LEGEND_SPACING_PX, 40.0)
+                    label.setText(
+                        metrics.elidedText(label.text, Qt.TextElideMode.ElideMiddle, fits)
+                    )
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+        else:
+            self.legend.updateSize()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if getattr(self, "_legend_names", None) is not None:  # (not while __init__ runs)
+            self.fit_legend()
 
     def autorange(self) -> None:
         for plot in self.plots:

@@ -592,7 +592,14 @@ def test_runaway_on_a_lone_temperature_sensor():
     rise = np.where(t >= 900, 1.0 * (np.exp((t - 900) / 60.0) - 1.0), 0.0)
     df["temperature_c"] = 25.0 + rise + 0.3 * np.random.default_rng(3).standard_normal(len(t))
     res = detect_faults(df, NMC4)
-    _found(res, "thermal_runaway_onset", "temperature_c", 900, LATENCY_S)
+    f = _found(res, "thermal_runaway_onset", "temperature_c", 900, LATENCY_S)
+    # the card's text: it has no neighbours to be faster than
+    from app.views.diagnostics_catalog import summarize
+
+    assert f.detail["temperature_sensors"] == 1
+    (item,) = summarize("faults", {"faults": [f.to_dict()]}).items
+    assert "neighbour" not in item
+    assert "faster than its Joule heating explains (the only sensor)" in item
 
 
 @pytest.mark.parametrize("seed", [21, 22])

@@ -982,3 +982,21 @@ def test_a_long_blocks_drift_look_is_the_drift_rule_on_every_sample(seed):
             k = j
         got = _clear_runs(flags, width)
         assert (list(zip(*[a.tolist() for a in got], strict=True)) if got else []) == runs, trial
+
+
+def test_a_soc_variance_below_zero_does_not_raise():
+    """Round-off on bad input can leave the covariance indefinite, its SOC variance
+    below 0: math.sqrt raised 'math domain error' on it. Taken as 0, the filter runs
+    on (and on valid data nothing changes: the first half is the whole run's)."""
+    i = with_rest_start(drive_current(1800, 5.0, seed=3))
+    df = ecm_log(NMC, i, soc0=70.0, seed=3)
+    half = len(df) // 2
+    cols = ("time_s", "voltage_v", "current_a")
+    reference, _ = run(df, NMC)
+    est = EkfSocEstimator(NMC)
+    before = est.update(SampleBlock({c: df[c].to_numpy()[:half] for c in cols}))
+    np.testing.assert_array_equal(before[SOC_COLUMN], reference[SOC_COLUMN][:half])
+    est._p[0, 0] = -1e-9
+    out = est.update(SampleBlock({c: df[c].to_numpy()[half:] for c in cols}))
+    assert np.isfinite(out[SOC_COLUMN]).all()
+    assert abs(out[SOC_COLUMN][-1] - reference[SOC_COLUMN][-1]) < 1.0

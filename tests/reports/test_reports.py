@@ -365,3 +365,32 @@ def test_capacity_plot_is_scaled_to_the_data_and_end_of_life_not_the_fit(tmp_pat
     eol = report["results"]["cycle_life"]["eol_capacity_ah"]
     assert 0 <= low < min(*q, eol) and max(q) < high
     assert high - low < 2 * (max(q) - min(*q, eol))  # the data fills the plot
+
+
+def test_the_report_and_the_cli_do_not_advise_balancing_on_a_suspect_reading():
+    """A stuck cell_1_v sense wire reads 400 mV low: as the window's card, the report's
+    finding and the CLI summary say the reading is suspect, not "top-balance the pack"."""
+    import io
+
+    from app.cli.cmd_analyze import print_summary
+
+    stuck = {"kind": "sensor_stuck", "start_time_s": 300.0, "end_time_s": 1200.0,
+             "severity": "warning", "channel": "cell_1_v", "detail": {}}  # fmt: skip
+    balance = {
+        "status": "critical", "action": "balance", "spread_mv": 402.0, "spread_max_mv": 405.0,
+        "spread_judged_mv": 402.0, "judged_on": "rest, 20-95 % SOC",
+        "recommendation": "cells far apart: top-balance the pack",
+    }  # fmt: skip
+    report = _report(cell_balance=balance, faults=[stuck])
+    (finding,) = [f for f in findings(report) if f.diagnostic == "cell_balance"]
+    assert finding.verdict is Verdict.WARN
+    assert finding.summary.startswith("suspect reading: cell 1 (sensor stuck)")
+    assert "top-balance" not in finding.summary
+    out = io.StringIO()
+    print_summary(report, out)
+    (line,) = [ln for ln in out.getvalue().splitlines() if "cell balance" in ln]
+    assert "suspect reading: cell 1 (sensor stuck)" in line and "top-balance" not in line
+    # a sensor fault on another channel leaves the advice as it was
+    other = _report(cell_balance=balance, faults=[{**stuck, "channel": "temperature_c"}])
+    (finding,) = [f for f in findings(other) if f.diagnostic == "cell_balance"]
+    assert finding.verdict is Verdict.FAIL and "top-balance the pack" in finding.summary

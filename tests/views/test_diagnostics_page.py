@@ -414,7 +414,7 @@ def test_cell_balance_headline_is_the_spread_its_status_judged():
     result = check_cell_balance(df, spec).to_dict()
     assert result["status"] == "ok" and result["spread_at_rest_mv"] > 100  # mostly empty
     summary = summarize("cell_balance", result)
-    assert summary.headline == "6.0 mV spread (rest, mid SOC, last 3 min)"
+    assert summary.headline == "6.0 mV spread (rest, 20-95 % SOC, last 3 min)"
     assert ("At rest, any SOC (median)", f"{result['spread_at_rest_mv']:.1f} mV") in (
         summary.numbers
     )
@@ -437,7 +437,7 @@ def test_cell_balance_card_names_a_dead_cell_before_the_spread():
     summary = summarize("cell_balance", check_cell_balance(df, spec).to_dict())
     assert summary.status is Status.CRITICAL
     assert summary.headline == (
-        "cell 2 reads 0.00 V (implausible); 6.0 mV spread of the others (rest, mid SOC, last 2 min)"
+        "cell 2 reads 0.00 V (implausible); 6.0 mV spread of the others (rest, 20-95 % SOC, last 2 min)"
     )
     numbers = dict(summary.numbers)
     assert numbers["Implausible cells"] == "2 (0.00 V now)"

@@ -3,6 +3,7 @@ V/I/T, capacity and efficiency per cycle and dQ/dV per cycle, overlays, diagnost
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -430,3 +431,30 @@ def test_an_empty_dqdv_plot_says_so(qtbot, page, two_cells):
     assert not page.ica_plot.curves
     assert plot.titleLabel.text == "no dQ/dV" and not plot.getAxis("left").isVisible()
     assert page.ica_note.text() == f"No discharge curve for cycle 99 in: {page.selected.name}"
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+@pytest.mark.parametrize("width", [1300, 1000])
+def test_the_legend_fits_beside_the_axis_with_long_file_names(qtbot, page, width):
+    """Two long file names side by side ran past the right edge of the cycle plots (the
+    second cut off): the legend takes one column then, a name too long for it elided."""
+    bdf = str(REAL_DATA / "bdf" / "SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv")
+    arbin = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    page.resize(width, 800)
+    open_files(qtbot, page, bdf, arbin)
+    for tab, plots in ((1, page.cycle_plots), (0, page.time_plots)):
+        page.tabs.setCurrentIndex(tab)
+        qtbot.waitUntil(lambda plots=plots: plots.isVisible() and plots.width() > 100)
+        legend = plots.legend
+        assert legend.items
+        qtbot.waitUntil(
+            lambda plots=plots, legend=legend: legend.sceneBoundingRect().right() <= plots.width()
+        )
+        for _sample, label in legend.items:  # every entry inside too
+            assert label.sceneBoundingRect().right() <= plots.width()
+    cycles = page.cycle_plots.legend
+    names = [label.text for _sample, label in cycles.items]
+    assert any(name.startswith("SINTEF") for name in names)
+    if width == 1300:  # room for the names whole, in one column
+        assert cycles.columnCount == 1
+        assert f"{os.path.basename(bdf)} · discharge" in names

@@ -197,7 +197,8 @@ instead of 34-59 s.
 The detail. A runaway's episode runs from its onset past its peak, so its detail
 says which moment each figure is of: ``detected_time_s``, the cell's temperature
 there (``temperature_at_detection_c``, its 5 s bin mean) and the test's rate there
-(``excess_rate_at_detection_c_per_min``); over the episode's bins, the cell's highest
+(``excess_rate_at_detection_c_per_min``, of the sensors compared:
+``temperature_sensors``); over the episode's bins, the cell's highest
 temperature (``max_temperature_c``) and fastest rise (``max_rise_rate_c_per_min``:
 the straight-line slope of its own temperature over 120 s, as the thermal summary's
 ``max_rise_rate_c_per_min``, on 5 s bins instead of samples); and the test's peak rate
@@ -584,6 +585,9 @@ class RunawayDetector:
             c = int(np.searchsorted(bb.t1, ep.detected_time_s))  # the confirming bin
             ep.detail["temperature_at_detection_c"] = float(temp[r, c])
             ep.detail["excess_rate_at_detection_c_per_min"] = float(rate_min[r, c])
+            # what the excess is over: the others' median (3+), the other one (2), or
+            # a lone sensor's own Joule heating (1)
+            ep.detail["temperature_sensors"] = len(self.rows)
         self._episode_peaks(bb, temp, scatter(slope * 60.0))
 
     def _episode_peaks(self, bb: BinBatch, temp: np.ndarray, slope_min: np.ndarray) -> None:

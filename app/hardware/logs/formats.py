@@ -168,9 +168,139 @@ def detect_format(path: str) -> LogFormat:
         key = (score + (0.01 if suffix in fmt.suffixes else 0.0), order, fmt)
         if best is None or key[:2] > best[:2]:
             best = key
+    if best is None or best[0] < 0.1:  # (none, or a table the generic reader half knows)
+        known = identify_non_log(path, head)
+        if known is not None:
+            raise known
     if best is None:
         raise SchemaError(f"{path}: not a log format Battery OS reads ({describe_content(head)})")
     return best[2]
+
+
+class NotASampleLog(SchemaError):
+    """A file of a known kind that holds no samples (a VE.Direct capture, JK BMS frames,
+    a DBC, an Arbin test's metadata): ``kind``, ``what`` it is and ``advice`` (what to
+    open instead, in words any front end can show; the CLI gives its commands)."""
+
+    def __init__(self, path: str, kind: str, what: str, advice: str, data_file: str | None = None):
+        super().__init__(f"{path}: {what}, not a sample log: {advice}")
+        self.path, self.kind, self.what, self.advice = path, kind, what, advice
+        self.data_file = data_file  #: an Arbin metadata file's data file beside it
+
+
+#: VE.Direct text-protocol labels (Victron BMV, SmartShunt, MPPT: "LABEL<tab>VALUE" lines)
+_VEDIRECT_LABELS = frozenset(
+    [
+        "PID",
+        "V",
+        "V2",
+        "V3",
+        "VS",
+        "VM",
+        "DM",
+        "VPV",
+        "PPV",
+        "I",
+        "IL",
+        "P",
+        "CE",
+        "SOC",
+        "TTG",
+        "Alarm",
+        "Relay",
+        "AR",
+        "OR",
+        "BMV",
+        "FW",
+        "FWE",
+        "SER#",
+        "CS",
+        "MPPT",
+        "ERR",
+        "LOAD",
+        "T",
+        "H1",
+        "H2",
+        "H3",
+        "H4",
+        "H5",
+        "H6",
+        "H7",
+        "H8",
+        "H9",
+        "H10",
+        "H11",
+        "H12",
+        "H13",
+        "H14",
+        "H15",
+        "H16",
+        "H17",
+        "H18",
+        "H19",
+        "H20",
+        "H21",
+        "H22",
+        "H23",
+        "HSDS",
+        "MON",
+        "Checksum",
+    ]
+)
+#: the start of a JK BMS JK02 frame (app.hardware.serial.jk.HEADER; not imported: that
+#: module wants pyserial)
+_JK_HEADER = b"\x55\xaa\xeb\x90"
+#: columns of an Arbin test's metadata export (``*_Metadata.csv``, beside its data)
+_ARBIN_METADATA_COLUMNS = ("Test_ID", "IV_Ch_ID", "Schedule_File_Name")
+
+
+def identify_non_log(path: str, head: bytes) -> NotASampleLog | None:
+    """What ``path`` is when it is a known kind of file that holds no samples, else None."""
+    import re
+
+    if _JK_HEADER in head[:4096]:
+        return NotASampleLog(
+            path,
+            "jk",
+            "JK BMS frames (JK02, 55 AA EB 90)",
+            "read the BMS live from the source URL serial://PORT?protocol=jk",
+        )
+    if b"\x00" in head[:4096]:
+        return None
+    text = head[:16384].decode("utf-8", errors="replace")
+    lines = [line.strip("\r") for line in text.splitlines() if line.strip()]
+    labelled = [ln.partition("\t")[0] for ln in lines[:60] if "\t" in ln]
+    if len({x for x in labelled if x in _VEDIRECT_LABELS}) >= 3 and 2 * len(labelled) >= len(
+        lines[:60]
+    ):
+        return NotASampleLog(
+            path,
+            "vedirect",
+            "a VE.Direct text capture (a Victron monitor's serial output)",
+            "read the device live from the source URL serial://PORT?protocol=vedirect",
+        )
+    if text.startswith('VERSION "') or re.search(r"^\s*BO_ \d+ \w+\s*:", text, re.M):
+        return NotASampleLog(
+            path,
+            "dbc",
+            "a CAN database (DBC: the signals of CAN frames)",
+            "open a CAN log (.trc, .asc, .blf, candump) with this DBC",
+        )
+    first = lines[0] if lines else ""
+    if all(name in first for name in _ARBIN_METADATA_COLUMNS):
+        stem, ext = os.path.splitext(path)
+        data = stem[: -len("_Metadata")] + ext if stem.endswith("_Metadata") else None
+        data = data if data and os.path.isfile(data) else None
+        return NotASampleLog(
+            path,
+            "arbin_metadata",
+            "an Arbin test's metadata file (the test's IDs and schedule)",
+            f"open the data file beside it, {os.path.basename(data)}"
+            if data
+            else "open the test's data export (Test_Time, Current, Voltage columns)",
+            data_file=data,
+        )
+    return None
 
 
 def open_log(path: str, progress: Progress | None = None, use_cache: bool = True) -> LoadedLog:

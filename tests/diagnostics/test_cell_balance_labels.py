@@ -1,0 +1,88 @@
+"""The cell balance's labels say what the samples were: the SOC range the status is
+judged in holds under load too (the loaded voltage of a cell on charge reads high),
+and the texts built from the result name the samples each median is of."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.spec import preset
+from app.diagnostics.cell_balance import (
+    JUDGED_LOAD_IN_RANGE,
+    JUDGED_LOAD_OUTSIDE,
+    JUDGED_REST_IN_RANGE,
+    SOC_JUDGE_RANGE,
+    CellBalanceTracker,
+    check_cell_balance,
+)
+from app.hardware.simulator import simulate
+
+
+@pytest.mark.parametrize("chem", ["nmc", "lfp"])
+def test_a_charge_below_20_percent_is_not_judged_as_within_the_range(chem):
+    # 1C from 3 % for 10 min: at most 19 % SOC, but the loaded voltage read as
+    # over 20 % and the result said "mid SOC"
+    spec = preset(chem, capacity_ah=5.0, series_cells=4)
+    df = simulate(
+        spec, "cc", 600, 1.0, 3, initial_soc_pct=3, c_rate=1.0, soc_spread_pct=1, include_truth=True
+    ).to_frame()
+    assert df["true_cell_1_soc_pct"].max() < SOC_JUDGE_RANGE[0]
+    assert check_cell_balance(df, spec).judged_on == JUDGED_LOAD_OUTSIDE
+
+
+@pytest.mark.parametrize(
+    ("chem", "profile", "soc", "kw"),
+    [
+        ("nmc", "cccv", 5, {"c_rate": 1.0}),
+        ("lfp", "cccv", 5, {"c_rate": 1.0}),
+        ("nmc", "cycle", None, {}),
+        ("lfp", "cycle", None, {}),
+        ("nmc", "hppc", None, {}),
+        ("nmc", "cc", 60, {"c_rate": -1.0}),
+    ],
+)
+def test_the_samples_flagged_within_the_range_are_within_it(chem, profile, soc, kw):
+    """The true SOC (the simulator's) of every sample the tracker takes as within
+    SOC_JUDGE_RANGE is in it, to 1 % (was 13-100 % on these)."""
+    spec = preset(chem, capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec, profile, 7200, 2.0, 1, initial_soc_pct=soc, soc_spread_pct=2, include_truth=True, **kw
+    )
+    tracker = CellBalanceTracker(spec)
+    tracker.update(block)
+    df = block.to_frame()
+    truth = np.median(df[[f"true_cell_{k}_soc_pct" for k in range(1, 5)]].to_numpy(), axis=1)
+    within = (tracker._flags.view() & 2) > 0  # (_MID)
+    assert within.any()
+    lo, hi = SOC_JUDGE_RANGE
+    assert lo - 1 <= truth[within].min() and truth[within].max() <= hi + 1
+
+
+def test_the_texts_name_the_samples_each_figure_is_of():
+    from app.cli.cmd_analyze import _judged_spread
+    from app.reports.verdicts import _balance
+    from app.views.diagnostics_catalog import summarize
+
+    r = {
+        "status": "ok",
+        "recommendation": "cells balanced: no action needed",
+        "spread_mv": 140.0,  # the last sample: at 10 % SOC
+        "spread_max_mv": 150.0,
+        "spread_at_rest_mv": 20.0,
+        "spread_under_load_mv": 30.0,
+        "spread_judged_mv": 12.0,
+        "judged_on": JUDGED_REST_IN_RANGE,
+        "spread_history_mv": 11.0,
+    }
+    numbers = dict(summarize("cell_balance", r).numbers)
+    assert numbers["At rest, any SOC (median)"] == "20.0 mV"
+    assert numbers["Under load, any SOC (median)"] == "30.0 mV"
+    assert numbers["Whole log, rest, 20-95 % SOC (median)"] == "11.0 mV"
+    load = summarize("cell_balance", {**r, "judged_on": JUDGED_LOAD_IN_RANGE}).numbers
+    assert ("Whole log, under load, 20-95 % SOC (median)", "11.0 mV") in load
+    # the report and the CLI: the last sample's spread is not said to be at mid SOC
+    text = _balance(r).summary
+    assert "mid SOC" not in text
+    assert text.startswith("spread 12 mV (rest, 20-95 % SOC), 140 mV now, max 150 mV")
+    assert _judged_spread(r) == "spread 12 mV (rest, 20-95 % SOC), 140 mV now"
