@@ -109,6 +109,11 @@ class LiveEngine:
         with self._lock:
             return self.alerts.open_worst()
 
+    def open_alert_faults(self) -> dict[Threshold, dict]:
+        """The fault, as last known, of each fault rule's alert still up (any thread)."""
+        with self._lock:
+            return self.alerts.open_faults()
+
     def process(self, block: SampleBlock) -> SampleBlock:
         with self._lock:
             columns = dict(block.items())
@@ -141,7 +146,7 @@ class LiveEngine:
         if "internal_resistance_mohm" in used:
             context.internal_resistance_ohm = self.resistance.result().median_r_10s_ohm
         if any(m.startswith("fault_") for m in used):
-            context.faults = self.faults.result().to_list()
+            context.faults = self.faults.open_faults()
         return context
 
     def _emit(self, events: list[AlertEvent]) -> None:

@@ -8,9 +8,11 @@ from datetime import datetime
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from app.core import schema
 from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info
+from app.views.diagnostics_catalog import _fault_values
 
 
 def _is_fault(th: Threshold) -> bool:
@@ -30,12 +32,31 @@ def rule_text(th: Threshold) -> str:
     return text + (f" for {th.delay_s:g} s" if th.delay_s else "")
 
 
-def value_text(th: Threshold, value: float) -> str:
-    """A metric value with its unit (``61.2 °C``); a fault has none to show."""
+def value_text(th: Threshold, value: float, fault: dict | None = None) -> str:
+    """A metric value with its unit (``61.2 °C``); for a detected fault what the
+    detector measured of it (``cell 2: self-discharge 0.349 A, 3.1 K warmer than
+    its neighbours``; ``detected`` when it says nothing)."""
     if _is_fault(th):
-        return "detected"
+        return fault_text(fault)
     unit = metric_info(th.metric).unit
     return f"{value:.4g} {unit}".strip()
+
+
+def fault_text(fault: dict | None) -> str:
+    """A detected fault's channel and numbers, as the Diagnostics page words them."""
+    if not fault:
+        return "detected"
+    values = _fault_values(fault)
+    channel = _channel_text(fault.get("channel"))
+    text = ": ".join(p for p in (channel, values) if p)
+    return text or "detected"
+
+
+def _channel_text(channel: object) -> str:
+    if not isinstance(channel, str):
+        return ""
+    m = schema.CELL_VOLTAGE_RE.match(channel) or schema.CELL_TEMPERATURE_RE.match(channel)
+    return f"cell {m.group(1)}" if m else channel
 
 
 def time_text(time_s: float | None, wall: datetime | None) -> str:
@@ -57,7 +78,8 @@ def alert_line(alert: Alert) -> str:
     wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
     at = f"at {time_text(alert.raised_time_s, wall)}{state}"
     if _is_fault(th):
-        return f"{rule_text(th)} {at}"
+        what = fault_text(alert.latest_fault or alert.fault)
+        return f"{rule_text(th)} {at}" if what == "detected" else f"{rule_text(th)}, {what} {at}"
     return f"{rule_text(th)}: {value_text(th, alert.value)} {at}"
 
 

@@ -262,6 +262,8 @@ class AlertCenter(QObject):
             self.board.apply(self._inbox.popleft(), recording_id, time_base)
         for threshold, worst in self.session.open_alert_worst().items():
             self._dirty |= self.board.note_worst(threshold, worst)
+        for threshold, fault in self.session.open_alert_faults().items():
+            self._dirty |= self.board.note_fault(threshold, fault)
         self.board.expire_shelves()
         if self._dirty:
             self._dirty = False

@@ -193,8 +193,8 @@ class AlertsPage(QWidget):
                 a.severity.value.upper(),
                 _state(a),
                 rule_text(a.threshold),
-                value_text(a.threshold, a.value),
-                value_text(a.threshold, a.worst_value),
+                value_text(a.threshold, a.value, a.fault),
+                value_text(a.threshold, a.worst_value, a.latest_fault),
                 _time(a, a.raised_time_s, a.raised_at),
                 last,
             )

@@ -201,6 +201,11 @@ class LiveSession(QObject):
         engine = self._engine.engine if self._engine is not None else None
         return engine.open_alert_worst() if engine is not None else {}
 
+    def open_alert_faults(self) -> dict:
+        """The fault, as last known, of each fault rule's alert still up (threshold -> fault)."""
+        engine = self._engine.engine if self._engine is not None else None
+        return engine.open_alert_faults() if engine is not None else {}
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every buffered sample, oldest first (copies). Safe from any thread."""
         return self.ring.snapshot()

@@ -7,19 +7,32 @@ threshold's delay, ``cleared`` when the value is back past its clear level.
 Work is vectorised per block; only the transitions inside a block are
 stepped through, so a block costs a few numpy passes per threshold. Feeding
 a recording in one block or in many gives the same events.
+
+A rule on a detected fault (``fault_<kind>`` above 0.5) has one alert per
+episode of the fault as the detector reports it: it stays up while new evidence
+would still extend the episode (:func:`~.metrics.fault_windows`), is dated at the
+episode's start and cleared at its end as the detector dates them (the times
+:func:`~app.diagnostics.faults.detect_faults` gives on the whole log), and
+carries the fault (its channel and the detail's numbers) for people to read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
 
 from app.core import schema
 from app.core.samples import SampleBlock
-from app.diagnostics.alerts.metrics import MetricComputer, MetricContext, PackCells
+from app.diagnostics.alerts.metrics import (
+    FAULT_PREFIX,
+    MetricComputer,
+    MetricContext,
+    PackCells,
+    fault_windows,
+)
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
 
 
@@ -35,6 +48,8 @@ class AlertEvent:
     ``time_s`` is the sample time in the recording. For ``raised``, ``value``
     is the metric at that sample; for ``cleared`` it is the worst value of the
     episode (furthest beyond the level). ``threshold_value`` is the level crossed.
+    ``fault``: for a rule on a detected fault, the fault (``analyze --json``
+    shape) as known then; its start and end date the events.
     """
 
     kind: EventKind
@@ -42,6 +57,7 @@ class AlertEvent:
     time_s: float
     value: float
     threshold_value: float
+    fault: dict | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +68,7 @@ class AlertEvent:
             "value": self.value,
             "threshold_value": self.threshold_value,
             "threshold": self.threshold.describe(),
+            **({"fault": self.fault} if self.fault is not None else {}),
         }
 
 
@@ -61,6 +78,8 @@ class _State:
     pending_since: float | None = None  # condition true since (not yet raised)
     worst: float = float("nan")
     level: float = float("nan")
+    raised_t: float = float("nan")  # sample time the alert was raised at
+    fault: dict | None = None  # a fault rule's fault, as last known
 
 
 def _conditions(th: Threshold, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +146,14 @@ class AlertEvaluator:
         """The worst value so far of each episode still up."""
         return {t: s.worst for t, s in zip(self._thresholds, self._states, strict=True) if s.active}
 
+    def open_faults(self) -> dict[Threshold, dict]:
+        """The fault, as last known, of each fault rule's alert still up."""
+        return {
+            t: s.fault
+            for t, s in zip(self._thresholds, self._states, strict=True)
+            if s.active and s.fault is not None
+        }
+
     def process(self, block: SampleBlock, context: MetricContext | None = None) -> list[AlertEvent]:
         """Evaluate one block; the events in time order."""
         n = len(block)
@@ -136,7 +163,13 @@ class AlertEvaluator:
         values = self.metrics.compute(block, [th.metric for th in self._thresholds], context)
         events: list[AlertEvent] = []
         for th, st in zip(self._thresholds, self._states, strict=True):
-            events += self._step(th, st, t, values[th.metric])
+            since = st.raised_t
+            step = self._step(th, st, t, values[th.metric])
+            kind = _fault_kind(th)
+            if kind is not None:
+                windows = fault_windows(kind, context.faults if context else ())
+                step = _date_faults(step, st, since, windows, float(t[-1]))
+            events += step
         self._last_t = float(t[-1])
         events.sort(key=lambda e: e.time_s)
         return events
@@ -163,6 +196,7 @@ class AlertEvaluator:
                 i = pos + int(hits[0])
                 st.active, st.worst = True, float(v[i])
                 st.level = th.crossed_level(st.worst)
+                st.raised_t = float(t[i])
                 out.append(AlertEvent(EventKind.RAISED, th, float(t[i]), st.worst, st.level))
                 pos = i
             clears = np.flatnonzero(back[pos:])
@@ -181,6 +215,52 @@ class AlertEvaluator:
         if not st.active and beyond[-1]:
             st.pending_since = float(run_start[-1])
         return out
+
+
+def _fault_kind(th: Threshold) -> str | None:
+    """The fault kind whose presence ``th`` alerts on (a fault's metric, with a
+    fault present beyond its level and none not), else None."""
+    if not th.metric.startswith(FAULT_PREFIX):
+        return None
+    beyond, _ = _conditions(th, np.array([0.0, 1.0]))
+    return th.metric.removeprefix(FAULT_PREFIX) if beyond[1] and not beyond[0] else None
+
+
+def _date_faults(
+    events: list[AlertEvent],
+    st: _State,
+    since: float,
+    windows: list[tuple[float, float, dict]],
+    t_last: float,
+) -> list[AlertEvent]:
+    """A fault rule's events dated as the detector dates the fault: a raise at the
+    start of the fault it saw (the earliest one present then), a clear at the
+    last time the faults of its episode were seen; each with its fault. ``since``:
+    the sample time the alert still up before this block was raised at."""
+    out = []
+    for e in events:
+        ts = e.time_s
+        if e.kind is EventKind.RAISED:
+            since = ts
+            present = [w for w in windows if w[0] <= ts <= w[1]]
+            if present:
+                fault = min(present, key=lambda w: float(w[2]["start_time_s"]))[2]
+                e = replace(e, time_s=float(fault["start_time_s"]), fault=fault)
+        else:
+            seen = [w for w in windows if w[0] < ts and w[1] >= since]
+            if seen:
+                fault = max(seen, key=lambda w: float(w[2]["end_time_s"]))[2]
+                e = replace(e, time_s=float(fault["end_time_s"]), fault=fault)
+        out.append(e)
+    if st.active:
+        present = [w for w in windows if w[0] <= t_last <= w[1]]
+        if present:
+            st.fault = max(present, key=lambda w: float(w[2]["end_time_s"]))[2]
+        elif out and out[-1].fault is not None:
+            st.fault = out[-1].fault
+    else:
+        st.fault = None
+    return out
 
 
 def evaluate_blocks(

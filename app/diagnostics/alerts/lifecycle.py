@@ -93,6 +93,8 @@ class Alert:
     ``raised_time_s``/``cleared_time_s`` are times in the recording (the
     samples'), ``raised_at``/``cleared_at`` wall-clock UTC. ``value`` is the
     metric when raised, ``worst_value`` the furthest beyond the level so far.
+    For a rule on a detected fault, ``fault`` is the fault when raised and
+    ``latest_fault`` as last known (``analyze --json`` shape: channel, detail).
     """
 
     key: int
@@ -113,6 +115,8 @@ class Alert:
     audit: list[AuditEntry] = field(default_factory=list)
     #: how ``raised_time_s``/``cleared_time_s`` read as wall-clock times
     time_base: TimeBase = LIVE
+    fault: dict | None = None
+    latest_fault: dict | None = None
 
     @property
     def severity(self) -> Severity:
@@ -189,6 +193,8 @@ class AlertBoard:
                 recording_id=recording_id,
                 shelved_until=shelved,
                 time_base=time_base,
+                fault=event.fault,
+                latest_fault=event.fault,
             )
             self.alerts[alert.key] = alert
             self._open[th] = alert.key
@@ -201,6 +207,8 @@ class AlertBoard:
         alert.cleared_at = self.clock()
         alert.cleared_time_s = event.time_s
         alert.worst_value = event.value
+        if event.fault is not None:
+            alert.latest_fault = event.fault
         alert.status = AlertStatus.CLEARED
         self._log(alert, AuditAction.CLEARED)
         return alert
@@ -212,6 +220,15 @@ class AlertBoard:
         if key is None or self.alerts[key].worst_value == worst:
             return False
         self.alerts[key].worst_value = worst
+        return True
+
+    def note_fault(self, threshold: Threshold, fault: dict) -> bool:
+        """The fault, as last known, of ``threshold``'s alert still up (no audit
+        entry); True if it changed."""
+        key = self._open.get(threshold)
+        if key is None or self.alerts[key].latest_fault == fault:
+            return False
+        self.alerts[key].latest_fault = fault
         return True
 
     def close_open(self) -> list[Alert]:

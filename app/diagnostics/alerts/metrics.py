@@ -28,9 +28,10 @@ from app.diagnostics.plausible_cells import plausible_spread_mv
 #: dT/dt is the slope over this window: long enough that 0.1 degC sensor steps
 #: are not read as a fast rise, short enough for a runaway (>1 degC/s) to show.
 DTDT_WINDOW_S = 30.0
-#: A detected fault counts as present until this long after it was last seen:
-#: the fault detector judges 5 s bins, so a fault still going on is reported a
-#: bin or two behind the newest samples.
+#: A detected fault counts as present until at least this long after it was last
+#: seen: the fault detector judges 5 s bins, so a fault still going on is reported
+#: a bin or two behind the newest samples. Longer while new evidence would still
+#: extend its episode (the fault's ``merge_gap_s``, see :func:`fault_windows`).
 FAULT_HOLD_S = 30.0
 FAULT_PREFIX = "fault_"
 
@@ -47,7 +48,8 @@ class MetricContext:
     """Latest results of the live diagnostics that are not per-sample columns.
 
     ``faults`` are dicts in the ``analyze --json`` shape (``kind``,
-    ``start_time_s``, ``end_time_s``, ``detail.detected_time_s``).
+    ``start_time_s``, ``end_time_s``, ``detail.detected_time_s``), with
+    ``merge_gap_s`` where known (:meth:`~app.diagnostics.faults.FaultDetector.open_faults`).
     """
 
     soh_percent: float | None = None
@@ -139,17 +141,30 @@ def _dtdt(block: SampleBlock, state: MetricState) -> np.ndarray:
     return out
 
 
-def _fault_indicator(kind: str, block: SampleBlock, context: MetricContext) -> np.ndarray:
-    """1 while a fault of ``kind`` is present (from its confirmation until
-    FAULT_HOLD_S after it was last seen), else 0."""
-    t = block[schema.TIME]
-    out = np.zeros(len(t))
-    for fault in context.faults:
+def fault_windows(kind: str, faults: Sequence[dict]) -> list[tuple[float, float, dict]]:
+    """``(from, until, fault)`` for each fault of ``kind`` in ``faults``: present
+    from its confirmation (``detected_time_s``) until its episode is over -- the
+    later of FAULT_HOLD_S after it was last seen and its ``merge_gap_s`` after
+    it: evidence within the merge gap extends the same episode (as the detector
+    run on the whole log reports it), so the alert must not clear before. A
+    short's gap is infinite: it does not heal, and its heat test goes quiet once
+    its reference window holds the short's own heat, then fires again."""
+    out = []
+    for fault in faults:
         if fault.get("kind") != kind:
             continue
         detected = float((fault.get("detail") or {}).get("detected_time_s", fault["start_time_s"]))
-        end = max(float(fault["end_time_s"]), detected) + FAULT_HOLD_S
-        out[(t >= detected) & (t <= end)] = 1.0
+        hold = max(FAULT_HOLD_S, float(fault.get("merge_gap_s", 0.0)))
+        out.append((detected, max(float(fault["end_time_s"]), detected) + hold, fault))
+    return out
+
+
+def _fault_indicator(kind: str, block: SampleBlock, context: MetricContext) -> np.ndarray:
+    """1 while a fault of ``kind`` is present (see :func:`fault_windows`), else 0."""
+    t = block[schema.TIME]
+    out = np.zeros(len(t))
+    for start, until, _ in fault_windows(kind, context.faults):
+        out[(t >= start) & (t <= until)] = 1.0
     return out
 
 

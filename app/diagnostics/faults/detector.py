@@ -24,6 +24,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.bins import CHUNK, BinBatch, Layout, SampleStage
 from app.diagnostics.faults.circuit import CircuitDetector
+from app.diagnostics.faults.common import MERGE_GAP_S
 from app.diagnostics.faults.episodes import Episode
 from app.diagnostics.faults.float_runaway import FloatRunawayDetector
 from app.diagnostics.faults.limits import LimitDetector, out_of_range_bounds
@@ -152,17 +153,36 @@ class FaultDetector:
                 for a, b, det in family.gaps.episodes:
                     out.append(
                         Episode(
-                            FaultKind.SENSOR_DROPOUT, schema.TIME, a, b, det, 1, b - a, {}, "gap_s"
+                            FaultKind.SENSOR_DROPOUT,
+                            schema.TIME,
+                            a,
+                            b,
+                            det,
+                            1,
+                            b - a,
+                            {},
+                            "gap_s",
+                            merge_gap_s=MERGE_GAP_S,
                         )
                     )
         return out
 
     def result(self) -> FaultsResult:
         """The faults found so far, post-processed (echoes dropped), by start time."""
+        return FaultsResult(faults=[f for f, _ in self._faults()])
+
+    def open_faults(self) -> list[dict]:
+        """The faults of :meth:`result` as plain JSON (``to_list``), each with
+        ``merge_gap_s``: how long after its ``end_time_s`` new evidence still
+        extends that episode (``inf`` for a short, which does not heal). Until
+        then the episode is not over: what a live alert on it needs to know."""
+        return [{**f.to_dict(), "merge_gap_s": gap} for f, gap in self._faults()]
+
+    def _faults(self) -> list[tuple[DetectedFault, float]]:
         episodes = _postprocess(self._episodes(), self.layout)
-        faults = [_to_fault(e) for e in episodes]
-        faults.sort(key=lambda f: (f.start_time_s, f.kind.value, f.channel))
-        return FaultsResult(faults=faults)
+        pairs = [(_to_fault(e), e.merge_gap_s) for e in episodes]
+        pairs.sort(key=lambda p: (p[0].start_time_s, p[0].kind.value, p[0].channel))
+        return pairs
 
 
 def _overlaps(e: Episode, others: list[Episode], margin: float) -> bool:

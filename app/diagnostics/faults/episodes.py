@@ -34,6 +34,9 @@ class Episode:
     value_name: str = "worst"  # the detail key of ``worst``
     total: float = 0.0  # sum of the weights of its bins
     total_name: str | None = None  # the detail key of ``total``, if reported
+    #: evidence starting within this long after ``end_time_s`` extends the episode
+    #: (its tracker's ``merge_gap_s``): until then it is not over
+    merge_gap_s: float = 0.0
 
 
 class EpisodeTracker:
@@ -163,6 +166,7 @@ class EpisodeTracker:
                 self.value_name,
                 float(w[-1]),
                 self.total_name,
+                self.merge_gap_s,
             )
             self.episodes.append(ep)
             self._run_ep[r] = ep
