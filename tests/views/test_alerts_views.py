@@ -267,6 +267,40 @@ def test_alert_lines_read_in_words_and_units():
     assert rule_text(band) == "Current (+ charging) outside -50 .. 25 A"
 
 
+def test_a_fault_alert_says_what_the_detector_measured():
+    from datetime import UTC, datetime
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard, TimeBase
+    from app.views.alert_banner import alert_line, value_text
+
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    rule = Threshold("fault_internal_short", "above", level=0.5, severity="critical")
+    found = {
+        "kind": "internal_short",
+        "start_time_s": 3030.0,
+        "end_time_s": 3089.9,
+        "channel": "cell_2_v",
+        "detail": {"detected_time_s": 3089.9, "evidence_z": 9.0, "excess_temperature_k": 0.4},
+    }
+    alert = board.apply(
+        AlertEvent(EventKind.RAISED, rule, 3030.0, 1.0, 0.5, found), None, TimeBase(live=False)
+    )
+    assert value_text(rule, alert.value, alert.fault) == (
+        "cell 2: 0.4 K warmer than its neighbours"
+    )
+    later = {**found, "detail": {**found["detail"], "leak_current_a": 0.3495}}
+    assert board.note_fault(rule, later) and not board.note_fault(rule, later)
+    assert value_text(rule, alert.worst_value, alert.latest_fault) == (
+        "cell 2: self-discharge 0.349 A, 0.4 K warmer than its neighbours"
+    )
+    assert alert_line(alert) == (
+        "Fault: internal short, cell 2: self-discharge 0.349 A, 0.4 K warmer than its"
+        " neighbours at t = 3030.0 s"
+    )
+    # a fault the detector gave no numbers for
+    assert value_text(rule, 1.0, None) == "detected"
+
+
 def test_a_log_that_streams_at_once_is_judged_from_its_first_sample(qtbot, make_window):
     from app.core.spec import preset
     from app.views import alert_storage

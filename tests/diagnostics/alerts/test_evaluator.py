@@ -130,9 +130,61 @@ def test_fault_kind_metric_uses_the_detected_faults():
         "detail": {"detected_time_s": 60.0},
     }
     rule = Threshold("fault_internal_short", "above", level=0.5, severity="critical")
-    ev = AlertEvaluator([rule]).process(_block(t), MetricContext(faults=[fault]))
-    # present from its confirmation until FAULT_HOLD_S after it was last seen
-    assert [(e.kind, e.time_s) for e in ev] == [("raised", 60.0), ("cleared", 111.0)]
+    evaluator = AlertEvaluator([rule])
+    # raised once confirmed (60 s), cleared FAULT_HOLD_S after it was last seen
+    # (110 s), both dated as the detector dates the fault, and carrying it
+    ev = evaluator.process(_block(t[:105]), MetricContext(faults=[fault]))
+    assert [(e.kind, e.time_s, e.fault) for e in ev] == [("raised", 50.0, fault)]
+    assert evaluator.open_faults() == {rule: fault}
+    ev = evaluator.process(_block(t[105:]), MetricContext(faults=[fault]))
+    assert [(e.kind, e.time_s, e.fault) for e in ev] == [("cleared", 80.0, fault)]
+    assert evaluator.open_faults() == {}
+
+
+def _short(end_s: float, merge_gap_s: float) -> dict:
+    return {
+        "kind": "internal_short",
+        "start_time_s": 50.0,
+        "end_time_s": end_s,
+        "channel": "cell_2_v",
+        "detail": {"detected_time_s": 60.0, "leak_current_a": 0.35},
+        "merge_gap_s": merge_gap_s,
+    }
+
+
+def test_a_fault_alert_stays_up_while_its_episode_may_go_on():
+    # A short's evidence can pause for minutes (its heat test goes quiet once the
+    # reference window holds the short's heat) and the detector still reports one
+    # episode: the alert must not clear and be raised again meanwhile.
+    rule = Threshold("fault_internal_short", "above", level=0.5, severity="critical")
+    evaluator = AlertEvaluator([rule])
+    events = []
+    for k, end in enumerate([100.0, 100.0, 100.0, 700.0, 700.0]):  # paused 100..700 s
+        t = np.arange(200.0 * k, 200.0 * (k + 1))
+        events += evaluator.process(_block(t), MetricContext(faults=[_short(end, np.inf)]))
+    assert [(e.kind, e.time_s) for e in events] == [("raised", 50.0)]
+    assert evaluator.active() == [rule]
+    assert evaluator.open_faults()[rule]["end_time_s"] == 700.0
+    # a fault whose episodes merge across 120 s is held that long, not 30 s
+    evaluator = AlertEvaluator([rule])
+    ev = evaluator.process(_block(np.arange(0.0, 215.0)), MetricContext(faults=[_short(100, 120)]))
+    assert [e.kind for e in ev] == ["raised"]
+    ev = evaluator.process(
+        _block(np.arange(215.0, 300.0)), MetricContext(faults=[_short(100, 120)])
+    )
+    assert [(e.kind, e.time_s) for e in ev] == [("cleared", 100.0)]
+
+
+def test_a_rule_for_no_fault_is_not_dated_by_one():
+    # (odd, but a rule may alert while a fault kind is absent: its times are the samples')
+    rule = Threshold("fault_internal_short", "below", level=0.5)
+    ev = AlertEvaluator([rule]).process(
+        _block(np.arange(0.0, 100.0)), MetricContext(faults=[_short(80, 0)])
+    )
+    assert [(e.kind, e.time_s, e.fault) for e in ev] == [
+        ("raised", 0.0, None),
+        ("cleared", 60.0, None),
+    ]
 
 
 def test_changing_the_rules_clears_the_alerts_of_removed_ones():
