@@ -155,7 +155,8 @@ def fault_windows(kind: str, faults: Sequence[dict]) -> list[tuple[float, float,
             continue
         detected = float((fault.get("detail") or {}).get("detected_time_s", fault["start_time_s"]))
         hold = max(FAULT_HOLD_S, float(fault.get("merge_gap_s", 0.0)))
-        out.append((detected, max(float(fault["end_time_s"]), detected) + hold, fault))
+        plain = {k: v for k, v in fault.items() if k != "merge_gap_s"}  # (JSON: no inf)
+        out.append((detected, max(float(fault["end_time_s"]), detected) + hold, plain))
     return out
 
 
