@@ -12,7 +12,7 @@ from app.core import schema
 from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info
-from app.views.diagnostics_catalog import _fault_values
+from app.views.diagnostics_catalog import fault_values
 
 
 def _is_fault(th: Threshold) -> bool:
@@ -46,7 +46,7 @@ def fault_text(fault: dict | None) -> str:
     """A detected fault's channel and numbers, as the Diagnostics page words them."""
     if not fault:
         return "detected"
-    values = _fault_values(fault)
+    values = fault_values(fault)
     channel = _channel_text(fault.get("channel"))
     text = ": ".join(p for p in (channel, values) if p)
     return text or "detected"

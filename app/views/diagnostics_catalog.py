@@ -724,7 +724,7 @@ def _faults(r: dict | list) -> ResultSummary:
                 str(f.get("severity", "")),
                 str(f.get("kind", "")).replace("_", " "),
                 str(f.get("channel", "")),
-                _fault_values(f),
+                fault_values(f),
                 _when(f.get("start_time_s"), f.get("end_time_s")),
             )
             if part
@@ -769,7 +769,7 @@ def _excess_rate_text(detail: dict) -> str:
     return "{} faster than its neighbours"
 
 
-def _fault_values(f: dict) -> str:
+def fault_values(f: dict) -> str:
     """What a fault's detail measured, in words with units: '4.674 V (limit 4.200 V)',
     'spread 45.0 mV, SOC spread 5.1 %', 'stuck at 3.712 V' ('' when it has nothing)."""
     d = f.get("detail")
