@@ -112,6 +112,28 @@ class LogAnalysis:
         return voltage_window_warning(self.frame, self.spec)
 
     @property
+    def spec_guessed(self) -> bool:
+        """The battery is a guess: the log names none and the user set none (a per-cycle
+        table's is not used until the user sets one)."""
+        return (
+            self.file_spec is None
+            and not self.settings.names_battery
+            and not (self.per_cycle_table)
+        )
+
+    @property
+    def reference_capacity_ah(self) -> float | None:
+        """What end of life is measured against, as ``--capacity-ah``: the capacity the
+        user set, or the guessed battery's. The form shows the guess as the user's battery,
+        and ``batteryos analyze`` on a log naming no battery needs it given (``--chemistry
+        --capacity-ah``), so the page's run is the CLI's with the capacity shown. None (the
+        first cycles' capacity) for a log's own battery or a per-cycle table left as it is,
+        as ``analyze`` without options."""
+        if self.settings.capacity_ah is not None:
+            return self.settings.capacity_ah
+        return self.spec.capacity_ah if self.spec_guessed else None
+
+    @property
     def spec_from_file(self) -> bool:
         """The battery is the file's own (not guessed, not set by the user)."""
         return self.file_spec is not None and not self.settings.names_battery
@@ -426,7 +448,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
         frame,
         analysis.spec,
         eol_fraction=eol_fraction,
-        reference_capacity_ah=settings.capacity_ah,
+        reference_capacity_ah=analysis.reference_capacity_ah,
     )
     t = frame[schema.TIME].to_numpy(dtype=float)
     return DiagnosticsReport(
