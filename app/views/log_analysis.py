@@ -392,10 +392,10 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
     spec = preset(chem, capacity_ah=float(f"{capacity:.3g}") if plausible else None,
                   series_cells=cells)  # fmt: skip
     if not plausible:
-        moved = f"{1000 * capacity:.3g} mAh" if capacity > 0 else "no charge"
-        basis = (
-            f"the {chem.value} preset's: the log moved {moved}, too little to tell "
-            f"(its peak current is {peak:.3g} A)"
+        basis = f"the {chem.value} preset's " + (
+            f"(the log moved {1000 * capacity:.3g} mAh at up to {peak:.3g} A, too little to tell)"
+            if capacity > 0
+            else "(the log moved no charge to tell it from)"
         )
         lower_bound = False
     return BatteryGuess(spec, chemistry_basis, basis, lower_bound)
@@ -415,6 +415,8 @@ def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, in
     the cycle's own charge for a discharge) ended there, or, for the log's first half,
     when the log starts at or beyond that cut-off (a charged cell at rest).
     """
+    import pandas as pd
+
     from app.diagnostics.cycles import current_threshold_a, cycle_numbers
 
     if not len(cycles):
@@ -438,15 +440,16 @@ def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, in
     tol = CUT_OFF_TOLERANCE * (top - bottom)
     if not tol > 0:
         return []
-    at_top, at_bottom = np.zeros(len(cycles), bool), np.zeros(len(cycles), bool)
-    for k, cycle in enumerate(cycles["cycle_index"].to_numpy()):
-        mine = labels == cycle
-        if has_chg[k]:
-            peak = float(np.nanmax(v[mine & (i > thr)], initial=end_chg[k]))
-            at_top[k] = end_chg[k] >= top - tol and end_chg[k] >= peak - tol
-        if has_dis[k]:
-            trough = float(np.nanmin(v[mine & (i < -thr)], initial=end_dis[k]))
-            at_bottom[k] = end_dis[k] <= bottom + tol and end_dis[k] <= trough + tol
+
+    # each cycle's highest voltage while charging and lowest while discharging
+    index = cycles["cycle_index"].to_numpy()
+    charging = pd.Series(np.where(i > thr, v, -np.inf)).groupby(labels).max()
+    discharging = pd.Series(np.where(i < -thr, v, np.inf)).groupby(labels).min()
+    peak = charging.reindex(index, fill_value=-np.inf).to_numpy(float)
+    trough = discharging.reindex(index, fill_value=np.inf).to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        at_top = has_chg & (end_chg >= top - tol) & (end_chg >= peak - tol)
+        at_bottom = has_dis & (end_dis <= bottom + tol) & (end_dis <= trough + tol)
     finite = v[np.isfinite(v)]
     first_v = float(finite[0]) if finite.size else np.nan
     full = []
