@@ -383,7 +383,8 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
             basis = (
                 f"at least {capacity:.3g} Ah, the charge of a partial {kind} (cycle {cycle}); "
                 "the log has no full charge or discharge (from one cut-off voltage to the "
-                "other) to take the capacity from"
+                "other) to take the capacity from, and the current limits, C-rates of it, "
+                "are too low for a larger cell"
             )
             lower_bound = True
     current = np.abs(frame[schema.CURRENT].to_numpy(dtype=float))
