@@ -200,6 +200,49 @@ def _resistance_text(ir: dict) -> str:
     return f"{_pulses(ir['n_pulses'])}, " + (", ".join(readings) or "none gave a resistance")
 
 
+#: The verdict words of a result's severity (the GUI card's chip: info is ok).
+_VERDICT = {"info": "ok", "warning": "warning", "critical": "critical"}
+
+
+def _fade_text(fade: dict) -> str:
+    """'critical: retention 0.703 (below 0.8: end of life), model linear': the verdict is
+    the result's severity, the one the GUI's card shows (not its ``status``, which says
+    whether a model was fitted: "ok" for a cell at 30 % of its capacity)."""
+    from app.diagnostics.capacity_fade import RETENTION_CRITICAL, RETENTION_WARNING
+
+    if fade["status"] == "insufficient_data":
+        return f"not available: {fade.get('reason') or 'too few cycles'}"
+    verdict = _VERDICT.get(str(fade.get("severity")), str(fade.get("severity")))
+    retention = fade.get("capacity_retention")
+    detail = f"retention {_fmt(retention)}"
+    if retention is not None and retention < RETENTION_CRITICAL:
+        detail += f" (below {RETENTION_CRITICAL:g}: end of life)"
+    elif retention is not None and retention < RETENTION_WARNING:
+        detail += f" (below {RETENTION_WARNING:g})"
+    elif (fade.get("knee") or {}).get("knee_point_cycle") is not None:
+        detail += f" (knee at cycle {fade['knee']['knee_point_cycle']:.0f})"
+    if fade["status"] == "no_fade":
+        return f"{verdict}: {detail}, no measurable fade"
+    return f"{verdict}: {detail}, model {fade['selected_model']}"
+
+
+def _life_text(life: dict) -> str:
+    """'critical: end of life reached at cycle 106': the verdict is the result's severity,
+    as on the GUI's card (past end of life is critical there and in capacity fade)."""
+    if life["status"] == "insufficient_data":
+        return f"not available: {life.get('reason') or 'too few cycles'}"
+    verdict = _VERDICT.get(str(life.get("severity")), str(life.get("severity")))
+    eol = life["predicted_eol_cycle"]
+    if life["status"] == "reached" and eol is not None:  # observed: no interval
+        return f"{verdict}: end of life reached at cycle {eol:.0f}"
+    if eol is not None:
+        return (
+            f"{verdict}: end of life forecast at cycle {eol:.0f} "
+            f"({_fmt(life['interval_low'])}-{_fmt(life['interval_high'])})"
+        )
+    return f"{verdict}: {life.get('reason') or life['status']}"
+
+
 def _pulses(n: int) -> str:
     return f"{n} pulse{'' if n == 1 else 's'}"
 
@@ -284,20 +327,9 @@ def print_summary(report: dict, out=None) -> None:
                 file=out,
             )
     if (fade := r["capacity_fade"]) is not None:
-        detail = (
-            fade.get("reason")
-            or f"model {fade['selected_model']}, retention {_fmt(fade['capacity_retention'])}"
-        )
-        print(f"  fade          {fade['status']}: {detail}", file=out)
+        print(f"  fade          {_fade_text(fade)}", file=out)
     if (life := r["cycle_life"]) is not None:
-        if life["predicted_eol_cycle"] is not None:
-            detail = (
-                f"end of life at cycle {life['predicted_eol_cycle']:.0f} "
-                f"({_fmt(life['interval_low'])}-{_fmt(life['interval_high'])})"
-            )
-        else:
-            detail = life.get("reason") or ""
-        print(f"  cycle life    {life['status']}: {detail}", file=out)
+        print(f"  cycle life    {_life_text(life)}", file=out)
     cycles = report["cycles"]
     print(f"  cycles        {len(cycles)}", file=out)
     for c in cycles[:SHOWN_CYCLES]:

@@ -531,6 +531,30 @@ def _history_label(judged_on: str | None) -> str:
     return f"Whole log, {judged_on} (median)" if judged_on else "Whole log (median)"
 
 
+#: The diagnostics whose results rest on the battery (its limits, OCV table, capacity,
+#: series cells): on a guessed battery, or one that does not fit the log, their cards say so.
+BATTERY_JUDGED = ("soc", "soh", "internal_resistance", "safety", "faults", "thermal", "cycle_life")
+
+
+def with_battery_note(
+    key: str, summary: ResultSummary, *, guessed: bool, misfit: bool
+) -> ResultSummary:
+    """``summary`` with a line saying what battery its verdict rests on, when that is a
+    guess (``guessed``) or does not fit the log's voltages (``misfit``): a red Safety card
+    on a guessed battery is judged against the guess's limits, not the cell's."""
+    from dataclasses import replace
+
+    if key not in BATTERY_JUDGED or summary.status in (Status.UNAVAILABLE, Status.NOT_RUN):
+        return summary
+    if guessed:
+        note = "Rests on the guessed battery (see the note above), not on the cell's own."
+    elif misfit:
+        note = "Rests on a battery that does not fit the log's voltages (see the warning above)."
+    else:
+        return summary
+    return replace(summary, reason=f"{summary.reason}\n{note}" if summary.reason else note)
+
+
 def with_suspect_cell_readings(balance: ResultSummary, faults: Any) -> ResultSummary:
     """The cell balance summary once fault detection has found a sensor fault on a
     cell's voltage channel: that reading is suspect, so no advice to balance on it

@@ -44,6 +44,7 @@ from app.views.diagnostics_catalog import (
     Status,
     grouped,
     summarize,
+    with_battery_note,
     with_suspect_cell_readings,
 )
 from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport
@@ -84,6 +85,22 @@ def _source_name(url: str | None) -> str | None:
         keep = SOURCE_NAME_CHARS - 1
         url = url[: keep - keep // 3] + "…" + url[-(keep // 3) :]
     return url
+
+
+def battery_note(report: DiagnosticsReport) -> str | None:
+    """What the results' battery is when it is not the cell's for sure: guessed (what, from
+    what, and that the limits are the guess's) and not fitting the log's voltages."""
+    lines = []
+    if report.battery_guess:
+        lines.append(
+            f"Battery guessed (the file names none): {report.battery_guess}. The results are "
+            "judged against this guess (Safety and Faults against its limits, SOC against its "
+            "OCV curve and capacity, end of life against its capacity): set the cell's own "
+            "battery on the Logs page and run again."
+        )
+    if report.battery_warning:
+        lines.append(f"Warning: {report.battery_warning}.")
+    return "\n".join(lines) or None
 
 
 def _dot(color: str, size: int = 10) -> QIcon:
@@ -331,6 +348,12 @@ class DiagnosticsPage(QWidget):
         self.sign_warning_label.setContentsMargins(12, 6, 12, 6)
         self.sign_warning_label.setVisible(False)
         layout.addWidget(self.sign_warning_label)
+        # and on the battery: a guessed one (its limits are the guess's), one that misfits
+        self.battery_note_label = _label("", "mutedText")
+        self.battery_note_label.setContentsMargins(12, 6, 12, 6)
+        set_style_property(self.battery_note_label, "problem", "true")
+        self.battery_note_label.setVisible(False)
+        layout.addWidget(self.battery_note_label)
         layout.addLayout(body, 1)
 
         self.apply_palette(colors)
@@ -392,6 +415,9 @@ class DiagnosticsPage(QWidget):
         self.summaries["cell_balance"] = with_suspect_cell_readings(
             self.summaries["cell_balance"], report.results.get("faults")
         )
+        guessed, misfit = bool(report.battery_guess), bool(report.battery_warning)
+        for key, summary in self.summaries.items():
+            self.summaries[key] = with_battery_note(key, summary, guessed=guessed, misfit=misfit)
         for info in CATALOG:
             self.cards[info.key].show_summary(self.summaries[info.key])
         self._color_catalogue()
@@ -402,6 +428,9 @@ class DiagnosticsPage(QWidget):
         sign = report.current_sign_warning
         self.sign_warning_label.setText(f"Warning: {sign}" if sign else "")
         self.sign_warning_label.setVisible(bool(sign))
+        note = battery_note(report)
+        self.battery_note_label.setText(note or "")
+        self.battery_note_label.setVisible(bool(note))
         # a log file's results are not refreshed: the note would say they were
         self.auto_label.setVisible(report.live)
 

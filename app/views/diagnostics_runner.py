@@ -42,6 +42,11 @@ class DiagnosticsReport:
     live: bool = True  #: of the live session (refreshed while it streams), not of a log file
     #: the current's sign looks reversed (:mod:`app.diagnostics.current_sign`): why, and the fix
     current_sign_warning: str | None = None
+    #: the battery was guessed (a log naming none, the user set none): what was guessed and
+    #: from what (:attr:`app.views.log_analysis.BatteryGuess.text`); None: given or the file's
+    battery_guess: str | None = None
+    #: the battery does not fit the log's voltages (``analyze``'s warning), None when it does
+    battery_warning: str | None = None
 
 
 def run_diagnostics(

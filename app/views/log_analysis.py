@@ -101,6 +101,8 @@ class LogAnalysis:
     per_cycle_table: bool = False
     #: what is wrong with the file's ``# spec:`` line (it was ignored; None: none or good)
     spec_problem: str | None = None
+    #: the battery guessed for a log naming none, and from what (None: the file names one)
+    guess: BatteryGuess | None = None
 
     @cached_property
     def spec_warning(self) -> str | None:
@@ -110,6 +112,28 @@ class LogAnalysis:
         from app.diagnostics.spec_fit import voltage_window_warning
 
         return voltage_window_warning(self.frame, self.spec)
+
+    @property
+    def spec_guessed(self) -> bool:
+        """The battery is a guess: the log names none and the user set none (a per-cycle
+        table's is not used until the user sets one)."""
+        return (
+            self.file_spec is None
+            and not self.settings.names_battery
+            and not (self.per_cycle_table)
+        )
+
+    @property
+    def reference_capacity_ah(self) -> float | None:
+        """What end of life is measured against, as ``--capacity-ah``: the capacity the
+        user set, or the guessed battery's. The form shows the guess as the user's battery,
+        and ``batteryos analyze`` on a log naming no battery needs it given (``--chemistry
+        --capacity-ah``), so the page's run is the CLI's with the capacity shown. None (the
+        first cycles' capacity) for a log's own battery or a per-cycle table left as it is,
+        as ``analyze`` without options."""
+        if self.settings.capacity_ah is not None:
+            return self.settings.capacity_ah
+        return self.spec.capacity_ah if self.spec_guessed else None
 
     @property
     def spec_from_file(self) -> bool:
@@ -173,9 +197,10 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
         return open_cycle_table(path)
     log = open_log(path, _Stage(progress, 0.0, READ_SHARE) if progress is not None else None)
     spec = log.spec  # None for a damaged spec line too: guessed like a file without one
-    file_spec = spec
+    file_spec, guess = spec, None
     if spec is None:
-        spec = guess_spec(log.frame)
+        guess = guess_battery(log.frame)
+        spec = guess.spec
     if progress is not None:
         progress.update(READ_SHARE + 0.05)
     cycles = cycle_table(log.frame, spec)
@@ -193,6 +218,7 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
         cycles=cycles,
         ica=ica,
         spec_problem=log.spec_problem,
+        guess=guess,
     )
 
 
@@ -228,13 +254,14 @@ def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalys
     file that names none again from them, as ``analyze --invert-current`` negates the
     current before anything else.
     """
-    spec, frame = analysis.spec, analysis.frame
+    spec, frame, guess = analysis.spec, analysis.frame, analysis.guess
     if settings.invert_current != analysis.settings.invert_current and not (
         analysis.per_cycle_table
     ):
         frame = schema.with_current_inverted(frame)
         if analysis.file_spec is None:
-            spec = guess_spec(frame)
+            guess = guess_battery(frame)
+            spec = guess.spec
     if settings.names_battery:
         from app.cli.battery_options import spec_from_args
 
@@ -250,6 +277,7 @@ def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalys
         analysis,
         frame=frame,
         spec=spec,
+        guess=guess,
         settings=settings,
         cycles=cycle_table(frame, spec),
         ica=ica_traces(frame, spec),
@@ -278,28 +306,161 @@ _CELL_WINDOW_V = {
 #: a second, a cycler excerpt of a few seconds) and the preset's capacity stands.
 MAX_PLAUSIBLE_C_RATE = 30.0
 
+#: A half ends at the test's cut-off within this fraction of the test's voltage window
+#: (the highest end of a charge less the lowest end of a discharge); as the SOH's full
+#: discharge, within 5 % of the window.
+CUT_OFF_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class BatteryGuess:
+    """The battery guessed for a log naming none, and what each part is guessed from."""
+
+    spec: BatterySpec
+    chemistry_basis: str  #: 'its voltages, 3.30-3.60 V'
+    capacity_basis: str  #: 'the largest full discharge in the log (cycle 2)', ...
+    #: the capacity is only a lower bound: the charge of a partial charge or discharge
+    capacity_lower_bound: bool = False
+
+    @property
+    def text(self) -> str:
+        """'lfp, 1 cell, 0.603 Ah: chemistry and cells from ...; capacity: ...'."""
+        spec = self.spec
+        cells = f"{spec.series_cells} cell{'' if spec.series_cells == 1 else 's'} in series"
+        return (
+            f"{spec.chemistry.value}, {cells}, {spec.capacity_ah:g} Ah: chemistry and cells "
+            f"from {self.chemistry_basis}; capacity: {self.capacity_basis}"
+        )
+
 
 def guess_spec(frame: pd.DataFrame) -> BatterySpec:
-    """A battery for a log that does not name one.
+    """A battery for a log that does not name one (:func:`guess_battery`'s)."""
+    return guess_battery(frame).spec
+
+
+def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
+    """A battery for a log that does not name one, and what it is guessed from.
 
     Chemistry and series cells from the voltages (:func:`guess_chemistry`);
-    capacity: the largest charge or discharge of one cycle in the log (3
-    significant digits), unless the log's peak current would be more than
-    :data:`MAX_PLAUSIBLE_C_RATE` of it; else the preset's.
+    capacity (3 significant digits): the largest full discharge of the log, else its
+    largest full charge (:func:`full_halves`: from one cut-off of the test to the
+    other); with neither, the largest charge or discharge of one cycle, which is only
+    a lower bound (a partial charge: the Arbin excerpt's 0.603 Ah of a 6C fast charge
+    stopped mid-way); unless the log's peak current would be more than
+    :data:`MAX_PLAUSIBLE_C_RATE` of it: then the preset's. Capacities are the cycler's
+    counters where the log has them (:func:`~app.diagnostics.cycles.summarize_cycles`).
     """
     from app.diagnostics.cycles import summarize_cycles
 
     chem, cells = guess_chemistry(frame)
+    v = frame[schema.VOLTAGE].to_numpy(dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    chemistry_basis = (
+        f"its voltages, {np.percentile(v, 0.5):.2f}-{np.percentile(v, 99.5):.2f} V"
+        if v.size
+        else "nothing (no voltage in the log): the nmc preset's"
+    )
+    if v.size and schema.series_cells_in(frame):
+        chemistry_basis += " and its cell-voltage columns"
     cycles = summarize_cycles(frame)
-    capacity = 0.0
-    for col in ("charge_capacity_ah", "discharge_capacity_ah"):
-        if col in cycles.columns and len(cycles):
-            capacity = max(capacity, float(np.nan_to_num(cycles[col].to_numpy(float)).max()))
+    full = full_halves(frame, cycles)
+    capacity, basis, lower_bound = 0.0, "", False
+    for kind in ("discharge", "charge"):
+        mine = [(q, c) for k, c, q in full if k == kind]
+        if mine:
+            capacity, cycle = max(mine)
+            basis = f"the largest full {kind} in the log (cycle {cycle})"
+            break
+    else:
+        for col in ("charge_capacity_ah", "discharge_capacity_ah"):
+            if col in cycles.columns and len(cycles):
+                values = np.nan_to_num(cycles[col].to_numpy(float))
+                if values.max() > capacity:
+                    capacity, k = float(values.max()), int(np.argmax(values))
+                    cycle = int(cycles["cycle_index"].iloc[k])
+                    kind = col.split("_")[0]
+        if capacity > 0:
+            basis = (
+                f"at least {capacity:.3g} Ah, the charge of a partial {kind} (cycle {cycle}); "
+                "the log has no full charge or discharge (from one cut-off voltage to the "
+                "other) to take the capacity from, and the current limits, C-rates of it, "
+                "are too low for a larger cell"
+            )
+            lower_bound = True
     current = np.abs(frame[schema.CURRENT].to_numpy(dtype=float))
     peak = float(np.nanmax(current)) if np.isfinite(current).any() else 0.0
     plausible = capacity > 0 and peak <= MAX_PLAUSIBLE_C_RATE * capacity
-    return preset(chem, capacity_ah=float(f"{capacity:.3g}") if plausible else None,
+    spec = preset(chem, capacity_ah=float(f"{capacity:.3g}") if plausible else None,
                   series_cells=cells)  # fmt: skip
+    if not plausible:
+        basis = f"the {chem.value} preset's " + (
+            f"(the log moved {1000 * capacity:.3g} mAh at up to {peak:.3g} A, too little to tell)"
+            if capacity > 0
+            else "(the log moved no charge to tell it from)"
+        )
+        lower_bound = False
+    return BatteryGuess(spec, chemistry_basis, basis, lower_bound)
+
+
+def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, int, float]]:
+    """The charges and discharges of ``cycles`` (:func:`summarize_cycles` of ``frame``)
+    that run from one cut-off of the test to the other: ("charge" or "discharge",
+    cycle, Ah).
+
+    The test's cut-offs are the highest voltage a charge ends at and the lowest a
+    discharge ends at. A half ends at its cut-off when its last sample (under current)
+    is within :data:`CUT_OFF_TOLERANCE` of the window of it and of the extreme the half
+    reached (a charge stopped by time or a step while its voltage was below its peak,
+    as the Arbin fast charge that fell back to 1C, ends at no cut-off). It starts at the
+    other cut-off when the half before it (the previous cycle's discharge for a charge,
+    the cycle's own charge for a discharge) ended there, or, for the log's first half,
+    when the log starts at or beyond that cut-off (a charged cell at rest).
+    """
+    import pandas as pd
+
+    from app.diagnostics.cycles import current_threshold_a, cycle_numbers
+
+    if not len(cycles):
+        return []
+    i = np.nan_to_num(frame[schema.CURRENT].to_numpy(dtype=float))
+    v = frame[schema.VOLTAGE].to_numpy(dtype=float)
+    labels = cycle_numbers(frame, i, None)
+    thr = current_threshold_a(i)
+    q_chg = np.nan_to_num(cycles["charge_capacity_ah"].to_numpy(float))
+    q_dis = np.nan_to_num(cycles["discharge_capacity_ah"].to_numpy(float))
+    largest = max(float(q_chg.max()), float(q_dis.max()))
+    if largest <= 0:
+        return []
+    end_chg = cycles["end_of_charge_voltage_v"].to_numpy(dtype=float)
+    end_dis = cycles["end_of_discharge_voltage_v"].to_numpy(dtype=float)
+    has_chg = (q_chg > 0.01 * largest) & np.isfinite(end_chg)
+    has_dis = (q_dis > 0.01 * largest) & np.isfinite(end_dis)
+    if not has_chg.any() or not has_dis.any():
+        return []
+    top, bottom = float(end_chg[has_chg].max()), float(end_dis[has_dis].min())
+    tol = CUT_OFF_TOLERANCE * (top - bottom)
+    if not tol > 0:
+        return []
+
+    # each cycle's highest voltage while charging and lowest while discharging
+    index = cycles["cycle_index"].to_numpy()
+    charging = pd.Series(np.where(i > thr, v, -np.inf)).groupby(labels).max()
+    discharging = pd.Series(np.where(i < -thr, v, np.inf)).groupby(labels).min()
+    peak = charging.reindex(index, fill_value=-np.inf).to_numpy(float)
+    trough = discharging.reindex(index, fill_value=np.inf).to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        at_top = has_chg & (end_chg >= top - tol) & (end_chg >= peak - tol)
+        at_bottom = has_dis & (end_dis <= bottom + tol) & (end_dis <= trough + tol)
+    finite = v[np.isfinite(v)]
+    first_v = float(finite[0]) if finite.size else np.nan
+    full = []
+    for k, cycle in enumerate(cycles["cycle_index"].to_numpy()):
+        if at_top[k] and (at_bottom[k - 1] if k else first_v <= bottom + tol):
+            full.append(("charge", int(cycle), float(q_chg[k])))
+        starts_full = at_top[k] if has_chg[k] else (k == 0 and first_v >= top - tol)
+        if at_bottom[k] and starts_full:
+            full.append(("discharge", int(cycle), float(q_dis[k])))
+    return full
 
 
 def guess_chemistry(frame: pd.DataFrame) -> tuple[Chemistry, int]:
@@ -426,7 +587,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
         frame,
         analysis.spec,
         eol_fraction=eol_fraction,
-        reference_capacity_ah=settings.capacity_ah,
+        reference_capacity_ah=analysis.reference_capacity_ah,
     )
     t = frame[schema.TIME].to_numpy(dtype=float)
     return DiagnosticsReport(
@@ -438,4 +599,6 @@ def run_log_diagnostics(analysis: LogAnalysis):
         source_url=analysis.metadata.get("source") or analysis.path,
         live=False,
         current_sign_warning=output.current_sign.warning if output.current_sign else None,
+        battery_guess=analysis.guess.text if analysis.spec_guessed and analysis.guess else None,
+        battery_warning=analysis.spec_warning,
     )

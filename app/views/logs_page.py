@@ -562,6 +562,8 @@ class LogsPage(QWidget):
                 note = (
                     "Not in the file: guessed from its voltages and cycles; correct it and Apply."
                 )
+            if analysis.spec_guessed and analysis.guess is not None:
+                note += f"\nGuessed: {analysis.guess.text}."
             if analysis.settings.invert_current:
                 note += "\nIts current is negated (as --invert-current)."
             if analysis.spec_warning:

@@ -461,3 +461,32 @@ def test_a_cycle_tables_capacity_is_the_one_its_results_use(tmp_path, capsys):
     assert main(["report", str(table), "--capacity-ah", "1.1", "-o", str(out)]) == 0
     (battery,) = [line for line in out.read_text().splitlines() if line.startswith("cover,Battery")]
     assert "1.1 Ah (given)" in battery
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+@pytest.mark.parametrize(
+    ("name", "retention"),
+    [("nasa_B0005_capacity.csv", "0.703"), ("calce_CS2_35_capacity.csv", "0.297")],
+)
+def test_fade_and_cycle_life_lines_say_the_severity_the_gui_card_shows(capsys, name, retention):
+    """A cell below 80 % retention is past end of life: critical on both GUI cards, and
+    the text summary says so too (it said "fade ok", the fit's status)."""
+    assert main(["analyze", str(REAL_DATA / "capacity" / name), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results["capacity_fade"]["severity"] == results["cycle_life"]["severity"] == "critical"
+    assert main(["analyze", str(REAL_DATA / "capacity" / name)]) == 0
+    lines = {ln[:16].strip(): ln[16:] for ln in capsys.readouterr().out.splitlines()}
+    assert lines["fade"].startswith(f"critical: retention {retention} (below 0.8: end of life)")
+    assert lines["cycle life"].startswith("critical: end of life reached at cycle")
+
+
+def test_fade_line_is_ok_warning_or_critical_by_retention(tmp_path, capsys):
+    table = tmp_path / "cap.csv"
+    for end, verdict in ((1.95, "ok"), (1.7, "warning"), (1.2, "critical")):
+        n = np.arange(1, 61)
+        pd.DataFrame(
+            {"cycle_index": n, "discharge_capacity_ah": 2.0 - (2.0 - end) * (n - 1) / 59}
+        ).to_csv(table, index=False)
+        assert main(["analyze", str(table)]) == 0
+        fade = next(ln for ln in capsys.readouterr().out.splitlines() if "fade   " in ln)
+        assert fade.split()[1] == f"{verdict}:", fade

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -104,3 +105,67 @@ def test_the_logs_page_warns_when_the_guess_does_not_fit_the_voltages():
     assert "above the nmc preset's 4.2 V maximum" in neware.spec_warning
     arbin = open_analysis(str(REAL_DATA / "arbin/2017-05-09_test-TC-contact_CH33.csv"))
     assert arbin.spec_warning is None
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_a_partial_charge_is_only_a_lower_bound_and_a_full_discharge_is_the_capacity():
+    """The Arbin excerpt is a 6C fast charge that falls back to 1C mid-way (3.30-3.60 V,
+    no discharge): its 0.603 Ah is not the A123 cell's capacity, and the guess says so.
+    The Neware cell's 0.332 Ah is a discharge from the 4.7 V cut-off to the 3.9 V one."""
+    from app.hardware.logs.formats import open_log
+    from app.views.log_analysis import guess_battery
+
+    arbin = guess_battery(open_log(str(REAL_DATA / REAL_ARBIN), use_cache=False).frame)
+    assert arbin.capacity_lower_bound and arbin.spec.capacity_ah == pytest.approx(0.603)
+    assert "at least 0.603 Ah, the charge of a partial charge" in arbin.text
+    neware = guess_battery(open_log(str(REAL_DATA / REAL_NEWARE), use_cache=False).frame)
+    assert not neware.capacity_lower_bound and neware.spec.capacity_ah == pytest.approx(0.332)
+    assert "capacity: the largest full discharge in the log (cycle 2)" in neware.text
+    assert "from its voltages, 3.91-4.66 V" in neware.text
+
+
+REAL_ARBIN = "arbin/2017-05-09_test-TC-contact_CH33.csv"
+REAL_NEWARE = "neware/nw_regular_export_ife_example.csv"
+
+
+def _cycling_log(coulombic_efficiency: float, cycles: int = 3) -> pd.DataFrame:
+    """A 1 Ah cell cycled at 1 A between 3.0 and 4.2 V, starting charged at rest: each
+    discharge moves 1 Ah, each charge 1 Ah / the coulombic efficiency."""
+    t, v, i, now = [], [], [], 0.0
+
+    def run(seconds, current, v0, v1):
+        nonlocal now
+        n = int(seconds // 10)
+        t.extend(now + 10.0 * np.arange(n))
+        v.extend(np.linspace(v0, v1, n))
+        i.extend([current] * n)
+        now += 10.0 * n
+
+    run(600, 0.0, 4.15, 4.15)
+    for _ in range(cycles):
+        run(3600, -1.0, 4.05, 3.0)
+        run(600, 0.0, 3.3, 3.4)
+        run(3600 / coulombic_efficiency, 1.0, 3.5, 4.2)
+        run(600, 0.0, 4.15, 4.1)
+    return pd.DataFrame({"time_s": t, "voltage_v": v, "current_a": i})
+
+
+def test_the_capacity_is_a_full_discharge_not_the_charge_its_losses_add_to():
+    from app.views.log_analysis import guess_battery
+
+    guess = guess_battery(_cycling_log(0.9))
+    assert guess.spec.capacity_ah == pytest.approx(1.0, abs=0.005)  # not 1.11 Ah
+    assert not guess.capacity_lower_bound
+    assert "the largest full discharge" in guess.capacity_basis
+
+
+def test_a_log_cut_off_mid_charge_gives_a_lower_bound():
+    from app.views.log_analysis import guess_battery
+
+    log = _cycling_log(1.0, cycles=1)
+    # only the charge's first half: it stops at 3.85 V, below the cut-off, with no discharge
+    half = log[(log.current_a > 0)].iloc[:180]
+    guess = guess_battery(half.reset_index(drop=True))
+    assert guess.capacity_lower_bound
+    assert guess.spec.capacity_ah == pytest.approx(0.5, abs=0.01)
+    assert guess.capacity_basis.startswith(f"at least {guess.spec.capacity_ah:g} Ah")

@@ -186,3 +186,58 @@ def test_a_per_cycle_table_in_mah_against_a_typed_capacity_in_ah_is_refused(tmp_
     )
     with pytest.raises(SchemaError, match="other units"):
         run_log_diagnostics(analysis)
+
+
+@pytest.mark.parametrize(
+    ("name", "guessed", "warned"),
+    [
+        # LFP 0.603 Ah from a partial fast charge: a 6.6 A charge is 11C of it (critical)
+        (ARBIN, "at least 0.603 Ah, the charge of a partial charge", None),
+        # a 3.9-4.7 V cell guessed as the nearest preset, NMC, which it does not fit
+        (NEWARE, "the largest full discharge in the log", "Warning: the cell voltage (3.91-4.66"),
+        # a lithium/graphite half cell (0.01-2.9 V) guessed as NMC
+        (BDF, "the largest full discharge in the log", "Warning: the cell voltage"),
+    ],
+)
+def test_the_diagnostics_page_says_the_battery_was_guessed_where_the_results_are(
+    qtbot, name, guessed, warned
+):
+    """A guessed battery's red Safety and Faults are the guess's limits: the page says so
+    above the results, what was guessed and from what, and the misfit warning the Logs
+    page shows; the cards judged against the battery say they rest on the guess."""
+    from app.views.diagnostics_page import DiagnosticsPage
+    from app.views.theme import DARK
+
+    analysis = open_analysis(str(REAL_DATA / name))
+    report = run_log_diagnostics(analysis)
+    page = DiagnosticsPage(DARK)
+    qtbot.addWidget(page)
+    page.show()
+    page.show_report(report)
+    note = page.battery_note_label
+    assert note.isVisible()
+    text = note.text()
+    spec = analysis.spec
+    assert text.startswith(
+        f"Battery guessed (the file names none): {spec.chemistry.value}, 1 cell in series, "
+        f"{spec.capacity_ah:g} Ah"
+    )
+    assert guessed in text and "set the cell's own battery on the Logs page" in text
+    if warned:
+        assert warned in text and analysis.spec_warning in text
+    else:
+        assert "Warning" not in text
+    safety = page.summaries["safety"]
+    if safety.status is Status.CRITICAL:
+        assert "Rests on the guessed battery" in safety.reason
+        assert "Rests on the guessed battery" in page.cards["safety"].reason_label.text()
+    assert "Rests on" in (page.summaries["soc"].reason or "") or page.summaries["soc"].status in (
+        Status.UNAVAILABLE,
+    )
+    # the battery given (as --chemistry/--capacity-ah): no guess to tell of
+    from app.views.log_analysis import BatterySettings, with_settings
+
+    given = with_settings(analysis, BatterySettings("lfp", 1.1, 1))
+    page.show_report(run_log_diagnostics(given))
+    assert ("Battery guessed" in note.text()) is False
+    assert "guessed battery" not in (page.summaries["safety"].reason or "")
