@@ -20,9 +20,13 @@
   where the first sample at the bottom gave 98.57); the two differ where the
   discharge has charging in it (regenerative braking, charge pulses: the net
   charge is the capacity, the table's figure all that was discharged), by what
-  the table counts as discharged at rest in the cycle (sensor noise: ~0.1 % of
-  a cycle with typical noise), and where the cycle's boundaries cut the
-  discharge. A caller's table: a cycle is full when its
+  the table counts as discharged at rest in the cycle (a rest's negative sensor
+  noise: 0.07-0.09 % of a 1C cycle with 20 min of rest at 1 s logging, typical
+  noise), and where the cycle's boundaries cut the discharge: an interval
+  counts in the cycle of its first sample, so where the rest before the
+  discharge ends on a reading of the discharge's sign (noise), the trapezoid
+  over the interval into the discharge (half of it) counts in the cycle before
+  (0.1-0.2 % at 10 s logging). A caller's table: a cycle is full when its
   ``end_of_charge_voltage_v``/``end_of_discharge_voltage_v`` (pack) are within
   those margins; a table without them is taken to be a capacity-check table
   (every row full). This is the usual
