@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"batteryos: warning: no over-voltage in {args.output}: the faulty charger acts in "
             f"a constant-voltage charge phase, and this {args.profile} run did not reach one "
-            "after the onset (try --profile cccv or cycle, or a longer --duration)",
+            f"after the onset ({_over_voltage_hint(args)})",
             file=sys.stderr,
         )
     if args.fault == FaultKind.SENSOR_STUCK and not args.noise:
@@ -117,6 +117,20 @@ def run(args: argparse.Namespace) -> int:
 
 #: Profiles that never charge at constant voltage, where an over-voltage cannot happen.
 _NO_CV_PROFILES = {"rest", "cc", "hppc", "float"}
+#: Profiles whose every charge ends in a constant-voltage phase.
+_CV_PROFILES = ("cccv", "cycle")
+
+
+def _over_voltage_hint(args: argparse.Namespace) -> str:
+    """What to try when an over-voltage run did not reach a constant-voltage phase
+    after the onset: the other CV profiles (not the one given), an earlier onset
+    when one was given, a longer run."""
+    others = [p for p in _CV_PROFILES if p != args.profile]
+    tries = [f"--profile {' or '.join(others)}"] if others else []
+    if args.fault_at:
+        tries.append("an earlier --fault-at")
+    tries.append("a longer --duration")
+    return "try " + (", ".join(tries[:-1]) + ", or " if len(tries) > 1 else "") + tries[-1]
 
 
 def _check_fault_fits_profile(args: argparse.Namespace, chemistry: str) -> None:

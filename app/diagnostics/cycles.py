@@ -100,13 +100,14 @@ def detect_cycles(current: np.ndarray, threshold_a: float) -> np.ndarray:
     return cycle + np.cumsum(marks)
 
 
-def _trapezoid_increments(dt: np.ndarray, y: np.ndarray, scale: float) -> np.ndarray:
+def trapezoid_increments(dt: np.ndarray, y: np.ndarray, scale: float) -> np.ndarray:
     """Per-interval integral of y over the intervals ``dt`` (``np.diff`` of the
     times), assigned to the interval's start sample, divided by ``scale``.
 
     Trapezoidal where the interval keeps its sign; where the current starts or
     stops within an interval, the value at its start is held (a step change
-    between two log samples). (The operations of
+    between two log samples). The charge of the per-cycle table and of the SOH's
+    full discharges and OCV readings (:mod:`~app.diagnostics.soh`). (The operations of
     ``np.where(sign(y0) == sign(y1), 0.5 * (y0 + y1) * dt, y0 * dt) / scale``,
     in place: the same bits without 1e6-sample temporaries.)
     """
@@ -178,7 +179,7 @@ class _Integrals:
             ):
                 # (the increment of the block's last sample: that of the interval
                 # after it, or 0 at the end of the log)
-                out[a:b] = _trapezoid_increments(dt, y, 3600.0)[: b - a]
+                out[a:b] = trapezoid_increments(dt, y, 3600.0)[: b - a]
 
 
 def _segments(labels: np.ndarray) -> list[tuple[int, int]]:

@@ -212,3 +212,24 @@ def test_a_stuck_sensor_needs_noise_and_is_found_with_it(tmp_path, capsys):
     stuck = [f for f in faults if f["kind"] == "sensor_stuck"]
     assert [f["channel"] for f in stuck] == ["cell_1_v"]
     assert 900 <= stuck[0]["detail"]["detected_time_s"] <= 960
+
+
+@pytest.mark.parametrize(
+    ("profile", "fault_at", "hint"),
+    [
+        ("cycle", None, "try --profile cccv, or a longer --duration"),
+        ("cccv", "3000", "try --profile cycle, an earlier --fault-at, or a longer --duration"),
+        ("drive", None, "try --profile cccv or cycle, or a longer --duration"),
+    ],
+)
+def test_the_over_voltage_hint_does_not_suggest_the_profile_given(
+    tmp_path, capsys, profile, fault_at, hint
+):
+    # "--profile cycle" was told to "try --profile cccv or cycle"
+    out = tmp_path / "ov.csv"
+    argv = ["simulate", "--duration", "3600", "--fault", "over_voltage", "--profile", profile]
+    argv += ["--fault-at", fault_at] if fault_at else []
+    assert main([*argv, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "no over-voltage" in err
+    assert f"({hint})" in err

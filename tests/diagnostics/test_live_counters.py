@@ -66,11 +66,13 @@ def test_real_cycler_files_cycle_table_live_equals_offline(name, capacity_ah, se
 @real
 def test_the_landt_coin_cells_full_discharge_live_is_its_counters_as_offline():
     # a Li/graphite half cell: 0.01-1.0 V; its first discharge from the rest at 2.7 V to
-    # 0.06 V counted 4.4 mAh (the file's discharge counter there), the 0.2 mA logged 4.93
+    # its 0.01 V cut-off counted 6.3 mAh (the file's discharge counter at the end of the
+    # step, the per-cycle table's figure; to the first sample within 5 % of the cut-off,
+    # 0.06 V, where a full discharge used to stop, 4.4 mAh)
     frame = open_log(str(REAL_DATA / CYCLER_FILES[3][0])).frame
     spec = preset("nmc", capacity_ah=0.006).with_overrides(cell_v_min=0.01, cell_v_max=1.0)
     offline = calculate_soh(frame, spec, measured_resistance_ohm=10.0)
-    assert offline.full_cycle_capacity_ah == pytest.approx(0.0044, abs=1e-12)
+    assert offline.full_cycle_capacity_ah == pytest.approx(0.0063, abs=1e-12)
     assert offline.capacity_source == "cycler"
     live = SohTracker(spec, measure_pulses=False)
     _feed(live, SampleBlock.from_frame(frame), 2, largest=2000)
@@ -108,7 +110,7 @@ def test_the_live_engine_passes_the_counters_to_its_cycle_table_and_soh():
     engine.finish()
     soh = engine.results()["soh"]
     assert soh["capacity_source"] == "cycler"
-    assert soh["full_cycle_capacity_ah"] == pytest.approx(0.0044, abs=1e-12)
+    assert soh["full_cycle_capacity_ah"] == pytest.approx(0.0063, abs=1e-12)
     _rows_equal(engine.cycles.result(), summarize_cycles(frame, capacity_ah=0.006))
 
 

@@ -418,3 +418,35 @@ def test_a_drive_without_steps_says_why_there_is_no_resistance():
     assert soh.soh_resistance_percent is None
     assert f"no resistance: {NO_PULSES_REASON}" in soh.notes
     assert "ramps, it does not step" in NO_PULSES_REASON
+
+
+def test_a_full_discharge_is_the_cycle_tables_discharge_capacity_live_as_offline():
+    """The CLI user's LFP pack (16s 100 Ah, 'cycle'): SOH's "discharge capacity of the
+    last full cycle" read 98.57 Ah where the per-cycle table read 98.92 Ah for the same
+    cycle: the full discharge stopped at the first sample within 5 % of the cut-off, not
+    at the end of the discharge, and counted its edges by another rule. Now they are one
+    figure, also fed in blocks that end in the middle of the charge at the top and of
+    the discharge past the bottom."""
+    from app.diagnostics.cycles import summarize_cycles
+
+    spec = preset("lfp", capacity_ah=100.0, series_cells=16)
+    frame = simulate(spec, "cycle", duration_s=30000, dt_s=1.0, seed=0).to_frame()
+    table = summarize_cycles(frame, capacity_ah=spec.pack_capacity_ah)
+    by_cycle = dict(zip(table["cycle_index"], table["discharge_capacity_ah"], strict=True))
+    res = calculate_soh(frame, spec)
+    full = [r for r in res.full_cycles if r["full"]]
+    assert len(full) >= 2
+    for row in full:
+        assert row["discharge_capacity_ah"] == pytest.approx(by_cycle[row["cycle_index"]], rel=1e-9)
+    assert res.capacity_ah == pytest.approx(98.9, abs=0.1)
+    block = SampleBlock.from_frame(frame)
+    i = frame["current_a"].to_numpy()
+    edges = np.flatnonzero(np.diff(np.sign(np.round(i))) != 0)
+    cuts = sorted({0, len(block), *(edges - 1).tolist(), *edges.tolist(), *(edges + 1).tolist()})
+    tracker = SohTracker(spec, measure_pulses=False)
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        tracker.update(block.slice(a, b))
+    assert_same(
+        calculate_soh(frame, spec, measured_resistance_ohm=1e-3).to_dict(),
+        tracker.result(measured_resistance_ohm=1e-3).to_dict(),
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from app.core.samples import SampleBlock
 from app.core.spec import preset
+from app.diagnostics.cycles import summarize_cycles
 from app.diagnostics.soh import SohTracker, calculate_soh
 from app.hardware.simulator import NoiseSpec, simulate
 
@@ -31,9 +32,15 @@ def test_full_cycle_capacity_is_the_cyclers_count_not_the_rounded_current():
     assert counted.capacity_source == "cycler" and plain.capacity_source == "integrated"
     ratio = counted.full_cycle_capacity_ah / plain.full_cycle_capacity_ah
     assert ratio == pytest.approx(0.176 / 0.2, abs=0.1e-3 / 0.0063)  # within a 0.1 mAh step
-    # the per-cycle table's counted discharge, down to the bottom the SOH's full discharge
-    # stops at (the counter's figure to 3.53 V: 95 % of the 6.3 mAh)
-    assert 0.0059 < counted.full_cycle_capacity_ah <= 0.0063
+    # a full discharge runs to the end of the discharge (the cycler's cut-off), not to the
+    # first sample at the bottom: the per-cycle table's discharge capacity, counted as
+    # integrated (6.3 mAh counted; was 6.0 mAh, the count to the 3.53 V bottom)
+    for res, frame in ((counted, coin_cell_frame()), (plain, coin_cell_frame(with_counters=False))):
+        table = summarize_cycles(frame, capacity_ah=COIN.pack_capacity_ah)
+        assert [r["discharge_capacity_ah"] for r in res.full_cycles] == pytest.approx(
+            list(table["discharge_capacity_ah"]), rel=1e-12
+        )
+    assert counted.full_cycle_capacity_ah == pytest.approx(0.0063, rel=1e-12)
 
 
 def test_a_counter_that_does_not_fit_the_current_is_not_taken():
