@@ -180,7 +180,9 @@ def _fmt(value, unit="", digits=3) -> str:
 def _judged_spread(cb: dict) -> str:
     """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged, on
     the samples it names, then the last sample's (of any SOC)."""
-    now = f"{_fmt(cb['spread_mv'], ' mV')} now"
+    from app.diagnostics.cell_balance import spread_now_note
+
+    now = f"{_fmt(cb['spread_mv'], ' mV')} now{spread_now_note(cb)}"
     if cb.get("spread_judged_mv") is None or not cb.get("judged_on"):
         return f"spread {now}"
     return f"spread {_fmt(cb['spread_judged_mv'], ' mV')} ({cb['judged_on']}), {now}"

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.resistance_text import resistance_text
-from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
+from app.diagnostics.cell_balance import (
+    spread_now_note,
+    suspect_cell_readings,
+    suspect_cells_text,
+)
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
@@ -165,7 +169,7 @@ def _fade(r: dict) -> Finding:
 def _judged_spread(r: dict) -> str:
     """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged on
     the samples it names, then the last sample's (of any SOC)."""
-    now = f"{_num(r.get('spread_mv'), '.0f', ' mV')} now"
+    now = f"{_num(r.get('spread_mv'), '.0f', ' mV')} now{spread_now_note(r)}"
     if r.get("spread_judged_mv") is None or not r.get("judged_on"):
         return f"spread {now}"
     return f"spread {_num(r['spread_judged_mv'], '.0f', ' mV')} ({r['judged_on']}), {now}"

@@ -470,6 +470,15 @@ def _internal_resistance(r: dict) -> ResultSummary:
     return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
 
 
+def _spread_now_text(r: dict) -> str | None:
+    """'424.0 mV (at rest at 1 % SOC, outside 20-95 % SOC: ...; not judged)': the last
+    sample's spread, and why it is not judged when it lies where healthy cells fan out."""
+    from app.diagnostics.cell_balance import spread_now_note
+
+    value = _fmt(r.get("spread_mv"), "{:.1f}", "mV")
+    return None if value is None else value + spread_now_note(r)
+
+
 def _cell_balance(r: dict) -> ResultSummary:
     status = _status(r.get("status"))
     advice = r.get("recommendation") or None
@@ -478,7 +487,7 @@ def _cell_balance(r: dict) -> ResultSummary:
     outliers = r.get("outlier_cells") or []
     numbers = _numbers(
         ("Action", _BALANCE_ACTIONS.get(r.get("action"), r.get("action"))),
-        ("Spread now", _fmt(r.get("spread_mv"), "{:.1f}", "mV")),
+        ("Spread now", _spread_now_text(r)),
         ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
         ("Under load, any SOC (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
         ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
@@ -808,6 +817,8 @@ def fault_values(f: dict) -> str:
     ch_fmt, ch_unit = _channel_format(f.get("channel"))
     for key, template, fmt, unit in (
         ("voltage_v", "at {}", "{:.3f}", "V"),
+        # an open circuit that ended as current flowed through the cell: it conducts
+        ("ended_by_current_a", "ended as {} flowed through it (not open)", "{:.2f}", "A"),
         ("spread_mv", "spread {}", "{:.1f}", "mV"),
         ("soc_spread_pct", "SOC spread {}", "{:.1f}", "%"),
         ("worst_value", "reads {}", ch_fmt, ch_unit),

@@ -15,6 +15,7 @@ from app.diagnostics.cell_balance import (
     SOC_JUDGE_RANGE,
     CellBalanceTracker,
     check_cell_balance,
+    spread_now_note,
 )
 from app.hardware.simulator import simulate
 
@@ -86,3 +87,33 @@ def test_the_texts_name_the_samples_each_figure_is_of():
     assert "mid SOC" not in text
     assert text.startswith("spread 12 mV (rest, 20-95 % SOC), 140 mV now, max 150 mV")
     assert _judged_spread(r) == "spread 12 mV (rest, 20-95 % SOC), 140 mV now"
+
+
+@pytest.mark.parametrize("chem", ["lfp", "nmc"])
+def test_a_wide_spread_now_at_the_end_of_discharge_says_why_it_is_not_judged(chem):
+    """A discharge to empty then a rest: the cells fan out by hundreds of mV on the
+    steep end of the OCV curve ("424 mV now ... cells balanced" read as a
+    contradiction). The result says where "now" is, and the texts of the CLI and the
+    report say why that spread is not the one judged; a log ending mid-SOC has no
+    such note."""
+    from app.cli.cmd_analyze import _judged_spread as cli_text
+    from app.reports.verdicts import _judged_spread as report_text
+
+    spec = preset(chem, capacity_ah=5.0, series_cells=4)
+    block = simulate(spec, "cc", 5400, 1.0, 1, initial_soc_pct=60, c_rate=-1.0, soc_spread_pct=2)
+    r = check_cell_balance(block, spec)
+    assert r.spread_mv >= 100.0 and r.spread_judged_mv < 30.0
+    assert r.rest_now and r.now_in_judged_range is False and r.soc_now_pct < SOC_JUDGE_RANGE[0]
+    d = r.to_dict()
+    note = spread_now_note(d)
+    assert f"at rest at {r.soc_now_pct:.0f} % SOC, outside 20-95 % SOC" in note
+    assert f"cells {r.soc_imbalance_pct:.1f} % SOC apart" in note and "not judged" in note
+    for text in (cli_text(d), report_text(d)):
+        assert f"now{note}" in text
+    from app.views.diagnostics_catalog import _spread_now_text  # (the window's card)
+
+    assert _spread_now_text(d).endswith(note)
+
+    mid = simulate(spec, "cc", 600, 1.0, 1, initial_soc_pct=60, c_rate=-1.0, soc_spread_pct=2)
+    r = check_cell_balance(mid, spec)
+    assert r.now_in_judged_range is True and spread_now_note(r.to_dict()) == ""

@@ -144,3 +144,41 @@ def test_soc_and_balance_draw_the_line_at_the_same_voltage(side):
         soc = calculate_soc(bad, SPEC)[1]
         assert (balance.implausible_cells == [2]) is left_out, value
         assert np.array_equal(soc, soc_missing) is left_out, value
+
+
+def test_a_cell_collapsing_through_the_band_is_left_out_of_the_others_figures():
+    """A runaway's cell collapses from 4 V to 0 V in a few seconds, through the
+    plausible band: those few readings gave 'The other 15 cells' a spread of
+    2.6 V and a trend of hundreds of mV/h while the 15 stayed within 7-17 mV. The
+    figures are the other cells' (fed in any blocks)."""
+    from app.diagnostics.cell_balance import CellBalanceTracker
+    from app.hardware.simulator import Fault
+
+    spec = preset("nmc", series_cells=16)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=3600,
+        seed=0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("thermal_runaway", 900, cell=3)],
+    )
+    res = check_cell_balance(block, spec)
+    assert res.implausible_cells == [3] and res.implausible_readings[0]["reading_now"]
+    others = np.stack([block[f"cell_{k}_v"] for k in range(1, 17) if k != 3])
+    spread = np.ptp(others, axis=0) * 1000.0
+    assert spread.max() < 20.0  # (the 15 stay close all along)
+    assert res.spread_max_mv <= spread.max() + 1e-9
+    for key in ("spread_mv", "spread_at_rest_mv", "spread_judged_mv", "spread_history_mv"):
+        assert spread.min() - 1e-9 <= getattr(res, key) <= spread.max() + 1e-9, key
+    assert abs(res.spread_trend_mv_per_h) < 5.0
+    assert "The other 15 cells: cells balanced" in res.recommendation
+    # live: the same result whatever the blocks
+    rng = np.random.default_rng(5)
+    tracker = CellBalanceTracker(spec)
+    start = 0
+    while start < len(block):
+        stop = min(len(block), start + int(rng.integers(1, 700)))
+        tracker.update(block.slice(start, stop))
+        start = stop
+    assert tracker.result() == res

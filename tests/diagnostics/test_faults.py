@@ -1421,3 +1421,66 @@ def test_sum_rows_is_numpys_row_by_row_sum_for_any_number_of_bins():
     assert np.array_equal(sum_rows(a), whole)
     for j in range(40):  # one bin at a time: the same bits as in the batch
         assert sum_rows(a[:, j : j + 1])[0] == whole[j]
+
+
+def test_episode_tracker_holds_a_confirmed_episode_through_unjudged_bins():
+    """Bins where the condition cannot be judged (``hold``) do not end a confirmed
+    episode, which lasts through them until a judged bin shows the condition gone;
+    they confirm no episode (whatever the split)."""
+    t0 = np.arange(0.0, 400.0, 5.0)
+    t1 = t0 + 4.0
+    cond = np.zeros(len(t0), dtype=bool)
+    hold = np.zeros(len(t0), dtype=bool)
+    cond[10:14] = True  # confirmed (20 s >= the 5 s debounce)
+    hold[14:40] = True  # unjudged: the episode goes on
+    cond[40:42] = True  # judged again, still on
+    hold[45:50] = True  # after a judged False bin: nothing held
+    cond[60:61] = True  # one bin, below the debounce ...
+    hold[61:70] = True  # ... is not confirmed by unjudged bins
+    hold[75:] = True  # ... and an episode open at the end lasts to the end
+    cond[73:75] = True
+
+    def run(splits):
+        tr = EpisodeTracker("x", ["ch"], debounce_s=5.0, merge_gap_s=0.0)
+        for a, b in zip(splits[:-1], splits[1:], strict=True):
+            tr.feed(t0[a:b], t1[a:b], cond[None, a:b], hold=hold[None, a:b])
+        return [(e.start_time_s, e.end_time_s) for e in tr.episodes]
+
+    whole = run([0, len(t0)])
+    assert whole == [(50.0, 209.0), (365.0, 399.0)]
+    for splits in ([0, 14, 15, 40, 41, 61, 62, 75, len(t0)], [0, *range(1, len(t0) + 1)]):
+        assert run(splits) == whole
+
+
+def test_a_dead_cell_s_faults_last_while_it_reads_0_v():
+    """A cell collapsed by a runaway reads ~0 V to the end of the log. Its imbalance
+    (judged at rest only) lasts through the charge that follows the rest and to the
+    end; its open circuit (a cell at 0 V with no current) ends where the charge
+    current flows through it, which says it conducts (its detail says so), and is
+    not raised again when the pack rests: live as offline."""
+    spec = preset("nmc", series_cells=16)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=3600,
+        seed=0,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("thermal_runaway", 900, cell=3)],
+    )
+    res = detect_faults(block, spec)
+    end = float(block["time_s"][-1])
+    cell3 = {}
+    for f in res.faults:
+        if f.channel == "cell_3_v":
+            cell3.setdefault(f.kind.value, []).append(f)
+    assert [(f.end_time_s) for f in cell3["under_voltage"]] == [end]
+    (imbalance,) = cell3["cell_imbalance"]
+    assert imbalance.end_time_s == end
+    (open_circuit,) = cell3["open_circuit"]  # not a second one at the rest at 3300 s
+    i = block["current_a"]
+    t = block["time_s"]
+    after = (t > open_circuit.end_time_s) & (t <= open_circuit.end_time_s + 10)
+    assert open_circuit.end_time_s < 1800 and np.median(np.abs(i[after])) > 1.0  # the charge
+    assert open_circuit.detail["ended_by_current_a"] > 1.0
+    rng = np.random.default_rng(3)
+    assert _live(block, spec, rng.integers(1, 400, size=len(block))) == res.to_list()

@@ -13,8 +13,17 @@
   C/10 held steady for 30 s), the current drops to ~0 for 10 s without the step
   changing: the circuit opened while current was commanded.
 
+A cell that reads ~0 V while the string carries current conducts: it is not
+open (shorted, or its sense wire is open: the under-voltage fault covers it).
+Its open-circuit episode ends there, with ``ended_by_current_a`` (the current
+then) in its detail, and the cell is not called open again until it has read a
+normal voltage (a dead cell that carried current and rests again is the same
+dead cell, not a connection that opened).
+
 **Cell imbalance** -- judged at rest only (|I| <= C/50 for 5 min, so that the
-cells' overpotentials have relaxed and their voltages are OCVs): the spread of
+cells' overpotentials have relaxed and their voltages are OCVs); an imbalance
+goes on through the load between two rests (the tracker's ``hold``) until a
+judged rest shows it gone or the log ends: the spread of
 the cells' SOC (through the spec's OCV table) and of their voltages. Both must
 exceed the threshold: the voltage spread alone misleads on the steep ends of the
 OCV curve (1 % SOC is ~100 mV near empty), the SOC spread alone on the flat
@@ -84,6 +93,9 @@ class CircuitDetector:
         self._i_hist = History(None, k)
         self._step_hist = History(None, k, 1.0)
         self._latched = False
+        self._refuted = np.zeros(len(layout.cells_v), dtype=bool)  # see _conducted
+        self._refuted_before = self._refuted.copy()  # at the last bin fed (_note_refuted)
+        self._last_t1 = np.nan
         names = list(layout.names)
         self.open = EpisodeTracker(
             FaultKind.OPEN_CIRCUIT,
@@ -118,10 +130,13 @@ class CircuitDetector:
             cells = bb.mean[lay.cells_v]
             ref = sum_rows(cells) if len(lay.cells_v) else np.full(m, spec.pack_v_min)
             cond[lay.i_v] = idle & (v < OC_PACK_FRACTION * ref)
+            refuted = None
             if len(lay.cells_v) >= 2:
                 med = bb.median(lay.cells_v)
-                dead = cells < OC_CELL_FRACTION * spec.cell_v_min
-                cond[lay.cells_v] = idle & dead & (med >= spec.cell_v_min)
+                dead = (cells < OC_CELL_FRACTION * spec.cell_v_min) & (med >= spec.cell_v_min)
+                alive = cells >= OC_CELL_FRACTION * spec.cell_v_min
+                refuted = self._conducted(dead & ~idle & np.isfinite(i), alive)
+                cond[lay.cells_v] = idle & dead & ~refuted
         if lay.has_step:
             cond[lay.i_i] = self._interrupted(bb, i)
         if cond.any() or self.open.has_open_runs:  # (else the tracker has nothing to do)
@@ -132,8 +147,35 @@ class CircuitDetector:
             if lay.has_step:
                 value[lay.i_i] = i
             self.open.feed(bb.t0, bb.t1, cond, 2, value)
+        if refuted is not None:
+            self._note_refuted(bb, i, refuted)
         if len(lay.cells_v) >= 2:
             self._imbalance(bb, i)
+
+    def _note_refuted(self, bb: BinBatch, i: np.ndarray, refuted: np.ndarray) -> None:
+        """Say in its detail why a cell's open-circuit episode ended where current
+        flowed through the cell (see the module doc)."""
+        prev = np.concatenate(([self._refuted_before], refuted[:, :-1].T)).T
+        prev_t1 = np.concatenate(([self._last_t1], bb.t1[:-1]))
+        for k, j in zip(*np.nonzero(refuted & ~prev), strict=True):
+            name = self.layout.names[self.layout.cells_v[k]]
+            for ep in reversed(self.open.episodes):
+                if ep.channel == name and ep.end_time_s == prev_t1[j]:
+                    ep.detail["ended_by_current_a"] = float(i[j])
+                    break
+        self._refuted_before = refuted[:, -1].copy()
+        self._last_t1 = float(bb.t1[-1])
+
+    def _conducted(self, conducts: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        """(cells, bins): a cell has carried current while reading ~0 V (``conducts``)
+        since it last read a normal voltage (``alive``), state carried between calls."""
+        m = conducts.shape[1]
+        idx = np.arange(m)
+        last_set = np.maximum.accumulate(np.where(conducts, idx, -1), axis=1)
+        last_clear = np.maximum.accumulate(np.where(alive, idx, -1), axis=1)
+        out = (last_set > last_clear) | (self._refuted[:, None] & (last_clear < 0))
+        self._refuted = out[:, -1].copy()
+        return out
 
     def _interrupted(self, bb: BinBatch, i: np.ndarray) -> np.ndarray:
         """Current lost during a steady constant-current step (see the module doc)."""
@@ -210,4 +252,5 @@ class CircuitDetector:
             sev[None, :],
             spread_full[None, :],
             aux={"soc_spread_pct": soc_full[None, :], "cell_v": cells_all},
+            hold=~ok[None, :],  # (not at rest: the imbalance goes unjudged, not gone)
         )

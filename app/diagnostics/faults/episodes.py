@@ -91,15 +91,22 @@ class EpisodeTracker:
         value: np.ndarray | None = None,
         weight: np.ndarray | None = None,
         aux: dict[str, np.ndarray] | None = None,
+        hold: np.ndarray | None = None,
     ) -> None:
         """Consume bins (first/last sample times ``t0``/``t1``) with ``cond`` of shape
         (channels, bins). ``t0``, ``t1``, ``severity``, ``value``, ``weight`` and
         each ``aux`` array broadcast to that shape; ``aux`` values at the worst bin
-        go to the detail."""
+        go to the detail. ``hold`` (broadcast alike; None: none): the bins where the
+        condition could not be judged (see the module doc)."""
         cond = np.asarray(cond, dtype=bool)
         n, m = cond.shape
         if m == 0:
             return
+        held = (
+            np.zeros((n, m), dtype=bool)
+            if hold is None
+            else np.broadcast_to(np.asarray(hold, dtype=bool), (n, m)) & ~cond
+        )
         active = cond.any(axis=1) | ~np.isnan(self._run_t0)
         rows = np.flatnonzero(active)
         if not len(rows):
@@ -111,15 +118,28 @@ class EpisodeTracker:
         wgt = np.broadcast_to(1.0 if weight is None else np.asarray(weight, float), (n, m))
         aux = {k: np.broadcast_to(np.asarray(v, float), (n, m)) for k, v in (aux or {}).items()}
         for r in rows:
-            self._feed_row(int(r), t0[r], t1[r], cond[r], sev[r], val[r], wgt[r], aux, m)
+            self._feed_row(int(r), t0[r], t1[r], cond[r], sev[r], val[r], wgt[r], aux, m, held[r])
 
-    def _feed_row(self, r, t0, t1, c, sev, val, wgt, aux, m) -> None:
+    def _feed_row(self, r, t0, t1, c, sev, val, wgt, aux, m, h) -> None:
         open_t0 = self._run_t0[r]
-        spans = runs(c)
+        spans = [(a, b, False) for a, b in runs(c)]
+        if h.any():
+            spans = sorted(spans + [(a, b, True) for a, b in runs(h)])
         if not np.isnan(open_t0) and (not spans or spans[0][0] != 0):
             self._close(r)  # the open run ended before this call's first bin
-        for a, b in spans:
-            continuing = a == 0 and not np.isnan(self._run_t0[r])
+        end = 0  # the end of the last span, while the run is open through it
+        for a, b, is_held in spans:
+            is_open = not np.isnan(self._run_t0[r]) and a == end
+            if is_held:
+                ep = self._run_ep[r]
+                if is_open and ep is not None and ep.end_time_s <= t1[b - 1]:
+                    ep.end_time_s = float(t1[b - 1])  # a confirmed episode goes on
+                    end = b
+                else:
+                    self._close(r)
+                continue
+            end = b
+            continuing = is_open
             if not continuing:
                 self._run_t0[r] = t0[a]
                 self._run_weight[r] = 0.0
@@ -133,7 +153,7 @@ class EpisodeTracker:
                 else:
                     self._run_ep[r] = None
             self._absorb(r, a, b, t0, t1, sev, val, wgt, aux)
-            if b < m:
+            if b < m and not h[b]:
                 self._close(r)
 
     def _absorb(self, r, a, b, t0, t1, sev, val, wgt, aux) -> None:
@@ -180,6 +200,10 @@ class EpisodeTracker:
         ):
             ep.worst = float(self._run_value[r])
             ep.detail.update(self._run_detail[r])
+
+    def open_episode(self, r: int) -> Episode | None:
+        """The confirmed episode row ``r``'s open run belongs to (None: none)."""
+        return None if np.isnan(self._run_t0[r]) else self._run_ep[r]
 
     def _close(self, r: int) -> None:
         self._run_t0[r] = np.nan
