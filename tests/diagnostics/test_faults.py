@@ -1452,6 +1452,29 @@ def test_episode_tracker_holds_a_confirmed_episode_through_unjudged_bins():
         assert run(splits) == whole
 
 
+def test_a_judged_false_bin_after_unjudged_ones_ends_the_episode_in_any_split():
+    """Unjudged bins carry a confirmed episode on; the judged-healthy bin after them
+    ends it, also when the call ends there and the next call opens with unjudged bins
+    (the run was left open and the next call's hold extended it across the rest)."""
+    t0 = np.arange(0.0, 520.0, 5.0)
+    t1 = t0 + 4.0
+    cond = np.zeros(len(t0), dtype=bool)
+    hold = np.zeros(len(t0), dtype=bool)
+    cond[0:4] = True  # confirmed
+    hold[4:6] = True  # unjudged: it goes on
+    hold[100:] = True  # after 94 judged healthy bins: nothing to go on
+
+    def run(splits):
+        tr = EpisodeTracker("x", ["ch"], debounce_s=5.0, merge_gap_s=0.0)
+        for a, b in zip(splits[:-1], splits[1:], strict=True):
+            tr.feed(t0[a:b], t1[a:b], cond[None, a:b], hold=hold[None, a:b])
+        return [(e.start_time_s, e.end_time_s) for e in tr.episodes]
+
+    assert run([0, len(t0)]) == [(0.0, 29.0)]
+    for cut in (6, 7, 100, 101):
+        assert run([0, cut, len(t0)]) == [(0.0, 29.0)], cut
+
+
 def test_a_dead_cell_s_faults_last_while_it_reads_0_v():
     """A cell collapsed by a runaway reads ~0 V to the end of the log. Its imbalance
     (judged at rest only) lasts through the charge that follows the rest and to the

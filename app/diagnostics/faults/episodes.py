@@ -135,6 +135,8 @@ class EpisodeTracker:
                 if is_open and ep is not None and ep.end_time_s <= t1[b - 1]:
                     ep.end_time_s = float(t1[b - 1])  # a confirmed episode goes on
                     end = b
+                    if b < m and not c[b]:
+                        self._close(r)  # judged healthy next: it ended (whatever the split)
                 else:
                     self._close(r)
                 continue
