@@ -271,7 +271,7 @@ class DiagnosticsPage(QWidget):
         self.catalogue.setRootIsDecorated(False)
         self.catalogue.setIndentation(12)
         self.catalogue.setIconSize(QSize(10, 10))
-        self.catalogue.setFixedWidth(240)
+        self.catalogue.setFixedWidth(190)
         self.catalogue.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.group_items: dict[DiagnosticGroup, QTreeWidgetItem] = {}
         self.items: dict[str, QTreeWidgetItem] = {}
@@ -294,6 +294,9 @@ class DiagnosticsPage(QWidget):
         detail_scroll.setWidgetResizable(True)
         detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
         detail_scroll.setWidget(self.detail)
+        # the three columns share a small screen's width (1024 px): the detail keeps
+        # the width its text needs and the results column gives way, down to a card's
+        detail_scroll.setMinimumWidth(self.detail.minimumSizeHint().width() + 16)
 
         results = QFrame(objectName="readouts")
         results_layout = QVBoxLayout(results)
@@ -313,7 +316,8 @@ class DiagnosticsPage(QWidget):
         results_scroll.setWidgetResizable(True)
         results_scroll.setFrameShape(QFrame.Shape.NoFrame)
         results_scroll.setWidget(results)
-        results_scroll.setFixedWidth(380)
+        results_scroll.setMinimumWidth(results.minimumSizeHint().width() + 16)
+        results_scroll.setMaximumWidth(380)
         results_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         body = QHBoxLayout()

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -197,6 +198,9 @@ class LogsPage(QWidget):
         status_row.addWidget(self.map_columns_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.file_list = QListWidget(objectName="logFiles")
+        # a long name is cut in its middle (its end tells files apart), not scrolled to
+        self.file_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.file_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.file_list.itemChanged.connect(self._on_item_changed)
         self.file_list.currentItemChanged.connect(self._on_current_changed)
         self.remove_button = QPushButton("Close file")
@@ -269,23 +273,41 @@ class LogsPage(QWidget):
 
         side = QFrame(objectName="card")
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(
-            QLabel("Files (checked ones are overlaid)", objectName="sectionTitle")
-        )
+        files_title = QLabel("Files (checked ones are overlaid)", objectName="sectionTitle")
+        files_title.setWordWrap(True)
+        side_layout.addWidget(files_title)
+        # the list keeps room for a few files whatever the notes below say (a long
+        # battery warning squeezed it to two rows, the selected file out of sight):
+        # the rest of the panel scrolls under it instead
+        rows = self.file_list.fontMetrics().height() + 8
+        self.file_list.setMinimumHeight(4 * rows + 2 * self.file_list.frameWidth())
+        self.file_list.setMaximumHeight(8 * rows + 2 * self.file_list.frameWidth())
         side_layout.addWidget(self.file_list, 1)
         file_buttons = QHBoxLayout()
         file_buttons.addWidget(self.remove_button)
         file_buttons.addWidget(self.remap_button)
         side_layout.addLayout(file_buttons)
-        side_layout.addWidget(self.file_info)
-        side_layout.addWidget(QLabel("Battery of the selected file", objectName="sectionTitle"))
-        side_layout.addLayout(form)
-        side_layout.addWidget(self.apply_spec_button)
-        side_layout.addWidget(self.spec_note)
-        side_layout.addSpacing(8)
+        details = QWidget(objectName="logDetails")
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(self.file_info)
+        details_layout.addWidget(
+            QLabel("Battery of the selected file", objectName="sectionTitle", wordWrap=True)
+        )
+        details_layout.addLayout(form)
+        details_layout.addWidget(self.apply_spec_button)
+        details_layout.addWidget(self.spec_note)
+        details_layout.addSpacing(8)
         for button in (self.diagnostics_button, self.import_button, self.replay_button):
-            side_layout.addWidget(button)
-        side_layout.addWidget(self.action_label)
+            details_layout.addWidget(button)
+        details_layout.addWidget(self.action_label)
+        details_layout.addStretch(1)
+        self.details_scroll = QScrollArea(objectName="logDetailsScroll")
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_scroll.setWidget(details)
+        side_layout.addWidget(self.details_scroll, 3)
         side.setMinimumWidth(260)
 
         # the plots are made when first needed: they cost more than the rest of
@@ -312,16 +334,23 @@ class LogsPage(QWidget):
         ica_layout.addLayout(selector)
         ica_layout.addLayout(self._plot_slots[2], 1)
         self.tabs = QTabWidget()
-        for slot, title in zip(
+        # short titles, all three in view on a small screen (1024 px); the bar
+        # scrolls when the plots are narrower still
+        self.tabs.setUsesScrollButtons(True)
+        for slot, title, tip in zip(
             self._plot_slots[:2],
-            ("Voltage · current · temperature", "Capacity · efficiency per cycle"),
+            ("Time series", "Per cycle"),
+            ("Voltage, current and temperature against time",
+             "Capacity and efficiency of each cycle"),
             strict=True,
-        ):
+        ):  # fmt: skip
             tab = QWidget()
             tab.setLayout(slot)
             slot.setContentsMargins(0, 0, 0, 0)
             self.tabs.addTab(tab, title)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, tip)
         self.tabs.addTab(ica_tab, "dQ/dV")
+        self.tabs.setTabToolTip(2, "Incremental capacity (dQ/dV) of one cycle")
 
         splitter = QSplitter()
         splitter.addWidget(side)
