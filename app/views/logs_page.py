@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatteryOSError
 from app.core.spec import PRESETS, Chemistry
 from app.views.background import SerialWorker
-from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
+from app.views.log_plots import PARTIAL_NOTE, CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
 from app.views.spec_dialog import BOL_RESISTANCE_TIP, CHEMISTRY_NAMES, ResistanceSpinBox
 from app.views.theme import ThemePalette
 
@@ -81,6 +81,13 @@ def _file_info(analysis) -> str:
         f"{analysis.format_name} · {len(analysis.frame):,} samples over {span / scale:.3g} {unit}"
         + (f" · started {start[:19].replace('T', ' ')}" if start else "")
     )
+
+
+def _cycle_list(cycles: list[int], most: int = 8) -> str:
+    """``cycle 1`` / ``cycles 1, 20`` / the first ``most`` and how many more."""
+    shown = ", ".join(str(c) for c in cycles[:most])
+    more = f" and {len(cycles) - most} more" if len(cycles) > most else ""
+    return f"cycle{'s' if len(cycles) > 1 else ''} {shown}{more}"
 
 
 def _message(exc: BaseException, what: str) -> str:
@@ -333,6 +340,11 @@ class LogsPage(QWidget):
         selector.addWidget(self.ica_note, 1)
         ica_layout.addLayout(selector)
         ica_layout.addLayout(self._plot_slots[2], 1)
+        # which cycles of the shown files are partial (hollow diamonds on the plot)
+        self.cycle_note = QLabel("", objectName="mutedText", wordWrap=True)
+        self.cycle_note.setContentsMargins(8, 4, 8, 0)
+        self.cycle_note.setVisible(False)
+        self._plot_slots[1].addWidget(self.cycle_note)
         self.tabs = QTabWidget()
         # short titles, all three in view on a small screen (1024 px); the bar
         # scrolls when the plots are narrower still
@@ -635,6 +647,15 @@ class LogsPage(QWidget):
         logs = self.shown_logs()
         self.time_plots.show_logs(logs)
         self.cycle_plots.show_logs(logs)
+        partial = self.cycle_plots.partial_cycles
+        self.cycle_note.setText(
+            f"{PARTIAL_NOTE}. "
+            + "; ".join(f"{name}: {_cycle_list(cycles)}" for name, cycles in partial.items())
+            if partial
+            else ""
+        )
+        self.cycle_note.setToolTip(self.cycle_note.text())
+        self.cycle_note.setVisible(bool(partial))
         self._fill_cycles()
 
     def _fill_cycles(self) -> None:
