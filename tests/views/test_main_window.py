@@ -4,7 +4,7 @@ recording, recent recordings, remembered layout."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QPoint, QSize
 from PySide6.QtWidgets import QScrollArea
 
 from app.hardware.acquisition import AcquisitionState
@@ -323,6 +323,7 @@ def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
     under a long battery warning. (The stack's minimum was its widest page's, 1043 px
     wide for the History page's filters: every page scrolled sideways.)"""
     from app.views.alerts_page import CURRENT_COLUMNS
+    from app.views.diagnostics_catalog import ResultSummary, Status
 
     from .test_alerts_views import CRITICAL, WARNING, feed, raised
 
@@ -364,6 +365,23 @@ def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
             assert _shown_in(card, area) and card.visibleRegion().boundingRect() == card.rect()
             detail = window.findChild(QScrollArea, "detailScroll")
             assert not detail.horizontalScrollBar().isVisible()
+            # the widest chip on every card and the longest signature: nothing cut off
+            # on the right of its column (the cards were, the detail scrolled sideways)
+            for each in diagnostics.cards.values():
+                each.show_summary(ResultSummary(Status.UNAVAILABLE, reason="no data"))
+            diagnostics.select("internal_resistance")
+            results = window.findChild(QScrollArea, "resultsScroll")
+            qtbot.waitUntil(
+                lambda r=results, d=detail: (
+                    r.widget().width() <= r.viewport().width()
+                    and d.widget().width() <= d.viewport().width()
+                )
+            )
+            for each in diagnostics.cards.values():
+                assert each.chip.mapTo(results.viewport(), QPoint(each.chip.width(), 0)).x() <= (
+                    results.viewport().width()
+                ), each.info.key
+            assert not area.horizontalScrollBar().isVisible()
         elif page is Page.ALERTS:
             table = window.alerts_page.current_table
             assert table.rowCount() >= 2
