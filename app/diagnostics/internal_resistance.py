@@ -115,12 +115,14 @@ from app.core.spec import BatterySpec
 from app.diagnostics.pulse_detection import (
     EVAL_TIMES_S,
     OHMIC_WITHIN_S,
+    CurrentSpan,
     PulseSettings,
     first_departure,
     first_departures,
     hppc_resistances_raw,
     interp_within,
     median,
+    no_pulses_reason,
     noise_sigma,
     noise_sigma_columns,
     noise_sigmas,
@@ -266,6 +268,7 @@ class InternalResistanceTracker:
         self._cell_temp_cols: list[str] = []
         self._has_step_index = False
         self._last_i = 0.0
+        self.current_span = CurrentSpan()
         # fit budget: tokens in the bucket as of global sample index _bucket_k
         self._bucket = float(self.settings.fit_budget_burst)
         self._bucket_k = 0
@@ -329,9 +332,16 @@ class InternalResistanceTracker:
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
         """Consume one block (in time order). Returns no columns."""
         if len(block):
-            self._buf.append(self._columns(block))
+            cols = self._columns(block)
+            self.current_span.add(cols["t"], cols["i"])
+            self._buf.append(cols)
             self._advance()
         return {}
+
+    def no_pulses_reason(self) -> str:
+        """Why no pulse was found, as the current of the samples seen so far shows it."""
+        step_a, _tol, rest_a = self.settings.currents(self.spec)
+        return no_pulses_reason(self.current_span, step_a, rest_a)
 
     # --- detection and following -------------------------------------------
     def _advance(self) -> None:

@@ -47,12 +47,59 @@ import numpy as np
 from app.core.spec import BatterySpec
 
 #: Why no resistance was measured when no pulse was found: what a pulse is, in a line, so a
-#: user with a drive log knows it is not a failure (a drive cycle's current ramps and
-#: drifts; its first pulse is usually the step from a rest into a charge or discharge).
+#: user knows it is not a failure. :func:`no_pulses_reason` adds what the log's current
+#: did (it said "a drive cycle's current ramps" of every log, a constant-current one too).
 NO_PULSES_REASON = (
-    "no current pulses: no step away from a settled current that then held its level "
-    "for a few seconds (a drive cycle's current ramps, it does not step)"
+    "no current pulses: no step away from a settled current that then held its new "
+    "level for a few seconds"
 )
+
+
+@dataclass
+class CurrentSpan:
+    """The range of a log's current and how long it lasted, gathered block by block
+    (the live tracker and the offline run fill it alike)."""
+
+    n: int = 0
+    t_first: float = math.nan
+    t_last: float = math.nan
+    i_min: float = math.inf
+    i_max: float = -math.inf
+
+    def add(self, t: np.ndarray, i: np.ndarray) -> None:
+        ok = np.isfinite(i)
+        if not ok.any():
+            return
+        if self.n == 0:
+            self.t_first = float(t[0])
+        self.t_last = float(t[-1])
+        self.n += int(ok.sum())
+        self.i_min = min(self.i_min, float(i[ok].min()))
+        self.i_max = max(self.i_max, float(i[ok].max()))
+
+
+def no_pulses_reason(span: CurrentSpan | None, step_a: float, rest_a: float) -> str:
+    """:data:`NO_PULSES_REASON` and what the current did instead, true of the log at
+    hand: at rest throughout, within less than a step (``step_a``: a constant-current
+    excerpt), or moving but never stepping to a level it held."""
+    if span is None or span.n == 0:
+        return NO_PULSES_REASON
+    seconds = span.t_last - span.t_first
+    over = f" over the log's {seconds:.3g} s" if math.isfinite(seconds) else ""
+    lo, hi = span.i_min, span.i_max
+    if max(abs(lo), abs(hi)) <= rest_a:
+        return f"{NO_PULSES_REASON}: the current stays at rest (within ±{rest_a:.3g} A){over}"
+    if hi - lo < step_a:
+        level = f"{lo:.3g} A" if f"{lo:.3g}" == f"{hi:.3g}" else f"{lo:.3g} to {hi:.3g} A"
+        return (
+            f"{NO_PULSES_REASON}: the current stays at {level}{over}, never changing by a "
+            f"step (C/10, {step_a:.3g} A)"
+        )
+    return (
+        f"{NO_PULSES_REASON}: the current ranges over {lo:.3g} to {hi:.3g} A{over} but "
+        "never steps from a settled level to one it holds"
+    )
+
 
 #: Times into the pulse at which the resistance is reported (r_2s, r_10s, r_30s):
 #: the FreedomCAR HPPC test reads its 10 s discharge and regen resistances at the

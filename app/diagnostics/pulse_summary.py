@@ -39,6 +39,8 @@ class InternalResistanceResult(DiagnosticResult):
     r_10s_by_soc: list[dict] = field(default_factory=list)
     r_10s_by_temperature: list[dict] = field(default_factory=list)
     thresholds: dict = field(default_factory=dict)
+    #: why no pulse was found, of this log's current (None when there are pulses)
+    no_pulses_reason: str | None = None
 
 
 def median_of(values) -> float | None:
@@ -138,6 +140,7 @@ def summarize_pulses(
         ),
         voltage_source=tracker.voltage_source,
         n_pulses=len(records),
+        no_pulses_reason=None if records else tracker.no_pulses_reason(),
         pulses=records,
         median_r_ohmic_ohm=median_of(r["r_ohmic_ohm"] for r in records),
         median_r_10s_ohm=median_of(r["r_10s_ohm"] for r in records),

@@ -1139,6 +1139,8 @@ def build_soh_result(
             notes.append(
                 f"no resistance: {found} current pulses found, none gave a {metric}"
                 if found
+                else f"no resistance: {ir.no_pulses_reason or NO_PULSES_REASON}"
+                if ir is not None
                 else f"no resistance: {NO_PULSES_REASON}"
             )
     # --- ICA

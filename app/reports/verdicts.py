@@ -105,7 +105,8 @@ def _soh(r: dict) -> Finding:
 def _resistance(ir: dict, soh: dict | None) -> Finding:
     title = "Internal resistance"
     if not ir or not ir.get("n_pulses"):
-        return Finding("internal_resistance", title, Verdict.NOT_APPLICABLE, NO_PULSES_REASON)
+        reason = (ir or {}).get("no_pulses_reason") or NO_PULSES_REASON
+        return Finding("internal_resistance", title, Verdict.NOT_APPLICABLE, reason)
     shown = headline_resistances(ir)
     n = ir["n_pulses"]
     readings = [f"{m.label} {resistance_text(m.cell_ohm)} per cell" for m in shown]

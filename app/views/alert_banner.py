@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from app.core import schema
 from app.diagnostics.alerts import Comparison, Threshold
@@ -93,8 +101,15 @@ class AlertBanner(QFrame):
         super().__init__(parent, objectName="alertBanner")
         self.key: int | None = None
         self.title = QLabel(objectName="alertBannerTitle")
-        self.text = QLabel(objectName="alertBannerText")
+        # the alert's line wraps rather than widening the window past a small screen,
+        # and the comment field keeps room to read its hint and type in
+        self.text = QLabel(objectName="alertBannerText", wordWrap=True)
+        self.text.setMinimumWidth(120)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.comment = QLineEdit(placeholderText="comment (optional)")
+        self.comment.setMinimumWidth(
+            self.comment.fontMetrics().horizontalAdvance(self.comment.placeholderText()) + 24
+        )
         self.comment.setMaximumWidth(260)
         self.ack_button = QPushButton("Acknowledge")
         self.show_button = QPushButton("All alerts")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -160,6 +161,9 @@ class DashboardPage(QWidget):
         self.cursor_label = QLabel(CURSOR_HINT, objectName="cursorReadout")
         self.cursor_label.setTextFormat(Qt.TextFormat.RichText)
         self.cursor_label.setContentsMargins(12, 4, 12, 0)
+        # the read-out of every column at the cursor wraps: on one line it set the
+        # page's minimum width past a small screen's
+        self.cursor_label.setWordWrap(True)
 
         plots_column = QVBoxLayout()
         plots_column.setContentsMargins(0, 0, 0, 0)
@@ -170,7 +174,14 @@ class DashboardPage(QWidget):
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         body.addLayout(plots_column, 1)
-        body.addWidget(self.readouts)
+        # the read-outs scroll in their column on a short screen; the plots keep the height
+        self.readouts_scroll = QScrollArea(objectName="readoutsScroll")
+        self.readouts_scroll.setWidgetResizable(True)
+        self.readouts_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.readouts_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.readouts_scroll.setWidget(self.readouts)
+        self.readouts_scroll.setFixedWidth(200)
+        body.addWidget(self.readouts_scroll)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

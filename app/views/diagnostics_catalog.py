@@ -447,7 +447,8 @@ def _internal_resistance(r: dict) -> ResultSummary:
 
     n = r.get("n_pulses")
     if not n:
-        return ResultSummary(Status.UNAVAILABLE, reason=NO_PULSES_REASON, method=r.get("method"))
+        reason = r.get("no_pulses_reason") or NO_PULSES_REASON
+        return ResultSummary(Status.UNAVAILABLE, reason=reason, method=r.get("method"))
     measured = [(m.label, m.cell_ohm, m.pulses) for m in measured_resistances(r)]
     pack = r.get("median_r_10s_ohm")  # shown when it is not one cell's
     numbers = _numbers(

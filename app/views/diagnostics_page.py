@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import os
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -166,7 +166,7 @@ class ResultCard(QFrame):
         self.info = info
         self.setObjectName("card")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.title_label = QLabel(info.title, objectName="cardTitle")
+        self.title_label = QLabel(info.title, objectName="cardTitle", wordWrap=True)
         self.chip = StatusChip()
         self.headline_label = _label("", "cardHeadline")
         self.numbers_label = _label("", "mutedText", rich=True)
@@ -200,6 +200,29 @@ class ResultCard(QFrame):
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.info.key)
         super().mousePressEvent(event)
+
+
+class _ColumnScroll(QScrollArea):
+    """A column that scrolls up and down only, never narrower than its content's minimum
+    (which follows the results shown): content wider than the column was cut off on its
+    right, a card's status chip with it."""
+
+    def __init__(self, name: str, content: QWidget):
+        super().__init__(objectName=name)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(content)
+        content.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        content = self.widget().minimumSizeHint().width()
+        return QSize(content + self.verticalScrollBar().sizeHint().width(), 80)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the content's minimum may have changed
+        return super().eventFilter(watched, event)
 
 
 class DetailPanel(QWidget):
@@ -247,7 +270,11 @@ class DetailPanel(QWidget):
 
     def show_info(self, info: DiagnosticInfo, summary: ResultSummary) -> None:
         self.title_label.setText(info.title)
-        self.signature_label.setText(f"app.diagnostics.{info.signature}  ·  {info.group.value}")
+        # may break after a dot or a bracket (zero-width spaces): on one line the longest
+        # signature set the detail's minimum width past a small screen's share
+        signature = f"app.diagnostics.{info.signature}"
+        signature = signature.replace(".", ".\u200b").replace("(", "(\u200b")
+        self.signature_label.setText(f"{signature}  ·  {info.group.value}")
         self.summary_label.setText(info.summary)
         self.inputs_label.setText(
             "<br>".join(f"• {html.escape(line)}" for line in info.inputs)  # one per line
@@ -288,7 +315,7 @@ class DiagnosticsPage(QWidget):
         self.catalogue.setRootIsDecorated(False)
         self.catalogue.setIndentation(12)
         self.catalogue.setIconSize(QSize(10, 10))
-        self.catalogue.setFixedWidth(240)
+        self.catalogue.setFixedWidth(190)
         self.catalogue.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.group_items: dict[DiagnosticGroup, QTreeWidgetItem] = {}
         self.items: dict[str, QTreeWidgetItem] = {}
@@ -307,10 +334,9 @@ class DiagnosticsPage(QWidget):
         self.catalogue.currentItemChanged.connect(self._on_current_item_changed)
 
         self.detail = DetailPanel()
-        detail_scroll = QScrollArea(objectName="detailScroll")
-        detail_scroll.setWidgetResizable(True)
-        detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        detail_scroll.setWidget(self.detail)
+        # the three columns share a small screen's width (1024 px): the detail and the
+        # results keep the width their text needs, the results give way down to it
+        detail_scroll = _ColumnScroll("detailScroll", self.detail)
 
         results = QFrame(objectName="readouts")
         results_layout = QVBoxLayout(results)
@@ -326,12 +352,8 @@ class DiagnosticsPage(QWidget):
                 self.cards[info.key] = card
                 results_layout.addWidget(card)
         results_layout.addStretch(1)
-        results_scroll = QScrollArea(objectName="resultsScroll")
-        results_scroll.setWidgetResizable(True)
-        results_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        results_scroll.setWidget(results)
-        results_scroll.setFixedWidth(380)
-        results_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        results_scroll = _ColumnScroll("resultsScroll", results)
+        results_scroll.setMaximumWidth(380)
 
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)

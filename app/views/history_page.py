@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -134,6 +135,29 @@ def row_cells(tab: str, row) -> list[str]:
     ]
 
 
+class _HistoryTable(QTableWidget):
+    """A table that says, across its empty viewport, why it is empty."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.placeholder = "Not loaded yet."
+
+    def set_placeholder(self, text: str) -> None:
+        self.placeholder = text
+        self.viewport().update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)
+        if self.rowCount() or not self.placeholder:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        box = self.viewport().rect().adjusted(24, 24, -24, -24)
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        painter.drawText(box, int(flags), self.placeholder)
+        painter.end()
+
+
 class HistoryPage(QWidget):
     """Tabs of past data with filters. Emits what the user asked for."""
 
@@ -169,20 +193,41 @@ class HistoryPage(QWidget):
             self.ack_combo.addItem(text, value)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setProperty("accent", True)
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(12, 8, 12, 8)
-        row.setSpacing(8)
-        for widget in (self.period_combo, self.from_edit, QLabel("to"), self.to_edit):
-            row.addWidget(widget)
-        row.addWidget(self.battery_edit, 1)
-        row.addWidget(self.severity_combo)
-        row.addWidget(self.ack_combo)
-        row.addWidget(self.refresh_button)
+        # two rows, the second only with what applies (the dates of a custom period,
+        # the alert filters on their tab): on one row the bar was wider than a small
+        # screen, and dates beside "All time" said a range that was not applied
+        self.range_box = QWidget()
+        dates = QHBoxLayout(self.range_box)
+        dates.setContentsMargins(0, 0, 0, 0)
+        dates.setSpacing(8)
+        for widget in (QLabel("From"), self.from_edit, QLabel("to"), self.to_edit):
+            dates.addWidget(widget)
+        self.alert_filters = QWidget()
+        alert_row = QHBoxLayout(self.alert_filters)
+        alert_row.setContentsMargins(0, 0, 0, 0)
+        alert_row.setSpacing(8)
+        alert_row.addWidget(self.severity_combo)
+        alert_row.addWidget(self.ack_combo)
+        first = QHBoxLayout()
+        first.setSpacing(8)
+        first.addWidget(self.period_combo)
+        first.addWidget(self.battery_edit, 1)
+        first.addWidget(self.refresh_button)
+        second = QHBoxLayout()
+        second.setSpacing(16)
+        second.addWidget(self.range_box)
+        second.addWidget(self.alert_filters)
+        second.addStretch(1)
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(12, 8, 12, 8)
+        rows.setSpacing(8)
+        rows.addLayout(first)
+        rows.addLayout(second)
 
         self.tabs = QTabWidget()
         self.tables: dict[str, QTableWidget] = {}
         for tab, label in zip(TABS, ("Recordings", "Diagnostics", "Alert history"), strict=True):
-            table = QTableWidget(0, len(_COLUMNS[tab]))
+            table = _HistoryTable(0, len(_COLUMNS[tab]))
             table.setHorizontalHeaderLabels(_COLUMNS[tab])
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -254,6 +299,7 @@ class HistoryPage(QWidget):
         self.status_label.setText("Loading…")
         self._repolish(self.status_label)
         self._requested.add(self.current_tab)
+        self.tables[self.current_tab].set_placeholder("Loading…")
         self.query_requested.emit(self.current_tab, self.filters())
 
     def show_rows(self, tab: str, rows: list) -> None:
@@ -268,13 +314,48 @@ class HistoryPage(QWidget):
                     item.setData(Qt.ItemDataRole.UserRole, text)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        table.set_placeholder("" if rows else self.empty_text(tab))
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")
             self.status_label.setText(f"{len(rows):,} row(s)." if rows else "Nothing matches.")
             self._repolish(self.status_label)
         self._on_selection_changed()
 
+    def empty_text(self, tab: str) -> str:
+        """What an empty table of ``tab`` says: what was looked for, and how rows get there."""
+        filters = self.filters()
+        period = self.period_combo.currentData()
+        if period == "custom":
+            when = (
+                f" from {self.from_edit.dateTime().toString('yyyy-MM-dd HH:mm')}"
+                f" to {self.to_edit.dateTime().toString('yyyy-MM-dd HH:mm')}"
+            )
+        elif period is None:
+            when = ""  # all time
+        else:
+            when = f" in the {self.period_combo.currentText().lower()}"
+        kinds = []
+        if tab == "alerts":
+            if filters.severity is not None:
+                kinds.append(filters.severity)
+            if filters.acknowledged is not None:
+                kinds.append("acknowledged" if filters.acknowledged else "unacknowledged")
+        what = {"recordings": "recordings", "diagnostics": "stored diagnostic results",
+                "alerts": "alerts"}[tab]  # fmt: skip
+        what = f"{', '.join(kinds)} {what}" if kinds else what
+        matching = f' matching "{filters.battery}"' if filters.battery else ""
+        how = {
+            "recordings": "A recording is made with ● Record on the Dashboard while a source "
+            "streams (or batteryos record URL), or by Import into database on the Logs page.",
+            "diagnostics": "Results are stored here when they are posted to the REST API "
+            "(File › Sharing); runs on the Diagnostics and Logs pages are not stored.",
+            "alerts": "Every alert raised while a source streams is kept here, with its "
+            "acknowledgement.",
+        }[tab]
+        return f"No {what}{matching}{when}.\n{how}"
+
     def show_error(self, message: str) -> None:
+        self.tables[self.current_tab].set_placeholder(message)
         self.status_label.setObjectName("errorText")
         self.status_label.setText(message)
         self._repolish(self.status_label)
@@ -296,11 +377,13 @@ class HistoryPage(QWidget):
         custom = self.period_combo.currentData() == "custom"
         self.from_edit.setEnabled(custom)
         self.to_edit.setEnabled(custom)
+        self.range_box.setVisible(custom)
 
     def _on_tab_changed(self, _index: int) -> None:
         alerts = self.current_tab == "alerts"
         self.severity_combo.setEnabled(alerts)
         self.ack_combo.setEnabled(alerts)
+        self.alert_filters.setVisible(alerts)
         self.open_button.setVisible(self.current_tab == "recordings")
         if self._requested and self.current_tab not in self._requested:
             self.refresh()  # the page is in use: a tab shows its rows when first opened

@@ -70,6 +70,8 @@ CYCLE_PLOT_COLUMNS = (
     "charge_capacity_ah",
     "discharge_capacity_ah",
     "coulombic_efficiency",
+    # a cycle that starts or ends mid-way, or lacks a half (see app.diagnostics.partial_cycles)
+    "partial",
 )
 
 

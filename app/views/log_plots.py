@@ -127,8 +127,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
     def add_curve(self, row: int, key: str, x, y, color: str, name: str | None = None, **kw):
         if "symbol" in kw and not np.isfinite(np.asarray(y, dtype=float)).any():
             kw = {k: v for k, v in kw.items() if not k.startswith("symbol")}  # nothing to mark
-        item = self.plots[row].plot(x, y, pen=pen(color, kw.pop("style", Qt.PenStyle.SolidLine)),
-                                    name=None, **kw)  # fmt: skip
+        line = pen(color, kw.pop("style", Qt.PenStyle.SolidLine)) if kw.pop("line", True) else None
+        item = self.plots[row].plot(x, y, pen=line, name=None, **kw)
         if name is not None:
             self.legend.addItem(item, name)
             self._legend_names[id(self.legend.items[-1][1])] = name
@@ -205,8 +205,34 @@ class TimeSeriesPlots(_PlotStack):
         self.autorange()
 
 
+#: what a partial cycle's mark means (the Logs page's note over the plots)
+PARTIAL_NOTE = (
+    "◇ partial cycle: it starts or ends mid-way, or lacks a charge or a discharge; "
+    "its capacity is not a whole cycle's"
+)
+
+
+def partial_mask(cycles) -> np.ndarray:
+    """The cycles the per-cycle table marks ``partial`` (none in a table without the mark)."""
+    if "partial" not in cycles:
+        return np.zeros(len(cycles), dtype=bool)
+    return cycles["partial"].fillna(False).to_numpy(dtype=bool)
+
+
 class CyclePlots(_PlotStack):
-    """Discharge (solid) and charge (dashed) capacity, and coulombic efficiency, per cycle."""
+    """Discharge (solid) and charge (dashed) capacity, and coulombic efficiency, per cycle.
+
+    A partial cycle (``partial`` in the per-cycle table: see
+    :mod:`app.diagnostics.partial_cycles`) is a hollow diamond off the lines, named in
+    the legend, and listed in :attr:`partial_cycles` (the page's note): a 3 s excerpt's
+    cycle, or a first cycle's 0.02 Ah top-up charge, is not drawn as a whole cycle's
+    capacity.
+    """
+
+    def __init__(self, colors: ThemePalette, parent=None):
+        super().__init__(colors, parent)
+        #: file name -> its partial cycles shown, for the files that have any
+        self.partial_cycles: dict[str, list[int]] = {}
 
     rows = (("Capacity", "Ah", "Cycle"), ("Coulombic efficiency", "%", "Cycle"))
     cycle_axis = True
@@ -214,11 +240,15 @@ class CyclePlots(_PlotStack):
     def show_logs(self, logs: list[tuple[LogAnalysis, str]]) -> None:
         self.clear_curves()
         cycle_numbers: list[np.ndarray] = []
+        self.partial_cycles = {}
         for analysis, color in logs:
             cycles = analysis.cycles
             if cycles.empty:
                 continue
             x = cycles["cycle_index"].to_numpy(dtype=float)
+            partial = partial_mask(cycles)
+            partial_x: list[np.ndarray] = []
+            partial_y: list[np.ndarray] = []
             # a per-cycle table of many cycles: a line (symbols would blot it out); a
             # charge-only log's single cycle: a marked point, not an invisible dash
             few = len(x) <= 200
@@ -241,12 +271,24 @@ class CyclePlots(_PlotStack):
                     y = np.where(y > 1e-3 * largest, y, np.nan)
                 if not np.isfinite(y).any():
                     continue
+                cycle_numbers.append(x[np.isfinite(y)])
+                partial_x.append(x[partial & np.isfinite(y)])
+                partial_y.append(y[partial & np.isfinite(y)])
+                y = np.where(partial, np.nan, y)
+                if not np.isfinite(y).any():
+                    continue
                 symbol = {"symbol": "o", "symbolSize": 5, "symbolPen": pen(color),
                           "symbolBrush": brush} if few else {}  # fmt: skip
                 self.add_curve(0, f"{analysis.path}:{key}", x, y, color,
                                f"{analysis.name} · {key}", style=style, connect="finite",
                                **symbol)  # fmt: skip
-                cycle_numbers.append(x[np.isfinite(y)])
+            if partial_x and np.concatenate(partial_x).size:
+                shown = sorted({int(c) for c in np.concatenate(partial_x)})
+                self.partial_cycles[analysis.name] = shown
+                self.add_curve(0, f"{analysis.path}:partial", np.concatenate(partial_x),
+                               np.concatenate(partial_y), color,
+                               f"{analysis.name} · partial cycle", line=False, symbol="d",
+                               symbolSize=9, symbolPen=pen(color), symbolBrush=None)  # fmt: skip
             if "coulombic_efficiency" in cycles:
                 ce = cycles["coulombic_efficiency"].to_numpy(dtype=float) * 100.0
                 if np.isfinite(ce).any():
@@ -260,6 +302,8 @@ class CyclePlots(_PlotStack):
         if cycle_numbers:  # every cycle's point inside the axes (the last one was on its edge)
             shown = np.concatenate(cycle_numbers)
             self.plots[0].setXRange(shown.min() - 0.5, shown.max() + 0.5, padding=0.02)
+            for plot in self.plots[1:]:  # the linked efficiency plot must not narrow it again
+                plot.enableAutoRange(x=False)
 
 
 class IcaPlot(_PlotStack):

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -46,7 +47,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatteryOSError
 from app.core.spec import PRESETS, Chemistry
 from app.views.background import SerialWorker
-from app.views.log_plots import CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
+from app.views.log_plots import PARTIAL_NOTE, CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
 from app.views.spec_dialog import BOL_RESISTANCE_TIP, CHEMISTRY_NAMES, ResistanceSpinBox
 from app.views.theme import ThemePalette
 
@@ -80,6 +81,13 @@ def _file_info(analysis) -> str:
         f"{analysis.format_name} · {len(analysis.frame):,} samples over {span / scale:.3g} {unit}"
         + (f" · started {start[:19].replace('T', ' ')}" if start else "")
     )
+
+
+def _cycle_list(cycles: list[int], most: int = 8) -> str:
+    """``cycle 1`` / ``cycles 1, 20`` / the first ``most`` and how many more."""
+    shown = ", ".join(str(c) for c in cycles[:most])
+    more = f" and {len(cycles) - most} more" if len(cycles) > most else ""
+    return f"cycle{'s' if len(cycles) > 1 else ''} {shown}{more}"
 
 
 def _message(exc: BaseException, what: str) -> str:
@@ -197,6 +205,9 @@ class LogsPage(QWidget):
         status_row.addWidget(self.map_columns_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.file_list = QListWidget(objectName="logFiles")
+        # a long name is cut in its middle (its end tells files apart), not scrolled to
+        self.file_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.file_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.file_list.itemChanged.connect(self._on_item_changed)
         self.file_list.currentItemChanged.connect(self._on_current_changed)
         self.remove_button = QPushButton("Close file")
@@ -269,23 +280,41 @@ class LogsPage(QWidget):
 
         side = QFrame(objectName="card")
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(
-            QLabel("Files (checked ones are overlaid)", objectName="sectionTitle")
-        )
+        files_title = QLabel("Files (checked ones are overlaid)", objectName="sectionTitle")
+        files_title.setWordWrap(True)
+        side_layout.addWidget(files_title)
+        # the list keeps room for a few files whatever the notes below say (a long
+        # battery warning squeezed it to two rows, the selected file out of sight):
+        # the rest of the panel scrolls under it instead
+        rows = self.file_list.fontMetrics().height() + 8
+        self.file_list.setMinimumHeight(4 * rows + 2 * self.file_list.frameWidth())
+        self.file_list.setMaximumHeight(8 * rows + 2 * self.file_list.frameWidth())
         side_layout.addWidget(self.file_list, 1)
         file_buttons = QHBoxLayout()
         file_buttons.addWidget(self.remove_button)
         file_buttons.addWidget(self.remap_button)
         side_layout.addLayout(file_buttons)
-        side_layout.addWidget(self.file_info)
-        side_layout.addWidget(QLabel("Battery of the selected file", objectName="sectionTitle"))
-        side_layout.addLayout(form)
-        side_layout.addWidget(self.apply_spec_button)
-        side_layout.addWidget(self.spec_note)
-        side_layout.addSpacing(8)
+        details = QWidget(objectName="logDetails")
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(self.file_info)
+        details_layout.addWidget(
+            QLabel("Battery of the selected file", objectName="sectionTitle", wordWrap=True)
+        )
+        details_layout.addLayout(form)
+        details_layout.addWidget(self.apply_spec_button)
+        details_layout.addWidget(self.spec_note)
+        details_layout.addSpacing(8)
         for button in (self.diagnostics_button, self.import_button, self.replay_button):
-            side_layout.addWidget(button)
-        side_layout.addWidget(self.action_label)
+            details_layout.addWidget(button)
+        details_layout.addWidget(self.action_label)
+        details_layout.addStretch(1)
+        self.details_scroll = QScrollArea(objectName="logDetailsScroll")
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_scroll.setWidget(details)
+        side_layout.addWidget(self.details_scroll, 3)
         side.setMinimumWidth(260)
 
         # the plots are made when first needed: they cost more than the rest of
@@ -311,17 +340,29 @@ class LogsPage(QWidget):
         selector.addWidget(self.ica_note, 1)
         ica_layout.addLayout(selector)
         ica_layout.addLayout(self._plot_slots[2], 1)
+        # which cycles of the shown files are partial (hollow diamonds on the plot)
+        self.cycle_note = QLabel("", objectName="mutedText", wordWrap=True)
+        self.cycle_note.setContentsMargins(8, 4, 8, 0)
+        self.cycle_note.setVisible(False)
+        self._plot_slots[1].addWidget(self.cycle_note)
         self.tabs = QTabWidget()
-        for slot, title in zip(
+        # short titles, all three in view on a small screen (1024 px); the bar
+        # scrolls when the plots are narrower still
+        self.tabs.setUsesScrollButtons(True)
+        for slot, title, tip in zip(
             self._plot_slots[:2],
-            ("Voltage · current · temperature", "Capacity · efficiency per cycle"),
+            ("Time series", "Per cycle"),
+            ("Voltage, current and temperature against time",
+             "Capacity and efficiency of each cycle"),
             strict=True,
-        ):
+        ):  # fmt: skip
             tab = QWidget()
             tab.setLayout(slot)
             slot.setContentsMargins(0, 0, 0, 0)
             self.tabs.addTab(tab, title)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, tip)
         self.tabs.addTab(ica_tab, "dQ/dV")
+        self.tabs.setTabToolTip(2, "Incremental capacity (dQ/dV) of one cycle")
 
         splitter = QSplitter()
         splitter.addWidget(side)
@@ -608,6 +649,15 @@ class LogsPage(QWidget):
         logs = self.shown_logs()
         self.time_plots.show_logs(logs)
         self.cycle_plots.show_logs(logs)
+        partial = self.cycle_plots.partial_cycles
+        self.cycle_note.setText(
+            f"{PARTIAL_NOTE}. "
+            + "; ".join(f"{name}: {_cycle_list(cycles)}" for name, cycles in partial.items())
+            if partial
+            else ""
+        )
+        self.cycle_note.setToolTip(self.cycle_note.text())
+        self.cycle_note.setVisible(bool(partial))
         self._fill_cycles()
 
     def _fill_cycles(self) -> None:

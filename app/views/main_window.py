@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -83,6 +83,46 @@ _SIDEBAR = (
 )
 
 
+class PageArea(QScrollArea):
+    """Holds one page: the page fills the viewport, and scrolls only where the viewport
+    is smaller than the page's minimum size.
+
+    (A resizable QScrollArea takes a page whose layout has a height for its width, a
+    word-wrapped label anywhere in it, as needing its *preferred* height: every page
+    scrolled on a small screen though it could have shrunk to fit.)
+    """
+
+    def __init__(self, page: QWidget):
+        super().__init__(objectName="pagesArea")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.setWidget(page)
+        page.installEventFilter(self)
+
+    def _fit(self) -> None:
+        page = self.widget()
+        if page is None:
+            return
+        least = page.minimumSizeHint().expandedTo(page.minimumSize())
+        room = self.maximumViewportSize()  # the viewport without scroll bars
+        width = room.width()
+        if least.height() > room.height():  # a vertical scroll bar takes its width
+            width -= self.verticalScrollBar().sizeHint().width()
+        height = room.height()
+        if least.width() > width:
+            height -= self.horizontalScrollBar().sizeHint().height()
+        page.resize(max(width, least.width()), max(height, least.height()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(watched, event)
+
+
 class MainWindow(QMainWindow):
     """Battery OS main window.
 
@@ -149,8 +189,14 @@ class MainWindow(QMainWindow):
             self.alerts_page,
             self.history,
         )
+        # each page scrolls on its own when it is taller (or wider) than the room it
+        # has: the window fits a small screen (1024 x 700), and a page is laid out to
+        # the viewport's width by its own minimum, not the widest page's
+        self.page_areas: list[QScrollArea] = []
         for page in pages:  # Page order
-            self.stack.addWidget(page)
+            area = PageArea(page)
+            self.page_areas.append(area)
+            self.stack.addWidget(area)
         self.sidebar = self._build_sidebar()
         central = QWidget()
         row = QHBoxLayout(central)
@@ -160,13 +206,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout()  # the alert banner stays above every page
         column.setSpacing(0)
         column.addWidget(self.alert_banner)
-        # a page wider or taller than the screen scrolls: the window fits a small
-        # screen (1024 x 700) whatever its pages' minimum sizes
-        pages_area = QScrollArea(objectName="pagesArea")
-        pages_area.setWidgetResizable(True)
-        pages_area.setFrameShape(QFrame.Shape.NoFrame)
-        pages_area.setWidget(self.stack)
-        column.addWidget(pages_area, 1)
+        column.addWidget(self.stack, 1)
         row.addLayout(column, 1)
         self.setCentralWidget(central)
         self.status_bar = SessionStatusBar(self)

@@ -200,7 +200,7 @@ class ReadoutPanel(QFrame):
             self.readouts[spec.key] = readout
             layout.addWidget(readout)
         layout.addStretch(1)
-        self.setFixedWidth(200)
+        self.setMinimumWidth(self.minimumSizeHint().width())
         self.plausible_cell_v = UNBOUNDED
         self.apply_palette(colors)
 

@@ -416,8 +416,9 @@ def test_a_drive_without_steps_says_why_there_is_no_resistance():
     frame = simulate(spec, "drive", duration_s=1200, dt_s=0.1, seed=0).to_frame()
     soh = calculate_soh(frame, spec)
     assert soh.soh_resistance_percent is None
-    assert f"no resistance: {NO_PULSES_REASON}" in soh.notes
-    assert "ramps, it does not step" in NO_PULSES_REASON
+    (note,) = [n for n in soh.notes if n.startswith(f"no resistance: {NO_PULSES_REASON}")]
+    # what this log's current did, not a drive cycle's story told of every log
+    assert "the current ranges over" in note and "never steps from a settled level" in note
 
 
 def test_a_full_discharge_is_the_cycle_tables_discharge_capacity_live_as_offline():
@@ -450,3 +451,25 @@ def test_a_full_discharge_is_the_cycle_tables_discharge_capacity_live_as_offline
         calculate_soh(frame, spec, measured_resistance_ohm=1e-3).to_dict(),
         tracker.result(measured_resistance_ohm=1e-3).to_dict(),
     )
+
+
+def test_a_constant_current_log_is_not_called_a_drive_cycle():
+    """A constant-current excerpt (a cycler's 3 s of a discharge) and a rest: the reason
+    says what the current did; live (blocks) and offline agree."""
+    from app.diagnostics.internal_resistance import InternalResistanceTracker
+
+    spec = preset("nmc", series_cells=1)
+    for current, says in ((-4.84, "stays at -4.84 A"), (0.0, "stays at rest")):
+        t = np.arange(0.0, 3.4, 0.1)
+        frame = pd.DataFrame({"time_s": t, "voltage_v": 3.9 - 0.001 * t,
+                              "current_a": np.full(len(t), current)})  # fmt: skip
+        offline = measure_internal_resistance(frame, spec)
+        assert offline.n_pulses == 0
+        reason = offline.no_pulses_reason
+        assert reason.startswith(NO_PULSES_REASON) and says in reason, reason
+        assert "3.3 s" in reason and "drive" not in reason
+        tracker = InternalResistanceTracker(spec)
+        block = SampleBlock(frame)
+        for start in range(0, len(block), 7):
+            tracker.update(block.slice(start, start + 7))
+        assert tracker.result().no_pulses_reason == reason

@@ -196,3 +196,34 @@ def test_a_recording_stored_without_a_battery_is_not_judged_against_a_guess(tmp_
     _title, snapshot, battery = _load_recording(url, rec.id)
     assert battery is None
     assert np.isfinite(snapshot["soc_percent"]).all()
+
+
+def test_the_dates_show_only_for_a_custom_period_and_empty_tables_say_why(qtbot):
+    """ "All time" beside a 7-day date range said a filter that was not applied; an
+    empty table said nothing at all."""
+    page = HistoryPage()
+    qtbot.addWidget(page)
+    page.show()
+    assert page.period_combo.currentText() == "All time"
+    assert not page.from_edit.isVisible() and not page.to_edit.isVisible()
+    assert not page.severity_combo.isVisible()  # the alert filters: on their tab only
+    page.period_combo.setCurrentIndex(4)  # custom
+    assert page.from_edit.isVisible() and page.to_edit.isVisible()
+    page.period_combo.setCurrentIndex(1)  # last 7 days
+    assert not page.from_edit.isVisible()
+
+    assert page.tables["recordings"].placeholder == "Not loaded yet."
+    page.battery_edit.setText("pack 7")
+    page.show_rows("recordings", [])
+    text = page.tables["recordings"].placeholder
+    assert text.startswith('No recordings matching "pack 7" in the last 7 days.')
+    assert "Record on the Dashboard" in text and "Import into database" in text
+    page.set_tab("alerts")
+    assert page.severity_combo.isVisible()
+    page.period_combo.setCurrentIndex(3)  # all time
+    page.severity_combo.setCurrentIndex(3)
+    page.show_rows("alerts", [])
+    assert page.tables["alerts"].placeholder.startswith('No critical alerts matching "pack 7".')
+    page.show_rows("diagnostics", [])
+    assert "REST API" in page.tables["diagnostics"].placeholder
+    page.tables["alerts"].grab()  # the text is drawn across the empty table (no error)

@@ -403,21 +403,46 @@ def test_a_per_cycle_table_has_no_current_to_invert(qtbot, page, tmp_path):
 def test_cycle_plots_of_a_charge_only_and_a_one_cycle_log(qtbot, page):
     """The Arbin excerpt only charges: its cycle plotted a 0 mAh discharge point, no
     charge (a dashed line of one point) and an empty 0-1 "%" efficiency axis. The
-    Maccor file's only cycle, no. 37, sat on the x axis' edge, out of sight."""
+    Maccor file's only cycle, no. 37, sat on the x axis' edge, out of sight. Both are
+    partial cycles (a charge alone; 3 s of a discharge): hollow marks off the lines,
+    named in the legend and the note, not drawn as whole cycles."""
     arbin = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
     open_files(qtbot, page, arbin)
     plots = page.cycle_plots
     assert (0, f"{arbin}:discharge") not in plots.curves, plots.curves[
         (0, f"{arbin}:discharge")
     ].getData()
-    x, charge = plots.curves[(0, f"{arbin}:charge")].getData()
-    assert np.isfinite(charge).any() and plots.curves[(0, f"{arbin}:charge")].opts["symbol"]
+    assert (0, f"{arbin}:charge") not in plots.curves
+    mark = plots.curves[(0, f"{arbin}:partial")]
+    x, charge = mark.getData()
+    assert np.isfinite(charge).any() and mark.opts["symbol"] == "d"
+    assert mark.opts["symbolBrush"] is None and mark.opts["pen"] is None  # hollow, no line
     assert not plots.plots[1].isVisible()
     maccor = str(REAL_DATA / "maccor" / "PredictionDiagnostics_000151_test.052")
     open_files(qtbot, page, maccor)
-    x, _cap = plots.curves[(0, f"{maccor}:discharge")].getData()
+    assert (0, f"{maccor}:discharge") not in plots.curves
+    x, cap = plots.curves[(0, f"{maccor}:partial")].getData()
+    assert list(x) == [37.0] and cap[0] < 0.01  # 4.5 mAh of a 5 Ah cell
     (lo, hi), _y = plots.plots[0].viewRange()
     assert lo < x.min() and x.max() < hi
+    assert plots.partial_cycles["PredictionDiagnostics_000151_test.052"] == [37]
+    assert page.cycle_note.text().endswith("PredictionDiagnostics_000151_test.052: cycle 37")
+
+
+def test_a_first_cycle_that_starts_mid_way_is_off_the_lines(qtbot, page):
+    """The Neware export's cycle 1 is a 0.02 Ah top-up charge before its first discharge
+    (the per-cycle table marks it partial): it was the dashed charge line's first point,
+    a plunge from 0.33 Ah; it is a hollow mark, the lines begin at cycle 2."""
+    neware = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+    open_files(qtbot, page, neware)
+    plots = page.cycle_plots
+    assert list(page.selected.cycles["partial"]) == [True] + [False] * 19
+    for key in ("discharge", "charge"):
+        x, y = plots.curves[(0, f"{neware}:{key}")].getData()
+        assert np.isnan(y[0]) and np.isfinite(y[1:]).all() and y[1:].min() > 0.25
+    x, y = plots.curves[(0, f"{neware}:partial")].getData()
+    assert list(x) == [1.0, 1.0] and sorted(np.round(y, 3)) == [0.023, 0.331]
+    assert not page.cycle_note.isHidden() and "cycle 1" in page.cycle_note.text()
 
 
 def test_an_empty_dqdv_plot_says_so(qtbot, page, two_cells):
@@ -457,4 +482,5 @@ def test_the_legend_fits_beside_the_axis_with_long_file_names(qtbot, page, width
     assert any(name.startswith("SINTEF") for name in names)
     if width == 1300:  # room for the names whole, in one column
         assert cycles.columnCount == 1
-        assert f"{os.path.basename(bdf)} · discharge" in names
+        # (its two cycles are partial: the first lacks a charge, the log stops in the second)
+        assert f"{os.path.basename(bdf)} · partial cycle" in names

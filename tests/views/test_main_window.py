@@ -4,7 +4,8 @@ recording, recent recordings, remembered layout."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QPoint, QSize
+from PySide6.QtWidgets import QScrollArea
 
 from app.hardware.acquisition import AcquisitionState
 from app.views.main_window import Page
@@ -276,10 +277,10 @@ def test_diagnostics_page_in_the_sidebar_and_view_menu(make_window):
     ]
     window.action_diagnostics.trigger()
     assert window.current_page is Page.DIAGNOSTICS
-    assert window.stack.currentWidget() is window.diagnostics
+    assert window.stack.currentWidget().widget() is window.diagnostics
     window.action_logs.trigger()
     assert window.current_page is Page.LOGS
-    assert window.stack.currentWidget() is window.logs
+    assert window.stack.currentWidget().widget() is window.logs
 
 
 def test_the_window_fits_a_small_screen_whatever_the_source(qtbot, make_window):
@@ -298,3 +299,106 @@ def test_the_window_fits_a_small_screen_whatever_the_source(qtbot, make_window):
     label = window.status_bar.state_label
     assert label.toolTip().endswith(url)  # the whole of it, for whoever hovers
     assert "…" in label.shown_text() and label.shown_text().startswith("Streaming · sim://")
+
+
+def _shown_in(widget, area=None) -> bool:
+    """``widget`` is shown whole inside the visible part of the page's scroll area
+    and of the window (not beyond a scroll bar, not off the screen's edge)."""
+    from PySide6.QtCore import QPoint, QRect
+
+    if not widget.isVisible():
+        return False
+    window = widget.window()
+    box = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+    if area is None:
+        return window.rect().contains(box)
+    seen = QRect(area.viewport().mapTo(window, QPoint(0, 0)), area.viewport().size())
+    return window.rect().contains(box) and seen.contains(box)
+
+
+def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
+    """At 1024 x 700 no page needs a horizontal scroll bar, and what a page is for is in
+    view: the read-outs, the banner's comment field, "Run on current data", the results,
+    the Alerts table's "Raised" column, the Logs page's dQ/dV tab and a usable file list
+    under a long battery warning. (The stack's minimum was its widest page's, 1043 px
+    wide for the History page's filters: every page scrolled sideways.)"""
+    from app.views.alerts_page import CURRENT_COLUMNS
+    from app.views.diagnostics_catalog import ResultSummary, Status
+
+    from .test_alerts_views import CRITICAL, WARNING, feed, raised
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    assert window.connect_source("scripted://pack?n=300") is None
+    qtbot.waitUntil(lambda: len(window.dashboard.plots.shown.get("time_s", ())) == 300)
+    feed(window, raised(WARNING, value=41.0), raised(CRITICAL))
+    banner = window.alert_banner
+    qtbot.waitUntil(banner.isVisible)
+    with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=60_000):
+        window.show_page(Page.DIAGNOSTICS)  # runs on the data at hand
+    logs = window.logs
+    logs.spec_note.setText("Warning: the cell voltage is above the preset's maximum. " * 12)
+
+    for page in Page:
+        window.show_page(page)
+        area = window.page_areas[int(page)]
+        qtbot.waitUntil(lambda area=area: area.widget().size().width() >= 600)
+        qtbot.wait(50)  # (layouts settle on posted events)
+        assert not area.horizontalScrollBar().isVisible(), page.name
+        assert area.widget().width() <= area.viewport().width(), page.name
+        for control in (banner.comment, banner.ack_button, banner.show_button):
+            assert _shown_in(control), page.name
+        # the comment field is wide enough to read its hint, not "comm…"
+        hint = banner.comment.fontMetrics().horizontalAdvance(banner.comment.placeholderText())
+        assert banner.comment.width() >= hint
+        if page is Page.DASHBOARD:
+            dashboard = window.dashboard
+            for control in (dashboard.readouts_scroll, dashboard.record_button,
+                            dashboard.disconnect_button):  # fmt: skip
+                assert _shown_in(control, area), control
+            assert window.dashboard.readouts_scroll.width() >= 180
+        elif page is Page.DIAGNOSTICS:
+            diagnostics = window.diagnostics
+            assert _shown_in(diagnostics.run_button, area)
+            card = diagnostics.cards["soc"]
+            assert _shown_in(card, area) and card.visibleRegion().boundingRect() == card.rect()
+            detail = window.findChild(QScrollArea, "detailScroll")
+            assert not detail.horizontalScrollBar().isVisible()
+            # the widest chip on every card and the longest signature: nothing cut off
+            # on the right of its column (the cards were, the detail scrolled sideways)
+            for each in diagnostics.cards.values():
+                each.show_summary(ResultSummary(Status.UNAVAILABLE, reason="no data"))
+            diagnostics.select("internal_resistance")
+            results = window.findChild(QScrollArea, "resultsScroll")
+            qtbot.waitUntil(
+                lambda r=results, d=detail: (
+                    r.widget().width() <= r.viewport().width()
+                    and d.widget().width() <= d.viewport().width()
+                )
+            )
+            for each in diagnostics.cards.values():
+                assert each.chip.mapTo(results.viewport(), QPoint(each.chip.width(), 0)).x() <= (
+                    results.viewport().width()
+                ), each.info.key
+            assert not area.horizontalScrollBar().isVisible()
+        elif page is Page.ALERTS:
+            table = window.alerts_page.current_table
+            assert table.rowCount() >= 2
+            header = table.horizontalHeader()
+            col = CURRENT_COLUMNS.index("Raised")
+            assert header.sectionViewportPosition(col) + header.sectionSize(col) <= (
+                table.viewport().width()
+            )
+            assert _shown_in(table, area)
+        elif page is Page.LOGS:
+            tab_bar = logs.tabs.tabBar()
+            last = tab_bar.tabRect(logs.tabs.count() - 1)
+            assert tab_bar.rect().contains(last) and _shown_in(tab_bar, area)
+            rows = logs.file_list.fontMetrics().height()
+            assert logs.file_list.height() >= 4 * rows and _shown_in(logs.file_list, area)
+        elif page is Page.HISTORY:
+            history = window.history
+            for control in (history.refresh_button, history.status_label, history.tabs):
+                assert _shown_in(control, area), control
+    window.session.stop()
