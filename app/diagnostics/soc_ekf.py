@@ -462,6 +462,11 @@ class SocFilterSettings:
     initial_soc_sigma_max_pct: float = 30.0
     #: Initial SOC sigma when the log starts under load at an unknown SOC.
     load_initial_soc_sigma_pct: float = 25.0
+    #: A first value less sure than this (sigma, %; band +-5 %) has its start
+    #: back-calculated from a later estimate by the coulomb count, the one that
+    #: gives the surest start, if that start is at least twice as sure (see
+    #: ``SocResult.start_soc_back_calculated_percent``).
+    back_calculated_start_sigma_pct: float = 2.5
     #: A log that starts under load (or without a voltage) is checked against
     #: each rest from this long on (seconds) and restarted from the rest's OCV
     #: if that contradicts it; a rest that agrees and says more than the filter
@@ -564,6 +569,18 @@ class SocResult(DiagnosticResult):
     bms_difference_max_abs_percent: float | None
     bms_difference_final_percent: float | None
     samples: int = 0
+    #: The first value's sigma: a start under load is a guess (25 %, a band of +-50 %).
+    initial_soc_sigma_percent: float | None = None
+    #: When the first value is unsure (sigma above ``back_calculated_start_sigma_pct``)
+    #: and a later estimate is at least twice as sure: the start that estimate
+    #: implies, less the charge counted since the start (with the filter's charge
+    #: scale and current offset), that estimate's time (s from the first sample),
+    #: and the sigma of that start (the estimate's, the charge scale's and the
+    #: offset's, over the charge and time counted). None otherwise: the first
+    #: value is the start.
+    start_soc_back_calculated_percent: float | None = None
+    start_soc_back_calculated_from_s: float | None = None
+    start_soc_back_calculated_sigma_percent: float | None = None
 
 
 def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
@@ -686,6 +703,14 @@ class EkfSocEstimator:
             relaxed_v=st.rest_anchor_relaxed_v,
         )
         self._counted = 0.0  # nominal SOC counted since the start, %
+        # The surest estimate so far (its sigma, the start it implies less the
+        # charge counted since, its time from the first sample), and the time of
+        # the last closed interval's end from the first sample.
+        self._sig0 = math.nan
+        self._best_var = math.inf
+        self._best_start = math.nan
+        self._best_at_s = 0.0
+        self._elapsed = 0.0
         # Summary.
         self._n = 0
         self._soc_first = math.nan
@@ -758,7 +783,9 @@ class EkfSocEstimator:
             ]
         )
         self._p[_SOC, _B] = self._p[_B, _SOC] = rho_sb * sig0 * sb
-        self._sigma = sig0
+        self._sigma = self._sig0 = sig0
+        self._best_var = sig0 * sig0
+        self._best_start = soc0
         self._t0 = self._t_last = self._ts = t0
         self._i_last = i0
         self._anchor_pending = self.initialisation in (
@@ -1140,6 +1167,9 @@ class EkfSocEstimator:
         anchor_min_s = st.load_start_anchor_min_rest_s
         rest_t, rest_v = self._rest_t, self._rest_v
         anchors, counted = self._anchors, self._counted
+        best_var, elapsed = self._best_var, self._elapsed
+        at_kk, at_oo = _K * (_N_STATES + 1), _OFF * (_N_STATES + 1)
+        at_k_off = _K * _N_STATES + _OFF
         exp = math.exp
         q_rate = np.array(
             [
@@ -1366,6 +1396,25 @@ class EkfSocEstimator:
             v2 = e2e * v2 + gs * f2e
             p00 = p.item(0)
             out.append((soc, off, ks, sqrt(0.0 if p00 < 0.0 else p00)))
+            # The start this estimate implies: it less the SOC moved since the start,
+            # the charge counted with the charge scale and the current offset,
+            # soc - ks * counted; its variance h P h' by (soc, ks, off), h = (1,
+            # -counted, ks * cap * elapsed). The surest one is kept.
+            elapsed += end[1]
+            h_o = ks * cap * elapsed
+            var_start = (
+                p00
+                + counted * counted * p.item(at_kk)
+                + h_o * h_o * p.item(at_oo)
+                - 2.0 * counted * p.item(at_soc_k)
+                + 2.0 * h_o * p.item(at_soc_off)
+                - 2.0 * counted * h_o * p.item(at_k_off)
+            )
+            if var_start < best_var:
+                best_var = var_start
+                self._best_start = soc - ks * counted
+                self._best_at_s = elapsed
+        self._best_var, self._elapsed = best_var, elapsed
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending
@@ -1455,6 +1504,10 @@ class EkfSocEstimator:
         m = self.model
         bms = self._bms_n > 0
         sigma = self._sigma_last
+        back = (
+            self._sig0 > self.settings.back_calculated_start_sigma_pct
+            and self._best_var <= 0.25 * self._sig0 * self._sig0
+        )
         return SocResult(
             method=self.method,
             initialisation=self.initialisation.value,
@@ -1480,4 +1533,10 @@ class EkfSocEstimator:
             bms_difference_max_abs_percent=self._bms_max_abs if bms else None,
             bms_difference_final_percent=self._bms_last_diff if bms else None,
             samples=self._n,
+            initial_soc_sigma_percent=self._sig0 if self._n else None,
+            start_soc_back_calculated_percent=min(max(self._best_start, 0.0), 100.0)
+            if back
+            else None,
+            start_soc_back_calculated_from_s=self._best_at_s if back else None,
+            start_soc_back_calculated_sigma_percent=math.sqrt(self._best_var) if back else None,
         )

@@ -461,3 +461,23 @@ def test_a_cycle_tables_capacity_is_the_one_its_results_use(tmp_path, capsys):
     assert main(["report", str(table), "--capacity-ah", "1.1", "-o", str(out)]) == 0
     (battery,) = [line for line in out.read_text().splitlines() if line.startswith("cover,Battery")]
     assert "1.1 Ah (given)" in battery
+
+
+def test_a_log_started_under_load_gives_the_start_back_calculated(tmp_path, capsys):
+    """An LFP pack at 50 % under a cycle from its first sample: the filter's first
+    value is a guess (70 %, +-50 %); the summary's start is a later, surer estimate
+    less the charge counted since, and says so, with the guess and its band."""
+    out = tmp_path / "pack.csv"
+    sim = ["simulate", "--chemistry", "lfp", "--profile", "cycle", "--soc", "50"]
+    assert main([*sim, "--duration", "3600", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    soc = json.loads(capsys.readouterr().out)["results"]["soc"]
+    assert soc["initialisation"] == "load" and abs(soc["initial_soc_percent"] - 50.0) > 10.0
+    assert abs(soc["start_soc_back_calculated_percent"] - 50.0) < 2.0
+    assert main(["analyze", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(k for k, x in enumerate(lines) if x.startswith("  SOC  "))
+    assert lines[at].split()[1] == f"{soc['start_soc_back_calculated_percent']:.1f}"
+    assert "start back-calculated" in lines[at + 1]
+    assert f"first value was {soc['initial_soc_percent']:.1f} % ±50 %" in lines[at + 1]
