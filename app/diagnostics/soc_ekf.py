@@ -541,6 +541,12 @@ class SocFilterSettings:
     gate_sigmas: float = 4.0
 
 
+#: An estimate at or below this is empty: see ``SocResult.charge_moved_at_empty_percent``.
+EMPTY_PCT = 1.0
+#: and at or above this full: see ``SocResult.charge_out_at_full_percent``.
+FULL_PCT = 99.0
+
+
 @dataclass(frozen=True)
 class SocResult(DiagnosticResult):
     """Summary of the SOC estimate over a log (or over everything seen live)."""
@@ -581,6 +587,15 @@ class SocResult(DiagnosticResult):
     start_soc_back_calculated_percent: float | None = None
     start_soc_back_calculated_from_s: float | None = None
     start_soc_back_calculated_sigma_percent: float | None = None
+    #: The most charge moved (in or out, % of the nominal capacity) in one stay
+    #: of the estimate at empty (at most ``EMPTY_PCT``): a battery that is empty
+    #: gives little more and leaves empty once charged, so a few % is the
+    #: capacity's or the table's error; more is a voltage the OCV table reads as
+    #: empty whatever the charge says (another chemistry than the one given).
+    charge_moved_at_empty_percent: float = 0.0
+    #: The same of the charge out of the battery in one stay at full (at least
+    #: ``FULL_PCT``; charge in is not counted: a float charge keeps a full battery full).
+    charge_out_at_full_percent: float = 0.0
 
 
 def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
@@ -711,6 +726,11 @@ class EkfSocEstimator:
         self._best_start = math.nan
         self._best_at_s = 0.0
         self._elapsed = 0.0
+        # nominal SOC counted (either way) in this stay at <= EMPTY_PCT, and the most in one
+        self._at_empty = 0.0
+        self._at_empty_max = 0.0
+        self._at_full = 0.0  # and out in this stay at >= FULL_PCT, and the most in one
+        self._at_full_max = 0.0
         # Summary.
         self._n = 0
         self._soc_first = math.nan
@@ -1168,6 +1188,9 @@ class EkfSocEstimator:
         rest_t, rest_v = self._rest_t, self._rest_v
         anchors, counted = self._anchors, self._counted
         best_var, elapsed = self._best_var, self._elapsed
+        at_empty, at_empty_max = self._at_empty, self._at_empty_max
+        at_full, at_full_max = self._at_full, self._at_full_max
+        pin_lo, pin_hi = EMPTY_PCT, FULL_PCT
         at_kk, at_oo = _K * (_N_STATES + 1), _OFF * (_N_STATES + 1)
         at_k_off = _K * _N_STATES + _OFF
         exp = math.exp
@@ -1392,6 +1415,22 @@ class EkfSocEstimator:
             # (then b's: its variance + 0.0 above is the same variance)
             p_out_flat[at_bb] = p_out_flat.item(at_bb) + var_b * (1.0 - a_b * a_b)
             soc = soc_next
+            # Charge moved (either way) in one stay at empty: a voltage the OCV
+            # table reads as empty whatever the charge counted says.
+            if soc <= pin_lo:
+                at_empty += cap * (dqe if dqe > 0.0 else -dqe)
+                if at_empty > at_empty_max:
+                    at_empty_max = at_empty
+            else:
+                at_empty = 0.0
+                # and out of a full battery (charge in is a float charge's: not counted)
+                if soc >= pin_hi:
+                    if dqe < 0.0:
+                        at_full -= cap * dqe
+                        if at_full > at_full_max:
+                            at_full_max = at_full
+                else:
+                    at_full = 0.0
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
             p00 = p.item(0)
@@ -1415,6 +1454,8 @@ class EkfSocEstimator:
                 self._best_start = soc - ks * counted
                 self._best_at_s = elapsed
         self._best_var, self._elapsed = best_var, elapsed
+        self._at_empty, self._at_empty_max = at_empty, at_empty_max
+        self._at_full, self._at_full_max = at_full, at_full_max
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending
@@ -1539,4 +1580,6 @@ class EkfSocEstimator:
             else None,
             start_soc_back_calculated_from_s=self._best_at_s if back else None,
             start_soc_back_calculated_sigma_percent=math.sqrt(self._best_var) if back else None,
+            charge_moved_at_empty_percent=self._at_empty_max,
+            charge_out_at_full_percent=self._at_full_max,
         )
