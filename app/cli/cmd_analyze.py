@@ -269,11 +269,15 @@ def print_summary(report: dict, out=None) -> None:
     for warning in report.get("warnings", []):
         print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:
+        from app.diagnostics.soc import start_soc_text
+
+        start, how = start_soc_text(soc)
         print(
-            f"  SOC           {_fmt(soc['initial_soc_percent'], ' %')} -> {_fmt(soc['final_soc_percent'], ' %')}"
-            f"  ({soc['method']})",
+            f"  SOC           {start} -> {_fmt(soc['final_soc_percent'], ' %')}  ({soc['method']})",
             file=out,
         )
+        if how:
+            print(f"                ({how})", file=out)
         if soc.get("bms_difference_rms_percent") is not None:
             print(
                 f"  BMS SOC check RMS difference {_fmt(soc['bms_difference_rms_percent'], ' %')}",

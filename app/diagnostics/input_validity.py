@@ -4,7 +4,8 @@ One source for ``analyze``, ``report`` (of a file or a recording) and the GUI's
 report export: a current whose sign looks reversed (every result counted from the
 current is wrong then), the notes of the reader and the options, and a battery
 whose voltage window the log's cells live outside (SOC from the OCV table, the
-safety limits and the faults judged against them do not hold). The report marks
+safety limits and the faults judged against them do not hold), or whose OCV table
+reads the cells as empty (or full) while charge moves (the SOC does not hold). The report marks
 the results named here as not valid, so none of them reads PASS.
 """
 
@@ -25,6 +26,7 @@ FROM_VOLTAGE_WINDOW = ("soc", "safety", "faults")
 
 SIGN_REASON = "the current's sign looks reversed"
 WINDOW_REASON = "the cell voltages lie outside the battery's voltage window"
+PINNED_REASON = "the battery's OCV table reads the cells as empty or full while charge moves"
 
 
 def with_input_warnings(
@@ -36,7 +38,7 @@ def with_input_warnings(
     """``report`` (the ``analyze --json`` object) with ``warnings`` -- the current
     sign's first, then ``notes`` (the reader's, the options'), then the spec fit --
     and ``invalid_results``: result key -> why its inputs are not valid."""
-    from app.diagnostics.spec_fit import voltage_window_warning
+    from app.diagnostics.spec_fit import pinned_soc_warning, voltage_window_warning
 
     warnings: list[str] = []
     invalid: dict[str, str] = {}
@@ -50,6 +52,11 @@ def with_input_warnings(
         warnings.append(misfit)
         for key in FROM_VOLTAGE_WINDOW:
             invalid.setdefault(key, WINDOW_REASON)
+    elif frame is not None and spec is not None:
+        soc = (report.get("results") or {}).get("soc")
+        if pinned := pinned_soc_warning(frame, spec, soc):
+            warnings.append(pinned)
+            invalid.setdefault("soc", PINNED_REASON)
     out = {k: v for k, v in report.items() if k not in ("warnings", "invalid_results")}
     if warnings:
         out["warnings"] = warnings

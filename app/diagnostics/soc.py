@@ -31,7 +31,11 @@ __all__ = [
     "SocResult",
     "calculate_soc",
     "soc_series",
+    "start_soc_text",
 ]
+
+#: A first value whose band (2 sigma) is wider than this is shown with its band.
+SHOWN_BAND_PCT = 5.0
 
 
 def _block(df: pd.DataFrame) -> SampleBlock:
@@ -60,3 +64,41 @@ def calculate_soc(df: pd.DataFrame, spec: BatterySpec) -> tuple[SocResult, np.nd
     """SOC summary and the per-sample ``soc_percent`` series."""
     result, columns = soc_series(df, spec)
     return result, columns[SOC_COLUMN]
+
+
+def _elapsed(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value:.1f} %"
+
+
+def start_soc_text(soc: dict) -> tuple[str, str | None]:
+    """The SOC summary's start (``analyze``'s summary, the report): (the start,
+    how it was found or None).
+
+    The filter's first value is the start when it is sure. A log that starts
+    under load (or on a flat part of the OCV) starts from a guess, +-50 %: the
+    start is then the one back-calculated from the surest later estimate by the
+    coulomb count, when there is one, and the first value is named as what it
+    is; without one the first value is shown with its band."""
+    first = soc.get("initial_soc_percent")
+    sigma = soc.get("initial_soc_sigma_percent")
+    wide = sigma is not None and 2 * sigma > SHOWN_BAND_PCT
+    first_text = _pct(first) + (f" ±{2 * sigma:.0f} %" if wide else "")
+    guess = ", a guess: the log starts under load" if soc.get("initialisation") == "load" else ""
+    back = soc.get("start_soc_back_calculated_percent")
+    if back is None:
+        return first_text, (f"the start is the filter's first value{guess}" if wide else None)
+    at = soc.get("start_soc_back_calculated_from_s") or 0.0
+    band = 2 * (soc.get("start_soc_back_calculated_sigma_percent") or 0.0)
+    return (
+        f"{_pct(back)} ±{band:.1f} %",
+        f"start back-calculated: the estimate at {_elapsed(at)} less the charge counted "
+        f"since; the filter's first value was {first_text}{guess}",
+    )

@@ -462,6 +462,11 @@ class SocFilterSettings:
     initial_soc_sigma_max_pct: float = 30.0
     #: Initial SOC sigma when the log starts under load at an unknown SOC.
     load_initial_soc_sigma_pct: float = 25.0
+    #: A first value less sure than this (sigma, %; band +-5 %) has its start
+    #: back-calculated from a later estimate by the coulomb count, the one that
+    #: gives the surest start, if that start is at least twice as sure (see
+    #: ``SocResult.start_soc_back_calculated_percent``).
+    back_calculated_start_sigma_pct: float = 2.5
     #: A log that starts under load (or without a voltage) is checked against
     #: each rest from this long on (seconds) and restarted from the rest's OCV
     #: if that contradicts it; a rest that agrees and says more than the filter
@@ -536,6 +541,12 @@ class SocFilterSettings:
     gate_sigmas: float = 4.0
 
 
+#: An estimate at or below this is empty: see ``SocResult.charge_moved_at_empty_percent``.
+EMPTY_PCT = 1.0
+#: and at or above this full: see ``SocResult.charge_out_at_full_percent``.
+FULL_PCT = 99.0
+
+
 @dataclass(frozen=True)
 class SocResult(DiagnosticResult):
     """Summary of the SOC estimate over a log (or over everything seen live)."""
@@ -564,6 +575,27 @@ class SocResult(DiagnosticResult):
     bms_difference_max_abs_percent: float | None
     bms_difference_final_percent: float | None
     samples: int = 0
+    #: The first value's sigma: a start under load is a guess (25 %, a band of +-50 %).
+    initial_soc_sigma_percent: float | None = None
+    #: When the first value is unsure (sigma above ``back_calculated_start_sigma_pct``)
+    #: and a later estimate is at least twice as sure: the start that estimate
+    #: implies, less the charge counted since the start (with the filter's charge
+    #: scale and current offset), that estimate's time (s from the first sample),
+    #: and the sigma of that start (the estimate's, the charge scale's and the
+    #: offset's, over the charge and time counted). None otherwise: the first
+    #: value is the start.
+    start_soc_back_calculated_percent: float | None = None
+    start_soc_back_calculated_from_s: float | None = None
+    start_soc_back_calculated_sigma_percent: float | None = None
+    #: The most charge moved (in or out, % of the nominal capacity) in one stay
+    #: of the estimate at empty (at most ``EMPTY_PCT``): a battery that is empty
+    #: gives little more and leaves empty once charged, so a few % is the
+    #: capacity's or the table's error; more is a voltage the OCV table reads as
+    #: empty whatever the charge says (another chemistry than the one given).
+    charge_moved_at_empty_percent: float = 0.0
+    #: The same of the charge out of the battery in one stay at full (at least
+    #: ``FULL_PCT``; charge in is not counted: a float charge keeps a full battery full).
+    charge_out_at_full_percent: float = 0.0
 
 
 def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
@@ -686,6 +718,19 @@ class EkfSocEstimator:
             relaxed_v=st.rest_anchor_relaxed_v,
         )
         self._counted = 0.0  # nominal SOC counted since the start, %
+        # The surest estimate so far (its sigma, the start it implies less the
+        # charge counted since, its time from the first sample), and the time of
+        # the last closed interval's end from the first sample.
+        self._sig0 = math.nan
+        self._best_var = math.inf
+        self._best_start = math.nan
+        self._best_at_s = 0.0
+        self._elapsed = 0.0
+        # nominal SOC counted (either way) in this stay at <= EMPTY_PCT, and the most in one
+        self._at_empty = 0.0
+        self._at_empty_max = 0.0
+        self._at_full = 0.0  # and out in this stay at >= FULL_PCT, and the most in one
+        self._at_full_max = 0.0
         # Summary.
         self._n = 0
         self._soc_first = math.nan
@@ -758,7 +803,9 @@ class EkfSocEstimator:
             ]
         )
         self._p[_SOC, _B] = self._p[_B, _SOC] = rho_sb * sig0 * sb
-        self._sigma = sig0
+        self._sigma = self._sig0 = sig0
+        self._best_var = sig0 * sig0
+        self._best_start = soc0
         self._t0 = self._t_last = self._ts = t0
         self._i_last = i0
         self._anchor_pending = self.initialisation in (
@@ -1140,6 +1187,12 @@ class EkfSocEstimator:
         anchor_min_s = st.load_start_anchor_min_rest_s
         rest_t, rest_v = self._rest_t, self._rest_v
         anchors, counted = self._anchors, self._counted
+        best_var, elapsed = self._best_var, self._elapsed
+        at_empty, at_empty_max = self._at_empty, self._at_empty_max
+        at_full, at_full_max = self._at_full, self._at_full_max
+        pin_lo, pin_hi = EMPTY_PCT, FULL_PCT
+        at_kk, at_oo = _K * (_N_STATES + 1), _OFF * (_N_STATES + 1)
+        at_k_off = _K * _N_STATES + _OFF
         exp = math.exp
         q_rate = np.array(
             [
@@ -1362,10 +1415,47 @@ class EkfSocEstimator:
             # (then b's: its variance + 0.0 above is the same variance)
             p_out_flat[at_bb] = p_out_flat.item(at_bb) + var_b * (1.0 - a_b * a_b)
             soc = soc_next
+            # Charge moved (either way) in one stay at empty: a voltage the OCV
+            # table reads as empty whatever the charge counted says.
+            if soc <= pin_lo:
+                at_empty += cap * (dqe if dqe > 0.0 else -dqe)
+                if at_empty > at_empty_max:
+                    at_empty_max = at_empty
+            else:
+                at_empty = 0.0
+                # and out of a full battery (charge in is a float charge's: not counted)
+                if soc >= pin_hi:
+                    if dqe < 0.0:
+                        at_full -= cap * dqe
+                        if at_full > at_full_max:
+                            at_full_max = at_full
+                else:
+                    at_full = 0.0
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
             p00 = p.item(0)
             out.append((soc, off, ks, sqrt(0.0 if p00 < 0.0 else p00)))
+            # The start this estimate implies: it less the SOC moved since the start,
+            # the charge counted with the charge scale and the current offset,
+            # soc - ks * counted; its variance h P h' by (soc, ks, off), h = (1,
+            # -counted, ks * cap * elapsed). The surest one is kept.
+            elapsed += end[1]
+            h_o = ks * cap * elapsed
+            var_start = (
+                p00
+                + counted * counted * p.item(at_kk)
+                + h_o * h_o * p.item(at_oo)
+                - 2.0 * counted * p.item(at_soc_k)
+                + 2.0 * h_o * p.item(at_soc_off)
+                - 2.0 * counted * h_o * p.item(at_k_off)
+            )
+            if var_start < best_var:
+                best_var = var_start
+                self._best_start = soc - ks * counted
+                self._best_at_s = elapsed
+        self._best_var, self._elapsed = best_var, elapsed
+        self._at_empty, self._at_empty_max = at_empty, at_empty_max
+        self._at_full, self._at_full_max = at_full, at_full_max
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending
@@ -1455,6 +1545,10 @@ class EkfSocEstimator:
         m = self.model
         bms = self._bms_n > 0
         sigma = self._sigma_last
+        back = (
+            self._sig0 > self.settings.back_calculated_start_sigma_pct
+            and self._best_var <= 0.25 * self._sig0 * self._sig0
+        )
         return SocResult(
             method=self.method,
             initialisation=self.initialisation.value,
@@ -1480,4 +1574,12 @@ class EkfSocEstimator:
             bms_difference_max_abs_percent=self._bms_max_abs if bms else None,
             bms_difference_final_percent=self._bms_last_diff if bms else None,
             samples=self._n,
+            initial_soc_sigma_percent=self._sig0 if self._n else None,
+            start_soc_back_calculated_percent=min(max(self._best_start, 0.0), 100.0)
+            if back
+            else None,
+            start_soc_back_calculated_from_s=self._best_at_s if back else None,
+            start_soc_back_calculated_sigma_percent=math.sqrt(self._best_var) if back else None,
+            charge_moved_at_empty_percent=self._at_empty_max,
+            charge_out_at_full_percent=self._at_full_max,
         )

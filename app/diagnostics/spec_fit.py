@@ -95,3 +95,56 @@ def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
         "describes, and SOC (from its OCV table), the safety limits and the faults judged "
         f"against them do not hold for this log; {hint}"
     )
+
+
+#: More charge than this (% of the capacity) moved in one stay of the SOC at empty
+#: is no empty battery (see ``SocResult.charge_moved_at_empty_percent``): the simulated
+#: logs of each chemistry, run to empty and back, move at most 4 %.
+EMPTY_CHARGE_PCT = 6.0
+#: More than this out of a battery in one stay at full (a lead-acid battery's flat top:
+#: 6 % in an hour of pulses from full).
+FULL_CHARGE_PCT = 15.0
+#: The SOCs whose OCV the warning names as the table's empty and full.
+OCV_FIT_SOC_PCT = (5.0, 95.0)
+
+
+def pinned_soc_warning(df: pd.DataFrame, spec: BatterySpec, soc: dict | None) -> str | None:
+    """A warning when the SOC estimate (``soc``, the ``analyze --json`` result) sat at
+    empty while more than :data:`EMPTY_CHARGE_PCT` of the capacity moved, or at full
+    while more than :data:`FULL_CHARGE_PCT` went out: the spec's OCV table reads the
+    cells' voltages as empty (full) whatever the charge says -- cells within the spec's
+    voltage window but off its OCV curve (a lead-acid cell read as LFP, an LFP cell as
+    NMC, an NMC cell as LFP), which :func:`voltage_window_warning` cannot see."""
+    soc = soc or {}
+    empty = soc.get("charge_moved_at_empty_percent") or 0.0
+    full_out = soc.get("charge_out_at_full_percent") or 0.0
+    if empty > EMPTY_CHARGE_PCT:
+        moved, end, at = f"{empty:.0f} % of the capacity moves", "empty", OCV_FIT_SOC_PCT[0]
+    elif full_out > FULL_CHARGE_PCT:
+        moved, end, at = f"{full_out:.0f} % of the capacity goes out", "full", OCV_FIT_SOC_PCT[1]
+    else:
+        return None
+    v = cell_voltages(df, spec)
+    if not v.size:
+        return None
+    full = spec.with_preset_defaults()
+    fitting = [
+        c.value
+        for c, p in PRESETS.items()
+        if c != spec.chemistry and sum(_outside(v, p.cell_v_min, p.cell_v_max)) <= OUTSIDE_SHARE
+    ]
+    base = PRESETS[spec.chemistry]
+    own = "given" if full.ocv_v != base.ocv_v else f"{spec.chemistry.value} preset's"
+    if fitting:
+        hint = f"the {' or '.join(fitting)} preset fits it: give --chemistry {fitting[0]}"
+    else:
+        hint = "give the cell's --ocv-table"
+    if spec.series_cells > 1 and not schema.cell_voltage_columns(df.columns):
+        hint += f"; or it is not {spec.series_cells} cells in series: give --cells"
+    return (
+        f"the SOC stays at {end} while {moved}: the {own} OCV table reads the cells as "
+        f"{end} whatever the charge says (its {at:g} % SOC is at {float(full.cell_ocv(at)):.2f} "
+        f"V; the cells' voltage {np.min(v):.2f}-{np.max(v):.2f} V), which "
+        f"a{'n' if end == 'empty' else ''} {end} cell does not do: it is not the cell the spec "
+        f"describes, and the SOC does not hold for this log; {hint}"
+    )

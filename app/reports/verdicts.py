@@ -63,9 +63,13 @@ def _soc(r: dict) -> Finding:
     title = "State of charge"
     if r is None:
         return Finding("soc", title, Verdict.NOT_APPLICABLE, "no samples")
+    from app.diagnostics.soc import start_soc_text
+
+    start, how = start_soc_text(r)
     text = (
-        f"{_num(r['initial_soc_percent'], '.1f', ' %')} to {_num(r['final_soc_percent'], '.1f', ' %')} "
+        f"{start} to {_num(r['final_soc_percent'], '.1f', ' %')} "
         f"(final ±{_num(2 * (r.get('final_soc_sigma_percent') or 0), '.1f', ' %')}, 2σ)"
+        + (f" ({how})" if how else "")
     )
     rms = r.get("bms_difference_rms_percent")
     if rms is None:

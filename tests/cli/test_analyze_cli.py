@@ -490,3 +490,53 @@ def test_fade_line_is_ok_warning_or_critical_by_retention(tmp_path, capsys):
         assert main(["analyze", str(table)]) == 0
         fade = next(ln for ln in capsys.readouterr().out.splitlines() if "fade   " in ln)
         assert fade.split()[1] == f"{verdict}:", fade
+
+
+def test_a_log_started_under_load_gives_the_start_back_calculated(tmp_path, capsys):
+    """An LFP pack at 50 % under a cycle from its first sample: the filter's first
+    value is a guess (70 %, +-50 %); the summary's start is a later, surer estimate
+    less the charge counted since, and says so, with the guess and its band."""
+    out = tmp_path / "pack.csv"
+    sim = ["simulate", "--chemistry", "lfp", "--profile", "cycle", "--soc", "50"]
+    assert main([*sim, "--duration", "3600", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    soc = json.loads(capsys.readouterr().out)["results"]["soc"]
+    assert soc["initialisation"] == "load" and abs(soc["initial_soc_percent"] - 50.0) > 10.0
+    assert abs(soc["start_soc_back_calculated_percent"] - 50.0) < 2.0
+    assert main(["analyze", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(k for k, x in enumerate(lines) if x.startswith("  SOC  "))
+    assert lines[at].split()[1] == f"{soc['start_soc_back_calculated_percent']:.1f}"
+    assert "start back-calculated" in lines[at + 1]
+    assert f"first value was {soc['initial_soc_percent']:.1f} % ±50 %" in lines[at + 1]
+
+
+@pytest.mark.parametrize(
+    ("chemistry", "sim", "wrong", "end"),
+    [
+        # lead-acid cells (1.9-2.4 V) lie inside the LFP window (2.0-3.6 V), under its
+        # OCV curve: read as LFP the SOC sat at 0.3-0.4 % while 10 % was discharged
+        ("lead_acid", ["--cells", "6", "--profile", "hppc"], "lfp", "empty"),
+        # LFP cells (3.2-3.35 V) lie inside the NMC window: read as NMC the SOC ran to
+        # 0 % with a third of the capacity still to come out
+        ("lfp", ["--cells", "16", "--profile", "drive", "--duration", "7200"], "nmc", "empty"),
+        # NMC cells from 80 % down to 30 % lie below the LFP preset's 3.6 V maximum,
+        # above its OCV curve: read as LFP the SOC sat at full while 40 % went out
+        ("nmc", ["--profile", "cc", "--soc", "80", "--duration", "7200"], "lfp", "full"),
+    ],
+)
+def test_a_chemistry_inside_the_window_but_off_the_ocv_curve_is_warned_about(
+    tmp_path, capsys, chemistry, sim, wrong, end
+):
+    out = tmp_path / "pack.csv"
+    assert main(["simulate", "--chemistry", chemistry, *sim, "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    assert "warnings" not in json.loads(capsys.readouterr().out)  # its own chemistry fits
+    assert main(["analyze", str(out), "--chemistry", wrong, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (warning,) = report["warnings"]
+    assert f"the SOC stays at {end}" in warning
+    assert f"give --chemistry {chemistry}" in warning
+    assert "soc" in report["invalid_results"]

@@ -209,6 +209,33 @@ def test_initial_guess_under_load_is_rough_with_a_wide_band():
     assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
 
 
+@pytest.mark.parametrize("soc0", [30.0, 80.0])
+def test_a_start_under_load_is_back_calculated_from_a_surer_estimate(soc0):
+    # The first value under load is a guess (+-50 %); the start the result gives
+    # is a later, surer estimate less the charge counted since, within its band.
+    cap = NMC.capacity_ah
+    i = np.concatenate((np.full(1800, -0.5 * cap), np.zeros(1800), np.full(1800, -0.3 * cap)))
+    df = ecm_log(NMC, i, soc0=soc0, seed=5)
+    _, est = run(df, NMC)
+    r = est.result()
+    assert r.initialisation == "load"
+    assert 2 * r.initial_soc_sigma_percent >= 40.0  # the guess says it is one
+    back, sigma = r.start_soc_back_calculated_percent, r.start_soc_back_calculated_sigma_percent
+    assert abs(back - soc0) < 2.5 and 2 * sigma < 10.0
+    assert 0.0 < r.start_soc_back_calculated_from_s <= df["time_s"].iloc[-1]
+
+
+def test_a_sure_start_at_rest_is_not_back_calculated():
+    i = drive_current(2 * 3600, NMC.capacity_ah, seed=3)
+    i[:60] = 0.0
+    df = ecm_log(NMC, i, soc0=60.0, seed=3)
+    _, est = run(df, NMC)
+    r = est.result()
+    assert r.initialisation == "rest" and r.initial_soc_sigma_percent < 2.5
+    assert r.start_soc_back_calculated_percent is None
+    assert r.start_soc_back_calculated_from_s is None
+
+
 def _cold_start_under_load(soc0: float, r_scale: float, c_rate: float) -> pd.DataFrame:
     """An LFP cell polarising r_scale times the preset (a cold cell), logged from
     10 min into a c_rate discharge: 20 min of rest, then 2 h of driving."""

@@ -300,6 +300,23 @@ def test_cell_spread_plot_of_samples_without_cell_readings_warns_nothing():
     assert np.isnan(spread[0]) and spread[1:] == pytest.approx([20.0, 10.0])
 
 
+def test_the_soc_finding_gives_a_start_under_load_back_calculated():
+    soc = {
+        "initial_soc_percent": 95.2,
+        "initial_soc_sigma_percent": 25.0,
+        "initialisation": "load",
+        "final_soc_percent": 64.3,
+        "final_soc_sigma_percent": 1.0,
+        "start_soc_back_calculated_percent": 81.0,
+        "start_soc_back_calculated_from_s": 600.0,
+        "start_soc_back_calculated_sigma_percent": 10.2,
+    }
+    finding = next(f for f in findings(_report(soc=soc, faults=[])) if f.diagnostic == "soc")
+    assert finding.summary.startswith("81.0 % ±20.4 % to 64.3 %")
+    assert "the estimate at 10 min less the charge counted since" in finding.summary
+    assert "first value was 95.2 % ±50 %" in finding.summary
+
+
 def test_a_result_whose_inputs_are_not_valid_is_never_pass():
     report = _report(
         soc={"initial_soc_percent": 90.0, "final_soc_percent": 40.0},
