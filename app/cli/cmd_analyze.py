@@ -177,17 +177,6 @@ def _fmt(value, unit="", digits=3) -> str:
     return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
-def _judged_spread(cb: dict) -> str:
-    """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged, on
-    the samples it names, then the last sample's (of any SOC)."""
-    from app.diagnostics.cell_balance import spread_now_note
-
-    now = f"{_fmt(cb['spread_mv'], ' mV')} now{spread_now_note(cb)}"
-    if cb.get("spread_judged_mv") is None or not cb.get("judged_on"):
-        return f"spread {now}"
-    return f"spread {_fmt(cb['spread_judged_mv'], ' mV')} ({cb['judged_on']}), {now}"
-
-
 def _resistance_text(ir: dict) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
@@ -292,17 +281,23 @@ def print_summary(report: dict, out=None) -> None:
     if (ir := r["internal_resistance"]) is not None:
         print(f"  resistance    {_resistance_text(ir)}", file=out)
     if (cb := r["cell_balance"]) is not None:
-        from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
+        from app.diagnostics.cell_balance import (
+            judged_spread_text,
+            suspect_cell_readings,
+            suspect_cells_text,
+        )
 
-        advice = cb["recommendation"]
-        if cb["status"] != "unknown" and (suspect := suspect_cell_readings(r.get("faults"))):
-            # (as the window's card: no advice to balance on a suspect reading)
+        advice, status = cb["recommendation"], cb["status"]
+        if status != "unknown" and (suspect := suspect_cell_readings(r.get("faults"))):
+            # (as the window's card and the report: a warning, and no advice to balance
+            # on a suspect reading)
+            status = "warning"
             advice = (
                 f"suspect reading: {suspect_cells_text(suspect)}: not a reason to balance, "
                 "check the sense wire and the measurement first"
             )
         print(
-            f"  cell balance  {cb['status']}: {_judged_spread(cb)} "
+            f"  cell balance  {status}: {judged_spread_text(cb)} "
             f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {advice}",
             file=out,
         )

@@ -932,6 +932,21 @@ def spread_now_note(r: dict) -> str:
     )
 
 
+def _mv(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g} mV"
+
+
+def judged_spread_text(r: dict) -> str:
+    """'spread 12.1 mV (rest, 20-95 % SOC), 40.2 mV now': the spread the status judged,
+    on the samples it names, then the last sample's (of any SOC, with
+    :func:`spread_now_note`); the one wording of the CLI, the report and the window.
+    ``r``: the cell balance result as a dict."""
+    now = f"{_mv(r.get('spread_mv'))} now{spread_now_note(r)}"
+    if r.get("spread_judged_mv") is None or not r.get("judged_on"):
+        return f"spread {now}"
+    return f"spread {_mv(r['spread_judged_mv'])} ({r['judged_on']}), {now}"
+
+
 def _band(band: list[float]) -> str:
     return f"the plausible {band[0]:.2f}-{band[1]:.2f} V"
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from app.core.resistance_text import resistance_text
 from app.diagnostics.cell_balance import (
-    spread_now_note,
+    judged_spread_text,
     suspect_cell_readings,
     suspect_cells_text,
 )
@@ -171,22 +171,13 @@ def _fade(r: dict) -> Finding:
     )
 
 
-def _judged_spread(r: dict) -> str:
-    """'spread 12 mV (rest, 20-95 % SOC), now 40 mV': the spread the status judged on
-    the samples it names, then the last sample's (of any SOC)."""
-    now = f"{_num(r.get('spread_mv'), '.0f', ' mV')} now{spread_now_note(r)}"
-    if r.get("spread_judged_mv") is None or not r.get("judged_on"):
-        return f"spread {now}"
-    return f"spread {_num(r['spread_judged_mv'], '.0f', ' mV')} ({r['judged_on']}), {now}"
-
-
 def _balance(r: dict, faults=None) -> Finding:
     title = "Cell balance"
     if not r or r.get("status") == "unknown":
         return Finding(
             "cell_balance", title, Verdict.NOT_APPLICABLE, "no cell voltages in the data"
         )
-    spread = f"{_judged_spread(r)}, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}"
+    spread = f"{judged_spread_text(r)}, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}"
     suspect = suspect_cell_readings(faults)
     if suspect:  # (as the window's card: no advice to balance on a suspect reading)
         return Finding(

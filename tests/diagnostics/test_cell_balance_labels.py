@@ -15,6 +15,7 @@ from app.diagnostics.cell_balance import (
     SOC_JUDGE_RANGE,
     CellBalanceTracker,
     check_cell_balance,
+    judged_spread_text,
     spread_now_note,
 )
 from app.hardware.simulator import simulate
@@ -61,7 +62,6 @@ def test_the_samples_flagged_within_the_range_are_within_it(chem, profile, soc, 
 
 
 def test_the_texts_name_the_samples_each_figure_is_of():
-    from app.cli.cmd_analyze import _judged_spread
     from app.reports.verdicts import _balance
     from app.views.diagnostics_catalog import summarize
 
@@ -86,7 +86,7 @@ def test_the_texts_name_the_samples_each_figure_is_of():
     text = _balance(r).summary
     assert "mid SOC" not in text
     assert text.startswith("spread 12 mV (rest, 20-95 % SOC), 140 mV now, max 150 mV")
-    assert _judged_spread(r) == "spread 12 mV (rest, 20-95 % SOC), 140 mV now"
+    assert judged_spread_text(r) == "spread 12 mV (rest, 20-95 % SOC), 140 mV now"
 
 
 @pytest.mark.parametrize("chem", ["lfp", "nmc"])
@@ -96,9 +96,6 @@ def test_a_wide_spread_now_at_the_end_of_discharge_says_why_it_is_not_judged(che
     contradiction). The result says where "now" is, and the texts of the CLI and the
     report say why that spread is not the one judged; a log ending mid-SOC has no
     such note."""
-    from app.cli.cmd_analyze import _judged_spread as cli_text
-    from app.reports.verdicts import _judged_spread as report_text
-
     spec = preset(chem, capacity_ah=5.0, series_cells=4)
     block = simulate(spec, "cc", 5400, 1.0, 1, initial_soc_pct=60, c_rate=-1.0, soc_spread_pct=2)
     r = check_cell_balance(block, spec)
@@ -108,8 +105,7 @@ def test_a_wide_spread_now_at_the_end_of_discharge_says_why_it_is_not_judged(che
     note = spread_now_note(d)
     assert f"at rest at {r.soc_now_pct:.0f} % SOC, outside 20-95 % SOC" in note
     assert f"cells {r.soc_imbalance_pct:.1f} % SOC apart" in note and "not judged" in note
-    for text in (cli_text(d), report_text(d)):
-        assert f"now{note}" in text
+    assert f"now{note}" in judged_spread_text(d)  # (the CLI's and the report's)
     from app.views.diagnostics_catalog import _spread_now_text  # (the window's card)
 
     assert _spread_now_text(d).endswith(note)
