@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.resistance_text import resistance_text
+from app.diagnostics.soc import start_soc_text
 from app.views.time_axis import format_elapsed
 
 
@@ -357,10 +358,18 @@ def _soc(r: dict) -> ResultSummary:
     if bms is not None:  # the BMS's own SOC beside ours, and on the card the difference first
         headline += f" · BMS {bms}"
     lo, hi = r.get("min_soc_percent"), r.get("max_soc_percent")
+    # the start as analyze gives it: a log that starts under load starts from a guess,
+    # so the start shown is worked back from a later, surer estimate (and says so)
+    back = r.get("start_soc_back_calculated_percent") is not None
+    start, how = (
+        start_soc_text(r)
+        if back or _fmt(r.get("initial_soc_percent")) is not None
+        else (None, None)
+    )
     numbers = _numbers(
         ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
         ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
-        ("Start", _fmt(r.get("initial_soc_percent"), unit="%")),
+        ("Start (worked back)" if back else "Start", start),
         ("Range", f"{lo:.1f}–{hi:.1f} %" if lo is not None and hi is not None else None),
         ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
         ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
@@ -368,17 +377,19 @@ def _soc(r: dict) -> ResultSummary:
         ("R0 in the filter (cell)", _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
+    items = (how[0].upper() + how[1:],) if how else ()
     if band is not None and band >= SOC_UNDETERMINED_BAND:
         # a band as wide as half the scale is the prior, not a measurement (a 3 s log)
         return ResultSummary(
             Status.UNAVAILABLE,
             "cannot be determined",
             numbers,
+            items,
             reason=f"the estimate's band is ±{band:.0f} % (best guess {headline.split(' ±')[0]}): "
             "too little data to place the SOC, e.g. no rest, too short a log",
             method=r.get("method"),
         )
-    return ResultSummary(Status.INFO, headline, numbers, method=r.get("method"))
+    return ResultSummary(Status.INFO, headline, numbers, items, method=r.get("method"))
 
 
 #: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined.

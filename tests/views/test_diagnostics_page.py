@@ -714,3 +714,65 @@ def test_the_page_names_its_own_fields_not_the_cli_flags():
     # no faults: said, not an empty "Latest result"
     none = summarize("faults", {"status": "ok", "faults": []})
     assert none.headline == "no faults" and none.reason == "no faults found"
+
+
+def _analyzed_soc(tmp_path, capsys, *sim) -> tuple[dict, list[str]]:
+    """A simulated log's SOC result and the lines of ``analyze``'s summary."""
+    import json
+
+    from app.cli import main
+
+    out = tmp_path / "pack.csv"
+    assert main(["simulate", *sim, "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    soc = json.loads(capsys.readouterr().out)["results"]["soc"]
+    assert main(["analyze", str(out)]) == 0
+    return soc, capsys.readouterr().out.splitlines()
+
+
+def test_a_log_started_under_load_shows_the_start_worked_back_as_analyze_does(tmp_path, capsys):
+    """An LFP pack at 50 % under a cycle from its first sample: the filter's first value
+    is a guess (+-50 %). The card showed that guess as "Start"; it shows the start worked
+    back from a later, surer estimate, labelled so with its band, as analyze does, and
+    names the first value as a guess."""
+    sim = ["--chemistry", "lfp", "--profile", "cycle", "--soc", "50", "--duration", "3600"]
+    soc, lines = _analyzed_soc(tmp_path, capsys, *sim)
+    assert soc["initialisation"] == "load" and abs(soc["initial_soc_percent"] - 50.0) > 10.0
+    summary = summarize("soc", soc)
+    numbers = dict(summary.numbers)
+    assert "Start" not in numbers
+    start = numbers["Start (worked back)"]
+    band = 2 * soc["start_soc_back_calculated_sigma_percent"]
+    assert start == f"{soc['start_soc_back_calculated_percent']:.1f} % ±{band:.1f} %"
+    assert abs(float(start.split()[0]) - 50.0) < 2.0
+    # the same start as analyze's summary line, and the same words for how it was found
+    at = next(k for k, x in enumerate(lines) if x.startswith("  SOC  "))
+    assert lines[at].split("->")[0].split(maxsplit=1)[1].strip() == start
+    (note,) = summary.items
+    assert note.lower() == lines[at + 1].strip()[1:-1].lower()
+    assert note.startswith("Start back-calculated")
+    assert f"first value was {soc['initial_soc_percent']:.1f} % ±50 %, a guess" in note
+
+
+def test_a_log_started_at_rest_shows_the_first_value_as_the_start(tmp_path, capsys):
+    """At rest the first value is read off the OCV, sure: the card is as it was."""
+    sim = ["--chemistry", "nmc", "--profile", "rest", "--soc", "50", "--duration", "1800"]
+    soc, _ = _analyzed_soc(tmp_path, capsys, *sim)
+    assert soc["initialisation"] == "rest" and soc["start_soc_back_calculated_percent"] is None
+    summary = summarize("soc", soc)
+    assert dict(summary.numbers)["Start"] == f"{soc['initial_soc_percent']:.1f} %"
+    assert "Start (worked back)" not in dict(summary.numbers) and summary.items == ()
+
+
+def test_an_unsure_first_value_with_nothing_to_work_back_from_shows_its_band():
+    """No surer estimate later: the start is the first value, shown with its band and
+    named as the guess it is (analyze's words), not as a plain number."""
+    soc = {"final_soc_percent": 40.0, "final_soc_sigma_percent": 2.0,
+           "initial_soc_percent": 70.0, "initial_soc_sigma_percent": 25.0,
+           "initialisation": "load", "start_soc_back_calculated_percent": None}  # fmt: skip
+    summary = summarize("soc", soc)
+    assert dict(summary.numbers)["Start"] == "70.0 % ±50 %"
+    assert summary.items == (
+        "The start is the filter's first value, a guess: the log starts under load",
+    )
