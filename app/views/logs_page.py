@@ -884,13 +884,24 @@ class LogsPage(QWidget):
         self._update_actions()
 
     def replay_url(self) -> str | None:
-        """The ``file://`` URL of the selected file with the battery shown on the page."""
+        """The ``file://`` URL of the selected file with the battery shown on the page.
+
+        A file's own battery is left to the file to name: a ``capacity_ah`` in the URL is
+        the user's, what the live session measures end of life against (as
+        ``--capacity-ah``), and the file's is not (``analyze`` on the file without it, the
+        page's diagnostics: :attr:`LogAnalysis.reference_capacity_ah`). So the URL's
+        capacity is the page's reference: the one typed or the guess shown, else none."""
         analysis = self.selected
         if analysis is None:
             return None
         from app.views.log_files import file_url_with_battery
 
         spec = analysis.spec
+        if analysis.spec_from_file:
+            from app.cli.current_sign_option import url_with_inversion
+            from app.views.source_urls import file_url
+
+            return url_with_inversion(analysis.settings, file_url(analysis.path))
         return file_url_with_battery(
             analysis.path,
             spec.chemistry,

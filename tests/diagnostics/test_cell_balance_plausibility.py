@@ -15,6 +15,7 @@ from app.core.spec import preset
 from app.diagnostics.cell_balance import check_cell_balance
 from app.diagnostics.soc import calculate_soc
 from app.hardware.simulator import NoiseSpec, simulate
+from tests.diagnostics.simulated_runaway import runaway_drive
 
 SPEC = preset("nmc", capacity_ah=5.0, series_cells=4)
 #: the figures of the balance that a left-out reading must not move
@@ -152,17 +153,8 @@ def test_a_cell_collapsing_through_the_band_is_left_out_of_the_others_figures():
     2.6 V and a trend of hundreds of mV/h while the 15 stayed within 7-17 mV. The
     figures are the other cells' (fed in any blocks)."""
     from app.diagnostics.cell_balance import CellBalanceTracker
-    from app.hardware.simulator import Fault
 
-    spec = preset("nmc", series_cells=16)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=3600,
-        seed=0,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("thermal_runaway", 900, cell=3)],
-    )
+    spec, block = runaway_drive()
     res = check_cell_balance(block, spec)
     assert res.implausible_cells == [3] and res.implausible_readings[0]["reading_now"]
     others = np.stack([block[f"cell_{k}_v"] for k in range(1, 17) if k != 3])

@@ -16,6 +16,7 @@ from app.diagnostics.faults import DetectedFault, FaultDetector, FaultKind, dete
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.sensors import STUCK_PACK_MOVE_V
 from app.hardware.simulator import Fault, NoiseSpec, simulate
+from tests.diagnostics.simulated_runaway import runaway_drive
 
 NMC4 = preset("nmc", series_cells=4)
 NOISE = NoiseSpec.typical(NMC4)
@@ -1481,15 +1482,7 @@ def test_a_dead_cell_s_faults_last_while_it_reads_0_v():
     end; its open circuit (a cell at 0 V with no current) ends where the charge
     current flows through it, which says it conducts (its detail says so), and is
     not raised again when the pack rests: live as offline."""
-    spec = preset("nmc", series_cells=16)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=3600,
-        seed=0,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("thermal_runaway", 900, cell=3)],
-    )
+    spec, block = runaway_drive()
     res = detect_faults(block, spec)
     end = float(block["time_s"][-1])
     cell3 = {}
