@@ -889,7 +889,7 @@ def _reference_text(r: dict) -> str | None:
     ref = _fmt(r.get("reference_capacity_ah"), "{:.3f}", "Ah")
     if ref is None:
         return None
-    source = {"initial_cycles": "first cycles", "nominal": "capacity given"}.get(
+    source = {"initial_cycles": "first cycles", "nominal": "the battery's capacity"}.get(
         r.get("reference_source"), r.get("reference_source")
     )
     fraction = r.get("eol_fraction")
