@@ -559,6 +559,9 @@ class SocResult(DiagnosticResult):
     final_soc_sigma_percent: float
     final_band_low_percent: float
     final_band_high_percent: float
+    #: The lowest and highest estimate; where the start is back-calculated (below),
+    #: of the estimates at least as sure as ``back_calculated_start_sigma_pct`` and
+    #: that start (the first values, a guess under load, bound nothing).
     min_soc_percent: float
     max_soc_percent: float
     charge_in_ah: float
@@ -738,6 +741,8 @@ class EkfSocEstimator:
         self._sigma_last = math.nan
         self._soc_min = math.inf
         self._soc_max = -math.inf
+        self._sure_min = math.inf  # of the estimates with sigma <= the back-calc sigma
+        self._sure_max = -math.inf
         self._bms_n = 0
         self._bms_sq = 0.0
         self._bms_max_abs = math.nan
@@ -856,6 +861,7 @@ class EkfSocEstimator:
         self._soc_last, self._sigma_last = float(soc[-1]), float(sig[-1])
         self._soc_min = min(self._soc_min, lo)
         self._soc_max = max(self._soc_max, hi)
+        self._sure_range(soc, sig, n)
         if schema.SOC_REPORTED in block:
             out[SOC_BMS_DIFFERENCE_COLUMN] = self._bms_check(soc, block[schema.SOC_REPORTED])
         return out
@@ -1540,6 +1546,21 @@ class EkfSocEstimator:
         """The latest per-sample SOC estimate (NaN before any sample)."""
         return self._soc_last
 
+    def _sure_range(self, soc: np.ndarray, sig: np.ndarray, n: int) -> None:
+        """The lowest and highest of the block's estimates (``soc``, clipped) whose
+        sigma is at most ``back_calculated_start_sigma_pct``."""
+        thr = self.settings.back_calculated_start_sigma_pct
+        if n <= _SMALL_BLOCK:
+            for x, g in zip(soc.tolist(), sig.tolist(), strict=True):
+                if g <= thr:
+                    self._sure_min = min(self._sure_min, x)
+                    self._sure_max = max(self._sure_max, x)
+            return
+        sure = soc[sig <= thr]
+        if len(sure):
+            self._sure_min = min(self._sure_min, float(sure.min()))
+            self._sure_max = max(self._sure_max, float(sure.max()))
+
     def result(self) -> SocResult:
         """Summary over everything seen so far."""
         m = self.model
@@ -1549,6 +1570,10 @@ class EkfSocEstimator:
             self._sig0 > self.settings.back_calculated_start_sigma_pct
             and self._best_var <= 0.25 * self._sig0 * self._sig0
         )
+        start = min(max(self._best_start, 0.0), 100.0)
+        lo, hi = (self._soc_min, self._soc_max) if self._n else (math.nan, math.nan)
+        if back and math.isfinite(self._sure_min):
+            lo, hi = min(self._sure_min, start), max(self._sure_max, start)
         return SocResult(
             method=self.method,
             initialisation=self.initialisation.value,
@@ -1558,8 +1583,8 @@ class EkfSocEstimator:
             final_soc_sigma_percent=sigma,
             final_band_low_percent=max(self._soc_last - 2 * sigma, 0.0),
             final_band_high_percent=min(self._soc_last + 2 * sigma, 100.0),
-            min_soc_percent=self._soc_min if self._n else math.nan,
-            max_soc_percent=self._soc_max if self._n else math.nan,
+            min_soc_percent=lo,
+            max_soc_percent=hi,
             charge_in_ah=self._q_in * self._parallel / 3600.0,
             # 0.0 - x, not -x: no charge out is 0.0, not -0.0 (shown "-0.000 Ah")
             charge_out_ah=0.0 - self._q_out * self._parallel / 3600.0,
@@ -1575,9 +1600,7 @@ class EkfSocEstimator:
             bms_difference_final_percent=self._bms_last_diff if bms else None,
             samples=self._n,
             initial_soc_sigma_percent=self._sig0 if self._n else None,
-            start_soc_back_calculated_percent=min(max(self._best_start, 0.0), 100.0)
-            if back
-            else None,
+            start_soc_back_calculated_percent=start if back else None,
             start_soc_back_calculated_from_s=self._best_at_s if back else None,
             start_soc_back_calculated_sigma_percent=math.sqrt(self._best_var) if back else None,
             charge_moved_at_empty_percent=self._at_empty_max,
