@@ -169,12 +169,14 @@ SHOWN_CYCLES = 20
 TINY = 1e-9
 
 
-def _fmt(value, unit="", digits=3) -> str:
+def _fmt(value, unit="", digits=3, *, fixed: bool = False) -> str:
+    """``digits`` significant digits, or with ``fixed`` decimals (no '4.01e+03')."""
     if value is None:
         return "n/a"
     if isinstance(value, float) and abs(value) < TINY:
         value = 0.0  # float dust of a sum that is zero, not a reading: "4.411e-11 Ah"
-    return f"{value:.{digits}g}{unit}" if isinstance(value, float) else f"{value}{unit}"
+    form = "f" if fixed else "g"
+    return f"{value:.{digits}{form}}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
 def _resistance_text(ir: dict) -> str:
@@ -298,7 +300,7 @@ def print_summary(report: dict, out=None) -> None:
             )
         print(
             f"  cell balance  {status}: {judged_spread_text(cb)} "
-            f"(max {_fmt(cb['spread_max_mv'], ' mV')}) - {advice}",
+            f"(max {_fmt(cb['spread_max_mv'], ' mV', digits=1, fixed=True)}) - {advice}",
             file=out,
         )
     if (sf := r["safety"]) is not None:

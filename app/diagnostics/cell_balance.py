@@ -933,7 +933,7 @@ def spread_now_note(r: dict) -> str:
 
 
 def _mv(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3g} mV"
+    return "n/a" if value is None else f"{value:.1f} mV"  # (as the window's card)
 
 
 def judged_spread_text(r: dict) -> str:

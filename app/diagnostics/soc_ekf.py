@@ -560,8 +560,9 @@ class SocResult(DiagnosticResult):
     final_band_low_percent: float
     final_band_high_percent: float
     #: The lowest and highest estimate; where the start is back-calculated (below),
-    #: of the estimates at least as sure as ``back_calculated_start_sigma_pct`` and
-    #: that start (the first values, a guess under load, bound nothing).
+    #: of that start and the estimates at least twice as sure as the first value
+    #: (as the one it is worked back from: the first values, a guess under load,
+    #: bound nothing).
     min_soc_percent: float
     max_soc_percent: float
     charge_in_ah: float
@@ -1547,9 +1548,10 @@ class EkfSocEstimator:
         return self._soc_last
 
     def _sure_range(self, soc: np.ndarray, sig: np.ndarray, n: int) -> None:
-        """The lowest and highest of the block's estimates (``soc``, clipped) whose
-        sigma is at most ``back_calculated_start_sigma_pct``."""
-        thr = self.settings.back_calculated_start_sigma_pct
+        """The lowest and highest of the block's estimates (``soc``, clipped) at least
+        twice as sure as the first value (the start is worked back from one such), or
+        as sure as ``back_calculated_start_sigma_pct``."""
+        thr = max(self.settings.back_calculated_start_sigma_pct, 0.5 * self._sig0)
         if n <= _SMALL_BLOCK:
             for x, g in zip(soc.tolist(), sig.tolist(), strict=True):
                 if g <= thr:
@@ -1572,7 +1574,7 @@ class EkfSocEstimator:
         )
         start = min(max(self._best_start, 0.0), 100.0)
         lo, hi = (self._soc_min, self._soc_max) if self._n else (math.nan, math.nan)
-        if back and math.isfinite(self._sure_min):
+        if back:  # (the worked-back start's estimate is one of the sure ones)
             lo, hi = min(self._sure_min, start), max(self._sure_max, start)
         return SocResult(
             method=self.method,

@@ -177,7 +177,7 @@ def _balance(r: dict, faults=None) -> Finding:
         return Finding(
             "cell_balance", title, Verdict.NOT_APPLICABLE, "no cell voltages in the data"
         )
-    spread = f"{judged_spread_text(r)}, max {_num(r.get('spread_max_mv'), '.0f', ' mV')}"
+    spread = f"{judged_spread_text(r)}, max {_num(r.get('spread_max_mv'), '.1f', ' mV')}"
     suspect = suspect_cell_readings(faults)
     if suspect:  # (as the window's card: no advice to balance on a suspect reading)
         return Finding(

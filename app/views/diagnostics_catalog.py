@@ -86,8 +86,8 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "offset adapt online; with a preset's table (no OCV table chosen on the Logs page) the "
         "filter leans more on "
         "coulomb counting. It starts from the OCV when the first sample is at rest, else from "
-        "a rough guess under load it converges from; the start shown is then worked back "
-        "from a later, surer estimate less the charge counted since. The band is ±2σ.",
+        "a rough guess under load it converges from; when a later estimate is surer, the start "
+        "shown is worked back from it less the charge counted since. The band is ±2σ.",
     ),
     DiagnosticInfo(
         "soh",

@@ -94,8 +94,8 @@ def test_the_texts_name_the_samples_each_figure_is_of():
     # the report and the CLI: the last sample's spread is not said to be at mid SOC
     text = _balance(r).summary
     assert "mid SOC" not in text
-    assert text.startswith("spread 12 mV (rest, 20-95 % SOC), 140 mV now, max 150 mV")
-    assert judged_spread_text(r) == "spread 12 mV (rest, 20-95 % SOC), 140 mV now"
+    assert text.startswith("spread 12.0 mV (rest, 20-95 % SOC), 140.0 mV now, max 150.0 mV")
+    assert judged_spread_text(r) == "spread 12.0 mV (rest, 20-95 % SOC), 140.0 mV now"
 
 
 @pytest.mark.parametrize("chem", ["lfp", "nmc"])

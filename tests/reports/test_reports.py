@@ -407,7 +407,7 @@ def test_the_report_and_the_cli_do_not_advise_balancing_on_a_suspect_reading():
     print_summary(report, out)
     (line,) = [ln for ln in out.getvalue().splitlines() if "cell balance" in ln]
     assert "suspect reading: cell 1 (sensor stuck)" in line and "top-balance" not in line
-    assert "cell balance  warning: spread 402 mV (rest, 20-95 % SOC), 402 mV now" in line
+    assert "cell balance  warning: spread 402.0 mV (rest, 20-95 % SOC), 402.0 mV now" in line
     # a sensor fault on another channel leaves the advice as it was
     other = _report(cell_balance=balance, faults=[{**stuck, "channel": "temperature_c"}])
     (finding,) = [f for f in findings(other) if f.diagnostic == "cell_balance"]
