@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.diagnostics.faults.text import fault_values
 from app.reports.verdicts import Finding, Verdict, findings, overall
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class ReportContent:
 
     def fault_rows(self) -> tuple[list[str], list[list]]:
         faults = self.report["results"].get("faults") or []
-        header = ["kind", "severity", "channel", "start (s)", "end (s)"]
+        header = ["kind", "severity", "channel", "start (s)", "end (s)", "detail"]
         rows = [
             [
                 f["kind"],
@@ -134,6 +135,7 @@ class ReportContent:
                 f["channel"] or "",
                 f"{f['start_time_s']:g}",
                 "" if f["end_time_s"] is None else f"{f['end_time_s']:g}",
+                fault_values(f),  # as the window words it
             ]
             for f in faults
         ]

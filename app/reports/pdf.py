@@ -101,7 +101,14 @@ def write_pdf(content: ReportContent, path: str) -> None:
     story += table(header, rows) if rows else [Paragraph("No alerts were recorded.", small)]
     story.append(Paragraph("Faults", styles["Heading2"]))
     header, rows = content.fault_rows()
-    story += table(header, rows) if rows else [Paragraph("No faults were detected.", small)]
+    # the detail wraps in the room the five short columns leave
+    rows = [[*r[:-1], Paragraph(escape(r[-1]), small)] for r in rows]
+    fixed = [34 * mm, 16 * mm, 24 * mm, 16 * mm, 16 * mm]
+    story += (
+        table(header, rows, [*fixed, width - sum(fixed)])
+        if rows
+        else [Paragraph("No faults were detected.", small)]
+    )
 
     def footer(canvas, doc):
         canvas.saveState()

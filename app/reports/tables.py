@@ -13,6 +13,12 @@ def summary_rows(content: ReportContent) -> list[list]:
     rows: list[list] = [["cover", k, v] for k, v in content.cover_rows()]
     rows += [["verdict", f.diagnostic, f.verdict.value] for f in content.findings]
     rows += [["finding", f.diagnostic, f.summary] for f in content.findings]
+    # each fault: kind and channel, when, and its detail as the window words it
+    _, faults = content.fault_rows()
+    for kind, severity, channel, start, end, detail in faults:
+        when = f"{start}–{end} s" if end else f"from {start} s"
+        text = f"{severity}, {when}" + (f": {detail}" if detail else "")
+        rows.append(["fault", f"{kind} {channel}".strip(), text])
     for key, result in content.report["results"].items():
         if isinstance(result, dict):
             for name, value in result.items():

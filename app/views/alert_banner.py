@@ -20,7 +20,7 @@ from app.core import schema
 from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info
-from app.views.diagnostics_catalog import fault_values
+from app.diagnostics.faults.text import fault_values
 
 
 def _is_fault(th: Threshold) -> bool:

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.resistance_text import resistance_text
+from app.diagnostics.faults.text import fault_values
 from app.diagnostics.soc import start_soc_text
 from app.views.time_axis import format_elapsed
 
@@ -780,83 +781,6 @@ def _faults(r: dict | list) -> ResultSummary:
     if not faults:  # (else the detail's "Latest result" heading stands over nothing)
         return ResultSummary(status, "no faults", reason="no faults found")
     return ResultSummary(status, f"{len(faults)} fault(s)", items=items)
-
-
-#: Limit faults: (the detail key of the worst value, of its limit, format, unit).
-_FAULT_LIMITS = (
-    ("max_v", "limit_v", "{:.3f}", "V"),
-    ("min_v", "limit_v", "{:.3f}", "V"),
-    ("max_abs_a", "limit_a", "{:.2f}", "A"),
-    ("max_c", "limit_c", "{:.1f}", "°C"),
-    ("min_c", "limit_c", "{:.1f}", "°C"),
-)
-
-
-def _channel_format(channel: Any) -> tuple[str, str]:
-    """The format and unit of a value read on ``channel`` (a schema column)."""
-    name = str(channel)
-    if name.endswith("_v"):
-        return "{:.3f}", "V"
-    if name.endswith("_a"):
-        return "{:.2f}", "A"
-    if name.endswith("_c"):
-        return "{:.1f}", "°C"
-    return "{:.4g}", ""
-
-
-def _excess_rate_text(detail: dict) -> str:
-    """What a runaway's rate at detection is in excess of: its neighbours' (the
-    median of 3+ sensors), the other sensor's, or a lone sensor's Joule heating."""
-    sensors = detail.get("temperature_sensors")
-    if sensors == 1:
-        return "{} faster than its Joule heating explains (the only sensor)"
-    if sensors == 2:
-        return "{} faster than the other sensor"
-    return "{} faster than its neighbours"
-
-
-def fault_values(f: dict) -> str:
-    """What a fault's detail measured, in words with units: '4.674 V (limit 4.200 V)',
-    'spread 45.0 mV, SOC spread 5.1 %', 'stuck at 3.712 V' ('' when it has nothing)."""
-    d = f.get("detail")
-    if not isinstance(d, dict):
-        return ""
-    parts = []
-    for key, limit_key, fmt, unit in _FAULT_LIMITS:
-        value = _fmt(d.get(key), fmt, unit)
-        if value is not None:
-            limit = _fmt(d.get(limit_key), fmt, unit)
-            parts.append(f"{value} (limit {limit})" if limit else value)
-    ch_fmt, ch_unit = _channel_format(f.get("channel"))
-    for key, template, fmt, unit in (
-        ("voltage_v", "at {}", "{:.3f}", "V"),
-        # an open circuit that ended as current flowed through the cell: it conducts
-        ("ended_by_current_a", "ended as {} flowed through it (not open)", "{:.2f}", "A"),
-        ("spread_mv", "spread {}", "{:.1f}", "mV"),
-        ("soc_spread_pct", "SOC spread {}", "{:.1f}", "%"),
-        ("worst_value", "reads {}", ch_fmt, ch_unit),
-        ("stuck_value", "stuck at {}", ch_fmt, ch_unit),
-        ("noise_sigma", "noise σ {}", ch_fmt, ch_unit),
-        ("group_sigma", "its group's σ {}", ch_fmt, ch_unit),
-        ("missing_samples", "{} samples missing", "{:.0f}", ""),
-        ("samples", "{} samples", "{:.0f}", ""),
-        ("leak_current_a", "self-discharge {}", "{:.3f}", "A"),
-        ("excess_temperature_k", "{} warmer than its neighbours", "{:.1f}", "K"),
-        # a runaway: the moment it was found, then the episode's peak
-        ("temperature_at_detection_c", "at {} when found", "{:.1f}", "°C"),
-        ("excess_rate_at_detection_c_per_min", _excess_rate_text(d), "{:.2f}", "°C/min"),
-        ("max_temperature_c", "peak {}", "{:.1f}", "°C"),
-        ("max_rise_rate_c_per_min", "fastest rise {} (2 min)", "{:.1f}", "°C/min"),
-        ("temperature_c", "at {}", "{:.1f}", "°C"),
-        ("current_rise_a", "float current up {}", "{:.3f}", "A"),
-        ("temperature_rise_c", "temperature up {}", "{:.1f}", "K"),
-        ("recombination_current_a", "charge turned to heat {}", "{:.1f}", "A"),
-        ("heating_c_per_min", "pack heating {}", "{:.2f}", "°C/min"),
-    ):
-        value = _fmt(d.get(key), fmt, unit)
-        if value is not None:
-            parts.append(template.format(value))
-    return ", ".join(parts)
 
 
 def _capacity_fade(r: dict) -> ResultSummary:

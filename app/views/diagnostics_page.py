@@ -124,6 +124,53 @@ def _label(text: str = "", name: str | None = None, *, rich: bool = False) -> QL
     return label
 
 
+class RunStatusLabel(QLabel):
+    """The run status beside the tool bar's buttons: at a narrow width the source's name
+    is shortened in the middle first, so the run's time and its samples and extent stay
+    whole ("nw_reg…ample.csv · results of 11:13:50 · 9,295 samples over 2 h 30 min");
+    the whole text is in :meth:`text` and the tooltip. It takes the width it is given:
+    a long file name does not widen the window."""
+
+    _SEP = " · "
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
+        super().__init__(text, parent, **kwargs)
+        self._source = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_parts(self, source: str, rest: str) -> None:
+        """Show ``source · rest``; ``source`` is the part shortened first."""
+        self._source = source
+        self.setText(f"{source}{self._SEP}{rest}" if source else rest)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(0, super().minimumSizeHint().height())
+
+    def shown_text(self) -> str:
+        """The text as drawn at the label's width."""
+        metrics, width, text = self.fontMetrics(), self.contentsRect().width(), self.text()
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+        rest = text[len(self._source) + len(self._SEP) :] if self._source else text
+        room = width - metrics.horizontalAdvance(self._SEP + rest)
+        if self._source and room >= metrics.horizontalAdvance("…") * 3:
+            source = metrics.elidedText(self._source, Qt.TextElideMode.ElideMiddle, room)
+            return f"{source}{self._SEP}{rest}"
+        return metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            int(self.alignment()),
+            self.palette(),
+            self.isEnabled(),
+            self.shown_text(),
+            self.foregroundRole(),
+        )
+
+
 class StatusChip(QLabel):
     """A small outlined word in the colour of a status (the style sheet colours it)."""
 
@@ -384,11 +431,9 @@ class DiagnosticsPage(QWidget):
     def _build_toolbar(self) -> None:
         self.toolbar = QFrame(self, objectName="toolbar")
         title = QLabel("Diagnostics", objectName="sectionTitle")
-        self.run_status_label = QLabel("Not run yet.", objectName="mutedText")
-        # a long file name must not widen the window: the label clips, its tooltip has it all
-        self.run_status_label.setSizePolicy(
-            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
-        )
+        # a long file name must not widen the window: its middle is elided, the run's
+        # time and extent stay whole; the tooltip has it all
+        self.run_status_label = RunStatusLabel("Not run yet.", objectName="mutedText")
         # short: at 1280 px the run status beside it must keep its time and extent
         self.auto_label = QLabel(f"Refreshed every {AUTO_REFRESH_S:g} s", objectName="mutedText")
         self.auto_label.setToolTip(
@@ -423,7 +468,8 @@ class DiagnosticsPage(QWidget):
         if self.report is None:
             self._set_run_status("Running the diagnostics in the background…", error=False)
         else:  # a refresh: the results shown stay until the new ones are in
-            self._set_run_status(f"{self._report_text(self.report)} · refreshing…", error=False)
+            source, rest = self._report_parts(self.report)
+            self._set_run_status(f"{rest} · refreshing…", error=False, source=source)
 
     def show_report(self, report: DiagnosticsReport) -> None:
         """Show the results of one run of the suite."""
@@ -446,7 +492,8 @@ class DiagnosticsPage(QWidget):
         if self.selected_key is not None:
             self.select(self.selected_key)
         self._run_finished()
-        self._set_run_status(self._report_text(report), error=False)
+        source, rest = self._report_parts(report)
+        self._set_run_status(rest, error=False, source=source)
         sign = report.current_sign_warning
         self.sign_warning_label.setText(f"Warning: {sign}" if sign else "")
         self.sign_warning_label.setVisible(bool(sign))
@@ -467,24 +514,23 @@ class DiagnosticsPage(QWidget):
 
     # --- helpers ------------------------------------------------------------------
     @staticmethod
-    def _report_text(report: DiagnosticsReport) -> str:
-        """Which data the results are of: the file or source, its samples (or cycles)."""
+    def _report_parts(report: DiagnosticsReport) -> tuple[str, str]:
+        """Which data the results are of: the file or source ('' if none), then the
+        run's time and its samples (or cycles)."""
         data = (
             f"{report.samples:,} samples over {format_elapsed(report.span_s)}"
             if report.samples
             else f"{report.cycles} cycles of a per-cycle table"
         )
-        source = _source_name(report.source_url)
-        return (f"{source} · " if source else "") + (
-            f"results of {report.finished_at:%H:%M:%S} · {data}"
-        )
+        return _source_name(report.source_url), f"results of {report.finished_at:%H:%M:%S} · {data}"
 
     def _run_finished(self) -> None:
         self.run_button.setEnabled(True)
         self.run_button.setText("Run on current data")
 
-    def _set_run_status(self, text: str, *, error: bool) -> None:
-        self.run_status_label.setText(text)
+    def _set_run_status(self, text: str, *, error: bool, source: str = "") -> None:
+        self.run_status_label.set_parts(source, text)
+        text = self.run_status_label.text()
         report = None if error else self.report
         full = text
         if report is not None:  # the whole URL, not shortened, and the computing time

@@ -412,3 +412,31 @@ def test_the_report_and_the_cli_do_not_advise_balancing_on_a_suspect_reading():
     other = _report(cell_balance=balance, faults=[{**stuck, "channel": "temperature_c"}])
     (finding,) = [f for f in findings(other) if f.diagnostic == "cell_balance"]
     assert finding.verdict is Verdict.FAIL and "top-balance the pack" in finding.summary
+
+
+def test_the_fault_table_gives_each_fault_s_detail_as_the_window_words_it(tmp_path, capsys):
+    """A runaway's figures and an open circuit that ended as current flowed through the
+    cell were in the fault's detail but not in the report (kind, severity, channel,
+    start and end only): the CSV and the PDF now give them in the window's words."""
+    log = tmp_path / "runaway.csv"
+    args = ["--chemistry", "nmc", "--cells", "16", "--duration", "3600", "--noise", "1"]
+    fault = ["--fault", "thermal_runaway", "--fault-at", "900", "--fault-cell", "3"]
+    assert main(["simulate", *args, "--profile", "drive", *fault, "-o", str(log)]) == 0
+    out = tmp_path / "r.csv"
+    assert main(["report", str(log), "-o", str(out)]) == 0
+    with open(out, encoding="utf-8") as fh:
+        faults = {r[1]: r[2] for r in csv.reader(fh) if r[0] == "fault"}
+    open_circuit = faults["open_circuit cell_3_v"]
+    assert re.search(r"ended as \d+\.\d\d A flowed through it \(not open\)", open_circuit)
+    onset = faults["thermal_runaway_onset cell_3_temp_c"]
+    assert re.search(r"when found, .* peak \d+\.\d °C", onset), onset
+    assert onset.startswith("critical, ")
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "r.pdf"
+        assert main(["report", str(log), "-o", str(pdf)]) == 0
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "flowed through it" in " ".join(text.split())
+        assert "peak" in text and "when found" in " ".join(text.split())
+    capsys.readouterr()

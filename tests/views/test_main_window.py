@@ -301,6 +301,45 @@ def test_the_window_fits_a_small_screen_whatever_the_source(qtbot, make_window):
     assert "…" in label.shown_text() and label.shown_text().startswith("Streaming · sim://")
 
 
+def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_window):
+    """At 1024 px the run status beside 'Refreshed every 10 s' and the Run button was cut
+    mid-number ('results of 10:57:(', '… over 2'): the source's name is shortened first,
+    the time, the sample count and the duration stay whole; the tooltip has it all."""
+    import dataclasses
+
+    from app.views.time_axis import format_elapsed
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    sim = "sim://nmc?cells=4&profile=drive&speed=0&duration=1800"
+    window.connect_source(sim)
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=60_000
+    )
+    page = window.diagnostics
+    window.show_page(Page.DIAGNOSTICS)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.report is not None and page.run_button.isEnabled(), timeout=60_000)
+    long_name = "/data/neware/nw_regular_export_ife_example_with_a_long_name.csv"
+    for url in (sim, f"file://{long_name}"):
+        report = dataclasses.replace(page.report, source_url=url)
+        page.show_report(report)
+        label = page.run_status_label
+        shown = label.shown_text()
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+        figures = (
+            f"results of {report.finished_at:%H:%M:%S}",
+            f"{report.samples:,} samples over {format_elapsed(report.span_s)}",
+        )
+        assert report.samples > 1000
+        for figure in figures:
+            assert figure in shown, (figure, shown)
+            assert figure in label.toolTip()
+        assert "…" in shown  # the source's name, not the figures, gave way
+    assert "nw_regular_export_ife_example_with_a_long_name.csv" in label.toolTip()
+
+
 def _shown_in(widget, area=None) -> bool:
     """``widget`` is shown whole inside the visible part of the page's scroll area
     and of the window (not beyond a scroll bar, not off the screen's edge)."""
