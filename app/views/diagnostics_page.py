@@ -48,6 +48,7 @@ from app.views.diagnostics_catalog import (
     with_suspect_cell_readings,
 )
 from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport
+from app.views.status_bar import ElidedLabel
 from app.views.theme import ThemePalette, set_style_property
 from app.views.time_axis import format_elapsed
 
@@ -124,7 +125,7 @@ def _label(text: str = "", name: str | None = None, *, rich: bool = False) -> QL
     return label
 
 
-class RunStatusLabel(QLabel):
+class RunStatusLabel(ElidedLabel):
     """The run status beside the tool bar's buttons: at a narrow width the source's name
     is shortened in the middle first, so the run's time and its samples and extent stay
     whole ("nw_reg…ample.csv · results of 11:13:50 · 9,295 samples over 2 h 30 min");
@@ -136,15 +137,11 @@ class RunStatusLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
         super().__init__(text, parent, **kwargs)
         self._source = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def set_parts(self, source: str, rest: str) -> None:
         """Show ``source · rest``; ``source`` is the part shortened first."""
         self._source = source
         self.setText(f"{source}{self._SEP}{rest}" if source else rest)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(0, super().minimumSizeHint().height())
 
     def shown_text(self) -> str:
         """The text as drawn at the label's width."""
@@ -157,18 +154,6 @@ class RunStatusLabel(QLabel):
             source = metrics.elidedText(self._source, Qt.TextElideMode.ElideMiddle, room)
             return f"{source}{self._SEP}{rest}"
         return metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        painter = QPainter(self)
-        self.style().drawItemText(
-            painter,
-            self.contentsRect(),
-            int(self.alignment()),
-            self.palette(),
-            self.isEnabled(),
-            self.shown_text(),
-            self.foregroundRole(),
-        )
 
 
 class StatusChip(QLabel):

@@ -5,25 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.spec import preset
 from app.diagnostics.faults import detect_faults
 from app.diagnostics.thermal import analyze_thermal
-from app.hardware.simulator import Fault, NoiseSpec, simulate
+from tests.diagnostics.simulated_runaway import drive_with_fault
 
 
 def test_the_runaway_detail_gives_detection_and_peak_figures_the_summary_agrees_with():
     # the first-time user's case: the detail said detected at 634 s, "temperature_c
     # 693.7" and "rate 553 degC/min" (the peak bin's, 999 s) while the cell was at 26
     # degC at 634 s, and the thermal summary's fastest rise was 321 degC/min
-    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=1800,
-        seed=0,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("thermal_runaway", 600.0, cell=2)],
-    )
+    spec, block = drive_with_fault("thermal_runaway")
     faults = detect_faults(block, spec).to_list()
     (runaway,) = [f for f in faults if f["kind"] == "thermal_runaway_onset"]
     d = runaway["detail"]

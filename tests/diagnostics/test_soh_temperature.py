@@ -9,6 +9,7 @@ import pytest
 from app.core.spec import RESISTANCE_ACTIVATION_J_PER_MOL, preset, resistance_temperature_factor
 from app.diagnostics.soh import SohTracker, calculate_soh
 from app.hardware.simulator import Fault, NoiseSpec, simulate
+from tests.diagnostics.simulated_runaway import drive_with_fault
 
 from .test_internal_resistance import assert_same
 
@@ -101,15 +102,7 @@ def test_a_cell_running_hot_does_not_age_the_pack():
     # new NMC cells (R0 the preset's at 25 degC, each at its own temperature's) with an
     # internal short heating cell 2 to ~43 degC: the pack's temperature_c is the hottest
     # cell's, and correcting all four cells' R0 by it read 22 mOhm, 53 %
-    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=1800,
-        seed=0,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("internal_short", 600.0, cell=2)],
-    )
+    spec, block = drive_with_fault("internal_short")
     frame = block.to_frame()
     assert frame["cell_2_temp_c"].iloc[-60:].mean() > 40.0  # the shorted cell runs hot
     res = calculate_soh(frame, spec)
@@ -148,15 +141,7 @@ def test_pulses_only_while_a_cell_runs_away_give_no_resistance():
     # the drive's one pulse comes while cell 2 is past 60 degC: the pack's resistance then
     # holds a share no correction can take (uncorrected it read 11.3 mOhm, "lower than a
     # new cell"): no resistance, and the note says why
-    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=1800,
-        seed=0,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("thermal_runaway", 600.0, cell=2)],
-    )
+    spec, block = drive_with_fault("thermal_runaway")
     res = calculate_soh(block.to_frame(), spec)
     assert res.resistance_ohm is None and res.soh_resistance_percent is None
     (note,) = [n for n in res.notes if n.startswith("no resistance")]
