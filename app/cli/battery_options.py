@@ -15,6 +15,7 @@ from app.core.spec import (
     MIN_RESISTANCE_OHM,
     BatterySpec,
     Chemistry,
+    in_chemistry,
     load_ocv_table,
     preset,
 )
@@ -118,16 +119,10 @@ def spec_from_args(
     ``spec_problem``: what is wrong with the file's own spec line (it was ignored), named
     when the user gives no battery either."""
     if args.chemistry:
-        spec = preset(args.chemistry)
-        if fallback is not None and fallback.chemistry == spec.chemistry:
-            spec = fallback
-        elif fallback is not None:  # the file's battery, in the chemistry the user names
-            spec = spec.with_overrides(
-                capacity_ah=fallback.capacity_ah,
-                series_cells=fallback.series_cells,
-                parallel_strings=fallback.parallel_strings,
-                bol_resistance_ohm=fallback.bol_resistance_ohm,
-            )
+        # the file's battery, in the chemistry the user names
+        spec = (
+            preset(args.chemistry) if fallback is None else in_chemistry(fallback, args.chemistry)
+        )
     elif fallback is not None:
         spec = fallback
     else:

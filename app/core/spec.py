@@ -591,6 +591,22 @@ def preset(
     )
 
 
+def in_chemistry(spec: BatterySpec, chemistry: Chemistry | str) -> BatterySpec:
+    """``spec`` (a file's own battery) in the ``chemistry`` a user names: ``spec`` itself
+    when it is of that chemistry, else that chemistry's preset (limits, OCV table, ECM)
+    with ``spec``'s cells, parallel strings, capacity and resistance. ``--chemistry`` of
+    ``analyze`` over a file's battery, and ``chemistry=`` of a ``file://`` URL, mean this."""
+    named = preset(chemistry)
+    if spec.chemistry == named.chemistry:
+        return spec
+    return named.with_overrides(
+        capacity_ah=spec.capacity_ah,
+        series_cells=spec.series_cells,
+        parallel_strings=spec.parallel_strings,
+        bol_resistance_ohm=spec.bol_resistance_ohm,
+    )
+
+
 def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
     """Read an OCV table CSV with columns ``soc_percent,ocv_v``."""
     import pandas as pd

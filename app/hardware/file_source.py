@@ -3,10 +3,13 @@
 URL parameters: ``speed`` (0 = as fast as possible, the default; 1 = real
 time), ``block`` (samples per block when as fast as possible, default 5000);
 for CAN logs, ``dbc`` (decode through this DBC) and ``can_mapping`` (a saved
-signal mapping of it). The battery, when the file does not name it:
-``chemistry``, ``capacity_ah``, ``cells``; ``bol_resistance_ohm`` (the cell's
-beginning-of-life resistance, ohm, what the resistance SOH compares with) is
-given to the file's own battery too. ``invert_current=1`` negates the current,
+signal mapping of it). The battery: ``chemistry``, ``capacity_ah``, ``cells``,
+``bol_resistance_ohm`` (the cell's beginning-of-life resistance, ohm, what the
+resistance SOH compares with). A file naming no battery needs ``chemistry``;
+over a file's own battery each changes what it names and nothing else, as the
+same options of ``batteryos analyze`` do (``chemistry=lfp`` alone: the file's
+cells and capacity in LFP's preset), and ``capacity_ah`` given is the end-of-life
+reference live, as ``--capacity-ah`` is offline. ``invert_current=1`` negates the current,
 for a log that counts discharge as positive (``--invert-current`` of the CLI).
 """
 
@@ -17,12 +20,12 @@ from typing import TYPE_CHECKING
 
 from app.core.errors import SourceError
 from app.core.samples import SampleBlock
-from app.core.spec import BatterySpec
+from app.core.spec import BatterySpec, in_chemistry
 from app.hardware.registry import (
     BATTERY_PARAMS,
     SourceURL,
     battery_from_url,
-    url_bol_resistance_ohm,
+    url_battery_values,
 )
 from app.hardware.source import Source
 
@@ -66,8 +69,9 @@ class FileSource(Source):
         self.metadata: dict[str, str] = {}
         self.dbc: str | None = None
         self.can_mapping: str | None = None
-        #: the URL's ``bol_resistance_ohm``: joins the battery the file names, on opening
-        self.bol_resistance_ohm: float | None = None
+        #: the URL's battery parameters (``url_battery_values``), over the battery the file
+        #: names on opening; None when the caller gave the battery
+        self.url_battery: dict[str, object] | None = None
         #: the URL's ``invert_current=1``: the log counts discharge as positive
         self.invert_current = False
 
@@ -83,9 +87,10 @@ class FileSource(Source):
         invert = parsed.params.get("invert_current", "0")
         if invert not in ("0", "1"):
             raise SourceError(f"{parsed.raw}: parameter invert_current must be 0 or 1")
+        given = spec is not None
         spec = battery_from_url(parsed, spec, named_later=True)
         source = cls(parsed.raw, parsed.target, spec, speed, block)
-        source.bol_resistance_ohm = url_bol_resistance_ohm(parsed)
+        source.url_battery = None if given else url_battery_values(parsed)
         source.dbc = parsed.params.get("dbc")
         source.can_mapping = parsed.params.get("can_mapping")
         source.invert_current = invert == "1"
@@ -96,9 +101,8 @@ class FileSource(Source):
             self.log = _read_log(self.path, self.dbc, self.can_mapping)
         log = self.log
         self.metadata = log.metadata
-        if self.spec is None and log.spec is not None:
-            # the URL's resistance over the file's, as its chemistry= over the file's battery
-            self.spec = log.spec.with_overrides(bol_resistance_ohm=self.bol_resistance_ohm)
+        if self.url_battery is not None and log.spec is not None:
+            self.spec = self._over_file_battery(log.spec, self.url_battery)
         if self.spec is None:
             why = (
                 f" (its '# spec:' line is damaged: {log.spec_problem})" if log.spec_problem else ""
@@ -115,6 +119,18 @@ class FileSource(Source):
         self._data = SampleBlock.from_frame(frame)
         self._pos = 0
         self._t0_wall = time.monotonic()
+
+    @staticmethod
+    def _over_file_battery(spec: BatterySpec, given: dict[str, object]) -> BatterySpec:
+        """The URL's battery parameters over the file's own battery, as ``analyze``'s
+        options over it (:func:`app.cli.battery_options.spec_from_args`)."""
+        if "chemistry" in given:
+            spec = in_chemistry(spec, given["chemistry"])
+        return spec.with_overrides(
+            capacity_ah=given.get("capacity_ah"),
+            series_cells=given.get("cells"),
+            bol_resistance_ohm=given.get("bol_resistance_ohm"),
+        )
 
     def _read_internal(self, timeout: float) -> SampleBlock | None:
         assert self._data is not None

@@ -113,20 +113,21 @@ def suggested_cells(probe: LogFileProbe, spec: BatterySpec) -> tuple[int, str]:
 def file_url_with_battery(
     path: str | Path,
     chemistry: Chemistry | str,
-    capacity_ah: float,
-    cells: int,
+    capacity_ah: float | None,
+    cells: int | None,
     *,
     bol_resistance_ohm: float | None = None,
     invert_current: bool = False,
 ) -> str:
     """The ``file://`` URL of ``path`` that names its battery (and the cell's
     beginning-of-life resistance, ohm, when given), with ``invert_current=1`` when
-    its current is to be negated."""
-    params = {
-        "chemistry": Chemistry(chemistry).value,
-        "capacity_ah": f"{capacity_ah:g}",
-        "cells": str(int(cells)),
-    }
+    its current is to be negated. A capacity or cell count of None is left to the
+    file's own battery (the ``file://`` source keeps what the URL does not name)."""
+    params = {"chemistry": Chemistry(chemistry).value}
+    if capacity_ah is not None:
+        params["capacity_ah"] = f"{capacity_ah:g}"
+    if cells is not None:
+        params["cells"] = str(int(cells))
     if bol_resistance_ohm is not None:
         params["bol_resistance_ohm"] = f"{bol_resistance_ohm:.6g}"
     if invert_current:

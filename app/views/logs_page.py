@@ -735,7 +735,11 @@ class LogsPage(QWidget):
 
         The battery fields count as given once the user changed them from the
         battery shown (or gave them before, or chose an OCV table): until then
-        the file's battery, or the guess, stands, as without the options.
+        the file's battery, or the guess, stands, as without the options. Over a
+        battery the file names, only the fields changed (or given before) are
+        given, as the options typed: a chemistry alone keeps the file's capacity
+        and cells and measures end of life against the first cycles, as
+        ``analyze --chemistry`` does; a guess shown is the user's battery whole.
         """
         from app.views.log_analysis import BatterySettings
 
@@ -747,18 +751,30 @@ class LogsPage(QWidget):
         bol = self.bol_spin.resistance_ohm()
         spec = analysis.spec
         shown_bol = self.bol_spin.textFromValue(1000.0 * (spec.bol_resistance_ohm or 0.0))
-        edited = (
-            chemistry != Chemistry(spec.chemistry).value
-            or self.capacity_spin.textFromValue(capacity)
-            != self.capacity_spin.textFromValue(spec.capacity_ah)
-            or cells != spec.series_cells
-            or self.bol_spin.textFromValue(self.bol_spin.value()) != shown_bol
-        )
+        given = analysis.settings
+        changed = {
+            "chemistry": chemistry != Chemistry(spec.chemistry).value,
+            "capacity_ah": self.capacity_spin.textFromValue(capacity)
+            != self.capacity_spin.textFromValue(spec.capacity_ah),
+            "cells": cells != spec.series_cells,
+            "bol_resistance_ohm": self.bol_spin.textFromValue(self.bol_spin.value()) != shown_bol,
+        }
         invert = self.invert_check.isChecked()
-        if not (edited or analysis.settings.names_battery or self.ocv_table):
+        if not (any(changed.values()) or given.names_battery or self.ocv_table):
             return BatterySettings(eol_fraction=eol_fraction, invert_current=invert)
+        values = {
+            "chemistry": chemistry,
+            "capacity_ah": capacity,
+            "cells": cells,
+            "bol_resistance_ohm": bol,
+        }
+        if analysis.file_spec is not None:  # the file's battery: what the user typed over it
+            values = {
+                key: value if changed[key] or getattr(given, key) is not None else None
+                for key, value in values.items()
+            }
         return BatterySettings(
-            chemistry, capacity, cells, self.ocv_table, eol_fraction, bol, invert_current=invert
+            ocv_table=self.ocv_table, eol_fraction=eol_fraction, invert_current=invert, **values
         )
 
     def _on_invert_toggled(self, checked: bool) -> None:
@@ -890,25 +906,36 @@ class LogsPage(QWidget):
         the user's, what the live session measures end of life against (as
         ``--capacity-ah``), and the file's is not (``analyze`` on the file without it, the
         page's diagnostics: :attr:`LogAnalysis.reference_capacity_ah`). So the URL's
-        capacity is the page's reference: the one typed or the guess shown, else none."""
+        capacity is the page's reference: the one typed or the guess shown, else none.
+        Over the file's battery the URL names what the user typed (the chemistry always:
+        a size needs it), as ``analyze``'s options; the source keeps the file's rest."""
         analysis = self.selected
         if analysis is None:
             return None
         from app.views.log_files import file_url_with_battery
 
-        spec = analysis.spec
+        spec, settings = analysis.spec, analysis.settings
         if analysis.spec_from_file:
             from app.cli.current_sign_option import url_with_inversion
             from app.views.source_urls import file_url
 
-            return url_with_inversion(analysis.settings, file_url(analysis.path))
+            return url_with_inversion(settings, file_url(analysis.path))
+        if analysis.file_spec is not None:
+            return file_url_with_battery(
+                analysis.path,
+                spec.chemistry,
+                settings.capacity_ah,
+                settings.cells,
+                bol_resistance_ohm=settings.bol_resistance_ohm,
+                invert_current=settings.invert_current,
+            )
         return file_url_with_battery(
             analysis.path,
             spec.chemistry,
             spec.capacity_ah,
             spec.series_cells,
             bol_resistance_ohm=spec.bol_resistance_ohm,
-            invert_current=analysis.settings.invert_current,
+            invert_current=settings.invert_current,
         )
 
     def _on_replay_clicked(self) -> None:

@@ -155,6 +155,43 @@ def test_a_file_that_names_its_battery_takes_the_urls_resistance_when_opened():
 
 
 @pytest.mark.parametrize(
+    ("query", "battery"),
+    [
+        ("", ("nmc", 50.0, 4, True)),  # the file's own, its OCV table too
+        ("?chemistry=lfp", ("lfp", 50.0, 4, False)),  # LFP's preset, the file's size
+        ("?chemistry=nmc&capacity_ah=45", ("nmc", 45.0, 4, True)),
+        ("?chemistry=lfp&cells=2&capacity_ah=45", ("lfp", 45.0, 2, False)),
+    ],
+)
+def test_a_urls_battery_over_a_files_own_changes_what_it_names(tmp_path, query, battery):
+    """As ``analyze``'s options over the file's '# spec:' battery: ``chemistry=lfp`` alone
+    was LFP's preset whole (2.5 Ah?, one cell), the file's 4 cells and 50 Ah lost."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from app.core.samples import SampleBlock
+    from app.core.spec import preset
+    from app.hardware.logs.canonical_csv import write_canonical_csv
+
+    own = preset("nmc", capacity_ah=50.0, series_cells=4).with_ocv_table(
+        [0.0, 50.0, 100.0], [3.0, 3.7, 4.2]
+    )
+    t = np.arange(10.0)
+    frame = pd.DataFrame({"time_s": t, "voltage_v": np.full(10, 14.8), "current_a": 0.0 * t})
+    block = SampleBlock.from_frame(frame)
+    path = tmp_path / "pack.csv"
+    write_canonical_csv(str(path), block, {"spec": json.dumps(own.to_dict())})
+    source = create_source(f"{path.as_uri()}{query}")
+    source.open()
+    spec = source.spec
+    source.close()
+    assert (spec.chemistry.value, spec.capacity_ah, spec.series_cells) == battery[:3]
+    assert (spec.ocv_v == own.ocv_v) is battery[3]
+
+
+@pytest.mark.parametrize(
     ("url", "chemistry"),
     [
         ("sim://lfp?cells=4", "lfp"),

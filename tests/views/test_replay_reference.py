@@ -133,3 +133,30 @@ def test_the_window_replays_a_log_with_its_offline_reference(qtbot, make_window,
     cli = cli_results(capsys, log_path)
     assert live["cycle_life"] == cli["cycle_life"]
     assert live["cycle_life"]["reference_source"] == "initial_cycles"
+
+
+def test_a_chemistry_typed_alone_over_the_file_battery_is_measured_as_analyze(
+    qtbot, logs_page, capsys, log_path
+):
+    """Only the chemistry typed over the battery the file names: the page's run, its
+    replay and ``analyze --chemistry`` take the file's cell and capacity in that
+    chemistry, and measure end of life against the first cycles (no capacity given),
+    not against the file's 2 Ah shown in the form."""
+    page = opened(qtbot, logs_page, log_path)
+    page.chemistry_combo.setCurrentIndex(page.chemistry_combo.findData("lfp"))
+    offline = page_results(qtbot, page)
+    capsys.readouterr()
+    assert main(["analyze", log_path, "--chemistry", "lfp", "--json"]) == 0
+    cli_report = json.loads(capsys.readouterr().out)
+    url = replayed(qtbot, page)
+    assert url_capacity_ah(url) is None
+    source = create_source(url)
+    source.open()
+    assert source.spec.to_dict() == cli_report["spec"]  # LFP's preset, the file's 1 cell, 2 Ah
+    assert (source.spec.capacity_ah, source.spec.series_cells) == (2.0, 1)
+    source.close()
+    live = live_replay(url)
+    cli = cli_report["results"]
+    assert live["cycle_life"] == offline["cycle_life"] == cli["cycle_life"]
+    assert live["capacity_fade"] == offline["capacity_fade"] == cli["capacity_fade"]
+    assert live["cycle_life"]["reference_source"] == "initial_cycles"
