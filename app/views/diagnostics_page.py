@@ -71,10 +71,36 @@ def status_color(status: Status, colors: ThemePalette) -> str:
 SOURCE_NAME_CHARS = 36
 
 
+def simulated_battery(url: str | None) -> str | None:
+    """A simulator's URL in a few words, what it names of the battery and its load in a
+    battery engineer's short form: "sim NMC 4S 50 Ah drive" for ``sim://nmc?cells=4&
+    capacity_ah=50.0&profile=drive&seed=2&speed=0`` (4S: four cells in series); None for
+    any other source (or a URL that does not parse)."""
+    from app.core.errors import BatteryOSError
+    from app.hardware.registry import parse_source_url, url_chemistry
+
+    try:
+        parsed = parse_source_url(url or "")
+    except BatteryOSError:
+        return None
+    if parsed.scheme != "sim":
+        return None
+    params = parsed.params
+    words = [f"sim {(url_chemistry(parsed) or 'nmc').upper().replace('_', '-')}"]
+    if "cells" in params:
+        words.append(f"{params['cells']}S")
+    if "capacity_ah" in params:
+        words.append(f"{params['capacity_ah'].removesuffix('.0')} Ah")
+    if "profile" in params:
+        words.append(params["profile"])
+    return " ".join(words)
+
+
 def _source_name(url: str | None) -> str | None:
-    """A file's name for a ``file://`` URL or path (without the battery query), else the
-    URL; shortened in the middle beyond :data:`SOURCE_NAME_CHARS` (a simulator's query
-    would push the time and extent of the results out of the tool bar)."""
+    """A file's name for a ``file://`` URL or path (without the battery query), a
+    simulator's battery in a few words (:func:`simulated_battery`), else the URL;
+    shortened in the middle beyond :data:`SOURCE_NAME_CHARS` (a URL's query would push
+    the time and extent of the results out of the tool bar)."""
     if not url:
         return None
     from urllib.parse import unquote, urlsplit
@@ -82,6 +108,7 @@ def _source_name(url: str | None) -> str | None:
     parts = urlsplit(url)
     if parts.scheme.lower() in ("file", ""):
         url = os.path.basename(unquote(parts.path)) or url
+    url = simulated_battery(url) or url
     if len(url) > SOURCE_NAME_CHARS:
         keep = SOURCE_NAME_CHARS - 1
         url = url[: keep - keep // 3] + "…" + url[-(keep // 3) :]
@@ -126,34 +153,59 @@ def _label(text: str = "", name: str | None = None, *, rich: bool = False) -> QL
 
 
 class RunStatusLabel(ElidedLabel):
-    """The run status beside the tool bar's buttons: at a narrow width the source's name
-    is shortened in the middle first, so the run's time and its samples and extent stay
-    whole ("nw_reg…ample.csv · results of 11:13:50 · 9,295 samples over 2 h 30 min");
-    the whole text is in :meth:`text` and the tooltip. It takes the width it is given:
+    """The run status beside the tool bar's buttons: "pack_run7.csv (sim NMC 4S drive)
+    · results of 11:13:50 · 9,295 samples over 2 h 30 min". At a narrow width the words
+    "results of" go first, then the last words of the source's detail in brackets, then
+    the detail, and only then is the source's name shortened in the middle: the run's
+    time, samples and extent stay whole and the file's name keeps what room there is.
+    The whole text is in :meth:`text` and the tooltip. It takes the width it is given:
     a long file name does not widen the window."""
 
     _SEP = " · "
+    _RESULTS_OF = "results of "
 
     def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
         super().__init__(text, parent, **kwargs)
         self._source = ""
+        self._detail = ""
+        self._rest = text
 
-    def set_parts(self, source: str, rest: str) -> None:
-        """Show ``source · rest``; ``source`` is the part shortened first."""
-        self._source = source
-        self.setText(f"{source}{self._SEP}{rest}" if source else rest)
+    def set_parts(self, source: str, rest: str, detail: str = "") -> None:
+        """Show ``source (detail) · rest``; ``detail`` gives way first, then ``source``."""
+        self._source, self._detail, self._rest = source, detail if source else "", rest
+        named = f"{source} ({detail})" if source and detail else source
+        self.setText(f"{named}{self._SEP}{rest}" if named else rest)
 
     def shown_text(self) -> str:
         """The text as drawn at the label's width."""
         metrics, width, text = self.fontMetrics(), self.contentsRect().width(), self.text()
         if metrics.horizontalAdvance(text) <= width:
             return text
-        rest = text[len(self._source) + len(self._SEP) :] if self._source else text
+        if not self._source:
+            return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        rests = [self._rest]
+        if self._rest.startswith(self._RESULTS_OF):
+            rests.append(self._rest[len(self._RESULTS_OF) :])
+        named = [f"{self._source} ({self._detail})"] if self._detail else []
+        for source in named:
+            for rest in rests:
+                shown = f"{source}{self._SEP}{rest}"
+                if metrics.horizontalAdvance(shown) <= width:
+                    return shown
+        words, rest = self._detail.split(), rests[-1]
+        for keep in range(len(words) - 1, 1, -1):  # its last words give way, whole words
+            shown = f"{self._source} ({' '.join(words[:keep])}…){self._SEP}{rest}"
+            if metrics.horizontalAdvance(shown) <= width:
+                return shown
+        for rest in rests:
+            shown = f"{self._source}{self._SEP}{rest}"
+            if metrics.horizontalAdvance(shown) <= width:
+                return shown
         room = width - metrics.horizontalAdvance(self._SEP + rest)
-        if self._source and room >= metrics.horizontalAdvance("…") * 3:
+        if room >= metrics.horizontalAdvance("…") * 3:
             source = metrics.elidedText(self._source, Qt.TextElideMode.ElideMiddle, room)
             return f"{source}{self._SEP}{rest}"
-        return metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)
+        return metrics.elidedText(self._rest, Qt.TextElideMode.ElideRight, width)
 
 
 class StatusChip(QLabel):
@@ -453,8 +505,8 @@ class DiagnosticsPage(QWidget):
         if self.report is None:
             self._set_run_status("Running the diagnostics in the background…", error=False)
         else:  # a refresh: the results shown stay until the new ones are in
-            source, rest = self._report_parts(self.report)
-            self._set_run_status(f"{rest} · refreshing…", error=False, source=source)
+            source, detail, rest = self._report_parts(self.report)
+            self._set_run_status(f"{rest} · refreshing…", error=False, source=source, detail=detail)
 
     def show_report(self, report: DiagnosticsReport) -> None:
         """Show the results of one run of the suite."""
@@ -477,8 +529,8 @@ class DiagnosticsPage(QWidget):
         if self.selected_key is not None:
             self.select(self.selected_key)
         self._run_finished()
-        source, rest = self._report_parts(report)
-        self._set_run_status(rest, error=False, source=source)
+        source, detail, rest = self._report_parts(report)
+        self._set_run_status(rest, error=False, source=source, detail=detail)
         sign = report.current_sign_warning
         self.sign_warning_label.setText(f"Warning: {sign}" if sign else "")
         self.sign_warning_label.setVisible(bool(sign))
@@ -499,28 +551,37 @@ class DiagnosticsPage(QWidget):
 
     # --- helpers ------------------------------------------------------------------
     @staticmethod
-    def _report_parts(report: DiagnosticsReport) -> tuple[str, str]:
-        """Which data the results are of: the file or source ('' if none), then the
+    def _report_parts(report: DiagnosticsReport) -> tuple[str, str, str]:
+        """Which data the results are of: the file or source ('' if none), what recorded
+        a log file when a simulator did (its battery in a few words, else ''), then the
         run's time and its samples (or cycles)."""
         data = (
             f"{report.samples:,} samples over {format_elapsed(report.span_s)}"
             if report.samples
             else f"{report.cycles} cycles of a per-cycle table"
         )
-        return _source_name(report.source_url), f"results of {report.finished_at:%H:%M:%S} · {data}"
+        rest = f"results of {report.finished_at:%H:%M:%S} · {data}"
+        if report.log_path:  # the file's name, not what it was recorded from
+            detail = simulated_battery(report.source_url) or ""
+            return os.path.basename(report.log_path), detail, rest
+        return _source_name(report.source_url) or "", "", rest
 
     def _run_finished(self) -> None:
         self.run_button.setEnabled(True)
         self.run_button.setText("Run on current data")
 
-    def _set_run_status(self, text: str, *, error: bool, source: str = "") -> None:
-        self.run_status_label.set_parts(source, text)
+    def _set_run_status(
+        self, text: str, *, error: bool, source: str = "", detail: str = ""
+    ) -> None:
+        self.run_status_label.set_parts(source, text, detail)
         text = self.run_status_label.text()
         report = None if error else self.report
         full = text
-        if report is not None:  # the whole URL, not shortened, and the computing time
+        if report is not None:  # the whole path and URL, not shortened, and computing time
             full += f"\ncomputed in {report.elapsed_s:.1f} s"
-            if report.source_url:
+            if report.log_path:
+                full += f"\n{report.log_path}"
+            if report.source_url and report.source_url != report.log_path:
                 full += f"\n{report.source_url}"
         self.run_status_label.setToolTip(full)
         self.run_status_label.setObjectName("errorText" if error else "mutedText")

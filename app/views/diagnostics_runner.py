@@ -39,6 +39,9 @@ class DiagnosticsReport:
     elapsed_s: float  #: computing time
     finished_at: datetime = field(default_factory=datetime.now)
     source_url: str | None = None
+    #: the log file the results are of (Logs page); its ``source_url`` is what recorded it
+    #: (a simulator's URL for a log Battery OS wrote), or its own ``file://`` URL
+    log_path: str | None = None
     live: bool = True  #: of the live session (refreshed while it streams), not of a log file
     #: the current's sign looks reversed (:mod:`app.diagnostics.current_sign`): why, and the fix
     current_sign_warning: str | None = None

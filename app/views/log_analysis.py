@@ -576,6 +576,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
             cycles=len(output.cycles),
             elapsed_s=time.perf_counter() - started,
             source_url=analysis.metadata["source"],
+            log_path=analysis.path,
             live=False,
         )
     from app.diagnostics.cycler_counters import COUNTER_COLUMNS
@@ -599,6 +600,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
         cycles=len(output.cycles),
         elapsed_s=time.perf_counter() - started,
         source_url=analysis.metadata.get("source") or analysis.path,
+        log_path=analysis.path,
         live=False,
         current_sign_warning=output.current_sign.warning if output.current_sign else None,
         battery_guess=analysis.guess.text if analysis.spec_guessed and analysis.guess else None,

@@ -303,8 +303,9 @@ def test_the_window_fits_a_small_screen_whatever_the_source(qtbot, make_window):
 
 def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_window):
     """At 1024 px the run status beside 'Refreshed every 10 s' and the Run button was cut
-    mid-number ('results of 10:57:(', '… over 2'): the source's name is shortened first,
-    the time, the sample count and the duration stay whole; the tooltip has it all."""
+    mid-number ('results of 10:57:(', '… over 2'): the words 'results of' and the source's
+    name are shortened first, the time, the sample count and the duration stay whole; the
+    tooltip has it all."""
     import dataclasses
 
     from app.views.time_axis import format_elapsed
@@ -329,15 +330,43 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
         shown = label.shown_text()
         assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
         figures = (
-            f"results of {report.finished_at:%H:%M:%S}",
+            f" · {report.finished_at:%H:%M:%S} · ",
             f"{report.samples:,} samples over {format_elapsed(report.span_s)}",
         )
         assert report.samples > 1000
         for figure in figures:
             assert figure in shown, (figure, shown)
-            assert figure in label.toolTip()
+        assert f"results of {report.finished_at:%H:%M:%S}" in label.toolTip()
+        assert figures[1] in label.toolTip()
         assert "…" in shown  # the source's name, not the figures, gave way
     assert "nw_regular_export_ife_example_with_a_long_name.csv" in label.toolTip()
+
+
+def test_a_log_run_names_its_file_and_simulated_battery_at_1024_px(qtbot, make_window, tmp_path):
+    """Logs -> Diagnostics at 1024 px on a log Battery OS wrote of a simulated pack: the
+    header names the file and the simulated battery (it showed the simulator's URL the
+    file records, cut to 'sim://nmc?c…d=2&speed=0'); the tooltip has the path and URL."""
+    from app.cli import main
+
+    path = tmp_path / "pack_drive_run7.csv"
+    args = ["--duration", "1800", "--rate-hz", "10", "--cells", "4", "--capacity-ah", "50"]
+    assert main(["simulate", *args, "--seed", "2", "-o", str(path)]) == 0
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    window.open_in_logs([str(path)])
+    qtbot.waitUntil(lambda: not window.logs.loading and not window.logs.busy, timeout=60_000)
+    with qtbot.waitSignal(window.logs.diagnostics_finished, timeout=120_000):
+        window.logs.diagnostics_button.click()
+    assert window.current_page is Page.DIAGNOSTICS
+    label = window.diagnostics.run_status_label
+    shown = label.shown_text()
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    assert shown.startswith("pack_drive_run7.csv (sim NMC 4S"), shown
+    assert shown.endswith("18,000 samples over 30:00"), shown
+    assert label.text().startswith("pack_drive_run7.csv (sim NMC 4S 50 Ah drive) · results")
+    tip = label.toolTip()
+    assert str(path) in tip and "sim://nmc?cells=4&capacity_ah=50.0&profile=drive" in tip
 
 
 def _shown_in(widget, area=None) -> bool:
