@@ -3,6 +3,7 @@ figure per subject, ``None`` where the data has nothing to show."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -230,31 +231,46 @@ def dcir_figure(report: dict) -> Figure | None:
         return None
     fig = _figure(1, 2.4)
     ax = fig.subplots()
+    socs = []
     for kind, marker, color in zip(kinds, "os", COLORS, strict=False):
-        for direction, fill in (("discharge", color), ("charge", "none")):
+        # a charge pulse is a ring, larger than a discharge pulse's dot and drawn over it:
+        # the same size hid it where the two read alike (an HPPC log's R ohmic at each
+        # SOC step: 'R ohmic charge' was in the legend, no point of it to be seen)
+        for direction, fill, size in (("discharge", color, 3.5), ("charge", "none", 6.0)):
             pts = [
                 (p["soc_percent"], p[kind.pack_key] * 1e3)
                 for p in pulses
-                if p.get(kind.pack_key) is not None and p.get("direction") == direction
+                if p.get("direction") == direction
+                and _finite(p.get(kind.pack_key))
+                and _finite(p["soc_percent"])
             ]
-            if pts:
-                xs, ys = zip(*pts, strict=True)
-                ax.plot(
-                    xs,
-                    ys,
-                    marker,
-                    markersize=3.5,
-                    markerfacecolor=fill,
-                    color=color,
-                    label=f"{kind.label} {direction}",
-                )
-    if not ax.lines:  # (no pulse with a direction)
+            if not pts:  # no legend entry for a series without a point to draw
+                continue
+            xs, ys = zip(*pts, strict=True)
+            socs.extend(xs)
+            ax.plot(
+                xs,
+                ys,
+                marker,
+                markersize=size,
+                markerfacecolor=fill,
+                markeredgewidth=0.9,
+                color=color,
+                zorder=3 if direction == "charge" else 2,
+                label=f"{kind.label} {direction}",
+            )
+    if not ax.lines:  # (no pulse with a direction and a finite reading)
         return None
     _style(ax, "resistance (mΩ, pack)")
     ax.set_xlabel("SOC (%)", fontsize=8)
-    ax.set_xlim(-2, 102)
+    ax.set_xlim(min(-2.0, min(socs) - 2.0), max(102.0, max(socs) + 2.0))  # every point in
     ax.legend(fontsize=6, frameon=False)
     return fig
+
+
+def _finite(value) -> bool:
+    """A reading to plot: a number, neither None nor NaN nor infinite."""
+    return value is not None and math.isfinite(value)
 
 
 def cell_spread_figure(frame: pd.DataFrame) -> Figure | None:

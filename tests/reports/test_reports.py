@@ -254,6 +254,39 @@ def test_resistance_finding_and_plot_show_what_the_log_resolves():
     assert sorted(line.get_label() for line in ax.lines) == ["R30 charge", "R30 discharge"]
 
 
+def test_dcir_plot_has_a_legend_entry_only_for_readings_it_draws_and_shows_each():
+    """Charge pulses without an R10 (None, or NaN in a result not yet written as JSON)
+    gave 'R10 charge' in the legend and no point; a charge reading equal to a discharge
+    one was hidden under its dot (an HPPC log's 'R ohmic charge'): it is a ring around it."""
+    from app.reports.figures import dcir_figure
+
+    nan = float("nan")
+
+    def pulse(soc, direction, r10, r_ohmic):
+        return {"soc_percent": soc, "direction": direction, "r_10s_ohm": r10,
+                "r_10s_cell_ohm": r10, "r_ohmic_ohm": r_ohmic, "r_ohmic_cell_ohm": r_ohmic}  # fmt: skip
+
+    pulses = [
+        pulse(90.0, "discharge", 0.0079, 0.0061),
+        pulse(80.0, "discharge", 0.0080, 0.0061),
+        pulse(89.8, "charge", None, 0.0061),  # the charge pulses resolve no R10
+        pulse(79.8, "charge", nan, 0.0061),
+    ]
+    ir = {"n_pulses": 4, "pulses": pulses, "median_r_10s_cell_ohm": 0.00795}
+    fig = dcir_figure(_report(internal_resistance=ir))
+    (ax,) = fig.axes
+    lines = {line.get_label(): line for line in ax.lines}
+    assert sorted(lines) == sorted(["R10 discharge", "R ohmic discharge", "R ohmic charge"])
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert sorted(legend) == sorted(lines)
+    for line in lines.values():
+        assert np.isfinite(line.get_xydata()).all()
+    charge, discharge = lines["R ohmic charge"], lines["R ohmic discharge"]
+    assert charge.get_markerfacecolor() == "none"
+    assert charge.get_markersize() > discharge.get_markersize() + 1.0
+    assert charge.get_zorder() > discharge.get_zorder()
+
+
 def test_resistance_finding_names_the_quantity_it_compares_with_beginning_of_life():
     ir = _r30_only_result()
     soh = {
