@@ -293,6 +293,13 @@ class CellBalanceTracker:
             )
         return {}
 
+    def in_judged_range(self) -> np.ndarray:
+        """Per sample taken so far (those with cell readings, in order), whether it lies
+        within :data:`SOC_JUDGE_RANGE` by both its loaded voltage and its OCV: what
+        :meth:`result`'s ``now_in_judged_range`` says of a log ending with that sample.
+        Each sample is judged once, on arrival, from its own readings (a copy)."""
+        return (self._flags.view() & _MID) > 0
+
     def _update(self, block: SampleBlock) -> None:
         cols = self._cols
         spec = self.spec
