@@ -306,6 +306,12 @@ unchanged):
   relaxation makes the extrapolation overshoot (a 60 s check made a 2C 10 degC
   case worse, 3.5 -> 7.5 %).
 
+A parameter state at its bound (see the loop) no longer drags the SOC
+against its own evidence: ``benchmarks/bench_soc_sim.py`` after 10 min, mean
+of 288 cases 3.34 -> 3.22 % (LFP cycle and cc starts 3.6 -> 2.9 %, no group
+worse by more than 0.1 %); ``bench_soc.py`` default cases the same to 0.01 %;
+a 0.5C LFP charge from 20 % logged from its first sample 39 -> 3 % worst error.
+
 Tried and left out: a larger polarisation-scale prior (no effect), load-borne
 model error x2-4 until the anchor, and a guess from the middle of the SOC range
 of polarisations between R0 and 2-3x the preset's (each ~0.05 % on the mean
@@ -401,6 +407,20 @@ _SQRT2_M1 = math.sqrt(2.0) - 1.0
 
 #: State indices.
 _SOC, _V1, _V2, _R0, _OFF, _K, _G, _B, _A = range(9)
+
+
+def _decorrelate(p: np.ndarray, i: int) -> None:
+    """Cut state ``i``'s covariances with the others in ``p`` (in place), its variance kept.
+
+    What is left is still a covariance (positive semi-definite: the rest of the
+    matrix and state i on its own) and is less sure than ``p`` was.
+    """
+    var = p.item(i, i)
+    p[i, :] = 0.0
+    p[:, i] = 0.0
+    p[i, i] = var
+
+
 _N_STATES = 9
 
 #: Columns of the running sums over samples with a valid voltage (cumsums
@@ -1355,6 +1375,41 @@ class EkfSocEstimator:
                         ex2 -= lin_var
                     if ex2 > (unexplained + me0) ** 2:
                         unexplained = math.sqrt(ex2) - me0
+                step = resid / s_var
+                if p0 * sl < 0.0 and (
+                    not 0.0 <= a + p8 * step <= a_hi
+                    or not k_lo <= ks + p5 * step <= k_hi
+                    or not -b_lim <= b + p7 * step <= b_lim
+                    or not g_lo <= gs + p6 * step <= g_hi
+                    or not r0_lo <= r0 + p3 * step <= r0_hi
+                    or not -off_lim <= off + p4 * step <= off_lim
+                ):
+                    # The SOC would move against its own evidence (its gain of
+                    # the other sign than the OCV slope), by its correlation with
+                    # a parameter state the update takes past its bound: the
+                    # clamp would undo that state's share and leave the SOC's.
+                    # Charging an LFP cell from 20 % from the first sample, a
+                    # voltage below the prediction drove the charge-transfer
+                    # amplitude below 0 and, through it, the SOC up: 52 % at a
+                    # true 28 %, 35 % off for an hour, its band not holding the
+                    # truth. Such states are decorrelated first (their variance
+                    # kept) and the update made without that share.
+                    prop = (soc, v1, v2, r0, off, ks, gs, b, a)
+                    for i, lo, hi in (
+                        (_A, 0.0, a_hi),
+                        (_K, k_lo, k_hi),
+                        (_B, -b_lim, b_lim),
+                        (_G, g_lo, g_hi),
+                        (_R0, r0_lo, r0_hi),
+                        (_OFF, -off_lim, off_lim),
+                    ):
+                        if not lo <= prop[i] + ph.item(i) * step <= hi:
+                            _decorrelate(p, i)
+                    p0, p1, p2, p3, p4, p5, p6, p7, p8 = p.dot(h, out=ph).tolist()
+                    hph = float(h.dot(ph))
+                    s_var = (hph if hph > 0.0 else 0.0) + r_var
+                    if resid * resid > gate2 * s_var:
+                        s_var = resid * resid / gate2
                 inv_s = 1.0 / s_var
                 k0, k1, k2, k3, k4, k5, k6, k7, k8 = (
                     p0 * inv_s,

@@ -1057,3 +1057,22 @@ def test_a_start_under_load_bounds_no_range_with_its_guess(profile, soc0):
     ranges = [(e.result().min_soc_percent, e.result().max_soc_percent) for e in (whole, live)]
     assert ranges[0] == ranges[1]
     assert ranges[0][1] < whole.result().initial_soc_percent
+
+
+def test_a_charge_from_the_first_sample_on_the_lfp_plateau_is_not_driven_off():
+    # A 0.5C charge from 20 % logged from its first sample (the preset's OCV):
+    # below the prediction, the voltage drove the charge-transfer amplitude past
+    # its bound (0) and, by their correlation, the SOC up: 52 % at a true 28 %,
+    # 35 % off for an hour with the truth outside the band.
+    spec = preset("lfp", capacity_ah=5.0)
+    cap = spec.capacity_ah
+    df = ecm_log(
+        spec, np.full(5400, 0.5 * cap), soc0=20.0, r_scale=1.0, capacity_scale=1.0, gain=1.0
+    )
+    out, est = run(df, spec)
+    assert est.result().initialisation == "load"
+    truth = df["soc_true_pct"].to_numpy()
+    later = df["time_s"].to_numpy() >= 600
+    assert np.max(np.abs(out[SOC_COLUMN] - truth)[later]) < 5.0
+    inside = (out[SOC_BAND_LOW_COLUMN] <= truth) & (truth <= out[SOC_BAND_HIGH_COLUMN])
+    assert inside[later].mean() > 0.95
