@@ -154,6 +154,18 @@ class AlertEvaluator:
             if s.active and s.fault is not None
         }
 
+    def note_faults(self, faults: Sequence[dict]) -> None:
+        """The detector's faults once more, with no new samples (it judged the last,
+        incomplete bins of a log at its end): each fault rule's alert still up
+        carries its fault as the detector gives it now, as the whole log's
+        :func:`~app.diagnostics.faults.detect_faults` reports it."""
+        for th, st in zip(self._thresholds, self._states, strict=True):
+            kind = _fault_kind(th)
+            if kind is not None and st.active:
+                present = [w for w in fault_windows(kind, faults) if w[0] <= self._last_t <= w[1]]
+                if present:
+                    st.fault = max(present, key=lambda w: float(w[2]["end_time_s"]))[2]
+
     def process(self, block: SampleBlock, context: MetricContext | None = None) -> list[AlertEvent]:
         """Evaluate one block; the events in time order."""
         n = len(block)
