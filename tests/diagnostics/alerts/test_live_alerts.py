@@ -204,3 +204,31 @@ def test_a_short_alert_reads_no_less_severe_later_and_ends_as_the_whole_log():
     assert later[-1] > 10 * first  # (the case: the short's heat grew for 20 minutes)
     # the end of the log: the alert carries the whole log's fault
     assert engine.open_alert_faults()[rules[0]] == short.to_dict()
+
+
+def test_a_runaway_alarm_stays_up_while_the_cell_burns():
+    """Cell 3 of a 16-cell pack runs away at 900 s (600 degC at 1500 s, still 157 degC
+    at the hour): the onset test's episode ends at 1314 s, when the rise stops
+    accelerating, and the alarm cleared there -- live and replayed alike."""
+    import pandas as pd
+
+    from app.diagnostics.alerts import default_thresholds
+    from app.diagnostics.alerts.offline import episodes_from_events, evaluate_frame
+    from app.diagnostics.faults import detect_faults
+    from tests.diagnostics.simulated_runaway import RUNAWAY_CELL, runaway_drive
+
+    spec, data = runaway_drive()
+    (onset,) = detect_faults(data, spec).of_kind("thermal_runaway_onset")
+    assert onset.end_time_s < 1400.0  # (the case: the test's episode is long over)
+    assert data[f"cell_{RUNAWAY_CELL}_temp_c"][-1] > 150.0
+    rules = [t for t in default_thresholds(spec) if t.metric == "fault_thermal_runaway_onset"]
+    got = []
+    engine = LiveEngine(spec, thresholds=rules, alert_outputs=[got.extend])
+    for start in range(0, len(data), 500):
+        engine.process(data.slice(start, start + 500))
+    engine.finish()
+    (episode,) = episodes_from_events(got)
+    assert (episode.start_time_s, episode.end_time_s) == (onset.start_time_s, None)
+    assert engine.alerts.active() == rules
+    replayed = evaluate_frame(pd.DataFrame(dict(data.items())), spec, rules)
+    assert [(e.start_time_s, e.end_time_s) for e in replayed] == [(onset.start_time_s, None)]
