@@ -264,6 +264,22 @@ def run_evaluate(args: argparse.Namespace) -> int:
         end = "end of log" if e.end_time_s is None else f"{e.end_time_s:.1f} s"
         print(
             f"  {e.start_time_s:>9.1f} s .. {end:<12} {e.severity:<8} {e.threshold}: "
-            f"value {e.value:.4g}, worst {e.worst_value:.4g}"
+            + _episode_values(e)
         )
     return 0
+
+
+def _episode_values(e) -> str:
+    """``value 4.31, worst 4.35``; a detected fault's figures when raised and as last
+    known (its episode's worst), in the window's words, not its 0/1 indicator."""
+    from app.diagnostics.faults.text import fault_values
+
+    if e.fault is None and e.latest_fault is None:
+        return f"value {e.value:.4g}, worst {e.worst_value:.4g}"
+
+    def words(fault: dict | None) -> str:
+        if not fault:
+            return "detected"
+        return ": ".join(p for p in (str(fault.get("channel", "")), fault_values(fault)) if p)
+
+    return f"at raise {words(e.fault)}; worst {words(e.latest_fault or e.fault)}"

@@ -160,6 +160,9 @@ class LiveEngine:
         with self._lock:
             self.faults.flush()
             self.current_sign.finish()
+            if any(th.metric.startswith("fault_") for th in self.alerts.thresholds):
+                # the last bins' judgement: the alerts' faults read as the whole log's
+                self.alerts.note_faults(self.faults.open_faults())
 
     def current_sign_check(self) -> CurrentSignCheck:
         """Whether the current's sign is Battery OS's, as far as the samples so far

@@ -60,6 +60,17 @@ class ThermalResult(DiagnosticResult):
     runaway_risk_evidence: list[RiskEvidence] = field(default_factory=list)
     heat_resistance_ohm: float | None = None  #: the pack resistance of the heat
     heat_resistance_source: str | None = None  #: "measured_r_10s" or "spec_ecm"
+    #: when the hottest reading was (its first sample) and on which sensor; the
+    #: hottest reading at the last sample with one (the risk is the whole log's: its
+    #: factors say when they peaked and where they are now)
+    max_temperature_time_s: float | None = None
+    max_temperature_sensor: str | None = None
+    temperature_now_c: float | None = None
+    #: when the largest spread between cell sensors was, its hottest and coolest
+    #: sensor then, and the spread at the last sample with one
+    max_sensor_spread_time_s: float | None = None
+    max_sensor_spread_sensors: tuple[str, str] | None = None
+    sensor_spread_now_c: float | None = None
 
 
 def heat_resistance(
@@ -93,6 +104,11 @@ class ThermalTracker:
         self._samples = 0
         self._max = self._min = self._spread = math.nan
         self._sum, self._count = 0.0, 0
+        # (value, time, sensor(s)) of the peaks; (value) at the last sample with one
+        self._hot_peak: tuple[float, float, str] | None = None
+        self._hot_now: float | None = None
+        self._spread_peak: tuple[float, float, tuple[str, str]] | None = None
+        self._spread_now: float | None = None
 
     def _setup(self, block: SampleBlock) -> None:
         names = [schema.TEMPERATURE] if schema.TEMPERATURE in block else []
@@ -117,7 +133,7 @@ class ThermalTracker:
         return {}
 
     def _update(self, block: SampleBlock) -> None:
-        t = block[schema.TIME]
+        t = t_block = block[schema.TIME]
         i = nan_to_num(block[schema.CURRENT])
         q = i * i
         if self._last is None:
@@ -150,6 +166,11 @@ class ThermalTracker:
                 self._max = np.fmax(self._max, max(x.max() for x in rows))
                 self._min = np.fmin(self._min, min(x.min() for x in rows))
                 self._rates.update(block[schema.TIME], temps, finite=True)
+                if len(cells) > 1:
+                    top = hi if not len(pack) else np.maximum(hi, pack.max(axis=0))
+                else:
+                    top = temps.max(axis=0)
+                self._note_peaks(t_block, temps, hi - lo if len(cells) > 1 else None, top)
                 return
             finite = np.isfinite(temps)
             if finite.any():
@@ -157,11 +178,54 @@ class ThermalTracker:
                 self._count += int(finite.sum())
                 self._max = np.fmax(self._max, np.fmax.reduce(temps, axis=None))
                 self._min = np.fmin(self._min, np.fmin.reduce(temps, axis=None))
+            sp = None
             if len(cells) > 1:
                 # fmax/fmin skip NaN and give NaN for a sample without readings
                 sp = np.fmax.reduce(cells, axis=0) - np.fmin.reduce(cells, axis=0)
                 self._spread = np.fmax(self._spread, np.fmax.reduce(sp))
             self._rates.update(block[schema.TIME], temps)
+            self._note_peaks(t_block, temps, sp, None)
+
+    def _note_peaks(
+        self, t: np.ndarray, temps: np.ndarray, spread: np.ndarray | None, hot: np.ndarray | None
+    ) -> None:
+        """When the hottest reading and the largest cell spread were (the first sample
+        of a new peak: the same whatever the blocks) and where they are at the last
+        sample with a reading. ``hot``: the hottest reading per sample when every
+        reading is finite (None: NaN may be there)."""
+        if hot is None:
+            finite = np.isfinite(temps).any(axis=0)
+            if not finite.any():
+                return
+            hot = np.where(finite, np.fmax.reduce(temps, axis=0), -np.inf)
+            last = int(np.flatnonzero(finite)[-1])
+        else:
+            last = len(hot) - 1
+        j = int(np.argmax(hot))
+        if self._hot_peak is None or hot[j] > self._hot_peak[0]:
+            # a cell rather than the pack sensor that reads the hottest cell
+            cells = np.where(np.isnan(temps[self._cell_idx, j]), -np.inf, temps[self._cell_idx, j])
+            if len(cells) and cells.max() >= hot[j]:
+                sensor = self._names[self._cell_idx][int(np.argmax(cells))]
+            else:
+                sensor = self._names[
+                    int(np.argmax(np.where(np.isnan(temps[:, j]), -np.inf, temps[:, j])))
+                ]
+            self._hot_peak = (float(hot[j]), float(t[j]), sensor)
+        self._hot_now = float(hot[last])
+        if spread is None:
+            return
+        ok = np.isfinite(spread)
+        if not ok.any():
+            return
+        sp = spread if ok.all() else np.where(ok, spread, -np.inf)
+        j = int(np.argmax(sp))
+        if self._spread_peak is None or sp[j] > self._spread_peak[0]:
+            cells = temps[self._cell_idx, j]
+            names = self._names[self._cell_idx]
+            pair = (names[int(np.nanargmax(cells))], names[int(np.nanargmin(cells))])
+            self._spread_peak = (float(sp[j]), float(t[j]), pair)
+        self._spread_now = float(spread[np.flatnonzero(ok)[-1]])
 
     def result(
         self,
@@ -209,6 +273,15 @@ class ThermalTracker:
         t_max = float(self._max)
         rate = self._rates.best
         spread = float(self._spread) if math.isfinite(self._spread) else None
+        hot, sp = self._hot_peak, self._spread_peak
+        peaks = dict(
+            max_temperature_time_s=hot[1] if hot else None,
+            max_temperature_sensor=hot[2] if hot else None,
+            temperature_now_c=self._hot_now,
+            max_sensor_spread_time_s=sp[1] if sp and spread is not None else None,
+            max_sensor_spread_sensors=sp[2] if sp and spread is not None else None,
+            sensor_spread_now_c=self._spread_now if spread is not None else None,
+        )
         score, level, evidence = runaway_risk(
             spec,
             max_temperature_c=t_max,
@@ -216,6 +289,7 @@ class ThermalTracker:
             joule_rise_rate_c_per_min=joule,
             max_sensor_spread_c=spread,
             faults=faults,
+            peaks=peaks,
         )
         return ThermalResult(
             **base,
@@ -227,6 +301,7 @@ class ThermalTracker:
             runaway_risk_score=score,
             runaway_risk_level=level,
             runaway_risk_evidence=evidence,
+            **peaks,
         )
 
 

@@ -27,6 +27,11 @@ explained; one that cannot be checked (no rise rate on a short record, fewer
 than two cell sensors, no fault list) is listed with ``checked`` False and why.
 
 Levels: below 20 ``low``, below 50 ``elevated``, below 80 ``high``, else ``critical``.
+
+The score is the whole log's (its worst so far): the temperature and hot-spot
+criteria say, when their peaks are known (``peaks``), when and on which sensor they
+were and where they are at the log's last sample, and a hot spot on a cell the fault
+detection found an internal short on says so (its heat is the short's).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.core import schema
 from app.core.spec import BatterySpec
 
 #: (normal, alarm) ends of the risk factors (see the module docstring).
@@ -82,6 +88,27 @@ def _ramp(value: float, normal: float, alarm: float) -> float:
     return float(100.0 * min(max((value - normal) / (alarm - normal), 0.0), 1.0))
 
 
+def _sensor(name: str | None) -> str:
+    """``cell 2`` for ``cell_2_temp_c``, ``the pack sensor`` for ``temperature_c``."""
+    m = schema.CELL_TEMPERATURE_RE.match(name or "")
+    return f"cell {m.group(1)}" if m else "the pack sensor"
+
+
+def _cell_of(channel: str | None) -> str | None:
+    m = schema.CELL_VOLTAGE_RE.match(channel or "") or schema.CELL_TEMPERATURE_RE.match(
+        channel or ""
+    )
+    return m.group(1) if m else None
+
+
+def _when(time_s: float | None, now: float | None, unit: str) -> str:
+    """`` at 1795 s, now 17.3 K`` (what is known of it)."""
+    text = f" at {time_s:.0f} s" if time_s is not None else ""
+    if now is not None:
+        text += f", now {now:.1f} {unit}"
+    return text
+
+
 def runaway_risk(
     spec: BatterySpec,
     *,
@@ -90,8 +117,12 @@ def runaway_risk(
     joule_rise_rate_c_per_min: float | None,
     max_sensor_spread_c: float | None,
     faults: list[dict] | None = None,
+    peaks: dict | None = None,
 ) -> tuple[float, RiskLevel, list[RiskEvidence]]:
-    """The risk score, its level and the evidence of every factor (see the module docstring)."""
+    """The risk score, its level and the evidence of every factor (see the module
+    docstring). ``peaks``: :class:`~app.diagnostics.thermal.ThermalResult`'s
+    ``max_temperature_time_s`` .. ``sensor_spread_now_c``, where known."""
+    peaks = peaks or {}
     limit = spec.discharge_temp_max_c
     normal, alarm = limit - TEMPERATURE_BELOW_LIMIT_K, limit + TEMPERATURE_ABOVE_LIMIT_K
     evidence = [
@@ -101,7 +132,14 @@ def runaway_risk(
             normal,
             alarm,
             _ramp(max_temperature_c, normal, alarm),
-            f"hottest {max_temperature_c:.1f} degC; operating limit {limit:g} degC",
+            f"hottest {max_temperature_c:.1f} degC"
+            + (
+                f" ({_sensor(peaks['max_temperature_sensor'])}"
+                f"{_when(peaks.get('max_temperature_time_s'), peaks.get('temperature_now_c'), 'degC')})"
+                if peaks.get("max_temperature_sensor")
+                else ""
+            )
+            + f"; operating limit {limit:g} degC",
         )
     ]
     if max_rise_rate_c_per_min is None:
@@ -130,13 +168,33 @@ def runaway_risk(
             _unchecked("hot_spot", *HOT_SPOT_SPREAD_C, "not checked: fewer than two cell sensors")
         )
     else:
+        detail = f"largest spread between cell sensors {max_sensor_spread_c:.1f} K"
+        pair = peaks.get("max_sensor_spread_sensors")
+        if pair:
+            hot, cool = pair
+            when = _when(
+                peaks.get("max_sensor_spread_time_s"), peaks.get("sensor_spread_now_c"), "K"
+            )
+            detail += f" ({_sensor(hot)} over {_sensor(cool)}{when})"
+            shorts = [
+                f
+                for f in faults or ()
+                if f.get("kind") == "internal_short"
+                and _cell_of(f.get("channel")) is not None
+                and _cell_of(f.get("channel")) == _cell_of(hot)
+            ]
+            if shorts:
+                start = min(float(f["start_time_s"]) for f in shorts)
+                detail += (
+                    f"; {_sensor(hot)} has an internal short from {start:.0f} s, whose heat this is"
+                )
         evidence.append(
             RiskEvidence(
                 "hot_spot",
                 max_sensor_spread_c,
                 *HOT_SPOT_SPREAD_C,
                 _ramp(max_sensor_spread_c, *HOT_SPOT_SPREAD_C),
-                f"largest spread between cell sensors {max_sensor_spread_c:.1f} K",
+                detail,
             )
         )
     onset = next((f for f in faults or () if f.get("kind") == RUNAWAY_FAULT), None)

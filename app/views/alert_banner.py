@@ -42,8 +42,8 @@ def rule_text(th: Threshold) -> str:
 
 def value_text(th: Threshold, value: float, fault: dict | None = None) -> str:
     """A metric value with its unit (``61.2 °C``); for a detected fault what the
-    detector measured of it (``cell 2: self-discharge 0.349 A, 3.1 K warmer than
-    its neighbours``; ``detected`` when it says nothing)."""
+    detector measured of it (``cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K
+    warmer than its neighbours``; ``detected`` when it says nothing)."""
     if _is_fault(th):
         return fault_text(fault)
     unit = metric_info(th.metric).unit
@@ -80,14 +80,22 @@ def time_text(time_s: float | None, wall: datetime | None) -> str:
 
 def alert_line(alert: Alert) -> str:
     """``Highest cell voltage above 4.2 V: 4.31 V at 14:03:21  (t = 812.0 s) (cleared)``
-    (the clock time of the sample: see :class:`~app.diagnostics.alerts.lifecycle.TimeBase`)"""
+    (the clock time of the sample: see :class:`~app.diagnostics.alerts.lifecycle.TimeBase`).
+    A detected fault reads with its figures as last known (its episode's worst so
+    far, never less severe than when raised), then when it was raised:
+    ``Fault: internal short, cell 2: up to 15.9 K warmer than its neighbours;
+    raised at 14:03:21  (t = 630.0 s)``."""
     th = alert.threshold
     state = " (cleared)" if alert.cleared else ""
     wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
     at = f"at {time_text(alert.raised_time_s, wall)}{state}"
     if _is_fault(th):
         what = fault_text(alert.latest_fault or alert.fault)
-        return f"{rule_text(th)} {at}" if what == "detected" else f"{rule_text(th)}, {what} {at}"
+        return (
+            f"{rule_text(th)} {at}"
+            if what == "detected"
+            else f"{rule_text(th)}, {what}; raised {at}"
+        )
     return f"{rule_text(th)}: {value_text(th, alert.value)} {at}"
 
 

@@ -31,8 +31,17 @@ from app.views.thresholds_editor import ThresholdsEditor
 
 #: Shelf durations offered, minutes.
 SHELF_MINUTES = {"15 min": 15, "1 h": 60, "4 h": 240, "8 h": 480, "24 h": 1440}
-CURRENT_COLUMNS = ("Severity", "State", "Rule", "Value", "Worst", "Raised", "Acknowledged")
-HISTORY_COLUMNS = ("Severity", "State", "Rule", "Value", "Worst", "Raised", "Cleared")
+CURRENT_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Acknowledged")
+HISTORY_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Cleared")
+#: What the two value columns hold (their headers' tooltips).
+COLUMN_TIPS = {
+    "At raise": "The value when the alert was raised; for a detected fault, what the "
+    "detector had measured of it then",
+    "Worst": "The furthest beyond the level in the episode so far (never less severe than "
+    "at raise); for a detected fault, its figures as last known, as the Diagnostics "
+    "page's fault detection reports the episode (its worst; a short's self-discharge is "
+    "its surest estimate)",
+}
 
 
 def _time(alert: Alert, alert_time_s: float | None, received_at) -> str:
@@ -53,6 +62,9 @@ def _state(alert: Alert) -> str:
 def _table(columns: tuple[str, ...]) -> QTableWidget:
     table = QTableWidget(0, len(columns))
     table.setHorizontalHeaderLabels(columns)
+    for col, name in enumerate(columns):
+        if name in COLUMN_TIPS:
+            table.horizontalHeaderItem(col).setToolTip(COLUMN_TIPS[name])
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -39,6 +39,25 @@ def test_evaluate_a_log_with_the_default_thresholds(runaway_log, capsys):
     assert first["temperature_max_c"]["worst_value"] > 60
 
 
+def test_a_fault_alert_of_a_log_reads_as_the_fault_not_as_its_indicator(runaway_log, capsys):
+    """A rule on a detected fault watches a 0/1 indicator: 'value 1, worst 1' said
+    nothing. The episode carries the fault when raised and as last known, in the
+    window's words; the runaway's alarm is up to the log's end (the cell still burns)."""
+    rules = [Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")]
+    path = runaway_log.parent / "runaway_rule.json"
+    path.write_text(thresholds_to_json(rules))
+    capsys.readouterr()
+    assert main(["alerts", "evaluate", str(runaway_log), "--thresholds", str(path)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if "fault_thermal" in x]
+    assert "value 1" not in line and "end of log" in line
+    assert "at raise cell_2_temp_c: at " in line and "; worst cell_2_temp_c: at " in line
+    assert main(["alerts", "evaluate", str(runaway_log), "--thresholds", str(path), "--json"]) == 0
+    (episode,) = json.loads(capsys.readouterr().out)["episodes"]
+    assert episode["fault"]["kind"] == episode["latest_fault"]["kind"] == "thermal_runaway_onset"
+    raised, last = episode["fault"]["detail"], episode["latest_fault"]["detail"]
+    assert last["max_temperature_c"] >= raised["max_temperature_c"]
+
+
 def test_evaluate_with_a_thresholds_file(runaway_log, tmp_path, capsys):
     rules = tmp_path / "rules.json"
     rules.write_text(thresholds_to_json([Threshold("cell_v_min", "below", level=2.5, delay_s=2)]))

@@ -75,6 +75,32 @@ def test_100_ohm_short_in_a_4_cell_pack_within_10_minutes(profile):
     assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
 
 
+def test_a_shorts_figures_are_what_its_own_tests_measured():
+    """10 ohm across cell 2 of an HPPC pack from 3000 s: ~0.40 A and a cell that
+    ends ~28 K over its neighbours. Each figure from the bins its own test judged:
+    the self-discharge from the rest window that resolved it best (the first ones
+    read up to 0.60 A, the RC overpotential building up; at the bin of the most
+    evidence of either test it read 0.344 A), the excess heat the episode's largest
+    (at that bin: 3.7 K)."""
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        "hppc",
+        duration_s=7200,
+        dt_s=1.0,
+        seed=1,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("internal_short", 3000, cell=2, resistance_ohm=10.0)],
+    )
+    (short,) = detect_faults(block, spec).of_kind("internal_short")
+    at_rest = block.slice(len(block) - 600, len(block))["cell_2_v"].mean()
+    assert short.detail["leak_current_a"] == pytest.approx(at_rest / 10.0, rel=0.05)
+    temps = np.vstack([block[f"cell_{k}_temp_c"][-600:] for k in (1, 2, 3, 4)])
+    excess = float(np.mean(temps[1] - np.median(temps[[0, 2, 3]], axis=0)))
+    assert excess > 20.0
+    assert short.detail["excess_temperature_k"] >= 0.8 * excess
+
+
 def test_strong_short_is_a_short_not_a_runaway():
     """A 10 ohm short heats its cell at ~1 K/min, steadily: not a runaway."""
     onset = 1500.0

@@ -132,6 +132,46 @@ def test_thermal_rate_is_not_made_of_sensor_noise():
     assert [(e.factor, e.checked) for e in one_sensor][2] == ("hot_spot", False)
 
 
+def test_the_risk_says_when_it_peaked_where_it_is_now_and_whose_heat_it_is():
+    """The risk is the whole log's worst: 'hot spot 100/100' read as now, and beside a
+    runaway alarm long cleared as a runaway now (the reviewer's short: cell 2 15-24 K
+    over the others, its onset alarm cleared at 400 s). It says when the hot spot
+    peaked, on which cells, where it is at the log's end, and that the hot cell has an
+    internal short (the heat is the short's) -- the same whatever the blocks."""
+    from app.diagnostics.incremental import as_block
+    from app.diagnostics.thermal import ThermalTracker
+
+    n = 1200
+    t = np.arange(n, dtype=float)
+    df = pack(n=n, temp=25.0)
+    for k in (1, 3, 4):
+        df[f"cell_{k}_temp_c"] = 25.0
+    # cell 2: 20 K over the others at 600 s, 10 K at the end
+    df["cell_2_temp_c"] = 25.0 + np.where(t <= 600, t / 30.0, 20.0 - (t - 600) / 60.0)
+    df["temperature_c"] = df["cell_2_temp_c"]
+    short = {"kind": "internal_short", "channel": "cell_2_v", "start_time_s": 450.0}
+    th = analyze_thermal(df, SPEC, faults=[short])
+    spot = {e.factor: e for e in th.runaway_risk_evidence}["hot_spot"]
+    assert spot.score == 100 and spot.detail == (
+        "largest spread between cell sensors 20.0 K (cell 2 over cell 1 at 600 s, now"
+        " 10.0 K); cell 2 has an internal short from 450 s, whose heat this is"
+    )
+    temp = {e.factor: e for e in th.runaway_risk_evidence}["temperature"]
+    assert "hottest 45.0 degC (cell 2 at 600 s, now 35.0 degC)" in temp.detail
+    assert (th.max_sensor_spread_time_s, th.max_sensor_spread_sensors) == (
+        600.0,
+        ("cell_2_temp_c", "cell_1_temp_c"),
+    )
+    tracker = ThermalTracker(SPEC)
+    block = as_block(df)
+    for a in range(0, n, 77):
+        tracker.update(block.slice(a, a + 77))
+    assert tracker.result(faults=[short]).runaway_risk_evidence == th.runaway_risk_evidence
+    # no short on the hot cell: no word of one
+    plain = {e.factor: e for e in analyze_thermal(df, SPEC, faults=[]).runaway_risk_evidence}
+    assert plain["hot_spot"].detail.endswith("now 10.0 K)")
+
+
 @pytest.mark.parametrize(
     ("profile", "chem", "seed"),
     [("drive", "nmc", 11), ("cycle", "lfp", 12), ("cc", "lead_acid", 13)],

@@ -286,16 +286,17 @@ def test_a_fault_alert_says_what_the_detector_measured():
         AlertEvent(EventKind.RAISED, rule, 3030.0, 1.0, 0.5, found), None, TimeBase(live=False)
     )
     assert value_text(rule, alert.value, alert.fault) == (
-        "cell 2: 0.4 K warmer than its neighbours"
+        "cell 2: up to 0.4 K warmer than its neighbours"
     )
     later = {**found, "detail": {**found["detail"], "leak_current_a": 0.3495}}
     assert board.note_fault(rule, later) and not board.note_fault(rule, later)
     assert value_text(rule, alert.worst_value, alert.latest_fault) == (
-        "cell 2: self-discharge 0.349 A, 0.4 K warmer than its neighbours"
+        "cell 2: self-discharge 0.349 A (surest estimate), up to 0.4 K warmer than its neighbours"
     )
+    # the figures as last known, then when it was raised (not 'figures at <raise time>')
     assert alert_line(alert) == (
-        "Fault: internal short, cell 2: self-discharge 0.349 A, 0.4 K warmer than its"
-        " neighbours at t = 3030.0 s"
+        "Fault: internal short, cell 2: self-discharge 0.349 A (surest estimate), up to"
+        " 0.4 K warmer than its neighbours; raised at t = 3030.0 s"
     )
     # a fault the detector gave no numbers for
     assert value_text(rule, 1.0, None) == "detected"

@@ -14,6 +14,13 @@ would still extend the episode (:func:`~.metrics.fault_windows`), is dated at th
 episode's start and cleared at its end as the detector dates them (the times
 :func:`~app.diagnostics.faults.detect_faults` gives on the whole log), and
 carries the fault (its channel and the detail's numbers) for people to read.
+
+A thermal-runaway onset's alert does not clear while the evidence of a runaway
+remains: while its cell is still at the runaway risk's alarm end (as hot as the
+risk's temperature criterion alarms at, or 15 K over the coolest other cell:
+:func:`~.metrics.runaway_evidence`), whatever the onset test says now (a runaway
+past its take-off no longer accelerates; the detector may put the heat down to an
+internal short). It clears at the first sample where that is no longer so.
 """
 
 from __future__ import annotations
@@ -32,8 +39,12 @@ from app.diagnostics.alerts.metrics import (
     MetricContext,
     PackCells,
     fault_windows,
+    runaway_evidence,
 )
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
+
+#: The fault kind whose alert holds while the runaway's evidence remains.
+RUNAWAY_KIND = "thermal_runaway_onset"
 
 
 class EventKind(StrEnum):
@@ -80,6 +91,7 @@ class _State:
     level: float = float("nan")
     raised_t: float = float("nan")  # sample time the alert was raised at
     fault: dict | None = None  # a fault rule's fault, as last known
+    held: bool = False  # up at the last sample only for the runaway's evidence
 
 
 def _conditions(th: Threshold, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,6 +166,18 @@ class AlertEvaluator:
             if s.active and s.fault is not None
         }
 
+    def note_faults(self, faults: Sequence[dict]) -> None:
+        """The detector's faults once more, with no new samples (it judged the last,
+        incomplete bins of a log at its end): each fault rule's alert still up
+        carries its fault as the detector gives it now, as the whole log's
+        :func:`~app.diagnostics.faults.detect_faults` reports it."""
+        for th, st in zip(self._thresholds, self._states, strict=True):
+            kind = _fault_kind(th)
+            if kind is not None and st.active:
+                present = [w for w in fault_windows(kind, faults) if w[0] <= self._last_t <= w[1]]
+                if present:
+                    st.fault = max(present, key=lambda w: float(w[2]["end_time_s"]))[2]
+
     def process(self, block: SampleBlock, context: MetricContext | None = None) -> list[AlertEvent]:
         """Evaluate one block; the events in time order."""
         n = len(block)
@@ -164,20 +188,44 @@ class AlertEvaluator:
         events: list[AlertEvent] = []
         for th, st in zip(self._thresholds, self._states, strict=True):
             since = st.raised_t
-            step = self._step(th, st, t, values[th.metric])
             kind = _fault_kind(th)
+            windows = fault_windows(kind, context.faults if context else ()) if kind else []
+            keep = held = None
+            if kind == RUNAWAY_KIND:
+                keep = self._runaway_keep(block, st, windows)
+            step = self._step(th, st, t, values[th.metric], keep)
+            if keep is not None:
+                _, back = _conditions(th, values[th.metric])
+                held = {e.time_s for e in step if e.kind is EventKind.CLEARED}
+                held = {ts for ts in held if _was_held(t, ts, back, keep, st.held)}
+                st.held = bool(st.active and back[-1] and keep[-1])
             if kind is not None:
-                windows = fault_windows(kind, context.faults if context else ())
-                step = _date_faults(step, st, since, windows, float(t[-1]))
+                step = _date_faults(step, st, since, windows, float(t[-1]), held or set())
             events += step
         self._last_t = float(t[-1])
         events.sort(key=lambda e: e.time_s)
         return events
 
+    def _runaway_keep(self, block: SampleBlock, st: _State, windows: list) -> np.ndarray:
+        """Per sample: the evidence of a runaway remains on the cell of an onset
+        known (this block's faults, or the alert's own, as last known)."""
+        channels = {w[2].get("channel") for w in windows}
+        if st.active and st.fault is not None:
+            channels.add(st.fault.get("channel"))
+        keep = np.zeros(len(block), dtype=bool)
+        for channel in sorted(c for c in channels if isinstance(c, str)):
+            keep |= runaway_evidence(block, channel, self.metrics.pack)
+        return keep
+
     @staticmethod
-    def _step(th: Threshold, st: _State, t: np.ndarray, v: np.ndarray) -> list[AlertEvent]:
+    def _step(
+        th: Threshold, st: _State, t: np.ndarray, v: np.ndarray, keep: np.ndarray | None = None
+    ) -> list[AlertEvent]:
+        """``keep``: samples where an alert up must not clear (None: none)."""
         n = len(t)
         beyond, back = _conditions(th, v)
+        if keep is not None:
+            back = back & ~keep
         idx = np.arange(n)
         # start time of the run of `beyond` each sample belongs to
         last_break = np.maximum.accumulate(np.where(beyond, -1, idx))
@@ -226,21 +274,35 @@ def _fault_kind(th: Threshold) -> str | None:
     return th.metric.removeprefix(FAULT_PREFIX) if beyond[1] and not beyond[0] else None
 
 
+def _was_held(t: np.ndarray, ts: float, back: np.ndarray, keep: np.ndarray, before: bool) -> bool:
+    """The clear at ``ts`` came once the runaway's evidence went (the fault itself
+    was over before): the sample before it was kept up by ``keep`` alone
+    (``before``: so it was at the last sample of the previous block)."""
+    i = int(np.searchsorted(t, ts))
+    return before if i == 0 else bool(back[i - 1] and keep[i - 1])
+
+
 def _date_faults(
     events: list[AlertEvent],
     st: _State,
     since: float,
     windows: list[tuple[float, float, dict]],
     t_last: float,
+    held: set[float] | frozenset = frozenset(),
 ) -> list[AlertEvent]:
     """A fault rule's events dated as the detector dates the fault: a raise at the
     start of the fault it saw (the earliest one present then), a clear at the
     last time the faults of its episode were seen; each with its fault. ``since``:
-    the sample time the alert still up before this block was raised at."""
+    the sample time the alert still up before this block was raised at. A clear in
+    ``held`` (a runaway's, once its evidence went) keeps its sample time and the
+    alert's fault as last known."""
     out = []
+    current = st.fault
     for e in events:
         ts = e.time_s
-        if e.kind is EventKind.RAISED:
+        if e.kind is EventKind.CLEARED and ts in held:
+            e = replace(e, fault=current)
+        elif e.kind is EventKind.RAISED:
             since = ts
             present = [w for w in windows if w[0] <= ts <= w[1]]
             if present:
@@ -251,6 +313,7 @@ def _date_faults(
             if seen:
                 fault = max(seen, key=lambda w: float(w[2]["end_time_s"]))[2]
                 e = replace(e, time_s=float(fault["end_time_s"]), fault=fault)
+        current = e.fault if e.fault is not None else current
         out.append(e)
     if st.active:
         present = [w for w in windows if w[0] <= t_last <= w[1]]

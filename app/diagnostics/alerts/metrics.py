@@ -24,6 +24,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.plausible_cells import plausible_spread_mv
+from app.diagnostics.thermal_risk import HOT_SPOT_SPREAD_C, TEMPERATURE_ABOVE_LIMIT_K
 
 #: dT/dt is the slope over this window: long enough that 0.1 degC sensor steps
 #: are not read as a fast rise, short enough for a runaway (>1 degC/s) to show.
@@ -63,14 +64,44 @@ class PackCells:
     to pack voltage / cells without cell readings) and the spec's plausible cell band
     (:attr:`~app.core.spec.BatterySpec.plausible_cell_v`; unbounded when not known).
     The spread leaves readings outside the band out, as cell balance does; the lowest
-    and highest cell voltage keep them (a cell at 0 V is an under-voltage)."""
+    and highest cell voltage keep them (a cell at 0 V is an under-voltage).
+    ``runaway_c``: the temperature at which the runaway risk's temperature criterion
+    is at its alarm end (:mod:`~app.diagnostics.thermal_risk`; unbounded when not known)."""
 
     series_cells: int = 1
     plausible_cell_v: tuple[float, float] = (-np.inf, np.inf)
+    runaway_c: float = np.inf
 
     @classmethod
     def of(cls, spec: BatterySpec) -> PackCells:
-        return cls(spec.series_cells, spec.plausible_cell_v)
+        return cls(
+            spec.series_cells,
+            spec.plausible_cell_v,
+            spec.discharge_temp_max_c + TEMPERATURE_ABOVE_LIMIT_K,
+        )
+
+
+def runaway_evidence(block: SampleBlock, channel: str, pack: PackCells) -> np.ndarray:
+    """Per sample: the cell of a thermal-runaway onset on ``channel`` is still at the
+    runaway risk's alarm end (:mod:`~app.diagnostics.thermal_risk`): at or above
+    ``pack.runaway_c``, or a hot spot -- as many kelvin over the coolest other cell
+    sensor as the risk's hot-spot criterion alarms at (15 K). A channel that is not a
+    cell's temperature (the pack sensor, a lead-acid float's current): the hottest
+    reading at or above ``runaway_c``. NaN readings are no evidence."""
+    temps = _temperatures(block)
+    if temps is None:
+        return np.zeros(len(block), dtype=bool)
+    cells = schema.cell_temperature_columns(block.columns)
+    with np.errstate(invalid="ignore"):
+        if channel in cells and channel in block:
+            own = block[channel]
+            others = [block[c] for c in cells if c != channel]
+            hot = own >= pack.runaway_c
+            if others:
+                coolest = _nan_reduce(np.vstack(others), block, np.nanmin)
+                hot |= own - coolest >= HOT_SPOT_SPREAD_C[1]
+            return hot
+        return _nan_reduce(temps, block, np.nanmax) >= pack.runaway_c
 
 
 @dataclass

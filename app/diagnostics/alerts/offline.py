@@ -29,7 +29,13 @@ REPLAY_BLOCK_SAMPLES = 2000
 
 @dataclass(frozen=True)
 class AlertEpisode(DiagnosticResult):
-    """One alert of a log: from ``start_time_s`` until ``end_time_s`` (None: still up at the end)."""
+    """One alert of a log: from ``start_time_s`` until ``end_time_s`` (None: still up at the end).
+
+    ``value`` is the metric when raised, ``worst_value`` the furthest beyond the level.
+    A rule on a detected fault (whose metric is 1 while it is present) carries the
+    fault instead: ``fault`` as known when raised, ``latest_fault`` as last known (the
+    episode's worst, as :func:`~app.diagnostics.faults.detect_faults` reports it).
+    """
 
     metric: str
     severity: str
@@ -39,16 +45,22 @@ class AlertEpisode(DiagnosticResult):
     end_time_s: float | None
     value: float
     worst_value: float
+    fault: dict | None = None
+    latest_fault: dict | None = None
 
 
 def episodes_from_events(
-    events: Sequence[AlertEvent], open_worst: Mapping[Threshold, float] | None = None
+    events: Sequence[AlertEvent],
+    open_worst: Mapping[Threshold, float] | None = None,
+    open_faults: Mapping[Threshold, dict] | None = None,
 ) -> list[AlertEpisode]:
     """Pair raised and cleared events into episodes, in order of their start.
 
-    ``open_worst`` gives the worst value of the episodes still up at the end.
+    ``open_worst`` gives the worst value of the episodes still up at the end,
+    ``open_faults`` their fault as last known (a fault rule's).
     """
     open_worst = open_worst or {}
+    open_faults = open_faults or {}
     open_: dict[Threshold, AlertEvent] = {}
     out: list[tuple[AlertEvent, AlertEvent | None]] = []
     for event in events:
@@ -68,6 +80,12 @@ def episodes_from_events(
             end_time_s=None if c is None else c.time_s,
             value=r.value,
             worst_value=open_worst.get(r.threshold, r.value) if c is None else c.value,
+            fault=r.fault,
+            latest_fault=(
+                open_faults.get(r.threshold, r.fault)
+                if c is None
+                else (c.fault if c.fault is not None else r.fault)
+            ),
         )
         for r, c in out
     ]
@@ -86,7 +104,7 @@ def evaluate_frame(
     for start in range(0, len(whole), REPLAY_BLOCK_SAMPLES):
         engine.process(whole.slice(start, start + REPLAY_BLOCK_SAMPLES))
     engine.finish()
-    return episodes_from_events(events, engine.alerts.open_worst())
+    return episodes_from_events(events, engine.alerts.open_worst(), engine.alerts.open_faults())
 
 
 def _numeric(series) -> bool:

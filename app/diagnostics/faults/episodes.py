@@ -37,6 +37,8 @@ class Episode:
     #: evidence starting within this long after ``end_time_s`` extends the episode
     #: (its tracker's ``merge_gap_s``): until then it is not over
     merge_gap_s: float = 0.0
+    #: the score each of its tracker's ``peak_aux`` figures was taken at
+    peak_scores: dict = field(default_factory=dict)
 
 
 class EpisodeTracker:
@@ -44,6 +46,11 @@ class EpisodeTracker:
 
     ``worse`` is ``"max"`` when larger values of the reported value are worse
     (over-limits, noise), ``"min"`` when smaller are (under-limits).
+    ``peak_aux`` maps ``aux`` keys to the ``aux`` key of their own score: such a
+    figure is reported at the episode's bin where its score peaks (NaN: not
+    measured there), not at the bin of the episode's worst value -- a figure whose
+    score is itself (its largest) never reads less severe later in the episode
+    than when it was raised; one scored by its own evidence is its surest estimate.
     """
 
     def __init__(
@@ -57,6 +64,7 @@ class EpisodeTracker:
         worse: str = "max",
         value_name: str = "worst",
         total_name: str | None = None,
+        peak_aux: dict[str, str] | None = None,
     ):
         self.kind = kind
         self.channels = list(channels)
@@ -66,6 +74,7 @@ class EpisodeTracker:
         self.sign = 1.0 if worse == "max" else -1.0
         self.value_name = value_name
         self.total_name = total_name
+        self.peak_aux = dict(peak_aux or {})
         n = len(self.channels)
         self._run_t0 = np.full(n, np.nan)  # start of the open run, NaN: none
         self._run_weight = np.zeros(n)
@@ -73,6 +82,7 @@ class EpisodeTracker:
         self._run_score = np.full(n, -np.inf)
         self._run_detail: list[dict] = [{} for _ in range(n)]
         self._run_value = np.full(n, np.nan)
+        self._run_peak: list[dict] = [{} for _ in range(n)]  # name -> (score, value)
         self._run_ep: list[Episode | None] = [None] * n  # episode the open run extends
         self._last: list[Episode | None] = [None] * n
         self.episodes: list[Episode] = []
@@ -149,6 +159,7 @@ class EpisodeTracker:
                 self._run_score[r] = -np.inf
                 self._run_value[r] = np.nan
                 self._run_detail[r] = {}
+                self._run_peak[r] = {}
                 last = self._last[r]
                 if last is not None and t0[a] - last.end_time_s <= self.merge_gap_s:
                     self._run_ep[r] = last
@@ -166,7 +177,22 @@ class EpisodeTracker:
             if score[j] > self._run_score[r]:
                 self._run_score[r] = float(score[j])
                 self._run_value[r] = float(val[a + j])
-                self._run_detail[r] = {name: float(arr[r][a + j]) for name, arr in aux.items()}
+                self._run_detail[r] = {
+                    name: float(arr[r][a + j])
+                    for name, arr in aux.items()
+                    if name not in self.peak_aux
+                }
+        peak = self._run_peak[r]
+        for name, score_name in self.peak_aux.items():
+            if name not in aux:
+                continue
+            ps = aux[score_name][r][a:b]
+            pv = aux[name][r][a:b]
+            ok = np.isfinite(ps) & np.isfinite(pv)
+            if ok.any():
+                k = int(np.argmax(np.where(ok, ps, -np.inf)))
+                if name not in peak or ps[k] > peak[name][0]:
+                    peak[name] = (float(ps[k]), float(pv[k]))
         self._run_sev[r] = max(int(self._run_sev[r]), int(np.max(sev[a:b])))
         ep = self._run_ep[r]
         if ep is None:
@@ -184,11 +210,12 @@ class EpisodeTracker:
                 float(t1[confirm]),
                 int(self._run_sev[r]),
                 float(self._run_value[r]),
-                dict(self._run_detail[r]),
+                {**self._run_detail[r], **{k: v for k, (_, v) in peak.items()}},
                 self.value_name,
                 float(w[-1]),
                 self.total_name,
                 self.merge_gap_s,
+                {k: p for k, (p, _) in peak.items()},
             )
             self.episodes.append(ep)
             self._run_ep[r] = ep
@@ -202,6 +229,10 @@ class EpisodeTracker:
         ):
             ep.worst = float(self._run_value[r])
             ep.detail.update(self._run_detail[r])
+        for name, (score, value) in peak.items():
+            if name not in ep.peak_scores or score > ep.peak_scores[name]:
+                ep.peak_scores[name] = score
+                ep.detail[name] = value
 
     def open_episode(self, r: int) -> Episode | None:
         """The confirmed episode row ``r``'s open run belongs to (None: none)."""

@@ -1,6 +1,6 @@
 """A fault's detail in words with units, the same in the window and in the reports:
 '4.674 V (limit 4.200 V)', 'ended as 0.52 A flowed through it (not open)',
-'self-discharge 0.012 A', 'at 61.3 °C when found, peak 180.0 °C'."""
+'self-discharge 0.012 A (surest estimate)', 'at 61.3 °C when found, peak 180.0 °C'."""
 
 from __future__ import annotations
 
@@ -73,8 +73,10 @@ def fault_values(f: dict) -> str:
         ("group_sigma", "its group's σ {}", ch_fmt, ch_unit),
         ("missing_samples", "{} samples missing", "{:.0f}", ""),
         ("samples", "{} samples", "{:.0f}", ""),
-        ("leak_current_a", "self-discharge {}", "{:.3f}", "A"),
-        ("excess_temperature_k", "{} warmer than its neighbours", "{:.1f}", "K"),
+        # a short, each figure where its own test found it: the best-resolved rest's
+        # self-discharge (an estimate), the episode's largest excess heat so far
+        ("leak_current_a", "self-discharge {} (surest estimate)", "{:.3f}", "A"),
+        ("excess_temperature_k", "up to {} warmer than its neighbours", "{:.1f}", "K"),
         # a runaway: the moment it was found, then the episode's peak
         ("temperature_at_detection_c", "at {} when found", "{:.1f}", "°C"),
         ("excess_rate_at_detection_c_per_min", _excess_rate_text(d), "{:.2f}", "°C/min"),

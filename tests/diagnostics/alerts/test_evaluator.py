@@ -175,6 +175,66 @@ def test_a_fault_alert_stays_up_while_its_episode_may_go_on():
     assert [(e.kind, e.time_s) for e in ev] == [("cleared", 100.0)]
 
 
+def _runaway_events(cuts: list[int], withdrawn_at: float | None = None) -> list:
+    """A runaway onset on cell 2 (found at 100 s, last seen at 150 s) whose cell reads
+    200 degC from 100 s until 600 s, then 25 degC; fed in blocks cut at ``cuts``; the
+    detector stops listing the onset from ``withdrawn_at`` (put down to a short)."""
+    t = np.arange(0.0, 1000.0)
+    hot = np.where((t >= 100) & (t < 600), 200.0, 25.0)
+    temps = {f"cell_{k}_temp_c": np.full(len(t), 25.0) for k in (1, 3, 4)}
+    block = _block(t, cell_2_temp_c=hot, **temps)
+    onset = {
+        "kind": "thermal_runaway_onset",
+        "start_time_s": 90.0,
+        "end_time_s": 150.0,
+        "channel": "cell_2_temp_c",
+        "detail": {"detected_time_s": 100.0, "temperature_at_detection_c": 30.0},
+    }
+    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
+    evaluator = AlertEvaluator([rule], PackCells(4, runaway_c=80.0))
+    events = []
+    for a, b in zip([0, *cuts], [*cuts, len(t)], strict=True):
+        listed = withdrawn_at is None or t[a] < withdrawn_at
+        context = MetricContext(faults=[onset] if listed else [])
+        events += evaluator.process(block.slice(a, b), context)
+    return [(e.kind.value, e.time_s, e.fault) for e in events], onset
+
+
+@pytest.mark.parametrize("cuts", [[], [100, 180, 599, 600], list(range(7, 1000, 37))])
+@pytest.mark.parametrize("withdrawn_at", [None, 300.0])
+def test_a_runaway_alarm_does_not_clear_while_its_cell_is_still_at_the_alarm_end(
+    cuts, withdrawn_at
+):
+    """The onset test stops firing once the runaway is past its take-off (the cell at
+    200 degC no longer accelerates): the alarm held only 30 s past the onset's last
+    bin, and said 'cleared' with the cell far beyond any limit (the runaway drive of
+    the tests: cleared at 1314 s, cell 3 at ~500 degC) while the Thermal card said
+    'runaway risk critical'. It clears at the first sample where the cell is back
+    below the risk's alarm end (here 80 degC, and under 15 K over the coolest cell),
+    whether the detector still lists the onset or has put the heat down to another
+    fault, and whatever the blocks."""
+    events, onset = _runaway_events(cuts, withdrawn_at)
+    assert events == [("raised", 90.0, onset), ("cleared", 600.0, onset)]
+
+
+def test_a_runaway_alarm_whose_cell_is_not_hot_clears_with_its_episode():
+    """(a hot spot under 15 K and a cell under the alarm end: the onset's episode decides)"""
+    t = np.arange(0.0, 400.0)
+    block = _block(t, **{f"cell_{k}_temp_c": np.full(len(t), 25.0 + k) for k in (1, 2, 3)})
+    onset = {
+        "kind": "thermal_runaway_onset",
+        "start_time_s": 90.0,
+        "end_time_s": 150.0,
+        "channel": "cell_2_temp_c",
+        "detail": {"detected_time_s": 100.0},
+    }
+    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
+    ev = AlertEvaluator([rule], PackCells(3, runaway_c=80.0)).process(
+        block, MetricContext(faults=[onset])
+    )
+    assert [(e.kind.value, e.time_s) for e in ev] == [("raised", 90.0), ("cleared", 150.0)]
+
+
 def test_a_rule_for_no_fault_is_not_dated_by_one():
     # (odd, but a rule may alert while a fault kind is absent: its times are the samples')
     rule = Threshold("fault_internal_short", "below", level=0.5)

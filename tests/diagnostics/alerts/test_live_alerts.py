@@ -172,3 +172,63 @@ def test_a_short_raises_one_alert_that_lasts_as_long_as_the_short():
 
     replayed = evaluate_frame(pd.DataFrame(dict(data.items())), spec, rules)
     assert [(e.start_time_s, e.end_time_s) for e in replayed] == [(short.start_time_s, None)]
+
+
+def test_a_short_alert_reads_no_less_severe_later_and_ends_as_the_whole_log():
+    """The short of the reviewer's drive (4-cell NMC, cell 2 from 600 s): the alert's
+    figures when raised, as it goes on and at the end of the log. The detector's
+    evidence z peaks where its figures need not: they were read at that bin, so the
+    alert raised with 'self-discharge 0.276 A' later said 0.205 A, and the live
+    engine's last word (0.205 A, 15.6 K) was not the whole log's (0.085 A, 15.9 K),
+    the end's bins being judged after the alerts had last looked. The self-discharge
+    test is one at rest: on a drive it measures nothing, and says nothing."""
+    from app.diagnostics.alerts import default_thresholds
+    from app.diagnostics.faults import detect_faults
+    from tests.diagnostics.simulated_runaway import drive_with_fault
+
+    spec, data = drive_with_fault("internal_short")
+    (short,) = detect_faults(data, spec).of_kind("internal_short")
+    assert "leak_current_a" not in short.detail  # no rest on this drive
+    rules = [t for t in default_thresholds(spec) if t.metric == "fault_internal_short"]
+    got = []
+    engine = LiveEngine(spec, thresholds=rules, alert_outputs=[got.extend])
+    seen = []
+    for start in range(0, len(data), 100):
+        engine.process(data.slice(start, start + 100))
+        seen += [f["detail"] for f in engine.open_alert_faults().values()]
+    engine.finish()
+    (raised,) = got
+    first = raised.fault["detail"]["excess_temperature_k"]
+    later = [d["excess_temperature_k"] for d in seen]
+    assert min(later) >= first and later == sorted(later)
+    assert later[-1] > 10 * first  # (the case: the short's heat grew for 20 minutes)
+    # the end of the log: the alert carries the whole log's fault
+    assert engine.open_alert_faults()[rules[0]] == short.to_dict()
+
+
+def test_a_runaway_alarm_stays_up_while_the_cell_burns():
+    """Cell 3 of a 16-cell pack runs away at 900 s (600 degC at 1500 s, still 157 degC
+    at the hour): the onset test's episode ends at 1314 s, when the rise stops
+    accelerating, and the alarm cleared there -- live and replayed alike."""
+    import pandas as pd
+
+    from app.diagnostics.alerts import default_thresholds
+    from app.diagnostics.alerts.offline import episodes_from_events, evaluate_frame
+    from app.diagnostics.faults import detect_faults
+    from tests.diagnostics.simulated_runaway import RUNAWAY_CELL, runaway_drive
+
+    spec, data = runaway_drive()
+    (onset,) = detect_faults(data, spec).of_kind("thermal_runaway_onset")
+    assert onset.end_time_s < 1400.0  # (the case: the test's episode is long over)
+    assert data[f"cell_{RUNAWAY_CELL}_temp_c"][-1] > 150.0
+    rules = [t for t in default_thresholds(spec) if t.metric == "fault_thermal_runaway_onset"]
+    got = []
+    engine = LiveEngine(spec, thresholds=rules, alert_outputs=[got.extend])
+    for start in range(0, len(data), 500):
+        engine.process(data.slice(start, start + 500))
+    engine.finish()
+    (episode,) = episodes_from_events(got)
+    assert (episode.start_time_s, episode.end_time_s) == (onset.start_time_s, None)
+    assert engine.alerts.active() == rules
+    replayed = evaluate_frame(pd.DataFrame(dict(data.items())), spec, rules)
+    assert [(e.start_time_s, e.end_time_s) for e in replayed] == [(onset.start_time_s, None)]
