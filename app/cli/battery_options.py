@@ -219,3 +219,24 @@ def assumed_capacity_warning(
         f"the capacity is the {spec.chemistry.value} preset's {spec.capacity_ah:g} Ah (neither "
         "the file nor --capacity-ah gives one): SOC, SOH and cycle life depend on it"
     )
+
+
+#: A --capacity-ah this far from the file's own capacity (ratio) is named, in case
+#: it is a slip (a pack's 50 Ah typed as 5).
+CAPACITY_MISMATCH_RATIO = 1.2
+
+
+def overridden_capacity_warning(
+    args: argparse.Namespace, fallback: BatterySpec | None
+) -> str | None:
+    """A warning when ``--capacity-ah`` differs much from the capacity the file names."""
+    if args.capacity_ah is None or fallback is None or not fallback.capacity_ah:
+        return None
+    ratio = args.capacity_ah / fallback.capacity_ah
+    if 1 / CAPACITY_MISMATCH_RATIO <= ratio <= CAPACITY_MISMATCH_RATIO:
+        return None
+    return (
+        f"--capacity-ah {args.capacity_ah:g} Ah is used, but the file names its battery's "
+        f"capacity {fallback.capacity_ah:g} Ah ({ratio:.2g}x): SOC, SOH and cycle life are "
+        "judged against the option's; leave it out to use the file's"
+    )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from app.cli.battery_options import (
     add_battery_options,
     assumed_capacity_warning,
+    overridden_capacity_warning,
     spec_from_args,
 )
 from app.cli.can_options import add_can_options, can_decoding, use_log_cache
@@ -116,6 +117,7 @@ def analyze(path: str, args: argparse.Namespace) -> Analysis:
     if log.metadata.get("warnings"):
         notes += log.metadata["warnings"].splitlines()
     notes.append(assumed_capacity_warning(args, spec, fallback))
+    notes.append(overridden_capacity_warning(args, fallback))
     report = with_input_warnings(report, frame, spec, notes)
     return Analysis(report, frame, suite.timeseries, dict(log.metadata), spec.plausible_cell_v)
 

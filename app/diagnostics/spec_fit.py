@@ -54,6 +54,20 @@ def _outside(v: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
     return float(np.mean(v < lo - TOLERANCE_V)), float(np.mean(v > hi + TOLERANCE_V))
 
 
+def fitting_presets(v: np.ndarray, spec: BatterySpec) -> list[str]:
+    """The other chemistries whose voltage window holds the cell voltages ``v``, the
+    likeliest first: the one whose nominal voltage is nearest the median (an LFP log
+    fits the NMC window too, at its empty end: 3.2 V there is ~5 % SOC)."""
+    median = float(np.median(v))
+    fitting = [
+        p
+        for c, p in PRESETS.items()
+        if c != spec.chemistry and sum(_outside(v, p.cell_v_min, p.cell_v_max)) <= OUTSIDE_SHARE
+    ]
+    fitting.sort(key=lambda p: abs(p.cell_v_nominal - median))
+    return [p.chemistry.value for p in fitting]
+
+
 def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
     """A warning when the log's cell voltages lie outside ``spec``'s voltage limits for
     more than :data:`OUTSIDE_SHARE` of the samples (None: the spec fits, or no voltages)."""
@@ -73,11 +87,7 @@ def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
         else f"below {whose} {full.cell_v_min:g} V minimum in {100 * below:.0f} %"
     )
     lo, median, hi = np.percentile(v, [0.5, 50, 99.5])
-    fitting = [
-        c.value
-        for c, p in PRESETS.items()
-        if c != spec.chemistry and sum(_outside(v, p.cell_v_min, p.cell_v_max)) <= OUTSIDE_SHARE
-    ]
+    fitting = fitting_presets(v, spec)
     if fitting:
         hint = f"the {' or '.join(fitting)} preset fits it: give --chemistry {fitting[0]}"
     else:
@@ -128,11 +138,7 @@ def pinned_soc_warning(df: pd.DataFrame, spec: BatterySpec, soc: dict | None) ->
     if not v.size:
         return None
     full = spec.with_preset_defaults()
-    fitting = [
-        c.value
-        for c, p in PRESETS.items()
-        if c != spec.chemistry and sum(_outside(v, p.cell_v_min, p.cell_v_max)) <= OUTSIDE_SHARE
-    ]
+    fitting = fitting_presets(v, spec)
     base = PRESETS[spec.chemistry]
     own = "given" if full.ocv_v != base.ocv_v else f"{spec.chemistry.value} preset's"
     if fitting:

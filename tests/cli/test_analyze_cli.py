@@ -540,3 +540,23 @@ def test_a_chemistry_inside_the_window_but_off_the_ocv_curve_is_warned_about(
     assert f"the SOC stays at {end}" in warning
     assert f"give --chemistry {chemistry}" in warning
     assert "soc" in report["invalid_results"]
+
+
+def test_a_capacity_option_far_from_the_files_own_is_warned_about(tmp_path, capsys):
+    # a recording of a 50 Ah pack analysed with --capacity-ah 5 (a slip): the SOC took
+    # 5.14 Ah out of a "5 Ah" cell without a word
+    from app.core.spec import preset
+    from app.hardware.logs.canonical_csv import write_canonical_csv
+    from app.hardware.simulator import simulate
+
+    spec = preset("nmc", capacity_ah=50.0, series_cells=4)
+    path = tmp_path / "rec.csv"
+    block = simulate(spec, "hppc", duration_s=1800, seed=1)
+    write_canonical_csv(str(path), block, {"spec": json.dumps(spec.to_dict())})
+    assert main(["analyze", str(path), "--capacity-ah", "5", "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out).get("warnings", [])
+    assert any(
+        "--capacity-ah 5 Ah is used, but the file names" in w and "50 Ah" in w for w in warnings
+    )
+    assert main(["analyze", str(path), "--capacity-ah", "52", "--json"]) == 0  # near: no word
+    assert "warnings" not in json.loads(capsys.readouterr().out)

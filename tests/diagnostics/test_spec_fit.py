@@ -72,3 +72,12 @@ def test_a_pack_taken_for_more_cells_than_it_has_is_told_to_check_cells():
     warning = voltage_window_warning(frame, preset("nmc", series_cells=8))
     assert "below the nmc preset's 2.5 V minimum" in warning
     assert warning.endswith("or it is not 8 cells in series: give --cells")
+
+
+def test_an_lfp_cell_taken_for_lead_acid_is_told_lfp_first():
+    # an LFP log fits the NMC window too (3.2 V is its empty end): the hint names the
+    # preset whose nominal voltage is nearest the log's median, LFP, not the first listed
+    lfp = preset("lfp", capacity_ah=100.0)
+    frame = simulate(lfp, "cycle", duration_s=30000, dt_s=10, seed=1).to_frame()
+    warning = voltage_window_warning(frame, preset("lead_acid", capacity_ah=100.0))
+    assert warning.endswith("the lfp or nmc preset fits it: give --chemistry lfp")
