@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
 from app.views.crosshair import Crosshair
-from app.views.plot_grid import PlotGrid, mix
+from app.views.plot_grid import PlotGrid, mix, set_legend_text
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -478,8 +478,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
             self.soc_band.setBrush(self._band_color())
         self._band_sample.setOpts(brush=self._band_color())
         for legend in (self.cell_legend, self.soc_legend):
-            legend.setLabelTextColor(colors.text)
-            legend.setLabelTextSize(f"{TICK_FONT_PT}pt")
+            set_legend_text(legend, colors.text, f"{TICK_FONT_PT}pt")
         self.crosshair.set_color(colors.crosshair)
 
     # --- events ----------------------------------------------------------------

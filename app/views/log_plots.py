@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
 from app.views.log_analysis import LogAnalysis
-from app.views.plot_grid import PlotGrid, mix
+from app.views.plot_grid import PlotGrid, mix, set_legend_text
 from app.views.theme import ThemePalette
 
 LABEL_FONT_PT = 10
@@ -114,7 +114,7 @@ class _PlotStack(pg.GraphicsLayoutWidget):
                 mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha),
                 mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2),
             )
-        self.legend.setLabelTextColor(colors.text)
+        set_legend_text(self.legend, colors.text)
 
     def clear_curves(self) -> None:
         for plot in self.plots:
