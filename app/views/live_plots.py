@@ -60,6 +60,10 @@ ROWS: tuple[PlotRow, ...] = (
 )
 
 AXIS_WIDTH_PX = 76  # one fixed width, so the stacked plots line up
+#: The least height of a plot's data area: its axis title ("Current (A)", 10 pt, 80 px)
+#: fits beside it, and a curve has room to show its shape. Below it the stack scrolls
+#: (at 1024 x 700 five plots were 55 px each, their titles run together).
+MIN_PLOT_HEIGHT_PX = 90
 LABEL_FONT_PT = 10
 TICK_FONT_PT = 9
 
@@ -200,6 +204,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
                 plot.setXLink(master)
         master.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
         self.crosshair = Crosshair(list(self.plots.values()), self)
+        self._update_minimum_height()
         self.crosshair.moved.connect(self.cursor_moved)
         self.crosshair.left.connect(self.cursor_left)
         self.apply_palette(colors)
@@ -222,6 +227,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         plot.disableAutoRange()
         plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
         plot.getAxis("left").enableAutoSIPrefix(row.si_prefix)
+        plot.getViewBox().setMinimumHeight(MIN_PLOT_HEIGHT_PX)
         if not last:
             # One set of time labels, under the bottom plot. Hidden, not just
             # without values: an axis without values still costs ~4 ms a frame
@@ -249,6 +255,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._ensure_cell_curves(snapshot)
         self._ensure_soc_curves(snapshot)
         self._shown = snapshot
+        self._update_minimum_height()
         self._push_curves()
         self._follow_live()
         self._fit_y()
@@ -295,6 +302,19 @@ class LivePlots(pg.GraphicsLayoutWidget):
             self.soc_band = None
         self.soc_legend.clear()
         self._band_sample.setVisible(True)  # the next source's band starts shown
+        self._update_minimum_height()
+
+    def _update_minimum_height(self) -> None:
+        """The widget's least height: every plot's at least :data:`MIN_PLOT_HEIGHT_PX`
+        with the legends shown (a scroll area around it scrolls on a short screen)."""
+        for legend in (self.cell_legend, self.soc_legend):
+            legend.updateGeometry()
+        self.ci.layout.invalidate()
+        margins = self.contentsMargins()
+        height = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        height = int(np.ceil(height)) + margins.top() + margins.bottom() + 2 * self.frameWidth()
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
 
     def _ensure_cell_curves(self, snapshot) -> None:
         cells_row = ROWS[-1]

@@ -340,6 +340,32 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
     assert "nw_regular_export_ife_example_with_a_long_name.csv" in label.toolTip()
 
 
+def test_the_dashboard_plots_keep_a_readable_height_at_1024_px(qtbot, make_window):
+    """At 1024 x 700 the five stacked plots were 55 px high each and their axis titles
+    ran together ("Temp. (°C)Current (A)"): each plot keeps a height its title fits
+    beside, the titles apart, and the stack scrolls to the bottom plot and its time axis."""
+    from app.views.live_plots import MIN_PLOT_HEIGHT_PX
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    assert window.connect_source("scripted://pack?n=300") is None
+    plots = window.dashboard.plots
+    qtbot.waitUntil(lambda: len(plots.shown.get("time_s", ())) == 300)
+    qtbot.wait(50)  # (layouts settle on posted events)
+    titles = []
+    for key, plot in plots.plots.items():
+        title = plot.getAxis("left").label  # drawn turned a quarter: its width is its height
+        assert plot.getViewBox().height() >= MIN_PLOT_HEIGHT_PX - 1, key
+        assert title.boundingRect().width() <= plot.getViewBox().height(), key
+        titles.append(title.mapRectToScene(title.boundingRect()))
+    for above, below in zip(titles[:-1], titles[1:], strict=True):
+        assert above.bottom() <= below.top()
+    scroll = window.dashboard.plots_scroll
+    assert scroll.verticalScrollBar().maximum() == plots.height() - scroll.viewport().height()
+    assert not scroll.horizontalScrollBar().isVisible()
+
+
 def _shown_in(widget, area=None) -> bool:
     """``widget`` is shown whole inside the visible part of the page's scroll area
     and of the window (not beyond a scroll bar, not off the screen's edge)."""
