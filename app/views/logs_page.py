@@ -590,9 +590,12 @@ class LogsPage(QWidget):
             elif analysis.spec_from_file:
                 note = "From the file."
             elif analysis.per_cycle_table:
+                from app.diagnostics.capacity_fade import EDGE_CYCLES  # (loaded: it was read)
+
                 note = (
                     "A per-cycle table names no battery: end of life is measured against "
-                    "its first cycles until you set a capacity."
+                    "its first cycles' capacity (shown: the mean of the first "
+                    f"{EDGE_CYCLES}) until you set one."
                 )
             elif analysis.spec_problem:
                 note = (
