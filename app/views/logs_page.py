@@ -304,10 +304,6 @@ class LogsPage(QWidget):
         details_layout.addLayout(form)
         details_layout.addWidget(self.apply_spec_button)
         details_layout.addWidget(self.spec_note)
-        details_layout.addSpacing(8)
-        for button in (self.diagnostics_button, self.import_button, self.replay_button):
-            details_layout.addWidget(button)
-        details_layout.addWidget(self.action_label)
         details_layout.addStretch(1)
         self.details_scroll = QScrollArea(objectName="logDetailsScroll")
         self.details_scroll.setWidgetResizable(True)
@@ -315,6 +311,12 @@ class LogsPage(QWidget):
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.details_scroll.setWidget(details)
         side_layout.addWidget(self.details_scroll, 3)
+        # the page's actions stay in view under the battery, whatever its notes say (a
+        # long battery warning scrolled them out of sight, even at 1600 x 1000)
+        for button in (self.diagnostics_button, self.import_button, self.replay_button):
+            side_layout.addWidget(button)
+        side_layout.addWidget(self.action_label)
+        self.action_label.setVisible(False)  # until an action has something to say
         side.setMinimumWidth(260)
 
         # the plots are made when first needed: they cost more than the rest of
@@ -927,6 +929,7 @@ class LogsPage(QWidget):
 
     def _set_action(self, text: str, *, error: bool) -> None:
         self._style_label(self.action_label, text, error)
+        self.action_label.setVisible(bool(text))  # empty, no gap under the buttons
 
     @staticmethod
     def _style_label(label: QLabel, text: str, error: bool) -> None:

@@ -384,8 +384,8 @@ def _shown_in(widget, area=None) -> bool:
 def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
     """At 1024 x 700 no page needs a horizontal scroll bar, and what a page is for is in
     view: the read-outs, the banner's comment field, "Run on current data", the results,
-    the Alerts table's "Raised" column, the Logs page's dQ/dV tab and a usable file list
-    under a long battery warning. (The stack's minimum was its widest page's, 1043 px
+    the Alerts table's "Raised" column, the Logs page's dQ/dV tab, a usable file list
+    and the page's actions (Run diagnostics, Import, Replay) with a long battery warning. (The stack's minimum was its widest page's, 1043 px
     wide for the History page's filters: every page scrolled sideways.)"""
     from app.views.alerts_page import CURRENT_COLUMNS
     from app.views.diagnostics_catalog import ResultSummary, Status
@@ -462,6 +462,10 @@ def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
             assert tab_bar.rect().contains(last) and _shown_in(tab_bar, area)
             rows = logs.file_list.fontMetrics().height()
             assert logs.file_list.height() >= 4 * rows and _shown_in(logs.file_list, area)
+            # the page's actions in view under the long warning, not scrolled out of sight
+            for button in (logs.diagnostics_button, logs.import_button, logs.replay_button):
+                assert _shown_in(button, area), button.text()
+                assert button.visibleRegion().boundingRect() == button.rect(), button.text()
         elif page is Page.HISTORY:
             history = window.history
             for control in (history.refresh_button, history.status_label, history.tabs):
