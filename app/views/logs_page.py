@@ -68,18 +68,25 @@ def _eol_fraction(settings) -> float:
     return DEFAULT_EOL_FRACTION
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 cycle``, ``2 cycles``, ``9,295 samples`` (it said "1 cycles")."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def _file_info(analysis) -> str:
     """One line on the selected file: its format and extent."""
     if analysis.per_cycle_table:
         x = analysis.cycles["cycle_index"]
-        return f"{analysis.format_name} · {len(x)} cycles ({x.min():g}–{x.max():g})"
+        return f"{analysis.format_name} · {_count(len(x), 'cycle')} ({x.min():g}–{x.max():g})"
     t = analysis.frame["time_s"]
     span = float(t.iloc[-1] - t.iloc[0])
     scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
     start = analysis.metadata.get("start_utc", "")
+    length = span / scale
+    length_text = f"{length:.3g}" if length < 1000 else f"{length:,.0f}"  # not "1e+03 h"
     return (
-        f"{analysis.format_name} · {len(analysis.frame):,} samples over {span / scale:.3g} {unit}"
-        + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+        f"{analysis.format_name} · {_count(len(analysis.frame), 'sample')} over "
+        f"{length_text} {unit}" + (f" · started {start[:19].replace('T', ' ')}" if start else "")
     )
 
 
@@ -450,12 +457,13 @@ class LogsPage(QWidget):
             what = (
                 "the lifetime diagnostics run on it"
                 if analysis.per_cycle_table
-                else f"{len(analysis.frame):,} samples"
+                else _count(len(analysis.frame), "sample")
             )
             if analysis.per_cycle_table:  # no samples to plot: its cycles are the file
                 self.tabs.setCurrentIndex(CYCLES_TAB)
             self._set_status(
-                f"{analysis.name}: {analysis.format_name}, {what}, {len(analysis.cycles)} cycles.",
+                f"{analysis.name}: {analysis.format_name}, {what}, "
+                f"{_count(len(analysis.cycles), 'cycle')}.",
                 error=False,
             )
         self._next_in_queue()

@@ -399,6 +399,15 @@ def test_a_per_cycle_table_has_no_current_to_invert(qtbot, page, tmp_path):
     assert not page.invert_check.isEnabled()
 
 
+def test_one_cycle_is_one_cycle(qtbot, page, tmp_path):
+    # "4 samples, 1 cycles."
+    path = tmp_path / "cycles.csv"
+    path.write_text("cycle_index,discharge_capacity_ah\n1,2.0\n")
+    open_files(qtbot, page, str(path))
+    assert page.status_text.endswith(", 1 cycle.")
+    assert page.file_info.text() == "per-cycle table · 1 cycle (1–1)"
+
+
 def test_the_time_series_of_a_per_cycle_table_say_why_they_are_empty(qtbot, page, two_cells):
     # three empty 0-1 plots said nothing (the tab is one click away from the per-cycle one)
     from app.views.log_plots import NO_SAMPLES_NOTE
