@@ -372,7 +372,13 @@ class LivePlots(pg.GraphicsLayoutWidget):
 
     def _update_minimum_height(self) -> None:
         """The widget's least height: every plot's at least :data:`MIN_PLOT_HEIGHT_PX`
-        with the legends shown (a scroll area around it scrolls on a short screen)."""
+        with the legends shown (a scroll area around it scrolls on a short screen).
+        Worked out again only when a legend's entries changed: a layout invalidated on
+        every frame would be laid out again on every frame."""
+        entries = (len(self.cell_legend.items), len(self.soc_legend.items))
+        if entries == getattr(self, "_legend_entries", None):
+            return
+        self._legend_entries = entries
         for legend in (self.cell_legend, self.soc_legend):
             legend.updateGeometry()
         self.ci.layout.invalidate()
