@@ -78,6 +78,15 @@ class CurrentSpan:
         self.i_max = max(self.i_max, float(i[ok].max()))
 
 
+def duration_text(seconds: float) -> str:
+    """A log's length in words: ``2.81 s``, ``1800 s``, ``27.9 h`` (it read ``1.8e+03 s``)."""
+    if seconds < 100:
+        return f"{seconds:.3g} s"
+    if seconds < 3600:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 3600:.1f} h"
+
+
 def no_pulses_reason(span: CurrentSpan | None, step_a: float, rest_a: float) -> str:
     """:data:`NO_PULSES_REASON` and what the current did instead, true of the log at
     hand: at rest throughout, within less than a step (``step_a``: a constant-current
@@ -85,7 +94,7 @@ def no_pulses_reason(span: CurrentSpan | None, step_a: float, rest_a: float) -> 
     if span is None or span.n == 0:
         return NO_PULSES_REASON
     seconds = span.t_last - span.t_first
-    over = f" over the log's {seconds:.3g} s" if math.isfinite(seconds) else ""
+    over = f" over the log's {duration_text(seconds)}" if math.isfinite(seconds) else ""
     lo, hi = span.i_min, span.i_max
     if max(abs(lo), abs(hi)) <= rest_a:
         return f"{NO_PULSES_REASON}: the current stays at rest (within ±{rest_a:.3g} A){over}"

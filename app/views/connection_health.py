@@ -27,6 +27,8 @@ from app.views.theme import set_style_property
 
 #: How often the panel reads the counters.
 POLL_MS = 500
+#: The states of a source that delivers no more (its rates are 0).
+_ENDED = (AcquisitionState.IDLE, AcquisitionState.FINISHED, AcquisitionState.STOPPED)
 #: Rates are averaged over this many seconds of readings.
 RATE_WINDOW_S = 2.0
 
@@ -173,6 +175,9 @@ class HealthMonitor(QObject):
         running = acquisition is not None
         # after Disconnect the status keeps the stream's last state: the panel says closed
         state = status.state if running else AcquisitionState.STOPPED
+        # a source that has ended delivers nothing: no rate (the last 2 s average of a
+        # finished simulation read 3,744.7 samples/s beside "Finished")
+        flowing = running and state not in _ENDED
         lost = running and (
             status.retrying or (state is AcquisitionState.FAULT and bool(status.last_error))
         )
@@ -187,11 +192,11 @@ class HealthMonitor(QObject):
             retrying=retrying,
             attempt=reconnect.attempt if retrying else 0,
             retry_in_s=reconnect.retry_in_s if retrying else None,
-            samples_per_s=rate(lambda v: v[0]) if running else 0.0,
-            frames_per_s=rate(lambda v: v[1]["frames_ok"]) if running else 0.0,
-            bytes_per_s=rate(lambda v: v[1]["bytes_in"]) if running else 0.0,
+            samples_per_s=rate(lambda v: v[0]) if flowing else 0.0,
+            frames_per_s=rate(lambda v: v[1]["frames_ok"]) if flowing else 0.0,
+            bytes_per_s=rate(lambda v: v[1]["bytes_in"]) if flowing else 0.0,
             bad_per_s=rate(lambda v: v[1]["frames_bad"] + v[1]["frames_unknown"])
-            if running
+            if flowing
             else 0.0,
             samples_total=status.samples_total,
             reconnects=int(health.get("reconnects", 0)),

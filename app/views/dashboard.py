@@ -169,7 +169,14 @@ class DashboardPage(QWidget):
         plots_column.setContentsMargins(0, 0, 0, 0)
         plots_column.setSpacing(0)
         plots_column.addWidget(self.cursor_label)
-        plots_column.addWidget(self.plots, 1)
+        # on a short screen the plots scroll (each keeps a readable height, its axis
+        # title beside it) rather than squeeze; the tool bar and read-outs stay put
+        self.plots_scroll = QScrollArea(objectName="plotsScroll")
+        self.plots_scroll.setWidgetResizable(True)
+        self.plots_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.plots_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.plots_scroll.setWidget(self.plots)
+        plots_column.addWidget(self.plots_scroll, 1)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)

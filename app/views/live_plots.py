@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
 from app.views.crosshair import Crosshair
-from app.views.plot_grid import PlotGrid, mix
+from app.views.plot_grid import PlotGrid, mix, set_legend_text
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -48,18 +48,37 @@ class PlotRow:
     units: str
     column: str | None  # None: one curve per cell_<k>_v column
     color_role: str  # ThemePalette attribute of the curve colour
+    missing: str  # what the plot says when the source has none of it
     si_prefix: bool = True  # "mA" is welcome, "k°C" or "k%" are not
 
 
 ROWS: tuple[PlotRow, ...] = (
-    PlotRow(PlotKey.VOLTAGE, "Pack", "V", schema.VOLTAGE, "voltage"),
-    PlotRow(PlotKey.CURRENT, "Current", "A", schema.CURRENT, "current"),
-    PlotRow(PlotKey.TEMPERATURE, "Temp.", "°C", schema.TEMPERATURE, "temperature", False),
-    PlotRow(PlotKey.SOC, "SOC", "%", SOC_COLUMN, "soc", False),
-    PlotRow(PlotKey.CELLS, "Cells", "V", None, "cells"),
+    PlotRow(PlotKey.VOLTAGE, "Pack", "V", schema.VOLTAGE, "voltage", "pack voltage"),
+    PlotRow(PlotKey.CURRENT, "Current", "A", schema.CURRENT, "current", "current"),
+    PlotRow(
+        PlotKey.TEMPERATURE,
+        "Temp.",
+        "°C",
+        schema.TEMPERATURE,
+        "temperature",
+        "temperature",
+        False,
+    ),  # fmt: skip
+    PlotRow(PlotKey.SOC, "SOC", "%", SOC_COLUMN, "soc", "SOC", False),
+    PlotRow(PlotKey.CELLS, "Cells", "V", None, "cells", "cell voltages"),
 )
 
+
+def missing_note(row: PlotRow) -> str:
+    """What an empty plot says: the source has none of its quantity."""
+    return f"no {row.missing} in this source"
+
+
 AXIS_WIDTH_PX = 76  # one fixed width, so the stacked plots line up
+#: The least height of a plot's data area: its axis title ("Current (A)", 10 pt, 80 px)
+#: fits beside it, and a curve has room to show its shape. Below it the stack scrolls
+#: (at 1024 x 700 five plots were 55 px each, their titles run together).
+MIN_PLOT_HEIGHT_PX = 90
 LABEL_FONT_PT = 10
 TICK_FONT_PT = 9
 
@@ -135,6 +154,11 @@ class BandItem(pg.FillBetweenItem):
         self.setPath(path)
 
 
+def _centre(note: pg.TextItem, view: pg.ViewBox) -> None:
+    """``note`` in the middle of ``view`` (a child of the view, in its pixels)."""
+    note.setPos(view.rect().center())
+
+
 def _band_polygons(x1, y1, x2, y2):
     """Outlines (x, y) of the band: along edge 1, back along edge 2; one per gap-free run."""
     x1, y1, x2, y2 = (np.asarray(a, dtype=float) for a in (x1, y1, x2, y2))
@@ -194,12 +218,24 @@ class LivePlots(pg.GraphicsLayoutWidget):
                 layout_row += 1
             self._add_plot(layout_row, row, last=index == len(ROWS) - 1)
             layout_row += 1
+        #: the plots that say their source has none of their quantity, and what they say
+        self.notes: dict[PlotKey, pg.TextItem] = {}
+        for row in ROWS:
+            note = pg.TextItem(missing_note(row), anchor=(0.5, 0.5))
+            view = self.plots[row.key].getViewBox()
+            note.setParentItem(view)  # not addItem(): no data, no part of the range
+            note.setVisible(False)
+            view.sigResized.connect(lambda view, note=note: _centre(note, view))
+            self.notes[row.key] = note
+        #: the rows that have drawn data since the last clear (no need to look again)
+        self._rows_with_data: set[PlotKey] = set()
         master = self.plots[ROWS[0].key]
         for plot in self.plots.values():
             if plot is not master:
                 plot.setXLink(master)
         master.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
         self.crosshair = Crosshair(list(self.plots.values()), self)
+        self._update_minimum_height()
         self.crosshair.moved.connect(self.cursor_moved)
         self.crosshair.left.connect(self.cursor_left)
         self.apply_palette(colors)
@@ -222,6 +258,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         plot.disableAutoRange()
         plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
         plot.getAxis("left").enableAutoSIPrefix(row.si_prefix)
+        plot.getViewBox().setMinimumHeight(MIN_PLOT_HEIGHT_PX)
         if not last:
             # One set of time labels, under the bottom plot. Hidden, not just
             # without values: an axis without values still costs ~4 ms a frame
@@ -249,10 +286,41 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._ensure_cell_curves(snapshot)
         self._ensure_soc_curves(snapshot)
         self._shown = snapshot
+        self._update_minimum_height()
         self._push_curves()
+        self._show_missing(snapshot)
         self._follow_live()
         self._fit_y()
         return len(t)
+
+    def _show_missing(self, snapshot: dict[str, np.ndarray]) -> None:
+        """A plot whose source has none of its quantity says so (no empty axes with the
+        previous source's range: a Neware log's Cells plot kept a simulation's 3.95-4.10 V)."""
+        t = snapshot[schema.TIME]
+        first = self._live_window_start(t)
+        for row in ROWS:
+            if row.key in self._rows_with_data:
+                continue
+            columns = (
+                [row.column] if row.column is not None else schema.cell_voltage_columns(snapshot)
+            )
+            has = any(
+                (y := snapshot.get(column)) is not None and np.isfinite(y[first:]).any()
+                for column in columns
+            )
+            if has:
+                self._rows_with_data.add(row.key)
+            self._set_missing(row.key, not has)
+
+    def _set_missing(self, key: PlotKey, missing: bool) -> None:
+        note = self.notes[key]
+        if note.isVisible() == missing:
+            return
+        note.setVisible(missing)
+        if missing:
+            _centre(note, self.plots[key].getViewBox())
+        # no tick values of a range that is no one's (the previous source's, or 0-1)
+        self.plots[key].getAxis("left").setStyle(showValues=not missing)
 
     def _live_window_start(self, t: np.ndarray) -> int:
         """Index of the first sample the curves need: while following a live
@@ -295,6 +363,30 @@ class LivePlots(pg.GraphicsLayoutWidget):
             self.soc_band = None
         self.soc_legend.clear()
         self._band_sample.setVisible(True)  # the next source's band starts shown
+        self._update_minimum_height()
+        # the next source's data decides each range and note afresh
+        self._rows_with_data.clear()
+        for key, plot in self.plots.items():
+            self._set_missing(key, False)
+            plot.setYRange(0.0, 1.0, padding=0)
+
+    def _update_minimum_height(self) -> None:
+        """The widget's least height: every plot's at least :data:`MIN_PLOT_HEIGHT_PX`
+        with the legends shown (a scroll area around it scrolls on a short screen).
+        Worked out again only when a legend's entries changed: a layout invalidated on
+        every frame would be laid out again on every frame."""
+        entries = (len(self.cell_legend.items), len(self.soc_legend.items))
+        if entries == getattr(self, "_legend_entries", None):
+            return
+        self._legend_entries = entries
+        for legend in (self.cell_legend, self.soc_legend):
+            legend.updateGeometry()
+        self.ci.layout.invalidate()
+        margins = self.contentsMargins()
+        height = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        height = int(np.ceil(height)) + margins.top() + margins.bottom() + 2 * self.frameWidth()
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
 
     def _ensure_cell_curves(self, snapshot) -> None:
         cells_row = ROWS[-1]
@@ -478,9 +570,10 @@ class LivePlots(pg.GraphicsLayoutWidget):
             self.soc_band.setBrush(self._band_color())
         self._band_sample.setOpts(brush=self._band_color())
         for legend in (self.cell_legend, self.soc_legend):
-            legend.setLabelTextColor(colors.text)
-            legend.setLabelTextSize(f"{TICK_FONT_PT}pt")
+            set_legend_text(legend, colors.text, f"{TICK_FONT_PT}pt")
         self.crosshair.set_color(colors.crosshair)
+        for note in self.notes.values():
+            note.setColor(colors.text_muted)
 
     # --- events ----------------------------------------------------------------
     def leaveEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -58,7 +58,6 @@ class SessionStatus:
     state: AcquisitionState = AcquisitionState.IDLE
     source_url: str | None = None
     last_error: str | None = None
-    sample_rate_hz: float = 0.0
     samples_total: int = 0
     recording: bool = False  # phase is ON
     recording_error: str | None = None
@@ -383,7 +382,6 @@ class LiveSession(QObject):
                 state=state,
                 source_url=self.source_url,
                 last_error=acq.last_error,
-                sample_rate_hz=round(acq.sample_rate_hz, 1),
                 samples_total=acq.samples_total,
                 retrying=(
                     acq.reconnect

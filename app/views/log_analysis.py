@@ -229,18 +229,22 @@ def open_cycle_table(path: str) -> LogAnalysis:
     diagnostics do not use until the user sets one (``analyze`` without options)."""
     import pandas as pd
 
+    from app.diagnostics.capacity_fade import EDGE_CYCLES, clean_capacity_series
     from app.hardware.logs.cycle_table import read_cycle_table
 
     table = read_cycle_table(path)
     columns = [c for c in CYCLE_PLOT_COLUMNS if c in table.columns]
-    capacity = table["discharge_capacity_ah"].to_numpy(dtype=float)
-    largest = float(np.nanmax(capacity)) if np.isfinite(capacity).any() else 0.0
+    # the capacity shown is the one end of life is measured against until the user sets
+    # one: the mean of the first valid cycles (the form showed the largest, 1.86 Ah of
+    # NASA B0005, and the diagnostics said 80 % of 1.842 Ah)
+    series = clean_capacity_series(table)
+    first = float(np.mean(series.capacity_ah[:EDGE_CYCLES])) if series.n else 0.0
     empty = {c: np.empty(0) for c in (schema.TIME, schema.VOLTAGE, schema.CURRENT)}
     return LogAnalysis(
         path=os.path.abspath(path),
         frame=pd.DataFrame(empty),
         metadata={"format": "per-cycle table", "source": Path(os.path.abspath(path)).as_uri()},
-        spec=preset(Chemistry.NMC, capacity_ah=float(f"{largest:.3g}") if largest > 0 else None),
+        spec=preset(Chemistry.NMC, capacity_ah=first if first > 0 else None),
         file_spec=None,
         cycles=table[columns].copy(),
         per_cycle_table=True,

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
 from app.views.log_analysis import LogAnalysis
-from app.views.plot_grid import PlotGrid, mix
+from app.views.plot_grid import PlotGrid, mix, set_legend_text
 from app.views.theme import ThemePalette
 
 LABEL_FONT_PT = 10
@@ -88,6 +88,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
             self._grids.append(PlotGrid(plot))
             self.plots.append(plot)
         self.curves: dict[tuple[int, str], pg.PlotDataItem] = {}
+        #: what the first plot says instead of showing empty axes (None: it has curves)
+        self.note: str | None = None
         self.apply_palette(colors)
 
     link_x = True
@@ -114,7 +116,19 @@ class _PlotStack(pg.GraphicsLayoutWidget):
                 mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha),
                 mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2),
             )
-        self.legend.setLabelTextColor(colors.text)
+        set_legend_text(self.legend, colors.text)
+        self.set_note(self.note)
+
+    def set_note(self, text: str | None) -> None:
+        """Say ``text`` where the plots are, instead of placeholder 0-1 axes (None: the
+        plots as they are)."""
+        self.note = text
+        style = {"color": self._colors.text_muted, "size": f"{LABEL_FONT_PT}pt"}
+        self.plots[0].setTitle(text, **style)
+        for plot, grid in zip(self.plots, self._grids, strict=True):
+            for side in ("left", "bottom"):
+                plot.showAxis(side, text is None)
+            grid.setVisible(text is None)  # (no grid of an empty 0-1 range either)
 
     def clear_curves(self) -> None:
         for plot in self.plots:
@@ -174,6 +188,13 @@ class _PlotStack(pg.GraphicsLayoutWidget):
             plot.enableAutoRange()
 
 
+#: the time-series plots' note when every file shown is a per-cycle table
+NO_SAMPLES_NOTE = (
+    "No samples over time: a per-cycle table has only its cycles' capacities "
+    "(the Per cycle tab plots them)"
+)
+
+
 class TimeSeriesPlots(_PlotStack):
     """Voltage, current and temperature against time, one colour per file."""
 
@@ -186,7 +207,11 @@ class TimeSeriesPlots(_PlotStack):
 
     def show_logs(self, logs: list[tuple[LogAnalysis, str]]) -> None:
         self.clear_curves()
+        given = len(logs)
         logs = [(a, color) for a, color in logs if len(a.frame)]  # a per-cycle table has none
+        # only per-cycle tables shown: say why there is nothing over time (three empty
+        # 0-1 plots said nothing)
+        self.set_note(NO_SAMPLES_NOTE if given and not logs else None)
         span = max((float(np.ptp(a.frame[schema.TIME])) for a, _ in logs), default=0.0)
         scale, self.x_unit = time_scale(span)
         for analysis, color in logs:
@@ -200,7 +225,7 @@ class TimeSeriesPlots(_PlotStack):
         # a quantity no shown file has (most cycler exports: temperature) takes no room
         drawn = {row for row, _key in self.curves}
         for row, plot in enumerate(self.plots):
-            plot.setVisible(row == 0 or not logs or row in drawn)
+            plot.setVisible(row == 0 or (not logs and not given) or row in drawn)
         self.apply_palette(self._colors)  # the time unit is in the axis label
         self.autorange()
 
@@ -324,8 +349,5 @@ class IcaPlot(_PlotStack):
                                f"{analysis.name} · cycle {cycle} {direction} "
                                f"(C/{1 / trace.c_rate:.0f})" if trace.c_rate > 0 else analysis.name)  # fmt: skip
         # nothing to draw: say so (the page's note says why), not placeholder 0-1 axes
-        plot, empty = self.plots[0], not self.curves
-        plot.setTitle("no dQ/dV" if empty else None)
-        for side in ("left", "bottom"):
-            plot.showAxis(side, not empty)
+        self.set_note("no dQ/dV" if not self.curves else None)
         self.autorange()

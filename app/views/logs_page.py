@@ -68,18 +68,25 @@ def _eol_fraction(settings) -> float:
     return DEFAULT_EOL_FRACTION
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 cycle``, ``2 cycles``, ``9,295 samples`` (it said "1 cycles")."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def _file_info(analysis) -> str:
     """One line on the selected file: its format and extent."""
     if analysis.per_cycle_table:
         x = analysis.cycles["cycle_index"]
-        return f"{analysis.format_name} · {len(x)} cycles ({x.min():g}–{x.max():g})"
+        return f"{analysis.format_name} · {_count(len(x), 'cycle')} ({x.min():g}–{x.max():g})"
     t = analysis.frame["time_s"]
     span = float(t.iloc[-1] - t.iloc[0])
     scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
     start = analysis.metadata.get("start_utc", "")
+    length = span / scale
+    length_text = f"{length:.3g}" if length < 1000 else f"{length:,.0f}"  # not "1e+03 h"
     return (
-        f"{analysis.format_name} · {len(analysis.frame):,} samples over {span / scale:.3g} {unit}"
-        + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+        f"{analysis.format_name} · {_count(len(analysis.frame), 'sample')} over "
+        f"{length_text} {unit}" + (f" · started {start[:19].replace('T', ' ')}" if start else "")
     )
 
 
@@ -304,10 +311,6 @@ class LogsPage(QWidget):
         details_layout.addLayout(form)
         details_layout.addWidget(self.apply_spec_button)
         details_layout.addWidget(self.spec_note)
-        details_layout.addSpacing(8)
-        for button in (self.diagnostics_button, self.import_button, self.replay_button):
-            details_layout.addWidget(button)
-        details_layout.addWidget(self.action_label)
         details_layout.addStretch(1)
         self.details_scroll = QScrollArea(objectName="logDetailsScroll")
         self.details_scroll.setWidgetResizable(True)
@@ -315,6 +318,12 @@ class LogsPage(QWidget):
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.details_scroll.setWidget(details)
         side_layout.addWidget(self.details_scroll, 3)
+        # the page's actions stay in view under the battery, whatever its notes say (a
+        # long battery warning scrolled them out of sight, even at 1600 x 1000)
+        for button in (self.diagnostics_button, self.import_button, self.replay_button):
+            side_layout.addWidget(button)
+        side_layout.addWidget(self.action_label)
+        self.action_label.setVisible(False)  # until an action has something to say
         side.setMinimumWidth(260)
 
         # the plots are made when first needed: they cost more than the rest of
@@ -448,12 +457,13 @@ class LogsPage(QWidget):
             what = (
                 "the lifetime diagnostics run on it"
                 if analysis.per_cycle_table
-                else f"{len(analysis.frame):,} samples"
+                else _count(len(analysis.frame), "sample")
             )
             if analysis.per_cycle_table:  # no samples to plot: its cycles are the file
                 self.tabs.setCurrentIndex(CYCLES_TAB)
             self._set_status(
-                f"{analysis.name}: {analysis.format_name}, {what}, {len(analysis.cycles)} cycles.",
+                f"{analysis.name}: {analysis.format_name}, {what}, "
+                f"{_count(len(analysis.cycles), 'cycle')}.",
                 error=False,
             )
         self._next_in_queue()
@@ -590,9 +600,12 @@ class LogsPage(QWidget):
             elif analysis.spec_from_file:
                 note = "From the file."
             elif analysis.per_cycle_table:
+                from app.diagnostics.capacity_fade import EDGE_CYCLES  # (loaded: it was read)
+
                 note = (
                     "A per-cycle table names no battery: end of life is measured against "
-                    "its first cycles until you set a capacity."
+                    "its first cycles' capacity (shown: the mean of the first "
+                    f"{EDGE_CYCLES}) until you set one."
                 )
             elif analysis.spec_problem:
                 note = (
@@ -951,6 +964,7 @@ class LogsPage(QWidget):
 
     def _set_action(self, text: str, *, error: bool) -> None:
         self._style_label(self.action_label, text, error)
+        self.action_label.setVisible(bool(text))  # empty, no gap under the buttons
 
     @staticmethod
     def _style_label(label: QLabel, text: str, error: bool) -> None:

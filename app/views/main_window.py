@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
         self.fault_banner = FaultBanner()
         self.dashboard.add_banner(self.fault_banner)
         self.health_monitor.updated.connect(self.health_panel.show_reading)
+        self.health_monitor.updated.connect(self._on_health_reading)
         self.health_monitor.updated.connect(self.fault_banner.show_reading)
         self.fault_banner.retry_requested.connect(self._retry_now)
         self.health_panel.retry_requested.connect(self._retry_now)
@@ -703,6 +704,10 @@ class MainWindow(QMainWindow):
             self.session.start_recording()
         else:
             self.session.stop_recording()
+
+    def _on_health_reading(self, reading) -> None:
+        # the status bar's samples/s is the health panel's: one rate, not two
+        self.status_bar.show_rate(reading.samples_per_s)
 
     def _on_status_changed(self, status: SessionStatus) -> None:
         self.status_bar.show_status(status)

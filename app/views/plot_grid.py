@@ -101,3 +101,19 @@ class PlotGrid(pg.GraphicsObject):
                         lines.append(QLineF(rect.left(), y, rect.right(), y))
                 out.append((level, lines))
         return out
+
+
+def set_legend_text(legend: pg.LegendItem, color: str, size: str | None = None) -> None:
+    """Text colour (and size) of ``legend``'s entries, the ones it has too.
+
+    pyqtgraph's ``setLabelTextColor`` only stores the colour for the entries added
+    later: the ones shown keep theirs until their text is set again (after a switch
+    from the dark theme, light-grey names on white).
+    """
+    legend.setLabelTextColor(color)
+    if size is not None:
+        legend.setLabelTextSize(size)
+    for sample, label in legend.items:
+        label.setText(label.text)  # re-rendered with the colour and size just set
+        sample.update()  # (a sample paints its item's pen or brush: the new theme's)
+    legend.update()

@@ -64,6 +64,7 @@ class SessionStatusBar(QStatusBar):
         self.addPermanentWidget(self.recording_label)
         self.addPermanentWidget(self.rate_label)
         self.addPermanentWidget(self.samples_label)
+        self._rate, self._live = 0.0, False
         self.show_status(SessionStatus())
 
     def show_status(self, status: SessionStatus) -> None:
@@ -84,9 +85,20 @@ class SessionStatusBar(QStatusBar):
         set_style_property(self.state_label, "state", shown_state.value)
 
         live = status.state is not AcquisitionState.IDLE
-        self.rate_label.setText(f"{status.sample_rate_hz:,.1f} samples/s" if live else "")
+        self._live = live
+        self._show_rate()
         self.samples_label.setText(f"{status.samples_total:,} samples" if live else "")
         self._show_recording(status)
+
+    def show_rate(self, samples_per_s: float) -> None:
+        """The samples per second the Connection health panel shows (one definition:
+        :class:`~app.views.connection_health.HealthMonitor`'s, 0 once the source ended;
+        the bar had the acquisition's own 1 s rate, 16,104.3 beside the panel's 12,801.9)."""
+        self._rate = samples_per_s
+        self._show_rate()
+
+    def _show_rate(self) -> None:
+        self.rate_label.setText(f"{self._rate:,.1f} samples/s" if self._live else "")
 
     def _show_recording(self, status: SessionStatus) -> None:
         phase, error = status.recording_phase, status.recording_error

@@ -453,6 +453,20 @@ def test_a_full_discharge_is_the_cycle_tables_discharge_capacity_live_as_offline
     )
 
 
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(2.81, "2.81 s"), (45.0, "45 s"), (1800.0, "1800 s"), (100_440.0, "27.9 h")],
+)
+def test_the_no_pulses_reason_gives_the_logs_length_in_words(seconds, shown):
+    # a 30 min simulation's card said "over the log's 1.8e+03 s"
+    from app.diagnostics.pulse_detection import CurrentSpan, no_pulses_reason
+
+    span = CurrentSpan()
+    span.add(np.array([0.0, seconds]), np.zeros(2))
+    reason = no_pulses_reason(span, step_a=0.5, rest_a=0.1)
+    assert reason.endswith(f"stays at rest (within ±0.1 A) over the log's {shown}"), reason
+
+
 def test_a_constant_current_log_is_not_called_a_drive_cycle():
     """A constant-current excerpt (a cycler's 3 s of a discharge) and a rest: the reason
     says what the current did; live (blocks) and offline agree."""

@@ -186,6 +186,32 @@ def test_sources_without_frames_show_no_frame_rate(rig):
     assert rig.panel.metrics["samples"].value.text() == "200.0"
 
 
+def test_a_finished_source_has_no_rate(rig):
+    # the last two seconds' average read 3,744.7 samples/s beside "Finished"
+    rig.advance(0)
+    rig.session.set(samples_total=100)
+    assert rig.advance(0.5).samples_per_s == pytest.approx(200.0)
+    rig.session.set(state=AcquisitionState.FINISHED)
+    reading = rig.advance(0.5)
+    assert reading.samples_per_s == 0.0
+    assert rig.panel.metrics["samples"].value.text() == "0.0"
+
+
+def test_the_status_bar_shows_the_panels_samples_per_second(qtbot, make_window):
+    """One rate: the status bar's samples/s was the acquisition's own 1 s average
+    (16,104.3 beside the panel's 12,801.9; 0.0 beside 3,744.7 once finished)."""
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&block=10&interval=0.05")  # endless
+    panel, bar = window.health_panel.metrics["samples"].value, window.status_bar.rate_label
+    qtbot.waitUntil(lambda: float(panel.text().replace(",", "")) > 20, timeout=10_000)
+    window.health_monitor.poll()
+    assert bar.text() == f"{panel.text()} samples/s"
+    window.connect_source("scripted://pack?n=300")  # over in a moment
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    window.health_monitor.poll()
+    assert bar.text() == "0.0 samples/s" and panel.text() == "0.0"
+
+
 def test_after_disconnect_the_panel_says_closed(rig):
     rig.advance(0)
     rig.session.acquisition = None

@@ -508,3 +508,32 @@ def test_a_difference_to_the_bms_that_rounds_to_nothing_is_not_negative(dashboar
     assert detail.endswith("· Δ 0.0")
     dashboard.plots.crosshair.show_at(10)
     assert "(Δ 0.0)" in dashboard.cursor_label.text()
+
+
+def test_a_source_without_cell_voltages_says_so_after_one_with_them(dashboard):
+    """Replaying a Neware log after a simulation: the empty Cells plot kept the
+    simulation's 3.95-4.10 V axis and said nothing."""
+    plots = dashboard.plots
+    dashboard.show_frame(snapshot_of(0, 300, cells=4))
+    cells_plot = plots.plots[PlotKey.CELLS]
+    before = tuple(cells_plot.viewRange()[1])
+    assert not any(note.isVisible() for note in plots.notes.values())
+
+    dashboard.clear()  # the source switched
+    pack_only = {k: v for k, v in snapshot_of(0, 300, cells=4).items() if not k.startswith("cell_")}
+    dashboard.show_frame(pack_only)
+    note = plots.notes[PlotKey.CELLS]
+    assert note.isVisible() and note.toPlainText() == "no cell voltages in this source"
+    assert tuple(cells_plot.viewRange()[1]) != before
+    assert not cells_plot.getAxis("left").style["showValues"]  # no stale tick values
+    assert [key for key, n in plots.notes.items() if n.isVisible()] == [PlotKey.CELLS]
+    # in the middle of its plot, in the theme's muted text colour
+    view = cells_plot.getViewBox()
+    centre = note.mapToItem(view, note.boundingRect().center())
+    assert abs(centre.x() - view.rect().center().x()) < 2
+    assert abs(centre.y() - view.rect().center().y()) < 2
+    assert note.color.name() == DARK.text_muted
+
+    dashboard.clear()  # a source with cells again: no note, its values on the axis
+    dashboard.show_frame(snapshot_of(0, 300, cells=4))
+    assert not note.isVisible() and cells_plot.getAxis("left").style["showValues"]

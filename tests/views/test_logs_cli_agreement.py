@@ -122,6 +122,20 @@ def test_a_per_cycle_table_opens_and_gives_the_cli_lifetime_results(qtbot, logs_
     gui = run(qtbot, page)
     assert gui == cli_results(capsys, path)  # nothing set: `analyze FILE`
     assert gui["soc"] is None and gui["cycle_life"]["reference_source"] == "initial_cycles"
+    # the Capacity field shows the capacity the diagnostics measure end of life against
+    # (it showed the largest cycle's, 1.86 Ah, beside "80 % of 1.842 Ah")
+    reference = gui["cycle_life"]["reference_capacity_ah"]
+    assert reference == pytest.approx(1.8416, abs=1e-4)
+    assert (
+        page.capacity_spin.text()
+        == "1.842 Ah"
+        == page.capacity_spin.textFromValue(reference) + " Ah"
+    )
+    assert "mean of the first 5" in page.spec_note.text()
+    page.apply_spec_button.click()  # applying the capacity shown changes no result
+    applied = run(qtbot, page)
+    assert applied["cycle_life"]["eol_capacity_ah"] == pytest.approx(0.8 * reference, rel=1e-3)
+    assert applied["cycle_life"]["predicted_eol_cycle"] == gui["cycle_life"]["predicted_eol_cycle"]
     page.capacity_spin.setValue(2.0)
     gui = run(qtbot, page)
     cli = cli_results(capsys, path, "--chemistry", "nmc", "--capacity-ah", "2", "--cells", "1")

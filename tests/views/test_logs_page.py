@@ -399,6 +399,34 @@ def test_a_per_cycle_table_has_no_current_to_invert(qtbot, page, tmp_path):
     assert not page.invert_check.isEnabled()
 
 
+def test_one_cycle_is_one_cycle(qtbot, page, tmp_path):
+    # "4 samples, 1 cycles."
+    path = tmp_path / "cycles.csv"
+    path.write_text("cycle_index,discharge_capacity_ah\n1,2.0\n")
+    open_files(qtbot, page, str(path))
+    assert page.status_text.endswith(", 1 cycle.")
+    assert page.file_info.text() == "per-cycle table · 1 cycle (1–1)"
+
+
+def test_the_time_series_of_a_per_cycle_table_say_why_they_are_empty(qtbot, page, two_cells):
+    # three empty 0-1 plots said nothing (the tab is one click away from the per-cycle one)
+    from app.views.log_plots import NO_SAMPLES_NOTE
+
+    path = Path(two_cells[0]).parent / "cycles.csv"
+    path.write_text("cycle_index,discharge_capacity_ah\n1,2.0\n2,1.99\n3,1.98\n")
+    open_files(qtbot, page, str(path))
+    plots = page.time_plots
+    first = plots.plots[0]
+    assert first.titleLabel.text == NO_SAMPLES_NOTE and "Per cycle" in NO_SAMPLES_NOTE
+    assert not first.getAxis("left").isVisible() and not first.getAxis("bottom").isVisible()
+    assert [plot.isVisible() for plot in plots.plots] == [True, False, False]
+    page.apply_palette(LIGHT)  # the note in the theme's colours
+    assert LIGHT.text_muted in first.titleLabel.item.toHtml()
+    open_files(qtbot, page, two_cells[0])  # a log with samples beside it: its plots
+    assert plots.note is None and not first.titleLabel.isVisible()
+    assert first.getAxis("left").isVisible() and plots.curves
+
+
 @pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
 def test_cycle_plots_of_a_charge_only_and_a_one_cycle_log(qtbot, page):
     """The Arbin excerpt only charges: its cycle plotted a 0 mAh discharge point, no

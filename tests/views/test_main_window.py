@@ -369,6 +369,34 @@ def test_a_log_run_names_its_file_and_simulated_battery_at_1024_px(qtbot, make_w
     assert str(path) in tip and "sim://nmc?cells=4&capacity_ah=50.0&profile=drive" in tip
 
 
+def test_the_dashboard_plots_keep_a_readable_height_at_1024_px(qtbot, make_window):
+    """At 1024 x 700 the five stacked plots were 55 px high each and their axis titles
+    ran together ("Temp. (°C)Current (A)"): each plot keeps a height its title fits
+    beside, the titles apart, and the stack scrolls to the bottom plot and its time axis."""
+    from app.views.live_plots import MIN_PLOT_HEIGHT_PX
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    assert window.connect_source("scripted://pack?n=300") is None
+    plots = window.dashboard.plots
+    qtbot.waitUntil(lambda: len(plots.shown.get("time_s", ())) == 300)
+    qtbot.waitUntil(  # (layouts settle on posted events)
+        lambda: all(p.getViewBox().height() >= MIN_PLOT_HEIGHT_PX - 1 for p in plots.plots.values())
+    )
+    titles = []
+    for key, plot in plots.plots.items():
+        title = plot.getAxis("left").label  # drawn turned a quarter: its width is its height
+        assert plot.getViewBox().height() >= MIN_PLOT_HEIGHT_PX - 1, key
+        assert title.boundingRect().width() <= plot.getViewBox().height(), key
+        titles.append(title.mapRectToScene(title.boundingRect()))
+    for above, below in zip(titles[:-1], titles[1:], strict=True):
+        assert above.bottom() <= below.top()
+    scroll = window.dashboard.plots_scroll
+    assert scroll.verticalScrollBar().maximum() == plots.height() - scroll.viewport().height()
+    assert not scroll.horizontalScrollBar().isVisible()
+
+
 def _shown_in(widget, area=None) -> bool:
     """``widget`` is shown whole inside the visible part of the page's scroll area
     and of the window (not beyond a scroll bar, not off the screen's edge)."""
@@ -387,8 +415,8 @@ def _shown_in(widget, area=None) -> bool:
 def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
     """At 1024 x 700 no page needs a horizontal scroll bar, and what a page is for is in
     view: the read-outs, the banner's comment field, "Run on current data", the results,
-    the Alerts table's "Raised" column, the Logs page's dQ/dV tab and a usable file list
-    under a long battery warning. (The stack's minimum was its widest page's, 1043 px
+    the Alerts table's "Raised" column, the Logs page's dQ/dV tab, a usable file list
+    and the page's actions (Run diagnostics, Import, Replay) with a long battery warning. (The stack's minimum was its widest page's, 1043 px
     wide for the History page's filters: every page scrolled sideways.)"""
     from app.views.alerts_page import CURRENT_COLUMNS
     from app.views.diagnostics_catalog import ResultSummary, Status
@@ -465,6 +493,10 @@ def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
             assert tab_bar.rect().contains(last) and _shown_in(tab_bar, area)
             rows = logs.file_list.fontMetrics().height()
             assert logs.file_list.height() >= 4 * rows and _shown_in(logs.file_list, area)
+            # the page's actions in view under the long warning, not scrolled out of sight
+            for button in (logs.diagnostics_button, logs.import_button, logs.replay_button):
+                assert _shown_in(button, area), button.text()
+                assert button.visibleRegion().boundingRect() == button.rect(), button.text()
         elif page is Page.HISTORY:
             history = window.history
             for control in (history.refresh_button, history.status_label, history.tabs):

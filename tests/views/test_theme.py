@@ -3,14 +3,20 @@ colours keep their contrast, icons ship with the package."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QColor
 
 from app.core.settings import Settings
+from app.views.dashboard import DashboardPage
+from app.views.live_plots import SOC_BAND_OPACITY
 from app.views.live_session import LiveSession
+from app.views.log_plots import TimeSeriesPlots
 from app.views.main_window import MainWindow
+from app.views.plot_grid import mix
 from app.views.theme import (
     DARK,
     ICONS,
@@ -125,3 +131,38 @@ def test_applying_the_theme_in_place_restyles_nothing(qapp, monkeypatch):
     assert qapp.palette().window().color().name() == LIGHT.window
     assert qapp.styleSheet() == style_sheet(Theme.LIGHT)
     apply_theme(qapp, Theme.DARK)  # as the other tests expect it
+
+
+def legend_text_colors(legend) -> set[str]:
+    """The colours the legend's entries are drawn in (as #rrggbb)."""
+    colors = set()
+    for _sample, label in legend.items:
+        html = label.item.toHtml()
+        colors |= {c.lower() for c in re.findall(r"color:\s*(#[0-9a-fA-F]{6})\b", html)}
+    return colors
+
+
+def test_legends_follow_a_theme_switch(qtbot):
+    """Dark, then light: the legends' names in the light theme's text colour (they kept
+    the dark theme's light grey, all but invisible on white), the SOC band re-filled."""
+    from .test_dashboard import snapshot_of, with_soc_extras
+
+    page = DashboardPage(DARK)
+    qtbot.addWidget(page)
+    page.show_frame(with_soc_extras(snapshot_of(0, 50)))
+    plots = page.plots
+    assert legend_text_colors(plots.cell_legend) == {DARK.text}
+
+    page.apply_palette(LIGHT)
+    for legend in (plots.cell_legend, plots.soc_legend):
+        assert len(legend.items) >= 3
+        assert legend_text_colors(legend) == {LIGHT.text}
+    assert plots.soc_band.brush().color().name() == mix(
+        LIGHT.soc, LIGHT.plot_background, SOC_BAND_OPACITY
+    )
+
+    logs = TimeSeriesPlots(DARK)
+    qtbot.addWidget(logs)
+    logs.add_curve(0, "a", np.arange(3.0), np.ones(3), LIGHT.voltage, "a.csv")
+    logs.apply_palette(LIGHT)
+    assert legend_text_colors(logs.legend) == {LIGHT.text}
