@@ -27,6 +27,12 @@ N(70, 25^2) on 0-100 % and the voltage +-10.4 mV give 61.2 +- 8.3 % exactly
 band; the simulator's exact table (offset 0) is what the filter cannot know.
 Given 70 +- 5 % the same log gives 0.89 % RMSE, 70 +- 25 % 6.23 %.
 
+Measured 2026-12-05 (the full grid, 288 cases): after 10 min, mean / worst,
+noise 1: LFP drive 2.42 / 4.78 %, hppc 1.74 / 3.20, cycle 3.65 / 5.62, cc
+3.58 / 5.61 (the 1C starts under load: 0.4-0.7 % from 30 %, 4-5.6 % from
+50-90 %, on the plateau); NMC drive 0.08 / 0.10, hppc 0.20 / 0.39, cycle
+1.97 / 2.75, cc 1.91 / 2.70; all 3.34 / 15.56 % (lead-acid cycle/cc the worst).
+
 Tried (this grid, 7200 s; left out, each made cases worse): the load
 start's sigma from the SOC range its voltage allows with the load's error
 budget (LFP drive 2.76 -> 0.86 % mean, but NMC noisy drive cases 0.05-0.13 -> 0.23-0.36 %,
