@@ -32,6 +32,10 @@ noise 1: LFP drive 2.42 / 4.78 %, hppc 1.74 / 3.20, cycle 3.65 / 5.62, cc
 3.58 / 5.61 (the 1C starts under load: 0.4-0.7 % from 30 %, 4-5.6 % from
 50-90 %, on the plateau); NMC drive 0.08 / 0.10, hppc 0.20 / 0.39, cycle
 1.97 / 2.75, cc 1.91 / 2.70; all 3.34 / 15.56 % (lead-acid cycle/cc the worst).
+Then (same day) a parameter state at its bound no longer drags the SOC against
+its own evidence (soc_ekf, 0e3ecf3): LFP drive 2.36 / 4.75, cycle 2.96 / 4.54,
+cc 2.89 / 4.51, the rest within 0.01 % but lead-acid cycle 10.79 / 15.57 (noise
+0: 10.61 -> 10.69 mean); all 3.34 -> 3.22 / 15.57 %.
 
 Tried (this grid, 7200 s; left out, each made cases worse): the load
 start's sigma from the SOC range its voltage allows with the load's error
