@@ -465,10 +465,11 @@ class MainWindow(QMainWindow):
     def open_log_file(self, path: str) -> None:
         """Open a log file through its ``file://`` source URL.
 
-        The head of the file is read in the background first: a canonical CSV
-        that does not name its battery gets :attr:`spec_dialog` to ask for
-        it; any other file is connected at once (its source reports what is
-        wrong with it, see :meth:`connect_source`).
+        The file is looked at in the background first: a log that does not name
+        its battery (a cycler's export, a canonical CSV without its ``# spec:``
+        line) gets :attr:`spec_dialog` to ask for it, prefilled with the battery
+        the Logs page guesses from it; any other file is connected at once (its
+        source reports what is wrong with it, see :meth:`connect_source`).
         """
         if self._closing:
             return
