@@ -52,6 +52,13 @@ from app.views.status_bar import ElidedLabel
 from app.views.theme import ThemePalette, set_style_property
 from app.views.time_axis import format_elapsed
 
+RUN_TEXT = "Run on current data"
+RUN_TIP = "Run the nine diagnostics on the samples received so far"
+BACK_TO_LIVE_TEXT = "Back to live results"
+BACK_TO_LIVE_TIP = (
+    "These results are of a file: they stay until you come back to the live source's "
+    f"(read now, and refreshed every {AUTO_REFRESH_S:g} s while it streams)"
+)
 CARD_NUMBERS = 3  # key numbers on a result card (the detail shows them all)
 CARD_ITEMS = 4  # findings on a result card before "… and N more"
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -339,6 +346,7 @@ class DiagnosticsPage(QWidget):
         self.setObjectName("page")
         self._colors = colors
         self.report: DiagnosticsReport | None = None
+        self._auto_refresh = False  # the live results refresh by themselves now
         self.summaries: dict[str, ResultSummary] = {info.key: NOT_RUN for info in CATALOG}
         self._build_toolbar()
 
@@ -424,9 +432,10 @@ class DiagnosticsPage(QWidget):
         self.auto_label.setToolTip(
             f"While a source streams, the results are refreshed every {AUTO_REFRESH_S:g} s"
         )
-        self.run_button = QPushButton("Run on current data")
+        self.auto_label.setVisible(False)  # until a source streams
+        self.run_button = QPushButton(RUN_TEXT)
         self.run_button.setProperty("accent", True)
-        self.run_button.setToolTip("Run the nine diagnostics on the samples received so far")
+        self.run_button.setToolTip(RUN_TIP)
         row = QHBoxLayout(self.toolbar)
         row.setContentsMargins(12, 8, 12, 8)
         row.setSpacing(12)
@@ -450,7 +459,7 @@ class DiagnosticsPage(QWidget):
     def show_running(self) -> None:
         self.run_button.setEnabled(False)
         self.run_button.setText("Running…")
-        if self.report is None:
+        if self.report is None or self.showing_other_data:
             self._set_run_status("Running the diagnostics in the background…", error=False)
         else:  # a refresh: the results shown stay until the new ones are in
             source, rest = self._report_parts(self.report)
@@ -485,8 +494,17 @@ class DiagnosticsPage(QWidget):
         note = battery_note(report)
         self.battery_note_label.setText(note or "")
         self.battery_note_label.setVisible(bool(note))
-        # a log file's results are not refreshed: the note would say they were
-        self.auto_label.setVisible(report.live)
+        self._show_auto_refresh()
+
+    def set_auto_refresh(self, on: bool) -> None:
+        """Whether the live results refresh by themselves now (a source streams)."""
+        self._auto_refresh = on
+        self._show_auto_refresh()
+
+    @property
+    def showing_other_data(self) -> bool:
+        """Results of a log file (or a stored recording) are shown, not the live source's."""
+        return self.report is not None and not self.report.live
 
     def show_error(self, message: str) -> None:
         """The last run failed (earlier results stay shown)."""
@@ -511,7 +529,14 @@ class DiagnosticsPage(QWidget):
 
     def _run_finished(self) -> None:
         self.run_button.setEnabled(True)
-        self.run_button.setText("Run on current data")
+        # a log file's results stay (the live ones do not replace them) until this is asked
+        back = self.showing_other_data
+        self.run_button.setText(BACK_TO_LIVE_TEXT if back else RUN_TEXT)
+        self.run_button.setToolTip(BACK_TO_LIVE_TIP if back else RUN_TIP)
+
+    def _show_auto_refresh(self) -> None:
+        # a log file's results are not refreshed, nor live ones after the source ended
+        self.auto_label.setVisible(self._auto_refresh and not self.showing_other_data)
 
     def _set_run_status(self, text: str, *, error: bool, source: str = "") -> None:
         self.run_status_label.set_parts(source, text)

@@ -320,6 +320,7 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.started.connect(self.diagnostics.show_running)
         self.diagnostics_runner.finished.connect(self.diagnostics.show_report)
         self.diagnostics_runner.failed.connect(self.diagnostics.show_error)
+        self.diagnostics_runner.auto_refresh_changed.connect(self.diagnostics.set_auto_refresh)
         self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
         self.session.recording_stopped.connect(self._on_recording_stopped)
@@ -677,8 +678,15 @@ class MainWindow(QMainWindow):
         self.show_page(Page.LOGS)
 
     def _on_log_diagnostics_finished(self, report) -> None:
-        self.diagnostics.show_report(report)
+        self.show_other_diagnostics(report)
         self.show_page(Page.DIAGNOSTICS)
+
+    def show_other_diagnostics(self, report) -> None:
+        """Show the results of other data than the live source's (a log file's): the
+        live ones do not replace them until the user goes back to them (the page's
+        “Back to live results”)."""
+        self.diagnostics_runner.hold()
+        self.diagnostics.show_report(report)
 
     def _on_log_file_probed(self, probe: LogFileProbe) -> None:
         if self._closing:
