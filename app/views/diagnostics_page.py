@@ -525,7 +525,8 @@ class DiagnosticsPage(QWidget):
             if report.samples
             else f"{report.cycles} cycles of a per-cycle table"
         )
-        return _source_name(report.source_url), f"results of {report.finished_at:%H:%M:%S} · {data}"
+        source = report.source_name or _source_name(report.source_url)
+        return source, f"results of {report.finished_at:%H:%M:%S} · {data}"
 
     def _run_finished(self) -> None:
         self.run_button.setEnabled(True)

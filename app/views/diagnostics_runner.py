@@ -42,6 +42,9 @@ class DiagnosticsReport:
     elapsed_s: float  #: computing time
     finished_at: datetime = field(default_factory=datetime.now)
     source_url: str | None = None
+    #: what the results are of, where not the source's name (a stored recording's
+    #: "Recording #3"); None: the source URL's name
+    source_name: str | None = None
     live: bool = True  #: of the live session (refreshed while it streams), not of a log file
     #: the current's sign looks reversed (:mod:`app.diagnostics.current_sign`): why, and the fix
     current_sign_warning: str | None = None

@@ -37,7 +37,7 @@ from app.views.connection_health import ConnectionHealthPanel, FaultBanner, Heal
 from app.views.dashboard import DashboardPage
 from app.views.desktop_notices import DesktopNotices
 from app.views.diagnostics_page import DiagnosticsPage
-from app.views.diagnostics_runner import DiagnosticsRunner
+from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner
 from app.views.history_loader import HistoryLoader
 from app.views.history_page import HistoryPage
 from app.views.home_page import HomePage
@@ -636,13 +636,24 @@ class MainWindow(QMainWindow):
         self.dashboard.show_frame(snapshot)
 
     def _on_recording_loaded(
-        self, recording_id: int, title: str, snapshot: dict, battery: BatterySpec | None
+        self,
+        recording_id: int,
+        title: str,
+        snapshot: dict,
+        battery: BatterySpec | None,
+        report: DiagnosticsReport | None,
     ) -> None:
         if self._closing:
             return
         if self.session.running:  # connected while it loaded
             self.history.show_error("Disconnect the live source to open a recording in the plots.")
             return
+        # the source the session last streamed is not what the dashboard shows now: the
+        # status bar and the connection health no longer speak of it, and the
+        # Diagnostics page shows the recording's results
+        self.session.clear()
+        if report is not None:
+            self.show_other_diagnostics(report)
         self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
         self.dashboard.clear()
         self.dashboard.set_source(title)
@@ -682,8 +693,8 @@ class MainWindow(QMainWindow):
         self.show_page(Page.DIAGNOSTICS)
 
     def show_other_diagnostics(self, report) -> None:
-        """Show the results of other data than the live source's (a log file's): the
-        live ones do not replace them until the user goes back to them (the page's
+        """Show the results of other data than the live source's (a log file's, a stored
+        recording's): the live ones do not replace them until the user goes back to them (the page's
         “Back to live results”)."""
         self.diagnostics_runner.hold()
         self.diagnostics.show_report(report)
