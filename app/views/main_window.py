@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.auto_refresh_changed.connect(self.diagnostics.set_auto_refresh)
         self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
+        self.session.started.connect(lambda _url: self._show_banner())  # name the old source
         self.session.recording_stopped.connect(self._on_recording_stopped)
         for idle in (
             self.session.storage_idle,
@@ -652,6 +653,7 @@ class MainWindow(QMainWindow):
         # status bar and the connection health no longer speak of it, and the
         # Diagnostics page shows the recording's results
         self.session.clear()
+        self._show_banner()  # the stopped source's alerts name it now
         if report is not None:
             self.show_other_diagnostics(report)
         self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
@@ -732,8 +734,15 @@ class MainWindow(QMainWindow):
 
     def _on_alerts_changed(self) -> None:
         board = self.alert_center.board
-        self.alert_banner.show_alerts(board.banner())
+        self._show_banner()
         self.alerts_page.show_board(board.current(), board.history())
+
+    def _show_banner(self) -> None:
+        # an alert of another source than the one now connected (or on the dashboard)
+        # names its source: it stays until acknowledged, over a pack it is not about
+        self.alert_banner.show_alerts(
+            self.alert_center.board.banner(), self.alert_center.sources, self.session.source_url
+        )
 
     def _on_acknowledge_requested(self, key: int, comment: str) -> None:
         self.alerts_page.show_action_error(self.alert_center.acknowledge(key, comment or None))
