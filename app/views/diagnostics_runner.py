@@ -9,7 +9,8 @@ the results refresh every :data:`AUTO_REFRESH_S` seconds; a refresh due while
 a read is still going is skipped, not queued. While results of other data are
 shown (a log file's, a stored recording's: :meth:`DiagnosticsRunner.hold`), no
 read starts by itself and none under way is shown, until :meth:`~DiagnosticsRunner.run`
-is asked for: the user chose to go back to the live results.
+is asked for (the user chose to go back to the live results) or another source is
+connected.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ class DiagnosticsRunner(QObject):
         self._timer.setInterval(round(auto_refresh_s * 1000))
         self._timer.timeout.connect(self._on_refresh_due)
         session.status_changed.connect(self._on_status_changed)
+        # a source connected anew: its results are the ones wanted from now on
+        session.started.connect(self._on_source_started)
 
     @property
     def busy(self) -> bool:
@@ -125,7 +128,8 @@ class DiagnosticsRunner(QObject):
 
     def hold(self) -> None:
         """Results of other data (a log file's) are shown: no automatic runs, and a read
-        under way is not shown, until :meth:`run` is asked for."""
+        under way is not shown, until :meth:`run` is asked for or another source is
+        connected."""
         self._held = True
         self._generation += 1
 
@@ -187,6 +191,9 @@ class DiagnosticsRunner(QObject):
             self._timer.stop()
         if self._timer.isActive() != was:
             self.auto_refresh_changed.emit(not was)
+
+    def _on_source_started(self, _url: str) -> None:
+        self._held = False
 
     def _on_done(self, report: DiagnosticsReport) -> None:
         if self._run_generation == self._generation:  # not held since it started

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         self.operator_picker = OperatorPicker(settings, session.db_url, self)
         self._ask_operator = persist if ask_operator is None else ask_operator
         self._history_loaded = False
+        self._dashboard_source: str | None = None  # URL of what the dashboard shows
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
         self.resize(DEFAULT_SIZE)
@@ -323,7 +324,7 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.auto_refresh_changed.connect(self.diagnostics.set_auto_refresh)
         self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
-        self.session.started.connect(lambda _url: self._show_banner())  # name the old source
+        self.session.started.connect(self._on_source_started)
         self.session.recording_stopped.connect(self._on_recording_stopped)
         for idle in (
             self.session.storage_idle,
@@ -653,7 +654,9 @@ class MainWindow(QMainWindow):
         # status bar and the connection health no longer speak of it, and the
         # Diagnostics page shows the recording's results
         self.session.clear()
-        self._show_banner()  # the stopped source's alerts name it now
+        # the alerts of the recording's source are of what the dashboard shows
+        self._dashboard_source = report.source_url if report is not None else None
+        self._show_banner()
         if report is not None:
             self.show_other_diagnostics(report)
         self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
@@ -737,11 +740,15 @@ class MainWindow(QMainWindow):
         self._show_banner()
         self.alerts_page.show_board(board.current(), board.history())
 
+    def _on_source_started(self, url: str) -> None:
+        self._dashboard_source = url
+        self._show_banner()  # an alert of the source before names it now
+
     def _show_banner(self) -> None:
-        # an alert of another source than the one now connected (or on the dashboard)
-        # names its source: it stays until acknowledged, over a pack it is not about
+        # an alert of another source than the one on the dashboard names its source: it
+        # stays until acknowledged, over a pack it is not about
         self.alert_banner.show_alerts(
-            self.alert_center.board.banner(), self.alert_center.sources, self.session.source_url
+            self.alert_center.board.banner(), self.alert_center.sources, self._dashboard_source
         )
 
     def _on_acknowledge_requested(self, key: int, comment: str) -> None:

@@ -473,4 +473,6 @@ def test_an_earlier_sources_alert_on_the_banner_names_that_source(qtbot, make_wi
     assert "· of an earlier source, scripted://pack?n=0&inte…" in banner.text.text()
     assert first in banner.text.toolTip()
     assert window.alert_center.sources[alert.key] == first
+    window.connect_source(first)  # that source on the dashboard again: no longer named
+    assert banner.isVisible() and "earlier source" not in banner.text.toolTip()
     window.session.stop()

@@ -174,6 +174,13 @@ def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
     assert reading.url is None and reading.samples_total == 0
     assert window.health_panel.state_label.toolTip() == "no source"
 
+    # another source on the dashboard: its results replace the recording's
+    window.connect_source("scripted://pack?n=200&block=50")
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    window.show_page(Page.DIAGNOSTICS)
+    qtbot.waitUntil(lambda: window.diagnostics.report.live, timeout=10_000)
+    assert window.diagnostics.report.samples == 200
+
 
 def test_open_is_refused_while_streaming(qtbot, make_window, filled_db):
     url, _old, new_id = filled_db
