@@ -5,6 +5,7 @@ It composes; the pages draw and the session streams.
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -478,11 +479,17 @@ class MainWindow(QMainWindow):
             return
         self.settings.remember_file(path)
         self.home.set_url(file_url(path))
+        # a log naming no battery is read whole for the guess: say so while it is
+        self.status_bar.showMessage(f"Reading {os.path.basename(path)}…")
         self.file_probe.submit(
             lambda: probe_log_file(path),
             on_done=self._on_log_file_probed,
-            on_error=lambda _exc: self.connect_source(file_url(path)),
+            on_error=lambda _exc: self._on_log_file_unreadable(path),
         )
+
+    def _on_log_file_unreadable(self, path: str) -> None:
+        self.status_bar.clearMessage()
+        self.connect_source(file_url(path))  # its source says what is wrong with it
 
     def set_theme(self, theme: Theme) -> None:
         """Restyle the application and the plots, and remember the choice."""
@@ -705,6 +712,7 @@ class MainWindow(QMainWindow):
         self.diagnostics.show_report(report)
 
     def _on_log_file_probed(self, probe: LogFileProbe) -> None:
+        self.status_bar.clearMessage()
         if self._closing:
             return
         if not probe.needs_battery:
