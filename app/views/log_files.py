@@ -46,6 +46,8 @@ class LogFileProbe:
     #: the battery the Logs page guesses for a log naming none
     #: (:func:`app.views.log_analysis.guess_battery`); None: it names one, or it does not read
     guess: BatteryGuess | None = None
+    #: the guess does not fit the log's voltages (the Logs page's warning), None: it does
+    guess_warning: str | None = None
 
     @property
     def needs_battery(self) -> bool:
@@ -72,6 +74,7 @@ def _with_guess(head: LogFileProbe) -> LogFileProbe:
     guesses it; ``head`` as it is when the file does not read (or names its battery)."""
     from dataclasses import replace
 
+    from app.diagnostics.spec_fit import voltage_window_warning
     from app.hardware.logs.formats import open_log
     from app.views.log_analysis import guess_battery
 
@@ -84,11 +87,13 @@ def _with_guess(head: LogFileProbe) -> LogFileProbe:
     frame = log.frame
     voltage = frame[schema.VOLTAGE].to_numpy(dtype=float)
     first = next((float(v) for v in voltage if math.isfinite(v) and v > 0), None)
+    guess = guess_battery(frame)
     return replace(
         head,
         cell_count=head.cell_count if head.canonical else schema.series_cells_in(frame),
         first_voltage_v=head.first_voltage_v if head.canonical else first,
-        guess=guess_battery(frame),
+        guess=guess,
+        guess_warning=voltage_window_warning(frame, guess.spec),
     )
 
 

@@ -118,6 +118,13 @@ class BatterySpecDialog(QDialog):
             wordWrap=True,
         )
         self.guess_label.setVisible(guess is not None)
+        # as the Logs page warns: the guess (no preset) does not fit the log's voltages
+        self.guess_warning_label = QLabel(
+            f"Warning: {probe.guess_warning}." if probe.guess_warning else "",
+            objectName="errorText",
+            wordWrap=True,
+        )
+        self.guess_warning_label.setVisible(bool(probe.guess_warning))
         form = QFormLayout()
         form.addRow("Chemistry", self.chemistry_combo)
         form.addRow("Capacity", self.capacity_spin)
@@ -133,6 +140,7 @@ class BatterySpecDialog(QDialog):
         layout.setSpacing(12)
         layout.addWidget(intro)
         layout.addWidget(self.guess_label)
+        layout.addWidget(self.guess_warning_label)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(440)
