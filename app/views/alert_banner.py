@@ -21,6 +21,7 @@ from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info
 from app.diagnostics.faults.text import fault_values
+from app.views.source_names import source_name
 
 
 def _is_fault(th: Threshold) -> bool:
@@ -133,20 +134,38 @@ class AlertBanner(QFrame):
         self.show_button.clicked.connect(self.show_requested)
         self.show_alerts([])
 
-    def show_alerts(self, alerts: list[Alert]) -> None:
-        """``alerts``: the board's banner list, newest first. Hidden when empty."""
+    def show_alerts(
+        self,
+        alerts: list[Alert],
+        sources: dict[int, str | None] | None = None,
+        current_source: str | None = None,
+    ) -> None:
+        """``alerts``: the board's banner list, newest first. Hidden when empty.
+
+        ``sources``: the source each alert was raised on; an alert of another source
+        than ``current_source`` (the one on the dashboard now) names its own: it stays
+        until acknowledged, over a pack it is not about."""
         self.setVisible(bool(alerts))
         if not alerts:
             self.key = None
             return
+        sources = sources or {}
+
+        def line(alert: Alert, short: bool) -> str:
+            source = sources.get(alert.key)
+            if not source or source == current_source:
+                return alert_line(alert)
+            name = source_name(source) if short else source
+            return f"{alert_line(alert)} · of an earlier source, {name}"
+
         newest = alerts[0]
         if newest.key != self.key:
             self.comment.clear()
         self.key = newest.key
         more = f"  (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
         self.title.setText("CRITICAL")
-        self.text.setText(alert_line(newest) + more)
-        self.text.setToolTip("\n".join(alert_line(a) for a in alerts))
+        self.text.setText(line(newest, short=True) + more)
+        self.text.setToolTip("\n".join(line(a, short=False) for a in alerts))
 
     def _on_ack_clicked(self) -> None:
         if self.key is not None:

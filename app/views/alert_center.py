@@ -75,6 +75,8 @@ class AlertCenter(QObject):
         self.last_problem = ""
         self._spec: BatterySpec | None = None
         self._inbox: deque = deque()
+        #: the source URL each alert of the board was raised on (None: none was connected)
+        self.sources: dict[int, str | None] = {}
         session.alert_outputs.append(self._inbox.extend)  # acquisition thread: append only
         # rules by profile, read by the acquisition thread when a stream starts
         self._by_profile: dict[str, list[Threshold]] = {}
@@ -259,7 +261,9 @@ class AlertCenter(QObject):
         recording_id = self.session.recording_id
         time_base = self._time_base() if self._inbox else None
         while self._inbox:
-            self.board.apply(self._inbox.popleft(), recording_id, time_base)
+            alert = self.board.apply(self._inbox.popleft(), recording_id, time_base)
+            if alert is not None:  # events of a stream come before it is stopped
+                self.sources.setdefault(alert.key, self.session.source_url)
         for threshold, worst in self.session.open_alert_worst().items():
             self._dirty |= self.board.note_worst(threshold, worst)
         for threshold, fault in self.session.open_alert_faults().items():

@@ -48,10 +48,18 @@ from app.views.diagnostics_catalog import (
     with_suspect_cell_readings,
 )
 from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport
+from app.views.source_names import simulated_battery, source_name
 from app.views.status_bar import ElidedLabel
 from app.views.theme import ThemePalette, set_style_property
 from app.views.time_axis import format_elapsed
 
+RUN_TEXT = "Run on current data"
+RUN_TIP = "Run the nine diagnostics on the samples received so far"
+BACK_TO_LIVE_TEXT = "Back to live results"
+BACK_TO_LIVE_TIP = (
+    "These results are of a file: they stay until you come back to the live source's "
+    f"(read now, and refreshed every {AUTO_REFRESH_S:g} s while it streams)"
+)
 CARD_NUMBERS = 3  # key numbers on a result card (the detail shows them all)
 CARD_ITEMS = 4  # findings on a result card before "… and N more"
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -65,54 +73,6 @@ def status_color(status: Status, colors: ThemePalette) -> str:
         Status.CRITICAL: colors.fault,
         Status.INFO: colors.voltage,
     }.get(status, colors.text_muted)
-
-
-#: Characters of a source's name in the tool bar (the tooltip has all of it).
-SOURCE_NAME_CHARS = 36
-
-
-def simulated_battery(url: str | None) -> str | None:
-    """A simulator's URL in a few words, what it names of the battery and its load in a
-    battery engineer's short form: "sim NMC 4S 50 Ah drive" for ``sim://nmc?cells=4&
-    capacity_ah=50.0&profile=drive&seed=2&speed=0`` (4S: four cells in series); None for
-    any other source (or a URL that does not parse)."""
-    from app.core.errors import BatteryOSError
-    from app.hardware.registry import parse_source_url, url_chemistry
-
-    try:
-        parsed = parse_source_url(url or "")
-    except BatteryOSError:
-        return None
-    if parsed.scheme != "sim":
-        return None
-    params = parsed.params
-    words = [f"sim {(url_chemistry(parsed) or 'nmc').upper().replace('_', '-')}"]
-    if "cells" in params:
-        words.append(f"{params['cells']}S")
-    if "capacity_ah" in params:
-        words.append(f"{params['capacity_ah'].removesuffix('.0')} Ah")
-    if "profile" in params:
-        words.append(params["profile"])
-    return " ".join(words)
-
-
-def _source_name(url: str | None) -> str | None:
-    """A file's name for a ``file://`` URL or path (without the battery query), a
-    simulator's battery in a few words (:func:`simulated_battery`), else the URL;
-    shortened in the middle beyond :data:`SOURCE_NAME_CHARS` (a URL's query would push
-    the time and extent of the results out of the tool bar)."""
-    if not url:
-        return None
-    from urllib.parse import unquote, urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("file", ""):
-        url = os.path.basename(unquote(parts.path)) or url
-    url = simulated_battery(url) or url
-    if len(url) > SOURCE_NAME_CHARS:
-        keep = SOURCE_NAME_CHARS - 1
-        url = url[: keep - keep // 3] + "…" + url[-(keep // 3) :]
-    return url
 
 
 def battery_note(report: DiagnosticsReport) -> str | None:
@@ -391,6 +351,7 @@ class DiagnosticsPage(QWidget):
         self.setObjectName("page")
         self._colors = colors
         self.report: DiagnosticsReport | None = None
+        self._auto_refresh = False  # the live results refresh by themselves now
         self.summaries: dict[str, ResultSummary] = {info.key: NOT_RUN for info in CATALOG}
         self._build_toolbar()
 
@@ -476,9 +437,10 @@ class DiagnosticsPage(QWidget):
         self.auto_label.setToolTip(
             f"While a source streams, the results are refreshed every {AUTO_REFRESH_S:g} s"
         )
-        self.run_button = QPushButton("Run on current data")
+        self.auto_label.setVisible(False)  # until a source streams
+        self.run_button = QPushButton(RUN_TEXT)
         self.run_button.setProperty("accent", True)
-        self.run_button.setToolTip("Run the nine diagnostics on the samples received so far")
+        self.run_button.setToolTip(RUN_TIP)
         row = QHBoxLayout(self.toolbar)
         row.setContentsMargins(12, 8, 12, 8)
         row.setSpacing(12)
@@ -502,7 +464,7 @@ class DiagnosticsPage(QWidget):
     def show_running(self) -> None:
         self.run_button.setEnabled(False)
         self.run_button.setText("Running…")
-        if self.report is None:
+        if self.report is None or self.showing_other_data:
             self._set_run_status("Running the diagnostics in the background…", error=False)
         else:  # a refresh: the results shown stay until the new ones are in
             source, detail, rest = self._report_parts(self.report)
@@ -537,8 +499,17 @@ class DiagnosticsPage(QWidget):
         note = battery_note(report)
         self.battery_note_label.setText(note or "")
         self.battery_note_label.setVisible(bool(note))
-        # a log file's results are not refreshed: the note would say they were
-        self.auto_label.setVisible(report.live)
+        self._show_auto_refresh()
+
+    def set_auto_refresh(self, on: bool) -> None:
+        """Whether the live results refresh by themselves now (a source streams)."""
+        self._auto_refresh = on
+        self._show_auto_refresh()
+
+    @property
+    def showing_other_data(self) -> bool:
+        """Results of a log file (or a stored recording) are shown, not the live source's."""
+        return self.report is not None and not self.report.live
 
     def show_error(self, message: str) -> None:
         """The last run failed (earlier results stay shown)."""
@@ -564,11 +535,18 @@ class DiagnosticsPage(QWidget):
         if report.log_path:  # the file's name, not what it was recorded from
             detail = simulated_battery(report.source_url) or ""
             return os.path.basename(report.log_path), detail, rest
-        return _source_name(report.source_url) or "", "", rest
+        return report.source_name or source_name(report.source_url) or "", "", rest
 
     def _run_finished(self) -> None:
         self.run_button.setEnabled(True)
-        self.run_button.setText("Run on current data")
+        # a log file's results stay (the live ones do not replace them) until this is asked
+        back = self.showing_other_data
+        self.run_button.setText(BACK_TO_LIVE_TEXT if back else RUN_TEXT)
+        self.run_button.setToolTip(BACK_TO_LIVE_TIP if back else RUN_TIP)
+
+    def _show_auto_refresh(self) -> None:
+        # a log file's results are not refreshed, nor live ones after the source ended
+        self.auto_label.setVisible(self._auto_refresh and not self.showing_other_data)
 
     def _set_run_status(
         self, text: str, *, error: bool, source: str = "", detail: str = ""

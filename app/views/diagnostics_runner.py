@@ -6,7 +6,11 @@ recomputed from the ring buffer. The read happens in a worker thread all the
 same -- the first one imports pandas and scipy for the fade models, and the
 fade and cycle-life fits run when cycles were added. While a source streams,
 the results refresh every :data:`AUTO_REFRESH_S` seconds; a refresh due while
-a read is still going is skipped, not queued.
+a read is still going is skipped, not queued. While results of other data are
+shown (a log file's, a stored recording's: :meth:`DiagnosticsRunner.hold`), no
+read starts by itself and none under way is shown, until :meth:`~DiagnosticsRunner.run`
+is asked for (the user chose to go back to the live results) or another source is
+connected.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ class DiagnosticsReport:
     #: the log file the results are of (Logs page); its ``source_url`` is what recorded it
     #: (a simulator's URL for a log Battery OS wrote), or its own ``file://`` URL
     log_path: str | None = None
+    #: what the results are of, where not the source's name (a stored recording's
+    #: "Recording #3"); None: the source URL's name
+    source_name: str | None = None
     live: bool = True  #: of the live session (refreshed while it streams), not of a log file
     #: the current's sign looks reversed (:mod:`app.diagnostics.current_sign`): why, and the fix
     current_sign_warning: str | None = None
@@ -82,6 +89,7 @@ class DiagnosticsRunner(QObject):
     finished = Signal(object)  #: DiagnosticsReport
     failed = Signal(str)  #: one line
     idle = Signal()  #: no run under way any more
+    auto_refresh_changed = Signal(bool)  #: the results refresh by themselves (or no longer)
 
     def __init__(
         self,
@@ -96,12 +104,17 @@ class DiagnosticsRunner(QObject):
         self._ran_on: tuple[str | None, int] | None = (
             None  # source and sample count of the last run
         )
+        self._held = False  # results of other data are shown: no automatic runs
+        self._generation = 0  # bumped by hold(): a read started before it is not shown
+        self._run_generation = 0  # the generation of the read under way
         self._worker = SerialWorker("diagnostics", self)
         self._worker.idle.connect(self.idle)
         self._timer = QTimer(self)
         self._timer.setInterval(round(auto_refresh_s * 1000))
         self._timer.timeout.connect(self._on_refresh_due)
         session.status_changed.connect(self._on_status_changed)
+        # a source connected anew: its results are the ones wanted from now on
+        session.started.connect(self._on_source_started)
 
     @property
     def busy(self) -> bool:
@@ -111,8 +124,23 @@ class DiagnosticsRunner(QObject):
     def auto_refreshing(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def held(self) -> bool:
+        """Results of other data are shown (:meth:`hold`): no run starts by itself."""
+        return self._held
+
+    def hold(self) -> None:
+        """Results of other data (a log file's) are shown: no automatic runs, and a read
+        under way is not shown, until :meth:`run` is asked for or another source is
+        connected."""
+        self._held = True
+        self._generation += 1
+
     def run(self) -> bool:
-        """Read the results now; False (skipped) while a read is going."""
+        """Read the live results now (and refresh them again while the source streams);
+        False (skipped) while a read is going: that read's results are shown."""
+        self._held = False
+        self._run_generation = self._generation  # a read under way now is wanted
         if self.busy:
             self.runs_skipped += 1
             return False
@@ -125,38 +153,58 @@ class DiagnosticsRunner(QObject):
         )
         self._worker.submit(
             lambda: run_diagnostics(live_report, url, sign),
-            on_done=self.finished.emit,
+            on_done=self._on_done,
             on_error=self._on_error,
         )
         self.started.emit()
         return True
 
     def run_if_stale(self) -> bool:
-        """Run when samples arrived since the last run (the page is being looked at)."""
+        """Run when samples arrived since the last run (the page is being looked at);
+        not while held."""
         session = self.session
-        if session.spec is None or self._ran_on == (session.source_url, session.ring.total):
+        if (
+            self._held
+            or session.spec is None
+            or self._ran_on == (session.source_url, session.ring.total)
+        ):
             return False
         return self.run()
 
     def stop(self) -> None:
         """No more automatic runs (a run under way finishes)."""
-        self._timer.stop()
+        if self._timer.isActive():
+            self._timer.stop()
+            self.auto_refresh_changed.emit(False)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until a run under way has ended (end of the program); True if it has."""
         return self._worker.wait(timeout)
 
     def _on_refresh_due(self) -> None:
-        self.run()
+        if not self._held:
+            self.run()
 
     def _on_status_changed(self, status: SessionStatus) -> None:
+        was = self._timer.isActive()
         if status.state is AcquisitionState.STREAMING:
-            if not self._timer.isActive():
+            if not was:
                 self._timer.start()
         else:
             self._timer.stop()
+        if self._timer.isActive() != was:
+            self.auto_refresh_changed.emit(not was)
+
+    def _on_source_started(self, _url: str) -> None:
+        self._held = False
+
+    def _on_done(self, report: DiagnosticsReport) -> None:
+        if self._run_generation == self._generation:  # not held since it started
+            self.finished.emit(report)
 
     def _on_error(self, exc: BaseException) -> None:
+        if self._run_generation != self._generation:
+            return  # held since it started: other results are shown
         if isinstance(exc, BatteryOSError):
             self.failed.emit(str(exc))
         else:

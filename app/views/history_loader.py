@@ -28,25 +28,72 @@ def battery_of(spec: dict | None):
 def with_soc(snapshot: dict, battery) -> dict:
     """The snapshot plus the live engine's SOC columns, as the live plots show them;
     a recording the engine cannot process (or of no known battery) is shown raw."""
+    return _replayed(snapshot, battery)[0]
+
+
+def _replayed(snapshot: dict, battery, reference_capacity_ah: float | None = None):
+    """``(with_soc's snapshot, the live engine that processed it)``; the engine is None
+    where the snapshot is shown raw."""
     from app.core.samples import SampleBlock
     from app.diagnostics.live import LiveEngine
 
     if battery is None or not snapshot.get("time_s", ()).__len__():
-        return snapshot
+        return snapshot, None
+    engine = LiveEngine(battery, reference_capacity_ah=reference_capacity_ah)
     try:
-        enriched = LiveEngine(battery).process(SampleBlock(snapshot))
+        enriched = engine.process(SampleBlock(snapshot))
     except Exception:  # the samples are still worth seeing
         log.warning("SOC of the stored recording could not be estimated", exc_info=True)
-        return snapshot
-    return dict(enriched.items())
+        return snapshot, None
+    return dict(enriched.items()), engine
 
 
-def _load_recording(db_url: str | None, recording_id: int) -> tuple[str, dict, object]:
-    title, snapshot, spec = storage_bridge.recording_snapshot(db_url, recording_id)
+def recording_report(engine, recording_id: int, source_url: str, *, battery_stored: bool):
+    """The Diagnostics page's report of a stored recording: the live engine's results
+    after the whole recording went through it, as they were when it ended (a live
+    source's results, not refreshed: ``live=False``)."""
+    import time
+
+    from app.views.diagnostics_runner import DiagnosticsReport
+
+    started = time.perf_counter()
+    engine.finish()  # the detectors close their episodes, as at the end of a stream
+    results, samples, span_s, cycles = engine.report()
+    return DiagnosticsReport(
+        results=dict(results),
+        samples=samples,
+        span_s=span_s,
+        cycles=cycles,
+        elapsed_s=time.perf_counter() - started,
+        source_url=source_url,
+        source_name=f"Recording #{recording_id}",
+        live=False,
+        current_sign_warning=engine.current_sign_check().warning,
+        battery_guess=None if battery_stored else NO_BATTERY_STORED,
+    )
+
+
+#: What the results of a recording stored without its battery are judged against.
+NO_BATTERY_STORED = "the nmc preset, the live default: the recording stored no battery"
+
+
+def _load_recording(db_url: str | None, recording_id: int) -> tuple[str, dict, object, object]:
+    """``(title, snapshot with SOC, stored battery or None, Diagnostics report or None)``."""
+    from app.hardware.registry import url_capacity_ah
+
+    title, snapshot, spec, source_url = storage_bridge.recording_snapshot(db_url, recording_id)
     battery = battery_of(spec)
+    try:  # end of life against the capacity the URL gave, as the live session measured it
+        reference = url_capacity_ah(source_url)
+    except Exception:  # noqa: BLE001 - a URL that no longer parses: the first cycles'
+        reference = None
+    shown, engine = _replayed(snapshot, battery, reference)
+    report = None
+    if engine is not None:
+        report = recording_report(engine, recording_id, source_url, battery_stored=bool(spec))
     # the SOC is estimated with the live default when no battery was stored, but the
     # dashboard is not told that guess: it would judge the cells against its band
-    return title, with_soc(snapshot, battery), battery if spec else None
+    return title, shown, battery if spec else None, report
 
 
 class HistoryLoader(QObject):
@@ -54,8 +101,8 @@ class HistoryLoader(QObject):
 
     loaded = Signal(str, list)  #: tab, rows
     #: recording id, title, snapshot dict, its stored BatterySpec (None if none was
-    #: stored or it is unreadable)
-    recording_loaded = Signal(int, str, object, object)
+    #: stored or it is unreadable), its Diagnostics report (None: none could be made)
+    recording_loaded = Signal(int, str, object, object, object)
     failed = Signal(str)  #: one-line reason
     idle = Signal()
 

@@ -263,6 +263,20 @@ class LiveSession(QObject):
         self._publish_status(force=True)
         self.stopped.emit()
 
+    def clear(self) -> None:
+        """Forget the stopped source: its samples, results and status (the dashboard
+        shows other data now, a stored recording). Nothing while a source is connected;
+        a recording of it still being saved goes on."""
+        if self._acquisition is not None:
+            return
+        self.source_url = None
+        self.ring.clear()
+        self._seen_total = -1
+        self._engine = None
+        self._recording_error = None
+        self._status = SessionStatus()
+        self._publish_status(force=True)
+
     def retry_now(self) -> bool:
         """Reconnect a lost source now rather than at the end of its back-off (never blocks).
 

@@ -327,6 +327,8 @@ class BatteryGuess:
     capacity_basis: str  #: 'the largest full discharge in the log (cycle 2)', ...
     #: the capacity is only a lower bound: the charge of a partial charge or discharge
     capacity_lower_bound: bool = False
+    #: the capacity is the log's (a full or partial half), not the chemistry preset's
+    capacity_from_log: bool = True
 
     @property
     def text(self) -> str:
@@ -405,7 +407,7 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
             else "(the log moved no charge to tell it from)"
         )
         lower_bound = False
-    return BatteryGuess(spec, chemistry_basis, basis, lower_bound)
+    return BatteryGuess(spec, chemistry_basis, basis, lower_bound, capacity_from_log=plausible)
 
 
 def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, int, float]]:

@@ -2,10 +2,12 @@
 
 A canonical CSV (:mod:`app.hardware.logs.canonical_csv`) names its battery in
 a ``# spec: {...}`` metadata line when Battery OS wrote it; logs from elsewhere
-do not, and the ``file://`` source then needs the battery in its URL
-(``?chemistry=..&capacity_ah=..&cells=..``). :func:`probe_log_file` reads only
-the first lines (metadata, header, first sample), and runs in a worker: even
-that is file I/O, and the file may sit on a slow share.
+(a cycler's export, a canonical CSV without the line) do not, and the ``file://``
+source then needs the battery in its URL (``?chemistry=..&capacity_ah=..&cells=..``).
+:func:`probe_log_file` reads the first lines of a canonical CSV (metadata, header,
+first sample); a file that names no battery it reads whole, as the Logs page does,
+for the battery the Logs page guesses from it. It runs in a worker: that is file
+I/O, and the file may sit on a slow share.
 
 Qt-free.
 """
@@ -16,6 +18,7 @@ import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode, urlsplit
 
 from app.cli.current_sign_option import URL_PARAM as INVERT_CURRENT_PARAM
@@ -23,6 +26,9 @@ from app.core import schema
 from app.core.spec import BatterySpec, Chemistry
 from app.hardware.logs.tables import open_text
 from app.views.source_urls import file_url
+
+if TYPE_CHECKING:
+    from app.views.log_analysis import BatteryGuess
 
 #: Metadata lines read at most before giving up on finding the header.
 _MAX_HEADER_LINES = 500
@@ -37,20 +43,62 @@ class LogFileProbe:
     has_spec: bool  #: a ``# spec:`` metadata line names the battery
     cell_count: int = 0  #: ``cell_<k>_v`` columns
     first_voltage_v: float | None = None  #: ``voltage_v`` of the first sample
+    #: the battery the Logs page guesses for a log naming none
+    #: (:func:`app.views.log_analysis.guess_battery`); None: it names one, or it does not read
+    guess: BatteryGuess | None = None
+    #: the guess does not fit the log's voltages (the Logs page's warning), None: it does
+    guess_warning: str | None = None
 
     @property
     def needs_battery(self) -> bool:
-        """Opening it needs the battery from the user (a canonical CSV without a spec)."""
-        return self.canonical and not self.has_spec
+        """Opening it needs the battery from the user: a canonical CSV without a spec, or
+        a log of any other format that reads and names no battery (a cycler's export)."""
+        return not self.has_spec and (self.canonical or self.guess is not None)
 
 
 def probe_log_file(path: str | Path) -> LogFileProbe:
-    """Read the head of ``path``; an unreadable or foreign file is simply not canonical.
+    """What ``path`` says of its battery; for a log that names none, the Logs page's guess.
 
-    The ``file://`` source reports what is wrong with such a file when it
-    opens it; the probe only decides whether to ask for the battery first.
+    A file that does not read is simply not canonical and has no guess: the
+    ``file://`` source reports what is wrong with it when it opens it; the probe
+    only decides whether to ask for the battery first, and what to offer.
     """
-    path = str(path)
+    head = _probe_head(str(path))
+    if head.has_spec:
+        return head
+    return _with_guess(head)
+
+
+def _with_guess(head: LogFileProbe) -> LogFileProbe:
+    """``head`` with the battery guessed from the whole log, as the Logs page opens and
+    guesses it; ``head`` as it is when the file does not read (or names its battery)."""
+    from dataclasses import replace
+
+    from app.diagnostics.spec_fit import voltage_window_warning
+    from app.hardware.logs.formats import open_log
+    from app.views.log_analysis import guess_battery
+
+    try:
+        log = open_log(head.path)
+    except Exception:  # noqa: BLE001 - the source says why when it opens the file
+        return head
+    if log.spec is not None:  # a format that names its battery
+        return replace(head, has_spec=True)
+    frame = log.frame
+    voltage = frame[schema.VOLTAGE].to_numpy(dtype=float)
+    first = next((float(v) for v in voltage if math.isfinite(v) and v > 0), None)
+    guess = guess_battery(frame)
+    return replace(
+        head,
+        cell_count=head.cell_count if head.canonical else schema.series_cells_in(frame),
+        first_voltage_v=head.first_voltage_v if head.canonical else first,
+        guess=guess,
+        guess_warning=voltage_window_warning(frame, guess.spec),
+    )
+
+
+def _probe_head(path: str) -> LogFileProbe:
+    """The first lines of a canonical CSV: its metadata, header and first sample."""
     metadata: dict[str, str] = {}
     try:
         with open_text(path, newline="") as fh:  # as the reader opens it: past a BOM
@@ -104,6 +152,9 @@ def suggested_cells(probe: LogFileProbe, spec: BatterySpec) -> tuple[int, str]:
     """Series cells to offer for ``probe`` with a battery like ``spec``, and why."""
     if probe.cell_count:
         return probe.cell_count, f"{probe.cell_count} cell voltage columns in the file"
+    guess = probe.guess
+    if guess is not None and guess.spec.chemistry == spec.chemistry:
+        return guess.spec.series_cells, f"guessed from {guess.chemistry_basis}"
     if probe.first_voltage_v is not None and spec.cell_v_nominal > 0:
         cells = max(1, round(probe.first_voltage_v / spec.cell_v_nominal))
         return cells, f"guessed from the first pack voltage, {probe.first_voltage_v:.2f} V"

@@ -48,7 +48,12 @@ from app.core.errors import BatteryOSError
 from app.core.spec import PRESETS, Chemistry
 from app.views.background import SerialWorker
 from app.views.log_plots import PARTIAL_NOTE, CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
-from app.views.spec_dialog import BOL_RESISTANCE_TIP, CHEMISTRY_NAMES, ResistanceSpinBox
+from app.views.spec_dialog import (
+    BOL_RESISTANCE_TIP,
+    CHEMISTRY_NAMES,
+    CapacitySpinBox,
+    ResistanceSpinBox,
+)
 from app.views.theme import ThemePalette
 
 #: Milliseconds between two looks at a reader's progress.
@@ -112,20 +117,6 @@ def _is_table(path: str) -> bool:
     except BatteryOSError:
         return False
     return True
-
-
-class CapacitySpinBox(QDoubleSpinBox):
-    """A capacity in Ah to four significant digits: a 7.14 mAh coin cell reads
-    0.00714 Ah, not 0.007 (which Apply would then make it)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setDecimals(7)
-        self.setRange(1e-6, 100_000.0)
-        self.setSuffix(" Ah")
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
-        return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
 
 
 def _swatch(color: str) -> QIcon:

@@ -5,6 +5,7 @@ It composes; the pages draw and the session streams.
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ from app.views.connection_health import ConnectionHealthPanel, FaultBanner, Heal
 from app.views.dashboard import DashboardPage
 from app.views.desktop_notices import DesktopNotices
 from app.views.diagnostics_page import DiagnosticsPage
-from app.views.diagnostics_runner import DiagnosticsRunner
+from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner
 from app.views.history_loader import HistoryLoader
 from app.views.history_page import HistoryPage
 from app.views.home_page import HomePage
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
         self.operator_picker = OperatorPicker(settings, session.db_url, self)
         self._ask_operator = persist if ask_operator is None else ask_operator
         self._history_loaded = False
+        self._dashboard_source: str | None = None  # URL of what the dashboard shows
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
         self.resize(DEFAULT_SIZE)
@@ -321,8 +323,10 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.started.connect(self.diagnostics.show_running)
         self.diagnostics_runner.finished.connect(self.diagnostics.show_report)
         self.diagnostics_runner.failed.connect(self.diagnostics.show_error)
+        self.diagnostics_runner.auto_refresh_changed.connect(self.diagnostics.set_auto_refresh)
         self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
+        self.session.started.connect(self._on_source_started)
         self.session.recording_stopped.connect(self._on_recording_stopped)
         for idle in (
             self.session.storage_idle,
@@ -466,20 +470,27 @@ class MainWindow(QMainWindow):
     def open_log_file(self, path: str) -> None:
         """Open a log file through its ``file://`` source URL.
 
-        The head of the file is read in the background first: a canonical CSV
-        that does not name its battery gets :attr:`spec_dialog` to ask for
-        it; any other file is connected at once (its source reports what is
-        wrong with it, see :meth:`connect_source`).
+        The file is looked at in the background first: a log that does not name
+        its battery (a cycler's export, a canonical CSV without its ``# spec:``
+        line) gets :attr:`spec_dialog` to ask for it, prefilled with the battery
+        the Logs page guesses from it; any other file is connected at once (its
+        source reports what is wrong with it, see :meth:`connect_source`).
         """
         if self._closing:
             return
         self.settings.remember_file(path)
         self.home.set_url(file_url(path))
+        # a log naming no battery is read whole for the guess: say so while it is
+        self.status_bar.showMessage(f"Reading {os.path.basename(path)}…")
         self.file_probe.submit(
             lambda: probe_log_file(path),
             on_done=self._on_log_file_probed,
-            on_error=lambda _exc: self.connect_source(file_url(path)),
+            on_error=lambda _exc: self._on_log_file_unreadable(path),
         )
+
+    def _on_log_file_unreadable(self, path: str) -> None:
+        self.status_bar.clearMessage()
+        self.connect_source(file_url(path))  # its source says what is wrong with it
 
     def set_theme(self, theme: Theme) -> None:
         """Restyle the application and the plots, and remember the choice."""
@@ -635,13 +646,27 @@ class MainWindow(QMainWindow):
         self.dashboard.show_frame(snapshot)
 
     def _on_recording_loaded(
-        self, recording_id: int, title: str, snapshot: dict, battery: BatterySpec | None
+        self,
+        recording_id: int,
+        title: str,
+        snapshot: dict,
+        battery: BatterySpec | None,
+        report: DiagnosticsReport | None,
     ) -> None:
         if self._closing:
             return
         if self.session.running:  # connected while it loaded
             self.history.show_error("Disconnect the live source to open a recording in the plots.")
             return
+        # the source the session last streamed is not what the dashboard shows now: the
+        # status bar and the connection health no longer speak of it, and the
+        # Diagnostics page shows the recording's results
+        self.session.clear()
+        # the alerts of the recording's source are of what the dashboard shows
+        self._dashboard_source = report.source_url if report is not None else None
+        self._show_banner()
+        if report is not None:
+            self.show_other_diagnostics(report)
         self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
         self.dashboard.clear()
         self.dashboard.set_source(title)
@@ -677,10 +702,18 @@ class MainWindow(QMainWindow):
         self.show_page(Page.LOGS)
 
     def _on_log_diagnostics_finished(self, report) -> None:
-        self.diagnostics.show_report(report)
+        self.show_other_diagnostics(report)
         self.show_page(Page.DIAGNOSTICS)
 
+    def show_other_diagnostics(self, report) -> None:
+        """Show the results of other data than the live source's (a log file's, a stored
+        recording's): the live ones do not replace them until the user goes back to them (the page's
+        “Back to live results”)."""
+        self.diagnostics_runner.hold()
+        self.diagnostics.show_report(report)
+
     def _on_log_file_probed(self, probe: LogFileProbe) -> None:
+        self.status_bar.clearMessage()
         if self._closing:
             return
         if not probe.needs_battery:
@@ -717,8 +750,19 @@ class MainWindow(QMainWindow):
 
     def _on_alerts_changed(self) -> None:
         board = self.alert_center.board
-        self.alert_banner.show_alerts(board.banner())
+        self._show_banner()
         self.alerts_page.show_board(board.current(), board.history())
+
+    def _on_source_started(self, url: str) -> None:
+        self._dashboard_source = url
+        self._show_banner()  # an alert of the source before names it now
+
+    def _show_banner(self) -> None:
+        # an alert of another source than the one on the dashboard names its source: it
+        # stays until acknowledged, over a pack it is not about
+        self.alert_banner.show_alerts(
+            self.alert_center.board.banner(), self.alert_center.sources, self._dashboard_source
+        )
 
     def _on_acknowledge_requested(self, key: int, comment: str) -> None:
         self.alerts_page.show_action_error(self.alert_center.acknowledge(key, comment or None))

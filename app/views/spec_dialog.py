@@ -34,6 +34,20 @@ BOL_RESISTANCE_TIP = (
 )
 
 
+class CapacitySpinBox(QDoubleSpinBox):
+    """A capacity in Ah to four significant digits: a 7.14 mAh coin cell reads
+    0.00714 Ah, not 0.007 (which Apply would then make it)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDecimals(7)
+        self.setRange(1e-6, 100_000.0)
+        self.setSuffix(" Ah")
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
+        return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
+
+
 class ResistanceSpinBox(QDoubleSpinBox):
     """A cell's beginning-of-life resistance in mOhm to four significant digits; 0 (shown
     as the chemistry's typical value) is none given."""
@@ -61,7 +75,8 @@ class BatterySpecDialog(QDialog):
     """Chemistry, capacity, series cells and the cell's beginning-of-life resistance
     (optional) of the battery in ``probe``'s file.
 
-    Prefilled from the chemistry preset and the file's cell columns;
+    Prefilled with the battery the Logs page guesses from the log (a canonical CSV's
+    from its head: the chemistry preset and its cell columns);
     :meth:`url` is the ``file://`` URL that names the battery.
     """
 
@@ -82,8 +97,7 @@ class BatterySpecDialog(QDialog):
             self.chemistry_combo.addItem(
                 CHEMISTRY_NAMES.get(chemistry, chemistry.value), chemistry.value
             )
-        self.capacity_spin = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=100_000.0)
-        self.capacity_spin.setSuffix(" Ah")
+        self.capacity_spin = CapacitySpinBox()  # a coin cell's 0.00714 Ah, not 0.01
         self.capacity_spin.setToolTip("Nominal capacity of one cell (one parallel string)")
         self.cells_spin = QSpinBox(minimum=1, maximum=1000)
         self.cells_spin.setToolTip("Cells in series")
@@ -93,6 +107,24 @@ class BatterySpecDialog(QDialog):
             # the style sheet's padding does not reach a spin box's text (Qt)
             spin.lineEdit().setTextMargins(6, 0, 0, 0)
         self.cells_hint = QLabel("", objectName="mutedText", wordWrap=True)
+        # the battery the Logs page guesses for the file: offered here, and said so
+        guess = probe.guess
+        self.guess_label = QLabel(
+            f"Guessed from the log, as the Logs page guesses it: {guess.text}. Check it "
+            "(the safety limits and the state of charge are judged against it), then Open."
+            if guess is not None
+            else "",
+            objectName="mutedText",
+            wordWrap=True,
+        )
+        self.guess_label.setVisible(guess is not None)
+        # as the Logs page warns: the guess (no preset) does not fit the log's voltages
+        self.guess_warning_label = QLabel(
+            f"Warning: {probe.guess_warning}." if probe.guess_warning else "",
+            objectName="errorText",
+            wordWrap=True,
+        )
+        self.guess_warning_label.setVisible(bool(probe.guess_warning))
         form = QFormLayout()
         form.addRow("Chemistry", self.chemistry_combo)
         form.addRow("Capacity", self.capacity_spin)
@@ -107,6 +139,8 @@ class BatterySpecDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
         layout.addWidget(intro)
+        layout.addWidget(self.guess_label)
+        layout.addWidget(self.guess_warning_label)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(440)
@@ -114,6 +148,8 @@ class BatterySpecDialog(QDialog):
         # Capacity and cells follow the chemistry (its preset capacity, the
         # cell count a pack voltage implies) until the user types their own.
         self._edited: set[QWidget] = set()
+        if guess is not None:
+            self.set_chemistry(guess.spec.chemistry)
         self.chemistry_combo.currentIndexChanged.connect(self._on_chemistry_chosen)
         self._on_chemistry_chosen()
         self.capacity_spin.valueChanged.connect(lambda: self._edited.add(self.capacity_spin))
@@ -144,8 +180,15 @@ class BatterySpecDialog(QDialog):
 
     def _on_chemistry_chosen(self) -> None:
         cells, why = suggested_cells(self.probe, self.preset)
+        guess = self.probe.guess
+        # a capacity the log shows holds whatever the chemistry; else the preset's
+        capacity = (
+            guess.spec.capacity_ah
+            if guess is not None and guess.capacity_from_log
+            else self.preset.capacity_ah
+        )
         for spin, value in (
-            (self.capacity_spin, self.preset.capacity_ah),
+            (self.capacity_spin, capacity),
             (self.cells_spin, cells),
         ):
             if spin not in self._edited:

@@ -266,8 +266,9 @@ def history_rows(db_url: str | None, tab: str, filters) -> list:
 
 
 def recording_snapshot(db_url: str | None, recording_id: int):
-    """``(title, snapshot, spec)`` of a stored recording: its samples as column → array,
-    and its battery as stored (a ``BatterySpec.to_dict()``, or None)."""
+    """``(title, snapshot, spec, source_url)`` of a stored recording: its samples as
+    column → array, its battery as stored (a ``BatterySpec.to_dict()``, or None), and
+    the URL of the source it was recorded from."""
 
     def run(storage):
         from app.storage import repositories
@@ -279,6 +280,6 @@ def recording_snapshot(db_url: str | None, recording_id: int):
         block = storage.read_samples(db, recording_id)
         when = row.started_at.strftime("%Y-%m-%d %H:%M")
         title = f"Recording #{row.id} · {when} · {row.source_url} ({row.status})"
-        return title, {name: values for name, values in block.items()}, row.spec
+        return title, {name: values for name, values in block.items()}, row.spec, row.source_url
 
     return _storage_call("recordings are", run)

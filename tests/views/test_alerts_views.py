@@ -455,3 +455,25 @@ def test_alerts_of_a_log_file_read_in_the_files_own_time(qtbot, make_window, tmp
     assert window.alert_banner.text.text().endswith(f"at {at}  (t = 120.0 s)")
     window.session.stop()
     qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+
+
+def test_an_earlier_sources_alert_on_the_banner_names_that_source(qtbot, make_window):
+    """After a switch to another pack the banner showed the old pack's alert over the new
+    one without naming its source: it stays until acknowledged, and says whose it is."""
+    window = make_window()
+    first = "scripted://pack?n=0&interval=0.01&block=10"
+    window.connect_source(first)
+    feed(window, raised(CRITICAL))
+    banner = window.alert_banner
+    qtbot.waitUntil(banner.isVisible)
+    assert "earlier source" not in banner.text.text()  # the pack on the dashboard's own
+
+    window.connect_source("failing://another-pack")  # raises nothing
+    alert = window.alert_center.board.alerts[banner.key]
+    assert alert.cleared and not alert.acknowledged  # the stream ended: still to be seen
+    assert "· of an earlier source, scripted://pack?n=0&inte…" in banner.text.text()
+    assert first in banner.text.toolTip()
+    assert window.alert_center.sources[alert.key] == first
+    window.connect_source(first)  # that source on the dashboard again: no longer named
+    assert banner.isVisible() and "earlier source" not in banner.text.toolTip()
+    window.session.stop()

@@ -547,6 +547,7 @@ def test_the_latest_result_comes_before_the_description(page):
 
 
 def test_a_log_files_results_do_not_claim_to_refresh(page):
+    page.set_auto_refresh(True)  # a source streams
     page.show_report(report_of({}))
     assert not page.auto_label.isHidden()  # the live session's are refreshed
     full = dict.fromkeys(RESULT_KEYS)
@@ -778,3 +779,54 @@ def test_an_unsure_first_value_with_nothing_to_work_back_from_shows_its_band():
     assert summary.items == (
         "The start is the filter's first value, a guess: the log starts under load",
     )
+
+
+# --- a log file's results and the live ones -----------------------------------------
+
+
+def test_a_log_files_results_stay_while_a_source_streams_until_asked_back(qtbot, make_window):
+    """The results of a log file run from the Logs page were replaced by the streaming
+    simulator's within a second: they stay until “Back to live results” is pressed."""
+    window = make_window()
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    page, runner = window.diagnostics, window.diagnostics_runner
+    qtbot.waitUntil(lambda: runner.auto_refreshing and window.session.ring.total > 20)
+    window.show_page(Page.DIAGNOSTICS)
+    qtbot.waitUntil(lambda: page.report is not None and not runner.busy, timeout=10_000)
+    assert page.report.live and not page.auto_label.isHidden()
+    assert page.run_button.text() == "Run on current data"
+    runner._timer.setInterval(50)  # the 10 s refresh, quicker
+    ticks = []
+    runner._timer.timeout.connect(lambda: ticks.append(1))
+
+    full = dict.fromkeys(RESULT_KEYS)
+    of_file = DiagnosticsReport(full, 9295, 1e5, 20, 0.5, source_url="/x/cell7.csv", live=False)
+    assert runner.run()  # a live read under way when the file's results come
+    window.logs.diagnostics_finished.emit(of_file)
+    assert window.current_page is Page.DIAGNOSTICS
+    qtbot.waitUntil(lambda: len(ticks) >= 6 and not runner.busy, timeout=10_000)
+    window.show_page(Page.DASHBOARD)
+    window.show_page(Page.DIAGNOSTICS)  # shown again with new samples: still the file's
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert page.report is of_file
+    assert page.run_status_label.text().startswith("cell7.csv · results of ")
+    assert page.auto_label.isHidden()  # the file's results are not refreshed
+    assert page.run_button.text() == "Back to live results" and page.run_button.isVisible()
+
+    runner._timer.setInterval(10_000)  # no refresh under way as the button is looked at
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        page.run_button.click()
+    assert page.report.live and page.report.source_url.startswith("scripted://")
+    assert page.run_button.text() == "Run on current data" and not page.auto_label.isHidden()
+    window.session.stop()
+
+
+def test_refreshed_every_is_not_claimed_after_the_source_finished(qtbot, make_window):
+    window = make_window()
+    window.connect_source("scripted://pack?n=300&block=50")
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    page = window.diagnostics
+    window.show_page(Page.DIAGNOSTICS)
+    qtbot.waitUntil(lambda: page.report is not None, timeout=10_000)
+    assert page.report.live and page.report.samples == 300
+    assert page.auto_label.isHidden()  # it said "Refreshed every 10 s" over final results

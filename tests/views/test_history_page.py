@@ -140,6 +140,48 @@ def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db):
     window.dashboard.grab().save("/tmp/history_open.png")
 
 
+def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
+    qtbot, make_window, filled_db
+):
+    """The dashboard showed the recording, but the Diagnostics page, the status bar and
+    the connection health still the source streamed before it."""
+    from app.hardware.acquisition import AcquisitionState
+
+    url, _old, new_id = filled_db
+    window = make_window(db_url=url)
+    window.connect_source("scripted://pack?n=300&block=50")
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    window.show_page(Page.DIAGNOSTICS)
+    qtbot.waitUntil(lambda: window.diagnostics.report is not None, timeout=10_000)
+    window.session.stop()
+    window.open_recording(new_id)
+    qtbot.waitUntil(lambda: window.current_page is Page.DASHBOARD, timeout=20_000)
+
+    report = window.diagnostics.report
+    assert not report.live and report.source_url == "sim://nmc?cells=4"
+    assert report.samples == 600 and report.span_s == pytest.approx(299.5)
+    assert report.results["soc"]["final_soc_percent"] is not None
+    run_status = window.diagnostics.run_status_label
+    assert run_status.text().startswith(f"Recording #{new_id} · results of ")
+    assert "sim://nmc?cells=4" in run_status.toolTip()
+    window.show_page(Page.DIAGNOSTICS)  # shown: the stopped source's results do not return
+    qtbot.waitUntil(lambda: not window.diagnostics_runner.busy)
+    assert window.diagnostics.report is report
+    assert window.diagnostics.run_button.text() == "Back to live results"
+    assert "scripted://" not in window.status_bar.state_label.text()
+    assert window.status_bar.state_label.text() == "Not connected"
+    reading = window.health_monitor.poll()
+    assert reading.url is None and reading.samples_total == 0
+    assert window.health_panel.state_label.toolTip() == "no source"
+
+    # another source on the dashboard: its results replace the recording's
+    window.connect_source("scripted://pack?n=200&block=50")
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    window.show_page(Page.DIAGNOSTICS)
+    qtbot.waitUntil(lambda: window.diagnostics.report.live, timeout=10_000)
+    assert window.diagnostics.report.samples == 200
+
+
 def test_open_is_refused_while_streaming(qtbot, make_window, filled_db):
     url, _old, new_id = filled_db
     window = make_window(db_url=url)
@@ -193,7 +235,7 @@ def test_a_recording_stored_without_a_battery_is_not_judged_against_a_guess(tmp_
                              "current_a": np.zeros(100), **cells})  # fmt: skip
         write_samples(db, rec.id, block, 0)
         repo.finish_recording(db, rec.id)
-    _title, snapshot, battery = _load_recording(url, rec.id)
+    _title, snapshot, battery, _report = _load_recording(url, rec.id)
     assert battery is None
     assert np.isfinite(snapshot["soc_percent"]).all()
 

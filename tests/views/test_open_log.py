@@ -24,6 +24,7 @@ from app.views.log_files import (
 from app.views.main_window import Page
 from app.views.source_urls import file_url
 from app.views.spec_dialog import BatterySpecDialog
+from tests.real_data import REAL_DATA
 
 from .view_fakes import scripted_block
 
@@ -43,7 +44,7 @@ def query_of(url: str) -> dict[str, str]:
 # --- the probe and the URL ------------------------------------------------------
 
 
-def test_probe_reads_only_the_head_of_the_file(bare_csv, tmp_path):
+def test_probe_says_whether_the_file_names_its_battery(bare_csv, tmp_path):
     probe = probe_log_file(bare_csv)
     assert probe.canonical and not probe.has_spec and probe.needs_battery
     assert probe.cell_count == 4
@@ -84,8 +85,12 @@ def test_cells_are_guessed_from_the_pack_voltage_without_cell_columns(tmp_path):
     write_canonical_csv(str(path), SampleBlock(pack_only))
     probe = probe_log_file(path)
     assert probe.cell_count == 0
+    assert probe.guess.spec.chemistry is Chemistry.NMC  # the Logs page's guess
     cells, why = suggested_cells(probe, preset("nmc"))
-    assert cells == 4 and "pack voltage" in why
+    assert cells == 4 and why == f"guessed from {probe.guess.chemistry_basis}"
+    cells, why = suggested_cells(probe, preset("lfp"))  # another chemistry than the guess
+    assert cells == round(probe.first_voltage_v / preset("lfp").cell_v_nominal)
+    assert "pack voltage" in why
 
 
 def test_url_names_the_battery_and_the_source_accepts_it(bare_csv):
@@ -253,3 +258,55 @@ def test_the_dialogs_cell_resistance_reaches_the_live_battery(qtbot, make_window
     qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
     assert window.session.source_url == url
     assert window.session.spec.bol_resistance_ohm == 0.0195
+
+
+# --- a cycler's export: the battery the Logs page guesses, offered ---------------
+
+CYCLER_FILES = (
+    "neware/nw_regular_export_ife_example.csv",
+    "arbin/2017-05-09_test-TC-contact_CH33.csv",
+    "maccor/PredictionDiagnostics_000151_test.052",
+    "biologic/GCPL-0.mpr",
+)
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+@pytest.mark.parametrize("name", CYCLER_FILES)
+def test_a_cyclers_export_asks_for_the_battery_the_logs_page_guesses(name):
+    # File ▸ Open connected such a file at once, and its source failed: "the file does not
+    # say which battery it is; add ?chemistry=..": only canonical CSVs were asked about
+    from app.views.log_analysis import open_analysis
+
+    path = str(REAL_DATA / name)
+    probe = probe_log_file(path)
+    assert probe.needs_battery and not probe.canonical
+    assert probe.guess == open_analysis(path).guess  # the Logs page's guess, its one way
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_opening_a_neware_export_offers_the_guess_and_plays_it(qtbot, make_window):
+    from app.views.log_analysis import open_analysis
+
+    path = str(REAL_DATA / "neware/nw_regular_export_ife_example.csv")
+    guess = open_analysis(path).guess.spec  # what the Logs page shows for it
+    window = make_window()
+    window.open_log_file(path)
+    qtbot.waitUntil(lambda: window.spec_dialog is not None and window.spec_dialog.isVisible())
+    dialog = window.spec_dialog
+    assert (dialog.chemistry, dialog.capacity_spin.value(), dialog.cells_spin.value()) == (
+        Chemistry(guess.chemistry),
+        pytest.approx(guess.capacity_ah),
+        guess.series_cells,
+    )
+    assert dialog.guess_label.isVisible() and "0.332 Ah" in dialog.guess_label.text()
+    # the cell sits above 4.2 V half the time: said as the Logs page says it
+    warning = open_analysis(path).spec_warning
+    assert warning and dialog.guess_warning_label.text() == f"Warning: {warning}."
+    assert query_of(dialog.url())["capacity_ah"] == "0.332"  # not rounded to 0.33
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=30_000
+    )
+    assert window.session.status.last_error is None
+    assert window.session.status.samples_total == len(open_analysis(path).frame)
+    assert window.session.spec.capacity_ah == pytest.approx(0.332)
