@@ -330,7 +330,7 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
         shown = label.shown_text()
         assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
         figures = (
-            f" · {report.finished_at:%H:%M:%S} · ",
+            f"{report.finished_at:%H:%M:%S} · ",
             f"{report.samples:,} samples over {format_elapsed(report.span_s)}",
         )
         assert report.samples > 1000
@@ -338,7 +338,8 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
             assert figure in shown, (figure, shown)
         assert f"results of {report.finished_at:%H:%M:%S}" in label.toolTip()
         assert figures[1] in label.toolTip()
-        assert "…" in shown  # the source's name, not the figures, gave way
+        if url != sim:  # (the simulator's few words fit whole)
+            assert "…" in shown  # the source's name, not the figures, gave way
     assert "nw_regular_export_ife_example_with_a_long_name.csv" in label.toolTip()
 
 
