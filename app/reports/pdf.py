@@ -98,7 +98,23 @@ def write_pdf(content: ReportContent, path: str) -> None:
         story += [Paragraph("Per-cycle table", styles["Heading2"]), *table(header, rows)]
     story.append(Paragraph("Alerts", styles["Heading2"]))
     header, rows = content.alert_rows()
-    story += table(header, rows) if rows else [Paragraph("No alerts were recorded.", small)]
+    # a fault's figures (value) and a comment wrap in the room the short columns leave
+    rows = [
+        [
+            r[0],
+            r[1],
+            r[2],
+            Paragraph(escape(r[3]), small),
+            r[4],
+            r[5],
+            Paragraph(escape(r[6]), small),
+        ]
+        for r in rows
+    ]
+    fixed = [27 * mm, 14 * mm, 30 * mm, None, 27 * mm, 30 * mm]
+    free = width - sum(w for w in fixed if w)
+    widths = [*fixed[:3], free * 0.6, *fixed[4:], free * 0.4]
+    story += table(header, rows, widths) if rows else [Paragraph("No alerts were recorded.", small)]
     story.append(Paragraph("Faults", styles["Heading2"]))
     header, rows = content.fault_rows()
     # the detail wraps in the room the five short columns leave

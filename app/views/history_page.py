@@ -31,6 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.diagnostics.alerts.metrics import FAULT_PREFIX
+from app.views.alert_banner import stored_value_text
+
 TABS = ("recordings", "diagnostics", "alerts")
 
 #: Period choices: label and length (None: all time; "custom": the two date fields).
@@ -62,6 +65,7 @@ _COLUMNS = {
         "Raised",
         "Metric",
         "Value",
+        "Worst",
         "Threshold",
         "Severity",
         "State",
@@ -121,12 +125,15 @@ def row_cells(tab: str, row) -> list[str]:
     ack = ""
     if row.acknowledged_at is not None:
         ack = f"{_when(row.acknowledged_at)} by {row.acknowledged_by or 'unknown'}"
+    fault = row.metric.startswith(FAULT_PREFIX)
     return [
         str(row.id),
         _when(row.raised_at),
         row.metric,
-        _number(row.value),
-        _number(row.threshold_value),
+        # a detected fault's figures in words, as the Alerts page shows them live
+        stored_value_text(row.metric, row.value, row.detail),
+        stored_value_text(row.metric, row.worst_value, row.worst_detail or row.detail),
+        "" if fault else _number(row.threshold_value),  # a fault rule's 0.5 means "detected"
         row.severity,
         row.state,
         ack,
@@ -307,11 +314,17 @@ class HistoryPage(QWidget):
         table = self.tables[tab]
         table.setSortingEnabled(False)
         table.setRowCount(len(rows))
+        columns = _COLUMNS[tab]
+        severity = columns.index("Severity") if tab == "alerts" else -1
+        # a fault's figures may be wider than the window leaves their column
+        worded = {columns.index("Value"), columns.index("Worst")} if tab == "alerts" else set()
         for r, row in enumerate(rows):
             for c, text in enumerate(row_cells(tab, row)):
                 item = QTableWidgetItem(text)
-                if tab == "alerts" and c == 5:
+                if c == severity:
                     item.setData(Qt.ItemDataRole.UserRole, text)
+                if c in worded:
+                    item.setToolTip(text)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
         table.set_placeholder("" if rows else self.empty_text(tab))
