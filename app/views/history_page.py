@@ -327,6 +327,13 @@ class HistoryPage(QWidget):
                     item.setToolTip(text)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        if worded:
+            # a fault's figures wrap in a column of about 30 characters (they ran to
+            # 420 px each, pushing severity and state out of a 1400 px window)
+            cap = table.fontMetrics().horizontalAdvance("n" * 34)
+            for c in worded:
+                table.setColumnWidth(c, min(table.columnWidth(c), cap))
+            table.resizeRowsToContents()
         table.set_placeholder("" if rows else self.empty_text(tab))
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")
