@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 TICK_MS = 200
 #: An alert still up has its worst value (and detail) written at most this often, s.
 WORST_WRITE_S = 5.0
+#: The clock of WORST_WRITE_S (a test sets its own).
+_monotonic = time.monotonic
 
 
 class AlertCenter(QObject):
@@ -90,7 +92,7 @@ class AlertCenter(QObject):
         self._writer = alert_storage.AlertWriter(session.db_url)
         self._dirty = False
         self._unsaved_worst: set[int] = set()  # alert keys whose worst moved, not yet written
-        self._worst_saved_at: dict[int, float] = {}  # alert key -> time.monotonic()
+        self._worst_saved_at: dict[int, float] = {}  # alert key -> _monotonic()
         self._stopped = False
         self._notifier: Notifier | None = None  # made on first use (see notifier)
         self._timer = QTimer(self)
@@ -293,7 +295,7 @@ class AlertCenter(QObject):
             alert = self.board.open_alert(threshold)
             if alert is not None:
                 self._unsaved_worst.add(alert.key)
-        now = time.monotonic()
+        now = _monotonic()
         for key in list(self._unsaved_worst):
             alert = self.board.alerts[key]
             if now - self._worst_saved_at.get(key, -math.inf) >= WORST_WRITE_S:

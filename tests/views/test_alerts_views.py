@@ -523,3 +523,41 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
     ]
     assert column("Threshold") == ["", ""]  # 0.5 of a fault rule means "detected"
     assert column("State") == ["cleared", "active"]
+
+
+def test_the_worst_of_an_alert_still_up_is_written_at_most_every_few_seconds(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    """A rising temperature moves an alert's worst on every tick: its row follows
+    at most every WORST_WRITE_S, the last reading written on a later tick."""
+    from app.storage import alert_repository
+    from app.storage.database import Database
+    from app.views import alert_center as center_module
+
+    now = [1000.0]
+    monkeypatch.setattr(center_module, "_monotonic", lambda: now[0])
+    url = f"sqlite:///{tmp_path / 'alerts.sqlite'}"
+    window = make_window(db_url=url)
+    center = window.alert_center
+    worst = {WARNING: 45.0}
+    monkeypatch.setattr(window.session, "open_alert_worst", lambda: dict(worst))
+    feed(window, raised(WARNING, value=45.0))
+    qtbot.waitUntil(lambda: len(center.board.alerts) == 1)
+
+    def stored_worst():
+        center._on_tick()  # a tick at the clock set (the timer's do the same)
+        qtbot.waitUntil(lambda: not center.busy, timeout=20_000)
+        with Database(url) as db:
+            (row,) = alert_repository.list_alert_history(db)
+            return row.worst_value
+
+    worst[WARNING] = 46.0
+    assert stored_worst() == 46.0  # the first change is written at once
+    worst[WARNING] = 47.5
+    now[0] += 1.0
+    assert stored_worst() == 46.0  # 1 s later: not yet
+    now[0] += center_module.WORST_WRITE_S
+    assert stored_worst() == 47.5  # no new reading, but the last one is written
+    worst[WARNING] = 48.0
+    feed(window, cleared(WARNING, worst=48.2))  # the clear writes the final worst
+    assert stored_worst() == 48.2
