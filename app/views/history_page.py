@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.diagnostics.alerts.metrics import FAULT_PREFIX
 from app.views.alert_banner import stored_value_text
+from app.views.alerts_page import COLUMN_TIPS
 
 TABS = ("recordings", "diagnostics", "alerts")
 
@@ -64,7 +65,7 @@ _COLUMNS = {
         "#",
         "Raised",
         "Metric",
-        "Value",
+        "At raise",  # as the Alerts page heads them (COLUMN_TIPS)
         "Worst",
         "Threshold",
         "Severity",
@@ -236,6 +237,9 @@ class HistoryPage(QWidget):
         for tab, label in zip(TABS, ("Recordings", "Diagnostics", "Alert history"), strict=True):
             table = _HistoryTable(0, len(_COLUMNS[tab]))
             table.setHorizontalHeaderLabels(_COLUMNS[tab])
+            for col, name in enumerate(_COLUMNS[tab]):
+                if tab == "alerts" and name in COLUMN_TIPS:
+                    table.horizontalHeaderItem(col).setToolTip(COLUMN_TIPS[name])
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -317,7 +321,7 @@ class HistoryPage(QWidget):
         columns = _COLUMNS[tab]
         severity = columns.index("Severity") if tab == "alerts" else -1
         # a fault's figures may be wider than the window leaves their column
-        worded = {columns.index("Value"), columns.index("Worst")} if tab == "alerts" else set()
+        worded = {columns.index("At raise"), columns.index("Worst")} if tab == "alerts" else set()
         for r, row in enumerate(rows):
             for c, text in enumerate(row_cells(tab, row)):
                 item = QTableWidgetItem(text)

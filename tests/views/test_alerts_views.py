@@ -489,9 +489,10 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
     with Database(url) as db:  # stored while still up
         (row,) = alert_repository.list_alert_history(db)
         assert row.state.value == "active"
-        assert row.detail == "cell 2: 3.1 K warmer than its neighbours"
+        assert row.detail == "cell 2: up to 3.1 K warmer than its neighbours"
         assert row.worst_detail == (
-            "cell 2: self-discharge 0.349 A, 3.1 K warmer than its neighbours"
+            "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its"
+            " neighbours"
         )
         # an alert of the same rule stored before the figures were kept
         alert_repository.record_alert(
@@ -516,9 +517,9 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
         return [table.item(r, headers.index(name)).text() for r in range(table.rowCount())]
 
     assert column("Metric") == ["fault_internal_short", "fault_open_circuit"]
-    assert column("Value") == ["cell 2: 3.1 K warmer than its neighbours", "detected"]
+    assert column("At raise") == ["cell 2: up to 3.1 K warmer than its neighbours", "detected"]
     assert column("Worst") == [
-        "cell 2: self-discharge 0.349 A, 3.1 K warmer than its neighbours",
+        "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its neighbours",
         "detected",
     ]
     assert column("Threshold") == ["", ""]  # 0.5 of a fault rule means "detected"

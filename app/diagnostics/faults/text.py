@@ -106,8 +106,8 @@ def channel_text(channel: Any) -> str:
 
 def fault_summary(f: dict | None) -> str:
     """A detected fault's channel and figures, as the Alerts page words them and the
-    alert history stores them: 'cell 2: self-discharge 0.349 A, 3.1 K warmer than its
-    neighbours' ('' when the fault says nothing)."""
+    alert history stores them: 'cell 2: up to 3.1 K warmer than its neighbours' (''
+    when the fault says nothing)."""
     if not f:
         return ""
     return ": ".join(p for p in (channel_text(f.get("channel")), fault_values(f)) if p)
