@@ -206,8 +206,10 @@ def run_history(args: argparse.Namespace) -> int:
     for a in items:
         head = f"{a['id']:>6}  {a['raised_at'][:19]}  {a['severity']:<8} {a['state']:<12} "
         if a["metric"].startswith(FAULT_PREFIX):  # "1 (limit 0.5)" only says detected
-            detail = a["worst_detail"] or a["detail"]
-            print(f"{head}{a['metric']}: {detail or 'detected'}")
+            # as `alerts evaluate` words a fault alert of a log
+            raised = a["detail"] or "detected"
+            worst = a["worst_detail"] or raised
+            print(f"{head}{a['metric']}: at raise {raised}; worst {worst}")
         else:
             print(f"{head}{a['metric']} = {_g(a['value'])} (limit {_g(a['threshold_value'])})")
     return 0

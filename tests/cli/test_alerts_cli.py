@@ -101,7 +101,10 @@ def test_history_and_acknowledge(tmp_path, capsys):
     assert main(["--db", url, "alerts", "history"]) == 0
     fault_line, plain_line = capsys.readouterr().out.splitlines()
     # a fault's figures in words ("= 1 (limit 0.5)" says only that it was detected)
-    assert fault_line.endswith("fault_internal_short: cell 2: self-discharge 0.349 A")
+    assert fault_line.endswith(
+        "fault_internal_short: at raise cell 2: self-discharge 0.349 A;"
+        " worst cell 2: self-discharge 0.349 A"
+    )
     assert plain_line.endswith("cell_v_max = 4.31 (limit 4.2)")
     assert (
         main(["--db", url, "alerts", "ack", str(row.id), "--comment", "checked", "--user", "ada"])
