@@ -91,6 +91,10 @@ def alert_json(a) -> dict:
         "severity": str(a.severity),
         "state": str(a.state),
         "worst_value": getattr(a, "worst_value", None),
+        # a fault rule's figures in words, when raised and as last known (None: a
+        # rule on a number, or an alert stored before they were kept)
+        "detail": getattr(a, "detail", None),
+        "worst_detail": getattr(a, "worst_detail", None),
         "raised_at": _iso(a.raised_at),
         "cleared_at": _iso(a.cleared_at),
         "shelved_until": _iso(getattr(a, "shelved_until", None)),

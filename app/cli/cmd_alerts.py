@@ -168,7 +168,12 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _g(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
 def run_history(args: argparse.Namespace) -> int:
+    from app.diagnostics.alerts.metrics import FAULT_PREFIX
     from app.storage.alert_repository import list_alert_history
 
     db = _db(args)
@@ -184,6 +189,8 @@ def run_history(args: argparse.Namespace) -> int:
             "metric": r.metric,
             "value": r.value,
             "worst_value": r.worst_value,
+            "detail": r.detail,
+            "worst_detail": r.worst_detail,
             "threshold_value": r.threshold_value,
             "raised_at": r.raised_at.isoformat(),
             "cleared_at": r.cleared_at.isoformat() if r.cleared_at else None,
@@ -197,10 +204,14 @@ def run_history(args: argparse.Namespace) -> int:
         print(json.dumps(items, indent=2))
         return 0
     for a in items:
-        print(
-            f"{a['id']:>6}  {a['raised_at'][:19]}  {a['severity']:<8} {a['state']:<12} "
-            f"{a['metric']} = {a['value']:g} (limit {a['threshold_value']:g})"
-        )
+        head = f"{a['id']:>6}  {a['raised_at'][:19]}  {a['severity']:<8} {a['state']:<12} "
+        if a["metric"].startswith(FAULT_PREFIX):  # "1 (limit 0.5)" only says detected
+            # as `alerts evaluate` words a fault alert of a log
+            raised = a["detail"] or "detected"
+            worst = a["worst_detail"] or raised
+            print(f"{head}{a['metric']}: at raise {raised}; worst {worst}")
+        else:
+            print(f"{head}{a['metric']} = {_g(a['value'])} (limit {_g(a['threshold_value'])})")
     return 0
 
 

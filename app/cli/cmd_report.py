@@ -76,6 +76,8 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
                 "severity": str(a.severity),
                 "metric": a.metric,
                 "value": a.value,
+                # a fault rule's figures in words (its value, 1, only says detected)
+                "detail": a.worst_detail or a.detail,
                 "cleared_at": a.cleared_at.strftime("%Y-%m-%d %H:%M:%S") if a.cleared_at else None,
                 "acknowledged_by": names.get(a.acknowledged_by),
                 "acknowledged_at": (

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.diagnostics.alerts.metrics import FAULT_PREFIX
 from app.diagnostics.faults.text import fault_values
 from app.reports.verdicts import Finding, Verdict, findings, overall
 
@@ -148,7 +149,7 @@ class ReportContent:
                 str(a.get("raised_at") or ""),
                 str(a.get("severity") or ""),
                 str(a.get("metric") or ""),
-                "" if a.get("value") is None else f"{a['value']:.4g}",
+                _alert_value(a),
                 str(a.get("cleared_at") or ""),
                 " ".join(
                     x
@@ -163,3 +164,13 @@ class ReportContent:
             for a in self.alerts
         ]
         return header, rows
+
+
+def _alert_value(alert: dict) -> str:
+    """An alert's value: a detected fault's figures in words when stored
+    (``detail``), else the number (a fault rule's, 1, says only "detected")."""
+    if alert.get("detail"):
+        return str(alert["detail"])
+    if str(alert.get("metric") or "").startswith(FAULT_PREFIX):
+        return "detected"
+    return "" if alert.get("value") is None else f"{alert['value']:.4g}"

@@ -191,13 +191,21 @@ def record_alert(
     raised_at: datetime | None = None,
     raised_time_s: float | None = None,
     shelved_until: datetime | None = None,
+    detail: str | None = None,
 ) -> AlertHistory:
-    """Store a raised alert (``active``, or ``shelved`` when its threshold is shelved)."""
+    """Store a raised alert (``active``, or ``shelved`` when its threshold is shelved).
+
+    ``detail``: what was measured, in words, when the numbers do not say it (a
+    detected fault's channel and figures); the worst detail starts as it.
+    """
     raised_at = raised_at or utcnow()
+    detail = _text(detail)
     row = AlertHistory(
         metric=metric,
         value=value,
         worst_value=value,
+        detail=detail,
+        worst_detail=detail,
         severity=_member(Severity, severity, "severity"),
         threshold_id=threshold_id,
         recording_id=recording_id,
@@ -214,6 +222,38 @@ def record_alert(
     return row
 
 
+def _text(detail: str | None) -> str | None:
+    """Stored detail: None for nothing said (blank)."""
+    return (detail.strip() or None) if isinstance(detail, str) else None
+
+
+def _note_worst(alert: AlertHistory, worst_value: float | None, worst_detail: str | None) -> bool:
+    changed = False
+    if worst_value is not None and worst_value != alert.worst_value:
+        alert.worst_value, changed = worst_value, True
+    worst_detail = _text(worst_detail)
+    if worst_detail is not None and worst_detail != alert.worst_detail:
+        alert.worst_detail, changed = worst_detail, True
+    return changed
+
+
+def note_alert_worst(
+    db: Database,
+    alert_id: int,
+    *,
+    worst_value: float | None = None,
+    worst_detail: str | None = None,
+) -> bool:
+    """The worst value (and detail) so far of an alert still up, as the live view
+    shows it: a reading, not a change of state, so no audit entry. None keeps
+    what is stored; a cleared alert keeps its final worst. True if it changed."""
+    with db.session(write=True) as session:
+        alert = _get(session, AlertHistory, alert_id, "alert")
+        if alert.cleared_at is not None:
+            return False
+        return _note_worst(alert, worst_value, worst_detail)
+
+
 def clear_alert(
     db: Database,
     alert_id: int,
@@ -221,16 +261,19 @@ def clear_alert(
     cleared_at: datetime | None = None,
     cleared_time_s: float | None = None,
     worst_value: float | None = None,
+    worst_detail: str | None = None,
 ) -> AlertHistory:
-    """The alert's condition is gone: state ``cleared`` (an acknowledgement is kept)."""
+    """The alert's condition is gone: state ``cleared`` (an acknowledgement is kept).
+
+    ``worst_value``/``worst_detail``: the episode's final worst (None keeps the stored).
+    """
     with db.session(write=True) as session:
         alert = _get(session, AlertHistory, alert_id, "alert")
         if alert.cleared_at is not None:
             return alert
         alert.cleared_at = cleared_at or utcnow()
         alert.cleared_time_s = cleared_time_s
-        if worst_value is not None:
-            alert.worst_value = worst_value
+        _note_worst(alert, worst_value, worst_detail)
         alert.state = AlertState.CLEARED
         alert.shelved_until = None
         _audit(session, alert, AlertAction.CLEARED, at=alert.cleared_at, actor="system")

@@ -69,6 +69,11 @@ class AlertRow:
     comment: str | None
     recording_id: int | None
     source_url: str | None
+    worst_value: float | None = None
+    #: a fault alert's figures in words, when raised and as last known (None: a
+    #: rule on a number, or a row stored before they were kept)
+    detail: str | None = None
+    worst_detail: str | None = None
 
 
 def _contains(column, text: str):
@@ -198,6 +203,9 @@ def find_alerts(
                 a.comment,
                 a.recording_id,
                 source,
+                a.worst_value,
+                a.detail,
+                a.worst_detail,
             )
             for a, name, source in session.execute(query)
         ]

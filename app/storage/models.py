@@ -328,6 +328,12 @@ class AlertHistory(Base):
     ``value`` is the metric when raised, ``worst_value`` the furthest beyond the
     level during the episode; ``raised_time_s``/``cleared_time_s`` are times in
     the recording's samples. Each change is also in :class:`AlertEvent`.
+
+    For a rule on a detected fault the numbers say only "detected" (1 above a
+    level of 0.5): ``detail`` is what the detector measured when it was raised,
+    ``worst_detail`` as last known, in the words the Alerts page shows them
+    (``cell 2: up to 3.1 K warmer than its neighbours``);
+    NULL for other rules and for rows stored before revision 0004.
     """
 
     __tablename__ = "alert_history"
@@ -355,6 +361,8 @@ class AlertHistory(Base):
     raised_time_s: Mapped[float | None] = mapped_column(Double)
     cleared_time_s: Mapped[float | None] = mapped_column(Double)
     shelved_until: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)
+    worst_detail: Mapped[str | None] = mapped_column(Text)
 
 
 class AlertEvent(Base):

@@ -16,11 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import schema
 from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
-from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info
-from app.diagnostics.faults.text import fault_values
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric, metric_info
+from app.diagnostics.faults.text import fault_summary
 from app.views.source_names import source_name
 
 
@@ -53,19 +52,19 @@ def value_text(th: Threshold, value: float, fault: dict | None = None) -> str:
 
 def fault_text(fault: dict | None) -> str:
     """A detected fault's channel and numbers, as the Diagnostics page words them."""
-    if not fault:
-        return "detected"
-    values = fault_values(fault)
-    channel = _channel_text(fault.get("channel"))
-    text = ": ".join(p for p in (channel, values) if p)
-    return text or "detected"
+    return fault_summary(fault) or "detected"
 
 
-def _channel_text(channel: object) -> str:
-    if not isinstance(channel, str):
+def stored_value_text(metric: str, value: float | None, detail: str | None) -> str:
+    """An alert's value as stored in the history, shown as :func:`value_text` shows
+    a live one: a fault's stored detail (``detected`` when it has none: rows stored
+    before the detail was kept), else the value with its unit."""
+    if metric.startswith(FAULT_PREFIX):
+        return detail or "detected"
+    if value is None:
         return ""
-    m = schema.CELL_VOLTAGE_RE.match(channel) or schema.CELL_TEMPERATURE_RE.match(channel)
-    return f"cell {m.group(1)}" if m else channel
+    unit = metric_info(metric).unit if is_known_metric(metric) else ""
+    return f"{value:.4g} {unit}".strip()
 
 
 def time_text(time_s: float | None, wall: datetime | None) -> str:

@@ -17,7 +17,9 @@ them as soon as the source knows its battery.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -29,6 +31,7 @@ from app.core.settings import Settings, current_operator
 from app.core.spec import BatterySpec
 from app.diagnostics.alerts import Threshold, default_thresholds, profile_name
 from app.diagnostics.alerts.lifecycle import (
+    SYSTEM_ACTOR,
     Alert,
     AlertBoard,
     AlertStatus,
@@ -36,6 +39,7 @@ from app.diagnostics.alerts.lifecycle import (
     AuditEntry,
     TimeBase,
 )
+from app.diagnostics.faults.text import fault_summary
 from app.views import alert_storage
 from app.views.background import SerialWorker
 from app.views.live_session import LiveSession
@@ -47,6 +51,10 @@ log = logging.getLogger(__name__)
 
 #: How often events are taken from the engine and shelves checked.
 TICK_MS = 200
+#: An alert still up has its worst value (and detail) written at most this often, s.
+WORST_WRITE_S = 5.0
+#: The clock of WORST_WRITE_S (a test sets its own).
+_monotonic = time.monotonic
 
 
 class AlertCenter(QObject):
@@ -85,6 +93,8 @@ class AlertCenter(QObject):
         self.storage = SerialWorker("alert storage", self)
         self._writer = alert_storage.AlertWriter(session.db_url)
         self._dirty = False
+        self._unsaved_worst: set[int] = set()  # alert keys whose worst moved, not yet written
+        self._worst_saved_at: dict[int, float] = {}  # alert key -> _monotonic()
         self._stopped = False
         self._notifier: Notifier | None = None  # made on first use (see notifier)
         self._timer = QTimer(self)
@@ -264,14 +274,44 @@ class AlertCenter(QObject):
             alert = self.board.apply(self._inbox.popleft(), recording_id, time_base)
             if alert is not None:  # events of a stream come before it is stopped
                 self.sources.setdefault(alert.key, self.session.source_url)
-        for threshold, worst in self.session.open_alert_worst().items():
-            self._dirty |= self.board.note_worst(threshold, worst)
-        for threshold, fault in self.session.open_alert_faults().items():
-            self._dirty |= self.board.note_fault(threshold, fault)
+        noted = [
+            threshold
+            for threshold, worst in self.session.open_alert_worst().items()
+            if self.board.note_worst(threshold, worst)
+        ] + [
+            threshold
+            for threshold, fault in self.session.open_alert_faults().items()
+            if self.board.note_fault(threshold, fault)
+        ]
+        self._dirty |= bool(noted)
+        self._store_worst(noted)
         self.board.expire_shelves()
         if self._dirty:
             self._dirty = False
             self.changed.emit()
+
+    def _store_worst(self, noted: list[Threshold]) -> None:
+        """Write the worst value and detail the live view shows of the alerts still
+        up to their rows, each at most every :data:`WORST_WRITE_S` (a rising
+        temperature moves its worst on every tick): one written now, the rest on a
+        later tick (the clear writes the final worst in any case)."""
+        for threshold in noted:
+            alert = self.board.open_alert(threshold)
+            if alert is not None:
+                self._unsaved_worst.add(alert.key)
+        now = _monotonic()
+        for key in list(self._unsaved_worst):
+            alert = self.board.alerts[key]
+            if now - self._worst_saved_at.get(key, -math.inf) >= WORST_WRITE_S:
+                self._unsaved_worst.discard(key)
+                self._worst_saved_at[key] = now
+                self._write(_change(alert, alert_storage.NOTED, now=self.board.clock()))
+
+    def _write(self, change: alert_storage.AlertChange) -> None:
+        self._submit(
+            lambda: self._writer.write(change),
+            on_error=lambda exc: self._report(f"alert not stored: {exc}"),
+        )
 
     def _time_base(self) -> TimeBase:
         """The time base of the source's samples: a log file (its ``metadata``) began
@@ -293,27 +333,10 @@ class AlertCenter(QObject):
 
     def _on_board_changed(self, alert: Alert, entry: AuditEntry) -> None:
         self._dirty = True
-        change = alert_storage.AlertChange(
-            key=alert.key,
-            action=entry.action.value,
-            at=entry.at,
-            actor=entry.actor,
-            comment=entry.comment,
-            until=entry.until,
-            metric=alert.metric,
-            severity=alert.severity.value,
-            threshold_id=alert.threshold.id,
-            recording_id=alert.recording_id,
-            value=alert.value,
-            threshold_value=alert.threshold_value,
-            worst_value=alert.worst_value,
-            raised_time_s=alert.raised_time_s,
-            cleared_time_s=alert.cleared_time_s,
-        )
-        self._submit(
-            lambda: self._writer.write(change),
-            on_error=lambda exc: self._report(f"alert not stored: {exc}"),
-        )
+        self._write(_change(alert, entry.action.value, entry))
+        if entry.action is AuditAction.CLEARED:  # its final worst goes with the clear
+            self._unsaved_worst.discard(alert.key)
+            self._worst_saved_at.pop(alert.key, None)
         if self._stopped:
             return
         from app.diagnostics.alerts.notify import notification_for
@@ -331,6 +354,34 @@ class AlertCenter(QObject):
             if message:
                 log.warning("%s", message)
             self.problem.emit(message)
+
+
+def _change(
+    alert: Alert, action: str, entry: AuditEntry | None = None, *, now: datetime | None = None
+) -> alert_storage.AlertChange:
+    """What the storage worker writes of ``alert`` (a copy: the board goes on changing)."""
+    # a fault rule's numbers say only "detected": its figures go in words
+    detail = fault_summary(alert.fault) or None
+    worst_detail = fault_summary(alert.latest_fault or alert.fault) or None
+    return alert_storage.AlertChange(
+        key=alert.key,
+        action=action,
+        at=entry.at if entry is not None else now,
+        actor=entry.actor if entry is not None else SYSTEM_ACTOR,
+        comment=entry.comment if entry is not None else None,
+        until=entry.until if entry is not None else None,
+        metric=alert.metric,
+        severity=alert.severity.value,
+        threshold_id=alert.threshold.id,
+        recording_id=alert.recording_id,
+        value=alert.value,
+        threshold_value=alert.threshold_value,
+        worst_value=alert.worst_value,
+        raised_time_s=alert.raised_time_s,
+        cleared_time_s=alert.cleared_time_s,
+        detail=detail,
+        worst_detail=worst_detail,
+    )
 
 
 def _was_shelved(alert: Alert) -> bool:

@@ -74,9 +74,15 @@ def profiles(db_url: str | None) -> list[str]:
     return repo.list_profiles(_database(db_url))
 
 
+#: The action of an :class:`AlertChange` that is no lifecycle change: the worst
+#: value (and detail) of an alert still up moved, as the live view shows it.
+NOTED = "noted"
+
+
 @dataclass(frozen=True)
 class AlertChange:
-    """One lifecycle change, copied in the GUI thread for the storage worker."""
+    """One lifecycle change (or :data:`NOTED`), copied in the GUI thread for the
+    storage worker."""
 
     key: int
     action: str
@@ -93,6 +99,9 @@ class AlertChange:
     worst_value: float
     raised_time_s: float
     cleared_time_s: float | None
+    #: a fault alert's measured figures in words, when raised and as last known
+    detail: str | None = None
+    worst_detail: str | None = None
 
 
 class AlertWriter:
@@ -119,6 +128,7 @@ class AlertWriter:
                 raised_at=change.at,
                 raised_time_s=change.raised_time_s,
                 shelved_until=change.until,
+                detail=change.detail,
             )
             self._ids[change.key] = row.id
             return
@@ -126,7 +136,11 @@ class AlertWriter:
         if alert_id is None:
             return  # its raise could not be stored (that error was reported)
         who = {"actor": change.actor, "at": change.at, "user_id": _user_id()}
-        if change.action == "acknowledged":
+        if change.action == NOTED:
+            repo.note_alert_worst(
+                db, alert_id, worst_value=change.worst_value, worst_detail=change.worst_detail
+            )
+        elif change.action == "acknowledged":
             repo.acknowledge_alert(db, alert_id, comment=change.comment, **who)
         elif change.action == "shelved":
             repo.shelve_alert(db, alert_id, change.until, comment=change.comment, **who)
@@ -139,4 +153,5 @@ class AlertWriter:
                 cleared_at=change.at,
                 cleared_time_s=change.cleared_time_s,
                 worst_value=change.worst_value,
+                worst_detail=change.worst_detail,
             )

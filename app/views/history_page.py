@@ -31,6 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.diagnostics.alerts.metrics import FAULT_PREFIX
+from app.views.alert_banner import stored_value_text
+from app.views.alerts_page import COLUMN_TIPS
+
 TABS = ("recordings", "diagnostics", "alerts")
 
 #: Period choices: label and length (None: all time; "custom": the two date fields).
@@ -61,7 +65,8 @@ _COLUMNS = {
         "#",
         "Raised",
         "Metric",
-        "Value",
+        "At raise",  # as the Alerts page heads them (COLUMN_TIPS)
+        "Worst",
         "Threshold",
         "Severity",
         "State",
@@ -121,12 +126,15 @@ def row_cells(tab: str, row) -> list[str]:
     ack = ""
     if row.acknowledged_at is not None:
         ack = f"{_when(row.acknowledged_at)} by {row.acknowledged_by or 'unknown'}"
+    fault = row.metric.startswith(FAULT_PREFIX)
     return [
         str(row.id),
         _when(row.raised_at),
         row.metric,
-        _number(row.value),
-        _number(row.threshold_value),
+        # a detected fault's figures in words, as the Alerts page shows them live
+        stored_value_text(row.metric, row.value, row.detail),
+        stored_value_text(row.metric, row.worst_value, row.worst_detail or row.detail),
+        "" if fault else _number(row.threshold_value),  # a fault rule's 0.5 means "detected"
         row.severity,
         row.state,
         ack,
@@ -229,6 +237,9 @@ class HistoryPage(QWidget):
         for tab, label in zip(TABS, ("Recordings", "Diagnostics", "Alert history"), strict=True):
             table = _HistoryTable(0, len(_COLUMNS[tab]))
             table.setHorizontalHeaderLabels(_COLUMNS[tab])
+            for col, name in enumerate(_COLUMNS[tab]):
+                if tab == "alerts" and name in COLUMN_TIPS:
+                    table.horizontalHeaderItem(col).setToolTip(COLUMN_TIPS[name])
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -307,13 +318,26 @@ class HistoryPage(QWidget):
         table = self.tables[tab]
         table.setSortingEnabled(False)
         table.setRowCount(len(rows))
+        columns = _COLUMNS[tab]
+        severity = columns.index("Severity") if tab == "alerts" else -1
+        # a fault's figures may be wider than the window leaves their column
+        worded = {columns.index("At raise"), columns.index("Worst")} if tab == "alerts" else set()
         for r, row in enumerate(rows):
             for c, text in enumerate(row_cells(tab, row)):
                 item = QTableWidgetItem(text)
-                if tab == "alerts" and c == 5:
+                if c == severity:
                     item.setData(Qt.ItemDataRole.UserRole, text)
+                if c in worded:
+                    item.setToolTip(text)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        if worded:
+            # a fault's figures wrap in a column of about 30 characters (they ran to
+            # 420 px each, pushing severity and state out of a 1400 px window)
+            cap = table.fontMetrics().horizontalAdvance("n" * 34)
+            for c in worded:
+                table.setColumnWidth(c, min(table.columnWidth(c), cap))
+            table.resizeRowsToContents()
         table.set_placeholder("" if rows else self.empty_text(tab))
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")

@@ -159,6 +159,20 @@ def test_alert_history_and_acknowledgement_records_who(api):
     engineer = repo.get_user(api.db, "engineer-user")
     assert body["state"] == "acknowledged" and body["acknowledged_by"] == engineer.id
     assert body["comment"] == "charger fixed"
+    assert body["detail"] is None  # a rule on a number: its value says it
+    # a detected fault's figures, in words, as the window showed them
+    fault = alert_repository.record_alert(
+        api.db, "fault_internal_short", 1.0, "critical", detail="cell 2: self-discharge 0.349 A"
+    )
+    alert_repository.note_alert_worst(
+        api.db, fault.id, worst_detail="cell 2: self-discharge 0.412 A"
+    )
+    (listed,) = api.client.get(
+        "/api/v1/alert-history?state=active", headers=api.headers("viewer")
+    ).json()
+    assert listed["id"] == fault.id and listed["value"] == 1.0
+    assert listed["detail"] == "cell 2: self-discharge 0.349 A"
+    assert listed["worst_detail"] == "cell 2: self-discharge 0.412 A"
     assert (
         api.client.post(
             "/api/v1/alert-history/999/acknowledge", json={}, headers=api.headers("engineer")

@@ -93,7 +93,19 @@ def test_history_and_acknowledge(tmp_path, capsys):
     db = Database(url)
     db.ensure_schema()
     row = alerts.record_alert(db, "cell_v_max", 4.31, "critical", threshold_value=4.2)
+    fault = alerts.record_alert(
+        db, "fault_internal_short", 1.0, "critical", threshold_value=0.5,
+        detail="cell 2: self-discharge 0.349 A",
+    )  # fmt: skip
     db.close()
+    assert main(["--db", url, "alerts", "history"]) == 0
+    fault_line, plain_line = capsys.readouterr().out.splitlines()
+    # a fault's figures in words ("= 1 (limit 0.5)" says only that it was detected)
+    assert fault_line.endswith(
+        "fault_internal_short: at raise cell 2: self-discharge 0.349 A;"
+        " worst cell 2: self-discharge 0.349 A"
+    )
+    assert plain_line.endswith("cell_v_max = 4.31 (limit 4.2)")
     assert (
         main(["--db", url, "alerts", "ack", str(row.id), "--comment", "checked", "--user", "ada"])
         == 0
@@ -101,8 +113,10 @@ def test_history_and_acknowledge(tmp_path, capsys):
     assert main(["--db", url, "alerts", "history", "--json"]) == 0
     capsys.readouterr()
     assert main(["--db", url, "alerts", "history", "--json"]) == 0
-    (item,) = json.loads(capsys.readouterr().out)
+    fault_item, item = json.loads(capsys.readouterr().out)
     assert item["state"] == "acknowledged" and item["comment"] == "checked"
+    assert item["detail"] is None and fault_item["id"] == fault.id
+    assert fault_item["detail"] == fault_item["worst_detail"] == "cell 2: self-discharge 0.349 A"
     assert main(["--db", url, "alerts", "ack", str(row.id)]) == 2
     assert "acknowledged already" in capsys.readouterr().err
 

@@ -189,6 +189,14 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     alert_repository.acknowledge_alert(
         db, alert.id, actor="grace", user_id=user.id, comment="charger setpoint fixed"
     )
+    # a detected fault: its figures in words (its value, 1, says only "detected"),
+    # as last known; one stored without them says "detected"
+    fault = alert_repository.record_alert(
+        db, "fault_internal_short", 1.0, "critical", recording_id=rec.id,
+        detail="cell 2: self-discharge 0.349 A",
+    )  # fmt: skip
+    alert_repository.clear_alert(db, fault.id, worst_detail="cell 2: self-discharge 0.412 A")
+    alert_repository.record_alert(db, "fault_open_circuit", 1.0, "critical", recording_id=rec.id)
     db.close()
 
     out = tmp_path / "rec.xlsx"
@@ -196,6 +204,10 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     alerts = list(load_workbook(out)["Alerts"].values)
     assert alerts[1][1] == "critical" and alerts[1][2] == "cell_v_max"
     assert "grace" in alerts[1][5] and alerts[1][6] == "charger setpoint fixed"
+    assert [row[2:4] for row in alerts[2:]] == [
+        ("fault_internal_short", "cell 2: self-discharge 0.412 A"),
+        ("fault_open_circuit", "detected"),
+    ]
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
 
 

@@ -156,3 +156,37 @@ def test_the_database_refuses_an_unknown_alert_state(db):
         conn.execute(
             sa.text("UPDATE alert_history SET state = 'lost' WHERE id = :id"), {"id": row.id}
         )
+
+
+def test_a_fault_alert_keeps_what_the_detector_measured(db):
+    """A rule on a detected fault stores 1 above 0.5: its figures, in words, are kept
+    with it (when raised, and as last known) and read back by every reader."""
+    from app.storage.history import find_alerts
+
+    raised = "cell 2: 0.4 K warmer than its neighbours"
+    later = "cell 2: self-discharge 0.349 A, 0.4 K warmer than its neighbours"
+    row = alerts.record_alert(
+        db, "fault_internal_short", 1.0, "critical", threshold_value=0.5, detail=raised
+    )
+    assert (row.detail, row.worst_detail) == (raised, raised)
+    # the live view's later reading: stored, no audit entry (no change of state)
+    assert alerts.note_alert_worst(db, row.id, worst_value=1.0, worst_detail=later)
+    assert not alerts.note_alert_worst(db, row.id, worst_detail=later)  # nothing new
+    assert _actions(db, row.id) == [(AlertAction.RAISED, "system")]
+    (stored,) = alerts.list_alert_history(db)
+    assert (stored.detail, stored.worst_detail) == (raised, later)
+
+    final = later.replace("0.349", "0.412")
+    cleared = alerts.clear_alert(db, row.id, worst_value=1.0, worst_detail=final)
+    assert (cleared.detail, cleared.worst_detail) == (raised, final)
+    # a cleared alert keeps its final worst; an empty detail says nothing
+    assert not alerts.note_alert_worst(db, row.id, worst_detail="cell 3: something else")
+    (found,) = find_alerts(db)
+    assert (found.detail, found.worst_detail, found.worst_value) == (raised, final, 1.0)
+
+    # a rule on a number, or an alert stored without figures: NULL, read as before
+    plain = alerts.record_alert(db, "cell_v_max", 4.25, "critical", detail="  ")
+    assert (plain.detail, plain.worst_detail) == (None, None)
+    alerts.clear_alert(db, plain.id, worst_value=4.31)
+    got = {a.id: a for a in alerts.list_alert_history(db)}[plain.id]
+    assert (got.worst_value, got.detail, got.worst_detail) == (4.31, None, None)

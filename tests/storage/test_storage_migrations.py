@@ -192,3 +192,61 @@ def test_database_at_the_baseline_upgrades_with_its_data(empty_db):
     assert repo.get_user(db, "ada").role == "admin"
     key, _ = create_api_key(db, "ada")  # the new table works with the old rows
     assert key.startswith("bos_")
+
+
+def test_alert_detail_migration_keeps_the_alerts_stored_before(empty_db):
+    """0003 -> 0004 adds the measured detail of an alert: the alerts stored before
+    read as before (no detail), a new one keeps its; back to 0003 keeps the rows."""
+    from datetime import UTC, datetime
+
+    from app.storage import alert_repository as alerts
+
+    db = empty_db
+    assert upgrade(db, "0003") == "0003"
+    raised = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    with db.connect(write=True) as conn:
+        # what 0003's code wrote: plain SQL, no column added since
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_history (id, metric, value, threshold_value, severity,"
+                " raised_at, state, worst_value, raised_time_s)"
+                " VALUES (5, 'fault_internal_short', 1.0, 0.5, 'critical', :t, 'active',"
+                " 1.0, 3030.0)"
+            ),
+            {"t": raised},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_events (alert_id, at, action, actor)"
+                " VALUES (5, :t, 'raised', 'system')"
+            ),
+            {"t": raised},
+        )
+    assert upgrade(db, "0004") == "0004"
+    assert _diff(db) == []
+    (old,) = alerts.list_alert_history(db)
+    assert (old.id, old.metric, old.worst_value, old.raised_time_s) == (
+        5,
+        "fault_internal_short",
+        1.0,
+        3030.0,
+    )
+    assert (old.detail, old.worst_detail) == (None, None)
+    alerts.clear_alert(db, 5, worst_detail="cell 2: self-discharge 0.349 A")
+    new = alerts.record_alert(db, "fault_open_circuit", 1.0, "critical", detail="cell 3")
+    assert [a.worst_detail for a in alerts.list_alert_history(db)] == [
+        "cell 3",
+        "cell 2: self-discharge 0.349 A",
+    ]
+
+    downgrade(db, "0003")
+    assert current_revision(db) == "0003"
+    with db.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("alert_history")}
+        rows = conn.execute(sa.text("SELECT id, state, worst_value FROM alert_history")).all()
+        trail = conn.execute(sa.text("SELECT count(*) FROM alert_events")).scalar()
+    assert not columns & {"detail", "worst_detail"} and "worst_value" in columns
+    assert {r[0]: tuple(r[1:]) for r in rows} == {5: ("cleared", 1.0), new.id: ("active", 1.0)}
+    assert trail == 3  # the audit trail is kept: 5 raised and cleared, the new one raised
+    assert db.ensure_schema() == head_revision()
+    assert _diff(db) == []

@@ -5,6 +5,7 @@ and the desktop notices follow the settings."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -477,3 +478,109 @@ def test_an_earlier_sources_alert_on_the_banner_names_that_source(qtbot, make_wi
     window.connect_source(first)  # that source on the dashboard again: no longer named
     assert banner.isVisible() and "earlier source" not in banner.text.toolTip()
     window.session.stop()
+
+
+def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    """The figures the Alerts page shows of a detected fault live are stored with the
+    alert (as raised, and as the live view updates them) and shown again by the
+    History page; a fault alert stored before they were kept says "detected"."""
+    from app.storage import alert_repository
+    from app.storage.database import Database
+
+    url = f"sqlite:///{tmp_path / 'alerts.sqlite'}"
+    rule = Threshold("fault_internal_short", "above", level=0.5, severity="critical")
+    found = {
+        "kind": "internal_short",
+        "start_time_s": 3030.0,
+        "end_time_s": 3089.9,
+        "channel": "cell_2_v",
+        "detail": {"detected_time_s": 3089.9, "excess_temperature_k": 3.1},
+    }
+    later = {**found, "detail": {**found["detail"], "leak_current_a": 0.3495}}
+    window = make_window(db_url=url)
+    center = window.alert_center
+    feed(window, AlertEvent(EventKind.RAISED, rule, 3030.0, 1.0, 0.5, found))
+    qtbot.waitUntil(lambda: len(center.board.alerts) == 1)
+    (alert,) = center.board.alerts.values()
+    # the live engine's later reading of the fault, taken on the next tick
+    monkeypatch.setattr(window.session, "open_alert_faults", lambda: {rule: later})
+    qtbot.waitUntil(lambda: alert.latest_fault == later)
+    qtbot.waitUntil(lambda: not center.busy, timeout=20_000)
+    with Database(url) as db:  # stored while still up
+        (row,) = alert_repository.list_alert_history(db)
+        assert row.state.value == "active"
+        assert row.detail == "cell 2: up to 3.1 K warmer than its neighbours"
+        assert row.worst_detail == (
+            "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its"
+            " neighbours"
+        )
+        # an alert of the same rule stored before the figures were kept
+        alert_repository.record_alert(
+            db, "fault_open_circuit", 1.0, "critical", threshold_value=0.5,
+            raised_at=alert.raised_at - timedelta(hours=1),
+        )  # fmt: skip
+    monkeypatch.setattr(window.session, "open_alert_faults", dict)
+    feed(window, AlertEvent(EventKind.CLEARED, rule, 3300.0, 1.0, 0.5))
+    qtbot.waitUntil(lambda: alert.cleared)
+    qtbot.waitUntil(lambda: not center.busy, timeout=20_000)
+
+    page = window.history
+    page.period_combo.setCurrentIndex(3)  # all time
+    window.show_page(Page.HISTORY)  # its first visit loads the recordings
+    page.set_tab("alerts")  # and the alerts once looked at
+    table = page.tables["alerts"]
+    qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.history_loader.busy, timeout=20_000)
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+
+    def column(name):
+        return [table.item(r, headers.index(name)).text() for r in range(table.rowCount())]
+
+    assert column("Metric") == ["fault_internal_short", "fault_open_circuit"]
+    assert column("At raise") == ["cell 2: up to 3.1 K warmer than its neighbours", "detected"]
+    assert column("Worst") == [
+        "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its neighbours",
+        "detected",
+    ]
+    assert column("Threshold") == ["", ""]  # 0.5 of a fault rule means "detected"
+    assert column("State") == ["cleared", "active"]
+
+
+def test_the_worst_of_an_alert_still_up_is_written_at_most_every_few_seconds(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    """A rising temperature moves an alert's worst on every tick: its row follows
+    at most every WORST_WRITE_S, the last reading written on a later tick."""
+    from app.storage import alert_repository
+    from app.storage.database import Database
+    from app.views import alert_center as center_module
+
+    now = [1000.0]
+    monkeypatch.setattr(center_module, "_monotonic", lambda: now[0])
+    url = f"sqlite:///{tmp_path / 'alerts.sqlite'}"
+    window = make_window(db_url=url)
+    center = window.alert_center
+    worst = {WARNING: 45.0}
+    monkeypatch.setattr(window.session, "open_alert_worst", lambda: dict(worst))
+    feed(window, raised(WARNING, value=45.0))
+    qtbot.waitUntil(lambda: len(center.board.alerts) == 1)
+
+    def stored_worst():
+        center._on_tick()  # a tick at the clock set (the timer's do the same)
+        qtbot.waitUntil(lambda: not center.busy, timeout=20_000)
+        with Database(url) as db:
+            (row,) = alert_repository.list_alert_history(db)
+            return row.worst_value
+
+    worst[WARNING] = 46.0
+    assert stored_worst() == 46.0  # the first change is written at once
+    worst[WARNING] = 47.5
+    now[0] += 1.0
+    assert stored_worst() == 46.0  # 1 s later: not yet
+    now[0] += center_module.WORST_WRITE_S
+    assert stored_worst() == 47.5  # no new reading, but the last one is written
+    worst[WARNING] = 48.0
+    feed(window, cleared(WARNING, worst=48.2))  # the clear writes the final worst
+    assert stored_worst() == 48.2

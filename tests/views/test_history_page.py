@@ -52,7 +52,11 @@ def filled_db(tmp_path):
     return url, old.id, new.id
 
 
-def _column(table, c: int) -> list[str]:
+def _column(table, c: int | str) -> list[str]:
+    """The texts of column ``c`` (an index, or its header)."""
+    if isinstance(c, str):
+        headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+        c = headers.index(c)
     return [table.item(r, c).text() for r in range(table.rowCount())]
 
 
@@ -89,8 +93,8 @@ def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db)
             page.set_tab("alerts")  # first look at the tab loads it
         assert page.severity_combo.isEnabled() and page.ack_combo.isEnabled()
         alerts = page.tables["alerts"]
-        assert _column(alerts, 5) == ["critical", "warning"]
-        assert _column(alerts, 7)[0].endswith("by ada")
+        assert _column(alerts, "Severity") == ["critical", "warning"]
+        assert _column(alerts, "Acknowledged")[0].endswith("by ada")
         with qtbot.waitSignal(window.history_loader.loaded):
             page.ack_combo.setCurrentIndex(2)  # not acknowledged
         assert _column(alerts, 2) == ["temperature_max_c"]

@@ -213,6 +213,11 @@ class AlertBoard:
         self._log(alert, AuditAction.CLEARED)
         return alert
 
+    def open_alert(self, threshold: Threshold) -> Alert | None:
+        """``threshold``'s alert still up (None: none)."""
+        key = self._open.get(threshold)
+        return None if key is None else self.alerts[key]
+
     def note_worst(self, threshold: Threshold, worst: float) -> bool:
         """The worst value so far of ``threshold``'s episode still up (no audit
         entry: it is a reading, not a change of state); True if it changed."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from app.core import schema
+
 
 def _fmt(value: Any, fmt: str = "{:.1f}", unit: str = "") -> str | None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -92,3 +94,20 @@ def fault_values(f: dict) -> str:
         if value is not None:
             parts.append(template.format(value))
     return ", ".join(parts)
+
+
+def channel_text(channel: Any) -> str:
+    """A fault's channel for people: ``cell 2`` for ``cell_2_v`` or ``cell_2_temp_c``."""
+    if not isinstance(channel, str):
+        return ""
+    m = schema.CELL_VOLTAGE_RE.match(channel) or schema.CELL_TEMPERATURE_RE.match(channel)
+    return f"cell {m.group(1)}" if m else channel
+
+
+def fault_summary(f: dict | None) -> str:
+    """A detected fault's channel and figures, as the Alerts page words them and the
+    alert history stores them: 'cell 2: up to 3.1 K warmer than its neighbours' (''
+    when the fault says nothing)."""
+    if not f:
+        return ""
+    return ": ".join(p for p in (channel_text(f.get("channel")), fault_values(f)) if p)
