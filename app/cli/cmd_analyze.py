@@ -198,22 +198,18 @@ _VERDICT = {"info": "ok", "warning": "warning", "critical": "critical"}
 
 
 def _fade_text(fade: dict) -> str:
-    """'critical: retention 0.703 (below 0.8: end of life), model linear': the verdict is
-    the result's severity, the one the GUI's card shows (not its ``status``, which says
-    whether a model was fitted: "ok" for a cell at 30 % of its capacity)."""
-    from app.diagnostics.capacity_fade import RETENTION_CRITICAL, RETENTION_WARNING
+    """'critical: retention 0.703 (end of life at cycle 125: below 0.7 x 2 Ah), model
+    linear': the verdict is the result's severity, the one the GUI's card shows (not its
+    ``status``, which says whether a model was fitted: "ok" for a cell at 30 % of its
+    capacity), judged by the end-of-life line of cycle life (``--eol-fraction``)."""
+    from app.diagnostics.capacity_fade import fade_severity_note
 
     if fade["status"] == "insufficient_data":
         return f"not available: {fade.get('reason') or 'too few cycles'}"
     verdict = _VERDICT.get(str(fade.get("severity")), str(fade.get("severity")))
-    retention = fade.get("capacity_retention")
-    detail = f"retention {_fmt(retention)}"
-    if retention is not None and retention < RETENTION_CRITICAL:
-        detail += f" (below {RETENTION_CRITICAL:g}: end of life)"
-    elif retention is not None and retention < RETENTION_WARNING:
-        detail += f" (below {RETENTION_WARNING:g})"
-    elif (fade.get("knee") or {}).get("knee_point_cycle") is not None:
-        detail += f" (knee at cycle {fade['knee']['knee_point_cycle']:.0f})"
+    detail = f"retention {_fmt(fade.get('capacity_retention'))}"
+    if note := fade_severity_note(fade):
+        detail += f" ({note})"
     if fade["status"] == "no_fade":
         return f"{verdict}: {detail}, no measurable fade"
     return f"{verdict}: {detail}, model {fade['selected_model']}"

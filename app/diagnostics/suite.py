@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from app.core.results import to_jsonable
 from app.core.spec import BatterySpec
+from app.diagnostics import capacity_fade
 from app.diagnostics.capacity_fade import analyze_capacity_fade
 from app.diagnostics.cell_balance import check_cell_balance
 from app.diagnostics.current_sign import CurrentSignCheck, check_current_sign
@@ -40,7 +41,7 @@ RESULT_KEYS = (
     "faults",
 )
 
-DEFAULT_EOL_FRACTION = 0.8
+DEFAULT_EOL_FRACTION = capacity_fade.DEFAULT_EOL_FRACTION
 
 
 @dataclass
@@ -99,7 +100,14 @@ def lifetime_results(
     reference_capacity_ah: float | None,
 ) -> tuple[dict, dict]:
     """(capacity_fade, cycle_life) as plain JSON, of the cycles :func:`lifetime_cycles` kept."""
-    fade = analyze_capacity_fade(usable, spec, nominal_capacity_ah=reference_capacity_ah)
+    # one end of life for both: the fade's severity is judged by cycle life's line
+    fade = analyze_capacity_fade(
+        usable,
+        spec,
+        nominal_capacity_ah=reference_capacity_ah,
+        eol_fraction=eol_fraction,
+        reference_capacity_ah=reference_capacity_ah,
+    )
     life = estimate_cycle_life(
         usable, spec, eol_fraction=eol_fraction, reference_capacity_ah=reference_capacity_ah
     )

@@ -156,15 +156,26 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
 def _fade(r: dict) -> Finding:
     title = "Capacity fade"
     if r and r.get("status") == "no_fade":
+        from app.diagnostics.capacity_fade import fade_severity_note
+
         text = f"retention {100 * r['capacity_retention']:.1f} %; {r['reason']}"
-        return Finding("capacity_fade", title, Verdict.PASS, text)
+        if note := fade_severity_note(r):
+            text += f"; {note}"
+        verdict = _SEVERITY.get(str(r.get("severity")), Verdict.PASS)
+        return Finding("capacity_fade", title, verdict, text)
     if not r or r.get("status") != "ok":
         reason = (r or {}).get("reason") or "no per-cycle capacities"
         return Finding("capacity_fade", title, Verdict.NOT_APPLICABLE, reason)
+    from app.diagnostics.capacity_fade import fade_severity_note
+
     knee = (r.get("knee") or {}).get("knee_point_cycle")
+    note = fade_severity_note(r)
     text = (
         f"retention {100 * r['capacity_retention']:.1f} % over cycles {r['first_cycle']:g}–{r['last_cycle']:g}, "
-        f"model {r['selected_model']}" + (f", knee at cycle {knee:g}" if knee is not None else "")
+        f"model {r['selected_model']}"
+        + (f", knee at cycle {knee:g}" if knee is not None else "")
+        # (the end of life of the cycle-life row: its fraction, --eol-fraction)
+        + (f"; {note}" if note and not note.startswith("knee") else "")
     )
     return Finding(
         "capacity_fade", title, _SEVERITY.get(str(r.get("severity")), Verdict.PASS), text
