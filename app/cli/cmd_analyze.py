@@ -83,6 +83,11 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
         cycles, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+    if read_as := cycles.attrs.get("columns_read_as"):
+        # what was assumed of the file's own column names, as a log's reader says it
+        report["warnings"] = [
+            "columns read as: " + ", ".join(f"{h} -> {t}" for h, t in read_as.items())
+        ]
     return Analysis(report)
 
 
@@ -138,6 +143,14 @@ def current_sign_notes(report: dict, suite, args: argparse.Namespace) -> list[st
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
+    if getattr(args, "timeseries", None):
+        from app.hardware.logs.cycle_table import is_cycle_table
+
+        if is_cycle_table(path):  # said before the analysis, not after printing it
+            raise BatteryOSError(
+                f"{path}: a per-cycle table has no samples to write a time series of: "
+                "leave out --timeseries (--json gives the cycles)"
+            )
     analysis = analyze(path, args)
     if getattr(args, "timeseries", None):
         if analysis.frame is None:
@@ -318,7 +331,7 @@ def print_summary(report: dict, out=None) -> None:
             ),
             file=out,
         )
-    if (faults := r["faults"]) is not None:
+    if (faults := r["faults"]) is not None and capacity is None:  # (none for a cycle table)
         print(f"  faults        {len(faults)}", file=out)
         for f in faults[:10]:
             print(

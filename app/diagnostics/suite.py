@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: Result keys of DESIGN.md, in order. A key whose diagnostic does not apply
-#: to the data (e.g. SOC on a per-cycle table) is present with the value None.
+#: to the data (e.g. SOC on a per-cycle table) is present with the value None;
+#: ``faults`` is always a list (empty for a per-cycle table).
 RESULT_KEYS = (
     "soc",
     "soh",
@@ -190,6 +191,8 @@ def run_cycle_table_suite(
     results: dict = dict.fromkeys(RESULT_KEYS)
     results["capacity_fade"] = fade
     results["cycle_life"] = life
+    # a list, as DESIGN.md has it (no samples, so none found), not null
+    results["faults"] = []
     # the stable per-cycle keys of DESIGN.md, null where the table does not say
     table = cycles.copy()
     for column in CYCLE_COLUMNS:

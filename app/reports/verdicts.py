@@ -292,9 +292,15 @@ def findings(report: dict) -> list[Finding]:
             _safety(r.get("safety")),
             _thermal(r.get("thermal"), spec),
             _cycle_life(r.get("cycle_life")),
-            _faults(r.get("faults")),
+            # a per-cycle table's empty list is no clean bill: no samples were looked at
+            _faults(None if _per_cycle_table(r) else r.get("faults")),
         )
     ]
+
+
+def _per_cycle_table(results: dict) -> bool:
+    """Results of a per-cycle table: a cycle life and no SOC (of samples, always one)."""
+    return results.get("soc") is None and results.get("cycle_life") is not None
 
 
 def _not_valid(finding: Finding, why: str | None) -> Finding:
