@@ -87,6 +87,11 @@ def _soc(r: dict) -> Finding:
 def _soh(r: dict) -> Finding:
     title = "State of health"
     soh = r.get("soh_percent") if r else None
+    by_resistance = r.get("soh_resistance_percent") if r else None
+    if soh is None and by_resistance is not None:
+        # no capacity measured: the resistance speaks, as in the text summary and on the
+        # window's card ("88.4 % by resistance"), judged as the resistance row judges it
+        return _soh_by_resistance(r, by_resistance)
     if soh is None:
         return Finding(
             "soh", title, Verdict.NOT_APPLICABLE, "no full cycle or OCV pair to measure capacity"
@@ -98,12 +103,38 @@ def _soh(r: dict) -> Finding:
         if soh < SOH_WARN_PERCENT
         else Verdict.PASS
     )
+    also = f"; by resistance {by_resistance:.1f} %" if by_resistance is not None else ""
     return Finding(
         "soh",
         title,
         verdict,
-        f"{soh:.1f} % ({r.get('soh_method')}); end of life below {SOH_FAIL_PERCENT:g} %",
+        f"{soh:.1f} % ({r.get('soh_method')}); end of life below {SOH_FAIL_PERCENT:g} %{also}",
     )
+
+
+def _soh_by_resistance(r: dict, percent: float) -> Finding:
+    """The SOH of the resistance alone (no capacity measured): 100 % new, 0 % at the end
+    of life resistance; the verdict that of the ratio to new (the resistance row's)."""
+    r_now, r_bol = r.get("resistance_ohm"), r.get("bol_resistance_ohm")
+    ratio = r_now / r_bol if r_now and r_bol else None
+    verdict = (
+        Verdict.PASS
+        if ratio is None
+        else Verdict.FAIL
+        if ratio >= RESISTANCE_FAIL_RATIO
+        else Verdict.WARN
+        if ratio >= RESISTANCE_WARN_RATIO
+        else Verdict.PASS
+    )
+    text = f"{percent:.1f} % by resistance (no full cycle or OCV pair to measure capacity)"
+    if ratio is not None:
+        metric = r.get("resistance_metric") or "resistance per cell"
+        source = r.get("bol_resistance_source")
+        text += (
+            f"; {metric} {resistance_text(r_now)} is {ratio:.2f}× new ({resistance_text(r_bol)}"
+            + (f", {source})" if source else ")")
+        )
+    return Finding("soh", "State of health", verdict, text)
 
 
 def _resistance(ir: dict, soh: dict | None) -> Finding:
