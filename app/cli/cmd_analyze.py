@@ -84,6 +84,11 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
         cycles, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
     report = {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+    if read_as := cycles.attrs.get("columns_read_as"):
+        # what was assumed of the file's own column names, as a log's reader says it
+        report["warnings"] = [
+            "columns read as: " + ", ".join(f"{h} -> {t}" for h, t in read_as.items())
+        ]
     return Analysis(report)
 
 
@@ -140,6 +145,14 @@ def current_sign_notes(report: dict, suite, args: argparse.Namespace) -> list[st
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
+    if getattr(args, "timeseries", None):
+        from app.hardware.logs.cycle_table import is_cycle_table
+
+        if is_cycle_table(path):  # said before the analysis, not after printing it
+            raise BatteryOSError(
+                f"{path}: a per-cycle table has no samples to write a time series of: "
+                "leave out --timeseries (--json gives the cycles)"
+            )
     analysis = analyze(path, args)
     if getattr(args, "timeseries", None):
         if analysis.frame is None:
@@ -200,22 +213,18 @@ _VERDICT = {"info": "ok", "warning": "warning", "critical": "critical"}
 
 
 def _fade_text(fade: dict) -> str:
-    """'critical: retention 0.703 (below 0.8: end of life), model linear': the verdict is
-    the result's severity, the one the GUI's card shows (not its ``status``, which says
-    whether a model was fitted: "ok" for a cell at 30 % of its capacity)."""
-    from app.diagnostics.capacity_fade import RETENTION_CRITICAL, RETENTION_WARNING
+    """'critical: retention 0.703 (end of life at cycle 125: below 0.7 x 2 Ah), model
+    linear': the verdict is the result's severity, the one the GUI's card shows (not its
+    ``status``, which says whether a model was fitted: "ok" for a cell at 30 % of its
+    capacity), judged by the end-of-life line of cycle life (``--eol-fraction``)."""
+    from app.diagnostics.capacity_fade import fade_severity_note
 
     if fade["status"] == "insufficient_data":
         return f"not available: {fade.get('reason') or 'too few cycles'}"
     verdict = _VERDICT.get(str(fade.get("severity")), str(fade.get("severity")))
-    retention = fade.get("capacity_retention")
-    detail = f"retention {_fmt(retention)}"
-    if retention is not None and retention < RETENTION_CRITICAL:
-        detail += f" (below {RETENTION_CRITICAL:g}: end of life)"
-    elif retention is not None and retention < RETENTION_WARNING:
-        detail += f" (below {RETENTION_WARNING:g})"
-    elif (fade.get("knee") or {}).get("knee_point_cycle") is not None:
-        detail += f" (knee at cycle {fade['knee']['knee_point_cycle']:.0f})"
+    detail = f"retention {_fmt(fade.get('capacity_retention'))}"
+    if note := fade_severity_note(fade):
+        detail += f" ({note})"
     if fade["status"] == "no_fade":
         return f"{verdict}: {detail}, no measurable fade"
     return f"{verdict}: {detail}, model {fade['selected_model']}"
@@ -324,7 +333,7 @@ def print_summary(report: dict, out=None) -> None:
             ),
             file=out,
         )
-    if (faults := r["faults"]) is not None:
+    if (faults := r["faults"]) is not None and capacity is None:  # (none for a cycle table)
         print(f"  faults        {len(faults)}", file=out)
         for f in faults[:10]:
             print(

@@ -147,12 +147,19 @@ KNEE_MIN_CYCLES = 20
 KNEE_EDGE_FRACTION = 0.05
 KNEE_RATE_RATIO = 1.5
 KNEE_MIN_BIC_GAIN = 10.0
-#: Severity of the fade: 80 % of the initial capacity is the usual end of life
-#: (USABC EV battery test procedures; IEEE 1188 for stationary batteries); warn
-#: from 90 %, or as soon as a knee shows. Past end of life is critical in cycle life
-#: too (its status ``reached``, severity ``critical``).
-RETENTION_CRITICAL = 0.80
-RETENTION_WARNING = 0.90
+#: Severity of the fade: critical once the end of life is reached - the capacity
+#: below ``eol_fraction`` x the reference, the same line and the same "reached"
+#: rule (:func:`end_of_life`) as cycle life, whose status is then ``reached``
+#: and its severity ``critical``. 80 % of the initial capacity is the usual end
+#: of life (USABC EV battery test procedures; IEEE 1188 for stationary
+#: batteries) and the default. Warn when the last cycles' capacity is past half
+#: the way from the reference to it (90 % by default), or as soon as a knee shows.
+DEFAULT_EOL_FRACTION = 0.80
+
+
+def warning_fraction(eol_fraction: float) -> float:
+    """The fraction of the reference below which the fade warns: halfway to end of life."""
+    return eol_fraction + 0.5 * (1.0 - eol_fraction)
 
 
 # ---------------------------------------------------------------------------
@@ -178,7 +185,9 @@ def _rolling_median(values: np.ndarray, window: int) -> np.ndarray:
     """Centred rolling median; the window shrinks at the ends."""
     import pandas as pd
 
-    return pd.Series(values).rolling(window, center=True, min_periods=1).median().to_numpy()
+    return (
+        pd.Series(values).rolling(window, center=True, min_periods=1).median().to_numpy(copy=True)
+    )
 
 
 def resolution_ah(capacity: np.ndarray) -> float:
@@ -765,6 +774,141 @@ def _knee_onset(
 
 
 # ---------------------------------------------------------------------------
+# End of life (one threshold and one "reached" rule for fade and cycle life)
+# ---------------------------------------------------------------------------
+#: Rolling median for the observed EOL: at least 5 cycles, 2 % of the record.
+SMOOTH_MIN_WINDOW = 5
+SMOOTH_FRACTION = 0.02
+
+
+@dataclass(frozen=True)
+class EndOfLife:
+    """The end-of-life line of a capacity series and whether it was crossed."""
+
+    reference_capacity_ah: float | None
+    reference_source: str | None  # "nominal" | "initial_cycles"
+    eol_fraction: float
+    threshold_ah: float | None
+    reached_cycle: float | None  # see :func:`observed_eol_cycle`
+
+
+def end_of_life(
+    cycle: np.ndarray,
+    capacity: np.ndarray,
+    eol_fraction: float,
+    reference_capacity_ah: float | None = None,
+) -> EndOfLife:
+    """End of life at ``eol_fraction`` x the reference: ``reference_capacity_ah`` (the
+    nominal capacity) when given, else the mean of the first EDGE_CYCLES valid cycles
+    of the cleaned series (``cycle``, ``capacity``), and the cycle it was reached."""
+    if not 0.0 < eol_fraction < 1.0:
+        raise ValueError(f"eol_fraction must be between 0 and 1, got {eol_fraction}")
+    if reference_capacity_ah is not None and not reference_capacity_ah > 0:
+        raise ValueError(f"reference capacity must be positive, got {reference_capacity_ah}")
+    q = np.asarray(capacity, dtype=float)
+    if reference_capacity_ah is not None:
+        reference, source = float(reference_capacity_ah), "nominal"
+    elif q.size:
+        reference, source = float(np.mean(q[:EDGE_CYCLES])), "initial_cycles"
+    else:
+        return EndOfLife(None, None, eol_fraction, None, None)
+    threshold = eol_fraction * reference
+    return EndOfLife(
+        reference, source, eol_fraction, threshold, observed_eol_cycle(cycle, q, threshold)
+    )
+
+
+def smoothing_window(n: int) -> int:
+    """Odd rolling-median window for the observed EOL of an n-cycle record."""
+    return max(SMOOTH_MIN_WINDOW, int(SMOOTH_FRACTION * n) | 1)
+
+
+def rolling_median(x: np.ndarray, q: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling median of ``q`` over ``window`` cycles, around the typical slope.
+
+    The median is taken of the capacity less a line of the median cycle-to-cycle
+    step, which is then added back (as the Hampel filter does). At the ends the
+    windows are one-sided and shrink: of the capacity itself their median lags a
+    falling capacity by up to half a window (the last value is the median of the
+    last half-window), which bends both ends of a straight fade flat - a perfect
+    linear fade then looked like a square root at its end and was forecast 4 %
+    late (107 for 103). Around the slope a straight fade stays straight.
+    """
+    q = np.asarray(q, dtype=float)
+    x = np.asarray(x, dtype=float)
+    if q.size < 3:
+        return q.copy()
+    dx = np.diff(x)
+    ok = dx > 0
+    slope = float(np.median(np.diff(q)[ok] / dx[ok])) if ok.any() else 0.0
+    return _rolling_median(q - slope * x, window) + slope * x
+
+
+def smoothed_capacity(x: np.ndarray, q: np.ndarray, window: int) -> np.ndarray:
+    """The capacity the end of life is judged on: its centred rolling median, the last
+    half-window a Theil-Sen line through the last window (see :func:`observed_eol_cycle`)."""
+    q = np.asarray(q, dtype=float)
+    x = np.asarray(x, dtype=float)
+    smooth = _rolling_median(q, window)
+    half = window // 2
+    if q.size >= window and half:
+        # the last cycles' windows are one-sided: on a falling series their median
+        # lags by up to half a window (a cell measured below the line two cycles in
+        # a row read as above it); there a robust line through the last window
+        smooth[-half:] = _theil_sen_line(x[-window:], q[-window:], x[-half:])
+    return smooth
+
+
+def observed_eol_cycle(
+    cycle: np.ndarray, capacity: np.ndarray, threshold_ah: float
+) -> float | None:
+    """The cycle end of life was reached, or None if it has not been.
+
+    Whether: the smoothed capacity (:func:`smoothed_capacity`, the window of
+    :func:`smoothing_window`) is below ``threshold_ah`` somewhere, so that one low
+    cycle is no end of life. When: the cycle the *measured* capacity went below the
+    line for the run of low cycles at that crossing - the latest cycle measured below
+    it at or up to half a window before the smoothed crossing (else the first one up
+    to half a window after it), and back from there while the cycles before are below
+    too. A smoothed date is not one the user can check: NASA B0005 at 0.7 of its first
+    cycles is measured below the 1.289 Ah line at cycles 165 and 166 and back above it
+    at 167 (a regeneration), where the smoothed curve crosses; the date is 165.
+    ``cycle`` must be sorted.
+    """
+    q = np.asarray(capacity, dtype=float)
+    if q.size == 0:
+        return None
+    x = np.asarray(cycle, dtype=float)
+    window = smoothing_window(q.size)
+    crossed = np.flatnonzero(smoothed_capacity(x, q, window) < threshold_ah)
+    if not crossed.size:
+        return None
+    k, half = int(crossed[0]), window // 2
+    below = q < threshold_ah
+    before = np.flatnonzero(below[max(k - half, 0) : k + 1])
+    after = np.flatnonzero(below[k + 1 : k + 1 + half])
+    if before.size:
+        j = max(k - half, 0) + int(before[-1])
+    elif after.size:
+        j = k + 1 + int(after[0])
+    else:
+        return None  # the smoothed line crosses, no measurement yet does
+    while j > 0 and below[j - 1]:
+        j -= 1
+    return float(x[j])
+
+
+def _theil_sen_line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The Theil-Sen line of (x, y) at ``at``: the median pairwise slope and the median
+    intercept, so that one spike or regeneration peak in the window does not tilt it."""
+    i, j = np.triu_indices(x.size, 1)
+    apart = x[j] != x[i]
+    i, j = i[apart], j[apart]
+    slope = float(np.median((y[j] - y[i]) / (x[j] - x[i]))) if i.size else 0.0
+    return float(np.median(y - slope * x)) + slope * at
+
+
+# ---------------------------------------------------------------------------
 # Result
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -813,6 +957,15 @@ class CapacityFadeResult(DiagnosticResult):
     duplicates_merged: int = 0
     severity: Severity = Severity.INFO
     reason: str | None = None
+    #: the end-of-life line the severity is judged by, as cycle life's:
+    #: ``eol_fraction`` x ``eol_reference_capacity_ah`` (``eol_reference_source``
+    #: "nominal", the capacity given, or "initial_cycles"), and the cycle the
+    #: measured capacity fell below it (None: not reached)
+    eol_fraction: float = DEFAULT_EOL_FRACTION
+    eol_capacity_ah: float | None = None
+    eol_reference_capacity_ah: float | None = None
+    eol_reference_source: str | None = None
+    eol_reached_cycle: float | None = None
 
 
 def analyze_capacity_fade(
@@ -820,6 +973,8 @@ def analyze_capacity_fade(
     spec: BatterySpec | None = None,
     *,
     nominal_capacity_ah: float | None = None,
+    eol_fraction: float = DEFAULT_EOL_FRACTION,
+    reference_capacity_ah: float | None = None,
 ) -> CapacityFadeResult:
     """Fit the fade models to a per-cycle table and report fade rate, retention and knee.
 
@@ -827,17 +982,26 @@ def analyze_capacity_fade(
     unsorted and duplicated cycles are handled (see :func:`clean_capacity_series`).
     ``spec`` only supplies the nominal capacity for ``retention_vs_nominal``;
     without one, ``nominal_capacity_ah`` (the user's ``--capacity-ah``) does.
+    ``eol_fraction`` and ``reference_capacity_ah`` set the end of life the severity
+    is judged by, as in :func:`~app.diagnostics.cycle_life.estimate_cycle_life`
+    (None: the first cycles' capacity): pass both the same values.
     """
     series = clean_capacity_series(cycles)
     nominal = spec.pack_capacity_ah if spec is not None else nominal_capacity_ah
+    x, q = series.cycle, series.capacity_ah
+    eol = end_of_life(x, q, eol_fraction, reference_capacity_ah)
     common = {
         "selection_criterion": "bic",
         "outlier_cycles": [float(c) for c in series.outliers],
         "rows_invalid": series.rows_invalid,
         "duplicates_merged": series.duplicates_merged,
         "nominal_capacity_ah": nominal,
+        "eol_fraction": eol_fraction,
+        "eol_capacity_ah": eol.threshold_ah,
+        "eol_reference_capacity_ah": eol.reference_capacity_ah,
+        "eol_reference_source": eol.reference_source,
+        "eol_reached_cycle": eol.reached_cycle,
     }
-    x, q = series.cycle, series.capacity_ah
     if series.n == 0:
         return CapacityFadeResult(
             status="insufficient_data",
@@ -873,7 +1037,7 @@ def analyze_capacity_fade(
             residual_autocorrelation=None,
             effective_cycles=None,
             knee=knee,
-            severity=_severity(final / initial, None),
+            severity=_severity(eol, final, None),
             reason=reason,
             **basics,
             **common,
@@ -928,7 +1092,7 @@ def analyze_capacity_fade(
         effective_cycles=n_eff,
         models=models,
         knee=knee,
-        severity=_severity(final / initial, knee),
+        severity=_severity(eol, final, knee),
         **basics,
         **common,
     )
@@ -951,10 +1115,31 @@ _EMPTY_FIELDS = (
 )
 
 
-def _severity(retention: float, knee: KneeResult | None) -> Severity:
-    if retention < RETENTION_CRITICAL:
+def fade_severity_note(fade: dict) -> str | None:
+    """Why a fade result (its ``to_dict()``) has its severity, in words: 'end of life at
+    cycle 125: below 0.7 x 2 Ah', 'below 0.9 x 1.84 Ah', 'knee at cycle 380', or None.
+    (The command line's summary, the report and the window's card say the same.)"""
+    fraction = fade.get("eol_fraction") or DEFAULT_EOL_FRACTION
+    reference = fade.get("eol_reference_capacity_ah")
+    reached = fade.get("eol_reached_cycle")
+    of = f" x {reference:.4g} Ah" if reference else ""
+    if reached is not None:
+        return f"end of life at cycle {reached:.0f}: below {fraction:g}{of}"
+    final = fade.get("final_capacity_ah")
+    warn = warning_fraction(fraction)
+    if reference and final is not None and final < warn * reference:
+        return f"below {warn:g}{of}"
+    knee = (fade.get("knee") or {}).get("knee_point_cycle")
+    return f"knee at cycle {knee:.0f}" if knee is not None else None
+
+
+def _severity(eol: EndOfLife, final_ah: float, knee: KneeResult | None) -> Severity:
+    if eol.reached_cycle is not None:
         return Severity.CRITICAL
-    if retention < RETENTION_WARNING or (knee is not None and knee.knee_point_cycle is not None):
+    reference = eol.reference_capacity_ah or final_ah
+    if final_ah < warning_fraction(eol.eol_fraction) * reference or (
+        knee is not None and knee.knee_point_cycle is not None
+    ):
         return Severity.WARNING
     return Severity.INFO
 
@@ -992,8 +1177,16 @@ class CapacityFadeTracker:
     1000 cycles takes well under a second, and a cycle lasts hours).
     """
 
-    def __init__(self, spec: BatterySpec | None = None) -> None:
+    def __init__(
+        self,
+        spec: BatterySpec | None = None,
+        *,
+        eol_fraction: float = DEFAULT_EOL_FRACTION,
+        reference_capacity_ah: float | None = None,
+    ) -> None:
         self.spec = spec
+        self.eol_fraction = eol_fraction
+        self.reference_capacity_ah = reference_capacity_ah
         self.table = CycleTable()
         self._result: CapacityFadeResult | None = None
 
@@ -1016,5 +1209,10 @@ class CapacityFadeTracker:
     def result(self) -> CapacityFadeResult:
         """The analysis of the cycles added so far."""
         if self._result is None:
-            self._result = analyze_capacity_fade(self.table.frame(), self.spec)
+            self._result = analyze_capacity_fade(
+                self.table.frame(),
+                self.spec,
+                eol_fraction=self.eol_fraction,
+                reference_capacity_ah=self.reference_capacity_ah,
+            )
         return self._result

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from app.core.results import to_jsonable
 from app.core.spec import BatterySpec
+from app.diagnostics import capacity_fade
 from app.diagnostics.capacity_fade import analyze_capacity_fade
 from app.diagnostics.cell_balance import check_cell_balance
 from app.diagnostics.current_sign import CurrentSignCheck, check_current_sign
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: Result keys of DESIGN.md, in order. A key whose diagnostic does not apply
-#: to the data (e.g. SOC on a per-cycle table) is present with the value None.
+#: to the data (e.g. SOC on a per-cycle table) is present with the value None;
+#: ``faults`` is always a list (empty for a per-cycle table).
 RESULT_KEYS = (
     "soc",
     "soh",
@@ -40,7 +42,7 @@ RESULT_KEYS = (
     "faults",
 )
 
-DEFAULT_EOL_FRACTION = 0.8
+DEFAULT_EOL_FRACTION = capacity_fade.DEFAULT_EOL_FRACTION
 
 
 @dataclass
@@ -99,7 +101,14 @@ def lifetime_results(
     reference_capacity_ah: float | None,
 ) -> tuple[dict, dict]:
     """(capacity_fade, cycle_life) as plain JSON, of the cycles :func:`lifetime_cycles` kept."""
-    fade = analyze_capacity_fade(usable, spec, nominal_capacity_ah=reference_capacity_ah)
+    # one end of life for both: the fade's severity is judged by cycle life's line
+    fade = analyze_capacity_fade(
+        usable,
+        spec,
+        nominal_capacity_ah=reference_capacity_ah,
+        eol_fraction=eol_fraction,
+        reference_capacity_ah=reference_capacity_ah,
+    )
     life = estimate_cycle_life(
         usable, spec, eol_fraction=eol_fraction, reference_capacity_ah=reference_capacity_ah
     )
@@ -182,6 +191,8 @@ def run_cycle_table_suite(
     results: dict = dict.fromkeys(RESULT_KEYS)
     results["capacity_fade"] = fade
     results["cycle_life"] = life
+    # a list, as DESIGN.md has it (no samples, so none found), not null
+    results["faults"] = []
     # the stable per-cycle keys of DESIGN.md, null where the table does not say
     table = cycles.copy()
     for column in CYCLE_COLUMNS:

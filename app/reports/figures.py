@@ -154,11 +154,10 @@ def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
         (m for m in fade.get("models") or [] if m["model"] == fade.get("selected_model")), None
     )
     if chosen is not None and chosen["model"] in MODELS:
-        model = MODELS[chosen["model"]]
-        x = np.linspace(n.min(), end, 400)
-        with np.errstate(all="ignore"):
-            y = model.func(x, *[chosen["parameters"][p] for p in model.params])
-        ax.plot(x, y, color=COLORS[1], linewidth=1.0, label=f"fit: {chosen['model']}")
+        # the fade's fit over the measured cycles only: the forecast is not this one
+        # model extrapolated, and a line of it run on would cross the end of life
+        # where no forecast is (B0005 at 0.6: near cycle 200, the forecast 232)
+        _plot_model(ax, chosen["model"], chosen["parameters"], n.min(), n.max(), "fade fit")
     if life.get("eol_capacity_ah"):
         ax.axhline(
             life["eol_capacity_ah"],
@@ -167,8 +166,25 @@ def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
             linestyle=":",
             label="end of life",
         )
-    if life.get("predicted_eol_cycle"):
-        eol = life["predicted_eol_cycle"]
+    eol = life.get("predicted_eol_cycle")
+    if eol and life.get("status") == "reached":
+        ax.axvline(
+            eol, color=COLORS[2], linewidth=1.0, linestyle="--", label=f"reached: cycle {eol}"
+        )
+    elif eol:
+        # the forecast's own fits (the members whose crossing is its point), from their
+        # window's first cycle to the marker: the drawn curve crosses where the marker is
+        for k, m in enumerate(x for x in life.get("members") or [] if x.get("at_median")):
+            if m.get("model") in MODELS and m.get("parameters"):
+                _plot_model(
+                    ax,
+                    m["model"],
+                    m["parameters"],
+                    m["window_first_cycle"],
+                    end,
+                    f"forecast fit: {m['model']} (from cycle {m['window_first_cycle']:g})",
+                    COLORS[(3 + k) % len(COLORS)],
+                )
         ax.axvline(
             eol, color=COLORS[2], linewidth=1.0, linestyle="--", label=f"forecast: cycle {eol}"
         )
@@ -185,6 +201,17 @@ def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
     ax.set_xlabel("cycle", fontsize=8)
     ax.legend(fontsize=6, frameon=False)
     return fig
+
+
+def _plot_model(ax, name: str, parameters: dict, start: float, stop: float, label: str, color=None):
+    """A fade model's curve (cycle-unit parameters) from ``start`` to ``stop``."""
+    from app.diagnostics.capacity_fade import MODELS
+
+    model = MODELS[name]
+    x = np.linspace(float(start), float(stop), 400)
+    with np.errstate(all="ignore"):
+        y = model.func(x, *[parameters[p] for p in model.params])
+    ax.plot(x, y, color=color or COLORS[1], linewidth=1.0, label=label)
 
 
 def _capacity_range(q: np.ndarray, eol_ah: float | None) -> tuple[float, float]:

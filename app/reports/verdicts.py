@@ -87,6 +87,11 @@ def _soc(r: dict) -> Finding:
 def _soh(r: dict) -> Finding:
     title = "State of health"
     soh = r.get("soh_percent") if r else None
+    by_resistance = r.get("soh_resistance_percent") if r else None
+    if soh is None and by_resistance is not None:
+        # no capacity measured: the resistance speaks, as in the text summary and on the
+        # window's card ("88.4 % by resistance"), judged as the resistance row judges it
+        return _soh_by_resistance(r, by_resistance)
     if soh is None:
         return Finding(
             "soh", title, Verdict.NOT_APPLICABLE, "no full cycle or OCV pair to measure capacity"
@@ -98,12 +103,38 @@ def _soh(r: dict) -> Finding:
         if soh < SOH_WARN_PERCENT
         else Verdict.PASS
     )
+    also = f"; by resistance {by_resistance:.1f} %" if by_resistance is not None else ""
     return Finding(
         "soh",
         title,
         verdict,
-        f"{soh:.1f} % ({r.get('soh_method')}); end of life below {SOH_FAIL_PERCENT:g} %",
+        f"{soh:.1f} % ({r.get('soh_method')}); end of life below {SOH_FAIL_PERCENT:g} %{also}",
     )
+
+
+def _soh_by_resistance(r: dict, percent: float) -> Finding:
+    """The SOH of the resistance alone (no capacity measured): 100 % new, 0 % at the end
+    of life resistance; the verdict that of the ratio to new (the resistance row's)."""
+    r_now, r_bol = r.get("resistance_ohm"), r.get("bol_resistance_ohm")
+    ratio = r_now / r_bol if r_now and r_bol else None
+    verdict = (
+        Verdict.PASS
+        if ratio is None
+        else Verdict.FAIL
+        if ratio >= RESISTANCE_FAIL_RATIO
+        else Verdict.WARN
+        if ratio >= RESISTANCE_WARN_RATIO
+        else Verdict.PASS
+    )
+    text = f"{percent:.1f} % by resistance (no full cycle or OCV pair to measure capacity)"
+    if ratio is not None:
+        metric = r.get("resistance_metric") or "resistance per cell"
+        source = r.get("bol_resistance_source")
+        text += (
+            f"; {metric} {resistance_text(r_now)} is {ratio:.2f}× new ({resistance_text(r_bol)}"
+            + (f", {source})" if source else ")")
+        )
+    return Finding("soh", "State of health", verdict, text)
 
 
 def _resistance(ir: dict, soh: dict | None) -> Finding:
@@ -156,15 +187,26 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
 def _fade(r: dict) -> Finding:
     title = "Capacity fade"
     if r and r.get("status") == "no_fade":
+        from app.diagnostics.capacity_fade import fade_severity_note
+
         text = f"retention {100 * r['capacity_retention']:.1f} %; {r['reason']}"
-        return Finding("capacity_fade", title, Verdict.PASS, text)
+        if note := fade_severity_note(r):
+            text += f"; {note}"
+        verdict = _SEVERITY.get(str(r.get("severity")), Verdict.PASS)
+        return Finding("capacity_fade", title, verdict, text)
     if not r or r.get("status") != "ok":
         reason = (r or {}).get("reason") or "no per-cycle capacities"
         return Finding("capacity_fade", title, Verdict.NOT_APPLICABLE, reason)
+    from app.diagnostics.capacity_fade import fade_severity_note
+
     knee = (r.get("knee") or {}).get("knee_point_cycle")
+    note = fade_severity_note(r)
     text = (
         f"retention {100 * r['capacity_retention']:.1f} % over cycles {r['first_cycle']:g}–{r['last_cycle']:g}, "
-        f"model {r['selected_model']}" + (f", knee at cycle {knee:g}" if knee is not None else "")
+        f"model {r['selected_model']}"
+        + (f", knee at cycle {knee:g}" if knee is not None else "")
+        # (the end of life of the cycle-life row: its fraction, --eol-fraction)
+        + (f"; {note}" if note and not note.startswith("knee") else "")
     )
     return Finding(
         "capacity_fade", title, _SEVERITY.get(str(r.get("severity")), Verdict.PASS), text
@@ -281,9 +323,15 @@ def findings(report: dict) -> list[Finding]:
             _safety(r.get("safety")),
             _thermal(r.get("thermal"), spec),
             _cycle_life(r.get("cycle_life")),
-            _faults(r.get("faults")),
+            # a per-cycle table's empty list is no clean bill: no samples were looked at
+            _faults(None if _per_cycle_table(r) else r.get("faults")),
         )
     ]
+
+
+def _per_cycle_table(results: dict) -> bool:
+    """Results of a per-cycle table: a cycle life and no SOC (of samples, always one)."""
+    return results.get("soc") is None and results.get("cycle_life") is not None
 
 
 def _not_valid(finding: Finding, why: str | None) -> Finding:

@@ -249,8 +249,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "fits five fade models (linear, √n, power, exponential, linear + exponential) with a "
         "robust loss and picks one by BIC with an autocorrelation-corrected sample size. Knee "
         "point and onset by Bacon-Watts fits (Fermin-Cueto et al., 2020; 20 cycles or more). "
-        "Retention (last over first cycles) under 90 % or a knee warns, under 80 % is "
-        "critical.",
+        "Critical once the capacity is below the end of life of the Cycle life card (the same "
+        "line, by default 80 % of the reference, and the same rule); a knee, or the last "
+        "cycles' capacity past half the way to it (90 % by default), warns.",
     ),
     DiagnosticInfo(
         "cycle_life",
@@ -266,8 +267,8 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "mean of the first 5 cycles",
             "end of life: the Logs page's End of life, default 80 % of capacity",
         ),
-        "Already below the threshold: the observed end-of-life cycle (rolling median), "
-        "critical, as capacity fade under 80 % retention. "
+        "Already below the threshold (its rolling median crossed it): the first cycle "
+        "measured below it, critical, as on the Capacity fade card. "
         "No measurable fade: no forecast. Otherwise the fade models are fitted to the rolling "
         "median (9 cycles) of the whole history (after any break-in), its last half and last "
         "quarter; models within 10 BIC of the best are kept (20 where the residuals are "
@@ -797,6 +798,8 @@ def _capacity_fade(r: dict) -> ResultSummary:
         ("Model", r.get("selected_model")),
         ("Cycles used", _int(r.get("cycles_used"))),
         ("Capacity now", _fmt(r.get("final_capacity_ah"), "{:.3f}", "Ah")),
+        # the end of life the status is judged by: the Cycle life card's line
+        ("End of life", _fade_eol_text(r)),
         ("Knee at cycle", _fmt(knee.get("knee_point_cycle"), "{:.0f}")),
         ("Knee onset", _fmt(knee.get("knee_onset_cycle"), "{:.0f}")),
     )
@@ -806,6 +809,20 @@ def _capacity_fade(r: dict) -> ResultSummary:
     if r.get("status") == "no_fade":
         headline += " · no measurable fade"
     return ResultSummary(status, headline, numbers, reason=r.get("reason"))
+
+
+def _fade_eol_text(r: dict) -> str | None:
+    """'reached at cycle 165 (70 % of 1.842 Ah)', or '1.289 Ah (70 % of 1.842 Ah)'."""
+    line = _fmt(r.get("eol_capacity_ah"), "{:.3f}", "Ah")
+    if line is None:
+        return None
+    ref = _fmt(r.get("eol_reference_capacity_ah"), "{:.3f}", "Ah")
+    fraction = r.get("eol_fraction")
+    of = f"{fraction * 100:.0f} % of {ref}" if ref and fraction is not None else None
+    reached = r.get("eol_reached_cycle")
+    if reached is not None:
+        return f"reached at cycle {reached:.0f}" + (f" ({of})" if of else "")
+    return f"{line} ({of})" if of else line
 
 
 def _reference_text(r: dict) -> str | None:

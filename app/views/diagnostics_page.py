@@ -476,7 +476,8 @@ class DiagnosticsPage(QWidget):
         for info in CATALOG:
             result = report.results.get(info.key)
             self.summaries[info.key] = (
-                NO_SAMPLES if result is None and not report.samples
+                # (a per-cycle table's faults are an empty list: none looked for)
+                NO_SAMPLES if (result is None or info.key == "faults") and not report.samples
                 else summarize(info.key, result)
             )  # fmt: skip
         self.summaries["cell_balance"] = with_suspect_cell_readings(

@@ -476,7 +476,7 @@ def test_fade_and_cycle_life_lines_say_the_severity_the_gui_card_shows(capsys, n
     assert results["capacity_fade"]["severity"] == results["cycle_life"]["severity"] == "critical"
     assert main(["analyze", str(REAL_DATA / "capacity" / name)]) == 0
     lines = {ln[:16].strip(): ln[16:] for ln in capsys.readouterr().out.splitlines()}
-    assert lines["fade"].startswith(f"critical: retention {retention} (below 0.8: end of life)")
+    assert lines["fade"].startswith(f"critical: retention {retention} (end of life at cycle ")
     assert lines["cycle life"].startswith("critical: end of life reached at cycle")
 
 

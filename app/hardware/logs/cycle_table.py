@@ -1,5 +1,13 @@
 """Per-cycle tables: one row per cycle with at least ``cycle_index`` and
-``discharge_capacity_ah`` (what capacity-fade data sets and cycler summaries give)."""
+``discharge_capacity_ah`` (what capacity-fade data sets and cycler summaries give).
+
+Cycler summaries and data sets name these columns their own way: ``Cycle``,
+``Cycle Number``, ``Discharge Capacity (mAh)``, ``Capacity [Ah]``, ``Qd/mAh``.
+Such a header is read as the canonical column when its name is one of
+:data:`ALIASES`' and its unit one of the quantity's (mAh, As converted to Ah;
+Wh, mWh, kWh to Wh; a coulombic efficiency in % to a fraction). A file with
+the canonical column itself keeps it, and an alias is never taken over it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,7 @@ import numpy as np
 from app.core import schema
 from app.core.errors import SchemaError
 from app.hardware.logs.tables import open_text
-from app.hardware.logs.units import header_cells
+from app.hardware.logs.units import UNITS, header_cells, split_header
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +56,96 @@ def check_capacity_scale(path: str, cycles: pd.DataFrame, capacity_ah: float | N
         )
 
 
+#: Header names (lower case, ``_`` and ``-`` as spaces, the unit split off) read as a
+#: canonical per-cycle column, and the quantity its unit must measure (None: a
+#: cycle count, no unit). A capacity or energy without a unit is not taken: mAh read
+#: as Ah would be a capacity a thousand times too large.
+ALIASES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "cycle_index": (
+        (
+            "cycle",
+            "cycles",
+            "cycle index",
+            "cycle number",
+            "cycle no",
+            "cycle no.",
+            "cycle nr",
+            "cycle #",
+            "cycle id",
+            "cycle count",
+            "cyc",
+            "cycle_index",
+        ),
+        None,
+    ),
+    "discharge_capacity_ah": (
+        (
+            "discharge capacity",
+            "discharge cap",
+            "dchg capacity",
+            "dchg cap",
+            "dis capacity",
+            "capacity discharge",
+            "qd",
+            "q discharge",
+            "q_discharge",
+            "capacity",
+        ),
+        "charge",
+    ),
+    "charge_capacity_ah": (
+        (
+            "charge capacity",
+            "charge cap",
+            "chg capacity",
+            "chg cap",
+            "capacity charge",
+            "qc",
+            "q charge",
+        ),
+        "charge",
+    ),
+    "discharge_energy_wh": (
+        ("discharge energy", "dchg energy", "energy discharge"),
+        "energy",
+    ),
+    "charge_energy_wh": (("charge energy", "chg energy", "energy charge"), "energy"),
+    "coulombic_efficiency": (("coulombic efficiency", "ce"), "percent"),
+}
+
+
+_SI_UNIT = {"coulombic_efficiency": "a fraction", "cycle_index": "a count"} | {
+    t: t.rsplit("_", 1)[1].capitalize() for t in ALIASES if t.endswith(("_ah", "_wh"))
+}
+
+
+def column_map(columns: list[str]) -> dict[str, tuple[str, float]]:
+    """``{header: (canonical column, scale to its unit)}`` for the headers of a
+    per-cycle table that :data:`ALIASES` names (the canonical ones as themselves)."""
+    found: dict[str, tuple[str, float]] = {c: (c, 1.0) for c in columns if c in ALIASES}
+    taken = {target for target, _ in found.values()}
+    for header in columns:
+        if header in found:
+            continue
+        name, unit = split_header(header)
+        name = " ".join(name.replace("_", " ").replace("-", " ").split())
+        for target, (names, quantity) in ALIASES.items():
+            if target in taken or name not in names:
+                continue
+            if quantity is None:
+                scale = 1.0 if not unit else None
+            elif quantity == "percent":
+                scale = 0.01 if unit == "%" else None
+            else:
+                u = UNITS.get(unit)
+                scale = u.scale if u is not None and u.quantity == quantity else None
+            if scale is not None:
+                found[header] = (target, scale)
+                taken.add(target)
+            break
+    return found
+
+
 def header_columns(path: str) -> list[str]:
     """The column names of a CSV file's header row (after any ``#`` lines)."""
     try:
@@ -60,10 +158,52 @@ def header_columns(path: str) -> list[str]:
     return []
 
 
+#: Header names of a log of samples: a table with one of them is not read as a
+#: per-cycle table by aliases (a cycler's record of samples has a "Cycle Index" and a
+#: "Capacity(Ah)" too, counted within the cycle).
+SAMPLE_NAMES = frozenset(
+    (
+        "time",
+        "time s",
+        "test time",
+        "elapsed time",
+        "total time",
+        "step time",
+        "run time",
+        "timestamp",
+        "date time",
+        "datetime",
+        "date",
+        "voltage",
+        "voltage v",
+        "current",
+        "current a",
+        "record",
+        "record id",
+        "record index",
+        "data point",
+    )
+)
+
+
+def _canonical_columns(cols: list[str]) -> set[str]:
+    """The canonical per-cycle columns the headers give (none for a log of samples that
+    only has per-cycle columns by alias)."""
+    found = {target for target, _ in column_map(cols).values()}
+    if all(c in cols for c in REQUIRED):
+        return found
+    for header in cols:
+        name = " ".join(split_header(header)[0].replace("_", " ").replace("-", " ").split())
+        if name in SAMPLE_NAMES or header in ("time_s", "voltage_v", "current_a"):
+            return set()
+    return found
+
+
 def is_cycle_table(path: str) -> bool:
-    """True for a per-cycle table (it has the per-cycle columns and no ``time_s``)."""
+    """True for a per-cycle table (it has the per-cycle columns, by their names or
+    :data:`ALIASES`, and no ``time_s``)."""
     cols = header_columns(path) if os.path.isfile(path) else []
-    return "time_s" not in cols and all(c in cols for c in REQUIRED)
+    return "time_s" not in cols and all(c in _canonical_columns(cols) for c in REQUIRED)
 
 
 def read_cycle_table(path: str) -> pd.DataFrame:
@@ -75,6 +215,10 @@ def read_cycle_table(path: str) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SchemaError(f"{path}: not a readable CSV ({exc})") from None
     df.columns = [str(c).strip() for c in df.columns]
+    mapping = column_map(list(df.columns))
+    renamed = {h: target for h, (target, _) in mapping.items() if h != target}
+    scales = {target: scale for target, scale in mapping.values() if scale != 1.0}
+    df = df.rename(columns=renamed)
     for col in REQUIRED:
         if col not in df.columns:
             raise SchemaError(f"{path}: missing required column {col}")
@@ -91,6 +235,12 @@ def read_cycle_table(path: str) -> pd.DataFrame:
                 f"{path}: line {row + 2}, column {col}: {df[col].iloc[row]!r} is not a number"
             )
         df[col] = numeric
+    for col, scale in scales.items():
+        df[col] = df[col] * scale
+    df.attrs["columns_read_as"] = {
+        h: f"{t} (converted to {_SI_UNIT.get(t, t)})" if t in scales else t
+        for h, t in renamed.items()
+    }
     for col, (low, high) in PLAUSIBLE_LIMITS.items():
         values = df[col].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
@@ -110,7 +260,8 @@ def sniff(path: str, head: bytes) -> float:
     if b"\x00" in head[:4096]:
         return 0.0
     cols = header_columns(path)
-    found = sum(c in cols for c in REQUIRED)
+    canonical = _canonical_columns(cols)
+    found = sum(c in canonical for c in REQUIRED)
     if "time_s" in cols or not found:
         return 0.0
     return 0.95 if found == len(REQUIRED) else 0.1
@@ -118,8 +269,8 @@ def sniff(path: str, head: bytes) -> float:
 
 def read(path: str, progress=None):
     """Per-cycle tables hold no samples: a SchemaError saying so and what reads them."""
-    cols = header_columns(path)
-    missing = [c for c in REQUIRED if c not in cols]
+    canonical = _canonical_columns(header_columns(path))
+    missing = [c for c in REQUIRED if c not in canonical]
     if missing:
         raise SchemaError(
             f"{path}: no column {', '.join(missing)}: a per-cycle table needs "

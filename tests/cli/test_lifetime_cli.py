@@ -1,0 +1,114 @@
+"""`batteryos analyze` on per-cycle tables: their own column names and units, the faults
+list, --timeseries, and one end of life in the fade and cycle-life lines (a first-time
+user's findings)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.cli import main
+from app.hardware.logs.cycle_table import is_cycle_table
+from tests.cli.test_analyze_cli import run_cli
+from tests.real_data import REAL_DATA
+
+B0005 = REAL_DATA / "capacity" / "nasa_B0005_capacity.csv" if REAL_DATA else None
+
+
+def mah_table(path, header="Cycle,Discharge Capacity (mAh)"):
+    n = np.arange(1, 61)
+    rows = "\n".join(f"{i},{1856.5 - 4.0 * (i - 1):.1f}" for i in n)
+    path.write_text(f"{header}\n{rows}\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Cycle,Discharge Capacity (mAh)",
+        "Cycle Number,Capacity [Ah]",
+        "cycle_number,Qd/mAh",
+    ],
+)
+def test_a_per_cycle_table_with_its_own_column_names_is_read(tmp_path, capsys, header):
+    """`Cycle,Discharge Capacity (mAh)` was refused with "map the columns by hand", which
+    the command line has no way to do."""
+    path = mah_table(tmp_path / "t.csv", header)
+    assert main(["analyze", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    first = report["cycles"][0]["discharge_capacity_ah"]
+    scale = 1.0 if "[Ah]" in header else 1e-3
+    assert first == pytest.approx(1856.5 * scale)
+    assert report["results"]["cycle_life"]["reference_capacity_ah"] == pytest.approx(
+        (1856.5 - 8.0) * scale
+    )
+    assert report["warnings"][0].startswith("columns read as: ")
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "per-cycle table" in out
+    assert ("converted to Ah" in out) is (scale != 1.0)
+
+
+def test_cycle_and_capacity_names_make_a_cycle_table_only_with_a_unit_and_no_samples(
+    tmp_path,
+):
+    assert is_cycle_table(str(mah_table(tmp_path / "t.csv")))
+    # a cycler's log of samples has a cycle and a capacity column too
+    path = tmp_path / "arbin_like.csv"
+    path.write_text(
+        "Test_Time(s),Cycle_Index,Voltage(V),Current(A),Discharge_Capacity(Ah)\n"
+        "0,1,3.3,1.0,0\n1,1,3.31,1.0,0\n"
+    )
+    assert not is_cycle_table(str(path))
+    # mAh without its unit would be read as Ah: not guessed
+    path = mah_table(tmp_path / "no_unit.csv", "Cycle,Discharge Capacity")
+    assert not is_cycle_table(str(path))
+    result = run_cli("analyze", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_the_faults_of_a_per_cycle_table_are_a_list(tmp_path, capsys):
+    """DESIGN.md: results.faults is a list; a per-cycle table gave null."""
+    path = mah_table(tmp_path / "t.csv", "cycle_index,discharge_capacity_ah")
+    pd.read_csv(path).assign(discharge_capacity_ah=lambda d: d.discharge_capacity_ah / 1000).to_csv(
+        path, index=False
+    )
+    assert main(["analyze", str(path), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results["faults"] == []
+    # ... and the summary does not claim "faults 0" of a table that has no samples
+    assert main(["analyze", str(path)]) == 0
+    assert "\n  faults" not in capsys.readouterr().out
+
+
+def test_timeseries_of_a_per_cycle_table_is_refused_before_the_analysis(tmp_path):
+    """It printed the whole analysis, then exited 2."""
+    path = mah_table(tmp_path / "t.csv")
+    out = tmp_path / "ts.csv"
+    result = run_cli("analyze", str(path), "--timeseries", str(out))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "per-cycle table" in result.stderr and "--timeseries" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_fade_and_cycle_life_lines_use_the_eol_fraction_given(capsys):
+    """B0005 at --eol-fraction 0.6: the fade said "critical ... (below 0.8: end of life)"
+    while cycle life said "ok: forecast at cycle 233"; at 0.7 cycle life said "reached at
+    cycle 167", where the capacity (1.309 Ah) is above the 1.289 Ah line (first below: 165)."""
+
+    def lines(*options: str) -> dict[str, str]:
+        assert main(["analyze", str(B0005), *options]) == 0
+        return {ln[:16].strip(): ln[16:] for ln in capsys.readouterr().out.splitlines()}
+
+    at_06 = lines("--eol-fraction", "0.6")
+    assert not at_06["fade"].startswith("critical") and "end of life" not in at_06["fade"]
+    assert at_06["cycle life"].startswith("ok: end of life forecast at cycle")
+    at_07 = lines("--eol-fraction", "0.7")
+    assert at_07["cycle life"] == "critical: end of life reached at cycle 165"
+    assert at_07["fade"].startswith("critical: retention 0.703 (end of life at cycle 165: ")
+    assert "below 0.7 x 1.842 Ah" in at_07["fade"]
