@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.diagnostics.alerts.lifecycle import state_text
+
 TABS = ("recordings", "diagnostics", "alerts")
 
 #: Period choices: label and length (None: all time; "custom": the two date fields).
@@ -128,7 +130,11 @@ def row_cells(tab: str, row) -> list[str]:
         _number(row.value),
         _number(row.threshold_value),
         row.severity,
-        row.state,
+        state_text(
+            row.state,
+            acknowledged=row.acknowledged_at is not None,
+            critical=row.severity == "critical",
+        ),
         ack,
         row.comment or "",
         row.source_url or "",
