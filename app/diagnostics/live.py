@@ -27,6 +27,7 @@ from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.safety import SafetyMonitor
 from app.diagnostics.soc_ekf import EkfSocEstimator
 from app.diagnostics.soh import SohTracker
+from app.diagnostics.spec_fit import SpecFitTracker
 from app.diagnostics.thermal import ThermalTracker
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class LiveEngine:
         self.thermal = ThermalTracker(spec)
         self.cycles = CycleTracker(spec)
         self.current_sign = CurrentSignTracker(spec)
+        self.spec_fit = SpecFitTracker(spec)
         self.lifetime = LifetimeTracker(
             spec, self.cycles, reference_capacity_ah=reference_capacity_ah
         )
@@ -127,6 +129,7 @@ class LiveEngine:
             self.thermal.update(block)
             self.cycles.update(block)
             self.current_sign.update(block)
+            self.spec_fit.update(block)
             t = block["time_s"]
             if self._t0 is None:
                 self._t0 = float(t[0])
@@ -169,6 +172,14 @@ class LiveEngine:
         tell (``current_sign`` of ``analyze --json``); any thread."""
         with self._lock:
             return self.current_sign.result()
+
+    def spec_fit_warning(self) -> str | None:
+        """Why the battery does not fit the samples so far -- their cell voltages lie
+        outside its window, or its OCV table holds the SOC at empty or full -- as
+        ``analyze`` warns of the log (:mod:`app.diagnostics.spec_fit`); any thread."""
+        with self._lock:
+            soc = self._guarded(lambda: self.soc.result().to_dict())
+            return self.spec_fit.warning(soc)
 
     def results(self) -> dict:
         """The latest results as plain JSON, under the keys of ``analyze --json``

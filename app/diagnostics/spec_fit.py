@@ -23,6 +23,8 @@ from app.core.spec import PRESETS, BatterySpec
 if TYPE_CHECKING:
     import pandas as pd
 
+    from app.core.samples import SampleBlock
+
 #: Samples beyond the window by more than this are outside (a CV phase sits at the
 #: limit, a few mV over it with noise).
 TOLERANCE_V = 0.02
@@ -49,20 +51,80 @@ def cell_voltages(df: pd.DataFrame, spec: BatterySpec) -> np.ndarray:
     return v[np.isfinite(v) & (v > 0)]
 
 
-def _outside(v: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
-    """Shares of ``v`` below ``lo`` and above ``hi`` (beyond the tolerance)."""
-    return float(np.mean(v < lo - TOLERANCE_V)), float(np.mean(v > hi + TOLERANCE_V))
+#: The voltages are counted in bins this wide (V): the warnings' shares and percentiles
+#: come from the counts, so the live engine (counting block by block) and a log's
+#: analysis (counting all at once) say the same of the same samples.
+BIN_V = 0.001
+#: Voltages above this (V a cell) are counted in its bin.
+TOP_V = 1000.0
 
 
-def fitting_presets(v: np.ndarray, spec: BatterySpec) -> list[str]:
+class CellVoltageCounts:
+    """How many per-cell voltages lie in each :data:`BIN_V` bin (voltages rounded to
+    it), added to block by block (:meth:`add`); the shares and percentiles of the
+    spec-fit warnings are read from the counts."""
+
+    def __init__(self):
+        self._counts = np.zeros(0, dtype=np.int64)
+        self.n = 0
+
+    @classmethod
+    def of(cls, v: np.ndarray) -> CellVoltageCounts:
+        counts = cls()
+        counts.add(v)
+        return counts
+
+    def add(self, v: np.ndarray) -> None:
+        v = np.asarray(v, dtype=float)
+        v = v[np.isfinite(v) & (v > 0)]
+        if not v.size:
+            return
+        bins = np.rint(np.minimum(v, TOP_V) / BIN_V).astype(np.int64)
+        counts = np.bincount(bins)
+        if len(counts) > len(self._counts):
+            grown = np.zeros(len(counts), dtype=np.int64)
+            grown[: len(self._counts)] = self._counts
+            self._counts = grown
+        self._counts[: len(counts)] += counts
+        self.n += int(v.size)
+
+    def _volts(self) -> np.ndarray:
+        return np.arange(len(self._counts)) * BIN_V
+
+    def outside(self, lo: float, hi: float) -> tuple[float, float]:
+        """Shares below ``lo`` and above ``hi`` (beyond :data:`TOLERANCE_V`)."""
+        volts = self._volts()
+        below = int(self._counts[volts < lo - TOLERANCE_V].sum())
+        above = int(self._counts[volts > hi + TOLERANCE_V].sum())
+        return below / self.n, above / self.n
+
+    def percentiles(self, q: list[float]) -> list[float]:
+        """``np.percentile`` (linear) of the rounded voltages."""
+        cum = np.cumsum(self._counts)
+        volts = self._volts()
+        out = []
+        for p in q:
+            k = p / 100 * (self.n - 1)
+            lo, hi = np.searchsorted(cum, [np.floor(k), np.ceil(k)], side="right")
+            out.append(float(volts[lo] + (volts[hi] - volts[lo]) * (k - np.floor(k))))
+        return out
+
+
+def cell_voltage_counts(df: pd.DataFrame, spec: BatterySpec) -> CellVoltageCounts:
+    """:func:`cell_voltages` counted."""
+    return CellVoltageCounts.of(cell_voltages(df, spec))
+
+
+def fitting_presets(v: np.ndarray | CellVoltageCounts, spec: BatterySpec) -> list[str]:
     """The other chemistries whose voltage window holds the cell voltages ``v``, the
     likeliest first: the one whose nominal voltage is nearest the median (an LFP log
     fits the NMC window too, at its empty end: 3.2 V there is ~5 % SOC)."""
-    median = float(np.median(v))
+    counts = v if isinstance(v, CellVoltageCounts) else CellVoltageCounts.of(v)
+    (median,) = counts.percentiles([50])
     fitting = [
         p
         for c, p in PRESETS.items()
-        if c != spec.chemistry and sum(_outside(v, p.cell_v_min, p.cell_v_max)) <= OUTSIDE_SHARE
+        if c != spec.chemistry and sum(counts.outside(p.cell_v_min, p.cell_v_max)) <= OUTSIDE_SHARE
     ]
     fitting.sort(key=lambda p: abs(p.cell_v_nominal - median))
     return [p.chemistry.value for p in fitting]
@@ -71,11 +133,19 @@ def fitting_presets(v: np.ndarray, spec: BatterySpec) -> list[str]:
 def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
     """A warning when the log's cell voltages lie outside ``spec``'s voltage limits for
     more than :data:`OUTSIDE_SHARE` of the samples (None: the spec fits, or no voltages)."""
-    v = cell_voltages(df, spec)
-    if not v.size:
+    cells = bool(schema.cell_voltage_columns(df.columns))
+    return window_warning(cell_voltage_counts(df, spec), spec, cell_columns=cells)
+
+
+def window_warning(
+    counts: CellVoltageCounts, spec: BatterySpec, *, cell_columns: bool
+) -> str | None:
+    """:func:`voltage_window_warning` of voltages counted (``cell_columns``: they are
+    the cells' own, not the pack's over its series cells)."""
+    if not counts.n:
         return None
     full = spec.with_preset_defaults()
-    below, above = _outside(v, full.cell_v_min, full.cell_v_max)
+    below, above = counts.outside(full.cell_v_min, full.cell_v_max)
     if below + above <= OUTSIDE_SHARE:
         return None
     base = PRESETS[spec.chemistry]
@@ -86,8 +156,8 @@ def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
         if above >= below
         else f"below {whose} {full.cell_v_min:g} V minimum in {100 * below:.0f} %"
     )
-    lo, median, hi = np.percentile(v, [0.5, 50, 99.5])
-    fitting = fitting_presets(v, spec)
+    lo, median, hi = counts.percentiles([0.5, 50, 99.5])
+    fitting = fitting_presets(counts, spec)
     if fitting:
         hint = f"the {' or '.join(fitting)} preset fits it: give --chemistry {fitting[0]}"
     else:
@@ -96,7 +166,7 @@ def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
             ": give its --ocv-table for SOC; the voltage limits stay the preset's, and the "
             f"{'over' if above >= below else 'under'}-voltage events and faults with them"
         )
-    if spec.series_cells > 1 and not schema.cell_voltage_columns(df.columns):
+    if spec.series_cells > 1 and not cell_columns:
         hint += f"; or it is not {spec.series_cells} cells in series: give --cells"
     really = "overcharged" if above >= below else "over-discharged"
     return (
@@ -125,32 +195,78 @@ def pinned_soc_warning(df: pd.DataFrame, spec: BatterySpec, soc: dict | None) ->
     cells' voltages as empty (full) whatever the charge says -- cells within the spec's
     voltage window but off its OCV curve (a lead-acid cell read as LFP, an LFP cell as
     NMC, an NMC cell as LFP), which :func:`voltage_window_warning` cannot see."""
+    if _pinned_at(soc) is None:
+        return None
+    cells = bool(schema.cell_voltage_columns(df.columns))
+    return pinned_warning(cell_voltage_counts(df, spec), spec, soc, cell_columns=cells)
+
+
+def _pinned_at(soc: dict | None) -> tuple[str, str, float] | None:
     soc = soc or {}
     empty = soc.get("charge_moved_at_empty_percent") or 0.0
     full_out = soc.get("charge_out_at_full_percent") or 0.0
     if empty > EMPTY_CHARGE_PCT:
-        moved, end, at = f"{empty:.0f} % of the capacity moves", "empty", OCV_FIT_SOC_PCT[0]
-    elif full_out > FULL_CHARGE_PCT:
-        moved, end, at = f"{full_out:.0f} % of the capacity goes out", "full", OCV_FIT_SOC_PCT[1]
-    else:
+        return f"{empty:.0f} % of the capacity moves", "empty", OCV_FIT_SOC_PCT[0]
+    if full_out > FULL_CHARGE_PCT:
+        return f"{full_out:.0f} % of the capacity goes out", "full", OCV_FIT_SOC_PCT[1]
+    return None
+
+
+def pinned_warning(
+    counts: CellVoltageCounts, spec: BatterySpec, soc: dict | None, *, cell_columns: bool
+) -> str | None:
+    """:func:`pinned_soc_warning` of voltages counted (see :func:`window_warning`)."""
+    pinned = _pinned_at(soc)
+    if pinned is None or not counts.n:
         return None
-    v = cell_voltages(df, spec)
-    if not v.size:
-        return None
+    moved, end, at = pinned
     full = spec.with_preset_defaults()
-    fitting = fitting_presets(v, spec)
+    fitting = fitting_presets(counts, spec)
     base = PRESETS[spec.chemistry]
     own = "given" if full.ocv_v != base.ocv_v else f"{spec.chemistry.value} preset's"
     if fitting:
         hint = f"the {' or '.join(fitting)} preset fits it: give --chemistry {fitting[0]}"
     else:
         hint = "give the cell's --ocv-table"
-    if spec.series_cells > 1 and not schema.cell_voltage_columns(df.columns):
+    if spec.series_cells > 1 and not cell_columns:
         hint += f"; or it is not {spec.series_cells} cells in series: give --cells"
+    lowest, highest = counts.percentiles([0, 100])
     return (
         f"the SOC stays at {end} while {moved}: the {own} OCV table reads the cells as "
         f"{end} whatever the charge says (its {at:g} % SOC is at {float(full.cell_ocv(at)):.2f} "
-        f"V; the cells' voltage {np.min(v):.2f}-{np.max(v):.2f} V), which "
+        f"V; the cells' voltage {lowest:.2f}-{highest:.2f} V), which "
         f"a{'n' if end == 'empty' else ''} {end} cell does not do: it is not the cell the spec "
         f"describes, and the SOC does not hold for this log; {hint}"
     )
+
+
+class SpecFitTracker:
+    """The incremental twin of :func:`voltage_window_warning` and
+    :func:`pinned_soc_warning` (the live engine's): counts each block's cell
+    voltages, so a live source or a replayed log is warned about as ``analyze``
+    warns about the log."""
+
+    def __init__(self, spec: BatterySpec):
+        self.spec = spec
+        self.counts = CellVoltageCounts()
+        self.cell_columns = False
+
+    def update(self, block: SampleBlock) -> None:
+        columns = schema.cell_voltage_columns(block.columns) or [schema.VOLTAGE]
+        if columns[0] not in block:
+            return
+        v = np.concatenate([np.asarray(block[c], dtype=float) for c in columns])
+        if columns == [schema.VOLTAGE]:
+            v = v / self.spec.series_cells
+        else:
+            self.cell_columns = True
+        self.counts.add(v)
+
+    def warning(self, soc: dict | None) -> str | None:
+        """The voltage-window warning, else the pinned-SOC one (of ``soc``, the SOC
+        result so far), as :func:`~app.diagnostics.input_validity.with_input_warnings`
+        gives them; None: the spec fits so far."""
+        cells = self.cell_columns
+        return window_warning(self.counts, self.spec, cell_columns=cells) or pinned_warning(
+            self.counts, self.spec, soc, cell_columns=cells
+        )

@@ -20,6 +20,8 @@ from sqlalchemy.orm import aliased
 
 from app.storage.database import Database
 from app.storage.models import (
+    AlertAction,
+    AlertEvent,
     AlertHistory,
     BatteryDiagnostic,
     Recording,
@@ -172,8 +174,21 @@ def find_alerts(
     """Alert history, newest first. ``acknowledged`` True/False keeps only the
     alerts someone has / nobody has acknowledged (None: all)."""
     acker = aliased(User)
+    # who acknowledged it: the name the audit recorded (a local operator may have
+    # no users row, so acknowledged_by is then empty), else the linked user's name
+    actor = (
+        select(AlertEvent.actor)
+        .where(
+            AlertEvent.alert_id == AlertHistory.id,
+            AlertEvent.action == AlertAction.ACKNOWLEDGED,
+            AlertEvent.actor != "",
+        )
+        .order_by(AlertEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
-        select(AlertHistory, acker.name, Recording.source_url)
+        select(AlertHistory, func.coalesce(actor, acker.name), Recording.source_url)
         .outerjoin(acker, acker.id == AlertHistory.acknowledged_by)
         .outerjoin(Recording, Recording.id == AlertHistory.recording_id)
     )

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.results import Severity
-from app.diagnostics.alerts.lifecycle import Alert, AlertStatus
+from app.diagnostics.alerts.lifecycle import Alert, AlertStatus, state_text
 from app.views.alert_banner import rule_text, time_text, value_text
 from app.views.theme import ThemePalette
 from app.views.thresholds_editor import ThresholdsEditor
@@ -52,11 +52,12 @@ def _time(alert: Alert, alert_time_s: float | None, received_at) -> str:
 
 
 def _state(alert: Alert) -> str:
-    if alert.status is AlertStatus.SHELVED and alert.shelved_until is not None:
-        return f"shelved until {alert.shelved_until.astimezone():%H:%M}"
-    if alert.status is AlertStatus.CLEARED and not alert.acknowledged and alert.on_banner:
-        return "cleared, not acknowledged"
-    return alert.status.value
+    return state_text(
+        alert.status,
+        acknowledged=alert.acknowledged,
+        critical=alert.severity is Severity.CRITICAL,
+        shelved_until=alert.shelved_until,
+    )
 
 
 def _table(columns: tuple[str, ...]) -> QTableWidget:

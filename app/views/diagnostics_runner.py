@@ -63,10 +63,13 @@ def run_diagnostics(
     live_report: Callable[[], LiveReport | None],
     source_url: str | None = None,
     current_sign_warning: Callable[[], str | None] | None = None,
+    battery_warning: Callable[[], str | None] | None = None,
 ) -> DiagnosticsReport:
     """The live engine's results as a report (worker thread: the first read imports pandas),
     with the engine's warning that the current's sign looks reversed (``current_sign_warning``,
-    e.g. :meth:`LiveSession.current_sign_warning`)."""
+    e.g. :meth:`LiveSession.current_sign_warning`) and that the battery does not fit the
+    samples (``battery_warning``, e.g. :meth:`LiveSession.spec_fit_warning`), as a log
+    file's run has them."""
     started = time.perf_counter()
     live = live_report()
     if live is None or live.samples < 2:
@@ -79,6 +82,7 @@ def run_diagnostics(
         elapsed_s=time.perf_counter() - started,
         source_url=source_url,
         current_sign_warning=current_sign_warning() if current_sign_warning else None,
+        battery_warning=battery_warning() if battery_warning else None,
     )
 
 
@@ -146,13 +150,14 @@ class DiagnosticsRunner(QObject):
             return False
         session = self.session
         self._ran_on = (session.source_url, session.ring.total)
-        live_report, url, sign = (
+        live_report, url, sign, fit = (
             session.live_report,
             session.source_url,
             session.current_sign_warning,
+            session.spec_fit_warning,
         )
         self._worker.submit(
-            lambda: run_diagnostics(live_report, url, sign),
+            lambda: run_diagnostics(live_report, url, sign, fit),
             on_done=self._on_done,
             on_error=self._on_error,
         )

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.diagnostics.alerts.lifecycle import state_text
 from app.diagnostics.alerts.metrics import FAULT_PREFIX
 from app.views.alert_banner import stored_value_text
 from app.views.alerts_page import COLUMN_TIPS
@@ -136,7 +137,11 @@ def row_cells(tab: str, row) -> list[str]:
         stored_value_text(row.metric, row.worst_value, row.worst_detail or row.detail),
         "" if fault else _number(row.threshold_value),  # a fault rule's 0.5 means "detected"
         row.severity,
-        row.state,
+        state_text(
+            row.state,
+            acknowledged=row.acknowledged_at is not None,
+            critical=row.severity == "critical",
+        ),
         ack,
         row.comment or "",
         row.source_url or "",

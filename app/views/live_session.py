@@ -174,6 +174,13 @@ class LiveSession(QObject):
         engine = stage.engine if stage is not None else None
         return engine.current_sign_check().warning if engine is not None else None
 
+    def spec_fit_warning(self) -> str | None:
+        """The live engine's warning that the battery does not fit the samples (any
+        thread); None while it fits, or before the first block."""
+        stage = self._engine
+        engine = stage.engine if stage is not None else None
+        return engine.spec_fit_warning() if engine is not None else None
+
     def live_report(self) -> LiveReport | None:
         """The live engine's results with the samples and cycles they cover (any
         thread; the first call imports the fade models); None before the first block."""

@@ -610,5 +610,15 @@ def run_log_diagnostics(analysis: LogAnalysis):
         live=False,
         current_sign_warning=output.current_sign.warning if output.current_sign else None,
         battery_guess=analysis.guess.text if analysis.spec_guessed and analysis.guess else None,
-        battery_warning=analysis.spec_warning,
+        battery_warning=analysis.spec_warning or _pinned_soc_warning(analysis, output),
     )
+
+
+def _pinned_soc_warning(analysis: LogAnalysis, output) -> str | None:
+    """The SOC held at empty or full by the battery's OCV table (``analyze`` warns the
+    same, and the live engine of a replay)."""
+    if analysis.per_cycle_table:
+        return None
+    from app.diagnostics.spec_fit import pinned_soc_warning
+
+    return pinned_soc_warning(analysis.frame, analysis.spec, output.results.get("soc"))

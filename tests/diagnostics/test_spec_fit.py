@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from app.core.spec import preset
@@ -81,3 +82,50 @@ def test_an_lfp_cell_taken_for_lead_acid_is_told_lfp_first():
     frame = simulate(lfp, "cycle", duration_s=30000, dt_s=10, seed=1).to_frame()
     warning = voltage_window_warning(frame, preset("lead_acid", capacity_ah=100.0))
     assert warning.endswith("the lfp or nmc preset fits it: give --chemistry lfp")
+
+
+@pytest.mark.parametrize(
+    ("cell", "taken_for", "starts"),
+    [
+        # an NMC pack taken for LFP: its cells live above the LFP window
+        ("nmc", "lfp", "the cell voltage ("),
+        # an LFP cell taken for NMC: within the window, but the SOC sits at empty
+        ("lfp", "nmc", "the SOC stays at empty while"),
+    ],
+)
+def test_the_live_engine_warns_of_a_misfit_as_analyze_does(cell, taken_for, starts):
+    """A replayed log or a live source: the engine's twin counts the cell voltages
+    block by block and gives ``analyze``'s warning, word for word."""
+    from app.diagnostics import run_suite
+    from app.diagnostics.live import LiveEngine
+    from app.diagnostics.spec_fit import pinned_soc_warning
+
+    cells = 4 if cell == "nmc" else 1
+    block = simulate(preset(cell, series_cells=cells, capacity_ah=5.0), "cycle", 30000, 5, 1)
+    frame = block.to_frame()
+    spec = preset(taken_for, series_cells=cells, capacity_ah=5.0)
+    engine = LiveEngine(spec)
+    for start in range(0, len(block), 700):
+        engine.process(block.slice(start, min(start + 700, len(block))))
+    offline = voltage_window_warning(frame, spec) or pinned_soc_warning(
+        frame, spec, run_suite(frame, spec).results["soc"]
+    )
+    assert offline is not None and offline.startswith(starts)
+    assert engine.spec_fit_warning() == offline
+
+
+def test_the_counted_voltages_give_numpys_percentiles_of_the_rounded_voltages():
+    from app.diagnostics.spec_fit import BIN_V, CellVoltageCounts
+
+    rng = np.random.default_rng(4)
+    v = rng.normal(3.7, 0.2, 5001)
+    counts = CellVoltageCounts()
+    for part in np.array_split(v, 7):
+        counts.add(part)
+    rounded = np.rint(v / BIN_V) * BIN_V
+    q = [0, 0.5, 50, 99.5, 100]
+    np.testing.assert_allclose(counts.percentiles(q), np.percentile(rounded, q), atol=1e-12)
+    assert counts.outside(3.5, 3.9) == (
+        np.mean(rounded < 3.48),
+        np.mean(rounded > 3.92),
+    )

@@ -70,3 +70,14 @@ def test_alerts_by_severity_acknowledgement_battery_and_time(db):
     assert [r.id for r in find_alerts(db, battery="ttyUSB0")] == [alerts[1].id]
     window = find_alerts(db, since=T0 + timedelta(days=2), until=T0 + timedelta(days=3))
     assert [r.id for r in window] == [alerts[1].id]
+
+
+def test_who_acknowledged_is_the_name_in_the_audit_even_without_a_users_row(db):
+    """A local operator (the OS login, say "root") may have no users row: the
+    row's acknowledged_by user id is then empty, but the audit keeps the name."""
+    alert = alerts_repo.record_alert(db, "fault_internal_short", 1.0, "critical", raised_at=T0)
+    alerts_repo.acknowledge_alert(db, alert.id, actor="root", comment="checked cell 2")
+    alerts_repo.clear_alert(db, alert.id, cleared_at=T0 + timedelta(minutes=1))
+    (row,) = find_alerts(db)
+    assert row.acknowledged_by == "root"
+    assert row.state == "cleared" and row.acknowledged_at is not None

@@ -584,3 +584,32 @@ def test_the_worst_of_an_alert_still_up_is_written_at_most_every_few_seconds(
     worst[WARNING] = 48.0
     feed(window, cleared(WARNING, worst=48.2))  # the clear writes the final worst
     assert stored_worst() == 48.2
+
+
+def test_the_alerts_and_history_pages_agree_on_state_and_who_acknowledged(
+    qtbot, make_window, operator
+):
+    """The operator ("ada") has no users row: the History page named the
+    acknowledger "unknown" and said "cleared" where the Alerts page said who and
+    that it was acknowledged."""
+    from app.views.history_page import HistoryFilters, row_cells
+    from app.views.storage_bridge import history_rows
+
+    window = make_window()
+    feed(window, raised(CRITICAL))
+    qtbot.waitUntil(window.alert_banner.isVisible)
+    (alert,) = window.alert_center.board.alerts.values()
+    window.alert_banner.comment.setText("checked cell 2")
+    window.alert_banner.ack_button.click()
+    feed(window, cleared(CRITICAL))
+    qtbot.waitUntil(lambda: alert.cleared)
+    qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+
+    page = window.alerts_page
+    assert page.history_table.item(0, 1).text() == "acknowledged, cleared"
+    page.history_table.selectRow(0)
+    assert "acknowledged ada" in page.audit.toPlainText()
+    (row,) = history_rows(None, "alerts", HistoryFilters())
+    cells = row_cells("alerts", row)
+    assert cells[6] == "acknowledged, cleared"
+    assert cells[7].endswith(" by ada")

@@ -293,7 +293,7 @@ def test_a_run_still_going_is_skipped_not_queued(qtbot, monkeypatch):
     gate = threading.Event()
     calls = []
 
-    def slow(live_report, url, current_sign_warning):
+    def slow(live_report, url, current_sign_warning, battery_warning):
         calls.append(1)
         assert gate.wait(10)
         raise diagnostics_runner.BatteryOSError("stopped by the test")
@@ -830,3 +830,41 @@ def test_refreshed_every_is_not_claimed_after_the_source_finished(qtbot, make_wi
     qtbot.waitUntil(lambda: page.report is not None, timeout=10_000)
     assert page.report.live and page.report.samples == 300
     assert page.auto_label.isHidden()  # it said "Refreshed every 10 s" over final results
+
+
+@pytest.mark.parametrize("chemistry", ["lfp", "nmc"])
+def test_a_replayed_log_the_battery_does_not_fit_is_warned_of_as_the_logs_page_does(
+    qtbot, make_window, tmp_path, chemistry
+):
+    """An NMC cell's log replayed as LFP: the live engine's results carry the same
+    warning as the log file's run (and ``analyze``); replayed as NMC, none."""
+    from app.views.log_analysis import (
+        BatterySettings,
+        open_analysis,
+        run_log_diagnostics,
+        with_settings,
+    )
+    from tests.views.test_logs_page import discharge_positive_log
+
+    path = discharge_positive_log(tmp_path)
+    settings = BatterySettings(chemistry=chemistry, capacity_ah=5.0, cells=1, invert_current=True)
+    offline = run_log_diagnostics(with_settings(open_analysis(path), settings))
+    window = make_window()
+    window.connect_source(
+        f"file://{path}?chemistry={chemistry}&capacity_ah=5&cells=1&invert_current=1"
+    )
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    page = window.diagnostics
+    with qtbot.waitSignal(window.diagnostics_runner.finished, timeout=30_000) as done:
+        window.show_page(Page.DIAGNOSTICS)
+    live = done.args[0]
+    assert live.live and live.battery_warning == offline.battery_warning
+    if chemistry == "lfp":
+        assert live.battery_warning.startswith("the cell voltage (")
+        assert page.battery_note_label.isVisible()
+        assert live.battery_warning in page.battery_note_label.text()
+    else:
+        assert live.battery_warning is None and page.battery_note_label.isHidden()
+    window.session.stop()

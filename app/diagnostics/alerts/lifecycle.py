@@ -151,6 +151,31 @@ class Alert:
         return not self.cleared or self.on_banner
 
 
+def state_text(
+    status: str,
+    *,
+    acknowledged: bool,
+    critical: bool,
+    shelved_until: datetime | None = None,
+) -> str:
+    """The words for an alert's state, the same on every page (the Alerts page's
+    lifecycle and the History page's stored row): ``status`` is an
+    :class:`AlertStatus` value (the stored ``alert_history.state`` has the same
+    values). A cleared alert says whether it was acknowledged ("acknowledged,
+    cleared"); a critical one nobody acknowledged says so ("cleared, not
+    acknowledged")."""
+    status = AlertStatus(str(status))
+    if status is AlertStatus.SHELVED:
+        if shelved_until is None:
+            return "shelved"
+        return f"shelved until {shelved_until.astimezone():%H:%M}"
+    if status is AlertStatus.CLEARED:
+        if acknowledged:
+            return "acknowledged, cleared"
+        return "cleared, not acknowledged" if critical else "cleared"
+    return "acknowledged" if acknowledged else status.value
+
+
 Listener = Callable[[Alert, AuditEntry], None]
 
 
