@@ -272,7 +272,10 @@ _NONE = np.empty(0, dtype=np.intp)
 
 #: Regular chunks of at least this many samples a bin take the phase layout (see
 #: :mod:`.phases`); fewer, and the strided sums read little more than the copy would.
+#: And of at least this many bins: its calls are per phase and block of rows (a live
+#: block of a few bins keeps the path it had).
 _PHASE_MIN_K = 3
+_PHASE_MIN_BINS = 256
 
 
 @dataclass
@@ -688,7 +691,7 @@ class SampleStage:
         nsamp = (ends - starts).astype(float)
         bsum = _BinSummer(b, starts, n)
 
-        if bsum.k >= _PHASE_MIN_K and n >= _ROWWISE_MIN:
+        if bsum.k >= _PHASE_MIN_K and bsum.m >= _PHASE_MIN_BINS:
             rs = self._rows_by_phase(y, bsum, nsamp)
         else:
             rs = self._rows_by_time(y, bsum, nsamp)
@@ -707,7 +710,8 @@ class SampleStage:
         # sums of float32 samples are far below float64's overflow)
         # (none when every value, and what the chunk carries over, is within
         # :data:`_SUMS_FINITE_WITHIN`: then no sum can overflow)
-        bounded = self._within_bounds(rs.hi, rs.lo)
+        # (a live block's few sums are cheaper to look at than the bounds)
+        bounded = n >= _ROWWISE_MIN and self._within_bounds(rs.hi, rs.lo)
         bad_rows = (
             _NONE if bounded else np.flatnonzero(~np.isfinite(s1.sum(axis=1) + sdd.sum(axis=1)))
         )
