@@ -284,6 +284,55 @@ InternalResistanceTracker._record 0.143, 0.136 -> 0.068, 0.069 s. ``--repeat 2
 --cases pack hppc``, main, new, main, new at load ~4: pack 4.37, 4.41 -> 4.04, 4.24
 s (soc_series 0.99, 1.02 -> 0.85, 0.85; measure_internal_resistance 0.90, 0.92 ->
 0.80, 0.81 s); hppc 2.39, 2.40 -> 2.34, 2.39 s.
+
+Then the fault bin stage without strided sums (helper speed; same results bit for
+bit, against d7632e4: run_suite JSON and SOC series of the 4 logs here -- cycle,
+drive, hppc, pack -- and of 114 simulated logs, NMC/LFP/lead-acid, 4 and 16 cells,
+drive/cycle/HPPC, with shorts, runaways, stuck/noisy/dropped sensors, over-voltage
+and scattered NaN; analyze --json of the 12 real logs as NMC and as LFP): a regular
+chunk (k >= 3 samples a bin, >= 256 bins) is copied a block of 4 rows at a time into
+(rows, k, m) phase layout (faults/phases.py), where a bin's sum is k contiguous adds
+in sample order -- the strided sums' order -- and the differences and step-robust
+minima are the same element-wise operations; the search for rows with non-finite
+sums is skipped when every value of a chunk is within +-1e9 (no sum can overflow);
+the runaway test returns before scattering its candidates into five (cells, bins)
+arrays when none passed and no run is open (pack log: 42 of its 50 window tests have
+candidates, none passes); the noise
+test divides by the one broadcast row of counts instead of a gathered copy. Also the
+current-sign check (its pack-voltage noise sigma: numpy partitions around several
+kth one after another, 12 ms on 1e6 values, around one 2 ms; pulse_detection.median
+now partitions a long array around its middle value only, the same bits) and its
+58 667 charge/discharge stretches filtered at once (31 long enough). The stage's
+rows alone (pack log, best of 6, the two paths interleaved in one process, load ~6):
+0.186 -> 0.133 s; detect_faults with the old and new stage interleaved in one
+process (best of 5, load ~5): pack 0.796 -> 0.731 s, hppc 0.194 -> 0.192 s.
+``PYTHONPATH=$PWD nice -n 5 python benchmarks/bench_suite.py --repeat 2 --cases pack
+hppc``, old and new alternated, three times (load 12 -> 5 from the other helpers'
+runs, wall 1.5-8x CPU): pack 3.02, 3.06 -> 2.94, 3.13 s (load 8-12); 2.44, 2.43 ->
+2.31, 2.45 s (load 5-7); 2.35, 2.50 -> 2.38, 2.55 s (load ~5); of which
+detect_faults 1.129, 1.113 -> 1.032, 1.083; 0.822, 0.849 -> 0.754, 0.878; 0.832,
+0.883 -> 0.846, 0.881 s; hppc 1.47, 1.49 -> 1.46, 1.48; 1.19, 1.22 -> 1.25, 1.26;
+1.19, 1.26 -> 1.25, 1.29 s (there the unchanged soc_series alone read 0.42 -> 0.45 s:
+noise between processes; soc_series after run_suite in one process, old/new
+alternated: 0.415-0.436 s either way). The ~0.07-0.1 s saved (pack) is below
+this machine's noise in a run_suite total. Idle (load 0.8, the code before) the pack
+case read 2.27 s, so ~2.2 s now: still over 2 s. bench_live_engine.py's 16-cell
+blocks with the engine's joins fixed at 2000 samples (MAX_HOLD_S is wall clock, so
+under load the joins, and the work, differ between runs), old/new alternated twice,
+us/sample: drive block 1 9.72, 8.87 -> 9.02, 8.79; block 1000 4.93, 4.42 -> 4.69,
+4.39; hppc block 1 10.59, 10.26 -> 10.78, 10.29; block 1000 6.04, 5.84 -> 5.98, 5.76
+(unchanged: live blocks of a few bins keep the time-order path). What is left (the
+pack at idle, ~2.2 s): detect_faults ~0.72 (the stage ~0.17 with its float32 copy of
+the samples, at numpy's per-pass floor: the phase copy, two differences, two squares,
+three phase sums; the families ~0.45: the short test's per-super-bin statistics ~0.15,
+the running sums' cumulative sums ~0.04, latency bound), soc_series ~0.38 (~17000
+sequential filter updates, and the frozen-cell look ~0.06), the pulse fits ~0.31,
+the thermal rise rates ~0.27, cell balance ~0.19 (its lowest/highest cell's index by
+equal compares ~0.04: an argmin over the cells stacked costs more), SOH ~0.10. Shared
+per-sample cell extremes would save SOH's two folds over the cells (~0.01-0.02 s net:
+its mean needs its own sum, and cell balance would have to keep two 1e6 arrays).
+No exact cut of the ~0.4 s still wanted for 1.8 s was found; what remains is work
+each diagnostic does for its own figures, most of it already cut in earlier rounds.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ from app.core.spec import BatterySpec
 from app.diagnostics.capacity_fade import effective_sample_size, lag1_autocorrelation
 from app.diagnostics.finite import nan_to_num
 from app.diagnostics.incremental import GrowingArray, as_block
+from app.diagnostics.pulse_detection import median
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -623,7 +624,8 @@ class CellBalanceTracker:
             soc_imb = float(np.max(socs) - np.min(socs))
         now = int(np.flatnonzero(keep)[-1])  # the last sample (of the cells kept)
         rest, mid = rest & keep, mid & keep
-        rest_spread = float(np.median(spread[rest])) if rest.any() else None
+        # (median: np.median's values on these long arrays, several times faster)
+        rest_spread = median(spread[rest]) if rest.any() else None
         # Judge the balance where the OCV curves of the cells run parallel: at the
         # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
         # fan out by 100+ mV from small capacity differences alone.
@@ -640,19 +642,19 @@ class CellBalanceTracker:
         window = min(RECENT_WINDOW_S, RECENT_FRACTION * float(t[-1] - t[0]))
         tj, sj = t[candidates], spread[candidates]
         soc_j = self._soc.view()[candidates]
-        judge = float(np.median(sj[tj >= tj[-1] - window]))
-        history = float(np.median(sj))
+        judge = median(sj[tj >= tj[-1] - window])
+        history = median(sj)
         load_mid = ~rest & mid  # (mid: of the samples kept)
         recent_load = None
         if load_mid.any():
             tl = t[load_mid]
-            recent_load = float(np.median(spread[load_mid][tl >= tl[-1] - window]))
+            recent_load = median(spread[load_mid][tl >= tl[-1] - window])
             # a rest that is long past does not tell the state now: the load at mid
             # SOC since then does (judged alike when no rest is at hand)
             if judged_on == JUDGED_REST_IN_RANGE and tl[-1] - tj[-1] >= window:
                 since = spread[load_mid][(tl > tj[-1]) & (tl >= tl[-1] - window)]
-                if float(np.median(since)) > judge:
-                    judge, judged_on = float(np.median(since)), JUDGED_LOAD_SINCE_REST
+                if median(since) > judge:
+                    judge, judged_on = median(since), JUDGED_LOAD_SINCE_REST
                     candidates = load_mid & (t > tj[-1])
         trend, trend_se = _trend(tj, sj, soc_j)
         # material: grown OUTLIER_MIN_MV over the record, and on course to reach the
@@ -719,9 +721,7 @@ class CellBalanceTracker:
             spread_max_mv=float(spread[keep].max()),
             std_mv=float(np.std(last) * 1000.0),
             spread_at_rest_mv=rest_spread,
-            spread_under_load_mv=(
-                float(np.median(spread[keep & ~rest])) if (keep & ~rest).any() else None
-            ),
+            spread_under_load_mv=(median(spread[keep & ~rest]) if (keep & ~rest).any() else None),
             spread_trend_mv_per_h=trend,
             soc_imbalance_pct=soc_imb,
             outlier_cells=outliers,

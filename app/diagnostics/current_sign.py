@@ -221,9 +221,9 @@ def _segment_trends(
     n_seg = n_against = 0
     for sign in (1.0, -1.0):
         starts, stops = run_bounds(sign * i > rest)
-        for a, b in zip(starts, stops, strict=True):
-            if b - a < MIN_SEGMENT_SAMPLES or t[b - 1] - t[a] < MIN_SEGMENT_S:
-                continue
+        # (the long ones picked at once: a drive log has ~60000 short stretches)
+        long = (stops - starts >= MIN_SEGMENT_SAMPLES) & ~(t[stops - 1] - t[starts] < MIN_SEGMENT_S)
+        for a, b in zip(starts[long].tolist(), stops[long].tolist(), strict=True):
             first = a + (b - a) // 5
             w = max(2, (b - a) // 10)
             change = float(np.mean(v[b - w : b]) - np.mean(v[first : first + w]))

@@ -322,3 +322,107 @@ def test_sample_stage_by_blocks_of_rows_is_the_stage_on_all_rows(cells, monkeypa
     for g, w in zip(got, want, strict=True):
         for f in fields:
             assert _same_bits(getattr(g, f), getattr(w, f)), f
+
+
+@pytest.mark.parametrize(("cells", "dt"), [(0, 1.0), (4, 0.1), (16, 1.0), (3, 5.0 / 3.0)])
+def test_sample_stage_by_phases_is_the_stage_in_time_order(cells, dt, monkeypatch):
+    """Regular chunks laid out by phase (k samples a bin: 5, 50, 3) give the bins of the
+    stage in time order, bit for bit: NaN, inf, impossible values and a time gap
+    included, the samples fed in pieces that split bins."""
+    from app.core.samples import SampleBlock
+    from app.diagnostics.faults import bins
+    from app.diagnostics.faults.limits import out_of_range_bounds
+
+    rng = np.random.default_rng(5)
+    spec = preset("nmc", capacity_ah=5.0, series_cells=max(cells, 1))
+    n = 90_000
+    t = np.arange(n) * dt
+    t[60_000:] += 100.0  # a time gap: an irregular chunk
+    cols = {"time_s": t}
+    cols["voltage_v"] = rng.normal(3.7 * max(cells, 1), 0.01, n)
+    cols["current_a"] = rng.choice([0.0, 5.0, -10.0], n) + rng.normal(0, 0.01, n)
+    cols["temperature_c"] = rng.normal(25, 0.3, n)
+    for k in range(1, cells + 1):
+        cols[f"cell_{k}_v"] = rng.normal(3.7, 0.002, n)
+        cols[f"cell_{k}_temp_c"] = rng.normal(25, 0.3, n)
+    for name in list(cols)[1:]:
+        cols[name][rng.integers(0, n, 20)] = np.nan
+    cols["current_a"][3_000:3_010] = np.inf
+    cols["voltage_v"][40_000] = 1e6
+    block = SampleBlock(cols)
+    layout = bins.Layout.from_columns(block.columns)
+    lo, hi = out_of_range_bounds(spec, layout)
+    by_phase = []
+    rows_by_phase = bins.SampleStage._rows_by_phase
+
+    def counted(self, *args):
+        by_phase.append(1)
+        return rows_by_phase(self, *args)
+
+    monkeypatch.setattr(bins.SampleStage, "_rows_by_phase", counted)
+
+    def run(min_k):
+        monkeypatch.setattr(bins, "_PHASE_MIN_K", min_k)
+        stage, out = bins.SampleStage(layout, lo, hi), []
+        for a in range(0, n, 20_001):
+            b = min(n, a + 20_001)
+            out += stage.push(block, a, b, np.full(b - a, np.nan))
+        return out + stage.flush()
+
+    fields = [f for f in bins.BinBatch.__dataclass_fields__ if not f.startswith("_")]
+    got = run(3)
+    assert by_phase  # (the phase layout was taken)
+    calls = len(by_phase)
+    want = run(10**9)  # (never: every chunk in time order)
+    assert len(by_phase) == calls
+    assert len(got) == len(want) > 1
+    for g, w in zip(got, want, strict=True):
+        for f in fields:
+            assert _same_bits(getattr(g, f), getattr(w, f)), f
+
+
+@pytest.mark.parametrize("cells", [0, 16])
+def test_rows_to_redo_skipped_only_where_no_sum_can_overflow(cells, monkeypatch):
+    """A chunk whose values are within the bound is taken to have only finite sums
+    (no row redone over its finite values): the bins are those of the stage that
+    looks for non-finite sums in every chunk, huge values near and beyond the
+    bound, whose differences' squares overflow float32, included."""
+    from app.core.samples import SampleBlock
+    from app.diagnostics.faults import bins
+    from app.diagnostics.faults.limits import out_of_range_bounds
+
+    rng = np.random.default_rng(8)
+    spec = preset("nmc", capacity_ah=5.0, series_cells=max(cells, 1))
+    n = 200_000
+    cols = {"time_s": np.arange(n, dtype=float)}
+    cols["voltage_v"] = rng.normal(3.7 * max(cells, 1), 0.01, n)
+    cols["current_a"] = rng.normal(0.0, 1.0, n)
+    cols["temperature_c"] = rng.normal(25, 0.3, n)
+    for k in range(1, cells + 1):
+        cols[f"cell_{k}_v"] = rng.normal(3.7, 0.002, n)
+        cols[f"cell_{k}_temp_c"] = rng.normal(25, 0.3, n)
+    names = list(cols)[1:]
+    bound = bins._SUMS_FINITE_WITHIN
+    for j, value in enumerate([0.99 * bound, -0.99 * bound, 1e19, -3e30, 3e38, 1e39, np.nan]):
+        at = 20_000 + 25_000 * j  # (each in a chunk of its own)
+        for name in names[j % len(names) :: 3]:
+            cols[name][at : at + 7] = value * rng.choice([1.0, -1.0], 7)
+    block = SampleBlock(cols)
+    layout = bins.Layout.from_columns(block.columns)
+    lo, hi = out_of_range_bounds(spec, layout)
+
+    def run(bound):
+        monkeypatch.setattr(bins, "_SUMS_FINITE_WITHIN", bound)
+        stage, out = bins.SampleStage(layout, lo, hi), []
+        for a in range(0, n, 30_000):
+            b = min(n, a + 30_000)
+            out += stage.push(block, a, b, np.full(b - a, np.nan))
+        return out + stage.flush()
+
+    fields = [f for f in bins.BinBatch.__dataclass_fields__ if not f.startswith("_")]
+    got, want = run(bound), run(-1.0)  # (-1: never within, every chunk looked at)
+    assert any(bb.cnt.strides[0] != 0 for bb in want)  # (rows redone: those chunks)
+    assert len(got) == len(want) > 1
+    for g, w in zip(got, want, strict=True):
+        for f in fields:
+            assert _same_bits(getattr(g, f), getattr(w, f)), f

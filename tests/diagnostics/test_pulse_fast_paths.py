@@ -434,3 +434,33 @@ def test_a_pulses_cell_temperatures_at_once_are_each_columns_finite_mean():
         fallback += not np.isfinite(temps[lo:hi]).all()
         missing += None in got
     assert fallback > 20 and missing >= 2  # (both paths taken)
+
+
+@pytest.mark.parametrize("n", [4096, 4097, 50_000, 50_001])
+def test_median_of_a_long_array_is_that_of_the_partition_around_several(n, monkeypatch):
+    """A long array's median from one partition (the value below the middle the largest
+    of those before it) is the median of the partition around the middle value(s) and
+    the last (NaN), bit for bit: ties, signed zeros, infinities and NaN included."""
+    from app.diagnostics import pulse_detection
+
+    rng = np.random.default_rng(n)
+    for trial in range(40):
+        x = rng.normal(0.0, 1.0, n)
+        if trial % 4 == 1:
+            x = np.round(x, 1)  # many ties
+        if trial % 4 == 2:
+            x[: n // 2 + trial] = rng.choice([0.0, -0.0], n // 2 + trial)  # zeros of both signs
+        if trial % 5 == 3:
+            x[rng.integers(0, n, 3)] = [np.inf, -np.inf, np.inf]
+        if trial % 7 == 4:
+            x[rng.integers(0, n)] = np.nan
+        if trial == 39:
+            x[: n // 2 + 2] = np.nan  # most of it
+        rng.shuffle(x)
+        got = pulse_detection.median(x)
+        monkeypatch.setattr(
+            pulse_detection, "_ONE_KTH_MIN", 10**12
+        )  # (the partition around several)
+        want = pulse_detection.median(x)
+        monkeypatch.undo()
+        assert _same_bits(got, want), trial

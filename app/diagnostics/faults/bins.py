@@ -22,6 +22,7 @@ import numpy as np
 
 from app.core import schema
 from app.diagnostics.faults.common import strided_sums
+from app.diagnostics.faults.phases import phase_sums, to_phases, to_time, with_shifted
 
 #: Bin length: short enough for the 60 s detection targets (a window of 30-60 s
 #: is 6-12 bins), long enough that a 16-cell, 1e6-sample log gives few enough
@@ -264,6 +265,70 @@ def _rows_of(x: np.ndarray, rows: int) -> np.ndarray:
     return out
 
 
+#: A chunk whose values are all within +-this (and what it carries over, see
+#: :meth:`SampleStage._within_bounds`) has only finite sums: no row to redo.
+_SUMS_FINITE_WITHIN = 1e9
+_NONE = np.empty(0, dtype=np.intp)
+
+#: Regular chunks of at least this many samples a bin take the phase layout (see
+#: :mod:`.phases`); fewer, and the strided sums read little more than the copy would.
+#: And of at least this many bins: its calls are per phase and block of rows (a live
+#: block of a few bins keeps the path it had).
+_PHASE_MIN_K = 3
+_PHASE_MIN_BINS = 256
+
+
+@dataclass
+class _RowSums:
+    """The per-sample stage's sums of a chunk, per row (see :meth:`SampleStage._process`)."""
+
+    s1: np.ndarray  # (rows, bins) sums of the values
+    sdd: np.ndarray  # sums of the squared first differences
+    s2m: np.ndarray  # (rows + extra rows, bins) sums of the squared second differences
+    hi: np.ndarray  # (rows,) the greatest value (NaN propagates)
+    lo: np.ndarray  # the least value
+    last_d: np.ndarray  # the last first difference
+    next_q2: np.ndarray  # the robust rows' last two squared second differences
+    s2ref: np.ndarray | None = None
+    n2ref: np.ndarray | None = None
+    s2cur: np.ndarray | None = None
+    n2cur: np.ndarray | None = None
+    #: row j of the extra rows' squares as summed into ``s2m``, in time order
+    extra_squares: object = None
+
+    @staticmethod
+    def empty(c: int, cx: int, m: int, dtype, prev_q2: np.ndarray) -> _RowSums:
+        return _RowSums(
+            s1=np.empty((c, m)),
+            sdd=np.empty((c, m)),
+            s2m=np.empty((cx, m)),
+            hi=np.empty(c, dtype=dtype),
+            lo=np.empty(c, dtype=dtype),
+            last_d=np.empty(c, dtype=dtype),
+            next_q2=prev_q2.copy(),
+        )
+
+    def extremes(self, y: np.ndarray, a: int, b: int) -> None:
+        """The greatest and least values of rows ``a:b`` of ``y``."""
+        with np.errstate(invalid="ignore"):
+            self.hi[a:b] = y[a:b].max(axis=1)
+            self.lo[a:b] = y[a:b].min(axis=1)
+
+
+def _phase_plain_sum(q: np.ndarray, nsamp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``SampleStage._plain_sum`` of one row in phase layout, (k, m)."""
+    m = q.shape[1]
+    fin = np.isfinite(q)
+    if fin.all():
+        return phase_sums(q[None], np.empty((1, m), q.dtype), np.empty((1, m)))[0], nsamp.copy()
+    kept = np.where(fin, q, 0.0)[None]
+    counts = fin.astype(float)[None]
+    return (
+        phase_sums(kept, np.empty((1, m), q.dtype), np.empty((1, m)))[0],
+        phase_sums(counts, np.empty((1, m)), np.empty((1, m)))[0],
+    )
+
+
 class SampleStage:
     """Turns blocks of samples into complete :class:`BinBatch` es.
 
@@ -488,8 +553,133 @@ class SampleStage:
             next_q2[j] = row[-2:]
             row[2:] = m2
 
-    def _process(self, t, y, step, g) -> BinBatch:
+    def _rows_by_time(self, y: np.ndarray, bsum: _BinSummer, nsamp: np.ndarray) -> _RowSums:
+        """The per-sample sums of a chunk, a block of rows at a time (their work arrays stay
+        in cache): sums of the values and of the squared first differences, then the
+        second differences, squared, step-robust where it applies (see _robust_min), and
+        their sums. The extra rows are made of the channels' second differences after
+        the last block."""
         lay = self.layout
+        c, n = y.shape
+        rs = _RowSums.empty(c, c + lay.noise_extra, bsum.m, y.dtype, self._prev_q2)
+        extra = self._buffer("extra", 2, n) if lay.noise_extra else None  # pack V, the cells' sum
+        size = c if n < _ROWWISE_MIN else _ROW_BLOCK  # (a live block: one block)
+        for a in range(0, c, size):
+            b_ = min(c, a + size)
+            d, d2, q2p = self._differences(y, a, b_)
+            rs.last_d[a:b_] = d[:, -1]
+            rs.s1[a:b_] = bsum(y[a:b_])
+            rs.sdd[a:b_] = bsum.squares(d)
+            rs.extremes(y, a, b_)
+            if extra is not None:
+                self._add_to_extra(extra, d2, a, b_)
+            q2 = q2p[:, 2:]
+            if a <= lay.i_i < b_:
+                rs.s2cur, rs.n2cur = self._plain_sum(bsum, q2[lay.i_i - a], nsamp)
+            if extra is None and a <= lay.i_v < b_:  # (no cells: the pack voltage)
+                rs.s2ref, rs.n2ref = self._plain_sum(bsum, q2[lay.i_v - a], nsamp)
+            self._robust_min(q2p, a, rs.next_q2)
+            rs.s2m[a:b_] = bsum(q2)
+        if extra is not None:
+            q2p = self._extra_squares(extra)
+            rs.s2ref, rs.n2ref = self._plain_sum(bsum, q2p[0, 2:], nsamp)
+            self._robust_min(q2p, c, rs.next_q2)
+            rs.s2m[c:] = bsum(q2p[:, 2:])
+            # (they stay in their buffer for the rows with NaN)
+            rs.extra_squares = lambda j: q2p[j, 2:]
+        return rs
+
+    def _rows_by_phase(self, y: np.ndarray, bsum: _BinSummer, nsamp: np.ndarray) -> _RowSums:
+        """:meth:`_rows_by_time` of a regular chunk (``k`` samples a bin), each block of
+        rows laid out by phase (see :mod:`.phases`): the same operations on the same
+        values, added in the same order, with no strided sums (the same bits)."""
+        lay = self.layout
+        c, n = y.shape
+        k, m = bsum.k, bsum.m
+        rs = _RowSums.empty(c, c + lay.noise_extra, m, y.dtype, self._prev_q2)
+        size = _ROW_BLOCK
+        yp, pa, pb = (self._phases(name, size, k, m) for name in ("yp", "pa", "pb"))
+        acc = self._buffer("acc", max(size, 2), m)
+        extra = self._phases("px", 2, k, m) if lay.noise_extra else None  # as in _rows_by_time
+        for a in range(0, c, size):
+            b_ = min(c, a + size)
+            r = b_ - a
+            ya, da, qa = yp[:r], pa[:r], pb[:r]
+            to_phases(y[a:b_], k, ya)
+            phase_sums(ya, acc[:r], rs.s1[a:b_])
+            rs.extremes(y, a, b_)
+            with_shifted(np.subtract, ya, ya, self._prev[a:b_, None], 1, da)  # d
+            rs.last_d[a:b_] = da[:, -1, -1]
+            np.multiply(da, da, out=qa)
+            phase_sums(qa, acc[:r], rs.sdd[a:b_])
+            with_shifted(np.subtract, da, da, self._prev_d[a:b_, None], 1, qa)  # d2
+            if extra is not None:
+                self._add_to_extra(extra, qa, a, b_)
+            np.multiply(qa, qa, out=qa)
+            if a <= lay.i_i < b_:
+                rs.s2cur, rs.n2cur = _phase_plain_sum(qa[lay.i_i - a], nsamp)
+            if extra is None and a <= lay.i_v < b_:  # (no cells: the pack voltage)
+                rs.s2ref, rs.n2ref = _phase_plain_sum(qa[lay.i_v - a], nsamp)
+            phase_sums(self._phase_robust_min(qa, a, da, rs.next_q2), acc[:r], rs.s2m[a:b_])
+        if extra is not None:
+            xq, xm = self._phases("pxq", 2, k, m), self._phases("pxm", 2, k, m)
+            np.multiply(extra[1], 1.0 / len(lay.cells_v), out=xq[0])
+            np.subtract(extra[0], extra[1], out=xq[1])
+            np.multiply(xq, xq, out=xq)
+            rs.s2ref, rs.n2ref = _phase_plain_sum(xq[0], nsamp)
+            phase_sums(self._phase_robust_min(xq, c, xm, rs.next_q2), acc[:2], rs.s2m[c:])
+            rs.extra_squares = lambda j: to_time(xm[j : j + 1])[0]
+        return rs
+
+    def _phase_robust_min(self, q: np.ndarray, a: int, work: np.ndarray, next_q2) -> np.ndarray:
+        """:meth:`_robust_min` of squares ``q`` (rows ``a, a + 1, ...``, phase layout):
+        the rows as summed into ``s2m``, the robust ones' minima in ``work``; ``q`` and
+        the rows of ``work`` that are not robust are left as they are."""
+        rr = self._robust
+        lo, hi = np.searchsorted(rr, [a, a + len(q)])
+        if lo == hi:
+            return q
+        for j in range(lo, hi):
+            r = int(rr[j]) - a
+            qr, wr = q[r : r + 1], work[r : r + 1]
+            before = self._prev_q2[j][None, :]  # the chunk's previous two squares
+            next_q2[j] = qr[0, -2:, -1]
+            with_shifted(np.minimum, qr, qr, before[:, 1:], 1, wr)
+            with_shifted(np.minimum, wr, qr, before, 2, wr)
+        if hi - lo == len(q):
+            return work[: len(q)]
+        for r in rr[lo:hi] - a:  # (a block of robust and other rows: the minima in q)
+            q[r] = work[r]
+        return q
+
+    def _within_bounds(self, hi: np.ndarray, lo: np.ndarray) -> bool:
+        """Whether every sum of the chunk is finite for sure: every value within +-B
+        (:data:`_SUMS_FINITE_WITHIN`; ``hi``, ``lo``: each row's greatest and least, NaN
+        fails), and so the previous chunk's last value, its last first difference
+        within twice that, and its last squared second differences not NaN (a minimum
+        with them is at most the new square). Then first differences are within 2 B,
+        second ones 4 B, the extra rows' within (1 + cells) 4 B, and a bin's sum of
+        squares under (1 + cells)^2 16 B^2 = (1 + cells)^2 1.6e19 per sample, far below
+        float32's 3.4e38."""
+        b = _SUMS_FINITE_WITHIN
+        with np.errstate(invalid="ignore"):
+            return bool(
+                np.all(hi <= b)
+                and np.all(lo >= -b)
+                and np.all(np.abs(self._prev) <= b)
+                and np.all(np.abs(self._prev_d) <= 2.0 * b)
+                and not np.isnan(self._prev_q2).any()
+            )
+
+    def _phases(self, name: str, rows: int, k: int, m: int) -> np.ndarray:
+        """A reusable contiguous (rows, k, m) work array in phase layout (contents undefined)."""
+        key = "phases " + name
+        buf = self._bufs.get(key)
+        if buf is None or buf.size < rows * k * m:
+            buf = self._bufs[key] = np.empty(rows * k * m, dtype=SAMPLE_DTYPE)
+        return buf[: rows * k * m].reshape(rows, k, m)
+
+    def _process(self, t, y, step, g) -> BinBatch:
         c, n = y.shape
         change = np.empty(n, dtype=bool)
         change[0] = True
@@ -501,42 +691,13 @@ class SampleStage:
         nsamp = (ends - starts).astype(float)
         bsum = _BinSummer(b, starts, n)
 
-        # Per block of rows (their work arrays stay in cache): sums of the values and
-        # of the squared first differences, then the second differences, squared,
-        # step-robust where it applies (see _robust_min), and their sums. The extra
-        # rows are made of the channels' second differences after the last block.
-        cx = c + lay.noise_extra
-        s1, sdd, s2m = np.empty((c, m)), np.empty((c, m)), np.empty((cx, m))
-        hi, lo = np.empty(c, dtype=y.dtype), np.empty(c, dtype=y.dtype)
-        last_d = np.empty(c, dtype=y.dtype)
-        next_q2 = self._prev_q2.copy()
-        extra = self._buffer("extra", 2, n) if cx > c else None  # pack V, then the cells' sum
-        s2ref = n2ref = s2cur = n2cur = None
-        size = c if n < _ROWWISE_MIN else _ROW_BLOCK  # (a live block: one block)
-        for a in range(0, c, size):
-            b_ = min(c, a + size)
-            d, d2, q2p = self._differences(y, a, b_)
-            last_d[a:b_] = d[:, -1]
-            s1[a:b_] = bsum(y[a:b_])
-            sdd[a:b_] = bsum.squares(d)
-            with np.errstate(invalid="ignore"):
-                hi[a:b_] = y[a:b_].max(axis=1)
-                lo[a:b_] = y[a:b_].min(axis=1)
-            if extra is not None:
-                self._add_to_extra(extra, d2, a, b_)
-            q2 = q2p[:, 2:]
-            if a <= lay.i_i < b_:
-                s2cur, n2cur = self._plain_sum(bsum, q2[lay.i_i - a], nsamp)
-            if extra is None and a <= lay.i_v < b_:  # (no cells: the pack voltage)
-                s2ref, n2ref = self._plain_sum(bsum, q2[lay.i_v - a], nsamp)
-            self._robust_min(q2p, a, next_q2)
-            s2m[a:b_] = bsum(q2)
-        if extra is not None:
-            q2p = self._extra_squares(extra)
-            s2ref, n2ref = self._plain_sum(bsum, q2p[0, 2:], nsamp)
-            self._robust_min(q2p, c, next_q2)
-            s2m[c:] = bsum(q2p[:, 2:])
-        # (the extra rows' squares stay in their buffer for the rows with NaN below)
+        if bsum.k >= _PHASE_MIN_K and bsum.m >= _PHASE_MIN_BINS:
+            rs = self._rows_by_phase(y, bsum, nsamp)
+        else:
+            rs = self._rows_by_time(y, bsum, nsamp)
+        s1, sdd, s2m, hi, lo = rs.s1, rs.sdd, rs.s2m, rs.hi, rs.lo
+        s2ref, n2ref, s2cur, n2cur = rs.s2ref, rs.n2ref, rs.s2cur, rs.n2cur
+        cx = len(s2m)
         # counts: every sample of every row unless a row has NaN (a shared read-only
         # view then; arrays only for a chunk with bad rows, see below)
         cnt = nd = np.broadcast_to(nsamp, (c, m))
@@ -547,7 +708,13 @@ class SampleStage:
         # Rows with NaN (or inf) anywhere: redo their sums over the finite values only.
         # (a row sums to a finite value exactly when all its bins are finite: the bin
         # sums of float32 samples are far below float64's overflow)
-        bad_rows = np.flatnonzero(~np.isfinite(s1.sum(axis=1) + sdd.sum(axis=1)))
+        # (none when every value, and what the chunk carries over, is within
+        # :data:`_SUMS_FINITE_WITHIN`: then no sum can overflow)
+        # (a live block's few sums are cheaper to look at than the bounds)
+        bounded = n >= _ROWWISE_MIN and self._within_bounds(rs.hi, rs.lo)
+        bad_rows = (
+            _NONE if bounded else np.flatnonzero(~np.isfinite(s1.sum(axis=1) + sdd.sum(axis=1)))
+        )
         if len(bad_rows):
             cnt, nd = _rows_of(nsamp, c), _rows_of(nsamp, c)
             nnan = np.zeros((c, m))
@@ -571,11 +738,11 @@ class SampleStage:
                 nan_t0[r, bins_of[first]] = t[idx[first]]
                 nan_t1[r, bins_of[last]] = t[idx[last]]
 
-        bad_rows = np.flatnonzero(~np.isfinite(s2m.sum(axis=1)))
+        bad_rows = _NONE if bounded else np.flatnonzero(~np.isfinite(s2m.sum(axis=1)))
         if len(bad_rows):
             n2 = _rows_of(nsamp, cx)
         for r in bad_rows:
-            q2 = self._robust_squares(y, r) if r < c else q2p[r - c, 2:]
+            q2 = self._robust_squares(y, r) if r < c else rs.extra_squares(r - c)
             f2 = np.isfinite(q2)
             s2m[r] = bsum.row(np.where(f2, q2, 0.0))
             n2[r] = bsum.row(f2.astype(float))
@@ -612,8 +779,8 @@ class SampleStage:
         gaps = self._time_gaps(t, sc)
 
         self._prev = y[:, -1].copy()
-        self._prev_d[:] = last_d
-        self._prev_q2 = next_q2
+        self._prev_d[:] = rs.last_d
+        self._prev_q2 = rs.next_q2
         self._prev_t = float(t[-1])
         self._prev_step = float(step[-1])
         self._prev_step_changed = bool(sc[-1])

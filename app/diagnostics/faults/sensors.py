@@ -391,8 +391,10 @@ class SensorDetector:
         # a window's mean exceeds the floor only if one of its bins does
         judge = self._judge_rows
         with np.errstate(invalid="ignore", divide="ignore"):
-            # (the rows judged only: the same quotients)
-            per_bin = white_noise_var(bb.s2m[judge], bb.n2[judge], self._c2[judge, None])
+            # (the rows judged only: the same quotients; counts that are one row for
+            # every channel, see BinBatch, as that row)
+            n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[judge]
+            per_bin = white_noise_var(bb.s2m[judge], n2, self._c2[judge, None])
         with np.errstate(invalid="ignore"):
             if self.r0 is not None:  # the current, less the load the voltage explains
                 ref_b = white_noise_var(bb.s2ref, bb.n2ref)

@@ -553,6 +553,10 @@ class RunawayDetector:
         rows, cols, ok, rate, prev, own, z, slope = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
+        if not ok.any() and not self.tracker.has_open_runs:
+            # (the usual batch: the tracker has nothing to take, and every episode
+            # ended before this batch, so none has a peak in it)
+            return
         k = len(self.rows)
         cond = np.zeros((k, m), dtype=bool)
         cond[rows, cols] = ok
