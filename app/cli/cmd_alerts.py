@@ -282,15 +282,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def _episode_values(e) -> str:
     """``value 4.31, worst 4.35``; a detected fault's figures when raised and as last
-    known (its episode's worst), in the window's words, not its 0/1 indicator."""
-    from app.diagnostics.faults.text import fault_values
+    known (its episode's worst), in the words of the Alerts page and the alert history
+    (:func:`~app.diagnostics.faults.text.fault_summary`), not its 0/1 indicator."""
+    from app.diagnostics.faults.text import fault_summary
 
     if e.fault is None and e.latest_fault is None:
         return f"value {e.value:.4g}, worst {e.worst_value:.4g}"
-
-    def words(fault: dict | None) -> str:
-        if not fault:
-            return "detected"
-        return ": ".join(p for p in (str(fault.get("channel", "")), fault_values(fault)) if p)
-
-    return f"at raise {words(e.fault)}; worst {words(e.latest_fault or e.fault)}"
+    raised = fault_summary(e.fault) or "detected"
+    worst = fault_summary(e.latest_fault or e.fault) or "detected"
+    return f"at raise {raised}; worst {worst}"

@@ -75,9 +75,12 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
                 "raised_at": a.raised_at.strftime("%Y-%m-%d %H:%M:%S") if a.raised_at else None,
                 "severity": str(a.severity),
                 "metric": a.metric,
+                # at raise and the episode's worst, as the History page heads them; a
+                # fault rule's figures in words (its value, 1, only says detected)
                 "value": a.value,
-                # a fault rule's figures in words (its value, 1, only says detected)
-                "detail": a.worst_detail or a.detail,
+                "detail": a.detail,
+                "worst_value": a.worst_value,
+                "worst_detail": a.worst_detail or a.detail,
                 "cleared_at": a.cleared_at.strftime("%Y-%m-%d %H:%M:%S") if a.cleared_at else None,
                 "acknowledged_by": names.get(a.acknowledged_by),
                 "acknowledged_at": (

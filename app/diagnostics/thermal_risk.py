@@ -39,8 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.core import schema
 from app.core.spec import BatterySpec
+from app.diagnostics.faults.text import cell_of, channel_text
 
 #: (normal, alarm) ends of the risk factors (see the module docstring).
 TEMPERATURE_BELOW_LIMIT_K = 10.0
@@ -90,15 +90,7 @@ def _ramp(value: float, normal: float, alarm: float) -> float:
 
 def _sensor(name: str | None) -> str:
     """``cell 2`` for ``cell_2_temp_c``, ``the pack sensor`` for ``temperature_c``."""
-    m = schema.CELL_TEMPERATURE_RE.match(name or "")
-    return f"cell {m.group(1)}" if m else "the pack sensor"
-
-
-def _cell_of(channel: str | None) -> str | None:
-    m = schema.CELL_VOLTAGE_RE.match(channel or "") or schema.CELL_TEMPERATURE_RE.match(
-        channel or ""
-    )
-    return m.group(1) if m else None
+    return channel_text(name) if cell_of(name) is not None else "the pack sensor"
 
 
 def _when(time_s: float | None, now: float | None, unit: str) -> str:
@@ -180,8 +172,8 @@ def runaway_risk(
                 f
                 for f in faults or ()
                 if f.get("kind") == "internal_short"
-                and _cell_of(f.get("channel")) is not None
-                and _cell_of(f.get("channel")) == _cell_of(hot)
+                and cell_of(f.get("channel")) is not None
+                and cell_of(f.get("channel")) == cell_of(hot)
             ]
             if shorts:
                 start = min(float(f["start_time_s"]) for f in shorts)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.diagnostics.alerts.metrics import FAULT_PREFIX
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric, metric_info
 from app.diagnostics.faults.text import fault_values
 from app.reports.verdicts import Finding, Verdict, findings, overall
 
@@ -143,13 +143,25 @@ class ReportContent:
         return header, rows
 
     def alert_rows(self) -> tuple[list[str], list[list]]:
-        header = ["raised", "severity", "metric", "value", "cleared", "acknowledged by", "comment"]
+        """One row an alert: its value when raised and its episode's worst (a detected
+        fault's figures in words), as the History page heads them."""
+        header = [
+            "raised",
+            "severity",
+            "metric",
+            "at raise",
+            "worst",
+            "cleared",
+            "acknowledged by",
+            "comment",
+        ]
         rows = [
             [
                 str(a.get("raised_at") or ""),
                 str(a.get("severity") or ""),
                 str(a.get("metric") or ""),
-                _alert_value(a),
+                _alert_value(a, "value", "detail"),
+                _alert_value(a, "worst_value", "worst_detail"),
                 str(a.get("cleared_at") or ""),
                 " ".join(
                     x
@@ -166,11 +178,15 @@ class ReportContent:
         return header, rows
 
 
-def _alert_value(alert: dict) -> str:
-    """An alert's value: a detected fault's figures in words when stored
-    (``detail``), else the number (a fault rule's, 1, says only "detected")."""
-    if alert.get("detail"):
-        return str(alert["detail"])
-    if str(alert.get("metric") or "").startswith(FAULT_PREFIX):
-        return "detected"
-    return "" if alert.get("value") is None else f"{alert['value']:.4g}"
+def _alert_value(alert: dict, value_key: str, detail_key: str) -> str:
+    """An alert's value (``value`` at raise or ``worst_value``) with its unit, or a
+    detected fault's figures in words when stored (``detail``/``worst_detail``; a fault
+    rule's value, 1, says only "detected")."""
+    metric = str(alert.get("metric") or "")
+    if metric.startswith(FAULT_PREFIX):
+        return str(alert.get(detail_key) or "detected")
+    value = alert.get(value_key)
+    if value is None:
+        return ""
+    unit = metric_info(metric).unit if is_known_metric(metric) else ""
+    return f"{value:.4g} {unit}".strip()

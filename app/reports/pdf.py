@@ -98,13 +98,16 @@ def write_pdf(content: ReportContent, path: str) -> None:
         story += [Paragraph("Per-cycle table", styles["Heading2"]), *table(header, rows)]
     story.append(Paragraph("Alerts", styles["Heading2"]))
     header, rows = content.alert_rows()
-    # every cell wraps: a fault's figures (value), a comment, the date above the time
+    # every cell wraps: a fault's figures (at raise, worst), a comment, the date above
+    # the time
     cell = small.clone("cell", fontSize=7.5, leading=9)
     rows = [[Paragraph(escape(text), cell) for text in r] for r in rows]
     # metric: "fault_thermal_runaway_onset" does not break
-    widths = [19 * mm, 13 * mm, 42 * mm, 0, 19 * mm, 22 * mm, 0]
+    # the two dates as date above time; at raise and worst take most of the rest
+    widths = [19 * mm, 13 * mm, 41 * mm, 0, 0, 19 * mm, 23 * mm, 0]
     free = width - sum(widths)
-    widths[3], widths[6] = free * 0.62, free * 0.38
+    widths[3] = widths[4] = free * 0.37
+    widths[7] = free * 0.26
     story += table(header, rows, widths) if rows else [Paragraph("No alerts were recorded.", small)]
     story.append(Paragraph("Faults", styles["Heading2"]))
     header, rows = content.fault_rows()

@@ -88,7 +88,9 @@ def _file_info(analysis) -> str:
     scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
     start = analysis.metadata.get("start_utc", "")
     length = span / scale
-    length_text = f"{length:.3g}" if length < 1000 else f"{length:,.0f}"  # not "1e+03 h"
+    # 3 figures while they are 3 digits: 999.5 and up round to 1000, which .3g writes
+    # "1e+03" (not "1e+03 h")
+    length_text = f"{length:.3g}" if length < 999.5 else f"{length:,.0f}"
     return (
         f"{analysis.format_name} · {_count(len(analysis.frame), 'sample')} over "
         f"{length_text} {unit}" + (f" · started {start[:19].replace('T', ' ')}" if start else "")

@@ -112,3 +112,64 @@ def test_fade_and_cycle_life_lines_use_the_eol_fraction_given(capsys):
     assert at_07["cycle life"] == "critical: end of life reached at cycle 165"
     assert at_07["fade"].startswith("critical: retention 0.703 (end of life at cycle 165: ")
     assert "below 0.7 x 1.842 Ah" in at_07["fade"]
+
+
+SAMPLES = "0,3.70,1.0,1,0\n1,3.69,1.0,1,0.0003\n2,3.68,1.0,1,0.0006\n"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Seconds,Volts,Amps,Cycle,Capacity(Ah)",
+        "Time Stamp,U(V),I(A),Cycle,Capacity(Ah)",
+        "Time Stamp,Voltage,Current,Cycle Number,Discharge Capacity (mAh)",
+        "t/h,Ewe/mV,Cell,Cycle,Capacity(Ah)",
+    ],
+)
+def test_a_log_of_samples_with_a_cycle_and_a_capacity_is_not_a_per_cycle_table(
+    tmp_path, capsys, header
+):
+    """`Seconds,Volts,Amps,Cycle,Capacity(Ah)` was sniffed as a per-cycle table at 0.95 and
+    analysed as 3 cycles all "#1" of 0, 0.0003 and 0.0006 Ah: only a fixed list of header
+    names (`Voltage`, `Time`, ...) said samples, not `Volts`, `Amps`, `Seconds`, `U(V)`."""
+    from app.hardware.logs import cycle_table
+    from app.hardware.logs.formats import detect_format
+
+    path = tmp_path / "samples.csv"
+    path.write_text(f"{header}\n{SAMPLES}")
+    assert not is_cycle_table(str(path))
+    assert cycle_table.sniff(str(path), path.read_bytes()) == 0.0
+    assert detect_format(str(path)).name != "Per-cycle table"
+    result = run_cli("analyze", str(path))
+    assert "per-cycle table" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_per_cycle_table_found_by_aliases_only_scores_below_the_generic_reader(tmp_path):
+    from app.hardware.logs import cycle_table, generic
+    from app.hardware.logs.formats import detect_format
+
+    aliased = mah_table(tmp_path / "aliased.csv")
+    canonical = mah_table(tmp_path / "canonical.csv", "cycle_index,discharge_capacity_ah")
+    for path in (aliased, canonical):
+        assert detect_format(str(path)).name == "Per-cycle table"
+    complete_samples = 0.3  # the generic reader's score for a complete mapping
+    samples = tmp_path / "samples.csv"
+    samples.write_text("Time (s),Voltage (V),Current (A)\n0,3.7,1\n1,3.7,1\n")
+    assert generic.sniff(str(samples), samples.read_bytes()) == complete_samples
+    assert cycle_table.sniff(str(aliased), aliased.read_bytes()) < complete_samples
+    assert cycle_table.sniff(str(canonical), canonical.read_bytes()) == 0.95
+
+
+@pytest.mark.parametrize("header", ["Cycle,Capacity(Ah)", "cycle_index,discharge_capacity_ah"])
+def test_a_per_cycle_table_with_a_cycle_twice_is_refused(tmp_path, header):
+    from app.core.errors import SchemaError
+    from app.hardware.logs.cycle_table import read_cycle_table
+
+    path = tmp_path / "t.csv"
+    path.write_text(f"{header}\n1,2.0\n2,1.99\n2,1.98\n3,1.97\n")
+    with pytest.raises(SchemaError, match=r"line 4: cycle 2 again \(first on line 3\)"):
+        read_cycle_table(str(path))
+    result = run_cli("analyze", str(path))
+    assert result.returncode == 2 and "cycle 2 again" in result.stderr
+    assert "Traceback" not in result.stderr

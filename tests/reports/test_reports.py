@@ -186,6 +186,7 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     alert = alert_repository.record_alert(
         db, "cell_v_max", 4.25, "critical", recording_id=rec.id, threshold_value=4.2
     )
+    alert_repository.note_alert_worst(db, alert.id, worst_value=4.31)
     alert_repository.acknowledge_alert(
         db, alert.id, actor="grace", user_id=user.id, comment="charger setpoint fixed"
     )
@@ -202,11 +203,18 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     out = tmp_path / "rec.xlsx"
     assert main(["--db", url, "report", f"recording:{rec.id}", "-o", str(out)]) == 0
     alerts = list(load_workbook(out)["Alerts"].values)
-    assert alerts[1][1] == "critical" and alerts[1][2] == "cell_v_max"
-    assert "grace" in alerts[1][5] and alerts[1][6] == "charger setpoint fixed"
-    assert [row[2:4] for row in alerts[2:]] == [
-        ("fault_internal_short", "cell 2: self-discharge 0.412 A"),
-        ("fault_open_circuit", "detected"),
+    # the value at raise and the worst in two columns, as the History page heads them
+    # (one "value" column held a fault's worst but a number's value at raise)
+    assert alerts[0][3:5] == ("at raise", "worst")
+    assert alerts[1][1] == "critical" and alerts[1][2:5] == ("cell_v_max", "4.25 V", "4.31 V")
+    assert "grace" in alerts[1][6] and alerts[1][7] == "charger setpoint fixed"
+    assert [row[2:5] for row in alerts[2:]] == [
+        (
+            "fault_internal_short",
+            "cell 2: self-discharge 0.349 A",
+            "cell 2: self-discharge 0.412 A",
+        ),
+        ("fault_open_circuit", "detected", "detected"),
     ]
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
 

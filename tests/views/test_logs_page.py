@@ -512,3 +512,28 @@ def test_the_legend_fits_beside_the_axis_with_long_file_names(qtbot, page, width
         assert cycles.columnCount == 1
         # (its two cycles are partial: the first lacks a charge, the log stops in the second)
         assert f"{os.path.basename(bdf)} · partial cycle" in names
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [
+        (27.94, "27.9 h"),
+        (999.4, "999 h"),
+        (999.5, "1,000 h"),
+        (999.9, "1,000 h"),
+        (1234.4, "1,234 h"),
+    ],
+)
+def test_a_files_length_is_never_in_exponent_notation(hours, text):
+    """999.5 h <= length < 1000 h read "1e+03 h": .3g rounds it to 4 digits."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from app.views.logs_page import _file_info
+
+    frame = pd.DataFrame({"time_s": [0.0, hours * 3600.0]})
+    analysis = SimpleNamespace(
+        per_cycle_table=False, frame=frame, metadata={}, format_name="Canonical CSV"
+    )
+    assert _file_info(analysis) == f"Canonical CSV · 2 samples over {text}"

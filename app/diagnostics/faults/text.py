@@ -96,12 +96,20 @@ def fault_values(f: dict) -> str:
     return ", ".join(parts)
 
 
+def cell_of(channel: Any) -> str | None:
+    """The cell a channel is of: ``"2"`` for ``cell_2_v`` or ``cell_2_temp_c``, else None."""
+    if not isinstance(channel, str):
+        return None
+    m = schema.CELL_VOLTAGE_RE.match(channel) or schema.CELL_TEMPERATURE_RE.match(channel)
+    return m.group(1) if m else None
+
+
 def channel_text(channel: Any) -> str:
     """A fault's channel for people: ``cell 2`` for ``cell_2_v`` or ``cell_2_temp_c``."""
     if not isinstance(channel, str):
         return ""
-    m = schema.CELL_VOLTAGE_RE.match(channel) or schema.CELL_TEMPERATURE_RE.match(channel)
-    return f"cell {m.group(1)}" if m else channel
+    cell = cell_of(channel)
+    return f"cell {cell}" if cell is not None else channel
 
 
 def fault_summary(f: dict | None) -> str:

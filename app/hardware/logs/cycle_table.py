@@ -19,7 +19,7 @@ import numpy as np
 from app.core import schema
 from app.core.errors import SchemaError
 from app.hardware.logs.tables import open_text
-from app.hardware.logs.units import UNITS, header_cells, split_header
+from app.hardware.logs.units import DURATION_UNITS, UNITS, header_cells, split_header
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,32 +158,42 @@ def header_columns(path: str) -> list[str]:
     return []
 
 
-#: Header names of a log of samples: a table with one of them is not read as a
-#: per-cycle table by aliases (a cycler's record of samples has a "Cycle Index" and a
-#: "Capacity(Ah)" too, counted within the cycle).
+#: Quantities only a log of samples has a column of (a cycler's record of samples has a
+#: "Cycle Index" and a "Capacity(Ah)" too, counted within the cycle).
+SAMPLE_QUANTITIES = frozenset(("voltage", "current", "time"))
+#: Header names of a log of samples that carry no unit (``Time Stamp``, ``Record``).
 SAMPLE_NAMES = frozenset(
-    (
-        "time",
-        "time s",
-        "test time",
-        "elapsed time",
-        "total time",
-        "step time",
-        "run time",
-        "timestamp",
-        "date time",
-        "datetime",
-        "date",
-        "voltage",
-        "voltage v",
-        "current",
-        "current a",
-        "record",
-        "record id",
-        "record index",
-        "data point",
-    )
+    ("time", "timestamp", "time stamp", "date time", "datetime", "date", "voltage", "current")
+    + ("record", "record id", "record index", "data point")
 )
+
+
+def _measures_samples(word: str) -> bool:
+    """``word`` (a header's unit, or its name without one) is a unit of voltage, current
+    or time, in the singular or plural (``V``, ``Volts``, ``Amps``, ``Seconds``)."""
+    for w in (word, word[:-1] if word.endswith("s") else word):
+        unit = UNITS.get(w)
+        if unit is not None and unit.quantity in SAMPLE_QUANTITIES:
+            return True
+    return word in DURATION_UNITS
+
+
+def is_sample_header(header: str) -> bool:
+    """True for a header only a log of samples has: its unit measures voltage, current or
+    time (``U(V)``, ``Seconds``, ``Amps``, ``Test_Time(s)``), or it is a time, voltage or
+    current column by name (``Time Stamp``, ``Voltage``)."""
+    if header in ("time_s", "voltage_v", "current_a"):
+        return True
+    name, unit = split_header(header)
+    name = " ".join(name.replace("_", " ").replace("-", " ").split())
+    if unit:
+        return _measures_samples(unit)
+    words = name.split()
+    return (
+        name in SAMPLE_NAMES
+        or _measures_samples(name.replace(" ", ""))
+        or (len(words) > 1 and words[-1] in ("time", "timestamp", "voltage", "current"))
+    )
 
 
 def _canonical_columns(cols: list[str]) -> set[str]:
@@ -192,10 +202,8 @@ def _canonical_columns(cols: list[str]) -> set[str]:
     found = {target for target, _ in column_map(cols).values()}
     if all(c in cols for c in REQUIRED):
         return found
-    for header in cols:
-        name = " ".join(split_header(header)[0].replace("_", " ").replace("-", " ").split())
-        if name in SAMPLE_NAMES or header in ("time_s", "voltage_v", "current_a"):
-            return set()
+    if any(is_sample_header(h) for h in cols):
+        return set()
     return found
 
 
@@ -250,7 +258,23 @@ def read_cycle_table(path: str) -> pd.DataFrame:
             raise SchemaError(
                 f"{path}: line {row + 2}, column {col}: {values[row]:g} is not a plausible value"
             )
+    cycle = df["cycle_index"].to_numpy(dtype=float)
+    known = np.isfinite(cycle)
+    repeated = pd.Series(cycle).duplicated().to_numpy() & known
+    if repeated.any():
+        row = int(np.flatnonzero(repeated)[0])
+        first = int(np.flatnonzero(cycle == cycle[row])[0])
+        raise SchemaError(
+            f"{path}: line {row + 2}: cycle {cycle[row]:g} again (first on line {first + 2}): "
+            "a per-cycle table has one row per cycle; a log of samples needs its time, "
+            "voltage and current columns (time_s, voltage_v, current_a)"
+        )
     return df
+
+
+#: The score of a per-cycle table found only through :data:`ALIASES`: below the generic
+#: table reader's 0.3 for a complete mapping of samples.
+ALIAS_SCORE = 0.25
 
 
 def sniff(path: str, head: bytes) -> float:
@@ -264,7 +288,11 @@ def sniff(path: str, head: bytes) -> float:
     found = sum(c in canonical for c in REQUIRED)
     if "time_s" in cols or not found:
         return 0.0
-    return 0.95 if found == len(REQUIRED) else 0.1
+    if found < len(REQUIRED):
+        return 0.1
+    # Found only through ALIASES: a guess, below the generic table reader's complete
+    # mapping (ALIAS_SCORE < 0.3), so that a table it can read as samples goes to it.
+    return 0.95 if all(c in cols for c in REQUIRED) else ALIAS_SCORE
 
 
 def read(path: str, progress=None):
