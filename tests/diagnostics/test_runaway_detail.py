@@ -37,3 +37,27 @@ def test_the_runaway_detail_gives_detection_and_peak_figures_the_summary_agrees_
     assert d["temperature_at_peak_rate_c"] == pytest.approx(at(d["peak_rate_time_s"]), abs=0.5)
     assert d["peak_excess_rate_c_per_min"] >= d["excess_rate_at_detection_c_per_min"]
     assert "temperature_c" not in d and "rate_c_per_min" not in d  # no unlabelled figure
+
+
+def test_the_runaway_text_says_which_rate_is_an_instant_and_which_an_average():
+    """The reviewer's alert read '0.87 °C/min faster than its neighbours ... fastest
+    rise 0.2 °C/min (2 min)': the first is the test's curve's slope at detection, the
+    second the cell's steepest 2-minute straight-line rise. Worded as such, they
+    cannot read as one figure contradicting the other."""
+    from app.diagnostics.faults.text import fault_summary
+
+    fault = {
+        "kind": "thermal_runaway_onset",
+        "channel": "cell_2_temp_c",
+        "detail": {
+            "temperature_at_detection_c": 25.7,
+            "excess_rate_at_detection_c_per_min": 0.87,
+            "temperature_sensors": 4,
+            "max_temperature_c": 25.7,
+            "max_rise_rate_c_per_min": 0.2,
+        },
+    }
+    text = fault_summary(fault)
+    assert "rising 0.87 °C/min faster than its neighbours at that instant" in text
+    assert "steepest 2-min average rise 0.2 °C/min" in text
+    assert "fastest rise" not in text
