@@ -12,6 +12,7 @@ import pytest
 from app.core.settings import Settings
 from app.diagnostics.alerts import AlertEvent, EventKind, Threshold, profile_name
 from app.diagnostics.alerts.lifecycle import AlertStatus
+from app.views.alerts_page import CURRENT_COLUMNS
 from app.views.main_window import Page
 
 CRITICAL = Threshold("cell_v_max", "above", level=3.75, clear_level=3.74, severity="critical")
@@ -613,3 +614,41 @@ def test_the_alerts_and_history_pages_agree_on_state_and_who_acknowledged(
     cells = row_cells("alerts", row)
     assert cells[6] == "acknowledged, cleared"
     assert cells[7].endswith(" by ada")
+
+
+def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make_window):
+    """At 1600x1000 a runaway alert's 'At raise' took half the table's width on
+    one line and Worst, Raised and Acknowledged needed horizontal scrolling: the
+    figures now wrap in a column of about 34 characters, as on the History page."""
+    from app.views.wrapped_columns import WORDED_COLUMN_CHARS
+
+    window = make_window()
+    window.resize(1600, 1000)
+    window.show_page(Page.ALERTS)
+    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
+    fault = {
+        "kind": "thermal_runaway_onset",
+        "start_time_s": 325.0,
+        "end_time_s": 395.0,
+        "channel": "cell_2_temp_c",
+        "detail": {
+            "detected_time_s": 325.0,
+            "temperature_at_detection_c": 25.7,
+            "excess_rate_at_detection_c_per_min": 0.87,
+            "temperature_sensors": 4,
+            "max_temperature_c": 27.1,
+            "max_rise_rate_c_per_min": 1.2,
+        },
+    }
+    feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
+    table = window.alerts_page.current_table
+    qtbot.waitUntil(lambda: table.rowCount() == 1)
+    qtbot.waitUntil(lambda: table.viewport().width() > 1000)
+    cap = table.fontMetrics().horizontalAdvance("n" * WORDED_COLUMN_CHARS)
+    line = table.fontMetrics().height()
+    for name in ("At raise", "Worst"):
+        col = CURRENT_COLUMNS.index(name)
+        assert table.columnWidth(col) <= cap
+        assert len(table.item(0, col).text()) > 2 * WORDED_COLUMN_CHARS  # it has to wrap
+    assert table.rowHeight(0) > 2 * line  # ... and it does, in a taller row
+    assert table.horizontalScrollBar().maximum() == 0  # every column in view
