@@ -214,6 +214,21 @@ def runaway_risk(
         evidence.append(_unchecked("runaway_onset", None, None, "not checked: no fault detection"))
     else:
         detail = "no thermal-runaway onset detected"
+        withdrawn = [
+            f
+            for f in faults
+            if f.get("kind") == "internal_short"
+            and (f.get("detail") or {}).get("withdrawn_onset_start_s") is not None
+        ]
+        if withdrawn:
+            # a live run raised (and cleared) an onset alarm the short's heat set off
+            f = min(withdrawn, key=lambda f: f["detail"]["withdrawn_onset_start_s"])
+            cell = f"cell {_cell_of(f['channel'])}"
+            detail = (
+                f"no thermal-runaway onset: the onset alarm on {cell} from "
+                f"{f['detail']['withdrawn_onset_start_s']:.0f} s was withdrawn, "
+                f"{cell}'s internal short explains the heat"
+            )
         if max_temperature_c >= alarm:
             # a record that opens beyond the onset (or rises to its peak within the
             # onset test's two-minute window) holds no onset to find: say so, the

@@ -87,6 +87,8 @@ def alert_line(alert: Alert) -> str:
     raised at 14:03:21  (t = 630.0 s)``."""
     th = alert.threshold
     state = " (cleared)" if alert.cleared else ""
+    if alert.cleared and alert.withdrawn:  # a runaway alarm later put down to a short
+        state = f" (withdrawn: {alert.withdrawn})"
     wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
     at = f"at {time_text(alert.raised_time_s, wall)}{state}"
     if _is_fault(th):

@@ -34,8 +34,9 @@ from app.views.wrapped_columns import wrap_worded_columns
 SHELF_MINUTES = {"15 min": 15, "1 h": 60, "4 h": 240, "8 h": 480, "24 h": 1440}
 CURRENT_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Acknowledged")
 HISTORY_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Cleared")
-#: The columns of a fault's figures, wrapped (as on the History page).
-WORDED_COLUMNS = ("At raise", "Worst")
+#: The columns of a fault's figures, wrapped (as on the History page), and the state
+#: (a withdrawn runaway alarm says why: 'withdrawn, not acknowledged: cell 2's ...').
+WORDED_COLUMNS = ("State", "At raise", "Worst")
 #: What the two value columns hold (their headers' tooltips).
 COLUMN_TIPS = {
     "At raise": "The value when the alert was raised; for a detected fault, what the "
@@ -60,6 +61,7 @@ def _state(alert: Alert) -> str:
         acknowledged=alert.acknowledged,
         critical=alert.severity is Severity.CRITICAL,
         shelved_until=alert.shelved_until,
+        withdrawn=alert.withdrawn,
     )
 
 

@@ -86,6 +86,13 @@ def fault_values(f: dict) -> str:
         # self-discharge (an estimate), the episode's largest excess heat so far
         ("leak_current_a", "self-discharge {} (surest estimate)", "{:.3f}", "A"),
         ("excess_temperature_k", "up to {} warmer than its neighbours", "{:.1f}", "K"),
+        # a runaway-onset alarm its heat set off, withdrawn once the short was confirmed
+        (
+            "withdrawn_onset_start_s",
+            "its heat set off a runaway-onset alarm from {}, withdrawn as the short's heat",
+            "{:.0f}",
+            "s",
+        ),
         # a runaway: the moment it was found, then the episode's peak
         ("temperature_at_detection_c", "at {} when found", "{:.1f}", "°C"),
         ("excess_rate_at_detection_c_per_min", _excess_rate_text(d), "{:.2f}", "°C/min"),
