@@ -168,7 +168,7 @@ def runaway_risk(
             _unchecked("hot_spot", *HOT_SPOT_SPREAD_C, "not checked: fewer than two cell sensors")
         )
     else:
-        detail = f"largest spread between cell sensors {max_sensor_spread_c:.1f} K"
+        detail = f"largest spread between cell sensors (hottest less coolest) {max_sensor_spread_c:.1f} K"
         pair = peaks.get("max_sensor_spread_sensors")
         if pair:
             hot, cool = pair

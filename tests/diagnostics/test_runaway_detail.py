@@ -103,3 +103,32 @@ def test_a_runaway_alarm_the_short_explains_is_withdrawn_and_said_so():
         "no thermal-runaway onset: the onset alarm on cell 2 from 325 s was withdrawn, "
         "cell 2's internal short explains the heat"
     )
+
+
+def test_the_hot_spot_and_the_shorts_excess_heat_are_labelled_as_different_figures():
+    """A short on cell 2 from 600 s: the thermal card's hot spot read 17.5 K and the
+    short 'up to 16.0 K warmer than its neighbours' at the same moment. They are
+    different figures -- the hottest sensor less the coolest at one moment, and
+    the cell's excess over its neighbours' median (beyond its usual offset) over 5
+    minutes -- and now say so."""
+    from app.core.spec import preset
+    from app.diagnostics.faults.text import fault_summary
+    from app.hardware.simulator import Fault, simulate
+
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec, "drive", duration_s=1800, seed=0, faults=[Fault("internal_short", 600, cell=2)]
+    )
+    faults = detect_faults(block, spec)
+    (short,) = faults.of_kind("internal_short")
+    thermal = analyze_thermal(block.to_frame(), spec, faults=faults.to_list())
+    excess = short.detail["excess_temperature_k"]
+    assert thermal.max_sensor_spread_c > excess + 1.0  # (17.5 against 16.0 K)
+    (hot,) = [e for e in thermal.to_dict()["runaway_risk_evidence"] if e["factor"] == "hot_spot"]
+    assert hot["detail"].startswith(
+        f"largest spread between cell sensors (hottest less coolest) "
+        f"{thermal.max_sensor_spread_c:.1f} K"
+    )
+    assert f"up to {excess:.1f} K above its neighbours' median (5-min mean)" in fault_summary(
+        short.to_dict()
+    )

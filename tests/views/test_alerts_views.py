@@ -288,17 +288,18 @@ def test_a_fault_alert_says_what_the_detector_measured():
         AlertEvent(EventKind.RAISED, rule, 3030.0, 1.0, 0.5, found), None, TimeBase(live=False)
     )
     assert value_text(rule, alert.value, alert.fault) == (
-        "cell 2: up to 0.4 K warmer than its neighbours"
+        "cell 2: up to 0.4 K above its neighbours' median (5-min mean)"
     )
     later = {**found, "detail": {**found["detail"], "leak_current_a": 0.3495}}
     assert board.note_fault(rule, later) and not board.note_fault(rule, later)
     assert value_text(rule, alert.worst_value, alert.latest_fault) == (
-        "cell 2: self-discharge 0.349 A (surest estimate), up to 0.4 K warmer than its neighbours"
+        "cell 2: self-discharge 0.349 A (surest estimate), up to 0.4 K above its neighbours'"
+        " median (5-min mean)"
     )
     # the figures as last known, then when it was raised (not 'figures at <raise time>')
     assert alert_line(alert) == (
         "Fault: internal short, cell 2: self-discharge 0.349 A (surest estimate), up to"
-        " 0.4 K warmer than its neighbours; raised at t = 3030.0 s"
+        " 0.4 K above its neighbours' median (5-min mean); raised at t = 3030.0 s"
     )
     # a fault the detector gave no numbers for
     assert value_text(rule, 1.0, None) == "detected"
@@ -512,10 +513,10 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
     with Database(url) as db:  # stored while still up
         (row,) = alert_repository.list_alert_history(db)
         assert row.state.value == "active"
-        assert row.detail == "cell 2: up to 3.1 K warmer than its neighbours"
+        assert row.detail == "cell 2: up to 3.1 K above its neighbours' median (5-min mean)"
         assert row.worst_detail == (
-            "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its"
-            " neighbours"
+            "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K above its"
+            " neighbours' median (5-min mean)"
         )
         # an alert of the same rule stored before the figures were kept
         alert_repository.record_alert(
@@ -540,9 +541,13 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
         return [table.item(r, headers.index(name)).text() for r in range(table.rowCount())]
 
     assert column("Metric") == ["fault_internal_short", "fault_open_circuit"]
-    assert column("At raise") == ["cell 2: up to 3.1 K warmer than its neighbours", "detected"]
+    assert column("At raise") == [
+        "cell 2: up to 3.1 K above its neighbours' median (5-min mean)",
+        "detected",
+    ]
     assert column("Worst") == [
-        "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its neighbours",
+        "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K above its neighbours'"
+        " median (5-min mean)",
         "detected",
     ]
     assert column("Threshold") == ["", ""]  # 0.5 of a fault rule means "detected"

@@ -85,7 +85,15 @@ def fault_values(f: dict) -> str:
         # a short, each figure where its own test found it: the best-resolved rest's
         # self-discharge (an estimate), the episode's largest excess heat so far
         ("leak_current_a", "self-discharge {} (surest estimate)", "{:.3f}", "A"),
-        ("excess_temperature_k", "up to {} warmer than its neighbours", "{:.1f}", "K"),
+        # (the cell's excess over its neighbours' median beyond what its usual offset
+        # predicts, a 5-minute mean: not the thermal card's hot spot, the hottest
+        # sensor less the coolest at one moment -- 16.0 K here, 17.5 K there)
+        (
+            "excess_temperature_k",
+            "up to {} above its neighbours' median (5-min mean)",
+            "{:.1f}",
+            "K",
+        ),
         # a runaway-onset alarm its heat set off, withdrawn once the short was confirmed
         (
             "withdrawn_onset_start_s",
