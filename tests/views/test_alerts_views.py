@@ -657,3 +657,50 @@ def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make
         assert len(table.item(0, col).text()) > 2 * WORDED_COLUMN_CHARS  # it has to wrap
     assert table.rowHeight(0) > 2 * line  # ... and it does, in a taller row
     assert table.horizontalScrollBar().maximum() == 0  # every column in view
+
+
+def test_a_withdrawn_runaway_alarm_reads_withdrawn_on_the_alerts_page(
+    qtbot, make_window, monkeypatch
+):
+    """The live engine's runaway alarm on cell 2 (from 325 s) cleared, and the
+    detector then put its heat down to cell 2's short: the Alerts page said only
+    'cleared, not acknowledged'; it now says it was withdrawn, and why."""
+    window = make_window()
+    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
+    fault = {
+        "kind": "thermal_runaway_onset",
+        "start_time_s": 325.0,
+        "end_time_s": 395.0,
+        "channel": "cell_2_temp_c",
+        "detail": {"detected_time_s": 329.0},
+    }
+    feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
+    feed(window, AlertEvent(EventKind.CLEARED, rule, 400.0, 1.0, 0.5, fault))
+    table = window.alerts_page.current_table
+    state = CURRENT_COLUMNS.index("State")
+    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, state).text() != "active")
+    assert table.item(0, state).text() == "cleared, not acknowledged"
+    monkeypatch.setattr(
+        window.session,
+        "withdrawn_alarms",
+        lambda: [
+            {
+                "channel": "cell_2_temp_c",
+                "start_time_s": 325.0,
+                "short_detected_s": 479.0,
+                "reason": "cell 2's internal short explains the heat",
+            }
+        ],
+    )
+    qtbot.waitUntil(
+        lambda: (
+            table.item(0, state).text()
+            == "withdrawn, not acknowledged: cell 2's internal short explains the heat"
+        )
+    )
+    from app.views.alert_banner import alert_line
+
+    (alert,) = window.alert_center.board.alerts.values()
+    assert alert_line(alert).endswith(
+        "(withdrawn: cell 2's internal short explains the heat)"
+    )  # the banner's line
