@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec, preset
 from app.diagnostics.alerts.evaluator import AlertEvaluator, AlertEvent
+from app.diagnostics.alerts.lifecycle import withdrawn_onsets
 from app.diagnostics.alerts.metrics import MetricContext, PackCells
 from app.diagnostics.alerts.thresholds import Threshold
 from app.diagnostics.cell_balance import CellBalanceTracker
@@ -97,6 +98,7 @@ class LiveEngine:
         self.outputs = list(outputs or [])
         self.alerts = AlertEvaluator(thresholds or [], PackCells.of(spec))
         self.alert_outputs = list(alert_outputs or [])
+        self._withdrawn: list[dict] = []  # runaway alarms withdrawn (withdrawn_onsets)
         # results() may be called from the GUI while a block is processed
         self._lock = threading.Lock()
 
@@ -115,6 +117,12 @@ class LiveEngine:
         """The fault, as last known, of each fault rule's alert still up (any thread)."""
         with self._lock:
             return self.alerts.open_faults()
+
+    def withdrawn_alarms(self) -> list[dict]:
+        """The runaway-onset alarms the fault detector has withdrawn so far, as
+        :func:`~app.diagnostics.alerts.lifecycle.withdrawn_onsets` (any thread)."""
+        with self._lock:
+            return list(self._withdrawn)
 
     def process(self, block: SampleBlock) -> SampleBlock:
         with self._lock:
@@ -150,6 +158,7 @@ class LiveEngine:
             context.internal_resistance_ohm = self.resistance.result().median_r_10s_ohm
         if any(m.startswith("fault_") for m in used):
             context.faults = self.faults.open_faults()
+            self._withdrawn = withdrawn_onsets(context.faults)
         return context
 
     def _emit(self, events: list[AlertEvent]) -> None:
@@ -165,7 +174,9 @@ class LiveEngine:
             self.current_sign.finish()
             if any(th.metric.startswith("fault_") for th in self.alerts.thresholds):
                 # the last bins' judgement: the alerts' faults read as the whole log's
-                self.alerts.note_faults(self.faults.open_faults())
+                faults = self.faults.open_faults()
+                self.alerts.note_faults(faults)
+                self._withdrawn = withdrawn_onsets(faults)
 
     def current_sign_check(self) -> CurrentSignCheck:
         """Whether the current's sign is Battery OS's, as far as the samples so far

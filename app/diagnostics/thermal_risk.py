@@ -160,7 +160,7 @@ def runaway_risk(
             _unchecked("hot_spot", *HOT_SPOT_SPREAD_C, "not checked: fewer than two cell sensors")
         )
     else:
-        detail = f"largest spread between cell sensors {max_sensor_spread_c:.1f} K"
+        detail = f"largest spread between cell sensors (hottest less coolest) {max_sensor_spread_c:.1f} K"
         pair = peaks.get("max_sensor_spread_sensors")
         if pair:
             hot, cool = pair
@@ -206,6 +206,21 @@ def runaway_risk(
         evidence.append(_unchecked("runaway_onset", None, None, "not checked: no fault detection"))
     else:
         detail = "no thermal-runaway onset detected"
+        withdrawn = [
+            f
+            for f in faults
+            if f.get("kind") == "internal_short"
+            and (f.get("detail") or {}).get("withdrawn_onset_start_s") is not None
+        ]
+        if withdrawn:
+            # a live run raised (and cleared) an onset alarm the short's heat set off
+            f = min(withdrawn, key=lambda f: f["detail"]["withdrawn_onset_start_s"])
+            cell = channel_text(f["channel"])
+            detail = (
+                f"no thermal-runaway onset: the onset alarm on {cell} from "
+                f"{f['detail']['withdrawn_onset_start_s']:.0f} s was withdrawn, "
+                f"{cell}'s internal short explains the heat"
+            )
         if max_temperature_c >= alarm:
             # a record that opens beyond the onset (or rises to its peak within the
             # onset test's two-minute window) holds no onset to find: say so, the

@@ -332,7 +332,7 @@ class AlertHistory(Base):
     For a rule on a detected fault the numbers say only "detected" (1 above a
     level of 0.5): ``detail`` is what the detector measured when it was raised,
     ``worst_detail`` as last known, in the words the Alerts page shows them
-    (``cell 2: up to 3.1 K warmer than its neighbours``);
+    (``cell 2: up to 3.1 K above its neighbours' median (5-min mean)``);
     NULL for other rules and for rows stored before revision 0004.
     """
 

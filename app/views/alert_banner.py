@@ -83,10 +83,12 @@ def alert_line(alert: Alert) -> str:
     (the clock time of the sample: see :class:`~app.diagnostics.alerts.lifecycle.TimeBase`).
     A detected fault reads with its figures as last known (its episode's worst so
     far, never less severe than when raised), then when it was raised:
-    ``Fault: internal short, cell 2: up to 15.9 K warmer than its neighbours;
+    ``Fault: internal short, cell 2: up to 15.9 K above its neighbours' median (5-min mean);
     raised at 14:03:21  (t = 630.0 s)``."""
     th = alert.threshold
     state = " (cleared)" if alert.cleared else ""
+    if alert.cleared and alert.withdrawn:  # a runaway alarm later put down to a short
+        state = f" (withdrawn: {alert.withdrawn})"
     wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
     at = f"at {time_text(alert.raised_time_s, wall)}{state}"
     if _is_fault(th):

@@ -284,6 +284,8 @@ class AlertCenter(QObject):
             if self.board.note_fault(threshold, fault)
         ]
         self._dirty |= bool(noted)
+        # a runaway alarm the detector withdrew says so (and why), not only 'cleared'
+        self._dirty |= self.board.note_withdrawn(self.session.withdrawn_alarms())
         self._store_worst(noted)
         self.board.expire_shelves()
         if self._dirty:

@@ -28,11 +28,15 @@ from app.diagnostics.alerts.lifecycle import Alert, AlertStatus, state_text
 from app.views.alert_banner import rule_text, time_text, value_text
 from app.views.theme import ThemePalette
 from app.views.thresholds_editor import ThresholdsEditor
+from app.views.wrapped_columns import wrap_worded_columns
 
 #: Shelf durations offered, minutes.
 SHELF_MINUTES = {"15 min": 15, "1 h": 60, "4 h": 240, "8 h": 480, "24 h": 1440}
 CURRENT_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Acknowledged")
 HISTORY_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Cleared")
+#: The columns of a fault's figures, wrapped (as on the History page), and the state
+#: (a withdrawn runaway alarm says why: 'withdrawn, not acknowledged: cell 2's ...').
+WORDED_COLUMNS = ("State", "At raise", "Worst")
 #: What the two value columns hold (their headers' tooltips).
 COLUMN_TIPS = {
     "At raise": "The value when the alert was raised; for a detected fault, what the "
@@ -57,6 +61,7 @@ def _state(alert: Alert) -> str:
         acknowledged=alert.acknowledged,
         critical=alert.severity is Severity.CRITICAL,
         shelved_until=alert.shelved_until,
+        withdrawn=alert.withdrawn,
     )
 
 
@@ -218,6 +223,8 @@ class AlertsPage(QWidget):
                 if col == 2:
                     item.setToolTip(a.threshold.describe())  # levels, clear level, delay
                 table.setItem(row, col, item)
+        columns = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+        wrap_worded_columns(table, [columns.index(name) for name in WORDED_COLUMNS])
 
     def _update_buttons(self) -> None:
         key = self.selected_key()

@@ -35,6 +35,7 @@ from app.diagnostics.alerts.lifecycle import state_text
 from app.diagnostics.alerts.metrics import FAULT_PREFIX
 from app.views.alert_banner import stored_value_text
 from app.views.alerts_page import COLUMN_TIPS
+from app.views.wrapped_columns import wrap_worded_columns
 
 TABS = ("recordings", "diagnostics", "alerts")
 
@@ -335,14 +336,9 @@ class HistoryPage(QWidget):
                 if c in worded:
                     item.setToolTip(text)
                 table.setItem(r, c, item)
-        table.resizeColumnsToContents()
-        if worded:
-            # a fault's figures wrap in a column of about 30 characters (they ran to
-            # 420 px each, pushing severity and state out of a 1400 px window)
-            cap = table.fontMetrics().horizontalAdvance("n" * 34)
-            for c in worded:
-                table.setColumnWidth(c, min(table.columnWidth(c), cap))
-            table.resizeRowsToContents()
+        # a fault's figures wrap in a column of about 34 characters (they ran to
+        # 420 px each, pushing severity and state out of a 1400 px window)
+        wrap_worded_columns(table, worded)
         table.set_placeholder("" if rows else self.empty_text(tab))
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")

@@ -212,6 +212,12 @@ class LiveSession(QObject):
         engine = self._engine.engine if self._engine is not None else None
         return engine.open_alert_faults() if engine is not None else {}
 
+    def withdrawn_alarms(self) -> list[dict]:
+        """The runaway-onset alarms the fault detector has withdrawn (see
+        :meth:`~app.diagnostics.live.LiveDiagnostics.withdrawn_alarms`)."""
+        engine = self._engine.engine if self._engine is not None else None
+        return engine.withdrawn_alarms() if engine is not None else []
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every buffered sample, oldest first (copies). Safe from any thread."""
         return self.ring.snapshot()

@@ -626,7 +626,7 @@ def test_runaway_on_a_lone_temperature_sensor():
     assert f.detail["temperature_sensors"] == 1
     (item,) = summarize("faults", {"faults": [f.to_dict()]}).items
     assert "neighbour" not in item
-    assert "faster than its Joule heating explains (the only sensor)" in item
+    assert "faster than its Joule heating explains (the only sensor) at that instant" in item
 
 
 @pytest.mark.parametrize("seed", [21, 22])

@@ -153,7 +153,7 @@ def test_the_risk_says_when_it_peaked_where_it_is_now_and_whose_heat_it_is():
     th = analyze_thermal(df, SPEC, faults=[short])
     spot = {e.factor: e for e in th.runaway_risk_evidence}["hot_spot"]
     assert spot.score == 100 and spot.detail == (
-        "largest spread between cell sensors 20.0 K (cell 2 over cell 1 at 600 s, now"
+        "largest spread between cell sensors (hottest less coolest) 20.0 K (cell 2 over cell 1 at 600 s, now"
         " 10.0 K); cell 2 has an internal short from 450 s, whose heat this is"
     )
     temp = {e.factor: e for e in th.runaway_risk_evidence}["temperature"]

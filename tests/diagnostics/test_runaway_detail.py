@@ -37,3 +37,98 @@ def test_the_runaway_detail_gives_detection_and_peak_figures_the_summary_agrees_
     assert d["temperature_at_peak_rate_c"] == pytest.approx(at(d["peak_rate_time_s"]), abs=0.5)
     assert d["peak_excess_rate_c_per_min"] >= d["excess_rate_at_detection_c_per_min"]
     assert "temperature_c" not in d and "rate_c_per_min" not in d  # no unlabelled figure
+
+
+def test_the_runaway_text_says_which_rate_is_an_instant_and_which_an_average():
+    """The reviewer's alert read '0.87 °C/min faster than its neighbours ... fastest
+    rise 0.2 °C/min (2 min)': the first is the test's curve's slope at detection, the
+    second the cell's steepest 2-minute straight-line rise. Worded as such, they
+    cannot read as one figure contradicting the other."""
+    from app.diagnostics.faults.text import fault_summary
+
+    fault = {
+        "kind": "thermal_runaway_onset",
+        "channel": "cell_2_temp_c",
+        "detail": {
+            "temperature_at_detection_c": 25.7,
+            "excess_rate_at_detection_c_per_min": 0.87,
+            "temperature_sensors": 4,
+            "max_temperature_c": 25.7,
+            "max_rise_rate_c_per_min": 0.2,
+        },
+    }
+    text = fault_summary(fault)
+    assert "rising 0.87 °C/min faster than its neighbours at that instant" in text
+    assert "steepest 2-min average rise 0.2 °C/min" in text
+    assert "fastest rise" not in text
+
+
+def test_a_runaway_alarm_the_short_explains_is_withdrawn_and_said_so():
+    """A short on cell 2 from 300 s (4-cell NMC, drive, no noise): the onset test
+    raises an alarm from 325 s -- a live run shows it as a critical alert -- which
+    the detector withdraws once the short is confirmed (479 s). The whole log's
+    result had no trace of it: the thermal card read 'no thermal-runaway onset
+    detected' and the fault list only the short, beside an alert the operator saw.
+    The short now says it explains that alarm, and the thermal card says it was
+    withdrawn; the live twin, fed block by block, gives the same at the end."""
+    from app.core.spec import preset
+    from app.diagnostics.faults.detector import FaultDetector
+    from app.diagnostics.faults.text import fault_summary
+    from app.hardware.simulator import Fault, simulate
+
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec, "drive", duration_s=900, seed=0, faults=[Fault("internal_short", 300, cell=2)]
+    )
+    res = detect_faults(block, spec)
+    assert not res.of_kind("thermal_runaway_onset")
+    (short,) = res.of_kind("internal_short")
+    # the live twin raised the onset before the short was confirmed
+    det, onsets = FaultDetector(spec), []
+    for i in range(0, len(block), 100):
+        det.update(block.slice(i, i + 100))
+        onsets += det.result().of_kind("thermal_runaway_onset")
+    assert onsets and short.detail["detected_time_s"] > onsets[0].detail["detected_time_s"]
+    assert short.detail["withdrawn_onset_start_s"] == onsets[0].start_time_s
+    assert short.detail["withdrawn_onset_detected_s"] == onsets[0].detail["detected_time_s"]
+    det.flush()
+    assert det.result().to_list() == res.to_list()
+    assert "runaway-onset alarm from 325 s, withdrawn as the short's heat" in fault_summary(
+        short.to_dict()
+    )
+    thermal = analyze_thermal(block.to_frame(), spec, faults=res.to_list()).to_dict()
+    (onset,) = [e for e in thermal["runaway_risk_evidence"] if e["factor"] == "runaway_onset"]
+    assert onset["score"] == 0.0
+    assert onset["detail"] == (
+        "no thermal-runaway onset: the onset alarm on cell 2 from 325 s was withdrawn, "
+        "cell 2's internal short explains the heat"
+    )
+
+
+def test_the_hot_spot_and_the_shorts_excess_heat_are_labelled_as_different_figures():
+    """A short on cell 2 from 600 s: the thermal card's hot spot read 17.5 K and the
+    short 'up to 16.0 K warmer than its neighbours' at the same moment. They are
+    different figures -- the hottest sensor less the coolest at one moment, and
+    the cell's excess over its neighbours' median (beyond its usual offset) over 5
+    minutes -- and now say so."""
+    from app.core.spec import preset
+    from app.diagnostics.faults.text import fault_summary
+    from app.hardware.simulator import Fault, simulate
+
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec, "drive", duration_s=1800, seed=0, faults=[Fault("internal_short", 600, cell=2)]
+    )
+    faults = detect_faults(block, spec)
+    (short,) = faults.of_kind("internal_short")
+    thermal = analyze_thermal(block.to_frame(), spec, faults=faults.to_list())
+    excess = short.detail["excess_temperature_k"]
+    assert thermal.max_sensor_spread_c > excess + 1.0  # (17.5 against 16.0 K)
+    (hot,) = [e for e in thermal.to_dict()["runaway_risk_evidence"] if e["factor"] == "hot_spot"]
+    assert hot["detail"].startswith(
+        f"largest spread between cell sensors (hottest less coolest) "
+        f"{thermal.max_sensor_spread_c:.1f} K"
+    )
+    assert f"up to {excess:.1f} K above its neighbours' median (5-min mean)" in fault_summary(
+        short.to_dict()
+    )

@@ -12,6 +12,7 @@ import pytest
 from app.core.settings import Settings
 from app.diagnostics.alerts import AlertEvent, EventKind, Threshold, profile_name
 from app.diagnostics.alerts.lifecycle import AlertStatus
+from app.views.alerts_page import CURRENT_COLUMNS
 from app.views.main_window import Page
 
 CRITICAL = Threshold("cell_v_max", "above", level=3.75, clear_level=3.74, severity="critical")
@@ -287,17 +288,18 @@ def test_a_fault_alert_says_what_the_detector_measured():
         AlertEvent(EventKind.RAISED, rule, 3030.0, 1.0, 0.5, found), None, TimeBase(live=False)
     )
     assert value_text(rule, alert.value, alert.fault) == (
-        "cell 2: up to 0.4 K warmer than its neighbours"
+        "cell 2: up to 0.4 K above its neighbours' median (5-min mean)"
     )
     later = {**found, "detail": {**found["detail"], "leak_current_a": 0.3495}}
     assert board.note_fault(rule, later) and not board.note_fault(rule, later)
     assert value_text(rule, alert.worst_value, alert.latest_fault) == (
-        "cell 2: self-discharge 0.349 A (surest estimate), up to 0.4 K warmer than its neighbours"
+        "cell 2: self-discharge 0.349 A (surest estimate), up to 0.4 K above its neighbours'"
+        " median (5-min mean)"
     )
     # the figures as last known, then when it was raised (not 'figures at <raise time>')
     assert alert_line(alert) == (
         "Fault: internal short, cell 2: self-discharge 0.349 A (surest estimate), up to"
-        " 0.4 K warmer than its neighbours; raised at t = 3030.0 s"
+        " 0.4 K above its neighbours' median (5-min mean); raised at t = 3030.0 s"
     )
     # a fault the detector gave no numbers for
     assert value_text(rule, 1.0, None) == "detected"
@@ -511,10 +513,10 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
     with Database(url) as db:  # stored while still up
         (row,) = alert_repository.list_alert_history(db)
         assert row.state.value == "active"
-        assert row.detail == "cell 2: up to 3.1 K warmer than its neighbours"
+        assert row.detail == "cell 2: up to 3.1 K above its neighbours' median (5-min mean)"
         assert row.worst_detail == (
-            "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its"
-            " neighbours"
+            "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K above its"
+            " neighbours' median (5-min mean)"
         )
         # an alert of the same rule stored before the figures were kept
         alert_repository.record_alert(
@@ -539,9 +541,13 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
         return [table.item(r, headers.index(name)).text() for r in range(table.rowCount())]
 
     assert column("Metric") == ["fault_internal_short", "fault_open_circuit"]
-    assert column("At raise") == ["cell 2: up to 3.1 K warmer than its neighbours", "detected"]
+    assert column("At raise") == [
+        "cell 2: up to 3.1 K above its neighbours' median (5-min mean)",
+        "detected",
+    ]
     assert column("Worst") == [
-        "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K warmer than its neighbours",
+        "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K above its neighbours'"
+        " median (5-min mean)",
         "detected",
     ]
     assert column("Threshold") == ["", ""]  # 0.5 of a fault rule means "detected"
@@ -613,3 +619,88 @@ def test_the_alerts_and_history_pages_agree_on_state_and_who_acknowledged(
     cells = row_cells("alerts", row)
     assert cells[7] == "acknowledged, cleared"
     assert cells[8].endswith(" by ada")
+
+
+def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make_window):
+    """At 1600x1000 a runaway alert's 'At raise' took half the table's width on
+    one line and Worst, Raised and Acknowledged needed horizontal scrolling: the
+    figures now wrap in a column of about 34 characters, as on the History page."""
+    from app.views.wrapped_columns import WORDED_COLUMN_CHARS
+
+    window = make_window()
+    window.resize(1600, 1000)
+    window.show_page(Page.ALERTS)
+    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
+    fault = {
+        "kind": "thermal_runaway_onset",
+        "start_time_s": 325.0,
+        "end_time_s": 395.0,
+        "channel": "cell_2_temp_c",
+        "detail": {
+            "detected_time_s": 325.0,
+            "temperature_at_detection_c": 25.7,
+            "excess_rate_at_detection_c_per_min": 0.87,
+            "temperature_sensors": 4,
+            "max_temperature_c": 27.1,
+            "max_rise_rate_c_per_min": 1.2,
+        },
+    }
+    feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
+    table = window.alerts_page.current_table
+    qtbot.waitUntil(lambda: table.rowCount() == 1)
+    qtbot.waitUntil(lambda: table.viewport().width() > 1000)
+    cap = table.fontMetrics().horizontalAdvance("n" * WORDED_COLUMN_CHARS)
+    line = table.fontMetrics().height()
+    for name in ("At raise", "Worst"):
+        col = CURRENT_COLUMNS.index(name)
+        assert table.columnWidth(col) <= cap
+        assert len(table.item(0, col).text()) > 2 * WORDED_COLUMN_CHARS  # it has to wrap
+    assert table.rowHeight(0) > 2 * line  # ... and it does, in a taller row
+    assert table.horizontalScrollBar().maximum() == 0  # every column in view
+
+
+def test_a_withdrawn_runaway_alarm_reads_withdrawn_on_the_alerts_page(
+    qtbot, make_window, monkeypatch
+):
+    """The live engine's runaway alarm on cell 2 (from 325 s) cleared, and the
+    detector then put its heat down to cell 2's short: the Alerts page said only
+    'cleared, not acknowledged'; it now says it was withdrawn, and why."""
+    window = make_window()
+    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
+    fault = {
+        "kind": "thermal_runaway_onset",
+        "start_time_s": 325.0,
+        "end_time_s": 395.0,
+        "channel": "cell_2_temp_c",
+        "detail": {"detected_time_s": 329.0},
+    }
+    feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
+    feed(window, AlertEvent(EventKind.CLEARED, rule, 400.0, 1.0, 0.5, fault))
+    table = window.alerts_page.current_table
+    state = CURRENT_COLUMNS.index("State")
+    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, state).text() != "active")
+    assert table.item(0, state).text() == "cleared, not acknowledged"
+    monkeypatch.setattr(
+        window.session,
+        "withdrawn_alarms",
+        lambda: [
+            {
+                "channel": "cell_2_temp_c",
+                "start_time_s": 325.0,
+                "short_detected_s": 479.0,
+                "reason": "cell 2's internal short explains the heat",
+            }
+        ],
+    )
+    qtbot.waitUntil(
+        lambda: (
+            table.item(0, state).text()
+            == "withdrawn, not acknowledged: cell 2's internal short explains the heat"
+        )
+    )
+    from app.views.alert_banner import alert_line
+
+    (alert,) = window.alert_center.board.alerts.values()
+    assert alert_line(alert).endswith(
+        "(withdrawn: cell 2's internal short explains the heat)"
+    )  # the banner's line

@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from app.core.errors import BatteryOSError
 from app.core.results import Severity
+from app.core.schema import CELL_VOLTAGE_RE, cell_temperature_column
 from app.diagnostics.alerts.evaluator import AlertEvent, EventKind
 from app.diagnostics.alerts.thresholds import Threshold
 
@@ -117,6 +118,9 @@ class Alert:
     time_base: TimeBase = LIVE
     fault: dict | None = None
     latest_fault: dict | None = None
+    #: a fault alarm the detector withdrew on later evidence: why, in words
+    #: ("cell 2's internal short explains the heat"); see :func:`withdrawn_onsets`
+    withdrawn: str | None = None
 
     @property
     def severity(self) -> Severity:
@@ -157,14 +161,23 @@ def state_text(
     acknowledged: bool,
     critical: bool,
     shelved_until: datetime | None = None,
+    withdrawn: str | None = None,
 ) -> str:
     """The words for an alert's state, the same on every page (the Alerts page's
     lifecycle and the History page's stored row): ``status`` is an
     :class:`AlertStatus` value (the stored ``alert_history.state`` has the same
     values). A cleared alert says whether it was acknowledged ("acknowledged,
     cleared"); a critical one nobody acknowledged says so ("cleared, not
-    acknowledged")."""
+    acknowledged"). One the detector withdrew on later evidence says so, and why
+    ("withdrawn, not acknowledged: cell 2's internal short explains the heat"),
+    not only that it cleared."""
     status = AlertStatus(str(status))
+    if withdrawn and status is AlertStatus.CLEARED:
+        if acknowledged:
+            return f"acknowledged, withdrawn: {withdrawn}"
+        return (
+            f"withdrawn, not acknowledged: {withdrawn}" if critical else f"withdrawn: {withdrawn}"
+        )
     if status is AlertStatus.SHELVED:
         if shelved_until is None:
             return "shelved"
@@ -177,6 +190,35 @@ def state_text(
 
 
 Listener = Callable[[Alert, AuditEntry], None]
+
+#: The rule on a thermal-runaway onset (its alert may be withdrawn).
+RUNAWAY_METRIC = "fault_thermal_runaway_onset"
+
+
+def withdrawn_onsets(faults) -> list[dict]:
+    """The runaway-onset alarms the fault detector withdrew as an internal short's
+    heat, from its faults (``analyze --json`` shape): the short on the cell says so
+    in its detail (``withdrawn_onset_start_s``, ``withdrawn_onset_detected_s``; see
+    :func:`app.diagnostics.faults.detector._short_or_runaway`). Each: the onset's
+    ``channel`` (the cell's temperature), its earliest ``start_time_s``, when the
+    short was confirmed (``short_detected_s``) and the ``reason`` in words."""
+    out = []
+    for f in faults or ():
+        detail = f.get("detail") or {}
+        start = detail.get("withdrawn_onset_start_s")
+        m = CELL_VOLTAGE_RE.match(str(f.get("channel")))
+        if f.get("kind") != "internal_short" or start is None or not m:
+            continue
+        cell = int(m.group(1))
+        out.append(
+            {
+                "channel": cell_temperature_column(cell),
+                "start_time_s": float(start),
+                "short_detected_s": float(detail.get("detected_time_s", f["start_time_s"])),
+                "reason": f"cell {cell}'s internal short explains the heat",
+            }
+        )
+    return out
 
 
 def _utcnow() -> datetime:
@@ -260,6 +302,29 @@ class AlertBoard:
             return False
         self.alerts[key].latest_fault = fault
         return True
+
+    def note_withdrawn(self, withdrawals: list[dict]) -> bool:
+        """Mark each runaway-onset alert the detector has since withdrawn
+        (:func:`withdrawn_onsets`): one on the same cell, raised from the withdrawn
+        alarm's start on and before the short that explains it was confirmed. Its
+        state then reads 'withdrawn: <why>' once it clears, not 'cleared'. True if
+        any changed."""
+        changed = False
+        for alert in self.alerts.values():
+            fault = alert.fault
+            if alert.withdrawn or alert.metric != RUNAWAY_METRIC or not fault:
+                continue
+            raised = float((fault.get("detail") or {}).get("detected_time_s", alert.raised_time_s))
+            for w in withdrawals:
+                if (
+                    fault.get("channel") == w["channel"]
+                    and float(fault.get("start_time_s", -1.0)) >= w["start_time_s"]
+                    and raised <= w["short_detected_s"]
+                ):
+                    alert.withdrawn = w["reason"]
+                    changed = True
+                    break
+        return changed
 
     def close_open(self) -> list[Alert]:
         """The stream ended: every episode still up is cleared (its condition is

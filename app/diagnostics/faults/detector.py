@@ -179,8 +179,8 @@ class FaultDetector:
         return [{**f.to_dict(), "merge_gap_s": gap} for f, gap in self._faults()]
 
     def _faults(self) -> list[tuple[DetectedFault, float]]:
-        episodes = _postprocess(self._episodes(), self.layout)
-        pairs = [(_to_fault(e), e.merge_gap_s) for e in episodes]
+        episodes, notes = _postprocess(self._episodes(), self.layout)
+        pairs = [(_to_fault(e, notes.get(id(e))), e.merge_gap_s) for e in episodes]
         pairs.sort(key=lambda p: (p[0].start_time_s, p[0].kind.value, p[0].channel))
         return pairs
 
@@ -197,8 +197,12 @@ def _starts_within(e: Episode, others: list[Episode], margin: float) -> bool:
     return any(o.start_time_s - margin <= e.start_time_s <= o.end_time_s + margin for o in others)
 
 
-def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode]:
-    """Drop echoes: faults explained by another fault on the same channel."""
+def _postprocess(
+    episodes: list[Episode], layout: Layout | None
+) -> tuple[list[Episode], dict[int, dict]]:
+    """Drop echoes: faults explained by another fault on the same channel. Also
+    gives, by ``id`` of a kept episode, what its detail must add (see
+    :func:`_short_or_runaway`)."""
 
     def by_channel(eps: list[Episode]) -> dict[str, list[Episode]]:
         out: dict[str, list[Episode]] = {}
@@ -263,7 +267,7 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
             if _starts_within(e, sensor, ECHO_MARGIN_S):
                 continue
         kept2.append(e)
-    kept2 = _short_or_runaway(kept2)
+    kept2, notes = _short_or_runaway(kept2)
     # 3. the pack temperature is the hottest cell sensor: its faults echo the cells'
     cell_t = set(schema.cell_temperature_columns(layout.names)) if layout else set()
     chan = by_channel(kept2)
@@ -274,11 +278,22 @@ def _postprocess(episodes: list[Episode], layout: Layout | None) -> list[Episode
             if _overlaps(e, echoes, ECHO_MARGIN_S):
                 continue
         out.append(e)
-    return out
+    return out, notes
 
 
-def _short_or_runaway(episodes: list[Episode]) -> list[Episode]:
-    """Tell an internal short's steady heat from a thermal runaway on the same cell."""
+def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int, dict]]:
+    """Tell an internal short's steady heat from a thermal runaway on the same cell.
+
+    A runaway alarm put down to a short's heat is withdrawn, but not forgotten: a
+    live run raised it (a critical alarm, minutes before the short test could
+    confirm the short) and the operator saw it. The short that explains it says so
+    in its detail (by ``id`` of the short's episode in the dict returned):
+    ``withdrawn_onset_start_s`` and ``withdrawn_onset_detected_s``, the earliest
+    withdrawn alarm's start and confirmation, so that the fault list, the thermal
+    card and the live alert (which then reads 'withdrawn', not 'cleared') tell the
+    same story as the alert did. (A simulated 4-cell NMC pack on a drive with a
+    short on cell 2 from 300 s: an onset alarm from 325 s, withdrawn once the
+    short is confirmed at 479 s.)"""
     shorts: dict[int, list[Episode]] = {}
     runaways: dict[int, list[Episode]] = {}
     for e in episodes:
@@ -288,20 +303,31 @@ def _short_or_runaway(episodes: list[Episode]) -> list[Episode]:
         elif e.kind == FaultKind.THERMAL_RUNAWAY_ONSET:
             runaways.setdefault(k, []).append(e)
     drop = set()
+    notes: dict[int, dict] = {}
     for k, rs in runaways.items():
         for r in rs:
-            if r.worst < RUNAWAY_CONFIRM_C_PER_MIN and any(
-                s.end_time_s >= r.start_time_s - ECHO_MARGIN_S
-                and s.start_time_s <= r.end_time_s + SHORT_EXPLAINS_S
+            if r.worst >= RUNAWAY_CONFIRM_C_PER_MIN:
+                continue
+            why = [
+                s
                 for s in shorts.get(k, [])
-            ):
+                if s.end_time_s >= r.start_time_s - ECHO_MARGIN_S
+                and s.start_time_s <= r.end_time_s + SHORT_EXPLAINS_S
+            ]
+            if why:
                 drop.add(id(r))
+                note = notes.setdefault(id(why[0]), {})
+                for key, t in (
+                    ("withdrawn_onset_start_s", r.start_time_s),
+                    ("withdrawn_onset_detected_s", r.detected_time_s),
+                ):
+                    note[key] = float(min(note.get(key, np.inf), t))
     for k, ss in shorts.items():
         confirmed = [r for r in runaways.get(k, []) if id(r) not in drop]
         for s in ss:
             if any(s.detected_time_s >= r.start_time_s - SHORT_BEFORE_RUNAWAY_S for r in confirmed):
                 drop.add(id(s))
-    return [e for e in episodes if id(e) not in drop]
+    return [e for e in episodes if id(e) not in drop], notes
 
 
 def _cell_of(channel: str) -> int | None:
@@ -321,7 +347,7 @@ def _same_cell(channel: str) -> list[str]:
     return [schema.cell_voltage_column(k), schema.cell_temperature_column(k)]
 
 
-def _to_fault(e: Episode) -> DetectedFault:
+def _to_fault(e: Episode, note: dict | None = None) -> DetectedFault:
     kind = FaultKind(e.kind)
     detail = {"detected_time_s": e.detected_time_s}
     if e.worst == e.worst:  # not NaN
@@ -329,6 +355,7 @@ def _to_fault(e: Episode) -> DetectedFault:
     if e.total_name:
         detail[e.total_name] = e.total
     detail.update({k: v for k, v in e.detail.items() if v == v})
+    detail.update(note or {})
     sev = Severity.CRITICAL if e.severity >= 2 else Severity.WARNING
     return DetectedFault(
         kind=kind,

@@ -41,13 +41,20 @@ def _channel_format(channel: Any) -> tuple[str, str]:
 
 def _excess_rate_text(detail: dict) -> str:
     """What a runaway's rate at detection is in excess of: its neighbours' (the
-    median of 3+ sensors), the other sensor's, or a lone sensor's Joule heating."""
+    median of 3+ sensors), the other sensor's, or a lone sensor's Joule heating.
+
+    That rate is the test's fitted curve's slope at the moment of detection, an
+    instant's rate; the episode's ``max_rise_rate_c_per_min`` is the steepest
+    straight-line rise of the cell's own temperature over 2 minutes, an average.
+    At an onset the instant's rate runs ahead of the 2-minute average (0.87 against
+    0.2 degC/min on a short's first heat): each is worded as what it is, so that
+    the two cannot read as one figure contradicting the other."""
     sensors = detail.get("temperature_sensors")
     if sensors == 1:
-        return "{} faster than its Joule heating explains (the only sensor)"
+        return "rising {} faster than its Joule heating explains (the only sensor) at that instant"
     if sensors == 2:
-        return "{} faster than the other sensor"
-    return "{} faster than its neighbours"
+        return "rising {} faster than the other sensor at that instant"
+    return "rising {} faster than its neighbours at that instant"
 
 
 def fault_values(f: dict) -> str:
@@ -78,12 +85,27 @@ def fault_values(f: dict) -> str:
         # a short, each figure where its own test found it: the best-resolved rest's
         # self-discharge (an estimate), the episode's largest excess heat so far
         ("leak_current_a", "self-discharge {} (surest estimate)", "{:.3f}", "A"),
-        ("excess_temperature_k", "up to {} warmer than its neighbours", "{:.1f}", "K"),
+        # (the cell's excess over its neighbours' median beyond what its usual offset
+        # predicts, a 5-minute mean: not the thermal card's hot spot, the hottest
+        # sensor less the coolest at one moment -- 16.0 K here, 17.5 K there)
+        (
+            "excess_temperature_k",
+            "up to {} above its neighbours' median (5-min mean)",
+            "{:.1f}",
+            "K",
+        ),
+        # a runaway-onset alarm its heat set off, withdrawn once the short was confirmed
+        (
+            "withdrawn_onset_start_s",
+            "its heat set off a runaway-onset alarm from {}, withdrawn as the short's heat",
+            "{:.0f}",
+            "s",
+        ),
         # a runaway: the moment it was found, then the episode's peak
         ("temperature_at_detection_c", "at {} when found", "{:.1f}", "°C"),
         ("excess_rate_at_detection_c_per_min", _excess_rate_text(d), "{:.2f}", "°C/min"),
         ("max_temperature_c", "peak {}", "{:.1f}", "°C"),
-        ("max_rise_rate_c_per_min", "fastest rise {} (2 min)", "{:.1f}", "°C/min"),
+        ("max_rise_rate_c_per_min", "steepest 2-min average rise {}", "{:.1f}", "°C/min"),
         ("temperature_c", "at {}", "{:.1f}", "°C"),
         ("current_rise_a", "float current up {}", "{:.3f}", "A"),
         ("temperature_rise_c", "temperature up {}", "{:.1f}", "K"),

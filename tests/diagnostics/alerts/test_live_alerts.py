@@ -232,3 +232,47 @@ def test_a_runaway_alarm_stays_up_while_the_cell_burns():
     assert engine.alerts.active() == rules
     replayed = evaluate_frame(pd.DataFrame(dict(data.items())), spec, rules)
     assert [(e.start_time_s, e.end_time_s) for e in replayed] == [(onset.start_time_s, None)]
+
+
+def test_a_runaway_alarm_the_short_explains_reads_withdrawn_not_cleared():
+    """A short on cell 2 from 300 s (4-cell NMC, drive): the live engine raises a
+    critical runaway-onset alert from 325 s, which cleared as if the runaway had
+    passed, while the detector later put its heat down to the short (confirmed
+    at 479 s) and the whole log's result had no onset at all. Once the short is
+    confirmed the alert reads 'withdrawn' and why, not 'cleared'."""
+    from datetime import UTC, datetime
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard, state_text
+    from app.hardware.simulator import Fault, simulate
+
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec, "drive", duration_s=900, seed=0, faults=[Fault("internal_short", 300, cell=2)]
+    )
+    rules = [
+        Threshold(f"fault_{k}", "above", level=0.5, severity="critical")
+        for k in ("thermal_runaway_onset", "internal_short")
+    ]
+    got = []
+    engine = LiveEngine(spec, thresholds=rules, alert_outputs=[got.extend])
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    states = []  # (end of the block, the onset alert withdrawn?)
+    for i in range(0, len(block), 100):
+        engine.process(block.slice(i, i + 100))
+        for e in got:
+            board.apply(e)
+        got.clear()
+        board.note_withdrawn(engine.withdrawn_alarms())
+        onset = [a for a in board.alerts.values() if a.metric == "fault_thermal_runaway_onset"]
+        if onset:
+            states.append((float(block["time_s"][min(i + 99, len(block) - 1)]), onset[0].withdrawn))
+    engine.finish()
+    board.note_withdrawn(engine.withdrawn_alarms())
+    (onset,) = [a for a in board.alerts.values() if a.metric == "fault_thermal_runaway_onset"]
+    assert onset.raised_time_s == 325.0 and onset.cleared
+    # not withdrawn before the short was confirmed (479 s)
+    assert states[0] == (399.0, None) and all(w for t, w in states if t >= 479.0)
+    assert onset.withdrawn == "cell 2's internal short explains the heat"
+    text = state_text(onset.status, acknowledged=False, critical=True, withdrawn=onset.withdrawn)
+    assert text == "withdrawn, not acknowledged: cell 2's internal short explains the heat"
+    assert any(a.metric == "fault_internal_short" for a in board.alerts.values())
