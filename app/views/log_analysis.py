@@ -558,7 +558,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
     import time
 
     from app.diagnostics.suite import DEFAULT_EOL_FRACTION, run_suite
-    from app.views.diagnostics_runner import DiagnosticsReport
+    from app.views.diagnostics_runner import DiagnosticsReport, ReportKind
 
     started = time.perf_counter()
     settings = analysis.settings
@@ -583,7 +583,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
             elapsed_s=time.perf_counter() - started,
             source_url=analysis.metadata["source"],
             log_path=analysis.path,
-            live=False,
+            kind=ReportKind.FILE,
         )
     from app.diagnostics.cycler_counters import COUNTER_COLUMNS
 
@@ -607,7 +607,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
         elapsed_s=time.perf_counter() - started,
         source_url=analysis.metadata.get("source") or analysis.path,
         log_path=analysis.path,
-        live=False,
+        kind=ReportKind.FILE,
         current_sign_warning=output.current_sign.warning if output.current_sign else None,
         battery_guess=analysis.guess.text if analysis.spec_guessed and analysis.guess else None,
         battery_warning=analysis.spec_warning or _pinned_soc_warning(analysis, output),

@@ -324,6 +324,10 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.finished.connect(self.diagnostics.show_report)
         self.diagnostics_runner.failed.connect(self.diagnostics.show_error)
         self.diagnostics_runner.auto_refresh_changed.connect(self.diagnostics.set_auto_refresh)
+        # nothing to run (nor live results to go back to) before a source gave samples
+        self.session.status_changed.connect(
+            lambda status: self.diagnostics.set_live_samples(status.samples_total >= 2)
+        )
         self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
         self.session.started.connect(self._on_source_started)

@@ -18,7 +18,7 @@ from app.views.diagnostics_catalog import (
     summarize,
 )
 from app.views.diagnostics_page import DiagnosticsPage
-from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner
+from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner, ReportKind
 from app.views.live_session import LiveSession
 from app.views.main_window import Page
 from app.views.theme import DARK, Theme, apply_theme
@@ -558,7 +558,9 @@ def test_a_log_files_results_do_not_claim_to_refresh(page):
     # of the results stay in view; the tooltip has the URL
     assert text.startswith("sim NMC 4S drive · results of ") and "samples" in text
     assert url in page.run_status_label.toolTip()
-    page.show_report(DiagnosticsReport(full, 100, 99.0, 0, 0.01, source_url="/x/a.csv", live=False))
+    page.show_report(
+        DiagnosticsReport(full, 100, 99.0, 0, 0.01, source_url="/x/a.csv", kind=ReportKind.FILE)
+    )
     assert page.auto_label.isHidden()
     assert page.run_status_label.text().startswith("a.csv · results of ")
 
@@ -800,7 +802,9 @@ def test_a_log_files_results_stay_while_a_source_streams_until_asked_back(qtbot,
     runner._timer.timeout.connect(lambda: ticks.append(1))
 
     full = dict.fromkeys(RESULT_KEYS)
-    of_file = DiagnosticsReport(full, 9295, 1e5, 20, 0.5, source_url="/x/cell7.csv", live=False)
+    of_file = DiagnosticsReport(
+        full, 9295, 1e5, 20, 0.5, source_url="/x/cell7.csv", kind=ReportKind.FILE
+    )
     assert runner.run()  # a live read under way when the file's results come
     window.logs.diagnostics_finished.emit(of_file)
     assert window.current_page is Page.DIAGNOSTICS
@@ -819,6 +823,50 @@ def test_a_log_files_results_stay_while_a_source_streams_until_asked_back(qtbot,
     assert page.report.live and page.report.source_url.startswith("scripted://")
     assert page.run_button.text() == "Run on current data" and not page.auto_label.isHidden()
     window.session.stop()
+
+
+def test_back_to_live_is_offered_only_when_a_live_source_has_samples(page):
+    """After a per-cycle table's run with nothing connected, "Back to live results" was
+    offered: clicking it gave a red "no samples to analyse yet" and kept the file's
+    results. With no live samples it is the Run button, disabled, saying why."""
+    full = dict.fromkeys(RESULT_KEYS)
+    of_file = DiagnosticsReport(
+        full, 0, 0.0, 168, 0.01, source_url="/x/b.csv", kind=ReportKind.FILE
+    )
+    page.show_report(of_file)
+    button = page.run_button
+    assert button.text() == "Run on current data" and not button.isEnabled()
+    assert "connect" in button.toolTip() and "Logs page" in button.toolTip()
+    page.set_live_samples(True)  # a source connected and sent samples
+    assert button.text() == "Back to live results" and button.isEnabled()
+    assert button.toolTip().startswith("These results are of a file:")
+    page.show_running()
+    page.set_live_samples(True)  # a status update while running does not undo "Running…"
+    assert button.text() == "Running…" and not button.isEnabled()
+    page.show_report(report_of({}))  # the live results
+    assert button.text() == "Run on current data" and button.isEnabled()
+    page.set_live_samples(False)  # the source forgotten: nothing to run
+    assert not button.isEnabled() and "connect" in button.toolTip()
+
+
+def test_a_stored_recordings_results_are_not_called_a_files(page):
+    """A recording's results were "of a file" in the button's tooltip, and its battery
+    note said "the file names none … set the cell's own battery on the Logs page", which
+    cannot be done for a recording."""
+    from app.views.history_loader import NO_BATTERY_STORED
+
+    full = dict.fromkeys(RESULT_KEYS)
+    recording = DiagnosticsReport(
+        full, 600, 299.5, 0, 0.01, source_url="sim://nmc?cells=4", source_name="Recording #3",
+        kind=ReportKind.RECORDING, battery_guess=NO_BATTERY_STORED,
+    )  # fmt: skip
+    page.set_live_samples(True)
+    page.show_report(recording)
+    assert page.run_button.toolTip().startswith("These results are of a stored recording:")
+    note = page.battery_note_label.text()
+    assert note.startswith(f"Battery assumed (the recording stored none): {NO_BATTERY_STORED}.")
+    assert "file" not in note and "Logs page" not in note
+    assert note.count("stored no battery") + note.count("stored none") == 1  # said once
 
 
 def test_refreshed_every_is_not_claimed_after_the_source_finished(qtbot, make_window):
