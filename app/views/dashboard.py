@@ -34,6 +34,7 @@ from app.views.soc_columns import (
     SOC_COLUMN,
     bms_difference,
     difference_text,
+    soc_two_sigma,
 )
 from app.views.theme import ThemePalette
 from app.views.time_axis import format_elapsed
@@ -87,7 +88,8 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
             continue
         text = fmt.format(values[column])
         if column == SOC_COLUMN and known(SOC_BAND_LOW) and known(SOC_BAND_HIGH):
-            text += f" ±{(values[SOC_BAND_HIGH] - values[SOC_BAND_LOW]) / 2:.1f}"
+            two_sigma, exact = soc_two_sigma(values)  # as the tile and the Diagnostics card
+            text += f" ±{two_sigma:.1f}" + ("" if exact else " or more")
         parts.append(span(text, getattr(colors, role)))
     if known(SOC_BMS):
         text = f"BMS {values[SOC_BMS]:.1f} %"

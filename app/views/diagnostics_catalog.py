@@ -21,6 +21,7 @@ from typing import Any
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import fault_values
 from app.diagnostics.soc import start_soc_text
+from app.views.soc_columns import SOC_UNDETERMINED_BAND
 from app.views.time_axis import format_elapsed
 
 
@@ -393,10 +394,6 @@ def _soc(r: dict) -> ResultSummary:
             method=r.get("method"),
         )
     return ResultSummary(Status.INFO, headline, numbers, items, method=r.get("method"))
-
-
-#: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined.
-SOC_UNDETERMINED_BAND = 25.0
 
 
 def _ohm(value: float | None) -> str | None:

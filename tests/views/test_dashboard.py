@@ -386,6 +386,33 @@ def test_soc_readouts_show_band_bms_and_difference(dashboard):
     assert DARK.soc_bms in text  # in the colour of its curve
 
 
+def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashboard):
+    """An Arbin log ending at 87.0 % ±24.7 (2σ, the card and the CLI): the tile said
+    ±18.8, the half width of the band clipped at 100 %; a Maccor one at 72.8 % with
+    2σ = 50 % said ±38.6 where the card says "cannot be determined"."""
+    from app.views.diagnostics_catalog import summarize
+
+    for soc, sigma, tile, cursor in (
+        (87.0, 12.35, "estimated ±24.7 (2σ)", "SOC 87.0 % ±24.7"),
+        (72.8, 25.0, "cannot be determined (±50, 2σ)", "SOC 72.8 % ±50.0"),
+        (50.0, 30.0, "cannot be determined (±50 or more, 2σ)", "SOC 50.0 % ±50.0 or more"),
+    ):
+        snap = snapshot_of(0, 50)
+        n = len(snap[SOC_COLUMN])
+        snap[SOC_COLUMN] = np.full(n, soc)
+        snap[SOC_BAND_LOW] = np.full(n, max(soc - 2 * sigma, 0.0))  # clipped, as the EKF's
+        snap[SOC_BAND_HIGH] = np.full(n, min(soc + 2 * sigma, 100.0))
+        dashboard.show_frame(snap)
+        assert dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text() == tile
+        dashboard.plots.crosshair.show_at(10)
+        assert cursor in dashboard.cursor_label.text()
+        card = summarize("soc", {"final_soc_percent": soc, "final_soc_sigma_percent": sigma})
+        if sigma < 12.5:
+            assert card.headline == f"{soc:.1f} % ±{2 * sigma:.1f}"  # the tile's figure
+        else:
+            assert card.headline == "cannot be determined"
+
+
 def test_bms_difference_is_computed_when_the_engine_gives_none(dashboard):
 
     snap = with_soc_extras(snapshot_of(0, 50))
