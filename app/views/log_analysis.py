@@ -112,8 +112,9 @@ class LogAnalysis:
         if self.per_cycle_table:
             return None
         from app.diagnostics.spec_fit import voltage_window_warning
+        from app.views.log_files import LOGS_PAGE_WORDS
 
-        return voltage_window_warning(self.frame, self.spec)
+        return voltage_window_warning(self.frame, self.spec, LOGS_PAGE_WORDS)
 
     @property
     def spec_guessed(self) -> bool:
@@ -620,5 +621,7 @@ def _pinned_soc_warning(analysis: LogAnalysis, output) -> str | None:
     if analysis.per_cycle_table:
         return None
     from app.diagnostics.spec_fit import pinned_soc_warning
+    from app.views.log_files import LOGS_PAGE_WORDS
 
-    return pinned_soc_warning(analysis.frame, analysis.spec, output.results.get("soc"))
+    soc = output.results.get("soc")
+    return pinned_soc_warning(analysis.frame, analysis.spec, soc, LOGS_PAGE_WORDS)
