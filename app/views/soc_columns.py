@@ -57,13 +57,14 @@ def soc_two_sigma(values: dict[str, float]) -> tuple[float, bool]:
 
 def soc_band_text(values: dict[str, float]) -> str:
     """The SOC's uncertainty, as the Diagnostics card words it: "±24.7 (2σ)", or where
-    it is too wide to place the SOC "cannot be determined (±50, 2σ)"; '' without a band."""
+    it is too wide to place the SOC "cannot be determined" over "±50 (2σ)"; '' without
+    a band."""
     two_sigma, exact = soc_two_sigma(values)
     if math.isnan(two_sigma):
         return ""
     if two_sigma >= SOC_UNDETERMINED_BAND:
         wide = f"±{two_sigma:.0f}" if exact else f"±{two_sigma:.0f} or more"
-        return f"cannot be determined ({wide}, 2σ)"
+        return f"cannot be determined\n{wide} (2σ)"  # two lines: a tile is narrow
     return f"±{two_sigma:.1f} (2σ)"
 
 

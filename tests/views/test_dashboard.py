@@ -394,8 +394,8 @@ def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashbo
 
     for soc, sigma, tile, cursor in (
         (87.0, 12.35, "estimated ±24.7 (2σ)", "SOC 87.0 % ±24.7"),
-        (72.8, 25.0, "cannot be determined (±50, 2σ)", "SOC 72.8 % ±50.0"),
-        (50.0, 30.0, "cannot be determined (±50 or more, 2σ)", "SOC 50.0 % ±50.0 or more"),
+        (72.8, 25.0, "cannot be determined\n±50 (2σ)", "SOC 72.8 % ±50.0"),
+        (50.0, 30.0, "cannot be determined\n±50 or more (2σ)", "SOC 50.0 % ±50.0 or more"),
     ):
         snap = snapshot_of(0, 50)
         n = len(snap[SOC_COLUMN])
