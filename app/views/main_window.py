@@ -673,7 +673,7 @@ class MainWindow(QMainWindow):
             self.show_other_diagnostics(report)
         self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
         self.dashboard.clear()
-        self.dashboard.set_source(title)
+        self.dashboard.set_source(report.source_url if report is not None else None, title)
         self.dashboard.set_span(None)  # the whole recording
         self.dashboard.set_battery(battery)
         self.dashboard.show_frame(snapshot)

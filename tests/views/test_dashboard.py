@@ -22,6 +22,7 @@ from app.views.soc_columns import (
     SOC_BMS_DIFFERENCE,
     SOC_COLUMN,
 )
+from app.views.source_names import source_name
 from app.views.theme import DARK
 
 from .plot_data import original
@@ -564,3 +565,25 @@ def test_a_source_without_cell_voltages_says_so_after_one_with_them(dashboard):
     dashboard.clear()  # a source with cells again: no note, its values on the axis
     dashboard.show_frame(snapshot_of(0, 300, cells=4))
     assert not note.isVisible() and cells_plot.getAxis("left").style["showValues"]
+
+
+def test_the_title_is_the_sources_short_name_with_the_url_in_the_tooltip(dashboard):
+    """The title was the raw URL elided ("file:///work/...0.332&cells=1") where the
+    Diagnostics page names the file: the same short name here, the whole URL on hover."""
+    url = (
+        "file:///work/shared/data/real/neware/nw_export.csv?chemistry=nmc&capacity_ah=0.332&cells=1"
+    )
+    dashboard.set_source(url)
+    label = dashboard.source_label
+    assert label.full_text() == "nw_export.csv" == source_name(url)
+    assert label.toolTip() == url
+    long = "file:///data/maccor/PredictionDiagnostics_000151_test.052?chemistry=nmc"
+    dashboard.set_source(long)  # not shortened twice ("PredictionDi……51_test.052")
+    assert label.full_text() == "PredictionDiagnostics_000151_test.052"
+    dashboard.set_source("sim://nmc?cells=4&profile=drive")
+    assert label.full_text() == "sim NMC 4S drive"
+    dashboard.set_source("sim://nmc?cells=4", "Recording #3 · 12 Mar 10:00")  # a recording
+    assert label.full_text() == "Recording #3 · 12 Mar 10:00"
+    assert label.toolTip() == "Recording #3 · 12 Mar 10:00\nsim://nmc?cells=4"
+    dashboard.set_source(None)
+    assert label.full_text() == "Not connected"
