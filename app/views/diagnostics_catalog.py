@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.resistance_text import resistance_text
-from app.diagnostics.faults.text import fault_values
+from app.diagnostics.faults.text import channel_text, fault_values
 from app.diagnostics.soc import start_soc_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
 from app.views.time_axis import format_elapsed
@@ -768,7 +768,8 @@ def _faults(r: dict | list) -> ResultSummary:
             for part in (
                 str(f.get("severity", "")),
                 str(f.get("kind", "")).replace("_", " "),
-                str(f.get("channel", "")),
+                # 'cell 2', not 'cell_2_v': a short's figure is a temperature
+                channel_text(f.get("channel")),
                 fault_values(f),
                 _when(f.get("start_time_s"), f.get("end_time_s")),
             )

@@ -178,7 +178,7 @@ def test_status_colours_key_numbers_and_fault_list(page, qapp):
     assert s["faults"].status is Status.CRITICAL
     assert s["faults"].headline == "2 fault(s)"
     assert s["faults"].items == (
-        "critical · over voltage · cell_3_v · 1:00–2:05",
+        "critical · over voltage · cell 3 · 1:00–2:05",
         "warning · sensor stuck · temperature_c · 0:10–0:40",
     )
     assert s["safety"].status is Status.WARNING
@@ -466,9 +466,26 @@ def test_fault_items_say_what_was_measured_with_units():
     assert summarize("faults", {"status": "critical", "faults": faults}).items == (
         "critical · over voltage · voltage_v · 4.674 V (limit 4.200 V) · 0:00–10:11",
         "critical · over current · current_a · 0.47 A (limit 0.23 A) · 0:20–2:59",
-        "warning · cell imbalance · cell_2_v · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
+        "warning · cell imbalance · cell 2 · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
         "warning · sensor stuck · temperature_c · stuck at 25.0 °C · 0:10–0:40",
     )
+
+
+def test_an_internal_short_is_of_cell_2_not_of_its_voltage_column():
+    """The Fault detection card named a short "cell_2_v" (a voltage column) while giving
+    a temperature figure: the channel reads as the Alerts page words it, "cell 2"."""
+    from app.diagnostics.faults.text import channel_text
+
+    short = {"kind": "internal_short", "start_time_s": 600.0, "end_time_s": 900.0,
+             "severity": "critical", "channel": "cell_2_v",
+             "detail": {"excess_temperature_k": 3.14}}  # fmt: skip
+    (item,) = summarize("faults", {"status": "critical", "faults": [short]}).items
+    assert (
+        item
+        == "critical · internal short · cell 2 · up to 3.1 K warmer than its neighbours · 10:00–15:00"
+    )
+    assert channel_text(short["channel"]) == "cell 2"  # the Alerts page's words
+    assert "cell_2_v" not in item
 
 
 def test_lead_acid_runaway_item_says_how_much_charge_turned_to_heat():
