@@ -303,11 +303,11 @@ class SpecFitTracker:
             self.cell_columns = True
         self.counts.add(v)
 
-    def warning(self, soc: dict | None) -> str | None:
+    def warning(self, soc: dict | None, words: FixWords = CLI_WORDS) -> str | None:
         """The voltage-window warning, else the pinned-SOC one (of ``soc``, the SOC
         result so far), as :func:`~app.diagnostics.input_validity.with_input_warnings`
-        gives them; None: the spec fits so far."""
+        gives them (their hints in ``words``); None: the spec fits so far."""
         cells = self.cell_columns
-        return window_warning(self.counts, self.spec, cell_columns=cells) or pinned_warning(
-            self.counts, self.spec, soc, cell_columns=cells
-        )
+        return window_warning(
+            self.counts, self.spec, cell_columns=cells, words=words
+        ) or pinned_warning(self.counts, self.spec, soc, cell_columns=cells, words=words)

@@ -930,6 +930,8 @@ def test_a_replayed_log_the_battery_does_not_fit_is_warned_of_as_the_logs_page_d
         assert live.battery_warning.startswith("the cell voltage (")
         assert page.battery_note_label.isVisible()
         assert live.battery_warning in page.battery_note_label.text()
+        # in the window's words, not the command line's ('give --chemistry nmc')
+        assert live.battery_warning.endswith("the nmc preset fits it: choose the chemistry nmc")
     else:
         assert live.battery_warning is None and page.battery_note_label.isHidden()
     window.session.stop()
