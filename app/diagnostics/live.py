@@ -28,7 +28,7 @@ from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.safety import SafetyMonitor
 from app.diagnostics.soc_ekf import EkfSocEstimator
 from app.diagnostics.soh import SohTracker
-from app.diagnostics.spec_fit import SpecFitTracker
+from app.diagnostics.spec_fit import CLI_WORDS, FixWords, SpecFitTracker
 from app.diagnostics.thermal import ThermalTracker
 
 if TYPE_CHECKING:
@@ -184,13 +184,14 @@ class LiveEngine:
         with self._lock:
             return self.current_sign.result()
 
-    def spec_fit_warning(self) -> str | None:
+    def spec_fit_warning(self, words: FixWords = CLI_WORDS) -> str | None:
         """Why the battery does not fit the samples so far -- their cell voltages lie
         outside its window, or its OCV table holds the SOC at empty or full -- as
-        ``analyze`` warns of the log (:mod:`app.diagnostics.spec_fit`); any thread."""
+        ``analyze`` warns of the log (:mod:`app.diagnostics.spec_fit`), its hint in
+        ``words``; any thread."""
         with self._lock:
             soc = self._guarded(lambda: self.soc.result().to_dict())
-            return self.spec_fit.warning(soc)
+            return self.spec_fit.warning(soc, words)
 
     def results(self) -> dict:
         """The latest results as plain JSON, under the keys of ``analyze --json``

@@ -13,6 +13,7 @@ spec does not describe, and the warning says so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -130,15 +131,42 @@ def fitting_presets(v: np.ndarray | CellVoltageCounts, spec: BatterySpec) -> lis
     return [p.chemistry.value for p in fitting]
 
 
-def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
+@dataclass(frozen=True)
+class FixWords:
+    """How the warnings' hints name the fix, in the words of where they are read: the
+    command line's options, or a window's fields (:data:`CLI_WORDS` is the CLI's)."""
+
+    #: choose another chemistry; ``{}`` is the chemistry ("give --chemistry lfp")
+    chemistry: str
+    #: give the number of series cells
+    cells: str
+    #: give an OCV table; ``{}`` is whose ("its", "the cell's"); None where there is
+    #: no OCV table to give (the hint is left out)
+    ocv_table: str | None
+
+
+#: The command line's words (``analyze``, and the live engine's warnings).
+CLI_WORDS = FixWords(
+    chemistry="give --chemistry {}", cells="give --cells", ocv_table="give {} --ocv-table"
+)
+
+
+def voltage_window_warning(
+    df: pd.DataFrame, spec: BatterySpec, words: FixWords = CLI_WORDS
+) -> str | None:
     """A warning when the log's cell voltages lie outside ``spec``'s voltage limits for
-    more than :data:`OUTSIDE_SHARE` of the samples (None: the spec fits, or no voltages)."""
+    more than :data:`OUTSIDE_SHARE` of the samples (None: the spec fits, or no voltages);
+    its hint in ``words``."""
     cells = bool(schema.cell_voltage_columns(df.columns))
-    return window_warning(cell_voltage_counts(df, spec), spec, cell_columns=cells)
+    return window_warning(cell_voltage_counts(df, spec), spec, cell_columns=cells, words=words)
 
 
 def window_warning(
-    counts: CellVoltageCounts, spec: BatterySpec, *, cell_columns: bool
+    counts: CellVoltageCounts,
+    spec: BatterySpec,
+    *,
+    cell_columns: bool,
+    words: FixWords = CLI_WORDS,
 ) -> str | None:
     """:func:`voltage_window_warning` of voltages counted (``cell_columns``: they are
     the cells' own, not the pack's over its series cells)."""
@@ -159,15 +187,19 @@ def window_warning(
     lo, median, hi = counts.percentiles([0.5, 50, 99.5])
     fitting = fitting_presets(counts, spec)
     if fitting:
-        hint = f"the {' or '.join(fitting)} preset fits it: give --chemistry {fitting[0]}"
+        hint = f"the {' or '.join(fitting)} preset fits it: {words.chemistry.format(fitting[0])}"
     else:
         hint = (
             f"no chemistry preset fits it{' (a high-voltage cathode?)' if above >= below else ''}"
-            ": give its --ocv-table for SOC; the voltage limits stay the preset's, and the "
-            f"{'over' if above >= below else 'under'}-voltage events and faults with them"
         )
+        if words.ocv_table is not None:
+            hint += (
+                f": {words.ocv_table.format('its')} for SOC; the voltage limits stay the "
+                f"preset's, and the {'over' if above >= below else 'under'}-voltage events "
+                "and faults with them"
+            )
     if spec.series_cells > 1 and not cell_columns:
-        hint += f"; or it is not {spec.series_cells} cells in series: give --cells"
+        hint += f"; or it is not {spec.series_cells} cells in series: {words.cells}"
     really = "overcharged" if above >= below else "over-discharged"
     return (
         f"the cell voltage ({lo:.2f}-{hi:.2f} V, median {median:.2f} V) is {where} of the "
@@ -188,7 +220,9 @@ FULL_CHARGE_PCT = 15.0
 OCV_FIT_SOC_PCT = (5.0, 95.0)
 
 
-def pinned_soc_warning(df: pd.DataFrame, spec: BatterySpec, soc: dict | None) -> str | None:
+def pinned_soc_warning(
+    df: pd.DataFrame, spec: BatterySpec, soc: dict | None, words: FixWords = CLI_WORDS
+) -> str | None:
     """A warning when the SOC estimate (``soc``, the ``analyze --json`` result) sat at
     empty while more than :data:`EMPTY_CHARGE_PCT` of the capacity moved, or at full
     while more than :data:`FULL_CHARGE_PCT` went out: the spec's OCV table reads the
@@ -198,7 +232,7 @@ def pinned_soc_warning(df: pd.DataFrame, spec: BatterySpec, soc: dict | None) ->
     if _pinned_at(soc) is None:
         return None
     cells = bool(schema.cell_voltage_columns(df.columns))
-    return pinned_warning(cell_voltage_counts(df, spec), spec, soc, cell_columns=cells)
+    return pinned_warning(cell_voltage_counts(df, spec), spec, soc, cell_columns=cells, words=words)
 
 
 def _pinned_at(soc: dict | None) -> tuple[str, str, float] | None:
@@ -213,7 +247,12 @@ def _pinned_at(soc: dict | None) -> tuple[str, str, float] | None:
 
 
 def pinned_warning(
-    counts: CellVoltageCounts, spec: BatterySpec, soc: dict | None, *, cell_columns: bool
+    counts: CellVoltageCounts,
+    spec: BatterySpec,
+    soc: dict | None,
+    *,
+    cell_columns: bool,
+    words: FixWords = CLI_WORDS,
 ) -> str | None:
     """:func:`pinned_soc_warning` of voltages counted (see :func:`window_warning`)."""
     pinned = _pinned_at(soc)
@@ -225,11 +264,13 @@ def pinned_warning(
     base = PRESETS[spec.chemistry]
     own = "given" if full.ocv_v != base.ocv_v else f"{spec.chemistry.value} preset's"
     if fitting:
-        hint = f"the {' or '.join(fitting)} preset fits it: give --chemistry {fitting[0]}"
+        hint = f"the {' or '.join(fitting)} preset fits it: {words.chemistry.format(fitting[0])}"
+    elif words.ocv_table is not None:
+        hint = words.ocv_table.format("the cell's")
     else:
-        hint = "give the cell's --ocv-table"
+        hint = "no chemistry preset fits it"
     if spec.series_cells > 1 and not cell_columns:
-        hint += f"; or it is not {spec.series_cells} cells in series: give --cells"
+        hint += f"; or it is not {spec.series_cells} cells in series: {words.cells}"
     lowest, highest = counts.percentiles([0, 100])
     return (
         f"the SOC stays at {end} while {moved}: the {own} OCV table reads the cells as "
@@ -262,11 +303,11 @@ class SpecFitTracker:
             self.cell_columns = True
         self.counts.add(v)
 
-    def warning(self, soc: dict | None) -> str | None:
+    def warning(self, soc: dict | None, words: FixWords = CLI_WORDS) -> str | None:
         """The voltage-window warning, else the pinned-SOC one (of ``soc``, the SOC
         result so far), as :func:`~app.diagnostics.input_validity.with_input_warnings`
-        gives them; None: the spec fits so far."""
+        gives them (their hints in ``words``); None: the spec fits so far."""
         cells = self.cell_columns
-        return window_warning(self.counts, self.spec, cell_columns=cells) or pinned_warning(
-            self.counts, self.spec, soc, cell_columns=cells
-        )
+        return window_warning(
+            self.counts, self.spec, cell_columns=cells, words=words
+        ) or pinned_warning(self.counts, self.spec, soc, cell_columns=cells, words=words)

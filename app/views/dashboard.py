@@ -34,7 +34,9 @@ from app.views.soc_columns import (
     SOC_COLUMN,
     bms_difference,
     difference_text,
+    soc_two_sigma,
 )
+from app.views.source_names import source_name
 from app.views.theme import ThemePalette
 from app.views.time_axis import format_elapsed
 
@@ -87,7 +89,8 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
             continue
         text = fmt.format(values[column])
         if column == SOC_COLUMN and known(SOC_BAND_LOW) and known(SOC_BAND_HIGH):
-            text += f" ±{(values[SOC_BAND_HIGH] - values[SOC_BAND_LOW]) / 2:.1f}"
+            two_sigma, exact = soc_two_sigma(values)  # as the tile and the Diagnostics card
+            text += f" ±{two_sigma:.1f}" + ("" if exact else " or more")
         parts.append(span(text, getattr(colors, role)))
     if known(SOC_BMS):
         text = f"BMS {values[SOC_BMS]:.1f} %"
@@ -122,9 +125,10 @@ class ElidedLabel(QLabel):
     def full_text(self) -> str:
         return self._full
 
-    def set_full_text(self, text: str) -> None:
+    def set_full_text(self, text: str, tooltip: str | None = None) -> None:
+        """Show ``text`` (elided to fit); the tooltip is ``tooltip``, else all of ``text``."""
         self._full = text
-        self.setToolTip(text)
+        self.setToolTip(tooltip or text)
         self._elide()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -262,8 +266,14 @@ class DashboardPage(QWidget):
         self.readouts.clear()
         self.cursor_label.setText(CURSOR_HINT)
 
-    def set_source(self, url: str | None) -> None:
-        self.source_label.set_full_text(url or "Not connected")
+    def set_source(self, url: str | None, title: str | None = None) -> None:
+        """The tool bar's title: ``title``, else the source's short name (a file's name,
+        a simulator's battery: :func:`source_name`, as the Diagnostics page names it);
+        the whole URL is in the tooltip."""
+        # whole: the label elides it to its width
+        shown = title or source_name(url, max_chars=None) or "Not connected"
+        tip = "\n".join(dict.fromkeys(t for t in (title, url) if t)) or shown
+        self.source_label.set_full_text(shown, tip)
 
     def set_battery(self, spec: BatterySpec | None) -> None:
         """The battery shown (None: not known yet): its plausible cell band decides

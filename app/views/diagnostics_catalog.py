@@ -19,8 +19,9 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.resistance_text import resistance_text
-from app.diagnostics.faults.text import fault_values
+from app.diagnostics.faults.text import channel_text, fault_values
 from app.diagnostics.soc import start_soc_text
+from app.views.soc_columns import SOC_UNDETERMINED_BAND
 from app.views.time_axis import format_elapsed
 
 
@@ -395,10 +396,6 @@ def _soc(r: dict) -> ResultSummary:
     return ResultSummary(Status.INFO, headline, numbers, items, method=r.get("method"))
 
 
-#: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined.
-SOC_UNDETERMINED_BAND = 25.0
-
-
 def _ohm(value: float | None) -> str | None:
     """:func:`resistance_text`, None where there is no value (the row is left out)."""
     if value is None or not math.isfinite(value):
@@ -771,7 +768,8 @@ def _faults(r: dict | list) -> ResultSummary:
             for part in (
                 str(f.get("severity", "")),
                 str(f.get("kind", "")).replace("_", " "),
-                str(f.get("channel", "")),
+                # 'cell 2', not 'cell_2_v': a short's figure is a temperature
+                channel_text(f.get("channel")),
                 fault_values(f),
                 _when(f.get("start_time_s"), f.get("end_time_s")),
             )

@@ -47,7 +47,7 @@ from app.views.diagnostics_catalog import (
     with_battery_note,
     with_suspect_cell_readings,
 )
-from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport
+from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport, ReportKind
 from app.views.source_names import simulated_battery, source_name
 from app.views.status_bar import ElidedLabel
 from app.views.theme import ThemePalette, set_style_property
@@ -56,10 +56,23 @@ from app.views.time_axis import format_elapsed
 RUN_TEXT = "Run on current data"
 RUN_TIP = "Run the nine diagnostics on the samples received so far"
 BACK_TO_LIVE_TEXT = "Back to live results"
-BACK_TO_LIVE_TIP = (
-    "These results are of a file: they stay until you come back to the live source's "
-    f"(read now, and refreshed every {AUTO_REFRESH_S:g} s while it streams)"
+#: what other data than the live source's the results are of, in the page's words
+KIND_WORDS = {ReportKind.FILE: "a file", ReportKind.RECORDING: "a stored recording"}
+NOTHING_TO_RUN_TIP = (
+    "No live source has samples to analyse: connect one (File › Connect), or run a log "
+    "file's diagnostics on the Logs page"
 )
+
+
+def back_to_live_tip(kind: ReportKind) -> str:
+    """The tooltip of "Back to live results" over results of ``kind`` (a file, a recording)."""
+    return (
+        f"These results are of {KIND_WORDS.get(kind, 'other data')}: they stay until you "
+        "come back to the live source's (read now, and refreshed every "
+        f"{AUTO_REFRESH_S:g} s while it streams)"
+    )
+
+
 CARD_NUMBERS = 3  # key numbers on a result card (the detail shows them all)
 CARD_ITEMS = 4  # findings on a result card before "… and N more"
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -80,12 +93,26 @@ def battery_note(report: DiagnosticsReport) -> str | None:
     what, and that the limits are the guess's) and not fitting the log's voltages."""
     lines = []
     if report.battery_guess:
-        lines.append(
-            f"Battery guessed (the file names none): {report.battery_guess}. The results are "
-            "judged against this guess (Safety and Faults against its limits, SOC against its "
-            "OCV curve and capacity, end of life against its capacity): set the cell's own "
-            "battery on the Logs page and run again."
+        judged = (
+            "The results are judged against this guess (Safety and Faults against its "
+            "limits, SOC against its OCV curve and capacity, end of life against its capacity)"
         )
+        if report.kind is ReportKind.RECORDING:  # its battery cannot be set afterwards
+            lines.append(
+                f"Battery assumed (the recording stored none): {report.battery_guess}. "
+                f"{judged}: a recording keeps the battery it was made with, so give the "
+                "source its battery before recording the next one."
+            )
+        elif report.kind is ReportKind.FILE:
+            lines.append(
+                f"Battery guessed (the file names none): {report.battery_guess}. {judged}: "
+                "set the cell's own battery on the Logs page and run again."
+            )
+        else:
+            lines.append(
+                f"Battery assumed (the source names none): {report.battery_guess}. {judged}: "
+                "give the source its battery when connecting it."
+            )
     if report.battery_warning:
         lines.append(f"Warning: {report.battery_warning}.")
     return "\n".join(lines) or None
@@ -352,6 +379,8 @@ class DiagnosticsPage(QWidget):
         self._colors = colors
         self.report: DiagnosticsReport | None = None
         self._auto_refresh = False  # the live results refresh by themselves now
+        self._live_samples = False  # a live source has samples to run on
+        self._running = False  # a run is under way ("Running…")
         self.summaries: dict[str, ResultSummary] = {info.key: NOT_RUN for info in CATALOG}
         self._build_toolbar()
 
@@ -425,6 +454,7 @@ class DiagnosticsPage(QWidget):
 
         self.apply_palette(colors)
         self.select(CATALOG[0].key)
+        self._show_run_button()
 
     def _build_toolbar(self) -> None:
         self.toolbar = QFrame(self, objectName="toolbar")
@@ -462,6 +492,7 @@ class DiagnosticsPage(QWidget):
         self.detail.show_info(CATALOG_BY_KEY[key], self.summaries[key])
 
     def show_running(self) -> None:
+        self._running = True
         self.run_button.setEnabled(False)
         self.run_button.setText("Running…")
         if self.report is None or self.showing_other_data:
@@ -539,11 +570,29 @@ class DiagnosticsPage(QWidget):
         return report.source_name or source_name(report.source_url) or "", "", rest
 
     def _run_finished(self) -> None:
-        self.run_button.setEnabled(True)
-        # a log file's results stay (the live ones do not replace them) until this is asked
-        back = self.showing_other_data
+        self._running = False
+        self._show_run_button()
+
+    def _show_run_button(self) -> None:
+        if self._running:
+            return  # "Running…" until the run ends
+        # a log file's results stay (the live ones do not replace them) until this is
+        # asked; only offered when there are live results to go back to
+        live = self._live_samples
+        back = self.showing_other_data and live
+        self.run_button.setEnabled(live)
         self.run_button.setText(BACK_TO_LIVE_TEXT if back else RUN_TEXT)
-        self.run_button.setToolTip(BACK_TO_LIVE_TIP if back else RUN_TIP)
+        if back:
+            self.run_button.setToolTip(back_to_live_tip(self.report.kind))
+        else:
+            self.run_button.setToolTip(RUN_TIP if live else NOTHING_TO_RUN_TIP)
+
+    def set_live_samples(self, available: bool) -> None:
+        """Whether a live source has samples to run on (connected, or stopped with its
+        samples kept): without them there is nothing to run, nor live results to go
+        back to."""
+        self._live_samples = available
+        self._show_run_button()
 
     def _show_auto_refresh(self) -> None:
         # a log file's results are not refreshed, nor live ones after the source ended

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -30,6 +31,14 @@ from app.views.live_session import LiveReport, LiveSession, SessionStatus
 
 #: Seconds between automatic runs while a source streams.
 AUTO_REFRESH_S = 10.0
+
+
+class ReportKind(Enum):
+    """What data a report's results are of: the page words its notes from it."""
+
+    LIVE = "live"  #: the live session's (refreshed while it streams)
+    FILE = "file"  #: a log file's (Logs page)
+    RECORDING = "recording"  #: a stored recording's (History › Open in plots)
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,9 @@ class DiagnosticsReport:
     #: what the results are of, where not the source's name (a stored recording's
     #: "Recording #3"); None: the source URL's name
     source_name: str | None = None
-    live: bool = True  #: of the live session (refreshed while it streams), not of a log file
+    #: what the results are of: the live session (refreshed while it streams), a log file,
+    #: a stored recording
+    kind: ReportKind = ReportKind.LIVE
     #: the current's sign looks reversed (:mod:`app.diagnostics.current_sign`): why, and the fix
     current_sign_warning: str | None = None
     #: the battery was guessed (a log naming none, the user set none): what was guessed and
@@ -57,6 +68,11 @@ class DiagnosticsReport:
     battery_guess: str | None = None
     #: the battery does not fit the log's voltages (``analyze``'s warning), None when it does
     battery_warning: str | None = None
+
+    @property
+    def live(self) -> bool:
+        """Of the live session (refreshed while it streams), not of a file or a recording."""
+        return self.kind is ReportKind.LIVE
 
 
 def run_diagnostics(

@@ -51,10 +51,10 @@ def _replayed(snapshot: dict, battery, reference_capacity_ah: float | None = Non
 def recording_report(engine, recording_id: int, source_url: str, *, battery_stored: bool):
     """The Diagnostics page's report of a stored recording: the live engine's results
     after the whole recording went through it, as they were when it ended (a live
-    source's results, not refreshed: ``live=False``)."""
+    source's results, not refreshed)."""
     import time
 
-    from app.views.diagnostics_runner import DiagnosticsReport
+    from app.views.diagnostics_runner import DiagnosticsReport, ReportKind
 
     started = time.perf_counter()
     engine.finish()  # the detectors close their episodes, as at the end of a stream
@@ -67,14 +67,14 @@ def recording_report(engine, recording_id: int, source_url: str, *, battery_stor
         elapsed_s=time.perf_counter() - started,
         source_url=source_url,
         source_name=f"Recording #{recording_id}",
-        live=False,
+        kind=ReportKind.RECORDING,
         current_sign_warning=engine.current_sign_check().warning,
         battery_guess=None if battery_stored else NO_BATTERY_STORED,
     )
 
 
 #: What the results of a recording stored without its battery are judged against.
-NO_BATTERY_STORED = "the nmc preset, the live default: the recording stored no battery"
+NO_BATTERY_STORED = "the nmc preset, the live default"
 
 
 def _load_recording(db_url: str | None, recording_id: int) -> tuple[str, dict, object, object]:

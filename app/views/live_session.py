@@ -179,7 +179,11 @@ class LiveSession(QObject):
         thread); None while it fits, or before the first block."""
         stage = self._engine
         engine = stage.engine if stage is not None else None
-        return engine.spec_fit_warning() if engine is not None else None
+        if engine is None:
+            return None
+        from app.views.log_files import BATTERY_DIALOG_WORDS  # its battery is given there
+
+        return engine.spec_fit_warning(BATTERY_DIALOG_WORDS)
 
     def live_report(self) -> LiveReport | None:
         """The live engine's results with the samples and cycles they cover (any

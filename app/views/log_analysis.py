@@ -112,8 +112,9 @@ class LogAnalysis:
         if self.per_cycle_table:
             return None
         from app.diagnostics.spec_fit import voltage_window_warning
+        from app.views.log_files import LOGS_PAGE_WORDS
 
-        return voltage_window_warning(self.frame, self.spec)
+        return voltage_window_warning(self.frame, self.spec, LOGS_PAGE_WORDS)
 
     @property
     def spec_guessed(self) -> bool:
@@ -558,7 +559,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
     import time
 
     from app.diagnostics.suite import DEFAULT_EOL_FRACTION, run_suite
-    from app.views.diagnostics_runner import DiagnosticsReport
+    from app.views.diagnostics_runner import DiagnosticsReport, ReportKind
 
     started = time.perf_counter()
     settings = analysis.settings
@@ -583,7 +584,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
             elapsed_s=time.perf_counter() - started,
             source_url=analysis.metadata["source"],
             log_path=analysis.path,
-            live=False,
+            kind=ReportKind.FILE,
         )
     from app.diagnostics.cycler_counters import COUNTER_COLUMNS
 
@@ -607,7 +608,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
         elapsed_s=time.perf_counter() - started,
         source_url=analysis.metadata.get("source") or analysis.path,
         log_path=analysis.path,
-        live=False,
+        kind=ReportKind.FILE,
         current_sign_warning=output.current_sign.warning if output.current_sign else None,
         battery_guess=analysis.guess.text if analysis.spec_guessed and analysis.guess else None,
         battery_warning=analysis.spec_warning or _pinned_soc_warning(analysis, output),
@@ -620,5 +621,7 @@ def _pinned_soc_warning(analysis: LogAnalysis, output) -> str | None:
     if analysis.per_cycle_table:
         return None
     from app.diagnostics.spec_fit import pinned_soc_warning
+    from app.views.log_files import LOGS_PAGE_WORDS
 
-    return pinned_soc_warning(analysis.frame, analysis.spec, output.results.get("soc"))
+    soc = output.results.get("soc")
+    return pinned_soc_warning(analysis.frame, analysis.spec, soc, LOGS_PAGE_WORDS)

@@ -24,11 +24,22 @@ from urllib.parse import unquote, urlencode, urlsplit
 from app.cli.current_sign_option import URL_PARAM as INVERT_CURRENT_PARAM
 from app.core import schema
 from app.core.spec import BatterySpec, Chemistry
+from app.diagnostics.spec_fit import FixWords
 from app.hardware.logs.tables import open_text
 from app.views.source_urls import file_url
 
 if TYPE_CHECKING:
     from app.views.log_analysis import BatteryGuess
+
+#: The battery dialog's words for the warnings' hints (File › Open): its fields, and
+#: no OCV table (it has none to choose).
+BATTERY_DIALOG_WORDS = FixWords(
+    chemistry="choose the chemistry {}", cells="set Series cells", ocv_table=None
+)
+#: The Logs page's: its fields, its OCV table among them.
+LOGS_PAGE_WORDS = FixWords(
+    chemistry="choose the chemistry {}", cells="set Series cells", ocv_table="choose {} OCV table"
+)
 
 #: Metadata lines read at most before giving up on finding the header.
 _MAX_HEADER_LINES = 500
@@ -93,7 +104,7 @@ def _with_guess(head: LogFileProbe) -> LogFileProbe:
         cell_count=head.cell_count if head.canonical else schema.series_cells_in(frame),
         first_voltage_v=head.first_voltage_v if head.canonical else first,
         guess=guess,
-        guess_warning=voltage_window_warning(frame, guess.spec),
+        guess_warning=voltage_window_warning(frame, guess.spec, BATTERY_DIALOG_WORDS),
     )
 
 

@@ -447,6 +447,9 @@ class LogsPage(QWidget):
             self._set_status(f"Opening {analysis.name} was cancelled.", error=False)
         else:
             self._add(analysis)
+            if not (self.diagnostics_worker.busy or self.import_worker.busy):
+                # the last action's outcome was of another file: not of this one
+                self._set_action("", error=False)
             what = (
                 "the lifetime diagnostics run on it"
                 if analysis.per_cycle_table

@@ -324,6 +324,10 @@ class MainWindow(QMainWindow):
         self.diagnostics_runner.finished.connect(self.diagnostics.show_report)
         self.diagnostics_runner.failed.connect(self.diagnostics.show_error)
         self.diagnostics_runner.auto_refresh_changed.connect(self.diagnostics.set_auto_refresh)
+        # nothing to run (nor live results to go back to) before a source gave samples
+        self.session.status_changed.connect(
+            lambda status: self.diagnostics.set_live_samples(status.samples_total >= 2)
+        )
         self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
         self.session.started.connect(self._on_source_started)
@@ -669,7 +673,7 @@ class MainWindow(QMainWindow):
             self.show_other_diagnostics(report)
         self.history.status_label.setText(f"Recording #{recording_id} is on the dashboard.")
         self.dashboard.clear()
-        self.dashboard.set_source(title)
+        self.dashboard.set_source(report.source_url if report is not None else None, title)
         self.dashboard.set_span(None)  # the whole recording
         self.dashboard.set_battery(battery)
         self.dashboard.show_frame(snapshot)

@@ -13,12 +13,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from app.core import schema
 from app.diagnostics.plausible_cells import implausible_readings, plausible_spread_mv
 from app.views.soc_columns import (
-    SOC_BAND_HIGH,
-    SOC_BAND_LOW,
     SOC_BMS,
     SOC_COLUMN,
     bms_difference,
     difference_text,
+    soc_band_text,
 )
 from app.views.theme import ThemePalette
 
@@ -124,8 +123,9 @@ def _spread(cells: list[tuple[str, float]], band: tuple[float, float]) -> Readin
 def _soc_detail(latest: dict[str, float]) -> str:
     """Under the SOC: its uncertainty and the BMS's SOC with the difference, where known."""
     lines = []
-    half_band = (latest.get(SOC_BAND_HIGH, math.nan) - latest.get(SOC_BAND_LOW, math.nan)) / 2
-    lines.append("estimated" if math.isnan(half_band) else f"estimated ±{half_band:.1f} (2σ)")
+    # 2 sigma as the Diagnostics card and the CLI give it, not the clipped band's half width
+    band = soc_band_text(latest)
+    lines.append(f"estimated {band}" if band.startswith("±") else band or "estimated")
     bms = latest.get(SOC_BMS, math.nan)
     if not math.isnan(bms):
         diff = bms_difference(latest)

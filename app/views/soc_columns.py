@@ -19,8 +19,11 @@ __all__ = [
     "SOC_BMS",
     "SOC_BMS_DIFFERENCE",
     "SOC_COLUMN",
+    "SOC_UNDETERMINED_BAND",
     "bms_difference",
     "difference_text",
+    "soc_band_text",
+    "soc_two_sigma",
 ]
 
 SOC_COLUMN = soc_ekf.SOC_COLUMN  #: the estimate
@@ -28,6 +31,41 @@ SOC_BAND_LOW = soc_ekf.SOC_BAND_LOW_COLUMN  #: lower edge of its ±2 sigma band
 SOC_BAND_HIGH = soc_ekf.SOC_BAND_HIGH_COLUMN  #: upper edge
 SOC_BMS_DIFFERENCE = soc_ekf.SOC_BMS_DIFFERENCE_COLUMN  #: ours minus the BMS's
 SOC_BMS = schema.SOC_REPORTED  #: what the BMS itself reports
+
+#: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined (the
+#: filter's prior, not a measurement: too little data to place it).
+SOC_UNDETERMINED_BAND = 25.0
+
+
+def soc_two_sigma(values: dict[str, float]) -> tuple[float, bool]:
+    """``(2 sigma of the SOC in %, exact)`` at one sample, from its band's edges: the
+    figure the Diagnostics card and the CLI give (``final_soc_sigma_percent`` x 2).
+
+    The band is clipped to 0-100 %, so its half width is not 2 sigma near either end
+    (87 % ±24.7 has the band 62.3-100, half width 18.8): the edge not clipped is 2 sigma
+    from the SOC. Both edges clipped (2 sigma past both ends, 50 % or more) leave only a
+    lower bound: ``exact`` is False. NaN where the band is missing."""
+    soc = values.get(SOC_COLUMN, math.nan)
+    low = values.get(SOC_BAND_LOW, math.nan)
+    high = values.get(SOC_BAND_HIGH, math.nan)
+    if any(v is None or math.isnan(v) for v in (soc, low, high)):
+        return math.nan, True
+    two_sigma = max(high - soc, soc - low, 0.0)
+    exact = low > 0.0 or high < 100.0
+    return two_sigma, exact
+
+
+def soc_band_text(values: dict[str, float]) -> str:
+    """The SOC's uncertainty, as the Diagnostics card words it: "±24.7 (2σ)", or where
+    it is too wide to place the SOC "cannot be determined" over "±50 (2σ)"; '' without
+    a band."""
+    two_sigma, exact = soc_two_sigma(values)
+    if math.isnan(two_sigma):
+        return ""
+    if two_sigma >= SOC_UNDETERMINED_BAND:
+        wide = f"±{two_sigma:.0f}" if exact else f"±{two_sigma:.0f} or more"
+        return f"cannot be determined\n{wide} (2σ)"  # two lines: a tile is narrow
+    return f"±{two_sigma:.1f} (2σ)"
 
 
 def bms_difference(values: dict[str, float]) -> float:

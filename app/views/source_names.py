@@ -34,11 +34,12 @@ def simulated_battery(url: str | None) -> str | None:
     return " ".join(words)
 
 
-def source_name(url: str | None) -> str | None:
+def source_name(url: str | None, max_chars: int | None = SOURCE_NAME_CHARS) -> str | None:
     """A file's name for a ``file://`` URL or path (without the battery query), a
     simulator's battery in a few words (:func:`simulated_battery`), else the URL;
-    shortened in the middle beyond :data:`SOURCE_NAME_CHARS` (a URL's query would push
-    the time and extent of the results out of the tool bar)."""
+    shortened in the middle beyond ``max_chars`` (a URL's query would push the time and
+    extent of the results out of the tool bar), whole for None (a label that elides
+    to its width itself)."""
     if not url:
         return None
     from urllib.parse import unquote, urlsplit
@@ -47,7 +48,7 @@ def source_name(url: str | None) -> str | None:
     if parts.scheme.lower() in ("file", ""):
         url = os.path.basename(unquote(parts.path)) or url
     url = simulated_battery(url) or url
-    if len(url) > SOURCE_NAME_CHARS:
-        keep = SOURCE_NAME_CHARS - 1
+    if max_chars is not None and len(url) > max_chars:
+        keep = max_chars - 1
         url = url[: keep - keep // 3] + "…" + url[-(keep // 3) :]
     return url

@@ -27,6 +27,38 @@ def test_the_neware_cell_cycled_to_4_7_v_fits_no_preset():
     assert "above the lfp preset's 3.6 V maximum in 100 %" in voltage_window_warning(
         frame, preset("lfp")
     )
+    assert "give its --ocv-table for SOC" in warning  # the CLI's option
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_the_battery_dialog_is_not_told_of_options_it_has_not():
+    """File › Open on the Neware export: the battery dialog's warning said "give its
+    --ocv-table for SOC", an option of the command line the dialog has no field for.
+    One warning, its hint in the words of where it is read."""
+    from app.views.log_files import BATTERY_DIALOG_WORDS, LOGS_PAGE_WORDS
+
+    frame = open_log(str(REAL_DATA / NEWARE)).frame
+    spec = preset("nmc", capacity_ah=0.33)
+    cli = voltage_window_warning(frame, spec)
+    dialog = voltage_window_warning(frame, spec, BATTERY_DIALOG_WORDS)
+    page = voltage_window_warning(frame, spec, LOGS_PAGE_WORDS)
+    assert dialog.endswith("no chemistry preset fits it (a high-voltage cathode?)")
+    assert "--" not in dialog and "OCV table for SOC" not in dialog
+    assert "choose its OCV table for SOC" in page and "--" not in page  # the page has one
+    found = cli.split("; no chemistry")[0]
+    assert dialog.startswith(found) and page.startswith(found)  # the same finding
+
+
+def test_the_windows_hints_name_their_fields():
+    from app.views.log_files import BATTERY_DIALOG_WORDS
+
+    nmc = preset("nmc", series_cells=4)
+    frame = simulate(nmc, "drive", duration_s=3600, dt_s=5, seed=1).to_frame()
+    warning = voltage_window_warning(frame, preset("lfp", series_cells=4), BATTERY_DIALOG_WORDS)
+    assert warning.endswith("the nmc preset fits it: choose the chemistry nmc")
+    frame = frame[["time_s", "voltage_v", "current_a"]]
+    warning = voltage_window_warning(frame, preset("nmc", series_cells=8), BATTERY_DIALOG_WORDS)
+    assert warning.endswith("or it is not 8 cells in series: set Series cells")
 
 
 @pytest.mark.parametrize("chemistry", ["nmc", "lfp", "lead_acid"])

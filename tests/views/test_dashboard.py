@@ -22,6 +22,7 @@ from app.views.soc_columns import (
     SOC_BMS_DIFFERENCE,
     SOC_COLUMN,
 )
+from app.views.source_names import source_name
 from app.views.theme import DARK
 
 from .plot_data import original
@@ -386,6 +387,33 @@ def test_soc_readouts_show_band_bms_and_difference(dashboard):
     assert DARK.soc_bms in text  # in the colour of its curve
 
 
+def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashboard):
+    """An Arbin log ending at 87.0 % ±24.7 (2σ, the card and the CLI): the tile said
+    ±18.8, the half width of the band clipped at 100 %; a Maccor one at 72.8 % with
+    2σ = 50 % said ±38.6 where the card says "cannot be determined"."""
+    from app.views.diagnostics_catalog import summarize
+
+    for soc, sigma, tile, cursor in (
+        (87.0, 12.35, "estimated ±24.7 (2σ)", "SOC 87.0 % ±24.7"),
+        (72.8, 25.0, "cannot be determined\n±50 (2σ)", "SOC 72.8 % ±50.0"),
+        (50.0, 30.0, "cannot be determined\n±50 or more (2σ)", "SOC 50.0 % ±50.0 or more"),
+    ):
+        snap = snapshot_of(0, 50)
+        n = len(snap[SOC_COLUMN])
+        snap[SOC_COLUMN] = np.full(n, soc)
+        snap[SOC_BAND_LOW] = np.full(n, max(soc - 2 * sigma, 0.0))  # clipped, as the EKF's
+        snap[SOC_BAND_HIGH] = np.full(n, min(soc + 2 * sigma, 100.0))
+        dashboard.show_frame(snap)
+        assert dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text() == tile
+        dashboard.plots.crosshair.show_at(10)
+        assert cursor in dashboard.cursor_label.text()
+        card = summarize("soc", {"final_soc_percent": soc, "final_soc_sigma_percent": sigma})
+        if sigma < 12.5:
+            assert card.headline == f"{soc:.1f} % ±{2 * sigma:.1f}"  # the tile's figure
+        else:
+            assert card.headline == "cannot be determined"
+
+
 def test_bms_difference_is_computed_when_the_engine_gives_none(dashboard):
 
     snap = with_soc_extras(snapshot_of(0, 50))
@@ -537,3 +565,25 @@ def test_a_source_without_cell_voltages_says_so_after_one_with_them(dashboard):
     dashboard.clear()  # a source with cells again: no note, its values on the axis
     dashboard.show_frame(snapshot_of(0, 300, cells=4))
     assert not note.isVisible() and cells_plot.getAxis("left").style["showValues"]
+
+
+def test_the_title_is_the_sources_short_name_with_the_url_in_the_tooltip(dashboard):
+    """The title was the raw URL elided ("file:///work/...0.332&cells=1") where the
+    Diagnostics page names the file: the same short name here, the whole URL on hover."""
+    url = (
+        "file:///work/shared/data/real/neware/nw_export.csv?chemistry=nmc&capacity_ah=0.332&cells=1"
+    )
+    dashboard.set_source(url)
+    label = dashboard.source_label
+    assert label.full_text() == "nw_export.csv" == source_name(url)
+    assert label.toolTip() == url
+    long = "file:///data/maccor/PredictionDiagnostics_000151_test.052?chemistry=nmc"
+    dashboard.set_source(long)  # not shortened twice ("PredictionDi……51_test.052")
+    assert label.full_text() == "PredictionDiagnostics_000151_test.052"
+    dashboard.set_source("sim://nmc?cells=4&profile=drive")
+    assert label.full_text() == "sim NMC 4S drive"
+    dashboard.set_source("sim://nmc?cells=4", "Recording #3 · 12 Mar 10:00")  # a recording
+    assert label.full_text() == "Recording #3 · 12 Mar 10:00"
+    assert label.toolTip() == "Recording #3 · 12 Mar 10:00\nsim://nmc?cells=4"
+    dashboard.set_source(None)
+    assert label.full_text() == "Not connected"

@@ -18,7 +18,7 @@ from app.views.diagnostics_catalog import (
     summarize,
 )
 from app.views.diagnostics_page import DiagnosticsPage
-from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner
+from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner, ReportKind
 from app.views.live_session import LiveSession
 from app.views.main_window import Page
 from app.views.theme import DARK, Theme, apply_theme
@@ -178,7 +178,7 @@ def test_status_colours_key_numbers_and_fault_list(page, qapp):
     assert s["faults"].status is Status.CRITICAL
     assert s["faults"].headline == "2 fault(s)"
     assert s["faults"].items == (
-        "critical · over voltage · cell_3_v · 1:00–2:05",
+        "critical · over voltage · cell 3 · 1:00–2:05",
         "warning · sensor stuck · temperature_c · 0:10–0:40",
     )
     assert s["safety"].status is Status.WARNING
@@ -466,9 +466,26 @@ def test_fault_items_say_what_was_measured_with_units():
     assert summarize("faults", {"status": "critical", "faults": faults}).items == (
         "critical · over voltage · voltage_v · 4.674 V (limit 4.200 V) · 0:00–10:11",
         "critical · over current · current_a · 0.47 A (limit 0.23 A) · 0:20–2:59",
-        "warning · cell imbalance · cell_2_v · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
+        "warning · cell imbalance · cell 2 · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
         "warning · sensor stuck · temperature_c · stuck at 25.0 °C · 0:10–0:40",
     )
+
+
+def test_an_internal_short_is_of_cell_2_not_of_its_voltage_column():
+    """The Fault detection card named a short "cell_2_v" (a voltage column) while giving
+    a temperature figure: the channel reads as the Alerts page words it, "cell 2"."""
+    from app.diagnostics.faults.text import channel_text
+
+    short = {"kind": "internal_short", "start_time_s": 600.0, "end_time_s": 900.0,
+             "severity": "critical", "channel": "cell_2_v",
+             "detail": {"excess_temperature_k": 3.14}}  # fmt: skip
+    (item,) = summarize("faults", {"status": "critical", "faults": [short]}).items
+    assert (
+        item
+        == "critical · internal short · cell 2 · up to 3.1 K warmer than its neighbours · 10:00–15:00"
+    )
+    assert channel_text(short["channel"]) == "cell 2"  # the Alerts page's words
+    assert "cell_2_v" not in item
 
 
 def test_lead_acid_runaway_item_says_how_much_charge_turned_to_heat():
@@ -558,7 +575,9 @@ def test_a_log_files_results_do_not_claim_to_refresh(page):
     # of the results stay in view; the tooltip has the URL
     assert text.startswith("sim NMC 4S drive · results of ") and "samples" in text
     assert url in page.run_status_label.toolTip()
-    page.show_report(DiagnosticsReport(full, 100, 99.0, 0, 0.01, source_url="/x/a.csv", live=False))
+    page.show_report(
+        DiagnosticsReport(full, 100, 99.0, 0, 0.01, source_url="/x/a.csv", kind=ReportKind.FILE)
+    )
     assert page.auto_label.isHidden()
     assert page.run_status_label.text().startswith("a.csv · results of ")
 
@@ -800,7 +819,9 @@ def test_a_log_files_results_stay_while_a_source_streams_until_asked_back(qtbot,
     runner._timer.timeout.connect(lambda: ticks.append(1))
 
     full = dict.fromkeys(RESULT_KEYS)
-    of_file = DiagnosticsReport(full, 9295, 1e5, 20, 0.5, source_url="/x/cell7.csv", live=False)
+    of_file = DiagnosticsReport(
+        full, 9295, 1e5, 20, 0.5, source_url="/x/cell7.csv", kind=ReportKind.FILE
+    )
     assert runner.run()  # a live read under way when the file's results come
     window.logs.diagnostics_finished.emit(of_file)
     assert window.current_page is Page.DIAGNOSTICS
@@ -819,6 +840,50 @@ def test_a_log_files_results_stay_while_a_source_streams_until_asked_back(qtbot,
     assert page.report.live and page.report.source_url.startswith("scripted://")
     assert page.run_button.text() == "Run on current data" and not page.auto_label.isHidden()
     window.session.stop()
+
+
+def test_back_to_live_is_offered_only_when_a_live_source_has_samples(page):
+    """After a per-cycle table's run with nothing connected, "Back to live results" was
+    offered: clicking it gave a red "no samples to analyse yet" and kept the file's
+    results. With no live samples it is the Run button, disabled, saying why."""
+    full = dict.fromkeys(RESULT_KEYS)
+    of_file = DiagnosticsReport(
+        full, 0, 0.0, 168, 0.01, source_url="/x/b.csv", kind=ReportKind.FILE
+    )
+    page.show_report(of_file)
+    button = page.run_button
+    assert button.text() == "Run on current data" and not button.isEnabled()
+    assert "connect" in button.toolTip() and "Logs page" in button.toolTip()
+    page.set_live_samples(True)  # a source connected and sent samples
+    assert button.text() == "Back to live results" and button.isEnabled()
+    assert button.toolTip().startswith("These results are of a file:")
+    page.show_running()
+    page.set_live_samples(True)  # a status update while running does not undo "Running…"
+    assert button.text() == "Running…" and not button.isEnabled()
+    page.show_report(report_of({}))  # the live results
+    assert button.text() == "Run on current data" and button.isEnabled()
+    page.set_live_samples(False)  # the source forgotten: nothing to run
+    assert not button.isEnabled() and "connect" in button.toolTip()
+
+
+def test_a_stored_recordings_results_are_not_called_a_files(page):
+    """A recording's results were "of a file" in the button's tooltip, and its battery
+    note said "the file names none … set the cell's own battery on the Logs page", which
+    cannot be done for a recording."""
+    from app.views.history_loader import NO_BATTERY_STORED
+
+    full = dict.fromkeys(RESULT_KEYS)
+    recording = DiagnosticsReport(
+        full, 600, 299.5, 0, 0.01, source_url="sim://nmc?cells=4", source_name="Recording #3",
+        kind=ReportKind.RECORDING, battery_guess=NO_BATTERY_STORED,
+    )  # fmt: skip
+    page.set_live_samples(True)
+    page.show_report(recording)
+    assert page.run_button.toolTip().startswith("These results are of a stored recording:")
+    note = page.battery_note_label.text()
+    assert note.startswith(f"Battery assumed (the recording stored none): {NO_BATTERY_STORED}.")
+    assert "file" not in note and "Logs page" not in note
+    assert note.count("stored no battery") + note.count("stored none") == 1  # said once
 
 
 def test_refreshed_every_is_not_claimed_after_the_source_finished(qtbot, make_window):
@@ -865,6 +930,8 @@ def test_a_replayed_log_the_battery_does_not_fit_is_warned_of_as_the_logs_page_d
         assert live.battery_warning.startswith("the cell voltage (")
         assert page.battery_note_label.isVisible()
         assert live.battery_warning in page.battery_note_label.text()
+        # in the window's words, not the command line's ('give --chemistry nmc')
+        assert live.battery_warning.endswith("the nmc preset fits it: choose the chemistry nmc")
     else:
         assert live.battery_warning is None and page.battery_note_label.isHidden()
     window.session.stop()

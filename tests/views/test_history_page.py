@@ -171,7 +171,9 @@ def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
     window.show_page(Page.DIAGNOSTICS)  # shown: the stopped source's results do not return
     qtbot.waitUntil(lambda: not window.diagnostics_runner.busy)
     assert window.diagnostics.report is report
-    assert window.diagnostics.run_button.text() == "Back to live results"
+    # the stopped source was forgotten: no live results to go back to, nothing to run
+    button = window.diagnostics.run_button
+    assert button.text() == "Run on current data" and not button.isEnabled()
     assert "scripted://" not in window.status_bar.state_label.text()
     assert window.status_bar.state_label.text() == "Not connected"
     reading = window.health_monitor.poll()

@@ -192,6 +192,9 @@ def test_run_diagnostics_on_the_file(qtbot, page, two_cells):
     assert report.results["capacity_fade"] is not None
     assert report.results["soh"]["ica_curves"]
     assert "results on the Diagnostics page" in page.action_label.text()
+    # another file opened: "Diagnostics done" is not said of it, not yet run
+    open_files(qtbot, page, two_cells[1])
+    assert page.action_label.text() == "" and page.action_label.isHidden()
 
 
 def test_changing_the_battery_recomputes(qtbot, page, two_cells):
