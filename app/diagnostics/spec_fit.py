@@ -83,8 +83,10 @@ def voltage_window_warning(df: pd.DataFrame, spec: BatterySpec) -> str | None:
     else:
         hint = (
             f"no chemistry preset fits it{' (a high-voltage cathode?)' if above >= below else ''}"
-            ": give its --ocv-table for SOC; the voltage limits stay the preset's, and the "
-            f"{'over' if above >= below else 'under'}-voltage events and faults with them"
+            ": give its --ocv-table for SOC and its own "
+            f"{'--cell-v-max' if above >= below else '--cell-v-min'} (else the "
+            f"{'over' if above >= below else 'under'}-voltage events and faults are the "
+            "preset's limits')"
         )
     if spec.series_cells > 1 and not schema.cell_voltage_columns(df.columns):
         hint += f"; or it is not {spec.series_cells} cells in series: give --cells"
