@@ -176,7 +176,8 @@ def run_detection(
             }
             for case, profile, group in _runs(chem, onsets, profiles, only):
                 if case.expect_kind == "over_voltage":
-                    onset = _ov_onset(spec, profile, seed, 8 * 3600, cell_spread)
+                    # (16 h: a lead-acid cycle at C/5 reaches its first charge's limit after ~10 h)
+                    onset = _ov_onset(spec, profile, seed, 16 * 3600, cell_spread)
                     if onset is None:
                         continue
                     fault = case.fault
