@@ -1,5 +1,6 @@
 """The battery options shared by sub-commands: --chemistry, --capacity-ah, --cells, --ocv-table,
---bol-resistance-ohm."""
+--bol-resistance-ohm, and the limits over the chemistry preset's (--cell-v-max, --cell-v-min,
+--max-charge-c, --max-discharge-c, --charge-temp-min-c, ...)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import BatteryOSError
 from app.core.spec import (
     MAX_CAPACITY_AH,
+    MAX_CELL_OCV_V,
     MAX_RESISTANCE_OHM,
     MIN_CAPACITY_AH,
     MIN_RESISTANCE_OHM,
@@ -57,6 +59,69 @@ def resistance(text: str) -> float:
     return value
 
 
+def cell_voltage(text: str) -> float:
+    """A cell voltage limit, V: one cell's (no chemistry's limit is above ~5 V)."""
+    value = positive_float(text)
+    if value > MAX_CELL_OCV_V:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} V is not one cell's voltage (at most {MAX_CELL_OCV_V:g} V): give the "
+            "limit per cell, in volts (not the pack's, not millivolts)"
+        )
+    return value
+
+
+def c_rate(text: str) -> float:
+    """A current limit as a C-rate of the pack's capacity (positive; 100C is no cell's)."""
+    value = positive_float(text)
+    if value > MAX_C_RATE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a C-rate (at most {MAX_C_RATE:g}C): give the limit as a multiple "
+            "of the capacity (a 5 Ah cell's 10 A is 2)"
+        )
+    return value
+
+
+def temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not -100.0 <= value <= 200.0:
+        raise argparse.ArgumentTypeError(f"{text!r} degC is not a cell temperature limit")
+    return value
+
+
+#: The largest current limit as a C-rate the options take (power cells reach ~50C).
+MAX_C_RATE = 100.0
+#: The limit options: (option, BatterySpec field, type, metavar, what it sets). One way
+#: to name them: the spec's own fields, as to_dict, the GUI and the JSON report do.
+LIMIT_OPTIONS = (
+    ("--cell-v-max", "cell_v_max", cell_voltage, "V", "highest cell voltage"),
+    ("--cell-v-min", "cell_v_min", cell_voltage, "V", "lowest cell voltage"),
+    ("--max-charge-c", "max_charge_current_c", c_rate, "C", "largest charge current, C-rate"),
+    (
+        "--max-discharge-c",
+        "max_discharge_current_c",
+        c_rate,
+        "C",
+        "largest discharge current, C-rate",
+    ),
+    ("--charge-temp-min-c", "charge_temp_min_c", temperature, "DEGC", "coldest charge"),
+    ("--charge-temp-max-c", "charge_temp_max_c", temperature, "DEGC", "hottest charge"),
+    ("--discharge-temp-min-c", "discharge_temp_min_c", temperature, "DEGC", "coldest discharge"),
+    ("--discharge-temp-max-c", "discharge_temp_max_c", temperature, "DEGC", "hottest discharge"),
+)
+
+
+def limit_overrides(args: argparse.Namespace) -> dict[str, float]:
+    """The limits the options give, by BatterySpec field (those given only)."""
+    return {
+        field: value
+        for _, field, _, _, _ in LIMIT_OPTIONS
+        if (value := getattr(args, field, None)) is not None
+    }
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -95,6 +160,16 @@ def add_battery_options(
         "SOH compares, at 25 degC: the pulses' are brought to 25 degC too); default: the "
         "chemistry's typical value for the capacity",
     )
+    # the limits over the chemistry preset's (or the file's), for the safety check, the
+    # faults and the report: a deliberate fast charge, a high-voltage cell's data sheet
+    for option, field, kind, metavar, what in LIMIT_OPTIONS:
+        group.add_argument(
+            option,
+            dest=field,
+            type=kind,
+            metavar=metavar,
+            help=f"limit over the chemistry preset's (or the file's): {what}",
+        )
 
 
 def spec_from_args(
@@ -147,6 +222,16 @@ def spec_from_args(
     if args.ocv_table:
         soc, ocv = load_ocv_table(args.ocv_table)
         spec = spec.with_ocv_table(soc, ocv)
+    if limits := limit_overrides(args):
+        try:
+            spec = spec.with_overrides(**limits)
+        except BatteryOSError as exc:  # (the spec's checks name the fields)
+            given = ", ".join(
+                f"{option} {getattr(args, field):g}"
+                for option, field, *_ in LIMIT_OPTIONS
+                if field in limits
+            )
+            raise BatteryOSError(f"{given}: {exc}") from None
     return spec
 
 
@@ -188,7 +273,11 @@ def source_battery(
     from app.hardware.registry import parse_source_url, url_battery, url_battery_values
 
     options = (args.chemistry, args.capacity_ah, args.cells, args.ocv_table)
-    if all(option is None for option in options) and args.bol_resistance_ohm is None:
+    if (
+        all(option is None for option in options)
+        and args.bol_resistance_ohm is None
+        and not limit_overrides(args)
+    ):
         return None, None
     parsed = parse_source_url(url)
     fallback, cells_in_data, frame, log = url_battery(parsed), 0, None, None

@@ -251,6 +251,19 @@ def _pulses(n: int) -> str:
     return f"{n} pulse{'' if n == 1 else 's'}"
 
 
+def _limits_text(spec: dict, limits: dict) -> str:
+    """The limits the safety check judged against (the spec's: the preset's, the file's
+    or the options')."""
+    return (
+        f"cell {limits['cell_v_min']:g}-{limits['cell_v_max']:g} V, "
+        f"charge {limits['max_charge_current_a']:.4g} A ({spec['max_charge_current_c']:g}C) "
+        f"at {limits['charge_temp_min_c']:g} to {limits['charge_temp_max_c']:g} degC, "
+        f"discharge {limits['max_discharge_current_a']:.4g} A "
+        f"({spec['max_discharge_current_c']:g}C) "
+        f"at {limits['discharge_temp_min_c']:g} to {limits['discharge_temp_max_c']:g} degC"
+    )
+
+
 def print_summary(report: dict, out=None) -> None:
     from app.reports.content import cycle_table_capacity
 
@@ -316,6 +329,8 @@ def print_summary(report: dict, out=None) -> None:
         )
     if (sf := r["safety"]) is not None:
         print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
+        if spec and (limits := sf.get("limits")):
+            print(f"                limits: {_limits_text(spec, limits)}", file=out)
         for e in sf["events"][:10]:
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "

@@ -1,14 +1,23 @@
 """Safety: the chemistry's limits (cell voltage, current, temperature windows for
-charge and discharge), each with a severity and a debounce time.
+charge and discharge), each with a severity, a tolerance, a release hysteresis
+and a debounce time, as a BMS applies them.
 
-A limit is *violated* once the value has stayed beyond it for ``debounce_s``.
-Beyond the limit by less than the warning margin is a warning; further is
-critical.
+An episode *trips* once the value has stayed beyond its limit by more than the
+measurement's tolerance (:data:`VOLTAGE_TOLERANCE_V`, :data:`CURRENT_TOLERANCE`,
+:data:`TEMPERATURE_TOLERANCE_C`) for ``debounce_s``: a cell a CV phase holds at
+its limit reads a few mV over it with sensor noise, and a cycler's current set
+at the rating reads a little over it; neither is a violation. The episode
+*releases* only once the value has been back inside the limit by the release
+hysteresis (:data:`VOLTAGE_HYSTERESIS`, :data:`CURRENT_HYSTERESIS`,
+:data:`TEMPERATURE_HYSTERESIS_C`) for ``debounce_s``: one excursion is one
+episode, however its value hovers about the limit. Its end is the last sample
+before the release. Beyond the limit by less than the warning margin is a
+warning; further is critical.
 
 :class:`SafetyMonitor` is the incremental diagnostic (live engine);
-:func:`monitor_safety` runs it on a whole log. An episode still under way at
-the end of a block stays open, so its debounce and its worst value carry over
-block boundaries: any split gives the same events.
+:func:`monitor_safety` runs it on a whole log. An episode (or a trip or release
+still being debounced) at the end of a block carries over to the next, so any
+split gives the same events.
 """
 
 from __future__ import annotations
@@ -35,6 +44,26 @@ DEFAULT_DEBOUNCE_S = 2.0
 VOLTAGE_MARGIN = 0.02
 CURRENT_MARGIN = 0.10
 TEMPERATURE_MARGIN_C = 3.0
+#: Tolerance beyond a limit that is not a violation (the measurement's accuracy):
+#: 5 mV per cell, the accuracy class of BMS front ends (TI BQ76952 +-5 mV, ADI
+#: LTC6811 1.2 mV) and 2.5 sigma of a single reading at 2 mV sensor noise, so that
+#: a CV phase held at the limit trips once in ~10^7 debounce windows; 2 % of a
+#: current sensor's full scale, the larger of the two current limits (Hall pack
+#: sensors are ~0.5-1 % of full scale, cycler channels 0.05-0.1 %: a channel set at
+#: the rating reads within it; one sensor measures both directions, so a lead-acid
+#: charge limit of C/4 gets the tolerance of its 1C range); 0.5 degC (NTC channels
+#: read to +-0.5 degC). The fault detector's limit faults use the same.
+VOLTAGE_TOLERANCE_V = 0.005
+CURRENT_TOLERANCE = 0.02
+TEMPERATURE_TOLERANCE_C = 0.5
+#: Release hysteresis: an episode ends once the value is back inside its limit by
+#: this for the debounce time. 2 % of a voltage limit (84 mV at 4.2 V, 72 mV at
+#: 3.6 V; BMS front ends default to 50-100 mV OV/UV recovery hysteresis, e.g. TI
+#: BQ76952 100 mV), 5 % of a current limit, 3 degC (a BMS's thermal recovery).
+#: The default alert rules clear at the same levels.
+VOLTAGE_HYSTERESIS = 0.02
+CURRENT_HYSTERESIS = 0.05
+TEMPERATURE_HYSTERESIS_C = 3.0
 
 
 @dataclass(frozen=True)
@@ -66,94 +95,176 @@ def safety_limits(spec: BatterySpec) -> dict:
         "charge_temp_max_c": spec.charge_temp_max_c,
         "discharge_temp_min_c": spec.discharge_temp_min_c,
         "discharge_temp_max_c": spec.discharge_temp_max_c,
+        "cell_v_tolerance_v": VOLTAGE_TOLERANCE_V,
+        "current_tolerance_a": current_tolerance_a(spec),
+        "temperature_tolerance_c": TEMPERATURE_TOLERANCE_C,
     }
 
 
+def current_tolerance_a(spec: BatterySpec) -> float:
+    """The current beyond a limit that is not a violation (:data:`CURRENT_TOLERANCE`)."""
+    return CURRENT_TOLERANCE * max(spec.max_charge_current_a, spec.max_discharge_current_a)
+
+
+def _runs(t: np.ndarray, mask: np.ndarray, carried: float | None, debounce_s: float):
+    """The runs of ``mask``: (starts, stops, start times, debounced). A run from the
+    block's first sample starts at ``carried`` when the last block ended in it."""
+    starts, stops = run_bounds(mask)
+    t0 = t[starts]
+    if carried is not None and len(starts) and starts[0] == 0:
+        t0[0] = carried
+    return starts, stops, t0, t[stops - 1] - t0 >= debounce_s
+
+
 class _LimitCheck:
-    """One limit on one channel: its closed episodes and the one still open."""
+    """One limit on one channel: its closed episodes, the one still open, and a trip
+    (or, while open, a release) still being debounced at the end of the last block."""
 
-    __slots__ = ("check", "channel", "upper", "margin", "debounce_s", "events", "open")
+    __slots__ = (
+        "check",
+        "channel",
+        "upper",
+        "margin",
+        "tolerance",
+        "hysteresis",
+        "debounce_s",
+        "events",
+        "open",
+        "pending",
+        "back_t0",
+    )
 
-    def __init__(self, check: str, channel: str, upper: bool, margin: float, debounce_s: float):
+    def __init__(
+        self,
+        check: str,
+        channel: str,
+        upper: bool,
+        margin: float,
+        debounce_s: float,
+        tolerance: float = 0.0,
+        hysteresis: float = 0.0,
+    ):
         self.check, self.channel, self.upper = check, channel, upper
         self.margin, self.debounce_s = margin, debounce_s
+        self.tolerance, self.hysteresis = tolerance, hysteresis
         self.events: list[SafetyEvent] = []
         #: the episode running at the end of the last block: [start_t, limit, worst, excess, end_t]
         self.open: list[float] | None = None
+        #: the run beyond the trip level that reached the end of the last block, still
+        #: being debounced (no episode open), as an episode would be kept
+        self.pending: list[float] | None = None
+        #: start of the run back inside the release level (an episode open) that
+        #: reached the end of the last block
+        self.back_t0: float | None = None
 
-    def feed(self, t: np.ndarray, value: np.ndarray, beyond: np.ndarray, limit) -> None:
-        """One block: ``beyond`` where the value is past its limit (a number, or one
-        per sample for a temperature window that depends on charging)."""
-        starts, stops = run_bounds(beyond)
-        if not len(starts):
+    @property
+    def busy(self) -> bool:
+        """An episode is open or a trip is being debounced: the next block must be fed."""
+        return self.open is not None or self.pending is not None
+
+    def feed(self, t: np.ndarray, value: np.ndarray, limit) -> None:
+        """One block against ``limit`` (a number, or one per sample for a temperature
+        window that depends on charging). NaN is neither beyond nor back inside."""
+        n = len(t)
+        lim = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
+        with np.errstate(invalid="ignore"):
+            if self.upper:
+                trip = value > lim + self.tolerance
+                back = value <= lim - self.hysteresis
+            else:
+                trip = value < lim - self.tolerance
+                back = value >= lim + self.hysteresis
+        d = self.debounce_s
+        pending, self.pending = self.pending, None
+        ts, te, tt0, tok = _runs(t, trip, pending[0] if pending is not None else None, d)
+        bs, be, bt0, bok = _runs(t, back, self.back_t0 if self.open is not None else None, d)
+        trips, releases = np.flatnonzero(tok), np.flatnonzero(bok)
+        self.back_t0 = None
+        pos = 0
+        while True:
+            if self.open is None:
+                # the next debounced trip (runs do not straddle pos: it is 0 or a
+                # release's stop, and a sample back inside is not beyond)
+                k = int(np.searchsorted(ts[trips], pos)) if len(trips) else 0
+                if k == len(trips):
+                    if len(ts) and te[-1] == n and ts[-1] >= pos:
+                        # still being debounced: kept as an episode, to go on with
+                        a = int(ts[-1])
+                        self._begin(pending if a == 0 else None, t, value, lim, a)
+                        self._extend(t, value, lim, a, n)
+                        self.pending, self.open = self.open, None
+                    return
+                k = trips[k]
+                a = int(ts[k])
+                self._begin(pending if a == 0 else None, t, value, lim, a)
+                pos = a
+            k = int(np.searchsorted(bs[releases], pos)) if len(releases) else 0
+            found = k < len(releases)
+            if found:
+                k = releases[k]
+                end = int(bs[k])
+            elif len(bs) and be[-1] == n and bs[-1] >= pos:
+                end = int(bs[-1])  # back inside, the release still being debounced
+                self.back_t0 = float(bt0[-1])
+            else:
+                end = n
+            if end > pos:
+                self._extend(t, value, lim, pos, end)
+            if not found:
+                return
             self._close()
-            return
-        goes_on = self.open is not None and starts[0] == 0  # from the last block
-        stays_open = stops[-1] == len(t)  # into the next block
-        # runs within the block shorter than the debounce count for nothing
-        keep = t[stops - 1] - t[starts] >= self.debounce_s
-        keep[0] |= goes_on
-        keep[-1] |= stays_open
-        if not keep.all():
-            starts, stops = starts[keep], stops[keep]
-        if not goes_on:
-            self._close()
-        if not len(starts):
-            return
-        # (inside a run value and limit compare, so neither is NaN: max and min are
-        # np.nanmax's and np.nanmin's, found for all runs at once)
-        worst = run_reduce(np.maximum if self.upper else np.minimum, value, starts, stops)
-        excess = run_excess(value, limit, self.upper, worst, starts, stops)
-        limit = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
-        runs = zip(
-            t[starts].tolist(),
-            t[stops - 1].tolist(),
-            limit[starts].tolist(),
-            worst.tolist(),
-            excess.tolist(),
-            strict=True,
-        )
-        for k, (ta, tb, lim, w, e) in enumerate(runs):
-            ep = self.open
-            if k == 0 and goes_on:
-                ep[2] = max(ep[2], w) if self.upper else min(ep[2], w)
-                ep[3] = max(ep[3], e)
-                ep[4] = tb
-                continue
-            self._close()
-            self.open = [ta, lim, w, e, tb]
-        if not stays_open:
-            self._close()
+            pos = int(be[k])
+
+    def _begin(self, carried: list[float] | None, t, value, lim, a: int) -> None:
+        """Open an episode at sample ``a``, or go on with the ``carried`` trip run
+        (from the last block: ``a`` is 0)."""
+        if carried is not None:
+            self.open = carried
+        else:
+            self.open = [float(t[a]), float(lim[a]), float(value[a]), -np.inf, float(t[a])]
+
+    def _extend(self, t, value, lim, a: int, b: int) -> None:
+        """The open episode goes on over samples ``a:b``."""
+        ep = self.open
+        seg, seg_lim = value[a:b], lim[a:b]
+        with np.errstate(invalid="ignore"):
+            if self.upper:
+                ep[2] = max(ep[2], float(np.fmax.reduce(seg, initial=-np.inf)))
+                gap = seg - seg_lim
+            else:
+                ep[2] = min(ep[2], float(np.fmin.reduce(seg, initial=np.inf)))
+                gap = seg_lim - seg
+        ep[3] = max(ep[3], float(np.fmax.reduce(gap, initial=-np.inf)))
+        ep[4] = float(t[b - 1])
 
     def watch(self, t: np.ndarray, value: np.ndarray, extreme: float, bound: float, limit) -> None:
-        """One block, fed only when it can matter: an episode is open, or the block's
-        ``extreme`` (its highest value for an upper limit, its lowest for a lower one;
-        NaN when a reading is) is beyond ``bound``, the limit or, for a limit per
-        sample, the one nearest the readings (every sample's is at or beyond it)."""
-        within = extreme <= bound if self.upper else extreme >= bound
-        if self.open is None and within:
-            return  # (no sample beyond the limit)
-        with np.errstate(invalid="ignore"):
-            beyond = value > limit if self.upper else value < limit
-        if self.open is not None or beyond.any():
-            self.feed(t, value, beyond, limit)
+        """One block, fed only when it can matter: an episode is open or a trip is
+        being debounced, or the block's ``extreme`` (its highest value for an upper
+        limit, its lowest for a lower one; NaN when a reading is) is beyond ``bound``
+        (the limit or, for a limit per sample, the one nearest the readings: every
+        sample's is at or beyond it) by the tolerance."""
+        if not self.busy:
+            if self.upper and extreme <= bound + self.tolerance:
+                return
+            if not self.upper and extreme >= bound - self.tolerance:
+                return
+        self.feed(t, value, limit)
 
     def _close(self) -> None:
         ep, self.open = self.open, None
-        if ep is not None and (event := self._event(ep)) is not None:
-            self.events.append(event)
+        if ep is not None:
+            self.events.append(self._event(ep))
 
-    def _event(self, ep: list[float]) -> SafetyEvent | None:
+    def _event(self, ep: list[float]) -> SafetyEvent:
         ta, lim, worst, excess, tb = ep
-        if tb - ta < self.debounce_s:
-            return None
         severity = Severity.WARNING if excess <= self.margin else Severity.CRITICAL
         return SafetyEvent(self.check, self.channel, severity, lim, worst, ta, tb)
 
     def all_events(self) -> list[SafetyEvent]:
         """The closed episodes and the open one, as if the log ended here."""
-        last = self._event(self.open) if self.open is not None else None
-        return self.events if last is None else [*self.events, last]
+        if self.open is None:
+            return self.events
+        return [*self.events, self._event(self.open)]
 
 
 def run_excess(
@@ -197,42 +308,47 @@ class SafetyMonitor:
             self._temps = [schema.TEMPERATURE, *self._temps]
         v_names = self._cells or ["voltage_v/cell"]
         checks = []
+
+        def check(name, channel, upper, margin, tolerance, hysteresis):
+            checks.append(
+                _LimitCheck(name, channel, upper, margin, debounce, tolerance, hysteresis)
+            )
+
+        v_tol = VOLTAGE_TOLERANCE_V
         for name in v_names:
-            checks.append(
-                _LimitCheck(
-                    "cell_over_voltage", name, True, VOLTAGE_MARGIN * spec.cell_v_max, debounce
-                )
+            v_max, v_min = spec.cell_v_max, spec.cell_v_min
+            check(
+                "cell_over_voltage",
+                name,
+                True,
+                VOLTAGE_MARGIN * v_max,
+                v_tol,
+                VOLTAGE_HYSTERESIS * v_max,
             )
-            checks.append(
-                _LimitCheck(
-                    "cell_under_voltage", name, False, VOLTAGE_MARGIN * spec.cell_v_min, debounce
-                )
+            check(
+                "cell_under_voltage",
+                name,
+                False,
+                VOLTAGE_MARGIN * v_min,
+                v_tol,
+                VOLTAGE_HYSTERESIS * v_min,
             )
-        checks.append(
-            _LimitCheck(
-                "over_current_charge",
+        for kind, limit in (
+            ("charge", spec.max_charge_current_a),
+            ("discharge", spec.max_discharge_current_a),
+        ):
+            check(
+                f"over_current_{kind}",
                 schema.CURRENT,
                 True,
-                CURRENT_MARGIN * spec.max_charge_current_a,
-                debounce,
+                CURRENT_MARGIN * limit,
+                current_tolerance_a(spec),
+                CURRENT_HYSTERESIS * limit,
             )
-        )
-        checks.append(
-            _LimitCheck(
-                "over_current_discharge",
-                schema.CURRENT,
-                True,
-                CURRENT_MARGIN * spec.max_discharge_current_a,
-                debounce,
-            )
-        )
+        t_tol, t_hyst = TEMPERATURE_TOLERANCE_C, TEMPERATURE_HYSTERESIS_C
         for name in self._temps:
-            checks.append(
-                _LimitCheck("over_temperature", name, True, TEMPERATURE_MARGIN_C, debounce)
-            )
-            checks.append(
-                _LimitCheck("under_temperature", name, False, TEMPERATURE_MARGIN_C, debounce)
-            )
+            check("over_temperature", name, True, TEMPERATURE_MARGIN_C, t_tol, t_hyst)
+            check("under_temperature", name, False, TEMPERATURE_MARGIN_C, t_tol, t_hyst)
         self._checks = checks
 
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -249,22 +365,20 @@ class SafetyMonitor:
             volts = [_column(block, name) for name in self._cells]
         else:
             volts = [block[schema.VOLTAGE] / spec.series_cells]
-        # most blocks violate nothing: only limits with a violation or an open
-        # episode look for runs, and a side of a channel whose extreme is within its
-        # limit needs no per-sample comparison at all
+        # most blocks violate nothing: only limits with a violation, an open
+        # episode or a trip being debounced look for runs, and a side of a channel
+        # whose extreme is within its limit needs no per-sample comparison at all
         for v in volts:
             hi, lo = next(checks), next(checks)
             least, most = _extremes(v)
             hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max)
             lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min)
-        with np.errstate(invalid="ignore"):
-            for check, value, limit in (
-                (next(checks), i, spec.max_charge_current_a),
-                (next(checks), -i, spec.max_discharge_current_a),
-            ):
-                beyond = value > limit
-                if check.open is not None or beyond.any():
-                    check.feed(t, value, beyond, limit)
+        least, most = _extremes(i)
+        next(checks).watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a)
+        # (discharge: -i against its limit; -least is the highest of -i)
+        dis = next(checks)
+        if dis.busy or not -least <= spec.max_discharge_current_a + dis.tolerance:
+            dis.feed(t, -i, spec.max_discharge_current_a)
         if self._temps:
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)
@@ -275,7 +389,12 @@ class SafetyMonitor:
                 temp = _column(block, name)
                 hi, lo = next(checks), next(checks)
                 least, most = _extremes(temp)
-                if hi.open is None and lo.open is None and most <= cool and least >= warm:
+                if (
+                    not hi.busy
+                    and not lo.busy
+                    and most <= cool + hi.tolerance
+                    and least >= warm - lo.tolerance
+                ):
                     continue
                 if hot is None:
                     charging = i > 0.01 * spec.pack_capacity_ah

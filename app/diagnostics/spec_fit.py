@@ -143,11 +143,17 @@ class FixWords:
     #: give an OCV table; ``{}`` is whose ("its", "the cell's"); None where there is
     #: no OCV table to give (the hint is left out)
     ocv_table: str | None
+    #: give the cell's own voltage limit; ``{}`` is the option (``--cell-v-max``); None
+    #: where the limits cannot be set
+    voltage_limit: str | None = None
 
 
 #: The command line's words (``analyze``, and the live engine's warnings).
 CLI_WORDS = FixWords(
-    chemistry="give --chemistry {}", cells="give --cells", ocv_table="give {} --ocv-table"
+    chemistry="give --chemistry {}",
+    cells="give --cells",
+    ocv_table="give {} --ocv-table",
+    voltage_limit="its own {}",
 )
 
 
@@ -192,11 +198,18 @@ def window_warning(
         hint = (
             f"no chemistry preset fits it{' (a high-voltage cathode?)' if above >= below else ''}"
         )
-        if words.ocv_table is not None:
+        side = "over" if above >= below else "under"
+        if words.ocv_table is not None and words.voltage_limit is not None:
+            limit = "--cell-v-max" if above >= below else "--cell-v-min"
+            hint += (
+                f": {words.ocv_table.format('its')} for SOC and "
+                f"{words.voltage_limit.format(limit)} (else the {side}-voltage events and "
+                "faults are the preset's limits')"
+            )
+        elif words.ocv_table is not None:
             hint += (
                 f": {words.ocv_table.format('its')} for SOC; the voltage limits stay the "
-                f"preset's, and the {'over' if above >= below else 'under'}-voltage events "
-                "and faults with them"
+                f"preset's, and the {side}-voltage events and faults with them"
             )
     if spec.series_cells > 1 and not cell_columns:
         hint += f"; or it is not {spec.series_cells} cells in series: {words.cells}"

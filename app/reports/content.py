@@ -85,7 +85,9 @@ class ReportContent:
             )
             limits = (
                 f"cell {spec['cell_v_min']:g}–{spec['cell_v_max']:g} V; charge "
+                f"{spec['max_charge_current_c']:g}C at "
                 f"{spec['charge_temp_min_c']:g}–{spec['charge_temp_max_c']:g} °C, discharge "
+                f"{spec['max_discharge_current_c']:g}C at "
                 f"{spec['discharge_temp_min_c']:g}–{spec['discharge_temp_max_c']:g} °C"
             )
         else:

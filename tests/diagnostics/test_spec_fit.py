@@ -23,7 +23,10 @@ def test_the_neware_cell_cycled_to_4_7_v_fits_no_preset():
     assert warning is not None
     assert "(3.91-4.66 V, median 4.31 V) is above the nmc preset's 4.2 V maximum" in warning
     assert "no chemistry preset fits it (a high-voltage cathode?)" in warning
+    assert "its own --cell-v-max" in warning  # the option that sets the cell's limit
     assert "give --cells" not in warning  # one cell: its voltage is not a pack's
+    own = preset("nmc", capacity_ah=0.33).with_overrides(cell_v_max=4.75)
+    assert voltage_window_warning(frame, own) is None
     assert "above the lfp preset's 3.6 V maximum in 100 %" in voltage_window_warning(
         frame, preset("lfp")
     )

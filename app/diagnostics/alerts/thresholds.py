@@ -21,7 +21,14 @@ from app.core.results import Severity
 from app.core.spec import BatterySpec
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric
 from app.diagnostics.faults.types import FaultKind
-from app.diagnostics.safety import CURRENT_MARGIN, VOLTAGE_MARGIN
+from app.diagnostics.safety import (
+    CURRENT_HYSTERESIS,
+    CURRENT_MARGIN,
+    VOLTAGE_HYSTERESIS,
+    VOLTAGE_MARGIN,
+    VOLTAGE_TOLERANCE_V,
+    current_tolerance_a,
+)
 
 JSON_FORMAT = "batteryos.alert_thresholds"
 JSON_VERSION = 1
@@ -192,13 +199,16 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
     """A starting set of thresholds from the chemistry's limits in ``spec``.
 
     Cell voltage and current grade as the safety check does (one source: its
-    margins): a warning at the spec's limit, critical beyond it by more than
-    the margin. Temperature warns a little inside its limit, critical at it;
+    tolerances, margins and release hysteresis): a warning beyond the spec's limit
+    by more than the measurement's tolerance, critical beyond it by more than the
+    margin, cleared back inside the limit by the hysteresis (the current's one
+    clear margin is the smaller limit's). Temperature warns a little inside its limit, critical at it;
     and the faults the detector finds that need a person.
     """
     profile = profile if profile is not None else profile_name(spec)
     spec = spec.with_preset_defaults()
-    v_hyst = round(0.02 * spec.cell_v_max, 3)  # ~80 mV on a 4.2 V cell
+    v_hyst = round(VOLTAGE_HYSTERESIS * spec.cell_v_max, 3)  # ~80 mV on a 4.2 V cell
+    v_tol, i_tol = VOLTAGE_TOLERANCE_V, current_tolerance_a(spec)
     i_charge, i_discharge = spec.max_charge_current_a, spec.max_discharge_current_a
     t_max, t_min = spec.discharge_temp_max_c, spec.discharge_temp_min_c
     v_max, v_min = spec.cell_v_max, spec.cell_v_min
@@ -210,9 +220,9 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
 
     above, below, outside = Comparison.ABOVE, Comparison.BELOW, Comparison.OUTSIDE
     crit, warn, info = Severity.CRITICAL, Severity.WARNING, Severity.INFO
-    i_clear = round(0.05 * min(i_charge, i_discharge), 3)
+    i_clear = round(i_tol + CURRENT_HYSTERESIS * min(i_charge, i_discharge), 3)
     rules = [
-        rule("cell_v_max", above, warn, 2.0, level=v_max, clear_level=v_max - v_hyst),
+        rule("cell_v_max", above, warn, 2.0, level=v_max + v_tol, clear_level=v_max - v_hyst),
         rule(
             "cell_v_max",
             above,
@@ -221,7 +231,7 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
             level=v_max + VOLTAGE_MARGIN * v_max,
             clear_level=v_max - v_hyst,
         ),
-        rule("cell_v_min", below, warn, 2.0, level=v_min, clear_level=v_min + v_hyst),
+        rule("cell_v_min", below, warn, 2.0, level=v_min - v_tol, clear_level=v_min + v_hyst),
         rule(
             "cell_v_min",
             below,
@@ -235,8 +245,8 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
             outside,
             warn,
             2.0,
-            band_low=-i_discharge,
-            band_high=i_charge,
+            band_low=-(i_discharge + i_tol),
+            band_high=i_charge + i_tol,
             clear_level=i_clear,
         ),
         rule(

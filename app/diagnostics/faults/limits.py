@@ -26,13 +26,20 @@ from app.diagnostics.faults.common import (
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
-from app.diagnostics.safety import CURRENT_MARGIN, TEMPERATURE_MARGIN_C, VOLTAGE_MARGIN
+from app.diagnostics.safety import (
+    CURRENT_MARGIN,
+    TEMPERATURE_MARGIN_C,
+    TEMPERATURE_TOLERANCE_C,
+    VOLTAGE_MARGIN,
+    VOLTAGE_TOLERANCE_V,
+    current_tolerance_a,
+)
 
-#: Guard beyond a cell voltage limit: 5 mV, the accuracy class of BMS front ends
-#: (TI BQ76952 +-5 mV; ADI LTC6811 1.2 mV) and ~5 sigma of a 5-sample mean at
-#: 2 mV sensor noise. Small, because an over-voltage on charge climbs only
-#: ~0.2 mV/s at C/2 and must be caught within a minute.
-V_GUARD_V = 0.005
+#: Guard beyond a cell voltage limit: the safety check's tolerance (5 mV, the
+#: accuracy class of BMS front ends), ~5 sigma of a 5-sample mean at 2 mV sensor
+#: noise. Small, because an over-voltage on charge climbs only ~0.2 mV/s at C/2 and
+#: must be caught within a minute.
+V_GUARD_V = VOLTAGE_TOLERANCE_V
 #: An over-voltage is also found on the mean of the last 30 s of a cell, beyond
 #: the limit by 5 standard errors of that mean (its white noise, from its second
 #: differences over the last 5 min: a sensor's noise is steady, and a 30 s
@@ -49,11 +56,10 @@ OV_MEAN_Z = 5.0
 OV_MEAN_GUARD_MIN_V = 0.0015
 #: ... over at least this many samples (a slow log: the bin test alone).
 MIN_MEAN_SAMPLES = 10
-#: Guard beyond a current limit: 5 % (Hall sensors are ~0.5-1 % of full scale;
-#: datasheet continuous ratings are routinely met exactly by drive peaks).
-CURRENT_GUARD = 0.05
-#: Guard beyond a temperature limit: 0.5 degC (NTC channels read to +-0.5 degC).
-T_GUARD_C = 0.5
+#: Guard beyond a current limit: the safety check's tolerance
+#: (:func:`app.diagnostics.safety.current_tolerance_a`, 2 % of the sensor's full
+#: scale). Guard beyond a temperature limit: its tolerance, 0.5 degC.
+T_GUARD_C = TEMPERATURE_TOLERANCE_C
 #: A limit fault must hold for two bins (>= 5 s between the first and last sample).
 LIMIT_DEBOUNCE_S = 5.0
 #: Current above C/100 for a minute counts as charging for the temperature
@@ -171,8 +177,9 @@ class LimitDetector:
                 )
             i = bb.mean[lay.i_i]
             i_chg, i_dis = spec.max_charge_current_a, spec.max_discharge_current_a
-            over_chg = i > i_chg * (1 + CURRENT_GUARD)
-            over_dis = -i > i_dis * (1 + CURRENT_GUARD)
+            i_tol = current_tolerance_a(spec)
+            over_chg = i > i_chg + i_tol
+            over_dis = -i > i_dis + i_tol
             limit = np.where(i > 0, i_chg, i_dis)
             excess = np.abs(i) - limit
             self.oc.feed(

@@ -11,14 +11,15 @@ Profiles (``make_profile`` names):
 ``rest``   zero current.
 ``cc``     constant current at ``c_rate`` (signed, default -1: 1C discharge) until
            the voltage limit, then rest.
-``cccv``   CC charge at ``c_rate`` (default 0.5C, capped by the spec's maximum)
+``cccv``   CC charge at ``c_rate`` (default 0.5C, capped at 90 % of the spec's maximum)
            to ``cell_v_max``, CV until the current falls to C/20, then rest.
 ``hppc``   HPPC pulses (10 s 1C discharge, 40 s rest, 10 s 0.75C charge, 40 s
            rest), then 10 % SOC discharged at 1C and 1 h rest; repeated down to
            the cut-off voltage, then rest.
 ``drive``  a seeded urban drive (:mod:`~app.hardware.simulator.drive`) until the
            cut-off, rest, CC-CV recharge, rest, drive again.
-``cycle``  the demo: 1C discharge to the cut-off, rest, CC-CV charge, rest, repeated.
+``cycle``  the demo: 1C discharge to the cut-off, rest, CC-CV charge at C/2, rest,
+           repeated (lead-acid: C/5 both ways, :data:`CYCLE_C`).
 ``float``  lead-acid only: a standby battery on its float charger, which holds the
            *pack* at 2.27 V a cell (current limited to the spec's maximum charge
            current) from 100 % SOC on: the cells take the little charge that lifts
@@ -55,6 +56,16 @@ from app.hardware.simulator.model import CV_TOLERANCE_V, LimitEvent
 DISCHARGE_C = 1.0
 CHARGE_C = 0.5
 CV_END_C = 1.0 / 20.0
+#: The demo cycle's (discharge, charge) C-rates where a chemistry's differ from the
+#: above: lead-acid is rated and cycled at its 5- to 20-h rates (a 1C discharge
+#: gives only ~60 % of a VRLA block's C20 capacity: Peukert; its charge is limited
+#: to ~C/4): C/5 both ways.
+CYCLE_C = {Chemistry.LEAD_ACID: (0.2, 0.2)}
+#: A profile's currents stay at most this fraction of the spec's current limits, as
+#: a test schedule keeps a margin to the cell's rating: a current set on the limit
+#: reads over it half the time with the sensor's noise, which the safety check
+#: would count (the 1C discharge of the lead-acid preset, rated 1C, did).
+LIMIT_FRACTION = 0.9
 #: Relaxation rest of the demo cycle and after a drive: 10 min, the short end of
 #: the 10-60 min rests cyclers use between steps (enough for the fast RC pair).
 REST_S = 600.0
@@ -288,9 +299,19 @@ class Profile:
 PROFILES = ("cycle", "drive", "cc", "cccv", "hppc", "rest", "float")
 
 
+def max_charge_a(spec: BatterySpec) -> float:
+    """The largest charge current a profile asks (:data:`LIMIT_FRACTION` of the limit)."""
+    return LIMIT_FRACTION * spec.max_charge_current_a
+
+
+def max_discharge_a(spec: BatterySpec) -> float:
+    """The largest discharge current a profile asks (:data:`LIMIT_FRACTION` of the limit)."""
+    return LIMIT_FRACTION * spec.max_discharge_current_a
+
+
 def _charge_steps(spec: BatterySpec, dt_s: float, c_rate: float) -> list[Step]:
     one_c = spec.pack_capacity_ah
-    i_chg = min(c_rate * one_c, spec.max_charge_current_a)
+    i_chg = min(c_rate * one_c, max_charge_a(spec))
     return [
         CurrentStep(i_chg, None, dt_s, label="cc charge"),
         # regulated a round-off tolerance under the limit, so that no cell reads
@@ -315,7 +336,8 @@ def make_profile(
     """
     key = name.strip().lower()
     one_c = spec.pack_capacity_ah
-    i_dis = -min(DISCHARGE_C * one_c, spec.max_discharge_current_a)
+    i_dis = -min(DISCHARGE_C * one_c, max_discharge_a(spec))
+    cycle_dis_c, cycle_chg_c = CYCLE_C.get(spec.chemistry, (DISCHARGE_C, CHARGE_C))
     opts = {} if c_rate is None else {"c_rate": c_rate}
     if key == "rest":
         return Profile("rest", [], dt_s, default_initial_soc_pct=50.0)
@@ -324,6 +346,8 @@ def make_profile(
             raise BatteryOSError(
                 f"the float profile is for lead-acid (a {spec.chemistry.value} pack is not floated)"
             )
+        # (the charger's own current limit, not a current the profile asks: a healthy
+        # float settles to ~0 A, a runaway runs into it)
         steps = [FloatStep(LEAD_ACID_FLOAT_V * spec.series_cells, spec.max_charge_current_a)]
         return Profile("float", steps, dt_s, default_initial_soc_pct=100.0)
     if key == "cc":
@@ -336,17 +360,18 @@ def make_profile(
         steps = _charge_steps(spec, dt_s, rate)
         return Profile("cccv", steps, dt_s, default_initial_soc_pct=20.0, options={"c_rate": rate})
     if key == "cycle":
+        i_cycle = -min(cycle_dis_c * one_c, max_discharge_a(spec))
         steps = [
-            CurrentStep(i_dis, None, dt_s, label="discharge"),
+            CurrentStep(i_cycle, None, dt_s, label="discharge"),
             RestStep(REST_S, dt_s),
-            *_charge_steps(spec, dt_s, CHARGE_C),
+            *_charge_steps(spec, dt_s, cycle_chg_c),
             RestStep(REST_S, dt_s),
         ]
         return Profile(
             "cycle", steps, dt_s, repeat=True, default_initial_soc_pct=80.0, options=opts
         )
     if key == "hppc":
-        i_regen = min(HPPC_REGEN_RATIO * -i_dis, spec.max_charge_current_a)
+        i_regen = min(HPPC_REGEN_RATIO * -i_dis, max_charge_a(spec))
         steps = [
             CurrentStep(i_dis, HPPC_PULSE_S, dt_s, label="discharge pulse"),
             RestStep(HPPC_PULSE_REST_S, dt_s),
@@ -359,12 +384,12 @@ def make_profile(
             "hppc", steps, dt_s, repeat=True, end_on_v_min=True, default_initial_soc_pct=100.0
         )
     if key == "drive":
-        peak = min(DRIVE_PEAK_C * one_c, spec.max_discharge_current_a)
-        trace = DriveTrace(rng, peak_discharge_a=peak, max_regen_a=spec.max_charge_current_a)
+        peak = min(DRIVE_PEAK_C * one_c, max_discharge_a(spec))
+        trace = DriveTrace(rng, peak_discharge_a=peak, max_regen_a=max_charge_a(spec))
         steps = [
             DriveStep(trace, dt_s),
             RestStep(REST_S, dt_s),
-            *_charge_steps(spec, dt_s, CHARGE_C),
+            *_charge_steps(spec, dt_s, cycle_chg_c),
             RestStep(REST_S, dt_s),
         ]
         return Profile("drive", steps, dt_s, repeat=True, default_initial_soc_pct=90.0)

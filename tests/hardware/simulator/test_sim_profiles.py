@@ -56,7 +56,7 @@ def test_drive_is_seeded_smooth_discharge_dominated_with_regen():
     assert a.mean() < -0.05 * spec.capacity_ah  # discharge-dominated
     assert 0.05 < (a > 0).mean() < 0.5  # regen pulses
     assert a.max() <= spec.max_charge_current_a
-    assert a.min() == pytest.approx(-spec.max_discharge_current_a, rel=0.01)  # peak = 1.5C
+    assert a.min() == pytest.approx(-0.9 * spec.max_discharge_current_a, rel=0.01)  # 90 % of 1.5C
     assert np.abs(np.diff(a)).max() < 0.05 * abs(a.min())  # smooth at 10 Hz
     # it is a repeated trace, not a constant: many distinct accelerations
     assert len(runs(a > 0)) > 20
@@ -132,3 +132,27 @@ def test_charging_to_the_limit_never_reads_above_it(chemistry, seed):
     assert cells.max() > spec.cell_v_max - 1e-3  # it did charge up to the limit
     events = monitor_safety(block, spec).to_dict()["events"]
     assert [e for e in events if e["check"] == "cell_over_voltage"] == []
+
+
+@pytest.mark.parametrize("chemistry", ["nmc", "lfp", "lead_acid"])
+@pytest.mark.parametrize("profile", ["cycle", "drive", "hppc", "cccv"])
+def test_no_profile_sits_on_the_spec_current_limits(chemistry, profile):
+    # a current set on the rating reads over it half the time with sensor noise: every
+    # profile keeps 10 % under the limits (the lead-acid cycle's 1C discharge sat on its
+    # 1C rating, its C/2 charge on its C/4 one)
+    spec = preset(chemistry)
+    block = simulate(spec, profile, duration_s=30000, seed=2)
+    i = block["current_a"]
+    assert i.max() <= 0.9 * spec.max_charge_current_a + 1e-9
+    assert -i.min() <= 0.9 * spec.max_discharge_current_a + 1e-9
+
+
+def test_lead_acid_cycles_at_its_5_hour_rate():
+    spec = preset("lead_acid")
+    block = simulate(spec, "cycle", duration_s=30000, seed=2)
+    i = block["current_a"]
+    assert -i.min() == pytest.approx(0.2 * spec.capacity_ah)  # C/5 discharge
+    assert i.max() == pytest.approx(0.2 * spec.capacity_ah)  # C/5 charge
+    nmc = preset("nmc")
+    i = simulate(nmc, "cycle", duration_s=10000, seed=2)["current_a"]
+    assert (-i.min(), i.max()) == pytest.approx((1.0 * nmc.capacity_ah, 0.5 * nmc.capacity_ah))
