@@ -481,8 +481,8 @@ def test_an_internal_short_is_of_cell_2_not_of_its_voltage_column():
              "detail": {"excess_temperature_k": 3.14}}  # fmt: skip
     (item,) = summarize("faults", {"status": "critical", "faults": [short]}).items
     assert (
-        item
-        == "critical · internal short · cell 2 · up to 3.1 K warmer than its neighbours · 10:00–15:00"
+        item == "critical · internal short · cell 2 · up to 3.1 K above its neighbours' median"
+        " (5-min mean) · 10:00–15:00"
     )
     assert channel_text(short["channel"]) == "cell 2"  # the Alerts page's words
     assert "cell_2_v" not in item
