@@ -929,21 +929,15 @@ class LogsPage(QWidget):
             from app.views.source_urls import file_url
 
             return url_with_inversion(settings, file_url(analysis.path))
-        if analysis.file_spec is not None:
-            return file_url_with_battery(
-                analysis.path,
-                spec.chemistry,
-                settings.capacity_ah,
-                settings.cells,
-                bol_resistance_ohm=settings.bol_resistance_ohm,
-                invert_current=settings.invert_current,
-            )
+        # over a file's own battery only what the user changed (as analyze's options),
+        # else the whole battery the page shows
+        given = analysis.file_spec is not None
         return file_url_with_battery(
             analysis.path,
             spec.chemistry,
-            spec.capacity_ah,
-            spec.series_cells,
-            bol_resistance_ohm=spec.bol_resistance_ohm,
+            settings.capacity_ah if given else spec.capacity_ah,
+            settings.cells if given else spec.series_cells,
+            bol_resistance_ohm=settings.bol_resistance_ohm if given else spec.bol_resistance_ohm,
             invert_current=settings.invert_current,
         )
 
