@@ -173,3 +173,62 @@ def test_a_per_cycle_table_with_a_cycle_twice_is_refused(tmp_path, header):
     result = run_cli("analyze", str(path))
     assert result.returncode == 2 and "cycle 2 again" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+STATS_ROWS = ["1,2.000,2.010", "2,1.990,2.000", "3,1.980,1.990"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "values"),
+    [
+        ("Charge Time(s)", "3600"),
+        ("Mean Voltage(V)", "3.65"),
+        ("End Voltage(V)", "4.2"),
+        ("Max Current(A)", "1.0"),
+        ("Duration(h)", "2.5"),
+        ("Date", "2026-01-01"),
+        ("Charge Time", "3600"),
+    ],
+)
+def test_a_cycle_statistics_export_with_per_cycle_times_and_voltages_is_read(
+    tmp_path, capsys, extra, values
+):
+    """Since 'a log of samples is not one by aliases' any column with a V, A or time unit
+    made the file samples: `Cycle Index,Discharge Capacity(Ah),Charge Capacity(Ah),Charge
+    Time(s)` with 3 cycles failed with "no column recognised as time_s"."""
+    path = tmp_path / "stats.csv"
+    rows = "\n".join(f"{row},{values}" for row in STATS_ROWS)
+    path.write_text(f"Cycle Index,Discharge Capacity(Ah),Charge Capacity(Ah),{extra}\n{rows}\n")
+    assert is_cycle_table(str(path))
+    assert main(["analyze", str(path), "--json"]) == 0
+    cycles = json.loads(capsys.readouterr().out)["cycles"]
+    assert [c["discharge_capacity_ah"] for c in cycles] == pytest.approx([2.0, 1.99, 1.98])
+
+
+ARBIN_STATS = (
+    "Cycle_Index,Test_Time(s),Date_Time,Current(A),Voltage(V),"
+    "Charge_Capacity(Ah),Discharge_Capacity(Ah)\n"
+    "1,7200,2026-01-01 02:00:00,-1.0,3.0,2.01,2.00\n"
+    "2,14400,2026-01-01 04:00:00,-1.0,3.0,2.00,1.99\n"
+    "3,21600,2026-01-01 06:00:00,-1.0,3.0,1.99,1.98\n"
+)
+
+
+def test_an_arbin_statistics_export_is_a_per_cycle_table_by_its_rows(tmp_path, capsys):
+    """Arbin's statistics export has plain Test_Time(s), Current(A), Voltage(V) columns
+    (each cycle's end): one row per cycle makes it a per-cycle table; the same header
+    with a cycle repeated from row to row is its log of samples."""
+    from app.hardware.logs.formats import detect_format
+
+    path = tmp_path / "arbin_stats.csv"
+    path.write_text(ARBIN_STATS)
+    assert is_cycle_table(str(path))
+    assert detect_format(str(path)).name == "Per-cycle table"
+    assert main(["analyze", str(path), "--json"]) == 0
+    cycles = json.loads(capsys.readouterr().out)["cycles"]
+    assert [c["discharge_capacity_ah"] for c in cycles] == pytest.approx([2.0, 1.99, 1.98])
+    samples = tmp_path / "arbin_samples.csv"
+    header, *rows = ARBIN_STATS.splitlines()
+    samples.write_text("\n".join([header, rows[0], rows[0].replace("7200", "7210"), *rows]))
+    assert not is_cycle_table(str(samples))
+    assert detect_format(str(samples)).name == "Arbin export"

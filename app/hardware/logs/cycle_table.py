@@ -163,8 +163,16 @@ def header_columns(path: str) -> list[str]:
 SAMPLE_QUANTITIES = frozenset(("voltage", "current", "time"))
 #: Header names of a log of samples that carry no unit (``Time Stamp``, ``Record``).
 SAMPLE_NAMES = frozenset(
-    ("time", "timestamp", "time stamp", "date time", "datetime", "date", "voltage", "current")
+    ("time", "timestamp", "time stamp", "date time", "datetime", "voltage", "current")
     + ("record", "record id", "record index", "data point")
+)
+#: Words that make a time, voltage or current column a per-cycle quantity (``Charge
+#: Time(s)``, ``Mean Voltage(V)``, ``End Voltage(V)``, ``Max Current(A)``, ``Duration(h)``):
+#: a cycle statistics export has them, a log of samples has the plain quantity.
+PER_CYCLE_WORDS = frozenset(
+    ("charge", "discharge", "chg", "dchg", "dis", "cc", "cv", "rest", "cycle", "duration")
+    + ("mean", "average", "avg", "median", "max", "maximum", "min", "minimum", "peak")
+    + ("end", "start", "initial", "final", "last", "first", "total", "nominal", "cutoff")
 )
 
 
@@ -179,16 +187,20 @@ def _measures_samples(word: str) -> bool:
 
 
 def is_sample_header(header: str) -> bool:
-    """True for a header only a log of samples has: its unit measures voltage, current or
-    time (``U(V)``, ``Seconds``, ``Amps``, ``Test_Time(s)``), or it is a time, voltage or
-    current column by name (``Time Stamp``, ``Voltage``)."""
+    """True for a header only a log of samples has: a plain time, voltage or current, by
+    its unit (``U(V)``, ``Amps``, ``Test_Time(s)``, ``Seconds``) or by its name (``Time
+    Stamp``, ``Voltage``). A per-cycle quantity is not one: ``Charge Time(s)``, ``Mean
+    Voltage(V)``, ``End Voltage(V)``, ``Max Current(A)``, ``Duration(h)``, ``Date``
+    (a word of :data:`PER_CYCLE_WORDS` in its name)."""
     if header in ("time_s", "voltage_v", "current_a"):
         return True
     name, unit = split_header(header)
     name = " ".join(name.replace("_", " ").replace("-", " ").split())
+    words = name.split()
+    if any(w in PER_CYCLE_WORDS for w in words):
+        return False
     if unit:
         return _measures_samples(unit)
-    words = name.split()
     return (
         name in SAMPLE_NAMES
         or _measures_samples(name.replace(" ", ""))
@@ -196,22 +208,52 @@ def is_sample_header(header: str) -> bool:
     )
 
 
-def _canonical_columns(cols: list[str]) -> set[str]:
+#: Rows read to tell a per-cycle table with sample columns from a log of samples.
+ROWS_CHECKED = 1000
+
+
+def _one_row_per_cycle(path: str | None, cols: list[str], cycle_header: str) -> bool:
+    """The first :data:`ROWS_CHECKED` rows of ``path`` (at least 2) each have a cycle of
+    their own: a cycler's statistics export (Arbin's ``Cycle_Index, Test_Time(s),
+    Current(A), Voltage(V), Discharge_Capacity(Ah)``: the end of each cycle) and not its
+    log of samples, whose cycle repeats from one sample to the next."""
+    import pandas as pd
+
+    if path is None or not os.path.isfile(path):
+        return False
+    try:
+        cycle = pd.read_csv(
+            path,
+            comment="#",
+            skipinitialspace=True,
+            usecols=[cols.index(cycle_header)],
+            nrows=ROWS_CHECKED,
+        ).iloc[:, 0]
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return False
+    cycle = pd.to_numeric(cycle, errors="coerce").dropna()
+    return len(cycle) >= 2 and not cycle.duplicated().any()
+
+
+def _canonical_columns(cols: list[str], path: str | None = None) -> set[str]:
     """The canonical per-cycle columns the headers give (none for a log of samples that
-    only has per-cycle columns by alias)."""
-    found = {target for target, _ in column_map(cols).values()}
-    if all(c in cols for c in REQUIRED):
+    only has per-cycle columns by alias: a plain time, voltage or current column and a
+    cycle that repeats in its rows)."""
+    mapping = column_map(cols)
+    found = {target for target, _ in mapping.values()}
+    if all(c in cols for c in REQUIRED) or not any(is_sample_header(h) for h in cols):
         return found
-    if any(is_sample_header(h) for h in cols):
-        return set()
-    return found
+    cycle = next((h for h, (t, _) in mapping.items() if t == "cycle_index"), None)
+    if cycle is not None and _one_row_per_cycle(path, cols, cycle):
+        return found
+    return set()
 
 
 def is_cycle_table(path: str) -> bool:
     """True for a per-cycle table (it has the per-cycle columns, by their names or
     :data:`ALIASES`, and no ``time_s``)."""
     cols = header_columns(path) if os.path.isfile(path) else []
-    return "time_s" not in cols and all(c in _canonical_columns(cols) for c in REQUIRED)
+    return "time_s" not in cols and all(c in _canonical_columns(cols, path) for c in REQUIRED)
 
 
 def read_cycle_table(path: str) -> pd.DataFrame:
@@ -284,7 +326,7 @@ def sniff(path: str, head: bytes) -> float:
     if b"\x00" in head[:4096]:
         return 0.0
     cols = header_columns(path)
-    canonical = _canonical_columns(cols)
+    canonical = _canonical_columns(cols, path)
     found = sum(c in canonical for c in REQUIRED)
     if "time_s" in cols or not found:
         return 0.0
@@ -292,12 +334,17 @@ def sniff(path: str, head: bytes) -> float:
         return 0.1
     # Found only through ALIASES: a guess, below the generic table reader's complete
     # mapping (ALIAS_SCORE < 0.3), so that a table it can read as samples goes to it.
-    return 0.95 if all(c in cols for c in REQUIRED) else ALIAS_SCORE
+    # A table with sample columns (Arbin's statistics export) is one only by its rows, a
+    # cycle each (_one_row_per_cycle): as sure as the canonical names, and above the
+    # Arbin and generic readers that would take each cycle for a sample.
+    if all(c in cols for c in REQUIRED) or any(is_sample_header(h) for h in cols):
+        return 0.95
+    return ALIAS_SCORE
 
 
 def read(path: str, progress=None):
     """Per-cycle tables hold no samples: a SchemaError saying so and what reads them."""
-    canonical = _canonical_columns(header_columns(path))
+    canonical = _canonical_columns(header_columns(path), path)
     missing = [c for c in REQUIRED if c not in canonical]
     if missing:
         raise SchemaError(
