@@ -326,6 +326,7 @@ def overridden_capacity_warning(
         return None
     return (
         f"--capacity-ah {args.capacity_ah:g} Ah is used, but the file names its battery's "
-        f"capacity {fallback.capacity_ah:g} Ah ({ratio:.2g}x): SOC, SOH and cycle life are "
-        "judged against the option's; leave it out to use the file's"
+        f"capacity {fallback.capacity_ah:g} Ah ({ratio:.2g}x): SOC, SOH, cycle life and the "
+        "current limits (C-rates of the capacity) are judged against the option's; leave it "
+        "out to use the file's"
     )

@@ -251,6 +251,17 @@ def _pulses(n: int) -> str:
     return f"{n} pulse{'' if n == 1 else 's'}"
 
 
+#: Limit events and faults the summary lists (``--json`` has them all).
+LISTED = 10
+
+
+def _more(count: int, what: str, out) -> None:
+    """The line that says how many the summary left unlisted (it said "11 limit events"
+    and listed 10 without a word)."""
+    if count > LISTED:
+        print(f"    ... and {count - LISTED} more {what} (--json lists them all)", file=out)
+
+
 def _limits_text(spec: dict, limits: dict) -> str:
     """The limits the safety check judged against (the spec's: the preset's, the file's
     or the options')."""
@@ -331,12 +342,13 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
         if spec and (limits := sf.get("limits")):
             print(f"                limits: {_limits_text(spec, limits)}", file=out)
-        for e in sf["events"][:10]:
+        for e in sf["events"][:LISTED]:
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "
                 f"{e['limit']:.4g} at {e['start_time_s']:g}-{e['end_time_s']:g} s",
                 file=out,
             )
+        _more(len(sf["events"]), "events", out)
     if (th := r["thermal"]) is not None:
         print(
             f"  thermal       max {_fmt(th['max_temperature_c'], ' degC')}, "
@@ -350,11 +362,12 @@ def print_summary(report: dict, out=None) -> None:
         )
     if (faults := r["faults"]) is not None and capacity is None:  # (none for a cycle table)
         print(f"  faults        {len(faults)}", file=out)
-        for f in faults[:10]:
+        for f in faults[:LISTED]:
             print(
                 f"    {f['severity']:8} {f['kind']} on {f['channel']} at {f['start_time_s']:g} s",
                 file=out,
             )
+        _more(len(faults), "faults", out)
     if (fade := r["capacity_fade"]) is not None:
         print(f"  fade          {_fade_text(fade)}", file=out)
     if (life := r["cycle_life"]) is not None:

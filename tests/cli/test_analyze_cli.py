@@ -560,3 +560,35 @@ def test_a_capacity_option_far_from_the_files_own_is_warned_about(tmp_path, caps
     )
     assert main(["analyze", str(path), "--capacity-ah", "52", "--json"]) == 0  # near: no word
     assert "warnings" not in json.loads(capsys.readouterr().out)
+
+
+def test_the_summary_says_how_many_events_and_faults_it_does_not_list(sample_csv, capsys):
+    # more limit events and faults than the summary lists: it said "11 limit events" and
+    # listed 10 without a word
+    from app.cli import cmd_analyze
+
+    assert (
+        main(["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json"])
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    event = {
+        "severity": "warning",
+        "check": "cell_over_voltage",
+        "channel": "cell_1_v",
+        "worst_value": 4.25,
+        "limit": 4.2,
+        "start_time_s": 0.0,
+        "end_time_s": 5.0,
+    }
+    fault = {"severity": "warning", "kind": "over_voltage", "channel": "cell_1_v",
+             "start_time_s": 0.0}  # fmt: skip
+    report["results"]["safety"]["events"] = [event] * 11
+    report["results"]["faults"] = [fault] * 13
+    cmd_analyze.print_summary(report)
+    out = capsys.readouterr().out
+    assert "(11 limit events)" in out and "... and 1 more events" in out
+    assert "faults        13" in out and "... and 3 more faults" in out
+    report["results"]["safety"]["events"] = [event] * 10
+    cmd_analyze.print_summary(report)
+    assert "more events" not in capsys.readouterr().out
