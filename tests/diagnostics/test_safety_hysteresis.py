@@ -48,7 +48,7 @@ def test_a_cv_phase_at_the_limit_with_sensor_noise_is_no_violation():
 def test_one_excursion_hovering_about_the_limit_is_one_episode():
     v = np.full(600, 3.9)
     # 100-199 s: over the limit, dipping back to it (within the release level) four
-    # times for 5 s; then back below the release level (4.2 V - 2 % = 4.116 V)
+    # times for 5 s; then back below the release level (4.2 V - 15 mV = 4.185 V)
     v[100:200] = 4.26
     for a in (120, 140, 160, 180):
         v[a : a + 5] = 4.19
@@ -134,7 +134,7 @@ def test_default_alert_rules_give_the_safety_episodes():
 
 def test_faults_and_safety_agree_on_over_current():
     # 3 % over the 7.5 A discharge rating for a minute: beyond the tolerance (2 % of
-    # the sensor's range) for both; 1 % over: within it for both
+    # the limit) for both; 1 % over: within it for both
     for over, found in ((1.03, True), (1.01, False)):
         i = np.zeros(1200)
         i[300:360] = -7.5 * over
