@@ -12,7 +12,7 @@ hysteresis (:data:`VOLTAGE_HYSTERESIS_V`, :data:`CURRENT_HYSTERESIS`,
 :data:`TEMPERATURE_HYSTERESIS_C`) for ``debounce_s``: one excursion is one
 episode, however its value hovers about the limit. Its end is the last sample
 before the release. Once a sample is beyond the tolerance, the run being debounced
-goes on while the value stays beyond the limit itself, and trips once a sample
+goes on while the value stays beyond the limit by half the tolerance, and trips once a sample
 beyond the tolerance is ``debounce_s`` after its start: sensor noise about a value
 held just over the limit does not restart the debounce, and a value held at the
 limit (beyond it about half the time) does not trip. A sample beyond the fast
@@ -55,14 +55,17 @@ TEMPERATURE_MARGIN_C = 3.0
 #: Tolerance beyond a limit that is not a violation (the measurement's accuracy):
 #: 5 mV per cell, the accuracy class of BMS front ends (TI BQ76952 +-5 mV, ADI
 #: LTC6811 1.2 mV) and 2.5 sigma of a single reading at 2 mV sensor noise, so that
-#: a CV phase held at the limit trips once in ~10^7 debounce windows; 2 % of each
-#: current limit, from that limit alone (a cycler channel set at the rating reads
-#: within 0.05-0.1 % of it, a Hall pack sensor within ~0.5-1 % of its range): raising
-#: one limit does not loosen the other, and the tolerance stays well inside
-#: :data:`CURRENT_MARGIN`, so a current between the two is a warning; 0.5 degC (NTC
+#: a CV phase held at the limit trips once in ~10^7 debounce windows; for a current
+#: limit, 2 % of that limit alone (a cycler channel set at the rating reads within
+#: 0.05-0.1 % of it), or the noise of a Hall pack sensor (~0.5 % of 1C: 3 sigma is
+#: :data:`CURRENT_NOISE_C` of the 1C current) if larger, at most half
+#: :data:`CURRENT_MARGIN` of the limit: raising one limit does not loosen the
+#: other, and a current between the tolerance and the margin is a warning (a
+#: lead-acid charge limit of C/4 gets 5 %, 1.25 A on 100 Ah); 0.5 degC (NTC
 #: channels read to +-0.5 degC). The fault detector's limit faults use the same.
 VOLTAGE_TOLERANCE_V = 0.005
 CURRENT_TOLERANCE = 0.02
+CURRENT_NOISE_C = 0.015
 TEMPERATURE_TOLERANCE_C = 0.5
 #: Release hysteresis: an episode ends once the value is back inside its limit by
 #: this for the debounce time. 15 mV per cell: more than the tolerance plus the
@@ -112,16 +115,18 @@ def safety_limits(spec: BatterySpec) -> dict:
         "discharge_temp_min_c": spec.discharge_temp_min_c,
         "discharge_temp_max_c": spec.discharge_temp_max_c,
         "cell_v_tolerance_v": VOLTAGE_TOLERANCE_V,
-        "charge_current_tolerance_a": current_tolerance_a(spec.max_charge_current_a),
-        "discharge_current_tolerance_a": current_tolerance_a(spec.max_discharge_current_a),
+        "charge_current_tolerance_a": current_tolerance_a(spec, spec.max_charge_current_a),
+        "discharge_current_tolerance_a": current_tolerance_a(spec, spec.max_discharge_current_a),
         "temperature_tolerance_c": TEMPERATURE_TOLERANCE_C,
     }
 
 
-def current_tolerance_a(limit_a: float) -> float:
-    """The current beyond the current limit ``limit_a`` that is not a violation
-    (:data:`CURRENT_TOLERANCE` of that limit)."""
-    return CURRENT_TOLERANCE * limit_a
+def current_tolerance_a(spec: BatterySpec, limit_a: float) -> float:
+    """The current beyond the current limit ``limit_a`` of ``spec`` that is not a
+    violation (:data:`CURRENT_TOLERANCE` of that limit, or the sensor's noise
+    :data:`CURRENT_NOISE_C` if larger, at most half :data:`CURRENT_MARGIN`)."""
+    noise = CURRENT_NOISE_C * spec.pack_capacity_ah
+    return min(max(CURRENT_TOLERANCE * limit_a, noise), 0.5 * CURRENT_MARGIN * limit_a)
 
 
 def _runs(
@@ -153,8 +158,8 @@ def _runs(
 
 
 def _held(beyond: np.ndarray, over: np.ndarray, carried: bool) -> np.ndarray:
-    """The samples ``beyond`` the limit since a sample ``over`` it by the tolerance,
-    with none back inside the limit between (``carried``: the block starts in such
+    """The samples ``beyond`` the limit (by half the tolerance) since a sample
+    ``over`` it by the tolerance, with none back within it between (``carried``: the block starts in such
     a run). Noise dipping within the tolerance does not break the run; its debounce
     runs from its start to its last sample over the tolerance (see :func:`_runs`):
     a value held at the limit, beyond it half the time, does not trip."""
@@ -220,13 +225,16 @@ class _LimitCheck:
         n = len(t)
         lim = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
         with np.errstate(invalid="ignore"):
+            # (the run goes on beyond half the tolerance: a value held at the limit
+            # is beyond it half the time, so a run held beyond the limit itself
+            # would trip on noise about a CV phase held at the limit)
             if self.upper:
-                beyond = value > lim
+                beyond = value > lim + 0.5 * self.tolerance
                 over = value > lim + self.tolerance
                 fast = value > lim + self.fast
                 back = value <= lim - self.hysteresis
             else:
-                beyond = value < lim
+                beyond = value < lim - 0.5 * self.tolerance
                 over = value < lim - self.tolerance
                 fast = value < lim - self.fast
                 back = value >= lim + self.hysteresis
@@ -402,7 +410,7 @@ class SafetyMonitor:
                 schema.CURRENT,
                 True,
                 CURRENT_MARGIN * limit,
-                current_tolerance_a(limit),
+                current_tolerance_a(spec, limit),
                 CURRENT_HYSTERESIS * limit,
                 CURRENT_FAST_TRIP * limit,
             )

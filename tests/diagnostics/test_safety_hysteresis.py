@@ -207,7 +207,7 @@ def test_noise_does_not_hide_a_cell_held_over_the_limit_on_a_fast_log():
     # 8 mV over (3 mV beyond the tolerance) for 30 min, read at 50 Hz with 3 mV noise
     (event,) = monitor_safety(_fast_log(4.208), NMC4).events
     assert (event.check, event.severity) == ("cell_over_voltage", "warning")
-    assert event.start_time_s < 5.0 and event.end_time_s > 1790.0
+    assert event.start_time_s < 60.0 and event.end_time_s > 1790.0
     # ... while a cell held at the limit itself, beyond it half the time, is no violation
     assert monitor_safety(_fast_log(4.200), NMC4).events == []
 

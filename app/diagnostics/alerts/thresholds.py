@@ -220,10 +220,11 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
 
     above, below, outside = Comparison.ABOVE, Comparison.BELOW, Comparison.OUTSIDE
     crit, warn, info = Severity.CRITICAL, Severity.WARNING, Severity.INFO
-    i_tol_chg, i_tol_dis = current_tolerance_a(i_charge), current_tolerance_a(i_discharge)
+    i_tol_chg = current_tolerance_a(spec, i_charge)
+    i_tol_dis = current_tolerance_a(spec, i_discharge)
     # (the band's one clear margin: the smaller limit's tolerance and hysteresis)
     i_small = min(i_charge, i_discharge)
-    i_clear = round(current_tolerance_a(i_small) + CURRENT_HYSTERESIS * i_small, 3)
+    i_clear = round(current_tolerance_a(spec, i_small) + CURRENT_HYSTERESIS * i_small, 3)
     rules = [
         rule("cell_v_max", above, warn, 2.0, level=v_max + v_tol, clear_level=v_max - v_hyst),
         rule(

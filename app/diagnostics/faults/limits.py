@@ -176,8 +176,8 @@ class LimitDetector:
                 )
             i = bb.mean[lay.i_i]
             i_chg, i_dis = spec.max_charge_current_a, spec.max_discharge_current_a
-            over_chg = i > i_chg + current_tolerance_a(i_chg)
-            over_dis = -i > i_dis + current_tolerance_a(i_dis)
+            over_chg = i > i_chg + current_tolerance_a(spec, i_chg)
+            over_dis = -i > i_dis + current_tolerance_a(spec, i_dis)
             limit = np.where(i > 0, i_chg, i_dis)
             excess = np.abs(i) - limit
             self.oc.feed(

@@ -60,7 +60,8 @@ def test_defaults_follow_the_chemistry_limits():
     assert rules[("temperature_max_c", "critical")].level == nmc.discharge_temp_max_c
     band = rules[("current_a", "warning")]
     i_chg, i_dis = nmc.max_charge_current_a, nmc.max_discharge_current_a
-    assert (band.band_low, band.band_high) == pytest.approx((-1.02 * i_dis, 1.02 * i_chg))
+    # (2 % of 35 A is under the sensor's noise, 1.5 % of 1C: 0.75 A)
+    assert (band.band_low, band.band_high) == pytest.approx((-1.02 * i_dis, i_chg + 0.75))
     assert ("cell_spread_mv", "warning") in rules
     assert ("fault_thermal_runaway_onset", "critical") in rules
     assert {r.profile for r in rules.values()} == {profile_name(nmc)}
