@@ -8,10 +8,18 @@ measurement's tolerance (:data:`VOLTAGE_TOLERANCE_V`, :data:`CURRENT_TOLERANCE`,
 its limit reads a few mV over it with sensor noise, and a cycler's current set
 at the rating reads a little over it; neither is a violation. The episode
 *releases* only once the value has been back inside the limit by the release
-hysteresis (:data:`VOLTAGE_HYSTERESIS`, :data:`CURRENT_HYSTERESIS`,
+hysteresis (:data:`VOLTAGE_HYSTERESIS_V`, :data:`CURRENT_HYSTERESIS`,
 :data:`TEMPERATURE_HYSTERESIS_C`) for ``debounce_s``: one excursion is one
 episode, however its value hovers about the limit. Its end is the last sample
-before the release. Beyond the limit by less than the warning margin is a
+before the release. Once a sample is beyond the tolerance, the run being debounced
+goes on while the value stays beyond the limit by half the tolerance, and trips once a sample
+beyond the tolerance is ``debounce_s`` after its start: sensor noise about a value
+held just over the limit does not restart the debounce, and a value held at the
+limit (beyond it about half the time) does not trip. A sample beyond the fast
+trip level (:data:`VOLTAGE_MARGIN` for a voltage, :data:`CURRENT_FAST_TRIP` times a
+current limit) trips at once, without the debounce, as a BMS's short-circuit and
+secondary over-voltage protection does: a 10x over-current for 1 s, or a violation
+seen in a single sample of a slow log, is an episode. Beyond the limit by less than the warning margin is a
 warning; further is critical.
 
 :class:`SafetyMonitor` is the incremental diagnostic (live engine);
@@ -47,23 +55,34 @@ TEMPERATURE_MARGIN_C = 3.0
 #: Tolerance beyond a limit that is not a violation (the measurement's accuracy):
 #: 5 mV per cell, the accuracy class of BMS front ends (TI BQ76952 +-5 mV, ADI
 #: LTC6811 1.2 mV) and 2.5 sigma of a single reading at 2 mV sensor noise, so that
-#: a CV phase held at the limit trips once in ~10^7 debounce windows; 2 % of a
-#: current sensor's full scale, the larger of the two current limits (Hall pack
-#: sensors are ~0.5-1 % of full scale, cycler channels 0.05-0.1 %: a channel set at
-#: the rating reads within it; one sensor measures both directions, so a lead-acid
-#: charge limit of C/4 gets the tolerance of its 1C range); 0.5 degC (NTC channels
-#: read to +-0.5 degC). The fault detector's limit faults use the same.
+#: a CV phase held at the limit trips once in ~10^7 debounce windows; for a current
+#: limit, 2 % of that limit alone (a cycler channel set at the rating reads within
+#: 0.05-0.1 % of it), or the noise of a Hall pack sensor (~0.5 % of 1C: 3 sigma is
+#: :data:`CURRENT_NOISE_C` of the 1C current) if larger, at most half
+#: :data:`CURRENT_MARGIN` of the limit: raising one limit does not loosen the
+#: other, and a current between the tolerance and the margin is a warning (a
+#: lead-acid charge limit of C/4 gets 5 %, 1.25 A on 100 Ah); 0.5 degC (NTC
+#: channels read to +-0.5 degC). The fault detector's limit faults use the same.
 VOLTAGE_TOLERANCE_V = 0.005
 CURRENT_TOLERANCE = 0.02
+CURRENT_NOISE_C = 0.015
 TEMPERATURE_TOLERANCE_C = 0.5
 #: Release hysteresis: an episode ends once the value is back inside its limit by
-#: this for the debounce time. 2 % of a voltage limit (84 mV at 4.2 V, 72 mV at
-#: 3.6 V; BMS front ends default to 50-100 mV OV/UV recovery hysteresis, e.g. TI
-#: BQ76952 100 mV), 5 % of a current limit, 3 degC (a BMS's thermal recovery).
-#: The default alert rules clear at the same levels.
-VOLTAGE_HYSTERESIS = 0.02
+#: this for the debounce time. 15 mV per cell: more than the tolerance plus the
+#: sensor noise (a cell hovering at the limit does not release and trip again),
+#: and well inside the voltage a full cell relaxes to at rest (an NMC cell charged
+#: to 4.20 V rests at ~4.15-4.18 V): a larger hysteresis (a BMS front end's 50-100 mV
+#: recovery, which re-enables charging) would keep a brief overshoot's episode open
+#: through the whole CV phase and rest that follow it. 5 % of a current limit, 3 degC
+#: (a BMS's thermal recovery). The default alert rules clear at the same levels.
+VOLTAGE_HYSTERESIS_V = 0.015
 CURRENT_HYSTERESIS = 0.05
 TEMPERATURE_HYSTERESIS_C = 3.0
+#: Fast trip: a sample beyond a current limit by more than this times the limit
+#: (twice the limit) trips at once, without the debounce, as a BMS's short-circuit
+#: protection; a voltage beyond its limit by more than :data:`VOLTAGE_MARGIN` (the
+#: critical level) trips at once, as a BMS's secondary over-voltage protection.
+CURRENT_FAST_TRIP = 1.0
 
 
 @dataclass(frozen=True)
@@ -96,24 +115,58 @@ def safety_limits(spec: BatterySpec) -> dict:
         "discharge_temp_min_c": spec.discharge_temp_min_c,
         "discharge_temp_max_c": spec.discharge_temp_max_c,
         "cell_v_tolerance_v": VOLTAGE_TOLERANCE_V,
-        "current_tolerance_a": current_tolerance_a(spec),
+        "charge_current_tolerance_a": current_tolerance_a(spec, spec.max_charge_current_a),
+        "discharge_current_tolerance_a": current_tolerance_a(spec, spec.max_discharge_current_a),
         "temperature_tolerance_c": TEMPERATURE_TOLERANCE_C,
     }
 
 
-def current_tolerance_a(spec: BatterySpec) -> float:
-    """The current beyond a limit that is not a violation (:data:`CURRENT_TOLERANCE`)."""
-    return CURRENT_TOLERANCE * max(spec.max_charge_current_a, spec.max_discharge_current_a)
+def current_tolerance_a(spec: BatterySpec, limit_a: float) -> float:
+    """The current beyond the current limit ``limit_a`` of ``spec`` that is not a
+    violation (:data:`CURRENT_TOLERANCE` of that limit, or the sensor's noise
+    :data:`CURRENT_NOISE_C` if larger, at most half :data:`CURRENT_MARGIN`)."""
+    noise = CURRENT_NOISE_C * spec.pack_capacity_ah
+    return min(max(CURRENT_TOLERANCE * limit_a, noise), 0.5 * CURRENT_MARGIN * limit_a)
 
 
-def _runs(t: np.ndarray, mask: np.ndarray, carried: float | None, debounce_s: float):
+def _runs(
+    t: np.ndarray,
+    mask: np.ndarray,
+    carried: float | None,
+    debounce_s: float,
+    at_once: np.ndarray | None = None,
+    timed: np.ndarray | None = None,
+):
     """The runs of ``mask``: (starts, stops, start times, debounced). A run from the
-    block's first sample starts at ``carried`` when the last block ended in it."""
+    block's first sample starts at ``carried`` when the last block ended in it. A
+    run is debounced once its last sample in ``timed`` (every sample if None) is
+    ``debounce_s`` after its start, or if it has a sample in ``at_once``."""
     starts, stops = run_bounds(mask)
     t0 = t[starts]
     if carried is not None and len(starts) and starts[0] == 0:
         t0[0] = carried
-    return starts, stops, t0, t[stops - 1] - t0 >= debounce_s
+    if timed is None:
+        ok = t[stops - 1] - t0 >= debounce_s
+    elif len(starts):
+        last = run_reduce(np.maximum, np.where(timed, np.arange(len(t)), -1), starts, stops)
+        ok = (last >= 0) & (t[np.maximum(last, 0)] - t0 >= debounce_s)
+    else:
+        ok = np.zeros(0, dtype=bool)
+    if at_once is not None and len(starts):
+        ok |= run_reduce(np.maximum, at_once, starts, stops)
+    return starts, stops, t0, ok
+
+
+def _held(beyond: np.ndarray, over: np.ndarray, carried: bool) -> np.ndarray:
+    """The samples ``beyond`` the limit (by half the tolerance) since a sample
+    ``over`` it by the tolerance, with none back within it between (``carried``: the block starts in such
+    a run). Noise dipping within the tolerance does not break the run; its debounce
+    runs from its start to its last sample over the tolerance (see :func:`_runs`):
+    a value held at the limit, beyond it half the time, does not trip."""
+    idx = np.arange(len(beyond))
+    last_over = np.maximum.accumulate(np.where(over, idx, -1 if carried else -3))
+    last_inside = np.maximum.accumulate(np.where(beyond, -2, idx))
+    return beyond & (last_over > last_inside)
 
 
 class _LimitCheck:
@@ -127,6 +180,7 @@ class _LimitCheck:
         "margin",
         "tolerance",
         "hysteresis",
+        "fast",
         "debounce_s",
         "events",
         "open",
@@ -143,10 +197,13 @@ class _LimitCheck:
         debounce_s: float,
         tolerance: float = 0.0,
         hysteresis: float = 0.0,
+        fast: float = np.inf,
     ):
         self.check, self.channel, self.upper = check, channel, upper
         self.margin, self.debounce_s = margin, debounce_s
         self.tolerance, self.hysteresis = tolerance, hysteresis
+        #: an excess beyond the limit that trips at once (inf: none)
+        self.fast = fast
         self.events: list[SafetyEvent] = []
         #: the episode running at the end of the last block: [start_t, limit, worst, excess, end_t]
         self.open: list[float] | None = None
@@ -168,15 +225,24 @@ class _LimitCheck:
         n = len(t)
         lim = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
         with np.errstate(invalid="ignore"):
+            # (the run goes on beyond half the tolerance: a value held at the limit
+            # is beyond it half the time, so a run held beyond the limit itself
+            # would trip on noise about a CV phase held at the limit)
             if self.upper:
-                trip = value > lim + self.tolerance
+                beyond = value > lim + 0.5 * self.tolerance
+                over = value > lim + self.tolerance
+                fast = value > lim + self.fast
                 back = value <= lim - self.hysteresis
             else:
-                trip = value < lim - self.tolerance
+                beyond = value < lim - 0.5 * self.tolerance
+                over = value < lim - self.tolerance
+                fast = value < lim - self.fast
                 back = value >= lim + self.hysteresis
         d = self.debounce_s
         pending, self.pending = self.pending, None
-        ts, te, tt0, tok = _runs(t, trip, pending[0] if pending is not None else None, d)
+        trip = _held(beyond, over, pending is not None)
+        carried = pending[0] if pending is not None else None
+        ts, te, tt0, tok = _runs(t, trip, carried, d, fast, over)
         bs, be, bt0, bok = _runs(t, back, self.back_t0 if self.open is not None else None, d)
         trips, releases = np.flatnonzero(tok), np.flatnonzero(bok)
         self.back_t0 = None
@@ -309,9 +375,9 @@ class SafetyMonitor:
         v_names = self._cells or ["voltage_v/cell"]
         checks = []
 
-        def check(name, channel, upper, margin, tolerance, hysteresis):
+        def check(name, channel, upper, margin, tolerance, hysteresis, fast=np.inf):
             checks.append(
-                _LimitCheck(name, channel, upper, margin, debounce, tolerance, hysteresis)
+                _LimitCheck(name, channel, upper, margin, debounce, tolerance, hysteresis, fast)
             )
 
         v_tol = VOLTAGE_TOLERANCE_V
@@ -323,7 +389,8 @@ class SafetyMonitor:
                 True,
                 VOLTAGE_MARGIN * v_max,
                 v_tol,
-                VOLTAGE_HYSTERESIS * v_max,
+                VOLTAGE_HYSTERESIS_V,
+                VOLTAGE_MARGIN * v_max,
             )
             check(
                 "cell_under_voltage",
@@ -331,7 +398,8 @@ class SafetyMonitor:
                 False,
                 VOLTAGE_MARGIN * v_min,
                 v_tol,
-                VOLTAGE_HYSTERESIS * v_min,
+                VOLTAGE_HYSTERESIS_V,
+                VOLTAGE_MARGIN * v_min,
             )
         for kind, limit in (
             ("charge", spec.max_charge_current_a),
@@ -342,8 +410,9 @@ class SafetyMonitor:
                 schema.CURRENT,
                 True,
                 CURRENT_MARGIN * limit,
-                current_tolerance_a(spec),
+                current_tolerance_a(spec, limit),
                 CURRENT_HYSTERESIS * limit,
+                CURRENT_FAST_TRIP * limit,
             )
         t_tol, t_hyst = TEMPERATURE_TOLERANCE_C, TEMPERATURE_HYSTERESIS_C
         for name in self._temps:

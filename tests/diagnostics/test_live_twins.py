@@ -98,7 +98,7 @@ def test_safety_debounce_carries_over_every_block_boundary():
     ends at, the first is one critical event with its worst value, the second none."""
     v = np.full(40, 3.9)
     v[10:14] = [4.25, 4.40, 4.30, 4.22]  # 10..13 s: 3 s, worst 4.40 V (critical)
-    v[30:32] = 4.30  # 1 s: debounced away
+    v[30:32] = 4.25  # 1 s within the critical margin: debounced away
     data = _step_over_voltage(v)
     whole = monitor_safety(data, NMC4)
     (event,) = whole.events
@@ -113,7 +113,7 @@ def test_safety_debounce_carries_over_every_block_boundary():
 
 def test_safety_episode_open_at_the_end_counts_once_debounced():
     v = np.full(20, 3.9)
-    v[15:] = 4.3  # over from 15 s to the end (19 s)
+    v[15:] = 4.25  # over (within the critical margin) from 15 s to the end (19 s)
     live = SafetyMonitor(NMC4)
     live.update(_step_over_voltage(v).slice(0, 17))  # 2 s over so far: not yet
     assert live.result().events == []

@@ -24,7 +24,7 @@ from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.safety import (
     CURRENT_HYSTERESIS,
     CURRENT_MARGIN,
-    VOLTAGE_HYSTERESIS,
+    VOLTAGE_HYSTERESIS_V,
     VOLTAGE_MARGIN,
     VOLTAGE_TOLERANCE_V,
     current_tolerance_a,
@@ -207,8 +207,8 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
     """
     profile = profile if profile is not None else profile_name(spec)
     spec = spec.with_preset_defaults()
-    v_hyst = round(VOLTAGE_HYSTERESIS * spec.cell_v_max, 3)  # ~80 mV on a 4.2 V cell
-    v_tol, i_tol = VOLTAGE_TOLERANCE_V, current_tolerance_a(spec)
+    v_hyst = VOLTAGE_HYSTERESIS_V  # 15 mV per cell, as the safety check releases
+    v_tol = VOLTAGE_TOLERANCE_V
     i_charge, i_discharge = spec.max_charge_current_a, spec.max_discharge_current_a
     t_max, t_min = spec.discharge_temp_max_c, spec.discharge_temp_min_c
     v_max, v_min = spec.cell_v_max, spec.cell_v_min
@@ -220,7 +220,11 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
 
     above, below, outside = Comparison.ABOVE, Comparison.BELOW, Comparison.OUTSIDE
     crit, warn, info = Severity.CRITICAL, Severity.WARNING, Severity.INFO
-    i_clear = round(i_tol + CURRENT_HYSTERESIS * min(i_charge, i_discharge), 3)
+    i_tol_chg = current_tolerance_a(spec, i_charge)
+    i_tol_dis = current_tolerance_a(spec, i_discharge)
+    # (the band's one clear margin: the smaller limit's tolerance and hysteresis)
+    i_small = min(i_charge, i_discharge)
+    i_clear = round(current_tolerance_a(spec, i_small) + CURRENT_HYSTERESIS * i_small, 3)
     rules = [
         rule("cell_v_max", above, warn, 2.0, level=v_max + v_tol, clear_level=v_max - v_hyst),
         rule(
@@ -245,8 +249,8 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
             outside,
             warn,
             2.0,
-            band_low=-(i_discharge + i_tol),
-            band_high=i_charge + i_tol,
+            band_low=-(i_discharge + i_tol_dis),
+            band_high=i_charge + i_tol_chg,
             clear_level=i_clear,
         ),
         rule(

@@ -57,8 +57,7 @@ OV_MEAN_GUARD_MIN_V = 0.0015
 #: ... over at least this many samples (a slow log: the bin test alone).
 MIN_MEAN_SAMPLES = 10
 #: Guard beyond a current limit: the safety check's tolerance
-#: (:func:`app.diagnostics.safety.current_tolerance_a`, 2 % of the sensor's full
-#: scale). Guard beyond a temperature limit: its tolerance, 0.5 degC.
+#: (:func:`app.diagnostics.safety.current_tolerance_a`, 2 % of that limit). Guard beyond a temperature limit: its tolerance, 0.5 degC.
 T_GUARD_C = TEMPERATURE_TOLERANCE_C
 #: A limit fault must hold for two bins (>= 5 s between the first and last sample).
 LIMIT_DEBOUNCE_S = 5.0
@@ -177,9 +176,8 @@ class LimitDetector:
                 )
             i = bb.mean[lay.i_i]
             i_chg, i_dis = spec.max_charge_current_a, spec.max_discharge_current_a
-            i_tol = current_tolerance_a(spec)
-            over_chg = i > i_chg + i_tol
-            over_dis = -i > i_dis + i_tol
+            over_chg = i > i_chg + current_tolerance_a(spec, i_chg)
+            over_dis = -i > i_dis + current_tolerance_a(spec, i_dis)
             limit = np.where(i > 0, i_chg, i_dis)
             excess = np.abs(i) - limit
             self.oc.feed(
