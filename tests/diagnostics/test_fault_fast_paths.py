@@ -292,17 +292,7 @@ def test_sample_stage_by_blocks_of_rows_is_the_stage_on_all_rows(cells, monkeypa
     rng = np.random.default_rng(11)
     spec = preset("nmc", capacity_ah=5.0, series_cells=max(cells, 1))
     n = 50_000
-    cols = {"time_s": np.cumsum(rng.choice([1.0, 1.0, 1.0, 0.5, 7.0], n))}
-    cols["voltage_v"] = rng.normal(3.7 * max(cells, 1), 0.01, n)
-    cols["current_a"] = rng.choice([0.0, 5.0, -10.0], n) + rng.normal(0, 0.01, n)
-    cols["temperature_c"] = rng.normal(25, 0.3, n)
-    for k in range(1, cells + 1):
-        cols[f"cell_{k}_v"] = rng.normal(3.7, 0.002, n)
-        cols[f"cell_{k}_temp_c"] = rng.normal(25, 0.3, n)
-    for name in list(cols)[1:]:
-        cols[name][rng.integers(0, n, 20)] = np.nan
-    cols["current_a"][3_000:3_010] = np.inf
-    cols["voltage_v"][40_000] = 1e6
+    cols = _pack_with_bad_values(rng, np.cumsum(rng.choice([1.0, 1.0, 1.0, 0.5, 7.0], n)), cells)
     from app.core.samples import SampleBlock
 
     block = SampleBlock(cols)
@@ -338,17 +328,7 @@ def test_sample_stage_by_phases_is_the_stage_in_time_order(cells, dt, monkeypatc
     n = 90_000
     t = np.arange(n) * dt
     t[60_000:] += 100.0  # a time gap: an irregular chunk
-    cols = {"time_s": t}
-    cols["voltage_v"] = rng.normal(3.7 * max(cells, 1), 0.01, n)
-    cols["current_a"] = rng.choice([0.0, 5.0, -10.0], n) + rng.normal(0, 0.01, n)
-    cols["temperature_c"] = rng.normal(25, 0.3, n)
-    for k in range(1, cells + 1):
-        cols[f"cell_{k}_v"] = rng.normal(3.7, 0.002, n)
-        cols[f"cell_{k}_temp_c"] = rng.normal(25, 0.3, n)
-    for name in list(cols)[1:]:
-        cols[name][rng.integers(0, n, 20)] = np.nan
-    cols["current_a"][3_000:3_010] = np.inf
-    cols["voltage_v"][40_000] = 1e6
+    cols = _pack_with_bad_values(rng, t, cells)
     block = SampleBlock(cols)
     layout = bins.Layout.from_columns(block.columns)
     lo, hi = out_of_range_bounds(spec, layout)
@@ -426,3 +406,21 @@ def test_rows_to_redo_skipped_only_where_no_sum_can_overflow(cells, monkeypatch)
     for g, w in zip(got, want, strict=True):
         for f in fields:
             assert _same_bits(getattr(g, f), getattr(w, f)), f
+
+
+def _pack_with_bad_values(rng, t: np.ndarray, cells: int) -> dict:
+    """Noisy pack columns at times ``t`` with scattered NaNs, an infinite current run
+    (rows 3000-3009) and one absurd pack voltage (row 40000): every path of the bin stage."""
+    n = len(t)
+    cols = {"time_s": t}
+    cols["voltage_v"] = rng.normal(3.7 * max(cells, 1), 0.01, n)
+    cols["current_a"] = rng.choice([0.0, 5.0, -10.0], n) + rng.normal(0, 0.01, n)
+    cols["temperature_c"] = rng.normal(25, 0.3, n)
+    for k in range(1, cells + 1):
+        cols[f"cell_{k}_v"] = rng.normal(3.7, 0.002, n)
+        cols[f"cell_{k}_temp_c"] = rng.normal(25, 0.3, n)
+    for name in list(cols)[1:]:
+        cols[name][rng.integers(0, n, 20)] = np.nan
+    cols["current_a"][3_000:3_010] = np.inf
+    cols["voltage_v"][40_000] = 1e6
+    return cols
