@@ -301,10 +301,7 @@ def test_sample_stage_by_blocks_of_rows_is_the_stage_on_all_rows(cells, monkeypa
 
     def run(row_block):
         monkeypatch.setattr(bins, "_ROW_BLOCK", row_block)
-        stage, out = bins.SampleStage(layout, lo, hi), []
-        for a in range(0, n, 20_000):
-            out += stage.push(block, a, min(n, a + 20_000), np.full(min(n, a + 20_000) - a, np.nan))
-        return out + stage.flush()
+        return _staged(bins.SampleStage(layout, lo, hi), block, n, 20_000)
 
     fields = [f for f in bins.BinBatch.__dataclass_fields__ if not f.startswith("_")]
     got, want = run(4), run(10_000)  # (10,000 rows: one block, every row at once)
@@ -343,11 +340,7 @@ def test_sample_stage_by_phases_is_the_stage_in_time_order(cells, dt, monkeypatc
 
     def run(min_k):
         monkeypatch.setattr(bins, "_PHASE_MIN_K", min_k)
-        stage, out = bins.SampleStage(layout, lo, hi), []
-        for a in range(0, n, 20_001):
-            b = min(n, a + 20_001)
-            out += stage.push(block, a, b, np.full(b - a, np.nan))
-        return out + stage.flush()
+        return _staged(bins.SampleStage(layout, lo, hi), block, n, 20_001)
 
     fields = [f for f in bins.BinBatch.__dataclass_fields__ if not f.startswith("_")]
     got = run(3)
@@ -393,11 +386,7 @@ def test_rows_to_redo_skipped_only_where_no_sum_can_overflow(cells, monkeypatch)
 
     def run(bound):
         monkeypatch.setattr(bins, "_SUMS_FINITE_WITHIN", bound)
-        stage, out = bins.SampleStage(layout, lo, hi), []
-        for a in range(0, n, 30_000):
-            b = min(n, a + 30_000)
-            out += stage.push(block, a, b, np.full(b - a, np.nan))
-        return out + stage.flush()
+        return _staged(bins.SampleStage(layout, lo, hi), block, n, 30_000)
 
     fields = [f for f in bins.BinBatch.__dataclass_fields__ if not f.startswith("_")]
     got, want = run(bound), run(-1.0)  # (-1: never within, every chunk looked at)
@@ -424,3 +413,13 @@ def _pack_with_bad_values(rng, t: np.ndarray, cells: int) -> dict:
     cols["current_a"][3_000:3_010] = np.inf
     cols["voltage_v"][40_000] = 1e6
     return cols
+
+
+def _staged(stage, block, n: int, chunk: int) -> list:
+    """The bin batches ``stage`` gives of ``block``'s ``n`` rows pushed ``chunk`` rows at
+    a time (no rows redone), and flushed."""
+    out = []
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        out += stage.push(block, a, b, np.full(b - a, np.nan))
+    return out + stage.flush()
