@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric, metric_info
-from app.diagnostics.faults.text import fault_values
+from app.diagnostics.faults.text import fault_summary, fault_values
 from app.reports.verdicts import Finding, Verdict, findings, overall
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from app.diagnostics.alerts.lifecycle import Alert
 
 
 def cycle_table_capacity(report: dict) -> str | None:
@@ -161,7 +163,7 @@ class ReportContent:
             [
                 str(a.get("raised_at") or ""),
                 str(a.get("severity") or ""),
-                str(a.get("metric") or ""),
+                _metric_label(str(a.get("metric") or "")),
                 _alert_value(a, "value", "detail"),
                 _alert_value(a, "worst_value", "worst_detail"),
                 str(a.get("cleared_at") or ""),
@@ -178,6 +180,34 @@ class ReportContent:
             for a in self.alerts
         ]
         return header, rows
+
+
+def live_alert_row(alert: Alert) -> dict:
+    """A live alert episode (the window's alert board) as a report row: the same keys
+    as a stored one (``batteryos report`` on a recording), times in UTC."""
+
+    def when(at: datetime | None) -> str | None:
+        return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if at else None
+
+    detail = fault_summary(alert.fault) or None
+    return {
+        "raised_at": when(alert.raised_at),
+        "severity": alert.severity.value,
+        "metric": alert.metric,
+        "value": alert.value,
+        "detail": detail,
+        "worst_value": alert.worst_value,
+        "worst_detail": fault_summary(alert.latest_fault or alert.fault) or detail,
+        "cleared_at": when(alert.cleared_at),
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": when(alert.acknowledged_at),
+        "comment": alert.comment,
+    }
+
+
+def _metric_label(metric: str) -> str:
+    """A rule's metric in words ("Highest cell voltage"), as the Alerts page names it."""
+    return metric_info(metric).label if is_known_metric(metric) else metric
 
 
 def _alert_value(alert: dict, value_key: str, detail_key: str) -> str:

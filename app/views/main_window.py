@@ -6,6 +6,7 @@ It composes; the pages draw and the session streams.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self._ask_operator = persist if ask_operator is None else ask_operator
         self._history_loaded = False
         self._dashboard_source: str | None = None  # URL of what the dashboard shows
+        self._source_started_at: datetime | None = None  # when the session's source started
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
         self.resize(DEFAULT_SIZE)
@@ -591,8 +593,30 @@ class MainWindow(QMainWindow):
             self, "Export report", "battery-report.pdf", FILTERS
         )
         if path:
-            self.report_exporter.export(path)
-            self.status_bar.showMessage(f"Writing report {path}…")
+            self.export_report(path)
+
+    def export_report(self, path: str) -> None:
+        """Write the report of what the window shows: its samples, the alerts its
+        source raised since it started, and who is at the bench (who acknowledges)."""
+        from app.reports.content import live_alert_row
+
+        self.report_exporter.export(
+            path,
+            user=self.alert_center.operator(),
+            alerts=[live_alert_row(a) for a in self._source_alerts()],
+        )
+        self.status_bar.showMessage(f"Writing report {path}…")
+
+    def _source_alerts(self) -> list:
+        """The alert episodes of the source on the dashboard since it started, oldest
+        first (the board keeps earlier sources' too, until acknowledged)."""
+        center, url = self.alert_center, self.session.source_url
+        since = self._source_started_at
+        return [
+            a
+            for a in reversed(center.board.history())
+            if center.sources.get(a.key) == url and (since is None or a.raised_at >= since)
+        ]
 
     def _on_report_exported(self, path: str, verdict: str) -> None:
         self.status_bar.showMessage(f"Report written to {path} (overall: {verdict})", 15000)
@@ -759,6 +783,7 @@ class MainWindow(QMainWindow):
 
     def _on_source_started(self, url: str) -> None:
         self._dashboard_source = url
+        self._source_started_at = datetime.now(UTC)
         self._show_banner()  # an alert of the source before names it now
 
     def _show_banner(self) -> None:

@@ -23,8 +23,10 @@ def write_session_report(
     spec: BatterySpec | None,
     source_url: str | None,
     user: str | None,
+    alerts: list[dict] | None = None,
 ) -> str:
-    """Run the suite on the samples and write the report; returns the overall verdict."""
+    """Run the suite on the samples and write the report, with the session's alert
+    episodes (report rows, oldest first); returns the overall verdict."""
     samples = snapshot()
     t = samples.get(schema.TIME)
     if spec is None or t is None or len(t) < 2:
@@ -39,7 +41,9 @@ def write_session_report(
     suite = run_suite(frame, spec)
     report = {"source": source_url or "live session", "spec": spec.to_dict(), **suite.to_dict()}
     report = with_input_warnings(report, frame, spec)
-    content = ReportContent(report, frame=frame, timeseries=suite.timeseries, user=user)
+    content = ReportContent(
+        report, frame=frame, timeseries=suite.timeseries, alerts=list(alerts or ()), user=user
+    )
     write_report(content, path)
     return content.overall.value
 
@@ -58,11 +62,13 @@ class ReportExporter(QObject):
     def busy(self) -> bool:
         return self._worker.busy
 
-    def export(self, path: str, user: str | None = None) -> None:
+    def export(self, path: str, user: str | None = None, alerts: list[dict] | None = None) -> None:
+        """Write the report of the session's samples; ``alerts``: its alert episodes
+        as report rows (``app.reports.content.live_alert_row``), oldest first."""
         s = self.session
         snapshot, spec, url = s.snapshot, s.spec, s.source_url
         self._worker.submit(
-            lambda: write_session_report(path, snapshot, spec, url, user),
+            lambda: write_session_report(path, snapshot, spec, url, user, alerts),
             on_done=lambda verdict: self.finished.emit(path, verdict),
             on_error=self._on_error,
         )

@@ -206,15 +206,19 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     # the value at raise and the worst in two columns, as the History page heads them
     # (one "value" column held a fault's worst but a number's value at raise)
     assert alerts[0][3:5] == ("at raise", "worst")
-    assert alerts[1][1] == "critical" and alerts[1][2:5] == ("cell_v_max", "4.25 V", "4.31 V")
+    assert alerts[1][1] == "critical" and alerts[1][2:5] == (
+        "Highest cell voltage",
+        "4.25 V",
+        "4.31 V",
+    )
     assert "grace" in alerts[1][6] and alerts[1][7] == "charger setpoint fixed"
     assert [row[2:5] for row in alerts[2:]] == [
         (
-            "fault_internal_short",
+            "Fault: internal short",
             "cell 2: self-discharge 0.349 A",
             "cell 2: self-discharge 0.412 A",
         ),
-        ("fault_open_circuit", "detected", "detected"),
+        ("Fault: open circuit", "detected", "detected"),
     ]
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
 

@@ -13,6 +13,7 @@ from app.core.settings import Settings
 from app.diagnostics.alerts import AlertEvent, EventKind, Threshold, profile_name
 from app.diagnostics.alerts.lifecycle import AlertStatus
 from app.diagnostics.safety import VOLTAGE_TOLERANCE_V
+from app.hardware.acquisition import AcquisitionState
 from app.views.alerts_page import CURRENT_COLUMNS
 from app.views.main_window import Page
 
@@ -704,3 +705,46 @@ def test_a_withdrawn_runaway_alarm_reads_withdrawn_on_the_alerts_page(
     assert alert_line(alert).endswith(
         "(withdrawn: cell 2's internal short explains the heat)"
     )  # the banner's line
+
+
+def test_exported_report_lists_the_sources_alerts_and_who_is_at_the_bench(
+    qtbot, make_window, operator, tmp_path
+):
+    from app.core.spec import preset
+    from app.views import alert_storage
+
+    profile = profile_name(preset("nmc", series_cells=4))
+    alert_storage.save_thresholds(None, profile, [CRITICAL])
+    window = make_window()
+    center = window.alert_center
+    with qtbot.waitSignal(center.storage.idle, timeout=20_000):
+        center.preload()
+    window.connect_source("scripted://pack?n=600&block=600")
+    qtbot.waitUntil(lambda: len(center.board.alerts) == 1, timeout=20_000)
+    (alert,) = center.board.alerts.values()
+    assert center.acknowledge(alert.key, "cell 4 high, balancing") is None
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+
+    out = tmp_path / "first.html"
+    with qtbot.waitSignal(window.report_exporter.finished, timeout=60_000):
+        window.export_report(str(out))
+    html = out.read_text()
+    assert "No alerts were recorded" not in html
+    assert "cell 4 high, balancing" in html and "Highest cell voltage" in html
+    assert "Prepared by</th><td>ada" in html.replace("\n", "") or ">ada<" in html
+
+    # the same log again: its report holds its own episode, not the first run's
+    window.connect_source("scripted://pack?n=600&block=600")
+    qtbot.waitUntil(lambda: len(center.board.alerts) == 2, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    out = tmp_path / "second.html"
+    with qtbot.waitSignal(window.report_exporter.finished, timeout=60_000):
+        window.export_report(str(out))
+    html = out.read_text()
+    assert "Highest cell voltage" in html and "cell 4 high, balancing" not in html
+    window.session.stop()
+    qtbot.waitUntil(lambda: not center.busy, timeout=20_000)
