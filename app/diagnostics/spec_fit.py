@@ -216,9 +216,9 @@ def window_warning(
     really = "overcharged" if above >= below else "over-discharged"
     return (
         f"the cell voltage ({lo:.2f}-{hi:.2f} V, median {median:.2f} V) is {where} of the "
-        f"samples: unless the cell really was {really} that long, it is not the cell the spec "
-        "describes, and SOC (from its OCV table), the safety limits and the faults judged "
-        f"against them do not hold for this log; {hint}"
+        f"samples: either the cell was {really} that long (then the safety events and "
+        "faults say so), or it is not the cell the spec describes (then SOC from its OCV "
+        f"table, the safety limits and the faults judged against them do not hold); {hint}"
     )
 
 

@@ -338,9 +338,13 @@ def _not_valid(finding: Finding, why: str | None) -> Finding:
     """``finding`` of a result whose inputs are not valid (``why``): never PASS."""
     if why is None or finding.verdict is Verdict.NOT_APPLICABLE:
         return finding
-    verdict = Verdict.FAIL if finding.verdict is Verdict.FAIL else Verdict.WARN
+    if finding.verdict is Verdict.FAIL:
+        # a failure leads with what failed (an overcharge looks like a higher-rated
+        # cell until someone says which it was): the doubt follows it
+        summary = f"{finding.summary}; judged on inputs that may not hold: {why}, see the warnings"
+        return Finding(finding.diagnostic, finding.title, Verdict.FAIL, summary)
     summary = f"not valid for this log: {why}, see the warnings; {finding.summary}"
-    return Finding(finding.diagnostic, finding.title, verdict, summary)
+    return Finding(finding.diagnostic, finding.title, Verdict.WARN, summary)
 
 
 def overall(items: list[Finding]) -> Verdict:

@@ -90,7 +90,7 @@ def test_a_cell_overcharged_for_most_of_the_log_is_not_called_another_cell_outri
         faults=[Fault("over_voltage", 0.0)],
     )  # fmt: skip
     warning = voltage_window_warning(block.to_frame(), spec)
-    assert "unless the cell really was overcharged that long, it is not the cell" in warning
+    assert "either the cell was overcharged that long (then the safety events" in warning
 
 
 def test_an_nmc_pack_taken_for_lfp_is_told_which_preset_fits():

@@ -389,7 +389,10 @@ def test_a_result_whose_inputs_are_not_valid_is_never_pass():
     soc = next(f for f in findings(report) if f.diagnostic == "soc")
     assert soc.verdict == Verdict.WARN and "not valid for this log" in soc.summary
     assert _verdict(report, "faults") == Verdict.WARN  # "none detected" is no pass here
-    assert _verdict(report, "safety") == Verdict.FAIL  # a failure stays one
+    safety = next(f for f in findings(report) if f.diagnostic == "safety")
+    # a failure stays one, and says what failed before the doubt (an overcharge)
+    assert safety.verdict == Verdict.FAIL and safety.summary.startswith("0 limit event(s)")
+    assert "judged on inputs that may not hold: x" in safety.summary
     assert _verdict(report, "soh") == Verdict.NOT_APPLICABLE  # nothing was judged
 
 
