@@ -5,8 +5,14 @@ has the condition held; the worst value of the episode) and emits
 :class:`AlertEvent` s: ``raised`` when the condition has held for the
 threshold's delay, ``cleared`` when the value is back past its clear level.
 Work is vectorised per block; only the transitions inside a block are
-stepped through, so a block costs a few numpy passes per threshold. Feeding
-a recording in one block or in many gives the same events.
+stepped through, so a block costs a few numpy passes per threshold (one, for a
+rule with no alert up and no value near its level). Feeding a recording in one
+block or in many gives the same events.
+
+A rule with a noise band, a fast level, a level while charging or a clear delay
+judges as the safety check does (its runs: :func:`~app.diagnostics.safety.noise_proof_runs`;
+charging: :attr:`~.metrics.PackCells.charging_a`): the default limit rules raise
+where a safety event trips and clear where it releases.
 
 A rule on a detected fault (``fault_<kind>`` above 0.5) has one alert per
 episode of the fault as the detector reports it: it stays up while new evidence
