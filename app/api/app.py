@@ -95,6 +95,8 @@ def alert_json(a) -> dict:
         # rule on a number, or an alert stored before they were kept)
         "detail": getattr(a, "detail", None),
         "worst_detail": getattr(a, "worst_detail", None),
+        # why the fault detector withdrew the alarm (state 'withdrawn' once cleared)
+        "withdrawn": getattr(a, "withdrawn", None),
         "raised_at": _iso(a.raised_at),
         "cleared_at": _iso(a.cleared_at),
         "shelved_until": _iso(getattr(a, "shelved_until", None)),
@@ -305,7 +307,7 @@ def create_app(
         _user: Reader,
         recording_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
         state: Annotated[
-            str | None, Query(pattern="^(active|acknowledged|shelved|cleared)$")
+            str | None, Query(pattern="^(active|acknowledged|shelved|cleared|withdrawn)$")
         ] = None,
         since: datetime | None = None,
         limit: Limit = 100,

@@ -47,6 +47,11 @@ class ThresholdIn(_Strict):
     severity: Literal["info", "warning", "critical"] = "warning"
     delay_s: Annotated[float, Field(ge=0, le=86400 * 365, allow_inf_nan=False)] = 0.0
     enabled: bool = True
+    # as the safety check judges a limit (see app.diagnostics.alerts.Threshold)
+    noise_band: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    fast_level: Finite | None = None
+    charge_level: Finite | None = None
+    clear_delay_s: Annotated[float, Field(ge=0, le=86400 * 365, allow_inf_nan=False)] = 0.0
 
 
 class AcknowledgeIn(_Strict):

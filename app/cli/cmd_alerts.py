@@ -191,6 +191,7 @@ def run_history(args: argparse.Namespace) -> int:
             "worst_value": r.worst_value,
             "detail": r.detail,
             "worst_detail": r.worst_detail,
+            "withdrawn": r.withdrawn,
             "threshold_value": r.threshold_value,
             "raised_at": r.raised_at.isoformat(),
             "cleared_at": r.cleared_at.isoformat() if r.cleared_at else None,
@@ -209,7 +210,8 @@ def run_history(args: argparse.Namespace) -> int:
             # as `alerts evaluate` words a fault alert of a log
             raised = a["detail"] or "detected"
             worst = a["worst_detail"] or raised
-            print(f"{head}{a['metric']}: at raise {raised}; worst {worst}")
+            why = f" (withdrawn: {a['withdrawn']})" if a["withdrawn"] else ""
+            print(f"{head}{a['metric']}: at raise {raised}; worst {worst}{why}")
         else:
             print(f"{head}{a['metric']} = {_g(a['value'])} (limit {_g(a['threshold_value'])})")
     return 0

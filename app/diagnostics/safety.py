@@ -83,6 +83,10 @@ TEMPERATURE_HYSTERESIS_C = 3.0
 #: protection; a voltage beyond its limit by more than :data:`VOLTAGE_MARGIN` (the
 #: critical level) trips at once, as a BMS's secondary over-voltage protection.
 CURRENT_FAST_TRIP = 1.0
+#: Charging, for the temperature window: a current above this fraction of the pack's
+#: 1C current (below it, a rest's offset or a float's trickle, the discharge window).
+#: The default alert rules pick their temperature levels by the same test.
+CHARGING_C = 0.01
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,12 @@ def current_tolerance_a(spec: BatterySpec, limit_a: float) -> float:
     return min(max(CURRENT_TOLERANCE * limit_a, noise), 0.5 * CURRENT_MARGIN * limit_a)
 
 
+def charging_current_a(spec: BatterySpec) -> float:
+    """The current above which ``spec``'s pack is charging (:data:`CHARGING_C`):
+    the charge temperature window applies there, the discharge one elsewhere."""
+    return CHARGING_C * spec.pack_capacity_ah
+
+
 def _runs(
     t: np.ndarray,
     mask: np.ndarray,
@@ -157,7 +167,7 @@ def _runs(
     return starts, stops, t0, ok
 
 
-def _held(beyond: np.ndarray, over: np.ndarray, carried: bool) -> np.ndarray:
+def noise_proof_runs(beyond: np.ndarray, over: np.ndarray, carried: bool) -> np.ndarray:
     """The samples ``beyond`` the limit (by half the tolerance) since a sample
     ``over`` it by the tolerance, with none back within it between (``carried``: the block starts in such
     a run). Noise dipping within the tolerance does not break the run; its debounce
@@ -240,7 +250,7 @@ class _LimitCheck:
                 back = value >= lim + self.hysteresis
         d = self.debounce_s
         pending, self.pending = self.pending, None
-        trip = _held(beyond, over, pending is not None)
+        trip = noise_proof_runs(beyond, over, pending is not None)
         carried = pending[0] if pending is not None else None
         ts, te, tt0, tok = _runs(t, trip, carried, d, fast, over)
         bs, be, bt0, bok = _runs(t, back, self.back_t0 if self.open is not None else None, d)
@@ -466,7 +476,7 @@ class SafetyMonitor:
                 ):
                     continue
                 if hot is None:
-                    charging = i > 0.01 * spec.pack_capacity_ah
+                    charging = i > charging_current_a(spec)
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
                 hi.watch(t, temp, most, cool, hot)

@@ -46,6 +46,10 @@ def _rule(row: AlertThreshold) -> Threshold:
         delay_s=row.delay_s,
         enabled=row.enabled,
         profile=row.profile,
+        noise_band=row.noise_band or 0.0,
+        fast_level=row.fast_level,
+        charge_level=row.charge_level,
+        clear_delay_s=row.clear_delay_s or 0.0,
         id=row.id,
     )
 
@@ -62,6 +66,10 @@ def _values(rule: Threshold, profile: str) -> dict:
         "severity": Severity(rule.severity.value),
         "delay_s": rule.delay_s,
         "enabled": rule.enabled,
+        "noise_band": rule.noise_band,
+        "fast_level": rule.fast_level,
+        "charge_level": rule.charge_level,
+        "clear_delay_s": rule.clear_delay_s,
         "updated_at": utcnow(),
     }
 
@@ -263,7 +271,8 @@ def clear_alert(
     worst_value: float | None = None,
     worst_detail: str | None = None,
 ) -> AlertHistory:
-    """The alert's condition is gone: state ``cleared`` (an acknowledgement is kept).
+    """The alert's condition is gone: state ``cleared`` (an acknowledgement is kept),
+    ``withdrawn`` when the detector has withdrawn it already (:func:`withdraw_alert`).
 
     ``worst_value``/``worst_detail``: the episode's final worst (None keeps the stored).
     """
@@ -274,9 +283,36 @@ def clear_alert(
         alert.cleared_at = cleared_at or utcnow()
         alert.cleared_time_s = cleared_time_s
         _note_worst(alert, worst_value, worst_detail)
-        alert.state = AlertState.CLEARED
+        alert.state = AlertState.WITHDRAWN if alert.withdrawn else AlertState.CLEARED
         alert.shelved_until = None
         _audit(session, alert, AlertAction.CLEARED, at=alert.cleared_at, actor="system")
+    return alert
+
+
+def withdraw_alert(
+    db: Database, alert_id: int, reason: str, *, at: datetime | None = None
+) -> AlertHistory:
+    """The fault detector has withdrawn the alarm on later evidence (a runaway onset
+    put down to an internal short), ``reason`` saying why: kept with the alert, whose
+    state reads ``withdrawn`` once (or if already) cleared, not ``cleared``. Once only."""
+    reason = _text(reason)
+    if reason is None:
+        raise StorageError(f"alert {alert_id}: a withdrawal needs its reason")
+    with db.session(write=True) as session:
+        alert = _get(session, AlertHistory, alert_id, "alert")
+        if alert.withdrawn is not None:
+            return alert
+        alert.withdrawn = reason
+        if alert.cleared_at is not None:
+            alert.state = AlertState.WITHDRAWN
+        _audit(
+            session,
+            alert,
+            AlertAction.WITHDRAWN,
+            at=at or utcnow(),
+            actor="system",
+            comment=reason,
+        )
     return alert
 
 
@@ -327,7 +363,7 @@ def shelve_alert(
     """Silence the alert until ``until``; a cleared alert cannot be shelved."""
     with db.session(write=True) as session:
         alert = _get(session, AlertHistory, alert_id, "alert")
-        if alert.state is AlertState.CLEARED:
+        if alert.cleared_at is not None:
             raise StorageError(f"alert {alert_id} has cleared: there is nothing to shelve")
         alert.shelved_until = until
         alert.state = AlertState.SHELVED

@@ -76,6 +76,8 @@ class AlertRow:
     #: rule on a number, or a row stored before they were kept)
     detail: str | None = None
     worst_detail: str | None = None
+    #: why the detector withdrew the alarm (None: it did not)
+    withdrawn: str | None = None
 
 
 def _contains(column, text: str):
@@ -221,6 +223,7 @@ def find_alerts(
                 a.worst_value,
                 a.detail,
                 a.worst_detail,
+                a.withdrawn,
             )
             for a, name, source in session.execute(query)
         ]

@@ -32,6 +32,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -104,6 +105,9 @@ class AlertState(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"  # an engineer has seen it (condition may persist)
     SHELVED = "shelved"  # silenced until ``shelved_until``
     CLEARED = "cleared"  # condition gone (acknowledged or not: see acknowledged_at)
+    #: gone, and the detector has since withdrawn the alarm on later evidence (a
+    #: runaway onset put down to an internal short): ``withdrawn`` says why
+    WITHDRAWN = "withdrawn"
 
 
 class AlertAction(enum.StrEnum):
@@ -114,6 +118,7 @@ class AlertAction(enum.StrEnum):
     SHELVED = "shelved"
     UNSHELVED = "unshelved"
     CLEARED = "cleared"
+    WITHDRAWN = "withdrawn"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -290,7 +295,9 @@ class AlertThreshold(Base):
     ``above``/``below`` use ``level`` and the hysteresis ``clear_level`` (the
     alert clears once the value is back past it; NULL means ``level``);
     ``outside`` uses the band ``band_low``..``band_high``. The condition must
-    hold for ``delay_s`` before the alert is raised.
+    hold for ``delay_s`` before the alert is raised. ``noise_band``,
+    ``fast_level``, ``charge_level`` and ``clear_delay_s`` judge as the safety
+    check does (see :class:`app.diagnostics.alerts.Threshold`; revision 0005).
     """
 
     __tablename__ = "alert_thresholds"
@@ -318,6 +325,10 @@ class AlertThreshold(Base):
     enabled: Mapped[bool] = mapped_column(
         Boolean(create_constraint=True, name="enabled"), default=True
     )
+    noise_band: Mapped[float] = mapped_column(Double, default=0.0, server_default=text("0"))
+    fast_level: Mapped[float | None] = mapped_column(Double)
+    charge_level: Mapped[float | None] = mapped_column(Double)
+    clear_delay_s: Mapped[float] = mapped_column(Double, default=0.0, server_default=text("0"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -334,6 +345,10 @@ class AlertHistory(Base):
     ``worst_detail`` as last known, in the words the Alerts page shows them
     (``cell 2: up to 3.1 K above its neighbours' median (5-min mean)``);
     NULL for other rules and for rows stored before revision 0004.
+
+    ``withdrawn``: why the detector withdrew the alarm on later evidence ("cell 2's
+    internal short explains the heat"); once cleared, its state is ``withdrawn``
+    (revision 0005).
     """
 
     __tablename__ = "alert_history"
@@ -363,6 +378,7 @@ class AlertHistory(Base):
     shelved_until: Mapped[datetime | None]
     detail: Mapped[str | None] = mapped_column(Text)
     worst_detail: Mapped[str | None] = mapped_column(Text)
+    withdrawn: Mapped[str | None] = mapped_column(Text)
 
 
 class AlertEvent(Base):

@@ -285,7 +285,8 @@ class AlertCenter(QObject):
         ]
         self._dirty |= bool(noted)
         # a runaway alarm the detector withdrew says so (and why), not only 'cleared'
-        self._dirty |= self.board.note_withdrawn(self.session.withdrawn_alarms())
+        # (each withdrawal is an audit entry: _on_board_changed stores it)
+        self._dirty |= bool(self.board.note_withdrawn(self.session.withdrawn_alarms()))
         self._store_worst(noted)
         self.board.expire_shelves()
         if self._dirty:

@@ -146,6 +146,8 @@ class AlertWriter:
             repo.shelve_alert(db, alert_id, change.until, comment=change.comment, **who)
         elif change.action == "unshelved":
             repo.unshelve_alert(db, alert_id, **who)
+        elif change.action == "withdrawn":  # the comment says why
+            repo.withdraw_alert(db, alert_id, change.comment or "", at=change.at)
         elif change.action == "cleared":
             repo.clear_alert(
                 db,

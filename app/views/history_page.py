@@ -142,6 +142,7 @@ def row_cells(tab: str, row) -> list[str]:
             row.state,
             acknowledged=row.acknowledged_at is not None,
             critical=row.severity == "critical",
+            withdrawn=row.withdrawn,
         ),
         ack,
         row.comment or "",

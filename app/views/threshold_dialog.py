@@ -60,6 +60,19 @@ class ThresholdDialog(QDialog):
         for s in Severity:
             self.severity.addItem(s.value, s.value)
         self.delay = QDoubleSpinBox(suffix=" s", decimals=1, maximum=86_400.0)
+        # as the safety check judges a limit (the default limit rules use them)
+        self.charge_level = QLineEdit(placeholderText="same as the level")
+        self.charge_level.setToolTip(
+            "The level while the pack is charging (a chemistry's charge temperature"
+            " window); the clear and fast levels move with it."
+        )
+        self.fast_level = QLineEdit(placeholderText="none")
+        self.fast_level.setToolTip("Beyond this the alert is raised at once, without the delay.")
+        self.noise_band = QLineEdit(placeholderText="0")
+        self.noise_band.setToolTip(
+            "Noise dipping back within this of the level does not restart the delay."
+        )
+        self.clear_delay = QDoubleSpinBox(suffix=" s", decimals=1, maximum=86_400.0)
         self.enabled = QCheckBox("enabled", checked=True)
         self.error = QLabel(objectName="errorText", wordWrap=True)
         buttons = QDialogButtonBox(
@@ -74,6 +87,10 @@ class ThresholdDialog(QDialog):
         form.addRow("Clear level / margin", self.clear_level)
         form.addRow("Severity", self.severity)
         form.addRow("Must hold for", self.delay)
+        form.addRow("Level while charging", self.charge_level)
+        form.addRow("At once beyond", self.fast_level)
+        form.addRow("Noise band", self.noise_band)
+        form.addRow("Clear must hold for", self.clear_delay)
         form.addRow("", self.enabled)
         form.addRow(self.error)
         form.addRow(buttons)
@@ -93,11 +110,17 @@ class ThresholdDialog(QDialog):
         self.band_high.setText(_text(t.band_high))
         self.severity.setCurrentIndex(self.severity.findData(t.severity.value))
         self.delay.setValue(t.delay_s)
+        self.charge_level.setText(_text(t.charge_level))
+        self.fast_level.setText(_text(t.fast_level))
+        self.noise_band.setText(_text(t.noise_band or None))
+        self.clear_delay.setValue(t.clear_delay_s)
         self.enabled.setChecked(t.enabled)
 
     def _on_comparison_changed(self) -> None:
         band = self.comparison.currentData() == Comparison.OUTSIDE.value
         self.level.setEnabled(not band)
+        self.charge_level.setEnabled(not band)
+        self.fast_level.setEnabled(not band)
         self.band_low.setEnabled(band)
         self.band_high.setEnabled(band)
         self.clear_level.setPlaceholderText(
@@ -116,6 +139,10 @@ class ThresholdDialog(QDialog):
             band_high=_number(self.band_high.text(), "band high") if band else None,
             severity=self.severity.currentData(),
             delay_s=self.delay.value(),
+            charge_level=None if band else _number(self.charge_level.text(), "charge level"),
+            fast_level=None if band else _number(self.fast_level.text(), "fast level"),
+            noise_band=_number(self.noise_band.text(), "noise band") or 0.0,
+            clear_delay_s=self.clear_delay.value(),
             enabled=self.enabled.isChecked(),
             profile=self.profile,
             id=self.original.id if self.original is not None else None,

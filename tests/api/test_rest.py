@@ -122,6 +122,26 @@ def test_threshold_crud(api):
     assert api.client.delete(f"/api/v1/alert-thresholds/{tid}", headers=h).status_code == 404
 
 
+def test_a_limit_rule_round_trips_with_how_it_judges(api):
+    """A default limit rule (the charge window's level, safety's noise band and
+    debounced clear) read from the endpoint can be written back as it is: the
+    fields it judges by were unknown to the endpoint (422)."""
+    from app.core.spec import preset
+    from app.diagnostics.alerts import default_thresholds
+
+    h = api.headers("engineer")
+    rule = next(
+        r for r in default_thresholds(preset("lfp"), "p") if r.metric == "temperature_min_c"
+    )
+    created = api.client.post("/api/v1/alert-thresholds", json=rule.to_dict(), headers=h)
+    assert created.status_code == 201, created.text
+    got = api.client.get(f"/api/v1/alert-thresholds/{created.json()['id']}", headers=h).json()
+    assert (got["charge_level"], got["noise_band"], got["clear_delay_s"]) == (-0.5, 0.25, 2.0)
+    body = {k: v for k, v in got.items() if k != "id"}
+    again = api.client.put(f"/api/v1/alert-thresholds/{got['id']}", json=body, headers=h)
+    assert again.status_code == 200 and again.json() == got
+
+
 def test_stored_diagnostics_on_both_route_families(api):
     h = api.headers("engineer")
     body = {"diagnostic": "soh", "result": {"soh_percent": 91.5}, "battery_name": "pack 7"}

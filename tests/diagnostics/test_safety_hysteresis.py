@@ -169,12 +169,16 @@ def test_a_current_limits_tolerance_comes_from_that_limit_alone():
         assert _over_current(res) == ([("over_current_charge", found)] if found else []), over
     # the default alert rules: the warning level inside the critical one on both sides
     for spec in (wide, lfp):
-        warn, crit = sorted(
-            (r for r in default_thresholds(spec) if r.metric == "current_a"),
-            key=lambda r: r.band_high,
-        )
-        assert (warn.severity, crit.severity) == ("warning", "critical")
-        assert warn.band_high < crit.band_high and warn.band_low > crit.band_low
+        for side in ("above", "below"):
+            warn, crit = sorted(
+                (
+                    r
+                    for r in default_thresholds(spec)
+                    if r.metric == "current_a" and r.comparison == side
+                ),
+                key=lambda r: abs(r.level),
+            )
+            assert (warn.severity, crit.severity) == ("warning", "critical")
 
 
 def _overshoot_then_cv_then_rest() -> pd.DataFrame:

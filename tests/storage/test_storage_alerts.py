@@ -190,3 +190,65 @@ def test_a_fault_alert_keeps_what_the_detector_measured(db):
     alerts.clear_alert(db, plain.id, worst_value=4.31)
     got = {a.id: a for a in alerts.list_alert_history(db)}[plain.id]
     assert (got.worst_value, got.detail, got.worst_detail) == (4.31, None, None)
+
+
+def test_limit_rules_keep_how_they_judge(db):
+    """The default limit rules judge as the safety check (noise band, fast level,
+    level while charging, debounced clear): stored and read back whole, or the rules
+    a database hands the live engine would judge otherwise than the defaults."""
+    rules = default_thresholds(preset("lfp", series_cells=4), profile="pack-c")
+    assert any(r.charge_level is not None for r in rules)
+    assert any(r.fast_level is not None for r in rules)
+    alerts.replace_thresholds(db, "pack-c", rules)
+    loaded = alerts.load_thresholds(db, "pack-c")
+    key = lambda r: (r.metric, r.comparison.value, r.severity.value)  # noqa: E731
+    assert sorted(loaded, key=key) == sorted(rules, key=key)
+    # a plain rule stores the defaults: off
+    plain = alerts.save_threshold(db, Threshold("soc_percent", "below", level=5, profile="x"))
+    back = alerts.load_thresholds(db, "x")[0]
+    assert back == plain
+    assert (back.noise_band, back.fast_level, back.charge_level, back.clear_delay_s) == (
+        0.0,
+        None,
+        None,
+        0.0,
+    )
+
+
+REASON = "cell 2's internal short explains the heat"
+
+
+@pytest.mark.parametrize("withdrawn_first", [False, True])
+def test_a_withdrawn_alarm_is_stored_withdrawn_with_its_reason(db, withdrawn_first):
+    """A runaway-onset alarm the fault detector later puts down to an internal short
+    was stored as plain 'cleared': it is 'withdrawn', with its reason, whether the
+    withdrawal comes before or after the clear, and the audit trail says so."""
+    from app.storage.history import find_alerts
+
+    row = alerts.record_alert(
+        db, "fault_thermal_runaway_onset", 1.0, "critical", threshold_value=0.5, raised_at=T0
+    )
+    later = T0 + timedelta(minutes=3)
+    if withdrawn_first:
+        up = alerts.withdraw_alert(db, row.id, REASON, at=later)
+        assert up.state is AlertState.ACTIVE  # still up: it reads withdrawn once it clears
+        alerts.clear_alert(db, row.id, cleared_at=later + timedelta(seconds=5))
+    else:
+        alerts.clear_alert(db, row.id, cleared_at=later)
+        alerts.withdraw_alert(db, row.id, REASON, at=later + timedelta(seconds=5))
+    (stored,) = alerts.list_alert_history(db, state="withdrawn")
+    assert (stored.state, stored.withdrawn) == (AlertState.WITHDRAWN, REASON)
+    assert not alerts.list_alert_history(db, state="cleared")
+    actions = [a for a, _ in _actions(db, row.id)]
+    assert AlertAction.WITHDRAWN in actions and actions[0] is AlertAction.RAISED
+    (event,) = [e for e in alerts.list_alert_events(db, row.id) if e.action == "withdrawn"]
+    assert event.comment == REASON
+    # once only; a cleared or withdrawn alert cannot be shelved; it can be acknowledged
+    assert alerts.withdraw_alert(db, row.id, "another reason").withdrawn == REASON
+    with pytest.raises(StorageError, match="nothing to shelve"):
+        alerts.shelve_alert(db, row.id, later + timedelta(hours=1))
+    alerts.acknowledge_alert(db, row.id, actor="ada")
+    (found,) = find_alerts(db)
+    assert (found.state, found.withdrawn) == ("withdrawn", REASON)
+    with pytest.raises(StorageError, match="reason"):
+        alerts.withdraw_alert(db, row.id, "  ")

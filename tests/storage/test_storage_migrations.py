@@ -194,12 +194,21 @@ def test_database_at_the_baseline_upgrades_with_its_data(empty_db):
     assert key.startswith("bos_")
 
 
+def _alert_rows(db) -> list:
+    """The alerts as stored, by id, in plain SQL (the ORM is at the newest revision)."""
+    with db.connect() as conn:
+        return conn.execute(
+            sa.text(
+                "SELECT id, metric, worst_value, raised_time_s, detail, worst_detail"
+                " FROM alert_history ORDER BY id"
+            )
+        ).all()
+
+
 def test_alert_detail_migration_keeps_the_alerts_stored_before(empty_db):
     """0003 -> 0004 adds the measured detail of an alert: the alerts stored before
     read as before (no detail), a new one keeps its; back to 0003 keeps the rows."""
     from datetime import UTC, datetime
-
-    from app.storage import alert_repository as alerts
 
     db = empty_db
     assert upgrade(db, "0003") == "0003"
@@ -223,8 +232,7 @@ def test_alert_detail_migration_keeps_the_alerts_stored_before(empty_db):
             {"t": raised},
         )
     assert upgrade(db, "0004") == "0004"
-    assert _diff(db) == []
-    (old,) = alerts.list_alert_history(db)
+    (old,) = _alert_rows(db)
     assert (old.id, old.metric, old.worst_value, old.raised_time_s) == (
         5,
         "fault_internal_short",
@@ -232,11 +240,39 @@ def test_alert_detail_migration_keeps_the_alerts_stored_before(empty_db):
         3030.0,
     )
     assert (old.detail, old.worst_detail) == (None, None)
-    alerts.clear_alert(db, 5, worst_detail="cell 2: self-discharge 0.349 A")
-    new = alerts.record_alert(db, "fault_open_circuit", 1.0, "critical", detail="cell 3")
-    assert [a.worst_detail for a in alerts.list_alert_history(db)] == [
-        "cell 3",
+    with db.connect(write=True) as conn:  # (0004's code: the ORM is at a newer revision)
+        conn.execute(
+            sa.text(
+                "UPDATE alert_history SET state = 'cleared', cleared_at = :t,"
+                " worst_detail = 'cell 2: self-discharge 0.349 A' WHERE id = 5"
+            ),
+            {"t": raised},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_events (alert_id, at, action, actor)"
+                " VALUES (5, :t, 'cleared', 'system')"
+            ),
+            {"t": raised},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_history (id, metric, value, severity, raised_at, state,"
+                " worst_value, detail, worst_detail) VALUES (6, 'fault_open_circuit', 1.0,"
+                " 'critical', :t, 'active', 1.0, 'cell 3', 'cell 3')"
+            ),
+            {"t": raised},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_events (alert_id, at, action, actor)"
+                " VALUES (6, :t, 'raised', 'system')"
+            ),
+            {"t": raised},
+        )
+    assert [a.worst_detail for a in _alert_rows(db)] == [
         "cell 2: self-discharge 0.349 A",
+        "cell 3",
     ]
 
     downgrade(db, "0003")
@@ -246,7 +282,61 @@ def test_alert_detail_migration_keeps_the_alerts_stored_before(empty_db):
         rows = conn.execute(sa.text("SELECT id, state, worst_value FROM alert_history")).all()
         trail = conn.execute(sa.text("SELECT count(*) FROM alert_events")).scalar()
     assert not columns & {"detail", "worst_detail"} and "worst_value" in columns
-    assert {r[0]: tuple(r[1:]) for r in rows} == {5: ("cleared", 1.0), new.id: ("active", 1.0)}
+    assert {r[0]: tuple(r[1:]) for r in rows} == {5: ("cleared", 1.0), 6: ("active", 1.0)}
     assert trail == 3  # the audit trail is kept: 5 raised and cleared, the new one raised
+    assert db.ensure_schema() == head_revision()
+    assert _diff(db) == []
+
+
+def test_withdrawn_alarm_migration_keeps_the_rules_and_alerts_stored_before(empty_db):
+    """0004 -> 0005: thresholds stored before judge as before (no noise band, fast
+    level, level while charging or debounced clear), alerts read as before, and a
+    withdrawn alarm can be stored; back to 0004 a withdrawn alarm reads cleared."""
+    from datetime import UTC, datetime
+
+    from app.storage import alert_repository as alerts
+
+    db = empty_db
+    assert upgrade(db, "0004") == "0004"
+    raised = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    with db.connect(write=True) as conn:  # what 0004's code wrote
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_thresholds (id, profile, metric, comparison, level,"
+                " clear_level, severity, delay_s, enabled, updated_at) VALUES (3, 'pack',"
+                " 'temperature_max_c', 'above', 60, 57, 'critical', 2, :yes, :t)"
+            ),
+            {"t": raised, "yes": True},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO alert_history (id, metric, value, threshold_value, severity,"
+                " raised_at, cleared_at, state, worst_value) VALUES (5,"
+                " 'fault_thermal_runaway_onset', 1.0, 0.5, 'critical', :t, :t, 'cleared', 1.0)"
+            ),
+            {"t": raised},
+        )
+    assert upgrade(db, "0005") == "0005"
+    assert _diff(db) == []
+    (rule,) = alerts.load_thresholds(db, "pack")
+    assert (rule.level, rule.clear_level, rule.delay_s) == (60.0, 57.0, 2.0)
+    assert (rule.noise_band, rule.fast_level, rule.charge_level, rule.clear_delay_s) == (
+        0.0,
+        None,
+        None,
+        0.0,
+    )
+    (old,) = alerts.list_alert_history(db)
+    assert (old.state, old.withdrawn) == ("cleared", None)
+    alerts.withdraw_alert(db, 5, "cell 2's internal short explains the heat")
+    assert alerts.list_alert_history(db)[0].state == "withdrawn"
+
+    downgrade(db, "0004")
+    with db.connect() as conn:
+        states = conn.execute(sa.text("SELECT id, state FROM alert_history")).all()
+        actions = conn.execute(sa.text("SELECT action FROM alert_events")).scalars().all()
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("alert_thresholds")}
+    assert states == [(5, "cleared")] and "withdrawn" not in actions
+    assert not columns & {"noise_band", "fast_level", "charge_level", "clear_delay_s"}
     assert db.ensure_schema() == head_revision()
     assert _diff(db) == []

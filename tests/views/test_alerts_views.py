@@ -660,13 +660,17 @@ def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make
     assert table.horizontalScrollBar().maximum() == 0  # every column in view
 
 
-def test_a_withdrawn_runaway_alarm_reads_withdrawn_on_the_alerts_page(
-    qtbot, make_window, monkeypatch
-):
-    """The live engine's runaway alarm on cell 2 (from 325 s) cleared, and the
-    detector then put its heat down to cell 2's short: the Alerts page said only
-    'cleared, not acknowledged'; it now says it was withdrawn, and why."""
-    window = make_window()
+#: the detector's withdrawal of the runaway alarm below (its heat: cell 2's short)
+WITHDRAWAL = {
+    "channel": "cell_2_temp_c",
+    "start_time_s": 325.0,
+    "short_detected_s": 479.0,
+    "reason": "cell 2's internal short explains the heat",
+}
+
+
+def _raise_and_clear_runaway(window) -> None:
+    """The live engine's runaway-onset alarm on cell 2, raised at 325 s and cleared."""
     rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
     fault = {
         "kind": "thermal_runaway_onset",
@@ -677,22 +681,21 @@ def test_a_withdrawn_runaway_alarm_reads_withdrawn_on_the_alerts_page(
     }
     feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
     feed(window, AlertEvent(EventKind.CLEARED, rule, 400.0, 1.0, 0.5, fault))
+
+
+def test_a_withdrawn_runaway_alarm_reads_withdrawn_on_the_alerts_page(
+    qtbot, make_window, monkeypatch
+):
+    """The live engine's runaway alarm on cell 2 (from 325 s) cleared, and the
+    detector then put its heat down to cell 2's short: the Alerts page said only
+    'cleared, not acknowledged'; it now says it was withdrawn, and why."""
+    window = make_window()
+    _raise_and_clear_runaway(window)
     table = window.alerts_page.current_table
     state = CURRENT_COLUMNS.index("State")
     qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, state).text() != "active")
     assert table.item(0, state).text() == "cleared, not acknowledged"
-    monkeypatch.setattr(
-        window.session,
-        "withdrawn_alarms",
-        lambda: [
-            {
-                "channel": "cell_2_temp_c",
-                "start_time_s": 325.0,
-                "short_detected_s": 479.0,
-                "reason": "cell 2's internal short explains the heat",
-            }
-        ],
-    )
+    monkeypatch.setattr(window.session, "withdrawn_alarms", lambda: [WITHDRAWAL])
     qtbot.waitUntil(
         lambda: (
             table.item(0, state).text()
@@ -748,3 +751,65 @@ def test_exported_report_lists_the_sources_alerts_and_who_is_at_the_bench(
     assert "Highest cell voltage" in html and "cell 4 high, balancing" not in html
     window.session.stop()
     qtbot.waitUntil(lambda: not center.busy, timeout=20_000)
+
+
+def test_a_withdrawn_runaway_alarm_is_stored_and_shown_withdrawn_in_history(
+    qtbot, make_window, monkeypatch, tmp_path
+):
+    """The runaway alarm the detector put down to cell 2's short read 'withdrawn' on
+    the Alerts page, but was stored as plain 'cleared': the History page said
+    'cleared, not acknowledged'. It is stored withdrawn, with its reason, and the
+    History page says so."""
+    from app.views.main_window import Page
+
+    url = f"sqlite:///{tmp_path / 'withdrawn.sqlite'}"
+    window = make_window(db_url=url)
+    _raise_and_clear_runaway(window)
+    qtbot.waitUntil(lambda: any(a.cleared for a in window.alert_center.board.alerts.values()))
+    monkeypatch.setattr(window.session, "withdrawn_alarms", lambda: [WITHDRAWAL])
+    (alert,) = window.alert_center.board.alerts.values()
+    qtbot.waitUntil(lambda: alert.withdrawn is not None)
+    qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
+    ((row, _),) = _history(url)
+    assert (row.state, row.withdrawn) == ("withdrawn", "cell 2's internal short explains the heat")
+
+    window.resize(1600, 900)
+    window.show_page(Page.HISTORY)
+    page = window.history
+    page.period_combo.setCurrentIndex(3)  # all time
+    page.set_tab("alerts")
+    table = page.tables["alerts"]
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    state = headers.index("State")
+    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=20_000)
+    assert table.item(0, state).text() == (
+        "withdrawn, not acknowledged: cell 2's internal short explains the heat"
+    )
+    page.grab().save(str(tmp_path / "history_withdrawn.png"))
+
+
+def test_the_threshold_dialog_keeps_how_a_limit_rule_judges(qtbot, tmp_path):
+    """Editing a default limit rule (the charge window's level, the fast trip, the
+    noise band, the debounced clear) and pressing OK gave back a rule without them:
+    the temperature rule went back to the discharge window while charging."""
+    from app.core.spec import preset
+    from app.diagnostics.alerts import default_thresholds
+    from app.views.threshold_dialog import ThresholdDialog
+
+    rules = default_thresholds(preset("lfp", series_cells=4), profile="pack")
+    for rule in [r for r in rules if r.charge_level is not None or r.fast_level is not None]:
+        dialog = ThresholdDialog(rule, "pack")
+        qtbot.addWidget(dialog)
+        assert dialog.build() == rule
+    cold = next(r for r in rules if r.metric == "temperature_min_c")
+    dialog = ThresholdDialog(cold, "pack")
+    qtbot.addWidget(dialog)
+    dialog.charge_level.setText("2")
+    assert dialog.build().charge_level == 2.0
+    dialog.fast_level.setText("-10")
+    dialog.show()
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.grab().save(str(tmp_path / "threshold_dialog.png"))
+    dialog.accept()
+    # (a fast level on the near side of the level would raise before it)
+    assert "fast level of 'below' must not be above" in dialog.error.text()

@@ -5,8 +5,14 @@ has the condition held; the worst value of the episode) and emits
 :class:`AlertEvent` s: ``raised`` when the condition has held for the
 threshold's delay, ``cleared`` when the value is back past its clear level.
 Work is vectorised per block; only the transitions inside a block are
-stepped through, so a block costs a few numpy passes per threshold. Feeding
-a recording in one block or in many gives the same events.
+stepped through, so a block costs a few numpy passes per threshold (one, for a
+rule with no alert up and no value near its level). Feeding a recording in one
+block or in many gives the same events.
+
+A rule with a noise band, a fast level, a level while charging or a clear delay
+judges as the safety check does (its runs: :func:`~app.diagnostics.safety.noise_proof_runs`;
+charging: :attr:`~.metrics.PackCells.charging_a`): the default limit rules raise
+where a safety event trips and clear where it releases.
 
 A rule on a detected fault (``fault_<kind>`` above 0.5) has one alert per
 episode of the fault as the detector reports it: it stays up while new evidence
@@ -42,6 +48,7 @@ from app.diagnostics.alerts.metrics import (
     runaway_evidence,
 )
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
+from app.diagnostics.safety import noise_proof_runs
 
 #: The fault kind whose alert holds while the runaway's evidence remains.
 RUNAWAY_KIND = "thermal_runaway_onset"
@@ -87,7 +94,9 @@ class AlertEvent:
 class _State:
     active: bool = False
     pending_since: float | None = None  # condition true since (not yet raised)
+    back_since: float | None = None  # back past the clear level since (up, clear being timed)
     worst: float = float("nan")
+    worst_key: float = float("nan")  # how far beyond its level the worst value is
     level: float = float("nan")
     raised_t: float = float("nan")  # sample time the alert was raised at
     fault: dict | None = None  # a fault rule's fault, as last known
@@ -107,6 +116,44 @@ def _conditions(th: Threshold, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         beyond = (v < th.band_low) | (v > th.band_high)
         back = (v >= th.band_low + margin) & (v <= th.band_high - margin)
         return beyond, back
+
+
+def _noise_and_fast(th: Threshold, v: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(beyond the level less the noise band, beyond the fast level (None: no fast
+    level)) per sample; NaN is neither."""
+    noise = th.noise_band
+    with np.errstate(invalid="ignore"):
+        if th.comparison is Comparison.ABOVE:
+            fast = None if th.fast_level is None else v > th.fast_level
+            return v > th.level - noise, fast
+        if th.comparison is Comparison.BELOW:
+            fast = None if th.fast_level is None else v < th.fast_level
+            return v < th.level + noise, fast
+        return (v < th.band_low + noise) | (v > th.band_high - noise), None
+
+
+def _idle(th: Threshold, v: np.ndarray) -> bool:
+    """No sample of ``v`` is beyond the level less the noise band (NaN is not): a
+    rule with no alert up and no run being timed has nothing to do."""
+    noise = th.noise_band
+    if th.comparison is Comparison.ABOVE:
+        return not np.fmax.reduce(v) > th.level - noise
+    if th.comparison is Comparison.BELOW:
+        return not np.fmin.reduce(v) < th.level + noise
+    return not (np.fmin.reduce(v) < th.band_low + noise or np.fmax.reduce(v) > th.band_high - noise)
+
+
+def _run_starts(
+    t: np.ndarray, mask: np.ndarray, carried: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(index, time) of the start of the run of ``mask`` each sample belongs to; a
+    run from the block's first sample started at ``carried`` when not None (index 0)."""
+    n = len(t)
+    first = np.maximum.accumulate(np.where(mask, -1, np.arange(n))) + 1
+    start_t = np.where(first < n, t[np.minimum(first, n - 1)], np.nan)
+    if carried is not None:
+        start_t = np.where(first == 0, carried, start_t)
+    return first, start_t
 
 
 def _severity_key(th: Threshold, v: np.ndarray) -> np.ndarray:
@@ -186,6 +233,7 @@ class AlertEvaluator:
         t = np.asarray(block[schema.TIME], dtype=float)
         values = self.metrics.compute(block, [th.metric for th in self._thresholds], context)
         events: list[AlertEvent] = []
+        charging = None  # per sample, once a rule with a level while charging needs it
         for th, st in zip(self._thresholds, self._states, strict=True):
             since = st.raised_t
             kind = _fault_kind(th)
@@ -193,7 +241,16 @@ class AlertEvaluator:
             keep = held = None
             if kind == RUNAWAY_KIND:
                 keep = self._runaway_keep(block, st, windows)
-            step = self._step(th, st, t, values[th.metric], keep)
+            shift = None
+            if th.charge_level is not None:
+                if charging is None:
+                    current = block.get(schema.CURRENT)
+                    charging = np.zeros(n, dtype=bool)
+                    if current is not None:
+                        with np.errstate(invalid="ignore"):
+                            charging = current > self.metrics.pack.charging_a
+                shift = np.where(charging, th.charge_shift, 0.0)
+            step = self._step(th, st, t, values[th.metric], keep, shift)
             if keep is not None:
                 _, back = _conditions(th, values[th.metric])
                 held = {e.time_s for e in step if e.kind is EventKind.CLEARED}
@@ -219,21 +276,46 @@ class AlertEvaluator:
 
     @staticmethod
     def _step(
-        th: Threshold, st: _State, t: np.ndarray, v: np.ndarray, keep: np.ndarray | None = None
+        th: Threshold,
+        st: _State,
+        t: np.ndarray,
+        v: np.ndarray,
+        keep: np.ndarray | None = None,
+        shift: np.ndarray | None = None,
     ) -> list[AlertEvent]:
-        """``keep``: samples where an alert up must not clear (None: none)."""
+        """``keep``: samples where an alert up must not clear (None: none);
+        ``shift``: how far the levels move at each sample (the charge level's
+        offset while charging; None: nowhere). A rule with a noise band judges its
+        runs as the safety check does (:func:`~app.diagnostics.safety.noise_proof_runs`)."""
+        u = v if shift is None else v - shift
+        if not st.active and st.pending_since is None and _idle(th, u):
+            return []
         n = len(t)
-        beyond, back = _conditions(th, v)
+        beyond, back = _conditions(th, u)
+        fast = None
+        if th.noise_band or th.fast_level is not None:
+            near, fast = _noise_and_fast(th, u)
+            if th.noise_band:
+                back = back & ~near
+                # the run goes on while beyond the level less the noise band; its delay
+                # counts to a sample beyond the level itself
+                trip = noise_proof_runs(near, beyond, st.pending_since is not None)
+            else:
+                trip = beyond
+        else:
+            trip = beyond
         if keep is not None:
             back = back & ~keep
-        idx = np.arange(n)
-        # start time of the run of `beyond` each sample belongs to
-        last_break = np.maximum.accumulate(np.where(beyond, -1, idx))
-        run_start = np.where(last_break + 1 < n, t[np.minimum(last_break + 1, n - 1)], np.nan)
-        if st.pending_since is not None:
-            run_start = np.where(last_break < 0, st.pending_since, run_start)
+        _, run_start = _run_starts(t, trip, st.pending_since)
         held = beyond & (t - run_start >= th.delay_s)
-        key = _severity_key(th, v)
+        if fast is not None:
+            held |= fast
+        if th.clear_delay_s:
+            back_first, back_start = _run_starts(t, back, st.back_since if st.active else None)
+            released = back & (t - back_start >= th.clear_delay_s)
+        else:
+            back_first, back_start, released = None, None, back
+        key = _severity_key(th, u)
         out: list[AlertEvent] = []
         pos = 0
         while pos < n:
@@ -242,26 +324,37 @@ class AlertEvaluator:
                 if not hits.size:
                     break
                 i = pos + int(hits[0])
-                st.active, st.worst = True, float(v[i])
-                st.level = th.crossed_level(st.worst)
+                level_shift = 0.0 if shift is None else float(shift[i])
+                st.active, st.worst, st.worst_key = True, float(v[i]), float(key[i])
+                st.level = th.crossed_level(float(u[i]), level_shift)
                 st.raised_t = float(t[i])
                 out.append(AlertEvent(EventKind.RAISED, th, float(t[i]), st.worst, st.level))
                 pos = i
-            clears = np.flatnonzero(back[pos:])
-            stop = n if not clears.size else pos + int(clears[0])
+            clears = np.flatnonzero(released[pos:])
+            if not clears.size:
+                stop = n
+            elif back_first is None:
+                stop = pos + int(clears[0])
+            else:
+                stop = max(pos, int(back_first[pos + int(clears[0])]))
             seg = key[pos:stop]
             if np.isfinite(seg).any():
                 j = pos + int(np.nanargmax(seg))
-                if not np.isfinite(st.worst) or key[j] > _severity_key(th, np.array([st.worst]))[0]:
-                    st.worst = float(v[j])
+                if not np.isfinite(st.worst_key) or key[j] > st.worst_key:
+                    st.worst, st.worst_key = float(v[j]), float(key[j])
             if not clears.size:
                 break
-            out.append(AlertEvent(EventKind.CLEARED, th, float(t[stop]), st.worst, st.level))
-            st.active, st.worst = False, float("nan")
-            pos = stop
+            r = pos + int(clears[0])
+            cleared_t = float(t[r]) if back_start is None else float(back_start[r])
+            out.append(AlertEvent(EventKind.CLEARED, th, cleared_t, st.worst, st.level))
+            st.active, st.worst, st.worst_key = False, float("nan"), float("nan")
+            pos = r
         st.pending_since = None
-        if not st.active and beyond[-1]:
+        if not st.active and trip[-1]:
             st.pending_since = float(run_start[-1])
+        st.back_since = None
+        if st.active and back_start is not None and back[-1]:
+            st.back_since = float(back_start[-1])
         return out
 
 

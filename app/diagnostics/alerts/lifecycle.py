@@ -48,6 +48,8 @@ class AuditAction(StrEnum):
     SHELVED = "shelved"
     UNSHELVED = "unshelved"
     CLEARED = "cleared"
+    #: the detector withdrew the alarm on later evidence (the comment says why)
+    WITHDRAWN = "withdrawn"
 
 
 class LifecycleError(BatteryOSError):
@@ -165,12 +167,15 @@ def state_text(
 ) -> str:
     """The words for an alert's state, the same on every page (the Alerts page's
     lifecycle and the History page's stored row): ``status`` is an
-    :class:`AlertStatus` value (the stored ``alert_history.state`` has the same
-    values). A cleared alert says whether it was acknowledged ("acknowledged,
-    cleared"); a critical one nobody acknowledged says so ("cleared, not
-    acknowledged"). One the detector withdrew on later evidence says so, and why
-    ("withdrawn, not acknowledged: cell 2's internal short explains the heat"),
-    not only that it cleared."""
+    :class:`AlertStatus` value, or a stored ``alert_history.state`` (the same
+    values, and ``withdrawn``: a cleared alert the detector withdrew). A cleared
+    alert says whether it was acknowledged ("acknowledged, cleared"); a critical
+    one nobody acknowledged says so ("cleared, not acknowledged"). One the
+    detector withdrew on later evidence says so, and why ("withdrawn, not
+    acknowledged: cell 2's internal short explains the heat"), not only that it
+    cleared."""
+    if str(status) == WITHDRAWN_STATE:
+        status, withdrawn = AlertStatus.CLEARED, withdrawn or "no reason kept"
     status = AlertStatus(str(status))
     if withdrawn and status is AlertStatus.CLEARED:
         if acknowledged:
@@ -190,6 +195,9 @@ def state_text(
 
 
 Listener = Callable[[Alert, AuditEntry], None]
+
+#: The stored state of a cleared alert the detector withdrew (``alert_history.state``).
+WITHDRAWN_STATE = "withdrawn"
 
 #: The rule on a thermal-runaway onset (its alert may be withdrawn).
 RUNAWAY_METRIC = "fault_thermal_runaway_onset"
@@ -303,13 +311,14 @@ class AlertBoard:
         self.alerts[key].latest_fault = fault
         return True
 
-    def note_withdrawn(self, withdrawals: list[dict]) -> bool:
+    def note_withdrawn(self, withdrawals: list[dict]) -> list[Alert]:
         """Mark each runaway-onset alert the detector has since withdrawn
         (:func:`withdrawn_onsets`): one on the same cell, raised from the withdrawn
         alarm's start on and before the short that explains it was confirmed. Its
-        state then reads 'withdrawn: <why>' once it clears, not 'cleared'. True if
-        any changed."""
-        changed = False
+        state then reads 'withdrawn: <why>' once it clears, not 'cleared'; the
+        withdrawal is an audit entry (the reason its comment), told to the
+        listeners (the database writer stores it). The alerts marked now."""
+        changed = []
         for alert in self.alerts.values():
             fault = alert.fault
             if alert.withdrawn or alert.metric != RUNAWAY_METRIC or not fault:
@@ -322,7 +331,8 @@ class AlertBoard:
                     and raised <= w["short_detected_s"]
                 ):
                     alert.withdrawn = w["reason"]
-                    changed = True
+                    self._log(alert, AuditAction.WITHDRAWN, comment=w["reason"])
+                    changed.append(alert)
                     break
         return changed
 

@@ -24,6 +24,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.plausible_cells import plausible_spread_mv
+from app.diagnostics.safety import charging_current_a
 from app.diagnostics.thermal_risk import HOT_SPOT_SPREAD_C, TEMPERATURE_ABOVE_LIMIT_K
 
 #: dT/dt is the slope over this window: long enough that 0.1 degC sensor steps
@@ -66,11 +67,15 @@ class PackCells:
     The spread leaves readings outside the band out, as cell balance does; the lowest
     and highest cell voltage keep them (a cell at 0 V is an under-voltage).
     ``runaway_c``: the temperature at which the runaway risk's temperature criterion
-    is at its alarm end (:mod:`~app.diagnostics.thermal_risk`; unbounded when not known)."""
+    is at its alarm end (:mod:`~app.diagnostics.thermal_risk`; unbounded when not known).
+    ``charging_a``: the current above which the pack is charging, as the safety check
+    tells (:func:`~app.diagnostics.safety.charging_current_a`; any charge current when
+    not known): a rule's ``charge_level`` applies there."""
 
     series_cells: int = 1
     plausible_cell_v: tuple[float, float] = (-np.inf, np.inf)
     runaway_c: float = np.inf
+    charging_a: float = 0.0
 
     @classmethod
     def of(cls, spec: BatterySpec) -> PackCells:
@@ -78,6 +83,7 @@ class PackCells:
             spec.series_cells,
             spec.plausible_cell_v,
             spec.discharge_temp_max_c + TEMPERATURE_ABOVE_LIMIT_K,
+            charging_current_a(spec),
         )
 
 

@@ -4,6 +4,13 @@ A :class:`Threshold` watches one metric (:mod:`.metrics`) and raises an alert
 of its ``severity`` once the metric has been beyond its level for ``delay_s``.
 The alert clears when the metric is back past the clear level (hysteresis).
 Thresholds are grouped by battery profile (:func:`profile_name`).
+
+A rule can judge as the safety check (:mod:`app.diagnostics.safety`) does, with
+its debounce: a noise band (noise dipping back within it does not restart the
+delay), a fast level (beyond it, at once), a level while charging (a chemistry's
+charge temperature window) and a clear that must hold. The default rules on the
+spec's limits use these with safety's own figures, so a limit alert and a safety
+event raise and clear at the same samples.
 """
 
 from __future__ import annotations
@@ -22,8 +29,13 @@ from app.core.spec import BatterySpec
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.safety import (
+    CURRENT_FAST_TRIP,
     CURRENT_HYSTERESIS,
     CURRENT_MARGIN,
+    DEFAULT_DEBOUNCE_S,
+    TEMPERATURE_HYSTERESIS_C,
+    TEMPERATURE_MARGIN_C,
+    TEMPERATURE_TOLERANCE_C,
     VOLTAGE_HYSTERESIS_V,
     VOLTAGE_MARGIN,
     VOLTAGE_TOLERANCE_V,
@@ -51,6 +63,16 @@ class Threshold:
     ``band_low``..``band_high``; its ``clear_level`` is a hysteresis *margin*:
     the alert clears once the value is back inside the band narrowed by it.
     ``id`` is the database id when the threshold is stored, else None.
+
+    As the safety check judges a limit (all off by default): once a sample is
+    beyond the level, the run being timed goes on while the value stays beyond
+    the level less ``noise_band`` (sensor noise dipping back within it does not
+    restart ``delay_s``), and raises at a sample beyond the level ``delay_s``
+    after the run's start; a sample beyond ``fast_level`` raises at once. The
+    alert clears once the value has been back past the clear level for
+    ``clear_delay_s`` (dated at the first sample back). ``charge_level``
+    (``above``/``below``): the level while the pack is charging (a chemistry's
+    charge temperature window); the clear and fast levels move with it.
     """
 
     metric: str
@@ -63,6 +85,10 @@ class Threshold:
     delay_s: float = 0.0
     enabled: bool = True
     profile: str = ""
+    noise_band: float = 0.0
+    fast_level: float | None = None
+    charge_level: float | None = None
+    clear_delay_s: float = 0.0
     #: not part of the rule: a rule read back from the database equals the one stored
     id: int | None = field(default=None, compare=False)
 
@@ -72,7 +98,17 @@ class Threshold:
             object.__setattr__(self, "severity", Severity(self.severity))
         except ValueError as exc:
             raise SchemaError(f"alert threshold {self.metric!r}: {exc}") from None
-        for name in ("level", "clear_level", "band_low", "band_high", "delay_s"):
+        for name in (
+            "level",
+            "clear_level",
+            "band_low",
+            "band_high",
+            "delay_s",
+            "noise_band",
+            "fast_level",
+            "charge_level",
+            "clear_delay_s",
+        ):
             value = getattr(self, name)
             if value is not None:
                 if isinstance(value, bool) or not isinstance(value, int | float):
@@ -87,9 +123,13 @@ class Threshold:
     def _problem(self) -> str | None:
         if not is_known_metric(self.metric):
             return "unknown metric"
-        if self.delay_s < 0:
+        if self.delay_s < 0 or self.clear_delay_s < 0:
             return "delay must not be negative"
+        if self.noise_band < 0:
+            return "the noise band must not be negative"
         if self.comparison is Comparison.OUTSIDE:
+            if self.fast_level is not None or self.charge_level is not None:
+                return "'outside' takes no fast level or level while charging"
             if self.band_low is None or self.band_high is None:
                 return "'outside' needs band_low and band_high"
             if self.band_low > self.band_high:
@@ -106,13 +146,24 @@ class Threshold:
                 return "the clear level of 'above' must not be above the level"
             if self.comparison is Comparison.BELOW and self.clear_level < self.level:
                 return "the clear level of 'below' must not be below the level"
+        if self.fast_level is not None:
+            if self.comparison is Comparison.ABOVE and self.fast_level < self.level:
+                return "the fast level of 'above' must not be below the level"
+            if self.comparison is Comparison.BELOW and self.fast_level > self.level:
+                return "the fast level of 'below' must not be above the level"
         return None
 
-    def crossed_level(self, value: float) -> float:
-        """The level ``value`` is beyond: ``level``, or the band edge on its side."""
+    def crossed_level(self, value: float, shift: float = 0.0) -> float:
+        """The level ``value`` is beyond: ``level`` (moved by ``shift``: the
+        charge level's offset while charging), or the band edge on its side."""
         if self.comparison is Comparison.OUTSIDE:
             return float(self.band_low if value < self.band_low else self.band_high)
-        return float(self.level)
+        return float(self.level + shift)
+
+    @property
+    def charge_shift(self) -> float:
+        """How far the levels move while charging (0: they do not)."""
+        return 0.0 if self.charge_level is None else self.charge_level - self.level
 
     def describe(self) -> str:
         """``cell_v_max above 4.2 (clear 4.15) for 2 s``: for lists and messages."""
@@ -122,10 +173,18 @@ class Threshold:
                 text += f" (margin {self.clear_level:g})"
         else:
             text = f"{self.metric} {self.comparison} {self.level:g}"
+            if self.charge_level is not None:
+                text += f" ({self.charge_level:g} charging)"
             if self.clear_level is not None and self.clear_level != self.level:
                 text += f" (clear {self.clear_level:g})"
         if self.delay_s:
             text += f" for {self.delay_s:g} s"
+        if self.fast_level is not None:
+            text += f", at once {self.comparison} {self.fast_level:g}"
+        if self.noise_band:
+            text += f", noise {self.noise_band:g}"
+        if self.clear_delay_s:
+            text += f", clears after {self.clear_delay_s:g} s"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,73 +257,27 @@ def profile_name(spec: BatterySpec) -> str:
 def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Threshold]:
     """A starting set of thresholds from the chemistry's limits in ``spec``.
 
-    Cell voltage and current grade as the safety check does (one source: its
-    tolerances, margins and release hysteresis): a warning beyond the spec's limit
-    by more than the measurement's tolerance, critical beyond it by more than the
-    margin, cleared back inside the limit by the hysteresis (the current's one
-    clear margin is the smaller limit's). Temperature warns a little inside its limit, critical at it;
-    and the faults the detector finds that need a person.
+    Cell voltage, current and temperature judge as the safety check does (one
+    source: its tolerances, margins, release hysteresis, debounce, noise-proof
+    runs and fast trip; :func:`limit_rules`): a warning beyond the spec's limit by
+    more than the measurement's tolerance, critical beyond it by more than the
+    margin, cleared once back inside the limit by the hysteresis for the debounce
+    time; temperature by the charge window while charging and the discharge one
+    otherwise. Then dT/dt, SOC, SOH, the cells' spread, and the faults the
+    detector finds that need a person.
     """
     profile = profile if profile is not None else profile_name(spec)
     spec = spec.with_preset_defaults()
-    v_hyst = VOLTAGE_HYSTERESIS_V  # 15 mV per cell, as the safety check releases
-    v_tol = VOLTAGE_TOLERANCE_V
-    i_charge, i_discharge = spec.max_charge_current_a, spec.max_discharge_current_a
-    t_max, t_min = spec.discharge_temp_max_c, spec.discharge_temp_min_c
-    v_max, v_min = spec.cell_v_max, spec.cell_v_min
 
     def rule(metric, comparison, severity, delay_s, **levels) -> Threshold:
         return Threshold(
             metric, comparison, severity=severity, delay_s=delay_s, profile=profile, **levels
         )
 
-    above, below, outside = Comparison.ABOVE, Comparison.BELOW, Comparison.OUTSIDE
-    crit, warn, info = Severity.CRITICAL, Severity.WARNING, Severity.INFO
-    i_tol_chg = current_tolerance_a(spec, i_charge)
-    i_tol_dis = current_tolerance_a(spec, i_discharge)
-    # (the band's one clear margin: the smaller limit's tolerance and hysteresis)
-    i_small = min(i_charge, i_discharge)
-    i_clear = round(current_tolerance_a(spec, i_small) + CURRENT_HYSTERESIS * i_small, 3)
-    rules = [
-        rule("cell_v_max", above, warn, 2.0, level=v_max + v_tol, clear_level=v_max - v_hyst),
-        rule(
-            "cell_v_max",
-            above,
-            crit,
-            2.0,
-            level=v_max + VOLTAGE_MARGIN * v_max,
-            clear_level=v_max - v_hyst,
-        ),
-        rule("cell_v_min", below, warn, 2.0, level=v_min - v_tol, clear_level=v_min + v_hyst),
-        rule(
-            "cell_v_min",
-            below,
-            crit,
-            2.0,
-            level=v_min - VOLTAGE_MARGIN * v_min,
-            clear_level=v_min + v_hyst,
-        ),
-        rule(
-            "current_a",
-            outside,
-            warn,
-            2.0,
-            band_low=-(i_discharge + i_tol_dis),
-            band_high=i_charge + i_tol_chg,
-            clear_level=i_clear,
-        ),
-        rule(
-            "current_a",
-            outside,
-            crit,
-            2.0,
-            band_low=-(i_discharge + CURRENT_MARGIN * i_discharge),
-            band_high=i_charge + CURRENT_MARGIN * i_charge,
-            clear_level=i_clear,
-        ),
-        rule("temperature_max_c", above, warn, 5.0, level=t_max - 5.0, clear_level=t_max - 8.0),
-        rule("temperature_max_c", above, crit, 2.0, level=t_max, clear_level=t_max - 3.0),
-        rule("temperature_min_c", below, warn, 5.0, level=t_min, clear_level=t_min + 3.0),
+    above, below = Comparison.ABOVE, Comparison.BELOW
+    warn, info = Severity.WARNING, Severity.INFO
+    rules = limit_rules(spec, profile)
+    rules += [
         rule("dtdt_c_per_min", above, warn, 10.0, level=2.0, clear_level=1.0),
         rule("soc_percent", below, info, 10.0, level=10.0, clear_level=15.0),
         rule("soh_percent", below, warn, 0.0, level=80.0, clear_level=82.0),
@@ -272,8 +285,71 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
     if spec.series_cells > 1:
         rules.append(rule("cell_spread_mv", above, warn, 10.0, level=50.0, clear_level=35.0))
     for kind in (FaultKind.THERMAL_RUNAWAY_ONSET, FaultKind.INTERNAL_SHORT, FaultKind.OPEN_CIRCUIT):
-        rules.append(rule(f"{FAULT_PREFIX}{kind.value}", above, crit, 0.0, level=0.5))
+        rules.append(rule(f"{FAULT_PREFIX}{kind.value}", above, Severity.CRITICAL, 0.0, level=0.5))
     rules.append(
         rule(f"{FAULT_PREFIX}{FaultKind.SENSOR_DROPOUT.value}", above, warn, 0.0, level=0.5)
     )
+    return rules
+
+
+def limit_rules(spec: BatterySpec, profile: str) -> list[Threshold]:
+    """The rules on ``spec``'s limits, as :class:`~app.diagnostics.safety.SafetyMonitor`
+    judges them: for each of the highest and lowest cell voltage, the charge and
+    the discharge current and the highest and lowest temperature, a warning at the
+    safety check's trip level (the limit and the tolerance) and a critical alert
+    beyond the limit by the margin, both with safety's debounce, its noise band
+    (half the tolerance), fast trip and release hysteresis. The temperature levels
+    are the discharge window's, the charge window's while charging."""
+    debounce = DEFAULT_DEBOUNCE_S
+    crit, warn = Severity.CRITICAL, Severity.WARNING
+    rules = []
+
+    def pair(metric, upper, limit, tolerance, margin, hysteresis, fast=None, charge_limit=None):
+        """Warning and critical rule on ``limit`` (``upper``: a highest allowed value)."""
+        sign = 1.0 if upper else -1.0
+        for severity, beyond in ((warn, tolerance), (crit, margin)):
+            shift = None if charge_limit is None else charge_limit + sign * beyond
+            rules.append(
+                Threshold(
+                    metric,
+                    Comparison.ABOVE if upper else Comparison.BELOW,
+                    level=limit + sign * beyond,
+                    clear_level=limit - sign * hysteresis,
+                    severity=severity,
+                    delay_s=debounce,
+                    profile=profile,
+                    noise_band=0.5 * tolerance,
+                    fast_level=None if fast is None else limit + sign * fast,
+                    charge_level=shift,
+                    clear_delay_s=debounce,
+                )
+            )
+
+    v_max, v_min = spec.cell_v_max, spec.cell_v_min
+    v_tol, v_hyst = VOLTAGE_TOLERANCE_V, VOLTAGE_HYSTERESIS_V
+    pair("cell_v_max", True, v_max, v_tol, VOLTAGE_MARGIN * v_max, v_hyst, VOLTAGE_MARGIN * v_max)
+    pair("cell_v_min", False, v_min, v_tol, VOLTAGE_MARGIN * v_min, v_hyst, VOLTAGE_MARGIN * v_min)
+    for limit, upper in ((spec.max_charge_current_a, True), (spec.max_discharge_current_a, False)):
+        pair(
+            "current_a",
+            upper,
+            limit if upper else -limit,
+            current_tolerance_a(spec, limit),
+            CURRENT_MARGIN * limit,
+            CURRENT_HYSTERESIS * limit,
+            CURRENT_FAST_TRIP * limit,
+        )
+    for metric, upper, kind in (
+        ("temperature_max_c", True, "max"),
+        ("temperature_min_c", False, "min"),
+    ):
+        pair(
+            metric,
+            upper,
+            getattr(spec, f"discharge_temp_{kind}_c"),
+            TEMPERATURE_TOLERANCE_C,
+            TEMPERATURE_MARGIN_C,
+            TEMPERATURE_HYSTERESIS_C,
+            charge_limit=getattr(spec, f"charge_temp_{kind}_c"),
+        )
     return rules

@@ -273,6 +273,9 @@ def test_a_runaway_alarm_the_short_explains_reads_withdrawn_not_cleared():
     # not withdrawn before the short was confirmed (479 s)
     assert states[0] == (399.0, None) and all(w for t, w in states if t >= 479.0)
     assert onset.withdrawn == "cell 2's internal short explains the heat"
+    # the withdrawal is one audit entry, with its reason (the database writer stores it)
+    (entry,) = [e for e in onset.audit if e.action == "withdrawn"]
+    assert entry.comment == onset.withdrawn
     text = state_text(onset.status, acknowledged=False, critical=True, withdrawn=onset.withdrawn)
     assert text == "withdrawn, not acknowledged: cell 2's internal short explains the heat"
     assert any(a.metric == "fault_internal_short" for a in board.alerts.values())

@@ -57,11 +57,30 @@ def test_defaults_follow_the_chemistry_limits():
     assert rules[("cell_v_min", "warning")].level == pytest.approx(nmc.cell_v_min - 0.005)
     assert rules[("cell_v_max", "warning")].clear_level == pytest.approx(nmc.cell_v_max - 0.015)
     assert rules[("cell_v_max", "critical")].level == pytest.approx(1.02 * nmc.cell_v_max)
-    assert rules[("temperature_max_c", "critical")].level == nmc.discharge_temp_max_c
-    band = rules[("current_a", "warning")]
+    # temperature: beyond the limit by 0.5 degC (critical: by 3 degC), the charge
+    # window's limit while charging (NMC: 45 degC, not 60), cleared 3 degC inside
+    hot = rules[("temperature_max_c", "warning")]
+    assert (hot.level, hot.charge_level) == (
+        nmc.discharge_temp_max_c + 0.5,
+        nmc.charge_temp_max_c + 0.5,
+    )
+    assert hot.clear_level == nmc.discharge_temp_max_c - 3.0
+    cold = rules[("temperature_min_c", "critical")]
+    assert (cold.level, cold.charge_level) == (
+        nmc.discharge_temp_min_c - 3.0,
+        nmc.charge_temp_min_c - 3.0,
+    )
+    current = [r for r in default_thresholds(nmc) if r.metric == "current_a"]
+    levels = {(r.comparison.value, r.severity.value): r.level for r in current}
     i_chg, i_dis = nmc.max_charge_current_a, nmc.max_discharge_current_a
     # (2 % of 35 A is under the sensor's noise, 1.5 % of 1C: 0.75 A)
-    assert (band.band_low, band.band_high) == pytest.approx((-1.02 * i_dis, i_chg + 0.75))
+    assert levels[("above", "warning")] == pytest.approx(i_chg + 0.75)
+    assert levels[("below", "warning")] == pytest.approx(-1.02 * i_dis)
+    assert levels[("above", "critical")] == pytest.approx(1.1 * i_chg)
+    # safety's fast trip: twice a current limit, a voltage past the critical margin
+    assert {r.fast_level for r in current if r.comparison.value == "above"} == {2 * i_chg}
+    assert rules[("cell_v_max", "warning")].fast_level == pytest.approx(1.02 * nmc.cell_v_max)
+    assert {r.delay_s for r in current} == {r.clear_delay_s for r in current} == {2.0}
     assert ("cell_spread_mv", "warning") in rules
     assert ("fault_thermal_runaway_onset", "critical") in rules
     assert {r.profile for r in rules.values()} == {profile_name(nmc)}
