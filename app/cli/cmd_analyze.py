@@ -145,6 +145,9 @@ def current_sign_notes(report: dict, suite, args: argparse.Namespace) -> list[st
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
+    from app.cli.output_paths import check_outputs
+
+    check_outputs((path,), {"--timeseries": getattr(args, "timeseries", None)})
     if getattr(args, "timeseries", None):
         from app.hardware.logs.cycle_table import is_cycle_table
 

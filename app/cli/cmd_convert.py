@@ -68,9 +68,11 @@ def _write_table(table, path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli.output_paths import check_outputs
     from app.hardware.logs.export import format_for, write_log
 
     fmt = format_for(args.output)  # a bad extension fails before the reading
+    check_outputs((args.file,), {"-o": args.output, "--cycles": args.cycles, "--steps": args.steps})
     log = _load(args)
     if args.invert_current:
         import dataclasses

@@ -108,9 +108,11 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli.output_paths import check_outputs
     from app.reports import ReportContent, write_report
 
     match = _RECORDING.match(args.source)
+    check_outputs(() if match else (args.source,), {"-o": args.output})
     if match and (args.dbc or args.can_mapping):
         raise BatteryOSError("--dbc and --can-mapping decode CAN log files, not recordings")
     if match:

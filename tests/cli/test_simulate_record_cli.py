@@ -233,3 +233,14 @@ def test_the_over_voltage_hint_does_not_suggest_the_profile_given(
     err = capsys.readouterr().err
     assert "no over-voltage" in err
     assert f"({hint})" in err
+
+
+def test_fault_cell_of_a_charger_fault_is_refused(tmp_path, capsys):
+    # over_voltage is the charger's, on every cell: --fault-cell 2 and 4 wrote one log
+    out = tmp_path / "ov.csv"
+    argv = ["simulate", "--cells", "4", "--profile", "cccv", "--fault", "over_voltage"]
+    argv += ["--fault-cell", "2"]
+    assert main([*argv, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "over_voltage fault is the charger's" in err and "leave out fault_cell" in err
+    assert not out.exists()

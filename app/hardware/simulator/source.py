@@ -344,4 +344,9 @@ def _faults_from_url(p: SourceURL, n_cells: int) -> list[Fault]:
             )
         except BatteryOSError as exc:
             raise SourceError(f"{p.raw}: parameter fault: {exc}") from None
+    if "fault_cell" in used and all(f.kind is FaultKind.OVER_VOLTAGE for f in faults):
+        raise SourceError(
+            f"{p.raw}: parameter fault_cell: an over_voltage fault is the charger's, on every "
+            "cell at once; leave out fault_cell"
+        )
     return faults
