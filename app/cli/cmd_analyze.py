@@ -197,7 +197,7 @@ def _fmt(value, unit="", digits=3, *, fixed: bool = False) -> str:
     return f"{value:.{digits}{form}}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
-def _resistance_text(ir: dict) -> str:
+def _resistance_text(ir: dict, sign_reversed: bool) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
     from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
@@ -206,7 +206,7 @@ def _resistance_text(ir: dict) -> str:
     readings = [
         f"{m.label} {_fmt(m.cell_ohm, ' ohm')} per cell (median of {m.pulses})" for m in shown
     ]
-    if note := unphysical_note(ir):
+    if note := unphysical_note(ir, sign_reversed):
         readings.append(note)
     return f"{_pulses(ir['n_pulses'])}, " + (", ".join(readings) or "none gave a resistance")
 
@@ -319,7 +319,8 @@ def print_summary(report: dict, out=None) -> None:
             file=out,
         )
     if (ir := r["internal_resistance"]) is not None:
-        print(f"  resistance    {_resistance_text(ir)}", file=out)
+        reversed_ = bool((report.get("current_sign") or {}).get("warning"))
+        print(f"  resistance    {_resistance_text(ir, reversed_)}", file=out)
     if (cb := r["cell_balance"]) is not None:
         from app.diagnostics.cell_balance import (
             judged_spread_text,

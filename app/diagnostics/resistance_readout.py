@@ -74,14 +74,19 @@ def headline_resistances(ir: dict | None) -> list[MeasuredResistance]:
     return [m for m in measured if m is measured[0] or m.kind.cell_key == "r0_cell_ohm"]
 
 
-def unphysical_note(ir: dict | None) -> str | None:
+def unphysical_note(ir: dict | None, sign_reversed: bool) -> str | None:
     """What to say of the resistances that came out at or below zero (None: none did):
-    no cell has them; a current counted the wrong way round gives them."""
+    no cell has them. A current counted the wrong way round gives them all
+    (``sign_reversed``: the analysis warned of it); else the pulses' voltage did not
+    follow their current (a charger's constant voltage, a relaxation, a drift)."""
     bad = [m.label for m in measured_resistances(ir) if m.cell_ohm <= 0]
     if not bad:
         return None
     named = bad[0] if len(bad) == 1 else f"{', '.join(bad[:-1])} and {bad[-1]}"
-    return (
-        f"{named} came out negative, which is not physical: the current's sign "
-        "looks reversed (see the current-sign warning)"
+    why = (
+        "the current's sign looks reversed (see the current-sign warning)"
+        if sign_reversed
+        else "the voltage did not follow the current as a cell's does (a charger holding "
+        "the voltage, a relaxation or drift under the pulse): not a reading of the cell"
     )
+    return f"{named} came out zero or negative, which is not physical: {why}"

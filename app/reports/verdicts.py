@@ -137,7 +137,7 @@ def _soh_by_resistance(r: dict, percent: float) -> Finding:
     return Finding("soh", "State of health", verdict, text)
 
 
-def _resistance(ir: dict, soh: dict | None) -> Finding:
+def _resistance(ir: dict, soh: dict | None, sign_reversed: bool) -> Finding:
     title = "Internal resistance"
     if not ir or not ir.get("n_pulses"):
         reason = (ir or {}).get("no_pulses_reason") or NO_PULSES_REASON
@@ -145,7 +145,7 @@ def _resistance(ir: dict, soh: dict | None) -> Finding:
     shown = headline_resistances(ir)
     n = ir["n_pulses"]
     readings = [f"{m.label} {resistance_text(m.cell_ohm)} per cell" for m in shown]
-    if note := unphysical_note(ir):
+    if note := unphysical_note(ir, sign_reversed):
         readings.append(note)
     text = f"{n} pulse{'' if n == 1 else 's'}, " + (", ".join(readings) or "none gave a resistance")
     if note:
@@ -317,7 +317,11 @@ def findings(report: dict) -> list[Finding]:
         for f in (
             _soc(r.get("soc")),
             _soh(r.get("soh")),
-            _resistance(r.get("internal_resistance"), r.get("soh")),
+            _resistance(
+                r.get("internal_resistance"),
+                r.get("soh"),
+                bool((report.get("current_sign") or {}).get("warning")),
+            ),
             _fade(r.get("capacity_fade")),
             _balance(r.get("cell_balance"), r.get("faults")),
             _safety(r.get("safety")),

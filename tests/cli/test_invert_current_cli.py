@@ -132,7 +132,7 @@ def test_negative_resistances_are_not_shown_as_readings(logs, capsys, tmp_path):
     assert main(["analyze", str(wrong), *ARGS]) == 0
     (line,) = [s for s in capsys.readouterr().out.splitlines() if "resistance  " in s]
     assert " -0" not in line and "ohm per cell" not in line
-    assert "came out negative, which is not physical" in line and "current-sign" in line
+    assert "came out zero or negative, which is not physical" in line and "current-sign" in line
     out = tmp_path / "r.csv"
     assert main(["report", str(wrong), *ARGS, "-o", str(out)]) == 0
     rows = {(r[0], r[1]): r[2] for r in csv.reader(out.open())}
@@ -150,3 +150,18 @@ def test_invert_current_on_a_correct_log_advises_dropping_it(logs, capsys):
     assert "drop --invert-current" in first and "use --invert-current" not in first
     assert report["current_sign"]["warning"] == first
     assert "drop --invert-current" in err  # the stderr line of --json says the same
+
+
+def test_a_zero_resistance_without_a_reversed_sign_does_not_blame_the_sign(tmp_path, capsys):
+    # a lead-acid float charge holds the voltage through its current steps: R came out
+    # 0 and -1e-16, and the summary said "see the current-sign warning" of a log with none
+    log = tmp_path / "float.csv"
+    argv = ["simulate", "--chemistry", "lead_acid", "--cells", "6", "--duration", "7200"]
+    argv += ["--profile", "float", "--fault", "thermal_runaway", "--fault-at", "1800"]
+    assert main([*argv, "-o", str(log)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(log)]) == 0
+    out = capsys.readouterr().out
+    (line,) = [s for s in out.splitlines() if "resistance  " in s]
+    assert "not physical" in line and "did not follow the current" in line
+    assert "current-sign" not in out
