@@ -29,7 +29,9 @@ def add_parser(sub) -> None:
         help="run the diagnostics on a log file",
         description="Run the diagnostic suite on FILE and print a summary, or one JSON object "
         "with --json. FILE is a canonical CSV of samples, or a per-cycle table "
-        "(cycle_index, discharge_capacity_ah) for the lifetime diagnostics.",
+        "(cycle_index, discharge_capacity_ah; or a cycler's or hand-made names with the unit "
+        "in them: Cycle, Discharge Capacity (mAh), cycle_number, discharge_capacity_mah) for "
+        "the lifetime diagnostics.",
     )
     p.add_argument("file", metavar="FILE")
     add_battery_options(p)
