@@ -264,9 +264,9 @@ def _more(count: int, what: str, out) -> None:
         print(f"    ... and {count - LISTED} more {what} (--json lists them all)", file=out)
 
 
-def _limits_text(spec: dict, limits: dict) -> str:
+def limits_text(spec: dict, limits: dict) -> str:
     """The limits the safety check judged against (the spec's: the preset's, the file's
-    or the options')."""
+    or the options'), as ``analyze`` and ``record`` show them."""
     return (
         f"cell {limits['cell_v_min']:g}-{limits['cell_v_max']:g} V, "
         f"charge {limits['max_charge_current_a']:.4g} A ({spec['max_charge_current_c']:g}C) "
@@ -343,7 +343,7 @@ def print_summary(report: dict, out=None) -> None:
     if (sf := r["safety"]) is not None:
         print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
         if spec and (limits := sf.get("limits")):
-            print(f"                limits: {_limits_text(spec, limits)}", file=out)
+            print(f"                limits: {limits_text(spec, limits)}", file=out)
         for e in sf["events"][:LISTED]:
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "
