@@ -266,13 +266,20 @@ def _more(count: int, what: str, out) -> None:
 
 def limits_text(spec: dict, limits: dict) -> str:
     """The limits the safety check judged against (the spec's: the preset's, the file's
-    or the options'), as ``analyze`` and ``record`` show them."""
+    or the options'), as ``analyze`` and ``record`` show them; a current not judged
+    (the capacity only a lower bound) as 'charge current not judged'."""
+
+    def current(kind: str) -> str:
+        amps = limits[f"max_{kind}_current_a"]
+        if amps is None:
+            return f"{kind} current not judged"
+        return f"{kind} {amps:.4g} A ({spec[f'max_{kind}_current_c']:g}C)"
+
     return (
         f"cell {limits['cell_v_min']:g}-{limits['cell_v_max']:g} V, "
-        f"charge {limits['max_charge_current_a']:.4g} A ({spec['max_charge_current_c']:g}C) "
+        f"{current('charge')} "
         f"at {limits['charge_temp_min_c']:g} to {limits['charge_temp_max_c']:g} degC, "
-        f"discharge {limits['max_discharge_current_a']:.4g} A "
-        f"({spec['max_discharge_current_c']:g}C) "
+        f"{current('discharge')} "
         f"at {limits['discharge_temp_min_c']:g} to {limits['discharge_temp_max_c']:g} degC"
     )
 
@@ -344,6 +351,8 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
         if spec and (limits := sf.get("limits")):
             print(f"                limits: {limits_text(spec, limits)}", file=out)
+            if why := limits.get("current_not_judged"):
+                print(f"                ({why})", file=out)
         for e in sf["events"][:LISTED]:
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "
