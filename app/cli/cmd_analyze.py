@@ -295,7 +295,8 @@ def print_summary(report: dict, out=None) -> None:
         f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p" if spec else ""
     )
     if capacity is None:
-        print(f"{report['source']}: {battery} {spec['capacity_ah']:g} Ah", file=out)
+        bound = "at least " if spec.get("capacity_lower_bound") else ""
+        print(f"{report['source']}: {battery} {bound}{spec['capacity_ah']:g} Ah", file=out)
     else:
         print(
             f"{report['source']}: {battery + ', ' if spec else ''}per-cycle table, {capacity}",

@@ -206,7 +206,11 @@ def battery_text(spec: BatterySpec) -> str:
     from app.diagnostics.safety import safety_limits
 
     d = spec.to_dict()
-    head = f"{spec.chemistry.value} {spec.series_cells}s{spec.parallel_strings}p {spec.capacity_ah:g} Ah"
+    bound = "at least " if spec.capacity_lower_bound else ""
+    head = (
+        f"{spec.chemistry.value} {spec.series_cells}s{spec.parallel_strings}p "
+        f"{bound}{spec.capacity_ah:g} Ah"
+    )
     return f"{head}; limits: {limits_text(d, safety_limits(spec.with_preset_defaults()))}"
 
 

@@ -110,8 +110,8 @@ def current_not_judged_text(spec: BatterySpec) -> str:
     return (
         f"current limits not judged: the capacity is only known to be at least "
         f"{spec.capacity_ah:g} Ah (a partial charge or discharge), and C-rates of it would "
-        "call a larger cell's normal current over its limit; give the capacity "
-        "(--capacity-ah, or the battery's capacity) to judge them"
+        "call a larger cell's normal current over its limit; set the battery's capacity "
+        "(--capacity-ah) to judge them"
     )
 
 

@@ -145,8 +145,9 @@ def test_a_capacity_known_only_as_a_lower_bound_does_not_judge_the_current(
     assert report["results"]["faults"] == []
     assert main(["analyze", path]) == 0
     text = capsys.readouterr().out
+    assert "lfp 1s1p at least 0.603 Ah" in text.splitlines()[0]
     assert "safety        ok" in text and "charge current not judged" in text
-    assert "give the capacity (--capacity-ah" in text
+    assert "set the battery's capacity (--capacity-ah) to judge them" in text
     # a capacity given is known: the current is judged against C-rates of it
     given = _json(capsys, ["analyze", path, "--json", "--capacity-ah", "1.1"])
     assert given["spec"]["capacity_lower_bound"] is False
