@@ -29,7 +29,9 @@ def add_parser(sub) -> None:
         help="run the diagnostics on a log file",
         description="Run the diagnostic suite on FILE and print a summary, or one JSON object "
         "with --json. FILE is a canonical CSV of samples, or a per-cycle table "
-        "(cycle_index, discharge_capacity_ah) for the lifetime diagnostics.",
+        "(cycle_index, discharge_capacity_ah; or a cycler's or hand-made names with the unit "
+        "in them: Cycle, Discharge Capacity (mAh), cycle_number, discharge_capacity_mah) for "
+        "the lifetime diagnostics.",
     )
     p.add_argument("file", metavar="FILE")
     add_battery_options(p)
@@ -265,15 +267,22 @@ def _more(count: int, what: str, out) -> None:
         print(f"    ... and {count - LISTED} more {what} (--json lists them all)", file=out)
 
 
-def _limits_text(spec: dict, limits: dict) -> str:
+def limits_text(spec: dict, limits: dict) -> str:
     """The limits the safety check judged against (the spec's: the preset's, the file's
-    or the options')."""
+    or the options'), as ``analyze`` and ``record`` show them; a current not judged
+    (the capacity only a lower bound) as 'charge current not judged'."""
+
+    def current(kind: str) -> str:
+        amps = limits[f"max_{kind}_current_a"]
+        if amps is None:
+            return f"{kind} current not judged"
+        return f"{kind} {amps:.4g} A ({spec[f'max_{kind}_current_c']:g}C)"
+
     return (
         f"cell {limits['cell_v_min']:g}-{limits['cell_v_max']:g} V, "
-        f"charge {limits['max_charge_current_a']:.4g} A ({spec['max_charge_current_c']:g}C) "
+        f"{current('charge')} "
         f"at {limits['charge_temp_min_c']:g} to {limits['charge_temp_max_c']:g} degC, "
-        f"discharge {limits['max_discharge_current_a']:.4g} A "
-        f"({spec['max_discharge_current_c']:g}C) "
+        f"{current('discharge')} "
         f"at {limits['discharge_temp_min_c']:g} to {limits['discharge_temp_max_c']:g} degC"
     )
 
@@ -289,7 +298,8 @@ def print_summary(report: dict, out=None) -> None:
         f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p" if spec else ""
     )
     if capacity is None:
-        print(f"{report['source']}: {battery} {spec['capacity_ah']:g} Ah", file=out)
+        bound = "at least " if spec.get("capacity_lower_bound") else ""
+        print(f"{report['source']}: {battery} {bound}{spec['capacity_ah']:g} Ah", file=out)
     else:
         print(
             f"{report['source']}: {battery + ', ' if spec else ''}per-cycle table, {capacity}",
@@ -345,7 +355,9 @@ def print_summary(report: dict, out=None) -> None:
     if (sf := r["safety"]) is not None:
         print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
         if spec and (limits := sf.get("limits")):
-            print(f"                limits: {_limits_text(spec, limits)}", file=out)
+            print(f"                limits: {limits_text(spec, limits)}", file=out)
+            if why := limits.get("current_not_judged"):
+                print(f"                ({why})", file=out)
         for e in sf["events"][:LISTED]:
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "

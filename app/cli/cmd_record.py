@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli.battery_options import positive_float
+from app.cli.battery_options import add_battery_options, positive_float
 from app.cli.current_sign_option import add_invert_current_option, url_with_inversion
 
 
@@ -18,8 +18,12 @@ def add_parser(sub) -> None:
         "serial:///dev/ttyUSB0?protocol=vedirect|daly|jk|line (try it on "
         "`batteryos devsim vedirect`). The battery is part of the URL: "
         "?chemistry=lfp&capacity_ah=100&cells=16&bol_resistance_ohm=0.0003 (file, serial, CAN; "
-        "sim://lfp?capacity_ah=..&bol_resistance_ohm=..). Without -o the samples go to the "
-        "database (--db, before the sub-command).",
+        "sim://lfp?capacity_ah=..&bol_resistance_ohm=..); the battery options fill in what the "
+        "URL leaves out, and the limit options (--cell-v-max, --max-charge-c, ...) stand over "
+        "the chemistry's (an option that differs from the URL's value is refused). The live "
+        "engine checks the samples against the battery's limits while recording and prints "
+        "each alert as it is raised and cleared. Without -o the samples go to the database "
+        "(--db, before the sub-command).",
     )
     p.add_argument("source_url", metavar="SOURCE_URL")
     p.add_argument(
@@ -35,25 +39,41 @@ def add_parser(sub) -> None:
         help="write the samples here: OUT.csv (canonical CSV), OUT.parquet or OUT.bdf.csv",
     )
     p.add_argument("--notes", default="", help="free notes stored with the recording")
+    add_battery_options(p)
     add_invert_current_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli.battery_options import source_battery
     from app.cli.record_session import record_to
     from app.storage.database import default_url
 
+    if args.bol_resistance_ohm is not None and not args.chemistry:
+        print(
+            "batteryos: error: --bol-resistance-ohm needs --chemistry (the battery it belongs "
+            "to); for a file that names its battery give it in the URL: ?bol_resistance_ohm=",
+            file=sys.stderr,
+        )
+        return 2
+    url = url_with_inversion(args, args.source_url)
+    spec, log = source_battery(args, url)
     db_url = None if args.output else (args.db or default_url())
     summary = record_to(
-        url_with_inversion(args, args.source_url),
-        spec=None,
+        url,
+        spec=spec,
+        log=log,
         csv_path=args.output,
         db_url=db_url,
         duration_s=args.duration,
         notes=args.notes,
+        reference_capacity_ah=args.capacity_ah,
     )
     where = args.output or f"recording {summary.recording_id} in the database"
     print(f"recorded {summary.samples} samples ({summary.span_s:g} s) to {where}")
+    if summary.alerts_raised:
+        up = f", {summary.alerts_up} still up at the end" if summary.alerts_up else ""
+        print(f"alerts: {summary.alerts_raised} raised{up}")
     if summary.spooled:
         print(
             f"batteryos: warning: the database was unreachable at the end: {summary.spooled} "

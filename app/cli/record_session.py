@@ -27,14 +27,18 @@ class RecordSummary:
     error: str | None
     interrupted: bool = False
     spooled: int = 0  #: samples left in the local spool (database unreachable at the end)
+    alerts_raised: int = 0  #: alerts the live engine raised against the battery's limits
+    alerts_up: int = 0  #: ... of which still up at the end
 
 
 class _Sinks:
     """Receives blocks in the acquisition thread; opens its outputs at the first block,
     when the source knows its battery."""
 
-    def __init__(self, source, csv_path, db, duration_s, notes):
+    def __init__(self, source, csv_path, db, duration_s, notes, stage=None):
         self.source = source
+        #: the live engine (EngineOnFirstBlock): sees what is recorded, no sample more
+        self.stage = stage
         self.csv_path = csv_path
         self.db = db
         self.duration_s = duration_s
@@ -64,10 +68,22 @@ class _Sinks:
             self.writer.append(block)
         if self.recorder is not None:
             self.recorder.append(block)
+        if self.stage is not None:
+            self.stage(block)
         self.samples += len(block)
         self.t_last = float(block["time_s"][-1])
         if self.duration_s is not None and self.t_last - self.t0 >= self.duration_s:
             self.done.set()
+
+    def drain(self) -> None:
+        """The source is idle: the engine processes what it holds back (acquisition thread)."""
+        if self.stage is not None:
+            self.stage.drain()
+
+    def finish(self) -> None:
+        """End of a finite stream: the engine closes its episodes (acquisition thread)."""
+        if self.stage is not None:
+            self.stage.finish()
 
     def _open_outputs(self) -> None:
         spec = self.source.spec
@@ -183,6 +199,64 @@ def _print_warnings(source, told: int) -> int:
     return told + len(new)
 
 
+def battery_text(spec: BatterySpec) -> str:
+    """``nmc 2s1p 50 Ah; limits: cell 3-4.2 V, charge 50 A (1C) ...``: the battery a
+    recording is checked against, in ``analyze``'s words."""
+    from app.cli.cmd_analyze import limits_text
+    from app.diagnostics.safety import safety_limits
+
+    d = spec.to_dict()
+    bound = "at least " if spec.capacity_lower_bound else ""
+    head = (
+        f"{spec.chemistry.value} {spec.series_cells}s{spec.parallel_strings}p "
+        f"{bound}{spec.capacity_ah:g} Ah"
+    )
+    return f"{head}; limits: {limits_text(d, safety_limits(spec.with_preset_defaults()))}"
+
+
+def alert_text(event) -> str:
+    """One line for an alert the live engine raised or cleared while recording."""
+    from app.diagnostics.alerts.evaluator import EventKind
+    from app.diagnostics.faults.text import fault_summary
+
+    th = event.threshold
+    if event.fault is not None:
+        value = fault_summary(event.fault) or "detected"
+    elif event.kind is EventKind.RAISED:
+        value = f"value {event.value:.4g}"
+    else:
+        value = f"worst {event.value:.4g}"
+    return (
+        f"alert {event.kind.value} at {event.time_s:.1f} s: {th.severity.value} "
+        f"{th.describe()}: {value}"
+    )
+
+
+class _AlertPrinter:
+    """Prints, in the main thread, the battery once the engine knows it and the alerts
+    the engine hands over from the acquisition thread (there: append only)."""
+
+    def __init__(self, stage):
+        from collections import deque
+
+        self.stage = stage
+        self.inbox: deque = deque()
+        self.shown_battery = False
+        self.raised = 0
+
+    def flush(self) -> None:
+        engine = self.stage.engine
+        if engine is None:
+            return
+        if not self.shown_battery:
+            print(f"battery: {battery_text(engine.spec)}", flush=True)
+            self.shown_battery = True
+        while self.inbox:
+            event = self.inbox.popleft()
+            self.raised += event.kind.value == "raised"
+            print(alert_text(event), flush=True)
+
+
 def record_to(
     url: str,
     *,
@@ -191,20 +265,42 @@ def record_to(
     db_url: str | None,
     duration_s: float | None,
     notes: str = "",
+    log=None,
+    reference_capacity_ah: float | None = None,
 ) -> RecordSummary:
     """Record ``url`` until it ends, ``duration_s`` passes (data or wall-clock time) or Ctrl-C.
 
-    ``csv_path``: a log file, in the format its extension names (:class:`LogFileWriter`)."""
+    ``csv_path``: a log file, in the format its extension names (:class:`LogFileWriter`).
+    The live engine runs on what is recorded, with the default alert rules of the battery
+    (``spec``, else the source's): the battery and each alert are printed as they come.
+    ``log``: the file a ``file://`` source names, when the caller read it already;
+    ``reference_capacity_ah``: as :class:`~app.diagnostics.live.LiveEngine`'s."""
+    from app.diagnostics.alerts import default_thresholds
+    from app.diagnostics.live import EngineOnFirstBlock
+    from app.hardware.registry import url_capacity_ah
+
     if csv_path:
         log_file_format(csv_path)  # a format without a writer fails before any work
     source = create_source(url, spec=spec)  # bad URLs fail here, before any output exists
+    if log is not None:
+        source.log = log
+    if reference_capacity_ah is None:
+        reference_capacity_ah = url_capacity_ah(url)
+    stage = EngineOnFirstBlock(
+        source,
+        [],
+        thresholds_for=default_thresholds,
+        reference_capacity_ah=reference_capacity_ah,
+    )
+    printer = _AlertPrinter(stage)
+    stage.alert_outputs.append(printer.inbox.extend)
     db = None
     if db_url:
         from app.storage.database import Database
 
         db = Database(db_url)
         db.ensure_schema()
-    sinks = _Sinks(source, csv_path, db, duration_s, notes)
+    sinks = _Sinks(source, csv_path, db, duration_s, notes, stage)
     acq = AcquisitionThread(source, [sinks])
     start = time.monotonic()
     interrupted = False
@@ -235,6 +331,7 @@ def record_to(
                     file=sys.stderr,
                 )
             told = _print_warnings(source, told)
+            printer.flush()
             storage = sinks.storage_problem()
             if (storage is None) != (reported_storage is None):
                 back = "database reachable again; the spool is being stored"
@@ -247,6 +344,7 @@ def record_to(
     finally:
         acq.stop()
         _print_warnings(source, told)
+        printer.flush()
         recording_id = sinks.close(interrupted)
         if db is not None:
             db.close()
@@ -255,4 +353,7 @@ def record_to(
     error = acq.last_error if acq.state == AcquisitionState.FAULT else None
     span = (sinks.t_last - sinks.t0) if sinks.t0 is not None else 0.0
     spooled = sinks.recorder.spooled_rows if sinks.recorder is not None else 0
-    return RecordSummary(sinks.samples, span, recording_id, error, interrupted, spooled)
+    up = len(stage.engine.open_alert_worst()) if stage.engine is not None else 0
+    return RecordSummary(
+        sinks.samples, span, recording_id, error, interrupted, spooled, printer.raised, up
+    )

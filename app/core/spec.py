@@ -122,6 +122,9 @@ class BatterySpec:
     ocv_v: tuple[float, ...] = ()
     ecm: EcmParameters | None = None
     bol_resistance_ohm: float | None = None
+    #: the capacity is only known to be at least ``capacity_ah`` (a guess from a partial
+    #: charge or discharge): the current limits, C-rates of it, are not judged
+    capacity_lower_bound: bool = False
     name: str = ""
     sources: tuple[str, ...] = field(default=(), compare=False)
 
@@ -214,6 +217,12 @@ class BatterySpec:
         return self.cell_v_max * self.series_cells
 
     @property
+    def current_limits_judged(self) -> bool:
+        """False while the capacity is only a lower bound: a current over C-rates of it
+        may be within a larger cell's limits."""
+        return not self.capacity_lower_bound
+
+    @property
     def max_charge_current_a(self) -> float:
         return self.max_charge_current_c * self.pack_capacity_ah
 
@@ -254,6 +263,8 @@ class BatterySpec:
     def with_overrides(self, **changes) -> BatterySpec:
         """A copy with the given fields replaced (user overrides of a preset)."""
         changes = {k: v for k, v in changes.items() if v is not None}
+        if "capacity_ah" in changes:  # a capacity given is known, not a lower bound
+            changes.setdefault("capacity_lower_bound", False)
         if "chemistry" in changes and not isinstance(changes["chemistry"], Chemistry):
             changes["chemistry"] = Chemistry.parse(changes["chemistry"])
         return dataclasses.replace(self, **changes)
@@ -318,6 +329,10 @@ def _spec_value(key: str, kind: str, value):
             raise BatteryOSError(f"battery spec: chemistry = {value!r:.60}: {exc}") from None
     if kind == "str":
         return str(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise BatteryOSError(f"battery spec: {key} = {value!r:.60} is not true or false")
+        return value
     if kind in ("float", "int") or (kind == "float | None" and value is not None):
         return _spec_number(key, value, whole=kind == "int")
     if kind.startswith("tuple["):

@@ -108,7 +108,32 @@ class SafetyResult(DiagnosticResult):
     events: list[SafetyEvent] = field(default_factory=list)
 
 
+def current_not_judged_text(spec: BatterySpec) -> str:
+    """Why a battery's current limits are not judged (its capacity is only a lower
+    bound), and how to have them judged."""
+    return (
+        f"current limits not judged: the capacity is only known to be at least "
+        f"{spec.capacity_ah:g} Ah (a partial charge or discharge), and C-rates of it would "
+        "call a larger cell's normal current over its limit; set the battery's capacity "
+        "(--capacity-ah) to judge them"
+    )
+
+
 def safety_limits(spec: BatterySpec) -> dict:
+    """The limits judged against; the current limits None (and ``current_not_judged``
+    says why) while the capacity is only a lower bound."""
+    if not spec.current_limits_judged:
+        return _safety_limits(spec) | {
+            "max_charge_current_a": None,
+            "max_discharge_current_a": None,
+            "charge_current_tolerance_a": None,
+            "discharge_current_tolerance_a": None,
+            "current_not_judged": current_not_judged_text(spec),
+        }
+    return _safety_limits(spec)
+
+
+def _safety_limits(spec: BatterySpec) -> dict:
     return {
         "cell_v_min": spec.cell_v_min,
         "cell_v_max": spec.cell_v_max,
@@ -452,12 +477,13 @@ class SafetyMonitor:
             least, most = _extremes(v)
             hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max)
             lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min)
-        least, most = _extremes(i)
-        next(checks).watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a)
-        # (discharge: -i against its limit; -least is the highest of -i)
-        dis = next(checks)
-        if dis.busy or not -least <= spec.max_discharge_current_a + dis.tolerance:
-            dis.feed(t, -i, spec.max_discharge_current_a)
+        chg, dis = next(checks), next(checks)
+        if spec.current_limits_judged:  # (not C-rates of a capacity only a lower bound)
+            least, most = _extremes(i)
+            chg.watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a)
+            # (discharge: -i against its limit; -least is the highest of -i)
+            if dis.busy or not -least <= spec.max_discharge_current_a + dis.tolerance:
+                dis.feed(t, -i, spec.max_discharge_current_a)
         if self._temps:
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)

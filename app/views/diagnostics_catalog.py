@@ -660,11 +660,17 @@ def _safety(r: dict) -> ResultSummary:
     )
     headline = "within every limit" if not events else f"{len(events)} limit violation(s)"
     limits = r.get("limits") or {}
+    # (a capacity only known as a lower bound: its C-rates are no current limit)
+    unjudged = "not judged" if (why := limits.get("current_not_judged")) else None
+    items += (why,) if why else ()
     numbers = _numbers(
         # the window checked against, so "within every limit" says which limits
         ("Cell voltage", _range(limits.get("cell_v_min"), limits.get("cell_v_max"), "{:.3f}", "V")),
-        ("Charge current", _fmt(limits.get("max_charge_current_a"), "≤ {:.2f}", "A")),
-        ("Discharge current", _fmt(limits.get("max_discharge_current_a"), "≤ {:.2f}", "A")),
+        ("Charge current", _fmt(limits.get("max_charge_current_a"), "≤ {:.2f}", "A") or unjudged),
+        (
+            "Discharge current",
+            _fmt(limits.get("max_discharge_current_a"), "≤ {:.2f}", "A") or unjudged,
+        ),
         (
             "Charging at",
             _range(

@@ -392,8 +392,8 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
             basis = (
                 f"at least {capacity:.3g} Ah, the charge of a partial {kind} (cycle {cycle}); "
                 "the log has no full charge or discharge (from one cut-off voltage to the "
-                "other) to take the capacity from, and the current limits, C-rates of it, "
-                "are too low for a larger cell"
+                "other) to take the capacity from, so the current limits, C-rates of it, are "
+                "not judged (set the capacity to judge them)"
             )
             lower_bound = True
     current = np.abs(frame[schema.CURRENT].to_numpy(dtype=float))
@@ -408,6 +408,8 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
             else "(the log moved no charge to tell it from)"
         )
         lower_bound = False
+    if lower_bound:  # a larger cell's normal current is not over C-rates of a lower bound
+        spec = spec.with_overrides(capacity_lower_bound=True)
     return BatteryGuess(spec, chemistry_basis, basis, lower_bound, capacity_from_log=plausible)
 
 

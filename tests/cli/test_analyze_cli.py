@@ -116,7 +116,8 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
             "line 3, column discharge_capacity_ah: inf is not a plausible value",
         ),
         (
-            "cycle_index,capacity_ah\n1,2.0\n2,1.9\n",
+            # (capacity_ah is read as the discharge capacity, as Capacity (Ah) is)
+            "cycle_index,charge_capacity_ah\n1,2.0\n2,1.9\n",
             "no column discharge_capacity_ah: a per-cycle table needs cycle_index and",
         ),
         (

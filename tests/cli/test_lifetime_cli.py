@@ -232,3 +232,71 @@ def test_an_arbin_statistics_export_is_a_per_cycle_table_by_its_rows(tmp_path, c
     samples.write_text("\n".join([header, rows[0], rows[0].replace("7200", "7210"), *rows]))
     assert not is_cycle_table(str(samples))
     assert detect_format(str(samples)).name == "Arbin export"
+
+
+@pytest.mark.parametrize(
+    ("header", "scale"),
+    [
+        ("cycle_index,discharge_capacity_mah", 1e-3),
+        ("cycle_number,discharge_capacity_ah", 1.0),
+        ("Cycle_Index,Discharge_Capacity_mAh", 1e-3),
+        ("CycleNumber,DischargeCapacity(Ah)", 1.0),
+        ("cycle_num,capacity_mah", 1e-3),
+        ("Cycle No.,Discharge (mAh)", 1e-3),
+        ("cycle,discharge_ah", 1.0),
+        ("Cycle,Capacity Ah", 1.0),
+    ],
+)
+def test_a_hand_made_per_cycle_table_with_the_unit_in_its_name_is_read(
+    tmp_path, capsys, header, scale
+):
+    """A first-time user's `cycle_index,discharge_capacity_mah` was refused with "no column
+    discharge_capacity_ah": a unit was read only in brackets or after a slash."""
+    path = mah_table(tmp_path / "t.csv", header)
+    assert is_cycle_table(str(path))
+    assert main(["analyze", str(path), "--json"]) == 0
+    cycles = json.loads(capsys.readouterr().out)["cycles"]
+    assert cycles[0]["discharge_capacity_ah"] == pytest.approx(1856.5 * scale)
+    assert [c["cycle_index"] for c in cycles[:3]] == [1, 2, 3]
+
+
+def test_a_discharge_in_wh_is_the_energy_and_in_ah_the_capacity(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text("Cycle,Discharge (Wh),Discharge (Ah)\n1,7.4,2.0\n2,7.3,1.99\n3,7.2,1.98\n")
+    assert main(["analyze", str(path), "--json"]) == 0
+    cycles = json.loads(capsys.readouterr().out)["cycles"]
+    assert [c["discharge_capacity_ah"] for c in cycles] == pytest.approx([2.0, 1.99, 1.98])
+    assert [c["discharge_energy_wh"] for c in cycles] == pytest.approx([7.4, 7.3, 7.2])
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        ("Cycle,Discharge Capacity", "Discharge Capacity: no unit (Ah or mAh?)"),
+        ("Cycle,Discharge Capacity(mAh/g)", "Discharge Capacity(mAh/g): mah/g is not a unit"),
+    ],
+)
+def test_a_capacity_column_not_read_is_named_with_why(tmp_path, header, named):
+    path = mah_table(tmp_path / "t.csv", header)
+    result = run_cli("analyze", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert named in result.stderr and "discharge_capacity_mah" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "test_time_s,voltage_v,current_a,cycle_number,discharge_capacity_mah",
+        "Time_s,Volts,Amps,cycle,capacity_mah",
+    ],
+)
+def test_a_log_of_samples_with_units_in_its_names_is_not_a_per_cycle_table(tmp_path, header):
+    """The names read as a per-cycle table's (``cycle_number``, ``capacity_mah``) are in
+    a log of samples too: its ``test_time_s``, ``voltage_v`` and a cycle repeated from
+    row to row say samples."""
+    from app.hardware.logs import cycle_table
+
+    path = tmp_path / "samples.csv"
+    path.write_text(f"{header}\n{SAMPLES}")
+    assert not is_cycle_table(str(path))
+    assert cycle_table.sniff(str(path), path.read_bytes()) == 0.0

@@ -115,3 +115,64 @@ def test_report_takes_the_limits(fast_charge_csv, tmp_path):
     assert "charge 8C at" in value[("cover", "Limits")]
     assert value[("verdict", "safety")] == "pass"
     assert value[("safety", "status")] == "ok"
+
+
+def _lower_bound_log(path, frame):
+    """A canonical CSV whose battery's capacity is only a lower bound (what the window
+    saves of a log whose capacity it guessed from a partial charge)."""
+    from app.core.spec import preset
+
+    spec = preset("lfp", capacity_ah=0.603).with_overrides(capacity_lower_bound=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# battery-os canonical samples\n")
+        f.write(f"# spec: {json.dumps(spec.to_dict())}\n")
+        frame.to_csv(f, index=False)
+    return path
+
+
+def test_a_capacity_known_only_as_a_lower_bound_does_not_judge_the_current(
+    fast_charge_csv, tmp_path, capsys
+):
+    """The Arbin excerpt's 6C fast charge on a capacity guessed as 'at least 0.603 Ah'
+    was a critical over-current (6.6 A against 2.41 A, 4C of the bound) on a healthy log;
+    a larger cell's normal current is not over C-rates of a lower bound."""
+    path = str(_lower_bound_log(tmp_path / "bound.csv", pd.read_csv(fast_charge_csv)))
+    report = _json(capsys, ["analyze", path, "--json"])
+    safety = report["results"]["safety"]
+    assert report["spec"]["capacity_lower_bound"] is True
+    assert safety["status"] == "ok" and safety["limits"]["max_charge_current_a"] is None
+    assert "at least 0.603 Ah" in safety["limits"]["current_not_judged"]
+    assert report["results"]["faults"] == []
+    assert main(["analyze", path]) == 0
+    text = capsys.readouterr().out
+    assert "lfp 1s1p at least 0.603 Ah" in text.splitlines()[0]
+    assert "safety        ok" in text and "charge current not judged" in text
+    assert "set the battery's capacity (--capacity-ah) to judge them" in text
+    # a capacity given is known: the current is judged against C-rates of it
+    given = _json(capsys, ["analyze", path, "--json", "--capacity-ah", "1.1"])
+    assert given["spec"]["capacity_lower_bound"] is False
+    assert given["results"]["safety"]["status"] == "critical"
+    assert "current_not_judged" not in given["results"]["safety"]["limits"]
+
+
+def test_the_alert_defaults_of_a_lower_bound_capacity_have_no_current_rule(capsys):
+    from app.core.spec import preset
+    from app.diagnostics.alerts import default_thresholds
+
+    known = preset("lfp", capacity_ah=0.603)
+    bound = known.with_overrides(capacity_lower_bound=True)
+    assert "current_a" in {r.metric for r in default_thresholds(known)}
+    assert "current_a" not in {r.metric for r in default_thresholds(bound)}
+    assert {r.metric for r in default_thresholds(bound)} == {
+        r.metric for r in default_thresholds(known)
+    } - {"current_a"}
+
+
+@pytest.mark.parametrize("value", ["yes", 1])
+def test_a_damaged_lower_bound_flag_is_named(value):
+    from app.core.errors import BatteryOSError
+    from app.core.spec import BatterySpec, preset
+
+    d = preset("lfp").to_dict() | {"capacity_lower_bound": value}
+    with pytest.raises(BatteryOSError, match="capacity_lower_bound = .* is not true or false"):
+        BatterySpec.from_dict(d)

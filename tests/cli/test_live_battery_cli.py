@@ -145,11 +145,73 @@ def test_serve_options_fill_in_over_a_simulators_size_and_a_log_files_own_batter
 
 
 def test_record_names_both_values_of_a_battery_parameter_given_twice_in_its_url(tmp_path, capsys):
-    """``record`` takes no battery options (its battery is the URL's): what can disagree is
-    the URL with itself."""
+    """The URL can disagree with itself (as with an option: see below)."""
     out = tmp_path / "rec.csv"
     assert main(["record", "sim://lfp?cells=16&speed=0&duration=60&cells=4", "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert "parameter cells given twice, cells=16 and cells=4: which is meant?" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+# --- record with battery and limit options: the live engine's alerts use them ---
+SIM2 = "sim://nmc?cells=2&speed=0&rate_hz=10"
+
+
+def _record(tmp_path, capsys, *options):
+    out = tmp_path / "rec.csv"
+    code = main(["record", SIM2, "--duration", "300", "-o", str(out), *options])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err, out
+
+
+def test_record_checks_the_samples_against_a_lowered_cell_voltage_limit(tmp_path, capsys):
+    """`record` had no limit options (its battery was the URL's): a bench engineer's
+    lower cell limit could not be watched while recording."""
+    code, out, err, _ = _record(tmp_path, capsys)
+    assert code == 0, err
+    assert "limits: cell 2.5-4.2 V" in out and "alert raised" not in out
+    code, out, err, path = _record(tmp_path, capsys, "--cell-v-max", "3.9")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("battery: nmc 2s1p") and "cell 2.5-3.9 V" in lines[0]
+    raised = [ln for ln in lines if ln.startswith("alert raised")]
+    assert raised and "cell_v_max above 3.905" in raised[0]
+    assert "alerts: " in lines[-1] and "raised" in lines[-1]
+    # the recording names the battery it was checked against
+    from app.hardware.logs.canonical_csv import read_canonical_csv
+
+    assert read_canonical_csv(str(path)).spec.cell_v_max == 3.9
+
+
+def test_record_of_a_log_file_judges_its_current_against_the_option(tmp_path, capsys):
+    """A replayed log's own battery (its '# spec:' line) under --max-discharge-c: the
+    simulator's 1C discharge is over a 0.2C limit. (The simulator itself keeps within
+    the limits it is given, so a log made without them is replayed.)"""
+    log = tmp_path / "made.csv"
+    made = ["simulate", "--cells", "2", "--capacity-ah", "5", "--duration", "120", "-o", str(log)]
+    assert main(made) == 0
+    capsys.readouterr()
+    out = tmp_path / "copy.csv"
+    assert main(["record", f"file://{log}", "-o", str(out), "--max-discharge-c", "0.2"]) == 0
+    text = capsys.readouterr().out
+    assert "discharge 1 A (0.2C)" in text.splitlines()[0]
+    raised = [ln for ln in text.splitlines() if ln.startswith("alert raised")]
+    assert any("current_a below -1.05" in ln for ln in raised), text
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--cells", "4"], "cells is 2 in the URL but 4"),
+        (["--cell-v-max", "2.0"], "cell voltage limits out of order"),
+        (["--bol-resistance-ohm", "0.02"], "--bol-resistance-ohm needs --chemistry"),
+    ],
+)
+def test_record_refuses_battery_options_that_do_not_fit_in_one_line(
+    tmp_path, capsys, options, message
+):
+    code, out, err, path = _record(tmp_path, capsys, *options)
+    assert code == 2 and message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not path.exists()

@@ -25,7 +25,7 @@ def test_the_report_and_the_window_write_a_resistance_alike():
     from app.views.diagnostics_catalog import summarize
 
     ir = {"n_pulses": 3, "median_r_10s_cell_ohm": 0.0412, "median_r_10s_ohm": 0.0412}
-    finding = _resistance(ir, None)
+    finding = _resistance(ir, None, False)
     window = summarize("internal_resistance", ir)
     assert resistance_text(0.0412) in finding.summary
     assert resistance_text(0.0412) in window.headline

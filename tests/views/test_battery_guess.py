@@ -169,3 +169,34 @@ def test_a_log_cut_off_mid_charge_gives_a_lower_bound():
     assert guess.capacity_lower_bound
     assert guess.spec.capacity_ah == pytest.approx(0.5, abs=0.01)
     assert guess.capacity_basis.startswith(f"at least {guess.spec.capacity_ah:g} Ah")
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_the_arbin_excerpts_fast_charge_is_no_over_current_of_a_lower_bound_capacity():
+    """Guessed as 'at least 0.603 Ah' (a partial 6C charge of an A123 cell), the healthy
+    log was a critical over-current: 6.6 A against 2.41 A (4C of the bound). The current
+    limits are not judged, and the safety result says why and how to have them judged;
+    offline and live alike."""
+    from app.core.samples import SampleBlock
+    from app.diagnostics import detect_faults, monitor_safety
+    from app.diagnostics.safety import SafetyMonitor
+    from app.hardware.logs.formats import open_log
+    from app.views.log_analysis import guess_battery
+
+    frame = open_log(str(REAL_DATA / REAL_ARBIN), use_cache=False).frame
+    guess = guess_battery(frame)
+    assert guess.capacity_lower_bound and guess.spec.capacity_lower_bound
+    assert "are not judged (set the capacity to judge them)" in guess.text
+    safety = monitor_safety(frame, guess.spec).to_dict()
+    assert safety["status"] == "ok"
+    assert "at least 0.603 Ah" in safety["limits"]["current_not_judged"]
+    assert not [
+        f for f in detect_faults(frame, guess.spec).to_list() if f["kind"] == "over_current"
+    ]
+    live = SafetyMonitor(guess.spec)
+    for start in range(0, len(frame), 97):
+        live.update(SampleBlock.from_frame(frame.iloc[start : start + 97]))
+    assert live.result().to_dict() == safety
+    # with the capacity set (here the lower bound itself) the 6C charge is judged again
+    known = guess.spec.with_overrides(capacity_ah=0.603)
+    assert monitor_safety(frame, known).to_dict()["status"] == "critical"

@@ -191,7 +191,7 @@ def test_a_per_cycle_table_in_mah_against_a_typed_capacity_in_ah_is_refused(tmp_
 @pytest.mark.parametrize(
     ("name", "guessed", "warned"),
     [
-        # LFP 0.603 Ah from a partial fast charge: a 6.6 A charge is 11C of it (critical)
+        # LFP at least 0.603 Ah, from a partial fast charge: its current limits not judged
         (ARBIN, "at least 0.603 Ah, the charge of a partial charge", None),
         # a 3.9-4.7 V cell guessed as the nearest preset, NMC, which it does not fit
         (NEWARE, "the largest full discharge in the log", "Warning: the cell voltage (3.91-4.66"),

@@ -263,8 +263,9 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
     more than the measurement's tolerance, critical beyond it by more than the
     margin, cleared once back inside the limit by the hysteresis for the debounce
     time; temperature by the charge window while charging and the discharge one
-    otherwise. Then dT/dt, SOC, SOH, the cells' spread, and the faults the
-    detector finds that need a person.
+    otherwise (no current rules while the capacity is only a lower bound). Then
+    dT/dt, SOC, SOH, the cells' spread, and the faults the detector finds that need
+    a person.
     """
     profile = profile if profile is not None else profile_name(spec)
     spec = spec.with_preset_defaults()
@@ -282,6 +283,8 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
         rule("soc_percent", below, info, 10.0, level=10.0, clear_level=15.0),
         rule("soh_percent", below, warn, 0.0, level=80.0, clear_level=82.0),
     ]
+    if not spec.current_limits_judged:  # C-rates of a capacity only known as a lower bound
+        rules = [r for r in rules if r.metric != "current_a"]
     if spec.series_cells > 1:
         rules.append(rule("cell_spread_mv", above, warn, 10.0, level=50.0, clear_level=35.0))
     for kind in (FaultKind.THERMAL_RUNAWAY_ONSET, FaultKind.INTERNAL_SHORT, FaultKind.OPEN_CIRCUIT):

@@ -178,6 +178,8 @@ class LimitDetector:
             i_chg, i_dis = spec.max_charge_current_a, spec.max_discharge_current_a
             over_chg = i > i_chg + current_tolerance_a(spec, i_chg)
             over_dis = -i > i_dis + current_tolerance_a(spec, i_dis)
+            if not spec.current_limits_judged:  # C-rates of a capacity's lower bound
+                over_chg = over_dis = np.zeros(i.shape, dtype=bool)
             limit = np.where(i > 0, i_chg, i_dis)
             excess = np.abs(i) - limit
             self.oc.feed(

@@ -73,7 +73,11 @@ ALIASES: dict[str, tuple[tuple[str, ...], str | None]] = {
             "cycle #",
             "cycle id",
             "cycle count",
+            "cycle num",
+            "cycle nb",
+            "cycle idx",
             "cyc",
+            "cyc no",
             "cycle_index",
         ),
         None,
@@ -81,7 +85,11 @@ ALIASES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "discharge_capacity_ah": (
         (
             "discharge capacity",
+            "discharging capacity",
+            "discharged capacity",
             "discharge cap",
+            "discharge",
+            "dischg capacity",
             "dchg capacity",
             "dchg cap",
             "dis capacity",
@@ -96,7 +104,10 @@ ALIASES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "charge_capacity_ah": (
         (
             "charge capacity",
+            "charging capacity",
+            "charged capacity",
             "charge cap",
+            "charge",
             "chg capacity",
             "chg cap",
             "capacity charge",
@@ -106,10 +117,13 @@ ALIASES: dict[str, tuple[tuple[str, ...], str | None]] = {
         "charge",
     ),
     "discharge_energy_wh": (
-        ("discharge energy", "dchg energy", "energy discharge"),
+        ("discharge energy", "discharging energy", "dchg energy", "energy discharge", "discharge"),
         "energy",
     ),
-    "charge_energy_wh": (("charge energy", "chg energy", "energy charge"), "energy"),
+    "charge_energy_wh": (
+        ("charge energy", "charging energy", "chg energy", "energy charge", "charge"),
+        "energy",
+    ),
     "coulombic_efficiency": (("coulombic efficiency", "ce"), "percent"),
 }
 
@@ -119,31 +133,85 @@ _SI_UNIT = {"coulombic_efficiency": "a fraction", "cycle_index": "a count"} | {
 }
 
 
+#: Unit words a header may end in without brackets (``capacity_pct``), as :data:`UNITS`
+#: spells them.
+_WORD_UNITS = {"pct": "%", "percent": "%"}
+
+
+def _compact(name: str) -> str:
+    """A header name as :data:`ALIASES` are compared: without spaces or dots, so that
+    ``CycleNumber``, ``cycle_number`` and ``Cycle No.`` are one name."""
+    return name.replace(" ", "").replace(".", "")
+
+
+#: :data:`ALIASES`' names, compacted (:func:`_compact`).
+_COMPACT_NAMES = {t: {_compact(n) for n in names} for t, (names, _) in ALIASES.items()}
+
+
+def _name_and_unit(header: str) -> tuple[str, str]:
+    """A header's name (lower case, ``_`` and ``-`` as spaces, compacted) and unit:
+    bracketed or slashed (``Capacity (mAh)``, ``Qd/mAh``), else a unit as the name's
+    last word (``discharge_capacity_mah``, ``Capacity Ah``, ``ce_pct``)."""
+    name, unit = split_header(header)
+    name = " ".join(name.replace("_", " ").replace("-", " ").split())
+    if not unit:
+        head, _, last = name.rpartition(" ")
+        last = _WORD_UNITS.get(last, last)
+        if head and last in UNITS:
+            name, unit = head, last
+    return _compact(name), unit
+
+
+def _scale(quantity: str | None, unit: str) -> float | None:
+    """The factor to the canonical column's unit from ``unit`` (None: not that quantity's)."""
+    if quantity is None:
+        return 1.0 if not unit else None
+    if quantity == "percent":
+        return 0.01 if unit == "%" else None
+    u = UNITS.get(unit)
+    return u.scale if u is not None and u.quantity == quantity else None
+
+
 def column_map(columns: list[str]) -> dict[str, tuple[str, float]]:
     """``{header: (canonical column, scale to its unit)}`` for the headers of a
-    per-cycle table that :data:`ALIASES` names (the canonical ones as themselves)."""
+    per-cycle table that :data:`ALIASES` names (the canonical ones as themselves).
+    A name that is several columns' (``Discharge``: a capacity in Ah, an energy in
+    Wh) is the one its unit measures."""
     found: dict[str, tuple[str, float]] = {c: (c, 1.0) for c in columns if c in ALIASES}
     taken = {target for target, _ in found.values()}
     for header in columns:
         if header in found:
             continue
-        name, unit = split_header(header)
-        name = " ".join(name.replace("_", " ").replace("-", " ").split())
-        for target, (names, quantity) in ALIASES.items():
-            if target in taken or name not in names:
+        name, unit = _name_and_unit(header)
+        for target, (_, quantity) in ALIASES.items():
+            if target in taken or name not in _COMPACT_NAMES[target]:
                 continue
-            if quantity is None:
-                scale = 1.0 if not unit else None
-            elif quantity == "percent":
-                scale = 0.01 if unit == "%" else None
-            else:
-                u = UNITS.get(unit)
-                scale = u.scale if u is not None and u.quantity == quantity else None
+            scale = _scale(quantity, unit)
             if scale is not None:
                 found[header] = (target, scale)
                 taken.add(target)
-            break
+                break
     return found
+
+
+def unread_headers(columns: list[str], target: str) -> list[str]:
+    """Headers named as ``target`` whose unit is missing or not the quantity's, each with
+    why (``Discharge Capacity: no unit (Ah or mAh?)``): what the error of a table missing
+    ``target`` names."""
+    names, quantity = ALIASES[target]
+    out = []
+    for header in columns:
+        name, unit = _name_and_unit(header)
+        if name not in _COMPACT_NAMES[target] or _scale(quantity, unit) is not None:
+            continue
+        if quantity is None:
+            out.append(f"{header}: a cycle count has no unit")
+        elif not unit:
+            example = "Ah or mAh" if quantity == "charge" else "Wh" if quantity == "energy" else "%"
+            out.append(f"{header}: no unit ({example}?)")
+        else:
+            out.append(f"{header}: {unit} is not a unit of {quantity}")
+    return out
 
 
 def header_columns(path: str) -> list[str]:
@@ -188,7 +256,7 @@ def _measures_samples(word: str) -> bool:
 
 def is_sample_header(header: str) -> bool:
     """True for a header only a log of samples has: a plain time, voltage or current, by
-    its unit (``U(V)``, ``Amps``, ``Test_Time(s)``, ``Seconds``) or by its name (``Time
+    its unit (``U(V)``, ``Amps``, ``Test_Time(s)``, ``test_time_s``, ``Seconds``) or by its name (``Time
     Stamp``, ``Voltage``). A per-cycle quantity is not one: ``Charge Time(s)``, ``Mean
     Voltage(V)``, ``End Voltage(V)``, ``Max Current(A)``, ``Duration(h)``, ``Date``
     (a word of :data:`PER_CYCLE_WORDS` in its name)."""
@@ -205,6 +273,7 @@ def is_sample_header(header: str) -> bool:
         name in SAMPLE_NAMES
         or _measures_samples(name.replace(" ", ""))
         or (len(words) > 1 and words[-1] in ("time", "timestamp", "voltage", "current"))
+        or (len(words) > 1 and _measures_samples(words[-1]))  # test_time_s, voltage_v
     )
 
 
@@ -342,14 +411,24 @@ def sniff(path: str, head: bytes) -> float:
     return ALIAS_SCORE
 
 
+def _unread_text(path: str, missing: list[str]) -> str:
+    """`` (read none of: Discharge Capacity: no unit (Ah or mAh?))`` for the error of a
+    table missing ``missing``; empty when no header comes near."""
+    cols = header_columns(path)
+    near = [text for target in missing for text in unread_headers(cols, target)]
+    return f" ({'; '.join(near)})" if near else ""
+
+
 def read(path: str, progress=None):
     """Per-cycle tables hold no samples: a SchemaError saying so and what reads them."""
     canonical = _canonical_columns(header_columns(path), path)
     missing = [c for c in REQUIRED if c not in canonical]
     if missing:
         raise SchemaError(
-            f"{path}: no column {', '.join(missing)}: a per-cycle table needs "
-            f"{' and '.join(REQUIRED)}, a log of samples time_s, voltage_v and current_a"
+            f"{path}: no column {', '.join(missing)}{_unread_text(path, missing)}: a "
+            f"per-cycle table needs {' and '.join(REQUIRED)} (or e.g. Cycle, Discharge "
+            "Capacity (mAh), discharge_capacity_mah), a log of samples time_s, voltage_v "
+            "and current_a"
         )
     raise SchemaError(
         f"{path}: a per-cycle table (cycle_index, discharge_capacity_ah), not samples; "
