@@ -34,17 +34,25 @@ is shown as such (nothing to forecast).
 Figures (``python benchmarks/bench_cycle_life.py``, seeds 0-2), within 15 % of
 the actual EOL from 30 / 40 / 50 / 60 % of the record:
 
-* nominal reference: 3/7, 5/7, 4/7, 5/6 (17/27, median |error| 11.2 %; the
-  90 % interval covers the actual EOL in 22/27); from 40 % the misses are
-  B0006 -23 % and CS2_36 +22 %.
-* default reference: 4/8, 5/7, 5/7, 2/2 (16/24, 9.0 %; covers 21/24).
-* synthetic: 87 % of 252 cases (knee 0 % from 30-50 %, 100 % from 60 %;
-  every other shape 67-100 % from 30 %, 100 % from 40 % on); covers 93 %.
+* nominal reference: 4/7, 6/7, 4/7, 5/6 (19/27, median |error| 7.0 %; the
+  90 % interval covers the actual EOL in 22/27); from 40 %: B0005 -6 %,
+  B0006 -22 % (the miss), CS2_35 +6 %, CS2_36 +11 %, B0018 -3 %, CS2_37 +3 %,
+  CS2_38 +0 %.
+* default reference: 4/8, 7/7, 5/7, 2/2 (18/24, 7.5 %; covers 23/24); from
+  40 %: B0005 -5 %, CS2_35 +2 %, CS2_36 +7 %, B0007 -14 %, B0018 -1 %,
+  CS2_37 -6 %, CS2_38 -7 % (B0006 is past it).
+* synthetic: 87 % of 252 cases (knee 0 % from 30-40 %, 22 % from 50 %, 100 %
+  from 60 %; every other shape 67-100 % from 30 %, 89-100 % from 40 % on);
+  covers 94 %.
 
-Before the fits' rolling median was taken around the slope (see
-:mod:`app.diagnostics.cycle_life`, step 0) and the actual EOL dated by a
-measurement: nominal 18/27 (8.3 %, covers 20/26), default 15/24 (9.4 %,
-covers 20/24), synthetic 86 % (covers 92 %), 5/7 from 40 % with both references.
+Before the fits' rolling median became a rolling mean (see
+:mod:`app.diagnostics.cycle_life`, step 0): nominal 3/7, 5/7, 4/7, 5/6 (17/27,
+11.2 %, covers 22/27; from 40 % B0005 -11 %, B0006 -23 %, CS2_36 +22 %),
+default 4/8, 5/7, 5/7, 2/2 (16/24, 9.0 %, covers 21/24; from 40 % CS2_36
++18 %, B0007 -22 %), synthetic 87 % (covers 93 %). Before the median was
+taken around the slope and the actual EOL dated by a measurement: nominal
+18/27 (8.3 %, covers 20/26), default 15/24 (9.4 %, covers 20/24), synthetic
+86 % (covers 92 %), 5/7 from 40 % with both references.
 
 ``--plot DIR`` saves one PNG per real cell (the record, the threshold, the
 actual EOL, and for each fraction the forecast, its interval and the members'

@@ -838,10 +838,38 @@ def rolling_median(x: np.ndarray, q: np.ndarray, window: int) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     if q.size < 3:
         return q.copy()
+    slope = _median_slope(x, q)
+    return _rolling_median(q - slope * x, window) + slope * x
+
+
+def rolling_mean(x: np.ndarray, q: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling mean of ``q`` over ``window`` cycles, around the typical slope.
+
+    The linear twin of :func:`rolling_median` (same slope removal, same
+    shrinking windows at the ends, so a straight fade stays exactly straight).
+    A mean is a linear filter: it passes the trend of any shape it smooths
+    without bias from the shape of the scatter around it, where a median
+    follows the bulk of the points and so sits below a sawtooth of recoveries
+    and keeps the steps of a capacity that moves in plateaus (it is the
+    edge-preserving filter). Single-cycle outliers must be removed first (the
+    Hampel filter of :func:`clean_capacity_series`): a mean spreads them.
+    """
+    import pandas as pd
+
+    q = np.asarray(q, dtype=float)
+    x = np.asarray(x, dtype=float)
+    if q.size < 3:
+        return q.copy()
+    slope = _median_slope(x, q)
+    z = pd.Series(q - slope * x).rolling(window, center=True, min_periods=1).mean()
+    return z.to_numpy(copy=True) + slope * x
+
+
+def _median_slope(x: np.ndarray, q: np.ndarray) -> float:
+    """Median cycle-to-cycle slope (Ah per cycle) over increasing cycle steps."""
     dx = np.diff(x)
     ok = dx > 0
-    slope = float(np.median(np.diff(q)[ok] / dx[ok])) if ok.any() else 0.0
-    return _rolling_median(q - slope * x, window) + slope * x
+    return float(np.median(np.diff(q)[ok] / dx[ok])) if ok.any() else 0.0
 
 
 def smoothed_capacity(x: np.ndarray, q: np.ndarray, window: int) -> np.ndarray:

@@ -46,11 +46,14 @@ def test_an_exact_straight_fade_is_forecast_where_the_line_crosses():
 
 
 def test_the_fit_median_of_a_straight_fade_is_that_line():
-    from app.diagnostics.capacity_fade import rolling_median
+    from app.diagnostics.capacity_fade import rolling_mean, rolling_median
 
     n = np.arange(1, 60, dtype=float)
     q = 2.0 - 0.004 * n
     np.testing.assert_allclose(rolling_median(n, q, 9), q, atol=1e-12)
+    # the forecast's smoother (a mean around the slope): the shrinking end windows
+    # do not bend the line either
+    np.testing.assert_allclose(rolling_mean(n, q, 9), q, atol=1e-12)
 
 
 @pytest.mark.parametrize("eol_fraction", [0.6, 0.7, 0.8])
