@@ -311,10 +311,10 @@ def print_summary(report: dict, out=None) -> None:
         from app.diagnostics.soc import start_soc_text
 
         start, how = start_soc_text(soc)
-        print(
-            f"  SOC           {start} -> {_fmt(soc['final_soc_percent'], ' %')}  ({soc['method']})",
-            file=out,
-        )
+        final = _fmt(soc["final_soc_percent"], " %")
+        if (sigma := soc.get("final_soc_sigma_percent")) is not None:
+            final += f" ±{2 * sigma:.1f} %"  # the end's band (2 sigma), as the report's
+        print(f"  SOC           {start} -> {final}  ({soc['method']})", file=out)
         if how:
             print(f"                ({how})", file=out)
         if soc.get("bms_difference_rms_percent") is not None:

@@ -44,6 +44,9 @@ RESISTANCE_WARN_RATIO = 1.5
 RESISTANCE_FAIL_RATIO = 2.0
 BMS_SOC_WARN_PCT = 3.0
 BMS_SOC_FAIL_PCT = 8.0
+#: An SOC whose final band (2 sigma) is wider than this is not pinned down: a warning
+#: (a short log, or one that never rests nor leaves a flat stretch of the OCV curve)
+SOC_BAND_WARN_PCT = 10.0
 
 _SEVERITY = {
     "ok": Verdict.PASS,
@@ -71,14 +74,22 @@ def _soc(r: dict) -> Finding:
         f"(final ±{_num(2 * (r.get('final_soc_sigma_percent') or 0), '.1f', ' %')}, 2σ)"
         + (f" ({how})" if how else "")
     )
+    band = 2 * (r.get("final_soc_sigma_percent") or 0.0)
+    wide = band > SOC_BAND_WARN_PCT
+    if wide:
+        text += (
+            f"; not pinned down (wider than ±{SOC_BAND_WARN_PCT:g} %): the log gives the "
+            "filter too little to go on (too short, no rest, or on a flat stretch of the OCV)"
+        )
     rms = r.get("bms_difference_rms_percent")
     if rms is None:
-        return Finding("soc", title, Verdict.PASS, text + "; no BMS SOC to cross-check")
+        verdict = Verdict.WARN if wide else Verdict.PASS
+        return Finding("soc", title, verdict, text + "; no BMS SOC to cross-check")
     verdict = (
         Verdict.FAIL
         if rms > BMS_SOC_FAIL_PCT
         else Verdict.WARN
-        if rms > BMS_SOC_WARN_PCT
+        if rms > BMS_SOC_WARN_PCT or wide
         else Verdict.PASS
     )
     return Finding("soc", title, verdict, f"{text}; BMS SOC differs by {rms:.1f} % RMS")

@@ -593,3 +593,17 @@ def test_the_summary_says_how_many_events_and_faults_it_does_not_list(sample_csv
     report["results"]["safety"]["events"] = [event] * 10
     cmd_analyze.print_summary(report)
     assert "more events" not in capsys.readouterr().out
+
+
+def test_the_summary_gives_the_final_soc_with_its_band(tmp_path, capsys):
+    # "87.2 % ±50 % -> 43.7 %": the end's band (8-79 %) was in the JSON only
+    out = tmp_path / "pb.csv"
+    sim = ["simulate", "--chemistry", "lead_acid", "--cells", "6", "--profile", "cycle"]
+    assert main([*sim, "--duration", "1800", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    soc = json.loads(capsys.readouterr().out)["results"]["soc"]
+    assert main(["analyze", str(out)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("  SOC  "))
+    final = f"-> {soc['final_soc_percent']:.1f} % ±{2 * soc['final_soc_sigma_percent']:.1f} %"
+    assert final in line

@@ -500,3 +500,21 @@ def test_the_fault_table_gives_each_fault_s_detail_as_the_window_words_it(tmp_pa
         assert "flowed through it" in " ".join(text.split())
         assert "peak" in text and "when found" in " ".join(text.split())
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("sigma", "rms", "expected"),
+    [(1.0, None, Verdict.PASS), (15.0, None, Verdict.WARN), (15.0, 1.0, Verdict.WARN)],
+)
+def test_an_soc_not_pinned_down_is_no_pass(sigma, rms, expected):
+    # a 60 s recording's report read SOC PASS at "final ±29.9 %"
+    soc = {
+        "initial_soc_percent": 60.0,
+        "initial_soc_sigma_percent": 1.0,
+        "final_soc_percent": 55.0,
+        "final_soc_sigma_percent": sigma,
+        "bms_difference_rms_percent": rms,
+    }
+    finding = next(f for f in findings(_report(soc=soc)) if f.diagnostic == "soc")
+    assert finding.verdict == expected
+    assert ("not pinned down" in finding.summary) is (expected == Verdict.WARN)
