@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         frame=analysis.frame,
         timeseries=analysis.timeseries,
         alerts=alerts,
+        alerts_recorded=bool(match),
         user=args.user,
         title=args.title,
         start_utc=analysis.metadata.get("start_utc") or None,

@@ -47,6 +47,8 @@ class ReportContent:
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     alerts: list[dict] = field(default_factory=list)
     user: str | None = None
+    #: the alerts are of a live session or a recording (else a file: none are recorded)
+    alerts_recorded: bool = False
     title: str = "Battery test report"
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     start_utc: str | None = None
@@ -145,6 +147,16 @@ class ReportContent:
             for f in faults
         ]
         return header, rows
+
+    def no_alerts_text(self) -> str:
+        """What the alert section says when it has no rows."""
+        if self.alerts_recorded:
+            return "No alerts were raised."
+        return (
+            "Alerts are recorded from live sources and recordings, not from a log file: "
+            "this log's limit events and faults are under Safety limits and Faults "
+            "(`batteryos alerts evaluate FILE` replays the alert rules over it)."
+        )
 
     def alert_rows(self) -> tuple[list[str], list[list]]:
         """One row an alert: its value when raised and its episode's worst (a detected

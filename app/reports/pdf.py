@@ -108,7 +108,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
     free = width - sum(widths)
     widths[3] = widths[4] = free * 0.37
     widths[7] = free * 0.26
-    story += table(header, rows, widths) if rows else [Paragraph("No alerts were recorded.", small)]
+    story += table(header, rows, widths) if rows else [Paragraph(content.no_alerts_text(), small)]
     story.append(Paragraph("Faults", styles["Heading2"]))
     header, rows = content.fault_rows()
     # the detail wraps in the room the five short columns leave

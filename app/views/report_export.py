@@ -42,7 +42,12 @@ def write_session_report(
     report = {"source": source_url or "live session", "spec": spec.to_dict(), **suite.to_dict()}
     report = with_input_warnings(report, frame, spec)
     content = ReportContent(
-        report, frame=frame, timeseries=suite.timeseries, alerts=list(alerts or ()), user=user
+        report,
+        frame=frame,
+        timeseries=suite.timeseries,
+        alerts=list(alerts or ()),
+        alerts_recorded=True,
+        user=user,
     )
     write_report(content, path)
     return content.overall.value

@@ -518,3 +518,14 @@ def test_an_soc_not_pinned_down_is_no_pass(sigma, rms, expected):
     finding = next(f for f in findings(_report(soc=soc)) if f.diagnostic == "soc")
     assert finding.verdict == expected
     assert ("not pinned down" in finding.summary) is (expected == Verdict.WARN)
+
+
+def test_a_log_files_report_says_where_its_alerts_are(cycling_log, tmp_path):
+    # "No alerts were recorded" beside a critical short: alerts are not recorded from
+    # a file, its limit events and faults are in their own sections
+    out = tmp_path / "file.html"
+    assert main(["report", cycling_log, "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "No alerts were" not in html
+    assert "Alerts are recorded from live sources and recordings, not from a log file" in html
+    assert "alerts evaluate FILE" in html

@@ -734,7 +734,7 @@ def test_exported_report_lists_the_sources_alerts_and_who_is_at_the_bench(
     with qtbot.waitSignal(window.report_exporter.finished, timeout=60_000):
         window.export_report(str(out))
     html = out.read_text()
-    assert "No alerts were recorded" not in html
+    assert "No alerts were raised" not in html
     assert "cell 4 high, balancing" in html and "Highest cell voltage" in html
     assert "Prepared by</th><td>ada" in html.replace("\n", "") or ">ada<" in html
 
