@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.core.errors import SourceError
+from app.core.errors import BatteryOSError, SourceError
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
@@ -234,12 +234,14 @@ def alert_text(event) -> str:
 
 class _AlertPrinter:
     """Prints, in the main thread, the battery once the engine knows it and the alerts
-    the engine hands over from the acquisition thread (there: append only)."""
+    the engine hands over from the acquisition thread (there: append only); with a
+    database, stores them in the recording's alert history, as the window does."""
 
-    def __init__(self, stage):
+    def __init__(self, stage, store: _AlertStore | None = None):
         from collections import deque
 
         self.stage = stage
+        self.store = store
         self.inbox: deque = deque()
         self.shown_battery = False
         self.raised = 0
@@ -255,6 +257,71 @@ class _AlertPrinter:
             event = self.inbox.popleft()
             self.raised += event.kind.value == "raised"
             print(alert_text(event), flush=True)
+            if self.store is not None:
+                self.store.apply(event)
+
+    def close(self) -> None:
+        """Store the worst so far of the alerts still up at the end."""
+        engine = self.stage.engine
+        if self.store is not None and engine is not None:
+            self.store.note_open_worst(engine.open_alert_worst())
+
+
+class _AlertStore:
+    """A recording's alerts into ``alert_history`` (raised, cleared with the episode's
+    worst): ``batteryos alerts history`` and ``report recording:N`` list them. A
+    database that fails is said once, on stderr; the recording goes on."""
+
+    def __init__(self, db, recording_id):
+        self.db = db
+        self.recording_id = recording_id  #: () -> the recording's id, None before it exists
+        self.open: dict = {}  #: threshold -> stored alert id
+        self.problem: str | None = None
+
+    def apply(self, event) -> None:
+        from app.diagnostics.faults.text import fault_summary
+        from app.storage import alert_repository as alerts
+
+        detail = fault_summary(event.fault) or None
+        th = event.threshold
+        try:
+            if event.kind.value == "raised":
+                row = alerts.record_alert(
+                    self.db,
+                    th.metric,
+                    event.value,
+                    th.severity.value,
+                    recording_id=self.recording_id(),
+                    threshold_value=event.threshold_value,
+                    raised_time_s=event.time_s,
+                    detail=detail,
+                )
+                self.open[th] = row.id
+            elif (alert_id := self.open.pop(th, None)) is not None:
+                alerts.clear_alert(
+                    self.db,
+                    alert_id,
+                    cleared_time_s=event.time_s,
+                    worst_value=event.value,
+                    worst_detail=detail,
+                )
+        except BatteryOSError as exc:
+            self._say(exc)
+
+    def note_open_worst(self, worst: dict) -> None:
+        from app.storage import alert_repository as alerts
+
+        try:
+            for th, alert_id in self.open.items():
+                if th in worst:
+                    alerts.note_alert_worst(self.db, alert_id, worst_value=worst[th])
+        except BatteryOSError as exc:
+            self._say(exc)
+
+    def _say(self, exc: Exception) -> None:
+        if self.problem is None:
+            self.problem = str(exc)
+            print(f"batteryos: warning: alerts not stored: {exc}", file=sys.stderr)
 
 
 def record_to(
@@ -292,8 +359,6 @@ def record_to(
         thresholds_for=default_thresholds,
         reference_capacity_ah=reference_capacity_ah,
     )
-    printer = _AlertPrinter(stage)
-    stage.alert_outputs.append(printer.inbox.extend)
     db = None
     if db_url:
         from app.storage.database import Database
@@ -301,6 +366,11 @@ def record_to(
         db = Database(db_url)
         db.ensure_schema()
     sinks = _Sinks(source, csv_path, db, duration_s, notes, stage)
+    store = None
+    if db is not None:
+        store = _AlertStore(db, lambda: getattr(sinks.recorder, "recording_id", None))
+    printer = _AlertPrinter(stage, store)
+    stage.alert_outputs.append(printer.inbox.extend)
     acq = AcquisitionThread(source, [sinks])
     start = time.monotonic()
     interrupted = False
@@ -345,6 +415,7 @@ def record_to(
         acq.stop()
         _print_warnings(source, told)
         printer.flush()
+        printer.close()
         recording_id = sinks.close(interrupted)
         if db is not None:
             db.close()

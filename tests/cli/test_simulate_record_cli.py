@@ -102,6 +102,28 @@ def test_record_into_the_database(db_url, capsys):
     assert len(block) == 601 and "cell_3_v" in block
 
 
+def test_record_into_the_database_stores_its_alerts(db_url, capsys):
+    # they were printed, but `alerts history` and `report recording:N` had none
+    from app.storage import Database
+    from app.storage.alert_repository import list_alert_history
+    from app.storage.repositories import list_recordings
+
+    url = "sim://nmc?cells=4&speed=0&fault=over_voltage&fault_at=10&profile=cccv&soc=90"
+    assert main(["--db", db_url, "record", url, "--duration", "1800"]) == 0
+    out = capsys.readouterr().out
+    assert "alert raised at" in out and "2 still up at the end" in out
+    with Database(db_url) as db:
+        (rec,) = list_recordings(db)
+        rows = sorted(list_alert_history(db, recording_id=rec.id), key=lambda a: a.id)
+    assert [(a.metric, str(a.severity)) for a in rows] == [
+        ("cell_v_max", "warning"),
+        ("cell_v_max", "critical"),
+    ]
+    first = rows[0]
+    assert first.raised_time_s > 10 and first.cleared_at is None
+    assert first.worst_value > first.value > 4.2  # the worst so far, stored at the end
+
+
 def test_dead_database_is_one_line_exit_2(tmp_path):
     import subprocess
     import sys
