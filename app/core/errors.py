@@ -21,3 +21,17 @@ class SourceError(BatteryOSError):
 
 class StorageError(BatteryOSError):
     """The database cannot be reached or used."""
+
+
+#: How much of a bad value an error shows (a line of NUL bytes is no message)
+SHOWN_CHARS = 30
+
+
+def shown(value) -> str:
+    """A bad value (a file's cell) as an error names it: its repr, cut after
+    :data:`SHOWN_CHARS` with how long it was."""
+    value = value if isinstance(value, str | bytes) else str(value)
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS + 2:
+        return text
+    return f"{text[:SHOWN_CHARS]}… ({len(value)} characters)"

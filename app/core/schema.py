@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.errors import SchemaError
+from app.core.errors import SchemaError, shown
 
 if TYPE_CHECKING:  # pandas is imported lazily on start-up paths
     import pandas as pd
@@ -137,7 +137,7 @@ def validate_samples(
                 row = int(np.flatnonzero(bad.to_numpy())[0])
                 raise SchemaError(
                     f"{origin}: line {row + header_lines + 1}, column {col}: "
-                    f"{str(values.iloc[row])!r} is not a number"
+                    f"{shown(str(values.iloc[row]))} is not a number"
                 )
             values = numeric
         out[col] = values.astype("float64")

@@ -88,3 +88,14 @@ def test_damaged_cycle_tables_give_a_report_or_one_error_line(tmp_path, capsys, 
     path = tmp_path / "damaged_cycles.csv"
     path.write_text("\n".join(_damage(lines, data)) + "\n")
     _check(capsys, ["analyze", str(path), "--json", *capacity])
+
+
+def test_a_bad_cell_is_shown_cut_short(tmp_path, capsys):
+    # a cell of 200 NUL bytes was printed whole in the one-line error
+    path = tmp_path / "nul.csv"
+    rows = "\n".join(f"{t},3.7,-1.0" for t in range(600))
+    path.write_text("time_s,voltage_v,current_a\n" + rows + "\n600,3.7,-0.07" + "\0" * 200 + "\n")
+    assert main(["analyze", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 602, column current_a: '-0.07" in err and "(205 characters)" in err
+    assert len(err) < 200 and "Traceback" not in err

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.errors import SchemaError
+from app.core.errors import SchemaError, shown
 from app.hardware.logs import tables
 
 if TYPE_CHECKING:
@@ -501,7 +501,7 @@ def _parse_rows_slowly(rows, path, line_no, width) -> np.ndarray:
                 out[k, j] = float(value)
             except ValueError:
                 raise SchemaError(
-                    f"{path}: line {line_no + k + 1}, column {j + 1}: {value!r} is not a number"
+                    f"{path}: line {line_no + k + 1}, column {j + 1}: {shown(value)} is not a number"
                 ) from None
     return out
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
-from app.core.errors import SchemaError
+from app.core.errors import SchemaError, shown
 from app.hardware.logs.tables import open_text
 from app.hardware.logs.units import DURATION_UNITS, UNITS, header_cells, split_header
 
@@ -351,7 +351,7 @@ def read_cycle_table(path: str) -> pd.DataFrame:
         if bad.any() and col in REQUIRED:
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise SchemaError(
-                f"{path}: line {row + 2}, column {col}: {df[col].iloc[row]!r} is not a number"
+                f"{path}: line {row + 2}, column {col}: {shown(df[col].iloc[row])} is not a number"
             )
         df[col] = numeric
     for col, scale in scales.items():

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.errors import SchemaError
+from app.core.errors import SchemaError, shown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,7 +158,7 @@ def parse_durations(values: pd.Series, origin: str, column: str, first_line: int
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise SchemaError(
-            f"{origin}: line {first_line + row}, column {column}: {text.iloc[row]!r} "
+            f"{origin}: line {first_line + row}, column {column}: {shown(text.iloc[row])} "
             "is not a duration (h:mm:ss)"
         )
     return out
@@ -186,7 +186,7 @@ def parse_datetimes(
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise SchemaError(
-            f"{origin}: line {first_line + row}, column {column}: {text.iloc[row]!r} "
+            f"{origin}: line {first_line + row}, column {column}: {shown(text.iloc[row])} "
             "is not a date and time"
         )
     ns = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
@@ -230,7 +230,7 @@ def to_numbers(
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise SchemaError(
             f"{origin}: line {first_line + row}, column {column}: "
-            f"{str(values.iloc[row])!r} is not a number"
+            f"{shown(values.iloc[row])} is not a number"
         )
     return numeric.to_numpy(dtype=float)
 
