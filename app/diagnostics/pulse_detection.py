@@ -277,6 +277,21 @@ def _row_median(vals: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 #: a step_index change may take this many samples to reach its new level
 STEP_INDEX_RAMP = 5
+#: samples :func:`_departures` looks at a time
+_DEPARTURE_CHUNK = 65536
+
+
+def _departures(i: np.ndarray, lo: int, hi: int, tol: float) -> np.ndarray:
+    """The indices ``lo <= k < hi`` (``lo >= 1``) where ``|i[k] - i[k - 1]| > tol``."""
+    if hi - lo <= _DEPARTURE_CHUNK:
+        return np.flatnonzero(np.abs(i[lo:hi] - i[lo - 1 : hi - 1]) > tol) + lo
+    found = []
+    for a in range(lo, hi, _DEPARTURE_CHUNK):
+        b = min(a + _DEPARTURE_CHUNK, hi)
+        d = i[a:b] - i[a - 1 : b - 1]
+        np.abs(d, out=d)
+        found.append(np.flatnonzero(d > tol) + a)
+    return np.concatenate(found)
 
 
 def step_candidates(
@@ -302,12 +317,11 @@ def step_candidates(
     if hi <= lo:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    # every k in lo..hi at once that departs from the sample before it; then, of those
-    # only, whether the samples m before k had settled (most samples do not depart)
-    pre = i[lo - 1 : hi - 1]
-    at = np.flatnonzero(np.abs(i[lo:hi] - pre) > tol)
-    k = at + lo
-    pre = pre[at]
+    # every k in lo..hi that departs from the sample before it (a chunk at a time: its
+    # difference stays in cache); then, of those only, whether the samples m before k
+    # had settled (most samples do not depart)
+    k = _departures(i, lo, hi, tol)
+    pre = i[k - 1]
     cand = np.ones(len(k), dtype=bool)
     for m in range(2, settle + 1):
         cand &= np.abs(i[k - m] - pre) <= tol

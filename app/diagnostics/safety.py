@@ -471,19 +471,28 @@ class SafetyMonitor:
             volts = [block[schema.VOLTAGE] / spec.series_cells]
         # most blocks violate nothing: only limits with a violation, an open
         # episode or a trip being debounced look for runs, and a side of a channel
-        # whose extreme is within its limit needs no per-sample comparison at all
+        # whose extreme is within its limit needs no per-sample comparison at all;
+        # a long block is watched a chunk at a time (any split gives the same events)
+        watch = _watch if len(t) <= _WATCH_CHUNK else _watch_chunks
         for v in volts:
             hi, lo = next(checks), next(checks)
-            least, most = _extremes(v)
-            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max)
-            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min)
+            ends = _chunk_extremes(v)
+            watch(hi, t, v, ends, spec.cell_v_max, spec.cell_v_max)
+            watch(lo, t, v, ends, spec.cell_v_min, spec.cell_v_min)
         chg, dis = next(checks), next(checks)
         if spec.current_limits_judged:  # (not C-rates of a capacity only a lower bound)
-            least, most = _extremes(i)
-            chg.watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a)
-            # (discharge: -i against its limit; -least is the highest of -i)
-            if dis.busy or not -least <= spec.max_discharge_current_a + dis.tolerance:
-                dis.feed(t, -i, spec.max_discharge_current_a)
+            ends = _chunk_extremes(i)
+            watch(chg, t, i, ends, spec.max_charge_current_a, spec.max_charge_current_a)
+            # (discharge: -i against its upper limit; -lowest is the highest of -i)
+            watch(
+                dis,
+                t,
+                i,
+                ends,
+                spec.max_discharge_current_a,
+                spec.max_discharge_current_a,
+                negate=True,
+            )
         if self._temps:
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)
@@ -493,7 +502,8 @@ class SafetyMonitor:
             for name in self._temps:
                 temp = _column(block, name)
                 hi, lo = next(checks), next(checks)
-                least, most = _extremes(temp)
+                ends = _chunk_extremes(temp)
+                least, most = ends[2], ends[3]
                 if (
                     not hi.busy
                     and not lo.busy
@@ -505,8 +515,8 @@ class SafetyMonitor:
                     charging = i > charging_current_a(spec)
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-                hi.watch(t, temp, most, cool, hot)
-                lo.watch(t, temp, least, warm, cold)
+                watch(hi, t, temp, ends, cool, hot)
+                watch(lo, t, temp, ends, warm, cold)
         return {}
 
     def result(self) -> SafetyResult:
@@ -528,6 +538,10 @@ class SafetyMonitor:
 
 #: samples a channel's extremes are taken at a time (see :func:`_extremes`)
 _EXTREMES_CHUNK = 65536
+#: samples a long block's limits are watched at a time (see :func:`_watch_chunks`):
+#: a noisy cell at a limit held for minutes reads beyond its tolerance in a few
+#: percent of these chunks; only those are compared sample by sample
+_WATCH_CHUNK = 4096
 
 
 def _extremes(values: np.ndarray) -> tuple[float, float]:
@@ -539,6 +553,79 @@ def _extremes(values: np.ndarray) -> tuple[float, float]:
         lows.append(np.minimum.reduce(chunk))
         highs.append(np.maximum.reduce(chunk))
     return float(np.minimum.reduce(lows)), float(np.maximum.reduce(highs))
+
+
+def _chunk_extremes(values: np.ndarray):
+    """(lowest, highest) of each :data:`_WATCH_CHUNK` samples of a channel (None for
+    a block of one chunk), and of all of them (NaN if a reading is NaN). A
+    :data:`_EXTREMES_CHUNK` at a time, as :func:`_extremes`."""
+    n = len(values)
+    if n <= _WATCH_CHUNK:
+        least, most = _extremes(values)
+        return None, None, least, most
+    lows, highs = [], []
+    for a in range(0, n, _EXTREMES_CHUNK):
+        chunk = values[a : a + _EXTREMES_CHUNK]
+        m = len(chunk) - len(chunk) % _WATCH_CHUNK
+        if m:
+            rows = chunk[:m].reshape(-1, _WATCH_CHUNK)
+            lows.append(np.minimum.reduce(rows, axis=1))
+            highs.append(np.maximum.reduce(rows, axis=1))
+        if m < len(chunk):
+            tail = chunk[m:]
+            lows.append(np.minimum.reduce(tail, keepdims=True))
+            highs.append(np.maximum.reduce(tail, keepdims=True))
+    lows, highs = np.concatenate(lows), np.concatenate(highs)
+    return lows, highs, float(np.minimum.reduce(lows)), float(np.maximum.reduce(highs))
+
+
+def _watch(check: _LimitCheck, t, value, ends, bound: float, limit, negate: bool = False):
+    """:meth:`_LimitCheck.watch` on the whole block (``ends``: its
+    :func:`_chunk_extremes`; ``negate``: the check is on ``-value``)."""
+    if negate:
+        if check.busy or not -ends[2] <= bound + check.tolerance:
+            check.feed(t, -value, limit)
+        return
+    check.watch(t, value, ends[3] if check.upper else ends[2], bound, limit)
+
+
+def _watch_chunks(check: _LimitCheck, t, value, ends, bound: float, limit, negate=False):
+    """:meth:`_LimitCheck.watch` a :data:`_WATCH_CHUNK` of samples at a time: a
+    chunk is fed only if an episode is open or a trip being debounced, or if it
+    has a reading beyond ``bound`` by the tolerance (or a NaN); runs of such chunks
+    are fed as one. Any split of a block gives the same events (the live twin's
+    rule), so this is feeding the whole block, without comparing the chunks
+    where nothing can trip."""
+    lows, highs = ends[0], ends[1]
+    tol = check.tolerance
+    if negate:  # the check is on -value: its highest is -lowest
+        flagged = ~(-lows <= bound + tol)
+    elif check.upper:
+        flagged = ~(highs <= bound + tol)
+    else:
+        flagged = ~(lows >= bound - tol)
+    starts, stops = run_bounds(flagged)
+    if not len(starts) and not check.busy:
+        return
+    per_sample = np.ndim(limit) != 0
+    n, c, m = len(t), _WATCH_CHUNK, len(flagged)
+    k, r = 0, 0  # the next chunk, the next run of flagged chunks
+    while k < m:
+        while r < len(starts) and stops[r] <= k:
+            r += 1
+        if r < len(starts) and starts[r] <= k:
+            e = int(stops[r])  # a run of flagged chunks, fed as one
+        elif check.busy:
+            e = k + 1  # an episode open or a trip pending: the next chunk
+        elif r < len(starts):
+            k = int(starts[r])  # nothing can trip before the next flagged chunk
+            continue
+        else:
+            return
+        a, b = k * c, min(e * c, n)
+        v = -value[a:b] if negate else value[a:b]
+        check.feed(t[a:b], v, limit[a:b] if per_sample else limit)
+        k = e
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:

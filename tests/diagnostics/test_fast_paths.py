@@ -34,7 +34,14 @@ from app.diagnostics.rowwise import (
     row_summary,
 )
 from app.diagnostics.runs import run_bounds, run_reduce
-from app.diagnostics.safety import _extremes, _LimitCheck, run_excess
+from app.diagnostics.safety import (
+    _WATCH_CHUNK,
+    SafetyMonitor,
+    _extremes,
+    _LimitCheck,
+    monitor_safety,
+    run_excess,
+)
 from app.diagnostics.soh import SohTracker, _run_keys
 from app.diagnostics.suite import run_suite
 
@@ -324,6 +331,72 @@ def test_a_limit_watched_by_the_extremes_has_the_events_of_every_sample_compared
     assert _extremes(x) == (x.min(), x.max())
     x[65_537] = np.nan
     assert all(np.isnan(_extremes(x)))
+
+
+def test_a_long_block_watched_a_chunk_at_a_time_has_the_events_of_every_sample_compared():
+    # a long block's limits are compared only in the chunks where a reading is beyond
+    # one (or an episode is open): the events of every check fed every sample
+    spec = preset("nmc", capacity_ah=5.0, series_cells=2)
+    rng = np.random.default_rng(12)
+    n = 12 * _WATCH_CHUNK + 100
+    t = np.arange(n) * 1.0
+    c = _WATCH_CHUNK
+    v1 = spec.cell_v_max - 0.02 + rng.normal(0, 0.003, n)
+    # over: across a chunk's end, one sample (fast trip), a long one over several
+    # chunks, one open at the end; a NaN in the middle of a chunk
+    for a, b, up in (
+        (c - 6, c + 9, 0.03),
+        (3 * c + 5, 3 * c + 6, 0.2),
+        (5 * c - 50, 8 * c + 3, 0.03),
+    ):
+        v1[a:b] += up
+    v1[n - 7 :] += 0.03
+    v1[6 * c + 17] = np.nan
+    # over, then held at the limit (within the tolerance) into the next chunk: the
+    # episode goes on there though that chunk reads nothing beyond the tolerance
+    v1[10 * c - 20 : 10 * c - 10] += 0.03
+    v1[10 * c - 10 : 10 * c + 200] = spec.cell_v_max + 0.001
+    v2 = spec.cell_v_min + 0.02 + rng.normal(0, 0.003, n)
+    v2[2 * c - 3 : 2 * c + 40] -= 0.04
+    i = rng.normal(0, 0.2, n)
+    i[4 * c - 2 : 4 * c + 5] = spec.max_charge_current_a * 1.3
+    i[9 * c : 9 * c + 30] = -spec.max_discharge_current_a * 1.3
+    temp = 30.0 + rng.normal(0, 0.2, n)
+    temp[7 * c - 10 : 7 * c + 10] = 50.0  # over the charge limit while charging only
+    i[7 * c - 10 : 7 * c] = 1.0
+    block = SampleBlock(
+        {"time_s": t, "voltage_v": v1 + v2, "current_a": i, "temperature_c": temp}
+        | {"cell_1_v": v1, "cell_2_v": v2}
+    )
+    got = monitor_safety(block, spec).events
+    plain = SafetyMonitor(spec)
+    plain._setup(block)
+    checks = iter(plain._checks)
+    charging = i > 0.01 * spec.pack_capacity_ah
+    hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
+    cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
+    for value, limits in (
+        (v1, (spec.cell_v_max, spec.cell_v_min)),
+        (v2, (spec.cell_v_max, spec.cell_v_min)),
+        (i, (spec.max_charge_current_a,)),
+        (-i, (spec.max_discharge_current_a,)),
+        (temp, (hot, cold)),
+    ):
+        for limit in limits:
+            next(checks).feed(t, value, limit)
+    assert got == plain.result().events
+    kinds = {e.check for e in got}
+    assert kinds >= {
+        "cell_over_voltage",
+        "cell_under_voltage",
+        "over_current_charge",
+        "over_current_discharge",
+        "over_temperature",
+    }
+    assert any(e.start_time_s < c <= e.end_time_s for e in got)  # across a chunk's end
+    assert got[-1].end_time_s == t[-1]  # open at the end
+    assert any(e.end_time_s == t[10 * c + 199] for e in got)  # held into a quiet chunk
+    assert len(got) >= 7
 
 
 def test_stack_fills_missing_columns_with_nan():

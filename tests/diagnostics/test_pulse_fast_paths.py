@@ -402,6 +402,30 @@ def test_steps_tested_for_settling_where_the_current_departs_only(with_steps):
     assert found > 100  # (steps were there to find)
 
 
+def test_steps_of_a_long_log_found_a_chunk_at_a_time_are_those_of_the_whole():
+    # a log longer than the departures' chunk: steps at and about its boundaries,
+    # from any first sample (the chunks start there), NaN readings
+    from app.diagnostics.pulse_detection import _DEPARTURE_CHUNK, step_candidates
+
+    rng = np.random.default_rng(7)
+    c = _DEPARTURE_CHUNK
+    n = 3 * c + 123
+    i = np.repeat(rng.choice([0.0, -2.0, 1.0, 5.0], n // 40 + 1), 40)[:n]
+    i += rng.normal(0, 0.01, n)
+    edges = (c - 1, 2 * c + 1, 3 * c)
+    for j in edges:  # settled at 0, a step to 2 A at the sample j
+        i[j - 5 : j], i[j : j + 30] = 0.0, 2.0
+    i[rng.integers(0, n, 20)] = np.nan
+    for lo, hi in ((0, n), (1, n - 1), (c - 3, 2 * c + 7), (17, c + 1), (c, 3 * c)):
+        kw = dict(thr=0.5, tol=0.05, settle=3)
+        k, k_level = step_candidates(i, lo, hi, **kw)
+        plain_k, plain_level = _plain_step_candidates(i, lo, hi, **kw)
+        assert k.tolist() == plain_k.tolist() and k_level.tolist() == plain_level.tolist()
+        assert k.dtype == plain_k.dtype
+    k, _ = step_candidates(i, 0, n, thr=0.5, tol=0.05, settle=3)
+    assert set(edges) <= set(k.tolist())
+
+
 def test_a_pulses_cell_temperatures_at_once_are_each_columns_finite_mean():
     # the window of every cell temperature column stacked and summed by rows: the
     # bits of each column's own masked mean, with dropped readings (NaN, inf) and a
