@@ -214,7 +214,7 @@ _VERDICT = {"info": "ok", "warning": "warning", "critical": "critical"}
 
 
 def _fade_text(fade: dict) -> str:
-    """'critical: retention 0.703 (mean of the last 5 cycles over the first 5; 0.69 of
+    """'critical: retention 0.703 (mean of the last 5 cycles over the first 5; 0.690 of
     2 Ah nominal); end of life at cycle 125: below 0.7 x 2 Ah, model linear': the verdict is the result's severity, the one the GUI's card shows (not its
     ``status``, which says whether a model was fitted: "ok" for a cell at 30 % of its
     capacity), judged by the end-of-life line of cycle life (``--eol-fraction``)."""

@@ -1126,7 +1126,7 @@ def retention_basis(fade: dict) -> str:
     text = f"mean of the last {head} cycles over the first {head}" if head > 1 else "the one cycle"
     vs, nominal = fade.get("retention_vs_nominal"), fade.get("nominal_capacity_ah")
     if vs is not None and nominal:
-        text += f"; {vs:.3g} of {nominal:.4g} Ah nominal"
+        text += f"; {vs:.3f} of {nominal:.4g} Ah nominal"
     return text
 
 
