@@ -18,6 +18,7 @@ from app.cli.battery_options import (
 from app.cli.can_options import add_can_options, can_decoding, use_log_cache
 from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 from app.core.errors import BatteryOSError
+from app.diagnostics.cycles import net_differs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -218,18 +219,19 @@ _VERDICT = {"info": "ok", "warning": "warning", "critical": "critical"}
 
 
 def _fade_text(fade: dict) -> str:
-    """'critical: retention 0.703 (end of life at cycle 125: below 0.7 x 2 Ah), model
-    linear': the verdict is the result's severity, the one the GUI's card shows (not its
+    """'critical: retention 0.703 (mean of the last 5 cycles over the first 5; 0.690 of
+    2 Ah nominal); end of life at cycle 125: below 0.7 x 2 Ah, model linear': the verdict is the result's severity, the one the GUI's card shows (not its
     ``status``, which says whether a model was fitted: "ok" for a cell at 30 % of its
     capacity), judged by the end-of-life line of cycle life (``--eol-fraction``)."""
-    from app.diagnostics.capacity_fade import fade_severity_note
+    from app.diagnostics.capacity_fade import fade_severity_note, retention_basis
 
     if fade["status"] == "insufficient_data":
         return f"not available: {fade.get('reason') or 'too few cycles'}"
     verdict = _VERDICT.get(str(fade.get("severity")), str(fade.get("severity")))
-    detail = f"retention {_fmt(fade.get('capacity_retention'))}"
+    # (what the retention compares: the end of life is judged against another line)
+    detail = f"retention {_fmt(fade.get('capacity_retention'))} ({retention_basis(fade)})"
     if note := fade_severity_note(fade):
-        detail += f" ({note})"
+        detail += f"; {note}"
     if fade["status"] == "no_fade":
         return f"{verdict}: {detail}, no measurable fade"
     return f"{verdict}: {detail}, model {fade['selected_model']}"
@@ -393,9 +395,12 @@ def print_summary(report: dict, out=None) -> None:
     for c in cycles[:SHOWN_CYCLES]:
         ce = c.get("coulombic_efficiency")
         charge = c.get("charge_capacity_ah")
+        # the net discharge where it is not the discharge (a drive's braking): the
+        # capacity fade and cycle life follow (app.diagnostics.suite.lifetime_cycles)
+        net = f" (net {_fmt(c['net_discharge_capacity_ah'], ' Ah', 4)})" if net_differs(c) else ""
         print(
             f"    #{c['cycle_index']:<4} charge {_fmt(charge, ' Ah', 4)}  discharge "
-            f"{_fmt(c['discharge_capacity_ah'], ' Ah', 4)}  CE {_fmt(ce)}",
+            f"{_fmt(c['discharge_capacity_ah'], ' Ah', 4)}{net}  CE {_fmt(ce)}",
             file=out,
         )
     if len(cycles) > SHOWN_CYCLES:

@@ -1143,6 +1143,21 @@ _EMPTY_FIELDS = (
 )
 
 
+def retention_basis(fade: dict) -> str:
+    """What ``capacity_retention`` of a fade result (its ``to_dict()``) compares, in
+    words: 'mean of the last 5 cycles over the first 5', and against the nominal
+    capacity where there is one ('0.773 of 0.35 Ah nominal'). The mean of a few
+    cycles at each end is steadier than one cycle, but it is not the last cycle: the
+    Neware cell's 0.841 beside 'end of life at cycle 16' was its last five cycles
+    (0.270 Ah) over its first five; its last cycle over its first is 0.794."""
+    head = min(EDGE_CYCLES, int(fade.get("cycles_used") or EDGE_CYCLES))
+    text = f"mean of the last {head} cycles over the first {head}" if head > 1 else "the one cycle"
+    vs, nominal = fade.get("retention_vs_nominal"), fade.get("nominal_capacity_ah")
+    if vs is not None and nominal:
+        text += f"; {vs:.3f} of {nominal:.4g} Ah nominal"
+    return text
+
+
 def fade_severity_note(fade: dict) -> str | None:
     """Why a fade result (its ``to_dict()``) has its severity, in words: 'end of life at
     cycle 125: below 0.7 x 2 Ah', 'below 0.9 x 1.84 Ah', 'knee at cycle 380', or None.

@@ -35,7 +35,13 @@ from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.cycler_counters import COUNTER_COLUMNS, use_cycler_counters
-from app.diagnostics.cycles import CYCLE_COLUMNS, DCIR_READ_S, current_threshold_a, cycle_rows
+from app.diagnostics.cycles import (
+    CYCLE_COLUMNS,
+    DCIR_READ_S,
+    add_net_discharge,
+    current_threshold_a,
+    cycle_rows,
+)
 from app.diagnostics.finite import nan_to_num
 from app.diagnostics.partial_cycles import add_end_points, mark_partial_cycles
 from app.diagnostics.pulse_detection import STEP_INDEX_RAMP, PulseSettings
@@ -205,6 +211,7 @@ class CycleTracker:
             segments,
         )
         use_cycler_counters(rows, {c: w[c] for c in self._counters}, segments)
+        add_net_discharge(rows)
         return add_end_points(rows, w["v"], w["i"], segments)
 
     def rows(self) -> list[dict]:

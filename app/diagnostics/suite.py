@@ -43,6 +43,8 @@ RESULT_KEYS = (
 )
 
 DEFAULT_EOL_FRACTION = capacity_fade.DEFAULT_EOL_FRACTION
+#: the per-cycle column of the capacity a cycle measures (see :func:`lifetime_cycles`)
+NET_CAPACITY_COLUMN = "net_discharge_capacity_ah"
 
 
 @dataclass
@@ -71,6 +73,14 @@ def lifetime_cycles(cycles: pd.DataFrame, *, measured_charge: bool = False) -> p
     summed from samples (``measured_charge``, where the charge was measured)
     are then all partial, and none is used (a two-second CAN capture is not a
     capacity test).
+
+    The capacity of a cycle is its ``net_discharge_capacity_ah`` where the table
+    has one (:mod:`~app.diagnostics.cycles`: the charge its discharge took out, net
+    of what regenerative braking or charge pulses put back), in the returned
+    table's ``discharge_capacity_ah``: a drive log's 5 Ah cell discharged 6.26 Ah
+    a cycle with its braking, and the fade and cycle life took 6.26 Ah for its
+    capacity (125 % of nominal). A cycler's CC or CC-CV cycle has the same
+    figure in both columns.
     """
     complete = (
         cycles[cycles["coulombic_efficiency"].notna()]
@@ -79,6 +89,14 @@ def lifetime_cycles(cycles: pd.DataFrame, *, measured_charge: bool = False) -> p
     )
     if len(complete) == 0 and not measured_charge:
         complete = cycles
+    if NET_CAPACITY_COLUMN in complete.columns:
+        import pandas as pd
+
+        net = pd.to_numeric(complete[NET_CAPACITY_COLUMN], errors="coerce")
+        if net.notna().any():
+            complete = complete.assign(
+                discharge_capacity_ah=net.fillna(complete["discharge_capacity_ah"])
+            )
     return complete[complete["discharge_capacity_ah"] > 0]
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric, metric_info
+from app.diagnostics.cycles import net_differs
 from app.diagnostics.faults.text import fault_summary, fault_values
 from app.reports.verdicts import Finding, Verdict, findings, overall
 
@@ -118,12 +119,16 @@ class ReportContent:
             ("cycle_index", "cycle", "{:g}"),
             ("charge_capacity_ah", "charge Ah", "{:.4g}"),
             ("discharge_capacity_ah", "discharge Ah", "{:.4g}"),
+            ("net_discharge_capacity_ah", "net discharge Ah", "{:.4g}"),
             ("coulombic_efficiency", "CE", "{:.4f}"),
             ("charge_energy_wh", "charge Wh", "{:.4g}"),
             ("discharge_energy_wh", "discharge Wh", "{:.4g}"),
             ("energy_efficiency", "EE", "{:.4f}"),
             ("mean_temperature_c", "mean °C", "{:.1f}"),
         ]
+        # the net discharge where it is not the discharge (a drive's braking, charge pulses)
+        if not any(net_differs(c) for c in cycles):
+            wanted = [w for w in wanted if w[0] != "net_discharge_capacity_ah"]
         present = [w for w in wanted if any(c.get(w[0]) is not None for c in cycles)]
         header = [w[1] for w in present]
         rows = [

@@ -127,14 +127,22 @@ def timeseries_figure(frame: pd.DataFrame, timeseries: dict[str, np.ndarray]) ->
     return fig
 
 
+def _fitted_capacity(cycle: dict) -> float | None:
+    """The capacity of a per-cycle row that capacity fade fits (see
+    :func:`~app.diagnostics.suite.lifetime_cycles`)."""
+    net = cycle.get("net_discharge_capacity_ah")
+    return net if net is not None else cycle.get("discharge_capacity_ah")
+
+
 def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
     """Discharge capacity per cycle, the selected fade fit and the end-of-life forecast."""
-    # the cycles the lifetime diagnostics use: complete ones where the table says
+    # the cycles the lifetime diagnostics use: complete ones where the table says, and
+    # the capacity they fit, the net discharge where there is one (lifetime_cycles)
     complete = [c for c in cycles if c.get("coulombic_efficiency") is not None] or cycles
     points = [
-        (c["cycle_index"], c["discharge_capacity_ah"])
+        (c["cycle_index"], q)
         for c in complete
-        if c.get("discharge_capacity_ah") not in (None, 0) and c.get("cycle_index") is not None
+        if (q := _fitted_capacity(c)) not in (None, 0) and c.get("cycle_index") is not None
     ]
     if len(points) < 2:
         return None

@@ -198,9 +198,11 @@ def _resistance(ir: dict, soh: dict | None, sign_reversed: bool) -> Finding:
 def _fade(r: dict) -> Finding:
     title = "Capacity fade"
     if r and r.get("status") == "no_fade":
-        from app.diagnostics.capacity_fade import fade_severity_note
+        from app.diagnostics.capacity_fade import fade_severity_note, retention_basis
 
-        text = f"retention {100 * r['capacity_retention']:.1f} %; {r['reason']}"
+        text = (
+            f"retention {100 * r['capacity_retention']:.1f} % ({retention_basis(r)}); {r['reason']}"
+        )
         if note := fade_severity_note(r):
             text += f"; {note}"
         verdict = _SEVERITY.get(str(r.get("severity")), Verdict.PASS)
@@ -208,12 +210,13 @@ def _fade(r: dict) -> Finding:
     if not r or r.get("status") != "ok":
         reason = (r or {}).get("reason") or "no per-cycle capacities"
         return Finding("capacity_fade", title, Verdict.NOT_APPLICABLE, reason)
-    from app.diagnostics.capacity_fade import fade_severity_note
+    from app.diagnostics.capacity_fade import fade_severity_note, retention_basis
 
     knee = (r.get("knee") or {}).get("knee_point_cycle")
     note = fade_severity_note(r)
     text = (
-        f"retention {100 * r['capacity_retention']:.1f} % over cycles {r['first_cycle']:g}–{r['last_cycle']:g}, "
+        f"retention {100 * r['capacity_retention']:.1f} % ({retention_basis(r)}) "
+        f"over cycles {r['first_cycle']:g}–{r['last_cycle']:g}, "
         f"model {r['selected_model']}"
         + (f", knee at cycle {knee:g}" if knee is not None else "")
         # (the end of life of the cycle-life row: its fraction, --eol-fraction)

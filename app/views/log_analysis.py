@@ -416,7 +416,7 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
 def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, int, float]]:
     """The charges and discharges of ``cycles`` (:func:`summarize_cycles` of ``frame``)
     that run from one cut-off of the test to the other: ("charge" or "discharge",
-    cycle, Ah).
+    cycle, Ah; a discharge's net discharge where ``cycles`` has one).
 
     The test's cut-offs are the highest voltage a charge ends at and the lowest a
     discharge ends at. A half ends at its cut-off when its last sample (under current)
@@ -439,6 +439,10 @@ def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, in
     thr = current_threshold_a(i)
     q_chg = np.nan_to_num(cycles["charge_capacity_ah"].to_numpy(float))
     q_dis = np.nan_to_num(cycles["discharge_capacity_ah"].to_numpy(float))
+    # a full discharge's charge is its net discharge where the table has one: a drive's
+    # braking put back 1.2 Ah of the 6.2 Ah a 5 Ah cell discharged from full to empty
+    net = cycles.get("net_discharge_capacity_ah")
+    q_net = q_dis if net is None else np.where(net.notna(), net.to_numpy(float), q_dis)
     largest = max(float(q_chg.max()), float(q_dis.max()))
     if largest <= 0:
         return []
@@ -470,7 +474,7 @@ def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, in
             full.append(("charge", int(cycle), float(q_chg[k])))
         starts_full = at_top[k] if has_chg[k] else (k == 0 and first_v >= top - tol)
         if at_bottom[k] and starts_full:
-            full.append(("discharge", int(cycle), float(q_dis[k])))
+            full.append(("discharge", int(cycle), float(q_net[k])))
     return full
 
 

@@ -477,8 +477,26 @@ def test_fade_and_cycle_life_lines_say_the_severity_the_gui_card_shows(capsys, n
     assert results["capacity_fade"]["severity"] == results["cycle_life"]["severity"] == "critical"
     assert main(["analyze", str(REAL_DATA / "capacity" / name)]) == 0
     lines = {ln[:16].strip(): ln[16:] for ln in capsys.readouterr().out.splitlines()}
-    assert lines["fade"].startswith(f"critical: retention {retention} (end of life at cycle ")
+    assert lines["fade"].startswith(
+        f"critical: retention {retention} (mean of the last 5 cycles over the first 5"
+    )
+    assert "); end of life at cycle " in lines["fade"]
     assert lines["cycle life"].startswith("critical: end of life reached at cycle")
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_fade_line_says_what_its_retention_compares_beside_the_end_of_life(capsys):
+    """The Neware cell: 'retention 0.841' beside 'end of life at cycle 16' read as a
+    contradiction; 0.841 is its last five cycles' mean over its first five (its last
+    cycle over its first is 0.794), and 0.773 of the 0.35 Ah nominal the end of life
+    is judged against."""
+    path = REAL_DATA / "neware" / "nw_regular_export_ife_example.csv"
+    assert main(["analyze", str(path), "--chemistry", "nmc", "--capacity-ah", "0.35"]) == 0
+    lines = {ln[:16].strip(): ln[16:] for ln in capsys.readouterr().out.splitlines()}
+    assert lines["fade"].startswith(
+        "critical: retention 0.841 (mean of the last 5 cycles over the first 5; "
+        "0.773 of 0.35 Ah nominal); end of life at cycle 16: below 0.8 x 0.35 Ah"
+    )
 
 
 def test_fade_line_is_ok_warning_or_critical_by_retention(tmp_path, capsys):

@@ -110,7 +110,10 @@ def test_fade_and_cycle_life_lines_use_the_eol_fraction_given(capsys):
     assert at_06["cycle life"].startswith("ok: end of life forecast at cycle")
     at_07 = lines("--eol-fraction", "0.7")
     assert at_07["cycle life"] == "critical: end of life reached at cycle 165"
-    assert at_07["fade"].startswith("critical: retention 0.703 (end of life at cycle 165: ")
+    assert at_07["fade"].startswith(
+        "critical: retention 0.703 (mean of the last 5 cycles over the first 5"
+    )
+    assert "); end of life at cycle 165: " in at_07["fade"]
     assert "below 0.7 x 1.842 Ah" in at_07["fade"]
 
 

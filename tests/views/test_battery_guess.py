@@ -10,7 +10,7 @@ import pytest
 from app.core import schema
 from app.core.spec import Chemistry, preset
 from app.hardware.simulator import simulate
-from app.views.log_analysis import guess_chemistry, guess_spec
+from app.views.log_analysis import guess_battery, guess_chemistry, guess_spec
 from tests.real_data import REAL_DATA
 
 LI_ION = {Chemistry.NMC, Chemistry.LFP}
@@ -200,3 +200,14 @@ def test_the_arbin_excerpts_fast_charge_is_no_over_current_of_a_lower_bound_capa
     # with the capacity set (here the lower bound itself) the 6C charge is judged again
     known = guess.spec.with_overrides(capacity_ah=0.603)
     assert monitor_safety(frame, known).to_dict()["status"] == "critical"
+
+
+def test_a_drive_logs_capacity_is_its_net_full_discharge_not_its_throughput():
+    """A 5 Ah cell driven from full to the cut-off (with regenerative braking) and
+    recharged, its CSV without the battery's header: 6.27 Ah was guessed, all the cycle
+    discharged, the 1.2 Ah braking put back included."""
+    spec = preset("nmc", capacity_ah=5.0)
+    frame = simulate(spec, "drive", duration_s=160_000, dt_s=1.0, seed=0).to_frame()
+    guess = guess_battery(frame)
+    assert guess.spec.capacity_ah == pytest.approx(5.0, rel=0.01)
+    assert guess.capacity_basis.startswith("the largest full discharge in the log")
