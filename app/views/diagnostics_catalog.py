@@ -802,6 +802,8 @@ def _capacity_fade(r: dict) -> ResultSummary:
         ("Model", r.get("selected_model")),
         ("Cycles used", _int(r.get("cycles_used"))),
         ("Capacity now", _fmt(r.get("final_capacity_ah"), "{:.3f}", "Ah")),
+        # what the headline's retention compares (not the last cycle over the first)
+        ("Retained", _retention_text(r)),
         # the end of life the status is judged by: the Cycle life card's line
         ("End of life", _fade_eol_text(r)),
         ("Knee at cycle", _fmt(knee.get("knee_point_cycle"), "{:.0f}")),
@@ -813,6 +815,16 @@ def _capacity_fade(r: dict) -> ResultSummary:
     if r.get("status") == "no_fade":
         headline += " · no measurable fade"
     return ResultSummary(status, headline, numbers, reason=r.get("reason"))
+
+
+def _retention_text(r: dict) -> str | None:
+    """'84.1 %: mean of the last 5 cycles over the first 5; 0.773 of 0.35 Ah nominal'."""
+    from app.diagnostics.capacity_fade import retention_basis
+
+    retention = r.get("capacity_retention")
+    if retention is None:
+        return None
+    return f"{retention * 100:.1f} %: {retention_basis(r)}"
 
 
 def _fade_eol_text(r: dict) -> str | None:

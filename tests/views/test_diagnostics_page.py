@@ -935,3 +935,19 @@ def test_a_replayed_log_the_battery_does_not_fit_is_warned_of_as_the_logs_page_d
     else:
         assert live.battery_warning is None and page.battery_note_label.isHidden()
     window.session.stop()
+
+
+def test_the_fade_card_says_what_its_retention_compares():
+    # "84.1 % retained" beside "reached at cycle 16": the mean of the last 5 cycles
+    # over the first 5, not the last cycle over the first (0.794)
+    fade = {
+        "status": "ok",
+        "capacity_retention": 0.841,
+        "cycles_used": 20,
+        "retention_vs_nominal": 0.773,
+        "nominal_capacity_ah": 0.35,
+    }
+    numbers = dict(summarize("capacity_fade", fade).numbers)
+    assert numbers["Retained"] == (
+        "84.1 %: mean of the last 5 cycles over the first 5; 0.773 of 0.35 Ah nominal"
+    )
