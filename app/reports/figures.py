@@ -77,6 +77,13 @@ def _time_axis(t: np.ndarray) -> tuple[np.ndarray, str]:
     return t, "time (s)"
 
 
+def _sensor_name(column: str) -> str:
+    """A temperature column in a legend: 'sensor' (the pack's), 'cell 2'."""
+    from app.diagnostics.faults.text import channel_text
+
+    return "sensor" if column == schema.TEMPERATURE else channel_text(column)
+
+
 def timeseries_figure(frame: pd.DataFrame, timeseries: dict[str, np.ndarray]) -> Figure | None:
     """Voltage, current, temperature and SOC (with its band) over time."""
     if frame is None or len(frame) < 2:
@@ -92,7 +99,10 @@ def timeseries_figure(frame: pd.DataFrame, timeseries: dict[str, np.ndarray]) ->
     )
     if temps:
         panels.append(
-            ("temperature (°C)", [(c, frame[c].to_numpy(dtype=float)) for c in temps[:8]])
+            (
+                "temperature (°C)",
+                [(_sensor_name(c), frame[c].to_numpy(dtype=float)) for c in temps[:8]],
+            )
         )
     soc = timeseries.get("soc_percent") if timeseries else None
     if soc is not None:

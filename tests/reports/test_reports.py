@@ -529,3 +529,30 @@ def test_a_log_files_report_says_where_its_alerts_are(cycling_log, tmp_path):
     assert "No alerts were" not in html
     assert "Alerts are recorded from live sources and recordings, not from a log file" in html
     assert "alerts evaluate FILE" in html
+
+
+def test_the_temperature_legend_names_sensors_for_people():
+    # the report's legend read 'temperature_c', 'cell_2_temp_c'
+    import pandas as pd
+
+    from app.reports.figures import timeseries_figure
+
+    t = np.arange(0.0, 600.0)
+    frame = pd.DataFrame(
+        {
+            "time_s": t,
+            "voltage_v": 7.4 + 0 * t,
+            "current_a": -1.0 + 0 * t,
+            "temperature_c": 25 + t / 600,
+            "cell_1_temp_c": 25 + t / 500,
+            "cell_2_temp_c": 25 + t / 400,
+        }
+    )
+    fig = timeseries_figure(frame, {})
+    names = [
+        text.get_text()
+        for ax in fig.axes
+        if ax.get_legend() is not None
+        for text in ax.get_legend().get_texts()
+    ]
+    assert names == ["sensor", "cell 1", "cell 2"]
