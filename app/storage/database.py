@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -119,9 +119,23 @@ def short_reason(exc: BaseException) -> str:
     return line or type(orig).__name__
 
 
-# The driver exceptions that can escape SQLAlchemy's wrapping (e.g. raised
-# inside a connect event) or come from the raw DBAPI connection (COPY).
-DRIVER_ERRORS: tuple[type[BaseException], ...] = (sa_exc.DBAPIError, sqlite3.Error, psycopg.Error)
+#: The newest migration in ``app/storage/migrations`` (a test checks it is Alembic's
+#: head): a database already there needs no Alembic at all when it is opened.
+SCHEMA_HEAD = "0004"
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The driver exceptions that can escape SQLAlchemy's wrapping (e.g. raised
+    inside a connect event) or come from the raw DBAPI connection (COPY).
+
+    psycopg's only once it is imported (by a PostgreSQL engine): a SQLite user
+    does not pay its import (a fifth of a second) when recording starts. Called
+    in ``except`` clauses, which evaluate it only when something was raised.
+    """
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return (sa_exc.DBAPIError, sqlite3.Error)
+    return (sa_exc.DBAPIError, sqlite3.Error, psycopg.Error)
 
 
 class Database:
@@ -199,7 +213,7 @@ class Database:
     def _open(self) -> Connection:
         try:
             return self.engine.connect()
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             raise StorageError(
                 f"cannot connect to {self.display_url}: {short_reason(exc)}"
             ) from exc
@@ -236,13 +250,13 @@ class Database:
                             f"{self.display_url}: {len(broken)} rows violate foreign keys "
                             f"(first: table {broken[0][0]}, row {broken[0][1]})"
                         )
-        except DRIVER_ERRORS as exc:
+        except driver_errors() as exc:
             raise self.error(exc) from exc
         finally:
             if raw is not None:
                 try:
                     raw.execute("PRAGMA foreign_keys = ON")
-                except DRIVER_ERRORS:
+                except driver_errors():
                     # Never hand a connection without enforcement back to the pool.
                     conn.invalidate()
             conn.close()
@@ -282,13 +296,27 @@ class Database:
         its report in :attr:`recovery`).
 
         Returns the schema revision the database is at.
+
+        A database already at :data:`SCHEMA_HEAD` (every start but the first) is
+        only asked its revision: importing Alembic and loading the migration
+        scripts cost more than everything else done when recording starts.
         """
-        from app.storage.migrate import upgrade
         from app.storage.recovery import recover
 
-        revision = upgrade(self)
+        revision = self.schema_revision()
+        if revision != SCHEMA_HEAD:
+            from app.storage.migrate import upgrade
+
+            revision = upgrade(self)
         self.recovery = recover(self)
         return revision
+
+    def schema_revision(self) -> str | None:
+        """The migration the database is at, read without Alembic (None: no Battery OS tables)."""
+        with self.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     def dispose(self) -> None:
         """Close all pooled connections (the Database stays usable; it reconnects)."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 import itertools
 import logging
 import sqlite3
+import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import psycopg
 from sqlalchemy import func, select, update
 
 from app.core.errors import StorageError
@@ -41,6 +41,9 @@ from app.core.schema import (
 from app.storage.cells import CELL_DTYPE, cell_columns, cell_matrix, decode_cells, encode_cells
 from app.storage.database import Database
 from app.storage.models import Recording, Sample
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +168,7 @@ def write_samples(
                 _copy_postgresql(raw, recording_id, start_seq, prepared)
             else:
                 _insert_sqlite(raw, recording_id, start_seq, prepared)
-        except (psycopg.errors.UniqueViolation, sqlite3.IntegrityError) as exc:
+        except _unique_violations() as exc:
             raise StorageError(
                 f"samples {start_seq}..{start_seq + n - 1} of recording {recording_id} "
                 f"overlap samples already stored in {db.display_url}"
@@ -209,6 +212,14 @@ def _insert_sqlite(raw: Any, recording_id: int, start_seq: int, p: _Prepared) ->
         cursor.executemany(sql, zip(*columns, strict=False))
     finally:
         cursor.close()
+
+
+def _unique_violations() -> tuple[type[BaseException], ...]:
+    """Duplicate-key errors of the drivers in use (psycopg is imported only for PostgreSQL)."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return (sqlite3.IntegrityError,)
+    return (psycopg.errors.UniqueViolation, sqlite3.IntegrityError)
 
 
 def _copy_postgresql(

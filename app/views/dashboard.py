@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -64,13 +65,48 @@ _CURSOR_FIELDS = (
 )
 _GAP = "&nbsp;" * 4
 
-#: The Record button in each recording phase: text, checked, enabled.
+#: The Record button in each recording phase: text, checked, enabled, tooltip.
 _RECORD_BUTTON = {
-    RecordingPhase.OFF: ("● Record", False, True),
-    RecordingPhase.STARTING: ("Connecting…", False, False),
-    RecordingPhase.ON: ("■ Stop recording", True, True),
-    RecordingPhase.STOPPING: ("Saving…", True, False),
+    RecordingPhase.OFF: (
+        "● Record",
+        False,
+        True,
+        "Record the stream to the database from now on (the samples already shown are not stored)",
+    ),
+    RecordingPhase.STARTING: (
+        "● Starting…",
+        True,
+        False,
+        "Opening the database; the samples arriving meanwhile are kept for the recording",
+    ),
+    RecordingPhase.ON: ("■ Stop recording", True, True, "Stop recording (the stream goes on)"),
+    RecordingPhase.STOPPING: (
+        "Saving…",
+        True,
+        False,
+        "Storing the last samples and closing the recording",
+    ),
 }
+#: The Record button while the source has ended (or is not connected): nothing to record.
+_NOTHING_TO_RECORD = "The source has ended: there is nothing more to record"
+
+
+class RecordButton(QPushButton):
+    """The Record button: as wide as its widest text (bold when checked), so it
+    neither jumps nor clips its text when the phase changes."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        bold = QFont(self.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        metrics, now = QFontMetrics(bold), QFontMetrics(self.font())
+        widest = max(metrics.horizontalAdvance(text) for text, *_ in _RECORD_BUTTON.values())
+        return QSize(
+            hint.width() + max(0, widest - now.horizontalAdvance(self.text())), hint.height()
+        )
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
 
 def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
@@ -216,8 +252,8 @@ class DashboardPage(QWidget):
         self.span_combo.setToolTip("Width of the live window")
         for seconds, text in SPANS:
             self.span_combo.addItem(text, seconds)
-        self.record_button = QPushButton("● Record", checkable=True, objectName="recordButton")
-        self.record_button.setToolTip("Record the stream to the database")
+        self.record_button = RecordButton("● Record", checkable=True, objectName="recordButton")
+        self.record_button.setToolTip(_RECORD_BUTTON[RecordingPhase.OFF][3])
         self.disconnect_button = QPushButton("Disconnect")
         row = QHBoxLayout(self.toolbar)
         row.setContentsMargins(12, 8, 12, 8)
@@ -274,6 +310,8 @@ class DashboardPage(QWidget):
         shown = title or source_name(url, max_chars=None) or "Not connected"
         tip = "\n".join(dict.fromkeys(t for t in (title, url) if t)) or shown
         self.source_label.set_full_text(shown, tip)
+        # a stored recording (a title) has nothing to record: its room goes to the title
+        self.record_button.setVisible(title is None)
 
     def set_battery(self, spec: BatterySpec | None) -> None:
         """The battery shown (None: not known yet): its plausible cell band decides
@@ -309,12 +347,16 @@ class DashboardPage(QWidget):
         """Show the session's recording state without asking for a change."""
         self.set_recording_phase(RecordingPhase.ON if recording else RecordingPhase.OFF)
 
-    def set_recording_phase(self, phase: RecordingPhase) -> None:
-        """Show where recording stands; the button waits while the database works."""
-        text, checked, enabled = _RECORD_BUTTON[phase]
+    def set_recording_phase(self, phase: RecordingPhase, *, can_start: bool = True) -> None:
+        """Show where recording stands; the button waits while the database works.
+        ``can_start`` False: the source has ended, Record is off and disabled."""
+        text, checked, enabled, tip = _RECORD_BUTTON[phase]
+        if phase is RecordingPhase.OFF and not can_start:
+            enabled, tip = False, _NOTHING_TO_RECORD
         self.record_button.setChecked(checked)
         self.record_button.setText(text)
         self.record_button.setEnabled(enabled)
+        self.record_button.setToolTip(tip)
 
     def apply_palette(self, colors: ThemePalette) -> None:
         self._colors = colors

@@ -12,7 +12,12 @@ and never calls ``processEvents()``. It pulls a snapshot at most
 
 Recording talks to the database (connect, schema check, flush on stop) on a
 :class:`~app.views.background.SerialWorker`, never on the GUI thread; the
-Record button shows the :class:`RecordingPhase` meanwhile.
+Record button shows the :class:`RecordingPhase` meanwhile. A recording holds
+every sample that arrives after Record is pressed (those that arrive while the
+database is being opened are kept for it, see :class:`RecordingSink`), none from
+before. When the source ends, fails for good or is disconnected, the recording
+is closed: flushed, marked complete (interrupted after a fault) with its end
+time and sample count.
 """
 
 from __future__ import annotations
@@ -65,6 +70,13 @@ class SessionStatus:
     #: The acquisition thread will try the source again after this fault (a
     #: live device); False for a finite source (a log file) or once it gave up.
     retrying: bool = False
+
+    @property
+    def recordable(self) -> bool:
+        """A source is connected and may still give samples (Record makes sense)."""
+        return self.state in (AcquisitionState.CONNECTING, AcquisitionState.STREAMING) or (
+            self.state is AcquisitionState.FAULT and self.retrying
+        )
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,10 @@ class LiveSession(QObject):
         self._recording_error: str | None = None
         self._phase = RecordingPhase.OFF
         self._stop_when_started = False  # Stop pressed while the database was connecting
+        #: the blocks kept for a recorder still being opened when Stop was pressed
+        self._blocks_for_opening: list = []
+        #: how a recording closed by the end of its stream is marked (None: complete)
+        self._end_status: str | None = None
         self._stream_id = 0  # which stream a recorder being opened belongs to
         self._storage = SerialWorker("recording storage", self)
         self._storage.idle.connect(self.storage_idle)
@@ -317,11 +333,18 @@ class LiveSession(QObject):
         follows once the database is connected and checked, or
         ``recording_failed`` with the reason; streaming goes on either way.
         """
-        if self._acquisition is None or self._phase is not RecordingPhase.OFF:
+        if (
+            self._acquisition is None
+            or not self._acquisition.running  # the source has ended: nothing more will come
+            or self._phase is not RecordingPhase.OFF
+        ):
             return False
         self._phase = RecordingPhase.STARTING
         self._stop_when_started = False
+        self._blocks_for_opening = []
+        self._end_status = None
         self._recording_error = None
+        self._recording.arm()  # from now on every block is kept, while the database opens
         stream_id = self._stream_id
         db_url, source_url, spec = self.db_url, self.source_url or "", self.spec
         self._storage.submit(
@@ -335,7 +358,10 @@ class LiveSession(QObject):
     def stop_recording(self) -> None:
         """Stop recording; the recorder is flushed and closed in the background."""
         if self._phase is RecordingPhase.STARTING:
-            self._stop_when_started = True  # closed as soon as it is open
+            if not self._stop_when_started:
+                self._stop_when_started = True  # closed as soon as it is open,
+                # with what arrived since Record (the next stream's blocks are not its)
+                self._blocks_for_opening = self._recording.disarm()
         elif self._phase is RecordingPhase.ON:
             error = self._recording.take_error()  # it may have failed since the last tick
             if error:
@@ -347,8 +373,19 @@ class LiveSession(QObject):
     # --- recording, back from the worker (GUI thread) --------------------------
     def _on_recorder_opened(self, stream_id: int, recorder) -> None:
         if stream_id != self._stream_id or self._stop_when_started:
-            # the stream stopped, or Stop was pressed, while the database connected
-            self._close_recorder(recorder, announce=False)
+            # the stream stopped (or ended), or Stop was pressed, while the database
+            # connected: the recording gets what arrived since Record, and is closed
+            # (handed over here, not through the sink: a next stream may be feeding it)
+            blocks, self._blocks_for_opening = self._blocks_for_opening, []
+            error = None
+            try:
+                for block in blocks:
+                    recorder.append(block)
+            except Exception as exc:  # a dead database: said, never raised into the GUI
+                error = self._recording_error = f"recording stopped: {exc}"
+            self._close_recorder(recorder, announce=True)
+            if error:
+                self.recording_failed.emit(error)
             return
         self._recording.attach(recorder)
         self._phase = RecordingPhase.ON
@@ -356,6 +393,8 @@ class LiveSession(QObject):
         self.recording_started.emit()
 
     def _on_recorder_open_failed(self, exc: BaseException) -> None:
+        self._recording.disarm()
+        self._blocks_for_opening = []
         self._phase = RecordingPhase.OFF
         self._recording_error = _message(exc, "cannot record")
         self._publish_status()
@@ -367,8 +406,9 @@ class LiveSession(QObject):
         if recorder is None:
             self._on_recorder_closed(None, announce)
             return
+        status, self._end_status = self._end_status, None
         self._storage.submit(
-            lambda: storage_bridge.close_recorder(recorder),
+            lambda: storage_bridge.close_recorder(recorder, status),
             on_done=lambda _: self._on_recorder_closed(None, announce),
             on_error=lambda exc: self._on_recorder_closed(exc, announce),
         )
@@ -391,7 +431,21 @@ class LiveSession(QObject):
             # the sink detached a failing recorder in the acquisition thread: close it
             self.stop_recording()
         self._pull()
+        self._end_recording_with_stream()
         self._publish_status()
+
+    def _end_recording_with_stream(self) -> None:
+        """The source ended (or failed for good): every sample is delivered, so the
+        recording is closed rather than left "recording" with no end."""
+        acquisition = self._acquisition
+        if acquisition is None or acquisition.running:
+            return
+        if self._phase is RecordingPhase.ON or (
+            self._phase is RecordingPhase.STARTING and not self._stop_when_started
+        ):
+            if acquisition.state is AcquisitionState.FAULT:
+                self._end_status = "interrupted"
+            self.stop_recording()
 
     def _pull(self) -> None:
         if self.ring.total == self._seen_total:

@@ -333,7 +333,8 @@ class MainWindow(QMainWindow):
         self.session.data_updated.connect(self._on_data_updated)
         self.session.status_changed.connect(self._on_status_changed)
         self.session.started.connect(self._on_source_started)
-        self.session.recording_stopped.connect(self._on_recording_stopped)
+        self.session.recording_stopped.connect(self._on_recordings_changed)
+        self.session.recording_started.connect(self._on_recordings_changed)
         for idle in (
             self.session.storage_idle,
             self.recordings_loader.idle,
@@ -367,7 +368,7 @@ class MainWindow(QMainWindow):
         self.action_open_in_logs.triggered.connect(self._on_open_in_logs_requested)
         self.logs.replay_requested.connect(self.connect_source)
         self.logs.diagnostics_finished.connect(self._on_log_diagnostics_finished)
-        self.logs.recording_imported.connect(self._on_recording_stopped)  # the list is stale
+        self.logs.recording_imported.connect(self._on_recordings_changed)  # the list is stale
         self.action_history.triggered.connect(lambda: self.show_page(Page.HISTORY))
         self.history.query_requested.connect(self.history_loader.load)
         self.history.open_recording_requested.connect(self.open_recording)
@@ -665,8 +666,10 @@ class MainWindow(QMainWindow):
     def _on_recordings_refresh_requested(self) -> None:
         self.refresh_recordings()
 
-    def _on_recording_stopped(self) -> None:
+    def _on_recordings_changed(self) -> None:
         self._recordings_stale = True  # the list reloads when the Home page is shown
+        if self.current_page is Page.HOME and self._recordings_loaded:
+            self.refresh_recordings()  # shown now: reload now
 
     def _on_data_updated(self, snapshot: dict) -> None:
         # the session knows its battery from the first block on, before any snapshot
@@ -772,7 +775,7 @@ class MainWindow(QMainWindow):
 
     def _on_status_changed(self, status: SessionStatus) -> None:
         self.status_bar.show_status(status)
-        self.dashboard.set_recording_phase(status.recording_phase)
+        self.dashboard.set_recording_phase(status.recording_phase, can_start=status.recordable)
         if self.closing_notice is not None:
             self.closing_notice.setText(self._closing_text())
 

@@ -77,10 +77,17 @@ def open_recorder(db_url: str | None, source_url: str, spec: BatterySpec | None)
         raise StorageError(f"database error: {_one_line(exc)}") from exc
 
 
-def close_recorder(recorder) -> None:
-    """Store what is queued and close; raises :class:`StorageError` if samples were lost."""
+def close_recorder(recorder, status: str | None = None) -> None:
+    """Store what is queued and close, marking the recording ``status`` (a
+    :class:`~app.storage.RecordingStatus` value; None: complete); raises
+    :class:`StorageError` if samples were lost."""
     try:
-        recorder.close(timeout=CLOSE_TIMEOUT_S)
+        if status is None:
+            recorder.close(timeout=CLOSE_TIMEOUT_S)
+        else:
+            from app.storage import RecordingStatus
+
+            recorder.close(timeout=CLOSE_TIMEOUT_S, status=RecordingStatus(status))
     except BatteryOSError:
         raise
     except Exception as exc:
@@ -141,7 +148,10 @@ def _summary(row) -> RecordingSummary:
     when = (
         started.strftime("%Y-%m-%d %H:%M") if hasattr(started, "strftime") else str(started or "")
     )
+    status = _field(row, "status")
     title = f"#{rec_id}  {when}".strip()
+    if status is not None and str(status) != "complete":
+        title = f"{title}  ({status})"  # still recording, or interrupted
     detail = source if samples is None else f"{source}  ·  {samples:,} samples"
     return RecordingSummary(rec_id, title, detail)
 
@@ -265,6 +275,15 @@ def history_rows(db_url: str | None, tab: str, filters) -> list:
     return _storage_call("history is", run)
 
 
+def recording_title(recording_id: object, started_at, status: str) -> str:
+    """The dashboard's title of a stored recording: short enough for its tool bar
+    at 1024 px ("Recording #12 · 05 Dec 15:19"); its status only when it is not
+    complete. The source URL goes in the tooltip, not here: it would be elided away."""
+    when = started_at.strftime("%d %b %H:%M") if hasattr(started_at, "strftime") else ""
+    title = f"Recording #{recording_id} · {when}" if when else f"Recording #{recording_id}"
+    return title if status == "complete" else f"{title} ({status})"
+
+
 def recording_snapshot(db_url: str | None, recording_id: int):
     """``(title, snapshot, spec, source_url)`` of a stored recording: its samples as
     column → array, its battery as stored (a ``BatterySpec.to_dict()``, or None), and
@@ -278,8 +297,7 @@ def recording_snapshot(db_url: str | None, recording_id: int):
         if row is None:
             raise StorageError(f"recording {recording_id} no longer exists")
         block = storage.read_samples(db, recording_id)
-        when = row.started_at.strftime("%Y-%m-%d %H:%M")
-        title = f"Recording #{row.id} · {when} · {row.source_url} ({row.status})"
+        title = recording_title(row.id, row.started_at, str(row.status))
         return title, {name: values for name, values in block.items()}, row.spec, row.source_url
 
     return _storage_call("recordings are", run)

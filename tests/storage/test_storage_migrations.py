@@ -42,6 +42,31 @@ def test_upgrade_creates_every_table(empty_db):
     assert current_revision(empty_db) == head_revision()
 
 
+def test_the_schema_head_constant_is_the_newest_migration():
+    from app.storage.database import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD  # a new migration must move it too
+
+
+def test_a_database_at_head_is_opened_without_alembic(db, monkeypatch):
+    # every start after the first: no migration scripts loaded, no Alembic run
+    import app.storage.migrate as migrate
+
+    def no_upgrade(*args, **kwargs):
+        raise AssertionError("Alembic ran on a database at head")
+
+    monkeypatch.setattr(migrate, "upgrade", no_upgrade)
+    assert db.schema_revision() == head_revision()
+    assert db.ensure_schema() == head_revision()
+
+
+def test_an_older_schema_is_still_upgraded_on_open(db):
+    downgrade(db, "0003")
+    assert db.schema_revision() == "0003"
+    assert db.ensure_schema() == head_revision()
+    assert current_revision(db) == head_revision()
+
+
 def test_upgrade_by_url_and_twice(db_url):
     assert upgrade(db_url) == head_revision()
     assert upgrade(db_url) == head_revision()  # at head already: nothing to do

@@ -229,12 +229,18 @@ def test_stop_pressed_while_connecting_closes_the_recorder(qtbot, session, monke
     started = []
     session.recording_started.connect(lambda: started.append(True))
     session.start(STREAM)
+    before = session.ring.total
     session.start_recording()
     session.stop_recording()
+    after = session.ring.total
     assert session.recording_phase is RecordingPhase.STARTING  # cannot stop what is not open
+    qtbot.waitUntil(lambda: session.ring.total > after + 50)  # the stream goes on
     with qtbot.waitSignal(session.storage_idle):
         gate.set()
-    assert recorder.closed and recorder.blocks == []
+    # closed, with what arrived between Record and Stop only (a block of 10 may be
+    # in the ring an instant before the recording sees it)
+    assert recorder.closed
+    assert sum(len(b) for b in recorder.blocks) <= after - before + 10
     assert started == [] and session.recording_phase is RecordingPhase.OFF
 
 

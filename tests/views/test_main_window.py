@@ -123,7 +123,7 @@ def test_recording_lands_in_the_database_and_the_recent_list(qtbot, make_window)
     button = window.dashboard.record_button
     with qtbot.waitSignal(window.session.recording_started, timeout=20_000):
         button.click()
-        assert button.text() == "Connecting…" and not button.isEnabled()
+        assert button.text() == "● Starting…" and not button.isEnabled()
     assert window.session.recording, window.session.status.recording_error
     assert button.isChecked() and button.isEnabled()
     assert window.status_bar.recording_label.text() == "● REC"

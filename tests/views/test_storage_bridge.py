@@ -39,3 +39,17 @@ def test_spooling_is_shown_and_a_spooled_close_is_reported(tmp_path, monkeypatch
     finally:
         recorder.close(timeout=0.2)
         db.dispose()
+
+
+def test_the_recent_list_says_which_recordings_are_not_complete():
+    from datetime import datetime
+
+    started = datetime(2026, 12, 5, 15, 19)
+    row = {"id": 1, "started_at": started, "source_url": "sim://lfp", "sample_count": 0}
+    running = storage_bridge._summary({**row, "status": "recording"})
+    assert running.title == "#1  2026-12-05 15:19  (recording)"  # not a finished "0 samples"
+    done = storage_bridge._summary({**row, "status": "complete", "sample_count": 9000})
+    assert done.title == "#1  2026-12-05 15:19" and done.detail == "sim://lfp  ·  9,000 samples"
+    assert storage_bridge.recording_title(7, started, "interrupted") == (
+        "Recording #7 · 05 Dec 15:19 (interrupted)"
+    )

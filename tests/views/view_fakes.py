@@ -34,12 +34,14 @@ def scripted_block(start: int, stop: int, cells: int = 4) -> SampleBlock:
 
 class ScriptedSource(Source):
     """``scripted://pack?cells=4&n=600&block=50&interval=0``: ``n`` samples of
-    :func:`scripted_block` in blocks, ``interval`` s apart; ``n=0`` never ends."""
+    :func:`scripted_block` in blocks, ``interval`` s apart; ``n=0`` never ends.
+    ``fail_at=k``: the read after ``k`` samples fails (a device lost for good)."""
 
-    def __init__(self, url, spec=None, *, cells=4, n=600, block=50, interval=0.0):
+    def __init__(self, url, spec=None, *, cells=4, n=600, block=50, interval=0.0, fail_at=0):
         super().__init__(url, spec or preset("nmc", series_cells=cells))
         self.finite = n > 0
         self.cells, self.n, self.block, self.interval = cells, n, block, interval
+        self.fail_at = fail_at
         self._next = 0
         self._pace = threading.Event()  # never set: waits pace the blocks like a device
 
@@ -52,6 +54,7 @@ class ScriptedSource(Source):
             n=parsed.pop_int("n", 600),
             block=parsed.pop_int("block", 50),
             interval=parsed.pop_float("interval", 0.0),
+            fail_at=parsed.pop_int("fail_at", 0),
         )
 
     @property
@@ -66,6 +69,8 @@ class ScriptedSource(Source):
             return None
         if self.interval:
             self._pace.wait(self.interval)
+        if self.fail_at and self._next >= self.fail_at:
+            raise SourceError("device lost")
         stop = self._next + self.block if not self.finite else min(self._next + self.block, self.n)
         block = scripted_block(self._next, stop, self.cells)
         self._next = stop
