@@ -51,6 +51,10 @@ Speed of soc_series on bench_suite.py's 1e6-sample logs (``--suite-logs 3``,
 best of 3 in CPU time, the code before and after run alternately twice at load
 15-20): hppc (4 cells, 10 Hz) 1.497, 1.487 -> 0.980, 0.991 s; pack (16 cells,
 1 Hz) 0.928, 1.016 -> 0.844, 0.844 s (see bench_suite.py and the commit log).
+With the smoothed series (its history kept, the backward pass, the columns;
+best of 3, before and after run alternately twice at load 12-14, so noisy):
+hppc 0.397, 0.388 -> 0.423, 0.438 s; pack 0.392, 0.388 -> 0.419, 0.433 s
+(the backward pass and the columns alone: ~10 ms on pack, ~35 ms on hppc).
 
 Measured 2026-12-05 (``--broad --no-speed``, an empty cache filled: ~50 min
 on 2 shared cores; PyBaMM 26.10.1.1). RMSE after 10 min, mean / worst, cases

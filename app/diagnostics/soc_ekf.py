@@ -408,7 +408,6 @@ preset (5.11 %).
 from __future__ import annotations
 
 import math
-from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from enum import StrEnum
@@ -858,7 +857,7 @@ class EkfSocEstimator:
         self._raw = _GrowingSeries()
         self._rep: _GrowingSeries | None = None
         self._nk: list[int] = []
-        self._hist = array("d")  # _HIST_COLUMNS floats an interval
+        self._hist: list[float] = []  # _HIST_COLUMNS floats an interval, flat
 
     # ------------------------------------------------------------------
     def _initialise(self, t0: float, i0: float, v0: float) -> None:
@@ -922,8 +921,8 @@ class EkfSocEstimator:
         self._sigma = self._sig0 = sig0
         # the smoother's history: the prior of each interval (see _smoothed)
         pp = self._p
-        self._hist = array("d", (soc0, sig0, sig0 * sig0, 0.0, 0.0, 1.0))
-        self._hist.extend((pp.item(_K, _K), pp.item(_OFF, _OFF), 0.0, 0.0, 0.0))
+        self._hist = [soc0, sig0, sig0 * sig0, 0.0, 0.0, 1.0, pp.item(_K, _K)]
+        self._hist.extend((pp.item(_OFF, _OFF), 0.0, 0.0, 0.0))
         self._nk = [0]
         self._best_var = sig0 * sig0
         self._best_start = soc0
@@ -1735,7 +1734,7 @@ class EkfSocEstimator:
         """Per interval of the history: the smoothed prior's shift from the
         filter's and its sigma, and the first and one past the last interval
         that changes; None if none does (see "Smoothed" in the module doc)."""
-        h = np.array(self._hist).reshape(-1, _HIST_COLUMNS)  # (a copy: the array grows on)
+        h = np.array(self._hist).reshape(-1, _HIST_COLUMNS)
         soc, sig, p00, c, e = h.T[:5]
         st = self.settings
         floor = (
@@ -1811,7 +1810,7 @@ class EkfSocEstimator:
             return filtered
         counts = np.array(self._nk)
         if smoothed is None:
-            shift, sigma = np.zeros(len(counts)), np.array(self._hist)[1::_HIST_COLUMNS]
+            shift, sigma = np.zeros(len(counts)), np.array(self._hist[1::_HIST_COLUMNS])
             first, last = 0, len(counts)
         else:
             shift, sigma, first, last = smoothed
