@@ -147,6 +147,8 @@ this for the first sample alone, from the surest interval and without the
 floor) and the live blocks are unchanged; the live
 twin keeps its intervals' priors and every sample's filtered SOC and gives
 the same smoothed columns when asked, to the bit whatever the block split.
+That history grows with the log: 8 bytes a sample (16 with the BMS's SOC)
+and ~150 bytes an interval, ~10 MB for a day at 10 Hz.
 An RTS smoother of the full state was not tried: its backward pass is a
 9x9 matrix recursion per interval, ~0.2 s per 1e6 samples in Python.
 
