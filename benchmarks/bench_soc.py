@@ -75,12 +75,12 @@ estimates; ``live%`` holds the figures above, unchanged), mean / worst, within
 target, mean band share:
 
     group                default                       broad
-    nmc table  rest      0.13 / 0.19  12/12  100.0     (not rerun: NMC broad cache empty)
-    nmc table  load      0.26 / 0.36  12/12  100.0
+    nmc table  rest      0.13 / 0.19  12/12  100.0     0.35 / 0.60  14/14   99.6
+    nmc table  load      0.26 / 0.36  12/12  100.0     0.33 / 0.46  14/14  100.0
     lfp table  rest      0.36 / 0.48  12/12   99.7     0.71 / 1.63  11/14   95.7  (was 94.4)
     lfp table  load      0.45 / 0.58  12/12   99.8     0.96 / 3.47  13/13   95.7
-    nmc preset rest      0.77 / 0.88  12/12  100.0
-    nmc preset load      0.56 / 0.80  12/12  100.0
+    nmc preset rest      0.77 / 0.88  12/12  100.0     0.49 / 0.86  14/14  100.0
+    nmc preset load      0.56 / 0.80  12/12  100.0     0.44 / 0.97  14/14  100.0
     lfp preset rest      0.60 / 1.19  12/12   99.0     1.39 / 3.38  14/14   90.5
     lfp preset load      0.55 / 0.99  12/12   99.0     1.57 / 4.41  13/13   87.1
 
