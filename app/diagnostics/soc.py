@@ -30,6 +30,7 @@ __all__ = [
     "SOC_COLUMN",
     "SocResult",
     "calculate_soc",
+    "soc_estimates",
     "soc_series",
     "start_soc_text",
 ]
@@ -46,6 +47,17 @@ def _block(df: pd.DataFrame) -> SampleBlock:
     return SampleBlock({c: df[c].to_numpy(dtype=float) for c in cols})
 
 
+def soc_estimates(
+    df: pd.DataFrame, spec: BatterySpec, settings: SocFilterSettings | None = None
+) -> tuple[SocResult, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """SOC summary, the per-sample columns as the live filter gives them (each
+    sample's from the samples up to it: what the live engine's blocks carry) and
+    the smoothed ones (each from the whole log, :meth:`EkfSocEstimator.smoothed_columns`)."""
+    est = EkfSocEstimator(spec, settings)
+    live = est.update(_block(df))
+    return est.result(), live, est.smoothed_columns(filtered=live)
+
+
 def soc_series(
     df: pd.DataFrame, spec: BatterySpec, settings: SocFilterSettings | None = None
 ) -> tuple[SocResult, dict[str, np.ndarray]]:
@@ -53,15 +65,17 @@ def soc_series(
 
     The columns are ``soc_percent``, ``soc_band_low_percent`` and
     ``soc_band_high_percent`` (±2 sigma), and ``soc_bms_difference_pct`` (ours
-    minus the BMS's) when the log has ``soc_reported_pct``.
+    minus the BMS's) when the log has ``soc_reported_pct``. They are smoothed:
+    the whole log is known, so an estimate is worked back from a later, surer one
+    where that is surer (the live twin gives the same columns from
+    :meth:`EkfSocEstimator.smoothed_columns`).
     """
-    est = EkfSocEstimator(spec, settings)
-    columns = est.update(_block(df))
-    return est.result(), columns
+    result, _, smoothed = soc_estimates(df, spec, settings)
+    return result, smoothed
 
 
 def calculate_soc(df: pd.DataFrame, spec: BatterySpec) -> tuple[SocResult, np.ndarray]:
-    """SOC summary and the per-sample ``soc_percent`` series."""
+    """SOC summary and the per-sample ``soc_percent`` series (smoothed: see :func:`soc_series`)."""
     result, columns = soc_series(df, spec)
     return result, columns[SOC_COLUMN]
 

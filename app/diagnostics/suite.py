@@ -19,7 +19,7 @@ from app.diagnostics.cycles import CYCLE_COLUMNS, summarize_cycles
 from app.diagnostics.faults import detect_faults
 from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.diagnostics.safety import monitor_safety
-from app.diagnostics.soc import soc_series
+from app.diagnostics.soc import soc_estimates
 from app.diagnostics.soh import calculate_soh
 from app.diagnostics.thermal import analyze_thermal
 
@@ -170,8 +170,10 @@ def _run_suite(
     eol_fraction: float,
     reference_capacity_ah: float | None,
 ) -> SuiteOutput:
-    soc_result, soc_columns = soc_series(df, spec)
-    ir = measure_internal_resistance(df, spec, soc_percent=soc_columns["soc_percent"])
+    # (the pulses' SOC is the filter's, as the live engine's blocks give it to
+    # the live resistance tracker; the time series the smoothed one)
+    soc_result, soc_live, soc_columns = soc_estimates(df, spec)
+    ir = measure_internal_resistance(df, spec, soc_percent=soc_live["soc_percent"])
     cycles = summarize_cycles(df, capacity_ah=spec.pack_capacity_ah)
     fade, life = _lifetime_results(
         cycles, spec, eol_fraction, reference_capacity_ah, measured_charge=True

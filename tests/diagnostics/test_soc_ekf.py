@@ -23,7 +23,7 @@ from app.diagnostics.ecm_model import (
     SLR_STEP_PCT,
     CellModel,
 )
-from app.diagnostics.soc import calculate_soc, soc_series
+from app.diagnostics.soc import calculate_soc, soc_estimates, soc_series
 from app.diagnostics.soc_coulomb import CoulombCountingSoc
 from app.diagnostics.soc_ekf import (
     SOC_BAND_HIGH_COLUMN,
@@ -555,6 +555,9 @@ def test_offline_equals_live_across_random_block_splits():
         for name, values in ref.items():
             np.testing.assert_array_equal(np.concatenate([p[name] for p in parts]), values)
         assert live.result().to_dict() == offline.result().to_dict()
+        # the smoothed series too: the same backward pass over the same history
+        for name, values in offline.smoothed_columns().items():
+            np.testing.assert_array_equal(live.smoothed_columns()[name], values)
     # and the pack is read per cell: current / parallel strings, mean cell voltage
     assert rmse_after(df, ref[SOC_COLUMN], 600) < 1.0
 
@@ -595,8 +598,13 @@ def test_live_engine_adds_soc_columns():
     enriched = SampleBlock.concat(seen)
     for name in (SOC_COLUMN, SOC_BAND_LOW_COLUMN, SOC_BAND_HIGH_COLUMN, SOC_BMS_DIFFERENCE_COLUMN):
         assert name in enriched.columns
-    _, series = soc_series(df.iloc[:600], spec)
-    np.testing.assert_array_equal(enriched[SOC_COLUMN], series[SOC_COLUMN])
+    # the blocks carry the filter's SOC (each sample's from the samples up to it);
+    # the live twin gives the smoothed series of soc_series when asked
+    _, live, smoothed = soc_estimates(df.iloc[:600], spec)
+    np.testing.assert_array_equal(enriched[SOC_COLUMN], live[SOC_COLUMN])
+    for name, values in soc_series(df.iloc[:600], spec)[1].items():
+        np.testing.assert_array_equal(engine.soc.smoothed_columns()[name], values)
+        np.testing.assert_array_equal(smoothed[name], values)
     assert "cell_1_v" in enriched  # raw columns pass through
 
 
@@ -855,7 +863,8 @@ def test_live_engine_leaves_a_stuck_cell_out_as_offline():
         noise=NoiseSpec.typical(spec),
         faults=[Fault("sensor_stuck", 1200, channel="cell_3_v")],
     )
-    _, offline = calculate_soc(block.to_frame(), spec)
+    _, offline, _ = soc_estimates(block.to_frame(), spec)
+    _, smoothed = calculate_soc(block.to_frame(), spec)
     seen = []
     engine = LiveEngine(spec, outputs=[seen.append])
     k = 0
@@ -865,7 +874,8 @@ def test_live_engine_leaves_a_stuck_cell_out_as_offline():
         engine(block.slice(k, k + int(size)))
         k += int(size)
     engine.drain()
-    np.testing.assert_array_equal(SampleBlock.concat(seen)[SOC_COLUMN], offline)
+    np.testing.assert_array_equal(SampleBlock.concat(seen)[SOC_COLUMN], offline[SOC_COLUMN])
+    np.testing.assert_array_equal(engine.soc.smoothed_columns()[SOC_COLUMN], smoothed)
 
 
 def test_frozen_cells_blocks_and_samples_agree_and_leave_healthy_channels_alone():
@@ -1076,3 +1086,69 @@ def test_a_charge_from_the_first_sample_on_the_lfp_plateau_is_not_driven_off():
     assert np.max(np.abs(out[SOC_COLUMN] - truth)[later]) < 5.0
     inside = (out[SOC_BAND_LOW_COLUMN] <= truth) & (truth <= out[SOC_BAND_HIGH_COLUMN])
     assert inside[later].mean() > 0.95
+
+
+def _lfp_plateau_hppc() -> tuple[SampleBlock, np.ndarray, BatterySpec]:
+    """An LFP HPPC log from 55 % (the plateau), its first sample under load."""
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset("lfp", capacity_ah=20.0, series_cells=1)
+    blk = simulate(
+        spec,
+        "hppc",
+        duration_s=4 * 3600,
+        dt_s=1.0,
+        seed=3,
+        initial_soc_pct=55.0,
+        noise=NoiseSpec.typical(spec),
+        include_truth=True,
+    )
+    truth = np.asarray(blk["true_cell_1_soc_pct"])
+    cols = {c: np.asarray(blk[c]) for c in ("time_s", "voltage_v", "current_a")}
+    return SampleBlock(cols), truth, spec
+
+
+def test_the_offline_series_is_worked_back_from_later_surer_estimates():
+    """A start the filter can only guess (under load on the LFP plateau) is 6 % off
+    for its first half hour live; offline the whole log is known, and the series
+    calculate_soc gives is worked back from the later estimates by the charge
+    counted: within 1 %, its band still holding the truth."""
+    block, truth, spec = _lfp_plateau_hppc()
+    df = block.to_frame()
+    first = block["time_s"] < 1800.0
+    est = EkfSocEstimator(spec)
+    live = est.update(block)[SOC_COLUMN]
+    assert np.sqrt(np.mean((live - truth)[first] ** 2)) > 3.0
+    _, columns = soc_series(df, spec)
+    err = columns[SOC_COLUMN] - truth
+    assert np.sqrt(np.mean(err[first] ** 2)) < 1.0
+    assert np.sqrt(np.mean(err**2)) < np.sqrt(np.mean((live - truth) ** 2)) / 3
+    inside = (truth >= columns[SOC_BAND_LOW_COLUMN]) & (truth <= columns[SOC_BAND_HIGH_COLUMN])
+    assert inside.mean() > 0.95
+    # the end is the filter's (nothing later to work it back from), and the
+    # summary is the filter's
+    assert columns[SOC_COLUMN][-1] == live[-1]
+    assert calculate_soc(df, spec)[0].to_dict() == est.result().to_dict()
+
+
+def test_the_smoothed_series_is_the_same_live_at_any_point():
+    """The live twin's smoothed columns, asked for between blocks of any split,
+    are those of the log so far offline, to the bit (and asking does not stop
+    it taking more blocks)."""
+    block, _, spec = _lfp_plateau_hppc()
+    block = SampleBlock({**dict(block.items()), "soc_reported_pct": np.full(len(block), 50.0)})
+    rng = np.random.default_rng(5)
+    live = EkfSocEstimator(spec)
+    k = 0
+    while k < len(block):
+        size = int(rng.choice([1, 3, 8, 9, 64, 700, 3000]))
+        live.update(block.slice(k, k + size))
+        k = min(k + size, len(block))
+        if rng.random() < 0.05 or k == len(block):
+            offline = EkfSocEstimator(spec)
+            offline.update(block.slice(0, k))
+            expected = offline.smoothed_columns()
+            got = live.smoothed_columns()
+            assert set(got) == set(expected) == set(EkfSocEstimator.columns)
+            for name, values in expected.items():
+                np.testing.assert_array_equal(got[name], values)
