@@ -593,3 +593,16 @@ def test_the_summary_says_how_many_events_and_faults_it_does_not_list(sample_csv
     report["results"]["safety"]["events"] = [event] * 10
     cmd_analyze.print_summary(report)
     assert "more events" not in capsys.readouterr().out
+
+
+def test_a_clean_lfp_log_below_20_percent_does_not_warn_of_drifting_cells(tmp_path, capsys):
+    """`simulate --chemistry lfp --cells 4 --soc 15 --noise 1; analyze` read "warning ...
+    not judged ... cells drifting apart: let the BMS balance" on a clean pack."""
+    log = tmp_path / "s4.csv"
+    args = ["--chemistry", "lfp", "--cells", "4", "--soc", "15", "--noise", "1"]
+    assert main(["simulate", *args, "-o", str(log)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(log)]) == 0
+    (line,) = [ln for ln in capsys.readouterr().out.splitlines() if "cell balance" in ln]
+    assert line.startswith("  cell balance  ok: spread ")
+    assert "not judged: no sample within 20-95 % SOC" in line and "balance at the top" not in line
