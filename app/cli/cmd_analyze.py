@@ -334,21 +334,11 @@ def print_summary(report: dict, out=None) -> None:
         reversed_ = bool((report.get("current_sign") or {}).get("warning"))
         print(f"  resistance    {_resistance_text(ir, reversed_)}", file=out)
     if (cb := r["cell_balance"]) is not None:
-        from app.diagnostics.cell_balance import (
-            judged_spread_text,
-            suspect_cell_readings,
-            suspect_cells_text,
-        )
+        from app.diagnostics.cell_balance import balance_verdict, judged_spread_text
 
-        advice, status = cb["recommendation"], cb["status"]
-        if status != "unknown" and (suspect := suspect_cell_readings(r.get("faults"))):
-            # (as the window's card and the report: a warning, and no advice to balance
-            # on a suspect reading)
-            status = "warning"
-            advice = (
-                f"suspect reading: {suspect_cells_text(suspect)}: not a reason to balance, "
-                "check the sense wire and the measurement first"
-            )
+        # (as the window's card and the report: no advice to balance on a suspect
+        # reading, nor on a cell with an internal short)
+        status, _, advice = balance_verdict(cb, r.get("faults"))
         print(
             f"  cell balance  {status}: {judged_spread_text(cb)} "
             f"(max {_fmt(cb['spread_max_mv'], ' mV', digits=1, fixed=True)}) - {advice}",

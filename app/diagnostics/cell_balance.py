@@ -17,7 +17,13 @@ means; its standard error with the AR(1) effective sample size) when it is
 to reach :data:`REST_SPREAD_WARN_MV` within as long again; and by a **weak cell**: a cell whose voltage sags more than the others'
 under load (its deviation's slope against the current, mOhm over the pack median,
 in the recent window) by at least :data:`WEAK_CELL_FRACTION` of the cell's
-resistance.
+resistance. A log with no sample within :data:`SOC_JUDGE_RANGE` has its spread
+shown but not judged (healthy cells fan out there): only the trend, the weak
+cells and the outliers judge it.
+
+:func:`balance_verdict` is the verdict once fault detection has run (the CLI, the
+report and the window): a cell with a suspect reading or an internal short is to
+check (or replace), not to balance.
 
 A cell reading outside the spec's plausible band (:attr:`BatterySpec.plausible_cell_v`,
 the rule the SOC uses too: a cell collapsed to 0 V, a broken sense wire, 65 V of
@@ -707,7 +713,7 @@ class CellBalanceTracker:
                 f"spread widening {trend:+.1f} +/- {trend_se:.1f} mV/h as the SOC moves: not "
                 "judged as growth, the log does not come back to the SOCs it had"
             )
-        status, action, rec = _verdict(judge, growing, weak, replace, outliers, trend)
+        status, action, rec = _verdict(judge, growing, weak, replace, outliers, trend, judged_on)
         if bad:
             status, action, rec = _with_implausible(
                 bad, band, status, action, rec, len(cols) - int(dead.sum())
@@ -873,12 +879,32 @@ def _cell_resistance_mohm(spec: BatterySpec) -> float | None:
 
 
 def _cells(ks: list[int]) -> str:
-    return ", ".join(map(str, ks))
+    """'cell 2' or 'cells 2, 3' (never 'cell(s) 2', nor a bare '2' that reads as a count)."""
+    return ("cell " if len(ks) == 1 else "cells ") + ", ".join(map(str, ks))
 
 
-def _verdict(judge, growing, weak, replace, outliers, trend) -> tuple[str, str, str]:
-    """(status, action, recommendation) from the recent spread, its trend and the weak cells."""
-    if judge >= REST_SPREAD_ACT_MV:
+def _verdict(
+    judge, growing, weak, replace, outliers, trend, judged_on=None
+) -> tuple[str, str, str]:
+    """(status, action, recommendation) from the recent spread, its trend and the weak cells.
+
+    A spread judged outside SOC_JUDGE_RANGE (the log has no sample within it) is no
+    reason to warn: there healthy cells fan out by tens to hundreds of mV from their
+    capacity spread alone (clean simulated NMC, LFP and lead-acid packs discharged
+    below 20 % read 36-82 mV at rest), so only the trend, the weak cells and the
+    outliers judge such a log."""
+    outside = judged_on in (JUDGED_REST_OUTSIDE, JUDGED_LOAD_OUTSIDE)
+    if outside and not growing:
+        status, action = "ok", "none"
+        rec = (
+            f"not judged: no sample within {_RANGE_TEXT}, where the cells' OCV curves run "
+            "parallel (outside it healthy cells read far apart); judge the balance at rest "
+            "at mid SOC"
+        )
+        if outliers:
+            action = "watch"
+            rec += f"; {_cells(outliers)} {'sits' if len(outliers) == 1 else 'sit'} apart: watch"
+    elif judge >= REST_SPREAD_ACT_MV:
         status, action = "critical", "balance"
         rec = (
             "cells far apart: top-balance the pack (charge to full and hold for balancing), "
@@ -897,18 +923,22 @@ def _verdict(judge, growing, weak, replace, outliers, trend) -> tuple[str, str, 
         status, action, rec = "ok", "none", "cells balanced: no action needed"
         if outliers:
             action = "watch"
-            rec = f"balanced overall, but cell(s) {_cells(outliers)} sit apart: watch them"
+            rec = (
+                f"balanced overall, but {_cells(outliers)} "
+                f"{'sits' if len(outliers) == 1 else 'sit'} apart: watch "
+                f"{'it' if len(outliers) == 1 else 'them'}"
+            )
     if replace:
         status, action = "critical", "replace_cell"
         rec = (
-            f"cell(s) {_cells(replace)}: resistance twice a healthy cell's or more: "
+            f"{_cells(replace)}: resistance twice a healthy cell's or more: "
             f"confirm with a capacity and pulse test and replace; {rec}"
         )
     elif weak:
         status = "critical" if status == "critical" else "warning"
         action = "check_cells"
         rec = (
-            f"check cell(s) {_cells(weak)}: sagging under load more than the others "
+            f"check {_cells(weak)}: sagging under load more than the others "
             f"(resistance, a loose connection or a weak cell); {rec}"
         )
     return status, action, rec
@@ -1031,3 +1061,86 @@ def suspect_cell_readings(faults: Any) -> dict[int, str]:
 def suspect_cells_text(suspect: dict[int, str]) -> str:
     """'cell 2 (sensor stuck), cell 3 (sensor noisy)'."""
     return ", ".join(f"cell {c} ({kind})" for c, kind in suspect.items())
+
+
+def shorted_cells(faults: Any) -> dict[int, dict]:
+    """The cells (1-based) fault detection found an internal short in (on the cell's
+    voltage or temperature channel), each with the first such fault
+    (``{"start_time_s", "severity"}``, the worst severity of its faults). ``faults``:
+    the ``faults`` result (a list, or a dict holding one)."""
+    found = faults if isinstance(faults, list) else (faults or {}).get("faults") or []
+    shorted: dict[int, dict] = {}
+    for f in found if isinstance(found, list) else ():
+        if not isinstance(f, dict) or str(f.get("kind", "")) != "internal_short":
+            continue
+        cell = re.fullmatch(r"cell_(\d+)_(?:v|temp_c)", str(f.get("channel", "")))
+        if not cell:
+            continue
+        k, start = int(cell.group(1)), f.get("start_time_s")
+        severity = str(f.get("severity") or "warning")
+        seen = shorted.get(k)
+        if seen is None:
+            shorted[k] = {"start_time_s": start, "severity": severity}
+            continue
+        if start is not None and (seen["start_time_s"] is None or start < seen["start_time_s"]):
+            seen["start_time_s"] = start
+        if severity == "critical":
+            seen["severity"] = "critical"
+    return dict(sorted(shorted.items()))
+
+
+def _at(start: Any) -> str:
+    return f" from {start:g} s" if isinstance(start, (int, float)) else ""
+
+
+def balance_verdict(r: dict, faults: Any) -> tuple[str, str, str]:
+    """(status, action, advice) of the cell balance result ``r`` (a dict) once fault
+    detection has run: the one verdict of the CLI, the report and the window.
+
+    - a sensor fault on a cell's voltage channel (:func:`suspect_cell_readings`): its
+      reading is suspect, so no advice to balance on it ("check_reading", a warning);
+    - an internal short in a cell (:func:`shorted_cells`): the cell drains itself, so
+      it drifts down against the others at the same current; balancing would bleed
+      the healthy cells down to it and hide that: check or replace the cell
+      ("replace_cell", the fault's severity or worse);
+    - else the result's own status, action and recommendation."""
+    status, action, advice = r.get("status"), r.get("action"), r.get("recommendation") or ""
+    if status == "unknown":
+        return status, action, advice
+    if suspect := suspect_cell_readings(faults):
+        return (
+            "warning",
+            "check_reading",
+            f"suspect reading: {suspect_cells_text(suspect)}: not a reason to balance, "
+            "check the sense wire and the measurement first",
+        )
+    if shorted := shorted_cells(faults):
+        cells = list(shorted)
+        named = "; ".join(
+            f"an internal short in cell {k}{_at(f['start_time_s'])}" for k, f in shorted.items()
+        )
+        low = [k for k in cells if (d := _recent_dev(r, k)) is not None and d < 0]
+        drift = (
+            "; ".join(f"cell {k} sits {-_recent_dev(r, k):.0f} mV below the median" for k in low)
+            + ": "
+            if low
+            else ""
+        )
+        worst = "critical" if status == "critical" else "warning"
+        if any(f["severity"] == "critical" for f in shorted.values()):
+            worst = "critical"
+        return (
+            worst,
+            "replace_cell",
+            f"check or replace {_cells(cells)}: fault detection found {named}. "
+            f"{drift[:1].upper() + drift[1:]}a shorted cell self-discharges against the "
+            "others at the same current; balancing would only hide it (the balancer "
+            "bleeds the healthy cells down to it)",
+        )
+    return status, action, advice
+
+
+def _recent_dev(r: dict, cell: int) -> float | None:
+    """Cell ``cell``'s (1-based) recent deviation from the pack median, mV (None: unknown)."""
+    dev = r.get("recent_deviation_mv") or []
+    return dev[cell - 1] if 0 < cell <= len(dev) else None

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from app.core.resistance_text import resistance_text
 from app.diagnostics.cell_balance import (
+    balance_verdict,
     judged_spread_text,
     suspect_cell_readings,
     suspect_cells_text,
@@ -243,11 +244,11 @@ def _balance(r: dict, faults=None) -> Finding:
             f"suspect reading: {suspect_cells_text(suspect)}; {spread} is not a reason to "
             "balance: check the sense wire and the measurement first",
         )
+    # (as the CLI and the window's card: a cell with an internal short is to check or
+    # replace, not to balance)
+    status, _, advice = balance_verdict(r, faults)
     return Finding(
-        "cell_balance",
-        title,
-        _SEVERITY.get(r["status"], Verdict.WARN),
-        f"{spread}; {r.get('recommendation')}",
+        "cell_balance", title, _SEVERITY.get(status, Verdict.WARN), f"{spread}; {advice}"
     )
 
 

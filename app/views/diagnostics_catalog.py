@@ -497,24 +497,43 @@ def _cell_balance(r: dict) -> ResultSummary:
     if status is Status.INFO:  # "unknown": nothing to judge
         return ResultSummary(Status.UNAVAILABLE, reason=advice)
     outliers = r.get("outlier_cells") or []
+    spread, where = _judged_spread(r)
     numbers = _numbers(
         ("Action", _BALANCE_ACTIONS.get(r.get("action"), r.get("action"))),
+        # (the headline's figure, under the headline's own words)
+        (f"Spread ({where})", _fmt(spread, "{:.1f}", "mV")),
         ("Spread now", _spread_now_text(r)),
         ("At rest, any SOC (median)", _fmt(r.get("spread_at_rest_mv"), "{:.1f}", "mV")),
         ("Under load, any SOC (median)", _fmt(r.get("spread_under_load_mv"), "{:.1f}", "mV")),
         ("Largest", _fmt(r.get("spread_max_mv"), "{:.1f}", "mV")),
         (_history_label(r.get("judged_on")), _fmt(r.get("spread_history_mv"), "{:.1f}", "mV")),
         ("Trend", _trend_text(r)),
-        ("Weak cells", ", ".join(str(c) for c in r.get("weak_cells") or []) or None),
+        ("Weak cells", _cells_text(r.get("weak_cells"))),
         ("SOC imbalance", _fmt(r.get("soc_imbalance_pct"), "{:.1f}", "%")),
-        ("Outlier cells", ", ".join(str(c) for c in outliers) if outliers else None),
+        ("Outlier cells", _cells_text(outliers)),
         ("Implausible cells", _implausible_text(r.get("implausible_readings") or ())),
         ("Plausible cell band", _band_text(r.get("plausible_cell_v"))),
     )
-    # the spread the status was judged on (mid SOC: at the ends of charge healthy
-    # cells fan out by 100+ mV, so the all-SOC median at rest would mislead)
+    headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
+    # a cell reading out of the plausible band now (0 V, a broken sense wire) leads:
+    # the spread is then the other cells'
+    dead = [b for b in r.get("implausible_readings") or () if b.get("reading_now")]
+    if dead:
+        named = ", ".join(f"cell {b['cell']} reads {b['last_value_v']:.2f} V" for b in dead)
+        headline = f"{named} (implausible)" + (
+            f"; {spread:.1f} mV spread of the others ({where})" if spread is not None else ""
+        )
+    items = tuple(r.get("findings") or ())
+    return ResultSummary(status, headline, numbers, items=items, reason=advice)
+
+
+def _judged_spread(r: dict) -> tuple[float | None, str]:
+    """(mV, 'rest, 20-95 % SOC, last 7 min'): the spread the status was judged on and
+    the samples it is of, the headline's figure and words (mid SOC: at the ends of
+    charge healthy cells fan out by 100+ mV, so the all-SOC median at rest would
+    mislead)."""
     spread, where = r.get("spread_judged_mv"), r.get("judged_on")
-    if spread is None:
+    if spread is None or not where:
         rest = r.get("spread_at_rest_mv")
         spread = rest if rest is not None else r.get("spread_mv")
         where = "rest" if rest is not None else "now"
@@ -529,17 +548,15 @@ def _cell_balance(r: dict) -> ResultSummary:
             if window < 3600
             else f"{window / 3600:.1f} h"
         )  # a CAN capture of seconds: "last 8 s", not "last 0 min"
-    headline = f"{spread:.1f} mV spread ({where})" if spread is not None else "—"
-    # a cell reading out of the plausible band now (0 V, a broken sense wire) leads:
-    # the spread is then the other cells'
-    dead = [b for b in r.get("implausible_readings") or () if b.get("reading_now")]
-    if dead:
-        named = ", ".join(f"cell {b['cell']} reads {b['last_value_v']:.2f} V" for b in dead)
-        headline = f"{named} (implausible)" + (
-            f"; {spread:.1f} mV spread of the others ({where})" if spread is not None else ""
-        )
-    items = tuple(r.get("findings") or ())
-    return ResultSummary(status, headline, numbers, items=items, reason=advice)
+    return spread, where
+
+
+def _cells_text(cells) -> str | None:
+    """'cell 2' or 'cells 2, 3' (a bare '2' reads as a count); None for none."""
+    cells = list(cells or ())
+    if not cells:
+        return None
+    return ("cell " if len(cells) == 1 else "cells ") + ", ".join(str(c) for c in cells)
 
 
 def _history_label(judged_on: str | None) -> str:
@@ -576,16 +593,37 @@ def with_battery_note(
     return replace(summary, reason=f"{summary.reason}\n{note}" if summary.reason else note)
 
 
-def with_suspect_cell_readings(balance: ResultSummary, faults: Any) -> ResultSummary:
+def with_suspect_cell_readings(
+    balance: ResultSummary, faults: Any, result: dict | None = None
+) -> ResultSummary:
     """The cell balance summary once fault detection has found a sensor fault on a
     cell's voltage channel: that reading is suspect, so no advice to balance on it
-    (a stuck sense wire is not a cell 400 mV low); the fault is named instead."""
+    (a stuck sense wire is not a cell 400 mV low); the fault is named instead. Or an
+    internal short in a cell (``result``: the cell balance result): that cell is to
+    check or replace, not to balance (the verdict of the CLI and the report)."""
     from dataclasses import replace
 
-    from app.diagnostics.cell_balance import suspect_cell_readings, suspect_cells_text
+    from app.diagnostics.cell_balance import (
+        balance_verdict,
+        shorted_cells,
+        suspect_cell_readings,
+        suspect_cells_text,
+    )
 
+    if balance.status in (Status.UNAVAILABLE, Status.NOT_RUN):
+        return balance
     suspect = suspect_cell_readings(faults)
-    if not suspect or balance.status in (Status.UNAVAILABLE, Status.NOT_RUN):
+    if not suspect and result and (shorted := shorted_cells(faults)):
+        status, action, advice = balance_verdict(result, faults)
+        label = _BALANCE_ACTIONS.get(action, action)
+        return replace(
+            balance,
+            numbers=tuple((k, label if k == "Action" else v) for k, v in balance.numbers),
+            status=_status(status),
+            headline=f"internal short in {_cells_text(list(shorted))}; {balance.headline}",
+            reason=advice[:1].upper() + advice[1:] + ".",
+        )
+    if not suspect:
         return balance
     named = suspect_cells_text(suspect)
     action = _BALANCE_ACTIONS["check_reading"]

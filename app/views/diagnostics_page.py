@@ -512,7 +512,9 @@ class DiagnosticsPage(QWidget):
                 else summarize(info.key, result)
             )  # fmt: skip
         self.summaries["cell_balance"] = with_suspect_cell_readings(
-            self.summaries["cell_balance"], report.results.get("faults")
+            self.summaries["cell_balance"],
+            report.results.get("faults"),
+            report.results.get("cell_balance"),
         )
         guessed, misfit = bool(report.battery_guess), bool(report.battery_warning)
         for key, summary in self.summaries.items():

@@ -106,7 +106,9 @@ def test_a_weak_cell_is_still_found_when_another_dies_mid_log():
     assert res.weak_cells == [3] and res.implausible_cells == [1]
     assert res.status == "critical" and res.action == "check_reading"
     assert res.resistance_offset_mohm[0] is None
-    assert "cell(s) 3" in res.recommendation and res.recommendation.startswith("cell 1 reads")
+    assert "The other 3 cells: cell 3: " in res.recommendation and res.recommendation.startswith(
+        "cell 1 reads"
+    )
 
 
 def test_two_cells_one_dead_leaves_nothing_to_compare_but_names_it():

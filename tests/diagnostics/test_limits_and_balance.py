@@ -252,7 +252,7 @@ def test_a_cell_sagging_more_and_more_under_load_is_named_weak():
     df["cell_3_v"] += extra * df["current_a"]
     res = check_cell_balance(df, spec)
     assert res.weak_cells == [3] and res.action == "replace_cell" and res.status == "critical"
-    assert "cell(s) 3" in res.recommendation
+    assert res.recommendation.startswith("cell 3: ") and "cell(s)" not in res.recommendation
     assert res.spread_trend_significant and res.spread_trend_mv_per_h > 0
     others = [r for k, r in enumerate(res.resistance_offset_mohm) if k != 2]
     assert max(abs(r) for r in others) < 0.5 * res.resistance_offset_mohm[2]

@@ -556,3 +556,34 @@ def test_the_temperature_legend_names_sensors_for_people():
         for text in ax.get_legend().get_texts()
     ]
     assert names == ["sensor", "cell 1", "cell 2"]
+
+
+def test_the_report_and_the_cli_advise_checking_a_shorted_cell_not_balancing():
+    """Fault detection found an internal short in cell 3, which sits 53 mV low: the
+    report's finding and the CLI summary say check or replace cell 3 (and name the
+    short), not "let the BMS balance at the top of charge"."""
+    import io
+
+    from app.cli.cmd_analyze import print_summary
+
+    short = {"kind": "internal_short", "start_time_s": 630.0, "end_time_s": 3599.0,
+             "severity": "critical", "channel": "cell_3_v", "detail": {}}  # fmt: skip
+    balance = {
+        "status": "warning", "action": "balance", "spread_mv": 67.3, "spread_max_mv": 82.3,
+        "spread_judged_mv": 59.1, "judged_on": "rest, 20-95 % SOC",
+        "recent_deviation_mv": [4.0, 3.0, -53.0, 1.0, -1.0, 2.0],
+        "recommendation": "cells drifting apart: let the BMS balance at the top of charge",
+    }  # fmt: skip
+    report = _report(cell_balance=balance, faults=[short])
+    (finding,) = [f for f in findings(report) if f.diagnostic == "cell_balance"]
+    assert finding.verdict is Verdict.FAIL
+    assert "check or replace cell 3: fault detection found an internal short in cell 3 " in (
+        finding.summary
+    )
+    assert "from 630 s" in finding.summary and "sits 53 mV below the median" in finding.summary
+    assert "let the BMS balance" not in finding.summary
+    out = io.StringIO()
+    print_summary(report, out)
+    (line,) = [ln for ln in out.getvalue().splitlines() if "cell balance" in ln]
+    assert line.startswith("  cell balance  critical: spread 59.1 mV (rest, 20-95 % SOC)")
+    assert "check or replace cell 3" in line and "let the BMS balance" not in line

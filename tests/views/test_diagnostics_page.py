@@ -951,3 +951,38 @@ def test_the_fade_card_says_what_its_retention_compares():
     assert numbers["Retained"] == (
         "84.1 %: mean of the last 5 cycles over the first 5; 0.773 of 0.35 Ah nominal"
     )
+
+
+def test_cell_balance_card_with_a_shorted_cell_is_consistent_and_not_ok():
+    """The user's sim (4-cell NMC drive, internal short in cell 2 from 600 s): the card
+    read "ok", its headline 18.6 mV appeared nowhere in its table, and "Outlier cells: 2"
+    could mean two cells. Now the headline figure is in the table under the headline's
+    words, the outlier reads "cell 2", and the short in cell 2 makes it critical."""
+    from app.views.diagnostics_catalog import with_suspect_cell_readings
+
+    r = {
+        "status": "ok", "action": "watch", "spread_mv": 14.7, "spread_max_mv": 32.2,
+        "spread_judged_mv": 18.6, "judged_on": "rest, 20-95 % SOC", "judged_window_s": 420.0,
+        "spread_trend_mv_per_h": 53.4, "spread_trend_stderr_mv_per_h": 34.6,
+        "outlier_cells": [2], "weak_cells": [], "recent_deviation_mv": [5.0, -18.0, 2.0, 1.0],
+        "recommendation": "balanced overall, but cell 2 sits apart: watch it",
+    }  # fmt: skip
+    card = summarize("cell_balance", r)
+    assert card.headline == "18.6 mV spread (rest, 20-95 % SOC, last 7 min)"
+    numbers = dict(card.numbers)
+    assert numbers["Spread (rest, 20-95 % SOC, last 7 min)"] == "18.6 mV"
+    assert numbers["Outlier cells"] == "cell 2"
+    assert (
+        dict(summarize("cell_balance", {**r, "outlier_cells": [2, 3]}).numbers)["Outlier cells"]
+        == "cells 2, 3"
+    )
+    short = {"kind": "internal_short", "start_time_s": 630.0, "end_time_s": 1799.0,
+             "severity": "critical", "channel": "cell_2_v", "detail": {}}  # fmt: skip
+    card = with_suspect_cell_readings(card, [short], r)
+    assert card.status is Status.CRITICAL
+    assert card.headline.startswith("internal short in cell 2; 18.6 mV spread")
+    assert card.reason.startswith("Check or replace cell 2: fault detection found an internal")
+    assert "sits 18 mV below the median" in card.reason
+    assert dict(card.numbers)["Action"] == "replace a cell"
+    # no short: the card as it was
+    assert with_suspect_cell_readings(summarize("cell_balance", r), [], r).status is Status.OK
