@@ -20,7 +20,12 @@ trip level (:data:`VOLTAGE_MARGIN` for a voltage, :data:`CURRENT_FAST_TRIP` time
 current limit) trips at once, without the debounce, as a BMS's short-circuit and
 secondary over-voltage protection does: a 10x over-current for 1 s, or a violation
 seen in a single sample of a slow log, is an episode. Beyond the limit by less than the warning margin is a
-warning; further is critical.
+warning; further is critical. The charge temperature window applies once the current
+has been a charge for :data:`CHARGING_SUSTAINED_S` (a drive's regen pulses are not a
+charge), the discharge window otherwise.
+
+The fault detector's limit faults are these episodes (:mod:`app.diagnostics.faults.limits`),
+detected when they trip: one excursion is one safety event and one fault.
 
 :class:`SafetyMonitor` is the incremental diagnostic (live engine);
 :func:`monitor_safety` runs it on a whole log. An episode (or a trip or release
@@ -62,7 +67,7 @@ TEMPERATURE_MARGIN_C = 3.0
 #: :data:`CURRENT_MARGIN` of the limit: raising one limit does not loosen the
 #: other, and a current between the tolerance and the margin is a warning (a
 #: lead-acid charge limit of C/4 gets 5 %, 1.25 A on 100 Ah); 0.5 degC (NTC
-#: channels read to +-0.5 degC). The fault detector's limit faults use the same.
+#: channels read to +-0.5 degC). The fault detector's limit faults are these episodes.
 VOLTAGE_TOLERANCE_V = 0.005
 CURRENT_TOLERANCE = 0.02
 CURRENT_NOISE_C = 0.015
@@ -83,6 +88,12 @@ TEMPERATURE_HYSTERESIS_C = 3.0
 #: protection; a voltage beyond its limit by more than :data:`VOLTAGE_MARGIN` (the
 #: critical level) trips at once, as a BMS's secondary over-voltage protection.
 CURRENT_FAST_TRIP = 1.0
+#: The charge temperature window applies once the current has been above C/100
+#: for a minute: a drive's regen pulses (seconds) are not a charge (BMSs derate
+#: regen rather than forbid it outside the charge window); the discharge window
+#: applies otherwise.
+CHARGING_C = 0.01
+CHARGING_SUSTAINED_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -186,6 +197,7 @@ class _LimitCheck:
         "open",
         "pending",
         "back_t0",
+        "tripped",
     )
 
     def __init__(
@@ -205,7 +217,11 @@ class _LimitCheck:
         #: an excess beyond the limit that trips at once (inf: none)
         self.fast = fast
         self.events: list[SafetyEvent] = []
-        #: the episode running at the end of the last block: [start_t, limit, worst, excess, end_t]
+        #: when each of ``events`` tripped (its run was debounced, or a sample passed
+        #: the fast trip level): when a BMS would have acted on it
+        self.tripped: list[float] = []
+        #: the episode running at the end of the last block:
+        #: [start_t, limit, worst, excess, end_t, trip_t] (trip_t NaN: not yet)
         self.open: list[float] | None = None
         #: the run beyond the trip level that reached the end of the last block, still
         #: being debounced (no episode open), as an episode would be kept
@@ -263,6 +279,9 @@ class _LimitCheck:
                 k = trips[k]
                 a = int(ts[k])
                 self._begin(pending if a == 0 else None, t, value, lim, a)
+                # (the run's first sample that completes its debounce, or trips at once)
+                when = fast[a : te[k]] | (over[a : te[k]] & (t[a : te[k]] - tt0[k] >= d))
+                self.open[5] = float(t[a + int(np.argmax(when))])
                 pos = a
             k = int(np.searchsorted(bs[releases], pos)) if len(releases) else 0
             found = k < len(releases)
@@ -287,7 +306,7 @@ class _LimitCheck:
         if carried is not None:
             self.open = carried
         else:
-            self.open = [float(t[a]), float(lim[a]), float(value[a]), -np.inf, float(t[a])]
+            self.open = [float(t[a]), float(lim[a]), float(value[a]), -np.inf, float(t[a]), np.nan]
 
     def _extend(self, t, value, lim, a: int, b: int) -> None:
         """The open episode goes on over samples ``a:b``."""
@@ -314,15 +333,46 @@ class _LimitCheck:
                 return
             if not self.upper and extreme >= bound - self.tolerance:
                 return
-        self.feed(t, value, limit)
+        n, k = len(t), _WATCH_CHUNK
+        if n <= 2 * k:
+            self.feed(t, value, limit)
+            return
+        # a long block is fed a stretch at a time, only where it can matter: a
+        # stretch with a sample beyond the tolerance, or while an episode is open or
+        # a trip debounced (a trip run starts at such a sample: feeding from there
+        # gives the same episodes, as any split does)
+        m = n // k * k
+        with np.errstate(invalid="ignore"):
+            if self.upper:
+                ext = np.maximum.reduce(value[:m].reshape(-1, k), axis=1)
+                need = ~(ext <= bound + self.tolerance)
+            else:
+                ext = np.minimum.reduce(value[:m].reshape(-1, k), axis=1)
+                need = ~(ext >= bound - self.tolerance)
+        need = np.append(need, True) if m < n else need  # (the tail: fed)
+        per_sample = np.ndim(limit) > 0
+        nc, j = len(need), 0
+        while j < nc:
+            if not need[j] and not self.busy:
+                ahead = np.flatnonzero(need[j:])
+                if not len(ahead):
+                    return
+                j += int(ahead[0])
+            e = j + 1
+            while e < nc and need[e]:
+                e += 1
+            a, b = j * k, min(e * k, n)
+            self.feed(t[a:b], value[a:b], limit[a:b] if per_sample else limit)
+            j = e
 
     def _close(self) -> None:
         ep, self.open = self.open, None
         if ep is not None:
             self.events.append(self._event(ep))
+            self.tripped.append(ep[5])
 
     def _event(self, ep: list[float]) -> SafetyEvent:
-        ta, lim, worst, excess, tb = ep
+        ta, lim, worst, excess, tb, _ = ep
         severity = Severity.WARNING if excess <= self.margin else Severity.CRITICAL
         return SafetyEvent(self.check, self.channel, severity, lim, worst, ta, tb)
 
@@ -331,6 +381,13 @@ class _LimitCheck:
         if self.open is None:
             return self.events
         return [*self.events, self._event(self.open)]
+
+    def episodes(self) -> list[tuple[SafetyEvent, float, bool]]:
+        """(event, trip time, still open) of :meth:`all_events`."""
+        out = [(e, t, False) for e, t in zip(self.events, self.tripped, strict=True)]
+        if self.open is not None:
+            out.append((self._event(self.open), self.open[5], True))
+        return out
 
 
 def run_excess(
@@ -365,6 +422,9 @@ class SafetyMonitor:
         self._cells: list[str] | None = None  # voltage channels, known from the first block
         self._temps: list[str] = []
         self._checks: list[_LimitCheck] = []
+        #: start of the charge (current above CHARGING_C) under way at the end of
+        #: the last block (None: none)
+        self._charge_since: float | None = None
 
     def _setup(self, block: SampleBlock) -> None:
         spec, debounce = self.spec, self.debounce_s
@@ -430,34 +490,38 @@ class SafetyMonitor:
         t = block[schema.TIME]
         i = block[schema.CURRENT]
         checks = iter(self._checks)
+        charge_since = self._charge_since
+        self._charge_since = _charge_start(t, i, CHARGING_C * spec.pack_capacity_ah, charge_since)
         if self._cells:
             volts = [_column(block, name) for name in self._cells]
         else:
             volts = [block[schema.VOLTAGE] / spec.series_cells]
+        temps = [_column(block, name) for name in self._temps]
         # most blocks violate nothing: only limits with a violation, an open
         # episode or a trip being debounced look for runs, and a side of a channel
         # whose extreme is within its limit needs no per-sample comparison at all
+        lows, highs = _all_extremes([*volts, i, *temps])
+        extremes = iter(zip(lows.tolist(), highs.tolist(), strict=True))
         for v in volts:
             hi, lo = next(checks), next(checks)
-            least, most = _extremes(v)
+            least, most = next(extremes)
             hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max)
             lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min)
-        least, most = _extremes(i)
+        least, most = next(extremes)
         next(checks).watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a)
         # (discharge: -i against its limit; -least is the highest of -i)
-        dis = next(checks)
-        if dis.busy or not -least <= spec.max_discharge_current_a + dis.tolerance:
-            dis.feed(t, -i, spec.max_discharge_current_a)
+        dis, limit = next(checks), spec.max_discharge_current_a
+        if dis.busy or not -least <= limit + dis.tolerance:
+            dis.watch(t, -i, -least, limit, limit)
         if self._temps:
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)
             cool = min(spec.charge_temp_max_c, spec.discharge_temp_max_c)
             warm = max(spec.charge_temp_min_c, spec.discharge_temp_min_c)
             hot = cold = None  # the per-sample limits, once a channel needs them
-            for name in self._temps:
-                temp = _column(block, name)
+            for temp in temps:
                 hi, lo = next(checks), next(checks)
-                least, most = _extremes(temp)
+                least, most = next(extremes)
                 if (
                     not hi.busy
                     and not lo.busy
@@ -466,12 +530,17 @@ class SafetyMonitor:
                 ):
                     continue
                 if hot is None:
-                    charging = i > 0.01 * spec.pack_capacity_ah
+                    charging = _charging(t, i, CHARGING_C * spec.pack_capacity_ah, charge_since)
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
                 hi.watch(t, temp, most, cool, hot)
                 lo.watch(t, temp, least, warm, cold)
         return {}
+
+    def episodes(self) -> list[tuple[SafetyEvent, float, bool]]:
+        """Every limit's episodes so far, as (event, the time it tripped, whether it
+        is still open): the fault detector reports them as its limit faults."""
+        return [ep for check in self._checks for ep in check.episodes()]
 
     def result(self) -> SafetyResult:
         """The events so far (an episode still under way counts once debounced)."""
@@ -490,6 +559,10 @@ class SafetyMonitor:
         )
 
 
+#: samples a long block is judged at a time by :meth:`_LimitCheck.watch`: the
+#: stretches with no sample beyond a limit's tolerance are not fed (a CV phase
+#: held at the limit reads beyond it in a few stretches of a long log)
+_WATCH_CHUNK = 2048
 #: samples a channel's extremes are taken at a time (see :func:`_extremes`)
 _EXTREMES_CHUNK = 65536
 
@@ -503,6 +576,40 @@ def _extremes(values: np.ndarray) -> tuple[float, float]:
         lows.append(np.minimum.reduce(chunk))
         highs.append(np.maximum.reduce(chunk))
     return float(np.minimum.reduce(lows)), float(np.maximum.reduce(highs))
+
+
+def _charge_start(t: np.ndarray, i: np.ndarray, above: float, since: float | None):
+    """The start of the charge (current ``above``) the block ends in, None if it does
+    not end charging (``since``: the one the block started in, if any)."""
+    if not i[-1] > above:
+        return None
+    off = np.flatnonzero(~(i > above))
+    if len(off):
+        return float(t[off[-1] + 1])
+    return float(t[0]) if since is None else since
+
+
+def _charging(t: np.ndarray, i: np.ndarray, above: float, since: float | None) -> np.ndarray:
+    """Per sample: the current has been ``above`` for CHARGING_SUSTAINED_S (``since``:
+    the start of the charge under way at the block's start, if any)."""
+    on = i > above
+    idx = np.arange(len(t))
+    last_off = np.maximum.accumulate(np.where(on, -1, idx))
+    start = t[np.minimum(last_off + 1, len(t) - 1)]
+    if since is not None:
+        start = np.where(last_off < 0, since, start)
+    return on & (t - start >= CHARGING_SUSTAINED_S)
+
+
+def _all_extremes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(lowest, highest) of each channel, as :func:`_extremes`. A short block's
+    channels in one array: one reduction for all of them, not a few numpy calls
+    each (a live block of a few samples of a 16-cell pack)."""
+    if len(columns[0]) <= _EXTREMES_CHUNK // len(columns):
+        values = np.vstack(columns)
+        return np.minimum.reduce(values, axis=1), np.maximum.reduce(values, axis=1)
+    pairs = np.array([_extremes(c) for c in columns]).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:
