@@ -20,7 +20,12 @@ trip level (:data:`VOLTAGE_MARGIN` for a voltage, :data:`CURRENT_FAST_TRIP` time
 current limit) trips at once, without the debounce, as a BMS's short-circuit and
 secondary over-voltage protection does: a 10x over-current for 1 s, or a violation
 seen in a single sample of a slow log, is an episode. Beyond the limit by less than the warning margin is a
-warning; further is critical.
+warning; further is critical. The charge temperature window applies once the current
+has been a charge for :data:`CHARGING_SUSTAINED_S` (a drive's regen pulses are not a
+charge), the discharge window otherwise.
+
+The fault detector's limit faults are these episodes (:mod:`app.diagnostics.faults.limits`),
+detected when they trip: one excursion is one safety event and one fault.
 
 :class:`SafetyMonitor` is the incremental diagnostic (live engine);
 :func:`monitor_safety` runs it on a whole log. An episode (or a trip or release
@@ -62,7 +67,7 @@ TEMPERATURE_MARGIN_C = 3.0
 #: :data:`CURRENT_MARGIN` of the limit: raising one limit does not loosen the
 #: other, and a current between the tolerance and the margin is a warning (a
 #: lead-acid charge limit of C/4 gets 5 %, 1.25 A on 100 Ah); 0.5 degC (NTC
-#: channels read to +-0.5 degC). The fault detector's limit faults use the same.
+#: channels read to +-0.5 degC). The fault detector's limit faults are these episodes.
 VOLTAGE_TOLERANCE_V = 0.005
 CURRENT_TOLERANCE = 0.02
 CURRENT_NOISE_C = 0.015
@@ -83,10 +88,12 @@ TEMPERATURE_HYSTERESIS_C = 3.0
 #: protection; a voltage beyond its limit by more than :data:`VOLTAGE_MARGIN` (the
 #: critical level) trips at once, as a BMS's secondary over-voltage protection.
 CURRENT_FAST_TRIP = 1.0
-#: Charging, for the temperature window: a current above this fraction of the pack's
-#: 1C current (below it, a rest's offset or a float's trickle, the discharge window).
-#: The default alert rules pick their temperature levels by the same test.
+#: The charge temperature window applies once the current has been above C/100
+#: for a minute: a drive's regen pulses (seconds) are not a charge (BMSs derate
+#: regen rather than forbid it outside the charge window); the discharge window
+#: applies otherwise.
 CHARGING_C = 0.01
+CHARGING_SUSTAINED_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,7 @@ class _LimitCheck:
         "open",
         "pending",
         "back_t0",
+        "tripped",
     )
 
     def __init__(
@@ -240,7 +248,11 @@ class _LimitCheck:
         #: an excess beyond the limit that trips at once (inf: none)
         self.fast = fast
         self.events: list[SafetyEvent] = []
-        #: the episode running at the end of the last block: [start_t, limit, worst, excess, end_t]
+        #: when each of ``events`` tripped (its run was debounced, or a sample passed
+        #: the fast trip level): when a BMS would have acted on it
+        self.tripped: list[float] = []
+        #: the episode running at the end of the last block:
+        #: [start_t, limit, worst, excess, end_t, trip_t] (trip_t NaN: not yet)
         self.open: list[float] | None = None
         #: the run beyond the trip level that reached the end of the last block, still
         #: being debounced (no episode open), as an episode would be kept
@@ -298,6 +310,9 @@ class _LimitCheck:
                 k = trips[k]
                 a = int(ts[k])
                 self._begin(pending if a == 0 else None, t, value, lim, a)
+                # (the run's first sample that completes its debounce, or trips at once)
+                when = fast[a : te[k]] | (over[a : te[k]] & (t[a : te[k]] - tt0[k] >= d))
+                self.open[5] = float(t[a + int(np.argmax(when))])
                 pos = a
             k = int(np.searchsorted(bs[releases], pos)) if len(releases) else 0
             found = k < len(releases)
@@ -322,7 +337,7 @@ class _LimitCheck:
         if carried is not None:
             self.open = carried
         else:
-            self.open = [float(t[a]), float(lim[a]), float(value[a]), -np.inf, float(t[a])]
+            self.open = [float(t[a]), float(lim[a]), float(value[a]), -np.inf, float(t[a]), np.nan]
 
     def _extend(self, t, value, lim, a: int, b: int) -> None:
         """The open episode goes on over samples ``a:b``."""
@@ -349,15 +364,46 @@ class _LimitCheck:
                 return
             if not self.upper and extreme >= bound - self.tolerance:
                 return
-        self.feed(t, value, limit)
+        n, k = len(t), _WATCH_CHUNK
+        if n <= 2 * k:
+            self.feed(t, value, limit)
+            return
+        # a long block is fed a stretch at a time, only where it can matter: a
+        # stretch with a sample beyond the tolerance, or while an episode is open or
+        # a trip debounced (a trip run starts at such a sample: feeding from there
+        # gives the same episodes, as any split does)
+        m = n // k * k
+        with np.errstate(invalid="ignore"):
+            if self.upper:
+                ext = np.maximum.reduce(value[:m].reshape(-1, k), axis=1)
+                need = ~(ext <= bound + self.tolerance)
+            else:
+                ext = np.minimum.reduce(value[:m].reshape(-1, k), axis=1)
+                need = ~(ext >= bound - self.tolerance)
+        need = np.append(need, True) if m < n else need  # (the tail: fed)
+        per_sample = np.ndim(limit) > 0
+        nc, j = len(need), 0
+        while j < nc:
+            if not need[j] and not self.busy:
+                ahead = np.flatnonzero(need[j:])
+                if not len(ahead):
+                    return
+                j += int(ahead[0])
+            e = j + 1
+            while e < nc and need[e]:
+                e += 1
+            a, b = j * k, min(e * k, n)
+            self.feed(t[a:b], value[a:b], limit[a:b] if per_sample else limit)
+            j = e
 
     def _close(self) -> None:
         ep, self.open = self.open, None
         if ep is not None:
             self.events.append(self._event(ep))
+            self.tripped.append(ep[5])
 
     def _event(self, ep: list[float]) -> SafetyEvent:
-        ta, lim, worst, excess, tb = ep
+        ta, lim, worst, excess, tb, _ = ep
         severity = Severity.WARNING if excess <= self.margin else Severity.CRITICAL
         return SafetyEvent(self.check, self.channel, severity, lim, worst, ta, tb)
 
@@ -366,6 +412,13 @@ class _LimitCheck:
         if self.open is None:
             return self.events
         return [*self.events, self._event(self.open)]
+
+    def episodes(self) -> list[tuple[SafetyEvent, float, bool]]:
+        """(event, trip time, still open) of :meth:`all_events`."""
+        out = [(e, t, False) for e, t in zip(self.events, self.tripped, strict=True)]
+        if self.open is not None:
+            out.append((self._event(self.open), self.open[5], True))
+        return out
 
 
 def run_excess(
@@ -400,6 +453,9 @@ class SafetyMonitor:
         self._cells: list[str] | None = None  # voltage channels, known from the first block
         self._temps: list[str] = []
         self._checks: list[_LimitCheck] = []
+        #: start of the charge (current above CHARGING_C) under way at the end of
+        #: the last block (None: none)
+        self._charge_since: float | None = None
 
     def _setup(self, block: SampleBlock) -> None:
         spec, debounce = self.spec, self.debounce_s
@@ -465,45 +521,40 @@ class SafetyMonitor:
         t = block[schema.TIME]
         i = block[schema.CURRENT]
         checks = iter(self._checks)
+        charge_since = self._charge_since
+        self._charge_since = charge_start(t, i, CHARGING_C * spec.pack_capacity_ah, charge_since)
         if self._cells:
             volts = [_column(block, name) for name in self._cells]
         else:
             volts = [block[schema.VOLTAGE] / spec.series_cells]
+        temps = [_column(block, name) for name in self._temps]
         # most blocks violate nothing: only limits with a violation, an open
         # episode or a trip being debounced look for runs, and a side of a channel
-        # whose extreme is within its limit needs no per-sample comparison at all;
-        # a long block is watched a chunk at a time (any split gives the same events)
-        watch = _watch if len(t) <= _WATCH_CHUNK else _watch_chunks
+        # whose extreme is within its limit needs no per-sample comparison at all
+        lows, highs = _all_extremes([*volts, i, *temps])
+        extremes = iter(zip(lows.tolist(), highs.tolist(), strict=True))
         for v in volts:
             hi, lo = next(checks), next(checks)
-            ends = _chunk_extremes(v)
-            watch(hi, t, v, ends, spec.cell_v_max, spec.cell_v_max)
-            watch(lo, t, v, ends, spec.cell_v_min, spec.cell_v_min)
+            least, most = next(extremes)
+            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max)
+            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min)
+        least, most = next(extremes)
         chg, dis = next(checks), next(checks)
         if spec.current_limits_judged:  # (not C-rates of a capacity only a lower bound)
-            ends = _chunk_extremes(i)
-            watch(chg, t, i, ends, spec.max_charge_current_a, spec.max_charge_current_a)
-            # (discharge: -i against its upper limit; -lowest is the highest of -i)
-            watch(
-                dis,
-                t,
-                i,
-                ends,
-                spec.max_discharge_current_a,
-                spec.max_discharge_current_a,
-                negate=True,
-            )
+            chg.watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a)
+            # (discharge: -i against its limit; -least is the highest of -i)
+            limit = spec.max_discharge_current_a
+            if dis.busy or not -least <= limit + dis.tolerance:
+                dis.watch(t, -i, -least, limit, limit)
         if self._temps:
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)
             cool = min(spec.charge_temp_max_c, spec.discharge_temp_max_c)
             warm = max(spec.charge_temp_min_c, spec.discharge_temp_min_c)
             hot = cold = None  # the per-sample limits, once a channel needs them
-            for name in self._temps:
-                temp = _column(block, name)
+            for temp in temps:
                 hi, lo = next(checks), next(checks)
-                ends = _chunk_extremes(temp)
-                least, most = ends[2], ends[3]
+                least, most = next(extremes)
                 if (
                     not hi.busy
                     and not lo.busy
@@ -512,12 +563,19 @@ class SafetyMonitor:
                 ):
                     continue
                 if hot is None:
-                    charging = i > charging_current_a(spec)
+                    charging = sustained_charging(
+                        t, i, CHARGING_C * spec.pack_capacity_ah, charge_since
+                    )
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-                watch(hi, t, temp, ends, cool, hot)
-                watch(lo, t, temp, ends, warm, cold)
+                hi.watch(t, temp, most, cool, hot)
+                lo.watch(t, temp, least, warm, cold)
         return {}
+
+    def episodes(self) -> list[tuple[SafetyEvent, float, bool]]:
+        """Every limit's episodes so far, as (event, the time it tripped, whether it
+        is still open): the fault detector reports them as its limit faults."""
+        return [ep for check in self._checks for ep in check.episodes()]
 
     def result(self) -> SafetyResult:
         """The events so far (an episode still under way counts once debounced)."""
@@ -536,12 +594,12 @@ class SafetyMonitor:
         )
 
 
+#: samples a long block is judged at a time by :meth:`_LimitCheck.watch`: the
+#: stretches with no sample beyond a limit's tolerance are not fed (a CV phase
+#: held at the limit reads beyond it in a few stretches of a long log)
+_WATCH_CHUNK = 2048
 #: samples a channel's extremes are taken at a time (see :func:`_extremes`)
 _EXTREMES_CHUNK = 65536
-#: samples a long block's limits are watched at a time (see :func:`_watch_chunks`):
-#: a noisy cell at a limit held for minutes reads beyond its tolerance in a few
-#: percent of these chunks; only those are compared sample by sample
-_WATCH_CHUNK = 4096
 
 
 def _extremes(values: np.ndarray) -> tuple[float, float]:
@@ -555,77 +613,40 @@ def _extremes(values: np.ndarray) -> tuple[float, float]:
     return float(np.minimum.reduce(lows)), float(np.maximum.reduce(highs))
 
 
-def _chunk_extremes(values: np.ndarray):
-    """(lowest, highest) of each :data:`_WATCH_CHUNK` samples of a channel (None for
-    a block of one chunk), and of all of them (NaN if a reading is NaN). A
-    :data:`_EXTREMES_CHUNK` at a time, as :func:`_extremes`."""
-    n = len(values)
-    if n <= _WATCH_CHUNK:
-        least, most = _extremes(values)
-        return None, None, least, most
-    lows, highs = [], []
-    for a in range(0, n, _EXTREMES_CHUNK):
-        chunk = values[a : a + _EXTREMES_CHUNK]
-        m = len(chunk) - len(chunk) % _WATCH_CHUNK
-        if m:
-            rows = chunk[:m].reshape(-1, _WATCH_CHUNK)
-            lows.append(np.minimum.reduce(rows, axis=1))
-            highs.append(np.maximum.reduce(rows, axis=1))
-        if m < len(chunk):
-            tail = chunk[m:]
-            lows.append(np.minimum.reduce(tail, keepdims=True))
-            highs.append(np.maximum.reduce(tail, keepdims=True))
-    lows, highs = np.concatenate(lows), np.concatenate(highs)
-    return lows, highs, float(np.minimum.reduce(lows)), float(np.maximum.reduce(highs))
+def charge_start(t: np.ndarray, i: np.ndarray, above: float, since: float | None):
+    """The start of the charge (current ``above``) the block ends in, None if it does
+    not end charging (``since``: the one the block started in, if any)."""
+    if not i[-1] > above:
+        return None
+    off = np.flatnonzero(~(i > above))
+    if len(off):
+        return float(t[off[-1] + 1])
+    return float(t[0]) if since is None else since
 
 
-def _watch(check: _LimitCheck, t, value, ends, bound: float, limit, negate: bool = False):
-    """:meth:`_LimitCheck.watch` on the whole block (``ends``: its
-    :func:`_chunk_extremes`; ``negate``: the check is on ``-value``)."""
-    if negate:
-        if check.busy or not -ends[2] <= bound + check.tolerance:
-            check.feed(t, -value, limit)
-        return
-    check.watch(t, value, ends[3] if check.upper else ends[2], bound, limit)
+def sustained_charging(
+    t: np.ndarray, i: np.ndarray, above: float, since: float | None
+) -> np.ndarray:
+    """Per sample: the current has been ``above`` for CHARGING_SUSTAINED_S (``since``:
+    the start of the charge under way at the block's start, if any)."""
+    on = i > above
+    idx = np.arange(len(t))
+    last_off = np.maximum.accumulate(np.where(on, -1, idx))
+    start = t[np.minimum(last_off + 1, len(t) - 1)]
+    if since is not None:
+        start = np.where(last_off < 0, since, start)
+    return on & (t - start >= CHARGING_SUSTAINED_S)
 
 
-def _watch_chunks(check: _LimitCheck, t, value, ends, bound: float, limit, negate=False):
-    """:meth:`_LimitCheck.watch` a :data:`_WATCH_CHUNK` of samples at a time: a
-    chunk is fed only if an episode is open or a trip being debounced, or if it
-    has a reading beyond ``bound`` by the tolerance (or a NaN); runs of such chunks
-    are fed as one. Any split of a block gives the same events (the live twin's
-    rule), so this is feeding the whole block, without comparing the chunks
-    where nothing can trip."""
-    lows, highs = ends[0], ends[1]
-    tol = check.tolerance
-    if negate:  # the check is on -value: its highest is -lowest
-        flagged = ~(-lows <= bound + tol)
-    elif check.upper:
-        flagged = ~(highs <= bound + tol)
-    else:
-        flagged = ~(lows >= bound - tol)
-    starts, stops = run_bounds(flagged)
-    if not len(starts) and not check.busy:
-        return
-    per_sample = np.ndim(limit) != 0
-    n, c, m = len(t), _WATCH_CHUNK, len(flagged)
-    k, r = 0, 0  # the next chunk, the next run of flagged chunks
-    while k < m:
-        while r < len(starts) and stops[r] <= k:
-            r += 1
-        if r < len(starts) and starts[r] <= k:
-            e = int(stops[r])  # a run of flagged chunks, fed as one
-        elif check.busy:
-            e = k + 1  # an episode open or a trip pending: the next chunk
-        elif r < len(starts):
-            k = int(starts[r])  # nothing can trip before the next flagged chunk
-            continue
-        else:
-            return
-        a, b = k * c, min(e * c, n)
-        v = -value[a:b] if negate else value[a:b]
-        check.feed(t[a:b], v, limit[a:b] if per_sample else limit)
-        k = e
+def _all_extremes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(lowest, highest) of each channel, as :func:`_extremes`. A short block's
+    channels in one array: one reduction for all of them, not a few numpy calls
+    each (a live block of a few samples of a 16-cell pack)."""
+    if len(columns[0]) <= _EXTREMES_CHUNK // len(columns):
+        values = np.vstack(columns)
+        return np.minimum.reduce(values, axis=1), np.maximum.reduce(values, axis=1)
+    pairs = np.array([_extremes(c) for c in columns]).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:

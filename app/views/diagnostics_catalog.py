@@ -209,7 +209,8 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         ),
         "Each sample against the chemistry's limits. A violation counts once it has lasted "
         "2 s (debounce). Beyond the limit by less than the warning margin (2 % of a voltage "
-        "limit, 10 % of a current limit, 3 °C) it is a warning; further, critical.",
+        "limit, 10 % of a current limit, 3 °C) it is a warning; further, critical. The "
+        "charge temperature window applies after a minute of charging (not to regen pulses).",
     ),
     DiagnosticInfo(
         "faults",
@@ -223,8 +224,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
             "cell_<k>_v, temperature_c, cell_<k>_temp_c (per-cell faults)",
             "step_index (optional: open circuit during a step)",
         ),
-        "One incremental detector on 5 s time bins: limit faults (over/under voltage, over "
-        "current, temperature, impossible values); sensor dropouts, time gaps, stuck and "
+        "Limit faults (over/under voltage, over current, temperature): the safety check's "
+        "episodes, one fault per excursion. One incremental detector on 5 s time bins for "
+        "the rest: impossible values; sensor dropouts, time gaps, stuck and "
         "noisy channels; open circuit; cell imbalance at rest (SOC and voltage spread); an "
         "internal short (a cell heating or self-discharging against its neighbours, each "
         "cell's own resistance allowed for); thermal-runaway onset (a cell heating 0.8 °C/min "

@@ -8,10 +8,8 @@ import numpy as np
 import pytest
 
 from app.core.spec import preset
-from app.diagnostics.faults import limits
 from app.diagnostics.faults.bins import median_rows
 from app.diagnostics.faults.common import History, RollingSum, Same, SuperBins
-from app.diagnostics.faults.detector import detect_faults
 from app.hardware.simulator import NoiseSpec, simulate
 
 
@@ -112,36 +110,6 @@ def _pack(profile: str, faults=()):
         faults=faults,
     )
     return block.to_frame(), spec
-
-
-@pytest.mark.parametrize("profile", ["cccv", "cycle"])
-def test_over_voltage_mean_skipped_only_where_it_cannot_pass(profile, monkeypatch):
-    from app.hardware.simulator.faults import Fault
-
-    df, spec = _pack(profile, [Fault("over_voltage", onset_s=4_000)])
-    seen = []
-
-    def record(self, bb, v, _orig=limits.LimitDetector._over_on_mean):
-        out = _orig(self, bb, v)
-        seen.append(out)
-        return out
-
-    monkeypatch.setattr(limits.LimitDetector, "_over_on_mean", record)
-    faults = detect_faults(df, spec).to_list()
-    skipped, seen[:] = list(seen), []
-    # every bin judged: the reachable bins are all bins
-    monkeypatch.setattr(
-        limits.LimitDetector,
-        "_reachable",
-        lambda self, s1, v, _orig=limits.LimitDetector._reachable: (
-            _orig(self, s1, v),
-            np.arange(v.shape[1]),
-        )[1],
-    )
-    assert detect_faults(df, spec).to_list() == faults
-    assert any(f["kind"] == "over_voltage" for f in faults)
-    assert len(seen) == len(skipped)
-    assert all(_same_bits(a, b) for a, b in zip(skipped, seen, strict=True))
 
 
 @pytest.mark.parametrize("square", [False, True])
@@ -251,35 +219,6 @@ def test_cell_resistance_terms_in_place_are_those_of_a_copy():
         want = _plain_bin_terms(plain, current, vmed, dev)
         assert _same_bits(got, want)
         assert _same_bits(new._trend, plain._trend) and new._prev_in == plain._prev_in
-
-
-def _plain_over_on_mean_sums(bb, r):
-    """The over-voltage test's running-sum rows, as first written (every count checked)."""
-    cnt = bb.cnt[r]
-    s1 = np.where(cnt > 0, bb.mean[r], 0.0) * cnt
-    counts = Same(bb.n, len(r)) if bb.cnt.strides[0] == 0 else cnt
-    counts2 = Same(bb.n, len(r)) if bb.n2.strides[0] == 0 else bb.n2[r]
-    return (s1, counts, np.nan_to_num(bb.s2m[r]), counts2)
-
-
-def test_over_voltage_sums_are_those_of_the_plain_rows(monkeypatch):
-    from app.hardware.simulator.faults import Fault
-
-    df, spec = _pack(
-        "cccv", [Fault("over_voltage", 4_000), Fault("sensor_dropout", 9_000, channel="cell_2_v")]
-    )
-    batches, det = _batches(df, spec)
-    got, want = [], []
-    push = RollingSum.push
-    monkeypatch.setattr(RollingSum, "push", lambda s, x: got.append(push(s, x)) or got[-1])
-    new = limits.LimitDetector(spec, det.layout, det._stage.bin_s)
-    plain = RollingSum(4 * len(new.v_rows), new.ov_noise_bins)
-    for bb in batches:
-        new._over_on_mean(bb, bb.mean[new.v_rows])
-        want.append(push(plain, _plain_over_on_mean_sums(bb, new.v_rows)))
-    assert any(bb.cnt.strides[0] != 0 for bb in batches)  # (rows with NaN: both forms)
-    assert len(got) == len(want)
-    assert all(_same_bits(a, b) for a, b in zip(got, want, strict=True))
 
 
 @pytest.mark.parametrize("cells", [0, 4, 16])

@@ -11,7 +11,8 @@ block or in many gives the same events.
 
 A rule with a noise band, a fast level, a level while charging or a clear delay
 judges as the safety check does (its runs: :func:`~app.diagnostics.safety.noise_proof_runs`;
-charging: :attr:`~.metrics.PackCells.charging_a`): the default limit rules raise
+charging: above :attr:`~.metrics.PackCells.charging_a` for
+:data:`~app.diagnostics.safety.CHARGING_SUSTAINED_S`): the default limit rules raise
 where a safety event trips and clear where it releases.
 
 A rule on a detected fault (``fault_<kind>`` above 0.5) has one alert per
@@ -48,7 +49,7 @@ from app.diagnostics.alerts.metrics import (
     runaway_evidence,
 )
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
-from app.diagnostics.safety import noise_proof_runs
+from app.diagnostics.safety import charge_start, noise_proof_runs, sustained_charging
 
 #: The fault kind whose alert holds while the runaway's evidence remains.
 RUNAWAY_KIND = "thermal_runaway_onset"
@@ -178,6 +179,9 @@ class AlertEvaluator:
         self._thresholds: list[Threshold] = []
         self._states: list[_State] = []
         self._last_t = float("nan")
+        #: start of the charge under way at the end of the last block (None: none):
+        #: the charge window applies after a sustained charge, as the safety check's
+        self._charge_since: float | None = None
         self.set_thresholds(thresholds)
 
     @property
@@ -234,6 +238,11 @@ class AlertEvaluator:
         values = self.metrics.compute(block, [th.metric for th in self._thresholds], context)
         events: list[AlertEvent] = []
         charging = None  # per sample, once a rule with a level while charging needs it
+        current = block.get(schema.CURRENT)
+        charge_since = self._charge_since
+        if current is not None:
+            above = self.metrics.pack.charging_a
+            self._charge_since = charge_start(t, current, above, charge_since)
         for th, st in zip(self._thresholds, self._states, strict=True):
             since = st.raised_t
             kind = _fault_kind(th)
@@ -244,11 +253,12 @@ class AlertEvaluator:
             shift = None
             if th.charge_level is not None:
                 if charging is None:
-                    current = block.get(schema.CURRENT)
                     charging = np.zeros(n, dtype=bool)
                     if current is not None:
                         with np.errstate(invalid="ignore"):
-                            charging = current > self.metrics.pack.charging_a
+                            charging = sustained_charging(
+                                t, current, self.metrics.pack.charging_a, charge_since
+                            )
                 shift = np.where(charging, th.charge_shift, 0.0)
             step = self._step(th, st, t, values[th.metric], keep, shift)
             if keep is not None:

@@ -27,11 +27,12 @@ from app.diagnostics.faults.circuit import CircuitDetector
 from app.diagnostics.faults.common import MERGE_GAP_S
 from app.diagnostics.faults.episodes import Episode
 from app.diagnostics.faults.float_runaway import FloatRunawayDetector
-from app.diagnostics.faults.limits import LimitDetector, out_of_range_bounds
+from app.diagnostics.faults.limits import LimitDetector, LimitFaults, out_of_range_bounds
 from app.diagnostics.faults.sensors import SensorDetector
 from app.diagnostics.faults.short import ShortDetector
 from app.diagnostics.faults.thermal import RUNAWAY_CONFIRM_C_PER_MIN, RunawayDetector
 from app.diagnostics.faults.types import DetectedFault, FaultKind, FaultsResult
+from app.diagnostics.safety import SafetyMonitor
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,11 +72,16 @@ class FaultDetector:
 
     columns: tuple[str, ...] = ()
 
-    def __init__(self, spec: BatterySpec):
+    def __init__(self, spec: BatterySpec, safety: SafetyMonitor | None = None):
+        """``safety``: a safety check its caller feeds the same blocks (the live
+        engine's), whose episodes are the limit faults; None: one of its own."""
         self.spec = spec
         self.layout: Layout | None = None
         self._stage: SampleStage | None = None
         self._families: list = []
+        # over/under voltage, over current, over/under temperature: the safety
+        # check's episodes, judged on the samples (see :mod:`.limits`)
+        self._limits = LimitFaults(spec, safety)
         # small live blocks that do not complete a bin wait here (cheap), so the
         # per-sample work runs once per bin, not once per block
         self._queue: list[SampleBlock] = []
@@ -107,6 +113,7 @@ class FaultDetector:
         return {}
 
     def _feed(self, block: SampleBlock) -> None:
+        self._limits.update(block)
         n = len(block)
         step = block.get(schema.STEP_INDEX)
         for start in range(0, n, CHUNK):
@@ -145,7 +152,7 @@ class FaultDetector:
 
     # --- result ------------------------------------------------------------
     def _episodes(self) -> list[Episode]:
-        out: list[Episode] = []
+        out: list[Episode] = self._limits.episodes()
         for family in self._families:
             for tracker in family.trackers:
                 out += tracker.episodes

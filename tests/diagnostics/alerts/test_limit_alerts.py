@@ -42,15 +42,17 @@ def test_charging_below_freezing_alerts_as_safety_does(chemistry):
     # LFP and NMC may not be charged below 0 degC; discharged down to -20/-30 degC.
     # The temperature rule used the discharge window even while charging: a pack
     # charged at -4 degC raised nothing.
+    # A charge counts once sustained for a minute (a drive's regen pulses are no
+    # charge), for safety and the alert rules alike.
     spec = preset(chemistry, series_cells=1, capacity_ah=10)
-    t = np.arange(0.0, 60.0, 0.5)
+    t = np.arange(0.0, 120.0, 0.5)
     charging = _block(t, 3.3, np.where(t < 20, 0.0, 5.0), -4.0)
     safety = [e for e in monitor_safety(charging, spec).events if e.check == "under_temperature"]
-    assert [e.start_time_s for e in safety] == [20.0]
+    assert [e.start_time_s for e in safety] == [80.0]
     for severity in ("warning", "critical"):
         events = _alerts(charging, spec, "temperature_min_c", severity)
         # raised once the 2 s debounce is over, as the safety event trips
-        assert [(e.kind, e.time_s) for e in events] == [(EventKind.RAISED, 22.0)]
+        assert [(e.kind, e.time_s) for e in events] == [(EventKind.RAISED, 82.0)]
         assert events[0].threshold_value == spec.charge_temp_min_c - (
             0.5 if severity == "warning" else 3.0
         )
@@ -69,7 +71,8 @@ def test_a_temperature_within_the_tolerance_of_its_limit_is_no_alert():
     assert not monitor_safety(warm, spec).events
     for severity in ("warning", "critical"):
         assert not _alerts(warm, spec, "temperature_max_c", severity)
-    # a charge at 46 degC is beyond the charge window's 45 degC
+    # a charge at 46 degC is beyond the charge window's 45 degC (once sustained)
+    t = np.arange(0.0, 120.0, 0.5)
     charge = _block(t, 3.7, 5.0, np.where(t > 10, 46.0, 40.0))
     assert [e.check for e in monitor_safety(charge, spec).events] == ["over_temperature"]
     assert [e.kind for e in _alerts(charge, spec, "temperature_max_c")] == [EventKind.RAISED]
