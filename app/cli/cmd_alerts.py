@@ -286,10 +286,12 @@ def _episode_values(e) -> str:
     """``value 4.31, worst 4.35``; a detected fault's figures when raised and as last
     known (its episode's worst), in the words of the Alerts page and the alert history
     (:func:`~app.diagnostics.faults.text.fault_summary`), not its 0/1 indicator."""
+    from app.diagnostics.alerts.metrics import metric_value_text
     from app.diagnostics.faults.text import fault_summary
 
     if e.fault is None and e.latest_fault is None:
-        return f"value {e.value:.4g}, worst {e.worst_value:.4g}"
+        value = metric_value_text(e.metric, e.value, with_unit=False)
+        return f"value {value}, worst {metric_value_text(e.metric, e.worst_value, with_unit=False)}"
     raised = fault_summary(e.fault) or "detected"
     worst = fault_summary(e.latest_fault or e.fault) or "detected"
     return f"at raise {raised}; worst {worst}"

@@ -217,15 +217,16 @@ def battery_text(spec: BatterySpec) -> str:
 def alert_text(event) -> str:
     """One line for an alert the live engine raised or cleared while recording."""
     from app.diagnostics.alerts.evaluator import EventKind
+    from app.diagnostics.alerts.metrics import metric_value_text
     from app.diagnostics.faults.text import fault_summary
 
     th = event.threshold
     if event.fault is not None:
         value = fault_summary(event.fault) or "detected"
     elif event.kind is EventKind.RAISED:
-        value = f"value {event.value:.4g}"
+        value = f"value {metric_value_text(th.metric, event.value, with_unit=False)}"
     else:
-        value = f"worst {event.value:.4g}"
+        value = f"worst {metric_value_text(th.metric, event.value, with_unit=False)}"
     return (
         f"alert {event.kind.value} at {event.time_s:.1f} s: {th.severity.value} "
         f"{th.describe()}: {value}"

@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric, metric_info
+from app.diagnostics.alerts.metrics import (
+    FAULT_PREFIX,
+    is_known_metric,
+    metric_info,
+    metric_value_text,
+)
 from app.diagnostics.cycles import net_differs
 from app.diagnostics.faults.text import fault_summary, fault_values
 from app.reports.verdicts import Finding, Verdict, findings, overall
@@ -237,5 +242,4 @@ def _alert_value(alert: dict, value_key: str, detail_key: str) -> str:
     value = alert.get(value_key)
     if value is None:
         return ""
-    unit = metric_info(metric).unit if is_known_metric(metric) else ""
-    return f"{value:.4g} {unit}".strip()
+    return metric_value_text(metric, float(value))

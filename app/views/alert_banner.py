@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
-from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric, metric_info
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info, metric_value_text
 from app.diagnostics.faults.text import fault_summary
 from app.views.source_names import source_name
 
@@ -46,8 +46,7 @@ def value_text(th: Threshold, value: float, fault: dict | None = None) -> str:
     warmer than its neighbours``; ``detected`` when it says nothing)."""
     if _is_fault(th):
         return fault_text(fault)
-    unit = metric_info(th.metric).unit
-    return f"{value:.4g} {unit}".strip()
+    return metric_value_text(th.metric, value)
 
 
 def fault_text(fault: dict | None) -> str:
@@ -63,8 +62,7 @@ def stored_value_text(metric: str, value: float | None, detail: str | None) -> s
         return detail or "detected"
     if value is None:
         return ""
-    unit = metric_info(metric).unit if is_known_metric(metric) else ""
-    return f"{value:.4g} {unit}".strip()
+    return metric_value_text(metric, value)
 
 
 def time_text(time_s: float | None, wall: datetime | None) -> str:

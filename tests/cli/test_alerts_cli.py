@@ -75,10 +75,10 @@ def test_export_import_list_round_trip(tmp_path, capsys):
     args = ["alerts", "export", "--defaults", "--chemistry", "lfp", "--cells", "8"]
     assert main([*args, "--profile", "rack-1", "-o", str(exported)]) == 0
     assert main(["--db", db, "alerts", "import", str(exported)]) == 0
-    assert "profile 'rack-1': 20 thresholds" in capsys.readouterr().out
+    assert "profile 'rack-1': 23 thresholds" in capsys.readouterr().out
     assert main(["--db", db, "alerts", "list", "--profile", "rack-1"]) == 0
     listing = capsys.readouterr().out.splitlines()
-    assert len(listing) == 20 and all("rack-1" in line for line in listing)
+    assert len(listing) == 23 and all("rack-1" in line for line in listing)
     # the database's export is the same document as the one imported
     assert main(["--db", db, "alerts", "export", "--profile", "rack-1"]) == 0
     back = json.loads(capsys.readouterr().out)["thresholds"]

@@ -477,16 +477,28 @@ def test_the_report_and_the_cli_do_not_advise_balancing_on_a_suspect_reading():
 def test_the_fault_table_gives_each_fault_s_detail_as_the_window_words_it(tmp_path, capsys):
     """A runaway's figures and an open circuit that ended as current flowed through the
     cell were in the fault's detail but not in the report (kind, severity, channel,
-    start and end only): the CSV and the PDF now give them in the window's words."""
+    start and end only): the CSV and the PDF now give them in the window's words.
+    (The runaway's own dead cell is no open circuit: cell 5 is made to read what
+    cell 3 reads, with no runaway of its own.)"""
     log = tmp_path / "runaway.csv"
     args = ["--chemistry", "nmc", "--cells", "16", "--duration", "3600", "--noise", "1"]
     fault = ["--fault", "thermal_runaway", "--fault-at", "900", "--fault-cell", "3"]
     assert main(["simulate", *args, "--profile", "drive", *fault, "-o", str(log)]) == 0
+    lines = log.read_text(encoding="utf-8").splitlines()
+    head = next(k for k, line in enumerate(lines) if line.startswith("time_s,"))
+    names = lines[head].split(",")
+    c3, c5 = names.index("cell_3_v"), names.index("cell_5_v")
+    for k in range(head + 1, len(lines)):
+        values = lines[k].split(",")
+        values[c5] = values[c3]
+        lines[k] = ",".join(values)
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "r.csv"
     assert main(["report", str(log), "-o", str(out)]) == 0
     with open(out, encoding="utf-8") as fh:
         faults = {r[1]: r[2] for r in csv.reader(fh) if r[0] == "fault"}
-    open_circuit = faults["open_circuit cell_3_v"]
+    assert "open_circuit cell_3_v" not in faults
+    open_circuit = faults["open_circuit cell_5_v"]
     assert re.search(r"ended as \d+\.\d\d A flowed through it \(not open\)", open_circuit)
     onset = faults["thermal_runaway_onset cell_3_temp_c"]
     assert re.search(r"when found, .* peak \d+\.\d °C", onset), onset

@@ -225,9 +225,7 @@ class AlertEvaluator:
         for th, st in zip(self._thresholds, self._states, strict=True):
             kind = _fault_kind(th)
             if kind is not None and st.active:
-                present = [w for w in fault_windows(kind, faults) if w[0] <= self._last_t <= w[1]]
-                if present:
-                    st.fault = max(present, key=lambda w: float(w[2]["end_time_s"]))[2]
+                st.fault = _latest_fault(fault_windows(kind, faults), self._last_t, st.fault)
 
     def process(self, block: SampleBlock, context: MetricContext | None = None) -> list[AlertEvent]:
         """Evaluate one block; the events in time order."""
@@ -419,14 +417,34 @@ def _date_faults(
         current = e.fault if e.fault is not None else current
         out.append(e)
     if st.active:
-        present = [w for w in windows if w[0] <= t_last <= w[1]]
-        if present:
-            st.fault = max(present, key=lambda w: float(w[2]["end_time_s"]))[2]
-        elif out and out[-1].fault is not None:
-            st.fault = out[-1].fault
+        known = out[-1].fault if out and out[-1].fault is not None else st.fault
+        st.fault = _latest_fault(windows, t_last, known)
     else:
         st.fault = None
     return out
+
+
+def _latest_fault(
+    windows: list[tuple[float, float, dict]], t_last: float, known: dict | None
+) -> dict | None:
+    """The fault of an alert still up at ``t_last``, as the detector gives it now: the
+    latest of those present then; else its own episode (``known``: as last known) as
+    the detector reports it now -- an alert kept up by a runaway's evidence outlives
+    the window of its fault, whose detail (the peak) the detector went on updating
+    until the episode ended; else ``known``."""
+    present = [w for w in windows if w[0] <= t_last <= w[1]]
+    if not present and known is not None:
+        start, end = float(known["start_time_s"]), float(known["end_time_s"])
+        present = [
+            w
+            for w in windows
+            if w[2].get("channel") == known.get("channel")
+            and float(w[2]["start_time_s"]) <= end
+            and float(w[2]["end_time_s"]) >= start
+        ]
+    if present:
+        return max(present, key=lambda w: float(w[2]["end_time_s"]))[2]
+    return known
 
 
 def evaluate_blocks(

@@ -407,14 +407,16 @@ class AlertBoard:
 
     # --- views ------------------------------------------------------------------
     def current(self) -> list[Alert]:
-        """Alerts needing attention, most severe first, then newest first."""
+        """Alerts needing attention, most severe first, then those still up before
+        the cleared ones (a critical alert cleared but not acknowledged must not
+        lead over one going on), then newest first."""
         rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
         alerts = [a for a in self.alerts.values() if a.needs_attention]
-        alerts.sort(key=lambda a: a.raised_at, reverse=True)
-        return sorted(alerts, key=lambda a: rank[a.severity])
+        alerts.sort(key=lambda a: (a.raised_at, a.key), reverse=True)
+        return sorted(alerts, key=lambda a: (rank[a.severity], a.cleared))
 
     def banner(self) -> list[Alert]:
-        """Unacknowledged critical alerts (cleared or not), newest first."""
+        """Unacknowledged critical alerts, those still up first, each newest first."""
         return [a for a in self.current() if a.on_banner]
 
     def history(self) -> list[Alert]:

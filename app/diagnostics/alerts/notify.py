@@ -279,6 +279,13 @@ class Notifier:
                 log.exception("notification listener failed")
 
 
+def _number(metric: str, value: float) -> str:
+    """A metric's value to its unit's resolution (no float dust: a dead cell's 0 V)."""
+    from app.diagnostics.alerts.metrics import metric_round
+
+    return f"{metric_round(metric, value):.6g}"
+
+
 def notification_for(alert, action: str = "raised") -> Notification:
     """The notification of ``alert`` (a :class:`~.lifecycle.Alert`) being raised or cleared."""
     th = alert.threshold
@@ -286,12 +293,13 @@ def notification_for(alert, action: str = "raised") -> Notification:
     what = "ALERT" if action == "raised" else "cleared"
     subject = f"[Battery OS] {severity.value.upper()} {what}: {th.describe()}"
     lines = [
-        f"{th.metric} = {alert.value:.6g} (level {alert.threshold_value:.6g})",
+        f"{th.metric} = {_number(th.metric, alert.value)} (level {alert.threshold_value:.6g})",
         f"rule: {th.describe()} [{severity.value}]",
         f"raised at {alert.raised_at.isoformat()} (t = {alert.raised_time_s:.1f} s)",
     ]
     if alert.cleared_at is not None:
-        lines.append(f"cleared at {alert.cleared_at.isoformat()}, worst {alert.worst_value:.6g}")
+        worst = _number(th.metric, alert.worst_value)
+        lines.append(f"cleared at {alert.cleared_at.isoformat()}, worst {worst}")
     if th.profile:
         lines.append(f"battery profile: {th.profile}")
     if alert.recording_id is not None:

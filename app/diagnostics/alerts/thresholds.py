@@ -265,7 +265,8 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
     time; temperature by the charge window while charging and the discharge one
     otherwise (no current rules while the capacity is only a lower bound). Then
     dT/dt, SOC, SOH, the cells' spread, and the faults the detector finds that need
-    a person.
+    a person: critical for a runaway onset, an internal short or an open circuit, a
+    warning for a faulty sensor (stuck, noisy, out of range, dropping out).
     """
     profile = profile if profile is not None else profile_name(spec)
     spec = spec.with_preset_defaults()
@@ -289,9 +290,15 @@ def default_thresholds(spec: BatterySpec, profile: str | None = None) -> list[Th
         rules.append(rule("cell_spread_mv", above, warn, 10.0, level=50.0, clear_level=35.0))
     for kind in (FaultKind.THERMAL_RUNAWAY_ONSET, FaultKind.INTERNAL_SHORT, FaultKind.OPEN_CIRCUIT):
         rules.append(rule(f"{FAULT_PREFIX}{kind.value}", above, Severity.CRITICAL, 0.0, level=0.5))
-    rules.append(
-        rule(f"{FAULT_PREFIX}{FaultKind.SENSOR_DROPOUT.value}", above, warn, 0.0, level=0.5)
-    )
+    # a faulty sensor: what the safety check and the other rules judge is then unknown
+    # (a temperature sensor stuck at 25 degC hides a cell overheating)
+    for kind in (
+        FaultKind.SENSOR_STUCK,
+        FaultKind.SENSOR_NOISY,
+        FaultKind.SENSOR_OUT_OF_RANGE,
+        FaultKind.SENSOR_DROPOUT,
+    ):
+        rules.append(rule(f"{FAULT_PREFIX}{kind.value}", above, warn, 0.0, level=0.5))
     return rules
 
 

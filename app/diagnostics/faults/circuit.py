@@ -27,7 +27,9 @@ judged rest shows it gone or the log ends: the spread of
 the cells' SOC (through the spec's OCV table) and of their voltages. Both must
 exceed the threshold: the voltage spread alone misleads on the steep ends of the
 OCV curve (1 % SOC is ~100 mV near empty), the SOC spread alone on the flat
-plateau of LFP (a few mV of noise are several % SOC there).
+plateau of LFP (a few mV of noise are several % SOC there). A reading outside the
+spec's plausible cell band (a dead cell at 0 V, a 65 V glitch) is left out, as cell
+balance leaves it out: the under- or over-voltage fault tells that cell.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from app.diagnostics.faults.common import (
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
+from app.diagnostics.plausible_cells import implausible_readings
 
 OC_I_ZERO_C = 0.01
 OC_PACK_FRACTION = 0.5
@@ -114,6 +117,7 @@ class CircuitDetector:
             value_name="spread_mv",
         )
         self.has_ocv = bool(spec.ocv_v)
+        self.band = spec.plausible_cell_v
 
     @property
     def trackers(self) -> list[EpisodeTracker]:
@@ -218,15 +222,20 @@ class CircuitDetector:
         full = self._rest_sum.push(moving[None, :].astype(float))
         settled = self._rest_sum.window(full, self.rest_bins)[0] == 0
         cells_all = bb.mean[lay.cells_v]
-        ok = settled & np.isfinite(cells_all).all(axis=0)
+        # a reading outside the plausible band is no working cell's (a dead cell at
+        # 0 V): left out of the spread, as cell balance leaves it out
+        plausible = np.where(implausible_readings(cells_all, self.band), np.nan, cells_all)
+        ok = (
+            settled & np.isfinite(cells_all).all(axis=0) & (np.isfinite(plausible).sum(axis=0) >= 2)
+        )
         cols = np.flatnonzero(ok)
         if not len(cols) and not self.imbalance.has_open_runs:
             return
-        cells = cells_all[:, cols]
-        spread_mv = (cells.max(axis=0) - cells.min(axis=0)) * 1000.0
+        cells = plausible[:, cols]
+        spread_mv = (np.nanmax(cells, axis=0) - np.nanmin(cells, axis=0)) * 1000.0
         if self.has_ocv:
             soc = spec.cell_soc_from_ocv(cells)
-            soc_spread = soc.max(axis=0) - soc.min(axis=0)
+            soc_spread = np.nanmax(soc, axis=0) - np.nanmin(soc, axis=0)
             dev = np.abs(soc - median_rows(soc))
             warn = (spread_mv >= IMBALANCE_WARN_MV) & (soc_spread >= IMBALANCE_WARN_SOC)
             crit = (spread_mv >= IMBALANCE_CRIT_MV) & (soc_spread >= IMBALANCE_CRIT_SOC)
@@ -237,7 +246,7 @@ class CircuitDetector:
             crit = spread_mv >= IMBALANCE_NO_OCV_CRIT_MV
         m = bb.m
         cond = np.zeros(cells_all.shape, dtype=bool)
-        outlier = np.argmax(dev, axis=0)
+        outlier = np.argmax(np.where(np.isnan(dev), -np.inf, dev), axis=0)
         cond[outlier[warn], cols[warn]] = True
         sev = np.ones(m, dtype=np.int64)
         sev[cols[crit]] = 2

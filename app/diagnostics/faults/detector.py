@@ -218,7 +218,8 @@ def _postprocess(
         return out
 
     # 1. a cell in thermal runaway legitimately reads beyond the sensor range, and its
-    # voltage collapses faster than any sensor noise: these are not sensor faults.
+    # voltage collapses faster than any sensor noise: these are not sensor faults;
+    # nor is the dead cell's ~0 V at rest an open circuit.
     # A reading frozen exactly is no consequence of a runaway (whose temperature
     # climbs): a sensor stuck at a high noise sample looks like a step up, which
     # the runaway test may flag; that alarm is then the stuck sensor's echo (2.)
@@ -245,6 +246,13 @@ def _postprocess(
             and kind is not FaultKind.SENSOR_STUCK
             and e.start_time_s >= runaway_start.get(e.channel, np.inf)
         ):
+            continue
+        if kind is FaultKind.OPEN_CIRCUIT and e.start_time_s >= runaway_start.get(
+            e.channel, np.inf
+        ):
+            # a cell reading ~0 V once its runaway began is the runaway's dead cell, not
+            # an open connection (the under-voltage fault tells it; at the next load
+            # current flows through it)
             continue
         if (
             kind is FaultKind.SENSOR_OUT_OF_RANGE
