@@ -65,6 +65,10 @@ class ProbeStatus(StrEnum):
     FAILED = "failed"
 
 
+#: Room left in the main window's height for the dialog's title bar.
+DIALOG_FRAME_PX = 40
+
+
 class _Scrolling(QScrollArea):
     """A tab's page that scrolls on a screen too short for it, rather than squeezing
     its fields; it asks for the page's whole height (a plain QScrollArea asks for less)."""
@@ -174,13 +178,18 @@ class ConnectionDialog(QDialog):
         self.buttons.accepted.connect(self._on_connect_clicked)
         self.buttons.rejected.connect(self.reject)
         self.set_url(recent[0] if recent else self._page_url(Transport.SIMULATOR))
-        self._fit_screen()
+        self.fit_screen()
 
-    def _fit_screen(self) -> None:
-        """Open tall enough for the tallest tab where the screen allows (Qt's own first
-        size stops at 2/3 of the screen), else as tall as the screen: a tab then scrolls."""
-        hint, room = self.sizeHint(), self.screen().availableGeometry()
-        self.resize(max(hint.width(), self.minimumWidth()), min(hint.height(), room.height() - 60))
+    def fit_screen(self) -> None:
+        """Open tall enough for the tallest tab where the screen and the main window allow
+        (Qt's own first size stops at 2/3 of the screen), else as tall as they are: a tab
+        then scrolls. (760 x 740 over a 1024 x 700 window hid its Connect button.)"""
+        hint, room = self.sizeHint(), self.screen().availableGeometry().height() - 60
+        window = self.parentWidget().window() if self.parentWidget() is not None else None
+        if window is not None and window.isVisible():
+            room = min(room, window.height() - DIALOG_FRAME_PX)
+        height = max(min(hint.height(), room), self.minimumSizeHint().height())
+        self.resize(max(hint.width(), self.minimumWidth()), height)
 
     # --- the URL --------------------------------------------------------------------
     def url(self) -> str:
