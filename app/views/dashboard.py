@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import schema
-from app.views.live_plots import LivePlots
+from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
 from app.views.readouts import ReadoutPanel
 from app.views.soc_columns import (
@@ -34,6 +34,7 @@ from app.views.soc_columns import (
     SOC_COLUMN,
     bms_difference,
     difference_text,
+    soc_pinned,
     soc_two_sigma,
 )
 from app.views.source_names import source_name
@@ -89,6 +90,9 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
             continue
         text = fmt.format(values[column])
         if column == SOC_COLUMN and known(SOC_BAND_LOW) and known(SOC_BAND_HIGH):
+            if soc_pinned(values):  # a band shut at 0 or 100 %: not ±0.0
+                parts.append(span(text, getattr(colors, role)))
+                continue
             two_sigma, exact = soc_two_sigma(values)  # as the tile and the Diagnostics card
             text += f" ±{two_sigma:.1f}" + ("" if exact else " or more")
         parts.append(span(text, getattr(colors, role)))
@@ -181,6 +185,9 @@ class DashboardPage(QWidget):
         self.plots_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.plots_scroll.setWidget(self.plots)
         plots_column.addWidget(self.plots_scroll, 1)
+        # the time axis stays in view under the scrolling stack
+        self.time_axis = TimeAxisBar(self.plots.plots[PlotKey.VOLTAGE].getViewBox())
+        plots_column.addWidget(self.time_axis)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -199,6 +206,7 @@ class DashboardPage(QWidget):
         layout.addWidget(self.toolbar)
         layout.addLayout(body, 1)
 
+        self.time_axis.apply_palette(colors)
         self.plots.follow_disabled.connect(self._on_follow_disabled)
         self.plots.cursor_moved.connect(self._on_cursor_moved)
         self.plots.cursor_left.connect(self._on_cursor_left)
@@ -279,6 +287,13 @@ class DashboardPage(QWidget):
         """The battery shown (None: not known yet): its plausible cell band decides
         which cell readings the spread read-out keeps (the rule of cell balance)."""
         self.readouts.set_plausible_cell_v(spec.plausible_cell_v if spec is not None else None)
+        # its cells and capacity: the least spans of the voltage and current axes, and
+        # the current under which a small cell is at rest
+        self.plots.set_battery(
+            spec.series_cells if spec is not None else None,
+            spec.capacity_ah if spec is not None else None,
+        )
+        self.readouts.set_capacity_ah(spec.capacity_ah if spec is not None else None)
 
     # --- view controls -------------------------------------------------------
     @property
@@ -319,6 +334,7 @@ class DashboardPage(QWidget):
     def apply_palette(self, colors: ThemePalette) -> None:
         self._colors = colors
         self.plots.apply_palette(colors)
+        self.time_axis.apply_palette(colors)
         self.readouts.apply_palette(colors)
 
     # --- handlers --------------------------------------------------------------
