@@ -65,6 +65,9 @@ class ProbeStatus(StrEnum):
     FAILED = "failed"
 
 
+#: Recent connections shown without scrolling, and the list's greatest height.
+RECENT_ROWS = 4
+RECENT_MAX_HEIGHT_PX = 110
 #: Room left in the main window's height for the dialog's title bar.
 DIALOG_FRAME_PX = 40
 
@@ -148,7 +151,6 @@ class ConnectionDialog(QDialog):
         test_row.addWidget(self.test_result, 1)
 
         self.recent_list = QListWidget(objectName="recentConnections")
-        self.recent_list.setMaximumHeight(110)
         self.recent_list.setToolTip("Click to fill the form, double-click to connect")
         self.set_recent(recent)
 
@@ -288,6 +290,12 @@ class ConnectionDialog(QDialog):
         if not urls:
             self.recent_list.addItem("(none yet: connections you make are listed here)")
             self.recent_list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+        # as tall as its rows, up to RECENT_ROWS: an empty list took 110 px of a short
+        # screen's dialog from the form
+        rows = min(self.recent_list.count(), RECENT_ROWS)
+        row = max(self.recent_list.sizeHintForRow(0), self.recent_list.fontMetrics().height() + 10)
+        frame = 2 * self.recent_list.frameWidth() + 8
+        self.recent_list.setFixedHeight(min(rows * row + frame, RECENT_MAX_HEIGHT_PX))
 
     def _on_recent_double_clicked(self, item) -> None:
         self.set_url(item.text())
