@@ -178,3 +178,48 @@ def test_worst_does_not_repeat_at_raise():
     assert worst_text(at_raise, at_raise) == "as at raise"
     assert worst_text(at_raise, worst) == "cell 2: up to 16.0 K …"
     assert worst_text("3.61 V", "3.72 V") == "3.72 V"
+
+
+def test_the_time_axis_stays_in_view_at_1024_px(qtbot, make_window):
+    """At 1024 x 700 the stack scrolls, and the time axis under its bottom plot was below
+    the fold. A visible time axis lies inside the window, follows the plots' time range
+    and lines up with their left and right edges."""
+    from PySide6.QtCore import QPoint, QRect
+
+    from app.views.time_axis import ElapsedTimeAxis
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    assert window.connect_source("scripted://pack?n=600&cells=6") is None
+    page = window.dashboard
+    qtbot.waitUntil(lambda: len(page.plots.shown.get(schema.TIME, ())) == 600)
+    qtbot.waitUntil(lambda: _fits(page))
+    seen = page.plots_scroll.viewport()
+    shown = QRect(seen.mapTo(window, QPoint(0, 0)), seen.size())
+    view = page.plots.plots[PlotKey.VOLTAGE].getViewBox()
+
+    def axis_in_view():
+        """A shown time axis and its rectangle in the window, where it can be seen."""
+        page_bottom = page.mapTo(window, QPoint(0, page.height())).y()
+        for gv in (page.plots, getattr(page, "time_axis", None)):
+            items = gv.scene().items() if gv is not None else []
+            for item in items:
+                if not isinstance(item, ElapsedTimeAxis) or not item.isVisible():
+                    continue
+                rect = gv.mapFromScene(item.sceneBoundingRect()).boundingRect()
+                rect = QRect(gv.viewport().mapTo(window, rect.topLeft()), rect.size())
+                if gv is page.plots and rect.bottom() > shown.bottom():
+                    continue  # in the part of the stack scrolled out of view
+                if rect.bottom() <= page_bottom:
+                    return item, rect
+        return None
+
+    qtbot.waitUntil(lambda: axis_in_view() is not None)
+    axis, rect = axis_in_view()
+    assert axis.linkedView() is view
+    left = page.plots.viewport().mapTo(
+        window, page.plots.mapFromScene(view.sceneBoundingRect().topLeft())
+    )
+    assert abs(rect.left() - left.x()) <= 2
+    assert abs(rect.width() - view.sceneBoundingRect().width()) <= 2
