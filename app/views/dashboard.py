@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.core import schema
 from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
-from app.views.readouts import ReadoutPanel
+from app.views.readouts import ReadoutPanel, scaled_text
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -63,6 +63,8 @@ _CURSOR_FIELDS = (
     (schema.TEMPERATURE, "{:.1f} °C", "temperature"),
     (SOC_COLUMN, "SOC {:.1f} %", "soc"),
 )
+#: Cursor fields shown in m or µ of their unit when small: unit, format in it.
+_SCALED = {schema.VOLTAGE: ("V", "{:.3f}"), schema.CURRENT: ("A", "{:+.3f}")}
 _GAP = "&nbsp;" * 4
 
 #: The Record button in each recording phase: text, checked, enabled.
@@ -89,6 +91,9 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
         if not known(column):
             continue
         text = fmt.format(values[column])
+        if column in _SCALED:  # a coin cell's -200 µA, not '-0.000 A'
+            number, unit = scaled_text(values[column], *_SCALED[column])
+            text = f"{number} {unit}"
         if column == SOC_COLUMN and known(SOC_BAND_LOW) and known(SOC_BAND_HIGH):
             if soc_pinned(values):  # a band shut at 0 or 100 %: not ±0.0
                 parts.append(span(text, getattr(colors, role)))

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSize
 from app.core import schema
 from app.core.spec import preset
 from app.views.alerts_page import worst_text
-from app.views.dashboard import DashboardPage
+from app.views.dashboard import DashboardPage, cursor_html
 from app.views.live_plots import (
     MIN_CELL_SPAN_V,
     MIN_CURRENT_SPAN_A,
@@ -134,6 +134,9 @@ def test_small_cell_readouts_keep_their_digits(small_dashboard):
     tile = page.readouts.readouts[ReadoutKey.CURRENT]
     assert (tile.value_label.text(), tile.unit_label.text()) == ("-200", "µA")
     assert tile.detail_label.text() == "discharging"
+    # and the cursor's read-out
+    line = cursor_html({schema.TIME: 0.0, schema.CURRENT: -0.0002, schema.VOLTAGE: 3.6}, DARK)
+    assert "-200 µA" in line and "3.600 V" in line
 
 
 def test_an_soc_band_shut_at_a_limit_is_not_plus_minus_zero():
