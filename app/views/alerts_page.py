@@ -4,7 +4,7 @@ thresholds editor."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,26 @@ COLUMN_TIPS = {
     "page's fault detection reports the episode (its worst; a short's self-discharge is "
     "its surest estimate)",
 }
+
+
+#: Words the Worst column's text must share at its end with At raise's to be shortened.
+_LEAST_SHARED_WORDS = 4
+
+
+def worst_text(at_raise: str, worst: str) -> str:
+    """The Worst column's text: 'as at raise' when it is At raise's, else up to where
+    the two texts stop differing and a word more, '…' for the rest they share (a fault's long wording
+    was repeated whole in both columns). The whole text is the cell's tooltip."""
+    if worst == at_raise:
+        return "as at raise" if worst else ""
+    a, w = at_raise.split(), worst.split()
+    shared = 0
+    while shared < min(len(a), len(w)) and a[-1 - shared] == w[-1 - shared]:
+        shared += 1
+    if shared <= _LEAST_SHARED_WORDS:
+        return worst
+    # (with the first word they share: its unit, '16.0 K …')
+    return " ".join(w[: len(w) - shared + 1]) + " …"
 
 
 def _time(alert: Alert, alert_time_s: float | None, received_at) -> str:
@@ -152,6 +172,8 @@ class AlertsPage(QWidget):
         self.history_table.itemSelectionChanged.connect(self._show_audit)
         self.show_problem("")
         self._update_buttons()
+        for table in (self.current_table, self.history_table):
+            table.viewport().installEventFilter(self)
 
     # --- showing ----------------------------------------------------------------------
     def show_board(self, current: list[Alert], history: list[Alert]) -> None:
@@ -207,12 +229,14 @@ class AlertsPage(QWidget):
                 if not current
                 else ""
             )
+            at_raise = value_text(a.threshold, a.value, a.fault)
+            worst = value_text(a.threshold, a.worst_value, a.latest_fault)
             cells = (
                 a.severity.value.upper(),
                 _state(a),
                 rule_text(a.threshold),
-                value_text(a.threshold, a.value, a.fault),
-                value_text(a.threshold, a.worst_value, a.latest_fault),
+                at_raise,
+                worst_text(at_raise, worst),
                 _time(a, a.raised_time_s, a.raised_at),
                 last,
             )
@@ -222,9 +246,23 @@ class AlertsPage(QWidget):
                     item.setForeground(self._severity_color(a.severity))
                 if col == 2:
                     item.setToolTip(a.threshold.describe())  # levels, clear level, delay
+                if col == 4 and text != worst:
+                    item.setToolTip(worst)  # the whole text
                 table.setItem(row, col, item)
+        self._wrap(table)
+
+    def _wrap(self, table: QTableWidget) -> None:
         columns = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-        wrap_worded_columns(table, [columns.index(name) for name in WORDED_COLUMNS])
+        wrap_worded_columns(table, [columns.index(name) for name in WORDED_COLUMNS], fit=True)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        # a table's width changed (the window's, or shown for the first time): its
+        # worded columns fit it again
+        if event.type() == QEvent.Type.Resize:
+            for table in (self.current_table, self.history_table):
+                if watched is table.viewport() and table.rowCount():
+                    self._wrap(table)
+        return super().eventFilter(watched, event)
 
     def _update_buttons(self) -> None:
         key = self.selected_key()

@@ -65,6 +65,13 @@ class ProbeStatus(StrEnum):
     FAILED = "failed"
 
 
+#: Recent connections shown without scrolling, and the list's greatest height.
+RECENT_ROWS = 4
+RECENT_MAX_HEIGHT_PX = 110
+#: Room left in the main window's height for the dialog's title bar.
+DIALOG_FRAME_PX = 40
+
+
 class _Scrolling(QScrollArea):
     """A tab's page that scrolls on a screen too short for it, rather than squeezing
     its fields; it asks for the page's whole height (a plain QScrollArea asks for less)."""
@@ -144,7 +151,6 @@ class ConnectionDialog(QDialog):
         test_row.addWidget(self.test_result, 1)
 
         self.recent_list = QListWidget(objectName="recentConnections")
-        self.recent_list.setMaximumHeight(110)
         self.recent_list.setToolTip("Click to fill the form, double-click to connect")
         self.set_recent(recent)
 
@@ -174,13 +180,18 @@ class ConnectionDialog(QDialog):
         self.buttons.accepted.connect(self._on_connect_clicked)
         self.buttons.rejected.connect(self.reject)
         self.set_url(recent[0] if recent else self._page_url(Transport.SIMULATOR))
-        self._fit_screen()
+        self.fit_screen()
 
-    def _fit_screen(self) -> None:
-        """Open tall enough for the tallest tab where the screen allows (Qt's own first
-        size stops at 2/3 of the screen), else as tall as the screen: a tab then scrolls."""
-        hint, room = self.sizeHint(), self.screen().availableGeometry()
-        self.resize(max(hint.width(), self.minimumWidth()), min(hint.height(), room.height() - 60))
+    def fit_screen(self) -> None:
+        """Open tall enough for the tallest tab where the screen and the main window allow
+        (Qt's own first size stops at 2/3 of the screen), else as tall as they are: a tab
+        then scrolls. (760 x 740 over a 1024 x 700 window hid its Connect button.)"""
+        hint, room = self.sizeHint(), self.screen().availableGeometry().height() - 60
+        window = self.parentWidget().window() if self.parentWidget() is not None else None
+        if window is not None and window.isVisible():
+            room = min(room, window.height() - DIALOG_FRAME_PX)
+        height = max(min(hint.height(), room), self.minimumSizeHint().height())
+        self.resize(max(hint.width(), self.minimumWidth()), height)
 
     # --- the URL --------------------------------------------------------------------
     def url(self) -> str:
@@ -279,6 +290,12 @@ class ConnectionDialog(QDialog):
         if not urls:
             self.recent_list.addItem("(none yet: connections you make are listed here)")
             self.recent_list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+        # as tall as its rows, up to RECENT_ROWS: an empty list took 110 px of a short
+        # screen's dialog from the form
+        rows = min(self.recent_list.count(), RECENT_ROWS)
+        row = max(self.recent_list.sizeHintForRow(0), self.recent_list.fontMetrics().height() + 10)
+        frame = 2 * self.recent_list.frameWidth() + 8
+        self.recent_list.setFixedHeight(min(rows * row + frame, RECENT_MAX_HEIGHT_PX))
 
     def _on_recent_double_clicked(self, item) -> None:
         self.set_url(item.text())

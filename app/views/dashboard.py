@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import schema
-from app.views.live_plots import LivePlots
+from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
-from app.views.readouts import ReadoutPanel
+from app.views.readouts import ReadoutPanel, scaled_text
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -35,6 +35,7 @@ from app.views.soc_columns import (
     SOC_COLUMN,
     bms_difference,
     difference_text,
+    soc_pinned,
     soc_two_sigma,
 )
 from app.views.source_names import source_name
@@ -63,6 +64,8 @@ _CURSOR_FIELDS = (
     (schema.TEMPERATURE, "{:.1f} °C", "temperature"),
     (SOC_COLUMN, "SOC {:.1f} %", "soc"),
 )
+#: Cursor fields shown in m or µ of their unit when small: unit, format in it.
+_SCALED = {schema.VOLTAGE: ("V", "{:.3f}"), schema.CURRENT: ("A", "{:+.3f}")}
 _GAP = "&nbsp;" * 4
 
 #: The Record button in each recording phase: text, checked, enabled, tooltip.
@@ -124,7 +127,13 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
         if not known(column):
             continue
         text = fmt.format(values[column])
+        if column in _SCALED:  # a coin cell's -200 µA, not '-0.000 A'
+            number, unit = scaled_text(values[column], *_SCALED[column])
+            text = f"{number} {unit}"
         if column == SOC_COLUMN and known(SOC_BAND_LOW) and known(SOC_BAND_HIGH):
+            if soc_pinned(values):  # a band shut at 0 or 100 %: not ±0.0
+                parts.append(span(text, getattr(colors, role)))
+                continue
             two_sigma, exact = soc_two_sigma(values)  # as the tile and the Diagnostics card
             text += f" ±{two_sigma:.1f}" + ("" if exact else " or more")
         parts.append(span(text, getattr(colors, role)))
@@ -217,6 +226,9 @@ class DashboardPage(QWidget):
         self.plots_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.plots_scroll.setWidget(self.plots)
         plots_column.addWidget(self.plots_scroll, 1)
+        # the time axis stays in view under the scrolling stack
+        self.time_axis = TimeAxisBar(self.plots.plots[PlotKey.VOLTAGE].getViewBox())
+        plots_column.addWidget(self.time_axis)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -235,6 +247,7 @@ class DashboardPage(QWidget):
         layout.addWidget(self.toolbar)
         layout.addLayout(body, 1)
 
+        self.time_axis.apply_palette(colors)
         self.plots.follow_disabled.connect(self._on_follow_disabled)
         self.plots.cursor_moved.connect(self._on_cursor_moved)
         self.plots.cursor_left.connect(self._on_cursor_left)
@@ -317,6 +330,13 @@ class DashboardPage(QWidget):
         """The battery shown (None: not known yet): its plausible cell band decides
         which cell readings the spread read-out keeps (the rule of cell balance)."""
         self.readouts.set_plausible_cell_v(spec.plausible_cell_v if spec is not None else None)
+        # its cells and capacity: the least spans of the voltage and current axes, and
+        # the current under which a small cell is at rest
+        self.plots.set_battery(
+            spec.series_cells if spec is not None else None,
+            spec.capacity_ah if spec is not None else None,
+        )
+        self.readouts.set_capacity_ah(spec.capacity_ah if spec is not None else None)
 
     # --- view controls -------------------------------------------------------
     @property
@@ -361,6 +381,7 @@ class DashboardPage(QWidget):
     def apply_palette(self, colors: ThemePalette) -> None:
         self._colors = colors
         self.plots.apply_palette(colors)
+        self.time_axis.apply_palette(colors)
         self.readouts.apply_palette(colors)
 
     # --- handlers --------------------------------------------------------------

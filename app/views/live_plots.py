@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFont, QPainterPath
 from PySide6.QtWidgets import QSizePolicy
 
@@ -75,6 +75,12 @@ def missing_note(row: PlotRow) -> str:
 
 
 AXIS_WIDTH_PX = 76  # one fixed width, so the stacked plots line up
+LEGEND_SPACING_PX = 14
+#: Between the stacked plots and legends (6 px put a 4-cell pack's time axis 14 px
+#: below the fold at 1024 x 700).
+PLOT_SPACING_PX = 3
+#: The plots' layout margins (left, top, right, bottom).
+LAYOUT_MARGINS = (4, 8, 12, 4)
 #: The least height of a plot's data area: its axis title ("Current (A)", 10 pt, 80 px)
 #: fits beside it, and a curve has room to show its shape. Below it the stack scrolls
 #: (at 1024 x 700 five plots were 55 px each, their titles run together).
@@ -114,15 +120,33 @@ SOC_BAND_OPACITY = 0.28
 Y_MARGIN = 0.08  # of the data span, above and below
 Y_SHRINK = 0.5  # refit when the data spans less than this part of the range
 
+#: The least y span of each plot, so a flat or nearly flat signal is drawn as flat
+#: rather than zoomed into its last digits (a lead-acid float charge's pack voltage had
+#: ticks 13.61916-13.61924 V; a constant 0 A got a ±500 µA axis). Per cell for voltages.
+MIN_CELL_SPAN_V = 0.01
+MIN_TEMPERATURE_SPAN_C = 1.0
+MIN_SOC_SPAN_PERCENT = 2.0
+#: Current: this part of the 1C current (the capacity's), or without a battery the
+#: fallback (a few mA each side of the signal).
+MIN_CURRENT_SPAN_C = 0.02
+MIN_CURRENT_SPAN_A = 0.01
+
 
 def sticky_range(
-    current: tuple[float, float] | None, low: float, high: float
+    current: tuple[float, float] | None, low: float, high: float, min_span: float = 0.0
 ) -> tuple[float, float] | None:
-    """The y range to show data spanning ``low..high``, or None to keep ``current``."""
+    """The y range to show data spanning ``low..high``, or None to keep ``current``.
+
+    A span under ``min_span`` (the signal's noise-free flat, or its noise) is widened
+    to it around the data's middle."""
     span = high - low
-    if span <= 0:  # flat data: a band around it, not a zero-height range
-        span = max(abs(high) * 0.02, 1e-3)
-        low, high = low - span / 2, high + span / 2
+    least = max(min_span, 0.0)
+    if span <= 0 and least <= 0:  # flat data: a band around it, not a zero-height range
+        least = max(abs(high) * 0.02, 1e-3)
+    if span < least:
+        middle = (low + high) / 2
+        span = least
+        low, high = middle - span / 2, middle + span / 2
     if current is not None:
         cur_low, cur_high = current
         if cur_low <= low and high <= cur_high and span >= Y_SHRINK * (cur_high - cur_low):
@@ -154,6 +178,36 @@ class BandItem(pg.FillBetweenItem):
         self.setPath(path)
 
 
+def wrap_legend(legend: pg.LegendItem, width: float) -> bool:
+    """Lay ``legend``'s entries out in as many columns as fit in ``width`` px, in rows
+    (16 cells in one row made the plots' layout 1569 px wide in a 630 px window: the
+    newest samples and the time axis's end were cut off). True if the layout changed."""
+    n = len(legend.items)
+    if n == 0:
+        return False
+    spacing = legend.layout.horizontalSpacing()
+    entry = max(
+        sample.boundingRect().width() + label.minimumWidth() + 2 * spacing
+        for sample, label in legend.items
+    )
+    columns = max(1, min(n, int((width + spacing) // entry)))
+    if getattr(legend, "_wrapped", None) == (n, columns):
+        return False
+    legend._wrapped = (n, columns)
+    layout = legend.layout
+    for i in range(layout.count() - 1, -1, -1):
+        layout.removeAt(i)
+    for i, (sample, label) in enumerate(legend.items):
+        row, col = divmod(i, columns)
+        layout.addItem(sample, row, 2 * col, alignment=Qt.AlignmentFlag.AlignVCenter)
+        layout.addItem(label, row, 2 * col + 1)
+    legend.columnCount = columns  # (pyqtgraph's own adding goes on from here)
+    legend.rowCount = -(-n // columns)
+    legend.updateSize()
+    legend.updateGeometry()
+    return True
+
+
 def _centre(note: pg.TextItem, view: pg.ViewBox) -> None:
     """``note`` in the middle of ``view`` (a child of the view, in its pixels)."""
     note.setPos(view.rect().center())
@@ -180,6 +234,56 @@ def _band_polygons(x1, y1, x2, y2):
         )
 
 
+class TimeAxisBar(pg.GraphicsLayoutWidget):
+    """The stacked plots' time axis, in a strip of its own under their scroll area: at
+    1024 x 700 the stack scrolls, and the axis under its bottom plot was below the fold.
+    It follows ``view``'s time range and lines up with its left and right edges."""
+
+    def __init__(self, view: pg.ViewBox, parent=None):
+        super().__init__(parent)
+        self._view = view
+        self.axis = ElapsedTimeAxis()
+        self.axis.linkToView(view)
+        self.ci.setContentsMargins(0, 0, 0, 0)
+        self.ci.addItem(self.axis, row=0, col=0)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        view.sigResized.connect(self.align)
+
+    def apply_palette(self, colors: ThemePalette) -> None:
+        self.setBackground(colors.plot_background)
+        tick_font = QFont()
+        tick_font.setPointSize(TICK_FONT_PT)
+        self.axis.setPen(_pen(colors.plot_axis))
+        self.axis.setTextPen(colors.plot_axis)
+        self.axis.setStyle(tickFont=tick_font, tickTextOffset=4, tickLength=5)
+        self.axis.setLabel(
+            "Elapsed time", color=colors.plot_axis, **{"font-size": f"{LABEL_FONT_PT}pt"}
+        )
+        self.setFixedHeight(int(np.ceil(self.axis.minimumHeight())) + 2 * self.frameWidth())
+        self.align()
+
+    def align(self, *_args) -> None:
+        """Span the x of the view the axis follows, wherever its widget is."""
+        plots = self._view.getViewWidget()
+        if plots is None or self.window() is not plots.window():
+            return
+        rect = self._view.sceneBoundingRect()
+        top_left = plots.viewport().mapTo(self.window(), plots.mapFromScene(rect.topLeft()))
+        here = self.viewport().mapTo(self.window(), QPoint(0, 0))
+        left = max(top_left.x() - here.x(), 0)
+        right = max(self.viewport().width() - left - int(round(rect.width())), 0)
+        if (left, right) != getattr(self, "_margins", None):
+            self._margins = (left, right)
+            self.ci.setContentsMargins(left, 0, right, 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if hasattr(self, "axis"):  # (pyqtgraph resizes while it is being built)
+            self.align()
+
+
 class LivePlots(pg.GraphicsLayoutWidget):
     """Stacked live plots; feed them snapshots with :meth:`set_data`."""
 
@@ -193,14 +297,16 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._follow = True
         self._span_s: float | None = 600.0
         self._shown: dict[str, np.ndarray] = {}
+        self._series_cells: int | None = None
+        self._capacity_ah: float | None = None
         self.plots: dict[PlotKey, pg.PlotItem] = {}
         self._grids: list[PlotGrid] = []
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._row_of_column: dict[str, PlotRow] = {}
         #: The filled ±2 sigma band of the SOC estimate (None until the data has one).
         self.soc_band: BandItem | None = None
-        self.ci.setSpacing(6)
-        self.ci.setContentsMargins(4, 8, 12, 4)
+        self.ci.setSpacing(PLOT_SPACING_PX)
+        self.ci.setContentsMargins(*LAYOUT_MARGINS)
         # The cell and SOC legends get a layout row of their own above their
         # plot: inside the plot they would hide the newest or the oldest samples.
         # The SOC legend is empty (a row of no height) until the data has a band
@@ -211,12 +317,12 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._band_sample = pg.BarGraphItem(x=[0], height=[0], width=1, pen=None)
         legends = {PlotKey.CELLS: self.cell_legend, PlotKey.SOC: self.soc_legend}
         layout_row = 0
-        for index, row in enumerate(ROWS):
+        for row in ROWS:
             if row.key in legends:
                 self.addItem(legends[row.key], row=layout_row, col=0)
                 self.ci.layout.setAlignment(legends[row.key], Qt.AlignmentFlag.AlignLeft)
                 layout_row += 1
-            self._add_plot(layout_row, row, last=index == len(ROWS) - 1)
+            self._add_plot(layout_row, row)
             layout_row += 1
         #: the plots that say their source has none of their quantity, and what they say
         self.notes: dict[PlotKey, pg.TextItem] = {}
@@ -242,12 +348,12 @@ class LivePlots(pg.GraphicsLayoutWidget):
 
     @staticmethod
     def _legend() -> pg.LegendItem:
-        legend = pg.LegendItem(colCount=16, frame=False, horSpacing=14)
+        legend = pg.LegendItem(colCount=1, frame=False, horSpacing=LEGEND_SPACING_PX)
         legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         legend.layout.setContentsMargins(AXIS_WIDTH_PX, 2, 0, 0)  # under the axis labels
         return legend
 
-    def _add_plot(self, layout_row: int, row: PlotRow, *, last: bool) -> None:
+    def _add_plot(self, layout_row: int, row: PlotRow) -> None:
         plot = self.addPlot(row=layout_row, col=0, axisItems={"bottom": ElapsedTimeAxis()})
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
@@ -259,11 +365,11 @@ class LivePlots(pg.GraphicsLayoutWidget):
         plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
         plot.getAxis("left").enableAutoSIPrefix(row.si_prefix)
         plot.getViewBox().setMinimumHeight(MIN_PLOT_HEIGHT_PX)
-        if not last:
-            # One set of time labels, under the bottom plot. Hidden, not just
-            # without values: an axis without values still costs ~4 ms a frame
-            # to lay out its ticks. The grid still asks it where they are.
-            plot.hideAxis("bottom")
+        # The time labels are a TimeAxisBar's, under the scroll area the stack is in
+        # (so they stay in view). Hidden, not just without values: an axis without
+        # values still costs ~4 ms a frame to lay out its ticks. The grid still asks
+        # it where they are.
+        plot.hideAxis("bottom")
         plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_manually)
         self._grids.append(PlotGrid(plot))
         self.plots[row.key] = plot
@@ -375,8 +481,10 @@ class LivePlots(pg.GraphicsLayoutWidget):
         with the legends shown (a scroll area around it scrolls on a short screen).
         Worked out again only when a legend's entries changed: a layout invalidated on
         every frame would be laid out again on every frame."""
+        room = self._legend_room()
+        wrapped = [wrap_legend(legend, room) for legend in (self.cell_legend, self.soc_legend)]
         entries = (len(self.cell_legend.items), len(self.soc_legend.items))
-        if entries == getattr(self, "_legend_entries", None):
+        if entries == getattr(self, "_legend_entries", None) and not any(wrapped):
             return
         self._legend_entries = entries
         for legend in (self.cell_legend, self.soc_legend):
@@ -387,6 +495,18 @@ class LivePlots(pg.GraphicsLayoutWidget):
         height = int(np.ceil(height)) + margins.top() + margins.bottom() + 2 * self.frameWidth()
         if height != self.minimumHeight():
             self.setMinimumHeight(height)
+
+    def _legend_room(self) -> float:
+        """The width the legends have: the plots' less the axis column under them."""
+        left, _top, right, _bottom = LAYOUT_MARGINS
+        frame = 2 * self.frameWidth()
+        return max(self.width() - frame - left - right - AXIS_WIDTH_PX, 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        # the legends wrap to the new width (and the least height follows their rows)
+        if hasattr(self, "crosshair"):  # (pyqtgraph resizes while it is being built)
+            self._update_minimum_height()
 
     def _ensure_cell_curves(self, snapshot) -> None:
         cells_row = ROWS[-1]
@@ -530,9 +650,30 @@ class LivePlots(pg.GraphicsLayoutWidget):
             if low is None:
                 continue
             current = None if refit else tuple(plot.getViewBox().viewRange()[1])
-            new = sticky_range(current, low, high)
+            new = sticky_range(current, low, high, self.min_span(key))
             if new is not None:
                 plot.setYRange(*new, padding=0)
+
+    def set_battery(self, series_cells: int | None, capacity_ah: float | None) -> None:
+        """The battery shown (None: not known): its cells and capacity set the least
+        y spans of the voltage and current plots (:meth:`min_span`)."""
+        self._series_cells = series_cells
+        self._capacity_ah = capacity_ah
+
+    def min_span(self, key: PlotKey) -> float:
+        """The least y span of plot ``key`` (its unit: V, A, °C, %)."""
+        if key is PlotKey.VOLTAGE:
+            cells = self._series_cells or len(schema.cell_voltage_columns(self._shown)) or 1
+            return MIN_CELL_SPAN_V * cells
+        if key is PlotKey.CELLS:
+            return MIN_CELL_SPAN_V
+        if key is PlotKey.CURRENT:
+            if self._capacity_ah:
+                return MIN_CURRENT_SPAN_C * self._capacity_ah
+            return MIN_CURRENT_SPAN_A
+        if key is PlotKey.TEMPERATURE:
+            return MIN_TEMPERATURE_SPAN_C
+        return MIN_SOC_SPAN_PERCENT
 
     def _on_range_changed_manually(self, *_mask) -> None:
         if self._follow:
@@ -548,18 +689,16 @@ class LivePlots(pg.GraphicsLayoutWidget):
         tick_font = QFont()
         tick_font.setPointSize(TICK_FONT_PT)
         label_style = {"color": colors.plot_axis, "font-size": f"{LABEL_FONT_PT}pt"}
-        for index, row in enumerate(ROWS):
+        for row in ROWS:
             plot = self.plots[row.key]
             for side in ("left", "bottom"):
                 axis = plot.getAxis(side)
                 axis.setPen(_pen(colors.plot_axis))
                 axis.setTextPen(colors.plot_axis)
                 axis.setStyle(tickFont=tick_font, tickTextOffset=4)
-                if side == "left" or index == len(ROWS) - 1:
+                if side == "left":
                     axis.setStyle(tickLength=5)  # outward: inward ticks read as data
             plot.setLabel("left", row.label, units=row.units, **label_style)
-            if index == len(ROWS) - 1:
-                plot.setLabel("bottom", "Elapsed time", **label_style)
         major = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha)
         minor = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2)
         for grid in self._grids:

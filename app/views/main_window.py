@@ -447,6 +447,9 @@ class MainWindow(QMainWindow):
         self.home.show_error(None)
         self.settings.remember_source(url)
         self.home.set_recent_sources(self.settings.recent_sources)
+        # the source box names the source connected, however it was chosen (the
+        # dialog, a log's Replay): it kept the first URL shown
+        self.home.set_url(url)
         self.dashboard.clear()
         self.dashboard.set_source(url)
         self.dashboard.set_recording_phase(self.session.recording_phase)
@@ -471,6 +474,7 @@ class MainWindow(QMainWindow):
             self.connection_dialog = dialog
         else:
             self.connection_dialog.set_recent(self.settings.recent_sources)
+        self.connection_dialog.fit_screen()  # (the window may have been resized since)
         self.connection_dialog.open()
         return self.connection_dialog
 

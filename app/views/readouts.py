@@ -23,6 +23,9 @@ from app.views.theme import ThemePalette
 
 NO_VALUE = "—"
 REST_CURRENT_A = 0.01  # below this the pack counts as resting
+#: ... or below this part of the 1C current, where smaller (a 6.3 mAh coin cell's
+#: -200 µA, C/30, is a discharge, not a rest)
+REST_CURRENT_C = 0.001
 #: the plausible cell band before the battery is known: every reading counts
 UNBOUNDED = (-math.inf, math.inf)
 
@@ -44,17 +47,34 @@ class ReadoutSpec:
     unit: str
     fmt: str
     color_role: str  # ThemePalette attribute of the value colour
+    scaled: bool = False  # shown in m or µ of the unit when small (a coin cell's µA)
 
 
 READOUTS: tuple[ReadoutSpec, ...] = (
-    ReadoutSpec(ReadoutKey.VOLTAGE, "Pack voltage", "V", "{:.2f}", "voltage"),
-    ReadoutSpec(ReadoutKey.CURRENT, "Current", "A", "{:+.2f}", "current"),
+    ReadoutSpec(ReadoutKey.VOLTAGE, "Pack voltage", "V", "{:.2f}", "voltage", scaled=True),
+    ReadoutSpec(ReadoutKey.CURRENT, "Current", "A", "{:+.2f}", "current", scaled=True),
     ReadoutSpec(ReadoutKey.TEMPERATURE, "Temperature", "°C", "{:.1f}", "temperature"),
     ReadoutSpec(ReadoutKey.SOC, "State of charge", "%", "{:.1f}", "soc"),
     ReadoutSpec(ReadoutKey.CELL_MIN, "Cell min", "V", "{:.3f}", "text"),
     ReadoutSpec(ReadoutKey.CELL_MAX, "Cell max", "V", "{:.3f}", "text"),
     ReadoutSpec(ReadoutKey.CELL_SPREAD, "Cell spread", "mV", "{:.0f}", "text"),
 )
+
+
+def scaled_text(value: float, unit: str, fmt: str) -> tuple[str, str]:
+    """``value`` as text and unit, in m or µ of ``unit`` when under 1: 0.1092 V is
+    '109.2' mV and -0.0002 A '-200' µA, not '0.11' V and '-0.00' A. The sign (``fmt``'s
+    '+') is kept; 1 and more, and exactly 0, are ``fmt``'s."""
+    if value is None or math.isnan(value):
+        return NO_VALUE, unit
+    sign = "+" if "+" in fmt else ""
+    magnitude = abs(value)
+    if magnitude == 0 or magnitude >= 0.99995:  # (not '1000.0' mA)
+        return fmt.format(value), unit
+    if magnitude >= 0.00099995:
+        return f"{value * 1e3:{sign}.1f}", "m" + unit
+    micro = value * 1e6
+    return f"{micro:{sign}.{1 if abs(micro) < 9.995 else 0}f}", "µ" + unit
 
 
 class Reading(NamedTuple):
@@ -65,8 +85,17 @@ class Reading(NamedTuple):
     warn: bool = False
 
 
+def rest_current_a(capacity_ah: float | None) -> float:
+    """The current under which the battery counts as at rest."""
+    if capacity_ah is None or not capacity_ah > 0:
+        return REST_CURRENT_A
+    return min(REST_CURRENT_A, REST_CURRENT_C * capacity_ah)
+
+
 def derive_readouts(
-    latest: dict[str, float], plausible_cell_v: tuple[float, float] = UNBOUNDED
+    latest: dict[str, float],
+    plausible_cell_v: tuple[float, float] = UNBOUNDED,
+    capacity_ah: float | None = None,
 ) -> dict[ReadoutKey, Reading]:
     """Value and a detail line of each read-out from the newest sample's columns.
 
@@ -79,11 +108,12 @@ def derive_readouts(
         return latest.get(column, math.nan)
 
     current = value(schema.CURRENT)
+    rest = rest_current_a(capacity_ah)
     if math.isnan(current):
         direction = ""
-    elif current > REST_CURRENT_A:
+    elif current > rest:
         direction = "charging"
-    elif current < -REST_CURRENT_A:
+    elif current < -rest:
         direction = "discharging"
     else:
         direction = "rest"
@@ -170,8 +200,16 @@ class Readout(QFrame):
 
     def set_value(self, value: float, detail: str = "", warning_color: str | None = None) -> None:
         """Show ``value`` and ``detail``; the detail in ``warning_color`` when given."""
-        text = NO_VALUE if value is None or math.isnan(value) else self.spec.fmt.format(value)
+        unit = self.spec.unit
+        if value is None or math.isnan(value):
+            text = NO_VALUE
+        elif self.spec.scaled:
+            text, unit = scaled_text(value, unit, self.spec.fmt)
+        else:
+            text = self.spec.fmt.format(value)
         self.value_label.setText(text)
+        if self.unit_label.text() != unit:
+            self.unit_label.setText(unit)
         self.detail_label.setText(detail)
         self.detail_label.setStyleSheet(f"color: {warning_color};" if warning_color else "")
 
@@ -202,6 +240,7 @@ class ReadoutPanel(QFrame):
         layout.addStretch(1)
         self.setMinimumWidth(self.minimumSizeHint().width())
         self.plausible_cell_v = UNBOUNDED
+        self.capacity_ah: float | None = None
         self.apply_palette(colors)
 
     def set_plausible_cell_v(self, band: tuple[float, float] | None) -> None:
@@ -209,8 +248,12 @@ class ReadoutPanel(QFrame):
         while it is not known; the spread leaves readings outside it out."""
         self.plausible_cell_v = UNBOUNDED if band is None else band
 
+    def set_capacity_ah(self, capacity_ah: float | None) -> None:
+        """The battery's capacity (None: not known): a small cell rests at a small current."""
+        self.capacity_ah = capacity_ah
+
     def show_latest(self, latest: dict[str, float]) -> None:
-        values = derive_readouts(latest, self.plausible_cell_v)
+        values = derive_readouts(latest, self.plausible_cell_v, self.capacity_ah)
         for key, readout in self.readouts.items():
             reading = values.get(key, Reading(math.nan))
             warning = self._colors.warning if reading.warn else None

@@ -23,6 +23,7 @@ __all__ = [
     "bms_difference",
     "difference_text",
     "soc_band_text",
+    "soc_pinned",
     "soc_two_sigma",
 ]
 
@@ -55,13 +56,23 @@ def soc_two_sigma(values: dict[str, float]) -> tuple[float, bool]:
     return two_sigma, exact
 
 
+def soc_pinned(values: dict[str, float]) -> bool:
+    """Whether the SOC sits at 0 or 100 % with its band shut there (both edges clipped to
+    the limit): the band then says nothing of its uncertainty, which is not '±0.0'."""
+    two_sigma, _exact = soc_two_sigma(values)
+    soc = values.get(SOC_COLUMN, math.nan)
+    return two_sigma < 0.05 and (soc <= 0.0 or soc >= 100.0)
+
+
 def soc_band_text(values: dict[str, float]) -> str:
     """The SOC's uncertainty, as the Diagnostics card words it: "±24.7 (2σ)", or where
     it is too wide to place the SOC "cannot be determined" over "±50 (2σ)"; '' without
-    a band."""
+    a band; "at the 0 % limit" where the band shut there (:func:`soc_pinned`)."""
     two_sigma, exact = soc_two_sigma(values)
     if math.isnan(two_sigma):
         return ""
+    if soc_pinned(values):
+        return f"at the {values[SOC_COLUMN]:.0f} % limit\nband not known"  # two lines: a tile is narrow
     if two_sigma >= SOC_UNDETERMINED_BAND:
         wide = f"±{two_sigma:.0f}" if exact else f"±{two_sigma:.0f} or more"
         return f"cannot be determined\n{wide} (2σ)"  # two lines: a tile is narrow

@@ -59,7 +59,7 @@ class ThemePalette:
     temperature: str
     soc: str
     soc_bms: str  # the SOC a BMS reports, dashed next to ours
-    cells: tuple[str, ...]  # one colour per series cell, cycled
+    cells: tuple[str, ...]  # one colour per series cell (16), cycled
 
     def cell_color(self, index: int) -> str:
         """Colour of the curve of the cell at 0-based ``index``."""
@@ -92,7 +92,11 @@ DARK = ThemePalette(
     temperature="#ff6b6b",
     soc="#3ccf91",
     soc_bms="#b48cff",
-    cells=("#4cb8ff", "#ffb547", "#3ccf91", "#ff6b6b", "#b48cff", "#ff8fd0", "#e8e46b", "#62e3dc"),
+    # 16 hues: a 16S pack's cells each their own (with 8 they repeated from cell 9)
+    cells=(
+        *("#4cb8ff", "#ffb547", "#3ccf91", "#ff6b6b", "#b48cff", "#ff8fd0", "#e8e46b", "#62e3dc"),
+        *("#a6e05a", "#ff8c42", "#7b8cff", "#e05ce0", "#d0d4da", "#c8a27a", "#3a9a9a", "#c0392b"),
+    ),
 )
 
 # Light: Okabe-Ito hues (colour-blind safe), darkened where needed for contrast
@@ -120,7 +124,10 @@ LIGHT = ThemePalette(
     temperature="#c62828",
     soc="#00875a",
     soc_bms="#6a3fb5",
-    cells=("#0066b3", "#c75500", "#00875a", "#cc3d8f", "#6a3fb5", "#8a6d00", "#0093a8", "#5b6472"),
+    cells=(
+        *("#0066b3", "#c75500", "#00875a", "#cc3d8f", "#6a3fb5", "#8a6d00", "#0093a8", "#5b6472"),
+        *("#5a8a00", "#e0440e", "#3949ab", "#a0009a", "#1b2029", "#8b5a2b", "#00796b", "#b0002a"),
+    ),
 )
 
 PALETTES: dict[Theme, ThemePalette] = {Theme.DARK: DARK, Theme.LIGHT: LIGHT}

@@ -14,10 +14,17 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget
 WORDED_COLUMN_CHARS = 34
 
 
-def wrap_worded_columns(table: QTableWidget, columns: Iterable[int]) -> None:
+#: The least width a worded column is narrowed to so the table fits its window.
+LEAST_WORDED_COLUMN_CHARS = 14
+
+
+def wrap_worded_columns(table: QTableWidget, columns: Iterable[int], *, fit: bool = False) -> None:
     """Fit ``table``'s columns to their contents, ``columns`` at most
     WORDED_COLUMN_CHARS wide with their texts wrapped, and each row as tall as
-    its wrapped text. Call after the table is filled."""
+    its wrapped text. With ``fit`` the worded columns are narrowed further (to
+    LEAST_WORDED_COLUMN_CHARS) so all the columns fit the table's width (at 1024 px the
+    Alerts page's Raised and Acknowledged were off to the right). Call after the table
+    is filled, and with ``fit`` again when it is resized."""
     columns = set(columns)
     header = table.horizontalHeader()
     cap = table.fontMetrics().horizontalAdvance("n" * WORDED_COLUMN_CHARS)
@@ -30,4 +37,33 @@ def wrap_worded_columns(table: QTableWidget, columns: Iterable[int]) -> None:
             table.setColumnWidth(c, min(table.columnWidth(c), cap))
         elif header.sectionResizeMode(c) is QHeaderView.ResizeMode.Interactive:
             table.resizeColumnToContents(c)
+    if fit and columns:
+        _fit_width(table, sorted(columns))
     table.resizeRowsToContents()
+
+
+def _fit_width(table: QTableWidget, columns: list[int]) -> None:
+    """Narrow the worded ``columns`` (widest first) until the table's columns fit its
+    viewport; a stretched column counts at its contents' width."""
+    header = table.horizontalHeader()
+    least = table.fontMetrics().horizontalAdvance("n" * LEAST_WORDED_COLUMN_CHARS)
+    others = 0
+    for c in range(table.columnCount()):
+        if c in columns or table.isColumnHidden(c):
+            continue
+        if header.sectionResizeMode(c) is QHeaderView.ResizeMode.Stretch:
+            others += max(header.sectionSizeHint(c), table.sizeHintForColumn(c))
+        else:
+            others += table.columnWidth(c)
+    room = table.viewport().width() - others
+    widths = {c: table.columnWidth(c) for c in columns}
+    if sum(widths.values()) <= room:
+        return
+    # the same width for each, the narrow ones keeping theirs
+    share = max(room, least * len(columns)) / len(columns)
+    narrow = {c: w for c, w in widths.items() if w <= share}
+    wide = [c for c in columns if c not in narrow]
+    if wide:
+        share = max((max(room, least * len(columns)) - sum(narrow.values())) / len(wide), least)
+    for c in wide:
+        table.setColumnWidth(c, int(share))

@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from PySide6.QtCore import QSize
 
 from app.core.settings import Settings
 from app.diagnostics.alerts import AlertEvent, EventKind, Threshold, profile_name
@@ -653,9 +654,13 @@ def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make
     cap = table.fontMetrics().horizontalAdvance("n" * WORDED_COLUMN_CHARS)
     line = table.fontMetrics().height()
     for name in ("At raise", "Worst"):
-        col = CURRENT_COLUMNS.index(name)
-        assert table.columnWidth(col) <= cap
-        assert len(table.item(0, col).text()) > 2 * WORDED_COLUMN_CHARS  # it has to wrap
+        assert table.columnWidth(CURRENT_COLUMNS.index(name)) <= cap
+    at_raise = table.item(0, CURRENT_COLUMNS.index("At raise")).text()
+    assert len(at_raise) > 2 * WORDED_COLUMN_CHARS  # it has to wrap
+    # the worst so far is the raise's: said so, not the long text again (at 1024 px the
+    # two columns repeated it and pushed Raised and Acknowledged off to the right)
+    worst = table.item(0, CURRENT_COLUMNS.index("Worst"))
+    assert worst.text() == "as at raise"
     assert table.rowHeight(0) > 2 * line  # ... and it does, in a taller row
     assert table.horizontalScrollBar().maximum() == 0  # every column in view
 
@@ -813,3 +818,33 @@ def test_the_threshold_dialog_keeps_how_a_limit_rule_judges(qtbot, tmp_path):
     dialog.accept()
     # (a fast level on the near side of the level would raise before it)
     assert "fast level of 'below' must not be above" in dialog.error.text()
+
+
+def test_a_fault_alert_fits_the_alerts_table_at_1024_px(qtbot, make_window):
+    """At 1024 x 700 the Alerts table scrolled sideways: Raised and Acknowledged were
+    off-screen. The worded columns narrow (their texts wrap) so every column is in view."""
+    window = make_window()
+    window.resize(1024, 700)
+    window.show_page(Page.ALERTS)
+    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
+    fault = {
+        "kind": "thermal_runaway_onset",
+        "start_time_s": 325.0,
+        "end_time_s": 395.0,
+        "channel": "cell_2_temp_c",
+        "detail": {
+            "detected_time_s": 325.0,
+            "temperature_at_detection_c": 25.7,
+            "excess_rate_at_detection_c_per_min": 0.87,
+            "temperature_sensors": 4,
+            "max_temperature_c": 27.1,
+            "max_rise_rate_c_per_min": 1.2,
+        },
+    }
+    feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
+    table = window.alerts_page.current_table
+    qtbot.waitUntil(lambda: table.rowCount() == 1)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)
+    widths = sum(table.columnWidth(c) for c in range(table.columnCount()))
+    assert widths <= table.viewport().width()

@@ -1,0 +1,228 @@
+"""The dashboard at 1024 x 700 (a first-time user's report): every sample in view with
+many cells, axes that do not zoom into a flat signal, read-outs with a small cell's
+digits, a connection dialog and an Alerts table that fit the window, and a Home source
+box that names the source connected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSize
+
+from app.core import schema
+from app.core.spec import preset
+from app.views.alerts_page import worst_text
+from app.views.dashboard import DashboardPage, cursor_html
+from app.views.live_plots import (
+    MIN_CELL_SPAN_V,
+    MIN_CURRENT_SPAN_A,
+    MIN_CURRENT_SPAN_C,
+    PlotKey,
+    sticky_range,
+)
+from app.views.readouts import ReadoutKey, derive_readouts, scaled_text
+from app.views.soc_columns import SOC_BAND_HIGH, SOC_BAND_LOW, SOC_COLUMN, soc_band_text
+from app.views.theme import DARK, LIGHT
+
+from .view_fakes import scripted_block
+
+
+def _snapshot(n: int, cells: int) -> dict[str, np.ndarray]:
+    return dict(scripted_block(0, n, cells).items())
+
+
+@pytest.fixture
+def small_dashboard(qtbot):
+    """The dashboard as wide as a 1024 px window leaves it."""
+    page = DashboardPage(DARK)
+    page.resize(840, 640)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    return page
+
+
+def _fits(page: DashboardPage) -> bool:
+    plots = page.plots
+    return plots.ci.boundingRect().width() <= page.plots_scroll.viewport().width() + 0.5
+
+
+@pytest.mark.parametrize("cells", [8, 16])
+def test_with_many_cells_the_plots_fit_and_show_the_newest_sample(qtbot, small_dashboard, cells):
+    """A legend of 16 cells in one row made the layout 1569 px wide in a 630 px space: the
+    axis stopped at 3:45 of 10:00. The legend wraps; the layout is the viewport's width
+    and the time axis's end (the last sample) is inside it."""
+    page = small_dashboard
+    snap = _snapshot(600, cells)
+    page.show_frame(snap)
+    plots = page.plots
+    qtbot.waitUntil(lambda: _fits(page))
+    master = plots.plots[PlotKey.VOLTAGE]
+    lo, hi = master.viewRange()[0]
+    assert lo <= snap[schema.TIME][-1] <= hi
+    # the plot's right edge (where the last sample is drawn) is in the viewport
+    view = master.getViewBox()
+    right = view.mapToScene(view.boundingRect().topRight()).x()
+    assert right <= page.plots_scroll.viewport().width()
+    labels = [label.text for _, label in plots.cell_legend.items]
+    assert labels == [f"Cell {k}" for k in range(1, cells + 1)]
+    assert plots.cell_legend.rowCount > 1  # wrapped, not cut off
+
+
+def test_the_legend_wraps_again_when_the_window_widens(qtbot, small_dashboard):
+    page = small_dashboard
+    page.show_frame(_snapshot(100, 16))
+    qtbot.waitUntil(lambda: _fits(page))
+    rows_narrow = page.plots.cell_legend.rowCount
+    page.resize(1400, 900)
+    qtbot.waitUntil(lambda: page.plots.cell_legend.rowCount < rows_narrow)
+    qtbot.waitUntil(lambda: _fits(page))
+
+
+@pytest.mark.parametrize("palette", [DARK, LIGHT], ids=["dark", "light"])
+def test_sixteen_cells_have_sixteen_colours(palette):
+    assert len({palette.cell_color(k) for k in range(16)}) == 16
+
+
+def test_a_flat_signal_gets_at_least_the_least_span():
+    # a lead-acid float: the pack voltage moved 0.08 mV in the window
+    low, high = sticky_range(None, 13.61916, 13.61924, 6 * MIN_CELL_SPAN_V)
+    assert high - low >= 6 * MIN_CELL_SPAN_V
+    assert low < 13.61916 and high > 13.61924
+    # a constant: centred in the least span
+    low, high = sticky_range(None, 0.0, 0.0, 0.1)
+    assert high - low >= 0.1 and low == pytest.approx(-high)
+
+
+def test_constant_current_and_flat_voltage_axes_keep_a_sensible_span(qtbot, small_dashboard):
+    """A constant 0 A was drawn on a '±500 µA' axis, a flat pack on 13.61916-13.61924 V."""
+    page = small_dashboard
+    spec = preset("nmc", series_cells=4)
+    page.set_battery(spec)
+    snap = _snapshot(300, 4)
+    snap[schema.CURRENT] = np.zeros_like(snap[schema.CURRENT])
+    snap[schema.VOLTAGE] = np.full_like(snap[schema.VOLTAGE], 16.38) + 1e-6 * np.arange(300)
+    page.show_frame(snap)
+    plots = page.plots
+
+    def span(key):
+        low, high = plots.plots[key].viewRange()[1]
+        return high - low
+
+    qtbot.waitUntil(lambda: span(PlotKey.CURRENT) >= MIN_CURRENT_SPAN_C * spec.capacity_ah)
+    assert span(PlotKey.VOLTAGE) >= 4 * MIN_CELL_SPAN_V
+    assert span(PlotKey.CELLS) >= MIN_CELL_SPAN_V
+    # without a battery: a few mA
+    page.set_battery(None)
+    page.plots.set_follow(True)  # refits
+    assert span(PlotKey.CURRENT) >= MIN_CURRENT_SPAN_A
+
+
+def test_small_cell_readouts_keep_their_digits(small_dashboard):
+    """A coin cell's -200 µA read '-0.00 A · rest', its 109 mV '0.11 V'."""
+    assert scaled_text(-0.0002, "A", "{:+.2f}") == ("-200", "µA")
+    assert scaled_text(0.1092, "V", "{:.2f}") == ("109.2", "mV")
+    assert scaled_text(-0.0123, "A", "{:+.2f}") == ("-12.3", "mA")
+    assert scaled_text(-5.0, "A", "{:+.2f}") == ("-5.00", "A")
+    coin = derive_readouts({schema.CURRENT: -0.0002}, capacity_ah=0.0063)
+    assert coin[ReadoutKey.CURRENT].detail == "discharging"
+    big = derive_readouts({schema.CURRENT: -0.005}, capacity_ah=100.0)
+    assert big[ReadoutKey.CURRENT].detail == "rest"
+    page = small_dashboard
+    page.set_battery(preset("nmc", series_cells=1, capacity_ah=0.0063))
+    page.show_frame({schema.TIME: np.array([0.0]), schema.CURRENT: np.array([-0.0002])})
+    tile = page.readouts.readouts[ReadoutKey.CURRENT]
+    assert (tile.value_label.text(), tile.unit_label.text()) == ("-200", "µA")
+    assert tile.detail_label.text() == "discharging"
+    # and the cursor's read-out
+    line = cursor_html({schema.TIME: 0.0, schema.CURRENT: -0.0002, schema.VOLTAGE: 3.6}, DARK)
+    assert "-200 µA" in line and "3.600 V" in line
+
+
+def test_an_soc_band_shut_at_a_limit_is_not_plus_minus_zero():
+    values = {SOC_COLUMN: 0.0, SOC_BAND_LOW: 0.0, SOC_BAND_HIGH: 0.0}
+    assert "±0.0" not in soc_band_text(values)
+    assert "0 %" in soc_band_text(values)
+    assert soc_band_text({SOC_COLUMN: 50.0, SOC_BAND_LOW: 47.0, SOC_BAND_HIGH: 53.0}) == (
+        "±3.0 (2σ)"
+    )
+
+
+def test_the_connection_dialog_fits_a_700_px_window(qtbot, make_window):
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    dialog = window.open_connection_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.frameGeometry().height() <= 700 or dialog.height() <= 700
+    assert dialog.height() <= 700
+    assert dialog.width() <= 1024
+    # its Connect button is on the dialog
+    button = dialog.connect_button
+    bottom = button.mapTo(dialog, button.rect().bottomLeft()).y()
+    assert bottom <= dialog.height()
+    dialog.reject()
+
+
+def test_home_names_the_source_connected(qtbot, make_window):
+    window = make_window()
+    assert window.connect_source("scripted://pack?n=50&cells=3") is None
+    assert window.home.url_combo.currentText() == "scripted://pack?n=50&cells=3"
+    qtbot.waitUntil(lambda: window.session.status.samples_total == 50)
+    assert window.connect_source("scripted://pack?n=60&cells=2") is None
+    assert window.home.url_combo.currentText() == "scripted://pack?n=60&cells=2"
+    qtbot.waitUntil(lambda: window.session.status.samples_total == 60)
+
+
+def test_worst_does_not_repeat_at_raise():
+    long = "its neighbours' median (5-min mean), its heat set off a runaway-onset alarm"
+    at_raise = f"cell 2: up to 1.1 K above {long}"
+    worst = f"cell 2: up to 16.0 K above {long}"
+    assert worst_text(at_raise, at_raise) == "as at raise"
+    assert worst_text(at_raise, worst) == "cell 2: up to 16.0 K …"
+    assert worst_text("3.61 V", "3.72 V") == "3.72 V"
+
+
+def test_the_time_axis_stays_in_view_at_1024_px(qtbot, make_window):
+    """At 1024 x 700 the stack scrolls, and the time axis under its bottom plot was below
+    the fold. A visible time axis lies inside the window, follows the plots' time range
+    and lines up with their left and right edges."""
+    from PySide6.QtCore import QPoint, QRect
+
+    from app.views.time_axis import ElapsedTimeAxis
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    assert window.connect_source("scripted://pack?n=600&cells=6") is None
+    page = window.dashboard
+    qtbot.waitUntil(lambda: len(page.plots.shown.get(schema.TIME, ())) == 600)
+    qtbot.waitUntil(lambda: _fits(page))
+    seen = page.plots_scroll.viewport()
+    shown = QRect(seen.mapTo(window, QPoint(0, 0)), seen.size())
+    view = page.plots.plots[PlotKey.VOLTAGE].getViewBox()
+
+    def axis_in_view():
+        """A shown time axis and its rectangle in the window, where it can be seen."""
+        page_bottom = page.mapTo(window, QPoint(0, page.height())).y()
+        for gv in (page.plots, getattr(page, "time_axis", None)):
+            items = gv.scene().items() if gv is not None else []
+            for item in items:
+                if not isinstance(item, ElapsedTimeAxis) or not item.isVisible():
+                    continue
+                rect = gv.mapFromScene(item.sceneBoundingRect()).boundingRect()
+                rect = QRect(gv.viewport().mapTo(window, rect.topLeft()), rect.size())
+                if gv is page.plots and rect.bottom() > shown.bottom():
+                    continue  # in the part of the stack scrolled out of view
+                if rect.bottom() <= page_bottom:
+                    return item, rect
+        return None
+
+    qtbot.waitUntil(lambda: axis_in_view() is not None)
+    axis, rect = axis_in_view()
+    assert axis.linkedView() is view
+    left = page.plots.viewport().mapTo(
+        window, page.plots.mapFromScene(view.sceneBoundingRect().topLeft())
+    )
+    assert abs(rect.left() - left.x()) <= 2
+    assert abs(rect.width() - view.sceneBoundingRect().width()) <= 2
