@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     url = url_with_inversion(args, args.source_url)
+    _check_output(url, args.output)
     spec, log = source_battery(args, url)
     db_url = None if args.output else (args.db or default_url())
     summary = record_to(
@@ -84,3 +85,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"batteryos: error: source ended in a fault: {summary.error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_output(url: str, output: str | None) -> None:
+    """-o must not be the file a ``file://`` source replays (as analyze's outputs)."""
+    from urllib.parse import unquote, urlsplit
+
+    from app.cli.output_paths import check_outputs
+
+    parts = urlsplit(url)
+    replayed = unquote(parts.path) if parts.scheme.lower() == "file" else ""
+    check_outputs((replayed,) if replayed else (), {"-o": output})

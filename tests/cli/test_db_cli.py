@@ -83,7 +83,8 @@ def test_record_goes_on_into_the_spool_while_postgresql_is_unreachable(postgres_
         assert codes == [0]
         captured = capsys.readouterr()
         assert "database unreachable" in captured.err and "in the local spool" in captured.err
-        recorded = int(captured.out.split()[1])  # "recorded N samples ..."
+        (line,) = [x for x in captured.out.splitlines() if x.startswith("recorded ")]
+        recorded = int(line.split()[1])  # "recorded N samples ..."
         (rec,) = list_recordings(direct)
         assert rec.status == "complete" and rec.sample_count == recorded
         t = read_samples(direct, rec.id)["time_s"]

@@ -21,6 +21,7 @@ def log(tmp_path):
         (["report", "{log}", "-o", "{log}"], "-o"),
         (["analyze", "{log}", "--timeseries", "{log}"], "--timeseries"),
         (["convert", "{log}", "-o", "{same}"], "-o"),
+        (["record", "file://{log}", "-o", "{log}"], "-o"),
     ],
 )
 def test_an_output_over_the_log_being_read_is_refused(log, capsys, argv, option):
