@@ -1097,24 +1097,24 @@ def balance_verdict(r: dict, faults: Any) -> tuple[str, str, str]:
     """(status, action, advice) of the cell balance result ``r`` (a dict) once fault
     detection has run: the one verdict of the CLI, the report and the window.
 
-    - a sensor fault on a cell's voltage channel (:func:`suspect_cell_readings`): its
-      reading is suspect, so no advice to balance on it ("check_reading", a warning);
     - an internal short in a cell (:func:`shorted_cells`): the cell drains itself, so
       it drifts down against the others at the same current; balancing would bleed
       the healthy cells down to it and hide that: check or replace the cell
-      ("replace_cell", the fault's severity or worse);
+      ("replace_cell", the fault's severity or worse; a suspect reading is added);
+    - a sensor fault on a cell's voltage channel (:func:`suspect_cell_readings`): its
+      reading is suspect, so no advice to balance on it ("check_reading", a warning);
     - else the result's own status, action and recommendation."""
     status, action, advice = r.get("status"), r.get("action"), r.get("recommendation") or ""
     if status == "unknown":
         return status, action, advice
-    if suspect := suspect_cell_readings(faults):
-        return (
-            "warning",
-            "check_reading",
-            f"suspect reading: {suspect_cells_text(suspect)}: not a reason to balance, "
-            "check the sense wire and the measurement first",
-        )
-    if shorted := shorted_cells(faults):
+    suspect = suspect_cell_readings(faults)
+    suspect_text = (
+        f"suspect reading: {suspect_cells_text(suspect)}: not a reason to balance, "
+        "check the sense wire and the measurement first"
+        if suspect
+        else ""
+    )
+    if shorted := shorted_cells(faults):  # first: a short outranks a suspect reading
         cells = list(shorted)
         named = "; ".join(
             f"an internal short in cell {k}{_at(f['start_time_s'])}" for k, f in shorted.items()
@@ -1135,8 +1135,11 @@ def balance_verdict(r: dict, faults: Any) -> tuple[str, str, str]:
             f"check or replace {_cells(cells)}: fault detection found {named}. "
             f"{drift[:1].upper() + drift[1:]}a shorted cell self-discharges against the "
             "others at the same current; balancing would only hide it (the balancer "
-            "bleeds the healthy cells down to it)",
+            "bleeds the healthy cells down to it)"
+            + (f"; also a {suspect_text}" if suspect else ""),
         )
+    if suspect:
+        return "warning", "check_reading", suspect_text
     return status, action, advice
 
 

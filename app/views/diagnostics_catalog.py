@@ -614,29 +614,22 @@ def with_suspect_cell_readings(
 
     if balance.status in (Status.UNAVAILABLE, Status.NOT_RUN):
         return balance
-    suspect = suspect_cell_readings(faults)
-    if not suspect and result and (shorted := shorted_cells(faults)):
-        status, action, advice = balance_verdict(result, faults)
-        label = _BALANCE_ACTIONS.get(action, action)
-        return replace(
-            balance,
-            numbers=tuple((k, label if k == "Action" else v) for k, v in balance.numbers),
-            status=_status(status),
-            headline=f"internal short in {_cells_text(list(shorted))}; {balance.headline}",
-            reason=advice[:1].upper() + advice[1:] + ".",
-        )
-    if not suspect:
+    shorted, suspect = shorted_cells(faults), suspect_cell_readings(faults)
+    if not shorted and not suspect:
         return balance
-    named = suspect_cells_text(suspect)
-    action = _BALANCE_ACTIONS["check_reading"]
+    # the verdict of the CLI and the report: a short first, else a suspect reading
+    status, action, advice = balance_verdict(result or {}, faults)
+    label = _BALANCE_ACTIONS.get(action, action)
+    if shorted:
+        headline = f"internal short in {_cells_text(list(shorted))}; {balance.headline}"
+    else:
+        headline = f"suspect reading: {suspect_cells_text(suspect)}"
     return replace(
         balance,
-        numbers=tuple((k, action if k == "Action" else v) for k, v in balance.numbers),
-        status=Status.WARNING,
-        headline=f"suspect reading: {named}",
-        reason=f"Fault detection found a sensor fault on {named}: its reading is suspect, "
-        "so the spread is not a reason to balance. Check the sense wire and the "
-        "measurement first.",
+        numbers=tuple((k, label if k == "Action" else v) for k, v in balance.numbers),
+        status=_status(status),
+        headline=headline,
+        reason=advice[:1].upper() + advice[1:] + ".",
     )
 
 

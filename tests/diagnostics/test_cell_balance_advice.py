@@ -112,3 +112,24 @@ def test_the_live_engine_s_faults_and_balance_give_the_offline_verdict():
     )
     assert balance_verdict(live["cell_balance"], live["faults"]) == balance_verdict(*offline)
     assert balance_verdict(*offline)[1] == "replace_cell"
+
+
+def test_a_suspect_reading_on_one_cell_does_not_hide_a_short_in_another():
+    # a stuck sensor on cell 1 turned a critical short in cell 3 into a warning to
+    # check the reading
+    r = {"status": "warning", "action": "balance", "recommendation": "cells drifting apart"}
+    faults = [
+        {"kind": "sensor_stuck", "channel": "cell_1_v", "severity": "warning", "start_time_s": 5.0},
+        {
+            "kind": "internal_short",
+            "channel": "cell_3_v",
+            "severity": "critical",
+            "start_time_s": 630.0,
+        },
+    ]
+    status, action, advice = balance_verdict(r, faults)
+    assert (status, action) == ("critical", "replace_cell")
+    assert advice.startswith("check or replace cell 3")
+    assert "also a suspect reading: cell 1 (sensor stuck)" in advice
+    # the suspect reading alone still says to check it
+    assert balance_verdict(r, faults[:1])[:2] == ("warning", "check_reading")
