@@ -287,27 +287,26 @@ def is_known_metric(name: str) -> bool:
     return name in _METRICS
 
 
-#: The finest step a metric's unit is read to: a value is rounded to it before it is
-#: shown, so a dead cell's exponentially decayed 1.5e-209 V reads 0 V, not float dust.
-_UNIT_DECIMALS = {"V": 3, "mV": 1, "A": 3, "°C": 2, "°C/min": 2, "%": 2, "mΩ": 3}
+#: Below this a value is float dust, shown as 0 (a dead cell's exponentially
+#: decayed 1.5e-209 V reads 0 V); a coin cell's 0.2 mA is no dust and keeps its digits.
+_DUST = 1e-9
 
 
 def metric_value_text(name: str, value: float, *, with_unit: bool = True) -> str:
     """A metric's value as people read it, with its unit (``2.428 V``, ``61.53 °C``,
-    ``0 V``): four significant digits, to the unit's resolution (an unknown metric's
-    value as it is)."""
+    ``-0.000212 A``, ``0 V``): four significant digits, float dust as 0."""
     unit = metric_info(name).unit if is_known_metric(name) else ""
     return f"{metric_round(name, value):.4g} {unit if with_unit else ''}".strip()
 
 
 def metric_round(name: str, value: float) -> float:
-    """``value`` rounded to the resolution of ``name``'s unit (as it is: an unknown
-    metric's, or one without a unit)."""
-    unit = metric_info(name).unit if is_known_metric(name) else ""
-    decimals = _UNIT_DECIMALS.get(unit)
-    if decimals is None or not math.isfinite(value):
+    """``value`` with float dust (below :data:`_DUST` in its unit) as 0. A fixed number
+    of decimals would read a 5 mAh cell's 0.2 mA as 0 A and its 3.575 mA limit as
+    0.004 A; ``name`` is kept for the callers' sake (every unit is judged alike)."""
+    del name
+    if not math.isfinite(value) or abs(value) > _DUST:
         return value
-    return round(value, decimals) + 0.0  # (+0.0: no '-0')
+    return 0.0
 
 
 class MetricComputer:

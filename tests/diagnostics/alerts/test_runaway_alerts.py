@@ -60,7 +60,7 @@ def test_the_dead_cell_raises_no_open_circuit_alert_and_its_0_v_reads_0_v(runawa
     worst = {t.metric: v for t, v in engine.alerts.open_worst().items()}
     assert abs(worst["cell_v_min"]) < 0.02  # (the noise of the cell's sensor)
     text = metric_value_text("cell_v_min", worst["cell_v_min"])
-    assert text == f"{round(worst['cell_v_min'], 3) + 0.0:.4g} V" and "e" not in text
+    assert text == f"{worst['cell_v_min']:.4g} V" and "e" not in text
 
 
 def test_values_read_to_their_unit_s_resolution():
@@ -69,6 +69,9 @@ def test_values_read_to_their_unit_s_resolution():
     assert metric_value_text("cell_v_min", 2.427577) == "2.428 V"
     assert metric_value_text("temperature_max_c", 702.3626) == "702.4 °C"
     assert metric_value_text("cell_v_min", 4.2, with_unit=False) == "4.2"
+    # a coin cell's currents keep their digits (3 decimals of A read 0.2 mA as 0 A)
+    assert metric_value_text("current_a", -0.000212) == "-0.000212 A"
+    assert metric_value_text("current_a", 0.003575) == "0.003575 A"
 
 
 def test_alerts_still_up_lead_the_cleared_ones():
