@@ -30,6 +30,7 @@ that hold for at least 10 s; None where there are none.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -120,7 +121,9 @@ def detect_cycles(current: np.ndarray, threshold_a: float) -> np.ndarray:
     return cycle + np.cumsum(marks)
 
 
-def trapezoid_increments(dt: np.ndarray, y: np.ndarray, scale: float) -> np.ndarray:
+def trapezoid_increments(
+    dt: np.ndarray, y: np.ndarray, scale: float, keep: np.ndarray | None = None
+) -> np.ndarray:
     """Per-interval integral of y over the intervals ``dt`` (``np.diff`` of the
     times), assigned to the interval's start sample, divided by ``scale``.
 
@@ -139,17 +142,22 @@ def trapezoid_increments(dt: np.ndarray, y: np.ndarray, scale: float) -> np.ndar
     reversals a cycle) counted 0.037 Ah more discharged than charged in every
     cycle that returns to where it started (coulombic efficiency 1.006, an
     impossible figure; 1.0000 with the reversals trapezoidal).
+
+    ``keep``, if given, is that test's result (``s0 == s1 | s0 * s1 < 0``) made by
+    the caller, who knows it from the current alone (:class:`_Integrals`).
     """
     inc = np.zeros(len(y))
     if len(y) > 1:
-        sign = np.sign(y)
         y0, y1, out = y[:-1], y[1:], inc[:-1]
         np.multiply(y0, dt, out=out)
         trap = np.add(y0, y1)
         trap *= 0.5
         trap *= dt
-        s0, s1 = sign[:-1], sign[1:]
-        np.copyto(out, trap, where=(s0 == s1) | (s0 * s1 < 0))
+        if keep is None:
+            sign = np.sign(y)
+            s0, s1 = sign[:-1], sign[1:]
+            keep = (s0 == s1) | (s0 * s1 < 0)
+        np.copyto(out, trap, where=keep)
     inc /= scale
     return inc
 
@@ -204,15 +212,24 @@ class _Integrals:
             i_dis = np.clip(-ib, 0, None)
             v0 = nan_to_num(v[a:stop])
             dt = np.diff(t[a:stop])
-            for out, y in (
-                (self.q_chg, i_chg),
-                (self.q_dis, i_dis),
-                (self.e_chg, i_chg * v0),
-                (self.e_dis, i_dis * v0),
+            # trapezoid_increments' test of each interval, from the current alone
+            # when it is finite (its sum is): a clipped side's sign is 0 or 1, so the
+            # test is "both ends zero or both not"; with every voltage >= 1 its energy
+            # (``i * v``, no underflow to 0) is zero where its charge is. (Else, NaN
+            # among them, the test is made per part as usual.)
+            keep_chg = keep_dis = energy_keep = None
+            if math.isfinite(np.add.reduce(ib)):
+                keep_chg, keep_dis = _keep_trapezoid(ib <= 0), _keep_trapezoid(ib >= 0)
+                energy_keep = v0.min() >= 1.0
+            for out, y, keep in (
+                (self.q_chg, i_chg, keep_chg),
+                (self.q_dis, i_dis, keep_dis),
+                (self.e_chg, i_chg * v0, keep_chg if energy_keep else None),
+                (self.e_dis, i_dis * v0, keep_dis if energy_keep else None),
             ):
                 # (the increment of the block's last sample: that of the interval
                 # after it, or 0 at the end of the log)
-                out[a:b] = trapezoid_increments(dt, y, 3600.0)[: b - a]
+                out[a:b] = trapezoid_increments(dt, y, 3600.0, keep)[: b - a]
             self._split_reversals(a, b, ib, v0, dt)
 
     def _split_reversals(
@@ -237,6 +254,11 @@ class _Integrals:
         self.q_dis[at] = -np.where(charging, part1, part0)
         self.e_chg[at] = np.where(charging, e0, e1)
         self.e_dis[at] = -np.where(charging, e1, e0)
+
+
+def _keep_trapezoid(zero: np.ndarray) -> np.ndarray:
+    """Per interval: both ends zero or both not (``zero``: per sample)."""
+    return np.equal(zero[:-1], zero[1:])
 
 
 def _segments(labels: np.ndarray) -> list[tuple[int, int]]:
