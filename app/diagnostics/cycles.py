@@ -153,7 +153,10 @@ def trapezoid_increments(
         trap = np.add(y0, y1)
         trap *= 0.5
         trap *= dt
-        if keep is None:
+        if keep is None and math.isfinite(np.add.reduce(y)):
+            # (every value finite: the test fails only where exactly one end is zero)
+            keep = _keep_trapezoid(y == 0)
+        elif keep is None:  # (NaN fails it, as the signs have it)
             sign = np.sign(y)
             s0, s1 = sign[:-1], sign[1:]
             keep = (s0 == s1) | (s0 * s1 < 0)

@@ -490,3 +490,27 @@ def test_integrals_trapezoid_test_from_the_current_is_that_of_each_parts_signs(s
     plain = cycles._Integrals(t, v, i, block=256)
     for name in ("q_chg", "q_dis", "e_chg", "e_dis"):
         assert getattr(fast, name).tobytes() == getattr(plain, name).tobytes(), name
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_trapezoid_increments_are_those_of_the_signs_formula(seed):
+    # a finite series' "keep the trapezoid" test from its zeros: the bits of the
+    # documented formula with the signs (NaN and inf: the signs themselves)
+    from app.diagnostics.cycles import trapezoid_increments
+
+    rng = np.random.default_rng(seed)
+    n = 2000
+    y = np.repeat(rng.uniform(-20, 20, n // 3 + 1), 3)[:n]
+    y[rng.random(n) < 0.2] = 0.0
+    y[rng.random(n) < 0.05] = -0.0
+    y[rng.random(n) < 0.02] = 5e-324
+    if seed == 2:
+        y[rng.random(n) < 0.01] = np.nan
+    if seed == 3:
+        y[rng.random(n) < 0.01] = np.inf
+    dt = rng.uniform(0.1, 3.0, n - 1)
+    s0, s1 = np.sign(y[:-1]), np.sign(y[1:])
+    expected = np.zeros(n)
+    expected[:-1] = np.where((s0 == s1) | (s0 * s1 < 0), 0.5 * (y[:-1] + y[1:]) * dt, y[:-1] * dt)
+    expected /= 3600.0
+    assert trapezoid_increments(dt, y, 3600.0).tobytes() == expected.tobytes()
