@@ -362,7 +362,9 @@ ends zero or both not) and reused for their energies where every voltage is >= 1
 before. And trapezoid_increments' own test, for a finite series (its sum is finite),
 from its zeros (``y == 0`` at both ends or at neither) instead of np.sign and three
 comparisons: SOH's charge of the pack log (1e6 samples) 11.3, 12.3 -> 6.1, 6.9 ms
-(best of 9, main/new alternated twice). Same bits: run_suite JSON and SOC series of the 5 logs here, 36 simulated
+(best of 9, main/new alternated twice). And cycle_rows' charging/discharging masks
+made once (two 1e6 compares fewer). summarize_cycles alone (pack log, best of 7,
+main/new alternated twice, load ~5.5): 87.2, 85.3 -> 83.8, 87.4 ms (within noise). Same bits: run_suite JSON and SOC series of the 5 logs here, 36 simulated
 logs (NMC/LFP/lead-acid, 4 and 16 cells, drive/cycle/HPPC, 19 with over-voltage,
 short, noisy/stuck/dropped sensors, scattered NaN or a runaway) and analyze --json of
 the 16 real files as NMC and LFP, against main (/tmp/speed2/compare.py: 73 runs, 0

@@ -427,8 +427,8 @@ def cycle_rows(
     thr = current_threshold_a(i, capacity_ah)
     # the charge of the intervals that charge (discharge) above the rest current at
     # either end, for the net discharge; and the net charge of every interval
-    above = i > thr
-    below = i < -thr
+    charging, discharging = i > thr, i < -thr
+    above, below = charging.copy(), discharging.copy()
     above[:-1] |= above[1:]
     below[:-1] |= below[1:]
     q_chg_active = np.where(above, q.q_chg, 0.0)
@@ -440,7 +440,10 @@ def cycle_rows(
     bounds = np.array(segments, dtype=np.int64).reshape(-1, 2)
     # each cycle's last charging and discharging sample (before it when it has none)
     ends = bounds[:, 1] - 1
-    last_chg, last_dis = _last_where(i > thr, ends).tolist(), _last_where(i < -thr, ends).tolist()
+    last_chg, last_dis = (
+        _last_where(charging, ends).tolist(),
+        _last_where(discharging, ends).tolist(),
+    )
     # the pulses of a cycle: a run of pulse_at (sample indices in increasing order)
     pulse_runs = np.searchsorted(pulse_at, bounds)
     rows = []
