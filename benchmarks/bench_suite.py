@@ -353,6 +353,42 @@ and steps 1.53, 1.72 -> 1.66, 1.60 s, within this machine's noise (there SOH alo
 0.08-0.17 s either way, with system time of page faults). The pack case is still over the
 1.8 s aimed at, ~2.1 s at that load: what is left is as above (faults ~0.65, SOC ~0.39,
 pulse fits ~0.31, thermal rise rates ~0.27, cell balance ~0.17 s).
+
+Then the cycle table's charge/energy integrals (helper speed2): trapezoid_increments'
+"keep the trapezoid" test (equal signs, or opposite) made once per block from the
+current for its charge and discharge parts (a clipped side's sign is 0 or 1: both
+ends zero or both not) and reused for their energies where every voltage is >= 1 V
+(no product underflows to 0); a block with NaN in the current makes it per part, as
+before. And trapezoid_increments' own test, for a finite series (its sum is finite),
+from its zeros (``y == 0`` at both ends or at neither) instead of np.sign and three
+comparisons: SOH's charge of the pack log (1e6 samples) 11.3, 12.3 -> 6.1, 6.9 ms
+(best of 9, main/new alternated twice). And cycle_rows' charging/discharging masks
+made once (two 1e6 compares fewer). summarize_cycles alone (pack log, best of 7,
+main/new alternated twice, load ~5.5): 87.2, 85.3 -> 83.8, 87.4 ms (within noise). Same bits: run_suite JSON and SOC series of the 5 logs here, 36 simulated
+logs (NMC/LFP/lead-acid, 4 and 16 cells, drive/cycle/HPPC, 19 with over-voltage,
+short, noisy/stuck/dropped sensors, scattered NaN or a runaway) and analyze --json of
+the 16 real files as NMC and LFP, against main (/tmp/speed2/compare.py: 73 runs, 0
+differ). ``_Integrals`` of the pack log alone (best of 5, main/new alternated twice,
+load ~5): 33.8, 35.6 -> 31.0, 28.6 ms; ``--repeat 2 --cases pack``, main/new alternated
+twice at load ~4: summarize_cycles 0.085, 0.091 -> 0.078, 0.078 s, run_suite 2.07,
+2.17 -> 2.07, 2.14 s (within noise; that was before the zeros test, ~5 ms more). At
+load ~2.4 the pack case read 1.89-1.97 s on main (under 2 s). ``bench_live_engine.py
+--repeat 2``, main then new, load ~3.5: 16 cells drive block 1 7.56 -> 7.23, block 100
+4.13 -> 3.87, hppc block 1 8.97 -> 8.99, 4 cells cycle block 1 4.03 -> 3.71 us/sample.
+Tried and dropped: glibc's malloc thresholds raised for the run (mallopt
+M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 256 MiB, restored with malloc_trim after).
+In a process whose heap history kept the defaults low (the logs loaded from a
+pickle), run_suite's page faults fell from ~12 000 to ~0 a run and its system time
+from 0.04-0.25 to ~0.01-0.03 s; but here (the log simulated first, whose large frees
+already raise glibc's dynamic thresholds) main has ~0 faults after the first run,
+and restoring the defaults made the next run fault again (~13 000): no gain in this
+benchmark, so not kept. cProfile of detect_faults on the pack log (tottime) is flat:
+its largest items are the phase sums, shifted differences and float32 matrix of the
+bin stage (~0.04 s each), then ~100 small per-super-bin operations per family; no
+single exact cut over ~10 ms was found there, in the thermal rise rates (their
+running sums must add in order per sensor) or in cell balance (the lowest/highest
+cell's index, ~0.04 s, is read only when a cell is out of the band at the end but
+cannot be recomputed then: the readings are not kept).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ that hold for at least 10 s; None where there are none.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -120,7 +121,9 @@ def detect_cycles(current: np.ndarray, threshold_a: float) -> np.ndarray:
     return cycle + np.cumsum(marks)
 
 
-def trapezoid_increments(dt: np.ndarray, y: np.ndarray, scale: float) -> np.ndarray:
+def trapezoid_increments(
+    dt: np.ndarray, y: np.ndarray, scale: float, keep: np.ndarray | None = None
+) -> np.ndarray:
     """Per-interval integral of y over the intervals ``dt`` (``np.diff`` of the
     times), assigned to the interval's start sample, divided by ``scale``.
 
@@ -139,17 +142,25 @@ def trapezoid_increments(dt: np.ndarray, y: np.ndarray, scale: float) -> np.ndar
     reversals a cycle) counted 0.037 Ah more discharged than charged in every
     cycle that returns to where it started (coulombic efficiency 1.006, an
     impossible figure; 1.0000 with the reversals trapezoidal).
+
+    ``keep``, if given, is that test's result (``s0 == s1 | s0 * s1 < 0``) made by
+    the caller, who knows it from the current alone (:class:`_Integrals`).
     """
     inc = np.zeros(len(y))
     if len(y) > 1:
-        sign = np.sign(y)
         y0, y1, out = y[:-1], y[1:], inc[:-1]
         np.multiply(y0, dt, out=out)
         trap = np.add(y0, y1)
         trap *= 0.5
         trap *= dt
-        s0, s1 = sign[:-1], sign[1:]
-        np.copyto(out, trap, where=(s0 == s1) | (s0 * s1 < 0))
+        if keep is None and math.isfinite(np.add.reduce(y)):
+            # (every value finite: the test fails only where exactly one end is zero)
+            keep = _keep_trapezoid(y == 0)
+        elif keep is None:  # (NaN fails it, as the signs have it)
+            sign = np.sign(y)
+            s0, s1 = sign[:-1], sign[1:]
+            keep = (s0 == s1) | (s0 * s1 < 0)
+        np.copyto(out, trap, where=keep)
     inc /= scale
     return inc
 
@@ -204,15 +215,24 @@ class _Integrals:
             i_dis = np.clip(-ib, 0, None)
             v0 = nan_to_num(v[a:stop])
             dt = np.diff(t[a:stop])
-            for out, y in (
-                (self.q_chg, i_chg),
-                (self.q_dis, i_dis),
-                (self.e_chg, i_chg * v0),
-                (self.e_dis, i_dis * v0),
+            # trapezoid_increments' test of each interval, from the current alone
+            # when it is finite (its sum is): a clipped side's sign is 0 or 1, so the
+            # test is "both ends zero or both not"; with every voltage >= 1 its energy
+            # (``i * v``, no underflow to 0) is zero where its charge is. (Else, NaN
+            # among them, the test is made per part as usual.)
+            keep_chg = keep_dis = energy_keep = None
+            if math.isfinite(np.add.reduce(ib)):
+                keep_chg, keep_dis = _keep_trapezoid(ib <= 0), _keep_trapezoid(ib >= 0)
+                energy_keep = v0.min() >= 1.0
+            for out, y, keep in (
+                (self.q_chg, i_chg, keep_chg),
+                (self.q_dis, i_dis, keep_dis),
+                (self.e_chg, i_chg * v0, keep_chg if energy_keep else None),
+                (self.e_dis, i_dis * v0, keep_dis if energy_keep else None),
             ):
                 # (the increment of the block's last sample: that of the interval
                 # after it, or 0 at the end of the log)
-                out[a:b] = trapezoid_increments(dt, y, 3600.0)[: b - a]
+                out[a:b] = trapezoid_increments(dt, y, 3600.0, keep)[: b - a]
             self._split_reversals(a, b, ib, v0, dt)
 
     def _split_reversals(
@@ -237,6 +257,11 @@ class _Integrals:
         self.q_dis[at] = -np.where(charging, part1, part0)
         self.e_chg[at] = np.where(charging, e0, e1)
         self.e_dis[at] = -np.where(charging, e1, e0)
+
+
+def _keep_trapezoid(zero: np.ndarray) -> np.ndarray:
+    """Per interval: both ends zero or both not (``zero``: per sample)."""
+    return np.equal(zero[:-1], zero[1:])
 
 
 def _segments(labels: np.ndarray) -> list[tuple[int, int]]:
@@ -402,8 +427,8 @@ def cycle_rows(
     thr = current_threshold_a(i, capacity_ah)
     # the charge of the intervals that charge (discharge) above the rest current at
     # either end, for the net discharge; and the net charge of every interval
-    above = i > thr
-    below = i < -thr
+    charging, discharging = i > thr, i < -thr
+    above, below = charging.copy(), discharging.copy()
     above[:-1] |= above[1:]
     below[:-1] |= below[1:]
     q_chg_active = np.where(above, q.q_chg, 0.0)
@@ -415,7 +440,10 @@ def cycle_rows(
     bounds = np.array(segments, dtype=np.int64).reshape(-1, 2)
     # each cycle's last charging and discharging sample (before it when it has none)
     ends = bounds[:, 1] - 1
-    last_chg, last_dis = _last_where(i > thr, ends).tolist(), _last_where(i < -thr, ends).tolist()
+    last_chg, last_dis = (
+        _last_where(charging, ends).tolist(),
+        _last_where(discharging, ends).tolist(),
+    )
     # the pulses of a cycle: a run of pulse_at (sample indices in increasing order)
     pulse_runs = np.searchsorted(pulse_at, bounds)
     rows = []

@@ -461,3 +461,60 @@ def test_charge_and_energy_integrals_by_blocks_are_those_of_the_whole_log(n):
     # and those are the trapezoids where the current keeps charging
     for k in np.flatnonzero((i[:-1] > 0) & (i[1:] > 0))[:5]:
         assert whole.q_chg[k] == 0.5 * (i[k] + i[k + 1]) * (t[k + 1] - t[k]) / 3600.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_integrals_trapezoid_test_from_the_current_is_that_of_each_parts_signs(seed, monkeypatch):
+    # _Integrals hands trapezoid_increments its "keep the trapezoid" test made once from
+    # the current (finite blocks; the energies' only where every voltage is >= 1 V): the
+    # same bits as the test made from the signs of each of the four parts
+    from app.diagnostics import cycles
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    t = np.cumsum(rng.uniform(0.1, 3.0, n))
+    i = np.repeat(rng.uniform(-20, 20, n // 3 + 1), 3)[:n]
+    i[rng.random(n) < 0.15] = 0.0
+    i[rng.random(n) < 0.05] = -0.0
+    i[rng.random(n) < 0.02] = 5e-324  # (times a voltage below 1: 0)
+    i[rng.random(n) < 0.02] = -5e-324
+    v = rng.uniform(3.0, 4.2, n)
+    v[1000:1400] = rng.uniform(0.0, 1.5, 400)  # blocks with voltages below 1 V, and 0 V
+    v[1100:1110] = 0.0
+    v[2000:2010] = np.nan
+    if seed == 2:
+        i[rng.random(n) < 0.01] = np.nan  # a block with NaN: the test per part
+    fast = cycles._Integrals(t, v, i, block=256)
+    plain_increments = cycles.trapezoid_increments
+
+    def per_part(dt, y, scale, keep=None):
+        return plain_increments(dt, y, scale)
+
+    monkeypatch.setattr(cycles, "trapezoid_increments", per_part)
+    plain = cycles._Integrals(t, v, i, block=256)
+    for name in ("q_chg", "q_dis", "e_chg", "e_dis"):
+        assert getattr(fast, name).tobytes() == getattr(plain, name).tobytes(), name
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_trapezoid_increments_are_those_of_the_signs_formula(seed):
+    # a finite series' "keep the trapezoid" test from its zeros: the bits of the
+    # documented formula with the signs (NaN and inf: the signs themselves)
+    from app.diagnostics.cycles import trapezoid_increments
+
+    rng = np.random.default_rng(seed)
+    n = 2000
+    y = np.repeat(rng.uniform(-20, 20, n // 3 + 1), 3)[:n]
+    y[rng.random(n) < 0.2] = 0.0
+    y[rng.random(n) < 0.05] = -0.0
+    y[rng.random(n) < 0.02] = 5e-324
+    if seed == 2:
+        y[rng.random(n) < 0.01] = np.nan
+    if seed == 3:
+        y[rng.random(n) < 0.01] = np.inf
+    dt = rng.uniform(0.1, 3.0, n - 1)
+    s0, s1 = np.sign(y[:-1]), np.sign(y[1:])
+    expected = np.zeros(n)
+    expected[:-1] = np.where((s0 == s1) | (s0 * s1 < 0), 0.5 * (y[:-1] + y[1:]) * dt, y[:-1] * dt)
+    expected /= 3600.0
+    assert trapezoid_increments(dt, y, 3600.0).tobytes() == expected.tobytes()
