@@ -71,15 +71,19 @@ class LiveEngine:
         thresholds: list[Threshold] | None = None,
         alert_outputs: list[Callable[[list[AlertEvent]], None]] | None = None,
         reference_capacity_ah: float | None = None,
+        keep_soc_history: bool = False,
     ):
         """``reference_capacity_ah``: the capacity the user gave (``--capacity-ah``,
         ``capacity_ah=`` in a source URL), end of life is measured against it;
-        None: the first cycles' capacity (see :func:`~app.diagnostics.run_suite`)."""
+        None: the first cycles' capacity (see :func:`~app.diagnostics.run_suite`).
+        ``keep_soc_history``: keep what ``self.soc.smoothed_columns()`` needs to give
+        offline's smoothed SOC series (it grows with the run, 8 bytes a sample: off
+        by default, for runs of weeks; the blocks carry the filter's SOC either way)."""
         self.spec = spec
         self._pending: list[SampleBlock] = []
         self._pending_n = 0
         self._pending_since = 0.0
-        self.soc = EkfSocEstimator(spec)
+        self.soc = EkfSocEstimator(spec, keep_history=keep_soc_history)
         self.resistance = InternalResistanceTracker(spec)
         self.soh = SohTracker(spec, internal_resistance=self.resistance)
         self.safety = SafetyMonitor(spec)

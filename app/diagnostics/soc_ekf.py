@@ -144,11 +144,15 @@ than the floor can change, so the backward pass is a few vectorised blocks
 log ~35 ms). The last interval is the filter's (nothing later), so the
 present value, the summary (:class:`SocResult`: its back-calculated start is
 this for the first sample alone, from the surest interval and without the
-floor) and the live blocks are unchanged; the live
-twin keeps its intervals' priors and every sample's filtered SOC and gives
-the same smoothed columns when asked, to the bit whatever the block split.
-That history grows with the log: 8 bytes a sample (16 with the BMS's SOC)
-and ~150 bytes an interval, ~10 MB for a day at 10 Hz.
+floor) and the live blocks are unchanged; a live twin built with
+``keep_history`` keeps its intervals' priors and every sample's filtered SOC
+and gives the same smoothed columns when asked, to the bit whatever the block
+split. That history grows with the log: 8 bytes a sample (16 with the BMS's
+SOC) and ~400 bytes an interval, ~10 MB for a day at 10 Hz; the live engine
+keeps none unless asked (``LiveEngine(keep_soc_history=True)``). So the live
+SOC trace is the filter's (each sample from the samples up to it) and an
+offline analysis's series the smoothed one: the same samples give the same
+present value and summary, and the same series once the live twin is asked.
 An RTS smoother of the full state was not tried: its backward pass is a
 9x9 matrix recursion per interval, ~0.2 s per 1e6 samples in Python.
 
@@ -736,6 +740,10 @@ class _GrowingSeries:
         return self._a[: self._n]
 
 
+def _ignore(_values) -> None:
+    """A history that is not kept (``keep_history=False``)."""
+
+
 class EkfSocEstimator:
     """Incremental SOC estimator (an :class:`~app.diagnostics.incremental.IncrementalDiagnostic`).
 
@@ -760,10 +768,14 @@ class EkfSocEstimator:
         *,
         initial_soc_pct: float | None = None,
         initial_soc_sigma_pct: float = 5.0,
+        keep_history: bool = True,
     ):
         """``initial_soc_pct``: start there (sigma ``initial_soc_sigma_pct``) instead
-        of from the first sample's voltage -- e.g. a SOC known from a previous run."""
+        of from the first sample's voltage -- e.g. a SOC known from a previous run.
+        ``keep_history``: keep what :meth:`smoothed_columns` needs (it grows with the
+        log); off for a live engine that never asks for it (a run of weeks)."""
         self.spec = spec
+        self.keep_history = keep_history
         self.settings = settings or SocFilterSettings()
         self._given_soc = initial_soc_pct
         self._given_sigma = initial_soc_sigma_pct
@@ -962,14 +974,8 @@ class EkfSocEstimator:
         # The filter's state may stray a little past the ends of the OCV table
         # (ecm_model.SOC_MIN_PCT/SOC_MAX_PCT); a battery's SOC and its band are
         # reported within 0-100 %.
-        self._raw.extend(soc)
-        if schema.SOC_REPORTED in block:
-            if self._rep is None:
-                self._rep = _GrowingSeries()
-                self._rep.extend(np.full(self._n, np.nan))
-            self._rep.extend(block[schema.SOC_REPORTED])
-        elif self._rep is not None:
-            self._rep.extend(np.full(n, np.nan))
+        if self.keep_history:
+            self._remember(block, soc, n)
         band = 2.0 * sig
         low, high = np.clip(soc - band, 0.0, 100.0), np.clip(soc + band, 0.0, 100.0)
         soc = np.clip(soc, 0.0, 100.0)
@@ -1387,7 +1393,7 @@ class EkfSocEstimator:
         at_v1_g, at_v2_g = _V1 * _N_STATES + _G, _V2 * _N_STATES + _G
         at_b = _B * (_N_STATES + 1)
         out = []
-        hist_extend = self._hist.extend
+        hist_extend = self._hist.extend if self.keep_history else _ignore
         sqrt = math.sqrt
         anchors_load, anchors_rest = anchors.load, anchors.rest
         for row, end in zip(sums, ends, strict=True):
@@ -1734,6 +1740,17 @@ class EkfSocEstimator:
             self._sure_min = min(self._sure_min, float(sure.min()))
             self._sure_max = max(self._sure_max, float(sure.max()))
 
+    def _remember(self, block: SampleBlock, soc: np.ndarray, n: int) -> None:
+        """The smoother's per-sample history: the filtered SOC, the BMS's SOC."""
+        self._raw.extend(soc)
+        if schema.SOC_REPORTED in block:
+            if self._rep is None:
+                self._rep = _GrowingSeries()
+                self._rep.extend(np.full(self._n, np.nan))
+            self._rep.extend(block[schema.SOC_REPORTED])
+        elif self._rep is not None:
+            self._rep.extend(np.full(n, np.nan))
+
     def _smoothed(self) -> tuple[np.ndarray, np.ndarray, int, int] | None:
         """Per interval of the history: the smoothed prior's shift from the
         filter's and its sigma, and the first and one past the last interval
@@ -1803,6 +1820,8 @@ class EkfSocEstimator:
         ``filtered``: :meth:`update`'s columns of every sample seen, if the
         caller has them (offline): returned as they are when no interval changes
         (the values this would compute)."""
+        if not self.keep_history:
+            raise ValueError("smoothed_columns needs keep_history=True")
         raw = self._raw.view()
         if not self._hist:
             out = {c: np.empty(0) for c in self.columns}

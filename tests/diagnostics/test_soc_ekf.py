@@ -591,7 +591,7 @@ def test_live_engine_adds_soc_columns():
     df, spec = _pack_frame(seed=9)
     block = SampleBlock.from_frame(df.drop(columns="soc_true_pct"))
     seen = []
-    engine = LiveEngine(spec, outputs=[seen.append])
+    engine = LiveEngine(spec, outputs=[seen.append], keep_soc_history=True)
     for k in range(0, 600, 10):
         engine(block.slice(k, k + 10))
     engine.drain()  # it may hold small blocks back to process them together
@@ -866,7 +866,7 @@ def test_live_engine_leaves_a_stuck_cell_out_as_offline():
     _, offline, _ = soc_estimates(block.to_frame(), spec)
     _, smoothed = calculate_soc(block.to_frame(), spec)
     seen = []
-    engine = LiveEngine(spec, outputs=[seen.append])
+    engine = LiveEngine(spec, outputs=[seen.append], keep_soc_history=True)
     k = 0
     for size in np.random.default_rng(2).choice([1, 3, 10, 40, 300, 1000], size=len(block)):
         if k >= len(block):
@@ -1152,3 +1152,21 @@ def test_the_smoothed_series_is_the_same_live_at_any_point():
             assert set(got) == set(expected) == set(EkfSocEstimator.columns)
             for name, values in expected.items():
                 np.testing.assert_array_equal(got[name], values)
+
+
+def test_a_live_engine_keeps_no_soc_history_unless_asked():
+    # the smoother's history grows with the run (8 bytes a sample): a live engine that
+    # never asks for the smoothed series keeps none, and says so if asked
+    from app.diagnostics.live import LiveEngine
+
+    spec = preset("nmc", series_cells=1, capacity_ah=5.0)
+    t = np.arange(0.0, 600.0)
+    block = SampleBlock(
+        {"time_s": t, "voltage_v": 3.7 - 0.0001 * t, "current_a": np.full(len(t), -1.0)}
+    )
+    engine = LiveEngine(spec)
+    engine(block)
+    engine.drain()
+    assert len(engine.soc._raw.view()) == 0 and len(engine.soc._hist) <= 11  # the first prior
+    with pytest.raises(ValueError, match="keep_history"):
+        engine.soc.smoothed_columns()
