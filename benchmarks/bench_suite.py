@@ -337,8 +337,11 @@ each diagnostic does for its own figures, most of it already cut in earlier roun
 Then safety on a long block (helper speed, after the safety rules' hysteresis and
 half-tolerance debounce had made monitor_safety ~0.2 s of the pack case: 12 of its 16
 cells read a few mV over 4.2 V somewhere, so each was compared sample by sample over
-the whole log): each limit is watched 4096 samples at a time and compared only in the
-chunks with a reading beyond it by the tolerance, or while an episode is open (any split
+the whole log): each limit is watched a chunk at a time and compared only in the
+chunks with a reading beyond it by the tolerance, or while an episode is open (merged
+with helper faultguard's version of the same idea: 2048-sample stretches inside the
+limit check, ``safety._WATCH_CHUNK``; the limit faults now read safety's episodes,
+and LimitDetector's over-voltage running sums are gone) (any split
 gives the same events: the live twin's rule); and step_candidates (IR, the cycle table's
 DCIR, the current-sign check) finds a long current's departures 65536 samples at a time
 (pack 7.0 -> 5.6 ms a call). Same results bit for bit: run_suite JSON and SOC series of
