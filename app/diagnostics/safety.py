@@ -522,7 +522,7 @@ class SafetyMonitor:
         i = block[schema.CURRENT]
         checks = iter(self._checks)
         charge_since = self._charge_since
-        self._charge_since = charge_start(t, i, CHARGING_C * spec.pack_capacity_ah, charge_since)
+        self._charge_since = charge_start(t, i, charging_current_a(spec), charge_since)
         if self._cells:
             volts = [_column(block, name) for name in self._cells]
         else:
@@ -563,9 +563,7 @@ class SafetyMonitor:
                 ):
                     continue
                 if hot is None:
-                    charging = sustained_charging(
-                        t, i, CHARGING_C * spec.pack_capacity_ah, charge_since
-                    )
+                    charging = sustained_charging(t, i, charging_current_a(spec), charge_since)
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
                 hi.watch(t, temp, most, cool, hot)
