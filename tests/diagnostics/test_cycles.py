@@ -39,8 +39,13 @@ def test_capacity_energy_and_efficiency_per_cycle(with_index):
 
 
 def test_cycle_detection_from_current_sign():
-    i = np.array([0, 1, 1, 0, -1, -1, 0, 1, 1, -1, 0, 1])
-    assert list(detect_cycles(i, 0.5)) == [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3]
+    # an hour a sample: charge 2 Ah, discharge 2 Ah, charge 2 Ah (a new cycle at its
+    # first charging sample), discharge 1 Ah; the last sample's charge moves nothing
+    i = np.array([0, 1, 1, 0, -1, -1, 0, 1, 1, -1, 0, 1], dtype=float)
+    t = np.arange(len(i)) * 3600.0
+    assert list(detect_cycles(t, i, 0.5, 0.5)) == [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2]
+    # a charge of less than the swing is no cycle's
+    assert list(detect_cycles(t, i, 0.5, 2.5)) == [1] * 12
 
 
 def test_capacity_counts_uneven_sampling():
