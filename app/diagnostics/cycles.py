@@ -195,9 +195,9 @@ class CycleDetector:
     A boundary is known only once the half after it moved ``swing_ah``: it can lie
     in an earlier block, which a caller relabels (:attr:`boundaries` are global
     sample indices). Any split into blocks gives the bits of one block: the
-    running sum is a sequential ``np.cumsum`` of the same increments
-    (:func:`trapezoid_increments`), and every mark is that of the first (last)
-    sample that qualifies, whatever window finds it.
+    running sum is a sequential ``np.cumsum`` of the same increments (each
+    interval's charge at the current of its start), and every mark is that of the
+    first (last) sample that qualifies, whatever window finds it.
     """
 
     def __init__(self, threshold_a: float, swing_ah: float):
@@ -205,7 +205,7 @@ class CycleDetector:
         self.swing_ah = swing_ah
         self.boundaries: list[int] = []  #: global indices of the first samples of cycles 2, 3...
         self._n = 0  # samples seen
-        self._q = 0.0  # the sum at the last sample
+        self._q = 0.0  # the sum at the last sample (A*s)
         self._last: tuple[float, float] | None = None  # (t, counted current) of the last sample
         self._mode = 0  # 0: no turning point yet; -1: falling; +1: rising
         self._order = 0  # the direction of the log's first substantial half (0: none yet)
@@ -234,8 +234,15 @@ class CycleDetector:
         thr = self.threshold_a
         counted = np.where(np.abs(i) > thr, i, 0.0)
         t0, c0 = (t[0], counted[0]) if self._last is None else self._last
-        inc = trapezoid_increments(np.diff(t, prepend=t0), np.concatenate(([c0], counted)), 3600.0)
-        q = np.cumsum(np.concatenate(([self._q], nan_to_num(inc[:-1]))))[1:]
+        # each interval's charge in A*s at the current of its start (a 5 %-of-capacity
+        # swing needs no better; a third of the time of the trapezoids)
+        inc = np.empty(m + 1)
+        inc[0] = self._q
+        np.subtract(t[1:], t[:-1], out=inc[2:])
+        inc[1] = t[0] - t0
+        inc[2:] *= counted[:-1]
+        inc[1] *= c0
+        q = np.cumsum(nan_to_num(inc))[1:]
         moving = {1: i > thr, -1: i < -thr}
         pos = 0
         while pos < m:
@@ -268,7 +275,7 @@ class CycleDetector:
         """Search ``q`` from ``pos`` for the next turning point (in windows of
         doubling size: about a half's samples each time, not the rest of the log);
         the position after it, or ``len(q)``."""
-        x, m, w = self.swing_ah, len(q), _SEARCH_WINDOW
+        x, m, w = 3600.0 * self.swing_ah, len(q), _SEARCH_WINDOW  # (q in A*s)
         tol = TURN_TOLERANCE * x
         while pos < m:
             seg = q[pos : pos + w]
