@@ -1,8 +1,10 @@
 """The per-cycle table built live, and capacity fade and cycle life from it.
 
 :class:`CycleTracker` labels each sample's cycle as it arrives (the cycler's
-``cycle_index``, else from the current as :func:`~app.diagnostics.cycles.detect_cycles`)
-and keeps the samples of the cycles not yet final. A cycle's row is final once
+``cycle_index``, else from the current with the offline
+:class:`~app.diagnostics.cycles.CycleDetector`, whose boundary is known only once
+the half after it moved 5 % of the capacity: the kept samples from it on are
+relabelled then) and keeps the samples of the cycles not yet final. A cycle's row is final once
 the samples after it reach past its last pulse's read point
 (:data:`~app.diagnostics.cycles.DCIR_READ_S`); it is then computed by
 :func:`~app.diagnostics.cycles.cycle_rows` -- the code of the offline table --
@@ -38,9 +40,11 @@ from app.diagnostics.cycler_counters import COUNTER_COLUMNS, use_cycler_counters
 from app.diagnostics.cycles import (
     CYCLE_COLUMNS,
     DCIR_READ_S,
+    CycleDetector,
     add_net_discharge,
     current_threshold_a,
     cycle_rows,
+    cycle_swing_ah,
 )
 from app.diagnostics.finite import nan_to_num
 from app.diagnostics.partial_cycles import add_end_points, mark_partial_cycles
@@ -72,7 +76,8 @@ class CycleTracker:
         self._starts: list[int] = []  # global starts of the cycles not final
         self._from_index = False  # cycles from the cycle_index column
         self._label = _UNKNOWN  # cycle of the last sample
-        self._last_active = 0  # sign of the last sample above the rest current
+        self._detector = CycleDetector(self._thr, cycle_swing_ah(np.empty(0), self.capacity_ah))
+        self._found = 0  # boundaries of the detector in self._starts
         self._has_temp = self._has_step = False
         self._counters: tuple[str, ...] = ()  # the cycler's counters the stream carries
 
@@ -102,12 +107,16 @@ class CycleTracker:
             cols[name] = _column(block, name)
         for name, values in cols.items():
             self._chunks.setdefault(name, []).append(values)
-        # cycle starts: a change of label (not from "unknown", which is filled backwards)
-        prev = np.concatenate(([self._label if self._n else labels[0]], labels[:-1]))
-        change = (labels != prev) & (prev != _UNKNOWN)
         if not self._n:
             self._starts.append(0)
-        self._starts += (np.flatnonzero(change) + self._n).tolist()
+        if self._from_index:
+            # cycle starts: a change of label (not from "unknown", which is filled backwards)
+            prev = np.concatenate(([self._label if self._n else labels[0]], labels[:-1]))
+            change = (labels != prev) & (prev != _UNKNOWN)
+            self._starts += (np.flatnonzero(change) + self._n).tolist()
+        else:
+            self._starts += self._detector.boundaries[self._found :]
+            self._found = len(self._detector.boundaries)
         self._label = int(labels[-1])
         self._n += m
         if len(self._starts) > 1:
@@ -128,19 +137,13 @@ class CycleTracker:
             if self._label == _UNKNOWN and have.any():
                 self._fill_unknown(int(out[have][0]), out)
             return out
-        # from the current: a new cycle at a charge sample whose previous active sample discharged
-        state = np.zeros(len(i), dtype=np.int8)
-        state[i > self._thr] = 1
-        state[i < -self._thr] = -1
-        active = np.flatnonzero(state)
-        label = 1 if self._label == _UNKNOWN else self._label
-        marks = np.zeros(len(i), dtype=np.int64)
-        if active.size:
-            s = state[active]
-            before = np.concatenate(([self._last_active], s[:-1]))
-            marks[active[(s == 1) & (before == -1)]] = 1
-            self._last_active = int(s[-1])
-        return label + np.cumsum(marks)
+        # from the current (cycles.detect_cycles): a boundary found in this block can lie
+        # in the samples kept from earlier ones, which then belong to the new cycle
+        labels = self._detector.update(block[schema.TIME], i)
+        for b in self._detector.boundaries[self._found :]:
+            if b < self._n:
+                self._window(self._first)["cycle"][b - self._first :] += 1
+        return labels
 
     def _switch_to_index(self) -> None:
         """The first cycle_index value: cycles come from the column from now on,

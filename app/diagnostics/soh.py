@@ -155,7 +155,13 @@ from app.diagnostics.cycler_counters import (
     NetCharge,
     counted_or_integrated,
 )
-from app.diagnostics.cycles import trapezoid_increments
+from app.diagnostics.cycles import (
+    CycleDetector,
+    current_threshold_a,
+    cycle_swing_ah,
+    trapezoid_increments,
+)
+from app.diagnostics.finite import nan_to_num
 from app.diagnostics.incremental_capacity import (
     IcaCurveAccumulator,
     IcaSettings,
@@ -279,9 +285,16 @@ class SohTracker:
         self.ir = internal_resistance or InternalResistanceTracker(spec)
         c = spec.pack_capacity_ah
         self.rest_a = self.settings.rest_c_rate * c
-        # cycles.detect_cycles' rule, but active above the rest threshold (C/33)
-        # rather than C/100, so sensor noise at rest does not start cycles
+        # charging or discharging in a full charge or discharge: above the rest
+        # threshold (C/33), so sensor noise at rest does not end one
         self.cycle_threshold_a = max(0.01 * c, self.rest_a)
+        # the cycles of a log without cycle_index: those of the per-cycle table
+        # (cycles.detect_cycles). A boundary is known only once the half after it
+        # moved enough charge, so the full discharges and ICA runs note the global
+        # index of a sample and take its cycle when they are reported (see snapshot)
+        self._detector = CycleDetector(
+            current_threshold_a(np.empty(0), c), cycle_swing_ah(np.empty(0), c)
+        )
         self.grid = VoltageGrid.for_spec(spec, self.settings.ica.bin_v)
         self._started = False
         self._cell_cols: list[str] = []
@@ -295,9 +308,7 @@ class SohTracker:
         self._last_i = 0.0
         self._rest: dict | None = None
         self._points: list[dict] = []
-        self._cycle = 1
         self._last_cycle_value = 1.0
-        self._last_active = 0
         # (charge, cycle) at the end of the last full charge (charge None: it goes on)
         self._top: tuple[tuple | None, int] | None = None
         # (charge at its top, cycle of its last sample so far) of a full discharge
@@ -403,20 +414,16 @@ class SohTracker:
                 filled = np.where(idx >= 0, c[np.maximum(idx, 0)], self._last_cycle_value)
             self._last_cycle_value = float(filled[-1])
             return filled.astype(np.int64)
-        # cycles.detect_cycles, incrementally: a cycle starts at a charging sample
-        # whose previous active sample was discharging (threshold: see __init__)
-        thr = self.cycle_threshold_a
-        state = np.where(i > thr, 1, np.where(i < -thr, -1, 0))
-        active = np.flatnonzero(state != 0)
-        starts = np.zeros(n, dtype=np.int64)
-        if active.size:
-            s = state[active]
-            prev = np.concatenate(([self._last_active], s[:-1]))
-            starts[active[(s == 1) & (prev == -1)]] = 1
-            self._last_active = int(s[-1])
-        cycle = self._cycle + np.cumsum(starts)
-        self._cycle = int(cycle[-1])
-        return cycle
+        # cycles.detect_cycles, incrementally (on the current as the per-cycle table
+        # reads it): the global index of each sample, its cycle taken by _cycle_of
+        first = self._detector.samples
+        self._detector.update(block[schema.TIME], nan_to_num(block[schema.CURRENT]))
+        return np.arange(first, first + n, dtype=np.int64)
+
+    def _cycle_of(self, value: int) -> int:
+        """The cycle of a value of :meth:`_cycle_ids` (the global index of a sample
+        of a log without cycle_index), as known so far."""
+        return value if self._has_cycle_index else self._detector.label_of(value)
 
     def _full_discharges(
         self,
@@ -644,7 +651,9 @@ class SohTracker:
         c = self.spec.pack_capacity_ah
         a_abs = np.abs(i_raw)
         ok = (a_abs > ica.min_c_rate * c) & (a_abs <= ica.max_c_rate * c)
-        sign, key = _run_keys(i_raw, ok, cycle)
+        # (without cycle_index a run never spans a boundary: the sample before one does
+        # not move above the rest current, C/50 = the lowest ICA current, its way)
+        sign, key = _run_keys(i_raw, ok, cycle if self._has_cycle_index else cycle * 0)
         n = len(t)
         change = np.flatnonzero(key[1:] != key[:-1]) + 1
         bounds = np.concatenate(([0], change, [n]))
@@ -670,7 +679,7 @@ class SohTracker:
                 run["t"].append(t[a:b])
                 run["i"].append(i_raw[a:b])
                 run["v"].append(v_cell[a:b])
-                run["cycle"] = int(cycle[a])
+                run.setdefault("cycle", int(cycle[a]))
                 run["direction"] = "charge" if sign[a] > 0 else "discharge"
                 if b == n:
                     self._run = run
@@ -711,7 +720,7 @@ class SohTracker:
             hist, ah = segment_histogram(self.grid, t[a:b], i[a:b], vv)
             if ah < ica.min_segment_capacity * c:
                 continue
-            k = (run["cycle"], run["direction"])
+            k = (self._cycle_of(run["cycle"]), run["direction"])
             if k not in target:
                 target[k] = IcaCurveAccumulator(hist=np.zeros(self.grid.n))
             target[k].add(
@@ -738,6 +747,8 @@ class SohTracker:
             self._add_full(*self._pending, to=cycles)
         if self._ending is not None:  # a full discharge still going on: so far
             self._add_full(self._ending[0], self._charge_now, self._ending[1], to=cycles)
+        for row in cycles:
+            row["cycle_index"] = self._cycle_of(row["cycle_index"])
         return points, cycles, ica
 
     def result(

@@ -1,8 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.diagnostics.cycles import detect_cycles, summarize_cycles, summarize_steps
+from app.diagnostics.cycles import CycleDetector, detect_cycles, summarize_cycles, summarize_steps
 
 
 def cycling_frame(cycles=3, capacity=2.0, current=1.0, dt=1.0, with_index=False):
@@ -39,8 +41,13 @@ def test_capacity_energy_and_efficiency_per_cycle(with_index):
 
 
 def test_cycle_detection_from_current_sign():
-    i = np.array([0, 1, 1, 0, -1, -1, 0, 1, 1, -1, 0, 1])
-    assert list(detect_cycles(i, 0.5)) == [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3]
+    # an hour a sample: charge 2 Ah, discharge 2 Ah, charge 2 Ah (a new cycle at its
+    # first charging sample), discharge 1 Ah; the last sample's charge moves nothing
+    i = np.array([0, 1, 1, 0, -1, -1, 0, 1, 1, -1, 0, 1], dtype=float)
+    t = np.arange(len(i)) * 3600.0
+    assert list(detect_cycles(t, i, 0.5, 0.5)) == [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2]
+    # a charge of less than the swing is no cycle's
+    assert list(detect_cycles(t, i, 0.5, 2.5)) == [1] * 12
 
 
 def test_capacity_counts_uneven_sampling():
@@ -264,3 +271,33 @@ def test_first_and_last_cycles_are_partial_only_when_they_are():
     cut = summarize_cycles(soc_frame(0.4).iloc[:-1800], capacity_ah=1.0)
     assert list(cut["partial"]) == [True, False, True]
     assert cut["coulombic_efficiency"].isna().tolist() == [True, False, True]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    cuts=st.lists(st.integers(1, 2_999), max_size=30),
+)
+def test_detected_cycles_are_the_same_however_the_blocks_cut_the_log(seed, cuts):
+    """Random halves of random depth with pulses of the other sign and noise, fed
+    in random blocks: each block's labels are those of the samples so far at once,
+    and the boundaries (some found blocks after their own) those of the whole log."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    sign = rng.choice([-1.0, 1.0])
+    while sum(len(p) for p in parts) < 3000:
+        n = int(rng.integers(5, 400))
+        half = np.full(n, sign * rng.uniform(0.5, 3.0))
+        half[rng.random(n) < 0.05] *= -0.7  # pulses of the other sign
+        parts += [half, np.zeros(int(rng.integers(0, 50)))]
+        sign = -sign
+    i = np.concatenate(parts)[:3000] + rng.normal(0, 0.02, 3000)
+    t = np.cumsum(rng.uniform(5.0, 15.0, 3000))
+    whole = detect_cycles(t, i, 0.05, 0.3)
+    assert whole.max() > 2
+    detector = CycleDetector(0.05, 0.3)
+    bounds = [0, *sorted(set(cuts)), 3000]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        so_far = detect_cycles(t[:b], i[:b], 0.05, 0.3)
+        assert detector.update(t[a:b], i[a:b]).tolist() == so_far[a:].tolist()
+    assert [detector.label_of(k) for k in range(3000)] == whole.tolist()

@@ -133,6 +133,77 @@ def test_drive_cycle_table_live_equals_offline_on_random_splits(cuts):
         assert json.dumps(a) == json.dumps(b)
 
 
+@cache
+def without_index(noisy: bool = False) -> SampleBlock:
+    """:func:`drive` without the simulator's cycle_index and step_index (a BMS's or a
+    CAN log's columns): cycles detected from the current."""
+    frame = drive(noisy).to_frame().drop(columns=["cycle_index", "step_index"])
+    return SampleBlock.from_frame(frame)
+
+
+@pytest.mark.parametrize("noisy", [False, True])
+def test_a_drive_log_without_cycle_index_has_the_simulators_cycles(noisy):
+    """One cycle per drive and recharge, not one per braking pulse (~300 a drive:
+    the fade had no cycle to work with)."""
+    cycles = summarize_cycles(without_index(noisy).to_frame(), CELL.pack_capacity_ah)
+    indexed = table(noisy)
+    assert cycles["start_time_s"].tolist() == indexed["start_time_s"].tolist()
+    # the same numbers as with the cycle_index (the DCIR reads steps of step_index)
+    same = [c for c in cycles.columns if c not in ("dcir_ohm", "n_pulses")]
+    assert cycles[same].to_json() == indexed[same].to_json()
+    complete = cycles[~cycles["partial"]]
+    assert len(complete) >= 5
+    assert complete["net_discharge_capacity_ah"].between(4.9, 5.1).all()
+    fade, _ = lifetime_results(
+        lifetime_cycles(cycles, measured_charge=True), CELL, 0.8, CELL.pack_capacity_ah
+    )
+    assert fade["cycles_used"] >= 5
+    assert 4.9 < fade["initial_capacity_ah"] < 5.1
+
+
+def test_an_hppc_test_without_cycle_index_is_one_cycle():
+    """Its charge pulses (10 s, ~1 % of the capacity) start no cycle."""
+    block = simulate(CELL, "hppc", duration_s=200_000, dt_s=1.0, seed=0)
+    frame = block.to_frame().drop(columns=["cycle_index", "step_index"])
+    cycles = summarize_cycles(frame, capacity_ah=CELL.pack_capacity_ah)
+    assert len(cycles) == 1
+    assert cycles["n_pulses"].iloc[0] >= 9
+    assert cycles["discharge_capacity_ah"].iloc[0] == pytest.approx(5.0, rel=0.05)
+
+
+@settings(max_examples=5, deadline=None)
+@given(cuts=st.lists(st.integers(1, 159_999), max_size=25))
+def test_drive_cycles_without_cycle_index_live_equal_offline_on_random_splits(cuts):
+    data = without_index(True).slice(0, 160_000)
+    offline = summarize_cycles(data.to_frame(), capacity_ah=CELL.pack_capacity_ah)
+    live = CycleTracker(CELL)
+    bounds = [0, *sorted(c for c in set(cuts) if 0 < c < len(data)), len(data)]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        live.update(data.slice(a, b))
+    got = live.result()
+    assert len(got) == len(offline) == 5
+    for a, b in zip(got.to_dict("records"), offline.to_dict("records"), strict=True):
+        assert json.dumps(a) == json.dumps(b)
+
+
+def test_soh_of_a_drive_log_without_cycle_index_live_equals_offline():
+    """The full discharges in the simulator's cycles, however the blocks cut them."""
+    block = without_index(True).slice(0, 160_000)
+    offline = calculate_soh(block.to_frame(), CELL).to_dict()
+    indexed = calculate_soh(drive(True).slice(0, 160_000).to_frame(), CELL).to_dict()
+    assert [r["cycle_index"] for r in offline["full_cycles"]] == [
+        r["cycle_index"] for r in indexed["full_cycles"]
+    ]
+    rng = np.random.default_rng(4)
+    tracker = SohTracker(CELL)
+    pos, n = 0, len(block)
+    while pos < n:
+        size = int(rng.integers(1, 20_000))
+        tracker.update(block.slice(pos, min(n, pos + size)))
+        pos += size
+    assert_same(offline, tracker.result().to_dict())
+
+
 def test_an_interval_where_the_current_reverses_counts_its_net_charge():
     """+2 A to -2 A in one 1 s interval: net zero (the line through zero), not the
     +2 A held; a start or stop (one end exactly zero) still holds the first value."""

@@ -255,7 +255,8 @@ def test_cycle_numbers_of_a_logged_index_are_its_filled_values(logged):
     elif logged == "none":
         values[:] = np.nan
     column = values.astype(np.int64) if logged == "ints" else values
-    df = pd.DataFrame({"cycle_index": column})
+    # (a minute a sample: each half moves 0.5 Ah, 10 % of the capacity)
+    df = pd.DataFrame({"time_s": np.arange(len(values)) * 60.0, "cycle_index": column})
     current = np.tile(np.r_[np.full(15, 2.0), np.full(15, -2.0)], 10)
     plain = (
         df["cycle_index"].ffill().bfill().to_numpy().astype(np.int64)

@@ -254,6 +254,48 @@ def test_cycles_straddling_blocks_and_the_dcir_read():
     )
 
 
+def without_cycle_index(data: SampleBlock) -> SampleBlock:
+    """The samples without the simulator's cycle_index and step_index (cycles
+    detected from the current)."""
+    return SampleBlock.from_frame(data.to_frame().drop(columns=["cycle_index", "step_index"]))
+
+
+@settings(max_examples=10, deadline=None)
+@given(cuts=st.lists(st.integers(1, 19_999), max_size=30))
+def test_detected_cycles_live_equal_offline_on_random_splits(cuts):
+    data = without_cycle_index(cycling())
+    offline = summarize_cycles(data.to_frame(), capacity_ah=NMC4.pack_capacity_ah)
+    # the simulator's cycles (a discharge and the recharge after it), not one per pulse
+    indexed = summarize_cycles(cycling().to_frame(), capacity_ah=NMC4.pack_capacity_ah)
+    assert offline["start_time_s"].tolist() == indexed["start_time_s"].tolist()
+    live = CycleTracker(NMC4)
+    feed(live, data, cuts)
+    _rows_equal(live.result(), offline)
+
+
+def test_detected_cycles_known_only_after_their_start_live_equal_offline():
+    """A detected cycle is known once its first half moved 5 % of the capacity: blocks
+    ending around its start and before that, and the table in between, as the
+    offline table of the samples so far says (the cycle not started yet)."""
+    data = without_cycle_index(cycling())
+    frame = data.to_frame()
+    offline = summarize_cycles(frame, capacity_ah=NMC4.pack_capacity_ah)
+    starts = ((offline["start_time_s"] - frame["time_s"].iloc[0]) / 2.0).astype(int).tolist()
+    assert len(starts) >= 3
+    cuts = sorted({s + d for s in starts[1:] for d in (-1, 0, 1, 2, 40, 80, 200)})
+    live = CycleTracker(NMC4)
+    feed(live, data, cuts)
+    _rows_equal(live.result(), offline)
+    known = []
+    for stop in (starts[2] + 3, starts[2] + 200):  # (5 % of 5 Ah at 1C: 180 s, 90 samples)
+        half = CycleTracker(NMC4)
+        feed(half, data.slice(0, stop), [c for c in cuts if c < stop])
+        so_far = summarize_cycles(frame.iloc[:stop], capacity_ah=NMC4.pack_capacity_ah)
+        _rows_equal(half.result(), so_far)
+        known.append(len(so_far))
+    assert known == [2, 3]  # (the third cycle not known yet 3 samples in, then known)
+
+
 def test_cycle_index_from_the_cycler_with_gaps():
     frame = cycling().to_frame()
     index = np.floor(frame["time_s"] / 5000.0) + 1
@@ -301,8 +343,9 @@ def test_cycle_table_from_the_cyclers_counters_live_equals_offline(cuts):
 
 
 # --- the live engine ------------------------------------------------------------------------------
-def test_live_engine_results_have_all_nine_diagnostics_as_run_suite():
-    data = cycling()
+@pytest.mark.parametrize("indexed", [True, False])
+def test_live_engine_results_have_all_nine_diagnostics_as_run_suite(indexed):
+    data = cycling() if indexed else without_cycle_index(cycling())
     engine = LiveEngine(NMC4)
     sizes = np.random.default_rng(2).integers(1, 900, size=len(data))
     i = 0

@@ -279,10 +279,12 @@ def test_ica_peaks_at_known_positions(direction):
     assert len(curve["dqdv_ah_per_v"]) < 300
 
 
-def test_ica_uses_slow_cc_segments_only_and_tracks_peaks_per_cycle():
+@pytest.mark.parametrize("indexed", [True, False])
+def test_ica_uses_slow_cc_segments_only_and_tracks_peaks_per_cycle(indexed):
     """Two cycles of the logistic cell: C/10 charge, then a 1C discharge (too fast
     for ICA); the second cycle has lost 10 % of its capacity, so its peaks are
-    10 % lower at the same voltages."""
+    10 % lower at the same voltages. Without a cycle_index the same cycles are
+    detected from the current, however the blocks cut them."""
     spec = logistic_cell()
     parts = []
     t0 = 0.0
@@ -305,11 +307,18 @@ def test_ica_uses_slow_cc_segments_only_and_tracks_peaks_per_cycle():
             )
             t0 += hours * 3600
     df = pd.concat(parts, ignore_index=True)
+    if not indexed:
+        df = df.drop(columns=["cycle_index"])
     res = calculate_soh(df, spec, measured_resistance_ohm=0.01)
     assert [(c["cycle_index"], c["direction"]) for c in res.ica_curves] == [
         (1, "charge"),
         (2, "charge"),
     ]
+    live = SohTracker(spec, measure_pulses=False)
+    data = SampleBlock.from_frame(df)
+    for a in range(0, len(df), 977):
+        live.update(data.slice(a, min(len(df), a + 977)))
+    assert_same(res.to_dict(), live.result(measured_resistance_ohm=0.01).to_dict())
     (trend,) = res.ica_peak_trend
     assert abs(trend["peak_shift_mv"]) < 3.0
     assert trend["peak_height_ratio"] == pytest.approx(0.9, rel=0.03)
