@@ -303,3 +303,12 @@ def test_a_log_of_samples_with_units_in_its_names_is_not_a_per_cycle_table(tmp_p
     path.write_text(f"{header}\n{SAMPLES}")
     assert not is_cycle_table(str(path))
     assert cycle_table.sniff(str(path), path.read_bytes()) == 0.0
+
+
+def test_a_bad_value_is_named_by_the_files_own_column(tmp_path, capsys):
+    # 'column discharge_capacity_ah' named a column the file does not have
+    path = tmp_path / "cycles.csv"
+    path.write_text("cycle_number,discharge_capacity_mah\n1,2000\n2,abc\n3,1990\n")
+    assert main(["analyze", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 3, column discharge_capacity_mah: 'abc' is not a number" in err

@@ -338,6 +338,12 @@ def read_cycle_table(path: str) -> pd.DataFrame:
     renamed = {h: target for h, (target, _) in mapping.items() if h != target}
     scales = {target: scale for target, scale in mapping.values() if scale != 1.0}
     df = df.rename(columns=renamed)
+    # an error names the file's own column ("discharge_capacity_mah", not ours)
+    own = {target: h for h, target in renamed.items()}
+
+    def named(col: str) -> str:
+        return own.get(col, col)
+
     for col in REQUIRED:
         if col not in df.columns:
             raise SchemaError(f"{path}: missing required column {col}")
@@ -351,7 +357,8 @@ def read_cycle_table(path: str) -> pd.DataFrame:
         if bad.any() and col in REQUIRED:
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise SchemaError(
-                f"{path}: line {row + 2}, column {col}: {shown(df[col].iloc[row])} is not a number"
+                f"{path}: line {row + 2}, column {named(col)}: {shown(df[col].iloc[row])} "
+                "is not a number"
             )
         df[col] = numeric
     for col, scale in scales.items():
@@ -367,7 +374,8 @@ def read_cycle_table(path: str) -> pd.DataFrame:
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise SchemaError(
-                f"{path}: line {row + 2}, column {col}: {values[row]:g} is not a plausible value"
+                f"{path}: line {row + 2}, column {named(col)}: {values[row]:g} is not a "
+                "plausible value"
             )
     cycle = df["cycle_index"].to_numpy(dtype=float)
     known = np.isfinite(cycle)
