@@ -50,3 +50,18 @@ def run_reduce(ufunc: np.ufunc, x: np.ndarray, starts: np.ndarray, stops: np.nda
     if stops[-1] == len(x):  # (reduceat wants indices inside the array)
         x = np.append(x, x[-1:])
     return ufunc.reduceat(x, bounds)[0::2]
+
+
+def run_starts(
+    t: np.ndarray, mask: np.ndarray, carried: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(index, time) of the start of the run of ``mask`` each sample belongs to (a
+    sample outside a run: the next sample's index, NaN time at the end); a run from
+    the block's first sample started at ``carried`` when not None (index 0) -- a run
+    carried over from the block before, as live twins feed them."""
+    n = len(t)
+    first = np.maximum.accumulate(np.where(mask, -1, np.arange(n))) + 1
+    start_t = np.where(first < n, t[np.minimum(first, n - 1)], np.nan)
+    if carried is not None:
+        start_t = np.where(first == 0, carried, start_t)
+    return first, start_t

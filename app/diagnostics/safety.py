@@ -45,7 +45,7 @@ from app.core.results import DiagnosticResult, Severity
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.incremental import as_block
-from app.diagnostics.runs import run_bounds, run_reduce
+from app.diagnostics.runs import run_bounds, run_reduce, run_starts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -628,12 +628,9 @@ def sustained_charging(
     """Per sample: the current has been ``above`` for CHARGING_SUSTAINED_S (``since``:
     the start of the charge under way at the block's start, if any)."""
     on = i > above
-    idx = np.arange(len(t))
-    last_off = np.maximum.accumulate(np.where(on, -1, idx))
-    start = t[np.minimum(last_off + 1, len(t) - 1)]
-    if since is not None:
-        start = np.where(last_off < 0, since, start)
-    return on & (t - start >= CHARGING_SUSTAINED_S)
+    _, start = run_starts(t, on, since)
+    with np.errstate(invalid="ignore"):
+        return on & (t - start >= CHARGING_SUSTAINED_S)
 
 
 def _all_extremes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -49,6 +49,7 @@ from app.diagnostics.alerts.metrics import (
     runaway_evidence,
 )
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
+from app.diagnostics.runs import run_starts
 from app.diagnostics.safety import charge_start, noise_proof_runs, sustained_charging
 
 #: The fault kind whose alert holds while the runaway's evidence remains.
@@ -142,19 +143,6 @@ def _idle(th: Threshold, v: np.ndarray) -> bool:
     if th.comparison is Comparison.BELOW:
         return not np.fmin.reduce(v) < th.level + noise
     return not (np.fmin.reduce(v) < th.band_low + noise or np.fmax.reduce(v) > th.band_high - noise)
-
-
-def _run_starts(
-    t: np.ndarray, mask: np.ndarray, carried: float | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(index, time) of the start of the run of ``mask`` each sample belongs to; a
-    run from the block's first sample started at ``carried`` when not None (index 0)."""
-    n = len(t)
-    first = np.maximum.accumulate(np.where(mask, -1, np.arange(n))) + 1
-    start_t = np.where(first < n, t[np.minimum(first, n - 1)], np.nan)
-    if carried is not None:
-        start_t = np.where(first == 0, carried, start_t)
-    return first, start_t
 
 
 def _severity_key(th: Threshold, v: np.ndarray) -> np.ndarray:
@@ -314,12 +302,12 @@ class AlertEvaluator:
             trip = beyond
         if keep is not None:
             back = back & ~keep
-        _, run_start = _run_starts(t, trip, st.pending_since)
+        _, run_start = run_starts(t, trip, st.pending_since)
         held = beyond & (t - run_start >= th.delay_s)
         if fast is not None:
             held |= fast
         if th.clear_delay_s:
-            back_first, back_start = _run_starts(t, back, st.back_since if st.active else None)
+            back_first, back_start = run_starts(t, back, st.back_since if st.active else None)
             released = back & (t - back_start >= th.clear_delay_s)
         else:
             back_first, back_start, released = None, None, back
