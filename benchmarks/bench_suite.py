@@ -392,6 +392,15 @@ single exact cut over ~10 ms was found there, in the thermal rise rates (their
 running sums must add in order per sensor) or in cell balance (the lowest/highest
 cell's index, ~0.04 s, is read only when a cell is out of the band at the end but
 cannot be recomputed then: the readings are not kept).
+
+Then one safety check in run_suite (lead, after the faultguard merge made the limit
+faults read safety's episodes): run_suite fed one SafetyMonitor for the safety result
+and another inside detect_faults; it now feeds one and hands it to detect_faults (the
+live engine already did). Same run_suite JSON bit for bit on six simulated logs with
+limit events, shorts and runaways. Idle (load 0.5-0.8), ``--repeat 2`` after the
+session's merges: pack 2.05 s before, 1.92 s after (cycle 1.16, drive 1.20, hppc
+1.03, steps 1.35 s). The timings wrap the functions run_suite calls: monitor_safety
+is now inside detect_faults's figure.
 """
 
 from __future__ import annotations
@@ -496,14 +505,13 @@ def _timed_run(df: pd.DataFrame, spec: BatterySpec) -> tuple[float, float, dict[
     timings: dict[str, float] = {}
     originals = {}
     for name in (
-        "soc_series",
+        "soc_estimates",
         "measure_internal_resistance",
         "calculate_soh",
         "summarize_cycles",
         "analyze_capacity_fade",
         "estimate_cycle_life",
         "check_cell_balance",
-        "monitor_safety",
         "analyze_thermal",
         "detect_faults",
     ):

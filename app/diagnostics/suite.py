@@ -17,8 +17,9 @@ from app.diagnostics.current_sign import CurrentSignCheck, check_current_sign
 from app.diagnostics.cycle_life import estimate_cycle_life
 from app.diagnostics.cycles import CYCLE_COLUMNS, summarize_cycles
 from app.diagnostics.faults import detect_faults
+from app.diagnostics.incremental import as_block
 from app.diagnostics.internal_resistance import measure_internal_resistance
-from app.diagnostics.safety import monitor_safety
+from app.diagnostics.safety import SafetyMonitor
 from app.diagnostics.soc import soc_estimates
 from app.diagnostics.soh import calculate_soh
 from app.diagnostics.thermal import analyze_thermal
@@ -178,14 +179,17 @@ def _run_suite(
     fade, life = _lifetime_results(
         cycles, spec, eol_fraction, reference_capacity_ah, measured_charge=True
     )
-    faults = detect_faults(df, spec).to_list()
+    # one safety check for the safety result and the limit faults (its episodes)
+    safety = SafetyMonitor(spec)
+    safety.update(as_block(df))
+    faults = detect_faults(df, spec, safety).to_list()
     results: dict = {
         "soc": soc_result.to_dict(),
         "soh": calculate_soh(df, spec, internal_resistance=ir).to_dict(),
         "internal_resistance": ir.to_dict(),
         "capacity_fade": fade,
         "cell_balance": check_cell_balance(df, spec).to_dict(),
-        "safety": monitor_safety(df, spec).to_dict(),
+        "safety": safety.result().to_dict(),
         "thermal": analyze_thermal(df, spec, faults=faults, internal_resistance=ir).to_dict(),
         "cycle_life": life,
         "faults": faults,

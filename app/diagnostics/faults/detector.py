@@ -382,18 +382,22 @@ def _to_fault(e: Episode, note: dict | None = None) -> DetectedFault:
     )
 
 
-def detect_faults(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> FaultsResult:
+def detect_faults(
+    df: pd.DataFrame | SampleBlock, spec: BatterySpec, safety: SafetyMonitor | None = None
+) -> FaultsResult:
     """Find faults in a log in the canonical schema (DataFrame or SampleBlock).
 
     Runs the same :class:`FaultDetector` the live engine uses, on the whole log,
-    then judges the last incomplete time bin.
+    then judges the last incomplete time bin. ``safety``: a safety check already
+    fed this whole log (``run_suite``'s), whose episodes are the limit faults, so
+    the limits are not judged twice; None: one of its own.
     """
     if isinstance(df, SampleBlock):
         block = df
     else:  # only the schema's columns: a log may carry text columns of its own
         cols = [c for c in df.columns if schema.is_canonical_column(c)]
         block = SampleBlock({c: df[c].to_numpy(dtype=np.float64) for c in cols})
-    det = FaultDetector(spec)
+    det = FaultDetector(spec, safety)
     det.update(block)
     det.flush()
     return det.result()
