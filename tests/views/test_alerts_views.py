@@ -623,15 +623,8 @@ def test_the_alerts_and_history_pages_agree_on_state_and_who_acknowledged(
     assert cells[8].endswith(" by ada")
 
 
-def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make_window):
-    """At 1600x1000 a runaway alert's 'At raise' took half the table's width on
-    one line and Worst, Raised and Acknowledged needed horizontal scrolling: the
-    figures now wrap in a column of about 34 characters, as on the History page."""
-    from app.views.wrapped_columns import WORDED_COLUMN_CHARS
-
-    window = make_window()
-    window.resize(1600, 1000)
-    window.show_page(Page.ALERTS)
+def _runaway_raised() -> AlertEvent:
+    """A runaway-onset alert raised at 325 s, with the detector's figures (long text)."""
     rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
     fault = {
         "kind": "thermal_runaway_onset",
@@ -647,7 +640,19 @@ def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make
             "max_rise_rate_c_per_min": 1.2,
         },
     }
-    feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
+    return AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault)
+
+
+def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make_window):
+    """At 1600x1000 a runaway alert's 'At raise' took half the table's width on
+    one line and Worst, Raised and Acknowledged needed horizontal scrolling: the
+    figures now wrap in a column of about 34 characters, as on the History page."""
+    from app.views.wrapped_columns import WORDED_COLUMN_CHARS
+
+    window = make_window()
+    window.resize(1600, 1000)
+    window.show_page(Page.ALERTS)
+    feed(window, _runaway_raised())
     table = window.alerts_page.current_table
     qtbot.waitUntil(lambda: table.rowCount() == 1)
     qtbot.waitUntil(lambda: table.viewport().width() > 1000)
@@ -826,22 +831,7 @@ def test_a_fault_alert_fits_the_alerts_table_at_1024_px(qtbot, make_window):
     window = make_window()
     window.resize(1024, 700)
     window.show_page(Page.ALERTS)
-    rule = Threshold("fault_thermal_runaway_onset", "above", level=0.5, severity="critical")
-    fault = {
-        "kind": "thermal_runaway_onset",
-        "start_time_s": 325.0,
-        "end_time_s": 395.0,
-        "channel": "cell_2_temp_c",
-        "detail": {
-            "detected_time_s": 325.0,
-            "temperature_at_detection_c": 25.7,
-            "excess_rate_at_detection_c_per_min": 0.87,
-            "temperature_sensors": 4,
-            "max_temperature_c": 27.1,
-            "max_rise_rate_c_per_min": 1.2,
-        },
-    }
-    feed(window, AlertEvent(EventKind.RAISED, rule, 325.0, 1.0, 0.5, fault))
+    feed(window, _runaway_raised())
     table = window.alerts_page.current_table
     qtbot.waitUntil(lambda: table.rowCount() == 1)
     qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
