@@ -13,7 +13,7 @@ from app.diagnostics.alerts.metrics import (
     metric_value_text,
 )
 from app.diagnostics.cycles import net_differs
-from app.diagnostics.faults.text import fault_summary, fault_values
+from app.diagnostics.faults.text import fault_values
 from app.reports.verdicts import Finding, Verdict, findings, overall
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def live_alert_row(alert: Alert) -> dict:
     def when(at: datetime | None) -> str | None:
         return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if at else None
 
-    detail = fault_summary(alert.fault) or None
+    detail, worst_detail = alert.details
     return {
         "raised_at": when(alert.raised_at),
         "severity": alert.severity.value,
@@ -219,7 +219,7 @@ def live_alert_row(alert: Alert) -> dict:
         "value": alert.value,
         "detail": detail,
         "worst_value": alert.worst_value,
-        "worst_detail": fault_summary(alert.latest_fault or alert.fault) or detail,
+        "worst_detail": worst_detail or detail,
         "cleared_at": when(alert.cleared_at),
         "acknowledged_by": alert.acknowledged_by,
         "acknowledged_at": when(alert.acknowledged_at),

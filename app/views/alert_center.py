@@ -39,7 +39,6 @@ from app.diagnostics.alerts.lifecycle import (
     AuditEntry,
     TimeBase,
 )
-from app.diagnostics.faults.text import fault_summary
 from app.views import alert_storage
 from app.views.background import SerialWorker
 from app.views.live_session import LiveSession
@@ -364,8 +363,7 @@ def _change(
 ) -> alert_storage.AlertChange:
     """What the storage worker writes of ``alert`` (a copy: the board goes on changing)."""
     # a fault rule's numbers say only "detected": its figures go in words
-    detail = fault_summary(alert.fault) or None
-    worst_detail = fault_summary(alert.latest_fault or alert.fault) or None
+    detail, worst_detail = alert.details
     return alert_storage.AlertChange(
         key=alert.key,
         action=action,

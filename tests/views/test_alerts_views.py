@@ -732,32 +732,30 @@ def test_exported_report_lists_the_sources_alerts_and_who_is_at_the_bench(
     center = window.alert_center
     with qtbot.waitSignal(center.storage.idle, timeout=20_000):
         center.preload()
-    window.connect_source("scripted://pack?n=600&block=600")
-    qtbot.waitUntil(lambda: len(center.board.alerts) == 1, timeout=20_000)
-    (alert,) = center.board.alerts.values()
-    assert center.acknowledge(alert.key, "cell 4 high, balancing") is None
-    qtbot.waitUntil(
-        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
-    )
 
-    out = tmp_path / "first.html"
-    with qtbot.waitSignal(window.report_exporter.finished, timeout=60_000):
-        window.export_report(str(out))
-    html = out.read_text()
+    def run_and_export(name: str, alerts: int, comment: str | None = None) -> str:
+        """Stream the scripted pack to its end (acknowledging its newest alert with
+        ``comment``), export the report, and return its HTML."""
+        window.connect_source("scripted://pack?n=600&block=600")
+        qtbot.waitUntil(lambda: len(center.board.alerts) == alerts, timeout=20_000)
+        if comment is not None:
+            alert = max(center.board.alerts.values(), key=lambda a: a.key)
+            assert center.acknowledge(alert.key, comment) is None
+        qtbot.waitUntil(
+            lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+        )
+        out = tmp_path / name
+        with qtbot.waitSignal(window.report_exporter.finished, timeout=60_000):
+            window.export_report(str(out))
+        return out.read_text()
+
+    html = run_and_export("first.html", 1, "cell 4 high, balancing")
     assert "No alerts were raised" not in html
     assert "cell 4 high, balancing" in html and "Highest cell voltage" in html
     assert "Prepared by</th><td>ada" in html.replace("\n", "") or ">ada<" in html
 
     # the same log again: its report holds its own episode, not the first run's
-    window.connect_source("scripted://pack?n=600&block=600")
-    qtbot.waitUntil(lambda: len(center.board.alerts) == 2, timeout=20_000)
-    qtbot.waitUntil(
-        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
-    )
-    out = tmp_path / "second.html"
-    with qtbot.waitSignal(window.report_exporter.finished, timeout=60_000):
-        window.export_report(str(out))
-    html = out.read_text()
+    html = run_and_export("second.html", 2)
     assert "Highest cell voltage" in html and "cell 4 high, balancing" not in html
     window.session.stop()
     qtbot.waitUntil(lambda: not center.busy, timeout=20_000)

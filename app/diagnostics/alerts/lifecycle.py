@@ -129,6 +129,18 @@ class Alert:
         return self.threshold.severity
 
     @property
+    def details(self) -> tuple[str | None, str | None]:
+        """A fault rule's figures in words, when raised and as last known (its value,
+        1, says only "detected"); (None, None) for a rule on a number. The alert
+        history stores them, a report prints them."""
+        from app.diagnostics.faults.text import fault_summary
+
+        return (
+            fault_summary(self.fault) or None,
+            fault_summary(self.latest_fault or self.fault) or None,
+        )
+
+    @property
     def metric(self) -> str:
         return self.threshold.metric
 
