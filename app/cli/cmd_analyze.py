@@ -310,7 +310,7 @@ def print_summary(report: dict, out=None) -> None:
     for warning in report.get("warnings", []):
         print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:
-        from app.diagnostics.soc import start_soc_text
+        from app.diagnostics.soc import bms_check_text, start_soc_text
 
         start, how = start_soc_text(soc)
         final = _fmt(soc["final_soc_percent"], " %")
@@ -319,11 +319,8 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  SOC           {start} -> {final}  ({soc['method']})", file=out)
         if how:
             print(f"                ({how})", file=out)
-        if soc.get("bms_difference_rms_percent") is not None:
-            print(
-                f"  BMS SOC check RMS difference {_fmt(soc['bms_difference_rms_percent'], ' %')}",
-                file=out,
-            )
+        if (bms := bms_check_text(soc)) is not None:
+            print(f"  BMS check     {bms}", file=out)
     if (soh := r["soh"]) is not None:
         print(
             f"  SOH           capacity {_fmt(soh['soh_capacity_percent'], ' %')}, resistance "

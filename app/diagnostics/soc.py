@@ -92,6 +92,29 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
 
+def bms_check_inconclusive(soc: dict) -> bool:
+    """True when the BMS cross-check cannot blame the BMS: the RMS difference
+    between its SOC and ours lies within our own final ±2 sigma band (a log on
+    LFP's flat plateau under load, say, leaves our estimate unsure). The
+    difference is still shown, but it is not a finding against the BMS."""
+    rms = soc.get("bms_difference_rms_percent")
+    sigma = soc.get("final_soc_sigma_percent")
+    return rms is not None and sigma is not None and rms <= 2 * sigma
+
+
+def bms_check_text(soc: dict) -> str | None:
+    """The BMS cross-check in words (analyze's summary, the report, the
+    Diagnostics card), or None without a BMS SOC."""
+    rms = soc.get("bms_difference_rms_percent")
+    if rms is None:
+        return None
+    text = f"BMS SOC differs by {rms:.1f} % RMS"
+    if bms_check_inconclusive(soc):
+        band = 2 * soc["final_soc_sigma_percent"]
+        text += f" (inconclusive: within our own ±{band:.1f} % band)"
+    return text
+
+
 def start_soc_text(soc: dict) -> tuple[str, str | None]:
     """The SOC summary's start (``analyze``'s summary, the report): (the start,
     how it was found or None).

@@ -20,7 +20,7 @@ from typing import Any
 
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values
-from app.diagnostics.soc import start_soc_text
+from app.diagnostics.soc import bms_check_inconclusive, start_soc_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
 from app.views.time_axis import format_elapsed
 
@@ -384,6 +384,10 @@ def _soc(r: dict) -> ResultSummary:
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
     items = (how[0].upper() + how[1:],) if how else ()
+    if bms_check_inconclusive(r):
+        items += (
+            f"The BMS check is inconclusive: the difference is within our own ±{band:.1f} % band",
+        )
     if band is not None and band >= SOC_UNDETERMINED_BAND:
         # a band as wide as half the scale is the prior, not a measurement (a 3 s log)
         return ResultSummary(

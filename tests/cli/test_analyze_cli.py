@@ -638,3 +638,18 @@ def test_a_clean_lfp_log_below_20_percent_does_not_warn_of_drifting_cells(tmp_pa
     (line,) = [ln for ln in capsys.readouterr().out.splitlines() if "cell balance" in ln]
     assert line.startswith("  cell balance  ok: spread ")
     assert "not judged: no sample within 20-95 % SOC" in line and "balance at the top" not in line
+
+
+def test_a_bms_the_estimate_cannot_judge_is_not_failed(tmp_path, capsys):
+    # a 0.5C LFP charge from 50 % on the flat plateau, logged from under load: our
+    # estimate is ±22 % wide and the BMS (right) 11 % away; the report read SOC FAIL
+    log = tmp_path / "cccv.csv"
+    assert main(["simulate", "--chemistry", "lfp", "--profile", "cccv", "--soc", "50",
+                 "--bms-soc", "-o", str(log)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["analyze", str(log)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "BMS check" in x)
+    assert "inconclusive: within our own ±" in line
+    report = tmp_path / "cccv.html"
+    assert main(["report", str(log), "-o", str(report)]) == 0
+    assert "(overall: warn)" in capsys.readouterr().out

@@ -532,6 +532,31 @@ def test_an_soc_not_pinned_down_is_no_pass(sigma, rms, expected):
     assert ("not pinned down" in finding.summary) is (expected == Verdict.WARN)
 
 
+@pytest.mark.parametrize(
+    ("sigma", "rms", "expected", "inconclusive"),
+    [
+        (10.85, 11.3, Verdict.WARN, True),  # our ±21.7 % holds the 11.3 %: not the BMS's fault
+        (0.5, 11.3, Verdict.FAIL, False),  # we are sure to ±1 %: the BMS is off
+        (2.0, 3.5, Verdict.PASS, True),
+        (1.0, 3.5, Verdict.WARN, False),
+    ],
+)
+def test_a_bms_difference_inside_our_own_band_blames_no_bms(sigma, rms, expected, inconclusive):
+    # an LFP charge on the flat plateau from an unknown start: our estimate ±21.7 %,
+    # the BMS 11.3 % RMS away (and right); the report read SOC FAIL, blaming the BMS
+    soc = {
+        "initial_soc_percent": 46.6,
+        "initial_soc_sigma_percent": 25.0,
+        "final_soc_percent": 79.4,
+        "final_soc_sigma_percent": sigma,
+        "bms_difference_rms_percent": rms,
+    }
+    finding = next(f for f in findings(_report(soc=soc)) if f.diagnostic == "soc")
+    assert finding.verdict == expected
+    assert f"BMS SOC differs by {rms:.1f} % RMS" in finding.summary
+    assert ("inconclusive" in finding.summary) is inconclusive
+
+
 def test_a_log_files_report_says_where_its_alerts_are(cycling_log, tmp_path):
     # "No alerts were recorded" beside a critical short: alerts are not recorded from
     # a file, its limit events and faults are in their own sections

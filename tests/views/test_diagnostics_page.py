@@ -986,3 +986,14 @@ def test_cell_balance_card_with_a_shorted_cell_is_consistent_and_not_ok():
     assert dict(card.numbers)["Action"] == "replace a cell"
     # no short: the card as it was
     assert with_suspect_cell_readings(summarize("cell_balance", r), [], r).status is Status.OK
+
+
+def test_the_soc_card_says_a_bms_difference_within_our_band_is_inconclusive():
+    # LFP on its flat plateau from an unknown start: ours ±21.7 %, the BMS 11.3 % away
+    r = {"final_soc_percent": 79.4, "final_soc_sigma_percent": 10.85,
+         "initial_soc_percent": 46.6, "bms_reported_final_percent": 99.0,
+         "bms_difference_rms_percent": 11.3, "bms_difference_max_abs_percent": 20.1}  # fmt: skip
+    items = summarize("soc", r).items
+    assert any("BMS check is inconclusive" in i and "±21.7 %" in i for i in items)
+    sure = summarize("soc", {**r, "final_soc_sigma_percent": 0.5}).items
+    assert not any("inconclusive" in i for i in sure)
