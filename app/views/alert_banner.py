@@ -100,7 +100,8 @@ def alert_line(alert: Alert) -> str:
 
 
 class AlertBanner(QFrame):
-    """Shows the newest unacknowledged critical alert and how many there are."""
+    """Shows the leading unacknowledged critical alert (see
+    :meth:`~app.diagnostics.alerts.lifecycle.AlertBoard.banner`) and how many there are."""
 
     acknowledge_requested = Signal(int, str)  #: alert key, comment
     show_requested = Signal()
@@ -139,7 +140,7 @@ class AlertBanner(QFrame):
         sources: dict[int, str | None] | None = None,
         current_source: str | None = None,
     ) -> None:
-        """``alerts``: the board's banner list, newest first. Hidden when empty.
+        """``alerts``: the board's banner list, its lead first. Hidden when empty.
 
         ``sources``: the source each alert was raised on; an alert of another source
         than ``current_source`` (the one on the dashboard now) names its own: it stays
@@ -157,13 +158,15 @@ class AlertBanner(QFrame):
             name = source_name(source) if short else source
             return f"{alert_line(alert)} · of an earlier source, {name}"
 
-        newest = alerts[0]
-        if newest.key != self.key:
+        lead = alerts[0]
+        if lead.key != self.key:
             self.comment.clear()
-        self.key = newest.key
+        self.key = lead.key
         more = f"  (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
-        self.title.setText("CRITICAL")
-        self.text.setText(line(newest, short=True) + more)
+        # a cleared alarm stays until acknowledged ("(cleared)" in its line), but the
+        # pack is not in a critical state now
+        self.title.setText("UNACKNOWLEDGED" if lead.cleared else "CRITICAL")
+        self.text.setText(line(lead, short=True) + more)
         self.text.setToolTip("\n".join(line(a, short=False) for a in alerts))
 
     def _on_ack_clicked(self) -> None:

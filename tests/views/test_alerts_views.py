@@ -77,12 +77,15 @@ def test_live_alert_stays_on_the_banner_until_acknowledged(qtbot, make_window, o
     window.connect_source("scripted://pack?n=0&interval=0.005&block=2")
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=20_000)
     assert banner.text.text().startswith("Highest cell voltage above 3.75 V: 3.")
+    assert banner.title.text() == "CRITICAL"
     (alert,) = window.alert_center.board.alerts.values()
     assert alert.threshold.id is not None  # the stored rule
     # the condition clears; an unacknowledged critical alert stays in view
     qtbot.waitUntil(lambda: alert.cleared, timeout=30_000)
     assert alert.raised_time_s < 100 and 400 < alert.cleared_time_s < 500
     assert banner.isVisible() and "(cleared)" in banner.text.text()
+    # it waits for an acknowledgement, but the pack is not in a critical state now
+    assert banner.title.text() == "UNACKNOWLEDGED"
     banner.comment.setText("cell 4 high, balancing")
     banner.ack_button.click()
     assert alert.acknowledged_by == "ada" and alert.status is AlertStatus.CLEARED

@@ -29,6 +29,7 @@ from app.core.errors import BatteryOSError
 from app.core.results import Severity
 from app.core.schema import CELL_VOLTAGE_RE, cell_temperature_column
 from app.diagnostics.alerts.evaluator import AlertEvent, EventKind
+from app.diagnostics.alerts.metrics import FAULT_PREFIX
 from app.diagnostics.alerts.thresholds import Threshold
 
 #: The actor of changes nobody made by hand (raise, clear, shelf expiry).
@@ -157,16 +158,24 @@ class Alert:
         """Critical, not acknowledged and not shelved: stays in view, cleared or
         not (one that was shelved has been seen, and leaves when it clears)."""
         return (
-            self.severity is Severity.CRITICAL
-            and not self.acknowledged
+            self.unacknowledged_critical
             and self.status is not AlertStatus.SHELVED
             and not (self.cleared and any(e.action is AuditAction.SHELVED for e in self.audit))
+            # a runaway alarm the detector put down to a short is not a critical matter
+            # of its own: the short's alert leads; it waits on the Alerts page
+            and not (self.cleared and self.withdrawn)
         )
+
+    @property
+    def unacknowledged_critical(self) -> bool:
+        return self.severity is Severity.CRITICAL and not self.acknowledged
 
     @property
     def needs_attention(self) -> bool:
         """Shown among the current alerts: still up, or a critical one nobody acknowledged."""
-        return not self.cleared or self.on_banner
+        return (
+            not self.cleared or self.on_banner or (self.unacknowledged_critical and self.withdrawn)
+        )
 
 
 def state_text(
@@ -428,8 +437,16 @@ class AlertBoard:
         return sorted(alerts, key=lambda a: (rank[a.severity], a.cleared))
 
     def banner(self) -> list[Alert]:
-        """Unacknowledged critical alerts, those still up first, each newest first."""
-        return [a for a in self.current() if a.on_banner]
+        """Unacknowledged critical alerts. Those still up lead, first out first (the
+        first alarm of a cascade is most often its cause: a runaway's onset before
+        the dead cell's low voltage), a detected fault before a limit; then the
+        cleared ones, newest first."""
+        alerts = [a for a in self.current() if a.on_banner]
+        up = sorted(
+            (a for a in alerts if not a.cleared),
+            key=lambda a: (not a.metric.startswith(FAULT_PREFIX), a.raised_at, a.key),
+        )
+        return up + [a for a in alerts if a.cleared]
 
     def history(self) -> list[Alert]:
         """Every alert of the session, newest first."""

@@ -74,16 +74,20 @@ def test_values_read_to_their_unit_s_resolution():
     assert metric_value_text("current_a", 0.003575) == "0.003575 A"
 
 
-def test_alerts_still_up_lead_the_cleared_ones():
-    """An open-circuit alert raised last and cleared led the banner over the
-    runaway alert still up ('Fault: open circuit ... (cleared) (+3 more)')."""
+def _board():
     now = [datetime(2026, 1, 1, tzinfo=UTC)]
 
     def clock():
         now[0] += timedelta(seconds=1)
         return now[0]
 
-    board = AlertBoard(clock)
+    return AlertBoard(clock)
+
+
+def test_alerts_still_up_lead_the_cleared_ones():
+    """An open-circuit alert raised last and cleared led the banner over the
+    runaway alert still up ('Fault: open circuit ... (cleared) (+3 more)')."""
+    board = _board()
     up = Threshold(RUNAWAY, "above", level=0.5, severity=Severity.CRITICAL)
     gone = Threshold("fault_open_circuit", "above", level=0.5, severity=Severity.CRITICAL)
     warn = Threshold("temperature_max_c", "above", level=55.0)
@@ -97,6 +101,50 @@ def test_alerts_still_up_lead_the_cleared_ones():
         "fault_open_circuit",
         "temperature_max_c",
     ]
+
+
+def test_the_banner_leads_with_the_first_out_fault_not_the_newest_limit():
+    """During a runaway (700 °C) the banner led with 'Lowest cell voltage', the
+    dead cell's alarm raised after the onset: the cascade's first alarm leads, a
+    detected fault before a limit."""
+    board = _board()
+    hot = Threshold("temperature_max_c", "above", level=60.0, severity=Severity.CRITICAL)
+    onset = Threshold(RUNAWAY, "above", level=0.5, severity=Severity.CRITICAL)
+    low = Threshold("cell_v_min", "below", level=2.5, severity=Severity.CRITICAL)
+    board.apply(AlertEvent(EventKind.RAISED, hot, 930.0, 61.0, 60.0))
+    board.apply(AlertEvent(EventKind.RAISED, onset, 925.0, 1.0, 0.5))
+    board.apply(AlertEvent(EventKind.RAISED, low, 990.0, 0.0, 2.5))
+    assert [a.metric for a in board.banner()] == [RUNAWAY, "temperature_max_c", "cell_v_min"]
+    # the Alerts page's list is as it was: most severe, still up, newest first
+    assert [a.metric for a in board.current()] == ["cell_v_min", RUNAWAY, "temperature_max_c"]
+
+
+def test_a_withdrawn_runaway_alarm_leaves_the_banner_but_awaits_acknowledgement():
+    """After acknowledging cell 2's short the banner stayed CRITICAL, led by the
+    runaway alarm the detector had put down to that short."""
+    board = _board()
+    onset = Threshold(RUNAWAY, "above", level=0.5, severity=Severity.CRITICAL)
+    short = Threshold("fault_internal_short", "above", level=0.5, severity=Severity.CRITICAL)
+    fault = {"channel": "cell_2_v", "start_time_s": 320.0, "detail": {"detected_time_s": 325.0}}
+    board.apply(AlertEvent(EventKind.RAISED, onset, 325.0, 1.0, 0.5, fault=fault))
+    board.apply(AlertEvent(EventKind.CLEARED, onset, 420.0, 0.0, 0.5))
+    board.apply(AlertEvent(EventKind.RAISED, short, 479.0, 1.0, 0.5))
+    reason = "cell 2's internal short explains the heat"
+    board.note_withdrawn(
+        [
+            {
+                "channel": "cell_2_v",
+                "start_time_s": 300.0,
+                "short_detected_s": 479.0,
+                "reason": reason,
+            }
+        ]
+    )
+    assert [a.metric for a in board.banner()] == ["fault_internal_short"]
+    board.acknowledge(next(a.key for a in board.banner()), "root")
+    assert board.banner() == []
+    # still to be acknowledged on the Alerts page, where it reads withdrawn
+    assert [a.metric for a in board.current()] == ["fault_internal_short", RUNAWAY]
 
 
 def test_a_stuck_temperature_sensor_raises_a_warning():
