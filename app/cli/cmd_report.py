@@ -82,6 +82,9 @@ def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Anal
                 "worst_value": a.worst_value,
                 "worst_detail": a.worst_detail or a.detail,
                 "cleared_at": a.cleared_at.strftime("%Y-%m-%d %H:%M:%S") if a.cleared_at else None,
+                "raised_time_s": a.raised_time_s,
+                "cleared_time_s": a.cleared_time_s,
+                "withdrawn": a.withdrawn,
                 "acknowledged_by": names.get(a.acknowledged_by),
                 "acknowledged_at": (
                     a.acknowledged_at.strftime("%Y-%m-%d %H:%M:%S") if a.acknowledged_at else None

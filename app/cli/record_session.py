@@ -260,12 +260,16 @@ class _AlertPrinter:
             print(alert_text(event), flush=True)
             if self.store is not None:
                 self.store.apply(event)
+        if self.store is not None:  # a runaway alarm the detector put down to a short
+            self.store.note_withdrawn(engine.withdrawn_alarms())
 
     def close(self) -> None:
-        """Store the worst so far of the alerts still up at the end."""
+        """The alerts still up at the end are cleared as the stream ended, with their
+        worst so far (a fault's figures as last known), as the window clears them."""
         engine = self.stage.engine
         if self.store is not None and engine is not None:
-            self.store.note_open_worst(engine.open_alert_worst())
+            self.store.note_withdrawn(engine.withdrawn_alarms())
+            self.store.clear_open(engine.open_alert_worst(), engine.open_alert_faults())
 
 
 class _AlertStore:
@@ -277,9 +281,11 @@ class _AlertStore:
         self.db = db
         self.recording_id = recording_id  #: () -> the recording's id, None before it exists
         self.open: dict = {}  #: threshold -> stored alert id
+        self.onsets: dict = {}  #: runaway-onset alert id -> (its fault, raised at s)
         self.problem: str | None = None
 
     def apply(self, event) -> None:
+        from app.diagnostics.alerts.lifecycle import RUNAWAY_METRIC
         from app.diagnostics.faults.text import fault_summary
         from app.storage import alert_repository as alerts
 
@@ -298,6 +304,8 @@ class _AlertStore:
                     detail=detail,
                 )
                 self.open[th] = row.id
+                if th.metric == RUNAWAY_METRIC:
+                    self.onsets[row.id] = (event.fault, event.time_s)
             elif (alert_id := self.open.pop(th, None)) is not None:
                 alerts.clear_alert(
                     self.db,
@@ -309,13 +317,31 @@ class _AlertStore:
         except BatteryOSError as exc:
             self._say(exc)
 
-    def note_open_worst(self, worst: dict) -> None:
+    def note_withdrawn(self, withdrawals: list[dict]) -> None:
+        from app.diagnostics.alerts.lifecycle import withdrawal_reason
+        from app.storage import alert_repository as alerts
+
+        try:
+            for alert_id, (fault, raised_s) in list(self.onsets.items()):
+                if (reason := withdrawal_reason(fault, raised_s, withdrawals)) is not None:
+                    alerts.withdraw_alert(self.db, alert_id, reason)
+                    del self.onsets[alert_id]
+        except BatteryOSError as exc:
+            self._say(exc)
+
+    def clear_open(self, worst: dict, faults: dict) -> None:
+        from app.diagnostics.faults.text import fault_summary
         from app.storage import alert_repository as alerts
 
         try:
             for th, alert_id in self.open.items():
-                if th in worst:
-                    alerts.note_alert_worst(self.db, alert_id, worst_value=worst[th])
+                alerts.clear_alert(
+                    self.db,
+                    alert_id,
+                    worst_value=worst.get(th),
+                    worst_detail=fault_summary(faults.get(th)) or None,
+                )
+            self.open.clear()
         except BatteryOSError as exc:
             self._say(exc)
 

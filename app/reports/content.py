@@ -183,12 +183,14 @@ class ReportContent:
         ]
         rows = [
             [
-                str(a.get("raised_at") or ""),
+                _alert_time(a.get("raised_at"), a.get("raised_time_s")),
                 str(a.get("severity") or ""),
                 _metric_label(str(a.get("metric") or "")),
                 _alert_value(a, "value", "detail"),
                 _alert_value(a, "worst_value", "worst_detail"),
-                str(a.get("cleared_at") or ""),
+                # a runaway alarm the detector put down to a short says so, not 'cleared'
+                (f"withdrawn: {a['withdrawn']}; " if a.get("withdrawn") else "")
+                + _alert_time(a.get("cleared_at"), a.get("cleared_time_s")),
                 " ".join(
                     x
                     for x in (
@@ -221,10 +223,21 @@ def live_alert_row(alert: Alert) -> dict:
         "worst_value": alert.worst_value,
         "worst_detail": worst_detail or detail,
         "cleared_at": when(alert.cleared_at),
+        "raised_time_s": alert.raised_time_s,
+        "cleared_time_s": alert.cleared_time_s,
+        "withdrawn": alert.withdrawn,
         "acknowledged_by": alert.acknowledged_by,
         "acknowledged_at": when(alert.acknowledged_at),
         "comment": alert.comment,
     }
+
+
+def _alert_time(at: str | None, time_s: float | None) -> str:
+    """When an alert was raised or cleared: the clock, and the time into the samples
+    (``t = 780 s``) that the plots and the Faults table count in."""
+    if not at:
+        return ""
+    return str(at) if time_s is None else f"{at} (t = {time_s:.0f} s)"
 
 
 def _metric_label(metric: str) -> str:

@@ -104,7 +104,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
     rows = [[Paragraph(escape(text), cell) for text in r] for r in rows]
     # metric: "fault_thermal_runaway_onset" does not break
     # the two dates as date above time; at raise and worst take most of the rest
-    widths = [19 * mm, 13 * mm, 41 * mm, 0, 0, 19 * mm, 23 * mm, 0]
+    widths = [19 * mm, 16 * mm, 38 * mm, 0, 0, 19 * mm, 23 * mm, 0]
     free = width - sum(widths)
     widths[3] = widths[4] = free * 0.37
     widths[7] = free * 0.26

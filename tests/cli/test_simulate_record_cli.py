@@ -120,8 +120,33 @@ def test_record_into_the_database_stores_its_alerts(db_url, capsys):
         ("cell_v_max", "critical"),
     ]
     first = rows[0]
-    assert first.raised_time_s > 10 and first.cleared_at is None
-    assert first.worst_value > first.value > 4.2  # the worst so far, stored at the end
+    # still up when the recording ended: cleared then, as the window clears it, with
+    # no time in the samples, and the worst so far
+    assert first.raised_time_s > 10 and first.cleared_at is not None
+    assert first.cleared_time_s is None and str(first.state) == "cleared"
+    assert first.worst_value > first.value > 4.2
+
+
+def test_record_stores_a_faults_last_figures_and_a_withdrawn_runaway_alarm(db_url, capsys):
+    # a short on cell 2 from 300 s: the runaway alarm its heat set off (325 s) was
+    # stored as 'cleared', not withdrawn as the window stores it, and the short,
+    # still up at the end, kept its figures at raise as its worst (2.5 K for ~12 K)
+    from app.storage import Database
+    from app.storage.alert_repository import list_alert_history
+
+    url = "sim://nmc?cells=4&profile=drive&speed=0&fault=internal_short&fault_at=300&fault_cell=2"
+    assert main(["--db", db_url, "record", url, "--duration", "900"]) == 0
+    capsys.readouterr()
+    with Database(db_url) as db:
+        rows = {a.metric: a for a in list_alert_history(db)}
+    onset = rows["fault_thermal_runaway_onset"]
+    assert str(onset.state) == "withdrawn"
+    assert onset.withdrawn == "cell 2's internal short explains the heat"
+    short = rows["fault_internal_short"]
+    kelvin = [
+        float(d.split("up to ")[1].split(" K")[0]) for d in (short.detail, short.worst_detail)
+    ]
+    assert kelvin[1] > 2 * kelvin[0]
 
 
 def test_dead_database_is_one_line_exit_2(tmp_path):

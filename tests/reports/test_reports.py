@@ -194,10 +194,16 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
     # as last known; one stored without them says "detected"
     fault = alert_repository.record_alert(
         db, "fault_internal_short", 1.0, "critical", recording_id=rec.id,
-        detail="cell 2: self-discharge 0.349 A",
+        detail="cell 2: self-discharge 0.349 A", raised_time_s=780.0,
     )  # fmt: skip
     alert_repository.clear_alert(db, fault.id, worst_detail="cell 2: self-discharge 0.412 A")
     alert_repository.record_alert(db, "fault_open_circuit", 1.0, "critical", recording_id=rec.id)
+    onset = alert_repository.record_alert(
+        db, "fault_thermal_runaway_onset", 1.0, "critical", recording_id=rec.id,
+        raised_time_s=630.0,
+    )  # fmt: skip
+    alert_repository.withdraw_alert(db, onset.id, "cell 2's internal short explains the heat")
+    alert_repository.clear_alert(db, onset.id, cleared_time_s=905.0)
     db.close()
 
     out = tmp_path / "rec.xlsx"
@@ -219,7 +225,13 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
             "cell 2: self-discharge 0.412 A",
         ),
         ("Fault: open circuit", "detected", "detected"),
+        ("Fault: thermal runaway onset", "detected", "detected"),
     ]
+    # when, also as the time into the samples the plots and the Faults table count in
+    assert alerts[2][0].endswith(" (t = 780 s)") and "(t = " not in alerts[1][0]
+    # the withdrawn alarm says so and why, not only when it cleared
+    assert alerts[4][5].startswith("withdrawn: cell 2's internal short explains the heat; ")
+    assert alerts[4][5].endswith(" (t = 905 s)")
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
 
 

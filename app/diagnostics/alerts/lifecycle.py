@@ -224,6 +224,26 @@ WITHDRAWN_STATE = "withdrawn"
 RUNAWAY_METRIC = "fault_thermal_runaway_onset"
 
 
+def withdrawal_reason(
+    fault: dict | None, raised_time_s: float, withdrawals: list[dict]
+) -> str | None:
+    """Why a runaway-onset alert on ``fault``, raised at ``raised_time_s``, is withdrawn
+    (one of :func:`withdrawn_onsets`' withdrawals: the same cell, raised from the
+    withdrawn alarm's start on and before the short that explains it was
+    confirmed), or None."""
+    if not fault:
+        return None
+    raised = float((fault.get("detail") or {}).get("detected_time_s", raised_time_s))
+    for w in withdrawals:
+        if (
+            fault.get("channel") == w["channel"]
+            and float(fault.get("start_time_s", -1.0)) >= w["start_time_s"]
+            and raised <= w["short_detected_s"]
+        ):
+            return w["reason"]
+    return None
+
+
 def withdrawn_onsets(faults) -> list[dict]:
     """The runaway-onset alarms the fault detector withdrew as an internal short's
     heat, from its faults (``analyze --json`` shape): the short on the cell says so
@@ -341,20 +361,13 @@ class AlertBoard:
         listeners (the database writer stores it). The alerts marked now."""
         changed = []
         for alert in self.alerts.values():
-            fault = alert.fault
-            if alert.withdrawn or alert.metric != RUNAWAY_METRIC or not fault:
+            if alert.withdrawn or alert.metric != RUNAWAY_METRIC:
                 continue
-            raised = float((fault.get("detail") or {}).get("detected_time_s", alert.raised_time_s))
-            for w in withdrawals:
-                if (
-                    fault.get("channel") == w["channel"]
-                    and float(fault.get("start_time_s", -1.0)) >= w["start_time_s"]
-                    and raised <= w["short_detected_s"]
-                ):
-                    alert.withdrawn = w["reason"]
-                    self._log(alert, AuditAction.WITHDRAWN, comment=w["reason"])
-                    changed.append(alert)
-                    break
+            reason = withdrawal_reason(alert.fault, alert.raised_time_s, withdrawals)
+            if reason is not None:
+                alert.withdrawn = reason
+                self._log(alert, AuditAction.WITHDRAWN, comment=reason)
+                changed.append(alert)
         return changed
 
     def close_open(self) -> list[Alert]:
