@@ -18,6 +18,7 @@ from app.views.soc_columns import (
     bms_difference,
     difference_text,
     soc_band_text,
+    soc_undetermined,
 )
 from app.views.theme import ThemePalette
 
@@ -121,7 +122,10 @@ def derive_readouts(
         ReadoutKey.VOLTAGE: Reading(value(schema.VOLTAGE)),
         ReadoutKey.CURRENT: Reading(current, direction),
         ReadoutKey.TEMPERATURE: Reading(value(schema.TEMPERATURE)),
-        ReadoutKey.SOC: Reading(value(SOC_COLUMN), _soc_detail(latest)),
+        # a band too wide to place the SOC: no big number beside 'cannot be determined'
+        ReadoutKey.SOC: Reading(
+            math.nan if soc_undetermined(latest) else value(SOC_COLUMN), _soc_detail(latest)
+        ),
     }
     cells = [
         (column, latest[column])

@@ -25,6 +25,7 @@ __all__ = [
     "soc_band_text",
     "soc_pinned",
     "soc_two_sigma",
+    "soc_undetermined",
 ]
 
 SOC_COLUMN = soc_ekf.SOC_COLUMN  #: the estimate
@@ -56,6 +57,13 @@ def soc_two_sigma(values: dict[str, float]) -> tuple[float, bool]:
     return two_sigma, exact
 
 
+def soc_undetermined(values: dict[str, float]) -> bool:
+    """Whether the band is too wide to place the SOC at one sample (the filter's prior,
+    not a measurement): the tile then shows no number, as the Diagnostics card."""
+    two_sigma, _exact = soc_two_sigma(values)
+    return two_sigma >= SOC_UNDETERMINED_BAND
+
+
 def soc_pinned(values: dict[str, float]) -> bool:
     """Whether the SOC sits at 0 or 100 % with its band shut there (both edges clipped to
     the limit): the band then says nothing of its uncertainty, which is not '±0.0'."""
@@ -66,8 +74,9 @@ def soc_pinned(values: dict[str, float]) -> bool:
 
 def soc_band_text(values: dict[str, float]) -> str:
     """The SOC's uncertainty, as the Diagnostics card words it: "±24.7 (2σ)", or where
-    it is too wide to place the SOC "cannot be determined" over "±50 (2σ)"; '' without
-    a band; "at the 0 % limit" where the band shut there (:func:`soc_pinned`)."""
+    it is too wide to place the SOC (:func:`soc_undetermined`) "cannot be determined"
+    over the best guess and its band, "≈73 % ±50 (2σ)"; '' without a band; "at the 0 %
+    limit" where the band shut there (:func:`soc_pinned`)."""
     two_sigma, exact = soc_two_sigma(values)
     if math.isnan(two_sigma):
         return ""
@@ -75,7 +84,8 @@ def soc_band_text(values: dict[str, float]) -> str:
         return f"at the {values[SOC_COLUMN]:.0f} % limit\nband not known"  # two lines: a tile is narrow
     if two_sigma >= SOC_UNDETERMINED_BAND:
         wide = f"±{two_sigma:.0f}" if exact else f"±{two_sigma:.0f} or more"
-        return f"cannot be determined\n{wide} (2σ)"  # two lines: a tile is narrow
+        guess = f"≈{values[SOC_COLUMN]:.0f} % "
+        return f"cannot be determined\n{guess}{wide} (2σ)"  # two lines: a tile is narrow
     return f"±{two_sigma:.1f} (2σ)"
 
 

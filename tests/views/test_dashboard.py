@@ -393,10 +393,18 @@ def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashbo
     2σ = 50 % said ±38.6 where the card says "cannot be determined"."""
     from app.views.diagnostics_catalog import summarize
 
-    for soc, sigma, tile, cursor in (
-        (87.0, 12.35, "estimated ±24.7 (2σ)", "SOC 87.0 % ±24.7"),
-        (72.8, 25.0, "cannot be determined\n±50 (2σ)", "SOC 72.8 % ±50.0"),
-        (50.0, 30.0, "cannot be determined\n±50 or more (2σ)", "SOC 50.0 % ±50.0 or more"),
+    # a band too wide to place the SOC shows no big number: the tile read a large
+    # "86.0 %" beside "cannot be determined"
+    for soc, sigma, big, tile, cursor in (
+        (87.0, 12.35, "87.0", "estimated ±24.7 (2σ)", "SOC 87.0 % ±24.7"),
+        (72.8, 25.0, "—", "cannot be determined\n≈73 % ±50 (2σ)", "SOC 72.8 % ±50.0"),
+        (
+            50.0,
+            30.0,
+            "—",
+            "cannot be determined\n≈50 % ±50 or more (2σ)",
+            "SOC 50.0 % ±50.0 or more",
+        ),
     ):
         snap = snapshot_of(0, 50)
         n = len(snap[SOC_COLUMN])
@@ -405,6 +413,7 @@ def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashbo
         snap[SOC_BAND_HIGH] = np.full(n, min(soc + 2 * sigma, 100.0))
         dashboard.show_frame(snap)
         assert dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text() == tile
+        assert dashboard.readouts.text_of(ReadoutKey.SOC) == big
         dashboard.plots.crosshair.show_at(10)
         assert cursor in dashboard.cursor_label.text()
         card = summarize("soc", {"final_soc_percent": soc, "final_soc_sigma_percent": sigma})
