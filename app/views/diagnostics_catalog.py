@@ -593,7 +593,11 @@ def with_battery_note(
     if guessed:
         note = "Rests on the guessed battery (see the note above), not on the cell's own."
     elif misfit:
-        note = "Rests on a battery that does not fit the log's voltages (see the warning above)."
+        # an overcharge is a misfit too: the note does not take sides (the warning weighs it)
+        note = (
+            "Judged against the battery given, whose voltage limits the log's cells pass "
+            "much of the time: overcharged, or not this battery (see the warning above)."
+        )
     else:
         return summary
     return replace(summary, reason=f"{summary.reason}\n{note}" if summary.reason else note)

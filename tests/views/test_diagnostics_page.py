@@ -997,3 +997,14 @@ def test_the_soc_card_says_a_bms_difference_within_our_band_is_inconclusive():
     assert any("BMS check is inconclusive" in i and "±21.7 %" in i for i in items)
     sure = summarize("soc", {**r, "final_soc_sigma_percent": 0.5}).items
     assert not any("inconclusive" in i for i in sure)
+
+
+def test_a_misfit_note_does_not_rule_out_an_overcharge():
+    # an over-voltage fault on the simulator's own NMC pack: every card said it
+    # "rests on a battery that does not fit", as if the battery were the mistake
+    from app.views.diagnostics_catalog import ResultSummary, with_battery_note
+
+    faults = ResultSummary(Status.CRITICAL, "4 fault(s)", ())
+    note = with_battery_note("faults", faults, guessed=False, misfit=True).reason
+    assert "overcharged, or not this battery" in note
+    assert "does not fit" not in note
