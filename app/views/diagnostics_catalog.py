@@ -629,7 +629,16 @@ def with_suspect_cell_readings(
     status, action, advice = balance_verdict(result or {}, faults)
     label = _BALANCE_ACTIONS.get(action, action)
     if shorted:
-        headline = f"internal short in {_cells_text(list(shorted))}; {balance.headline}"
+        # the spread as the dashboard shows it, and its largest: a shorted cell drifts,
+        # so the spread judged (a median at mid SOC) read 6.1 mV beside 353 mV now
+        r = result or {}
+        now, largest = r.get("spread_mv"), r.get("spread_max_mv")
+        spread = (
+            f"spread now {now:.1f} mV (largest {largest:.1f} mV)"
+            if now is not None and largest is not None
+            else balance.headline
+        )
+        headline = f"internal short in {_cells_text(list(shorted))}; {spread}"
     else:
         headline = f"suspect reading: {suspect_cells_text(suspect)}"
     return replace(
