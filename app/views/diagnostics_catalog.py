@@ -864,6 +864,10 @@ def _capacity_fade(r: dict) -> ResultSummary:
     headline = f"{retention * 100:.1f} % retained" if retention is not None else "—"
     if r.get("status") == "no_fade":
         headline += " · no measurable fade"
+    if (reached := r.get("eol_reached_cycle")) is not None:
+        # what makes it critical: the retention is of the first cycles, the end of life
+        # of its own reference ('critical · 84.1 % retained' read as a contradiction)
+        headline += f" · end of life reached at cycle {reached:.0f}"
     return ResultSummary(status, headline, numbers, reason=r.get("reason"))
 
 

@@ -951,6 +951,12 @@ def test_the_fade_card_says_what_its_retention_compares():
     assert numbers["Retained"] == (
         "84.1 %: mean of the last 5 cycles over the first 5; 0.773 of 0.35 Ah nominal"
     )
+    # critical for its end of life, which the headline names beside the retention
+    past = {**fade, "severity": "critical", "eol_reached_cycle": 16}
+    card = summarize("capacity_fade", past)
+    assert card.status is Status.CRITICAL
+    assert card.headline == "84.1 % retained · end of life reached at cycle 16"
+    assert summarize("capacity_fade", fade).headline == "84.1 % retained"
 
 
 def test_cell_balance_card_with_a_shorted_cell_is_consistent_and_not_ok():
