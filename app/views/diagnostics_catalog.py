@@ -21,6 +21,7 @@ from typing import Any
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values
 from app.diagnostics.soc import bms_check_inconclusive, start_soc_text
+from app.views.readouts import scaled_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
 from app.views.time_axis import format_elapsed
 
@@ -716,11 +717,8 @@ def _safety(r: dict) -> ResultSummary:
     numbers = _numbers(
         # the window checked against, so "within every limit" says which limits
         ("Cell voltage", _range(limits.get("cell_v_min"), limits.get("cell_v_max"), "{:.3f}", "V")),
-        ("Charge current", _fmt(limits.get("max_charge_current_a"), "≤ {:.2f}", "A") or unjudged),
-        (
-            "Discharge current",
-            _fmt(limits.get("max_discharge_current_a"), "≤ {:.2f}", "A") or unjudged,
-        ),
+        ("Charge current", _current_limit(limits.get("max_charge_current_a")) or unjudged),
+        ("Discharge current", _current_limit(limits.get("max_discharge_current_a")) or unjudged),
         (
             "Charging at",
             _range(
@@ -739,6 +737,16 @@ def _safety(r: dict) -> ResultSummary:
         ("Debounce", _fmt(r.get("debounce_s"), "{:g}", "s")),
     )
     return ResultSummary(_status(r.get("status")), headline, numbers, items)
+
+
+def _current_limit(amps: float | None) -> str | None:
+    """'≤ 0.245 A', '≤ 1120 A', and a coin cell's '≤ 6.3 mA' (it read '≤ 0.00 A')."""
+    if amps is None:
+        return None
+    if abs(amps) >= 0.1:
+        return f"≤ {amps:.4g} A"
+    number, unit = scaled_text(amps, "A", "{:.2f}")
+    return f"≤ {number} {unit}"
 
 
 def _range(low: Any, high: Any, fmt: str, unit: str) -> str | None:

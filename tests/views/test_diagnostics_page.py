@@ -510,12 +510,17 @@ def test_safety_shows_the_limits_it_checked_against():
     assert summary.headline == "within every limit"
     assert summary.numbers == (
         ("Cell voltage", "2.500 – 4.200 V"),
-        ("Charge current", "≤ 0.23 A"),
-        ("Discharge current", "≤ 0.50 A"),
+        ("Charge current", "≤ 0.2324 A"),
+        ("Discharge current", "≤ 0.498 A"),
         ("Charging at", "0 – 45 °C"),
         ("Discharging at", "-20 – 60 °C"),
         ("Debounce", "2 s"),
     )
+    # a 6.3 mAh coin cell's limits read '≤ 0.00 A'
+    coin = {**limits, "max_charge_current_a": 0.0063, "max_discharge_current_a": 0.0000315}
+    numbers = dict(summarize("safety", {"status": "ok", "limits": coin}).numbers)
+    assert numbers["Charge current"] == "≤ 6.3 mA"
+    assert numbers["Discharge current"] == "≤ 32 µA"
 
 
 def test_soc_headline_and_card_show_the_bms_and_the_difference_first():
