@@ -16,9 +16,10 @@ Record button shows the :class:`RecordingPhase` meanwhile. A recording holds
 every sample that arrives after Record is pressed (those that arrive while the
 database is being opened are kept for it, in memory and past a cap on disk, and
 stored in chunks once it is open, see :class:`RecordingSink`), none from before.
-The status says how many wait, and what (if anything) could not be kept. When the source ends, fails for good or is disconnected, the recording
-is closed: flushed, marked complete (interrupted after a fault) with its end
-time and sample count.
+The status says how many wait, and what (if anything) could not be kept. When
+the source ends, fails for good or is disconnected, the recording is closed:
+flushed, marked complete (interrupted after a fault) with its end time and
+sample count.
 """
 
 from __future__ import annotations
@@ -272,6 +273,8 @@ class LiveSession(QObject):
         self.ring.clear()
         self._seen_total = -1
         self._recording_error = None
+        if self._phase is RecordingPhase.OFF:
+            self._recording.forget_problem()
         self._engine = EngineOnFirstBlock(
             source,
             outputs=[self.ring.append, self._recording],

@@ -283,6 +283,14 @@ class RecordingSink:
         with self._lock:
             return self._backlog.problem() or self._problem
 
+    def forget_problem(self) -> None:
+        """Forget what an earlier recording dropped (a new source: not its news)."""
+        with self._lock:
+            self._problem = None
+            if not self._armed:
+                self._backlog.close()
+                self._backlog = Backlog(*self._limits)
+
     def arm(self) -> int:
         """Keep every block from now on until :meth:`attach` (the database is being opened).
 

@@ -97,6 +97,15 @@ def test_past_both_caps_the_newest_are_dropped_and_said(tmp_path):
         _times(recorder.blocks), np.r_[np.arange(40.0), np.arange(100.0, 110.0)]
     )
     assert sink.problem == problem  # said while the recording runs
+    sink.detach()
+    assert sink.problem == problem  # and after it
+    sink.forget_problem()  # (a new source)
+    assert sink.problem is None
+    sink.arm()
+    for block in _blocks(10):
+        sink(block)
+    assert sink.problem is not None
+    sink.disarm()
     sink.arm()
     assert sink.problem is None  # a new recording
 
@@ -226,3 +235,44 @@ def test_a_spilled_backlog_is_stored_whole_in_a_real_database(qtbot, monkeypatch
     np.testing.assert_array_equal(stored, stored[0] + np.arange(len(stored)))
     assert stored[-1] == session.ring.snapshot()["time_s"][-1]  # up to the disconnect
     assert session.status.recording_error is None
+
+
+def test_samples_dropped_past_both_caps_are_said_while_and_after_recording(
+    qtbot, monkeypatch, gate
+):
+    recorder = ListRecorder()
+
+    def slow_open(*args):
+        assert gate.wait(10), "the test never let the database answer"
+        return recorder
+
+    monkeypatch.setattr(storage_bridge, "open_recorder", slow_open)
+    # a few of the engine's blocks (it joins the source's and adds its columns)
+    session = LiveSession(redraw_hz=50, record_backlog_bytes=64 * 1024, record_spill_bytes=0)
+    try:
+        session.start("scripted://pack?n=0&interval=0.002&block=10&cells=16")
+        qtbot.waitUntil(lambda: session.ring.total >= 30)
+        assert session.start_recording()
+        qtbot.waitUntil(lambda: "not recorded" in (session.status.recording_error or ""))
+        assert session.recording_phase is RecordingPhase.STARTING
+        waiting = session.status.recording_backlog
+        assert waiting.endswith(" samples waiting")  # in memory
+        kept = int(waiting.split()[0])
+        assert kept >= 10
+        with qtbot.waitSignals([session.recording_started, session.recording_failed]):
+            gate.set()
+        said = session.status.recording_error
+        assert said.startswith(f"{said.split()[0]} samples (t = ") and "were full" in said
+        assert session.status.recording  # REC, with the drop said beside it
+        qtbot.waitUntil(lambda: sum(map(len, recorder.blocks)) > kept + 20)
+        with qtbot.waitSignal(session.recording_stopped, timeout=20_000):
+            session.stop_recording()
+        assert session.status.recording_error == said
+        # the start of the recording is kept: its first samples, then the live stream
+        times = _times(recorder.blocks)
+        np.testing.assert_array_equal(times[:kept], times[0] + np.arange(kept))
+        assert times[kept] > times[kept - 1] + 1
+        session.start("scripted://pack?n=50")  # another source: not its news
+        assert session.status.recording_error is None
+    finally:
+        assert session.shutdown(timeout=10)
