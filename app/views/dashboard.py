@@ -80,7 +80,8 @@ _RECORD_BUTTON = {
         "● Starting…",
         True,
         False,
-        "Opening the database; the samples arriving meanwhile are kept for the recording",
+        "Opening the database; the samples arriving meanwhile are kept for the recording"
+        " (in memory, then on disk; the status bar says how many)",
     ),
     RecordingPhase.ON: ("■ Stop recording", True, True, "Stop recording (the stream goes on)"),
     RecordingPhase.STOPPING: (

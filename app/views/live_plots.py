@@ -69,6 +69,13 @@ ROWS: tuple[PlotRow, ...] = (
 )
 
 
+def least_plot_height(plot: pg.PlotItem) -> int:
+    """The least height of ``plot``'s data area: :data:`MIN_PLOT_HEIGHT_PX`, or its axis
+    title's length (drawn turned a quarter) and :data:`TITLE_ROOM_PX`."""
+    title = plot.getAxis("left").label
+    return max(MIN_PLOT_HEIGHT_PX, int(np.ceil(title.boundingRect().width())) + TITLE_ROOM_PX)
+
+
 def missing_note(row: PlotRow) -> str:
     """What an empty plot says: the source has none of its quantity."""
     return f"no {row.missing} in this source"
@@ -81,10 +88,14 @@ LEGEND_SPACING_PX = 14
 PLOT_SPACING_PX = 3
 #: The plots' layout margins (left, top, right, bottom).
 LAYOUT_MARGINS = (4, 8, 12, 4)
-#: The least height of a plot's data area: its axis title ("Current (A)", 10 pt, 80 px)
-#: fits beside it, and a curve has room to show its shape. Below it the stack scrolls
-#: (at 1024 x 700 five plots were 55 px each, their titles run together).
-MIN_PLOT_HEIGHT_PX = 90
+#: The least height of a plot's data area, for a curve to show its shape and three
+#: tick values; and each plot is at least as high as its axis title ("Current (A)",
+#: 10 pt, 80 px) with :data:`TITLE_ROOM_PX` to spare, so the titles stay apart (at 1024
+#: x 700 five plots were 55 px each, their titles run together). Below that the stack
+#: scrolls. (One 90 px for all made a 4-cell pack's stack scroll 76 px at 1024 x 700:
+#: "Pack (V)" needs 61 px, not 90.)
+MIN_PLOT_HEIGHT_PX = 64
+TITLE_ROOM_PX = 6
 LABEL_FONT_PT = 10
 TICK_FONT_PT = 9
 
@@ -235,17 +246,28 @@ def _band_polygons(x1, y1, x2, y2):
 
 
 class TimeAxisBar(pg.GraphicsLayoutWidget):
-    """The stacked plots' time axis, in a strip of its own under their scroll area: at
-    1024 x 700 the stack scrolls, and the axis under its bottom plot was below the fold.
-    It follows ``view``'s time range and lines up with its left and right edges."""
+    """The stacked plots' time axis, in a strip of its own under their scroll area: on a
+    short screen the stack scrolls, and the axis under its bottom plot was below the fold.
+    It follows ``view``'s time range and lines up with its left and right edges; its
+    title is in the column of the plots' axis titles, left of the ticks (under them it
+    took a line of its own, 18 px of a 1024 x 700 screen)."""
+
+    #: The axis title, and what it says in full.
+    TITLE = "Elapsed"
+    TITLE_TIP = "Elapsed time since the start of the data (m:ss, h:mm:ss past an hour)"
 
     def __init__(self, view: pg.ViewBox, parent=None):
         super().__init__(parent)
         self._view = view
         self.axis = ElapsedTimeAxis()
         self.axis.linkToView(view)
+        self.title = pg.LabelItem(self.TITLE, justify="left")
+        self.title.setFixedWidth(0)
+        self.setToolTip(self.TITLE_TIP)
         self.ci.setContentsMargins(0, 0, 0, 0)
-        self.ci.addItem(self.axis, row=0, col=0)
+        self.ci.setSpacing(0)
+        self.ci.addItem(self.title, row=0, col=0)
+        self.ci.addItem(self.axis, row=0, col=1)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -258,9 +280,7 @@ class TimeAxisBar(pg.GraphicsLayoutWidget):
         self.axis.setPen(_pen(colors.plot_axis))
         self.axis.setTextPen(colors.plot_axis)
         self.axis.setStyle(tickFont=tick_font, tickTextOffset=4, tickLength=5)
-        self.axis.setLabel(
-            "Elapsed time", color=colors.plot_axis, **{"font-size": f"{LABEL_FONT_PT}pt"}
-        )
+        self.title.setText(self.TITLE, color=colors.plot_axis, size=f"{LABEL_FONT_PT}pt")
         self.setFixedHeight(int(np.ceil(self.axis.minimumHeight())) + 2 * self.frameWidth())
         self.align()
 
@@ -276,7 +296,8 @@ class TimeAxisBar(pg.GraphicsLayoutWidget):
         right = max(self.viewport().width() - left - int(round(rect.width())), 0)
         if (left, right) != getattr(self, "_margins", None):
             self._margins = (left, right)
-            self.ci.setContentsMargins(left, 0, right, 0)
+            self.title.setFixedWidth(left)  # the title is in the axis-title column
+            self.ci.setContentsMargins(0, 0, right, 0)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
@@ -364,7 +385,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         plot.disableAutoRange()
         plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
         plot.getAxis("left").enableAutoSIPrefix(row.si_prefix)
-        plot.getViewBox().setMinimumHeight(MIN_PLOT_HEIGHT_PX)
+        plot.getViewBox().setMinimumHeight(MIN_PLOT_HEIGHT_PX)  # (and its title's, below)
         # The time labels are a TimeAxisBar's, under the scroll area the stack is in
         # (so they stay in view). Hidden, not just without values: an axis without
         # values still costs ~4 ms a frame to lay out its ticks. The grid still asks
@@ -477,7 +498,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
             plot.setYRange(0.0, 1.0, padding=0)
 
     def _update_minimum_height(self) -> None:
-        """The widget's least height: every plot's at least :data:`MIN_PLOT_HEIGHT_PX`
+        """The widget's least height: every plot's at least :func:`least_plot_height`
         with the legends shown (a scroll area around it scrolls on a short screen).
         Worked out again only when a legend's entries changed: a layout invalidated on
         every frame would be laid out again on every frame."""
@@ -699,6 +720,10 @@ class LivePlots(pg.GraphicsLayoutWidget):
                 if side == "left":
                     axis.setStyle(tickLength=5)  # outward: inward ticks read as data
             plot.setLabel("left", row.label, units=row.units, **label_style)
+            plot.getViewBox().setMinimumHeight(least_plot_height(plot))
+        self._legend_entries = None  # the least height is worked out again
+        if hasattr(self, "crosshair"):
+            self._update_minimum_height()
         major = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha)
         minor = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2)
         for grid in self._grids:

@@ -14,10 +14,12 @@ Recording talks to the database (connect, schema check, flush on stop) on a
 :class:`~app.views.background.SerialWorker`, never on the GUI thread; the
 Record button shows the :class:`RecordingPhase` meanwhile. A recording holds
 every sample that arrives after Record is pressed (those that arrive while the
-database is being opened are kept for it, see :class:`RecordingSink`), none from
-before. When the source ends, fails for good or is disconnected, the recording
-is closed: flushed, marked complete (interrupted after a fault) with its end
-time and sample count.
+database is being opened are kept for it, in memory and past a cap on disk, and
+stored in chunks once it is open, see :class:`RecordingSink`), none from before.
+The status says how many wait, and what (if anything) could not be kept. When
+the source ends, fails for good or is disconnected, the recording is closed:
+flushed, marked complete (interrupted after a fault) with its end time and
+sample count.
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ from app.hardware.acquisition import AcquisitionState, AcquisitionThread
 from app.hardware.registry import create_source, url_capacity_ah
 from app.views import storage_bridge
 from app.views.background import SerialWorker
-from app.views.recording_sink import RecordingSink
+from app.views.recording_sink import (
+    BACKLOG_DISK_BYTES,
+    BACKLOG_MEMORY_BYTES,
+    Backlog,
+    RecordingSink,
+    feed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +75,9 @@ class SessionStatus:
     recording: bool = False  # phase is ON
     recording_error: str | None = None
     recording_phase: RecordingPhase = RecordingPhase.OFF
+    #: While the database opens (STARTING): the samples kept for the recording and
+    #: where ("12,000 samples waiting (3 MB on disk)"); None when none wait.
+    recording_backlog: str | None = None
     #: The acquisition thread will try the source again after this fault (a
     #: live device); False for a finite source (a log file) or once it gave up.
     retrying: bool = False
@@ -115,6 +126,8 @@ class LiveSession(QObject):
         db_url: str | None = None,
         history_samples: int = HISTORY_SAMPLES,
         reconnect_initial_s: float = 0.5,
+        record_backlog_bytes: int = BACKLOG_MEMORY_BYTES,
+        record_spill_bytes: int = BACKLOG_DISK_BYTES,
     ):
         super().__init__(parent)
         self.db_url = db_url
@@ -128,12 +141,16 @@ class LiveSession(QObject):
         #: the alert rules of a battery when a stream starts (see EngineOnFirstBlock)
         self.thresholds_for: Callable[[BatterySpec], list] | None = None
         self.source_url: str | None = None
-        self._recording = RecordingSink()
+        #: the samples that arrive while the database opens are kept in memory up to
+        #: ``record_backlog_bytes``, then on disk up to ``record_spill_bytes``
+        self._recording = RecordingSink(
+            memory_bytes=record_backlog_bytes, disk_bytes=record_spill_bytes
+        )
         self._recording_error: str | None = None
         self._phase = RecordingPhase.OFF
         self._stop_when_started = False  # Stop pressed while the database was connecting
         #: the blocks kept for a recorder still being opened when Stop was pressed
-        self._blocks_for_opening: list = []
+        self._blocks_for_opening: Backlog | None = None
         #: how a recording closed by the end of its stream is marked (None: complete)
         self._end_status: str | None = None
         self._stream_id = 0  # which stream a recorder being opened belongs to
@@ -256,6 +273,8 @@ class LiveSession(QObject):
         self.ring.clear()
         self._seen_total = -1
         self._recording_error = None
+        if self._phase is RecordingPhase.OFF:
+            self._recording.forget_problem()
         self._engine = EngineOnFirstBlock(
             source,
             outputs=[self.ring.append, self._recording],
@@ -341,15 +360,26 @@ class LiveSession(QObject):
             return False
         self._phase = RecordingPhase.STARTING
         self._stop_when_started = False
-        self._blocks_for_opening = []
+        self._drop_backlog(None)
         self._end_status = None
         self._recording_error = None
-        self._recording.arm()  # from now on every block is kept, while the database opens
+        # from now on every block is kept, while the database opens
+        generation = self._recording.arm()
         stream_id = self._stream_id
         db_url, source_url, spec = self.db_url, self.source_url or "", self.spec
+        sink = self._recording
+
+        def open_and_catch_up():  # on the storage worker
+            recorder = storage_bridge.open_recorder(db_url, source_url, spec)
+            try:  # the samples kept meanwhile go to it in chunks, then the stream
+                return recorder, sink.attach(recorder, generation)
+            except BaseException:
+                storage_bridge.close_recorder(recorder, "interrupted")
+                raise
+
         self._storage.submit(
-            lambda: storage_bridge.open_recorder(db_url, source_url, spec),
-            on_done=lambda recorder: self._on_recorder_opened(stream_id, recorder),
+            open_and_catch_up,
+            on_done=lambda result: self._on_recorder_opened(stream_id, *result),
             on_error=self._on_recorder_open_failed,
         )
         self._publish_status()
@@ -361,7 +391,7 @@ class LiveSession(QObject):
             if not self._stop_when_started:
                 self._stop_when_started = True  # closed as soon as it is open,
                 # with what arrived since Record (the next stream's blocks are not its)
-                self._blocks_for_opening = self._recording.disarm()
+                self._drop_backlog(self._recording.disarm())
         elif self._phase is RecordingPhase.ON:
             error = self._recording.take_error()  # it may have failed since the last tick
             if error:
@@ -371,44 +401,68 @@ class LiveSession(QObject):
                 self.recording_failed.emit(error)
 
     # --- recording, back from the worker (GUI thread) --------------------------
-    def _on_recorder_opened(self, stream_id: int, recorder) -> None:
-        if stream_id != self._stream_id or self._stop_when_started:
+    def _drop_backlog(self, backlog: Backlog | None) -> None:
+        old, self._blocks_for_opening = self._blocks_for_opening, backlog
+        if old is not None:
+            old.close()
+
+    def _on_recorder_opened(self, stream_id: int, recorder, attached: bool) -> None:
+        if stream_id != self._stream_id or self._stop_when_started or not attached:
             # the stream stopped (or ended), or Stop was pressed, while the database
-            # connected: the recording gets what arrived since Record, and is closed
-            # (handed over here, not through the sink: a next stream may be feeding it)
-            blocks, self._blocks_for_opening = self._blocks_for_opening, []
-            error = None
-            try:
-                for block in blocks:
-                    recorder.append(block)
-            except Exception as exc:  # a dead database: said, never raised into the GUI
-                error = self._recording_error = f"recording stopped: {exc}"
-            self._close_recorder(recorder, announce=True)
+            # connected (or the recorder failed taking what was kept): the recording
+            # gets what arrived since Record, and is closed (handed over in the
+            # closing job, not through the sink: a next stream may be feeding it)
+            if attached:
+                self._recording.detach()
+            backlog, self._blocks_for_opening = self._blocks_for_opening, None
+            if backlog is None:  # the recorder failed: the sink still keeps the rest
+                backlog = self._recording.disarm()
+            error = self._recording.take_error()
+            if error:
+                self._recording_error = error
+            self._close_recorder(recorder, announce=True, backlog=backlog)
             if error:
                 self.recording_failed.emit(error)
             return
-        self._recording.attach(recorder)
         self._phase = RecordingPhase.ON
         self._publish_status()
         self.recording_started.emit()
+        problem = self._recording.problem
+        if problem:  # kept in the status too, while the recording runs
+            self.recording_failed.emit(problem)
 
     def _on_recorder_open_failed(self, exc: BaseException) -> None:
-        self._recording.disarm()
-        self._blocks_for_opening = []
+        self._recording.disarm().close()  # nothing to store them in: the plots have them
+        self._drop_backlog(None)
         self._phase = RecordingPhase.OFF
         self._recording_error = _message(exc, "cannot record")
         self._publish_status()
         self.recording_failed.emit(self._recording_error)
 
-    def _close_recorder(self, recorder, *, announce: bool) -> None:
+    def _close_recorder(self, recorder, *, announce: bool, backlog: Backlog | None = None) -> None:
         self._phase = RecordingPhase.STOPPING
         self._publish_status()
         if recorder is None:
+            if backlog is not None:
+                backlog.close()
             self._on_recorder_closed(None, announce)
             return
         status, self._end_status = self._end_status, None
+
+        def close():  # on the storage worker: what was kept for it first, in chunks
+            lost = None
+            if backlog is not None:
+                waiting = backlog.samples
+                try:
+                    feed(recorder, backlog)
+                except Exception as exc:  # a dead database: said, never raised into the GUI
+                    lost = f"recording stopped: {waiting:,} samples kept for it not stored: {exc}"
+            storage_bridge.close_recorder(recorder, status)
+            if lost:
+                raise BatteryOSError(lost)
+
         self._storage.submit(
-            lambda: storage_bridge.close_recorder(recorder, status),
+            close,
             on_done=lambda _: self._on_recorder_closed(None, announce),
             on_error=lambda exc: self._on_recorder_closed(exc, announce),
         )
@@ -477,11 +531,15 @@ class LiveSession(QObject):
             )
         else:
             base = self._status  # stopped: the stream's last status, recording may still close
+        starting = self._phase is RecordingPhase.STARTING
         status = replace(
             base,
             recording=self._phase is RecordingPhase.ON,
             recording_phase=self._phase,
-            recording_error=self._recording_error or self._recorder_problem(),
+            recording_error=(
+                self._recording_error or self._recording.problem or self._recorder_problem()
+            ),
+            recording_backlog=self._recording.backlog_text if starting else None,
         )
         if force or status != self._status:
             self._status = status

@@ -50,6 +50,7 @@ from app.views.operator_picker import OperatorPicker
 from app.views.recordings_loader import RecentRecordingsLoader
 from app.views.report_export import FILTERS, ReportExporter
 from app.views.sharing import SharingController, SharingDialog
+from app.views.source_names import source_name
 from app.views.source_urls import SIMULATED_BATTERY_URL, file_url
 from app.views.spec_dialog import BatterySpecDialog
 from app.views.status_bar import SessionStatusBar
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
         self._force_close = False  # close without waiting for background work
         self._closed = False
         self.closing_notice: QMessageBox | None = None
+        #: asks whether to disconnect a source still streaming (see :meth:`replace_source`)
+        self.replace_prompt: QMessageBox | None = None
         self.spec_dialog: BatterySpecDialog | None = None
         self.connection_dialog = None  # ConnectionDialog, built when first asked for
         self.recordings_loader = RecentRecordingsLoader(session.db_url, self)
@@ -366,7 +369,7 @@ class MainWindow(QMainWindow):
         self.action_diagnostics.triggered.connect(lambda: self.show_page(Page.DIAGNOSTICS))
         self.action_logs.triggered.connect(lambda: self.show_page(Page.LOGS))
         self.action_open_in_logs.triggered.connect(self._on_open_in_logs_requested)
-        self.logs.replay_requested.connect(self.connect_source)
+        self.logs.replay_requested.connect(self._on_replay_requested)
         self.logs.diagnostics_finished.connect(self._on_log_diagnostics_finished)
         self.logs.recording_imported.connect(self._on_recordings_changed)  # the list is stale
         self.action_history.triggered.connect(lambda: self.show_page(Page.HISTORY))
@@ -527,14 +530,74 @@ class MainWindow(QMainWindow):
         self.recordings_loader.start()
 
     def open_recording(self, recording_id: int) -> None:
-        """Load a stored recording in the background and show it on the dashboard plots."""
+        """Load a stored recording in the background and show it on the dashboard plots.
+
+        A source that has ended is disconnected first; one still streaming is
+        disconnected only if the user says so (see :meth:`replace_source`)."""
         if self._closing:
             return
-        if self.session.running:
-            self.history.show_error("Disconnect the live source to open a recording in the plots.")
-            return
+        self.replace_source(
+            f"open recording #{recording_id} in the plots",
+            lambda: self._load_recording(recording_id),
+        )
+
+    def _load_recording(self, recording_id: int) -> None:
         self.history.status_label.setText(f"Loading recording #{recording_id}…")
         self.history_loader.open_recording(recording_id)
+
+    def replace_source(self, action: str, proceed) -> bool:
+        """Do ``proceed()``, which puts other data on the dashboard, once the session's
+        source is out of the way.
+
+        No source, or one that has ended (finished, or failed for good): it is
+        disconnected (a recording of it is closed and stored in the background)
+        and ``proceed()`` runs now; True. A source still streaming (or
+        reconnecting): :attr:`replace_prompt` asks whether to disconnect it to
+        ``action``, and says what becomes of a recording under way; ``proceed()``
+        runs if the user agrees. False while that is asked.
+        """
+        acquisition = self.session.acquisition
+        if acquisition is None or not acquisition.running:
+            self.session.stop()  # (nothing when already stopped)
+            proceed()
+            return True
+        if self.replace_prompt is not None:
+            self.replace_prompt.close()
+        prompt = QMessageBox(self)
+        prompt.setWindowTitle("Disconnect the source?")
+        prompt.setIcon(QMessageBox.Icon.Question)
+        name = source_name(self.session.source_url) or "The source"
+        prompt.setText(f"{name} is still streaming. Disconnect it to {action}?")
+        prompt.setToolTip(self.session.source_url or "")
+        if self.session.recording_phase is not RecordingPhase.OFF:
+            prompt.setInformativeText(
+                "The recording under way is stopped and stored first: nothing recorded is lost."
+            )
+        else:
+            prompt.setInformativeText("Its samples are not being recorded (Record is off).")
+        yes = prompt.addButton("Disconnect and continue", QMessageBox.ButtonRole.AcceptRole)
+        prompt.addButton(QMessageBox.StandardButton.Cancel)
+        prompt.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        prompt.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def on_finished(_result: int) -> None:
+            if self.replace_prompt is prompt:
+                self.replace_prompt = None
+            if prompt.clickedButton() is yes and not self._closing:
+                self.session.stop()  # a recording is flushed and closed in the background
+                proceed()
+
+        prompt.finished.connect(on_finished)
+        prompt.setWindowModality(Qt.WindowModality.WindowModal)
+        self.replace_prompt = prompt
+        prompt.open()  # the event loop (and the stream) keeps running
+        return False
+
+    def _on_replay_requested(self, url: str) -> None:
+        self.replace_source(
+            f"replay {source_name(url)}",
+            lambda: self.connect_source(url),
+        )
 
     @property
     def closed(self) -> bool:
@@ -690,9 +753,14 @@ class MainWindow(QMainWindow):
     ) -> None:
         if self._closing:
             return
-        if self.session.running:  # connected while it loaded
-            self.history.show_error("Disconnect the live source to open a recording in the plots.")
+        acquisition = self.session.acquisition
+        if acquisition is not None and acquisition.running:  # connected while it loaded
+            self.history.show_error(
+                f"Recording #{recording_id} not shown: a source was connected while it loaded."
+                " Open it again to disconnect the source."
+            )
             return
+        self.session.stop()  # a source that ended while it loaded (nothing if none)
         # the source the session last streamed is not what the dashboard shows now: the
         # status bar and the connection health no longer speak of it, and the
         # Diagnostics page shows the recording's results

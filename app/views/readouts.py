@@ -196,8 +196,10 @@ class Readout(QFrame):
         row.addWidget(self.unit_label)
         row.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(2)
+        # tight enough that a pack's seven cards fit a 1024 x 700 window (8 px over
+        # and under each put the cell spread below the fold)
+        layout.setContentsMargins(12, 5, 12, 5)
+        layout.setSpacing(1)
         layout.addWidget(self.name_label)
         layout.addLayout(row)
         layout.addWidget(self.detail_label)
@@ -235,8 +237,8 @@ class ReadoutPanel(QFrame):
         self.setObjectName("readouts")
         self.readouts: dict[ReadoutKey, Readout] = {}
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.setSpacing(8)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(4)
         for spec in READOUTS:
             readout = Readout(spec, self)
             self.readouts[spec.key] = readout

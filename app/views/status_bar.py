@@ -103,7 +103,12 @@ class SessionStatusBar(QStatusBar):
     def _show_recording(self, status: SessionStatus) -> None:
         phase, error = status.recording_phase, status.recording_error
         if phase is RecordingPhase.STARTING:
+            # the samples kept for the recording meanwhile: how many, and where
             text = "Connecting to the database…"
+            if status.recording_backlog:
+                text = f"{text} {status.recording_backlog}"
+            if error:
+                text = f"{text} · {error}"
         elif phase is RecordingPhase.STOPPING:
             text = "Saving the recording…"
         elif phase is RecordingPhase.ON:

@@ -188,12 +188,106 @@ def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
     assert window.diagnostics.report.samples == 200
 
 
-def test_open_is_refused_while_streaming(qtbot, make_window, filled_db):
+def test_a_finished_source_does_not_stand_in_the_way_of_a_recording(qtbot, make_window, filled_db):
+    """A simulated run had ended (FINISHED) and "Open in plots" still said to disconnect
+    it first: there is nothing left to stream, so it is disconnected and the recording
+    opens."""
+    from app.hardware.acquisition import AcquisitionState
+
     url, _old, new_id = filled_db
     window = make_window(db_url=url)
-    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    window.connect_source("scripted://pack?n=300&block=50")
+    qtbot.waitUntil(lambda: window.session.status.state is AcquisitionState.FINISHED)
+    window.show_page(Page.HISTORY)
+    table = window.history.tables["recordings"]
+    qtbot.waitUntil(lambda: table.rowCount() == 2)
+    table.selectRow(0)
+    window.history.open_button.click()
+    assert window.replace_prompt is None  # nothing to ask
+    qtbot.waitUntil(lambda: window.current_page is Page.DASHBOARD, timeout=20_000)
+    assert window.dashboard.source_label.full_text().startswith(f"Recording #{new_id}")
+    assert not window.session.running
+    x, _y = window.dashboard.plots.curves["voltage_v"].getOriginalDataset()
+    assert len(x) == 600  # the recording's samples, not the ended source's 300
+
+
+def _stored(db_url: str) -> tuple:
+    """The newest recording's row and its stored times."""
+    from app.storage import read_samples
+    from app.views import storage_bridge
+
+    row = storage_bridge.history_rows(db_url, "recordings", HistoryPage().filters())[0]
+    times = read_samples(storage_bridge.database(db_url), row.id)["time_s"]
+    return row, np.asarray(times)
+
+
+def test_opening_a_recording_while_streaming_asks_and_loses_nothing_recorded(
+    qtbot, make_window, filled_db
+):
+    """A source still streaming (and recording) is not silently refused nor silently
+    dropped: the user is asked; Cancel leaves it streaming and recording, Disconnect
+    stores the recording whole, then opens the stored one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    url, _old, new_id = filled_db
+    window = make_window(db_url=url)
+    session = window.session
+    window.connect_source("scripted://pack?n=0&interval=0.005&block=10")
+    qtbot.waitUntil(lambda: session.ring.total >= 40)
+    with qtbot.waitSignal(session.recording_started, timeout=20_000):
+        window.dashboard.record_button.click()
     window.open_recording(new_id)
-    assert "Disconnect the live source" in window.history.status_label.text()
+    prompt = window.replace_prompt
+    assert prompt is not None and prompt.isVisible()
+    assert "still streaming" in prompt.text() and "nothing recorded is lost" in (
+        prompt.informativeText()
+    )
+    prompt.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: window.replace_prompt is None)
+    assert session.running and session.recording  # left as it was
+    total = session.ring.total
+    qtbot.waitUntil(lambda: session.ring.total > total)  # still streaming
+
+    streamed = []  # samples the source gave up to its disconnect
+    session.stopped.connect(lambda: streamed.append(session.status.samples_total))
+    window.open_recording(new_id)
+    prompt = window.replace_prompt
+    yes = next(b for b in prompt.buttons() if b.text() == "Disconnect and continue")
+    with qtbot.waitSignals(
+        [session.recording_stopped, window.history_loader.recording_loaded], timeout=30_000
+    ):
+        yes.click()
+    assert window.current_page is Page.DASHBOARD
+    assert window.dashboard.source_label.full_text().startswith(f"Recording #{new_id}")
+    row, times = _stored(url)
+    assert row.id != new_id and row.status == "complete"
+    # one run without a gap up to the last sample streamed before the disconnect
+    assert len(times) == row.sample_count > 0
+    np.testing.assert_array_equal(times, times[0] + np.arange(len(times)))
+    assert times[-1] == streamed[0] - 1
+
+
+def test_replaying_a_log_while_streaming_asks_first(qtbot, make_window, tmp_path):
+    """Logs › Replay in dashboard replaced a streaming source without a word."""
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window()
+    session = window.session
+    stream = "scripted://pack?n=0&interval=0.005&block=10"
+    window.connect_source(stream)
+    qtbot.waitUntil(lambda: session.ring.total >= 20)
+    replay = "scripted://pack?n=200&block=50"
+    window.logs.replay_requested.emit(replay)
+    prompt = window.replace_prompt
+    assert prompt is not None and "Record is off" in prompt.informativeText()
+    assert session.source_url == stream and session.running
+    prompt.button(QMessageBox.StandardButton.Cancel).click()
+    assert session.source_url == stream and session.running
+    window.logs.replay_requested.emit(replay)
+    yes = next(b for b in window.replace_prompt.buttons() if b.text().startswith("Disconnect"))
+    yes.click()
+    qtbot.waitUntil(lambda: session.source_url == replay)
+    assert window.current_page is Page.DASHBOARD
     window.session.stop()
 
 

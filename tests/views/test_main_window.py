@@ -507,3 +507,47 @@ def test_no_page_scrolls_sideways_on_a_small_screen(qtbot, make_window):
             for control in (history.refresh_button, history.status_label, history.tabs):
                 assert _shown_in(control, area), control
     window.session.stop()
+
+
+def test_a_four_cell_pack_fits_a_1024_by_700_window_without_scrolling(qtbot, make_window):
+    """At 1024 x 700 the plots of a 4-cell pack scrolled 76 px (every plot kept 90 px,
+    and the time axis's title took a line of its own) and the cell spread read-out was
+    below the fold: all of it is in view now, the axis titles apart and the legends
+    shown."""
+    from app.views.live_plots import MIN_PLOT_HEIGHT_PX, PlotKey
+    from app.views.readouts import ReadoutKey
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    assert window.health_dock.isVisible()  # (it takes its rows of the 700)
+    window.connect_source("sim://nmc?cells=4&profile=drive&speed=0&duration=1800")
+    dashboard = window.dashboard
+    plots = dashboard.plots
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    qtbot.waitUntil(lambda: len(plots.shown.get("time_s", ())) == window.session.ring.total)
+    qtbot.waitUntil(lambda: len(plots.soc_legend.items) > 0)  # the SOC band's legend too
+    scroll = dashboard.plots_scroll
+    qtbot.waitUntil(lambda: plots.height() <= scroll.viewport().height())
+    assert scroll.verticalScrollBar().maximum() == 0
+    assert not window.page_areas[Page.DASHBOARD].verticalScrollBar().isVisible()
+    assert dashboard.readouts_scroll.verticalScrollBar().maximum() == 0
+    assert _shown_in(dashboard.time_axis) and _shown_in(
+        dashboard.readouts.readouts[ReadoutKey.CELL_SPREAD]
+    )
+    titles = []
+    for key, plot in plots.plots.items():
+        title = plot.getAxis("left").label
+        assert title.boundingRect().width() <= plot.getViewBox().height(), key
+        titles.append(title.mapRectToScene(title.boundingRect()))
+    for above, below in zip(titles[:-1], titles[1:], strict=True):
+        assert above.bottom() <= below.top()
+    view = scroll.viewport().rect()
+    for legend, entries in ((plots.cell_legend, 4), (plots.soc_legend, 2)):
+        assert len(legend.items) >= entries
+        box = plots.mapFromScene(legend.mapRectToScene(legend.boundingRect())).boundingRect()
+        assert view.contains(box), legend
+    assert plots.plots[PlotKey.CELLS].getViewBox().height() >= MIN_PLOT_HEIGHT_PX
+    window.grab().save("/tmp/dashboard_1024x700_4_cells.png")
