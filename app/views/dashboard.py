@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.core import schema
 from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
-from app.views.readouts import ReadoutPanel, scaled_text
+from app.views.readouts import ReadoutPanel, current_in_milliamps, scaled_text
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -113,8 +113,9 @@ class RecordButton(QPushButton):
         return self.sizeHint()
 
 
-def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
-    """The cursor read-out line: time, then each value in the colour of its curve."""
+def cursor_html(values: dict[str, float], colors: ThemePalette, milliamps: bool = True) -> str:
+    """The cursor read-out line: time, then each value in the colour of its curve;
+    ``milliamps``: a small current in mA/µA (:func:`current_in_milliamps`)."""
 
     def span(text: str, color: str) -> str:
         return f'<span style="color:{color}">{text}</span>'
@@ -128,7 +129,8 @@ def cursor_html(values: dict[str, float], colors: ThemePalette) -> str:
         if not known(column):
             continue
         text = fmt.format(values[column])
-        if column in _SCALED:  # a coin cell's -200 µA, not '-0.000 A'
+        if column in _SCALED and (milliamps or column != schema.CURRENT):
+            # a coin cell's -200 µA, not '-0.000 A'
             number, unit = scaled_text(values[column], *_SCALED[column])
             text = f"{number} {unit}"
         if column == SOC_COLUMN and known(SOC_BAND_LOW) and known(SOC_BAND_HIGH):
@@ -413,7 +415,8 @@ class DashboardPage(QWidget):
     def _on_cursor_moved(self, t: float) -> None:
         values = self.plots.values_at(t)
         if values:
-            self.cursor_label.setText(cursor_html(values, self._colors))
+            milliamps = current_in_milliamps(self.readouts.capacity_ah)
+            self.cursor_label.setText(cursor_html(values, self._colors, milliamps))
 
     def _on_cursor_left(self) -> None:
         self.cursor_label.setText(CURSOR_HINT)

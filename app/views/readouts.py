@@ -62,6 +62,13 @@ READOUTS: tuple[ReadoutSpec, ...] = (
 )
 
 
+def current_in_milliamps(capacity_ah: float | None) -> bool:
+    """Whether a battery's small currents read in mA/µA (:func:`scaled_text`): a coin
+    cell's do; one of 1 Ah or more keeps A (a 5 Ah pack's current read '-750.6 mA',
+    then '-1.20 A', beside its plot in A). Unknown: they do."""
+    return capacity_ah is None or capacity_ah < 1.0
+
+
 def scaled_text(value: float, unit: str, fmt: str) -> tuple[str, str]:
     """``value`` as text and unit, in m or µ of ``unit`` when under 1: 0.1092 V is
     '109.2' mV and -0.0002 A '-200' µA, not '0.11' V and '-0.00' A. The sign (``fmt``'s
@@ -204,12 +211,19 @@ class Readout(QFrame):
         layout.addLayout(row)
         layout.addWidget(self.detail_label)
 
-    def set_value(self, value: float, detail: str = "", warning_color: str | None = None) -> None:
-        """Show ``value`` and ``detail``; the detail in ``warning_color`` when given."""
+    def set_value(
+        self,
+        value: float,
+        detail: str = "",
+        warning_color: str | None = None,
+        scaled: bool | None = None,
+    ) -> None:
+        """Show ``value`` and ``detail``; the detail in ``warning_color`` when given.
+        ``scaled`` overrides the spec's: whether a small value reads in m or µ."""
         unit = self.spec.unit
         if value is None or math.isnan(value):
             text = NO_VALUE
-        elif self.spec.scaled:
+        elif self.spec.scaled if scaled is None else scaled:
             text, unit = scaled_text(value, unit, self.spec.fmt)
         else:
             text = self.spec.fmt.format(value)
@@ -260,10 +274,12 @@ class ReadoutPanel(QFrame):
 
     def show_latest(self, latest: dict[str, float]) -> None:
         values = derive_readouts(latest, self.plausible_cell_v, self.capacity_ah)
+        small = current_in_milliamps(self.capacity_ah)
         for key, readout in self.readouts.items():
             reading = values.get(key, Reading(math.nan))
             warning = self._colors.warning if reading.warn else None
-            readout.set_value(reading.value, reading.detail, warning)
+            scaled = None if key is not ReadoutKey.CURRENT or small else False
+            readout.set_value(reading.value, reading.detail, warning, scaled)
 
     def clear(self) -> None:
         for readout in self.readouts.values():

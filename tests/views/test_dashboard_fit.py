@@ -137,6 +137,12 @@ def test_small_cell_readouts_keep_their_digits(small_dashboard):
     # and the cursor's read-out
     line = cursor_html({schema.TIME: 0.0, schema.CURRENT: -0.0002, schema.VOLTAGE: 3.6}, DARK)
     assert "-200 µA" in line and "3.600 V" in line
+    # a 5 Ah pack keeps A: its current read '-750.6 mA', then '-1.20 A', by its plot in A
+    page.set_battery(preset("nmc", series_cells=4, capacity_ah=5.0))
+    page.show_frame({schema.TIME: np.array([0.0]), schema.CURRENT: np.array([-0.7506])})
+    assert (tile.value_label.text(), tile.unit_label.text()) == ("-0.75", "A")
+    line = cursor_html({schema.TIME: 0.0, schema.CURRENT: -0.7506}, DARK, milliamps=False)
+    assert "-0.751 A" in line
 
 
 def test_an_soc_band_shut_at_a_limit_is_not_plus_minus_zero():
