@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The battery a BMS's URL must give (``record`` refuses one without it).
+_BATTERY = "chemistry=..&cells=..&capacity_ah=.."
+
+
 def _error_text(exc: BatteryOSError) -> str:
     """The error's line; a file of a known kind that holds no samples (a VE.Direct
     capture, JK BMS frames, a DBC, an Arbin metadata file) with the command to use."""
@@ -76,11 +80,13 @@ def _error_text(exc: BatteryOSError) -> str:
     quoted = f"'{path}'" if any(c in path for c in " '\"$") else path
     advice = {
         "vedirect": "record the device with `batteryos record "
-        "'serial:///dev/ttyUSB0?protocol=vedirect' -o log.csv`, or replay this capture "
-        f"with `batteryos devsim vedirect --replay {quoted}` and record the URL it prints",
-        "jk": "record the BMS with `batteryos record 'serial:///dev/ttyUSB0?protocol=jk' -o "
-        f"log.csv`, or replay these frames with `batteryos devsim jk --replay {quoted}` and "
-        "record the URL it prints",
+        f"'serial:///dev/ttyUSB0?protocol=vedirect&{_BATTERY}' -o log.csv`, or replay this "
+        f"capture with `batteryos devsim vedirect --replay {quoted}` and record the URL it "
+        "prints, with the battery",
+        "jk": "record the BMS with `batteryos record "
+        f"'serial:///dev/ttyUSB0?protocol=jk&{_BATTERY}' -o log.csv`, or replay these frames "
+        f"with `batteryos devsim jk --replay {quoted}` and record the URL it prints, with the "
+        "battery",
         "dbc": f"decode a CAN log with it: `batteryos analyze CAN_LOG --dbc {quoted}`",
         "arbin_metadata": f"analyze the data file beside it: `batteryos analyze {exc.data_file}`"
         if exc.data_file

@@ -25,6 +25,7 @@ from app.core.spec import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from app.core.samples import SampleBlock
     from app.hardware.logs.canonical_csv import LoadedLog
 
 
@@ -208,11 +209,8 @@ def spec_from_args(
         )
     shown = cells_the_data_shows(frame) if frame is not None else 0
     if args.cells and shown and args.cells != shown:
-        raise BatteryOSError(
-            f"--cells {args.cells}: the log's {shown} cell-voltage columns add up to its pack "
-            f"voltage, so it is {shown} cells in series, not {args.cells} (give --cells "
-            f"{shown}, or leave it out)"
-        )
+        why = cells_shown_text("log", "cell-voltage columns", shown, args.cells)
+        raise BatteryOSError(f"--cells {args.cells}: {why} (give --cells {shown}, or leave it out)")
     cells = args.cells or shown or (cells_in_data if fallback is None and cells_in_data else None)
     spec = spec.with_overrides(
         capacity_ah=args.capacity_ah,
@@ -235,11 +233,11 @@ def spec_from_args(
     return spec
 
 
-def cells_the_data_shows(frame: pd.DataFrame) -> int:
-    """The series cells a log's cell voltages show beyond doubt: the number of its
-    ``cell_<k>_v`` columns when they add up to its pack voltage (the median pack voltage
-    over the mean cell voltage rounds to their number), else 0 (no cell columns, or only
-    some of the cells: the pack voltage says more)."""
+def cells_the_data_shows(frame: pd.DataFrame | SampleBlock) -> int:
+    """The series cells a log's (or a live block's) cell voltages show beyond doubt: the
+    number of its ``cell_<k>_v`` columns when they add up to its pack voltage (the median
+    pack voltage over the mean cell voltage rounds to their number), else 0 (no cell
+    columns, or only some of the cells: the pack voltage says more)."""
     import numpy as np
 
     from app.core import schema
@@ -247,8 +245,8 @@ def cells_the_data_shows(frame: pd.DataFrame) -> int:
     columns = schema.cell_voltage_columns(frame.columns)
     if not columns or schema.VOLTAGE not in frame.columns:
         return 0
-    cells = frame[columns].to_numpy(dtype=float)
-    pack = frame[schema.VOLTAGE].to_numpy(dtype=float)
+    cells = np.column_stack([np.asarray(frame[c], dtype=float) for c in columns])
+    pack = np.asarray(frame[schema.VOLTAGE], dtype=float)
     with np.errstate(all="ignore"):
         total = cells.sum(axis=1)  # NaN where a cell is missing: the row drops out
         rows = np.isfinite(total) & (total > 0) & np.isfinite(pack) & (pack > 0)
@@ -256,6 +254,15 @@ def cells_the_data_shows(frame: pd.DataFrame) -> int:
             return 0
         ratio = float(np.median(pack[rows] / total[rows])) * len(columns)
     return len(columns) if abs(ratio - len(columns)) < 0.5 else 0
+
+
+def cells_shown_text(whose: str, readings: str, shown: int, given: int) -> str:
+    """Why ``shown`` cells (:func:`cells_the_data_shows`) stand over the ``given``, in
+    words: one reason for ``analyze``'s refusal of a ``--cells`` and ``record``'s."""
+    return (
+        f"the {whose}'s {shown} {readings} add up to its pack voltage, so it is {shown} "
+        f"cells in series, not {given}"
+    )
 
 
 def source_battery(
@@ -330,3 +337,51 @@ def overridden_capacity_warning(
         "current limits (C-rates of the capacity) are judged against the option's; leave it "
         "out to use the file's"
     )
+
+
+def check_source_names_battery(args: argparse.Namespace, url: str) -> None:
+    """Refuse a live source whose battery neither its URL nor the options say.
+
+    A BMS or battery monitor (serial://, can://) reports a pack's voltage and current,
+    not which battery it is: judged as a preset's single cell, a 12 V pack raised
+    critical cell-voltage alarms. The GUI's connection dialog asks for the battery
+    parameters the catalogue marks needed (:attr:`~app.hardware.protocols.Param.needed`:
+    chemistry, series cells, capacity) before it connects; ``record`` and ``serve``
+    ask for the same ones, given as options or in the URL. The simulator and a log
+    file name their battery themselves (a file that does not is refused when opened);
+    a source outside the catalogue (a third party's) checks its own URL."""
+    from app.hardware.protocols import parse_connection
+    from app.hardware.registry import parse_source_url
+
+    try:
+        proto = parse_connection(url).spec
+    except BatteryOSError:
+        return
+    in_url = parse_source_url(url).params
+    missing = [
+        p
+        for p in proto.battery
+        if p.needed and not in_url.get(p.name) and getattr(args, p.name, None) is None
+    ]
+    if not missing:
+        return
+    names = [p.label.lower() for p in missing]
+    words = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    options = " ".join(_option_text(p.name) for p in missing)
+    query = "&".join(f"{p.name}=.." for p in missing)
+    if any(p.name == "chemistry" for p in missing):
+        what = (
+            f"a {proto.label} source does not say which battery it is (a guess would judge "
+            f"the pack as one cell): give its {words}"
+        )
+    else:
+        what = f"give the battery's {words} too"
+    raise BatteryOSError(f"{url}: {what}: {options} (or in the URL: &{query})")
+
+
+def _option_text(name: str) -> str:
+    """``--chemistry nmc|lfp|lead_acid``, ``--cells N``, ``--capacity-ah AH``."""
+    option = "--" + name.replace("_", "-")
+    if name == "chemistry":
+        return f"{option} {'|'.join(c.value for c in Chemistry)}"
+    return f"{option} {'N' if name == 'cells' else name.rsplit('_', 1)[-1].upper()}"

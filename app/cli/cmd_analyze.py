@@ -27,14 +27,15 @@ if TYPE_CHECKING:
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "analyze",
-        help="run the diagnostics on a log file",
-        description="Run the diagnostic suite on FILE and print a summary, or one JSON object "
-        "with --json. FILE is a canonical CSV of samples, or a per-cycle table "
-        "(cycle_index, discharge_capacity_ah; or a cycler's or hand-made names with the unit "
-        "in them: Cycle, Discharge Capacity (mAh), cycle_number, discharge_capacity_mah) for "
-        "the lifetime diagnostics.",
+        help="run the diagnostics on a log file or a recording",
+        description="Run the diagnostic suite on a log file, or on recording:ID (a recording "
+        "in the database, --db before the sub-command, as `report` takes it), and print a "
+        "summary, or one JSON object with --json. The file is a canonical CSV of samples, or "
+        "a per-cycle table (cycle_index, discharge_capacity_ah; or a cycler's or hand-made "
+        "names with the unit in them: Cycle, Discharge Capacity (mAh), cycle_number, "
+        "discharge_capacity_mah) for the lifetime diagnostics.",
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE_OR_RECORDING")
     add_battery_options(p)
     add_invert_current_option(p)
     p.add_argument(
@@ -148,10 +149,16 @@ def current_sign_notes(report: dict, suite, args: argparse.Namespace) -> list[st
 
 
 def analyze_file(path: str, args: argparse.Namespace) -> dict:
+    """The suite on the log file ``path``, or on ``recording:ID`` in the database (--db),
+    as ``report`` takes them."""
     from app.cli.output_paths import check_outputs
+    from app.cli.recording_analysis import analyze_recording, recording_id
 
-    check_outputs((path,), {"--timeseries": getattr(args, "timeseries", None)})
-    if getattr(args, "timeseries", None):
+    stored = recording_id(path)
+    check_outputs(
+        () if stored is not None else (path,), {"--timeseries": getattr(args, "timeseries", None)}
+    )
+    if getattr(args, "timeseries", None) and stored is None:
         from app.hardware.logs.cycle_table import is_cycle_table
 
         if is_cycle_table(path):  # said before the analysis, not after printing it
@@ -159,7 +166,7 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
                 f"{path}: a per-cycle table has no samples to write a time series of: "
                 "leave out --timeseries (--json gives the cycles)"
             )
-    analysis = analyze(path, args)
+    analysis = analyze(path, args) if stored is None else analyze_recording(stored, args)[0]
     if getattr(args, "timeseries", None):
         if analysis.frame is None:
             raise BatteryOSError("--timeseries needs samples; a per-cycle table has none")

@@ -7,6 +7,7 @@ import argparse
 import os
 import select
 import signal
+import sys
 
 from app.cli.battery_options import positive_float, positive_int
 
@@ -18,8 +19,10 @@ def add_parser(sub) -> None:
         "devsim",
         help="run a simulated device (VE.Direct, Daly, JK, line; Pylontech or foxBMS on CAN)",
         description="Run a simulated device and print the source URL to connect to, e.g. "
-        "serial:///dev/pts/7?protocol=vedirect; then record it with `batteryos record URL` or "
-        "connect the window to it. Runs until Ctrl-C.",
+        "serial:///dev/pts/7?protocol=vedirect; then record it with `batteryos record URL` "
+        "and its battery (stderr says the simulated one's: "
+        "URL&chemistry=lfp&cells=4&capacity_ah=2.5) or connect the window to it. Runs until "
+        "Ctrl-C.",
     )
     p.add_argument("device", choices=sorted(DEVICE_SIMULATORS), help="the device to simulate")
     p.add_argument("--chemistry", default="lfp", help="battery chemistry (default lfp)")
@@ -74,10 +77,30 @@ def run(args: argparse.Namespace) -> int:
         # the URL inside: Ctrl-C the moment it is out (a script that waits for it) still
         # stops the device
         print(device.url, flush=True)
+        print(f"batteryos devsim: {battery_hint(device)}", file=sys.stderr, flush=True)
         wait_for_interrupt()
     finally:
         device.stop()
     return 0
+
+
+def battery_hint(device) -> str:
+    """The battery to give ``record`` (or the window) with the device's URL: a BMS does
+    not say which battery it is (``record`` refuses a URL without it). The simulated
+    battery's, or for a replay, what to give."""
+    feed = getattr(device, "feed", None)  # (a serial device's battery simulator)
+    spec = feed.spec if feed is not None else getattr(device, "spec", None)
+    if spec is None:
+        return (
+            "a replay does not say which battery it is: record the URL with its chemistry, "
+            "series cells and capacity (URL&chemistry=..&cells=..&capacity_ah=..)"
+        )
+    battery = f"chemistry={spec.chemistry.value}&cells={spec.series_cells}"
+    battery += f"&capacity_ah={spec.capacity_ah:g}"
+    return (
+        f"the simulated battery is {spec.chemistry.value}, {spec.series_cells} cells in "
+        f"series, {spec.capacity_ah:g} Ah: batteryos record '{device.url}&{battery}'"
+    )
 
 
 def wait_for_interrupt() -> None:

@@ -45,7 +45,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli.battery_options import source_battery
+    from app.cli.battery_options import check_source_names_battery, source_battery
     from app.cli.record_session import record_to
     from app.storage.database import default_url
 
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     url = url_with_inversion(args, args.source_url)
+    check_source_names_battery(args, url)
     _check_output(url, args.output)
     spec, log = source_battery(args, url)
     db_url = None if args.output else (args.db or default_url())
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         notes=args.notes,
         reference_capacity_ah=args.capacity_ah,
+        cells_option=args.cells,
     )
     where = args.output or f"recording {summary.recording_id} in the database"
     print(f"recorded {summary.samples} samples ({summary.span_s:g} s) to {where}")

@@ -61,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
         db.ensure_schema()
         if args.source:
             from app.api.session import HeadlessLiveSession
-            from app.cli.battery_options import source_battery
+            from app.cli.battery_options import check_source_names_battery, source_battery
 
             source_url = url_with_inversion(args, args.source)
+            check_source_names_battery(args, source_url)
             spec, log = source_battery(args, source_url)
             session = HeadlessLiveSession(
                 source_url,

@@ -25,6 +25,9 @@ SERIAL_DEVICES = sorted(set(DEVICE_SIMULATORS) - set(CAN_DEVICES))
 #: ends as soon as what it waits for happens, so a generous bound costs nothing on an idle
 #: machine and keeps a loaded one (a CI run beside others) from failing the test.
 CHILD_WAIT_S = 120.0
+#: The battery `devsim` simulates by default (lfp, 4 cells, the preset's 2.5 Ah): a BMS's
+#: URL must say it for `record` (the device does not).
+BATTERY = "&chemistry=lfp&cells=4&capacity_ah=2.5"
 
 
 @contextmanager
@@ -62,7 +65,7 @@ def devsim_child(*args: str):
 def test_record_a_simulated_device_headless(name, tmp_path, capsys):
     out = tmp_path / f"{name}.csv"
     with start_device(name, period_s=0.02, speed=1.0) as dev:
-        rc = main(["record", dev.url, "--duration", "1.5", "-o", str(out)])
+        rc = main(["record", dev.url + BATTERY, "--duration", "1.5", "-o", str(out)])
     assert rc == 0, capsys.readouterr().err
     frame = read_canonical_csv(str(out)).frame
     assert len(frame) >= 3
@@ -75,7 +78,8 @@ def test_record_a_port_of_garbage_is_one_clear_line(tmp_path, capsys):
     from tests.hardware.serial.test_robustness import GarbageDevice
 
     with GarbageDevice(period_s=0.01) as dev:
-        rc = main(["record", dev.url + "&timeout_s=0.3", "-o", str(tmp_path / "x.csv")])
+        url = dev.url + "&timeout_s=0.3" + BATTERY
+        rc = main(["record", url, "-o", str(tmp_path / "x.csv")])
     err = capsys.readouterr().err
     assert rc == 2
     assert err.count("\n") == 1 and "no valid VE.Direct block" in err
@@ -83,7 +87,8 @@ def test_record_a_port_of_garbage_is_one_clear_line(tmp_path, capsys):
 
 
 def test_record_a_missing_port_is_one_clear_line(capsys):
-    rc = main(["record", "serial:///dev/does-not-exist?protocol=jk", "-o", "/dev/null"])
+    url = "serial:///dev/does-not-exist?protocol=jk" + BATTERY
+    rc = main(["record", url, "-o", "/dev/null"])
     err = capsys.readouterr().err
     assert rc == 2 and "cannot open /dev/does-not-exist" in err
 
@@ -97,6 +102,9 @@ def test_devsim_prints_a_url_that_works_and_stops_on_interrupt():
         assert sum(map(len, blocks)) >= 3
         assert "cell_8_v" in blocks[-1].columns
     assert child["returncode"] == 130 and "interrupted" in child["stderr"]
+    # the battery `record` needs with the URL (the BMS does not say it): the simulated one
+    battery = f"batteryos record '{url}&chemistry=lfp&cells=8&capacity_ah=2.5'"
+    assert battery in child["stderr"]
 
 
 def test_devsim_pylontech_is_reachable_from_another_process_over_slcan():
@@ -126,7 +134,7 @@ def test_record_keeps_what_came_before_a_device_vanishes(tmp_path, capsys):
     result = {}
     recorder = threading.Thread(
         target=lambda: result.update(
-            rc=main(["record", dev.url, "--duration", "2", "-o", str(out)])
+            rc=main(["record", dev.url + BATTERY, "--duration", "2", "-o", str(out)])
         )
     )
     recorder.start()
@@ -160,7 +168,7 @@ def test_record_counts_down_to_each_reconnect_and_says_when_it_is_back(tmp_path,
         return dev
 
     devices = [plug()]
-    url = f"serial://{link}?protocol=vedirect"
+    url = f"serial://{link}?protocol=vedirect{BATTERY}"
     result, err = {}, []
     recorder = threading.Thread(
         target=lambda: result.update(rc=main(["record", url, "--duration", "15", "-o", str(out)]))

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.core import schema
+from app.core.spec import BatterySpec
 from app.hardware.can.pylontech import ByteOrder, encode_frames
 
 _counter = itertools.count(1)
@@ -37,6 +38,8 @@ class RunningDevice:
     _stop: Callable[[], None] = field(repr=False)
     #: Frames sent so far.
     frames_sent: list[int] = field(default_factory=lambda: [0], repr=False)
+    #: The simulated battery (None: a replay, which does not say its own).
+    spec: BatterySpec | None = None
 
     def stop(self) -> None:
         self._stop()
@@ -124,7 +127,7 @@ def start_pylontech(
                         sent[0] += 1
 
     stopper = _run_thread(f"devsim pylontech {url}", body, cleanup)
-    return RunningDevice(url, f"Pylontech-protocol BMS fed by {sim_url}", stopper, sent)
+    return RunningDevice(url, f"Pylontech-protocol BMS fed by {sim_url}", stopper, sent, spec)
 
 
 def _status_frames(block, i: int, soc: float, spec, order: ByteOrder):
