@@ -15,6 +15,8 @@ import math
 TINY = 1e-9
 #: The most decimals a limit is shown with (a limit is set by a person, to a few digits).
 MAX_LIMIT_DECIMALS = 4
+#: The most significant digits a limit is shown with.
+LIMIT_DIGITS = 4
 
 
 def undusted(value: float) -> float:
@@ -38,7 +40,12 @@ def number_text(value, fmt: str = ".3g", unit: str = "", *, missing: str = "n/a"
 
 
 def decimals_needed(value: float, at_least: int, at_most: int = MAX_LIMIT_DECIMALS) -> int:
-    """The decimals that show ``value`` as set (0.245 -> 3), at least ``at_least``."""
+    """The decimals that show ``value`` as set (0.245 -> 3), at least ``at_least``, to
+    at most :data:`LIMIT_DIGITS` significant digits (a limit of 0.7C x 1.665 Ah is
+    1.166 A, not 1.1655 A) and ``at_most`` decimals."""
+    if value:
+        at_most = min(at_most, max(0, LIMIT_DIGITS - 1 - math.floor(math.log10(abs(value)))))
+    at_most = max(at_most, at_least)
     for d in range(at_least, at_most + 1):
         if abs(round(value, d) - value) <= 1e-9 * max(1.0, abs(value)):
             return d
