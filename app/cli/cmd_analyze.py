@@ -87,12 +87,17 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
     suite = run_cycle_table_suite(
         cycles, spec, eol_fraction=args.eol_fraction, reference_capacity_ah=args.capacity_ah
     )
+    from app.diagnostics.cycle_table_health import invalid_rows_warning
+
     report = {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+    warnings = []
     if read_as := cycles.attrs.get("columns_read_as"):
         # what was assumed of the file's own column names, as a log's reader says it
-        report["warnings"] = [
-            "columns read as: " + ", ".join(f"{h} -> {t}" for h, t in read_as.items())
-        ]
+        warnings.append("columns read as: " + ", ".join(f"{h} -> {t}" for h, t in read_as.items()))
+    if left_out := invalid_rows_warning(suite.results["capacity_fade"].get("invalid_rows")):
+        warnings.append(left_out)
+    if warnings:
+        report["warnings"] = warnings
     return Analysis(report)
 
 
@@ -193,18 +198,14 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
 
 #: The cycles the text summary lists; a line says how many more there are.
 SHOWN_CYCLES = 20
-#: Smaller magnitudes print as 0 (no Ah, ohm or % of a battery is 1e-9 of its unit).
-TINY = 1e-9
 
 
 def _fmt(value, unit="", digits=3, *, fixed: bool = False) -> str:
-    """``digits`` significant digits, or with ``fixed`` decimals (no '4.01e+03')."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float) and abs(value) < TINY:
-        value = 0.0  # float dust of a sum that is zero, not a reading: "4.411e-11 Ah"
-    form = "f" if fixed else "g"
-    return f"{value:.{digits}{form}}{unit}" if isinstance(value, float) else f"{value}{unit}"
+    """``digits`` significant digits, or with ``fixed`` decimals (no '4.01e+03'); float
+    dust as 0 (:func:`~app.core.number_text.number_text`, the reports' formatter)."""
+    from app.core.number_text import number_text
+
+    return number_text(value, f".{digits}{'f' if fixed else 'g'}", unit)
 
 
 def _resistance_text(ir: dict, sign_reversed: bool) -> str:
@@ -241,7 +242,10 @@ def _fade_text(fade: dict) -> str:
         detail += f"; {note}"
     if fade["status"] == "no_fade":
         return f"{verdict}: {detail}, no measurable fade"
-    return f"{verdict}: {detail}, model {fade['selected_model']}"
+    knee = (fade.get("knee") or {}).get("knee_point_cycle")
+    # (the knee as the report's fade row gives it, unless the note already named it)
+    knee_text = f", knee at cycle {knee:.0f}" if knee is not None and "knee" not in detail else ""
+    return f"{verdict}: {detail}, model {fade['selected_model']}{knee_text}"
 
 
 def _life_text(life: dict) -> str:
@@ -324,6 +328,9 @@ def print_summary(report: dict, out=None) -> None:
         if (sigma := soc.get("final_soc_sigma_percent")) is not None:
             final += f" ±{2 * sigma:.1f} %"  # the end's band (2 sigma), as the report's
         print(f"  SOC           {start} -> {final}  ({soc['method']})", file=out)
+        if why := (report.get("invalid_results") or {}).get("soc"):
+            # (as the report's SOC row: not valid, never a plain figure)
+            print(f"                not valid for this log: {why} (see the warnings)", file=out)
         if how:
             print(f"                ({how})", file=out)
         if (bms := bms_check_text(soc)) is not None:
@@ -337,6 +344,12 @@ def print_summary(report: dict, out=None) -> None:
     if (ir := r["internal_resistance"]) is not None:
         reversed_ = bool((report.get("current_sign") or {}).get("warning"))
         print(f"  resistance    {_resistance_text(ir, reversed_)}", file=out)
+    else:
+        from app.diagnostics.cycle_table_health import table_resistance_text
+
+        # a per-cycle table's resistance column, shown as logged (as the report's row)
+        if logged := table_resistance_text(r.get("soh")):
+            print(f"  resistance    {logged}", file=out)
     if (cb := r["cell_balance"]) is not None:
         from app.diagnostics.cell_balance import balance_verdict, judged_spread_text
 
@@ -356,8 +369,9 @@ def print_summary(report: dict, out=None) -> None:
                 print(f"                ({why})", file=out)
         for e in sf["events"][:LISTED]:
             print(
-                f"    {e['severity']:8} {e['check']} on {e['channel']}: {e['worst_value']:.4g} vs limit "
-                f"{e['limit']:.4g} at {e['start_time_s']:g}-{e['end_time_s']:g} s",
+                f"    {e['severity']:8} {e['check']} on {e['channel']}: "
+                f"{_fmt(e['worst_value'], digits=4)} vs limit {_fmt(e['limit'], digits=4)} "
+                f"at {e['start_time_s']:g}-{e['end_time_s']:g} s",
                 file=out,
             )
         _more(len(sf["events"]), "events", out)

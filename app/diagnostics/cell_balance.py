@@ -892,10 +892,12 @@ def _verdict(
     reason to warn: there healthy cells fan out by tens to hundreds of mV from their
     capacity spread alone (clean simulated NMC, LFP and lead-acid packs discharged
     below 20 % read 36-82 mV at rest), so only the trend, the weak cells and the
-    outliers judge such a log."""
+    outliers judge such a log: with none of them speaking, the status is "unknown"
+    (the CLI, the report and the window say "not judged" and why, never "ok")."""
     outside = judged_on in (JUDGED_REST_OUTSIDE, JUDGED_LOAD_OUTSIDE)
     if outside and not growing:
-        status, action = "ok", "none"
+        # no verdict, not "ok": the spread is shown, the balance is not judged
+        status, action = "unknown", "none"
         rec = (
             f"not judged: no sample within {_RANGE_TEXT}, where the cells' OCV curves run "
             "parallel (outside it healthy cells read far apart); judge the balance at rest "

@@ -27,6 +27,36 @@ FROM_VOLTAGE_WINDOW = ("soc", "safety", "faults")
 SIGN_REASON = "the current's sign looks reversed"
 WINDOW_REASON = "the cell voltages lie outside the battery's voltage window"
 PINNED_REASON = "the battery's OCV table reads the cells as empty or full while charge moves"
+DEAD_CELL_REASON = "a cell reads dead or open (0 V) at the end of the log"
+
+
+def dead_cell_warning(report: dict) -> str | None:
+    """The warning that a series cell reads dead or open -- below the plausible cell
+    band, as cell balance found, to the end of the log (a runaway's cell at 0 V) -- so
+    the pack's SOC, estimated as if every cell were sound, is not valid; None if none."""
+    balance = (report.get("results") or {}).get("cell_balance") or {}
+    band = balance.get("plausible_cell_v") or (None, None)
+    dead = [
+        r
+        for r in balance.get("implausible_readings") or ()
+        if r.get("reading_now")
+        and band[0] is not None
+        and r.get("last_value_v") is not None
+        and r["last_value_v"] < band[0]
+    ]
+    if not dead:
+        return None
+    from app.core.number_text import number_text
+
+    cells = ", ".join(
+        f"cell {r['cell']} reads {number_text(r['last_value_v'], '.2f', ' V')} "
+        f"(from {number_text(r.get('first_time_s'), 'g', ' s')})"
+        for r in dead
+    )
+    return (
+        f"{cells}, below the plausible {band[0]:g} V: a dead cell or an open sense wire; the "
+        "pack's SOC is estimated as if every cell were sound and is not valid for this log"
+    )
 
 
 def with_input_warnings(
@@ -57,6 +87,9 @@ def with_input_warnings(
         if pinned := pinned_soc_warning(frame, spec, soc):
             warnings.append(pinned)
             invalid.setdefault("soc", PINNED_REASON)
+    if dead := dead_cell_warning(report):
+        warnings.append(dead)
+        invalid.setdefault("soc", DEAD_CELL_REASON)
     out = {k: v for k, v in report.items() if k not in ("warnings", "invalid_results")}
     if warnings:
         out["warnings"] = warnings

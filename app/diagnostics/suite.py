@@ -211,14 +211,27 @@ def run_cycle_table_suite(
 ) -> SuiteOutput:
     """The lifetime diagnostics on a per-cycle table (``cycle_index``,
     ``discharge_capacity_ah``); the sample-based results are None."""
-    fade, life = _lifetime_results(cycles, spec, eol_fraction, reference_capacity_ah)
+    from app.diagnostics.cycle_table_health import cycle_table_soh, invalid_rows
+
+    # a row with no valid capacity (a -5 Ah, a blank) is counted and named, not data:
+    # left out of the results and of the cycles listed (invalid_rows_warning says it)
+    bad = invalid_rows(cycles)
+    valid = cycles[~bad]
+    fade, life = _lifetime_results(valid, spec, eol_fraction, reference_capacity_ah)
+    fade["rows_invalid"] = int(bad.sum()) + int(fade.get("rows_invalid") or 0)
+    fade["invalid_rows"] = to_jsonable(
+        cycles.loc[bad, ["cycle_index", "discharge_capacity_ah"]].to_dict(orient="records")
+    )
     results: dict = dict.fromkeys(RESULT_KEYS)
     results["capacity_fade"] = fade
     results["cycle_life"] = life
+    # the latest cycles' capacity against the rated (as the fade's "of 1.1 Ah nominal"),
+    # and the table's own resistance column where it has one
+    results["soh"] = cycle_table_soh(valid.sort_values("cycle_index"), fade)
     # a list, as DESIGN.md has it (no samples, so none found), not null
     results["faults"] = []
     # the stable per-cycle keys of DESIGN.md, null where the table does not say
-    table = cycles.copy()
+    table = valid.copy()
     for column in CYCLE_COLUMNS:
         if column not in table.columns:
             table[column] = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.core.number_text import number_text
 from app.diagnostics.alerts.metrics import (
     FAULT_PREFIX,
     is_known_metric,
@@ -121,24 +122,24 @@ class ReportContent:
         """Header and rows of the per-cycle table (the columns that have data)."""
         cycles = self.report.get("cycles") or []
         wanted = [
-            ("cycle_index", "cycle", "{:g}"),
-            ("charge_capacity_ah", "charge Ah", "{:.4g}"),
-            ("discharge_capacity_ah", "discharge Ah", "{:.4g}"),
-            ("net_discharge_capacity_ah", "net discharge Ah", "{:.4g}"),
-            ("coulombic_efficiency", "CE", "{:.4f}"),
-            ("charge_energy_wh", "charge Wh", "{:.4g}"),
-            ("discharge_energy_wh", "discharge Wh", "{:.4g}"),
-            ("energy_efficiency", "EE", "{:.4f}"),
-            ("mean_temperature_c", "mean °C", "{:.1f}"),
+            ("cycle_index", "cycle", "g"),
+            ("charge_capacity_ah", "charge Ah", ".4g"),
+            ("discharge_capacity_ah", "discharge Ah", ".4g"),
+            ("net_discharge_capacity_ah", "net discharge Ah", ".4g"),
+            ("coulombic_efficiency", "CE", ".4f"),
+            ("charge_energy_wh", "charge Wh", ".4g"),
+            ("discharge_energy_wh", "discharge Wh", ".4g"),
+            ("energy_efficiency", "EE", ".4f"),
+            ("mean_temperature_c", "mean °C", ".1f"),
         ]
         # the net discharge where it is not the discharge (a drive's braking, charge pulses)
         if not any(net_differs(c) for c in cycles):
             wanted = [w for w in wanted if w[0] != "net_discharge_capacity_ah"]
         present = [w for w in wanted if any(c.get(w[0]) is not None for c in cycles)]
         header = [w[1] for w in present]
+        # (float dust as 0: a cycle's charge summed to 4.411e-11 Ah is none)
         rows = [
-            [fmt.format(c[key]) if c.get(key) is not None else "" for key, _, fmt in present]
-            for c in cycles
+            [number_text(c.get(key), fmt, missing="") for key, _, fmt in present] for c in cycles
         ]
         return header, rows
 

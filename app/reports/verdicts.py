@@ -58,9 +58,9 @@ _SEVERITY = {
 
 
 def _num(value, fmt: str = ".3g", unit: str = "") -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:{fmt}}{unit}"
+    from app.core.number_text import number_text
+
+    return number_text(value, fmt, unit)
 
 
 def _soc(r: dict) -> Finding:
@@ -150,6 +150,31 @@ def _soh_by_resistance(r: dict, percent: float) -> Finding:
     return Finding("soh", "State of health", verdict, text)
 
 
+def _table_resistance(soh: dict | None) -> Finding:
+    """A per-cycle table's resistance column, as logged, judged by its ratio to the
+    table's first cycles as a pulse resistance is to its beginning of life."""
+    from app.diagnostics.cycle_table_health import table_resistance_text
+
+    title = "Internal resistance"
+    text = table_resistance_text(soh, resistance_text)
+    if text is None:
+        return Finding(
+            "internal_resistance",
+            title,
+            Verdict.NOT_APPLICABLE,
+            "a per-cycle table: no samples to find current pulses in, and no resistance column",
+        )
+    ratio = soh["resistance_ohm"] / soh["bol_resistance_ohm"]
+    verdict = (
+        Verdict.FAIL
+        if ratio >= RESISTANCE_FAIL_RATIO
+        else Verdict.WARN
+        if ratio >= RESISTANCE_WARN_RATIO
+        else Verdict.PASS
+    )
+    return Finding("internal_resistance", title, verdict, text)
+
+
 def _resistance(ir: dict, soh: dict | None, sign_reversed: bool) -> Finding:
     title = "Internal resistance"
     if not ir or not ir.get("n_pulses"):
@@ -231,10 +256,9 @@ def _fade(r: dict) -> Finding:
 
 def _balance(r: dict, faults=None) -> Finding:
     title = "Cell balance"
-    if not r or r.get("status") == "unknown":
-        return Finding(
-            "cell_balance", title, Verdict.NOT_APPLICABLE, "no cell voltages in the data"
-        )
+    if not r or (r.get("status") == "unknown" and r.get("spread_max_mv") is None):
+        why = (r or {}).get("recommendation") or "no cell voltages in the data"
+        return Finding("cell_balance", title, Verdict.NOT_APPLICABLE, why)
     spread = f"{judged_spread_text(r)}, max {_num(r.get('spread_max_mv'), '.1f', ' mV')}"
     suspect = suspect_cell_readings(faults)
     if suspect:  # (as the window's card: no advice to balance on a suspect reading)
@@ -248,9 +272,9 @@ def _balance(r: dict, faults=None) -> Finding:
     # (as the CLI and the window's card: a cell with an internal short is to check or
     # replace, not to balance)
     status, _, advice = balance_verdict(r, faults)
-    return Finding(
-        "cell_balance", title, _SEVERITY.get(status, Verdict.WARN), f"{spread}; {advice}"
-    )
+    # "unknown": the spread measured but not judged (no sample at mid SOC): n/a and why
+    verdict = Verdict.NOT_APPLICABLE if status == "unknown" else _SEVERITY.get(status, Verdict.WARN)
+    return Finding("cell_balance", title, verdict, f"{spread}; {advice}")
 
 
 def _safety(r: dict) -> Finding:
@@ -333,7 +357,9 @@ def findings(report: dict) -> list[Finding]:
         for f in (
             _soc(r.get("soc")),
             _soh(r.get("soh")),
-            _resistance(
+            _table_resistance(r.get("soh"))
+            if _per_cycle_table(r)
+            else _resistance(
                 r.get("internal_resistance"),
                 r.get("soh"),
                 bool((report.get("current_sign") or {}).get("warning")),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app.core.number_text import limit_pair_text, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values
 from app.diagnostics.soc import bms_check_inconclusive, start_soc_text
@@ -320,7 +321,7 @@ NO_SAMPLES = ResultSummary(
 def _fmt(value: Any, fmt: str = "{:.1f}", unit: str = "") -> str | None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
-    text = fmt.format(value)
+    text = fmt.format(undusted(value) if isinstance(value, float) else value)
     return f"{text} {unit}" if unit else text
 
 
@@ -501,8 +502,10 @@ def _spread_now_text(r: dict) -> str | None:
 def _cell_balance(r: dict) -> ResultSummary:
     status = _status(r.get("status"))
     advice = r.get("recommendation") or None
-    if status is Status.INFO:  # "unknown": nothing to judge
+    if status is Status.INFO and r.get("spread_max_mv") is None:  # nothing to compare
         return ResultSummary(Status.UNAVAILABLE, reason=advice)
+    # (a spread measured but not judged, "unknown": a measurement, no verdict -- the
+    # reason says why, as the CLI and the report do)
     outliers = r.get("outlier_cells") or []
     spread, where = _judged_spread(r)
     numbers = _numbers(
@@ -687,18 +690,18 @@ def _trend_text(r: dict) -> str | None:
     return text + (" (growing)" if r.get("spread_trend_significant") else "")
 
 
-#: How a limit check's values read: (format, unit) by the quantity its name ends in
-#: (3 decimals of a volt: a 5 mV overshoot of 4.2 V must not read "4.2 (limit 4.2)").
-_LIMIT_FORMATS = {"voltage": ("{:.3f}", "V"), "current": ("{:.2f}", "A")}
+#: How a limit check's values read: (decimals, unit) by the quantity its name ends in
+#: (3 decimals of a volt: a 5 mV overshoot of 4.2 V must not read "4.2 (limit 4.2)");
+#: more where the limit has them (a 0.245 A limit is not "0.24 A").
+_LIMIT_FORMATS = {"voltage": (3, "V"), "current": (2, "A"), "temperature": (1, "°C")}
 
 
 def _limit_values(e: dict) -> str:
     check = str(e.get("check", ""))
-    fmt, unit = next(
-        (f for word, f in _LIMIT_FORMATS.items() if word in check),
-        ("{:.1f}", "°C") if "temperature" in check else ("{:.4g}", ""),
-    )
-    worst, limit = _fmt(e.get("worst_value"), fmt, unit), _fmt(e.get("limit"), fmt, unit)
+    decimals, unit = next((f for word, f in _LIMIT_FORMATS.items() if word in check), (None, ""))
+    if decimals is None:
+        return f"{_fmt(e.get('worst_value'), '{:.4g}')} (limit {_fmt(e.get('limit'), '{:.4g}')})"
+    worst, limit = limit_pair_text(e.get("worst_value"), e.get("limit"), decimals, unit)
     return f"{worst} (limit {limit})"
 
 

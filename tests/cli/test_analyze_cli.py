@@ -629,14 +629,15 @@ def test_the_summary_gives_the_final_soc_with_its_band(tmp_path, capsys):
 
 def test_a_clean_lfp_log_below_20_percent_does_not_warn_of_drifting_cells(tmp_path, capsys):
     """`simulate --chemistry lfp --cells 4 --soc 15 --noise 1; analyze` read "warning ...
-    not judged ... cells drifting apart: let the BMS balance" on a clean pack."""
+    not judged ... cells drifting apart: let the BMS balance" on a clean pack; then "ok:
+    ... - not judged": a spread not judged has no verdict, it is unknown."""
     log = tmp_path / "s4.csv"
     args = ["--chemistry", "lfp", "--cells", "4", "--soc", "15", "--noise", "1"]
     assert main(["simulate", *args, "-o", str(log)]) == 0
     capsys.readouterr()
     assert main(["analyze", str(log)]) == 0
     (line,) = [ln for ln in capsys.readouterr().out.splitlines() if "cell balance" in ln]
-    assert line.startswith("  cell balance  ok: spread ")
+    assert line.startswith("  cell balance  unknown: spread ")
     assert "not judged: no sample within 20-95 % SOC" in line and "balance at the top" not in line
 
 

@@ -1527,11 +1527,15 @@ def test_a_cell_dead_without_a_runaway_is_open_until_current_flows_through_it():
     sense wire, its connection) is an open circuit; the episode ends where the charge
     current flows through the cell, which says it conducts (its detail says so), and
     is not raised again when the pack rests: live as offline. Its 0 V is no imbalance
-    of the others. (Cell 5 reads what the runaway's cell 3 reads.)"""
+    of the others. (Cell 5 reads what the runaway's cell 3 reads. The simulated bench
+    opens the contactor on the runaway's dead cell: a charger's 2.5 A from 1700 to
+    2600 s is put into the log, as the simulator once let it flow.)"""
     spec, runaway = runaway_drive()
     t = runaway["time_s"]
     cols = {c: runaway[c] for c in runaway.columns}
     cols["cell_5_v"] = runaway["cell_3_v"]
+    charging = (t >= 1700) & (t < 2600)
+    cols["current_a"] = np.where(charging, 2.5, runaway["current_a"])
     block = SampleBlock(cols)
     res = detect_faults(block, spec)
     cell5 = {}

@@ -491,7 +491,9 @@ def test_the_fault_table_gives_each_fault_s_detail_as_the_window_words_it(tmp_pa
     cell were in the fault's detail but not in the report (kind, severity, channel,
     start and end only): the CSV and the PDF now give them in the window's words.
     (The runaway's own dead cell is no open circuit: cell 5 is made to read what
-    cell 3 reads, with no runaway of its own.)"""
+    cell 3 reads, with no runaway of its own. The simulated bench opens the contactor on
+    the dead cell; the charger that kept pushing 2.5 A through the pack from 2000 s is
+    put back in the log, so that current flows through cell 5's 0 V reading.)"""
     log = tmp_path / "runaway.csv"
     args = ["--chemistry", "nmc", "--cells", "16", "--duration", "3600", "--noise", "1"]
     fault = ["--fault", "thermal_runaway", "--fault-at", "900", "--fault-cell", "3"]
@@ -500,9 +502,12 @@ def test_the_fault_table_gives_each_fault_s_detail_as_the_window_words_it(tmp_pa
     head = next(k for k, line in enumerate(lines) if line.startswith("time_s,"))
     names = lines[head].split(",")
     c3, c5 = names.index("cell_3_v"), names.index("cell_5_v")
+    t, i = names.index("time_s"), names.index("current_a")
     for k in range(head + 1, len(lines)):
         values = lines[k].split(",")
         values[c5] = values[c3]
+        if float(values[t]) >= 2000:
+            values[i] = "2.5"
         lines[k] = ",".join(values)
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "r.csv"

@@ -465,7 +465,8 @@ def test_fault_items_say_what_was_measured_with_units():
     ]  # fmt: skip
     assert summarize("faults", {"status": "critical", "faults": faults}).items == (
         "critical · over voltage · voltage_v · 4.674 V (limit 4.200 V) · 0:00–10:11",
-        "critical · over current · current_a · 0.47 A (limit 0.23 A) · 0:20–2:59",
+        # (the limit with its own digits: a 0.2324 A limit is not "0.23 A")
+        "critical · over current · current_a · 0.4742 A (limit 0.2324 A) · 0:20–2:59",
         "warning · cell imbalance · cell 2 · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
         "warning · sensor stuck · temperature_c · stuck at 25.0 °C · 0:10–0:40",
     )

@@ -8,22 +8,24 @@ import math
 from typing import Any
 
 from app.core import schema
+from app.core.number_text import limit_pair_text, undusted
 
 
 def _fmt(value: Any, fmt: str = "{:.1f}", unit: str = "") -> str | None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
-    text = fmt.format(value)
+    text = fmt.format(undusted(value) if isinstance(value, float) else value)
     return f"{text} {unit}" if unit else text
 
 
-#: Limit faults: (the detail key of the worst value, of its limit, format, unit).
+#: Limit faults: (the detail key of the worst value, of its limit, decimals, unit);
+#: more decimals where the limit has them (a 0.245 A limit is not "0.24 A").
 _FAULT_LIMITS = (
-    ("max_v", "limit_v", "{:.3f}", "V"),
-    ("min_v", "limit_v", "{:.3f}", "V"),
-    ("max_abs_a", "limit_a", "{:.2f}", "A"),
-    ("max_c", "limit_c", "{:.1f}", "°C"),
-    ("min_c", "limit_c", "{:.1f}", "°C"),
+    ("max_v", "limit_v", 3, "V"),
+    ("min_v", "limit_v", 3, "V"),
+    ("max_abs_a", "limit_a", 2, "A"),
+    ("max_c", "limit_c", 1, "°C"),
+    ("min_c", "limit_c", 1, "°C"),
 )
 
 
@@ -64,11 +66,12 @@ def fault_values(f: dict) -> str:
     if not isinstance(d, dict):
         return ""
     parts = []
-    for key, limit_key, fmt, unit in _FAULT_LIMITS:
-        value = _fmt(d.get(key), fmt, unit)
-        if value is not None:
-            limit = _fmt(d.get(limit_key), fmt, unit)
-            parts.append(f"{value} (limit {limit})" if limit else value)
+    for key, limit_key, decimals, unit in _FAULT_LIMITS:
+        if _fmt(d.get(key)) is not None:
+            limit = d.get(limit_key)
+            limit = limit if isinstance(limit, (int, float)) and math.isfinite(limit) else None
+            value, limit_text = limit_pair_text(d[key], limit, decimals, unit)
+            parts.append(f"{value} (limit {limit_text})" if limit is not None else value)
     ch_fmt, ch_unit = _channel_format(f.get("channel"))
     for key, template, fmt, unit in (
         ("voltage_v", "at {}", "{:.3f}", "V"),

@@ -93,6 +93,11 @@ RESISTANCE_FACTOR_TOLERANCE = 0.003
 _PCT_PER_AS_PER_AH = 100.0 / 3600.0
 
 
+#: A collapsing cell's voltage is 0 from this fraction of its own on (a meter reads
+#: a shorted cell as 0 V, not as the exponential's 4e-209 V).
+COLLAPSED_FRACTION = 1e-6
+
+
 class LimitEvent(StrEnum):
     """Why a chunk ended before its planned length."""
 
@@ -453,7 +458,10 @@ class PackModel:
         if not np.isnan(collapse).all():
             gone = ~np.isnan(collapse)
             age = t_s[:, None] - collapse[gone]
-            cell_v[:, gone] *= np.where(age >= 0, np.exp(-np.maximum(age, 0) / COLLAPSE_TAU_S), 1.0)
+            left = np.exp(-np.maximum(age, 0) / COLLAPSE_TAU_S)
+            # a shorted cell reads 0 V, not the exponential's 4e-209 V (below 1 uV in 4 V)
+            left[left < COLLAPSED_FRACTION] = 0.0
+            cell_v[:, gone] *= np.where(age >= 0, left, 1.0)
         return Trajectory(current_a, cell_v, soc, v1, v2, temp, collapse, ocv, factor)
 
     def _predicted_factor(

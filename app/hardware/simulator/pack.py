@@ -193,6 +193,8 @@ class PackSimulator:
         # a chunk starts where a physical fault does (a sensor's acts on the output)
         self._onsets = sorted({self._onset_index(f) for f in self.faults if not f.kind.is_sensor})
         self._stalls = 0
+        #: the BMS opened the contactor (a dead cell): (step, cycle index) held from then
+        self._opened_at: tuple[int, int] | None = None
         #: the chunk computed ahead: its start state, trajectory, segment, steps taken
         self._ahead: tuple[PackState, Trajectory, Segment, int] | None = None
 
@@ -323,6 +325,15 @@ class PackSimulator:
         if nxt is not None:
             limit = min(limit, nxt - k)
         faults = self._chunk_faults(k)
+        if self._opened_at is not None:
+            # the contactor is open: no current, whatever the program asks
+            step, cycle = self._opened_at
+            seg = Segment(
+                SegmentKind.CURRENT, limit, np.zeros(limit), step_index=step, cycle_index=cycle
+            )
+            traj, j, _ = self._run_segment(seg, faults)
+            self._ahead = (self.state, replace(traj, ocv_v=None, r_factor=None), seg, 0)
+            return
         seg = self.profile.segment(k, limit)
         if self._stalls >= _MAX_STALLS:
             seg = Segment(
@@ -333,6 +344,9 @@ class PackSimulator:
                 cycle_index=seg.cycle_index,
             )
         traj, j, event = self._run_segment(seg, faults)
+        if (trip := self._dead_cell_trip(traj, j)) is not None:
+            j, event = trip, None
+            self._opened_at = (seg.step_index, seg.cycle_index)
         if j:
             self._stalls = 0
             # kept until taken: the model's working arrays are let go (memory)
@@ -342,6 +356,17 @@ class PackSimulator:
             self._stalls += 1
         if event is not None:
             self.profile.on_limit(k + j, event)
+
+    def _dead_cell_trip(self, traj: Trajectory, j: int) -> int | None:
+        """The first of the ``j`` steps at which a cell whose voltage collapsed (its
+        separator melted: a runaway) reads below ``cell_v_min``: where the BMS opens
+        the pack's contactor (a bench or BMS does not charge or drive a pack through a
+        dead cell); None if none does."""
+        gone = ~np.isnan(traj.collapse_s)
+        if not j or not gone.any():
+            return None
+        low = (traj.cell_v[:j, gone] < self.spec.cell_v_min).any(axis=1)
+        return int(np.argmax(low)) if low.any() else None
 
     def _run_segment(
         self, seg: Segment, faults: ChunkFaults

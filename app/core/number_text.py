@@ -1,0 +1,60 @@
+"""A measured number in words for people: the one formatter of the CLI summary and
+the reports (PDF, HTML, the CSV/XLSX finding texts).
+
+Float dust prints as 0: a sum that is zero (``4.411e-11`` Ah of a cycle's charge)
+or a collapsed cell's ``4.361e-209`` V is no reading -- no Ah, V, ohm, A or % of a
+battery is 1e-9 of its unit. And a limit keeps the digits it was set with: a
+0.245 A limit printed to two decimals read "limit 0.24 A" (:func:`limit_pair_text`).
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Smaller magnitudes print as 0 (float dust, not a reading).
+TINY = 1e-9
+#: The most decimals a limit is shown with (a limit is set by a person, to a few digits).
+MAX_LIMIT_DECIMALS = 4
+#: The most significant digits a limit is shown with.
+LIMIT_DIGITS = 4
+
+
+def undusted(value: float) -> float:
+    """``value``, or 0.0 where its magnitude is float dust (below :data:`TINY`)."""
+    return 0.0 if abs(value) < TINY else value
+
+
+def number_text(value, fmt: str = ".3g", unit: str = "", *, missing: str = "n/a") -> str:
+    """``value`` formatted with ``fmt`` (a format spec: ``.3g``, ``.1f``), then
+    ``unit`` (appended as given: ``' V'``); ``missing`` for None or a non-finite float;
+    float dust as 0 (never ``4.361e-209``). An int is printed as it is."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return missing
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{value}{unit}"
+    if isinstance(value, float):
+        value = undusted(value)
+        if value == 0.0:
+            value = 0.0  # no "-0"
+    return f"{value:{fmt}}{unit}"
+
+
+def decimals_needed(value: float, at_least: int, at_most: int = MAX_LIMIT_DECIMALS) -> int:
+    """The decimals that show ``value`` as set (0.245 -> 3), at least ``at_least``, to
+    at most :data:`LIMIT_DIGITS` significant digits (a limit of 0.7C x 1.665 Ah is
+    1.166 A, not 1.1655 A) and ``at_most`` decimals."""
+    if value:
+        at_most = min(at_most, max(0, LIMIT_DIGITS - 1 - math.floor(math.log10(abs(value)))))
+    at_most = max(at_most, at_least)
+    for d in range(at_least, at_most + 1):
+        if abs(round(value, d) - value) <= 1e-9 * max(1.0, abs(value)):
+            return d
+    return at_most
+
+
+def limit_pair_text(value, limit, decimals: int, unit: str = "") -> tuple[str, str]:
+    """A reading and its limit with the same decimals: ``decimals``, or more where the
+    limit needs them (0.247 A against a 0.245 A limit, not 0.25 against 0.24)."""
+    d = decimals if limit is None or not math.isfinite(limit) else decimals_needed(limit, decimals)
+    sep = f" {unit}" if unit else ""
+    return number_text(value, f".{d}f", sep), number_text(limit, f".{d}f", sep)
