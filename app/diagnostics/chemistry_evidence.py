@@ -1,0 +1,342 @@
+"""Is the cell of the chemistry the spec names? Evidence from inside its voltage window.
+
+:mod:`~app.diagnostics.spec_fit` warns when the cells live outside the spec's voltage
+window, or when its OCV table pins the SOC at empty or full. An LFP cell taken for NMC
+does neither: LFP's 3.2-3.4 V plateau and its 3.6 V charge voltage lie inside NMC's
+2.5-4.2 V, where the NMC table reads it as 10-30 % SOC and the filter's band looks
+confident. Two things an engineer tells the chemistries apart by, inside the window:
+
+- **the flat plateau**: a constant current moves much of the capacity while the
+  voltage barely moves. Under constant current the terminal voltage follows the OCV
+  (the IR drop is constant once the RC polarisation has settled), so a segment that
+  moves ``dSOC`` of the capacity with a voltage change far below the *flattest*
+  ``dSOC`` stretch anywhere on the spec's OCV curve is not the spec's chemistry. The
+  NMC curve rises at least ~5 mV a % SOC everywhere (~0.1 V over 20 %); LFP's plateau
+  ~0.5 mV a % (the Arbin A123 cell: 20 % of 1.1 Ah at 1C within 32 mV). The
+  chemistry named is the one whose plateau lies at that voltage (LFP ~3.15-3.5 V
+  under load, lead-acid ~1.9-2.35 V a cell), and only when its window holds the log.
+- **the CV hold**: a charger holds a cell at its chemistry's charge voltage while the
+  current tapers: LFP 3.45-3.7 V, Li-ion (NMC, NCA, LCO) 3.95-4.45 V, lead-acid
+  absorption and float 2.2-2.5 V a cell. A hold in another chemistry's band and
+  outside the spec's own is another chemistry's charge.
+
+- **the charge cut-off**: a charge stopped the moment the cell reached its highest
+  voltage, exactly at a chemistry's charge-voltage set point (LFP 3.60/3.65 V, Li-ion
+  4.10-4.40 V, lead-acid 2.40/2.45 V a cell, within 3 mV): the Arbin A123 cell's 6C
+  step ends at 3.600 V. A partial charge stopped by time or charge lands there by
+  chance seldom (3 mV of the hundreds a charge crosses).
+
+Both are judged against the capacity the spec gives: a capacity several times too
+small makes any cell look flat, so the warning names that alternative too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core import schema
+from app.core.spec import BatterySpec, Chemistry
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from app.diagnostics.spec_fit import FixWords
+
+#: A constant-current segment: consecutive samples whose current differs by at most
+#: this fraction from the one before (a cycler's CC holds it within ~0.1 %).
+CC_STEP = 0.02
+#: ... and whose largest current is at most this times its smallest (a CV taper or a
+#: slowly drifting current is no CC segment).
+CC_SPREAD = 1.05
+#: The first seconds of a segment are left out: the RC polarisation settles after a
+#: current change (the Arbin cell relaxes ~80 mV over the first minute after 6C -> 1C).
+SETTLE_S = 120.0
+#: A segment judged must move at least this share of the capacity (%) after settling.
+MIN_SOC_PCT = 10.0
+#: The plateau is the flattest stretch of a segment moving this share of the capacity (%)
+#: (all of it when it moves less).
+WINDOW_SOC_PCT = 20.0
+#: Flatter than this fraction of the spec curve's flattest stretch of the same SOC is
+#: not the spec's chemistry (the Arbin LFP cell read as NMC: 0.30; an NMC cell's own
+#: curve at constant current: >= 1).
+FLAT_RATIO = 0.4
+#: The spec's flattest stretch must rise at least this much (V) to judge against it
+#: (LFP's and lead-acid's own curves are flat: nothing is flatter to find).
+MIN_EXPECTED_RISE_V = 0.03
+
+#: Where a chemistry's flat plateau lies under load (V a cell): its OCV plateau +- the
+#: IR drop of up to ~1C. NMC has no plateau.
+PLATEAU_V: dict[Chemistry, tuple[float, float]] = {
+    Chemistry.LFP: (3.15, 3.50),  # OCV 3.25-3.35 V (A123, Prada2013)
+    Chemistry.LEAD_ACID: (1.90, 2.35),  # OCV 1.95-2.12 V (BU-903), charge to 2.3 V
+}
+
+#: A CV hold: the top of a charge (within this of its highest voltage, V) ...
+CV_TOLERANCE_V = 0.01
+#: ... held at least this long (s) ...
+CV_MIN_S = 60.0
+#: ... while the current falls to at most this fraction of its value at the start.
+CV_TAPER = 0.7
+#: The charge voltages (V a cell) a charger holds each chemistry at.
+CHARGE_V: dict[Chemistry, tuple[float, float]] = {
+    Chemistry.LFP: (3.45, 3.70),  # 3.6 V (A123), 3.65 V (prismatic data sheets)
+    Chemistry.NMC: (3.95, 4.45),  # 4.1-4.2 V, 4.35-4.4 V high-voltage Li-ion
+    Chemistry.LEAD_ACID: (2.20, 2.50),  # float 2.25-2.3 V, absorption 2.4-2.45 V (BU-403)
+}
+
+
+#: The charge-voltage set points (V a cell) a cycler stops a charge at, per chemistry.
+SET_POINTS_V: dict[Chemistry, tuple[float, ...]] = {
+    Chemistry.LFP: (3.60, 3.65),
+    Chemistry.NMC: (4.10, 4.15, 4.20, 4.30, 4.35, 4.40),
+    Chemistry.LEAD_ACID: (2.40, 2.45),
+}
+#: A charge stopped at a set point: its last sample within this of it (V) ...
+SET_POINT_TOLERANCE_V = 0.003
+#: ... after charging at least this long (s).
+CUT_OFF_MIN_S = 30.0
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """A constant-current stretch flatter than the spec's OCV curve anywhere."""
+
+    soc_pct: float
+    ah: float
+    current_a: float
+    rise_v: float
+    v_lo: float
+    v_hi: float
+    expected_v: float
+
+
+@dataclass(frozen=True)
+class CvHold:
+    """A charge held at a constant voltage while its current tapered."""
+
+    voltage_v: float
+    duration_s: float
+    i_start_a: float
+    i_end_a: float
+
+
+def _cell_series(df: pd.DataFrame, spec: BatterySpec):
+    """(t, mean cell V, pack current) of the rows with all three finite."""
+    cells = schema.cell_voltage_columns(df.columns)
+    if schema.CURRENT not in df or schema.TIME not in df:
+        return None
+    if cells:
+        with np.errstate(all="ignore"):
+            v = np.nanmean(df[cells].to_numpy(dtype=float), axis=1)
+    elif schema.VOLTAGE in df:
+        v = df[schema.VOLTAGE].to_numpy(dtype=float) / spec.series_cells
+    else:
+        return None
+    t = df[schema.TIME].to_numpy(dtype=float)
+    i = df[schema.CURRENT].to_numpy(dtype=float)
+    ok = np.isfinite(t) & np.isfinite(v) & np.isfinite(i) & (v > 0)
+    return t[ok], v[ok], i[ok]
+
+
+def _runs(mask: np.ndarray, breaks: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of the runs of ``mask`` split where ``breaks`` (at the sample)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    out = []
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        cuts = a + 1 + np.flatnonzero(breaks[a + 1 : b])
+        bounds = np.concatenate(([a], cuts, [b]))
+        out += [(int(x), int(y)) for x, y in zip(bounds[:-1], bounds[1:], strict=True)]
+    return out
+
+
+def flattest_rise_v(spec: BatterySpec, soc_pct: float) -> float:
+    """The least the spec's OCV rises over any ``soc_pct`` of SOC."""
+    full = spec.with_preset_defaults()
+    start = np.linspace(0.0, max(0.0, 100.0 - soc_pct), 201)
+    return float(np.min(full.cell_ocv(start + soc_pct) - full.cell_ocv(start)))
+
+
+def flat_plateaus(df: pd.DataFrame, spec: BatterySpec) -> list[Plateau]:
+    """The constant-current segments flatter than ``spec``'s OCV curve anywhere, the
+    flattest (lowest rise over the expected) first."""
+    series = _cell_series(df, spec)
+    if series is None or len(series[0]) < 5:
+        return []
+    t, v, i = series
+    from app.diagnostics.cycles import current_threshold_a
+
+    on = np.abs(i) > current_threshold_a(i, spec.pack_capacity_ah)
+    prev = np.concatenate(([np.nan], i[:-1]))
+    with np.errstate(invalid="ignore"):
+        breaks = (np.sign(i) != np.sign(prev)) | (
+            np.abs(i - prev) > CC_STEP * np.maximum(np.abs(i), np.abs(prev))
+        )
+    found = []
+    for a, b in _runs(on, breaks):
+        if b - a < 5:
+            continue
+        ia = np.abs(i[a:b])
+        if ia.max() > CC_SPREAD * ia.min():
+            continue
+        tt, vv = t[a:b], v[a:b]
+        q = np.concatenate(([0.0], np.cumsum(np.diff(tt) * (ia[1:] + ia[:-1]) / 2))) / 3600
+        keep = tt - tt[0] >= SETTLE_S
+        if keep.sum() < 3:
+            continue
+        q, vv = q[keep] - q[keep][0], vv[keep]
+        soc = 100.0 * float(q[-1]) / spec.pack_capacity_ah
+        if soc < MIN_SOC_PCT:
+            continue
+        # the flattest stretch of WINDOW_SOC_PCT (a full discharge's steep end is no
+        # plateau), its starts 1 % of the capacity apart
+        window = min(soc, WINDOW_SOC_PCT)
+        width = window / 100.0 * spec.pack_capacity_ah
+        starts = np.searchsorted(q, np.arange(0.0, float(q[-1]) - width + 1e-12, width / window))
+        best = None
+        for j in starts:
+            k = int(np.searchsorted(q, q[j] + width - 1e-12)) + 1
+            lo, hi = float(vv[j:k].min()), float(vv[j:k].max())
+            if best is None or hi - lo < best[1] - best[0]:
+                best = (lo, hi, float(q[min(k, len(q)) - 1] - q[j]))
+        if best is None:
+            continue
+        lo, hi, ah = best
+        expected = flattest_rise_v(spec, window)
+        if expected >= MIN_EXPECTED_RISE_V and hi - lo < FLAT_RATIO * expected:
+            found.append(Plateau(window, ah, float(np.median(i[a:b])), hi - lo, lo, hi, expected))
+    found.sort(key=lambda p: p.rise_v / p.expected_v)
+    return found
+
+
+def cv_holds(df: pd.DataFrame, spec: BatterySpec) -> list[CvHold]:
+    """The charges held at their top voltage while the current tapered, longest first."""
+    series = _cell_series(df, spec)
+    if series is None or len(series[0]) < 3:
+        return []
+    t, v, i = series
+    from app.diagnostics.cycles import current_threshold_a
+
+    charging = i > current_threshold_a(i, spec.pack_capacity_ah)
+    holds = []
+    for a, b in _runs(charging, np.zeros(len(i), dtype=bool)):
+        vv = v[a:b]
+        top = np.flatnonzero(vv >= vv.max() - CV_TOLERANCE_V)
+        k0, k1 = a + top[0], a + top[-1]
+        duration = float(t[k1] - t[k0])
+        # the current at the hold's start: the largest of its first samples (a CC
+        # reaching the top keeps its current; the CV then lets it fall)
+        i_start = float(i[k0 : k0 + 3].max())
+        if duration >= CV_MIN_S and i[k1] <= CV_TAPER * i_start:
+            holds.append(CvHold(float(np.median(v[a + top])), duration, i_start, float(i[k1])))
+    holds.sort(key=lambda h: -h.duration_s)
+    return holds
+
+
+def charge_cut_offs(df: pd.DataFrame, spec: BatterySpec) -> list[tuple[float, float]]:
+    """(voltage, Ah) of the charges stopped at their highest voltage, at the log's highest
+    charging voltage (the test's cut-off), within :data:`SET_POINT_TOLERANCE_V` of a
+    chemistry's set point (:data:`SET_POINTS_V`)."""
+    series = _cell_series(df, spec)
+    if series is None or len(series[0]) < 3:
+        return []
+    t, v, i = series
+    from app.diagnostics.cycles import current_threshold_a
+
+    charging = i > current_threshold_a(i, spec.pack_capacity_ah)
+    if not charging.any():
+        return []
+    top = float(v[charging].max())
+    points = [p for ps in SET_POINTS_V.values() for p in ps]
+    out = []
+    for a, b in _runs(charging, np.zeros(len(i), dtype=bool)):
+        if b == len(i) or t[b - 1] - t[a] < CUT_OFF_MIN_S:
+            continue  # the log ends charging: no sign the charge was stopped
+        end = float(v[b - 1])
+        if end < top - SET_POINT_TOLERANCE_V or end < float(v[a:b].max()) - 1e-4:
+            continue
+        if min(abs(end - p) for p in points) <= SET_POINT_TOLERANCE_V:
+            ah = float(np.sum(np.diff(t[a:b]) * i[a : b - 1]) / 3600)
+            out.append((end, ah))
+    return out
+
+
+def _own_charge_band(spec: BatterySpec) -> tuple[float, float]:
+    lo, hi = CHARGE_V[spec.chemistry]
+    full = spec.with_preset_defaults()
+    return min(lo, full.cell_v_max - 0.15), max(hi, full.cell_v_max + 0.05)
+
+
+def chemistry_warning(
+    df: pd.DataFrame, spec: BatterySpec, words: FixWords | None = None
+) -> str | None:
+    """A warning when the log shows another chemistry than ``spec``'s inside its voltage
+    window (a plateau flatter than its OCV curve at another chemistry's plateau voltage,
+    or a CV hold at another chemistry's charge voltage), naming the likelier chemistry;
+    None: no such evidence (or it names no preset whose window holds the log)."""
+    from app.diagnostics.spec_fit import CLI_WORDS, cell_voltage_counts, fitting_presets
+
+    words = words or CLI_WORDS
+    fitting = fitting_presets(cell_voltage_counts(df, spec), spec)
+    findings: list[str] = []
+    named: list[str] = []
+    capacity_matters = False
+    for p in flat_plateaus(df, spec):
+        chem = next((c for c, (lo, hi) in PLATEAU_V.items() if lo <= p.v_lo and p.v_hi <= hi), None)
+        if chem is None or chem == spec.chemistry or chem.value not in fitting:
+            continue
+        findings.append(
+            f"a constant {abs(p.current_a):.3g} A moved {p.ah:.3g} Ah ({p.soc_pct:.0f} % of "
+            f"{spec.pack_capacity_ah:g} Ah) with the cell voltage within "
+            f"{1000 * p.rise_v:.0f} mV ({p.v_lo:.2f}-{p.v_hi:.2f} V), where the "
+            f"{spec.chemistry.value} OCV curve rises at least {1000 * p.expected_v:.0f} mV "
+            f"anywhere: {chem.value}'s flat plateau"
+        )
+        named.append(chem.value)
+        capacity_matters = True
+        break
+    own_lo, own_hi = _own_charge_band(spec)
+    for h in cv_holds(df, spec):
+        if own_lo <= h.voltage_v <= own_hi:
+            continue
+        chem = next((c for c, (lo, hi) in CHARGE_V.items() if lo <= h.voltage_v <= hi), None)
+        if chem is None or chem == spec.chemistry or chem.value not in fitting:
+            continue
+        findings.append(
+            f"a charge held at {h.voltage_v:.2f} V a cell for {h.duration_s:.0f} s while its "
+            f"current fell from {h.i_start_a:.3g} to {h.i_end_a:.3g} A: {chem.value}'s "
+            f"charge voltage ({CHARGE_V[chem][0]:g}-{CHARGE_V[chem][1]:g} V), not "
+            f"{spec.chemistry.value}'s"
+        )
+        named.append(chem.value)
+        break
+    for volts, ah in charge_cut_offs(df, spec):
+        if own_lo <= volts <= own_hi:
+            continue
+        chem = next(
+            c
+            for c, ps in SET_POINTS_V.items()
+            if any(abs(volts - p) <= SET_POINT_TOLERANCE_V for p in ps)
+        )
+        if chem == spec.chemistry or chem.value not in fitting:
+            continue
+        findings.append(
+            f"a charge of {ah:.3g} Ah stopped at {volts:.3f} V a cell, its highest: "
+            f"{chem.value}'s charge voltage, not {spec.chemistry.value}'s"
+        )
+        named.append(chem.value)
+        break
+    if not findings:
+        return None
+    likelier = max(set(named), key=named.count)
+    hint = f"the {likelier} preset fits it: {words.chemistry.format(likelier)}"
+    if capacity_matters:
+        hint += f" (or the capacity is not {spec.pack_capacity_ah:g} Ah)"
+    return (
+        f"the cell looks {likelier}, not {spec.chemistry.value}: "
+        + "; and ".join(findings)
+        + f". SOC from the {spec.chemistry.value} OCV table, and the limits, do not hold "
+        f"for it; {hint}"
+    )
