@@ -43,7 +43,8 @@ from app.core.spec import BatterySpec, Chemistry
 if TYPE_CHECKING:
     import pandas as pd
 
-    from app.diagnostics.spec_fit import FixWords
+    from app.core.samples import SampleBlock
+    from app.diagnostics.spec_fit import CellVoltageCounts, FixWords
 
 #: A constant-current segment: consecutive samples whose current differs by at most
 #: this fraction from the one before (a cycler's CC holds it within ~0.1 %).
@@ -123,33 +124,67 @@ class CvHold:
     i_end_a: float
 
 
-def _cell_series(df: pd.DataFrame, spec: BatterySpec):
-    """(t, mean cell V, pack current) of the rows with all three finite."""
-    cells = schema.cell_voltage_columns(df.columns)
-    if schema.CURRENT not in df or schema.TIME not in df:
+def _cell_series(columns, get, spec: BatterySpec):
+    """(t, mean cell V, pack current) of the rows with all three finite; ``get(name)``
+    gives a column of a frame or a block with ``columns``."""
+    cells = schema.cell_voltage_columns(columns)
+    if schema.CURRENT not in columns or schema.TIME not in columns:
         return None
     if cells:
         with np.errstate(all="ignore"):
-            v = np.nanmean(df[cells].to_numpy(dtype=float), axis=1)
-    elif schema.VOLTAGE in df:
-        v = df[schema.VOLTAGE].to_numpy(dtype=float) / spec.series_cells
+            v = np.nanmean(
+                np.column_stack([np.asarray(get(c), dtype=float) for c in cells]), axis=1
+            )
+    elif schema.VOLTAGE in columns:
+        v = np.asarray(get(schema.VOLTAGE), dtype=float) / spec.series_cells
     else:
         return None
-    t = df[schema.TIME].to_numpy(dtype=float)
-    i = df[schema.CURRENT].to_numpy(dtype=float)
+    t = np.asarray(get(schema.TIME), dtype=float)
+    i = np.asarray(get(schema.CURRENT), dtype=float)
     ok = np.isfinite(t) & np.isfinite(v) & np.isfinite(i) & (v > 0)
     return t[ok], v[ok], i[ok]
 
 
-def _runs(mask: np.ndarray, breaks: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of the runs of ``mask`` split where ``breaks`` (at the sample)."""
+def _runs(mask: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, stops) of the runs of ``mask``, split where ``breaks`` (at the sample)."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    out = []
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
-        cuts = a + 1 + np.flatnonzero(breaks[a + 1 : b])
-        bounds = np.concatenate(([a], cuts, [b]))
-        out += [(int(x), int(y)) for x, y in zip(bounds[:-1], bounds[1:], strict=True)]
-    return out
+    cuts = np.flatnonzero(mask & breaks)
+    bounds = np.union1d(edges, cuts)
+    a, b = bounds[:-1], bounds[1:]
+    starts = np.isin(a, np.concatenate((edges[::2], cuts))) & mask[np.minimum(a, len(mask) - 1)]
+    return a[starts], b[starts]
+
+
+class _OpenRuns:
+    """Runs of samples (of a mask, split at breaks) over blocks: the runs a block
+    closes, and the one still open at its end (carried to the next block)."""
+
+    def __init__(self, min_len: int):
+        self.min_len = min_len
+        self.open: list[np.ndarray] | None = None  # [t, v, i] of the open run
+
+    def feed(self, t, v, i, mask, breaks) -> list[tuple[np.ndarray, ...]]:
+        n = len(t)
+        closed = []
+        if n == 0:
+            return closed
+        if self.open is not None and (not mask[0] or breaks[0]):
+            closed.append(tuple(self.open))
+            self.open = None
+        starts, stops = _runs(mask, breaks)
+        # (runs too short to judge are left out, but for the first and the last: they
+        # may continue the open run or be continued by the next block)
+        judged = (stops - starts >= self.min_len) | (starts == 0) | (stops == n)
+        for a, b in zip(starts[judged].tolist(), stops[judged].tolist(), strict=True):
+            part = [t[a:b], v[a:b], i[a:b]]
+            if a == 0 and self.open is not None:
+                part = [np.concatenate((o, p)) for o, p in zip(self.open, part, strict=True)]
+            self.open = None
+            if b == n:
+                self.open = part
+            else:
+                closed.append(tuple(part))
+        return [c for c in closed if len(c[0]) >= self.min_len]
 
 
 def flattest_rise_v(spec: BatterySpec, soc_pct: float) -> float:
@@ -159,108 +194,128 @@ def flattest_rise_v(spec: BatterySpec, soc_pct: float) -> float:
     return float(np.min(full.cell_ocv(start + soc_pct) - full.cell_ocv(start)))
 
 
-def flat_plateaus(df: pd.DataFrame, spec: BatterySpec) -> list[Plateau]:
-    """The constant-current segments flatter than ``spec``'s OCV curve anywhere, the
-    flattest (lowest rise over the expected) first."""
-    series = _cell_series(df, spec)
-    if series is None or len(series[0]) < 5:
-        return []
-    t, v, i = series
-    from app.diagnostics.cycles import current_threshold_a
-
-    on = np.abs(i) > current_threshold_a(i, spec.pack_capacity_ah)
-    prev = np.concatenate(([np.nan], i[:-1]))
-    with np.errstate(invalid="ignore"):
-        breaks = (np.sign(i) != np.sign(prev)) | (
-            np.abs(i - prev) > CC_STEP * np.maximum(np.abs(i), np.abs(prev))
-        )
-    found = []
-    for a, b in _runs(on, breaks):
-        if b - a < 5:
-            continue
-        ia = np.abs(i[a:b])
-        if ia.max() > CC_SPREAD * ia.min():
-            continue
-        tt, vv = t[a:b], v[a:b]
-        q = np.concatenate(([0.0], np.cumsum(np.diff(tt) * (ia[1:] + ia[:-1]) / 2))) / 3600
-        keep = tt - tt[0] >= SETTLE_S
-        if keep.sum() < 3:
-            continue
-        q, vv = q[keep] - q[keep][0], vv[keep]
-        soc = 100.0 * float(q[-1]) / spec.pack_capacity_ah
-        if soc < MIN_SOC_PCT:
-            continue
-        # the flattest stretch of WINDOW_SOC_PCT (a full discharge's steep end is no
-        # plateau), its starts 1 % of the capacity apart
-        window = min(soc, WINDOW_SOC_PCT)
-        width = window / 100.0 * spec.pack_capacity_ah
-        starts = np.searchsorted(q, np.arange(0.0, float(q[-1]) - width + 1e-12, width / window))
-        best = None
-        for j in starts:
-            k = int(np.searchsorted(q, q[j] + width - 1e-12)) + 1
-            lo, hi = float(vv[j:k].min()), float(vv[j:k].max())
-            if best is None or hi - lo < best[1] - best[0]:
-                best = (lo, hi, float(q[min(k, len(q)) - 1] - q[j]))
-        if best is None:
-            continue
-        lo, hi, ah = best
-        expected = flattest_rise_v(spec, window)
-        if expected >= MIN_EXPECTED_RISE_V and hi - lo < FLAT_RATIO * expected:
-            found.append(Plateau(window, ah, float(np.median(i[a:b])), hi - lo, lo, hi, expected))
-    found.sort(key=lambda p: p.rise_v / p.expected_v)
-    return found
+def _plateau(t, v, i, spec: BatterySpec) -> Plateau | None:
+    """The flattest stretch of a constant-current segment, when it is flatter than
+    ``spec``'s OCV curve anywhere."""
+    ia = np.abs(i)
+    if len(t) < 5 or ia.max() > CC_SPREAD * ia.min():
+        return None
+    q = np.concatenate(([0.0], np.cumsum(np.diff(t) * (ia[1:] + ia[:-1]) / 2))) / 3600
+    keep = t - t[0] >= SETTLE_S
+    if keep.sum() < 3:
+        return None
+    q, vv = q[keep] - q[keep][0], v[keep]
+    soc = 100.0 * float(q[-1]) / spec.pack_capacity_ah
+    if soc < MIN_SOC_PCT:
+        return None
+    # the flattest stretch of WINDOW_SOC_PCT (a full discharge's steep end is no
+    # plateau), its starts 1 % of the capacity apart
+    window = min(soc, WINDOW_SOC_PCT)
+    width = window / 100.0 * spec.pack_capacity_ah
+    starts = np.searchsorted(q, np.arange(0.0, float(q[-1]) - width + 1e-12, width / window))
+    best = None
+    for j in starts:
+        k = int(np.searchsorted(q, q[j] + width - 1e-12)) + 1
+        lo, hi = float(vv[j:k].min()), float(vv[j:k].max())
+        if best is None or hi - lo < best[1] - best[0]:
+            best = (lo, hi, float(q[min(k, len(q)) - 1] - q[j]))
+    if best is None:
+        return None
+    lo, hi, ah = best
+    expected = flattest_rise_v(spec, window)
+    if expected >= MIN_EXPECTED_RISE_V and hi - lo < FLAT_RATIO * expected:
+        return Plateau(window, ah, float(np.median(i)), hi - lo, lo, hi, expected)
+    return None
 
 
-def cv_holds(df: pd.DataFrame, spec: BatterySpec) -> list[CvHold]:
-    """The charges held at their top voltage while the current tapered, longest first."""
-    series = _cell_series(df, spec)
-    if series is None or len(series[0]) < 3:
-        return []
-    t, v, i = series
-    from app.diagnostics.cycles import current_threshold_a
-
-    charging = i > current_threshold_a(i, spec.pack_capacity_ah)
-    holds = []
-    for a, b in _runs(charging, np.zeros(len(i), dtype=bool)):
-        vv = v[a:b]
-        top = np.flatnonzero(vv >= vv.max() - CV_TOLERANCE_V)
-        k0, k1 = a + top[0], a + top[-1]
-        duration = float(t[k1] - t[k0])
-        # the current at the hold's start: the largest of its first samples (a CC
-        # reaching the top keeps its current; the CV then lets it fall)
-        i_start = float(i[k0 : k0 + 3].max())
-        if duration >= CV_MIN_S and i[k1] <= CV_TAPER * i_start:
-            holds.append(CvHold(float(np.median(v[a + top])), duration, i_start, float(i[k1])))
-    holds.sort(key=lambda h: -h.duration_s)
-    return holds
+def _hold(t, v, i) -> CvHold | None:
+    """The charge's hold at its top voltage, when its current tapered there."""
+    top = np.flatnonzero(v >= v.max() - CV_TOLERANCE_V)
+    k0, k1 = top[0], top[-1]
+    duration = float(t[k1] - t[k0])
+    # the current at the hold's start: the largest of its first samples (a CC
+    # reaching the top keeps its current; the CV then lets it fall)
+    i_start = float(i[k0 : k0 + 3].max())
+    if duration >= CV_MIN_S and i[k1] <= CV_TAPER * i_start:
+        return CvHold(float(np.median(v[top])), duration, i_start, float(i[k1]))
+    return None
 
 
-def charge_cut_offs(df: pd.DataFrame, spec: BatterySpec) -> list[tuple[float, float]]:
-    """(voltage, Ah) of the charges stopped at their highest voltage, at the log's highest
-    charging voltage (the test's cut-off), within :data:`SET_POINT_TOLERANCE_V` of a
-    chemistry's set point (:data:`SET_POINTS_V`)."""
-    series = _cell_series(df, spec)
-    if series is None or len(series[0]) < 3:
-        return []
-    t, v, i = series
-    from app.diagnostics.cycles import current_threshold_a
-
-    charging = i > current_threshold_a(i, spec.pack_capacity_ah)
-    if not charging.any():
-        return []
-    top = float(v[charging].max())
+def _cut_off(t, v, i) -> tuple[float, float, float] | None:
+    """(end voltage, Ah) of a charge (closed) stopped at its highest voltage within
+    :data:`SET_POINT_TOLERANCE_V` of a set point (:data:`SET_POINTS_V`)."""
+    if t[-1] - t[0] < CUT_OFF_MIN_S:
+        return None
+    end = float(v[-1])
+    if end < float(v.max()) - 1e-4:
+        return None
     points = [p for ps in SET_POINTS_V.values() for p in ps]
-    out = []
-    for a, b in _runs(charging, np.zeros(len(i), dtype=bool)):
-        if b == len(i) or t[b - 1] - t[a] < CUT_OFF_MIN_S:
-            continue  # the log ends charging: no sign the charge was stopped
-        end = float(v[b - 1])
-        if end < top - SET_POINT_TOLERANCE_V or end < float(v[a:b].max()) - 1e-4:
-            continue
-        if min(abs(end - p) for p in points) <= SET_POINT_TOLERANCE_V:
-            ah = float(np.sum(np.diff(t[a:b]) * i[a : b - 1]) / 3600)
-            out.append((end, ah))
-    return out
+    if min(abs(end - p) for p in points) > SET_POINT_TOLERANCE_V:
+        return None
+    return end, float(np.sum(np.diff(t) * i[:-1]) / 3600)
+
+
+class ChemistryEvidenceTracker:
+    """Collects the evidence of :func:`chemistry_warning` block by block: the live
+    engine's twin of ``analyze`` (a log is one block), so both say the same of the
+    same samples. Keeps the samples of the constant-current segment and the charge
+    still open, and what the closed ones showed."""
+
+    def __init__(self, spec: BatterySpec):
+        self.spec = spec
+        self.threshold_a = 0.02 * spec.pack_capacity_ah  # C/50 (cycles.current_threshold_a)
+        self._cc = _OpenRuns(min_len=5)
+        self._charges = _OpenRuns(min_len=3)
+        self._last_i = np.nan
+        self.plateaus: list[Plateau] = []
+        self.holds: list[CvHold] = []
+        self._cut_offs: list[tuple[float, float]] = []
+        #: the highest cell voltage while charging so far (the test's charge cut-off)
+        self.top_v = -np.inf
+
+    def update_frame(self, df: pd.DataFrame) -> None:
+        self._update(_cell_series(df.columns, df.__getitem__, self.spec))
+
+    def update(self, block: SampleBlock) -> None:
+        self._update(_cell_series(block.columns, block.__getitem__, self.spec))
+
+    def _update(self, series) -> None:
+        if series is None or not len(series[0]):
+            return
+        t, v, i = series
+        on = np.abs(i) > self.threshold_a
+        prev = np.concatenate(([self._last_i], i[:-1]))
+        self._last_i = float(i[-1])
+        with np.errstate(invalid="ignore"):
+            breaks = (np.sign(i) != np.sign(prev)) | (
+                np.abs(i - prev) > CC_STEP * np.maximum(np.abs(i), np.abs(prev))
+            )
+        for run in self._cc.feed(t, v, i, on, breaks):
+            if (p := _plateau(*run, self.spec)) is not None:
+                self.plateaus.append(p)
+        charging = i > self.threshold_a
+        if charging.any():
+            self.top_v = max(self.top_v, float(v[charging].max()))
+        for run in self._charges.feed(t, v, i, charging, np.zeros(len(i), dtype=bool)):
+            if (h := _hold(*run)) is not None:
+                self.holds.append(h)
+            if (c := _cut_off(*run)) is not None:
+                self._cut_offs.append(c)
+
+    def evidence(self) -> tuple[list[Plateau], list[CvHold], list[tuple[float, float]]]:
+        """The plateaus (flattest first), CV holds (longest first) and charge cut-offs
+        (voltage, Ah; at the highest charging voltage) so far, the open segment and
+        charge included (a cut-off only of a charge that has ended)."""
+        plateaus, holds = list(self.plateaus), list(self.holds)
+        if self._cc.open is not None and (p := _plateau(*self._cc.open, self.spec)):
+            plateaus.append(p)
+        charge = self._charges.open
+        if charge is not None and len(charge[0]) >= 3 and (h := _hold(*charge)) is not None:
+            holds.append(h)
+        plateaus.sort(key=lambda p: p.rise_v / p.expected_v)
+        holds.sort(key=lambda h: -h.duration_s)
+        cut_offs = [(v, ah) for v, ah in self._cut_offs if v >= self.top_v - SET_POINT_TOLERANCE_V]
+        return plateaus, holds, cut_offs
 
 
 def _own_charge_band(spec: BatterySpec) -> tuple[float, float]:
@@ -274,16 +329,32 @@ def chemistry_warning(
 ) -> str | None:
     """A warning when the log shows another chemistry than ``spec``'s inside its voltage
     window (a plateau flatter than its OCV curve at another chemistry's plateau voltage,
-    or a CV hold at another chemistry's charge voltage), naming the likelier chemistry;
-    None: no such evidence (or it names no preset whose window holds the log)."""
-    from app.diagnostics.spec_fit import CLI_WORDS, cell_voltage_counts, fitting_presets
+    a CV hold or a charge stopped at another chemistry's charge voltage), naming the
+    likelier chemistry; None: no such evidence (or it names no preset whose window
+    holds the log)."""
+    from app.diagnostics.spec_fit import cell_voltage_counts
 
+    tracker = ChemistryEvidenceTracker(spec)
+    tracker.update_frame(df)
+    return evidence_warning(tracker, cell_voltage_counts(df, spec), words)
+
+
+def evidence_warning(
+    tracker: ChemistryEvidenceTracker, counts: CellVoltageCounts, words: FixWords | None = None
+) -> str | None:
+    """:func:`chemistry_warning` of the evidence collected and the voltages counted."""
+    from app.diagnostics.spec_fit import CLI_WORDS, fitting_presets
+
+    spec = tracker.spec
     words = words or CLI_WORDS
-    fitting = fitting_presets(cell_voltage_counts(df, spec), spec)
+    if not counts.n:
+        return None
+    fitting = fitting_presets(counts, spec)
+    plateaus, holds, cut_offs = tracker.evidence()
     findings: list[str] = []
     named: list[str] = []
     capacity_matters = False
-    for p in flat_plateaus(df, spec):
+    for p in plateaus:
         chem = next((c for c, (lo, hi) in PLATEAU_V.items() if lo <= p.v_lo and p.v_hi <= hi), None)
         if chem is None or chem == spec.chemistry or chem.value not in fitting:
             continue
@@ -298,7 +369,7 @@ def chemistry_warning(
         capacity_matters = True
         break
     own_lo, own_hi = _own_charge_band(spec)
-    for h in cv_holds(df, spec):
+    for h in holds:
         if own_lo <= h.voltage_v <= own_hi:
             continue
         chem = next((c for c, (lo, hi) in CHARGE_V.items() if lo <= h.voltage_v <= hi), None)
@@ -312,7 +383,7 @@ def chemistry_warning(
         )
         named.append(chem.value)
         break
-    for volts, ah in charge_cut_offs(df, spec):
+    for volts, ah in cut_offs:
         if own_lo <= volts <= own_hi:
             continue
         chem = next(

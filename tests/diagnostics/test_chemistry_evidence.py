@@ -8,6 +8,7 @@ import json
 import pytest
 
 from app.cli import main
+from app.core import schema
 from app.core.spec import preset
 from app.diagnostics.chemistry_evidence import chemistry_warning
 from app.hardware.logs.formats import open_log
@@ -96,3 +97,27 @@ def test_a_lead_acid_float_charge_read_as_lfp_shows_its_charge_voltage():
     warning = chemistry_warning(frame, preset("lfp", capacity_ah=100.0, series_cells=6))
     assert "a charge held at 2.27 V a cell" in warning
     assert warning.endswith("give --chemistry lead_acid")
+
+
+@pytest.mark.parametrize("size", [1, 7, 50, 1000])
+def test_the_live_engine_tells_the_chemistry_as_analyze_does(size):
+    """Block by block (a live source, a replayed log) the evidence is the same: the
+    open constant-current segment and charge are carried over from block to block."""
+    from app.core.samples import SampleBlock
+    from app.diagnostics.spec_fit import SpecFitTracker
+
+    lfp = preset("lfp", capacity_ah=5.0)
+    frames = [simulate(lfp, "cycle", duration_s=20000, dt_s=10, seed=1, initial_soc_pct=50.0,
+                       noise=NoiseSpec.typical(lfp)).to_frame()]  # fmt: skip
+    if REAL_DATA is not None:
+        frames.append(open_log(str(REAL_DATA / ARBIN), use_cache=False).frame)
+    for frame in frames:
+        nmc = preset("nmc", capacity_ah=5.0 if len(frames) == 1 or frame is frames[0] else 1.1)
+        offline = chemistry_warning(frame, nmc)
+        assert offline is not None and offline.startswith("the cell looks lfp, not nmc")
+        tracker = SpecFitTracker(nmc)
+        columns = [c for c in frame.columns if schema.is_canonical_column(c)]
+        for start in range(0, len(frame), size):
+            part = frame.iloc[start : start + size]
+            tracker.update(SampleBlock({c: part[c].to_numpy(float) for c in columns}))
+        assert tracker.warning(None) == offline
