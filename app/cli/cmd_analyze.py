@@ -300,6 +300,14 @@ def limits_text(spec: dict, limits: dict) -> str:
     )
 
 
+def resistance_soh_refused(soh: dict) -> str | None:
+    """Why the resistance SOH is n/a though pulses gave a resistance (the reference
+    given or the preset's contradicts it: the SOH's "no resistance SOH" note)."""
+    if soh.get("soh_resistance_percent") is not None:
+        return None
+    return next((n for n in soh.get("notes") or () if n.startswith("no resistance SOH")), None)
+
+
 def print_summary(report: dict, out=None) -> None:
     from app.reports.content import cycle_table_capacity
 
@@ -341,6 +349,8 @@ def print_summary(report: dict, out=None) -> None:
             f"{_fmt(soh['soh_resistance_percent'], ' %')}",
             file=out,
         )
+        if (why := resistance_soh_refused(soh)) is not None:
+            print(f"                ({why})", file=out)  # why resistance is n/a
     if (ir := r["internal_resistance"]) is not None:
         reversed_ = bool((report.get("current_sign") or {}).get("warning"))
         print(f"  resistance    {_resistance_text(ir, reversed_)}", file=out)

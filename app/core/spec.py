@@ -261,10 +261,23 @@ class BatterySpec:
         return np.interp(ocv_v, v[keep], s[keep])
 
     def with_overrides(self, **changes) -> BatterySpec:
-        """A copy with the given fields replaced (user overrides of a preset)."""
+        """A copy with the given fields replaced (user overrides of a preset).
+
+        A new capacity takes its chemistry preset's current limits for a cell of that
+        size (:func:`preset_current_limits`: a 280 Ah LFP cell is no 26650 power cell)
+        when this spec's limits are its preset's for its own size (a limit given with
+        it stands); limits of the user's or a file's own stay as they are."""
         changes = {k: v for k, v in changes.items() if v is not None}
         if "capacity_ah" in changes:  # a capacity given is known, not a lower bound
             changes.setdefault("capacity_lower_bound", False)
+            limits = ("max_charge_current_c", "max_discharge_current_c")
+            own = (self.max_charge_current_c, self.max_discharge_current_c)
+            if "chemistry" not in changes and own == preset_current_limits(
+                self.chemistry, self.capacity_ah
+            ):
+                new = preset_current_limits(self.chemistry, changes["capacity_ah"])
+                for key, value in zip(limits, new, strict=True):
+                    changes.setdefault(key, value)  # (a limit given with it stands)
         if "chemistry" in changes and not isinstance(changes["chemistry"], Chemistry):
             changes["chemistry"] = Chemistry.parse(changes["chemistry"])
         return dataclasses.replace(self, **changes)
@@ -534,6 +547,35 @@ PRESETS: dict[Chemistry, BatterySpec] = {
     Chemistry.LFP: LFP,
     Chemistry.LEAD_ACID: LEAD_ACID,
 }
+
+# --- current limits of large-format cells -------------------------------------
+# The presets' C-rates are those of their data-sheet cells. A123's 4C charge / 20C
+# discharge is a 2.5 Ah power cell's: scaled to a 280 Ah prismatic LFP cell it is
+# 1120 A / 5600 A, which no such cell's data sheet allows, and the safety check could
+# never trip. Large-format prismatic LFP cells (>= ~50 Ah: EVE LF105/LF280K, CATL
+# 280 Ah, CALB CA100 and the like, for stationary storage and traction) are rated
+# ~0.5C standard / 1C maximum continuous charge and 1C continuous (CALB's up to
+# 2-3C) discharge, 2C as a short peak: 1C charge and 2C discharge, the top of that
+# range, so a cell used within its data sheet raises no limit event.
+# NMC: the M50's 0.7C charge / 1.5C discharge are an energy cell's and already within
+# what large-format NMC pouch and prismatic cells are rated for (~1C charge, 2C+
+# continuous discharge): unchanged. Lead-acid (0.25C / 1C): a 100 Ah block's already.
+#: From this capacity (Ah, one cell) a cell is large-format.
+LARGE_FORMAT_AH = 50.0
+#: (charge, discharge) C-rates of a large-format cell, where they differ from the preset's.
+LARGE_FORMAT_CURRENT_C: dict[Chemistry, tuple[float, float]] = {
+    Chemistry.LFP: (1.0, 2.0),
+}
+
+
+def preset_current_limits(chemistry: Chemistry, capacity_ah: float) -> tuple[float, float]:
+    """The (charge, discharge) C-rate limits of ``chemistry``'s preset for a cell of
+    ``capacity_ah``: its data-sheet cell's, or a large-format cell's from
+    :data:`LARGE_FORMAT_AH` (:data:`LARGE_FORMAT_CURRENT_C`)."""
+    if capacity_ah >= LARGE_FORMAT_AH and chemistry in LARGE_FORMAT_CURRENT_C:
+        return LARGE_FORMAT_CURRENT_C[chemistry]
+    base = PRESETS[chemistry]
+    return base.max_charge_current_c, base.max_discharge_current_c
 
 
 # --- temperature dependence of a cell's resistance ----------------------------

@@ -5,7 +5,9 @@ report export: a current whose sign looks reversed (every result counted from th
 current is wrong then), the notes of the reader and the options, and a battery
 whose voltage window the log's cells live outside (SOC from the OCV table, the
 safety limits and the faults judged against them do not hold), or whose OCV table
-reads the cells as empty (or full) while charge moves (the SOC does not hold). The report marks
+reads the cells as empty (or full) while charge moves (the SOC does not hold), or whose
+chemistry the log contradicts inside its window (a plateau or a CV hold of another
+chemistry: :mod:`~app.diagnostics.chemistry_evidence`). The report marks
 the results named here as not valid, so none of them reads PASS.
 """
 
@@ -59,6 +61,9 @@ def dead_cell_warning(report: dict) -> str | None:
     )
 
 
+CHEMISTRY_REASON = "the log looks like another chemistry than the battery's"
+
+
 def with_input_warnings(
     report: dict,
     frame: pd.DataFrame | None,
@@ -68,6 +73,7 @@ def with_input_warnings(
     """``report`` (the ``analyze --json`` object) with ``warnings`` -- the current
     sign's first, then ``notes`` (the reader's, the options'), then the spec fit --
     and ``invalid_results``: result key -> why its inputs are not valid."""
+    from app.diagnostics.chemistry_evidence import chemistry_warning
     from app.diagnostics.spec_fit import pinned_soc_warning, voltage_window_warning
 
     warnings: list[str] = []
@@ -87,6 +93,10 @@ def with_input_warnings(
         if pinned := pinned_soc_warning(frame, spec, soc):
             warnings.append(pinned)
             invalid.setdefault("soc", PINNED_REASON)
+        elif other := chemistry_warning(frame, spec):
+            warnings.append(other)
+            for key in FROM_VOLTAGE_WINDOW:
+                invalid.setdefault(key, CHEMISTRY_REASON)
     if dead := dead_cell_warning(report):
         warnings.append(dead)
         invalid.setdefault("soc", DEAD_CELL_REASON)

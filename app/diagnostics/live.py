@@ -191,7 +191,8 @@ class LiveEngine:
 
     def spec_fit_warning(self, words: FixWords = CLI_WORDS) -> str | None:
         """Why the battery does not fit the samples so far -- their cell voltages lie
-        outside its window, or its OCV table holds the SOC at empty or full -- as
+        outside its window, its OCV table holds the SOC at empty or full, or they show
+        another chemistry inside it (:mod:`app.diagnostics.chemistry_evidence`) -- as
         ``analyze`` warns of the log (:mod:`app.diagnostics.spec_fit`), its hint in
         ``words``; any thread."""
         with self._lock:

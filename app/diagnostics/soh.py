@@ -193,6 +193,12 @@ EOL_RESISTANCE_FACTOR = 2.0
 #: scatter about it and reads 100 %; further below, SOH_R is not determinable
 #: (see the module docstring)
 NEW_CELL_TOLERANCE = 0.20
+#: SOH_R against a resistance given: a measured resistance this many times the
+#: reference, or this many times below it, is no cell's wear or scatter but a unit
+#: slip (uOhm or ohm typed for mOhm is 1000x): not determinable, as below
+#: :data:`NEW_CELL_TOLERANCE`. No working cell wears to 30x its new resistance (end of
+#: life is 2x; a cell with a failing tab weld or lifted bond a few times more).
+UNIT_SLIP_FACTOR = 30.0
 RESISTANCE_METRICS = ("r0", "r_10s")
 _METRIC_NAMES = {"r0": "fitted ohmic R0 per cell", "r_10s": "10 s DCIR per cell"}
 
@@ -1052,6 +1058,22 @@ def _resistance_soh(
         )
     else:
         reference = f"the beginning-of-life resistance given ({resistance_text(bol, ascii=True)})"
+    if given and not 1.0 / UNIT_SLIP_FACTOR <= ratio <= UNIT_SLIP_FACTOR:
+        times, never = (
+            (f"{ratio:.0f}x", f"no cell wears to {UNIT_SLIP_FACTOR:g}x its new resistance")
+            if ratio > 1
+            else (
+                f"1/{1 / ratio:.0f} of",
+                f"no cell measures 1/{UNIT_SLIP_FACTOR:g} of its new one",
+            )
+        )
+        notes.append(
+            f"no resistance SOH: {measured.rsplit(' is ', 1)[0]} is {times} the "
+            f"beginning-of-life resistance given ({bol:g} ohm): {never}, so the value given "
+            "is in another unit or not this cell's (--bol-resistance-ohm is in ohm: "
+            f"{resistance_text(r_meas, ascii=True)} is {r_meas:.3g})"
+        )
+        return None
     if ratio < 1.0 - NEW_CELL_TOLERANCE:
         why = (
             "a chemistry guess this cell contradicts (another cell design, or a capacity "

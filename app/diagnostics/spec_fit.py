@@ -301,11 +301,16 @@ class SpecFitTracker:
     warns about the log."""
 
     def __init__(self, spec: BatterySpec):
+        from app.diagnostics.chemistry_evidence import ChemistryEvidenceTracker
+
         self.spec = spec
         self.counts = CellVoltageCounts()
         self.cell_columns = False
+        #: the in-window evidence of another chemistry (:mod:`.chemistry_evidence`)
+        self.chemistry = ChemistryEvidenceTracker(spec)
 
     def update(self, block: SampleBlock) -> None:
+        self.chemistry.update(block)
         columns = schema.cell_voltage_columns(block.columns) or [schema.VOLTAGE]
         if columns[0] not in block:
             return
@@ -318,9 +323,14 @@ class SpecFitTracker:
 
     def warning(self, soc: dict | None, words: FixWords = CLI_WORDS) -> str | None:
         """The voltage-window warning, else the pinned-SOC one (of ``soc``, the SOC
-        result so far), as :func:`~app.diagnostics.input_validity.with_input_warnings`
-        gives them (their hints in ``words``); None: the spec fits so far."""
+        result so far), else the in-window chemistry one, as
+        :func:`~app.diagnostics.input_validity.with_input_warnings` gives them (their
+        hints in ``words``); None: the spec fits so far."""
+        from app.diagnostics.chemistry_evidence import evidence_warning
+
         cells = self.cell_columns
-        return window_warning(
-            self.counts, self.spec, cell_columns=cells, words=words
-        ) or pinned_warning(self.counts, self.spec, soc, cell_columns=cells, words=words)
+        return (
+            window_warning(self.counts, self.spec, cell_columns=cells, words=words)
+            or pinned_warning(self.counts, self.spec, soc, cell_columns=cells, words=words)
+            or evidence_warning(self.chemistry, self.counts, words)
+        )

@@ -106,9 +106,12 @@ def _soh(r: dict) -> Finding:
         # window's card ("88.4 % by resistance"), judged as the resistance row judges it
         return _soh_by_resistance(r, by_resistance)
     if soh is None:
-        return Finding(
-            "soh", title, Verdict.NOT_APPLICABLE, "no full cycle or OCV pair to measure capacity"
+        text = "no full cycle or OCV pair to measure capacity"
+        # and why the resistance, measured, gives none either (a reference refused)
+        why = next(
+            (n for n in (r or {}).get("notes") or () if n.startswith("no resistance SOH")), None
         )
+        return Finding("soh", title, Verdict.NOT_APPLICABLE, f"{text}; {why}" if why else text)
     verdict = (
         Verdict.FAIL
         if soh < SOH_FAIL_PERCENT

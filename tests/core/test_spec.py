@@ -40,7 +40,8 @@ def test_overrides_and_pack_values():
     assert spec.chemistry is Chemistry.LFP
     assert spec.pack_capacity_ah == 200
     assert spec.pack_v_max == pytest.approx(16 * 3.6)
-    assert spec.max_charge_current_a == pytest.approx(4.0 * 200)
+    # a 100 Ah cell is large-format: 1C, not the A123 26650's 4C (preset_current_limits)
+    assert spec.max_charge_current_a == pytest.approx(1.0 * 200)
 
 
 def test_dict_round_trip():
