@@ -275,3 +275,39 @@ def test_the_dates_show_only_for_a_custom_period_and_empty_tables_say_why(qtbot)
     page.show_rows("diagnostics", [])
     assert "REST API" in page.tables["diagnostics"].placeholder
     page.tables["alerts"].grab()  # the text is drawn across the empty table (no error)
+
+
+def test_a_recordings_duration_is_its_datas_not_the_wall_clocks(qtbot, make_window, tmp_path):
+    """An imported Neware log (27.9 h of data) read 6581:34:29: it "started" when the file
+    says and "ended" when imported. An hour of a simulator at speed=200, stored in 17 s
+    of wall clock, read 0:00:17. Both are first to last sample time."""
+    from app.core.samples import SampleBlock
+    from app.hardware.logs.formats import open_log
+    from app.storage import Database
+    from app.storage import repositories as repo
+    from app.storage.sample_writer import write_samples
+    from tests.real_data import REAL_DATA
+
+    if REAL_DATA is None:
+        pytest.skip("no real data folder")
+    log = open_log(str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv"))
+    url = f"sqlite:///{tmp_path / 'durations.sqlite'}"
+    with Database(url) as db:
+        db.ensure_schema()
+        started = datetime.fromisoformat(log.metadata["start_utc"])  # 2026-03-06, months ago
+        neware = repo.import_recording(db, log.frame, "file:///nw.csv", started_at=started)
+        fast = repo.create_recording(db, "sim://nmc?speed=200", started_at=datetime.now(UTC))
+        t = np.arange(3601) * 1.0  # an hour of data, stored in well under a second
+        write_samples(db, fast.id, SampleBlock({"time_s": t, "voltage_v": 3.7 - t / 1e4,
+                                                "current_a": np.full(t.size, -1.0)}), 0)  # fmt: skip
+        repo.finish_recording(db, fast.id)
+        empty = repo.create_recording(db, "sim://nmc", started_at=datetime.now(UTC))
+    window = make_window(db_url=url)
+    window.show_page(Page.HISTORY)
+    table = window.history.tables["recordings"]
+    qtbot.waitUntil(lambda: table.rowCount() == 3)
+    durations = dict(zip(_column(table, "#"), _column(table, "Duration"), strict=True))
+    assert durations[str(neware.id)] == "27:55:43"  # 100,543 s of data
+    assert durations[str(fast.id)] == "1:00:00"
+    assert durations[str(empty.id)] == ""  # no samples: no duration to tell
+    window.grab().save("/tmp/history_durations.png")
