@@ -443,6 +443,7 @@ class MainWindow(QMainWindow):
         except BatteryOSError as exc:
             self.home.show_error(str(exc))
             self.show_page(Page.HOME)
+            self._show_refused(str(exc))
             return str(exc)
         self.home.show_error(None)
         self.settings.remember_source(url)
@@ -455,6 +456,15 @@ class MainWindow(QMainWindow):
         self.dashboard.set_recording_phase(self.session.recording_phase)
         self.show_page(Page.DASHBOARD)
         return None
+
+    def _show_refused(self, reason: str) -> None:
+        """The status bar after a refused URL: the previous source's state was read as
+        the new URL's (a CAN fault stayed after a typo in the Connect dialog)."""
+        if self.session.status.recordable:  # the live source goes on: said for a while
+            self.status_bar.showMessage(f"Refused: {reason}", 15000)
+        else:
+            self.status_bar.clearMessage()
+            self.status_bar.show_refused(reason)
 
     def open_connection_dialog(self):
         """Show the connection dialog (window-modal; the event loop keeps running).
