@@ -19,7 +19,6 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.storage.database import Database
-from app.storage.repositories import data_spans
 from app.storage.models import (
     AlertAction,
     AlertEvent,
@@ -29,6 +28,7 @@ from app.storage.models import (
     Severity,
     User,
 )
+from app.storage.repositories import data_spans
 
 DEFAULT_LIMIT = 1000
 
