@@ -61,7 +61,17 @@ def write_recording_report(
     battery, samples and alert history) to ``path``; returns the overall verdict."""
     from app.cli.cmd_report import recording_report_args, report_content
     from app.reports import write_report
+    from app.storage import repositories
+    from app.views.storage_bridge import database
 
+    recording = repositories.get_recording(database(db_url), recording_id)
+    if recording is not None and not recording.spec:
+        # (the CLI's own words name its --chemistry and --capacity-ah: not the window's)
+        raise BatteryOSError(
+            f"recording #{recording_id} was stored without its battery, so its report "
+            f"cannot judge it: write it with `batteryos report recording:{recording_id} "
+            "-o FILE --chemistry CHEM --capacity-ah AH`"
+        )
     content = report_content(recording_report_args(recording_id, path, db_url, user))
     write_report(content, path)
     return content.overall.value

@@ -360,6 +360,15 @@ def test_an_opened_recording_is_shown_as_stored_and_exported_as_the_cli_reports_
     assert lines(gui) == lines(cli)
     assert f"cover,Source,recording {new_id} (sim://nmc?cells=4)" in lines(gui)
 
+    # the older recording was stored without its battery: said, with the command that can
+    window.open_recording(_old)
+    qtbot.waitUntil(lambda: panel.url_label.text() == f"recording #{_old}", timeout=20_000)
+    window.export_report(str(tmp_path / "bare.pdf"))
+    qtbot.waitUntil(lambda: "not written" in bar.currentMessage(), timeout=20_000)
+    assert "stored without its battery" in bar.currentMessage()
+    assert f"batteryos report recording:{_old}" in bar.currentMessage()
+    assert not (tmp_path / "bare.pdf").exists()
+
     # a source on the dashboard: its connection and its controls again
     window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
     qtbot.waitUntil(lambda: panel.state_label.text() == "Streaming")
