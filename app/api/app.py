@@ -106,7 +106,9 @@ def alert_json(a) -> dict:
     }
 
 
-def recording_json(r) -> dict:
+def recording_json(r, data_span_s: float | None = None) -> dict:
+    """A recording as JSON; ``duration_s`` is its data's first to last sample time
+    (:func:`app.storage.repositories.data_spans`), not ``ended_at - started_at``."""
     return {
         "id": r.id,
         "source_url": r.source_url,
@@ -114,6 +116,7 @@ def recording_json(r) -> dict:
         "started_at": _iso(r.started_at),
         "ended_at": _iso(r.ended_at),
         "sample_count": r.sample_count,
+        "duration_s": data_span_s,
         "columns": r.columns,
         "notes": r.notes,
     }
@@ -366,7 +369,9 @@ def create_app(
     # --- logs (recordings) ------------------------------------------------------------
     @api.get("/battery/logs", tags=["battery"])
     def list_logs(_user: Reader, limit: Limit = 100):
-        return [recording_json(r) for r in repo.list_recordings(db, limit)]
+        recordings = repo.list_recordings(db, limit)
+        spans = repo.data_spans(db, [r.id for r in recordings])
+        return [recording_json(r, spans.get(r.id)) for r in recordings]
 
     @api.post("/battery/logs", tags=["battery"], status_code=201)
     async def upload_log(
@@ -375,7 +380,7 @@ def create_app(
         notes: Annotated[str, Query(max_length=2000)] = "",
     ):
         recording = await _with_upload(file, lambda path, name: _import_log(db, path, name, notes))
-        return recording_json(recording)
+        return recording_json(recording, repo.data_spans(db, [recording.id]).get(recording.id))
 
     @api.get("/battery/logs/{recording_id}", tags=["battery"])
     def download_log(recording_id: IdPath, _user: Reader):

@@ -36,18 +36,32 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from app.cli.output_paths import check_outputs
-    from app.reports import ReportContent, write_report
+def recording_report_args(
+    recording_id: int, output: str, db_url: str | None = None, user: str | None = None
+) -> argparse.Namespace:
+    """The options of ``batteryos [--db URL] report recording:ID -o OUTPUT [--user USER]``,
+    all others at their defaults: the window's File › Export report of a stored
+    recording is this command's report of it."""
+    from app.cli import build_parser
+
+    argv = [f"--db={db_url}"] if db_url else []
+    argv += ["report", f"recording:{int(recording_id)}", f"--output={output}"]
+    if user:
+        argv.append(f"--user={user}")
+    return build_parser().parse_args(argv)
+
+
+def report_content(args: argparse.Namespace):
+    """The :class:`~app.reports.ReportContent` ``batteryos report`` writes for ``args``."""
+    from app.reports import ReportContent
 
     stored = recording_id(args.source)
-    check_outputs(() if stored is not None else (args.source,), {"-o": args.output})
     if stored is not None:
         analysis, alerts = analyze_recording(stored, args)
     else:
         with can_decoding(args):
             analysis, alerts = analyze(args.source, args), []
-    content = ReportContent(
+    return ReportContent(
         analysis.report,
         frame=analysis.frame,
         timeseries=analysis.timeseries,
@@ -57,6 +71,15 @@ def run(args: argparse.Namespace) -> int:
         title=args.title,
         start_utc=analysis.metadata.get("start_utc") or None,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.cli.output_paths import check_outputs
+    from app.reports import write_report
+
+    stored = recording_id(args.source)
+    check_outputs(() if stored is not None else (args.source,), {"-o": args.output})
+    content = report_content(args)
     fmt = write_report(content, args.output)
     print(f"wrote {fmt.upper()} report to {args.output} (overall: {content.overall.value})")
     return 0

@@ -28,6 +28,7 @@ from app.storage.models import (
     Severity,
     User,
 )
+from app.storage.repositories import data_spans
 
 DEFAULT_LIMIT = 1000
 
@@ -42,6 +43,8 @@ class RecordingRow:
     sample_count: int
     notes: str
     columns: list[str]
+    #: first to last sample time, s (None: fewer than two samples)
+    data_span_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -108,19 +111,22 @@ def find_recordings(
         )
     query = query.order_by(Recording.started_at.desc(), Recording.id.desc()).limit(limit)
     with db.session() as session:
-        return [
-            RecordingRow(
-                r.id,
-                r.started_at,
-                r.ended_at,
-                r.source_url,
-                str(r.status),
-                int(r.sample_count or 0),
-                r.notes,
-                list(r.columns or []),
-            )
-            for r in session.scalars(query)
-        ]
+        recordings = list(session.scalars(query))
+    spans = data_spans(db, [r.id for r in recordings])
+    return [
+        RecordingRow(
+            r.id,
+            r.started_at,
+            r.ended_at,
+            r.source_url,
+            str(r.status),
+            int(r.sample_count or 0),
+            r.notes,
+            list(r.columns or []),
+            spans.get(r.id),
+        )
+        for r in recordings
+    ]
 
 
 def find_diagnostics(

@@ -337,9 +337,45 @@ class ConnectionHealthPanel(QFrame):
         for metric in self.metrics.values():
             row.addWidget(metric, 0, top)
         row.addWidget(error_block, 1, top)
-        self.show_reading(HealthReading())
+        self._reading = HealthReading()
+        #: (name, samples, source URL) of the stored recording shown instead of a source
+        self._stored: tuple[str, int, str | None] | None = None
+        self.show_reading(self._reading)
+
+    @property
+    def showing_stored(self) -> bool:
+        return self._stored is not None
+
+    def show_stored(self, name: str, samples: int, url: str | None = None) -> None:
+        """The dashboard shows a stored recording (``name``, "recording #12"), not a
+        connection: the panel says so and its samples, in place of the stopped session's
+        "Closed · 0 samples", until :meth:`clear_stored` (a source starts)."""
+        self._stored = (name, samples, url)
+        self.state_label.setText("Stored")
+        set_style_property(self.state_label, "state", "closed")
+        self.url_label.setText(name)
+        self.state_label.setToolTip(
+            f"A stored {name}, from {url}: no connection" if url else f"A stored {name}"
+        )
+        for key in ("samples", "frames", "bytes", "bad", "unknown", "reconnects"):
+            self.metrics[key].set("n/a")  # (of a connection: there is none)
+        self.metrics["total"].set(f"{samples:,}")
+        self.error_label.setText("none")
+        self.error_label.setToolTip("")
+        set_style_property(self.error_label, "problem", "false")
+        for widget in (self.sign_label, self.retry_label, self.retry_button):
+            widget.hide()
+
+    def clear_stored(self) -> None:
+        """Back to the connection's readings."""
+        if self._stored is not None:
+            self._stored = None
+            self.show_reading(self._reading)
 
     def show_reading(self, reading: HealthReading) -> None:
+        self._reading = reading
+        if self._stored is not None:
+            return  # a stored recording is shown: the stopped session has nothing to say
         self.state_label.setText(reading.state_text)
         set_style_property(self.state_label, "state", reading.state_style)
         self.url_label.setText(_SOURCE_KIND.get((reading.url or "").split(":", 1)[0], "source"))

@@ -326,8 +326,13 @@ class DashboardPage(QWidget):
         shown = title or source_name(url, max_chars=None) or "Not connected"
         tip = "\n".join(dict.fromkeys(t for t in (title, url) if t)) or shown
         self.source_label.set_full_text(shown, tip)
-        # a stored recording (a title) has nothing to record: its room goes to the title
-        self.record_button.setVisible(title is None)
+        # a stored recording (a title) has nothing to record, pause or follow (they did
+        # nothing): their room goes to the title
+        live = title is None
+        if not live:
+            self.set_paused(False)  # (paused, the recording would not be drawn)
+        for button in (self.record_button, self.pause_button, self.follow_button):
+            button.setVisible(live)
 
     def set_battery(self, spec: BatterySpec | None) -> None:
         """The battery shown (None: not known yet): its plausible cell band decides

@@ -87,11 +87,11 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
 
 
-def _duration(start: datetime, end: datetime | None) -> str:
-    if end is None:
+def duration_text(seconds: float | None) -> str:
+    """A recording's duration, ``h:mm:ss`` ("" when unknown)."""
+    if seconds is None:
         return ""
-    seconds = int((end - start).total_seconds())
-    h, rest = divmod(seconds, 3600)
+    h, rest = divmod(int(round(seconds)), 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}"
 
 
@@ -109,7 +109,9 @@ def row_cells(tab: str, row) -> list[str]:
         return [
             str(row.id),
             _when(row.started_at),
-            _duration(row.started_at, row.ended_at),
+            # the data's first to last sample, not the wall clock's start to end: an
+            # imported log "ended" when imported, a fast simulator an hour in 18 s
+            duration_text(row.data_span_s),
             row.source_url,
             row.status,
             f"{row.sample_count:,}",
@@ -247,6 +249,10 @@ class HistoryPage(QWidget):
             for col, name in enumerate(_COLUMNS[tab]):
                 if tab == "alerts" and name in COLUMN_TIPS:
                     table.horizontalHeaderItem(col).setToolTip(COLUMN_TIPS[name])
+                if tab == "recordings" and name == "Duration":
+                    table.horizontalHeaderItem(col).setToolTip(
+                        "How long the data runs: first to last sample time"
+                    )
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

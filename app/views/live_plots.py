@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
 from app.views.crosshair import Crosshair
+from app.views.peak_lines import draw_unbroken, redraw_on_resize
 from app.views.plot_grid import PlotGrid, mix, set_legend_text
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
@@ -378,6 +379,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         plot = self.addPlot(row=layout_row, col=0, axisItems={"bottom": ElapsedTimeAxis()})
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
+        redraw_on_resize(plot)  # (a plot filled before it was laid out drew a staircase)
         plot.hideButtons()  # the "A" button would fight the live-follow range
         plot.setMenuEnabled(True)
         # Time-series zoom is along time; y follows the visible data (_fit_y).
@@ -396,6 +398,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.plots[row.key] = plot
         if row.column is not None:
             curve = plot.plot(name=row.label)
+            draw_unbroken(curve)  # (an hour of a cell at rest drew as dots and dashes)
             self.curves[row.column] = curve
             self._row_of_column[row.column] = row
 
@@ -537,6 +540,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
                 continue
             k = int(schema.CELL_VOLTAGE_RE.match(column).group(1))
             curve = plot.plot(pen=_pen(self._colors.cell_color(k - 1)))
+            draw_unbroken(curve)
             self.cell_legend.addItem(curve, f"Cell {k}")
             self.curves[column] = curve
             self._row_of_column[column] = cells_row
@@ -565,6 +569,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
             self._add_soc_legend_entry(self._band_sample, SOC_BAND_LABEL)
         if SOC_BMS in snapshot and SOC_BMS not in self.curves:
             self.curves[SOC_BMS] = plot.plot(pen=self._pen_for(SOC_BMS), name="BMS")
+            draw_unbroken(self.curves[SOC_BMS], dashed=True)
             self._row_of_column[SOC_BMS] = soc_row
             self._add_soc_legend_entry(self.curves[SOC_BMS], SOC_BMS_LABEL)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
 from app.views.log_analysis import LogAnalysis
+from app.views.peak_lines import draw_unbroken, redraw_on_resize
 from app.views.plot_grid import PlotGrid, mix, set_legend_text
 from app.views.theme import ThemePalette
 
@@ -79,6 +80,7 @@ class _PlotStack(pg.GraphicsLayoutWidget):
             if self.large_data:
                 plot.setClipToView(True)
                 plot.setDownsampling(auto=True, mode="peak")
+                redraw_on_resize(plot)
             plot.getAxis("left").setWidth(AXIS_WIDTH_PX)
             # the x label names its unit (s, min, h, V): no "(x0.001)" on a 1 s log
             plot.getAxis("bottom").enableAutoSIPrefix(False)
@@ -143,6 +145,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
             kw = {k: v for k, v in kw.items() if not k.startswith("symbol")}  # nothing to mark
         line = pen(color, kw.pop("style", Qt.PenStyle.SolidLine)) if kw.pop("line", True) else None
         item = self.plots[row].plot(x, y, pen=line, name=None, **kw)
+        if self.large_data and line is not None:  # (a flat trace drew as dots and dashes)
+            draw_unbroken(item, dashed=line.style() != Qt.PenStyle.SolidLine)
         if name is not None:
             self.legend.addItem(item, name)
             self._legend_names[id(self.legend.items[-1][1])] = name

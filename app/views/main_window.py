@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self._ask_operator = persist if ask_operator is None else ask_operator
         self._history_loaded = False
         self._dashboard_source: str | None = None  # URL of what the dashboard shows
+        self._dashboard_recording: int | None = None  # the stored recording it shows
         self._source_started_at: datetime | None = None  # when the session's source started
         self.setWindowTitle("Battery OS")
         self.setWindowIcon(app_icon())
@@ -446,6 +447,7 @@ class MainWindow(QMainWindow):
         except BatteryOSError as exc:
             self.home.show_error(str(exc))
             self.show_page(Page.HOME)
+            self._show_refused(str(exc))
             return str(exc)
         self.home.show_error(None)
         self.settings.remember_source(url)
@@ -458,6 +460,15 @@ class MainWindow(QMainWindow):
         self.dashboard.set_recording_phase(self.session.recording_phase)
         self.show_page(Page.DASHBOARD)
         return None
+
+    def _show_refused(self, reason: str) -> None:
+        """The status bar after a refused URL: the previous source's state was read as
+        the new URL's (a CAN fault stayed after a typo in the Connect dialog)."""
+        if self.session.status.recordable:  # the live source goes on: said for a while
+            self.status_bar.showMessage(f"Refused: {reason}", 15000)
+        else:
+            self.status_bar.clearMessage()
+            self.status_bar.show_refused(reason)
 
     def open_connection_dialog(self):
         """Show the connection dialog (window-modal; the event loop keeps running).
@@ -668,11 +679,18 @@ class MainWindow(QMainWindow):
         source raised since it started, and who is at the bench (who acknowledges)."""
         from app.reports.content import live_alert_row
 
-        self.report_exporter.export(
-            path,
-            user=self.alert_center.operator(),
-            alerts=[live_alert_row(a) for a in self._source_alerts()],
-        )
+        if self._dashboard_recording is not None:
+            # a stored recording: its report is `batteryos report recording:N`'s (the
+            # session has no samples: "no samples to report yet")
+            self.report_exporter.export_recording(
+                path, self._dashboard_recording, user=self.alert_center.operator()
+            )
+        else:
+            self.report_exporter.export(
+                path,
+                user=self.alert_center.operator(),
+                alerts=[live_alert_row(a) for a in self._source_alerts()],
+            )
         self.status_bar.showMessage(f"Writing report {path}…")
 
     def _source_alerts(self) -> list:
@@ -776,7 +794,16 @@ class MainWindow(QMainWindow):
         self.dashboard.set_span(None)  # the whole recording
         self.dashboard.set_battery(battery)
         self.dashboard.show_frame(snapshot)
+        self._show_stored_recording(recording_id, snapshot, report)
         self.show_page(Page.DASHBOARD)
+
+    def _show_stored_recording(self, recording_id: int, snapshot: dict, report) -> None:
+        """The stored recording is what the dashboard shows: Export report writes its
+        report, and the Connection health panel says so (it said "Closed · 0 samples")."""
+        self._dashboard_recording = recording_id
+        samples = len(snapshot.get("time_s", ()))
+        url = report.source_url if report is not None else None
+        self.health_panel.show_stored(f"recording #{recording_id}", samples, url)
 
     def _on_operator_changed(self, operator) -> None:
         self.operator_label.setText(f"Operator: {operator.name}" if operator else "")
@@ -858,6 +885,8 @@ class MainWindow(QMainWindow):
 
     def _on_source_started(self, url: str) -> None:
         self._dashboard_source = url
+        self._dashboard_recording = None  # the dashboard shows the source now
+        self.health_panel.clear_stored()
         self._source_started_at = datetime.now(UTC)
         self._show_banner()  # an alert of the source before names it now
 

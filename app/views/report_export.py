@@ -1,5 +1,6 @@
 """File › Export report…: the report of what the window shows (the live session's
-samples: a source, or a replayed log), written off the GUI thread."""
+samples: a source, or a replayed log; or a stored recording opened from History, whose
+report is ``batteryos report recording:N``'s), written off the GUI thread."""
 
 from __future__ import annotations
 
@@ -53,6 +54,29 @@ def write_session_report(
     return content.overall.value
 
 
+def write_recording_report(
+    path: str, db_url: str | None, recording_id: int, user: str | None = None
+) -> str:
+    """Write ``batteryos report recording:ID``'s report of a stored recording (its stored
+    battery, samples and alert history) to ``path``; returns the overall verdict."""
+    from app.cli.cmd_report import recording_report_args, report_content
+    from app.reports import write_report
+    from app.storage import repositories
+    from app.views.storage_bridge import database
+
+    recording = repositories.get_recording(database(db_url), recording_id)
+    if recording is not None and not recording.spec:
+        # (the CLI's own words name its --chemistry and --capacity-ah: not the window's)
+        raise BatteryOSError(
+            f"recording #{recording_id} was stored without its battery, so its report "
+            f"cannot judge it: write it with `batteryos report recording:{recording_id} "
+            "-o FILE --chemistry CHEM --capacity-ah AH`"
+        )
+    content = report_content(recording_report_args(recording_id, path, db_url, user))
+    write_report(content, path)
+    return content.overall.value
+
+
 class ReportExporter(QObject):
     finished = Signal(str, str)  #: path, overall verdict
     failed = Signal(str)  #: one line
@@ -74,6 +98,15 @@ class ReportExporter(QObject):
         snapshot, spec, url = s.snapshot, s.spec, s.source_url
         self._worker.submit(
             lambda: write_session_report(path, snapshot, spec, url, user, alerts),
+            on_done=lambda verdict: self.finished.emit(path, verdict),
+            on_error=self._on_error,
+        )
+
+    def export_recording(self, path: str, recording_id: int, user: str | None = None) -> None:
+        """Write the report of the stored recording ``recording_id`` (as the CLI's)."""
+        db_url = self.session.db_url
+        self._worker.submit(
+            lambda: write_recording_report(path, db_url, recording_id, user),
             on_done=lambda verdict: self.finished.emit(path, verdict),
             on_error=self._on_error,
         )

@@ -90,6 +90,18 @@ class SessionStatusBar(QStatusBar):
         self.samples_label.setText(f"{status.samples_total:,} samples" if live else "")
         self._show_recording(status)
 
+    def show_refused(self, reason: str) -> None:
+        """A source URL was refused (bad URL, unknown scheme or parameter) while no source
+        is connected: the bar says so, in the fault colour, in place of the previous
+        source's end (its "Fault: … · not retrying" read as the new URL's fault)."""
+        text = f"Not connected: {reason}"
+        self.state_label.setText(text)
+        self.state_label.setToolTip(text)
+        set_style_property(self.state_label, "state", AcquisitionState.FAULT.value)
+        self._live = False
+        self._show_rate()
+        self.samples_label.setText("")
+
     def show_rate(self, samples_per_s: float) -> None:
         """The samples per second the Connection health panel shows (one definition:
         :class:`~app.views.connection_health.HealthMonitor`'s, 0 once the source ended;

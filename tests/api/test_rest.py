@@ -282,8 +282,11 @@ def test_upload_diagnose_and_log_round_trip(api, tmp_path):
     assert created.status_code == 201, created.text
     rid = created.json()["id"]
     assert created.json()["sample_count"] == 3600
+    # the data's first to last sample (an hour at 1 Hz), not the seconds the upload took
+    assert created.json()["duration_s"] == pytest.approx(3599.0)
     listed = api.client.get("/battery/logs", headers=api.headers("viewer")).json()
     assert rid in [x["id"] for x in listed]
+    assert [x["duration_s"] for x in listed if x["id"] == rid] == [pytest.approx(3599.0)]
     csv_text = api.client.get(f"/battery/logs/{rid}", headers=api.headers("viewer")).text
     lines = [ln for ln in csv_text.splitlines() if not ln.startswith("#")]
     assert lines[0].startswith("time_s,voltage_v,current_a") and len(lines) == 3601

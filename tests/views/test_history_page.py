@@ -178,7 +178,11 @@ def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
     assert window.status_bar.state_label.text() == "Not connected"
     reading = window.health_monitor.poll()
     assert reading.url is None and reading.samples_total == 0
-    assert window.health_panel.state_label.toolTip() == "no source"
+    # the panel says what is shown: the stored recording, not the session's "Closed"
+    panel = window.health_panel
+    assert panel.state_label.text() == "Stored"
+    assert panel.url_label.text() == f"recording #{new_id}"
+    assert panel.metrics["total"].value.text() == "600"
 
     # another source on the dashboard: its results replace the recording's
     window.connect_source("scripted://pack?n=200&block=50")
@@ -369,3 +373,157 @@ def test_the_dates_show_only_for_a_custom_period_and_empty_tables_say_why(qtbot)
     page.show_rows("diagnostics", [])
     assert "REST API" in page.tables["diagnostics"].placeholder
     page.tables["alerts"].grab()  # the text is drawn across the empty table (no error)
+
+
+def test_a_recordings_duration_is_its_datas_not_the_wall_clocks(qtbot, make_window, tmp_path):
+    """An imported Neware log (27.9 h of data) read 6581:34:29: it "started" when the file
+    says and "ended" when imported. An hour of a simulator at speed=200, stored in 17 s
+    of wall clock, read 0:00:17. Both are first to last sample time."""
+    from app.core.samples import SampleBlock
+    from app.hardware.logs.formats import open_log
+    from app.storage import Database
+    from app.storage import repositories as repo
+    from app.storage.sample_writer import write_samples
+    from tests.real_data import REAL_DATA
+
+    if REAL_DATA is None:
+        pytest.skip("no real data folder")
+    log = open_log(str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv"))
+    url = f"sqlite:///{tmp_path / 'durations.sqlite'}"
+    with Database(url) as db:
+        db.ensure_schema()
+        started = datetime.fromisoformat(log.metadata["start_utc"])  # 2026-03-06, months ago
+        neware = repo.import_recording(db, log.frame, "file:///nw.csv", started_at=started)
+        fast = repo.create_recording(db, "sim://nmc?speed=200", started_at=datetime.now(UTC))
+        t = np.arange(3601) * 1.0  # an hour of data, stored in well under a second
+        write_samples(db, fast.id, SampleBlock({"time_s": t, "voltage_v": 3.7 - t / 1e4,
+                                                "current_a": np.full(t.size, -1.0)}), 0)  # fmt: skip
+        repo.finish_recording(db, fast.id)
+        empty = repo.create_recording(db, "sim://nmc", started_at=datetime.now(UTC))
+    window = make_window(db_url=url)
+    window.show_page(Page.HISTORY)
+    table = window.history.tables["recordings"]
+    qtbot.waitUntil(lambda: table.rowCount() == 3)
+    durations = dict(zip(_column(table, "#"), _column(table, "Duration"), strict=True))
+    assert durations[str(neware.id)] == "27:55:43"  # 100,543 s of data
+    assert durations[str(fast.id)] == "1:00:00"
+    assert durations[str(empty.id)] == ""  # no samples: no duration to tell
+    window.grab().save("/tmp/history_durations.png")
+
+
+def test_an_opened_recording_is_shown_as_stored_and_exported_as_the_cli_reports_it(
+    qtbot, make_window, filled_db, tmp_path
+):
+    """File › Export report of recording #N opened from History said "Report not written:
+    no samples to report yet" (the session's samples: none), though `batteryos report
+    recording:N` wrote one; the health panel said "Closed · 0 samples" beside its 600,
+    and Pause and Follow live did nothing."""
+    from app.cli import main
+
+    url, _old, new_id = filled_db
+    window = make_window(db_url=url)
+    window.open_recording(new_id)
+    qtbot.waitUntil(lambda: window.current_page is Page.DASHBOARD, timeout=20_000)
+    dashboard, panel = window.dashboard, window.health_panel
+    assert not dashboard.pause_button.isVisible() and not dashboard.follow_button.isVisible()
+    assert panel.state_label.text() == "Stored"
+    assert panel.url_label.text() == f"recording #{new_id}"
+    assert panel.metrics["total"].value.text() == "600"
+    assert panel.metrics["samples"].value.text() == "n/a"
+    window.health_monitor.poll()  # the stopped session's readings do not undo it
+    assert (
+        panel.state_label.text() == "Stored" and "sim://nmc?cells=4" in panel.state_label.toolTip()
+    )
+    for label in (panel.url_label, panel.metrics["total"].value):  # laid out whole
+        qtbot.waitUntil(lambda label=label: label.width() >= label.sizeHint().width())
+    window.grab().save("/tmp/recording_stored.png")
+
+    gui, cli = tmp_path / "gui.csv", tmp_path / "cli.csv"
+    window.export_report(str(gui))
+    bar = window.status_bar
+    qtbot.waitUntil(lambda: "Report" in bar.currentMessage() and "Writing" not in
+                    bar.currentMessage(), timeout=60_000)  # fmt: skip
+    assert bar.currentMessage().startswith(f"Report written to {gui}"), bar.currentMessage()
+    user = window.alert_center.operator()  # who is at the bench, as the live report has
+    argv = ["--db", url, "report", f"recording:{new_id}", "-o", str(cli), "--user", user]
+    assert main(argv) == 0
+
+    def lines(path):  # all but the minute it was generated
+        return [ln for ln in path.read_text().splitlines() if not ln.startswith("cover,Generated")]
+
+    assert lines(gui) == lines(cli)
+    assert f"cover,Source,recording {new_id} (sim://nmc?cells=4)" in lines(gui)
+
+    # the older recording was stored without its battery: said, with the command that can
+    window.open_recording(_old)
+    qtbot.waitUntil(lambda: panel.url_label.text() == f"recording #{_old}", timeout=20_000)
+    window.export_report(str(tmp_path / "bare.pdf"))
+    qtbot.waitUntil(lambda: "not written" in bar.currentMessage(), timeout=20_000)
+    assert "stored without its battery" in bar.currentMessage()
+    assert f"batteryos report recording:{_old}" in bar.currentMessage()
+    assert not (tmp_path / "bare.pdf").exists()
+
+    # a source on the dashboard: its connection and its controls again
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    qtbot.waitUntil(lambda: panel.state_label.text() == "Streaming")
+    assert dashboard.pause_button.isVisible() and dashboard.follow_button.isVisible()
+    window.session.stop()
+
+
+def _columns_drawn(plots, column: str) -> float:
+    """The share of pixel columns, across the span of ``column``'s data, in which its
+    curve lit at least one pixel of its colour (1.0: an unbroken trace)."""
+    from PySide6.QtCore import QPointF
+
+    curve = plots.curves[column]
+    color = curve.opts["pen"].color()
+    image = plots.grab().toImage()
+    view = curve.getViewBox()
+    x, y = curve.getOriginalDataset()
+    left = plots.mapFromScene(view.mapViewToScene(QPointF(float(x[0]), float(y.max()))))
+    right = plots.mapFromScene(view.mapViewToScene(QPointF(float(x[-1]), float(y.min()))))
+    ratio = image.devicePixelRatio()
+    x0, x1 = int(left.x() * ratio) + 2, int(right.x() * ratio) - 2
+    y0, y1 = int(left.y() * ratio) - 3, int(right.y() * ratio) + 3
+    lit = 0
+    for px in range(x0, x1):
+        if any(image.pixelColor(px, py) == color for py in range(y0, y1 + 1)):
+            lit += 1
+    return lit / (x1 - x0)
+
+
+def test_a_long_recording_draws_unbroken_traces(qtbot, make_window, tmp_path):
+    """An hour at 10 Hz opened whole: the cell traces drew as dots and dashes (flat, a few
+    mV of noise: pyqtgraph's ten points a pixel made segments too short for a 1-px line),
+    and the pack voltage as a staircase (downsampled while the page was not laid out)."""
+    from app.core.samples import SampleBlock
+    from app.storage import Database
+    from app.storage import repositories as repo
+    from app.storage.sample_writer import write_samples
+
+    rng = np.random.default_rng(7)
+    n = 36_000
+    t = np.arange(n) * 0.1
+    cells = {f"cell_{k}_v": 3.6 - t / 4e4 + rng.normal(0, 0.002, n) for k in (1, 3, 4)}
+    cells["cell_2_v"] = 2.9 - t / 4e4 + rng.normal(0, 0.002, n)  # apart: drawn alone
+    pack = sum(cells.values())
+    url = f"sqlite:///{tmp_path / 'long.sqlite'}"
+    with Database(url) as db:
+        db.ensure_schema()
+        spec = {"chemistry": "nmc", "capacity_ah": 5.0, "series_cells": 4}
+        rec = repo.create_recording(db, "sim://nmc?cells=4&speed=200", spec)
+        block = SampleBlock({"time_s": t, "voltage_v": pack, "current_a": np.full(n, -0.5),
+                             "temperature_c": np.full(n, 25.0), **cells})  # fmt: skip
+        write_samples(db, rec.id, block, 0)
+        repo.finish_recording(db, rec.id)
+    window = make_window(db_url=url)
+    window.resize(1600, 900)
+    window.open_recording(rec.id)
+    qtbot.waitUntil(lambda: window.current_page is Page.DASHBOARD, timeout=30_000)
+    plots = window.dashboard.plots
+    qtbot.waitUntil(lambda: _columns_drawn(plots, "cell_2_v") > 0.97, timeout=5_000)
+    qtbot.waitUntil(lambda: _columns_drawn(plots, "voltage_v") > 0.97, timeout=5_000)
+    total = window.health_panel.metrics["total"].value
+    qtbot.waitUntil(lambda: total.width() >= total.sizeHint().width())
+    assert total.text() == "36,000"
+    window.grab().save("/tmp/recording_unbroken.png")

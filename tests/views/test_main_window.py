@@ -550,4 +550,33 @@ def test_a_four_cell_pack_fits_a_1024_by_700_window_without_scrolling(qtbot, mak
         box = plots.mapFromScene(legend.mapRectToScene(legend.boundingRect())).boundingRect()
         assert view.contains(box), legend
     assert plots.plots[PlotKey.CELLS].getViewBox().height() >= MIN_PLOT_HEIGHT_PX
-    window.grab().save("/tmp/dashboard_1024x700_4_cells.png")
+
+
+def test_a_refused_url_replaces_the_previous_sources_fault_in_the_status_bar(
+    qtbot, make_window, tmp_path
+):
+    """A CAN source that could not open ("Fault: … · not retrying"), then a typo in the
+    Connect dialog: the dialog said why, but the bar still showed the CAN fault."""
+    window = make_window()
+    window.connect_source(f"file://{tmp_path}/missing.csv")  # ends in a fault, for good
+    label = window.status_bar.state_label
+    qtbot.waitUntil(lambda: "not retrying" in label.text())
+    dialog = window.open_connection_dialog()
+    window._on_dialog_connect_requested("foo://bar")  # as its Connect does
+    assert dialog.isVisible()  # it stays open with the reason
+    assert "missing.csv" not in label.text()
+    assert label.text() == "Not connected: foo://bar: unknown source scheme 'foo' " + (
+        "(known: can, failing, file, scripted, serial, sim)"
+    )
+    assert label.property("state") == "fault"
+    assert window.status_bar.samples_label.text() == ""
+    window.grab().save("/tmp/refused_url.png")
+    dialog.reject()
+
+    # a source still streaming goes on: the refusal is said, then its state again
+    window.connect_source("scripted://pack?n=0&interval=0.01&block=10")
+    qtbot.waitUntil(lambda: label.text().startswith("Streaming"))
+    window.connect_source("foo://bar")
+    assert window.session.status.recordable
+    assert window.status_bar.currentMessage().startswith("Refused: foo://bar: unknown source")
+    window.session.stop()
