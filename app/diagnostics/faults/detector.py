@@ -293,7 +293,37 @@ def _postprocess(
             if _overlaps(e, echoes, ECHO_MARGIN_S):
                 continue
         out.append(e)
+    _runaway_peaks(out, episodes, notes)
     return out, notes
+
+
+def _runaway_peaks(kept: list[Episode], episodes: list[Episode], notes: dict[int, dict]) -> None:
+    """A runaway's peak is the safety event's when their cell's over-temperature
+    episode overlaps it: one event, one peak.
+
+    The runaway's ``max_temperature_c`` is the highest sample (as float32, the bin
+    stage's precision) of its own episode; the over-temperature episode, the safety
+    check's, has its highest sample in float64 (``max_c``) over its own span (from
+    the limit's crossing to the release). Where the float32 rounding of the safety's
+    peak is at least the runaway's own, the runaway's own peak is that same sample
+    (or lower, within the safety's span): the runaway reports the safety's figure,
+    to the last digit. (A simulated NMC runaway: 699.9 against 702.4 degC when the
+    runaway's peak was a 5 s bin mean.)"""
+    hot: dict[str, list[Episode]] = {}
+    for e in episodes:
+        if e.kind == FaultKind.OVER_TEMPERATURE:
+            hot.setdefault(e.channel, []).append(e)
+    for e in kept:
+        if e.kind != FaultKind.THERMAL_RUNAWAY_ONSET or e.channel not in hot:
+            continue
+        own = e.detail.get("max_temperature_c")
+        for o in hot[e.channel]:
+            if not (o.start_time_s <= e.end_time_s and e.start_time_s <= o.end_time_s):
+                continue
+            if own is None or np.float32(o.worst) >= np.float32(own):
+                own = float(o.worst)
+        if own is not None and own != e.detail.get("max_temperature_c"):
+            notes.setdefault(id(e), {})["max_temperature_c"] = own
 
 
 def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int, dict]]:

@@ -220,7 +220,14 @@ import numpy as np
 
 from app.core.spec import BatterySpec, Chemistry
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import MERGE_GAP_S, History, bins_for, white_noise_var
+from app.diagnostics.faults.common import (
+    D2_VARIANCE,
+    MERGE_GAP_S,
+    History,
+    RollingSum,
+    bins_for,
+    white_noise_var,
+)
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.types import FaultKind
 
@@ -261,6 +268,18 @@ RUNAWAY_CONFIRM_C_PER_MIN = 3.0
 #: of its first bins by this fraction of the threshold rate over the window.
 CAND_EDGE_BINS = 4
 CAND_RATE_FRACTION = 0.25
+#: The noise the evidence is judged against is also measured over this long a
+#: history (see "The noise level"): each cell sensor's white noise, and the
+#: reference's (the other cells' median) noise from its own bin means.
+NOISE_HISTORY_S = 1800.0
+#: The evidence of a rise is of the excess its resistance does not explain: the
+#: excess's share of the reference's rise, regressed over this long before the
+#: window (see "A cell's own resistance").
+PRE_TREND_S = 1800.0
+#: ... from at least this many bins with both values, and at this lower bound:
+#: the share less this many of its standard errors (never below 0).
+PRE_MIN_BINS = 24
+PRE_SHARE_Z = 2.0
 #: No debounce beyond the z-tests: two minutes of data are in every decision already.
 RUNAWAY_DEBOUNCE_S = 0.0
 #: ... but on a lead-acid pack the condition must hold over four bins (15 s from the
@@ -350,7 +369,9 @@ class RunawayDetector:
         else:
             self.rows = np.array([], dtype=np.int64)
         k = len(self.rows)
-        keep = self.w - 1
+        # the window, and the history before it (the cell's resistance share)
+        self.pre = bins_for(PRE_TREND_S, bin_s, PRE_MIN_BINS)
+        keep = self.w - 1 + self.pre
         self._delta = History(k, keep)
         self._own = History(k, keep)
         self._t0 = History(None, keep)
@@ -358,6 +379,13 @@ class RunawayDetector:
         # every channel's sums of squared d2 and their counts (BinBatch.s2m and .n2)
         self._cx = layout.n_rows + layout.noise_extra
         self._noise = History(2 * self._cx, keep, 0.0)
+        # the long noise history (see "The noise level"): per cell, the sums of the
+        # squared second differences of its samples and their counts; of the
+        # reference's bin means, the sums of its squared second differences and counts
+        self.long = max(self.w, bins_for(NOISE_HISTORY_S, bin_s))
+        self._white_long = RollingSum(2 * k, self.long)
+        self._ref = History(None, 2)
+        self._ref_noise = RollingSum(2, self.long)
         # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
         self.joule = 0.0
         if spec.ecm is not None:
@@ -383,9 +411,10 @@ class RunawayDetector:
     def _fit(self, w: int) -> dict:
         """The contrasts of a window of ``w`` bins."""
         amp, norm, rate = _exp_templates(w, self.bin_s)
+        coef = _quad_weights(w, self.bin_s)
         return {
             "w": w,
-            "coef": _quad_weights(w, self.bin_s),
+            "coef": coef,
             "tmpl_amp": amp,
             "tmpl_norm": norm,
             "tmpl_rate": rate,
@@ -399,7 +428,7 @@ class RunawayDetector:
             "growing": w < self.w,
         }
 
-    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h):
+    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h, noise_long):
         """The test on the windows of ``fit``'s length ending at the new bins ``cols``:
         (rows, cols, ok, rate, prev, own, z, slope) of its candidates, or None (slope:
         the straight line's of the cell's own temperature, for the detail)."""
@@ -441,10 +470,13 @@ class RunawayDetector:
         idx = end[:, None] - (w - 1) + np.arange(w)[None, :]
         yd = d_full[rows[:, None], idx]
         yo = o_full.take(rows[:, None], idx)
+        # the excess and the reference before the window (see "A cell's own resistance")
+        pidx = (end - w + 1 - self.pre)[:, None] + np.arange(self.pre)[None, :]
+        yp = d_full[rows[:, None], pidx]
+        rp = o_full.take(rows[:, None], pidx) - yp
         cf = fit["coef"]
         rate = (yd * cf["rate_end"]).sum(axis=1)
         prev = (yd * cf["rate_start"]).sum(axis=1)
-        rise = (yd * cf["rise"]).sum(axis=1)
         own = (yo * cf["rate_end"]).sum(axis=1)
         slope = (yo * cf["slope"]).sum(axis=1)
         if len(self.rows) == 1:
@@ -463,8 +495,14 @@ class RunawayDetector:
             rss = (res * res).sum(axis=1)
             s_fit = np.sqrt(rss / max(w - 3, 1))
             nb = n2 / w  # samples per bin
-            # white noise of a bin mean, plus the median's share of it
-            var_bin = white_noise_var(s2, n2) / nb * (1.0 + (1.57 / k if k >= 3 else 1.0))
+            # white noise of a bin mean (the window's, or the sensor's over the long
+            # history if more), plus the reference's: the iid cells' median's share of
+            # it, or the reference's own over the long history if more (see "The
+            # noise level")
+            white_long, var_ref_long = noise_long(rows, cols)
+            share_ref = 1.57 / k if k >= 3 else 1.0
+            own_bin = np.fmax(white_noise_var(s2, n2), white_long) / nb
+            var_bin = own_bin + np.fmax(own_bin * share_ref, var_ref_long)
             s_noise = np.sqrt(var_bin)
             se_rise = np.fmax(s_fit, s_noise) * np.sqrt(np.sum(cf["rise"] ** 2))
             se_accel = s_noise * np.sqrt(np.sum((cf["rate_end"] - cf["rate_start"]) ** 2))
@@ -473,16 +511,22 @@ class RunawayDetector:
             per_min = 60.0
             # the self-heating templates: the best one's z and its rate at the end
             amp = yd @ fit["tmpl_amp"].T  # (candidates, templates)
+            # their evidence: the excess's rise beyond its resistance's share of the
+            # reference's (see "A cell's own resistance")
+            share = self._resistance_share(yp, rp, s_noise)
+            yr = yd - (yo - yd) * share[:, None]  # (the contrasts of a constant are 0)
+            rise_ev = (yr * cf["rise"]).sum(axis=1)
+            amp_ev = yr @ fit["tmpl_amp"].T
             s_white = np.fmax(s_fit, s_noise)
-            tz = amp * fit["tmpl_norm"] / s_white[:, None]
+            tz = amp_ev * fit["tmpl_norm"] / s_white[:, None]
             # ... and with each bin's own noise: a template that weighs the last
             # bins must not borrow the calm of the earlier ones (a sensor turning
             # noisy mid-window); the smaller z counts
-            share = 1.0 + (1.57 / k if k >= 3 else 1.0)
-            var_bins = white_noise_var(s2_bins, n2_bins, mean_of=n2_bins) * share
+            own_bins = white_noise_var(s2_bins, n2_bins, mean_of=n2_bins)
+            var_bins = own_bins + np.fmax(own_bins * share_ref, var_ref_long[:, None])
             var_bins = np.where(np.isfinite(var_bins), var_bins, var_bin[:, None])
             se_het = np.sqrt(var_bins @ (fit["tmpl_amp"] ** 2).T)
-            tz = np.fmin(tz, amp / se_het)
+            tz = np.fmin(tz, amp_ev / se_het)
             best = np.argmax(np.nan_to_num(tz, nan=-np.inf), axis=1)
             pick = np.arange(len(best))
             t_z = tz[pick, best]
@@ -514,11 +558,64 @@ class RunawayDetector:
             quad_rate = rate * per_min >= RATE_MIN_C_PER_MIN
             # (under a minute of data only the template's evidence counts: see "Onset in
             # a log's first minute")
-            quad = quad_rate & (rise >= RATE_Z * se_rise) & (not fit["clip_start"])
+            quad = quad_rate & (rise_ev >= RATE_Z * se_rise) & (not fit["clip_start"])
             templ = quad_rate & (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
             ok = accelerating & (quad | templ)
-            z = np.fmax(rise / se_rise, t_z)
+            z = np.fmax(rise_ev / se_rise, t_z)
         return rows, cols, ok, rate, prev, own, z, slope
+
+    @staticmethod
+    def _resistance_share(yp: np.ndarray, rp: np.ndarray, s_noise: np.ndarray) -> np.ndarray:
+        """The lower bound of each candidate's excess share of its reference (the
+        slope of the excess ``yp`` on the reference ``rp`` before the window, less
+        PRE_SHARE_Z standard errors; 0 below that, or with too few bins)."""
+        ok = np.isfinite(yp) & np.isfinite(rp)
+        n = ok.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nn = np.maximum(n, 1)
+            rz = np.where(ok, rp, 0.0)
+            rc = np.where(ok, rz - (rz.sum(axis=1) / nn)[:, None], 0.0)
+            ez = np.where(ok, yp, 0.0)
+            sxx = (rc * rc).sum(axis=1)
+            share = (rc * ez).sum(axis=1) / sxx
+            low = share - PRE_SHARE_Z * s_noise / np.sqrt(sxx)
+        low = np.where((n >= PRE_MIN_BINS) & np.isfinite(low), low, 0.0)
+        return np.fmax(low, 0.0)
+
+    def _noise_long(self, bb: BinBatch, ref: np.ndarray, t0: np.ndarray, t1: np.ndarray):
+        """Push the new bins into the long noise history; return a function of the
+        candidates (rows, cols) giving each one's white noise per sample over the long
+        history and the variance of the reference's bin mean over it (0 if none)."""
+        k, m = len(self.rows), bb.m
+        s2 = bb.s2m[self.rows]
+        n2 = np.asarray(bb.n2[self.rows], dtype=float)
+        bad = ~np.isfinite(s2)
+        if bad.any():  # (no valid term sums to 0: a non-finite one must not stick)
+            s2, n2 = np.where(bad, 0.0, s2), np.where(bad, 0.0, n2)
+        cells = self._white_long.push((s2, n2))
+        # the reference's second differences, over three contiguous bins
+        r = self._ref.push(ref)
+        d2 = r[2:] - 2.0 * r[1:-1] + r[:-2]
+        p = len(t0) - m + np.arange(m)  # the new bins in the time histories
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(d2) & (t1[p] - t0[p - 2] <= 4.0 * self.bin_s)
+        q = np.where(ok, d2 * d2, 0.0)
+        refs = self._ref_noise.push(np.vstack((q, ok.astype(float))))
+        hi = self.long + 1  # the columns of the new bins' totals, and L bins before
+        lo = 1
+
+        def at(rows: np.ndarray, cols: np.ndarray):
+            c_hi, c_lo = hi + cols, lo + cols
+            s2l = cells[rows, c_hi] - cells[rows, c_lo]
+            n2l = cells[k + rows, c_hi] - cells[k + rows, c_lo]
+            ql = refs[0, c_hi] - refs[0, c_lo]
+            nl = refs[1, c_hi] - refs[1, c_lo]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                white = np.where(n2l > 0, white_noise_var(s2l, n2l), 0.0)
+                var_ref = np.where(nl > 0, ql / (D2_VARIANCE * nl), 0.0)
+            return white, var_ref
+
+        return at
 
     def process(self, bb: BinBatch) -> None:
         if not len(self.rows):
@@ -538,6 +635,7 @@ class RunawayDetector:
         t1 = self._t1.push(bb.t1)
         nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
         h = d_full.shape[1]
+        noise_long = self._noise_long(bb, ref, t0, t1)
         # bins of data each new bin's window can hold: the full window, or in a log's
         # first bins all since its start (a window growing from w_min)
         seen = self._seen + 1 + np.arange(m)
@@ -546,7 +644,7 @@ class RunawayDetector:
         groups = [(self._fits[self.w], full)] if len(full) else []
         for c in np.flatnonzero((seen >= self.w_min) & (seen < self.w)):
             groups.append((self._fits[int(seen[c])], c[None]))
-        parts = [self._test(f, c, bb, d_full, o_full, nz, t0, t1, h) for f, c in groups]
+        parts = [self._test(f, c, bb, d_full, o_full, nz, t0, t1, h, noise_long) for f, c in groups]
         parts = [p for p in parts if p is not None]
         if not parts:
             return
@@ -592,20 +690,29 @@ class RunawayDetector:
             # what the excess is over: the others' median (3+), the other one (2), or
             # a lone sensor's own Joule heating (1)
             ep.detail["temperature_sensors"] = len(self.rows)
-        self._episode_peaks(bb, temp, scatter(slope * 60.0))
+        self._episode_peaks(bb, scatter(slope * 60.0))
 
-    def _episode_peaks(self, bb: BinBatch, temp: np.ndarray, slope_min: np.ndarray) -> None:
+    def _episode_peaks(self, bb: BinBatch, slope_min: np.ndarray) -> None:
         """The highest temperature and straight-line rate of rise of the bins within each
-        episode (the detail's ``max_temperature_c`` and ``max_rise_rate_c_per_min``)."""
+        episode (the detail's ``max_temperature_c`` and ``max_rise_rate_c_per_min``).
+
+        The highest temperature is the highest *sample*, as the safety check's event
+        peak (5 s bin means read up to ~3 degC lower at a runaway's take-off and
+        plateau: 699.9 against safety's 702.4 degC), from the confirming bin on: the
+        bins before it were live in earlier batches, whose samples are gone (and a
+        runaway is found rising)."""
         for ep in self.tracker.episodes:
             if ep.end_time_s < bb.t0[0]:
                 continue
             r = self.tracker.channels.index(ep.channel)
             inside = (bb.t0 >= ep.start_time_s) & (bb.t1 <= ep.end_time_s)
-            for key, v in (
-                ("max_temperature_c", temp[r]),
-                ("max_rise_rate_c_per_min", slope_min[r]),
-            ):
-                v = v[inside & np.isfinite(v)]
-                if v.size:
-                    ep.detail[key] = max(ep.detail.get(key, -np.inf), float(v.max()))
+            v = slope_min[r][inside & np.isfinite(slope_min[r])]
+            if v.size:
+                key = "max_rise_rate_c_per_min"
+                ep.detail[key] = max(ep.detail.get(key, -np.inf), float(v.max()))
+            cols = np.flatnonzero(inside & (bb.t1 >= ep.detected_time_s))
+            peaks = bb.sample_max(int(self.rows[r]), cols)
+            peaks = peaks[np.isfinite(peaks)]
+            if peaks.size:
+                key = "max_temperature_c"
+                ep.detail[key] = max(ep.detail.get(key, -np.inf), float(peaks.max()))
