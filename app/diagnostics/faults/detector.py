@@ -298,17 +298,17 @@ def _postprocess(
 
 
 def _runaway_peaks(kept: list[Episode], episodes: list[Episode], notes: dict[int, dict]) -> None:
-    """A runaway's peak is the safety event's when their cell's over-temperature
-    episode overlaps it: one event, one peak.
+    """A runaway's peak and the safety event's are one figure where their cell's
+    over-temperature episode overlaps the runaway: one event, one peak.
 
-    The runaway's ``max_temperature_c`` is the highest sample (as float32, the bin
-    stage's precision) of its own episode; the over-temperature episode, the safety
-    check's, has its highest sample in float64 (``max_c``) over its own span (from
-    the limit's crossing to the release). Where the float32 rounding of the safety's
-    peak is at least the runaway's own, the runaway's own peak is that same sample
-    (or lower, within the safety's span): the runaway reports the safety's figure,
-    to the last digit. (A simulated NMC runaway: 699.9 against 702.4 degC when the
-    runaway's peak was a 5 s bin mean.)"""
+    The runaway's own ``max_temperature_c`` is the highest sample of its episode from
+    its confirmation on, in float32 (the bin stage's precision); the over-temperature
+    episode's (``max_c``, the safety check's event peak) the highest sample over its
+    own span, from the limit's crossing to the release, in float64. The peak reported
+    is the higher of the two (the cell's highest reading over either), compared in
+    float32 (one sample rounds alike): where the safety's is the higher or the same,
+    its own float64 figure, to the last digit. (A simulated NMC runaway: 699.9 degC,
+    the hottest 5 s bin mean, against the safety event's 702.4 degC.)"""
     hot: dict[str, list[Episode]] = {}
     for e in episodes:
         if e.kind == FaultKind.OVER_TEMPERATURE:

@@ -199,7 +199,10 @@ says which moment each figure is of: ``detected_time_s``, the cell's temperature
 there (``temperature_at_detection_c``, its 5 s bin mean) and the test's rate there
 (``excess_rate_at_detection_c_per_min``, of the sensors compared:
 ``temperature_sensors``); over the episode's bins, the cell's highest
-temperature (``max_temperature_c``) and fastest rise (``max_rise_rate_c_per_min``:
+temperature (``max_temperature_c``: its highest *sample* from the confirming bin on,
+or the safety check's over-temperature peak of that sensor where one overlaps the
+episode -- see :func:`.detector._runaway_peaks`; it was the hottest 5 s bin mean, 699.9
+against the safety event's 702.4 degC for one runaway) and fastest rise (``max_rise_rate_c_per_min``:
 the straight-line slope of its own temperature over 120 s, as the thermal summary's
 ``max_rise_rate_c_per_min``, on 5 s bins instead of samples); and the test's peak rate
 (``peak_excess_rate_c_per_min``, at ``peak_rate_time_s``, the cell then at
@@ -212,6 +215,38 @@ onset 600 s) peaks at 553 degC/min at 999 s, the cell already at its 694 degC
 plateau, where its fastest 120 s rise is 322 degC/min (the summary: 321 on samples).
 Before, the detail gave that peak bin's figures as ``rate_c_per_min`` and
 ``temperature_c`` beside ``detected_time_s`` (634 s, the cell then at 26 degC).
+
+The noise level. A clean 16-cell NMC pack cycling at 1C (resistance spread 8 %, seed
+1 of ``bench_faults.py``) raised an onset on its hottest cell, cell 8, at 23,170 s,
+five minutes into a discharge after a rest: template z 5.3 (quadratic 5.25), end rate
+0.79, start rate -0.43 degC/min -- the excess's noise low for a minute, then high.
+Three things had raised that z besides the noise itself. (1) The window's own
+estimate of the sensor's noise (~120 second differences) read 0.275 and 0.257 degC in
+its two bins against the sensor's 0.30 (its day's): a two-minute estimate is ~10 %
+low one window in six, and a z as much too high. A sensor's white noise is now the
+larger of the window's and its last 30 minutes' (``NOISE_HISTORY_S``). (2) The
+reference's share of the noise was that of the median of cells at one temperature,
+1.57/k of a cell's variance; cells further apart than their noise (an 8 % resistance
+spread puts them ~0.3 degC apart, twice a bin mean's noise) leave the median following
+its middle cell or two: 0.21 of a cell's variance over that day, against 0.098. The
+reference's noise is now measured too, from the second differences of its bin means
+over the last 30 minutes (the larger of the two counts; 0.13 there). With (1) and
+(2) the alarm read z 4.9 and 5.1. (3) below.
+
+A cell's own resistance. A cell with more resistance than the median cell heats
+(1 + r) times as much (r its relative excess resistance; its thermal mass and cooling
+alike), so its excess over the median follows r times the median's rise over ambient
+(the short test's model: :mod:`.cell_resistance`). It is not flat under load: at a
+discharge's start after a rest the hottest cell's excess goes from flat to a climb
+(cell 8 above, r ~0.17: 0.06 degC/min) -- a flat start and a rise, the shape the test
+looks for -- worth ~0.8 standard errors over the window. The evidence (the quadratic's
+rise and the templates' amplitudes; not the rates, nor the acceleration) is now that
+of the excess less its share of the reference, ``yd - s * ref``: the share s, the
+excess regressed on the reference over the 30 minutes before the window
+(``PRE_TREND_S``), at its lower bound (``PRE_SHARE_Z`` standard errors under it, never
+below 0: a share the history does not show surely is not removed; none in a log's
+first ``PRE_MIN_BINS`` bins). A runaway's own onset lies in the window, after the
+regression's data. The alarm above now reads z 4.4 at most.
 """
 
 from __future__ import annotations
