@@ -152,6 +152,7 @@ def test_the_runaways_peak_is_the_safety_events_peak_offline_and_live():
     (fault,) = [f for f in suite["faults"] if f["kind"] == "thermal_runaway_onset"]
     (ev,) = [e for e in suite["safety"]["events"] if e["channel"] == "cell_2_temp_c"]
     assert fault["detail"]["max_temperature_c"] == ev["worst_value"] == event.worst_value
+    offline = detect_faults(block, spec).to_list()
     for size in (1, 37, 1000):
         det = FaultDetector(spec)
         for i in range(0, len(block), size):
@@ -159,6 +160,7 @@ def test_the_runaways_peak_is_the_safety_events_peak_offline_and_live():
         det.flush()
         (live,) = det.result().of_kind("thermal_runaway_onset")
         assert live.detail["max_temperature_c"] == event.worst_value
+        assert det.result().to_list() == offline  # every figure, to the last bit
 
 
 def test_a_runaway_short_of_the_limit_reports_its_highest_sample():
@@ -182,3 +184,20 @@ def test_a_runaway_short_of_the_limit_reports_its_highest_sample():
         det.update(block.slice(i, i + 7))
     det.flush()
     assert det.result().to_list() == detect_faults(block, spec).to_list()
+
+
+@pytest.mark.parametrize("cells", [1, 2, 3])
+def test_a_runaway_in_a_small_pack_is_found_and_live_equals_offline(cells):
+    """One, two and three temperature sensors: the reference is the Joule heating, the
+    other cell, the median (the resistance share and the reference's noise differ)."""
+    from app.diagnostics.faults.detector import FaultDetector
+
+    spec, block = drive_with_fault("thermal_runaway", series_cells=cells, cell=1)
+    res = detect_faults(block, spec)
+    first = min(f.detail["detected_time_s"] for f in res.of_kind("thermal_runaway_onset"))
+    assert 600.0 <= first <= 660.0
+    det = FaultDetector(spec)
+    for i in range(0, len(block), 3):
+        det.update(block.slice(i, i + 3))
+    det.flush()
+    assert det.result().to_list() == res.to_list()

@@ -404,9 +404,11 @@ class RunawayDetector:
         else:
             self.rows = np.array([], dtype=np.int64)
         k = len(self.rows)
-        # the window, and the history before it (the cell's resistance share)
+        # the window, and the history before it (the cell's resistance share); the
+        # long noise history (see "The noise level")
         self.pre = bins_for(PRE_TREND_S, bin_s, PRE_MIN_BINS)
-        keep = self.w - 1 + self.pre
+        self.long = max(self.w, bins_for(NOISE_HISTORY_S, bin_s))
+        keep = max(self.w - 1 + self.pre, self.long)
         self._delta = History(k, keep)
         self._own = History(k, keep)
         self._t0 = History(None, keep)
@@ -414,12 +416,10 @@ class RunawayDetector:
         # every channel's sums of squared d2 and their counts (BinBatch.s2m and .n2)
         self._cx = layout.n_rows + layout.noise_extra
         self._noise = History(2 * self._cx, keep, 0.0)
-        # the long noise history (see "The noise level"): per cell, the sums of the
-        # squared second differences of its samples and their counts; of the
-        # reference's bin means, the sums of its squared second differences and counts
-        self.long = max(self.w, bins_for(NOISE_HISTORY_S, bin_s))
-        self._white_long = RollingSum(2 * k, self.long)
-        self._ref = History(None, 2)
+        # the reference (3+ sensors: the median, one for every cell; a lone sensor: 0;
+        # NaN for two, each the other's), and the running sums of its bin means'
+        # squared second differences and their counts (its noise)
+        self._ref = History(None, keep)
         self._ref_noise = RollingSum(2, self.long)
         # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
         self.joule = 0.0
@@ -463,7 +463,7 @@ class RunawayDetector:
             "growing": w < self.w,
         }
 
-    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h, noise_long):
+    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h, r_full, refs):
         """The test on the windows of ``fit``'s length ending at the new bins ``cols``:
         (rows, cols, ok, rate, prev, own, z, slope) of its candidates, or None (slope:
         the straight line's of the cell's own temperature, for the detail)."""
@@ -505,10 +505,6 @@ class RunawayDetector:
         idx = end[:, None] - (w - 1) + np.arange(w)[None, :]
         yd = d_full[rows[:, None], idx]
         yo = o_full.take(rows[:, None], idx)
-        # the excess and the reference before the window (see "A cell's own resistance")
-        pidx = (end - w + 1 - self.pre)[:, None] + np.arange(self.pre)[None, :]
-        yp = d_full[rows[:, None], pidx]
-        rp = o_full.take(rows[:, None], pidx) - yp
         cf = fit["coef"]
         rate = (yd * cf["rate_end"]).sum(axis=1)
         prev = (yd * cf["rate_start"]).sum(axis=1)
@@ -519,11 +515,62 @@ class RunawayDetector:
             joule = np.nan_to_num(i * i) * self.joule
             rate = rate - joule
             prev = prev - joule
-        k = len(self.rows)
+        per_min = 60.0
+        # the conditions that need no noise level first: the evidence and the
+        # acceleration's z are judged only where they hold (a few windows of many;
+        # elsewhere the condition is false whatever they say, and the tracker reads
+        # a bin's figures only where it holds)
+        # (a short window's start rate is noisy: below zero it lends no acceleration)
+        base = np.fmax(prev, 0.0) if fit["clip_start"] else prev
+        with np.errstate(invalid="ignore"):
+            accel = ((rate - base) * per_min >= fit["accel_min"]) & (
+                rate >= fit["accel_ratio"] * prev
+            )
+            if fit["growing"]:  # (see "Onset in a log's first minute")
+                # ... the rate need only not slow down, under the confirming rate
+                slow = (rate >= base) & (rate * per_min < RUNAWAY_CONFIRM_C_PER_MIN)
+                accel |= slow
+            # a template lends its evidence, not its rate: the quadratic's rate must
+            # reach the threshold too (a late, steep template fits a dip-and-recover
+            # of noise at a rate the quadratic does not see: a clean 16-cell pack,
+            # template z 5.2, its rate 1.5 degC/min, the quadratic's 0.6)
+            quad_rate = rate * per_min >= RATE_MIN_C_PER_MIN
+            span = t1[end] - t0[end - w + 1]
+            contiguous = span <= (w + 1) * self.bin_s
+            gate = (
+                rising[rows, ci]
+                & contiguous
+                & accel
+                & quad_rate
+                & (own * per_min >= OWN_RATE_FRACTION * RATE_MIN_C_PER_MIN)
+            )
+        ok = np.zeros(len(rows), dtype=bool)
+        z = np.full(len(rows), np.nan)
+        g = np.flatnonzero(gate)
+        if len(g):
+            win = (rows[g], cols[g], end[g], idx[g])
+            slow_g = slow[g] if fit["growing"] else None
+            ok[g], z[g] = self._evidence(
+                fit, win, yd[g], yo[g], rate[g], base[g], slow_g, nz, d_full, o_full, r_full, refs
+            )
+        return rows, cols, ok, rate, prev, own, z, slope
+
+    def _evidence(self, fit, win, yd, yo, rate, base, slow, nz, d_full, o_full, r_full, refs):
+        """The test's evidence at the windows where its other conditions hold: (ok, z)
+        -- the rise (the quadratic's, or the best template's) at RATE_Z or TEMPLATE_Z
+        standard errors, and the acceleration at ``accel_z`` (or, in a growing window,
+        not slowing down: ``slow``)."""
+        w, k = fit["w"], len(self.rows)
+        cf = fit["coef"]
+        rows, cols, end, idx = win
         s2_bins = nz.take(self.rows[rows][:, None], idx)
         n2_bins = nz.take(self._cx + self.rows[rows][:, None], idx)
         s2 = s2_bins.sum(axis=1)
         n2 = n2_bins.sum(axis=1)
+        # the excess and the reference before the window (see "A cell's own resistance")
+        pidx = (end - w + 1 - self.pre)[:, None] + np.arange(self.pre)[None, :]
+        yp = d_full[rows[:, None], pidx]
+        rp = o_full.take(rows[:, None], pidx) - yp if k == 2 else r_full[pidx]
         with np.errstate(invalid="ignore", divide="ignore"):
             # residuals of the quadratic fit
             res = yd - (yd[:, :, None] * cf["hat"][None, :, :]).sum(axis=1)
@@ -534,24 +581,25 @@ class RunawayDetector:
             # history if more), plus the reference's: the iid cells' median's share of
             # it, or the reference's own over the long history if more (see "The
             # noise level")
-            white_long, var_ref_long = noise_long(rows, cols)
+            white_long, var_ref_long = self._noise_long(rows, cols, end, nz, refs)
             share_ref = 1.57 / k if k >= 3 else 1.0
             own_bin = np.fmax(white_noise_var(s2, n2), white_long) / nb
             var_bin = own_bin + np.fmax(own_bin * share_ref, var_ref_long)
             s_noise = np.sqrt(var_bin)
             se_rise = np.fmax(s_fit, s_noise) * np.sqrt(np.sum(cf["rise"] ** 2))
             se_accel = s_noise * np.sqrt(np.sum((cf["rate_end"] - cf["rate_start"]) ** 2))
-            span = t1[end] - t0[end - w + 1]
-            contiguous = span <= (w + 1) * self.bin_s
-            per_min = 60.0
-            # the self-heating templates: the best one's z and its rate at the end
-            amp = yd @ fit["tmpl_amp"].T  # (candidates, templates)
-            # their evidence: the excess's rise beyond its resistance's share of the
-            # reference's (see "A cell's own resistance")
+            # the evidence: the excess's rise beyond its resistance's share of the
+            # reference's (see "A cell's own resistance"), in the quadratic and in the
+            # self-heating templates (the best one's z, and its rate at the end)
             share = self._resistance_share(yp, rp, s_noise)
             yr = yd - (yo - yd) * share[:, None]  # (the contrasts of a constant are 0)
             rise_ev = (yr * cf["rise"]).sum(axis=1)
-            amp_ev = yr @ fit["tmpl_amp"].T
+            # (windows, templates): each a sum along a contiguous row of w products, the
+            # same bits however many windows are judged together (a matrix product's
+            # need not be: a live run's single window differed in the last bits)
+            ta = fit["tmpl_amp"][None, :, :]
+            amp = (yd[:, None, :] * ta).sum(axis=2)
+            amp_ev = (yr[:, None, :] * ta).sum(axis=2)
             s_white = np.fmax(s_fit, s_noise)
             tz = amp_ev * fit["tmpl_norm"] / s_white[:, None]
             # ... and with each bin's own noise: a template that weighs the last
@@ -560,44 +608,22 @@ class RunawayDetector:
             own_bins = white_noise_var(s2_bins, n2_bins, mean_of=n2_bins)
             var_bins = own_bins + np.fmax(own_bins * share_ref, var_ref_long[:, None])
             var_bins = np.where(np.isfinite(var_bins), var_bins, var_bin[:, None])
-            se_het = np.sqrt(var_bins @ (fit["tmpl_amp"] ** 2).T)
+            se_het = np.sqrt((var_bins[:, None, :] * (ta * ta)).sum(axis=2))
             tz = np.fmin(tz, amp_ev / se_het)
             best = np.argmax(np.nan_to_num(tz, nan=-np.inf), axis=1)
             pick = np.arange(len(best))
             t_z = tz[pick, best]
             t_rate = amp[pick, best] * fit["tmpl_rate"][best]
-            # (a short window's start rate is noisy: below zero it lends no acceleration)
-            base = np.fmax(prev, 0.0) if fit["clip_start"] else prev
-            accel = (
-                ((rate - base) * per_min >= fit["accel_min"])
-                & (rate - base >= fit["accel_z"] * se_accel)
-                & (rate >= fit["accel_ratio"] * prev)
-            )
-            if fit["growing"]:  # (see "Onset in a log's first minute")
-                # ... the rate need only not slow down, under the confirming rate
-                accel |= (
-                    (rate >= base)
-                    & np.isfinite(se_accel)
-                    & (rate * per_min < RUNAWAY_CONFIRM_C_PER_MIN)
-                )
-            accelerating = (
-                rising[rows, ci]
-                & contiguous
-                & accel
-                & (own * per_min >= OWN_RATE_FRACTION * RATE_MIN_C_PER_MIN)
-            )
-            # a template lends its evidence, not its rate: the quadratic's rate must
-            # reach the threshold too (a late, steep template fits a dip-and-recover
-            # of noise at a rate the quadratic does not see: a clean 16-cell pack,
-            # template z 5.2, its rate 1.5 degC/min, the quadratic's 0.6)
-            quad_rate = rate * per_min >= RATE_MIN_C_PER_MIN
+            accel = rate - base >= fit["accel_z"] * se_accel
+            if slow is not None:
+                accel |= slow & np.isfinite(se_accel)
             # (under a minute of data only the template's evidence counts: see "Onset in
             # a log's first minute")
-            quad = quad_rate & (rise_ev >= RATE_Z * se_rise) & (not fit["clip_start"])
-            templ = quad_rate & (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
-            ok = accelerating & (quad | templ)
+            quad = (rise_ev >= RATE_Z * se_rise) & (not fit["clip_start"])
+            templ = (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
+            ok = accel & (quad | templ)
             z = np.fmax(rise_ev / se_rise, t_z)
-        return rows, cols, ok, rate, prev, own, z, slope
+        return ok, z
 
     @staticmethod
     def _resistance_share(yp: np.ndarray, rp: np.ndarray, s_noise: np.ndarray) -> np.ndarray:
@@ -617,40 +643,33 @@ class RunawayDetector:
         low = np.where((n >= PRE_MIN_BINS) & np.isfinite(low), low, 0.0)
         return np.fmax(low, 0.0)
 
-    def _noise_long(self, bb: BinBatch, ref: np.ndarray, t0: np.ndarray, t1: np.ndarray):
-        """Push the new bins into the long noise history; return a function of the
-        candidates (rows, cols) giving each one's white noise per sample over the long
-        history and the variance of the reference's bin mean over it (0 if none)."""
-        k, m = len(self.rows), bb.m
-        s2 = bb.s2m[self.rows]
-        n2 = np.asarray(bb.n2[self.rows], dtype=float)
-        bad = ~np.isfinite(s2)
-        if bad.any():  # (no valid term sums to 0: a non-finite one must not stick)
-            s2, n2 = np.where(bad, 0.0, s2), np.where(bad, 0.0, n2)
-        cells = self._white_long.push((s2, n2))
-        # the reference's second differences, over three contiguous bins
-        r = self._ref.push(ref)
-        d2 = r[2:] - 2.0 * r[1:-1] + r[:-2]
-        p = len(t0) - m + np.arange(m)  # the new bins in the time histories
+    def _noise_long(self, rows, cols, end, nz, refs) -> tuple[np.ndarray, np.ndarray]:
+        """Each candidate's white noise per sample over the long history (its sensor's
+        squared second differences over the last ``long`` bins) and the variance of the
+        reference's bin mean over it (from its running sums ``refs``; 0 if none)."""
+        idx = end[:, None] - (self.long - 1) + np.arange(self.long)[None, :]
+        r = self.rows[rows][:, None]
+        s2 = nz.take(r, idx).sum(axis=1)
+        n2 = nz.take(self._cx + r, idx).sum(axis=1)
+        c_hi, c_lo = self.long + 1 + cols, 1 + cols  # (see RollingSum.push)
+        q = refs[0, c_hi] - refs[0, c_lo]
+        n = refs[1, c_hi] - refs[1, c_lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            white = np.where(n2 > 0, white_noise_var(s2, n2), 0.0)
+            var_ref = np.where(n > 0, q / (D2_VARIANCE * n), 0.0)
+        return white, var_ref
+
+    def _push_ref(self, ref: np.ndarray, t0: np.ndarray, t1: np.ndarray):
+        """Push the new bins' reference; return its history and the running sums of its
+        squared second differences over three contiguous bins, and their counts."""
+        m = len(t0) - self._ref.keep
+        r = self._ref.push(ref if ref.ndim == 1 else np.full(m, np.nan))
+        p = len(r) - m + np.arange(m)  # the new bins (the time histories alike)
+        d2 = r[p] - 2.0 * r[p - 1] + r[p - 2]
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(d2) & (t1[p] - t0[p - 2] <= 4.0 * self.bin_s)
         q = np.where(ok, d2 * d2, 0.0)
-        refs = self._ref_noise.push(np.vstack((q, ok.astype(float))))
-        hi = self.long + 1  # the columns of the new bins' totals, and L bins before
-        lo = 1
-
-        def at(rows: np.ndarray, cols: np.ndarray):
-            c_hi, c_lo = hi + cols, lo + cols
-            s2l = cells[rows, c_hi] - cells[rows, c_lo]
-            n2l = cells[k + rows, c_hi] - cells[k + rows, c_lo]
-            ql = refs[0, c_hi] - refs[0, c_lo]
-            nl = refs[1, c_hi] - refs[1, c_lo]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                white = np.where(n2l > 0, white_noise_var(s2l, n2l), 0.0)
-                var_ref = np.where(nl > 0, ql / (D2_VARIANCE * nl), 0.0)
-            return white, var_ref
-
-        return at
+        return r, self._ref_noise.push(np.vstack((q, ok.astype(float))))
 
     def process(self, bb: BinBatch) -> None:
         if not len(self.rows):
@@ -670,7 +689,7 @@ class RunawayDetector:
         t1 = self._t1.push(bb.t1)
         nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
         h = d_full.shape[1]
-        noise_long = self._noise_long(bb, ref, t0, t1)
+        r_full, refs = self._push_ref(ref, t0, t1)
         # bins of data each new bin's window can hold: the full window, or in a log's
         # first bins all since its start (a window growing from w_min)
         seen = self._seen + 1 + np.arange(m)
@@ -679,7 +698,9 @@ class RunawayDetector:
         groups = [(self._fits[self.w], full)] if len(full) else []
         for c in np.flatnonzero((seen >= self.w_min) & (seen < self.w)):
             groups.append((self._fits[int(seen[c])], c[None]))
-        parts = [self._test(f, c, bb, d_full, o_full, nz, t0, t1, h, noise_long) for f, c in groups]
+        parts = [
+            self._test(f, c, bb, d_full, o_full, nz, t0, t1, h, r_full, refs) for f, c in groups
+        ]
         parts = [p for p in parts if p is not None]
         if not parts:
             return
