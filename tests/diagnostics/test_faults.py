@@ -1300,6 +1300,9 @@ def test_slow_over_voltage_of_a_16_cell_pack_within_a_minute():
         # over the others' median climbs from a flat rest with the load, and the
         # window's noise read 8-14 % low -- a runaway onset at 23,170 s (z 5.3)
         ("nmc", 16, "cycle", 1, 0.08, 6.5),
+        # a drive's 40 s cruise at 0.9 A, then a stop at a light, in the simulator's one
+        # step: not a constant-current step whose circuit opened (73,040 s)
+        ("nmc", 4, "drive", 3, 0.06, 20.5),
     ],
 )
 def test_clean_packs_stay_clean(chem, cells, profile, seed, spread, hours):
