@@ -307,6 +307,11 @@ CAND_RATE_FRACTION = 0.25
 #: history (see "The noise level"): each cell sensor's white noise, and the
 #: reference's (the other cells' median) noise from its own bin means.
 NOISE_HISTORY_S = 1800.0
+#: ... the reference's once it has this many second differences (ten minutes of
+#: bins): an estimate of a few bins is as likely high as low, and the larger of it
+#: and the model's share then errs high (a 4-cell LFP runaway from a log's fifth
+#: second was found 5 s later, at 64 s).
+REF_NOISE_MIN_TERMS = 120
 #: The evidence of a rise is of the excess its resistance does not explain: the
 #: excess's share of the reference's rise, regressed over this long before the
 #: window (see "A cell's own resistance").
@@ -656,7 +661,7 @@ class RunawayDetector:
         n = refs[1, c_hi] - refs[1, c_lo]
         with np.errstate(invalid="ignore", divide="ignore"):
             white = np.where(n2 > 0, white_noise_var(s2, n2), 0.0)
-            var_ref = np.where(n > 0, q / (D2_VARIANCE * n), 0.0)
+            var_ref = np.where(n >= REF_NOISE_MIN_TERMS, q / (D2_VARIANCE * n), 0.0)
         return white, var_ref
 
     def _push_ref(self, ref: np.ndarray, t0: np.ndarray, t1: np.ndarray):
