@@ -1296,11 +1296,40 @@ def test_slow_over_voltage_of_a_16_cell_pack_within_a_minute():
         ("nmc", 16, "cc", 30, 0.03, 2),  # a 1C discharge's end, 2 % capacity spread
         ("lfp", 4, "cccv", 44, 0.08, 4),  # an LFP CC-CV charge's end: no imbalance
         ("nmc", 16, "rest", 34, 0.06, 21),  # a noise dip-and-recover: not a runaway
+        # the hottest cell (most resistance) 5 min into a 1C discharge: its excess
+        # over the others' median climbs from a flat rest with the load, and the
+        # window's noise read 8-14 % low -- a runaway onset at 23,170 s (z 5.3)
+        ("nmc", 16, "cycle", 1, 0.08, 6.5),
+        # a drive's 40 s cruise at 0.9 A, then a stop at a light, in the simulator's one
+        # step: not a constant-current step whose circuit opened (73,040 s)
+        ("nmc", 4, "drive", 3, 0.06, 20.5),
     ],
 )
 def test_clean_packs_stay_clean(chem, cells, profile, seed, spread, hours):
     spec, block = spread_pack(chem, cells, profile, seed, hours, resistance_spread=spread)
     assert detect_faults(block, spec).faults == []
+
+
+@pytest.mark.parametrize(("cell", "onset"), [(8, 22950), (8, 23150), (3, 23000)])
+def test_runaway_of_the_hottest_cell_under_load_within_a_minute(cell, onset):
+    """The pack above (seed 1): a runaway of its hottest cell (8) or of another, in the
+    discharge where its excess climbs with the load, is found all the same (and cell 8
+    raises no alarm of its own beside cell 3's: it did, 179 s after that onset)."""
+    spec = preset("nmc", series_cells=16)
+    block = simulate(
+        spec,
+        "cycle",
+        duration_s=onset + 600,
+        seed=1,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.08,
+        faults=[Fault("thermal_runaway", onset, cell=cell)],
+    )
+    result = detect_faults(block, spec)
+    _found(result, "thermal_runaway_onset", f"cell_{cell}_temp_c", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+    assert {f.channel for f in result.of_kind("thermal_runaway_onset")} == {f"cell_{cell}_temp_c"}
 
 
 def _thermal_offline_and_live(block: SampleBlock, chunk: int) -> tuple[dict, dict]:

@@ -132,3 +132,72 @@ def test_the_hot_spot_and_the_shorts_excess_heat_are_labelled_as_different_figur
     assert f"up to {excess:.1f} K above its neighbours' median (5-min mean)" in fault_summary(
         short.to_dict()
     )
+
+
+def test_the_runaways_peak_is_the_safety_events_peak_offline_and_live():
+    """A simulated NMC runaway: the fault's peak said 699.9 degC (the hottest 5 s bin
+    mean) and the safety check's over-temperature event on the same cell 702.4 degC
+    (its hottest sample): two peaks for one event. The fault now gives the sample
+    peak, the safety event's own figure, offline, in run_suite and live."""
+    from app.diagnostics.faults.detector import FaultDetector
+    from app.diagnostics.safety import monitor_safety
+    from app.diagnostics.suite import run_suite
+
+    spec, block = drive_with_fault("thermal_runaway", series_cells=16)
+    (event,) = [e for e in monitor_safety(block, spec).events if e.channel == "cell_2_temp_c"]
+    assert event.worst_value == float(np.max(block["cell_2_temp_c"]))
+    (onset,) = detect_faults(block, spec).of_kind("thermal_runaway_onset")
+    assert onset.detail["max_temperature_c"] == event.worst_value
+    suite = run_suite(block.to_frame(), spec).results
+    (fault,) = [f for f in suite["faults"] if f["kind"] == "thermal_runaway_onset"]
+    (ev,) = [e for e in suite["safety"]["events"] if e["channel"] == "cell_2_temp_c"]
+    assert fault["detail"]["max_temperature_c"] == ev["worst_value"] == event.worst_value
+    offline = detect_faults(block, spec).to_list()
+    for size in (1, 37, 1000):
+        det = FaultDetector(spec)
+        for i in range(0, len(block), size):
+            det.update(block.slice(i, i + size))
+        det.flush()
+        (live,) = det.result().of_kind("thermal_runaway_onset")
+        assert live.detail["max_temperature_c"] == event.worst_value
+        assert det.result().to_list() == offline  # every figure, to the last bit
+
+
+def test_a_runaway_short_of_the_limit_reports_its_highest_sample():
+    """A log that ends a minute after the runaway was found, before the cell reaches
+    its temperature limit (no safety event): the peak is the highest sample from the
+    bin that confirmed it to the episode's end, not a bin mean."""
+    from app.diagnostics.faults.detector import FaultDetector
+    from app.diagnostics.safety import monitor_safety
+
+    spec, block = drive_with_fault("thermal_runaway", duration_s=700)
+    assert not [e for e in monitor_safety(block, spec).events if e.channel == "cell_2_temp_c"]
+    (onset,) = detect_faults(block, spec).of_kind("thermal_runaway_onset")
+    t, cell = block["time_s"], block["cell_2_temp_c"]
+    first = np.floor(onset.detail["detected_time_s"] / 5.0) * 5.0  # the confirming bin
+    seen = cell[(t >= first) & (t <= onset.end_time_s)]
+    assert onset.detail["max_temperature_c"] == float(np.float32(seen.max()))
+    bins = [float(np.mean(cell[(t >= a) & (t < a + 5.0)])) for a in np.arange(first, 700, 5)]
+    assert onset.detail["max_temperature_c"] > max(bins)
+    det = FaultDetector(spec)
+    for i in range(0, len(block), 7):
+        det.update(block.slice(i, i + 7))
+    det.flush()
+    assert det.result().to_list() == detect_faults(block, spec).to_list()
+
+
+@pytest.mark.parametrize("cells", [1, 2, 3])
+def test_a_runaway_in_a_small_pack_is_found_and_live_equals_offline(cells):
+    """One, two and three temperature sensors: the reference is the Joule heating, the
+    other cell, the median (the resistance share and the reference's noise differ)."""
+    from app.diagnostics.faults.detector import FaultDetector
+
+    spec, block = drive_with_fault("thermal_runaway", series_cells=cells, cell=1)
+    res = detect_faults(block, spec)
+    first = min(f.detail["detected_time_s"] for f in res.of_kind("thermal_runaway_onset"))
+    assert 600.0 <= first <= 660.0
+    det = FaultDetector(spec)
+    for i in range(0, len(block), 3):
+        det.update(block.slice(i, i + 3))
+    det.flush()
+    assert det.result().to_list() == res.to_list()

@@ -156,8 +156,29 @@ class BinBatch:
     step_first: np.ndarray  # step_index at the first sample (NaN: no column)
     step_changed: np.ndarray  # step_index changed within the bin or since the last one
     gaps: list[tuple[float, float]]  # (last sample before, first sample after) of time gaps
+    #: the chunk's samples (rows, samples) and each bin's first sample, for
+    #: :meth:`sample_max`: valid only while the batch is processed (a work array)
+    samples: np.ndarray | None = field(default=None, repr=False)
+    starts: np.ndarray | None = field(default=None, repr=False)
 
     _medians: dict = field(default_factory=dict, repr=False)
+
+    def sample_max(self, row: int, cols: np.ndarray) -> np.ndarray:
+        """The greatest finite sample of channel row ``row`` in each bin ``cols`` (NaN:
+        none), read from the samples on demand: a detector that needs a few bins' peaks
+        (a runaway's) costs nothing on the others. Call it only while the batch is
+        processed (:class:`SampleStage` reuses its work arrays)."""
+        out = np.full(len(cols), np.nan)
+        if self.samples is None:
+            return out
+        y = self.samples[row]
+        ends = np.append(self.starts[1:], y.shape[-1])
+        with np.errstate(invalid="ignore"):
+            for j, c in enumerate(np.asarray(cols, dtype=np.int64)):
+                seg = y[self.starts[c] : ends[c]]
+                if len(seg):
+                    out[j] = float(np.fmax.reduce(seg))
+        return out
 
     @property
     def m(self) -> int:
@@ -806,4 +827,6 @@ class SampleStage:
             step_first=step[starts].copy(),
             step_changed=step_changed,
             gaps=gaps,
+            samples=y,
+            starts=starts,
         )

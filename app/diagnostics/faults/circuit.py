@@ -11,7 +11,12 @@
   while current flows is not open but shorted: that is an under-voltage);
 - during a constant-current step of a cycler (``step_index`` unchanged, at least
   C/10 held steady for 30 s), the current drops to ~0 for 10 s without the step
-  changing: the circuit opened while current was commanded.
+  changing: the circuit opened while current was commanded. The step must have held
+  its current since it began (within ``OC_STEP_HELD`` of the level, its first bin
+  aside): a log whose step index stays the same through a varying load (a drive, or
+  a simulator's one-step profile) has no commanded current to lose -- a simulated
+  4-cell NMC drive (seed 3, 24 h) cruised at 0.9 A for 40 s and stopped at a light,
+  and was called an open circuit.
 
 A cell that reads ~0 V while the string carries current conducts: it is not
 open (shorted, or its sense wire is open: the under-voltage fault covers it).
@@ -59,6 +64,10 @@ OC_STEP_PRE_S = 30.0
 OC_STEP_ZERO_S = 10.0
 OC_STEP_MIN_C = 0.1
 OC_STEP_TOLERANCE = 0.05
+#: ... and since the step began, the current's range at most this fraction of the
+#: level (loose: the noise's extremes over hours of a C/10 step stay well inside it;
+#: a load that varies, from discharge to regen, is far outside).
+OC_STEP_HELD = 0.5
 
 #: Rest: below C/50 (as :mod:`app.diagnostics.cell_balance`), for 5 min.
 REST_C = 0.02
@@ -95,6 +104,9 @@ class CircuitDetector:
         k = self.pre_bins + self.zero_bins
         self._i_hist = History(None, k)
         self._step_hist = History(None, k, 1.0)
+        # the current's lowest and highest bin mean since the step began, per bin
+        self._range_hist = History(2, k)
+        self._step_lo = self._step_hi = np.nan
         self._latched = False
         self._refuted = np.zeros(len(layout.cells_v), dtype=bool)  # see _conducted
         self._refuted_before = self._refuted.copy()  # at the last bin fed (_note_refuted)
@@ -187,6 +199,7 @@ class CircuitDetector:
         k = self.pre_bins + self.zero_bins
         i_full = self._i_hist.push(i)
         changed = self._step_hist.push(bb.step_changed.astype(float))
+        since = self._range_hist.push(self._step_range(i, bb.step_changed))
         with np.errstate(invalid="ignore"):
             idle = np.abs(i) <= self.i_zero
         out = np.zeros(m, dtype=bool)
@@ -206,13 +219,36 @@ class CircuitDetector:
             )
             dropped = (np.abs(zero) <= self.i_zero).all(axis=1)
         same_step = chg[:, 1:].sum(axis=1) == 0
+        # the step held its current since it began (up to the window's steady part)
+        at = cand + self.pre_bins - 1
+        with np.errstate(invalid="ignore"):
+            held = since[1, at] - since[0, at] <= OC_STEP_HELD * np.abs(level)
         trigger = np.zeros(m, dtype=bool)
-        trigger[cand] = steady & dropped & same_step
+        trigger[cand] = steady & dropped & same_step & held
         # latched while the current stays ~0 and the step does not change
         hold = idle & ~bb.step_changed
         state = np.array([self._latched])
         out = latch(trigger[None, :], hold[None, :], state)[0]
         self._latched = bool(state[0])
+        return out
+
+    def _step_range(self, i: np.ndarray, changed: np.ndarray) -> np.ndarray:
+        """(2, bins): the lowest and highest bin current since the step began (NaN in a
+        bin where the step changed: it holds both steps' currents), state carried."""
+        m = len(i)
+        out = np.full((2, m), np.nan)
+        lo, hi = self._step_lo, self._step_hi
+        a = 0
+        for b in [*np.flatnonzero(changed).tolist(), m]:
+            if b > a:
+                seg = i[a:b]
+                out[0, a:b] = np.fmin.accumulate(np.concatenate(([lo], seg)))[1:]
+                out[1, a:b] = np.fmax.accumulate(np.concatenate(([hi], seg)))[1:]
+                lo, hi = out[0, b - 1], out[1, b - 1]
+            if b < m:
+                lo = hi = np.nan
+            a = b + 1
+        self._step_lo, self._step_hi = lo, hi
         return out
 
     def _imbalance(self, bb: BinBatch, i: np.ndarray) -> None:

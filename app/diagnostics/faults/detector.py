@@ -293,7 +293,37 @@ def _postprocess(
             if _overlaps(e, echoes, ECHO_MARGIN_S):
                 continue
         out.append(e)
+    _runaway_peaks(out, episodes, notes)
     return out, notes
+
+
+def _runaway_peaks(kept: list[Episode], episodes: list[Episode], notes: dict[int, dict]) -> None:
+    """A runaway's peak and the safety event's are one figure where their cell's
+    over-temperature episode overlaps the runaway: one event, one peak.
+
+    The runaway's own ``max_temperature_c`` is the highest sample of its episode from
+    its confirmation on, in float32 (the bin stage's precision); the over-temperature
+    episode's (``max_c``, the safety check's event peak) the highest sample over its
+    own span, from the limit's crossing to the release, in float64. The peak reported
+    is the higher of the two (the cell's highest reading over either), compared in
+    float32 (one sample rounds alike): where the safety's is the higher or the same,
+    its own float64 figure, to the last digit. (A simulated NMC runaway: 699.9 degC,
+    the hottest 5 s bin mean, against the safety event's 702.4 degC.)"""
+    hot: dict[str, list[Episode]] = {}
+    for e in episodes:
+        if e.kind == FaultKind.OVER_TEMPERATURE:
+            hot.setdefault(e.channel, []).append(e)
+    for e in kept:
+        if e.kind != FaultKind.THERMAL_RUNAWAY_ONSET or e.channel not in hot:
+            continue
+        own = e.detail.get("max_temperature_c")
+        for o in hot[e.channel]:
+            if not (o.start_time_s <= e.end_time_s and e.start_time_s <= o.end_time_s):
+                continue
+            if own is None or np.float32(o.worst) >= np.float32(own):
+                own = float(o.worst)
+        if own is not None and own != e.detail.get("max_temperature_c"):
+            notes.setdefault(id(e), {})["max_temperature_c"] = own
 
 
 def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int, dict]]:
