@@ -1322,7 +1322,8 @@ class EkfSocEstimator:
         corr = st.model_error_correlation_s
         gate2 = st.gate_sigmas**2
         min_sig = st.linearisation_min_sigma_pct
-        inv_relax = 1.0 / max(st.unexplained_relaxation_s, m.tau2_s)
+        relax_s = max(st.unexplained_relaxation_s, m.tau2_s)
+        inv_relax = 1.0 / relax_s
         i_rest = st.rest_current_c * one_c
         unexplained = self._unexplained
         anchor_pending = self._anchor_pending
@@ -1455,8 +1456,17 @@ class EkfSocEstimator:
                 if not r_corr > 1.0:  # (max(1.0, x): 1.0 unless x is larger)
                     r_corr = 1.0
                 unexplained *= exp(-span * inv_relax)
-                err = me0 + (load_err if load_err > unexplained else unexplained)
-                r_var = var_v * inv + err * err * r_corr
+                if load_err < unexplained and not anchor_pending:
+                    # The misfit carried over decays over relax_s, so it is
+                    # correlated that long too: the intervals within it are not
+                    # independent evidence (see "Carried-over misfit" in the
+                    # module doc).
+                    err = me0 + unexplained
+                    r_u = relax_s / span
+                    r_var = var_v * inv + err * err * (r_u if r_u > r_corr else r_corr)
+                else:
+                    err = me0 + load_err
+                    r_var = var_v * inv + err * err * r_corr
                 if anchor_pending:
                     # (the OCV's variance about the SLR line: see "Start under load")
                     r_var += lin_var
