@@ -1456,16 +1456,15 @@ class EkfSocEstimator:
                 if not r_corr > 1.0:  # (max(1.0, x): 1.0 unless x is larger)
                     r_corr = 1.0
                 unexplained *= exp(-span * inv_relax)
+                err = me0 + (load_err if load_err > unexplained else unexplained)
                 if load_err < unexplained and not anchor_pending:
                     # The misfit carried over decays over relax_s, so it is
                     # correlated that long too: the intervals within it are not
                     # independent evidence (see "Carried-over misfit" in the
                     # module doc).
-                    err = me0 + unexplained
                     r_u = relax_s / span
                     r_var = var_v * inv + err * err * (r_u if r_u > r_corr else r_corr)
                 else:
-                    err = me0 + load_err
                     r_var = var_v * inv + err * err * r_corr
                 if anchor_pending:
                     # (the OCV's variance about the SLR line: see "Start under load")

@@ -209,13 +209,10 @@ def test_initial_guess_under_load_is_rough_with_a_wide_band():
     assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
 
 
-@pytest.mark.parametrize("soc0", [40.0, 80.0])
+@pytest.mark.parametrize("soc0", [30.0, 80.0])
 def test_a_start_under_load_is_back_calculated_from_a_surer_estimate(soc0):
     # The first value under load is a guess (+-50 %); the start the result gives
     # is a later, surer estimate less the charge counted since, within its band.
-    # (The log takes 40 % out: from 40 % it ends at 1 %. From 30 % it ran the
-    # cell to -9 %, past the table, where the truth's OCV and the filter's
-    # extrapolation of the table part, and the surest estimate was there.)
     cap = NMC.capacity_ah
     i = np.concatenate((np.full(1800, -0.5 * cap), np.zeros(1800), np.full(1800, -0.3 * cap)))
     df = ecm_log(NMC, i, soc0=soc0, seed=5)
