@@ -366,16 +366,17 @@ broad 1.57 / 4.41 -> 1.53 / 4.41 %, default 0.55 / 0.99 unchanged. The band
 holds the truth more often (LFP table from rest broad 95.7 -> 98.5 %). Not
 looked at while choosing (``--chemistries lfp --seeds 7 8 9 --profiles udds
 wltp``): table from rest 0.41 / 0.50 -> 0.37 / 0.45 %, preset from rest 0.82 /
-1.15 -> 0.63 / 0.86 %, from load unchanged; no case worse. NMC default: table from rest 0.13 / 0.19 -> 0.14 / 0.19 %
-(us06 s1 0.12 -> 0.19: its start learns the table's +5 mV offset a little
-more slowly), the other groups unchanged to 0.01 %; NMC broad cases 0-3 from
-rest with the table 0.45 / 0.60 -> 0.45 / 0.59 %.
+1.15 -> 0.63 / 0.86 %, from load unchanged; no case worse. NMC default:
+table from rest 0.13 / 0.19 -> 0.14 / 0.19 % (us06 s1 0.12 -> 0.19: its
+start learns the table's +5 mV offset a little more slowly), the other
+groups unchanged to 0.01 %; NMC broad cases 0-3 from rest with the table
+0.45 / 0.60 -> 0.45 / 0.59 %.
 
 Still over 1 %: steps s11 (from rest at 90 %, the 80-95 % plateau), 1.47 %.
 Its log ends 21 min into a rest at 22 % (3.4 mV per %) that has not relaxed:
 the voltage still rises 2.9 mV from the rest's middle to its last quarter,
-and PyBaMM's OCV there sits about 2.6 mV above what the filter fits, so the last
-estimate is 0.92 % low at a 0.95 % sigma, with the charge scale at 0.985
+and PyBaMM's OCV there sits about 2.6 mV above what the filter fits, so the
+last estimate is 0.92 % low at a 0.95 % sigma, with the charge scale at 0.985
 (truth 0.9935), and the series worked back from it keeps both (-1.0 to -1.6
 % over the last two hours). Before that the plateau start (-4.6 % at a 2.8 %
 sigma) and a rest at 83 % that slid along ``OCV(soc) + b = v`` (``b`` +5.3
@@ -383,8 +384,8 @@ mV, truth +2) leave -1.7 % for an hour at 85-92 %, where 1.7 % is 0.3 mV.
 Tried and left out: the relaxation still to come at a rest, extrapolated
 from the rest's own 1/sqrt(t) decay (as the rest anchors do), as a floor of
 the rest's model error (steps s11 1.47 -> 1.42 %, but steps 1 Hz s14 0.67 ->
-1.07 %) or of the carried-over misfit from 1-5 min into the rest (s11 1.74
--2.03 %): early in an LFP rest the decay is slower than 1/sqrt(t) (-47 mV at
+1.07 %) or of the carried-over misfit from 1 or 5 min into the rest (s11 2.03,
+1.74 %): early in an LFP rest the decay is slower than 1/sqrt(t) (-47 mV at
 5 s, -31 mV at 1 min), late in it faster, so the extrapolation says too
 little at first and too much after; and the model-error correlation time
 300 s everywhere, not only for the carried-over misfit (steps s11 1.35 %,
