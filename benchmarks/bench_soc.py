@@ -91,16 +91,16 @@ LFP table from rest, broad, still over 1 %: steps s11 1.63 (was 1.91), steps
 Then the misfit a load carries into the rest weighed as correlated over its
 decay time, not as independent evidence every minute (``app.diagnostics.
 soc_ekf``, "Carried-over misfit"; ``--broad --no-speed --chemistries lfp``
-and ``--no-speed --chemistries nmc``, the cache filled 2026-12-05), smoothed,
+and ``--broad --no-speed --chemistries nmc``, the cache filled 2026-12-05), smoothed,
 mean / worst, within target, mean band share (before: the table above):
 
     group                default                       broad
-    nmc table  rest      0.14 / 0.19  12/12  100.0     cases 0-8: 0.36 / 0.59 (0.36 / 0.60)
-    nmc table  load      0.26 / 0.36  12/12  100.0     (not re-run)
+    nmc table  rest      0.14 / 0.19  12/12  100.0     0.36 / 0.59  14/14   99.8
+    nmc table  load      0.26 / 0.36  12/12  100.0     0.33 / 0.46  14/14  100.0
     lfp table  rest      0.33 / 0.48  12/12  100.0     0.59 / 1.47  13/14   98.5
     lfp table  load      0.45 / 0.58  12/12   99.7     0.92 / 3.45  13/13   97.0
-    nmc preset rest      0.77 / 0.88  12/12  100.0     (not re-run)
-    nmc preset load      0.56 / 0.80  12/12  100.0     (not re-run)
+    nmc preset rest      0.77 / 0.88  12/12  100.0     0.49 / 0.86  14/14  100.0
+    nmc preset load      0.56 / 0.80  12/12  100.0     0.44 / 0.97  14/14  100.0
     lfp preset rest      0.62 / 0.92  12/12   99.5     1.18 / 3.47  14/14   92.8
     lfp preset load      0.55 / 0.98  12/12   99.1     1.53 / 4.41  13/13   88.7
 
