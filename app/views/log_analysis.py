@@ -151,6 +151,11 @@ class LogAnalysis:
     def format_name(self) -> str:
         return self.metadata.get("format", "log")
 
+    @property
+    def read_warnings(self) -> list[str]:
+        """What the reader warns of the file (a row cut mid-way left out), as ``analyze``."""
+        return [w for w in self.metadata.get("warnings", "").splitlines() if w.strip()]
+
     def column(self, name: str) -> np.ndarray | None:
         """Samples of a canonical column as float, None when the file has none."""
         if name not in self.frame.columns:
@@ -653,6 +658,9 @@ def run_log_diagnostics(analysis: LogAnalysis):
             eol_fraction=eol_fraction,
             reference_capacity_ah=settings.capacity_ah,
         )
+        from app.diagnostics.cycle_table_health import invalid_rows_warning
+
+        left_out = invalid_rows_warning(output.results["capacity_fade"].get("invalid_rows"))
         return DiagnosticsReport(
             results=dict(output.results),
             samples=0,
@@ -662,6 +670,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
             source_url=analysis.metadata["source"],
             log_path=analysis.path,
             kind=ReportKind.FILE,
+            data_warnings=(*analysis.read_warnings, *([left_out] if left_out else [])),
         )
     from app.diagnostics.cycler_counters import COUNTER_COLUMNS
 
@@ -689,6 +698,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
         current_sign_warning=output.current_sign.warning if output.current_sign else None,
         battery_guess=analysis.guess.text if analysis.spec_guessed and analysis.guess else None,
         battery_warning=analysis.spec_warning or _pinned_soc_warning(analysis, output),
+        data_warnings=tuple(analysis.read_warnings),
     )
 
 
