@@ -210,9 +210,7 @@ def cut_last_line(path: str) -> CutLine | None:
     delimiter = max((",", ";", "\t"), key=prev.count)
     if not prev.count(delimiter):
         return None
-    return CutLine(
-        newlines + 1, last.count(delimiter) + 1, prev.count(delimiter) + 1, last.strip()
-    )
+    return CutLine(newlines + 1, last.count(delimiter) + 1, prev.count(delimiter) + 1, last.strip())
 
 
 def without_cut_row(frame: pd.DataFrame, path: str) -> pd.DataFrame:
