@@ -154,3 +154,24 @@ def test_a_dead_cell_makes_the_soc_card_not_valid_of_a_file_and_live(qtbot, make
         window.diagnostics_runner.run()
     assert live.args[0].live and "soc" in live.args[0].invalid_results
     qtbot.waitUntil(lambda: page.report is live.args[0] and _soc_not_valid(page))
+
+
+def test_a_last_line_without_a_line_end_is_kept_with_a_warning_and_a_short_one_left_out(tmp_path):
+    """A canonical CSV whose last line has every field but no line end (a lazy writer,
+    or a cut inside the last value) keeps the row and says it may be cut; one cut before
+    its last field loses only that row."""
+    rows = "\n".join(f"{t},{3.7 - 0.001 * t:.4f},-1.0" for t in range(50))
+    whole = tmp_path / "whole.csv"
+    whole.write_text(f"time_s,voltage_v,current_a\n{rows}\n", encoding="utf-8")
+    kept = tmp_path / "kept.csv"
+    kept.write_text(f"time_s,voltage_v,current_a\n{rows}", encoding="utf-8")
+    short = tmp_path / "short.csv"
+    short.write_text(f"time_s,voltage_v,current_a\n{rows[:-5]}", encoding="utf-8")
+    full = open_log(str(whole), use_cache=False)
+    log = open_log(str(kept), use_cache=False)
+    assert log.frame.equals(full.frame)
+    assert "line 51 ('49,3.6510,-1.0'), has all 3 fields" in log.metadata["warnings"]
+    assert "it is kept" in log.metadata["warnings"]
+    log = open_log(str(short), use_cache=False)
+    assert log.frame.equals(full.frame.iloc[:-1])
+    assert "line 51 ('49,3.6510'), has 2 of the 3 fields" in log.metadata["warnings"]
