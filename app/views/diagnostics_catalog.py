@@ -607,6 +607,20 @@ def with_battery_note(
     return replace(summary, reason=f"{summary.reason}\n{note}" if summary.reason else note)
 
 
+def not_valid(summary: ResultSummary, why: str) -> ResultSummary:
+    """``summary`` of a result its data make not valid (``analyze``'s ``invalid_results``,
+    :mod:`app.diagnostics.input_validity`): said first, and no "ok" (as the report's
+    verdict, at least a warning)."""
+    from dataclasses import replace
+
+    if summary.status in (Status.UNAVAILABLE, Status.NOT_RUN):
+        return summary
+    note = f"Not valid for this log: {why} (see the warning above)."
+    status = Status.WARNING if summary.status in (Status.OK, Status.INFO) else summary.status
+    reason = f"{note}\n{summary.reason}" if summary.reason else note
+    return replace(summary, status=status, reason=reason)
+
+
 def with_suspect_cell_readings(
     balance: ResultSummary, faults: Any, result: dict | None = None
 ) -> ResultSummary:

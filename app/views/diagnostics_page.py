@@ -43,6 +43,7 @@ from app.views.diagnostics_catalog import (
     ResultSummary,
     Status,
     grouped,
+    not_valid,
     summarize,
     with_battery_note,
     with_suspect_cell_readings,
@@ -115,6 +116,7 @@ def battery_note(report: DiagnosticsReport) -> str | None:
             )
     if report.battery_warning:
         lines.append(f"Warning: {report.battery_warning}.")
+    lines += [f"Warning: {warning}." for warning in report.warnings]
     return "\n".join(lines) or None
 
 
@@ -519,6 +521,8 @@ class DiagnosticsPage(QWidget):
         guessed, misfit = bool(report.battery_guess), bool(report.battery_warning)
         for key, summary in self.summaries.items():
             self.summaries[key] = with_battery_note(key, summary, guessed=guessed, misfit=misfit)
+        for key, why in report.invalid_results.items():
+            self.summaries[key] = not_valid(self.summaries[key], why)
         for info in CATALOG:
             self.cards[info.key].show_summary(self.summaries[info.key])
         self._color_catalogue()

@@ -68,6 +68,27 @@ class DiagnosticsReport:
     battery_guess: str | None = None
     #: the battery does not fit the log's voltages (``analyze``'s warning), None when it does
     battery_warning: str | None = None
+    #: what the data lack, as ``analyze`` warns: a file's row cut mid-way, a per-cycle
+    #: table's invalid rows (``cycle 39 (-5 Ah)``)
+    data_warnings: tuple[str, ...] = ()
+
+    @property
+    def invalid_results(self) -> dict[str, str]:
+        """Result key -> why the data make it not valid, as ``analyze``'s ``invalid_results``
+        for what the results themselves show (:mod:`app.diagnostics.input_validity`: a dead
+        cell's pack SOC); the current's sign and the battery's fit have their own warnings."""
+        from app.diagnostics.input_validity import DEAD_CELL_REASON, dead_cell_warning
+
+        return {"soc": DEAD_CELL_REASON} if dead_cell_warning({"results": self.results}) else {}
+
+    @property
+    def warnings(self) -> list[str]:
+        """The data's warnings (:attr:`data_warnings`) and those of the results (a dead
+        cell), in ``analyze``'s words."""
+        from app.diagnostics.input_validity import dead_cell_warning
+
+        dead = dead_cell_warning({"results": self.results})
+        return [*self.data_warnings, *([dead] if dead else [])]
 
     @property
     def live(self) -> bool:

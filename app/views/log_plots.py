@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
@@ -236,9 +236,22 @@ class TimeSeriesPlots(_PlotStack):
 
 #: what a partial cycle's mark means (the Logs page's note over the plots)
 PARTIAL_NOTE = (
-    "◇ partial cycle: it starts or ends mid-way, or lacks a charge or a discharge; "
-    "its capacity is not a whole cycle's"
+    "Hollow marks (○ discharge, △ charge) are partial cycles: they start or end mid-way, "
+    "or lack a charge or a discharge; their capacity is not a whole cycle's"
 )
+
+#: the mark of each half on the per-cycle plot: discharge a circle, charge a triangle
+HALF_SYMBOLS = {"discharge": "o", "charge": "t1"}
+
+
+def charge_color(color: str) -> str:
+    """A file's charge colour: its colour's opposite hue at the same lightness and
+    saturation (a blue file charges in orange), so its charge and discharge differ in
+    colour as well as mark and line, with the theme colour's contrast to the plot
+    background."""
+    c = QColor(color)
+    hue, sat, light, _alpha = c.getHsl()
+    return QColor.fromHsl((max(hue, 0) + 180) % 360, sat, light).name()
 
 
 def partial_mask(cycles) -> np.ndarray:
@@ -249,13 +262,15 @@ def partial_mask(cycles) -> np.ndarray:
 
 
 class CyclePlots(_PlotStack):
-    """Discharge (solid) and charge (dashed) capacity, and coulombic efficiency, per cycle.
+    """Discharge and charge capacity, and coulombic efficiency, per cycle.
 
-    A partial cycle (``partial`` in the per-cycle table: see
-    :mod:`app.diagnostics.partial_cycles`) is a hollow diamond off the lines, named in
-    the legend, and listed in :attr:`partial_cycles` (the page's note): a 3 s excerpt's
-    cycle, or a first cycle's 0.02 Ah top-up charge, is not drawn as a whole cycle's
-    capacity.
+    Discharge is the file's colour, a solid line and filled circles; charge a lighter
+    (dark theme) or darker (light theme) shade of it, a dashed line and filled
+    triangles; each named in the legend. A partial cycle (``partial`` in the per-cycle
+    table: see :mod:`app.diagnostics.partial_cycles`) is its half's mark hollow, off the
+    lines, named in the legend ("discharge, partial cycle"), and listed in
+    :attr:`partial_cycles` (the page's note): a 3 s excerpt's cycle, or a first cycle's
+    0.02 Ah top-up charge, is not drawn as a whole cycle's capacity.
     """
 
     def __init__(self, colors: ThemePalette, parent=None):
@@ -276,8 +291,7 @@ class CyclePlots(_PlotStack):
                 continue
             x = cycles["cycle_index"].to_numpy(dtype=float)
             partial = partial_mask(cycles)
-            partial_x: list[np.ndarray] = []
-            partial_y: list[np.ndarray] = []
+            partial_shown: list[np.ndarray] = []
             # a per-cycle table of many cycles: a line (symbols would blot it out); a
             # charge-only log's single cycle: a marked point, not an invisible dash
             few = len(x) <= 200
@@ -289,9 +303,9 @@ class CyclePlots(_PlotStack):
                 if f"{key}_capacity_ah" in cycles
             ]
             largest = max((np.nanmax(c, initial=0.0) for c in capacities), default=0.0)
-            for key, style, brush in (
-                ("discharge", Qt.PenStyle.SolidLine, pg.mkBrush(color)),
-                ("charge", Qt.PenStyle.DashLine, None),
+            for key, style, shade in (
+                ("discharge", Qt.PenStyle.SolidLine, color),
+                ("charge", Qt.PenStyle.DashLine, charge_color(color)),
             ):
                 if f"{key}_capacity_ah" not in cycles:  # a per-cycle table: discharge only
                     continue
@@ -301,23 +315,26 @@ class CyclePlots(_PlotStack):
                 if not np.isfinite(y).any():
                     continue
                 cycle_numbers.append(x[np.isfinite(y)])
-                partial_x.append(x[partial & np.isfinite(y)])
-                partial_y.append(y[partial & np.isfinite(y)])
+                mark = HALF_SYMBOLS[key]
+                shown_partial = partial & np.isfinite(y)
+                if shown_partial.any():
+                    partial_shown.append(x[shown_partial])
+                    self.add_curve(0, f"{analysis.path}:{key}:partial", x[shown_partial],
+                                   y[shown_partial], shade,
+                                   f"{analysis.name} · {key}, partial cycle", line=False,
+                                   symbol=mark, symbolSize=9, symbolPen=pen(shade),
+                                   symbolBrush=None)  # fmt: skip
                 y = np.where(partial, np.nan, y)
                 if not np.isfinite(y).any():
                     continue
-                symbol = {"symbol": "o", "symbolSize": 5, "symbolPen": pen(color),
-                          "symbolBrush": brush} if few else {}  # fmt: skip
-                self.add_curve(0, f"{analysis.path}:{key}", x, y, color,
+                symbol = {"symbol": mark, "symbolSize": 6, "symbolPen": pen(shade),
+                          "symbolBrush": pg.mkBrush(shade)} if few else {}  # fmt: skip
+                self.add_curve(0, f"{analysis.path}:{key}", x, y, shade,
                                f"{analysis.name} · {key}", style=style, connect="finite",
                                **symbol)  # fmt: skip
-            if partial_x and np.concatenate(partial_x).size:
-                shown = sorted({int(c) for c in np.concatenate(partial_x)})
+            if partial_shown:
+                shown = sorted({int(c) for c in np.concatenate(partial_shown)})
                 self.partial_cycles[analysis.name] = shown
-                self.add_curve(0, f"{analysis.path}:partial", np.concatenate(partial_x),
-                               np.concatenate(partial_y), color,
-                               f"{analysis.name} · partial cycle", line=False, symbol="d",
-                               symbolSize=9, symbolPen=pen(color), symbolBrush=None)  # fmt: skip
             if "coulombic_efficiency" in cycles:
                 ce = cycles["coulombic_efficiency"].to_numpy(dtype=float) * 100.0
                 if np.isfinite(ce).any():

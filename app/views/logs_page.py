@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -216,6 +217,12 @@ class LogsPage(QWidget):
         self.remap_button.setToolTip("Change which column of this table is which quantity")
         self.remap_button.clicked.connect(self._on_remap_clicked)
         self.file_info = QLabel("", objectName="mutedText", wordWrap=True)
+        # what the reader warns of the selected file (a row cut mid-way left out)
+        self.file_warning = QLabel("", objectName="warningText", wordWrap=True)
+        self.file_warning.setVisible(False)
+        # its width is the panel's: a long quoted row wraps (at its commas), never widens it
+        self.file_warning.setMinimumWidth(120)
+        self.file_warning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.chemistry_combo = QComboBox()
         for chemistry in PRESETS:
@@ -298,6 +305,7 @@ class LogsPage(QWidget):
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 0, 0, 0)
         details_layout.addWidget(self.file_info)
+        details_layout.addWidget(self.file_warning)
         details_layout.addWidget(
             QLabel("Battery of the selected file", objectName="sectionTitle", wordWrap=True)
         )
@@ -457,10 +465,12 @@ class LogsPage(QWidget):
             )
             if analysis.per_cycle_table:  # no samples to plot: its cycles are the file
                 self.tabs.setCurrentIndex(CYCLES_TAB)
+            read = "".join(f" Warning: {w}." for w in analysis.read_warnings)
             self._set_status(
                 f"{analysis.name}: {analysis.format_name}, {what}, "
-                f"{_count(len(analysis.cycles), 'cycle')}.",
+                f"{_count(len(analysis.cycles), 'cycle')}.{read}",
                 error=False,
+                warning=bool(read),
             )
         self._next_in_queue()
 
@@ -620,9 +630,15 @@ class LogsPage(QWidget):
                 note += f"\nWarning: {analysis.spec_warning}."
             self.spec_note.setText(note)
             self.file_info.setText(_file_info(analysis))
+            self.file_warning.setText(
+                # a zero-width space after each comma: a quoted CSV row may wrap there
+                "\n".join(f"Warning: {w}.".replace(",", ",\u200b") for w in analysis.read_warnings)
+            )
         else:
             self.file_info.setText("")
+            self.file_warning.setText("")
             self.spec_note.setText("")
+        self.file_warning.setVisible(bool(self.file_warning.text()))
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -871,6 +887,12 @@ class LogsPage(QWidget):
                 f"Warning: {report.current_sign_warning}; here: tick “Invert current” above.",
                 error=True,
             )
+        elif report.warnings:  # a table's invalid rows, a dead cell: as analyze warns
+            self._set_action(
+                f"Diagnostics done in {report.elapsed_s:.1f} s: results on the Diagnostics "
+                "page. " + " ".join(f"Warning: {w}." for w in report.warnings),
+                warning=True,
+            )
         else:
             self._set_action(
                 f"Diagnostics done in {report.elapsed_s:.1f} s: results on the Diagnostics page.",
@@ -947,20 +969,20 @@ class LogsPage(QWidget):
             self.replay_requested.emit(url)
 
     # --- messages -----------------------------------------------------------------------
-    def _set_status(self, text: str, *, error: bool) -> None:
+    def _set_status(self, text: str, *, error: bool, warning: bool = False) -> None:
         self.map_columns_button.setVisible(False)
-        self._style_label(self.status_label, text, error)
+        self._style_label(self.status_label, text, error, warning)
         self.status_shown.emit(text, error)
 
-    def _set_action(self, text: str, *, error: bool) -> None:
-        self._style_label(self.action_label, text, error)
+    def _set_action(self, text: str, *, error: bool = False, warning: bool = False) -> None:
+        self._style_label(self.action_label, text, error, warning)
         self.action_label.setVisible(bool(text))  # empty, no gap under the buttons
 
     @staticmethod
-    def _style_label(label: QLabel, text: str, error: bool) -> None:
+    def _style_label(label: QLabel, text: str, error: bool, warning: bool = False) -> None:
         label.setText(text)
         label.setToolTip(text)
-        label.setObjectName("errorText" if error else "mutedText")
+        label.setObjectName("errorText" if error else "warningText" if warning else "mutedText")
         label.style().unpolish(label)
         label.style().polish(label)
 

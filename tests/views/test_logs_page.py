@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -446,15 +447,15 @@ def test_cycle_plots_of_a_charge_only_and_a_one_cycle_log(qtbot, page):
         (0, f"{arbin}:discharge")
     ].getData()
     assert (0, f"{arbin}:charge") not in plots.curves
-    mark = plots.curves[(0, f"{arbin}:partial")]
+    mark = plots.curves[(0, f"{arbin}:charge:partial")]
     x, charge = mark.getData()
-    assert np.isfinite(charge).any() and mark.opts["symbol"] == "d"
+    assert np.isfinite(charge).any() and mark.opts["symbol"] == "t1"
     assert mark.opts["symbolBrush"] is None and mark.opts["pen"] is None  # hollow, no line
     assert not plots.plots[1].isVisible()
     maccor = str(REAL_DATA / "maccor" / "PredictionDiagnostics_000151_test.052")
     open_files(qtbot, page, maccor)
     assert (0, f"{maccor}:discharge") not in plots.curves
-    x, cap = plots.curves[(0, f"{maccor}:partial")].getData()
+    x, cap = plots.curves[(0, f"{maccor}:discharge:partial")].getData()
     assert list(x) == [37.0] and cap[0] < 0.01  # 4.5 mAh of a 5 Ah cell
     (lo, hi), _y = plots.plots[0].viewRange()
     assert lo < x.min() and x.max() < hi
@@ -473,8 +474,10 @@ def test_a_first_cycle_that_starts_mid_way_is_off_the_lines(qtbot, page):
     for key in ("discharge", "charge"):
         x, y = plots.curves[(0, f"{neware}:{key}")].getData()
         assert np.isnan(y[0]) and np.isfinite(y[1:]).all() and y[1:].min() > 0.25
-    x, y = plots.curves[(0, f"{neware}:partial")].getData()
-    assert list(x) == [1.0, 1.0] and sorted(np.round(y, 3)) == [0.023, 0.331]
+    x, y = plots.curves[(0, f"{neware}:charge:partial")].getData()
+    assert list(x) == [1.0] and list(np.round(y, 3)) == [0.023]
+    x, y = plots.curves[(0, f"{neware}:discharge:partial")].getData()
+    assert list(x) == [1.0] and list(np.round(y, 3)) == [0.331]
     assert not page.cycle_note.isHidden() and "cycle 1" in page.cycle_note.text()
 
 
@@ -515,8 +518,9 @@ def test_the_legend_fits_beside_the_axis_with_long_file_names(qtbot, page, width
     assert any(name.startswith("SINTEF") for name in names)
     if width == 1300:  # room for the names whole, in one column
         assert cycles.columnCount == 1
-        # (its two cycles are partial: the first lacks a charge, the log stops in the second)
-        assert f"{os.path.basename(bdf)} · partial cycle" in names
+        # (its two cycles are partial: the first starts beyond the test's window, the log
+        # stops in the second)
+        assert f"{os.path.basename(bdf)} · discharge, partial cycle" in names
 
 
 @pytest.mark.parametrize(
@@ -542,3 +546,46 @@ def test_a_files_length_is_never_in_exponent_notation(hours, text):
         per_cycle_table=False, frame=frame, metadata={}, format_name="Canonical CSV"
     )
     assert _file_info(analysis) == f"Canonical CSV · 2 samples over {text}"
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_charge_and_discharge_are_told_apart_on_the_per_cycle_plot(qtbot, page, theme):
+    """The BDF coin cell's cycle 1 charge and discharge were the same colour and mark,
+    under one legend entry, "partial cycle": each half has its own mark (discharge a
+    circle, charge a triangle), colour and legend entry, whole or partial, and the two
+    colours differ from each other and from the background in both themes."""
+    from PySide6.QtGui import QColor
+
+    from app.views.log_plots import charge_color
+    from app.views.theme import DARK
+
+    colors = DARK if theme == "dark" else LIGHT
+    page.apply_palette(colors)
+    bdf = str(REAL_DATA / "bdf" / "SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv")
+    neware = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+    open_files(qtbot, page, bdf, neware)
+    plots = page.cycle_plots
+    names = [label.text for _sample, label in plots.legend.items]
+    base = os.path.basename(bdf)
+    assert f"{base} · discharge, partial cycle" in names
+    assert f"{base} · charge, partial cycle" in names
+    assert f"{os.path.basename(neware)} · charge" in names
+    for path in (bdf, neware):
+        color = page.color_of(path)
+        keys = ("discharge:partial", "charge:partial") if path == bdf else ("discharge", "charge")
+        dis, chg = (plots.curves[(0, f"{path}:{key}")] for key in keys)
+        assert dis.opts["symbol"] == "o" and chg.opts["symbol"] == "t1"
+        dis_pen = QColor(pg.mkPen(dis.opts["symbolPen"]).color()).name()
+        chg_pen = QColor(pg.mkPen(chg.opts["symbolPen"]).color()).name()
+        assert dis_pen == color and chg_pen == charge_color(color) != color
+    # a charge and a discharge at cycle 1 of the coin cell, apart
+    assert list(plots.curves[(0, f"{bdf}:charge:partial")].getData()[0]) == [1.0]
+    assert list(plots.curves[(0, f"{bdf}:discharge:partial")].getData()[0]) == [1.0, 2.0]
+    background = QColor(colors.plot_background)
+    for path in (bdf, neware):
+        shade = QColor(charge_color(page.color_of(path)))
+        far = sum(
+            abs(a - b) for a, b in zip(shade.getRgb()[:3], background.getRgb()[:3], strict=True)
+        )
+        assert far > 150, (theme, shade.name())

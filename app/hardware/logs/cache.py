@@ -28,8 +28,9 @@ MIN_BYTES = 1 << 20
 #: The cache is trimmed to this size.
 MAX_BYTES = 2 << 30
 #: Raised when the readers or the sample checks change what a file gives (2: time spans
-#: over 100 years refused, byte-order marks read), so no entry bypasses them.
-_VERSION = "2"
+#: over 100 years refused, byte-order marks read; 3: a row cut mid-way left out, with a
+#: warning), so no entry bypasses them.
+_VERSION = "3"
 
 
 def cache_dir() -> Path:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.core.errors import SchemaError
-from app.hardware.logs.tables import without_bom
+from app.hardware.logs.tables import cut_last_line, without_bom
 
 if TYPE_CHECKING:
     from app.hardware.logs.canonical_csv import LoadedLog
@@ -321,6 +321,10 @@ def open_log(path: str, progress: Progress | None = None, use_cache: bool = True
     fmt = detect_format(path)
     log = _resolve(fmt.read)(path, progress)
     log.metadata.setdefault("format", fmt.name)
+    cut = cut_last_line(path)
+    if cut is not None:  # the readers left a row cut mid-way out (tables.without_cut_row)
+        earlier = log.metadata.get("warnings")
+        log.metadata["warnings"] = f"{earlier}\n{cut.warning}" if earlier else cut.warning
     if cached:
         cache.store(path, log)
     return log

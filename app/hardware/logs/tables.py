@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
@@ -112,7 +113,7 @@ def read_text_table(
         if allow_empty:
             return pd.read_csv(path, sep=delimiter, skiprows=header_line, nrows=0)
         raise SchemaError(f"{path}: no samples (the table has a header but no rows)")
-    frame = _join(chunks)
+    frame = without_cut_row(_join(chunks), path)
     frame.attrs["ends_mid_line"] = ends_mid_line(path)
     return frame
 
@@ -146,6 +147,80 @@ def ends_mid_line(path: str) -> bool:
             return fh.read(1) not in (b"\n", b"\r")
     except OSError:
         return False
+
+
+#: bytes of a file's end read to find its last two lines
+_TAIL_BYTES = 1 << 16
+
+
+@dataclass(frozen=True)
+class CutLine:
+    """A text file's last line when the file stops inside it (no line end after it)."""
+
+    line: int  #: its 1-based line number in the file
+    fields: int  #: its fields
+    expected: int  #: the fields of the line before it
+    text: str  #: the line as read
+
+    @property
+    def short(self) -> bool:
+        """True when it has fewer fields than the row before it: a row cut mid-way."""
+        return self.fields < self.expected
+
+    @property
+    def warning(self) -> str:
+        shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        if self.short:
+            return (
+                f"the file ends mid-row (a truncated file?): its last line, line {self.line} "
+                f"({shown!r}), has {self.fields} of the {self.expected} fields of the rows "
+                "before it and was left out; every row before it is read"
+            )
+        return (
+            f"the file ends without a line end (a truncated file?): its last line, line "
+            f"{self.line} ({shown!r}), has all {self.expected} fields but its last value may "
+            "be cut short; it is kept"
+        )
+
+
+def cut_last_line(path: str) -> CutLine | None:
+    """The last line of the text file ``path`` when the file stops inside it; None when
+    the file ends with a line end, is binary or has no line before its last to compare
+    with. Its fields and the previous line's are counted by the delimiter (comma,
+    semicolon or tab) that line has most of."""
+    if not ends_mid_line(path):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - _TAIL_BYTES))
+            tail = fh.read()
+            fh.seek(0)
+            newlines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 22), b""))
+    except OSError:
+        return None
+    if b"\x00" in tail:
+        return None
+    lines = tail.decode("utf-8", errors="replace").split("\n")
+    last = lines[-1].rstrip("\r")
+    before = [line.rstrip("\r") for line in lines[1 if size > _TAIL_BYTES else 0 : -1]]
+    prev = next((line for line in reversed(before) if line.strip()), None)
+    if prev is None or not last.strip():
+        return None
+    delimiter = max((",", ";", "\t"), key=prev.count)
+    if not prev.count(delimiter):
+        return None
+    return CutLine(newlines + 1, last.count(delimiter) + 1, prev.count(delimiter) + 1, last.strip())
+
+
+def without_cut_row(frame: pd.DataFrame, path: str) -> pd.DataFrame:
+    """``frame`` (the rows of ``path``'s table, in file order, its last row the file's last
+    line) without its last row when the file stops mid-row (:func:`cut_last_line`): a row
+    cut mid-way has lost fields and may hold a number cut short."""
+    cut = cut_last_line(path)
+    if cut is None or not cut.short or len(frame) < 2:
+        return frame
+    return frame.iloc[:-1]
 
 
 @lru_cache(maxsize=16)
