@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -99,6 +99,10 @@ def alert_line(alert: Alert) -> str:
     return f"{rule_text(th)}: {value_text(th, alert.value)} {at}"
 
 
+#: The most lines the banner's alert takes (a window of 700 px keeps its plots).
+BANNER_LINES = 2
+
+
 class AlertBanner(QFrame):
     """Shows the leading unacknowledged critical alert (see
     :meth:`~app.diagnostics.alerts.lifecycle.AlertBoard.banner`) and how many there are."""
@@ -109,12 +113,14 @@ class AlertBanner(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, objectName="alertBanner")
         self.key: int | None = None
+        self.full_text = ""  #: the lead alert's line, uncut
         self.title = QLabel(objectName="alertBannerTitle")
         # the alert's line wraps rather than widening the window past a small screen,
         # and the comment field keeps room to read its hint and type in
         self.text = QLabel(objectName="alertBannerText", wordWrap=True)
         self.text.setMinimumWidth(120)
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text.installEventFilter(self)
         self.comment = QLineEdit(placeholderText="comment (optional)")
         self.comment.setMinimumWidth(
             self.comment.fontMetrics().horizontalAdvance(self.comment.placeholderText()) + 24
@@ -166,8 +172,31 @@ class AlertBanner(QFrame):
         # a cleared alarm stays until acknowledged ("(cleared)" in its line), but the
         # pack is not in a critical state now
         self.title.setText("UNACKNOWLEDGED" if lead.cleared else "CRITICAL")
-        self.text.setText(line(lead, short=True) + more)
+        self.full_text = line(lead, short=True) + more
+        self._fit_text()
         self.text.setToolTip("\n".join(line(a, short=False) for a in alerts))
+
+    def _fit_text(self) -> None:
+        """The lead's line in at most :data:`BANNER_LINES` lines, cut with '…' (the
+        tooltip and All alerts have it whole): a short's figures wrapped to five lines
+        at 1024 px and pushed the cell plot below the fold."""
+        metrics = self.text.fontMetrics()
+        self.text.setMaximumHeight(BANNER_LINES * metrics.lineSpacing() + 2)
+        width = self.text.width()
+        room = int(width * (BANNER_LINES - 0.4))  # (a wrapped line ends short of the edge)
+        fits = width <= 0 or metrics.horizontalAdvance(self.full_text) <= room
+        text = (
+            self.full_text
+            if fits
+            else metrics.elidedText(self.full_text, Qt.TextElideMode.ElideRight, room)
+        )
+        if self.text.text() != text:
+            self.text.setText(text)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.text and event.type() == QEvent.Type.Resize:
+            self._fit_text()  # its width is known once the layout has placed it
+        return super().eventFilter(watched, event)
 
     def _on_ack_clicked(self) -> None:
         if self.key is not None:

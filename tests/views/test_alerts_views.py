@@ -839,3 +839,23 @@ def test_a_fault_alert_fits_the_alerts_table_at_1024_px(qtbot, make_window):
     qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)
     widths = sum(table.columnWidth(c) for c in range(table.columnCount()))
     assert widths <= table.viewport().width()
+
+
+def test_the_banner_keeps_a_long_fault_to_two_lines_at_1024_px(qtbot, make_window):
+    """A short's figures wrapped the banner to five lines at 1024 x 700 and pushed the
+    cell plot below the fold: the line is cut to two with '…', whole in the tooltip."""
+    from app.views.alert_banner import BANNER_LINES
+
+    window = make_window()
+    window.resize(1024, 700)
+    feed(window, _runaway_raised())
+    banner = window.alert_banner
+    qtbot.waitUntil(lambda: banner.isVisible() and banner.full_text != "")
+    qtbot.waitUntil(lambda: banner.text.text().endswith("…"))
+    assert banner.full_text.startswith(banner.text.text()[:-1])
+    assert banner.full_text in banner.text.toolTip()
+    line = banner.text.fontMetrics().lineSpacing()
+    assert banner.text.height() <= BANNER_LINES * line + 2
+    # and wide enough, it is whole
+    window.resize(2400, 900)
+    qtbot.waitUntil(lambda: banner.text.text() == banner.full_text)
