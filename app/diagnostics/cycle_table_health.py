@@ -98,8 +98,9 @@ def cycle_table_soh(valid: pd.DataFrame, fade: dict) -> dict:
         out["capacity_method"] = f"mean of the last {head} cycles' discharge capacity"
     elif final is not None:
         notes.append(
-            "no capacity SOH: no rated capacity to compare the cycles with "
-            "(give --capacity-ah, or --chemistry for its preset)"
+            # (in words that read in the window as on the command line: no option names)
+            "no capacity SOH: no rated capacity to compare the cycles with (give the "
+            "battery's capacity; capacity fade compares them with the first cycles)"
         )
     col = _resistance_column(valid)
     if col is not None:

@@ -245,9 +245,12 @@ def test_a_table_without_a_resistance_column_says_so(tmp_path, capsys):
     ir = _finding(report, "internal_resistance")
     assert ir.verdict is Verdict.NOT_APPLICABLE
     assert "per-cycle table" in ir.summary and "no step away" not in ir.summary
-    # no rated capacity given: the SOH says what it needs
+    # no rated capacity given: the SOH says what it needs, in words the window can
+    # show too (it said '--chemistry' on the GUI's card)
     soh = report["results"]["soh"]
-    assert soh["soh_percent"] is None and any("--capacity-ah" in n for n in soh["notes"])
+    assert soh["soh_percent"] is None
+    assert any("give the battery's capacity" in n for n in soh["notes"])
+    assert not any("--" in n for n in soh["notes"])
 
 
 # --- 4. the knee in the CLI's fade line, as in the PDF -----------------------------
