@@ -145,6 +145,13 @@ def derive_readouts(
         out[ReadoutKey.CELL_MIN] = Reading(low[1], _cell_name(low[0]))
         out[ReadoutKey.CELL_MAX] = Reading(high[1], _cell_name(high[0]))
         out[ReadoutKey.CELL_SPREAD] = _spread(cells, plausible_cell_v)
+        if low[1] < plausible_cell_v[0]:
+            # a dead or open cell (a runaway's, at 0 V): the pack's SOC is estimated as
+            # if every cell were sound, as analyze and the Diagnostics card say; the
+            # tile read a green '70.9 % ±8.9' with no word of it
+            soc = out[ReadoutKey.SOC]
+            dead = f"not valid: {_cell_name(low[0])} reads {low[1]:.2f} V"
+            out[ReadoutKey.SOC] = Reading(soc.value, f"{dead}\n{soc.detail}", warn=True)
     return out
 
 

@@ -232,3 +232,17 @@ def test_the_time_axis_stays_in_view_at_1024_px(qtbot, make_window):
     )
     assert abs(rect.left() - left.x()) <= 2
     assert abs(rect.width() - view.sceneBoundingRect().width()) <= 2
+
+
+def test_the_soc_tile_says_a_dead_cell_makes_the_soc_not_valid():
+    """A runaway's cell at 0 V: the tile read a green '70.9 % ±8.9' with no word of it,
+    while the Diagnostics card said the SOC is not valid."""
+    latest = {
+        SOC_COLUMN: 70.9, SOC_BAND_LOW: 66.45, SOC_BAND_HIGH: 75.35,
+        "cell_1_v": 3.71, "cell_2_v": 0.003, "cell_3_v": 3.70, "cell_4_v": 3.72,
+    }  # fmt: skip
+    soc = derive_readouts(latest, plausible_cell_v=(1.25, 5.25))[ReadoutKey.SOC]
+    assert soc.warn and soc.detail.startswith("not valid: cell 2 reads 0.00 V")
+    assert "±4.5 (2σ)" in soc.detail
+    sound = derive_readouts({**latest, "cell_2_v": 3.70}, plausible_cell_v=(1.25, 5.25))
+    assert not sound[ReadoutKey.SOC].warn
