@@ -112,7 +112,9 @@ class Backlog:
         if self.memory_bytes + size <= self.memory_limit:
             self._entries.append((n, size, block, -1))
             self.memory_bytes += size
-        elif self.disk_bytes + size <= self.disk_limit and self._spill(block, n, size):
+        elif self._file_end + size <= self.disk_limit and self._spill(block, n, size):
+            # the cap is the file's size: a block taken leaves its bytes in the file
+            # until nothing spilled is left and the file starts over (take)
             pass
         else:
             self._drop(block, n)
@@ -179,7 +181,7 @@ class Backlog:
             self.samples -= n
             taken += size
             blocks.append(block)
-        if not self._entries and self._file is not None:  # empty: the file starts over
+        if self.disk_bytes == 0 and self._file_end:  # nothing spilled left: the file starts over
             self._file.truncate(0)
             self._file_end = 0
         return blocks
@@ -198,7 +200,7 @@ class Backlog:
     def close(self) -> None:
         """Forget what is left and delete the spill file."""
         self._entries.clear()
-        self.samples = self.memory_bytes = self.disk_bytes = 0
+        self.samples = self.memory_bytes = self.disk_bytes = self._file_end = 0
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -110,6 +110,34 @@ def test_past_both_caps_the_newest_are_dropped_and_said(tmp_path):
     assert sink.problem is None  # a new recording
 
 
+def test_the_spill_file_stays_under_its_cap_while_the_stream_keeps_ahead(tmp_path):
+    """The cap was checked against the bytes still waiting, but the file was emptied
+    only when the whole backlog was: a stream keeping ahead (a block in, a block out)
+    grew the file without bound (1.8 MB against an 8 kB cap). The file never passes
+    its cap, starts over once nothing spilled is left, and the order holds."""
+    import os
+
+    size = _nbytes(_blocks(1)[0])
+    backlog = Backlog(memory_bytes=size, disk_bytes=3 * size, spill_dir=lambda: tmp_path)
+    blocks = _blocks(1004)
+    for block in blocks[:4]:
+        backlog.add(block)
+    largest = 0
+    taken = []
+    for block in blocks[4:]:
+        backlog.add(block)
+        largest = max(largest, os.fstat(backlog._file.fileno()).st_size)
+        taken += backlog.take(1)
+    assert largest <= backlog.disk_limit
+    assert backlog.dropped == 3 * 10  # once, while the first spilled blocks drained
+    taken += backlog.take()
+    times = _times(taken)
+    assert np.all(np.diff(times) > 0)
+    assert len(times) + backlog.dropped == 1004 * 10
+    assert os.fstat(backlog._file.fileno()).st_size == 0  # nothing spilled left
+    backlog.close()
+
+
 def test_a_disk_that_refuses_the_overflow_is_said(tmp_path):
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
