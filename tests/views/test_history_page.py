@@ -460,7 +460,8 @@ def test_an_opened_recording_is_shown_as_stored_and_exported_as_the_cli_reports_
     window.export_report(str(tmp_path / "bare.pdf"))
     qtbot.waitUntil(lambda: "not written" in bar.currentMessage(), timeout=20_000)
     assert "stored without its battery" in bar.currentMessage()
-    assert f"batteryos report recording:{_old}" in bar.currentMessage()
+    # (the window's database is not the CLI's default: the command names it)
+    assert f"batteryos --db {url} report recording:{_old}" in bar.currentMessage()
     assert not (tmp_path / "bare.pdf").exists()
 
     # a source on the dashboard: its connection and its controls again
