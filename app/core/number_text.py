@@ -10,6 +10,9 @@ battery is 1e-9 of its unit. And a limit keeps the digits it was set with: a
 from __future__ import annotations
 
 import math
+import numbers
+
+import numpy as np
 
 #: Smaller magnitudes print as 0 (float dust, not a reading).
 TINY = 1e-9
@@ -26,16 +29,23 @@ def undusted(value: float) -> float:
 
 def number_text(value, fmt: str = ".3g", unit: str = "", *, missing: str = "n/a") -> str:
     """``value`` formatted with ``fmt`` (a format spec: ``.3g``, ``.1f``), then
-    ``unit`` (appended as given: ``' V'``); ``missing`` for None or a non-finite float;
-    float dust as 0 (never ``4.361e-209``). An int is printed as it is."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    ``unit`` (appended as given: ``' V'``); ``missing`` for None or a non-finite number;
+    float dust as 0 (never ``4.361e-209``). Any real number is formatted so, a NumPy
+    scalar too (``np.float32(3.7)`` is ``3.7 V``, not ``3.700000047683716 V``), an int
+    included (``.3g`` of 12345 is ``1.23e+04``); anything else (a bool, a text) is
+    printed as it is."""
+    if value is None:
         return missing
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         return f"{value}{unit}"
-    if isinstance(value, float):
-        value = undusted(value)
-        if value == 0.0:
-            value = 0.0  # no "-0"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):{fmt}}{unit}"
+    value = float(value)
+    if not math.isfinite(value):
+        return missing
+    value = undusted(value)
+    if value == 0.0:
+        value = 0.0  # no "-0"
     return f"{value:{fmt}}{unit}"
 
 

@@ -128,20 +128,39 @@ def _soh(r: dict) -> Finding:
     )
 
 
-def _soh_by_resistance(r: dict, percent: float) -> Finding:
-    """The SOH of the resistance alone (no capacity measured): 100 % new, 0 % at the end
-    of life resistance; the verdict that of the ratio to new (the resistance row's)."""
-    r_now, r_bol = r.get("resistance_ohm"), r.get("bol_resistance_ohm")
-    ratio = r_now / r_bol if r_now and r_bol else None
+def _resistance_verdict(soh: dict) -> tuple[Verdict, float | None, str | None]:
+    """The verdict of the SOH's resistance now to its beginning of life (fail at
+    :data:`RESISTANCE_FAIL_RATIO`, warn at :data:`RESISTANCE_WARN_RATIO`), the ratio and,
+    without one to judge by, why: PASS, None and the SOH's note when it has no two
+    resistances or refused to compare them (a per-cycle table of too few cycles, a
+    reference contradicted by the measurement: a chemistry's typical cell this one is
+    not, or another quantity)."""
+    r_now, r_bol = soh.get("resistance_ohm"), soh.get("bol_resistance_ohm")
+    if not r_now or not r_bol:
+        return Verdict.PASS, None, None
+    if soh.get("soh_resistance_percent") is None:
+        notes = soh.get("notes") or ()
+        return (
+            Verdict.PASS,
+            None,
+            next((n for n in notes if n.startswith("no resistance SOH")), None),
+        )
+    ratio = r_now / r_bol
     verdict = (
-        Verdict.PASS
-        if ratio is None
-        else Verdict.FAIL
+        Verdict.FAIL
         if ratio >= RESISTANCE_FAIL_RATIO
         else Verdict.WARN
         if ratio >= RESISTANCE_WARN_RATIO
         else Verdict.PASS
     )
+    return verdict, ratio, None
+
+
+def _soh_by_resistance(r: dict, percent: float) -> Finding:
+    """The SOH of the resistance alone (no capacity measured): 100 % new, 0 % at the end
+    of life resistance; the verdict that of the ratio to new (the resistance row's)."""
+    r_now, r_bol = r.get("resistance_ohm"), r.get("bol_resistance_ohm")
+    verdict, ratio, _why = _resistance_verdict(r)
     text = f"{percent:.1f} % by resistance (no full cycle or OCV pair to measure capacity)"
     if ratio is not None:
         metric = r.get("resistance_metric") or "resistance per cell"
@@ -167,15 +186,8 @@ def _table_resistance(soh: dict | None) -> Finding:
             Verdict.NOT_APPLICABLE,
             "a per-cycle table: no samples to find current pulses in, and no resistance column",
         )
-    ratio = soh["resistance_ohm"] / soh["bol_resistance_ohm"]
-    verdict = (
-        Verdict.FAIL
-        if ratio >= RESISTANCE_FAIL_RATIO
-        else Verdict.WARN
-        if ratio >= RESISTANCE_WARN_RATIO
-        else Verdict.PASS
-    )
-    return Finding("internal_resistance", title, verdict, text)
+    verdict, _ratio, why = _resistance_verdict(soh)
+    return Finding("internal_resistance", title, verdict, f"{text}; {why}" if why else text)
 
 
 def _resistance(ir: dict, soh: dict | None, sign_reversed: bool) -> Finding:
@@ -191,25 +203,10 @@ def _resistance(ir: dict, soh: dict | None, sign_reversed: bool) -> Finding:
     text = f"{n} pulse{'' if n == 1 else 's'}, " + (", ".join(readings) or "none gave a resistance")
     if note:
         return Finding("internal_resistance", title, Verdict.WARN, text)
-    r_now = soh.get("resistance_ohm") if soh else None
-    r_bol = soh.get("bol_resistance_ohm") if soh else None
-    if not r_now or not r_bol:
-        return Finding("internal_resistance", title, Verdict.PASS, text)
-    if soh.get("soh_resistance_percent") is None:
-        # the SOH found the reference contradicted by the measurement (a chemistry's
-        # typical cell this one is not, or another quantity): no ratio to judge by
-        why = next((n for n in soh.get("notes") or () if n.startswith("no resistance SOH")), None)
-        return Finding(
-            "internal_resistance", title, Verdict.PASS, f"{text}; {why}" if why else text
-        )
-    ratio = r_now / r_bol
-    verdict = (
-        Verdict.FAIL
-        if ratio >= RESISTANCE_FAIL_RATIO
-        else Verdict.WARN
-        if ratio >= RESISTANCE_WARN_RATIO
-        else Verdict.PASS
-    )
+    verdict, ratio, why = _resistance_verdict(soh or {})
+    if ratio is None:
+        return Finding("internal_resistance", title, verdict, f"{text}; {why}" if why else text)
+    r_now, r_bol = soh["resistance_ohm"], soh["bol_resistance_ohm"]
     # the ratio is the SOH's quantity (its metric, at the reference temperature when
     # corrected), named: not necessarily the one listed first
     metric = soh.get("resistance_metric") or "resistance per cell"

@@ -147,23 +147,28 @@ def data_spans(db: Database, recording_ids) -> dict[int, float]:
     if not ids:
         return {}
 
-    def end(order):
+    def end(column, order):
         return (
-            select(Sample.time_s)
+            select(column)
             .where(Sample.recording_id == Recording.id)
             .order_by(order)
             .limit(1)
             .scalar_subquery()
         )
 
-    query = select(Recording.id, end(Sample.seq.asc()), end(Sample.seq.desc())).where(
+    first_seq, last_seq = end(Sample.seq, Sample.seq.asc()), end(Sample.seq, Sample.seq.desc())
+    first_time, last_time = (
+        end(Sample.time_s, Sample.seq.asc()),
+        end(Sample.time_s, Sample.seq.desc()),
+    )
+    query = select(Recording.id, first_seq, last_seq, first_time, last_time).where(
         Recording.id.in_(ids)
     )
     with db.session() as session:
         return {
             rid: float(last - first)
-            for rid, first, last in session.execute(query)
-            if first is not None and last is not None
+            for rid, seq0, seq1, first, last in session.execute(query)
+            if seq0 != seq1 and first is not None and last is not None
         }
 
 

@@ -342,10 +342,6 @@ class ConnectionHealthPanel(QFrame):
         self._stored: tuple[str, int, str | None] | None = None
         self.show_reading(self._reading)
 
-    @property
-    def showing_stored(self) -> bool:
-        return self._stored is not None
-
     def show_stored(self, name: str, samples: int, url: str | None = None) -> None:
         """The dashboard shows a stored recording (``name``, "recording #12"), not a
         connection: the panel says so and its samples, in place of the stopped session's

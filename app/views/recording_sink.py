@@ -93,7 +93,9 @@ class Backlog:
         )
         self._layout: tuple = ()  # the last spilled block's columns (shared by the next)
         self._file = None
-        self._file_end = 0
+        self._file_end = 0  # the spill file's size, at most disk_limit
+        self._write_at = 0  # where the next spilled block goes
+        self._spilled_at: collections.deque[int] = collections.deque()  # waiting, oldest first
         self._spill_error: str | None = None
         self.samples = 0  #: waiting, in memory and on disk
         self.memory_bytes = 0
@@ -112,15 +114,33 @@ class Backlog:
         if self.memory_bytes + size <= self.memory_limit:
             self._entries.append((n, size, block, -1))
             self.memory_bytes += size
-        elif self.disk_bytes + size <= self.disk_limit and self._spill(block, n, size):
+        elif self._spill(block, n):
             pass
         else:
             self._drop(block, n)
             return
         self.samples += n
 
-    def _spill(self, block: SampleBlock, n: int, size: int) -> bool:
+    def _spill_offset(self, nbytes: int) -> int | None:
+        """Where ``nbytes`` more go in the spill file with its size kept to the cap: after
+        the last block spilled, else (past the cap) from the file's start up to the
+        oldest block still waiting there, a ring; None without room."""
+        if not self._spilled_at:  # nothing spilled waits: the file starts over
+            return 0 if nbytes <= self.disk_limit else None
+        oldest, at = self._spilled_at[0], self._write_at
+        if oldest < at:  # the waiting blocks run from oldest to at
+            if at + nbytes <= self.disk_limit:
+                return at
+            return 0 if nbytes <= oldest else None
+        # wrapped: from oldest to the file's end, then from its start to at
+        return at if at + nbytes <= oldest else None
+
+    def _spill(self, block: SampleBlock, n: int) -> bool:
         if self._spill_error is not None:
+            return False
+        layout = tuple(block.columns)  # (float64 each, as SampleBlock has them)
+        offset = self._spill_offset(sum(block[name].nbytes for name in layout))
+        if offset is None:
             return False
         try:
             if self._file is None:
@@ -130,18 +150,19 @@ class Backlog:
                 self._file = tempfile.TemporaryFile(  # noqa: SIM115 - open until close()
                     prefix="record-backlog-", dir=folder
                 )
-            layout = tuple(block.columns)  # (float64 each, as SampleBlock has them)
             if layout == self._layout:
                 layout = self._layout  # one tuple for the blocks of a stream
             self._layout = layout
             payload = b"".join(block[name].tobytes() for name in layout)
-            self._file.seek(self._file_end)
+            self._file.seek(offset)
             self._file.write(payload)
         except OSError as exc:
             self._spill_error = f"{type(exc).__name__}: {exc}"
             return False
-        self._entries.append((n, len(payload), layout, self._file_end))
-        self._file_end += len(payload)
+        self._entries.append((n, len(payload), layout, offset))
+        self._spilled_at.append(offset)
+        self._write_at = offset + len(payload)
+        self._file_end = max(self._file_end, self._write_at)
         self.disk_bytes += len(payload)
         self.spilled = True
         return True
@@ -165,13 +186,16 @@ class Backlog:
                 self.memory_bytes -= size
             else:  # in the spill file, with the next ones of its kind (one read, one block)
                 layout, count = block, 1
+                self._spilled_at.popleft()
                 while (
                     entries
                     and entries[0][0] == n
                     and entries[0][2] is layout
+                    and entries[0][3] == offset + count * size  # (not wrapped round)
                     and (max_bytes is None or taken + (count + 1) * size <= max_bytes)
                 ):
                     entries.popleft()
+                    self._spilled_at.popleft()
                     count += 1
                 block = self._read(n, count, size, layout, offset)
                 self.disk_bytes -= count * size
@@ -179,9 +203,9 @@ class Backlog:
             self.samples -= n
             taken += size
             blocks.append(block)
-        if not self._entries and self._file is not None:  # empty: the file starts over
+        if not self._spilled_at and self._file_end:  # nothing spilled left: start over
             self._file.truncate(0)
-            self._file_end = 0
+            self._file_end = self._write_at = 0
         return blocks
 
     def _read(self, n: int, count: int, size: int, layout: tuple, offset: int) -> SampleBlock:
@@ -198,7 +222,8 @@ class Backlog:
     def close(self) -> None:
         """Forget what is left and delete the spill file."""
         self._entries.clear()
-        self.samples = self.memory_bytes = self.disk_bytes = 0
+        self.samples = self.memory_bytes = self.disk_bytes = self._file_end = self._write_at = 0
+        self._spilled_at.clear()
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -54,6 +54,34 @@ def write_session_report(
     return content.overall.value
 
 
+def _db_option(db_url: str | None) -> str:
+    """`` --db URL`` when the window's database is not the one the CLI opens without
+    ``--db`` ($BATTERYOS_DB, else the default SQLite file), its password hidden; ""
+    when it is."""
+    import os
+    import shlex
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from app.core.errors import StorageError
+    from app.storage.database import default_url
+
+    if not db_url:
+        return ""
+    try:
+        cli_default = os.environ.get("BATTERYOS_DB") or default_url()
+    except StorageError:  # no data directory: the CLI has no default either
+        cli_default = None
+    if db_url == cli_default:
+        return ""
+    try:
+        shown = make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL sqlalchemy reads: as given
+        shown = db_url
+    return f" --db {shlex.quote(shown)}"
+
+
 def write_recording_report(
     path: str, db_url: str | None, recording_id: int, user: str | None = None
 ) -> str:
@@ -69,8 +97,8 @@ def write_recording_report(
         # (the CLI's own words name its --chemistry and --capacity-ah: not the window's)
         raise BatteryOSError(
             f"recording #{recording_id} was stored without its battery, so its report "
-            f"cannot judge it: write it with `batteryos report recording:{recording_id} "
-            "-o FILE --chemistry CHEM --capacity-ah AH`"
+            f"cannot judge it: write it with `batteryos{_db_option(db_url)} report "
+            f"recording:{recording_id} -o FILE --chemistry CHEM --capacity-ah AH`"
         )
     content = report_content(recording_report_args(recording_id, path, db_url, user))
     write_report(content, path)

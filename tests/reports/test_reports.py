@@ -641,3 +641,30 @@ def test_the_report_and_the_cli_advise_checking_a_shorted_cell_not_balancing():
     (line,) = [ln for ln in out.getvalue().splitlines() if "cell balance" in ln]
     assert line.startswith("  cell balance  critical: spread 59.1 mV (rest, 20-95 % SOC)")
     assert "check or replace cell 3" in line and "let the BMS balance" not in line
+
+
+@pytest.mark.parametrize(("cycles", "verdict"), [(6, "pass"), (10, "fail")])
+def test_a_cycle_tables_resistance_is_judged_only_when_the_soh_compares_it(
+    tmp_path, cycles, verdict
+):
+    """With 6 cycles the SOH says "too few to compare the first 5 with the last", yet
+    the report compared cycles 1-5 with 2-6 and failed the resistance (and the report).
+    The table path now has the samples path's guard: no ratio judged, the SOH's note
+    said; with 10 cycles the doubled resistance fails as before."""
+    n = np.arange(1, cycles + 1)
+    r = np.where(n <= cycles // 2, 0.05, 0.10)  # doubles half-way
+    table = tmp_path / "cycles.csv"
+    table.write_text(
+        "cycle_index,discharge_capacity_ah,resistance_ohm\n"
+        + "\n".join(f"{a},2.0,{b:.5f}" for a, b in zip(n, r, strict=True))
+        + "\n"
+    )
+    out = tmp_path / "r.csv"
+    assert main(["report", str(table), "--capacity-ah", "2", "-o", str(out)]) == 0
+    rows = list(csv.reader(out.open()))
+    verdicts = {row[1]: row[2] for row in rows if row[0] == "verdict"}
+    assert verdicts["internal_resistance"] == verdict
+    if cycles == 6:
+        assert ["cover", "Overall", "PASS"] in rows
+        said = " ".join(",".join(row) for row in rows)
+        assert "too few to compare" in said

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.storage import alert_repository as alerts_repo
 from app.storage import repositories as repo
 from app.storage.history import find_alerts, find_diagnostics, find_recordings
@@ -81,3 +83,21 @@ def test_who_acknowledged_is_the_name_in_the_audit_even_without_a_users_row(db):
     (row,) = find_alerts(db)
     assert row.acknowledged_by == "root"
     assert row.state == "cleared" and row.acknowledged_at is not None
+
+
+def test_a_one_sample_recording_has_no_data_span(db, make_block):
+    """data_spans said 0.0 for a one-sample recording (History showed 0:00:00) though
+    its docstring says a recording without two timed samples is left out, as one
+    without samples is (the Duration cell left blank)."""
+    from app.storage.sample_writer import write_samples
+
+    one = repo.create_recording(db, "sim://nmc", started_at=T0)
+    write_samples(db, one.id, make_block(1, t0=5.0), 0)
+    two = repo.create_recording(db, "sim://nmc", started_at=T0)
+    write_samples(db, two.id, make_block(2, t0=5.0), 0)
+    empty = repo.create_recording(db, "sim://nmc", started_at=T0)
+    spans = repo.data_spans(db, [one.id, two.id, empty.id])
+    assert spans == {two.id: pytest.approx(0.1)}
+    rows = {r.id: r for r in find_recordings(db)}
+    assert [r.id for r in find_recordings(db) if r.data_span_s is not None] == [two.id]
+    assert rows[one.id].sample_count == 1

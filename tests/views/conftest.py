@@ -46,6 +46,26 @@ def logs_page(qtbot, tmp_path):
 
 
 @pytest.fixture
+def read_source():
+    """``read_source(url) -> (spec, samples)``: every sample of a finite source, read
+    directly (no acquisition thread, no window) as one block, and the source's battery."""
+
+    def read(url: str):
+        from app.core.samples import SampleBlock
+        from app.hardware.registry import create_source
+
+        blocks = []
+        with create_source(url) as source:
+            while not source.exhausted:
+                block = source.read(1.0)
+                if block is not None and len(block):
+                    blocks.append(block)
+        return source.spec, SampleBlock.concat(blocks)
+
+    return read
+
+
+@pytest.fixture
 def settle(qtbot):
     """Close ``window`` and wait until it really closed (its background work done)."""
 

@@ -268,23 +268,10 @@ def test_record_button_asks_and_the_session_answers(qtbot, dashboard):
     assert "Stop" in dashboard.record_button.text()
 
 
-def read_all(url: str) -> dict[str, np.ndarray]:
-    """Every sample of a finite source, read directly (no GUI)."""
-    from app.core.samples import SampleBlock
-    from app.hardware.registry import create_source
-
-    blocks = []
-    with create_source(url) as source:
-        while not source.exhausted:
-            block = source.read(1.0)
-            if block is not None:
-                blocks.append(block)
-    return dict(SampleBlock.concat(blocks).items())
-
-
-def test_simulator_samples_reach_the_curves(qtbot, dashboard):
+def test_simulator_samples_reach_the_curves(qtbot, dashboard, read_source):
     url = "sim://nmc?cells=4&speed=0&duration=600"
-    expected = read_all(url)  # the simulator is deterministic (seed 0, no noise)
+    # the simulator is deterministic (seed 0, no noise)
+    expected = dict(read_source(url)[1].items())
     session = LiveSession(redraw_hz=50)
     session.data_updated.connect(dashboard.show_frame)
     n = len(expected["time_s"])

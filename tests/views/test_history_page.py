@@ -60,7 +60,7 @@ def _column(table, c: int | str) -> list[str]:
     return [table.item(r, c).text() for r in range(table.rowCount())]
 
 
-def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db):
+def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db, tmp_path):
     url, old_id, new_id = filled_db
     window = make_window(db_url=url)
     page = window.history
@@ -113,12 +113,12 @@ def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db)
         diags = page.tables["diagnostics"]
         assert _column(diags, 3) == ["soc"] and _column(diags, 5) == ["ada"]
         assert "final_soc_percent 41.5" in _column(diags, 6)[0]
-        page.grab().save("/tmp/history_page.png")
+        page.grab().save(str(tmp_path / "history_page.png"))
     finally:
         storage_bridge.history_rows = real
 
 
-def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db):
+def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db, tmp_path):
     url, _old_id, new_id = filled_db
     window = make_window(db_url=url)
     window.show_page(Page.HISTORY)
@@ -141,7 +141,7 @@ def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db):
     assert window.dashboard.readouts.plausible_cell_v == stored.plausible_cell_v
     _, soc = window.dashboard.plots.curves["soc_percent"].getOriginalDataset()
     assert len(soc) == 600 and np.isfinite(soc).all() and (soc >= 0).all() and (soc <= 100).all()
-    window.dashboard.grab().save("/tmp/history_open.png")
+    window.dashboard.grab().save(str(tmp_path / "history_open.png"))
 
 
 def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
@@ -408,7 +408,7 @@ def test_a_recordings_duration_is_its_datas_not_the_wall_clocks(qtbot, make_wind
     assert durations[str(neware.id)] == "27:55:43"  # 100,543 s of data
     assert durations[str(fast.id)] == "1:00:00"
     assert durations[str(empty.id)] == ""  # no samples: no duration to tell
-    window.grab().save("/tmp/history_durations.png")
+    window.grab().save(str(tmp_path / "history_durations.png"))
 
 
 def test_an_opened_recording_is_shown_as_stored_and_exported_as_the_cli_reports_it(
@@ -436,7 +436,7 @@ def test_an_opened_recording_is_shown_as_stored_and_exported_as_the_cli_reports_
     )
     for label in (panel.url_label, panel.metrics["total"].value):  # laid out whole
         qtbot.waitUntil(lambda label=label: label.width() >= label.sizeHint().width())
-    window.grab().save("/tmp/recording_stored.png")
+    window.grab().save(str(tmp_path / "recording_stored.png"))
 
     gui, cli = tmp_path / "gui.csv", tmp_path / "cli.csv"
     window.export_report(str(gui))
@@ -460,7 +460,8 @@ def test_an_opened_recording_is_shown_as_stored_and_exported_as_the_cli_reports_
     window.export_report(str(tmp_path / "bare.pdf"))
     qtbot.waitUntil(lambda: "not written" in bar.currentMessage(), timeout=20_000)
     assert "stored without its battery" in bar.currentMessage()
-    assert f"batteryos report recording:{_old}" in bar.currentMessage()
+    # (the window's database is not the CLI's default: the command names it)
+    assert f"batteryos --db {url} report recording:{_old}" in bar.currentMessage()
     assert not (tmp_path / "bare.pdf").exists()
 
     # a source on the dashboard: its connection and its controls again
@@ -526,4 +527,4 @@ def test_a_long_recording_draws_unbroken_traces(qtbot, make_window, tmp_path):
     total = window.health_panel.metrics["total"].value
     qtbot.waitUntil(lambda: total.width() >= total.sizeHint().width())
     assert total.text() == "36,000"
-    window.grab().save("/tmp/recording_unbroken.png")
+    window.grab().save(str(tmp_path / "recording_unbroken.png"))

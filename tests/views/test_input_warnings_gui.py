@@ -104,23 +104,13 @@ def test_a_per_cycle_tables_invalid_rows_are_warned_as_the_cli_does(qtbot, make_
     assert page.battery_note_label.isVisibleTo(page)
 
 
-def _dead_cell_log(path) -> str:
-    from app.core.samples import SampleBlock
+def _dead_cell_log(path, read_source) -> str:
     from app.hardware.logs.canonical_csv import LoadedLog
     from app.hardware.logs.export import write_log
-    from app.hardware.registry import create_source
 
-    source = create_source(DEAD_CELL_URL)
-    source.open()
-    blocks = []
-    while not source.exhausted:
-        block = source.read(1.0)
-        if block is not None and len(block):
-            blocks.append(block)
-    source.close()
-    frame = SampleBlock.concat(blocks).to_frame()
-    meta = {"spec": json.dumps(source.spec.to_dict())}
-    write_log(str(path), LoadedLog(str(path), frame, meta))
+    spec, samples = read_source(DEAD_CELL_URL)
+    meta = {"spec": json.dumps(spec.to_dict())}
+    write_log(str(path), LoadedLog(str(path), samples.to_frame(), meta))
     return str(path)
 
 
@@ -131,8 +121,10 @@ def _soc_not_valid(page) -> bool:
     )
 
 
-def test_a_dead_cell_makes_the_soc_card_not_valid_of_a_file_and_live(qtbot, make_window, tmp_path):
-    path = _dead_cell_log(tmp_path / "runaway.csv")
+def test_a_dead_cell_makes_the_soc_card_not_valid_of_a_file_and_live(
+    qtbot, make_window, tmp_path, read_source
+):
+    path = _dead_cell_log(tmp_path / "runaway.csv", read_source)
     window = make_window()
     window.open_in_logs([path])
     qtbot.waitUntil(lambda: _settled(window.logs), timeout=60_000)

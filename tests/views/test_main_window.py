@@ -570,7 +570,7 @@ def test_a_refused_url_replaces_the_previous_sources_fault_in_the_status_bar(
     )
     assert label.property("state") == "fault"
     assert window.status_bar.samples_label.text() == ""
-    window.grab().save("/tmp/refused_url.png")
+    window.grab().save(str(tmp_path / "refused_url.png"))
     dialog.reject()
 
     # a source still streaming goes on: the refusal is said, then its state again

@@ -41,7 +41,7 @@ def test_no_users_means_nobody_is_asked(qtbot, make_window, tmp_path):
     assert window.operator_picker.dialog is None
 
 
-def test_wrong_then_right_password(qtbot, make_window, users_db):
+def test_wrong_then_right_password(qtbot, make_window, users_db, tmp_path):
     window = _window(make_window, qtbot, users_db)
     picker = window.operator_picker
     qtbot.waitUntil(lambda: picker.dialog is not None and picker.dialog.isVisible())
@@ -52,7 +52,7 @@ def test_wrong_then_right_password(qtbot, make_window, users_db):
     dialog.continue_button.click()
     qtbot.waitUntil(lambda: dialog.error_label.isVisible())
     assert "wrong password" in dialog.error_label.text() and current_user() is None
-    dialog.grab().save("/tmp/operator_dialog.png")
+    dialog.grab().save(str(tmp_path / "operator_dialog.png"))
 
     dialog.password_edit.setText("s3cret")
     with qtbot.waitSignal(picker.operator_changed):

@@ -110,6 +110,71 @@ def test_past_both_caps_the_newest_are_dropped_and_said(tmp_path):
     assert sink.problem is None  # a new recording
 
 
+def test_the_spill_file_stays_under_its_cap_while_the_stream_keeps_ahead(tmp_path):
+    """The cap was checked against the bytes still waiting, but the file was emptied
+    only when the whole backlog was: a stream keeping ahead (a block in, a block out)
+    grew the file without bound (1.8 MB against an 8 kB cap). The file never passes
+    its cap, reuses the room of the blocks taken, starts over once nothing spilled is
+    left, and the order holds."""
+    import os
+
+    size = _nbytes(_blocks(1)[0])
+    backlog = Backlog(memory_bytes=size, disk_bytes=3 * size, spill_dir=lambda: tmp_path)
+    blocks = _blocks(1004)
+    for block in blocks[:4]:
+        backlog.add(block)
+    largest = 0
+    taken = []
+    for block in blocks[4:]:
+        backlog.add(block)
+        largest = max(largest, os.fstat(backlog._file.fileno()).st_size)
+        taken += backlog.take(1)
+    assert largest <= backlog.disk_limit
+    assert backlog.dropped == 0  # the space of the blocks taken is written again (a ring)
+    taken += backlog.take()
+    times = _times(taken)
+    assert np.all(np.diff(times) > 0)
+    assert len(times) + backlog.dropped == 1004 * 10
+    assert os.fstat(backlog._file.fileno()).st_size == 0  # nothing spilled left
+    backlog.close()
+
+
+def test_a_spill_file_written_round_its_cap_gives_back_every_sample_as_it_was(tmp_path):
+    """Past its cap the spill file is written again from its start, up to the oldest
+    block still waiting (a ring): those blocks read back whole, in order, each value
+    the one stored, the file never past its cap, and a block is dropped only when
+    the ring is full."""
+    import os
+
+    size = _nbytes(_blocks(1)[0])
+    payload = sum(v.nbytes for _name, v in _blocks(1)[0].items())
+    backlog = Backlog(memory_bytes=size, disk_bytes=6 * payload, spill_dir=lambda: tmp_path)
+    starts = iter(range(0, 10**6, 10))
+    kept, taken = [], []
+
+    def add(k):
+        for _ in range(k):
+            start, dropped = next(starts), backlog.dropped
+            backlog.add(_blocks(1, start=start)[0])
+            if backlog.dropped == dropped:
+                kept.append(start)
+
+    add(8)  # one in memory, six in the file (full), one dropped
+    assert backlog.dropped == 10
+    taken += backlog.take(1) + backlog.take(1) + backlog.take(1)  # memory, then 2 spilled
+    add(4)  # one in memory, two at the file's start (the room taken), one dropped
+    assert backlog.dropped == 20
+    assert os.fstat(backlog._file.fileno()).st_size == 6 * payload
+    taken += backlog.take()  # the rest of the first round, memory, the second round
+    out = SampleBlock.concat(taken)
+    expected = SampleBlock.concat([_blocks(1, start=start)[0] for start in kept])
+    assert list(out.columns) == list(expected.columns)
+    for name in expected.columns:
+        assert np.array_equal(out[name], expected[name]), name
+    assert os.fstat(backlog._file.fileno()).st_size == 0  # nothing spilled left
+    backlog.close()
+
+
 def test_a_disk_that_refuses_the_overflow_is_said(tmp_path):
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")

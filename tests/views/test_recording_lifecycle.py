@@ -193,7 +193,7 @@ def _count_in(db_url: str, recording_id: int) -> int:
     return len(read_samples(storage_bridge.database(db_url), recording_id))
 
 
-def test_a_recording_of_a_source_that_ends_is_stored_complete(qtbot, make_window, db_url):
+def test_a_recording_of_a_source_that_ends_is_stored_complete(qtbot, make_window, db_url, tmp_path):
     window = make_window(db_url=db_url)
     session = window.session
     qtbot.waitUntil(lambda: not window.recordings_loader.running, timeout=20_000)
@@ -215,7 +215,7 @@ def test_a_recording_of_a_source_that_ends_is_stored_complete(qtbot, make_window
     window.show_page(Page.HOME)
     qtbot.waitUntil(lambda: f"{row.sample_count:,} samples" in _home_text(window))
     window.show_page(Page.HISTORY)
-    window.grab().save("/tmp/recording_lifecycle_history.png")
+    window.grab().save(str(tmp_path / "recording_lifecycle_history.png"))
 
 
 def _home_text(window) -> str:
@@ -223,7 +223,7 @@ def _home_text(window) -> str:
     return "\n".join(listing.item(i).text() for i in range(listing.count()))
 
 
-def test_an_opened_recording_s_title_is_not_elided(qtbot, make_window, filled_db):  # noqa: F811
+def test_an_opened_recording_s_title_is_not_elided(qtbot, make_window, filled_db, tmp_path):  # noqa: F811
     url, _old_id, new_id = filled_db
     window = make_window(db_url=url)
     window.resize(1024, 700)
@@ -237,4 +237,4 @@ def test_an_opened_recording_s_title_is_not_elided(qtbot, make_window, filled_db
     qtbot.waitUntil(lambda: label.text() == label.full_text())  # shown whole at 1024 px
     assert label.full_text().startswith(f"Recording #{new_id} · ")
     assert "sim://nmc?cells=4" in label.toolTip()  # the source is in the tooltip
-    window.grab().save("/tmp/recording_title_1024.png")
+    window.grab().save(str(tmp_path / "recording_title_1024.png"))

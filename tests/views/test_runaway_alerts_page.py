@@ -3,10 +3,8 @@ page and its banner tell the same story as the Fault detection page."""
 
 from __future__ import annotations
 
-from app.core.samples import SampleBlock
 from app.diagnostics.faults import detect_faults
 from app.hardware.acquisition import AcquisitionState
-from app.hardware.registry import create_source
 from app.views.alerts_page import CURRENT_COLUMNS
 from app.views.main_window import Page
 
@@ -16,23 +14,13 @@ URL = (
 )
 
 
-def _samples(url: str) -> tuple:
-    source = create_source(url)
-    source.open()
-    blocks = []
-    while not source.exhausted:
-        block = source.read(1.0)
-        if block is not None and len(block):
-            blocks.append(block)
-    source.close()
-    return source.spec, SampleBlock.concat(blocks)
-
-
-def test_a_runaway_reads_alike_on_the_alerts_page_and_in_fault_detection(qtbot, make_window):
+def test_a_runaway_reads_alike_on_the_alerts_page_and_in_fault_detection(
+    qtbot, make_window, read_source
+):
     """The banner led with a cleared 'Fault: open circuit, cell 1 ... (not open)' (the
     runaway's dead cell at the next rest), the runaway alert's Worst said 'peak 157.9
     °C' (Fault detection: 699.9 °C) and the lowest cell voltage's '1.472e-209 V'."""
-    spec, data = _samples(URL)
+    spec, data = read_source(URL)
     (onset,) = detect_faults(data, spec).of_kind("thermal_runaway_onset")
     window = make_window()
     center = window.alert_center

@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 
+import numpy as np
 import pytest
 
 
@@ -89,3 +90,49 @@ def test_export_without_samples_says_so(qtbot, make_window, tmp_path):
     with qtbot.waitSignal(window.report_exporter.failed, timeout=10_000) as signal:
         window.report_exporter.export(str(tmp_path / "none.pdf"))
     assert "no samples" in signal.args[0]
+
+
+def test_the_command_for_a_recording_without_its_battery_names_the_windows_database(
+    tmp_path, monkeypatch, capsys
+):
+    """The hint "write it with `batteryos report recording:N ...`" left out ``--db`` when
+    the window used another database than the CLI's default: the command read the wrong
+    one. It names it now (not when it is the CLI's own), and it writes the report."""
+    import shlex
+
+    from app.cli import main
+    from app.core.errors import BatteryOSError
+    from app.core.samples import SampleBlock
+    from app.storage import repositories as repo
+    from app.storage.database import Database, default_url
+    from app.storage.sample_writer import write_samples
+    from app.views.report_export import write_recording_report
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    with Database(url) as db:
+        db.ensure_schema()
+        rec = repo.create_recording(db, "scripted://pack")  # no battery stored
+        t = np.arange(0.0, 600.0, 1.0)
+        block = SampleBlock({"time_s": t, "voltage_v": 3.7 - 1e-4 * t, "current_a": t * 0 - 1})
+        write_samples(db, rec.id, block, 0)
+        repo.finish_recording(db, rec.id)
+    with pytest.raises(BatteryOSError) as refused:
+        write_recording_report(str(tmp_path / "r.csv"), url, rec.id)
+    said = str(refused.value)
+    command = said[said.index("`") + 1 : said.rindex("`")]
+    assert command.startswith(f"batteryos --db {url} report recording:{rec.id} -o FILE")
+    args = shlex.split(command)[1:]
+    args[args.index("FILE")] = str(tmp_path / "r.csv")
+    args[args.index("CHEM")], args[args.index("AH")] = "nmc", "2"
+    assert main(args) == 0  # the command it gives works
+    assert (tmp_path / "r.csv").exists()
+
+    monkeypatch.setenv("BATTERYOS_DB", url)  # the CLI's own database: no --db needed
+    with pytest.raises(BatteryOSError, match=rf"`batteryos report recording:{rec.id} -o"):
+        write_recording_report(str(tmp_path / "r2.csv"), url, rec.id)
+    monkeypatch.delenv("BATTERYOS_DB")  # the default SQLite file: no --db either
+    with Database(default_url()) as db:
+        db.ensure_schema()
+        bare = repo.create_recording(db, "scripted://pack").id
+    with pytest.raises(BatteryOSError, match=rf"`batteryos report recording:{bare} -o"):
+        write_recording_report(str(tmp_path / "r2.csv"), default_url(), bare)

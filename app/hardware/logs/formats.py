@@ -17,6 +17,7 @@ has it), or raises :class:`~app.core.errors.SchemaError` naming file and line.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -74,6 +75,8 @@ class LogFormat:
     read: str
     #: Extensions it usually has (a tie-breaker and a hint in error messages).
     suffixes: tuple[str, ...] = ()
+    #: The delimiter of its text rows (a generic table's is in its column mapping).
+    delimiter: str = ","
 
 
 def _m(module: str, function: str) -> str:
@@ -91,11 +94,15 @@ _FORMATS: list[LogFormat] = [
         "BioLogic EC-Lab .mpr", _m("biologic", "sniff_mpr"), _m("biologic", "read_mpr"), (".mpr",)
     ),
     LogFormat(
-        "BioLogic EC-Lab .mpt", _m("biologic", "sniff_mpt"), _m("biologic", "read_mpt"), (".mpt",)
+        "BioLogic EC-Lab .mpt",
+        _m("biologic", "sniff_mpt"),
+        _m("biologic", "read_mpt"),
+        (".mpt",),
+        "\t",
     ),
     LogFormat("Canonical Parquet", _m("parquet", "sniff"), _m("parquet", "read"), (".parquet",)),
     LogFormat("Arbin export", _m("arbin", "sniff"), _m("arbin", "read"), (".csv", ".xlsx")),
-    LogFormat("Maccor text export", _m("maccor", "sniff"), _m("maccor", "read"), (".txt",)),
+    LogFormat("Maccor text export", _m("maccor", "sniff"), _m("maccor", "read"), (".txt",), "\t"),
     LogFormat("Neware export", _m("neware", "sniff"), _m("neware", "read"), (".csv", ".xlsx")),
     LogFormat("Battery Data Format CSV", _m("bdf", "sniff"), _m("bdf", "read"), (".csv",)),
     LogFormat("Per-cycle table", _m("cycle_table", "sniff"), _m("cycle_table", "read"), (".csv",)),
@@ -321,13 +328,21 @@ def open_log(path: str, progress: Progress | None = None, use_cache: bool = True
     fmt = detect_format(path)
     log = _resolve(fmt.read)(path, progress)
     log.metadata.setdefault("format", fmt.name)
-    cut = cut_last_line(path)
+    cut = cut_last_line(path, _delimiter(fmt, log))
     if cut is not None:  # the readers left a row cut mid-way out (tables.without_cut_row)
         earlier = log.metadata.get("warnings")
         log.metadata["warnings"] = f"{earlier}\n{cut.warning}" if earlier else cut.warning
     if cached:
         cache.store(path, log)
     return log
+
+
+def _delimiter(fmt: LogFormat, log: LoadedLog) -> str:
+    """The delimiter ``fmt``'s reader split ``log``'s rows on."""
+    mapping = log.metadata.get("column_mapping")
+    if mapping:
+        return json.loads(mapping).get("delimiter", fmt.delimiter)
+    return fmt.delimiter
 
 
 def describe_content(head: bytes) -> str:

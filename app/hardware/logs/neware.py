@@ -111,7 +111,7 @@ def _nested(path: str, progress) -> tuple:
         raise SchemaError(
             f"{path}: not a readable Neware export ({tables.error_detail(exc)})"
         ) from None
-    raw = tables.without_cut_row(raw, path)
+    raw = tables.without_cut_row(raw, path, ",")
     if progress is not None:
         progress.update(0.6)
     c0, c1 = raw[0].notna(), raw[1].notna()

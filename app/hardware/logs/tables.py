@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import warnings
@@ -113,7 +114,7 @@ def read_text_table(
         if allow_empty:
             return pd.read_csv(path, sep=delimiter, skiprows=header_line, nrows=0)
         raise SchemaError(f"{path}: no samples (the table has a header but no rows)")
-    frame = without_cut_row(_join(chunks), path)
+    frame = without_cut_row(_join(chunks), path, delimiter)
     frame.attrs["ends_mid_line"] = ends_mid_line(path)
     return frame
 
@@ -183,11 +184,17 @@ class CutLine:
         )
 
 
-def cut_last_line(path: str) -> CutLine | None:
+def _fields(line: str, delimiter: str) -> int:
+    """The fields of one line of a table split on ``delimiter``, quotes respected (a
+    delimiter inside ``"..."`` splits nothing)."""
+    return len(next(csv.reader([line], delimiter=delimiter, strict=False), []))
+
+
+def cut_last_line(path: str, delimiter: str) -> CutLine | None:
     """The last line of the text file ``path`` when the file stops inside it; None when
-    the file ends with a line end, is binary or has no line before its last to compare
-    with. Its fields and the previous line's are counted by the delimiter (comma,
-    semicolon or tab) that line has most of."""
+    the file ends with a line end, is binary or has no line of two or more fields
+    before its last to compare with. Its fields and the previous line's are counted
+    with the table's ``delimiter`` (the reader's), quoted fields read as one."""
     if not ends_mid_line(path):
         return None
     try:
@@ -207,17 +214,18 @@ def cut_last_line(path: str) -> CutLine | None:
     prev = next((line for line in reversed(before) if line.strip()), None)
     if prev is None or not last.strip():
         return None
-    delimiter = max((",", ";", "\t"), key=prev.count)
-    if not prev.count(delimiter):
+    expected = _fields(prev, delimiter)
+    if expected < 2:
         return None
-    return CutLine(newlines + 1, last.count(delimiter) + 1, prev.count(delimiter) + 1, last.strip())
+    return CutLine(newlines + 1, _fields(last, delimiter), expected, last.strip())
 
 
-def without_cut_row(frame: pd.DataFrame, path: str) -> pd.DataFrame:
-    """``frame`` (the rows of ``path``'s table, in file order, its last row the file's last
-    line) without its last row when the file stops mid-row (:func:`cut_last_line`): a row
-    cut mid-way has lost fields and may hold a number cut short."""
-    cut = cut_last_line(path)
+def without_cut_row(frame: pd.DataFrame, path: str, delimiter: str) -> pd.DataFrame:
+    """``frame`` (the rows of ``path``'s table split on ``delimiter``, in file order, its
+    last row the file's last line) without its last row when the file stops mid-row
+    (:func:`cut_last_line`): a row cut mid-way has lost fields and may hold a number
+    cut short."""
+    cut = cut_last_line(path, delimiter)
     if cut is None or not cut.short or len(frame) < 2:
         return frame
     return frame.iloc[:-1]

@@ -201,3 +201,31 @@ def test_small_and_large_tables_read_in_every_dialect(tmp_path, rows, delimiter,
     np.testing.assert_allclose(f["time_s"], t)
     np.testing.assert_allclose(f["voltage_v"], np.round(v, 4))
     np.testing.assert_allclose(f["current_a"], i)
+
+
+def test_a_complete_last_row_without_line_end_is_kept_in_a_decimal_comma_table(tmp_path):
+    """``;``-separated with decimal commas: the last row ``200;3,7;0`` has all 3 fields
+    (counting commas made it 2 of 4 and left it out)."""
+    path = tmp_path / "dec.csv"
+    rows = ["Time [s];Voltage [V];Current [A]"]
+    rows += [f"{i},5;3,{600 + i % 50};1,25" for i in range(200)]
+    path.write_text("\n".join([*rows, "200;3,7;0"]), encoding="utf-8")
+    log = open_log(str(path), use_cache=False)
+    assert len(log.frame) == 201
+    assert log.frame["voltage_v"].iloc[-1] == pytest.approx(3.7)
+    warning = log.metadata["warnings"]
+    assert "has all 3 fields" in warning and "it is kept" in warning
+
+
+def test_a_quoted_delimiter_is_not_a_field_of_a_cut_row(tmp_path):
+    """A cut row is told by its fields counted as the reader splits them: a comma
+    inside quotes splits nothing."""
+    from app.hardware.logs.tables import cut_last_line
+
+    path = tmp_path / "quoted.csv"
+    path.write_text('time,voltage,note\n0,3.7,"a, b"\n1,3.6,"c, d', encoding="utf-8")
+    cut = cut_last_line(str(path), ",")
+    assert (cut.fields, cut.expected, cut.short) == (3, 3, False)
+    path.write_text('time,voltage,note\n0,3.7,"a, b"\n1,3.6', encoding="utf-8")
+    cut = cut_last_line(str(path), ",")
+    assert (cut.fields, cut.expected, cut.short) == (2, 3, True)
