@@ -543,10 +543,9 @@ def _decorrelate(p: np.ndarray, i: int) -> None:
 _N_STATES = 9
 
 #: The smoother's history holds, per interval, its prior's SOC, sigma and
-#: variance, the nominal SOC counted without the current offset and the
-#: seconds from the start to it, the charge scale, the covariances (k, k),
-#: (o, o), (soc, k), (soc, o), (k, o), and the current offset.
-_HIST_COLUMNS = 12
+#: variance, the nominal SOC counted and the seconds from the start to it, the
+#: charge scale, and the covariances (k, k), (o, o), (soc, k), (soc, o), (k, o).
+_HIST_COLUMNS = 11
 
 #: Columns of the running sums over samples with a valid voltage (cumsums
 #: continued across blocks; an interval's sum is a difference of two).
@@ -905,10 +904,6 @@ class EkfSocEstimator:
             relaxed_v=st.rest_anchor_relaxed_v,
         )
         self._counted = 0.0  # nominal SOC counted since the start, %
-        # ... and without the current offset (its sum of the measured current):
-        # a start worked back from a later estimate takes that estimate's
-        # offset over the whole time between (see _run_intervals)
-        self._counted_raw = 0.0
         # The surest estimate so far (its sigma, the start it implies less the
         # charge counted since, its time from the first sample), and the time of
         # the last closed interval's end from the first sample.
@@ -1007,7 +1002,7 @@ class EkfSocEstimator:
         # the smoother's history: the prior of each interval (see _smoothed)
         pp = self._p
         self._hist = [soc0, sig0, sig0 * sig0, 0.0, 0.0, 1.0, pp.item(_K, _K)]
-        self._hist.extend((pp.item(_OFF, _OFF), 0.0, 0.0, 0.0, 0.0))
+        self._hist.extend((pp.item(_OFF, _OFF), 0.0, 0.0, 0.0))
         self._nk = [0]
         self._best_var = sig0 * sig0
         self._best_start = soc0
@@ -1399,7 +1394,7 @@ class EkfSocEstimator:
         anchor_s = st.load_start_anchor_rest_s
         anchor_min_s = st.load_start_anchor_min_rest_s
         rest_t, rest_v = self._rest_t, self._rest_v
-        anchors, counted, counted_raw = self._anchors, self._counted, self._counted_raw
+        anchors, counted = self._anchors, self._counted
         best_var, elapsed = self._best_var, self._elapsed
         at_empty, at_empty_max = self._at_empty, self._at_empty_max
         at_full, at_full_max = self._at_full, self._at_full_max
@@ -1647,7 +1642,6 @@ class EkfSocEstimator:
             dqe = qe - off * de
             soc_next = soc + cap * ks * dqe
             counted += cap * dqe
-            counted_raw += cap * qe
             if soc_next < SOC_MIN_PCT:
                 soc_next = SOC_MIN_PCT
             elif soc_next > SOC_MAX_PCT:
@@ -1696,33 +1690,25 @@ class EkfSocEstimator:
             out.append((soc, off, ks, sig))
             # The start this estimate implies: it less the SOC moved since the start,
             # the charge counted with the charge scale and the current offset,
-            # soc - ks * moved; its variance h P h' by (soc, ks, off), h = (1,
-            # -moved, ks * cap * elapsed). The offset is this estimate's over the
-            # whole time since the start (as that variance has it), not the one
-            # the filter had at each step: on the LFP plateau hours of rests pull
-            # the offset off while the SOC is unsure, and the charge counted with
-            # those offsets is then 4-5 % off by the time a knee pins the SOC
-            # (PyBaMM LFP parked from 68 %: the start worked back 5.3 % low).
+            # soc - ks * counted; its variance h P h' by (soc, ks, off), h = (1,
+            # -counted, ks * cap * elapsed). The surest one is kept.
             elapsed += end[1]
             h_o = ks * cap * elapsed
-            moved = counted_raw - cap * off * elapsed
             p_kk, p_oo = p.item(at_kk), p.item(at_oo)
             p_sk, p_so, p_ko = p.item(at_soc_k), p.item(at_soc_off), p.item(at_k_off)
             var_start = (
                 p00
-                + moved * moved * p_kk
+                + counted * counted * p_kk
                 + h_o * h_o * p_oo
-                - 2.0 * moved * p_sk
+                - 2.0 * counted * p_sk
                 + 2.0 * h_o * p_so
-                - 2.0 * moved * h_o * p_ko
+                - 2.0 * counted * h_o * p_ko
             )
             # (the smoother's history: this prior, as _HIST_COLUMNS lays it out)
-            hist_extend(
-                (soc, sig, p00, counted_raw, elapsed, ks, p_kk, p_oo, p_sk, p_so, p_ko, off)
-            )
+            hist_extend((soc, sig, p00, counted, elapsed, ks, p_kk, p_oo, p_sk, p_so, p_ko))
             if var_start < best_var:
                 best_var = var_start
-                self._best_start = soc - ks * moved
+                self._best_start = soc - ks * counted
                 self._best_at_s = elapsed
         self._best_var, self._elapsed = best_var, elapsed
         self._at_empty, self._at_empty_max = at_empty, at_empty_max
@@ -1731,7 +1717,6 @@ class EkfSocEstimator:
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending
         self._counted = counted
-        self._counted_raw = counted_raw
         self._p = p
         self._sigma = out[-1][3] if out else self._sigma
         return out
@@ -1872,10 +1857,8 @@ class EkfSocEstimator:
         step = max(1, (1 << 20) // len(unsure))
         for k in range(0, len(cands), step):
             m = cands[k : k + step]
-            s_m, _, v_m, c_m, e_m, k_m, kk, oo, sk, so, ko, o_m = (x[:, None] for x in h[m].T)
-            # (the charge counted between with m's offset throughout: see
-            # var_start in _run_intervals)
-            dc = (c_m - c_j) - (cap * o_m) * (e_m - e_j)
+            s_m, _, v_m, c_m, e_m, k_m, kk, oo, sk, so, ko = (x[:, None] for x in h[m].T)
+            dc = c_m - c_j
             ho = (k_m * cap) * (e_m - e_j)
             # the variance of s_m - k_m * dc by (soc, k, offset) at m (the
             # offset's share: the charge counted over the time between)
