@@ -630,6 +630,11 @@ class SocFilterSettings:
     r0_sigma_rel: float = 0.3
     #: Initial sigma of the current offset, in C (0.5 % of 1C: a Hall sensor).
     offset_sigma_c: float = 0.005
+    #: While the SOC's sigma exceeds this (%), the current offset is a consider
+    #: state (not updated, its variance kept, its covariances updated): the
+    #: voltage's pull on an unsure SOC is its error being corrected, not a
+    #: drift (see "Offset while the SOC is unsure").
+    offset_min_soc_sigma_pct: float = 2.0
     #: Initial sigma of the charge scale (capacity error and current gain error).
     charge_scale_sigma: float = 0.05
     #: Initial sigma of the polarisation scale (factor on R1 and R2).
@@ -1389,6 +1394,7 @@ class EkfSocEstimator:
         relax_s = max(st.unexplained_relaxation_s, m.tau2_s)
         inv_relax = 1.0 / relax_s
         i_rest = st.rest_current_c * one_c
+        off_consider_var = st.offset_min_soc_sigma_pct**2
         unexplained = self._unexplained
         anchor_pending = self._anchor_pending
         anchor_s = st.load_start_anchor_rest_s
@@ -1622,7 +1628,11 @@ class EkfSocEstimator:
                 v2 += k2 * resid
                 r0 += k3 * resid
                 r0 = r0_lo if r0 < r0_lo else r0_hi if r0 > r0_hi else r0
-                off += k4 * resid
+                if p00 > off_consider_var:
+                    # (the offset a consider state: see offset_min_soc_sigma_pct)
+                    p[_OFF, _OFF] += k4 * k4 * s_var
+                else:
+                    off += k4 * resid
                 off = -off_lim if off < -off_lim else off_lim if off > off_lim else off
                 ks += k5 * resid
                 ks = k_lo if ks < k_lo else k_hi if ks > k_hi else ks

@@ -1179,20 +1179,19 @@ def _parked_on_the_plateau_log(seed: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_series_is_worked_back_with_the_later_estimates_current_offset(seed):
-    """Hours parked on the plateau pull the filter's current offset off while
-    its SOC is unsure (the rests' pull on the start's error reads partly as a
-    drift); the rests on the slope later pin the SOC. Worked back from there,
-    the charge between is counted with that later estimate's offset throughout,
-    as its variance has it: with the offsets the filter had on the way the
-    series was 1.0-1.6 % off (RMSE after 10 min; the start 1.6-2.8 % low),
-    now 0.3-0.5 %."""
+def test_hours_parked_on_the_plateau_do_not_pull_the_current_offset(seed):
+    """While the SOC is unsure (the plateau start), the rests' pull on it is its
+    error being corrected, not a drift: the current offset (seen only through
+    the SOC's drift) is not moved by it. Moved, it counted charge in through
+    hours of parking, and the series worked back from the rests on the slope
+    later, by that charge, was 1.0-1.6 % off (RMSE after 10 min; the start
+    1.6-2.8 % low); now 0.3-0.5 %."""
     df = _parked_on_the_plateau_log(seed)
     _, est = run(df, LFP, keep_history=True)
     err = est.smoothed_columns()[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
     assert abs(err[0]) < 1.0
     assert rmse_after(df, err + df["soc_true_pct"].to_numpy(), 600.0) < 0.8
-    # the summary's start worked back is the same combination
+    # the summary's start worked back says the same
     r = est.result()
     if r.start_soc_back_calculated_percent is not None:
         assert abs(r.start_soc_back_calculated_percent - 58.0) < 1.0
