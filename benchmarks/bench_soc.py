@@ -140,7 +140,8 @@ lfp --ocvs table --starts rest --no-speed --profiles parked --seeds 35
 --start-soc 68``; s31 65, s34 62; ``--profiles steps --seeds 34 --start-soc 85
 --sample-period 1``; ``--profiles partial --seeds 31``): parked s35 2.73 ->
 0.60, s31 2.24 -> 0.42, s34 1.84 -> 0.67 %; steps 1 Hz s34 0.96, partial s31
-(90.4 %) 0.90 unchanged.
+(90.4 %) 0.90 unchanged. ``bench_soc_sim.py``: 0.90 -> 0.91 % (lead-acid cc
+noise 1 1.67 -> 1.74 %, LFP and NMC within 0.01 %).
 
 Before the smoother, the one group that missed was LFP with the C/50 table from rest, broad cases
 (steps s11 1.91, s12 1.19, partial s11 1.01, parked s12 1.16, us06 1 Hz 1.47,

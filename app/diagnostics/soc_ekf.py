@@ -430,6 +430,9 @@ at the first knee rest, and what the offset no longer takes the charge scale
 does, 0.974 against the truth's 0.995), under load 0.92 -> 0.89 % (udds 10
 degC 1.02 -> 0.66), preset from rest 1.18 -> 1.19 %, under load 1.53 ->
 1.56 % (parked s11 0.69 -> 0.86, udds 10 degC 0.53 -> 0.82).
+``bench_soc_sim.py`` (288 cases, after 10 min): 0.90 -> 0.91 % mean, LFP and
+NMC groups within 0.01 %, lead-acid cc noise 1 1.67 -> 1.74 %, hppc 2.85 /
+3.37 -> 2.87 / 3.40 % (noise 0 / 1).
 
 Tried and left out: the smoother (and the back-calculated start) counting
 the charge between with the later estimate's offset throughout instead of
