@@ -395,6 +395,58 @@ little at first and too much after; and the model-error correlation time
 partial 1 Hz s14 0.84 %; udds, us06, wltp s1-3 from rest: the live filter
 0.62 -> 0.77 %).
 
+Offset while the SOC is unsure
+------------------------------
+The current offset ``o`` is seen only through the SOC's drift. A start on the
+LFP plateau (sigma 5-8 %) is pulled towards the truth a little at every
+interval of every rest, and over hours parked that slow pull looks like a
+drift: the offset took it up, counted charge in through every rest (PyBaMM
+LFP parked s35 from rest at 68 %: an offset counting 0.18 % of the capacity
+in an hour, 14 h long, the live filter +3 % by then), and the smoothed series, worked back from the first
+rest on the slope below 45 % by the charge counted with those offsets, was
+5.3 % low at the start. So while the SOC's sigma exceeds
+``offset_min_soc_sigma_pct`` (4 %) the offset is a consider state
+(Schmidt-Kalman: not updated, its variance kept, its covariances with the
+other states updated): an unsure SOC's corrections are its start's error,
+not a drift. Once the SOC is pinned the offset is learned as before, so a real
+offset is still followed (``test_tolerates_current_gain_and_offset``).
+
+``bench_soc.py`` (smoothed RMSE after 10 min; ``--start-soc``/``--sample-period``
+give the validation cases, e.g. ``--chemistries lfp --profiles parked --seeds
+35 --start-soc 68 --ocvs table --starts rest --no-speed``): LFP table from
+rest, parked s35 from 68 % 2.73 -> 0.60 %, s31 from 65 % 2.24 -> 0.42, s34
+from 62 % 1.84 -> 0.67; steps 1 Hz s34 from 85 % 0.96 and partial s31 from
+90.4 % 0.90 unchanged (these five were the validation's misses, on a tree
+before this one); eleven more validation cases (parked s32/s33, steps
+s31/s33, partial s31/s32/s33, udds 1 Hz s32/s34, us06 10 degC s35, wltp 10
+degC s33) within 0.07 % but parked s32 0.41 -> 0.48, partial s32 0.40 ->
+0.45 (us06 10 degC 0.55 -> 0.46). Default groups (``--chemistries nmc lfp
+--no-speed``): NMC and LFP table unchanged to 0.01 %, LFP preset from rest
+0.62 / 0.92 -> 0.58 / 0.85 %, under load 0.55 / 0.98 -> 0.54 / 0.99 % (the
+live filter's means 1.09 -> 1.12, 1.02 -> 1.04 %). LFP broad (``--broad
+--broad-only --chemistries lfp --no-speed``): table from rest 0.59 / 1.47 ->
+0.61 / 1.47 % (13/14; parked s12 0.67 -> 0.89: its start is pinned 2.8 % low
+at the first knee rest, and what the offset no longer takes the charge scale
+does, 0.974 against the truth's 0.995), under load 0.92 -> 0.89 % (udds 10
+degC 1.02 -> 0.66), preset from rest 1.18 -> 1.19 %, under load 1.53 ->
+1.56 % (parked s11 0.69 -> 0.86, udds 10 degC 0.53 -> 0.82).
+``bench_soc_sim.py`` (288 cases, after 10 min): 0.90 -> 0.91 % mean, LFP and
+NMC groups within 0.01 %, lead-acid cc noise 1 1.67 -> 1.74 %, hppc 2.85 /
+3.37 -> 2.87 / 3.40 % (noise 0 / 1).
+
+Tried and left out: the smoother (and the back-calculated start) counting
+the charge between with the later estimate's offset throughout instead of
+the offsets the filter had on the way (what their variance assumes): the
+parked cases 0.3-0.5 %, but at the low knee the last, surest estimate's
+offset is pumped with the charge scale (udds 1 Hz s32: an offset counting
+0.7 % of the capacity an hour, ``k`` 1.03), and read back over the whole log that made udds 1 Hz
+s32 0.90 -> 1.43 %, us06 1 Hz s13 0.55 -> 1.00 %, LFP table broad from rest
+0.59 -> 0.63 % (12/14); also with the offset's change since the interval
+counted as error (parked s35 1.19 %). The consider offset at 2 % (and only at
+rests: parked s35 1.46 %): LFP preset default from rest 0.62 -> 0.79 %; at 5
+%: the parked cases as at 4 %, LFP preset wltp s1/s3, commute s1, udds s1 as
+before (at 4 % 0.04-0.15 % better).
+
 Start under load
 ----------------
 Under load the voltage cannot tell SOC from polarisation the preset does not
@@ -630,6 +682,11 @@ class SocFilterSettings:
     r0_sigma_rel: float = 0.3
     #: Initial sigma of the current offset, in C (0.5 % of 1C: a Hall sensor).
     offset_sigma_c: float = 0.005
+    #: While the SOC's sigma exceeds this (%), the current offset is a consider
+    #: state (not updated, its variance kept, its covariances updated): the
+    #: voltage's pull on an unsure SOC is its error being corrected, not a
+    #: drift (see "Offset while the SOC is unsure").
+    offset_min_soc_sigma_pct: float = 4.0
     #: Initial sigma of the charge scale (capacity error and current gain error).
     charge_scale_sigma: float = 0.05
     #: Initial sigma of the polarisation scale (factor on R1 and R2).
@@ -1389,6 +1446,7 @@ class EkfSocEstimator:
         relax_s = max(st.unexplained_relaxation_s, m.tau2_s)
         inv_relax = 1.0 / relax_s
         i_rest = st.rest_current_c * one_c
+        off_consider_var = st.offset_min_soc_sigma_pct**2
         unexplained = self._unexplained
         anchor_pending = self._anchor_pending
         anchor_s = st.load_start_anchor_rest_s
@@ -1622,7 +1680,11 @@ class EkfSocEstimator:
                 v2 += k2 * resid
                 r0 += k3 * resid
                 r0 = r0_lo if r0 < r0_lo else r0_hi if r0 > r0_hi else r0
-                off += k4 * resid
+                if p00 > off_consider_var:
+                    # (the offset a consider state: see offset_min_soc_sigma_pct)
+                    p[_OFF, _OFF] += k4 * k4 * s_var
+                else:
+                    off += k4 * resid
                 off = -off_lim if off < -off_lim else off_lim if off > off_lim else off
                 ks += k5 * resid
                 ks = k_lo if ks < k_lo else k_hi if ks > k_hi else ks
