@@ -10,6 +10,7 @@ import time
 from app.api.live import LiveFeed
 from app.diagnostics.live import EngineOnFirstBlock
 from app.hardware.acquisition import AcquisitionThread
+from app.hardware.cell_count import CellCountCheck
 from app.hardware.registry import create_source, url_capacity_ah
 from app.storage.database import Database
 
@@ -68,11 +69,16 @@ class HeadlessLiveSession:
         log=None,
         record: bool = False,
         reference_capacity_ah: float | None = None,
+        cells_option: int | None = None,
     ):
         """``reference_capacity_ah``: what end of life is measured against
         (``--capacity-ah``); None: the URL's ``capacity_ah``, else the first cycles'.
         ``log``: the file a ``file://`` source names, when the caller read it already
-        (to know its battery): the source replays it without reading the file again."""
+        (to know its battery): the source replays it without reading the file again.
+        ``cells_option``: the ``--cells`` given; a series cell count the source's cell
+        voltages contradict stops the source before anything of it is judged or
+        recorded (:class:`~app.hardware.cell_count.CellCountCheck`, as ``record`` and
+        the window do): :attr:`refused` says why."""
         if reference_capacity_ah is None:
             reference_capacity_ah = url_capacity_ah(url)
         self.source = create_source(url, spec=spec)
@@ -92,10 +98,18 @@ class HeadlessLiveSession:
         self.stage = EngineOnFirstBlock(
             self.source, outputs, reference_capacity_ah=reference_capacity_ah
         )
-        self.acquisition = AcquisitionThread(self.source, [self.stage])
+        self.started = False  #: its acquisition was started
+        self.cells = CellCountCheck(self.source, cells_option=cells_option)
+        self.acquisition = AcquisitionThread(self.source, [self.cells, self.stage])
+
+    @property
+    def refused(self) -> str | None:
+        """Why the source was stopped: its cell voltages show another battery; else None."""
+        return self.cells.refused
 
     def start(self) -> None:
         self.acquisition.start()
+        self.started = True
 
     def stop(self) -> None:
         self.acquisition.stop()

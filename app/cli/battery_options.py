@@ -25,7 +25,6 @@ from app.core.spec import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from app.core.samples import SampleBlock
     from app.hardware.logs.canonical_csv import LoadedLog
 
 
@@ -187,7 +186,7 @@ def spec_from_args(
     but keeps the file's cells, capacity and resistance.
 
     ``frame``: the samples the battery is for. When their cell-voltage columns add up to
-    the pack voltage (:func:`cells_the_data_shows`), that is the series cell count: it
+    the pack voltage (:func:`app.hardware.cell_count.cells_the_data_shows`), that is the series cell count: it
     stands over the file's own, and a ``--cells`` that differs is refused.
     ``cells_in_data``: the count :func:`app.core.schema.series_cells_in` gives, used when
     neither the user nor the file says.
@@ -207,6 +206,8 @@ def spec_from_args(
             f"{why}the data does not say which battery it is: give --chemistry "
             "(nmc, lfp, lead_acid) and --capacity-ah"
         )
+    from app.hardware.cell_count import cells_shown_text, cells_the_data_shows
+
     shown = cells_the_data_shows(frame) if frame is not None else 0
     if args.cells and shown and args.cells != shown:
         why = cells_shown_text("log", "cell-voltage columns", shown, args.cells)
@@ -231,38 +232,6 @@ def spec_from_args(
             )
             raise BatteryOSError(f"{given}: {exc}") from None
     return spec
-
-
-def cells_the_data_shows(frame: pd.DataFrame | SampleBlock) -> int:
-    """The series cells a log's (or a live block's) cell voltages show beyond doubt: the
-    number of its ``cell_<k>_v`` columns when they add up to its pack voltage (the median
-    pack voltage over the mean cell voltage rounds to their number), else 0 (no cell
-    columns, or only some of the cells: the pack voltage says more)."""
-    import numpy as np
-
-    from app.core import schema
-
-    columns = schema.cell_voltage_columns(frame.columns)
-    if not columns or schema.VOLTAGE not in frame.columns:
-        return 0
-    cells = np.column_stack([np.asarray(frame[c], dtype=float) for c in columns])
-    pack = np.asarray(frame[schema.VOLTAGE], dtype=float)
-    with np.errstate(all="ignore"):
-        total = cells.sum(axis=1)  # NaN where a cell is missing: the row drops out
-        rows = np.isfinite(total) & (total > 0) & np.isfinite(pack) & (pack > 0)
-        if not rows.any():
-            return 0
-        ratio = float(np.median(pack[rows] / total[rows])) * len(columns)
-    return len(columns) if abs(ratio - len(columns)) < 0.5 else 0
-
-
-def cells_shown_text(whose: str, readings: str, shown: int, given: int) -> str:
-    """Why ``shown`` cells (:func:`cells_the_data_shows`) stand over the ``given``, in
-    words: one reason for ``analyze``'s refusal of a ``--cells`` and ``record``'s."""
-    return (
-        f"the {whose}'s {shown} {readings} add up to its pack voltage, so it is {shown} "
-        f"cells in series, not {given}"
-    )
 
 
 def source_battery(

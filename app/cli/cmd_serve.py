@@ -43,6 +43,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from app.api.app import create_app
     from app.api.server import ApiServer
+    from app.core.errors import BatteryOSError
     from app.storage.database import Database, default_url
 
     if args.record and not args.source:
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
                 log=log,
                 record=args.record,
                 reference_capacity_ah=args.capacity_ah,
+                cells_option=args.cells,
             )
         app = create_app(db, live=session.feed if session else None)
         server = ApiServer(app, args.host, args.port, allow_remote=args.allow_remote)
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             session.start()
         print(f"serving {server.url} (database {db.display_url}); Ctrl-C stops", flush=True)
         try:
-            server.wait()
+            _serve_until_stopped(server, session)
         except KeyboardInterrupt:
             pass
         finally:
@@ -90,4 +92,20 @@ def run(args: argparse.Namespace) -> int:
         if session is not None:
             session.stop()
         db.close()
+    if session is not None and session.refused is not None:
+        # as record refuses it: the live results would judge another battery
+        raise BatteryOSError(session.refused)
     return 0
+
+
+def _serve_until_stopped(server, session) -> None:
+    """Until Ctrl-C or the server stops; or the source is refused (its cell voltages show
+    another battery than the one given): then the command stops with the reason."""
+    if session is None or not session.started:
+        server.wait()
+        return
+    while server.running:
+        if session.acquisition.wait_finished(0.25):
+            if session.refused is None:  # a log file replayed to its end: still served
+                server.wait()
+            return

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-ROLES = ("admin", "engineer", "viewer")
+from app.core.operator import DEFAULT_USER_ROLE, USER_ROLES
+
+ROLES = USER_ROLES
 
 
 def add_parser(sub) -> None:
@@ -19,7 +21,9 @@ def add_parser(sub) -> None:
 
     add = usub.add_parser("add", help="add a user", description="Add a user.")
     add.add_argument("name")
-    add.add_argument("--role", choices=ROLES, default="engineer", help="default: engineer")
+    add.add_argument(
+        "--role", choices=ROLES, default=DEFAULT_USER_ROLE, help=f"default: {DEFAULT_USER_ROLE}"
+    )
     add.add_argument(
         "--password",
         action="store_true",
@@ -55,19 +59,15 @@ def _db(args: argparse.Namespace):
 
 
 def _read_password(name: str) -> str:
-    from app.core.errors import StorageError
+    from app.core.operator import confirmed_password
 
     if sys.stdin.isatty():
         import getpass
 
         password = getpass.getpass(f"password for {name}: ")
-        if password != getpass.getpass("again: "):
-            raise StorageError("the passwords differ")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise StorageError("empty password")
-    return password
+        return confirmed_password(password, getpass.getpass("again: "))
+    password = sys.stdin.readline().rstrip("\r\n")
+    return confirmed_password(password, password)
 
 
 def _when(value) -> str:

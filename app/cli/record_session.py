@@ -35,9 +35,8 @@ class _Sinks:
     """Receives blocks in the acquisition thread; opens its outputs at the first block,
     when the source knows its battery."""
 
-    def __init__(self, source, csv_path, db, duration_s, notes, stage=None, cells_option=None):
+    def __init__(self, source, csv_path, db, duration_s, notes, stage=None):
         self.source = source
-        self.cells_option = cells_option  #: --cells, when given
         #: the live engine (EngineOnFirstBlock): sees what is recorded, no sample more
         self.stage = stage
         self.csv_path = csv_path
@@ -51,20 +50,10 @@ class _Sinks:
         self.samples = 0
         self.done = threading.Event()
         self.started_utc = datetime.now(UTC)
-        #: the series cells are still to be checked against the cell voltages the
-        #: source reports (until a block with cell voltages comes)
-        self.cells_unchecked = True
-        #: why the recording was refused (the battery given is not the source's)
-        self.refused: str | None = None
 
     def __call__(self, block: SampleBlock) -> None:
         if not len(block) or self.done.is_set():
             return
-        if self.cells_unchecked:
-            self.refused = self._cells_problem(block)
-            if self.refused is not None:
-                self.done.set()  # nothing of it is recorded, nor judged
-                return
         if self.t0 is None:
             self.t0 = float(block["time_s"][0])
             self._open_outputs()
@@ -85,32 +74,6 @@ class _Sinks:
         self.t_last = float(block["time_s"][-1])
         if self.duration_s is not None and self.t_last - self.t0 >= self.duration_s:
             self.done.set()
-
-    def _cells_problem(self, block: SampleBlock) -> str | None:
-        """The series cells given (``--cells``, ``cells=``) against those the source's
-        cell voltages show (a BMS reports each cell: 4 that add up to the pack voltage
-        are 4 in series): the limits would be judged per cell of the wrong count. As
-        ``analyze`` refuses a ``--cells`` its log contradicts, so does ``record``."""
-        from app.cli.battery_options import cells_shown_text, cells_the_data_shows
-        from app.core import schema
-        from app.hardware.registry import parse_source_url
-
-        spec = self.source.spec
-        if spec is None or not schema.cell_voltage_columns(block.columns):
-            return None
-        self.cells_unchecked = False  # the first block with cell voltages decides
-        shown = cells_the_data_shows(block)
-        if not shown or shown == spec.series_cells:
-            return None
-        given = spec.series_cells
-        if parse_source_url(self.source.url).params.get("cells"):
-            where, fix = f"cells={given} in the URL", f"cells={shown}"
-        elif self.cells_option:
-            where, fix = f"--cells {given}", f"--cells {shown}"
-        else:  # a log file's own battery
-            where, fix = f"the battery's {given} cells", f"--cells {shown}"
-        kept = f"; the {self.samples} samples before are kept" if self.samples else ""
-        return f"{where}: {cells_shown_text('source', 'cell voltages', shown, given)}: give {fix}{kept}"
 
     def drain(self) -> None:
         """The source is idle: the engine processes what it holds back (acquisition thread)."""
@@ -411,6 +374,7 @@ def record_to(
     another count (the recording is then refused, :class:`BatteryOSError`)."""
     from app.diagnostics.alerts import default_thresholds
     from app.diagnostics.live import EngineOnFirstBlock
+    from app.hardware.cell_count import CellCountCheck
     from app.hardware.registry import url_capacity_ah
 
     if csv_path:
@@ -432,13 +396,16 @@ def record_to(
 
         db = Database(db_url)
         db.ensure_schema()
-    sinks = _Sinks(source, csv_path, db, duration_s, notes, stage, cells_option)
+    sinks = _Sinks(source, csv_path, db, duration_s, notes, stage)
+    # the series cells against the cell voltages the source reports, before anything of
+    # it is recorded or judged: a contradicted count stops the acquisition (no retry)
+    cells = CellCountCheck(source, cells_option=cells_option)
     store = None
     if db is not None:
         store = _AlertStore(db, lambda: getattr(sinks.recorder, "recording_id", None))
     printer = _AlertPrinter(stage, store)
     stage.alert_outputs.append(printer.inbox.extend)
-    acq = AcquisitionThread(source, [sinks])
+    acq = AcquisitionThread(source, [cells, sinks])
     start = time.monotonic()
     interrupted = False
     reported_error = None
@@ -448,8 +415,8 @@ def record_to(
     acq.start()
     try:
         while not sinks.done.wait(_POLL_S):
-            if acq.wait_finished(0):
-                break
+            if cells.refused is not None or acq.wait_finished(0):
+                break  # (a refusal is said once, below, not as a dropout)
             if acq.state == AcquisitionState.FAULT and acq.last_error != reported_error:
                 reported_error = acq.last_error
                 if acq.samples_total == 0 and sinks.samples == 0:
@@ -486,8 +453,8 @@ def record_to(
         recording_id = sinks.close(interrupted)
         if db is not None:
             db.close()
-    if sinks.refused is not None:
-        raise BatteryOSError(sinks.refused)
+    if cells.refused is not None:
+        raise BatteryOSError(cells.refused)
     if sinks.samples == 0 and acq.last_error:
         raise SourceError(acq.last_error)
     error = acq.last_error if acq.state == AcquisitionState.FAULT else None

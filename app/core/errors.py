@@ -35,3 +35,10 @@ def shown(value) -> str:
     if len(text) <= SHOWN_CHARS + 2:
         return text
     return f"{text[:SHOWN_CHARS]}… ({len(value)} characters)"
+
+
+class SourceRefused(SourceError):
+    """A live source whose own data contradict the battery given (its cell voltages add up
+    to another series cell count): a sink raises it on the block that shows it, and the
+    acquisition stops in ``fault`` with this message, without retrying (the device would
+    say the same again)."""

@@ -18,6 +18,23 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from app.core.errors import StorageError
+
+#: The roles a user may have (``app.storage.models.UserRole``), as ``batteryos users add
+#: --role`` and the Sharing dialog offer them; a new user is an engineer unless told.
+USER_ROLES = ("admin", "engineer", "viewer")
+DEFAULT_USER_ROLE = "engineer"
+
+
+def confirmed_password(password: str, again: str) -> str:
+    """A new user's password typed twice (``users add --password`` at a terminal, the
+    Sharing dialog): :class:`StorageError` when the two differ or it is empty."""
+    if password != again:
+        raise StorageError("the passwords differ")
+    if not password:
+        raise StorageError("empty password")
+    return password
+
 
 @dataclass(frozen=True)
 class Operator:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.core.errors import SourceError
+from app.core.errors import SourceError, SourceRefused
 from app.core.samples import SampleBlock
 from app.hardware.source import Source
 
@@ -65,7 +65,9 @@ class AcquisitionThread:
     ``state``, ``last_error``, ``samples_total``, ``sample_rate_hz`` and
     ``reconnect_status`` may be read, and ``retry_now()`` called, from any thread. A sink that raises is a bug in that sink: the error
     is kept and acquisition stops in ``fault`` rather than dropping data
-    silently.
+    silently. A sink that raises :class:`~app.core.errors.SourceRefused` (the
+    source's data contradict the battery given) stops it in ``fault`` with that
+    message as it is, and no reconnect.
     """
 
     def __init__(
@@ -249,6 +251,9 @@ class AcquisitionThread:
             try:
                 for sink in self.sinks:
                     sink(block)
+            except SourceRefused as exc:  # not the battery given: said, not retried
+                self._fault(str(exc))
+                return True
             except Exception as exc:
                 self._fault(f"processing samples failed: {exc!r}")
                 log.exception("sink failed")

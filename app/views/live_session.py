@@ -37,6 +37,7 @@ from app.core.ringbuffer import RingBuffer
 from app.core.spec import BatterySpec
 from app.diagnostics.live import EngineOnFirstBlock
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
+from app.hardware.cell_count import CellCountCheck, gui_fix
 from app.hardware.registry import create_source, url_capacity_ah
 from app.views import storage_bridge
 from app.views.background import SerialWorker
@@ -282,8 +283,12 @@ class LiveSession(QObject):
             thresholds_for=self.thresholds_for,
             reference_capacity_ah=url_capacity_ah(url),
         )
+        # a series cell count the source's cell voltages contradict stops it on the
+        # first block that shows it, before anything is judged, drawn or recorded, with
+        # the reason as the source's fault (as record and serve --source refuse it)
+        cells = CellCountCheck(source, fix=gui_fix)
         self._acquisition = AcquisitionThread(
-            source, sinks=[self._engine], reconnect_initial_s=self.reconnect_initial_s
+            source, sinks=[cells, self._engine], reconnect_initial_s=self.reconnect_initial_s
         )
         self._acquisition.start()
         self._timer.start()

@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
             idle.connect(self._on_background_idle)
         self.action_connect.triggered.connect(self.open_connection_dialog)
         self.home.connection_dialog_requested.connect(self.open_connection_dialog)
-        self.action_simulated.triggered.connect(lambda: self.connect_source(SIMULATED_BATTERY_URL))
+        self.action_simulated.triggered.connect(lambda: self.request_source(SIMULATED_BATTERY_URL))
         self.action_open_file.triggered.connect(self._on_open_file_requested)
         self.home.open_file_requested.connect(self._on_open_file_requested)
         self.action_disconnect.triggered.connect(self.session.stop)
@@ -515,7 +515,7 @@ class MainWindow(QMainWindow):
 
     def _on_log_file_unreadable(self, path: str) -> None:
         self.status_bar.clearMessage()
-        self.connect_source(file_url(path))  # its source says what is wrong with it
+        self.request_source(file_url(path))  # its source says what is wrong with it
 
     def set_theme(self, theme: Theme) -> None:
         """Restyle the application and the plots, and remember the choice."""
@@ -556,7 +556,22 @@ class MainWindow(QMainWindow):
         self.history.status_label.setText(f"Loading recording #{recording_id}…")
         self.history_loader.open_recording(recording_id)
 
-    def replace_source(self, action: str, proceed) -> bool:
+    def request_source(self, url: str, *, parent: QWidget | None = None, on_result=None) -> bool:
+        """Connect ``url`` as the user asked (Home's Connect and recent sources, the
+        connection dialog, File ▸ Open, the simulated battery, a log's Replay): a source
+        still streaming is replaced only if the user says so (:meth:`replace_source`,
+        the prompt over ``parent``, the window by default). ``on_result(error)`` gets
+        :meth:`connect_source`'s answer once it connected (or failed to); not called on
+        Cancel. True when it connected (or failed) at once, False while asked."""
+
+        def proceed() -> None:
+            error = self.connect_source(url)
+            if on_result is not None:
+                on_result(error)
+
+        return self.replace_source(f"connect {source_name(url)}", proceed, parent=parent)
+
+    def replace_source(self, action: str, proceed, *, parent: QWidget | None = None) -> bool:
         """Do ``proceed()``, which puts other data on the dashboard, once the session's
         source is out of the way.
 
@@ -565,7 +580,9 @@ class MainWindow(QMainWindow):
         and ``proceed()`` runs now; True. A source still streaming (or
         reconnecting): :attr:`replace_prompt` asks whether to disconnect it to
         ``action``, and says what becomes of a recording under way; ``proceed()``
-        runs if the user agrees. False while that is asked.
+        runs if the user agrees. False while that is asked. The prompt is
+        window-modal over ``parent`` (the window by default; a dialog that asks
+        from over the window gives itself).
         """
         acquisition = self.session.acquisition
         if acquisition is None or not acquisition.running:
@@ -574,7 +591,7 @@ class MainWindow(QMainWindow):
             return True
         if self.replace_prompt is not None:
             self.replace_prompt.close()
-        prompt = QMessageBox(self)
+        prompt = QMessageBox(parent or self)
         prompt.setWindowTitle("Disconnect the source?")
         prompt.setIcon(QMessageBox.Icon.Question)
         name = source_name(self.session.source_url) or "The source"
@@ -605,10 +622,7 @@ class MainWindow(QMainWindow):
         return False
 
     def _on_replay_requested(self, url: str) -> None:
-        self.replace_source(
-            f"replay {source_name(url)}",
-            lambda: self.connect_source(url),
-        )
+        self.replace_source(f"replay {source_name(url)}", lambda: self.connect_source(url))
 
     @property
     def closed(self) -> bool:
@@ -724,7 +738,7 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.open_log_file(path)  # a typed file:// URL: as if picked in File ▸ Open
         else:
-            self.connect_source(url)
+            self.request_source(url)
 
     def _on_dialog_connect_requested(self, url: str) -> None:
         dialog = self.connection_dialog
@@ -732,11 +746,15 @@ class MainWindow(QMainWindow):
             dialog.accept()
             self._on_connect_requested(url)  # the file is looked at first, as File ▸ Open does
             return
-        error = self.connect_source(url)
-        if error is None:
-            dialog.accept()
-        else:
-            dialog.show_connect_error(error)
+
+        def on_result(error: str | None) -> None:
+            if error is None:
+                dialog.accept()
+            else:
+                dialog.show_connect_error(error)
+
+        # asked over the dialog, which stays open on Cancel
+        self.request_source(url, parent=dialog, on_result=on_result)
 
     def _on_home_first_painted(self) -> None:
         # After the first paint, not before: the database and SQLAlchemy stay
@@ -847,13 +865,13 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         if not probe.needs_battery:
-            self.connect_source(file_url(probe.path))
+            self.request_source(file_url(probe.path))
             return
         if self.spec_dialog is not None:
             self.spec_dialog.close()
         dialog = BatterySpecDialog(probe, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.connect_source(dialog.url()))
+        dialog.accepted.connect(lambda: self.request_source(dialog.url()))
         dialog.finished.connect(lambda _result: self._on_spec_dialog_finished(dialog))
         self.spec_dialog = dialog
         dialog.open()  # window-modal, and the event loop keeps running

@@ -234,6 +234,34 @@ def list_operators(db_url: str | None) -> list[UserChoice]:
     return _storage_call("users are", run)
 
 
+def add_user(db_url: str | None, name: str, role: str, password: str | None) -> UserChoice:
+    """Add the user ``name`` as ``batteryos users add`` does (the same roles, the password
+    hashed by :func:`app.storage.repositories.create_user`); StorageError when the name is
+    taken or empty, or the database is not reachable."""
+
+    def run(_storage):
+        from app.storage import repositories
+
+        user = repositories.create_user(_database(db_url), name, role, password or None)
+        return UserChoice(user.name, str(user.role), bool(user.password_hash))
+
+    return _storage_call("users are", run)
+
+
+def new_api_key(db_url: str | None, name: str) -> tuple[str, str]:
+    """A new API key of the user ``name`` (``batteryos users new-key``): ``(key, prefix)``,
+    the key never stored (only its salted hash is), the prefix to revoke it by;
+    StorageError when there is no such user or the database is not reachable."""
+
+    def run(_storage):
+        from app.storage.api_keys import create_api_key
+
+        key, row = create_api_key(_database(db_url), name)
+        return key, row.prefix
+
+    return _storage_call("API keys are", run)
+
+
 def sign_in(db_url: str | None, name: str, password: str | None):
     """The :class:`app.core.operator.Operator` ``name`` if the password is right;
     StorageError otherwise. Does not make them the current user."""

@@ -144,3 +144,22 @@ def test_sources_that_name_their_battery_still_record(url, tmp_path, capsys):
     out = tmp_path / "sim.csv"
     assert main(["record", url, "-o", str(out)]) == 0, capsys.readouterr().err
     assert read_canonical_csv(str(out)).spec is not None
+
+
+def test_serve_refuses_a_cell_count_the_bms_contradicts_as_record_does(tmp_path, capsys):
+    """serve --source ran the live engine on 16 cells of a BMS reporting 8: it stops with
+    record's reason (one check, app.hardware.cell_count), nothing of it recorded."""
+    from app.storage.database import Database
+    from app.storage.repositories import list_recordings
+
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    with start_device("daly", period_s=0.02, cells=8) as dev:
+        url = dev.url + "&chemistry=lfp&capacity_ah=2.5"
+        args = ["--db", db, "serve", "--port", "0", "--source", url, "--cells", "16", "--record"]
+        rc = main(args)
+    captured = capsys.readouterr()
+    assert rc == 2 and captured.out.startswith("serving http://127.0.0.1:")
+    err = _one_line(captured.err)
+    assert "--cells 16: the source's 8 cell voltages add up to its pack voltage" in err
+    assert "8 cells in series, not 16: give --cells 8" in err
+    assert list_recordings(Database(db)) == []

@@ -40,7 +40,7 @@ def test_sharing_serves_live_values_and_logs_requests(qtbot, make_window, db_wit
     window.connect_source("scripted://pack?n=0&interval=0.01")
     qtbot.waitUntil(lambda: window.session.ring.total > 0)
     dialog = window.show_sharing()
-    qtbot.waitUntil(lambda: dialog.users.count() == 1 and dialog.users.currentText() == "ada")
+    qtbot.waitUntil(lambda: dialog.users.count() == 1 and dialog.selected_user() == "ada")
     dialog.port.setValue(0)  # any free port
     dialog.start_stop.click()
     qtbot.waitUntil(lambda: window.sharing.running, timeout=10_000)
