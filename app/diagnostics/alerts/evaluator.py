@@ -375,7 +375,7 @@ def _date_faults(
     events: list[AlertEvent],
     st: _State,
     since: float,
-    windows: list[tuple[float, float, dict]],
+    windows: list[tuple[float, float, dict, dict]],
     t_last: float,
     held: set[float] | frozenset = frozenset(),
 ) -> list[AlertEvent]:
@@ -395,7 +395,9 @@ def _date_faults(
             since = ts
             present = [w for w in windows if w[0] <= ts <= w[1]]
             if present:
-                fault = min(present, key=lambda w: float(w[2]["start_time_s"]))[2]
+                # (its figures as the detector knew them when it confirmed it, not as
+                # it knows them at the end of this block: the same on any block split)
+                fault = min(present, key=lambda w: float(w[2]["start_time_s"]))[3]
                 e = replace(e, time_s=float(fault["start_time_s"]), fault=fault)
         else:
             seen = [w for w in windows if w[0] < ts and w[1] >= since]
@@ -413,7 +415,7 @@ def _date_faults(
 
 
 def _latest_fault(
-    windows: list[tuple[float, float, dict]], t_last: float, known: dict | None
+    windows: list[tuple[float, float, dict, dict]], t_last: float, known: dict | None
 ) -> dict | None:
     """The fault of an alert still up at ``t_last``, as the detector gives it now: the
     latest of those present then; else its own episode (``known``: as last known) as

@@ -14,6 +14,7 @@ detector gives identical faults whatever the block boundaries.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -182,8 +183,24 @@ class FaultDetector:
         """The faults of :meth:`result` as plain JSON (``to_list``), each with
         ``merge_gap_s``: how long after its ``end_time_s`` new evidence still
         extends that episode (``inf`` for a short, which does not heal). Until
-        then the episode is not over: what a live alert on it needs to know."""
-        return [{**f.to_dict(), "merge_gap_s": gap} for f, gap in self._faults()]
+        then the episode is not over: what a live alert on it needs to know.
+        And ``at_detection``: the fault (same shape) as the detector knew it when
+        it confirmed it (``detail.detected_time_s``), whatever blocks the samples
+        came in -- what a live alert raised on it reads "at raise" (None: not kept)."""
+        episodes, notes = _postprocess(self._episodes(), self.layout)
+        out = []
+        for e in episodes:
+            note = notes.get(id(e))
+            then = _at_detection(e, note)
+            out.append(
+                {
+                    **_to_fault(e, note).to_dict(),
+                    "merge_gap_s": e.merge_gap_s,
+                    "at_detection": None if then is None else then.to_dict(),
+                }
+            )
+        out.sort(key=lambda f: (f["start_time_s"], f["kind"], f["channel"]))
+        return out
 
     def _faults(self) -> list[tuple[DetectedFault, float]]:
         episodes, notes = _postprocess(self._episodes(), self.layout)
@@ -409,6 +426,31 @@ def _to_fault(e: Episode, note: dict | None = None) -> DetectedFault:
         severity=sev,
         channel=e.channel,
         detail=detail,
+    )
+
+
+def _at_detection(e: Episode, note: dict | None) -> DetectedFault | None:
+    """``e`` as the detector reported it when it confirmed it (its
+    :attr:`~.episodes.Episode.at_detection` figures), or None where they were not kept.
+    Of what the post-processing adds (``note``), only a withdrawn runaway-onset alarm
+    confirmed by then: the other notes weigh evidence that came later."""
+    then = e.at_detection
+    if then is None:
+        return None
+    note = note or {}
+    known = {}
+    if note.get("withdrawn_onset_detected_s", np.inf) <= e.detected_time_s:
+        known = {k: v for k, v in note.items() if k.startswith("withdrawn_onset_")}
+    return _to_fault(
+        replace(
+            e,
+            end_time_s=then["end_time_s"],
+            severity=then["severity"],
+            worst=then["worst"],
+            total=then["total"],
+            detail=then["detail"],
+        ),
+        known,
     )
 
 
