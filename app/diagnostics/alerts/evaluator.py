@@ -20,7 +20,9 @@ episode of the fault as the detector reports it: it stays up while new evidence
 would still extend the episode (:func:`~.metrics.fault_windows`), is dated at the
 episode's start and cleared at its end as the detector dates them (the times
 :func:`~app.diagnostics.faults.detect_faults` gives on the whole log), and
-carries the fault (its channel and the detail's numbers) for people to read.
+carries the fault (its channel and the detail's numbers) for people to read: when
+raised, its figures as the detector knew them at its confirmation (not as known at
+the end of the block it was confirmed in, which a larger block would put later).
 
 A thermal-runaway onset's alert does not clear while the evidence of a runaway
 remains: while its cell is still at the runaway risk's alarm end (as hot as the
@@ -69,7 +71,9 @@ class AlertEvent:
     is the metric at that sample; for ``cleared`` it is the worst value of the
     episode (furthest beyond the level). ``threshold_value`` is the level crossed.
     ``fault``: for a rule on a detected fault, the fault (``analyze --json``
-    shape) as known then; its start and end date the events.
+    shape): for ``raised`` as the detector knew it when it confirmed it (its
+    ``at_detection``: the same whatever blocks the samples came in), for
+    ``cleared`` as known then; its start and end date the events.
     """
 
     kind: EventKind

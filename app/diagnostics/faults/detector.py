@@ -159,20 +159,27 @@ class FaultDetector:
                 out += tracker.episodes
             if isinstance(family, SensorDetector):
                 for a, b, det in family.gaps.episodes:
-                    out.append(
-                        Episode(
-                            FaultKind.SENSOR_DROPOUT,
-                            schema.TIME,
-                            a,
-                            b,
-                            det,
-                            1,
-                            b - a,
-                            {},
-                            "gap_s",
-                            merge_gap_s=MERGE_GAP_S,
-                        )
+                    gap = Episode(
+                        FaultKind.SENSOR_DROPOUT,
+                        schema.TIME,
+                        a,
+                        b,
+                        det,
+                        1,
+                        b - a,
+                        {},
+                        "gap_s",
+                        merge_gap_s=MERGE_GAP_S,
                     )
+                    # found at the end of its first gap: that gap alone
+                    gap.at_detection = {
+                        "end_time_s": det,
+                        "severity": 1,
+                        "worst": det - a,
+                        "total": 0.0,
+                        "detail": {},
+                    }
+                    out.append(gap)
         return out
 
     def result(self) -> FaultsResult:
@@ -191,12 +198,11 @@ class FaultDetector:
         out = []
         for e in episodes:
             note = notes.get(id(e))
-            then = _at_detection(e, note)
             out.append(
                 {
                     **_to_fault(e, note).to_dict(),
                     "merge_gap_s": e.merge_gap_s,
-                    "at_detection": None if then is None else then.to_dict(),
+                    "at_detection": _at_detection_json(e, note),
                 }
             )
         out.sort(key=lambda f: (f["start_time_s"], f["kind"], f["channel"]))
@@ -429,11 +435,12 @@ def _to_fault(e: Episode, note: dict | None = None) -> DetectedFault:
     )
 
 
-def _at_detection(e: Episode, note: dict | None) -> DetectedFault | None:
+def _at_detection_json(e: Episode, note: dict | None) -> dict | None:
     """``e`` as the detector reported it when it confirmed it (its
-    :attr:`~.episodes.Episode.at_detection` figures), or None where they were not kept.
-    Of what the post-processing adds (``note``), only a withdrawn runaway-onset alarm
-    confirmed by then: the other notes weigh evidence that came later."""
+    :attr:`~.episodes.Episode.at_detection` figures), as plain JSON, or None where
+    they were not kept. Of what the post-processing adds (``note``), only a withdrawn
+    runaway-onset alarm confirmed by then: the other notes weigh evidence that came
+    later."""
     then = e.at_detection
     if then is None:
         return None
@@ -441,7 +448,11 @@ def _at_detection(e: Episode, note: dict | None) -> DetectedFault | None:
     known = {}
     if note.get("withdrawn_onset_detected_s", np.inf) <= e.detected_time_s:
         known = {k: v for k, v in note.items() if k.startswith("withdrawn_onset_")}
-    return _to_fault(
+    key = tuple(sorted(known.items()))
+    if e.at_detection_json is not None and e.at_detection_json[0] == key:
+        fault = e.at_detection_json[1]
+        return {**fault, "detail": dict(fault["detail"])}
+    fault = _to_fault(
         replace(
             e,
             end_time_s=then["end_time_s"],
@@ -451,7 +462,9 @@ def _at_detection(e: Episode, note: dict | None) -> DetectedFault | None:
             detail=then["detail"],
         ),
         known,
-    )
+    ).to_dict()
+    e.at_detection_json = (key, fault)
+    return {**fault, "detail": dict(fault["detail"])}
 
 
 def detect_faults(

@@ -44,6 +44,9 @@ class Episode:
     #: ``severity``, ``worst``, ``total``, ``detail``; None: not kept (see
     #: :meth:`snapshot`). What a live alert raised on it reads "at raise".
     at_detection: dict | None = None
+    #: (what the post-processing added then, :attr:`at_detection` as plain JSON):
+    #: kept by the detector, which would otherwise build it again for every block
+    at_detection_json: tuple | None = field(default=None, compare=False, repr=False)
 
     def snapshot(self) -> None:
         """Keep the figures now as :attr:`at_detection` (call it when confirmed)."""
