@@ -52,7 +52,9 @@ class MetricContext:
 
     ``faults`` are dicts in the ``analyze --json`` shape (``kind``,
     ``start_time_s``, ``end_time_s``, ``detail.detected_time_s``), with
-    ``merge_gap_s`` where known (:meth:`~app.diagnostics.faults.FaultDetector.open_faults`).
+    ``merge_gap_s`` and ``at_detection`` (the fault as known at its confirmation: what
+    an alert raised on it reads) where known
+    (:meth:`~app.diagnostics.faults.FaultDetector.open_faults`).
     """
 
     soh_percent: float | None = None
