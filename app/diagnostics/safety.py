@@ -229,6 +229,8 @@ class _LimitCheck:
         "pending",
         "back_t0",
         "tripped",
+        "at_trip",
+        "open_at_trip",
     )
 
     def __init__(
@@ -251,6 +253,10 @@ class _LimitCheck:
         #: when each of ``events`` tripped (its run was debounced, or a sample passed
         #: the fast trip level): when a BMS would have acted on it
         self.tripped: list[float] = []
+        #: each of ``events`` as it stood when it tripped (its samples up to then)
+        self.at_trip: list[SafetyEvent] = []
+        #: the open episode as it stood when it tripped (None: none open)
+        self.open_at_trip: list[float] | None = None
         #: the episode running at the end of the last block:
         #: [start_t, limit, worst, excess, end_t, trip_t] (trip_t NaN: not yet)
         self.open: list[float] | None = None
@@ -312,7 +318,11 @@ class _LimitCheck:
                 self._begin(pending if a == 0 else None, t, value, lim, a)
                 # (the run's first sample that completes its debounce, or trips at once)
                 when = fast[a : te[k]] | (over[a : te[k]] & (t[a : te[k]] - tt0[k] >= d))
-                self.open[5] = float(t[a + int(np.argmax(when))])
+                i = a + int(np.argmax(when))
+                self.open[5] = float(t[i])
+                # the episode as known at its trip, whatever block the samples came in
+                self.open_at_trip = list(self.open)
+                self._extend(t, value, lim, a, i + 1, self.open_at_trip)
                 pos = a
             k = int(np.searchsorted(bs[releases], pos)) if len(releases) else 0
             found = k < len(releases)
@@ -339,9 +349,9 @@ class _LimitCheck:
         else:
             self.open = [float(t[a]), float(lim[a]), float(value[a]), -np.inf, float(t[a]), np.nan]
 
-    def _extend(self, t, value, lim, a: int, b: int) -> None:
-        """The open episode goes on over samples ``a:b``."""
-        ep = self.open
+    def _extend(self, t, value, lim, a: int, b: int, ep: list[float] | None = None) -> None:
+        """The open episode (or ``ep``) goes on over samples ``a:b``."""
+        ep = self.open if ep is None else ep
         seg, seg_lim = value[a:b], lim[a:b]
         with np.errstate(invalid="ignore"):
             if self.upper:
@@ -401,6 +411,8 @@ class _LimitCheck:
         if ep is not None:
             self.events.append(self._event(ep))
             self.tripped.append(ep[5])
+            self.at_trip.append(self._event(self.open_at_trip or ep))
+        self.open_at_trip = None
 
     def _event(self, ep: list[float]) -> SafetyEvent:
         ta, lim, worst, excess, tb, _ = ep
@@ -418,6 +430,14 @@ class _LimitCheck:
         out = [(e, t, False) for e, t in zip(self.events, self.tripped, strict=True)]
         if self.open is not None:
             out.append((self._event(self.open), self.open[5], True))
+        return out
+
+    def tripped_events(self) -> list[SafetyEvent]:
+        """Each of :meth:`episodes`' events as it stood when it tripped (its worst
+        value and end from its samples up to the trip), whatever the blocks."""
+        out = list(self.at_trip)
+        if self.open is not None:
+            out.append(self._event(self.open_at_trip or self.open))
         return out
 
 
@@ -574,6 +594,11 @@ class SafetyMonitor:
         """Every limit's episodes so far, as (event, the time it tripped, whether it
         is still open): the fault detector reports them as its limit faults."""
         return [ep for check in self._checks for ep in check.episodes()]
+
+    def tripped_events(self) -> list[SafetyEvent]:
+        """:meth:`episodes`' events, in the same order, as they stood when they
+        tripped: what the detector knew of each limit fault when it confirmed it."""
+        return [e for check in self._checks for e in check.tripped_events()]
 
     def result(self) -> SafetyResult:
         """The events so far (an episode still under way counts once debounced)."""

@@ -20,7 +20,9 @@ episode of the fault as the detector reports it: it stays up while new evidence
 would still extend the episode (:func:`~.metrics.fault_windows`), is dated at the
 episode's start and cleared at its end as the detector dates them (the times
 :func:`~app.diagnostics.faults.detect_faults` gives on the whole log), and
-carries the fault (its channel and the detail's numbers) for people to read.
+carries the fault (its channel and the detail's numbers) for people to read: when
+raised, its figures as the detector knew them at its confirmation (not as known at
+the end of the block it was confirmed in, which a larger block would put later).
 
 A thermal-runaway onset's alert does not clear while the evidence of a runaway
 remains: while its cell is still at the runaway risk's alarm end (as hot as the
@@ -69,7 +71,9 @@ class AlertEvent:
     is the metric at that sample; for ``cleared`` it is the worst value of the
     episode (furthest beyond the level). ``threshold_value`` is the level crossed.
     ``fault``: for a rule on a detected fault, the fault (``analyze --json``
-    shape) as known then; its start and end date the events.
+    shape): for ``raised`` as the detector knew it when it confirmed it (its
+    ``at_detection``: the same whatever blocks the samples came in), for
+    ``cleared`` as known then; its start and end date the events.
     """
 
     kind: EventKind
@@ -375,7 +379,7 @@ def _date_faults(
     events: list[AlertEvent],
     st: _State,
     since: float,
-    windows: list[tuple[float, float, dict]],
+    windows: list[tuple[float, float, dict, dict]],
     t_last: float,
     held: set[float] | frozenset = frozenset(),
 ) -> list[AlertEvent]:
@@ -395,7 +399,9 @@ def _date_faults(
             since = ts
             present = [w for w in windows if w[0] <= ts <= w[1]]
             if present:
-                fault = min(present, key=lambda w: float(w[2]["start_time_s"]))[2]
+                # (its figures as the detector knew them when it confirmed it, not as
+                # it knows them at the end of this block: the same on any block split)
+                fault = min(present, key=lambda w: float(w[2]["start_time_s"]))[3]
                 e = replace(e, time_s=float(fault["start_time_s"]), fault=fault)
         else:
             seen = [w for w in windows if w[0] < ts and w[1] >= since]
@@ -413,7 +419,7 @@ def _date_faults(
 
 
 def _latest_fault(
-    windows: list[tuple[float, float, dict]], t_last: float, known: dict | None
+    windows: list[tuple[float, float, dict, dict]], t_last: float, known: dict | None
 ) -> dict | None:
     """The fault of an alert still up at ``t_last``, as the detector gives it now: the
     latest of those present then; else its own episode (``known``: as last known) as

@@ -52,7 +52,9 @@ class MetricContext:
 
     ``faults`` are dicts in the ``analyze --json`` shape (``kind``,
     ``start_time_s``, ``end_time_s``, ``detail.detected_time_s``), with
-    ``merge_gap_s`` where known (:meth:`~app.diagnostics.faults.FaultDetector.open_faults`).
+    ``merge_gap_s`` and ``at_detection`` (the fault as known at its confirmation: what
+    an alert raised on it reads) where known
+    (:meth:`~app.diagnostics.faults.FaultDetector.open_faults`).
     """
 
     soh_percent: float | None = None
@@ -179,8 +181,10 @@ def _dtdt(block: SampleBlock, state: MetricState) -> np.ndarray:
     return out
 
 
-def fault_windows(kind: str, faults: Sequence[dict]) -> list[tuple[float, float, dict]]:
-    """``(from, until, fault)`` for each fault of ``kind`` in ``faults``: present
+def fault_windows(kind: str, faults: Sequence[dict]) -> list[tuple[float, float, dict, dict]]:
+    """``(from, until, fault, at detection)`` for each fault of ``kind`` in ``faults``
+    (at detection: the fault as the detector knew it when it confirmed it, its
+    ``at_detection``; the fault itself where not known): present
     from its confirmation (``detected_time_s``) until its episode is over -- the
     later of FAULT_HOLD_S after it was last seen and its ``merge_gap_s`` after
     it: evidence within the merge gap extends the same episode (as the detector
@@ -193,8 +197,10 @@ def fault_windows(kind: str, faults: Sequence[dict]) -> list[tuple[float, float,
             continue
         detected = float((fault.get("detail") or {}).get("detected_time_s", fault["start_time_s"]))
         hold = max(FAULT_HOLD_S, float(fault.get("merge_gap_s", 0.0)))
-        plain = {k: v for k, v in fault.items() if k != "merge_gap_s"}  # (JSON: no inf)
-        out.append((detected, max(float(fault["end_time_s"]), detected) + hold, plain))
+        # (JSON: no inf)
+        plain = {k: v for k, v in fault.items() if k not in ("merge_gap_s", "at_detection")}
+        then = fault.get("at_detection") or plain
+        out.append((detected, max(float(fault["end_time_s"]), detected) + hold, plain, then))
     return out
 
 
@@ -202,7 +208,7 @@ def _fault_indicator(kind: str, block: SampleBlock, context: MetricContext) -> n
     """1 while a fault of ``kind`` is present (see :func:`fault_windows`), else 0."""
     t = block[schema.TIME]
     out = np.zeros(len(t))
-    for start, until, _ in fault_windows(kind, context.faults):
+    for start, until, *_ in fault_windows(kind, context.faults):
         out[(t >= start) & (t <= until)] = 1.0
     return out
 

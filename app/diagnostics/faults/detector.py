@@ -14,6 +14,7 @@ detector gives identical faults whatever the block boundaries.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -158,20 +159,27 @@ class FaultDetector:
                 out += tracker.episodes
             if isinstance(family, SensorDetector):
                 for a, b, det in family.gaps.episodes:
-                    out.append(
-                        Episode(
-                            FaultKind.SENSOR_DROPOUT,
-                            schema.TIME,
-                            a,
-                            b,
-                            det,
-                            1,
-                            b - a,
-                            {},
-                            "gap_s",
-                            merge_gap_s=MERGE_GAP_S,
-                        )
+                    gap = Episode(
+                        FaultKind.SENSOR_DROPOUT,
+                        schema.TIME,
+                        a,
+                        b,
+                        det,
+                        1,
+                        b - a,
+                        {},
+                        "gap_s",
+                        merge_gap_s=MERGE_GAP_S,
                     )
+                    # found at the end of its first gap: that gap alone
+                    gap.at_detection = {
+                        "end_time_s": det,
+                        "severity": 1,
+                        "worst": det - a,
+                        "total": 0.0,
+                        "detail": {},
+                    }
+                    out.append(gap)
         return out
 
     def result(self) -> FaultsResult:
@@ -182,8 +190,23 @@ class FaultDetector:
         """The faults of :meth:`result` as plain JSON (``to_list``), each with
         ``merge_gap_s``: how long after its ``end_time_s`` new evidence still
         extends that episode (``inf`` for a short, which does not heal). Until
-        then the episode is not over: what a live alert on it needs to know."""
-        return [{**f.to_dict(), "merge_gap_s": gap} for f, gap in self._faults()]
+        then the episode is not over: what a live alert on it needs to know.
+        And ``at_detection``: the fault (same shape) as the detector knew it when
+        it confirmed it (``detail.detected_time_s``), whatever blocks the samples
+        came in -- what a live alert raised on it reads "at raise" (None: not kept)."""
+        episodes, notes = _postprocess(self._episodes(), self.layout)
+        out = []
+        for e in episodes:
+            note = notes.get(id(e))
+            out.append(
+                {
+                    **_to_fault(e, note).to_dict(),
+                    "merge_gap_s": e.merge_gap_s,
+                    "at_detection": _at_detection_json(e, note),
+                }
+            )
+        out.sort(key=lambda f: (f["start_time_s"], f["kind"], f["channel"]))
+        return out
 
     def _faults(self) -> list[tuple[DetectedFault, float]]:
         episodes, notes = _postprocess(self._episodes(), self.layout)
@@ -410,6 +433,38 @@ def _to_fault(e: Episode, note: dict | None = None) -> DetectedFault:
         channel=e.channel,
         detail=detail,
     )
+
+
+def _at_detection_json(e: Episode, note: dict | None) -> dict | None:
+    """``e`` as the detector reported it when it confirmed it (its
+    :attr:`~.episodes.Episode.at_detection` figures), as plain JSON, or None where
+    they were not kept. Of what the post-processing adds (``note``), only a withdrawn
+    runaway-onset alarm confirmed by then: the other notes weigh evidence that came
+    later."""
+    then = e.at_detection
+    if then is None:
+        return None
+    note = note or {}
+    known = {}
+    if note.get("withdrawn_onset_detected_s", np.inf) <= e.detected_time_s:
+        known = {k: v for k, v in note.items() if k.startswith("withdrawn_onset_")}
+    key = tuple(sorted(known.items()))
+    if e.at_detection_json is not None and e.at_detection_json[0] == key:
+        fault = e.at_detection_json[1]
+        return {**fault, "detail": dict(fault["detail"])}
+    fault = _to_fault(
+        replace(
+            e,
+            end_time_s=then["end_time_s"],
+            severity=then["severity"],
+            worst=then["worst"],
+            total=then["total"],
+            detail=then["detail"],
+        ),
+        known,
+    ).to_dict()
+    e.at_detection_json = (key, fault)
+    return {**fault, "detail": dict(fault["detail"])}
 
 
 def detect_faults(

@@ -39,6 +39,24 @@ class Episode:
     merge_gap_s: float = 0.0
     #: the score each of its tracker's ``peak_aux`` figures was taken at
     peak_scores: dict = field(default_factory=dict)
+    #: its figures as the detector knew them when it confirmed the episode (from the
+    #: bins up to the confirming one, whatever batch they came in): ``end_time_s``,
+    #: ``severity``, ``worst``, ``total``, ``detail``; None: not kept (see
+    #: :meth:`snapshot`). What a live alert raised on it reads "at raise".
+    at_detection: dict | None = None
+    #: (what the post-processing added then, :attr:`at_detection` as plain JSON):
+    #: kept by the detector, which would otherwise build it again for every block
+    at_detection_json: tuple | None = field(default=None, compare=False, repr=False)
+
+    def snapshot(self) -> None:
+        """Keep the figures now as :attr:`at_detection` (call it when confirmed)."""
+        self.at_detection = {
+            "end_time_s": self.end_time_s,
+            "severity": self.severity,
+            "worst": self.worst,
+            "total": self.total,
+            "detail": dict(self.detail),
+        }
 
 
 class EpisodeTracker:
@@ -170,7 +188,49 @@ class EpisodeTracker:
                 self._close(r)
 
     def _absorb(self, r, a, b, t0, t1, sev, val, wgt, aux) -> None:
-        start = self._run_t0[r]
+        ep = self._run_ep[r]
+        if ep is None:
+            start = self._run_t0[r]
+            w = self._run_weight[r] + np.cumsum(wgt[a:b])
+            ok = (t1[a:b] - start >= self.debounce_s) & (w >= self.min_weight)
+            self._run_weight[r] = float(w[-1])
+            if not ok.any():
+                self._take(r, a, b, sev, val, aux)
+                return
+            # the bins up to the confirming one first: the episode's figures then
+            # are what the detector knew at its confirmation (a live alert's "at
+            # raise"), however many bins after it this batch holds
+            c = a + int(np.argmax(ok)) + 1
+            self._take(r, a, c, sev, val, aux)
+            peak = self._run_peak[r]
+            ep = Episode(
+                self.kind,
+                self.channels[r],
+                float(start),
+                float(t1[c - 1]),
+                float(t1[c - 1]),
+                int(self._run_sev[r]),
+                float(self._run_value[r]),
+                {**self._run_detail[r], **{k: v for k, (_, v) in peak.items()}},
+                self.value_name,
+                float(w[c - 1 - a]),
+                self.total_name,
+                self.merge_gap_s,
+                {k: p for k, (p, _) in peak.items()},
+            )
+            ep.snapshot()
+            self.episodes.append(ep)
+            self._run_ep[r] = ep
+            self._last[r] = ep
+            if c == b:
+                return
+            a = c
+        self._take(r, a, b, sev, val, aux)
+        self._grow(r, ep, a, b, t1, wgt)
+
+    def _take(self, r, a, b, sev, val, aux) -> None:
+        """The open run of row ``r`` takes bins ``a:b``: its worst value (and the
+        figures of its bin), its ``peak_aux`` figures, its severity."""
         score = self.sign * val[a:b]
         if not np.isnan(score).all():
             j = int(np.nanargmax(score))
@@ -194,33 +254,9 @@ class EpisodeTracker:
                 if name not in peak or ps[k] > peak[name][0]:
                     peak[name] = (float(ps[k]), float(pv[k]))
         self._run_sev[r] = max(int(self._run_sev[r]), int(np.max(sev[a:b])))
-        ep = self._run_ep[r]
-        if ep is None:
-            w = self._run_weight[r] + np.cumsum(wgt[a:b])
-            ok = (t1[a:b] - start >= self.debounce_s) & (w >= self.min_weight)
-            self._run_weight[r] = float(w[-1])
-            if not ok.any():
-                return
-            confirm = a + int(np.argmax(ok))
-            ep = Episode(
-                self.kind,
-                self.channels[r],
-                float(start),
-                float(t1[b - 1]),
-                float(t1[confirm]),
-                int(self._run_sev[r]),
-                float(self._run_value[r]),
-                {**self._run_detail[r], **{k: v for k, (_, v) in peak.items()}},
-                self.value_name,
-                float(w[-1]),
-                self.total_name,
-                self.merge_gap_s,
-                {k: p for k, (p, _) in peak.items()},
-            )
-            self.episodes.append(ep)
-            self._run_ep[r] = ep
-            self._last[r] = ep
-            return
+
+    def _grow(self, r, ep: Episode, a, b, t1, wgt) -> None:
+        """The confirmed episode ``ep`` goes on over bins ``a:b`` its run took."""
         ep.end_time_s = float(t1[b - 1])
         ep.total += float(np.sum(wgt[a:b]))
         ep.severity = max(ep.severity, int(self._run_sev[r]))
@@ -229,7 +265,7 @@ class EpisodeTracker:
         ):
             ep.worst = float(self._run_value[r])
             ep.detail.update(self._run_detail[r])
-        for name, (score, value) in peak.items():
+        for name, (score, value) in self._run_peak[r].items():
             if name not in ep.peak_scores or score > ep.peak_scores[name]:
                 ep.peak_scores[name] = score
                 ep.detail[name] = value

@@ -88,30 +88,47 @@ class LimitFaults:
         # (an episode is over once back inside for the debounce: until then, samples
         # after its end may still extend it)
         gap = self.monitor.debounce_s
-        for event, tripped, _ in self.monitor.episodes():
+        episodes = self.monitor.episodes()
+        at_trip = self.monitor.tripped_events()
+        for (event, tripped, _), then in zip(episodes, at_trip, strict=True):
             kind, value_name, limit_name = _KINDS[event.check]
-            detail = {limit_name: event.limit}
-            if kind is FaultKind.OVER_CURRENT:
-                sign = 1.0 if event.check == "over_current_charge" else -1.0
-                detail["current_a"] = sign * event.worst_value
             channel = event.channel
             if channel.startswith(f"{schema.VOLTAGE}/"):  # the mean cell of the pack voltage
                 channel = schema.VOLTAGE
-            out.append(
-                Episode(
-                    kind,
-                    channel,
-                    event.start_time_s,
-                    event.end_time_s,
-                    tripped,
-                    2 if event.severity == Severity.CRITICAL else 1,
-                    event.worst_value,
-                    detail,
-                    value_name,
-                    merge_gap_s=gap,
-                )
+            ep = Episode(
+                kind,
+                channel,
+                event.start_time_s,
+                event.end_time_s,
+                tripped,
+                _severity(event),
+                event.worst_value,
+                _detail(event, kind, limit_name),
+                value_name,
+                merge_gap_s=gap,
             )
+            # what the detector knew when it confirmed it: the event at its trip
+            ep.at_detection = {
+                "end_time_s": then.end_time_s,
+                "severity": _severity(then),
+                "worst": then.worst_value,
+                "total": 0.0,
+                "detail": _detail(then, kind, limit_name),
+            }
+            out.append(ep)
         return out
+
+
+def _severity(event) -> int:
+    return 2 if event.severity == Severity.CRITICAL else 1
+
+
+def _detail(event, kind: FaultKind, limit_name: str) -> dict:
+    detail = {limit_name: event.limit}
+    if kind is FaultKind.OVER_CURRENT:
+        sign = 1.0 if event.check == "over_current_charge" else -1.0
+        detail["current_a"] = sign * event.worst_value
+    return detail
 
 
 class LimitDetector:

@@ -759,6 +759,8 @@ class RunawayDetector:
             # a lone sensor's own Joule heating (1)
             ep.detail["temperature_sensors"] = len(self.rows)
         self._episode_peaks(bb, scatter(slope * 60.0))
+        for ep in self.tracker.episodes[new:]:
+            self._at_detection(ep, bb, scatter(slope * 60.0))
 
     def _episode_peaks(self, bb: BinBatch, slope_min: np.ndarray) -> None:
         """The highest temperature and straight-line rate of rise of the bins within each
@@ -784,3 +786,20 @@ class RunawayDetector:
             if peaks.size:
                 key = "max_temperature_c"
                 ep.detail[key] = max(ep.detail.get(key, -np.inf), float(peaks.max()))
+
+    def _at_detection(self, ep, bb: BinBatch, slope_min: np.ndarray) -> None:
+        """An episode confirmed in this batch, as known at its confirmation: the
+        figures of its confirming bin (the peaks of :meth:`_episode_peaks` over that
+        bin alone: the bins before it may have come in earlier batches), whatever
+        bins came after it in this batch."""
+        r = self.tracker.channels.index(ep.channel)
+        c = int(np.searchsorted(bb.t1, ep.detected_time_s))
+        detail = ep.at_detection["detail"]
+        for key in ("temperature_at_detection_c", "excess_rate_at_detection_c_per_min"):
+            detail[key] = ep.detail[key]
+        detail["temperature_sensors"] = ep.detail["temperature_sensors"]
+        if np.isfinite(slope_min[r, c]):
+            detail["max_rise_rate_c_per_min"] = float(slope_min[r, c])
+        peak = bb.sample_max(int(self.rows[r]), np.array([c]))
+        if np.isfinite(peak).any():
+            detail["max_temperature_c"] = float(np.nanmax(peak))
