@@ -39,9 +39,7 @@ def long_cc_step(n: int, seed: int = 1) -> list[SampleBlock]:
     i = np.full(n, current)
     temp = np.full(n, 25.0)
     cols = {"time_s": t, "voltage_v": v, "current_a": i, "temperature_c": temp}
-    return [
-        SampleBlock({k: c[s : s + BLOCK] for k, c in cols.items()}) for s in range(0, n, BLOCK)
-    ]
+    return [SampleBlock({k: c[s : s + BLOCK] for k, c in cols.items()}) for s in range(0, n, BLOCK)]
 
 
 def _tracker(spec, blocks) -> float:
