@@ -71,15 +71,22 @@ class DiagnosticsReport:
     #: what the data lack, as ``analyze`` warns: a file's row cut mid-way, a per-cycle
     #: table's invalid rows (``cycle 39 (-5 Ah)``)
     data_warnings: tuple[str, ...] = ()
+    #: result key -> why the log's inputs make it not valid, as ``analyze``'s
+    #: ``invalid_results`` (:func:`app.diagnostics.input_validity.input_warnings`: the
+    #: current's sign, the battery's fit) where the report was made of a log
+    input_invalid: dict[str, str] = field(default_factory=dict)
 
     @property
     def invalid_results(self) -> dict[str, str]:
-        """Result key -> why the data make it not valid, as ``analyze``'s ``invalid_results``
-        for what the results themselves show (:mod:`app.diagnostics.input_validity`: a dead
-        cell's pack SOC); the current's sign and the battery's fit have their own warnings."""
+        """Result key -> why the data make it not valid, as ``analyze``'s ``invalid_results``:
+        :attr:`input_invalid`, and what the results themselves show
+        (:mod:`app.diagnostics.input_validity`: a dead cell's pack SOC)."""
         from app.diagnostics.input_validity import DEAD_CELL_REASON, dead_cell_warning
 
-        return {"soc": DEAD_CELL_REASON} if dead_cell_warning({"results": self.results}) else {}
+        invalid = dict(self.input_invalid)
+        if dead_cell_warning({"results": self.results}):
+            invalid.setdefault("soc", DEAD_CELL_REASON)
+        return invalid
 
     @property
     def warnings(self) -> list[str]:
