@@ -34,6 +34,19 @@ PINNED_REASON = "the battery's OCV table reads the cells as empty or full while 
 DEAD_CELL_REASON = "a cell reads dead or open (0 V) at the end of the log"
 
 
+def battery_invalid(kind: str | None) -> dict[str, str]:
+    """The results a battery misfit of ``kind`` makes not valid, and why: ``"window"``
+    (the cells outside its voltage window), ``"pinned"`` (its OCV table pinning the SOC),
+    ``"chemistry"`` (another chemistry inside the window); None: none."""
+    if kind == "window":
+        return dict.fromkeys(FROM_VOLTAGE_WINDOW, WINDOW_REASON)
+    if kind == "pinned":
+        return {"soc": PINNED_REASON}
+    if kind == "chemistry":
+        return dict.fromkeys(FROM_VOLTAGE_WINDOW, CHEMISTRY_REASON)
+    return {}
+
+
 def dead_cell_warning(report: dict) -> str | None:
     """The warning that a series cell reads dead or open -- below the plausible cell
     band, as cell balance found, to the end of the log (a runaway's cell at 0 V) -- so
@@ -111,14 +124,14 @@ def input_warnings(
     if frame is not None and spec is not None:
         soc = (report.get("results") or {}).get("soc")
         if battery := voltage_window_warning(frame, spec, words):
-            reasons = dict.fromkeys(FROM_VOLTAGE_WINDOW, WINDOW_REASON)
+            kind = "window"
         elif battery := pinned_soc_warning(frame, spec, soc, words):
-            reasons = {"soc": PINNED_REASON}
+            kind = "pinned"
         elif battery := chemistry_warning(frame, spec, words):
-            reasons = dict.fromkeys(FROM_VOLTAGE_WINDOW, CHEMISTRY_REASON)
+            kind = "chemistry"
         else:
-            reasons = {}
-        for key, why in reasons.items():
+            kind = None
+        for key, why in battery_invalid(kind).items():
             invalid.setdefault(key, why)
     if dead := dead_cell_warning(report):
         invalid.setdefault("soc", DEAD_CELL_REASON)

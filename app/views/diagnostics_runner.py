@@ -108,16 +108,22 @@ def run_diagnostics(
     source_url: str | None = None,
     current_sign_warning: Callable[[], str | None] | None = None,
     battery_warning: Callable[[], str | None] | None = None,
+    battery_check: Callable[[], tuple[str | None, dict[str, str]]] | None = None,
 ) -> DiagnosticsReport:
     """The live engine's results as a report (worker thread: the first read imports pandas),
     with the engine's warning that the current's sign looks reversed (``current_sign_warning``,
     e.g. :meth:`LiveSession.current_sign_warning`) and that the battery does not fit the
     samples (``battery_warning``, e.g. :meth:`LiveSession.spec_fit_warning`), as a log
-    file's run has them."""
+    file's run has them; or ``battery_check`` (:meth:`LiveSession.spec_fit_check`), that
+    warning and the results it makes not valid."""
     started = time.perf_counter()
     live = live_report()
     if live is None or live.samples < 2:
         raise BatteryOSError("no samples to analyse yet: connect a source first")
+    if battery_check is not None:
+        fit = battery_check()
+    else:
+        fit = (battery_warning() if battery_warning else None, {})
     return DiagnosticsReport(
         results=dict(live.results),
         samples=live.samples,
@@ -126,7 +132,8 @@ def run_diagnostics(
         elapsed_s=time.perf_counter() - started,
         source_url=source_url,
         current_sign_warning=current_sign_warning() if current_sign_warning else None,
-        battery_warning=battery_warning() if battery_warning else None,
+        battery_warning=fit[0],
+        input_invalid=dict(fit[1]),
     )
 
 
@@ -198,10 +205,10 @@ class DiagnosticsRunner(QObject):
             session.live_report,
             session.source_url,
             session.current_sign_warning,
-            session.spec_fit_warning,
+            session.spec_fit_check,
         )
         self._worker.submit(
-            lambda: run_diagnostics(live_report, url, sign, fit),
+            lambda: run_diagnostics(live_report, url, sign, battery_check=fit),
             on_done=self._on_done,
             on_error=self._on_error,
         )

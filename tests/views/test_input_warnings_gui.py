@@ -217,7 +217,10 @@ def test_the_logs_page_tells_a_wrong_chemistry_as_analyze_and_the_live_engine_do
     page = window.diagnostics
     qtbot.waitUntil(lambda: page.report is report, timeout=10_000)
     assert "Warning: the cell looks lfp, not nmc" in page.battery_note_label.text()
-    assert page.cards["soc"].reason_label.text().startswith("Not valid for this log: the log looks")
+    soc_reason = page.cards["soc"].reason_label.text()
+    assert soc_reason.startswith("Not valid for this log: the log looks")
+    # (not the voltage window's note: the cells live inside it)
+    assert "voltage limits the log's cells pass" not in soc_reason
     # the live engine fed the log block by block warns the same
     frame = open_log(path, use_cache=False).frame
     columns = [c for c in frame.columns if schema.is_canonical_column(c)]
@@ -227,3 +230,4 @@ def test_the_logs_page_tells_a_wrong_chemistry_as_analyze_and_the_live_engine_do
         engine(SampleBlock({c: part[c].to_numpy(float) for c in columns}))
     engine.finish()
     assert engine.spec_fit_warning(LOGS_PAGE_WORDS) == report.battery_warning
+    assert engine.spec_fit_check(LOGS_PAGE_WORDS) == (report.battery_warning, report.input_invalid)
