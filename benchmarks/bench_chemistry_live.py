@@ -2,7 +2,7 @@
 sample of :class:`~app.diagnostics.chemistry_evidence.ChemistryEvidenceTracker` alone
 and of the whole live engine, fed in blocks of 10 as the acquisition thread feeds it.
 
-An LFP cell (its OCV, a 20 mOhm IR drop, 1 mV noise) discharged at a constant C/100
+An LFP cell (its OCV, a 20 mOhm IR drop, 1 mV noise) discharged at a constant C/40
 sampled at 10 Hz, read as NMC, for 1e5, 3e5 and 1e6 samples: the open segment is carried
 from block to block, so its cost a sample must not grow with its length (it did: 9 us
 a sample at 2e4 samples, 65 us at 3.2e5, the whole segment copied every block).
@@ -29,9 +29,10 @@ BLOCK = 10
 
 
 def long_cc_step(n: int, seed: int = 1) -> list[SampleBlock]:
-    """``n`` samples of an LFP cell discharged at C/100 from 95 % SOC, in blocks of 10."""
+    """``n`` samples of a 100 Ah LFP cell discharged at C/40 from 95 % SOC (to 26 % at
+    1e6), in blocks of 10."""
     lfp = preset("lfp", capacity_ah=100.0)
-    dt, current = 0.1, -1.0
+    dt, current = 0.1, -2.5
     t = np.arange(n) * dt
     soc = 95.0 + 100.0 * current * t / 3600 / lfp.pack_capacity_ah
     rng = np.random.default_rng(seed)
