@@ -107,23 +107,18 @@ def run_diagnostics(
     live_report: Callable[[], LiveReport | None],
     source_url: str | None = None,
     current_sign_warning: Callable[[], str | None] | None = None,
-    battery_warning: Callable[[], str | None] | None = None,
     battery_check: Callable[[], tuple[str | None, dict[str, str]]] | None = None,
 ) -> DiagnosticsReport:
     """The live engine's results as a report (worker thread: the first read imports pandas),
     with the engine's warning that the current's sign looks reversed (``current_sign_warning``,
     e.g. :meth:`LiveSession.current_sign_warning`) and that the battery does not fit the
-    samples (``battery_warning``, e.g. :meth:`LiveSession.spec_fit_warning`), as a log
-    file's run has them; or ``battery_check`` (:meth:`LiveSession.spec_fit_check`), that
-    warning and the results it makes not valid."""
+    samples, with the results that makes not valid (``battery_check``, e.g.
+    :meth:`LiveSession.spec_fit_check`), as a log file's run has them."""
     started = time.perf_counter()
     live = live_report()
     if live is None or live.samples < 2:
         raise BatteryOSError("no samples to analyse yet: connect a source first")
-    if battery_check is not None:
-        fit = battery_check()
-    else:
-        fit = (battery_warning() if battery_warning else None, {})
+    fit = battery_check() if battery_check is not None else (None, {})
     return DiagnosticsReport(
         results=dict(live.results),
         samples=live.samples,
@@ -208,7 +203,7 @@ class DiagnosticsRunner(QObject):
             session.spec_fit_check,
         )
         self._worker.submit(
-            lambda: run_diagnostics(live_report, url, sign, battery_check=fit),
+            lambda: run_diagnostics(live_report, url, sign, fit),
             on_done=self._on_done,
             on_error=self._on_error,
         )
