@@ -156,35 +156,230 @@ def _runs(mask: np.ndarray, breaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 class _OpenRuns:
-    """Runs of samples (of a mask, split at breaks) over blocks: the runs a block
-    closes, and the one still open at its end (carried to the next block)."""
+    """Runs of samples (of a mask, split at breaks) over blocks, each reduced to a
+    running summary (``new()``, fed each part of its run with ``add``): the runs a
+    block closes, and the one still open at its end (carried to the next block).
+    O(block) a block, whatever the length of the run."""
 
-    def __init__(self, min_len: int):
+    def __init__(self, min_len: int, new):
         self.min_len = min_len
-        self.open: list[np.ndarray] | None = None  # [t, v, i] of the open run
+        self.new = new
+        self.open = None  # the summary of the open run
 
-    def feed(self, t, v, i, mask, breaks) -> list[tuple[np.ndarray, ...]]:
+    def feed(self, t, v, i, mask, breaks) -> list:
         n = len(t)
         closed = []
         if n == 0:
             return closed
         if self.open is not None and (not mask[0] or breaks[0]):
-            closed.append(tuple(self.open))
+            closed.append(self.open)
             self.open = None
-        starts, stops = _runs(mask, breaks)
+        if mask.all() and not breaks[1:].any():  # (a block inside one run: most are)
+            starts, stops = np.zeros(1, dtype=np.int64), np.full(1, n)
+        else:
+            starts, stops = _runs(mask, breaks)
         # (runs too short to judge are left out, but for the first and the last: they
         # may continue the open run or be continued by the next block)
         judged = (stops - starts >= self.min_len) | (starts == 0) | (stops == n)
         for a, b in zip(starts[judged].tolist(), stops[judged].tolist(), strict=True):
-            part = [t[a:b], v[a:b], i[a:b]]
-            if a == 0 and self.open is not None:
-                part = [np.concatenate((o, p)) for o, p in zip(self.open, part, strict=True)]
+            run = self.open if a == 0 and self.open is not None else self.new()
             self.open = None
+            run.add(t[a:b], v[a:b], i[a:b])
             if b == n:
-                self.open = part
+                self.open = run
             else:
-                closed.append(tuple(part))
-        return [c for c in closed if len(c[0]) >= self.min_len]
+                closed.append(run)
+        return [c for c in closed if c.n >= self.min_len]
+
+
+class _CcRun:
+    """A constant-current segment reduced as it comes: its current's extremes, the
+    charge moved since it settled (``SETTLE_S``), and the voltage's extremes in each
+    1 % of the capacity moved (the few still inside a :data:`WINDOW_SOC_PCT` window),
+    with the flattest window of them so far. A window ``m`` holds the samples of the
+    1 % bins ``m`` .. ``m + 19`` and the first sample after them (it moves at least
+    20 %); the charge is the trapezoid sum, accumulated sample by sample, so a log cut
+    into any blocks sums to the same bits."""
+
+    def __init__(self, capacity_ah: float):
+        self.capacity_ah = capacity_ah
+        self.bin_ah = capacity_ah / 100.0
+        self.n = 0
+        self.sign = 1.0
+        self.ia_min, self.ia_max = np.inf, -np.inf
+        self.t0 = self.t_last = self.ia_last = self.q_as = np.nan
+        # after settling: the count, charge (Ah) at the first sample, voltage extremes
+        self.n_kept = 0
+        self.q0_ah = self.t0_kept = self.q_last = self.t_last_kept = np.nan
+        self.v_lo, self.v_hi = np.inf, -np.inf
+        # the non-empty 1 % bins windows still to judge need: [bin, v lo, v hi, q, t]
+        # (q, t of its first sample)
+        self.bins: list[list[float]] = []
+        self.next_window = 0  # the first window not judged yet
+        self.best: tuple[float, float, float, float] | None = None  # lo, hi, Ah, s
+
+    def add(self, t, v, i) -> None:
+        ia = np.abs(i)
+        if self.n == 0:
+            self.t0 = float(t[0])
+            self.sign = 1.0 if i[0] >= 0 else -1.0
+            inc = np.diff(t) * (ia[1:] + ia[:-1]) / 2
+            q_as = np.cumsum(np.concatenate(([0.0], inc)))
+        else:
+            inc = (
+                (t - np.concatenate(([self.t_last], t[:-1])))
+                * (ia + np.concatenate(([self.ia_last], ia[:-1])))
+                / 2
+            )
+            q_as = np.cumsum(np.concatenate(([self.q_as], inc)))[1:]
+        self.n += len(t)
+        self.ia_min = min(self.ia_min, float(ia.min()))
+        self.ia_max = max(self.ia_max, float(ia.max()))
+        self.t_last, self.ia_last, self.q_as = float(t[-1]), float(ia[-1]), float(q_as[-1])
+        kept = t - self.t0 >= SETTLE_S
+        if not kept[-1]:
+            return
+        first = int(np.argmax(kept))
+        t, v, q = t[first:], v[first:], q_as[first:] / 3600
+        if self.n_kept == 0:
+            self.q0_ah, self.t0_kept = float(q[0]), float(t[0])
+        q = q - self.q0_ah
+        self.n_kept += len(t)
+        self.q_last, self.t_last_kept = float(q[-1]), float(t[-1])
+        self.v_lo = min(self.v_lo, float(v.min()))
+        self.v_hi = max(self.v_hi, float(v.max()))
+        bins = np.floor(q / self.bin_ah)
+        cuts = [0, *(np.flatnonzero(np.diff(bins)) + 1).tolist(), len(q)]
+        for a, b in zip(cuts[:-1], cuts[1:], strict=False):
+            k = float(bins[a])
+            if self.bins and self.bins[-1][0] == k:
+                last = self.bins[-1]
+                last[1] = min(last[1], float(v[a:b].min()))
+                last[2] = max(last[2], float(v[a:b].max()))
+                continue
+            self._close_windows(k, float(v[a]), float(q[a]), float(t[a]))
+            self.bins.append(
+                [k, float(v[a:b].min()), float(v[a:b].max()), float(q[a]), float(t[a])]
+            )
+
+    def _close_windows(self, k: float, v: float, q: float, t: float) -> None:
+        """Judge the windows the first sample of bin ``k`` (``v``, ``q``, ``t``) closes."""
+        w = WINDOW_SOC_PCT
+        last = self.bins[-1][0] if self.bins else -1.0
+        m = self.next_window
+        while m <= k - w and m <= last:
+            inside = [b for b in self.bins if m <= b[0] < m + w]
+            if inside:
+                lo = min(v, *(b[1] for b in inside))
+                hi = max(v, *(b[2] for b in inside))
+                if self.best is None or hi - lo < self.best[1] - self.best[0]:
+                    self.best = (lo, hi, q - inside[0][3], t - inside[0][4])
+            m += 1
+        self.next_window = max(m, int(k - w) + 1)
+        self.bins = [b for b in self.bins if b[0] >= self.next_window]
+
+    def plateau(self, spec: BatterySpec, expected_rise) -> Plateau | None:
+        """The flattest stretch, when flatter than ``spec``'s OCV curve anywhere
+        (``expected_rise(soc_pct)``: :func:`flattest_rise_v`)."""
+        if self.n < 5 or self.ia_max > CC_SPREAD * self.ia_min or self.n_kept < 3:
+            return None
+        soc = 100.0 * self.q_last / self.capacity_ah
+        if soc < MIN_SOC_PCT:
+            return None
+        window = min(soc, WINDOW_SOC_PCT)
+        if soc >= WINDOW_SOC_PCT and self.best is not None:
+            lo, hi, ah, seconds = self.best
+        else:  # (under 20 %: all of it)
+            lo, hi, ah, seconds = self.v_lo, self.v_hi, self.q_last, self.t_last_kept - self.t0_kept
+        expected = expected_rise(window)
+        if expected >= MIN_EXPECTED_RISE_V and hi - lo < FLAT_RATIO * expected:
+            current = self.sign * (3600 * ah / seconds if seconds > 0 else self.ia_last)
+            return Plateau(window, ah, current, hi - lo, lo, hi, expected)
+        return None
+
+
+#: A charge's top voltage is told in steps of this (V): the hold is the samples within
+#: :data:`CV_TOLERANCE_V` (of these steps) of the highest.
+TOP_STEP_V = 0.0005
+_TOP_STEPS = round(CV_TOLERANCE_V / TOP_STEP_V)
+
+
+class _ChargeRun:
+    """A charge reduced as it comes: its span, charge (Ah), highest and last voltage,
+    and its top -- the samples within :data:`CV_TOLERANCE_V` of its highest, in steps of
+    :data:`TOP_STEP_V`: a count a step, the first sample reaching each step (with the
+    largest current of it and the next two), and the last sample at the top."""
+
+    def __init__(self):
+        self.n = 0
+        self.t_first = self.t_last = self.v_last = self.i_last = np.nan
+        self.v_max = -np.inf
+        self.as_ = 0.0  # charge, A s (left sums, sample by sample)
+        self.top = -(2**62)  # the highest step
+        self.counts: dict[int, int] = {}  # step -> samples, of the top's steps
+        self.firsts: list[list] = []  # [step, t, largest i of 3 samples, samples to come]
+        self.end: tuple[int, float, float] | None = None  # the last top sample: step, t, i
+
+    def add(self, t, v, i) -> None:
+        if self.n == 0:
+            self.t_first = float(t[0])
+            inc = np.diff(t) * i[:-1]
+        else:
+            inc = (t - np.concatenate(([self.t_last], t[:-1]))) * np.concatenate(
+                ([self.i_last], i[:-1])
+            )
+        if len(inc):
+            self.as_ = float(np.cumsum(np.concatenate(([self.as_], inc)))[-1])
+        self.n += len(t)
+        self.t_last, self.v_last, self.i_last = float(t[-1]), float(v[-1]), float(i[-1])
+        self.v_max = max(self.v_max, float(v.max()))
+        for first in self.firsts:  # the next samples of a step's first
+            if first[3]:
+                first[2] = max(first[2], float(i[: first[3]].max()))
+                first[3] = max(0, first[3] - len(i))
+        steps = np.floor(v / TOP_STEP_V).astype(np.int64)
+        reached = np.maximum.accumulate(np.concatenate(([self.top], steps)))
+        self.top = int(reached[-1])
+        floor = self.top - _TOP_STEPS
+        new = np.flatnonzero((steps > reached[:-1]) & (steps >= floor))
+        for r in new.tolist():
+            self.firsts.append([int(steps[r]), float(t[r]), float(i[r : r + 3].max()),
+                                max(0, r + 3 - len(i))])  # fmt: skip
+        self.firsts = [f for f in self.firsts if f[0] >= floor]
+        at_top = steps >= floor
+        if at_top.any():
+            k = int(np.flatnonzero(at_top)[-1])
+            self.end = (int(steps[k]), float(t[k]), float(i[k]))
+            values, counts = np.unique(steps[at_top], return_counts=True)
+            for s, c in zip(values.tolist(), counts.tolist(), strict=True):
+                self.counts[s] = self.counts.get(s, 0) + c
+        self.counts = {s: c for s, c in self.counts.items() if s >= floor}
+
+    def hold(self) -> CvHold | None:
+        """The hold at its top voltage, when its current tapered there."""
+        if self.n < 3 or self.end is None or not self.firsts:
+            return None
+        _, t0, i_start, _ = self.firsts[0]
+        _, t1, i_end = self.end
+        if t1 - t0 >= CV_MIN_S and i_end <= CV_TAPER * i_start:
+            steps = sorted(self.counts)
+            half, seen = (sum(self.counts.values()) - 1) // 2, 0
+            for s in steps:  # the median step
+                seen += self.counts[s]
+                if seen > half:
+                    break
+            return CvHold((s + 0.5) * TOP_STEP_V, t1 - t0, i_start, i_end)
+        return None
+
+    def cut_off(self) -> tuple[float, float] | None:
+        """(end voltage, Ah) of the charge (closed) stopped at its highest voltage within
+        :data:`SET_POINT_TOLERANCE_V` of a set point (:data:`SET_POINTS_V`)."""
+        if self.t_last - self.t_first < CUT_OFF_MIN_S or self.v_last < self.v_max - 1e-4:
+            return None
+        points = [p for ps in SET_POINTS_V.values() for p in ps]
+        if min(abs(self.v_last - p) for p in points) > SET_POINT_TOLERANCE_V:
+            return None
+        return self.v_last, self.as_ / 3600
 
 
 def flattest_rise_v(spec: BatterySpec, soc_pct: float) -> float:
@@ -194,78 +389,19 @@ def flattest_rise_v(spec: BatterySpec, soc_pct: float) -> float:
     return float(np.min(full.cell_ocv(start + soc_pct) - full.cell_ocv(start)))
 
 
-def _plateau(t, v, i, spec: BatterySpec) -> Plateau | None:
-    """The flattest stretch of a constant-current segment, when it is flatter than
-    ``spec``'s OCV curve anywhere."""
-    ia = np.abs(i)
-    if len(t) < 5 or ia.max() > CC_SPREAD * ia.min():
-        return None
-    q = np.concatenate(([0.0], np.cumsum(np.diff(t) * (ia[1:] + ia[:-1]) / 2))) / 3600
-    keep = t - t[0] >= SETTLE_S
-    if keep.sum() < 3:
-        return None
-    q, vv = q[keep] - q[keep][0], v[keep]
-    soc = 100.0 * float(q[-1]) / spec.pack_capacity_ah
-    if soc < MIN_SOC_PCT:
-        return None
-    # the flattest stretch of WINDOW_SOC_PCT (a full discharge's steep end is no
-    # plateau), its starts 1 % of the capacity apart
-    window = min(soc, WINDOW_SOC_PCT)
-    width = window / 100.0 * spec.pack_capacity_ah
-    starts = np.searchsorted(q, np.arange(0.0, float(q[-1]) - width + 1e-12, width / window))
-    best = None
-    for j in starts:
-        k = int(np.searchsorted(q, q[j] + width - 1e-12)) + 1
-        lo, hi = float(vv[j:k].min()), float(vv[j:k].max())
-        if best is None or hi - lo < best[1] - best[0]:
-            best = (lo, hi, float(q[min(k, len(q)) - 1] - q[j]))
-    if best is None:
-        return None
-    lo, hi, ah = best
-    expected = flattest_rise_v(spec, window)
-    if expected >= MIN_EXPECTED_RISE_V and hi - lo < FLAT_RATIO * expected:
-        return Plateau(window, ah, float(np.median(i)), hi - lo, lo, hi, expected)
-    return None
-
-
-def _hold(t, v, i) -> CvHold | None:
-    """The charge's hold at its top voltage, when its current tapered there."""
-    top = np.flatnonzero(v >= v.max() - CV_TOLERANCE_V)
-    k0, k1 = top[0], top[-1]
-    duration = float(t[k1] - t[k0])
-    # the current at the hold's start: the largest of its first samples (a CC
-    # reaching the top keeps its current; the CV then lets it fall)
-    i_start = float(i[k0 : k0 + 3].max())
-    if duration >= CV_MIN_S and i[k1] <= CV_TAPER * i_start:
-        return CvHold(float(np.median(v[top])), duration, i_start, float(i[k1]))
-    return None
-
-
-def _cut_off(t, v, i) -> tuple[float, float, float] | None:
-    """(end voltage, Ah) of a charge (closed) stopped at its highest voltage within
-    :data:`SET_POINT_TOLERANCE_V` of a set point (:data:`SET_POINTS_V`)."""
-    if t[-1] - t[0] < CUT_OFF_MIN_S:
-        return None
-    end = float(v[-1])
-    if end < float(v.max()) - 1e-4:
-        return None
-    points = [p for ps in SET_POINTS_V.values() for p in ps]
-    if min(abs(end - p) for p in points) > SET_POINT_TOLERANCE_V:
-        return None
-    return end, float(np.sum(np.diff(t) * i[:-1]) / 3600)
-
-
 class ChemistryEvidenceTracker:
     """Collects the evidence of :func:`chemistry_warning` block by block: the live
     engine's twin of ``analyze`` (a log is one block), so both say the same of the
-    same samples. Keeps the samples of the constant-current segment and the charge
-    still open, and what the closed ones showed."""
+    same samples, however cut into blocks. Keeps a summary of the constant-current
+    segment and the charge still open (O(block) a block, bounded memory however long
+    they last), and what the closed ones showed."""
 
     def __init__(self, spec: BatterySpec):
         self.spec = spec
         self.threshold_a = 0.02 * spec.pack_capacity_ah  # C/50 (cycles.current_threshold_a)
-        self._cc = _OpenRuns(min_len=5)
-        self._charges = _OpenRuns(min_len=3)
+        self._cc = _OpenRuns(5, lambda: _CcRun(spec.pack_capacity_ah))
+        self._charges = _OpenRuns(3, _ChargeRun)
+        self._expected: dict[float, float] = {}
         self._last_i = np.nan
         self.plateaus: list[Plateau] = []
         self.holds: list[CvHold] = []
@@ -291,26 +427,33 @@ class ChemistryEvidenceTracker:
                 np.abs(i - prev) > CC_STEP * np.maximum(np.abs(i), np.abs(prev))
             )
         for run in self._cc.feed(t, v, i, on, breaks):
-            if (p := _plateau(*run, self.spec)) is not None:
+            if (p := run.plateau(self.spec, self._expected_rise)) is not None:
                 self.plateaus.append(p)
         charging = i > self.threshold_a
         if charging.any():
             self.top_v = max(self.top_v, float(v[charging].max()))
         for run in self._charges.feed(t, v, i, charging, np.zeros(len(i), dtype=bool)):
-            if (h := _hold(*run)) is not None:
+            if (h := run.hold()) is not None:
                 self.holds.append(h)
-            if (c := _cut_off(*run)) is not None:
+            if (c := run.cut_off()) is not None:
                 self._cut_offs.append(c)
+
+    def _expected_rise(self, soc_pct: float) -> float:
+        """:func:`flattest_rise_v` of the spec (computed once a SOC span)."""
+        if (rise := self._expected.get(soc_pct)) is None:
+            rise = self._expected[soc_pct] = flattest_rise_v(self.spec, soc_pct)
+        return rise
 
     def evidence(self) -> tuple[list[Plateau], list[CvHold], list[tuple[float, float]]]:
         """The plateaus (flattest first), CV holds (longest first) and charge cut-offs
         (voltage, Ah; at the highest charging voltage) so far, the open segment and
         charge included (a cut-off only of a charge that has ended)."""
         plateaus, holds = list(self.plateaus), list(self.holds)
-        if self._cc.open is not None and (p := _plateau(*self._cc.open, self.spec)):
+        if self._cc.open is not None and (
+            p := self._cc.open.plateau(self.spec, self._expected_rise)
+        ):
             plateaus.append(p)
-        charge = self._charges.open
-        if charge is not None and len(charge[0]) >= 3 and (h := _hold(*charge)) is not None:
+        if self._charges.open is not None and (h := self._charges.open.hold()) is not None:
             holds.append(h)
         plateaus.sort(key=lambda p: p.rise_v / p.expected_v)
         holds.sort(key=lambda h: -h.duration_s)

@@ -14,12 +14,14 @@ the results named here as not valid, so none of them reads PASS.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from app.core.spec import BatterySpec
+    from app.diagnostics.spec_fit import FixWords
 
 #: results counted from the current: a reversed sign swaps charge and discharge
 FROM_CURRENT = ("soc", "soh", "internal_resistance", "capacity_fade", "cycle_life")
@@ -30,6 +32,19 @@ SIGN_REASON = "the current's sign looks reversed"
 WINDOW_REASON = "the cell voltages lie outside the battery's voltage window"
 PINNED_REASON = "the battery's OCV table reads the cells as empty or full while charge moves"
 DEAD_CELL_REASON = "a cell reads dead or open (0 V) at the end of the log"
+
+
+def battery_invalid(kind: str | None) -> dict[str, str]:
+    """The results a battery misfit of ``kind`` makes not valid, and why: ``"window"``
+    (the cells outside its voltage window), ``"pinned"`` (its OCV table pinning the SOC),
+    ``"chemistry"`` (another chemistry inside the window); None: none."""
+    if kind == "window":
+        return dict.fromkeys(FROM_VOLTAGE_WINDOW, WINDOW_REASON)
+    if kind == "pinned":
+        return {"soc": PINNED_REASON}
+    if kind == "chemistry":
+        return dict.fromkeys(FROM_VOLTAGE_WINDOW, CHEMISTRY_REASON)
+    return {}
 
 
 def dead_cell_warning(report: dict) -> str | None:
@@ -64,6 +79,65 @@ def dead_cell_warning(report: dict) -> str | None:
 CHEMISTRY_REASON = "the log looks like another chemistry than the battery's"
 
 
+@dataclass(frozen=True)
+class InputWarnings:
+    """The warnings of an analysis, by kind, and the results they make not valid: what
+    :func:`input_warnings` finds (``analyze``'s, the GUI's Logs page's)."""
+
+    #: the current's sign looks reversed (the suite's ``current_sign`` warning)
+    current_sign: str | None
+    #: the notes given (the reader's, the options')
+    notes: tuple[str, ...]
+    #: the battery does not fit the log: its voltage window, its OCV table pinning the
+    #: SOC, or another chemistry inside the window (the first of them found)
+    battery: str | None
+    #: a cell reads dead or open at the end of the log
+    dead_cell: str | None
+    #: result key -> why its inputs are not valid
+    invalid: dict[str, str]
+
+    @property
+    def all(self) -> list[str]:
+        """All of them, in ``analyze``'s order."""
+        return [w for w in (self.current_sign, *self.notes, self.battery, self.dead_cell) if w]
+
+
+def input_warnings(
+    report: dict,
+    frame: pd.DataFrame | None,
+    spec: BatterySpec | None,
+    notes: Iterable[str] = (),
+    words: FixWords | None = None,
+) -> InputWarnings:
+    """The warnings of ``report`` (the ``analyze --json`` object: its ``results`` and
+    ``current_sign``) of ``frame`` read as ``spec``, the battery's hints in ``words``
+    (the CLI's options by default; the Logs page's own)."""
+    from app.diagnostics.chemistry_evidence import chemistry_warning
+    from app.diagnostics.spec_fit import CLI_WORDS, pinned_soc_warning, voltage_window_warning
+
+    words = words or CLI_WORDS
+    invalid: dict[str, str] = {}
+    sign = (report.get("current_sign") or {}).get("warning")
+    if sign:
+        invalid.update(dict.fromkeys(FROM_CURRENT, SIGN_REASON))
+    battery = None
+    if frame is not None and spec is not None:
+        soc = (report.get("results") or {}).get("soc")
+        if battery := voltage_window_warning(frame, spec, words):
+            kind = "window"
+        elif battery := pinned_soc_warning(frame, spec, soc, words):
+            kind = "pinned"
+        elif battery := chemistry_warning(frame, spec, words):
+            kind = "chemistry"
+        else:
+            kind = None
+        for key, why in battery_invalid(kind).items():
+            invalid.setdefault(key, why)
+    if dead := dead_cell_warning(report):
+        invalid.setdefault("soc", DEAD_CELL_REASON)
+    return InputWarnings(sign or None, tuple(n for n in notes if n), battery, dead, invalid)
+
+
 def with_input_warnings(
     report: dict,
     frame: pd.DataFrame | None,
@@ -72,37 +146,12 @@ def with_input_warnings(
 ) -> dict:
     """``report`` (the ``analyze --json`` object) with ``warnings`` -- the current
     sign's first, then ``notes`` (the reader's, the options'), then the spec fit --
-    and ``invalid_results``: result key -> why its inputs are not valid."""
-    from app.diagnostics.chemistry_evidence import chemistry_warning
-    from app.diagnostics.spec_fit import pinned_soc_warning, voltage_window_warning
-
-    warnings: list[str] = []
-    invalid: dict[str, str] = {}
-    sign = (report.get("current_sign") or {}).get("warning")
-    if sign:
-        warnings.append(sign)
-        invalid.update(dict.fromkeys(FROM_CURRENT, SIGN_REASON))
-    warnings += [n for n in notes if n]
-    misfit = voltage_window_warning(frame, spec) if frame is not None and spec is not None else None
-    if misfit:
-        warnings.append(misfit)
-        for key in FROM_VOLTAGE_WINDOW:
-            invalid.setdefault(key, WINDOW_REASON)
-    elif frame is not None and spec is not None:
-        soc = (report.get("results") or {}).get("soc")
-        if pinned := pinned_soc_warning(frame, spec, soc):
-            warnings.append(pinned)
-            invalid.setdefault("soc", PINNED_REASON)
-        elif other := chemistry_warning(frame, spec):
-            warnings.append(other)
-            for key in FROM_VOLTAGE_WINDOW:
-                invalid.setdefault(key, CHEMISTRY_REASON)
-    if dead := dead_cell_warning(report):
-        warnings.append(dead)
-        invalid.setdefault("soc", DEAD_CELL_REASON)
+    and ``invalid_results``: result key -> why its inputs are not valid
+    (:func:`input_warnings`)."""
+    found = input_warnings(report, frame, spec, notes)
     out = {k: v for k, v in report.items() if k not in ("warnings", "invalid_results")}
-    if warnings:
+    if warnings := found.all:
         out["warnings"] = warnings
-    if invalid:
-        out["invalid_results"] = invalid
+    if found.invalid:
+        out["invalid_results"] = dict(found.invalid)
     return out

@@ -195,9 +195,14 @@ class LiveEngine:
         another chemistry inside it (:mod:`app.diagnostics.chemistry_evidence`) -- as
         ``analyze`` warns of the log (:mod:`app.diagnostics.spec_fit`), its hint in
         ``words``; any thread."""
+        return self.spec_fit_check(words)[0]
+
+    def spec_fit_check(self, words: FixWords = CLI_WORDS) -> tuple[str | None, dict[str, str]]:
+        """:meth:`spec_fit_warning`, and the results it makes not valid (result key ->
+        why), as ``analyze``'s ``invalid_results``; any thread."""
         with self._lock:
             soc = self._guarded(lambda: self.soc.result().to_dict())
-            return self.spec_fit.warning(soc, words)
+            return self.spec_fit.check(soc, words)
 
     def results(self) -> dict:
         """The latest results as plain JSON, under the keys of ``analyze --json``

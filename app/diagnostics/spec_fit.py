@@ -326,11 +326,21 @@ class SpecFitTracker:
         result so far), else the in-window chemistry one, as
         :func:`~app.diagnostics.input_validity.with_input_warnings` gives them (their
         hints in ``words``); None: the spec fits so far."""
+        return self.check(soc, words)[0]
+
+    def check(
+        self, soc: dict | None, words: FixWords = CLI_WORDS
+    ) -> tuple[str | None, dict[str, str]]:
+        """:meth:`warning`, and the results it makes not valid (result key -> why), as
+        ``analyze``'s ``invalid_results`` (:func:`~app.diagnostics.input_validity.battery_invalid`)."""
         from app.diagnostics.chemistry_evidence import evidence_warning
+        from app.diagnostics.input_validity import battery_invalid
 
         cells = self.cell_columns
-        return (
-            window_warning(self.counts, self.spec, cell_columns=cells, words=words)
-            or pinned_warning(self.counts, self.spec, soc, cell_columns=cells, words=words)
-            or evidence_warning(self.chemistry, self.counts, words)
-        )
+        if warning := window_warning(self.counts, self.spec, cell_columns=cells, words=words):
+            return warning, battery_invalid("window")
+        if warning := pinned_warning(self.counts, self.spec, soc, cell_columns=cells, words=words):
+            return warning, battery_invalid("pinned")
+        if warning := evidence_warning(self.chemistry, self.counts, words):
+            return warning, battery_invalid("chemistry")
+        return None, {}

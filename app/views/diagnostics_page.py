@@ -518,7 +518,13 @@ class DiagnosticsPage(QWidget):
             report.results.get("faults"),
             report.results.get("cell_balance"),
         )
-        guessed, misfit = bool(report.battery_guess), bool(report.battery_warning)
+        from app.diagnostics.input_validity import WINDOW_REASON
+
+        # (the voltage window's misfit: another chemistry inside it has its not-valid note)
+        guessed = bool(report.battery_guess)
+        misfit = bool(report.battery_warning) and (
+            WINDOW_REASON in report.invalid_results.values() or not report.input_invalid
+        )
         for key, summary in self.summaries.items():
             self.summaries[key] = with_battery_note(key, summary, guessed=guessed, misfit=misfit)
         for key, why in report.invalid_results.items():

@@ -71,15 +71,22 @@ class DiagnosticsReport:
     #: what the data lack, as ``analyze`` warns: a file's row cut mid-way, a per-cycle
     #: table's invalid rows (``cycle 39 (-5 Ah)``)
     data_warnings: tuple[str, ...] = ()
+    #: result key -> why the log's inputs make it not valid, as ``analyze``'s
+    #: ``invalid_results`` (:func:`app.diagnostics.input_validity.input_warnings`: the
+    #: current's sign, the battery's fit) where the report was made of a log
+    input_invalid: dict[str, str] = field(default_factory=dict)
 
     @property
     def invalid_results(self) -> dict[str, str]:
-        """Result key -> why the data make it not valid, as ``analyze``'s ``invalid_results``
-        for what the results themselves show (:mod:`app.diagnostics.input_validity`: a dead
-        cell's pack SOC); the current's sign and the battery's fit have their own warnings."""
+        """Result key -> why the data make it not valid, as ``analyze``'s ``invalid_results``:
+        :attr:`input_invalid`, and what the results themselves show
+        (:mod:`app.diagnostics.input_validity`: a dead cell's pack SOC)."""
         from app.diagnostics.input_validity import DEAD_CELL_REASON, dead_cell_warning
 
-        return {"soc": DEAD_CELL_REASON} if dead_cell_warning({"results": self.results}) else {}
+        invalid = dict(self.input_invalid)
+        if dead_cell_warning({"results": self.results}):
+            invalid.setdefault("soc", DEAD_CELL_REASON)
+        return invalid
 
     @property
     def warnings(self) -> list[str]:
@@ -100,17 +107,18 @@ def run_diagnostics(
     live_report: Callable[[], LiveReport | None],
     source_url: str | None = None,
     current_sign_warning: Callable[[], str | None] | None = None,
-    battery_warning: Callable[[], str | None] | None = None,
+    battery_check: Callable[[], tuple[str | None, dict[str, str]]] | None = None,
 ) -> DiagnosticsReport:
     """The live engine's results as a report (worker thread: the first read imports pandas),
     with the engine's warning that the current's sign looks reversed (``current_sign_warning``,
     e.g. :meth:`LiveSession.current_sign_warning`) and that the battery does not fit the
-    samples (``battery_warning``, e.g. :meth:`LiveSession.spec_fit_warning`), as a log
-    file's run has them."""
+    samples, with the results that makes not valid (``battery_check``, e.g.
+    :meth:`LiveSession.spec_fit_check`), as a log file's run has them."""
     started = time.perf_counter()
     live = live_report()
     if live is None or live.samples < 2:
         raise BatteryOSError("no samples to analyse yet: connect a source first")
+    fit = battery_check() if battery_check is not None else (None, {})
     return DiagnosticsReport(
         results=dict(live.results),
         samples=live.samples,
@@ -119,7 +127,8 @@ def run_diagnostics(
         elapsed_s=time.perf_counter() - started,
         source_url=source_url,
         current_sign_warning=current_sign_warning() if current_sign_warning else None,
-        battery_warning=battery_warning() if battery_warning else None,
+        battery_warning=fit[0],
+        input_invalid=dict(fit[1]),
     )
 
 
@@ -191,7 +200,7 @@ class DiagnosticsRunner(QObject):
             session.live_report,
             session.source_url,
             session.current_sign_warning,
-            session.spec_fit_warning,
+            session.spec_fit_check,
         )
         self._worker.submit(
             lambda: run_diagnostics(live_report, url, sign, fit),

@@ -211,13 +211,18 @@ class LiveSession(QObject):
     def spec_fit_warning(self) -> str | None:
         """The live engine's warning that the battery does not fit the samples (any
         thread); None while it fits, or before the first block."""
+        return self.spec_fit_check()[0]
+
+    def spec_fit_check(self) -> tuple[str | None, dict[str, str]]:
+        """:meth:`spec_fit_warning`, and the results it makes not valid (result key ->
+        why, as ``analyze``'s ``invalid_results``); any thread."""
         stage = self._engine
         engine = stage.engine if stage is not None else None
         if engine is None:
-            return None
+            return None, {}
         from app.views.log_files import BATTERY_DIALOG_WORDS  # its battery is given there
 
-        return engine.spec_fit_warning(BATTERY_DIALOG_WORDS)
+        return engine.spec_fit_check(BATTERY_DIALOG_WORDS)
 
     def live_report(self) -> LiveReport | None:
         """The live engine's results with the samples and cycles they cover (any

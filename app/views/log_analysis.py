@@ -686,6 +686,7 @@ def run_log_diagnostics(analysis: LogAnalysis):
         reference_capacity_ah=analysis.reference_capacity_ah,
     )
     t = frame[schema.TIME].to_numpy(dtype=float)
+    found = _input_warnings(analysis, output)
     return DiagnosticsReport(
         results=dict(output.results),
         samples=len(frame),
@@ -695,20 +696,24 @@ def run_log_diagnostics(analysis: LogAnalysis):
         source_url=analysis.metadata.get("source") or analysis.path,
         log_path=analysis.path,
         kind=ReportKind.FILE,
-        current_sign_warning=output.current_sign.warning if output.current_sign else None,
+        current_sign_warning=found.current_sign,
         battery_guess=analysis.guess.text if analysis.spec_guessed and analysis.guess else None,
-        battery_warning=analysis.spec_warning or _pinned_soc_warning(analysis, output),
+        battery_warning=found.battery,
         data_warnings=tuple(analysis.read_warnings),
+        input_invalid=dict(found.invalid),
     )
 
 
-def _pinned_soc_warning(analysis: LogAnalysis, output) -> str | None:
-    """The SOC held at empty or full by the battery's OCV table (``analyze`` warns the
-    same, and the live engine of a replay)."""
-    if analysis.per_cycle_table:
-        return None
-    from app.diagnostics.spec_fit import pinned_soc_warning
+def _input_warnings(analysis: LogAnalysis, output):
+    """What ``analyze`` warns of the log with the same battery, the same way
+    (:func:`~app.diagnostics.input_validity.input_warnings`): the current's sign, the
+    battery's fit (its voltage window, its OCV table pinning the SOC, another chemistry
+    inside the window), and the results they make not valid; the hints in the Logs
+    page's words (the live engine of a replay warns the same)."""
+    from app.diagnostics.input_validity import input_warnings
     from app.views.log_files import LOGS_PAGE_WORDS
 
-    soc = output.results.get("soc")
-    return pinned_soc_warning(analysis.frame, analysis.spec, soc, LOGS_PAGE_WORDS)
+    report = {"results": output.results}
+    if output.current_sign is not None:
+        report["current_sign"] = output.current_sign.to_dict()
+    return input_warnings(report, analysis.frame, analysis.spec, words=LOGS_PAGE_WORDS)

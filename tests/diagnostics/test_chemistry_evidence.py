@@ -9,7 +9,7 @@ import pytest
 
 from app.cli import main
 from app.core import schema
-from app.core.spec import preset
+from app.core.spec import BatterySpec, preset
 from app.diagnostics.chemistry_evidence import chemistry_warning
 from app.hardware.logs.formats import open_log
 from app.hardware.simulator import NoiseSpec, simulate
@@ -121,3 +121,107 @@ def test_the_live_engine_tells_the_chemistry_as_analyze_does(size):
             part = frame.iloc[start : start + size]
             tracker.update(SampleBlock({c: part[c].to_numpy(float) for c in columns}))
         assert tracker.warning(None) == offline
+
+
+def _values_held(obj, seen=None) -> int:
+    """How many numbers ``obj`` holds: its arrays' elements, its lists', tuples' and
+    dicts' items, its attributes', recursively."""
+    import numpy as np
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen or isinstance(obj, (str, bytes, type)) or callable(obj):
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return obj.size
+    if isinstance(obj, dict):
+        return sum(_values_held(v, seen) for v in obj.values()) + len(obj)
+    if isinstance(obj, (list, tuple)):
+        return sum(_values_held(v, seen) for v in obj) + len(obj)
+    if hasattr(obj, "__dict__") and not isinstance(obj, (BatterySpec,)):
+        return sum(_values_held(v, seen) for v in vars(obj).values())
+    return 1
+
+
+def _long_step(n: int, current: float, v_start: float, v_slope: float, dt: float = 0.1):
+    """``n`` samples of a constant current whose cell voltage moves ``v_slope`` V a sample."""
+    import numpy as np
+
+    k = np.arange(n)
+    return np.column_stack((k * dt, v_start + v_slope * k, np.full(n, current)))
+
+
+@pytest.mark.parametrize("kind", ["discharge", "charge"])
+def test_the_live_twin_holds_a_bounded_summary_of_a_long_step(kind):
+    """A constant-current step fed in blocks of 10 (the acquisition thread's): what the
+    tracker keeps does not grow with the step (it kept every sample of the open segment
+    and charge, and copied them all every block: quadratic time)."""
+    from app.core.samples import SampleBlock
+    from app.diagnostics.chemistry_evidence import ChemistryEvidenceTracker
+
+    spec = preset("nmc", capacity_ah=0.2)  # (4000 samples at 1 A move 55 % of it)
+    held = []
+    for n in (4_000, 40_000):
+        tracker = ChemistryEvidenceTracker(spec)
+        if kind == "discharge":
+            data = _long_step(n, -1.0, 3.7, -1e-6)
+        else:  # a charge rising to the top (every sample a new highest)
+            data = _long_step(n, 1.0, 3.9, 1e-5)
+        for s in range(0, n, 10):
+            part = data[s : s + 10]
+            tracker.update(SampleBlock({"time_s": part[:, 0], "voltage_v": part[:, 1],
+                                        "current_a": part[:, 2]}))  # fmt: skip
+        tracker.evidence()
+        held.append(_values_held(tracker))
+    assert held[1] <= held[0] + 50, held
+    assert held[1] < 1000, held
+
+
+def _evidence_in_blocks(frame, spec, sizes):
+    from app.core.samples import SampleBlock
+    from app.diagnostics.chemistry_evidence import ChemistryEvidenceTracker
+
+    tracker = ChemistryEvidenceTracker(spec)
+    columns = [c for c in frame.columns if schema.is_canonical_column(c)]
+    start = 0
+    for size in sizes:
+        part = frame.iloc[start : start + size]
+        start += size
+        tracker.update(SampleBlock({c: part[c].to_numpy(float) for c in columns}))
+        if start >= len(frame):
+            break
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("true", "profile", "read_as", "cap"),
+    [
+        ("lfp", "cycle", "nmc", 5.0),
+        ("lfp", "cc", "nmc", 5.0),
+        ("nmc", "cccv", "lfp", 5.0),
+        ("lead_acid", "float", "lfp", 100.0),
+        ("nmc", "drive", "nmc", 5.0),
+        ("lfp", "hppc", "nmc", 0.5),  # a capacity 10x small: many 1 % bins a sample
+    ],
+)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_block_split_gives_the_evidence_of_the_whole_log(true, profile, read_as, cap, seed):
+    """Cut at random into blocks of 1 to 400 samples, a log gives the same evidence,
+    to the bit, and the same warning as the whole log in one block (``analyze``)."""
+    import numpy as np
+
+    from app.diagnostics.chemistry_evidence import evidence_warning
+    from app.diagnostics.spec_fit import cell_voltage_counts
+
+    spec = preset(true, capacity_ah=cap, series_cells=2 if seed == 3 else 1)
+    frame = simulate(spec, profile, duration_s=20000, dt_s=5, seed=seed, initial_soc_pct=60.0,
+                     noise=NoiseSpec.typical(spec)).to_frame()  # fmt: skip
+    read = preset(read_as, capacity_ah=cap, series_cells=spec.series_cells)
+    whole = _evidence_in_blocks(frame, read, [len(frame)])
+    offline = chemistry_warning(frame, read)
+    assert evidence_warning(whole, cell_voltage_counts(frame, read)) == offline
+    rng = np.random.default_rng(seed)
+    for high in (3, 40, 400):
+        tracker = _evidence_in_blocks(frame, read, rng.integers(1, high, size=len(frame)))
+        assert tracker.evidence() == whole.evidence()
+        assert evidence_warning(tracker, cell_voltage_counts(frame, read)) == offline

@@ -167,3 +167,59 @@ def test_a_last_line_without_a_line_end_is_kept_with_a_warning_and_a_short_one_l
     log = open_log(str(short), use_cache=False)
     assert log.frame.equals(full.frame.iloc[:-1])
     assert "line 51 ('49,3.6510'), has 2 of the 3 fields" in log.metadata["warnings"]
+
+
+ARBIN = "arbin/2017-05-09_test-TC-contact_CH33.csv"
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_the_logs_page_tells_a_wrong_chemistry_as_analyze_and_the_live_engine_do(
+    qtbot, make_window, capsys
+):
+    """The Arbin A123 LFP cell read as NMC 1.1 Ah: ``analyze`` says the cell looks LFP and
+    marks the SOC, safety and faults not valid; the Logs page's diagnostics said nothing
+    (its battery warning checked only the voltage window and the pinned SOC)."""
+    from app.core import schema
+    from app.core.samples import SampleBlock
+    from app.diagnostics.live import LiveEngine
+    from app.views.log_files import LOGS_PAGE_WORDS
+
+    path = str(REAL_DATA / ARBIN)
+    assert main(["analyze", path, "--chemistry", "nmc", "--capacity-ah", "1.1", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    (cli_warning,) = [w for w in cli["warnings"] if w.startswith("the cell looks lfp, not nmc")]
+    window = make_window()
+    window.open_in_logs([path])
+    logs = window.logs
+    qtbot.waitUntil(lambda: _settled(logs), timeout=60_000)
+    logs.chemistry_combo.setCurrentIndex(logs.chemistry_combo.findData("nmc"))
+    logs.capacity_spin.setValue(1.1)
+    with qtbot.waitSignal(logs.diagnostics_finished, timeout=120_000) as signal:
+        logs.diagnostics_button.click()
+    report = signal.args[0]
+    # the CLI's warning, its hint in the page's words
+    hint = "give --chemistry lfp (or the capacity is not 1.1 Ah)"
+    assert cli_warning.endswith(hint)
+    assert report.battery_warning.startswith(cli_warning[: -len(hint)])
+    assert report.battery_warning.endswith(
+        "choose the chemistry lfp (or the capacity is not 1.1 Ah)"
+    )
+    assert report.invalid_results == cli["invalid_results"]
+    assert set(report.invalid_results) == {"soc", "safety", "faults"}
+    page = window.diagnostics
+    qtbot.waitUntil(lambda: page.report is report, timeout=10_000)
+    assert "Warning: the cell looks lfp, not nmc" in page.battery_note_label.text()
+    soc_reason = page.cards["soc"].reason_label.text()
+    assert soc_reason.startswith("Not valid for this log: the log looks")
+    # (not the voltage window's note: the cells live inside it)
+    assert "voltage limits the log's cells pass" not in soc_reason
+    # the live engine fed the log block by block warns the same
+    frame = open_log(path, use_cache=False).frame
+    columns = [c for c in frame.columns if schema.is_canonical_column(c)]
+    engine = LiveEngine(logs.selected.spec)
+    for start in range(0, len(frame), 500):
+        part = frame.iloc[start : start + 500]
+        engine(SampleBlock({c: part[c].to_numpy(float) for c in columns}))
+    engine.finish()
+    assert engine.spec_fit_warning(LOGS_PAGE_WORDS) == report.battery_warning
+    assert engine.spec_fit_check(LOGS_PAGE_WORDS) == (report.battery_warning, report.input_invalid)
