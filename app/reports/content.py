@@ -190,8 +190,7 @@ class ReportContent:
                 _alert_value(a, "value", "detail"),
                 _alert_value(a, "worst_value", "worst_detail"),
                 # a runaway alarm the detector put down to a short says so, not 'cleared'
-                (f"withdrawn: {a['withdrawn']}; " if a.get("withdrawn") else "")
-                + _alert_time(a.get("cleared_at"), a.get("cleared_time_s")),
+                (f"withdrawn: {a['withdrawn']}; " if a.get("withdrawn") else "") + _cleared_text(a),
                 " ".join(
                     x
                     for x in (
@@ -239,6 +238,15 @@ def _alert_time(at: str | None, time_s: float | None) -> str:
     if not at:
         return ""
     return str(at) if time_s is None else f"{at} (t = {time_s:.0f} s)"
+
+
+def _cleared_text(alert: dict) -> str:
+    """When the alert cleared; one still up when its source ended says so (it was
+    stored as cleared then, with no time in the samples: see ``state_text``)."""
+    at, time_s = alert.get("cleared_at"), alert.get("cleared_time_s")
+    if at and time_s is None:
+        return f"up when its source ended, {at}"
+    return _alert_time(at, time_s)
 
 
 def _metric_label(metric: str) -> str:

@@ -81,6 +81,9 @@ class AlertRow:
     worst_detail: str | None = None
     #: why the detector withdrew the alarm (None: it did not)
     withdrawn: str | None = None
+    #: when it cleared, in the recording's samples (None with ``cleared_at``: it was
+    #: still up when its source ended)
+    cleared_time_s: float | None = None
 
 
 def _contains(column, text: str):
@@ -230,6 +233,7 @@ def find_alerts(
                 a.detail,
                 a.worst_detail,
                 a.withdrawn,
+                a.cleared_time_s,
             )
             for a, name, source in session.execute(query)
         ]

@@ -82,6 +82,7 @@ def _state(alert: Alert) -> str:
         critical=alert.severity is Severity.CRITICAL,
         shelved_until=alert.shelved_until,
         withdrawn=alert.withdrawn,
+        source_ended=alert.cleared and alert.cleared_time_s is None,
     )
 
 

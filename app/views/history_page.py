@@ -145,6 +145,7 @@ def row_cells(tab: str, row) -> list[str]:
             acknowledged=row.acknowledged_at is not None,
             critical=row.severity == "critical",
             withdrawn=row.withdrawn,
+            source_ended=row.cleared_at is not None and row.cleared_time_s is None,
         ),
         ack,
         row.comment or "",

@@ -185,6 +185,7 @@ def state_text(
     critical: bool,
     shelved_until: datetime | None = None,
     withdrawn: str | None = None,
+    source_ended: bool = False,
 ) -> str:
     """The words for an alert's state, the same on every page (the Alerts page's
     lifecycle and the History page's stored row): ``status`` is an
@@ -194,7 +195,10 @@ def state_text(
     one nobody acknowledged says so ("cleared, not acknowledged"). One the
     detector withdrew on later evidence says so, and why ("withdrawn, not
     acknowledged: cell 2's internal short explains the heat"), not only that it
-    cleared."""
+    cleared. One still up when its source ended (``source_ended``: cleared with no
+    time in the samples, :meth:`AlertBoard.close_open`) is not said to have cleared:
+    its condition was no longer watched ("up when its source ended, not
+    acknowledged")."""
     if str(status) == WITHDRAWN_STATE:
         status, withdrawn = AlertStatus.CLEARED, withdrawn or "no reason kept"
     status = AlertStatus(str(status))
@@ -209,9 +213,10 @@ def state_text(
             return "shelved"
         return f"shelved until {shelved_until.astimezone():%H:%M}"
     if status is AlertStatus.CLEARED:
+        gone = "up when its source ended" if source_ended else "cleared"
         if acknowledged:
-            return "acknowledged, cleared"
-        return "cleared, not acknowledged" if critical else "cleared"
+            return f"acknowledged, {gone}"
+        return f"{gone}, not acknowledged" if critical else gone
     return "acknowledged" if acknowledged else status.value
 
 

@@ -176,3 +176,23 @@ def test_a_stuck_temperature_sensor_raises_a_warning():
     assert raised.kind is EventKind.RAISED and raised.threshold.severity is Severity.WARNING
     assert raised.fault["channel"] == "temperature_c" == stuck.channel
     assert np.isclose(raised.time_s, stuck.start_time_s)
+
+
+def test_an_alert_up_when_its_source_ended_is_not_said_to_have_cleared():
+    """Disconnecting (or a log's end) closes the alerts still up: a 698 °C alarm then
+    read 'cleared, not acknowledged' on the Alerts and History pages and in the
+    report, as if the pack had cooled."""
+    from app.diagnostics.alerts.lifecycle import state_text
+    from app.reports.content import _cleared_text, live_alert_row
+
+    board = _board()
+    hot = Threshold("temperature_max_c", "above", level=63.0, severity=Severity.CRITICAL)
+    board.apply(AlertEvent(EventKind.RAISED, hot, 930.0, 64.0, 63.0))
+    (alert,) = board.close_open()
+    assert alert.cleared and alert.cleared_time_s is None
+    words = dict(acknowledged=False, critical=True)
+    assert state_text(alert.status, **words, source_ended=True) == (
+        "up when its source ended, not acknowledged"
+    )
+    assert state_text(alert.status, **words) == "cleared, not acknowledged"
+    assert _cleared_text(live_alert_row(alert)).startswith("up when its source ended, ")
