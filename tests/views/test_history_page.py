@@ -144,6 +144,32 @@ def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db):
     window.dashboard.grab().save("/tmp/history_open.png")
 
 
+def test_a_recording_that_loads_after_the_user_moved_on_does_not_switch_pages(
+    qtbot, make_window, filled_db
+):
+    """ "Open in plots", then the user went to the Logs page while it loaded: the window
+    turned to the Dashboard under them. It stays where they are and says where it is."""
+    url, _old_id, new_id = filled_db
+    window = make_window(db_url=url)
+    window.show_page(Page.HISTORY)
+    page = window.history
+    table = page.tables["recordings"]
+    qtbot.waitUntil(lambda: table.rowCount() == 2)
+    table.selectRow(0)
+    with qtbot.waitSignal(window.history_loader.recording_loaded, timeout=20_000):
+        page.open_button.click()
+        window.show_page(Page.LOGS)  # moved on while it loads
+    assert window.current_page is Page.LOGS
+    assert f"Recording #{new_id}" in window.dashboard.source_label.full_text()
+    message = window.status_bar.currentMessage()
+    assert f"Recording #{new_id}" in message and "Dashboard" in message
+    # still on the page asked from: the window does turn to the dashboard
+    window.show_page(Page.HISTORY)
+    with qtbot.waitSignal(window.history_loader.recording_loaded, timeout=20_000):
+        page.open_button.click()
+    assert window.current_page is Page.DASHBOARD
+
+
 def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
     qtbot, make_window, filled_db
 ):
