@@ -553,3 +553,48 @@ def test_a_long_recording_draws_unbroken_traces(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: total.width() >= total.sizeHint().width())
     assert total.text() == "36,000"
     window.grab().save("/tmp/recording_unbroken.png")
+
+
+def test_a_long_source_url_is_cut_so_status_and_samples_stay_in_view_at_1024_px(qtbot, make_window):
+    """At 1024 px a simulator URL with a fault's options took the Source column to
+    ~900 px: Status and Samples were off to the right. It is cut in the middle, on one
+    line, the whole URL in its tooltip, and fits again when the window narrows."""
+    from types import SimpleNamespace
+
+    url = (
+        "sim://nmc?cells=4&speed=50&fault=internal_short&fault_at=100&fault_cell=3"
+        "&noise=1&bms_soc=1&seed=7&capacity_ah=5.0&temperature_c=25"
+    )
+    row = SimpleNamespace(
+        id=1,
+        started_at=datetime(2026, 12, 5, 18, 57, 34, tzinfo=UTC),
+        data_span_s=1422.0,
+        source_url=url,
+        status="recording",
+        sample_count=22449,
+        notes="",
+    )
+    window = make_window()
+    window.resize(1600, 900)
+    window.show_page(Page.HISTORY)
+    page = window.history
+    table = page.tables["recordings"]
+    page.show_rows("recordings", [row])
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    samples = _COLUMNS_RECORDINGS.index("Samples")
+    source = _COLUMNS_RECORDINGS.index("Source")
+    qtbot.waitUntil(
+        lambda: (
+            table.columnViewportPosition(samples) + table.columnWidth(samples)
+            <= table.viewport().width()
+        )
+    )
+    assert table.horizontalScrollBar().maximum() == 0
+    assert table.item(0, source).toolTip() == url
+    assert table.item(0, source).text() == url  # (cut only as drawn)
+    assert table.rowHeight(0) < 2 * table.fontMetrics().height()  # one line
+    table.grab().save("/tmp/history_long_url_1024.png")
+
+
+_COLUMNS_RECORDINGS = ("#", "Started", "Duration", "Source", "Status", "Samples", "Notes")
