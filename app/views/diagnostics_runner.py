@@ -77,9 +77,10 @@ class DiagnosticsReport:
         """Result key -> why the data make it not valid, as ``analyze``'s ``invalid_results``
         for what the results themselves show (:mod:`app.diagnostics.input_validity`: a dead
         cell's pack SOC); the current's sign and the battery's fit have their own warnings."""
-        from app.diagnostics.input_validity import DEAD_CELL_REASON, dead_cell_warning
+        from app.diagnostics.input_validity import dead_cell_reason, dead_cell_warning
 
-        return {"soc": DEAD_CELL_REASON} if dead_cell_warning({"results": self.results}) else {}
+        dead = dead_cell_warning({"results": self.results})
+        return {"soc": dead_cell_reason(self.data_word)} if dead else {}
 
     @property
     def warnings(self) -> list[str]:
@@ -87,8 +88,14 @@ class DiagnosticsReport:
         cell), in ``analyze``'s words."""
         from app.diagnostics.input_validity import dead_cell_warning
 
-        dead = dead_cell_warning({"results": self.results})
+        dead = dead_cell_warning({"results": self.results}, self.data_word)
         return [*self.data_warnings, *([dead] if dead else [])]
+
+    @property
+    def data_word(self) -> str:
+        """What the results are of, in the notes' words: 'source' (live), 'recording' or
+        'log' (a live source's results said 'not valid for this log')."""
+        return {ReportKind.LIVE: "source", ReportKind.RECORDING: "recording"}.get(self.kind, "log")
 
     @property
     def live(self) -> bool:
