@@ -585,11 +585,12 @@ BATTERY_JUDGED = ("soc", "soh", "internal_resistance", "safety", "faults", "ther
 
 
 def with_battery_note(
-    key: str, summary: ResultSummary, *, guessed: bool, misfit: bool
+    key: str, summary: ResultSummary, *, guessed: bool, misfit: bool, of: str = "log"
 ) -> ResultSummary:
     """``summary`` with a line saying what battery its verdict rests on, when that is a
     guess (``guessed``) or does not fit the log's voltages (``misfit``): a red Safety card
-    on a guessed battery is judged against the guess's limits, not the cell's."""
+    on a guessed battery is judged against the guess's limits, not the cell's. ``of``:
+    what the data are, as :func:`not_valid` says it."""
     from dataclasses import replace
 
     if key not in BATTERY_JUDGED or summary.status in (Status.UNAVAILABLE, Status.NOT_RUN):
@@ -599,7 +600,7 @@ def with_battery_note(
     elif misfit:
         # an overcharge is a misfit too: the note does not take sides (the warning weighs it)
         note = (
-            "Judged against the battery given, whose voltage limits the log's cells pass "
+            f"Judged against the battery given, whose voltage limits the {of}'s cells pass "
             "much of the time: overcharged, or not this battery (see the warning above)."
         )
     else:

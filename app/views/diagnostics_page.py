@@ -520,7 +520,9 @@ class DiagnosticsPage(QWidget):
         )
         guessed, misfit = bool(report.battery_guess), bool(report.battery_warning)
         for key, summary in self.summaries.items():
-            self.summaries[key] = with_battery_note(key, summary, guessed=guessed, misfit=misfit)
+            self.summaries[key] = with_battery_note(
+                key, summary, guessed=guessed, misfit=misfit, of=report.data_word
+            )
         for key, why in report.invalid_results.items():
             self.summaries[key] = not_valid(self.summaries[key], why, of=report.data_word)
         for info in CATALOG:

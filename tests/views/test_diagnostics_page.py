@@ -1035,6 +1035,8 @@ def test_a_misfit_note_does_not_rule_out_an_overcharge():
 def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
     """A live source's SOC under a dead cell read 'Not valid for this log': it says
     'this source' of a live one, 'this recording' of a stored one, 'this log' of a file."""
+    from dataclasses import replace
+
     import pandas as pd
 
     from app.core.spec import preset
@@ -1060,3 +1062,6 @@ def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
     assert note.startswith(f"Not valid for this {word}: ") and reason in note
     assert report.warnings[-1].endswith(f"is not valid for this {word}")
     assert "cell 2 (0.00 V now)" in dict(page.summaries["cell_balance"].numbers).values()
+    # a battery that does not fit the voltages: its note names the data so too
+    page.show_report(replace(report, battery_warning="the cells sit outside its window"))
+    assert f"whose voltage limits the {word}'s cells pass" in page.summaries["soc"].reason
