@@ -163,6 +163,7 @@ def test_a_recording_that_loads_after_the_user_moved_on_does_not_switch_pages(
     assert f"Recording #{new_id}" in window.dashboard.source_label.full_text()
     message = window.status_bar.currentMessage()
     assert f"Recording #{new_id}" in message and "Dashboard" in message
+    window.grab().save("/tmp/history_moved_on.png")
     # still on the page asked from: the window does turn to the dashboard
     window.show_page(Page.HISTORY)
     with qtbot.waitSignal(window.history_loader.recording_loaded, timeout=20_000):
@@ -594,7 +595,7 @@ def test_a_long_source_url_is_cut_so_status_and_samples_stay_in_view_at_1024_px(
     assert table.item(0, source).toolTip() == url
     assert table.item(0, source).text() == url  # (cut only as drawn)
     assert table.rowHeight(0) < 2 * table.fontMetrics().height()  # one line
-    table.grab().save("/tmp/history_long_url_1024.png")
+    window.grab().save("/tmp/history_long_url_1024.png")
 
 
 _COLUMNS_RECORDINGS = ("#", "Started", "Duration", "Source", "Status", "Samples", "Notes")
