@@ -47,10 +47,20 @@ def battery_invalid(kind: str | None) -> dict[str, str]:
     return {}
 
 
-def dead_cell_warning(report: dict) -> str | None:
+def dead_cell_reason(of: str = "log") -> str:
+    """:data:`DEAD_CELL_REASON` of ``of`` ('log'; the GUI's 'source', live, or
+    'recording')."""
+    if of == "source":  # (a live source has no end yet)
+        return DEAD_CELL_REASON.replace("at the end of the log", "now")
+    return DEAD_CELL_REASON.replace("the log", f"the {of}")
+
+
+def dead_cell_warning(report: dict, of: str = "log") -> str | None:
     """The warning that a series cell reads dead or open -- below the plausible cell
     band, as cell balance found, to the end of the log (a runaway's cell at 0 V) -- so
-    the pack's SOC, estimated as if every cell were sound, is not valid; None if none."""
+    the pack's SOC, estimated as if every cell were sound, is not valid; None if none.
+    ``of``: what the data are ('log'; the GUI says 'source' of a live one, 'recording'
+    of a stored one)."""
     balance = (report.get("results") or {}).get("cell_balance") or {}
     band = balance.get("plausible_cell_v") or (None, None)
     dead = [
@@ -72,7 +82,7 @@ def dead_cell_warning(report: dict) -> str | None:
     )
     return (
         f"{cells}, below the plausible {band[0]:g} V: a dead cell or an open sense wire; the "
-        "pack's SOC is estimated as if every cell were sound and is not valid for this log"
+        f"pack's SOC is estimated as if every cell were sound and is not valid for this {of}"
     )
 
 

@@ -585,11 +585,12 @@ BATTERY_JUDGED = ("soc", "soh", "internal_resistance", "safety", "faults", "ther
 
 
 def with_battery_note(
-    key: str, summary: ResultSummary, *, guessed: bool, misfit: bool
+    key: str, summary: ResultSummary, *, guessed: bool, misfit: bool, of: str = "log"
 ) -> ResultSummary:
     """``summary`` with a line saying what battery its verdict rests on, when that is a
     guess (``guessed``) or does not fit the log's voltages (``misfit``): a red Safety card
-    on a guessed battery is judged against the guess's limits, not the cell's."""
+    on a guessed battery is judged against the guess's limits, not the cell's. ``of``:
+    what the data are, as :func:`not_valid` says it."""
     from dataclasses import replace
 
     if key not in BATTERY_JUDGED or summary.status in (Status.UNAVAILABLE, Status.NOT_RUN):
@@ -599,7 +600,7 @@ def with_battery_note(
     elif misfit:
         # an overcharge is a misfit too: the note does not take sides (the warning weighs it)
         note = (
-            "Judged against the battery given, whose voltage limits the log's cells pass "
+            f"Judged against the battery given, whose voltage limits the {of}'s cells pass "
             "much of the time: overcharged, or not this battery (see the warning above)."
         )
     else:
@@ -607,15 +608,16 @@ def with_battery_note(
     return replace(summary, reason=f"{summary.reason}\n{note}" if summary.reason else note)
 
 
-def not_valid(summary: ResultSummary, why: str) -> ResultSummary:
+def not_valid(summary: ResultSummary, why: str, of: str = "log") -> ResultSummary:
     """``summary`` of a result its data make not valid (``analyze``'s ``invalid_results``,
     :mod:`app.diagnostics.input_validity`): said first, and no "ok" (as the report's
-    verdict, at least a warning)."""
+    verdict, at least a warning). ``of``: what the data are, 'log', or 'source' (live) or
+    'recording' (:attr:`~app.views.diagnostics_runner.DiagnosticsReport.data_word`)."""
     from dataclasses import replace
 
     if summary.status in (Status.UNAVAILABLE, Status.NOT_RUN):
         return summary
-    note = f"Not valid for this log: {why} (see the warning above)."
+    note = f"Not valid for this {of}: {why} (see the warning above)."
     status = Status.WARNING if summary.status in (Status.OK, Status.INFO) else summary.status
     reason = f"{note}\n{summary.reason}" if summary.reason else note
     return replace(summary, status=status, reason=reason)
@@ -669,12 +671,12 @@ def with_suspect_cell_readings(
 
 
 def _implausible_text(readings) -> str | None:
-    """The cells out of the plausible band, e.g. ``1 (0.00 V now), 3 (65.00 V at 2:00,
-    4 readings)``."""
+    """The cells out of the plausible band, e.g. ``cell 1 (0.00 V now), cell 3 (65.00 V at
+    2:00, 4 readings)`` ('Implausible cells: 2 (...)' read as two cells, not cell 2)."""
     parts = [
-        f"{b['cell']} ({b['last_value_v']:.2f} V now)"
+        f"cell {b['cell']} ({b['last_value_v']:.2f} V now)"
         if b.get("reading_now")
-        else f"{b['cell']} ({b['last_value_v']:.2f} V at {format_elapsed(b['last_time_s'])}, "
+        else f"cell {b['cell']} ({b['last_value_v']:.2f} V at {format_elapsed(b['last_time_s'])}, "
         f"{b['samples']} reading{'s' if b['samples'] != 1 else ''})"
         for b in readings
     ]

@@ -526,9 +526,11 @@ class DiagnosticsPage(QWidget):
             WINDOW_REASON in report.invalid_results.values() or not report.input_invalid
         )
         for key, summary in self.summaries.items():
-            self.summaries[key] = with_battery_note(key, summary, guessed=guessed, misfit=misfit)
+            self.summaries[key] = with_battery_note(
+                key, summary, guessed=guessed, misfit=misfit, of=report.data_word
+            )
         for key, why in report.invalid_results.items():
-            self.summaries[key] = not_valid(self.summaries[key], why)
+            self.summaries[key] = not_valid(self.summaries[key], why, of=report.data_word)
         for info in CATALOG:
             self.cards[info.key].show_summary(self.summaries[info.key])
         self._color_catalogue()

@@ -80,12 +80,13 @@ class DiagnosticsReport:
     def invalid_results(self) -> dict[str, str]:
         """Result key -> why the data make it not valid, as ``analyze``'s ``invalid_results``:
         :attr:`input_invalid`, and what the results themselves show
-        (:mod:`app.diagnostics.input_validity`: a dead cell's pack SOC)."""
-        from app.diagnostics.input_validity import DEAD_CELL_REASON, dead_cell_warning
+        (:mod:`app.diagnostics.input_validity`: a dead cell's pack SOC, in the words of
+        what the data are, :attr:`data_word`)."""
+        from app.diagnostics.input_validity import dead_cell_reason, dead_cell_warning
 
         invalid = dict(self.input_invalid)
         if dead_cell_warning({"results": self.results}):
-            invalid.setdefault("soc", DEAD_CELL_REASON)
+            invalid.setdefault("soc", dead_cell_reason(self.data_word))
         return invalid
 
     @property
@@ -94,8 +95,14 @@ class DiagnosticsReport:
         cell), in ``analyze``'s words."""
         from app.diagnostics.input_validity import dead_cell_warning
 
-        dead = dead_cell_warning({"results": self.results})
+        dead = dead_cell_warning({"results": self.results}, self.data_word)
         return [*self.data_warnings, *([dead] if dead else [])]
+
+    @property
+    def data_word(self) -> str:
+        """What the results are of, in the notes' words: 'source' (live), 'recording' or
+        'log' (a live source's results said 'not valid for this log')."""
+        return {ReportKind.LIVE: "source", ReportKind.RECORDING: "recording"}.get(self.kind, "log")
 
     @property
     def live(self) -> bool:

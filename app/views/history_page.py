@@ -35,7 +35,7 @@ from app.diagnostics.alerts.lifecycle import state_text
 from app.diagnostics.alerts.metrics import FAULT_PREFIX
 from app.views.alert_banner import stored_value_text
 from app.views.alerts_page import COLUMN_TIPS
-from app.views.wrapped_columns import wrap_worded_columns
+from app.views.wrapped_columns import ElidedColumnDelegate, wrap_worded_columns
 
 TABS = ("recordings", "diagnostics", "alerts")
 
@@ -159,6 +159,12 @@ class _HistoryTable(QTableWidget):
     def __init__(self, *args):
         super().__init__(*args)
         self.placeholder = "Not loaded yet."
+        self.refit = None  # fits the columns to the table's width again
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self.refit is not None and event.size().width() != event.oldSize().width():
+            self.refit()
 
     def set_placeholder(self, text: str) -> None:
         self.placeholder = text
@@ -260,6 +266,11 @@ class HistoryPage(QWidget):
             table.verticalHeader().setVisible(False)
             table.horizontalHeader().setStretchLastSection(True)
             table.setAlternatingRowColors(True)
+            if tab == "recordings":  # a long URL cut in the middle, whole in its tooltip
+                table.setItemDelegateForColumn(
+                    _COLUMNS[tab].index("Source"), ElidedColumnDelegate(table)
+                )
+            table.refit = lambda tab=tab: self._wrap(tab)
             self.tables[tab] = table
             self.tabs.addTab(table, label)
 
@@ -335,24 +346,42 @@ class HistoryPage(QWidget):
         columns = _COLUMNS[tab]
         severity = columns.index("Severity") if tab == "alerts" else -1
         # a fault's figures may be wider than the window leaves their column
-        worded = {columns.index("At raise"), columns.index("Worst")} if tab == "alerts" else set()
+        worded, elided = self._worded_columns(tab)
         for r, row in enumerate(rows):
             for c, text in enumerate(row_cells(tab, row)):
                 item = QTableWidgetItem(text)
                 if c == severity:
                     item.setData(Qt.ItemDataRole.UserRole, text)
-                if c in worded:
+                if c in worded or c in elided:
                     item.setToolTip(text)
                 table.setItem(r, c, item)
-        # a fault's figures wrap in a column of about 34 characters (they ran to
-        # 420 px each, pushing severity and state out of a 1400 px window)
-        wrap_worded_columns(table, worded)
+        self._wrap(tab)
         table.set_placeholder("" if rows else self.empty_text(tab))
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")
             self.status_label.setText(f"{len(rows):,} row(s)." if rows else "Nothing matches.")
             self._repolish(self.status_label)
         self._on_selection_changed()
+
+    @staticmethod
+    def _worded_columns(tab: str) -> tuple[set[int], set[int]]:
+        """``tab``'s columns of wrapped words and of texts cut in the middle."""
+        columns = _COLUMNS[tab]
+        if tab == "alerts":
+            return {columns.index("At raise"), columns.index("Worst")}, set()
+        if tab == "recordings":
+            return set(), {columns.index("Source")}
+        return set(), set()
+
+    def _wrap(self, tab: str) -> None:
+        # a fault's figures wrap in a column of about 34 characters (they ran to
+        # 420 px each, pushing severity and state out of a 1400 px window); a source
+        # URL is cut in the middle
+        table = self.tables[tab]
+        if not table.rowCount():
+            return
+        worded, elided = self._worded_columns(tab)
+        wrap_worded_columns(table, worded, elided=elided, fit=bool(elided))
 
     def empty_text(self, tab: str) -> str:
         """What an empty table of ``tab`` says: what was looked for, and how rows get there."""

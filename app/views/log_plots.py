@@ -53,6 +53,25 @@ class CycleAxis(pg.AxisItem):
         return levels or [(1.0, [float(v) for v in range(int(np.ceil(minVal)), int(maxVal) + 1)])]
 
 
+def _text_width(label: pg.LabelItem) -> float:
+    """``label``'s text's width as drawn (its styled font), known once it is set."""
+    return label.item.boundingRect().width()
+
+
+def _elide_label(label: pg.LabelItem, fits: float) -> None:
+    """``label``'s text cut in the middle with '…' to at most ``fits`` px as drawn (the
+    label's size and style are in its HTML, not its item's font: measured, not guessed)."""
+    full = label.text
+    metrics = QFontMetricsF(label.item.font())
+    target = fits * metrics.horizontalAdvance(full) / max(_text_width(label), 1.0)
+    for _ in range(8):  # (a first guess from the font's proportions, then closer)
+        label.setText(metrics.elidedText(full, Qt.TextElideMode.ElideMiddle, target))
+        drawn = _text_width(label)
+        if drawn <= fits or target <= 1.0:
+            return
+        target *= fits / drawn * 0.98
+
+
 class _PlotStack(pg.GraphicsLayoutWidget):
     """Plots stacked in one column, x-linked to the first, themed together."""
 
@@ -154,33 +173,50 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         self.curves[(row, key)] = item
         return item
 
+    @property
+    def legend_names(self) -> list[str]:
+        """The legend's entries' names in full (shown elided where they do not fit)."""
+        return [self._legend_names.get(id(label), label.text) for _s, label in self.legend.items]
+
     def fit_legend(self) -> None:
         """The legend within the width beside the y axis: two columns where they fit,
         else one, a name too long for it elided in the middle (two long file names
-        side by side ran past the right edge, the second cut off)."""
+        side by side ran past the right edge, the second cut off).
+
+        The widths are the texts' as drawn, measured as soon as they are set: a
+        label's layout width lags until the layout runs, so one elided at 1024 px
+        still measured short after the full name was put back at 1600 px, two columns
+        were chosen and the plots grew past the tab's right edge."""
         entries = self.legend.items
         if not entries:
             return
-        room = self.width() - AXIS_WIDTH_PX - LEGEND_SPACING_PX
+        # the left margin, and the spacing between sample and name, between columns
+        # and at the right
+        room = self.width() - AXIS_WIDTH_PX - 2 * LEGEND_SPACING_PX
         for _sample, label in entries:  # (the full names: the room may have grown)
             full = self._legend_names.get(id(label))
             if full is not None and label.text != full:
                 label.setText(full)
-        widths = [sample.width() + label.width() + LEGEND_SPACING_PX for sample, label in entries]
-        two = max(widths[0::2]) + (max(widths[1::2]) if len(widths) > 1 else 0.0)
-        columns = 2 if two <= room else 1
+        widths = [
+            sample.boundingRect().width() + _text_width(label) + LEGEND_SPACING_PX
+            for sample, label in entries
+        ]
+        two = max(widths[0::2]) + (
+            max(widths[1::2]) + LEGEND_SPACING_PX if len(widths) > 1 else 0.0
+        )
+        columns = 2 if len(widths) > 1 and two <= room else 1
         if columns == 1:
             for (sample, label), width in zip(entries, widths, strict=True):
                 if width > room:
-                    metrics = QFontMetricsF(label.item.font())
-                    fits = max(room - sample.width() - LEGEND_SPACING_PX, 40.0)
-                    label.setText(
-                        metrics.elidedText(label.text, Qt.TextElideMode.ElideMiddle, fits)
-                    )
+                    fits = max(room - sample.boundingRect().width() - LEGEND_SPACING_PX, 40.0)
+                    _elide_label(label, fits)
         if columns != self.legend.columnCount:
             self.legend.setColumnCount(columns)
         else:
             self.legend.updateSize()
+        # the layout back to the view's width: it had grown to the wider legend (as
+        # the view resized, before this ran) and stays so until the next resize
+        self.ci.setGeometry(self.range)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

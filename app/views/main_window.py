@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         self._recordings_loaded = False
         self._recordings_stale = False  # a recording ended since the list was loaded
         self._closing = False  # close requested: no new work, background work finishing
+        self._recording_asked_from: Page | None = None  # the page "Open in plots" was asked on
         self._force_close = False  # close without waiting for background work
         self._closed = False
         self.closing_notice: QMessageBox | None = None
@@ -554,6 +555,9 @@ class MainWindow(QMainWindow):
 
     def _load_recording(self, recording_id: int) -> None:
         self.history.status_label.setText(f"Loading recording #{recording_id}…")
+        # the page it was asked from: the window turns to the dashboard when it has
+        # loaded only if the user is still there (not once they have moved on)
+        self._recording_asked_from = self.current_page
         self.history_loader.open_recording(recording_id)
 
     def request_source(self, url: str, *, parent: QWidget | None = None, on_result=None) -> bool:
@@ -813,7 +817,13 @@ class MainWindow(QMainWindow):
         self.dashboard.set_battery(battery)
         self.dashboard.show_frame(snapshot)
         self._show_stored_recording(recording_id, snapshot, report)
-        self.show_page(Page.DASHBOARD)
+        asked_from = self._recording_asked_from
+        if asked_from is None or self.current_page is asked_from:
+            self.show_page(Page.DASHBOARD)
+        elif self.current_page is not Page.DASHBOARD:  # moved on: say so, stay there
+            self.status_bar.showMessage(
+                f"Recording #{recording_id} has loaded: it is on the Dashboard.", 15000
+            )
 
     def _show_stored_recording(self, recording_id: int, snapshot: dict, report) -> None:
         """The stored recording is what the dashboard shows: Export report writes its

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtWidgets import QHeaderView, QTableWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableWidget
 
 #: The width a worded column may take, in characters of the table's font.
 WORDED_COLUMN_CHARS = 34
@@ -18,17 +19,39 @@ WORDED_COLUMN_CHARS = 34
 LEAST_WORDED_COLUMN_CHARS = 14
 
 
-def wrap_worded_columns(table: QTableWidget, columns: Iterable[int], *, fit: bool = False) -> None:
+class ElidedColumnDelegate(QStyledItemDelegate):
+    """A column's texts on one line, cut in the middle with '…' where the column is
+    narrower (a source URL: its scheme and its end both show), even in a table that wraps
+    its other columns. Give the items their whole text as a tooltip."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+def wrap_worded_columns(
+    table: QTableWidget,
+    columns: Iterable[int],
+    *,
+    fit: bool = False,
+    elided: Iterable[int] = (),
+) -> None:
     """Fit ``table``'s columns to their contents, ``columns`` at most
     WORDED_COLUMN_CHARS wide with their texts wrapped, and each row as tall as
     its wrapped text. With ``fit`` the worded columns are narrowed further (to
     LEAST_WORDED_COLUMN_CHARS) so all the columns fit the table's width (at 1024 px the
     Alerts page's Raised and Acknowledged were off to the right). Call after the table
-    is filled, and with ``fit`` again when it is resized."""
-    columns = set(columns)
+    is filled, and with ``fit`` again when it is resized.
+
+    The ``elided`` columns (give them an :class:`ElidedColumnDelegate`) are capped and
+    fitted the same way but stay on one line, cut in the middle (at 1024 px a long
+    source URL pushed the History page's Status and Samples off to the right)."""
+    elided = set(elided)
+    columns = set(columns) | elided
     header = table.horizontalHeader()
     cap = table.fontMetrics().horizontalAdvance("n" * WORDED_COLUMN_CHARS)
-    table.setWordWrap(True)
+    table.setWordWrap(bool(columns - elided))
     for c in range(table.columnCount()):
         if c in columns:
             # (a column sized to its contents cannot be narrowed; the user may widen it)

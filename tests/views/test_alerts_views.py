@@ -8,14 +8,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 
 from app.core.settings import Settings
 from app.diagnostics.alerts import AlertEvent, EventKind, Threshold, profile_name
 from app.diagnostics.alerts.lifecycle import AlertStatus
 from app.diagnostics.safety import VOLTAGE_TOLERANCE_V
 from app.hardware.acquisition import AcquisitionState
-from app.views.alerts_page import CURRENT_COLUMNS
+from app.views.alerts_page import CURRENT_COLUMNS, HISTORY_COLUMNS
 from app.views.main_window import Page
 
 CRITICAL = Threshold("cell_v_max", "above", level=3.75, clear_level=3.74, severity="critical")
@@ -670,6 +670,54 @@ def test_a_fault_alerts_figures_wrap_so_every_column_fits_at_1600_px(qtbot, make
     worst = table.item(0, CURRENT_COLUMNS.index("Worst"))
     assert worst.text() == "as at raise"
     assert table.rowHeight(0) > 2 * line  # ... and it does, in a taller row
+    assert table.horizontalScrollBar().maximum() == 0  # every column in view
+
+
+def _drawn_whole(table, row: int, col: int) -> bool:
+    """The cell's text fits its column and row wrapped at word boundaries (Qt draws
+    '…' where it does not)."""
+    from PySide6.QtCore import QRect
+
+    text = table.item(row, col).text()
+    room = table.columnWidth(col) - 2 * (
+        table.style().pixelMetric(table.style().PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    )
+    box = table.fontMetrics().boundingRect(
+        QRect(0, 0, room, 100_000), int(Qt.TextFlag.TextWordWrap), text
+    )
+    return box.width() <= room and box.height() <= table.rowHeight(row)
+
+
+def test_a_faults_worst_is_wrapped_whole_not_cut_at_1024_px(qtbot, make_window):
+    """At 1024 px a noisy sensor's Worst read 'cell 2: noise σ 0.059 V, …': the words
+    it shared with At raise were cut. It is whole, wrapped as At raise is, and every
+    column stays in view."""
+    rule = Threshold("fault_sensor_noisy", "above", level=0.5, severity="warning")
+
+    def noisy(sigma: float) -> dict:
+        return {
+            "kind": "sensor_noisy",
+            "start_time_s": 30.0,
+            "end_time_s": 90.0,
+            "channel": "cell_2_v",
+            "detail": {"noise_sigma": sigma, "group_sigma": 0.0002},
+        }
+
+    window = make_window()
+    window.resize(1024, 700)
+    window.show_page(Page.ALERTS)
+    feed(window, AlertEvent(EventKind.RAISED, rule, 30.0, 1.0, 0.5, noisy(0.030)))
+    feed(window, AlertEvent(EventKind.CLEARED, rule, 90.0, 1.0, 0.5, noisy(0.059)))
+    table = window.alerts_page.history_table
+    window.alerts_page.tabs.setCurrentIndex(1)  # History: the cleared episode
+    qtbot.waitUntil(lambda: table.rowCount() == 1)
+    at_raise = table.item(0, HISTORY_COLUMNS.index("At raise")).text()
+    worst = table.item(0, HISTORY_COLUMNS.index("Worst")).text()
+    assert "0.059" in worst and "…" not in worst
+    assert worst != at_raise and len(worst.split()) == len(at_raise.split())
+    qtbot.waitUntil(lambda: table.viewport().width() > 300)
+    qtbot.waitUntil(lambda: _drawn_whole(table, 0, HISTORY_COLUMNS.index("Worst")))
+    assert _drawn_whole(table, 0, HISTORY_COLUMNS.index("At raise"))
     assert table.horizontalScrollBar().maximum() == 0  # every column in view
 
 

@@ -441,7 +441,7 @@ def test_cell_balance_card_names_a_dead_cell_before_the_spread():
         "cell 2 reads 0.00 V (implausible); 6.0 mV spread of the others (rest, 20-95 % SOC, last 2 min)"
     )
     numbers = dict(summary.numbers)
-    assert numbers["Implausible cells"] == "2 (0.00 V now)"
+    assert numbers["Implausible cells"] == "cell 2 (0.00 V now)"  # (not two cells)
     assert numbers["Plausible cell band"] == "1.25–5.25 V"
     assert numbers["Action"] == "check the cell and its sense wire"
     assert summary.reason.startswith("cell 2 reads 0.00 V, outside the plausible 1.25-5.25 V")
@@ -1022,3 +1022,46 @@ def test_a_misfit_note_does_not_rule_out_an_overcharge():
     note = with_battery_note("faults", faults, guessed=False, misfit=True).reason
     assert "overcharged, or not this battery" in note
     assert "does not fit" not in note
+
+
+@pytest.mark.parametrize(
+    ("kind", "word", "reason"),
+    [
+        (ReportKind.LIVE, "source", "a cell reads dead or open (0 V) now"),
+        (ReportKind.RECORDING, "recording", "at the end of the recording"),
+        (ReportKind.FILE, "log", "at the end of the log"),
+    ],
+)
+def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
+    """A live source's SOC under a dead cell read 'Not valid for this log': it says
+    'this source' of a live one, 'this recording' of a stored one, 'this log' of a file."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.diagnostics.cell_balance import check_cell_balance
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    n = 600
+    cells = {f"cell_{k + 1}_v": [3.7 + 0.002 * k] * n for k in range(4)}
+    cells["cell_2_v"] = [3.702] * 200 + [0.0] * 400
+    df = pd.DataFrame({"time_s": range(n), "current_a": [0.0] * n, **cells}).astype(float)
+    df["voltage_v"] = df[list(cells)].sum(axis=1)
+    full = dict.fromkeys(RESULT_KEYS)
+    full["cell_balance"] = check_cell_balance(df, spec).to_dict()
+    full["soc"] = {
+        "final_soc_percent": 42.04,
+        "final_band_low_percent": 40.0,
+        "final_band_high_percent": 44.0,
+        "method": "extended Kalman filter",
+    }
+    report = DiagnosticsReport(full, n, n - 1.0, 0, 0.01, source_url="sim://nmc", kind=kind)
+    page.show_report(report)
+    note = page.summaries["soc"].reason.splitlines()[0]
+    assert note.startswith(f"Not valid for this {word}: ") and reason in note
+    assert report.warnings[-1].endswith(f"is not valid for this {word}")
+    assert "cell 2 (0.00 V now)" in dict(page.summaries["cell_balance"].numbers).values()
+    # a battery that does not fit the voltages: its note names the data so too
+    page.show_report(replace(report, battery_warning="the cells sit outside its window"))
+    assert f"whose voltage limits the {word}'s cells pass" in page.summaries["soc"].reason

@@ -144,6 +144,32 @@ def test_open_a_recording_in_the_plots(qtbot, make_window, filled_db, tmp_path):
     window.dashboard.grab().save(str(tmp_path / "history_open.png"))
 
 
+def test_a_recording_that_loads_after_the_user_moved_on_does_not_switch_pages(
+    qtbot, make_window, filled_db
+):
+    """ "Open in plots", then the user went to the Logs page while it loaded: the window
+    turned to the Dashboard under them. It stays where they are and says where it is."""
+    url, _old_id, new_id = filled_db
+    window = make_window(db_url=url)
+    window.show_page(Page.HISTORY)
+    page = window.history
+    table = page.tables["recordings"]
+    qtbot.waitUntil(lambda: table.rowCount() == 2)
+    table.selectRow(0)
+    with qtbot.waitSignal(window.history_loader.recording_loaded, timeout=20_000):
+        page.open_button.click()
+        window.show_page(Page.LOGS)  # moved on while it loads
+    assert window.current_page is Page.LOGS
+    assert f"Recording #{new_id}" in window.dashboard.source_label.full_text()
+    message = window.status_bar.currentMessage()
+    assert f"Recording #{new_id}" in message and "Dashboard" in message
+    # still on the page asked from: the window does turn to the dashboard
+    window.show_page(Page.HISTORY)
+    with qtbot.waitSignal(window.history_loader.recording_loaded, timeout=20_000):
+        page.open_button.click()
+    assert window.current_page is Page.DASHBOARD
+
+
 def test_a_recording_in_the_plots_is_what_diagnostics_and_the_status_speak_of(
     qtbot, make_window, filled_db
 ):
@@ -528,3 +554,47 @@ def test_a_long_recording_draws_unbroken_traces(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: total.width() >= total.sizeHint().width())
     assert total.text() == "36,000"
     window.grab().save(str(tmp_path / "recording_unbroken.png"))
+
+
+def test_a_long_source_url_is_cut_so_status_and_samples_stay_in_view_at_1024_px(qtbot, make_window):
+    """At 1024 px a simulator URL with a fault's options took the Source column to
+    ~900 px: Status and Samples were off to the right. It is cut in the middle, on one
+    line, the whole URL in its tooltip, and fits again when the window narrows."""
+    from types import SimpleNamespace
+
+    url = (
+        "sim://nmc?cells=4&speed=50&fault=internal_short&fault_at=100&fault_cell=3"
+        "&noise=1&bms_soc=1&seed=7&capacity_ah=5.0&temperature_c=25"
+    )
+    row = SimpleNamespace(
+        id=1,
+        started_at=datetime(2026, 12, 5, 18, 57, 34, tzinfo=UTC),
+        data_span_s=1422.0,
+        source_url=url,
+        status="recording",
+        sample_count=22449,
+        notes="",
+    )
+    window = make_window()
+    window.resize(1600, 900)
+    window.show_page(Page.HISTORY)
+    page = window.history
+    table = page.tables["recordings"]
+    page.show_rows("recordings", [row])
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    samples = _COLUMNS_RECORDINGS.index("Samples")
+    source = _COLUMNS_RECORDINGS.index("Source")
+    qtbot.waitUntil(
+        lambda: (
+            table.columnViewportPosition(samples) + table.columnWidth(samples)
+            <= table.viewport().width()
+        )
+    )
+    assert table.horizontalScrollBar().maximum() == 0
+    assert table.item(0, source).toolTip() == url
+    assert table.item(0, source).text() == url  # (cut only as drawn)
+    assert table.rowHeight(0) < 2 * table.fontMetrics().height()  # one line
+
+
+_COLUMNS_RECORDINGS = ("#", "Started", "Duration", "Source", "Status", "Samples", "Notes")

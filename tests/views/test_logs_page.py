@@ -566,7 +566,7 @@ def test_charge_and_discharge_are_told_apart_on_the_per_cycle_plot(qtbot, page, 
     neware = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
     open_files(qtbot, page, bdf, neware)
     plots = page.cycle_plots
-    names = [label.text for _sample, label in plots.legend.items]
+    names = plots.legend_names  # (in full: the legend may elide them to fit)
     base = os.path.basename(bdf)
     assert f"{base} · discharge, partial cycle" in names
     assert f"{base} · charge, partial cycle" in names
@@ -589,3 +589,44 @@ def test_charge_and_discharge_are_told_apart_on_the_per_cycle_plot(qtbot, page, 
             abs(a - b) for a, b in zip(shade.getRgb()[:3], background.getRgb()[:3], strict=True)
         )
         assert far > 150, (theme, shade.name())
+
+
+def plots_within_their_view(stack) -> bool:
+    """The plots' layout no wider than their view, every legend name inside it."""
+    width = stack.width()
+    if stack.ci.geometry().width() > width + 0.5:
+        return False
+    for _sample, label in stack.legend.items:
+        box = stack.mapFromScene(label.sceneBoundingRect()).boundingRect()
+        if box.right() > width + 0.5:
+            return False
+    return True
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
+def test_a_long_per_cycle_legend_never_widens_the_plots_past_their_tab(qtbot, make_window):
+    """The BDF file's long name overlaid with NASA B0005: the legend made the per-cycle
+    plot wider than its tab (cycles after ~155 and the names' ends hidden), at 1024 px
+    (elided names still too wide) and once widened to 1600 (two columns that did not fit)."""
+    from app.views.log_plots import CyclePlots
+
+    window = make_window()
+    window.resize(1024, 700)
+    logs = window.logs
+    window.open_in_logs(
+        [
+            str(REAL_DATA / "bdf" / "SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv"),
+            str(REAL_DATA / "capacity" / "nasa_B0005_capacity.csv"),
+        ]
+    )
+    qtbot.waitUntil(lambda: settled(logs), timeout=60_000)
+    stack = window.findChild(CyclePlots)
+    assert stack.isVisible() and len(stack.legend.items) == 3
+    for size in ((1024, 700), (1600, 900), (1024, 700), (1600, 900)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda w=size[0]: window.width() == w)
+        qtbot.waitUntil(lambda: plots_within_their_view(stack))
+        # the plots end inside the tab, not under its right edge
+        tab = logs.tabs.currentWidget()
+        right = stack.mapTo(tab, stack.rect().topRight()).x()
+        assert right <= tab.width()
