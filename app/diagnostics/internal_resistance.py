@@ -56,7 +56,10 @@ relaxation too for a short pulse), driven by the measured current; where the
 step responds with amplitudes of its own (a real cell is not linear: PyBaMM's
 regen pulse after a discharge pulse), F tests give the step a factor of its own
 on the shared response, or its own R0, R1, R2
-(:func:`~app.diagnostics.pulse_fit.fit_pulse_response`). Where the model
+(:func:`~app.diagnostics.pulse_fit.fit_pulse_response`); on a slow log (under
+~2.5 Hz: 10 samples in a 10 s pulse at 1 Hz) a step from one held level leaves
+out the drift and OCV-slope columns where an F test says the window does not need
+them (its "lean model": each costs noise at the read points). Where the model
 cannot follow the window of a step longer than the read-out (RMS residual
 above 1.2x the voltage noise: a real cell after earlier pulses of other sizes
 and signs -- PyBaMM's LFP cell
