@@ -13,9 +13,12 @@ hysteresis (:data:`VOLTAGE_HYSTERESIS_V`, :data:`CURRENT_HYSTERESIS`,
 episode, however its value hovers about the limit. Its end is the last sample
 before the release. Once a sample is beyond the tolerance, the run being debounced
 goes on while the value stays beyond the limit by half the tolerance, and trips once a sample
-beyond the tolerance is ``debounce_s`` after its start: sensor noise about a value
+beyond the tolerance is ``debounce_s`` after its start, and whose excess beyond the
+limit averaged over the last :data:`NOISE_SAMPLES` readings (a reading within the
+limit counting as none) is beyond the tolerance too: sensor noise about a value
 held just over the limit does not restart the debounce, and a value held at the
-limit (beyond it about half the time) does not trip. A sample beyond the fast
+limit (beyond it about half the time; now and then beyond the tolerance for a few
+readings in a row) does not trip. A sample beyond the fast
 trip level (:data:`VOLTAGE_MARGIN` for a voltage, :data:`CURRENT_FAST_TRIP` times a
 current limit) trips at once, without the debounce, as a BMS's short-circuit and
 secondary over-voltage protection does: a 10x over-current for 1 s, or a violation
@@ -59,8 +62,8 @@ CURRENT_MARGIN = 0.10
 TEMPERATURE_MARGIN_C = 3.0
 #: Tolerance beyond a limit that is not a violation (the measurement's accuracy):
 #: 5 mV per cell, the accuracy class of BMS front ends (TI BQ76952 +-5 mV, ADI
-#: LTC6811 1.2 mV) and 2.5 sigma of a single reading at 2 mV sensor noise, so that
-#: a CV phase held at the limit trips once in ~10^7 debounce windows; for a current
+#: LTC6811 1.2 mV) and 2.5 sigma of a single reading at 2 mV sensor noise (a CV
+#: phase held at the limit does not trip: :data:`NOISE_SAMPLES`); for a current
 #: limit, 2 % of that limit alone (a cycler channel set at the rating reads within
 #: 0.05-0.1 % of it), or the noise of a Hall pack sensor (~0.5 % of 1C: 3 sigma is
 #: :data:`CURRENT_NOISE_C` of the 1C current) if larger, at most half
@@ -92,14 +95,15 @@ CURRENT_FAST_TRIP = 1.0
 #: for a minute: a drive's regen pulses (seconds) are not a charge (BMSs derate
 #: regen rather than forbid it outside the charge window); the discharge window
 #: applies otherwise.
-#: The debounced excursion is judged on the mean of the last this many readings
-#: (:func:`trailing_mean`), as a BMS filters its readings: white noise of sigma
-#: reads sigma/sqrt(8) there, so a CV phase held at the limit (2 mV noise) is beyond
-#: the 5 mV tolerance by 7 sigma of that mean (p ~ 1e-12 per sample; each raw
-#: reading's 2.5 sigma was beaten several times a day by a run of noisy samples
-#: timed across the debounce), while a real excursion of three times the tolerance
-#: trips as before (after the debounce, every reading of the window before it counted
-#: as the limit less 0); less trips once the mean has caught up.
+#: The debounced excursion is judged on the excess beyond the limit averaged over
+#: the last this many readings (:func:`trailing_excess`), as a BMS filters its
+#: readings: a cell a CV phase holds at its limit, read with 2 mV of white noise,
+#: averages ~0.8 mV there (sigma ~0.4 mV), 5 mV needs ~10 sigma; judged on the raw
+#: readings, a run of three beyond the 5 mV tolerance (2.5 sigma) across the 2 s
+#: debounce at 1 Hz came a few times per pack-day. A real excursion trips where it
+#: did once its readings in the window average beyond the tolerance: at once for
+#: one of ~3x the tolerance at 1 Hz (3 of 8 readings), up to 5 s later for a
+#: smaller one; at 10 Hz the 8 readings all lie within the 2 s debounce's run.
 NOISE_SAMPLES = 8
 CHARGING_C = 0.01
 CHARGING_SUSTAINED_S = 60.0
