@@ -442,20 +442,23 @@ class _LimitCheck:
         extreme: float,
         bound: float,
         limit,
-        head: np.ndarray = _NONE,
+        heads: _Heads | None = None,
+        row: int = 0,
+        negate: bool = False,
     ) -> None:
         """One block, fed only when it can matter: an episode is open or a trip is
         being debounced, or the block's ``extreme`` (its highest value for an upper
         limit, its lowest for a lower one; NaN when a reading is) is beyond ``bound``
         (the limit or, for a limit per sample, the one nearest the readings: every
-        sample's is at or beyond it) by the tolerance. ``head``: the readings before
-        the block (see :meth:`feed`)."""
+        sample's is at or beyond it) by the tolerance. ``heads``: the readings before
+        the block, ``row`` of them (negated if ``negate``; see :meth:`feed`)."""
         if not self.busy:
             if self.upper and extreme <= bound + self.tolerance:
                 return
             if not self.upper and extreme >= bound - self.tolerance:
                 return
         n, k = len(t), _WATCH_CHUNK
+        head = _NONE if heads is None else heads.row(row, negate)
         if n <= 2 * k:
             self.feed(t, value, limit, head)
             return
@@ -550,9 +553,10 @@ class SafetyMonitor:
         #: start of the charge (current above CHARGING_C) under way at the end of
         #: the last block (None: none)
         self._charge_since: float | None = None
-        #: the last NOISE_SAMPLES - 1 readings of each channel judged (cell voltages,
-        #: current, temperatures): the readings before the next block
-        self._tail: np.ndarray = _NONE
+        #: the last blocks' readings of each channel judged (cell voltages, current,
+        #: temperatures; one array of rows per block), back to NOISE_SAMPLES - 1 of
+        #: them: the readings before the next block
+        self._recent: list[np.ndarray] = []
 
     def _setup(self, block: SampleBlock) -> None:
         spec, debounce = self.spec, self.debounce_s
@@ -631,26 +635,24 @@ class SafetyMonitor:
         columns = [*volts, i, *temps]
         lows, highs, stacked = _all_extremes(columns)
         # (the readings before this block, each channel's: the noise-proof mean's)
-        heads, self._tail = self._tail, _tail(self._tail, columns, stacked)
+        heads = _Heads(self._recent) if self._recent else None
+        self._recent = _recent(self._recent, columns, stacked)
         extremes = iter(zip(lows.tolist(), highs.tolist(), strict=True))
         row = 0
         for v in volts:
             hi, lo = next(checks), next(checks)
             least, most = next(extremes)
-            head = heads[row] if len(heads) else _NONE
-            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max, head)
-            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min, head)
+            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max, heads, row)
+            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min, heads, row)
             row += 1
         least, most = next(extremes)
         chg, dis = next(checks), next(checks)
-        head = heads[row] if len(heads) else _NONE
-        row += 1
         if spec.current_limits_judged:  # (not C-rates of a capacity only a lower bound)
-            chg.watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a, head)
+            chg.watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a, heads, row)
             # (discharge: -i against its limit; -least is the highest of -i)
             limit = spec.max_discharge_current_a
             if dis.busy or not -least <= limit + dis.tolerance:
-                dis.watch(t, -i, -least, limit, limit, -head)
+                dis.watch(t, -i, -least, limit, limit, heads, row, True)
         if self._temps:
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)
@@ -671,9 +673,8 @@ class SafetyMonitor:
                     charging = sustained_charging(t, i, charging_current_a(spec), charge_since)
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-                head = heads[row + k] if len(heads) else _NONE
-                hi.watch(t, temp, most, cool, hot, head)
-                lo.watch(t, temp, least, warm, cold, head)
+                hi.watch(t, temp, most, cool, hot, heads, row + 1 + k)
+                lo.watch(t, temp, least, warm, cold, heads, row + 1 + k)
         return {}
 
     def episodes(self) -> list[tuple[SafetyEvent, float, bool]]:
@@ -751,16 +752,39 @@ def _all_extremes(columns: list[np.ndarray]):
     return pairs[:, 0], pairs[:, 1], None
 
 
-def _tail(tail: np.ndarray, columns: list[np.ndarray], stacked: np.ndarray | None) -> np.ndarray:
-    """The last :data:`NOISE_SAMPLES` - 1 readings of each channel (one row each)
-    after a block of ``columns`` (``stacked``: them in one array, if at hand) that
-    followed ``tail``."""
+def _recent(recent: list[np.ndarray], columns: list[np.ndarray], stacked) -> list[np.ndarray]:
+    """The blocks of readings back to the last :data:`NOISE_SAMPLES` - 1 of each
+    channel, after a block of ``columns`` (``stacked``: them in one array, if at
+    hand) that followed ``recent``. Kept as they are, joined only when a limit
+    needs them (:class:`_Heads`): most blocks need none."""
     k1 = NOISE_SAMPLES - 1
-    if stacked is None:
+    if stacked is None:  # (a long block: its last readings)
         stacked = np.vstack([c[len(c) - min(len(c), k1) :] for c in columns])
-    if stacked.shape[1] < k1 and len(tail):
-        stacked = np.concatenate([tail, stacked], axis=1)
-    return stacked[:, max(stacked.shape[1] - k1, 0) :].copy()
+    if stacked.shape[1] >= k1:
+        return [stacked]
+    out = [*recent, stacked]
+    total = sum(r.shape[1] for r in out)
+    while total - out[0].shape[1] >= k1:
+        total -= out.pop(0).shape[1]
+    return out
+
+
+class _Heads:
+    """The readings before a block (the last blocks', :func:`_recent`), joined on
+    first use: a channel's ``row``."""
+
+    __slots__ = ("parts", "rows")
+
+    def __init__(self, parts: list[np.ndarray]):
+        self.parts = parts
+        self.rows: np.ndarray | None = None
+
+    def row(self, j: int, negate: bool = False) -> np.ndarray:
+        if self.rows is None:
+            parts = self.parts
+            rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            self.rows = rows[:, max(rows.shape[1] - NOISE_SAMPLES + 1, 0) :]
+        return -self.rows[j] if negate else self.rows[j]
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:
