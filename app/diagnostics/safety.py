@@ -13,9 +13,12 @@ hysteresis (:data:`VOLTAGE_HYSTERESIS_V`, :data:`CURRENT_HYSTERESIS`,
 episode, however its value hovers about the limit. Its end is the last sample
 before the release. Once a sample is beyond the tolerance, the run being debounced
 goes on while the value stays beyond the limit by half the tolerance, and trips once a sample
-beyond the tolerance is ``debounce_s`` after its start: sensor noise about a value
+beyond the tolerance is ``debounce_s`` after its start, and whose excess beyond the
+limit averaged over the last :data:`NOISE_SAMPLES` readings (a reading within the
+limit counting as none) is beyond the tolerance too: sensor noise about a value
 held just over the limit does not restart the debounce, and a value held at the
-limit (beyond it about half the time) does not trip. A sample beyond the fast
+limit (beyond it about half the time; now and then beyond the tolerance for a few
+readings in a row) does not trip. A sample beyond the fast
 trip level (:data:`VOLTAGE_MARGIN` for a voltage, :data:`CURRENT_FAST_TRIP` times a
 current limit) trips at once, without the debounce, as a BMS's short-circuit and
 secondary over-voltage protection does: a 10x over-current for 1 s, or a violation
@@ -59,8 +62,8 @@ CURRENT_MARGIN = 0.10
 TEMPERATURE_MARGIN_C = 3.0
 #: Tolerance beyond a limit that is not a violation (the measurement's accuracy):
 #: 5 mV per cell, the accuracy class of BMS front ends (TI BQ76952 +-5 mV, ADI
-#: LTC6811 1.2 mV) and 2.5 sigma of a single reading at 2 mV sensor noise, so that
-#: a CV phase held at the limit trips once in ~10^7 debounce windows; for a current
+#: LTC6811 1.2 mV) and 2.5 sigma of a single reading at 2 mV sensor noise (a CV
+#: phase held at the limit does not trip: :data:`NOISE_SAMPLES`); for a current
 #: limit, 2 % of that limit alone (a cycler channel set at the rating reads within
 #: 0.05-0.1 % of it), or the noise of a Hall pack sensor (~0.5 % of 1C: 3 sigma is
 #: :data:`CURRENT_NOISE_C` of the 1C current) if larger, at most half
@@ -92,6 +95,16 @@ CURRENT_FAST_TRIP = 1.0
 #: for a minute: a drive's regen pulses (seconds) are not a charge (BMSs derate
 #: regen rather than forbid it outside the charge window); the discharge window
 #: applies otherwise.
+#: The debounced excursion is judged on the excess beyond the limit averaged over
+#: the last this many readings (:func:`trailing_excess`), as a BMS filters its
+#: readings: a cell a CV phase holds at its limit, read with 2 mV of white noise,
+#: averages ~0.8 mV there (sigma ~0.4 mV), 5 mV needs ~10 sigma; judged on the raw
+#: readings, a run of three beyond the 5 mV tolerance (2.5 sigma) across the 2 s
+#: debounce at 1 Hz came a few times per pack-day. A real excursion trips where it
+#: did once its readings in the window average beyond the tolerance: at once for
+#: one of ~3x the tolerance at 1 Hz (3 of 8 readings), up to 5 s later for a
+#: smaller one; at 10 Hz the 8 readings all lie within the 2 s debounce's run.
+NOISE_SAMPLES = 8
 CHARGING_C = 0.01
 CHARGING_SUSTAINED_S = 60.0
 
@@ -199,6 +212,68 @@ def _runs(
     return starts, stops, t0, ok
 
 
+#: no readings (before a log's first)
+_NONE = np.empty(0)
+
+
+def trailing_excess(
+    x: np.ndarray, at: np.ndarray, level: float | np.ndarray, upper: bool, k: int = NOISE_SAMPLES
+) -> np.ndarray:
+    """At each position ``at`` of the readings ``x``: the excess beyond ``level``
+    (that position's, a number or one per position; above it for an ``upper``
+    level, below it otherwise) averaged over that reading and the ``k - 1`` before
+    it, a reading within the level, NaN or before ``x``'s first counting as none.
+    Each adds the same readings in the same order however the log is split into
+    blocks: offline == live."""
+    total = np.zeros(len(at))
+    with np.errstate(invalid="ignore"):
+        for lag in range(k):
+            src = at - lag
+            seg = x[np.maximum(src, 0)]
+            gap = seg - level if upper else level - seg
+            total += np.where((src >= 0) & (gap > 0), gap, 0.0)
+    return total / k
+
+
+def settled_over(
+    over: np.ndarray,
+    head: np.ndarray,
+    value: np.ndarray,
+    level: float | np.ndarray,
+    band: float,
+    upper: bool,
+) -> np.ndarray:
+    """Of the samples ``over`` the trip ``level`` (a limit and its tolerance, twice
+    the noise ``band``), those where the excess beyond the limit (the level less
+    twice the band) averaged over the last :data:`NOISE_SAMPLES` readings
+    (:func:`trailing_excess`; ``head``: the readings before ``value``'s first, the
+    latest last) is beyond the tolerance too: a noise-proof run's debounce completes
+    only at one of these, so white noise about the limit does not."""
+    idx = np.flatnonzero(over)
+    if not len(idx):
+        return over
+    k1, first = NOISE_SAMPLES - 1, int(idx[0])
+    x = value[max(first - k1, 0) : int(idx[-1]) + 1]
+    if first < k1 and len(head):  # (readings before the block's first)
+        x = np.concatenate([head[len(head) - min(len(head), k1 - first) :], x])
+    b = int(idx[-1]) + 1
+    lim = level if np.ndim(level) == 0 else level[idx]
+    lim = lim - 2.0 * band if upper else lim + 2.0 * band
+    ok = trailing_excess(x, idx - (b - len(x)), lim, upper) > 2.0 * band
+    out = np.zeros_like(over)
+    out[idx[ok]] = True
+    return out
+
+
+def carry_head(head: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The last :data:`NOISE_SAMPLES` - 1 readings after ``value`` followed ``head``
+    (a copy): the ``head`` of the next block's :func:`settled_over`."""
+    k1 = NOISE_SAMPLES - 1
+    if len(value) < k1 and len(head):
+        value = np.concatenate([head, value])
+    return value[max(len(value) - k1, 0) :].copy()
+
+
 def noise_proof_runs(beyond: np.ndarray, over: np.ndarray, carried: bool) -> np.ndarray:
     """The samples ``beyond`` the limit (by half the tolerance) since a sample
     ``over`` it by the tolerance, with none back within it between (``carried``: the block starts in such
@@ -272,9 +347,11 @@ class _LimitCheck:
         """An episode is open or a trip is being debounced: the next block must be fed."""
         return self.open is not None or self.pending is not None
 
-    def feed(self, t: np.ndarray, value: np.ndarray, limit) -> None:
+    def feed(self, t: np.ndarray, value: np.ndarray, limit, head: np.ndarray = _NONE) -> None:
         """One block against ``limit`` (a number, or one per sample for a temperature
-        window that depends on charging). NaN is neither beyond nor back inside."""
+        window that depends on charging); ``head``: the readings before it (at least
+        :data:`NOISE_SAMPLES` - 1 of them, fewer at the start of the log). NaN is
+        neither beyond nor back inside."""
         n = len(t)
         lim = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
         with np.errstate(invalid="ignore"):
@@ -283,19 +360,24 @@ class _LimitCheck:
             # would trip on noise about a CV phase held at the limit)
             if self.upper:
                 beyond = value > lim + 0.5 * self.tolerance
-                over = value > lim + self.tolerance
+                level = lim + self.tolerance
+                over = value > level
                 fast = value > lim + self.fast
                 back = value <= lim - self.hysteresis
             else:
                 beyond = value < lim - 0.5 * self.tolerance
-                over = value < lim - self.tolerance
+                level = lim - self.tolerance
+                over = value < level
                 fast = value < lim - self.fast
                 back = value >= lim + self.hysteresis
+        # the debounce completes at a reading beyond the tolerance whose excess
+        # averaged with the readings before it is too (white noise about the limit's is not)
+        settled = settled_over(over, head, value, level, 0.5 * self.tolerance, self.upper)
         d = self.debounce_s
         pending, self.pending = self.pending, None
         trip = noise_proof_runs(beyond, over, pending is not None)
         carried = pending[0] if pending is not None else None
-        ts, te, tt0, tok = _runs(t, trip, carried, d, fast, over)
+        ts, te, tt0, tok = _runs(t, trip, carried, d, fast, settled)
         bs, be, bt0, bok = _runs(t, back, self.back_t0 if self.open is not None else None, d)
         trips, releases = np.flatnonzero(tok), np.flatnonzero(bok)
         self.back_t0 = None
@@ -317,7 +399,7 @@ class _LimitCheck:
                 a = int(ts[k])
                 self._begin(pending if a == 0 else None, t, value, lim, a)
                 # (the run's first sample that completes its debounce, or trips at once)
-                when = fast[a : te[k]] | (over[a : te[k]] & (t[a : te[k]] - tt0[k] >= d))
+                when = fast[a : te[k]] | (settled[a : te[k]] & (t[a : te[k]] - tt0[k] >= d))
                 i = a + int(np.argmax(when))
                 self.open[5] = float(t[i])
                 # the episode as known at its trip, whatever block the samples came in
@@ -363,20 +445,32 @@ class _LimitCheck:
         ep[3] = max(ep[3], float(np.fmax.reduce(gap, initial=-np.inf)))
         ep[4] = float(t[b - 1])
 
-    def watch(self, t: np.ndarray, value: np.ndarray, extreme: float, bound: float, limit) -> None:
+    def watch(
+        self,
+        t: np.ndarray,
+        value: np.ndarray,
+        extreme: float,
+        bound: float,
+        limit,
+        heads: _Heads | None = None,
+        row: int = 0,
+        negate: bool = False,
+    ) -> None:
         """One block, fed only when it can matter: an episode is open or a trip is
         being debounced, or the block's ``extreme`` (its highest value for an upper
         limit, its lowest for a lower one; NaN when a reading is) is beyond ``bound``
         (the limit or, for a limit per sample, the one nearest the readings: every
-        sample's is at or beyond it) by the tolerance."""
+        sample's is at or beyond it) by the tolerance. ``heads``: the readings before
+        the block, ``row`` of them (negated if ``negate``; see :meth:`feed`)."""
         if not self.busy:
             if self.upper and extreme <= bound + self.tolerance:
                 return
             if not self.upper and extreme >= bound - self.tolerance:
                 return
         n, k = len(t), _WATCH_CHUNK
+        head = _NONE if heads is None else heads.row(row, negate)
         if n <= 2 * k:
-            self.feed(t, value, limit)
+            self.feed(t, value, limit, head)
             return
         # a long block is fed a stretch at a time, only where it can matter: a
         # stretch with a sample beyond the tolerance, or while an episode is open or
@@ -403,7 +497,10 @@ class _LimitCheck:
             while e < nc and need[e]:
                 e += 1
             a, b = j * k, min(e * k, n)
-            self.feed(t[a:b], value[a:b], limit[a:b] if per_sample else limit)
+            pre = value[max(a - NOISE_SAMPLES + 1, 0) : a]
+            if a < NOISE_SAMPLES - 1:
+                pre = np.concatenate([head, pre])
+            self.feed(t[a:b], value[a:b], limit[a:b] if per_sample else limit, pre)
             j = e
 
     def _close(self) -> None:
@@ -476,6 +573,10 @@ class SafetyMonitor:
         #: start of the charge (current above CHARGING_C) under way at the end of
         #: the last block (None: none)
         self._charge_since: float | None = None
+        #: the last blocks' readings of each channel judged (cell voltages, current,
+        #: temperatures; one array of rows per block), back to NOISE_SAMPLES - 1 of
+        #: them: the readings before the next block
+        self._recent: list[np.ndarray] = []
 
     def _setup(self, block: SampleBlock) -> None:
         spec, debounce = self.spec, self.debounce_s
@@ -551,28 +652,34 @@ class SafetyMonitor:
         # most blocks violate nothing: only limits with a violation, an open
         # episode or a trip being debounced look for runs, and a side of a channel
         # whose extreme is within its limit needs no per-sample comparison at all
-        lows, highs = _all_extremes([*volts, i, *temps])
+        columns = [*volts, i, *temps]
+        lows, highs, stacked = _all_extremes(columns)
+        # (the readings before this block, each channel's: the noise-proof mean's)
+        heads = _Heads(self._recent) if self._recent else None
+        self._recent = _recent(self._recent, columns, stacked)
         extremes = iter(zip(lows.tolist(), highs.tolist(), strict=True))
+        row = 0
         for v in volts:
             hi, lo = next(checks), next(checks)
             least, most = next(extremes)
-            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max)
-            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min)
+            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max, heads, row)
+            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min, heads, row)
+            row += 1
         least, most = next(extremes)
         chg, dis = next(checks), next(checks)
         if spec.current_limits_judged:  # (not C-rates of a capacity only a lower bound)
-            chg.watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a)
+            chg.watch(t, i, most, spec.max_charge_current_a, spec.max_charge_current_a, heads, row)
             # (discharge: -i against its limit; -least is the highest of -i)
             limit = spec.max_discharge_current_a
             if dis.busy or not -least <= limit + dis.tolerance:
-                dis.watch(t, -i, -least, limit, limit)
+                dis.watch(t, -i, -least, limit, limit, heads, row, True)
         if self._temps:
             # (within the lower of the two upper limits and the higher of the two
             # lower ones: within the limits whether charging or not)
             cool = min(spec.charge_temp_max_c, spec.discharge_temp_max_c)
             warm = max(spec.charge_temp_min_c, spec.discharge_temp_min_c)
             hot = cold = None  # the per-sample limits, once a channel needs them
-            for temp in temps:
+            for k, temp in enumerate(temps):
                 hi, lo = next(checks), next(checks)
                 least, most = next(extremes)
                 if (
@@ -586,8 +693,8 @@ class SafetyMonitor:
                     charging = sustained_charging(t, i, charging_current_a(spec), charge_since)
                     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
                     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-                hi.watch(t, temp, most, cool, hot)
-                lo.watch(t, temp, least, warm, cold)
+                hi.watch(t, temp, most, cool, hot, heads, row + 1 + k)
+                lo.watch(t, temp, least, warm, cold, heads, row + 1 + k)
         return {}
 
     def episodes(self) -> list[tuple[SafetyEvent, float, bool]]:
@@ -658,15 +765,51 @@ def sustained_charging(
         return on & (t - start >= CHARGING_SUSTAINED_S)
 
 
-def _all_extremes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(lowest, highest) of each channel, as :func:`_extremes`. A short block's
-    channels in one array: one reduction for all of them, not a few numpy calls
-    each (a live block of a few samples of a 16-cell pack)."""
+def _all_extremes(columns: list[np.ndarray]):
+    """(lowest, highest) of each channel, as :func:`_extremes`, and the channels in
+    one array (None for a long block). A short block's channels in one array: one
+    reduction for all of them, not a few numpy calls each (a live block of a few
+    samples of a 16-cell pack)."""
     if len(columns[0]) <= _EXTREMES_CHUNK // len(columns):
         values = np.vstack(columns)
-        return np.minimum.reduce(values, axis=1), np.maximum.reduce(values, axis=1)
+        return np.minimum.reduce(values, axis=1), np.maximum.reduce(values, axis=1), values
     pairs = np.array([_extremes(c) for c in columns]).reshape(-1, 2)
-    return pairs[:, 0], pairs[:, 1]
+    return pairs[:, 0], pairs[:, 1], None
+
+
+def _recent(recent: list[np.ndarray], columns: list[np.ndarray], stacked) -> list[np.ndarray]:
+    """The blocks of readings back to the last :data:`NOISE_SAMPLES` - 1 of each
+    channel, after a block of ``columns`` (``stacked``: them in one array, if at
+    hand) that followed ``recent``. Kept as they are, joined only when a limit
+    needs them (:class:`_Heads`): most blocks need none."""
+    k1 = NOISE_SAMPLES - 1
+    if stacked is None:  # (a long block: its last readings)
+        stacked = np.vstack([c[len(c) - min(len(c), k1) :] for c in columns])
+    if stacked.shape[1] >= k1:
+        return [stacked]
+    out = [*recent, stacked]
+    total = sum(r.shape[1] for r in out)
+    while total - out[0].shape[1] >= k1:
+        total -= out.pop(0).shape[1]
+    return out
+
+
+class _Heads:
+    """The readings before a block (the last blocks', :func:`_recent`), joined on
+    first use: a channel's ``row``."""
+
+    __slots__ = ("parts", "rows")
+
+    def __init__(self, parts: list[np.ndarray]):
+        self.parts = parts
+        self.rows: np.ndarray | None = None
+
+    def row(self, j: int, negate: bool = False) -> np.ndarray:
+        if self.rows is None:
+            parts = self.parts
+            rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            self.rows = rows[:, max(rows.shape[1] - NOISE_SAMPLES + 1, 0) :]
+        return -self.rows[j] if negate else self.rows[j]
 
 
 def _column(block: SampleBlock, name: str) -> np.ndarray:

@@ -35,7 +35,7 @@ internal short). It clears at the first sample where that is no longer so.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
@@ -52,7 +52,13 @@ from app.diagnostics.alerts.metrics import (
 )
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
 from app.diagnostics.runs import run_starts
-from app.diagnostics.safety import charge_start, noise_proof_runs, sustained_charging
+from app.diagnostics.safety import (
+    carry_head,
+    charge_start,
+    noise_proof_runs,
+    settled_over,
+    sustained_charging,
+)
 
 #: The fault kind whose alert holds while the runaway's evidence remains.
 RUNAWAY_KIND = "thermal_runaway_onset"
@@ -107,6 +113,9 @@ class _State:
     raised_t: float = float("nan")  # sample time the alert was raised at
     fault: dict | None = None  # a fault rule's fault, as last known
     held: bool = False  # up at the last sample only for the runaway's evidence
+    #: a rule with a noise band: its last readings before the next block (see
+    #: :func:`~app.diagnostics.safety.settled_over`)
+    head: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def _conditions(th: Threshold, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -147,6 +156,19 @@ def _idle(th: Threshold, v: np.ndarray) -> bool:
     if th.comparison is Comparison.BELOW:
         return not np.fmin.reduce(v) < th.level + noise
     return not (np.fmin.reduce(v) < th.band_low + noise or np.fmax.reduce(v) > th.band_high - noise)
+
+
+def _settled(th: Threshold, beyond: np.ndarray, head: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The samples ``beyond`` the level where a noise-band rule's run may complete its
+    delay, as the safety check's (:func:`~app.diagnostics.safety.settled_over`)."""
+    nb = th.noise_band
+    if th.comparison is Comparison.ABOVE:
+        return settled_over(beyond, head, v, th.level, nb, True)
+    if th.comparison is Comparison.BELOW:
+        return settled_over(beyond, head, v, th.level, nb, False)
+    with np.errstate(invalid="ignore"):
+        high = settled_over(beyond & (v > th.band_high), head, v, th.band_high, nb, True)
+        return high | settled_over(beyond & (v < th.band_low), head, v, th.band_low, nb, False)
 
 
 def _severity_key(th: Threshold, v: np.ndarray) -> np.ndarray:
@@ -288,6 +310,9 @@ class AlertEvaluator:
         offset while charging; None: nowhere). A rule with a noise band judges its
         runs as the safety check does (:func:`~app.diagnostics.safety.noise_proof_runs`)."""
         u = v if shift is None else v - shift
+        head = st.head
+        if th.noise_band:
+            st.head = carry_head(head, u)
         if not st.active and st.pending_since is None and _idle(th, u):
             return []
         n = len(t)
@@ -300,14 +325,17 @@ class AlertEvaluator:
                 # the run goes on while beyond the level less the noise band; its delay
                 # counts to a sample beyond the level itself
                 trip = noise_proof_runs(near, beyond, st.pending_since is not None)
+                # ... and completes at a sample whose excess, averaged with the
+                # readings before it, is beyond the level too (not white noise's)
+                settled = _settled(th, beyond, head, u)
             else:
-                trip = beyond
+                trip = settled = beyond
         else:
-            trip = beyond
+            trip = settled = beyond
         if keep is not None:
             back = back & ~keep
         _, run_start = run_starts(t, trip, st.pending_since)
-        held = beyond & (t - run_start >= th.delay_s)
+        held = settled & (t - run_start >= th.delay_s)
         if fast is not None:
             held |= fast
         if th.clear_delay_s:

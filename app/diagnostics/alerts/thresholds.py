@@ -68,7 +68,11 @@ class Threshold:
     beyond the level, the run being timed goes on while the value stays beyond
     the level less ``noise_band`` (sensor noise dipping back within it does not
     restart ``delay_s``), and raises at a sample beyond the level ``delay_s``
-    after the run's start; a sample beyond ``fast_level`` raises at once. The
+    after the run's start where the excess beyond the level less twice the noise
+    band (safety's limit), averaged over the last
+    :data:`~app.diagnostics.safety.NOISE_SAMPLES` readings, is beyond twice the
+    band too (white noise about that limit is not); a sample beyond ``fast_level``
+    raises at once. The
     alert clears once the value has been back past the clear level for
     ``clear_delay_s`` (dated at the first sample back). ``charge_level``
     (``above``/``below``): the level while the pack is charging (a chemistry's
