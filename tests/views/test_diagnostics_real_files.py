@@ -195,9 +195,8 @@ def test_a_per_cycle_table_in_mah_against_a_typed_capacity_in_ah_is_refused(tmp_
         (ARBIN, "at least 0.603 Ah, the charge of a partial charge", None),
         # a 3.9-4.7 V cell guessed as the nearest preset, NMC, which it does not fit
         (NEWARE, "the largest full discharge in the log", "Warning: the cell voltage (3.91-4.66"),
-        # a lithium/graphite half cell (0.01-2.9 V) guessed as NMC; its capacity the
-        # delithiation, not the first lithiation from 2.92 V, beyond the test's window
-        (BDF, "the largest full charge in the log (cycle 1)", "Warning: the cell voltage"),
+        # a lithium/graphite half cell (0.01-2.9 V) guessed as NMC
+        (BDF, "the largest full discharge in the log", "Warning: the cell voltage"),
     ],
 )
 def test_the_diagnostics_page_says_the_battery_was_guessed_where_the_results_are(
