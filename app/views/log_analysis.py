@@ -384,9 +384,6 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
         if mine:
             capacity, cycle = max(mine)
             basis = f"the largest full {kind} in the log (cycle {cycle})"
-            partial = cycles.get("partial")
-            if partial is not None and partial[cycles["cycle_index"] == cycle].astype(bool).any():
-                basis += f", from one cut-off to the other, though cycle {cycle} is partial"
             break
     else:
         for col in ("charge_capacity_ah", "discharge_capacity_ah"):
@@ -404,9 +401,6 @@ def guess_battery(frame: pd.DataFrame) -> BatteryGuess:
                 "not judged (set the capacity to judge them)"
             )
             lower_bound = True
-    beyond = first_half_beyond_window(frame, cycles)
-    if beyond and basis:
-        basis += f"; {beyond}"
     current = np.abs(frame[schema.CURRENT].to_numpy(dtype=float))
     peak = float(np.nanmax(current)) if np.isfinite(current).any() else 0.0
     plausible = capacity > 0 and peak <= MAX_PLAUSIBLE_C_RATE * capacity
@@ -479,79 +473,14 @@ def full_halves(frame: pd.DataFrame, cycles: pd.DataFrame) -> list[tuple[str, in
         at_bottom = has_dis & (end_dis <= bottom + tol) & (end_dis <= trough + tol)
     finite = v[np.isfinite(v)]
     first_v = float(finite[0]) if finite.size else np.nan
-    # the halves in the order they ran: a cycle may run its discharge first (a coin half
-    # cell's lithiation, then its delithiation)
-    order = np.arange(len(i), dtype=float)
-    first_chg = pd.Series(np.where(i > thr, order, np.inf)).groupby(labels).min()
-    first_dis = pd.Series(np.where(i < -thr, order, np.inf)).groupby(labels).min()
-    first_chg = first_chg.reindex(index, fill_value=np.inf).to_numpy(float)
-    first_dis = first_dis.reindex(index, fill_value=np.inf).to_numpy(float)
-    halves = sorted(
-        [(first_chg[k], "charge", k) for k in range(len(index)) if has_chg[k]]
-        + [(first_dis[k], "discharge", k) for k in range(len(index)) if has_dis[k]]
-    )
-    full, before = [], None  # before: the half that ran before this one
-    for _, kind, k in halves:
-        if kind == "charge":
-            # the log's first half starts at the other cut-off when the log starts there
-            # (within the tolerance: a cell well beyond it, as a new half cell resting at
-            # 2.9 V before a 0.01-1.0 V test, takes charge from outside the window)
-            starts = (
-                (before[0] == "discharge" and at_bottom[before[1]])
-                if before
-                else (abs(first_v - bottom) <= tol)
-            )
-            if at_top[k] and starts:
-                full.append(("charge", int(index[k]), float(q_chg[k])))
-        else:
-            starts = (
-                (before[0] == "charge" and at_top[before[1]])
-                if before
-                else (abs(first_v - top) <= tol)
-            )
-            if at_bottom[k] and starts:
-                full.append(("discharge", int(index[k]), float(q_net[k])))
-        before = (kind, k)
+    full = []
+    for k, cycle in enumerate(cycles["cycle_index"].to_numpy()):
+        if at_top[k] and (at_bottom[k - 1] if k else first_v <= bottom + tol):
+            full.append(("charge", int(cycle), float(q_chg[k])))
+        starts_full = at_top[k] if has_chg[k] else (k == 0 and first_v >= top - tol)
+        if at_bottom[k] and starts_full:
+            full.append(("discharge", int(cycle), float(q_net[k])))
     return full
-
-
-def first_half_beyond_window(frame: pd.DataFrame, cycles: pd.DataFrame) -> str:
-    """A note when the log's first half starts beyond the test's voltage window (a new
-    half cell resting at 2.9 V before a 0.01-1.0 V test): its charge includes charge
-    from outside the window (a first lithiation's irreversible part), so it is no
-    capacity, and its cycle does not return to its start (a partial cycle). '' else."""
-    if not len(cycles):
-        return ""
-    v = frame[schema.VOLTAGE].to_numpy(dtype=float)
-    finite = v[np.isfinite(v)]
-    end_chg = cycles["end_of_charge_voltage_v"].to_numpy(dtype=float)
-    end_dis = cycles["end_of_discharge_voltage_v"].to_numpy(dtype=float)
-    if not finite.size or not np.isfinite(end_chg).any() or not np.isfinite(end_dis).any():
-        return ""
-    top, bottom = float(np.nanmax(end_chg)), float(np.nanmin(end_dis))
-    tol = CUT_OFF_TOLERANCE * (top - bottom)
-    if not tol > 0:
-        return ""
-    first_v, row = float(finite[0]), cycles.iloc[0]
-    q_dis = float(np.nan_to_num(row["discharge_capacity_ah"]))
-    q_chg = float(np.nan_to_num(row["charge_capacity_ah"]))
-    if first_v > top + tol and q_dis > 0:
-        kind, q = "discharge", q_dis
-    elif first_v < bottom - tol and q_chg > 0:
-        kind, q = "charge", q_chg
-    else:
-        return ""
-    return (
-        f"the log's first {kind} (cycle {int(row['cycle_index'])}, {_ah_text(q)}) started at "
-        f"{first_v:.2f} V, beyond the test's {bottom:.2f}-{top:.2f} V window: it took charge "
-        "from outside the window (a new cell's first lithiation, with its irreversible "
-        "part), so it is no capacity and its cycle is partial"
-    )
-
-
-def _ah_text(q: float) -> str:
-    """'6.3 mAh' below 1 Ah, else '2.41 Ah'."""
-    return f"{1000 * q:.3g} mAh" if q < 1 else f"{q:.3g} Ah"
 
 
 def guess_chemistry(frame: pd.DataFrame) -> tuple[Chemistry, int]:

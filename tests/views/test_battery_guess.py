@@ -211,37 +211,3 @@ def test_a_drive_logs_capacity_is_its_net_full_discharge_not_its_throughput():
     guess = guess_battery(frame)
     assert guess.spec.capacity_ah == pytest.approx(5.0, rel=0.01)
     assert guess.capacity_basis.startswith("the largest full discharge in the log")
-
-
-REAL_BDF = "bdf/SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv"
-
-
-@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
-def test_a_half_cells_first_lithiation_from_beyond_the_window_is_no_capacity():
-    """The SINTEF Li/graphite coin cell rests at 2.92 V, is lithiated to 0.01 V (6.3 mAh)
-    and delithiated to the test's 1.00 V top (3.2 mAh). The first discharge started far
-    beyond the 0.01-1.00 V window (charge outside it: the first lithiation's irreversible
-    part), so cycle 1 is partial on the Per cycle tab and the guess took its capacity from
-    the delithiation, cut-off to cut-off, saying so, not from a 'full discharge (cycle 1)'."""
-    from app.diagnostics.cycles import summarize_cycles
-    from app.hardware.logs.formats import open_log
-
-    frame = open_log(str(REAL_DATA / REAL_BDF), use_cache=False).frame
-    guess = guess_battery(frame)
-    assert guess.spec.capacity_ah == pytest.approx(0.0032)
-    assert not guess.capacity_lower_bound
-    assert "the largest full charge in the log (cycle 1)" in guess.capacity_basis
-    assert "full discharge" not in guess.capacity_basis
-    assert "started at 2.92 V, beyond the test's 0.01-1.00 V window" in guess.capacity_basis
-    cycles = summarize_cycles(frame, capacity_ah=guess.spec.capacity_ah)
-    assert cycles["partial"].tolist() == [True, True]
-
-
-def test_a_cycle_that_discharges_first_takes_its_charge_after_its_own_discharge():
-    """A 1 Ah cell resting charged at the 4.2 V top is discharged first, then charged:
-    each charge follows its own cycle's discharge, which ended at the cut-off."""
-    log = _cycling_log(1.0, cycles=2)
-    guess = guess_battery(log)
-    assert guess.spec.capacity_ah == pytest.approx(1.0, abs=0.005)
-    assert "the largest full discharge" in guess.capacity_basis
-    assert "beyond" not in guess.capacity_basis
