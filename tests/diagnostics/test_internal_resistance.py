@@ -298,11 +298,11 @@ def test_soc_series_from_the_caller_is_used():
     assert p["soc_percent"] == pytest.approx(soc[999])
 
 
-@pytest.mark.parametrize("seed", [11, 12])
-def test_offline_equals_live_across_random_block_splits(seed):
-    spec = preset("nmc", series_cells=2)
+def _offline_and_split_live(spec, dt_s: float, seed: int, largest: int) -> tuple[dict, dict]:
+    """An HPPC log's resistance offline, and live fed in random blocks of 1 to
+    ``largest`` samples, with looks in between that must not change anything."""
     block = simulate(
-        spec, "hppc", duration_s=9000, dt_s=0.5, seed=seed, noise=NoiseSpec.typical(spec)
+        spec, "hppc", duration_s=9000, dt_s=dt_s, seed=seed, noise=NoiseSpec.typical(spec)
     )
     offline = measure_internal_resistance(block.to_frame(), spec).to_dict()
     assert offline["n_pulses"] >= 5
@@ -310,12 +310,17 @@ def test_offline_equals_live_across_random_block_splits(seed):
     tracker = InternalResistanceTracker(spec)
     pos, n = 0, len(block)
     while pos < n:
-        size = int(rng.integers(1, 2000))
+        size = int(rng.integers(1, largest))
         assert tracker.update(block.slice(pos, min(n, pos + size))) == {}
         if rng.random() < 0.1:
-            tracker.result()  # a look in between must not change anything
+            tracker.result()
         pos += size
-    assert_same(offline, tracker.result().to_dict())
+    return offline, tracker.result().to_dict()
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_offline_equals_live_across_random_block_splits(seed):
+    assert_same(*_offline_and_split_live(preset("nmc", series_cells=2), 0.5, seed, 2000))
 
 
 def test_fit_budget_bounds_the_fits_the_same_way_live():
@@ -583,17 +588,4 @@ def test_r10_of_small_pulses_from_rest_at_1_hz_scatters_less():
 @pytest.mark.parametrize("seed", [21, 22])
 def test_offline_equals_live_at_1_hz_with_the_lean_model(seed):
     """The lean model's path (1 Hz, pulses from rest): the same numbers live."""
-    spec = preset("lfp", series_cells=1)
-    block = simulate(
-        spec, "hppc", duration_s=9000, dt_s=1.0, seed=seed, noise=NoiseSpec.typical(spec)
-    )
-    offline = measure_internal_resistance(block.to_frame(), spec).to_dict()
-    assert offline["n_pulses"] >= 5
-    rng = np.random.default_rng(seed)
-    tracker = InternalResistanceTracker(spec)
-    pos, n = 0, len(block)
-    while pos < n:
-        size = int(rng.integers(1, 500))
-        tracker.update(block.slice(pos, min(n, pos + size)))
-        pos += size
-    assert_same(offline, tracker.result().to_dict())
+    assert_same(*_offline_and_split_live(preset("lfp", series_cells=1), 1.0, seed, 500))
