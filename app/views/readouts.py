@@ -150,7 +150,7 @@ def derive_readouts(
             # if every cell were sound, as analyze and the Diagnostics card say; the
             # tile read a green '70.9 % ±8.9' with no word of it
             soc = out[ReadoutKey.SOC]
-            dead = f"not valid: {_cell_name(low[0])} reads {low[1]:.2f} V"
+            dead = f"not valid: {_cell_name(low[0])} dead"  # (the tile is narrow)
             out[ReadoutKey.SOC] = Reading(soc.value, f"{dead}\n{soc.detail}", warn=True)
     return out
 

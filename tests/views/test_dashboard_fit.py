@@ -243,7 +243,7 @@ def test_the_soc_tile_says_a_dead_cell_makes_the_soc_not_valid():
         "cell_1_v": 3.71, "cell_2_v": 0.003, "cell_3_v": 3.70, "cell_4_v": 3.72,
     }  # fmt: skip
     soc = derive_readouts(latest, plausible_cell_v=(1.25, 5.25))[ReadoutKey.SOC]
-    assert soc.warn and soc.detail.startswith("not valid: cell 2 reads 0.00 V")
+    assert soc.warn and soc.detail.startswith("not valid: cell 2 dead\n")
     assert "±4.5 (2σ)" in soc.detail
     sound = derive_readouts({**latest, "cell_2_v": 3.70}, plausible_cell_v=(1.25, 5.25))
     assert not sound[ReadoutKey.SOC].warn
