@@ -421,13 +421,11 @@ def test_cell_balance_headline_is_the_spread_its_status_judged():
     )
 
 
-def test_cell_balance_card_names_a_dead_cell_before_the_spread():
-    """Cell 2 at 0 V: the card leads with it, the spread is the other cells', and the
-    advice is to check the cell and its sense wire, not to balance."""
+def _dead_cell_2():
+    """A 4-cell NMC pack at rest whose cell 2 reads 0 V from 200 s: (spec, frame)."""
     import pandas as pd
 
     from app.core.spec import preset
-    from app.diagnostics.cell_balance import check_cell_balance
 
     spec = preset("nmc", capacity_ah=5.0, series_cells=4)
     n = 600
@@ -435,6 +433,16 @@ def test_cell_balance_card_names_a_dead_cell_before_the_spread():
     cells["cell_2_v"] = [3.702] * 200 + [0.0] * 400
     df = pd.DataFrame({"time_s": range(n), "current_a": [0.0] * n, **cells}).astype(float)
     df["voltage_v"] = df[list(cells)].sum(axis=1)
+    return spec, df
+
+
+def test_cell_balance_card_names_a_dead_cell_before_the_spread():
+    """Cell 2 at 0 V: the card leads with it, the spread is the other cells', and the
+    advice is to check the cell and its sense wire, not to balance."""
+
+    from app.diagnostics.cell_balance import check_cell_balance
+
+    spec, df = _dead_cell_2()
     summary = summarize("cell_balance", check_cell_balance(df, spec).to_dict())
     assert summary.status is Status.CRITICAL
     assert summary.headline == (
@@ -1037,17 +1045,9 @@ def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
     'this source' of a live one, 'this recording' of a stored one, 'this log' of a file."""
     from dataclasses import replace
 
-    import pandas as pd
-
-    from app.core.spec import preset
     from app.diagnostics.cell_balance import check_cell_balance
 
-    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
-    n = 600
-    cells = {f"cell_{k + 1}_v": [3.7 + 0.002 * k] * n for k in range(4)}
-    cells["cell_2_v"] = [3.702] * 200 + [0.0] * 400
-    df = pd.DataFrame({"time_s": range(n), "current_a": [0.0] * n, **cells}).astype(float)
-    df["voltage_v"] = df[list(cells)].sum(axis=1)
+    spec, df = _dead_cell_2()
     full = dict.fromkeys(RESULT_KEYS)
     full["cell_balance"] = check_cell_balance(df, spec).to_dict()
     full["soc"] = {
@@ -1056,7 +1056,9 @@ def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
         "final_band_high_percent": 44.0,
         "method": "extended Kalman filter",
     }
-    report = DiagnosticsReport(full, n, n - 1.0, 0, 0.01, source_url="sim://nmc", kind=kind)
+    report = DiagnosticsReport(
+        full, len(df), len(df) - 1.0, 0, 0.01, source_url="sim://nmc", kind=kind
+    )
     page.show_report(report)
     note = page.summaries["soc"].reason.splitlines()[0]
     assert note.startswith(f"Not valid for this {word}: ") and reason in note
