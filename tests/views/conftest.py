@@ -171,3 +171,23 @@ def _dangling_threads(monkeypatch):
             pass
     if leftovers:
         pytest.fail(f"test left threads running: {', '.join(leftovers)}")
+
+
+@pytest.fixture
+def session(qtbot):
+    """A live session (redraw at 50 Hz) whose storage threads have all ended after."""
+    from app.views.live_session import LiveSession
+
+    session = LiveSession(redraw_hz=50)
+    yield session
+    assert session.shutdown(timeout=10), "a storage thread is still running"
+
+
+@pytest.fixture
+def gate():
+    """An Event the test sets to let a slow fake database answer (always set at the end)."""
+    import threading
+
+    event = threading.Event()
+    yield event
+    event.set()

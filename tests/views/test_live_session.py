@@ -54,21 +54,6 @@ class Ticks:
         self.count += 1
 
 
-@pytest.fixture
-def session(qtbot):
-    session = LiveSession(redraw_hz=50)
-    yield session
-    assert session.shutdown(timeout=10), "a storage thread is still running"
-
-
-@pytest.fixture
-def gate():
-    """An Event the test sets to let a slow fake database answer (always set at the end)."""
-    event = threading.Event()
-    yield event
-    event.set()
-
-
 def finished(session: LiveSession) -> bool:
     return session.status.state is AcquisitionState.FINISHED
 

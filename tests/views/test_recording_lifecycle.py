@@ -4,8 +4,6 @@ disconnected, with the true count in the database, History and Home."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 from PySide6.QtGui import QFont
@@ -21,20 +19,6 @@ from .test_history_page import filled_db  # noqa: F401 - a fixture
 from .test_live_session import ListRecorder
 
 STREAM = "scripted://pack?n=0&interval=0.005&block=10"
-
-
-@pytest.fixture
-def session(qtbot):
-    session = LiveSession(redraw_hz=50)
-    yield session
-    assert session.shutdown(timeout=10), "a storage thread is still running"
-
-
-@pytest.fixture
-def gate():
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 @pytest.fixture
