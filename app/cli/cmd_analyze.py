@@ -249,8 +249,10 @@ def _fade_text(fade: dict) -> str:
 
 
 def _life_text(life: dict) -> str:
-    """'critical: end of life reached at cycle 106': the verdict is the result's severity,
-    as on the GUI's card (past end of life is critical there and in capacity fade)."""
+    """'critical: end of life reached at cycle 106', 'ok: end of life forecast at cycle 85
+    (90 % interval 75-123)': the verdict is the result's severity, as on the GUI's card
+    (past end of life is critical there and in capacity fade). The interval says its
+    level and an open upper end as 'to beyond' the horizon (it said '(84-n/a)')."""
     if life["status"] == "insufficient_data":
         return f"not available: {life.get('reason') or 'too few cycles'}"
     verdict = _VERDICT.get(str(life.get("severity")), str(life.get("severity")))
@@ -258,9 +260,15 @@ def _life_text(life: dict) -> str:
     if life["status"] == "reached" and eol is not None:  # observed: no interval
         return f"{verdict}: end of life reached at cycle {eol:.0f}"
     if eol is not None:
+        from app.core.eol_interval_text import eol_interval_text
+
+        interval = eol_interval_text(
+            life["interval_low"], life["interval_high"], life.get("horizon_cycle"), ascii=True
+        )
+        level = life.get("interval_level") or 0.9
         return (
             f"{verdict}: end of life forecast at cycle {eol:.0f} "
-            f"({_fmt(life['interval_low'])}-{_fmt(life['interval_high'])})"
+            f"({level * 100:.0f} % interval {interval})"
         )
     return f"{verdict}: {life.get('reason') or life['status']}"
 

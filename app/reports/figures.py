@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core import schema
+from app.core.eol_interval_text import eol_interval_text
 from app.diagnostics.resistance_readout import measured_resistances
 
 if TYPE_CHECKING:
@@ -207,8 +208,19 @@ def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
             eol, color=COLORS[2], linewidth=1.0, linestyle="--", label=f"forecast: cycle {eol}"
         )
         lo, hi = life.get("interval_low"), life.get("interval_high")
-        if lo is not None and hi is not None:
-            ax.axvspan(lo, hi, color=COLORS[2], alpha=0.12, linewidth=0, label="interval")
+        if lo is not None:
+            # an open interval (no upper end by the horizon) is shaded to the plot's
+            # edge: left out, the forecast looked surest where it is least sure
+            level = f"{100 * (life.get('interval_level') or 0.9):.0f} % interval"
+            span = eol_interval_text(lo, hi, life.get("horizon_cycle"))
+            ax.axvspan(
+                lo,
+                hi if hi is not None else end,
+                color=COLORS[2],
+                alpha=0.12,
+                linewidth=0,
+                label=f"{level} {span}",
+            )
     knee = (fade.get("knee") or {}).get("knee_point_cycle")
     if knee is not None:
         ax.axvline(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.core.eol_interval_text import eol_interval_text
 from app.core.resistance_text import resistance_text
 from app.diagnostics.cell_balance import (
     balance_verdict,
@@ -327,9 +328,13 @@ def _cycle_life(r: dict) -> Finding:
             "cycle_life", title, Verdict.NOT_APPLICABLE, (r or {}).get("reason") or "no forecast"
         )
     remaining = r.get("remaining_cycles")
+    interval = ""
+    if r.get("status") != "reached" and r.get("interval_low") is not None:  # observed: none
+        span = eol_interval_text(r["interval_low"], r.get("interval_high"), r.get("horizon_cycle"))
+        interval = f" ({100 * (r.get('interval_level') or 0.9):.0f} % interval {span})"
     text = (
-        f"end of life ({100 * r['eol_fraction']:.0f} % capacity) at cycle {r['predicted_eol_cycle']} "
-        f"({r.get('interval_low')}–{r.get('interval_high') or '>horizon'}), {remaining} cycles left"
+        f"end of life ({100 * r['eol_fraction']:.0f} % capacity) at cycle {r['predicted_eol_cycle']}"
+        f"{interval}, {remaining} cycles left"
     )
     verdict = Verdict.FAIL if remaining is not None and remaining <= 0 else Verdict.PASS
     return Finding("cycle_life", title, verdict, text)

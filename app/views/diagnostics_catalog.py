@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app.core.eol_interval_text import eol_interval_text
 from app.core.number_text import limit_pair_text, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values
@@ -954,7 +955,7 @@ def _cycle_life(r: dict) -> ResultSummary:
     numbers = _numbers(
         (
             "Interval (90 %)",
-            f"{low}–{high if high is not None else '∞'}" if low is not None else None,
+            eol_interval_text(low, high, r.get("horizon_cycle")) if low is not None else None,
         ),
         ("Cycles left", _int(r.get("remaining_cycles"))),
         ("EOL capacity", _fmt(r.get("eol_capacity_ah"), "{:.3f}", "Ah")),

@@ -92,3 +92,28 @@ def test_fade_and_cycle_life_rows_and_the_plot_agree_on_the_end_of_life(capsys):
     assert "reached: cycle 165" in [line.get_label() for line in ax.lines]
     assert _finding(report, "capacity_fade").verdict is Verdict.FAIL
     assert _finding(report, "cycle_life").verdict is Verdict.FAIL
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_an_open_interval_says_to_beyond_the_horizon_on_every_surface(tmp_path, capsys):
+    """B0005's first 40 %: no upper end by the horizon (cycle 335). The text said
+    '(84-n/a)', the report '(84–>horizon)' and its plot shaded no interval at all, so the
+    forecast looked surest where it was least sure; the levels were not said."""
+    from app.reports.figures import capacity_figure
+
+    rows = (REAL_DATA / "capacity" / "nasa_B0005_capacity.csv").read_text().splitlines()
+    table = tmp_path / "b0005_40.csv"
+    table.write_text("\n".join(rows[:68]) + "\n")  # the header and 67 cycles
+    options = (str(table), "--capacity-ah", "2", "--eol-fraction", "0.7")
+    report = _analyze(capsys, *options)
+    life = report["results"]["cycle_life"]
+    assert life["interval_high"] is None and life["horizon_cycle"] == 335
+    low = life["interval_low"]
+    assert main(["analyze", *options]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "cycle life" in ln)
+    assert line.endswith(f"(90 % interval {low} to beyond 335)")
+    assert f"(90 % interval {low} to beyond 335), " in _finding(report, "cycle_life").summary
+    (ax,) = capacity_figure(report, report["cycles"]).axes
+    shaded = [p for p in ax.patches if p.get_label().startswith("90 % interval")]
+    assert [p.get_label() for p in shaded] == [f"90 % interval {low} to beyond 335"]
+    assert shaded[0].get_x() == pytest.approx(low) and shaded[0].get_width() > 0

@@ -556,6 +556,10 @@ def test_an_observed_end_of_life_has_no_interval():
     assert "Interval (90 %)" not in dict(summary.numbers)
     forecast = {**reached, "status": "forecast", "interval_low": 98, "interval_high": 120}
     assert dict(summarize("cycle_life", forecast).numbers)["Interval (90 %)"] == "98–120"
+    # no upper end by the horizon: open up to it, not "98–∞" (never reaching end of life)
+    open_ended = {**forecast, "interval_high": None, "horizon_cycle": 335.0}
+    interval = dict(summarize("cycle_life", open_ended).numbers)["Interval (90 %)"]
+    assert interval == "98 to beyond 335"
 
 
 def test_the_cycle_life_card_names_the_median_fit_not_a_chosen_model():
