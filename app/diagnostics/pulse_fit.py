@@ -56,7 +56,12 @@ before the step keeps the first set):
   chance allows (F test on the extra parameters, F > 4 -- p ~ 1 %; and at least
   1 uV rms).
 
-A linear window keeps the shared model and its lower noise.
+A linear window keeps the shared model and its lower noise. A step from one held
+level (from rest; the current before it in the window within the pulse
+detector's hold tolerance, 5 % of the step) is not tested: the held current's response is a constant there, which the
+offset takes, so only the current sensor's noise could tell the step's own
+response from the shared one (at 1 Hz the scaled model took a chance factor for
+about one such pulse in three).
 
 **Lean model** (a slow log). At 1 Hz a 10 s pulse has 10 samples, and with 2 mV
 of noise on an LFP cell's ~20-25 mV step the read-out's scatter is 2.5-6 % of
@@ -84,7 +89,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.diagnostics.pulse_detection import median
+from app.diagnostics.pulse_detection import PulseSettings, median
 
 #: tau grid: geometric, this ratio between neighbours, then one zoom (a quarter
 #: of the step) and a parabolic refinement around the best pair
@@ -107,6 +112,9 @@ _LEAN_WITHIN_S = 10.0
 _LEAN_F = 4.0
 #: "one held level" before the step: within this fraction of the step (or flat_tol)
 _LEAN_HELD = 0.25
+#: a current held within this fraction of the step (the pulse detector's hold
+#: tolerance) gives the step no response of its own to test (see "Split test")
+_HELD_RELATIVE = PulseSettings.hold_relative
 #: the scale is not identifiable where its column is this close (relative) to the
 #: span of the shared columns (no current before the step in the window)
 _SCALE_COLLINEAR = 1e-6
@@ -597,7 +605,17 @@ def fit_pulse_response(
         tau1, tau2 = _polish(seg, rows, fixed, y, w, tau1, tau2, tau_lo, tau_hi)
     taus12 = np.array([tau1, tau2])
     kk = int(np.searchsorted(seg.start, k))
-    split = split_test and kk > 0
+    # the current before the step held at one level in the window: within a quarter of
+    # the step (the lean model's test below), and within the pulse detector's hold
+    # tolerance (5 % of the step, or flat_tol): its response is then a constant, which
+    # the offset takes, so the step's own response (split test) is not identifiable
+    held_before = held_level = False
+    if 0 < kk < seg.n:
+        spread = float(np.ptp(seg.cur[:kk]))
+        step_a = abs(float(seg.cur[kk] - seg.cur[kk - 1]))
+        held_before = spread <= min(flat_tol, _LEAN_HELD * step_a)
+        held_level = spread <= min(flat_tol, _HELD_RELATIVE * step_a)
+    split = split_test and kk > 0 and not held_level
     # the parameter uncertainties' columns (both sides of a central difference in each
     # time constant, :func:`_parameter_std`) come from the same call as the model's
     sides = np.concatenate((taus12 * np.exp(_STD_EPS), taus12 * np.exp(-_STD_EPS)))
@@ -628,14 +646,9 @@ def fit_pulse_response(
     dropped: list[int] = []
     dof_full = len(y) - len(use) - 2
     n_early = int(np.searchsorted(t, t_s + _LEAN_WITHIN_S - 1e-9)) - k
-    kk0 = int(np.searchsorted(seg.start, k))
     # (only a step from one held level: after other currents in the window, a real
     # cell's step may answer unlike them, and the drift and slope columns take up
     # part of that difference -- PyBaMM's regen pulses read further off without them)
-    held_before = False
-    if 0 < kk0 < seg.n:
-        held_tol = min(flat_tol, _LEAN_HELD * abs(float(seg.cur[kk0] - seg.cur[kk0 - 1])))
-        held_before = float(np.ptp(seg.cur[:kk0])) <= held_tol
     if n_early < _LEAN_MAX_SAMPLES and held_before and dof_full > 0 and rss > 0:
         for leave in ([1, 5], [5], [1]):
             use_d = [c for c in use if c not in leave]
