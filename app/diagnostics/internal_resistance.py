@@ -55,7 +55,9 @@ the discharge pulse 40 s before it) through 10 s past the last read point (the
 relaxation too for a short pulse), driven by the measured current; where the
 step responds with amplitudes of its own (a real cell is not linear: PyBaMM's
 regen pulse after a discharge pulse), F tests give the step a factor of its own
-on the shared response, or its own R0, R1, R2
+on the shared response (shrunk towards the shared one by ``1 - 1/F``: a factor that passes by
+chance moves R10 by a fraction of its noise), or its own R0, R1, R2 -- not a step
+from one held level, where that is not identifiable
 (:func:`~app.diagnostics.pulse_fit.fit_pulse_response`); on a slow log (under
 ~2.5 Hz: 10 samples in a 10 s pulse at 1 Hz) a step from one held level leaves
 out the drift and OCV-slope columns where an F test says the window does not need

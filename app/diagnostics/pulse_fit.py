@@ -63,6 +63,22 @@ offset takes, so only the current sensor's noise could tell the step's own
 response from the shared one (at 1 Hz the scaled model took a chance factor for
 about one such pulse in three).
 
+The scaled step's factor is *shrunk* towards the shared response: its departure
+from it times ``1 - 1/F`` (F its F statistic), the other coefficients re-solved with
+it held (least squares is affine in a held coefficient: a point between the shared
+and the scaled solution). With ``d`` the read-out's change between the two models
+and ``s`` its standard error, ``w * d`` has the least estimated squared error at
+``w = 1 - s^2/d^2`` (the squared bias estimated without bias as ``d^2 - s^2``,
+against the added variance ``s^2``), and ``d/s`` is the factor's t statistic,
+``F = (d/s)^2``; the positive part of that weight is the F > 1 rule above. Taken
+whole, a factor that passed F > 1 by chance (a third of a linear cell's regen
+pulses at 1 Hz) moved R10 by its whole noise: the simulator's LFP 1 Hz charge
+pulses, seeds 1-9, read 4.10 % rms, 14 of 90 outside +-5 %; shrunk, 3.56 %, 11.
+The cost: a real cell's regen pulse keeps part of its own difference (PyBaMM
+``half10`` at 1 Hz, 12 seeds: its regen pulses read up to 0.9 % lower on average,
+R10 rms 1.13 -> 1.22 % on Chen2020, 1.95 -> 2.01 % on Prada2013, with 0 -> 0
+and 9 -> 7 pulses outside +-5 %).
+
 **Lean model** (a slow log). At 1 Hz a 10 s pulse has 10 samples, and with 2 mV
 of noise on an LFP cell's ~20-25 mV step the read-out's scatter is 2.5-6 % of
 the step even with the true time constants known (``bench_dcir_misses.py``):
@@ -660,6 +676,9 @@ def fit_pulse_response(
     # the columns the coefficients were solved on, and the map from those to ``coef``
     # (None: the same layout) -- the cells are fitted alike
     fit_cols, fit_use, expand = cols_all, use, None
+    # the scaled step's factor shrunk by this weight (None: not scaled), and the
+    # shared model's columns it is shrunk towards
+    shrink = shared_use = shared_cols = None
     # Split test: does the step respond with its own amplitudes, unlike the current
     # before it (an electrochemical cell is not linear: a 0.75C regen pulse after
     # a 1C discharge pulse, or a pulse on a load)? The step's response then gets a
@@ -690,7 +709,11 @@ def fit_pulse_response(
             coef7, rss7 = np.zeros(7), scaled[1]
             coef7[use7] = scaled[0]
             if rss - rss7 > _SCALE_F * rss7 / dof7:
+                # the factor shrunk towards the shared response (see "Split test")
+                shrink = 1.0 - rss7 / dof7 / (rss - rss7)
+                shared_use, shared_cols = use, cols_all
                 expand = functools.partial(_scaled_as_split, shape=shape)
+                coef7 = _toward(coef, coef7, shrink)
                 coef, rss, cols_all, cur_a, cur_b = expand(coef7), rss7, cols9, ca, cb
                 fit_cols, fit_use, n_par = cols7, use7, len(use7)
         coef9, rss9 = _solve(cols9[rows], use9, y, w, 9)
@@ -705,7 +728,7 @@ def fit_pulse_response(
             and gain / extra > _SPLIT_F * rss9 / dof
         ):
             coef, rss, cols_all, cur_a, cur_b = coef9, rss9, cols9, ca, cb
-            fit_cols, fit_use, expand = cols9, use9, None
+            fit_cols, fit_use, expand, shrink = cols9, use9, None, None
     design = cols_all[rows]
     # (the states the solved columns came from: the shared current's, or the split's)
     xa = x_shared if cur_b is None else x_split[0]
@@ -740,6 +763,12 @@ def fit_pulse_response(
             cc, *_ = np.linalg.lstsq(fit_cols[rows_c][:, fit_use] * wc, cy * wc, rcond=None)
             cell_coef = np.zeros((fit_cols.shape[1], cells.shape[1]))
             cell_coef[fit_use] = cc
+            if shrink is not None:  # each cell's factor shrunk as the pack's
+                xs = shared_cols[rows_c][:, shared_use] * wc
+                cs, *_ = np.linalg.lstsq(xs, cy * wc, rcond=None)
+                cell_shared = np.zeros((shared_cols.shape[1], cells.shape[1]))
+                cell_shared[shared_use] = cs
+                cell_coef = _toward(cell_shared, cell_coef, shrink)
             if expand is not None:
                 cell_coef = expand(cell_coef)
             model.cell_coef = cell_coef
@@ -773,6 +802,16 @@ def _with_column(
     shift, *_ = np.linalg.lstsq(r, qg, rcond=None)
     rss = float(res @ res) - s * s * gg
     return np.append(b - s * shift, s), max(rss, 0.0)
+
+
+def _toward(shared: np.ndarray, scaled: np.ndarray, weight: float) -> np.ndarray:
+    """The scaled-step coefficients (7 rows) with the step's factor shrunk to
+    ``weight`` of its fitted value, the others re-solved: least squares with the factor
+    held is affine in it, so that is the point ``weight`` of the way from the shared
+    solution (6 rows, factor 0) to the scaled one."""
+    out = weight * scaled
+    out[: len(shared)] += (1.0 - weight) * shared
+    return out
 
 
 def _scaled_as_split(c7: np.ndarray, shape: np.ndarray) -> np.ndarray:

@@ -606,3 +606,34 @@ def test_a_step_from_one_held_level_keeps_the_shared_response():
         m = fit_pulse_response(t, i, v, fit_from=0, k=120, breaks=[130], flat_tol=0.05)
         own.append(m.split)
     assert not any(own)
+
+
+def test_a_chance_step_factor_is_shrunk_on_a_linear_cell_at_1_hz():
+    """A linear cell's regen pulse 40 s after a discharge pulse, 1 Hz, 2 mV: its own
+    factor (the scaled step) passes F > 1 by chance for ~1 pulse in 3, and taken
+    whole it moved R10 by its full noise (96 pulses: 3.02 % rms, 13 outside +-5 %);
+    shrunk by 1 - 1/F it keeps the shared response's lower noise where the data show
+    no difference (2.49 %, 5)."""
+    segs = [(600, 0.0)] + [(10, -2.0), (40, 0.0), (10, 1.5), (300, 0.0)] * 8
+    tr = ecm_trace(segs, dt=1.0)
+    t, v, i = (tr[c].to_numpy() for c in ("time_s", "voltage_v", "current_a"))
+    spec = nmc_cell()
+    errors = []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        df = pd.DataFrame(
+            {
+                "time_s": t,
+                "voltage_v": v + rng.normal(0.0, 0.002, len(v)),
+                "current_a": i + rng.normal(0.0, 0.005, len(i)),
+            }
+        )
+        charge = [p for p in measure_internal_resistance(df, spec).pulses if p["current_a"] > 0]
+        assert len(charge) == 8
+        for p in charge:
+            k = int(round(p["start_time_s"]))
+            ref = hppc_resistance_raw(t, v, i, k, k, k + 10)["r_10s_ohm"]
+            errors.append(100.0 * (p["r_10s_ohm"] / ref - 1.0))
+    e = np.array(errors)
+    assert np.sqrt(np.mean(e**2)) < 2.75
+    assert np.sum(np.abs(e) > 5.0) <= 8
