@@ -133,6 +133,18 @@ def _cell_matrix(block: SampleBlock) -> np.ndarray | None:
     return np.vstack([block[c] for c in cols])
 
 
+def pack_reads_cell(block: SampleBlock, metric: str, extreme: np.ndarray) -> np.ndarray | None:
+    """The highest (``cell_v_max``) or lowest (``cell_v_min``) cell, ``extreme``, as the
+    pack's own voltage sensor reads it: the pack voltage less the other cells (NaN
+    where a reading is); None for another metric, or without cell readings or a pack
+    voltage. It confirms a cell reading beyond a fast level as the safety check's
+    (:data:`~app.diagnostics.safety.VOLTAGE_FAST_READINGS`)."""
+    cells = _cell_matrix(block) if metric in ("cell_v_max", "cell_v_min") else None
+    if cells is None or schema.VOLTAGE not in block:
+        return None
+    return block[schema.VOLTAGE] - (np.add.reduce(cells, axis=0) - extreme)
+
+
 def _cells_or_pack(block: SampleBlock, pack: PackCells, how: Callable) -> np.ndarray:
     cells = _cell_matrix(block)
     if cells is None:
