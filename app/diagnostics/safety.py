@@ -21,8 +21,12 @@ limit (beyond it about half the time; now and then beyond the tolerance for a fe
 readings in a row) does not trip. A sample beyond the fast
 trip level (:data:`VOLTAGE_MARGIN` for a voltage, :data:`CURRENT_FAST_TRIP` times a
 current limit) trips at once, without the debounce, as a BMS's short-circuit and
-secondary over-voltage protection does: a 10x over-current for 1 s, or a violation
-seen in a single sample of a slow log, is an episode. Beyond the limit by less than the warning margin is a
+secondary over-voltage protection does: a 10x over-current for 1 s, or an over-current
+seen in a single sample of a slow log, is an episode. A cell voltage trips there on
+:data:`VOLTAGE_FAST_READINGS` consecutive readings, or on one the pack's own voltage
+sensor agrees with (the pack voltage less the other cells beyond the fast level too):
+one reading there alone is the sensor's glitch (the fault detector's noisy sensor),
+not the cell's. Beyond the limit by less than the warning margin is a
 warning; further is critical. The charge temperature window applies once the current
 has been a charge for :data:`CHARGING_SUSTAINED_S` (a drive's regen pulses are not a
 charge), the discharge window otherwise.
@@ -91,6 +95,21 @@ TEMPERATURE_HYSTERESIS_C = 3.0
 #: protection; a voltage beyond its limit by more than :data:`VOLTAGE_MARGIN` (the
 #: critical level) trips at once, as a BMS's secondary over-voltage protection.
 CURRENT_FAST_TRIP = 1.0
+#: Consecutive readings beyond the fast trip level that trip a cell voltage at once.
+#: A cell's voltage cannot jump past the critical level and back within one reading
+#: (its charge holds it: an overcharge moves it by mV per second), so a single
+#: reading there is a sensor's glitch -- an AFE's conversion error, a loose sense
+#: wire -- as BMS front ends debounce it: a cell over-voltage fault needs the
+#: reading on consecutive conversions (TI BQ76952 ``COV`` delay, an LTC6811's
+#: recheck before the fault latch). Two: a real one trips a reading later (1 s at
+#: 1 Hz, 10 s for a log at 0.1 Hz), its debounced trip at the tolerance mostly
+#: earlier anyway; or at once where the pack's own voltage sensor agrees (the pack
+#: voltage less the other cells is beyond the fast level too: a single reading of a
+#: slow log; a glitch of one cell's channel leaves the pack reading alone -- unless
+#: the log's pack voltage is the sum of the cells, which then trips as before). A
+#: current has no such inertia (a short the protection opened within the reading):
+#: it trips on one.
+VOLTAGE_FAST_READINGS = 2
 #: The charge temperature window applies once the current has been above C/100
 #: for a minute: a drive's regen pulses (seconds) are not a charge (BMSs derate
 #: regen rather than forbid it outside the charge window); the discharge window
@@ -274,6 +293,25 @@ def carry_head(head: np.ndarray, value: np.ndarray) -> np.ndarray:
     return value[max(len(value) - k1, 0) :].copy()
 
 
+def fast_confirmed(
+    fast: np.ndarray, before: np.ndarray, readings: int, agree: np.ndarray | None = None
+) -> np.ndarray:
+    """The samples ``fast`` (beyond a fast trip level) that end a run of ``readings``
+    consecutive readings beyond it, or where ``agree`` (another sensor's reading of the
+    same quantity beyond the fast level too; None: none); ``before``: whether each
+    reading before the block was beyond it (the latest last; fewer at the start of a
+    log). Any split gives the same samples."""
+    if readings <= 1:
+        return fast
+    k1 = readings - 1
+    before = before[len(before) - min(len(before), k1) :]
+    x = np.concatenate([np.zeros(k1 - len(before), dtype=bool), before, fast])
+    out = fast.copy()
+    for lag in range(1, readings):
+        out &= x[k1 - lag : k1 - lag + len(fast)]
+    return out if agree is None else out | (fast & agree)
+
+
 def noise_proof_runs(beyond: np.ndarray, over: np.ndarray, carried: bool) -> np.ndarray:
     """The samples ``beyond`` the limit (by half the tolerance) since a sample
     ``over`` it by the tolerance, with none back within it between (``carried``: the block starts in such
@@ -298,6 +336,7 @@ class _LimitCheck:
         "tolerance",
         "hysteresis",
         "fast",
+        "fast_readings",
         "debounce_s",
         "events",
         "open",
@@ -318,12 +357,14 @@ class _LimitCheck:
         tolerance: float = 0.0,
         hysteresis: float = 0.0,
         fast: float = np.inf,
+        fast_readings: int = 1,
     ):
         self.check, self.channel, self.upper = check, channel, upper
         self.margin, self.debounce_s = margin, debounce_s
         self.tolerance, self.hysteresis = tolerance, hysteresis
-        #: an excess beyond the limit that trips at once (inf: none)
-        self.fast = fast
+        #: an excess beyond the limit that trips at once (inf: none), on this many
+        #: consecutive readings
+        self.fast, self.fast_readings = fast, fast_readings
         self.events: list[SafetyEvent] = []
         #: when each of ``events`` tripped (its run was debounced, or a sample passed
         #: the fast trip level): when a BMS would have acted on it
@@ -347,11 +388,19 @@ class _LimitCheck:
         """An episode is open or a trip is being debounced: the next block must be fed."""
         return self.open is not None or self.pending is not None
 
-    def feed(self, t: np.ndarray, value: np.ndarray, limit, head: np.ndarray = _NONE) -> None:
+    def feed(
+        self,
+        t: np.ndarray,
+        value: np.ndarray,
+        limit,
+        head: np.ndarray = _NONE,
+        pack_reads: np.ndarray | None = None,
+    ) -> None:
         """One block against ``limit`` (a number, or one per sample for a temperature
         window that depends on charging); ``head``: the readings before it (at least
-        :data:`NOISE_SAMPLES` - 1 of them, fewer at the start of the log). NaN is
-        neither beyond nor back inside."""
+        :data:`NOISE_SAMPLES` - 1 of them, fewer at the start of the log);
+        ``pack_reads``: the value as the pack's voltage sensor reads it (None: not
+        known; see :data:`VOLTAGE_FAST_READINGS`). NaN is neither beyond nor back inside."""
         n = len(t)
         lim = np.broadcast_to(np.asarray(limit, dtype=float), value.shape)
         with np.errstate(invalid="ignore"):
@@ -370,6 +419,13 @@ class _LimitCheck:
                 over = value < level
                 fast = value < lim - self.fast
                 back = value >= lim + self.hysteresis
+            if self.fast_readings > 1:  # (a voltage: its limit is one number)
+                gap = head - lim[0] if self.upper else lim[0] - head
+                agree = None
+                if pack_reads is not None:
+                    agree = pack_reads - lim if self.upper else lim - pack_reads
+                    agree = agree > self.fast
+                fast = fast_confirmed(fast, gap > self.fast, self.fast_readings, agree)
         # the debounce completes at a reading beyond the tolerance whose excess
         # averaged with the readings before it is too (white noise about the limit's is not)
         settled = settled_over(over, head, value, level, 0.5 * self.tolerance, self.upper)
@@ -455,13 +511,16 @@ class _LimitCheck:
         heads: _Heads | None = None,
         row: int = 0,
         negate: bool = False,
+        pack: _PackReads | None = None,
     ) -> None:
         """One block, fed only when it can matter: an episode is open or a trip is
         being debounced, or the block's ``extreme`` (its highest value for an upper
         limit, its lowest for a lower one; NaN when a reading is) is beyond ``bound``
         (the limit or, for a limit per sample, the one nearest the readings: every
         sample's is at or beyond it) by the tolerance. ``heads``: the readings before
-        the block, ``row`` of them (negated if ``negate``; see :meth:`feed`)."""
+        the block, ``row`` of them (negated if ``negate``; see :meth:`feed`);
+        ``pack``: the cells as the pack's sensor reads them (``row`` of them), asked
+        only where a reading is beyond the fast level (see :meth:`feed`)."""
         if not self.busy:
             if self.upper and extreme <= bound + self.tolerance:
                 return
@@ -470,7 +529,7 @@ class _LimitCheck:
         n, k = len(t), _WATCH_CHUNK
         head = _NONE if heads is None else heads.row(row, negate)
         if n <= 2 * k:
-            self.feed(t, value, limit, head)
+            self.feed(t, value, limit, head, self._pack_reads(extreme, bound, pack, row))
             return
         # a long block is fed a stretch at a time, only where it can matter: a
         # stretch with a sample beyond the tolerance, or while an episode is open or
@@ -486,6 +545,7 @@ class _LimitCheck:
                 need = ~(ext >= bound - self.tolerance)
         need = np.append(need, True) if m < n else need  # (the tail: fed)
         per_sample = np.ndim(limit) > 0
+        reads = self._pack_reads(extreme, bound, pack, row)
         nc, j = len(need), 0
         while j < nc:
             if not need[j] and not self.busy:
@@ -500,8 +560,20 @@ class _LimitCheck:
             pre = value[max(a - NOISE_SAMPLES + 1, 0) : a]
             if a < NOISE_SAMPLES - 1:
                 pre = np.concatenate([head, pre])
-            self.feed(t[a:b], value[a:b], limit[a:b] if per_sample else limit, pre)
+            part = None if reads is None else reads[a:b]
+            self.feed(t[a:b], value[a:b], limit[a:b] if per_sample else limit, pre, part)
             j = e
+
+    def _pack_reads(
+        self, extreme: float, bound: float, pack: _PackReads | None, row: int
+    ) -> np.ndarray | None:
+        """The pack sensor's readings of cell ``row``, where a block's ``extreme`` is
+        beyond the fast level (``bound`` the limit; NaN: it may be), the only blocks
+        that need them."""
+        if pack is None or self.fast_readings <= 1:
+            return None
+        beyond = extreme - bound if self.upper else bound - extreme
+        return None if beyond <= self.fast else pack.row(row)
 
     def _close(self) -> None:
         ep, self.open = self.open, None
@@ -587,9 +659,11 @@ class SafetyMonitor:
         v_names = self._cells or ["voltage_v/cell"]
         checks = []
 
-        def check(name, channel, upper, margin, tolerance, hysteresis, fast=np.inf):
+        def check(name, channel, upper, margin, tolerance, hysteresis, fast=np.inf, readings=1):
             checks.append(
-                _LimitCheck(name, channel, upper, margin, debounce, tolerance, hysteresis, fast)
+                _LimitCheck(
+                    name, channel, upper, margin, debounce, tolerance, hysteresis, fast, readings
+                )
             )
 
         v_tol = VOLTAGE_TOLERANCE_V
@@ -603,6 +677,7 @@ class SafetyMonitor:
                 v_tol,
                 VOLTAGE_HYSTERESIS_V,
                 VOLTAGE_MARGIN * v_max,
+                VOLTAGE_FAST_READINGS,
             )
             check(
                 "cell_under_voltage",
@@ -612,6 +687,7 @@ class SafetyMonitor:
                 v_tol,
                 VOLTAGE_HYSTERESIS_V,
                 VOLTAGE_MARGIN * v_min,
+                VOLTAGE_FAST_READINGS,
             )
         for kind, limit in (
             ("charge", spec.max_charge_current_a),
@@ -658,12 +734,13 @@ class SafetyMonitor:
         heads = _Heads(self._recent) if self._recent else None
         self._recent = _recent(self._recent, columns, stacked)
         extremes = iter(zip(lows.tolist(), highs.tolist(), strict=True))
+        pack = _PackReads(block, volts) if self._cells and schema.VOLTAGE in block else None
         row = 0
         for v in volts:
             hi, lo = next(checks), next(checks)
             least, most = next(extremes)
-            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max, heads, row)
-            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min, heads, row)
+            hi.watch(t, v, most, spec.cell_v_max, spec.cell_v_max, heads, row, pack=pack)
+            lo.watch(t, v, least, spec.cell_v_min, spec.cell_v_min, heads, row, pack=pack)
             row += 1
         least, most = next(extremes)
         chg, dis = next(checks), next(checks)
@@ -792,6 +869,22 @@ def _recent(recent: list[np.ndarray], columns: list[np.ndarray], stacked) -> lis
     while total - out[0].shape[1] >= k1:
         total -= out.pop(0).shape[1]
     return out
+
+
+class _PackReads:
+    """Each cell as the pack's own voltage sensor reads it: the pack voltage less the
+    other cells (NaN where a reading is); their sum is taken on first use."""
+
+    __slots__ = ("pack", "volts", "total")
+
+    def __init__(self, block: SampleBlock, volts: list[np.ndarray]):
+        self.pack, self.volts = block[schema.VOLTAGE], volts
+        self.total: np.ndarray | None = None
+
+    def row(self, j: int) -> np.ndarray:
+        if self.total is None:
+            self.total = np.add.reduce(np.vstack(self.volts), axis=0)
+        return self.pack - (self.total - self.volts[j])
 
 
 class _Heads:

@@ -67,7 +67,10 @@ class ThresholdDialog(QDialog):
             " window); the clear and fast levels move with it."
         )
         self.fast_level = QLineEdit(placeholderText="none")
-        self.fast_level.setToolTip("Beyond this the alert is raised at once, without the delay.")
+        self.fast_level.setToolTip(
+            "Beyond this the alert is raised at once, without the delay "
+            "(a voltage: on two readings in a row)."
+        )
         self.noise_band = QLineEdit(placeholderText="0")
         self.noise_band.setToolTip(
             "Noise dipping back within this of the level does not restart the delay."

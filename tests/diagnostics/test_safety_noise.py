@@ -117,3 +117,82 @@ def _episodes(block: SampleBlock, cuts) -> list:
             live.update(block.slice(a, b))
         a = b
     return live.episodes()
+
+
+def _spiked(readings: dict[int, float], channel: str = "cell_1_v", n: int = 900) -> SampleBlock:
+    """:func:`_held_at_limit` (seed 0), ``channel`` reading ``readings`` (sample -> V)."""
+    data = _held_at_limit(n, 0)
+    for i, v in readings.items():
+        data.loc[i, channel] = v
+    return SampleBlock.from_frame(data)
+
+
+def _limit_alerts(block: SampleBlock, cuts) -> list[tuple[str, str, float]]:
+    rules = [r for r in default_thresholds(NMC4) if r.metric in ("cell_v_max", "cell_v_min")]
+    blocks, a = [], 0
+    for b in [*cuts, len(block)]:
+        if b > a:
+            blocks.append(block.slice(a, b))
+        a = b
+    events = evaluate_blocks(blocks, rules, PackCells.of(NMC4))
+    return [(e.kind.value, e.threshold.severity.value, e.time_s) for e in events]
+
+
+@pytest.mark.parametrize(("channel", "glitch"), [("cell_1_v", 4.45), ("cell_2_v", 2.2)])
+def test_one_glitching_reading_beyond_the_fast_level_is_the_sensor_not_the_cell(channel, glitch):
+    # one reading 250 mV over NMC's 4.2 V (the fast level: 4.284 V), or 300 mV under
+    # its 2.5 V: a critical over (under) voltage tripped at once, and the default rule
+    # raised a critical alert; the fault detector calls it a noisy sensor
+    block = _spiked({400: glitch}, channel)
+    assert monitor_safety(block, NMC4).events == []
+    kinds = {(f.kind.value, f.channel) for f in detect_faults(block, NMC4).faults}
+    assert kinds == {("sensor_noisy", channel)}
+    assert _limit_alerts(block, []) == []
+
+
+@pytest.mark.parametrize("cuts", [[], [401], [400, 401, 402], list(range(1, 900))])
+def test_two_readings_in_a_row_beyond_the_fast_level_trip_at_the_second(cuts):
+    # a real excursion: at 1 Hz one reading later than before, whatever the blocks
+    # (the two readings in one block, or each in its own)
+    block = _spiked({400: 4.45, 401: 4.46, 402: 4.2, 403: 4.2})
+    live = SafetyMonitor(NMC4)
+    a = 0
+    for b in [*cuts, len(block)]:
+        live.update(block.slice(a, b))
+        a = b
+    (event,) = live.result().events
+    assert (event.check, event.severity.value, event.start_time_s) == (
+        "cell_over_voltage",
+        "critical",
+        400.0,
+    )
+    ((_, tripped, _),) = live.episodes()
+    assert tripped == 401.0
+    raised = [a for a in _limit_alerts(block, cuts) if a[0] == "raised"]
+    assert raised == [("raised", "warning", 401.0), ("raised", "critical", 401.0)]
+
+
+@pytest.mark.parametrize("cuts", [[], [400, 401], list(range(1, 900))])
+def test_one_reading_beyond_the_fast_level_the_pack_sensor_agrees_with_trips_at_once(cuts):
+    # the pack's own voltage sensor reads the same 250 mV: the cell, not its channel
+    # (a slow log's single reading of a real excursion trips as before), whatever the
+    # blocks (one with a reading lost, NaN, among them)
+    data = _held_at_limit(900, 0)
+    data.loc[400, "cell_1_v"] += 0.25
+    data.loc[400, "voltage_v"] += 0.25
+    data.loc[100, "cell_1_v"] = np.nan
+    block = SampleBlock.from_frame(data)
+    live = SafetyMonitor(NMC4)
+    a = 0
+    for b in [*cuts, len(block)]:
+        live.update(block.slice(a, b))
+        a = b
+    ((event, tripped, _),) = live.episodes()
+    assert (event.check, event.severity.value, event.start_time_s, tripped) == (
+        "cell_over_voltage",
+        "critical",
+        400.0,
+        400.0,
+    )
+    raised = [a for a in _limit_alerts(block, cuts) if a[0] == "raised"]
+    assert raised == [("raised", "warning", 400.0), ("raised", "critical", 400.0)]

@@ -13,7 +13,11 @@ A rule with a noise band, a fast level, a level while charging or a clear delay
 judges as the safety check does (its runs: :func:`~app.diagnostics.safety.noise_proof_runs`;
 charging: above :attr:`~.metrics.PackCells.charging_a` for
 :data:`~app.diagnostics.safety.CHARGING_SUSTAINED_S`): the default limit rules raise
-where a safety event trips and clear where it releases.
+where a safety event trips and clear where it releases. A voltage beyond its fast
+level raises on :data:`~app.diagnostics.safety.VOLTAGE_FAST_READINGS` consecutive
+readings, or on one the pack's voltage sensor agrees with (the lowest or highest
+cell: :func:`~.metrics.pack_reads_cell`), as the safety check's cell voltages trip
+(one alone is a sensor's glitch).
 
 A rule on a detected fault (``fault_<kind>`` above 0.5) has one alert per
 episode of the fault as the detector reports it: it stays up while new evidence
@@ -48,13 +52,17 @@ from app.diagnostics.alerts.metrics import (
     MetricContext,
     PackCells,
     fault_windows,
+    metric_info,
+    pack_reads_cell,
     runaway_evidence,
 )
 from app.diagnostics.alerts.thresholds import Comparison, Threshold
 from app.diagnostics.runs import run_starts
 from app.diagnostics.safety import (
+    VOLTAGE_FAST_READINGS,
     carry_head,
     charge_start,
+    fast_confirmed,
     noise_proof_runs,
     settled_over,
     sustained_charging,
@@ -272,7 +280,10 @@ class AlertEvaluator:
                                 t, current, self.metrics.pack.charging_a, charge_since
                             )
                 shift = np.where(charging, th.charge_shift, 0.0)
-            step = self._step(th, st, t, values[th.metric], keep, shift)
+            pack = None
+            if th.fast_level is not None and fast_readings(th.metric) > 1:
+                pack = pack_reads_cell(block, th.metric, values[th.metric])
+            step = self._step(th, st, t, values[th.metric], keep, shift, pack)
             if keep is not None:
                 _, back = _conditions(th, values[th.metric])
                 held = {e.time_s for e in step if e.kind is EventKind.CLEARED}
@@ -304,14 +315,17 @@ class AlertEvaluator:
         v: np.ndarray,
         keep: np.ndarray | None = None,
         shift: np.ndarray | None = None,
+        pack: np.ndarray | None = None,
     ) -> list[AlertEvent]:
         """``keep``: samples where an alert up must not clear (None: none);
         ``shift``: how far the levels move at each sample (the charge level's
-        offset while charging; None: nowhere). A rule with a noise band judges its
+        offset while charging; None: nowhere); ``pack``: the value as the pack's
+        voltage sensor reads it (None: not known), which may confirm a voltage beyond
+        the fast level at once. A rule with a noise band judges its
         runs as the safety check does (:func:`~app.diagnostics.safety.noise_proof_runs`)."""
         u = v if shift is None else v - shift
         head = st.head
-        if th.noise_band:
+        if th.noise_band or th.fast_level is not None:
             st.head = carry_head(head, u)
         if not st.active and st.pending_since is None and _idle(th, u):
             return []
@@ -320,6 +334,12 @@ class AlertEvaluator:
         fast = None
         if th.noise_band or th.fast_level is not None:
             near, fast = _noise_and_fast(th, u)
+            readings = fast_readings(th.metric)
+            if fast is not None and readings > 1:
+                agree = None
+                if pack is not None:
+                    agree = _noise_and_fast(th, pack if shift is None else pack - shift)[1]
+                fast = fast_confirmed(fast, _noise_and_fast(th, head)[1], readings, agree)
             if th.noise_band:
                 back = back & ~near
                 # the run goes on while beyond the level less the noise band; its delay
@@ -384,6 +404,13 @@ class AlertEvaluator:
         if st.active and back_start is not None and back[-1]:
             st.back_since = float(back_start[-1])
         return out
+
+
+def fast_readings(metric: str) -> int:
+    """Consecutive readings of ``metric`` beyond a rule's fast level that raise it at
+    once: :data:`~app.diagnostics.safety.VOLTAGE_FAST_READINGS` for a voltage (one
+    reading there is a sensor's glitch), else one."""
+    return VOLTAGE_FAST_READINGS if metric_info(metric).unit == "V" else 1
 
 
 def _fault_kind(th: Threshold) -> str | None:

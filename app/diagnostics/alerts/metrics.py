@@ -53,7 +53,8 @@ class MetricContext:
     ``faults`` are dicts in the ``analyze --json`` shape (``kind``,
     ``start_time_s``, ``end_time_s``, ``detail.detected_time_s``), with
     ``merge_gap_s`` and ``at_detection`` (the fault as known at its confirmation: what
-    an alert raised on it reads) where known
+    an alert raised on it reads) where known, and ``withdrawn_at_s`` for a
+    runaway-onset alarm withdrawn as a short's heat
     (:meth:`~app.diagnostics.faults.FaultDetector.open_faults`).
     """
 
@@ -132,6 +133,18 @@ def _cell_matrix(block: SampleBlock) -> np.ndarray | None:
     return np.vstack([block[c] for c in cols])
 
 
+def pack_reads_cell(block: SampleBlock, metric: str, extreme: np.ndarray) -> np.ndarray | None:
+    """The highest (``cell_v_max``) or lowest (``cell_v_min``) cell, ``extreme``, as the
+    pack's own voltage sensor reads it: the pack voltage less the other cells (NaN
+    where a reading is); None for another metric, or without cell readings or a pack
+    voltage. It confirms a cell reading beyond a fast level as the safety check's
+    (:data:`~app.diagnostics.safety.VOLTAGE_FAST_READINGS`)."""
+    cells = _cell_matrix(block) if metric in ("cell_v_max", "cell_v_min") else None
+    if cells is None or schema.VOLTAGE not in block:
+        return None
+    return block[schema.VOLTAGE] - (np.add.reduce(cells, axis=0) - extreme)
+
+
 def _cells_or_pack(block: SampleBlock, pack: PackCells, how: Callable) -> np.ndarray:
     cells = _cell_matrix(block)
     if cells is None:
@@ -190,18 +203,28 @@ def fault_windows(kind: str, faults: Sequence[dict]) -> list[tuple[float, float,
     it: evidence within the merge gap extends the same episode (as the detector
     run on the whole log reports it), so the alert must not clear before. A
     short's gap is infinite: it does not heal, and its heat test goes quiet once
-    its reference window holds the short's own heat, then fires again."""
+    its reference window holds the short's own heat, then fires again. A runaway
+    onset the detector withdrew (``withdrawn_at_s``: when the short that explains it
+    was confirmed) is present until then at the latest: a live run saw it until the
+    withdrawal, whatever blocks the samples came in."""
     out = []
     for fault in faults:
         if fault.get("kind") != kind:
             continue
         detected = float((fault.get("detail") or {}).get("detected_time_s", fault["start_time_s"]))
         hold = max(FAULT_HOLD_S, float(fault.get("merge_gap_s", 0.0)))
+        until = max(float(fault["end_time_s"]), detected) + hold
+        until = min(until, float(fault.get("withdrawn_at_s", np.inf)))
         # (JSON: no inf)
-        plain = {k: v for k, v in fault.items() if k not in ("merge_gap_s", "at_detection")}
+        plain = {k: v for k, v in fault.items() if k not in _NOT_FAULT_KEYS}
         then = fault.get("at_detection") or plain
-        out.append((detected, max(float(fault["end_time_s"]), detected) + hold, plain, then))
+        out.append((detected, until, plain, then))
     return out
+
+
+#: what :meth:`~app.diagnostics.faults.FaultDetector.open_faults` adds to a fault
+#: for the alerts (the fault itself is ``analyze --json``'s)
+_NOT_FAULT_KEYS = ("merge_gap_s", "at_detection", "withdrawn_at_s")
 
 
 def _fault_indicator(kind: str, block: SampleBlock, context: MetricContext) -> np.ndarray:

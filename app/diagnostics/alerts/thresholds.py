@@ -72,7 +72,8 @@ class Threshold:
     band (safety's limit), averaged over the last
     :data:`~app.diagnostics.safety.NOISE_SAMPLES` readings, is beyond twice the
     band too (white noise about that limit is not); a sample beyond ``fast_level``
-    raises at once. The
+    raises at once (a voltage's: the second reading in a row there, as the safety
+    check's cell voltages trip; one is a sensor's glitch). The
     alert clears once the value has been back past the clear level for
     ``clear_delay_s`` (dated at the first sample back). ``charge_level``
     (``above``/``below``): the level while the pack is charging (a chemistry's

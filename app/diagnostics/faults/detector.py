@@ -193,23 +193,31 @@ class FaultDetector:
         then the episode is not over: what a live alert on it needs to know.
         And ``at_detection``: the fault (same shape) as the detector knew it when
         it confirmed it (``detail.detected_time_s``), whatever blocks the samples
-        came in -- what a live alert raised on it reads "at raise" (None: not kept)."""
-        episodes, notes = _postprocess(self._episodes(), self.layout)
+        came in -- what a live alert raised on it reads "at raise" (None: not kept).
+
+        Also the runaway-onset alarms withdrawn as an internal short's heat that were
+        confirmed before that short (a live run raised them, and saw them withdrawn
+        when the short was confirmed), each with ``withdrawn_at_s``: the short's
+        confirmation, from which it is no longer present. Where a block holds both
+        confirmations, the alert on the onset is raised and cleared all the same:
+        what the user sees does not depend on the block split."""
+        episodes, notes, withdrawn = _postprocess(self._episodes(), self.layout)
         out = []
-        for e in episodes:
+        for e, at in [*((e, None) for e in episodes), *withdrawn]:
             note = notes.get(id(e))
-            out.append(
-                {
-                    **_to_fault(e, note).to_dict(),
-                    "merge_gap_s": e.merge_gap_s,
-                    "at_detection": _at_detection_json(e, note),
-                }
-            )
+            fault = {
+                **_to_fault(e, note).to_dict(),
+                "merge_gap_s": e.merge_gap_s,
+                "at_detection": _at_detection_json(e, note),
+            }
+            if at is not None:
+                fault["withdrawn_at_s"] = at
+            out.append(fault)
         out.sort(key=lambda f: (f["start_time_s"], f["kind"], f["channel"]))
         return out
 
     def _faults(self) -> list[tuple[DetectedFault, float]]:
-        episodes, notes = _postprocess(self._episodes(), self.layout)
+        episodes, notes, _ = _postprocess(self._episodes(), self.layout)
         pairs = [(_to_fault(e, notes.get(id(e))), e.merge_gap_s) for e in episodes]
         pairs.sort(key=lambda p: (p[0].start_time_s, p[0].kind.value, p[0].channel))
         return pairs
@@ -229,9 +237,10 @@ def _starts_within(e: Episode, others: list[Episode], margin: float) -> bool:
 
 def _postprocess(
     episodes: list[Episode], layout: Layout | None
-) -> tuple[list[Episode], dict[int, dict]]:
+) -> tuple[list[Episode], dict[int, dict], list[tuple[Episode, float]]]:
     """Drop echoes: faults explained by another fault on the same channel. Also
-    gives, by ``id`` of a kept episode, what its detail must add (see
+    gives, by ``id`` of a kept episode, what its detail must add, and the runaway
+    onsets withdrawn after they were confirmed, with when (see
     :func:`_short_or_runaway`)."""
 
     def by_channel(eps: list[Episode]) -> dict[str, list[Episode]]:
@@ -305,7 +314,7 @@ def _postprocess(
             if _starts_within(e, sensor, ECHO_MARGIN_S):
                 continue
         kept2.append(e)
-    kept2, notes = _short_or_runaway(kept2)
+    kept2, notes, withdrawn = _short_or_runaway(kept2)
     # 3. the pack temperature is the hottest cell sensor: its faults echo the cells'
     cell_t = set(schema.cell_temperature_columns(layout.names)) if layout else set()
     chan = by_channel(kept2)
@@ -316,8 +325,8 @@ def _postprocess(
             if _overlaps(e, echoes, ECHO_MARGIN_S):
                 continue
         out.append(e)
-    _runaway_peaks(out, episodes, notes)
-    return out, notes
+    _runaway_peaks([*out, *(e for e, _ in withdrawn)], episodes, notes)
+    return out, notes, withdrawn
 
 
 def _runaway_peaks(kept: list[Episode], episodes: list[Episode], notes: dict[int, dict]) -> None:
@@ -349,7 +358,9 @@ def _runaway_peaks(kept: list[Episode], episodes: list[Episode], notes: dict[int
             notes.setdefault(id(e), {})["max_temperature_c"] = own
 
 
-def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int, dict]]:
+def _short_or_runaway(
+    episodes: list[Episode],
+) -> tuple[list[Episode], dict[int, dict], list[tuple[Episode, float]]]:
     """Tell an internal short's steady heat from a thermal runaway on the same cell.
 
     A runaway alarm put down to a short's heat is withdrawn, but not forgotten: a
@@ -361,7 +372,9 @@ def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int,
     card and the live alert (which then reads 'withdrawn', not 'cleared') tell the
     same story as the alert did. (A simulated 4-cell NMC pack on a drive with a
     short on cell 2 from 300 s: an onset alarm from 325 s, withdrawn once the
-    short is confirmed at 479 s.)"""
+    short is confirmed at 479 s.) Also gives each withdrawn alarm confirmed before
+    the first short that explains it, with that short's confirmation: the alarm a
+    live run raised, and when it was withdrawn."""
     shorts: dict[int, list[Episode]] = {}
     runaways: dict[int, list[Episode]] = {}
     for e in episodes:
@@ -372,6 +385,7 @@ def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int,
             runaways.setdefault(k, []).append(e)
     drop = set()
     notes: dict[int, dict] = {}
+    raised: list[tuple[Episode, float]] = []
     for k, rs in runaways.items():
         for r in rs:
             if r.worst >= RUNAWAY_CONFIRM_C_PER_MIN:
@@ -384,6 +398,9 @@ def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int,
             ]
             if why:
                 drop.add(id(r))
+                at = min(s.detected_time_s for s in why)
+                if r.detected_time_s < at:
+                    raised.append((r, float(at)))
                 note = notes.setdefault(id(why[0]), {})
                 for key, t in (
                     ("withdrawn_onset_start_s", r.start_time_s),
@@ -395,7 +412,7 @@ def _short_or_runaway(episodes: list[Episode]) -> tuple[list[Episode], dict[int,
         for s in ss:
             if any(s.detected_time_s >= r.start_time_s - SHORT_BEFORE_RUNAWAY_S for r in confirmed):
                 drop.add(id(s))
-    return [e for e in episodes if id(e) not in drop], notes
+    return [e for e in episodes if id(e) not in drop], notes, raised
 
 
 def _cell_of(channel: str) -> int | None:
