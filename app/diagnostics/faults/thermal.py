@@ -94,7 +94,12 @@ lead-acid 46-72 s
 (12 of 16; with the quadratic alone 8 of 16): the rise by then, ~0.6 degC, is
 about 4 times the noise of a 5 s bin mean of 0.3 degC sensors, so a minute is
 at the limit of what 5-sigma evidence allows -- still minutes before T2: from
-1 degC/min an e-folding self-heating needs ~4 e-folds to reach 60 degC/min. With no other cell temperature to compare with,
+1 degC/min an e-folding self-heating needs ~4 e-folds to reach 60 degC/min. (The
+simulator's LFP runaway now starts at 1 degC/min as its NMC one -- an onset is a
+self-heating rate, see :mod:`app.hardware.simulator.faults` -- and is found as soon,
+within 45 s of an onset 30 s or more into the log; the LFP figures above are of its
+former 0.5 degC/min onset, the same take-off declared ~42 s earlier: a slower onset
+is still found no sooner.) With no other cell temperature to compare with,
 the expected adiabatic Joule heating (I² R_dc / C from the spec's ECM) is
 subtracted instead.
 

@@ -32,14 +32,19 @@ from app.core.schema import CURRENT, TEMPERATURE, VOLTAGE
 #: shows the same relative drain.
 SHORT_OHM_AH = 50.0
 
-#: Thermal runaway: self-heating power at the onset per Ah of the cell, and its
-#: e-folding time. Chosen for a fault that shows within minutes: ~1 K/min at the
-#: onset, doubling every ~40 s (ARC tests see slower onsets, ~0.02 K/min, before
-#: the same exponential take-off: Feng et al., "Thermal runaway mechanism of
-#: lithium ion battery for electric vehicles: a review", Energy Storage Mater. 10
-#: (2018) 246).
-RUNAWAY_HEAT_W_PER_AH = 0.25
+#: Thermal runaway (Li-ion): self-heating *rate* at the onset, and its e-folding
+#: time. Chosen for a fault that shows within minutes: 1 K/min at the onset,
+#: doubling every ~40 s (ARC tests see slower onsets, ~0.02 K/min, before the same
+#: exponential take-off: Feng et al., "Thermal runaway mechanism of lithium ion
+#: battery for electric vehicles: a review", Energy Storage Mater. 10 (2018) 246).
+#: An onset is a self-heating rate, as an ARC's (whatever the chemistry): the power
+#: at the onset is this rate times the cell's heat capacity. (It was 0.25 W per Ah,
+#: 1 K/min on an NMC cell, 15 J/K/Ah, but 0.5 K/min on an LFP cell, 30 J/K/Ah: its
+#: "onset" was declared 42 s, ln 2 e-folds, earlier in the same take-off.)
+RUNAWAY_ONSET_K_PER_MIN = 1.0
 RUNAWAY_EFOLD_S = 60.0
+#: Heat at a lead-acid runaway's onset per Ah (see :class:`Recombination`).
+RUNAWAY_HEAT_W_PER_AH = 0.25
 #: Heat budget of the runaway, as the temperature rise it would cause without
 #: cooling: ~700 K, the onset-to-peak rise measured for NMC cells (peak 700-900
 #: degC, Feng 2018). The self-heating stops once the budget is spent.
@@ -167,9 +172,9 @@ class RunawayHeat:
     end_s: float
 
     @staticmethod
-    def for_cell(onset_s: float, capacity_ah: float, heat_capacity_j_per_k: float) -> RunawayHeat:
-        """The runaway of a cell of ``capacity_ah`` and heat capacity starting at ``onset_s``."""
-        p0 = RUNAWAY_HEAT_W_PER_AH * capacity_ah
+    def for_cell(onset_s: float, heat_capacity_j_per_k: float) -> RunawayHeat:
+        """The runaway of a cell of this heat capacity starting at ``onset_s``."""
+        p0 = RUNAWAY_ONSET_K_PER_MIN / 60.0 * heat_capacity_j_per_k
         budget_j = heat_capacity_j_per_k * RUNAWAY_RISE_K
         # integral of p0*exp(t/tau) from 0 to T equals the budget:
         end = onset_s + RUNAWAY_EFOLD_S * math.log1p(budget_j / (p0 * RUNAWAY_EFOLD_S))
@@ -203,7 +208,7 @@ class Recombination:
     From the onset the cell's oxygen cycle carries ``current0_a * 2**((T - T_ref) /
     10 K)`` in parallel with its charge reaction (at most the charger's limit); its
     heat is the cell voltage times that current. ``current0_a`` puts the onset heat
-    at the same 0.25 W/Ah as the Li-ion fault (~C/9, 0.43 degC/min on a 100 Ah cell):
+    at 0.25 W/Ah (~C/9, 0.43 degC/min on a 100 Ah cell):
     an accelerated fault, as that one -- a real cell takes hours to climb there from
     its ~1 mA/Ah float current (the onset stands for a dry-out opening the gas paths).
     It flows only while a charger holds the voltage (the ``float`` profile): at rest

@@ -289,9 +289,7 @@ class PackSimulator:
                     )
                     continue
                 runaway = RunawayHeat.for_cell(
-                    f.onset_s,
-                    float(self.cells.capacity_ah[c]),
-                    float(self.cells.heat_capacity_j_per_k[c]),
+                    f.onset_s, float(self.cells.heat_capacity_j_per_k[c])
                 )
         return ChunkFaults(ov, short_cell, short_ohm, runaway_cell, runaway, recombination)
 

@@ -84,6 +84,22 @@ def test_thermal_runaway_accelerates_then_the_voltage_collapses():
     assert np.all(block["cell_1_v"] > 3.5)  # the others carry on
 
 
+@pytest.mark.parametrize("chem", ["nmc", "lfp"])
+def test_thermal_runaway_onset_is_a_self_heating_rate_of_1_k_per_min(chem):
+    """An onset is a self-heating rate (an ARC's definition, whatever the chemistry):
+    1 K/min on an NMC cell and on an LFP cell alike. (An onset power of 0.25 W/Ah gave
+    the LFP cell, 30 J/K/Ah against NMC's 15, 0.5 K/min: its onset was declared one
+    doubling earlier in the same take-off.)"""
+    spec = preset(chem, series_cells=4)
+    fault = Fault(FaultKind.THERMAL_RUNAWAY, onset_s=300, cell=2)
+    block = simulate(spec, "rest", duration_s=420, faults=[fault])
+    excess = block["cell_2_temp_c"] - others_mean(block, "cell_{}_temp_c", 2)
+    assert excess[299] == pytest.approx(0.0, abs=1e-9)
+    # the rate over the onset's first 6 s (the e-fold is 60 s: 5 % above the onset's)
+    rate_k_per_min = (excess[306] - excess[300]) / 6.0 * 60.0
+    assert rate_k_per_min == pytest.approx(1.0, rel=0.1)
+
+
 LEAD4 = preset("lead_acid", series_cells=4)
 
 
