@@ -186,7 +186,7 @@ class SuggestingDbcDecoder:
     """
 
     LEARN_S = 1.0
-    LEARN_MAX_S = 10.0
+    LEARN_MAX_S = 5.0
     LEARN_FRAMES = 20_000
 
     def __init__(
