@@ -187,7 +187,8 @@ def spec_from_args(
 
     ``frame``: the samples the battery is for. When their cell-voltage columns add up to
     the pack voltage (:func:`app.hardware.cell_count.cells_the_data_shows`), that is the series cell count: it
-    stands over the file's own, and a ``--cells`` that differs is refused.
+    stands over the file's own, and a ``--cells`` that differs is refused, as one its
+    pack voltage or cell numbering shows too few (:func:`app.hardware.cell_count.too_few_cells_text`).
     ``cells_in_data``: the count :func:`app.core.schema.series_cells_in` gives, used when
     neither the user nor the file says.
 
@@ -231,6 +232,11 @@ def spec_from_args(
                 if field in limits
             )
             raise BatteryOSError(f"{given}: {exc}") from None
+    if args.cells and frame is not None:
+        from app.hardware.cell_count import too_few_cells_text
+
+        if too_few := too_few_cells_text(frame, spec):
+            raise BatteryOSError(f"--cells {args.cells}: the log contradicts it: {too_few}")
     return spec
 
 

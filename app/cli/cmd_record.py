@@ -29,8 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--duration",
         type=positive_float,
-        help="stop after this many seconds of data or of wall-clock time (default: until the "
-        "source ends or Ctrl-C)",
+        help="stop after this many seconds of data or of wall-clock time from the first sample "
+        "(default: until the source ends or Ctrl-C; Ctrl-C keeps what was recorded and exits 0, "
+        "also while the source reconnects)",
     )
     p.add_argument(
         "-o",
@@ -73,6 +74,12 @@ def run(args: argparse.Namespace) -> int:
         cells_option=args.cells,
     )
     where = args.output or f"recording {summary.recording_id} in the database"
+    if summary.stopped_reconnecting:
+        print(
+            "batteryos: stopped while reconnecting (the source had failed: "
+            f"{summary.stopped_reconnecting}); what came before is kept",
+            file=sys.stderr,
+        )
     print(f"recorded {summary.samples} samples ({summary.span_s:g} s) to {where}")
     if summary.alerts_raised:
         up = f", {summary.alerts_up} still up at the end" if summary.alerts_up else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 import threading
 import time
@@ -13,7 +12,7 @@ from datetime import UTC, datetime
 from app.core.errors import BatteryOSError, SourceError
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
-from app.hardware.acquisition import AcquisitionState, AcquisitionThread
+from app.hardware.acquisition import AcquisitionState, AcquisitionThread, wait_text
 from app.hardware.registry import create_source
 
 _POLL_S = 0.2  # how often the main thread looks at the acquisition state
@@ -29,6 +28,8 @@ class RecordSummary:
     spooled: int = 0  #: samples left in the local spool (database unreachable at the end)
     alerts_raised: int = 0  #: alerts the live engine raised against the battery's limits
     alerts_up: int = 0  #: ... of which still up at the end
+    #: the source's fault when the user stopped the recording while it was reconnecting
+    stopped_reconnecting: str | None = None
 
 
 class _Sinks:
@@ -46,6 +47,8 @@ class _Sinks:
         self.writer = None
         self.recorder = None
         self.t0: float | None = None
+        #: when the first sample came (monotonic s)
+        self.first_at: float | None = None
         self.t_last: float | None = None
         self.samples = 0
         self.done = threading.Event()
@@ -56,6 +59,7 @@ class _Sinks:
             return
         if self.t0 is None:
             self.t0 = float(block["time_s"][0])
+            self.first_at = time.monotonic()
             self._open_outputs()
         if self.duration_s is not None:
             keep = int((block["time_s"] <= self.t0 + self.duration_s).sum())
@@ -351,6 +355,21 @@ class _AlertStore:
             print(f"batteryos: warning: alerts not stored: {exc}", file=sys.stderr)
 
 
+#: Longest wait for a first sample beyond ``--duration`` (a source that learns its
+#: decoding first, e.g. a CAN bus through a DBC, holds its first seconds back).
+FIRST_SAMPLE_GRACE_S = 30.0
+
+
+def _wall_duration_passed(sinks, start: float, duration_s: float) -> bool:
+    """``duration_s`` of wall-clock time passed since the first sample (a source that
+    holds its first seconds back while it learns keeps them: they come with their own
+    time stamps), or since the start plus :data:`FIRST_SAMPLE_GRACE_S` when none came."""
+    now = time.monotonic()
+    if sinks.first_at is None:
+        return now - start >= duration_s + FIRST_SAMPLE_GRACE_S
+    return now - sinks.first_at >= duration_s
+
+
 def record_to(
     url: str,
     *,
@@ -363,7 +382,8 @@ def record_to(
     reference_capacity_ah: float | None = None,
     cells_option: int | None = None,
 ) -> RecordSummary:
-    """Record ``url`` until it ends, ``duration_s`` passes (data or wall-clock time) or Ctrl-C.
+    """Record ``url`` until it ends, ``duration_s`` passes (data time, or wall-clock time
+    from the first sample: :func:`_wall_duration_passed`) or Ctrl-C.
 
     ``csv_path``: a log file, in the format its extension names (:class:`LogFileWriter`).
     The live engine runs on what is recorded, with the default alert rules of the battery
@@ -429,9 +449,9 @@ def record_to(
             waiting = reported_error is not None and retry.retry_in_s is not None
             if waiting and retry.attempt != reported_attempt:  # one line per attempt
                 reported_attempt = retry.attempt
-                wait = math.ceil(retry.retry_in_s)
                 print(
-                    f"batteryos: reconnecting in {wait} s (attempt {retry.attempt})",
+                    f"batteryos: reconnecting in {wait_text(retry.retry_in_s)} "
+                    f"(attempt {retry.attempt})",
                     file=sys.stderr,
                 )
             told = _print_warnings(source, told)
@@ -441,7 +461,7 @@ def record_to(
                 back = "database reachable again; the spool is being stored"
                 print(f"batteryos: warning: {storage or back}", file=sys.stderr)
                 reported_storage = storage
-            if duration_s is not None and time.monotonic() - start >= duration_s:
+            if duration_s is not None and _wall_duration_passed(sinks, start, duration_s):
                 break
     except KeyboardInterrupt:
         interrupted = True
@@ -455,12 +475,22 @@ def record_to(
             db.close()
     if cells.refused is not None:
         raise BatteryOSError(cells.refused)
-    if sinks.samples == 0 and acq.last_error:
-        raise SourceError(acq.last_error)
     error = acq.last_error if acq.state == AcquisitionState.FAULT else None
+    # stopped by the user while reconnecting: a stop, not the source's failure
+    stopped_reconnecting, error = (error, None) if interrupted and acq.reconnect else (None, error)
+    if sinks.samples == 0 and acq.last_error and not stopped_reconnecting:
+        raise SourceError(acq.last_error)
     span = (sinks.t_last - sinks.t0) if sinks.t0 is not None else 0.0
     spooled = sinks.recorder.spooled_rows if sinks.recorder is not None else 0
     up = len(stage.engine.open_alert_worst()) if stage.engine is not None else 0
     return RecordSummary(
-        sinks.samples, span, recording_id, error, interrupted, spooled, printer.raised, up
+        sinks.samples,
+        span,
+        recording_id,
+        error,
+        interrupted,
+        spooled,
+        printer.raised,
+        up,
+        stopped_reconnecting,
     )

@@ -11,6 +11,7 @@ forward.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,14 @@ class ReconnectStatus:
     retry_in_s: float | None = None
 
 
+def wait_text(seconds: float) -> str:
+    """A countdown's wait as said (``record``'s line, the window's banner): ``0.5 s``
+    below a second (the first back-off), else whole seconds rounded up (``4 s``)."""
+    if seconds < 1:
+        return f"{max(math.ceil(seconds * 10), 1) / 10:g} s"
+    return f"{math.ceil(seconds)} s"
+
+
 class AcquisitionThread:
     """Run ``source`` in a daemon thread and feed ``sinks``.
 
@@ -60,7 +69,10 @@ class AcquisitionThread:
     stream: detectors close their open episodes).
 
     ``reconnect`` defaults to True for live sources and False for finite ones
-    (a log file that cannot be read will not get better by retrying).
+    (a log file that cannot be read will not get better by retrying). A lost
+    connection is retried after ``reconnect_initial_s`` (0.5 s: an adapter that
+    re-enumerates is back at once), each failed attempt doubling the wait up to
+    ``reconnect_max_s`` (10 s): 0.5, 1, 2, 4, 8, 10, 10 ... s.
 
     ``state``, ``last_error``, ``samples_total``, ``sample_rate_hz`` and
     ``reconnect_status`` may be read, and ``retry_now()`` called, from any thread. A sink that raises is a bug in that sink: the error
@@ -175,8 +187,9 @@ class AcquisitionThread:
         self._state = AcquisitionState.FAULT
         log.warning("acquisition fault: %s", message)
 
-    def _wait_before_retry(self, delay: float) -> None:
-        """Wait ``delay`` seconds (or less: stop, :meth:`retry_now`) before the next attempt."""
+    def _wait_before_retry(self, delay: float) -> float:
+        """Wait ``delay`` seconds (or less: stop, :meth:`retry_now`) before the next attempt;
+        the wait before the one after (doubled, at most ``reconnect_max_s``)."""
         with self._wake:
             self._attempt += 1
             self._retry_at = time.monotonic() + delay
@@ -187,6 +200,7 @@ class AcquisitionThread:
                 self._wake.wait(left)
             self._retry_at = None
             self._retry_requested = False
+        return min(delay * 2, self.reconnect_max_s)
 
     def _run(self) -> None:
         backoff = self.reconnect_initial_s
@@ -199,8 +213,7 @@ class AcquisitionThread:
                     self._fault(str(exc))
                     if not self.reconnect:
                         return
-                    self._wait_before_retry(backoff)
-                    backoff = min(backoff * 2, self.reconnect_max_s)
+                    backoff = self._wait_before_retry(backoff)
                     continue
                 with self._wake:
                     if self._attempt:
@@ -213,7 +226,7 @@ class AcquisitionThread:
                 self.source.close()
                 if not self.reconnect:
                     return
-                self._wait_before_retry(backoff)
+                backoff = self._wait_before_retry(backoff)
         finally:
             try:
                 self.source.close()

@@ -1,7 +1,9 @@
 """The series cells of a battery against those its source's cell voltages show.
 
 A BMS reports each cell's voltage: 4 that add up to the pack voltage are 4 cells in
-series, whatever the battery given says. Judged per cell of the wrong count, every
+series, whatever the battery given says; and a pack voltage over the count times the
+chemistry's highest cell voltage (:func:`too_few_cells_text`), or a cell numbered above
+it, shows more cells than given, whichever of its cells it reports. Judged per cell of the wrong count, every
 limit, the SOC and the balance would be wrong, so a live source is refused on the first
 block that shows it, before anything of it is judged or recorded: one check for
 ``batteryos record``, ``batteryos serve --source`` and the window's live session
@@ -36,6 +38,43 @@ def cells_the_data_shows(frame) -> int:
             return 0
         ratio = float(np.median(pack[rows] / total[rows])) * len(columns)
     return len(columns) if abs(ratio - len(columns)) < 0.5 else 0
+
+
+def too_few_cells_text(frame, spec) -> str | None:
+    """Why the samples show more than ``spec``'s series cells, else None: a source that
+    numbers a cell above the count, or a pack voltage no string of that many cells of the
+    chemistry can make (over the count times its highest plausible cell voltage: a
+    foxBMS pack's 389 V is no 4 cells of NMC, whatever the 4 cell voltages it sends say).
+    A pack too low for the count is not refused: an empty or faulty pack reads low."""
+    given = spec.series_cells
+    columns = schema.cell_voltage_columns(frame.columns)
+    numbered = max((int(schema.CELL_VOLTAGE_RE.match(c).group(1)) for c in columns), default=0)
+    if numbered > given:
+        return f"it reports the voltage of cell {numbered}, so it has at least {numbered} cells"
+    if schema.VOLTAGE not in frame.columns:
+        return None
+    pack = np.asarray(frame[schema.VOLTAGE], dtype=float)
+    pack = pack[np.isfinite(pack)]
+    highest = spec.plausible_cell_v[1]
+    if not pack.size or not np.isfinite(highest):
+        return None
+    volts = float(np.median(pack))
+    if volts <= given * highest:
+        return None
+    chemistry = spec.chemistry.value.replace("_", "-")
+    at_least = int(np.ceil(volts / spec.cell_v_max))
+    at_most = int(volts / spec.cell_v_min) if spec.cell_v_min > 0 else 0
+    about = f"{at_least} to {at_most}" if at_most > at_least else f"at least {at_least}"
+    with np.errstate(all="ignore"):
+        cells = np.column_stack([np.asarray(frame[c], dtype=float) for c in columns] or [pack * 0])
+        mean_cell = float(np.nanmedian(np.nanmean(cells, axis=1))) if columns else np.nan
+    if np.isfinite(mean_cell) and mean_cell > 0:
+        about += f"; {round(volts / mean_cell)} at its {mean_cell:.4g} V cells"
+    return (
+        f"its pack voltage {volts:.4g} V is {volts / given:.3g} V a cell over {given} cells, "
+        f"more than a {chemistry} cell gives ({spec.cell_v_max:g} V): it has more cells in "
+        f"series ({about})"
+    )
 
 
 def cells_shown_text(whose: str, readings: str, shown: int, given: int) -> str:
@@ -97,22 +136,32 @@ class CellCountCheck:
         """Why ``block`` shows another battery, else None (and, once a block with cell
         voltages agreed, None for good)."""
         spec = self.source.spec
-        if spec is None or not schema.cell_voltage_columns(block.columns):
+        if spec is None:
+            return None
+        given = spec.series_cells
+        if too_few := too_few_cells_text(block, spec):
+            return f"{self._where(given)[0]}: the source contradicts it: {too_few}{self._kept()}"
+        if not schema.cell_voltage_columns(block.columns):
             return None
         self.pending = False  # the first block with cell voltages decides
         shown = cells_the_data_shows(block)
-        given = spec.series_cells
         if not shown or shown == given:
             return None
+        where, fix = self._where(given, shown)
+        why = cells_shown_text("source", "cell voltages", shown, given)
+        return f"{where}: {why}: give {fix}{self._kept()}"
+
+    def _where(self, given: int, shown: int = 0) -> tuple[str, str]:
+        """(where the count came from, how to give ``shown`` there)."""
         from app.hardware.registry import parse_source_url
 
         if parse_source_url(self.source.url).params.get("cells"):
-            where, fix = f"cells={given} in the URL", f"cells={shown}"
-        elif self.cells_option:
-            where, fix = f"--cells {given}", f"--cells {shown}"
-        else:  # a log file's own battery, or the one a source assumes
-            where, fix = f"the battery's {given} cells", self.fix(shown)
+            return f"cells={given} in the URL", f"cells={shown}"
+        if self.cells_option:
+            return f"--cells {given}", f"--cells {shown}"
+        # a log file's own battery, or the one a source assumes
+        return f"the battery's {given} cells", self.fix(shown)
+
+    def _kept(self) -> str:
         n = self.samples_before
-        kept = f"; the {n} samples before are kept" if n else ""
-        why = cells_shown_text("source", "cell voltages", shown, given)
-        return f"{where}: {why}: give {fix}{kept}"
+        return f"; the {n} samples before are kept" if n else ""

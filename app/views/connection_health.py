@@ -14,7 +14,6 @@ attempt is (``Reconnecting in 4 s (attempt 3)``, from the acquisition thread's
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.hardware.acquisition import AcquisitionState, ReconnectStatus
+from app.hardware.acquisition import AcquisitionState, ReconnectStatus, wait_text
 from app.views.theme import set_style_property
 
 #: How often the panel reads the counters.
@@ -84,7 +83,7 @@ class HealthReading:
             return ""
         if not self.attempt:
             return "Reconnecting…"
-        when = "now" if self.retry_in_s is None else f"in {_ago(math.ceil(self.retry_in_s))}"
+        when = "now" if self.retry_in_s is None else f"in {wait_text(self.retry_in_s)}"
         return f"Reconnecting {when} (attempt {self.attempt})"
 
     #: what the decoder left out of the stream or doubts (e.g. a CAN message that does not match its DBC)

@@ -85,3 +85,14 @@ def test_a_dbc_given_reads_the_log_afresh_not_its_cached_decoding(tmp_path, caps
     capsys.readouterr()
     assert main(["analyze", str(log), "--dbc", other, *options]) == 2
     assert "savvycan_bms.dbc" in capsys.readouterr().err
+
+
+def test_a_cell_count_the_pack_voltage_refutes_is_refused_offline_as_live(capsys):
+    # the text log's 4 cell voltages do not add up to its 389 V: the pack voltage decides
+    log = str(REAL_DATA / "can" / "foxbms_test_log.txt")
+    battery = ["--chemistry", "nmc", "--capacity-ah", "10"]
+    assert main(["analyze", log, *battery, "--cells", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "--cells 4: the log contradicts it: its pack voltage 389.1 V" in err
+    assert "96 at its 4.055 V cells" in err and "Traceback" not in err
+    assert main(["analyze", log, *battery, "--cells", "96"]) == 0

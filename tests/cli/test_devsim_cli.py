@@ -182,7 +182,7 @@ def test_record_counts_down_to_each_reconnect_and_says_when_it_is_back(tmp_path,
     try:
         assert wait_until(lambda: out.exists() and out.stat().st_size > 0)
         devices[0].stop()  # unplugged: the next attempts find no port
-        assert wait_until(lambda: stderr_has(r"reconnecting in \d+ s \(attempt 2\)"))
+        assert wait_until(lambda: stderr_has(r"reconnecting in [\d.]+ s \(attempt 2\)"))
         devices.append(plug())  # plugged in again under the same name
         assert wait_until(lambda: stderr_has("reconnected"))
     finally:
@@ -193,9 +193,53 @@ def test_record_counts_down_to_each_reconnect_and_says_when_it_is_back(tmp_path,
     assert result["rc"] == 0 and "Traceback" not in text
     lines = text.splitlines()
     countdown = [line for line in lines if "reconnecting in" in line]
-    pattern = re.compile(r"batteryos: reconnecting in ([12]) s \(attempt (\d+)\)")  # 0.5 s, 1 s
+    # 0.5 s, 1 s, 2 s (said to the tenth below a second)
+    pattern = re.compile(r"batteryos: reconnecting in (0\.[1-5]|[1-4]) s \(attempt (\d+)\)")
     attempts = [int(pattern.fullmatch(line).group(2)) for line in countdown]
     assert 2 in attempts and attempts == sorted(set(attempts))  # one line per attempt
     assert lines.index(countdown[-1]) < lines.index(
         "batteryos: reconnected (the time in between stays a gap)"
     )
+
+
+def test_ctrl_c_while_reconnecting_ends_the_recording_cleanly(tmp_path):
+    """A real pty device pulled out, then Ctrl-C (SIGINT) to ``record`` while it counts
+    down to the next attempt: the user's stop, not a fault (was exit 1, "source ended in
+    a fault"): what came before is saved, exit 0, said to be stopped while reconnecting."""
+    import threading
+
+    from tests.hardware.serial.test_robustness import wait_until
+
+    out = tmp_path / "stopped.csv"
+    dev = start_device("vedirect", period_s=0.02)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "record", dev.url + BATTERY, "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
+    reader.start()
+    try:
+        assert wait_until(lambda: dev.transmissions > 20, timeout_s=CHILD_WAIT_S)
+        assert wait_until(lambda: out.exists() and out.stat().st_size > 0, CHILD_WAIT_S)
+        dev.stop()  # unplugged: record counts down to its attempts
+        assert wait_until(lambda: any("reconnecting in" in ln for ln in err), CHILD_WAIT_S)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=CHILD_WAIT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        dev.stop()
+    reader.join(5)
+    text = "".join(err)
+    assert proc.returncode == 0, text
+    assert "stopped while reconnecting (the source had failed: " in text
+    assert "source ended in a fault" not in text and "Traceback" not in text
+    assert "recorded" in stdout
+    frame = read_canonical_csv(str(out)).frame
+    assert len(frame) >= 2 and frame["voltage_v"].notna().all()

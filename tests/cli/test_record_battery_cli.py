@@ -163,3 +163,26 @@ def test_serve_refuses_a_cell_count_the_bms_contradicts_as_record_does(tmp_path,
     assert "--cells 16: the source's 8 cell voltages add up to its pack voltage" in err
     assert "8 cells in series, not 16: give --cells 8" in err
     assert list_recordings(Database(db)) == []
+
+
+@needs_real_data
+def test_record_refuses_a_cell_count_the_foxbms_pack_voltage_refutes(tmp_path, capsys):
+    """The real foxBMS capture replayed on a CAN bus: 389 V with the first 4 of its 96
+    cells' voltages; "--cells 4" was recorded (a 97 V "cell"), now refused as analyze
+    refuses it, though the DBC's decoding holds its first round of frames back."""
+    from app.hardware.can.devsim import start_foxbms
+
+    can = REAL_DATA / "can"
+    battery = ["--chemistry", "nmc", "--capacity-ah", "10", "--duration", "1"]
+    out = tmp_path / "fox.csv"
+    with start_foxbms(
+        log=str(can / "foxbms_test_log.txt"), dbc=str(can / "foxbms.dbc"), speed=4
+    ) as dev:
+        rc = main(["record", dev.url, "--cells", "4", "-o", str(out), *battery])
+        refused = capsys.readouterr().err
+        assert main(["record", dev.url, "--cells", "96", "-o", str(out), *battery]) == 0
+    assert rc == 2 and "Traceback" not in refused
+    assert "--cells 4: the source contradicts it: its pack voltage 389.1 V" in refused
+    log = read_canonical_csv(str(out))
+    assert log.spec.series_cells == 96 and len(log.frame) >= 2
+    assert log.frame["voltage_v"].between(389.0, 389.3).all()

@@ -108,6 +108,47 @@ def test_the_next_attempt_is_announced_and_retry_now_skips_the_back_off():
     assert acq.reconnect_status.retry_in_s is None and not acq.retry_now()
 
 
+class UnpluggedSource(FlakySource):
+    """Streams 2 blocks, is unplugged, and then is not found at any open after."""
+
+    def _open_internal(self):
+        self.opens += 1
+        if self.opens > 1:
+            raise SourceError(f"adapter not found (attempt {self.opens - 1})")
+        self._in_connection = 0
+
+
+def test_the_back_off_after_a_lost_connection_doubles_from_its_first_wait_to_its_cap():
+    """0.5, 1, 2, 4, 8, 10, 10 s (the README's "0.5 s doubling to 10 s"), in units of 60 s
+    here; was 0.5, 0.5, 1, 2, 4: the attempt after the loss waited as long as the first."""
+    src = UnpluggedSource(per_connection=2)
+    acq = AcquisitionThread(src, [Collect()], reconnect_initial_s=60, reconnect_max_s=600)
+    acq.start()
+    waits = []
+    try:
+        for attempt in range(1, 8):
+            assert wait_until(lambda a=attempt: acq.reconnect_status.attempt == a)
+            assert wait_until(lambda: acq.reconnect_status.retry_in_s is not None)
+            waits.append(acq.reconnect_status.retry_in_s)
+            assert acq.retry_now()
+    finally:
+        acq.stop(timeout=5)
+    assert waits == pytest.approx([60, 120, 240, 480, 600, 600, 600], abs=5)
+
+
+def test_a_wait_is_said_to_the_tenth_below_a_second_else_in_whole_seconds():
+    from app.hardware.acquisition import wait_text
+
+    assert [wait_text(s) for s in (0.5, 0.43, 0.01, 1.0, 1.2, 3.99)] == [
+        "0.5 s",
+        "0.5 s",
+        "0.1 s",
+        "1 s",
+        "2 s",
+        "4 s",
+    ]
+
+
 def test_finite_source_finishes_and_does_not_retry():
     src = FlakySource(per_connection=100, finite=True, total=50)
     sink = Collect()

@@ -118,3 +118,56 @@ def test_an_agreeing_count_and_a_partial_one_stream_to_the_end():
     check(partial)  # passes: the first block with cell voltages decided, as record did
     check(pack_block(10, 10, 4))
     assert not check.pending and check.refused is None
+
+
+def foxbms_block(t0: int, n: int) -> SampleBlock:
+    """A foxBMS stream as its DBC decodes it: a 96-cell NMC pack at 389 V whose BMS sends
+    the voltages of its first 4 cells only (all 4.055 V)."""
+    t = t0 + np.arange(n, dtype=float)
+    columns = {"time_s": t, "current_a": np.full(n, -0.83), "voltage_v": np.full(n, 389.1)}
+    for k in range(1, 5):
+        columns[f"cell_{k}_v"] = np.full(n, 4.055)
+    return SampleBlock(columns)
+
+
+class FoxPack(Pack):
+    def _read_internal(self, timeout):
+        if self.t >= self.n:
+            return None
+        self.t += self.size
+        return foxbms_block(self.t - self.size, self.size)
+
+
+def test_a_count_the_pack_voltage_refutes_is_refused_though_its_few_cell_voltages_agree():
+    # the 4 cell voltages do not add up to the pack: "4" passed; 389 V is no 4 NMC cells
+    source = FoxPack("test://foxbms", given=4, shown=4)
+    source.spec = preset("nmc", series_cells=4)
+    check = CellCountCheck(source, cells_option=4)
+    acq, after = _run(source, check)
+    assert acq.state is AcquisitionState.FAULT and after.samples == 0
+    assert (
+        acq.last_error
+        == check.refused
+        == (
+            "--cells 4: the source contradicts it: its pack voltage 389.1 V is 97.3 V a cell over "
+            "4 cells, more than a nmc cell gives (4.2 V): it has more cells in series "
+            "(93 to 155; 96 at its 4.055 V cells)"
+        )
+    )
+
+
+def test_the_right_count_a_low_pack_and_a_cell_numbered_above_the_count():
+    right = FoxPack("test://foxbms?cells=96", given=96, shown=4)
+    right.spec = preset("nmc", series_cells=96)
+    acq, after = _run(right, CellCountCheck(right))
+    assert acq.state is AcquisitionState.FINISHED and after.samples == 200
+    # an empty (or faulty) pack reads low: not a reason to refuse the count
+    low = SampleBlock({**dict(foxbms_block(0, 5).items()), "voltage_v": np.full(5, 150.0)})
+    check = CellCountCheck(right)
+    check(low)
+    assert check.refused is None
+    # a BMS reporting cell 7 has 7 cells at least, whatever its pack voltage says
+    few = Pack("test://bms?cells=4", given=4, shown=7)
+    acq, _after = _run(few, CellCountCheck(few))
+    assert acq.state is AcquisitionState.FAULT
+    assert "it reports the voltage of cell 7, so it has at least 7 cells" in acq.last_error

@@ -246,7 +246,7 @@ def test_main_window_panel_counts_a_streaming_source(qtbot, make_window):
     window.session.stop()
 
 
-COUNTDOWN = re.compile(r"Reconnecting in (\d+) s \(attempt (\d+)\)")
+COUNTDOWN = re.compile(r"Reconnecting in (\d+(?:\.\d)?) s \(attempt (\d+)\)")
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@
   suggested mapping, which is then suggested again without them; a mapping the
   user saved is decoded as asked, with a warning only.
 
-:meth:`MappingLearner.revise` applies them to a window of frames. A log reader
-calls it once with the whole log; :class:`SuggestingDbcDecoder` (the live bus)
-with its first second of frames, then with each further second, so a message
-proven wrong later is dropped from the mapping as the frames arrive. Every
+:meth:`MappingLearner.revise` applies them to a window of frames.
+:class:`SuggestingDbcDecoder`, the one decoder of the live bus and of CAN log files,
+calls it with its first full round of every message, then with each further second,
+so a message proven wrong later is dropped from the mapping as the frames arrive. Every
 warning is said once, in :attr:`MappingLearner.warnings` and to ``warn``.
 """
 
@@ -158,13 +158,24 @@ class MappingLearner:
 class SuggestingDbcDecoder:
     """A :class:`~app.hardware.can.dbc.DbcDecoder` whose mapping is learnt from the traffic.
 
+    The one decoding path of DBC traffic: the live bus feeds it frame by frame,
+    a log reader feeds it the log's frames and then calls :meth:`finish`; the
+    same frames give the same samples.
+
     Without a saved mapping, the best signals of the whole DBC may sit in
     messages this BMS never sends (foxBMS: pack values vs string values), or
-    in messages whose frames this firmware lays out otherwise. So the first
-    :data:`LEARN_S` seconds (or :data:`LEARN_FRAMES` frames) are held back,
-    the mapping is learnt from them (:class:`MappingLearner`), and they are
-    then decoded in order: nothing is lost, the first samples come that much
-    later. Each further :data:`LEARN_S` seconds of frames revise it (a
+    in messages whose frames this firmware lays out otherwise. So frames are
+    held back until the traffic has shown a full round of every message it
+    carries (each id seen twice, no new id for as long again as it took to see the
+    last one, at least :data:`LEARN_S` seconds; at most
+    :data:`LEARN_MAX_S` seconds or :data:`LEARN_FRAMES` frames): a message that
+    proves another wrong (the cell voltages against a "pack voltage") has come
+    by then, whatever the moment the listening started. The mapping is learnt
+    from them (:class:`MappingLearner`), and they are then decoded in order:
+    nothing is lost, the first samples come that much later. A row is made
+    only once every column the learning frames carried more than once has
+    arrived (a multiplexed cell voltage that comes round later is waited for,
+    not left NaN; a one-off frame is not). Each further :data:`LEARN_S` seconds of frames revise the mapping (a
     message found implausible is dropped, an IVT-S result on a moved id
     recognised); columns whose source changed are forgotten rather than held
     at a wrong value. :attr:`mapping` is the one to show in the mapping dialog
@@ -175,7 +186,8 @@ class SuggestingDbcDecoder:
     """
 
     LEARN_S = 1.0
-    LEARN_FRAMES = 2000
+    LEARN_MAX_S = 5.0
+    LEARN_FRAMES = 20_000
 
     def __init__(
         self,
@@ -193,10 +205,16 @@ class SuggestingDbcDecoder:
         self._decoder = DbcDecoder(db, saved, rows) if saved is not None else None
         self._window: list[tuple[int, bytes, float]] = []
         self._window_start: float | None = None
+        #: frames of each id in the window
+        self._seen: dict[int, int] = {}
+        #: seconds of window after which learning is (next) tried, and at which a new id last came
+        self._learn_after, self._newest_id_at = self.LEARN_S, 0.0
         self._failed: str | None = None
         #: the mapping of the last check and the values it held at the window's end
         self._held: tuple[CanMapping | None, dict[str, float]] = (None, {})
         self._last = self._held
+        #: columns the last checked window's frames set more than once
+        self._periodic: set[str] = set()
 
     @property
     def mapping(self) -> CanMapping | None:
@@ -212,18 +230,41 @@ class SuggestingDbcDecoder:
         window = self._window
         if len(window) < self.LEARN_FRAMES:
             window.append((frame_id, bytes(data), t))
+            seen = self._seen.get(frame_id, 0)
+            if not seen:
+                self._newest_id_at = t - self._window_start
+            self._seen[frame_id] = seen + 1
         decoder = self._decoder
         if decoder is None:
             used = self.learner.knows(frame_id)  # held back, decoded once learnt
         else:
             used = decoder.feed(self.learner.dbc_id(frame_id), data, t)
-        if len(window) >= self.LEARN_FRAMES or t - self._window_start >= self.LEARN_S:
+        if self._window_full(t):
             self._revise()
         return used
 
-    def _revise(self) -> None:
+    def finish(self) -> None:
+        """The traffic ended (a log's last frame): learn from and decode what is held back."""
+        if self._window:
+            self._revise(final=True)
+
+    def _window_full(self, t: float) -> bool:
+        span = t - self._window_start
+        if len(self._window) >= self.LEARN_FRAMES:
+            return True
+        if self._decoder is not None:  # revising: every LEARN_S seconds
+            return span >= self.LEARN_S
+        # learning: a full round of every message (or LEARN_MAX_S): each id seen twice, and no
+        # new id for as long again as it took to see the last one (a slow message comes round)
+        if span >= self.LEARN_MAX_S:
+            return True
+        return (
+            span >= max(self._learn_after, 2 * self._newest_id_at) and min(self._seen.values()) >= 2
+        )
+
+    def _revise(self, final: bool = False) -> None:
         learner = self.learner
-        frames, self._window, self._window_start = self._window, [], None
+        frames = self._window
         by_id: dict[int, list[bytes]] = {}
         for fid, data, _ in frames:
             by_id.setdefault(fid, []).append(data)
@@ -234,24 +275,38 @@ class SuggestingDbcDecoder:
             if str(exc) != self._failed:
                 self._failed = str(exc)
                 learner.say(f"no samples yet: {exc}")
-            return
-        finally:
+            if self._decoder is None and len(frames) < self.LEARN_FRAMES and not final:
+                # still learning: the frames stay held back, tried again a LEARN_S later
+                self._last = start
+                self._learn_after = frames[-1][2] - self._window_start + self.LEARN_S
+                return
             self._held = self._last
+            self._next_window()
+            return
+        self._held = self._last
+        self._next_window()
         self._failed = None
         if self._decoder is not None and not changed:
             return
         self._forget_changed(old, learner.mapping)
         self._decoder = DbcDecoder(self.db, learner.mapping, self.rows)
+        # rows once every column the window's frames carried again and again has come (a
+        # multiplexed cell voltage that comes round later included; a one-off frame is not waited for)
+        self.rows.require(c for c in _sources(learner.mapping) if c in self._periodic)
         if old is None:  # the frames held back while learning
             for fid, data, t in frames:
                 # frames of a message the mapping does not use were already counted as decoded
                 with contextlib.suppress(ValueError):
                     self._decoder.feed(learner.dbc_id(fid), data, t)
 
+    def _next_window(self) -> None:
+        self._window, self._window_start, self._seen = [], None, {}
+        self._learn_after, self._newest_id_at = self.LEARN_S, 0.0
+
     def _decode(self, mapping: CanMapping, frames, start) -> object:
         """The window's frames through ``mapping``, starting from the values held before the
         window (``start``: a slow message, e.g. the cell voltages, may have come in an earlier one)."""
-        rows = RowAssembler()
+        rows = _CountingRows()
         held_mapping, held = start
         if held_mapping is not None:
             before = _sources(held_mapping)
@@ -263,6 +318,7 @@ class SuggestingDbcDecoder:
             with contextlib.suppress(ValueError):
                 decoder.feed(self.learner.dbc_id(fid), data, t)
         self._last = (mapping, dict(rows.latest))
+        self._periodic = {c for c, n in rows.times_set.items() if n >= 2}
         return rows.take_block()
 
     def _forget_changed(self, old: CanMapping | None, new: CanMapping) -> None:
@@ -272,6 +328,18 @@ class SuggestingDbcDecoder:
         for column, source in _sources(old).items():
             if now.get(column) != source:
                 self.rows.forget(column)
+
+
+class _CountingRows(RowAssembler):
+    """A RowAssembler that also counts how often each column is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times_set: dict[str, int] = {}
+
+    def set(self, column: str, value: float) -> None:
+        super().set(column, value)
+        self.times_set[column] = self.times_set.get(column, 0) + 1
 
 
 def _sources(mapping: CanMapping) -> dict[str, tuple]:

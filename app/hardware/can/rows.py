@@ -3,7 +3,9 @@
 CAN frames carry a few values each, at their own rates. A :class:`RowAssembler`
 keeps the latest value of every canonical column (sample and hold) and, each
 time the decoder sees its *trigger* frame (the one that carries the pack
-current), appends one row with all of them. Rows wait in column lists until
+current), appends one row with all of them, once every column it is told to
+:meth:`~RowAssembler.require` has arrived (a cell voltage of a multiplexed set
+that comes round later is not a row without it). Rows wait in column lists until
 :meth:`RowAssembler.take_block` hands them out as a
 :class:`~app.core.samples.SampleBlock`.
 """
@@ -23,6 +25,11 @@ class RowAssembler:
         self.latest: dict[str, float] = {}
         self._columns: dict[str, list[float]] = {TIME: []}
         self._n = 0
+        self._required: frozenset[str] = frozenset((VOLTAGE, CURRENT))
+
+    def require(self, columns) -> None:
+        """Rows only once every one of ``columns`` (and voltage and current) has a value."""
+        self._required = frozenset((VOLTAGE, CURRENT, *columns))
 
     def set(self, column: str, value: float) -> None:
         self.latest[column] = value
@@ -32,9 +39,10 @@ class RowAssembler:
         self.latest.pop(column, None)
 
     def emit(self, t: float) -> bool:
-        """Append a row at time ``t``; False (nothing appended) until voltage and current are known."""
+        """Append a row at time ``t``; False (nothing appended) until every required column
+        (voltage, current and those given to :meth:`require`) is known."""
         latest = self.latest
-        if VOLTAGE not in latest or CURRENT not in latest:
+        if not self._required <= latest.keys():
             return False
         columns = self._columns
         if latest.keys() - columns.keys():

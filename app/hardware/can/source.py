@@ -16,7 +16,8 @@ URLs::
 ``dbc``          a DBC file: decode through cantools instead.
 ``mapping``      name of a saved :class:`~app.hardware.can.mapping.CanMapping`
                  (settings directory); without it a mapping is suggested from
-                 the DBC messages seen in the first second of traffic and revised as
+                 the DBC messages seen in the first full round of traffic (each
+                 message seen twice; held back, then decoded) and revised as
                  frames arrive: messages decoding to impossible values are left out,
                  IVT-S results on moved ids recognised, with warnings in
                  :attr:`SourceHealth.warnings <app.hardware.source.SourceHealth.warnings>`

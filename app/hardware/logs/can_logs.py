@@ -238,12 +238,13 @@ def _decode_pylontech(frames: Frames, byte_order: str, progress) -> _Decoded:
 
 
 def _decode_dbc(path: str, frames: Frames, dbc: str, mapping: str | None, progress) -> _Decoded:
-    """Decode through a DBC, the whole log as one window of the live bus's rules
-    (:class:`~app.hardware.can.learning.MappingLearner`): IVT-S results on moved ids
-    recognised, messages whose frames decode to impossible values left out of a
-    suggested mapping (with a warning), a saved mapping decoded as asked."""
-    from app.hardware.can.dbc import DbcDecoder, load_dbc
-    from app.hardware.can.learning import MappingLearner
+    """Decode through a DBC exactly as the live bus does: the log's frames fed in order to
+    the live decoder (:class:`~app.hardware.can.learning.SuggestingDbcDecoder`), so the
+    same frames give the same samples: IVT-S results on moved ids recognised, messages
+    whose frames decode to impossible values left out of a suggested mapping (with a
+    warning), a saved mapping decoded as asked."""
+    from app.hardware.can.dbc import load_dbc
+    from app.hardware.can.learning import SuggestingDbcDecoder
     from app.hardware.can.mapping import CanMapping
     from app.hardware.can.rows import RowAssembler
 
@@ -253,24 +254,11 @@ def _decode_dbc(path: str, frames: Frames, dbc: str, mapping: str | None, progre
         saved = CanMapping.load(mapping) if mapping else None
     except SourceError as exc:
         raise SchemaError(f"{path}: {exc}") from None
-    learner = MappingLearner(db, name=os.path.basename(dbc), dbc=dbc, saved=saved)
-    window: dict[int, list[bytes]] = {}
-    for fid, data in zip(frames.ids, frames.data, strict=True):
-        window.setdefault(fid, []).append(data)
-    last: dict = {}
-
-    def decode(chosen):
-        rows = RowAssembler()
-        ids = [learner.dbc_id(i) for i in frames.ids]
-        last["counts"] = _feed_all(frames, ids, DbcDecoder(db, chosen, rows).feed, progress)
-        last["block"] = rows.take_block()
-        return last["block"]
-
-    try:
-        learner.revise(window, decode)
-    except SourceError as exc:
-        raise SchemaError(f"{path}: {exc}") from None
-    return _Decoded(how, last["block"], last["counts"], list(learner.warnings))
+    rows = RowAssembler()
+    decoder = SuggestingDbcDecoder(db, rows, os.path.basename(dbc), dbc, saved=saved)
+    counts = _feed_all(frames, frames.ids, decoder.feed, progress)
+    decoder.finish()
+    return _Decoded(how, rows.take_block(), counts, list(decoder.warnings))
 
 
 def read_can_log(
