@@ -377,15 +377,18 @@ def test_a_long_block_watched_a_chunk_at_a_time_has_the_events_of_every_sample_c
     charging = sustained_charging(t, i, 0.01 * spec.pack_capacity_ah, None)
     hot = np.where(charging, spec.charge_temp_max_c, spec.discharge_temp_max_c)
     cold = np.where(charging, spec.charge_temp_min_c, spec.discharge_temp_min_c)
-    for value, limits in (
-        (v1, (spec.cell_v_max, spec.cell_v_min)),
-        (v2, (spec.cell_v_max, spec.cell_v_min)),
-        (i, (spec.max_charge_current_a,)),
-        (-i, (spec.max_discharge_current_a,)),
-        (temp, (hot, cold)),
+    # a cell as the pack's sensor reads it (the pack less the other cells) confirms a
+    # single reading beyond the fast level
+    pack, total = v1 + v2, v1 + v2
+    for value, limits, reads in (
+        (v1, (spec.cell_v_max, spec.cell_v_min), pack - (total - v1)),
+        (v2, (spec.cell_v_max, spec.cell_v_min), pack - (total - v2)),
+        (i, (spec.max_charge_current_a,), None),
+        (-i, (spec.max_discharge_current_a,), None),
+        (temp, (hot, cold), None),
     ):
         for limit in limits:
-            next(checks).feed(t, value, limit)
+            next(checks).feed(t, value, limit, pack_reads=reads)
     assert got == plain.result().events
     kinds = {e.check for e in got}
     assert kinds >= {
