@@ -19,7 +19,8 @@ Time: ``time_s`` is the arrival time of a frame, in seconds since the source
 was first opened. It keeps running across reconnects, so an unplugged adapter
 leaves a real gap in ``time_s`` (which the fault detector lists as a time gap)
 and nothing recorded before it is touched; the gaps are also kept in
-:attr:`SerialSource.gaps` and in :meth:`describe`.
+:attr:`SerialSource.gaps` and in :meth:`describe`. Bytes already waiting when the port
+opens are dropped: when they arrived is not known.
 """
 
 from __future__ import annotations
@@ -170,6 +171,10 @@ class SerialSource(Source):
             self._port = serial.Serial(
                 self.device, self.baud, timeout=_MAX_WAIT_S, exclusive=exclusive
             )
+            # what waited in the port before it opened has no arrival time: read in one
+            # go, a backlog of frames would share one time_s (a file of 16 samples at
+            # one instant is no log)
+            self._port.reset_input_buffer()
         except (serial.SerialException, OSError, ValueError) as exc:
             raise SourceError(f"{self.url}: cannot open {self.device}: {_reason(exc)}") from None
         now = time.monotonic()
