@@ -428,6 +428,7 @@ def record_to(
     acq = AcquisitionThread(source, [cells, sinks])
     start = time.monotonic()
     interrupted = False
+    fault_at_stop = None
     reported_error = None
     reported_attempt = 0
     reported_storage = None
@@ -465,6 +466,8 @@ def record_to(
                 break
     except KeyboardInterrupt:
         interrupted = True
+        # (read before acq.stop(): stopping may turn the fault state into STOPPED)
+        fault_at_stop = acq.last_error if acq.state == AcquisitionState.FAULT else None
     finally:
         acq.stop()
         _print_warnings(source, told)
@@ -477,7 +480,9 @@ def record_to(
         raise BatteryOSError(cells.refused)
     error = acq.last_error if acq.state == AcquisitionState.FAULT else None
     # stopped by the user while reconnecting: a stop, not the source's failure
-    stopped_reconnecting, error = (error, None) if interrupted and acq.reconnect else (None, error)
+    stopped_reconnecting = None
+    if interrupted and acq.reconnect and (error or fault_at_stop):
+        stopped_reconnecting, error = error or fault_at_stop, None
     if sinks.samples == 0 and acq.last_error and not stopped_reconnecting:
         raise SourceError(acq.last_error)
     span = (sinks.t_last - sinks.t0) if sinks.t0 is not None else 0.0
