@@ -91,16 +91,17 @@ PLOT_SPACING_PX = 3
 #: The plots' layout margins (left, top, right, bottom).
 LAYOUT_MARGINS = (4, 8, 12, 4)
 #: The least height of a plot's data area, for a curve to show its shape and three
-#: tick values; and each plot is at least as high as its axis title ("Current (A)",
-#: 10 pt, 80 px) with :data:`TITLE_ROOM_PX` to spare, so the titles stay apart (at 1024
+#: tick values; and each plot is at least as high as its axis title ("Current (mA)",
+#: 9 pt, 86 px) with :data:`TITLE_ROOM_PX` to spare, so the titles stay apart (at 1024
 #: x 700 five plots were 55 px each, their titles run together). Below that the stack
 #: scrolls. (One 90 px for all made a 4-cell pack's stack scroll 76 px at 1024 x 700:
 #: "Pack (V)" needs 61 px, not 90.) A title's box has 4 px of margin each end, so 3 px
-#: more keeps titles at least 14 px apart (6 px put the cell plot of a 4-cell pack under
-#: an alert below the fold at 1024 x 700).
+#: more keeps titles at least 14 px apart. (6 px, and 10 pt titles, put the cell plot
+#: of a 4-cell pack under an alert, a dead cell's 0 V, below the fold at 1024 x 700; at
+#: 9 pt, as the tick values, an 8-cell pack's fits too.)
 MIN_PLOT_HEIGHT_PX = 64
 TITLE_ROOM_PX = 3
-LABEL_FONT_PT = 10
+LABEL_FONT_PT = 9
 #: pyqtgraph's crowding limits of tick values (values drawn so far, the part of the axis
 #: their text may fill): with fewer than three drawn, the finer level's are drawn up to
 #: 95 % (pyqtgraph's 80 % and 60 % left a 68 px Pack plot at 11.78 and 11.80 V only);
@@ -381,7 +382,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
     def _legend() -> pg.LegendItem:
         legend = pg.LegendItem(colCount=1, frame=False, horSpacing=LEGEND_SPACING_PX)
         legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        legend.layout.setContentsMargins(AXIS_WIDTH_PX, 2, 0, 0)  # under the axis labels
+        legend.layout.setContentsMargins(AXIS_WIDTH_PX, 0, 0, 0)  # under the axis labels
         return legend
 
     def _add_plot(self, layout_row: int, row: PlotRow) -> None:

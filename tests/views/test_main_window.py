@@ -4,6 +4,7 @@ recording, recent recordings, remembered layout."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, QSize
 from PySide6.QtWidgets import QScrollArea
 
@@ -568,20 +569,22 @@ def _tick_values(plot) -> list[str]:
     return [text for *_, text in texts]
 
 
-def test_a_dead_cell_stays_in_view_under_a_critical_alert_at_1024_by_700(qtbot, make_window):
+@pytest.mark.parametrize("cells", [4, 8])
+def test_a_dead_cell_stays_in_view_under_a_critical_alert_at_1024_by_700(qtbot, make_window, cells):
     """A thermal runaway at 1024 x 700: the critical alert's banner pushed the cell plot
     below the fold, its dead cell at 0 V, its "Cells (V)" title and the Cell spread tile
     with it (the user saw every cell at ~4 V), and "Current (mA)" ran into "Pack (V)". With
     the banner and the Connection health panel shown, every plot is in view, its title
     whole and clear of the next, with three values or more on its axis; and the mouse over
-    the plots (a read-out of two lines) does not scroll them."""
+    the plots (a read-out of two lines) does not scroll them. (8 cells: a legend of two
+    rows.)"""
     from app.views.live_plots import PlotKey
     from app.views.readouts import ReadoutKey
 
     window = make_window()
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
-    url = "sim://nmc?cells=4&speed=0&fault=thermal_runaway&fault_at=120&duration=1800"
+    url = f"sim://nmc?cells={cells}&speed=0&fault=thermal_runaway&fault_at=120&duration=1800"
     assert window.connect_source(url) is None
     dashboard, plots = window.dashboard, window.dashboard.plots
     qtbot.waitUntil(
