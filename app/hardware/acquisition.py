@@ -74,7 +74,11 @@ class AcquisitionThread:
     re-enumerates is back at once), each failed attempt doubling the wait up to
     ``reconnect_max_s`` (10 s): 0.5, 1, 2, 4, 8, 10, 10 ... s.
 
-    ``state``, ``last_error``, ``samples_total``, ``sample_rate_hz`` and
+    A live source that never opened (a USB adapter not plugged in yet) is tried
+    again on the same schedule; :attr:`opened` tells it from a lost connection, and
+    its first open is a connection, not a reconnect.
+
+    ``state``, ``last_error``, ``samples_total``, ``sample_rate_hz``, ``opened`` and
     ``reconnect_status`` may be read, and ``retry_now()`` called, from any thread. A sink that raises is a bug in that sink: the error
     is kept and acquisition stops in ``fault`` rather than dropping data
     silently. A sink that raises :class:`~app.core.errors.SourceRefused` (the
@@ -103,6 +107,8 @@ class AcquisitionThread:
         self.reconnect = (not source.finite) if reconnect is None else reconnect
         self._state = AcquisitionState.IDLE
         self._last_error: str | None = None
+        #: the source opened at least once (False: every attempt so far failed to open it)
+        self.opened = False
         self._stop = threading.Event()
         # the reconnect schedule: read by other threads, so under the lock
         self._wake = threading.Condition()
@@ -216,9 +222,10 @@ class AcquisitionThread:
                     backoff = self._wait_before_retry(backoff)
                     continue
                 with self._wake:
-                    if self._attempt:
+                    if self._attempt and self.opened:
                         self.source.health.reconnects += 1
                     self._attempt = 0
+                self.opened = True
                 self._state = AcquisitionState.STREAMING
                 backoff = self.reconnect_initial_s
                 if self._stream():

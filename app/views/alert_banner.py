@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSizePolicy,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.diagnostics.alerts import Comparison, Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info, metric_value_text
 from app.diagnostics.faults.text import fault_summary
+from app.views.fitted_label import FittedLabel
 from app.views.source_names import source_name
 
 
@@ -115,12 +108,11 @@ class AlertBanner(QFrame):
         self.key: int | None = None
         self.full_text = ""  #: the lead alert's line, uncut
         self.title = QLabel(objectName="alertBannerTitle")
-        # the alert's line wraps rather than widening the window past a small screen,
-        # and the comment field keeps room to read its hint and type in
-        self.text = QLabel(objectName="alertBannerText", wordWrap=True)
+        # the alert's line wraps rather than widening the window past a small screen, in
+        # at most BANNER_LINES lines (a short's figures took five at 1024 px and pushed the
+        # cell plot below the fold), and the comment field keeps room to read its hint
+        self.text = FittedLabel(objectName="alertBannerText", max_lines=BANNER_LINES)
         self.text.setMinimumWidth(120)
-        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.text.installEventFilter(self)
         self.comment = QLineEdit(placeholderText="comment (optional)")
         self.comment.setMinimumWidth(
             self.comment.fontMetrics().horizontalAdvance(self.comment.placeholderText()) + 24
@@ -129,7 +121,7 @@ class AlertBanner(QFrame):
         self.ack_button = QPushButton("Acknowledge")
         self.show_button = QPushButton("All alerts")
         row = QHBoxLayout(self)
-        row.setContentsMargins(14, 6, 10, 6)
+        row.setContentsMargins(14, 3, 10, 3)
         row.addWidget(self.title)
         row.addWidget(self.text, 1)
         row.addWidget(self.comment)
@@ -173,30 +165,8 @@ class AlertBanner(QFrame):
         # pack is not in a critical state now
         self.title.setText("UNACKNOWLEDGED" if lead.cleared else "CRITICAL")
         self.full_text = line(lead, short=True) + more
-        self._fit_text()
-        self.text.setToolTip("\n".join(line(a, short=False) for a in alerts))
-
-    def _fit_text(self) -> None:
-        """The lead's line in at most :data:`BANNER_LINES` lines, cut with '…' (the
-        tooltip and All alerts have it whole): a short's figures wrapped to five lines
-        at 1024 px and pushed the cell plot below the fold."""
-        metrics = self.text.fontMetrics()
-        self.text.setMaximumHeight(BANNER_LINES * metrics.lineSpacing() + 2)
-        width = self.text.width()
-        room = int(width * (BANNER_LINES - 0.4))  # (a wrapped line ends short of the edge)
-        fits = width <= 0 or metrics.horizontalAdvance(self.full_text) <= room
-        text = (
-            self.full_text
-            if fits
-            else metrics.elidedText(self.full_text, Qt.TextElideMode.ElideRight, room)
-        )
-        if self.text.text() != text:
-            self.text.setText(text)
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
-        if watched is self.text and event.type() == QEvent.Type.Resize:
-            self._fit_text()  # its width is known once the layout has placed it
-        return super().eventFilter(watched, event)
+        # the tooltip and All alerts have it whole
+        self.text.set_full_text(self.full_text, "\n".join(line(a, short=False) for a in alerts))
 
     def _on_ack_clicked(self) -> None:
         if self.key is not None:

@@ -9,7 +9,14 @@ Rates come from the counters' differences over the last
 where the plots are. While a live source is lost both say when the next reconnect
 attempt is (``Reconnecting in 4 s (attempt 3)``, from the acquisition thread's
 :attr:`~app.hardware.acquisition.AcquisitionThread.reconnect_status`) and offer
-"Retry now" (``retry_requested``).
+"Retry now" (``retry_requested``); the banner offers "Stop retrying" too
+(``stop_requested``). A live source that never opened (a USB adapter not plugged in
+yet) is tried again on the same schedule, but was never connected: it says it could
+not be opened (``Could not open the source: … Retrying in 8 s (attempt 5)``), not that a
+connection was lost.
+
+Both fit their text to the width they have (:class:`FittedLabel`): a long error
+never widens the window.
 """
 
 from __future__ import annotations
@@ -19,9 +26,18 @@ from collections import deque
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.hardware.acquisition import AcquisitionState, ReconnectStatus, wait_text
+from app.views.fitted_label import FittedLabel
 from app.views.theme import set_style_property
 
 #: How often the panel reads the counters.
@@ -51,6 +67,8 @@ _SOURCE_KIND = {
 }
 
 _COUNTERS = ("frames_ok", "frames_bad", "frames_unknown", "bytes_in")
+#: The panel's rates (of a source that streams).
+_RATES = ("samples", "frames", "bytes")
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,8 @@ class HealthReading:
     state: AcquisitionState = AcquisitionState.IDLE
     url: str | None = None
     retrying: bool = False  #: a live source between reconnect attempts
+    #: the source opened at least once (False: it could not be opened, never connected)
+    opened: bool = False
     samples_per_s: float = 0.0
     frames_per_s: float = 0.0
     bytes_per_s: float = 0.0
@@ -78,13 +98,23 @@ class HealthReading:
 
     @property
     def retry_text(self) -> str:
-        """``Reconnecting in 4 s (attempt 3)``; empty when the source is not being retried."""
+        """``Reconnecting in 4 s (attempt 3)`` (``Retrying …`` for a source that never
+        opened); empty when the source is not being retried."""
         if not self.retrying:
             return ""
+        verb = "Reconnecting" if self.opened else "Retrying"
         if not self.attempt:
-            return "Reconnecting…"
+            return f"{verb}…"
         when = "now" if self.retry_in_s is None else f"in {wait_text(self.retry_in_s)}"
-        return f"Reconnecting {when} (attempt {self.attempt})"
+        return f"{verb} {when} (attempt {self.attempt})"
+
+    @property
+    def reason(self) -> str | None:
+        """The last error without the source's URL in front (the dashboard's tool bar and
+        the tooltips name it): ``cannot open /dev/ttyUSB9: No such file or directory``."""
+        if not self.last_error or not self.url:
+            return self.last_error
+        return self.last_error.removeprefix(f"{self.url}: ")
 
     #: what the decoder left out of the stream or doubts (e.g. a CAN message that does not match its DBC)
     warnings: tuple[str, ...] = ()
@@ -93,8 +123,11 @@ class HealthReading:
 
     @property
     def state_text(self) -> str:
-        text = _STATE_WORDS[self.state][0]
-        return "Fault · reconnecting" if self.retrying else text
+        """``Streaming``; ``Fault`` while a lost source is reconnected (the countdown is
+        beside it), ``Not opened`` for a source that could not be opened."""
+        if self.lost and not self.opened:
+            return "Not opened"
+        return "Fault" if self.retrying else _STATE_WORDS[self.state][0]
 
     @property
     def state_style(self) -> str:
@@ -189,6 +222,7 @@ class HealthMonitor(QObject):
             state=state,
             url=status.source_url,
             retrying=retrying,
+            opened=status.opened,
             attempt=reconnect.attempt if retrying else 0,
             retry_in_s=reconnect.retry_in_s if retrying else None,
             samples_per_s=rate(lambda v: v[0]) if flowing else 0.0,
@@ -220,40 +254,68 @@ def _ago(seconds: float) -> str:
 
 
 def banner_text(reading: HealthReading) -> str:
-    """The fault banner's line, e.g. ``Connection lost: … Reconnecting in 4 s (attempt 3) · down 12 s``."""
-    error = (reading.last_error or "no reason given").rstrip(".")
+    """The fault banner's line, e.g. ``Connection lost: … Reconnecting in 4 s (attempt 3) ·
+    down 12 s``; for a source that never opened ``Could not open the source: … Retrying in
+    8 s (attempt 5)`` (it was not connected, so nothing was lost)."""
+    error = (reading.reason or "no reason given").rstrip(".")
+    if not reading.opened:
+        if not reading.retrying:
+            return f"Could not open the source: {error} — not retrying (fix it, connect again)"
+        return f"Could not open the source: {error}. {reading.retry_text}"
     if not reading.retrying:
         return f"Source failed: {error} — not retrying (Disconnect, fix it, connect again)"
     down = f" · down {_ago(reading.down_s)}" if reading.down_s is not None else ""
     return f"Connection lost: {error}. {reading.retry_text}{down}"
 
 
+#: The most lines of the fault banner's text (its whole text is in the tooltip).
+FAULT_BANNER_LINES = 2
+
+
 class FaultBanner(QFrame):
-    """A red line over the plots while the connection is lost, with "Retry now"; hidden otherwise."""
+    """A red line over the plots while the connection is lost or could not be opened, with
+    "Retry now" and "Stop retrying" while it is tried again; hidden otherwise."""
 
     retry_requested = Signal()
+    stop_requested = Signal()  #: give up the source (as Disconnect)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, objectName="faultBanner")
-        self.label = QLabel("", objectName="faultBannerText", wordWrap=True)
+        self.label = FittedLabel(objectName="faultBannerText", max_lines=FAULT_BANNER_LINES)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = QPushButton("Retry now")
         self.retry_button.setToolTip("Try to reconnect now instead of waiting for the next attempt")
         self.retry_button.clicked.connect(self.retry_requested)
+        self.stop_button = QPushButton("Stop retrying")
+        self.stop_button.setToolTip("Stop trying this source (as Disconnect does)")
+        self.stop_button.clicked.connect(self.stop_requested)
         row = QHBoxLayout(self)
-        row.setContentsMargins(14, 6, 10, 6)
+        row.setContentsMargins(14, 3, 10, 3)
         row.addWidget(self.label, 1)
         row.addWidget(self.retry_button)
+        row.addWidget(self.stop_button)
         self.hide()
 
     def text(self) -> str:
-        return self.label.text()
+        """The banner's whole text (it is shown cut to two lines when longer)."""
+        return self.label.full_text()
 
     def show_reading(self, reading: HealthReading) -> None:
         if reading.lost:
-            self.label.setText(banner_text(reading))
+            text = banner_text(reading)
+            tip = text if reading.reason == reading.last_error else f"{text}\n{reading.last_error}"
+            self.label.set_full_text(text, tip)
             self.retry_button.setVisible(reading.retrying)
+            self.stop_button.setVisible(reading.retrying)
         self.setVisible(reading.lost)
+
+
+def _show_only(shown: dict[QWidget, bool]) -> None:
+    """Show and hide widgets of one layout, the hidden first: a widget shown lays its
+    window out at once, and with the rates not yet hidden the countdown and Retry now
+    widened a 1024 px window to 1047 px."""
+    for widget, visible in sorted(shown.items(), key=lambda item: item[1]):
+        widget.setVisible(visible)
 
 
 class _Metric(QWidget):
@@ -277,9 +339,13 @@ class _Metric(QWidget):
 
 class ConnectionHealthPanel(QFrame):
     """State, rates, error counts, reconnects and the last error of the connection; while
-    the source is lost, when the next attempt is and a "Retry now" button."""
+    the source is lost (or not opened yet), when the next attempt is and a "Retry now"
+    button. One row of two lines, so it costs the plots above it little height: its name
+    is its first caption (the dock has no title bar) and its ✕ hides it
+    (``hide_requested``; View ▸ Connection health shows it again)."""
 
     retry_requested = Signal()
+    hide_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, wall_clock=time.time):
         super().__init__(parent, objectName="healthPanel")
@@ -296,46 +362,55 @@ class ConnectionHealthPanel(QFrame):
             "reconnects": _Metric("Reconnects", "Times the source was opened again after a fault"),
             "total": _Metric("Samples", "Samples received since connecting"),
         }
-        self.error_label = QLabel("none", objectName="healthError", wordWrap=True)
+        # one line each, cut with '…' (whole in the tooltip): a serial port's error with
+        # its URL wrapped to four lines and set the window's minimum width to 1240 px
+        self.error_label = FittedLabel("none", objectName="healthError", max_lines=1)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        error_block = QWidget()
-        error_column = QVBoxLayout(error_block)
-        error_column.setContentsMargins(0, 0, 0, 0)
-        error_column.setSpacing(0)
-        error_column.addWidget(QLabel("Last error", objectName="healthCaption"))
-        error_column.addWidget(self.error_label)
+        # while the source is retried, the countdown heads the error in the caption's place
         self.retry_label = QLabel("", objectName="healthRetry")
-        self.retry_button = QPushButton("Retry now")
-        self.retry_button.setToolTip("Try to reconnect now instead of waiting for the next attempt")
-        self.retry_button.clicked.connect(self.retry_requested)
-        retry_row = QHBoxLayout()
-        retry_row.setContentsMargins(0, 4, 0, 0)
-        retry_row.setSpacing(10)
-        retry_row.addWidget(self.retry_label)
-        retry_row.addWidget(self.retry_button)
-        retry_row.addStretch(1)
-        error_column.addLayout(retry_row)
+        self.error_caption = QLabel("Last error", objectName="healthCaption")
+        error_caption = QHBoxLayout()
+        error_caption.addWidget(self.error_caption)
+        error_caption.addWidget(self.retry_label)
+        error_caption.addStretch(1)
         #: shown while the live engine finds the current's sign reversed
-        self.sign_label = QLabel("", objectName="healthError", wordWrap=True)
+        self.sign_label = FittedLabel(objectName="healthError", max_lines=2)
         self.sign_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         set_style_property(self.sign_label, "problem", "true")
         self.sign_label.hide()
+        error_column = QVBoxLayout()
+        error_column.setSpacing(0)
+        error_column.addLayout(error_caption)
+        error_column.addWidget(self.error_label)
         error_column.addWidget(self.sign_label)
+        error_column.addStretch(1)
+        self.retry_button = QPushButton("Retry now")
+        self.retry_button.setToolTip("Try to reconnect now instead of waiting for the next attempt")
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.hide_button = QToolButton(objectName="healthHide", text="✕", autoRaise=True)
+        self.hide_button.setToolTip("Hide the connection health (View ▸ Connection health)")
+        self.hide_button.clicked.connect(self.hide_requested)
 
-        # one row: the panel sits under the plots and should cost them little height
         row = QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 12, 8)
-        row.setSpacing(22)
+        row.setContentsMargins(12, 4, 4, 4)
+        row.setSpacing(16)
         state_column = QVBoxLayout()
-        state_column.setSpacing(2)
+        state_column.setSpacing(1)
+        caption = QHBoxLayout()
+        caption.setSpacing(4)
+        caption.addWidget(QLabel("Connection ·", objectName="healthCaption"))
+        caption.addWidget(self.url_label)
+        caption.addStretch(1)
+        state_column.addLayout(caption)
         state_column.addWidget(self.state_label)
-        state_column.addWidget(self.url_label)
         state_column.addStretch(1)
         row.addLayout(state_column)
         top = Qt.AlignmentFlag.AlignTop
         for metric in self.metrics.values():
             row.addWidget(metric, 0, top)
-        row.addWidget(error_block, 1, top)
+        row.addLayout(error_column, 1)
+        row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.hide_button, 0, top)
         self._reading = HealthReading()
         #: (name, samples, source URL) of the stored recording shown instead of a source
         self._stored: tuple[str, int, str | None] | None = None
@@ -355,11 +430,10 @@ class ConnectionHealthPanel(QFrame):
         for key in ("samples", "frames", "bytes", "bad", "unknown", "reconnects"):
             self.metrics[key].set("n/a")  # (of a connection: there is none)
         self.metrics["total"].set(f"{samples:,}")
-        self.error_label.setText("none")
-        self.error_label.setToolTip("")
+        self.error_label.set_full_text("none", "")
         set_style_property(self.error_label, "problem", "false")
-        for widget in (self.sign_label, self.retry_label, self.retry_button):
-            widget.hide()
+        shown = dict.fromkeys((self.sign_label, self.retry_label, self.retry_button), False)
+        _show_only(shown | {self.error_caption: True} | {self.metrics[k]: True for k in _RATES})
 
     def clear_stored(self) -> None:
         """Back to the connection's readings."""
@@ -385,24 +459,25 @@ class ConnectionHealthPanel(QFrame):
         m["unknown"].set(f"{reading.frames_unknown:,}")
         m["reconnects"].set(f"{reading.reconnects:,}", problem=reading.reconnects > 0)
         m["total"].set(f"{reading.samples_total:,}")
+        error, whole = "none", ""
         if reading.last_error:
             when = ""
             if reading.last_error_time is not None:
                 clock = time.strftime("%H:%M:%S", time.localtime(reading.last_error_time))
                 when = f"{clock} ({_ago(self.wall_clock() - reading.last_error_time)} ago) · "
-            self.error_label.setText(when + reading.last_error)
-        else:
-            self.error_label.setText("none")
+            error, whole = when + reading.reason, when + reading.last_error
+        # the whole error (its source's URL too) and every warning of the decoder, not
+        # only the last: hover the last error
+        warnings = "\n".join(f"• {w}" for w in reading.warnings)
+        tooltip = "\n\n".join(t for t in (whole, warnings and f"Warnings:\n{warnings}") if t)
+        self.error_label.set_full_text(error, tooltip)
         set_style_property(self.error_label, "problem", "true" if reading.last_error else "false")
         sign = reading.current_sign_warning
-        self.sign_label.setText(f"Current sign: {sign}" if sign else "")
-        self.sign_label.setVisible(bool(sign))
+        self.sign_label.set_full_text(f"Current sign: {sign}" if sign else "")
         self.retry_label.setText(reading.retry_text)
-        self.retry_label.setVisible(reading.retrying)
-        self.retry_button.setVisible(reading.retrying)
-        # every warning of the decoder, not only the last: hover the last error
-        self.error_label.setToolTip(
-            "Warnings:\n" + "\n".join(f"• {w}" for w in reading.warnings)
-            if reading.warnings
-            else ""
-        )
+        # nothing flows while the source is lost or not opened: no rates (all 0), and
+        # their room goes to the countdown, the error and Retry now within 1024 px
+        shown = {self.sign_label: bool(sign), self.error_caption: not reading.retrying}
+        shown |= dict.fromkeys((self.retry_label, self.retry_button), reading.retrying)
+        shown |= {self.metrics[key]: not reading.lost for key in _RATES}
+        _show_only(shown)

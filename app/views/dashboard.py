@@ -39,7 +39,7 @@ from app.views.soc_columns import (
     soc_two_sigma,
 )
 from app.views.source_names import source_name
-from app.views.theme import ThemePalette
+from app.views.theme import TOOLBAR_MARGINS, ThemePalette
 from app.views.time_axis import format_elapsed
 
 if TYPE_CHECKING:
@@ -56,6 +56,10 @@ SPANS: tuple[tuple[float | None, str], ...] = (
 )
 
 CURSOR_HINT = "Point at the plots to read all values at one time; drag or wheel to zoom time."
+#: The lines the cursor read-out always has room for: a 4-cell pack's values take two
+#: at 1024 px, and a read-out that grew under the mouse scrolled the plots 15 px and
+#: put the cell plot's 0 V (a dead cell) out of view.
+CURSOR_LINES = 2
 
 #: Cursor read-out fields: column, format, ThemePalette colour of its curve.
 _CURSOR_FIELDS = (
@@ -216,6 +220,7 @@ class DashboardPage(QWidget):
         # the read-out of every column at the cursor wraps: on one line it set the
         # page's minimum width past a small screen's
         self.cursor_label.setWordWrap(True)
+        self._reserve_cursor_lines()
 
         plots_column = QVBoxLayout()
         plots_column.setContentsMargins(0, 0, 0, 0)
@@ -256,6 +261,17 @@ class DashboardPage(QWidget):
         self.plots.cursor_left.connect(self._on_cursor_left)
         self.set_span(span_s)
 
+    def _reserve_cursor_lines(self) -> None:
+        """Room for :data:`CURSOR_LINES` lines of the read-out, so the plots keep their
+        height when the mouse comes over them."""
+        label = self.cursor_label
+        label.ensurePolished()  # (the style sheet sets its font)
+        shown = label.text()
+        label.setText("<br>".join(["0"] * CURSOR_LINES))  # (rich text, as the read-out)
+        label.setMinimumHeight(label.heightForWidth(label.width()))
+        label.setText(shown)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
     def _build_toolbar(self) -> None:
         self.toolbar = QFrame(self, objectName="toolbar")
         self.source_label = ElidedLabel("Not connected", objectName="sectionTitle")
@@ -272,7 +288,7 @@ class DashboardPage(QWidget):
         self.record_button.setToolTip(_RECORD_BUTTON[RecordingPhase.OFF][3])
         self.disconnect_button = QPushButton("Disconnect")
         row = QHBoxLayout(self.toolbar)
-        row.setContentsMargins(12, 8, 12, 8)
+        row.setContentsMargins(*TOOLBAR_MARGINS)
         row.setSpacing(8)
         row.addWidget(self.source_label, 1)
         row.addWidget(self.paused_label)

@@ -51,7 +51,7 @@ from app.views.diagnostics_catalog import (
 from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport, ReportKind
 from app.views.source_names import simulated_battery, source_name
 from app.views.status_bar import ElidedLabel
-from app.views.theme import ThemePalette, set_style_property
+from app.views.theme import TOOLBAR_MARGINS, ThemePalette, set_style_property
 from app.views.time_axis import format_elapsed
 
 RUN_TEXT = "Run on current data"
@@ -474,7 +474,7 @@ class DiagnosticsPage(QWidget):
         self.run_button.setProperty("accent", True)
         self.run_button.setToolTip(RUN_TIP)
         row = QHBoxLayout(self.toolbar)
-        row.setContentsMargins(12, 8, 12, 8)
+        row.setContentsMargins(*TOOLBAR_MARGINS)
         row.setSpacing(12)
         row.addWidget(title)
         row.addWidget(self.run_status_label, 1)

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPainterPath
 from PySide6.QtWidgets import QSizePolicy
 
@@ -72,7 +72,8 @@ ROWS: tuple[PlotRow, ...] = (
 
 def least_plot_height(plot: pg.PlotItem) -> int:
     """The least height of ``plot``'s data area: :data:`MIN_PLOT_HEIGHT_PX`, or its axis
-    title's length (drawn turned a quarter) and :data:`TITLE_ROOM_PX`."""
+    title's length as shown, its unit's SI prefix too ("Current (mA)"; drawn turned a
+    quarter), and :data:`TITLE_ROOM_PX`."""
     title = plot.getAxis("left").label
     return max(MIN_PLOT_HEIGHT_PX, int(np.ceil(title.boundingRect().width())) + TITLE_ROOM_PX)
 
@@ -90,14 +91,22 @@ PLOT_SPACING_PX = 3
 #: The plots' layout margins (left, top, right, bottom).
 LAYOUT_MARGINS = (4, 8, 12, 4)
 #: The least height of a plot's data area, for a curve to show its shape and three
-#: tick values; and each plot is at least as high as its axis title ("Current (A)",
-#: 10 pt, 80 px) with :data:`TITLE_ROOM_PX` to spare, so the titles stay apart (at 1024
+#: tick values; and each plot is at least as high as its axis title ("Current (mA)",
+#: 9 pt, 86 px) with :data:`TITLE_ROOM_PX` to spare, so the titles stay apart (at 1024
 #: x 700 five plots were 55 px each, their titles run together). Below that the stack
 #: scrolls. (One 90 px for all made a 4-cell pack's stack scroll 76 px at 1024 x 700:
-#: "Pack (V)" needs 61 px, not 90.)
+#: "Pack (V)" needs 61 px, not 90.) A title's box has 4 px of margin each end, so 3 px
+#: more keeps titles at least 14 px apart. (6 px, and 10 pt titles, put the cell plot
+#: of a 4-cell pack under an alert, a dead cell's 0 V, below the fold at 1024 x 700; at
+#: 9 pt, as the tick values, an 8-cell pack's fits too.)
 MIN_PLOT_HEIGHT_PX = 64
-TITLE_ROOM_PX = 6
-LABEL_FONT_PT = 10
+TITLE_ROOM_PX = 3
+LABEL_FONT_PT = 9
+#: pyqtgraph's crowding limits of tick values (values drawn so far, the part of the axis
+#: their text may fill): with fewer than three drawn, the finer level's are drawn up to
+#: 95 % (pyqtgraph's 80 % and 60 % left a 68 px Pack plot at 11.78 and 11.80 V only);
+#: from three on, as pyqtgraph's.
+TEXT_FILL_LIMITS = [(0, 0.95), (3, 0.6), (4, 0.4), (6, 0.2)]
 TICK_FONT_PT = 9
 
 
@@ -322,6 +331,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._series_cells: int | None = None
         self._capacity_ah: float | None = None
         self.plots: dict[PlotKey, pg.PlotItem] = {}
+        self._titles_pending = False  # a look at the axis titles' lengths is due
         self._grids: list[PlotGrid] = []
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._row_of_column: dict[str, PlotRow] = {}
@@ -372,7 +382,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
     def _legend() -> pg.LegendItem:
         legend = pg.LegendItem(colCount=1, frame=False, horSpacing=LEGEND_SPACING_PX)
         legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        legend.layout.setContentsMargins(AXIS_WIDTH_PX, 2, 0, 0)  # under the axis labels
+        legend.layout.setContentsMargins(AXIS_WIDTH_PX, 0, 0, 0)  # under the axis labels
         return legend
 
     def _add_plot(self, layout_row: int, row: PlotRow) -> None:
@@ -394,6 +404,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         # it where they are.
         plot.hideAxis("bottom")
         plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_manually)
+        # (after the axis's own handler, which sets its title)
+        plot.getViewBox().sigYRangeChanged.connect(self._on_y_range_changed)
         self._grids.append(PlotGrid(plot))
         self.plots[row.key] = plot
         if row.column is not None:
@@ -680,6 +692,28 @@ class LivePlots(pg.GraphicsLayoutWidget):
             if new is not None:
                 plot.setYRange(*new, padding=0)
 
+    def _on_y_range_changed(self, *_args) -> None:
+        """A new y range may give an axis title an SI prefix ("Current (mA)" at 0 A ran
+        into the "Pack (V)" above it): its plot's least height follows, once the range
+        is drawn (pyqtgraph sets the title while it paints, not in ``setYRange``)."""
+        if not self._titles_pending:
+            self._titles_pending = True
+            QTimer.singleShot(0, self, self._fit_titles)
+
+    def _fit_titles(self) -> None:
+        """Each plot at least as high as its axis title (:func:`least_plot_height`). The
+        layout changes only when a title's length did."""
+        self._titles_pending = False
+        changed = False
+        for plot in self.plots.values():
+            view, least = plot.getViewBox(), least_plot_height(plot)
+            if view.minimumHeight() != least:
+                view.setMinimumHeight(least)
+                changed = True
+        if changed and hasattr(self, "crosshair"):  # (not while it is being built)
+            self._legend_entries = None  # the least height is worked out again
+            self._update_minimum_height()
+
     def set_battery(self, series_cells: int | None, capacity_ah: float | None) -> None:
         """The battery shown (None: not known): its cells and capacity set the least
         y spans of the voltage and current plots (:meth:`min_span`)."""
@@ -723,12 +757,11 @@ class LivePlots(pg.GraphicsLayoutWidget):
                 axis.setTextPen(colors.plot_axis)
                 axis.setStyle(tickFont=tick_font, tickTextOffset=4)
                 if side == "left":
-                    axis.setStyle(tickLength=5)  # outward: inward ticks read as data
+                    # outward: inward ticks read as data; and a short plot labels its
+                    # finer ticks rather than stop at two values (pyqtgraph's 0.6)
+                    axis.setStyle(tickLength=5, textFillLimits=TEXT_FILL_LIMITS)
             plot.setLabel("left", row.label, units=row.units, **label_style)
-            plot.getViewBox().setMinimumHeight(least_plot_height(plot))
-        self._legend_entries = None  # the least height is worked out again
-        if hasattr(self, "crosshair"):
-            self._update_minimum_height()
+        self._fit_titles()
         major = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha)
         minor = mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha / 2)
         for grid in self._grids:

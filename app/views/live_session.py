@@ -82,6 +82,9 @@ class SessionStatus:
     #: The acquisition thread will try the source again after this fault (a
     #: live device); False for a finite source (a log file) or once it gave up.
     retrying: bool = False
+    #: The source opened at least once: a fault after is a lost connection; before, it
+    #: could not be opened (a port that is not there) and was never connected.
+    opened: bool = False
 
     @property
     def recordable(self) -> bool:
@@ -320,6 +323,7 @@ class LiveSession(QObject):
             source_url=self.source_url,
             last_error=acquisition.last_error,
             samples_total=acquisition.samples_total,
+            opened=acquisition.opened,
         )
         self.stop_recording()
         self._publish_status(force=True)
@@ -538,6 +542,7 @@ class LiveSession(QObject):
                     and acq.last_error is not None
                     and state in (AcquisitionState.FAULT, AcquisitionState.CONNECTING)
                 ),
+                opened=acq.opened,
             )
         else:
             base = self._status  # stopped: the stream's last status, recording may still close

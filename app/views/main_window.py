@@ -246,8 +246,15 @@ class MainWindow(QMainWindow):
         self.health_dock = QDockWidget("Connection health", self)
         self.health_dock.setObjectName("connectionHealthDock")  # saveState() needs the name
         self.health_dock.setWidget(self.health_panel)
+        # no title bar: its 26 px put a 4-cell pack's cell plot below the fold at 1024 x
+        # 700 under an alert; the panel names itself and hides with its own ✕
+        self.health_dock.setTitleBarWidget(QWidget())
+        self.health_panel.hide_requested.connect(self.health_dock.hide)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.health_dock)
         self.fault_banner = FaultBanner()
+        self.fault_banner.stop_requested.connect(self.session.stop)
+        # a source stopped (Stop retrying, Disconnect): the panel and banner say so at once
+        self.session.stopped.connect(self.health_monitor.poll)
         self.dashboard.add_banner(self.fault_banner)
         self.health_monitor.updated.connect(self.health_panel.show_reading)
         self.health_monitor.updated.connect(self._on_health_reading)
@@ -599,7 +606,11 @@ class MainWindow(QMainWindow):
         prompt.setWindowTitle("Disconnect the source?")
         prompt.setIcon(QMessageBox.Icon.Question)
         name = source_name(self.session.source_url) or "The source"
-        prompt.setText(f"{name} is still streaming. Disconnect it to {action}?")
+        status = self.session.status
+        doing = "is still streaming"
+        if status.retrying:  # (not streaming: a port never opened, or one lost)
+            doing = "is being reconnected" if status.opened else "could not be opened yet"
+        prompt.setText(f"{name} {doing}. Disconnect it to {action}?")
         prompt.setToolTip(self.session.source_url or "")
         if self.session.recording_phase is not RecordingPhase.OFF:
             prompt.setInformativeText(

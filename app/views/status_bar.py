@@ -70,14 +70,17 @@ class SessionStatusBar(QStatusBar):
     def show_status(self, status: SessionStatus) -> None:
         text = _STATE_TEXT[status.state]
         shown_state = status.state
+        # a source that never opened was not lost: it could not be opened
+        failed = "Fault" if status.opened else "Could not open"
         if status.last_error and status.retrying:
             # a live source between attempts (fault, then connecting again): one
             # steady red text, or the bar flickers between the two states
-            text = f"Fault: {status.last_error} · reconnecting…"
+            again = "reconnecting" if status.opened else "retrying"
+            text = f"{failed}: {status.last_error} · {again}…"
             shown_state = AcquisitionState.FAULT
         elif status.state is AcquisitionState.FAULT and status.last_error:
             # a log file that cannot be read, or a stream that gave up: final
-            text = f"Fault: {status.last_error} · not retrying"
+            text = f"{failed}: {status.last_error} · not retrying"
         elif status.source_url and status.state is not AcquisitionState.IDLE:
             text = f"{text} · {status.source_url}"
         self.state_label.setText(text)

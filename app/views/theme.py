@@ -17,6 +17,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 RESOURCES = Path(__file__).with_name("resources")
 ICONS = RESOURCES / "icons"
 
+#: A page's tool bar margins (left, top, right, bottom): 5 px above and below its 30 px
+#: buttons (8 px cost the 4-cell plots under an alert their fit at 1024 x 700).
+TOOLBAR_MARGINS = (12, 5, 12, 5)
+
 
 class Theme(StrEnum):
     """The themes a user can pick in View ▸ Theme (stored by value in Settings)."""

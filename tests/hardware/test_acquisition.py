@@ -96,12 +96,17 @@ def test_the_next_attempt_is_announced_and_retry_now_skips_the_back_off():
             assert acq.state == AcquisitionState.FAULT
             assert acq.last_error == f"adapter not found (attempt {attempt})"
             assert acq.retry_now()  # no 60 s wait: the test would time out
-        # the 4th open works; 3 blocks later the adapter is "unplugged" again
-        assert wait_until(lambda: src.health.reconnects == 1 and len(sink.blocks) == 3)
+        # the 4th open works (its first connection, not a reconnect: the adapter was
+        # plugged in late); 3 blocks later the adapter is "unplugged" again
+        assert not acq.opened
+        assert wait_until(lambda: len(sink.blocks) == 3)
+        assert acq.opened and src.health.reconnects == 0
         assert wait_until(lambda: acq.reconnect_status.retry_in_s is not None)
         status = acq.reconnect_status
         assert status.attempt == 1 and 55 < status.retry_in_s <= 60  # counting starts again
         assert acq.last_error == "adapter unplugged"
+        assert acq.retry_now()  # opened again after it was lost: a reconnect
+        assert wait_until(lambda: src.health.reconnects == 1 and len(sink.blocks) == 6)
     finally:
         acq.stop(timeout=5)  # stop does not wait out the back-off either
     assert not acq.running

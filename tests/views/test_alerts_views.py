@@ -76,14 +76,14 @@ def test_live_alert_stays_on_the_banner_until_acknowledged(qtbot, make_window, o
     # at 400 samples/s: the next episode (~1020 s) comes after the checks below
     window.connect_source("scripted://pack?n=0&interval=0.005&block=2")
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=20_000)
-    assert banner.text.text().startswith("Highest cell voltage above 3.75 V: 3.")
+    assert banner.text.shown_text().startswith("Highest cell voltage above 3.75 V: 3.")
     assert banner.title.text() == "CRITICAL"
     (alert,) = window.alert_center.board.alerts.values()
     assert alert.threshold.id is not None  # the stored rule
     # the condition clears; an unacknowledged critical alert stays in view
     qtbot.waitUntil(lambda: alert.cleared, timeout=30_000)
     assert alert.raised_time_s < 100 and 400 < alert.cleared_time_s < 500
-    assert banner.isVisible() and "(cleared)" in banner.text.text()
+    assert banner.isVisible() and "(cleared)" in banner.text.shown_text()
     # it waits for an acknowledgement, but the pack is not in a critical state now
     assert banner.title.text() == "UNACKNOWLEDGED"
     banner.comment.setText("cell 4 high, balancing")
@@ -460,7 +460,7 @@ def test_alerts_of_a_log_file_read_in_the_files_own_time(qtbot, make_window, tmp
     assert not alert.time_base.live and alert.time_base.start_utc == start
     at = (start + timedelta(seconds=120)).astimezone().strftime("%H:%M:%S")
     qtbot.waitUntil(lambda: window.alert_banner.isVisible(), timeout=20_000)
-    assert window.alert_banner.text.text().endswith(f"at {at}  (t = 120.0 s)")
+    assert window.alert_banner.text.shown_text().endswith(f"at {at}  (t = 120.0 s)")
     window.session.stop()
     qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
 
@@ -474,12 +474,12 @@ def test_an_earlier_sources_alert_on_the_banner_names_that_source(qtbot, make_wi
     feed(window, raised(CRITICAL))
     banner = window.alert_banner
     qtbot.waitUntil(banner.isVisible)
-    assert "earlier source" not in banner.text.text()  # the pack on the dashboard's own
+    assert "earlier source" not in banner.text.shown_text()  # the pack on the dashboard's own
 
     window.connect_source("failing://another-pack")  # raises nothing
     alert = window.alert_center.board.alerts[banner.key]
     assert alert.cleared and not alert.acknowledged  # the stream ended: still to be seen
-    assert "· of an earlier source, scripted://pack?n=0&inte…" in banner.text.text()
+    assert "· of an earlier source, scripted://pack?n=0&inte…" in banner.text.shown_text()
     assert first in banner.text.toolTip()
     assert window.alert_center.sources[alert.key] == first
     window.connect_source(first)  # that source on the dashboard again: no longer named
@@ -899,11 +899,11 @@ def test_the_banner_keeps_a_long_fault_to_two_lines_at_1024_px(qtbot, make_windo
     feed(window, _runaway_raised())
     banner = window.alert_banner
     qtbot.waitUntil(lambda: banner.isVisible() and banner.full_text != "")
-    qtbot.waitUntil(lambda: banner.text.text().endswith("…"))
-    assert banner.full_text.startswith(banner.text.text()[:-1])
+    qtbot.waitUntil(lambda: banner.text.shown_text().endswith("…"))
+    assert banner.full_text.startswith(banner.text.shown_text()[:-1])
     assert banner.full_text in banner.text.toolTip()
     line = banner.text.fontMetrics().lineSpacing()
     assert banner.text.height() <= BANNER_LINES * line + 2
     # and wide enough, it is whole
     window.resize(2400, 900)
-    qtbot.waitUntil(lambda: banner.text.text() == banner.full_text)
+    qtbot.waitUntil(lambda: banner.text.shown_text() == banner.full_text)

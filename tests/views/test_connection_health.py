@@ -7,7 +7,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 
 from app.hardware.acquisition import AcquisitionState, ReconnectStatus
 from app.hardware.devsim import start_device
@@ -31,7 +31,7 @@ class FakeSession:
 
     def __init__(self):
         self.health = SourceHealth()
-        self.status = SessionStatus(AcquisitionState.STREAMING, URL)
+        self.status = SessionStatus(AcquisitionState.STREAMING, URL, opened=True)
         self.acquisition = SimpleNamespace(
             source=SimpleNamespace(health=self.health), reconnect_status=ReconnectStatus()
         )
@@ -146,7 +146,7 @@ def test_a_lost_connection_shows_the_banner_until_it_streams_again(qtbot, rig):
         "Connection lost: /dev/ttyUSB0: device disconnected. "
         "Reconnecting in 4 s (attempt 3) · down 3 s"
     )
-    assert rig.panel.state_label.text() == "Fault · reconnecting"
+    assert rig.panel.state_label.text() == "Fault"  # (the countdown is beside it)
     assert rig.panel.state_label.property("state") == "fault"
     assert rig.panel.retry_label.text() == "Reconnecting in 4 s (attempt 3)"
     assert rig.panel.retry_button.isVisible()
@@ -163,6 +163,38 @@ def test_a_lost_connection_shows_the_banner_until_it_streams_again(qtbot, rig):
     assert not rig.banner.isVisible()
     assert not rig.panel.retry_button.isVisible() and not rig.panel.retry_label.isVisible()
     assert rig.panel.metrics["reconnects"].value.text() == "1"
+    assert rig.panel.state_label.text() == "Streaming"
+
+
+def test_a_port_that_never_opened_says_so_not_that_a_connection_was_lost(rig):
+    """A serial port that does not exist: the banner said "Connection lost: … · down 8 s"
+    of a port that was never open. It is tried again (an adapter plugged in late), and
+    says so; the URL before the reason is in the tooltip, not the line."""
+    rig.banner.show()
+    rig.panel.show()
+    rig.advance(0)
+    error = f"{URL}: cannot open /dev/ttyUSB0: No such file or directory"
+    rig.session.set(state=AcquisitionState.FAULT, retrying=True, last_error=error, opened=False)
+    rig.session.acquisition.reconnect_status = ReconnectStatus(attempt=5, retry_in_s=7.2)
+    rig.advance(2.0)
+    rig.advance(3.0)
+    assert rig.banner.text() == (
+        "Could not open the source: cannot open /dev/ttyUSB0: No such file or directory. "
+        "Retrying in 8 s (attempt 5)"
+    )
+    assert error in rig.banner.label.toolTip()
+    assert rig.banner.retry_button.isVisible() and rig.banner.stop_button.isVisible()
+    assert rig.panel.state_label.text() == "Not opened"
+    assert rig.panel.state_label.property("state") == "fault"
+    assert rig.panel.retry_label.text() == "Retrying in 8 s (attempt 5)"
+    # no rates of a source that never sent anything: their room goes to the error
+    assert not rig.panel.metrics["samples"].isVisible()
+    assert rig.panel.metrics["total"].isVisible()
+
+    rig.session.set(state=AcquisitionState.STREAMING, retrying=False, opened=True)
+    rig.session.acquisition.reconnect_status = ReconnectStatus()
+    rig.advance(0.5)
+    assert not rig.banner.isVisible() and rig.panel.metrics["samples"].isVisible()
     assert rig.panel.state_label.text() == "Streaming"
 
 
@@ -230,7 +262,7 @@ def test_main_window_shows_a_failing_device_in_red(qtbot, make_window):
     window.connect_source("failing://port")
     banner = window.fault_banner
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=5_000)
-    assert banner.text().startswith(f"Connection lost: failing://port: {FailingSource.MESSAGE}")
+    assert banner.text().startswith(f"Could not open the source: {FailingSource.MESSAGE}. Retry")
     assert window.health_panel.state_label.property("state") == "fault"
     window.session.stop()
     qtbot.waitUntil(lambda: not banner.isVisible(), timeout=5_000)
@@ -329,7 +361,7 @@ def test_a_reversed_current_is_shown_on_the_panel(rig):
     reading = rig.advance(0.5)
     assert reading.current_sign_warning.startswith("the current's sign looks reversed")
     assert rig.panel.sign_label.isVisible()
-    assert rig.panel.sign_label.text().startswith("Current sign: the current's sign looks")
+    assert rig.panel.sign_label.full_text().startswith("Current sign: the current's sign looks")
 
 
 @pytest.mark.parametrize("invert", [False, True])
@@ -358,5 +390,36 @@ def test_main_window_warns_of_a_log_with_discharge_positive(qtbot, make_window, 
         assert panel.sign_label.isHidden()
     else:
         assert panel.sign_label.isVisible()
-        assert "--invert-current" in panel.sign_label.text()
+        assert "--invert-current" in panel.sign_label.toolTip()  # (cut to two lines)
     window.session.stop()
+
+
+def test_a_missing_port_does_not_widen_the_window_and_can_be_stopped(qtbot, make_window, tmp_path):
+    """A serial port that does not exist, at 1024 x 700: its long error set the window's
+    least width to 1240 px (the window grew off a 1024 px screen, and stayed so after the
+    next good connection), and the banner said "Connection lost" of a port never open."""
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    port = tmp_path / "ttyUSB9"
+    url = f"serial://{port}?protocol=vedirect&chemistry=lfp&cells=4&capacity_ah=100"
+    assert window.connect_source(url) is None
+    banner, panel = window.fault_banner, window.health_panel
+    qtbot.waitUntil(lambda: banner.isVisible() and panel.retry_label.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.error_label.shown_text().endswith("…"))  # cut to its room
+    assert window.minimumSizeHint().width() <= 1024 and window.width() == 1024
+    assert banner.text().startswith(
+        f"Could not open the source: cannot open {port}: No such file or directory. Retrying "
+    )
+    assert url in panel.error_label.toolTip() and url in banner.label.toolTip()
+    assert banner.label.height() <= 2 * banner.label.fontMetrics().lineSpacing() + 2
+
+    assert window.connect_source("scripted://pack?n=0&interval=0.01&block=10") is None
+    qtbot.waitUntil(lambda: panel.state_label.text() == "Streaming", timeout=10_000)
+    assert window.minimumSizeHint().width() <= 1024 and window.width() == 1024
+
+    window.connect_source(url)
+    qtbot.waitUntil(lambda: banner.stop_button.isVisible(), timeout=10_000)
+    qtbot.mouseClick(banner.stop_button, Qt.MouseButton.LeftButton)  # no more attempts
+    assert window.session.acquisition is None and not banner.isVisible()
+    assert panel.state_label.text() == "Closed"

@@ -4,6 +4,7 @@ recording, recent recordings, remembered layout."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, QSize
 from PySide6.QtWidgets import QScrollArea
 
@@ -48,7 +49,9 @@ def test_opening_a_missing_log_file_shows_the_error(qtbot, make_window, tmp_path
     window.open_log_file(str(tmp_path / "missing.csv"))
     assert window.home.url_combo.currentText().startswith("file://")
     label = window.status_bar.state_label
-    qtbot.waitUntil(lambda: label.text().startswith("Fault: ") and "no such file" in label.text())
+    qtbot.waitUntil(
+        lambda: label.text().startswith("Could not open: ") and "no such file" in label.text()
+    )
     assert label.property("state") == "fault"
 
 
@@ -87,7 +90,7 @@ def test_source_fault_shows_red_in_the_status_bar(qtbot, make_window):
     window.connect_source("failing://port")
     label = window.status_bar.state_label
     qtbot.waitUntil(lambda: FailingSource.MESSAGE in label.text())
-    assert label.text().startswith("Fault:")
+    assert label.text().startswith("Could not open:")  # (it never opened)
     assert label.property("state") == "fault"
     # the theme's fault colour is what QSS paints for state="fault"
     assert label.palette().color(label.foregroundRole()).name() == DARK.fault
@@ -198,12 +201,13 @@ def test_closing_the_window_joins_the_acquisition_thread(qtbot, make_window):
     assert not acquisition.running
 
 
-def test_live_source_fault_says_reconnecting(qtbot, make_window):
+def test_a_live_source_that_cannot_open_says_retrying(qtbot, make_window):
     window = make_window()
     window.connect_source("failing://port")  # a live device: the thread tries again
     label = window.status_bar.state_label
-    qtbot.waitUntil(lambda: label.text().endswith("· reconnecting…"))
-    assert label.text() == f"Fault: failing://port: {FailingSource.MESSAGE} · reconnecting…"
+    qtbot.waitUntil(lambda: label.text().endswith("· retrying…"))
+    # never opened: not a "Fault" of a connection that was never made
+    assert label.text() == f"Could not open: failing://port: {FailingSource.MESSAGE} · retrying…"
     assert label.property("state") == "fault"
 
 
@@ -213,7 +217,7 @@ def test_log_file_fault_says_not_retrying(qtbot, make_window, tmp_path):
     label = window.status_bar.state_label
     qtbot.waitUntil(lambda: window.session.acquisition.wait_finished(0))
     qtbot.waitUntil(lambda: "not retrying" in label.text())
-    assert label.text().startswith("Fault: ") and "no such file" in label.text()
+    assert label.text().startswith("Could not open: ") and "no such file" in label.text()
     assert "reconnecting" not in label.text()
     assert label.property("state") == "fault"
 
@@ -550,6 +554,82 @@ def test_a_four_cell_pack_fits_a_1024_by_700_window_without_scrolling(qtbot, mak
         box = plots.mapFromScene(legend.mapRectToScene(legend.boundingRect())).boundingRect()
         assert view.contains(box), legend
     assert plots.plots[PlotKey.CELLS].getViewBox().height() >= MIN_PLOT_HEIGHT_PX
+
+
+def _tick_values(plot) -> list[str]:
+    """The values written on ``plot``'s left axis as it draws them now."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(200, 600, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        *_, texts = plot.getAxis("left").generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for *_, text in texts]
+
+
+@pytest.mark.parametrize("cells", [4, 8])
+def test_a_dead_cell_stays_in_view_under_a_critical_alert_at_1024_by_700(qtbot, make_window, cells):
+    """A thermal runaway at 1024 x 700: the critical alert's banner pushed the cell plot
+    below the fold, its dead cell at 0 V, its "Cells (V)" title and the Cell spread tile
+    with it (the user saw every cell at ~4 V), and "Current (mA)" ran into "Pack (V)". With
+    the banner and the Connection health panel shown, every plot is in view, its title
+    whole and clear of the next, with three values or more on its axis; and the mouse over
+    the plots (a read-out of two lines) does not scroll them. (8 cells: a legend of two
+    rows.)"""
+    from app.views.live_plots import PlotKey
+    from app.views.readouts import ReadoutKey
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    url = f"sim://nmc?cells={cells}&speed=0&fault=thermal_runaway&fault_at=120&duration=1800"
+    assert window.connect_source(url) is None
+    dashboard, plots = window.dashboard, window.dashboard.plots
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=30_000
+    )
+    qtbot.waitUntil(lambda: len(plots.shown.get("time_s", ())) == window.session.ring.total)
+    qtbot.waitUntil(window.alert_banner.isVisible, timeout=20_000)
+    assert window.health_dock.isVisible()
+    scroll = dashboard.plots_scroll
+
+    def all_in_view() -> bool:
+        seen = scroll.viewport().rect()
+        for plot in plots.plots.values():
+            box = plots.mapFromScene(plot.getViewBox().sceneBoundingRect()).boundingRect()
+            if not seen.contains(box.translated(plots.pos())):
+                return False
+        return True
+
+    def titles_fit() -> bool:
+        return all(
+            plot.getAxis("left").label.boundingRect().width() <= plot.getViewBox().height()
+            for plot in plots.plots.values()
+        )
+
+    # (a title's SI prefix is set as its plot is drawn, the plot's height a moment later)
+    qtbot.waitUntil(lambda: all_in_view() and titles_fit())
+    assert scroll.verticalScrollBar().maximum() == 0
+    low, high = plots.plots[PlotKey.CELLS].viewRange()[1]
+    assert low <= 0.0 < 3.9 <= high  # the dead cell and the sound ones, in one plot
+    spread = dashboard.readouts.readouts[ReadoutKey.CELL_SPREAD]
+    assert _shown_in(spread, dashboard.readouts_scroll)
+    assert "(mA)" in plots.plots[PlotKey.CURRENT].getAxis("left").labelString()  # at rest
+    titles = []
+    for key, plot in plots.plots.items():
+        title = plot.getAxis("left").label
+        assert title.boundingRect().width() <= plot.getViewBox().height(), key
+        titles.append(title.mapRectToScene(title.boundingRect()))
+        assert len(_tick_values(plot)) >= 3, (key, _tick_values(plot))
+    for above, below in zip(titles[:-1], titles[1:], strict=True):
+        assert above.bottom() <= below.top()
+
+    dashboard._on_cursor_moved(float(plots.shown["time_s"][-100]))  # as the crosshair does
+    label = dashboard.cursor_label
+    assert "cells" in label.text()  # the read-out, not the hint
+    assert label.heightForWidth(label.width()) <= label.height()  # in the room it had
 
 
 def test_a_refused_url_replaces_the_previous_sources_fault_in_the_status_bar(

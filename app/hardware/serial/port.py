@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import time
 from typing import Protocol
 
@@ -176,7 +177,9 @@ class SerialSource(Source):
             # one instant is no log)
             self._port.reset_input_buffer()
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise SourceError(f"{self.url}: cannot open {self.device}: {_reason(exc)}") from None
+            raise SourceError(
+                f"{self.url}: cannot open {self.device}: {_reason(exc, self.device)}"
+            ) from None
         now = time.monotonic()
         if self._t0 is None:
             self._t0 = now
@@ -227,7 +230,7 @@ class SerialSource(Source):
                     return rows_to_block(rows, times)
                 raise SourceError(
                     f"{self.url}: {self.device} stopped working "
-                    f"(unplugged or gone?): {_reason(exc)}"
+                    f"(unplugged or gone?): {_reason(exc, self.device)}"
                 ) from None
             now = time.monotonic()
             if data:
@@ -265,7 +268,10 @@ class SerialSource(Source):
         return d
 
 
-def _reason(exc: Exception) -> str:
-    """pyserial repeats errno and port in its messages; keep the words."""
-    text = str(exc)
-    return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
+def _reason(exc: Exception, device: str) -> str:
+    """pyserial repeats errno and port in its messages ("could not open port
+    /dev/ttyUSB9: [Errno 2] No such file or directory: '/dev/ttyUSB9'"); keep the words
+    ("No such file or directory")."""
+    text = re.sub(r"\[Errno -?\d+\] ", "", str(exc))
+    text = text.removeprefix(f"could not open port {device}: ")
+    return text.removesuffix(f": '{device}'")

@@ -111,3 +111,13 @@ def test_a_port_in_use_is_refused_with_a_message(device):
         with pytest.raises(SourceError, match="cannot open .*(busy|lock)"):
             second.open()
         assert second.state == SourceState.FAULT
+
+
+def test_a_missing_port_is_refused_with_the_reason_said_once(tmp_path):
+    """pyserial's words came whole after ours: "cannot open /dev/ttyUSB9: could not open
+    port /dev/ttyUSB9: [Errno 2] No such file or directory: '/dev/ttyUSB9'"."""
+    port = tmp_path / "ttyUSB9"
+    source = create_source(f"serial://{port}?protocol=vedirect")
+    with pytest.raises(SourceError) as refused:
+        source.open()
+    assert str(refused.value).endswith(f": cannot open {port}: No such file or directory")
