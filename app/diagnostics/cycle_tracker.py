@@ -271,7 +271,7 @@ class LifetimeTracker:
 
         table = self.cycles.result()
         self.table_rows = len(table)
-        min_ah = full_cycle_min_ah(self.spec.pack_capacity_ah)
+        min_ah = full_cycle_min_ah(self.reference_capacity_ah)
         usable = lifetime_cycles(table, measured_charge=True, min_capacity_ah=min_ah)
         # (no full cycle: the reason names the table's cycles, which change as it grows)
         if self._results is None or usable.empty or not usable.equals(self._usable):

@@ -126,7 +126,7 @@ def _lifetime_results(
     if not measured_charge:
         usable = lifetime_cycles(cycles)
         return lifetime_results(usable, spec, eol_fraction, reference_capacity_ah)
-    min_ah = full_cycle_min_ah(spec.pack_capacity_ah if spec is not None else None)
+    min_ah = full_cycle_min_ah(reference_capacity_ah)
     usable = lifetime_cycles(cycles, measured_charge=True, min_capacity_ah=min_ah)
     return lifetime_results(
         usable, spec, eol_fraction, reference_capacity_ah, measured=cycles, min_capacity_ah=min_ah
@@ -147,7 +147,7 @@ def lifetime_results(
     ``measured``: the whole table summed from samples that ``usable`` was taken from,
     and ``min_capacity_ah`` the least capacity of a full cycle it was taken with (noted
     in the fade's ``full_cycle_min_ah``); when it has cycles but none full, both results
-    are ``not_applicable`` (:mod:`~app.diagnostics.full_cycles`)."""
+    are ``not_applicable`` (:func:`~app.diagnostics.full_cycles.no_full_cycles_reason`)."""
     # one end of life for both: the fade's severity is judged by cycle life's line
     fade = analyze_capacity_fade(
         usable,
@@ -161,8 +161,8 @@ def lifetime_results(
     )
     fade_json, life_json = fade.to_dict(), life.to_dict()
     fade_json["full_cycle_min_ah"] = min_capacity_ah
-    if measured is not None and len(measured) and not len(usable):
-        mark_not_applicable(fade_json, life_json, no_full_cycles_reason(measured, min_capacity_ah))
+    if measured is not None and (why := no_full_cycles_reason(measured, usable, min_capacity_ah)):
+        mark_not_applicable(fade_json, life_json, why)
     return fade_json, life_json
 
 

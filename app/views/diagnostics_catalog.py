@@ -867,10 +867,17 @@ def _faults(r: dict | list) -> ResultSummary:
     return ResultSummary(status, f"{len(faults)} fault(s)", items=items)
 
 
+def _unavailable_headline(r: dict) -> str:
+    """ "not applicable" over a lifetime result of a log with no full cycles (an HPPC
+    test), where the chip says "not available"; else none."""
+    return unavailable_word(r) if r.get("status") == NOT_APPLICABLE else ""
+
+
 def _capacity_fade(r: dict) -> ResultSummary:
     if r.get("status") in ("insufficient_data", NOT_APPLICABLE):
-        reason = f"{unavailable_word(r)}: {r.get('reason') or 'too few cycles'}"
-        return ResultSummary(Status.UNAVAILABLE, reason=reason)
+        return ResultSummary(
+            Status.UNAVAILABLE, _unavailable_headline(r), reason=r.get("reason") or "too few cycles"
+        )
     retention = r.get("capacity_retention")
     knee = r.get("knee") or {}
     numbers = _numbers(
@@ -950,8 +957,9 @@ def _cycle_life(r: dict) -> ResultSummary:
     state = str(r.get("status") or "")
     reason = r.get("reason")
     if state in ("insufficient_data", NOT_APPLICABLE):
-        reason = f"{unavailable_word(r)}: {reason or 'too few cycles'}"
-        return ResultSummary(Status.UNAVAILABLE, reason=reason)
+        return ResultSummary(
+            Status.UNAVAILABLE, _unavailable_headline(r), reason=reason or "too few cycles"
+        )
     eol, low, high = r.get("predicted_eol_cycle"), r.get("interval_low"), r.get("interval_high")
     if state == "reached":  # observed, not forecast: no interval ("106–106")
         low = high = None

@@ -20,6 +20,8 @@ from app.hardware.registry import create_source
 from app.hardware.simulator import simulate
 
 LFP_100 = preset("lfp", capacity_ah=100.0, series_cells=4)
+#: the capacity the user gave (--capacity-ah, a URL's capacity_ah): a full cycle's depth
+GIVEN_AH = 100.0
 
 
 def _hppc() -> SampleBlock:
@@ -67,7 +69,7 @@ def _assert_not_applicable(results: dict) -> None:
 def test_an_hppc_test_has_no_capacity_fade_or_cycle_life():
     """The simulator numbers its ten 10 % SOC steps as cycles (as many cycler schedules
     do): ~10 Ah each of a 100 Ah battery, no full cycle among them."""
-    out = run_suite(_hppc().to_frame(), LFP_100)
+    out = run_suite(_hppc().to_frame(), LFP_100, reference_capacity_ah=GIVEN_AH)
     assert len(out.cycles) >= 9
     assert out.cycles["discharge_capacity_ah"].max() < 0.15 * LFP_100.pack_capacity_ah
     _assert_not_applicable(out.results)
@@ -77,7 +79,7 @@ def test_an_hppc_test_has_no_capacity_fade_or_cycle_life():
 def test_shallow_cycles_between_rests_are_no_capacity_measurements():
     """Closed 10 %-deep cycles (their efficiencies stand) fitted no 10 Ah 'capacity'."""
     frame = _shallow_cycling(LFP_100)
-    out = run_suite(frame, LFP_100)
+    out = run_suite(frame, LFP_100, reference_capacity_ah=GIVEN_AH)
     complete = out.cycles[~out.cycles["partial"].astype(bool)]
     assert len(complete) >= 8  # real cycles, with their efficiencies
     assert complete["coulombic_efficiency"].notna().all()
@@ -87,7 +89,7 @@ def test_shallow_cycles_between_rests_are_no_capacity_measurements():
 def test_full_depth_cycling_keeps_its_cycles():
     """The same cycler at 90 % depth: full cycles, their capacity followed."""
     frame = _shallow_cycling(LFP_100, cycles=8, depth=0.9)
-    fade = run_suite(frame, LFP_100).results["capacity_fade"]
+    fade = run_suite(frame, LFP_100, reference_capacity_ah=GIVEN_AH).results["capacity_fade"]
     assert fade["status"] in ("ok", "no_fade")
     assert fade["cycles_used"] >= 5
     assert 85 < fade["initial_capacity_ah"] < 95
@@ -96,17 +98,18 @@ def test_full_depth_cycling_keeps_its_cycles():
 def test_simulated_cycling_keeps_its_cycles():
     for spec in (preset("nmc", series_cells=2), preset("lead_acid"), LFP_100):
         block = simulate(spec, "cycle", duration_s=30 * 3600, dt_s=2.0, seed=1)
-        fade = run_suite(block.to_frame(), spec).results["capacity_fade"]
+        ref = spec.pack_capacity_ah
+        fade = run_suite(block.to_frame(), spec, reference_capacity_ah=ref).results["capacity_fade"]
         assert fade["status"] != "not_applicable", (spec.chemistry, fade["reason"])
         assert fade["cycles_used"] >= 2
 
 
 def test_hppc_lifetime_live_equals_offline_on_any_blocks():
     data = _hppc()
-    offline = run_suite(data.to_frame(), LFP_100).results
+    offline = run_suite(data.to_frame(), LFP_100, reference_capacity_ah=GIVEN_AH).results
     rng = np.random.default_rng(3)
     cycles = CycleTracker(LFP_100)
-    lifetime = LifetimeTracker(LFP_100, cycles)
+    lifetime = LifetimeTracker(LFP_100, cycles, reference_capacity_ah=GIVEN_AH)
     pos = 0
     while pos < len(data):
         end = min(len(data), pos + int(rng.integers(1, 9000)))
@@ -142,3 +145,19 @@ def test_hppc_csv_in_analyze_and_a_live_file_session(tmp_path, capsys):
     live = json.loads(json.dumps(stage.engine.results()))
     assert live["capacity_fade"] == cli["capacity_fade"]
     assert live["cycle_life"] == cli["cycle_life"]
+
+
+def test_the_windows_report_judges_as_its_live_engine(tmp_path):
+    """File › Export report of a sim://...&capacity_ah=100 session: the same capacity
+    judges end of life and a full cycle's depth as in the window (it ran without it)."""
+    from app.views.report_export import write_session_report
+
+    data = _hppc()
+    url = "sim://lfp?cells=4&capacity_ah=100&profile=hppc"
+    cycles = CycleTracker(LFP_100)
+    cycles.update(data)
+    live_fade, _ = LifetimeTracker(LFP_100, cycles, reference_capacity_ah=100.0).results()
+    assert "a full one at least 50 Ah" in live_fade["reason"]
+    out = tmp_path / "r.html"
+    write_session_report(str(out), lambda: dict(data.items()), LFP_100, url, "ada")
+    assert "a full one at least 50 Ah" in out.read_text()
