@@ -36,6 +36,8 @@ def test_the_report_of_an_hppc_test_plots_no_capacity_per_cycle(hppc_csv, tmp_pa
     assert "no full cycles" in text
     assert "26650" not in text  # an A123 26650 holds 2.5 Ah, not 100
     assert "LFP 100 Ah cell" in text
+    # the per-cycle table says its rows are partial cycles
+    assert "<th>partial</th>" in text
 
 
 def test_a_preset_named_after_a_cell_is_renamed_at_another_capacity():
