@@ -19,6 +19,7 @@ from app.cli.can_options import add_can_options, can_decoding, use_log_cache
 from app.cli.current_sign_option import add_invert_current_option, inverted_if_asked
 from app.core.errors import BatteryOSError
 from app.diagnostics.cycles import net_differs
+from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -233,8 +234,8 @@ def _fade_text(fade: dict) -> str:
     capacity), judged by the end-of-life line of cycle life (``--eol-fraction``)."""
     from app.diagnostics.capacity_fade import fade_severity_note, retention_basis
 
-    if fade["status"] == "insufficient_data":
-        return f"not available: {fade.get('reason') or 'too few cycles'}"
+    if fade["status"] in ("insufficient_data", NOT_APPLICABLE):
+        return f"{unavailable_word(fade)}: {fade.get('reason') or 'too few cycles'}"
     verdict = _VERDICT.get(str(fade.get("severity")), str(fade.get("severity")))
     # (what the retention compares: the end of life is judged against another line)
     detail = f"retention {_fmt(fade.get('capacity_retention'))} ({retention_basis(fade)})"
@@ -253,8 +254,8 @@ def _life_text(life: dict) -> str:
     (90 % interval 75-123)': the verdict is the result's severity, as on the GUI's card
     (past end of life is critical there and in capacity fade). The interval says its
     level and an open upper end as 'to beyond' the horizon (it said '(84-n/a)')."""
-    if life["status"] == "insufficient_data":
-        return f"not available: {life.get('reason') or 'too few cycles'}"
+    if life["status"] in ("insufficient_data", NOT_APPLICABLE):
+        return f"{unavailable_word(life)}: {life.get('reason') or 'too few cycles'}"
     verdict = _VERDICT.get(str(life.get("severity")), str(life.get("severity")))
     eol = life["predicted_eol_cycle"]
     if life["status"] == "reached" and eol is not None:  # observed: no interval

@@ -280,7 +280,21 @@ class BatterySpec:
                     changes.setdefault(key, value)  # (a limit given with it stands)
         if "chemistry" in changes and not isinstance(changes["chemistry"], Chemistry):
             changes["chemistry"] = Chemistry.parse(changes["chemistry"])
+        if "capacity_ah" in changes and "name" not in changes:
+            changes["name"] = self._name_at(changes["capacity_ah"])
         return dataclasses.replace(self, **changes)
+
+    def _name_at(self, capacity_ah: float) -> str:
+        """This battery's name at ``capacity_ah``: a cell preset's names its cell (an A123
+        26650 holds 2.5 Ah), so at another capacity it is the chemistry's with that
+        capacity ("LFP 100 Ah cell", not "LFP (A123 26650-like)" at 100 Ah); any other
+        name (a file's, the user's, the lead-acid preset's 12 V block) stays."""
+        base = PRESETS.get(self.chemistry)
+        if base is None or self.chemistry not in CELL_PRESET_LABELS or self.name != base.name:
+            return self.name
+        if float(capacity_ah) == base.capacity_ah:
+            return self.name
+        return f"{CELL_PRESET_LABELS[self.chemistry]} {float(capacity_ah):g} Ah cell"
 
     def with_preset_defaults(self) -> BatterySpec:
         """A copy with what it leaves open (ECM, OCV table, voltage limits) taken
@@ -541,6 +555,9 @@ LEAD_ACID = BatterySpec(
         "Jackey, SAE 2007-01-0778",
     ),
 )
+
+#: the chemistry of each preset named after one cell (:meth:`BatterySpec._name_at`)
+CELL_PRESET_LABELS: dict[Chemistry, str] = {Chemistry.NMC: "NMC", Chemistry.LFP: "LFP"}
 
 PRESETS: dict[Chemistry, BatterySpec] = {
     Chemistry.NMC: NMC,

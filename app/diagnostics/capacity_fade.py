@@ -961,7 +961,9 @@ class FadeFit(DiagnosticResult):
 
 @dataclass(frozen=True)
 class CapacityFadeResult(DiagnosticResult):
-    status: str  # "ok" | "no_fade" (no model: see ``reason``) | "insufficient_data"
+    # "ok" | "no_fade" (no model: see ``reason``) | "insufficient_data"; as JSON also
+    # "not_applicable" (a log with no full cycles: :mod:`~app.diagnostics.full_cycles`)
+    status: str
     cycles_used: int
     first_cycle: float | None
     last_cycle: float | None

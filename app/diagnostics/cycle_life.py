@@ -503,6 +503,7 @@ class CycleLifeStatus(StrEnum):
     BEYOND_HORIZON = "beyond_horizon"  # fading, but the crossing is too far to forecast
     NO_FADE = "no_fade"  # no measurable fade
     INSUFFICIENT_DATA = "insufficient_data"
+    # (as JSON also "not_applicable": no full cycles in the log, app.diagnostics.full_cycles)
 
 
 @dataclass(frozen=True)

@@ -266,14 +266,22 @@ class LifetimeTracker:
 
     def results(self) -> tuple[dict, dict]:
         """(capacity_fade, cycle_life), plain JSON."""
+        from app.diagnostics.full_cycles import full_cycle_min_ah
         from app.diagnostics.suite import DEFAULT_EOL_FRACTION, lifetime_cycles, lifetime_results
 
         table = self.cycles.result()
         self.table_rows = len(table)
-        usable = lifetime_cycles(table, measured_charge=True)
-        if self._results is None or not usable.equals(self._usable):
+        min_ah = full_cycle_min_ah(self.reference_capacity_ah)
+        usable = lifetime_cycles(table, measured_charge=True, min_capacity_ah=min_ah)
+        # (no full cycle: the reason names the table's cycles, which change as it grows)
+        if self._results is None or usable.empty or not usable.equals(self._usable):
             self._usable = usable
             self._results = lifetime_results(
-                usable, self.spec, DEFAULT_EOL_FRACTION, self.reference_capacity_ah
+                usable,
+                self.spec,
+                DEFAULT_EOL_FRACTION,
+                self.reference_capacity_ah,
+                measured=table,
+                min_capacity_ah=min_ah,
             )
         return self._results

@@ -17,6 +17,11 @@ from app.diagnostics.current_sign import CurrentSignCheck, check_current_sign
 from app.diagnostics.cycle_life import estimate_cycle_life
 from app.diagnostics.cycles import CYCLE_COLUMNS, summarize_cycles
 from app.diagnostics.faults import detect_faults
+from app.diagnostics.full_cycles import (
+    full_cycle_min_ah,
+    mark_not_applicable,
+    no_full_cycles_reason,
+)
 from app.diagnostics.incremental import as_block
 from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.diagnostics.safety import SafetyMonitor
@@ -65,7 +70,9 @@ class SuiteOutput:
         }
 
 
-def lifetime_cycles(cycles: pd.DataFrame, *, measured_charge: bool = False) -> pd.DataFrame:
+def lifetime_cycles(
+    cycles: pd.DataFrame, *, measured_charge: bool = False, min_capacity_ah: float | None = None
+) -> pd.DataFrame:
     """The cycles that measure capacity: complete charge/discharge cycles.
 
     A log's first and last cycles are usually partial; their discharge capacity
@@ -82,6 +89,10 @@ def lifetime_cycles(cycles: pd.DataFrame, *, measured_charge: bool = False) -> p
     a cycle with its braking, and the fade and cycle life took 6.26 Ah for its
     capacity (125 % of nominal). A cycler's CC or CC-CV cycle has the same
     figure in both columns.
+
+    ``min_capacity_ah`` (:func:`~app.diagnostics.full_cycles.full_cycle_min_ah`), with
+    ``measured_charge``: the least capacity of a full cycle; a complete cycle below it is
+    a partial-depth step (an HPPC test's 10 % SOC steps), no capacity measurement.
     """
     complete = (
         cycles[cycles["coulombic_efficiency"].notna()]
@@ -98,7 +109,10 @@ def lifetime_cycles(cycles: pd.DataFrame, *, measured_charge: bool = False) -> p
             complete = complete.assign(
                 discharge_capacity_ah=net.fillna(complete["discharge_capacity_ah"])
             )
-    return complete[complete["discharge_capacity_ah"] > 0]
+    keep = complete["discharge_capacity_ah"] > 0
+    if measured_charge and min_capacity_ah:
+        keep &= complete["discharge_capacity_ah"] >= min_capacity_ah
+    return complete[keep]
 
 
 def _lifetime_results(
@@ -109,8 +123,14 @@ def _lifetime_results(
     *,
     measured_charge: bool = False,
 ) -> tuple[dict, dict]:
-    usable = lifetime_cycles(cycles, measured_charge=measured_charge)
-    return lifetime_results(usable, spec, eol_fraction, reference_capacity_ah)
+    if not measured_charge:
+        usable = lifetime_cycles(cycles)
+        return lifetime_results(usable, spec, eol_fraction, reference_capacity_ah)
+    min_ah = full_cycle_min_ah(reference_capacity_ah)
+    usable = lifetime_cycles(cycles, measured_charge=True, min_capacity_ah=min_ah)
+    return lifetime_results(
+        usable, spec, eol_fraction, reference_capacity_ah, measured=cycles, min_capacity_ah=min_ah
+    )
 
 
 def lifetime_results(
@@ -118,8 +138,16 @@ def lifetime_results(
     spec: BatterySpec | None,
     eol_fraction: float,
     reference_capacity_ah: float | None,
+    *,
+    measured: pd.DataFrame | None = None,
+    min_capacity_ah: float | None = None,
 ) -> tuple[dict, dict]:
-    """(capacity_fade, cycle_life) as plain JSON, of the cycles :func:`lifetime_cycles` kept."""
+    """(capacity_fade, cycle_life) as plain JSON, of the cycles :func:`lifetime_cycles` kept.
+
+    ``measured``: the whole table summed from samples that ``usable`` was taken from,
+    and ``min_capacity_ah`` the least capacity of a full cycle it was taken with (noted
+    in the fade's ``full_cycle_min_ah``); when it has cycles but none full, both results
+    are ``not_applicable`` (:func:`~app.diagnostics.full_cycles.no_full_cycles_reason`)."""
     # one end of life for both: the fade's severity is judged by cycle life's line
     fade = analyze_capacity_fade(
         usable,
@@ -131,7 +159,11 @@ def lifetime_results(
     life = estimate_cycle_life(
         usable, spec, eol_fraction=eol_fraction, reference_capacity_ah=reference_capacity_ah
     )
-    return fade.to_dict(), life.to_dict()
+    fade_json, life_json = fade.to_dict(), life.to_dict()
+    fade_json["full_cycle_min_ah"] = min_capacity_ah
+    if measured is not None and (why := no_full_cycles_reason(measured, usable, min_capacity_ah)):
+        mark_not_applicable(fade_json, life_json, why)
+    return fade_json, life_json
 
 
 @contextmanager

@@ -141,6 +141,12 @@ class ReportContent:
         rows = [
             [number_text(c.get(key), fmt, missing="") for key, _, fmt in present] for c in cycles
         ]
+        # which are no complete cycle (their capacity no capacity measurement: an HPPC
+        # test's SOC steps, numbered as cycles, read as "cycles" of 10 % of the capacity)
+        if any(c.get("partial") is True for c in cycles):
+            header.append("partial")
+            for row, c in zip(rows, cycles, strict=True):
+                row.append("yes" if c.get("partial") is True else "")
         return header, rows
 
     def fault_rows(self) -> tuple[list[str], list[list]]:

@@ -145,16 +145,37 @@ def _fitted_capacity(cycle: dict) -> float | None:
     return net if net is not None else cycle.get("discharge_capacity_ah")
 
 
+def _lifetime_points(cycles: list[dict], fade: dict) -> list[tuple[float, float]]:
+    """(cycle, capacity) of the cycles the lifetime diagnostics use
+    (:func:`~app.diagnostics.suite.lifetime_cycles`: complete, full cycles where the
+    table was summed from samples; the capacity they fit, the net discharge where
+    there is one); none where capacity fade found no full cycle (an HPPC test)."""
+    import pandas as pd
+
+    from app.diagnostics.full_cycles import NOT_APPLICABLE
+    from app.diagnostics.suite import lifetime_cycles
+
+    rows = [c for c in cycles if c.get("cycle_index") is not None]
+    if not rows or fade.get("status") == NOT_APPLICABLE:
+        return []
+    table = pd.DataFrame(rows)
+    if "coulombic_efficiency" not in table:
+        table["coulombic_efficiency"] = None
+    table["discharge_capacity_ah"] = pd.to_numeric(table["discharge_capacity_ah"])
+    # (a table summed from samples marks its partial cycles; a per-cycle table does not)
+    measured = any(c.get("partial") is not None for c in rows)
+    usable = lifetime_cycles(
+        table, measured_charge=measured, min_capacity_ah=fade.get("full_cycle_min_ah")
+    )
+    return list(zip(usable["cycle_index"], usable["discharge_capacity_ah"], strict=True))
+
+
 def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
-    """Discharge capacity per cycle, the selected fade fit and the end-of-life forecast."""
-    # the cycles the lifetime diagnostics use: complete ones where the table says, and
-    # the capacity they fit, the net discharge where there is one (lifetime_cycles)
-    complete = [c for c in cycles if c.get("coulombic_efficiency") is not None] or cycles
-    points = [
-        (c["cycle_index"], q)
-        for c in complete
-        if (q := _fitted_capacity(c)) not in (None, 0) and c.get("cycle_index") is not None
-    ]
+    """Discharge capacity per cycle, and the fade fit and end-of-life forecast where
+    there are (:func:`capacity_caption` names what it draws)."""
+    fade = report["results"].get("capacity_fade") or {}
+    life = report["results"].get("cycle_life") or {}
+    points = _lifetime_points(cycles, fade)
     if len(points) < 2:
         return None
     from app.diagnostics.capacity_fade import MODELS
@@ -164,8 +185,6 @@ def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
     fig = _figure(1, 2.6)
     ax = fig.subplots()
     ax.plot(n, q, "o", markersize=2.5, color=COLORS[0], label="measured")
-    fade = report["results"].get("capacity_fade") or {}
-    life = report["results"].get("cycle_life") or {}
     end = n.max()
     if life.get("predicted_eol_cycle"):
         end = max(end, float(life.get("interval_high") or life["predicted_eol_cycle"]) * 1.05)
@@ -231,6 +250,29 @@ def capacity_figure(report: dict, cycles: list[dict]) -> Figure | None:
     ax.set_xlabel("cycle", fontsize=8)
     ax.legend(fontsize=6, frameon=False)
     return fig
+
+
+#: what the capacity figure's legend entries (their first word) add to its caption
+_CAPTION_PARTS = (
+    ("fade", "fade fit"),
+    ("forecast", "end-of-life forecast"),
+    ("reached", "end of life reached"),
+    ("end", "end-of-life line"),
+    ("knee", "knee"),
+)
+
+
+def capacity_caption(fig: Figure) -> str:
+    """The capacity figure's caption: what it draws, and nothing it does not (it
+    promised a "fade fit and end-of-life forecast" over two points and neither)."""
+    (ax,) = fig.axes
+    drawn = {label.split()[0].rstrip(":") for label in ax.get_legend_handles_labels()[1]}
+    parts = [text for first, text in _CAPTION_PARTS if first in drawn]
+    caption = "Discharge capacity per cycle"
+    if not parts:
+        return caption
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"{caption}, {listed}"
 
 
 def _plot_model(ax, name: str, parameters: dict, start: float, stop: float, label: str, color=None):
@@ -361,17 +403,14 @@ def all_figures(content) -> list[tuple[str, Figure]]:
             "Voltage, current, temperature and state of charge",
             lambda: timeseries_figure(content.frame, content.timeseries),
         ),
-        (
-            "Discharge capacity per cycle, fade fit and end-of-life forecast",
-            lambda: capacity_figure(content.report, content.report["cycles"]),
-        ),
+        (capacity_caption, lambda: capacity_figure(content.report, content.report["cycles"])),
         ("Incremental capacity (dQ/dV)", lambda: dqdv_figure(content.report)),
         ("DC internal resistance versus SOC", lambda: dcir_figure(content.report)),
         ("Cell-voltage spread", lambda: cell_spread_figure(content.frame)),
     ):
         fig = make()
         if fig is not None:
-            out.append((caption, fig))
+            out.append((caption if isinstance(caption, str) else caption(fig), fig))
     return out
 
 

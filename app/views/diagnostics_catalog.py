@@ -22,6 +22,7 @@ from app.core.eol_interval_text import eol_interval_text
 from app.core.number_text import limit_pair_text, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values
+from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
 from app.diagnostics.soc import bms_check_inconclusive, start_soc_text
 from app.views.readouts import scaled_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
@@ -866,9 +867,17 @@ def _faults(r: dict | list) -> ResultSummary:
     return ResultSummary(status, f"{len(faults)} fault(s)", items=items)
 
 
+def _unavailable_headline(r: dict) -> str:
+    """ "not applicable" over a lifetime result of a log with no full cycles (an HPPC
+    test), where the chip says "not available"; else none."""
+    return unavailable_word(r) if r.get("status") == NOT_APPLICABLE else ""
+
+
 def _capacity_fade(r: dict) -> ResultSummary:
-    if r.get("status") == "insufficient_data":
-        return ResultSummary(Status.UNAVAILABLE, reason=r.get("reason") or "too few cycles")
+    if r.get("status") in ("insufficient_data", NOT_APPLICABLE):
+        return ResultSummary(
+            Status.UNAVAILABLE, _unavailable_headline(r), reason=r.get("reason") or "too few cycles"
+        )
     retention = r.get("capacity_retention")
     knee = r.get("knee") or {}
     numbers = _numbers(
@@ -947,8 +956,10 @@ def _median_fit_text(r: dict) -> str | None:
 def _cycle_life(r: dict) -> ResultSummary:
     state = str(r.get("status") or "")
     reason = r.get("reason")
-    if state == "insufficient_data":
-        return ResultSummary(Status.UNAVAILABLE, reason=reason or "too few cycles")
+    if state in ("insufficient_data", NOT_APPLICABLE):
+        return ResultSummary(
+            Status.UNAVAILABLE, _unavailable_headline(r), reason=reason or "too few cycles"
+        )
     eol, low, high = r.get("predicted_eol_cycle"), r.get("interval_low"), r.get("interval_high")
     if state == "reached":  # observed, not forecast: no interval ("106–106")
         low = high = None

@@ -27,7 +27,8 @@ def write_session_report(
     alerts: list[dict] | None = None,
 ) -> str:
     """Run the suite on the samples and write the report, with the session's alert
-    episodes (report rows, oldest first); returns the overall verdict."""
+    episodes (report rows, oldest first); returns the overall verdict. End of life is
+    measured against the capacity ``source_url`` gives, as the live engine's is."""
     samples = snapshot()
     t = samples.get(schema.TIME)
     if spec is None or t is None or len(t) < 2:
@@ -36,10 +37,14 @@ def write_session_report(
 
     from app.diagnostics.input_validity import with_input_warnings
     from app.diagnostics.suite import run_suite
+    from app.hardware.registry import url_capacity_ah
     from app.reports import ReportContent, write_report
 
     frame = pd.DataFrame({c: v for c, v in samples.items() if schema.is_canonical_column(c)})
-    suite = run_suite(frame, spec)
+    # end of life (and a full cycle's depth) against the capacity the URL gives, as the
+    # live engine's (LiveSession.connect_source): the report said what the window did not
+    reference = url_capacity_ah(source_url) if source_url else None
+    suite = run_suite(frame, spec, reference_capacity_ah=reference)
     report = {"source": source_url or "live session", "spec": spec.to_dict(), **suite.to_dict()}
     report = with_input_warnings(report, frame, spec)
     content = ReportContent(
