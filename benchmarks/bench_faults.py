@@ -34,7 +34,7 @@ tables:
    ``python benchmarks/bench_faults.py --parts detection --cases short --short-ohms 1 3
    10 30 100 --brief`` (4 cells, seeds 1-2, the four profiles), before -> after the
    onset test asked the cell's voltage for the short's heat
-   (:mod:`app.diagnostics.faults.short_heat`): onset alarms 57 -> 1 of 120, shorts
+   (:mod:`app.diagnostics.faults.short_heat`): onset alarms 57 -> 2 of 120, shorts
    found 64 -> 96 of 120 (the 1 and 3 ohm NMC and LFP shorts were reported as runaways
    only; the lead-acid 10-100 ohm shorts are beyond the short test either way).
    A lead-acid runaway is injected on ``float`` (a charger holding the string

@@ -54,9 +54,9 @@ cell whose voltage collapses (its separator melted, a runaway's end) is no benig
 Figures (``bench_faults.py --parts detection --cases short --short-ohms 1 3 10 30 100
 --brief``, 4 cells, seeds 1-2, NMC/LFP/lead-acid on drive, cycle, HPPC and rest, onsets in
 5400-7200 s): runs that raised a runaway-onset alarm (reported, or withdrawn as the
-short's heat) 57 -> 1 of 120 (an LFP 30 ohm short on a cycle,
-171 s after its onset, 10 s before the short test confirmed it: a noise excursion on a
-cell its short heats at ~0.3 degC/min), and the 1 and 3 ohm shorts on NMC and LFP, which
+short's heat) 57 -> 2 of 120 (30 ohm shorts, NMC on a drive and
+LFP on a cycle, seed 2: noise excursions on a cell its short heats at ~0.3 degC/min,
+before the short test confirmed the short), and the 1 and 3 ohm shorts on NMC and LFP, which
 were reported as runaways only (the short dropped as the runaway's heat), are now found
 (shorts found 64 -> 96 of 120; the lead-acid 10-100 ohm shorts, 0.02-0.2 A on
 100 Ah, are beyond the short test either way). Runaways (``--cases runaway --seeds 4
