@@ -365,11 +365,13 @@ def median_of_others(v: np.ndarray) -> np.ndarray:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 out[j] = np.nanmedian(np.delete(v, j, axis=0), axis=0)
         return out
-    order = np.argsort(v, axis=0, kind="stable")
-    s = np.take_along_axis(v, order, axis=0)
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(n)[:, None], axis=0)
-    lo, hi = (n - 2) // 2, (n - 1) // 2  # the middle of the n - 1 others
-    a = lo + (lo >= rank)  # their ranks among all n
-    b = hi + (hi >= rank)
-    return 0.5 * (np.take_along_axis(s, a, axis=0) + np.take_along_axis(s, b, axis=0))
+    # the others' middle, by the row's value against the sorted column (a tie picks
+    # equal values either way)
+    s = np.sort(v, axis=0)
+    h = n // 2
+    if n % 2 == 0:  # n - 1 others: their middle one
+        return np.where(v >= s[h], s[h - 1], s[h])
+    lo = 0.5 * (s[h - 1] + s[h])  # the row above the middle
+    mid = 0.5 * (s[h - 1] + s[h + 1])  # the row the middle
+    hi = 0.5 * (s[h] + s[h + 1])  # the row below it
+    return np.where(v > s[h], lo, np.where(v < s[h], hi, mid))
