@@ -9,7 +9,8 @@ history must still find a fault present almost from the start), ``--profiles``
 for the load profiles of the fault runs, ``--cases runaway "100 ohm"`` for only the
 fault cases whose label contains one of those strings, ``--spreads 0.03 0.08`` for
 the cells' resistance spreads, ``--parts detection clean`` to run only some tables,
-``--brief`` to print only the summaries). Every pack has a manufacturing spread
+``--brief`` to print only the summaries, ``--short-ohms 1 3 10 30 100`` for the
+internal shorts at those resistances instead of the default ones). Every pack has a manufacturing spread
 between its cells (``--capacity-spread``, default 2 %; resistance ``--spreads``,
 default 3, 6 and 8 %, the range of real packs: a cell with more resistance runs
 warmer, which the internal-short test must not take for a short). Prints four
@@ -27,6 +28,15 @@ tables:
    ``false`` counts faults confirmed before the onset (false alarms; an episode of
    a windowed detector may *start* a few seconds before the onset, in the time bin
    that contains it).
+   ``onset`` (a column of the rows and summaries) counts the internal-short runs that
+   raised a thermal-runaway-onset alarm -- reported, or withdrawn as the short's heat
+   (a live run raised it: a critical alarm that would stop a test bench); target: none.
+   ``python benchmarks/bench_faults.py --parts detection --cases short --short-ohms 1 3
+   10 30 100 --brief`` (4 cells, seeds 1-2, the four profiles), before -> after the
+   onset test asked the cell's voltage for the short's heat
+   (:mod:`app.diagnostics.faults.short_heat`): onset alarms 57 -> 2 of 120, shorts
+   found 64 -> 96 of 120 (the 1 and 3 ohm NMC and LFP shorts were reported as runaways
+   only; the lead-acid 10-100 ohm shorts are beyond the short test either way).
    A lead-acid runaway is injected on ``float`` (a charger holding the string
    voltage: the runaway needs it) and found on ``current_a`` (see
    :mod:`app.diagnostics.faults.float_runaway`). Seed i's packs have the i-th
@@ -109,7 +119,10 @@ class Case:
     profiles: tuple[str, ...] = PROFILES
 
 
-def cases(chem: str, onset: float) -> list[Case]:
+def cases(chem: str, onset: float, short_ohms: list[float] | None = None) -> list[Case]:
+    """The fault cases of one chemistry; ``short_ohms``: the internal shorts at these
+    resistances instead of the default ones (the chemistry's default R, and 100 ohm
+    on NMC)."""
     # a lead-acid runaway is the float charger's (the string's current, doubling per
     # 10 degC, heating every cell): injected on float, found on the current
     lead = chem == "lead_acid"
@@ -121,15 +134,29 @@ def cases(chem: str, onset: float) -> list[Case]:
             "current_a" if lead else "cell_2_temp_c",
             profiles=("float",) if lead else PROFILES,
         ),
-        Case(
-            "internal short cell 3 (default R)",
-            Fault("internal_short", onset, cell=3),
-            "internal_short",
-            "cell_3_v",
-            TARGET_SHORT_S,
-        ),
     ]
-    if chem == "nmc":
+    if short_ohms:
+        out += [
+            Case(
+                f"internal short cell 3, {r:g} ohm",
+                Fault("internal_short", onset, cell=3, resistance_ohm=r),
+                "internal_short",
+                "cell_3_v",
+                TARGET_SHORT_S,
+            )
+            for r in short_ohms
+        ]
+    else:
+        out.append(
+            Case(
+                "internal short cell 3 (default R)",
+                Fault("internal_short", onset, cell=3),
+                "internal_short",
+                "cell_3_v",
+                TARGET_SHORT_S,
+            )
+        )
+    if chem == "nmc" and not short_ohms:
         out.append(
             Case(
                 "internal short cell 3, 100 ohm",
@@ -182,8 +209,10 @@ def run_detection(
     spreads: tuple[float, ...] = RESISTANCE_SPREADS,
     capacity_spread: float = CAPACITY_SPREAD,
     only: list[str] | None = None,
+    short_ohms: list[float] | None = None,
 ) -> list[dict]:
-    """One row per case (``only``: the cases whose label contains one of these);
+    """One row per case (``only``: the cases whose label contains one of these;
+    ``short_ohms``: see :func:`cases`);
     ``onsets`` None: a random onset in 5400-7200 s per case,
     else every case at every onset given (the over-voltage case keeps its physical
     onset, the crossing of the limit, in group ``limit``). The i-th seed's packs
@@ -198,7 +227,7 @@ def run_detection(
                 "capacity_spread": capacity_spread,
                 "resistance_spread": spreads[i % len(spreads)],
             }
-            for case, profile, group in _runs(chem, onsets, profiles, only):
+            for case, profile, group in _runs(chem, onsets, profiles, only, short_ohms):
                 if case.expect_kind == "over_voltage":
                     # (16 h: a lead-acid cycle at C/5 reaches its first charge's limit after ~10 h)
                     onset = _ov_onset(spec, profile, seed, 16 * 3600, cell_spread)
@@ -241,6 +270,9 @@ def run_detection(
                 )
                 rows.append(
                     {
+                        "onset_alarm": _onset_alarm(faults)
+                        if case.expect_kind == "internal_short"
+                        else None,
                         "chem": chem,
                         "cells": cells,
                         "group": group,
@@ -259,12 +291,21 @@ def run_detection(
     return rows
 
 
-def _runs(chem: str, onsets, profiles, only=None):
+def _onset_alarm(faults: list[dict]) -> bool:
+    """A thermal-runaway-onset alarm was raised on a run whose only fault is an internal
+    short: one reported, or one withdrawn as the short's heat (a live run raised it)."""
+    return any(
+        f["kind"] == "thermal_runaway_onset" or "withdrawn_onset_detected_s" in f["detail"]
+        for f in faults
+    )
+
+
+def _runs(chem: str, onsets, profiles, only=None, short_ohms=None):
     """(case, profile, onset group) of the detection runs of one chemistry and seed;
     ``only``: the cases whose label contains one of these strings."""
     groups = ["5400-7200"] if onsets is None else [f"{o:g}" for o in onsets]
     out = []
-    for case in cases(chem, 0.0):
+    for case in cases(chem, 0.0, short_ohms):
         if only and not any(s in case.label for s in only):
             continue
         profs = case.profiles
@@ -285,7 +326,7 @@ def onset_summary(rows: list[dict]) -> list[str]:
         groups.setdefault((r["case"], r["chem"], r["cells"], r["group"]), []).append(r)
     lines = [
         f"   {'fault':<36} {'chem':<9} {'cells':>5} {'onset_s':>9} {'found':>7} "
-        f"{'in target':>9} {'worst_s':>7} {'false':>5}  misses reported as"
+        f"{'in target':>9} {'worst_s':>7} {'false':>5} {'onset':>5}  misses reported as"
     ]
     for (case, chem, cells, group), rs in groups.items():
         got = [r["latency"] for r in rs if r["latency"] is not None]
@@ -297,9 +338,17 @@ def onset_summary(rows: list[dict]) -> list[str]:
         n_false = sum(len(r["false"]) for r in rs)
         lines.append(
             f"   {case:<36} {chem:<9} {cells:>5} {group:>9} {len(got):>3}/{len(rs):<3} "
-            f"{inside:>5}/{len(rs):<3} {worst:>7} {n_false:>5}  {', '.join(instead)}"
+            f"{inside:>5}/{len(rs):<3} {worst:>7} {n_false:>5} {_onset_count(rs):>5}  "
+            f"{', '.join(instead)}"
         )
     return lines
+
+
+def _onset_count(rows: list[dict]) -> str:
+    """How many of the internal-short runs among ``rows`` raised a runaway-onset alarm
+    ('-': no short runs)."""
+    shorts = [r for r in rows if r["onset_alarm"] is not None]
+    return f"{sum(r['onset_alarm'] for r in shorts)}" if shorts else "-"
 
 
 def run_clean(
@@ -432,7 +481,7 @@ def kind_summary(rows: list[dict]) -> list[str]:
         kinds.setdefault(r["kind"], []).append(r)
     lines = [
         f"   {'kind':<22} {'runs':>5} {'found':>6} {'in target':>9} "
-        f"{'median_s':>8} {'p90_s':>6} {'max_s':>6} {'false':>5}"
+        f"{'median_s':>8} {'p90_s':>6} {'max_s':>6} {'false':>5} {'onset':>5}"
     ]
     for kind, rs in sorted(kinds.items()):
         got = [r["latency"] for r in rs if r["latency"] is not None]
@@ -443,17 +492,22 @@ def kind_summary(rows: list[dict]) -> list[str]:
             else f"{'-':>8} {'-':>6} {'-':>6}"
         )
         n_false = sum(len(r["false"]) for r in rs)
-        lines.append(f"   {kind:<22} {len(rs):>5} {len(got):>6} {inside:>9} {stats} {n_false:>5}")
+        lines.append(
+            f"   {kind:<22} {len(rs):>5} {len(got):>6} {inside:>9} {stats} {n_false:>5} "
+            f"{_onset_count(rs):>5}"
+        )
     return lines
 
 
 def _print_detection(
-    chems, seeds, cells_list, onsets, profiles, brief: bool, spreads, only=None
+    chems, seeds, cells_list, onsets, profiles, brief: bool, spreads, only=None, short_ohms=None
 ) -> int:
     failures = 0
     rows = []
     for cells in cells_list:
-        rows += run_detection(chems, seeds, cells, onsets, profiles, spreads, only=only)
+        rows += run_detection(
+            chems, seeds, cells, onsets, profiles, spreads, only=only, short_ohms=short_ohms
+        )
     onset_text = "5400-7200 s" if onsets is None else ", ".join(f"{o:g}" for o in onsets) + " s"
     print(
         f"1. detection, {'/'.join(map(str, cells_list))}-cell packs, onsets {onset_text}, "
@@ -464,11 +518,12 @@ def _print_detection(
         print(
             f"{'chem':<9} {'cells':>5} {'profile':<6} {'seed':>4} {'R_sd':>4} {'onset':>6} "
             f"{'fault':<36}"
-            f" {'latency_s':>9} {'target':>6}  {'ok':<4} {'false':>5}  other faults after onset"
+            f" {'latency_s':>9} {'target':>6}  {'ok':<4} {'false':>5} {'onset':>5}"
+            "  other faults after onset"
         )
     for r in rows:
         lat = r["latency"]
-        ok = lat is not None and lat <= r["target"] and not r["false"]
+        ok = lat is not None and lat <= r["target"] and not r["false"] and not r["onset_alarm"]
         failures += not ok
         if brief:
             continue
@@ -477,7 +532,8 @@ def _print_detection(
             f"{r['chem']:<9} {r['cells']:>5} {r['profile']:<6} {r['seed']:>4} {r['spread']:>4.0%} "
             f"{r['onset']:>6.0f}"
             f" {r['case']:<36} {lat_s:>9} {r['target']:>6.0f}  {'ok' if ok else 'FAIL':<4}"
-            f" {len(r['false']):>5}  {', '.join(r['other'])}"
+            f" {len(r['false']):>5} {'-' if r['onset_alarm'] is None else int(r['onset_alarm']):>5}"
+            f"  {', '.join(r['other'])}"
         )
         for f in r["false"]:
             print(f"{'':>20} false alarm: {f['kind']} {f['channel']} at {f['start_time_s']:.0f} s")
@@ -496,7 +552,8 @@ def _print_detection(
     print(
         f"found {found}/{len(rows)}; within target {inside}/{len(rows)}; "
         f"median latency {np.median(lats):.0f} s, max {max(lats):.0f} s; "
-        f"{n_false} faults confirmed before an onset"
+        f"{n_false} faults confirmed before an onset; "
+        f"runaway-onset alarms on internal shorts: {_onset_count(rows)}"
     )
     return failures
 
@@ -599,6 +656,13 @@ def main(argv: list[str] | None = None) -> int:
         "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="tables to run (default all)"
     )
     p.add_argument("--brief", action="store_true", help="table 1: only its summaries")
+    p.add_argument(
+        "--short-ohms",
+        type=float,
+        nargs="+",
+        help="internal shorts at these resistances, ohm (default: the chemistry's default R "
+        "and, on NMC, 100 ohm)",
+    )
     args = p.parse_args(argv)
     chems = ("nmc",) if args.quick else CHEMISTRIES
     if args.chem:
@@ -610,7 +674,15 @@ def main(argv: list[str] | None = None) -> int:
     spreads = tuple(args.spreads)
     parts = {
         "detection": lambda: _print_detection(
-            chems, seeds, args.cells, args.onsets, profiles, args.brief, spreads, args.cases
+            chems,
+            seeds,
+            args.cells,
+            args.onsets,
+            profiles,
+            args.brief,
+            spreads,
+            args.cases,
+            args.short_ohms,
         ),
         "clean": lambda: _print_clean(chems, seeds, hours, spreads),
         "equivalence": _print_equivalence,

@@ -27,7 +27,7 @@ from enum import StrEnum
 
 from app.core.errors import BatteryOSError
 from app.core.results import Severity
-from app.core.schema import CELL_VOLTAGE_RE, cell_temperature_column
+from app.core.schema import CELL_TEMPERATURE_RE, CELL_VOLTAGE_RE, cell_temperature_column
 from app.diagnostics.alerts.evaluator import AlertEvent, EventKind
 from app.diagnostics.alerts.metrics import FAULT_PREFIX
 from app.diagnostics.alerts.thresholds import Threshold
@@ -260,7 +260,10 @@ def withdrawn_onsets(faults) -> list[dict]:
     for f in faults or ():
         detail = f.get("detail") or {}
         start = detail.get("withdrawn_onset_start_s")
-        m = CELL_VOLTAGE_RE.match(str(f.get("channel")))
+        # (a short found by its heat alone, in a log without cell voltages, is on the
+        # cell's temperature)
+        channel = str(f.get("channel"))
+        m = CELL_VOLTAGE_RE.match(channel) or CELL_TEMPERATURE_RE.match(channel)
         if f.get("kind") != "internal_short" or start is None or not m:
             continue
         cell = int(m.group(1))

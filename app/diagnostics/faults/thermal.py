@@ -259,6 +259,26 @@ and 49 -> 59 s), seeds 300-303 69/72 either way (median 39 -> 40 s), onsets 5, 3
 60 s into the log (seeds 300-303) the same table to the second; a runaway of that
 pack's hottest cell in that discharge 19-34 s, as before. The evidence is judged only
 where the test's other conditions hold (the same decisions, less work).
+
+A short's heat. An internal short's onset steps its cell's heating rate (a 10 ohm short
+across a 5 Ah NMC cell: 1.4 W, ~1.1 degC/min), and a step passes this test's
+acceleration as well as a runaway's take-off does: a first-time GUI user's benign
+short (4-cell NMC at rest, 10 ohm from 60 s) raised a critical onset alarm at 75 s, the
+cell at 25.3 degC, withdrawn only once the short test confirmed the short at 480 s; a 1-3
+ohm short (5-19 degC/min, steadily) stood as a runaway, and the short was dropped as its
+heat. Within the minute a runaway must be found in, the temperature alone cannot tell
+the two apart; the cell's voltage can: a short's current drops it against the other
+cells at once, a runaway's self-heating does not. So a window's rate must also exceed
+what a short its cell's voltage drop allows could make (:mod:`.short_heat`, which also
+says when no short explains a heat). And a cell whose excess already rose at
+``STEADY_START_C_PER_MIN`` over the two minutes before the window (a straight line's
+slope: ~0.05 degC/min of noise) must show its acceleration at ``ACCEL_Z_STEADY``
+standard errors: a steady ramp meets the rise's evidence by itself, so a 2-sigma wobble
+of the acceleration raised alarms on shorted cells 4-11 minutes after the short began.
+A runaway starts from a flat excess: unchanged. What it costs: a runaway on a cell
+already heated by a short must outgrow the short's heat (NMC, a 10 ohm short for 15
+minutes, then a runaway, seeds 1-4, rest and drive: found in 19-44 s; LFP 34-144 s,
+was 4-44 s, the earlier alarms partly the short's heat). Figures: :mod:`.short_heat`.
 """
 
 from __future__ import annotations
@@ -276,6 +296,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.short_heat import ShortHeat
 from app.diagnostics.faults.types import FaultKind
 
 #: The quadratic fit's window: two minutes, long enough to hold a flat baseline
@@ -306,6 +327,13 @@ ACCEL_Z_START = 3.0
 #: minute's fit sees the take-off's curvature at 2-2.5 standard errors where a
 #: runaway began in the log's first seconds, 3 waited for another 10-25 s).
 ACCEL_Z_START_S = 60.0
+#: A cell whose excess already rose at this rate over the two minutes before the
+#: window (a straight line's slope; a steady source: a short's heat) must show its
+#: acceleration at ACCEL_Z_STEADY standard errors, not ACCEL_Z: its ramp alone meets
+#: the rise's evidence, so the acceleration's noise alone would decide (see "A
+#: short's heat").
+STEADY_START_C_PER_MIN = 0.15
+ACCEL_Z_STEADY = 3.0
 #: A runaway alarm that never heated faster than this, on a cell whose internal short
 #: the short test finds, was the short's heat (:mod:`.detector` drops it): a runaway
 #: goes on accelerating past it within a minute, a 10 ohm short heats a 5 Ah NMC cell
@@ -438,6 +466,9 @@ class RunawayDetector:
         # squared second differences and their counts (its noise)
         self._ref = History(None, keep)
         self._ref_noise = RollingSum(2, self.long)
+        # the heat an internal short could explain, from the cells' voltages (see
+        # "A short's heat")
+        self._short_heat = ShortHeat(spec, layout, self.rows, keep, bin_s) if k >= 2 else None
         # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
         self.joule = 0.0
         if spec.ecm is not None:
@@ -480,9 +511,9 @@ class RunawayDetector:
             "growing": w < self.w,
         }
 
-    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h, r_full, refs):
+    def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h, r_full, refs, volts):
         """The test on the windows of ``fit``'s length ending at the new bins ``cols``:
-        (rows, cols, ok, rate, prev, own, z, slope) of its candidates, or None (slope:
+        (rows, cols, ok, rate, prev, own, z, slope, short, sure, rising) of its candidates, or None (slope:
         the straight line's of the cell's own temperature, for the detail)."""
         w, e = fit["w"], fit["edge"]
         end = h - bb.m + cols  # index of each window's last bin
@@ -570,7 +601,14 @@ class RunawayDetector:
             ok[g], z[g] = self._evidence(
                 fit, win, yd[g], yo[g], rate[g], base[g], slow_g, nz, d_full, o_full, r_full, refs
             )
-        return rows, cols, ok, rate, prev, own, z, slope
+        # the heat a short could make in the cell, by its voltage's drop (see "A
+        # short's heat"; judged in :meth:`process`, in bin order)
+        short, sure = (
+            self._short_heat.explained_rate(volts, rows, end, w, fit["edge"], yo)
+            if self._short_heat is not None
+            else (np.zeros(len(rows)), np.zeros(len(rows), dtype=bool))
+        )
+        return rows, cols, ok, rate, prev, own, z, slope, short, sure, rising[rows, ci]
 
     def _evidence(self, fit, win, yd, yo, rate, base, slow, nz, d_full, o_full, r_full, refs):
         """The test's evidence at the windows where its other conditions hold: (ok, z)
@@ -631,7 +669,13 @@ class RunawayDetector:
             pick = np.arange(len(best))
             t_z = tz[pick, best]
             t_rate = amp[pick, best] * fit["tmpl_rate"][best]
-            accel = rate - base >= fit["accel_z"] * se_accel
+            # (a cell already heating before the window: see "A short's heat")
+            pidx = (end - w + 1 - self.w)[:, None] + np.arange(self.w)[None, :]
+            pre_rate = (d_full[rows[:, None], pidx] * self._fits[self.w]["coef"]["slope"]).sum(
+                axis=1
+            )
+            steady = pre_rate * 60.0 >= STEADY_START_C_PER_MIN
+            accel = rate - base >= np.where(steady, ACCEL_Z_STEADY, fit["accel_z"]) * se_accel
             if slow is not None:
                 accel |= slow & np.isfinite(se_accel)
             # (under a minute of data only the template's evidence counts: see "Onset in
@@ -707,6 +751,7 @@ class RunawayDetector:
         nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
         h = d_full.shape[1]
         r_full, refs = self._push_ref(ref, t0, t1)
+        volts = self._short_heat.push(bb) if self._short_heat is not None else None
         # bins of data each new bin's window can hold: the full window, or in a log's
         # first bins all since its start (a window growing from w_min)
         seen = self._seen + 1 + np.arange(m)
@@ -716,14 +761,17 @@ class RunawayDetector:
         for c in np.flatnonzero((seen >= self.w_min) & (seen < self.w)):
             groups.append((self._fits[int(seen[c])], c[None]))
         parts = [
-            self._test(f, c, bb, d_full, o_full, nz, t0, t1, h, r_full, refs) for f, c in groups
+            self._test(f, c, bb, d_full, o_full, nz, t0, t1, h, r_full, refs, volts)
+            for f, c in groups
         ]
         parts = [p for p in parts if p is not None]
         if not parts:
             return
-        rows, cols, ok, rate, prev, own, z, slope = (
+        rows, cols, ok, rate, prev, own, z, slope, short, sure, rising = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
+        if self._short_heat is not None:
+            ok = self._short_heat.judge(rows, bb.t1[cols], rising, short, sure, rate, ok)
         if not ok.any() and not self.tracker.has_open_runs:
             # (the usual batch: the tracker has nothing to take, and every episode
             # ended before this batch, so none has a peak in it)

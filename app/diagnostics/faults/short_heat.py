@@ -1,0 +1,377 @@
+"""The heat an internal short could be making in a cell, read from the cell's voltage:
+what the runaway-onset test (:mod:`.thermal`) must see exceeded before it calls a
+cell's heating a runaway.
+
+A resistor R_s across a cell draws I_s = V/R_s through the cell's own resistance and
+turns V·I_s into heat inside it. The current shows at once as a drop of the cell's
+voltage against the other cells': I_s·R0 at the onset, more as the RC overpotentials
+build up (R1, R2). So the drop, over the cell's ohmic resistance R0 (at its measured
+temperature: :func:`~app.core.spec.resistance_temperature_factor`), bounds the short's
+current from above, and V·I_s over the cell's heat capacity (the spec's ECM) bounds the
+rate at which the short can heat it (no cooling). A thermal runaway's self-heating has
+no electrical cause: its cell's voltage holds (until the separator melts) while it heats
+ever faster, so its heating outgrows any short its voltage allows.
+
+Why the temperature alone cannot tell them apart: the onset of a short is a step of
+the cell's heating rate (a 10 ohm short across a 5 Ah NMC cell at 3.7 V: 1.4 W, ~1.1
+degC/min), the onset of a runaway an exponential take-off from ~1 degC/min (e-folding
+in ~60 s); within the minute a runaway must be found in, their curves differ by less
+than a 5 s bin's noise once a ramp is fitted. The voltage tells them apart at once (the
+same short drops its cell by ~5.5 mV through R0 alone, ~8 mV within 30 s; 2 mV sensors
+average that to ~0.6 mV over the 20 s edges of the window).
+
+The drop: the cell's voltage less the median of the *other* cells' (the median of all
+four cells of a 4-cell pack is the mean of the middle two, which a middle cell's drop
+drags along: a 10 ohm short's 7.8 mV read as 3 mV), its mean over the window's last
+``edge`` bins below its mean over a baseline: the window's first ``edge`` bins and the
+minute before the window (``BASELINE_BEFORE_S``). Under load a cell whose resistance
+differs from the median's moves with the current: that share (the deviation's slope on
+the pack current, fitted over ``LOAD_HISTORY_S`` before the window, with a ridge that
+holds it at 0 where the current did not vary) is taken out first. The load enters as
+the nominal cell's overpotential (R0 I and its two RC pairs, the spec's ECM): a cell
+whose resistances are all (1 + r) times the nominal's deviates by r times it, its RC
+relaxation after a load step included (a 16-cell NMC pack's hottest cell, 8 % over the
+median, read the relaxation after a rest-to-1C step as a 5 mV 'drop' and held its
+runaway 4 s past the minute). So are the change of the cell's own IR drop with its
+temperature (under a charging current a warming cell reads lower, a runaway's as well)
+and the cell's drift over the 5 minutes before the window, carried on (a cell with less
+capacity drifts along the OCV curve under load). A voltage frozen over the last bins (a
+stuck sensor: the others moving read as its drop) explains nothing. A cell heating at no more than ``SHORT_HEAT_FACTOR``
+times the rate its drop allows is not in runaway.
+
+A short that began before the window. Once the short's onset has left the window's
+baseline, the drop is gone from the window while its heat goes on. So a drop that held
+for ``SURE_BINS`` successive bins at ``DROP_Z`` standard errors (its noise from the
+load fit's residuals), with the cell heating, explains that cell's heat for
+``SHORT_MEMORY_S`` after; past that, the onset test's own rule for a cell already
+heating before its window (:mod:`.thermal`, ``STEADY_START_C_PER_MIN``) holds the
+steady heat of the short apart from an acceleration.
+
+Where no short explains. Above ``SELF_HEATING_ONSET_C`` (the onset of a Li-ion cell's
+own exothermic reactions) an accelerating heat is a runaway whatever started it, and a
+cell whose voltage collapses (its separator melted, a runaway's end) is no benign short.
+
+Figures (``bench_faults.py --parts detection --cases short --short-ohms 1 3 10 30 100
+--brief``, 4 cells, seeds 1-2, NMC/LFP/lead-acid on drive, cycle, HPPC and rest, onsets in
+5400-7200 s): runs that raised a runaway-onset alarm (reported, or withdrawn as the
+short's heat) 57 -> 2 of 120 (30 ohm shorts, NMC on a drive and
+LFP on a cycle, seed 2: noise excursions on a cell its short heats at ~0.3 degC/min,
+before the short test confirmed the short), and the 1 and 3 ohm shorts on NMC and LFP, which
+were reported as runaways only (the short dropped as the runaway's heat), are now found
+(shorts found 64 -> 96 of 120; the lead-acid 10-100 ohm shorts, 0.02-0.2 A on
+100 Ah, are beyond the short test either way). Runaways (``--cases runaway --seeds 4
+--cells 4 16``, seeds 1-4 and 300-303): every one found at the same second as before
+(144/144; within 60 s 139/144 either way).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.signal import lfilter
+
+from app.core import schema
+from app.core.spec import BatterySpec, resistance_temperature_factor
+from app.diagnostics.faults.bins import BinBatch, Layout
+from app.diagnostics.faults.common import History, bins_for, one_c_a
+
+#: The cell's load share (its voltage deviation's slope on the nominal cell's
+#: overpotential, see :meth:`ShortHeat._overpotential`) is fitted over the runaway
+#: test's window and this long before it.
+LOAD_HISTORY_S = 300.0
+#: ... with a ridge of this current spread (a fraction of 1C, times the cell's DC
+#: resistance) per bin; none at all where the current's spread over those bins is
+#: within it (a rest, a constant current: a slow RC term would take up the short's
+#: own step).
+LOAD_RIDGE_C = 0.02
+#: ... and on at least this long of bins; on fewer (a log's first minutes) the drop
+#: explains a heat only where the current held still over the window's edges (its
+#: spread there within LOAD_RIDGE_C of 1C).
+LOAD_MIN_S = 60.0
+#: The drop's baseline: the window's first bins and this long before the window (more
+#: bins, less noise; the cell's deviation drifts little in a minute).
+BASELINE_BEFORE_S = 60.0
+#: A cell heating at up to this many times the rate its voltage drop allows a short
+#: to heat it is the short's heat, not a runaway's (the drop over R0 alone already
+#: overestimates the current by the RC overpotentials, ~1.4 x after 20 s on NMC; the
+#: quadratic's end rate overshoots a step of the heating rate by up to ~1.5 x).
+SHORT_HEAT_FACTOR = 2.0
+#: No short explains the heating of a cell above this temperature: the onset of a Li-ion
+#: cell's own exothermic reactions (SEI decomposition, Feng et al. 2018's T1, 80-120
+#: degC), where an accelerating heat is a runaway whatever started it ...
+SELF_HEATING_ONSET_C = 80.0
+#: ... nor of a cell whose voltage fell by more than this fraction (a collapsing cell, its
+#: separator melted: a 1 ohm short drops a 3.7 V NMC cell by ~80 mV, 2 %).
+MAX_DROP_FRACTION = 0.2
+#: A drop this many standard errors above zero (from the deviation's residuals over
+#: the load fit's history, at least MIN_NOISE_BINS of them) is a sure one: the heat
+#: it explains is remembered for the cell.
+DROP_Z = 4.0
+MIN_NOISE_BINS = 8
+#: ... where the cell heats at this rate at least (a short's drop comes with its heat:
+#: a drop alone is a load step the load fit missed), for this long after.
+REMEMBER_RATE_C_PER_MIN = 0.35
+SHORT_MEMORY_S = 300.0
+#: ... once the drop was sure in this many successive bins (a short's drop holds; a
+#: load step the fit missed comes and goes: a 4-cell LFP pack on a drive read one sure
+#: drop of a runaway's cell, which then waited 30 s for its rate to pass it).
+SURE_BINS = 3
+
+
+def _cell_number(name: str) -> int | None:
+    m = schema.CELL_VOLTAGE_RE.match(name) or schema.CELL_TEMPERATURE_RE.match(name)
+    return int(m.group(1)) if m else None
+
+
+class ShortHeat:
+    """Per-bin history of the cells' voltage deviations and the current, and the
+    heating rate a short could explain at a window of the runaway test."""
+
+    def __init__(
+        self, spec: BatterySpec, layout: Layout, temp_rows: np.ndarray, keep: int, bin_s: float
+    ):
+        self.spec = spec
+        self.layout = layout
+        v_of = {_cell_number(layout.names[r]): j for j, r in enumerate(layout.cells_v)}
+        # each temperature row's voltage (index among the cell voltages; -1: none)
+        self.v_of_t = np.array(
+            [v_of.get(_cell_number(layout.names[r]), -1) for r in temp_rows], np.int64
+        )
+        self.active = len(layout.cells_v) >= 2 and spec.ecm is not None and (self.v_of_t >= 0).any()
+        self.k = len(temp_rows)
+        self.load_n = bins_for(LOAD_HISTORY_S, bin_s, 12)
+        self.base_n = bins_for(BASELINE_BEFORE_S, bin_s, 1)
+        self.load_min_n = bins_for(LOAD_MIN_S, bin_s, 2)
+        self._hist = History(2 * self.k + 2, keep + self.load_n) if self.active else None
+        if self.active:
+            p = spec.ecm.for_capacity(spec.pack_capacity_ah)
+            self.r0 = p["r0_ohm"]
+            self.r_dc = p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"]
+            self.heat_capacity = p["heat_capacity_j_per_k"]
+            self.ridge = (LOAD_RIDGE_C * one_c_a(spec) * self.r_dc) ** 2
+            # the nominal cell's RC pairs over a bin (decay, gain), and their state
+            self._rc = [
+                (np.exp(-bin_s / tau), r)
+                for tau, r in ((spec.ecm.tau1_s, p["r1_ohm"]), (spec.ecm.tau2_s, p["r2_ohm"]))
+            ]
+            self._rc_state = [np.zeros(1), np.zeros(1)]
+            self.still_a = LOAD_RIDGE_C * one_c_a(spec)
+        # each cell's heating rate a sure drop of its voltage explained (K/s)
+        self._known = np.zeros(self.k)
+        self._known_t = np.full(self.k, -np.inf)  # ... and when
+        # the current run of sure drops in successive bins: its length, last bin's end,
+        # and the most it explained
+        self._run = np.zeros(self.k, dtype=np.int64)
+        self._run_t = np.full(self.k, -np.inf)
+        self._run_max = np.zeros(self.k)
+        self.bin_s = bin_s
+
+    @property
+    def keep_extra(self) -> int:
+        """Bins before the runaway test's window the load fit reads."""
+        return self.load_n
+
+    def push(self, bb: BinBatch):
+        """Push the new bins; returns the history (read with ``take``) or None."""
+        if not self.active:
+            return None
+        lay = self.layout
+        v = bb.mean[lay.cells_v]
+        dev = v - median_of_others(v)
+        nan = np.full(bb.m, np.nan)
+        has = self.v_of_t >= 0
+        j = np.where(has, self.v_of_t, 0)
+        dev_t = np.where(has[:, None], dev[j], nan)
+        v_t = np.where(has[:, None], v[j], nan)
+        current = bb.mean[lay.i_i]
+        return self._hist.push_lazy((dev_t, v_t, current, self._overpotential(current)))
+
+    def _overpotential(self, current: np.ndarray) -> np.ndarray:
+        """The nominal cell's overpotential at each bin (R0 I and its two RC pairs, fed
+        the bins' mean current in order; state carried from bin to bin, so the same
+        values however the bins come in batches): a cell whose resistances are all
+        (1 + r) times the nominal's deviates from the median by r times it, its RC
+        relaxation after a load step included."""
+        i = np.nan_to_num(current)
+        out = self.r0 * i
+        for j, (decay, r) in enumerate(self._rc):
+            v, self._rc_state[j] = lfilter(
+                [(1.0 - decay) * r], [1.0, -decay], i, zi=self._rc_state[j]
+            )
+            out = out + v
+        return np.where(np.isfinite(current), out, np.nan)
+
+    def explained_rate(self, hist, rows, end, w: int, edge: int, temps) -> np.ndarray:
+        """The heating rate (K/s) a short could make in each candidate's cell at the
+        window of ``w`` bins ending at ``end`` (indices of the runaway test's
+        histories, whose last ``keep`` bins this history shares), times
+        SHORT_HEAT_FACTOR; 0 where the voltage does not drop (or is not known).
+        ``temps``: the cell's temperature over the window's bins."""
+        if hist is None:
+            return np.zeros(len(rows)), np.zeros(len(rows), dtype=bool)
+        shift = self.load_n  # this history keeps load_n more bins than the test's
+        e = end + shift
+        r = rows[:, None]
+        # the baseline: the window's first bins and those just before it
+        nb = edge + self.base_n
+        first = e[:, None] - (w - 1) - self.base_n + np.arange(nb)[None, :]
+        last = e[:, None] - (edge - 1) + np.arange(edge)[None, :]
+        # the load fit's bins: those before the window and the window's (a short's
+        # step is no load: a ridge holds the fit at 0 where the load did not vary); its
+        # residuals' noise from those before the window and its first bins
+        pre = e[:, None] - (w - 1) - self.load_n + np.arange(self.load_n + w)[None, :]
+        quiet = np.arange(self.load_n + w) < self.load_n + edge
+        cur = 2 * self.k  # the current's row, and the overpotential's after it
+        ovp = cur + 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # the cell's load share over the window and the history before it
+            yp = hist.take(r, pre)
+            ip = hist.take(np.full_like(r, ovp), pre)
+            ok = np.isfinite(yp) & np.isfinite(ip)
+            n = ok.sum(axis=1)
+            nn = np.maximum(n, 1)
+            ipz = np.where(ok, ip, 0.0)
+            ypz = np.where(ok, yp, 0.0)
+            ic = np.where(ok, ipz - (ipz.sum(axis=1) / nn)[:, None], 0.0)
+            yc = np.where(ok, ypz - (ypz.sum(axis=1) / nn)[:, None], 0.0)
+            b = (ic * yc).sum(axis=1) / ((ic * ic).sum(axis=1) + self.ridge * nn)
+            # (none where the current held still: a slow RC term would take up the
+            # short's own step)
+            cz = np.where(ok, hist.take(np.full_like(r, cur), pre), np.nan)
+            cd = cz - _mean(cz)[:, None]
+            still = np.sqrt(_mean(cd * cd)) <= self.still_a
+            b = np.where((n >= 2) & ~still, b, 0.0)
+            # the noise of a bin's deviation: the residuals of that fit
+            okq = ok & quiet[None, :]
+            nq = okq.sum(axis=1)
+            res = np.where(okq, yc - b[:, None] * ic, 0.0)
+            res = np.where(okq, res - (res.sum(axis=1) / np.maximum(nq, 1))[:, None], 0.0)
+            s2 = (res * res).sum(axis=1) / np.maximum(nq - 2, 1)
+            se = np.where(nq >= MIN_NOISE_BINS, np.sqrt(s2 / edge + s2 / nb), np.inf)
+            # the residuals before the window alone (their drift)
+            ok_pre = ok & (np.arange(self.load_n + w) < self.load_n)[None, :]
+            n_pre = ok_pre.sum(axis=1)
+            res_pre = np.where(ok_pre, yc - b[:, None] * ic, np.nan)[:, : self.load_n]
+
+            def level(idx):
+                y = hist.take(r, idx) - b[:, None] * hist.take(np.full_like(r, ovp), idx)
+                return _mean(y)
+
+            # the cell's own IR drop changes with its temperature: under a charging
+            # current a warming cell reads lower (a runaway's too: a 4-cell NMC pack
+            # charging at 1C read ~2 mV of 'drop' on its runaway cell)
+            t_first, t_last = _mean(temps[:, :edge]), _mean(temps[:, -edge:])
+            i_last = _mean(hist.take(np.full_like(r, cur), last))
+            warm = (
+                (self._factor(t_last) - self._factor(t_first)) * self.r_dc * np.nan_to_num(i_last)
+            )
+            # ... and the cell's drift before the window, carried on (under load a cell
+            # with less capacity drifts along the OCV curve: on a 16-cell NMC pack at
+            # 1C, ~5 mV in three minutes of its runaway cell)
+            drift = self._drift(res_pre, n_pre) * (
+                (w - edge + (edge - 1) / 2.0) - (-self.base_n + (nb - 1) / 2.0)
+            )
+            drop = level(first) - level(last) + np.nan_to_num(warm) + drift
+            drop = np.fmax(drop, 0.0)
+            temp_now = temps[:, -1]
+            v_last = hist.take(r + self.k, last)
+            v_cell = _mean(v_last)
+            # a voltage frozen over the last bins (a stuck sensor: the others' moving
+            # reads as its drop) explains nothing
+            frozen = np.nanmax(np.where(np.isfinite(v_last), v_last, -np.inf), axis=1) <= np.nanmin(
+                np.where(np.isfinite(v_last), v_last, np.inf), axis=1
+            )
+            r0 = self.r0 * self._factor(temp_now)
+            rate = v_cell * drop / r0 / self.heat_capacity
+            # a load share fitted on too few bins (a log's first minutes) explains
+            # nothing while the load moves (an LFP runaway 5 s into a drive read 'drops'
+            # of the load, and waited 15 s longer)
+            i_win = hist.take(np.full_like(r, cur), np.concatenate((first, last), axis=1))
+            i_dev = i_win - _mean(i_win)[:, None]
+            i_spread = np.sqrt(_mean(i_dev * i_dev))
+            load_known = (n >= self.load_min_n) | (i_spread <= self.still_a)
+            rate = np.where(load_known & ~frozen, rate, 0.0)
+            # none once the cell is past the self-heating onset, or its voltage collapses
+            # (its separator gone: see "Where no short explains")
+            rate = np.where(
+                (temp_now < SELF_HEATING_ONSET_C) & (drop <= MAX_DROP_FRACTION * v_cell),
+                rate,
+                0.0,
+            )
+            sure = drop >= DROP_Z * se
+        return SHORT_HEAT_FACTOR * np.nan_to_num(rate, nan=0.0), sure
+
+    def _drift(self, res: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Each row's least-squares slope per bin of ``res`` (NaN: no bin), 0 on fewer
+        than ``load_min_n`` bins."""
+        ok = np.isfinite(res)
+        x = np.where(ok, np.arange(res.shape[1], dtype=float)[None, :], 0.0)
+        nn = np.maximum(n, 1)
+        xc = np.where(ok, x - (x.sum(axis=1) / nn)[:, None], 0.0)
+        yz = np.where(ok, res, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = (xc * yz).sum(axis=1) / (xc * xc).sum(axis=1)
+        return np.where((n >= self.load_min_n) & np.isfinite(c), c, 0.0)
+
+    def _factor(self, temp_c: np.ndarray) -> np.ndarray:
+        """The cells' resistance at ``temp_c`` over that at 25 degC (NaN: 25 degC)."""
+        t = np.clip(np.nan_to_num(temp_c, nan=25.0), -40.0, 200.0)
+        return resistance_temperature_factor(self.spec.chemistry, t)
+
+    def judge(self, rows, times, rising, explained, sure, rate, ok) -> np.ndarray:
+        """``ok`` less the windows whose excess heating ``rate`` (K/s) does not exceed
+        what a short explains: its cell's drop now (``explained``), or the most a sure
+        drop of that cell, with the cell heating, explained in the last
+        ``SHORT_MEMORY_S`` (see "A short that began before the window"). ``times``: the
+        windows' ends; ``rising``: the windows whose drop may be remembered (the
+        candidates that do not depend on how the bins came in batches)."""
+        out = ok.copy()
+        keep = rising & sure & (rate >= REMEMBER_RATE_C_PER_MIN / 60.0)
+        for j in np.lexsort((times, rows)):  # each cell's windows in time order
+            r = rows[j]
+            if times[j] - self._known_t[r] > SHORT_MEMORY_S:
+                self._known[r] = 0.0
+            # a run of sure drops in successive bins (a short's drop holds)
+            run = self._run[r] + 1 if times[j] - self._run_t[r] <= 1.5 * self.bin_s else 1
+            self._run[r], self._run_t[r] = (run, times[j]) if keep[j] else (0, -np.inf)
+            if keep[j]:
+                self._run_max[r] = max(self._run_max[r], explained[j]) if run > 1 else explained[j]
+            if self._run[r] >= SURE_BINS and self._run_max[r] >= self._known[r]:
+                self._known[r], self._known_t[r] = self._run_max[r], times[j]
+            if out[j]:
+                out[j] = rate[j] > max(explained[j], self._known[r])
+        return out
+
+
+def _mean(y: np.ndarray) -> np.ndarray:
+    """Each row's mean of its finite values (NaN: none), summed in row order."""
+    ok = np.isfinite(y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, y, 0.0).sum(axis=1) / ok.sum(axis=1)
+
+
+def median_of_others(v: np.ndarray) -> np.ndarray:
+    """(rows, m): for each row, the median of the *other* rows in each column
+    (a dropping cell must not drag its own reference down: with 4 cells the median of
+    all is the mean of the middle two, and a middle cell's drop moved it by half)."""
+    n = len(v)
+    if n < 2:
+        return np.full_like(v, np.nan)
+    if not np.isfinite(v).all():
+        out = np.empty_like(v)
+        for j in range(n):
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[j] = np.nanmedian(np.delete(v, j, axis=0), axis=0)
+        return out
+    # the others' middle, by the row's value against the sorted column (a tie picks
+    # equal values either way)
+    s = np.sort(v, axis=0)
+    h = n // 2
+    if n % 2 == 0:  # n - 1 others: their middle one
+        return np.where(v >= s[h], s[h - 1], s[h])
+    lo = 0.5 * (s[h - 1] + s[h])  # the row above the middle
+    mid = 0.5 * (s[h - 1] + s[h + 1])  # the row the middle
+    hi = 0.5 * (s[h] + s[h + 1])  # the row below it
+    return np.where(v > s[h], lo, np.where(v < s[h], hi, mid))
