@@ -288,21 +288,26 @@ def test_a_runaway_alarm_the_short_explains_reads_withdrawn_not_cleared():
 
 
 def test_the_runaway_alarm_a_short_explains_is_raised_whatever_the_blocks():
-    """The short of the test above (cell 2 from 300 s): live, the runaway-onset alarm
-    is raised at 325 s and withdrawn once the short is confirmed at 479 s. A block
+    """The short of the test above (cell 2 from 300 s), logged with cell temperatures
+    but no cell voltages: live, the runaway-onset alarm is raised at 325 s (no cell
+    voltage tells a short's heat from a runaway's) and withdrawn once the short is
+    confirmed by its heat at 479 s. A block
     holding both confirmations (a fast replay, the simulator at speed) never raised
     it: the detector had already dropped it as the short's heat. The user sees the
     same alerts, raised and cleared alike, whatever the blocks."""
     import json
 
+    from app.core.samples import SampleBlock
     from app.diagnostics.alerts import default_thresholds
     from app.diagnostics.alerts.lifecycle import withdrawal_reason
     from app.hardware.simulator import Fault, simulate
 
     spec = preset("nmc", series_cells=4)
-    data = simulate(
+    cells = simulate(
         spec, "drive", duration_s=900, seed=0, faults=[Fault("internal_short", 300, cell=2)]
     )
+    voltages = {f"cell_{k}_v" for k in range(1, 5)}
+    data = SampleBlock({c: cells[c] for c in cells.columns if c not in voltages})
 
     def alerts(n: int) -> tuple[list[str], list[dict]]:
         got = []
