@@ -32,6 +32,16 @@ tables:
    :mod:`app.diagnostics.faults.float_runaway`). Seed i's packs have the i-th
    resistance spread (cycling through ``--spreads``). Then, per fault kind: found,
    within target, and the latency's median, 90th percentile and maximum.
+   A noisy current on LFP (R0 8 mOhm: the mean cell's voltage noise is 0.125 A
+   of apparent load on 4 cells), its estimate the plain one (see
+   :mod:`app.diagnostics.faults.sensors`, Noise), worst latency before -> after:
+   ``--first-seed 20 --seeds 2 --chem lfp --parts detection`` 67 -> 47 s;
+   ``--first-seed 30 --seeds 2 --profiles cccv cc drive --onsets 120 900 --cells 4
+   16 --parts detection --cases "sensor_noisy current_a"`` (3 chemistries, 72
+   runs) 66 -> 72 within 60 s, 94 -> 49 s; ``--first-seed 40 --seeds 10 --profiles
+   drive cycle hppc rest cc cccv --onsets 120 900 3000 --parts detection --cases
+   "sensor_noisy current_a"`` (540 runs) 538 -> 540 within, 89 -> 54 s (LFP
+   drives: the load's curvature, doubled, is the rest of the margin).
 2. **Clean packs** -- hours of clean simulation (typical sensor noise, the
    capacity spread and each resistance spread, no balancing) per chemistry,
    profile and seed, and every fault reported (target: none), with the false
