@@ -88,6 +88,27 @@ def test_noisy_current_of_a_4_cell_lfp_pack_within_a_minute(profile, seed, sprea
     _no_fault_before(result, onset)
 
 
+def test_current_stuck_in_a_drives_first_minutes_is_found_by_its_twin():
+    """Two minutes of a drive are a history the load dominates (the current's flicker
+    is no white noise of its own there): the cells' voltage jumping while the current
+    holds is the evidence, as in a log's first minute (it was missed)."""
+    spec = preset("lfp", series_cells=16)
+    onset = 120.0
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=onset + 600,
+        seed=51,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.06,
+        faults=[Fault("sensor_stuck", onset, channel="current_a")],
+    )
+    result = detect_faults(block, spec)
+    _found(result, "sensor_stuck", "current_a", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
 @pytest.mark.parametrize("profile", ["hppc", "cycle"])
 def test_100_ohm_short_in_a_4_cell_pack_within_10_minutes(profile):
     """37 mA drained from one 5 Ah cell: ~1 mV and ~1 K over 10 min."""
