@@ -62,6 +62,53 @@ def test_simulated_fault_found_within_a_minute(fault, kind, channel, profile):
     _no_fault_before(result, fault.onset_s)
 
 
+@pytest.mark.parametrize(
+    ("profile", "seed", "spread", "onset"),
+    [("cc", 30, 0.03, 120.0), ("drive", 30, 0.03, 120.0), ("drive", 31, 0.06, 900.0)],
+)
+def test_noisy_current_of_a_4_cell_lfp_pack_within_a_minute(profile, seed, spread, onset):
+    """LFP's small R0 (8 mOhm) turns the 4 cells' mean voltage noise (1 mV) into
+    0.125 A of apparent load noise, a quarter of the noisy sensor's variance,
+    subtracted twice: the current's estimate must be the efficient plain one, not the
+    step-robust one (whose 30 s estimate fell to a third of the noise and held the
+    noisy sensor unconfirmed for 84-94 s)."""
+    spec = preset("lfp", series_cells=4)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=onset + 900,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=spread,
+        faults=[Fault("sensor_noisy", onset, channel="current_a")],
+    )
+    result = detect_faults(block, spec)
+    _found(result, "sensor_noisy", "current_a", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
+def test_current_stuck_in_a_drives_first_minutes_is_found_by_its_twin():
+    """Two minutes of a drive are a history the load dominates (the current's flicker
+    is no white noise of its own there): the cells' voltage jumping while the current
+    holds is the evidence, as in a log's first minute (it was missed)."""
+    spec = preset("lfp", series_cells=16)
+    onset = 120.0
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=onset + 600,
+        seed=51,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.06,
+        faults=[Fault("sensor_stuck", onset, channel="current_a")],
+    )
+    result = detect_faults(block, spec)
+    _found(result, "sensor_stuck", "current_a", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
 @pytest.mark.parametrize("profile", ["hppc", "cycle"])
 def test_100_ohm_short_in_a_4_cell_pack_within_10_minutes(profile):
     """37 mA drained from one 5 Ah cell: ~1 mV and ~1 K over 10 min."""
