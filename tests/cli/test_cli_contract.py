@@ -1,0 +1,64 @@
+"""What a first-time CLI user found contradicting DESIGN.md's contracts or itself: a
+per-cycle table's SOH of a chemistry preset's capacity under a header naming another,
+unstable ``--json`` keys, a mislabeled time series, a warning leaked from numpy."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.cli import main
+
+
+def _table(tmp_path, n_cycles: int = 120, first_ah: float = 1.8):
+    """A per-cycle table fading linearly from ``first_ah``."""
+    n = np.arange(1, n_cycles + 1)
+    cap = first_ah * (1 - 0.002 * n)
+    rows = "\n".join(f"{k},{q:.6f}" for k, q in zip(n, cap, strict=True))
+    path = tmp_path / "cells_capacity.csv"
+    path.write_text("cycle_index,discharge_capacity_ah\n" + rows + "\n", encoding="utf-8")
+    return path, cap
+
+
+def _json_report(capsys, *argv) -> dict:
+    assert main(["analyze", *map(str, argv), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+# --- 1. a per-cycle table's SOH rests on the capacity its header names -------------
+
+
+@pytest.mark.parametrize("chemistry", ["nmc", "lfp", "lead_acid"])
+def test_a_cycle_tables_soh_is_of_the_first_cycles_not_the_presets_capacity(
+    tmp_path, capsys, chemistry
+):
+    """NASA B0005 with --chemistry nmc: SOH 25.9 % (of the preset's 5 Ah; lfp 51.8 %)
+    under a header naming the first cycles' 1.842 Ah."""
+    path, cap = _table(tmp_path)
+    first, last = cap[:5].mean(), cap[-5:].mean()
+    report = _json_report(capsys, path, "--chemistry", chemistry)
+    soh, fade = report["results"]["soh"], report["results"]["capacity_fade"]
+    assert soh["soh_capacity_percent"] == pytest.approx(100 * last / first)
+    assert soh["soh_percent"] == soh["soh_capacity_percent"]
+    # the fade's figure against a nominal capacity: none was given
+    assert fade["retention_vs_nominal"] is None
+    assert any("first cycles'" in n for n in soh["notes"])
+
+    assert main(["analyze", str(path), "--chemistry", chemistry]) == 0
+    out = capsys.readouterr().out
+    assert f"{first:.4g} Ah, the first cycles' capacity" in out.splitlines()[0]
+    assert f"capacity {100 * last / first:.3g} %" in out
+    assert "Ah nominal" not in out
+
+
+def test_a_cycle_tables_soh_is_of_the_capacity_given(tmp_path, capsys):
+    path, cap = _table(tmp_path)
+    last = cap[-5:].mean()
+    for extra in ((), ("--chemistry", "lfp")):
+        report = _json_report(capsys, path, "--capacity-ah", "2", *extra)
+        soh = report["results"]["soh"]
+        assert soh["soh_capacity_percent"] == pytest.approx(100 * last / 2)
+        assert soh["nominal_capacity_ah"] == 2
+        assert report["results"]["capacity_fade"]["retention_vs_nominal"] == pytest.approx(last / 2)
