@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from app.cli import main
+from tests.real_data import REAL_DATA
 
 
 def _table(tmp_path, n_cycles: int = 120, first_ah: float = 1.8):
@@ -62,3 +63,23 @@ def test_a_cycle_tables_soh_is_of_the_capacity_given(tmp_path, capsys):
         assert soh["soh_capacity_percent"] == pytest.approx(100 * last / 2)
         assert soh["nominal_capacity_ah"] == 2
         assert report["results"]["capacity_fade"]["retention_vs_nominal"] == pytest.approx(last / 2)
+
+
+# --- 2. a cell beyond the OCV table keeps the SOC warning under a raised limit ------
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_a_raised_cell_limit_does_not_make_the_socs_table_fit(capsys):
+    """The Neware cell at 3.9-4.7 V with --cell-v-max 4.75: the warning went, the SOC
+    read >= 99 % in 39 % of the samples and the report said PASS."""
+    from app.reports.verdicts import Verdict, findings
+
+    path = REAL_DATA / "neware" / "nw_regular_export_ife_example.csv"
+    options = ("--chemistry", "nmc", "--capacity-ah", "0.35", "--cell-v-max", "4.75")
+    report = _json_report(capsys, path, *options)
+    assert report["spec"]["cell_v_max"] == 4.75
+    assert any("the top of what the nmc preset's OCV table reads" in w for w in report["warnings"])
+    assert "OCV table" in report["invalid_results"]["soc"]
+    assert "safety" not in report["invalid_results"]  # judged against the limit given
+    soc = next(f for f in findings(report) if f.diagnostic == "soc")
+    assert soc.verdict is not Verdict.PASS
