@@ -21,3 +21,25 @@ def test_the_rest_soh_of_a_cycle_table_is_the_clis(api, tmp_path):
         soh = r.json()["results"]["soh"]
         reference = 2.0 if "capacity_ah" in query else cap[:5].mean()
         assert soh["soh_capacity_percent"] == pytest.approx(100 * cap[-5:].mean() / reference)
+
+
+def test_posted_samples_without_a_chemistry_are_refused_as_an_upload_is(api):
+    """They were read as an NMC 5 Ah battery, said nowhere, where the upload routes and
+    ``analyze`` refuse."""
+    import numpy as np
+
+    t = np.arange(0.0, 600.0)
+    samples = {"time_s": t.tolist(), "voltage_v": [3.7] * 600, "current_a": [-1.0] * 600}
+    h = api.headers("viewer")
+    r = api.client.post("/battery/diagnose/soc", json={"samples": samples}, headers=h)
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert "give 'chemistry' (nmc, lfp, lead_acid) and 'capacity_ah'" in error
+    csv = "time_s,voltage_v,current_a\n" + "".join(f"{x:g},3.7,-1\n" for x in t)
+    upload = api.client.post(
+        "/battery/diagnose/soc/upload", files={"file": ("a.csv", csv.encode())}, headers=h
+    )
+    assert upload.status_code == 400 and upload.json()["error"] == error
+    body = {"samples": samples, "chemistry": "lfp", "capacity_ah": 2}
+    r = api.client.post("/battery/diagnose/soc", json=body, headers=h)
+    assert r.status_code == 200 and r.json()["spec"]["chemistry"] == "lfp"
