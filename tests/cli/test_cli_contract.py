@@ -83,3 +83,53 @@ def test_a_raised_cell_limit_does_not_make_the_socs_table_fit(capsys):
     assert "safety" not in report["invalid_results"]  # judged against the limit given
     soc = next(f for f in findings(report) if f.diagnostic == "soc")
     assert soc.verdict is not Verdict.PASS
+
+
+# --- 4. no Python warning reaches the user ------------------------------------------
+
+
+def _batteryos(*argv: str, code: str | None = None):
+    """The command run as the user runs it: a process of its own (its stderr is the
+    user's, not pytest's captured warnings)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    command = ["-c", code, *argv] if code else ["-m", "app.cli", *argv]
+    return subprocess.run(
+        [sys.executable, *command],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+        timeout=300,
+    )
+
+
+def test_a_librarys_warning_is_a_log_line_shown_with_verbose_only(tmp_path):
+    code = (
+        "import sys, warnings; from app.cli import cmd_analyze, main; "
+        "cmd_analyze.run = lambda args: warnings.warn('Mean of empty slice', RuntimeWarning)"
+        " or 0; sys.exit(main(sys.argv[1:]))"
+    )
+    quiet = _batteryos("analyze", "x.csv", code=code)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    verbose = _batteryos("-v", "analyze", "x.csv", code=code)
+    assert verbose.returncode == 0 and "Mean of empty slice" in verbose.stderr
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_the_foxbms_can_log_prints_no_python_warning():
+    can = REAL_DATA / "can"
+    done = _batteryos(
+        "analyze",
+        str(can / "foxbms_can-log.trc"),
+        "--dbc",
+        str(can / "foxbms.dbc"),
+        "--chemistry",
+        "lfp",
+        "--capacity-ah",
+        "100",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and ".py:" not in done.stderr
