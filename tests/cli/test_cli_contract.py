@@ -133,3 +133,20 @@ def test_the_foxbms_can_log_prints_no_python_warning():
     )
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr and ".py:" not in done.stderr
+
+
+# --- 5. recording:abc is no recording id, not a missing file ------------------------
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["report", "-o", "out.pdf"]])
+@pytest.mark.parametrize("source", ["recording:abc", "rec:", "Recording:x1"])
+def test_a_recording_without_a_number_is_named_as_such(tmp_path, capsys, command, source):
+    argv = [
+        command[0],
+        source,
+        *[str(tmp_path / a) if a.endswith(".pdf") else a for a in command[1:]],
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{source}: not a recording id: give recording:N" in err
+    assert "no such file" not in err
