@@ -23,6 +23,8 @@ from app.diagnostics.cycles import net_differs
 if TYPE_CHECKING:
     import pandas as pd
 
+    from app.core.spec import BatterySpec
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -89,16 +91,35 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
     )
     from app.diagnostics.cycle_table_health import invalid_rows_warning
 
-    report = {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+    report = {"source": path, "spec": cycle_table_spec(spec, args.capacity_ah), **suite.to_dict()}
     warnings = []
     if read_as := cycles.attrs.get("columns_read_as"):
         # what was assumed of the file's own column names, as a log's reader says it
         warnings.append("columns read as: " + ", ".join(f"{h} -> {t}" for h, t in read_as.items()))
     if left_out := invalid_rows_warning(suite.results["capacity_fade"].get("invalid_rows")):
         warnings.append(left_out)
-    if warnings:
-        report["warnings"] = warnings
+    # (the keys of a log of samples', always there: --json's keys are stable)
+    report["warnings"] = warnings
+    report["invalid_results"] = {}
     return Analysis(report)
+
+
+def cycle_table_spec(spec: BatterySpec | None, capacity_ah: float | None) -> dict | None:
+    """The ``spec`` of a per-cycle table's report: the battery the options describe,
+    under a BatterySpec's keys, null where they say nothing -- the capacity unless
+    ``--capacity-ah`` gives it (the results rest on it, else on the first cycles: a
+    chemistry preset's is no one's), the chemistry and its limits unless ``--chemistry``
+    does. None when neither is given."""
+    if spec is None and capacity_ah is None:
+        return None
+    if spec is None:
+        from app.core.spec import preset
+
+        out = dict.fromkeys(preset("nmc").to_dict())
+    else:
+        out = spec.to_dict()
+    out["capacity_ah"] = capacity_ah
+    return out
 
 
 def analyze(path: str, args: argparse.Namespace) -> Analysis:
@@ -323,15 +344,18 @@ def print_summary(report: dict, out=None) -> None:
     r = report["results"]
     spec = report["spec"]
     capacity = cycle_table_capacity(report)
+    # (a per-cycle table's spec may give a capacity and no chemistry)
     battery = (
-        f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p" if spec else ""
+        f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p"
+        if spec and spec.get("chemistry")
+        else ""
     )
     if capacity is None:
         bound = "at least " if spec.get("capacity_lower_bound") else ""
         print(f"{report['source']}: {battery} {bound}{spec['capacity_ah']:g} Ah", file=out)
     else:
         print(
-            f"{report['source']}: {battery + ', ' if spec else ''}per-cycle table, {capacity}",
+            f"{report['source']}: {battery + ', ' if battery else ''}per-cycle table, {capacity}",
             file=out,
         )
     for warning in report.get("warnings", []):

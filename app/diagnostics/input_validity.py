@@ -170,11 +170,10 @@ def with_input_warnings(
     """``report`` (the ``analyze --json`` object) with ``warnings`` -- the current
     sign's first, then ``notes`` (the reader's, the options'), then the spec fit --
     and ``invalid_results``: result key -> why its inputs are not valid
-    (:func:`input_warnings`)."""
+    (:func:`input_warnings`). Both keys always, empty when there is nothing to say:
+    the JSON's keys are stable (DESIGN.md)."""
     found = input_warnings(report, frame, spec, notes)
     out = {k: v for k, v in report.items() if k not in ("warnings", "invalid_results")}
-    if warnings := found.all:
-        out["warnings"] = warnings
-    if found.invalid:
-        out["invalid_results"] = dict(found.invalid)
+    out["warnings"] = found.all
+    out["invalid_results"] = dict(found.invalid)
     return out

@@ -218,7 +218,15 @@ def test_diagnose_posted_samples_answers_like_analyze_json(api, slug, key):
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"source", "spec", "results", "cycles", "current_sign"}
+    assert set(body) == {
+        "source",
+        "spec",
+        "results",
+        "cycles",
+        "current_sign",
+        "warnings",
+        "invalid_results",
+    }
     assert list(body["results"]) == [key]
     if key == "internal_resistance":
         assert body["results"][key]["n_pulses"] >= 1

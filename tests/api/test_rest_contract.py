@@ -43,3 +43,21 @@ def test_posted_samples_without_a_chemistry_are_refused_as_an_upload_is(api):
     body = {"samples": samples, "chemistry": "lfp", "capacity_ah": 2}
     r = api.client.post("/battery/diagnose/soc", json=body, headers=h)
     assert r.status_code == 200 and r.json()["spec"]["chemistry"] == "lfp"
+
+
+def test_posted_samples_answer_with_analyzes_warnings(api):
+    """The samples route gave no warnings: a capacity that is the preset's went unsaid."""
+    import numpy as np
+
+    t = np.arange(0.0, 600.0)
+    samples = {"time_s": t.tolist(), "voltage_v": [3.7] * 600, "current_a": [-1.0] * 600}
+    r = api.client.post(
+        "/battery/diagnose/soc",
+        json={"samples": samples, "chemistry": "nmc"},
+        headers=api.headers("viewer"),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["invalid_results"] == {}
+    (warning,) = body["warnings"]
+    assert "the capacity is the nmc preset's 5 Ah" in warning and "--" not in warning

@@ -150,3 +150,51 @@ def test_a_recording_without_a_number_is_named_as_such(tmp_path, capsys, command
     err = capsys.readouterr().err
     assert f"{source}: not a recording id: give recording:N" in err
     assert "no such file" not in err
+
+
+# --- 6. --json's keys are stable -----------------------------------------------------
+
+STABLE_KEYS = {"source", "spec", "results", "cycles", "warnings", "invalid_results"}
+
+
+def test_warnings_and_invalid_results_are_always_there(tmp_path, capsys):
+    """They appeared only when not empty: a script reading report["warnings"] broke on
+    a clean log."""
+    from app.core.spec import preset
+    from app.hardware.simulator import simulate
+
+    log = tmp_path / "clean.csv"
+    spec = preset("nmc", capacity_ah=5.0)
+    simulate(spec, "cycle", 7200, 5, 1).to_frame().to_csv(log, index=False)
+    clean = _json_report(capsys, log, "--chemistry", "nmc", "--capacity-ah", "5")
+    assert set(clean) >= STABLE_KEYS
+    assert clean["warnings"] == [] and clean["invalid_results"] == {}
+    table, _ = _table(tmp_path)
+    for options in ((), ("--chemistry", "lfp"), ("--capacity-ah", "2")):
+        report = _json_report(capsys, table, *options)
+        assert set(report) >= STABLE_KEYS
+        assert report["warnings"] == [] and report["invalid_results"] == {}
+
+
+def test_a_cycle_tables_spec_is_the_battery_the_options_give(tmp_path, capsys):
+    """spec was null for a table given --capacity-ah, and with only --chemistry it said
+    the preset's 5 Ah the results do not rest on."""
+    from app.core.spec import preset
+
+    table, cap = _table(tmp_path)
+    keys = set(preset("nmc").to_dict())
+    assert _json_report(capsys, table)["spec"] is None  # no battery described
+    given = _json_report(capsys, table, "--capacity-ah", "2")["spec"]
+    assert set(given) == keys and given["capacity_ah"] == 2.0 and given["chemistry"] is None
+    lfp = _json_report(capsys, table, "--chemistry", "lfp")["spec"]
+    assert set(lfp) == keys and lfp["chemistry"] == "lfp" and lfp["capacity_ah"] is None
+    both = _json_report(capsys, table, "--chemistry", "lfp", "--capacity-ah", "2")["spec"]
+    assert both["chemistry"] == "lfp" and both["capacity_ah"] == 2.0
+    # the summary and the report's cover read it
+    assert main(["analyze", str(table), "--capacity-ah", "2"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith(": per-cycle table, 2 Ah (given)")
+    out = tmp_path / "r.html"
+    assert main(["report", str(table), "--chemistry", "lfp", "-o", str(out)]) == 0
+    cover = f"lfp, 1s1p, {cap[:5].mean():.4g} Ah, the first cycles"
+    assert cover in out.read_text(encoding="utf-8")
