@@ -51,9 +51,10 @@ def add_parser(sub) -> None:
     add_can_options(p)
     p.add_argument(
         "--timeseries",
-        metavar="CSV",
-        help="write time_s and derived series: soc_percent and its 2-sigma band, the "
-        "difference to the BMS's SOC, power_w, charge_ah, cell_v_min_v/max_v, cell_spread_mv",
+        metavar="OUT",
+        help="write time_s and derived series to OUT.csv or OUT.parquet: soc_percent and its "
+        "2-sigma band, the difference to the BMS's SOC, power_w, charge_ah, "
+        "cell_v_min_v/max_v, cell_spread_mv",
     )
     p.set_defaults(run=run)
 
@@ -184,6 +185,8 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
     check_outputs(
         () if stored is not None else (path,), {"--timeseries": getattr(args, "timeseries", None)}
     )
+    if getattr(args, "timeseries", None):
+        timeseries_format(args.timeseries)  # refused before the analysis, not after it
     if getattr(args, "timeseries", None) and stored is None:
         from app.hardware.logs.cycle_table import is_cycle_table
 
@@ -209,12 +212,25 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
             }
         )
         try:
-            out.to_csv(args.timeseries, index=False, float_format="%.6g")
+            if timeseries_format(args.timeseries) == "parquet":
+                out.to_parquet(args.timeseries, index=False)
+            else:
+                out.to_csv(args.timeseries, index=False, float_format="%.6g")
         except OSError as exc:
             raise BatteryOSError(
                 f"{args.timeseries}: cannot write ({exc.strerror or exc})"
             ) from None
     return analysis.report
+
+
+def timeseries_format(path: str) -> str:
+    """``csv`` or ``parquet``, as ``path``'s extension names it; any other refused (a
+    ts.parquet written as CSV was a file mislabeled)."""
+    name = path.lower()
+    for suffix in ("csv", "parquet"):
+        if name.endswith(f".{suffix}"):
+            return suffix
+    raise BatteryOSError(f"--timeseries {path}: write to .csv or .parquet")
 
 
 #: The cycles the text summary lists; a line says how many more there are.

@@ -198,3 +198,41 @@ def test_a_cycle_tables_spec_is_the_battery_the_options_give(tmp_path, capsys):
     assert main(["report", str(table), "--chemistry", "lfp", "-o", str(out)]) == 0
     cover = f"lfp, 1s1p, {cap[:5].mean():.4g} Ah, the first cycles"
     assert cover in out.read_text(encoding="utf-8")
+
+
+# --- 7. --timeseries writes what its name says ----------------------------------------
+
+
+def test_the_timeseries_is_parquet_for_parquet_and_csv_for_csv(tmp_path, capsys):
+    """``--timeseries ts.parquet`` wrote CSV under a Parquet name."""
+    import pandas as pd
+
+    from app.core.spec import preset
+    from app.hardware.simulator import simulate
+
+    log = tmp_path / "log.csv"
+    simulate(preset("lfp", capacity_ah=2.0), "cycle", 3600, 5, 2).to_frame().to_csv(
+        log, index=False
+    )
+    options = ["--chemistry", "lfp", "--capacity-ah", "2", "--json"]
+    parquet, csv = tmp_path / "ts.parquet", tmp_path / "ts.csv"
+    assert main(["analyze", str(log), *options, "--timeseries", str(parquet)]) == 0
+    assert main(["analyze", str(log), *options, "--timeseries", str(csv)]) == 0
+    capsys.readouterr()
+    assert parquet.read_bytes()[:4] == b"PAR1"
+    from_parquet, from_csv = pd.read_parquet(parquet), pd.read_csv(csv)
+    assert list(from_parquet.columns) == list(from_csv.columns)
+    assert "soc_percent" in from_parquet.columns
+    np.testing.assert_allclose(from_parquet["soc_percent"], from_csv["soc_percent"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["ts.xlsx", "ts.txt", "ts"])
+def test_a_timeseries_of_another_kind_is_refused_before_the_analysis(tmp_path, capsys, name):
+    log = tmp_path / "log.csv"
+    log.write_text("time_s,voltage_v,current_a\n0,3.7,0\n1,3.7,0\n", encoding="utf-8")
+    out = tmp_path / name
+    argv = ["analyze", str(log), "--chemistry", "nmc", "--timeseries", str(out)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and not out.exists()
+    assert f"--timeseries {out}: write to .csv or .parquet" in captured.err
