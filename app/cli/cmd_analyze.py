@@ -420,7 +420,8 @@ def print_summary(report: dict, out=None) -> None:
             file=out,
         )
     if (sf := r["safety"]) is not None:
-        print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
+        n = len(sf["events"])
+        print(f"  safety        {sf['status']} ({n} limit event{'' if n == 1 else 's'})", file=out)
         if spec and (limits := sf.get("limits")):
             print(f"                limits: {limits_text(spec, limits)}", file=out)
             if why := limits.get("current_not_judged"):

@@ -236,3 +236,29 @@ def test_a_timeseries_of_another_kind_is_refused_before_the_analysis(tmp_path, c
     captured = capsys.readouterr()
     assert captured.out == "" and not out.exists()
     assert f"--timeseries {out}: write to .csv or .parquet" in captured.err
+
+
+# --- 9. wording -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(0, "0 limit events"), (1, "1 limit event)"), (2, "2 limit events")]
+)
+def test_the_safety_line_counts_its_events_in_words(n, text):
+    """It said "critical (1 limit events)"."""
+    import io
+
+    from app.cli.cmd_analyze import print_summary
+
+    event = {"severity": "critical", "check": "cell_over_voltage", "channel": "cell_1",
+             "worst_value": 4.7, "limit": 4.2, "start_time_s": 0.0, "end_time_s": 1.0}  # fmt: skip
+    safety = {"status": "critical", "events": [event] * n}
+    results = dict.fromkeys(
+        ("soc", "soh", "internal_resistance", "capacity_fade", "cell_balance", "thermal")
+    )
+    report = {"source": "x", "spec": None, "cycles": []}
+    report["results"] = {**results, "safety": safety, "cycle_life": None, "faults": []}
+    out = io.StringIO()
+    print_summary(report, out)
+    (line,) = [ln for ln in out.getvalue().splitlines() if ln.startswith("  safety")]
+    assert line == f"  safety        critical ({text}" + ("" if text.endswith(")") else ")")
