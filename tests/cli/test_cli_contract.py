@@ -262,3 +262,26 @@ def test_the_safety_line_counts_its_events_in_words(n, text):
     print_summary(report, out)
     (line,) = [ln for ln in out.getvalue().splitlines() if ln.startswith("  safety")]
     assert line == f"  safety        critical ({text}" + ("" if text.endswith(")") else ")")
+
+
+def test_record_and_alerts_history_say_the_same_of_an_alert_up_at_the_end(tmp_path, capsys):
+    """``record`` said "2 still up at the end", ``alerts history`` "cleared" of the same
+    alerts: they were stored as cleared when the source ended, with no time in the
+    samples, which the window's pages word as "up when its source ended"."""
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    source = "sim://nmc?cells=4&speed=0&fault=over_voltage&fault_at=10&profile=cccv&soc=90"
+    assert main(["--db", url, "record", source, "--duration", "1800"]) == 0
+    out = capsys.readouterr().out
+    assert "alerts: 2 raised, 2 up when the source ended" in out
+    assert main(["--db", url, "alerts", "history"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert all(" up when its source ended" in ln and " cleared" not in ln for ln in lines)
+    assert main(["--db", url, "alerts", "history", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert {i["state"] for i in items} == {"cleared"}  # as stored, and the window reads it
+    assert {i["cleared_time_s"] for i in items} == {None}
+    assert {i["state_text"] for i in items} == {
+        "up when its source ended",
+        "up when its source ended, not acknowledged",
+    }
