@@ -314,6 +314,15 @@ def _pulses(n: int) -> str:
     return f"{n} pulse{'' if n == 1 else 's'}"
 
 
+def _any_soc(balance: dict) -> str:
+    """Where the max spread is of (every sample, as the spread alert takes it), when the
+    status judged other samples: 'cells balanced (max 287 mV)' read as contradicting an
+    alert on that spread."""
+    if balance.get("spread_max_mv") is None or not balance.get("judged_on"):
+        return ""
+    return " at any SOC and load, as the spread alert takes it"
+
+
 #: Limit events and faults the summary lists (``--json`` has them all).
 LISTED = 10
 
@@ -416,7 +425,8 @@ def print_summary(report: dict, out=None) -> None:
         status, _, advice = balance_verdict(cb, r.get("faults"))
         print(
             f"  cell balance  {status}: {judged_spread_text(cb)} "
-            f"(max {_fmt(cb['spread_max_mv'], ' mV', digits=1, fixed=True)}) - {advice}",
+            f"(max {_fmt(cb['spread_max_mv'], ' mV', digits=1, fixed=True)}{_any_soc(cb)}) "
+            f"- {advice}",
             file=out,
         )
     if (sf := r["safety"]) is not None:

@@ -285,3 +285,21 @@ def test_record_and_alerts_history_say_the_same_of_an_alert_up_at_the_end(tmp_pa
         "up when its source ended",
         "up when its source ended, not acknowledged",
     }
+
+
+def test_analyze_and_the_spread_alert_say_what_each_spread_is(tmp_path, capsys):
+    """A simulated 4-cell cycle: analyze said the cells were balanced (max 287 mV) and
+    `alerts evaluate` warned of a 287 mV spread, neither saying the alert takes every
+    sample -- the end of the discharge, 5 % SOC under load -- and the balance 20-95 %."""
+    log = tmp_path / "sim.csv"
+    argv = ["simulate", "--cells", "4", "--profile", "cycle", "-o", str(log)]
+    assert main(argv) == 0
+    assert main(["analyze", str(log)]) == 0
+    out = capsys.readouterr().out
+    (line,) = [ln for ln in out.splitlines() if ln.startswith("  cell balance")]
+    assert line.startswith("  cell balance  ok: spread") and "20-95 % SOC" in line
+    assert "at any SOC and load, as the spread alert takes it) - cells balanced" in line
+    assert main(["alerts", "evaluate", str(log)]) == 0
+    out = capsys.readouterr().out
+    assert "cell_spread_mv above 50" in out
+    assert "cell_spread_mv is the spread at every sample, under load and at any SOC" in out
