@@ -534,18 +534,19 @@ def _analyze_samples(body: DiagnoseIn) -> dict:
         }
     )
     frame = validate_samples(frame, origin="samples", header_lines=0)
-    from app.cli.battery_options import spec_from_args
+    from app.cli.battery_options import assumed_capacity_warning, spec_from_args
     from app.core import schema
+    from app.diagnostics.input_validity import with_input_warnings
 
-    spec = spec_from_args(
-        _analysis_args(body.model_dump()),
-        cells_in_data=schema.series_cells_in(frame),
-        frame=frame,
-    )
+    args = _analysis_args(body.model_dump())
+    spec = spec_from_args(args, cells_in_data=schema.series_cells_in(frame), frame=frame)
     suite = run_suite(
         frame, spec, eol_fraction=body.eol_fraction, reference_capacity_ah=body.capacity_ah
     )
     report = {"source": "samples", "spec": spec.to_dict(), **suite.to_dict()}
+    # the warnings and the results they make not valid, as analyze --json and the upload
+    # give them (a capacity that is the preset's, a battery that does not fit the samples)
+    report = with_input_warnings(report, frame, spec, [assumed_capacity_warning(args, spec, None)])
     return _strings(report, api_words)
 
 

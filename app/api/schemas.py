@@ -63,7 +63,9 @@ class DiagnoseIn(_Strict):
     ``current_a``, optional ``temperature_c``, ``cell_<k>_v``, ...) and the battery."""
 
     samples: dict[Annotated[str, Field(max_length=64)], list[Finite | None]]
-    chemistry: Literal["nmc", "lfp", "lead_acid"] = "nmc"
+    #: required, as ``analyze`` and the upload routes want it: samples do not say which
+    #: battery they are (a 400 without it, naming what to give, as the upload's)
+    chemistry: Literal["nmc", "lfp", "lead_acid"] | None = None
     capacity_ah: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] | None = None
     cells: Annotated[int, Field(ge=1, le=1000)] | None = None
     #: beginning-of-life resistance of one cell, ohm (``--bol-resistance-ohm``)

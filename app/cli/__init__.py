@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.ERROR,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # a library's warning (numpy's "Mean of empty slice") is a log line, shown with -v
+    # only: the user reads the commands' own warnings, not a Python source line
+    logging.captureWarnings(True)
     if args.command is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
     try:

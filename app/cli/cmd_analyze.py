@@ -24,6 +24,8 @@ from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
 if TYPE_CHECKING:
     import pandas as pd
 
+    from app.core.spec import BatterySpec
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -50,9 +52,10 @@ def add_parser(sub) -> None:
     add_can_options(p)
     p.add_argument(
         "--timeseries",
-        metavar="CSV",
-        help="write time_s and derived series: soc_percent and its 2-sigma band, the "
-        "difference to the BMS's SOC, power_w, charge_ah, cell_v_min_v/max_v, cell_spread_mv",
+        metavar="OUT",
+        help="write time_s and derived series to OUT.csv or OUT.parquet: soc_percent and its "
+        "2-sigma band, the difference to the BMS's SOC, power_w, charge_ah, "
+        "cell_v_min_v/max_v, cell_spread_mv",
     )
     p.set_defaults(run=run)
 
@@ -90,16 +93,35 @@ def analyze_cycle_table(path: str, args: argparse.Namespace) -> Analysis:
     )
     from app.diagnostics.cycle_table_health import invalid_rows_warning
 
-    report = {"source": path, "spec": spec.to_dict() if spec else None, **suite.to_dict()}
+    report = {"source": path, "spec": cycle_table_spec(spec, args.capacity_ah), **suite.to_dict()}
     warnings = []
     if read_as := cycles.attrs.get("columns_read_as"):
         # what was assumed of the file's own column names, as a log's reader says it
         warnings.append("columns read as: " + ", ".join(f"{h} -> {t}" for h, t in read_as.items()))
     if left_out := invalid_rows_warning(suite.results["capacity_fade"].get("invalid_rows")):
         warnings.append(left_out)
-    if warnings:
-        report["warnings"] = warnings
+    # (the keys of a log of samples', always there: --json's keys are stable)
+    report["warnings"] = warnings
+    report["invalid_results"] = {}
     return Analysis(report)
+
+
+def cycle_table_spec(spec: BatterySpec | None, capacity_ah: float | None) -> dict | None:
+    """The ``spec`` of a per-cycle table's report: the battery the options describe,
+    under a BatterySpec's keys, null where they say nothing -- the capacity unless
+    ``--capacity-ah`` gives it (the results rest on it, else on the first cycles: a
+    chemistry preset's is no one's), the chemistry and its limits unless ``--chemistry``
+    does. None when neither is given."""
+    if spec is None and capacity_ah is None:
+        return None
+    if spec is None:
+        from app.core.spec import preset
+
+        out = dict.fromkeys(preset("nmc").to_dict())
+    else:
+        out = spec.to_dict()
+    out["capacity_ah"] = capacity_ah
+    return out
 
 
 def analyze(path: str, args: argparse.Namespace) -> Analysis:
@@ -164,6 +186,8 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
     check_outputs(
         () if stored is not None else (path,), {"--timeseries": getattr(args, "timeseries", None)}
     )
+    if getattr(args, "timeseries", None):
+        timeseries_format(args.timeseries)  # refused before the analysis, not after it
     if getattr(args, "timeseries", None) and stored is None:
         from app.hardware.logs.cycle_table import is_cycle_table
 
@@ -189,12 +213,25 @@ def analyze_file(path: str, args: argparse.Namespace) -> dict:
             }
         )
         try:
-            out.to_csv(args.timeseries, index=False, float_format="%.6g")
+            if timeseries_format(args.timeseries) == "parquet":
+                out.to_parquet(args.timeseries, index=False)
+            else:
+                out.to_csv(args.timeseries, index=False, float_format="%.6g")
         except OSError as exc:
             raise BatteryOSError(
                 f"{args.timeseries}: cannot write ({exc.strerror or exc})"
             ) from None
     return analysis.report
+
+
+def timeseries_format(path: str) -> str:
+    """``csv`` or ``parquet``, as ``path``'s extension names it; any other refused (a
+    ts.parquet written as CSV was a file mislabeled)."""
+    name = path.lower()
+    for suffix in ("csv", "parquet"):
+        if name.endswith(f".{suffix}"):
+            return suffix
+    raise BatteryOSError(f"--timeseries {path}: write to .csv or .parquet")
 
 
 #: The cycles the text summary lists; a line says how many more there are.
@@ -278,6 +315,15 @@ def _pulses(n: int) -> str:
     return f"{n} pulse{'' if n == 1 else 's'}"
 
 
+def _any_soc(balance: dict) -> str:
+    """Where the max spread is of (every sample, as the spread alert takes it), when the
+    status judged other samples: 'cells balanced (max 287 mV)' read as contradicting an
+    alert on that spread."""
+    if balance.get("spread_max_mv") is None or not balance.get("judged_on"):
+        return ""
+    return " at any SOC and load, as the spread alert takes it"
+
+
 #: Limit events and faults the summary lists (``--json`` has them all).
 LISTED = 10
 
@@ -324,15 +370,18 @@ def print_summary(report: dict, out=None) -> None:
     r = report["results"]
     spec = report["spec"]
     capacity = cycle_table_capacity(report)
+    # (a per-cycle table's spec may give a capacity and no chemistry)
     battery = (
-        f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p" if spec else ""
+        f"{spec['chemistry']} {spec['series_cells']}s{spec['parallel_strings']}p"
+        if spec and spec.get("chemistry")
+        else ""
     )
     if capacity is None:
         bound = "at least " if spec.get("capacity_lower_bound") else ""
         print(f"{report['source']}: {battery} {bound}{spec['capacity_ah']:g} Ah", file=out)
     else:
         print(
-            f"{report['source']}: {battery + ', ' if spec else ''}per-cycle table, {capacity}",
+            f"{report['source']}: {battery + ', ' if battery else ''}per-cycle table, {capacity}",
             file=out,
         )
     for warning in report.get("warnings", []):
@@ -377,11 +426,13 @@ def print_summary(report: dict, out=None) -> None:
         status, _, advice = balance_verdict(cb, r.get("faults"))
         print(
             f"  cell balance  {status}: {judged_spread_text(cb)} "
-            f"(max {_fmt(cb['spread_max_mv'], ' mV', digits=1, fixed=True)}) - {advice}",
+            f"(max {_fmt(cb['spread_max_mv'], ' mV', digits=1, fixed=True)}{_any_soc(cb)}) "
+            f"- {advice}",
             file=out,
         )
     if (sf := r["safety"]) is not None:
-        print(f"  safety        {sf['status']} ({len(sf['events'])} limit events)", file=out)
+        n = len(sf["events"])
+        print(f"  safety        {sf['status']} ({n} limit event{'' if n == 1 else 's'})", file=out)
         if spec and (limits := sf.get("limits")):
             print(f"                limits: {limits_text(spec, limits)}", file=out)
             if why := limits.get("current_not_judged"):

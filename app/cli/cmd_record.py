@@ -82,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"recorded {summary.samples} samples ({summary.span_s:g} s) to {where}")
     if summary.alerts_raised:
-        up = f", {summary.alerts_up} still up at the end" if summary.alerts_up else ""
+        # (the words `alerts history` and the window give them: stored as cleared when
+        # the source ended, with no time in the samples)
+        up = f", {summary.alerts_up} up when the source ended" if summary.alerts_up else ""
         print(f"alerts: {summary.alerts_raised} raised{up}")
     if summary.spooled:
         print(

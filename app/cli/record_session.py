@@ -27,7 +27,7 @@ class RecordSummary:
     interrupted: bool = False
     spooled: int = 0  #: samples left in the local spool (database unreachable at the end)
     alerts_raised: int = 0  #: alerts the live engine raised against the battery's limits
-    alerts_up: int = 0  #: ... of which still up at the end
+    alerts_up: int = 0  #: ... of which up when the source ended
     #: the source's fault when the user stopped the recording while it was reconnecting
     stopped_reconnecting: str | None = None
 

@@ -15,13 +15,26 @@ from app.cli.cmd_analyze import Analysis, current_sign_notes
 from app.cli.current_sign_option import inverted_if_asked
 from app.core.errors import BatteryOSError
 
-_RECORDING = re.compile(r"^(?:recording|rec):(\d+)$")
+_RECORDING = re.compile(r"^(?:recording|rec):(\d+)$", re.IGNORECASE)
+_RECORDING_PREFIX = re.compile(r"^(?:recording|rec):", re.IGNORECASE)
 
 
 def recording_id(source: str) -> int | None:
-    """The recording ``recording:ID`` names, None for anything else (a file)."""
-    match = _RECORDING.match(source)
-    return int(match.group(1)) if match else None
+    """The recording ``recording:ID`` names, None for anything else (a file).
+
+    ``recording:abc`` (no number) is refused as what it is, not looked for as a file
+    (it said "no such file"), unless a file of that name exists."""
+    import os
+
+    match = _RECORDING.match(source.strip())
+    if match:
+        return int(match.group(1))
+    if _RECORDING_PREFIX.match(source) and not os.path.exists(source):
+        raise BatteryOSError(
+            f"{source}: not a recording id: give recording:N, N the recording's number "
+            "(`batteryos record` prints it)"
+        )
+    return None
 
 
 def analyze_recording(recording_id: int, args: argparse.Namespace) -> tuple[Analysis, list[dict]]:

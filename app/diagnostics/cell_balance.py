@@ -899,7 +899,9 @@ def _verdict(
         # no verdict, not "ok": the spread is shown, the balance is not judged
         status, action = "unknown", "none"
         rec = (
-            f"not judged: no sample within {_RANGE_TEXT}, where the cells' OCV curves run "
+            # (by the cells' voltage: the SOC estimate, a figure of its own, may be in it)
+            f"not judged: no sample within {_RANGE_TEXT} by the cells' voltage on the OCV "
+            "table (as read and less the load's drop), where the cells' OCV curves run "
             "parallel (outside it healthy cells read far apart); judge the balance at rest "
             "at mid SOC"
         )

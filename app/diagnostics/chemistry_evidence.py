@@ -131,10 +131,13 @@ def _cell_series(columns, get, spec: BatterySpec):
     if schema.CURRENT not in columns or schema.TIME not in columns:
         return None
     if cells:
-        with np.errstate(all="ignore"):
-            v = np.nanmean(
-                np.column_stack([np.asarray(get(c), dtype=float) for c in cells]), axis=1
-            )
+        # nanmean's own sum and count: a row with no cell reading (a CAN log's rows of
+        # other frames) is NaN without numpy's "Mean of empty slice" warning reaching
+        # the user (np.errstate does not silence it)
+        m = np.column_stack([np.asarray(get(c), dtype=float) for c in cells])
+        present = ~np.isnan(m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.where(present, m, 0.0).sum(axis=1) / present.sum(axis=1)
     elif schema.VOLTAGE in columns:
         v = np.asarray(get(schema.VOLTAGE), dtype=float) / spec.series_cells
     else:

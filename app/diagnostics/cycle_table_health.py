@@ -1,6 +1,7 @@
 """A per-cycle table's own health figures: its invalid rows, its SOH by capacity
-(the latest cycles against the rated capacity, the figure capacity fade gives as
-"0.303 of 1.1 Ah nominal") and, where the table has a resistance column (CALCE's
+(the latest cycles against the capacity the table's results rest on: the rated one
+given, the figure capacity fade gives as "0.303 of 1.1 Ah nominal", else the first
+cycles', as the end of life) and, where the table has a resistance column (CALCE's
 ``resistance_ohm``, a cycler's ``dcir_ohm``), the resistance as logged against its
 own first cycles (SOH by resistance).
 
@@ -88,20 +89,25 @@ def cycle_table_soh(valid: pd.DataFrame, fade: dict) -> dict:
 
     out = _empty_soh()
     notes: list[str] = out["notes"]
-    final, nominal = fade.get("final_capacity_ah"), fade.get("nominal_capacity_ah")
+    final = fade.get("final_capacity_ah")
+    # the capacity the table's results rest on, as its header names it: the one given,
+    # else the first cycles' (never a chemistry preset's, which is no one's)
+    reference = fade.get("eol_reference_capacity_ah")
+    given = fade.get("eol_reference_source") == "nominal"
     head = min(EDGE_CYCLES, int(fade.get("cycles_used") or 0))
-    out["nominal_capacity_ah"] = nominal
+    out["nominal_capacity_ah"] = reference if given else None
     out["capacity_ah"] = final
     out["capacity_source"] = "cycle_table" if final is not None else None
-    if final is not None and nominal:
-        out["soh_capacity_percent"] = 100.0 * final / nominal
+    whose = "given" if given else "the first cycles'"
+    if final is not None and reference:
+        out["soh_capacity_percent"] = 100.0 * final / reference
         out["capacity_method"] = f"mean of the last {head} cycles' discharge capacity"
-    elif final is not None:
-        notes.append(
-            # (in words that read in the window as on the command line: no option names)
-            "no capacity SOH: no rated capacity to compare the cycles with (give the "
-            "battery's capacity; capacity fade compares them with the first cycles)"
-        )
+        if not given:
+            notes.append(
+                # (in words that read in the window as on the command line: no option names)
+                f"capacity SOH against the first cycles' {reference:.4g} Ah: no rated "
+                "capacity given (give the battery's capacity to compare with it)"
+            )
     col = _resistance_column(valid)
     if col is not None:
         r = pd.to_numeric(valid[col], errors="coerce").to_numpy(dtype=float)
@@ -130,7 +136,8 @@ def cycle_table_soh(valid: pd.DataFrame, fade: dict) -> dict:
     if out["soh_capacity_percent"] is not None:
         out["soh_percent"] = out["soh_capacity_percent"]
         out["soh_method"] = (
-            f"capacity: mean of the last {head} cycles, {final:.4g} Ah of {nominal:.4g} Ah rated"
+            f"capacity: mean of the last {head} cycles, {final:.4g} Ah of {reference:.4g} Ah "
+            f"({whose})"
         )
     elif out["soh_resistance_percent"] is not None:
         out["soh_method"] = "resistance"

@@ -4,7 +4,8 @@ One source for ``analyze``, ``report`` (of a file or a recording) and the GUI's
 report export: a current whose sign looks reversed (every result counted from the
 current is wrong then), the notes of the reader and the options, and a battery
 whose voltage window the log's cells live outside (SOC from the OCV table, the
-safety limits and the faults judged against them do not hold), or whose OCV table
+safety limits and the faults judged against them do not hold), or beyond whose OCV
+table they live inside a window the user widened (the SOC does not hold), or whose OCV table
 reads the cells as empty (or full) while charge moves (the SOC does not hold), or whose
 chemistry the log contradicts inside its window (a plateau or a CV hold of another
 chemistry: :mod:`~app.diagnostics.chemistry_evidence`). The report marks
@@ -30,16 +31,20 @@ FROM_VOLTAGE_WINDOW = ("soc", "safety", "faults")
 
 SIGN_REASON = "the current's sign looks reversed"
 WINDOW_REASON = "the cell voltages lie outside the battery's voltage window"
+OCV_RANGE_REASON = "the cell voltages lie beyond the battery's OCV table"
 PINNED_REASON = "the battery's OCV table reads the cells as empty or full while charge moves"
 DEAD_CELL_REASON = "a cell reads dead or open (0 V) at the end of the log"
 
 
 def battery_invalid(kind: str | None) -> dict[str, str]:
     """The results a battery misfit of ``kind`` makes not valid, and why: ``"window"``
-    (the cells outside its voltage window), ``"pinned"`` (its OCV table pinning the SOC),
+    (the cells outside its voltage window), ``"ocv_range"`` (beyond its OCV table, inside
+    the window given), ``"pinned"`` (its OCV table pinning the SOC),
     ``"chemistry"`` (another chemistry inside the window); None: none."""
     if kind == "window":
         return dict.fromkeys(FROM_VOLTAGE_WINDOW, WINDOW_REASON)
+    if kind == "ocv_range":
+        return {"soc": OCV_RANGE_REASON}
     if kind == "pinned":
         return {"soc": PINNED_REASON}
     if kind == "chemistry":
@@ -123,7 +128,13 @@ def input_warnings(
     ``current_sign``) of ``frame`` read as ``spec``, the battery's hints in ``words``
     (the CLI's options by default; the Logs page's own)."""
     from app.diagnostics.chemistry_evidence import chemistry_warning
-    from app.diagnostics.spec_fit import CLI_WORDS, pinned_soc_warning, voltage_window_warning
+    from app.diagnostics.spec_fit import (
+        CLI_WORDS,
+        cell_voltage_counts,
+        ocv_range_warning,
+        pinned_soc_warning,
+        voltage_window_warning,
+    )
 
     words = words or CLI_WORDS
     invalid: dict[str, str] = {}
@@ -135,6 +146,8 @@ def input_warnings(
         soc = (report.get("results") or {}).get("soc")
         if battery := voltage_window_warning(frame, spec, words):
             kind = "window"
+        elif battery := ocv_range_warning(cell_voltage_counts(frame, spec), spec, words):
+            kind = "ocv_range"
         elif battery := pinned_soc_warning(frame, spec, soc, words):
             kind = "pinned"
         elif battery := chemistry_warning(frame, spec, words):
@@ -157,11 +170,10 @@ def with_input_warnings(
     """``report`` (the ``analyze --json`` object) with ``warnings`` -- the current
     sign's first, then ``notes`` (the reader's, the options'), then the spec fit --
     and ``invalid_results``: result key -> why its inputs are not valid
-    (:func:`input_warnings`)."""
+    (:func:`input_warnings`). Both keys always, empty when there is nothing to say:
+    the JSON's keys are stable (DESIGN.md)."""
     found = input_warnings(report, frame, spec, notes)
     out = {k: v for k, v in report.items() if k not in ("warnings", "invalid_results")}
-    if warnings := found.all:
-        out["warnings"] = warnings
-    if found.invalid:
-        out["invalid_results"] = dict(found.invalid)
+    out["warnings"] = found.all
+    out["invalid_results"] = dict(found.invalid)
     return out

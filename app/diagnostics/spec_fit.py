@@ -222,6 +222,49 @@ def window_warning(
     )
 
 
+def soc_window(spec: BatterySpec) -> tuple[float, float]:
+    """The cell voltages (V) the SOC reads through ``spec``'s OCV table: the table's
+    range, and the chemistry preset's voltage window with it (the two come together: a
+    lead-acid cell charges at 2.4 V, above its table's full 2.12 V). Not the limits the
+    user gives: a ``--cell-v-max 4.75`` moves the safety limit, not the table's top."""
+    ends = np.asarray(spec.cell_ocv(np.array([0.0, 100.0])), dtype=float)
+    base = PRESETS[spec.chemistry]
+    return min(float(ends.min()), base.cell_v_min), max(float(ends.max()), base.cell_v_max)
+
+
+def ocv_range_warning(
+    counts: CellVoltageCounts, spec: BatterySpec, words: FixWords = CLI_WORDS
+) -> str | None:
+    """A warning when the cell voltages lie beyond what the SOC's OCV table reads
+    (:func:`soc_window`) for more than :data:`OUTSIDE_SHARE` of the samples, inside the
+    voltage limits given (else :func:`window_warning` says more): the SOC reads full
+    (empty) there whatever the charge says, and does not hold for the log."""
+    if not counts.n:
+        return None
+    lo, hi = soc_window(spec)
+    below, above = counts.outside(lo, hi)
+    if below + above <= OUTSIDE_SHARE:
+        return None
+    base = PRESETS[spec.chemistry]
+    whose = (
+        "given" if spec.ocv_v and spec.ocv_v != base.ocv_v else f"{spec.chemistry.value} preset's"
+    )
+    where = (
+        f"above {hi:g} V, the top of what the {whose} OCV table reads, in {100 * above:.0f} %"
+        if above >= below
+        else f"below {lo:g} V, the bottom of what the {whose} OCV table reads, in "
+        f"{100 * below:.0f} %"
+    )
+    first, median, last = counts.percentiles([0.5, 50, 99.5])
+    full = spec.with_preset_defaults()
+    hint = f"; {words.ocv_table.format('its')}" if words.ocv_table is not None else ""
+    return (
+        f"the cell voltage ({first:.2f}-{last:.2f} V, median {median:.2f} V) is {where} of "
+        f"the samples, inside the battery's {full.cell_v_min:g}-{full.cell_v_max:g} V "
+        f"limits: the SOC read from the table does not hold for this log{hint}"
+    )
+
+
 #: More charge than this (% of the capacity) moved in one stay of the SOC at empty
 #: is no empty battery (see ``SocResult.charge_moved_at_empty_percent``): the simulated
 #: logs of each chemistry, run to empty and back, move at most 4 %.
@@ -322,7 +365,7 @@ class SpecFitTracker:
         self.counts.add(v)
 
     def warning(self, soc: dict | None, words: FixWords = CLI_WORDS) -> str | None:
-        """The voltage-window warning, else the pinned-SOC one (of ``soc``, the SOC
+        """The voltage-window warning, else the OCV-table-range one, else the pinned-SOC one (of ``soc``, the SOC
         result so far), else the in-window chemistry one, as
         :func:`~app.diagnostics.input_validity.with_input_warnings` gives them (their
         hints in ``words``); None: the spec fits so far."""
@@ -339,6 +382,8 @@ class SpecFitTracker:
         cells = self.cell_columns
         if warning := window_warning(self.counts, self.spec, cell_columns=cells, words=words):
             return warning, battery_invalid("window")
+        if warning := ocv_range_warning(self.counts, self.spec, words):
+            return warning, battery_invalid("ocv_range")
         if warning := pinned_warning(self.counts, self.spec, soc, cell_columns=cells, words=words):
             return warning, battery_invalid("pinned")
         if warning := evidence_warning(self.chemistry, self.counts, words):

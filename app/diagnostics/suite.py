@@ -242,14 +242,19 @@ def run_cycle_table_suite(
     reference_capacity_ah: float | None = None,
 ) -> SuiteOutput:
     """The lifetime diagnostics on a per-cycle table (``cycle_index``,
-    ``discharge_capacity_ah``); the sample-based results are None."""
+    ``discharge_capacity_ah``); the sample-based results are None.
+
+    Their capacity is ``reference_capacity_ah`` (the one given), else the first cycles';
+    ``spec``'s capacity is not used (a chemistry's preset is no one's capacity)."""
     from app.diagnostics.cycle_table_health import cycle_table_soh, invalid_rows
 
     # a row with no valid capacity (a -5 Ah, a blank) is counted and named, not data:
     # left out of the results and of the cycles listed (invalid_rows_warning says it)
     bad = invalid_rows(cycles)
     valid = cycles[~bad]
-    fade, life = _lifetime_results(valid, spec, eol_fraction, reference_capacity_ah)
+    # a table carries no battery: the spec's capacity is a preset's unless given as the
+    # reference, so the fade's "of N Ah nominal" and the SOH are of the reference only
+    fade, life = _lifetime_results(valid, None, eol_fraction, reference_capacity_ah)
     fade["rows_invalid"] = int(bad.sum()) + int(fade.get("rows_invalid") or 0)
     fade["invalid_rows"] = to_jsonable(
         cycles.loc[bad, ["cycle_index", "discharge_capacity_ah"]].to_dict(orient="records")

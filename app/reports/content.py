@@ -89,10 +89,12 @@ class ReportContent:
         """(label, value) of the cover: battery spec, source, time span, user."""
         spec = self.spec
         capacity = cycle_table_capacity(self.report)
-        if spec:
+        if spec and spec.get("chemistry"):
+            # (a per-cycle table's capacity is the one its results rest on, said below)
+            per_cell = f"{spec['capacity_ah']:g} Ah per cell" if capacity is None else capacity
             battery = (
                 f"{spec.get('name') or spec['chemistry']}: {spec['chemistry']}, "
-                f"{spec['series_cells']}s{spec['parallel_strings']}p, {spec['capacity_ah']:g} Ah per cell"
+                f"{spec['series_cells']}s{spec['parallel_strings']}p, {per_cell}"
             )
             limits = (
                 f"cell {spec['cell_v_min']:g}–{spec['cell_v_max']:g} V; charge "
@@ -103,8 +105,6 @@ class ReportContent:
             )
         else:
             battery, limits = f"not given (per-cycle table); {capacity}", "n/a"
-        if spec and capacity:
-            battery = battery.rpartition(", ")[0] + f", {capacity}"
         rows = [
             ("Battery", battery),
             ("Limits", limits),

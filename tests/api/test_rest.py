@@ -218,7 +218,15 @@ def test_diagnose_posted_samples_answers_like_analyze_json(api, slug, key):
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"source", "spec", "results", "cycles", "current_sign"}
+    assert set(body) == {
+        "source",
+        "spec",
+        "results",
+        "cycles",
+        "current_sign",
+        "warnings",
+        "invalid_results",
+    }
     assert list(body["results"]) == [key]
     if key == "internal_resistance":
         assert body["results"][key]["n_pulses"] >= 1
@@ -402,5 +410,6 @@ def test_upload_errors_name_the_uploaded_file_and_the_apis_parameters(api, tmp_p
     samples = {"time_s": t.tolist(), "voltage_v": (3 * 3.7 + 0 * t).tolist(),
                "current_a": (-1 + 0 * t).tolist(),
                **{f"cell_{k}_v": (3.7 + 0 * t).tolist() for k in (1, 2, 3)}}  # fmt: skip
-    r = api.client.post("/battery/diagnose/soc", json={"samples": samples, "cells": 8}, headers=h)
+    body = {"samples": samples, "chemistry": "nmc", "cells": 8}
+    r = api.client.post("/battery/diagnose/soc", json=body, headers=h)
     assert r.status_code == 400 and r.json()["error"].startswith("cells=8: the log's 3 cell")

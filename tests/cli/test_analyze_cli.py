@@ -57,7 +57,15 @@ def test_json_has_the_design_keys(sample_csv, tmp_path, capsys):
     )
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"source", "spec", "results", "cycles", "current_sign"}
+    assert set(report) == {
+        "source",
+        "spec",
+        "results",
+        "cycles",
+        "current_sign",
+        "warnings",
+        "invalid_results",
+    }
     assert set(report["results"]) == {
         "soc",
         "soh",
@@ -327,7 +335,7 @@ def test_a_capacity_taken_from_the_preset_is_warned_about(sample_csv, capsys):
     assert any("preset's 5 Ah" in w for w in warnings), warnings
     argv = ["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json"]
     assert main(argv) == 0
-    assert "warnings" not in json.loads(capsys.readouterr().out)
+    assert json.loads(capsys.readouterr().out)["warnings"] == []
 
 
 @pytest.mark.parametrize("capacity", ["inf", "1e300", "1e-300"])
@@ -552,7 +560,7 @@ def test_a_chemistry_inside_the_window_but_off_the_ocv_curve_is_warned_about(
     assert main(["simulate", "--chemistry", chemistry, *sim, "-o", str(out)]) == 0
     capsys.readouterr()
     assert main(["analyze", str(out), "--json"]) == 0
-    assert "warnings" not in json.loads(capsys.readouterr().out)  # its own chemistry fits
+    assert json.loads(capsys.readouterr().out)["warnings"] == []  # its own chemistry fits
     assert main(["analyze", str(out), "--chemistry", wrong, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     (warning,) = report["warnings"]
@@ -578,7 +586,7 @@ def test_a_capacity_option_far_from_the_files_own_is_warned_about(tmp_path, caps
         "--capacity-ah 5 Ah is used, but the file names" in w and "50 Ah" in w for w in warnings
     )
     assert main(["analyze", str(path), "--capacity-ah", "52", "--json"]) == 0  # near: no word
-    assert "warnings" not in json.loads(capsys.readouterr().out)
+    assert json.loads(capsys.readouterr().out)["warnings"] == []
 
 
 def test_the_summary_says_how_many_events_and_faults_it_does_not_list(sample_csv, capsys):

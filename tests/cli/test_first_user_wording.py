@@ -245,10 +245,11 @@ def test_a_table_without_a_resistance_column_says_so(tmp_path, capsys):
     ir = _finding(report, "internal_resistance")
     assert ir.verdict is Verdict.NOT_APPLICABLE
     assert "per-cycle table" in ir.summary and "no step away" not in ir.summary
-    # no rated capacity given: the SOH says what it needs, in words the window can
-    # show too (it said '--chemistry' on the GUI's card)
+    # no rated capacity given: the SOH is of the first cycles' capacity, the header's,
+    # and says so, in words the window can show too (it said '--chemistry' on the card)
     soh = report["results"]["soh"]
-    assert soh["soh_percent"] is None
+    first, last = np.mean([1.0 - 0.001 * k for k in range(1, 6)]), 1.0 - 0.001 * 57
+    assert soh["soh_percent"] == pytest.approx(100 * last / first, abs=0.1)
     assert any("give the battery's capacity" in n for n in soh["notes"])
     assert not any("--" in n for n in soh["notes"])
 

@@ -111,7 +111,7 @@ def test_record_into_the_database_stores_its_alerts(db_url, capsys):
     url = "sim://nmc?cells=4&speed=0&fault=over_voltage&fault_at=10&profile=cccv&soc=90"
     assert main(["--db", db_url, "record", url, "--duration", "1800"]) == 0
     out = capsys.readouterr().out
-    assert "alert raised at" in out and "2 still up at the end" in out
+    assert "alert raised at" in out and "2 up when the source ended" in out
     with Database(db_url) as db:
         (rec,) = list_recordings(db)
         rows = sorted(list_alert_history(db, recording_id=rec.id), key=lambda a: a.id)

@@ -53,6 +53,9 @@ def test_a_clean_pack_judged_outside_the_soc_range_does_not_warn(case):
     # not judged is 'unknown', not 'ok' beside 'not judged' (first CLI user)
     assert r.status == "unknown" and r.action in ("none", "watch")
     assert r.recommendation.startswith("not judged: no sample within 20-95 % SOC")
+    # the SOC it means: the cells' voltage read on the OCV table, not the SOC estimate
+    # (a JK recording said "no sample within 20-95 % SOC" beside an SOC of 85.6 %)
+    assert "20-95 % SOC by the cells' voltage on the OCV table" in r.recommendation
     assert "balance at the top" not in r.recommendation
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from app.cli import main
@@ -225,3 +226,18 @@ def test_any_block_split_gives_the_evidence_of_the_whole_log(true, profile, read
         tracker = _evidence_in_blocks(frame, read, rng.integers(1, high, size=len(frame)))
         assert tracker.evidence() == whole.evidence()
         assert evidence_warning(tracker, cell_voltage_counts(frame, read)) == offline
+
+
+def test_rows_with_no_cell_reading_warn_nobody():
+    """A CAN log's rows of other frames have no cell voltage: numpy's "Mean of empty
+    slice" reached the user of ``analyze`` (np.errstate does not silence it)."""
+    import warnings
+
+    from app.diagnostics.chemistry_evidence import chemistry_warning
+
+    spec = preset("lfp", series_cells=2, capacity_ah=5.0)
+    frame = simulate(spec, "cycle", 6000, 5, 1).to_frame()
+    frame.loc[frame.index % 3 == 0, ["cell_1_v", "cell_2_v"]] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chemistry_warning(frame, spec)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.spec_fit import voltage_window_warning
 from app.hardware.logs.formats import open_log
@@ -164,3 +165,53 @@ def test_the_counted_voltages_give_numpys_percentiles_of_the_rounded_voltages():
         np.mean(rounded < 3.48),
         np.mean(rounded > 3.92),
     )
+
+
+def _high_voltage_cell():
+    """A cell living 0.45 V above the NMC table (a high-voltage cathode's range), and
+    the NMC battery with its --cell-v-max raised to hold it."""
+    nmc = preset("nmc", capacity_ah=5.0)
+    frame = simulate(nmc, "cycle", 30000, 5, 1).to_frame()
+    for column in [c for c in frame.columns if c == "voltage_v" or c.endswith("_v")]:
+        frame[column] = frame[column] + 0.45
+    return frame, nmc.with_overrides(cell_v_max=4.75)
+
+
+def test_a_cell_beyond_the_ocv_table_inside_a_raised_limit_makes_the_soc_not_valid():
+    """Neware's 4.7 V cell with --cell-v-max 4.75: the window held it, the warning went
+    and the SOC read PASS, though the NMC OCV table stops at 4.2 V."""
+    from app.diagnostics import run_suite
+    from app.diagnostics.input_validity import input_warnings
+    from app.diagnostics.live import LiveEngine
+    from app.diagnostics.spec_fit import cell_voltage_counts, ocv_range_warning
+
+    frame, spec = _high_voltage_cell()
+    assert voltage_window_warning(frame, spec) is None  # the limits given hold it
+    warning = ocv_range_warning(cell_voltage_counts(frame, spec), spec)
+    assert warning is not None
+    assert "above 4.2 V, the top of what the nmc preset's OCV table reads" in warning
+    assert "inside the battery's 2.5-4.75 V limits" in warning
+    assert warning.endswith("give its --ocv-table")
+    report = {"results": run_suite(frame, spec).to_dict()["results"]}
+    found = input_warnings(report, frame, spec)
+    assert found.battery == warning
+    assert set(found.invalid) == {"soc"}  # the limits given judge safety and faults
+    # the live twin says the same, word for word
+    engine = LiveEngine(spec)
+    block = SampleBlock.from_frame(frame)
+    for start in range(0, len(block), 700):
+        engine.process(block.slice(start, min(start + 700, len(block))))
+    assert engine.spec_fit_check() == (warning, {"soc": found.invalid["soc"]})
+
+
+@pytest.mark.parametrize("chemistry", ["nmc", "lfp", "lead_acid"])
+@pytest.mark.parametrize("profile", ["drive", "cccv"])
+def test_a_cell_its_ocv_table_reads_is_not_warned_of(chemistry, profile):
+    """A lead-acid cell charges at 2.4 V, above its table's full 2.12 V: the preset's
+    window is what the table reads, not the table's ends alone."""
+    from app.diagnostics.spec_fit import cell_voltage_counts, ocv_range_warning
+
+    spec = preset(chemistry, series_cells=4)
+    block = simulate(spec, profile, duration_s=3600, dt_s=5, seed=1, noise=NoiseSpec.typical(spec))
+    for own in (spec, spec.with_overrides(cell_v_max=spec.cell_v_max + 0.3)):
+        assert ocv_range_warning(cell_voltage_counts(block.to_frame(), own), own) is None

@@ -1,7 +1,7 @@
 """The default limit rules judge as the safety check does: the charge temperature
 window while charging, safety's tolerance, its fast trip and its noise-proof
-debounce, so that a limit alert and a safety event raise and clear at the same
-samples, whatever blocks the samples come in."""
+debounce, so that a limit alert raises where the safety event trips and clears where it
+releases, whatever blocks the samples come in."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.diagnostics.alerts import EventKind, default_thresholds
 from app.diagnostics.alerts.evaluator import evaluate_blocks
 from app.diagnostics.alerts.metrics import PackCells
 from app.diagnostics.safety import SafetyMonitor, monitor_safety
+from tests.real_data import REAL_DATA
 
 
 def _block(t, volts, amps, temp) -> SampleBlock:
@@ -162,3 +163,34 @@ def test_limit_alerts_do_not_depend_on_the_blocks(seed):
     assert [(e.kind, e.time_s, e.value) for e in split] == [
         (e.kind, e.time_s, e.value) for e in whole
     ]
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_on_a_slow_log_the_alert_spans_trip_to_release_the_event_first_to_last_beyond():
+    """The README said a limit alert and a safety event "raise and clear at the same
+    samples"; a user read the Neware log's event at 3331-6600 s and its alert at
+    3361-6630 s. What holds (and the README now says): the warning alert raises where the
+    event trips and clears where it releases, a sample after the event's span."""
+    from app.diagnostics.alerts.offline import evaluate_frame
+    from app.hardware.logs.formats import open_log
+
+    frame = open_log(str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")).frame
+    spec = preset("nmc", capacity_ah=0.35)
+    t = frame["time_s"].to_numpy()
+    monitor = SafetyMonitor(spec)
+    monitor.update(SampleBlock.from_frame(frame))
+    episodes = [
+        (event, tripped)
+        for event, tripped, _ in monitor.episodes()
+        if event.check == "cell_over_voltage" and event.end_time_s < t[-1]
+    ]
+    warning = [r for r in default_thresholds(spec) if r.metric == "cell_v_max"]
+    warning = [r for r in warning if r.severity.value == "warning"]
+    alerts = [a for a in evaluate_frame(frame, spec, warning)]
+    assert len(alerts) >= len(episodes) >= 3
+    by_start = {a.start_time_s: a for a in alerts}
+    for event, tripped in episodes:
+        alert = by_start[tripped]
+        assert alert.end_time_s == t[np.searchsorted(t, event.end_time_s) + 1]
+    event, tripped = next((e, tr) for e, tr in episodes if e.start_time_s == 3331.0)
+    assert (event.end_time_s, tripped, by_start[tripped].end_time_s) == (6600.0, 3361.0, 6630.0)
