@@ -296,7 +296,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
-from app.diagnostics.faults.short_heat import ShortHeat
+from app.diagnostics.faults.short_heat import REMEMBER_RATE_C_PER_MIN, ShortHeat
 from app.diagnostics.faults.types import FaultKind
 
 #: The quadratic fit's window: two minutes, long enough to hold a flat baseline
@@ -602,12 +602,17 @@ class RunawayDetector:
                 fit, win, yd[g], yo[g], rate[g], base[g], slow_g, nz, d_full, o_full, r_full, refs
             )
         # the heat a short could make in the cell, by its voltage's drop (see "A
-        # short's heat"; judged in :meth:`process`, in bin order)
-        short, sure = (
-            self._short_heat.explained_rate(volts, rows, end, w, fit["edge"], yo)
-            if self._short_heat is not None
-            else (np.zeros(len(rows)), np.zeros(len(rows), dtype=bool))
-        )
+        # short's heat"; judged in :meth:`process`, in bin order), worked out where
+        # the judge reads it: a window that passed, or one whose drop it may remember
+        short, sure = np.zeros(len(rows)), np.zeros(len(rows), dtype=bool)
+        if self._short_heat is not None:
+            with np.errstate(invalid="ignore"):
+                need = ok | (rising[rows, ci] & (rate >= REMEMBER_RATE_C_PER_MIN / 60.0))
+            n = np.flatnonzero(need)
+            if len(n):
+                short[n], sure[n] = self._short_heat.explained_rate(
+                    volts, rows[n], end[n], w, fit["edge"], yo[n]
+                )
         return rows, cols, ok, rate, prev, own, z, slope, short, sure, rising[rows, ci]
 
     def _evidence(self, fit, win, yd, yo, rate, base, slow, nz, d_full, o_full, r_full, refs):
