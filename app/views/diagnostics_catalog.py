@@ -21,7 +21,7 @@ from typing import Any
 from app.core.eol_interval_text import eol_interval_text
 from app.core.number_text import limit_pair_text, undusted
 from app.core.resistance_text import resistance_text
-from app.diagnostics.faults.text import channel_text, fault_values
+from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.soc import bms_check_inconclusive, start_soc_text
 from app.views.readouts import scaled_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
@@ -725,7 +725,7 @@ def _limit_values(e: dict) -> str:
 def _safety(r: dict) -> ResultSummary:
     events = r.get("events") or []
     items = tuple(
-        f"{e.get('severity', '')} · {e.get('check', '').replace('_', ' ')} · {e.get('channel', '')}"
+        f"{e.get('severity', '')} · {kind_text(e.get('check'))} · {channel_text(e.get('channel'))}"
         f" · {_limit_values(e)} · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
         for e in events
     )
@@ -851,7 +851,7 @@ def _faults(r: dict | list) -> ResultSummary:
             part
             for part in (
                 str(f.get("severity", "")),
-                str(f.get("kind", "")).replace("_", " "),
+                kind_text(f.get("kind")),
                 # 'cell 2', not 'cell_2_v': a short's figure is a temperature
                 channel_text(f.get("channel")),
                 fault_values(f),

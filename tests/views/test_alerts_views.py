@@ -622,6 +622,8 @@ def test_the_alerts_and_history_pages_agree_on_state_and_who_acknowledged(
     assert "acknowledged ada" in page.audit.toPlainText()
     (row,) = history_rows(None, "alerts", HistoryFilters())
     cells = row_cells("alerts", row)
+    # the rule's metric as the Alerts page names it, not 'cell_v_max'
+    assert cells[2] == "Highest cell voltage"
     assert cells[7] == "acknowledged, cleared"
     assert cells[8].endswith(" by ada")
 
