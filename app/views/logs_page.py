@@ -137,6 +137,13 @@ class _Task:
     cancelled: bool = False
 
 
+#: What the page says before a file is opened (and once every file is closed).
+OPEN_PROMPT = (
+    "Open a log file (File ▸ Open in Logs, or drop it on the window): "
+    "canonical CSV, BioLogic .mpr/.mpt, …"
+)
+
+
 class LogsPage(QWidget):
     """Opened log files, their plots and what can be done with them."""
 
@@ -186,12 +193,7 @@ class LogsPage(QWidget):
         top.addWidget(self.progress_label)
         top.addWidget(self.progress_bar)
         top.addWidget(self.cancel_button)
-        self.status_label = QLabel(
-            "Open a log file (File ▸ Open in Logs, or drop it on the window): "
-            "canonical CSV, BioLogic .mpr/.mpt, …",
-            objectName="mutedText",
-            wordWrap=True,
-        )
+        self.status_label = QLabel(OPEN_PROMPT, objectName="mutedText", wordWrap=True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.map_columns_button = QPushButton("Map columns…")
         self.map_columns_button.setToolTip(
@@ -384,7 +386,38 @@ class LogsPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(status_row)
         layout.addWidget(splitter, 1)
+        self._blank_form = self._form_values()
         self._update_actions()
+
+    def _form_values(self) -> tuple:
+        """The battery form's fields (their values before any file was opened are
+        what it shows again once every file is closed)."""
+        return (
+            self.chemistry_combo.currentIndex(),
+            self.capacity_spin.value(),
+            self.cells_spin.value(),
+            self.bol_spin.value(),
+            self.eol_spin.value(),
+            self.invert_check.isChecked(),
+            self.ocv_table,
+        )
+
+    def _show_blank(self) -> None:
+        """The page as first opened: no file's battery, messages or plot ranges left."""
+        chemistry, capacity, cells, bol, eol, invert, ocv = self._blank_form
+        self.chemistry_combo.setCurrentIndex(chemistry)
+        self.capacity_spin.setValue(capacity)
+        self.cells_spin.setValue(cells)
+        self.bol_spin.setValue(bol)
+        self.eol_spin.setValue(eol)
+        self.invert_check.blockSignals(True)
+        self.invert_check.setChecked(invert)
+        self.invert_check.blockSignals(False)
+        self.set_ocv_table(ocv)
+        self._set_status(OPEN_PROMPT, error=False)
+        if self.time_plots is not None:
+            for plots in (self.time_plots, self.cycle_plots, self.ica_plot):
+                plots.reset_view()
 
     # --- state ----------------------------------------------------------------------
     @property
@@ -583,8 +616,13 @@ class LogsPage(QWidget):
             return
         self.file_list.takeItem(self.file_list.row(self._item_of(analysis.path)))
         del self.analyses[analysis.path]
+        if not (self.diagnostics_worker.busy or self.import_worker.busy):
+            # the last action's outcome was of a file: maybe the one closed
+            self._set_action("", error=False)
         self._show_selected()
         self.refresh_plots()
+        if not self.analyses:
+            self._show_blank()
 
     def _show_selected(self) -> None:
         analysis = self.selected

@@ -630,3 +630,50 @@ def test_a_long_per_cycle_legend_never_widens_the_plots_past_their_tab(qtbot, ma
         tab = logs.tabs.currentWidget()
         right = stack.mapTo(tab, stack.rect().topRight()).x()
         assert right <= tab.width()
+
+
+def _look(page) -> dict:
+    """What the page shows: its messages, battery form and plot axes."""
+    plots = (page.time_plots, page.cycle_plots, page.ica_plot)
+    return {
+        "status": (page.status_label.text(), page.status_is_error),
+        "action": (page.action_label.text(), page.action_label.isVisible()),
+        "file": (page.file_info.text(), page.file_warning.text(), page.spec_note.text()),
+        "form": (
+            page.chemistry_combo.currentText(),
+            page.capacity_spin.value(),
+            page.cells_spin.value(),
+            page.bol_spin.value(),
+            page.eol_spin.value(),
+            page.invert_check.isChecked(),
+            page.ocv_button.text(),
+        ),
+        "notes": (page.ica_note.text(), page.cycle_note.isVisible()),
+        "ranges": [np.round(p.viewRange(), 6).tolist() for stack in plots for p in stack.plots],
+        "shown": [p.isVisible() for stack in plots for p in stack.plots],
+    }
+
+
+def test_closing_the_last_file_leaves_the_page_as_first_opened(qtbot, page, tmp_path):
+    """After 'Close file' the old battery form, the diagnostics' warning and empty
+    axes over the closed file's ranges stayed. Closed, the page is as a new one."""
+    qtbot.waitUntil(lambda: page.time_plots is not None)
+    blank = _look(page)
+    log = tmp_path / "short.csv"
+    t = np.arange(0.0, 7200.0, 10.0)
+    current = np.where(t < 3600.0, -1.0, 1.0)
+    voltage = np.where(t < 3600.0, 3.9 - 0.5 * t / 3600.0, 3.4 + 0.5 * (t - 3600.0) / 3600.0)
+    rows = "\n".join(f"{a:.0f},{v:.4f},{i:.2f},{27.0 + a / 3600:.2f}"
+                     for a, v, i in zip(t, voltage, current, strict=True))  # fmt: skip
+    log.write_text("time_s,voltage_v,current_a,temperature_c\n" + rows + "\n17,3.5")
+    open_files(qtbot, page, str(log))
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000):
+        page.diagnostics_button.click()
+    qtbot.waitUntil(lambda: settled(page))
+    page.capacity_spin.setValue(7.5)
+    opened = _look(page)
+    assert opened["action"][0] and opened["file"][1]  # something to leave behind
+    assert opened["ranges"] != blank["ranges"]
+    page.file_list.setCurrentRow(0)
+    page.remove_button.click()
+    assert _look(page) == blank
