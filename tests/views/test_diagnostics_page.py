@@ -1071,3 +1071,27 @@ def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
     # a battery that does not fit the voltages: its note names the data so too
     page.show_report(replace(report, battery_warning="the cells sit outside its window"))
     assert f"whose voltage limits the {word}'s cells pass" in page.summaries["soc"].reason
+
+
+def test_a_wide_window_widens_the_results_and_keeps_the_detail_readable(page, qtbot):
+    """At 1920 px the Results column stayed 240 px wide (a reason a few words a line)
+    while the detail ran 200-character lines across the rest. The results take a share
+    of the width, and the detail's text keeps to a line length that reads."""
+    from PySide6.QtWidgets import QScrollArea
+
+    detail = page.findChild(QScrollArea, "detailScroll")
+    results = page.findChild(QScrollArea, "resultsScroll")
+    em = page.fontMetrics().horizontalAdvance("n")
+    narrow = results.width()
+    page.resize(1700, 1000)
+    qtbot.waitUntil(lambda: detail.width() + results.width() > 1400)
+    assert results.width() >= 0.3 * (detail.width() + results.width())
+    assert results.width() > narrow
+    from app.views.diagnostics_page import DETAIL_MAX_CHARS
+
+    assert page.detail.width() <= DETAIL_MAX_CHARS * em < detail.viewport().width()
+    # narrow again: the columns share it as before, nothing cut on the right
+    page.resize(840, 700)
+    qtbot.waitUntil(lambda: results.width() <= narrow)
+    assert results.widget().width() <= results.viewport().width()
+    assert detail.widget().width() <= detail.viewport().width()
