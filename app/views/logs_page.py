@@ -747,8 +747,11 @@ class LogsPage(QWidget):
         self._ensure_plots()
         if cycle is None:
             self.ica_plot.show_logs(logs, None, direction)
+            off_grid = [f"{a.name}: {a.ica_missing}" for a, _ in logs if a.ica_missing]
             if logs and all(a.per_cycle_table for a, _ in logs):
                 note = "A per-cycle table has no samples: dQ/dV needs them."
+            elif off_grid:  # slow segments there are, outside the battery's voltages
+                note = "No dQ/dV: " + "; ".join(off_grid) + ". Set the battery that fits it."
             elif logs:
                 note = (
                     "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "
