@@ -383,7 +383,10 @@ def _soc(r: dict) -> ResultSummary:
         ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
         ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
         ("BMS reports", bms),
-        ("R0 in the filter (cell)", _ohm(r.get("r0_ohm"))),
+        # the filter's own R0, started at the battery's R new (else the preset's typical
+        # value) and adapted to the voltage: beside the pulses' fitted R0 (SOH, Internal
+        # resistance) "R0 in the filter" read as a second measurement of the same R0
+        (SOC_FILTER_R0_LABEL, _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
     items = (how[0].upper() + how[1:],) if how else ()
@@ -452,6 +455,10 @@ def _soh(r: dict) -> ResultSummary:
         # 80 % is the usual end of life (and the cycle-life diagnostic's threshold)
         status = Status.WARNING if soh < 80.0 else Status.OK
     return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
+
+
+#: The SOC card's R0: what the filter ended on, not a pulse's measurement.
+SOC_FILTER_R0_LABEL = "R0 adapted in the SOC filter (cell)"
 
 
 def _resistance_label(metric: str | None) -> str:
