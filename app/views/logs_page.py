@@ -349,8 +349,13 @@ class LogsPage(QWidget):
         selector.addWidget(self.cycle_combo)
         selector.addWidget(QLabel("Direction"))
         selector.addWidget(self.direction_combo)
-        selector.addWidget(self.ica_note, 1)
+        selector.addStretch(1)
         ica_layout.addLayout(selector)
+        # under the selector, as wide as the tab and never wider (a file name does not
+        # wrap: beside the selector it pushed the page into scrolling sideways)
+        self.ica_note.setMinimumWidth(120)
+        self.ica_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        ica_layout.addWidget(self.ica_note)
         ica_layout.addLayout(self._plot_slots[2], 1)
         # which cycles of the shown files are partial (hollow diamonds on the plot)
         self.cycle_note = QLabel("", objectName="mutedText", wordWrap=True)
@@ -747,11 +752,17 @@ class LogsPage(QWidget):
         self._ensure_plots()
         if cycle is None:
             self.ica_plot.show_logs(logs, None, direction)
-            off_grid = [f"{a.name}: {a.ica_missing}" for a, _ in logs if a.ica_missing]
+            off_grid = [
+                f"{a.name}: {a.ica_missing}"
+                if len(logs) > 1
+                else a.ica_missing[0].upper() + a.ica_missing[1:]
+                for a, _ in logs
+                if a.ica_missing
+            ]
             if logs and all(a.per_cycle_table for a, _ in logs):
                 note = "A per-cycle table has no samples: dQ/dV needs them."
             elif off_grid:  # slow segments there are, outside the battery's voltages
-                note = "No dQ/dV: " + "; ".join(off_grid) + ". Set the battery that fits it."
+                note = "No dQ/dV. " + "; ".join(off_grid) + ". Set the battery that fits it."
             elif logs:
                 note = (
                     "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "

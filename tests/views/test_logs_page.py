@@ -706,6 +706,7 @@ def test_dqdv_of_a_half_cell_says_its_voltages_lie_off_the_batterys(qtbot, page,
     page.tabs.setCurrentIndex(2)
     note = page.ica_note.text()
     assert "slow constant-current segments run at 0.01-0.60 V" in note
+    assert page.ica_note.width() <= page.tabs.currentWidget().width()
     assert "No slow constant-current segment" not in note
     frame = open_log(log).frame
     traces, missing = ica_traces(frame, preset(Chemistry.NMC, capacity_ah=0.004))
