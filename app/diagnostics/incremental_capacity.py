@@ -99,6 +99,19 @@ class VoltageGrid:
         return np.floor((v - self.v0) / self.step).astype(np.int64)
 
 
+def off_grid_text(grid: VoltageGrid, spans: list[tuple[float, float]]) -> str:
+    """Why slow constant-current segments gave no dQ/dV: their charge lies outside the
+    grid it is binned on, at cell voltages ``spans`` ('' when there are none)."""
+    if not spans:
+        return ""
+    lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+    return (
+        f"its slow constant-current segments run at {lo:.2f}-{hi:.2f} V a cell, too little "
+        f"of their charge within the {grid.v0:.2f}-{grid.v0 + grid.n * grid.step:.2f} V a "
+        "cell that dQ/dV is binned over (the battery's voltage window, 0.2 V either side)"
+    )
+
+
 def segment_histogram(
     grid: VoltageGrid, t: np.ndarray, i: np.ndarray, v_cell: np.ndarray
 ) -> tuple[np.ndarray, float]:

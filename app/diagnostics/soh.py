@@ -336,6 +336,10 @@ class SohTracker:
         self._lowest_discharge_v = math.inf
         self._run: dict | None = None
         self._ica: dict[tuple[int, str], IcaCurveAccumulator] = {}
+        #: (cycle, direction) -> the cell-voltage span of the slow constant-current
+        #: segments left out only for lying outside the voltage grid (a graphite
+        #: half-cell's 0-0.6 V under a Li-ion preset): why there is no dQ/dV
+        self.off_grid_segments: dict[tuple[int, str], tuple[float, float]] = {}
 
     # --- input ---------------------------------------------------------------
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -724,9 +728,14 @@ class SohTracker:
             if np.nanmax(vv) - np.nanmin(vv) < ica.min_segment_span_v:
                 continue
             hist, ah = segment_histogram(self.grid, t[a:b], i[a:b], vv)
-            if ah < ica.min_segment_capacity * c:
-                continue
             k = (self._cycle_of(run["cycle"]), run["direction"])
+            if ah < ica.min_segment_capacity * c:
+                whole = float(np.nansum(np.abs(i[a : b - 1]) * np.diff(t[a:b]))) / 3600.0
+                if whole >= ica.min_segment_capacity * c:  # enough charge, off the grid
+                    lo, hi = self.off_grid_segments.get(k, (np.inf, -np.inf))
+                    span = (min(lo, float(np.nanmin(vv))), max(hi, float(np.nanmax(vv))))
+                    self.off_grid_segments[k] = span
+                continue
             if k not in target:
                 target[k] = IcaCurveAccumulator(hist=np.zeros(self.grid.n))
             target[k].add(

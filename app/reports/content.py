@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 from app.core.number_text import number_text
 from app.diagnostics.alerts.metrics import (
     FAULT_PREFIX,
-    is_known_metric,
-    metric_info,
+    metric_label,
     metric_value_text,
 )
 from app.diagnostics.cycles import net_differs
@@ -192,7 +191,7 @@ class ReportContent:
             [
                 _alert_time(a.get("raised_at"), a.get("raised_time_s")),
                 str(a.get("severity") or ""),
-                _metric_label(str(a.get("metric") or "")),
+                metric_label(str(a.get("metric") or "")),
                 _alert_value(a, "value", "detail"),
                 _alert_value(a, "worst_value", "worst_detail"),
                 # a runaway alarm the detector put down to a short says so, not 'cleared'
@@ -253,11 +252,6 @@ def _cleared_text(alert: dict) -> str:
     if at and time_s is None:
         return f"up when its source ended, {at}"
     return _alert_time(at, time_s)
-
-
-def _metric_label(metric: str) -> str:
-    """A rule's metric in words ("Highest cell voltage"), as the Alerts page names it."""
-    return metric_info(metric).label if is_known_metric(metric) else metric
 
 
 def _alert_value(alert: dict, value_key: str, detail_key: str) -> str:

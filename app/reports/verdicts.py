@@ -19,6 +19,7 @@ from app.diagnostics.cell_balance import (
     suspect_cell_readings,
     suspect_cells_text,
 )
+from app.diagnostics.faults.text import channel_text, kind_text
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
@@ -288,7 +289,11 @@ def _safety(r: dict) -> Finding:
         title,
         _SEVERITY.get(r["status"], Verdict.WARN),
         f"{len(events)} limit event(s)"
-        + (f", worst: {events[0]['check']} on {events[0]['channel']}" if events else ""),
+        + (
+            f", worst: {kind_text(events[0]['check'])} ({channel_text(events[0]['channel'])})"
+            if events
+            else ""
+        ),
     )
 
 
@@ -346,7 +351,7 @@ def _faults(faults: list | None) -> Finding:
         return Finding("faults", title, Verdict.NOT_APPLICABLE, "no samples")
     if not faults:
         return Finding("faults", title, Verdict.PASS, "none detected")
-    kinds = sorted({f["kind"] for f in faults})
+    kinds = sorted({kind_text(f["kind"]) for f in faults})
     verdict = Verdict.FAIL if any(f["severity"] == "critical" for f in faults) else Verdict.WARN
     return Finding("faults", title, verdict, f"{len(faults)} fault(s): {', '.join(kinds)}")
 

@@ -37,6 +37,8 @@ HISTORY_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "
 #: The columns of a fault's figures, wrapped (as on the History page), and the state
 #: (a withdrawn runaway alarm says why: 'withdrawn, not acknowledged: cell 2's ...').
 WORDED_COLUMNS = ("State", "At raise", "Worst")
+#: The column that takes the width the others leave, wrapped as they are.
+STRETCHED_COLUMN = "Rule"
 #: What the two value columns hold (their headers' tooltips).
 COLUMN_TIPS = {
     "At raise": "The value when the alert was raised; for a detected fault, what the "
@@ -89,7 +91,6 @@ def _table(columns: tuple[str, ...]) -> QTableWidget:
     header = table.horizontalHeader()
     for col in range(len(columns)):
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -233,18 +234,24 @@ class AlertsPage(QWidget):
             )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # the whole text, however the column wraps it
                 if col == 0:
                     item.setForeground(self._severity_color(a.severity))
-                if col == 2:
-                    item.setToolTip(a.threshold.describe())  # levels, clear level, delay
+                if col == 2:  # and its levels, clear level, delay
+                    item.setToolTip(f"{text}\n{a.threshold.describe()}")
                 if col == 4 and text != worst:
-                    item.setToolTip(worst)  # the whole text
+                    item.setToolTip(worst)
                 table.setItem(row, col, item)
         self._wrap(table)
 
     def _wrap(self, table: QTableWidget) -> None:
         columns = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-        wrap_worded_columns(table, [columns.index(name) for name in WORDED_COLUMNS], fit=True)
+        wrap_worded_columns(
+            table,
+            [columns.index(name) for name in WORDED_COLUMNS],
+            fit=True,
+            stretch=columns.index(STRETCHED_COLUMN),
+        )
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
         # a table's width changed (the window's, or shown for the first time): its

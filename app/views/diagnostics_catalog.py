@@ -21,7 +21,7 @@ from typing import Any
 from app.core.eol_interval_text import eol_interval_text
 from app.core.number_text import limit_pair_text, undusted
 from app.core.resistance_text import resistance_text
-from app.diagnostics.faults.text import channel_text, fault_values
+from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
 from app.diagnostics.soc import bms_check_inconclusive, start_soc_text
 from app.views.readouts import scaled_text
@@ -384,7 +384,10 @@ def _soc(r: dict) -> ResultSummary:
         ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
         ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
         ("BMS reports", bms),
-        ("R0 in the filter (cell)", _ohm(r.get("r0_ohm"))),
+        # the filter's own R0, started at the battery's R new (else the preset's typical
+        # value) and adapted to the voltage: beside the pulses' fitted R0 (SOH, Internal
+        # resistance) "R0 in the filter" read as a second measurement of the same R0
+        (SOC_FILTER_R0_LABEL, _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
     items = (how[0].upper() + how[1:],) if how else ()
@@ -453,6 +456,10 @@ def _soh(r: dict) -> ResultSummary:
         # 80 % is the usual end of life (and the cycle-life diagnostic's threshold)
         status = Status.WARNING if soh < 80.0 else Status.OK
     return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
+
+
+#: The SOC card's R0: what the filter ended on, not a pulse's measurement.
+SOC_FILTER_R0_LABEL = "R0 adapted in the SOC filter (cell)"
 
 
 def _resistance_label(metric: str | None) -> str:
@@ -726,7 +733,7 @@ def _limit_values(e: dict) -> str:
 def _safety(r: dict) -> ResultSummary:
     events = r.get("events") or []
     items = tuple(
-        f"{e.get('severity', '')} · {e.get('check', '').replace('_', ' ')} · {e.get('channel', '')}"
+        f"{e.get('severity', '')} · {kind_text(e.get('check'))} · {channel_text(e.get('channel'))}"
         f" · {_limit_values(e)} · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
         for e in events
     )
@@ -852,7 +859,7 @@ def _faults(r: dict | list) -> ResultSummary:
             part
             for part in (
                 str(f.get("severity", "")),
-                str(f.get("kind", "")).replace("_", " "),
+                kind_text(f.get("kind")),
                 # 'cell 2', not 'cell_2_v': a short's figure is a temperature
                 channel_text(f.get("channel")),
                 fault_values(f),

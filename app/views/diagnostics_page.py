@@ -275,6 +275,13 @@ class ResultCard(QFrame):
         super().mousePressEvent(event)
 
 
+#: The widest the results column grows and the detail's text runs, in characters of
+#: the font ('n'), and the shares of a wide window's width the two columns take.
+RESULTS_MAX_CHARS = 64
+DETAIL_MAX_CHARS = 100
+DETAIL_STRETCH, RESULTS_STRETCH = 3, 2
+
+
 class _ColumnScroll(QScrollArea):
     """A column that scrolls up and down only, never narrower than its content's minimum
     (which follows the results shown): content wider than the column was cut off on its
@@ -429,14 +436,20 @@ class DiagnosticsPage(QWidget):
                 results_layout.addWidget(card)
         results_layout.addStretch(1)
         results_scroll = _ColumnScroll("resultsScroll", results)
-        results_scroll.setMaximumWidth(380)
+        # on a wide screen the results grow with the detail (at 1920 px they stayed at
+        # 240 px, a reason a word or two a line, beside the detail's 200-character
+        # lines) up to a width their cards read well at; the detail's text keeps to
+        # a line length that reads (its column's spare width on its right)
+        em = results_scroll.fontMetrics().horizontalAdvance("n")
+        results_scroll.setMaximumWidth(RESULTS_MAX_CHARS * em)
+        self.detail.setMaximumWidth(DETAIL_MAX_CHARS * em)
 
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         body.addWidget(self.catalogue)
-        body.addWidget(detail_scroll, 1)
-        body.addWidget(results_scroll)
+        body.addWidget(detail_scroll, DETAIL_STRETCH)
+        body.addWidget(results_scroll, RESULTS_STRETCH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

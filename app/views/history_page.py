@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.diagnostics.alerts.lifecycle import state_text
-from app.diagnostics.alerts.metrics import FAULT_PREFIX
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_label
 from app.views.alert_banner import stored_value_text
 from app.views.alerts_page import COLUMN_TIPS
 from app.views.wrapped_columns import ElidedColumnDelegate, wrap_worded_columns
@@ -134,7 +134,7 @@ def row_cells(tab: str, row) -> list[str]:
     return [
         str(row.id),
         _when(row.raised_at),
-        row.metric,
+        metric_label(row.metric),  # as the Alerts page names it
         # a detected fault's figures in words, as the Alerts page shows them live
         stored_value_text(row.metric, row.value, row.detail),
         stored_value_text(row.metric, row.worst_value, row.worst_detail or row.detail),

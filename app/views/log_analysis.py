@@ -97,6 +97,8 @@ class LogAnalysis:
     file_spec: BatterySpec | None  #: the battery the file names, None when it names none
     cycles: pd.DataFrame
     ica: list[IcaTrace] = field(default_factory=list)
+    #: why the log has no dQ/dV although it has slow constant-current segments ('')
+    ica_missing: str = ""
     settings: BatterySettings = field(default_factory=BatterySettings)
     #: a per-cycle table (cycle_index, discharge_capacity_ah): no samples, only
     #: the lifetime diagnostics, as ``batteryos analyze`` runs them on it
@@ -214,7 +216,7 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
     cycles = cycle_table(log.frame, spec)
     if progress is not None:
         progress.update(READ_SHARE + 0.1)
-    ica = ica_traces(log.frame, spec)
+    ica, ica_missing = ica_traces(log.frame, spec)
     if progress is not None:
         progress.update(1.0)
     return LogAnalysis(
@@ -225,6 +227,7 @@ def open_analysis(path: str, progress: Progress | None = None) -> LogAnalysis:
         file_spec=file_spec,
         cycles=cycles,
         ica=ica,
+        ica_missing=ica_missing,
         spec_problem=log.spec_problem,
         guess=guess,
     )
@@ -285,6 +288,7 @@ def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalys
         )
     if analysis.per_cycle_table:  # the table's cycles do not depend on the battery
         return replace(analysis, spec=spec, settings=settings)
+    ica, ica_missing = ica_traces(frame, spec)
     return replace(
         analysis,
         frame=frame,
@@ -292,7 +296,8 @@ def with_settings(analysis: LogAnalysis, settings: BatterySettings) -> LogAnalys
         guess=guess,
         settings=settings,
         cycles=cycle_table(frame, spec),
-        ica=ica_traces(frame, spec),
+        ica=ica,
+        ica_missing=ica_missing,
     )
 
 
@@ -539,14 +544,15 @@ def cycle_table(frame: pd.DataFrame, spec: BatterySpec) -> pd.DataFrame:
     return cycles[[c for c in CYCLE_PLOT_COLUMNS if c in cycles.columns]].copy()
 
 
-def ica_traces(frame: pd.DataFrame, spec: BatterySpec) -> list[IcaTrace]:
-    """dQ/dV of every cycle and direction with a slow constant-current segment.
+def ica_traces(frame: pd.DataFrame, spec: BatterySpec) -> tuple[list[IcaTrace], str]:
+    """dQ/dV of every cycle and direction with a slow constant-current segment, and
+    why there is none where it has such segments ('' otherwise: see ``off_grid_text``).
 
     The SOH diagnostic's incremental-capacity accumulation (CC segments at most
     C/2, 5 mV bins, Savitzky-Golay smoothed), on the whole log at once.
     """
     from app.core.samples import SampleBlock
-    from app.diagnostics.incremental_capacity import ica_curve
+    from app.diagnostics.incremental_capacity import ica_curve, off_grid_text
     from app.diagnostics.soh import SohTracker
 
     tracker = SohTracker(spec, measure_pulses=False)
@@ -561,7 +567,8 @@ def ica_traces(frame: pd.DataFrame, spec: BatterySpec) -> list[IcaTrace]:
         y = np.asarray(curve.dqdv_ah_per_v, dtype=float)
         x = curve.v_start_v + curve.v_step_v * np.arange(len(y))
         traces.append(IcaTrace(int(cycle), direction, x, y, curve.c_rate))
-    return traces
+    missing = "" if traces else off_grid_text(tracker.grid, [*tracker.off_grid_segments.values()])
+    return traces, missing
 
 
 def run_log_diagnostics(analysis: LogAnalysis):

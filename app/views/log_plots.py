@@ -227,6 +227,12 @@ class _PlotStack(pg.GraphicsLayoutWidget):
         for plot in self.plots:
             plot.enableAutoRange()
 
+    def reset_view(self) -> None:
+        """The axes as before any curve was drawn (no file's ranges left on them)."""
+        for plot in self.plots:
+            plot.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
+        self.autorange()
+
 
 #: the time-series plots' note when every file shown is a per-cycle table
 NO_SAMPLES_NOTE = (

@@ -137,6 +137,13 @@ class _Task:
     cancelled: bool = False
 
 
+#: What the page says before a file is opened (and once every file is closed).
+OPEN_PROMPT = (
+    "Open a log file (File ▸ Open in Logs, or drop it on the window): "
+    "canonical CSV, BioLogic .mpr/.mpt, …"
+)
+
+
 class LogsPage(QWidget):
     """Opened log files, their plots and what can be done with them."""
 
@@ -186,12 +193,7 @@ class LogsPage(QWidget):
         top.addWidget(self.progress_label)
         top.addWidget(self.progress_bar)
         top.addWidget(self.cancel_button)
-        self.status_label = QLabel(
-            "Open a log file (File ▸ Open in Logs, or drop it on the window): "
-            "canonical CSV, BioLogic .mpr/.mpt, …",
-            objectName="mutedText",
-            wordWrap=True,
-        )
+        self.status_label = QLabel(OPEN_PROMPT, objectName="mutedText", wordWrap=True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.map_columns_button = QPushButton("Map columns…")
         self.map_columns_button.setToolTip(
@@ -347,8 +349,13 @@ class LogsPage(QWidget):
         selector.addWidget(self.cycle_combo)
         selector.addWidget(QLabel("Direction"))
         selector.addWidget(self.direction_combo)
-        selector.addWidget(self.ica_note, 1)
+        selector.addStretch(1)
         ica_layout.addLayout(selector)
+        # under the selector, as wide as the tab and never wider (a file name does not
+        # wrap: beside the selector it pushed the page into scrolling sideways)
+        self.ica_note.setMinimumWidth(120)
+        self.ica_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        ica_layout.addWidget(self.ica_note)
         ica_layout.addLayout(self._plot_slots[2], 1)
         # which cycles of the shown files are partial (hollow diamonds on the plot)
         self.cycle_note = QLabel("", objectName="mutedText", wordWrap=True)
@@ -384,7 +391,38 @@ class LogsPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(status_row)
         layout.addWidget(splitter, 1)
+        self._blank_form = self._form_values()
         self._update_actions()
+
+    def _form_values(self) -> tuple:
+        """The battery form's fields (their values before any file was opened are
+        what it shows again once every file is closed)."""
+        return (
+            self.chemistry_combo.currentIndex(),
+            self.capacity_spin.value(),
+            self.cells_spin.value(),
+            self.bol_spin.value(),
+            self.eol_spin.value(),
+            self.invert_check.isChecked(),
+            self.ocv_table,
+        )
+
+    def _show_blank(self) -> None:
+        """The page as first opened: no file's battery, messages or plot ranges left."""
+        chemistry, capacity, cells, bol, eol, invert, ocv = self._blank_form
+        self.chemistry_combo.setCurrentIndex(chemistry)
+        self.capacity_spin.setValue(capacity)
+        self.cells_spin.setValue(cells)
+        self.bol_spin.setValue(bol)
+        self.eol_spin.setValue(eol)
+        self.invert_check.blockSignals(True)
+        self.invert_check.setChecked(invert)
+        self.invert_check.blockSignals(False)
+        self.set_ocv_table(ocv)
+        self._set_status(OPEN_PROMPT, error=False)
+        if self.time_plots is not None:
+            for plots in (self.time_plots, self.cycle_plots, self.ica_plot):
+                plots.reset_view()
 
     # --- state ----------------------------------------------------------------------
     @property
@@ -583,8 +621,13 @@ class LogsPage(QWidget):
             return
         self.file_list.takeItem(self.file_list.row(self._item_of(analysis.path)))
         del self.analyses[analysis.path]
+        if not (self.diagnostics_worker.busy or self.import_worker.busy):
+            # the last action's outcome was of a file: maybe the one closed
+            self._set_action("", error=False)
         self._show_selected()
         self.refresh_plots()
+        if not self.analyses:
+            self._show_blank()
 
     def _show_selected(self) -> None:
         analysis = self.selected
@@ -709,8 +752,17 @@ class LogsPage(QWidget):
         self._ensure_plots()
         if cycle is None:
             self.ica_plot.show_logs(logs, None, direction)
+            off_grid = [
+                f"{a.name}: {a.ica_missing}"
+                if len(logs) > 1
+                else a.ica_missing[0].upper() + a.ica_missing[1:]
+                for a, _ in logs
+                if a.ica_missing
+            ]
             if logs and all(a.per_cycle_table for a, _ in logs):
                 note = "A per-cycle table has no samples: dQ/dV needs them."
+            elif off_grid:  # slow segments there are, outside the battery's voltages
+                note = "No dQ/dV. " + "; ".join(off_grid) + ". Set the battery that fits it."
             elif logs:
                 note = (
                     "No slow constant-current segment (C/50 to C/2, 10 % of the capacity) in "

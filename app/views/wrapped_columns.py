@@ -36,6 +36,7 @@ def wrap_worded_columns(
     *,
     fit: bool = False,
     elided: Iterable[int] = (),
+    stretch: int | None = None,
 ) -> None:
     """Fit ``table``'s columns to their contents, ``columns`` at most
     WORDED_COLUMN_CHARS wide with their texts wrapped, and each row as tall as
@@ -46,9 +47,14 @@ def wrap_worded_columns(
 
     The ``elided`` columns (give them an :class:`ElidedColumnDelegate`) are capped and
     fitted the same way but stay on one line, cut in the middle (at 1024 px a long
-    source URL pushed the History page's Status and Samples off to the right)."""
+    source URL pushed the History page's Status and Samples off to the right).
+
+    The ``stretch`` column is a worded column that also takes the width the others leave
+    (Qt's stretched column is the one squeezed when they do not fit: at 1024 px the
+    Alerts page's Rule column fell to 45 px, its rules one word a line, cut: 'Low… cell
+    volt… below 2.45 V'); wrapped, it is narrowed only as the others are."""
     elided = set(elided)
-    columns = set(columns) | elided
+    columns = set(columns) | elided | ({stretch} if stretch is not None else set())
     header = table.horizontalHeader()
     cap = table.fontMetrics().horizontalAdvance("n" * WORDED_COLUMN_CHARS)
     table.setWordWrap(bool(columns - elided))
@@ -62,12 +68,26 @@ def wrap_worded_columns(
             table.resizeColumnToContents(c)
     if fit and columns:
         _fit_width(table, sorted(columns))
+    if stretch is not None:
+        _fill_width(table, stretch)
     table.resizeRowsToContents()
 
 
+def _fill_width(table: QTableWidget, column: int) -> None:
+    """Widen ``column`` by the width the table's columns leave of its viewport."""
+    used = sum(
+        table.columnWidth(c) for c in range(table.columnCount()) if not table.isColumnHidden(c)
+    )
+    room = table.viewport().width() - used
+    if room > 0:
+        table.setColumnWidth(column, table.columnWidth(column) + room)
+
+
 def _fit_width(table: QTableWidget, columns: list[int]) -> None:
-    """Narrow the worded ``columns`` (widest first) until the table's columns fit its
-    viewport; a stretched column counts at its contents' width."""
+    """Narrow the worded ``columns`` (widest first, to a common width) until the table's
+    columns fit its viewport; a stretched column counts at its contents' width. None is
+    narrowed below LEAST_WORDED_COLUMN_CHARS unless all of them must be to fit, and then
+    never below its longest word (a word cut is no longer read)."""
     header = table.horizontalHeader()
     least = table.fontMetrics().horizontalAdvance("n" * LEAST_WORDED_COLUMN_CHARS)
     others = 0
@@ -82,11 +102,30 @@ def _fit_width(table: QTableWidget, columns: list[int]) -> None:
     widths = {c: table.columnWidth(c) for c in columns}
     if sum(widths.values()) <= room:
         return
-    # the same width for each, the narrow ones keeping theirs
-    share = max(room, least * len(columns)) / len(columns)
-    narrow = {c: w for c, w in widths.items() if w <= share}
-    wide = [c for c in columns if c not in narrow]
-    if wide:
-        share = max((max(room, least * len(columns)) - sum(narrow.values())) / len(wide), least)
-    for c in wide:
-        table.setColumnWidth(c, int(share))
+    floors = {c: min(widths[c], least) for c in columns}
+    if sum(floors.values()) > room:
+        floors = {c: min(floors[c], _longest_word(table, c)) for c in columns}
+    # the same width for each, the narrow ones keeping theirs, none below its floor
+    low, high = 0.0, float(max(widths.values()))
+    for _ in range(30):
+        share = (low + high) / 2
+        if sum(max(floors[c], min(w, share)) for c, w in widths.items()) > room:
+            high = share
+        else:
+            low = share
+    for c, w in widths.items():
+        table.setColumnWidth(c, int(max(floors[c], min(w, low))))
+
+
+def _longest_word(table: QTableWidget, column: int) -> int:
+    """The width ``column`` needs to show its longest word whole."""
+    metrics = table.fontMetrics()
+    words = {
+        word
+        for row in range(table.rowCount())
+        if (item := table.item(row, column)) is not None
+        for word in item.text().split()
+    }
+    # the cell's margins, as Qt adds them to a text's width (resizeColumnToContents)
+    margin = 2 * (table.style().pixelMetric(table.style().PixelMetric.PM_FocusFrameHMargin) + 1)
+    return max((metrics.horizontalAdvance(w) for w in words), default=0) + 2 * margin

@@ -89,6 +89,28 @@ def test_faults_critical_fails_and_none_passes():
     assert overall(findings(_report())) == Verdict.NOT_APPLICABLE
 
 
+def test_safety_and_fault_findings_name_checks_and_channels_in_words():
+    """The report's summary said 'worst: over_temperature on temperature_c' and
+    '3 fault(s): over_temperature, thermal_runaway_onset, under_voltage': internal
+    names, where the Alerts and Diagnostics pages say them in words."""
+    event = {
+        "check": "over_temperature",
+        "channel": "temperature_c",
+        "severity": "critical",
+        "limit": 60.0,
+        "worst_value": 698.6,
+        "start_time_s": 340.0,
+        "end_time_s": 400.0,
+    }
+    faults = [{"kind": kind, "severity": "critical", "channel": "cell_1_temp_c",
+               "start_time_s": 1.0, "end_time_s": 2.0, "detail": {}}
+              for kind in ("thermal_runaway_onset", "under_voltage")]  # fmt: skip
+    report = _report(safety={"status": "critical", "events": [event]}, faults=faults)
+    text = {f.diagnostic: f.summary for f in findings(report)}
+    assert text["safety"] == "1 limit event(s), worst: over temperature (temperature sensor)"
+    assert text["faults"] == "2 fault(s): thermal runaway onset, under voltage"
+
+
 def test_decimation_keeps_peaks_and_both_ends():
     t = np.arange(100_001, dtype=float)
     y = np.zeros_like(t)

@@ -545,7 +545,7 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
     def column(name):
         return [table.item(r, headers.index(name)).text() for r in range(table.rowCount())]
 
-    assert column("Metric") == ["fault_internal_short", "fault_open_circuit"]
+    assert column("Metric") == ["Fault: internal short", "Fault: open circuit"]
     assert column("At raise") == [
         "cell 2: up to 3.1 K above its neighbours' median (5-min mean)",
         "detected",
@@ -622,6 +622,8 @@ def test_the_alerts_and_history_pages_agree_on_state_and_who_acknowledged(
     assert "acknowledged ada" in page.audit.toPlainText()
     (row,) = history_rows(None, "alerts", HistoryFilters())
     cells = row_cells("alerts", row)
+    # the rule's metric as the Alerts page names it, not 'cell_v_max'
+    assert cells[2] == "Highest cell voltage"
     assert cells[7] == "acknowledged, cleared"
     assert cells[8].endswith(" by ada")
 
@@ -907,3 +909,40 @@ def test_the_banner_keeps_a_long_fault_to_two_lines_at_1024_px(qtbot, make_windo
     # and wide enough, it is whole
     window.resize(2400, 900)
     qtbot.waitUntil(lambda: banner.text.shown_text() == banner.full_text)
+
+
+def test_the_rule_column_stays_readable_beside_a_faults_figures_at_1024_px(qtbot, make_window):
+    """At 1024 px the History table squeezed Rule (Qt's stretched column) to 45 px
+    beside a runaway alarm's figures: 'Low… cell volt… below 2.45 V for 2 s', a word a
+    line, cut. It wraps whole in a share of the width, takes what the others leave, and
+    says its whole text (and the rule's levels) in its tooltip."""
+    from app.views.wrapped_columns import LEAST_WORDED_COLUMN_CHARS
+
+    low = Threshold("cell_v_min", "below", level=2.45, clear_level=2.515, delay_s=2.0,
+                    severity="critical")  # fmt: skip
+    window = make_window()
+    window.resize(1024, 700)
+    window.show_page(Page.ALERTS)
+    feed(window, _runaway_raised(), AlertEvent(EventKind.RAISED, low, 413.0, 2.414, 2.45))
+    window.alerts_page.tabs.setCurrentIndex(1)
+    table = window.alerts_page.history_table
+    rule = HISTORY_COLUMNS.index("Rule")
+    qtbot.waitUntil(lambda: table.rowCount() == 2)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    least = table.fontMetrics().horizontalAdvance("n" * LEAST_WORDED_COLUMN_CHARS)
+    qtbot.waitUntil(lambda: table.columnWidth(rule) >= least)
+    low_row = next(r for r in range(2) if "Lowest cell voltage" in table.item(r, rule).text())
+    assert _drawn_whole(table, low_row, rule)
+    assert table.item(low_row, rule).toolTip().startswith(table.item(low_row, rule).text())
+    assert table.horizontalScrollBar().maximum() == 0  # every column in view
+    # wider, the rule takes the room the others leave
+    window.resize(1600, 900)
+    qtbot.waitUntil(
+        lambda: (
+            sum(table.columnWidth(c) for c in range(table.columnCount()))
+            >= table.viewport().width() - 1
+        )
+    )
+    assert table.columnWidth(rule) > table.fontMetrics().horizontalAdvance(
+        table.item(low_row, rule).text()
+    )

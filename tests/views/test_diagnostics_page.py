@@ -179,11 +179,11 @@ def test_status_colours_key_numbers_and_fault_list(page, qapp):
     assert s["faults"].headline == "2 fault(s)"
     assert s["faults"].items == (
         "critical · over voltage · cell 3 · 1:00–2:05",
-        "warning · sensor stuck · temperature_c · 0:10–0:40",
+        "warning · sensor stuck · temperature sensor · 0:10–0:40",
     )
     assert s["safety"].status is Status.WARNING
     assert s["safety"].items == (
-        "warning · over current charge · current_a · 3.70 A (limit 3.50 A) · 0:05–0:09",
+        "warning · over current charge · current · 3.70 A (limit 3.50 A) · 0:05–0:09",
     )
     # a few mV over a voltage limit reads as such, with the unit
     over = {"check": "cell_over_voltage", "channel": "cell_2_v", "severity": "warning",
@@ -191,8 +191,8 @@ def test_status_colours_key_numbers_and_fault_list(page, qapp):
     hot = {**over, "check": "over_temperature", "channel": "temperature_c", "limit": 45.0,
            "worst_value": 47.26}  # fmt: skip
     assert summarize("safety", {"status": "warning", "events": [over, hot]}).items == (
-        "warning · cell over voltage · cell_2_v · 4.205 V (limit 4.200 V) · 0:05–0:09",
-        "warning · over temperature · temperature_c · 47.3 °C (limit 45.0 °C) · 0:05–0:09",
+        "warning · cell over voltage · cell 2 · 4.205 V (limit 4.200 V) · 0:05–0:09",
+        "warning · over temperature · temperature sensor · 47.3 °C (limit 45.0 °C) · 0:05–0:09",
     )
     assert s["cell_balance"].status is Status.OK and s["cell_balance"].headline.startswith("2.0")
     assert s["soc"].headline == "42.0 % ±2.0" and s["soc"].method == "extended Kalman filter"
@@ -472,11 +472,11 @@ def test_fault_items_say_what_was_measured_with_units():
          "channel": "temperature_c", "detail": {"stuck_value": 24.96}},
     ]  # fmt: skip
     assert summarize("faults", {"status": "critical", "faults": faults}).items == (
-        "critical · over voltage · voltage_v · 4.674 V (limit 4.200 V) · 0:00–10:11",
+        "critical · over voltage · pack voltage · 4.674 V (limit 4.200 V) · 0:00–10:11",
         # (the limit with its own digits: a 0.2324 A limit is not "0.23 A")
-        "critical · over current · current_a · 0.4742 A (limit 0.2324 A) · 0:20–2:59",
+        "critical · over current · current · 0.4742 A (limit 0.2324 A) · 0:20–2:59",
         "warning · cell imbalance · cell 2 · spread 61.2 mV, SOC spread 7.0 % · 1:00–2:00",
-        "warning · sensor stuck · temperature_c · stuck at 25.0 °C · 0:10–0:40",
+        "warning · sensor stuck · temperature sensor · stuck at 25.0 °C · 0:10–0:40",
     )
 
 
@@ -505,7 +505,7 @@ def test_lead_acid_runaway_item_says_how_much_charge_turned_to_heat():
              "detail": {"detected_time_s": 54.0, "current_a": 25.0,
                         "recombination_current_a": 16.12, "heating_c_per_min": 0.634}}  # fmt: skip
     assert summarize("faults", {"status": "critical", "faults": [fault]}).items == (
-        "critical · thermal runaway onset · current_a · charge turned to heat 16.1 A, "
+        "critical · thermal runaway onset · current · charge turned to heat 16.1 A, "
         "pack heating 0.63 °C/min · 0:30–15:00",
     )
 
@@ -1071,3 +1071,27 @@ def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
     # a battery that does not fit the voltages: its note names the data so too
     page.show_report(replace(report, battery_warning="the cells sit outside its window"))
     assert f"whose voltage limits the {word}'s cells pass" in page.summaries["soc"].reason
+
+
+def test_a_wide_window_widens_the_results_and_keeps_the_detail_readable(page, qtbot):
+    """At 1920 px the Results column stayed 240 px wide (a reason a few words a line)
+    while the detail ran 200-character lines across the rest. The results take a share
+    of the width, and the detail's text keeps to a line length that reads."""
+    from PySide6.QtWidgets import QScrollArea
+
+    detail = page.findChild(QScrollArea, "detailScroll")
+    results = page.findChild(QScrollArea, "resultsScroll")
+    em = page.fontMetrics().horizontalAdvance("n")
+    narrow = results.width()
+    page.resize(1700, 1000)
+    qtbot.waitUntil(lambda: detail.width() + results.width() > 1400)
+    assert results.width() >= 0.3 * (detail.width() + results.width())
+    assert results.width() > narrow
+    from app.views.diagnostics_page import DETAIL_MAX_CHARS
+
+    assert page.detail.width() <= DETAIL_MAX_CHARS * em < detail.viewport().width()
+    # narrow again: the columns share it as before, nothing cut on the right
+    page.resize(840, 700)
+    qtbot.waitUntil(lambda: results.width() <= narrow)
+    assert results.widget().width() <= results.viewport().width()
+    assert detail.widget().width() <= detail.viewport().width()

@@ -77,6 +77,19 @@ def test_soh_by_resistance_against_a_guess_the_cell_contradicts_says_so_not_142_
     assert "%" not in soh.headline
 
 
+def test_the_soc_filters_r0_and_the_pulses_fitted_r0_are_named_apart():
+    """The Arbin A123 log's page showed 'R0 in the filter (cell) 34.07 mΩ' and 'R0
+    fitted (cell) 19.04 mΩ', nothing saying what each is: the SOC filter's R0 (started at
+    the preset's 33.17 mΩ for the guessed 0.603 Ah, barely moved) is named as such."""
+    r = results(ARBIN)
+    soc = numbers(summarize("soc", r["soc"]))
+    ir = numbers(summarize("internal_resistance", r["internal_resistance"]))
+    soh = numbers(summarize("soh", r["soh"]))
+    assert soc["R0 adapted in the SOC filter (cell)"] == "34.07 mΩ"
+    assert ir["R0 fitted (cell)"] == soh["R0 fitted (cell)"] == "19.04 mΩ"
+    assert not {label for label in soc if label.startswith("R0")} & (set(ir) | set(soh))
+
+
 def test_soh_by_resistance_against_the_cells_own_reference():
     """The same log with the cell's rated 1.1 Ah and a new cell's R0 of 19.5 mOhm: its
     19.04 mOhm at 27.4 degC (its pulse's first 10 s) is 20.30 mOhm at 25 degC, 1.041x:
@@ -98,7 +111,7 @@ def test_a_coin_cells_resistance_reads_in_ohm():
     """The SINTEF coin cell's R0 is tens of ohms: '52.5 Ω', not '52521.01 mΩ'."""
     soc = results(BDF)["soc"]
     assert soc["r0_ohm"] > 1.0
-    shown = numbers(summarize("soc", soc))["R0 in the filter (cell)"]
+    shown = numbers(summarize("soc", soc))["R0 adapted in the SOC filter (cell)"]
     assert shown == f"{soc['r0_ohm']:.3g} Ω"
 
 

@@ -97,12 +97,12 @@ def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db,
         assert _column(alerts, "Acknowledged")[0].endswith("by ada")
         with qtbot.waitSignal(window.history_loader.loaded):
             page.ack_combo.setCurrentIndex(2)  # not acknowledged
-        assert _column(alerts, 2) == ["temperature_max_c"]
+        assert _column(alerts, 2) == ["Highest temperature"]  # as the Alerts page names it
         with qtbot.waitSignal(window.history_loader.loaded):
             page.ack_combo.setCurrentIndex(0)
         with qtbot.waitSignal(window.history_loader.loaded):
             page.severity_combo.setCurrentIndex(3)  # critical
-        assert _column(alerts, 2) == ["cell_v_max"]
+        assert _column(alerts, 2) == ["Highest cell voltage"]
 
         with qtbot.waitSignal(window.history_loader.loaded):
             page.set_tab("diagnostics")

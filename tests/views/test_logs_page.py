@@ -630,3 +630,88 @@ def test_a_long_per_cycle_legend_never_widens_the_plots_past_their_tab(qtbot, ma
         tab = logs.tabs.currentWidget()
         right = stack.mapTo(tab, stack.rect().topRight()).x()
         assert right <= tab.width()
+
+
+def _look(page) -> dict:
+    """What the page shows: its messages, battery form and plot axes."""
+    plots = (page.time_plots, page.cycle_plots, page.ica_plot)
+    return {
+        "status": (page.status_label.text(), page.status_is_error),
+        "action": (page.action_label.text(), page.action_label.isVisible()),
+        "file": (page.file_info.text(), page.file_warning.text(), page.spec_note.text()),
+        "form": (
+            page.chemistry_combo.currentText(),
+            page.capacity_spin.value(),
+            page.cells_spin.value(),
+            page.bol_spin.value(),
+            page.eol_spin.value(),
+            page.invert_check.isChecked(),
+            page.ocv_button.text(),
+        ),
+        "notes": (page.ica_note.text(), page.cycle_note.isVisible()),
+        "ranges": [np.round(p.viewRange(), 6).tolist() for stack in plots for p in stack.plots],
+        "shown": [p.isVisible() for stack in plots for p in stack.plots],
+    }
+
+
+def test_closing_the_last_file_leaves_the_page_as_first_opened(qtbot, page, tmp_path):
+    """After 'Close file' the old battery form, the diagnostics' warning and empty
+    axes over the closed file's ranges stayed. Closed, the page is as a new one."""
+    qtbot.waitUntil(lambda: page.time_plots is not None)
+    blank = _look(page)
+    log = tmp_path / "short.csv"
+    t = np.arange(0.0, 7200.0, 10.0)
+    current = np.where(t < 3600.0, -1.0, 1.0)
+    voltage = np.where(t < 3600.0, 3.9 - 0.5 * t / 3600.0, 3.4 + 0.5 * (t - 3600.0) / 3600.0)
+    rows = "\n".join(f"{a:.0f},{v:.4f},{i:.2f},{27.0 + a / 3600:.2f}"
+                     for a, v, i in zip(t, voltage, current, strict=True))  # fmt: skip
+    log.write_text("time_s,voltage_v,current_a,temperature_c\n" + rows + "\n17,3.5")
+    open_files(qtbot, page, str(log))
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=60_000):
+        page.diagnostics_button.click()
+    qtbot.waitUntil(lambda: settled(page))
+    page.capacity_spin.setValue(7.5)
+    opened = _look(page)
+    assert opened["action"][0] and opened["file"][1]  # something to leave behind
+    assert opened["ranges"] != blank["ranges"]
+    page.file_list.setCurrentRow(0)
+    page.remove_button.click()
+    assert _look(page) == blank
+
+
+def _half_cell_log(path: Path) -> str:
+    """A graphite half-cell's C/20 lithiation and delithiation, 0.01-0.6 V, in a
+    canonical CSV that names no battery (the BDF SINTEF coin cell's shape)."""
+    t = np.arange(0.0, 2 * 72000.0, 30.0)
+    down = t < 72000.0
+    current = np.where(down, -0.0002, 0.0002)  # 4 mAh cell at C/20
+    x = np.where(down, t / 72000.0, (t - 72000.0) / 72000.0)
+    voltage = np.where(down, 0.6 - 0.59 * x**0.3, 0.01 + 0.59 * x**3)
+    rows = "\n".join(
+        f"{a:.0f},{v:.5f},{i:.6f}" for a, v, i in zip(t, voltage, current, strict=True)
+    )
+    path.write_text("time_s,voltage_v,current_a\n" + rows + "\n")
+    return str(path)
+
+
+def test_dqdv_of_a_half_cell_says_its_voltages_lie_off_the_batterys(qtbot, page, tmp_path):
+    """On the BDF graphite half-cell the dQ/dV tab said 'No slow constant-current
+    segment' of 36 h at C/31: its segments were found, but its 0-0.6 V lie outside the
+    Li-ion voltage window dQ/dV is binned over. The note says so, with the voltages."""
+    from app.core.spec import Chemistry, preset
+    from app.views.log_analysis import ica_traces
+
+    log = _half_cell_log(tmp_path / "half.csv")
+    open_files(qtbot, page, log)
+    page.tabs.setCurrentIndex(2)
+    note = page.ica_note.text()
+    assert "slow constant-current segments run at 0.01-0.60 V" in note
+    assert page.ica_note.width() <= page.tabs.currentWidget().width()
+    assert "No slow constant-current segment" not in note
+    frame = open_log(log).frame
+    traces, missing = ica_traces(frame, preset(Chemistry.NMC, capacity_ah=0.004))
+    assert traces == [] and "0.01-0.60 V a cell" in missing
+    # a log of a Li-ion cell's own voltages has its curves and no such reason
+    frame["voltage_v"] = 3.5 + frame["voltage_v"]
+    traces, missing = ica_traces(frame, preset(Chemistry.NMC, capacity_ah=0.004))
+    assert traces and missing == ""

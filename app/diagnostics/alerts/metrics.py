@@ -23,6 +23,7 @@ import numpy as np
 from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.faults.text import kind_text
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.plausible_cells import plausible_spread_mv
 from app.diagnostics.safety import charging_current_a
@@ -296,7 +297,7 @@ _register(
 for _kind in FaultKind:
     _register(
         f"{FAULT_PREFIX}{_kind.value}",
-        f"Fault: {_kind.value.replace('_', ' ')}",
+        f"Fault: {kind_text(_kind.value)}",
         "",
         lambda b, n, s, c, k=_kind.value: _fault_indicator(k, b, c),
     )
@@ -314,6 +315,12 @@ def metric_info(name: str) -> MetricInfo:
 
 def is_known_metric(name: str) -> bool:
     return name in _METRICS
+
+
+def metric_label(name: str) -> str:
+    """A metric in words as the Alerts page names it (``Lowest cell voltage``, ``Fault:
+    thermal runaway onset``); an unknown one (a stored rule since removed) as stored."""
+    return metric_info(name).label if is_known_metric(name) else name
 
 
 #: Below this a value is float dust, shown as 0 (a dead cell's exponentially

@@ -129,12 +129,29 @@ def cell_of(channel: Any) -> str | None:
     return m.group(1) if m else None
 
 
+#: The pack's own channels for people (``voltage_v/cell``: the pack voltage over its
+#: series cells, what the safety limits judge when no cell is measured).
+_PACK_CHANNELS = {
+    schema.VOLTAGE: "pack voltage",
+    f"{schema.VOLTAGE}/cell": "pack voltage per cell",
+    schema.CURRENT: "current",
+    schema.TEMPERATURE: "temperature sensor",
+}
+
+
 def channel_text(channel: Any) -> str:
-    """A fault's channel for people: ``cell 2`` for ``cell_2_v`` or ``cell_2_temp_c``."""
+    """A fault's or limit event's channel for people: ``cell 2`` for ``cell_2_v`` or
+    ``cell_2_temp_c``, ``temperature sensor`` for ``temperature_c``."""
     if not isinstance(channel, str):
         return ""
     cell = cell_of(channel)
-    return f"cell {cell}" if cell is not None else channel
+    return f"cell {cell}" if cell is not None else _PACK_CHANNELS.get(channel, channel)
+
+
+def kind_text(kind: Any) -> str:
+    """A fault's kind or a limit check's name for people: ``thermal runaway onset`` for
+    ``thermal_runaway_onset``, ``over temperature`` for ``over_temperature``."""
+    return str(kind or "").replace("_", " ")
 
 
 def fault_summary(f: dict | None) -> str:
