@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core import schema
+from app.views.fitted_label import FittedLabel
 from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
 from app.views.readouts import ReadoutPanel, current_in_milliamps, scaled_text
@@ -160,44 +160,6 @@ def cursor_html(values: dict[str, float], colors: ThemePalette, milliamps: bool 
     return _GAP.join(parts)
 
 
-class ElidedLabel(QLabel):
-    """A one-line label that shortens its text with "…" instead of widening the window.
-
-    A long source URL in the tool bar would otherwise set the window's
-    minimum width; the whole text stays in :meth:`full_text` and the tooltip.
-    """
-
-    def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
-        super().__init__(parent, **kwargs)
-        self._full = ""
-        self.setMinimumWidth(80)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.set_full_text(text)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def set_full_text(self, text: str, tooltip: str | None = None) -> None:
-        """Show ``text`` (elided to fit); the tooltip is ``tooltip``, else all of ``text``."""
-        self._full = text
-        self.setToolTip(tooltip or text)
-        self._elide()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        # the width the whole text wants, for layouts with room to spare
-        return QSize(
-            self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height()
-        )
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        metrics = self.fontMetrics()
-        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, self.width()))
-
-
 class DashboardPage(QWidget):
     """Live plots of one source. Feed it snapshots; it redraws unless paused."""
 
@@ -274,7 +236,10 @@ class DashboardPage(QWidget):
 
     def _build_toolbar(self) -> None:
         self.toolbar = QFrame(self, objectName="toolbar")
-        self.source_label = ElidedLabel("Not connected", objectName="sectionTitle")
+        # (one line, cut with '…' to the room the buttons leave: a long URL or file
+        # name never sets the window's minimum width)
+        self.source_label = FittedLabel("Not connected", max_lines=1, objectName="sectionTitle")
+        self.source_label.setMinimumWidth(80)
         self.paused_label = QLabel("", objectName="mutedText")
         self.pause_button = QPushButton("Pause", checkable=True)
         self.pause_button.setToolTip("Freeze the plots; data keeps arriving and is shown on resume")
