@@ -119,6 +119,9 @@ class CellCountCheck:
         self.cells_option = cells_option
         self.fix = fix
         self.pending = True  #: no block with cell voltages seen yet
+        #: the pack voltage was judged (on the first block with one: an overcharge
+        #: later in a source without cell voltages is a safety event, not more cells)
+        self.pack_judged = False
         self.refused: str | None = None  #: why the source was refused
         self.samples_before = 0  #: passed on before the block that decided
 
@@ -139,9 +142,12 @@ class CellCountCheck:
         if spec is None:
             return None
         given = spec.series_cells
-        if too_few := too_few_cells_text(block, spec):
+        has_cells = bool(schema.cell_voltage_columns(block.columns))
+        first_pack = not self.pack_judged and schema.VOLTAGE in block.columns
+        self.pack_judged |= first_pack
+        if (first_pack or has_cells) and (too_few := too_few_cells_text(block, spec)):
             return f"{self._where(given)[0]}: the source contradicts it: {too_few}{self._kept()}"
-        if not schema.cell_voltage_columns(block.columns):
+        if not has_cells:
             return None
         self.pending = False  # the first block with cell voltages decides
         shown = cells_the_data_shows(block)

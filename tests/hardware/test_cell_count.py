@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.core.errors import SourceRefused
 from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
@@ -171,3 +172,21 @@ def test_the_right_count_a_low_pack_and_a_cell_numbered_above_the_count():
     acq, _after = _run(few, CellCountCheck(few))
     assert acq.state is AcquisitionState.FAULT
     assert "it reports the voltage of cell 7, so it has at least 7 cells" in acq.last_error
+
+
+def test_a_pack_without_cell_voltages_overcharged_later_is_not_refused():
+    """The first block with a pack voltage judges it: a source without cell voltages
+    whose pack later reads over the count's plausible top (a charger driving it past
+    its limit) goes on streaming, its over-voltage for safety to judge; it had been
+    refused as 'more cells in series' mid-recording, at the moment that mattered."""
+    source = Pack("test://bms?cells=4", given=4, shown=None)
+    source.spec = preset("nmc", series_cells=4)
+    check = CellCountCheck(source)
+    check(pack_block(0, 10, None))  # 13.2 V: four cells
+    over = SampleBlock({**dict(pack_block(10, 10, None).items()), "voltage_v": np.full(10, 22.0)})
+    check(over)  # 5.5 V a cell: over NMC's plausible 5.25 V
+    assert check.refused is None
+    # the first block decides: 22 V from the start is no 4 NMC cells
+    fresh = CellCountCheck(source)
+    with pytest.raises(SourceRefused):
+        fresh(over)
