@@ -42,7 +42,9 @@ summary adds the mean band share and the live filter's mean.
 
 Every case is printed, misses included; a summary per group follows, for the
 default and the broad cases apart. Cases whose log leaves less than 20 minutes
-to score are printed as "short" and left out of the summary. ``band%`` is the
+to score are printed as "short" and left out of the summary's figures; its
+line counts them apart, with how many are over the target and the worst (a
+hidden case may be one). ``band%`` is the
 share of samples whose true SOC lies in the +-2 sigma band; ``cc rmse%`` is
 plain coulomb counting from the same logs (the estimator the filter replaced),
 for scale.
@@ -162,6 +164,63 @@ on NMC): LFP table default + broad 0-3 from rest 0.76 -> 0.75 %, under load
 misfit exceeds 5 mV: LFP 0.76 -> 0.73 / 0.80 -> 0.74 %, but NMC table default
 + broad 0-3 from rest 0.26 -> 0.29 %, under load 0.31 -> 0.33 %; under load
 everywhere (as in the soc_ekf doc) LFP 0.72 / 0.71 %, NMC 0.32 / 0.35 %.
+
+Short logs from under load, and the late rest of steps s11 (2026-12-06;
+analysis, the filter unchanged). The short cases: ``--broad-only
+--chemistries lfp --no-speed`` has one, steps 1 Hz s14 from load (10.2 min
+of log, 12 s scored): 16.34 % with the table, 16.20 % with the preset, the
+band holding the truth in none of it; ``--chemistries lfp --ocvs table
+--starts load rest --profiles partial steps --seeds 31 32 --start-soc 25``
+adds partial s32 from load, 12.07 % (10.3 min; steps s31/s32 and partial s31
+from load leave nothing to score, the from-rest ones 0.13-0.48 %). Both are
+one constant-current discharge (1.19C, 0.89C) from an unknown SOC into
+PyBaMM's cut-off: the voltage falls from 0.1 V to 1.1 V below the OCV in
+10 min (diffusion), the filter reads that as the table's low knee and ends at
+0.3 % with a 0.4 % sigma against a true 16.7 %. Nothing in such a log tells
+the two apart: the first voltage's guess is itself 8.6 % low (s14), and the
+filter without any voltage update under load until the first rest still ends
+8.7 % off. Tried, only while the start under load is unsettled (so every
+from-rest case is the same bits), scratch code: the load's model error
+correlated over the load's length so far and growing as its square root (a
+diffusion overpotential; ``--broad --starts load --no-speed``): LFP broad
+from load, table 0.89 / 3.45 -> 0.78 / 2.46 %, preset 1.56 / 4.41 -> 1.37 /
+4.42 %, steps 1 Hz s14 16.34 -> 12.02 % (preset 16.20 -> 11.06), partial
+s32 12.09 -> 10.31 %, LFP default 0.45 -> 0.43 / 0.54 -> 0.53 %, NMC
+groups within 0.01 % (NMC steps 1 Hz s14 0.29 -> 0.35, udds 1 Hz 0.11 ->
+0.14 %), held-out ``--seeds 7 8 9 --profiles udds wltp --starts load`` no
+case worse by more than 0.03 %. But
+``bench_soc_sim.py`` (its cells are the filter's own ECM, no diffusion, so a
+long load's voltage is right there): all 0.91 -> 1.33 %, LFP drive 0.46 ->
+4.32 % (at 1 Hz the 60 s intervals of a 2 h drive are one long load), lead-
+acid cycle 2.48 -> 4.26 %. A load run that a change of the current's
+direction ends: LFP drive 3.06 %; that residuals of the other sign end: 3.80
+%; a steady current only (each interval's mean within 5 % of the run's):
+LFP drive unchanged, PyBaMM LFP broad from load 0.82 / 2.54 and 1.38 / 4.42 %,
+but lead-acid cycle still 2.48 -> 4.26, LFP cc 0.22 -> 0.25 %; capped at 10
+min: lead-acid cycle 3.59, LFP cc 0.28 %; a model error of the OCV's slope
+times a surface-to-mean SOC gap growing with the load (3.7 % per C at 1 min,
+as sqrt(t)), steady loads only: the simulator within 0.02 % but LFP cc 0.26
+%, and steps 1 Hz s14 only 15.10 %. Left out: the one thing that tells a
+wrong SOC on the knee from diffusion under a constant current is a model of
+the diffusion, which the filter and the simulator lack; what it would gain
+(the short cases still 11-12 %, over the 5 % target) does not pay for the
+ECM logs it costs.
+
+Steps s11 from rest (1.47 %): its last 22 min are 16.7 min of rest at 22.8 %
+(3.4 mV per %), a short 0.43C pulse and 5 min of rest at 22.1 %. The long
+rest's last minute reads +1.4 mV above the C/50 table at the true SOC, the
+true OCV +2.4 mV (``--table-offset``): 1.0 mV (0.3 %) still to relax. The
+filter's table offset is +2.9 mV, and the estimate, pulled up from -2.36 %
+through the rest at the carried-over misfit's pace, is still climbing (0.07
+% a minute) when the log ends at -0.92 % with a 0.95 % sigma; the charge
+scale went 1.004 -> 0.985 on the way (truth 0.9935). Every filtered estimate of the
+log is 0.9-2.4 % low, the last the surest and closest, so the series worked
+back from it is -0.9 % at the end and, by the 0.85 % error of the charge
+scale over 70 % of charge, -2 % at the start. The rest's own 1/sqrt(t)
+extrapolation (the rest anchors') says 4.6 mV still to come (the voltage
+rose 1.9 mV from the rest's middle to its last minute), an exponential
+through its second, middle and last minute 0.4 mV, the truth 1.0 mV: neither
+is a reading to correct by, and no earlier rest (46 %, 32 %) was surer.
 """
 
 from __future__ import annotations
@@ -427,18 +486,31 @@ def _summary(results: list[CaseResult], suite: str) -> None:
     for (chem, ocv, start), target in TARGETS.items():
         group = [r for r in results if (r.chemistry, r.ocv, r.start) == (chem, ocv, start)]
         scored = [r for r in group if not r.short]
+        # (short logs are left out of the figures, not out of sight: a hidden
+        # case may be one, so their misses and worst are shown apart)
+        shorts = [r for r in group if r.short]
+        short = ""
+        if shorts:
+            w = max(shorts, key=lambda r: r.rmse)
+            over = sum(not r.ok for r in shorts)
+            short = (
+                f"{len(shorts)} short ({over} over target, worst {w.rmse:.2f}"
+                f" {w.profile} s{w.seed})"
+            )
         if not scored:
+            if shorts:
+                print(f"  {chem:4} {ocv:6} {start:5}  no log long enough to score: {short}")
             continue
         worst = max(scored, key=lambda r: r.rmse)
         misses = sum(not r.ok for r in scored)
         mean = float(np.mean([r.rmse for r in scored]))
-        short = f", {len(group) - len(scored)} short" if len(group) > len(scored) else ""
         band = float(np.mean([r.band_pct for r in scored]))
         live = float(np.mean([r.live_rmse for r in scored]))
         print(
             f"  {chem:4} {ocv:6} {start:5}  mean {mean:5.2f}  worst {worst.rmse:5.2f}"
             f" ({worst.profile} s{worst.seed})  target {target:4.1f}"
-            f"  {len(scored) - misses}/{len(scored)} ok{short}  band {band:5.1f} %"
+            f"  {len(scored) - misses}/{len(scored)} ok{', ' + short if short else ''}"
+            f"  band {band:5.1f} %"
             f"  live filter mean {live:5.2f}"
         )
 

@@ -492,7 +492,13 @@ synthetic cold starts). Still weak: a start under load that then stays on the
 LFP plateau with polarisation the preset does not expect (e.g. a 0.3C charge
 from 20 % with 30 % more resistance: ~30 % off until a rest off the plateau,
 before as after this), since there a rest says nothing and under load 15 mV
-is 30 % of SOC.
+is 30 % of SOC. And a short log that is one constant-current discharge into
+the cut-off from an unknown SOC (PyBaMM LFP steps 1 Hz s14 from load, 10 min:
+16 % off at the end): the diffusion overpotential's growth reads as the
+table's low knee, and nothing in the log tells the two apart; discounting a
+long load's voltage while the start is unsettled helps there (12 %) but costs
+the simulator's ECM cells, whose voltage under load is right (lead-acid
+cycle 2.5 -> 4.3 %): see ``benchmarks/bench_soc.py``, "Short logs".
 
 Accuracy (``benchmarks/bench_soc.py --broad``, RMSE after 10 min, mean / worst
 of a group): LFP broad cases from under load, OCV table 3.13 / 12.41 % (10 of
