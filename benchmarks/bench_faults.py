@@ -596,8 +596,8 @@ def _print_detection(
     n_false = sum(len(r["false"]) for r in rows)
     print(
         f"found {found}/{len(rows)}; within target {inside}/{len(rows)}; "
-        f"median latency {np.median(lats):.0f} s, max {max(lats):.0f} s; "
-        f"{n_false} faults confirmed before an onset; "
+        + (f"median latency {np.median(lats):.0f} s, max {max(lats):.0f} s; " if lats else "")
+        + f"{n_false} faults confirmed before an onset; "
         f"runaway-onset alarms on internal shorts: {_onset_count(rows)}"
     )
     return failures
