@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/bench_dcir.py`` (``--summary`` prints only the tables,
 ``--no-pybamm`` skips PyBaMM, ``--quick`` one seed and no 1e6-sample timings,
-``--seeds N`` seeds 1..N, ``--sim-rate HZ`` only the simulator at that rate).
+``--seeds N`` seeds 1..N, ``--first-seed K`` seeds K..K+N-1, ``--sim-rate HZ`` only the simulator at that rate).
 
 **Accuracy target**: every pulse's 10 s DCIR estimated from noisy data within
 +-5 % of the model's own value.
@@ -272,6 +272,9 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="one seed, no speed section")
     ap.add_argument("--seeds", type=int, default=3, help="seeds 1..N (simulator cell and noise)")
     ap.add_argument(
+        "--first-seed", type=int, default=1, help="first seed (default 1): seeds K..K+N-1"
+    )
+    ap.add_argument(
         "--sim-rate",
         type=float,
         default=None,
@@ -279,7 +282,8 @@ def main(argv=None) -> None:
     )
     args = ap.parse_args(argv)
     os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
-    seeds = (1,) if args.quick else tuple(range(1, args.seeds + 1))
+    first = args.first_seed
+    seeds = (first,) if args.quick else tuple(range(first, first + args.seeds))
     show = not args.summary
     rows: list[dict] = []
     pulses: list = []

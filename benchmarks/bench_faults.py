@@ -9,7 +9,9 @@ history must still find a fault present almost from the start), ``--profiles``
 for the load profiles of the fault runs, ``--cases runaway "100 ohm"`` for only the
 fault cases whose label contains one of those strings, ``--spreads 0.03 0.08`` for
 the cells' resistance spreads, ``--parts detection clean`` to run only some tables,
-``--brief`` to print only the summaries, ``--short-ohms 1 3 10 30 100`` for the
+``--brief`` to print only the summaries, ``--capacity-spread 0.04`` for the cells'
+capacity spread, ``--clean-cells 8 12`` for the clean packs' sizes,
+``--rate-hz 10`` for logs of that sample rate (detection and clean tables), ``--short-ohms 1 3 10 30 100`` for the
 internal shorts at those resistances instead of the default ones). Every pack has a manufacturing spread
 between its cells (``--capacity-spread``, default 2 %; resistance ``--spreads``,
 default 3, 6 and 8 %, the range of real packs: a cell with more resistance runs
@@ -229,6 +231,7 @@ def run_detection(
     capacity_spread: float = CAPACITY_SPREAD,
     only: list[str] | None = None,
     short_ohms: list[float] | None = None,
+    dt_s: float = 1.0,
 ) -> list[dict]:
     """One row per case (``only``: the cases whose label contains one of these;
     ``short_ohms``: see :func:`cases`);
@@ -245,6 +248,7 @@ def run_detection(
             cell_spread = {
                 "capacity_spread": capacity_spread,
                 "resistance_spread": spreads[i % len(spreads)],
+                "dt_s": dt_s,
             }
             for case, profile, group in _runs(chem, onsets, profiles, only, short_ohms):
                 if case.expect_kind == "over_voltage":
@@ -377,6 +381,7 @@ def run_clean(
     cells_list,
     spreads: tuple[float, ...] = RESISTANCE_SPREADS,
     capacity_spread: float = CAPACITY_SPREAD,
+    dt_s: float = 1.0,
 ) -> list[dict]:
     rows = []
     for chem in chems:
@@ -398,6 +403,7 @@ def run_clean(
                             ambient_c=ambient,
                             capacity_spread=capacity_spread,
                             resistance_spread=spread,
+                            dt_s=dt_s,
                         )
                         faults = detect_faults(block, spec).to_list()
                         # the safety check's limit events on the same healthy packs (CV
@@ -519,18 +525,38 @@ def kind_summary(rows: list[dict]) -> list[str]:
 
 
 def _print_detection(
-    chems, seeds, cells_list, onsets, profiles, brief: bool, spreads, only=None, short_ohms=None
+    chems,
+    seeds,
+    cells_list,
+    onsets,
+    profiles,
+    brief: bool,
+    spreads,
+    only=None,
+    short_ohms=None,
+    capacity_spread: float = CAPACITY_SPREAD,
+    dt_s: float = 1.0,
 ) -> int:
     failures = 0
     rows = []
     for cells in cells_list:
         rows += run_detection(
-            chems, seeds, cells, onsets, profiles, spreads, only=only, short_ohms=short_ohms
+            chems,
+            seeds,
+            cells,
+            onsets,
+            profiles,
+            spreads,
+            capacity_spread,
+            only=only,
+            short_ohms=short_ohms,
+            dt_s=dt_s,
         )
     onset_text = "5400-7200 s" if onsets is None else ", ".join(f"{o:g}" for o in onsets) + " s"
     print(
         f"1. detection, {'/'.join(map(str, cells_list))}-cell packs, onsets {onset_text}, "
-        f"typical sensor noise, resistance spreads {', '.join(f'{x:.0%}' for x in spreads)} "
+        f"{1 / dt_s:g} Hz, typical sensor noise, capacity spread {capacity_spread:.0%}, "
+        f"resistance spreads {', '.join(f'{x:.0%}' for x in spreads)} "
         "(latency = confirmed - onset)"
     )
     if not brief:
@@ -570,17 +596,25 @@ def _print_detection(
     n_false = sum(len(r["false"]) for r in rows)
     print(
         f"found {found}/{len(rows)}; within target {inside}/{len(rows)}; "
-        f"median latency {np.median(lats):.0f} s, max {max(lats):.0f} s; "
-        f"{n_false} faults confirmed before an onset; "
+        + (f"median latency {np.median(lats):.0f} s, max {max(lats):.0f} s; " if lats else "")
+        + f"{n_false} faults confirmed before an onset; "
         f"runaway-onset alarms on internal shorts: {_onset_count(rows)}"
     )
     return failures
 
 
-def _print_clean(chems, seeds, hours: float, spreads) -> int:
+def _print_clean(
+    chems,
+    seeds,
+    hours: float,
+    spreads,
+    capacity_spread: float = CAPACITY_SPREAD,
+    cells_list: tuple[int, ...] = (4, 16),
+    dt_s: float = 1.0,
+) -> int:
     failures = 0
     print("2. clean packs (no fault injected): every fault reported is a false alarm")
-    clean = run_clean(chems, seeds, hours, (4, 16), spreads)
+    clean = run_clean(chems, seeds, hours, cells_list, spreads, capacity_spread, dt_s)
     total_h = sum(r["hours"] for r in clean)
     n_false = 0
     for r in clean:
@@ -607,7 +641,7 @@ def _print_clean(chems, seeds, hours: float, spreads) -> int:
     print(f"safety limit events on the clean packs (target: none): {n_safety}")
     print(
         f"{len(clean)} runs, {total_h:.0f} pack-hours "
-        f"({', '.join(chems)} x 4/16 cells x {', '.join(CLEAN_PROFILES)}"
+        f"({1 / dt_s:g} Hz; {', '.join(chems)} x {'/'.join(map(str, cells_list))} cells x {', '.join(CLEAN_PROFILES)}"
         f"{'; lead_acid float @25/40 C' if 'lead_acid' in chems else ''}; "
         f"R spreads {', '.join(f'{x:.0%}' for x in spreads)}): "
         f"{n_false} false alarms, {n_false / total_h:.4f} per pack-hour"
@@ -653,6 +687,19 @@ def main(argv: list[str] | None = None) -> int:
         "--cells", type=int, nargs="+", default=[4], help="series cells of the fault runs"
     )
     p.add_argument(
+        "--rate-hz",
+        type=float,
+        default=1.0,
+        help="sample rate of the detection and clean logs, Hz (default 1)",
+    )
+    p.add_argument(
+        "--clean-cells",
+        type=int,
+        nargs="+",
+        default=[4, 16],
+        help="series cells of the clean packs (default 4 16)",
+    )
+    p.add_argument(
         "--onsets",
         type=float,
         nargs="+",
@@ -670,6 +717,12 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         default=list(RESISTANCE_SPREADS),
         help="cell resistance spreads, relative sigma (default 0.03 0.06 0.08)",
+    )
+    p.add_argument(
+        "--capacity-spread",
+        type=float,
+        default=CAPACITY_SPREAD,
+        help=f"cell capacity spread, relative sigma (default {CAPACITY_SPREAD:g})",
     )
     p.add_argument(
         "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="tables to run (default all)"
@@ -702,8 +755,18 @@ def main(argv: list[str] | None = None) -> int:
             spreads,
             args.cases,
             args.short_ohms,
+            args.capacity_spread,
+            1.0 / args.rate_hz,
         ),
-        "clean": lambda: _print_clean(chems, seeds, hours, spreads),
+        "clean": lambda: _print_clean(
+            chems,
+            seeds,
+            hours,
+            spreads,
+            args.capacity_spread,
+            tuple(args.clean_cells),
+            1.0 / args.rate_hz,
+        ),
         "equivalence": _print_equivalence,
         "speed": _print_speed,
     }
