@@ -18,10 +18,11 @@ onset alarm: ``--parts shorts`` (seeds 1-2, 4 cells) 59 -> 32 of 144; ``--first-
 --seeds 3 --parts shorts`` 88 -> 44 of 216; ``--cells 16 --parts shorts`` 57 -> 40 of 144
 (what is left: drives and CC-CV cycles, whose current does not hold still, and shorts
 whose drop is within the noise of the cells' sum). Runaways, ``--seeds 3 --cells 4 16
---parts runaways`` and ``--first-seed 40``: every one found at the same second as before
-(78/78 and 78/78; within 60 s 78 and 76, max 58 and 63 s). Both before and after, the
-NMC 4-cell CC and cycle logs of seed 3 raise an onset alarm 54 s into the log (a 1C
-discharge from the first second warming the hottest cell): the lone sensor's own test.
+--parts runaways`` and ``--first-seed 40``: the same table before and after, line for
+line (4 cells 39/39 within 60 s, max 52 and 53 s; 16 cells 39/39 and 37/39, max 58
+and 63 s). Both before and after, the NMC 4-cell CC and cycle logs of seed 3 raise an
+onset alarm 54 s into the log (a 1C discharge from the first second warming the hottest
+cell): the lone sensor's own test.
 """
 
 from __future__ import annotations
