@@ -270,7 +270,8 @@ heat. Within the minute a runaway must be found in, the temperature alone cannot
 the two apart; the cell's voltage can: a short's current drops it against the other
 cells at once, a runaway's self-heating does not. So a window's rate must also exceed
 what a short its cell's voltage drop allows could make (:mod:`.short_heat`, which also
-says when no short explains a heat). And a cell whose excess already rose at
+says when no short explains a heat; a lone pack sensor without cell voltages asks the pack
+voltage, where the current holds still). And a cell whose excess already rose at
 ``STEADY_START_C_PER_MIN`` over the two minutes before the window (a straight line's
 slope: ~0.05 degC/min of noise) must show its acceleration at ``ACCEL_Z_STEADY``
 standard errors: a steady ramp meets the rise's evidence by itself, so a 2-sigma wobble
@@ -468,7 +469,9 @@ class RunawayDetector:
         self._ref_noise = RollingSum(2, self.long)
         # the heat an internal short could explain, from the cells' voltages (see
         # "A short's heat")
-        self._short_heat = ShortHeat(spec, layout, self.rows, keep, bin_s) if k >= 2 else None
+        self._short_heat = ShortHeat(spec, layout, self.rows, keep, bin_s)
+        if not (k >= 2 or self._short_heat.pack):  # (a lone pack sensor: its pack voltage)
+            self._short_heat = None
         # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
         self.joule = 0.0
         if spec.ecm is not None:
