@@ -251,6 +251,32 @@ class _BinSummer:
         return self(x[None, :])[0]
 
 
+def median_of_others(x: np.ndarray) -> np.ndarray:
+    """(rows, bins): for each row, the median of the other rows' finite values in
+    each bin (NaN where none is), as :func:`median_rows` of ``x`` without that row."""
+    rows, m = x.shape
+    if rows < 2 or m == 0:
+        return np.full((rows, m), np.nan)
+    order = np.argsort(x, axis=0, kind="stable")  # NaN sort last
+    srt = np.take_along_axis(x, order, axis=0)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(rows)[:, None], axis=0)
+    fin = np.isfinite(x)
+    # the others' finite count, and their sorted values: the row's own left out
+    c = fin.sum(axis=0)[None, :] - fin
+    lo = np.maximum((c - 1) // 2, 0)
+    hi = np.maximum(c // 2, 0)
+    own = np.where(fin, rank, rows)  # a NaN row is not among the finite values
+
+    def pick(j):
+        k = np.minimum(j + (j >= own), rows - 1)
+        return np.take_along_axis(srt, k, axis=0)
+
+    with np.errstate(invalid="ignore"):
+        out = (pick(lo) + pick(hi)) / 2.0
+    return np.where(c > 0, out, np.nan)
+
+
 def median_rows(x: np.ndarray) -> np.ndarray:
     """Median over the rows of (rows, bins), ignoring NaN (NaN where none is finite).
 
