@@ -253,28 +253,39 @@ class _BinSummer:
 
 def median_of_others(x: np.ndarray) -> np.ndarray:
     """(rows, bins): for each row, the median of the other rows' finite values in
-    each bin (NaN where none is), as :func:`median_rows` of ``x`` without that row."""
-    rows, m = x.shape
-    if rows < 2 or m == 0:
-        return np.full((rows, m), np.nan)
-    order = np.argsort(x, axis=0, kind="stable")  # NaN sort last
-    srt = np.take_along_axis(x, order, axis=0)
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(rows)[:, None], axis=0)
-    fin = np.isfinite(x)
-    # the others' finite count, and their sorted values: the row's own left out
-    c = fin.sum(axis=0)[None, :] - fin
-    lo = np.maximum((c - 1) // 2, 0)
-    hi = np.maximum(c // 2, 0)
-    own = np.where(fin, rank, rows)  # a NaN row is not among the finite values
+    each bin (NaN where none is), as :func:`median_rows` of ``x`` without that row.
 
-    def pick(j):
-        k = np.minimum(j + (j >= own), rows - 1)
-        return np.take_along_axis(srt, k, axis=0)
+    Leaving one value out of c sorted ones moves the median to one of three values,
+    by where the value left out lies against the middle; so one sort per bin.
+    """
+    rows, m = x.shape
+    out = np.full((rows, m), np.nan)
+    if rows < 2 or m == 0:
+        return out
+    srt = x.T.copy()  # (bins, rows), one contiguous row a bin (see median_rows)
+    srt.sort(axis=1)  # NaN sort last
+    fin = np.isfinite(x)
+    c = fin.sum(axis=0)  # finite values of each bin
+
+    def at(k):
+        return srt[np.arange(m), np.clip(k, 0, rows - 1)]
 
     with np.errstate(invalid="ignore"):
-        out = (pick(lo) + pick(hi)) / 2.0
-    return np.where(c > 0, out, np.nan)
+        # a finite row: c - 1 others
+        even = c % 2 == 0
+        h = c // 2
+        lo_e, hi_e = at(h - 1), at(h)  # c even: the row at or below lo_e leaves hi_e
+        mid, below, above = at(h), at(h - 1), at(h + 1)  # c odd: the middle, its neighbours
+        odd = np.where(
+            x < mid,
+            (mid + above) / 2.0,
+            np.where(x > mid, (below + mid) / 2.0, (below + above) / 2.0),
+        )
+        own = np.where(even, np.where(x <= lo_e, hi_e, lo_e), odd)
+        out = np.where(fin & (c >= 2), own, out)
+        # a NaN row: the median of all the finite values
+        out = np.where(~fin, median_rows(x)[None, :], out)
+    return out
 
 
 def median_rows(x: np.ndarray) -> np.ndarray:
