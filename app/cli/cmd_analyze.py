@@ -458,9 +458,15 @@ def print_summary(report: dict, out=None) -> None:
         )
     if (faults := r["faults"]) is not None and capacity is None:  # (none for a cycle table)
         print(f"  faults        {len(faults)}", file=out)
+        from app.diagnostics.faults.text import fault_values
+
         for f in faults[:LISTED]:
+            # what the detector measured, as the window and the report word it (a
+            # short's self-discharge with its interval)
+            values = fault_values(f)
             print(
-                f"    {f['severity']:8} {f['kind']} on {f['channel']} at {f['start_time_s']:g} s",
+                f"    {f['severity']:8} {f['kind']} on {f['channel']} at {f['start_time_s']:g} s"
+                + (f": {values}" if values else ""),
                 file=out,
             )
         _more(len(faults), "faults", out)

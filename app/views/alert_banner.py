@@ -35,7 +35,7 @@ def rule_text(th: Threshold) -> str:
 
 def value_text(th: Threshold, value: float, fault: dict | None = None) -> str:
     """A metric value with its unit (``61.2 °C``); for a detected fault what the
-    detector measured of it (``cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K
+    detector measured of it (``cell 2: self-discharge 0.349 A, up to 3.1 K
     warmer than its neighbours``; ``detected`` when it says nothing)."""
     if _is_fault(th):
         return fault_text(fault)

@@ -46,7 +46,7 @@ COLUMN_TIPS = {
     "Worst": "The furthest beyond the level in the episode so far (never less severe than "
     "at raise); for a detected fault, its figures as last known, as the Diagnostics "
     "page's fault detection reports the episode (its worst; a short's self-discharge is "
-    "its surest estimate)",
+    "pooled over every rest since it was found, with its interval)",
 }
 
 

@@ -662,3 +662,34 @@ def test_a_bms_the_estimate_cannot_judge_is_not_failed(tmp_path, capsys):
     report = tmp_path / "cccv.html"
     assert main(["report", str(log), "-o", str(report)]) == 0
     assert "(overall: warn)" in capsys.readouterr().out
+
+
+def test_the_summary_gives_a_shorts_self_discharge_with_its_interval(sample_csv, capsys):
+    """The faults' lines say what the detector measured, as the window and the report
+    do (they said only the kind, the channel and the start): an engineer reads a
+    short's leak and its interval to decide on the cell."""
+    from app.cli import cmd_analyze
+
+    args = ["analyze", str(sample_csv), "--chemistry", "nmc", "--capacity-ah", "5", "--json"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    fault = {
+        "severity": "critical",
+        "kind": "internal_short",
+        "channel": "cell_3_v",
+        "start_time_s": 660.0,
+        "detail": {
+            "detected_time_s": 719.0,
+            "leak_current_a": 0.3517,
+            "leak_current_low_a": 0.3337,
+            "leak_current_high_a": 0.3698,
+            "short_resistance_ohm": 10.21,
+        },
+    }
+    report["results"]["faults"] = [fault]
+    cmd_analyze.print_summary(report)
+    out = capsys.readouterr().out
+    assert (
+        "critical internal_short on cell_3_v at 660 s: self-discharge 0.352 A "
+        "(0.334-0.370 A), a short of ~10 Ω"
+    ) in out

@@ -298,12 +298,11 @@ def test_a_fault_alert_says_what_the_detector_measured():
     later = {**found, "detail": {**found["detail"], "leak_current_a": 0.3495}}
     assert board.note_fault(rule, later) and not board.note_fault(rule, later)
     assert value_text(rule, alert.worst_value, alert.latest_fault) == (
-        "cell 2: self-discharge 0.349 A (surest estimate), up to 0.4 K above its neighbours'"
-        " median (5-min mean)"
+        "cell 2: self-discharge 0.349 A, up to 0.4 K above its neighbours' median (5-min mean)"
     )
     # the figures as last known, then when it was raised (not 'figures at <raise time>')
     assert alert_line(alert) == (
-        "Fault: internal short, cell 2: self-discharge 0.349 A (surest estimate), up to"
+        "Fault: internal short, cell 2: self-discharge 0.349 A, up to"
         " 0.4 K above its neighbours' median (5-min mean); raised at t = 3030.0 s"
     )
     # a fault the detector gave no numbers for
@@ -520,8 +519,7 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
         assert row.state.value == "active"
         assert row.detail == "cell 2: up to 3.1 K above its neighbours' median (5-min mean)"
         assert row.worst_detail == (
-            "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K above its"
-            " neighbours' median (5-min mean)"
+            "cell 2: self-discharge 0.349 A, up to 3.1 K above its neighbours' median (5-min mean)"
         )
         # an alert of the same rule stored before the figures were kept
         alert_repository.record_alert(
@@ -551,8 +549,7 @@ def test_a_fault_alert_reloaded_from_the_database_shows_what_was_measured(
         "detected",
     ]
     assert column("Worst") == [
-        "cell 2: self-discharge 0.349 A (surest estimate), up to 3.1 K above its neighbours'"
-        " median (5-min mean)",
+        "cell 2: self-discharge 0.349 A, up to 3.1 K above its neighbours' median (5-min mean)",
         "detected",
     ]
     assert column("Threshold") == ["", ""]  # 0.5 of a fault rule means "detected"

@@ -251,6 +251,43 @@ class _BinSummer:
         return self(x[None, :])[0]
 
 
+def median_of_others(x: np.ndarray) -> np.ndarray:
+    """(rows, bins): for each row, the median of the other rows' finite values in
+    each bin (NaN where none is), as :func:`median_rows` of ``x`` without that row.
+
+    Leaving one value out of c sorted ones moves the median to one of three values,
+    by where the value left out lies against the middle; so one sort per bin.
+    """
+    rows, m = x.shape
+    out = np.full((rows, m), np.nan)
+    if rows < 2 or m == 0:
+        return out
+    srt = x.T.copy()  # (bins, rows), one contiguous row a bin (see median_rows)
+    srt.sort(axis=1)  # NaN sort last
+    fin = np.isfinite(x)
+    c = fin.sum(axis=0)  # finite values of each bin
+
+    def at(k):
+        return srt[np.arange(m), np.clip(k, 0, rows - 1)]
+
+    with np.errstate(invalid="ignore"):
+        # a finite row: c - 1 others
+        even = c % 2 == 0
+        h = c // 2
+        lo_e, hi_e = at(h - 1), at(h)  # c even: the row at or below lo_e leaves hi_e
+        mid, below, above = at(h), at(h - 1), at(h + 1)  # c odd: the middle, its neighbours
+        odd = np.where(
+            x < mid,
+            (mid + above) / 2.0,
+            np.where(x > mid, (below + mid) / 2.0, (below + above) / 2.0),
+        )
+        own = np.where(even, np.where(x <= lo_e, hi_e, lo_e), odd)
+        out = np.where(fin & (c >= 2), own, out)
+        # a NaN row: the median of all the finite values
+        out = np.where(~fin, median_rows(x)[None, :], out)
+    return out
+
+
 def median_rows(x: np.ndarray) -> np.ndarray:
     """Median over the rows of (rows, bins), ignoring NaN (NaN where none is finite).
 

@@ -270,6 +270,10 @@ class EpisodeTracker:
                 ep.peak_scores[name] = score
                 ep.detail[name] = value
 
+    def last_episode(self, r: int) -> Episode | None:
+        """Row ``r``'s latest confirmed episode (None: none yet)."""
+        return self._last[r]
+
     def open_episode(self, r: int) -> Episode | None:
         """The confirmed episode row ``r``'s open run belongs to (None: none)."""
         return None if np.isnan(self._run_t0[r]) else self._run_ep[r]

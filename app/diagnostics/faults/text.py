@@ -1,6 +1,7 @@
 """A fault's detail in words with units, the same in the window and in the reports:
 '4.674 V (limit 4.200 V)', 'ended as 0.52 A flowed through it (not open)',
-'self-discharge 0.012 A (surest estimate)', 'at 61.3 °C when found, peak 180.0 °C'."""
+'self-discharge 0.121 A (0.118-0.124 A), a short of ~31 Ω', 'at 61.3 °C when found, peak
+180.0 °C'."""
 
 from __future__ import annotations
 
@@ -59,6 +60,31 @@ def _excess_rate_text(detail: dict) -> str:
     return "rising {} faster than its neighbours at that instant"
 
 
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def _leak_text(d: dict) -> str | None:
+    """A short's self-discharge, pooled over the rests since it was found, with its
+    interval: 'self-discharge 0.121 A (0.118-0.124 A), a short of ~31 ohm'. The
+    interval's low end is shown from 0 (a leak is not negative); the short's
+    resistance only where the interval excludes no leak at all."""
+    amps = d.get("leak_current_a")
+    if not _finite(amps):
+        n = d.get("leak_windows_unresolved")
+        if _finite(n) and n > 0:
+            return "self-discharge not resolved (its rests on a flat stretch of the OCV curve)"
+        return None
+    text = f"self-discharge {undusted(max(amps, 0.0)):.3f} A"
+    low, high = d.get("leak_current_low_a"), d.get("leak_current_high_a")
+    if _finite(low) and _finite(high):
+        text += f" ({undusted(max(low, 0.0)):.3f}-{undusted(max(high, 0.0)):.3f} A)"
+    ohm = d.get("short_resistance_ohm")
+    if _finite(ohm) and ohm > 0 and _finite(low) and low > 0:
+        text += f", a short of ~{ohm:.2g} Ω" if ohm < 10 else f", a short of ~{ohm:.0f} Ω"
+    return text
+
+
 def fault_values(f: dict) -> str:
     """What a fault's detail measured, in words with units: '4.674 V (limit 4.200 V)',
     'spread 45.0 mV, SOC spread 5.1 %', 'stuck at 3.712 V' ('' when it has nothing)."""
@@ -72,6 +98,9 @@ def fault_values(f: dict) -> str:
             limit = limit if isinstance(limit, (int, float)) and math.isfinite(limit) else None
             value, limit_text = limit_pair_text(d[key], limit, decimals, unit)
             parts.append(f"{value} (limit {limit_text})" if limit is not None else value)
+    leak = _leak_text(d)
+    if leak:
+        parts.append(leak)
     ch_fmt, ch_unit = _channel_format(f.get("channel"))
     for key, template, fmt, unit in (
         ("voltage_v", "at {}", "{:.3f}", "V"),
@@ -85,9 +114,6 @@ def fault_values(f: dict) -> str:
         ("group_sigma", "its group's σ {}", ch_fmt, ch_unit),
         ("missing_samples", "{} samples missing", "{:.0f}", ""),
         ("samples", "{} samples", "{:.0f}", ""),
-        # a short, each figure where its own test found it: the best-resolved rest's
-        # self-discharge (an estimate), the episode's largest excess heat so far
-        ("leak_current_a", "self-discharge {} (surest estimate)", "{:.3f}", "A"),
         # (the cell's excess over its neighbours' median beyond what its usual offset
         # predicts, a 5-minute mean: not the thermal card's hot spot, the hottest
         # sensor less the coolest at one moment -- 16.0 K here, 17.5 K there)
