@@ -96,7 +96,9 @@ def test_record_refuses_a_cell_count_the_bms_contradicts(where, fix, tmp_path, c
     out = tmp_path / "jk.csv"
     with _replay("jk") as dev:
         args = [dev.url + where[1]] if where[0] == "URL" else [dev.url, *where]
-        rc = main(["record", *args, "--duration", "1", "-o", str(out)])
+        # a refusal ends the recording at the first frame: the duration only has to
+        # outlast a loaded machine's wait for that frame
+        rc = main(["record", *args, "--duration", "60", "-o", str(out)])
     captured = capsys.readouterr()
     assert rc == 2
     err = _one_line(captured.err)
@@ -108,7 +110,7 @@ def test_record_refuses_a_cell_count_a_simulated_daly_contradicts(tmp_path, caps
     """Daly answers cell by cell: its 8 cells, not the 16 given."""
     with start_device("daly", period_s=0.02, cells=8) as dev:
         url = dev.url + "&chemistry=lfp&cells=16&capacity_ah=2.5"
-        rc = main(["record", url, "--duration", "1", "-o", str(tmp_path / "d.csv")])
+        rc = main(["record", url, "--duration", "60", "-o", str(tmp_path / "d.csv")])
     assert rc == 2
     assert "8 cells in series, not 16" in _one_line(capsys.readouterr().err)
 
