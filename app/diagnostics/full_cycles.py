@@ -62,6 +62,16 @@ def no_full_cycles_reason(
     q = pd.to_numeric(cycles[column], errors="coerce")
     deepest = float(q.max()) if q.notna().any() else 0.0
     full = f"; a full one at least {number_text(min_ah, '.3g', ' Ah')}" if min_ah else ""
+    if deepest > 0 and (min_ah is None or deepest >= min_ah):
+        # deep enough (or no depth asked): the cycles are not full for being partial, no
+        # HPPC steps (the BDF half-cell's first lithiation, 0.0063 Ah of 0.0063 Ah, read
+        # "(the deepest discharge 0.0063 Ah; a full one at least 0.00315 Ah)")
+        least = f" (a full one at least {number_text(min_ah, '.3g', ' Ah')})" if min_ah else ""
+        return (
+            f"no full cycles: {n} cycles, none complete: the deepest, a "
+            f"{number_text(deepest, '.3g', ' Ah')} discharge{least}, lacks a charge or does "
+            "not end where it started, as a log's first and last cycles often do"
+        )
     return (
         f"no full cycles: {n} partial cycles (the deepest discharge "
         f"{number_text(deepest, '.3g', ' Ah')}{full}), as an HPPC test's SOC steps or "
