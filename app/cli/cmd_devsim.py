@@ -52,7 +52,12 @@ def add_parser(sub) -> None:
         help="CAN devices: an slcan adapter emulated on a pseudo-terminal (default; reachable "
         "from other processes) or a python-can virtual bus (this process only)",
     )
-    p.add_argument("--dbc", metavar="DBC", help="foxbms: the DBC of the replayed log")
+    p.add_argument(
+        "--dbc",
+        metavar="DBC",
+        help="foxbms: the DBC of the replayed log (default: the one beside the log that "
+        "decodes its frames, as analyze finds it)",
+    )
     p.set_defaults(run=run)
 
 

@@ -55,9 +55,11 @@ def counter_increments(values: np.ndarray) -> np.ndarray:
     inc = np.zeros(len(x))
     if len(x) > 1:
         prev, cur = x[:-1], x[1:]
+        # (an inf reading: inf - inf is nan, no increment, and no RuntimeWarning on
+        # analyze's stderr either)
         with np.errstate(invalid="ignore"):
             reset = cur < 0.5 * prev
-        step = np.where(reset, cur, cur - prev)
+            step = np.where(reset, cur, cur - prev)
         inc[1:] = np.where(np.isfinite(step), step, 0.0)
     return inc
 

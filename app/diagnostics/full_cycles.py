@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 #: a full cycle's discharge takes out at least this fraction of the capacity
 FULL_CYCLE_DEPTH = 0.5
 
+#: a log whose deepest discharge is under this fraction of the capacity given may have
+#: been given its capacity in other units (mAh as Ah): no test cycles that shallow
+OTHER_UNITS_DEPTH = 0.01
+
 #: the status of capacity fade and cycle life on a log with no full cycle
 NOT_APPLICABLE = "not_applicable"
 
@@ -62,11 +66,40 @@ def no_full_cycles_reason(
     q = pd.to_numeric(cycles[column], errors="coerce")
     deepest = float(q.max()) if q.notna().any() else 0.0
     full = f"; a full one at least {number_text(min_ah, '.3g', ' Ah')}" if min_ah else ""
-    return (
-        f"no full cycles: {n} partial cycles (the deepest discharge "
+    if deepest > 0 and (min_ah is None or deepest >= min_ah):
+        # deep enough (or no depth asked): the cycles are not full for being partial, no
+        # HPPC steps (the BDF half-cell's first lithiation, 0.0063 Ah of 0.0063 Ah, read
+        # "(the deepest discharge 0.0063 Ah; a full one at least 0.00315 Ah)")
+        least = f" (a full one at least {number_text(min_ah, '.3g', ' Ah')})" if min_ah else ""
+        return (
+            f"no full cycles: {n} cycles, none complete: the deepest, a "
+            f"{number_text(deepest, '.3g', ' Ah')} discharge{least}, lacks a charge or does "
+            "not end where it started, as a log's first and last cycles often do"
+        )
+    # complete ones are not called partial: closed 10 %-deep cycles between rests, each
+    # with its efficiency in the table, were all "partial cycles" here
+    partial = int(cycles["partial"].fillna(True).astype(bool).sum()) if "partial" in cycles else n
+    count = (
+        f"{n} partial cycles"
+        if partial == n
+        else f"{n} cycles, {partial} of them partial"
+        if partial
+        else f"{n} complete cycles"
+    )
+    text = (
+        f"no full cycles: {count} (the deepest discharge "
         f"{number_text(deepest, '.3g', ' Ah')}{full}), as an HPPC test's SOC steps or "
         "partial-depth steps between rests"
     )
+    capacity = min_ah / FULL_CYCLE_DEPTH if min_ah else None
+    if capacity and 0 < deepest < OTHER_UNITS_DEPTH * capacity:
+        # a complete cycle of a thousandth of the capacity is a capacity in mAh given as
+        # Ah, as a per-cycle table's check says of its capacities
+        text += (
+            f", or a capacity given in other units (mAh?): the deepest is "
+            f"{deepest / capacity:.2g} of {number_text(capacity, '.3g', ' Ah')}"
+        )
+    return text
 
 
 def mark_not_applicable(fade: dict, life: dict, reason: str) -> None:

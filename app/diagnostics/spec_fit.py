@@ -58,6 +58,9 @@ def cell_voltages(df: pd.DataFrame, spec: BatterySpec) -> np.ndarray:
 BIN_V = 0.001
 #: Voltages above this (V a cell) are counted in its bin.
 TOP_V = 1000.0
+#: No cell chemistry's voltage reaches this (V; a high-voltage LNMO cell charges to 4.9 V):
+#: one cell above it is a pack's voltage.
+HIGHEST_CELL_V = 5.0
 
 
 class CellVoltageCounts:
@@ -192,7 +195,12 @@ def window_warning(
     )
     lo, median, hi = counts.percentiles([0.5, 50, 99.5])
     fitting = fitting_presets(counts, spec)
-    if fitting:
+    pack = (
+        not cell_columns and spec.series_cells == 1 and above >= below and median > HIGHEST_CELL_V
+    )
+    if pack:
+        hint = _pack_hint(median, full, words)
+    elif fitting:
         hint = f"the {' or '.join(fitting)} preset fits it: {words.chemistry.format(fitting[0])}"
     else:
         hint = (
@@ -215,10 +223,41 @@ def window_warning(
         hint += f"; or it is not {spec.series_cells} cells in series: {words.cells}"
     really = "overcharged" if above >= below else "over-discharged"
     return (
-        f"the cell voltage ({lo:.2f}-{hi:.2f} V, median {median:.2f} V) is {where} of the "
+        f"the cell voltage ({_voltages_text(lo, median, hi)}) is {where} of the "
         f"samples: either the cell was {really} that long (then the safety events and "
         "faults say so), or it is not the cell the spec describes (then SOC from its OCV "
         f"table, the safety limits and the faults judged against them do not hold); {hint}"
+    )
+
+
+def _voltages_text(lo: float, median: float, hi: float) -> str:
+    """'3.91-4.66 V, median 4.31 V'; a voltage counted in the top bin (:data:`TOP_V`) is
+    'over 1000 V', not the bin's 1000.00 V (millivolts read as volts read "1000.00-1000.00
+    V, median 1000.00 V" for a cell between 3299 and 3600)."""
+
+    def volts(v: float) -> str:
+        return f"{v:.2f}" if v < TOP_V else f"over {TOP_V:g}"
+
+    if lo >= TOP_V:
+        return f"over {TOP_V:g} V"
+    return f"{volts(lo)}-{volts(hi)} V, median {volts(median)} V"
+
+
+def _pack_hint(median: float, full: BatterySpec, words: FixWords) -> str:
+    """The hint for one cell (no cell columns) whose voltage no cell has, over
+    :data:`HIGHEST_CELL_V`: a pack's. A 4-cell NMC pack at 15.3 V without --cells was told
+    of a high-voltage cathode, an OCV table and --cell-v-max, not of the cell count; a
+    voltage over :data:`TOP_V` a cell is millivolts read as volts as likely (a column
+    header without its unit)."""
+    if median >= TOP_V:
+        return (
+            f"no cell's voltage is that high: a pack of cells in series ({words.cells}), or "
+            "a voltage in millivolts (a column without its unit is read in volts)"
+        )
+    n = max(2, round(median / full.cell_v_nominal))
+    return (
+        f"no cell's voltage is that high: a pack of cells in series (its median "
+        f"{median:.2f} V is {n} of {full.cell_v_nominal:g} V): {words.cells}"
     )
 
 

@@ -76,8 +76,7 @@ class ReportContent:
         if self.frame is not None and len(self.frame):
             t = self.frame["time_s"]
             seconds = float(t.iloc[-1] - t.iloc[0])
-            hours, rest = divmod(int(round(seconds)), 3600)
-            text = f"{hours} h {rest // 60:02d} min ({len(self.frame):,} samples)"
+            text = f"{_duration_text(seconds)} ({len(self.frame):,} samples)"
             return f"from {self.start_utc}, {text}" if self.start_utc else text
         cycles = self.report.get("cycles") or []
         if cycles:
@@ -265,3 +264,14 @@ def _alert_value(alert: dict, value_key: str, detail_key: str) -> str:
     if value is None:
         return ""
     return metric_value_text(metric, float(value))
+
+
+def _duration_text(seconds: float) -> str:
+    """'27 h 55 min', '17 min 03 s', '0.808 s': a CAN capture of 0.8 s read '0 h 00 min'."""
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    whole = int(round(seconds))
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours} h {rest // 60:02d} min"

@@ -29,6 +29,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import (
+        CondPageBreak,
         Image,
         KeepTogether,
         PageBreak,
@@ -52,6 +53,12 @@ def write_pdf(content: ReportContent, path: str) -> None:
     )
     width = A4[0] - 36 * mm
 
+    def heading(text):
+        # on a new page unless room for a few rows is left below it: the CAN capture's
+        # "Per-cycle table" closed page 2 and its one-row table opened page 3 (keeping a
+        # heading with its whole table would move a long one to a page of its own)
+        return [CondPageBreak(30 * mm), Paragraph(text, styles["Heading2"])]
+
     def table(header, rows, col_widths=None):
         shown = rows[:MAX_TABLE_ROWS]
         t = Table([header, *shown], colWidths=col_widths, repeatRows=1)
@@ -72,7 +79,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
         colWidths=[30 * mm, width - 30 * mm],
     )
     cover.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [cover, Spacer(1, 6 * mm), Paragraph("Summary", styles["Heading2"])]
+    story += [cover, Spacer(1, 6 * mm), *heading("Summary")]
     summary = [["Diagnostic", "Verdict", "Finding"]]
     for f in content.findings:
         color = VERDICT_COLORS[f.verdict]
@@ -85,7 +92,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
         )
     story += table(summary[0], summary[1:], [35 * mm, 18 * mm, width - 53 * mm])
     story.append(PageBreak())
-    story.append(Paragraph("Plots", styles["Heading2"]))
+    story += heading("Plots")
     for caption, fig in all_figures(content):
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=200)
@@ -95,8 +102,8 @@ def write_pdf(content: ReportContent, path: str) -> None:
         story.append(KeepTogether([img, Paragraph(caption, small), Spacer(1, 4 * mm)]))
     header, rows = content.cycle_rows()
     if rows:
-        story += [Paragraph("Per-cycle table", styles["Heading2"]), *table(header, rows)]
-    story.append(Paragraph("Alerts", styles["Heading2"]))
+        story += [*heading("Per-cycle table"), *table(header, rows)]
+    story += heading("Alerts")
     header, rows = content.alert_rows()
     # every cell wraps: a fault's figures (at raise, worst), a comment, the date above
     # the time
@@ -109,7 +116,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
     widths[3] = widths[4] = free * 0.37
     widths[7] = free * 0.26
     story += table(header, rows, widths) if rows else [Paragraph(content.no_alerts_text(), small)]
-    story.append(Paragraph("Faults", styles["Heading2"]))
+    story += heading("Faults")
     header, rows = content.fault_rows()
     # the detail wraps in the room the five short columns leave
     rows = [[*r[:-1], Paragraph(escape(r[-1]), small)] for r in rows]

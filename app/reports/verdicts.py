@@ -99,7 +99,18 @@ def _soc(r: dict) -> Finding:
     return Finding("soc", title, verdict, f"{text}; {bms_check_text(r)}")
 
 
-def _soh(r: dict) -> Finding:
+def soh_limits(eol_fraction: float | None) -> tuple[float, float]:
+    """(fail, warn) SOH percentages at the end of life ``eol_fraction`` (``--eol-fraction``,
+    the cycle-life result's; None: the default 0.8): fail below it, warn within
+    :data:`SOH_WARN_PERCENT` - :data:`SOH_FAIL_PERCENT` above it (80 and 85 % by default)."""
+    fail = SOH_FAIL_PERCENT if eol_fraction is None else 100.0 * eol_fraction
+    return fail, fail + (SOH_WARN_PERCENT - SOH_FAIL_PERCENT)
+
+
+def _soh(r: dict, eol_fraction: float | None = None) -> Finding:
+    """The SOH row; its end of life the one cycle life and the fade judge by
+    (``eol_fraction``): at --eol-fraction 0.7 a 72.8 % cell read "end of life below
+    80 %", FAIL, beside cycle life's "end of life (70 % capacity) ... 12 cycles left"."""
     title = "State of health"
     soh = r.get("soh_percent") if r else None
     by_resistance = r.get("soh_resistance_percent") if r else None
@@ -114,19 +125,14 @@ def _soh(r: dict) -> Finding:
             (n for n in (r or {}).get("notes") or () if n.startswith("no resistance SOH")), None
         )
         return Finding("soh", title, Verdict.NOT_APPLICABLE, f"{text}; {why}" if why else text)
-    verdict = (
-        Verdict.FAIL
-        if soh < SOH_FAIL_PERCENT
-        else Verdict.WARN
-        if soh < SOH_WARN_PERCENT
-        else Verdict.PASS
-    )
+    fail, warn = soh_limits(eol_fraction)
+    verdict = Verdict.FAIL if soh < fail else Verdict.WARN if soh < warn else Verdict.PASS
     also = f"; by resistance {by_resistance:.1f} %" if by_resistance is not None else ""
     return Finding(
         "soh",
         title,
         verdict,
-        f"{soh:.1f} % ({r.get('soh_method')}); end of life below {SOH_FAIL_PERCENT:g} %{also}",
+        f"{soh:.1f} % ({r.get('soh_method')}); end of life below {fail:g} %{also}",
     )
 
 
@@ -366,7 +372,7 @@ def findings(report: dict) -> list[Finding]:
         _not_valid(f, invalid.get(f.diagnostic))
         for f in (
             _soc(r.get("soc")),
-            _soh(r.get("soh")),
+            _soh(r.get("soh"), (r.get("cycle_life") or {}).get("eol_fraction")),
             _table_resistance(r.get("soh"))
             if _per_cycle_table(r)
             else _resistance(

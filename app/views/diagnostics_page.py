@@ -44,6 +44,7 @@ from app.views.diagnostics_catalog import (
     Status,
     grouped,
     not_valid,
+    soh_at_end_of_life,
     summarize,
     with_battery_note,
     with_suspect_cell_readings,
@@ -526,6 +527,9 @@ class DiagnosticsPage(QWidget):
                 NO_SAMPLES if (result is None or info.key == "faults") and not report.samples
                 else summarize(info.key, result)
             )  # fmt: skip
+        self.summaries["soh"] = soh_at_end_of_life(
+            self.summaries["soh"], report.results.get("soh"), report.results.get("cycle_life")
+        )
         self.summaries["cell_balance"] = with_suspect_cell_readings(
             self.summaries["cell_balance"],
             report.results.get("faults"),

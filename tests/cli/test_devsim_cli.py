@@ -124,6 +124,26 @@ def test_devsim_foxbms_needs_its_log_and_dbc(capsys):
     assert "--replay" in capsys.readouterr().err
 
 
+def test_devsim_foxbms_finds_the_dbc_beside_its_log_as_analyze_does(tmp_path, capsys):
+    """`devsim foxbms --replay foxbms_test_log.txt` asked for --dbc, which `analyze
+    foxbms_test_log.txt` finds beside the log by itself."""
+    from tests.real_data import REAL_DATA
+
+    if REAL_DATA is None:
+        pytest.skip("real data folder not present")
+    log = REAL_DATA / "can" / "foxbms_test_log.txt"
+    device = start_device("foxbms", replay=str(log), interface="virtual")
+    try:
+        assert f"dbc={REAL_DATA / 'can' / 'foxbms.dbc'}" in device.url
+    finally:
+        device.stop()
+    alone = tmp_path / "foxbms_test_log.txt"  # no DBC beside it
+    alone.write_bytes(log.read_bytes())
+    assert main(["devsim", "foxbms", "--replay", str(alone)]) == 2
+    err = capsys.readouterr().err
+    assert "no DBC beside" in err and "give --dbc DBC" in err
+
+
 def _sample_times(csv) -> int:
     """The distinct sample times written to a canonical CSV so far (frames read from
     the port in one go share their arrival time)."""

@@ -161,3 +161,58 @@ def test_the_windows_report_judges_as_its_live_engine(tmp_path):
     out = tmp_path / "r.html"
     write_session_report(str(out), lambda: dict(data.items()), LFP_100, url, "ada")
     assert "a full one at least 50 Ah" in out.read_text()
+
+
+def test_deep_cycles_that_are_not_complete_are_not_called_shallow():
+    """The BDF graphite half-cell (--capacity-ah 0.0063): its two cycles, a first
+    lithiation of 0.0063 Ah and a last one cut off, read "no full cycles: 2 partial cycles
+    (the deepest discharge 0.0063 Ah; a full one at least 0.00315 Ah), as an HPPC test's
+    SOC steps ...": deep enough by its own figures. They are not full for being partial."""
+    from app.diagnostics.full_cycles import no_full_cycles_reason
+
+    cycles = pd.DataFrame(
+        {
+            "cycle_index": [1, 2],
+            "discharge_capacity_ah": [0.0063, 0.0013],
+            "net_discharge_capacity_ah": [0.0063, 0.0013],
+            "coulombic_efficiency": [None, None],
+            "partial": [True, True],
+        }
+    )
+    reason = no_full_cycles_reason(cycles, cycles.iloc[:0], 0.00315)
+    assert reason.startswith("no full cycles: 2 cycles, none complete")
+    assert "a 0.0063 Ah discharge (a full one at least 0.00315 Ah)" in reason
+    assert "HPPC" not in reason and "partial-depth" not in reason
+    # shallow steps keep their reason (the HPPC test's)
+    shallow = cycles.assign(discharge_capacity_ah=[0.001, 0.001], net_discharge_capacity_ah=0.001)
+    assert "as an HPPC test's SOC steps" in no_full_cycles_reason(
+        shallow, shallow.iloc[:0], 0.00315
+    )
+
+
+def test_complete_shallow_cycles_are_not_called_partial():
+    """Closed 10 %-deep cycles read "no full cycles: 9 partial cycles", their
+    efficiencies standing in the table beside it."""
+    frame = _shallow_cycling(LFP_100)
+    out = run_suite(frame, LFP_100, reference_capacity_ah=GIVEN_AH)
+    n = len(out.cycles)
+    assert not out.cycles["partial"].astype(bool).any()  # every one back where it started
+    reason = out.results["capacity_fade"]["reason"]
+    assert reason.startswith(f"no full cycles: {n} complete cycles (the deepest discharge ")
+    assert "other units" not in reason  # 10 % deep: steps, not a unit slip
+
+
+def test_a_capacity_in_milliampere_hours_given_as_ampere_hours_is_suspected():
+    """The Neware 0.33 Ah cell at --capacity-ah 350 (mAh typed as Ah): 'no full cycles: 20
+    partial cycles (the deepest discharge 0.332 Ah; a full one at least 175 Ah), as an
+    HPPC test's SOC steps', and no word of the slip a per-cycle table is told of."""
+    from app.diagnostics.full_cycles import no_full_cycles_reason
+
+    cycles = pd.DataFrame(
+        {"discharge_capacity_ah": [0.331, 0.332, 0.327], "partial": [True, False, False]}
+    )
+    reason = no_full_cycles_reason(cycles, cycles.iloc[:0], 175.0)
+    assert reason.startswith("no full cycles: 3 cycles, 1 of them partial (the deepest")
+    assert reason.endswith(
+        "or a capacity given in other units (mAh?): the deepest is 0.00095 of 350 Ah"
+    )

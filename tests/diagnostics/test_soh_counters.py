@@ -102,3 +102,17 @@ def test_offline_equals_live_with_counters_across_random_block_splits(profile):
         tracker.update(data.slice(pos, pos + size))
         pos += size
     assert_same(offline.to_dict(), tracker.result().to_dict())
+
+
+def test_an_infinite_counter_reading_adds_nothing_and_warns_nothing():
+    """An Arbin export with 'inf' in its Charge_Capacity column: `analyze` printed
+    'RuntimeWarning: invalid value encountered in subtract' (inf - inf) on stderr
+    (benchmarks/sweep_bad_input.py --only arbin: 4 runs broke the rule)."""
+    import warnings
+
+    from app.diagnostics.cycler_counters import counter_increments
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inc = counter_increments(np.array([0.0, 0.1, np.inf, np.inf, 0.3, 0.4]))
+    assert inc == pytest.approx([0.0, 0.1, 0.0, 0.0, 0.3, 0.1])

@@ -215,3 +215,30 @@ def test_a_cell_its_ocv_table_reads_is_not_warned_of(chemistry, profile):
     block = simulate(spec, profile, duration_s=3600, dt_s=5, seed=1, noise=NoiseSpec.typical(spec))
     for own in (spec, spec.with_overrides(cell_v_max=spec.cell_v_max + 0.3)):
         assert ocv_range_warning(cell_voltage_counts(block.to_frame(), own), own) is None
+
+
+def test_a_pack_taken_for_one_cell_is_told_to_give_its_cells():
+    """A 4-cell NMC pack's voltage alone (15.3 V) analysed without --cells was told 'no
+    chemistry preset fits it (a high-voltage cathode?): give its --ocv-table ... and its
+    own --cell-v-max', never of its cell count."""
+    nmc = preset("nmc", series_cells=4)
+    frame = simulate(nmc, "drive", duration_s=3600, dt_s=5, seed=1).to_frame()
+    frame = frame[["time_s", "voltage_v", "current_a"]]
+    warning = voltage_window_warning(frame, preset("nmc"))
+    assert "high-voltage cathode" not in warning and "--cell-v-max" not in warning
+    assert warning.endswith("is 4 of 3.63 V): give --cells")
+    # the cells' own columns, each within the window: no pack hint, no warning
+    assert voltage_window_warning(simulate(nmc, "drive", 600, seed=1).to_frame(), nmc) is None
+
+
+def test_millivolts_read_as_volts_are_not_said_to_be_1000_v():
+    """A cell's voltage in millivolts under a header without its unit ('voltage'): the
+    warning read 'the cell voltage (1000.00-1000.00 V, median 1000.00 V)' for 3300-4100
+    mV, the top bin's voltage, and hinted at a high-voltage cathode."""
+    nmc = preset("nmc")
+    frame = simulate(nmc, "drive", duration_s=3600, dt_s=5, seed=1).to_frame()
+    frame = frame[["time_s", "voltage_v", "current_a"]].assign(voltage_v=frame["voltage_v"] * 1e3)
+    warning = voltage_window_warning(frame, nmc)
+    assert "1000.00" not in warning
+    assert warning.startswith("the cell voltage (over 1000 V) is above the nmc preset's 4.2 V")
+    assert "a voltage in millivolts" in warning and "give --cells" in warning

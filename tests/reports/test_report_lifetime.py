@@ -117,3 +117,37 @@ def test_an_open_interval_says_to_beyond_the_horizon_on_every_surface(tmp_path, 
     shaded = [p for p in ax.patches if p.get_label().startswith("90 % interval")]
     assert [p.get_label() for p in shaded] == [f"90 % interval {low} to beyond 335"]
     assert shaded[0].get_x() == pytest.approx(low) and shaded[0].get_width() > 0
+
+
+@pytest.mark.parametrize(
+    ("soh", "eol", "expected"),
+    [
+        (72.8, 0.7, Verdict.WARN),  # was FAIL: "end of life below 80 %"
+        (76.0, 0.7, Verdict.PASS),
+        (68.0, 0.7, Verdict.FAIL),
+        (82.0, 0.8, Verdict.WARN),
+        (82.0, None, Verdict.WARN),  # no cycle life: the default 80 %
+    ],
+)
+def test_the_soh_row_ends_life_where_cycle_life_does(soh, eol, expected):
+    results = dict.fromkeys(("soc", "internal_resistance", "faults"))
+    results["soh"] = {"soh_percent": soh, "soh_method": "capacity"}
+    results["cycle_life"] = None if eol is None else {"eol_fraction": eol}
+    finding = _finding({"source": "x", "spec": None, "results": results, "cycles": []}, "soh")
+    assert finding.verdict is expected
+    assert f"end of life below {100 * (eol or 0.8):g} %" in finding.summary
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_the_soh_row_follows_the_eol_fraction_given(tmp_path, capsys):
+    """B0005's first 110 cycles at --capacity-ah 2 --eol-fraction 0.7: the report read
+    State of health FAIL '72.8 % ...; end of life below 80 %' (overall FAIL) beside Cycle
+    life PASS 'end of life (70 % capacity) at cycle 122 ..., 12 cycles left'."""
+    rows = (REAL_DATA / "capacity" / "nasa_B0005_capacity.csv").read_text().splitlines()
+    table = tmp_path / "b0005_110.csv"
+    table.write_text("\n".join(rows[:111]) + "\n")
+    report = _analyze(capsys, str(table), "--capacity-ah", "2", "--eol-fraction", "0.7")
+    soh, life = _finding(report, "soh"), _finding(report, "cycle_life")
+    assert life.verdict is Verdict.PASS
+    assert soh.verdict is Verdict.WARN, soh.summary
+    assert "end of life below 70 %" in soh.summary

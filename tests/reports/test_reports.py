@@ -690,3 +690,32 @@ def test_a_cycle_tables_resistance_is_judged_only_when_the_soh_compares_it(
         assert ["cover", "Overall", "PASS"] in rows
         said = " ".join(",".join(row) for row in rows)
         assert "too few to compare" in said
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.808, "0.808 s"), (1022.89, "17 min 03 s"), (100543.0, "27 h 55 min")],
+)
+def test_the_cover_gives_a_short_logs_span_in_seconds(seconds, text):
+    """The foxBMS CAN capture (0.8 s) read 'Time span 0 h 00 min (9 samples)'."""
+    import pandas as pd
+
+    from app.reports.content import ReportContent
+
+    frame = pd.DataFrame({"time_s": np.linspace(0.0, seconds, 9)})
+    assert ReportContent(_report(), frame).time_span() == f"{text} (9 samples)"
+
+
+@pytest.mark.skipif(REAL_DATA is None or not shutil.which("pdftotext"), reason="no pdftotext")
+def test_a_pdf_section_heading_opens_the_page_of_its_table(tmp_path, capsys):
+    """The foxBMS CAN capture's report: 'Per-cycle table' closed page 2 and its one-row
+    table opened page 3."""
+    log = REAL_DATA / "can" / "foxbms_test_log.txt"
+    pdf = tmp_path / "fox.pdf"
+    battery = ["--chemistry", "nmc", "--capacity-ah", "5"]
+    assert main(["report", str(log), *battery, "-o", str(pdf)]) == 0
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    (page,) = [p for p in text.split("\f") if "Per-cycle table" in p]
+    assert "discharge Ah" in page  # the table's header row

@@ -1095,3 +1095,17 @@ def test_a_wide_window_widens_the_results_and_keeps_the_detail_readable(page, qt
     qtbot.waitUntil(lambda: results.width() <= narrow)
     assert results.widget().width() <= results.viewport().width()
     assert detail.widget().width() <= detail.viewport().width()
+
+
+def test_the_soh_card_warns_at_the_end_of_life_cycle_life_was_given(page):
+    """At End of life 70 % (--eol-fraction 0.7) a 72.8 % cell's SOH card warned, against a
+    fixed 80 %, beside cycle life's 12 cycles left; the report's row judges at 70 %."""
+    soh = {"soh_percent": 72.8, "soh_method": "capacity", "soh_capacity_percent": 72.8}
+    page.show_report(report_of({"soh": soh, "cycle_life": {"eol_fraction": 0.7}}))
+    assert page.summaries["soh"].status is Status.OK
+    page.show_report(
+        report_of({"soh": {**soh, "soh_percent": 68.0}, "cycle_life": {"eol_fraction": 0.7}})
+    )
+    assert page.summaries["soh"].status is Status.WARNING
+    page.show_report(report_of({"soh": soh}))  # no cycle life: the usual 80 %
+    assert page.summaries["soh"].status is Status.WARNING

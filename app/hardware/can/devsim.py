@@ -209,11 +209,22 @@ def devsim_pylontech(
 def devsim_foxbms(
     *, replay=None, dbc=None, speed=1.0, interface="slcan", **_ignored
 ) -> RunningDevice:
-    """``batteryos devsim foxbms --replay LOG --dbc DBC``: a foxBMS capture replayed in a loop."""
+    """``batteryos devsim foxbms --replay LOG [--dbc DBC]``: a foxBMS capture replayed in a
+    loop; without --dbc the DBC beside the log that decodes its frames, as ``analyze``
+    finds it (``devsim foxbms --replay foxbms_test_log.txt`` asked for --dbc that
+    ``analyze foxbms_test_log.txt`` found by itself)."""
     from app.core.errors import SourceError
 
-    if not replay or not dbc:
+    if not replay:
         raise SourceError("devsim foxbms needs --replay LOG (a foxBMS CAN log) and --dbc DBC")
+    if not dbc:
+        from app.hardware.logs.can_logs import dbc_beside, read_frames
+
+        dbc = dbc_beside(replay, set(read_frames(replay).ids))
+        if dbc is None:
+            raise SourceError(
+                f"devsim foxbms: no DBC beside {replay} decodes its frames: give --dbc DBC"
+            )
     return start_foxbms(log=replay, dbc=os.path.abspath(dbc), speed=speed, interface=interface)
 
 

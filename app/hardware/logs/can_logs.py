@@ -174,7 +174,9 @@ def _read_foxbms_text(path: str, progress) -> Frames:
 
 
 # --- decoding -----------------------------------------------------------------------
-def _dbc_beside(path: str, ids: set[int]) -> str | None:
+def dbc_beside(path: str, ids: set[int]) -> str | None:
+    """The ``*.dbc`` beside the log ``path`` that decodes most of the frame ``ids`` (None:
+    none decodes any)."""
     from app.hardware.can.dbc import load_dbc
 
     best: tuple[int, str] | None = None
@@ -193,7 +195,7 @@ def _dbc_beside(path: str, ids: set[int]) -> str | None:
 
 def _dbc_for(path: str, frames: Frames, dbc: str | None) -> str:
     if dbc is None:
-        dbc = _dbc_beside(path, set(frames.ids))
+        dbc = dbc_beside(path, set(frames.ids))
     if dbc is None:
         raise SchemaError(
             f"{path}: CAN frames without the BMS protocol's 0x356 and no DBC that decodes them; "
