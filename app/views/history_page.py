@@ -83,10 +83,6 @@ def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
-
-
 def duration_text(seconds: float | None) -> str:
     """A recording's duration, ``h:mm:ss`` ("" when unknown)."""
     if seconds is None:
@@ -138,7 +134,8 @@ def row_cells(tab: str, row) -> list[str]:
         # a detected fault's figures in words, as the Alerts page shows them live
         stored_value_text(row.metric, row.value, row.detail),
         stored_value_text(row.metric, row.worst_value, row.worst_detail or row.detail),
-        "" if fault else _number(row.threshold_value),  # a fault rule's 0.5 means "detected"
+        # with its unit, as the values beside it; a fault rule's 0.5 means "detected"
+        "" if fault else stored_value_text(row.metric, row.threshold_value, None),
         row.severity,
         state_text(
             row.state,

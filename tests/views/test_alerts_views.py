@@ -145,6 +145,12 @@ def test_shelve_hides_and_unshelve_brings_back(qtbot, make_window, operator):
     page.history_table.selectRow(1)
     audit = page.audit.toPlainText()
     assert "shelved" in audit and "ada" in audit and "cleared" in audit
+    # the rule in words, not its machine form ("cell_v_max above 3.75 (clear 3.74)")
+    first = audit.splitlines()[0]
+    assert first == "Critical: Highest cell voltage above 3.75 V; clears below 3.74 V"
+    assert "cell_v_max" not in audit
+    rule_tip = page.history_table.item(1, HISTORY_COLUMNS.index("Rule")).toolTip()
+    assert rule_tip == "Highest cell voltage above 3.75 V; clears below 3.74 V"
 
 
 def test_sound_follows_the_setting(qtbot, make_window):

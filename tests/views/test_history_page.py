@@ -45,7 +45,8 @@ def filled_db(tmp_path):
         repo.finish_recording(db, new.id)
         repo.save_diagnostic(db, "soc", {"final_soc_percent": 41.5}, battery_name="pack 7",
                              recording_id=new.id, created_by=ada.id)  # fmt: skip
-        crit = alerts.record_alert(db, "cell_v_max", 4.25, "critical", recording_id=new.id)
+        crit = alerts.record_alert(db, "cell_v_max", 4.25, "critical", recording_id=new.id,
+                                   threshold_value=4.2)  # fmt: skip
         alerts.record_alert(db, "temperature_max_c", 47.0, "warning", recording_id=old.id,
                             raised_at=now - timedelta(days=20))  # fmt: skip
         alerts.acknowledge_alert(db, crit.id, actor="ada", user_id=ada.id, comment="balancing")
@@ -103,6 +104,7 @@ def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db,
         with qtbot.waitSignal(window.history_loader.loaded):
             page.severity_combo.setCurrentIndex(3)  # critical
         assert _column(alerts, 2) == ["Highest cell voltage"]
+        assert _column(alerts, "Threshold") == ["4.2 V"]  # with its unit, as the values
 
         with qtbot.waitSignal(window.history_loader.loaded):
             page.set_tab("diagnostics")
