@@ -715,3 +715,21 @@ def test_dqdv_of_a_half_cell_says_its_voltages_lie_off_the_batterys(qtbot, page,
     frame["voltage_v"] = 3.5 + frame["voltage_v"]
     traces, missing = ica_traces(frame, preset(Chemistry.NMC, capacity_ah=0.004))
     assert traces and missing == ""
+
+
+def test_the_battery_form_reads_unknown_until_a_file_names_its_battery(qtbot, page, two_cells):
+    """First opened, the Capacity box read '1e-06 Ah' (its minimum) and Series cells 1,
+    as if a battery were known; the form is of the selected file, so it waits for one."""
+    assert page.capacity_spin.text() == "—" and page.cells_spin.text() == "—"
+    assert not page.capacity_spin.isEnabled() and not page.chemistry_combo.isEnabled()
+    path, _ = two_cells
+    open_files(qtbot, page, path)
+    spec = page.selected.spec
+    assert page.capacity_spin.text() == page.capacity_spin.textFromValue(spec.capacity_ah) + " Ah"
+    assert page.cells_spin.value() == spec.series_cells and page.cells_spin.text() != "—"
+    assert page.capacity_spin.isEnabled() and page.chemistry_combo.isEnabled()
+    # the file's battery is no 0 Ah: the unknown's minimum is gone with it
+    assert page.capacity_spin.minimum() > 0 and page.cells_spin.minimum() == 1
+    page.file_list.setCurrentRow(0)
+    page.remove_button.click()
+    assert page.capacity_spin.text() == "—" and not page.capacity_spin.isEnabled()
