@@ -276,9 +276,10 @@ class AlertsPage(QWidget):
             self.audit.clear()
             return
         alert = self._history[rows[0].row()]
-        lines = [f"{alert.severity.value.capitalize()}: {alert.threshold.words()}"]
+        lines = [f"{alert.threshold.words()} ({alert.severity.value})"]
         for e in alert.audit:
-            line = f"{e.at.astimezone():%Y-%m-%d %H:%M:%S}  {e.action.value:<12} {e.actor}"
+            # (padding lined nothing up: the box's font is proportional)
+            line = f"{e.at.astimezone():%Y-%m-%d %H:%M:%S}  {e.action.value} by {e.actor}"
             if e.until is not None:
                 line += f"  until {e.until.astimezone():%H:%M}"
             if e.comment:

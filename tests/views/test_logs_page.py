@@ -733,3 +733,13 @@ def test_the_battery_form_reads_unknown_until_a_file_names_its_battery(qtbot, pa
     page.file_list.setCurrentRow(0)
     page.remove_button.click()
     assert page.capacity_spin.text() == "—" and not page.capacity_spin.isEnabled()
+
+
+def test_the_empty_time_axis_names_no_empty_unit(qtbot, page, two_cells):
+    """First opened, the Time series plots read 'Time ()'."""
+    qtbot.waitUntil(lambda: page.time_plots is not None)
+    axis = page.time_plots.plots[0].getAxis("bottom")
+    assert axis.labelText == "Time"
+    path, _ = two_cells
+    open_files(qtbot, page, path)
+    assert axis.labelText == "Time (h)"  # 40 h of cycling

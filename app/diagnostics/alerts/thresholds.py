@@ -192,14 +192,17 @@ class Threshold:
             text += f", clears after {self.clear_delay_s:g} s"
         return text
 
-    def words(self, *, full: bool = True) -> str:
+    def words(self, *, full: bool = True, named: bool = True) -> str:
         """The rule as an engineer reads it, with the metric's name and unit:
         ``Highest cell voltage above 4.2 V for 2 s`` (``full=False``), and with
         ``full`` how it trips at once, clears and bears noise too (``...; at once
         above 4.25 V; clears after 2 s below 4.15 V; noise band 0.0025 V``). A rule on
-        a detected fault: ``Fault: internal short detected``. :meth:`describe` is the
-        machine's form (the metric's key, bare numbers)."""
+        a detected fault: ``Fault: internal short detected``. ``named=False`` leaves the
+        metric's name out (a table's column beside it names it): ``above 4.2 V for 2 s``.
+        :meth:`describe` is the machine's form (the metric's key, bare numbers)."""
         info = metric_info(self.metric)
+        if not named:
+            return self.words(full=full).removeprefix(info.label).lstrip()
         unit = f" {info.unit}" if info.unit else ""
 
         def amount(value: float) -> str:

@@ -121,6 +121,7 @@ def test_words_read_as_an_engineer_would_say_the_rule():
     )
     band = Threshold("current_a", "outside", band_low=-50, band_high=25, clear_level=2)
     assert band.words() == "Current (+ charging) outside -50 .. 25 A; clears 2 A inside the band"
+    assert band.words(named=False) == "outside -50 .. 25 A; clears 2 A inside the band"
     fault = Threshold("fault_internal_short", "above", level=0.5)
     assert fault.words() == "Fault: internal short detected"
     # no machine key in any default rule's words
