@@ -96,7 +96,9 @@ def _file_info(analysis) -> str:
     length_text = f"{length:.3g}" if length < 999.5 else f"{length:,.0f}"
     return (
         f"{analysis.format_name} · {_count(len(analysis.frame), 'sample')} over "
-        f"{length_text} {unit}" + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+        # a no-break space: the narrow panel wrapped "27.9" and "h" onto two lines
+        f"{length_text}\u00a0{unit}"
+        + (f" · started {start[:19].replace('T', ' ')}" if start else "")
     )
 
 

@@ -20,6 +20,8 @@ from tests.real_data import REAL_DATA
 
 from .plot_data import original
 
+NBSP = "\u00a0"
+
 
 @pytest.fixture
 def page(logs_page):
@@ -308,7 +310,7 @@ def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
     axis = page.time_plots.plots[0].getAxis("bottom")
     axis.setRange(0.0, 0.81)
     assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
-    assert "9 samples over 0.808 s" in page.file_info.text()
+    assert f"9 samples over 0.808{NBSP}s" in page.file_info.text()
 
 
 @pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
@@ -545,7 +547,8 @@ def test_a_files_length_is_never_in_exponent_notation(hours, text):
     analysis = SimpleNamespace(
         per_cycle_table=False, frame=frame, metadata={}, format_name="Canonical CSV"
     )
-    assert _file_info(analysis) == f"Canonical CSV · 2 samples over {text}"
+    # the length and its unit on one line (a no-break space: "27.9" / "h" were wrapped)
+    assert _file_info(analysis) == f"Canonical CSV · 2 samples over {text.replace(' ', NBSP)}"
 
 
 @pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
