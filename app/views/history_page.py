@@ -38,6 +38,8 @@ from app.views.alerts_page import COLUMN_TIPS
 from app.views.wrapped_columns import ElidedColumnDelegate, wrap_worded_columns
 
 TABS = ("recordings", "diagnostics", "alerts")
+#: What a row of each tab is, for the count under the table ("2 recordings", not "2 row(s)")
+ROW_NOUNS = {"recordings": "recording", "diagnostics": "diagnostic result", "alerts": "alert"}
 
 #: Period choices: label and length (None: all time; "custom": the two date fields).
 PERIODS: tuple[tuple[str, object], ...] = (
@@ -356,7 +358,8 @@ class HistoryPage(QWidget):
         table.set_placeholder("" if rows else self.empty_text(tab))
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")
-            self.status_label.setText(f"{len(rows):,} row(s)." if rows else "Nothing matches.")
+            noun = ROW_NOUNS[tab] + ("" if len(rows) == 1 else "s")
+            self.status_label.setText(f"{len(rows):,} {noun}." if rows else "Nothing matches.")
             self._repolish(self.status_label)
         self._on_selection_changed()
 
@@ -366,8 +369,8 @@ class HistoryPage(QWidget):
         columns = _COLUMNS[tab]
         if tab == "alerts":
             return {columns.index("At raise"), columns.index("Worst")}, set()
-        if tab == "recordings":
-            return set(), {columns.index("Source")}
+        if tab == "recordings":  # notes wrap in the width left (see _wrap)
+            return {columns.index("Notes")}, {columns.index("Source")}
         return set(), set()
 
     def _wrap(self, tab: str) -> None:
@@ -378,7 +381,9 @@ class HistoryPage(QWidget):
         if not table.rowCount():
             return
         worded, elided = self._worded_columns(tab)
-        wrap_worded_columns(table, worded, elided=elided, fit=bool(elided))
+        # a recording's notes wrap in the width left (an import's ran off to the right)
+        stretch = _COLUMNS[tab].index("Notes") if tab == "recordings" else None
+        wrap_worded_columns(table, worded, elided=elided, fit=bool(elided), stretch=stretch)
 
     def empty_text(self, tab: str) -> str:
         """What an empty table of ``tab`` says: what was looked for, and how rows get there."""
