@@ -408,6 +408,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.crosshair.moved.connect(self.cursor_moved)
         self.crosshair.left.connect(self.cursor_left)
         self.apply_palette(colors)
+        for key in self.plots:  # no values on the empty axes before any source's data
+            self._show_values(key, False)
 
     @staticmethod
     def _legend() -> pg.LegendItem:
@@ -489,13 +491,17 @@ class LivePlots(pg.GraphicsLayoutWidget):
 
     def _set_missing(self, key: PlotKey, missing: bool) -> None:
         note = self.notes[key]
-        if note.isVisible() == missing:
-            return
-        note.setVisible(missing)
-        if missing:
-            _centre(note, self.plots[key].getViewBox())
+        if note.isVisible() != missing:
+            note.setVisible(missing)
+            if missing:
+                _centre(note, self.plots[key].getViewBox())
         # no tick values of a range that is no one's (the previous source's, or 0-1)
-        self.plots[key].getAxis("left").setStyle(showValues=not missing)
+        self._show_values(key, not missing)
+
+    def _show_values(self, key: PlotKey, shown: bool) -> None:
+        axis = self.plots[key].getAxis("left")
+        if axis.style["showValues"] != shown:
+            axis.setStyle(showValues=shown)
 
     def _live_window_start(self, t: np.ndarray) -> int:
         """Index of the first sample the curves need: while following a live
@@ -543,6 +549,9 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._rows_with_data.clear()
         for key, plot in self.plots.items():
             self._set_missing(key, False)
+            # nor before the source's first data: the stacked empty plots wrote 0-1 each,
+            # each one's "0" run into the "1.0" of the plot under it
+            self._show_values(key, False)
             plot.setYRange(0.0, 1.0, padding=0)
 
     def _update_minimum_height(self) -> None:

@@ -316,3 +316,18 @@ def test_a_plot_made_lower_still_writes_three_values(qtbot):
     qtbot.waitUntil(lambda: len(_written_values(plot)) >= 3)
     low, high = plot.viewRange()[1]
     assert low <= 52.2172 and high >= 53.2077
+
+
+def test_the_empty_plots_write_no_values_until_data_comes(qtbot, small_dashboard):
+    """Connecting (a log file read first), the five stacked empty plots wrote 0 to 1
+    each, every plot's "0" run into the "1.0" of the plot under it: no values are
+    written until the source's data is there, then each plot with data writes its own."""
+    page = small_dashboard
+    plots = page.plots.plots
+    assert all(_written_values(plot) == [] for plot in plots.values())
+    snap = _snapshot(600, 4)
+    page.show_frame(snap)
+    for key in (PlotKey.VOLTAGE, PlotKey.CURRENT, PlotKey.TEMPERATURE, PlotKey.CELLS):
+        qtbot.waitUntil(lambda key=key: len(_written_values(plots[key])) >= 3)
+    page.clear()  # the next source: nothing of this one's ranges written
+    assert all(_written_values(plot) == [] for plot in plots.values())
