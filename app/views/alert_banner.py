@@ -8,7 +8,7 @@ from datetime import datetime
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from app.diagnostics.alerts import Comparison, Threshold
+from app.diagnostics.alerts import Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info, metric_value_text
 from app.diagnostics.faults.text import fault_summary
@@ -21,16 +21,11 @@ def _is_fault(th: Threshold) -> bool:
 
 
 def rule_text(th: Threshold) -> str:
-    """The rule for people: ``Highest temperature above 60 °C for 2 s``."""
-    info = metric_info(th.metric)
+    """The rule for people: ``Highest temperature above 60 °C for 2 s`` (a fault's:
+    ``Fault: internal short``); :meth:`Threshold.words` has the whole rule."""
     if _is_fault(th):
-        return info.label
-    unit = f" {info.unit}" if info.unit else ""
-    if th.comparison is Comparison.OUTSIDE:
-        text = f"{info.label} outside {th.band_low:g} .. {th.band_high:g}{unit}"
-    else:
-        text = f"{info.label} {th.comparison.value} {th.level:g}{unit}"
-    return text + (f" for {th.delay_s:g} s" if th.delay_s else "")
+        return metric_info(th.metric).label
+    return th.words(full=False)
 
 
 def value_text(th: Threshold, value: float, fault: dict | None = None) -> str:

@@ -238,7 +238,7 @@ class AlertsPage(QWidget):
                 if col == 0:
                     item.setForeground(self._severity_color(a.severity))
                 if col == 2:  # and its levels, clear level, delay
-                    item.setToolTip(f"{text}\n{a.threshold.describe()}")
+                    item.setToolTip(a.threshold.words())
                 if col == 4 and text != worst:
                     item.setToolTip(worst)
                 table.setItem(row, col, item)
@@ -276,11 +276,10 @@ class AlertsPage(QWidget):
             self.audit.clear()
             return
         alert = self._history[rows[0].row()]
-        lines = [
-            f"{rule_text(alert.threshold)} [{alert.severity.value}]: {alert.threshold.describe()}"
-        ]
+        lines = [f"{alert.threshold.words()} ({alert.severity.value})"]
         for e in alert.audit:
-            line = f"{e.at.astimezone():%Y-%m-%d %H:%M:%S}  {e.action.value:<12} {e.actor}"
+            # (padding lined nothing up: the box's font is proportional)
+            line = f"{e.at.astimezone():%Y-%m-%d %H:%M:%S}  {e.action.value} by {e.actor}"
             if e.until is not None:
                 line += f"  until {e.until.astimezone():%H:%M}"
             if e.comment:

@@ -38,6 +38,8 @@ from app.views.alerts_page import COLUMN_TIPS
 from app.views.wrapped_columns import ElidedColumnDelegate, wrap_worded_columns
 
 TABS = ("recordings", "diagnostics", "alerts")
+#: What a row of each tab is, for the count under the table ("2 recordings", not "2 row(s)")
+ROW_NOUNS = {"recordings": "recording", "diagnostics": "diagnostic result", "alerts": "alert"}
 
 #: Period choices: label and length (None: all time; "custom": the two date fields).
 PERIODS: tuple[tuple[str, object], ...] = (
@@ -81,10 +83,6 @@ _COLUMNS = {
 
 def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
 
 
 def duration_text(seconds: float | None) -> str:
@@ -138,7 +136,8 @@ def row_cells(tab: str, row) -> list[str]:
         # a detected fault's figures in words, as the Alerts page shows them live
         stored_value_text(row.metric, row.value, row.detail),
         stored_value_text(row.metric, row.worst_value, row.worst_detail or row.detail),
-        "" if fault else _number(row.threshold_value),  # a fault rule's 0.5 means "detected"
+        # with its unit, as the values beside it; a fault rule's 0.5 means "detected"
+        "" if fault else stored_value_text(row.metric, row.threshold_value, None),
         row.severity,
         state_text(
             row.state,
@@ -359,7 +358,8 @@ class HistoryPage(QWidget):
         table.set_placeholder("" if rows else self.empty_text(tab))
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")
-            self.status_label.setText(f"{len(rows):,} row(s)." if rows else "Nothing matches.")
+            noun = ROW_NOUNS[tab] + ("" if len(rows) == 1 else "s")
+            self.status_label.setText(f"{len(rows):,} {noun}." if rows else "Nothing matches.")
             self._repolish(self.status_label)
         self._on_selection_changed()
 
@@ -369,8 +369,8 @@ class HistoryPage(QWidget):
         columns = _COLUMNS[tab]
         if tab == "alerts":
             return {columns.index("At raise"), columns.index("Worst")}, set()
-        if tab == "recordings":
-            return set(), {columns.index("Source")}
+        if tab == "recordings":  # notes wrap in the width left (see _wrap)
+            return {columns.index("Notes")}, {columns.index("Source")}
         return set(), set()
 
     def _wrap(self, tab: str) -> None:
@@ -381,7 +381,9 @@ class HistoryPage(QWidget):
         if not table.rowCount():
             return
         worded, elided = self._worded_columns(tab)
-        wrap_worded_columns(table, worded, elided=elided, fit=bool(elided))
+        # a recording's notes wrap in the width left (an import's ran off to the right)
+        stretch = _COLUMNS[tab].index("Notes") if tab == "recordings" else None
+        wrap_worded_columns(table, worded, elided=elided, fit=bool(elided), stretch=stretch)
 
     def empty_text(self, tab: str) -> str:
         """What an empty table of ``tab`` says: what was looked for, and how rows get there."""

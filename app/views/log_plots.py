@@ -132,6 +132,8 @@ class _PlotStack(pg.GraphicsLayoutWidget):
             # "k°C" or "k%" read badly: SI prefixes only for V, A, Ah
             plot.getAxis("left").enableAutoSIPrefix(unit in ("V", "A", "Ah"))
             plot.setLabel("left", label, units=unit or None, **style)
+            if not self.x_unit:  # no file shown: "Time", not "Time ()"
+                x_label = x_label.replace(" ({unit})", "")
             plot.setLabel("bottom", x_label.format(unit=self.x_unit), **style)
             grid.set_colors(
                 mix(colors.plot_axis, colors.plot_background, colors.plot_grid_alpha),

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import BatteryOSError
-from app.core.spec import PRESETS, Chemistry
+from app.core.spec import MIN_CAPACITY_AH, PRESETS, Chemistry
 from app.views.background import SerialWorker
 from app.views.log_plots import PARTIAL_NOTE, CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
 from app.views.spec_dialog import (
@@ -63,6 +63,8 @@ OPEN_FILTER = "Log files (*.csv *.mpr *.mpt *.txt *.res *.xlsx *.ndax *.nda *.lo
 PATH_ROLE = Qt.ItemDataRole.UserRole
 #: The plot tab of the per-cycle capacity and efficiency (after the samples' V, I, T).
 CYCLES_TAB = 1
+#: Capacity and series cells before a file names them.
+UNKNOWN_VALUE = "—"
 
 
 def _eol_fraction(settings) -> float:
@@ -94,7 +96,9 @@ def _file_info(analysis) -> str:
     length_text = f"{length:.3g}" if length < 999.5 else f"{length:,.0f}"
     return (
         f"{analysis.format_name} · {_count(len(analysis.frame), 'sample')} over "
-        f"{length_text} {unit}" + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+        # a no-break space: the narrow panel wrapped "27.9" and "h" onto two lines
+        f"{length_text}\u00a0{unit}"
+        + (f" · started {start[:19].replace('T', ' ')}" if start else "")
     )
 
 
@@ -391,6 +395,7 @@ class LogsPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(status_row)
         layout.addWidget(splitter, 1)
+        self._show_unknown_battery(True)
         self._blank_form = self._form_values()
         self._update_actions()
 
@@ -407,9 +412,21 @@ class LogsPage(QWidget):
             self.ocv_table,
         )
 
+    def _show_unknown_battery(self, unknown: bool) -> None:
+        """Capacity and series cells read '—' while no file names them: the spin boxes'
+        minimum (1e-06 Ah, 1 cell) read as a battery before any file was opened. A
+        spin box shows its special text at its minimum only, so the minimum is a
+        value no battery has while unknown, and the real one once a file is shown."""
+        for spin, least in ((self.capacity_spin, MIN_CAPACITY_AH), (self.cells_spin, 1)):
+            spin.setSpecialValueText(UNKNOWN_VALUE if unknown else "")
+            spin.setMinimum(0 if unknown else least)
+            if unknown:
+                spin.setValue(0)
+
     def _show_blank(self) -> None:
         """The page as first opened: no file's battery, messages or plot ranges left."""
         chemistry, capacity, cells, bol, eol, invert, ocv = self._blank_form
+        self._show_unknown_battery(True)
         self.chemistry_combo.setCurrentIndex(chemistry)
         self.capacity_spin.setValue(capacity)
         self.cells_spin.setValue(cells)
@@ -636,6 +653,7 @@ class LogsPage(QWidget):
             self.chemistry_combo.setCurrentIndex(
                 self.chemistry_combo.findData(Chemistry(spec.chemistry).value)
             )
+            self._show_unknown_battery(False)
             self.capacity_spin.setValue(spec.capacity_ah)
             self.cells_spin.setValue(spec.series_cells)
             self.bol_spin.set_resistance_ohm(spec.bol_resistance_ohm)
@@ -689,6 +707,18 @@ class LogsPage(QWidget):
         samples = has and not self.selected.per_cycle_table  # a table cannot be replayed
         for button in (self.remove_button, self.apply_spec_button):
             button.setEnabled(has)
+        # the battery form is of the selected file: nothing to set without one (the
+        # values typed were replaced by the file's once it opened)
+        for field in (
+            self.chemistry_combo,
+            self.capacity_spin,
+            self.cells_spin,
+            self.ocv_button,
+            self.ocv_clear_button,
+            self.bol_spin,
+            self.eol_spin,
+        ):
+            field.setEnabled(has)
         self.replay_button.setEnabled(samples)
         self.invert_check.setEnabled(samples)  # a per-cycle table has no current
         self.diagnostics_button.setEnabled(has and not self.diagnostics_worker.busy)

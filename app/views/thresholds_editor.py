@@ -214,7 +214,7 @@ class ThresholdsEditor(QWidget):
             cells = (
                 "✓" if rule.enabled else "",
                 f"{info.label}{unit}",
-                rule.describe(),
+                rule.words(named=False),  # the Metric column names it
                 rule.severity.value,
                 f"{rule.delay_s:g} s" if rule.delay_s else "",
             )
@@ -222,6 +222,8 @@ class ThresholdsEditor(QWidget):
                 item = QTableWidgetItem(text)
                 if col == 0:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if col == 2:  # the whole rule, however the column cuts it
+                    item.setToolTip(rule.words())
                 if col == 3:
                     item.setData(Qt.ItemDataRole.UserRole, rule.severity.value)
                 self.table.setItem(row, col, item)

@@ -145,6 +145,13 @@ def test_shelve_hides_and_unshelve_brings_back(qtbot, make_window, operator):
     page.history_table.selectRow(1)
     audit = page.audit.toPlainText()
     assert "shelved" in audit and "ada" in audit and "cleared" in audit
+    # the rule in words, not its machine form ("cell_v_max above 3.75 (clear 3.74)")
+    first = audit.splitlines()[0]
+    assert first == "Highest cell voltage above 3.75 V; clears below 3.74 V (critical)"
+    assert "shelved by ada" in audit
+    assert "cell_v_max" not in audit
+    rule_tip = page.history_table.item(1, HISTORY_COLUMNS.index("Rule")).toolTip()
+    assert rule_tip == "Highest cell voltage above 3.75 V; clears below 3.74 V"
 
 
 def test_sound_follows_the_setting(qtbot, make_window):
@@ -179,7 +186,10 @@ def test_thresholds_editor_adds_saves_and_round_trips_json(qtbot, make_window, t
     dialog.accept()
     assert not dialog.isVisible()
     assert editor.table.rowCount() == 2
-    assert editor.table.item(1, 2).text() == "current_a outside -50..25 (margin 2)"
+    # in words, the metric named in its own column ("current_a outside -50..25 (margin 2)")
+    rule = editor.table.item(1, 2)
+    assert rule.text() == "outside -50 .. 25 A; clears 2 A inside the band"
+    assert rule.toolTip() == "Current (+ charging) " + rule.text()
 
     with qtbot.waitSignal(window.alert_center.storage.idle, timeout=20_000):
         editor.save()
@@ -616,7 +626,7 @@ def test_the_alerts_and_history_pages_agree_on_state_and_who_acknowledged(
     page = window.alerts_page
     assert page.history_table.item(0, 1).text() == "acknowledged, cleared"
     page.history_table.selectRow(0)
-    assert "acknowledged ada" in page.audit.toPlainText()
+    assert "acknowledged by ada" in page.audit.toPlainText()
     (row,) = history_rows(None, "alerts", HistoryFilters())
     cells = row_cells("alerts", row)
     # the rule's metric as the Alerts page names it, not 'cell_v_max'

@@ -247,3 +247,87 @@ def test_the_soc_tile_says_a_dead_cell_makes_the_soc_not_valid():
     assert "±4.5 (2σ)" in soc.detail
     sound = derive_readouts({**latest, "cell_2_v": 3.70}, plausible_cell_v=(1.25, 5.25))
     assert not sound[ReadoutKey.SOC].warn
+
+
+def _written_values(plot) -> list[str]:
+    """The values ``plot``'s left axis writes as it draws them now."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(200, 600, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        *_, texts = plot.getAxis("left").generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for *_, text in texts]
+
+
+@pytest.mark.parametrize(
+    ("key", "low", "high"),
+    [
+        # ranges a first-time user saw written as two values only (a 16-cell LFP pack
+        # at 1024 x 700: 52.5 and 53.0 V; a resting NMC cell: 3.750 and 3.755 V)
+        (PlotKey.VOLTAGE, 52.2172, 53.2077),
+        (PlotKey.CELLS, 3.74588, 3.75612),
+        (PlotKey.TEMPERATURE, 24.9, 25.3),
+        (PlotKey.TEMPERATURE, 24.47, 24.57),
+        (PlotKey.CURRENT, -0.3, 0.69),
+    ],
+)
+def test_every_plot_writes_three_values_or_more_on_a_small_range(
+    qtbot, small_dashboard, key, low, high
+):
+    page = small_dashboard
+    snap = _snapshot(600, 4)
+    column = {
+        PlotKey.VOLTAGE: "voltage_v",
+        PlotKey.CELLS: "cell_1_v",
+        PlotKey.TEMPERATURE: "temperature_c",
+        PlotKey.CURRENT: "current_a",
+    }[key]
+    ramp = np.linspace(low, high, 600)
+    if key is PlotKey.CELLS:
+        for c in range(1, 5):
+            snap[f"cell_{c}_v"] = ramp
+    snap[column] = ramp
+    page.show_frame(snap)
+    plot = page.plots.plots[key]
+    shown_low, shown_high = plot.viewRange()[1]
+    assert shown_low <= low and high <= shown_high  # every sample in view
+    qtbot.waitUntil(lambda: len(_written_values(plot)) >= 3)
+
+
+def test_a_plot_made_lower_still_writes_three_values(qtbot):
+    """Drawn on a tall window, a 16-cell pack's 52.2..53.2 V was written as five values;
+    the window made 1024 x 700, its lower axis left two (52.5, 53.0): the range is looked
+    at again once a plot's height changed."""
+    page = DashboardPage(DARK)
+    qtbot.addWidget(page)
+    page.resize(1700, 1000)
+    page.show()
+    qtbot.waitExposed(page)
+    snap = _snapshot(600, 4)
+    snap["voltage_v"] = np.linspace(52.2172, 53.2077, 600)
+    page.show_frame(snap)
+    plot = page.plots.plots[PlotKey.VOLTAGE]
+    qtbot.waitUntil(lambda: len(_written_values(plot)) >= 3)
+    page.resize(840, 560)
+    qtbot.waitUntil(lambda: plot.getViewBox().height() < 80)
+    qtbot.waitUntil(lambda: len(_written_values(plot)) >= 3)
+    low, high = plot.viewRange()[1]
+    assert low <= 52.2172 and high >= 53.2077
+
+
+def test_the_empty_plots_write_no_values_until_data_comes(qtbot, small_dashboard):
+    """Connecting (a log file read first), the five stacked empty plots wrote 0 to 1
+    each, every plot's "0" run into the "1.0" of the plot under it: no values are
+    written until the source's data is there, then each plot with data writes its own."""
+    page = small_dashboard
+    plots = page.plots.plots
+    assert all(_written_values(plot) == [] for plot in plots.values())
+    snap = _snapshot(600, 4)
+    page.show_frame(snap)
+    for key in (PlotKey.VOLTAGE, PlotKey.CURRENT, PlotKey.TEMPERATURE, PlotKey.CELLS):
+        qtbot.waitUntil(lambda key=key: len(_written_values(plots[key])) >= 3)
+    page.clear()  # the next source: nothing of this one's ranges written
+    assert all(_written_values(plot) == [] for plot in plots.values())

@@ -45,7 +45,8 @@ def filled_db(tmp_path):
         repo.finish_recording(db, new.id)
         repo.save_diagnostic(db, "soc", {"final_soc_percent": 41.5}, battery_name="pack 7",
                              recording_id=new.id, created_by=ada.id)  # fmt: skip
-        crit = alerts.record_alert(db, "cell_v_max", 4.25, "critical", recording_id=new.id)
+        crit = alerts.record_alert(db, "cell_v_max", 4.25, "critical", recording_id=new.id,
+                                   threshold_value=4.2)  # fmt: skip
         alerts.record_alert(db, "temperature_max_c", 47.0, "warning", recording_id=old.id,
                             raised_at=now - timedelta(days=20))  # fmt: skip
         alerts.acknowledge_alert(db, crit.id, actor="ada", user_id=ada.id, comment="balancing")
@@ -81,12 +82,14 @@ def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db,
         qtbot.waitUntil(lambda: table.rowCount() == 2)
         assert _column(table, 0) == [str(new_id), str(old_id)]
         assert _column(table, 4) == ["complete", "recording"]
+        assert page.status_label.text() == "2 recordings."
         assert seen_threads and gui_thread not in seen_threads
 
         page.period_combo.setCurrentIndex(1)  # last 7 days
         with qtbot.waitSignal(window.history_loader.loaded):
             page.refresh()
         assert _column(table, 0) == [str(new_id)]
+        assert page.status_label.text() == "1 recording."  # not "1 row(s)."
 
         page.period_combo.setCurrentIndex(3)  # all time
         with qtbot.waitSignal(window.history_loader.loaded):
@@ -103,6 +106,7 @@ def test_tabs_and_filters_query_in_the_background(qtbot, make_window, filled_db,
         with qtbot.waitSignal(window.history_loader.loaded):
             page.severity_combo.setCurrentIndex(3)  # critical
         assert _column(alerts, 2) == ["Highest cell voltage"]
+        assert _column(alerts, "Threshold") == ["4.2 V"]  # with its unit, as the values
 
         with qtbot.waitSignal(window.history_loader.loaded):
             page.set_tab("diagnostics")
@@ -591,10 +595,49 @@ def test_a_long_source_url_is_cut_so_status_and_samples_stay_in_view_at_1024_px(
             <= table.viewport().width()
         )
     )
-    assert table.horizontalScrollBar().maximum() == 0
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)  # once laid out
     assert table.item(0, source).toolTip() == url
     assert table.item(0, source).text() == url  # (cut only as drawn)
     assert table.rowHeight(0) < 2 * table.fontMetrics().height()  # one line
 
 
 _COLUMNS_RECORDINGS = ("#", "Started", "Duration", "Source", "Status", "Samples", "Notes")
+
+
+def test_long_notes_wrap_in_view_at_1024_px(qtbot, make_window):
+    """An imported log's notes ('Imported from nw_regular_export_ife_example.csv ...')
+    ran past the table's right edge at 1024 px (a horizontal scroll bar, the end of the
+    notes out of sight): they wrap in their column."""
+    from types import SimpleNamespace
+
+    notes = (
+        "Imported from nw_regular_export_ife_example.csv (Neware export); "
+        "cells 1-4 of rack 7, after the 500-cycle check"
+    )
+    row = SimpleNamespace(
+        id=1,
+        started_at=datetime(2026, 3, 6, 12, 37, 25, tzinfo=UTC),
+        data_span_s=100543.0,
+        source_url="file:///data/logs/nw_regular_export_ife_example.csv",
+        status="complete",
+        sample_count=9295,
+        notes=notes,
+    )
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    window.show_page(Page.HISTORY)
+    page = window.history
+    table = page.tables["recordings"]
+    page.show_rows("recordings", [row])
+    column = _COLUMNS_RECORDINGS.index("Notes")
+    qtbot.waitUntil(
+        lambda: (
+            table.columnViewportPosition(column) + table.columnWidth(column)
+            <= table.viewport().width()
+        )
+    )
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)  # once laid out
+    assert table.item(0, column).text() == notes  # whole, wrapped
+    assert table.item(0, column).toolTip() == notes  # (a long file name is cut as drawn)
+    assert table.rowHeight(0) > table.fontMetrics().height() * 1.5

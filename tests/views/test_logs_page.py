@@ -20,6 +20,8 @@ from tests.real_data import REAL_DATA
 
 from .plot_data import original
 
+NBSP = "\u00a0"
+
 
 @pytest.fixture
 def page(logs_page):
@@ -308,7 +310,7 @@ def test_a_log_of_a_second_reads_in_seconds(qtbot, page):
     axis = page.time_plots.plots[0].getAxis("bottom")
     axis.setRange(0.0, 0.81)
     assert "x0.001" not in axis.labelString() and "Time (s)" in axis.labelString()
-    assert "9 samples over 0.808 s" in page.file_info.text()
+    assert f"9 samples over 0.808{NBSP}s" in page.file_info.text()
 
 
 @pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
@@ -545,7 +547,8 @@ def test_a_files_length_is_never_in_exponent_notation(hours, text):
     analysis = SimpleNamespace(
         per_cycle_table=False, frame=frame, metadata={}, format_name="Canonical CSV"
     )
-    assert _file_info(analysis) == f"Canonical CSV · 2 samples over {text}"
+    # the length and its unit on one line (a no-break space: "27.9" / "h" were wrapped)
+    assert _file_info(analysis) == f"Canonical CSV · 2 samples over {text.replace(' ', NBSP)}"
 
 
 @pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
@@ -715,3 +718,31 @@ def test_dqdv_of_a_half_cell_says_its_voltages_lie_off_the_batterys(qtbot, page,
     frame["voltage_v"] = 3.5 + frame["voltage_v"]
     traces, missing = ica_traces(frame, preset(Chemistry.NMC, capacity_ah=0.004))
     assert traces and missing == ""
+
+
+def test_the_battery_form_reads_unknown_until_a_file_names_its_battery(qtbot, page, two_cells):
+    """First opened, the Capacity box read '1e-06 Ah' (its minimum) and Series cells 1,
+    as if a battery were known; the form is of the selected file, so it waits for one."""
+    assert page.capacity_spin.text() == "—" and page.cells_spin.text() == "—"
+    assert not page.capacity_spin.isEnabled() and not page.chemistry_combo.isEnabled()
+    path, _ = two_cells
+    open_files(qtbot, page, path)
+    spec = page.selected.spec
+    assert page.capacity_spin.text() == page.capacity_spin.textFromValue(spec.capacity_ah) + " Ah"
+    assert page.cells_spin.value() == spec.series_cells and page.cells_spin.text() != "—"
+    assert page.capacity_spin.isEnabled() and page.chemistry_combo.isEnabled()
+    # the file's battery is no 0 Ah: the unknown's minimum is gone with it
+    assert page.capacity_spin.minimum() > 0 and page.cells_spin.minimum() == 1
+    page.file_list.setCurrentRow(0)
+    page.remove_button.click()
+    assert page.capacity_spin.text() == "—" and not page.capacity_spin.isEnabled()
+
+
+def test_the_empty_time_axis_names_no_empty_unit(qtbot, page, two_cells):
+    """First opened, the Time series plots read 'Time ()'."""
+    qtbot.waitUntil(lambda: page.time_plots is not None)
+    axis = page.time_plots.plots[0].getAxis("bottom")
+    assert axis.labelText == "Time"
+    path, _ = two_cells
+    open_files(qtbot, page, path)
+    assert axis.labelText == "Time (h)"  # 40 h of cycling

@@ -279,26 +279,24 @@ class Notifier:
                 log.exception("notification listener failed")
 
 
-def _number(metric: str, value: float) -> str:
-    """A metric's value to its unit's resolution (no float dust: a dead cell's 0 V)."""
-    from app.diagnostics.alerts.metrics import metric_round
-
-    return f"{metric_round(metric, value):.6g}"
-
-
 def notification_for(alert, action: str = "raised") -> Notification:
     """The notification of ``alert`` (a :class:`~.lifecycle.Alert`) being raised or cleared."""
+    from app.diagnostics.alerts.metrics import metric_label, metric_value_text
+
     th = alert.threshold
     severity = th.severity
     what = "ALERT" if action == "raised" else "cleared"
-    subject = f"[Battery OS] {severity.value.upper()} {what}: {th.describe()}"
+    # people read the subject and the text (the rule's words, the metric's name and
+    # unit); the payload keeps the machine's keys for whoever parses it
+    subject = f"[Battery OS] {severity.value.upper()} {what}: {th.words(full=False)}"
     lines = [
-        f"{th.metric} = {_number(th.metric, alert.value)} (level {alert.threshold_value:.6g})",
-        f"rule: {th.describe()} [{severity.value}]",
+        f"{metric_label(th.metric)} = {metric_value_text(th.metric, alert.value)}"
+        f" (level {metric_value_text(th.metric, alert.threshold_value)})",
+        f"rule: {th.words()} [{severity.value}]",
         f"raised at {alert.raised_at.isoformat()} (t = {alert.raised_time_s:.1f} s)",
     ]
     if alert.cleared_at is not None:
-        worst = _number(th.metric, alert.worst_value)
+        worst = metric_value_text(th.metric, alert.worst_value)
         lines.append(f"cleared at {alert.cleared_at.isoformat()}, worst {worst}")
     if th.profile:
         lines.append(f"battery profile: {th.profile}")

@@ -26,7 +26,7 @@ from typing import Any
 from app.core.errors import SchemaError
 from app.core.results import Severity
 from app.core.spec import BatterySpec
-from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric
+from app.diagnostics.alerts.metrics import FAULT_PREFIX, is_known_metric, metric_info
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.safety import (
     CURRENT_FAST_TRIP,
@@ -191,6 +191,58 @@ class Threshold:
         if self.clear_delay_s:
             text += f", clears after {self.clear_delay_s:g} s"
         return text
+
+    def words(self, *, full: bool = True, named: bool = True) -> str:
+        """The rule as an engineer reads it, with the metric's name and unit:
+        ``Highest cell voltage above 4.2 V for 2 s`` (``full=False``), and with
+        ``full`` how it trips at once, clears and bears noise too (``...; at once
+        above 4.25 V; clears after 2 s below 4.15 V; noise band 0.0025 V``). A rule on
+        a detected fault: ``Fault: internal short detected``. ``named=False`` leaves the
+        metric's name out (a table's column beside it names it): ``above 4.2 V for 2 s``.
+        :meth:`describe` is the machine's form (the metric's key, bare numbers)."""
+        info = metric_info(self.metric)
+        if not named:
+            return self.words(full=full).removeprefix(info.label).lstrip()
+        unit = f" {info.unit}" if info.unit else ""
+
+        def amount(value: float) -> str:
+            return f"{value:g}{unit}"
+
+        if self.metric.startswith(FAULT_PREFIX):
+            text = f"{info.label} detected"
+            return text + (f" for {self.delay_s:g} s" if self.delay_s else "")
+        if self.comparison is Comparison.OUTSIDE:
+            text = f"{info.label} outside {self.band_low:g} .. {amount(self.band_high)}"
+        else:
+            text = f"{info.label} {self.comparison.value} {amount(self.level)}"
+            if full and self.charge_shift:
+                text += f" ({amount(self.charge_level)} while charging)"
+        if self.delay_s:
+            text += f" for {self.delay_s:g} s"
+        if not full:
+            return text
+        parts = [text]
+        if self.fast_level is not None:
+            parts.append(f"at once {self.comparison.value} {self._moving(self.fast_level, amount)}")
+        after = f" after {self.clear_delay_s:g} s" if self.clear_delay_s else ""
+        if self.comparison is Comparison.OUTSIDE:
+            if self.clear_level:
+                parts.append(f"clears{after} {amount(self.clear_level)} inside the band")
+            elif after:
+                parts.append(f"clears{after} back inside")
+        elif (self.clear_level is not None and self.clear_level != self.level) or after:
+            back = "below" if self.comparison is Comparison.ABOVE else "above"
+            clear = self.level if self.clear_level is None else self.clear_level
+            parts.append(f"clears{after} {back} {self._moving(clear, amount)}")
+        if self.noise_band:
+            parts.append(f"noise band {amount(self.noise_band)}")
+        return "; ".join(parts)
+
+    def _moving(self, value: float, amount) -> str:
+        """A level that moves with the charge level: both values in words."""
+        if not self.charge_shift:
+            return amount(value)
+        return f"{amount(value)} ({amount(value + self.charge_shift)} while charging)"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON, without the database id."""

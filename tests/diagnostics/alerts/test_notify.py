@@ -136,8 +136,12 @@ def test_notification_of_an_alert():
     alert = board.apply(AlertEvent(EventKind.RAISED, rule, 812.0, 4.31, 4.2), recording_id=3)
     note = notification_for(alert)
     assert note.severity is Severity.CRITICAL
-    assert note.subject == "[Battery OS] CRITICAL ALERT: cell_v_max above 4.2"
-    assert "cell_v_max = 4.31 (level 4.2)" in note.body and "recording: 3" in note.body
+    # in words, not the rule's machine form ("cell_v_max above 4.2")
+    assert note.subject == "[Battery OS] CRITICAL ALERT: Highest cell voltage above 4.2 V"
+    assert "Highest cell voltage = 4.31 V (level 4.2 V)" in note.body
+    assert "rule: Highest cell voltage above 4.2 V [critical]" in note.body
+    assert "recording: 3" in note.body and "cell_v_max" not in note.body
+    assert note.payload["metric"] == "cell_v_max"  # the machine's keys stay in the payload
     assert note.payload["event"] == "raised" and note.payload["time_s"] == 812.0
 
 
@@ -147,8 +151,8 @@ def test_notification_of_a_cleared_alert():
     board.apply(AlertEvent(EventKind.RAISED, rule, 10.0, 46.0, 45.0))
     alert = board.apply(AlertEvent(EventKind.CLEARED, rule, 70.0, 52.5, 45.0))
     note = notification_for(alert, "cleared")
-    assert note.subject == "[Battery OS] WARNING cleared: temperature_max_c above 45"
-    assert "worst 52.5" in note.body
+    assert note.subject == "[Battery OS] WARNING cleared: Highest temperature above 45 °C"
+    assert "worst 52.5 °C" in note.body
     assert note.payload["event"] == "cleared" and note.payload["cleared_at"].startswith(
         "2026-05-01"
     )

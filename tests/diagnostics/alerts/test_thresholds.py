@@ -98,6 +98,37 @@ def test_describe_reads_like_the_rule():
     assert band.describe() == "current_a outside -50..25 (margin 2)"
 
 
+def test_words_read_as_an_engineer_would_say_the_rule():
+    rule = Threshold("cell_v_max", "above", level=4.25, clear_level=4.15, delay_s=2)
+    assert rule.words(full=False) == "Highest cell voltage above 4.25 V for 2 s"
+    assert rule.words() == "Highest cell voltage above 4.25 V for 2 s; clears below 4.15 V"
+    safety = Threshold(
+        "temperature_min_c",
+        "below",
+        level=-30.5,
+        charge_level=-0.5,
+        clear_level=-27,
+        fast_level=-40,
+        delay_s=2,
+        noise_band=0.25,
+        clear_delay_s=2,
+    )
+    # the clear and fast levels move with the level while charging: both said
+    assert safety.words() == (
+        "Lowest temperature below -30.5 °C (-0.5 °C while charging) for 2 s; "
+        "at once below -40 °C (-10 °C while charging); "
+        "clears after 2 s above -27 °C (3 °C while charging); noise band 0.25 °C"
+    )
+    band = Threshold("current_a", "outside", band_low=-50, band_high=25, clear_level=2)
+    assert band.words() == "Current (+ charging) outside -50 .. 25 A; clears 2 A inside the band"
+    assert band.words(named=False) == "outside -50 .. 25 A; clears 2 A inside the band"
+    fault = Threshold("fault_internal_short", "above", level=0.5)
+    assert fault.words() == "Fault: internal short detected"
+    # no machine key in any default rule's words
+    for th in default_thresholds(preset("nmc", series_cells=4)):
+        assert th.metric not in th.words() and "_" not in th.words()
+
+
 @pytest.mark.parametrize(
     ("amps", "volts"),
     [(5.0, 3.7), (3.7, 3.7), (1.0, 4.25), (1.0, 4.4), (-1.0, 2.48), (-1.0, 2.3)],
