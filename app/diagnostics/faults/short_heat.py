@@ -39,6 +39,35 @@ capacity drifts along the OCV curve under load). A voltage frozen over the last 
 stuck sensor: the others moving read as its drop) explains nothing. A cell heating at no more than ``SHORT_HEAT_FACTOR``
 times the rate its drop allows is not in runaway.
 
+Corrections. The load share, the warming and the drift are corrections that take a
+drop away, never make one: a warming cell under a *discharge* current rises against
+the others (its resistance falls), and the warming's correction (the whole DC
+resistance's change, where within the window only R0 and the fast RC pair follow: 44
+mV over a 15 K rise at 5 A on a 4-cell NMC pack, where the cell rose 31 mV) read a
+runaway cell's rise as a 'drop' of 10-15 mV, a short of ~3 degC/min that grew with the
+runaway's own heat. Likewise a cell's drift *up* before the window, carried on (a
+resistance's RC pair still settling minutes into a constant load, extrapolated as a
+straight line), read a flat cell as a drop. Runaways in a log's first minutes
+(``bench_faults.py --parts detection --first-seed 70 --seeds 6 --chem nmc --onsets 60
+300 1000 3000 --profiles cc cycle hppc drive --cases runaway``), within 60 s: 77 -> 92
+of 96 (onsets 60 and 300 s: 34 -> 48 of 48, worst 179 -> 44 s); the short table
+below unchanged (2 onset alarms of 120, 96 found).
+
+A short heats its cell at once. A drop bounds a short's current from above; the short's
+heat starts with it. So the drop explains nothing where the cell's temperature, over the
+window's last bins since the drop came (those at least half of it below the baseline),
+rose less than the least heat such a short makes there (half the drop over the whole DC
+resistance, V·I/C: no cooling in minutes), by ``UNHEATED_Z`` standard errors of the bin
+means. Near a 1C discharge's end the cell with the least capacity reaches the steep end of
+its OCV curve first and falls ~50 mV against the others within two minutes (the drop of a
+2-3 A short, ~6 degC/min at once) while its temperature rises ~0.5 degC: a runaway from
+3000 s on it was put down to that 'short' and found 134-209 s after its onset. The same
+benchmark's onset 3000 s (NMC): 20 -> 22 of 24 within 60 s, worst 209 -> 74 s (the two
+left, 69 and 74 s, a rest after the discharge: a 2-3 mV relaxation against the others
+that the runaway's own heat does follow); LFP 19 -> 24 of 24, worst 169 -> 44 s. A real
+short heats at more than twice that least heat (its drop over R0, not the DC resistance,
+is its current), so the bound holds shorts with margin: the short table below unchanged.
+
 A short that began before the window. Once the short's onset has left the window's
 baseline, the drop is gone from the window while its heat goes on. So a drop that held
 for ``SURE_BINS`` successive bins at ``DROP_Z`` standard errors (its noise from the
@@ -137,6 +166,13 @@ SHORT_MEMORY_S = 300.0
 #: load step the fit missed comes and goes: a 4-cell LFP pack on a drive read one sure
 #: drop of a runaway's cell, which then waited 30 s for its rate to pass it).
 SURE_BINS = 3
+
+
+#: A drop is no short's where the cell's temperature rose, over the bins since the drop
+#: came (at least this many), less than the least heat such a short makes there, by this
+#: many standard errors (see "A short heats its cell at once").
+UNHEATED_MIN_BINS = 3
+UNHEATED_Z = 3.0
 
 
 def _cell_number(name: str) -> int | None:
@@ -296,9 +332,9 @@ class ShortHeat:
             n_pre = ok_pre.sum(axis=1)
             res_pre = np.where(ok_pre, yc - b[:, None] * ic, np.nan)[:, : self.load_n]
 
-            def level(idx):
+            def level(idx, per_bin=False):
                 y = hist.take(r, idx) - b[:, None] * hist.take(np.full_like(r, ovp), idx)
-                return _mean(y)
+                return y if per_bin else _mean(y)
 
             # the cell's own IR drop changes with its temperature: under a charging
             # current a warming cell reads lower (a runaway's too: a 4-cell NMC pack
@@ -314,7 +350,9 @@ class ShortHeat:
             drift = self._drift(res_pre, n_pre) * (
                 (w - edge + (edge - 1) / 2.0) - (-self.base_n + (nb - 1) / 2.0)
             )
-            drop = level(first) - level(last) + np.nan_to_num(warm) + drift
+            # (each only takes a drop away, never makes one: see "Corrections")
+            drop = level(first) - level(last) + np.fmin(np.nan_to_num(warm), 0.0)
+            drop = drop + np.fmin(drift, 0.0)
             drop = np.fmax(drop, 0.0)
             temp_now = temps[:, -1]
             v_last = hist.take(r + self.k, last)
@@ -348,8 +386,44 @@ class ShortHeat:
                 rate,
                 0.0,
             )
-            sure = drop >= DROP_Z * se
+            # a short's heat starts with its drop: a drop the cell's temperature has not
+            # followed is no short's (see "A short heats its cell at once")
+            win = e[:, None] - (w - 1) + np.arange(w)[None, :]
+            unheated = self._unheated(level(first), level(win, True), drop, v_cell, temps, edge)
+            rate = np.where(unheated, 0.0, rate)
+            sure = (drop >= DROP_Z * se) & ~unheated
         return SHORT_HEAT_FACTOR * np.nan_to_num(rate, nan=0.0), sure
+
+    def _unheated(self, base, y, drop, v_cell, temps, edge) -> np.ndarray:
+        """The candidates whose drop is no short's: the cell's temperature rose less,
+        since the drop came (the window's last bins where the deviation ``y`` stood at
+        least half the ``drop`` below its baseline ``base``), than the least heat a short
+        of that drop makes over that time, by UNHEATED_Z standard errors (the bin
+        means' white noise, from their second differences). See "A short heats its
+        cell at once"."""
+        w = y.shape[1]
+        with np.errstate(invalid="ignore"):
+            half = (base[:, None] - y) >= 0.5 * drop[:, None]
+        # bins since the drop came: the trailing run of half-drop bins
+        n_on = np.where(half.all(axis=1), w, np.argmin(half[:, ::-1], axis=1))
+        n_on = np.minimum(n_on, w - 1)
+        # the least heat (K/s): at least half the drop over the whole DC resistance
+        r_dc = self.r_dc * self._factor(temps[:, -1])
+        least = 0.5 * v_cell * drop / r_dc / self.heat_capacity
+        expect = least * np.maximum(n_on - 1, 0) * self.bin_s
+        # the rise: the last bins' mean over that of the bins before the drop came
+        k = np.arange(w)[None, :]
+        before = (k < (w - n_on)[:, None]) & (k >= (w - n_on - edge)[:, None])
+        after = k >= w - edge
+        t_before = _mean(np.where(before, temps, np.nan))
+        t_after = _mean(np.where(after, temps, np.nan))
+        d2 = temps[:, 2:] - 2.0 * temps[:, 1:-1] + temps[:, :-2]
+        var = _mean(d2 * d2) / 6.0
+        n_before = before.sum(axis=1)
+        se = np.sqrt(var * (1.0 / edge + 1.0 / np.maximum(n_before, 1)))
+        with np.errstate(invalid="ignore"):
+            out = (n_on >= UNHEATED_MIN_BINS) & (t_after - t_before + UNHEATED_Z * se < expect)
+        return out
 
     def _drift(self, res: np.ndarray, n: np.ndarray) -> np.ndarray:
         """Each row's least-squares slope per bin of ``res`` (NaN: no bin), 0 on fewer
