@@ -581,7 +581,10 @@ def test_a_long_source_url_is_cut_so_status_and_samples_stay_in_view_at_1024_px(
     )
     window = make_window()
     window.resize(1600, 900)
-    window.show_page(Page.HISTORY)
+    # the first visit loads the (empty) table in the background: its answer must
+    # not replace the row shown below
+    with qtbot.waitSignal(window.history_loader.loaded):
+        window.show_page(Page.HISTORY)
     page = window.history
     table = page.tables["recordings"]
     page.show_rows("recordings", [row])
@@ -626,7 +629,10 @@ def test_long_notes_wrap_in_view_at_1024_px(qtbot, make_window):
     window = make_window()
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: window.width() == 1024)
-    window.show_page(Page.HISTORY)
+    # the first visit loads the (empty) table in the background: its answer must
+    # not replace the row shown below
+    with qtbot.waitSignal(window.history_loader.loaded):
+        window.show_page(Page.HISTORY)
     page = window.history
     table = page.tables["recordings"]
     page.show_rows("recordings", [row])
