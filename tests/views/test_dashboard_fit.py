@@ -250,16 +250,10 @@ def test_the_soc_tile_says_a_dead_cell_makes_the_soc_not_valid():
 
 
 def _written_values(plot) -> list[str]:
-    """The values ``plot``'s left axis writes as it draws them now."""
-    from PySide6.QtGui import QImage, QPainter
+    """The values written on ``plot``'s left axis as it draws them now."""
+    from app.views.live_plots import written_values
 
-    image = QImage(200, 600, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        *_, texts = plot.getAxis("left").generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [text for *_, text in texts]
+    return written_values(plot.getAxis("left"))
 
 
 @pytest.mark.parametrize(

@@ -558,15 +558,9 @@ def test_a_four_cell_pack_fits_a_1024_by_700_window_without_scrolling(qtbot, mak
 
 def _tick_values(plot) -> list[str]:
     """The values written on ``plot``'s left axis as it draws them now."""
-    from PySide6.QtGui import QImage, QPainter
+    from app.views.live_plots import written_values
 
-    image = QImage(200, 600, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        *_, texts = plot.getAxis("left").generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [text for *_, text in texts]
+    return written_values(plot.getAxis("left"))
 
 
 @pytest.mark.parametrize("cells", [4, 8])
