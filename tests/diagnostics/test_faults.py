@@ -1639,3 +1639,50 @@ def test_a_cell_dead_without_a_runaway_is_open_until_current_flows_through_it():
     assert not res.of_kind("cell_imbalance")
     rng = np.random.default_rng(3)
     assert _live(block, spec, rng.integers(1, 400, size=len(block))) == res.to_list()
+
+
+def test_a_cell_sensor_turning_noisy_is_no_runaway_onset():
+    """A cell temperature sensor turning noisy (sigma 5 degC from 3000 s, a 4-cell NMC
+    pack cycling at 1C, held-out seed 62): its first noisy 5 s bin happened to read
+    5.2 degC high -- 5 standard errors of that bin's own noise, estimated from its
+    five second differences, and a steep take-off to the runaway test: a CRITICAL
+    thermal-runaway onset at 3004 s, and the noisy sensor itself (the runaway's
+    consequence, then) went unreported. A runaway adds no white noise to its sensor's
+    samples; a sensor turning noisy does: such a bin is no evidence. Live as offline."""
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        "cycle",
+        duration_s=3900,
+        seed=62,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("sensor_noisy", 3000, channel="cell_3_temp_c")],
+        capacity_spread=0.02,
+        resistance_spread=0.08,
+    )
+    result = detect_faults(block, spec)
+    faults = result.to_list()
+    assert not [f for f in faults if f["kind"] == "thermal_runaway_onset"]
+    _found(result, "sensor_noisy", "cell_3_temp_c", 3000, LATENCY_S)
+    det = FaultDetector(spec)
+    for i in range(0, len(block), 777):
+        det.update(block.slice(i, i + 777))
+    det.flush()
+    assert det.result().to_list() == faults
+
+
+def test_a_runaways_alarm_holds_on_a_quiet_sensor():
+    """The noisy-sensor veto above compares a bin's white noise with the sensor's own
+    history. On a quiet sensor (here a noise-free log) that history is near 0, and the
+    runaway's own rise passed ten times it: the critical onset alarm of a runaway at
+    1500 s cleared at 1604 s and came back at 1740 s while the cell went on to 700
+    degC. One alarm, from the onset until the cell has burnt."""
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec, "cccv", duration_s=2400, seed=1, faults=[Fault("thermal_runaway", 1500, cell=2)]
+    )
+    faults = detect_faults(block, spec).to_list()
+    onsets = [f for f in faults if f["kind"] == "thermal_runaway_onset"]
+    assert len(onsets) == 1, [(f["start_time_s"], f["end_time_s"]) for f in onsets]
+    assert 1500 <= onsets[0]["detail"]["detected_time_s"] <= 1560
+    assert onsets[0]["end_time_s"] > 1800

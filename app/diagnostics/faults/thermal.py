@@ -280,6 +280,20 @@ A runaway starts from a flat excess: unchanged. What it costs: a runaway on a ce
 already heated by a short must outgrow the short's heat (NMC, a 10 ohm short for 15
 minutes, then a runaway, seeds 1-4, rest and drive: found in 19-44 s; LFP 34-144 s,
 was 4-44 s, the earlier alarms partly the short's heat). Figures: :mod:`.short_heat`.
+
+A sensor turning noisy. A cell temperature sensor turning noisy (sigma 5 degC) reads
+its first noisy bin as a step as likely as not, and a steep one: on a 4-cell NMC pack
+cycling at 1C (held-out seed 62, from 3000 s) that bin read 5.2 degC high, 5 standard
+errors of its own noise as its five second differences estimated it (the template's
+per-bin guard above), and raised a critical onset at 3004 s; the noisy sensor, starting
+after the 'runaway', was then dropped as its consequence. A runaway adds no white noise
+to its sensor (at 1 Hz a take-off's curvature is hundredths of a degree per sample while
+the cell is under ``SELF_HEATING_ONSET_C``), a sensor turning noisy does: a window whose
+last bin's white noise is above ``NOISE_JUMP`` times the sensor's over the long history
+gives no evidence there (a clean sensor's bin estimate passes 10 times its variance about
+once in a million bins). ``bench_faults.py --parts detection --first-seed 60 --seeds 5
+--chem nmc --onsets 2000 3000 --profiles cycle cc --cases "sensor_noisy cell_3_temp_c"``:
+onset alarms 1 -> 0 of 20, the noisy sensor found 19 -> 20 of 20.
 """
 
 from __future__ import annotations
@@ -297,7 +311,11 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
-from app.diagnostics.faults.short_heat import REMEMBER_RATE_C_PER_MIN, ShortHeat
+from app.diagnostics.faults.short_heat import (
+    REMEMBER_RATE_C_PER_MIN,
+    SELF_HEATING_ONSET_C,
+    ShortHeat,
+)
 from app.diagnostics.faults.types import FaultKind
 
 #: The quadratic fit's window: two minutes, long enough to hold a flat baseline
@@ -361,6 +379,16 @@ PRE_TREND_S = 1800.0
 #: the share less this many of its standard errors (never below 0).
 PRE_MIN_BINS = 24
 PRE_SHARE_Z = 2.0
+#: A window whose last bin's white noise (per sample, from its own second differences)
+#: is above this many times the sensor's over the long history gives no evidence while
+#: the cell is under the self-heating onset (see "A sensor turning noisy").
+NOISE_JUMP = 10.0
+#: ... and above ``NOISE_JUMP`` times this (degC^2, a white noise of 0.5 degC) at
+#: least: a quiet sensor's history (a noise-free log) is near 0, and a runaway's own
+#: rise passed ten times that and cleared the runaway's critical alarm for two minutes
+#: while the cell went on to 700 degC. (Whole-degree readings stepping every few
+#: seconds through a rise: second differences of +-1 degC, ~0.2 degC^2.)
+NOISE_JUMP_FLOOR_C2 = 0.25
 #: No debounce beyond the z-tests: two minutes of data are in every decision already.
 RUNAWAY_DEBOUNCE_S = 0.0
 #: ... but on a lead-acid pack the condition must hold over four bins (15 s from the
@@ -691,6 +719,11 @@ class RunawayDetector:
             quad = (rise_ev >= RATE_Z * se_rise) & (not fit["clip_start"])
             templ = (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
             ok = accel & (quad | templ)
+            # (a sensor turning noisy: see "A sensor turning noisy")
+            last = white_noise_var(s2_bins[:, -1], n2_bins[:, -1])
+            with np.errstate(invalid="ignore"):
+                jump = last > NOISE_JUMP * np.fmax(white_long, NOISE_JUMP_FLOOR_C2)
+            ok &= ~(jump & (yo[:, -1] < SELF_HEATING_ONSET_C))
             z = np.fmax(rise_ev / se_rise, t_z)
         return ok, z
 
