@@ -110,16 +110,7 @@ def test_a_short_from_a_logs_first_minute_live_equals_offline():
         noise=NoiseSpec.typical(spec),
         faults=[Fault("internal_short", 60, cell=2, resistance_ohm=3.0)],
     )
-    offline = detect_faults(block, spec).to_list()
-    rng = np.random.default_rng(5)
-    for max_block in (1, 40, 3000):
-        det, start = FaultDetector(spec), 0
-        while start < len(block):
-            stop = min(len(block), start + int(rng.integers(1, max_block + 1)))
-            det.update(block.slice(start, stop))
-            start = stop
-        det.flush()
-        assert det.result().to_list() == offline
+    _assert_live_equals_offline(block, spec, seed=5)
 
 
 def _pack_only(block: SampleBlock) -> SampleBlock:
@@ -177,16 +168,7 @@ def test_a_short_on_a_pack_without_cell_voltages_live_equals_offline():
     spec, block = _pack_run(
         "nmc", "rest", 2, [Fault("internal_short", 600, cell=3, resistance_ohm=10.0)], 1500.0
     )
-    offline = detect_faults(block, spec).to_list()
-    rng = np.random.default_rng(9)
-    for max_block in (1, 40, 3000):
-        det, start = FaultDetector(spec), 0
-        while start < len(block):
-            stop = min(len(block), start + int(rng.integers(1, max_block + 1)))
-            det.update(block.slice(start, stop))
-            start = stop
-        det.flush()
-        assert det.result().to_list() == offline
+    _assert_live_equals_offline(block, spec, seed=9)
 
 
 def test_the_median_of_the_other_cells():
@@ -280,3 +262,18 @@ def test_a_cells_knee_is_no_short_its_temperature_did_not_follow(chem, profile, 
     its heat was put down to that 'short' and the runaway reported 134-209 s after its
     onset (held-out seeds 72-75)."""
     assert _runaway_latency(profile, seed, 3000.0, spread, chem) <= 60.0
+
+
+def _assert_live_equals_offline(block, spec, *, seed: int) -> None:
+    """The live detector on random block splits (at most 1, 40, 3000 samples) gives
+    detect_faults' result to the last bit."""
+    offline = detect_faults(block, spec).to_list()
+    rng = np.random.default_rng(seed)
+    for max_block in (1, 40, 3000):
+        det, start = FaultDetector(spec), 0
+        while start < len(block):
+            stop = min(len(block), start + int(rng.integers(1, max_block + 1)))
+            det.update(block.slice(start, stop))
+            start = stop
+        det.flush()
+        assert det.result().to_list() == offline
