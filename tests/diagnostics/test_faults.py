@@ -16,6 +16,7 @@ from app.diagnostics.faults import DetectedFault, FaultDetector, FaultKind, dete
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.sensors import STUCK_PACK_MOVE_V
 from app.hardware.simulator import Fault, NoiseSpec, simulate
+from tests.diagnostics.fault_splits import faults_in_blocks
 from tests.diagnostics.simulated_runaway import runaway_drive
 
 NMC4 = preset("nmc", series_cells=4)
@@ -314,7 +315,7 @@ def test_pack_voltage_stuck_from_the_fifth_second_under_a_constant_current():
     assert cells_sum[held].max() - cells_sum[held].min() < STUCK_PACK_MOVE_V
     _no_fault_before(result, onset)
     rng = np.random.default_rng(5)
-    assert _live(block, NMC4, rng.integers(1, 40, 200)) == result.to_list()
+    assert faults_in_blocks(block, NMC4, rng.integers(1, 40, 200)) == result.to_list()
 
 
 @pytest.mark.parametrize(
@@ -348,7 +349,7 @@ def test_pack_voltage_or_current_stuck_in_a_logs_first_minute_without_a_load_cha
     result = detect_faults(block, NMC4)
     _found(result, "sensor_stuck", channel, onset, LATENCY_S)
     _no_fault_before(result, onset)
-    assert _live(block, NMC4, [7] * (len(block) // 7 + 1)) == result.to_list()
+    assert faults_in_blocks(block, NMC4, [7] * (len(block) // 7 + 1)) == result.to_list()
 
 
 @pytest.mark.parametrize(
@@ -1116,7 +1117,7 @@ def test_slow_and_gapped_logs_give_no_numpy_warnings_and_finite_results(case):
         faults = detect_faults(block, NMC4)
     json.dumps(result.to_dict(), allow_nan=False)
     assert not faults.of_kind("thermal_runaway_onset")
-    assert _live(block, NMC4, [1] * len(block)) == faults.to_list()
+    assert faults_in_blocks(block, NMC4, [1] * len(block)) == faults.to_list()
     for bin_s in (5.0, 600.0, 7200.0, 86400.0):
         amp, norm, rate = _exp_templates(12, bin_s)
         assert np.isfinite(amp).all() and np.isfinite(norm).all() and np.isfinite(rate).all()
@@ -1146,18 +1147,6 @@ def test_self_heating_template_z_and_rate_do_not_depend_on_their_scale():
 
 
 # --- offline == live --------------------------------------------------------------
-def _live(block: SampleBlock, spec, sizes) -> list[dict]:
-    det = FaultDetector(spec)
-    start = 0
-    for size in sizes:
-        if start >= len(block):
-            break
-        det.update(block.slice(start, min(len(block), start + size)))
-        start += size
-    if start < len(block):
-        det.update(block.slice(start, len(block)))
-    det.flush()
-    return det.result().to_list()
 
 
 @pytest.mark.parametrize("max_block", [1, 7, 600, 20000])
@@ -1174,7 +1163,7 @@ def test_live_equals_offline_for_random_block_splits(max_block):
     offline = detect_faults(block, NMC4).to_list()
     rng = np.random.default_rng(max_block)
     sizes = rng.integers(1, max_block + 1, size=len(block))
-    assert _live(block, NMC4, sizes) == offline
+    assert faults_in_blocks(block, NMC4, sizes) == offline
     assert offline  # the comparison is not vacuous
 
 
@@ -1187,7 +1176,7 @@ def test_live_equals_offline_for_an_over_voltage_and_a_current_stuck_at_the_star
     )
     offline = detect_faults(block, NMC4).to_list()
     sizes = np.random.default_rng(1).integers(1, 50, size=len(block))
-    assert _live(block, NMC4, sizes) == offline
+    assert faults_in_blocks(block, NMC4, sizes) == offline
     assert any(f["kind"] == "over_voltage" for f in offline)
 
 
@@ -1196,7 +1185,7 @@ def test_live_equals_offline_for_a_short_over_hours():
     block = simulate(NMC4, "hppc", duration_s=4200, seed=3, noise=NOISE, faults=[fault])
     offline = detect_faults(block, NMC4).to_list()
     sizes = np.random.default_rng(0).integers(1, 400, size=len(block))
-    assert _live(block, NMC4, sizes) == offline
+    assert faults_in_blocks(block, NMC4, sizes) == offline
     assert any(f["kind"] == "internal_short" for f in offline)
 
 
@@ -1216,7 +1205,7 @@ def test_live_equals_offline_for_a_short_early_in_a_log():
         )
         offline = detect_faults(block, NMC4).to_list()
         sizes = np.random.default_rng(1).integers(1, 90, size=len(block))
-        assert _live(block, NMC4, sizes) == offline
+        assert faults_in_blocks(block, NMC4, sizes) == offline
         assert [f["kind"] for f in offline] == ["internal_short"]
 
 
@@ -1525,7 +1514,7 @@ def test_live_equals_offline_to_the_bit_for_a_16_cell_pack_fed_sample_by_sample(
     )
     offline = detect_faults(block, lead16).to_list()
     assert [f["kind"] for f in offline] == ["thermal_runaway_onset"]
-    assert _live(block, lead16, [1] * len(block)) == offline
+    assert faults_in_blocks(block, lead16, [1] * len(block)) == offline
 
 
 def test_sum_rows_is_numpys_row_by_row_sum_for_any_number_of_bins():
@@ -1608,7 +1597,7 @@ def test_a_runaway_s_dead_cell_is_an_under_voltage_not_an_open_circuit_nor_an_im
     assert set(cell3) == {"under_voltage"}
     assert not res.of_kind("cell_imbalance") and not res.of_kind("open_circuit")
     rng = np.random.default_rng(3)
-    assert _live(block, spec, rng.integers(1, 400, size=len(block))) == res.to_list()
+    assert faults_in_blocks(block, spec, rng.integers(1, 400, size=len(block))) == res.to_list()
 
 
 def test_a_cell_dead_without_a_runaway_is_open_until_current_flows_through_it():
@@ -1638,7 +1627,7 @@ def test_a_cell_dead_without_a_runaway_is_open_until_current_flows_through_it():
     assert open_circuit.detail["ended_by_current_a"] > 1.0
     assert not res.of_kind("cell_imbalance")
     rng = np.random.default_rng(3)
-    assert _live(block, spec, rng.integers(1, 400, size=len(block))) == res.to_list()
+    assert faults_in_blocks(block, spec, rng.integers(1, 400, size=len(block))) == res.to_list()
 
 
 def test_a_cell_sensor_turning_noisy_is_no_runaway_onset():

@@ -10,6 +10,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.faults import FaultDetector, detect_faults
 from app.hardware.simulator import Fault, NoiseSpec, simulate
+from tests.diagnostics.fault_splits import faults_in_blocks
 
 
 def _onset_alarms(faults: list[dict]) -> list[float]:
@@ -270,10 +271,5 @@ def _assert_live_equals_offline(block, spec, *, seed: int) -> None:
     offline = detect_faults(block, spec).to_list()
     rng = np.random.default_rng(seed)
     for max_block in (1, 40, 3000):
-        det, start = FaultDetector(spec), 0
-        while start < len(block):
-            stop = min(len(block), start + int(rng.integers(1, max_block + 1)))
-            det.update(block.slice(start, stop))
-            start = stop
-        det.flush()
-        assert det.result().to_list() == offline
+        sizes = rng.integers(1, max_block + 1, size=len(block))
+        assert faults_in_blocks(block, spec, sizes) == offline

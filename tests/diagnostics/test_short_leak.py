@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from app.core.spec import preset
-from app.diagnostics.faults import FaultDetector, detect_faults
+from app.diagnostics.faults import detect_faults
 from app.diagnostics.faults.bins import median_of_others
 from app.diagnostics.faults.text import fault_values
 from app.hardware.simulator import Fault, NoiseSpec, simulate
+from tests.diagnostics.fault_splits import faults_in_blocks
 
 WINDOW_S = 1200.0
 
@@ -91,16 +92,8 @@ def test_the_self_discharge_live_is_the_offline_one():
     """Fed in blocks of any size, the pooled estimate and its interval are the same."""
     spec, block = _short_run("lfp", 4, "cccv", 100.0, 1)
     offline = detect_faults(block, spec).to_list()
-    rng = np.random.default_rng(7)
-    det = FaultDetector(spec)
-    start = 0
-    while start < len(block):
-        n = int(rng.integers(1, 2000))
-        det.update(block.slice(start, start + n))
-        start += n
-    det.flush()
-    live = det.result().to_list()
-    assert live == offline
+    sizes = np.random.default_rng(7).integers(1, 2000, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == offline
     (short,) = [f for f in offline if f["kind"] == "internal_short"]
     assert np.isfinite(short["detail"]["leak_current_a"])
 
