@@ -1,10 +1,10 @@
 """Every R10 miss (outside +-5 %) beside the noise limit of its own window (issue 3).
 
 Run: ``python benchmarks/bench_dcir_misses.py [--sim] [--layouts half10 3c]
-[--rate 1] [--phase 0] [--seeds 5] [--draws 60]``
+[--rate 1] [--phase 0] [--seeds 5] [--first-seed 1] [--draws 60]``
 
 For each pulse of the simulator's HPPC runs (``--sim``: ``bench_dcir.py``'s, NMC
-and LFP, seeds 1..N) or of PyBaMM HPPC layouts (``bench_dcir_layouts.py``'s, noise
+and LFP, seeds K..K+N-1) or of PyBaMM HPPC layouts (``bench_dcir_layouts.py``'s, noise
 seeds 1..N) this prints, where ``measure_internal_resistance`` misses the target:
 chemistry, SOC, temperature, the step (A), duration, direction, the voltage change
 dV(10 s), the error, and the *noise limit* of that pulse: the scatter (one sigma,
@@ -123,6 +123,7 @@ def main(argv=None) -> None:
     ap.add_argument("--rate", type=float, default=1.0, help="sample rate, Hz")
     ap.add_argument("--phase", type=int, default=0, help="PyBaMM decimation offset, 0.1 s steps")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=1, help="seeds K..K+N-1 (--sim)")
     ap.add_argument("--draws", type=int, default=60, help="noise draws for each limit")
     args = ap.parse_args(argv)
     os.environ.setdefault("PYBAMM_DISABLE_TELEMETRY", "true")
@@ -132,7 +133,7 @@ def main(argv=None) -> None:
             spec = preset(chem, series_cells=1)
             taus = np.array([spec.ecm.tau1_s, spec.ecm.tau2_s])
             rows = []
-            for seed in range(1, args.seeds + 1):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 kw = dict(
                     profile="hppc",
                     duration_s=45000,

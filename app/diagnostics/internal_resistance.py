@@ -736,7 +736,10 @@ class InternalResistanceTracker:
             per_cell: dict[str, list[float | None]] | None = None
             with_cells = cells is not None and model.cell_coef is not None
             volts = np.column_stack([v, cells]) if with_cells else v[:, None]
-            dv = self._read_deltas(model, t[:ro_end], volts[:ro_end], k, kl, last, ro_from, eval_t)
+            dv, dv_std = self._read_deltas(
+                model, t[:ro_end], volts[:ro_end], k, kl, last, ro_from, eval_t
+            )
+            std: dict[str, float | None] = dict.fromkeys(R_KEYS)
             if cells is not None:
                 per_cell = {key: [None] * cells.shape[1] for key in R_KEYS}
             half = self._current_half(t[kl : last + 1])
@@ -746,9 +749,11 @@ class InternalResistanceTracker:
                     continue
                 di = self._local_current(t, i, kl, last, x, half) - i_pre
                 pack[key] = _ratio(dv[key][0], di)
+                std[key] = None if pack[key] is None else _ratio(dv_std[key], abs(di))
                 if with_cells:
                     per_cell[key] = _cell_ratios(dv[key][1:], di, p)
             record = self._record(st, lo + last, duration, i_pre, i_level, "fit", pack, per_cell)
+            record["r_std_ohm"] = std
             # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
             # step, unlike the long-window ECM fit which a curved OCV can distort
             r0 = model.step_resistances[0]
@@ -818,6 +823,13 @@ class InternalResistanceTracker:
         record["fit_skipped"] = (
             None if st.fit else "fit budget: read from the samples (see the module docstring)"
         )
+        # one sigma of each pack resistance from the voltage noise: read from the samples,
+        # two single readings (the fit's own replaces it, :meth:`_measure`)
+        sigma = noise_sigma(buf["v"][st.hist_start - buf.g0 : last + 1]) if step_a else 0.0
+        record["r_std_ohm"] = {
+            key: None if pack.get(key) is None else math.sqrt(2.0) * sigma / abs(step_a)
+            for key in R_KEYS
+        }
         return record
 
     def _cell_temperatures(self, lo: int, hi: int) -> list[float | None] | None:
@@ -938,8 +950,9 @@ class InternalResistanceTracker:
         last: int,
         fit_from: int,
         eval_t: dict[str, float | None],
-    ) -> dict[str, np.ndarray]:
-        """V(t_s + tau) - V_before for every read point and voltage column (pack, cells).
+    ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """V(t_s + tau) - V_before for every read point and voltage column (pack, cells),
+        and the one-sigma uncertainty of the pack's (from the fit's noise).
 
         ``model``: fitted on ``t`` from sample ``fit_from`` on. From the fitted curve,
         plus the mean residual of the samples around each
@@ -1000,17 +1013,38 @@ class InternalResistanceTracker:
                 sizes.append(n)
             return np.array(rows), np.array(sizes)
 
-        def corrected(bases: np.ndarray, xs: list[float], lo: int, hi: int) -> np.ndarray:
+        def corrected(bases: np.ndarray, xs: list[float], lo: int, hi: int):
             mean, n_near = means(xs, lo, hi)
             significant = np.abs(mean) > bar_sigma / np.sqrt(n_near)[:, None]
-            return bases + np.where(significant, mean, 0.0)
+            # the pack's reading: from the model, or (corrected) the local samples' mean
+            local = np.where(significant[:, 0], sigma[0] ** 2 / n_near, np.nan)
+            return bases + np.where(significant, mean, 0.0), local
 
-        before = corrected(bases[:1], points[:1], fit_from, k)[0]
+        before, local_b = corrected(bases[:1], points[:1], fit_from, k)
+        before = before[0]
         if not xs:
-            return {}
-        after = corrected(bases[1:], xs, kl, last + 1) - before
+            return {}, {}
+        after, local_a = corrected(bases[1:], xs, kl, last + 1)
+        after = after - before
         keys = [key for key, x in eval_t.items() if x is not None]
-        return dict(zip(keys, after, strict=True))
+        # the pack's change's one-sigma: the model's (delta method) where both ends are
+        # its curve; a corrected end is the local samples' mean, of variance sigma^2 / n.
+        # In a window the model does not follow, each end on its curve may be off by
+        # what the noise does not explain of the residual (rms^2 - sigma^2): an error
+        # of the model, not averaged down by the fit (a curved or kinked OCV)
+        misfit = float(rms[0]) > _MISFIT_RATIO * float(sigma[0])
+        discrepancy = float(rms[0]) ** 2 - float(sigma[0]) ** 2 if misfit else 0.0
+        # (all read points at once: one row of weights on [before, *xs] each)
+        local = np.concatenate([local_b, local_a])
+        on_model = np.isnan(local)
+        weights = np.zeros((len(xs), len(points)))
+        weights[:, 0] = -1.0 * on_model[0]
+        weights[np.arange(len(xs)), np.arange(1, len(points))] = on_model[1:]
+        var = model.std_of(np.array(points), weights) ** 2
+        var += discrepancy * (on_model[0] + on_model[1:])
+        var += np.where(on_model[0], 0.0, local[0]) + np.where(on_model[1:], 0.0, local[1:])
+        stds = dict(zip(keys, np.sqrt(var).tolist(), strict=True))
+        return dict(zip(keys, after, strict=True)), stds
 
     @staticmethod
     def _local_current(

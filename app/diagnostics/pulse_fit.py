@@ -99,6 +99,7 @@ second pair and the OCV slope. ``resolved`` fits (see
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -385,6 +386,12 @@ class PulseModel:
     at_bound: bool = False
     #: :meth:`rows` at the fitted samples (``t[fit_from:]`` of the fit's window)
     sample_rows: np.ndarray | None = None
+    #: covariance of the solved coefficients (``cov_use`` of the solved layout) and
+    #: of ln tau1, ln tau2, last (see :meth:`std_of`); ``cov_shape``: the shared
+    #: shape of a scaled step (its layout: the 6 shared columns and one factor)
+    cov: np.ndarray | None = None
+    cov_use: list[int] = field(default_factory=list)
+    cov_shape: np.ndarray | None = None
 
     @property
     def split(self) -> bool:
@@ -440,6 +447,48 @@ class PulseModel:
     def voltage(self, times: np.ndarray) -> np.ndarray:
         """Model pack voltage at ``times``."""
         return self.rows(times) @ self.coef
+
+    def std_of(self, times: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """One-sigma uncertainty of ``weights @ voltage(times)`` (each row of
+        ``weights`` one quantity; e.g. (-1, 1): a voltage change) from the fit's
+        noise: the delta method on the
+        solved coefficients and both time constants (:attr:`cov`; the residual
+        variance from the fit, so a window the model does not follow reads a larger
+        one). A scaled step is rated as fitted, before its factor's shrinking (which
+        only moves it towards the shared model's lower noise). NaN without a
+        covariance."""
+        w = np.atleast_2d(np.asarray(weights, dtype=float))
+        if self.cov is None:
+            return np.full(len(w), np.nan)
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        grad = w @ self.rows(times)
+        if self.cov_shape is not None:  # the scaled layout (6 shared columns, a factor)
+            g = grad[:, :6].copy()
+            g[:, 2:5] += grad[:, 6:9]  # the shared columns are driven by both currents
+            grad = np.column_stack([g, grad[:, 6:9] @ self.cov_shape])
+        eps = _STD_EPS
+        taus = np.array([self.tau1_s, self.tau2_s])
+        dtau = []
+        for j in range(2):
+            up, down = taus.copy(), taus.copy()
+            up[j] *= math.exp(eps)
+            down[j] *= math.exp(-eps)
+            diff = self._with_taus(up).voltage(times) - self._with_taus(down).voltage(times)
+            dtau.append(w @ diff / (2 * eps))
+        g = np.column_stack([grad[:, self.cov_use], *dtau])
+        var = np.einsum("ij,jk,ik->i", g, self.cov, g)
+        return np.sqrt(np.maximum(var, 0.0))
+
+    def _with_taus(self, taus: np.ndarray) -> PulseModel:
+        """The same coefficients with other time constants (states driven anew)."""
+        x = rc_states(self.seg.dur, self.cur_a, taus, self.seg.start_settled)
+        out = dataclasses.replace(
+            self, tau1_s=float(taus[0]), tau2_s=float(taus[1]), x1=x[:, 0], x2=x[:, 1]
+        )
+        if self.split:
+            xb = rc_states(self.seg.dur, self.cur_b, taus, self.seg.start_settled)
+            out.xb1, out.xb2 = xb[:, 0], xb[:, 1]
+        return out
 
 
 class _Projector:
@@ -752,6 +801,15 @@ def fit_pulse_response(
     sample_rows = model.sample_rows = model.rows(t[fit_from:])
     model.rmse_v = float(np.sqrt(nan_mean((sample_rows @ coef - v[fit_from:]) ** 2)))
     model.std = _parameter_std(rows, design, coef, y, w, taus12, std_cols[cur_b is not None])
+    model.cov = _readout_cov(
+        fit_cols[rows][:, fit_use],
+        _tau_derivs(rows, coef, std_cols[cur_b is not None]),
+        (design @ coef - y) * w,
+        w,
+    )
+    model.cov_use = list(fit_use)
+    if expand is not None:
+        model.cov_shape = shape
     if cells is not None and cells.shape[1]:
         cf = np.isfinite(cells).all(axis=1)
         nc = _segment_sums(cf.astype(float), seg)
@@ -833,6 +891,33 @@ def _solve(design: np.ndarray, use: list[int], y, w, n_coef: int) -> tuple[np.nd
     return coef, float(res @ res)
 
 
+def _tau_derivs(rows, coef, cols) -> np.ndarray:
+    """Derivatives of the model's segment means with respect to ln tau1 and ln tau2
+    (central differences; ``cols`` as :func:`_parameter_std`'s), shape (rows, 2)."""
+    eps = _STD_EPS
+    split = cols.shape[1] == 8
+    derivs = np.zeros((int(np.count_nonzero(rows)), 2))
+    for j, (r1, r2) in enumerate([(coef[3], coef[4])] + ([(coef[7], coef[8])] if split else [])):
+        both = cols[:, 4 * j : 4 * j + 4]
+        d = both[rows, :2]
+        d -= both[rows, 2:]
+        derivs += d / (2 * eps) * np.array([r1, r2])
+    return derivs
+
+
+def _readout_cov(solved: np.ndarray, derivs: np.ndarray, res_w: np.ndarray, w) -> np.ndarray | None:
+    """Covariance of the solved coefficients (columns ``solved``) and ln tau1, ln tau2
+    (``derivs``), from the weighted Jacobian and the residual variance (``res_w``:
+    weighted residuals). Unidentified directions (a pseudo-inverse) add nothing; None if
+    that fails to converge."""
+    jac = np.column_stack([solved, derivs]) * w[:, None]
+    dof = max(1, len(res_w) - jac.shape[1])
+    try:
+        return np.linalg.pinv(jac.T @ jac) * float(res_w @ res_w) / dof
+    except np.linalg.LinAlgError:
+        return None
+
+
 def _parameter_std(rows, design, coef, y, w, taus12, cols) -> dict[str, float]:
     """One-sigma parameter uncertainties of the step's R0, R1, R2, tau1, tau2 from
     the Jacobian at the solution (the residual variance from the fit; correlated
@@ -840,15 +925,8 @@ def _parameter_std(rows, design, coef, y, w, taus12, cols) -> dict[str, float]:
     written as (its own R0, R1, R2 free): an upper bound for it. ``cols``: the
     columns at ``taus12 * exp(+-_STD_EPS)`` (tau1+, tau2+, tau1-, tau2-), driven by
     the model's current, then (a split model) by its step's."""
-    eps = _STD_EPS
     split = cols.shape[1] == 8
-    derivs = np.zeros((len(y), 2))
-    for j, (r1, r2) in enumerate([(coef[3], coef[4])] + ([(coef[7], coef[8])] if split else [])):
-        both = cols[:, 4 * j : 4 * j + 4]
-        d = both[rows, :2]
-        d -= both[rows, 2:]
-        derivs += d / (2 * eps) * np.array([r1, r2])
-    jac = np.column_stack([design, derivs]) * w[:, None]
+    jac = np.column_stack([design, _tau_derivs(rows, coef, cols)]) * w[:, None]
     res = (design @ coef - y) * w
     dof = max(1, len(y) - jac.shape[1])
     try:
