@@ -340,7 +340,8 @@ def main(argv=None) -> None:
             f"{'config':<26} {'t_s':>9} {'SOC%':>6} {'direction':<9} {'dI (A)':>7} "
             f"{'R10 ref':>8} {'R10 est':>8} {'error':>8}   (mOhm; SOC: true)"
         )
-    for rate in (10.0, 1.0) if args.sim_rate is None else (args.sim_rate,):
+    sim_rates = [10.0, 1.0] if args.sim_rate is None else [args.sim_rate]
+    for rate in sim_rates:
         simulator_runs(1.0 / rate, seeds, rows, show=show, pulses=pulses, phase=args.phase)
     if not args.no_pybamm and args.sim_rate is None:
         pybamm_runs(seeds, rows, show=show)
@@ -350,8 +351,10 @@ def main(argv=None) -> None:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     noisy = ~table.config.str.endswith("clean")
     for name, sel in (
-        ("simulator 10 Hz", table.config.str.contains("sim .* 10 Hz") & noisy),
-        ("simulator 1 Hz", table.config.str.contains("sim .* 1 Hz") & noisy),
+        *(
+            (f"simulator {r:g} Hz", table.config.str.contains(f"sim .* {r:g} Hz") & noisy)
+            for r in sim_rates
+        ),
         ("PyBaMM 10 Hz", table.config.str.startswith("pybamm") & noisy),
         ("noise-free runs", ~noisy),
     ):

@@ -91,6 +91,12 @@ answers unlike them, the two columns take up part of that, and PyBaMM's regen
 pulses read further off without them. Faster logs keep all columns (at 10 Hz
 the bias of a column left out below the test's reach outweighs its noise).
 
+**Uncertainty.** The fit keeps the covariance of the coefficients it solved and of
+ln tau1, ln tau2 (the weighted Jacobian at the solution, the residual variance
+from the fit); :meth:`PulseModel.std_of` gives the one-sigma of any combination
+of model voltages (a read-out's change) by the delta method. A scaled step is
+rated in its scaled layout, before the factor's shrinking.
+
 What a window can identify: a 10 s pulse with 40 s of relaxation pins R0 and the
 ~10 s pair; a 200 s pair then shows only as a slope and is lumped into the
 second pair and the OCV slope. ``resolved`` fits (see
