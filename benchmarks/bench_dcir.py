@@ -110,7 +110,7 @@ def score(
         est = est_by_t.get(round(p["start_time_s"], 6))
         r_est = None if est is None else est["r_10s_ohm"]
         err = None if r_est is None else 100.0 * (r_est / ref - 1.0)
-        sd = None if r_est is None else est["r_std_ohm"]["r_10s_ohm"]
+        sd = None if r_est is None else est["r_10s_std_ohm"]
         sd = None if sd is None else 100.0 * sd / abs(r_est)
         soc = soc_true[k - 1] if soc_true is not None else p["soc_percent"]
         if err is not None:

@@ -15,9 +15,9 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   DOE/ID-11069, 2003, sec. 3.3 and 4.2.1), None when the pulse is shorter than
   ``tau`` or the log has no sample at the new current by then (a slow log). Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
-- ``r_std_ohm``: each of those pack values' one-sigma uncertainty from the
-  voltage noise (a dict by the same keys, None where the value is), see
-  "Uncertainty" below;
+- ``r_ohmic_std_ohm``, ``r_2s_std_ohm``, ``r_10s_std_ohm``, ``r_30s_std_ohm``:
+  each of those pack values' one-sigma uncertainty from the voltage noise (None
+  where the value is), see "Uncertainty" below;
 - ``r_*_cell_ohm``: the pack value normalised to one cell (x parallel strings /
   series cells); ``cells``: the same read from each ``cell_<k>_v`` where the
   log has cell voltages (x parallel strings: one physical cell if the strings
@@ -82,7 +82,7 @@ noise averaging. The currents are the mean of the level before the step and a
 local mean around ``t_s + tau``. Where a fit cannot run (fewer than a dozen
 samples) the raw samples are used (``method: "samples"``).
 
-**Uncertainty** (``r_std_ohm``). How well a log pins a resistance depends on its
+**Uncertainty** (``r_*_std_ohm``). How well a log pins a resistance depends on its
 rate and its noise, not on the estimator alone: at 1 Hz an LFP regen pulse (~20
 mV at 0.75C) has 10 samples of 2 mV noise, and its R10 scatters ~4 % rms (a
 read-out knowing the cell's true time constants still ~2.6 %;
@@ -168,6 +168,8 @@ if TYPE_CHECKING:
 
 R_KEYS: tuple[str, ...] = ("r_ohmic_ohm", *(f"r_{tau:g}s_ohm" for tau in EVAL_TIMES_S))
 R_CELL_KEYS: tuple[str, ...] = tuple(key[: -len("_ohm")] + "_cell_ohm" for key in R_KEYS)
+#: each pack resistance's one-sigma uncertainty (see "Uncertainty")
+R_STD_KEYS: tuple[str, ...] = tuple(key[: -len("_ohm")] + "_std_ohm" for key in R_KEYS)
 #: half-width of the local current mean around t_s + tau (at least 2 samples)
 _CURRENT_MEAN_HALF_S = 1.0
 #: the residual mean around a read point: half-width (at least 3 samples), and
@@ -775,7 +777,7 @@ class InternalResistanceTracker:
                 if with_cells:
                     per_cell[key] = _cell_ratios(dv[key][1:], di, p)
             record = self._record(st, lo + last, duration, i_pre, i_level, "fit", pack, per_cell)
-            record["r_std_ohm"] = std
+            record.update(zip(R_STD_KEYS, (std[key] for key in R_KEYS), strict=True))
             # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
             # step, unlike the long-window ECM fit which a curved OCV can distort
             r0 = model.step_resistances[0]
@@ -848,10 +850,9 @@ class InternalResistanceTracker:
         # one sigma of each pack resistance from the voltage noise: read from the samples,
         # two single readings (the fit's own replaces it, :meth:`_measure`)
         sigma = noise_sigma(buf["v"][st.hist_start - buf.g0 : last + 1]) if step_a else 0.0
-        record["r_std_ohm"] = {
-            key: None if pack.get(key) is None else math.sqrt(2.0) * sigma / abs(step_a)
-            for key in R_KEYS
-        }
+        for key, std_key in zip(R_KEYS, R_STD_KEYS, strict=True):
+            ok = pack.get(key) is not None and step_a != 0.0
+            record[std_key] = math.sqrt(2.0) * sigma / abs(step_a) if ok else None
         return record
 
     def _cell_temperatures(self, lo: int, hi: int) -> list[float | None] | None:
