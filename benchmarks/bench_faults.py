@@ -61,6 +61,10 @@ tables:
    the current (see :mod:`app.diagnostics.faults.sensors`, Noise): ``--first-seed 60
    --seeds 40 --chem lfp --profiles rest --onsets 120 900 3000 --parts detection
    --cases "sensor_noisy current"`` 116 -> 119 of 120 within 60 s, worst 84 -> 64 s.
+   A noisy cell temperature sensor no longer moves the cells' temperature reference
+   (:mod:`app.diagnostics.faults.reference`): ``--first-seed 60 --seeds 50 --chem nmc
+   --onsets 2000 3000 --profiles cycle cc --cases "sensor_noisy cell_3_temp_c"``, runs
+   with a short or runaway-onset alarm on another cell (``other``) 25 -> 0 of 200.
    Packs logged without cell voltages (one temperature sensor,
    the pack voltage): ``benchmarks/bench_pack_only_faults.py``. A current
    stuck early in a log, judged on the cells' voltage jumping while it holds:

@@ -1687,6 +1687,41 @@ def test_a_cell_sensor_turning_noisy_is_no_runaway_onset():
     assert det.result().to_list() == faults
 
 
+@pytest.mark.parametrize(
+    ("seed", "spread", "profile", "onset"),
+    [
+        (62, 0.08, "cycle", 2000.0),  # a runaway onset on cell 4, a short on cell 1
+        (88, 0.06, "cycle", 2000.0),  # shorts on cells 1, 2 and 4
+        (92, 0.08, "cc", 3000.0),  # a bin that read the noise low: a runaway onset
+    ],
+)
+def test_a_noisy_cell_temperature_sensor_raises_nothing_on_the_other_cells(
+    seed, spread, profile, onset
+):
+    """A cell temperature sensor turning noisy (sigma 5 degC) in the cells' median, the
+    reference of the runaway-onset and short tests, moved it from bin to bin and by a
+    share of the cells' spread: the healthy cells read 0.2-0.3 K of a short's heat, or
+    a runaway's rise (held-out seeds). Only the noisy sensor is reported. Live as
+    offline."""
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=onset + 900,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("sensor_noisy", onset, channel="cell_3_temp_c")],
+        capacity_spread=0.02,
+        resistance_spread=spread,
+    )
+    result = detect_faults(block, spec)
+    faults = result.to_list()
+    assert {(f["kind"], f["channel"]) for f in faults} == {("sensor_noisy", "cell_3_temp_c")}
+    _found(result, "sensor_noisy", "cell_3_temp_c", onset, LATENCY_S)
+    sizes = np.random.default_rng(seed).integers(1, 300, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == faults
+
+
 def test_a_runaways_alarm_holds_on_a_quiet_sensor():
     """The noisy-sensor veto above compares a bin's white noise with the sensor's own
     history. On a quiet sensor (here a noise-free log) that history is near 0, and the
