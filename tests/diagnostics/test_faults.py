@@ -89,6 +89,33 @@ def test_noisy_current_of_a_4_cell_lfp_pack_within_a_minute(profile, seed, sprea
     _no_fault_before(result, onset)
 
 
+@pytest.mark.parametrize(
+    ("seed", "spread", "onset"), [(62, 0.08, 120.0), (62, 0.08, 3000.0), (65, 0.08, 900.0)]
+)
+def test_noisy_current_at_rest_is_found_by_the_voltage_not_following_it(seed, spread, onset):
+    """At rest on a 4-cell LFP pack the mean cell's voltage noise, through R0 (8 mOhm),
+    is half the noisy sensor's variance once doubled, and a 30 s window that read the
+    noise low held it unconfirmed for 69-84 s (held-out seeds). A real current of that
+    size would move the cells' voltage with it; the products of the two's second
+    differences show it does not. Live as offline."""
+    spec = preset("lfp", series_cells=4)
+    block = simulate(
+        spec,
+        "rest",
+        duration_s=onset + 900,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=spread,
+        faults=[Fault("sensor_noisy", onset, channel="current_a")],
+    )
+    result = detect_faults(block, spec)
+    _found(result, "sensor_noisy", "current_a", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+    sizes = np.random.default_rng(seed).integers(1, 300, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == result.to_list()
+
+
 def test_current_stuck_in_a_drives_first_minutes_is_found_by_its_twin():
     """Two minutes of a drive are a history the load dominates (the current's flicker
     is no white noise of its own there): the cells' voltage jumping while the current
@@ -1658,6 +1685,41 @@ def test_a_cell_sensor_turning_noisy_is_no_runaway_onset():
         det.update(block.slice(i, i + 777))
     det.flush()
     assert det.result().to_list() == faults
+
+
+@pytest.mark.parametrize(
+    ("seed", "spread", "profile", "onset"),
+    [
+        (62, 0.08, "cycle", 2000.0),  # a runaway onset on cell 4, a short on cell 1
+        (88, 0.06, "cycle", 2000.0),  # shorts on cells 1, 2 and 4
+        (92, 0.08, "cc", 3000.0),  # a bin that read the noise low: a runaway onset
+    ],
+)
+def test_a_noisy_cell_temperature_sensor_raises_nothing_on_the_other_cells(
+    seed, spread, profile, onset
+):
+    """A cell temperature sensor turning noisy (sigma 5 degC) in the cells' median, the
+    reference of the runaway-onset and short tests, moved it from bin to bin and by a
+    share of the cells' spread: the healthy cells read 0.2-0.3 K of a short's heat, or
+    a runaway's rise (held-out seeds). Only the noisy sensor is reported. Live as
+    offline."""
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=onset + 900,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("sensor_noisy", onset, channel="cell_3_temp_c")],
+        capacity_spread=0.02,
+        resistance_spread=spread,
+    )
+    result = detect_faults(block, spec)
+    faults = result.to_list()
+    assert {(f["kind"], f["channel"]) for f in faults} == {("sensor_noisy", "cell_3_temp_c")}
+    _found(result, "sensor_noisy", "cell_3_temp_c", onset, LATENCY_S)
+    sizes = np.random.default_rng(seed).integers(1, 300, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == faults
 
 
 def test_a_runaways_alarm_holds_on_a_quiet_sensor():

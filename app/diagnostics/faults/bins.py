@@ -148,6 +148,10 @@ class BinBatch:
     #: (the mean cell voltage, or the pack voltage without cells), steps included
     n2cur: np.ndarray  # (bins,) valid terms of s2cur
     s2cur: np.ndarray  # the same for the current (the pack voltage's load reference)
+    n2x: np.ndarray  # (bins,) valid terms of s2x
+    #: sum of the products of the current's second differences and the load
+    #: reference's (plain): a load moves the reference with the current, noise does not
+    s2x: np.ndarray
     nnan: np.ndarray  # NaN samples
     nan_t0: np.ndarray  # time of the first NaN of the bin (NaN: none)
     nan_t1: np.ndarray  # time of the last NaN of the bin
@@ -351,6 +355,8 @@ class _RowSums:
     n2ref: np.ndarray | None = None
     s2cur: np.ndarray | None = None
     n2cur: np.ndarray | None = None
+    s2x: np.ndarray | None = None
+    n2x: np.ndarray | None = None
     #: row j of the extra rows' squares as summed into ``s2m``, in time order
     extra_squares: object = None
 
@@ -621,6 +627,8 @@ class SampleStage:
         c, n = y.shape
         rs = _RowSums.empty(c, c + lay.noise_extra, bsum.m, y.dtype, self._prev_q2)
         extra = self._buffer("extra", 2, n) if lay.noise_extra else None  # pack V, the cells' sum
+        # the current's and the load reference's second differences (for their products)
+        d2cur, d2ref = self._buffer("d2cur", 2, n)
         size = c if n < _ROWWISE_MIN else _ROW_BLOCK  # (a live block: one block)
         for a in range(0, c, size):
             b_ = min(c, a + size)
@@ -634,17 +642,22 @@ class SampleStage:
             q2 = q2p[:, 2:]
             if a <= lay.i_i < b_:
                 rs.s2cur, rs.n2cur = self._plain_sum(bsum, q2[lay.i_i - a], nsamp)
+                d2cur[:] = d2[lay.i_i - a]
             if extra is None and a <= lay.i_v < b_:  # (no cells: the pack voltage)
                 rs.s2ref, rs.n2ref = self._plain_sum(bsum, q2[lay.i_v - a], nsamp)
+                d2ref[:] = d2[lay.i_v - a]
             self._robust_min(q2p, a, rs.next_q2)
             rs.s2m[a:b_] = bsum(q2)
         if extra is not None:
+            np.multiply(extra[1], 1.0 / len(lay.cells_v), out=d2ref)  # (as _extra_squares)
             q2p = self._extra_squares(extra)
             rs.s2ref, rs.n2ref = self._plain_sum(bsum, q2p[0, 2:], nsamp)
             self._robust_min(q2p, c, rs.next_q2)
             rs.s2m[c:] = bsum(q2p[:, 2:])
             # (they stay in their buffer for the rows with NaN)
             rs.extra_squares = lambda j: q2p[j, 2:]
+        np.multiply(d2cur, d2ref, out=d2cur)
+        rs.s2x, rs.n2x = self._plain_sum(bsum, d2cur, nsamp)
         return rs
 
     def _rows_by_phase(self, y: np.ndarray, bsum: _BinSummer, nsamp: np.ndarray) -> _RowSums:
@@ -659,6 +672,7 @@ class SampleStage:
         yp, pa, pb = (self._phases(name, size, k, m) for name in ("yp", "pa", "pb"))
         acc = self._buffer("acc", max(size, 2), m)
         extra = self._phases("px", 2, k, m) if lay.noise_extra else None  # as in _rows_by_time
+        pcur = self._phases("pcur", 2, k, m)  # the current's and the reference's d2
         for a in range(0, c, size):
             b_ = min(c, a + size)
             r = b_ - a
@@ -673,6 +687,10 @@ class SampleStage:
             with_shifted(np.subtract, da, da, self._prev_d[a:b_, None], 1, qa)  # d2
             if extra is not None:
                 self._add_to_extra(extra, qa, a, b_)
+            if a <= lay.i_i < b_:
+                pcur[0] = qa[lay.i_i - a]
+            if extra is None and a <= lay.i_v < b_:
+                pcur[1] = qa[lay.i_v - a]
             np.multiply(qa, qa, out=qa)
             if a <= lay.i_i < b_:
                 rs.s2cur, rs.n2cur = _phase_plain_sum(qa[lay.i_i - a], nsamp)
@@ -682,11 +700,14 @@ class SampleStage:
         if extra is not None:
             xq, xm = self._phases("pxq", 2, k, m), self._phases("pxm", 2, k, m)
             np.multiply(extra[1], 1.0 / len(lay.cells_v), out=xq[0])
+            pcur[1] = xq[0]
             np.subtract(extra[0], extra[1], out=xq[1])
             np.multiply(xq, xq, out=xq)
             rs.s2ref, rs.n2ref = _phase_plain_sum(xq[0], nsamp)
             phase_sums(self._phase_robust_min(xq, c, xm, rs.next_q2), acc[:2], rs.s2m[c:])
             rs.extra_squares = lambda j: to_time(xm[j : j + 1])[0]
+        np.multiply(pcur[0], pcur[1], out=pcur[0])
+        rs.s2x, rs.n2x = _phase_plain_sum(pcur[0], nsamp)
         return rs
 
     def _phase_robust_min(self, q: np.ndarray, a: int, work: np.ndarray, next_q2) -> np.ndarray:
@@ -755,6 +776,7 @@ class SampleStage:
             rs = self._rows_by_time(y, bsum, nsamp)
         s1, sdd, s2m, hi, lo = rs.s1, rs.sdd, rs.s2m, rs.hi, rs.lo
         s2ref, n2ref, s2cur, n2cur = rs.s2ref, rs.n2ref, rs.s2cur, rs.n2cur
+        s2x, n2x = rs.s2x, rs.n2x
         cx = len(s2m)
         # counts: every sample of every row unless a row has NaN (a shared read-only
         # view then; arrays only for a chunk with bad rows, see below)
@@ -856,6 +878,8 @@ class SampleStage:
             s2ref=s2ref,
             n2cur=n2cur,
             s2cur=s2cur,
+            n2x=n2x,
+            s2x=s2x,
             nnan=nnan,
             nan_t0=nan_t0,
             nan_t1=nan_t1,

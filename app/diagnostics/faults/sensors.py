@@ -32,20 +32,32 @@ cycler's step changes is not judged: the voltage relaxing after a CC phase
 ends is polarisation, not noise, and no ohmic correction covers it (a noisy
 sensor stays noisy, and shows in the next window).
 
-Measured, not changed: the voltage reference's own noise is counted twice (with the
-load it is doubled), the slack that keeps a clean current quiet. On a 4-cell LFP pack
-it is half a noisy current's variance, and a window that reads the noise low holds it
-unconfirmed (``bench_faults --first-seed 60 --seeds 4 --chem lfp --parts detection``:
-the rest of seed 61, 91 s). The cells' noise can be told from the load without it --
-their spread about their mean, which the load they share does not reach -- and counting
-half of it once (the reference less 0.5 of it, doubled) found that run in 46 s and the
-540 runs of ``--first-seed 40 --seeds 10 --profiles drive cycle hppc rest cc cccv
---onsets 120 900 3000 --cases "sensor_noisy current_a"`` within 44 s (54 before), but
-raised a false alarm on a clean LFP drive (seed 43, 970 s; seed 31 at 429 s with all
-of it removed): in a 30 s window the reference's noise, and its cross term with a light
-load, scatter by as much as that load's curvature. Over 12 clean 24 h LFP 4-cell drives
-(seeds 1-6 and 40-45) the share that could be removed without a false alarm was
-0.19-0.38 of it per day; the 91 s run needs ~0.25 to be found within a minute.
+The voltage reference's own noise is counted twice there (with the load it is
+doubled), the slack that keeps a clean current quiet; on a 4-cell LFP pack at rest it
+is half a noisy current's variance, and a 30 s window that read the noise low held it
+unconfirmed for 69-91 s. Removing part of it (the cells' spread about their mean, which
+the load does not reach) raised false alarms on clean LFP drives: in a 30 s window the
+reference's noise scatters by as much as a light load's curvature. What tells a
+sensor's noise from a load is whether the voltage follows it: a load of variance L
+moves the reference by R0 d2I, so the mean product of the two's second differences is
+R0 L (at least ``1 / sqrt(CURRENT_LOAD_MARGIN)`` of it for an R0 that differs from the
+spec's, the plain reference's margin), while the sensor's noise adds nothing to it
+(``BinBatch.s2x``). So the current is also noisy where the products fall
+``CURRENT_FOLLOW_Z`` standard errors short of that gain times its excess over the floor
+(a load that large would have moved the voltage), its noise then its variance less the
+load the products show. The error is the products' own: the current's variance times
+the reference's that the current leaves, over the window's terms (doubled: the second
+differences are correlated), so no light load's scatter hides in it. On clean 24 h LFP
+4-cell packs (drive seeds 1-3, 31, 43 and 40-42; rest, cycle, HPPC, CC and CC-CV seeds
+40-42; 3 resistance spreads) the windows over the floor (drives only) came no closer
+than 1.1 standard errors; a noisy current at rest reaches ~5. ``bench_faults --parts
+detection --chem lfp --profiles rest --cases "sensor_noisy current" --first-seed 60
+--seeds 40 --onsets 120 900 3000``: within 60 s 116 -> 119 of 120, median 24 -> 19 s,
+90th percentile 44 -> 34 s, worst 84 -> 64 s (seed 61 at 900 s: the noise read 0.64 of
+itself, the reference's 1.9x, and their products +1.5 standard errors, for a minute);
+``--first-seed 80 --seeds 4 --profiles drive cycle hppc rest cc cccv --onsets 120 900
+3000 --cells 4 16 --cases "sensor_noisy current_a"`` 432 of 432 within either way, 90th
+percentile 24 -> 19 s.
 
 **Stuck.** The rule is :mod:`.stuck`'s (shared with the SOC filter's cell
 channels); here is its evidence, per 5 s bin. A channel is stuck when its value has not changed at all for 30 s
@@ -190,6 +202,16 @@ CURRENT_LOAD_MARGIN = 2.0
 #: differs from the plain one in 0.7 % of them, and its 5th percentile is 0.49 of the
 #: truth (the plain one's 0.49; the smaller of the plain and the bare robust one, 0.33).
 CURRENT_ROBUST_SLACK = 3.0
+#: The voltage must follow the current's excess over its floor: a load of variance L
+#: moves the reference by R0 d2I, so the products of their second differences give
+#: R0 L, at least ``1 / sqrt(CURRENT_LOAD_MARGIN)`` of it for an R0 that differs from
+#: the spec's (the margin the plain reference takes); a current whose excess the
+#: products fall short of by this many standard errors is noisy (see Noise).
+CURRENT_FOLLOW_Z = 3.0
+#: The variance of the mean of a window's products over the Gaussian one's: the
+#: second differences of white noise are correlated at lags 1 and 2 (-2/3, 1/6),
+#: their products at (4/9, 1/36): 1 + 2 (4/9 + 1/36) = 1.94.
+CURRENT_FOLLOW_SE = 2.0
 #: Without an ECM in the spec (no R0), the current's floor is raised to this.
 NOISE_FLOOR_CURRENT_NO_ECM_C = 0.10
 #: Groups smaller than this have no robust median: only the floor applies.
@@ -313,7 +335,7 @@ class SensorDetector:
         self._c2[layout.robust_rows] = C2_MIN
         # the least whiteness of a history of its own (see STUCK_OWN_WHITE_PLAIN)
         self._own_white = np.where(self._c2 == 1.0, STUCK_OWN_WHITE_PLAIN, STUCK_OWN_WHITE)
-        self._noise_hist = History(2 * self._cx + 4, self.wn - 1, 0.0)
+        self._noise_hist = History(2 * self._cx + 6, self.wn - 1, 0.0)
         self._hot_hist = History(None, self.wn - 1, 0.0)
         self._step_hist = History(None, self.wn - 1, 0.0)
         # rows whose per-bin noise is compared with the floor (the pack voltage by
@@ -367,11 +389,14 @@ class SensorDetector:
         floor[layout.i_v] = NOISE_FLOOR_CELL_V * math.sqrt(spec.series_cells)
         floor[layout.i_i] = NOISE_FLOOR_CURRENT_C * one_c_a(spec)
         self.r0 = None
+        self._follow_r0 = 0.0
         self._jump_v = np.inf
         if spec.ecm is not None:
             r0 = spec.ecm.for_capacity(spec.pack_capacity_ah)["r0_ohm"]
             # R0 between the current and the reference voltage: the mean cell, or the pack
             self.r0 = r0 if len(layout.cells_v) else r0 * spec.series_cells
+            # the least gain from a load's variance to the products (see CURRENT_FOLLOW_Z)
+            self._follow_r0 = self.r0 / math.sqrt(CURRENT_LOAD_MARGIN)
             jump = r0 * STUCK_CURRENT_JUMP_C * one_c_a(spec)
             self._jump_v = max(jump, STUCK_CURRENT_JUMP_MIN_V)
         else:
@@ -432,15 +457,22 @@ class SensorDetector:
             n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[judge]
             per_bin = white_noise_var(bb.s2m[judge], n2, self._c2[judge, None])
         with np.errstate(invalid="ignore"):
+            hot_i = False
             if self.r0 is not None:  # the current, less the load the voltage explains
                 ref_b = white_noise_var(bb.s2ref, bb.n2ref)
                 # (the plain estimate: a window's, the smaller of it and the
                 # robust one's multiple, exceeds the floor only if a bin's plain one does)
                 i_b = white_noise_var(bb.s2cur, bb.n2cur)
                 per_bin[lay.i_i] = i_b - CURRENT_LOAD_MARGIN * ref_b / self.r0**2
-            hot = (per_bin > self._floor2).any(axis=0)
+                # a window whose products fall short of its current's excess has a bin
+                # whose products do (means of the bins' values: equal counts)
+                x_b = white_noise_var(bb.s2x, bb.n2x)
+                hot_i = self._follow_r0 * (i_b - self._floor2[lay.i_i, 0]) > x_b
+            hot = (per_bin > self._floor2).any(axis=0) | hot_i
         # (read at the candidate windows only)
-        full = self._noise_hist.push_lazy((bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref))
+        full = self._noise_hist.push_lazy(
+            (bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref, bb.n2x, bb.s2x)
+        )
         hot_full = self._hot_hist.push(hot.astype(float))
         step_full = self._step_hist.push(bb.step_changed.astype(float))
         w = self.wn
@@ -469,8 +501,9 @@ class SensorDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             varx = white_noise_var(s2, n2, self._c2[:, None])
             # plain mean square (steps kept): the load's curvature is never under-counted
-            ref_v = white_noise_var(win[-1], win[-2])
-            ref_i = white_noise_var(win[-3], win[-4])
+            ref_v = white_noise_var(win[-3], win[-4])
+            ref_i = white_noise_var(win[-5], win[-6])
+            cross = white_noise_var(win[-1], win[-2])
         varx[n2 < MIN_SAMPLES] = np.nan
         var = varx[:c].copy()
         if len(lay.cells_v):
@@ -488,7 +521,11 @@ class SensorDetector:
             # CURRENT_ROBUST_SLACK times the step-robust one is smaller: a step the
             # voltage does not follow (see Noise)
             robust = CURRENT_ROBUST_SLACK * var[lay.i_i]
-            var[lay.i_i] = np.fmin(ref_i, robust) - CURRENT_LOAD_MARGIN * ref_v / self.r0**2
+            own = np.fmin(ref_i, robust)
+            var[lay.i_i] = np.fmax(
+                own - CURRENT_LOAD_MARGIN * ref_v / self.r0**2,
+                self._unfollowed(own, ref_i, ref_v, cross, win[-2]),
+            )
         with np.errstate(invalid="ignore"):
             over_floor = var > self._floor2
         ref = np.zeros_like(var)
@@ -507,6 +544,23 @@ class SensorDetector:
         sigma[:, cols] = np.sqrt(np.maximum(var, 0.0))
         group[:, cols] = np.sqrt(ref)
         self.noisy.feed(bb.t0, bb.t1, cond, 1, sigma, aux={"group_sigma": group})
+
+    def _unfollowed(self, own, ref_i, ref_v, cross, n_cross) -> np.ndarray:
+        """Per window, the current's noise where the voltage does not follow it: its
+        variance ``own`` less the load the products of its and the reference's second
+        differences (``cross``, over ``n_cross`` terms) show, at the least gain
+        ``self._follow_r0``, where they fall ``CURRENT_FOLLOW_Z`` standard errors
+        short of the gain times its excess over the floor (a real load that large
+        would have moved the voltage with it); -inf elsewhere. The standard error:
+        the Gaussian one of a mean of products (``ref_i`` ``ref_v`` + ``cross``²,
+        plain variances), times ``CURRENT_FOLLOW_SE``."""
+        floor = self._floor2[self.layout.i_i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # (the products' residual: the reference's variance the current leaves)
+            se = np.sqrt(CURRENT_FOLLOW_SE * (ref_i * ref_v - cross * cross) / n_cross)
+            short = self._follow_r0 * (own - floor) - cross
+            found = (short >= CURRENT_FOLLOW_Z * se) & (own > floor)
+            return np.where(found, own - np.fmax(cross, 0.0) / self._follow_r0, -np.inf)
 
     def _stuck(self, bb: BinBatch) -> None:
         c, m = self.layout.n_rows, bb.m

@@ -110,6 +110,7 @@ from app.diagnostics.faults.common import (
     one_c_a,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.reference import TemperatureReference
 from app.diagnostics.faults.types import FaultKind
 
 HEAT_REFERENCE_S = 2400.0
@@ -232,6 +233,7 @@ class ShortDetector:
             for k in self.cells
         ]
         self.t_rows = layout.cells_t if len(layout.cells_t) >= 2 else np.array([], np.int64)
+        self._reference = TemperatureReference(self.t_rows, bin_s)
         self.t_pos = np.array(
             [self.cells.index(_cell_number(layout.names[r])) for r in self.t_rows], np.int64
         )
@@ -319,7 +321,7 @@ class ShortDetector:
             moving = ~(np.abs(bb.mean[lay.i_i]) <= self.i_rest)
         if len(self.t_rows):
             temp = bb.mean[self.t_rows]
-            med = bb.median(self.t_rows)
+            med = self._reference.median(bb)  # (a noisy sensor kept out)
             if self._x0 is None and np.isfinite(med).any():
                 self._x0 = float(med[np.isfinite(med)][0])
             x = med - (self._x0 if self._x0 is not None else 0.0)

@@ -311,6 +311,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.reference import TemperatureReference
 from app.diagnostics.faults.short_heat import (
     REMEMBER_RATE_C_PER_MIN,
     SELF_HEATING_ONSET_C,
@@ -477,6 +478,7 @@ class RunawayDetector:
             self.rows = np.array([layout.i_t])
         else:
             self.rows = np.array([], dtype=np.int64)
+        self._reference = TemperatureReference(self.rows, bin_s)
         k = len(self.rows)
         # the window, and the history before it (the cell's resistance share); the
         # long noise history (see "The noise level")
@@ -779,7 +781,7 @@ class RunawayDetector:
         m = bb.m
         temp = bb.mean[self.rows]
         if len(self.rows) >= 3:
-            ref = bb.median(self.rows)
+            ref = self._reference.median(bb)  # (a noisy sensor kept out)
         elif len(self.rows) == 2:
             ref = temp[::-1]  # the other cell
         else:  # a lone sensor: its Joule heating is subtracted from the rate below
