@@ -61,6 +61,22 @@ At 10 Hz (``--sim-rate 10 --first-seed 50 --seeds 5``) 290/290 within, all claim
 the time constants and the regen pulse's factor fitted from the same 10 samples;
 one full split by chance read -13.75 % at a stated sigma of 8 %), and one model
 misfit, a 1C step into the OCV knee at 5 % SOC (+13.7 %, stated sigma 9 %).
+
+**Pooling across a test's pulses.** Pooling the time constants (a prior on ln tau1,
+ln tau2 from the earlier pulses' free fits, median and spread within 25 % SOC, 3 K,
+4 h; posterior covariance) moved almost nothing: seeds 30-35 325 -> 327/348, 50-59
+554 -> 556/580, 70-79 550 -> 552/580, ``bench_dcir_layouts.py`` 4574 -> 4574/4580
+(branch history: "Experiment"). The gap was elsewhere: with the split test off the
+misses above fall 23 -> 13 (the limit), so a linear cell's chance factors and
+splits cost them. Pooling *that* decision (``pulse_fit``'s "Pooled split test":
+after 3 earlier pulses of the step's sign with no response of their own, a pulse
+needs F > 9) gives ``bench_dcir_misses.py --sim --first-seed 30 --seeds 6`` 23 -> 15
+LFP misses (limit ~13.6 printed), ``--summary --sim-rate 1``: seeds 30-35 325 ->
+333/348 (claim_out 1 -> 1, within 2 sigma 332 -> 334); held out, 50-59 554 -> 560/580
+(LFP charge 19 -> 13 outside, rms 4.05 -> 3.25 %; claim 392 -> 404, claim_out 0 -> 0;
+within 2 sigma 551 -> 552), 70-79 550 -> 552/580 (claim_out 1 -> 2, within 2 sigma
+558 -> 553), ``--phase 3`` on 50-59 557 -> 562/580; ``--sim-rate 10 --first-seed 50
+--seeds 5`` 290/290 before and after; ``bench_dcir_layouts.py`` 4574 -> 4574/4580.
 """
 
 from __future__ import annotations

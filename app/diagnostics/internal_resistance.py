@@ -61,7 +61,12 @@ regen pulse after a discharge pulse), F tests give the step a factor of its own
 on the shared response (shrunk towards the shared one by ``1 - 1/F``: a factor that passes by
 chance moves R10 by a fraction of its noise), or its own R0, R1, R2 -- not a step
 from one held level, where that is not identifiable
-(:func:`~app.diagnostics.pulse_fit.fit_pulse_response`); on a slow log (under
+(:func:`~app.diagnostics.pulse_fit.fit_pulse_response`); where the earlier pulses of
+the step's sign in the log showed no such response of their own (a linear cell),
+only a pulse's own 3-sigma evidence gives it one ("Pooled split test" there; the
+tracker keeps those pulses' factors, ``fit["pooled_linear"]`` says which rule a
+pulse got, and the fitted pulses are measured in step order, so that a pulse sees the
+same earlier ones offline and live); on a slow log (under
 ~2.5 Hz: 10 samples in a 10 s pulse at 1 Hz) a step from one held level leaves
 out the drift and OCV-slope columns where an F test says the window does not need
 them (its "lean model": each costs noise at the read points). Where the model
@@ -193,6 +198,11 @@ _RESIDUAL_SIGMAS_MISFIT = 2.0
 #: within 2.5x the voltage noise or 5 % of the pulse's voltage change
 _FIT_OK_NOISE = 2.5
 _FIT_OK_RELATIVE = 0.05
+#: pooled split test: at least this many earlier factors of the step's sign, their
+#: mean within this many standard errors of 0; the latest this many kept
+_FACTOR_POOL_MIN = 3
+_FACTOR_Z = 2.0
+_FACTOR_POOL_MAX = 64
 #: samples before a step over which the current noise is estimated
 _NOISE_SAMPLES = 16
 
@@ -310,6 +320,12 @@ class InternalResistanceTracker:
         self._bucket_k = 0
         # pulses read from the samples, measured together at the end of _follow
         self._unfitted: list[tuple[_Step, int]] | None = None
+        # fitted pulses, measured at the end of _follow in step order (a pulse's split
+        # test uses the earlier pulses' factors: see "Pooled split test")
+        self._fitted: list[tuple[_Step, int]] | None = None
+        # the split test's step factors of the pulses measured so far, the latest
+        # _FACTOR_POOL_MAX: (global step index, step sign, factor, its variance)
+        self._factors: list[tuple[int, float, float, float]] = []
 
     # --- input ---------------------------------------------------------------
     def _columns(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -542,12 +558,14 @@ class InternalResistanceTracker:
         the pulses, then for the end of their relaxations, done for all steps at once
         (the same searches and decisions as one step after the other: the steps share
         nothing but the buffer, which they only read)."""
-        self._unfitted = []
+        self._unfitted, self._fitted = [], []
         try:
             self._follow_steps(steps)
+            for st, win_end in sorted(self._fitted, key=lambda x: x[0].k):
+                self._measure_fitted(st, win_end)
             self._measure_unfitted(self._unfitted)
         finally:
-            self._unfitted = None
+            self._unfitted = self._fitted = None
 
     def _follow_steps(self, steps: list[_Step]) -> None:
         buf, s = self._buf, self.settings
@@ -688,6 +706,13 @@ class InternalResistanceTracker:
             else:
                 self._measure_unfitted([(st, win_end)])
             return
+        if self._fitted is not None:
+            self._fitted.append((st, win_end))  # in step order at the end of _follow
+        else:
+            self._measure_fitted(st, win_end)
+
+    def _measure_fitted(self, st: _Step, win_end: int) -> None:
+        """:meth:`_measure` of a pulse granted a fit."""
         buf, s = self._buf, self.settings
         g0 = buf.g0
         lo, hi = st.hist_start - g0, win_end - g0
@@ -712,6 +737,9 @@ class InternalResistanceTracker:
         if long_step:
             ro_end = min(len(t), int(np.searchsorted(t, horizon, side="right")))
 
+        sign = math.copysign(1.0, float(i[kl] - i[k - 1]))
+        linear = self._linear_so_far(st.k, sign)
+
         def fit(stop: int, start: int = fit_from) -> PulseModel | None:
             breaks = [x for x in (kl, pulse_end) if x is not None and x < stop]
             return fit_pulse_response(
@@ -726,6 +754,7 @@ class InternalResistanceTracker:
                 flat_tol=self.tol_a,
                 # a window that starts with the log: the cell was at rest before it
                 start_settled=st.hist_start > 0,
+                pooled_linear=linear,
             )
 
         model = readout = fit(ro_end) if st.fit else None
@@ -800,8 +829,22 @@ class InternalResistanceTracker:
                 and ecm_model.rmse_v <= max(_FIT_OK_NOISE * noise, _FIT_OK_RELATIVE * span)
             )
             fit["readout_rmse_mv"] = model.rmse_v * 1000.0 if model is not None else None
+            fit["pooled_linear"] = linear
             record["fit"] = fit
+            if model is not None and model.step_factor is not None and fit["ok"]:
+                self._factors.append((st.k, sign, *model.step_factor))
+                del self._factors[:-_FACTOR_POOL_MAX]
         st.record = record
+
+    def _linear_so_far(self, k: int, sign: float) -> bool:
+        """Whether the pulses before step ``k`` with this step sign showed no response
+        of their own (see "Pooled split test"): at least ``_FACTOR_POOL_MIN`` factors,
+        their inverse-variance mean within ``_FACTOR_Z`` standard errors of 0."""
+        near = [(c, v) for kk, sg, c, v in self._factors if kk < k and sg == sign and v > 0]
+        if len(near) < _FACTOR_POOL_MIN:
+            return False
+        c, v = np.array(near).T
+        return abs(float((c / v).sum())) < _FACTOR_Z * math.sqrt(float((1.0 / v).sum()))
 
     def _record(
         self,
@@ -1103,11 +1146,15 @@ class InternalResistanceTracker:
     def result(self) -> InternalResistanceResult:
         """Summary over everything seen so far (open pulses measured provisionally)."""
         records = list(self._records)
-        for st in self._pending:
-            tmp = dataclasses.replace(st, record=dict(st.record) if st.record else None)
-            self._progress(tmp, final=True)
-            if tmp.phase == "done" and tmp.record is not None:
-                records.append(tmp.record)
+        factors = list(self._factors)  # (the provisional measurements leave them)
+        try:
+            for st in self._pending:
+                tmp = dataclasses.replace(st, record=dict(st.record) if st.record else None)
+                self._progress(tmp, final=True)
+                if tmp.phase == "done" and tmp.record is not None:
+                    records.append(tmp.record)
+        finally:
+            self._factors = factors
         records.sort(key=lambda r: r["start_time_s"])
         return summarize_pulses(records, self.spec, self)
 
