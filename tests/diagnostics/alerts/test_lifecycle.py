@@ -153,6 +153,20 @@ def test_end_of_stream_clears_open_episodes(board):
     assert board.apply(raised(CRIT)).key != up.key
 
 
+def test_an_alert_up_when_its_source_ended_needs_attention_until_acknowledged(board):
+    """Its condition was not seen to clear: a warning up when the source ended left the
+    current alerts at once, as one that cleared does; it now stays until acknowledged."""
+    up = board.apply(raised(WARN, value=50))
+    done = board.apply(raised(CRIT))
+    board.apply(cleared(CRIT))
+    board.acknowledge(done.key, "ada")
+    board.close_open()
+    assert up.source_ended and not done.source_ended
+    assert board.current() == [up] and not up.on_banner  # (a warning: no banner)
+    board.acknowledge(up.key, "ada")
+    assert board.current() == []
+
+
 def test_worst_value_of_an_open_episode_follows_the_engine(board):
     alert = board.apply(raised(CRIT, value=4.25))
     assert board.note_worst(CRIT, 4.4) and alert.worst_value == 4.4
