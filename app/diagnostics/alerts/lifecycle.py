@@ -472,19 +472,21 @@ class AlertBoard:
         rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
         alerts = [a for a in self.alerts.values() if a.needs_attention]
         alerts.sort(key=lambda a: (a.raised_at, a.key), reverse=True)
-        return sorted(alerts, key=lambda a: (rank[a.severity], a.cleared))
+        # (one up when its source ended was not seen to clear: with those still up)
+        return sorted(alerts, key=lambda a: (rank[a.severity], a.cleared and not a.source_ended))
 
     def banner(self) -> list[Alert]:
-        """Unacknowledged critical alerts. Those still up lead, first out first (the
+        """Unacknowledged critical alerts. Those still up (or up when their source
+        ended) lead, first out first (the
         first alarm of a cascade is most often its cause: a runaway's onset before
         the dead cell's low voltage), a detected fault before a limit; then the
         cleared ones, newest first."""
         alerts = [a for a in self.current() if a.on_banner]
         up = sorted(
-            (a for a in alerts if not a.cleared),
+            (a for a in alerts if not a.cleared or a.source_ended),  # (not seen to clear)
             key=lambda a: (not a.metric.startswith(FAULT_PREFIX), a.raised_at, a.key),
         )
-        return up + [a for a in alerts if a.cleared]
+        return up + [a for a in alerts if a.cleared and not a.source_ended]
 
     def history(self) -> list[Alert]:
         """Every alert of the session, newest first."""

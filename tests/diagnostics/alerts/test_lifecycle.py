@@ -173,3 +173,16 @@ def test_worst_value_of_an_open_episode_follows_the_engine(board):
     assert not board.note_worst(CRIT, 4.4)
     assert not board.note_worst(WARN, 50.0)  # nothing open for it
     assert [e.action for e in alert.audit] == ["raised"]
+
+
+def test_an_alarm_up_when_its_source_ended_leads_one_that_cleared(board, clock):
+    """Not seen to clear, it ranks with the alarms still up (on the banner and among the
+    current alerts), before a critical one that cleared within the samples."""
+    other = Threshold("cell_v_min", "below", level=2.5, severity="critical")
+    up = board.apply(raised(CRIT))
+    gone = board.apply(raised(other, value=2.4))
+    board.apply(cleared(other))
+    board.close_open()
+    assert up.source_ended and gone.cleared and not gone.source_ended
+    assert board.banner() == [up, gone]
+    assert board.current() == [up, gone]
