@@ -142,9 +142,10 @@ of ``smoother_candidate_every`` (50) intervals, and only intervals less sure
 than the floor can change, so the backward pass is a few vectorised blocks
 (a 1e6-sample log: 17k intervals; the 16-cell pack ~10 ms, the 10 Hz HPPC
 log ~35 ms). The last interval is the filter's (nothing later), so the
-present value, the summary (:class:`SocResult`: its back-calculated start is
-this for the first sample alone, from the surest interval and without the
-floor) and the live blocks are unchanged; a live twin built with
+present value and the live blocks are unchanged; the summary's start
+(:class:`SocResult`'s back-calculated start) is this series' first value:
+the first interval is worked back from the surest of every later interval
+(tracked as the filter runs, not only the references), with the floor; a live twin built with
 ``keep_history`` keeps its intervals' priors and every sample's filtered SOC
 and gives the same smoothed columns when asked, to the bit whatever the block
 split. That history grows with the log: 8 bytes a sample (16 with the BMS's
@@ -664,10 +665,10 @@ class SocFilterSettings:
     initial_soc_sigma_max_pct: float = 30.0
     #: Initial SOC sigma when the log starts under load at an unknown SOC.
     load_initial_soc_sigma_pct: float = 25.0
-    #: A first value less sure than this (sigma, %; band +-5 %) has its start
-    #: back-calculated from a later estimate by the coulomb count, the one that
-    #: gives the surest start, if that start is at least twice as sure (see
-    #: ``SocResult.start_soc_back_calculated_percent``).
+    #: Where the start is back-calculated (``SocResult.start_soc_back_calculated_percent``)
+    #: from a first value less sure than this (sigma, %; band +-5 %), the summary's
+    #: lowest and highest SOC are of the estimates at least twice as sure as it, or
+    #: as sure as this (``SocResult.min_soc_percent``).
     back_calculated_start_sigma_pct: float = 2.5
     #: A log that starts under load (or without a voltage) is checked against
     #: each rest from this long on (seconds) and restarted from the rest's OCV
@@ -798,13 +799,15 @@ class SocResult(DiagnosticResult):
     samples: int = 0
     #: The first value's sigma: a start under load is a guess (25 %, a band of +-50 %).
     initial_soc_sigma_percent: float | None = None
-    #: When the first value is unsure (sigma above ``back_calculated_start_sigma_pct``)
-    #: and a later estimate is at least twice as sure: the start that estimate
-    #: implies, less the charge counted since the start (with the filter's charge
-    #: scale and current offset), that estimate's time (s from the first sample),
-    #: and the sigma of that start (the estimate's, the charge scale's and the
-    #: offset's, over the charge and time counted). None otherwise: the first
-    #: value is the start.
+    #: When the smoothed series works its first sample back (the first value less
+    #: sure than the start a later estimate implies, with ``smoother_floor_pct``):
+    #: the start the surest later estimate implies, it less the charge counted since
+    #: the start (with the filter's charge scale and current offset), that
+    #: estimate's time (s from the first sample), and the sigma of that start (the
+    #: estimate's, the charge scale's and the offset's, over the charge and time
+    #: counted, and the floor): the first value and band of ``analyze --timeseries``'
+    #: ``soc_percent``, so the summary and the series start alike. None otherwise:
+    #: the first value is the start (and the series').
     start_soc_back_calculated_percent: float | None = None
     start_soc_back_calculated_from_s: float | None = None
     start_soc_back_calculated_sigma_percent: float | None = None
@@ -1899,10 +1902,7 @@ class EkfSocEstimator:
         h = np.array(self._hist).reshape(-1, _HIST_COLUMNS)
         soc, sig, p00, c, e = h.T[:5]
         st = self.settings
-        floor = (
-            st.smoother_floor_preset_pct if self.model.ocv_from_preset else st.smoother_floor_pct
-        )
-        floor2 = floor * floor
+        floor2 = self._smoother_floor2()
         # (a worked-back estimate is at least the floor unsure: only a filter less
         # sure than that can gain)
         unsure = np.flatnonzero(p00 > floor2)
@@ -1937,6 +1937,10 @@ class EkfSocEstimator:
             better = v < best_v
             best_v[better] = v[better]
             best_x[better] = (s_m[at, 0] - k_m[at, 0] * dc[at, cols])[better]
+        if unsure[0] == 0:
+            # the first interval's: the surest start over every later interval, as the
+            # filter tracked it (the summary's start, SocResult), not only the references'
+            best_x[0], best_v[0] = self._best_start, self._best_var
         best_v += floor2
         use = best_v < p00[unsure]
         if not use.any():
@@ -1946,6 +1950,15 @@ class EkfSocEstimator:
         shift[changed] = (best_x - soc[unsure])[use]
         sigma[changed] = np.sqrt(best_v[use])
         return shift, sigma, int(changed[0]), int(changed[-1]) + 1
+
+    def _smoother_floor2(self) -> float:
+        """The smoother's floor squared: a worked-back estimate is at least this unsure
+        (more with a preset's table: see ``smoother_floor_pct``)."""
+        st = self.settings
+        floor = (
+            st.smoother_floor_preset_pct if self.model.ocv_from_preset else st.smoother_floor_pct
+        )
+        return floor * floor
 
     def smoothed_columns(
         self, *, filtered: dict[str, np.ndarray] | None = None
@@ -2002,14 +2015,22 @@ class EkfSocEstimator:
         m = self.model
         bms = self._bms_n > 0
         sigma = self._sigma_last
-        back = (
-            self._sig0 > self.settings.back_calculated_start_sigma_pct
-            and self._best_var <= 0.25 * self._sig0 * self._sig0
-        )
+        # The start: the smoothed series' first value (analyze --timeseries' first
+        # row, one story): worked back from the surest later estimate where that,
+        # with the smoother's floor, is surer than the filter's first value
+        floor2 = self._smoother_floor2()
+        sig0_2 = self._sig0 * self._sig0
+        back = sig0_2 > floor2 and self._best_var + floor2 < sig0_2
         start = min(max(self._best_start, 0.0), 100.0)
         lo, hi = (self._soc_min, self._soc_max) if self._n else (math.nan, math.nan)
-        if back:  # (the worked-back start's estimate is one of the sure ones)
+        if (
+            back
+            and self._sig0 > self.settings.back_calculated_start_sigma_pct
+            and self._best_var <= 0.25 * sig0_2
+        ):  # (the worked-back start's estimate is one of the sure ones)
             lo, hi = min(self._sure_min, start), max(self._sure_max, start)
+        elif back:  # (no estimate twice as sure as the first: all of them, and the start)
+            lo, hi = min(lo, start), max(hi, start)
         return SocResult(
             method=self.method,
             initialisation=self.initialisation.value,
@@ -2038,7 +2059,9 @@ class EkfSocEstimator:
             initial_soc_sigma_percent=self._sig0 if self._n else None,
             start_soc_back_calculated_percent=start if back else None,
             start_soc_back_calculated_from_s=self._best_at_s if back else None,
-            start_soc_back_calculated_sigma_percent=math.sqrt(self._best_var) if back else None,
+            start_soc_back_calculated_sigma_percent=(
+                math.sqrt(self._best_var + floor2) if back else None
+            ),
             charge_moved_at_empty_percent=self._at_empty_max,
             charge_out_at_full_percent=self._at_full_max,
         )

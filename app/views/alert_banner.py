@@ -73,6 +73,8 @@ def alert_line(alert: Alert) -> str:
     raised at 14:03:21  (t = 630.0 s)``."""
     th = alert.threshold
     state = " (cleared)" if alert.cleared else ""
+    if alert.source_ended:  # not seen to clear: no longer watched
+        state = " (up when its source ended)"
     if alert.cleared and alert.withdrawn:  # a runaway alarm later put down to a short
         state = f" (withdrawn: {alert.withdrawn})"
     wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
@@ -157,8 +159,11 @@ class AlertBanner(QFrame):
         self.key = lead.key
         more = f"  (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
         # a cleared alarm stays until acknowledged ("(cleared)" in its line), but the
-        # pack is not in a critical state now
-        self.title.setText("UNACKNOWLEDGED" if lead.cleared else "CRITICAL")
+        # pack is not in a critical state now; one up when its source ended was last
+        # seen critical, and nobody knows better now
+        self.title.setText(
+            "UNACKNOWLEDGED" if lead.cleared and not lead.source_ended else "CRITICAL"
+        )
         self.full_text = line(lead, short=True) + more
         # the tooltip and All alerts have it whole
         self.text.set_full_text(self.full_text, "\n".join(line(a, short=False) for a in alerts))

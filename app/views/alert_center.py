@@ -88,7 +88,10 @@ class AlertCenter(QObject):
         # rules by profile, read by the acquisition thread when a stream starts
         self._by_profile: dict[str, list[Threshold]] = {}
         session.thresholds_for = self.rules_for
+        # an episode still up when the stream ends, by itself or disconnected, is
+        # closed as no longer watched (AlertBoard.close_open), not left "active"
         session.stopped.connect(self._on_stream_stopped)
+        session.stream_ended.connect(self._on_stream_stopped)
         self.storage = SerialWorker("alert storage", self)
         self._writer = alert_storage.AlertWriter(session.db_url)
         self._dirty = False
@@ -347,8 +350,10 @@ class AlertCenter(QObject):
             self.notifier.submit(notification_for(alert))
             self.alert_announced.emit(alert)
         elif entry.action is AuditAction.CLEARED and not _was_shelved(alert):
-            # receivers that opened an incident for the raise can resolve it
-            self.notifier.submit(notification_for(alert, "cleared"))
+            # receivers that opened an incident for the raise can resolve it; one up
+            # when its source ended was not seen to clear: said so, not "cleared"
+            action = "source_ended" if alert.source_ended else "cleared"
+            self.notifier.submit(notification_for(alert, action))
 
     def _report(self, message: str) -> None:
         if message != self.last_problem:

@@ -67,6 +67,13 @@ def _time(alert: Alert, alert_time_s: float | None, received_at) -> str:
     return time_text(alert_time_s, alert.time_base.clock(alert_time_s, received_at))
 
 
+def _cleared_text(alert: Alert) -> str:
+    """The Cleared column: when it cleared, or when its source ended (not a clear: its
+    condition was no longer watched)."""
+    text = _time(alert, alert.cleared_time_s, alert.cleared_at)
+    return f"source ended {text}" if alert.source_ended else text
+
+
 def _state(alert: Alert) -> str:
     return state_text(
         alert.status,
@@ -74,7 +81,7 @@ def _state(alert: Alert) -> str:
         critical=alert.severity is Severity.CRITICAL,
         shelved_until=alert.shelved_until,
         withdrawn=alert.withdrawn,
-        source_ended=alert.cleared and alert.cleared_time_s is None,
+        source_ended=alert.source_ended,
     )
 
 
@@ -217,7 +224,7 @@ class AlertsPage(QWidget):
             last = (
                 f"{a.acknowledged_by} {a.acknowledged_at.astimezone():%H:%M:%S}"
                 if current and a.acknowledged
-                else _time(a, a.cleared_time_s, a.cleared_at)
+                else _cleared_text(a)
                 if not current
                 else ""
             )

@@ -8,17 +8,17 @@ so a redraw costs about the same for a thousand points as for a million.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QImage, QPainter, QPainterPath
+from PySide6.QtGui import QFont, QPainterPath
 from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
+from app.views.axis_values import EnoughValues, write_enough_values
 from app.views.crosshair import Crosshair
 from app.views.peak_lines import draw_unbroken, redraw_on_resize
 from app.views.plot_grid import PlotGrid, mix, set_legend_text
@@ -177,35 +177,6 @@ def sticky_range(
     return low - pad, high + pad
 
 
-#: The least number of values an axis writes: two read as a range, not a scale.
-LEAST_TICKS = 3
-
-
-def written_values(axis: pg.AxisItem) -> list[str]:
-    """The values ``axis`` writes at its range and length now (pyqtgraph leaves out a
-    finer level's where they would crowd, and any cut at the axis's ends)."""
-    image = QImage(1, 1, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        *_, texts = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [text for *_, text in texts]
-
-
-def widened_to_next_tick(axis: pg.AxisItem, low: float, high: float) -> tuple[float, float]:
-    """``low..high`` grown to the next major tick of ``axis`` beyond it, on the nearer
-    side, the tick a hair inside (its value written, not cut at the plot's edge)."""
-    levels = axis.tickValues(low, high, max(axis.geometry().height(), 1.0))
-    if not levels or levels[0][0] <= 0:
-        return low, high
-    step = levels[0][0]
-    margin = 0.02 * step
-    below = math.floor(low / step) * step - margin
-    above = math.ceil(high / step) * step + margin
-    return (below, high) if low - below <= above - high else (low, above)
-
-
 class BandItem(pg.FillBetweenItem):
     """The filled region between two curves, built from their drawn (clipped,
     downsampled) arrays with numpy.
@@ -362,7 +333,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._capacity_ah: float | None = None
         self.plots: dict[PlotKey, pg.PlotItem] = {}
         self._titles_pending = False  # a look at the axis titles' lengths is due
-        self._ticks_pending = False  # a look at the values the axes write is due
+        #: a plot made lower writes fewer values: looked at again once laid out
+        self.enough_values = EnoughValues(parent=self)
         self._grids: list[PlotGrid] = []
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._row_of_column: dict[str, PlotRow] = {}
@@ -441,7 +413,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         plot.getViewBox().sigYRangeChanged.connect(self._on_y_range_changed)
         self._grids.append(PlotGrid(plot))
         # a lower plot writes fewer values: looked at again once the layout is done
-        plot.getViewBox().sigResized.connect(self._on_plot_resized)
+        self.enough_values.watch(plot)
         self.plots[row.key] = plot
         if row.column is not None:
             curve = plot.plot(name=row.label)
@@ -733,35 +705,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
             new = sticky_range(current, low, high, self.min_span(key))
             if new is not None:
                 plot.setYRange(*new, padding=0)
-                self._write_enough_values(plot)
-
-    def _on_plot_resized(self, *_args) -> None:
-        if not self._ticks_pending:
-            self._ticks_pending = True
-            QTimer.singleShot(0, self, self._write_enough_values_everywhere)
-
-    def _write_enough_values_everywhere(self) -> None:
-        self._ticks_pending = False
-        for plot in self.plots.values():
-            self._write_enough_values(plot)
-
-    @staticmethod
-    def _write_enough_values(plot: pg.PlotItem) -> None:
-        """Widen ``plot``'s y range, by less than a tick step a time, until its axis writes
-        :data:`LEAST_TICKS` values: a span of 2.25 to 3 major steps was written as two
-        (24.9..25.3 °C as 25.0 and 25.2; a 16-cell pack's 52.14..53.29 V as 52.5 and
-        53.0 at 1024 x 700), when a finer level's values did not fit beside them."""
-        axis = plot.getAxis("left")
-        for _ in range(3):  # a wider range may take a longer step: look again
-            if not axis.style["showValues"] or axis.geometry().height() <= 0:
-                return
-            if len(written_values(axis)) >= LEAST_TICKS:
-                return
-            low, high = plot.viewRange()[1]
-            wider = widened_to_next_tick(axis, low, high)
-            if wider == (low, high):
-                return
-            plot.setYRange(*wider, padding=0)
+                write_enough_values(plot)  # (this frame, not the next)
 
     def _on_y_range_changed(self, *_args) -> None:
         """A new y range may give an axis title an SI prefix ("Current (mA)" at 0 A ran

@@ -115,6 +115,10 @@ class LiveSession(QObject):
 
     started = Signal(str)  #: source URL
     stopped = Signal()
+    #: the stream ended on its own (a log played to its end, a simulated run done, a
+    #: source refused or given up), once a stream: its samples and alert events are
+    #: all handed on (``stopped`` follows a Disconnect)
+    stream_ended = Signal()
     data_updated = Signal(object)  #: dict column -> np.ndarray, oldest first
     status_changed = Signal(object)  #: SessionStatus
     recording_started = Signal()
@@ -161,6 +165,7 @@ class LiveSession(QObject):
         self._storage = SerialWorker("recording storage", self)
         self._storage.idle.connect(self.storage_idle)
         self._acquisition: AcquisitionThread | None = None
+        self._ended_told = False  # stream_ended was emitted for this stream
         self._seen_total = -1
         self._status = SessionStatus()
         self._timer = QTimer(self)
@@ -298,6 +303,7 @@ class LiveSession(QObject):
         self._acquisition = AcquisitionThread(
             source, sinks=[cells, self._engine], reconnect_initial_s=self.reconnect_initial_s
         )
+        self._ended_told = False
         self._acquisition.start()
         self._timer.start()
         self._publish_status()
@@ -501,6 +507,10 @@ class LiveSession(QObject):
         self._pull()
         self._end_recording_with_stream()
         self._publish_status()
+        acquisition = self._acquisition
+        if acquisition is not None and not acquisition.running and not self._ended_told:
+            self._ended_told = True
+            self.stream_ended.emit()
 
     def _end_recording_with_stream(self) -> None:
         """The source ended (or failed for good): every sample is delivered, so the

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QSizePolicy
 
 from app.core import schema
+from app.views.axis_values import EnoughValues
 from app.views.log_analysis import LogAnalysis
 from app.views.peak_lines import draw_unbroken, redraw_on_resize
 from app.views.plot_grid import PlotGrid, mix, set_legend_text
@@ -108,6 +109,9 @@ class _PlotStack(pg.GraphicsLayoutWidget):
                 plot.setXLink(self.plots[0])
             self._grids.append(PlotGrid(plot))
             self.plots.append(plot)
+        # each y axis writes three values or more, as the dashboard's (an auto-ranged
+        # span of 2.25 to 3 major steps was written as two)
+        self.enough_values = EnoughValues(self.plots, parent=self)
         self.curves: dict[tuple[int, str], pg.PlotDataItem] = {}
         #: what the first plot says instead of showing empty axes (None: it has curves)
         self.note: str | None = None

@@ -693,3 +693,28 @@ def test_the_summary_gives_a_shorts_self_discharge_with_its_interval(sample_csv,
         "critical internal_short on cell_3_v at 660 s: self-discharge 0.352 A "
         "(0.334-0.370 A), a short of ~10 Ω"
     ) in out
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_the_summarys_start_soc_is_the_timeseries_first_row(tmp_path, capsys):
+    """The Arbin fast-charge log starts under load: the summary gave the filter's first
+    value (17.7 % +-50 %, a guess) while ``--timeseries``' first row was the smoothed
+    23.8 %, worked back from a surer estimate 17 min in. Both now start at the smoothed
+    value, with the same band; the summary names the guess it replaced."""
+    path = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    series = tmp_path / "series.csv"
+    battery = ["--chemistry", "lfp", "--capacity-ah", "1.1"]
+    assert main(["analyze", path, *battery, "--timeseries", str(series)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = pd.read_csv(series).iloc[0]
+    assert main(["analyze", path, *battery, "--json"]) == 0
+    soc = json.loads(capsys.readouterr().out)["results"]["soc"]
+    start, sigma = (
+        soc["start_soc_back_calculated_percent"],
+        soc["start_soc_back_calculated_sigma_percent"],
+    )
+    assert start == pytest.approx(first["soc_percent"], abs=1e-4)
+    assert min(start + 2 * sigma, 100.0) == pytest.approx(first["soc_band_high_percent"], abs=1e-4)
+    at = next(k for k, x in enumerate(lines) if x.startswith("  SOC  "))
+    assert lines[at].split()[1:4] == [f"{first['soc_percent']:.1f}", "%", f"±{2 * sigma:.1f}"]
+    assert "first value was 17.7 % ±50 %" in lines[at + 1]

@@ -1237,3 +1237,35 @@ def test_a_live_engine_keeps_no_soc_history_unless_asked():
     assert len(engine.soc._hist) <= _HIST_COLUMNS  # the first prior
     with pytest.raises(ValueError, match="keep_history"):
         engine.soc.smoothed_columns()
+
+
+@pytest.mark.parametrize(
+    ("chemistry", "profile", "soc0", "seed"),
+    [
+        ("lfp", "cycle", 50.0, 11),
+        ("lfp", "drive", 35.0, 12),
+        ("nmc", "cycle", 80.0, 13),
+        ("nmc", "drive", 25.0, 14),
+        ("lead_acid", "cycle", 70.0, 15),
+        ("lfp", "cc", 90.0, 16),
+    ],
+)
+def test_the_summarys_start_is_the_smoothed_series_first_value(chemistry, profile, soc0, seed):
+    """analyze's summary gave the filter's first value (a guess under load) where the
+    smoothed series (``--timeseries``) had worked it back from a surer estimate, or
+    worked it back only from one twice as sure: two different starts. The summary's
+    start and band are now the series' first value and band, whichever the case."""
+    from app.hardware.simulator import simulate
+
+    spec = preset(chemistry, series_cells=4)
+    block = simulate(spec, profile, duration_s=3 * 3600, seed=seed, initial_soc_pct=soc0)
+    df = block.to_frame()
+    r, cols = soc_series(df, spec)
+    first, high = cols[SOC_COLUMN][0], cols[SOC_BAND_HIGH_COLUMN][0]
+    if r.start_soc_back_calculated_percent is None:
+        assert r.initial_soc_percent == pytest.approx(first, abs=1e-9)
+        sigma = r.initial_soc_sigma_percent
+    else:
+        assert r.start_soc_back_calculated_percent == pytest.approx(first, abs=1e-9)
+        sigma = r.start_soc_back_calculated_sigma_percent
+    assert min(first + 2 * sigma, 100.0) == pytest.approx(high, abs=1e-9)

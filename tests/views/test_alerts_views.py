@@ -953,3 +953,44 @@ def test_the_rule_column_stays_readable_beside_a_faults_figures_at_1024_px(qtbot
     assert table.columnWidth(rule) > table.fontMetrics().horizontalAdvance(
         table.item(low_row, rule).text()
     )
+
+
+def test_an_alert_up_when_its_log_ends_reads_no_longer_watched(qtbot, make_window):
+    """A simulated run (or a log) played to its end left its alerts reading "active", as
+    if their condition were still watched; a warning up then left the Current list once
+    closed. Both now read "up when its source ended" and stay among the current alerts
+    until acknowledged; the critical one keeps the banner, as "CRITICAL" (it was last
+    seen so), and the history stores both as closed with no time in the samples."""
+    from types import SimpleNamespace
+
+    from app.views.history_page import HistoryFilters, row_cells
+    from app.views.storage_bridge import history_rows
+
+    window = make_window()
+    center = window.alert_center
+    sent = []  # what webhooks and e-mail would be told
+    center._notifier = SimpleNamespace(submit=sent.append, close=lambda timeout: None)
+    window.connect_source("sim://nmc?cells=4&speed=0&duration=60")
+    feed(window, raised(CRITICAL), raised(WARNING, value=41.0))  # before the run's end
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    qtbot.waitUntil(lambda: len(center.board.alerts) == 2, timeout=20_000)
+    qtbot.waitUntil(lambda: all(a.cleared for a in center.board.alerts.values()))
+    qtbot.waitUntil(lambda: not center.busy, timeout=20_000)
+    assert window.session.running  # the source ended by itself: nobody disconnected
+    page = window.alerts_page
+    states = {page.current_table.item(r, 1).text() for r in range(page.current_table.rowCount())}
+    assert states == {"up when its source ended, not acknowledged", "up when its source ended"}
+    assert page.history_table.item(0, 6).text().startswith("source ended ")
+    assert window.alert_banner.title.text() == "CRITICAL"
+    assert window.alert_banner.full_text.endswith("(up when its source ended)")
+    rows = history_rows(None, "alerts", HistoryFilters())
+    assert len(rows) == 2 and all(r.cleared_at and r.cleared_time_s is None for r in rows)
+    assert {row_cells("alerts", r)[7] for r in rows} == states
+    # a receiver resolving its incident on "cleared" is not told the alarm cleared
+    assert sorted(n.payload["event"] for n in sent) == ["raised"] * 2 + ["source_ended"] * 2
+    warning = next(a for a in center.board.alerts.values() if a.threshold == WARNING)
+    assert center.acknowledge(warning.key, "seen") is None
+    assert warning not in center.board.current()  # acknowledged: it leaves the list
+    window.session.stop()

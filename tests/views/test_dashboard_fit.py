@@ -251,7 +251,7 @@ def test_the_soc_tile_says_a_dead_cell_makes_the_soc_not_valid():
 
 def _written_values(plot) -> list[str]:
     """The values written on ``plot``'s left axis as it draws them now."""
-    from app.views.live_plots import written_values
+    from app.views.axis_values import written_values
 
     return written_values(plot.getAxis("left"))
 

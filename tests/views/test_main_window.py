@@ -558,7 +558,7 @@ def test_a_four_cell_pack_fits_a_1024_by_700_window_without_scrolling(qtbot, mak
 
 def _tick_values(plot) -> list[str]:
     """The values written on ``plot``'s left axis as it draws them now."""
-    from app.views.live_plots import written_values
+    from app.views.axis_values import written_values
 
     return written_values(plot.getAxis("left"))
 

@@ -10,7 +10,12 @@
 
 Clearing ends an episode whatever its state; acknowledging is allowed before
 or after the clear, and an unacknowledged critical alert stays on the banner
-until someone acknowledges it, even once its condition has cleared. Shelving
+until someone acknowledges it, even once its condition has cleared. An episode
+still up when its source ends (a log played to its end, a simulated run done, a
+source disconnected or given up: :meth:`AlertBoard.close_open`) is closed with no
+time in the samples: its condition is no longer watched, not seen to clear, so it
+reads "up when its source ended" and stays among the current alerts, whatever
+its severity, until someone acknowledges it. Shelving
 silences a threshold for a period: its alert, and any new episode of the same
 threshold until the shelf expires, is kept (and recorded) but not announced.
 Every change appends an :class:`AuditEntry` and is told to the listeners
@@ -154,6 +159,13 @@ class Alert:
         return self.acknowledged_at is not None
 
     @property
+    def source_ended(self) -> bool:
+        """Still up when its source ended (:meth:`AlertBoard.close_open`): closed with no
+        time in the samples, its condition no longer watched rather than seen to clear
+        (stored so: ``cleared_at`` set, ``cleared_time_s`` null)."""
+        return self.cleared and self.cleared_time_s is None
+
+    @property
     def on_banner(self) -> bool:
         """Critical, not acknowledged and not shelved: stays in view, cleared or
         not (one that was shelved has been seen, and leaves when it clears)."""
@@ -172,9 +184,14 @@ class Alert:
 
     @property
     def needs_attention(self) -> bool:
-        """Shown among the current alerts: still up, or a critical one nobody acknowledged."""
+        """Shown among the current alerts: still up, a critical one nobody acknowledged,
+        or one still up when its source ended that nobody acknowledged (whatever its
+        severity: nobody saw its condition clear)."""
         return (
-            not self.cleared or self.on_banner or (self.unacknowledged_critical and self.withdrawn)
+            not self.cleared
+            or self.on_banner
+            or (self.unacknowledged_critical and self.withdrawn)
+            or (self.source_ended and not self.acknowledged)
         )
 
 
@@ -455,19 +472,21 @@ class AlertBoard:
         rank = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
         alerts = [a for a in self.alerts.values() if a.needs_attention]
         alerts.sort(key=lambda a: (a.raised_at, a.key), reverse=True)
-        return sorted(alerts, key=lambda a: (rank[a.severity], a.cleared))
+        # (one up when its source ended was not seen to clear: with those still up)
+        return sorted(alerts, key=lambda a: (rank[a.severity], a.cleared and not a.source_ended))
 
     def banner(self) -> list[Alert]:
-        """Unacknowledged critical alerts. Those still up lead, first out first (the
+        """Unacknowledged critical alerts. Those still up (or up when their source
+        ended) lead, first out first (the
         first alarm of a cascade is most often its cause: a runaway's onset before
         the dead cell's low voltage), a detected fault before a limit; then the
         cleared ones, newest first."""
         alerts = [a for a in self.current() if a.on_banner]
         up = sorted(
-            (a for a in alerts if not a.cleared),
+            (a for a in alerts if not a.cleared or a.source_ended),  # (not seen to clear)
             key=lambda a: (not a.metric.startswith(FAULT_PREFIX), a.raised_at, a.key),
         )
-        return up + [a for a in alerts if a.cleared]
+        return up + [a for a in alerts if a.cleared and not a.source_ended]
 
     def history(self) -> list[Alert]:
         """Every alert of the session, newest first."""

@@ -280,12 +280,14 @@ class Notifier:
 
 
 def notification_for(alert, action: str = "raised") -> Notification:
-    """The notification of ``alert`` (a :class:`~.lifecycle.Alert`) being raised or cleared."""
+    """The notification of ``alert`` (a :class:`~.lifecycle.Alert`) being raised,
+    cleared, or still up when its source ended (``source_ended``: no longer watched,
+    not cleared; a receiver should not resolve its incident on it)."""
     from app.diagnostics.alerts.metrics import metric_label, metric_value_text
 
     th = alert.threshold
     severity = th.severity
-    what = "ALERT" if action == "raised" else "cleared"
+    what = {"raised": "ALERT", "source_ended": "up when its source ended"}.get(action, "cleared")
     # people read the subject and the text (the rule's words, the metric's name and
     # unit); the payload keeps the machine's keys for whoever parses it
     subject = f"[Battery OS] {severity.value.upper()} {what}: {th.words(full=False)}"
@@ -297,7 +299,8 @@ def notification_for(alert, action: str = "raised") -> Notification:
     ]
     if alert.cleared_at is not None:
         worst = metric_value_text(th.metric, alert.worst_value)
-        lines.append(f"cleared at {alert.cleared_at.isoformat()}, worst {worst}")
+        gone = "source ended" if action == "source_ended" else "cleared"
+        lines.append(f"{gone} at {alert.cleared_at.isoformat()}, worst {worst}")
     if th.profile:
         lines.append(f"battery profile: {th.profile}")
     if alert.recording_id is not None:

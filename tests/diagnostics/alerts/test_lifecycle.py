@@ -153,9 +153,36 @@ def test_end_of_stream_clears_open_episodes(board):
     assert board.apply(raised(CRIT)).key != up.key
 
 
+def test_an_alert_up_when_its_source_ended_needs_attention_until_acknowledged(board):
+    """Its condition was not seen to clear: a warning up when the source ended left the
+    current alerts at once, as one that cleared does; it now stays until acknowledged."""
+    up = board.apply(raised(WARN, value=50))
+    done = board.apply(raised(CRIT))
+    board.apply(cleared(CRIT))
+    board.acknowledge(done.key, "ada")
+    board.close_open()
+    assert up.source_ended and not done.source_ended
+    assert board.current() == [up] and not up.on_banner  # (a warning: no banner)
+    board.acknowledge(up.key, "ada")
+    assert board.current() == []
+
+
 def test_worst_value_of_an_open_episode_follows_the_engine(board):
     alert = board.apply(raised(CRIT, value=4.25))
     assert board.note_worst(CRIT, 4.4) and alert.worst_value == 4.4
     assert not board.note_worst(CRIT, 4.4)
     assert not board.note_worst(WARN, 50.0)  # nothing open for it
     assert [e.action for e in alert.audit] == ["raised"]
+
+
+def test_an_alarm_up_when_its_source_ended_leads_one_that_cleared(board, clock):
+    """Not seen to clear, it ranks with the alarms still up (on the banner and among the
+    current alerts), before a critical one that cleared within the samples."""
+    other = Threshold("cell_v_min", "below", level=2.5, severity="critical")
+    up = board.apply(raised(CRIT))
+    gone = board.apply(raised(other, value=2.4))
+    board.apply(cleared(other))
+    board.close_open()
+    assert up.source_ended and gone.cleared and not gone.source_ended
+    assert board.banner() == [up, gone]
+    assert board.current() == [up, gone]

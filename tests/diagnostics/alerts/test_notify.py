@@ -145,6 +145,21 @@ def test_notification_of_an_alert():
     assert note.payload["event"] == "raised" and note.payload["time_s"] == 812.0
 
 
+def test_notification_of_an_alert_up_when_its_source_ended_is_no_clear():
+    """A receiver resolving its incident on "cleared" was told so for a 698 degC alarm whose
+    source was merely disconnected: it is told the source ended instead."""
+    rule = Threshold("temperature_max_c", "above", level=45, severity="critical")
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    board.apply(AlertEvent(EventKind.RAISED, rule, 10.0, 46.0, 45.0))
+    (alert,) = board.close_open()
+    note = notification_for(alert, "source_ended")
+    assert note.subject == (
+        "[Battery OS] CRITICAL up when its source ended: Highest temperature above 45 °C"
+    )
+    assert "source ended at 2026-05-01" in note.body and "cleared" not in note.body
+    assert note.payload["event"] == "source_ended"
+
+
 def test_notification_of_a_cleared_alert():
     rule = Threshold("temperature_max_c", "above", level=45)
     board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
