@@ -116,6 +116,44 @@ def test_noisy_current_at_rest_is_found_by_the_voltage_not_following_it(seed, sp
     assert faults_in_blocks(block, spec, sizes) == result.to_list()
 
 
+def _hot_lfp_drive(cells: int, seed: int, faults=()):
+    spec = preset("lfp", series_cells=cells)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=1200,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        ambient_c=45.0,
+        capacity_spread=0.02,
+        resistance_spread=0.06,
+        faults=list(faults),
+    )
+    return spec, block
+
+
+@pytest.mark.parametrize(("cells", "seed"), [(16, 93), (8, 90)])
+def test_a_clean_hot_drive_is_no_noisy_current(cells, seed):
+    """At 45 degC ambient the cells' R0 is ~0.55 of the spec's (25 degC): a drive moves
+    their voltage by less than the spec's R0 predicts, and the current's load read as
+    its noise (these two at 190 and 385 s). The load is judged with R0 at the cells'
+    temperature. Live as offline."""
+    spec, block = _hot_lfp_drive(cells, seed)
+    result = detect_faults(block, spec)
+    assert not [f for f in result.faults if f.kind == "sensor_noisy"]
+    sizes = np.random.default_rng(seed).integers(1, 300, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == result.to_list()
+
+
+def test_noisy_current_of_a_hot_pack_within_a_minute():
+    """The warm cells' smaller R0 takes no noisy current sensor for a load."""
+    onset = 600.0
+    spec, block = _hot_lfp_drive(16, 93, [Fault("sensor_noisy", onset, channel="current_a")])
+    result = detect_faults(block, spec)
+    _found(result, "sensor_noisy", "current_a", onset, LATENCY_S)
+    _no_fault_before(result, onset)
+
+
 def test_current_stuck_in_a_drives_first_minutes_is_found_by_its_twin():
     """Two minutes of a drive are a history the load dominates (the current's flicker
     is no white noise of its own there): the cells' voltage jumping while the current
