@@ -114,6 +114,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.faults import FaultDetector, detect_faults
@@ -131,6 +132,45 @@ TARGET_SHORT_S = 600.0
 #: resistance 3-8 % (new cells of one batch to a pack built from several).
 CAPACITY_SPREAD = 0.02
 RESISTANCE_SPREADS = (0.03, 0.06, 0.08)
+
+
+#: ``--resolution`` channel kinds: which columns each rounds.
+RESOLUTION_KINDS = ("temp", "current", "cell_v", "pack_v")
+
+
+def parse_resolution(items: list[str] | None) -> dict[str, float]:
+    """``["temp=1", "current=0.1"]`` -> ``{"temp": 1.0, "current": 0.1}``."""
+    out = {}
+    for item in items or []:
+        kind, _, value = item.partition("=")
+        if kind not in RESOLUTION_KINDS or not value:
+            raise SystemExit(
+                f"--resolution: {item!r} is not KIND=QUANTUM, KIND one of "
+                f"{', '.join(RESOLUTION_KINDS)}"
+            )
+        out[kind] = float(value)
+    return out
+
+
+def quantize(block: SampleBlock, resolution: dict[str, float] | None) -> SampleBlock:
+    """``block`` with its readings rounded to a BMS's resolution (a coarse sensor:
+    ``{"temp": 1.0}`` reads whole degrees), after any noise; NaN stays NaN."""
+    if not resolution:
+        return block
+    cols = block.columns
+    kinds = {
+        "temp": [c for c in cols if c == schema.TEMPERATURE]
+        + schema.cell_temperature_columns(cols),
+        "current": [schema.CURRENT],
+        "cell_v": schema.cell_voltage_columns(cols),
+        "pack_v": [schema.VOLTAGE],
+    }
+    out = {c: block[c] for c in cols}
+    for kind, q in resolution.items():
+        for c in kinds[kind]:
+            if c in out:
+                out[c] = np.round(out[c] / q) * q
+    return SampleBlock(out)
 
 
 @dataclass
@@ -235,17 +275,20 @@ def run_detection(
     only: list[str] | None = None,
     short_ohms: list[float] | None = None,
     dt_s: float = 1.0,
+    resolution: dict[str, float] | None = None,
+    noise_scale: float = 1.0,
 ) -> list[dict]:
     """One row per case (``only``: the cases whose label contains one of these;
     ``short_ohms``: see :func:`cases`);
     ``onsets`` None: a random onset in 5400-7200 s per case,
     else every case at every onset given (the over-voltage case keeps its physical
     onset, the crossing of the limit, in group ``limit``). The i-th seed's packs
-    have the i-th resistance spread of ``spreads`` (cycling)."""
+    have the i-th resistance spread of ``spreads`` (cycling). ``resolution``: the
+    readings rounded so (see :func:`quantize`); ``noise_scale``: of the typical noise."""
     rows = []
     for chem in chems:
         spec = preset(chem, series_cells=cells)
-        noise = NoiseSpec.typical(spec)
+        noise = NoiseSpec.typical(spec, noise_scale)
         for i, seed in enumerate(seeds):
             rng = np.random.default_rng(1000 + seed)
             cell_spread = {
@@ -283,7 +326,7 @@ def run_detection(
                     faults=[fault],
                     **cell_spread,
                 )
-                faults = detect_faults(block, spec).to_list()
+                faults = detect_faults(quantize(block, resolution), spec).to_list()
                 hits = [f for f in faults if _matches(f, case)]
                 det = min((f["detail"]["detected_time_s"] for f in hits), default=None)
                 false = [f for f in faults if f["detail"]["detected_time_s"] < onset]
@@ -385,12 +428,14 @@ def run_clean(
     spreads: tuple[float, ...] = RESISTANCE_SPREADS,
     capacity_spread: float = CAPACITY_SPREAD,
     dt_s: float = 1.0,
+    resolution: dict[str, float] | None = None,
+    noise_scale: float = 1.0,
 ) -> list[dict]:
     rows = []
     for chem in chems:
         for cells in cells_list:
             spec = preset(chem, series_cells=cells)
-            noise = NoiseSpec.typical(spec)
+            noise = NoiseSpec.typical(spec, noise_scale)
             runs = [(p, 25.0) for p in CLEAN_PROFILES]
             if chem == "lead_acid":  # a standby battery on float, in a room and a hot one
                 runs += [("float", 25.0), ("float", FLOAT_HOT_C)]
@@ -408,6 +453,7 @@ def run_clean(
                             resistance_spread=spread,
                             dt_s=dt_s,
                         )
+                        block = quantize(block, resolution)
                         faults = detect_faults(block, spec).to_list()
                         # the safety check's limit events on the same healthy packs (CV
                         # phases held at the cell limit with sensor noise): false alarms
@@ -441,7 +487,9 @@ def feed_live(block: SampleBlock, spec, rng, max_block: int) -> list[dict]:
     return det.result().to_list()
 
 
-def run_equivalence(seed: int) -> list[tuple[str, bool, int]]:
+def run_equivalence(
+    seed: int, resolution: dict[str, float] | None = None
+) -> list[tuple[str, bool, int]]:
     out = []
     rng = np.random.default_rng(seed)
     spec = preset("nmc", series_cells=4)
@@ -467,6 +515,7 @@ def run_equivalence(seed: int) -> list[tuple[str, bool, int]]:
         block = simulate(
             spec, "drive", duration_s=7200, seed=seed, faults=faults, noise=NoiseSpec.typical(spec)
         )
+        block = quantize(block, resolution)
         offline = detect_faults(block, spec).to_list()
         for max_block in (1, 37, 5000):
             live = feed_live(block, spec, rng, max_block)
@@ -539,6 +588,8 @@ def _print_detection(
     short_ohms=None,
     capacity_spread: float = CAPACITY_SPREAD,
     dt_s: float = 1.0,
+    resolution: dict[str, float] | None = None,
+    noise_scale: float = 1.0,
 ) -> int:
     failures = 0
     rows = []
@@ -554,11 +605,13 @@ def _print_detection(
             only=only,
             short_ohms=short_ohms,
             dt_s=dt_s,
+            resolution=resolution,
+            noise_scale=noise_scale,
         )
     onset_text = "5400-7200 s" if onsets is None else ", ".join(f"{o:g}" for o in onsets) + " s"
     print(
         f"1. detection, {'/'.join(map(str, cells_list))}-cell packs, onsets {onset_text}, "
-        f"{1 / dt_s:g} Hz, typical sensor noise, capacity spread {capacity_spread:.0%}, "
+        f"{1 / dt_s:g} Hz, {_sensors_text(resolution, noise_scale)}, capacity spread {capacity_spread:.0%}, "
         f"resistance spreads {', '.join(f'{x:.0%}' for x in spreads)} "
         "(latency = confirmed - onset)"
     )
@@ -614,10 +667,17 @@ def _print_clean(
     capacity_spread: float = CAPACITY_SPREAD,
     cells_list: tuple[int, ...] = (4, 16),
     dt_s: float = 1.0,
+    resolution: dict[str, float] | None = None,
+    noise_scale: float = 1.0,
 ) -> int:
     failures = 0
-    print("2. clean packs (no fault injected): every fault reported is a false alarm")
-    clean = run_clean(chems, seeds, hours, cells_list, spreads, capacity_spread, dt_s)
+    print(
+        "2. clean packs (no fault injected): every fault reported is a false alarm; "
+        + _sensors_text(resolution, noise_scale)
+    )
+    clean = run_clean(
+        chems, seeds, hours, cells_list, spreads, capacity_spread, dt_s, resolution, noise_scale
+    )
     total_h = sum(r["hours"] for r in clean)
     n_false = 0
     for r in clean:
@@ -652,13 +712,21 @@ def _print_clean(
     return failures
 
 
-def _print_equivalence() -> int:
+def _print_equivalence(resolution: dict[str, float] | None = None) -> int:
     failures = 0
-    print("3. offline == live (random block sizes)")
-    for label, same, n in run_equivalence(7):
+    print("3. offline == live (random block sizes); " + _sensors_text(resolution, 1.0))
+    for label, same, n in run_equivalence(7, resolution):
         failures += not same
         print(f"  {label:<45} {'identical' if same else 'DIFFERENT'} ({n} faults)")
     return failures
+
+
+def _sensors_text(resolution: dict[str, float] | None, noise_scale: float) -> str:
+    noise = "typical sensor noise" if noise_scale == 1 else f"{noise_scale:g} x typical noise"
+    if not resolution:
+        return noise
+    res = ", ".join(f"{k} {q:g}" for k, q in resolution.items())
+    return f"{noise}, then read to {res}"
 
 
 def _print_speed() -> int:
@@ -738,7 +806,21 @@ def main(argv: list[str] | None = None) -> int:
         help="internal shorts at these resistances, ohm (default: the chemistry's default R "
         "and, on NMC, 100 ohm)",
     )
+    p.add_argument(
+        "--resolution",
+        nargs="+",
+        metavar="KIND=QUANTUM",
+        help="round the readings (after the noise) as a coarse BMS does, e.g. temp=1 "
+        "current=0.1 cell_v=0.001 pack_v=0.1 (degC, A, V); kinds: " + ", ".join(RESOLUTION_KINDS),
+    )
+    p.add_argument(
+        "--noise-scale",
+        type=float,
+        default=1.0,
+        help="sensor noise of the detection and clean logs, x typical (0: noise-free)",
+    )
     args = p.parse_args(argv)
+    resolution = parse_resolution(args.resolution)
     chems = ("nmc",) if args.quick else CHEMISTRIES
     if args.chem:
         chems = (args.chem,)
@@ -760,6 +842,8 @@ def main(argv: list[str] | None = None) -> int:
             args.short_ohms,
             args.capacity_spread,
             1.0 / args.rate_hz,
+            resolution,
+            args.noise_scale,
         ),
         "clean": lambda: _print_clean(
             chems,
@@ -769,8 +853,10 @@ def main(argv: list[str] | None = None) -> int:
             args.capacity_spread,
             tuple(args.clean_cells),
             1.0 / args.rate_hz,
+            resolution,
+            args.noise_scale,
         ),
-        "equivalence": _print_equivalence,
+        "equivalence": lambda: _print_equivalence(resolution),
         "speed": _print_speed,
     }
     failures = 0

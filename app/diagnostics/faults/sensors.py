@@ -223,10 +223,6 @@ STUCK_CELL_RESOLUTION_V = 0.001
 #: sits on a step and toggles shows ~0.4 q² (and holds once the value leaves the
 #: step): it is judged on its twin alone.
 STUCK_PACK_DITHER = 1.0
-#: The rounding of float32 samples: a second difference of three of them errs by up
-#: to this many of their units (float32's epsilon times the value), which is no
-#: change of the reading.
-STUCK_FLOAT_UNITS = 2.0
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
 #: meanwhile: its 5 s bin means bend (second difference) by what a change of C/2
 #: makes through R0, and at least 20 mV (38 mV on the NMC and lead-acid presets,
@@ -355,9 +351,6 @@ class SensorDetector:
         self._vrun_lo = self._vrun_hi = np.nan
         self._vrun_var = self._vrun_n = 0.0
         self._vrun_q2 = np.inf  # the resolution bound at that run's start
-        # the pack voltage's resolution, squared: its least bound so far (see
-        # STUCK_PACK_QUANTA)
-        self._pack_q2 = np.inf
         # its own white noise so far: the sums of the (step-robust) squared second
         # differences of its difference from the cells' sum, less the cells', and
         # their count (see STUCK_PACK_DITHER)
@@ -533,7 +526,7 @@ class SensorDetector:
             sum_full = self._cells_sum.push(sum_rows(cells_mean))
             cells_tail, k = self._cells_tail, self.ws - 1
             self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
-            pack_q2 = self._pack_resolution(bb)
+            pack_q2 = bb.q2_bound[lay.i_v]  # (see Stuck, and :mod:`.resolution`)
             pack_dithers = self._pack_dithers(bb, pack_q2)
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
@@ -706,35 +699,6 @@ class SensorDetector:
             ratio = np.concatenate([self._white_ratios(ev, int(p), at) for p in peers])
             out[r, j] = bool(len(ratio)) and float(np.median(ratio)) >= self._own_white[peers].max()
         return out
-
-    def _pack_resolution(self, bb: BinBatch) -> np.ndarray | list[float]:
-        """Per bin of a batch, the least bound so far of the pack voltage's resolution,
-        squared: a reading quantised by q changes by multiples of q, so each of its
-        first and (step-robust) second differences is 0 or at least q in size, and a
-        bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed) --
-        up to the rounding of float32 samples: two steps of one quantum differ by a
-        few of its units (35.871 -> 35.891 V and 35.891 -> 35.911 V by 4e-6 V), which
-        bounded a 20 mV reading's q by 4 uV and let a healthy reading that held for
-        30 s be stuck; a bin's second differences within ``STUCK_FLOAT_UNITS`` of them
-        each are no change. A running minimum, carried to the next batch (exact, whatever the
-        split)."""
-        iv = self.layout.i_v
-        with np.errstate(invalid="ignore"):
-            unit = STUCK_FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(bb.mean[iv])
-            floor = np.where(np.isfinite(unit), bb.n2[iv] * unit * unit, np.inf)
-        if bb.m == 1:  # (a live stream's usual batch: plain floats, the same minimum)
-            a, b = bb.sdd[iv, 0], bb.s2m[iv, 0]
-            b = b if b > floor[0] else np.inf
-            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b)
-            return [self._pack_q2]
-        with np.errstate(invalid="ignore"):
-            s = np.fmin(
-                np.where(bb.sdd[iv] > 0, bb.sdd[iv], np.inf),
-                np.where(bb.s2m[iv] > floor, bb.s2m[iv], np.inf),
-            )
-        q2 = np.fmin.accumulate(np.concatenate(([self._pack_q2], s)))[1:]
-        self._pack_q2 = q2[-1]
-        return q2
 
     def _pack_dithers(self, bb: BinBatch, q2) -> np.ndarray:
         """Per bin of a batch, whether the pack voltage's own white noise so far is at
