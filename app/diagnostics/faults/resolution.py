@@ -106,3 +106,11 @@ def rounding_bias(q2, var):
         q = np.sqrt(q2)
         dither = (q / np.pi) * np.exp(-2.0 * np.pi**2 * np.asarray(var) / np.where(q2 > 0, q2, 1.0))
         return np.where(q2 > 0, np.fmin(q / 2.0, dither), 0.0)
+
+
+def step_response(c: np.ndarray) -> np.ndarray:
+    """The greatest response of linear contrasts ``c`` (over a window's bins, oldest
+    first; rows, or one) to a unit step up between two of the window's bins: the most
+    a coarse reading's rounding, stepping once, adds to them."""
+    tails = np.cumsum(c[..., ::-1], axis=-1)[..., ::-1][..., 1:]
+    return np.maximum(tails.max(axis=-1), 0.0)

@@ -311,7 +311,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
-from app.diagnostics.faults.resolution import rounding_bias
+from app.diagnostics.faults.resolution import rounding_bias, step_response
 from app.diagnostics.faults.short_heat import (
     REMEMBER_RATE_C_PER_MIN,
     SELF_HEATING_ONSET_C,
@@ -400,13 +400,6 @@ RUNAWAY_DEBOUNCE_S = 0.0
 #: ... but on a lead-acid pack the condition must hold over four bins (15 s from the
 #: first bin's start to the fourth's end): see "Lead-acid" above.
 RUNAWAY_DEBOUNCE_LEAD_ACID_S = 15.0
-
-
-def _step_response(c: np.ndarray) -> np.ndarray:
-    """The greatest response of contrasts ``c`` (rows, or one, over a window's bins) to
-    a unit step up between two of the window's bins."""
-    tails = np.cumsum(c[..., ::-1], axis=-1)[..., ::-1][..., 1:]
-    return np.maximum(tails.max(axis=-1), 0.0)
 
 
 def _quad_weights(w: int, bin_s: float) -> dict[str, np.ndarray]:
@@ -547,8 +540,8 @@ class RunawayDetector:
             "tmpl_rate": rate,
             # the most a step of one unit anywhere in the window adds to the rise and
             # to each template's amplitude (see "Coarse sensors")
-            "step_rise": _step_response(coef["rise"]),
-            "step_tmpl": _step_response(amp),
+            "step_rise": step_response(coef["rise"]),
+            "step_tmpl": step_response(amp),
             "edge": max(1, min(CAND_EDGE_BINS, w // 4)),
             # a rate doubling within the full window rises by 2 ** (w / full) within
             # a shorter one (its end-minus-start rise in proportion)
@@ -649,7 +642,19 @@ class RunawayDetector:
             # a coarse sensor's quantum (see "Coarse sensors"), by the end of the window
             q2 = bb.q2[self.rows[win[0]], win[1]]
             ok[g], z[g] = self._evidence(
-                fit, win, yd[g], yo[g], rate[g], base[g], slow_g, nz, d_full, o_full, r_full, refs, q2
+                fit,
+                win,
+                yd[g],
+                yo[g],
+                rate[g],
+                base[g],
+                slow_g,
+                nz,
+                d_full,
+                o_full,
+                r_full,
+                refs,
+                q2,
             )
         # the heat a short could make in the cell, by its voltage's drop (see "A
         # short's heat"; judged in :meth:`process`, in bin order), worked out where
