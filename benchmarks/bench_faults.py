@@ -114,12 +114,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.faults import FaultDetector, detect_faults
 from app.diagnostics.safety import monitor_safety
 from app.hardware.simulator import Fault, NoiseSpec, simulate
+from app.hardware.simulator.noise import RESOLUTION_KINDS, quantize
 
 CHEMISTRIES = ("nmc", "lfp", "lead_acid")
 PROFILES = ("drive", "cycle", "hppc", "rest")
@@ -134,10 +134,6 @@ CAPACITY_SPREAD = 0.02
 RESISTANCE_SPREADS = (0.03, 0.06, 0.08)
 
 
-#: ``--resolution`` channel kinds: which columns each rounds.
-RESOLUTION_KINDS = ("temp", "current", "cell_v", "pack_v")
-
-
 def parse_resolution(items: list[str] | None) -> dict[str, float]:
     """``["temp=1", "current=0.1"]`` -> ``{"temp": 1.0, "current": 0.1}``."""
     out = {}
@@ -150,27 +146,6 @@ def parse_resolution(items: list[str] | None) -> dict[str, float]:
             )
         out[kind] = float(value)
     return out
-
-
-def quantize(block: SampleBlock, resolution: dict[str, float] | None) -> SampleBlock:
-    """``block`` with its readings rounded to a BMS's resolution (a coarse sensor:
-    ``{"temp": 1.0}`` reads whole degrees), after any noise; NaN stays NaN."""
-    if not resolution:
-        return block
-    cols = block.columns
-    kinds = {
-        "temp": [c for c in cols if c == schema.TEMPERATURE]
-        + schema.cell_temperature_columns(cols),
-        "current": [schema.CURRENT],
-        "cell_v": schema.cell_voltage_columns(cols),
-        "pack_v": [schema.VOLTAGE],
-    }
-    out = {c: block[c] for c in cols}
-    for kind, q in resolution.items():
-        for c in kinds[kind]:
-            if c in out:
-                out[c] = np.round(out[c] / q) * q
-    return SampleBlock(out)
 
 
 @dataclass

@@ -95,17 +95,19 @@ class Resolution:
 
 
 def rounding_bias(q2, var):
-    """The most the mean of many readings quantised by q (``q2``: q²) errs by the
+    """How far the mean of many readings quantised by q (``q2``: q²) errs by the
     rounding, where the reading carries white noise of variance ``var`` before it is
-    rounded: q/2 without noise (a value held between two steps reads as the step),
-    (q/pi) exp(-2 pi² var / q²) with it (the sawtooth's first harmonic under Gaussian
-    dither: Widrow and Kollar, "Quantization Noise", 2008, ch. 5), whichever is less;
-    0 for a reading not known to be quantised (``q2`` 0). It does not average out."""
+    rounded: the amplitude of the rounding error's fundamental, (q/pi) exp(-2 pi² var /
+    q²) (the mean error, a sawtooth in the true value, under Gaussian dither: Widrow and
+    Kollar, "Quantization Noise", 2008, ch. 5): q/pi without noise (the sawtooth's peak,
+    q/2, is its harmonics' too, which any noise fades first), next to nothing once the
+    noise spans the quantum; 0 for a reading not known to be quantised (``q2`` 0). It
+    does not average out over many samples: it moves only as the true value does."""
     q2 = np.asarray(q2, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.sqrt(q2)
         dither = (q / np.pi) * np.exp(-2.0 * np.pi**2 * np.asarray(var) / np.where(q2 > 0, q2, 1.0))
-        return np.where(q2 > 0, np.fmin(q / 2.0, dither), 0.0)
+        return np.where(q2 > 0, dither, 0.0)
 
 
 def step_response(c: np.ndarray) -> np.ndarray:

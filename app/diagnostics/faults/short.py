@@ -134,7 +134,7 @@ WEAK_Z = 3.0
 HEAT_RIDGE = (0.01 / 0.1) ** 2
 HEAT_CRITICAL_K = 2.0
 #: A coarse temperature sensor (whole degrees) reads a cell's excess over the median
-#: cell with a rounding bias of up to +-b each (:func:`.resolution.rounding_bias`: q/2
+#: cell with a rounding bias of up to +-b each (:func:`.resolution.rounding_bias`: q/pi
 #: without noise), which does not average out over the 5 min window nor over the
 #: reference: a cell drifting across a step against its neighbours moves its excess
 #: reading by a whole quantum while its heat changed by nothing. The excess the tests
