@@ -142,8 +142,8 @@ RECOMB_MAX_RATIO = 2.0
 LOAD_SETTLE_S = 600.0
 HEAT_RATE_Z = 5.0
 #: Coarse temperature sensors (whole degrees): the mean cell temperature's rounding
-#: bias b (:func:`.resolution.rounding_bias`, averaged over the cells and the window)
-#: swings by up to 2b as the readings cross their steps, which their white noise does
+#: bias b (:func:`.resolution.rounding_bias`, of the cells' quantum and their white
+#: noise over the window) swings by up to 2b as the readings cross their steps, which their white noise does
 #: not show: the heating either test judges is less that swing (the rise, or what one
 #: step of it adds to the slope). A noise-free whole-degree log of a healthy string
 #: (4 cells, CC-CV, cycle) raised the alarm 17 times a day.
@@ -232,8 +232,8 @@ class FloatRunawayDetector:
                     sum_rows(bb.s2m[self.t_rows]),
                     sum_rows(bb.n2[self.t_rows]),
                     sum_rows(bb.cnt[self.t_rows]).astype(float),
-                    # the mean cell temperature's rounding bias (see ROUNDING_SWING)
-                    self._rounding(bb),
+                    # the cells' quantum squared, their mean (see ROUNDING_SWING)
+                    sum_rows(bb.q2[self.t_rows]) / len(self.t_rows),
                 )
             )
         )
@@ -288,7 +288,8 @@ class FloatRunawayDetector:
                 # a bin's mean temperature averages k sensors: k times the samples
                 se_t = np.sqrt(var_t * (1.0 / nt_b + 1.0 / nt_r))
                 ri, rt = ir - ib, tr - tb
-                fake = ROUNDING_SWING * nz[6][idx][sel, a:].sum(axis=1) / (w - a)
+                q2 = nz[6][idx][sel, a:].sum(axis=1) / (w - a)
+                fake = ROUNDING_SWING * rounding_bias(q2, var_t)
                 ok[sel] = (
                     (ir >= self.i_min)
                     & (ri >= self.i_min)
@@ -322,14 +323,6 @@ class FloatRunawayDetector:
                 "heating_z": heat["z"][None, :],
             },
         )
-
-    def _rounding(self, bb: BinBatch) -> np.ndarray:
-        """Per bin, the mean cell temperature's rounding bias: the cells' mean bias
-        (:func:`.resolution.rounding_bias`, by each sensor's own noise in the bin)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            var = white_noise_var(bb.s2m[self.t_rows], bb.n2[self.t_rows])
-        b = rounding_bias(bb.q2[self.t_rows], var)
-        return sum_rows(np.where(np.isfinite(b), b, 0.0)) / len(self.t_rows)
 
     def _charge_heat(self, x, nz, t0, t1, m: int, last_load) -> dict[str, np.ndarray]:
         """The charge-heat test at each of the ``m`` new bins: the mean cell
@@ -402,7 +395,7 @@ class FloatRunawayDetector:
                 var_t = white_noise_var(nz[3][ix].sum(axis=1), nz[4][ix].sum(axis=1))
                 se = np.sqrt(var_t * ((sw * sw) / nz[5][ix]).sum(axis=1))
                 # (less what a coarse sensor's rounding stepping once adds to the rate)
-                b = nz[6][ix].sum(axis=1) / n
+                b = rounding_bias(nz[6][ix].sum(axis=1) / n, var_t)
                 fake = ROUNDING_SWING * b * step_response(sw)
                 z[c] = (exc[c] - fake) / se
         ok = cand & (z >= HEAT_RATE_Z)

@@ -139,7 +139,7 @@ HEAT_CRITICAL_K = 2.0
 #: reference: a cell drifting across a step against its neighbours moves its excess
 #: reading by a whole quantum while its heat changed by nothing. The excess the tests
 #: judge is the residual less this many b (the cell's and the median's bias, each
-#: swinging by 2b), averaged over the recent window.
+#: swinging by 2b), b of the cell's quantum and white noise over the recent window.
 HEAT_ROUNDING_B = 4.0
 #: Early in a log the reference above is short, or holds the short itself: a
 #: short from the first minutes heats the whole reference window, and its steady
@@ -281,13 +281,13 @@ class ShortDetector:
         # others of each voltage; the cells' resistance terms; the median cell
         # voltage and its validity; moving; 1
         # (and each temperature's rounding bias, see HEAT_ROUNDING_B)
-        self._super = SuperBins(4 * nt + 3 * nv + nr + 4, anchor_s, span)
+        self._super = SuperBins(6 * nt + 3 * nv + nr + 4, anchor_s, span)
         self._x0: float | None = None
         # heat
         self.ref_n = bins_for(HEAT_REFERENCE_S, span, 4)
         self.recent_n = bins_for(HEAT_RECENT_S, span, 2)
         self.min_ref_n = bins_for(HEAT_MIN_REFERENCE_S, span, 3)
-        self._heat = RollingSum(7 * nt, self.ref_n + self.recent_n)
+        self._heat = RollingSum(9 * nt, self.ref_n + self.recent_n)
         # the anchor: sums of (valid, x, y, y²) over the log's first ANCHOR_S
         self._anchor = np.zeros(4 * nt)
         self._anchor_t0: float | None = None
@@ -340,11 +340,11 @@ class ShortDetector:
                 parts += [Same(np.ones(bb.m), len(ok)), Same(x, len(ok)), y]
             else:
                 parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
-            # a coarse sensor's rounding bias (see HEAT_ROUNDING_B), by its own noise
-            with np.errstate(invalid="ignore", divide="ignore"):
-                var = white_noise_var(bb.s2m[self.t_rows], bb.n2[self.t_rows])
-            bias = rounding_bias(bb.q2[self.t_rows], var)
-            parts.append(np.where(ok & np.isfinite(bias), bias, 0.0))
+            # a coarse sensor's quantum and its own noise (see HEAT_ROUNDING_B)
+            s2, n2 = bb.s2m[self.t_rows], bb.n2[self.t_rows]
+            fin = ok & np.isfinite(s2) & np.isfinite(n2)
+            parts += [np.where(ok, bb.q2[self.t_rows], 0.0), np.where(fin, s2, 0.0)]
+            parts.append(np.where(fin, n2, 0.0))
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
@@ -392,13 +392,13 @@ class ShortDetector:
         rel = np.full((nt, m), np.nan)
         rel_se = np.full((nt, m), np.inf)
         if nv:
-            base = 4 * nt + 3 * nv
+            base = 6 * nt + 3 * nv
             r_v, se_v = self._resistance.update(sums[base : base + self._resistance.rows])
             has = self.t_to_v >= 0
             rel[has] = r_v[self.t_to_v[has]]
             rel_se[has] = se_v[self.t_to_v[has]]
         if nt:
-            w, s, r, zh = self._heat_stat(sums[: 4 * nt], nt, t0, rel, rel_se)
+            w, s, r, zh = self._heat_stat(sums[: 6 * nt], nt, t0, rel, rel_se)
             weak[self.t_pos] |= w
             strong[self.t_pos] |= s
             excess[self.t_pos] = r
@@ -409,7 +409,7 @@ class ShortDetector:
             with np.errstate(invalid="ignore", divide="ignore"):
                 vmed = sums[-4] / sums[-3]
             w, s, a, zl, est = self._leak_stat(
-                sums[4 * nt : 4 * nt + 3 * nv], sums[-2], tmid, vmed, nv
+                sums[6 * nt : 6 * nt + 3 * nv], sums[-2], tmid, vmed, nv
             )
             weak[self.v_pos] |= w
             strong[self.v_pos] |= s
@@ -448,15 +448,18 @@ class ShortDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             x = np.where(ok, sx / cnt, 0.0)  # super-bin means
             y = np.where(ok, sy / cnt, 0.0)
-            bias = np.where(ok, sums[3 * nt :] / cnt, 0.0)
+            q2 = np.where(ok, sums[3 * nt : 4 * nt] / cnt, 0.0)  # (mean over the bins)
         w = ok.astype(float)
         wx = w * x
         shared = _same_rows(cnt, sx)  # (the cells' weights and x: one row for all)
-        full = self._heat.push((*_rows(shared, w, wx, wx * x), y, x * y, y * y, bias))
+        full = self._heat.push((*_rows(shared, w, wx, wx * x), y, x * y, y * y, q2, sums[4 * nt :]))
         ref = self._heat.window(full[: 6 * nt], self.ref_n, lag=self.recent_n)
         rec = self._heat.window(full[: 4 * nt], self.recent_n)  # (the rows read below)
-        # the recent window's mean rounding bias, as an excess it may fake
-        fake = HEAT_ROUNDING_B * self._heat.window(full[6 * nt :], self.recent_n)
+        # the excess a coarse sensor's rounding may fake over the recent window: its
+        # bias by its mean quantum and its white noise there
+        q2s, s2, n2 = np.split(self._heat.window(full[6 * nt :], self.recent_n), 3)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fake = HEAT_ROUNDING_B * rounding_bias(q2s / rec[:nt], white_noise_var(s2, n2))
         n, sx, sxx, sy, sxy, syy = (ref[i * nt : (i + 1) * nt] for i in range(6))
         ns, sxs, sys_ = rec[:nt], rec[nt : 2 * nt], rec[3 * nt : 4 * nt]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -469,7 +472,6 @@ class ShortDetector:
             a = my - b * mx
             s2 = np.maximum(vyy - 2 * b * vxy + b * b * vxx, 0.0) / np.maximum(n - 2, 1)
             xs = sxs / ns
-            fake = fake / ns
             r = sys_ / ns - (a + b * xs) - fake
             se = np.sqrt(s2 / ns + s2 / n + (xs - mx) ** 2 * s2 / (vxx + ridge))
             enough = (n >= self.min_ref_n) & (ns >= 0.8 * self.recent_n)
