@@ -96,8 +96,9 @@ class Resolution:
 
 def rounding_bias(q2, var):
     """How far the mean of many readings quantised by q (``q2``: q²) errs by the
-    rounding, where the reading carries white noise of variance ``var`` before it is
-    rounded: the amplitude of the rounding error's fundamental, (q/pi) exp(-2 pi² var /
+    rounding, where the readings show white noise of variance ``var`` (the rounding's
+    own q²/12 included, as a dithered reading shows it: Sheppard's correction takes it
+    off, none left for a reading without noise): the amplitude of the rounding error's fundamental, (q/pi) exp(-2 pi² var /
     q²) (the mean error, a sawtooth in the true value, under Gaussian dither: Widrow and
     Kollar, "Quantization Noise", 2008, ch. 5): q/pi without noise (the sawtooth's peak,
     q/2, is its harmonics' too, which any noise fades first), next to nothing once the
@@ -106,7 +107,8 @@ def rounding_bias(q2, var):
     q2 = np.asarray(q2, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.sqrt(q2)
-        dither = (q / np.pi) * np.exp(-2.0 * np.pi**2 * np.asarray(var) / np.where(q2 > 0, q2, 1.0))
+        pre = np.fmax(np.asarray(var) - q2 / 12.0, 0.0)  # (NaN, no noise known: none)
+        dither = (q / np.pi) * np.exp(-2.0 * np.pi**2 * pre / np.where(q2 > 0, q2, 1.0))
         return np.where(q2 > 0, dither, 0.0)
 
 
