@@ -140,6 +140,18 @@ never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
 current frozen at exactly zero after a CV taper (a cycler's rest: cyclers write
 0 A when no current flows; a current sensor stuck at exactly 0 A is missed).
+
+**Coarse sensors.** Every channel's quantum is learnt from its readings
+(:mod:`.resolution`: the pack voltage's resolution bound above is its least bound). A
+history of its own counts for a stuck sensor only where its white noise spans its
+known quantum (variance >= ``STUCK_PACK_DITHER`` q², the pack voltage's rule, for
+every channel): a whole-degree sensor with 0.3 degC of noise reads one value for 30 s
+in ~5 % of windows where the temperature sits mid-step (a clean 4-cell NMC pack on
+HPPC: its pack temperature 'stuck' 4 times a day), and a noise-free 1 mV cell on LFP's
+plateau holds while its peers step. It is then judged on its peers and twin as a young
+channel is, where those apply. A noisy channel must be noisier than its resolution: the
+floor is raised by ``QUANTUM_NOISE`` q² (a pack voltage read to 0.1 V toggling between
+two steps).
 """
 
 from __future__ import annotations
