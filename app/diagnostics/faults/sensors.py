@@ -148,8 +148,8 @@ known quantum (variance >= ``STUCK_PACK_DITHER`` q², the pack voltage's rule, f
 every channel): a whole-degree sensor with 0.3 degC of noise reads one value for 30 s
 in ~5 % of windows where the temperature sits mid-step (a clean 4-cell NMC pack on
 HPPC: its pack temperature 'stuck' 4 times a day), and a noise-free 1 mV cell on LFP's
-plateau holds while its peers step. It is then judged on its peers and twin as a young
-channel is, where those apply. A noisy channel must be noisier than its resolution: the
+plateau holds while its peers step. Only a twin then judges it (the pack voltage's,
+the current's): a stuck whole-degree cell temperature is missed. A noisy channel must be noisier than its resolution: the
 floor is raised by ``QUANTUM_NOISE`` q² (a pack voltage read to 0.1 V toggling between
 two steps).
 """
