@@ -12,7 +12,11 @@ the cells' resistance spreads, ``--parts detection clean`` to run only some tabl
 ``--brief`` to print only the summaries, ``--capacity-spread 0.04`` for the cells'
 capacity spread, ``--clean-cells 8 12`` for the clean packs' sizes,
 ``--rate-hz 10`` for logs of that sample rate (detection and clean tables), ``--short-ohms 1 3 10 30 100`` for the
-internal shorts at those resistances instead of the default ones). Every pack has a manufacturing spread
+internal shorts at those resistances instead of the default ones), ``--resolution temp=1
+current=0.1 cell_v=0.001 pack_v=0.1`` to round the readings as a coarse BMS reports them
+(degC, A, V; after the noise, in the detection, clean and equivalence tables; see
+:func:`app.hardware.simulator.noise.quantize`), ``--noise-scale 0`` for noise-free sensors
+(x the typical noise). Every pack has a manufacturing spread
 between its cells (``--capacity-spread``, default 2 %; resistance ``--spreads``,
 default 3, 6 and 8 %, the range of real packs: a cell with more resistance runs
 warmer, which the internal-short test must not take for a short). Prints four
@@ -79,6 +83,22 @@ tables:
    per sample depends on how many bins a block completes: small blocks of a slow
    stream pay that fixed cost per few samples (still well under 1 % of a CPU in
    real time).
+
+Coarse sensors (the detectors learn each channel's quantum from its readings:
+:mod:`app.diagnostics.faults.resolution`), before -> after. Clean packs, ``--parts clean
+--clean-hours 24 --seeds 1 --spreads 0.06`` (960 pack-hours) with ``--resolution``:
+``temp=1 --noise-scale 0`` 1,308 -> 0 false alarms (runaway onsets on NMC cycle/CC-CV,
+shorts on NMC drives); ``temp=1`` (typical noise) 12 -> 0 (stuck temperatures); all four
+(``temp=1 current=0.1 cell_v=0.001 pack_v=0.1``) 4,814 -> 4 (noisy pack voltages; the 4
+left: lead-acid pack voltages); the same ``--noise-scale 0`` 2,026 -> 7 (lead-acid:
+5 shorts, 2 noisy pack voltages on float). Detection, ``--brief --parts detection
+--resolution`` (all four, typical noise): 341 -> 325 of 422 within target, faults before
+an onset 6,945 -> 0; runaways 18 -> 15 within 60 s (worst 56 -> 69 s: the lead-acid float
+runaway 2 -> 0, 64-69 s), 100 ohm shorts 8 -> 6 within 10 min (worst 954 s), stuck
+sensors 39 -> 32 (a whole-degree temperature, a 0.1 A current or a 0.1 V pack voltage
+whose noise is under its quantum holds its value by chance: not judged on its own
+history). Without ``--resolution`` every figure is as before (no channel has a known
+quantum).
 
 Runaway latency (the simulated Li-ion onset a self-heating of 1 K/min on NMC and LFP
 alike; it was 0.25 W/Ah, 0.5 K/min on LFP), before -> after, worst latency (within 60 s):
