@@ -23,6 +23,7 @@ import numpy as np
 from app.core import schema
 from app.diagnostics.faults.common import strided_sums
 from app.diagnostics.faults.phases import phase_sums, to_phases, to_time, with_shifted
+from app.diagnostics.faults.resolution import Resolution
 
 #: Bin length: short enough for the 60 s detection targets (a window of 30-60 s
 #: is 6-12 bins), long enough that a 16-cell, 1e6-sample log gives few enough
@@ -160,6 +161,11 @@ class BinBatch:
     step_first: np.ndarray  # step_index at the first sample (NaN: no column)
     step_changed: np.ndarray  # step_index changed within the bin or since the last one
     gaps: list[tuple[float, float]]  # (last sample before, first sample after) of time gaps
+    #: each channel's quantum squared as learnt by the end of the bin: its least bound
+    #: so far (inf: never changed) and the quantum once known (0: not known to be
+    #: quantised), see :mod:`.resolution`
+    q2_bound: np.ndarray | None = None
+    q2: np.ndarray | None = None
     #: the chunk's samples (rows, samples) and each bin's first sample, for
     #: :meth:`sample_max`: valid only while the batch is processed (a work array)
     samples: np.ndarray | None = field(default=None, repr=False)
@@ -414,6 +420,7 @@ class SampleStage:
         self._prev = np.full(c, np.nan, dtype=SAMPLE_DTYPE)
         self._prev_d = np.full(c, np.nan, dtype=SAMPLE_DTYPE)
         self._robust = layout.robust_rows
+        self._resolution = Resolution(c)
         self._prev_q2 = np.full((len(self._robust), 2), np.nan, dtype=SAMPLE_DTYPE)
         self._bufs: dict[str, np.ndarray] = {}
         self._prev_t = np.nan
@@ -850,6 +857,7 @@ class SampleStage:
 
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / cnt
+        q2_bound, q2 = self._resolution.push(sdd, nd, s2m[:c], n2[:c], mean)
         sc = np.empty(n, dtype=bool)
         prev_step = np.concatenate(([self._prev_step], step[:-1]))
         with np.errstate(invalid="ignore"):
@@ -888,6 +896,8 @@ class SampleStage:
             step_first=step[starts].copy(),
             step_changed=step_changed,
             gaps=gaps,
+            q2_bound=q2_bound,
+            q2=q2,
             samples=y,
             starts=starts,
         )

@@ -110,6 +110,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.resolution import rounding_bias, step_response
 from app.diagnostics.faults.types import FaultKind
 
 WINDOW_S = 120.0
@@ -140,6 +141,13 @@ RECOMB_MAX_RATIO = 2.0
 #: and a cell just discharged takes its charge into its plates, not into gas.
 LOAD_SETTLE_S = 600.0
 HEAT_RATE_Z = 5.0
+#: Coarse temperature sensors (whole degrees): the mean cell temperature's rounding
+#: bias b (:func:`.resolution.rounding_bias`, of the cells' quantum and their white
+#: noise over the window) swings by up to 2b as the readings cross their steps, which their white noise does
+#: not show: the heating either test judges is less that swing (the rise, or what one
+#: step of it adds to the slope). A noise-free whole-degree log of a healthy string
+#: (4 cells, CC-CV, cycle) raised the alarm 17 times a day.
+ROUNDING_SWING = 2.0
 
 
 def _slope_weights(n: int, bin_s: float) -> np.ndarray:
@@ -187,7 +195,7 @@ class FloatRunawayDetector:
         keep = max(self.w, self.wh) - 1
         # per bin: pack V, current, mean cell temperature; noise sums (s2, n2, count)
         self._x = History(3, keep)
-        self._noise = History(6, keep, 0.0)
+        self._noise = History(7, keep, 0.0)
         self._t0 = History(None, keep)
         self._t1 = History(None, keep)
         self._last_load_t = -np.inf  # end of the last discharge bin (the heat test)
@@ -224,6 +232,8 @@ class FloatRunawayDetector:
                     sum_rows(bb.s2m[self.t_rows]),
                     sum_rows(bb.n2[self.t_rows]),
                     sum_rows(bb.cnt[self.t_rows]).astype(float),
+                    # the cells' quantum squared, their mean (see ROUNDING_SWING)
+                    sum_rows(bb.q2[self.t_rows]) / len(self.t_rows),
                 )
             )
         )
@@ -278,11 +288,13 @@ class FloatRunawayDetector:
                 # a bin's mean temperature averages k sensors: k times the samples
                 se_t = np.sqrt(var_t * (1.0 / nt_b + 1.0 / nt_r))
                 ri, rt = ir - ib, tr - tb
+                q2 = nz[6][idx][sel, a:].sum(axis=1) / (w - a)
+                fake = ROUNDING_SWING * rounding_bias(q2, var_t)
                 ok[sel] = (
                     (ir >= self.i_min)
                     & (ri >= self.i_min)
                     & (ri >= CURRENT_Z * se_i)
-                    & (rt >= HEAT_Z * se_t)
+                    & (rt - fake >= HEAT_Z * se_t)
                 )
                 rise_i[sel], rise_t[sel], i_rec[sel] = ri, rt, ir
                 z_t[sel] = rt / se_t
@@ -382,7 +394,10 @@ class FloatRunawayDetector:
                 # the cells averages cnt samples
                 var_t = white_noise_var(nz[3][ix].sum(axis=1), nz[4][ix].sum(axis=1))
                 se = np.sqrt(var_t * ((sw * sw) / nz[5][ix]).sum(axis=1))
-                z[c] = exc[c] / se
+                # (less what a coarse sensor's rounding stepping once adds to the rate)
+                b = rounding_bias(nz[6][ix].sum(axis=1) / n, var_t)
+                fake = ROUNDING_SWING * b * step_response(sw)
+                z[c] = (exc[c] - fake) / se
         ok = cand & (z >= HEAT_RATE_Z)
         prev = out["z"][sel]
         better = np.isnan(prev) | (z > prev)

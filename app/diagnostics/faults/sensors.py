@@ -171,6 +171,18 @@ never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
 current frozen at exactly zero after a CV taper (a cycler's rest: cyclers write
 0 A when no current flows; a current sensor stuck at exactly 0 A is missed).
+
+**Coarse sensors.** Every channel's quantum is learnt from its readings
+(:mod:`.resolution`: the pack voltage's resolution bound above is its least bound). A
+history of its own counts for a stuck sensor only where its white noise spans its
+known quantum (variance >= ``STUCK_PACK_DITHER`` q², the pack voltage's rule, for
+every channel): a whole-degree sensor with 0.3 degC of noise reads one value for 30 s
+in ~5 % of windows where the temperature sits mid-step (a clean 4-cell NMC pack on
+HPPC: its pack temperature 'stuck' 4 times a day), and a noise-free 1 mV cell on LFP's
+plateau holds while its peers step. Only a twin then judges it (the pack voltage's,
+the current's): a stuck whole-degree cell temperature is missed. A noisy channel must be noisier than its resolution: the
+floor is raised by ``QUANTUM_NOISE`` q² (a pack voltage read to 0.1 V toggling between
+two steps).
 """
 
 from __future__ import annotations
@@ -218,6 +230,14 @@ NOISE_FLOOR_CELL_V = 0.010
 NOISE_FLOOR_CURRENT_C = 0.025
 NOISE_FLOOR_T_C = 1.5
 NOISE_DEBOUNCE_S = 5.0
+#: A reading quantised by q that toggles between two steps (a value sitting on a step,
+#: with noise of its own below q) shows a white-noise variance its sensor does not
+#: have: q²/4 on average by the plain estimate, 0.43 q² by the step-robust one (Monte
+#: Carlo), more in a 30 s window. A channel's floor is raised by this many q², q as
+#: known by then (see :mod:`.resolution`): noise that spans a quantum, as
+#: ``STUCK_PACK_DITHER``. (A pack voltage read to 0.1 V with 4-8 mV of noise read
+#: 29-50 mV, over its 20-40 mV floor: 4,800 false alarms in 960 clean pack-hours.)
+QUANTUM_NOISE = 1.0
 #: The load curvature the voltage explains, counted double (R0 uncertainty).
 CURRENT_LOAD_MARGIN = 2.0
 #: The current's estimate is the plain one unless this many times the step-robust
@@ -276,10 +296,6 @@ STUCK_CELL_RESOLUTION_V = 0.001
 #: sits on a step and toggles shows ~0.4 q² (and holds once the value leaves the
 #: step): it is judged on its twin alone.
 STUCK_PACK_DITHER = 1.0
-#: The rounding of float32 samples: a second difference of three of them errs by up
-#: to this many of their units (float32's epsilon times the value), which is no
-#: change of the reading.
-STUCK_FLOAT_UNITS = 2.0
 #: A current frozen from a log's start is stuck when the mean cell voltage jumps
 #: meanwhile: its 5 s bin means bend (second difference) by what a change of C/2
 #: makes through R0, and at least 20 mV (38 mV on the NMC and lead-acid presets,
@@ -393,7 +409,8 @@ class SensorDetector:
         self._cells_tail = np.full((len(layout.cells_v), self.ws - 1), np.nan)
         # each channel's noise evidence per bin over the baseline window and the ws
         # bins after it: second differences (sums, terms), first differences (same)
-        self._noise_ev = History(4 * c, self.ws + self.wb - 1, np.nan)
+        # (and its quantum squared as known by then, see :mod:`.resolution`)
+        self._noise_ev = History(5 * c, self.ws + self.wb - 1, np.nan)
         # whether the open run of unchanged bins of each row began after a baseline
         # whose own noise spans its resolution (carried to the next batch)
         self._run_dithers = np.zeros(c, dtype=bool)
@@ -411,9 +428,6 @@ class SensorDetector:
         self._vrun_lo = self._vrun_hi = np.nan
         self._vrun_var = self._vrun_n = 0.0
         self._vrun_q2 = np.inf  # the resolution bound at that run's start
-        # the pack voltage's resolution, squared: its least bound so far (see
-        # STUCK_PACK_QUANTA)
-        self._pack_q2 = np.inf
         # its own white noise so far: the sums of the (step-robust) squared second
         # differences of its difference from the cells' sum, less the cells', and
         # their count (see STUCK_PACK_DITHER)
@@ -491,6 +505,7 @@ class SensorDetector:
             n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[judge]
             per_bin = white_noise_var(bb.s2m[judge], n2, self._c2[judge, None])
         with np.errstate(invalid="ignore"):
+            floor2 = self._floor2 + QUANTUM_NOISE * bb.q2  # (a coarse reading's own toggling)
             hot_i = False
             if self.r0 is not None:  # the current, less the load the voltage explains
                 ref_b = white_noise_var(bb.s2ref, bb.n2ref)
@@ -501,8 +516,8 @@ class SensorDetector:
                 # a window whose products fall short of its current's excess has a bin
                 # whose products do (means of the bins' values: equal counts)
                 x_b = white_noise_var(bb.s2x, bb.n2x)
-                hot_i = self._follow_r0 * (i_b - self._floor2[lay.i_i, 0]) > x_b
-            hot = (per_bin > self._floor2).any(axis=0) | hot_i
+                hot_i = self._follow_r0 * (i_b - floor2[lay.i_i]) > x_b
+            hot = (per_bin > floor2).any(axis=0) | hot_i
         # (read at the candidate windows only)
         full = self._noise_hist.push_lazy(
             (bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref, bb.n2x, bb.s2x)
@@ -567,7 +582,7 @@ class SensorDetector:
                 self._unfollowed(own, ref_i, ref_v, cross, win[-2], warm),
             )
         with np.errstate(invalid="ignore"):
-            over_floor = var > self._floor2
+            over_floor = var > floor2[:, cols]
         ref = np.zeros_like(var)
         sub = np.flatnonzero(over_floor.any(axis=0))
         for g in self.groups:  # group medians only where some channel is over its floor
@@ -639,13 +654,13 @@ class SensorDetector:
             )
         quiet = evaluable[i] & ~white
         t0_full = self._t0.push(bb.t0)
-        noise_ev = self._noise_ev.push_lazy((bb.s2m[:c], bb.n2[:c], bb.sdd, bb.nd))
+        noise_ev = self._noise_ev.push_lazy((bb.s2m[:c], bb.n2[:c], bb.sdd, bb.nd, bb.q2))
         if len(lay.cells_v):
             cells_mean = bb.mean[lay.cells_v]
             sum_full = self._cells_sum.push(sum_rows(cells_mean))
             cells_tail, k = self._cells_tail, self.ws - 1
             self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
-            pack_q2 = self._pack_resolution(bb)
+            pack_q2 = bb.q2_bound[lay.i_v]  # (see Stuck, and :mod:`.resolution`)
             pack_dithers = self._pack_dithers(bb, pack_q2)
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
@@ -790,7 +805,29 @@ class SensorDetector:
         evidence, its peers' or twin's is. (A median of the same bins: exact whatever
         the split.)"""
         ratio = self._white_ratios(ev, r, at)
-        return bool(len(ratio)) and float(np.median(ratio)) >= self._own_white[r]
+        return (
+            bool(len(ratio))
+            and float(np.median(ratio)) >= self._own_white[r]
+            and self._dithers_before(ev, r, at)
+        )
+
+    def _dithers_before(self, ev, r: int, at: int) -> bool:
+        """Row ``r``'s white noise over the ``wb`` bins before column ``at`` of ``ev``
+        spans its quantum (variance at least ``STUCK_PACK_DITHER`` q², q as known at
+        the last of those bins; any noise where it is not known to be quantised): a
+        coarse reading whose noise is less holds its value for 30 s by chance (a
+        whole-degree sensor with 0.3 degC of noise, mid-step: 5 % of 30 s windows),
+        and its holding is no evidence (see Stuck: the pack voltage's rule)."""
+        c = self.layout.n_rows
+        q2 = float(ev.take(4 * c + r, np.array([at - 1]))[0])
+        if not q2 > 0:
+            return True
+        cols = np.arange(at - self.wb, at)
+        s2, n2 = ev.take(r, cols), ev.take(c + r, cols)
+        ok = np.isfinite(s2) & np.isfinite(n2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = white_noise_var(s2[ok].sum(), n2[ok].sum(), self._c2[r])
+        return bool(var >= STUCK_PACK_DITHER * q2)
 
     def _white_ratios(self, ev, r: int, at: int) -> np.ndarray:
         """Row ``r``'s per-bin ratios of :meth:`_white_before` over the ``wb`` bins
@@ -818,35 +855,6 @@ class SensorDetector:
             ratio = np.concatenate([self._white_ratios(ev, int(p), at) for p in peers])
             out[r, j] = bool(len(ratio)) and float(np.median(ratio)) >= self._own_white[peers].max()
         return out
-
-    def _pack_resolution(self, bb: BinBatch) -> np.ndarray | list[float]:
-        """Per bin of a batch, the least bound so far of the pack voltage's resolution,
-        squared: a reading quantised by q changes by multiples of q, so each of its
-        first and (step-robust) second differences is 0 or at least q in size, and a
-        bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed) --
-        up to the rounding of float32 samples: two steps of one quantum differ by a
-        few of its units (35.871 -> 35.891 V and 35.891 -> 35.911 V by 4e-6 V), which
-        bounded a 20 mV reading's q by 4 uV and let a healthy reading that held for
-        30 s be stuck; a bin's second differences within ``STUCK_FLOAT_UNITS`` of them
-        each are no change. A running minimum, carried to the next batch (exact, whatever the
-        split)."""
-        iv = self.layout.i_v
-        with np.errstate(invalid="ignore"):
-            unit = STUCK_FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(bb.mean[iv])
-            floor = np.where(np.isfinite(unit), bb.n2[iv] * unit * unit, np.inf)
-        if bb.m == 1:  # (a live stream's usual batch: plain floats, the same minimum)
-            a, b = bb.sdd[iv, 0], bb.s2m[iv, 0]
-            b = b if b > floor[0] else np.inf
-            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b)
-            return [self._pack_q2]
-        with np.errstate(invalid="ignore"):
-            s = np.fmin(
-                np.where(bb.sdd[iv] > 0, bb.sdd[iv], np.inf),
-                np.where(bb.s2m[iv] > floor, bb.s2m[iv], np.inf),
-            )
-        q2 = np.fmin.accumulate(np.concatenate(([self._pack_q2], s)))[1:]
-        self._pack_q2 = q2[-1]
-        return q2
 
     def _pack_dithers(self, bb: BinBatch, q2) -> np.ndarray:
         """Per bin of a batch, whether the pack voltage's own white noise so far is at

@@ -108,9 +108,11 @@ from app.diagnostics.faults.common import (
     SuperBins,
     bins_for,
     one_c_a,
+    white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.reference import TemperatureReference
+from app.diagnostics.faults.resolution import rounding_bias
 from app.diagnostics.faults.types import FaultKind
 
 HEAT_REFERENCE_S = 2400.0
@@ -132,6 +134,14 @@ WEAK_Z = 3.0
 #: cell 15-20 % above the median in resistance).
 HEAT_RIDGE = (0.01 / 0.1) ** 2
 HEAT_CRITICAL_K = 2.0
+#: A coarse temperature sensor (whole degrees) reads a cell's excess over the median
+#: cell with a rounding bias of up to +-b each (:func:`.resolution.rounding_bias`: q/pi
+#: without noise), which does not average out over the 5 min window nor over the
+#: reference: a cell drifting across a step against its neighbours moves its excess
+#: reading by a whole quantum while its heat changed by nothing. The excess the tests
+#: judge is the residual less this many b (the cell's and the median's bias, each
+#: swinging by 2b), b of the cell's quantum and white noise over the recent window.
+HEAT_ROUNDING_B = 4.0
 #: Early in a log the reference above is short, or holds the short itself: a
 #: short from the first minutes heats the whole reference window, and its steady
 #: warming, in step with a pack warming under load (a CC cycle), is absorbed by
@@ -272,13 +282,14 @@ class ShortDetector:
         # per bin: valid, x, y of each temperature; valid, y and y against the
         # others of each voltage; the cells' resistance terms; the median cell
         # voltage and its validity; moving; 1
-        self._super = SuperBins(3 * nt + 3 * nv + nr + 4, anchor_s, span)
+        # (and each temperature's rounding bias, see HEAT_ROUNDING_B)
+        self._super = SuperBins(6 * nt + 3 * nv + nr + 4, anchor_s, span)
         self._x0: float | None = None
         # heat
         self.ref_n = bins_for(HEAT_REFERENCE_S, span, 4)
         self.recent_n = bins_for(HEAT_RECENT_S, span, 2)
         self.min_ref_n = bins_for(HEAT_MIN_REFERENCE_S, span, 3)
-        self._heat = RollingSum(6 * nt, self.ref_n + self.recent_n)
+        self._heat = RollingSum(9 * nt, self.ref_n + self.recent_n)
         # the anchor: sums of (valid, x, y, y²) over the log's first ANCHOR_S
         self._anchor = np.zeros(4 * nt)
         self._anchor_t0: float | None = None
@@ -331,6 +342,11 @@ class ShortDetector:
                 parts += [Same(np.ones(bb.m), len(ok)), Same(x, len(ok)), y]
             else:
                 parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
+            # a coarse sensor's quantum and its own noise (see HEAT_ROUNDING_B)
+            s2, n2 = bb.s2m[self.t_rows], bb.n2[self.t_rows]
+            fin = ok & np.isfinite(s2) & np.isfinite(n2)
+            parts += [np.where(ok, bb.q2[self.t_rows], 0.0), np.where(fin, s2, 0.0)]
+            parts.append(np.where(fin, n2, 0.0))
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
@@ -378,13 +394,13 @@ class ShortDetector:
         rel = np.full((nt, m), np.nan)
         rel_se = np.full((nt, m), np.inf)
         if nv:
-            base = 3 * nt + 3 * nv
+            base = 6 * nt + 3 * nv
             r_v, se_v = self._resistance.update(sums[base : base + self._resistance.rows])
             has = self.t_to_v >= 0
             rel[has] = r_v[self.t_to_v[has]]
             rel_se[has] = se_v[self.t_to_v[has]]
         if nt:
-            w, s, r, zh = self._heat_stat(sums[: 3 * nt], nt, t0, rel, rel_se)
+            w, s, r, zh = self._heat_stat(sums[: 6 * nt], nt, t0, rel, rel_se)
             weak[self.t_pos] |= w
             strong[self.t_pos] |= s
             excess[self.t_pos] = r
@@ -395,7 +411,7 @@ class ShortDetector:
             with np.errstate(invalid="ignore", divide="ignore"):
                 vmed = sums[-4] / sums[-3]
             w, s, a, zl, est = self._leak_stat(
-                sums[3 * nt : 3 * nt + 3 * nv], sums[-2], tmid, vmed, nv
+                sums[6 * nt : 6 * nt + 3 * nv], sums[-2], tmid, vmed, nv
             )
             weak[self.v_pos] |= w
             strong[self.v_pos] |= s
@@ -429,17 +445,23 @@ class ShortDetector:
 
     # --- heat ----------------------------------------------------------------
     def _heat_stat(self, sums: np.ndarray, nt: int, t0: np.ndarray, rel, rel_se):
-        cnt, sx, sy = sums[:nt], sums[nt : 2 * nt], sums[2 * nt :]
+        cnt, sx, sy = sums[:nt], sums[nt : 2 * nt], sums[2 * nt : 3 * nt]
         ok = cnt > 0
         with np.errstate(invalid="ignore", divide="ignore"):
             x = np.where(ok, sx / cnt, 0.0)  # super-bin means
             y = np.where(ok, sy / cnt, 0.0)
+            q2 = np.where(ok, sums[3 * nt : 4 * nt] / cnt, 0.0)  # (mean over the bins)
         w = ok.astype(float)
         wx = w * x
         shared = _same_rows(cnt, sx)  # (the cells' weights and x: one row for all)
-        full = self._heat.push((*_rows(shared, w, wx, wx * x), y, x * y, y * y))
-        ref = self._heat.window(full, self.ref_n, lag=self.recent_n)
+        full = self._heat.push((*_rows(shared, w, wx, wx * x), y, x * y, y * y, q2, sums[4 * nt :]))
+        ref = self._heat.window(full[: 6 * nt], self.ref_n, lag=self.recent_n)
         rec = self._heat.window(full[: 4 * nt], self.recent_n)  # (the rows read below)
+        # the excess a coarse sensor's rounding may fake over the recent window: its
+        # bias by its mean quantum and its white noise there
+        q2s, s2, n2 = np.split(self._heat.window(full[6 * nt :], self.recent_n), 3)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fake = HEAT_ROUNDING_B * rounding_bias(q2s / rec[:nt], white_noise_var(s2, n2))
         n, sx, sxx, sy, sxy, syy = (ref[i * nt : (i + 1) * nt] for i in range(6))
         ns, sxs, sys_ = rec[:nt], rec[nt : 2 * nt], rec[3 * nt : 4 * nt]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -452,20 +474,21 @@ class ShortDetector:
             a = my - b * mx
             s2 = np.maximum(vyy - 2 * b * vxy + b * b * vxx, 0.0) / np.maximum(n - 2, 1)
             xs = sxs / ns
-            r = sys_ / ns - (a + b * xs)
+            r = sys_ / ns - (a + b * xs) - fake
             se = np.sqrt(s2 / ns + s2 / n + (xs - mx) ** 2 * s2 / (vxx + ridge))
             enough = (n >= self.min_ref_n) & (ns >= 0.8 * self.recent_n)
             strong = enough & (r >= HEAT_MIN_EXCESS_K) & (r >= HEAT_Z * se)
             weak = enough & (r >= WEAK_FRACTION * HEAT_MIN_EXCESS_K) & (r >= WEAK_Z * se)
             z = np.where(enough, r / se, np.nan)
-        wa, sa, ra, za = self._anchor_stat(w, x, y, t0, rec, nt, rel, rel_se)
+        wa, sa, ra, za = self._anchor_stat(w, x, y, t0, rec, nt, rel, rel_se, fake)
         # the excess heat where a test found it (not an unjudged window's residual)
         excess = np.fmax(np.where(weak, r, np.nan), np.where(wa, ra, np.nan))
         return weak | wa, strong | sa, excess, np.fmax(z, za)
 
-    def _anchor_stat(self, w, x, y, t0, rec, nt: int, rel, rel_se):
+    def _anchor_stat(self, w, x, y, t0, rec, nt: int, rel, rel_se, fake):
         """The heat test against the log's first minutes (see ``ANCHOR_S``); ``rel``
-        and ``rel_se`` are the cells' resistance deviations and their errors."""
+        and ``rel_se`` are the cells' resistance deviations and their errors, ``fake``
+        the excess a coarse sensor's rounding may fake (see HEAT_ROUNDING_B)."""
         m = len(t0)
         none = np.zeros((nt, m), dtype=bool)
         nan = np.full((nt, m), np.nan)
@@ -490,7 +513,7 @@ class ShortDetector:
             b_lo = np.where(np.isnan(rel), -ANCHOR_B_UNKNOWN, np.maximum(b_lo, -ANCHOR_B_UNKNOWN))
             dx = sxs / ns - sxa / na
             mismatch = np.where(dx > 0, b_hi * dx, b_lo * dx)
-            r = sys_ / ns - sya / na - mismatch
+            r = sys_ / ns - sya / na - mismatch - fake
             se = np.sqrt(s2 * (1.0 / ns + 1.0 / na))
             recent_start = t0 - (self.recent_n - 1) * self.span
             judged = (

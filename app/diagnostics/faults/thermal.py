@@ -294,6 +294,23 @@ gives no evidence there (a clean sensor's bin estimate passes 10 times its varia
 once in a million bins). ``bench_faults.py --parts detection --first-seed 60 --seeds 5
 --chem nmc --onsets 2000 3000 --profiles cycle cc --cases "sensor_noisy cell_3_temp_c"``:
 onset alarms 1 -> 0 of 20, the noisy sensor found 19 -> 20 of 20.
+
+Coarse sensors. Many BMSs report temperatures in whole degrees. A cell warming under
+load then reads a staircase, and its excess over the other cells' median (a staircase
+too) steps by a whole degree whenever the cell crosses a step before its neighbours: a
+flat excess and a step up at the window's end, the shape this test looks for, while
+its white noise (second differences: a step now and then) reads next to none. Noise-free
+whole-degree logs of clean packs raised 1,308 onset alarms in 960 pack-hours (NMC
+cycle and CC-CV the most). The sensor's quantum q is learnt from its readings
+(:mod:`.resolution`), and the rounding's bias b (:func:`.resolution.rounding_bias`:
+q/pi without noise, next to nothing once the sensor's noise spans q) is what the
+excess may err by, the cell's and the reference's, varying over the window as they cross
+their steps: the evidence is of the rise beyond what a step of 2b anywhere in the
+window gives (its greatest response, :func:`.resolution.step_response`, taken off the
+quadratic's rise and off each template's amplitude), and a bin mean's noise is at
+least (2b)²/12 (``QUANTUM_VARIANCE``), however many samples it holds. A sensor with no
+known quantum (any noisy one read finely) has b = 0: the same bits as before.
+Figures: ``benchmarks/bench_faults.py`` (``--resolution``).
 """
 
 from __future__ import annotations
@@ -312,6 +329,7 @@ from app.diagnostics.faults.common import (
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.reference import TemperatureReference
+from app.diagnostics.faults.resolution import rounding_bias, step_response
 from app.diagnostics.faults.short_heat import (
     REMEMBER_RATE_C_PER_MIN,
     SELF_HEATING_ONSET_C,
@@ -390,6 +408,11 @@ NOISE_JUMP = 10.0
 #: while the cell went on to 700 degC. (Whole-degree readings stepping every few
 #: seconds through a rise: second differences of +-1 degC, ~0.2 degC^2.)
 NOISE_JUMP_FLOOR_C2 = 0.25
+#: A coarse sensor (see "Coarse sensors"): the excess's rounding bias, up to +-B,
+#: varies over a window as the readings cross their steps: a bin mean errs by
+#: (2B)²/this at the least (uniform over 2B), however many samples it holds, and a
+#: step of 2B anywhere in the window is the rounding, not a rise.
+QUANTUM_VARIANCE = 12.0
 #: No debounce beyond the z-tests: two minutes of data are in every decision already.
 RUNAWAY_DEBOUNCE_S = 0.0
 #: ... but on a lead-acid pack the condition must hold over four bins (15 s from the
@@ -534,6 +557,10 @@ class RunawayDetector:
             "tmpl_amp": amp,
             "tmpl_norm": norm,
             "tmpl_rate": rate,
+            # the most a step of one unit anywhere in the window adds to the rise and
+            # to each template's amplitude (see "Coarse sensors")
+            "step_rise": step_response(coef["rise"]),
+            "step_tmpl": step_response(amp),
             "edge": max(1, min(CAND_EDGE_BINS, w // 4)),
             # a rate doubling within the full window rises by 2 ** (w / full) within
             # a shorter one (its end-minus-start rise in proportion)
@@ -631,8 +658,22 @@ class RunawayDetector:
         if len(g):
             win = (rows[g], cols[g], end[g], idx[g])
             slow_g = slow[g] if fit["growing"] else None
+            # a coarse sensor's quantum (see "Coarse sensors"), by the end of the window
+            q2 = bb.q2[self.rows[win[0]], win[1]]
             ok[g], z[g] = self._evidence(
-                fit, win, yd[g], yo[g], rate[g], base[g], slow_g, nz, d_full, o_full, r_full, refs
+                fit,
+                win,
+                yd[g],
+                yo[g],
+                rate[g],
+                base[g],
+                slow_g,
+                nz,
+                d_full,
+                o_full,
+                r_full,
+                refs,
+                q2,
             )
         # the heat a short could make in the cell, by its voltage's drop (see "A
         # short's heat"; judged in :meth:`process`, in bin order), worked out where
@@ -648,11 +689,12 @@ class RunawayDetector:
                 )
         return rows, cols, ok, rate, prev, own, z, slope, short, sure, rising[rows, ci]
 
-    def _evidence(self, fit, win, yd, yo, rate, base, slow, nz, d_full, o_full, r_full, refs):
+    def _evidence(self, fit, win, yd, yo, rate, base, slow, nz, d_full, o_full, r_full, refs, q2):
         """The test's evidence at the windows where its other conditions hold: (ok, z)
         -- the rise (the quadratic's, or the best template's) at RATE_Z or TEMPLATE_Z
         standard errors, and the acceleration at ``accel_z`` (or, in a growing window,
-        not slowing down: ``slow``)."""
+        not slowing down: ``slow``). ``q2``: each window's sensor's quantum squared
+        (0: not known to be quantised; see "Coarse sensors")."""
         w, k = fit["w"], len(self.rows)
         cf = fit["coef"]
         rows, cols, end, idx = win
@@ -675,8 +717,14 @@ class RunawayDetector:
             # it, or the reference's own over the long history if more (see "The
             # noise level")
             white_long, var_ref_long = self._noise_long(rows, cols, end, nz, refs)
+            # the rounding of a coarse sensor and of the reference (its peers, read
+            # alike), which its white noise does not show: a bias of up to b each,
+            # varying as the readings cross their steps (see "Coarse sensors")
+            b = rounding_bias(q2, np.fmax(white_noise_var(s2, n2), white_long))
+            q_step = b * (2.0 if k >= 2 else 1.0)
+            qv = q_step * q_step / QUANTUM_VARIANCE
             share_ref = 1.57 / k if k >= 3 else 1.0
-            own_bin = np.fmax(white_noise_var(s2, n2), white_long) / nb
+            own_bin = np.fmax(np.fmax(white_noise_var(s2, n2), white_long) / nb, qv)
             var_bin = own_bin + np.fmax(own_bin * share_ref, var_ref_long)
             s_noise = np.sqrt(var_bin)
             se_rise = np.fmax(s_fit, s_noise) * np.sqrt(np.sum(cf["rise"] ** 2))
@@ -687,18 +735,19 @@ class RunawayDetector:
             share = self._resistance_share(yp, rp, s_noise)
             yr = yd - (yo - yd) * share[:, None]  # (the contrasts of a constant are 0)
             rise_ev = (yr * cf["rise"]).sum(axis=1)
+            rise_ev = rise_ev - q_step * fit["step_rise"]
             # (windows, templates): each a sum along a contiguous row of w products, the
             # same bits however many windows are judged together (a matrix product's
             # need not be: a live run's single window differed in the last bits)
             ta = fit["tmpl_amp"][None, :, :]
             amp = (yd[:, None, :] * ta).sum(axis=2)
-            amp_ev = (yr[:, None, :] * ta).sum(axis=2)
+            amp_ev = (yr[:, None, :] * ta).sum(axis=2) - q_step[:, None] * fit["step_tmpl"][None, :]
             s_white = np.fmax(s_fit, s_noise)
             tz = amp_ev * fit["tmpl_norm"] / s_white[:, None]
             # ... and with each bin's own noise: a template that weighs the last
             # bins must not borrow the calm of the earlier ones (a sensor turning
             # noisy mid-window); the smaller z counts
-            own_bins = white_noise_var(s2_bins, n2_bins, mean_of=n2_bins)
+            own_bins = np.fmax(white_noise_var(s2_bins, n2_bins, mean_of=n2_bins), qv[:, None])
             var_bins = own_bins + np.fmax(own_bins * share_ref, var_ref_long[:, None])
             var_bins = np.where(np.isfinite(var_bins), var_bins, var_bin[:, None])
             se_het = np.sqrt((var_bins[:, None, :] * (ta * ta)).sum(axis=2))

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from app.core import schema
+from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 
 #: Typical BMS measurement noise (one sigma):
@@ -75,3 +77,30 @@ def add_noise(
     current_a += z[1] * noise.current_a
     cell_v += z[2 : 2 + n_cells] * noise.voltage_v
     cell_temp_c += z[2 + n_cells :] * noise.temperature_c
+
+
+#: What :func:`quantize` rounds: cell and pack temperatures (degC), the current (A),
+#: the cell voltages and the pack voltage (V).
+RESOLUTION_KINDS = ("temp", "current", "cell_v", "pack_v")
+
+
+def quantize(block: SampleBlock, resolution: dict[str, float] | None) -> SampleBlock:
+    """``block`` with its readings rounded as a coarse BMS reports them, after any
+    noise (``{"temp": 1.0}``: whole degrees; kinds :data:`RESOLUTION_KINDS`, each its
+    quantum); NaN stays NaN, other columns are kept."""
+    if not resolution:
+        return block
+    cols = block.columns
+    kinds = {
+        "temp": [c for c in cols if c == schema.TEMPERATURE]
+        + schema.cell_temperature_columns(cols),
+        "current": [schema.CURRENT],
+        "cell_v": schema.cell_voltage_columns(cols),
+        "pack_v": [schema.VOLTAGE],
+    }
+    out = {c: block[c] for c in cols}
+    for kind, q in resolution.items():
+        for c in kinds[kind]:
+            if c in out:
+                out[c] = np.round(out[c] / q) * q
+    return SampleBlock(out)

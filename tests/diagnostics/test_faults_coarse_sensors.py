@@ -1,0 +1,150 @@
+"""Fault detection on packs whose BMS reports coarsely (whole degrees, 0.1 A, 1 mV,
+0.1 V): a coarse reading's steps are its resolution, not a runaway, a short, a stuck
+or a noisy sensor; real faults are still found."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.spec import preset
+from app.diagnostics.faults import detect_faults
+from app.diagnostics.faults.resolution import Resolution, rounding_bias
+from app.hardware.simulator import Fault, NoiseSpec, simulate
+from app.hardware.simulator.noise import quantize
+from tests.diagnostics.fault_splits import faults_in_blocks
+
+WHOLE_DEGREES = {"temp": 1.0}
+COARSE_BMS = {"temp": 1.0, "current": 0.1, "cell_v": 0.001, "pack_v": 0.1}
+
+
+def _pack(chem, profile, hours, *, noisy, resolution, faults=(), seed=1):
+    spec = preset(chem, series_cells=4)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=hours * 3600,
+        seed=seed,
+        noise=NoiseSpec.typical(spec) if noisy else None,
+        capacity_spread=0.02,
+        resistance_spread=0.06,
+        faults=list(faults),
+    )
+    return spec, quantize(block, resolution)
+
+
+@pytest.mark.parametrize(
+    "chem, profile", [("nmc", "cccv"), ("nmc", "cycle"), ("nmc", "drive"), ("lfp", "cycle")]
+)
+def test_noise_free_whole_degree_sensors_are_no_runaway_nor_short(chem, profile):
+    # (before: 9-41 runaway onsets on NMC cccv/cycle, 4 shorts on the NMC drive, in 4 h)
+    spec, block = _pack(chem, profile, 4, noisy=False, resolution=WHOLE_DEGREES)
+    kinds = {f["kind"] for f in detect_faults(block, spec).to_list()}
+    assert not kinds & {"thermal_runaway_onset", "internal_short"}
+
+
+def test_a_whole_degree_sensor_with_noise_holding_its_value_is_not_stuck():
+    # 0.3 degC of noise mid-step reads one value for 30 s now and then (before: the
+    # pack temperature 'stuck' 4 times in a day of HPPC)
+    spec, block = _pack("nmc", "hppc", 24, noisy=True, resolution=WHOLE_DEGREES)
+    assert detect_faults(block, spec).to_list() == []
+
+
+def test_a_pack_voltage_read_to_100_mv_is_not_noisy():
+    # its toggling between two steps read 29-50 mV of noise, over the 20 mV floor
+    spec, block = _pack("nmc", "drive", 4, noisy=True, resolution=COARSE_BMS)
+    assert detect_faults(block, spec).to_list() == []
+
+
+@pytest.mark.parametrize("chem", ["nmc", "lfp"])
+def test_a_runaway_on_whole_degree_sensors_within_a_minute(chem):
+    onset = 1800.0
+    spec, block = _pack(
+        chem,
+        "drive",
+        1,
+        noisy=True,
+        resolution=WHOLE_DEGREES,
+        faults=[Fault("thermal_runaway", onset, cell=2)],
+    )
+    faults = detect_faults(block, spec).to_list()
+    hits = [f for f in faults if f["kind"] == "thermal_runaway_onset"]
+    assert hits and hits[0]["channel"] == "cell_2_temp_c"
+    assert onset <= hits[0]["detail"]["detected_time_s"] <= onset + 60.0
+    assert all(f["detail"]["detected_time_s"] >= onset for f in faults)
+
+
+def test_a_noisy_pack_voltage_read_to_100_mv_is_still_found():
+    onset = 1800.0
+    spec, block = _pack(
+        "nmc",
+        "drive",
+        1,
+        noisy=True,
+        resolution=COARSE_BMS,
+        faults=[Fault("sensor_noisy", onset, channel="voltage_v")],
+    )
+    faults = detect_faults(block, spec).to_list()
+    assert [(f["kind"], f["channel"]) for f in faults] == [("sensor_noisy", "voltage_v")]
+    assert faults[0]["detail"]["detected_time_s"] <= onset + 60.0
+
+
+def test_live_equals_offline_on_coarse_readings():
+    spec, block = _pack(
+        "nmc",
+        "drive",
+        1.5,
+        noisy=False,
+        resolution=COARSE_BMS,
+        faults=[Fault("thermal_runaway", 3000, cell=3)],
+    )
+    offline = detect_faults(block, spec).to_list()
+    assert any(f["kind"] == "thermal_runaway_onset" for f in offline)
+    rng = np.random.default_rng(3)
+    for top in (1, 7, 300, 4000):
+        sizes = rng.integers(1, top + 1, size=len(block))
+        assert faults_in_blocks(block, spec, sizes) == offline
+
+
+def _resolution_of(x: np.ndarray, splits) -> tuple[np.ndarray, np.ndarray]:
+    """One row's 5-sample bins of ``x`` fed to a Resolution in batches of ``splits``
+    bins: (bound, q2) per bin."""
+    bins = x.reshape(-1, 5)
+    d = np.diff(np.concatenate(([x[0]], x))).reshape(-1, 5)
+    d2 = np.diff(np.concatenate(([x[0], x[0]], x)), 2).reshape(-1, 5)
+    sdd, s2 = (d * d).sum(axis=1)[None], (d2 * d2).sum(axis=1)[None]
+    n = np.full((1, len(bins)), 5.0)
+    res, out, a = Resolution(1), [], 0
+    for k in splits:
+        sl = slice(a, a + k)
+        out.append(res.push(sdd[:, sl], n[:, sl], s2[:, sl], n[:, sl], bins.mean(axis=1)[None, sl]))
+        a += k
+    return tuple(np.concatenate([o[i] for o in out], axis=1)[0] for i in range(2))
+
+
+def test_a_channel_learns_its_quantum_from_its_readings_whatever_the_split():
+    rng = np.random.default_rng(0)
+    t = np.arange(3000)
+    warming = 25.0 + t / 600.0  # 0.1 degC/min
+    whole = np.round(warming)
+    fine_noisy = warming + 0.3 * rng.standard_normal(len(t))
+    for x in (whole, fine_noisy):
+        bound, q2 = _resolution_of(x, [600])
+        for splits in ([1] * 600, [7, 200, 393]):
+            b2, q2b = _resolution_of(x, splits)
+            assert np.array_equal(bound, b2) and np.array_equal(q2, q2b)
+        if x is whole:
+            # known from its first step (it held its value before): 1 degC²
+            first = (np.flatnonzero(np.diff(x))[0] + 1) // 5
+            assert np.all(q2[:first] == 0.0) and np.all(q2[first:] == 1.0)
+        else:
+            assert np.all(q2 == 0.0)  # a fine reading with noise: no quantum
+
+
+def test_rounding_bias():
+    # q/pi without noise, next to nothing once the noise spans the quantum, 0 unknown
+    assert rounding_bias(1.0, 0.0) == pytest.approx(1.0 / np.pi)
+    # (0.3 degC before rounding reads 0.09 + 1/12: Sheppard's correction)
+    assert rounding_bias(1.0, 0.09 + 1 / 12) == pytest.approx(np.exp(-2 * np.pi**2 * 0.09) / np.pi)
+    assert rounding_bias(1.0, 1.0) < 1e-8
+    assert rounding_bias(0.0, 0.0) == 0.0
