@@ -719,17 +719,19 @@ class SensorDetector:
         each are no change. A running minimum, carried to the next batch (exact, whatever the
         split)."""
         iv = self.layout.i_v
+        least = bb.least_change(iv)  # (the bound that does not grow with the sample rate)
         with np.errstate(invalid="ignore"):
             unit = STUCK_FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(bb.mean[iv])
             floor = np.where(np.isfinite(unit), bb.n2[iv] * unit * unit, np.inf)
+            least2 = np.where(least > unit, least * least, np.inf)
         if bb.m == 1:  # (a live stream's usual batch: plain floats, the same minimum)
             a, b = bb.sdd[iv, 0], bb.s2m[iv, 0]
             b = b if b > floor[0] else np.inf
-            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b)
+            self._pack_q2 = min(self._pack_q2, a if a > 0 else np.inf, b, float(least2[0]))
             return [self._pack_q2]
         with np.errstate(invalid="ignore"):
             s = np.fmin(
-                np.where(bb.sdd[iv] > 0, bb.sdd[iv], np.inf),
+                np.fmin(np.where(bb.sdd[iv] > 0, bb.sdd[iv], np.inf), least2),
                 np.where(bb.s2m[iv] > floor, bb.s2m[iv], np.inf),
             )
         q2 = np.fmin.accumulate(np.concatenate(([self._pack_q2], s)))[1:]
