@@ -577,9 +577,11 @@ class SensorDetector:
         peer_changing = self._peers @ changing  # small integers: exact
         # a baseline of its own, in which its own noise spans its resolution (see
         # _own_noise_dithers: a reading that only drifted holds when a controller
-        # holds its value)
+        # holds its value), as long as the stuck window at least: white noise cannot
+        # hold a reading that long by chance (see Stuck: a log's first minute); and
+        # without a minute of it, also judged on its peers' history (young)
         has_base = base_e >= self.min_base
-        own = has_base & dithers
+        own = (base_e >= self.ws) & dithers
         young = held & ~has_base
         # the pack voltage's and the current's own evidence in a log's first minute
         extra = np.zeros_like(frozen)
