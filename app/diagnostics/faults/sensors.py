@@ -52,7 +52,13 @@ channels); here is its evidence, per 5 s bin. A channel is stuck when its value 
 (exactly: the sum of its squared differences is zero) while, over the 10 min
 before it froze (at a log's start, at least 1 min of it), it changed in >= 95 % of the
 bins (it is a sensor that normally flickers with noise) and at least half of its
-peers changed in the same 30 s.
+peers changed in the same 30 s. A history of its own as long as that window counts
+(white noise spanning the reading's resolution does not hold it for 30 s): a pack
+voltage stuck 30-45 s into a rest log, a current 45 s into an LFP HPPC log (its
+pulses are steps without noise) had waited for a minute of it and were missed
+(``bench_faults --parts detection --first-seed 90 --seeds 3 --onsets 45 --cases
+sensor_stuck``: 164 -> 179 of 180 within a minute); until a minute, the channel is
+judged on its peers' history too (below).
 A sensor stuck in a log's first minute has no history of its own: a cell
 voltage or temperature (in a group of >= 3) is then judged on its peers' --
 stuck when it has not changed for 30 s while every peer of its kind changed in
@@ -67,7 +73,12 @@ for 30 s and that sum moved since it froze (a load that varies, or a constant
 current's drift) by more than a healthy reading holds: two of its resolution --
 bounded by its own changes so far: a reading quantised by q changes by multiples
 of q, so a bin whose squared first or second differences sum to s > 0 has
-q <= sqrt(s) -- plus the range of the sum's noise (9 sigmas of its bin means, at
+q <= sqrt(s), and q is at most its least change between two samples (the bound
+that does not grow with the sample rate: at 10 Hz a bin's sum of 49 squared changes
+bounded a reading with 4 mV of noise by ~28 mV, its own noise never spanned that,
+and at rest, where the cells' sum does not move, a stuck pack voltage was missed;
+``bench_faults --first-seed 90 --seeds 2 --rate-hz 10 --parts detection --cases
+"stuck voltage_v"``: 9 -> 24 of 24 within a minute) -- plus the range of the sum's noise (9 sigmas of its bin means, at
 least those of cells read to 1 mV), and at most ``STUCK_PACK_MOVE_V``, which no
 sensor's resolution hides. The twin decides with a history of its own too: the
 pack voltage's history (flicker, peers that changed) counts only once its own noise
@@ -116,8 +127,9 @@ current is quick enough: stuck from the fifth or the 30th second (``--onsets 5
 the 24 at rest (and 4 HPPC logs at 30 s, found at 64 s; was 41 and 89 with a
 fixed 0.2 V and the white-noise test, 69 and 96 in all); seeds 320-323: 72 and 69
 (was 43 and 88). At rest nothing moves -- the cells' sum by their noise only, the
-current's twin not at all -- and a held reading is what a coarse healthy sensor
-shows too: nothing is reported. Neither is a current held from the fifth second
+current's twin not at all -- and a held reading after a bin or a few of history is
+what a coarse healthy sensor shows too: nothing is reported before 30 s of its own
+history (above). Neither is a current held from the fifth second
 under a constant current: a cycler that measured its rest for 5 s and then writes
 its CC setpoint exactly looks the same.
 A history of its own counts only when the flicker in it was white noise of its
@@ -713,7 +725,9 @@ class SensorDetector:
         """Per bin of a batch, the least bound so far of the pack voltage's resolution,
         squared: a reading quantised by q changes by multiples of q, so each of its
         first and (step-robust) second differences is 0 or at least q in size, and a
-        bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed) --
+        bin whose squares of them sum to s > 0 has q² <= s (inf: it never changed), and
+        q is at most its least change between two samples in a bin (the bound that does
+        not grow with the samples a bin holds, a fast log's) --
         up to the rounding of float32 samples: two steps of one quantum differ by a
         few of its units (35.871 -> 35.891 V and 35.891 -> 35.911 V by 4e-6 V), which
         bounded a 20 mV reading's q by 4 uV and let a healthy reading that held for
