@@ -8,6 +8,11 @@ offsets across a step. Such a reading toggles while the value sits on a step and
 holds once it leaves it, while the cells keep flickering: a stuck sensor to a rule
 that trusts the reading's own history. Every ``sensor_stuck`` reported is a false
 alarm (target: none); each is printed, then the count.
+
+Measured (2026-12-06) after the pack voltage's resolution bound took its least change
+between samples and a history of its own counted from 30 s: ``--first-seed 20 --seeds
+4``: 0 of 1,152 runs; ``--first-seed 30 --seeds 2 --rate-hz 10`` and ``--rate-hz 5``:
+0 of 576 each.
 """
 
 from __future__ import annotations
