@@ -190,6 +190,21 @@ class BinBatch:
                     out[j] = float(np.fmax.reduce(seg))
         return out
 
+    def least_change(self, row: int) -> np.ndarray:
+        """The least non-zero change between consecutive finite samples of channel row
+        ``row`` within each bin (inf: none; NaN: no samples kept): a reading quantised by q
+        changes by multiples of it, so q is at most that, however many samples a bin has
+        (a sum of their squares bounds q² too, but loosely when a fast log's bin holds
+        50 of them). Call it only while the batch is processed (see :meth:`sample_max`)."""
+        if self.samples is None:
+            return np.full(self.m, np.nan)
+        y = self.samples[row]
+        with np.errstate(invalid="ignore"):
+            d = np.abs(np.diff(y, append=np.nan)).astype(np.float64)
+        d[self.starts[1:] - 1] = np.inf  # (a change across bins is neither's)
+        d[~(d > 0)] = np.inf  # (no change, or a NaN sample)
+        return np.minimum.reduceat(d, self.starts)
+
     @property
     def m(self) -> int:
         return len(self.t0)

@@ -83,7 +83,13 @@ channels); here is its evidence, per 5 s bin. A channel is stuck when its value 
 (exactly: the sum of its squared differences is zero) while, over the 10 min
 before it froze (at a log's start, at least 1 min of it), it changed in >= 95 % of the
 bins (it is a sensor that normally flickers with noise) and at least half of its
-peers changed in the same 30 s.
+peers changed in the same 30 s. A history of its own as long as that window counts
+(white noise spanning the reading's resolution does not hold it for 30 s): a pack
+voltage stuck 30-45 s into a rest log, a current 45 s into an LFP HPPC log (its
+pulses are steps without noise) had waited for a minute of it and were missed
+(``bench_faults --parts detection --first-seed 90 --seeds 3 --onsets 45 --cases
+sensor_stuck``: 164 -> 179 of 180 within a minute); until a minute, the channel is
+judged on its peers' history too (below).
 A sensor stuck in a log's first minute has no history of its own: a cell
 voltage or temperature (in a group of >= 3) is then judged on its peers' --
 stuck when it has not changed for 30 s while every peer of its kind changed in
@@ -98,7 +104,12 @@ for 30 s and that sum moved since it froze (a load that varies, or a constant
 current's drift) by more than a healthy reading holds: two of its resolution --
 bounded by its own changes so far: a reading quantised by q changes by multiples
 of q, so a bin whose squared first or second differences sum to s > 0 has
-q <= sqrt(s) -- plus the range of the sum's noise (9 sigmas of its bin means, at
+q <= sqrt(s), and q is at most its least change between two samples (the bound
+that does not grow with the sample rate: at 10 Hz a bin's sum of 49 squared changes
+bounded a reading with 4 mV of noise by ~28 mV, its own noise never spanned that,
+and at rest, where the cells' sum does not move, a stuck pack voltage was missed;
+``bench_faults --first-seed 90 --seeds 2 --rate-hz 10 --parts detection --cases
+"stuck voltage_v"``: 9 -> 24 of 24 within a minute) -- plus the range of the sum's noise (9 sigmas of its bin means, at
 least those of cells read to 1 mV), and at most ``STUCK_PACK_MOVE_V``, which no
 sensor's resolution hides. The twin decides with a history of its own too: the
 pack voltage's history (flicker, peers that changed) counts only once its own noise
@@ -147,8 +158,9 @@ current is quick enough: stuck from the fifth or the 30th second (``--onsets 5
 the 24 at rest (and 4 HPPC logs at 30 s, found at 64 s; was 41 and 89 with a
 fixed 0.2 V and the white-noise test, 69 and 96 in all); seeds 320-323: 72 and 69
 (was 43 and 88). At rest nothing moves -- the cells' sum by their noise only, the
-current's twin not at all -- and a held reading is what a coarse healthy sensor
-shows too: nothing is reported. Neither is a current held from the fifth second
+current's twin not at all -- and a held reading after a bin or a few of history is
+what a coarse healthy sensor shows too: nothing is reported before 30 s of its own
+history (above). Neither is a current held from the fifth second
 under a constant current: a cycler that measured its rest for 5 s and then writes
 its CC setpoint exactly looks the same.
 A history of its own counts only when the flicker in it was white noise of its
@@ -210,6 +222,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.resolution import FLOAT_UNITS
 from app.diagnostics.faults.stuck import (
     MIN_SAMPLES,
     STUCK_MIN_BASELINE_S,
@@ -428,6 +441,7 @@ class SensorDetector:
         self._vrun_lo = self._vrun_hi = np.nan
         self._vrun_var = self._vrun_n = 0.0
         self._vrun_q2 = np.inf  # the resolution bound at that run's start
+        self._pack_least2 = np.inf  # its least change between two samples so far, squared
         # its own white noise so far: the sums of the (step-robust) squared second
         # differences of its difference from the cells' sum, less the cells', and
         # their count (see STUCK_PACK_DITHER)
@@ -660,7 +674,7 @@ class SensorDetector:
             sum_full = self._cells_sum.push(sum_rows(cells_mean))
             cells_tail, k = self._cells_tail, self.ws - 1
             self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
-            pack_q2 = bb.q2_bound[lay.i_v]  # (see Stuck, and :mod:`.resolution`)
+            pack_q2 = self._pack_resolution(bb)  # (see Stuck, and :mod:`.resolution`)
             pack_dithers = self._pack_dithers(bb, pack_q2)
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
@@ -704,9 +718,11 @@ class SensorDetector:
         peer_changing = self._peers @ changing  # small integers: exact
         # a baseline of its own, in which its own noise spans its resolution (see
         # _own_noise_dithers: a reading that only drifted holds when a controller
-        # holds its value)
+        # holds its value), as long as the stuck window at least: white noise cannot
+        # hold a reading that long by chance (see Stuck: a log's first minute); and
+        # without a minute of it, also judged on its peers' history (young)
         has_base = base_e >= self.min_base
-        own = has_base & dithers
+        own = (base_e >= self.ws) & dithers
         young = held & ~has_base
         # the pack voltage's and the current's own evidence in a log's first minute
         extra = np.zeros_like(frozen)
@@ -855,6 +871,24 @@ class SensorDetector:
             ratio = np.concatenate([self._white_ratios(ev, int(p), at) for p in peers])
             out[r, j] = bool(len(ratio)) and float(np.median(ratio)) >= self._own_white[peers].max()
         return out
+
+    def _pack_resolution(self, bb: BinBatch) -> np.ndarray:
+        """Per bin of a batch, the least bound so far of the pack voltage's resolution,
+        squared: the one :mod:`.resolution` learns from each bin's sums of squared
+        changes (``bb.q2_bound``), and the least change between two samples in a bin,
+        squared -- the bound that does not grow with the samples a bin holds (a fast
+        log's: at 10 Hz a reading with 4 mV of noise never passed the sums' bound and
+        was judged on the cells alone, which do not move at rest). A change within
+        float32's rounding (``FLOAT_UNITS``) is no change. A running minimum, carried to
+        the next batch (exact, whatever the split)."""
+        iv = self.layout.i_v
+        least = bb.least_change(iv)
+        with np.errstate(invalid="ignore"):
+            unit = FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(bb.mean[iv])
+            least2 = np.where(least > unit, least * least, np.inf)
+        run = np.fmin.accumulate(np.concatenate(([self._pack_least2], least2)))[1:]
+        self._pack_least2 = float(run[-1])
+        return np.fmin(bb.q2_bound[iv], run)
 
     def _pack_dithers(self, bb: BinBatch, q2) -> np.ndarray:
         """Per bin of a batch, whether the pack voltage's own white noise so far is at

@@ -5,8 +5,9 @@ A channel is **stuck** from the moment its reading has not changed at all for
 charger's setpoint (a limit held within ``SETPOINT_TOL_V``), when either
 
 * it has a history of its own -- it flickered with noise, as a healthy sensor
-  does, for at least ``STUCK_MIN_BASELINE_S`` before it froze -- and at least
-  ``STUCK_PEERS`` of its peers changed meanwhile (noise, not a drift: a ramp read
+  does, for at least ``STUCK_MIN_BASELINE_S`` before it froze (the faults
+  diagnostic: ``STUCK_WINDOW_S``, its white noise measured per bin, see
+  :mod:`.sensors`) -- and at least ``STUCK_PEERS`` of its peers changed meanwhile (noise, not a drift: a ramp read
   to a resolution changes at every reading and holds once a controller holds its
   value, a CV charge's cells and pack, a CC current), or
 * it has none (it froze in a log's first minute) and is judged on its peers':
@@ -51,7 +52,9 @@ STUCK_WINDOW_S = 30.0
 #: ... and over at least this many samples (a slow log needs a longer window).
 MIN_SAMPLES = 10
 #: Its own history: at least this much of it before it froze (twice the window,
-#: so that a sensor stuck a minute into a log is found).
+#: so that a sensor stuck a minute into a log is found); the faults diagnostic, which
+#: tests that history for white noise of its own, counts it from STUCK_WINDOW_S and
+#: judges on the peers' history (or a twin) until this much.
 STUCK_MIN_BASELINE_S = 60.0
 #: The share of its peers that must have changed meanwhile.
 STUCK_PEERS = 0.5
