@@ -73,16 +73,9 @@ def test_noisy_current_of_a_4_cell_lfp_pack_within_a_minute(profile, seed, sprea
     subtracted twice: the current's estimate must be the efficient plain one, not the
     step-robust one (whose 30 s estimate fell to a third of the noise and held the
     noisy sensor unconfirmed for 84-94 s)."""
-    spec = preset("lfp", series_cells=4)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=onset + 900,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=spread,
-        faults=[Fault("sensor_noisy", onset, channel="current_a")],
+    fault = Fault("sensor_noisy", onset, channel="current_a")
+    spec, block = spread_pack(
+        "lfp", 4, profile, seed, onset + 900, resistance_spread=spread, faults=[fault]
     )
     result = detect_faults(block, spec)
     _found(result, "sensor_noisy", "current_a", onset, LATENCY_S)
@@ -98,16 +91,9 @@ def test_noisy_current_at_rest_is_found_by_the_voltage_not_following_it(seed, sp
     noise low held it unconfirmed for 69-84 s (held-out seeds). A real current of that
     size would move the cells' voltage with it; the products of the two's second
     differences show it does not. Live as offline."""
-    spec = preset("lfp", series_cells=4)
-    block = simulate(
-        spec,
-        "rest",
-        duration_s=onset + 900,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=spread,
-        faults=[Fault("sensor_noisy", onset, channel="current_a")],
+    fault = Fault("sensor_noisy", onset, channel="current_a")
+    spec, block = spread_pack(
+        "lfp", 4, "rest", seed, onset + 900, resistance_spread=spread, faults=[fault]
     )
     result = detect_faults(block, spec)
     _found(result, "sensor_noisy", "current_a", onset, LATENCY_S)
@@ -287,18 +273,20 @@ def test_mismatched_cells_warming_from_the_start_are_not_shorts(seed):
     assert detect_faults(block, spec).faults == []
 
 
-def spread_pack(chem, cells, profile, seed, hours, *, resistance_spread):
-    """A clean simulated pack whose cells differ as a real pack's: 2 % in capacity,
-    ``resistance_spread`` in resistance, with typical sensor noise."""
+def spread_pack(chem, cells, profile, seed, duration_s, *, resistance_spread, faults=()):
+    """A simulated pack whose cells differ as a real pack's: 2 % in capacity,
+    ``resistance_spread`` in resistance, with typical sensor noise; clean unless
+    ``faults`` are injected."""
     spec = preset(chem, series_cells=cells)
     block = simulate(
         spec,
         profile,
-        duration_s=hours * 3600,
+        duration_s=duration_s,
         seed=seed,
         noise=NoiseSpec.typical(spec),
         capacity_spread=0.02,
         resistance_spread=resistance_spread,
+        faults=list(faults),
     )
     return spec, block
 
@@ -319,24 +307,16 @@ def test_realistic_cell_spread_is_not_a_short(chem, cells, profile, seed, hours)
     (a 1C cycle from the log's start, an HPPC pulse train after a still hour, a
     discharge after hours of slow charge). Each case false-alarmed when the heat
     test assumed a matched pack."""
-    spec, block = spread_pack(chem, cells, profile, seed, hours, resistance_spread=0.08)
+    spec, block = spread_pack(chem, cells, profile, seed, hours * 3600, resistance_spread=0.08)
     assert detect_faults(block, spec).of_kind("internal_short") == []
 
 
 def test_100_ohm_short_in_a_pack_with_realistic_spread():
     """8 % resistance spread: the shorted cell's heat is still found within 10 min."""
-    spec = preset("nmc", series_cells=4)
     onset = 120.0
     fault = Fault("internal_short", onset, cell=3, resistance_ohm=100.0)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=onset + 900,
-        seed=3,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=0.08,
-        faults=[fault],
+    spec, block = spread_pack(
+        "nmc", 4, "drive", 3, onset + 900, resistance_spread=0.08, faults=[fault]
     )
     result = detect_faults(block, spec)
     _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
@@ -1484,7 +1464,7 @@ def test_slow_over_voltage_of_a_16_cell_pack_within_a_minute():
     ],
 )
 def test_clean_packs_stay_clean(chem, cells, profile, seed, spread, hours):
-    spec, block = spread_pack(chem, cells, profile, seed, hours, resistance_spread=spread)
+    spec, block = spread_pack(chem, cells, profile, seed, hours * 3600, resistance_spread=spread)
     assert detect_faults(block, spec).faults == []
 
 
@@ -1805,16 +1785,9 @@ def test_a_noisy_cell_temperature_sensor_raises_nothing_on_the_other_cells(
     share of the cells' spread: the healthy cells read 0.2-0.3 K of a short's heat, or
     a runaway's rise (held-out seeds). Only the noisy sensor is reported. Live as
     offline."""
-    spec = preset("nmc", series_cells=4)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=onset + 900,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("sensor_noisy", onset, channel="cell_3_temp_c")],
-        capacity_spread=0.02,
-        resistance_spread=spread,
+    fault = Fault("sensor_noisy", onset, channel="cell_3_temp_c")
+    spec, block = spread_pack(
+        "nmc", 4, profile, seed, onset + 900, resistance_spread=spread, faults=[fault]
     )
     result = detect_faults(block, spec)
     faults = result.to_list()
