@@ -64,16 +64,26 @@ class Resolution:
         before = least[:, :1]
         bound = np.fmin.accumulate(np.concatenate((before, x), axis=1), axis=1)[:, 1:]
         # rows whose least sum holds over the batch: one threshold, counted at once
+        # (counted bin by bin only in rows with a sum that close in the batch)
         record = (x < before).any(axis=1)
         thr = before * (1.0 + CONFIRM_TOL)
-        count = (least <= thr).sum(axis=1)[:, None] + np.cumsum(x <= thr, axis=1)
-        known = count >= CONFIRM_BINS
+        near = x <= thr
+        base = (least <= thr).sum(axis=1)
+        known = np.repeat((base >= CONFIRM_BINS)[:, None], m, axis=1)
+        for r in np.flatnonzero(near.any(axis=1) & (base < CONFIRM_BINS)):
+            known[r] = base[r] + np.cumsum(near[r]) >= CONFIRM_BINS
         for r in np.flatnonzero(record):  # (a new least sum: rare once it is known)
             known[r] = self._known_row(least[r], x[r], bound[r])
         q2 = np.where((known | held[:, 1:]) & np.isfinite(bound), bound, 0.0)
+        # the CONFIRM_BINS least sums: only rows with a sum under their last one change
         k = min(m, CONFIRM_BINS)
-        new = np.partition(x, k - 1, axis=1)[:, :k] if m > k else x
-        self._least = np.sort(np.concatenate((least, new), axis=1), axis=1)[:, :CONFIRM_BINS]
+        moved = np.flatnonzero((x < least[:, -1:]).any(axis=1))
+        if len(moved):
+            xs = x[moved]
+            new = np.partition(xs, k - 1, axis=1)[:, :k] if m > k else xs
+            merged = np.sort(np.concatenate((least[moved], new), axis=1), axis=1)
+            self._least = least.copy()
+            self._least[moved] = merged[:, :CONFIRM_BINS]
         return bound, q2
 
     @staticmethod
