@@ -1747,17 +1747,8 @@ def test_a_cell_sensor_turning_noisy_is_no_runaway_onset():
     thermal-runaway onset at 3004 s, and the noisy sensor itself (the runaway's
     consequence, then) went unreported. A runaway adds no white noise to its sensor's
     samples; a sensor turning noisy does: such a bin is no evidence. Live as offline."""
-    spec = preset("nmc", series_cells=4)
-    block = simulate(
-        spec,
-        "cycle",
-        duration_s=3900,
-        seed=62,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("sensor_noisy", 3000, channel="cell_3_temp_c")],
-        capacity_spread=0.02,
-        resistance_spread=0.08,
-    )
+    fault = Fault("sensor_noisy", 3000, channel="cell_3_temp_c")
+    spec, block = spread_pack("nmc", 4, "cycle", 62, 3900, resistance_spread=0.08, faults=[fault])
     result = detect_faults(block, spec)
     faults = result.to_list()
     assert not [f for f in faults if f["kind"] == "thermal_runaway_onset"]
