@@ -81,7 +81,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.core.samples import SampleBlock  # noqa: E402
 from app.core.spec import preset  # noqa: E402
-from app.diagnostics.soc_ekf import SOC_COLUMN, EkfSocEstimator  # noqa: E402
+from app.diagnostics.soc_ekf import (  # noqa: E402
+    SOC_BAND_HIGH_COLUMN,
+    SOC_BAND_LOW_COLUMN,
+    SOC_COLUMN,
+    EkfSocEstimator,
+)
 from app.hardware.simulator.noise import NoiseSpec  # noqa: E402
 from app.hardware.simulator.pack import simulate  # noqa: E402
 
@@ -106,8 +111,10 @@ def run_case(chem: str, profile: str, seed: int, soc0: float, noise: int, durati
     cols = {c: np.asarray(blk[c]) for c in ("time_s", "voltage_v", "current_a")}
     live = est.update(SampleBlock(cols))[SOC_COLUMN]
     # scored: the smoothed series (soc_series'); the live filter's after 10 min too
-    soc = est.smoothed_columns()[SOC_COLUMN]
+    smoothed = est.smoothed_columns()
+    soc = smoothed[SOC_COLUMN]
     err = soc - truth
+    inside = (truth >= smoothed[SOC_BAND_LOW_COLUMN]) & (truth <= smoothed[SOC_BAND_HIGH_COLUMN])
     late = err[t >= SCORE_AFTER_S]
     live_late = (live - truth)[t >= SCORE_AFTER_S]
     return {
@@ -116,6 +123,10 @@ def run_case(chem: str, profile: str, seed: int, soc0: float, noise: int, durati
         "rmse_late": float(np.sqrt(np.mean(late**2))) if len(late) else float("nan"),
         "max_late": float(np.max(np.abs(late))) if len(late) else float("nan"),
         "end_err": float(err[-1]),
+        # the share of samples after 10 min whose true SOC is in the +-2 sigma band, %
+        "band_late": float(100.0 * inside[t >= SCORE_AFTER_S].mean())
+        if len(late)
+        else float("nan"),
         "duration_s": float(t[-1]),
     }
 
@@ -161,17 +172,27 @@ def main() -> None:
         v = np.array([x[field] for x in rs])
         return f"{v.mean():5.2f} / {v.max():5.2f}"
 
-    head = f"{'group':26s} {'n':>3s} {'RMSE mean / worst':>17s} {'after 10 min':>13s}"
+    def band(rs):
+        v = np.array([x.get("band_late", np.nan) for x in rs])
+        return f"{v.mean():5.1f} / {v.min():5.1f}"
+
+    head = (
+        f"{'group':26s} {'n':>3s} {'RMSE mean / worst':>17s} {'after 10 min':>13s}"
+        f" {'band % mean / least':>19s}"
+    )
     if base:
-        head += f"   {'before: RMSE':>13s} {'after 10 min':>13s}"
+        head += f"   {'before: RMSE':>13s} {'after 10 min':>13s} {'band %':>13s}"
     print(head)
     groups = dict.fromkeys(r["group"] for r in rows)
     for g in [*groups, "all"]:
         rs = [r for r in rows if g in ("all", r["group"])]
-        line = f"{g:26s} {len(rs):3d} {stats(rs, 'rmse'):>17s} {stats(rs, 'rmse_late'):>13s}"
+        line = (
+            f"{g:26s} {len(rs):3d} {stats(rs, 'rmse'):>17s} {stats(rs, 'rmse_late'):>13s}"
+            f" {band(rs):>19s}"
+        )
         bs = [base[r["key"]] for r in rs if r["key"] in base]
         if base and len(bs) == len(rs):
-            line += f"   {stats(bs, 'rmse'):>13s} {stats(bs, 'rmse_late'):>13s}"
+            line += f"   {stats(bs, 'rmse'):>13s} {stats(bs, 'rmse_late'):>13s} {band(bs):>13s}"
         print(line)
     print(f"({len(rows)} cases, {time.process_time() - cpu:.0f} s CPU)")
 
