@@ -1269,3 +1269,93 @@ def test_the_summarys_start_is_the_smoothed_series_first_value(chemistry, profil
         assert r.start_soc_back_calculated_percent == pytest.approx(first, abs=1e-9)
         sigma = r.start_soc_back_calculated_sigma_percent
     assert min(first + 2 * sigma, 100.0) == pytest.approx(high, abs=1e-9)
+
+
+def _loaded_lfp_log(soc0: float, c_rate: float, v_slow_per_c: float, seed: int) -> pd.DataFrame:
+    """The project simulator's LFP cell at constant current from ``soc0`` for 11 min,
+    logged from 1 min in (an unknown start under load), with a slow polarisation
+    the filter's model lacks (diffusion: ``v_slow_per_c`` V per C, 30 min time
+    constant; PyBaMM's LFP cell polarises ~1 V beyond its OCV at 1.2C in 10 min)."""
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset("lfp", capacity_ah=2.5)
+    block = simulate(
+        spec,
+        "cc",
+        duration_s=660,
+        dt_s=1.0,
+        seed=seed,
+        initial_soc_pct=soc0,
+        noise=NoiseSpec.typical(spec),
+        include_truth=True,
+        c_rate=-c_rate,
+    )
+    i = np.asarray(block["current_a"])
+    decay = math.exp(-1.0 / 1800.0)
+    slow, v3 = np.empty(len(i)), 0.0
+    for k, x in enumerate(i.tolist()):
+        v3 = decay * v3 + (1.0 - decay) * v_slow_per_c / spec.capacity_ah * x
+        slow[k] = v3
+    df = pd.DataFrame(
+        {
+            "time_s": np.asarray(block["time_s"]),
+            "voltage_v": np.asarray(block["voltage_v"]) + slow,
+            "current_a": i,
+            "soc_true_pct": np.asarray(block["true_cell_1_soc_pct"]),
+        }
+    ).iloc[60:]
+    df["time_s"] -= df["time_s"].iloc[0]
+    return df.reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("soc0", "c_rate", "v_slow", "seed"),
+    [(40.0, 1.0, 0.6, 2), (50.0, 1.5, 0.4, 3), (38.0, 0.8, 0.8, 4), (60.0, 1.0, 0.6, 7)],
+)
+def test_a_start_read_under_load_only_keeps_an_honest_band(soc0, c_rate, v_slow, seed):
+    # Ten minutes of one discharge from an unknown SOC on the LFP plateau, no
+    # rest: a slow polarisation the model lacks (diffusion) reads as a falling
+    # SOC, the estimate runs onto the steep low knee and the filter grew sure of
+    # it (sigma 1-3 %, 10-25 % off; PyBaMM LFP steps 1 Hz s14 from load: 0.4 %
+    # off by 16 %). Nothing in such a log tells the two apart, so the estimate
+    # may be off, but its band must say so: the truth inside it, live and in
+    # the smoothed series (the old band held it in 67-89 % of the samples live,
+    # in none of them smoothed).
+    df = _loaded_lfp_log(soc0, c_rate, v_slow, seed)
+    spec = preset("lfp", capacity_ah=2.5)
+    out, est = run(df, spec)
+    assert est.result().initialisation == "load"
+    truth = df["soc_true_pct"].to_numpy()
+    assert abs(out[SOC_COLUMN][-1] - truth[-1]) > 8.0  # the estimate is off ...
+    for cols in (out, est.smoothed_columns()):
+        inside = (truth >= cols[SOC_BAND_LOW_COLUMN]) & (truth <= cols[SOC_BAND_HIGH_COLUMN])
+        assert inside.mean() >= 0.95  # ... and its band says so
+
+
+def test_a_start_under_load_the_voltage_confirms_is_not_kept_unsure():
+    # The same project simulator's LFP cell driven from an unknown 50 % for two
+    # hours without a rest, its model right: the voltage under load corrects
+    # the guess and then keeps agreeing with the charge counted down the low
+    # knee, so what it moved the SOC by is forgotten (over 30 % of charge) and
+    # the series is worked back from the sure late estimates (kept unsure to
+    # the end, the smoothed series was 2.4 % off where it is 0.1 %).
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset("lfp", capacity_ah=20.0)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=7200,
+        dt_s=1.0,
+        seed=1,
+        initial_soc_pct=50.0,
+        noise=NoiseSpec.typical(spec),
+        include_truth=True,
+    )
+    est = EkfSocEstimator(spec)
+    est.update(block)
+    assert est.result().initialisation == "load"
+    truth = np.asarray(block["true_cell_1_soc_pct"])
+    late = np.asarray(block["time_s"]) >= 600
+    err = est.smoothed_columns()[SOC_COLUMN] - truth
+    assert np.sqrt(np.mean(err[late] ** 2)) < 0.5
