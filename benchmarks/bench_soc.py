@@ -266,6 +266,10 @@ not the start. Held out too, ``--chemistries lfp nmc --seeds 7 8
 --profiles udds wltp --starts load``: LFP table 0.46 / 0.55 -> 0.37 / 0.42
 %, band 99.5 -> 100 %; LFP preset 0.69 / 0.95 -> 0.74 / 1.01 %, band 96.4 ->
 98.4 % (udds s7 0.44 -> 0.54, wltp s8 0.95 -> 1.01); NMC within 0.01 %.
+The other short one-discharge log from load (``--chemistries lfp --ocvs
+table preset --starts load --profiles partial steps --seeds 31 32
+--start-soc 25``, partial s32, 10.3 min): 12.07 / 11.95 % as before, band
+0 -> 100 % (table, preset).
 ``bench_soc_sim.py`` (288 simulator cases, ``--baseline``): all 0.91 / 4.37
 -> 0.89 / 4.37 % after 10 min, no group worse by 0.01 %, band shares the
 same (LFP hppc 0.59 -> 0.54, NMC hppc 0.19 -> 0.16, NMC cc 0.36 -> 0.32 %).
