@@ -225,7 +225,12 @@ is a reading to correct by, and no earlier rest (46 %, 32 %) was surer.
 carried-over misfit decays -- ``k`` a consider state at rest then -- leaves
 steps s11 at 1.47 %, the live filter 1.86 -> 1.90 %; PyBaMM's SPMe here has
 no hysteresis, and the table's offset is what ``b`` holds: +2.9 mV at the end
-against a true +2.4. Left out; s11 is still 1.47 %.)
+against a true +2.4. Its smoothed miss is the charge scale it is worked
+back with: the discharge before the last rest pumps ``k`` 0.991 -> 1.003 by
+the misfit under load, the rest's correction takes it to 0.985 (truth
+0.9935); worked back from the last estimate (-0.92 %) with the true ``k`` the
+series would be ~0.95 %. ``k`` a consider state under load instead (updated
+at rests only): 1.71 %. Left out; s11 is still 1.47 %.)
 
 A start read under load only (``app.diagnostics.soc_ekf``, "Read under load
 only"; 2026-12-06): until a rest settles a start under load, the band (and
