@@ -75,6 +75,43 @@ def test_an_internal_short_raises_no_runaway_onset(chem, profile, ohm, seed):
         assert short["channel"] == "cell_3_v"
 
 
+@pytest.mark.parametrize(
+    ("profile", "seed", "spread", "onset", "before"),
+    [
+        # bench_faults.py --brief (seeds 1-2): its three failing rows
+        ("drive", 1, 0.03, 5537.0, 62),
+        ("rest", 2, 0.06, 5615.0, 114),
+        ("drive", 2, 0.06, 6007.0, 1117),
+        # held out (bench_faults.py --chem lfp --cases short --first-seed 100 --seeds 12)
+        ("rest", 101, 0.06, 7012.0, 992),
+    ],
+)
+def test_an_lfp_shorts_heat_raises_no_runaway_onset(profile, seed, spread, onset, before):
+    """The LFP default short (20 ohm on 2.5 Ah: 0.54 W, ~0.44 degC/min at first, its drop
+    ~1.3 mV, within the cells' voltage noise) raised runaway-onset alarms, withdrawn
+    once the short was confirmed, ``before`` seconds after its onset: in its first
+    minutes (the quadratic's end rate of a heat switched on read 0.8-1.0 degC/min, the
+    best self-heating template's 0.6-0.9) or a quarter of an hour on (its steady ramp,
+    ~0.25 degC/min, met the rise's evidence by itself and a noise wobble the rest). No
+    alarm now, and the short is found."""
+    spec = preset("lfp", series_cells=4)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=onset + 1200,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("internal_short", onset, cell=3)],
+        capacity_spread=0.02,
+        resistance_spread=spread,
+    )
+    faults = detect_faults(block, spec).to_list()
+    assert not _onset_alarms(faults)
+    (short,) = [f for f in faults if f["kind"] == "internal_short"]
+    assert short["channel"] == "cell_3_v"
+    assert onset < short["detail"]["detected_time_s"] <= onset + 600
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("profile", ["rest", "drive"])
 def test_a_runaway_on_a_shorted_cell_is_still_found_within_a_minute(profile, seed):

@@ -281,6 +281,62 @@ already heated by a short must outgrow the short's heat (NMC, a 10 ohm short for
 minutes, then a runaway, seeds 1-4, rest and drive: found in 19-44 s; LFP 34-144 s,
 was 4-44 s, the earlier alarms partly the short's heat). Figures: :mod:`.short_heat`.
 
+Steady heat is no self-heating. A short the voltage cannot see (the LFP default, 20
+ohm across a 2.5 Ah cell: 0.54 W, ~0.44 degC/min at first; its drop, ~1.3 mV through
+R0, is within the cells' voltage noise) heats its cell as a first-order lag: its rate
+steps up at the short's onset, then falls as the cell's cooling catches up (a thermal
+time constant of ~20 minutes), never faster. A quarter of an hour on, the excess still
+ramps at ~0.25 degC/min, and a two-minute window of that ramp meets the rise's evidence
+by itself (z 8-11): a noise wobble of the end rate (0.74 against a true ~0.25 degC/min;
+the end rate's standard error is ~0.22 degC/min) and of the acceleration then raised an
+onset alarm, withdrawn once the short test confirmed the short (bench_faults.py seeds 2,
+101 and 110: 17-19 minutes after the short's onset). A runaway's self-heating is heat
+*on top of* whatever steady heating the cell had. So the cell's steady heating before
+the window -- the straight line's slope of its excess (less its resistance's share)
+over the ``STEADY_TREND_S`` before the window, at its lower bound (``STEADY_TREND_Z``
+standard errors under it, never below 0: a trend the history does not surely show is
+not taken off) -- is carried on through the window: the evidence (the quadratic's rise,
+the templates' amplitudes) is of the excess beyond it, and the end rate less it must
+reach ``RATE_MIN_C_PER_MIN``. A runaway from a flat excess: a trend of 0, unchanged; on
+a cell its short has heated for 15 minutes (``test_short_heat``): still found within a
+minute (its quadratic rate holds the short's ramp and the take-off, the trend takes off
+the ramp). A lone sensor keeps its Joule correction only (its own temperature's trend
+holds its Joule heat, already taken off its rate).
+
+A steady heat switched on. In the short's first minutes the window holds a flat start
+and a ramp: the quadratic's end rate of such a kink overshoots the ramp's rate (up to
+~1.5 x) and its noise adds the rest -- 0.8-1.0 degC/min read on a 0.44 degC/min short,
+1-3 minutes after its onset (the acceleration at z 2.0-2.9). Within the minute a runaway
+is found in, the kink and a take-off differ by less than the noise (a bank of ramp
+templates switched on at each bin edge, against the self-heating templates, fitted the
+runaways' first minute as well: those found 29-39 s after their onset waited until 58-63
+s for the take-off to beat the best ramp). What does differ is the rate of the
+self-heating: a runaway's onset is a self-heating of ~1 degC/min (the simulator's, and
+the practical pack alarm level of 1-2 degC/min) that only grows, and the best
+self-heating template -- an exponential take-off, the model of a runaway -- reads it at
+1.3-3.9 degC/min where the runaways are confirmed (the quadratic, which lags a take-off,
+reads 0.86-0.97 there), while it reads a switched-on 0.44 degC/min at 0.6-0.9 (the
+quadratic 0.8-1.0). So the best template's rate at the window's end must reach
+``SELF_HEATING_RATE_C_PER_MIN`` (1 degC/min), whichever evidence confirms the window.
+Figures, before -> after both: ``bench_faults.py --brief --parts detection clean
+equivalence`` (seeds 1-2): shorts with an onset alarm 3 -> 0 of 32 (LFP: 62, 114 and
+1117 s after the short's onset), runaways 18/18 within 60 s either way (worst NMC 41 ->
+45 s, LFP 40 -> 45 s); clean 0 false alarms either way; offline == live. Held out:
+``--parts detection --chem lfp --cases short --first-seed 100 --seeds 12``: 16 -> 2 of 48
+(the two left, 2.5-3 minutes after the short's onset, a late steep template of a noise
+excursion, 1.1 and 1.8 degC/min); ``--first-seed 300 --seeds 4 --cells 4 16 --cases
+runaway --parts detection --brief``: 72/72 within 60 s either way, median 33 -> 34 s,
+worst 45 s either way; ``--first-seed 90 --seeds 4 --parts detection --brief`` (every
+case): onset alarms on shorts 5 -> 2 of 64, runaways 36/36 within 60 s, worst 42 s
+either way. Shorts from a log's first seconds (``--first-seed 300 --seeds 2 --onsets 5 30
+--cells 4 16 --cases runaway short --parts detection --brief``): 37 -> 27 of 128 (what is
+left: the growing window's own limit, above, mostly NMC 10 ohm shorts at ~0.9
+degC/min), runaways 72/72 within 60 s either way, worst 54 s either way (16 cells from
+30 s: 34 -> 39 s). Packs without cell voltages (a lone sensor: the template's rate
+only), ``bench_pack_only_faults.py --seeds 3 --cells 4 --parts runaways shorts``: shorts
+with an onset alarm 53 -> 45 of 216, runaways 39/39 within 60 s, median 44 -> 45 s,
+worst 52 -> 53 s.
+
 A sensor turning noisy. A cell temperature sensor turning noisy (sigma 5 degC) reads
 its first noisy bin as a step as likely as not, and a steep one: on a 4-cell NMC pack
 cycling at 1C (held-out seed 62, from 3000 s) that bin read 5.2 degC high, 5 standard
@@ -398,6 +454,14 @@ PRE_TREND_S = 1800.0
 #: the share less this many of its standard errors (never below 0).
 PRE_MIN_BINS = 24
 PRE_SHARE_Z = 2.0
+#: A cell's steady heating before the window (a straight line's slope over this long of
+#: its excess, less its resistance's share) is carried on through the window, and the
+#: rise and the rate are of the heat beyond it (see "Steady heat is no self-heating") ...
+STEADY_TREND_S = 600.0
+#: ... at its lower bound, this many standard errors under the slope (never below 0),
+#: from at least this long of bins.
+STEADY_TREND_Z = 2.0
+STEADY_MIN_S = 300.0
 #: A window whose last bin's white noise (per sample, from its own second differences)
 #: is above this many times the sensor's over the long history gives no evidence while
 #: the cell is under the self-heating onset (see "A sensor turning noisy").
@@ -447,6 +511,9 @@ def _quad_weights(w: int, bin_s: float) -> dict[str, np.ndarray]:
 #: and the fewest bins a template's rise spans at the window's end.
 EXP_EFOLD_S = (30.0, 60.0, 120.0)
 EXP_MIN_RISE_BINS = 3
+#: The best template's rate at the window's end must reach this (see "A steady heat
+#: switched on").
+SELF_HEATING_RATE_C_PER_MIN = 1.0
 #: Evidence the best template needs (its amplitude over its standard error).
 TEMPLATE_Z = 5.0
 
@@ -506,6 +573,8 @@ class RunawayDetector:
         # the window, and the history before it (the cell's resistance share); the
         # long noise history (see "The noise level")
         self.pre = bins_for(PRE_TREND_S, bin_s, PRE_MIN_BINS)
+        self.trend_n = min(self.pre, bins_for(STEADY_TREND_S, bin_s, PRE_MIN_BINS))
+        self.trend_min = min(self.trend_n, bins_for(STEADY_MIN_S, bin_s, PRE_MIN_BINS // 2))
         self.long = max(self.w, bins_for(NOISE_HISTORY_S, bin_s))
         keep = max(self.w - 1 + self.pre, self.long)
         self._delta = History(k, keep)
@@ -734,6 +803,12 @@ class RunawayDetector:
             # self-heating templates (the best one's z, and its rate at the end)
             share = self._resistance_share(yp, rp, s_noise)
             yr = yd - (yo - yd) * share[:, None]  # (the contrasts of a constant are 0)
+            # ... and beyond the steady heating it already showed before the window,
+            # carried on (see "Steady heat is no self-heating")
+            # (a lone sensor: its rate is already less its Joule heat, which a trend of
+            # its own temperature holds too)
+            trend = self._steady_trend(yp - rp * share[:, None], s_noise) * (k >= 2)
+            yr = yr - trend[:, None] * (np.arange(w) * self.bin_s)[None, :]
             rise_ev = (yr * cf["rise"]).sum(axis=1)
             rise_ev = rise_ev - q_step * fit["step_rise"]
             # (windows, templates): each a sum along a contiguous row of w products, the
@@ -770,6 +845,10 @@ class RunawayDetector:
             quad = (rise_ev >= RATE_Z * se_rise) & (not fit["clip_start"])
             templ = (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
             ok = accel & (quad | templ)
+            # ... and the self-heating's own rate, the best template's, at the onset's
+            ok &= t_rate >= SELF_HEATING_RATE_C_PER_MIN
+            # the new heat, over the steady heating carried on, at the threshold rate
+            ok &= (rate - trend) * 60.0 >= RATE_MIN_C_PER_MIN
             # (a sensor turning noisy: see "A sensor turning noisy")
             last = white_noise_var(s2_bins[:, -1], n2_bins[:, -1])
             with np.errstate(invalid="ignore"):
@@ -777,6 +856,29 @@ class RunawayDetector:
             ok &= ~(jump & (yo[:, -1] < SELF_HEATING_ONSET_C))
             z = np.fmax(rise_ev / se_rise, t_z)
         return ok, z
+
+    def _steady_trend(self, y: np.ndarray, s_noise: np.ndarray) -> np.ndarray:
+        """The steady heating (K/s) each candidate's excess ``y`` (the bins before its
+        window, less its resistance's share) surely showed: the straight line's slope over
+        its last ``STEADY_TREND_S``, less ``STEADY_TREND_Z`` standard errors (the larger
+        of the bins' white noise ``s_noise`` and the line's residuals); 0 below that, or
+        on fewer than ``STEADY_MIN_BINS`` bins."""
+        y = y[:, -self.trend_n :]
+        ok = np.isfinite(y)
+        n = ok.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nn = np.maximum(n, 1)
+            x = np.where(ok, np.arange(y.shape[1], dtype=float)[None, :] * self.bin_s, 0.0)
+            xc = np.where(ok, x - (x.sum(axis=1) / nn)[:, None], 0.0)
+            yz = np.where(ok, y, 0.0)
+            yc = np.where(ok, yz - (yz.sum(axis=1) / nn)[:, None], 0.0)
+            sxx = (xc * xc).sum(axis=1)
+            slope = (xc * yc).sum(axis=1) / sxx
+            res = np.where(ok, yc - slope[:, None] * xc, 0.0)
+            s_res = np.sqrt((res * res).sum(axis=1) / np.maximum(n - 2, 1))
+            low = slope - STEADY_TREND_Z * np.fmax(s_noise, s_res) / np.sqrt(sxx)
+        low = np.where((n >= self.trend_min) & np.isfinite(low), low, 0.0)
+        return np.fmax(low, 0.0)
 
     @staticmethod
     def _resistance_share(yp: np.ndarray, rp: np.ndarray, s_noise: np.ndarray) -> np.ndarray:
