@@ -257,7 +257,11 @@ partial s31 0.90 -> 0.56). Not kept: it does not fix s11, its band needs
 its own honesty work (the read-under-load variance, the anchors' resets
 are not in its covariances), and it costs ~1.5 kB of history an interval (as
 probed) and a sequential 9x9 backward pass. A candidate for the smoother, not for
-this case. The code is unchanged.)
+this case. Also tried: the carried-over misfit's long correlation taken
+only for its own share of the model error (the floor's at 60 s as at any
+rest; the late, all but relaxed rest then counts ~5x more): steps s11 1.47
+-> 1.47 %, the last estimate -0.92 -> -0.88 %, ``k`` 0.9846 -> 0.9839 (the
+SOC's rise takes ``k`` along). The code is unchanged.)
 
 A start read under load only (``app.diagnostics.soc_ekf``, "Read under load
 only"; 2026-12-06): until a rest settles a start under load, the band (and
