@@ -154,8 +154,9 @@ keeps none unless asked (``LiveEngine(keep_soc_history=True)``). So the live
 SOC trace is the filter's (each sample from the samples up to it) and an
 offline analysis's series the smoothed one: the same samples give the same
 present value and summary, and the same series once the live twin is asked.
-An RTS smoother of the full state was not tried: its backward pass is a
-9x9 matrix recursion per interval, ~0.2 s per 1e6 samples in Python.
+An RTS smoother of the full state is costlier (a 9x9 matrix recursion per
+interval, ~1.5 kB of history an interval); probed in scratch code it gains
+elsewhere but not on steps s11 (see ``benchmarks/bench_soc.py``, "Steps s11").
 
 ``bench_soc.py --broad --no-speed`` (RMSE after 10 min, mean / worst, within
 target; the filter's own figures before): LFP C/50 table from rest, default
