@@ -134,8 +134,7 @@ def banner_lines(alert: Alert, source: str | None = None) -> list[str]:
         [*head, when, figures],
         [*head, when],
         [*head, short_when],
-        head,
-        head[:1],
+        head,  # (cut at its end if need be: an earlier source's alert says so)
     ]
     lines: list[str] = []
     for form in forms:

@@ -950,6 +950,14 @@ def test_the_banner_at_1024_px_cuts_a_faults_figures_not_what_where_or_state(qtb
     assert shown != banner.full_text and banner.full_text in banner.text.toolTip()
     line = banner.text.fontMetrics().lineSpacing()
     assert banner.text.height() <= BANNER_LINES * line + 2
+    # over another pack it says whose it is, before when
+    window.connect_source("failing://another-pack")
+    qtbot.waitUntil(lambda: "of an earlier source" in banner.full_text)
+    qtbot.waitUntil(
+        lambda: banner.text.shown_text().startswith(
+            "Fault: thermal runaway onset, cell 2 (up when its source ended) · of an earlier"
+        )
+    )
     window.resize(2400, 900)  # room: all of it, the figures too
     qtbot.waitUntil(lambda: banner.text.shown_text() == banner.full_text)
     assert banner.full_text.endswith(
