@@ -13,7 +13,7 @@ from app.diagnostics.alerts.metrics import (
     metric_value_text,
 )
 from app.diagnostics.cycles import net_differs
-from app.diagnostics.faults.text import fault_values
+from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.reports.verdicts import Finding, Verdict, findings, overall
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class ReportContent:
             t = self.frame["time_s"]
             seconds = float(t.iloc[-1] - t.iloc[0])
             text = f"{_duration_text(seconds)} ({len(self.frame):,} samples)"
-            return f"from {self.start_utc}, {text}" if self.start_utc else text
+            return f"from {start_text(self.start_utc)}, {text}" if self.start_utc else text
         cycles = self.report.get("cycles") or []
         if cycles:
             return f"cycles {cycles[0]['cycle_index']}–{cycles[-1]['cycle_index']} ({len(cycles)} cycles)"
@@ -147,14 +147,19 @@ class ReportContent:
                 row.append("yes" if c.get("partial") is True else "")
         return header, rows
 
-    def fault_rows(self) -> tuple[list[str], list[list]]:
+    def fault_rows(self, *, words: bool = False) -> tuple[list[str], list[list]]:
+        """Header and rows of the Faults table: the ``analyze --json`` kind and channel
+        (the workbook's and the CSV's, for machines), or with ``words`` as the window
+        words them (the PDF's and the HTML's, for people: ``internal short``, ``cell 2``,
+        not ``internal_short``, ``cell_2_v``)."""
         faults = self.report["results"].get("faults") or []
         header = ["kind", "severity", "channel", "start (s)", "end (s)", "detail"]
+        kind, channel = (kind_text, channel_text) if words else (str, lambda c: c or "")
         rows = [
             [
-                f["kind"],
+                kind(f["kind"]),
                 f["severity"],
-                f["channel"] or "",
+                channel(f["channel"]),
                 f"{f['start_time_s']:g}",
                 "" if f["end_time_s"] is None else f"{f['end_time_s']:g}",
                 fault_values(f),  # as the window words it
@@ -208,6 +213,19 @@ class ReportContent:
             for a in self.alerts
         ]
         return header, rows
+
+
+def start_text(start_utc: str) -> str:
+    """When a log began, as the cover gives it: ``2026-12-06 06:20:51 UTC`` (its
+    metadata's ISO time, ``2026-12-06T06:20:51.306250+00:00``, read as it is where it
+    is no ISO time)."""
+    try:
+        start = datetime.fromisoformat(start_utc)
+    except (TypeError, ValueError):
+        return str(start_utc)
+    if start.tzinfo is None:  # (the metadata's times are UTC)
+        start = start.replace(tzinfo=UTC)
+    return start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def live_alert_row(alert: Alert) -> dict:

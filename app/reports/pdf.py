@@ -117,7 +117,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
     widths[7] = free * 0.26
     story += table(header, rows, widths) if rows else [Paragraph(content.no_alerts_text(), small)]
     story += heading("Faults")
-    header, rows = content.fault_rows()
+    header, rows = content.fault_rows(words=True)
     # the detail wraps in the room the five short columns leave
     rows = [[*r[:-1], Paragraph(escape(r[-1]), small)] for r in rows]
     fixed = [34 * mm, 16 * mm, 24 * mm, 16 * mm, 16 * mm]

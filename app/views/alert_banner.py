@@ -6,12 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.diagnostics.alerts import Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info, metric_value_text
-from app.diagnostics.faults.text import fault_summary
+from app.diagnostics.faults.text import channel_text, fault_summary, fault_values
 from app.views.fitted_label import FittedLabel
 from app.views.source_names import source_name
 
@@ -64,6 +72,15 @@ def time_text(time_s: float | None, wall: datetime | None) -> str:
     return local if time_s is None else f"{local}  (t = {time_s:.1f} s)"
 
 
+def _state_text(alert: Alert) -> str:
+    """``(cleared)``, ``(up when its source ended)``, ``(withdrawn: why)``, or ''."""
+    if alert.cleared and alert.withdrawn:  # a runaway alarm later put down to a short
+        return f"(withdrawn: {alert.withdrawn})"
+    if alert.source_ended:  # not seen to clear: no longer watched
+        return "(up when its source ended)"
+    return "(cleared)" if alert.cleared else ""
+
+
 def alert_line(alert: Alert) -> str:
     """``Highest cell voltage above 4.2 V: 4.31 V at 14:03:21  (t = 812.0 s) (cleared)``
     (the clock time of the sample: see :class:`~app.diagnostics.alerts.lifecycle.TimeBase`).
@@ -72,11 +89,8 @@ def alert_line(alert: Alert) -> str:
     ``Fault: internal short, cell 2: up to 15.9 K above its neighbours' median (5-min mean);
     raised at 14:03:21  (t = 630.0 s)``."""
     th = alert.threshold
-    state = " (cleared)" if alert.cleared else ""
-    if alert.source_ended:  # not seen to clear: no longer watched
-        state = " (up when its source ended)"
-    if alert.cleared and alert.withdrawn:  # a runaway alarm later put down to a short
-        state = f" (withdrawn: {alert.withdrawn})"
+    state = _state_text(alert)
+    state = f" {state}" if state else ""
     wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
     at = f"at {time_text(alert.raised_time_s, wall)}{state}"
     if _is_fault(th):
@@ -87,6 +101,47 @@ def alert_line(alert: Alert) -> str:
             else f"{rule_text(th)}, {what}; raised {at}"
         )
     return f"{rule_text(th)}: {value_text(th, alert.value)} {at}"
+
+
+def banner_lines(alert: Alert, source: str | None = None) -> list[str]:
+    """An alert's line for the banner, then shorter forms of it for a narrow window:
+    what matters most first, what matters least dropped first. What and where (the
+    rule, a fault's cell, a limit's value) and its state, the earlier ``source`` it is
+    of (if any), when it was raised, then a fault's figures: ``Fault: thermal runaway
+    onset, cell 2 (up when its source ended) · raised at 14:03:21  (t = 625.0 s) · at
+    25.8 °C when found, peak 697.0 °C``; the shorter forms drop the figures, the
+    time in the recording, the time.
+
+    (:func:`alert_line` reads in sentence order, its state last: at 1024 px the banner
+    cut a runaway alarm's line inside its figures, its state and time lost.)"""
+    th = alert.threshold
+    if _is_fault(th):
+        fault = alert.latest_fault or alert.fault or {}
+        where = channel_text(fault.get("channel"))
+        what = f"{rule_text(th)}, {where}" if where else rule_text(th)
+        figures = fault_values(fault) if fault else ""
+    else:
+        what = f"{rule_text(th)}: {value_text(th, alert.value)}"
+        figures = ""
+    state = _state_text(alert)
+    head = [f"{what} {state}" if state else what]
+    if source:
+        head.append(f"of an earlier source, {source}")
+    wall = alert.time_base.clock(alert.raised_time_s, alert.raised_at)
+    when = f"raised at {time_text(alert.raised_time_s, wall)}"
+    short_when = f"raised at {time_text(None if wall else alert.raised_time_s, wall)}"
+    forms = [
+        [*head, when, figures],
+        [*head, when],
+        [*head, short_when],
+        head,  # (cut at its end if need be: an earlier source's alert says so)
+    ]
+    lines: list[str] = []
+    for form in forms:
+        line = " · ".join(p for p in form if p)
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 #: The most lines the banner's alert takes (a window of 700 px keeps its plots).
@@ -105,6 +160,9 @@ class AlertBanner(QFrame):
         self.key: int | None = None
         self.full_text = ""  #: the lead alert's line, uncut
         self.title = QLabel(objectName="alertBannerTitle")
+        #: how many more alerts are on the banner, under its title: beside the line,
+        #: never cut off its end
+        self.more = QLabel(objectName="alertBannerMore")
         # the alert's line wraps rather than widening the window past a small screen, in
         # at most BANNER_LINES lines (a short's figures took five at 1024 px and pushed the
         # cell plot below the fold), and the comment field keeps room to read its hint
@@ -119,7 +177,13 @@ class AlertBanner(QFrame):
         self.show_button = QPushButton("All alerts")
         row = QHBoxLayout(self)
         row.setContentsMargins(14, 3, 10, 3)
-        row.addWidget(self.title)
+        heading = QVBoxLayout()
+        heading.setSpacing(0)
+        heading.addStretch(1)
+        heading.addWidget(self.title)
+        heading.addWidget(self.more)
+        heading.addStretch(1)
+        row.addLayout(heading)
         row.addWidget(self.text, 1)
         row.addWidget(self.comment)
         row.addWidget(self.ack_button)
@@ -146,27 +210,28 @@ class AlertBanner(QFrame):
             return
         sources = sources or {}
 
-        def line(alert: Alert, short: bool) -> str:
+        def other_source(alert: Alert) -> str | None:
             source = sources.get(alert.key)
-            if not source or source == current_source:
-                return alert_line(alert)
-            name = source_name(source) if short else source
-            return f"{alert_line(alert)} · of an earlier source, {name}"
+            return None if source == current_source else source
 
         lead = alerts[0]
         if lead.key != self.key:
             self.comment.clear()
         self.key = lead.key
-        more = f"  (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+        self.more.setText(f"+{len(alerts) - 1} more" if len(alerts) > 1 else "")
+        self.more.setVisible(len(alerts) > 1)
         # a cleared alarm stays until acknowledged ("(cleared)" in its line), but the
         # pack is not in a critical state now; one up when its source ended was last
         # seen critical, and nobody knows better now
         self.title.setText(
             "UNACKNOWLEDGED" if lead.cleared and not lead.source_ended else "CRITICAL"
         )
-        self.full_text = line(lead, short=True) + more
-        # the tooltip and All alerts have it whole
-        self.text.set_full_text(self.full_text, "\n".join(line(a, short=False) for a in alerts))
+        source = other_source(lead)
+        full, *shorter = banner_lines(lead, source_name(source) if source else None)
+        self.full_text = full
+        # the tooltip has them all whole, an earlier source's URL whole too
+        tip = "\n".join(banner_lines(a, other_source(a))[0] for a in alerts)
+        self.text.set_full_text(full, tip, shorter=shorter)
 
     def _on_ack_clicked(self) -> None:
         if self.key is not None:

@@ -416,6 +416,18 @@ def _ohm(value: float | None) -> str | None:
     return resistance_text(value)
 
 
+def _soh_status(soh: float, eol_fraction: float | None) -> Status:
+    """The SOH card's status, as the report's State of health row judges it
+    (:func:`~app.reports.verdicts.soh_limits`): critical past the end of life, a
+    warning within 5 % above it. (The card read a 70.3 % cell past its 80 % end of life
+    as a warning, beside the report's FAIL and cycle life's critical 'end of life
+    reached'; and 72.8 % at a 70 % end of life as OK, where the report warned.)"""
+    from app.reports.verdicts import soh_limits  # (not on the window's start-up path)
+
+    fail, warn = soh_limits(eol_fraction)
+    return Status.CRITICAL if soh < fail else Status.WARNING if soh < warn else Status.OK
+
+
 def _soh(r: dict) -> ResultSummary:
     soh = r.get("soh_percent")
     cap_soh, res_soh = r.get("soh_capacity_percent"), r.get("soh_resistance_percent")
@@ -455,7 +467,7 @@ def _soh(r: dict) -> ResultSummary:
         headline = f"{soh:.1f} %"
         # 80 % is the usual end of life (and the cycle-life diagnostic's default); the
         # page judges by the one cycle life was given (:func:`soh_at_end_of_life`)
-        status = Status.WARNING if soh < 80.0 else Status.OK
+        status = _soh_status(soh, None)
     return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
 
 
@@ -637,16 +649,17 @@ def soh_at_end_of_life(
     summary: ResultSummary, soh: dict | None, cycle_life: dict | None
 ) -> ResultSummary:
     """The SOH card once cycle life's end of life is known (``eol_fraction``: the Logs
-    page's End of life, ``--eol-fraction``): a warning below it, not below a fixed 80 %
-    (at 70 % a 72.8 % cell read a warning beside cycle life's 12 cycles left), as the
-    report's State of health row judges."""
+    page's End of life, ``--eol-fraction``): critical below it, a warning within 5 %
+    above it, not against a fixed 80 % (at 70 % a 72.8 % cell read a warning beside
+    cycle life's 12 cycles left), as the report's State of health row judges."""
     from dataclasses import replace
 
     fraction = (cycle_life or {}).get("eol_fraction") if isinstance(cycle_life, dict) else None
     value = (soh or {}).get("soh_percent") if isinstance(soh, dict) else None
-    if fraction is None or value is None or summary.status not in (Status.WARNING, Status.OK):
+    judged = (Status.CRITICAL, Status.WARNING, Status.OK)
+    if fraction is None or value is None or summary.status not in judged:
         return summary
-    return replace(summary, status=Status.WARNING if value < 100.0 * fraction else Status.OK)
+    return replace(summary, status=_soh_status(value, fraction))
 
 
 def with_suspect_cell_readings(

@@ -48,6 +48,7 @@ class FittedLabel(QLabel):
         super().__init__(parent, **kwargs)
         self.max_lines = max_lines
         self._full = ""
+        self._shorter: list[str] = []
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.set_full_text(text)
@@ -55,9 +56,18 @@ class FittedLabel(QLabel):
     def full_text(self) -> str:
         return self._full
 
-    def set_full_text(self, text: str, tooltip: str | None = None) -> None:
-        """Show ``text`` (fitted); the tooltip is ``tooltip``, else all of ``text``."""
+    def set_full_text(
+        self, text: str, tooltip: str | None = None, *, shorter: list[str] | None = None
+    ) -> None:
+        """Show ``text`` (fitted); the tooltip is ``tooltip``, else all of ``text``.
+
+        ``shorter``: shorter forms of ``text``, each keeping what matters most of the
+        one before. Where ``text`` does not fit, it is cut with '…' only where it keeps
+        all of the first shorter form (a fault's figures cut, not its time: ``(t =
+        62…``); else the label shows the longest shorter form that fits whole, or the
+        last one cut."""
         self._full = text
+        self._shorter = list(shorter or [])
         self.setToolTip(text if tooltip is None else tooltip)
         self._fit()
 
@@ -90,7 +100,16 @@ class FittedLabel(QLabel):
     def _fit(self) -> None:
         # hidden, it has no width of its own yet: the whole text, fitted once shown
         width = self.contentsRect().width() if self.isVisible() else 0
-        lines = fitted_lines(self._full, self.font(), width, self.max_lines)
+        forms = [self._full, *self._shorter]
+        for i, form in enumerate(forms):
+            lines = fitted_lines(form, self.font(), width, self.max_lines)
+            shown = "".join(lines)
+            if shown == form or i == len(forms) - 1:
+                break
+            kept = shown[:-1]  # less its '…'
+            after = forms[i + 1]
+            if i == 0 and kept.startswith(after) and kept[len(after) :].strip(" ·,;:"):
+                break
         text = "\n".join(lines)
         if text != self.text():
             self.setText(text)

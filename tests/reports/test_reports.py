@@ -719,3 +719,43 @@ def test_a_pdf_section_heading_opens_the_page_of_its_table(tmp_path, capsys):
     ).stdout
     (page,) = [p for p in text.split("\f") if "Per-cycle table" in p]
     assert "discharge Ah" in page  # the table's header row
+
+
+def test_the_cover_gives_the_start_as_a_clock_time_not_an_iso_stamp():
+    """The cover read 'Time span: from 2026-12-06T06:20:51.306250+00:00, 1 h 59 min'."""
+    import pandas as pd
+
+    from app.reports.content import ReportContent
+
+    frame = pd.DataFrame({"time_s": np.linspace(0.0, 7199.0, 9)})
+    stamped = ReportContent(_report(), frame, start_utc="2026-12-06T06:20:51.306250+00:00")
+    assert stamped.time_span() == "from 2026-12-06 06:20:51 UTC, 1 h 59 min (9 samples)"
+    # a stamp in another zone is given in UTC; one that is no ISO time, as it is
+    east = ReportContent(_report(), frame, start_utc="2026-12-06T07:20:51+01:00")
+    assert east.time_span().startswith("from 2026-12-06 06:20:51 UTC, ")
+    odd = ReportContent(_report(), frame, start_utc="Monday morning")
+    assert odd.time_span().startswith("from Monday morning, ")
+
+
+def test_the_pdf_and_html_fault_tables_word_kind_and_channel_as_the_window_does(tmp_path):
+    """The PDF's Faults table read 'internal_short  critical  cell_3_v' (the JSON's keys)
+    beside the summary's 'internal short in cell 3': the documents for people now word
+    them as the window does; the workbook and the CSV keep the keys."""
+    from app.reports.content import ReportContent
+    from app.reports.html import render_html
+
+    short = {"kind": "internal_short", "start_time_s": 630.0, "end_time_s": 3599.0,
+             "severity": "critical", "channel": "cell_3_v", "detail": {}}  # fmt: skip
+    runaway = {**short, "kind": "thermal_runaway_onset", "channel": "cell_3_temp_c"}
+    content = ReportContent(_report(faults=[short, runaway]))
+    _, rows = content.fault_rows(words=True)
+    assert [r[:3] for r in rows] == [
+        ["internal short", "critical", "cell 3"],
+        ["thermal runaway onset", "critical", "cell 3"],
+    ]
+    html = render_html(content)
+    faults = html[html.index("<h2>Faults</h2>") :]
+    assert "internal short" in faults and "internal_short" not in faults
+    assert "cell_3_v" not in faults
+    _, keyed = content.fault_rows()  # (for machines)
+    assert keyed[0][:3] == ["internal_short", "critical", "cell_3_v"]

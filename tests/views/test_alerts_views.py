@@ -909,14 +909,60 @@ def test_the_banner_keeps_a_long_fault_to_two_lines_at_1024_px(qtbot, make_windo
     feed(window, _runaway_raised())
     banner = window.alert_banner
     qtbot.waitUntil(lambda: banner.isVisible() and banner.full_text != "")
-    qtbot.waitUntil(lambda: banner.text.shown_text().endswith("…"))
-    assert banner.full_text.startswith(banner.text.shown_text()[:-1])
+    qtbot.waitUntil(lambda: banner.text.shown_text() != banner.full_text)
     assert banner.full_text in banner.text.toolTip()
     line = banner.text.fontMetrics().lineSpacing()
     assert banner.text.height() <= BANNER_LINES * line + 2
     # and wide enough, it is whole
     window.resize(2400, 900)
     qtbot.waitUntil(lambda: banner.text.shown_text() == banner.full_text)
+
+
+def test_the_banner_at_1024_px_cuts_a_faults_figures_not_what_where_or_state(qtbot, make_window):
+    """At 1024 px the banner cut a runaway alarm's line inside its figures ('... rising
+    0.80 °C/min faster than it…'): its state ('(up when its source ended)'), when it
+    was raised and how many more alerts there were were lost. What, where and the state
+    now lead the line, the time follows whole or not at all, the figures go first, and
+    the count stands under the severity."""
+    from app.views.alert_banner import BANNER_LINES
+
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    window.connect_source("sim://nmc?cells=4&speed=0&duration=60")
+    feed(window, _runaway_raised(), raised(CRITICAL, t=330.0))
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=20_000
+    )
+    board = window.alert_center.board
+    qtbot.waitUntil(
+        lambda: len(board.alerts) == 2 and all(a.source_ended for a in board.alerts.values())
+    )
+    banner = window.alert_banner
+    qtbot.waitUntil(lambda: banner.isVisible() and "source ended" in banner.full_text)
+    assert board.alerts[banner.key].metric == "fault_thermal_runaway_onset"  # the lead
+    shown = banner.text.shown_text()
+    assert shown.startswith("Fault: thermal runaway onset, cell 2 (up when its source ended)")
+    assert banner.title.text() == "CRITICAL"
+    assert banner.more.isVisible() and banner.more.text() == "+1 more"
+    assert " · raised at " in shown
+    assert "(t = " not in shown or "(t = 325.0 s)" in shown  # whole or not at all
+    assert shown != banner.full_text and banner.full_text in banner.text.toolTip()
+    line = banner.text.fontMetrics().lineSpacing()
+    assert banner.text.height() <= BANNER_LINES * line + 2
+    # over another pack it says whose it is, before when
+    window.connect_source("failing://another-pack")
+    qtbot.waitUntil(lambda: "of an earlier source" in banner.full_text)
+    qtbot.waitUntil(
+        lambda: banner.text.shown_text().startswith(
+            "Fault: thermal runaway onset, cell 2 (up when its source ended) · of an earlier"
+        )
+    )
+    window.resize(2400, 900)  # room: all of it, the figures too
+    qtbot.waitUntil(lambda: banner.text.shown_text() == banner.full_text)
+    assert banner.full_text.endswith(
+        "at 25.7 °C when found, rising 0.87 °C/min faster than its neighbours at that instant, peak 27.1 °C, steepest 2-min average rise 1.2 °C/min"
+    )
 
 
 def test_the_rule_column_stays_readable_beside_a_faults_figures_at_1024_px(qtbot, make_window):
@@ -985,7 +1031,7 @@ def test_an_alert_up_when_its_log_ends_reads_no_longer_watched(qtbot, make_windo
     assert states == {"up when its source ended, not acknowledged", "up when its source ended"}
     assert page.history_table.item(0, 6).text().startswith("source ended ")
     assert window.alert_banner.title.text() == "CRITICAL"
-    assert window.alert_banner.full_text.endswith("(up when its source ended)")
+    assert "(up when its source ended)" in window.alert_banner.full_text
     rows = history_rows(None, "alerts", HistoryFilters())
     assert len(rows) == 2 and all(r.cleared_at and r.cleared_time_s is None for r in rows)
     assert {row_cells("alerts", r)[7] for r in rows} == states

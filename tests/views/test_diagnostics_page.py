@@ -1097,15 +1097,39 @@ def test_a_wide_window_widens_the_results_and_keeps_the_detail_readable(page, qt
     assert detail.widget().width() <= detail.viewport().width()
 
 
-def test_the_soh_card_warns_at_the_end_of_life_cycle_life_was_given(page):
+def test_the_soh_card_judges_at_the_end_of_life_cycle_life_was_given(page):
     """At End of life 70 % (--eol-fraction 0.7) a 72.8 % cell's SOH card warned, against a
     fixed 80 %, beside cycle life's 12 cycles left; the report's row judges at 70 %."""
     soh = {"soh_percent": 72.8, "soh_method": "capacity", "soh_capacity_percent": 72.8}
     page.show_report(report_of({"soh": soh, "cycle_life": {"eol_fraction": 0.7}}))
+    assert page.summaries["soh"].status is Status.WARNING  # (within 5 % of it: the report's WARN)
+    page.show_report(
+        report_of({"soh": {**soh, "soh_percent": 76.0}, "cycle_life": {"eol_fraction": 0.7}})
+    )
     assert page.summaries["soh"].status is Status.OK
     page.show_report(
         report_of({"soh": {**soh, "soh_percent": 68.0}, "cycle_life": {"eol_fraction": 0.7}})
     )
-    assert page.summaries["soh"].status is Status.WARNING
+    assert page.summaries["soh"].status is Status.CRITICAL
     page.show_report(report_of({"soh": soh}))  # no cycle life: the usual 80 %
-    assert page.summaries["soh"].status is Status.WARNING
+    assert page.summaries["soh"].status is Status.CRITICAL
+
+
+@pytest.mark.parametrize("eol", [None, 0.7])
+@pytest.mark.parametrize("percent", [60.0, 69.9, 72.0, 78.0, 82.0, 84.9, 85.0, 95.0])
+def test_the_soh_card_says_what_the_reports_soh_row_says(page, percent, eol):
+    """The card read a 70.3 % cell past its 80 % end of life (NASA B0005) as a mere
+    warning beside the report's FAIL and cycle life's critical 'end of life reached'."""
+    from app.reports.verdicts import Verdict, findings
+
+    soh = {"soh_percent": percent, "soh_method": "capacity", "soh_capacity_percent": percent}
+    results = {"soh": soh} | ({"cycle_life": {"eol_fraction": eol}} if eol else {})
+    page.show_report(report_of(results))
+    report = {"results": {"soh": soh, "cycle_life": results.get("cycle_life")}, "cycles": []}
+    (row,) = [f for f in findings(report) if f.diagnostic == "soh"]
+    expected = {
+        Verdict.FAIL: Status.CRITICAL,
+        Verdict.WARN: Status.WARNING,
+        Verdict.PASS: Status.OK,
+    }
+    assert page.summaries["soh"].status is expected[row.verdict]
