@@ -53,7 +53,9 @@ class Resolution:
         bin."""
         rows, m = sdd.shape
         # held its value over a bin so far: from the first such bin on (a running or)
-        still = (sdd == 0) & (nd > 0)
+        still = sdd == 0
+        if still.any():  # (rare but in a held reading: the counts' row read only then)
+            still &= nd > 0
         first = np.where(still.any(axis=1), still.argmax(axis=1), m) if m else np.full(rows, m)
         held = np.arange(m) >= first[:, None]
         held |= self._held
