@@ -424,14 +424,15 @@ new alternated twice at load 6-8.5 (other helpers' runs): pack 2.29, 2.33 -> 2.1
 2.17 s, of which detect_faults 0.898, 0.920 -> 0.764, 0.813 and
 measure_internal_resistance 0.414, 0.417 -> 0.385, 0.382 s (soc_estimates 0.37,
 analyze_thermal 0.23, check_cell_balance 0.14, calculate_soh 0.075, summarize_cycles
-0.06, rest 0.11 s unchanged). The 4-cell cases (the logs from one pickle,
+0.06, rest 0.11 s unchanged); new then base once more at load ~4: 2.24 vs 2.32 s
+(detect_faults 0.839 vs 0.901 s). The 4-cell cases (the logs from one pickle,
 ``_timed_run`` best of 3, base then new at load ~13): cycle 1.61 -> 1.54, drive 1.60 ->
 1.61, hppc 1.25 -> 1.17, steps 2.24 -> 2.12 s. bench_live_engine.py --repeat 2 (base
 then new, load ~10): 16 cells drive block 1 10.86 -> 10.18, block 1000 5.75 -> 5.70,
 hppc block 1 10.67 -> 10.93, block 1000 6.63 -> 6.47 us/sample; the 4-cell cycle
 alternated twice: block 1 5.86, 5.87 -> 5.48, 5.68, block 1000 3.60, 3.61 -> 3.31,
-3.65. Still over 2 s (~2.0-2.05 s expected at idle, from the ~0.15 s saved on the 2.37 s read
-before): what is left is as above -- the SOC filter's sequential updates, the
+3.65. Still over 2 s (~0.1-0.17 s saved; no idle machine to measure on in this
+session): what is left is as above -- the SOC filter's sequential updates, the
 pulse fits, the thermal rise rates, cell balance and the fault families' many small
 per-super-bin passes (the short test ~0.3 s at load, its parts 0.02-0.06 s each).
 """
