@@ -401,6 +401,40 @@ limit events, shorts and runaways. Idle (load 0.5-0.8), ``--repeat 2`` after the
 session's merges: pack 2.05 s before, 1.92 s after (cycle 1.16, drive 1.20, hppc
 1.03, steps 1.35 s). The timings wrap the functions run_suite calls: monitor_safety
 is now inside detect_faults's figure.
+
+Then the fault detector's resolution, the stuck and open-circuit tests and the pulse
+read-out's uncertainty (helper speed, after the coarse-sensor work and the R10
+uncertainties had taken the pack case from 1.92 to ~2.37 s at idle; same results bit
+for bit: run_suite JSON and SOC series of 18 simulated logs -- NMC/LFP/lead-acid, 4 and
+16 cells, drive/HPPC/cycle/rest at 0.1-2 s, with a short, a runaway, a stuck current, a
+noisy cell, over-voltage and scattered NaN -- analyze --json of the 12 real logs that
+open, as NMC and as LFP, and bench_faults.py --brief --parts equivalence, 0 failing
+rows). faults/resolution.py keeps each row's least sum as it was where the batch has
+no new one (the running minimum only in rows with one: a (35, 6553) accumulate along
+rows was ~1.5 ms a batch), its held flag from each row's first held bin, the floor
+without its finite test (a NaN or inf floor passes no sum either way) and its three
+least sums merged from the sums under the last one only; the held/frozen tests read
+the broadcast count row only where a bin's first differences sum to 0 (a broadcast
+row and'ed with a (rows, bins) array: ~0.5 ms a batch); the open-circuit test's
+running maxima only where a dead cell conducted; PulseModel.std_of drives the four
+moved time constants' RC states in one rc_states call and finds the read points'
+segments once (no model copies). Resolution.push on the pack's batches 0.149 ->
+0.077 s, std_of 0.057 -> 0.035 s. ``--repeat 3 --cases pack``, base (88e30fb) and
+new alternated twice at load 6-8.5 (other helpers' runs): pack 2.29, 2.33 -> 2.12,
+2.17 s, of which detect_faults 0.898, 0.920 -> 0.764, 0.813 and
+measure_internal_resistance 0.414, 0.417 -> 0.385, 0.382 s (soc_estimates 0.37,
+analyze_thermal 0.23, check_cell_balance 0.14, calculate_soh 0.075, summarize_cycles
+0.06, rest 0.11 s unchanged); new then base once more at load ~4: 2.24 vs 2.32 s
+(detect_faults 0.839 vs 0.901 s). The 4-cell cases (the logs from one pickle,
+``_timed_run`` best of 3, base then new at load ~13): cycle 1.61 -> 1.54, drive 1.60 ->
+1.61, hppc 1.25 -> 1.17, steps 2.24 -> 2.12 s. bench_live_engine.py --repeat 2 (base
+then new, load ~10): 16 cells drive block 1 10.86 -> 10.18, block 1000 5.75 -> 5.70,
+hppc block 1 10.67 -> 10.93, block 1000 6.63 -> 6.47 us/sample; the 4-cell cycle
+alternated twice: block 1 5.86, 5.87 -> 5.48, 5.68, block 1000 3.60, 3.61 -> 3.31,
+3.65. Still over 2 s (~0.1-0.17 s saved; no idle machine to measure on in this
+session): what is left is as above -- the SOC filter's sequential updates, the
+pulse fits, the thermal rise rates, cell balance and the fault families' many small
+per-super-bin passes (the short test ~0.3 s at load, its parts 0.02-0.06 s each).
 """
 
 from __future__ import annotations

@@ -440,23 +440,35 @@ class PulseModel:
         """Design rows (len(times), len(coef)) at arbitrary times inside the window
         (exact for a constant current within each segment)."""
         times = np.atleast_1d(np.asarray(times, dtype=float))
+        b, h = self._at(times)
+        return self._rows_at(
+            times, b, h, self.tau1_s, self.tau2_s, self.x1, self.x2, self.xb1, self.xb2
+        )
+
+    def _at(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each time's segment and the time since its start."""
         seg = self.seg
         b = np.clip(np.searchsorted(seg.t0, times, side="right") - 1, 0, seg.n - 1)
-        h = times - seg.t0[b]
-        e1 = np.exp(-h / self.tau1_s)
-        e2 = np.exp(-h / self.tau2_s)
+        return b, times - seg.t0[b]
+
+    def _rows_at(self, times, b, h, tau1, tau2, x1, x2, xb1, xb2) -> np.ndarray:
+        """:meth:`rows` with the time constants ``tau1``/``tau2`` and the RC states
+        ``x1``/``x2`` (and ``xb1``/``xb2`` of a split model) given."""
+        seg = self.seg
+        e1 = np.exp(-h / tau1)
+        e2 = np.exp(-h / tau2)
         cur = self.cur_a[b]
         cols = [
             np.ones_like(times),
             times - self.t_s,
             cur,
-            cur + (self.x1[b] - cur) * e1,
-            cur + (self.x2[b] - cur) * e2,
+            cur + (x1[b] - cur) * e1,
+            cur + (x2[b] - cur) * e2,
             seg.q0[b] + seg.cur[b] * h,
         ]
         if self.split:
             cb = self.cur_b[b]
-            cols += [cb, cb + (self.xb1[b] - cb) * e1, cb + (self.xb2[b] - cb) * e2]
+            cols += [cb, cb + (xb1[b] - cb) * e1, cb + (xb2[b] - cb) * e2]
         return np.column_stack(cols)
 
     def coefs(self, *, cells: bool = False) -> np.ndarray:
@@ -488,20 +500,42 @@ class PulseModel:
         if self.cov is None:
             return np.full(len(w), np.nan)
         times = np.atleast_1d(np.asarray(times, dtype=float))
-        grad = w @ self.rows(times)
+        b, h = self._at(times)
+        grad = w @ self._rows_at(
+            times, b, h, self.tau1_s, self.tau2_s, self.x1, self.x2, self.xb1, self.xb2
+        )
         if self.cov_shape is not None:  # the scaled layout (6 shared columns, a factor)
             g = grad[:, :6].copy()
             g[:, 2:5] += grad[:, 6:9]  # the shared columns are driven by both currents
             grad = np.column_stack([g, grad[:, 6:9] @ self.cov_shape])
         eps = _STD_EPS
-        taus = np.array([self.tau1_s, self.tau2_s])
+        # each time constant moved by exp(+-eps), the other kept: the states of all six
+        # time constants in one call (each column on its own: the bits of a call with
+        # its model's pair), the model's voltage as :meth:`_with_taus` would give it
+        t1, t2 = self.tau1_s, self.tau2_s
+        up, down = math.exp(eps), math.exp(-eps)
+        taus = np.array([t1, t2, t1 * up, t1 * down, t2 * up, t2 * down])
+        x = rc_states(self.seg.dur, self.cur_a, taus, self.seg.start_settled)
+        xb = None
+        if self.split:
+            xb = rc_states(self.seg.dur, self.cur_b, taus, self.seg.start_settled)
         dtau = []
-        for j in range(2):
-            up, down = taus.copy(), taus.copy()
-            up[j] *= math.exp(eps)
-            down[j] *= math.exp(-eps)
-            diff = self._with_taus(up).voltage(times) - self._with_taus(down).voltage(times)
-            dtau.append(w @ diff / (2 * eps))
+        for c1, c2 in (((2, 1), (3, 1)), ((0, 4), (0, 5))):
+            volts = []
+            for j1, j2 in (c1, c2):
+                rows = self._rows_at(
+                    times,
+                    b,
+                    h,
+                    float(taus[j1]),
+                    float(taus[j2]),
+                    x[:, j1],
+                    x[:, j2],
+                    None if xb is None else xb[:, j1],
+                    None if xb is None else xb[:, j2],
+                )
+                volts.append(rows @ self.coef)
+            dtau.append(w @ (volts[0] - volts[1]) / (2 * eps))
         g = np.column_stack([grad[:, self.cov_use], *dtau])
         var = np.einsum("ij,jk,ik->i", g, self.cov, g)
         return np.sqrt(np.maximum(var, 0.0))

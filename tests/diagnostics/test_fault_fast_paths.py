@@ -362,3 +362,77 @@ def _staged(stage, block, n: int, chunk: int) -> list:
         b = min(n, a + chunk)
         out += stage.push(block, a, b, np.full(b - a, np.nan))
     return out + stage.flush()
+
+
+class _PlainResolution:
+    """faults.resolution.Resolution.push as it was written first: running or / min over
+    the whole batch, every row's least sums re-sorted (the reference for the shortcuts)."""
+
+    def __init__(self, rows):
+        from app.diagnostics.faults.resolution import CONFIRM_BINS
+
+        self._least = np.full((rows, CONFIRM_BINS), np.inf)
+        self._held = np.zeros((rows, 1), dtype=bool)
+
+    def push(self, sdd, nd, s2, n2, mean):
+        from app.diagnostics.faults.resolution import (
+            CONFIRM_BINS,
+            CONFIRM_TOL,
+            FLOAT_UNITS,
+            Resolution,
+        )
+
+        held = (sdd == 0) & (nd > 0)
+        held = np.logical_or.accumulate(np.concatenate((self._held, held), axis=1), axis=1)
+        self._held = held[:, -1:].copy()
+        with np.errstate(invalid="ignore"):
+            unit = FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(mean)
+            floor = np.where(np.isfinite(unit), n2 * unit * unit, np.inf)
+            x = np.fmin(np.where(sdd > 0, sdd, np.inf), np.where(s2 > floor, s2, np.inf))
+        x = np.where(np.isnan(x), np.inf, x)
+        least = self._least
+        before = least[:, :1]
+        bound = np.fmin.accumulate(np.concatenate((before, x), axis=1), axis=1)[:, 1:]
+        thr = before * (1.0 + CONFIRM_TOL)
+        near = x <= thr
+        base = (least <= thr).sum(axis=1)
+        known = np.zeros(x.shape, dtype=bool)
+        for r in range(len(x)):
+            if (x[r] < before[r]).any():
+                known[r] = Resolution._known_row(least[r], x[r], bound[r])
+            else:
+                known[r] = base[r] + np.cumsum(near[r]) >= CONFIRM_BINS
+        q2 = np.where((known | held[:, 1:]) & np.isfinite(bound), bound, 0.0)
+        merged = np.sort(np.concatenate((least, x), axis=1), axis=1)
+        self._least = merged[:, :CONFIRM_BINS].copy()
+        return bound, q2
+
+
+def test_resolution_push_is_the_plain_running_minimum():
+    """Resolution.push's shortcuts (the running minimum only in rows with a new least
+    sum, the held flag from each row's first held bin, the least sums merged only from
+    the sums under the last one) give the plain computation's bits: empty and one-bin
+    batches, NaN and inf sums and means, held bins, counts of 0, shared count rows."""
+    from app.diagnostics.faults.resolution import Resolution
+
+    rng = np.random.default_rng(11)
+    rows = 6
+    fast, plain = Resolution(rows), _PlainResolution(rows)
+    for m in (0, 1, 2, 40, 0, 1, 300, 3, 1000, 7):
+        q = rng.choice([0.0, 1e-3, 0.1], size=(rows, 1))
+        sdd = np.round(rng.normal(0, 1, (rows, m)) ** 2 * 50) * np.maximum(q, 1e-6) ** 2
+        s2 = sdd * rng.uniform(0.5, 3, (rows, m))
+        mean = rng.normal(3.7, 0.1, (rows, m))
+        n = rng.integers(0, 6, m).astype(float)
+        nd = np.broadcast_to(n, (rows, m))  # (a shared row, as the stage passes it)
+        n2 = np.where(rng.random((rows, m)) < 0.1, 0.0, nd)
+        for a, p in ((sdd, 0.03), (s2, 0.03), (mean, 0.02)):
+            a[rng.random(a.shape) < p] = np.nan
+        mean[rng.random(mean.shape) < 0.02] = np.inf
+        s2[rng.random(s2.shape) < 0.02] = np.inf
+        got = fast.push(sdd, nd, s2, n2, mean)
+        want = plain.push(sdd, nd, s2, n2, mean)
+        for g, w in zip(got, want, strict=True):
+            assert _same_bits(g, w)
+        assert _same_bits(fast._least, plain._least)
+        assert _same_bits(fast._held, plain._held)

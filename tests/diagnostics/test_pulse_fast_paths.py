@@ -488,3 +488,58 @@ def test_median_of_a_long_array_is_that_of_the_partition_around_several(n, monke
         want = pulse_detection.median(x)
         monkeypatch.undo()
         assert _same_bits(got, want), trial
+
+
+def _plain_std_of(model, times, weights):
+    """PulseModel.std_of with a model of its own per moved time constant (its states
+    driven anew by rc_states, its voltage from rows @ coef): the plain computation."""
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    if model.cov is None:
+        return np.full(len(w), np.nan)
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    grad = w @ model.rows(times)
+    if model.cov_shape is not None:
+        g = grad[:, :6].copy()
+        g[:, 2:5] += grad[:, 6:9]
+        grad = np.column_stack([g, grad[:, 6:9] @ model.cov_shape])
+    eps = pulse_fit._STD_EPS
+    taus = np.array([model.tau1_s, model.tau2_s])
+    dtau = []
+    for j in range(2):
+        up, down = taus.copy(), taus.copy()
+        up[j] *= np.exp(eps)
+        down[j] *= np.exp(-eps)
+        diff = model._with_taus(up).voltage(times) - model._with_taus(down).voltage(times)
+        dtau.append(w @ diff / (2 * eps))
+    g = np.column_stack([grad[:, model.cov_use], *dtau])
+    var = np.einsum("ij,jk,ik->i", g, model.cov, g)
+    return np.sqrt(np.maximum(var, 0.0))
+
+
+@pytest.mark.parametrize("step_a", [-5.0, 3.0])
+@pytest.mark.parametrize("split", [False, True])
+@pytest.mark.parametrize("dt", [0.5, None])
+def test_std_of_with_all_moved_time_constants_in_one_call_is_the_plain_one(step_a, split, dt):
+    """std_of drives the states of the four moved time constants in one rc_states call
+    and reuses the times' segments: the bits of a model per moved time constant (a
+    split and a plain model, evenly and unevenly spaced samples, one and several
+    read points and weights)."""
+    rng = np.random.default_rng(7)
+    t = np.arange(600) * 0.5 if dt else np.cumsum(rng.uniform(0.2, 0.8, 600))
+    k = int(np.searchsorted(t, 100.0))
+    before = np.where((t // 20) % 2 == 0, -1.0, -2.0) if split else -1.0
+    i = np.where(t < t[k], before, step_a)
+    end = int(np.searchsorted(t, 200.0))
+    i = np.where(np.arange(len(t)) >= end, 0.0, i)
+    gain = np.where((t >= t[k]) & (t < t[end]), 2.0, 1.0)
+    v = 3.7 + 0.01 * i * gain + 0.004 * i * (1 - np.exp(-t / 20.0)) + rng.normal(0, 2e-4, len(t))
+    breaks = [int(b) for b in np.flatnonzero(np.diff(i) != 0) + 1 if b != end]
+    model = pulse_fit.fit_pulse_response(t, i, v, fit_from=40, k=k, breaks=breaks, max_points=400)
+    assert model is not None and model.cov is not None and model.split == split
+    for points, weights in (
+        ([t[k - 1]], [[1.0]]),
+        ([t[k - 1], t[k + 5], t[end - 3]], [[-1.0, 1.0, 0.0], [-1.0, 0.0, 1.0]]),
+        ([t[k - 1], t[k + 30]], [[0.0, 1.0]]),
+    ):
+        got = model.std_of(np.array(points), np.array(weights))
+        assert _same_bits(got, _plain_std_of(model, np.array(points), np.array(weights)))

@@ -186,6 +186,9 @@ class CircuitDetector:
         """(cells, bins): a cell has carried current while reading ~0 V (``conducts``)
         since it last read a normal voltage (``alive``), state carried between calls."""
         m = conducts.shape[1]
+        if not self._refuted.any() and not conducts.any():  # (the usual case: none)
+            self._refuted = np.zeros(len(conducts), dtype=bool)
+            return np.zeros(conducts.shape, dtype=bool)
         idx = np.arange(m)
         last_set = np.maximum.accumulate(np.where(conducts, idx, -1), axis=1)
         last_clear = np.maximum.accumulate(np.where(alive, idx, -1), axis=1)

@@ -51,39 +51,58 @@ class Resolution:
         ``nd`` terms) and of squared second differences ``s2`` (``n2`` terms) and bin
         means ``mean``: (bound, q2), each (rows, bins), as known at the end of each
         bin."""
-        held = (sdd == 0) & (nd > 0)
-        held = np.logical_or.accumulate(np.concatenate((self._held, held), axis=1), axis=1)
-        self._held = held[:, -1:].copy()
+        rows, m = sdd.shape
+        # held its value over a bin so far: from the first such bin on (a running or)
+        still = sdd == 0
+        if still.any():  # (rare but in a held reading: the counts' row read only then)
+            still &= nd > 0
+        first = np.where(still.any(axis=1), still.argmax(axis=1), m) if m else np.full(rows, m)
+        held = np.arange(m) >= first[:, None]
+        held |= self._held
+        self._held = self._held | (first < m)[:, None]
+        # the float rounding's floor of a second difference's sum, n2 * unit**2 with
+        # unit = FLOAT_UNITS * eps32 * |mean| (a non-finite mean gives NaN or inf: no
+        # sum is over either, so no sum passes, as with an infinite floor)
         with np.errstate(invalid="ignore"):
-            unit = FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(mean)
-            floor = np.where(np.isfinite(unit), n2 * unit * unit, np.inf)
-            x = np.fmin(np.where(sdd > 0, sdd, np.inf), np.where(s2 > floor, s2, np.inf))
-        x = np.where(np.isnan(x), np.inf, x)
+            unit = np.abs(mean)
+            unit *= FLOAT_UNITS * np.finfo(np.float32).eps
+            floor = n2 * unit
+            floor *= unit
+            # the least positive sum of each bin (inf: none; a NaN sum fails both tests)
+            x = np.where(sdd > 0, sdd, np.inf)
+            np.minimum(x, np.where(s2 > floor, s2, np.inf), out=x)
         least = self._least
-        rows, m = x.shape
         before = least[:, :1]
-        bound = np.fmin.accumulate(np.concatenate((before, x), axis=1), axis=1)[:, 1:]
+        record = (x < before).any(axis=1)
+        # the least sum so far: the one before the batch but in rows with a new one
+        bound = np.empty((rows, m))
+        bound[...] = before
+        fell = np.flatnonzero(record)
+        if len(fell):
+            bound[fell] = np.minimum(np.minimum.accumulate(x[fell], axis=1), before[fell])
         # rows whose least sum holds over the batch: one threshold, counted at once
         # (counted bin by bin only in rows with a sum that close in the batch)
-        record = (x < before).any(axis=1)
         thr = before * (1.0 + CONFIRM_TOL)
         near = x <= thr
         base = (least <= thr).sum(axis=1)
         known = np.repeat((base >= CONFIRM_BINS)[:, None], m, axis=1)
         for r in np.flatnonzero(near.any(axis=1) & (base < CONFIRM_BINS)):
             known[r] = base[r] + np.cumsum(near[r]) >= CONFIRM_BINS
-        for r in np.flatnonzero(record):  # (a new least sum: rare once it is known)
+        for r in fell:  # (a new least sum: rare once it is known)
             known[r] = self._known_row(least[r], x[r], bound[r])
-        q2 = np.where((known | held[:, 1:]) & np.isfinite(bound), bound, 0.0)
-        # the CONFIRM_BINS least sums: only rows with a sum under their last one change
-        k = min(m, CONFIRM_BINS)
-        moved = np.flatnonzero((x < least[:, -1:]).any(axis=1))
+        q2 = np.where((known | held) & np.isfinite(bound), bound, 0.0)
+        # the CONFIRM_BINS least sums: only rows with a sum under their last one change,
+        # and only by those sums (one equal to the last is as good as the last)
+        last = least[:, -1:]
+        moved = np.flatnonzero((x < last).any(axis=1))
         if len(moved):
-            xs = x[moved]
-            new = np.partition(xs, k - 1, axis=1)[:, :k] if m > k else xs
-            merged = np.sort(np.concatenate((least[moved], new), axis=1), axis=1)
-            self._least = least.copy()
-            self._least[moved] = merged[:, :CONFIRM_BINS]
+            self._least = least = least.copy()
+            for r in moved:
+                xr = x[r]
+                new = xr[xr < last[r, 0]]
+                if len(new) > CONFIRM_BINS:
+                    new = np.partition(new, CONFIRM_BINS - 1)[:CONFIRM_BINS]
+                least[r] = np.sort(np.concatenate((least[r], new)))[:CONFIRM_BINS]
         return bound, q2
 
     @staticmethod

@@ -653,7 +653,9 @@ class SensorDetector:
         c, m = self.layout.n_rows, bb.m
         lay = self.layout
         evaluable = bb.nd > 0
-        inactive = (bb.sdd == 0) & evaluable
+        inactive = bb.sdd == 0
+        if inactive.any():  # (none in a reading with noise: the and only then)
+            inactive &= evaluable
         # no white noise of its own in a bin: its second differences (white-noise
         # variance) under STUCK_WHITE_MIN of what its first differences give (the
         # same variance for white noise): a step, a ramp or a smooth curve (a charger
