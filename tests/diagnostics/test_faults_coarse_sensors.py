@@ -161,6 +161,29 @@ def test_a_noisy_pack_voltage_read_to_100_mv_is_still_found():
     assert faults[0]["detail"]["detected_time_s"] <= onset + 60.0
 
 
+@pytest.mark.parametrize(("channel", "onset"), [("current_a", 6503.0), ("voltage_v", 5537.0)])
+def test_a_coarse_sensor_stuck_while_its_twin_moves_is_found_without_a_flickering_past(
+    channel, onset
+):
+    # a drive read to 0.1 A / 0.1 V with noise under the quantum: the reading held its
+    # value in cruise before (no flicker in 95 % of its bins), and its twin (the cells'
+    # bend, their sum) is the evidence once it freezes (before: missed)
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=onset + 300,
+        seed=1,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.03,
+        faults=[Fault("sensor_stuck", onset, channel=channel)],
+    )
+    faults = detect_faults(quantize(block, COARSE_BMS), spec).to_list()
+    assert [(f["kind"], f["channel"]) for f in faults] == [("sensor_stuck", channel)]
+    assert onset <= faults[0]["detail"]["detected_time_s"] <= onset + 60.0
+
+
 def test_live_equals_offline_on_coarse_readings():
     spec, block = _pack(
         "nmc",

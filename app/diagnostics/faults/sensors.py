@@ -192,7 +192,16 @@ every channel): a whole-degree sensor with 0.3 degC of noise reads one value for
 in ~5 % of windows where the temperature sits mid-step (a clean 4-cell NMC pack on
 HPPC: its pack temperature 'stuck' 4 times a day), and a noise-free 1 mV cell on LFP's
 plateau holds while its peers step. Only a twin then judges it (the pack voltage's,
-the current's): a stuck whole-degree cell temperature is missed. A noisy channel must be noisier than its resolution: the
+the current's): a stuck whole-degree cell temperature is missed. The twins judge a
+frozen pack voltage or current whatever it did before the freeze (no flicker in 95 % of
+its baseline's bins needed): a healthy reading cannot hold while the cells' sum moves by
+two of its quanta and their noise's range, nor while the cells bend by a C/2 change through
+R0 -- and a coarse reading with noise under its quantum holds in a drive's cruise, so it
+never had that flicker (``bench_faults --brief --parts detection --resolution temp=1
+current=0.1 cell_v=0.001 pack_v=0.1 --cases sensor_stuck``: 32 -> 37 of 120 within a
+minute; 79 of the 88 runs whose noise is under half the quantum are at the resolution
+limit -- the true value moved less than a quantum within the minute: no reading tells
+them -- and 5 of the other 9 are found now, none before). A noisy channel must be noisier than its resolution: the
 floor is raised by ``QUANTUM_NOISE`` q² (a pack voltage read to 0.1 V toggling between
 two steps).
 """
@@ -740,7 +749,8 @@ class SensorDetector:
             )
         frozen = run_len >= self.ws
         # candidates: frozen, no setpoint, changed in >= 95 % of the baseline's bins
-        held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
+        unset = frozen & ~self._at_setpoint(bb.mean)
+        held = unset & (base_e - base_a >= STUCK_FLICKER * base_e)
         dithers = self._own_noise_dithers(noise_ev, held, start, keep)
         if not frozen.any() and not self._stuck_state.any():
             return
@@ -761,12 +771,13 @@ class SensorDetector:
             # the pack voltage beside cell voltages: judged on its twin, and on its own
             # history only once its noise showed it cannot hold a reading by chance
             # (see Stuck: a coarse reading that flickered holds while the cells flicker)
-            extra[lay.i_v] = held[lay.i_v] & vrun_moved
+            # (on its twin whatever it did before the freeze: see Coarse sensors)
+            extra[lay.i_v] = unset[lay.i_v] & vrun_moved
             own[lay.i_v] &= pack_dithers
             young[lay.i_v] = False
         # the current without a history of its own white noise (a log's first minute,
         # or a baseline a varying load dominated: a drive's first minutes): its twin
-        twin_i = held[lay.i_i] & ~own[lay.i_i]
+        twin_i = unset[lay.i_i] & ~own[lay.i_i]
         if twin_i.any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
