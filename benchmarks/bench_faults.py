@@ -107,14 +107,15 @@ history). Without ``--resolution`` every figure is as before (no channel has a k
 quantum). Then (all four, typical noise): clean ``--clean-hours 8 --seeds 1`` 7 -> 0
 false alarms (6 noisy lead-acid pack voltages: a value on a step's edge toggling, a
 float charge's first-minute ramp before its quantum was known; 1 NMC runaway onset: the
-reference's rounding bias), ``--clean-hours 24`` 0; detection ``--brief --parts
-detection`` 327 -> 328 of 422 within target (runaways 15 -> 13: the excess's rounding
-swing taken off is now the cell's and the reference's, 4b; stuck sensors 32 -> 37, the
-twins judging without a flickering past), held out ``--first-seed 90 --seeds 2`` 327 ->
-326 (runaways 16 -> 13, stuck 31 -> 33; 2 -> 0 faults before an onset). Stuck sensors
-whose noise is under half their quantum and whose true value moved less than one
-quantum within the minute are counted apart (at the resolution limit: 79 of 88 runs
-on seeds 1-2 and on 90-91; no detector tells them from a healthy reading).
+reference's rounding swing), ``--clean-hours 24`` 0 in 2,880 pack-hours; detection
+``--brief --parts detection`` 327 -> 331 of 422 within target (stuck sensors 32 -> 37,
+the twins judging without a flickering past; runaways 15 -> 14, worst 69 s either way),
+held out ``--first-seed 90 --seeds 2`` 327 -> 329 (stuck 31 -> 33, runaways 16 either
+way; faults before an onset 2 -> 0); noise-free runaways (``--cases runaway
+--noise-scale 0``) 9 of 18 either way. Stuck sensors whose noise is under half their
+quantum and whose true value moved less than one quantum within the minute are counted
+apart: at the resolution limit, no detector tells them from a healthy reading (79 of
+the 88 such runs on seeds 1-2, and on 90-91).
 
 Runaway latency (the simulated Li-ion onset a self-heating of 1 K/min on NMC and LFP
 alike; it was 0.25 W/Ah, 0.5 K/min on LFP), before -> after, worst latency (within 60 s):
