@@ -56,6 +56,78 @@ def test_a_pack_voltage_read_to_100_mv_is_not_noisy():
     assert detect_faults(block, spec).to_list() == []
 
 
+def test_a_pack_voltage_read_to_100_mv_ramping_before_its_quantum_is_known_is_not_noisy():
+    # a 16-cell lead-acid float charge's first minute: its pack voltage ramps 0.4 of a
+    # quantum a second, and its rounding makes every second difference a quantum
+    # before any bin held it (before: noisy from 30 s)
+    spec = preset("lead_acid", series_cells=16)
+    block = simulate(
+        spec,
+        "float",
+        duration_s=180,
+        seed=1,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.03,
+    )
+    assert detect_faults(quantize(block, COARSE_BMS), spec).to_list() == []
+
+
+def _toggling_pack(spec, block, noise_v: float, seed: int = 0):
+    """``block`` (read by a coarse BMS) with its pack voltage at rest reading either of
+    two adjacent 0.1 V steps, every sample the other one (``noise_v`` 0: as a value on
+    a step's edge at most can), or its mean plus ``noise_v`` of noise, rounded."""
+    v = np.asarray(block["voltage_v"], dtype=float)
+    n = len(v)
+    low = np.floor(np.nanmean(v) / 0.1) * 0.1
+    if noise_v:
+        new = (
+            np.round((low + 0.05 + noise_v * np.random.default_rng(seed).standard_normal(n)) / 0.1)
+            * 0.1
+        )
+    else:
+        new = low + 0.1 * (np.arange(n) % 2)
+    cols = {c: block[c] for c in block.columns}
+    cols["voltage_v"] = new.astype(cols["voltage_v"].dtype)
+    return type(block)(cols)
+
+
+@pytest.mark.parametrize("cells", [4, 16])
+def test_a_pack_voltage_toggling_between_two_steps_is_not_noisy_one_spanning_more_is(cells):
+    # a reading that only toggles between two steps has second differences of at most
+    # two quanta: 2.47 q² by the step-robust estimate, over the 1 q² allowed before
+    spec = preset("lead_acid", series_cells=cells)
+    block = quantize(
+        simulate(spec, "rest", duration_s=600, seed=2, noise=NoiseSpec.typical(spec)),
+        COARSE_BMS,
+    )
+    assert detect_faults(_toggling_pack(spec, block, 0.0), spec).to_list() == []
+    noisy = detect_faults(_toggling_pack(spec, block, 0.2), spec).to_list()
+    assert {(f["kind"], f["channel"]) for f in noisy} == {("sensor_noisy", "voltage_v")}
+    assert noisy[0]["detail"]["detected_time_s"] <= 60.0
+
+
+def test_a_cell_crossing_a_whole_degree_step_beside_its_reference_is_no_runaway():
+    # a clean 16-cell NMC cycle, 0.3 degC of noise read to whole degrees: cell 8 warms
+    # ~0.8 degC in two minutes across a step while the others' median crosses its own
+    # (the same log read finely: z 4.4); the excess errs by the cell's rounding bias
+    # and the reference's, each either way (before: a runaway onset at 23,180 s, z 5.3,
+    # with a swing of the cell's bias alone taken off)
+    spec = preset("nmc", series_cells=16)
+    block = simulate(
+        spec,
+        "cycle",
+        duration_s=6.45 * 3600,
+        seed=1,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.08,
+    )
+    late = np.asarray(block["time_s"]) >= 22_000.0
+    block = type(block)({c: np.asarray(block[c])[late] for c in block.columns})
+    assert detect_faults(quantize(block, COARSE_BMS), spec).to_list() == []
+
+
 @pytest.mark.parametrize("chem", ["nmc", "lfp"])
 def test_a_runaway_on_whole_degree_sensors_within_a_minute(chem):
     onset = 1800.0
@@ -87,6 +159,29 @@ def test_a_noisy_pack_voltage_read_to_100_mv_is_still_found():
     faults = detect_faults(block, spec).to_list()
     assert [(f["kind"], f["channel"]) for f in faults] == [("sensor_noisy", "voltage_v")]
     assert faults[0]["detail"]["detected_time_s"] <= onset + 60.0
+
+
+@pytest.mark.parametrize(("channel", "onset"), [("current_a", 6503.0), ("voltage_v", 5537.0)])
+def test_a_coarse_sensor_stuck_while_its_twin_moves_is_found_without_a_flickering_past(
+    channel, onset
+):
+    # a drive read to 0.1 A / 0.1 V with noise under the quantum: the reading held its
+    # value in cruise before (no flicker in 95 % of its bins), and its twin (the cells'
+    # bend, their sum) is the evidence once it freezes (before: missed)
+    spec = preset("nmc", series_cells=4)
+    block = simulate(
+        spec,
+        "drive",
+        duration_s=onset + 300,
+        seed=1,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.03,
+        faults=[Fault("sensor_stuck", onset, channel=channel)],
+    )
+    faults = detect_faults(quantize(block, COARSE_BMS), spec).to_list()
+    assert [(f["kind"], f["channel"]) for f in faults] == [("sensor_stuck", channel)]
+    assert onset <= faults[0]["detail"]["detected_time_s"] <= onset + 60.0
 
 
 def test_live_equals_offline_on_coarse_readings():

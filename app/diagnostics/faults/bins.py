@@ -205,6 +205,17 @@ class BinBatch:
         d[~(d > 0)] = np.inf  # (no change, or a NaN sample)
         return np.minimum.reduceat(d, self.starts)
 
+    def sample_range(self, row: int) -> np.ndarray:
+        """The greatest less the least finite sample of channel row ``row`` in each bin
+        (NaN: none). Call it only while the batch is processed (see :meth:`sample_max`)."""
+        if self.samples is None:
+            return np.full(self.m, np.nan)
+        y = self.samples[row]
+        with np.errstate(invalid="ignore"):
+            hi = np.fmax.reduceat(y, self.starts).astype(np.float64)
+            lo = np.fmin.reduceat(y, self.starts).astype(np.float64)
+        return hi - lo
+
     @property
     def m(self) -> int:
         return len(self.t0)

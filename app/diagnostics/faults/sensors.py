@@ -192,7 +192,16 @@ every channel): a whole-degree sensor with 0.3 degC of noise reads one value for
 in ~5 % of windows where the temperature sits mid-step (a clean 4-cell NMC pack on
 HPPC: its pack temperature 'stuck' 4 times a day), and a noise-free 1 mV cell on LFP's
 plateau holds while its peers step. Only a twin then judges it (the pack voltage's,
-the current's): a stuck whole-degree cell temperature is missed. A noisy channel must be noisier than its resolution: the
+the current's): a stuck whole-degree cell temperature is missed. The twins judge a
+frozen pack voltage or current whatever it did before the freeze (no flicker in 95 % of
+its baseline's bins needed): a healthy reading cannot hold while the cells' sum moves by
+two of its quanta and their noise's range, nor while the cells bend by a C/2 change through
+R0 -- and a coarse reading with noise under its quantum holds in a drive's cruise, so it
+never had that flicker (``bench_faults --brief --parts detection --resolution temp=1
+current=0.1 cell_v=0.001 pack_v=0.1 --cases sensor_stuck``: 32 -> 37 of 120 within a
+minute; 79 of the 88 runs whose noise is under half the quantum are at the resolution
+limit -- the true value moved less than a quantum within the minute: no reading tells
+them -- and 5 of the other 9 are found now, none before). A noisy channel must be noisier than its resolution: the
 floor is raised by ``QUANTUM_NOISE`` q² (a pack voltage read to 0.1 V toggling between
 two steps).
 """
@@ -251,6 +260,22 @@ NOISE_DEBOUNCE_S = 5.0
 #: ``STUCK_PACK_DITHER``. (A pack voltage read to 0.1 V with 4-8 mV of noise read
 #: 29-50 mV, over its 20-40 mV floor: 4,800 false alarms in 960 clean pack-hours.)
 QUANTUM_NOISE = 1.0
+#: The pack voltage's floor is raised by ``QUANTUM_NOISE`` times its resolution bound
+#: squared (its least change between two samples so far, or its sums' bound: the
+#: quantum itself from a rounded reading's first change, next to nothing within a few
+#: samples of a fine one with noise; see ``_pack_resolution``), not only once its
+#: quantum is known: a 16-cell lead-acid float charge's first minute read to 0.1 V, a
+#: ramp of 0.4 of a quantum a second whose rounding makes every second difference a
+#: quantum, read 0.46 q² before any bin held its value (its floor then 1.6e-3 V²). And a
+#: window whose every bin read at most two adjacent steps (the readings' range within
+#: this many of that bound: one quantum, and float32's rounding) is not judged: noise
+#: that never reaches a third step is under a quantum, which the rounding hides. A value
+#: on a step's edge toggles (second differences of up to two quanta: up to 4 q² / (6
+#: C2_MIN) = 2.47 q² by the step-robust estimate, every sample the other step): a clean
+#: 16-cell lead-acid cycle read 1.0-1.2 q² in a 30 s window of it, over the floor; a
+#: noisy sensor of the simulator's, 2 quanta at 0.1 V, spans 3 or more steps in nearly
+#: every 5 s bin.
+PACK_TWO_STEPS = 1.5
 #: The load curvature the voltage explains, counted double (R0 uncertainty).
 CURRENT_LOAD_MARGIN = 2.0
 #: The current's estimate is the plain one unless this many times the step-robust
@@ -397,6 +422,8 @@ class SensorDetector:
         self._own_white = np.where(self._c2 == 1.0, STUCK_OWN_WHITE_PLAIN, STUCK_OWN_WHITE)
         self._noise_hist = History(2 * self._cx + 6, self.wn - 1, 0.0)
         self._hot_hist = History(None, self.wn - 1, 0.0)
+        # whether the pack voltage's readings spanned more than two steps in a bin
+        self._wide_hist = History(None, self.wn - 1, 0.0)
         # each bin's R0 over the spec's (at most 1: see R0_WARM), for the windows
         self._warm_hist = History(None, self.wn - 1, 1.0)
         self._chemistry = spec.chemistry
@@ -506,10 +533,12 @@ class SensorDetector:
         if bb.nnan.any() or self.dropout.has_open_runs:
             self.dropout.feed(bb.nan_t0, bb.nan_t1, bb.nnan > 0, 1, bb.nnan, weight=bb.nnan)
         self.gaps.feed(bb.gaps)
-        self._noisy(bb)
-        self._stuck(bb)
+        # the pack voltage's resolution bound (see Stuck, and :mod:`.resolution`)
+        pack_q2 = self._pack_resolution(bb)
+        self._noisy(bb, pack_q2)
+        self._stuck(bb, pack_q2)
 
-    def _noisy(self, bb: BinBatch) -> None:
+    def _noisy(self, bb: BinBatch, pack_q2: np.ndarray) -> None:
         c, cx, m, lay = self.layout.n_rows, self._cx, bb.m, self.layout
         # a window's mean exceeds the floor only if one of its bins does
         judge = self._judge_rows
@@ -537,6 +566,12 @@ class SensorDetector:
             (bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref, bb.n2x, bb.s2x)
         )
         hot_full = self._hot_hist.push(hot.astype(float))
+        # the pack voltage read more than two adjacent steps in a bin (see PACK_TWO_STEPS)
+        iv = lay.i_v
+        pack_qe2 = np.fmax(bb.q2[iv], pack_q2)
+        with np.errstate(invalid="ignore"):
+            wide = bb.sample_range(iv) > PACK_TWO_STEPS * np.sqrt(pack_qe2)
+        wide_full = self._wide_hist.push(wide.astype(float))
         warm_full = self._warm_hist.push(
             self._warm_factor(bb) if self.r0 is not None else np.ones(m)
         )
@@ -595,8 +630,14 @@ class SensorDetector:
                 own - CURRENT_LOAD_MARGIN * ref_v / r0**2,
                 self._unfollowed(own, ref_i, ref_v, cross, win[-2], warm),
             )
+        floor_w = floor2[:, cols]
+        # the pack voltage's: with its resolution bound, and noisy only in a window with a
+        # bin whose readings spanned more than two steps (see PACK_TWO_STEPS)
+        floor_w[iv] = self._floor2[iv] + QUANTUM_NOISE * pack_qe2[cols]
+        wide_w = np.lib.stride_tricks.sliding_window_view(wide_full, w)[cols].max(axis=1) > 0
         with np.errstate(invalid="ignore"):
-            over_floor = var > floor2[:, cols]
+            over_floor = var > floor_w
+        over_floor[iv] &= wide_w
         ref = np.zeros_like(var)
         sub = np.flatnonzero(over_floor.any(axis=0))
         for g in self.groups:  # group medians only where some channel is over its floor
@@ -649,7 +690,7 @@ class SensorDetector:
             out[warm] = np.fmin(resistance_temperature_factor(self._chemistry, hot_t), 1.0)
         return out
 
-    def _stuck(self, bb: BinBatch) -> None:
+    def _stuck(self, bb: BinBatch, pack_q2: np.ndarray) -> None:
         c, m = self.layout.n_rows, bb.m
         lay = self.layout
         evaluable = bb.nd > 0
@@ -676,7 +717,6 @@ class SensorDetector:
             sum_full = self._cells_sum.push(sum_rows(cells_mean))
             cells_tail, k = self._cells_tail, self.ws - 1
             self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
-            pack_q2 = self._pack_resolution(bb)  # (see Stuck, and :mod:`.resolution`)
             pack_dithers = self._pack_dithers(bb, pack_q2)
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
@@ -711,7 +751,8 @@ class SensorDetector:
             )
         frozen = run_len >= self.ws
         # candidates: frozen, no setpoint, changed in >= 95 % of the baseline's bins
-        held = frozen & ~self._at_setpoint(bb.mean) & (base_e - base_a >= STUCK_FLICKER * base_e)
+        unset = frozen & ~self._at_setpoint(bb.mean)
+        held = unset & (base_e - base_a >= STUCK_FLICKER * base_e)
         dithers = self._own_noise_dithers(noise_ev, held, start, keep)
         if not frozen.any() and not self._stuck_state.any():
             return
@@ -732,12 +773,13 @@ class SensorDetector:
             # the pack voltage beside cell voltages: judged on its twin, and on its own
             # history only once its noise showed it cannot hold a reading by chance
             # (see Stuck: a coarse reading that flickered holds while the cells flicker)
-            extra[lay.i_v] = held[lay.i_v] & vrun_moved
+            # (on its twin whatever it did before the freeze: see Coarse sensors)
+            extra[lay.i_v] = unset[lay.i_v] & vrun_moved
             own[lay.i_v] &= pack_dithers
             young[lay.i_v] = False
         # the current without a history of its own white noise (a log's first minute,
         # or a baseline a varying load dominated: a drive's first minutes): its twin
-        twin_i = held[lay.i_i] & ~own[lay.i_i]
+        twin_i = unset[lay.i_i] & ~own[lay.i_i]
         if twin_i.any() and len(lay.cells_v) and self.r0 is not None and self.ws >= 3:
             # the current's twin: the mean cell voltage bent within the frozen bins
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
