@@ -1,4 +1,5 @@
-"""calculate_soc (public API) vs the simulator's true SOC (mean of cells), RMSE after 10 min."""
+"""calculate_soc (public API) vs the simulator's true SOC (mean of cells), RMSE after 10 min,
+and the +-2 sigma band's coverage after 10 min (soc_estimates: smoothed and live)."""
 
 import argparse
 import itertools
@@ -7,6 +8,7 @@ import numpy as np
 
 from app.core.spec import preset
 from app.diagnostics import calculate_soc
+from app.diagnostics.soc import soc_estimates
 from app.hardware.simulator import NoiseSpec, simulate
 
 ap = argparse.ArgumentParser()
@@ -23,6 +25,7 @@ ap.add_argument("--show", type=float, default=1.0, help="print cases with RMSE a
 a = ap.parse_args()
 for chem in a.chems:
     worst = []
+    bands = []
     for prof, seed, soc0 in itertools.product(a.profiles, a.seeds, a.socs):
         kw = {} if a.cap is None else {"capacity_ah": a.cap}
         spec = preset(chem, series_cells=a.cells, **kw)
@@ -48,14 +51,24 @@ for chem in a.chems:
         t = df["time_s"].to_numpy()
         late = (np.asarray(soc) - truth)[t >= 600]
         r = float(np.sqrt(np.nanmean(late**2)))
+        _, live, smooth = soc_estimates(df, spec)
+        cover = []
+        for cols in (smooth, live):
+            lo, hi = cols["soc_band_low_percent"], cols["soc_band_high_percent"]
+            inside = (truth >= np.asarray(lo) - 1e-9) & (truth <= np.asarray(hi) + 1e-9)
+            cover.append(100.0 * float(np.mean(inside[t >= 600])))
+        bands.append(cover)
         i0 = float(df["current_a"].iloc[0]) / spec.pack_capacity_ah
         worst.append(r)
         if r > a.show:
             print(
-                f"  {chem} {prof} s{seed} soc0 {soc0:g} I0 {i0:+.2f}C: rmse10 {r:.2f}", flush=True
+                f"  {chem} {prof} s{seed} soc0 {soc0:g} I0 {i0:+.2f}C: rmse10 {r:.2f} "
+                f"band smoothed {cover[0]:.0f} % live {cover[1]:.0f} %",
+                flush=True,
             )
     w = np.array(worst)
+    bd = np.array(bands)
     print(
-        f"{chem} cells {a.cells} amb {a.ambient:g} {a.rate_hz:g}Hz: n {len(w)} mean {w.mean():.2f} worst {w.max():.2f} >1%: {(w > 1).sum()} >5%: {(w > 5).sum()}",
+        f"{chem} cells {a.cells} amb {a.ambient:g} {a.rate_hz:g}Hz: n {len(w)} mean {w.mean():.2f} worst {w.max():.2f} >1%: {(w > 1).sum()} >5%: {(w > 5).sum()}; band after 10 min smoothed mean {bd[:, 0].mean():.1f} least {bd[:, 0].min():.1f} %, live {bd[:, 1].mean():.1f} / {bd[:, 1].min():.1f} %",
         flush=True,
     )
