@@ -76,6 +76,30 @@ load fit's residuals), with the cell heating, explains that cell's heat for
 heating before its window (:mod:`.thermal`, ``STEADY_START_C_PER_MIN``) holds the
 steady heat of the short apart from an acceleration.
 
+A short in a log's first minutes. A drop is sure at ``DROP_Z`` standard errors of the
+deviation's noise, read from its residuals over the load fit's bins before the window
+and the window's first bins (``MIN_NOISE_BINS`` of them at least). A short 30 s into a
+log drops its cell within the window from the first bins on, but with under 20 s of
+bins before the window's end edge that noise was not known: no drop was sure, none was
+remembered, and once the onset left the window's baseline (~3 minutes in) the short's
+steady heat (NMC 10 ohm on a 16-cell pack at rest, ~1.5 degC/min) raised an onset alarm,
+withdrawn when the short test found the short at 479 s. There, at rest (the current
+within ``LOAD_RIDGE_C`` of 1C over all the bins known), the noise is the bins' own: the
+median of their squared second differences over all the bins known (the short's step
+is one outlier among them, not the noise; over ``D2_MEDIAN`` times six, a white noise's
+variance). Under a current it stays unknown: the cells' RC overpotentials still build
+from the log's start (the nominal cell's, from a zero state), a cell with more
+resistance falling away from the others with no history to carry its drift on -- a
+runaway cell 30 s into a charge (16-cell NMC, seed 62) read a sure 'drop' of 2.5
+degC/min and was found 59 s after its onset, not 39 s. ``bench_faults.py --parts
+detection --onsets 5 30 --cells 4 16 --cases runaway short --brief``, shorts with an
+onset alarm before -> after: seeds 1-2 24 -> 21 of 128; held out, ``--first-seed 60
+--seeds 3``, 37 -> 34 of 192 (onset 30 s: 6 -> 3); runaways the same seconds
+(72/72 and 108/108 found, worst 64 and 54 s either way). ``--cases runaway --onsets 5
+30 60 --first-seed 300 --seeds 4``: every runaway at the same second (216/216, worst
+64 s either way: 4-cell packs from 5 s). What is left: shorts from a log's 5th second
+(no bins before the drop: it is in the baseline) and under a current.
+
 A pack without cell voltages. A BMS that logs the pack voltage, the current and one
 temperature sensor (the pack's, read as the hottest cell's) gives the onset test a lone
 sensor and no cell to ask: every short that heated its cell fast enough raised an onset
@@ -158,6 +182,9 @@ MAX_DROP_FRACTION = 0.2
 #: it explains is remembered for the cell.
 DROP_Z = 4.0
 MIN_NOISE_BINS = 8
+#: The median of a chi-square of one degree of freedom over its mean (see "A short in a
+#: log's first minutes").
+D2_MEDIAN = 0.4549
 #: ... where the cell heats at this rate at least (a short's drop comes with its heat:
 #: a drop alone is a load step the load fit missed), for this long after.
 REMEMBER_RATE_C_PER_MIN = 0.35
@@ -326,7 +353,23 @@ class ShortHeat:
             res = np.where(okq, yc - b[:, None] * ic, 0.0)
             res = np.where(okq, res - (res.sum(axis=1) / np.maximum(nq, 1))[:, None], 0.0)
             s2 = (res * res).sum(axis=1) / np.maximum(nq - 2, 1)
-            se = np.where(nq >= MIN_NOISE_BINS, np.sqrt(s2 / edge + s2 / nb), np.inf)
+            # ... or, in a log's first minutes (too few bins before the window's end
+            # edge), from the bins' second differences over all the bins known, at
+            # their median (a short's step is one outlier, not the noise: see "A
+            # short in a log's first minutes")
+            # ... at rest only (under a current, the cells' RC overpotentials still
+            # build up from the log's start, a cell with more resistance falling away
+            # from the others, with no history to carry its drift on: a runaway cell on
+            # a charge read a sure 'drop' of 2.5 degC/min and waited 20 s longer)
+            few = nq < MIN_NOISE_BINS
+            if few.any():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    idle = np.nanmax(np.abs(cz), axis=1) <= self.still_a
+                few_d2 = self._d2_noise(np.where(ok, yc - b[:, None] * ic, np.nan))
+                s2 = np.where(few, np.where(idle, few_d2, np.nan), s2)
+            enough = ~few | np.isfinite(s2)
+            se = np.where(enough, np.sqrt(s2 / edge + s2 / nb), np.inf)
             # the residuals before the window alone (their drift)
             ok_pre = ok & (np.arange(self.load_n + w) < self.load_n)[None, :]
             n_pre = ok_pre.sum(axis=1)
@@ -441,6 +484,20 @@ class ShortHeat:
         """The cells' resistance at ``temp_c`` over that at 25 degC (NaN: 25 degC)."""
         t = np.clip(np.nan_to_num(temp_c, nan=25.0), -40.0, 200.0)
         return resistance_temperature_factor(self.spec.chemistry, t)
+
+    @staticmethod
+    def _d2_noise(y: np.ndarray) -> np.ndarray:
+        """Each row's white noise variance per bin from the median of its squared
+        second differences (of consecutive finite bins; a chi-square of one degree of
+        freedom has its median at D2_MEDIAN of its mean); NaN on fewer than
+        MIN_NOISE_BINS of them."""
+        d2 = y[:, 2:] - 2.0 * y[:, 1:-1] + y[:, :-2]
+        out = np.full(len(y), np.nan)
+        for j in range(len(y)):  # (a few candidates, each row alone: the same bits)
+            q = d2[j][np.isfinite(d2[j])]
+            if len(q) >= MIN_NOISE_BINS:
+                out[j] = float(np.median(q * q)) / (6.0 * D2_MEDIAN)
+        return out
 
     def judge(self, rows, times, rising, explained, sure, rate, ok) -> np.ndarray:
         """``ok`` less the windows whose excess heating ``rate`` (K/s) does not exceed
