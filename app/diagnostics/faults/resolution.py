@@ -42,6 +42,9 @@ CONFIRM_TOL = 1e-2
 CONFIRM_BINS = 3
 #: The bins before a bin whose samples its second differences may reach (see above).
 REACH = 3
+#: Batches of up to this many bins with a sum to test have every bin's magnitude
+#: worked out at once (fewer numpy calls: a live batch is a bin or two).
+_DENSE_BINS = 16
 
 
 class Resolution:
@@ -77,22 +80,27 @@ class Resolution:
         # the least: the floor is worked out only for second differences' sums under
         # both x and those (few once the least is known; any sum above is as good as x)
         lim = np.maximum(least[:, -1:], least[:, :1] * (1.0 + CONFIRM_TOL))
-        with np.errstate(invalid="ignore"):
-            cand = s2 < np.minimum(x, lim)
-            cand &= s2 > 0.0
+        cand = s2 < np.minimum(x, lim)  # (NaN compares false, quietly)
+        cand &= s2 > 0.0
         r, j = np.nonzero(cand)
+        mag = None
         if len(r):
+            if m <= _DENSE_BINS or len(r) * 8 > rows * m:  # (every bin's, at once)
+                mag = np.concatenate((self._mag, self._magnitude(sdd, nd, mean)), axis=1)
             s2c = s2[r, j]
-            unit = self._unit(r, j, sdd, nd, mean)
+            unit = self._unit(r, j, sdd, nd, mean, mag)
             with np.errstate(invalid="ignore"):  # (0 terms of an inf unit: NaN, fails)
                 floor = np.asarray(n2, dtype=float)[r, j] * unit
                 floor *= unit
                 keep = s2c > floor
             x[r[keep], j[keep]] = s2c[keep]
-        if m:  # the last bins' magnitudes, for the next batch's first bins
-            k = min(m, REACH)
-            tail = self._magnitude(sdd[:, -k:], nd[:, -k:], mean[:, -k:])
-            self._mag = np.concatenate((self._mag[:, k:], tail), axis=1)
+        if mag is not None:  # the last bins' magnitudes, for the next batch's first bins
+            self._mag = mag[:, -REACH:].copy()
+        elif m >= REACH:
+            self._mag = self._magnitude(sdd[:, -REACH:], nd[:, -REACH:], mean[:, -REACH:])
+        elif m:
+            tail = self._magnitude(sdd, nd, mean)
+            self._mag = np.concatenate((self._mag[:, m:], tail), axis=1)
         before = least[:, :1]
         record = (x < before).any(axis=1)
         # the least sum so far: the one before the batch but in rows with a new one
@@ -130,19 +138,17 @@ class Resolution:
     def _magnitude(sdd, nd, mean):
         """A bound on the |samples| of bins (and on the sample before each): |mean| +
         sqrt(nd * sdd) (NaN: no finite mean)."""
-        with np.errstate(invalid="ignore"):
-            return np.abs(mean) + np.sqrt(np.asarray(nd, dtype=float) * sdd)
+        return np.abs(mean) + np.sqrt(np.asarray(nd, dtype=float) * sdd)
 
-    def _unit(self, r, j, sdd, nd, mean):
+    def _unit(self, r, j, sdd, nd, mean, mag=None):
         """The float rounding's size of one second difference in bins ``(r, j)``:
         FLOAT_UNITS * eps32 * the greatest |sample| it may reach, over the bin and the
         REACH before it (the previous batch's last ones: ``_mag``); NaN where the bin's
         own mean is NaN (no sum passes, as with an infinite floor); a NaN bin before
-        counts for nothing. Many bins: worked out for all (the same bits)."""
+        counts for nothing. ``mag``: ``_mag`` and every bin's magnitude, if worked out
+        (the same bits)."""
         nd = np.asarray(nd, dtype=float)
-        rows, m = sdd.shape
-        if len(r) * 8 > rows * m:
-            mag = np.concatenate((self._mag, self._magnitude(sdd, nd, mean)), axis=1)
+        if mag is not None:
             own = mag[r, j + REACH]
             reach = mag[r, j + REACH - 1]
             for k in range(2, REACH + 1):
