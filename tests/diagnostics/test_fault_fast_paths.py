@@ -373,20 +373,35 @@ class _PlainResolution:
 
         self._least = np.full((rows, CONFIRM_BINS), np.inf)
         self._held = np.zeros((rows, 1), dtype=bool)
+        self._mag = np.empty((rows, 0))
 
     def push(self, sdd, nd, s2, n2, mean):
         from app.diagnostics.faults.resolution import (
             CONFIRM_BINS,
             CONFIRM_TOL,
             FLOAT_UNITS,
+            REACH,
             Resolution,
         )
 
         held = (sdd == 0) & (nd > 0)
         held = np.logical_or.accumulate(np.concatenate((self._held, held), axis=1), axis=1)
         self._held = held[:, -1:].copy()
+        m = sdd.shape[1]
         with np.errstate(invalid="ignore"):
-            unit = FLOAT_UNITS * np.finfo(np.float32).eps * np.abs(mean)
+            # |samples| <= |mean| + sqrt(nd sdd) over a bin and the REACH bins before
+            # (NaN bins before: none; a NaN or inf of the bin's own: no sum passes)
+            mag = np.concatenate((self._mag, np.abs(mean) + np.sqrt(nd * sdd)), axis=1)
+            self._mag = mag
+            own = mag[:, -m:] if m else mag[:, :0]
+            reach = np.full(own.shape, np.nan)
+            for k in range(1, REACH + 1):
+                for j in range(m):
+                    i = mag.shape[1] - m + j - k
+                    if i >= 0:
+                        reach[:, j] = np.fmax(reach[:, j], mag[:, i])
+            unit = own + np.fmax(reach - own, 0.0)
+            unit = FLOAT_UNITS * np.finfo(np.float32).eps * unit
             floor = np.where(np.isfinite(unit), n2 * unit * unit, np.inf)
             x = np.fmin(np.where(sdd > 0, sdd, np.inf), np.where(s2 > floor, s2, np.inf))
         x = np.where(np.isnan(x), np.inf, x)

@@ -243,3 +243,32 @@ def test_rounding_bias():
     assert rounding_bias(1.0, 0.09 + 1 / 12) == pytest.approx(np.exp(-2 * np.pi**2 * 0.09) / np.pi)
     assert rounding_bias(1.0, 1.0) < 1e-8
     assert rounding_bias(0.0, 0.0) == 0.0
+
+
+def _learnt_quanta(spec, block) -> dict[str, float]:
+    """Each channel's quantum as the bin stage knows it at the end of ``block`` (0: not
+    known to be quantised)."""
+    from app.diagnostics.faults.bins import CHUNK, Layout, SampleStage
+    from app.diagnostics.faults.limits import out_of_range_bounds
+
+    layout = Layout.from_columns(block.columns)
+    stage = SampleStage(layout, *out_of_range_bounds(spec, layout))
+    step = np.full(len(block), np.nan)
+    batches = []
+    for a in range(0, len(block), CHUNK):
+        b = min(len(block), a + CHUNK)
+        batches += stage.push(block, a, b, step[a:b])
+    batches += stage.flush()
+    return dict(zip(layout.names, np.sqrt(batches[-1].q2[:, -1]), strict=True))
+
+
+@pytest.mark.parametrize("chem, seed", [("nmc", 1), ("lfp", 2)])
+def test_a_current_read_to_100_ma_crossing_zero_keeps_its_quantum(chem, seed):
+    # a drive's current swings through zero: bins of mean ~0 hold samples of +-0.5 A,
+    # whose float32 rounding (~1e-8 A) was taken for a change once the rounding floor
+    # was sized by the bin's mean (before: a quantum of 1.5e-8 or 3e-8 A learnt)
+    spec, block = _pack(chem, "drive", 2, noisy=True, resolution=COARSE_BMS, seed=seed)
+    q = _learnt_quanta(spec, block)
+    assert q["current_a"] == pytest.approx(0.1, rel=1e-4)
+    assert q["voltage_v"] == pytest.approx(0.1, rel=1e-4)
+    assert q["temperature_c"] == pytest.approx(1.0, rel=1e-4)

@@ -5,7 +5,12 @@ to 1 mV, a pack voltage to 0.1 V. A reading quantised by q changes by multiples 
 so a bin whose squared first (or second) differences sum to s > 0 has q² <= s: the
 least such sum so far bounds q² (:attr:`Resolution.bound`). A second difference of
 three float32 samples errs by a few of their units (35.871 -> 35.891 -> 35.911 V
-differ by 4e-6 V, not 0), which is no change (``FLOAT_UNITS``).
+differ by 4e-6 V, not 0), which is no change (``FLOAT_UNITS``): units of the samples'
+magnitude, not of the bin's mean -- a current read to 0.1 A swinging through zero
+has bins of mean ~0 whose samples reach +-0.5 A, and their rounding (~1e-8 A) is no
+quantum. A bin's samples are within its mean plus its range, and the range within
+the sum of its first differences' sizes, at most sqrt(nd * sdd); a (step-robust)
+second difference reaches back four samples, into the three bins before at most.
 
 Whether the channel *is* quantised: a reading with noise read finely changes with
 every sample, one read coarsely holds its value for a bin now and then; and a reading
@@ -35,6 +40,11 @@ FLOAT_UNITS = 2.0
 #: ~2.5 % per bin that follows its record (a chi-square of 5 terms), twice ~1e-3.
 CONFIRM_TOL = 1e-2
 CONFIRM_BINS = 3
+#: The bins before a bin whose samples its second differences may reach (see above).
+REACH = 3
+#: Batches of up to this many bins with a sum to test have every bin's magnitude
+#: worked out at once (fewer numpy calls: a live batch is a bin or two).
+_DENSE_BINS = 16
 
 
 class Resolution:
@@ -45,6 +55,8 @@ class Resolution:
         # the CONFIRM_BINS least sums seen so far, sorted (inf: none yet)
         self._least = np.full((rows, CONFIRM_BINS), np.inf)
         self._held = np.zeros((rows, 1), dtype=bool)  # held its value over a bin so far
+        # the last REACH bins' bounds on their samples' magnitude (NaN: none)
+        self._mag = np.full((rows, REACH), np.nan)
 
     def push(self, sdd, nd, s2, n2, mean) -> tuple[np.ndarray, np.ndarray]:
         """From a batch's (rows, bins) sums of squared first differences ``sdd`` (of
@@ -60,18 +72,35 @@ class Resolution:
         held = np.arange(m) >= first[:, None]
         held |= self._held
         self._held = self._held | (first < m)[:, None]
-        # the float rounding's floor of a second difference's sum, n2 * unit**2 with
-        # unit = FLOAT_UNITS * eps32 * |mean| (a non-finite mean gives NaN or inf: no
-        # sum is over either, so no sum passes, as with an infinite floor)
-        with np.errstate(invalid="ignore"):
-            unit = np.abs(mean)
-            unit *= FLOAT_UNITS * np.finfo(np.float32).eps
-            floor = n2 * unit
-            floor *= unit
-            # the least positive sum of each bin (inf: none; a NaN sum fails both tests)
-            x = np.where(sdd > 0, sdd, np.inf)
-            np.minimum(x, np.where(s2 > floor, s2, np.inf), out=x)
         least = self._least
+        # the least positive sum of each bin (inf: none): a first difference's sum, or a
+        # second difference's over the float rounding's floor (a NaN sum fails both)
+        x = np.where(sdd > 0, sdd, np.inf)
+        # what follows reads only sums up to the CONFIRM_BINS-th least so far, or near
+        # the least: the floor is worked out only for second differences' sums under
+        # both x and those (few once the least is known; any sum above is as good as x)
+        lim = np.maximum(least[:, -1:], least[:, :1] * (1.0 + CONFIRM_TOL))
+        cand = s2 < np.minimum(x, lim)  # (NaN compares false, quietly)
+        cand &= s2 > 0.0
+        r, j = np.nonzero(cand)
+        mag = None
+        if len(r):
+            if m <= _DENSE_BINS or len(r) * 8 > rows * m:  # (every bin's, at once)
+                mag = np.concatenate((self._mag, self._magnitude(sdd, nd, mean)), axis=1)
+            s2c = s2[r, j]
+            unit = self._unit(r, j, sdd, nd, mean, mag)
+            with np.errstate(invalid="ignore"):  # (0 terms of an inf unit: NaN, fails)
+                floor = np.asarray(n2, dtype=float)[r, j] * unit
+                floor *= unit
+                keep = s2c > floor
+            x[r[keep], j[keep]] = s2c[keep]
+        if mag is not None:  # the last bins' magnitudes, for the next batch's first bins
+            self._mag = mag[:, -REACH:].copy()
+        elif m >= REACH:
+            self._mag = self._magnitude(sdd[:, -REACH:], nd[:, -REACH:], mean[:, -REACH:])
+        elif m:
+            tail = self._magnitude(sdd, nd, mean)
+            self._mag = np.concatenate((self._mag[:, m:], tail), axis=1)
         before = least[:, :1]
         record = (x < before).any(axis=1)
         # the least sum so far: the one before the batch but in rows with a new one
@@ -104,6 +133,38 @@ class Resolution:
                     new = np.partition(new, CONFIRM_BINS - 1)[:CONFIRM_BINS]
                 least[r] = np.sort(np.concatenate((least[r], new)))[:CONFIRM_BINS]
         return bound, q2
+
+    @staticmethod
+    def _magnitude(sdd, nd, mean):
+        """A bound on the |samples| of bins (and on the sample before each): |mean| +
+        sqrt(nd * sdd) (NaN: no finite mean)."""
+        return np.abs(mean) + np.sqrt(np.asarray(nd, dtype=float) * sdd)
+
+    def _unit(self, r, j, sdd, nd, mean, mag=None):
+        """The float rounding's size of one second difference in bins ``(r, j)``:
+        FLOAT_UNITS * eps32 * the greatest |sample| it may reach, over the bin and the
+        REACH before it (the previous batch's last ones: ``_mag``); NaN where the bin's
+        own mean is NaN (no sum passes, as with an infinite floor); a NaN bin before
+        counts for nothing. ``mag``: ``_mag`` and every bin's magnitude, if worked out
+        (the same bits)."""
+        nd = np.asarray(nd, dtype=float)
+        if mag is not None:
+            own = mag[r, j + REACH]
+            reach = mag[r, j + REACH - 1]
+            for k in range(2, REACH + 1):
+                np.fmax(reach, mag[r, j + REACH - k], out=reach)
+        else:
+            own = self._magnitude(sdd[r, j], nd[r, j], mean[r, j])
+            reach = np.full(len(r), np.nan)
+            for k in range(1, REACH + 1):
+                jk = j - k
+                jc = np.maximum(jk, 0)
+                prev = self._magnitude(sdd[r, jc], nd[r, jc], mean[r, jc])
+                prev = np.where(jk >= 0, prev, self._mag[r, np.minimum(jk + REACH, REACH - 1)])
+                np.fmax(reach, prev, out=reach)
+        with np.errstate(invalid="ignore"):
+            unit = own + np.fmax(reach - own, 0.0)
+        return unit * (FLOAT_UNITS * np.finfo(np.float32).eps)
 
     @staticmethod
     def _known_row(least: np.ndarray, x: np.ndarray, bound: np.ndarray) -> np.ndarray:
