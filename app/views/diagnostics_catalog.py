@@ -634,10 +634,12 @@ def not_valid(summary: ResultSummary, why: str, of: str = "log") -> ResultSummar
     """``summary`` of a result its data make not valid (``analyze``'s ``invalid_results``,
     :mod:`app.diagnostics.input_validity`): said first, and no "ok" (as the report's
     verdict, at least a warning). ``of``: what the data are, 'log', or 'source' (live) or
-    'recording' (:attr:`~app.views.diagnostics_runner.DiagnosticsReport.data_word`)."""
+    'recording' (:attr:`~app.views.diagnostics_runner.DiagnosticsReport.data_word`).
+    A result that cannot be determined says it too, first: its band may be wide *because*
+    the data are not this battery's (an LFP log read as NMC: ±34 %)."""
     from dataclasses import replace
 
-    if summary.status in (Status.UNAVAILABLE, Status.NOT_RUN):
+    if summary.status is Status.NOT_RUN:
         return summary
     note = f"Not valid for this {of}: {why} (see the warning above)."
     status = Status.WARNING if summary.status in (Status.OK, Status.INFO) else summary.status
