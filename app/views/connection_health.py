@@ -258,7 +258,8 @@ def _rate(history, values, now: float) -> float:
     follows it within the window); else over the last ``RATE_MIN_COUNTS`` polls that
     saw the counter move, from the first of them (its count, not what came before it:
     a burst before a slow trickle is not averaged in) to the last, 0 (the window's
-    rate) once the counter has stood for ``RATE_STOPPED_INTERVALS`` of its intervals."""
+    rate) once the counter has stood for ``RATE_STOPPED_INTERVALS`` of its longest
+    intervals."""
     if len(history) < 2:
         return 0.0
     window = [r for r in history if now - r[0] <= RATE_WINDOW_S]
@@ -277,10 +278,12 @@ def _rate(history, values, now: float) -> float:
     if len(changes) < 2:
         return fast
     (t_last, c_last), (t_first, c_first) = changes[0], changes[-1]
-    interval = (t_last - t_first) / (len(changes) - 1)
-    if now - t_last > max(RATE_STOPPED_INTERVALS * interval, RATE_WINDOW_S):
-        return fast
-    return (c_last - c_first) / (t_last - t_first)
+    # its longest interval (a source that delivers unevenly is not taken as stopped)
+    interval = max(a[0] - b[0] for a, b in zip(changes, changes[1:], strict=False))
+    if now - t_last <= max(RATE_STOPPED_INTERVALS * interval, RATE_WINDOW_S):
+        return (c_last - c_first) / (t_last - t_first)
+    # two moves tell too little of its pace to call it stopped: averaged up to now
+    return (c_last - c_first) / (now - t_first) if len(changes) < 3 else fast
 
 
 def _ago(seconds: float) -> str:
