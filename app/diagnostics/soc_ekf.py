@@ -153,7 +153,9 @@ SOC) and ~400 bytes an interval, ~10 MB for a day at 10 Hz; the live engine
 keeps none unless asked (``LiveEngine(keep_soc_history=True)``). So the live
 SOC trace is the filter's (each sample from the samples up to it) and an
 offline analysis's series the smoothed one: the same samples give the same
-present value and summary, and the same series once the live twin is asked.
+present value and summary, and the same series once the live twin is asked;
+the summary's range is the smoothed series' where the history is kept, else
+the filter's (``SocResult.soc_range_of``).
 An RTS smoother of the full state is costlier (a 9x9 matrix recursion per
 interval, ~1.5 kB of history an interval); probed in scratch code it gains
 elsewhere but not on steps s11 (see ``benchmarks/bench_soc.py``, "Steps s11").
