@@ -153,7 +153,9 @@ SOC) and ~400 bytes an interval, ~10 MB for a day at 10 Hz; the live engine
 keeps none unless asked (``LiveEngine(keep_soc_history=True)``). So the live
 SOC trace is the filter's (each sample from the samples up to it) and an
 offline analysis's series the smoothed one: the same samples give the same
-present value and summary, and the same series once the live twin is asked.
+present value and summary, and the same series once the live twin is asked;
+the summary's range is the smoothed series' where the history is kept, else
+the filter's (``SocResult.soc_range_of``).
 An RTS smoother of the full state is costlier (a 9x9 matrix recursion per
 interval, ~1.5 kB of history an interval); probed in scratch code it gains
 elsewhere but not on steps s11 (see ``benchmarks/bench_soc.py``, "Steps s11").
@@ -843,10 +845,14 @@ class SocResult(DiagnosticResult):
     final_soc_sigma_percent: float
     final_band_low_percent: float
     final_band_high_percent: float
-    #: The lowest and highest estimate; where the start is back-calculated (below),
-    #: of that start and the estimates at least twice as sure as the first value
-    #: (as the one it is worked back from: the first values, a guess under load,
-    #: bound nothing).
+    #: The lowest and highest SOC. With the history kept (``keep_history``: offline,
+    #: ``analyze``) of the smoothed series (:meth:`EkfSocEstimator.smoothed_columns`,
+    #: ``analyze --timeseries``' ``soc_percent``): the series whose first value is the
+    #: start shown and whose last the final value. Without it (the live engine) of the
+    #: filter's estimates; where the start is back-calculated (below), of that start
+    #: and the estimates at least twice as sure as the first value (as the one it is
+    #: worked back from: the first values, a guess under load, bound nothing).
+    #: ``soc_range_of`` says which: "smoothed" or "filter".
     min_soc_percent: float
     max_soc_percent: float
     charge_in_ah: float
@@ -886,6 +892,9 @@ class SocResult(DiagnosticResult):
     #: The same of the charge out of the battery in one stay at full (at least
     #: ``FULL_PCT``; charge in is not counted: a float charge keeps a full battery full).
     charge_out_at_full_percent: float = 0.0
+    #: What ``min_soc_percent``/``max_soc_percent`` are of: "smoothed" (the smoothed
+    #: series, offline) or "filter" (the live filter's estimates).
+    soc_range_of: str = "filter"
 
 
 def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
@@ -2142,6 +2151,13 @@ class EkfSocEstimator:
             lo, hi = min(self._sure_min, start), max(self._sure_max, start)
         elif back:  # (no estimate twice as sure as the first: all of them, and the start)
             lo, hi = min(lo, start), max(hi, start)
+        smoothed_range = self.keep_history and self._n > 0
+        if smoothed_range:
+            # the history is kept (offline): the range of the smoothed series, the one
+            # whose first value is the start shown and that analyze --timeseries writes
+            # (the filter's first guess under load is not in it)
+            series = self.smoothed_columns()[SOC_COLUMN]
+            lo, hi = float(series.min()), float(series.max())
         return SocResult(
             method=self.method,
             initialisation=self.initialisation.value,
@@ -2175,4 +2191,5 @@ class EkfSocEstimator:
             ),
             charge_moved_at_empty_percent=self._at_empty_max,
             charge_out_at_full_percent=self._at_full_max,
+            soc_range_of="smoothed" if smoothed_range else "filter",
         )

@@ -4,7 +4,8 @@
 sample or frame): the source's counters (:class:`~app.hardware.source.SourceHealth`,
 written by the acquisition thread as plain ints) and the session status.
 Rates come from the counters' differences over the last
-:data:`RATE_WINDOW_S` seconds. :class:`ConnectionHealthPanel` shows a
+:data:`RATE_WINDOW_S` seconds, or over the last polls that saw a slow counter move
+(:func:`_rate`). :class:`ConnectionHealthPanel` shows a
 :class:`HealthReading`; :class:`FaultBanner` shows a lost connection in red
 where the plots are. While a live source is lost both say when the next reconnect
 attempt is (``Reconnecting in 4 s (attempt 3)``, from the acquisition thread's
@@ -44,8 +45,17 @@ from app.views.theme import set_style_property
 POLL_MS = 500
 #: The states of a source that delivers no more (its rates are 0).
 _ENDED = (AcquisitionState.IDLE, AcquisitionState.FINISHED, AcquisitionState.STOPPED)
-#: Rates are averaged over this many seconds of readings.
+#: Rates are averaged over this many seconds of readings ...
 RATE_WINDOW_S = 2.0
+#: ... where that holds at least this many counts (samples, frames, bytes); fewer (a
+#: slow source: a VE.Direct monitor gives a sample every ~2 s, which read 0.0 or 0.5
+#: samples/s by the poll) and the rate is of the last ``RATE_MIN_COUNTS`` polls that
+#: saw the counter move, over up to ``RATE_HISTORY_S``.
+RATE_MIN_COUNTS = 10
+RATE_HISTORY_S = 60.0
+#: A counter that has not moved for this many of its usual intervals has stopped:
+#: its rate is the last ``RATE_WINDOW_S``' (0), not the slow average.
+RATE_STOPPED_INTERVALS = 3.0
 
 #: What the state chip says, and the ``state`` style property that colours it.
 _STATE_WORDS = {
@@ -195,14 +205,11 @@ class HealthMonitor(QObject):
         counters = {name: int(health.get(name, 0)) for name in _COUNTERS}
         if acquisition is not None:
             self._history.append((now, status.samples_total, counters))
-        while self._history and now - self._history[0][0] > RATE_WINDOW_S:
+        while self._history and now - self._history[0][0] > RATE_HISTORY_S:
             self._history.popleft()
 
         def rate(values) -> float:
-            if len(self._history) < 2:
-                return 0.0
-            (t0, *first), (t1, *last) = self._history[0], self._history[-1]
-            return (values(last) - values(first)) / (t1 - t0) if t1 > t0 else 0.0
+            return _rate(self._history, values, now)
 
         running = acquisition is not None
         # after Disconnect the status keeps the stream's last state: the panel says closed
@@ -242,6 +249,41 @@ class HealthMonitor(QObject):
         )
         self.updated.emit(self.reading)
         return self.reading
+
+
+def _rate(history, values, now: float) -> float:
+    """The rate of ``values(reading)`` (a counter) over ``history`` ((time, samples,
+    counters) readings, oldest first): over the last :data:`RATE_WINDOW_S` seconds
+    when that holds :data:`RATE_MIN_COUNTS` counts or more (a fast source's figure
+    follows it within the window); else over the last ``RATE_MIN_COUNTS`` polls that
+    saw the counter move, from the first of them (its count, not what came before it:
+    a burst before a slow trickle is not averaged in) to the last, 0 (the window's
+    rate) once the counter has stood for ``RATE_STOPPED_INTERVALS`` of its longest
+    intervals."""
+    if len(history) < 2:
+        return 0.0
+    window = [r for r in history if now - r[0] <= RATE_WINDOW_S]
+    (t0, *first), (t1, *last) = window[0] if len(window) > 1 else history[-2], history[-1]
+    moved = values(last) - values(first)
+    fast = moved / (t1 - t0) if t1 > t0 else 0.0
+    if moved >= RATE_MIN_COUNTS:
+        return fast
+    # the polls at which the counter moved, newest first
+    changes = []
+    for (ta, *a), (_, *b) in zip(reversed(history), list(reversed(history))[1:], strict=False):
+        if values(a) != values(b):
+            changes.append((ta, values(a)))
+            if len(changes) >= RATE_MIN_COUNTS:
+                break
+    if len(changes) < 2:
+        return fast
+    (t_last, c_last), (t_first, c_first) = changes[0], changes[-1]
+    # its longest interval (a source that delivers unevenly is not taken as stopped)
+    interval = max(a[0] - b[0] for a, b in zip(changes, changes[1:], strict=False))
+    if now - t_last <= max(RATE_STOPPED_INTERVALS * interval, RATE_WINDOW_S):
+        return (c_last - c_first) / (t_last - t_first)
+    # two moves tell too little of its pace to call it stopped: averaged up to now
+    return (c_last - c_first) / (now - t_first) if len(changes) < 3 else fast
 
 
 def _ago(seconds: float) -> str:

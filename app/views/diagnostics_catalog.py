@@ -380,7 +380,12 @@ def _soc(r: dict) -> ResultSummary:
         ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
         ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
         ("Start (worked back)" if back else "Start", start),
-        ("Range", f"{lo:.1f}–{hi:.1f} %" if lo is not None and hi is not None else None),
+        # offline the range is of the smoothed series (the start and end shown are its
+        # first and last); live of the filter's estimates, which can hold its first guess
+        (
+            "Range (live filter)" if r.get("soc_range_of") == "filter" else "Range",
+            f"{lo:.1f}–{hi:.1f} %" if lo is not None and hi is not None else None,
+        ),
         ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
         ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
         ("BMS reports", bms),

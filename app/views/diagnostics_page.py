@@ -65,6 +65,13 @@ NOTHING_TO_RUN_TIP = (
     "file's diagnostics on the Logs page"
 )
 
+#: Beside the run status while a source streams (the tooltip says what refreshes);
+#: ``REFRESHING_TEXT`` while it refreshes. Short: "Refreshed every 10 s" left the run
+#: status 360 px at 1024, and "sim NMC 4S drive · 07:06:22 · 15,000 samples over 25:00"
+#: read "sim NM… drive · …"
+AUTO_REFRESH_TEXT = f"Every {AUTO_REFRESH_S:g} s"
+REFRESHING_TEXT = "Refreshing…"
+
 
 def back_to_live_tip(kind: ReportKind) -> str:
     """The tooltip of "Back to live results" over results of ``kind`` (a file, a recording)."""
@@ -479,7 +486,7 @@ class DiagnosticsPage(QWidget):
         # time and extent stay whole; the tooltip has it all
         self.run_status_label = RunStatusLabel("Not run yet.", objectName="mutedText")
         # short: at 1280 px the run status beside it must keep its time and extent
-        self.auto_label = QLabel(f"Refreshed every {AUTO_REFRESH_S:g} s", objectName="mutedText")
+        self.auto_label = QLabel(AUTO_REFRESH_TEXT, objectName="mutedText")
         self.auto_label.setToolTip(
             f"While a source streams, the results are refreshed every {AUTO_REFRESH_S:g} s"
         )
@@ -514,8 +521,12 @@ class DiagnosticsPage(QWidget):
         if self.report is None or self.showing_other_data:
             self._set_run_status("Running the diagnostics in the background…", error=False)
         else:  # a refresh: the results shown stay until the new ones are in
+            # "Refreshing…" goes beside them, where "Every 10 s" was: at the end of the
+            # run status it took the source's room ("sim NM… drive" at 1024 px)
             source, detail, rest = self._report_parts(self.report)
-            self._set_run_status(f"{rest} · refreshing…", error=False, source=source, detail=detail)
+            self._set_run_status(rest, error=False, source=source, detail=detail)
+            self.auto_label.setText(REFRESHING_TEXT)
+            self.auto_label.setVisible(True)
 
     def show_report(self, report: DiagnosticsReport) -> None:
         """Show the results of one run of the suite."""
@@ -602,6 +613,8 @@ class DiagnosticsPage(QWidget):
 
     def _run_finished(self) -> None:
         self._running = False
+        self.auto_label.setText(AUTO_REFRESH_TEXT)
+        self._show_auto_refresh()
         self._show_run_button()
 
     def _show_run_button(self) -> None:

@@ -177,10 +177,11 @@ def _soc_detail(latest: dict[str, float]) -> str:
     bms = latest.get(SOC_BMS, math.nan)
     if not math.isnan(bms):
         diff = bms_difference(latest)
+        # with its unit, as the plot's cursor and the Diagnostics card give it
         lines.append(
-            f"BMS {bms:.1f} · Δ {difference_text(diff)}"
+            f"BMS {bms:.1f} % · Δ {difference_text(diff)}"
             if not math.isnan(diff)
-            else f"BMS {bms:.1f}"
+            else f"BMS {bms:.1f} %"
         )
     return "\n".join(lines)
 

@@ -383,6 +383,26 @@ def test_bol_resistance_option_sets_the_resistance_soh_reference(capsys):
     assert soh["soh_resistance_percent"] == pytest.approx(93.2, abs=0.1)
 
 
+@pytest.mark.skipif(REAL_DATA is None, reason="real data folder not present")
+def test_the_soc_range_is_of_the_series_written(tmp_path, capsys):
+    """The Arbin A123 log starts under load: the filter's first value (17.7 %) is a
+    guess and the start shown is worked back to 23.8 %. The range said 17.7-78.6 %
+    while --timeseries' soc_percent never went below 23.8 %: the range, the start and
+    the final value are now all of the series written."""
+    path = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    out = tmp_path / "series.csv"
+    argv = ["analyze", path, "--json", "--chemistry", "lfp", "--capacity-ah", "1.1"]
+    assert main([*argv, "--timeseries", str(out)]) == 0
+    soc = json.loads(capsys.readouterr().out)["results"]["soc"]
+    series = pd.read_csv(out)["soc_percent"]
+    assert soc["initial_soc_percent"] < soc["start_soc_back_calculated_percent"] - 5
+    assert soc["min_soc_percent"] == pytest.approx(series.min(), abs=1e-3)
+    assert soc["max_soc_percent"] == pytest.approx(series.max(), abs=1e-3)
+    assert soc["start_soc_back_calculated_percent"] == pytest.approx(series.iloc[0], abs=1e-3)
+    assert soc["final_soc_percent"] == pytest.approx(series.iloc[-1], abs=1e-3)
+    assert soc["soc_range_of"] == "smoothed"
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

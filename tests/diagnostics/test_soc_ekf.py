@@ -1096,6 +1096,38 @@ def test_a_start_under_load_bounds_no_range_with_its_guess(profile, soc0):
     assert ranges[0][1] < whole.result().initial_soc_percent
 
 
+@pytest.mark.parametrize(("profile", "soc0"), [("cycle", 50.0), ("drive", 90.0)])
+def test_the_offline_range_is_the_smoothed_series_range(profile, soc0):
+    """Offline the summary's range is of the series analyze --timeseries writes (the
+    smoothed one: its first value the start shown, its last the final value), not of
+    the filter's estimates (the Arbin A123 log read 'Range 17.7-78.6 %' beside a start
+    of 23.8 % and a series that never went below 23.8 %). The live engine keeps no
+    history: its range is the filter's, and says so."""
+    from app.diagnostics.live import LiveEngine
+    from app.hardware.simulator import simulate
+
+    spec = preset("lfp", capacity_ah=5.0, series_cells=4)
+    block = simulate(spec, profile, 3600, 1.0, 1, initial_soc_pct=soc0)
+    res, _, smoothed = soc_estimates(block.to_frame(), spec)
+    series = smoothed[SOC_COLUMN]
+    assert res.soc_range_of == "smoothed"
+    assert (res.min_soc_percent, res.max_soc_percent) == (series.min(), series.max())
+    assert res.start_soc_back_calculated_percent == pytest.approx(series[0], abs=1e-9)
+    assert res.final_soc_percent == series[-1]
+    engine = LiveEngine(spec, outputs=[])
+    for a in range(0, len(block), 50):
+        engine(block.slice(a, a + 50))
+    engine.drain()
+    live = engine.soc.result()
+    assert live.soc_range_of == "filter"
+    assert live.to_dict() == {
+        **res.to_dict(),
+        "min_soc_percent": live.min_soc_percent,
+        "max_soc_percent": live.max_soc_percent,
+        "soc_range_of": "filter",
+    }
+
+
 def test_a_charge_from_the_first_sample_on_the_lfp_plateau_is_not_driven_off():
     # A 0.5C charge from 20 % logged from its first sample (the preset's OCV):
     # below the prediction, the voltage drove the charge-transfer amplitude past

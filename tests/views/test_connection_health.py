@@ -94,6 +94,35 @@ def test_rates_are_over_the_last_two_seconds(rig):
     assert rig.monitor.reading.frames_per_s == pytest.approx(1.0)  # the burst is out of the window
 
 
+def test_a_slow_source_has_its_rate_not_zero(rig):
+    """A VE.Direct monitor gives a sample every 2-3 s: 2 s of polls held one sample or
+    none, and the panel read 0.0 samples/s (or 0.5, by the poll). The rate is of the
+    last polls that saw samples, steady at the source's; once it stops it is 0."""
+    rig.advance(0)
+    seen = []
+    for k in range(1, 121):  # 60 s of polls, a sample every 3 s
+        if k % 6 == 0:
+            rig.session.set(samples_total=rig.session.status.samples_total + 1)
+        reading = rig.advance(0.5)
+        if k > 24:  # after the first 12 s
+            seen.append(reading.samples_per_s)
+    assert min(seen) == pytest.approx(1 / 3, abs=0.04)
+    assert max(seen) == pytest.approx(1 / 3, abs=0.04)
+    assert rig.panel.metrics["samples"].value.text() == "0.3"
+    for _ in range(20):  # it stops: within 3 of its intervals the rate is 0
+        reading = rig.advance(0.5)
+    assert reading.samples_per_s == 0.0
+
+
+def test_a_fast_source_that_stops_reads_zero_within_the_window(rig):
+    rig.advance(0)
+    for _ in range(20):  # 200 samples/s for 10 s
+        rig.session.set(samples_total=rig.session.status.samples_total + 100)
+        assert rig.advance(0.5).samples_per_s == pytest.approx(200.0)
+    readings = [rig.advance(0.5).samples_per_s for _ in range(5)]
+    assert readings[-1] == 0.0 and readings[2] < 100  # as before: the last 2 s
+
+
 def test_bad_and_unknown_frames_and_the_last_error_are_shown(rig):
     health = rig.session.health
     rig.advance(0)

@@ -366,7 +366,8 @@ def test_soc_readouts_show_band_bms_and_difference(dashboard):
     soc = snap[SOC_COLUMN]
     half = 1.0 + 0.002 * 299
     detail = dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text()
-    assert detail == f"estimated ±{half:.1f} (2σ)\nBMS {soc[-1] - 1.5:.1f} · Δ +1.5"
+    # the BMS's SOC with its unit (it read 'BMS 83.8 · Δ -69.4'), as the cursor's line
+    assert detail == f"estimated ±{half:.1f} (2σ)\nBMS {soc[-1] - 1.5:.1f} % · Δ +1.5"
     dashboard.plots.crosshair.show_at(100)
     text = dashboard.cursor_label.text()
     assert f"SOC {soc[100]:.1f} % ±{1.0 + 0.002 * 100:.1f}" in text

@@ -547,6 +547,22 @@ def test_soc_headline_and_card_show_the_bms_and_the_difference_first():
     assert no_bms.headline == "84.2 % ±3.7" and no_bms.numbers[0] == ("Start", "88.6 %")
 
 
+def test_the_soc_range_says_when_it_is_the_live_filters():
+    # offline the range is of the smoothed series (whose first value is the start
+    # shown); live of the filter's estimates, which can hold its first guess under load
+    r = {"final_soc_percent": 78.6, "initial_soc_percent": 17.7,
+         "initial_soc_sigma_percent": 25.0, "initialisation": "load",
+         "start_soc_back_calculated_percent": 23.8,
+         "start_soc_back_calculated_sigma_percent": 13.4,
+         "min_soc_percent": 23.8, "max_soc_percent": 78.6}  # fmt: skip
+    offline = dict(summarize("soc", {**r, "soc_range_of": "smoothed"}).numbers)
+    assert offline["Start (worked back)"].startswith("23.8 %")
+    assert offline["Range"] == "23.8–78.6 %"
+    live = {**r, "min_soc_percent": 17.7, "soc_range_of": "filter"}
+    numbers = dict(summarize("soc", live).numbers)
+    assert numbers["Range (live filter)"] == "17.7–78.6 %" and "Range" not in numbers
+
+
 def test_an_observed_end_of_life_has_no_interval():
     reached = {"status": "reached", "predicted_eol_cycle": 106, "interval_low": 106,
                "interval_high": 106, "remaining_cycles": 0, "cycles_observed": 166}  # fmt: skip

@@ -347,6 +347,36 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
     assert "nw_regular_export_ife_example_with_a_long_name.csv" in label.toolTip()
 
 
+def test_a_live_refresh_keeps_the_simulators_name_whole_at_1024_px(qtbot, make_window):
+    """Beside 'Refreshed every 10 s' the run status read 'sim NM… drive · 07:06:22 ·
+    15,000 samples over 25:00' at 1024 px, and ' · refreshing…' at its end took more of
+    the source's room while the live results refreshed. 'Every 10 s' (what refreshes is
+    in its tooltip) leaves the name whole; 'Refreshing…' goes in its place meanwhile."""
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    sim = "sim://nmc?cells=4&profile=drive&speed=0&duration=15000"
+    window.connect_source(sim)
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=60_000
+    )
+    page = window.diagnostics
+    window.show_page(Page.DIAGNOSTICS)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.report is not None and page.run_button.isEnabled(), timeout=60_000)
+    assert page.report.live and page.report.samples >= 10_000
+    page.set_auto_refresh(True)  # as while the source streams
+    label = page.run_status_label
+    assert label.shown_text().startswith("sim NMC 4S drive · ")
+    page.show_running()
+    shown = label.shown_text()
+    assert shown.startswith("sim NMC 4S drive · ") and "…" not in shown, shown
+    assert f"{page.report.samples:,} samples" in shown
+    assert page.auto_label.text() == "Refreshing…" and page.auto_label.isVisible()
+    page.show_report(page.report)
+    assert page.auto_label.text() == "Every 10 s" and "refreshed" in page.auto_label.toolTip()
+
+
 def test_a_log_run_names_its_file_and_simulated_battery_at_1024_px(qtbot, make_window, tmp_path):
     """Logs -> Diagnostics at 1024 px on a log Battery OS wrote of a simulated pack: the
     header names the file and the simulated battery (it showed the simulator's URL the
