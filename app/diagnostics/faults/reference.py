@@ -40,6 +40,19 @@ from app.diagnostics.faults.sensors import MIN_GROUP, NOISE_FLOOR_T_C, NOISE_WIN
 OFFSET_BINS = 24
 
 
+def shared_reference(rows: np.ndarray, bin_s: float, pool: dict | None) -> TemperatureReference:
+    """The reference of temperature ``rows`` from ``pool`` (a detector's families that
+    read the same rows share one: it is fed each batch once), made there if new; a
+    reference of its own without a pool."""
+    if pool is None:
+        return TemperatureReference(rows, bin_s)
+    key = (np.asarray(rows, dtype=np.int64).tobytes(), float(bin_s))
+    ref = pool.get(key)
+    if ref is None:
+        ref = pool[key] = TemperatureReference(rows, bin_s)
+    return ref
+
+
 class TemperatureReference:
     """The median of the bin means of temperature ``rows``, a bin read by a noisy sensor
     replaced by its cell's place (see the module doc). The last quiet offsets of each
@@ -57,6 +70,11 @@ class TemperatureReference:
         self._pending = np.empty((len(self.rows), 0))
 
     def median(self, bb: BinBatch) -> np.ndarray:
+        """The reference of each bin of ``bb`` (computed once per batch: the families
+        sharing this reference read the same array; read-only)."""
+        return bb.memo(("temperature reference", id(self)), lambda: self._median(bb))
+
+    def _median(self, bb: BinBatch) -> np.ndarray:
         rows = self.rows
         if len(rows) < MIN_GROUP:
             return bb.median(rows)
