@@ -57,8 +57,8 @@ class Resolution:
         if still.any():  # (rare but in a held reading: the counts' row read only then)
             still &= nd > 0
         first = np.where(still.any(axis=1), still.argmax(axis=1), m) if m else np.full(rows, m)
-        held = np.arange(m) >= first[:, None]
-        held |= self._held
+        # (a row held before the batch: held from its first bin)
+        held = np.arange(m) >= np.where(self._held[:, 0], 0, first)[:, None]
         self._held = self._held | (first < m)[:, None]
         # the float rounding's floor of a second difference's sum, n2 * unit**2 with
         # unit = FLOAT_UNITS * eps32 * |mean| (a non-finite mean gives NaN or inf: no

@@ -374,8 +374,10 @@ class ShortDetector:
             # a coarse sensor's quantum and its own noise (see HEAT_ROUNDING_B)
             s2, n2 = bb.s2m[self.t_rows], bb.n2[self.t_rows]
             fin = ok & np.isfinite(s2) & np.isfinite(n2)
-            parts += [np.where(ok, bb.q2[self.t_rows], 0.0), np.where(fin, s2, 0.0)]
-            parts.append(np.where(fin, n2, 0.0))
+            # (where every bin is valid, the rows as they are: the values np.where picks)
+            q2 = bb.q2[self.t_rows]
+            parts.append(q2 if ok.all() else np.where(ok, q2, 0.0))
+            parts += [s2, n2] if fin.all() else [np.where(fin, s2, 0.0), np.where(fin, n2, 0.0)]
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
