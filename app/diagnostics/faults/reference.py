@@ -78,16 +78,18 @@ class TemperatureReference:
         rows = self.rows
         if len(rows) < MIN_GROUP:
             return bb.median(rows)
-        temp = bb.mean[rows]
         with np.errstate(invalid="ignore", divide="ignore"):
             loud_bin = white_noise_var(bb.s2m[rows], bb.n2[rows]) > NOISE_FLOOR_T_C**2
         h, m = self._hold, bb.m
         flags = np.concatenate((self._recent, loud_bin), axis=1)
         self._recent = flags[:, m:]
         if not flags.any():  # (the usual batch: its last bins kept as they are)
-            pending = np.concatenate((self._pending, temp), axis=1)
+            # (only the last OFFSET_BINS bins can stay pending: no copy of the others)
+            tail = bb.mean[rows, max(0, m - OFFSET_BINS) :]
+            pending = np.concatenate((self._pending, tail), axis=1)
             self._pending = pending[:, max(0, pending.shape[1] - OFFSET_BINS) :]
             return bb.median(rows)
+        temp = bb.mean[rows]
         if self._pending.shape[1]:
             self._keep(self._pending - median_of_others(self._pending))
             self._pending = self._pending[:, :0]
