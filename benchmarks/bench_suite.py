@@ -464,7 +464,10 @@ reference's tail, not in these pairs). ``bench_live_engine.py --repeat 2``, base
 (load 9 -> 14): 16 cells drive block 1 11.96 -> 10.52, block 1000 6.36 -> 6.89, hppc
 block 1000 7.33 -> 7.46, 4 cells cycle block 1000 4.37 -> 4.37 us/sample (within this
 load's noise: live batches of a few bins take the same paths but for the super-bin sums
-and the median of the others). ~0.06-0.1 s saved of the ~0.25 s wanted: at this load the
+and the median of the others); the FaultDetector alone fed the pack log's first 60000
+samples in blocks (best of 3, alternated four times at load 15 -> 3.5): block 100 34.29,
+27.08, 28.40, 36.90 -> 35.65, 34.50, 29.79, 29.71, block 1000 5.18, 4.57, 4.28, 5.25 ->
+5.46, 4.90, 5.16, 4.88 us/sample (no change beyond the noise). ~0.06-0.1 s saved of the ~0.25 s wanted: at this load the
 pack case is still over 2 s. What is left is as above; in the fault stage the resolution
 update (~0.07 s: ~20 whole-array passes over 35 x 6553 per batch and a per-row loop where a
 row's least sum fell) and in the families ~100 small per-super-bin passes each.
