@@ -435,6 +435,42 @@ alternated twice: block 1 5.86, 5.87 -> 5.48, 5.68, block 1000 3.60, 3.61 -> 3.3
 session): what is left is as above -- the SOC filter's sequential updates, the
 pulse fits, the thermal rise rates, cell balance and the fault families' many small
 per-super-bin passes (the short test ~0.3 s at load, its parts 0.02-0.06 s each).
+
+Then work the fault families did twice (helper speed2; same results bit for bit, against
+418bfea: run_suite JSON and SOC series of 14 simulated logs -- NMC/LFP/lead-acid, 4, 6 and
+16 cells, drive/cycle/HPPC at 10 Hz/float, with shorts, runaways, a runaway from 5 s,
+noisy/stuck/dropped sensors, a noisy cell temperature, over-voltage and scattered NaN --
+and of the pack log here; each of the 14 also fed live in random blocks of 1-3000
+samples, live == offline; analyze --json of the 15 real files as NMC and LFP;
+``bench_faults.py --brief --parts equivalence`` 0 failing rows): the runaway and short
+tests read one temperature reference (each had its own, fed the same batches: the same
+sensor-noise test and median twice), the sensors' warm factor the batch's cached cell
+temperature median (which the reference's quiet path returns too), the short test's
+median of the other cells at rest and the runaway test's short-heat deviations one
+median-of-others per batch (all finite: one sort along the rows and whole-array picks,
+4x faster than the transposed sort and five gathers; the same values, ties included),
+the short test's 30 s super-bins summed where the new bins lie (no copy of ~170 rows x
+6553 bins behind the pending ones), the short test's quantum and noise rows passed as
+they are where every bin is valid, the resolution's held bins in one comparison, and the
+reference's quiet batch keeping its last 24 bins without copying the batch's
+temperatures. The new start-resistance fit (faults/start_resistance.py) costs ~3 ms of
+the pack case: not cut. ``famtime`` (detect_faults on the pack log, best of 5, its
+families wrapped in process_time), base and new alternated twice at load 7-8: detect_faults
+0.969, 0.973 -> 0.911, 0.847 s, of which ShortDetector 0.290, 0.292 -> 0.253, 0.236 and
+RunawayDetector 0.152, 0.155 -> 0.144, 0.137 s. ``--repeat 3 --cases pack``, base, new,
+base, new at load 8.6-9.9 (other helpers' runs; wall 1.5-6x CPU): pack 2.53, 2.59 ->
+2.39, 2.59 s, of which detect_faults 0.915, 0.983 -> 0.815, 0.920 s (the last commit, the
+reference's tail, not in these pairs). ``bench_live_engine.py --repeat 2``, base then new
+(load 9 -> 14): 16 cells drive block 1 11.96 -> 10.52, block 1000 6.36 -> 6.89, hppc
+block 1000 7.33 -> 7.46, 4 cells cycle block 1000 4.37 -> 4.37 us/sample (within this
+load's noise: live batches of a few bins take the same paths but for the super-bin sums
+and the median of the others); the FaultDetector alone fed the pack log's first 60000
+samples in blocks (best of 3, alternated four times at load 15 -> 3.5): block 100 34.29,
+27.08, 28.40, 36.90 -> 35.65, 34.50, 29.79, 29.71, block 1000 5.18, 4.57, 4.28, 5.25 ->
+5.46, 4.90, 5.16, 4.88 us/sample (no change beyond the noise). ~0.06-0.1 s saved of the ~0.25 s wanted: at this load the
+pack case is still over 2 s. What is left is as above; in the fault stage the resolution
+update (~0.07 s: ~20 whole-array passes over 35 x 6553 per batch and a per-row loop where a
+row's least sum fell) and in the families ~100 small per-super-bin passes each.
 """
 
 from __future__ import annotations

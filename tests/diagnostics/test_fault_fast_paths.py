@@ -451,3 +451,91 @@ def test_resolution_push_is_the_plain_running_minimum():
             assert _same_bits(g, w)
         assert _same_bits(fast._least, plain._least)
         assert _same_bits(fast._held, plain._held)
+
+
+def _plain_super_bin_sums(t0: np.ndarray, x: np.ndarray, span_s: float):
+    """Every complete super-bin's sums of all the bins at once: each added bin after
+    bin from its first, as one plain running sum."""
+    g = np.floor(t0 / span_s).astype(np.int64)
+    done = g < g[-1]
+    out = []
+    for label in np.unique(g[done]):
+        cols = np.flatnonzero(g == label)
+        s = x[:, cols[0]].copy()
+        for c in cols[1:]:
+            s += x[:, c]
+        out.append(s)
+    return np.array(out).T
+
+
+@pytest.mark.parametrize("sizes", [(1, 40, 3, 250, 17, 61), (6, 12, 5, 1, 600), (4, 2, 6, 9)])
+def test_super_bins_summed_where_they_are_are_the_plain_sums(sizes):
+    """SuperBins sums the new bins of even super-bins where they lie (no copy behind
+    the pending ones): the same adds, in the same order, as one running sum over all
+    bins -- pending bins of 0 to a whole super-bin (6 bins of 5 s) included."""
+    rng = np.random.default_rng(len(sizes))
+    sb = SuperBins(5, 0.0, 30.0)
+    t, ts, xs, got = 0.0, [], [], []
+    for m in sizes:
+        t0 = t + 5.0 * np.arange(m)
+        t = float(t0[-1] + 5.0)
+        x = rng.normal(0, 1, (5, m)) * 10.0 ** rng.integers(-3, 4, (5, 1))
+        ts.append(t0)
+        xs.append(x)
+        _, _, sums, _ = sb.push(t0, t0, (Same(x[0], 1), x[1:3], x[3], x[4:]))
+        got.append(sums)
+    want = _plain_super_bin_sums(np.concatenate(ts), np.concatenate(xs, axis=1), 30.0)
+    assert _same_bits(np.concatenate(got, axis=1), want)
+
+
+@pytest.mark.parametrize("rows", [2, 3, 4, 5, 15, 16])
+def test_median_of_others_of_finite_rows_is_numpys(rows):
+    """median_of_others of an all-finite batch (one sort along the rows) is numpy's
+    median of the other rows, and the runaway test's short-heat version, to the bit
+    (ties included): the two families read one array of the batch."""
+    from app.diagnostics.faults import short_heat
+    from app.diagnostics.faults.bins import median_of_others
+
+    rng = np.random.default_rng(rows)
+    x = rng.normal(3.7, 0.01, (rows, 500)).round(3)  # (rounded: many ties)
+    got = median_of_others(x)
+    want = np.array([np.median(np.delete(x, j, axis=0), axis=0) for j in range(rows)])
+    assert _same_bits(got, want)
+    assert _same_bits(got, short_heat.median_of_others(x))
+    # a NaN reading: the general path, bin by bin the same as where all are finite
+    y = x.copy()
+    y[1, 7] = np.nan
+    assert _same_bits(np.delete(median_of_others(y), 7, axis=1), np.delete(got, 7, axis=1))
+
+
+def test_runaway_and_short_tests_share_one_temperature_reference(monkeypatch):
+    """The runaway and short tests read one temperature reference (fed each batch
+    once): the faults are those of a reference of their own each, a noisy cell
+    temperature (the reference's loud path) included."""
+    from app.diagnostics.faults import reference, short, thermal
+    from app.diagnostics.faults.detector import FaultDetector
+    from app.diagnostics.incremental import as_block
+    from app.hardware.simulator.faults import Fault
+
+    df, spec = _pack(
+        "drive",
+        [
+            Fault("internal_short", 3_000, cell=2),
+            Fault("sensor_noisy", 2_000, channel="cell_3_temp_c"),
+        ],
+    )
+    det = FaultDetector(spec)
+    det.update(as_block(df))
+    det.flush()
+    fams = {type(f): f for f in det._families}
+    assert fams[thermal.RunawayDetector]._reference is fams[short.ShortDetector]._reference
+    own = reference.TemperatureReference
+    monkeypatch.setattr(thermal, "shared_reference", lambda rows, bin_s, pool: own(rows, bin_s))
+    monkeypatch.setattr(short, "shared_reference", lambda rows, bin_s, pool: own(rows, bin_s))
+    plain = FaultDetector(spec)
+    plain.update(as_block(df))
+    plain.flush()
+    fams = {type(f): f for f in plain._families}
+    assert fams[thermal.RunawayDetector]._reference is not fams[short.ShortDetector]._reference
+    assert det.result().to_list() == plain.result().to_list()
+    assert any(f["kind"] == "internal_short" for f in det.result().to_list())

@@ -329,12 +329,22 @@ class SuperBins:
         if not (span and np.array_equal(starts, np.arange(m) * span)):
             span, lab = 0, np.cumsum(change) - 1
         sums = np.empty((rows, m))
+        # (even super-bins whose first holds the pending bins (p <= span): the first one's
+        # sums from the pending bins and its first new ones, the others' straight from
+        # the new bins -- the same adds in the same order, without a copy of them all)
+        direct = span and p <= span
         a = 0
         for part in parts:
             if isinstance(part, Same) and (
                 part.rows == 1 or (pend[a : a + part.rows] == pend[a]).all()
             ):
                 # identical rows, pending bins included: one row's sums stand for all
+                if direct:
+                    _even_sums(pend[a : a + 1], part.row[None, :], span, m, k, sums[a : a + 1])
+                    sums[a + 1 : a + part.rows] = sums[a]
+                    keep[a : a + part.rows] = part.row[k - p :]
+                    a += part.rows
+                    continue
                 xs = np.empty((1, p + len(part.row)))
                 xs[0, :p] = pend[a]
                 xs[0, p:] = part.row
@@ -344,6 +354,12 @@ class SuperBins:
                 continue
             block = part.row if isinstance(part, Same) else part
             r = part.rows if isinstance(part, Same) else (1 if block.ndim == 1 else len(block))
+            if direct:
+                new = block if block.ndim == 2 else block[None, :]
+                _even_sums(pend[a : a + r], new, span, m, k, sums[a : a + r])
+                keep[a : a + r] = new[:, k - p :]
+                a += r
+                continue
             xs = np.empty((r, p + block.shape[-1]))
             xs[:, :p] = pend[a : a + r]
             xs[:, p:] = block
@@ -379,6 +395,26 @@ def _write_parts(pend: np.ndarray, parts, out: np.ndarray, p: int) -> None:
             r = 1 if part.ndim == 1 else len(part)
             out[a : a + r, p:] = part
             a += r
+
+
+def _even_sums(
+    pend: np.ndarray, new: np.ndarray, span: int, m: int, k: int, out: np.ndarray
+) -> None:
+    """:func:`_group_sums` of ``m`` super-bins of ``span`` bins, the pending bins
+    ``pend`` (rows, p <= span) then the new ones ``new`` (rows, >= k - p), into ``out``:
+    the first super-bin's from the pending bins and its first new ones, the others'
+    from the new bins where they are (each added in order from its first bin, as
+    there)."""
+    p = pend.shape[1]
+    if r := span - p:
+        first = np.empty((len(new), span))
+        first[:, :p] = pend
+        first[:, p:] = new[:, :r]
+        out[:, :1] = strided_sums(first, span, 1)
+    else:
+        out[:, :1] = strided_sums(pend, span, 1)
+    if m > 1:
+        out[:, 1:] = strided_sums(new[:, r : k - p], span, m - 1)
 
 
 def _group_sums(xs: np.ndarray, span: int, m: int, lab: np.ndarray | None) -> np.ndarray:

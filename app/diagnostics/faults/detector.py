@@ -140,13 +140,16 @@ class FaultDetector:
     def _bins(self, bb: BinBatch) -> None:
         if not self._families:
             spec, lay, bin_s = self.spec, self.layout, self._stage.bin_s
+            # (the cells' temperature reference, read by the runaway and short tests:
+            # one, fed each batch once)
+            refs: dict = {}
             self._families = [
                 LimitDetector(spec, lay, bin_s),
                 SensorDetector(spec, lay, bin_s, self._stage.dt_ref_s),
                 CircuitDetector(spec, lay, bin_s),
-                RunawayDetector(spec, lay, bin_s),
+                RunawayDetector(spec, lay, bin_s, refs),
                 FloatRunawayDetector(spec, lay, bin_s),
-                ShortDetector(spec, lay, bin_s, self._stage.anchor),
+                ShortDetector(spec, lay, bin_s, self._stage.anchor, refs),
             ]
         for family in self._families:
             family.process(bb)

@@ -40,6 +40,19 @@ from app.diagnostics.faults.sensors import MIN_GROUP, NOISE_FLOOR_T_C, NOISE_WIN
 OFFSET_BINS = 24
 
 
+def shared_reference(rows: np.ndarray, bin_s: float, pool: dict | None) -> TemperatureReference:
+    """The reference of temperature ``rows`` from ``pool`` (a detector's families that
+    read the same rows share one: it is fed each batch once), made there if new; a
+    reference of its own without a pool."""
+    if pool is None:
+        return TemperatureReference(rows, bin_s)
+    key = (np.asarray(rows, dtype=np.int64).tobytes(), float(bin_s))
+    ref = pool.get(key)
+    if ref is None:
+        ref = pool[key] = TemperatureReference(rows, bin_s)
+    return ref
+
+
 class TemperatureReference:
     """The median of the bin means of temperature ``rows``, a bin read by a noisy sensor
     replaced by its cell's place (see the module doc). The last quiet offsets of each
@@ -57,19 +70,26 @@ class TemperatureReference:
         self._pending = np.empty((len(self.rows), 0))
 
     def median(self, bb: BinBatch) -> np.ndarray:
+        """The reference of each bin of ``bb`` (computed once per batch: the families
+        sharing this reference read the same array; read-only)."""
+        return bb.memo(("temperature reference", id(self)), lambda: self._median(bb))
+
+    def _median(self, bb: BinBatch) -> np.ndarray:
         rows = self.rows
         if len(rows) < MIN_GROUP:
             return bb.median(rows)
-        temp = bb.mean[rows]
         with np.errstate(invalid="ignore", divide="ignore"):
             loud_bin = white_noise_var(bb.s2m[rows], bb.n2[rows]) > NOISE_FLOOR_T_C**2
         h, m = self._hold, bb.m
         flags = np.concatenate((self._recent, loud_bin), axis=1)
         self._recent = flags[:, m:]
         if not flags.any():  # (the usual batch: its last bins kept as they are)
-            pending = np.concatenate((self._pending, temp), axis=1)
+            # (only the last OFFSET_BINS bins can stay pending: no copy of the others)
+            tail = bb.mean[rows, max(0, m - OFFSET_BINS) :]
+            pending = np.concatenate((self._pending, tail), axis=1)
             self._pending = pending[:, max(0, pending.shape[1] - OFFSET_BINS) :]
             return bb.median(rows)
+        temp = bb.mean[rows]
         if self._pending.shape[1]:
             self._keep(self._pending - median_of_others(self._pending))
             self._pending = self._pending[:, :0]

@@ -69,8 +69,8 @@ class Resolution:
         if still.any():  # (rare but in a held reading: the counts' row read only then)
             still &= nd > 0
         first = np.where(still.any(axis=1), still.argmax(axis=1), m) if m else np.full(rows, m)
-        held = np.arange(m) >= first[:, None]
-        held |= self._held
+        # (a row held before the batch: held from its first bin)
+        held = np.arange(m) >= np.where(self._held[:, 0], 0, first)[:, None]
         self._held = self._held | (first < m)[:, None]
         least = self._least
         # the least positive sum of each bin (inf: none): a first difference's sum, or a

@@ -681,7 +681,8 @@ class SensorDetector:
         rows = lay.cells_t if len(lay.cells_t) else lay.temp_rows
         if not len(rows):
             return np.ones(bb.m)
-        t = median_rows(bb.mean[rows]) if len(rows) > 1 else bb.mean[rows[0]].astype(float)
+        # (the batch's median, which the temperature reference reads too)
+        t = bb.median(rows) if len(rows) > 1 else bb.mean[rows[0]].astype(float)
         with np.errstate(invalid="ignore"):
             warm = np.isfinite(t) & (t > RESISTANCE_REFERENCE_TEMP_C)
         out = np.ones(bb.m)

@@ -101,7 +101,7 @@ import numpy as np
 
 from app.core import schema
 from app.core.spec import BatterySpec
-from app.diagnostics.faults.bins import BinBatch, Layout, median_of_others, median_rows
+from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
 from app.diagnostics.faults.cell_resistance import CellResistance
 from app.diagnostics.faults.common import (
     RollingSum,
@@ -112,7 +112,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
-from app.diagnostics.faults.reference import TemperatureReference
+from app.diagnostics.faults.reference import shared_reference
 from app.diagnostics.faults.resolution import rounding_bias
 from app.diagnostics.faults.start_resistance import FIT_S, StartResistance
 from app.diagnostics.faults.types import FaultKind
@@ -252,7 +252,16 @@ class ShortDetector:
     Both tests are slow (minutes), so they run on 30 s super-bins.
     """
 
-    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float, anchor_s: float):
+    def __init__(
+        self,
+        spec: BatterySpec,
+        layout: Layout,
+        bin_s: float,
+        anchor_s: float,
+        references: dict | None = None,
+    ):
+        """``references``: the temperature references the detector's families share
+        (see :func:`.reference.shared_reference`); None: one of its own."""
         self.spec = spec
         self.layout = layout
         self.anchor_s = anchor_s  # time origin of the slope fits (precision of the sums)
@@ -265,7 +274,7 @@ class ShortDetector:
             for k in self.cells
         ]
         self.t_rows = layout.cells_t if len(layout.cells_t) >= 2 else np.array([], np.int64)
-        self._reference = TemperatureReference(self.t_rows, bin_s)
+        self._reference = shared_reference(self.t_rows, bin_s, references)
         self.t_pos = np.array(
             [self.cells.index(_cell_number(layout.names[r])) for r in self.t_rows], np.int64
         )
@@ -373,8 +382,10 @@ class ShortDetector:
             # a coarse sensor's quantum and its own noise (see HEAT_ROUNDING_B)
             s2, n2 = bb.s2m[self.t_rows], bb.n2[self.t_rows]
             fin = ok & np.isfinite(s2) & np.isfinite(n2)
-            parts += [np.where(ok, bb.q2[self.t_rows], 0.0), np.where(fin, s2, 0.0)]
-            parts.append(np.where(fin, n2, 0.0))
+            # (where every bin is valid, the rows as they are: the values np.where picks)
+            q2 = bb.q2[self.t_rows]
+            parts.append(q2 if ok.all() else np.where(ok, q2, 0.0))
+            parts += [s2, n2] if fin.all() else [np.where(fin, s2, 0.0), np.where(fin, n2, 0.0)]
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
@@ -390,7 +401,8 @@ class ShortDetector:
             yo = np.zeros_like(v)
             still = np.flatnonzero(~moving)
             if len(still):
-                yo[:, still] = v[:, still] - median_of_others(v[:, still])
+                # (the batch's, over every bin: each bin's the same as over these alone)
+                yo[:, still] = v[:, still] - bb.median_of_others(self.v_rows)[:, still]
             parts.append(np.where(okv & np.isfinite(yo), yo, 0.0))
             parts.append(self._resistance.bin_terms(bb.mean[lay.i_i], vmed, yv))
             if self._start_t0 is None and bb.m:

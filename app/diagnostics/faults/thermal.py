@@ -391,7 +391,7 @@ from app.diagnostics.faults.common import (
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
-from app.diagnostics.faults.reference import TemperatureReference
+from app.diagnostics.faults.reference import shared_reference
 from app.diagnostics.faults.resolution import rounding_bias, step_response
 from app.diagnostics.faults.short_heat import (
     REMEMBER_RATE_C_PER_MIN,
@@ -557,7 +557,11 @@ def _exp_templates(w: int, bin_s: float) -> tuple[np.ndarray, np.ndarray, np.nda
 class RunawayDetector:
     """Accelerating excess self-heating of a cell (or of the pack sensor)."""
 
-    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float):
+    def __init__(
+        self, spec: BatterySpec, layout: Layout, bin_s: float, references: dict | None = None
+    ):
+        """``references``: the temperature references the detector's families share
+        (see :func:`.reference.shared_reference`); None: one of its own."""
         self.spec = spec
         self.layout = layout
         self.bin_s = bin_s
@@ -575,7 +579,7 @@ class RunawayDetector:
             self.rows = np.array([layout.i_t])
         else:
             self.rows = np.array([], dtype=np.int64)
-        self._reference = TemperatureReference(self.rows, bin_s)
+        self._reference = shared_reference(self.rows, bin_s, references)
         k = len(self.rows)
         # the window, and the history before it (the cell's resistance share); the
         # long noise history (see "The noise level")
