@@ -17,6 +17,7 @@ from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.sensors import STUCK_PACK_MOVE_V
 from app.hardware.simulator import Fault, NoiseSpec, simulate
 from tests.diagnostics.fault_splits import faults_in_blocks
+from tests.diagnostics.simulated_packs import spread_pack
 from tests.diagnostics.simulated_runaway import runaway_drive
 
 NMC4 = preset("nmc", series_cells=4)
@@ -272,24 +273,6 @@ def test_mismatched_cells_warming_from_the_start_are_not_shorts(seed):
         resistance_spread=0.04,
     )
     assert detect_faults(block, spec).faults == []
-
-
-def spread_pack(chem, cells, profile, seed, duration_s, *, resistance_spread, faults=()):
-    """A simulated pack whose cells differ as a real pack's: 2 % in capacity,
-    ``resistance_spread`` in resistance, with typical sensor noise; clean unless
-    ``faults`` are injected."""
-    spec = preset(chem, series_cells=cells)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=duration_s,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=resistance_spread,
-        faults=list(faults),
-    )
-    return spec, block
 
 
 @pytest.mark.parametrize(

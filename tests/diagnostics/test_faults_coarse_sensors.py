@@ -13,6 +13,7 @@ from app.diagnostics.faults.resolution import Resolution, rounding_bias
 from app.hardware.simulator import Fault, NoiseSpec, simulate
 from app.hardware.simulator.noise import quantize
 from tests.diagnostics.fault_splits import faults_in_blocks
+from tests.diagnostics.simulated_packs import spread_pack
 
 WHOLE_DEGREES = {"temp": 1.0}
 COARSE_BMS = {"temp": 1.0, "current": 0.1, "cell_v": 0.001, "pack_v": 0.1}
@@ -60,16 +61,7 @@ def test_a_pack_voltage_read_to_100_mv_ramping_before_its_quantum_is_known_is_no
     # a 16-cell lead-acid float charge's first minute: its pack voltage ramps 0.4 of a
     # quantum a second, and its rounding makes every second difference a quantum
     # before any bin held it (before: noisy from 30 s)
-    spec = preset("lead_acid", series_cells=16)
-    block = simulate(
-        spec,
-        "float",
-        duration_s=180,
-        seed=1,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=0.03,
-    )
+    spec, block = spread_pack("lead_acid", 16, "float", 1, 180, resistance_spread=0.03)
     assert detect_faults(quantize(block, COARSE_BMS), spec).to_list() == []
 
 
@@ -113,16 +105,7 @@ def test_a_cell_crossing_a_whole_degree_step_beside_its_reference_is_no_runaway(
     # (the same log read finely: z 4.4); the excess errs by the cell's rounding bias
     # and the reference's, each either way (before: a runaway onset at 23,180 s, z 5.3,
     # with a swing of the cell's bias alone taken off)
-    spec = preset("nmc", series_cells=16)
-    block = simulate(
-        spec,
-        "cycle",
-        duration_s=6.45 * 3600,
-        seed=1,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=0.08,
-    )
+    spec, block = spread_pack("nmc", 16, "cycle", 1, 6.45 * 3600, resistance_spread=0.08)
     late = np.asarray(block["time_s"]) >= 22_000.0
     block = type(block)({c: np.asarray(block[c])[late] for c in block.columns})
     assert detect_faults(quantize(block, COARSE_BMS), spec).to_list() == []
@@ -168,16 +151,9 @@ def test_a_coarse_sensor_stuck_while_its_twin_moves_is_found_without_a_flickerin
     # a drive read to 0.1 A / 0.1 V with noise under the quantum: the reading held its
     # value in cruise before (no flicker in 95 % of its bins), and its twin (the cells'
     # bend, their sum) is the evidence once it freezes (before: missed)
-    spec = preset("nmc", series_cells=4)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=onset + 300,
-        seed=1,
-        noise=NoiseSpec.typical(spec),
-        capacity_spread=0.02,
-        resistance_spread=0.03,
-        faults=[Fault("sensor_stuck", onset, channel=channel)],
+    stuck = Fault("sensor_stuck", onset, channel=channel)
+    spec, block = spread_pack(
+        "nmc", 4, "drive", 1, onset + 300, resistance_spread=0.03, faults=[stuck]
     )
     faults = detect_faults(quantize(block, COARSE_BMS), spec).to_list()
     assert [(f["kind"], f["channel"]) for f in faults] == [("sensor_stuck", channel)]

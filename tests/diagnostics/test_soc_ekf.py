@@ -1364,22 +1364,17 @@ def test_a_start_read_under_load_only_keeps_an_honest_band(soc0, c_rate, v_slow,
         assert inside.mean() >= 0.95  # ... and its band says so
 
 
-def test_a_start_under_load_the_voltage_confirms_is_not_kept_unsure():
-    # The same project simulator's LFP cell driven from an unknown 50 % for two
-    # hours without a rest, its model right: the voltage under load corrects
-    # the guess and then keeps agreeing with the charge counted down the low
-    # knee, so what it moved the SOC by is forgotten (over 30 % of charge) and
-    # the series is worked back from the sure late estimates (kept unsure to
-    # the end, the smoothed series was 2.4 % off where it is 0.1 %).
+def _lfp_drive_from_half_full(spec, *, duration_s: float, seed: int):
+    """The project simulator's LFP drive log from an unknown 50 % at 1 Hz with typical
+    sensor noise, and the estimator that read it (its start read under load)."""
     from app.hardware.simulator import NoiseSpec, simulate
 
-    spec = preset("lfp", capacity_ah=20.0)
     block = simulate(
         spec,
         "drive",
-        duration_s=7200,
+        duration_s=duration_s,
         dt_s=1.0,
-        seed=1,
+        seed=seed,
         initial_soc_pct=50.0,
         noise=NoiseSpec.typical(spec),
         include_truth=True,
@@ -1387,6 +1382,18 @@ def test_a_start_under_load_the_voltage_confirms_is_not_kept_unsure():
     est = EkfSocEstimator(spec)
     est.update(block)
     assert est.result().initialisation == "load"
+    return block, est
+
+
+def test_a_start_under_load_the_voltage_confirms_is_not_kept_unsure():
+    # The same project simulator's LFP cell driven from an unknown 50 % for two
+    # hours without a rest, its model right: the voltage under load corrects
+    # the guess and then keeps agreeing with the charge counted down the low
+    # knee, so what it moved the SOC by is forgotten (over 30 % of charge) and
+    # the series is worked back from the sure late estimates (kept unsure to
+    # the end, the smoothed series was 2.4 % off where it is 0.1 %).
+    spec = preset("lfp", capacity_ah=20.0)
+    block, est = _lfp_drive_from_half_full(spec, duration_s=7200, seed=1)
     truth = np.asarray(block["true_cell_1_soc_pct"])
     late = np.asarray(block["time_s"]) >= 600
     err = est.smoothed_columns()[SOC_COLUMN] - truth
@@ -1403,22 +1410,8 @@ def test_a_start_at_a_near_rest_current_is_read_as_nearly_a_rest(seed):
     # late estimates were no surer than the early ones and the smoother stopped
     # working the early ones back: 2.7-3.8 % off after 10 min, the band +-14 %,
     # where the filter's own evidence gives 0.2-0.5 % and +-9 %.
-    from app.hardware.simulator import NoiseSpec, simulate
-
     spec = preset("lfp", series_cells=1)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=3600,
-        dt_s=1.0,
-        seed=seed,
-        initial_soc_pct=50.0,
-        noise=NoiseSpec.typical(spec),
-        include_truth=True,
-    )
-    est = EkfSocEstimator(spec)
-    est.update(block)
-    assert est.result().initialisation == "load"
+    block, est = _lfp_drive_from_half_full(spec, duration_s=3600, seed=seed)
     truth = np.asarray(block["true_cell_1_soc_pct"])
     late = np.asarray(block["time_s"]) >= 600
     cols = est.smoothed_columns()

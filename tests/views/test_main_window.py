@@ -305,6 +305,23 @@ def test_the_window_fits_a_small_screen_whatever_the_source(qtbot, make_window):
     assert "…" in label.shown_text() and label.shown_text().startswith("Streaming · sim://")
 
 
+def _diagnostics_run_at_1024_px(qtbot, make_window, sim: str):
+    """The Diagnostics page of a 1024 px window once ``sim`` has finished and a run on
+    it has ended."""
+    window = make_window()
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
+    window.connect_source(sim)
+    qtbot.waitUntil(
+        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=60_000
+    )
+    page = window.diagnostics
+    window.show_page(Page.DIAGNOSTICS)
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.report is not None and page.run_button.isEnabled(), timeout=60_000)
+    return page
+
+
 def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_window):
     """At 1024 px the run status beside 'Refreshed every 10 s' and the Run button was cut
     mid-number ('results of 10:57:(', '… over 2'): the words 'results of' and the source's
@@ -314,18 +331,8 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
 
     from app.views.time_axis import format_elapsed
 
-    window = make_window()
-    window.resize(1024, 700)
-    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
     sim = "sim://nmc?cells=4&profile=drive&speed=0&duration=1800"
-    window.connect_source(sim)
-    qtbot.waitUntil(
-        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=60_000
-    )
-    page = window.diagnostics
-    window.show_page(Page.DIAGNOSTICS)
-    page.run_button.click()
-    qtbot.waitUntil(lambda: page.report is not None and page.run_button.isEnabled(), timeout=60_000)
+    page = _diagnostics_run_at_1024_px(qtbot, make_window, sim)
     long_name = "/data/neware/nw_regular_export_ife_example_with_a_long_name.csv"
     for url in (sim, f"file://{long_name}"):
         report = dataclasses.replace(page.report, source_url=url)
@@ -352,18 +359,8 @@ def test_a_live_refresh_keeps_the_simulators_name_whole_at_1024_px(qtbot, make_w
     15,000 samples over 25:00' at 1024 px, and ' · refreshing…' at its end took more of
     the source's room while the live results refreshed. 'Every 10 s' (what refreshes is
     in its tooltip) leaves the name whole; 'Refreshing…' goes in its place meanwhile."""
-    window = make_window()
-    window.resize(1024, 700)
-    qtbot.waitUntil(lambda: window.size() == QSize(1024, 700))
     sim = "sim://nmc?cells=4&profile=drive&speed=0&duration=15000"
-    window.connect_source(sim)
-    qtbot.waitUntil(
-        lambda: window.session.status.state is AcquisitionState.FINISHED, timeout=60_000
-    )
-    page = window.diagnostics
-    window.show_page(Page.DIAGNOSTICS)
-    page.run_button.click()
-    qtbot.waitUntil(lambda: page.report is not None and page.run_button.isEnabled(), timeout=60_000)
+    page = _diagnostics_run_at_1024_px(qtbot, make_window, sim)
     assert page.report.live and page.report.samples >= 10_000
     page.set_auto_refresh(True)  # as while the source streams
     label = page.run_status_label
