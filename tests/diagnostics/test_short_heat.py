@@ -11,6 +11,7 @@ from app.core.spec import preset
 from app.diagnostics.faults import FaultDetector, detect_faults
 from app.hardware.simulator import Fault, NoiseSpec, simulate
 from tests.diagnostics.fault_splits import faults_in_blocks
+from tests.diagnostics.simulated_packs import spread_pack
 
 
 def _onset_alarms(faults: list[dict]) -> list[float]:
@@ -94,16 +95,9 @@ def test_an_lfp_shorts_heat_raises_no_runaway_onset(profile, seed, spread, onset
     best self-heating template's 0.6-0.9) or a quarter of an hour on (its steady ramp,
     ~0.25 degC/min, met the rise's evidence by itself and a noise wobble the rest). No
     alarm now, and the short is found."""
-    spec = preset("lfp", series_cells=4)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=onset + 1200,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("internal_short", onset, cell=3)],
-        capacity_spread=0.02,
-        resistance_spread=spread,
+    short = Fault("internal_short", onset, cell=3)
+    spec, block = spread_pack(
+        "lfp", 4, profile, seed, onset + 1200, resistance_spread=spread, faults=[short]
     )
     faults = detect_faults(block, spec).to_list()
     assert not _onset_alarms(faults)
@@ -158,16 +152,8 @@ def _pack_only(block: SampleBlock) -> SampleBlock:
 
 
 def _pack_run(chem: str, profile: str, seed: int, faults: list[Fault], duration: float):
-    spec = preset(chem, series_cells=4)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=duration,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        faults=faults,
-        capacity_spread=0.02,
-        resistance_spread=0.06,
+    spec, block = spread_pack(
+        chem, 4, profile, seed, duration, resistance_spread=0.06, faults=faults
     )
     return spec, _pack_only(block)
 
@@ -232,16 +218,9 @@ def _runaway_latency(
     profile: str, seed: int, onset: float, spread: float, chem: str = "nmc"
 ) -> float:
     """Seconds from a runaway's onset in cell 2 of a 4-cell pack to its first onset alarm."""
-    spec = preset(chem, series_cells=4)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=onset + 900,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        faults=[Fault("thermal_runaway", onset, cell=2)],
-        capacity_spread=0.02,
-        resistance_spread=spread,
+    runaway = Fault("thermal_runaway", onset, cell=2)
+    spec, block = spread_pack(
+        chem, 4, profile, seed, onset + 900, resistance_spread=spread, faults=[runaway]
     )
     faults = detect_faults(block, spec).to_list()
     hits = [f for f in faults if f["kind"] == "thermal_runaway_onset"]
