@@ -359,7 +359,10 @@ class HistoryPage(QWidget):
         if tab == self.current_tab:
             self.status_label.setObjectName("mutedText")
             noun = ROW_NOUNS[tab] + ("" if len(rows) == 1 else "s")
-            self.status_label.setText(f"{len(rows):,} {noun}." if rows else "Nothing matches.")
+            if rows:
+                self.status_label.setText(f"{len(rows):,} {noun}.")
+            else:  # the table says what was looked for; "Nothing matches" only under a filter
+                self.status_label.setText("Nothing matches." if self._filtered(tab) else "")
             self._repolish(self.status_label)
         self._on_selection_changed()
 
@@ -384,6 +387,14 @@ class HistoryPage(QWidget):
         # a recording's notes wrap in the width left (an import's ran off to the right)
         stretch = _COLUMNS[tab].index("Notes") if tab == "recordings" else None
         wrap_worded_columns(table, worded, elided=elided, fit=bool(elided), stretch=stretch)
+
+    def _filtered(self, tab: str) -> bool:
+        """Whether ``tab``'s rows are narrowed by a period, a search or (alerts) a kind."""
+        filters = self.filters()
+        kinds = tab == "alerts" and (
+            filters.severity is not None or filters.acknowledged is not None
+        )
+        return bool(filters.since or filters.until or filters.battery or kinds)
 
     def empty_text(self, tab: str) -> str:
         """What an empty table of ``tab`` says: what was looked for, and how rows get there."""

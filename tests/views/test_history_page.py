@@ -394,6 +394,13 @@ def test_the_dates_show_only_for_a_custom_period_and_empty_tables_say_why(qtbot)
     text = page.tables["recordings"].placeholder
     assert text.startswith('No recordings matching "pack 7" in the last 7 days.')
     assert "Record on the Dashboard" in text and "Import into database" in text
+    assert page.status_label.text() == "Nothing matches."  # under a search and a period
+    page.battery_edit.setText("")
+    page.period_combo.setCurrentIndex(3)  # all time: nothing was filtered out
+    page.show_rows("recordings", [])
+    assert page.status_label.text() == ""  # the table's "No recordings." says it
+    assert page.tables["recordings"].placeholder.startswith("No recordings.")
+    page.battery_edit.setText("pack 7")
     page.set_tab("alerts")
     assert page.severity_combo.isVisible()
     page.period_combo.setCurrentIndex(3)  # all time
