@@ -642,6 +642,24 @@ def scenarios(seed):
                 cap_spread=0.10,
             )
         )
+    # 24 clean hours with fewer temperature sensors (``--only long24``: skipped otherwise)
+    for chem in ("nmc", "lfp"):
+        for prof in ("drive", "cycle"):
+            for label, pred in (
+                ("no cell temps", lambda k: k.startswith("cell_") and k.endswith("_temp_c")),
+                ("cells 2,4 temps", lambda k: k in ("cell_1_temp_c", "cell_3_temp_c")),
+            ):
+                S.append(
+                    one(
+                        f"long24 {chem} {prof} clean ({label})",
+                        chem,
+                        4,
+                        prof,
+                        24 * 3600,
+                        [],
+                        transform=drop_cols(pred),
+                    )
+                )
     # long rest, fault late
     for chem in ("nmc", "lfp"):
         S.append(
@@ -741,6 +759,8 @@ def main():
     for seed in a.seeds:
         for sc in scenarios(seed):
             if a.only and not any(s in sc.name for s in a.only):
+                continue
+            if sc.name.startswith("long24") and not a.only:
                 continue
             if a.skip and any(s in sc.name for s in a.skip):
                 continue
