@@ -92,14 +92,34 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
 
+#: A BMS is not blamed when less than this share of the RMS difference lies beyond
+#: our own band where it was taken: the difference is then mostly where our estimate
+#: was unsure (a start under load, LFP's flat plateau), not the BMS's error.
+BMS_BEYOND_BAND_SHARE = 0.25
+
+
 def bms_check_inconclusive(soc: dict) -> bool:
-    """True when the BMS cross-check cannot blame the BMS: the RMS difference
-    between its SOC and ours lies within our own final ±2 sigma band (a log on
-    LFP's flat plateau under load, say, leaves our estimate unsure). The
-    difference is still shown, but it is not a finding against the BMS."""
+    """True when the BMS cross-check cannot blame the BMS (see :func:`bms_inconclusive_reason`).
+    The difference is still shown, but it is not a finding against the BMS."""
+    return bms_inconclusive_reason(soc) is not None
+
+
+def bms_inconclusive_reason(soc: dict) -> str | None:
+    """Why the BMS cross-check cannot blame the BMS, or None when it can: the RMS
+    difference between its SOC and ours lies within our own final ±2 sigma band (a log
+    on LFP's flat plateau under load, say, leaves our estimate unsure), or mostly
+    within our band where each difference was taken (a start under load leaves our
+    first minutes a guess)."""
     rms = soc.get("bms_difference_rms_percent")
-    sigma = soc.get("final_soc_sigma_percent")
-    return rms is not None and sigma is not None and rms <= 2 * sigma
+    if rms is None:
+        return None
+    band = 2 * (soc.get("final_soc_sigma_percent") or 0.0)
+    if soc.get("final_soc_sigma_percent") is not None and rms <= band:
+        return f"within our own ±{band:.1f} % band"
+    beyond = soc.get("bms_difference_beyond_band_rms_percent")
+    if beyond is not None and beyond <= BMS_BEYOND_BAND_SHARE * rms:
+        return f"mostly within our own band where it was taken ({beyond:.1f} % RMS beyond it)"
+    return None
 
 
 def bms_check_text(soc: dict) -> str | None:
@@ -109,10 +129,8 @@ def bms_check_text(soc: dict) -> str | None:
     if rms is None:
         return None
     text = f"BMS SOC differs by {rms:.1f} % RMS"
-    if bms_check_inconclusive(soc):
-        band = 2 * soc["final_soc_sigma_percent"]
-        text += f" (inconclusive: within our own ±{band:.1f} % band)"
-    return text
+    reason = bms_inconclusive_reason(soc)
+    return text + (f" (inconclusive: {reason})" if reason else "")
 
 
 def start_soc_text(soc: dict) -> tuple[str, str | None]:

@@ -869,6 +869,9 @@ class SocResult(DiagnosticResult):
     bms_difference_max_abs_percent: float | None
     bms_difference_final_percent: float | None
     samples: int = 0
+    #: The RMS of the part of the difference beyond our own ±2 sigma band at each
+    #: sample: what our estimate, where it was sure, holds against the BMS.
+    bms_difference_beyond_band_rms_percent: float | None = None
     #: The first value's sigma: a start under load is a guess (25 %, a band of +-50 %).
     initial_soc_sigma_percent: float | None = None
     #: When the smoothed series works its first sample back (the first value less
@@ -1074,6 +1077,7 @@ class EkfSocEstimator:
         self._bms_n = 0
         self._bms_sq = 0.0
         self._bms_max_abs = math.nan
+        self._bms_beyond_sq = 0.0
         self._bms_last_diff = math.nan
         self._bms_last_rep = math.nan
         # For the smoother: every sample's filtered SOC (not clipped) and, once a
@@ -1215,16 +1219,21 @@ class EkfSocEstimator:
         self._soc_max = max(self._soc_max, hi)
         self._sure_range(soc, sig, n)
         if schema.SOC_REPORTED in block:
-            out[SOC_BMS_DIFFERENCE_COLUMN] = self._bms_check(soc, block[schema.SOC_REPORTED])
+            out[SOC_BMS_DIFFERENCE_COLUMN] = self._bms_check(soc, band, block[schema.SOC_REPORTED])
         return out
 
-    def _bms_check(self, soc: np.ndarray, rep: np.ndarray) -> np.ndarray:
+    def _bms_check(self, soc: np.ndarray, band: np.ndarray, rep: np.ndarray) -> np.ndarray:
+        """Ours minus the BMS's SOC per sample; sums for the RMS of the difference and
+        of its part beyond our own ±2 sigma ``band`` at that sample (a difference where
+        our estimate was a guess, a start under load say, is no case against the BMS)."""
         diff = soc - rep
         ok = np.isfinite(diff)
         if ok.any():
             d = diff[ok]
             self._bms_n += len(d)
             self._bms_sq = float(_seq_cumsum(self._bms_sq, d * d)[-1])
+            beyond = np.maximum(np.abs(d) - band[ok], 0.0)
+            self._bms_beyond_sq = float(_seq_cumsum(self._bms_beyond_sq, beyond * beyond)[-1])
             mx = float(np.abs(d).max())
             if not mx <= self._bms_max_abs:  # also when still NaN
                 self._bms_max_abs = mx
@@ -2181,6 +2190,9 @@ class EkfSocEstimator:
             bms_reported_final_percent=self._bms_last_rep if bms else None,
             bms_difference_rms_percent=math.sqrt(self._bms_sq / self._bms_n) if bms else None,
             bms_difference_max_abs_percent=self._bms_max_abs if bms else None,
+            bms_difference_beyond_band_rms_percent=(
+                math.sqrt(self._bms_beyond_sq / self._bms_n) if bms else None
+            ),
             bms_difference_final_percent=self._bms_last_diff if bms else None,
             samples=self._n,
             initial_soc_sigma_percent=self._sig0 if self._n else None,

@@ -23,7 +23,7 @@ from app.core.number_text import limit_pair_text, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
-from app.diagnostics.soc import bms_check_inconclusive, start_soc_text
+from app.diagnostics.soc import bms_inconclusive_reason, start_soc_text
 from app.views.readouts import scaled_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
 from app.views.time_axis import format_elapsed
@@ -396,10 +396,9 @@ def _soc(r: dict) -> ResultSummary:
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
     )
     items = (how[0].upper() + how[1:],) if how else ()
-    if bms_check_inconclusive(r):
-        items += (
-            f"The BMS check is inconclusive: the difference is within our own ±{band:.1f} % band",
-        )
+    reason = bms_inconclusive_reason(r)
+    if reason:
+        items += (f"The BMS check is inconclusive: the difference is {reason}",)
     if band is not None and band >= SOC_UNDETERMINED_BAND:
         # a band as wide as half the scale is the prior, not a measurement (a 3 s log)
         return ResultSummary(
