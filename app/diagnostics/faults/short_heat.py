@@ -448,15 +448,18 @@ class ShortHeat:
             sure = (drop >= DROP_Z * se) & ~unheated
         return SHORT_HEAT_FACTOR * np.nan_to_num(rate, nan=0.0), sure
 
-    def resistance_share(self, hist, rows, idx, ref_temp) -> np.ndarray:
+    def resistance_share(self, hist, rows, idx, ref_temp, temp_now) -> np.ndarray:
         """A lower bound of each candidate cell's resistance r over the median cell's
         (0 where unknown), from its voltage under the current over the bins ``idx`` of
         the runaway test's histories (NaN bins skipped), whose cells' reference
         temperature is ``ref_temp``: the least-squares ratio of the cell's deviation from
-        the other cells' median voltage to the nominal cell's whole DC drop at that
-        temperature, f(T) (R0 + R1 + R2) I, less ``OCV_OFFSET_V`` over that drop (the
-        cells' OCVs differ by a few mV) and ``SHARE_Z`` standard errors of its residuals
-        (see "The resistance of a cell at a log's start" in :mod:`.thermal`)."""
+        the other cells' median voltage to the nominal cell's overpotential (R0 I and its
+        RC pairs, fed the current from the log's start) times the Arrhenius factor f(T),
+        less ``OCV_OFFSET_V`` over it (the cells' OCVs differ by a few mV) and ``SHARE_Z``
+        standard errors of its residuals
+        (see "The resistance of a cell at a log's start" in :mod:`.thermal`). None once
+        the cell (at ``temp_now``) is past the self-heating onset: its separator may go,
+        its voltage with it (see "Where no short explains")."""
         if hist is None or self.pack:
             return np.zeros(len(rows))
         r = rows[:, None]
@@ -473,8 +476,9 @@ class ShortHeat:
             res = np.where(ok, dz - share[:, None] * xz, 0.0)
             se = np.sqrt((res * res).sum(axis=1) / np.maximum(n - 1, 1) / sxx)
             low = share - OCV_OFFSET_V * np.abs(xz.sum(axis=1)) / sxx - SHARE_Z * se
-        low = np.where((n >= SHARE_MIN_BINS) & np.isfinite(low), low, 0.0)
-        return np.fmax(low, 0.0)
+        with np.errstate(invalid="ignore"):
+            known = (n >= SHARE_MIN_BINS) & np.isfinite(low) & (temp_now < SELF_HEATING_ONSET_C)
+        return np.fmax(np.where(known, low, 0.0), 0.0)
 
     def _unheated(self, base, y, drop, v_cell, temps, edge) -> np.ndarray:
         """The candidates whose drop is no short's: the cell's temperature rose less,

@@ -902,7 +902,7 @@ class RunawayDetector:
                 # (see "The resistance of a cell at a log's start")
                 if self._short_heat is not None:
                     s_v = self._short_heat.resistance_share(
-                        volts, rows, np.concatenate((pidx, idx), axis=1), ref_h
+                        volts, rows, np.concatenate((pidx, idx), axis=1), ref_h, yo[:, -1]
                     )
                     s2h = np.fmax(s2h, s_v)
                 share = np.where(short_hist, s2h, share)
