@@ -201,6 +201,14 @@ SURE_BINS = 3
 UNHEATED_MIN_BINS = 3
 UNHEATED_Z = 3.0
 
+#: A cell's resistance share from its voltage (:meth:`ShortHeat.resistance_share`): the
+#: cells' OCVs may differ by this much (a balanced pack: a few mV), ...
+OCV_OFFSET_V = 0.005
+#: ... its lower bound this many standard errors under the fit, on at least this many
+#: bins.
+SHARE_Z = 2.0
+SHARE_MIN_BINS = 6
+
 
 def _cell_number(name: str) -> int | None:
     m = schema.CELL_VOLTAGE_RE.match(name) or schema.CELL_TEMPERATURE_RE.match(name)
@@ -439,6 +447,38 @@ class ShortHeat:
             rate = np.where(unheated, 0.0, rate)
             sure = (drop >= DROP_Z * se) & ~unheated
         return SHORT_HEAT_FACTOR * np.nan_to_num(rate, nan=0.0), sure
+
+    def resistance_share(self, hist, rows, idx, ref_temp, temp_now) -> np.ndarray:
+        """A lower bound of each candidate cell's resistance r over the median cell's
+        (0 where unknown), from its voltage under the current over the bins ``idx`` of
+        the runaway test's histories (NaN bins skipped), whose cells' reference
+        temperature is ``ref_temp``: the least-squares ratio of the cell's deviation from
+        the other cells' median voltage to the nominal cell's overpotential (R0 I and its
+        RC pairs, fed the current from the log's start) times the Arrhenius factor f(T),
+        less ``OCV_OFFSET_V`` over it (the cells' OCVs differ by a few mV) and ``SHARE_Z``
+        standard errors of its residuals
+        (see "The resistance of a cell at a log's start" in :mod:`.thermal`). None once
+        the cell (at ``temp_now``) is past the self-heating onset: its separator may go,
+        its voltage with it (see "Where no short explains")."""
+        if hist is None or self.pack:
+            return np.zeros(len(rows))
+        r = rows[:, None]
+        at = idx + self.load_n  # (this history keeps load_n more bins)
+        dev = hist.take(r, at)
+        x = self._factor(ref_temp) * hist.take(np.full_like(r, 2 * self.k + 1), at)
+        ok = np.isfinite(dev) & np.isfinite(x) & np.isfinite(ref_temp)
+        n = ok.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dz = np.where(ok, dev, 0.0)
+            xz = np.where(ok, x, 0.0)
+            sxx = (xz * xz).sum(axis=1)
+            share = (xz * dz).sum(axis=1) / sxx
+            res = np.where(ok, dz - share[:, None] * xz, 0.0)
+            se = np.sqrt((res * res).sum(axis=1) / np.maximum(n - 1, 1) / sxx)
+            low = share - OCV_OFFSET_V * np.abs(xz.sum(axis=1)) / sxx - SHARE_Z * se
+        with np.errstate(invalid="ignore"):
+            known = (n >= SHARE_MIN_BINS) & np.isfinite(low) & (temp_now < SELF_HEATING_ONSET_C)
+        return np.fmax(np.where(known, low, 0.0), 0.0)
 
     def _unheated(self, base, y, drop, v_cell, temps, edge) -> np.ndarray:
         """The candidates whose drop is no short's: the cell's temperature rose less,
