@@ -216,7 +216,8 @@ ANCHOR_HORIZON_S = HEAT_REFERENCE_S + HEAT_RECENT_S
 #: ``ANCHOR_B_TOL``: ~0.12 of the pack's warming). 100 ohm from 2 or 5 min into a 1C
 #: NMC discharge (seeds 1-6) cleared 6 standard errors there at 420-540 s and 0.2 K
 #: only at 630-720 s (0.12-0.20 K at 10 min). Clean packs never came near: the
-#: anchor's largest z over every cell and minute, 72 NMC runs (0/10/25 degC, 1C/2C CC and cycle, 4 and 16 cells, 3/10 % spread, seeds 500-501)
+#: anchor's largest z over every cell and minute, 72 NMC runs (0/10/25 degC, 1C/2C
+#: CC and cycle, 4 and 16 cells, 3/10 % spread, seeds 500-501)
 #: -3.0, 120 runs of NMC/LFP/lead-acid on drive, HPPC, rest, CC-CV and C/2 charge
 #: (0/25 degC, seed 510) 3.8, no residual >= 0.1 K at 4 errors. Measured
 #: (``bench_faults.py --parts detection --chem nmc --cases "100 ohm" --profiles cc
