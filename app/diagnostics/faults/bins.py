@@ -942,12 +942,17 @@ class SampleStage:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / cnt
         q2_bound, q2 = self._resolution.push(sdd, nd, s2m[:c], n2[:c], mean)
-        sc = np.empty(n, dtype=bool)
-        prev_step = np.concatenate(([self._prev_step], step[:-1]))
-        with np.errstate(invalid="ignore"):
-            np.not_equal(step, prev_step, out=sc)
-        sc &= ~(np.isnan(step) & np.isnan(prev_step))
-        step_changed = np.bincount(b, weights=sc, minlength=m) > 0
+        if np.isnan(self._prev_step) and np.isnan(step).all():
+            # (no step index, the usual log: NaN after NaN is no change)
+            sc = np.zeros(n, dtype=bool)
+            step_changed = np.zeros(m, dtype=bool)
+        else:
+            sc = np.empty(n, dtype=bool)
+            prev_step = np.concatenate(([self._prev_step], step[:-1]))
+            with np.errstate(invalid="ignore"):
+                np.not_equal(step, prev_step, out=sc)
+            sc &= ~(np.isnan(step) & np.isnan(prev_step))
+            step_changed = np.bincount(b, weights=sc, minlength=m) > 0
         gaps = self._time_gaps(t, sc)
 
         self._prev = y[:, -1].copy()
