@@ -471,6 +471,37 @@ samples in blocks (best of 3, alternated four times at load 15 -> 3.5): block 10
 pack case is still over 2 s. What is left is as above; in the fault stage the resolution
 update (~0.07 s: ~20 whole-array passes over 35 x 6553 per batch and a per-row loop where a
 row's least sum fell) and in the families ~100 small per-super-bin passes each.
+
+Then detect_faults again (helper speedf; same results bit for bit, against 5d13a9d:
+run_suite JSON and SOC series of 55 simulated logs -- NMC/LFP/lead-acid, 4 and 16
+cells, drive/cycle/rest/float/CC-CV/HPPC at 10 Hz/2 s, runaways, shorts, stuck/noisy/
+dropped sensors, over-voltage, whole-degree/0.1 A/1 mV readings, scattered NaN, two
+150000-sample logs -- 19 of them also fed live in random blocks (live == offline);
+analyze --json of the 18 real files as NMC and LFP (36 outputs, 0 differ);
+``bench_faults.py --brief --parts equivalence`` 0 failing rows; the detection table of
+``--parts detection`` the same lines): the resolution's quiet rows -- every first-
+difference sum over its least sums' limit and every second-difference one at or over
+it, so no bin is held, a candidate, a record or near the least -- take their bound and
+q2 as one value per row, only the others the bin by bin work (Resolution.push on the
+pack's batches, in one process, base/new alternated 3 times: ~0.10 -> ~0.08 s, the
+first batches, where every row is new, as before); a batch's median and medians of
+the others of the same rows (the cell voltages: open circuit, the short test and the
+runaway test's short heat) read one sort instead of two (16 cells x 6554 bins: 1.1-1.5
+-> 0.6-1.0 ms a batch); the short test's and the temperature reference's shared count
+row divided and summed once; a chunk without a step index skips the per-sample step
+compare. The pack log's detect_faults and run_suite, base and new interleaved in one
+process (the base tree as a renamed copy of the package), CPU: at load ~27, best of 5,
+detect_faults 1.273 -> 1.222 s (means 1.377 -> 1.275); at load ~17.5, best of 3,
+detect_faults 1.218 -> 1.146 s and run_suite 3.38 -> 3.27 s. ~0.05-0.07 s, short of
+the 0.3 s aimed at. Not cut (each ~5-20 ms, exact but small): the first batch's
+resolution (every second-difference sum a candidate while no least sum is known,
+~15-30 ms), the runaway test's window contrasts made for every window length at
+construction (~8 ms), the sensors' noise floor over all rows where only rows with a
+known quantum differ from the fixed floor, the stage's first chunk redone row by row
+(the samples before the log are NaN). What is left of detect_faults is spread as
+before: the bin stage ~0.3 s (its per-sample passes at numpy's floor, the resolution),
+the short test ~0.27, the runaway test ~0.16, the sensors ~0.12, the open-circuit and
+imbalance tests ~0.06 s, each ~100 passes over (rows, bins) arrays.
 """
 
 from __future__ import annotations

@@ -453,6 +453,57 @@ def test_resolution_push_is_the_plain_running_minimum():
         assert _same_bits(fast._held, plain._held)
 
 
+def test_resolution_quiet_rows_are_the_plain_running_minimum():
+    """Rows whose sums all stay over their least ones' limit (a reading with noise, once
+    its least sums are known) skip the bin by bin work: the plain computation's bits all
+    the same, among rows that find a new least sum, hold a bin, read NaN or are coarse."""
+    from app.diagnostics.faults.resolution import Resolution
+
+    rng = np.random.default_rng(12)
+    rows = 8
+    fast, plain = Resolution(rows), _PlainResolution(rows)
+    quiet_seen = 0
+    for call, m in enumerate((500, 300, 1, 2, 400, 250, 3, 600, 0, 350)):
+        sdd = rng.chisquare(4, (rows, m)) * 1e-6
+        s2 = rng.chisquare(5, (rows, m)) * 1e-6
+        mean = rng.normal(3.7, 0.01, (rows, m))
+        nd = np.broadcast_to(np.full(m, 5.0), (rows, m))
+        n2 = nd
+        if m >= 2 and call in (4, 7):
+            sdd[1, m // 2] *= 1e-3  # a new least sum in a row that had gone quiet
+            s2[2, m // 3] *= 1e-4
+        if m >= 3 and call == 5:
+            sdd[3, 1] = 0.0  # a bin held
+            mean[4, 2], s2[5, 0] = np.nan, np.nan
+        sdd[6] = np.round(sdd[6] * 1e6) * 1e-6  # coarse: its least sums recur
+        lim = np.maximum(fast._least[:, -1], fast._least[:, 0] * 1.01)
+        if m:
+            quiet_seen += int(((sdd.min(axis=1) > lim) & (s2.min(axis=1) >= lim)).sum())
+        got = fast.push(sdd, nd, s2, n2, mean)
+        want = plain.push(sdd, nd, s2, n2, mean)
+        for g, w in zip(got, want, strict=True):
+            assert _same_bits(g, w)
+        assert _same_bits(fast._least, plain._least)
+        assert _same_bits(fast._held, plain._held)
+    assert quiet_seen > 20  # (the quiet path taken)
+
+
+@pytest.mark.parametrize("rows", [2, 3, 4, 16])
+def test_medians_from_one_sort_are_those_of_their_own(rows):
+    """A batch's median and medians of the others of the same rows read one sort: the
+    same bits as each sorting on its own (finite rows, NaN, ties)."""
+    from app.diagnostics.faults.bins import median_of_others, sorted_bins
+
+    rng = np.random.default_rng(rows)
+    x = rng.normal(3.7, 0.01, (rows, 300)).round(3)  # (ties)
+    y = x.copy()
+    y[rng.random(y.shape) < 0.1] = np.nan
+    for a in (x, y):
+        srt = sorted_bins(a)
+        assert _same_bits(median_rows(a, srt), median_rows(a))
+        assert _same_bits(median_of_others(a, srt), median_of_others(a))
+
+
 def _plain_super_bin_sums(t0: np.ndarray, x: np.ndarray, span_s: float):
     """Every complete super-bin's sums of all the bins at once: each added bin after
     bin from its first, as one plain running sum."""

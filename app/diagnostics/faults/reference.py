@@ -79,7 +79,9 @@ class TemperatureReference:
         if len(rows) < MIN_GROUP:
             return bb.median(rows)
         with np.errstate(invalid="ignore", divide="ignore"):
-            loud_bin = white_noise_var(bb.s2m[rows], bb.n2[rows]) > NOISE_FLOOR_T_C**2
+            # (counts that are one row for every channel, see BinBatch: that row)
+            n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[rows]
+            loud_bin = white_noise_var(bb.s2m[rows], n2) > NOISE_FLOOR_T_C**2
         h, m = self._hold, bb.m
         flags = np.concatenate((self._recent, loud_bin), axis=1)
         self._recent = flags[:, m:]

@@ -64,15 +64,60 @@ class Resolution:
         means ``mean``: (bound, q2), each (rows, bins), as known at the end of each
         bin."""
         rows, m = sdd.shape
+        least = self._least
+        before = least[:, :1]
+        # quiet rows: every first-difference sum over the least ones' limit (see
+        # _push_rows: ``lim``) and every second-difference sum at or over it -- no bin
+        # held its value (sdd 0), none is a candidate, a record or near the least: their
+        # bound is the least sum so far and their q2 the same in every bin (the usual
+        # case once a reading with noise has shown its least sums). Only the others take
+        # the bin by bin work. (A NaN least: not quiet.)
+        lim = np.maximum(least[:, -1], least[:, 0] * (1.0 + CONFIRM_TOL))
+        quiet = np.zeros(rows, dtype=bool)
+        if m:
+            with np.errstate(invalid="ignore"):
+                quiet = (np.fmin.reduce(sdd, axis=1) > lim) & (np.fmin.reduce(s2, axis=1) >= lim)
+        busy = np.flatnonzero(~quiet)
+        if 2 * len(busy) > rows:  # (most rows: all of them, with no gathered copies)
+            bound, q2 = self._push_rows(np.arange(rows), sdd, nd, s2, n2, mean)
+            self._update_magnitudes(sdd, nd, mean)
+            return bound, q2
+        bound = np.empty((rows, m))
+        bound[...] = before
+        q2 = np.zeros((rows, m))
+        thr = before * (1.0 + CONFIRM_TOL)
+        known = (least <= thr).sum(axis=1) >= CONFIRM_BINS
+        on = quiet & (known | self._held[:, 0]) & np.isfinite(before[:, 0])
+        q2[on] = before[on]
+        if len(busy):
+            part = self._push_rows(busy, *(a[busy] for a in (sdd, nd, s2, n2, mean)))
+            bound[busy], q2[busy] = part
+        self._update_magnitudes(sdd, nd, mean)
+        return bound, q2
+
+    def _update_magnitudes(self, sdd, nd, mean) -> None:
+        """The last bins' magnitudes, for the next batch's first bins."""
+        m = sdd.shape[1]
+        if m >= REACH:
+            self._mag = self._magnitude(sdd[:, -REACH:], nd[:, -REACH:], mean[:, -REACH:])
+        elif m:
+            tail = self._magnitude(sdd, nd, mean)
+            self._mag = np.concatenate((self._mag[:, m:], tail), axis=1)
+
+    def _push_rows(self, idx, sdd, nd, s2, n2, mean) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`push` of rows ``idx`` of the batch (``sdd`` ... their rows), bin by bin;
+        updates their held flags and least sums (not the magnitudes: :meth:`push`)."""
+        rows, m = sdd.shape
         # held its value over a bin so far: from the first such bin on (a running or)
         still = sdd == 0
         if still.any():  # (rare but in a held reading: the counts' row read only then)
             still &= nd > 0
         first = np.where(still.any(axis=1), still.argmax(axis=1), m) if m else np.full(rows, m)
         # (a row held before the batch: held from its first bin)
-        held = np.arange(m) >= np.where(self._held[:, 0], 0, first)[:, None]
-        self._held = self._held | (first < m)[:, None]
-        least = self._least
+        was_held = self._held[idx]
+        held = np.arange(m) >= np.where(was_held[:, 0], 0, first)[:, None]
+        self._held[idx] = was_held | (first < m)[:, None]
+        least = self._least[idx]
         # the least positive sum of each bin (inf: none): a first difference's sum, or a
         # second difference's over the float rounding's floor (a NaN sum fails both)
         x = np.where(sdd > 0, sdd, np.inf)
@@ -83,24 +128,17 @@ class Resolution:
         cand = s2 < np.minimum(x, lim)  # (NaN compares false, quietly)
         cand &= s2 > 0.0
         r, j = np.nonzero(cand)
-        mag = None
         if len(r):
+            mag = None
             if m <= _DENSE_BINS or len(r) * 8 > rows * m:  # (every bin's, at once)
-                mag = np.concatenate((self._mag, self._magnitude(sdd, nd, mean)), axis=1)
+                mag = np.concatenate((self._mag[idx], self._magnitude(sdd, nd, mean)), axis=1)
             s2c = s2[r, j]
-            unit = self._unit(r, j, sdd, nd, mean, mag)
+            unit = self._unit(r, j, sdd, nd, mean, self._mag[idx], mag)
             with np.errstate(invalid="ignore"):  # (0 terms of an inf unit: NaN, fails)
                 floor = np.asarray(n2, dtype=float)[r, j] * unit
                 floor *= unit
                 keep = s2c > floor
             x[r[keep], j[keep]] = s2c[keep]
-        if mag is not None:  # the last bins' magnitudes, for the next batch's first bins
-            self._mag = mag[:, -REACH:].copy()
-        elif m >= REACH:
-            self._mag = self._magnitude(sdd[:, -REACH:], nd[:, -REACH:], mean[:, -REACH:])
-        elif m:
-            tail = self._magnitude(sdd, nd, mean)
-            self._mag = np.concatenate((self._mag[:, m:], tail), axis=1)
         before = least[:, :1]
         record = (x < before).any(axis=1)
         # the least sum so far: the one before the batch but in rows with a new one
@@ -125,13 +163,13 @@ class Resolution:
         last = least[:, -1:]
         moved = np.flatnonzero((x < last).any(axis=1))
         if len(moved):
-            self._least = least = least.copy()
+            self._least = self._least.copy()
             for r in moved:
                 xr = x[r]
                 new = xr[xr < last[r, 0]]
                 if len(new) > CONFIRM_BINS:
                     new = np.partition(new, CONFIRM_BINS - 1)[:CONFIRM_BINS]
-                least[r] = np.sort(np.concatenate((least[r], new)))[:CONFIRM_BINS]
+                self._least[idx[r]] = np.sort(np.concatenate((least[r], new)))[:CONFIRM_BINS]
         return bound, q2
 
     @staticmethod
@@ -140,13 +178,13 @@ class Resolution:
         sqrt(nd * sdd) (NaN: no finite mean)."""
         return np.abs(mean) + np.sqrt(np.asarray(nd, dtype=float) * sdd)
 
-    def _unit(self, r, j, sdd, nd, mean, mag=None):
+    def _unit(self, r, j, sdd, nd, mean, last_mag, mag=None):
         """The float rounding's size of one second difference in bins ``(r, j)``:
         FLOAT_UNITS * eps32 * the greatest |sample| it may reach, over the bin and the
-        REACH before it (the previous batch's last ones: ``_mag``); NaN where the bin's
-        own mean is NaN (no sum passes, as with an infinite floor); a NaN bin before
-        counts for nothing. ``mag``: ``_mag`` and every bin's magnitude, if worked out
-        (the same bits)."""
+        REACH before it (the previous batch's last ones: ``last_mag``, the rows'
+        ``_mag``); NaN where the bin's own mean is NaN (no sum passes, as with an
+        infinite floor); a NaN bin before counts for nothing. ``mag``: ``last_mag`` and
+        every bin's magnitude, if worked out (the same bits)."""
         nd = np.asarray(nd, dtype=float)
         if mag is not None:
             own = mag[r, j + REACH]
@@ -160,7 +198,7 @@ class Resolution:
                 jk = j - k
                 jc = np.maximum(jk, 0)
                 prev = self._magnitude(sdd[r, jc], nd[r, jc], mean[r, jc])
-                prev = np.where(jk >= 0, prev, self._mag[r, np.minimum(jk + REACH, REACH - 1)])
+                prev = np.where(jk >= 0, prev, last_mag[r, np.minimum(jk + REACH, REACH - 1)])
                 np.fmax(reach, prev, out=reach)
         with np.errstate(invalid="ignore"):
             unit = own + np.fmax(reach - own, 0.0)

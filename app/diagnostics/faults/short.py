@@ -408,12 +408,18 @@ class ShortDetector:
             else:
                 parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
             # a coarse sensor's quantum and its own noise (see HEAT_ROUNDING_B)
-            s2, n2 = bb.s2m[self.t_rows], bb.n2[self.t_rows]
+            s2 = bb.s2m[self.t_rows]
+            # (counts that are one row for every channel, see BinBatch: that row)
+            one_n2 = bb.n2.strides[0] == 0
+            n2 = bb.n2[:1] if one_n2 else bb.n2[self.t_rows]
             fin = ok & np.isfinite(s2) & np.isfinite(n2)
             # (where every bin is valid, the rows as they are: the values np.where picks)
             q2 = bb.q2[self.t_rows]
             parts.append(q2 if ok.all() else np.where(ok, q2, 0.0))
-            parts += [s2, n2] if fin.all() else [np.where(fin, s2, 0.0), np.where(fin, n2, 0.0)]
+            if fin.all():  # (a shared count row summed once, see Same)
+                parts += [s2, Same(n2[0], len(self.t_rows)) if one_n2 else n2]
+            else:
+                parts += [np.where(fin, s2, 0.0), np.where(fin, n2, 0.0)]
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
