@@ -238,7 +238,12 @@ class CellBalanceTracker:
 
     columns: tuple[str, ...] = ()
 
-    def __init__(self, spec: BatterySpec):
+    def __init__(self, spec: BatterySpec, *, whole_log: bool = False):
+        """``whole_log``: the caller keeps the arrays of the blocks it feeds unchanged
+        until :meth:`result` (an offline run on a whole log, whose columns are the
+        log's): which cells read each sample's lowest and highest plausible value is
+        then looked up only when the result needs it (a cell out of the band at the
+        last sample), not for every sample as it comes (the same values)."""
         self.spec = spec
         self._lo, self._hi = spec.plausible_cell_v
         self._cols: list[str] | None = None  # known from the first block
@@ -249,6 +254,9 @@ class CellBalanceTracker:
         # figures, and the spread of the others is the sample's where it was neither
         self._low_cell = GrowingArray(np.uint16)
         self._high_cell = GrowingArray(np.uint16)
+        #: (whole_log) per slice not yet looked up: its (cells, extremes, out), as
+        #: _cells_at takes them (None: each slice is looked up as it comes)
+        self._extremes_pending: list[tuple] | None = [] if whole_log else None
         self._flags = GrowingArray(np.uint8)
         self._soc = GrowingArray(np.float32)  # the median cell's SOC from its voltage
         # a series element's resistance (ohm): under load the median cell's voltage less
@@ -356,10 +364,10 @@ class CellBalanceTracker:
         self._add_bins(rows, weights, out_rows)
         self._t.extend(t)
         self._spread.extend(spread)
-        for store, cell_of in zip(
-            (self._low_cell, self._high_cell), _cells_at(cells, extremes, out), strict=True
-        ):
-            store.extend(cell_of)
+        if self._extremes_pending is None:
+            self._store_extreme_cells(cells, extremes, out)
+        else:  # (the extremes may be views of work arrays: kept as copies)
+            self._extremes_pending.append((cells, tuple(x.copy() for x in extremes), out))
         self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
         self._soc.extend(soc)
         self._last_cells = np.array([cell[-1] for cell in cells])
@@ -497,6 +505,24 @@ class CellBalanceTracker:
             buf = self._bufs[name] = np.empty(max(rows * cols, 1))
         return buf[: rows * cols].reshape(rows, cols)
 
+    def _store_extreme_cells(
+        self, cells: list[np.ndarray], extremes: tuple[np.ndarray, ...], out: np.ndarray | None
+    ) -> None:
+        for store, cell_of in zip(
+            (self._low_cell, self._high_cell), _cells_at(cells, extremes, out), strict=True
+        ):
+            store.extend(cell_of)
+
+    def _extreme_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per sample taken, the cells (0-based) of its lowest and highest plausible
+        reading (views: valid until the next update)."""
+        pending = self._extremes_pending
+        if pending:
+            for slice_args in pending:
+                self._store_extreme_cells(*slice_args)
+            pending.clear()
+        return self._low_cell.view(), self._high_cell.view()
+
     def _note_implausible(self, t: np.ndarray, cells: list[np.ndarray], out: np.ndarray) -> None:
         """Count each cell's readings out of the band (complete samples)."""
         self._noted = True
@@ -594,8 +620,9 @@ class CellBalanceTracker:
         keep = np.ones(len(self._t), dtype=bool)
         if dead.any():
             gone = np.flatnonzero(dead)
-            keep &= ~np.isin(self._low_cell.view(), gone)
-            keep &= ~np.isin(self._high_cell.view(), gone)
+            low_cell, high_cell = self._extreme_cells()
+            keep &= ~np.isin(low_cell, gone)
+            keep &= ~np.isin(high_cell, gone)
         if not keep.any():
             if not bad:
                 return _unknown(len(cols), "no complete cell readings")
@@ -1042,7 +1069,7 @@ def _with_implausible(
 def check_cell_balance(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> CellBalanceResult:
     """Spread, standard deviation, outliers and SOC imbalance of the cell voltages
     (:class:`CellBalanceTracker` on the whole log)."""
-    tracker = CellBalanceTracker(spec)
+    tracker = CellBalanceTracker(spec, whole_log=True)
     tracker.update(as_block(df))
     return tracker.result()
 
