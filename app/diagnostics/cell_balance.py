@@ -658,7 +658,7 @@ class CellBalanceTracker:
         now = int(np.flatnonzero(keep)[-1])  # the last sample (of the cells kept)
         rest, mid = rest & keep, mid & keep
         # (median: np.median's values on these long arrays, several times faster)
-        rest_spread = median(spread[rest]) if rest.any() else None
+        rest_spread = median(spread[rest], scratch=True) if rest.any() else None
         # Judge the balance where the OCV curves of the cells run parallel: at the
         # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
         # fan out by 100+ mV from small capacity differences alone.
@@ -675,18 +675,18 @@ class CellBalanceTracker:
         window = min(RECENT_WINDOW_S, RECENT_FRACTION * float(t[-1] - t[0]))
         tj, sj = t[candidates], spread[candidates]
         soc_j = self._soc.view()[candidates]
-        judge = median(sj[tj >= tj[-1] - window])
+        judge = median(sj[tj >= tj[-1] - window], scratch=True)
         history = median(sj)
         load_mid = ~rest & mid  # (mid: of the samples kept)
         recent_load = None
         if load_mid.any():
             tl = t[load_mid]
-            recent_load = median(spread[load_mid][tl >= tl[-1] - window])
+            recent_load = median(spread[load_mid][tl >= tl[-1] - window], scratch=True)
             # a rest that is long past does not tell the state now: the load at mid
             # SOC since then does (judged alike when no rest is at hand)
             if judged_on == JUDGED_REST_IN_RANGE and tl[-1] - tj[-1] >= window:
                 since = spread[load_mid][(tl > tj[-1]) & (tl >= tl[-1] - window)]
-                if median(since) > judge:
+                if median(since, scratch=True) > judge:  # (its order changes, not its median)
                     judge, judged_on = median(since), JUDGED_LOAD_SINCE_REST
                     candidates = load_mid & (t > tj[-1])
         trend, trend_se = _trend(tj, sj, soc_j)
@@ -754,7 +754,9 @@ class CellBalanceTracker:
             spread_max_mv=float(spread[keep].max()),
             std_mv=float(np.std(last) * 1000.0),
             spread_at_rest_mv=rest_spread,
-            spread_under_load_mv=(median(spread[keep & ~rest]) if (keep & ~rest).any() else None),
+            spread_under_load_mv=(
+                median(spread[keep & ~rest], scratch=True) if (keep & ~rest).any() else None
+            ),
             spread_trend_mv_per_h=trend,
             soc_imbalance_pct=soc_imb,
             outlier_cells=outliers,

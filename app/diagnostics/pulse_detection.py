@@ -180,18 +180,23 @@ class PulseSettings:
 _ONE_KTH_MIN = 4096
 
 
-def median(x: np.ndarray) -> float:
+def median(x: np.ndarray, *, scratch: bool = False) -> float:
     """``np.median`` of a non-empty 1-D array, without its per-call overhead (it runs
     thousands of times per log on short arrays): the same partition, the middle
     value or the two middle ones averaged from zero as ``np.mean`` does; NaN if
-    any value is NaN."""
+    any value is NaN. ``scratch``: ``x`` is the caller's temporary, partitioned in
+    place (its order changes; no copy of it is made)."""
     n = len(x)
     h = n // 2
     if n >= _ONE_KTH_MIN:
         # one value partitioned into place (numpy partitions around several kth one
         # after another: on 1e6 values 12 ms, around one 2 ms); NaN sorts last, so it
         # shows at or after it, and the value below it is the largest of those before
-        part = np.partition(x, h)
+        if scratch:
+            x.partition(h)
+            part = x
+        else:
+            part = np.partition(x, h)
         if np.isnan(part[h:]).any():
             return math.nan
         if n % 2:
@@ -207,11 +212,23 @@ def median(x: np.ndarray) -> float:
 
 def noise_sigma(x: np.ndarray) -> float:
     """Robust standard deviation of white noise on ``x`` (see :func:`noise_sigmas`)."""
-    x = x[np.isfinite(x)]
-    if len(x) < 8:
+    finite = np.isfinite(x)
+    if not finite.all():
+        x = x[finite]
+    n = len(x)
+    if n < 8:
         return 0.0
-    d3 = np.diff(x, 3)
-    return float(median(np.abs(d3 - median(d3))) / 0.6745 / np.sqrt(20.0))
+    if n < _ONE_KTH_MIN:
+        d3 = np.diff(x, 3)
+        return float(median(np.abs(d3 - median(d3))) / 0.6745 / np.sqrt(20.0))
+    # (a long array: np.diff's three differences into two buffers, and the medians
+    # partitioning them in place -- the deviations' median does not depend on their
+    # order -- instead of a new array for each step)
+    d1 = np.subtract(x[1:], x[:-1])
+    d2 = np.subtract(d1[1:], d1[:-1])
+    d3 = np.subtract(d2[1:], d2[:-1], out=d1[: n - 3])
+    dev = np.subtract(d3, median(d3, scratch=True), out=d3)
+    return float(median(np.abs(dev, out=dev), scratch=True) / 0.6745 / np.sqrt(20.0))
 
 
 def noise_sigma_columns(x: np.ndarray) -> np.ndarray:
