@@ -581,7 +581,7 @@ def _timed_run(df: pd.DataFrame, spec: BatterySpec) -> tuple[float, float, dict[
         "summarize_cycles",
         "analyze_capacity_fade",
         "estimate_cycle_life",
-        "check_cell_balance",
+        "cell_balance_and_extremes",
         "analyze_thermal",
         "detect_faults",
     ):

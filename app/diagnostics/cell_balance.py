@@ -257,6 +257,9 @@ class CellBalanceTracker:
         #: (whole_log) per slice not yet looked up: its (cells, extremes, out), as
         #: _cells_at takes them (None: each slice is looked up as it comes)
         self._extremes_pending: list[tuple] | None = [] if whole_log else None
+        #: (whole_log) each slice's lowest and highest reading while every slice's
+        #: readings were all finite and plausible (None since one was not)
+        self._slice_extremes: list[tuple[np.ndarray, np.ndarray]] | None = [] if whole_log else None
         self._flags = GrowingArray(np.uint8)
         self._soc = GrowingArray(np.float32)  # the median cell's SOC from its voltage
         # a series element's resistance (ohm): under load the median cell's voltage less
@@ -333,6 +336,7 @@ class CellBalanceTracker:
             i = nan_to_num(block[schema.CURRENT])
             cells = [block[c] for c in cols]
         else:
+            self._slice_extremes = None  # (not every reading finite and plausible)
             judged = self._sorted_slice(block)
             if judged is None:
                 return
@@ -367,7 +371,10 @@ class CellBalanceTracker:
         if self._extremes_pending is None:
             self._store_extreme_cells(cells, extremes, out)
         else:  # (the extremes may be views of work arrays: kept as copies)
-            self._extremes_pending.append((cells, tuple(x.copy() for x in extremes), out))
+            extremes = (extremes[0].copy(), extremes[1].copy())
+            self._extremes_pending.append((cells, extremes, out))
+            if self._slice_extremes is not None:
+                self._slice_extremes.append(extremes)
         self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
         self._soc.extend(soc)
         self._last_cells = np.array([cell[-1] for cell in cells])
@@ -512,6 +519,15 @@ class CellBalanceTracker:
             (self._low_cell, self._high_cell), _cells_at(cells, extremes, out), strict=True
         ):
             store.extend(cell_of)
+
+    def cell_extremes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(whole_log) The lowest and the highest cell voltage of each sample taken
+        (``np.min`` and ``np.max`` across its cells), when every reading was finite and
+        within the plausible band; else None (nor for a tracker fed block by block)."""
+        parts = self._slice_extremes
+        if not parts:
+            return None
+        return np.concatenate([lo for lo, _ in parts]), np.concatenate([hi for _, hi in parts])
 
     def _extreme_cells(self) -> tuple[np.ndarray, np.ndarray]:
         """Per sample taken, the cells (0-based) of its lowest and highest plausible
@@ -1071,9 +1087,17 @@ def _with_implausible(
 def check_cell_balance(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> CellBalanceResult:
     """Spread, standard deviation, outliers and SOC imbalance of the cell voltages
     (:class:`CellBalanceTracker` on the whole log)."""
+    return cell_balance_and_extremes(df, spec)[0]
+
+
+def cell_balance_and_extremes(
+    df: pd.DataFrame | SampleBlock, spec: BatterySpec
+) -> tuple[CellBalanceResult, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`check_cell_balance` and :meth:`CellBalanceTracker.cell_extremes` of the
+    log (run_suite hands the extremes to the SOH, which needs them too)."""
     tracker = CellBalanceTracker(spec, whole_log=True)
     tracker.update(as_block(df))
-    return tracker.result()
+    return tracker.result(), tracker.cell_extremes()
 
 
 def suspect_cell_readings(faults: Any) -> dict[int, str]:

@@ -13,6 +13,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics import cell_balance
 from app.diagnostics.cell_balance import CellBalanceTracker, check_cell_balance
+from app.diagnostics.soh import calculate_soh
 from app.hardware.simulator import NoiseSpec, simulate
 
 
@@ -55,3 +56,27 @@ def test_whole_log_looks_the_cells_up_only_for_a_cell_out_of_the_band_now(monkey
     dead = check_cell_balance(df, spec).to_dict()
     assert calls
     assert dead["implausible_cells"] == [4]
+
+
+@pytest.mark.parametrize(("cells", "seed"), [(4, 4), (16, 5)])
+def test_cell_extremes_are_each_samples_min_and_max_and_give_the_soh_its_result(cells, seed):
+    df, spec = _pack(cells, seed)
+    balance, extremes = cell_balance.cell_balance_and_extremes(df, spec)
+    assert json.dumps(balance.to_dict()) == json.dumps(check_cell_balance(df, spec).to_dict())
+    volts = df[[f"cell_{k}_v" for k in range(1, cells + 1)]].to_numpy()
+    assert extremes[0].tobytes() == volts.min(axis=1).tobytes()
+    assert extremes[1].tobytes() == volts.max(axis=1).tobytes()
+    shared = calculate_soh(df, spec, cell_extremes=extremes).to_dict()
+    assert json.dumps(shared) == json.dumps(calculate_soh(df, spec).to_dict())
+
+
+def test_no_cell_extremes_unless_every_reading_is_finite_and_plausible():
+    df, spec = _pack(4, 6)
+    assert cell_balance.cell_balance_and_extremes(df, spec)[1] is not None
+    for value in (np.nan, 0.0):
+        bad = df.copy()
+        bad.loc[30000, "cell_2_v"] = value
+        assert cell_balance.cell_balance_and_extremes(bad, spec)[1] is None
+    tracker = CellBalanceTracker(spec)  # (block by block: none kept)
+    tracker.update(SampleBlock.from_frame(df))
+    assert tracker.cell_extremes() is None
