@@ -545,7 +545,7 @@ def test_std_of_with_all_moved_time_constants_in_one_call_is_the_plain_one(step_
         assert _same_bits(got, _plain_std_of(model, np.array(points), np.array(weights)))
 
 
-@pytest.mark.parametrize("n", [4096, 4097, 50_000, 50_001])
+@pytest.mark.parametrize("n", [1, 2, 9, 300, 301, 4096, 4097, 50_000, 50_001])
 def test_median_of_a_scratch_array_partitioned_in_place_is_the_median(n):
     rng = np.random.default_rng(n + 1)
     for trial in range(12):
@@ -558,10 +558,10 @@ def test_median_of_a_scratch_array_partitioned_in_place_is_the_median(n):
         assert _same_bits(median(x.copy(), scratch=True), want), trial
 
 
-@pytest.mark.parametrize("n", [4098, 4099, 4100, 60_001])
-def test_noise_sigma_of_a_long_array_is_the_plain_formula(n):
-    """The long path (the differences into two buffers, the medians partitioning them
-    in place) against np.diff and np.median, bit for bit."""
+@pytest.mark.parametrize("n", [20, 301, 302, 4098, 4099, 4100, 60_001])
+def test_noise_sigma_is_the_plain_formula(n):
+    """The differences into two buffers and the medians partitioning them in place,
+    against np.diff and np.median, bit for bit."""
     rng = np.random.default_rng(n)
     for trial in range(8):
         x = 3.7 + np.cumsum(rng.normal(0.0, 1e-3, n))
