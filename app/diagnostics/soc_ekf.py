@@ -2149,8 +2149,10 @@ class EkfSocEstimator:
             out[name][a:b] = values
         return out
 
-    def result(self) -> SocResult:
-        """Summary over everything seen so far."""
+    def result(self, *, smoothed_soc: np.ndarray | None = None) -> SocResult:
+        """Summary over everything seen so far. ``smoothed_soc``: the SOC column of
+        :meth:`smoothed_columns` now, if the caller has it (offline), not worked out
+        again."""
         m = self.model
         bms = self._bms_n > 0
         sigma = self._sigma_last
@@ -2175,7 +2177,7 @@ class EkfSocEstimator:
             # the history is kept (offline): the range of the smoothed series, the one
             # whose first value is the start shown and that analyze --timeseries writes
             # (the filter's first guess under load is not in it)
-            series = self.smoothed_columns()[SOC_COLUMN]
+            series = self.smoothed_columns()[SOC_COLUMN] if smoothed_soc is None else smoothed_soc
             lo, hi = float(series.min()), float(series.max())
         return SocResult(
             method=self.method,

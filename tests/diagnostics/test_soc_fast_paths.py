@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from app.core.samples import SampleBlock
@@ -64,3 +66,19 @@ def test_a_log_with_gaps_takes_the_masked_paths_as_before():
     ]
     assert np.isfinite(whole).all()
     assert whole.tobytes() == np.concatenate(parts).tobytes()
+
+
+def test_the_summary_from_the_smoothed_series_at_hand_is_the_summary():
+    """soc_estimates hands result() the smoothed series it made: the same summary as
+    result() working it out (a start under load, whose early intervals the smoother
+    changes, and a start at rest)."""
+    for profile, seed in (("drive", 5), ("cycle", 6), ("hppc", 7)):
+        spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+        block = simulate(
+            spec, profile, duration_s=20000, dt_s=1.0, seed=seed, noise=NoiseSpec.typical(spec)
+        )
+        est = EkfSocEstimator(spec)
+        live = est.update(block)
+        smoothed = est.smoothed_columns(filtered=live)
+        given = est.result(smoothed_soc=smoothed["soc_percent"]).to_dict()
+        assert json.dumps(given) == json.dumps(est.result().to_dict())
