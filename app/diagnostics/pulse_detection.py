@@ -268,13 +268,12 @@ def noise_sigmas(i: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarr
     out = np.zeros(len(stop))
     if len(stop) == 0:
         return out
-    d3 = np.diff(i, 3)  # d3[j] uses samples j..j+3
     width = int(np.max(stop - first, initial=0)) - 3
     if width < 5:
         return out
     offs = np.arange(width)
     idx = first[:, None] + offs[None, :]
-    raw = d3[np.clip(idx, 0, max(len(d3) - 1, 0))]
+    raw = _third_differences_at(i, np.clip(idx, 0, max(len(i) - 4, 0)))
     valid = (idx + 3 < stop[:, None]) & np.isfinite(raw)
     vals = np.where(valid, raw, np.nan)
     count = valid.sum(axis=1)
@@ -285,6 +284,16 @@ def noise_sigmas(i: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarr
     mad = _row_median(np.abs(vals[enough] - med[:, None]), count[enough])
     out[enough] = np.nan_to_num(mad / 0.6745 / np.sqrt(20.0))
     return out
+
+
+def _third_differences_at(x: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``np.diff(x, 3)[at]`` (``d3[j]`` from samples j..j+3), the same operations on
+    the samples at hand only, not on the whole of a long ``x``."""
+    if len(x) < 4:
+        return np.diff(x, 3)[at]
+    x0, x1, x2, x3 = x[at], x[at + 1], x[at + 2], x[at + 3]
+    d1_0, d1_1, d1_2 = x1 - x0, x2 - x1, x3 - x2
+    return (d1_2 - d1_1) - (d1_1 - d1_0)
 
 
 def _row_median(vals: np.ndarray, count: np.ndarray) -> np.ndarray:

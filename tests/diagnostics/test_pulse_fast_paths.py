@@ -577,3 +577,17 @@ def test_noise_sigma_is_the_plain_formula(n):
         before = x.copy()
         assert _same_bits(noise_sigma(x), want), trial
         assert _same_bits(x, before)  # (the caller's array untouched)
+
+
+def test_third_differences_at_some_samples_are_np_diffs():
+    from app.diagnostics.pulse_detection import _third_differences_at
+
+    rng = np.random.default_rng(11)
+    for trial in range(10):
+        x = np.cumsum(rng.normal(0.0, 1.0, 5000)) * 10.0 ** float(rng.integers(-3, 3))
+        if trial % 3 == 1:
+            x = np.round(x, 1)
+        if trial % 3 == 2:
+            x[rng.integers(0, 5000, 20)] = rng.choice([np.nan, np.inf, -np.inf], 20)
+        at = rng.integers(0, len(x) - 3, (300, 13))
+        assert _same_bits(_third_differences_at(x, at), np.diff(x, 3)[at]), trial
