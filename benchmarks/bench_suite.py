@@ -502,6 +502,44 @@ known quantum differ from the fixed floor, the stage's first chunk redone row by
 before: the bin stage ~0.3 s (its per-sample passes at numpy's floor, the resolution),
 the short test ~0.27, the runaway test ~0.16, the sensors ~0.12, the open-circuit and
 imbalance tests ~0.06 s, each ~100 passes over (rows, bins) arrays.
+
+Then work done twice and copies in the diagnostics but the faults (helper speedr; same
+results bit for bit, against 5d13a9d: run_suite JSON and SOC series of the pack log here
+and 24 simulated logs -- NMC/LFP/lead-acid, 4, 6 and 16 cells, cycle/drive/HPPC at 1 and
+10 Hz/CC-CV/float and the steps log, seeds 0-11, none looked at while developing (on the
+pack log only), with a runaway, a short, stuck/noisy/dropped sensors, over-voltage, a
+dropped current, scattered NaN, a cell out of the band at the end and one in the middle --
+analyze --json of the 15 real
+files as NMC and as LFP, ``bench_faults.py --brief --parts equivalence`` 0 failing rows):
+cell balance on a whole log looks up which cells read each sample's lowest and highest
+value only when the result needs them (a cell out of the band at the last sample: the
+~30 equal-compares per sample were a quarter of check_cell_balance); run_suite hands the
+SOH cell balance's per-sample lowest and highest cell (its min/max network) instead of
+the SOH folding the 16 columns again (``cell_balance_and_extremes``; only when every
+reading was finite and plausible); the SOC summary's range is taken from the smoothed
+series soc_estimates has just made, not from a second smoothing of every sample
+(``result(smoothed_soc=...)``, ~20 ms at load); noise_sigma's three differences into two
+buffers and its medians partitioning them in place (1e6 values 17 -> 12 ms, a pulse's
+300 samples 43 -> 32 us, ~1300 calls); the pulse hold test's third differences taken at
+the ~13 samples per candidate it reads, not over the whole buffer; in the SOC's per-sample
+part no np.where copies of an all-finite current and cell voltage, an in-band slice's cell
+mean divided in place, the RC running sums and the charge in/out totals as complex pairs;
+thermal's cell spread once. At load 26-28 (other helpers' fault benches; every figure
+~1.3x its idle value), ``--repeat 2 --cases pack``, base and new alternated twice:
+check_cell_balance 0.231, 0.199 -> cell_balance_and_extremes 0.155, 0.157 s;
+calculate_soh 0.117, 0.113 -> 0.098, 0.099 s; the rest moved within the noise (soc_estimates
+0.508, 0.517 -> 0.527, 0.532; soc_estimates alone, best of 5, base/new alternated three
+times: 0.496, 0.535, 0.566 -> 0.486, 0.502, 0.519 s); run_suite 3.22, 2.94 -> 2.96, 2.98 s.
+The 4-cell cases, ``--repeat 2 --cases cycle drive hppc steps``, base and new run side by
+side at load ~20: cycle 1.86 -> 1.78, drive 1.91 -> 1.83, hppc 1.55 -> 1.51, steps 2.41 ->
+2.28 s (cell balance 0.10 -> 0.09 s; none slower).
+About 0.1 s saved (~0.07 measured, the rest below this load's noise), not the 0.3 s aimed
+at: what is left of these diagnostics is each one's own work, at its floor for the bits --
+the SOC filter's ~17000 sequential 9x9 updates (~0.17 s), the thermal rise rates' running
+sums that must add in order per sensor (~0.2 s: a complex cumsum of 17 x 1e6, ~3 ns a
+value through store-forwarding, and the window differences), the pulse fits (~0.2 s) and
+each fitted pulse's ~1 ms of read-out around them, cell balance's network (~94 min/max
+passes over 1e6 for 16 cells) and the SOC's interpolations and exponentials.
 """
 
 from __future__ import annotations
@@ -612,7 +650,7 @@ def _timed_run(df: pd.DataFrame, spec: BatterySpec) -> tuple[float, float, dict[
         "summarize_cycles",
         "analyze_capacity_fade",
         "estimate_cycle_life",
-        "check_cell_balance",
+        "cell_balance_and_extremes",
         "analyze_thermal",
         "detect_faults",
     ):

@@ -238,7 +238,12 @@ class CellBalanceTracker:
 
     columns: tuple[str, ...] = ()
 
-    def __init__(self, spec: BatterySpec):
+    def __init__(self, spec: BatterySpec, *, whole_log: bool = False):
+        """``whole_log``: the caller keeps the arrays of the blocks it feeds unchanged
+        until :meth:`result` (an offline run on a whole log, whose columns are the
+        log's): which cells read each sample's lowest and highest plausible value is
+        then looked up only when the result needs it (a cell out of the band at the
+        last sample), not for every sample as it comes (the same values)."""
         self.spec = spec
         self._lo, self._hi = spec.plausible_cell_v
         self._cols: list[str] | None = None  # known from the first block
@@ -249,6 +254,12 @@ class CellBalanceTracker:
         # figures, and the spread of the others is the sample's where it was neither
         self._low_cell = GrowingArray(np.uint16)
         self._high_cell = GrowingArray(np.uint16)
+        #: (whole_log) per slice not yet looked up: its (cells, extremes, out), as
+        #: _cells_at takes them (None: each slice is looked up as it comes)
+        self._extremes_pending: list[tuple] | None = [] if whole_log else None
+        #: (whole_log) each slice's lowest and highest reading while every slice's
+        #: readings were all finite and plausible (None since one was not)
+        self._slice_extremes: list[tuple[np.ndarray, np.ndarray]] | None = [] if whole_log else None
         self._flags = GrowingArray(np.uint8)
         self._soc = GrowingArray(np.float32)  # the median cell's SOC from its voltage
         # a series element's resistance (ohm): under load the median cell's voltage less
@@ -325,6 +336,7 @@ class CellBalanceTracker:
             i = nan_to_num(block[schema.CURRENT])
             cells = [block[c] for c in cols]
         else:
+            self._slice_extremes = None  # (not every reading finite and plausible)
             judged = self._sorted_slice(block)
             if judged is None:
                 return
@@ -356,10 +368,13 @@ class CellBalanceTracker:
         self._add_bins(rows, weights, out_rows)
         self._t.extend(t)
         self._spread.extend(spread)
-        for store, cell_of in zip(
-            (self._low_cell, self._high_cell), _cells_at(cells, extremes, out), strict=True
-        ):
-            store.extend(cell_of)
+        if self._extremes_pending is None:
+            self._store_extreme_cells(cells, extremes, out)
+        else:  # (the extremes may be views of work arrays: kept as copies)
+            extremes = (extremes[0].copy(), extremes[1].copy())
+            self._extremes_pending.append((cells, extremes, out))
+            if self._slice_extremes is not None:
+                self._slice_extremes.append(extremes)
         self._flags.extend(rest * np.uint8(_REST) | mid * np.uint8(_MID))
         self._soc.extend(soc)
         self._last_cells = np.array([cell[-1] for cell in cells])
@@ -497,6 +512,33 @@ class CellBalanceTracker:
             buf = self._bufs[name] = np.empty(max(rows * cols, 1))
         return buf[: rows * cols].reshape(rows, cols)
 
+    def _store_extreme_cells(
+        self, cells: list[np.ndarray], extremes: tuple[np.ndarray, ...], out: np.ndarray | None
+    ) -> None:
+        for store, cell_of in zip(
+            (self._low_cell, self._high_cell), _cells_at(cells, extremes, out), strict=True
+        ):
+            store.extend(cell_of)
+
+    def cell_extremes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(whole_log) The lowest and the highest cell voltage of each sample taken
+        (``np.min`` and ``np.max`` across its cells), when every reading was finite and
+        within the plausible band; else None (nor for a tracker fed block by block)."""
+        parts = self._slice_extremes
+        if not parts:
+            return None
+        return np.concatenate([lo for lo, _ in parts]), np.concatenate([hi for _, hi in parts])
+
+    def _extreme_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per sample taken, the cells (0-based) of its lowest and highest plausible
+        reading (views: valid until the next update)."""
+        pending = self._extremes_pending
+        if pending:
+            for slice_args in pending:
+                self._store_extreme_cells(*slice_args)
+            pending.clear()
+        return self._low_cell.view(), self._high_cell.view()
+
     def _note_implausible(self, t: np.ndarray, cells: list[np.ndarray], out: np.ndarray) -> None:
         """Count each cell's readings out of the band (complete samples)."""
         self._noted = True
@@ -594,8 +636,9 @@ class CellBalanceTracker:
         keep = np.ones(len(self._t), dtype=bool)
         if dead.any():
             gone = np.flatnonzero(dead)
-            keep &= ~np.isin(self._low_cell.view(), gone)
-            keep &= ~np.isin(self._high_cell.view(), gone)
+            low_cell, high_cell = self._extreme_cells()
+            keep &= ~np.isin(low_cell, gone)
+            keep &= ~np.isin(high_cell, gone)
         if not keep.any():
             if not bad:
                 return _unknown(len(cols), "no complete cell readings")
@@ -631,7 +674,7 @@ class CellBalanceTracker:
         now = int(np.flatnonzero(keep)[-1])  # the last sample (of the cells kept)
         rest, mid = rest & keep, mid & keep
         # (median: np.median's values on these long arrays, several times faster)
-        rest_spread = median(spread[rest]) if rest.any() else None
+        rest_spread = median(spread[rest], scratch=True) if rest.any() else None
         # Judge the balance where the OCV curves of the cells run parallel: at the
         # ends of charge (below ~20 % and above ~95 % SOC) a healthy pack's cells
         # fan out by 100+ mV from small capacity differences alone.
@@ -648,18 +691,18 @@ class CellBalanceTracker:
         window = min(RECENT_WINDOW_S, RECENT_FRACTION * float(t[-1] - t[0]))
         tj, sj = t[candidates], spread[candidates]
         soc_j = self._soc.view()[candidates]
-        judge = median(sj[tj >= tj[-1] - window])
+        judge = median(sj[tj >= tj[-1] - window], scratch=True)
         history = median(sj)
         load_mid = ~rest & mid  # (mid: of the samples kept)
         recent_load = None
         if load_mid.any():
             tl = t[load_mid]
-            recent_load = median(spread[load_mid][tl >= tl[-1] - window])
+            recent_load = median(spread[load_mid][tl >= tl[-1] - window], scratch=True)
             # a rest that is long past does not tell the state now: the load at mid
             # SOC since then does (judged alike when no rest is at hand)
             if judged_on == JUDGED_REST_IN_RANGE and tl[-1] - tj[-1] >= window:
                 since = spread[load_mid][(tl > tj[-1]) & (tl >= tl[-1] - window)]
-                if median(since) > judge:
+                if median(since, scratch=True) > judge:  # (its order changes, not its median)
                     judge, judged_on = median(since), JUDGED_LOAD_SINCE_REST
                     candidates = load_mid & (t > tj[-1])
         trend, trend_se = _trend(tj, sj, soc_j)
@@ -727,7 +770,9 @@ class CellBalanceTracker:
             spread_max_mv=float(spread[keep].max()),
             std_mv=float(np.std(last) * 1000.0),
             spread_at_rest_mv=rest_spread,
-            spread_under_load_mv=(median(spread[keep & ~rest]) if (keep & ~rest).any() else None),
+            spread_under_load_mv=(
+                median(spread[keep & ~rest], scratch=True) if (keep & ~rest).any() else None
+            ),
             spread_trend_mv_per_h=trend,
             soc_imbalance_pct=soc_imb,
             outlier_cells=outliers,
@@ -1042,9 +1087,17 @@ def _with_implausible(
 def check_cell_balance(df: pd.DataFrame | SampleBlock, spec: BatterySpec) -> CellBalanceResult:
     """Spread, standard deviation, outliers and SOC imbalance of the cell voltages
     (:class:`CellBalanceTracker` on the whole log)."""
-    tracker = CellBalanceTracker(spec)
+    return cell_balance_and_extremes(df, spec)[0]
+
+
+def cell_balance_and_extremes(
+    df: pd.DataFrame | SampleBlock, spec: BatterySpec
+) -> tuple[CellBalanceResult, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`check_cell_balance` and :meth:`CellBalanceTracker.cell_extremes` of the
+    log (run_suite hands the extremes to the SOH, which needs them too)."""
+    tracker = CellBalanceTracker(spec, whole_log=True)
     tracker.update(as_block(df))
-    return tracker.result()
+    return tracker.result(), tracker.cell_extremes()
 
 
 def suspect_cell_readings(faults: Any) -> dict[int, str]:

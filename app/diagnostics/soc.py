@@ -55,7 +55,8 @@ def soc_estimates(
     the smoothed ones (each from the whole log, :meth:`EkfSocEstimator.smoothed_columns`)."""
     est = EkfSocEstimator(spec, settings)
     live = est.update(_block(df))
-    return est.result(), live, est.smoothed_columns(filtered=live)
+    smoothed = est.smoothed_columns(filtered=live)
+    return est.result(smoothed_soc=smoothed[SOC_COLUMN]), live, smoothed
 
 
 def soc_series(

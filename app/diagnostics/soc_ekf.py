@@ -911,12 +911,13 @@ def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
     return edges[1:] - edges[:-1]
 
 
-def _seq_total(carry: float, x: np.ndarray) -> float:
-    """``_seq_cumsum(carry, x)[-1]``, the same bits, in ``x``'s place (x is overwritten)."""
+def _seq_total(carry, x: np.ndarray):
+    """``_seq_cumsum(carry, x)[-1]``, the same bits, in ``x``'s place (x is overwritten);
+    a float, or a complex for a complex ``x`` (two totals side by side)."""
     if not len(x):
         return carry
     x[0] = carry + x[0]
-    return float(np.cumsum(x, out=x)[-1])
+    return np.cumsum(x, out=x)[-1].item()
 
 
 def _seq_cumsum(carry, x: np.ndarray) -> np.ndarray:
@@ -1279,18 +1280,19 @@ class EkfSocEstimator:
         # reading by reading)
         least, greatest = np.minimum.reduce, np.maximum.reduce
         if stuck is None and all(least(c) >= lo and greatest(c) <= hi for c in columns):
-            # (the same adds on the columns themselves, with nothing stacked)
+            # (the same adds on the columns themselves, with nothing stacked; every
+            # sample's count is the cells', so the mean is the total over that, in place)
             total = np.zeros(len(block))
             for column in columns:
                 total += column
-            count = np.full(len(block), float(len(cells)))
-        else:
-            volts = np.array(columns)  # (cells, samples)
-            ok = (volts >= lo) & (volts <= hi)  # False for NaN too
-            if stuck is not None:
-                ok &= ~stuck
-            total = np.add.reduce(np.where(ok, volts, 0.0), axis=0, initial=0.0)
-            count = ok.sum(axis=0, dtype=float)
+            total /= float(len(cells))
+            return total
+        volts = np.array(columns)  # (cells, samples)
+        ok = (volts >= lo) & (volts <= hi)  # False for NaN too
+        if stuck is not None:
+            ok &= ~stuck
+        total = np.add.reduce(np.where(ok, volts, 0.0), axis=0, initial=0.0)
+        count = ok.sum(axis=0, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / count
         # no valid cell voltage: fall back on the pack voltage for that sample
@@ -1300,12 +1302,15 @@ class EkfSocEstimator:
         t = block[schema.TIME]
         i = block[schema.CURRENT] / self._parallel
         # A missing current reading counts as no current (the log has a gap).
-        i = np.where(np.isfinite(i), i, 0.0)
+        finite = np.isfinite(i)
+        if not finite.all():
+            i = np.where(finite, i, 0.0)
         v = self._cell_voltage(block)
         if not self._started:
             self._initialise(float(t[0]), float(i[0]), float(v[0]))
-        mv = np.isfinite(v).astype(float)
-        v0 = np.where(mv > 0, v, 0.0)
+        finite = np.isfinite(v)
+        mv = finite.astype(float)
+        v0 = v if finite.all() else np.where(finite, v, 0.0)
 
         t_ext = np.concatenate(([self._t_last], t))
         i_ext = np.concatenate(([self._i_last], i))
@@ -1313,8 +1318,13 @@ class EkfSocEstimator:
         i_avg = 0.5 * (i_ext[1:] + i_ext[:-1])  # trapezoidal rule
         dq = i_avg * dt
         cq = _seq_cumsum(self._cq, dq)  # cq[j + 1]: running charge after sample j
-        self._q_in = _seq_total(self._q_in, np.maximum(dq, 0.0))
-        self._q_out = _seq_total(self._q_out, np.minimum(dq, 0.0))
+        # the charge in and out, as the real and imaginary parts of one complex running
+        # total (a complex add is the two adds: the same bits as _seq_total of each)
+        q_in_out = np.empty(len(dq), dtype=np.complex128)
+        np.maximum(dq, 0.0, out=q_in_out.real)
+        np.minimum(dq, 0.0, out=q_in_out.imag)
+        total = _seq_total(complex(self._q_in, self._q_out), q_in_out)
+        self._q_in, self._q_out = total.real, total.imag
 
         # The block's samples by interval: 0, the interval open before this
         # block (counts[0] samples, maybe none); k >= 1, the k-th interval
@@ -1482,8 +1492,9 @@ class EkfSocEstimator:
         counts = _run_lengths(bounds[1:], n)  # samples per interval
         ends = np.concatenate((bounds[1:], [n])) - 1
         tau1, tau2 = m.tau1_s, m.tau2_s
-        e1 = np.exp(-t_rel / tau1)
-        e2 = np.exp(-t_rel / tau2)
+        minus_t = -t_rel
+        e1 = np.exp(minus_t / tau1)
+        e2 = np.exp(minus_t / tau2)
         # RC response from zero at the interval start, exact for a current held
         # at i_avg over each step: f(t_j) = sum_m u_m exp(-(t_j - t_m)/tau). The
         # weights exp((t_m - t_f)/tau), t_f the interval's first sample, stay
@@ -1491,10 +1502,18 @@ class EkfSocEstimator:
         since_first = t - np.repeat(t[bounds], counts)
         g1 = np.exp(since_first / tau1)
         g2 = np.exp(since_first / tau2)
-        u1 = -np.expm1(-dt / tau1) * (m.r1_ohm * i_avg)
-        u2 = -np.expm1(-dt / tau2) * (m.r2_ohm * i_avg)
-        cw1 = _seq_cumsum(self._cw1, u1 * g1)
-        cw2 = _seq_cumsum(self._cw2, u2 * g2)
+        minus_dt = -dt
+        u1 = -np.expm1(minus_dt / tau1) * (m.r1_ohm * i_avg)
+        u2 = -np.expm1(minus_dt / tau2) * (m.r2_ohm * i_avg)
+        # the two running sums, continued from the last ones, as the real and imaginary
+        # parts of one complex running sum (a complex add is the two adds: the same
+        # bits as _seq_cumsum of each)
+        cw = np.empty(n + 1, dtype=np.complex128)
+        cw[0] = complex(self._cw1, self._cw2)
+        np.multiply(u1, g1, out=cw.real[1:])
+        np.multiply(u2, g2, out=cw.imag[1:])
+        np.cumsum(cw, out=cw)
+        cw1, cw2 = cw.real, cw.imag
         f1 = (cw1[1:] - np.repeat(cw1[bounds], counts)) / g1
         f2 = (cw2[1:] - np.repeat(cw2[bounds], counts)) / g2
         # the running sums, continued from the previous ones (column 0). Sum k is
@@ -2139,8 +2158,10 @@ class EkfSocEstimator:
             out[name][a:b] = values
         return out
 
-    def result(self) -> SocResult:
-        """Summary over everything seen so far."""
+    def result(self, *, smoothed_soc: np.ndarray | None = None) -> SocResult:
+        """Summary over everything seen so far. ``smoothed_soc``: the SOC column of
+        :meth:`smoothed_columns` now, if the caller has it (offline), not worked out
+        again."""
         m = self.model
         bms = self._bms_n > 0
         sigma = self._sigma_last
@@ -2165,7 +2186,7 @@ class EkfSocEstimator:
             # the history is kept (offline): the range of the smoothed series, the one
             # whose first value is the start shown and that analyze --timeseries writes
             # (the filter's first guess under load is not in it)
-            series = self.smoothed_columns()[SOC_COLUMN]
+            series = self.smoothed_columns()[SOC_COLUMN] if smoothed_soc is None else smoothed_soc
             lo, hi = float(series.min()), float(series.max())
         return SocResult(
             method=self.method,

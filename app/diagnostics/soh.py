@@ -174,7 +174,7 @@ from app.diagnostics.incremental_capacity import (
 from app.diagnostics.internal_resistance import InternalResistanceTracker
 from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.pulse_summary import InternalResistanceResult
-from app.diagnostics.rowwise import row_summary
+from app.diagnostics.rowwise import row_mean, row_summary
 from app.diagnostics.runs import run_bounds
 
 if TYPE_CHECKING:
@@ -342,8 +342,12 @@ class SohTracker:
         self.off_grid_segments: dict[tuple[int, str], tuple[float, float]] = {}
 
     # --- input ---------------------------------------------------------------
-    def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
-        """Consume one block (in time order). Returns no columns."""
+    def update(
+        self, block: SampleBlock, *, cell_extremes: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Consume one block (in time order). Returns no columns. ``cell_extremes``:
+        the lowest and highest cell voltage of each of its samples where every cell
+        reading is known finite (run_suite: cell balance's), not worked out again."""
         if self._feeds_ir:
             self.ir.update(block)
         n = len(block)
@@ -360,7 +364,7 @@ class SohTracker:
         i = i_raw
         # the cell voltages as the block's own columns (NaN for one it lacks)
         cells = [block[c] if c in block else np.full(n, np.nan) for c in self._cell_cols] or None
-        v_cell, v_hi, v_lo = self._cell_voltages(block, cells)
+        v_cell, v_hi, v_lo = self._cell_voltages(block, cells, cell_extremes)
         # cumulative charge at each sample: the increments of the per-cycle table
         # (trapezoidal, the earlier value held across a start or stop of the current),
         # the interval from the previous block's last sample included
@@ -383,11 +387,17 @@ class SohTracker:
         return {}
 
     def _cell_voltages(
-        self, block: SampleBlock, cells: list[np.ndarray] | None
+        self,
+        block: SampleBlock,
+        cells: list[np.ndarray] | None,
+        extremes: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(mean, highest, lowest) cell voltage of each sample: of its cells when all
         read (a pack is full when its highest cell is, empty when its lowest cell is),
-        else the pack voltage over the series cells for all three."""
+        else the pack voltage over the series cells for all three. ``extremes``:
+        (lowest, highest) of every sample, all its cells finite (see :meth:`update`)."""
+        if cells is not None and extremes is not None:
+            return row_mean(cells), extremes[1], extremes[0]
         if cells is not None:
             # (one pass over the cells' columns for the four)
             finite, c_mean, c_max, c_min = row_summary(cells)
@@ -1357,6 +1367,7 @@ def calculate_soh(
     measured_resistance_ohm: float | None = None,
     resistance_metric: str = "r0",
     settings: SohSettings | None = None,
+    cell_extremes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SohResult:
     """State of health of a log in the canonical schema (see the module docstring).
 
@@ -1367,13 +1378,16 @@ def calculate_soh(
     a result of :func:`measure_internal_resistance` on the same log, reused
     instead of measuring again; ``measured_resistance_ohm``: a known per-cell
     resistance (the quantity of ``resistance_metric``) instead of either.
+    ``cell_extremes``: the lowest and highest cell voltage of each sample, every cell
+    reading finite (run_suite: cell balance's,
+    :meth:`~app.diagnostics.cell_balance.CellBalanceTracker.cell_extremes`).
     """
     reuse = internal_resistance is not None or measured_resistance_ohm is not None
     tracker = SohTracker(
         spec, settings, resistance_metric=resistance_metric, measure_pulses=not reuse
     )
     cols = {c: df[c].to_numpy(dtype=float) for c in df.columns if _wanted(c)}
-    tracker.update(SampleBlock(cols))
+    tracker.update(SampleBlock(cols), cell_extremes=cell_extremes)
     table = None
     if cycles is not None:
         table = [

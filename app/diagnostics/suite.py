@@ -12,7 +12,7 @@ from app.core.results import to_jsonable
 from app.core.spec import BatterySpec
 from app.diagnostics import capacity_fade
 from app.diagnostics.capacity_fade import analyze_capacity_fade
-from app.diagnostics.cell_balance import check_cell_balance
+from app.diagnostics.cell_balance import cell_balance_and_extremes
 from app.diagnostics.current_sign import CurrentSignCheck, check_current_sign
 from app.diagnostics.cycle_life import estimate_cycle_life
 from app.diagnostics.cycles import CYCLE_COLUMNS, summarize_cycles
@@ -215,12 +215,16 @@ def _run_suite(
     safety = SafetyMonitor(spec)
     safety.update(as_block(df))
     faults = detect_faults(df, spec, safety).to_list()
+    # the cells' lowest and highest voltage of each sample: cell balance's, for the SOH too
+    balance, cell_extremes = cell_balance_and_extremes(df, spec)
     results: dict = {
         "soc": soc_result.to_dict(),
-        "soh": calculate_soh(df, spec, internal_resistance=ir).to_dict(),
+        "soh": calculate_soh(
+            df, spec, internal_resistance=ir, cell_extremes=cell_extremes
+        ).to_dict(),
         "internal_resistance": ir.to_dict(),
         "capacity_fade": fade,
-        "cell_balance": check_cell_balance(df, spec).to_dict(),
+        "cell_balance": balance.to_dict(),
         "safety": safety.result().to_dict(),
         "thermal": analyze_thermal(df, spec, faults=faults, internal_resistance=ir).to_dict(),
         "cycle_life": life,

@@ -158,9 +158,11 @@ class ThermalTracker:
                 self._count += temps.size
                 if len(cells) > 1:
                     hi, lo = np.maximum.reduce(cells, axis=0), np.minimum.reduce(cells, axis=0)
-                    self._spread = np.fmax(self._spread, (hi - lo).max())
+                    spread = hi - lo
+                    self._spread = np.fmax(self._spread, spread.max())
                 else:
                     hi = lo = cells
+                    spread = None
                 pack = temps[: self._cell_idx.start]  # (the pack sensor, if not a "cell")
                 rows = [hi, lo] if not len(pack) else [hi, lo, pack]
                 self._max = np.fmax(self._max, max(x.max() for x in rows))
@@ -170,7 +172,7 @@ class ThermalTracker:
                     top = hi if not len(pack) else np.maximum(hi, pack.max(axis=0))
                 else:
                     top = temps.max(axis=0)
-                self._note_peaks(t_block, temps, hi - lo if len(cells) > 1 else None, top)
+                self._note_peaks(t_block, temps, spread, top)
                 return
             finite = np.isfinite(temps)
             if finite.any():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.diagnostics import pulse_fit
-from app.diagnostics.pulse_detection import noise_sigma, noise_sigma_columns
+from app.diagnostics.pulse_detection import median, noise_sigma, noise_sigma_columns
 
 
 def _same_bits(a, b) -> bool:
@@ -543,3 +543,51 @@ def test_std_of_with_all_moved_time_constants_in_one_call_is_the_plain_one(step_
     ):
         got = model.std_of(np.array(points), np.array(weights))
         assert _same_bits(got, _plain_std_of(model, np.array(points), np.array(weights)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 300, 301, 4096, 4097, 50_000, 50_001])
+def test_median_of_a_scratch_array_partitioned_in_place_is_the_median(n):
+    rng = np.random.default_rng(n + 1)
+    for trial in range(12):
+        x = rng.normal(0.0, 1.0, n)
+        if trial % 3 == 1:
+            x = np.round(x, 1)  # many ties
+        if trial % 4 == 2:
+            x[rng.integers(0, n)] = np.nan
+        want = median(x)
+        assert _same_bits(median(x.copy(), scratch=True), want), trial
+
+
+@pytest.mark.parametrize("n", [20, 301, 302, 4098, 4099, 4100, 60_001])
+def test_noise_sigma_is_the_plain_formula(n):
+    """The differences into two buffers and the medians partitioning them in place,
+    against np.diff and np.median, bit for bit."""
+    rng = np.random.default_rng(n)
+    for trial in range(8):
+        x = 3.7 + np.cumsum(rng.normal(0.0, 1e-3, n))
+        if trial % 4 == 1:
+            x = np.round(x, 3)  # quantised: ties
+        if trial % 4 == 2:
+            x[rng.integers(0, n, 5)] = np.nan  # dropped, then the finite ones
+        if trial % 4 == 3:
+            x[rng.integers(0, n, 2)] = np.inf
+        y = x[np.isfinite(x)]
+        d3 = np.diff(y, 3)
+        want = float(np.median(np.abs(d3 - np.median(d3))) / 0.6745 / np.sqrt(20.0))
+        before = x.copy()
+        assert _same_bits(noise_sigma(x), want), trial
+        assert _same_bits(x, before)  # (the caller's array untouched)
+
+
+def test_third_differences_at_some_samples_are_np_diffs():
+    from app.diagnostics.pulse_detection import _third_differences_at
+
+    rng = np.random.default_rng(11)
+    for trial in range(10):
+        x = np.cumsum(rng.normal(0.0, 1.0, 5000)) * 10.0 ** float(rng.integers(-3, 3))
+        if trial % 3 == 1:
+            x = np.round(x, 1)
+        if trial % 3 == 2:
+            x[rng.integers(0, 5000, 20)] = rng.choice([np.nan, np.inf, -np.inf], 20)
+        at = rng.integers(0, len(x) - 3, (300, 13))
+        assert _same_bits(_third_differences_at(x, at), np.diff(x, 3)[at]), trial

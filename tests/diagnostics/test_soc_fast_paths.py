@@ -1,0 +1,84 @@
+"""The SOC filter's shortcuts on long blocks against the plain computations."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from app.core.samples import SampleBlock
+from app.core.spec import preset
+from app.diagnostics.soc_ekf import EkfSocEstimator, _seq_cumsum, _seq_total
+from app.hardware.simulator import NoiseSpec, simulate
+
+
+def test_the_cell_mean_of_a_slice_in_the_band_is_the_masked_mean():
+    spec = preset("nmc", capacity_ah=5.0, series_cells=16)
+    block = simulate(
+        spec, "drive", duration_s=5000, dt_s=1.0, seed=3, noise=NoiseSpec.typical(spec)
+    )
+    est = EkfSocEstimator(spec)
+    got = est._cell_voltage(block)
+    volts = np.array([block[f"cell_{k}_v"] for k in range(1, 17)])
+    lo, hi = spec.plausible_cell_v
+    ok = (volts >= lo) & (volts <= hi)
+    assert ok.all()
+    total = np.add.reduce(np.where(ok, volts, 0.0), axis=0, initial=0.0)
+    want = total / ok.sum(axis=0, dtype=float)
+    assert got.tobytes() == want.tobytes()
+
+
+def test_two_totals_as_one_complex_running_sum_are_each_ones_bits():
+    rng = np.random.default_rng(7)
+    for trial in range(20):
+        x = rng.normal(0.0, 1.0, 5000) * 10.0 ** rng.integers(-8, 8, 5000)
+        x[::97] = 0.0
+        x[1::89] = -0.0
+        carry = (float(rng.normal()) * 1e3, float(rng.normal()) * 1e-3)
+        a, b = np.maximum(x, 0.0), np.minimum(x, 0.0)
+        pair = np.empty(len(x), dtype=np.complex128)
+        pair.real, pair.imag = a, b
+        total = _seq_total(complex(*carry), pair)
+        assert np.float64(total.real).tobytes() == _seq_cumsum(carry[0], a)[-1].tobytes()
+        assert np.float64(total.imag).tobytes() == _seq_cumsum(carry[1], b)[-1].tobytes()
+        running = np.empty(len(x) + 1, dtype=np.complex128)
+        running[0] = complex(*carry)
+        running.real[1:], running.imag[1:] = a, b
+        np.cumsum(running, out=running)
+        assert running.real.tobytes() == _seq_cumsum(carry[0], a).tobytes(), trial
+        assert running.imag.tobytes() == _seq_cumsum(carry[1], b).tobytes(), trial
+
+
+def test_a_log_with_gaps_takes_the_masked_paths_as_before():
+    """NaN currents and cell voltages: the copies through np.where are still made."""
+    spec = preset("lfp", capacity_ah=5.0, series_cells=4)
+    df = simulate(
+        spec, "drive", duration_s=20000, dt_s=1.0, seed=4, noise=NoiseSpec.typical(spec)
+    ).to_frame()
+    df.loc[3000:3010, "current_a"] = np.nan
+    df.loc[[5000, 7000], ["cell_1_v", "cell_2_v", "cell_3_v", "cell_4_v"]] = np.nan
+    df.loc[[5000, 7000], "voltage_v"] = np.nan
+    whole = EkfSocEstimator(spec).update(SampleBlock.from_frame(df))["soc_percent"]
+    live = EkfSocEstimator(spec)
+    parts = [
+        live.update(SampleBlock.from_frame(df.iloc[a : a + 3000]))["soc_percent"]
+        for a in range(0, len(df), 3000)
+    ]
+    assert np.isfinite(whole).all()
+    assert whole.tobytes() == np.concatenate(parts).tobytes()
+
+
+def test_the_summary_from_the_smoothed_series_at_hand_is_the_summary():
+    """soc_estimates hands result() the smoothed series it made: the same summary as
+    result() working it out (a start under load, whose early intervals the smoother
+    changes, and a start at rest)."""
+    for profile, seed in (("drive", 5), ("cycle", 6), ("hppc", 7)):
+        spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+        block = simulate(
+            spec, profile, duration_s=20000, dt_s=1.0, seed=seed, noise=NoiseSpec.typical(spec)
+        )
+        est = EkfSocEstimator(spec)
+        live = est.update(block)
+        smoothed = est.smoothed_columns(filtered=live)
+        given = est.result(smoothed_soc=smoothed["soc_percent"]).to_dict()
+        assert json.dumps(given) == json.dumps(est.result().to_dict())
