@@ -511,6 +511,9 @@ class SampleStage:
         self.layout.matrix(block, start, stop, out=y[:, p:])
         t = np.concatenate((self._pend_t, block[schema.TIME][start:stop]))
         step = np.concatenate((self._pend_step, step))
+        timed = np.isfinite(t)
+        if not timed.all():  # a sample with no time belongs to no bin: left out
+            t, y, step = t[timed], y[:, timed], step[timed]
         return self._run(t, y, step, final=False)
 
     def flush(self) -> list[BinBatch]:

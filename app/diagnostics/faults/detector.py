@@ -108,8 +108,10 @@ class FaultDetector:
             lo, hi = out_of_range_bounds(self.spec, self.layout)
             self._stage = SampleStage(self.layout, lo, hi)
         stage = self._stage
-        if stage.bin_s is not None:
-            last = stage.bin_index(float(block[schema.TIME][-1]))
+        times = block[schema.TIME]
+        timed = times[np.isfinite(times)]  # (a sample with no time is in no bin)
+        if stage.bin_s is not None and len(timed):
+            last = stage.bin_index(float(timed[-1]))
             open_bin = self._queue_bin if self._queue else stage.open_bin()
             if open_bin is not None and last == open_bin:
                 self._queue.append(block)
