@@ -5,7 +5,9 @@ of a slow log), never single samples: per bin and channel the stage keeps the
 count and sum of the finite values, the sum of squared first differences
 (stuck sensors), a step-robust sum of squared second differences (white
 noise, see :mod:`.sensors`), NaN counts and times, and counts of
-physically impossible values. Time gaps are listed apart.
+physically impossible values. Time gaps are listed apart, and so are the samples
+in which no channel has a value (a logger outage, not each channel's dropout: a
+channel's NaN counts leave them out).
 
 Offline and live give bit-identical bins: a bin is processed only once it is
 complete (a sample of a later bin has arrived, or :meth:`SampleStage.flush`),
@@ -153,9 +155,12 @@ class BinBatch:
     #: sum of the products of the current's second differences and the load
     #: reference's (plain): a load moves the reference with the current, noise does not
     s2x: np.ndarray
-    nnan: np.ndarray  # NaN samples
+    nnan: np.ndarray  # NaN samples (those of nblank aside)
     nan_t0: np.ndarray  # time of the first NaN of the bin (NaN: none)
     nan_t1: np.ndarray  # time of the last NaN of the bin
+    nblank: np.ndarray  # (bins,) samples in which every channel is NaN
+    blank_t0: np.ndarray  # (bins,) time of the first of them (NaN: none)
+    blank_t1: np.ndarray  # (bins,) time of the last of them
     noor: np.ndarray  # samples out of the physical range
     oor_worst: np.ndarray  # the most extreme of them (NaN: none)
     step_first: np.ndarray  # step_index at the first sample (NaN: no column)
@@ -483,6 +488,29 @@ def _phase_plain_sum(q: np.ndarray, nsamp: np.ndarray) -> tuple[np.ndarray, np.n
     )
 
 
+def _occurrences(
+    mask: np.ndarray | None, b: np.ndarray, t: np.ndarray, m: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per bin (``b``: each sample's bin among ``m``): how many samples ``mask`` marks,
+    and the time of the first and the last of them (NaN: none). ``mask`` None: none."""
+    if mask is None or not mask.any():
+        return (
+            np.broadcast_to(0.0, (m,)),
+            np.broadcast_to(np.nan, (m,)),
+            np.broadcast_to(np.nan, (m,)),
+        )
+    idx = np.flatnonzero(mask)
+    count = np.bincount(b[idx], minlength=m).astype(float)
+    t0 = np.full(m, np.nan)
+    t1 = np.full(m, np.nan)
+    bins_of = b[idx]
+    first = np.flatnonzero(np.diff(np.concatenate(([-1], bins_of))) != 0)
+    last = np.append(first[1:], len(idx)) - 1
+    t0[bins_of[first]] = t[idx[first]]
+    t1[bins_of[last]] = t[idx[last]]
+    return count, t0, t1
+
+
 class SampleStage:
     """Turns blocks of samples into complete :class:`BinBatch` es.
 
@@ -534,6 +562,9 @@ class SampleStage:
         self.layout.matrix(block, start, stop, out=y[:, p:])
         t = np.concatenate((self._pend_t, block[schema.TIME][start:stop]))
         step = np.concatenate((self._pend_step, step))
+        timed = np.isfinite(t)
+        if not timed.all():  # a sample with no time belongs to no bin: left out
+            t, y, step = t[timed], y[:, timed], step[timed]
         return self._run(t, y, step, final=False)
 
     def flush(self) -> list[BinBatch]:
@@ -891,6 +922,11 @@ class SampleStage:
             nnan = np.zeros((c, m))
             nan_t0 = np.full((c, m), np.nan)
             nan_t1 = np.full((c, m), np.nan)
+        # the samples in which no channel has a value: the logger's, not each channel's
+        blank = np.isnan(y).all(axis=0) if len(bad_rows) == c else None
+        nblank, blank_t0, blank_t1 = _occurrences(blank, b, t, m)
+        if not nblank.any():
+            blank = None
         for r in bad_rows:
             fin = np.isfinite(y[r])
             s1[r] = bsum.row(np.where(fin, y[r], 0.0))
@@ -900,14 +936,10 @@ class SampleStage:
             sdd[r] = bsum.row(np.where(fd, d * d, 0.0))
             nd[r] = bsum.row(fd.astype(float))
             isnan = np.isnan(y[r])
+            if blank is not None:
+                isnan &= ~blank
             if isnan.any():
-                idx = np.flatnonzero(isnan)
-                nnan[r] = np.bincount(b[idx], minlength=m)
-                bins_of = b[idx]
-                first = np.flatnonzero(np.diff(np.concatenate(([-1], bins_of))) != 0)
-                last = np.append(first[1:], len(idx)) - 1
-                nan_t0[r, bins_of[first]] = t[idx[first]]
-                nan_t1[r, bins_of[last]] = t[idx[last]]
+                nnan[r], nan_t0[r], nan_t1[r] = _occurrences(isnan, b, t, m)
 
         bad_rows = _NONE if bounded else np.flatnonzero(~np.isfinite(s2m.sum(axis=1)))
         if len(bad_rows):
@@ -980,6 +1012,9 @@ class SampleStage:
             nnan=nnan,
             nan_t0=nan_t0,
             nan_t1=nan_t1,
+            nblank=nblank,
+            blank_t0=blank_t0,
+            blank_t1=blank_t1,
             noor=noor,
             oor_worst=oor_worst,
             step_first=step[starts].copy(),

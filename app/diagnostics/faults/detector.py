@@ -62,6 +62,15 @@ _SENSOR_KINDS = {
     FaultKind.SENSOR_OUT_OF_RANGE,
 }
 
+#: The safety check's limits (see :mod:`.limits`).
+_LIMIT_KINDS = {
+    FaultKind.OVER_VOLTAGE,
+    FaultKind.UNDER_VOLTAGE,
+    FaultKind.OVER_CURRENT,
+    FaultKind.OVER_TEMPERATURE,
+    FaultKind.UNDER_TEMPERATURE,
+}
+
 
 class FaultDetector:
     """Incremental fault detection (the live twin of :func:`detect_faults`).
@@ -99,8 +108,10 @@ class FaultDetector:
             lo, hi = out_of_range_bounds(self.spec, self.layout)
             self._stage = SampleStage(self.layout, lo, hi)
         stage = self._stage
-        if stage.bin_s is not None:
-            last = stage.bin_index(float(block[schema.TIME][-1]))
+        times = block[schema.TIME]
+        timed = times[np.isfinite(times)]  # (a sample with no time is in no bin)
+        if stage.bin_s is not None and len(timed):
+            last = stage.bin_index(float(timed[-1]))
             open_bin = self._queue_bin if self._queue else stage.open_bin()
             if open_bin is not None and last == open_bin:
                 self._queue.append(block)
@@ -297,7 +308,13 @@ def _postprocess(
             continue
         kept.append(e)
     # 2. a limit or battery fault seen only through a faulty sensor is the sensor's fault
-    # (for the cell-level judgements, a faulty sensor anywhere on that cell)
+    # (for the cell-level judgements, a faulty sensor anywhere on that cell): a noisy cell
+    # sensor at the foot of a discharge or the top of a charge trips the limits, an
+    # out-of-range reading passes them. But a limit read beyond by a sensor no longer
+    # judged faulty is no sensor's fault, and a "noisy" episode that ends in it was the
+    # move there (see :func:`_read_beyond_when_quiet`)
+    beyond, moves = _read_beyond_when_quiet(kept, by_channel(kept))
+    kept = [e for e in kept if id(e) not in moves]
     chan = by_channel(kept)
     # (a short is judged on the cell's voltage and heat; a runaway onset on its
     # temperature alone: a stuck or noisy voltage sensor of the cell cannot explain it)
@@ -314,7 +331,7 @@ def _postprocess(
             sensor = [
                 o for c in channels for o in chan.get(c, []) if FaultKind(o.kind) in _SENSOR_KINDS
             ]
-            if _starts_within(e, sensor, ECHO_MARGIN_S):
+            if id(e) not in beyond and _starts_within(e, sensor, ECHO_MARGIN_S):
                 continue
         kept2.append(e)
     kept2, notes, withdrawn = _short_or_runaway(kept2)
@@ -330,6 +347,39 @@ def _postprocess(
         out.append(e)
     _runaway_peaks([*out, *(e for e, _ in withdrawn)], episodes, notes)
     return out, notes, withdrawn
+
+
+def _read_beyond_when_quiet(
+    episodes: list[Episode], chan: dict[str, list[Episode]]
+) -> tuple[set[int], set[int]]:
+    """The limit episodes (by ``id``) that go on for more than ``ECHO_MARGIN_S`` after
+    every sensor fault of their channel they overlap has ended, and the noisy-sensor
+    episodes (by ``id``) that ended inside one of them.
+
+    The safety check's episode goes on while its channel reads beyond the limit (its
+    release hysteresis aside): one that outlasts the sensor's faults was read beyond
+    by a sensor judged sound, steadily, so it is the battery's. A noisy sensor does
+    not fall quiet on a steady value far outside the window; a cell that collapses
+    to 0 V (a runaway its absent, dropped-out or stuck temperature sensor does not
+    show) falls through volts in seconds, which reads as noise, and then stays at
+    0 V: the under-voltage is the truth, the "noise" its collapse. (A noisy sensor
+    keeps its episode open as long as it trips the limit: that limit fault is still
+    its echo.)"""
+    beyond: set[int] = set()
+    moves: set[int] = set()
+    for e in episodes:
+        if e.kind not in _LIMIT_KINDS:
+            continue
+        sensor = [
+            o
+            for o in chan.get(e.channel, [])
+            if o.kind in _SENSOR_KINDS and _overlaps(e, [o], ECHO_MARGIN_S)
+        ]
+        if not sensor or e.end_time_s <= max(o.end_time_s for o in sensor) + ECHO_MARGIN_S:
+            continue
+        beyond.add(id(e))
+        moves.update(id(o) for o in sensor if o.kind == FaultKind.SENSOR_NOISY)
+    return beyond, moves
 
 
 def _runaway_peaks(kept: list[Episode], episodes: list[Episode], notes: dict[int, dict]) -> None:

@@ -237,6 +237,7 @@ import math
 
 import numpy as np
 
+from app.core import schema
 from app.core.spec import (
     RESISTANCE_CORRECTION_RANGE_C,
     RESISTANCE_REFERENCE_TEMP_C,
@@ -567,16 +568,43 @@ class SensorDetector:
             merge_gap_s=MERGE_GAP_S,
             value_name="noise_sigma",
         )
+        # samples in which every channel is NaN: one dropout of the logger (on the
+        # channel ``time_s``, as its gaps), not one per channel
+        self.logger = EpisodeTracker(
+            FaultKind.SENSOR_DROPOUT,
+            [schema.TIME],
+            debounce_s=0.0,
+            merge_gap_s=MERGE_GAP_S,
+            min_weight=DROPOUT_MIN_SAMPLES,
+            value_name="missing_in_a_bin",
+            total_name="missing_samples",
+        )
         self.gaps = GapTracker()
 
     @property
     def trackers(self) -> list[EpisodeTracker]:
-        return [self.dropout, self.stuck, self.noisy]
+        return [self.dropout, self.logger, self.stuck, self.noisy]
 
     def process(self, bb: BinBatch) -> None:
-        # dropout: NaN samples, and gaps in the time stamps
+        # dropout: NaN samples, the logger's (every channel at once), and gaps in the
+        # time stamps
+        if bb.nblank.any() or self.logger.has_open_runs:
+            blank = bb.nblank[None, :]
+            self.logger.feed(bb.blank_t0, bb.blank_t1, blank > 0, 1, blank, weight=blank)
         if bb.nnan.any() or self.dropout.has_open_runs:
-            self.dropout.feed(bb.nan_t0, bb.nan_t1, bb.nnan > 0, 1, bb.nnan, weight=bb.nnan)
+            # (a bin of the logger's outage only says nothing of a channel: a channel's
+            # dropout goes on through it, to its last sample, if the channel is still
+            # out after it)
+            outage = bb.nblank >= bb.n
+            self.dropout.feed(
+                bb.nan_t0,
+                np.where(outage, bb.t1, bb.nan_t1),
+                bb.nnan > 0,
+                1,
+                bb.nnan,
+                weight=bb.nnan,
+                hold=outage,
+            )
         self.gaps.feed(bb.gaps)
         # the pack voltage's resolution bound (see Stuck, and :mod:`.resolution`)
         pack_q2 = self._pack_resolution(bb)

@@ -113,6 +113,7 @@ def fault_values(f: dict) -> str:
         ("noise_sigma", "noise σ {}", ch_fmt, ch_unit),
         ("group_sigma", "its group's σ {}", ch_fmt, ch_unit),
         ("missing_samples", "{} samples missing", "{:.0f}", ""),
+        ("gap_s", "no samples for {}", "{:.0f}", "s"),
         ("samples", "{} samples", "{:.0f}", ""),
         # (the cell's excess over its neighbours' median beyond what its usual offset
         # predicts, a 5-minute mean: not the thermal card's hot spot, the hottest
@@ -156,12 +157,15 @@ def cell_of(channel: Any) -> str | None:
 
 
 #: The pack's own channels for people (``voltage_v/cell``: the pack voltage over its
-#: series cells, what the safety limits judge when no cell is measured).
+#: series cells, what the safety limits judge when no cell is measured; ``time_s``: the
+#: log itself, whose dropouts are gaps in its time stamps and samples in which no
+#: channel has a value).
 _PACK_CHANNELS = {
     schema.VOLTAGE: "pack voltage",
     f"{schema.VOLTAGE}/cell": "pack voltage per cell",
     schema.CURRENT: "current",
     schema.TEMPERATURE: "temperature sensor",
+    schema.TIME: "logger (all channels)",
 }
 
 
