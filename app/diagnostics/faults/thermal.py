@@ -419,7 +419,14 @@ a clean 16-cell pack's quadratic read z 4.9 on that one bin, its noise taken for
 a whole bin), so across a gap each bin's variance is that of its own samples (its count
 of second differences against the window's mean count) in every standard error: the
 rise's, the acceleration's and each template's. Windows of successive bins (no gap, or
-one lost bin): the same bits as before.
+one lost bin): the same bits as before. ``gap_runaway.py``, gaps of 10-30 s from 200 s
+before the onset to 40 s after it: seeds 740-741 (where this was built) 24-49 s after the
+onset, held-out seeds 700-706 and 742 29-49 s (without a gap 29-39 s). Clean logs losing
+10-60 s every ~5 minutes (``benchmarks/validate/gap_clean.py``: NMC, LFP, lead-acid, 4 and
+16 cells, drive, cycle, CC, 2 h): no alarm on held-out seeds 700-706 (504 runs); with the
+evidence's z lowered to 4 (a margin), 2 of 144 runs of seeds 740-741 against none before
+(one noise event behind a 60 s gap, 14 bins left; before the per-bin noise, 8: the partial
+bins); 300 and 900 s gaps every 30 minutes (4 h): none, at z 4 the same 2 as before.
 """
 
 from __future__ import annotations
