@@ -724,7 +724,7 @@ class RunawayDetector:
             "edge": e,
             # the time between the window's first and last ``edge`` bins (in bins)
             "edge_span": float(at[-e:].mean() - at[:e].mean()),
-            # the longest time the window's bins may span (a lost bin or two is jitter)
+            # the longest time the window's bins may span (one lost bin is jitter)
             "span_s": (w + 1) * self.bin_s,
             # a rate doubling within the full window rises by 2 ** (w / full) within
             # a shorter one (its end-minus-start rise in proportion)
