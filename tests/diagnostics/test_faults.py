@@ -1213,7 +1213,7 @@ def test_self_heating_templates_recover_an_exponential_take_off():
     from app.diagnostics.faults.thermal import EXP_EFOLD_S, _exp_templates
 
     w, bin_s = 24, 5.0
-    amp, norm, end_rate = _exp_templates(w, bin_s)
+    amp, norm, end_rate = _exp_templates(np.arange(w), bin_s)
     assert amp.shape == (len(EXP_EFOLD_S) * (w - 2), w) and norm.shape == end_rate.shape
     x = (np.arange(w) - (w - 1)) * bin_s
     k, tau = 12, 60.0  # onset at the left edge of bin 12
@@ -1266,7 +1266,7 @@ def test_runaway_fit_weights_are_exact_on_a_quadratic():
     from app.diagnostics.faults.thermal import _quad_weights
 
     w, bin_s = 24, 5.0
-    cf = _quad_weights(w, bin_s)
+    cf = _quad_weights(np.arange(w), bin_s)
     t = (np.arange(w) - (w - 1)) * bin_s  # s, 0 at the last bin
     y = 3.0 + 0.01 * t + 2e-4 * t * t
     assert np.isclose((y * cf["rate_end"]).sum(), 0.01)
@@ -1341,7 +1341,7 @@ def test_slow_and_gapped_logs_give_no_numpy_warnings_and_finite_results(case):
     assert not faults.of_kind("thermal_runaway_onset")
     assert faults_in_blocks(block, NMC4, [1] * len(block)) == faults.to_list()
     for bin_s in (5.0, 600.0, 7200.0, 86400.0):
-        amp, norm, rate = _exp_templates(12, bin_s)
+        amp, norm, rate = _exp_templates(np.arange(12), bin_s)
         assert np.isfinite(amp).all() and np.isfinite(norm).all() and np.isfinite(rate).all()
 
 
@@ -1351,7 +1351,7 @@ def test_self_heating_template_z_and_rate_do_not_depend_on_their_scale():
     from app.diagnostics.faults.thermal import EXP_EFOLD_S, EXP_MIN_RISE_BINS, _exp_templates
 
     w, bin_s = 24, 5.0
-    amp, norm, rate = _exp_templates(w, bin_s)
+    amp, norm, rate = _exp_templates(np.arange(w), bin_s)
     x = (np.arange(w) - (w - 1)) * bin_s
     y = np.random.default_rng(0).normal(size=w).cumsum()
     row = 0

@@ -171,6 +171,9 @@ class BinBatch:
     #: quantised), see :mod:`.resolution`
     q2_bound: np.ndarray | None = None
     q2: np.ndarray | None = None
+    #: each bin's index since the log's first sample (its time's whole ``bin_s`` since
+    #: then): one more than the bin before it, unless a time gap left bins empty
+    index: np.ndarray | None = None
     #: the chunk's samples (rows, samples) and each bin's first sample, for
     #: :meth:`sample_max`: valid only while the batch is processed (a work array)
     samples: np.ndarray | None = field(default=None, repr=False)
@@ -1022,6 +1025,7 @@ class SampleStage:
             gaps=gaps,
             q2_bound=q2_bound,
             q2=q2,
+            index=g[starts],
             samples=y,
             starts=starts,
         )

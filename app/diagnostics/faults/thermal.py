@@ -440,6 +440,33 @@ gave z 4.4: the cell crossed a step while its reference crossed half of one. A f
 cost noise-free whole-degree runaways, whose reference hardly moves, 9 -> 0 of 18 within
 a minute; bounded by the reference's movement they stay 9 of 18.)
 Figures: ``benchmarks/bench_faults.py`` (``--resolution``).
+
+A gap in the log. A time gap (rows lost) leaves its bins out: the stage makes bins only
+of the samples it has (:class:`.bins.BinBatch`, whose ``index`` says which slot of time
+each bin is), and the window was the last 24 bins, judged only if they spanned at most
+25 slots (a lost bin is jitter). So no window across a gap of 10 s or more was judged
+until the gap had left it, two minutes later: a runaway whose onset a 10 s gap followed
+was found 139 s after it, one a 30 s gap followed 159 s (``benchmarks/validate/
+gap_runaway.py``: every gap of 10 s or more from a minute before the onset to just after
+it, seeds 700-706 and 740-742). Such a window is now the bins present over the last 24
+slots of time, its fits over their times (the quadratic's and the templates' contrasts
+for that pattern of slots, onsets in the gap included; a gap passing through the window
+takes a few dozen patterns), its acceleration's thresholds those of the time from its
+first bin to its last. The minimum of evidence: a minute of bins (``GAP_WINDOW_MIN_S``).
+What must not pass for a rise is a gap's edge: the bins either side of a gap are often
+partial (the first after a 20 s gap held one sample, a bin mean with the noise of five:
+a clean 16-cell pack's quadratic read z 4.9 on that one bin, its noise taken for that of
+a whole bin), so across a gap each bin's variance is that of its own samples (its count
+of second differences against the window's mean count) in every standard error: the
+rise's, the acceleration's and each template's. Windows of successive bins (no gap, or
+one lost bin): the same bits as before. ``gap_runaway.py``, gaps of 10-30 s from 200 s
+before the onset to 40 s after it: seeds 740-741 (where this was built) 24-49 s after the
+onset, held-out seeds 700-706 and 742 29-49 s (without a gap 29-39 s). Clean logs losing
+10-60 s every ~5 minutes (``benchmarks/validate/gap_clean.py``: NMC, LFP, lead-acid, 4 and
+16 cells, drive, cycle, CC, 2 h): no alarm on held-out seeds 700-706 (504 runs); with the
+evidence's z lowered to 4 (a margin), 2 of 144 runs of seeds 740-741 against none before
+(one noise event behind a 60 s gap, 14 bins left; before the per-bin noise, 8: the partial
+bins); 300 and 900 s gaps every 30 minutes (4 h): none, at z 4 the same 2 as before.
 """
 
 from __future__ import annotations
@@ -550,6 +577,11 @@ NOISE_JUMP_FLOOR_C2 = 0.25
 #: (2B)²/this at the least (uniform over 2B), however many samples it holds, and a
 #: step of 2B anywhere in the window is the rounding, not a rise.
 QUANTUM_VARIANCE = 12.0
+#: A window across a time gap is judged on the bins present over its time if they
+#: are this long of bins at least (see "A gap in the log").
+GAP_WINDOW_MIN_S = 60.0
+#: The contrasts of this many patterns of gapped windows are kept at most.
+GAP_FITS_KEPT = 256
 #: No debounce beyond the z-tests: two minutes of data are in every decision already.
 RUNAWAY_DEBOUNCE_S = 0.0
 #: ... but on a lead-acid pack the condition must hold over four bins (15 s from the
@@ -557,13 +589,15 @@ RUNAWAY_DEBOUNCE_S = 0.0
 RUNAWAY_DEBOUNCE_LEAD_ACID_S = 15.0
 
 
-def _quad_weights(w: int, bin_s: float) -> dict[str, np.ndarray]:
-    """Linear contrasts (weights over a window of ``w`` bins, oldest first) of a
-    least-squares quadratic in time: the rate at the window's end (per s), the rate
-    at its start, the fitted end value minus the window mean, and the projection
-    that gives the residual sum of squares (``y - hat @ y``); and the straight line's
-    slope (per s: the thermal summary's rate of rise, on bins)."""
-    x = (np.arange(w) - (w - 1)) * bin_s / 60.0  # minutes, 0 at the last bin
+def _quad_weights(pos: np.ndarray, bin_s: float) -> dict[str, np.ndarray]:
+    """Linear contrasts (weights over a window's bins, oldest first, at the bin indices
+    ``pos``: ``arange(w)`` for ``w`` successive bins) of a least-squares quadratic in
+    time: the rate at the window's end (per s), the rate at its start (its first bin),
+    the fitted end value minus the window mean, and the projection that gives the
+    residual sum of squares (``y - hat @ y``); and the straight line's slope (per s:
+    the thermal summary's rate of rise, on bins)."""
+    w = len(pos)
+    x = (pos - pos[-1]) * bin_s / 60.0  # minutes, 0 at the last bin
     xc = x - x.mean()
     X = np.vander(xc, 3, increasing=True)
     pinv = np.linalg.pinv(X)  # (3, w)
@@ -591,9 +625,11 @@ SELF_HEATING_RATE_C_PER_MIN = 1.0
 TEMPLATE_Z = 5.0
 
 
-def _exp_templates(w: int, bin_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Least-squares contrasts of ``b + A (exp((t - t0)/tau) - 1)+`` over a window of
-    ``w`` bins, one row per template (onset t0 at a bin edge, e-folding time tau).
+def _exp_templates(pos: np.ndarray, bin_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Least-squares contrasts of ``b + A (exp((t - t0)/tau) - 1)+`` over a window's bins
+    at the bin indices ``pos`` (oldest first; ``arange(w)`` for ``w`` successive bins),
+    one row per template (onset t0 at a bin edge, e-folding time tau; in a time gap
+    too, with at least ``EXP_MIN_RISE_BINS`` of the bins after it).
 
     Returns ``amp`` (rows: weights giving the template's amplitude in its own scale,
     below), ``norm`` (the templates' centred norm, so that amplitude * norm / sigma is
@@ -606,11 +642,12 @@ def _exp_templates(w: int, bin_s: float) -> tuple[np.ndarray, np.ndarray, np.nda
     (a 30-min logging interval gives 1-h bins, 12 e-folds of 5 min each) overflowed
     exp to inf and the templates to NaN, with numpy's warnings on the user's terminal.
     """
-    x = (np.arange(w) - (w - 1)) * bin_s  # bin centres, 0 at the last bin
+    x = (pos - pos[-1]) * bin_s  # bin centres, 0 at the last bin
+    edges = (np.arange(pos[0], pos[-1] + 1) - pos[-1]) * bin_s - 0.5 * bin_s  # every bin's
+    onsets = edges[: len(edges) - (pos[-1] - pos[-EXP_MIN_RISE_BINS])]
     amp, norm, end_rate = [], [], []
     for tau in EXP_EFOLD_S:
-        for k in range(w - EXP_MIN_RISE_BINS + 1):
-            t0 = x[k] - 0.5 * bin_s  # the left edge of bin k
+        for t0 in onsets:
             g = np.where(x > t0, np.exp(x / tau) - np.exp(t0 / tau), 0.0)  # <= 1: no overflow
             gc = g - g.mean()
             ss = float(gc @ gc)  # > 0: the last bin rises, the first does not
@@ -618,6 +655,15 @@ def _exp_templates(w: int, bin_s: float) -> tuple[np.ndarray, np.ndarray, np.nda
             norm.append(np.sqrt(ss))
             end_rate.append(60.0 / tau)
     return np.array(amp), np.array(norm), np.array(end_rate)
+
+
+def _norm(c: np.ndarray, per_bin: np.ndarray | None) -> np.ndarray:
+    """The standard error of contrasts ``c`` (over a window's bins, the last axis) in
+    units of a bin mean's noise: sqrt(sum(c²)); with ``per_bin``, each bin's variance
+    in those units (broadcast against ``c``), sqrt(sum(c² per_bin))."""
+    if per_bin is None:
+        return np.sqrt(np.sum(c**2))
+    return np.sqrt((c * c * per_bin).sum(axis=-1))
 
 
 class RunawayDetector:
@@ -637,6 +683,7 @@ class RunawayDetector:
         # MIN_WINDOW_BINS to w, each length with its own contrasts
         self.w_min = min(self.w, max(MIN_WINDOW_BINS, bins_for(START_WINDOW_S, bin_s)))
         self.w_late = min(self.w, bins_for(ACCEL_Z_START_S, bin_s))
+        self.gap_min = min(self.w, bins_for(GAP_WINDOW_MIN_S, bin_s, MIN_WINDOW_BINS))
         self._fits = {n: self._fit(n) for n in range(self.w_min, self.w + 1)}
         self._seen = 0  # bins pushed so far
         if len(layout.cells_t):
@@ -658,6 +705,8 @@ class RunawayDetector:
         self._own = History(k, keep)
         self._t0 = History(None, keep)
         self._t1 = History(None, keep)
+        self._index = History(None, keep)  # (BinBatch.index)
+        self._gap_fits: dict[tuple[int, ...], dict] = {}
         # every channel's sums of squared d2 and their counts (BinBatch.s2m and .n2)
         self._cx = layout.n_rows + layout.noise_extra
         self._noise = History(2 * self._cx, keep, 0.0)
@@ -693,12 +742,17 @@ class RunawayDetector:
     def trackers(self) -> list[EpisodeTracker]:
         return [self.tracker]
 
-    def _fit(self, w: int) -> dict:
-        """The contrasts of a window of ``w`` bins."""
-        amp, norm, rate = _exp_templates(w, self.bin_s)
-        coef = _quad_weights(w, self.bin_s)
+    def _fit(self, w: int, pos: tuple[int, ...] | None = None) -> dict:
+        """The contrasts of a window of ``w`` successive bins, or (``pos``) of a window
+        over the time of ``w`` bins that a time gap left with the bins at those slots
+        only (``0 .. w - 1``; see "A gap in the log")."""
+        at = np.arange(w) if pos is None else np.array(pos)
+        amp, norm, rate = _exp_templates(at, self.bin_s)
+        coef = _quad_weights(at, self.bin_s)
+        w = int(at[-1] - at[0] + 1)  # the time from its first bin to its last, in bins
+        e = max(1, min(CAND_EDGE_BINS, w // 4))
         return {
-            "w": w,
+            "w": len(at),
             "coef": coef,
             "tmpl_amp": amp,
             "tmpl_norm": norm,
@@ -707,15 +761,47 @@ class RunawayDetector:
             # to each template's amplitude (see "Coarse sensors")
             "step_rise": step_response(coef["rise"]),
             "step_tmpl": step_response(amp),
-            "edge": max(1, min(CAND_EDGE_BINS, w // 4)),
+            "edge": e,
+            # the time between the window's first and last ``edge`` bins (in bins)
+            "edge_span": float(at[-e:].mean() - at[:e].mean()),
+            # the longest time the window's bins may span (one lost bin is jitter)
+            "span_s": (w + 1) * self.bin_s,
             # a rate doubling within the full window rises by 2 ** (w / full) within
             # a shorter one (its end-minus-start rise in proportion)
             "accel_ratio": ACCEL_RATIO ** (w / self.w),
             "accel_min": ACCEL_MIN_C_PER_MIN * (w / self.w),
             "accel_z": ACCEL_Z if w >= self.w_late else ACCEL_Z_START,
             "clip_start": w < self.w_late,
-            "growing": w < self.w,
+            "growing": w < self.w and pos is None,
+            "gapped": pos is not None,
         }
+
+    def _gap_windows(self, cols, first, t0, t1, index) -> dict[tuple[int, ...], np.ndarray]:
+        """The new bins ``cols`` (``first``: the history's index of the batch's first
+        bin) whose full window spans a time gap and whose time holds the evidence a
+        window needs (see "A gap in the log"), by the slots of its bins present: {slots:
+        bins}."""
+        w = self.w
+        end = first + cols
+        with np.errstate(invalid="ignore"):
+            across = t1[end] - t0[end - w + 1] > (w + 1) * self.bin_s
+        out: dict[tuple[int, ...], list[int]] = {}
+        for c, e in zip(cols[across], end[across], strict=True):
+            g = index[e - w + 1 : e + 1]
+            pos = g[g > g[-1] - w] - (g[-1] - w + 1)  # the slots of its time's bins
+            if len(pos) >= self.gap_min:
+                out.setdefault(tuple(int(p) for p in pos), []).append(int(c))
+        return {pos: np.array(c) for pos, c in out.items()}
+
+    def _gap_fit(self, pos: tuple[int, ...]) -> dict:
+        """The contrasts of a full window with the bins at slots ``pos`` only (kept for
+        the gaps' few patterns: a gap passes through the window in as many)."""
+        fit = self._gap_fits.get(pos)
+        if fit is None:
+            if len(self._gap_fits) >= GAP_FITS_KEPT:
+                self._gap_fits.clear()
+            fit = self._gap_fits[pos] = self._fit(self.w, pos)
+        return fit
 
     def _test(self, fit, cols, bb, d_full, o_full, nz, t0, t1, h, r_full, refs, volts):
         """The test on the windows of ``fit``'s length ending at the new bins ``cols``:
@@ -743,7 +829,7 @@ class RunawayDetector:
         for j in range(1, e):
             last += before(j)
             first += before(w - 1 - j)
-        need = CAND_RATE_FRACTION * RATE_MIN_C_PER_MIN / 60.0 * (w - e) * self.bin_s * e
+        need = CAND_RATE_FRACTION * RATE_MIN_C_PER_MIN / 60.0 * fit["edge_span"] * self.bin_s * e
         with np.errstate(invalid="ignore"):
             rising = last - first >= need
         cand = rising.copy()
@@ -790,7 +876,7 @@ class RunawayDetector:
             # template z 5.2, its rate 1.5 degC/min, the quadratic's 0.6)
             quad_rate = rate * per_min >= RATE_MIN_C_PER_MIN
             span = t1[end] - t0[end - w + 1]
-            contiguous = span <= (w + 1) * self.bin_s
+            contiguous = span <= fit["span_s"]
             gate = (
                 rising[rows, ci]
                 & contiguous
@@ -886,8 +972,11 @@ class RunawayDetector:
             own_bin = np.fmax(np.fmax(white_noise_var(s2, n2), white_long) / nb, qv)
             var_bin = own_bin + np.fmax(own_bin * share_ref, var_ref_long)
             s_noise = np.sqrt(var_bin)
-            se_rise = np.fmax(s_fit, s_noise) * np.sqrt(np.sum(cf["rise"] ** 2))
-            se_accel = s_noise * np.sqrt(np.sum((cf["rate_end"] - cf["rate_start"]) ** 2))
+            # (a window across a time gap: the bins at its edges hold fewer samples, each
+            # bin's noise by its own count; see "A gap in the log")
+            per_bin = nb[:, None] / np.fmax(n2_bins, 1.0) if fit["gapped"] else None
+            se_rise = np.fmax(s_fit, s_noise) * _norm(cf["rise"], per_bin)
+            se_accel = s_noise * _norm(cf["rate_end"] - cf["rate_start"], per_bin)
             # the evidence: the excess's rise beyond its resistance's share of the
             # reference's (see "A cell's own resistance"), in the quadratic and in the
             # self-heating templates (the best one's z, and its rate at the end)
@@ -922,7 +1011,10 @@ class RunawayDetector:
             amp = (yd[:, None, :] * ta).sum(axis=2)
             amp_ev = (yr[:, None, :] * ta).sum(axis=2) - q_step[:, None] * fit["step_tmpl"][None, :]
             s_white = np.fmax(s_fit, s_noise)
-            tz = amp_ev * fit["tmpl_norm"] / s_white[:, None]
+            if per_bin is None:
+                tz = amp_ev * fit["tmpl_norm"] / s_white[:, None]
+            else:
+                tz = amp_ev / (s_white[:, None] * _norm(ta, per_bin[:, None, :]))
             # ... and with each bin's own noise: a template that weighs the last
             # bins must not borrow the calm of the earlier ones (a sensor turning
             # noisy mid-window); the smaller z counts
@@ -1046,6 +1138,7 @@ class RunawayDetector:
         o_full = self._own.push_lazy((temp,))  # (read at the candidates only)
         t0 = self._t0.push(bb.t0)
         t1 = self._t1.push(bb.t1)
+        g_full = self._index.push(bb.index.astype(float))
         nz = self._noise.push_lazy((bb.s2m, bb.n2))  # (read at the candidates only)
         h = d_full.shape[1]
         r_full, refs = self._push_ref(ref, t0, t1)
@@ -1055,7 +1148,12 @@ class RunawayDetector:
         seen = self._seen + 1 + np.arange(m)
         self._seen += m
         full = np.flatnonzero(seen >= self.w)
+        # (a full window across a time gap: over its time's bins, see "A gap in the log")
+        gapped = self._gap_windows(full, h - m, t0, t1, g_full)
+        if gapped:
+            full = np.setdiff1d(full, np.concatenate(list(gapped.values())))
         groups = [(self._fits[self.w], full)] if len(full) else []
+        groups += [(self._gap_fit(pos), c) for pos, c in gapped.items()]
         for c in np.flatnonzero((seen >= self.w_min) & (seen < self.w)):
             groups.append((self._fits[int(seen[c])], c[None]))
         parts = [
