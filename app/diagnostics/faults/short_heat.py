@@ -120,6 +120,22 @@ power. ``benchmarks/bench_pack_only_faults.py``: runs of a short with an onset a
 still) and drops within the noise. Runaways on the same logs: each found at the same
 second as before.
 
+A pack sensor over the cells' voltages. A log with the cells' voltages but no cell
+temperatures leaves the onset test the pack's ``temperature_c`` alone -- the hottest
+cell's, whichever it is -- and no cell of its own to ask: a default short (10 ohm on a 5
+Ah NMC cell, ~1.4 W) heats its cell steadily at ~1 degC/min, the pack sensor follows it
+once it is the hottest (the max of the cells' noisy sensors bends into the ramp, a
+take-off's shape), and every such NMC log raised a CRITICAL onset on ``temperature_c``
+39-69 s after the short's onset (``benchmarks/validate/few_temps.py``, seeds 730-731 and
+700-703: 24 of 24; LFP's 0.44 degC/min stays under the self-heating rate). The short drops
+its own cell's voltage all the same, so the pack sensor asks every cell: the most any
+cell's drop explains, by a sure drop only (``DROP_Z`` standard errors: the most of
+several cells' noise 'drops' must not explain a runaway's heat -- read at any drop, 7 of
+64 runaways on 4-cell packs were found 10-30 s later). Now 0 of 24; runaways with no
+cell temperatures (4 cells, cells 2 and 3, 4 profiles, seeds 700, 701, 730, 731: 64
+runs) at the same second but one (NMC cycle, seed 701, cell 2: 64 -> 74 s, a sure drop of
+some cell explaining its first windows; not looked into further).
+
 Where no short explains. Above ``SELF_HEATING_ONSET_C`` (the onset of a Li-ion cell's
 own exothermic reactions) an accelerating heat is a runaway whatever started it, and a
 cell whose voltage collapses (its separator melted, a runaway's end) is no benign short.
@@ -239,15 +255,27 @@ class ShortHeat:
             and layout.i_i >= 0
             and spec.ecm is not None
         )
-        self.active = self.pack or (
-            len(layout.cells_v) >= 2 and spec.ecm is not None and (self.v_of_t >= 0).any()
+        # ... a lone pack temperature with cell voltages: the hottest cell's, whichever
+        # it is (see "A pack sensor over the cells' voltages")
+        self.hottest = (
+            len(layout.cells_v) >= 2
+            and len(temp_rows) == 1
+            and temp_rows[0] == layout.i_t
+            and spec.ecm is not None
+        )
+        self.active = (
+            self.pack
+            or self.hottest
+            or (len(layout.cells_v) >= 2 and spec.ecm is not None and (self.v_of_t >= 0).any())
         )
         self.n_cells = spec.series_cells
         self.k = len(temp_rows)
+        # the voltage rows kept: each temperature row's cell, or every cell's
+        self.kv = len(layout.cells_v) if self.hottest else self.k
         self.load_n = bins_for(LOAD_HISTORY_S, bin_s, 12)
         self.base_n = bins_for(BASELINE_BEFORE_S, bin_s, 1)
         self.load_min_n = bins_for(LOAD_MIN_S, bin_s, 2)
-        self._hist = History(2 * self.k + 2, keep + self.load_n) if self.active else None
+        self._hist = History(2 * self.kv + 2, keep + self.load_n) if self.active else None
         if self.active:
             p = spec.ecm.for_capacity(spec.pack_capacity_ah)
             self.r0 = p["r0_ohm"]
@@ -296,6 +324,8 @@ class ShortHeat:
         # the same values as this module's)
         others = bb.median_of_others(lay.cells_v) if np.isfinite(v).all() else median_of_others(v)
         dev = v - others
+        if self.hottest:
+            return self._hist.push_lazy((dev, v, current, ovp))
         nan = np.full(bb.m, np.nan)
         has = self.v_of_t >= 0
         j = np.where(has, self.v_of_t, 0)
@@ -326,6 +356,26 @@ class ShortHeat:
         ``temps``: the cell's temperature over the window's bins."""
         if hist is None:
             return np.zeros(len(rows)), np.zeros(len(rows), dtype=bool)
+        if self.hottest:
+            # the pack sensor reads the hottest cell, whichever it is: the most any
+            # cell's drop explains (see "A pack sensor over the cells' voltages")
+            n, kv = len(rows), self.kv
+            rate, sure = self._explained(
+                hist,
+                np.tile(np.arange(kv), n),
+                np.repeat(end, kv),
+                w,
+                edge,
+                np.repeat(temps, kv, 0),
+            )
+            # ... by a sure drop (the most of several cells' noise 'drops' must not
+            # explain a runaway's heat)
+            rate = np.where(sure, rate, 0.0).reshape(n, kv).max(axis=1)
+            return rate, sure.reshape(n, kv).any(axis=1)
+        return self._explained(hist, rows, end, w, edge, temps)
+
+    def _explained(self, hist, rows, end, w: int, edge: int, temps):
+        """:meth:`explained_rate` of the voltage rows ``rows``."""
         shift = self.load_n  # this history keeps load_n more bins than the test's
         e = end + shift
         r = rows[:, None]
@@ -338,7 +388,7 @@ class ShortHeat:
         # residuals' noise from those before the window and its first bins
         pre = e[:, None] - (w - 1) - self.load_n + np.arange(self.load_n + w)[None, :]
         quiet = np.arange(self.load_n + w) < self.load_n + edge
-        cur = 2 * self.k  # the current's row, and the overpotential's after it
+        cur = 2 * self.kv  # the current's row, and the overpotential's after it
         ovp = cur + 1
         with np.errstate(invalid="ignore", divide="ignore"):
             # the cell's load share over the window and the history before it
@@ -409,7 +459,7 @@ class ShortHeat:
             drop = drop + np.fmin(drift, 0.0)
             drop = np.fmax(drop, 0.0)
             temp_now = temps[:, -1]
-            v_last = hist.take(r + self.k, last)
+            v_last = hist.take(r + self.kv, last)
             v_cell = _mean(v_last)
             # a voltage frozen over the last bins (a stuck sensor: the others' moving
             # reads as its drop) explains nothing
@@ -460,12 +510,12 @@ class ShortHeat:
         (see "The resistance of a cell at a log's start" in :mod:`.thermal`). None once
         the cell (at ``temp_now``) is past the self-heating onset: its separator may go,
         its voltage with it (see "Where no short explains")."""
-        if hist is None or self.pack:
+        if hist is None or self.pack or self.hottest:
             return np.zeros(len(rows))
         r = rows[:, None]
         at = idx + self.load_n  # (this history keeps load_n more bins)
         dev = hist.take(r, at)
-        x = self._factor(ref_temp) * hist.take(np.full_like(r, 2 * self.k + 1), at)
+        x = self._factor(ref_temp) * hist.take(np.full_like(r, 2 * self.kv + 1), at)
         ok = np.isfinite(dev) & np.isfinite(x) & np.isfinite(ref_temp)
         n = ok.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -718,7 +718,8 @@ class RunawayDetector:
         # the heat an internal short could explain, from the cells' voltages (see
         # "A short's heat")
         self._short_heat = ShortHeat(spec, layout, self.rows, keep, bin_s)
-        if not (k >= 2 or self._short_heat.pack):  # (a lone pack sensor: its pack voltage)
+        # (a lone pack sensor: the pack voltage, or the cells' where logged)
+        if not (k >= 2 or self._short_heat.pack or self._short_heat.hottest):
             self._short_heat = None
         # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
         self.joule = 0.0
