@@ -337,7 +337,7 @@ the two apart; the cell's voltage can: a short's current drops it against the ot
 cells at once, a runaway's self-heating does not. So a window's rate must also exceed
 what a short its cell's voltage drop allows could make (:mod:`.short_heat`, which also
 says when no short explains a heat; a lone pack sensor without cell voltages asks the pack
-voltage, where the current holds still). And a cell whose excess already rose at
+voltage, its model carried on through the window). And a cell whose excess already rose at
 ``STEADY_START_C_PER_MIN`` over the two minutes before the window (a straight line's
 slope: ~0.05 degC/min of noise) must show its acceleration at ``ACCEL_Z_STEADY``
 standard errors: a steady ramp meets the rise's evidence by itself, so a 2-sigma wobble
