@@ -11,6 +11,7 @@ from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.soc_ekf import (
+    BMS_SURE_BAND_PCT,
     SOC_BAND_HIGH_COLUMN,
     SOC_BAND_LOW_COLUMN,
     SOC_BMS_DIFFERENCE_COLUMN,
@@ -93,10 +94,15 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
 
-#: A BMS is not blamed when less than this share of the RMS difference lies beyond
-#: our own band where it was taken: the difference is then mostly where our estimate
-#: was unsure (a start under load, LFP's flat plateau), not the BMS's error.
-BMS_BEYOND_BAND_SHARE = 0.25
+def bms_judged_rms(soc: dict) -> float | None:
+    """The RMS difference the BMS cross-check judges: over the samples where our own
+    band was narrow (``bms_difference_sure_rms_percent``) where there were any, else
+    over the whole log; None without a BMS SOC."""
+    rms = soc.get("bms_difference_rms_percent")
+    if rms is None:
+        return None
+    sure = soc.get("bms_difference_sure_rms_percent")
+    return rms if sure is None else sure
 
 
 def bms_check_inconclusive(soc: dict) -> bool:
@@ -106,21 +112,14 @@ def bms_check_inconclusive(soc: dict) -> bool:
 
 
 def bms_inconclusive_reason(soc: dict) -> str | None:
-    """Why the BMS cross-check cannot blame the BMS, or None when it can: the RMS
-    difference between its SOC and ours lies within our own final ±2 sigma band (a log
-    on LFP's flat plateau under load, say, leaves our estimate unsure), or mostly
-    within our band where each difference was taken (a start under load leaves our
-    first minutes a guess)."""
-    rms = soc.get("bms_difference_rms_percent")
-    if rms is None:
+    """Why the BMS cross-check cannot blame the BMS, or None when it can: the judged
+    RMS difference (:func:`bms_judged_rms`) lies within our own final ±2 sigma band (a
+    log on LFP's flat plateau under load, say, leaves our estimate unsure)."""
+    judged = bms_judged_rms(soc)
+    sigma = soc.get("final_soc_sigma_percent")
+    if judged is None or sigma is None or judged > 2 * sigma:
         return None
-    band = 2 * (soc.get("final_soc_sigma_percent") or 0.0)
-    if soc.get("final_soc_sigma_percent") is not None and rms <= band:
-        return f"within our own ±{band:.1f} % band"
-    beyond = soc.get("bms_difference_beyond_band_rms_percent")
-    if beyond is not None and beyond <= BMS_BEYOND_BAND_SHARE * rms:
-        return f"mostly within our own band where it was taken ({beyond:.1f} % RMS beyond it)"
-    return None
+    return f"within our own ±{2 * sigma:.1f} % band"
 
 
 def bms_check_text(soc: dict) -> str | None:
@@ -129,7 +128,13 @@ def bms_check_text(soc: dict) -> str | None:
     rms = soc.get("bms_difference_rms_percent")
     if rms is None:
         return None
-    text = f"BMS SOC differs by {rms:.1f} % RMS"
+    judged = bms_judged_rms(soc)
+    text = f"BMS SOC differs by {judged:.1f} % RMS"
+    if f"{judged:.1f}" != f"{rms:.1f}":
+        text += (
+            f" where our estimate was sure (band ±{BMS_SURE_BAND_PCT:g} % or less;"
+            f" {rms:.1f} % over the whole log)"
+        )
     reason = bms_inconclusive_reason(soc)
     return text + (f" (inconclusive: {reason})" if reason else "")
 

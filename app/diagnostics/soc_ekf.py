@@ -622,6 +622,10 @@ SOC_COLUMN = "soc_percent"
 SOC_BAND_LOW_COLUMN = "soc_band_low_percent"
 SOC_BAND_HIGH_COLUMN = "soc_band_high_percent"
 SOC_BMS_DIFFERENCE_COLUMN = "soc_bms_difference_pct"
+#: The BMS cross-check judges the difference where our ±2 sigma band was at most this
+#: (the report's warning level of a BMS difference): where it was wider, our estimate
+#: cannot tell a BMS that far off from a right one.
+BMS_SURE_BAND_PCT = 3.0
 
 # A cell reading outside the spec's plausible band (BatterySpec.plausible_cell_v: a
 # cell collapsed to 0 V after a thermal runaway, an open sense wire at full scale)
@@ -869,9 +873,10 @@ class SocResult(DiagnosticResult):
     bms_difference_max_abs_percent: float | None
     bms_difference_final_percent: float | None
     samples: int = 0
-    #: The RMS of the part of the difference beyond our own ±2 sigma band at each
-    #: sample: what our estimate, where it was sure, holds against the BMS.
-    bms_difference_beyond_band_rms_percent: float | None = None
+    #: The RMS difference over the samples where our own ±2 sigma band was at most
+    #: ``BMS_SURE_BAND_PCT`` (None where it never was): the difference our estimate
+    #: can hold against the BMS; a start under load, a guess, is left out.
+    bms_difference_sure_rms_percent: float | None = None
     #: The first value's sigma: a start under load is a guess (25 %, a band of +-50 %).
     initial_soc_sigma_percent: float | None = None
     #: When the smoothed series works its first sample back (the first value less
@@ -1078,7 +1083,8 @@ class EkfSocEstimator:
         self._bms_n = 0
         self._bms_sq = 0.0
         self._bms_max_abs = math.nan
-        self._bms_beyond_sq = 0.0
+        self._bms_sure_n = 0
+        self._bms_sure_sq = 0.0
         self._bms_last_diff = math.nan
         self._bms_last_rep = math.nan
         # For the smoother: every sample's filtered SOC (not clipped) and, once a
@@ -1224,17 +1230,20 @@ class EkfSocEstimator:
         return out
 
     def _bms_check(self, soc: np.ndarray, band: np.ndarray, rep: np.ndarray) -> np.ndarray:
-        """Ours minus the BMS's SOC per sample; sums for the RMS of the difference and
-        of its part beyond our own ±2 sigma ``band`` at that sample (a difference where
-        our estimate was a guess, a start under load say, is no case against the BMS)."""
+        """Ours minus the BMS's SOC per sample; sums for the RMS of the difference, over
+        all samples and over those where our own ±2 sigma ``band`` was at most
+        ``BMS_SURE_BAND_PCT`` (a difference where our estimate was a guess, a start under
+        load say, is no case against the BMS)."""
         diff = soc - rep
         ok = np.isfinite(diff)
         if ok.any():
             d = diff[ok]
             self._bms_n += len(d)
             self._bms_sq = float(_seq_cumsum(self._bms_sq, d * d)[-1])
-            beyond = np.maximum(np.abs(d) - band[ok], 0.0)
-            self._bms_beyond_sq = float(_seq_cumsum(self._bms_beyond_sq, beyond * beyond)[-1])
+            sure = d[band[ok] <= BMS_SURE_BAND_PCT]
+            if len(sure):
+                self._bms_sure_n += len(sure)
+                self._bms_sure_sq = float(_seq_cumsum(self._bms_sure_sq, sure * sure)[-1])
             mx = float(np.abs(d).max())
             if not mx <= self._bms_max_abs:  # also when still NaN
                 self._bms_max_abs = mx
@@ -2211,8 +2220,8 @@ class EkfSocEstimator:
             bms_reported_final_percent=self._bms_last_rep if bms else None,
             bms_difference_rms_percent=math.sqrt(self._bms_sq / self._bms_n) if bms else None,
             bms_difference_max_abs_percent=self._bms_max_abs if bms else None,
-            bms_difference_beyond_band_rms_percent=(
-                math.sqrt(self._bms_beyond_sq / self._bms_n) if bms else None
+            bms_difference_sure_rms_percent=(
+                math.sqrt(self._bms_sure_sq / self._bms_sure_n) if self._bms_sure_n else None
             ),
             bms_difference_final_percent=self._bms_last_diff if bms else None,
             samples=self._n,

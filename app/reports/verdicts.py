@@ -69,7 +69,12 @@ def _soc(r: dict) -> Finding:
     title = "State of charge"
     if r is None:
         return Finding("soc", title, Verdict.NOT_APPLICABLE, "no samples")
-    from app.diagnostics.soc import bms_check_inconclusive, bms_check_text, start_soc_text
+    from app.diagnostics.soc import (
+        bms_check_inconclusive,
+        bms_check_text,
+        bms_judged_rms,
+        start_soc_text,
+    )
 
     start, how = start_soc_text(r)
     text = (
@@ -84,7 +89,7 @@ def _soc(r: dict) -> Finding:
             f"; not pinned down (wider than ±{SOC_BAND_WARN_PCT:g} %): the log gives the "
             "filter too little to go on (too short, no rest, or on a flat stretch of the OCV)"
         )
-    rms = r.get("bms_difference_rms_percent")
+    rms = bms_judged_rms(r)
     if rms is None:
         verdict = Verdict.WARN if wide else Verdict.PASS
         return Finding("soc", title, verdict, text + "; no BMS SOC to cross-check")

@@ -762,21 +762,23 @@ def test_the_pdf_and_html_fault_tables_word_kind_and_channel_as_the_window_does(
 
 
 @pytest.mark.parametrize(
-    ("beyond", "expected", "inconclusive"),
+    ("sure", "expected", "inconclusive"),
     [
         (0.3, Verdict.PASS, True),  # the 3.5 % lies where our start was a guess
-        (2.5, Verdict.WARN, False),  # most of it lies beyond our band: the BMS is off
+        (3.4, Verdict.WARN, False),  # where we were sure the BMS is 3.4 % off
+        (None, Verdict.WARN, False),  # never sure: the whole log's difference is judged
     ],
 )
-def test_a_bms_difference_taken_where_we_were_unsure_blames_no_bms(beyond, expected, inconclusive):
+def test_a_bms_difference_is_judged_where_our_estimate_was_sure(sure, expected, inconclusive):
     soc = {
         "initial_soc_percent": 46.6,
         "initial_soc_sigma_percent": 25.0,
         "final_soc_percent": 79.4,
         "final_soc_sigma_percent": 0.5,
         "bms_difference_rms_percent": 3.5,
-        "bms_difference_beyond_band_rms_percent": beyond,
+        "bms_difference_sure_rms_percent": sure,
     }
     finding = next(f for f in findings(_report(soc=soc)) if f.diagnostic == "soc")
     assert finding.verdict == expected
-    assert ("mostly within our own band where it was taken" in finding.summary) is inconclusive
+    assert ("inconclusive" in finding.summary) is inconclusive
+    assert ("where our estimate was sure" in finding.summary) is (sure is not None)
