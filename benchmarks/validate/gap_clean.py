@@ -1,6 +1,7 @@
 """Clean packs whose logs lose --gap s of rows every --every s (time gaps, no rows): the
 runaway-onset alarms they raise (target: none; ``--z 4`` lowers the evidence's z to 4,
-a margin to compare before and after). NMC/LFP/lead-acid, 4/16 cells, --profiles, --hours of log per run.
+a margin to compare before and after). NMC/LFP/lead-acid, 4/16 cells,
+--profiles (float: lead-acid strings only, on their charger), --hours of log per run.
 
 Run: ``PYTHONPATH=$PWD nice python benchmarks/validate/gap_clean.py --seeds 740 741``.
 """
@@ -11,7 +12,7 @@ import numpy as np
 
 from app.core.samples import SampleBlock
 from app.core.spec import preset
-from app.diagnostics.faults import detect_faults, thermal
+from app.diagnostics.faults import detect_faults, float_runaway, thermal
 from app.hardware.simulator import NoiseSpec, simulate
 
 p = argparse.ArgumentParser()
@@ -21,11 +22,14 @@ p.add_argument("--every", type=float, default=300.0)
 p.add_argument("--hours", type=float, default=2.0)
 p.add_argument("--chems", nargs="+", default=["nmc", "lfp", "lead_acid"])
 p.add_argument("--cells", type=int, nargs="+", default=[4, 16])
-p.add_argument("--profiles", nargs="+", default=["drive", "cycle", "cc"])
+p.add_argument("--profiles", nargs="+", default=["drive", "cycle", "cc", "float"])
 p.add_argument("--z", type=float, default=None, help="the evidence's z lowered to this: margin")
+p.add_argument("--heat-z", type=float, default=None, help="the same, lead-acid's charge-heat test")
 a = p.parse_args()
 if a.z is not None:
     thermal.RATE_Z = thermal.TEMPLATE_Z = a.z
+if a.heat_z is not None:
+    float_runaway.HEAT_RATE_Z = a.heat_z
 
 runs = alarms = 0
 for seed in a.seeds:
@@ -33,6 +37,8 @@ for seed in a.seeds:
         for cells in a.cells:
             spec = preset(chem, series_cells=cells)
             for profile in a.profiles:
+                if profile == "float" and chem != "lead_acid":  # (lead-acid's only)
+                    continue
                 b = simulate(
                     spec,
                     profile,
