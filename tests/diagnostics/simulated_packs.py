@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.hardware.simulator import NoiseSpec, simulate
 
@@ -22,3 +25,12 @@ def spread_pack(chem, cells, profile, seed, duration_s, *, resistance_spread, fa
         faults=list(faults),
     )
     return spec, block
+
+
+def without_rows(block: SampleBlock, gaps) -> SampleBlock:
+    """``block`` less its rows in each gap (start, length): time gaps, no rows."""
+    cols = {c: np.asarray(block[c], dtype=float) for c in block.columns}
+    keep = np.ones(len(block), dtype=bool)
+    for start, length in gaps:
+        keep &= (cols["time_s"] < start) | (cols["time_s"] >= start + length)
+    return SampleBlock({c: v[keep] for c, v in cols.items()})

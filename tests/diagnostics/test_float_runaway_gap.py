@@ -7,12 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.spec import preset
 from app.diagnostics.faults import FaultKind, detect_faults
 from app.diagnostics.faults.float_runaway import _slope_weights
-from app.hardware.simulator import Fault, NoiseSpec, simulate
+from app.hardware.simulator import Fault
 from tests.diagnostics.fault_splits import faults_in_blocks
-from tests.diagnostics.test_runaway_gap import _without
+from tests.diagnostics.simulated_packs import spread_pack, without_rows
 
 #: a runaway in the charge before the float voltage is held (found on its heat)
 ONSET_S = 30.0
@@ -21,18 +20,9 @@ GAPS = [(25.0, 30.0), (40.0, 10.0)]
 
 
 def _float(faults, duration_s: float, seed: int = 740):
-    spec = preset("lead_acid", series_cells=4)
-    block = simulate(
-        spec,
-        "float",
-        duration_s=duration_s,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        faults=faults,
-        capacity_spread=0.02,
-        resistance_spread=0.06,
+    return spread_pack(
+        "lead_acid", 4, "float", seed, duration_s, resistance_spread=0.06, faults=faults
     )
-    return spec, block
 
 
 @pytest.mark.parametrize("gap", GAPS)
@@ -40,7 +30,7 @@ def test_a_float_runaway_after_a_short_gap_is_found_within_a_minute(gap):
     # windows of charge were judged only without a gap: a runaway whose onset a 10 s
     # gap followed was found 79 s after it, one a 30 s gap went across 84 s
     spec, block = _float([Fault("thermal_runaway", ONSET_S, cell=2)], ONSET_S + 150)
-    block = _without(block, [gap])
+    block = without_rows(block, [gap])
     result = detect_faults(block, spec)
     found = [
         f.detail["detected_time_s"]
@@ -61,7 +51,7 @@ def test_a_clean_float_log_with_gaps_raises_no_runaway():
         *((t + 17.0 * (k % 3), 10.0 + 10.0 * (k % 3)) for k, t in enumerate(range(300, 3600, 300))),
     ]
     spec, block = _float([], 3600.0)
-    result = detect_faults(_without(block, gaps), spec)
+    result = detect_faults(without_rows(block, gaps), spec)
     assert not result.of_kind("thermal_runaway_onset")
 
 

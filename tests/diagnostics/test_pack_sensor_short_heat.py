@@ -9,23 +9,15 @@ import numpy as np
 import pytest
 
 from app.core.samples import SampleBlock
-from app.core.spec import preset
 from app.diagnostics.faults import detect_faults
-from app.hardware.simulator import Fault, NoiseSpec, simulate
+from app.hardware.simulator import Fault
 from tests.diagnostics.fault_splits import faults_in_blocks
+from tests.diagnostics.simulated_packs import spread_pack
 
 
 def _no_cell_temps(chem: str, profile: str, seed: int, fault: Fault, duration: float):
-    spec = preset(chem, series_cells=4)
-    block = simulate(
-        spec,
-        profile,
-        duration_s=duration,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        faults=[fault],
-        capacity_spread=0.02,
-        resistance_spread=0.06,
+    spec, block = spread_pack(
+        chem, 4, profile, seed, duration, resistance_spread=0.06, faults=[fault]
     )
     cols = {c: block[c] for c in block.columns if not c.endswith("_temp_c")}
     return spec, SampleBlock(cols)

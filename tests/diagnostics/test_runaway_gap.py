@@ -7,40 +7,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.samples import SampleBlock
-from app.core.spec import preset
 from app.diagnostics.faults import FaultKind, detect_faults
 from app.diagnostics.faults.thermal import _quad_weights
-from app.hardware.simulator import Fault, NoiseSpec, simulate
+from app.hardware.simulator import Fault
 from tests.diagnostics.fault_splits import faults_in_blocks
+from tests.diagnostics.simulated_packs import spread_pack, without_rows
 
 ONSET_S = 900.0
 #: (start, length) of the rows lost: just after the onset, across it
 GAPS = [(910.0, 10.0), (895.0, 20.0)]
 
 
-def _without(block: SampleBlock, gaps) -> SampleBlock:
-    """``block`` less its rows in each gap (start, length): time gaps, no rows."""
-    cols = {c: np.asarray(block[c], dtype=float) for c in block.columns}
-    keep = np.ones(len(block), dtype=bool)
-    for start, length in gaps:
-        keep &= (cols["time_s"] < start) | (cols["time_s"] >= start + length)
-    return SampleBlock({c: v[keep] for c, v in cols.items()})
-
-
 def _drive(chem: str, faults, duration_s: float, seed: int = 740):
-    spec = preset(chem, series_cells=4)
-    block = simulate(
-        spec,
-        "drive",
-        duration_s=duration_s,
-        seed=seed,
-        noise=NoiseSpec.typical(spec),
-        faults=faults,
-        capacity_spread=0.02,
-        resistance_spread=0.06,
-    )
-    return spec, block
+    return spread_pack(chem, 4, "drive", seed, duration_s, resistance_spread=0.06, faults=faults)
 
 
 @pytest.mark.parametrize("chem", ["nmc", "lfp"])
@@ -49,7 +28,7 @@ def test_a_runaway_after_a_short_gap_is_found_within_a_minute(chem, gap):
     # the window held only whole two minutes without a gap: a runaway whose onset a
     # 10 s gap followed was found 139 s after it (a 20 s gap across it, 124 s)
     spec, block = _drive(chem, [Fault("thermal_runaway", ONSET_S, cell=2)], ONSET_S + 100)
-    block = _without(block, [gap])
+    block = without_rows(block, [gap])
     result = detect_faults(block, spec)
     found = [
         f.detail["detected_time_s"]
@@ -71,7 +50,7 @@ def test_a_clean_log_with_the_same_gaps_raises_no_runaway(chem):
         *((t + 17.0 * (k % 3), 10.0 + 5.0 * (k % 3)) for k, t in enumerate(range(1200, 3600, 300))),
     ]
     spec, block = _drive(chem, [], 3600.0)
-    result = detect_faults(_without(block, gaps), spec)
+    result = detect_faults(without_rows(block, gaps), spec)
     assert not result.of_kind("thermal_runaway_onset")
 
 
