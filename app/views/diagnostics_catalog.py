@@ -379,7 +379,7 @@ def _soc(r: dict) -> ResultSummary:
     numbers = _numbers(
         ("Ours − BMS (RMS)", _fmt(r.get("bms_difference_rms_percent"), "{:.2f}", "%")),
         # ... where our own band was narrow: what the cross-check judges
-        ("Ours − BMS (sure)", _fmt(r.get("bms_difference_sure_rms_percent"), "{:.2f}", "%")),
+        ("Ours − BMS (where sure)", _fmt(r.get("bms_difference_sure_rms_percent"), "{:.2f}", "%")),
         ("Ours − BMS (max)", _fmt(r.get("bms_difference_max_abs_percent"), "{:.2f}", "%")),
         ("Start (worked back)" if back else "Start", start),
         # offline the range is of the smoothed series (the start and end shown are its
