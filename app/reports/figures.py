@@ -56,9 +56,11 @@ def decimate(t: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS):
     return tt, yy
 
 
-def _legend(ax, entries: int) -> None:
+def _legend(ax, entries: int, title: str | None = None) -> None:
     """Legend above the axes, never over the data."""
     ax.legend(
+        title=title,
+        title_fontsize=6,
         fontsize=6,
         frameon=False,
         loc="lower left",
@@ -85,6 +87,32 @@ def _sensor_name(column: str) -> str:
     return "sensor" if column == schema.TEMPERATURE else channel_text(column)
 
 
+#: Temperature curves a report's plot draws at most (its colours; more are unreadable).
+MAX_TEMPERATURE_CURVES = len(COLORS)
+
+
+def _temperature_sensors(frame: pd.DataFrame) -> list[str]:
+    """The temperature columns the plot draws, in column order: every one up to
+    :data:`MAX_TEMPERATURE_CURVES`; beyond, the pack sensor and the cells that ran
+    hottest. The first eight were drawn before: a 16-cell pack's heating cell 12 (an
+    internal short, the thermal finding's hottest cell) was not on the plot."""
+    temps = [c for c in (schema.TEMPERATURE,) if c in frame] + schema.cell_temperature_columns(
+        frame.columns
+    )
+    if len(temps) <= MAX_TEMPERATURE_CURVES:
+        return temps
+    pack = temps[:1] if temps[0] == schema.TEMPERATURE else []
+    cells = temps[len(pack) :]
+
+    def peak(column: str) -> float:
+        values = frame[column].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        return float(finite.max()) if len(finite) else -np.inf
+
+    hottest = sorted(cells, key=peak, reverse=True)[: MAX_TEMPERATURE_CURVES - len(pack)]
+    return pack + [c for c in cells if c in hottest]
+
+
 def timeseries_figure(frame: pd.DataFrame, timeseries: dict[str, np.ndarray]) -> Figure | None:
     """Voltage, current, temperature and SOC (with its band) over time."""
     if frame is None or len(frame) < 2:
@@ -95,14 +123,18 @@ def timeseries_figure(frame: pd.DataFrame, timeseries: dict[str, np.ndarray]) ->
         ("voltage (V)", [("pack", frame[schema.VOLTAGE].to_numpy(dtype=float))]),
         ("current (A)", [("current", frame[schema.CURRENT].to_numpy(dtype=float))]),
     ]
-    temps = [c for c in (schema.TEMPERATURE,) if c in frame] + schema.cell_temperature_columns(
-        frame.columns
-    )
+    temps = _temperature_sensors(frame)
+    titles: dict[str, str] = {}
+    if (cells := len(schema.cell_temperature_columns(frame.columns))) > sum(
+        c != schema.TEMPERATURE for c in temps
+    ):
+        drawn = sum(c != schema.TEMPERATURE for c in temps)
+        titles["temperature (°C)"] = f"the {drawn} hottest of {cells} cells"
     if temps:
         panels.append(
             (
                 "temperature (°C)",
-                [(_sensor_name(c), frame[c].to_numpy(dtype=float)) for c in temps[:8]],
+                [(_sensor_name(c), frame[c].to_numpy(dtype=float)) for c in temps],
             )
         )
     soc = timeseries.get("soc_percent") if timeseries else None
@@ -132,7 +164,7 @@ def timeseries_figure(frame: pd.DataFrame, timeseries: dict[str, np.ndarray]) ->
             ax.set_ylim(-2, 102)
             _legend(ax, 3)
         elif len(curves) > 1:
-            _legend(ax, len(curves))
+            _legend(ax, len(curves), titles.get(label))
         _style(ax, label)
     axes[-1].set_xlabel(xlabel, fontsize=8)
     return fig

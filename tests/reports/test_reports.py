@@ -782,3 +782,24 @@ def test_a_bms_difference_is_judged_where_our_estimate_was_sure(sure, expected, 
     assert finding.verdict == expected
     assert ("inconclusive" in finding.summary) is inconclusive
     assert ("where our estimate was sure" in finding.summary) is (sure is not None)
+
+
+def test_the_temperature_plot_of_a_large_pack_keeps_its_hottest_cell():
+    """The plot drew the first eight temperature columns: of a 16-cell pack, the pack
+    sensor and cells 1-7; cell 12 heating from an internal short (the thermal
+    finding's hottest cell) was not on it. Now the pack sensor and the hottest cells."""
+    import pandas as pd
+
+    from app.reports.figures import timeseries_figure
+
+    t = np.arange(0.0, 600.0)
+    columns = {"time_s": t, "voltage_v": 59.2 + 0 * t, "current_a": -1.0 + 0 * t}
+    columns["temperature_c"] = 25 + 0 * t
+    for k in range(1, 17):
+        columns[f"cell_{k}_temp_c"] = 25 + 0.001 * k + (t / 60 if k == 12 else 0 * t)
+    fig = timeseries_figure(pd.DataFrame(columns), {})
+    (axis,) = [ax for ax in fig.axes if ax.get_ylabel() == "temperature (°C)"]
+    names = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert names[0] == "sensor" and "cell 12" in names and len(names) == 8
+    assert axis.get_legend().get_title().get_text() == "the 7 hottest of 16 cells"
+    assert max(float(np.nanmax(line.get_ydata())) for line in axis.get_lines()) > 34.9
