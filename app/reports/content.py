@@ -14,7 +14,7 @@ from app.diagnostics.alerts.metrics import (
 )
 from app.diagnostics.cycles import net_differs
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
-from app.reports.verdicts import Finding, Verdict, findings, overall
+from app.reports.verdicts import Finding, Verdict, findings, overall, per_cycle_table
 
 if TYPE_CHECKING:
     import numpy as np
@@ -167,6 +167,13 @@ class ReportContent:
             for f in faults
         ]
         return header, rows
+
+    def no_faults_text(self) -> str:
+        """What the fault section says when it has no rows: a per-cycle table's empty list
+        is no clean bill (no samples were looked at), as its summary row says."""
+        if per_cycle_table(self.report["results"]):
+            return "A per-cycle table has no samples: faults were not looked for."
+        return "No faults were detected."
 
     def no_alerts_text(self) -> str:
         """What the alert section says when it has no rows."""

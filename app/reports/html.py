@@ -50,7 +50,7 @@ def render_html(content: ReportContent) -> str:
     for title, (header, rows), empty in (
         ("Per-cycle table", content.cycle_rows(), "No cycles."),
         ("Alerts", content.alert_rows(), content.no_alerts_text()),
-        ("Faults", content.fault_rows(words=True), "No faults were detected."),
+        ("Faults", content.fault_rows(words=True), content.no_faults_text()),
     ):
         parts.append(f"<h2>{title}</h2>" + (_table(header, rows) if rows else f"<p>{empty}</p>"))
     parts.append("</body></html>")

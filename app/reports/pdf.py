@@ -124,7 +124,7 @@ def write_pdf(content: ReportContent, path: str) -> None:
     story += (
         table(header, rows, [*fixed, width - sum(fixed)])
         if rows
-        else [Paragraph("No faults were detected.", small)]
+        else [Paragraph(content.no_faults_text(), small)]
     )
 
     def footer(canvas, doc):

@@ -379,7 +379,7 @@ def findings(report: dict) -> list[Finding]:
             _soc(r.get("soc")),
             _soh(r.get("soh"), (r.get("cycle_life") or {}).get("eol_fraction")),
             _table_resistance(r.get("soh"))
-            if _per_cycle_table(r)
+            if per_cycle_table(r)
             else _resistance(
                 r.get("internal_resistance"),
                 r.get("soh"),
@@ -391,12 +391,12 @@ def findings(report: dict) -> list[Finding]:
             _thermal(r.get("thermal"), spec),
             _cycle_life(r.get("cycle_life")),
             # a per-cycle table's empty list is no clean bill: no samples were looked at
-            _faults(None if _per_cycle_table(r) else r.get("faults")),
+            _faults(None if per_cycle_table(r) else r.get("faults")),
         )
     ]
 
 
-def _per_cycle_table(results: dict) -> bool:
+def per_cycle_table(results: dict) -> bool:
     """Results of a per-cycle table: a cycle life and no SOC (of samples, always one)."""
     return results.get("soc") is None and results.get("cycle_life") is not None
 

@@ -177,6 +177,25 @@ def test_report_of_a_cycle_table(tmp_path):
     assert "end of life" in html and html.count("<svg") == 1
 
 
+def test_a_cycle_tables_report_does_not_say_no_faults_were_detected(tmp_path, cycling_log):
+    """Its summary row says faults N/A (no samples), but the Faults section said 'No
+    faults were detected.', a clean bill for what was never looked at."""
+    table = tmp_path / "cap.csv"
+    n = np.arange(1, 41)
+    table.write_text(
+        "cycle_index,discharge_capacity_ah\n" + "\n".join(f"{a},{2.0 - 0.002 * a:.5f}" for a in n)
+    )
+    out = tmp_path / "r.html"
+    assert main(["report", str(table), "--capacity-ah", "2", "-o", str(out)]) == 0
+    html = out.read_text()
+    assert "No faults were detected" not in html
+    assert "A per-cycle table has no samples: faults were not looked for." in html
+    # a log of samples with no fault still says so
+    log = tmp_path / "log.html"
+    assert main(["report", str(cycling_log), "-o", str(log)]) == 0
+    assert "No faults were detected." in log.read_text()
+
+
 def test_bad_output_and_bad_input_are_one_line_errors(cycling_log, tmp_path, capsys):
     assert main(["report", cycling_log, "-o", str(tmp_path / "r.docx")]) == 2
     assert "unknown report format .docx" in capsys.readouterr().err
