@@ -42,7 +42,14 @@ COMMANDS = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that names the program in errors and exits 2 (its default)."""
+    """argparse that names the program in errors and exits 2 (its default).
+
+    A usage error is one line, as every other error (DESIGN.md): argparse's own printed
+    the sub-command's whole usage first, 12 lines for ``analyze --capacity-ah -1``
+    above the line that says what is wrong."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (`{self.prog} --help` lists the options)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

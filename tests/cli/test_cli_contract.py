@@ -303,3 +303,23 @@ def test_analyze_and_the_spread_alert_say_what_each_spread_is(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "cell_spread_mv above 50" in out
     assert "cell_spread_mv is the spread at every sample, under load and at any SOC" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["analyze", "x.csv", "--capacity-ah", "-1"], "'-1' must be a positive number"),
+        (["analyze", "x.csv", "--chemistry", "lipo"], "invalid choice: 'lipo'"),
+        (["report", "x.csv"], "the following arguments are required: -o/--output"),
+        (["analyse", "x.csv"], "invalid choice: 'analyse'"),
+    ],
+)
+def test_a_usage_error_is_one_line(capsys, argv, said):
+    """DESIGN.md: errors are one clear line on stderr; argparse printed the
+    sub-command's whole usage (12 lines for analyze) above it."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and said in err and "--help` lists the options" in err
+    assert err.startswith("batteryos")
