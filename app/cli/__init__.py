@@ -80,6 +80,16 @@ _BATTERY = "chemistry=..&cells=..&capacity_ah=.."
 def _error_text(exc: BatteryOSError) -> str:
     """The error's line; a file of a known kind that holds no samples (a VE.Direct
     capture, JK BMS frames, a DBC, an Arbin metadata file) with the command to use."""
+    generic = sys.modules.get("app.hardware.logs.generic")
+    if generic is not None and isinstance(exc, generic.UnmappedColumns):
+        # "map the columns by hand" named no way to on the command line
+        quoted = f"'{exc.path}'" if any(c in exc.path for c in " '\"$") else exc.path
+        return (
+            f"{exc}: in the window (Logs page, Map columns…: saved for files of that name, "
+            f"analyze and report use it too), or `batteryos convert {quoted} --mapping "
+            "MAPPING.json -o OUT.csv`, or name the columns time_s, voltage_v, current_a "
+            "(s, V, A; charging positive)"
+        )
     formats = sys.modules.get("app.hardware.logs.formats")  # (raised only once imported)
     if formats is None or not isinstance(exc, formats.NotASampleLog):
         return str(exc)

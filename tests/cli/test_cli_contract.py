@@ -323,3 +323,15 @@ def test_a_usage_error_is_one_line(capsys, argv, said):
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and said in err and "--help` lists the options" in err
     assert err.startswith("batteryos")
+
+
+def test_a_table_of_unknown_columns_says_how_to_map_them(tmp_path, capsys):
+    """'map the columns by hand' named no way to on the command line: the line now
+    names the window's Map columns, convert --mapping and the canonical names."""
+    path = tmp_path / "bench.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5,6\n", encoding="utf-8")
+    assert main(["analyze", str(path), "--chemistry", "nmc", "--capacity-ah", "1"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "map the columns by hand: in the window" in err
+    assert f"`batteryos convert {path} --mapping MAPPING.json -o OUT.csv`" in err
+    assert "name the columns time_s, voltage_v, current_a" in err

@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+class UnmappedColumns(SchemaError):
+    """A table none of whose columns reads as one the canonical schema needs: its
+    columns are to be mapped by hand (the window's Logs page, ``convert --mapping``)."""
+
+    def __init__(self, message: str, path: str):
+        super().__init__(message)
+        self.path = path
+
+
 @dataclass
 class Preview:
     """The start of a table: its layout, headers, first rows (strings) and a suggested mapping.
@@ -136,9 +145,10 @@ def read(path: str, progress=None, mapping: ColumnMapping | None = None) -> Load
             if mapping.missing():
                 # one line, whatever the header cells hold (a cell may span lines)
                 names = ", ".join(" ".join(str(h).split()) for h in first.headers)[:200]
-                raise SchemaError(
+                raise UnmappedColumns(
                     f"{path}: a table (columns {names}) with no column "
-                    f"recognised as {', '.join(mapping.missing())}; map the columns by hand"
+                    f"recognised as {', '.join(mapping.missing())}; map the columns by hand",
+                    path,
                 )
         raw = tables.read_text_table(
             path,
