@@ -85,7 +85,9 @@ def missing_note(row: PlotRow) -> str:
 
 
 AXIS_WIDTH_PX = 76  # one fixed width, so the stacked plots line up
-LEGEND_SPACING_PX = 14
+LEGEND_SPACING_PX = 12
+#: Up to this many cells the legend says "Cell k"; a larger pack's says "k".
+LEGEND_CELL_WORD_MAX = 8
 #: Between the stacked plots and legends (6 px put a 4-cell pack's time axis 14 px
 #: below the fold at 1024 x 700).
 PLOT_SPACING_PX = 3
@@ -561,13 +563,18 @@ class LivePlots(pg.GraphicsLayoutWidget):
     def _ensure_cell_curves(self, snapshot) -> None:
         cells_row = ROWS[-1]
         plot = self.plots[PlotKey.CELLS]
-        for column in schema.cell_voltage_columns(snapshot):
+        columns = schema.cell_voltage_columns(snapshot)
+        # a large pack's legend names its cells by number alone (the plot is "Cells"):
+        # "Cell 1".."Cell 16" took 4 rows at 1024 px, and the plot of the cells was
+        # squeezed under them
+        numbers_only = len(columns) > LEGEND_CELL_WORD_MAX
+        for column in columns:
             if column in self.curves:
                 continue
             k = int(schema.CELL_VOLTAGE_RE.match(column).group(1))
             curve = plot.plot(pen=_pen(self._colors.cell_color(k - 1)))
             draw_unbroken(curve)
-            self.cell_legend.addItem(curve, f"Cell {k}")
+            self.cell_legend.addItem(curve, f"{k}" if numbers_only else f"Cell {k}")
             self.curves[column] = curve
             self._row_of_column[column] = cells_row
 

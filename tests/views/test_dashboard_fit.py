@@ -65,8 +65,18 @@ def test_with_many_cells_the_plots_fit_and_show_the_newest_sample(qtbot, small_d
     right = view.mapToScene(view.boundingRect().topRight()).x()
     assert right <= page.plots_scroll.viewport().width()
     labels = [label.text for _, label in plots.cell_legend.items]
-    assert labels == [f"Cell {k}" for k in range(1, cells + 1)]
+    # a pack of more than 8 cells: numbers alone (the plot is "Cells")
+    assert labels == [f"Cell {k}" if cells <= 8 else f"{k}" for k in range(1, cells + 1)]
     assert plots.cell_legend.rowCount > 1  # wrapped, not cut off
+
+
+def test_a_sixteen_cell_legend_leaves_the_cell_plot_its_room(qtbot, small_dashboard):
+    """At 1024 x 700 "Cell 1".."Cell 16" took 4 legend rows and squeezed the plot of the
+    cells (where a shorted cell shows) under them: numbers alone take 2."""
+    page = small_dashboard
+    page.show_frame(_snapshot(600, 16))
+    qtbot.waitUntil(lambda: _fits(page))
+    assert page.plots.cell_legend.rowCount <= 2
 
 
 def test_the_legend_wraps_again_when_the_window_widens(qtbot, small_dashboard):
