@@ -245,6 +245,11 @@ OCV_OFFSET_V = 0.005
 #: bins.
 SHARE_Z = 2.0
 SHARE_MIN_BINS = 6
+#: ... over the median cell's own resistance: the nominal cell's over this lower bound,
+#: in standard errors, of the pack's resistance over the nominal's (the reference's
+#: rise over the nominal cell's heat at its temperature; at least 1: see "An aged pack"
+#: in :mod:`.thermal`).
+PACK_SCALE_Z = 2.0
 
 
 def _cell_number(name: str) -> int | None:
@@ -566,7 +571,45 @@ class ShortHeat:
             low = share - OCV_OFFSET_V * np.abs(xz.sum(axis=1)) / sxx - SHARE_Z * se
         with np.errstate(invalid="ignore"):
             known = (n >= SHARE_MIN_BINS) & np.isfinite(low) & (temp_now < SELF_HEATING_ONSET_C)
-        return np.fmax(np.where(known, low, 0.0), 0.0)
+        low = np.fmax(np.where(known, low, 0.0), 0.0)
+        # ... over the median cell's resistance, not the nominal's: an aged pack's
+        # deviations are its own resistance's share (see "An aged pack" in :mod:`.thermal`)
+        return low / self._pack_scale(hist, r, at, ref_temp, x)
+
+    def _pack_scale(self, hist, r, at, ref_temp, x) -> np.ndarray:
+        """The pack's resistance over the nominal cell's, at its lower bound (at least 1)
+        over the bins ``at`` of this history (``x``: the nominal overpotential there
+        times f(T) at the reference's temperature ``ref_temp``): the least-squares
+        slope of the reference's temperature on the nominal cell's heat accumulated
+        over the bins (I x times the bin over the heat capacity: its rise without
+        cooling), less ``PACK_SCALE_Z`` standard errors of its residuals; 1 on fewer
+        than ``SHARE_MIN_BINS`` bins or with bins missing between them (the heat of a
+        gap unknown). See "An aged pack" in :mod:`.thermal`."""
+        cur = hist.take(np.full_like(r, 2 * self.kv), at)
+        heat = cur * x
+        ok = np.isfinite(heat) & np.isfinite(ref_temp)
+        n = ok.sum(axis=1)
+        # (no bin missing between the first and the last known)
+        k = np.arange(ok.shape[1])[None, :]
+        first = np.where(ok, k, ok.shape[1]).min(axis=1)
+        last = np.where(ok, k, -1).max(axis=1)
+        whole = n == last - first + 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q = np.add.accumulate(np.where(ok, heat, 0.0), axis=1) * (
+                self.bin_s / self.heat_capacity
+            )
+            nn = np.maximum(n, 1)
+            qz = np.where(ok, q, 0.0)
+            tz = np.where(ok, ref_temp, 0.0)
+            qc = np.where(ok, qz - (qz.sum(axis=1) / nn)[:, None], 0.0)
+            tc = np.where(ok, tz - (tz.sum(axis=1) / nn)[:, None], 0.0)
+            sxx = (qc * qc).sum(axis=1)
+            slope = (qc * tc).sum(axis=1) / sxx
+            res = np.where(ok, tc - slope[:, None] * qc, 0.0)
+            se = np.sqrt((res * res).sum(axis=1) / np.maximum(n - 2, 1) / sxx)
+            low = slope - PACK_SCALE_Z * se
+        known = (n >= SHARE_MIN_BINS) & whole & np.isfinite(low)
+        return np.fmax(np.where(known, low, 1.0), 1.0)
 
     def _pack_drop(self, hist, r, e, w: int, edge: int, warm):
         """The pack voltage's drop at each candidate's window (see "A pack without cell
