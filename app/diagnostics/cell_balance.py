@@ -23,7 +23,9 @@ cells and the outliers judge it.
 
 :func:`balance_verdict` is the verdict once fault detection has run (the CLI, the
 report and the window): a cell with a suspect reading or an internal short is to
-check (or replace), not to balance.
+check (or replace), not to balance. :func:`with_fault_verdict` writes it into the
+result's JSON (``run_suite``'s and the live engine's), the spread's own verdict kept
+as ``spread_status`` and ``spread_action``.
 
 A cell reading outside the spec's plausible band (:attr:`BatterySpec.plausible_cell_v`,
 the rule the SOC uses too: a cell collapsed to 0 V, a broken sense wire, 65 V of
@@ -1198,6 +1200,25 @@ def balance_verdict(r: dict, faults: Any) -> tuple[str, str, str]:
     if suspect:
         return "warning", "check_reading", suspect_text
     return status, action, advice
+
+
+def with_fault_verdict(r: dict, faults: Any) -> dict:
+    """The cell balance result ``r`` (its JSON form) with :func:`balance_verdict`'s
+    status, action and recommendation, so that the JSON says what the CLI, the report
+    and the window say (a cell with an internal short: "replace_cell", not "ok" from
+    the spread alone); the spread's own verdict stays as ``spread_status`` and
+    ``spread_action``. Applying it again changes nothing."""
+    if not isinstance(r, dict) or "status" not in r or not isinstance(faults, list):
+        return r
+    status, action, advice = balance_verdict(r, faults)
+    return {
+        **r,
+        "status": status,
+        "action": action,
+        "recommendation": advice,
+        "spread_status": r.get("spread_status", r.get("status")),
+        "spread_action": r.get("spread_action", r.get("action")),
+    }
 
 
 def _recent_dev(r: dict, cell: int) -> float | None:

@@ -20,7 +20,7 @@ from app.diagnostics.alerts.evaluator import AlertEvaluator, AlertEvent
 from app.diagnostics.alerts.lifecycle import withdrawn_onsets
 from app.diagnostics.alerts.metrics import MetricContext, PackCells
 from app.diagnostics.alerts.thresholds import Threshold
-from app.diagnostics.cell_balance import CellBalanceTracker
+from app.diagnostics.cell_balance import CellBalanceTracker, with_fault_verdict
 from app.diagnostics.current_sign import CurrentSignCheck, CurrentSignTracker
 from app.diagnostics.cycle_tracker import CycleTracker, LifetimeTracker
 from app.diagnostics.faults import FaultDetector
@@ -237,7 +237,9 @@ class LiveEngine:
             "soh": self._guarded(lambda: self.soh.result().to_dict()),
             "internal_resistance": ir if isinstance(ir, dict) else ir.to_dict(),
             "capacity_fade": fade,
-            "cell_balance": self._guarded(lambda: self.balance.result().to_dict()),
+            "cell_balance": self._guarded(
+                lambda: with_fault_verdict(self.balance.result().to_dict(), faults)
+            ),
             "safety": self._guarded(lambda: self.safety.result().to_dict()),
             "thermal": thermal,
             "cycle_life": life,

@@ -12,7 +12,7 @@ from app.core.results import to_jsonable
 from app.core.spec import BatterySpec
 from app.diagnostics import capacity_fade
 from app.diagnostics.capacity_fade import analyze_capacity_fade
-from app.diagnostics.cell_balance import cell_balance_and_extremes
+from app.diagnostics.cell_balance import cell_balance_and_extremes, with_fault_verdict
 from app.diagnostics.current_sign import CurrentSignCheck, check_current_sign
 from app.diagnostics.cycle_life import estimate_cycle_life
 from app.diagnostics.cycles import CYCLE_COLUMNS, summarize_cycles
@@ -224,7 +224,8 @@ def _run_suite(
         ).to_dict(),
         "internal_resistance": ir.to_dict(),
         "capacity_fade": fade,
-        "cell_balance": balance.to_dict(),
+        # (the one verdict of the CLI, the report and the window: a shorted cell's)
+        "cell_balance": with_fault_verdict(balance.to_dict(), faults),
         "safety": safety.result().to_dict(),
         "thermal": analyze_thermal(df, spec, faults=faults, internal_resistance=ir).to_dict(),
         "cycle_life": life,

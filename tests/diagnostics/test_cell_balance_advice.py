@@ -137,3 +137,36 @@ def test_a_suspect_reading_on_one_cell_does_not_hide_a_short_in_another():
     assert "also a suspect reading: cell 1 (sensor stuck)" in advice
     # the suspect reading alone still says to check it
     assert balance_verdict(r, faults[:1])[:2] == ("warning", "check_reading")
+
+
+def test_the_json_of_run_suite_and_of_the_live_engine_carries_the_fault_verdict():
+    """`analyze --json` gave cell_balance "ok"/"watch" for a shorted cell while the text,
+    the report and the window said to check or replace it: a script reading the JSON
+    missed it. The JSON now holds the one verdict; the spread's own stays beside it."""
+    from app.diagnostics.cell_balance import with_fault_verdict
+    from app.diagnostics.suite import run_suite
+
+    spec, data = _sim(*SHORT)
+    offline = run_suite(data.to_frame(), spec).results["cell_balance"]
+    assert (offline["status"], offline["action"]) in (
+        ("warning", "replace_cell"),
+        ("critical", "replace_cell"),
+    )
+    assert offline["recommendation"].startswith("check or replace cell 3")
+    own = check_cell_balance(data, spec).to_dict()
+    assert (offline["spread_status"], offline["spread_action"]) == (own["status"], own["action"])
+    engine = LiveEngine(spec)
+    for a in range(0, len(data), 377):
+        engine(SampleBlock.slice(data, a, a + 377))
+    engine.finish()
+    live = engine.results()["cell_balance"]
+    assert {k: live[k] for k in ("status", "action", "recommendation", "spread_status")} == {
+        k: offline[k] for k in ("status", "action", "recommendation", "spread_status")
+    }
+    # applied again (the window and the CLI apply the verdict to these results): the same
+    faults = run_suite(data.to_frame(), spec).results["faults"]
+    assert with_fault_verdict(offline, faults) == offline
+    # no short, no suspect reading: the spread's own verdict
+    clean_spec, clean = _sim(*CLEAN_LOW[0])
+    r = run_suite(clean.to_frame(), clean_spec).results["cell_balance"]
+    assert (r["status"], r["action"]) == (r["spread_status"], r["spread_action"])
