@@ -380,7 +380,11 @@ class DetailPanel(QWidget):
         if summary.status is Status.UNAVAILABLE:
             reason = f"Not available: {reason}" if reason else "Not available."
         elif summary.status is Status.NOT_RUN:
-            reason = "Not run yet: press “Run on current data” while a source is connected."
+            # (a log is analysed from the Logs page: the button there runs the suite on it)
+            reason = (
+                "Not run yet: press “Run on current data” while a source is connected, "
+                "or open a log on the Logs page and press “Run diagnostics”."
+            )
         self.reason_label.setText(reason)
         self.reason_label.setVisible(bool(reason))
 

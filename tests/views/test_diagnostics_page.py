@@ -94,6 +94,9 @@ def test_selecting_shows_the_detail(qtbot, page):
     assert "120 s windows" in detail.method_label.text()
     assert detail.chip.text() == "not run"
     assert "Not run yet" in detail.reason_label.text()
+    # a first-time user with a log (not a source) is told where its run is
+    assert "Logs page" in detail.reason_label.text()
+    assert "Run diagnostics" in detail.reason_label.text()
     with qtbot.waitSignal(page.cards["faults"].clicked):
         qtbot.mouseClick(page.cards["faults"], qtbot_left())
     assert page.selected_key == "faults"
