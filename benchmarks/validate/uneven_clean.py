@@ -32,6 +32,7 @@ p.add_argument("--step", type=float, default=0.0, help="ambient change, K")
 p.add_argument("--step-at", type=float, default=0.5, help="h into the log")
 p.add_argument("--seeds", type=int, nargs="+", default=[600])
 p.add_argument("--hours", type=float, default=2.0)
+p.add_argument("--detail", action="store_true", help="print each alarm's detail")
 a = p.parse_args()
 
 _make = pack_mod.make_cells
@@ -89,4 +90,9 @@ for chem, cells, prof, rate, sp, seed in itertools.product(
         print(
             f"FALSE {tag}: {x['kind']} {x['channel']} det {t:.0f} s sev {x['severity']}", flush=True
         )
+        if a.detail:
+            print(
+                "   ",
+                {k: round(v, 3) if isinstance(v, float) else v for k, v in x["detail"].items()},
+            )
 print(f"{n} runs {n * a.hours:.1f} pack-h, {nf} false faults")
