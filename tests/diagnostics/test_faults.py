@@ -336,6 +336,23 @@ def test_100_ohm_short_early_in_a_1c_discharge_past_the_anchors_allowance(
     assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
 
 
+@pytest.mark.parametrize("onset", [120.0, 300.0])
+def test_100_ohm_short_in_a_middle_cell_of_a_4_cell_pack_against_the_others(onset):
+    """In a 4-cell pack the median cell is the mean of the middle two: a short in a
+    cell of middling resistance (here cell 4 runs ~0.1 K/K warmer than the others)
+    lifts the median by half its own heat until it passes the warmest, and the
+    anchor's growth against that median read half the short (749 s and 1229 s, past
+    10 min). Against the median of the other cells (the other references' r as
+    well) it is found within 10 min."""
+    fault = Fault("internal_short", onset, cell=3, resistance_ohm=100.0)
+    spec, block = spread_pack(
+        "nmc", 4, "cycle", 91, onset + 900, resistance_spread=0.06, faults=[fault]
+    )
+    result = detect_faults(block, spec)
+    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
+    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+
+
 @pytest.mark.parametrize("profile", ["cycle", "cc"])
 def test_cell_resistance_from_the_build_up_at_a_logs_start(profile):
     """Each cell's r from its RC build-up under a 1C discharge from the first sample
