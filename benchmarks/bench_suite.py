@@ -540,6 +540,49 @@ sums that must add in order per sensor (~0.2 s: a complex cumsum of 17 x 1e6, ~3
 value through store-forwarding, and the window differences), the pulse fits (~0.2 s) and
 each fitted pulse's ~1 ms of read-out around them, cell balance's network (~94 min/max
 passes over 1e6 for 16 cells) and the SOC's interpolations and exponentials.
+
+Then two per-item loops made batch operations (helper speed, a slower 2-vCPU machine:
+at load ~1 before it, ``--repeat 2``: cycle 2.4-2.9, drive 2.8-3.1, hppc 2.1-2.2, steps
+3.6-3.9, pack 3.7 s). Same results bit for bit, against cd61355: run_suite JSON and
+timeseries of 31 simulated logs (NMC/LFP/lead-acid drive/cycle/HPPC with 4 and 16 cells,
+a short, a runaway, a stuck/noisy/dropped sensor, over-voltage, float, the steps log at
+seeds 1/4/9 and the same with the pack voltage read to 10 mV) and of the 5 logs here,
+analyze --json of the 12 real files that open, as NMC and LFP (24 outputs); bench_faults
+--brief detection/clean/equivalence 422/422, 0 false alarms, 0 failing rows.
+``SensorDetector._pack_run_moved`` looped over the pack voltage's runs of unchanged
+bins, ~15 numpy calls each: on the steps log (a noise-free pack voltage) 8705 runs, all
+of one bin; those are now read at once with the loop's element-wise operations.
+``noise_sigma_windows`` gives the pack-voltage noise of all pulses read from the samples
+(8527 windows of ~2500 samples on the steps log, 1109 of ~250 on the pack log) from one
+set of third differences and a partition per batch of windows of one length (a median
+is an order statistic: the same value however it is found). numpy partitions rows of
+distinct values around the middle one alone fastest, but rows with many equal values
+(a noise-free or coarse reading: over 1/20 of the differences exactly 0) around the
+middle and last ones 3x faster, so that is chosen per batch. 8000 windows of 2500
+samples (best of 5, in one process): the steps log's voltage 0.42 -> 0.34 s, the hppc
+log's 0.85 -> 0.18 s. Instruction counts (callgrind, measure_internal_resistance of the
+steps log less the process's start and the log's loading): 7.10e9 -> 6.58e9, and
+detect_faults of the steps log 1.73e9 -> 0.79e9. The code
+before and after interleaved in one process (CPU, load 8-9, three pairs):
+detect_faults steps 0.546, 0.399, 0.483 -> 0.237, 0.186, 0.197 s, hppc 0.538, 0.505,
+0.459 -> 0.412, 0.487, 0.420 s; measure_internal_resistance hppc 0.337, 0.302, 0.278 ->
+0.264, 0.285, 0.228 s, steps 2.22, 1.80, 1.52 -> 1.79, 1.68, 1.55 s and pack (0.64-0.82
+either way) within that load's noise. ``--repeat 2 --cases steps pack hppc`` style runs
+(``_timed_run`` on pickled logs, old/new alternated twice at load 8.5-11.7, wall 4-8x
+CPU): steps 3.15, 3.18 -> 3.66, 2.53 s; pack 4.01, 4.01 -> 4.19, 3.71 s; hppc 2.52, 1.78
+-> 2.25, 2.59 s -- at that load the ~0.3 s (steps) and ~0.05 s (pack) saved is below
+the noise. ``bench_live_engine.py --repeat 2`` (old then new, load 7-8.5): 16 cells
+drive block 1 14.07 -> 13.64, block 1000 8.74 -> 7.21; hppc block 1 17.64 -> 15.12,
+block 1000 9.67 -> 9.17; 4 cells cycle block 1 8.51 -> 7.72 us/sample (not worse).
+Looked at and not cut: the SOC filter's per-interval update as Python floats (its two
+9x9 covariance products are one BLAS call each, ~1 us; written out over the 4 rows and
+columns F changes they would be more Python operations than that, and round
+differently); first_departures (~0.05 s a call on the steps log: a profiler's
+per-call overhead had made it look 0.28 s); to_jsonable (~0.1 s on the steps log's 8527
+pulses, already one pass over plain values). What is left on the steps log:
+measure_internal_resistance ~1.2-1.5 s at load (the ~130 budgeted fits ~0.7 s, the
+per-pulse record and following ~0.3 s), the SOC ~0.6-0.7 s (the filter loop ~0.25,
+the smoother ~0.15 s); on the pack log detect_faults ~1.4 s at load.
 """
 
 from __future__ import annotations

@@ -164,6 +164,7 @@ from app.diagnostics.pulse_detection import (
     no_pulses_reason,
     noise_sigma,
     noise_sigma_columns,
+    noise_sigma_windows,
     noise_sigmas,
     step_candidates,
 )
@@ -856,9 +857,11 @@ class InternalResistanceTracker:
         method: str,
         pack: dict[str, float | None],
         per_cell: dict[str, list[float | None]] | None,
+        sigma: float | None = None,
     ) -> dict:
         """A pulse's record without its fit (``r0_ohm``, ``fit``: None); ``last``: the
-        buffer index of its last sample."""
+        buffer index of its last sample; ``sigma``: the noise sigma of the pack voltage
+        over buffer rows ``hist_start:last + 1``, if the caller has it."""
         buf = self._buf
         k = st.k - buf.g0
         step_a = i_level - i_pre
@@ -899,7 +902,10 @@ class InternalResistanceTracker:
         )
         # one sigma of each pack resistance from the voltage noise: read from the samples,
         # two single readings (the fit's own replaces it, :meth:`_measure`)
-        sigma = noise_sigma(buf["v"][st.hist_start - buf.g0 : last + 1]) if step_a else 0.0
+        if not step_a:
+            sigma = 0.0
+        elif sigma is None:
+            sigma = noise_sigma(buf["v"][st.hist_start - buf.g0 : last + 1])
         for key, std_key in zip(R_KEYS, R_STD_KEYS, strict=True):
             ok = pack.get(key) is not None and step_a != 0.0
             record[std_key] = math.sqrt(2.0) * sigma / abs(step_a) if ok else None
@@ -929,15 +935,26 @@ class InternalResistanceTracker:
         buf = self._buf
         g0 = buf.g0
         t, i = buf["t"], buf["i"]
-        for (st, win_end), (pack, per_cell) in zip(items, self._raw_readings(items), strict=True):
+        lasts = [
+            (st.end if st.end is not None and st.end < win_end else win_end) - g0 - 1
+            for st, win_end in items
+        ]
+        # the pack voltage's noise over each pulse's window, all at once (the same values)
+        sigmas = noise_sigma_windows(
+            buf["v"], [st.hist_start - g0 for st, _ in items], [x + 1 for x in lasts]
+        ).tolist()
+        for (st, win_end), (pack, per_cell), last, sigma in zip(
+            items, self._raw_readings(items), lasts, sigmas, strict=True
+        ):
             k, kl, pre = st.k - g0, st.k_level - g0, st.pre_start - g0
             ended = st.end is not None and st.end < win_end
-            last = (st.end if ended else win_end) - g0 - 1
             duration = float(t[st.end - g0]) - st.t_s if ended else None
             # (sum / n: what np.mean computes, without its per-call overhead)
             i_pre = float(i[pre:k].sum()) / (k - pre)
             i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
-            st.record = self._record(st, last, duration, i_pre, i_level, "samples", pack, per_cell)
+            st.record = self._record(
+                st, last, duration, i_pre, i_level, "samples", pack, per_cell, sigma
+            )
 
     def _raw_readings(
         self, items: list[tuple[_Step, int]]

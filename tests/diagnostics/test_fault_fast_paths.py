@@ -590,3 +590,99 @@ def test_runaway_and_short_tests_share_one_temperature_reference(monkeypatch):
     assert fams[thermal.RunawayDetector]._reference is not fams[short.ShortDetector]._reference
     assert det.result().to_list() == plain.result().to_list()
     assert any(f["kind"] == "internal_short" for f in det.result().to_list())
+
+
+def _pack_run_moved_plain(det, run, sums, q2, bb):
+    """The pack voltage's run test with every run in the per-run loop (the code before
+    runs of one bin were read all at once)."""
+    from app.diagnostics.faults.common import C2_MIN, white_noise_var
+    from app.diagnostics.faults.sensors import (
+        STUCK_CELL_RESOLUTION_V,
+        STUCK_PACK_MOVE_V,
+        STUCK_PACK_NOISE_SIGMAS,
+        STUCK_PACK_QUANTA,
+    )
+
+    m = len(run)
+    out = np.zeros(m, dtype=bool)
+    in_run = run > 0
+    if not in_run.any():
+        det._vrun_lo = det._vrun_hi = np.nan
+        det._vrun_var = det._vrun_n = 0.0
+        return out
+    first = np.arange(m) - run.astype(np.int64) + 1
+    ends = np.flatnonzero(~in_run)
+    lo_end = hi_end = np.nan
+    var_end = n_end = 0.0
+    c, n_cells = det.layout.n_rows, len(det.layout.cells_v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = white_noise_var(n_cells**2 * bb.s2m[c], bb.n2[c], C2_MIN, bb.n)
+        var = np.maximum(var, n_cells * STUCK_CELL_RESOLUTION_V**2 / 12.0)
+    finite = np.isfinite(var)
+    var = np.where(finite, var, 0.0)
+    for a in np.unique(first[in_run]):
+        a0 = max(int(a), 0)
+        after = ends[ends > a0]
+        b = int(after[0]) if len(after) else m
+        lo = np.fmin.accumulate(sums[a0:b])
+        hi = np.fmax.accumulate(sums[a0:b])
+        var0, n0, q2_run = 0.0, 0.0, q2[a0]
+        if a < 0:
+            lo, hi = np.fmin(lo, det._vrun_lo), np.fmax(hi, det._vrun_hi)
+            var0, n0, q2_run = det._vrun_var, det._vrun_n, det._vrun_q2
+        vs = np.add.accumulate(np.concatenate(([var0], var[a0:b])))[1:]
+        ns = np.add.accumulate(np.concatenate(([n0], finite[a0:b].astype(float))))[1:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sigma = np.sqrt(vs / ns)
+            move = STUCK_PACK_QUANTA * np.sqrt(q2_run) + STUCK_PACK_NOISE_SIGMAS * sigma
+            out[a0:b] = hi - lo >= np.fmin(move, STUCK_PACK_MOVE_V)
+        if b == m:
+            lo_end, hi_end, var_end, n_end = lo[-1], hi[-1], vs[-1], ns[-1]
+            det._vrun_q2 = q2_run
+    det._vrun_lo, det._vrun_hi = lo_end, hi_end
+    det._vrun_var, det._vrun_n = var_end, n_end
+    return out
+
+
+def test_pack_run_test_reads_runs_of_one_bin_as_the_loop_does():
+    """Runs of one bin (a reading that changes every other bin) read all at once give
+    the per-run loop's flags and carried state, bit for bit, across batches; runs
+    begun in an earlier batch, longer runs, runs restarting at once, runs at a
+    batch's end, NaN sums and a noise of 0 included."""
+    from types import SimpleNamespace
+
+    from app.diagnostics.faults.sensors import SensorDetector
+
+    rng = np.random.default_rng(11)
+    layout = SimpleNamespace(n_rows=4, cells_v=[0, 1, 2, 3])
+
+    def state(d):
+        return [d._vrun_lo, d._vrun_hi, d._vrun_var, d._vrun_n, d._vrun_q2]
+
+    for trial in range(40):
+        fast = SimpleNamespace(layout=layout)
+        plain = SimpleNamespace(layout=layout)
+        for d in (fast, plain):
+            d._vrun_lo = d._vrun_hi = np.nan
+            d._vrun_var = d._vrun_n = d._vrun_q2 = 0.0
+        carry = 0
+        for _batch in range(4):
+            m = int(rng.integers(1, 60))
+            held = rng.random(m) < (0.3, 0.5, 0.8)[trial % 3]
+            run = np.zeros(m)
+            for j in range(m):
+                # (now and then a run that starts over at once)
+                restart = rng.random() < 0.1
+                carry = (1 if restart else carry + 1) if held[j] else 0
+                run[j] = carry
+            sums = rng.normal(14.8, 0.002, m)
+            sums[rng.random(m) < 0.05] = np.nan
+            q2 = rng.uniform(0.0, 1e-5, m) * (rng.random(m) < 0.8)
+            s2m = np.abs(rng.normal(0, 1e-6, (6, m)))
+            s2m[4, rng.random(m) < 0.1] = 0.0
+            n2 = rng.integers(0, 30, (6, m)).astype(float)
+            bb = SimpleNamespace(s2m=s2m, n2=n2, n=rng.integers(1, 30, m).astype(float))
+            got = SensorDetector._pack_run_moved(fast, run, sums, q2, bb)
+            want = _pack_run_moved_plain(plain, run, sums, q2, bb)
+            assert _same_bits(got, want)
+            assert _same_bits(np.array(state(fast)), np.array(state(plain)))

@@ -3,7 +3,8 @@ noise sigmas of all voltage columns at once, the RC states a fit keeps instead o
 computing them again, several time constants in one call, the design rows a fit
 keeps at its samples, the read-out's points at once, the cells' ratios in one
 division, the step detection's settled test where the current departs only, the
-cell temperatures of a pulse from one stacked window."""
+cell temperatures of a pulse from one stacked window, the noise of many pulse
+windows at once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ import numpy as np
 import pytest
 
 from app.diagnostics import pulse_fit
-from app.diagnostics.pulse_detection import median, noise_sigma, noise_sigma_columns
+from app.diagnostics.pulse_detection import (
+    median,
+    noise_sigma,
+    noise_sigma_columns,
+    noise_sigma_windows,
+)
 
 
 def _same_bits(a, b) -> bool:
@@ -33,6 +39,31 @@ def test_noise_sigma_columns_are_noise_sigma_of_each_column(seed):
             x[rng.integers(0, n), rng.integers(0, c)] = np.nan  # a dropped reading
         want = [noise_sigma(x[:, j]) for j in range(c)]
         assert _same_bits(noise_sigma_columns(x), want), (trial, n, c)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_noise_sigma_windows_are_noise_sigma_of_each_window(seed):
+    """Windows of one length batched (odd and even lengths, over and under the
+    median's one-partition length, noisy and quantised or noise-free readings whose
+    differences tie), windows with NaN or inf, short and empty ones: each window's
+    noise_sigma, bit for bit."""
+    rng = np.random.default_rng(seed)
+    for trial in range(24):
+        n = int(rng.integers(5, 12000))
+        x = np.cumsum(rng.normal(0, 1e-3, n)) + rng.normal(3.7, 0.002, n)
+        if trial % 4 == 1:
+            x = np.round(x, 2)  # a coarse reading: most differences 0
+        if trial % 4 == 2:
+            x = 3.7 + 1e-3 * np.repeat(rng.normal(0, 1, n // 50 + 1), 50)[:n]  # noise-free
+        if trial % 3 == 0:
+            x[rng.integers(0, n, 3)] = np.nan if trial % 2 else np.inf
+        m = int(rng.integers(1, 80))
+        lengths = rng.choice([0, 3, 7, 8, 9, 100, 101, 4098, 4101, 5000], size=m)
+        lo = rng.integers(0, n, m)
+        hi = np.minimum(lo + lengths, n)
+        got = noise_sigma_windows(x, lo, hi)
+        want = [noise_sigma(x[a:b]) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+        assert _same_bits(got, want)
 
 
 def test_several_taus_in_one_call_give_each_tau_its_own_bits():

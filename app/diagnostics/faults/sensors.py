@@ -1064,7 +1064,9 @@ class SensorDetector:
             var = np.maximum(var, n_cells * STUCK_CELL_RESOLUTION_V**2 / 12.0)
         finite = np.isfinite(var)
         var = np.where(finite, var, 0.0)
-        for a in np.unique(first[in_run]):
+        single = np.zeros(m, dtype=bool)  # (runs of one bin: see below)
+        single[:-1] = (run[:-1] == 1) & ~in_run[1:]
+        for a in np.unique(first[in_run & ~single]):
             a0 = max(int(a), 0)
             after = ends[ends > a0]
             b = int(after[0]) if len(after) else m  # the run's end in this batch
@@ -1084,6 +1086,22 @@ class SensorDetector:
             if b == m:
                 lo_end, hi_end, var_end, n_end = lo[-1], hi[-1], vs[-1], ns[-1]
                 self._vrun_q2 = q2_run
+        # A run of one bin begun in this batch and over by the next bin (a reading that
+        # changes every other bin: thousands of them a batch, one loop step each) is
+        # read here, all at once, with the loop's operations on its one bin (the folds
+        # of one element: its min and max the bin itself, its sums 0.0 plus the bin's),
+        # element by element: the same bits. After the loop: a run begun earlier that
+        # reaches such a bin wrote it first there too, and the bin's own run overwrote it.
+        if single.any():
+            at = np.flatnonzero(single)
+            s_one = sums[at]
+            vs = 0.0 + var[at]
+            ns = 0.0 + finite[at].astype(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sigma = np.sqrt(vs / ns)
+                move = STUCK_PACK_QUANTA * np.sqrt(np.asarray(q2)[at])
+                move = move + STUCK_PACK_NOISE_SIGMAS * sigma
+                out[at] = s_one - s_one >= np.fmin(move, STUCK_PACK_MOVE_V)
         self._vrun_lo, self._vrun_hi = lo_end, hi_end
         self._vrun_var, self._vrun_n = var_end, n_end
         return out
