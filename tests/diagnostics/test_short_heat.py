@@ -209,7 +209,9 @@ def test_a_short_under_a_moving_current_on_a_pack_without_cell_voltages_is_no_ru
     assert not _onset_alarms(detect_faults(block, spec).to_list())
 
 
-@pytest.mark.parametrize(("chem", "profile"), [("nmc", "drive"), ("lfp", "drive"), ("nmc", "cccv")])
+@pytest.mark.parametrize(
+    ("chem", "profile"), [("nmc", "drive"), ("lfp", "drive"), ("nmc", "cccv"), ("lfp", "cccv")]
+)
 def test_a_runaway_under_a_moving_or_charging_current_on_a_pack_without_cell_voltages_is_found(
     chem, profile
 ):
