@@ -141,6 +141,34 @@ the model, sure at 4.5 standard errors, came on a C/2 charge with a runaway's on
 there the drop is not told from the OCV's own bend, and those shorts are left (the
 cycles' C/2 charges, 17 of the 27 alarms at a short's onset).
 
+A step under a constant current. What does tell the short's drop from the OCV's bend is
+its time: the short's current comes at once, so the pack voltage steps down by I_s R0
+within a bin (and on by the RC pairs' build-up), where the OCV (the cells' charge, at a
+constant current steady in time) only bends, its slope changing over minutes. So under a
+constant current (:meth:`ShortHeat._pack_step`; not at rest, where the model reads) each
+bin edge of the window is tried: the deviation's straight line over the ``STEP_LEFT_S``
+before the edge, carried on, against the mean of the (up to ``STEP_RIGHT_S`` of) bins
+after it; the edge of the largest z counts. Its noise: the median of the squared second
+differences over the ``LOAD_HISTORY_S`` before the window (a smooth curve's are next to
+none), and the model's own error, the mean square of the same step read at the bin edges
+before the window beyond the noise's share (without it an LFP charge's bend read a sure
+'drop' at a runaway's onset, held-out seed 63, and held its alarm 51 -> 56 s; with a line
+over 120 s and 60 s of bins after the edge, seed 51's 47 -> 122 s). A bend's curvature
+errs the line carried on alike at either side of the edge; a slope's change, by the change
+times the right bins' mean time (15 s at most): a few tenths of a mV on the cycles'
+charges, where a 3 ohm short steps a 4-cell NMC pack by ~17 mV and a 1 ohm one by ~50 mV.
+The drop then goes through the rest of this test as before: sure at ``DROP_Z`` standard
+errors, followed by the cell's heat (``UNHEATED_Z``), the window's levels read about that
+line carried on. Runs with an onset alarm, ``bench_pack_only_faults.py --seeds 3 --parts
+shorts``: 33 -> 21 of 216 (every 1 and 3 ohm short on the cycles' C/2 charges, 10, each
+alarmed 13-27 s after its onset before; and NMC seed 1's default and seed 2's 10 ohm, 58
+and 63 s); held out, ``--first-seed 50 --seeds 3``, 35 -> 20 (the 1 and 3 ohm shorts on
+the charges, 12, and three 10 ohm or default ones); 16 cells, ``--cells 16``, 38 -> 32 of
+144. Runaways, ``--seeds 3 --cells 4 16 --parts runaways``, ``--first-seed 50`` and
+``--first-seed 60 --seeds 4``: the same tables, line for line. What is left on the
+charges: the 10 ohm and default shorts (NMC ~6 mV, z 3-4 at the step; LFP ~3 mV, z under
+2), whose heat of ~1.1 degC/min a runaway's onset equals for its first minute.
+
 A pack sensor over the cells' voltages. A log with the cells' voltages but no cell
 temperatures leaves the onset test the pack's ``temperature_c`` alone -- the hottest
 cell's, whichever it is -- and no cell of its own to ask: a default short (10 ohm on a 5
@@ -232,6 +260,14 @@ SHORT_MEMORY_S = 300.0
 SURE_BINS = 3
 
 
+#: A pack voltage's step under a constant current (see "A step under a constant
+#: current"): the straight line over this long before a bin edge, carried on, ...
+STEP_LEFT_S = 60.0
+#: ... against the mean of up to this long of bins after it (at least STEP_RIGHT_MIN).
+STEP_RIGHT_S = 30.0
+STEP_RIGHT_MIN = 2
+
+
 #: A drop is no short's where the cell's temperature rose, over the bins since the drop
 #: came (at least this many), less than the least heat such a short makes there, by this
 #: many standard errors (see "A short heats its cell at once").
@@ -301,6 +337,8 @@ class ShortHeat:
         self.load_n = bins_for(LOAD_HISTORY_S, bin_s, 12)
         self.base_n = bins_for(BASELINE_BEFORE_S, bin_s, 1)
         self.load_min_n = bins_for(LOAD_MIN_S, bin_s, 2)
+        self.step_left = bins_for(STEP_LEFT_S, bin_s, 4)
+        self.step_right = bins_for(STEP_RIGHT_S, bin_s, STEP_RIGHT_MIN)
         self._hist = History(2 * self.kv + 5, keep + self.load_n) if self.active else None
         if self.active:
             p = spec.ecm.for_capacity(spec.pack_capacity_ah)
@@ -625,7 +663,87 @@ class ShortHeat:
         # (beyond the noise that difference has of its own)
         err = (base_before - last_before) ** 2 - se_before**2
         err = np.where(known_before, np.fmax(np.nan_to_num(err), 0.0), 0.0)
-        return drop, np.sqrt(se * se + err), base_level, levels, known
+        se = np.sqrt(se * se + err)
+        # under a constant current the model is not read (its OCV bends): the step of
+        # the voltage instead (see "A step under a constant current")
+        if not known.all():
+            s_drop, s_se, s_levels, s_known = self._pack_step(hist, r, e, w)
+            s_drop = np.fmax(s_drop + np.fmin(np.nan_to_num(warm), 0.0), 0.0)
+            use = ~known & s_known
+            drop = np.where(use, s_drop, drop)
+            se = np.where(use, s_se, se)
+            base_level = np.where(use, 0.0, base_level)
+            levels = np.where(use[:, None], s_levels, levels)
+            known = known | use
+        return drop, se, base_level, levels, known
+
+    def _pack_step(self, hist, r, e, w: int):
+        """The pack voltage's step down within each candidate's window ending at ``e``,
+        under a constant current (see "A step under a constant current"): (drop, its
+        standard error, the window's bins' levels about the line before the step,
+        known). Each bin edge of the window is tried, from ``STEP_RIGHT_MIN`` bins
+        before its end: the deviation's straight line over the ``step_left`` bins before
+        the edge, carried on, less the mean of the (up to ``step_right``) bins after it;
+        the edge of the largest z counts. The noise: the median of the squared second
+        differences over the ``load_n`` bins before the window (a smooth curve's are
+        next to none), and the model's own error: the mean square of the same step read
+        at the edges before the window, beyond the noise's share. Known where the current
+        held still (and not at rest: there the model reads) over all those bins and the
+        window, and each bin is known."""
+        n_fit = self.load_n
+        cols = np.arange(n_fit + w)
+        idx = e[:, None] - (w - 1) - n_fit + cols[None, :]
+        there = idx >= 0
+        idx = np.maximum(idx, 0)
+        y = np.where(there, hist.take(r, idx), np.nan)
+        cur = np.where(there, hist.take(np.full_like(r, 2 * self.kv), idx), np.nan)
+        n = len(r)
+        drop = np.zeros(n)
+        se = np.full(n, np.inf)
+        levels = np.full((n, w), np.nan)
+        known = np.zeros(n, dtype=bool)
+        nl, nr = self.step_left, self.step_right
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            still = _spread(cur) <= self.still_a
+            idle = np.abs(_mean(cur)) <= self.still_a
+        noise = self._d2_noise(y[:, :n_fit])
+        xl = np.arange(nl, dtype=float)
+        xl_c = xl - xl.mean()
+        sxx = float(xl_c @ xl_c)
+        for j in range(n):  # (each row alone: the same bits however the bins come)
+            if not (still[j] and not idle[j] and np.isfinite(y[j]).all()):
+                continue
+            if not np.isfinite(noise[j]):
+                continue
+
+            def step(yj, k, end):
+                left = yj[k - nl : k]
+                right = yj[k:end]
+                b = float(xl_c @ (left - left.mean())) / sxx
+                xr = nl + np.arange(len(right), dtype=float)  # (left's x carried on)
+                d = left.mean() + b * (xr.mean() - xl.mean()) - float(right.mean())
+                g = 1.0 / len(right) + 1.0 / nl + (xr.mean() - xl.mean()) ** 2 / sxx
+                return d, g, left.mean(), b
+
+            # the model's own error: the step read at the edges before the window (an
+            # OCV's curvature over the line's span), beyond the noise's share
+            own = [step(y[j], k, k + nr) for k in range(nl, n_fit - nr + 1)]
+            err = np.mean([d * d - noise[j] * g for d, g, _, _ in own]) if own else 0.0
+            err = max(float(err), 0.0)
+            best_z, best = -np.inf, None
+            for k in range(n_fit + 1, n_fit + w - STEP_RIGHT_MIN + 1):
+                d, g, a, b = step(y[j], k, min(k + nr, n_fit + w))
+                v = noise[j] * g + err
+                z = d / np.sqrt(v)
+                if z > best_z:
+                    best_z, best = z, (k, d, np.sqrt(v), a, b)
+            k, d, s, a, b = best
+            # the window's bins about the line before the step, carried on
+            x = cols[n_fit:] - (k - nl) - xl.mean()
+            levels[j] = y[j, n_fit:] - (a + b * x)
+            drop[j], se[j], known[j] = d, s, True
+        return drop, se, levels, known
 
     def _pack_fit(self, hist, r, e, w: int, edge: int):
         """The pack voltage's model at each candidate's window ending at ``e``: (the
