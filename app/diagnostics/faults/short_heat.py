@@ -711,21 +711,24 @@ class ShortHeat:
         xl = np.arange(nl, dtype=float)
         xl_c = xl - xl.mean()
         sxx = float(xl_c @ xl_c)
+
+        def step(yj, k, end):
+            """The line over the nl bins before edge k carried on, less the mean of the
+            bins k..end: (that step, its variance over the noise's, the line's mean and
+            slope)."""
+            left = yj[k - nl : k]
+            right = yj[k:end]
+            b = float(xl_c @ (left - left.mean())) / sxx
+            xr = nl + np.arange(len(right), dtype=float)  # (left's x carried on)
+            d = left.mean() + b * (xr.mean() - xl.mean()) - float(right.mean())
+            g = 1.0 / len(right) + 1.0 / nl + (xr.mean() - xl.mean()) ** 2 / sxx
+            return d, g, left.mean(), b
+
         for j in range(n):  # (each row alone: the same bits however the bins come)
             if not (still[j] and not idle[j] and np.isfinite(y[j]).all()):
                 continue
             if not np.isfinite(noise[j]):
                 continue
-
-            def step(yj, k, end):
-                left = yj[k - nl : k]
-                right = yj[k:end]
-                b = float(xl_c @ (left - left.mean())) / sxx
-                xr = nl + np.arange(len(right), dtype=float)  # (left's x carried on)
-                d = left.mean() + b * (xr.mean() - xl.mean()) - float(right.mean())
-                g = 1.0 / len(right) + 1.0 / nl + (xr.mean() - xl.mean()) ** 2 / sxx
-                return d, g, left.mean(), b
-
             # the model's own error: the step read at the edges before the window (an
             # OCV's curvature over the line's span), beyond the noise's share
             own = [step(y[j], k, k + nr) for k in range(nl, n_fit - nr + 1)]
