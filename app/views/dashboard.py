@@ -142,7 +142,7 @@ def cursor_html(values: dict[str, float], colors: ThemePalette, milliamps: bool 
                 parts.append(span(text, getattr(colors, role)))
                 continue
             two_sigma, exact = soc_two_sigma(values)  # as the tile and the Diagnostics card
-            text += f" ±{two_sigma:.1f}" + ("" if exact else " or more")
+            text += f" ±{two_sigma:.1f} %" + ("" if exact else " or more")
         parts.append(span(text, getattr(colors, role)))
     if known(SOC_BMS):
         text = f"BMS {values[SOC_BMS]:.1f} %"

@@ -363,7 +363,7 @@ def _soc(r: dict) -> ResultSummary:
     )
     headline = _fmt(r.get("final_soc_percent"), unit="%") or "—"
     if band is not None:
-        headline += f" ±{band:.1f}"
+        headline += f" ±{band:.1f} %"
     bms = _fmt(r.get("bms_reported_final_percent"), unit="%")
     if bms is not None:  # the BMS's own SOC beside ours, and on the card the difference first
         headline += f" · BMS {bms}"

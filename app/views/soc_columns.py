@@ -73,9 +73,9 @@ def soc_pinned(values: dict[str, float]) -> bool:
 
 
 def soc_band_text(values: dict[str, float]) -> str:
-    """The SOC's uncertainty, as the Diagnostics card words it: "±24.7 (2σ)", or where
+    """The SOC's uncertainty, as the Diagnostics card words it: "±24.7 % (2σ)", or where
     it is too wide to place the SOC (:func:`soc_undetermined`) "cannot be determined"
-    over the best guess and its band, "≈73 % ±50 (2σ)"; '' without a band; "at the 0 %
+    over the best guess and its band, "≈73 % ±50 % (2σ)"; '' without a band; "at the 0 %
     limit" where the band shut there (:func:`soc_pinned`)."""
     two_sigma, exact = soc_two_sigma(values)
     if math.isnan(two_sigma):
@@ -83,10 +83,10 @@ def soc_band_text(values: dict[str, float]) -> str:
     if soc_pinned(values):
         return f"at the {values[SOC_COLUMN]:.0f} % limit\nband not known"  # two lines: a tile is narrow
     if two_sigma >= SOC_UNDETERMINED_BAND:
-        wide = f"±{two_sigma:.0f}" if exact else f"±{two_sigma:.0f} or more"
+        wide = f"±{two_sigma:.0f} %" if exact else f"±{two_sigma:.0f} % or more"
         guess = f"≈{values[SOC_COLUMN]:.0f} % "
         return f"cannot be determined\n{guess}{wide} (2σ)"  # two lines: a tile is narrow
-    return f"±{two_sigma:.1f} (2σ)"
+    return f"±{two_sigma:.1f} % (2σ)"
 
 
 def bms_difference(values: dict[str, float]) -> float:

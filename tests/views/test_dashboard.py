@@ -367,10 +367,10 @@ def test_soc_readouts_show_band_bms_and_difference(dashboard):
     half = 1.0 + 0.002 * 299
     detail = dashboard.readouts.readouts[ReadoutKey.SOC].detail_label.text()
     # the BMS's SOC with its unit (it read 'BMS 83.8 · Δ -69.4'), as the cursor's line
-    assert detail == f"estimated ±{half:.1f} (2σ)\nBMS {soc[-1] - 1.5:.1f} % · Δ +1.5"
+    assert detail == f"estimated ±{half:.1f} % (2σ)\nBMS {soc[-1] - 1.5:.1f} % · Δ +1.5"
     dashboard.plots.crosshair.show_at(100)
     text = dashboard.cursor_label.text()
-    assert f"SOC {soc[100]:.1f} % ±{1.0 + 0.002 * 100:.1f}" in text
+    assert f"SOC {soc[100]:.1f} % ±{1.0 + 0.002 * 100:.1f} %" in text
     assert f"BMS {soc[100] - 1.5:.1f} % (Δ +1.5)" in text
     assert DARK.soc_bms in text  # in the colour of its curve
 
@@ -384,14 +384,14 @@ def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashbo
     # a band too wide to place the SOC shows no big number: the tile read a large
     # "86.0 %" beside "cannot be determined"
     for soc, sigma, big, tile, cursor in (
-        (87.0, 12.35, "87.0", "estimated ±24.7 (2σ)", "SOC 87.0 % ±24.7"),
-        (72.8, 25.0, "—", "cannot be determined\n≈73 % ±50 (2σ)", "SOC 72.8 % ±50.0"),
+        (87.0, 12.35, "87.0", "estimated ±24.7 % (2σ)", "SOC 87.0 % ±24.7 %"),
+        (72.8, 25.0, "—", "cannot be determined\n≈73 % ±50 % (2σ)", "SOC 72.8 % ±50.0 %"),
         (
             50.0,
             30.0,
             "—",
-            "cannot be determined\n≈50 % ±50 or more (2σ)",
-            "SOC 50.0 % ±50.0 or more",
+            "cannot be determined\n≈50 % ±50 % or more (2σ)",
+            "SOC 50.0 % ±50.0 % or more",
         ),
     ):
         snap = snapshot_of(0, 50)
@@ -406,7 +406,7 @@ def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashbo
         assert cursor in dashboard.cursor_label.text()
         card = summarize("soc", {"final_soc_percent": soc, "final_soc_sigma_percent": sigma})
         if sigma < 12.5:
-            assert card.headline == f"{soc:.1f} % ±{2 * sigma:.1f}"  # the tile's figure
+            assert card.headline == f"{soc:.1f} % ±{2 * sigma:.1f} %"  # the tile's figure
         else:
             assert card.headline == "cannot be determined"
 

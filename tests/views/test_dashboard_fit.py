@@ -160,7 +160,7 @@ def test_an_soc_band_shut_at_a_limit_is_not_plus_minus_zero():
     assert "±0.0" not in soc_band_text(values)
     assert "0 %" in soc_band_text(values)
     assert soc_band_text({SOC_COLUMN: 50.0, SOC_BAND_LOW: 47.0, SOC_BAND_HIGH: 53.0}) == (
-        "±3.0 (2σ)"
+        "±3.0 % (2σ)"
     )
 
 
@@ -254,7 +254,7 @@ def test_the_soc_tile_says_a_dead_cell_makes_the_soc_not_valid():
     }  # fmt: skip
     soc = derive_readouts(latest, plausible_cell_v=(1.25, 5.25))[ReadoutKey.SOC]
     assert soc.warn and soc.detail.startswith("not valid: cell 2 dead\n")
-    assert "±4.5 (2σ)" in soc.detail
+    assert "±4.5 % (2σ)" in soc.detail
     sound = derive_readouts({**latest, "cell_2_v": 3.70}, plausible_cell_v=(1.25, 5.25))
     assert not sound[ReadoutKey.SOC].warn
 
