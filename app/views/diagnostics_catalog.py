@@ -462,6 +462,7 @@ def _soh(r: dict) -> ResultSummary:
         reason = "\n".join(notes) or "no full cycle, rest pair or current pulse in the data"
         # the resistance measured and its reference stay in view: the reason compares them
         return ResultSummary(Status.UNAVAILABLE, numbers=numbers, reason=reason)
+    method = r.get("soh_method")
     if soh is None:  # no capacity measured: the resistance speaks
         headline = (
             f"{cap_soh:.1f} % by capacity"
@@ -469,12 +470,23 @@ def _soh(r: dict) -> ResultSummary:
             else f"{res_soh:.1f} % by resistance"
         )
         status = Status.INFO
+        if cap_soh is None:
+            # the overall SOH's method is "none" (no capacity): the card read "As run:
+            # none" under "99.6 % by resistance"
+            method = _resistance_soh_method(r)
     else:
         headline = f"{soh:.1f} %"
         # 80 % is the usual end of life (and the cycle-life diagnostic's default); the
         # page judges by the one cycle life was given (:func:`soh_at_end_of_life`)
         status = _soh_status(soh, None)
-    return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
+    return ResultSummary(status, headline, numbers, items=notes, method=method)
+
+
+def _resistance_soh_method(r: dict) -> str:
+    """How a SOH of the resistance alone was made, as the report's row says it: 'resistance:
+    fitted ohmic R0 per cell against R new (no full cycle or OCV pair to measure capacity)'."""
+    metric = r.get("resistance_metric") or "the pulses' resistance"
+    return f"resistance: {metric} against R new (no full cycle or OCV pair to measure capacity)"
 
 
 #: The SOC card's R0: what the filter ended on, not a pulse's measurement.
