@@ -822,3 +822,17 @@ def test_the_temperature_plot_of_a_large_pack_keeps_its_hottest_cell():
     assert names[0] == "sensor" and "cell 12" in names and len(names) == 8
     assert axis.get_legend().get_title().get_text() == "the 7 hottest of 16 cells"
     assert max(float(np.nanmax(line.get_ydata())) for line in axis.get_lines()) > 34.9
+
+
+def test_dcir_plot_legend_sits_above_the_points():
+    """The legend sat inside the axes ("best"), on a ring at 84 % SOC by the top of the
+    axes (a 16-cell drive's one pulse): it is above the axes, as the other plots'."""
+    from app.reports.figures import dcir_figure
+
+    pulse = {"soc_percent": 83.8, "direction": "charge", "r_10s_ohm": 0.46,
+             "r_10s_cell_ohm": 0.029, "r_ohmic_ohm": 0.19, "r_ohmic_cell_ohm": 0.012}  # fmt: skip
+    fig = dcir_figure(_report(internal_resistance={"n_pulses": 1, "pulses": [pulse]}))
+    (ax,) = fig.axes
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y0 >= ax.get_window_extent().y1 - 1.0
