@@ -30,8 +30,15 @@ def _figure(rows: int, height_per_row: float = 1.6) -> Figure:
 
 
 def _style(ax, ylabel: str) -> None:
+    from matplotlib.ticker import ScalarFormatter
+
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
+    for axis in (ax.xaxis, ax.yaxis):
+        # the values themselves on the ticks: a cell at rest (MB-0.mpr, 1.48901-1.48909 V)
+        # read "2 4 6 8" under "1e-5+1.489"
+        if isinstance(formatter := axis.get_major_formatter(), ScalarFormatter):
+            formatter.set_useOffset(False)
     ax.grid(True, color="#dddddd", linewidth=0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

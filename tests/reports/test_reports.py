@@ -836,3 +836,27 @@ def test_dcir_plot_legend_sits_above_the_points():
     fig.canvas.draw()
     legend = ax.get_legend().get_window_extent()
     assert legend.y0 >= ax.get_window_extent().y1 - 1.0
+
+
+def test_a_flat_voltage_reads_in_volts_on_its_axis():
+    """A cell at rest (MB-0.mpr: 1.48901-1.48909 V) read "2 4 6 8" under an offset
+    "1e-5+1.489": the ticks give the volts."""
+    import pandas as pd
+
+    from app.reports.figures import timeseries_figure
+
+    frame = pd.DataFrame(
+        {
+            "time_s": [0.0, 5.0, 10.0],
+            "voltage_v": [1.48901, 1.48905, 1.48909],
+            "current_a": [0.0, 0.0, 0.0],
+        }  # fmt: skip
+    )
+    fig = timeseries_figure(frame, {})
+    fig.canvas.draw()
+    voltage = fig.axes[0]
+    assert voltage.yaxis.get_offset_text().get_text() == ""
+    ticks = [
+        float(t.get_text().replace("−", "-")) for t in voltage.get_yticklabels() if t.get_text()
+    ]
+    assert all(1.4889 < v < 1.4892 for v in ticks)
