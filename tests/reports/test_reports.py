@@ -860,3 +860,12 @@ def test_a_flat_voltage_reads_in_volts_on_its_axis():
         float(t.get_text().replace("−", "-")) for t in voltage.get_yticklabels() if t.get_text()
     ]
     assert all(1.4889 < v < 1.4892 for v in ticks)
+
+
+def test_thermal_finding_gives_the_sensor_spread_in_kelvin():
+    """A difference of temperatures, as the window's card and the fault give it ('27.7 K',
+    'up to 23.7 K above its neighbours' median'): the report read 'sensor spread 27.7 °C'."""
+    thermal = {"max_temperature_c": 53.4, "max_rise_rate_c_per_min": 1.31,
+               "max_sensor_spread_c": 27.73}  # fmt: skip
+    finding = next(f for f in findings(_report(thermal=thermal)) if f.diagnostic == "thermal")
+    assert "sensor spread 27.7 K" in finding.summary
