@@ -396,6 +396,9 @@ def _soc(r: dict) -> ResultSummary:
         # resistance) "R0 in the filter" read as a second measurement of the same R0
         (SOC_FILTER_R0_LABEL, _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
+        # the period this log got (the method's "every 5 s of data, at least 60 samples,
+        # at most 60 s": a 1 Hz log's is 60 s), as analyze --json's update_period_s
+        ("Voltage correction every", _fmt(r.get("update_period_s"), "{:g}", "s")),
     )
     items = (how[0].upper() + how[1:],) if how else ()
     reason = bms_inconclusive_reason(r)

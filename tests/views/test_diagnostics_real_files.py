@@ -267,3 +267,12 @@ def test_a_soh_by_resistance_says_how_it_was_made():
     assert r["soh"]["soh_method"] == "none"
     method = summarize("soh", r["soh"]).method
     assert method.startswith(f"resistance: {r['soh']['resistance_metric']} against R new")
+
+
+def test_the_soc_card_gives_the_voltage_correction_period_this_log_got():
+    """The method says "every 5 s of data (at least 60 samples, at most 60 s)"; the Neware
+    export, logged every 30 s, got 60 s, as analyze --json's update_period_s: the card
+    says so (it showed no period)."""
+    soc = results(NEWARE)["soc"]
+    shown = numbers(summarize("soc", soc))["Voltage correction every"]
+    assert shown == f"{soc['update_period_s']:g} s" == "60 s"
