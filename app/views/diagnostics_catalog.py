@@ -641,10 +641,13 @@ def with_battery_note(
     if guessed:
         note = "Rests on the guessed battery (see the note above), not on the cell's own."
     elif misfit:
-        # an overcharge is a misfit too: the note does not take sides (the warning weighs it)
+        # an overcharge is a misfit too: the note does not take sides (the warning weighs
+        # it), nor names one end of the window (MB-0.mpr's cell at 1.49 V read
+        # "overcharged")
         note = (
-            f"Judged against the battery given, whose voltage limits the {of}'s cells pass "
-            "much of the time: overcharged, or not this battery (see the warning above)."
+            f"Judged against the battery given, whose voltage window the {of}'s cells leave "
+            "much of the time: overcharged or over-discharged, or not this battery (see the "
+            "warning above)."
         )
     else:
         return summary
