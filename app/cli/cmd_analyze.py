@@ -390,7 +390,8 @@ def print_summary(report: dict, out=None) -> None:
         from app.diagnostics.soc import bms_check_text, start_soc_text
 
         start, how = start_soc_text(soc)
-        final = _fmt(soc["final_soc_percent"], " %")
+        # one decimal, as the start and the report's row ("100.0 % ±4.8 % -> 100 %")
+        final = _fmt(soc["final_soc_percent"], " %", 1, fixed=True)
         if (sigma := soc.get("final_soc_sigma_percent")) is not None:
             final += f" ±{2 * sigma:.1f} %"  # the end's band (2 sigma), as the report's
         print(f"  SOC           {start} -> {final}  ({soc['method']})", file=out)

@@ -30,8 +30,15 @@ def _figure(rows: int, height_per_row: float = 1.6) -> Figure:
 
 
 def _style(ax, ylabel: str) -> None:
+    from matplotlib.ticker import ScalarFormatter
+
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
+    for axis in (ax.xaxis, ax.yaxis):
+        # the values themselves on the ticks: a cell at rest (MB-0.mpr, 1.48901-1.48909 V)
+        # read "2 4 6 8" under "1e-5+1.489"
+        if isinstance(formatter := axis.get_major_formatter(), ScalarFormatter):
+            formatter.set_useOffset(False)
     ax.grid(True, color="#dddddd", linewidth=0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -395,7 +402,9 @@ def dcir_figure(report: dict) -> Figure | None:
     _style(ax, "resistance (mΩ, pack)")
     ax.set_xlabel("SOC (%)", fontsize=8)
     ax.set_xlim(min(-2.0, min(socs) - 2.0), max(102.0, max(socs) + 2.0))  # every point in
-    ax.legend(fontsize=6, frameon=False)
+    # above the axes: inside ("best") it sat on the points of a log whose pulses were
+    # at a high SOC (a 16-cell drive: the R10 ring at 84 % beside its legend's ring)
+    _legend(ax, len(ax.lines))
     return fig
 
 

@@ -315,7 +315,7 @@ def _thermal(r: dict, spec: dict | None) -> Finding:
     t_max = r["max_temperature_c"]
     text = (
         f"max {t_max:.1f} °C, rise up to {_num(r.get('max_rise_rate_c_per_min'), '.2f', ' °C/min')}, "
-        f"sensor spread {_num(r.get('max_sensor_spread_c'), '.1f', ' °C')}"
+        f"sensor spread {_num(r.get('max_sensor_spread_c'), '.1f', ' K')}"  # a difference
     )
     risk = r.get("runaway_risk_level")
     if risk:

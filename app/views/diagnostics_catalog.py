@@ -396,6 +396,9 @@ def _soc(r: dict) -> ResultSummary:
         # resistance) "R0 in the filter" read as a second measurement of the same R0
         (SOC_FILTER_R0_LABEL, _ohm(r.get("r0_ohm"))),
         ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
+        # the period this log got (the method's "every 5 s of data, at least 60 samples,
+        # at most 60 s": a 1 Hz log's is 60 s), as analyze --json's update_period_s
+        ("Voltage correction every", _fmt(r.get("update_period_s"), "{:g}", "s")),
     )
     items = (how[0].upper() + how[1:],) if how else ()
     reason = bms_inconclusive_reason(r)
@@ -462,6 +465,7 @@ def _soh(r: dict) -> ResultSummary:
         reason = "\n".join(notes) or "no full cycle, rest pair or current pulse in the data"
         # the resistance measured and its reference stay in view: the reason compares them
         return ResultSummary(Status.UNAVAILABLE, numbers=numbers, reason=reason)
+    method = r.get("soh_method")
     if soh is None:  # no capacity measured: the resistance speaks
         headline = (
             f"{cap_soh:.1f} % by capacity"
@@ -469,12 +473,23 @@ def _soh(r: dict) -> ResultSummary:
             else f"{res_soh:.1f} % by resistance"
         )
         status = Status.INFO
+        if cap_soh is None:
+            # the overall SOH's method is "none" (no capacity): the card read "As run:
+            # none" under "99.6 % by resistance"
+            method = _resistance_soh_method(r)
     else:
         headline = f"{soh:.1f} %"
         # 80 % is the usual end of life (and the cycle-life diagnostic's default); the
         # page judges by the one cycle life was given (:func:`soh_at_end_of_life`)
         status = _soh_status(soh, None)
-    return ResultSummary(status, headline, numbers, items=notes, method=r.get("soh_method"))
+    return ResultSummary(status, headline, numbers, items=notes, method=method)
+
+
+def _resistance_soh_method(r: dict) -> str:
+    """How a SOH of the resistance alone was made, as the report's row says it: 'resistance:
+    fitted ohmic R0 per cell against R new (no full cycle or OCV pair to measure capacity)'."""
+    metric = r.get("resistance_metric") or "the pulses' resistance"
+    return f"resistance: {metric} against R new (no full cycle or OCV pair to measure capacity)"
 
 
 #: The SOC card's R0: what the filter ended on, not a pulse's measurement.
@@ -626,10 +641,13 @@ def with_battery_note(
     if guessed:
         note = "Rests on the guessed battery (see the note above), not on the cell's own."
     elif misfit:
-        # an overcharge is a misfit too: the note does not take sides (the warning weighs it)
+        # an overcharge is a misfit too: the note does not take sides (the warning weighs
+        # it), nor names one end of the window (MB-0.mpr's cell at 1.49 V read
+        # "overcharged")
         note = (
-            f"Judged against the battery given, whose voltage limits the {of}'s cells pass "
-            "much of the time: overcharged, or not this battery (see the warning above)."
+            f"Judged against the battery given, whose voltage window the {of}'s cells leave "
+            "much of the time: overcharged or over-discharged, or not this battery (see the "
+            "warning above)."
         )
     else:
         return summary

@@ -738,3 +738,20 @@ def test_the_summarys_start_soc_is_the_timeseries_first_row(tmp_path, capsys):
     at = next(k for k, x in enumerate(lines) if x.startswith("  SOC  "))
     assert lines[at].split()[1:4] == [f"{first['soc_percent']:.1f}", "%", f"±{2 * sigma:.1f}"]
     assert "first value was 17.7 % ±50 %" in lines[at + 1]
+
+
+@pytest.mark.parametrize("final", [100.0, 0.0, 9.04])
+def test_the_summary_gives_the_start_and_the_final_soc_alike(final, capsys):
+    """A float charge on lead-acid read "SOC 100.0 % ±4.8 % -> 100 % ±1.6 %" (MB-0.mpr
+    "0.0 % -> 0 %"): the final had three significant digits, the start and the report's
+    row one decimal."""
+    from app.cli.cmd_analyze import print_summary
+
+    soc = {"initial_soc_percent": 100.0, "initial_soc_sigma_percent": 0.5, "method": "ekf",
+           "final_soc_percent": final, "final_soc_sigma_percent": 0.8}  # fmt: skip
+    results = dict.fromkeys(["soh", "internal_resistance", "cell_balance", "safety"])
+    results.update(soc=soc, thermal=None, faults=None, capacity_fade=None, cycle_life=None)
+    spec = {"chemistry": "nmc", "series_cells": 1, "parallel_strings": 1, "capacity_ah": 5.0}
+    print_summary({"source": "x", "spec": spec, "results": results, "cycles": []})
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("  SOC  "))
+    assert f"100.0 % -> {final:.1f} % ±1.6 %" in line

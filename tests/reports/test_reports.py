@@ -822,3 +822,50 @@ def test_the_temperature_plot_of_a_large_pack_keeps_its_hottest_cell():
     assert names[0] == "sensor" and "cell 12" in names and len(names) == 8
     assert axis.get_legend().get_title().get_text() == "the 7 hottest of 16 cells"
     assert max(float(np.nanmax(line.get_ydata())) for line in axis.get_lines()) > 34.9
+
+
+def test_dcir_plot_legend_sits_above_the_points():
+    """The legend sat inside the axes ("best"), on a ring at 84 % SOC by the top of the
+    axes (a 16-cell drive's one pulse): it is above the axes, as the other plots'."""
+    from app.reports.figures import dcir_figure
+
+    pulse = {"soc_percent": 83.8, "direction": "charge", "r_10s_ohm": 0.46,
+             "r_10s_cell_ohm": 0.029, "r_ohmic_ohm": 0.19, "r_ohmic_cell_ohm": 0.012}  # fmt: skip
+    fig = dcir_figure(_report(internal_resistance={"n_pulses": 1, "pulses": [pulse]}))
+    (ax,) = fig.axes
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y0 >= ax.get_window_extent().y1 - 1.0
+
+
+def test_a_flat_voltage_reads_in_volts_on_its_axis():
+    """A cell at rest (MB-0.mpr: 1.48901-1.48909 V) read "2 4 6 8" under an offset
+    "1e-5+1.489": the ticks give the volts."""
+    import pandas as pd
+
+    from app.reports.figures import timeseries_figure
+
+    frame = pd.DataFrame(
+        {
+            "time_s": [0.0, 5.0, 10.0],
+            "voltage_v": [1.48901, 1.48905, 1.48909],
+            "current_a": [0.0, 0.0, 0.0],
+        }  # fmt: skip
+    )
+    fig = timeseries_figure(frame, {})
+    fig.canvas.draw()
+    voltage = fig.axes[0]
+    assert voltage.yaxis.get_offset_text().get_text() == ""
+    ticks = [
+        float(t.get_text().replace("−", "-")) for t in voltage.get_yticklabels() if t.get_text()
+    ]
+    assert all(1.4889 < v < 1.4892 for v in ticks)
+
+
+def test_thermal_finding_gives_the_sensor_spread_in_kelvin():
+    """A difference of temperatures, as the window's card and the fault give it ('27.7 K',
+    'up to 23.7 K above its neighbours' median'): the report read 'sensor spread 27.7 °C'."""
+    thermal = {"max_temperature_c": 53.4, "max_rise_rate_c_per_min": 1.31,
+               "max_sensor_spread_c": 27.73}  # fmt: skip
+    finding = next(f for f in findings(_report(thermal=thermal)) if f.diagnostic == "thermal")
+    assert "sensor spread 27.7 K" in finding.summary

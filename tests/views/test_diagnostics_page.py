@@ -1051,8 +1051,19 @@ def test_a_misfit_note_does_not_rule_out_an_overcharge():
 
     faults = ResultSummary(Status.CRITICAL, "4 fault(s)", ())
     note = with_battery_note("faults", faults, guessed=False, misfit=True).reason
-    assert "overcharged, or not this battery" in note
+    assert "overcharged or over-discharged, or not this battery" in note
     assert "does not fit" not in note
+
+
+def test_a_misfit_note_names_both_ends_of_the_voltage_window():
+    """MB-0.mpr's cell at 1.49 V, under an NMC's 2.5 V minimum, read "... pass much of
+    the time: overcharged, or not this battery": the note names no one end."""
+    from app.views.diagnostics_catalog import ResultSummary, with_battery_note
+
+    soc = ResultSummary(Status.WARNING, "0.0 % ±1.0", ())
+    note = with_battery_note("soc", soc, guessed=False, misfit=True, of="source").reason
+    assert "voltage window the source's cells leave much of the time" in note
+    assert "over-discharged" in note
 
 
 @pytest.mark.parametrize(
@@ -1089,7 +1100,7 @@ def test_a_not_valid_result_names_what_its_data_are(page, kind, word, reason):
     assert "cell 2 (0.00 V now)" in dict(page.summaries["cell_balance"].numbers).values()
     # a battery that does not fit the voltages: its note names the data so too
     page.show_report(replace(report, battery_warning="the cells sit outside its window"))
-    assert f"whose voltage limits the {word}'s cells pass" in page.summaries["soc"].reason
+    assert f"whose voltage window the {word}'s cells leave" in page.summaries["soc"].reason
 
 
 def test_a_wide_window_widens_the_results_and_keeps_the_detail_readable(page, qtbot):

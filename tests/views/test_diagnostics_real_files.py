@@ -254,3 +254,25 @@ def test_the_diagnostics_page_says_the_battery_was_guessed_where_the_results_are
     page.show_report(run_log_diagnostics(given))
     assert ("Battery guessed" in note.text()) is False
     assert "guessed battery" not in (page.summaries["safety"].reason or "")
+
+
+def test_a_soh_by_resistance_says_how_it_was_made():
+    """No capacity measured, the resistance's SOH: the card's method says so (it read
+    "As run: none" under "95.9 % by resistance": the overall SOH's method)."""
+    from app.views.log_analysis import BatterySettings, with_settings
+
+    analysis = open_analysis(str(REAL_DATA / ARBIN))
+    settings = BatterySettings("lfp", 1.1, 1, bol_resistance_ohm=0.0195)
+    r = run_log_diagnostics(with_settings(analysis, settings)).results
+    assert r["soh"]["soh_method"] == "none"
+    method = summarize("soh", r["soh"]).method
+    assert method.startswith(f"resistance: {r['soh']['resistance_metric']} against R new")
+
+
+def test_the_soc_card_gives_the_voltage_correction_period_this_log_got():
+    """The method says "every 5 s of data (at least 60 samples, at most 60 s)"; the Neware
+    export, logged every 30 s, got 60 s, as analyze --json's update_period_s: the card
+    says so (it showed no period)."""
+    soc = results(NEWARE)["soc"]
+    shown = numbers(summarize("soc", soc))["Voltage correction every"]
+    assert shown == f"{soc['update_period_s']:g} s" == "60 s"

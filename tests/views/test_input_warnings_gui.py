@@ -213,7 +213,7 @@ def test_the_logs_page_tells_a_wrong_chemistry_as_analyze_and_the_live_engine_do
     soc_reason = page.cards["soc"].reason_label.text()
     assert soc_reason.startswith("Not valid for this log: the log looks")
     # (not the voltage window's note: the cells live inside it)
-    assert "voltage limits the log's cells pass" not in soc_reason
+    assert "voltage window the log's cells leave" not in soc_reason
     # the live engine fed the log block by block warns the same
     frame = open_log(path, use_cache=False).frame
     columns = [c for c in frame.columns if schema.is_canonical_column(c)]
