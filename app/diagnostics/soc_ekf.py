@@ -2080,7 +2080,6 @@ class EkfSocEstimator:
         best_x = soc[unsure]
         cap = self._soc_per_as
         c_j, e_j = c[unsure], e[unsure]
-        cols = np.arange(len(unsure))
         # candidates x unsure intervals, in blocks of about 65536 (whose work arrays stay
         # in cache; which rows go together does not change a column's least, the first)
         step = max(1, _SMOOTHER_BLOCK // len(unsure))
@@ -2099,11 +2098,15 @@ class EkfSocEstimator:
             # offset's share: the charge counted over the time between)
             var = v_m + dc * (dc * kk - 2.0 * sk) + ho * (ho * oo + 2.0 * so) - 2.0 * ko * dc * ho
             var[~((var > 0.0) & (m[:, None] > unsure[:reach]))] = np.inf
-            at = var.argmin(axis=0)
-            v = var[at, cols[:reach]]
-            better = v < best_v[:reach]
-            best_v[:reach][better] = v[better]
-            best_x[:reach][better] = (s_m[at, 0] - k_m[at, 0] * dc[at, cols[:reach]])[better]
+            # (each column's least, then the first row holding it in the columns it
+            # betters only: argmin's value and row, without its per-column calls)
+            v = np.minimum.reduce(var, axis=0)
+            better = np.flatnonzero(v < best_v[:reach])
+            if not len(better):
+                continue
+            at = var[:, better].argmin(axis=0)
+            best_v[better] = v[better]
+            best_x[better] = s_m[at, 0] - k_m[at, 0] * dc[at, better]
         if unsure[0] == 0:
             # the first interval's: the surest start over every later interval, as the
             # filter tracked it (the summary's start, SocResult), not only the references'
