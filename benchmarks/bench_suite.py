@@ -583,6 +583,38 @@ pulses, already one pass over plain values). What is left on the steps log:
 measure_internal_resistance ~1.2-1.5 s at load (the ~130 budgeted fits ~0.7 s, the
 per-pulse record and following ~0.3 s), the SOC ~0.6-0.7 s (the filter loop ~0.25,
 the smoother ~0.15 s); on the pack log detect_faults ~1.4 s at load.
+
+Then the pulse tracker's hold searches and the SOC smoother (helper sspeed; same results
+bit for bit, against 539fa40: run_suite JSON and SOC series of the pack, steps and hppc
+logs here, two 200000-sample step logs (seeds 3, 7) and 18 simulated logs -- NMC/LFP/
+lead-acid, 4 and 16 cells, drive/cycle/HPPC -- and analyze --json --timeseries of the
+real files as NMC and LFP: 51 outputs, 0 differ; /tmp/sspeed/gen.py, cmp.py).
+first_departures (the tracker's three searches for where a held current departs)
+takes each search's window as a row of a strided view of the current (one contiguous
+copy, not an index array and a gather), 32768 values a pass (the work arrays in cache,
+not ~17 MB each: 2.2e6 values a pass), the first departure by argmax with the search's
+end compared after it (no mask array), the first window 128 samples: the steps log's
+three calls 22.9, 20.5, 20.6 -> 5.0, 3.6, 3.9 ms warm (in the suite's first run ~100 ms
+each, with page faults), 330e6 -> 94e6 instructions (callgrind, less the loading); the
+pack log's 1.6 -> 0.5 ms each. The SOC smoother weighs a block of candidates against
+the unsure intervals before its last candidate only (the later ones' variance is inf
+in every row of the block), in blocks of ~65536 pairs (cache), each column's least by
+a minimum reduce and argmin's row only in the columns it betters (argmin along the
+rows was a call per column): ``_smoothed`` of the steps log (13030 of 16727 intervals
+unsure) 78 -> 22 ms, 232e6 -> 197e6 instructions; pack and hppc (234 and 844 unsure)
+~5 and ~10 ms either way. ``--repeat 2 --cases hppc steps pack``, base, new, base, new
+at load 6-7: steps 1.67, 1.70 -> 1.52, 1.56 s (measure_internal_resistance 0.761,
+0.791 -> 0.689, 0.706; soc_estimates 0.430, 0.406 -> 0.366, 0.363 s); pack 2.35, 2.45
+-> 2.39, 2.40 s and hppc 1.15, 1.19 -> 1.18, 1.21 s (unchanged, within noise). ~0.15 s
+off the steps case, not the 0.2 s aimed at, and nothing off the pack case: there, per
+statement (CPU, in run_suite), the SOC is the filter loop ~0.16-0.2 s, the per-sample
+sums ~0.09 s (~40 numpy passes of 2-17 ms), the frozen-cell look ~0.04 s (16 columns x
+16 chunks, ~8 passes each); the pulse read-out fits ~0.17 s (131) and their read-out
+~0.09 s (std_of ~23 ms, the column noise sigmas ~14 ms, the one-point predictions ~7
+ms), none a single cut of 0.1 s. Looked at and not cut: the steps log's pulse noise
+sigmas (``noise_sigma_windows``, ~0.13 s: two partitions of 21e6 values, ~3 ns a
+value, at introselect's floor; the windows overlap ~25x but a median is not shared
+between windows), its per-pulse records (~8 us each, 8527: dict building).
 """
 
 from __future__ import annotations

@@ -554,8 +554,11 @@ def _read_keys(times_s: tuple[float, ...]) -> list[str]:
 _READ_KEYS: dict[tuple[float, ...], list[str]] = {}
 
 
-#: first_departures: samples looked at in one vectorised pass (rows x window)
-_BATCH_ELEMENTS = 1 << 21
+#: first_departures: samples looked at in one vectorised pass (rows x window), few
+#: enough for the pass's work arrays to stay in cache
+_BATCH_ELEMENTS = 1 << 15
+#: first_departures: the first window's length (samples)
+_FIRST_WINDOW = 128
 
 
 def first_departures(
@@ -563,30 +566,39 @@ def first_departures(
 ) -> np.ndarray:
     """:func:`first_departure` for many searches at once; ``stops[j]`` where none.
 
-    All searches look at their next 256 samples together, those still going on at
-    their next 1024, and so on (growing windows, as :func:`first_departure`): a
-    search costs about its own length.
+    All searches look at their next 128 samples together, those still going on at
+    their next 512, and so on (growing windows, as :func:`first_departure`): a
+    search costs about its own length. A window is a row of a strided view of
+    ``i`` (one contiguous copy), its first sample off the level found by argmax.
     """
     n = len(i)
     starts = np.asarray(starts, dtype=np.int64)
     stops = np.minimum(np.asarray(stops, dtype=np.int64), n)
+    levels, tols = np.asarray(levels), np.asarray(tols)
     out = stops.copy()
     pos = starts.copy()
     todo = np.flatnonzero(stops > starts)
-    width = 256
+    width = _FIRST_WINDOW
     while todo.size:
         rows = max(1, _BATCH_ELEMENTS // width)
+        windows = sliding_window_view(i, width) if n >= width else None
         left = []
         for a in range(0, len(todo), rows):
             sel = todo[a : a + rows]
-            seg_stop = np.minimum(pos[sel] + width, stops[sel])
-            idx = pos[sel, None] + np.arange(width)[None, :]
-            off = np.abs(i[np.minimum(idx, n - 1)] - levels[sel, None]) > tols[sel, None]
-            off &= idx < seg_stop[:, None]
-            hit = off.any(axis=1)
-            out[sel[hit]] = pos[sel[hit]] + np.argmax(off[hit], axis=1)
-            pos[sel] = seg_stop
-            left.append(sel[~hit & (seg_stop < stops[sel])])
+            p = pos[sel]
+            if windows is not None and p.min() >= 0 and p.max() <= n - width:
+                dev = windows[p]
+            else:  # (past the log's end: clipped indices, whose samples are never read)
+                dev = i[np.minimum(p[:, None] + np.arange(width), n - 1)]
+            dev -= levels[sel, None]
+            np.abs(dev, out=dev)
+            off = dev > tols[sel, None]
+            first = off.argmax(axis=1)  # (0 in a row without one)
+            reach = stops[sel] - p  # the search's samples in this window: min(reach, width)
+            hit = off[np.arange(len(sel)), first] & (first < reach)
+            out[sel[hit]] = p[hit] + first[hit]
+            pos[sel] = p + width
+            left.append(sel[~hit & (reach > width)])
         todo = np.concatenate(left)
         width *= 4
     return out

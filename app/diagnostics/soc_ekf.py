@@ -684,6 +684,9 @@ _N_SUMS = 11
 _SMALL_BLOCK = 8
 #: Longer blocks are processed in chunks of this many samples.
 _CHUNK = 1 << 16
+#: The smoother weighs its candidates against the unsure intervals in blocks of about
+#: this many pairs (work arrays in cache; the blocks do not change the result).
+_SMOOTHER_BLOCK = 1 << 16
 
 
 class SocInitialisation(StrEnum):
@@ -2077,23 +2080,33 @@ class EkfSocEstimator:
         best_x = soc[unsure]
         cap = self._soc_per_as
         c_j, e_j = c[unsure], e[unsure]
-        cols = np.arange(len(unsure))
-        # candidates x unsure intervals, in blocks of about a million
-        step = max(1, (1 << 20) // len(unsure))
+        # candidates x unsure intervals, in blocks of about 65536 (whose work arrays stay
+        # in cache; which rows go together does not change a column's least, the first)
+        step = max(1, _SMOOTHER_BLOCK // len(unsure))
         for k in range(0, len(cands), step):
             m = cands[k : k + step]
+            # (only the unsure intervals before the block's last candidate can gain from
+            # it: the others' variance is inf in every row of the block; the candidates
+            # and the unsure intervals are in order)
+            reach = int(np.searchsorted(unsure, m[-1]))
+            if not reach:
+                continue
             s_m, _, v_m, c_m, e_m, k_m, kk, oo, sk, so, ko = (x[:, None] for x in h[m].T)
-            dc = c_m - c_j
-            ho = (k_m * cap) * (e_m - e_j)
+            dc = c_m - c_j[:reach]
+            ho = (k_m * cap) * (e_m - e_j[:reach])
             # the variance of s_m - k_m * dc by (soc, k, offset) at m (the
             # offset's share: the charge counted over the time between)
             var = v_m + dc * (dc * kk - 2.0 * sk) + ho * (ho * oo + 2.0 * so) - 2.0 * ko * dc * ho
-            var[~((var > 0.0) & (m[:, None] > unsure))] = np.inf
-            at = var.argmin(axis=0)
-            v = var[at, cols]
-            better = v < best_v
+            var[~((var > 0.0) & (m[:, None] > unsure[:reach]))] = np.inf
+            # (each column's least, then the first row holding it in the columns it
+            # betters only: argmin's value and row, without its per-column calls)
+            v = np.minimum.reduce(var, axis=0)
+            better = np.flatnonzero(v < best_v[:reach])
+            if not len(better):
+                continue
+            at = var[:, better].argmin(axis=0)
             best_v[better] = v[better]
-            best_x[better] = (s_m[at, 0] - k_m[at, 0] * dc[at, cols])[better]
+            best_x[better] = s_m[at, 0] - k_m[at, 0] * dc[at, better]
         if unsure[0] == 0:
             # the first interval's: the surest start over every later interval, as the
             # filter tracked it (the summary's start, SocResult), not only the references'

@@ -61,6 +61,26 @@ def test_first_departures_match_first_departure():
         assert got[j] == (min(stops[j], len(i)) if e is None else e)
 
 
+def test_first_departures_on_reversed_views_short_logs_and_dropped_readings():
+    # (the windows are rows of a strided view: a reversed current as the tracker's
+    # backward search passes it, logs shorter than a window, searches near the end)
+    rng = np.random.default_rng(4)
+    for trial in range(60):
+        n = int(rng.integers(1, 3000))
+        i = np.repeat(rng.uniform(-50, 25, n), rng.integers(1, 300, n))[:n]
+        i[rng.choice(n, max(1, n // 50))] = np.nan  # a dropped reading never ends a hold
+        if trial % 2:
+            i = i[::-1]
+        starts = rng.integers(0, n, 40)
+        stops = starts + rng.integers(-3, 4000, 40)
+        levels = i[starts] + rng.normal(0, 0.5, 40)
+        tols = rng.uniform(0.1, 2.0, 40)
+        got = first_departures(i, levels, tols, starts, stops)
+        for j in range(40):
+            e = first_departure(i, levels[j], tols[j], int(starts[j]), int(stops[j]))
+            assert got[j] == (min(stops[j], n) if e is None else e)
+
+
 def test_interp_within_is_numpys_interp_bit_for_bit():
     rng = np.random.default_rng(2)
     xp = np.sort(np.round(rng.uniform(0, 100, 3000), 1))  # repeated times too

@@ -8,6 +8,7 @@ import numpy as np
 
 from app.core.samples import SampleBlock
 from app.core.spec import preset
+from app.diagnostics import soc_ekf
 from app.diagnostics.soc_ekf import EkfSocEstimator, _seq_cumsum, _seq_total
 from app.hardware.simulator import NoiseSpec, simulate
 
@@ -82,3 +83,34 @@ def test_the_summary_from_the_smoothed_series_at_hand_is_the_summary():
         smoothed = est.smoothed_columns(filtered=live)
         given = est.result(smoothed_soc=smoothed["soc_percent"]).to_dict()
         assert json.dumps(given) == json.dumps(est.result().to_dict())
+
+
+def test_the_smoother_weighs_its_candidates_in_blocks_as_all_at_once(monkeypatch):
+    """A block of candidates weighed against the unsure intervals before its last one
+    only (the later ones cannot gain from it): the same shifts and sigmas one
+    candidate a block as all of them in one block."""
+    rng = np.random.default_rng(3)
+    n = 60000  # 10 Hz, a new current every 10 s: most intervals unsure, most worked back
+    spec = preset("nmc", capacity_ah=50.0, series_cells=1)
+    current = np.repeat(rng.uniform(-1.0, 0.5, n // 100 + 1), 100)[:n] * 50.0
+    soc = np.clip(90.0 + np.cumsum(current) * 0.1 / (50.0 * 36.0), 5.0, 100.0)
+    volts = spec.cell_ocv(soc) + 0.002 * current + rng.normal(0, 0.002, n)
+    block = SampleBlock(
+        {
+            "time_s": np.arange(n) * 0.1,
+            "current_a": current + rng.normal(0, 0.05, n),
+            "cell_1_v": volts,
+            "voltage_v": volts,
+            "temperature_c": np.full(n, 25.0),
+        }
+    )
+    est = EkfSocEstimator(spec)
+    est.update(block)
+    monkeypatch.setattr(soc_ekf, "_SMOOTHER_BLOCK", 1)
+    one = est._smoothed()
+    monkeypatch.setattr(soc_ekf, "_SMOOTHER_BLOCK", 1 << 40)
+    whole = est._smoothed()
+    assert np.count_nonzero(whole[0]) > 500
+    assert one[2:] == whole[2:]
+    assert one[0].tobytes() == whole[0].tobytes()
+    assert one[1].tobytes() == whole[1].tobytes()
