@@ -27,6 +27,11 @@ def undusted(value: float) -> float:
     return 0.0 if abs(value) < TINY else value
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` things in words: "1 fault", "2 faults", "0 limit events" (not "1 fault(s)")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def number_text(value, fmt: str = ".3g", unit: str = "", *, missing: str = "n/a") -> str:
     """``value`` formatted with ``fmt`` (a format spec: ``.3g``, ``.1f``), then
     ``unit`` (appended as given: ``' V'``); ``missing`` for None or a non-finite number;

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.eol_interval_text import eol_interval_text
+from app.core.number_text import counted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.cell_balance import (
     balance_verdict,
@@ -299,7 +300,7 @@ def _safety(r: dict) -> Finding:
         "safety",
         title,
         _SEVERITY.get(r["status"], Verdict.WARN),
-        f"{len(events)} limit event(s)"
+        counted(len(events), "limit event")
         + (
             f", worst: {kind_text(events[0]['check'])} ({channel_text(events[0]['channel'])})"
             if events
@@ -364,7 +365,7 @@ def _faults(faults: list | None) -> Finding:
         return Finding("faults", title, Verdict.PASS, "none detected")
     kinds = sorted({kind_text(f["kind"]) for f in faults})
     verdict = Verdict.FAIL if any(f["severity"] == "critical" for f in faults) else Verdict.WARN
-    return Finding("faults", title, verdict, f"{len(faults)} fault(s): {', '.join(kinds)}")
+    return Finding("faults", title, verdict, f"{counted(len(faults), 'fault')}: {', '.join(kinds)}")
 
 
 def findings(report: dict) -> list[Finding]:

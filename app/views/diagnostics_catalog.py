@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.eol_interval_text import eol_interval_text
-from app.core.number_text import limit_pair_text, undusted
+from app.core.number_text import counted, limit_pair_text, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
@@ -793,7 +793,7 @@ def _safety(r: dict) -> ResultSummary:
         f" · {_limit_values(e)} · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
         for e in events
     )
-    headline = "within every limit" if not events else f"{len(events)} limit violation(s)"
+    headline = "within every limit" if not events else counted(len(events), "limit violation")
     limits = r.get("limits") or {}
     # (a capacity only known as a lower bound: its C-rates are no current limit)
     unjudged = "not judged" if (why := limits.get("current_not_judged")) else None
@@ -927,7 +927,7 @@ def _faults(r: dict | list) -> ResultSummary:
     )
     if not faults:  # (else the detail's "Latest result" heading stands over nothing)
         return ResultSummary(status, "no faults", reason="no faults found")
-    return ResultSummary(status, f"{len(faults)} fault(s)", items=items)
+    return ResultSummary(status, counted(len(faults), "fault"), items=items)
 
 
 def _unavailable_headline(r: dict) -> str:

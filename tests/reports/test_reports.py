@@ -91,7 +91,7 @@ def test_faults_critical_fails_and_none_passes():
 
 def test_safety_and_fault_findings_name_checks_and_channels_in_words():
     """The report's summary said 'worst: over_temperature on temperature_c' and
-    '3 fault(s): over_temperature, thermal_runaway_onset, under_voltage': internal
+    '3 faults: over_temperature, thermal_runaway_onset, under_voltage': internal
     names, where the Alerts and Diagnostics pages say them in words."""
     event = {
         "check": "over_temperature",
@@ -107,8 +107,8 @@ def test_safety_and_fault_findings_name_checks_and_channels_in_words():
               for kind in ("thermal_runaway_onset", "under_voltage")]  # fmt: skip
     report = _report(safety={"status": "critical", "events": [event]}, faults=faults)
     text = {f.diagnostic: f.summary for f in findings(report)}
-    assert text["safety"] == "1 limit event(s), worst: over temperature (temperature sensor)"
-    assert text["faults"] == "2 fault(s): thermal runaway onset, under voltage"
+    assert text["safety"] == "1 limit event, worst: over temperature (temperature sensor)"
+    assert text["faults"] == "2 faults: thermal runaway onset, under voltage"
 
 
 def test_decimation_keeps_peaks_and_both_ends():
@@ -444,7 +444,7 @@ def test_a_result_whose_inputs_are_not_valid_is_never_pass():
     assert _verdict(report, "faults") == Verdict.WARN  # "none detected" is no pass here
     safety = next(f for f in findings(report) if f.diagnostic == "safety")
     # a failure stays one, and says what failed before the doubt (an overcharge)
-    assert safety.verdict == Verdict.FAIL and safety.summary.startswith("0 limit event(s)")
+    assert safety.verdict == Verdict.FAIL and safety.summary.startswith("0 limit events")
     assert "judged on inputs that may not hold: x" in safety.summary
     assert _verdict(report, "soh") == Verdict.NOT_APPLICABLE  # nothing was judged
 

@@ -179,7 +179,7 @@ def test_status_colours_key_numbers_and_fault_list(page, qapp):
     )
     s = page.summaries
     assert s["faults"].status is Status.CRITICAL
-    assert s["faults"].headline == "2 fault(s)"
+    assert s["faults"].headline == "2 faults"
     assert s["faults"].items == (
         "critical · over voltage · cell 3 · 1:00–2:05",
         "warning · sensor stuck · temperature sensor · 0:10–0:40",
@@ -1049,7 +1049,7 @@ def test_a_misfit_note_does_not_rule_out_an_overcharge():
     # "rests on a battery that does not fit", as if the battery were the mistake
     from app.views.diagnostics_catalog import ResultSummary, with_battery_note
 
-    faults = ResultSummary(Status.CRITICAL, "4 fault(s)", ())
+    faults = ResultSummary(Status.CRITICAL, "4 faults", ())
     note = with_battery_note("faults", faults, guessed=False, misfit=True).reason
     assert "overcharged or over-discharged, or not this battery" in note
     assert "does not fit" not in note
