@@ -908,6 +908,15 @@ class SocResult(DiagnosticResult):
     soc_range_of: str = "filter"
 
 
+def soc_band(soc, band):
+    """The band of half width ``band`` (2 sigma) around the reported SOC (already within
+    0-100 %), clipped to 0-100 %: the one rule of the series and of the summary's final
+    band. (Around the filter's raw state, a state strayed to -5 % with sigma 0.5 shut the
+    series' band at [0, 0] while the summary gave [0, 1]: MB-0.mpr, a cell far below
+    NMC's window.)"""
+    return np.clip(soc - band, 0.0, 100.0), np.clip(soc + band, 0.0, 100.0)
+
+
 def _run_lengths(starts: np.ndarray, n: int) -> np.ndarray:
     """Lengths of the runs of ``n`` samples cut at ``starts`` (increasing, in
     (0, n)), the first from 0: ``np.diff(starts, prepend=0, append=n)``
@@ -1206,12 +1215,12 @@ class EkfSocEstimator:
             sig = np.concatenate([b for _, b in parts])
         # The filter's state may stray a little past the ends of the OCV table
         # (ecm_model.SOC_MIN_PCT/SOC_MAX_PCT); a battery's SOC and its band are
-        # reported within 0-100 %.
+        # reported within 0-100 %, the band around the SOC reported (soc_band).
         if self.keep_history:
             self._remember(block, soc, n)
         band = 2.0 * sig
-        low, high = np.clip(soc - band, 0.0, 100.0), np.clip(soc + band, 0.0, 100.0)
         soc = np.clip(soc, 0.0, 100.0)
+        low, high = soc_band(soc, band)
         if n > _SMALL_BLOCK:
             lo, hi = float(soc.min()), float(soc.max())
         else:
@@ -2167,9 +2176,8 @@ class EkfSocEstimator:
         edges = np.concatenate(([0], np.cumsum(counts)))
         a, b = int(edges[first]), int(edges[last])
         soc = raw[a:b] + np.repeat(shift[first:last], counts[first:last])
-        band = 2.0 * np.repeat(sigma[first:last], counts[first:last])
-        low, high = np.clip(soc - band, 0.0, 100.0), np.clip(soc + band, 0.0, 100.0)
         soc = np.clip(soc, 0.0, 100.0)
+        low, high = soc_band(soc, 2.0 * np.repeat(sigma[first:last], counts[first:last]))
         part = {SOC_COLUMN: soc, SOC_BAND_LOW_COLUMN: low, SOC_BAND_HIGH_COLUMN: high}
         if self._rep is not None:
             part[SOC_BMS_DIFFERENCE_COLUMN] = soc - self._rep.view()[a:b]
@@ -2203,6 +2211,7 @@ class EkfSocEstimator:
             lo, hi = min(self._sure_min, start), max(self._sure_max, start)
         elif back:  # (no estimate twice as sure as the first: all of them, and the start)
             lo, hi = min(lo, start), max(hi, start)
+        final_band = soc_band(self._soc_last, 2.0 * sigma)
         smoothed_range = self.keep_history and self._n > 0
         if smoothed_range:
             # the history is kept (offline): the range of the smoothed series, the one
@@ -2217,8 +2226,8 @@ class EkfSocEstimator:
             initial_soc_percent=self._soc_first,
             final_soc_percent=self._soc_last,
             final_soc_sigma_percent=sigma,
-            final_band_low_percent=max(self._soc_last - 2 * sigma, 0.0),
-            final_band_high_percent=min(self._soc_last + 2 * sigma, 100.0),
+            final_band_low_percent=float(final_band[0]),
+            final_band_high_percent=float(final_band[1]),
             min_soc_percent=lo,
             max_soc_percent=hi,
             charge_in_ah=self._q_in * self._parallel / 3600.0,

@@ -403,6 +403,23 @@ def test_the_soc_range_is_of_the_series_written(tmp_path, capsys):
     assert soc["soc_range_of"] == "smoothed"
 
 
+def test_the_final_band_is_the_series_last_band(tmp_path, capsys):
+    """MB-0.mpr read as NMC: a cell at 1.49 V, the filter's state strayed to -5 %
+    (sigma 0.5). The JSON's final band was 0-1 % (around the 0 % reported), the
+    --timeseries' last row 0-0 (around the state, then clipped: a band shut at the
+    limit, which the dashboard showed as "band not known")."""
+    path = str(REAL_DATA / "biologic" / "MB-0.mpr")
+    out = tmp_path / "series.csv"
+    argv = ["analyze", path, "--json", "--chemistry", "nmc", "--capacity-ah", "0.005"]
+    assert main([*argv, "--timeseries", str(out)]) == 0
+    soc = json.loads(capsys.readouterr().out)["results"]["soc"]
+    last = pd.read_csv(out).iloc[-1]
+    assert soc["final_soc_percent"] == last["soc_percent"] == 0.0
+    assert soc["final_band_high_percent"] > 0.5  # 2 sigma above the 0 % reported
+    assert soc["final_band_low_percent"] == pytest.approx(last["soc_band_low_percent"], abs=1e-3)
+    assert soc["final_band_high_percent"] == pytest.approx(last["soc_band_high_percent"], abs=1e-3)
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
