@@ -584,6 +584,42 @@ measure_internal_resistance ~1.2-1.5 s at load (the ~130 budgeted fits ~0.7 s, t
 per-pulse record and following ~0.3 s), the SOC ~0.6-0.7 s (the filter loop ~0.25,
 the smoother ~0.15 s); on the pack log detect_faults ~1.4 s at load.
 
+Then the fault stage's per-bin sample extremes (helper fspeed): ``BinBatch.sample_range``
+(the pack voltage's greatest less least sample of each bin, read every batch by the
+noisy-sensor test) and ``least_change`` (the pack resolution) took ``np.fmax.reduceat``,
+``np.fmin.reduceat`` and ``np.minimum.reduceat`` over 6553 bins of 5 samples, which loop
+over the bins one at a time; a regular batch (``BinBatch.k`` samples in every bin) now
+takes them as ``k`` element-wise calls over strided slices (a max or min is exact in
+any order: the same values). A batch of the pack log (32765 samples, best of 5 x 20, in
+one process): sample_range 0.21 -> 0.03 ms, least_change 0.15 -> 0.07 ms at load ~1.6
+(1.43-1.63 -> 0.03 and 0.14 -> 0.06 ms at load ~11), 32 batches a run. Instructions
+(callgrind; detect_faults of the pack log with its safety update, less the process's
+start and the log's loading, 7.017e9): 6.200e9 -> 6.077e9 (-2 %). detect_faults alone,
+the old and new methods swapped in one process, best of 11 at load ~2: 0.839 -> 0.826 s
+(best of 7 at load ~4.3: 0.889 -> 0.845 s). ``--repeat 2 --cases pack``, old, new, old,
+new at load 0.7-1.3: pack 2.22, 2.27 -> 2.25, 2.27 s cpu, detect_faults 0.867, 0.886 ->
+0.886, 0.886 s (at load 4.3-6.7: 2.37, 2.38 -> 2.32, 2.46 s): the ~0.01 s saved at idle
+is below this machine's noise. Same results bit for bit, against 539fa40:
+run_suite JSON and SOC series of the pack log, a 300000-sample steps log, 4-cell hppc
+and cycle logs and 22 simulated logs (NMC/LFP/lead-acid, 4, 6 and 16 cells,
+drive/cycle/HPPC/CC-CV/float/rest at 0.5-10 Hz, with shorts, runaways, a runaway from
+100 s, stuck/noisy/dropped sensors, over-voltage and scattered NaN), analyze --json of
+the 16 real files (12 open) as NMC and LFP: 58 outputs, 0 differ; ``bench_faults.py
+--brief --parts detection clean equivalence`` output identical (422/422, 0 false alarms,
+0 failing rows). ~0.01 s saved, far short of the 0.2 s aimed at; the pack case read
+2.22-2.27 s at load ~1 this session, over 2 s either way. Looked at and not cut: the
+short test's resistance terms without their stacked copy (same bits; its 32 calls
+0.092 -> 0.083-0.092 s, numpy's per-pass floor); run_suite's JSON conversion (to_jsonable, measured at its top-level
+calls: ~12 ms in all); and, each estimated at <= 10 ms: step_candidates shared by the
+cycle table and the current-sign check, safety's per-2048-sample maxima made once for
+its extremes and its watch, the resolution's constant rows as broadcast views, the
+noisy test's floor without all-zero quanta. A SIGPROF line sample of detect_faults on
+the pack log is flat: no line over ~3.5 % (the float32 sample matrix, the running sums'
+cumsum, the phase copies, safety's column extremes: 2-3.5 % each), the families' ~100
+numpy passes per batch each 0.2-1 ms at numpy's per-element floor. What is left over
+2 s needs the 16 cell columns read once for several diagnostics (a shared per-chunk
+pass feeding cell balance, safety and the fault stage) or another summation order.
+
 Then the pulse tracker's hold searches and the SOC smoother (helper sspeed; same results
 bit for bit, against 539fa40: run_suite JSON and SOC series of the pack, steps and hppc
 logs here, two 200000-sample step logs (seeds 3, 7) and 18 simulated logs -- NMC/LFP/

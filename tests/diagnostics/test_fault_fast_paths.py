@@ -686,3 +686,31 @@ def test_pack_run_test_reads_runs_of_one_bin_as_the_loop_does():
             want = _pack_run_moved_plain(plain, run, sums, q2, bb)
             assert _same_bits(got, want)
             assert _same_bits(np.array(state(fast)), np.array(state(plain)))
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 10])
+def test_bin_extremes_of_regular_bins_are_those_of_reduceat(k):
+    """A regular batch's sample range and least change per bin (bins of ``k`` samples
+    read as ``k`` strided slices) are those of ``reduceat`` over the bins, NaN
+    samples, all-NaN bins and unchanged readings included."""
+    from app.diagnostics.faults.bins import BinBatch
+
+    rng = np.random.default_rng(k)
+    m = 300
+    y = rng.normal(48.0, 0.01, (2, k * m)).round(3).astype(np.float32)
+    y[0, rng.choice(k * m, 40, replace=False)] = np.nan
+    y[0, 7 * k : 9 * k] = np.nan  # two bins without a reading
+    y[0, 20 * k : 23 * k] = 48.0  # a held reading
+    starts = np.arange(m) * k
+    none = np.zeros(m)
+    fields = {f: none for f in BinBatch.__dataclass_fields__ if f not in ("samples", "starts")}
+    fields.update(gaps=[], k=k, _medians={})
+    batch = BinBatch(**fields, samples=y, starts=starts)
+    with np.errstate(invalid="ignore"):
+        hi = np.fmax.reduceat(y[0], starts).astype(np.float64)
+        lo = np.fmin.reduceat(y[0], starts).astype(np.float64)
+        d = np.abs(np.diff(y[0], append=np.nan)).astype(np.float64)
+    d[starts[1:] - 1] = np.inf
+    d[~(d > 0)] = np.inf
+    assert _same_bits(batch.sample_range(0), hi - lo)
+    assert _same_bits(batch.least_change(0), np.minimum.reduceat(d, starts))

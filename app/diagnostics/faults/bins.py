@@ -178,6 +178,8 @@ class BinBatch:
     #: :meth:`sample_max`: valid only while the batch is processed (a work array)
     samples: np.ndarray | None = field(default=None, repr=False)
     starts: np.ndarray | None = field(default=None, repr=False)
+    #: samples in each bin when every bin has that many and they lie in order (0: not so)
+    k: int = field(default=0, repr=False)
 
     _medians: dict = field(default_factory=dict, repr=False)
 
@@ -211,7 +213,7 @@ class BinBatch:
             d = np.abs(np.diff(y, append=np.nan)).astype(np.float64)
         d[self.starts[1:] - 1] = np.inf  # (a change across bins is neither's)
         d[~(d > 0)] = np.inf  # (no change, or a NaN sample)
-        return np.minimum.reduceat(d, self.starts)
+        return self._per_bin(np.minimum, d)
 
     def sample_range(self, row: int) -> np.ndarray:
         """The greatest less the least finite sample of channel row ``row`` in each bin
@@ -220,9 +222,21 @@ class BinBatch:
             return np.full(self.m, np.nan)
         y = self.samples[row]
         with np.errstate(invalid="ignore"):
-            hi = np.fmax.reduceat(y, self.starts).astype(np.float64)
-            lo = np.fmin.reduceat(y, self.starts).astype(np.float64)
+            hi = self._per_bin(np.fmax, y).astype(np.float64)
+            lo = self._per_bin(np.fmin, y).astype(np.float64)
         return hi - lo
+
+    def _per_bin(self, ufunc, y: np.ndarray) -> np.ndarray:
+        """``ufunc.reduceat(y, self.starts)`` (a max or min: exact, whatever the order);
+        bins of ``k`` samples each by ``k`` element-wise calls over strided slices
+        (reduceat loops over the bins one at a time: ~40x slower for 6553 bins of 5)."""
+        k, m = self.k, len(self.starts)
+        if not k:
+            return ufunc.reduceat(y, self.starts)
+        out = y[0 : k * m : k].copy()
+        for j in range(1, k):
+            ufunc(out, y[j : k * m : k], out=out)
+        return out
 
     @property
     def m(self) -> int:
@@ -1028,4 +1042,5 @@ class SampleStage:
             index=g[starts],
             samples=y,
             starts=starts,
+            k=bsum.k,
         )
