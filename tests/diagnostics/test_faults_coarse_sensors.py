@@ -9,7 +9,7 @@ import pytest
 
 from app.core.spec import preset
 from app.diagnostics.faults import detect_faults
-from app.diagnostics.faults.resolution import Resolution, rounding_bias
+from app.diagnostics.faults.resolution import Resolution, rounding_bias, staircase_steps
 from app.hardware.simulator import Fault, NoiseSpec, simulate
 from app.hardware.simulator.noise import quantize
 from tests.diagnostics.fault_splits import faults_in_blocks
@@ -127,6 +127,43 @@ def test_a_runaway_on_whole_degree_sensors_within_a_minute(chem):
     assert hits and hits[0]["channel"] == "cell_2_temp_c"
     assert onset <= hits[0]["detail"]["detected_time_s"] <= onset + 60.0
     assert all(f["detail"]["detected_time_s"] >= onset for f in faults)
+
+
+@pytest.mark.parametrize("chem", ["nmc", "lfp"])
+def test_a_noise_free_whole_degree_runaway_is_found_at_its_second_step(chem):
+    # at rest the cell reads 25 degC, then steps to 26 at 25 s and to 27 at 56 s: the
+    # steps' times are the evidence, two steps faster and faster beside a flat reference
+    # (before: found in the bin after the second step, 61-63 s after the onset)
+    onset = 1801.0
+    spec = preset(chem, series_cells=4)
+    block = simulate(
+        spec,
+        "rest",
+        duration_s=onset + 300,
+        seed=1,
+        capacity_spread=0.02,
+        resistance_spread=0.06,
+        faults=[Fault("thermal_runaway", onset, cell=2)],
+    )
+    block = quantize(block, WHOLE_DEGREES)
+    offline = detect_faults(block, spec).to_list()
+    hits = [f for f in offline if f["kind"] == "thermal_runaway_onset"]
+    assert hits and hits[0]["channel"] == "cell_2_temp_c"
+    assert onset <= hits[0]["detail"]["detected_time_s"] <= onset + 60.0
+    assert all(f["detail"]["detected_time_s"] >= onset for f in offline)
+    sizes = np.random.default_rng(5).integers(1, 9, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == offline
+
+
+def test_staircase_steps_are_read_from_bin_means():
+    # 5-sample bins of a whole-degree staircase: 25 for 37 samples, 26 from the 3rd
+    # sample of bin 7, 27 from the 4th of bin 11, the last
+    x = np.concatenate((np.full(37, 25.0), np.full(21, 26.0), np.full(2, 27.0)))
+    bins = x.reshape(-1, 5).mean(axis=1)
+    dt, before = staircase_steps(np.vstack((bins, bins[::-1], bins + 0.3)), np.ones(3))
+    assert dt[0] == pytest.approx(21 / 5) and before[0] == pytest.approx(37 / 5)
+    # a staircase down, or one off the quantum's multiples, gives none
+    assert np.isnan(dt[1:]).all() and np.isnan(before[1:]).all()
 
 
 def test_a_noisy_pack_voltage_read_to_100_mv_is_still_found():

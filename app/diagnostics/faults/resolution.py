@@ -246,3 +246,37 @@ def step_response(c: np.ndarray) -> np.ndarray:
     a coarse reading's rounding, stepping once, adds to them."""
     tails = np.cumsum(c[..., ::-1], axis=-1)[..., ::-1][..., 1:]
     return np.maximum(tails.max(axis=-1), 0.0)
+
+
+def staircase_steps(y: np.ndarray, q: np.ndarray, tol: float = 1e-4) -> tuple[np.ndarray, ...]:
+    """The last two steps up of noise-free readings quantised by ``q`` (one per row),
+    from their bin means ``y`` (rows, bins; oldest first): (dt, before), each in bins, NaN
+    where the rows' readings do not form a staircase rising by two steps or more.
+
+    A noise-free reading quantised by q changes only where its true value crosses a
+    step's edge, q (k + 1/2): a bin that holds a step has a mean between its two
+    levels, the fraction of its samples after the step, so the time a staircase spent
+    below a level (the bins' shortfalls from it, each at most one) is where it crossed
+    the level's edge, to a sample. ``dt``: the time from the crossing into the level
+    before the top one to the crossing into the top one (the top: the highest level the
+    last bin reached) -- the true value rose by q at least in that time (and a sample);
+    ``before``: the time the reading held the level under those two (from the crossing
+    into it, or from the window's first bin if that was at it), over which the true
+    value rose by q at most. A staircase: the first bin on a level (a multiple of q),
+    no bin mean below the one before."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = y / q[:, None]
+        start = np.round(u[:, 0])
+        v = u - start[:, None]
+        top = np.ceil(v[:, -1] - tol)
+        ok = (np.abs(v[:, 0]) <= tol) & (np.diff(v, axis=1) >= -tol).all(axis=1) & (top >= 2)
+        ok &= np.isfinite(v).all(axis=1) & (q > 0)
+        top = np.where(ok, top, 2.0)
+
+        def below(level: np.ndarray) -> np.ndarray:
+            return np.clip(level[:, None] - v, 0.0, 1.0).sum(axis=1)
+
+        at_top, at_prev, at_under = below(top), below(top - 1.0), below(top - 2.0)
+    dt = np.where(ok, at_top - at_prev, np.nan)
+    before = np.where(ok, at_prev - at_under, np.nan)
+    return dt, before

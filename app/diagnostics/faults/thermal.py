@@ -477,6 +477,54 @@ with 0.3 degC of noise raised a runaway onset, z 5.3, where the same log read fi
 gave z 4.4: the cell crossed a step while its reference crossed half of one. A flat 4b
 cost noise-free whole-degree runaways, whose reference hardly moves, 9 -> 0 of 18 within
 a minute; bounded by the reference's movement they stay 9 of 18.)
+The steps' times. A noise-free whole-degree reading carries its information in the times
+of its steps, which the bin means hold: a bin with a step has a mean between its two
+levels, the fraction of its samples after the step, so the time a staircase spent below
+a level (the bins' shortfalls from it) is when its true value crossed that level's edge,
+to a sample (:func:`.resolution.staircase_steps`). One step is no evidence (a clean cell
+crosses one whenever its excess drifts over an edge, however little), two are: between
+its crossings into the last two levels the true value rose by a quantum. So a window
+also has its evidence (in place of the quadratic's or a template's z; every other
+condition unchanged) where the cell's sensor is noise-free and quantised (its rounding
+bias at least ``STAIR_BIAS`` of q/pi), its readings rose by two steps or more with no
+step down, the last quantum within ``q / SELF_HEATING_RATE_C_PER_MIN`` (a minute per
+degree) after holding the level before the window's acceleration ratio times as long
+(``ACCEL_RATIO``, 2, in a full window; the growing window's, in a log's first two
+minutes, where the level before is held since the log's start at least): faster and
+faster, as a runaway's step interval shrinks with its rate, where a steadily warming
+cell's does not; and the reference held its value over the whole window (a pack warming
+alike moves its reference's readings as much as the cell's). A cell whose self-heating
+starts low in its degree crosses its second edge 55-67 s after a 1 degC/min onset: it is
+now found in the bin of that step, not the bin after or when the bin means' z reaches 5.
+``bench_faults.py --parts detection --cases runaway --noise-scale 0 --resolution temp=1
+current=0.1 cell_v=0.001 pack_v=0.1`` (seeds 1-2, 4 cells), within 60 s, before ->
+after: 9 -> 12 of 18 (NMC 2 -> 4 of 8, LFP 7 -> 8 of 8; worst NMC 73 -> 68 s, LFP 63 ->
+60 s). Held out, ``--resolution temp=1 --noise-scale 0 --cases runaway --brief``:
+``--cells 4 16 --first-seed 90 --seeds 4`` 38 -> 50 of 72 (NMC 4 cells 3 -> 8 of 16, 16
+cells 6 -> 10 of 16; LFP 29 -> 32 of 32); ``--onsets 5 30 600 --cells 4 16 --first-seed
+300 --seeds 2`` 35 -> 55 of 108 (onset 30 s NMC 4 -> 12 of 16, LFP 4 -> 16 of 16);
+``--onsets 5 30 --cells 4 16 --first-seed 320 --seeds 2`` 12 -> 26 of 72 (onset 30 s NMC
+6 -> 10 of 16, LFP 4 -> 14 of 16); nothing before an onset. What is left: the runaways
+whose second step comes after the minute (NMC: the first at 33-41 s, the cell low in its
+degree), one step only; from a log's first seconds (onset 5 s), whose level before is
+held only since the log's start (too short to show the acceleration); onsets in a load
+(the reference's readings moving); and the lead-acid float runaways (0 of 2, 0 of 8, 0
+of 12 either way), found on the string's current by :mod:`.float_runaway`, whose heat test
+waits for the mean cell temperature's rounding swing. Clean (every alarm false),
+``--parts clean --clean-hours 24 --resolution temp=1 --noise-scale 0``: ``--seeds 1
+--spreads 0.06`` (960 pack-hours) 0; ``--first-seed 2 --seeds 2 --spreads 0.03`` and
+``0.08`` (3,840) no runaway onset on a cell (3 lead-acid float runaway onsets on the
+current in CC-CV, the same before); ``--resolution temp=1 current=0.1 cell_v=0.001
+pack_v=0.1 --first-seed 5 --seeds 1 --spreads 0.03``: 38 alarms before and after, none a
+cell's runaway onset (internal shorts on NMC HPPC and lead-acid CC and CC-CV, lead-acid
+float runaway onsets on the current). Not solved, the same 95 alarms before and after: a
+sensor with a little noise, ``--resolution temp=1 --noise-scale 0.1 --first-seed 7 --seeds
+1 --spreads 0.06`` (0.03 degC read to whole degrees), 55 of them runaway onsets on NMC
+cells (16-cell cycle and CC the most), the bin-mean test's, not the steps'. A sensor
+with noise (0.3 degC read to whole degrees: its bias ~0.2 of q/pi) or read finely: the
+same bits as before (``--parts detection --cases runaway --onsets 5 30 600 --cells 4 16 --first-seed
+300 --seeds 2``: the same table, 108/108 within 60 s; ``--brief --parts detection clean
+equivalence``: 422/422 within target, no false alarm, offline == live).
 Figures: ``benchmarks/bench_faults.py`` (``--resolution``).
 
 A gap in the log. A time gap (rows lost) leaves its bins out: the stage makes bins only
@@ -523,7 +571,7 @@ from app.diagnostics.faults.common import (
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
 from app.diagnostics.faults.reference import shared_reference
-from app.diagnostics.faults.resolution import rounding_bias, step_response
+from app.diagnostics.faults.resolution import rounding_bias, staircase_steps, step_response
 from app.diagnostics.faults.short_heat import (
     REMEMBER_RATE_C_PER_MIN,
     SELF_HEATING_ONSET_C,
@@ -615,6 +663,10 @@ NOISE_JUMP_FLOOR_C2 = 0.25
 #: (2B)²/this at the least (uniform over 2B), however many samples it holds, and a
 #: step of 2B anywhere in the window is the rounding, not a rise.
 QUANTUM_VARIANCE = 12.0
+#: ... and a noise-free one (its rounding bias this near q / pi) whose reading stepped
+#: up twice, fast and ever faster, beside a reference that held its value, has its
+#: evidence in the times of its steps.
+STAIR_BIAS = 0.9
 #: A window across a time gap is judged on the bins present over its time if they
 #: are this long of bins at least (see "A gap in the log").
 GAP_WINDOW_MIN_S = 60.0
@@ -1079,7 +1131,8 @@ class RunawayDetector:
             # a log's first minute")
             quad = (rise_ev >= RATE_Z * se_rise) & (not fit["clip_start"])
             templ = (t_rate >= RATE_MIN_C_PER_MIN) & (t_z >= TEMPLATE_Z)
-            ok = accel & (quad | templ)
+            stair = self._staircase(fit, yo, yd, q2, b, nb) if k >= 2 else False
+            ok = accel & (quad | templ | stair)
             # ... and the self-heating's own rate, the best template's, at the onset's
             ok &= t_rate >= SELF_HEATING_RATE_C_PER_MIN
             # the new heat, over the steady heating carried on, at the threshold rate
@@ -1091,6 +1144,24 @@ class RunawayDetector:
             ok &= ~(jump & (yo[:, -1] < SELF_HEATING_ONSET_C))
             z = np.fmax(rise_ev / se_rise, t_z)
         return ok, z
+
+    def _staircase(self, fit, yo, yd, q2, b, nb) -> np.ndarray:
+        """Each window's evidence from a noise-free coarse sensor's step times (see
+        "Coarse sensors", the steps' times): its readings rose by two steps or more, the
+        last quantum at SELF_HEATING_RATE_C_PER_MIN at least (to a sample), after holding
+        the level before the window's acceleration ratio times as long, beside a
+        reference that held its value over the whole window."""
+        if fit["gapped"]:
+            return np.zeros(len(yo), dtype=bool)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q = np.sqrt(q2)
+            dt, before = staircase_steps(yo, q)
+            dt = dt + 1.0 / np.fmax(nb, 1.0)  # (to a sample)
+            ref = yo - yd
+            flat = (ref.max(axis=1) - ref.min(axis=1)) <= 1e-4 * q
+            quiet = (q2 > 0) & (b >= STAIR_BIAS * q / np.pi)
+            fast = q * 60.0 >= SELF_HEATING_RATE_C_PER_MIN * dt * self.bin_s
+            return quiet & flat & fast & (before >= fit["accel_ratio"] * dt)
 
     def _steady_trend(self, y: np.ndarray, s_noise: np.ndarray) -> np.ndarray:
         """The steady heating (K/s) each candidate's excess ``y`` (the bins before its
