@@ -231,7 +231,11 @@ def rounding_bias(q2, var):
     Kollar, "Quantization Noise", 2008, ch. 5): q/pi without noise (the sawtooth's peak,
     q/2, is its harmonics' too, which any noise fades first), next to nothing once the
     noise spans the quantum; 0 for a reading not known to be quantised (``q2`` 0). It
-    does not average out over many samples: it moves only as the true value does."""
+    does not average out over many samples: it moves only as the true value does.
+    ``var`` is the noise as read over many of the true value's places within a step (a
+    long history): a reading whose noise is far under q, on a step's edge, chatters
+    between the two with a variance of up to q²/4 (over every place, ~sigma q /
+    sqrt(pi)), which read as noise would take off the bias it has a moment later."""
     q2 = np.asarray(q2, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.sqrt(q2)
