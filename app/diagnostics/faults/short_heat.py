@@ -153,7 +153,8 @@ differences over the ``LOAD_HISTORY_S`` before the window (a smooth curve's are 
 none), and the model's own error, the mean square of the same step read at the bin edges
 before the window beyond the noise's share (without it an LFP charge's bend read a sure
 'drop' at a runaway's onset, held-out seed 63, and held its alarm 51 -> 56 s; with a line
-over 120 s and 60 s of bins after the edge, seed 51's 47 -> 122 s). A bend's curvature
+over 120 s and 60 s of bins after the edge, seed 51's 47 -> 122 s; a line over 180 s
+alone, 47 -> 112 s: see :mod:`bench_pack_only_faults`). A bend's curvature
 errs the line carried on alike at either side of the edge; a slope's change, by the change
 times the right bins' mean time (15 s at most): a few tenths of a mV on the cycles'
 charges, where a 3 ohm short steps a 4-cell NMC pack by ~17 mV and a 1 ohm one by ~50 mV.
