@@ -38,6 +38,13 @@ def _found(result, kind: str, channel: str, onset: float, latency: float) -> Det
     return first
 
 
+def _short_in_cell_3_alone(block, spec, onset: float) -> None:
+    """The log's one fault: the internal short in cell 3, found within SHORT_LATENCY_S."""
+    result = detect_faults(block, spec)
+    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
+    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+
+
 def _no_fault_before(result, onset: float) -> None:
     early = [f for f in result.faults if f.detail["detected_time_s"] < onset]
     assert not early, f"faults before the onset: {early}"
@@ -252,9 +259,7 @@ def test_100_ohm_short_two_minutes_into_a_log_within_10_minutes(profile, cells):
     block = simulate(
         spec, profile, duration_s=onset + 900, seed=1, noise=NoiseSpec.typical(spec), faults=[fault]
     )
-    result = detect_faults(block, spec)
-    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
-    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+    _short_in_cell_3_alone(block, spec, onset)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -311,9 +316,7 @@ def test_100_ohm_short_two_minutes_into_a_1c_discharge_within_10_minutes(
     spec, block = spread_pack(
         "nmc", cells, profile, seed, onset + 900, resistance_spread=spread, faults=[fault]
     )
-    result = detect_faults(block, spec)
-    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
-    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+    _short_in_cell_3_alone(block, spec, onset)
 
 
 @pytest.mark.parametrize(
@@ -331,9 +334,7 @@ def test_100_ohm_short_early_in_a_1c_discharge_past_the_anchors_allowance(
     spec, block = spread_pack(
         "nmc", cells, profile, seed, onset + 900, resistance_spread=spread, faults=[fault]
     )
-    result = detect_faults(block, spec)
-    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
-    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+    _short_in_cell_3_alone(block, spec, onset)
 
 
 @pytest.mark.parametrize("onset", [120.0, 300.0])
@@ -348,9 +349,7 @@ def test_100_ohm_short_in_a_middle_cell_of_a_4_cell_pack_against_the_others(onse
     spec, block = spread_pack(
         "nmc", 4, "cycle", 91, onset + 900, resistance_spread=0.06, faults=[fault]
     )
-    result = detect_faults(block, spec)
-    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
-    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+    _short_in_cell_3_alone(block, spec, onset)
 
 
 @pytest.mark.parametrize("profile", ["cycle", "cc"])
@@ -448,9 +447,7 @@ def test_100_ohm_short_in_a_pack_with_realistic_spread():
     spec, block = spread_pack(
         "nmc", 4, "drive", 3, onset + 900, resistance_spread=0.08, faults=[fault]
     )
-    result = detect_faults(block, spec)
-    _found(result, "internal_short", "cell_3_v", onset, SHORT_LATENCY_S)
-    assert {f.kind for f in result.faults} == {FaultKind.INTERNAL_SHORT}
+    _short_in_cell_3_alone(block, spec, onset)
 
 
 @pytest.mark.parametrize("onset", [0.0, 5.0, 25.0])
