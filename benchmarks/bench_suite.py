@@ -651,6 +651,38 @@ ms), none a single cut of 0.1 s. Looked at and not cut: the steps log's pulse no
 sigmas (``noise_sigma_windows``, ~0.13 s: two partitions of 21e6 values, ~3 ns a
 value, at introselect's floor; the windows overlap ~25x but a median is not shared
 between windows), its per-pulse records (~8 us each, 8527: dict building).
+
+Then the SOC filter's interval sums per interval (helper fastsoc; not bit for bit): each
+interval's eleven sums for its update are numpy's pairwise reduce of its own samples
+(``np.add.reduceat``; they are all in the batch that closes it, whatever the blocks),
+not differences of running totals continued over the whole log (a complex cumsum of
+6 x 1e6 pairs, ~16 ms, and its gathers): as exact or better (the old difference of two
+totals of up to ~3e7 carried eps x total, ~1e-12 of an interval's sum), and the same
+live and offline (tests/diagnostics live/SOC tests; the pack log's first 150000 samples,
+a 10 Hz LFP HPPC log and a log with scattered NaN fed in random blocks of 1-70000: the
+series, smoothed series and summary equal to the bit). Also the per-interval values
+handed to the filter loop as one list per column (no 17000 small row lists), the
+per-interval priors as one flat list, the update's ``u`` from the floats already read
+(no numpy scalar multiply), the series' clip and band in place, the bins' one branch
+past the warm-up, ``CellModel.from_spec`` kept per spec (~2 ms a run), and the pulse
+model's design rows written into one array (no np.column_stack, ~1000 calls; same bits).
+Results: run_suite JSON of 14 simulated logs (NMC/LFP/lead-acid, 4/6/16 cells,
+cycle/drive/HPPC/CC-CV/rest, a short, a dropped cell, a noisy current, over-voltage,
+the steps log, the pack log and a slice with scattered NaN) and analyze --json of the
+13 real files (11 open) as NMC and LFP (40 outputs, 351774 numbers): 6924 differ, all SOC-derived
+(the SOC summary and the pulses' soc_percent), the largest relative difference 4.6e-8
+(the pack's current offset, -1.57e-5 A, itself a difference of large terms: 7e-13 A),
+else <= 2e-9; SOC series within 1.3e-9 percent points. ``bench_soc.py --no-speed`` and
+``bench_dcir.py --summary --quick`` print the same tables. soc_estimates of the pack log,
+the code before and after interleaved in one process (7 pairs, load ~2): best 0.344 ->
+0.314 s, median 0.367 -> 0.325 s; measure_internal_resistance 0.326 -> 0.318 s.
+``--repeat 2 --cases pack``, old, new, old, new at load 2.0-2.4: pack 2.00, 1.94 ->
+1.94, 2.02 s (soc_estimates 0.344, 0.317 -> 0.301, 0.312 s): the ~0.03-0.04 s saved is
+within this machine's noise; the 4-cell cases (``--cases cycle drive hppc steps``, the
+same order): soc_estimates cycle 0.299, 0.303 -> 0.274, 0.268, drive 0.310, 0.315 ->
+0.252, 0.262, hppc 0.340, 0.335 -> 0.299, 0.300, steps 0.314, 0.292 -> 0.257, 0.278 s;
+run_suite cycle 1.27, 1.27 -> 1.22, 1.21, drive 1.29, 1.30 -> 1.21, 1.23, hppc 1.02,
+1.03 -> 0.95, 0.98, steps 1.38, 1.33 -> 1.31, 1.38 s. Far short of the 0.15 s aimed at.
 """
 
 from __future__ import annotations
