@@ -683,6 +683,26 @@ same order): soc_estimates cycle 0.299, 0.303 -> 0.274, 0.268, drive 0.310, 0.31
 0.252, 0.262, hppc 0.340, 0.335 -> 0.299, 0.300, steps 0.314, 0.292 -> 0.257, 0.278 s;
 run_suite cycle 1.27, 1.27 -> 1.22, 1.21, drive 1.29, 1.30 -> 1.21, 1.23, hppc 1.02,
 1.03 -> 0.95, 0.98, steps 1.38, 1.33 -> 1.31, 1.38 s. Far short of the 0.15 s aimed at.
+Then the stuck-cell check's changes from the differences it takes anyway (same bits): the
+SOC's cell mean checks each column's band first (each column's least and greatest, as
+before) and tells ``FrozenCells.update`` which columns are wholly in the band, so finite,
+where ``x != y`` is ``x - y != 0``: one pass fewer per cell and 65536-sample chunk
+(FrozenCells.update on the pack log 0.037, 0.039 -> 0.033, 0.033 s; the same flags and
+states as before on 60 random logs with holds, drifts, NaN and inf fed in blocks of
+300-65536). Both commits, the pack log, old and new interleaved in one process at load
+~2: soc_estimates (9 pairs) best 0.341 -> 0.304 s, median 0.356 -> 0.316 s; run_suite
+(5 pairs) best 2.052 -> 1.991 s, median 2.069 -> 2.020 s. The SOC estimator alone fed
+the pack log's first 60000 samples in live blocks (best of 3, interleaved): blocks of 1
+27.2 -> 27.4 (noise), 10 25.1 -> 24.1, 100 4.23 -> 3.88, 1000 0.81 -> 0.75 us/sample;
+run_suite JSON of the 40 outputs above equal to the bit to the first commit's. What is
+left of the SOC is
+as before: the filter loop (~0.14 s, ~8 us an update: ~3.5 us of 9x9 numpy calls, the
+rest ~150 lines of float arithmetic and the SLR lookup), the stuck-cell look (~0.03 s)
+and ~0.1 s of per-sample passes at numpy's floor. Tried and dropped: the SLR lookup's
+table differences made once (same bits; 0.61 -> 0.51 us a call, ~2 ms a run, paid back
+by building them), the RC-state scan of evenly spaced segments with its factors as one
+row per time constant (same bits, slower: 70 -> 74 us at B 250, G 18, and 104 us with the
+time constants as rows -- numpy's per-call cost of the extra steps exceeds the work).
 """
 
 from __future__ import annotations

@@ -1297,15 +1297,16 @@ class EkfSocEstimator:
             return block[schema.VOLTAGE] / self._series
         columns = [block[c] for c in cells]
         lo, hi = self._v_lo, self._v_hi
+        # (every reading of a column within the band: its least and greatest are; NaN
+        # propagates through min and max and fails both comparisons, as it fails them
+        # reading by reading; such a column is finite, which the stuck check can use)
+        least, greatest = np.minimum.reduce, np.maximum.reduce
+        in_band = [bool(least(c) >= lo and greatest(c) <= hi) for c in columns]
         frozen = self._frozen_cells(len(cells))
-        stuck = None if frozen is None else frozen.update(block[schema.TIME], columns)
+        stuck = None if frozen is None else frozen.update(block[schema.TIME], columns, in_band)
         # summed over the cells in their order, from zero (a reduction along the outer
         # axis adds row after row: the bits do not depend on the block length)
-        # (every reading within the band: each column's least and greatest are; NaN
-        # propagates through min and max and fails both comparisons, as it fails them
-        # reading by reading)
-        least, greatest = np.minimum.reduce, np.maximum.reduce
-        if stuck is None and all(least(c) >= lo and greatest(c) <= hi for c in columns):
+        if stuck is None and all(in_band):
             # (the same adds on the columns themselves, with nothing stacked; every
             # sample's count is the cells', so the mean is the total over that, in place)
             total = np.zeros(len(block))
