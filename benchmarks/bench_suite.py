@@ -694,8 +694,10 @@ states as before on 60 random logs with holds, drifts, NaN and inf fed in blocks
 (5 pairs) best 2.052 -> 1.991 s, median 2.069 -> 2.020 s. The SOC estimator alone fed
 the pack log's first 60000 samples in live blocks (best of 3, interleaved): blocks of 1
 27.2 -> 27.4 (noise), 10 25.1 -> 24.1, 100 4.23 -> 3.88, 1000 0.81 -> 0.75 us/sample;
-run_suite JSON of the 40 outputs above equal to the bit to the first commit's. What is
-left of the SOC is
+run_suite JSON of the 40 outputs above equal to the bit to the first commit's. In
+separate processes, ``--repeat 2 --cases pack``, old, new, old, new at load 1.3-1.45:
+1.98, 1.97 -> 1.98, 2.06 s (soc_estimates 0.338, 0.340 -> 0.290, 0.324 s): the total's
+run-to-run spread (~0.1 s) hides the ~0.05 s. What is left of the SOC is
 as before: the filter loop (~0.14 s, ~8 us an update: ~3.5 us of 9x9 numpy calls, the
 rest ~150 lines of float arithmetic and the SLR lookup), the stuck-cell look (~0.03 s)
 and ~0.1 s of per-sample passes at numpy's floor. Tried and dropped: the SLR lookup's
