@@ -651,6 +651,60 @@ ms), none a single cut of 0.1 s. Looked at and not cut: the steps log's pulse no
 sigmas (``noise_sigma_windows``, ~0.13 s: two partitions of 21e6 values, ~3 ns a
 value, at introselect's floor; the windows overlap ~25x but a median is not shared
 between windows), its per-pulse records (~8 us each, 8527: dict building).
+
+Then the SOC filter's interval sums per interval (helper fastsoc; not bit for bit): each
+interval's eleven sums for its update are numpy's pairwise reduce of its own samples
+(``np.add.reduceat``; they are all in the batch that closes it, whatever the blocks),
+not differences of running totals continued over the whole log (a complex cumsum of
+6 x 1e6 pairs, ~16 ms, and its gathers): as exact or better (the old difference of two
+totals of up to ~3e7 carried eps x total, ~1e-12 of an interval's sum), and the same
+live and offline (tests/diagnostics live/SOC tests; the pack log's first 150000 samples,
+a 10 Hz LFP HPPC log and a log with scattered NaN fed in random blocks of 1-70000: the
+series, smoothed series and summary equal to the bit). Also the per-interval values
+handed to the filter loop as one list per column (no 17000 small row lists), the
+per-interval priors as one flat list, the update's ``u`` from the floats already read
+(no numpy scalar multiply), the series' clip and band in place, the bins' one branch
+past the warm-up, ``CellModel.from_spec`` kept per spec (~2 ms a run), and the pulse
+model's design rows written into one array (no np.column_stack, ~1000 calls; same bits).
+Results: run_suite JSON of 14 simulated logs (NMC/LFP/lead-acid, 4/6/16 cells,
+cycle/drive/HPPC/CC-CV/rest, a short, a dropped cell, a noisy current, over-voltage,
+the steps log, the pack log and a slice with scattered NaN) and analyze --json of the
+13 real files (11 open) as NMC and LFP (40 outputs, 351774 numbers): 6924 differ, all SOC-derived
+(the SOC summary and the pulses' soc_percent), the largest relative difference 4.6e-8
+(the pack's current offset, -1.57e-5 A, itself a difference of large terms: 7e-13 A),
+else <= 2e-9; SOC series within 1.3e-9 percent points. ``bench_soc.py --no-speed`` and
+``bench_dcir.py --summary --quick`` print the same tables. soc_estimates of the pack log,
+the code before and after interleaved in one process (7 pairs, load ~2): best 0.344 ->
+0.314 s, median 0.367 -> 0.325 s; measure_internal_resistance 0.326 -> 0.318 s.
+``--repeat 2 --cases pack``, old, new, old, new at load 2.0-2.4: pack 2.00, 1.94 ->
+1.94, 2.02 s (soc_estimates 0.344, 0.317 -> 0.301, 0.312 s): the ~0.03-0.04 s saved is
+within this machine's noise; the 4-cell cases (``--cases cycle drive hppc steps``, the
+same order): soc_estimates cycle 0.299, 0.303 -> 0.274, 0.268, drive 0.310, 0.315 ->
+0.252, 0.262, hppc 0.340, 0.335 -> 0.299, 0.300, steps 0.314, 0.292 -> 0.257, 0.278 s;
+run_suite cycle 1.27, 1.27 -> 1.22, 1.21, drive 1.29, 1.30 -> 1.21, 1.23, hppc 1.02,
+1.03 -> 0.95, 0.98, steps 1.38, 1.33 -> 1.31, 1.38 s. Far short of the 0.15 s aimed at.
+Then the stuck-cell check's changes from the differences it takes anyway (same bits): the
+SOC's cell mean checks each column's band first (each column's least and greatest, as
+before) and tells ``FrozenCells.update`` which columns are wholly in the band, so finite,
+where ``x != y`` is ``x - y != 0``: one pass fewer per cell and 65536-sample chunk
+(FrozenCells.update on the pack log 0.037, 0.039 -> 0.033, 0.033 s; the same flags and
+states as before on 60 random logs with holds, drifts, NaN and inf fed in blocks of
+300-65536). Both commits, the pack log, old and new interleaved in one process at load
+~2: soc_estimates (9 pairs) best 0.341 -> 0.304 s, median 0.356 -> 0.316 s; run_suite
+(5 pairs) best 2.052 -> 1.991 s, median 2.069 -> 2.020 s. The SOC estimator alone fed
+the pack log's first 60000 samples in live blocks (best of 3, interleaved): blocks of 1
+27.2 -> 27.4 (noise), 10 25.1 -> 24.1, 100 4.23 -> 3.88, 1000 0.81 -> 0.75 us/sample;
+run_suite JSON of the 40 outputs above equal to the bit to the first commit's. In
+separate processes, ``--repeat 2 --cases pack``, old, new, old, new at load 1.3-1.45:
+1.98, 1.97 -> 1.98, 2.06 s (soc_estimates 0.338, 0.340 -> 0.290, 0.324 s): the total's
+run-to-run spread (~0.1 s) hides the ~0.05 s. What is left of the SOC is
+as before: the filter loop (~0.14 s, ~8 us an update: ~3.5 us of 9x9 numpy calls, the
+rest ~150 lines of float arithmetic and the SLR lookup), the stuck-cell look (~0.03 s)
+and ~0.1 s of per-sample passes at numpy's floor. Tried and dropped: the SLR lookup's
+table differences made once (same bits; 0.61 -> 0.51 us a call, ~2 ms a run, paid back
+by building them), the RC-state scan of evenly spaced segments with its factors as one
+row per time constant (same bits, slower: 70 -> 74 us at B 250, G 18, and 104 us with the
+time constants as rows -- numpy's per-call cost of the extra steps exceeds the work).
 """
 
 from __future__ import annotations

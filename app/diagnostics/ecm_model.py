@@ -31,6 +31,7 @@ sits on a plateau sees a step one or two sigmas away.
 
 from __future__ import annotations
 
+import functools
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -105,7 +106,16 @@ class CellModel:
 
     @staticmethod
     def from_spec(spec: BatterySpec) -> CellModel:
-        """The model of one cell of ``spec`` (preset ECM scaled to its capacity)."""
+        """The model of one cell of ``spec`` (preset ECM scaled to its capacity). The
+        same spec gives the same (immutable) model: kept for the next estimator (its
+        smoothed OCV tables cost ~2 ms a build)."""
+        try:
+            return _model_of(spec)
+        except TypeError:  # (a spec that cannot be hashed: built each time)
+            return CellModel._build(spec)
+
+    @staticmethod
+    def _build(spec: BatterySpec) -> CellModel:
         spec = spec.with_preset_defaults()
         base = preset(spec.chemistry)
         from_preset = (spec.ocv_soc_pct, spec.ocv_v) == (base.ocv_soc_pct, base.ocv_v)
@@ -279,3 +289,9 @@ class CellModel:
         """Inverse of :meth:`ocv` (flat parts of the curve give their middle)."""
         lo, hi = self.soc_range(ocv_v, ocv_v)
         return 0.5 * (lo + hi)
+
+
+@functools.lru_cache(maxsize=16)
+def _model_of(spec: BatterySpec) -> CellModel:
+    """:meth:`CellModel.from_spec`, kept per spec."""
+    return CellModel._build(spec)

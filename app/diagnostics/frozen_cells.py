@@ -226,9 +226,14 @@ class FrozenCells:
         self._started = True
 
     # --- blocks -------------------------------------------------------
-    def update(self, t: np.ndarray, columns: list[np.ndarray]) -> np.ndarray | None:
+    def update(
+        self, t: np.ndarray, columns: list[np.ndarray], finite: list[bool] | None = None
+    ) -> np.ndarray | None:
         """Stuck flags (cells, samples) of the readings ``columns`` (one array per
-        cell) at times ``t``, or None when none is stuck in the block."""
+        cell) at times ``t``, or None when none is stuck in the block. ``finite``:
+        per column, True if the caller knows every reading of it is finite (then a
+        long block's changes are read from its differences, which it takes anyway:
+        for finite readings ``x != y`` is ``x - y != 0``; the same answers)."""
         n = len(t)
         if n == 0:
             return None
@@ -263,10 +268,19 @@ class FrozenCells:
         dense = []
         moved = []  # (cell, last, run_t, held, streak_t, drift state) of the cells that did not hold
         for k, col in enumerate(columns):
+            # the changes from the last reading (the one carried over, then each sample's)
+            d = np.empty(n)
+            d[0] = col[0] - self._last[k]
+            np.subtract(col[1:], col[:-1], out=d[1:])
             ch = np.empty(n, dtype=bool)
-            ch[0] = col[0] != self._last[k]  # (NaN never equals: a NaN is a change)
-            np.not_equal(col[1:], col[:-1], out=ch[1:])
-            drift_t, end = self._drift_look(t, col, k, gap_max)
+            if finite is not None and finite[k]:
+                # (the first: a finite reading less the last one, NaN or not, is 0 only
+                # where the two are equal, as are two finite readings' differences)
+                np.not_equal(d, 0.0, out=ch)
+            else:
+                ch[0] = col[0] != self._last[k]  # (NaN never equals: a NaN is a change)
+                np.not_equal(col[1:], col[:-1], out=ch[1:])
+            drift_t, end = self._drift_look(t, col, k, gap_max, d)
             streak = max(self._streak_t[k], drift_t)
             if ch.all():
                 # runs of one sample each: between samples gaps, the one carried over
@@ -323,11 +337,17 @@ class FrozenCells:
         return self._update_rows(t, columns, dense)
 
     def _drift_look(
-        self, t: np.ndarray, col: np.ndarray, k: int, gap_max: float
+        self,
+        t: np.ndarray,
+        col: np.ndarray,
+        k: int,
+        gap_max: float,
+        d: np.ndarray | None = None,
     ) -> tuple[float, tuple[float, float, float]]:
         """The time of the last drift break (see :func:`_reversals`) of cell ``k`` in a
         long block (-inf: none) and its drift state after it. ``gap_max``: the longest
-        step of ``t``. Cheaply: a sample whose change is opposite to the one before
+        step of ``t``; ``d``: the changes of ``col`` (its first from the last reading)
+        if the caller has them. Cheaply: a sample whose change is opposite to the one before
         (both non-zero) is a reversal, whose state is known (its direction, its time,
         0 samples since), so the stretches between such reversals are judged apart,
         and only one of ``MIN_SAMPLES`` samples and ``DRIFT_BREAK_S`` can hold a break
@@ -338,9 +358,10 @@ class FrozenCells:
         the index of every reversal; a run shorter than ``DRIFT_BREAK_S`` over
         ``gap_max`` samples cannot span ``DRIFT_BREAK_S``."""
         n = len(t)
-        d = np.empty(n)
-        d[0] = col[0] - self._last[k]
-        np.subtract(col[1:], col[:-1], out=d[1:])
+        if d is None:
+            d = np.empty(n)
+            d[0] = col[0] - self._last[k]
+            np.subtract(col[1:], col[:-1], out=d[1:])
         with np.errstate(invalid="ignore"):
             flips = d[1:] * d[:-1] < 0.0  # flips[i]: sample i + 1 is a reversal
         # stretches (first sample, end, the reversal before them: None for the one

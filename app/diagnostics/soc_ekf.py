@@ -111,11 +111,13 @@ the *prior* (the state after the previous interval's update, propagated by
 coulomb counting), so every output depends only on samples already seen; an
 interval's update runs when the first sample of a later interval arrives (the
 last, open interval of a log is never updated: live cannot know it has ended).
-Running sums are cumsums continued from the previous value, which floating
-point evaluates identically however the samples are split into blocks, and the
-per-sample arithmetic of small blocks (a pure-Python path, for live blocks of a
-few samples) does the same operations in the same order as the numpy path:
-offline == live bit for bit (tests split logs at random to check).
+Running sums (the charge counted, the RC responses) are cumsums continued from
+the previous value, which floating point evaluates identically however the
+samples are split into blocks; an interval's sums for its update are summed over
+its own samples when it closes (all of them are then at hand, whatever the
+blocks); and the per-sample arithmetic of small blocks (a pure-Python path, for
+live blocks of a few samples) does the same operations in the same order as the
+numpy path: offline == live bit for bit (tests split logs at random to check).
 
 Smoothed (the offline series)
 -----------------------------
@@ -674,8 +676,8 @@ _N_STATES = 9
 #: charge scale, and the covariances (k, k), (o, o), (soc, k), (soc, o), (k, o).
 _HIST_COLUMNS = 11
 
-#: Columns of the running sums over samples with a valid voltage (cumsums
-#: continued across blocks; an interval's sum is a difference of two).
+#: Columns of an interval's sums over its samples with a valid voltage (see
+#: _close_intervals).
 _C_N, _C_V, _C_I, _C_ABSI, _C_Q, _C_T, _C_E1, _C_E2, _C_F1, _C_F2, _C_H = range(11)
 _N_SUMS = 11
 
@@ -1039,10 +1041,9 @@ class EkfSocEstimator:
         self._ts = 0.0
         self._qs = 0.0
         self._pending: list[tuple] = []
-        # Running sums of the closed intervals' samples (see _close_intervals).
+        # Running sums of the closed intervals' RC weights (see _close_intervals).
         self._cw1 = 0.0
         self._cw2 = 0.0
-        self._csum = np.zeros(_N_SUMS)
         self._unexplained = 0.0  # decaying max excess residual under load, V
         # Start under load: re-anchor at the first long rest (see _anchor).
         self._anchor_pending = False
@@ -1219,8 +1220,12 @@ class EkfSocEstimator:
         if self.keep_history:
             self._remember(block, soc, n)
         band = 2.0 * sig
-        soc = np.clip(soc, 0.0, 100.0)
-        low, high = soc_band(soc, band)
+        # (soc is this call's own array, remembered above: clipped in place; the band's
+        # edges are soc_band's, clipped in place too)
+        np.clip(soc, 0.0, 100.0, out=soc)
+        low, high = np.subtract(soc, band), np.add(soc, band)
+        np.clip(low, 0.0, 100.0, out=low)
+        np.clip(high, 0.0, 100.0, out=high)
         if n > _SMALL_BLOCK:
             lo, hi = float(soc.min()), float(soc.max())
         else:
@@ -1292,15 +1297,16 @@ class EkfSocEstimator:
             return block[schema.VOLTAGE] / self._series
         columns = [block[c] for c in cells]
         lo, hi = self._v_lo, self._v_hi
+        # (every reading of a column within the band: its least and greatest are; NaN
+        # propagates through min and max and fails both comparisons, as it fails them
+        # reading by reading; such a column is finite, which the stuck check can use)
+        least, greatest = np.minimum.reduce, np.maximum.reduce
+        in_band = [bool(least(c) >= lo and greatest(c) <= hi) for c in columns]
         frozen = self._frozen_cells(len(cells))
-        stuck = None if frozen is None else frozen.update(block[schema.TIME], columns)
+        stuck = None if frozen is None else frozen.update(block[schema.TIME], columns, in_band)
         # summed over the cells in their order, from zero (a reduction along the outer
         # axis adds row after row: the bits do not depend on the block length)
-        # (every reading within the band: each column's least and greatest are; NaN
-        # propagates through min and max and fails both comparisons, as it fails them
-        # reading by reading)
-        least, greatest = np.minimum.reduce, np.maximum.reduce
-        if stuck is None and all(least(c) >= lo and greatest(c) <= hi for c in columns):
+        if stuck is None and all(in_band):
             # (the same adds on the columns themselves, with nothing stacked; every
             # sample's count is the cells', so the mean is the total over that, in place)
             total = np.zeros(len(block))
@@ -1366,7 +1372,8 @@ class EkfSocEstimator:
         q_rel = cq[1:] - np.repeat(qs_seg, counts)
         t_rel = t - np.repeat(ts_seg, counts)
 
-        prior = [(self._x[_SOC], self._x[_OFF], self._x[_K], self._sigma)]
+        # (flat: soc, offset, charge scale, sigma of each interval in turn)
+        prior = [self._x[_SOC], self._x[_OFF], self._x[_K], self._sigma]
         here = (t, i, i_avg, dt, v0, mv, q_rel, t_rel)
         if len(starts):
             # The intervals this block closes: the open one (its pending samples
@@ -1383,7 +1390,7 @@ class EkfSocEstimator:
             self._pending.append(here)
         self._nk[-1] += int(counts[0])
         self._nk.extend(counts[1:].tolist())
-        pr = np.array(prior)
+        pr = np.array(prior).reshape(-1, 4)
         soc_s, off_s, k_s, sig_s = (np.repeat(pr[:, c], counts) for c in range(4))
         soc = soc_s + self._soc_per_as * k_s * (q_rel - off_s * t_rel)
 
@@ -1477,6 +1484,9 @@ class EkfSocEstimator:
         if self._period is None or self._period == p0:
             return np.floor(since / p0)
         warm = self.settings.update_warmup_s
+        if len(since) and since.min() >= warm:
+            # (every sample past the warm-up: the one branch np.where would pick)
+            return math.floor(warm / p0) + np.floor((since - warm) / self._period)
         return np.where(
             since < warm,
             np.floor(since / p0),
@@ -1499,13 +1509,13 @@ class EkfSocEstimator:
         return self._period if self._period is not None else self.settings.update_period_s
 
     # --- per interval -------------------------------------------------
-    def _close_intervals(self, batch: list[np.ndarray], bounds: np.ndarray) -> list[tuple]:
+    def _close_intervals(self, batch: list[np.ndarray], bounds: np.ndarray) -> list[float]:
         """Run the filter over whole intervals.
 
         ``batch``: per-sample arrays (t, i, i_avg, dt, v0, mv, q_rel, t_rel) of
         consecutive complete intervals, which start at the indices ``bounds``.
         Returns, per interval, the prior (soc, offset, charge scale, soc sigma)
-        of the interval that follows it, and leaves the filter there.
+        of the interval that follows it, one flat list, and leaves the filter there.
         """
         m = self.model
         t, i, i_avg, dt, v0, mv, q_rel, t_rel = batch
@@ -1513,9 +1523,13 @@ class EkfSocEstimator:
         counts = _run_lengths(bounds[1:], n)  # samples per interval
         ends = np.concatenate((bounds[1:], [n])) - 1
         tau1, tau2 = m.tau1_s, m.tau2_s
+        # the per-sample values summed per interval that are made here, as the rows of
+        # one array (each written in place: the same operations)
+        made = np.empty((6, n))
+        e1, e2, f1, f2, abs_i, h = made
         minus_t = -t_rel
-        e1 = np.exp(minus_t / tau1)
-        e2 = np.exp(minus_t / tau2)
+        np.exp(np.divide(minus_t, tau1, out=e1), out=e1)
+        np.exp(np.divide(minus_t, tau2, out=e2), out=e2)
         # RC response from zero at the interval start, exact for a current held
         # at i_avg over each step: f(t_j) = sum_m u_m exp(-(t_j - t_m)/tau). The
         # weights exp((t_m - t_f)/tau), t_f the interval's first sample, stay
@@ -1535,48 +1549,38 @@ class EkfSocEstimator:
         np.multiply(u2, g2, out=cw.imag[1:])
         np.cumsum(cw, out=cw)
         cw1, cw2 = cw.real, cw.imag
-        f1 = (cw1[1:] - np.repeat(cw1[bounds], counts)) / g1
-        f2 = (cw2[1:] - np.repeat(cw2[bounds], counts)) / g2
-        # the running sums, continued from the previous ones (column 0). Sum k is
-        # csum[k // 2, :, k % 2]: two sums side by side as the real and imaginary
-        # parts of one complex running sum (a complex add is the two adds: the same
-        # bits as two sums, with the two chains of dependent adds run together)
-        pairs = (_N_SUMS + 1) // 2
-        csum = np.empty((pairs, n + 1, 2))
-        start = np.zeros(2 * pairs)
-        start[:_N_SUMS] = self._csum
-        csum[:, 0] = start.reshape(pairs, 2)
-        csum[-1, 1:, 1] = 0.0  # (the unused last slot)
-        every = bool(mv.all())  # (then mv * x is x itself: the product is skipped)
-
-        def put(k: int, values: np.ndarray) -> None:
-            csum[k // 2, 1:, k % 2] = values if every else mv * values
-
-        csum[_C_N // 2, 1:, _C_N % 2] = mv
-        csum[_C_V // 2, 1:, _C_V % 2] = v0
-        put(_C_I, i)
-        put(_C_ABSI, np.abs(i))
-        put(_C_Q, q_rel)
-        put(_C_T, t_rel)
-        put(_C_E1, e1)
-        put(_C_E2, e2)
-        put(_C_F1, f1)
-        put(_C_F2, f2)
-        put(_C_H, np.arcsinh(i * self._ct_scale))
-        cz = csum.view(np.complex128)[..., 0]
-        np.cumsum(cz, axis=1, out=cz)
+        np.divide(np.subtract(cw1[1:], np.repeat(cw1[bounds], counts), out=f1), g1, out=f1)
+        np.divide(np.subtract(cw2[1:], np.repeat(cw2[bounds], counts), out=f2), g2, out=f2)
         self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
-        self._csum = csum[:, -1].reshape(-1)[:_N_SUMS].copy()
-        d = csum[:, ends + 1] - csum[:, bounds]  # (pairs, intervals, 2)
-        sums = d.transpose(1, 0, 2).reshape(len(ends), 2 * pairs)[:, :_N_SUMS]
-        last = np.column_stack([a[ends] for a in (q_rel, t_rel, e1, e2, f1, f2)])
-        return self._run_intervals(sums.tolist(), last.tolist())
+        np.abs(i, out=abs_i)
+        np.arcsinh(np.multiply(i, self._ct_scale, out=h), out=h)
+        # (a list per column: a row per interval would be ~17000 small lists a 1e6 log)
+        last = [a[ends].tolist() for a in (q_rel, t_rel, e1, e2, f1, f2)]
+        # Each interval's sums (columns _C_*) over its own samples: one reduce per
+        # interval and row (numpy's pairwise sum of the interval's values), the same
+        # whatever else is in the batch, so however a log is split into blocks (an
+        # interval's samples are all in the batch that closes it). The valid samples
+        # only: mv * x (x itself where every sample is valid).
+        given = (v0, i, q_rel, t_rel)
+        if not mv.all():
+            given = (v0, mv * i, mv * q_rel, mv * t_rel)
+            made *= mv
+        reduce = np.add.reduceat
+        sums = np.empty((_N_SUMS, len(bounds)))
+        sums[_C_N] = reduce(mv, bounds)
+        for k, x in zip((_C_V, _C_I, _C_Q, _C_T), given, strict=True):
+            sums[k] = reduce(x, bounds)
+        sums[[_C_E1, _C_E2, _C_F1, _C_F2, _C_ABSI, _C_H]] = reduce(made, bounds, axis=1)
+        if not counts.all():  # (an empty interval: reduceat gives its next sample)
+            sums[:, counts == 0] = 0.0
+        return self._run_intervals(sums.tolist(), last)
 
-    def _run_intervals(self, sums: list, ends: list) -> list[tuple]:
+    def _run_intervals(self, sums: list, ends: list) -> list[float]:
         """Update and propagate the filter over closed intervals.
 
-        ``sums``: per interval, the sums over its valid samples (columns ``_C_*``);
-        ``ends``: per interval, (q_rel, t_rel, e1, e2, f1, f2) at its last sample.
+        ``sums``: the sums over each interval's valid samples, a list per column
+        (``_C_*``); ``ends``: (q_rel, t_rel, e1, e2, f1, f2) at each interval's last
+        sample, a list each.
         """
         m, st = self.model, self.settings
         ocv_slr_var = m.ocv_slr_var
@@ -1655,8 +1659,8 @@ class EkfSocEstimator:
         # again only when the interval's length changes (rarely: every interval
         # is one update period but the block's first and the log's gaps)
         q, q_de = np.empty(_N_STATES), math.nan
-        # the update's p h and its outer product, in buffers too
-        ph, outer = np.empty(_N_STATES), np.empty_like(p)
+        # the update's h, p h and its outer product, in buffers too
+        h, ph, outer = np.empty(_N_STATES), np.empty(_N_STATES), np.empty_like(p)
         u = np.empty(_N_STATES)
         u_col, u_row = u[:, None], u[None, :]
         f = np.eye(_N_STATES)
@@ -1667,14 +1671,17 @@ class EkfSocEstimator:
         at_v1, at_v2 = _V1 * (_N_STATES + 1), _V2 * (_N_STATES + 1)
         at_v1_g, at_v2_g = _V1 * _N_STATES + _G, _V2 * _N_STATES + _G
         at_b = _B * (_N_STATES + 1)
-        out = []
+        out: list[float] = []  # (flat: four values an interval, as _close_intervals')
+        out_extend = out.extend
         hist_extend = self._hist.extend if self.keep_history else _ignore
         sqrt = math.sqrt
         anchors_load, anchors_rest = anchors.load, anchors.rest
-        for row, end in zip(sums, ends, strict=True):
-            # (the sums unpacked at once, in the order of the _C_* columns: one
-            # step, not a subscript per column)
-            nv, s_v, s_i, s_absi, s_q, s_t, s_e1, s_e2, s_f1, s_f2, s_h = row
+        # (each interval's sums, in the order of the _C_* columns, and its values at its
+        # last sample unpacked by the loop; de is the interval's span)
+        for (
+            nv, s_v, s_i, s_absi, s_q, s_t, s_e1, s_e2, s_f1, s_f2, s_h,
+            qe, de, e1e, e2e, f1e, f2e,
+        ) in zip(*sums, *ends, strict=True):  # fmt: skip
             if nv > 0:
                 inv = 1.0 / nv
                 ibar = s_i * inv
@@ -1687,7 +1694,7 @@ class EkfSocEstimator:
                         rest_t.clear()
                         rest_v.clear()
                     else:
-                        rest_s = (rest_t[-1] if rest_t else 0.0) + end[1]
+                        rest_s = (rest_t[-1] if rest_t else 0.0) + de
                         rest_t.append(rest_s)
                         rest_v.append(vbar)
                         if rest_s >= anchor_min_s:
@@ -1711,7 +1718,7 @@ class EkfSocEstimator:
                                 pull = guess_sd = 0.0
                 if absi > i_rest:
                     anchors_load()
-                elif anchors_rest(end[1], vbar, counted) and anchors.count:
+                elif anchors_rest(de, vbar, counted) and anchors.count:
                     moved = self._resolve_rests(soc, p)
                     if moved is not None:
                         soc, b, p = moved
@@ -1731,7 +1738,7 @@ class EkfSocEstimator:
                 ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
                 resid = vbar - b - polar - ocv_mean
                 load_err = me1 * s_absi * inv + me_rel * abs(polar)  # ((me1 * s) * inv)
-                span = end[1]
+                span = de
                 if span < 1e-9:
                     span = 1e-9
                 r_corr = corr / span
@@ -1752,7 +1759,7 @@ class EkfSocEstimator:
                     # (the OCV's variance about the SLR line: see "Start under load")
                     r_var += lin_var
                 h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
-                h = np.array((sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb))
+                h[:] = (sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (into its buffer)
                 # ndarray.dot, not @: the same BLAS product without the matmul
                 # ufunc's dispatch, a third of the cost on 8x8
                 p0, p1, p2, p3, p4, p5, p6, p7, p8 = p.dot(h, out=ph).tolist()
@@ -1864,10 +1871,12 @@ class EkfSocEstimator:
                 # (p is this loop's own array: updated in place)
                 # p h h' p / s: (p h)_i (p h)_j is (p h)_j (p h)_i, so the update
                 # keeps p as symmetric as it was
-                np.multiply(ph, sqrt(inv_s), out=u)
+                # (u = p h sqrt(1 / s) from the floats p h was read into: the same
+                # products as numpy's, without its scalar multiply's overhead)
+                c = sqrt(inv_s)
+                u[:] = (p0 * c, p1 * c, p2 * c, p3 * c, p4 * c, p5 * c, p6 * c, p7 * c, p8 * c)
                 p -= u_col.dot(u_row, out=outer)
             # Propagate to the interval's last sample (the next one's start).
-            qe, de, e1e, e2e, f1e, f2e = end
             dqe = qe - off * de
             soc_next = soc + cap * ks * dqe
             counted += cap * dqe
@@ -1925,12 +1934,12 @@ class EkfSocEstimator:
                 read = (pull if pull > 0.0 else -pull) + guess_sd
                 p00 = (0.0 if p00 < 0.0 else p00) + read * read
             sig = sqrt(0.0 if p00 < 0.0 else p00)
-            out.append((soc, off, ks, sig))
+            out_extend((soc, off, ks, sig))
             # The start this estimate implies: it less the SOC moved since the start,
             # the charge counted with the charge scale and the current offset,
             # soc - ks * counted; its variance h P h' by (soc, ks, off), h = (1,
             # -counted, ks * cap * elapsed). The surest one is kept.
-            elapsed += end[1]
+            elapsed += de
             h_o = ks * cap * elapsed
             p_kk, p_oo = p.item(at_kk), p.item(at_oo)
             p_sk, p_so, p_ko = p.item(at_soc_k), p.item(at_soc_off), p.item(at_k_off)
@@ -1957,7 +1966,7 @@ class EkfSocEstimator:
         self._pull, self._guess_sd = pull, guess_sd
         self._counted = counted
         self._p = p
-        self._sigma = out[-1][3] if out else self._sigma
+        self._sigma = out[-1] if out else self._sigma
         return out
 
     def _resolve_rests(self, soc: float, p: np.ndarray):
