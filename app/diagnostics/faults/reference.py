@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.diagnostics.faults.bins import BinBatch, median_of_others, median_rows
-from app.diagnostics.faults.common import bins_for, white_noise_var
+from app.diagnostics.faults.common import bins_for, nonzero2, white_noise_var
 from app.diagnostics.faults.sensors import MIN_GROUP, NOISE_FLOOR_T_C, NOISE_WINDOW_S
 
 #: A noisy cell's place in the reference: its mean offset from the median of the
@@ -119,6 +119,6 @@ class TemperatureReference:
         fin = np.isfinite(seen)
         # how many finite offsets each one is from the end (1: the last); integer counts
         from_end = np.cumsum(fin[:, ::-1], axis=1)[:, ::-1]
-        rr, cc = np.nonzero(fin & (from_end <= k))
+        rr, cc = nonzero2(fin & (from_end <= k))
         self._last = np.full((len(self.rows), k), np.nan)
         self._last[rr, k - from_end[rr, cc]] = seen[rr, cc]

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.diagnostics.faults.common import nonzero2
+
 #: See the module doc: float32's rounding of a second difference, in units of a value.
 FLOAT_UNITS = 2.0
 #: The bins whose sum must come within this (relative) of the least one: two sums of
@@ -127,7 +129,7 @@ class Resolution:
         lim = np.maximum(least[:, -1:], least[:, :1] * (1.0 + CONFIRM_TOL))
         cand = s2 < np.minimum(x, lim)  # (NaN compares false, quietly)
         cand &= s2 > 0.0
-        r, j = np.nonzero(cand)
+        r, j = nonzero2(cand)
         if len(r):
             mag = None
             if m <= _DENSE_BINS or len(r) * 8 > rows * m:  # (every bin's, at once)

@@ -251,6 +251,7 @@ from app.diagnostics.faults.common import (
     MERGE_GAP_S,
     History,
     bins_for,
+    nonzero2,
     one_c_a,
     run_length,
     sum_rows,
@@ -919,7 +920,7 @@ class SensorDetector:
         out[carried] = np.broadcast_to(self._run_dithers[:, None], (c, m))[carried]
         need = need & (start >= 0)
         need[:, -1] |= in_run[:, -1] & (start[:, -1] >= 0)
-        rr, jj = np.nonzero(need)
+        rr, jj = nonzero2(need)
         if len(rr):
             pairs, inv = np.unique(np.stack((rr, start[rr, jj])), axis=1, return_inverse=True)
             got = np.array([self._white_before(ev, int(r), int(s0) + keep) for r, s0 in pairs.T])
@@ -987,7 +988,7 @@ class SensorDetector:
         (a float charge's cells ramping to 0.1 mV, then held) changes in every bin
         without noise, and a peer holding with them is no stuck sensor."""
         out = np.zeros(need.shape, dtype=bool)
-        for r, j in zip(*np.nonzero(need), strict=True):
+        for r, j in zip(*nonzero2(need), strict=True):
             peers = np.flatnonzero(self._peers[r])
             at = keep + int(j) + 1
             ratio = np.concatenate([self._white_ratios(ev, int(p), at) for p in peers])

@@ -193,6 +193,7 @@ from app.diagnostics.faults.reference import shared_reference
 from app.diagnostics.faults.resolution import rounding_bias
 from app.diagnostics.faults.start_resistance import FIT_S, StartResistance
 from app.diagnostics.faults.types import FaultKind
+from app.diagnostics.finite import nan_to_num
 
 HEAT_REFERENCE_S = 2400.0
 HEAT_RECENT_S = 300.0
@@ -782,7 +783,7 @@ class ShortDetector:
             a11 = v11 + HEAT_RIDGE * n
             a22 = v22 + HEAT_LAG_RIDGE * n
             det = a11 * a22 - v12 * v12
-            r1 = v1y + HEAT_RIDGE * n * np.nan_to_num(rel)
+            r1 = v1y + HEAT_RIDGE * n * nan_to_num(rel)
             c = np.clip((a11 * v2y - v12 * r1) / det, -HEAT_LAG_MAX, HEAT_LAG_MAX)
             b = (r1 - v12 * c) / a11  # (b given c: the least squares' where c is not held)
             ss = vyy - 2 * (b * v1y + c * v2y) + b * b * v11 + c * c * v22 + 2 * b * c * v12

@@ -583,6 +583,7 @@ from app.diagnostics.faults.common import (
     History,
     RollingSum,
     bins_for,
+    nonzero2,
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
@@ -944,7 +945,7 @@ class RunawayDetector:
             cand[:] = True
         if not cand.any():
             return None
-        rows, ci = np.nonzero(cand)
+        rows, ci = nonzero2(cand)
         cols = cols[ci]
         # the windows, gathered as (candidates, w) rows: each reduction below runs
         # along a contiguous row of w values, in the same order whatever the batch
