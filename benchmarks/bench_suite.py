@@ -669,6 +669,18 @@ value is finite. Instructions (callgrind, detect_faults of the pack log less loa
 the safety update): 5.83e9 -> 5.49e9 (-6 %). ``--repeat 2 --cases pack``, base and new
 alternated twice at load ~1.2-1.3: detect_faults 0.723, 0.709 -> 0.669, 0.677 s; run_suite
 1.96, 1.95 -> 1.88, 1.90 s (analyze_thermal 0.216-0.222 s, unchanged).
+Then, same checks (0 values differ, bench_faults output identical), copies of rows left
+out: the noisy test's per-bin noise from the channels' rows as a view (the pack voltage's
+row from its extra row alone) instead of a gathered copy, the resolution's busy rows with
+the broadcast count rows kept broadcast, the short test's consecutive cell rows read as
+views (``common.as_slice``). Both commits: callgrind 5.83e9 -> 5.36e9 instructions (-8 %);
+detect_faults with the base package and this one interleaved in one process (best of 9,
+load ~4.5): 0.790 -> 0.744 s (medians 0.815 -> 0.782); ``--repeat 2 --cases pack`` at load
+0.9-4.6 (other sessions), base/new in pairs: detect_faults 0.839/0.738, 0.774/0.783,
+0.850/0.791, 0.908/0.842 s. analyze_thermal is unchanged (0.22-0.25 s): its rise rates
+are near their floor for the bits; a longer anchor (8192 rows, ~12 ms less) made the rates
+err ~5e-12 against a long-double reference instead of ~1e-12, and was dropped. ~0.04-0.05 s
+saved, not the 0.15 s aimed at; what is left is spread as above.
 """
 
 from __future__ import annotations

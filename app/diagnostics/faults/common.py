@@ -29,6 +29,15 @@ def white_noise_var(s2, n2, kept=1.0, mean_of=None):
     return s2 / (den if mean_of is None else den * mean_of)
 
 
+def as_slice(rows: np.ndarray) -> slice | np.ndarray:
+    """``rows`` (sorted row indices) as a slice where they are consecutive (indexing with
+    it gives a view: read-only, the same values as the gathered copy), else as they are."""
+    rows = np.asarray(rows)
+    if len(rows) and int(rows[-1]) - int(rows[0]) == len(rows) - 1 and (np.diff(rows) == 1).all():
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
 def nonzero2(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.nonzero`` of a 2-D array (the same indices, in the same order) from its
     flat indices: numpy's 1-D nonzero is ~10x faster than its 2-D one (16 x 6553

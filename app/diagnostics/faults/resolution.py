@@ -92,7 +92,7 @@ class Resolution:
         on = quiet & (known | self._held[:, 0]) & np.isfinite(before[:, 0])
         q2[on] = before[on]
         if len(busy):
-            part = self._push_rows(busy, *(a[busy] for a in (sdd, nd, s2, n2, mean)))
+            part = self._push_rows(busy, *(_rows(a, busy) for a in (sdd, nd, s2, n2, mean)))
             bound[busy], q2[busy] = part
         self._update_magnitudes(sdd, nd, mean)
         return bound, q2
@@ -222,6 +222,14 @@ class Resolution:
             n0 = int((prior <= thr).sum())
             out[a:b] = n0 + np.cumsum(x[a:b] <= thr) >= CONFIRM_BINS
         return out
+
+
+def _rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[idx]`` (rows), read-only: a broadcast row (the counts of a batch whose rows
+    all have every sample) stays one, not copied into every row asked for."""
+    if a.ndim == 2 and a.strides[0] == 0:
+        return np.broadcast_to(a[0], (len(idx), a.shape[1]))
+    return a[idx]
 
 
 def rounding_bias(q2, var):

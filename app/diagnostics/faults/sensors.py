@@ -619,8 +619,14 @@ class SensorDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             # (the rows judged only: the same quotients; counts that are one row for
             # every channel, see BinBatch, as that row)
-            n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[judge]
-            per_bin = white_noise_var(bb.s2m[judge], n2, self._c2[judge, None])
+            one_n2 = bb.n2.strides[0] == 0
+            n2 = bb.n2[:1] if one_n2 else bb.n2[judge]
+            # (the channels' rows read where they are, the pack voltage's from its
+            # extra row on its own: the same quotients as from a gathered copy)
+            per_bin = white_noise_var(bb.s2m[:c], n2, self._c2[judge, None])
+            if lay.noise_extra:
+                iv, jv = lay.i_v, judge[lay.i_v]
+                per_bin[iv] = white_noise_var(bb.s2m[jv], n2[0 if one_n2 else iv], self._c2[jv])
         with np.errstate(invalid="ignore"):
             floor2 = self._floor2 + QUANTUM_NOISE * bb.q2  # (a coarse reading's own toggling)
             hot_i = False
