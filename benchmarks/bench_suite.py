@@ -671,16 +671,18 @@ alternated twice at load ~1.2-1.3: detect_faults 0.723, 0.709 -> 0.669, 0.677 s;
 1.96, 1.95 -> 1.88, 1.90 s (analyze_thermal 0.216-0.222 s, unchanged).
 Then, same checks (0 values differ, bench_faults output identical), copies of rows left
 out: the noisy test's per-bin noise from the channels' rows as a view (the pack voltage's
-row from its extra row alone) instead of a gathered copy, the resolution's busy rows with
-the broadcast count rows kept broadcast, the short test's consecutive cell rows read as
-views (``common.as_slice``). Both commits: callgrind 5.83e9 -> 5.36e9 instructions (-8 %);
-detect_faults with the base package and this one interleaved in one process (best of 9,
-load ~4.5): 0.790 -> 0.744 s (medians 0.815 -> 0.782); ``--repeat 2 --cases pack`` at load
-0.9-4.6 (other sessions), base/new in pairs: detect_faults 0.839/0.738, 0.774/0.783,
-0.850/0.791, 0.908/0.842 s. analyze_thermal is unchanged (0.22-0.25 s): its rise rates
-are near their floor for the bits; a longer anchor (8192 rows, ~12 ms less) made the rates
-err ~5e-12 against a long-double reference instead of ~1e-12, and was dropped. ~0.04-0.05 s
-saved, not the 0.15 s aimed at; what is left is spread as above.
+row from its extra row alone), the resolution's broadcast count rows kept broadcast for its
+busy rows, the short and runaway tests' and the temperature reference's consecutive cell
+rows read as views (``common.as_slice``). All of it: callgrind 5.83e9 -> 5.26e9
+instructions (-10 %); detect_faults with the base package and this one interleaved in one
+process (best of 9, load ~4): 0.760 -> 0.725 s (medians 0.819 -> 0.768); ``--repeat 2
+--cases pack``, base/new alternated twice at load ~3.9 (other sessions): run_suite 2.17,
+2.12 -> 2.08, 2.09 s, detect_faults 0.861, 0.816 -> 0.768, 0.786 s. analyze_thermal is
+unchanged (0.22-0.23 s): its rise rates are near their floor for the bits; a longer anchor
+(8192 rows, ~12 ms less) made the rates err ~5e-12 against a long-double reference instead
+of ~1e-12, and one complex product for the windows' numerators (5 passes -> 2, ~5 ms less)
+rounds through FMA (~1e-13): both dropped. ~0.05 s saved, not the 0.15 s aimed at; what is
+left is spread as above (the bin stage's per-sample passes, ~100 small passes per family).
 """
 
 from __future__ import annotations
