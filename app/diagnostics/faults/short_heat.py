@@ -213,7 +213,7 @@ from scipy.signal import lfilter
 from app.core import schema
 from app.core.spec import BatterySpec, resistance_temperature_factor
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import History, bins_for, one_c_a
+from app.diagnostics.faults.common import History, as_slice, bins_for, one_c_a
 from app.diagnostics.finite import nan_to_num
 
 #: The cell's load share (its voltage deviation's slope on the nominal cell's
@@ -387,7 +387,7 @@ class ShortHeat:
             dev_t = (vp - self.n_cells * ovp)[None, :]
             v_t = (vp / self.n_cells)[None, :]
             return self._hist.push_lazy((dev_t, v_t, current, ovp, charge, *rc_pairs))
-        v = bb.mean[lay.cells_v]
+        v = bb.mean[as_slice(lay.cells_v)]  # (consecutive rows: a view, read-only)
         # (all finite, the usual case: the batch's own, which the short test reads too;
         # the same values as this module's)
         others = bb.median_of_others(lay.cells_v) if np.isfinite(v).all() else median_of_others(v)
