@@ -676,9 +676,9 @@ busy rows, the short and runaway tests', the short heat's, the temperature refer
 the batch medians' consecutive cell rows read as views (``common.as_slice``). All of it:
 callgrind 5.83e9 -> 5.12e9 instructions (-12 %); detect_faults with the base package and
 this one interleaved in one process (best of 9, load ~3.4): 0.758 -> 0.720 s (medians 0.811
--> 0.742); ``--repeat 2 --cases pack``, base/new alternated twice at load ~3.9 (other
-sessions; before the last two cuts): run_suite 2.17, 2.12 -> 2.08, 2.09 s, detect_faults
-0.861, 0.816 -> 0.768, 0.786 s. analyze_thermal is
+-> 0.742); ``--repeat 2 --cases pack``, base/new alternated twice at load 3.7-4.6 (other
+sessions): run_suite 2.14, 2.17 -> 2.05, 2.09 s, detect_faults 0.821, 0.824 -> 0.754, 0.763
+s (at load ~1.2, the first commit alone: run_suite 1.96, 1.95 -> 1.88, 1.90 s). analyze_thermal is
 unchanged (0.22-0.23 s): its rise rates are near their floor for the bits; a longer anchor
 (8192 rows, ~12 ms less) made the rates err ~5e-12 against a long-double reference instead
 of ~1e-12, and one complex product for the windows' numerators (5 passes -> 2, ~5 ms less)
