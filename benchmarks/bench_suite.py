@@ -705,6 +705,38 @@ table differences made once (same bits; 0.61 -> 0.51 us a call, ~2 ms a run, pai
 by building them), the RC-state scan of evenly spaced segments with its factors as one
 row per time constant (same bits, slower: 70 -> 74 us at B 250, G 18, and 104 us with the
 time constants as rows -- numpy's per-call cost of the extra steps exceeds the work).
+Then per-call costs in detect_faults (helper fastfaults; same results bit for bit against
+c7b5984: run_suite JSON of the pack log and 16 simulated logs -- NMC/LFP/lead-acid, 4 and
+16 cells, drive/cycle/HPPC at 10 Hz, runaways (one from 5 s), shorts (one of 100 ohm),
+noisy/stuck/dropped sensors, over-voltage, whole-degree temperatures -- each also fed live
+in random blocks (live == offline); analyze --json of the 12 real files that open, as NMC
+and LFP: 41 outputs, 0 values differ; ``bench_faults.py --brief --parts detection clean
+equivalence`` output identical, 422/422, 0 false alarms, 0 failing rows): numpy's 2-D
+``np.nonzero`` (~0.4 ms on 16 x 6553 booleans however few are set) replaced by the 1-D
+one and a divmod (~0.04 ms; ``common.nonzero2``: the runaway test's candidates, the
+resolution's, the reference's, the open-circuit and stuck tests'); ``Stacked.take`` reading
+rows of one part at the batch's columns with one fancy index instead of a mask per part
+(~8 parts; the runaway test's short-heat read-out makes ~13 such reads per call); the
+short-heat baseline level read once, not twice; ``nan_to_num`` without a copy where every
+value is finite. Instructions (callgrind, detect_faults of the pack log less loading and
+the safety update): 5.83e9 -> 5.49e9 (-6 %). ``--repeat 2 --cases pack``, base and new
+alternated twice at load ~1.2-1.3: detect_faults 0.723, 0.709 -> 0.669, 0.677 s; run_suite
+1.96, 1.95 -> 1.88, 1.90 s (analyze_thermal 0.216-0.222 s, unchanged).
+Then, same checks (0 values differ, bench_faults output identical), copies of rows left
+out: the noisy test's per-bin noise from the channels' rows as a view (the pack voltage's
+row from its extra row alone), the resolution's broadcast count rows kept broadcast for its
+busy rows, the short and runaway tests', the short heat's, the temperature reference's and
+the batch medians' consecutive cell rows read as views (``common.as_slice``). All of it:
+callgrind 5.83e9 -> 5.12e9 instructions (-12 %); detect_faults with the base package and
+this one interleaved in one process (best of 9, load ~3.4): 0.758 -> 0.720 s (medians 0.811
+-> 0.742); ``--repeat 2 --cases pack``, base/new alternated twice at load 3.7-4.6 (other
+sessions): run_suite 2.14, 2.17 -> 2.05, 2.09 s, detect_faults 0.821, 0.824 -> 0.754, 0.763
+s (at load ~1.2, the first commit alone: run_suite 1.96, 1.95 -> 1.88, 1.90 s). analyze_thermal is
+unchanged (0.22-0.23 s): its rise rates are near their floor for the bits; a longer anchor
+(8192 rows, ~12 ms less) made the rates err ~5e-12 against a long-double reference instead
+of ~1e-12, and one complex product for the windows' numerators (5 passes -> 2, ~5 ms less)
+rounds through FMA (~1e-13): both dropped. ~0.05 s saved, not the 0.15 s aimed at; what is
+left is spread as above (the bin stage's per-sample passes, ~100 small passes per family).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 
 from app.core.spec import preset
 from app.diagnostics.faults.bins import median_rows
-from app.diagnostics.faults.common import History, RollingSum, Same, SuperBins
+from app.diagnostics.faults.common import History, RollingSum, Same, SuperBins, nonzero2
 from app.hardware.simulator import NoiseSpec, simulate
 
 
@@ -69,7 +69,26 @@ def test_history_read_in_pieces_is_the_history():
         r = rng.integers(0, 5, (20, 1))
         c = rng.integers(0, full.shape[1], (20, 4))
         assert _same_bits(got.take(r, c), full[r, c])
+        # rows of one part (2-D, 1-D, boolean) at the batch's columns, as the detectors
+        # read them: taken from that part at once
+        new = np.arange(7, full.shape[1])
+        for rows in ((0, 1), (1,), (2,), (3, 4), (4,)):
+            r = rng.choice(rows, (12, 1))
+            c = rng.choice(new, (12, 3))
+            for rr, cc in ((r, c), (r[:, 0], c[:, 0]), (r, c[:1]), (rows[0], c[0])):
+                assert _same_bits(got.take(rr, cc), full[rr, cc])
     assert _same_bits(lazy._tail, plain._tail)
+
+
+@pytest.mark.parametrize("shape", [(16, 6553), (3, 1), (1, 7), (0, 5), (4, 0)])
+def test_nonzero_from_flat_indices_is_numpys(shape):
+    rng = np.random.default_rng(11)
+    for density in (0.0, 0.001, 0.5, 1.0):
+        a = rng.random(shape) < density
+        for x in (a, a[:, ::-1], a.T.copy().T, a.astype(np.int64)):
+            got, want = nonzero2(x), np.nonzero(x)
+            assert len(got) == 2
+            assert all(_same_bits(g, w) for g, w in zip(got, want, strict=True))
 
 
 @pytest.mark.parametrize("rows", [9, 16])

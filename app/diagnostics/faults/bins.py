@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.core import schema
-from app.diagnostics.faults.common import strided_sums
+from app.diagnostics.faults.common import as_slice, strided_sums
 from app.diagnostics.faults.phases import phase_sums, to_phases, to_time, with_shifted
 from app.diagnostics.faults.resolution import Resolution
 
@@ -248,7 +248,7 @@ class BinBatch:
         key = rows.tobytes()
         out = self._medians.get(key)
         if out is None:
-            out = self._medians[key] = median_rows(self.mean[rows], self._sorted(rows))
+            out = self._medians[key] = median_rows(self.mean[as_slice(rows)], self._sorted(rows))
         return out
 
     def _sorted(self, rows: np.ndarray) -> np.ndarray:
@@ -257,7 +257,7 @@ class BinBatch:
         key = ("sorted", rows.tobytes())
         out = self._medians.get(key)
         if out is None:
-            out = self._medians[key] = sorted_bins(self.mean[rows])
+            out = self._medians[key] = sorted_bins(self.mean[as_slice(rows)])
         return out
 
     def median_of_others(self, rows: np.ndarray) -> np.ndarray:
@@ -268,7 +268,9 @@ class BinBatch:
         key = ("others", rows.tobytes())
         out = self._medians.get(key)
         if out is None:
-            out = self._medians[key] = median_of_others(self.mean[rows], self._sorted(rows))
+            out = self._medians[key] = median_of_others(
+                self.mean[as_slice(rows)], self._sorted(rows)
+            )
         return out
 
     def memo(self, key, make):

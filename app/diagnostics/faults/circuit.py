@@ -49,6 +49,7 @@ from app.diagnostics.faults.common import (
     RollingSum,
     bins_for,
     latch,
+    nonzero2,
     one_c_a,
     sum_rows,
 )
@@ -173,7 +174,7 @@ class CircuitDetector:
         flowed through the cell (see the module doc)."""
         prev = np.concatenate(([self._refuted_before], refuted[:, :-1].T)).T
         prev_t1 = np.concatenate(([self._last_t1], bb.t1[:-1]))
-        for k, j in zip(*np.nonzero(refuted & ~prev), strict=True):
+        for k, j in zip(*nonzero2(refuted & ~prev), strict=True):
             name = self.layout.names[self.layout.cells_v[k]]
             for ep in reversed(self.open.episodes):
                 if ep.channel == name and ep.end_time_s == prev_t1[j]:

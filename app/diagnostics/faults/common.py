@@ -29,6 +29,24 @@ def white_noise_var(s2, n2, kept=1.0, mean_of=None):
     return s2 / (den if mean_of is None else den * mean_of)
 
 
+def as_slice(rows: np.ndarray) -> slice | np.ndarray:
+    """``rows`` (sorted row indices) as a slice where they are consecutive (indexing with
+    it gives a view: read-only, the same values as the gathered copy), else as they are."""
+    rows = np.asarray(rows)
+    if len(rows) and int(rows[-1]) - int(rows[0]) == len(rows) - 1 and (np.diff(rows) == 1).all():
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
+def nonzero2(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-D array (the same indices, in the same order) from its
+    flat indices: numpy's 1-D nonzero is ~10x faster than its 2-D one (16 x 6553
+    booleans with a few set: ~40 us against ~400)."""
+    if not a.shape[1]:
+        return np.nonzero(a)
+    return np.divmod(np.flatnonzero(a), a.shape[1])
+
+
 def bins_for(seconds: float, bin_s: float, minimum: int = 1) -> int:
     """How many bins of ``bin_s`` cover ``seconds`` (at least ``minimum``)."""
     return max(minimum, math.ceil(seconds / bin_s - 1e-9))
@@ -206,6 +224,8 @@ class Stacked:
             row_in += [-1] if p.ndim == 1 else list(range(rows))
         self._part_of = np.array(part_of, dtype=np.int64)
         self._row_in = np.array(row_in, dtype=np.int64)
+        # each part's first row (a part's rows are consecutive)
+        self._first = np.searchsorted(self._part_of, np.arange(len(self.parts) + 1))
 
     def last(self, n: int) -> np.ndarray:
         """The last ``n`` (<= keep) columns, as a new array."""
@@ -226,7 +246,19 @@ class Stacked:
 
     def take(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``full[r, c]`` (integer arrays that broadcast together)."""
-        r, c = np.broadcast_arrays(np.asarray(r), np.asarray(c))
+        r, c = np.asarray(r), np.asarray(c)
+        if r.size and c.size:
+            # the usual call: rows of one part (a cell's rows, or one row) and columns
+            # of the batch, none kept from before: read there at once (the same values)
+            j = int(self._part_of[r.min()])
+            if self._first[j + 1] > r.max() and c.min() >= self.keep:
+                p = self.parts[j]
+                if p.ndim == 1:
+                    got = p[np.broadcast_to(c - self.keep, np.broadcast_shapes(r.shape, c.shape))]
+                else:
+                    got = p[r - self._first[j], c - self.keep]
+                return got.astype(self.dtype, copy=False)
+        r, c = np.broadcast_arrays(r, c)
         out = np.empty(r.shape, dtype=self.dtype)
         old = c < self.keep
         if old.any():

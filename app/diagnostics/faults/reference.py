@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.diagnostics.faults.bins import BinBatch, median_of_others, median_rows
-from app.diagnostics.faults.common import bins_for, white_noise_var
+from app.diagnostics.faults.common import as_slice, bins_for, nonzero2, white_noise_var
 from app.diagnostics.faults.sensors import MIN_GROUP, NOISE_FLOOR_T_C, NOISE_WINDOW_S
 
 #: A noisy cell's place in the reference: its mean offset from the median of the
@@ -60,6 +60,7 @@ class TemperatureReference:
 
     def __init__(self, rows: np.ndarray, bin_s: float):
         self.rows = np.asarray(rows, dtype=np.int64)
+        self._at = as_slice(self.rows)  # (consecutive rows: read as a view)
         # a sensor stays out for this many bins after a loud one
         self._hold = bins_for(NOISE_WINDOW_S, bin_s, 2) - 1
         self._recent = np.zeros((len(self.rows), self._hold), dtype=bool)  # loud, last bins
@@ -80,8 +81,8 @@ class TemperatureReference:
             return bb.median(rows)
         with np.errstate(invalid="ignore", divide="ignore"):
             # (counts that are one row for every channel, see BinBatch: that row)
-            n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[rows]
-            loud_bin = white_noise_var(bb.s2m[rows], n2) > NOISE_FLOOR_T_C**2
+            n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[self._at]
+            loud_bin = white_noise_var(bb.s2m[self._at], n2) > NOISE_FLOOR_T_C**2
         h, m = self._hold, bb.m
         flags = np.concatenate((self._recent, loud_bin), axis=1)
         self._recent = flags[:, m:]
@@ -119,6 +120,6 @@ class TemperatureReference:
         fin = np.isfinite(seen)
         # how many finite offsets each one is from the end (1: the last); integer counts
         from_end = np.cumsum(fin[:, ::-1], axis=1)[:, ::-1]
-        rr, cc = np.nonzero(fin & (from_end <= k))
+        rr, cc = nonzero2(fin & (from_end <= k))
         self._last = np.full((len(self.rows), k), np.nan)
         self._last[rr, k - from_end[rr, cc]] = seen[rr, cc]

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.diagnostics.faults.common import nonzero2
+
 #: See the module doc: float32's rounding of a second difference, in units of a value.
 FLOAT_UNITS = 2.0
 #: The bins whose sum must come within this (relative) of the least one: two sums of
@@ -90,7 +92,7 @@ class Resolution:
         on = quiet & (known | self._held[:, 0]) & np.isfinite(before[:, 0])
         q2[on] = before[on]
         if len(busy):
-            part = self._push_rows(busy, *(a[busy] for a in (sdd, nd, s2, n2, mean)))
+            part = self._push_rows(busy, *(_rows(a, busy) for a in (sdd, nd, s2, n2, mean)))
             bound[busy], q2[busy] = part
         self._update_magnitudes(sdd, nd, mean)
         return bound, q2
@@ -127,7 +129,7 @@ class Resolution:
         lim = np.maximum(least[:, -1:], least[:, :1] * (1.0 + CONFIRM_TOL))
         cand = s2 < np.minimum(x, lim)  # (NaN compares false, quietly)
         cand &= s2 > 0.0
-        r, j = np.nonzero(cand)
+        r, j = nonzero2(cand)
         if len(r):
             mag = None
             if m <= _DENSE_BINS or len(r) * 8 > rows * m:  # (every bin's, at once)
@@ -220,6 +222,14 @@ class Resolution:
             n0 = int((prior <= thr).sum())
             out[a:b] = n0 + np.cumsum(x[a:b] <= thr) >= CONFIRM_BINS
         return out
+
+
+def _rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[idx]`` (rows), read-only: a broadcast row (the counts of a batch whose rows
+    all have every sample) stays one, not copied into every row asked for."""
+    if a.ndim == 2 and a.strides[0] == 0:
+        return np.broadcast_to(a[0], (len(idx), a.shape[1]))
+    return a[idx]
 
 
 def rounding_bias(q2, var):

@@ -251,6 +251,7 @@ from app.diagnostics.faults.common import (
     MERGE_GAP_S,
     History,
     bins_for,
+    nonzero2,
     one_c_a,
     run_length,
     sum_rows,
@@ -618,8 +619,14 @@ class SensorDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             # (the rows judged only: the same quotients; counts that are one row for
             # every channel, see BinBatch, as that row)
-            n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[judge]
-            per_bin = white_noise_var(bb.s2m[judge], n2, self._c2[judge, None])
+            one_n2 = bb.n2.strides[0] == 0
+            n2 = bb.n2[:1] if one_n2 else bb.n2[judge]
+            # (the channels' rows read where they are, the pack voltage's from its
+            # extra row on its own: the same quotients as from a gathered copy)
+            per_bin = white_noise_var(bb.s2m[:c], n2, self._c2[judge, None])
+            if lay.noise_extra:
+                iv, jv = lay.i_v, judge[lay.i_v]
+                per_bin[iv] = white_noise_var(bb.s2m[jv], n2[0 if one_n2 else iv], self._c2[jv])
         with np.errstate(invalid="ignore"):
             floor2 = self._floor2 + QUANTUM_NOISE * bb.q2  # (a coarse reading's own toggling)
             hot_i = False
@@ -919,7 +926,7 @@ class SensorDetector:
         out[carried] = np.broadcast_to(self._run_dithers[:, None], (c, m))[carried]
         need = need & (start >= 0)
         need[:, -1] |= in_run[:, -1] & (start[:, -1] >= 0)
-        rr, jj = np.nonzero(need)
+        rr, jj = nonzero2(need)
         if len(rr):
             pairs, inv = np.unique(np.stack((rr, start[rr, jj])), axis=1, return_inverse=True)
             got = np.array([self._white_before(ev, int(r), int(s0) + keep) for r, s0 in pairs.T])
@@ -987,7 +994,7 @@ class SensorDetector:
         (a float charge's cells ramping to 0.1 mV, then held) changes in every bin
         without noise, and a peer holding with them is no stuck sensor."""
         out = np.zeros(need.shape, dtype=bool)
-        for r, j in zip(*np.nonzero(need), strict=True):
+        for r, j in zip(*nonzero2(need), strict=True):
             peers = np.flatnonzero(self._peers[r])
             at = keep + int(j) + 1
             ratio = np.concatenate([self._white_ratios(ev, int(p), at) for p in peers])

@@ -184,6 +184,7 @@ from app.diagnostics.faults.common import (
     RollingSum,
     Same,
     SuperBins,
+    as_slice,
     bins_for,
     one_c_a,
     white_noise_var,
@@ -193,6 +194,7 @@ from app.diagnostics.faults.reference import shared_reference
 from app.diagnostics.faults.resolution import rounding_bias
 from app.diagnostics.faults.start_resistance import FIT_S, StartResistance
 from app.diagnostics.faults.types import FaultKind
+from app.diagnostics.finite import nan_to_num
 
 HEAT_REFERENCE_S = 2400.0
 HEAT_RECENT_S = 300.0
@@ -469,6 +471,9 @@ class ShortDetector:
         self.v_pos = np.array(
             [self.cells.index(_cell_number(layout.names[r])) for r in self.v_rows], np.int64
         )
+        # the rows as read from a batch (consecutive rows, the usual layout: a view,
+        # read-only, not a gathered copy)
+        self._t_at, self._v_at = as_slice(self.t_rows), as_slice(self.v_rows)
         self.tracker = EpisodeTracker(
             FaultKind.INTERNAL_SHORT,
             names,
@@ -569,7 +574,7 @@ class ShortDetector:
         with np.errstate(invalid="ignore"):
             moving = ~(np.abs(bb.mean[lay.i_i]) <= self.i_rest)
         if len(self.t_rows):
-            temp = bb.mean[self.t_rows]
+            temp = bb.mean[self._t_at]
             med = self._reference.median(bb)  # (a noisy sensor kept out)
             if self._x0 is None and np.isfinite(med).any():
                 self._x0 = float(med[np.isfinite(med)][0])
@@ -581,13 +586,13 @@ class ShortDetector:
             else:
                 parts += [ok.astype(float), np.where(ok, x, 0.0), np.where(ok, y, 0.0)]
             # a coarse sensor's quantum and its own noise (see HEAT_ROUNDING_B)
-            s2 = bb.s2m[self.t_rows]
+            s2 = bb.s2m[self._t_at]
             # (counts that are one row for every channel, see BinBatch: that row)
             one_n2 = bb.n2.strides[0] == 0
-            n2 = bb.n2[:1] if one_n2 else bb.n2[self.t_rows]
+            n2 = bb.n2[:1] if one_n2 else bb.n2[self._t_at]
             fin = ok & np.isfinite(s2) & np.isfinite(n2)
             # (where every bin is valid, the rows as they are: the values np.where picks)
-            q2 = bb.q2[self.t_rows]
+            q2 = bb.q2[self._t_at]
             parts.append(q2 if ok.all() else np.where(ok, q2, 0.0))
             if fin.all():  # (a shared count row summed once, see Same)
                 parts += [s2, Same(n2[0], len(self.t_rows)) if one_n2 else n2]
@@ -596,7 +601,7 @@ class ShortDetector:
         vmed = np.full(bb.m, np.nan)
         if len(self.v_rows):
             vmed = bb.median(self.v_rows)
-            v = bb.mean[self.v_rows]
+            v = bb.mean[self._v_at]
             yv = v - vmed
             okv = np.isfinite(yv)
             if okv.all():
@@ -782,7 +787,7 @@ class ShortDetector:
             a11 = v11 + HEAT_RIDGE * n
             a22 = v22 + HEAT_LAG_RIDGE * n
             det = a11 * a22 - v12 * v12
-            r1 = v1y + HEAT_RIDGE * n * np.nan_to_num(rel)
+            r1 = v1y + HEAT_RIDGE * n * nan_to_num(rel)
             c = np.clip((a11 * v2y - v12 * r1) / det, -HEAT_LAG_MAX, HEAT_LAG_MAX)
             b = (r1 - v12 * c) / a11  # (b given c: the least squares' where c is not held)
             ss = vyy - 2 * (b * v1y + c * v2y) + b * b * v11 + c * c * v22 + 2 * b * c * v12

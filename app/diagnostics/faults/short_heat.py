@@ -213,7 +213,8 @@ from scipy.signal import lfilter
 from app.core import schema
 from app.core.spec import BatterySpec, resistance_temperature_factor
 from app.diagnostics.faults.bins import BinBatch, Layout
-from app.diagnostics.faults.common import History, bins_for, one_c_a
+from app.diagnostics.faults.common import History, as_slice, bins_for, one_c_a
+from app.diagnostics.finite import nan_to_num
 
 #: The cell's load share (its voltage deviation's slope on the nominal cell's
 #: overpotential, see :meth:`ShortHeat._overpotential`) is fitted over the runaway
@@ -386,7 +387,7 @@ class ShortHeat:
             dev_t = (vp - self.n_cells * ovp)[None, :]
             v_t = (vp / self.n_cells)[None, :]
             return self._hist.push_lazy((dev_t, v_t, current, ovp, charge, *rc_pairs))
-        v = bb.mean[lay.cells_v]
+        v = bb.mean[as_slice(lay.cells_v)]  # (consecutive rows: a view, read-only)
         # (all finite, the usual case: the batch's own, which the short test reads too;
         # the same values as this module's)
         others = bb.median_of_others(lay.cells_v) if np.isfinite(v).all() else median_of_others(v)
@@ -404,7 +405,7 @@ class ShortHeat:
         """The charge (Ah) into the pack from the first bin to each bin's end, from the
         bins' mean current (accumulated in bin order from the state carried over: the
         same values however the bins come in batches)."""
-        step = np.nan_to_num(current) * (self.bin_s / 3600.0)
+        step = nan_to_num(current) * (self.bin_s / 3600.0)
         q = np.add.accumulate(np.concatenate((self._charge, step)))
         self._charge = q[-1:].copy()
         return q[1:]
@@ -415,7 +416,7 @@ class ShortHeat:
         values however the bins come in batches): a cell whose resistances are all
         (1 + r) times the nominal's deviates from the median by r times it, its RC
         relaxation after a load step included. And the two RC pairs' own."""
-        i = np.nan_to_num(current)
+        i = nan_to_num(current)
         out = self.r0 * i
         pairs = []
         for j, (decay, r) in enumerate(self._rc):
@@ -524,9 +525,7 @@ class ShortHeat:
             # charging at 1C read ~2 mV of 'drop' on its runaway cell)
             t_first, t_last = _mean(temps[:, :edge]), _mean(temps[:, -edge:])
             i_last = _mean(hist.take(np.full_like(r, cur), last))
-            warm = (
-                (self._factor(t_last) - self._factor(t_first)) * self.r_dc * np.nan_to_num(i_last)
-            )
+            warm = (self._factor(t_last) - self._factor(t_first)) * self.r_dc * nan_to_num(i_last)
             # ... and the cell's drift before the window, carried on (under load a cell
             # with less capacity drifts along the OCV curve: on a 16-cell NMC pack at
             # 1C, ~5 mV in three minutes of its runaway cell)
@@ -534,11 +533,12 @@ class ShortHeat:
                 (w - edge + (edge - 1) / 2.0) - (-self.base_n + (nb - 1) / 2.0)
             )
             # (each only takes a drop away, never makes one: see "Corrections")
-            drop = level(first) - level(last) + np.fmin(np.nan_to_num(warm), 0.0)
+            base_level = level(first)
+            drop = base_level - level(last) + np.fmin(nan_to_num(warm), 0.0)
             drop = drop + np.fmin(drift, 0.0)
             drop = np.fmax(drop, 0.0)
             win = e[:, None] - (w - 1) + np.arange(w)[None, :]
-            base_level, win_levels = level(first), level(win, True)
+            win_levels = level(win, True)
             if self.pack:  # (see "A pack without cell voltages")
                 drop, se, base_level, win_levels, pack_known = self._pack_drop(
                     hist, r, e, w, edge, warm
@@ -578,7 +578,7 @@ class ShortHeat:
             unheated = self._unheated(base_level, win_levels, drop, v_cell, temps, edge)
             rate = np.where(unheated, 0.0, rate)
             sure = (drop >= DROP_Z * se) & ~unheated
-        return SHORT_HEAT_FACTOR * np.nan_to_num(rate, nan=0.0), sure
+        return SHORT_HEAT_FACTOR * nan_to_num(rate), sure
 
     def resistance_share(self, hist, rows, idx, ref_temp, temp_now) -> np.ndarray:
         """A lower bound of each candidate cell's resistance r over the median cell's
@@ -656,20 +656,20 @@ class ShortHeat:
         levels, known). The error is the fit's, and the model's own: the difference the
         same fit read at the window before (``w`` bins earlier) beyond its noise."""
         base_level, last_level, levels, se, known = self._pack_fit(hist, r, e, w, edge)
-        drop = base_level - last_level + np.fmin(np.nan_to_num(warm), 0.0)
+        drop = base_level - last_level + np.fmin(nan_to_num(warm), 0.0)
         drop = np.fmax(drop, 0.0)
         base_before, last_before, _, se_before, known_before = self._pack_fit(
             hist, r, e - w, w, edge
         )
         # (beyond the noise that difference has of its own)
         err = (base_before - last_before) ** 2 - se_before**2
-        err = np.where(known_before, np.fmax(np.nan_to_num(err), 0.0), 0.0)
+        err = np.where(known_before, np.fmax(nan_to_num(err), 0.0), 0.0)
         se = np.sqrt(se * se + err)
         # under a constant current the model is not read (its OCV bends): the step of
         # the voltage instead (see "A step under a constant current")
         if not known.all():
             s_drop, s_se, s_levels, s_known = self._pack_step(hist, r, e, w)
-            s_drop = np.fmax(s_drop + np.fmin(np.nan_to_num(warm), 0.0), 0.0)
+            s_drop = np.fmax(s_drop + np.fmin(nan_to_num(warm), 0.0), 0.0)
             use = ~known & s_known
             drop = np.where(use, s_drop, drop)
             se = np.where(use, s_se, se)
@@ -861,7 +861,7 @@ class ShortHeat:
 
     def _factor(self, temp_c: np.ndarray) -> np.ndarray:
         """The cells' resistance at ``temp_c`` over that at 25 degC (NaN: 25 degC)."""
-        t = np.clip(np.nan_to_num(temp_c, nan=25.0), -40.0, 200.0)
+        t = np.clip(nan_to_num(temp_c, nan=25.0), -40.0, 200.0)
         return resistance_temperature_factor(self.spec.chemistry, t)
 
     @staticmethod

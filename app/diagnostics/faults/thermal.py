@@ -582,7 +582,9 @@ from app.diagnostics.faults.common import (
     MERGE_GAP_S,
     History,
     RollingSum,
+    as_slice,
     bins_for,
+    nonzero2,
     white_noise_var,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
@@ -798,6 +800,7 @@ class RunawayDetector:
             self.rows = np.array([layout.i_t])
         else:
             self.rows = np.array([], dtype=np.int64)
+        self._at = as_slice(self.rows)
         self._reference = shared_reference(self.rows, bin_s, references)
         k = len(self.rows)
         # the window, and the history before it (the cell's resistance share); the
@@ -944,7 +947,7 @@ class RunawayDetector:
             cand[:] = True
         if not cand.any():
             return None
-        rows, ci = np.nonzero(cand)
+        rows, ci = nonzero2(cand)
         cols = cols[ci]
         # the windows, gathered as (candidates, w) rows: each reduction below runs
         # along a contiguous row of w values, in the same order whatever the batch
@@ -1254,7 +1257,7 @@ class RunawayDetector:
         if not len(self.rows):
             return
         m = bb.m
-        temp = bb.mean[self.rows]
+        temp = bb.mean[self._at]  # (consecutive rows: a view, read-only)
         if len(self.rows) >= 3:
             ref = self._reference.median(bb)  # (a noisy sensor kept out)
         elif len(self.rows) == 2:
