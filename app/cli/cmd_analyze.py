@@ -438,10 +438,15 @@ def print_summary(report: dict, out=None) -> None:
             print(f"                limits: {limits_text(spec, limits)}", file=out)
             if why := limits.get("current_not_judged"):
                 print(f"                ({why})", file=out)
+        from app.core.number_text import limit_event_pair
+
         for e in sf["events"][:LISTED]:
+            # with the unit, as the window's card and the faults' lines ("6.601 vs
+            # limit 4.4" left the reader to guess amperes)
+            worst, limit = limit_event_pair(e["check"], e["worst_value"], e["limit"], degree="degC")
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: "
-                f"{_fmt(e['worst_value'], digits=4)} vs limit {_fmt(e['limit'], digits=4)} "
+                f"{worst} vs limit {limit} "
                 f"at {e['start_time_s']:g}-{e['end_time_s']:g} s",
                 file=out,
             )

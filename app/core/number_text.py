@@ -73,3 +73,22 @@ def limit_pair_text(value, limit, decimals: int, unit: str = "") -> tuple[str, s
     d = decimals if limit is None or not math.isfinite(limit) else decimals_needed(limit, decimals)
     sep = f" {unit}" if unit else ""
     return number_text(value, f".{d}f", sep), number_text(limit, f".{d}f", sep)
+
+
+#: How a limit check's values read: (decimals, unit) by the quantity its name ends in
+#: (3 decimals of a volt: a 5 mV overshoot of 4.2 V must not read "4.2 (limit 4.2)");
+#: more where the limit has them (a 0.245 A limit is not "0.24 A").
+LIMIT_FORMATS = {"voltage": (3, "V"), "current": (2, "A"), "temperature": (1, "°C")}
+
+
+def limit_event_pair(check: str, value, limit, *, degree: str = "°C") -> tuple[str, str]:
+    """A safety event's worst reading and its limit with the unit of its check
+    (``cell_over_voltage`` in V, ``over_current_charge`` in A, ``*_temperature`` in
+    ``degree``), as the window's card, the CLI summary and the report show them; a
+    check of no known quantity with 4 significant digits and no unit."""
+    decimals, unit = next(
+        (f for word, f in LIMIT_FORMATS.items() if word in str(check)), (None, "")
+    )
+    if decimals is None:
+        return number_text(value, ".4g"), number_text(limit, ".4g")
+    return limit_pair_text(value, limit, decimals, degree if unit == "°C" else unit)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.eol_interval_text import eol_interval_text
-from app.core.number_text import counted, limit_pair_text, undusted
+from app.core.number_text import counted, limit_event_pair, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
@@ -771,18 +771,8 @@ def _trend_text(r: dict) -> str | None:
     return text + (" (growing)" if r.get("spread_trend_significant") else "")
 
 
-#: How a limit check's values read: (decimals, unit) by the quantity its name ends in
-#: (3 decimals of a volt: a 5 mV overshoot of 4.2 V must not read "4.2 (limit 4.2)");
-#: more where the limit has them (a 0.245 A limit is not "0.24 A").
-_LIMIT_FORMATS = {"voltage": (3, "V"), "current": (2, "A"), "temperature": (1, "°C")}
-
-
 def _limit_values(e: dict) -> str:
-    check = str(e.get("check", ""))
-    decimals, unit = next((f for word, f in _LIMIT_FORMATS.items() if word in check), (None, ""))
-    if decimals is None:
-        return f"{_fmt(e.get('worst_value'), '{:.4g}')} (limit {_fmt(e.get('limit'), '{:.4g}')})"
-    worst, limit = limit_pair_text(e.get("worst_value"), e.get("limit"), decimals, unit)
+    worst, limit = limit_event_pair(e.get("check", ""), e.get("worst_value"), e.get("limit"))
     return f"{worst} (limit {limit})"
 
 
