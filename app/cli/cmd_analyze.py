@@ -482,15 +482,26 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  cycle life    {_life_text(life)}", file=out)
     cycles = report["cycles"]
     print(f"  cycles        {len(cycles)}", file=out)
+    from app.core.number_text import column_decimals, column_text
+
+    # each column in fixed decimals, as the report's table (".4g" read "0.3278 Ah" over
+    # "0.327 Ah", "1.09 Ah" under "1.856 Ah"; the CE "1.01" where the report has 1.0120)
+    places = {
+        key: column_decimals(c.get(key) for c in cycles)
+        for key in ("charge_capacity_ah", "discharge_capacity_ah", "net_discharge_capacity_ah")
+    }
+
+    def ah(c: dict, key: str) -> str:
+        return column_text(c.get(key), places[key], " Ah")
+
     for c in cycles[:SHOWN_CYCLES]:
         ce = c.get("coulombic_efficiency")
-        charge = c.get("charge_capacity_ah")
         # the net discharge where it is not the discharge (a drive's braking): the
         # capacity fade and cycle life follow (app.diagnostics.suite.lifetime_cycles)
-        net = f" (net {_fmt(c['net_discharge_capacity_ah'], ' Ah', 4)})" if net_differs(c) else ""
+        net = f" (net {ah(c, 'net_discharge_capacity_ah')})" if net_differs(c) else ""
         print(
-            f"    #{c['cycle_index']:<4} charge {_fmt(charge, ' Ah', 4)}  discharge "
-            f"{_fmt(c['discharge_capacity_ah'], ' Ah', 4)}{net}  CE {_fmt(ce)}",
+            f"    #{c['cycle_index']:<4} charge {ah(c, 'charge_capacity_ah')}  discharge "
+            f"{ah(c, 'discharge_capacity_ah')}{net}  CE {_fmt(ce, digits=4, fixed=True)}",
             file=out,
         )
     if len(cycles) > SHOWN_CYCLES:

@@ -92,3 +92,28 @@ def limit_event_pair(check: str, value, limit, *, degree: str = "°C") -> tuple[
     if decimals is None:
         return number_text(value, ".4g"), number_text(limit, ".4g")
     return limit_pair_text(value, limit, decimals, degree if unit == "°C" else unit)
+
+
+def column_decimals(values, digits: int = 4, most: int = 6) -> int:
+    """The decimals a column of readings is printed with: ``digits`` significant digits
+    of its largest magnitude (at most ``most``), the same for every row, so the column
+    lines up and reads alike ("0.3278, 0.3270, 0.2950 Ah", not "0.3278, 0.327, 0.295";
+    "1.856, 1.090 Ah", not "1.856, 1.09"). None, non-finite values and float dust are
+    left out."""
+    finite = [
+        abs(float(v))
+        for v in values
+        if isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    ]
+    largest = max((v for v in finite if v >= TINY), default=0.0)
+    if not largest:
+        return digits - 1
+    return min(most, max(0, digits - 1 - math.floor(math.log10(largest))))
+
+
+def column_text(value, decimals: int, unit: str = "", *, missing: str = "n/a") -> str:
+    """A reading of a column printed with :func:`column_decimals`' ``decimals``; a zero
+    (or float dust) as a plain ``0`` (an empty discharge is none, not ``0.0000``)."""
+    if isinstance(value, numbers.Real) and math.isfinite(value) and undusted(value) == 0:
+        return f"0{unit}"
+    return number_text(value, f".{decimals}f", unit, missing=missing)

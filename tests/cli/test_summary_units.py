@@ -3,9 +3,12 @@ window's card and the report give it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.cli import main
+from app.reports.content import ReportContent
 from tests.real_data import REAL_DATA
 
 
@@ -31,3 +34,31 @@ def test_a_simulated_over_voltage_event_reads_in_volts(tmp_path, capsys):
     out = capsys.readouterr().out
     event = next(ln for ln in out.splitlines() if "cell_under_voltage on cell_3_v" in ln)
     assert ": 0.000 V vs limit 2.500 V at " in event, event
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_the_neware_cycles_read_alike_in_the_summary_and_the_report(capsys):
+    path = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+    assert main(["analyze", path, "--chemistry", "nmc", "--capacity-ah", "2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    header, rows = ReportContent(report).cycle_rows()
+    col = {name: [r[k] for r in rows] for k, name in enumerate(header)}
+    # cycle 4's charge 0.32698 Ah printed "0.327" under cycle 2's "0.3278"
+    assert col["charge Ah"][:4] == ["0.0226", "0.3278", "0.3318", "0.3270"]
+    assert col["discharge Ah"][10] == "0.2950"
+    assert len({len(v) for v in col["discharge Wh"]}) == 1, col["discharge Wh"]
+
+    assert main(["analyze", path, "--chemistry", "nmc", "--capacity-ah", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    c4 = next(ln for ln in lines if ln.strip().startswith("#4 "))
+    assert "charge 0.3270 Ah  discharge 0.3213 Ah  CE 0.9823" in c4, c4
+    c11 = next(ln for ln in lines if ln.strip().startswith("#11 "))
+    assert f"discharge {col['discharge Ah'][10]} Ah" in c11, c11
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_a_capacity_table_keeps_three_decimals_on_every_row(capsys):
+    path = str(REAL_DATA / "capacity" / "calce_CS2_35_capacity.csv")
+    assert main(["analyze", path]) == 0
+    c9 = next(ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("#9 "))
+    assert "discharge 1.090 Ah" in c9, c9  # was "1.09 Ah" under "1.126 Ah"
