@@ -387,7 +387,7 @@ def print_summary(report: dict, out=None) -> None:
     for warning in report.get("warnings", []):
         print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:
-        from app.diagnostics.soc import bms_check_text, start_soc_text
+        from app.diagnostics.soc import bms_check_text, soc_undetermined_text, start_soc_text
 
         start, how = start_soc_text(soc)
         # one decimal, as the start and the report's row ("100.0 % ±4.8 % -> 100 %")
@@ -398,6 +398,10 @@ def print_summary(report: dict, out=None) -> None:
         if why := (report.get("invalid_results") or {}).get("soc"):
             # (as the report's SOC row: not valid, never a plain figure)
             print(f"                not valid for this log: {why} (see the warnings)", file=out)
+        elif undetermined := soc_undetermined_text(soc):
+            # as the window's card and tile: a ±26 % band is no SOC (it showed the
+            # figures alone where the window said "cannot be determined")
+            print(f"                {undetermined}", file=out)
         if how:
             print(f"                ({how})", file=out)
         if (bms := bms_check_text(soc)) is not None:

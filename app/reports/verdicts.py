@@ -74,6 +74,7 @@ def _soc(r: dict) -> Finding:
         bms_check_inconclusive,
         bms_check_text,
         bms_judged_rms,
+        soc_undetermined_text,
         start_soc_text,
     )
 
@@ -85,7 +86,10 @@ def _soc(r: dict) -> Finding:
     )
     band = 2 * (r.get("final_soc_sigma_percent") or 0.0)
     wide = band > SOC_BAND_WARN_PCT
-    if wide:
+    if undetermined := soc_undetermined_text(r):
+        # as the window's card and the CLI: no SOC, not only a loose one
+        text += f"; {undetermined}"
+    elif wide:
         text += (
             f"; not pinned down (wider than ±{SOC_BAND_WARN_PCT:g} %): the log gives the "
             "filter too little to go on (too short, no rest, or on a flat stretch of the OCV)"

@@ -62,3 +62,28 @@ def test_a_capacity_table_keeps_three_decimals_on_every_row(capsys):
     assert main(["analyze", path]) == 0
     c9 = next(ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("#9 "))
     assert "discharge 1.090 Ah" in c9, c9  # was "1.09 Ah" under "1.126 Ah"
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_an_soc_the_window_cannot_determine_is_not_a_plain_figure_elsewhere(capsys):
+    # the 17 min fast charge ends at 78.6 % ±26.4 %: the window's card says "cannot be
+    # determined"; the summary printed the figures alone, the report "not pinned down"
+    path = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    args = ["analyze", path, "--chemistry", "lfp", "--capacity-ah", "1.1"]
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert 2 * report["results"]["soc"]["final_soc_sigma_percent"] >= 25
+    soc_row = next(f for f in ReportContent(report).findings if f.diagnostic == "soc")
+    assert "cannot be determined" in soc_row.summary, soc_row.summary
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    k = next(k for k, ln in enumerate(lines) if ln.startswith("  SOC "))
+    assert "cannot be determined: the estimate's band is ±26.4 %" in lines[k + 1], lines[k + 1]
+
+
+def test_a_pinned_down_soc_is_not_called_undetermined():
+    from app.diagnostics.soc import soc_undetermined_text
+
+    assert soc_undetermined_text({"final_soc_sigma_percent": 0.75}) is None
+    assert soc_undetermined_text({"final_soc_sigma_percent": None}) is None
+    assert "±30.0 %" in soc_undetermined_text({"final_soc_sigma_percent": 15.0})
