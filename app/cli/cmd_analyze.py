@@ -249,11 +249,15 @@ def _fmt(value, unit="", digits=3, *, fixed: bool = False) -> str:
 def _resistance_text(ir: dict, sign_reversed: bool) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
+    from app.core.resistance_text import resistance_text
     from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
     shown = headline_resistances(ir)
+    # in mOhm to two decimals, as the window and the report write it ("0.032 ohm" here
+    # was "32.01 mΩ" there, a digit and a half lost)
     readings = [
-        f"{m.label} {_fmt(m.cell_ohm, ' ohm')} per cell (median of {m.pulses})" for m in shown
+        f"{m.label} {resistance_text(m.cell_ohm, ascii=True)} per cell (median of {m.pulses})"
+        for m in shown
     ]
     if note := unphysical_note(ir, sign_reversed):
         readings.append(note)
@@ -418,10 +422,14 @@ def print_summary(report: dict, out=None) -> None:
         reversed_ = bool((report.get("current_sign") or {}).get("warning"))
         print(f"  resistance    {_resistance_text(ir, reversed_)}", file=out)
     else:
+        # a per-cycle table's resistance column, shown as logged (as the report's row)
+        from app.core.resistance_text import resistance_text
         from app.diagnostics.cycle_table_health import table_resistance_text
 
-        # a per-cycle table's resistance column, shown as logged (as the report's row)
-        if logged := table_resistance_text(r.get("soh")):
+        def ohm(v: float) -> str:
+            return resistance_text(v, ascii=True)
+
+        if logged := table_resistance_text(r.get("soh"), ohm):
             print(f"  resistance    {logged}", file=out)
     if (cb := r["cell_balance"]) is not None:
         from app.diagnostics.cell_balance import balance_verdict, judged_spread_text

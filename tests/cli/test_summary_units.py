@@ -87,3 +87,19 @@ def test_a_pinned_down_soc_is_not_called_undetermined():
     assert soc_undetermined_text({"final_soc_sigma_percent": 0.75}) is None
     assert soc_undetermined_text({"final_soc_sigma_percent": None}) is None
     assert "±30.0 %" in soc_undetermined_text({"final_soc_sigma_percent": 15.0})
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_resistances_read_in_milliohm_as_the_report_writes_them(capsys):
+    # the A123 cell's single pulse: the report's "R10 32.01 mΩ", the summary's "0.032 ohm"
+    path = str(REAL_DATA / "arbin" / "2017-05-09_test-TC-contact_CH33.csv")
+    assert main(["analyze", path, "--chemistry", "lfp", "--capacity-ah", "1.1"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  resistance"))
+    assert "R10 32.01 mOhm per cell (median of 1)" in line, line
+    assert "R0 fitted 19.04 mOhm per cell" in line, line
+    # a per-cycle table's logged column alike ("0.1223 ohm ... 0.09166 ohm")
+    path = str(REAL_DATA / "capacity" / "calce_CS2_35_capacity.csv")
+    assert main(["analyze", path]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  resistance"))
+    assert line.startswith("  resistance    122.26 mOhm as logged"), line
+    assert "first 5 cycles' 91.66 mOhm" in line, line
