@@ -402,12 +402,14 @@ def print_summary(report: dict, out=None) -> None:
         if why := (report.get("invalid_results") or {}).get("soc"):
             # (as the report's SOC row: not valid, never a plain figure)
             print(f"                not valid for this log: {why} (see the warnings)", file=out)
-        elif undetermined := soc_undetermined_text(soc):
+        if how:
+            print(f"                ({how})", file=out)
+        if not (report.get("invalid_results") or {}).get("soc") and (
+            undetermined := soc_undetermined_text(soc)
+        ):
             # as the window's card and tile: a ±26 % band is no SOC (it showed the
             # figures alone where the window said "cannot be determined")
             print(f"                {undetermined}", file=out)
-        if how:
-            print(f"                ({how})", file=out)
         if (bms := bms_check_text(soc)) is not None:
             print(f"  BMS check     {bms}", file=out)
     if (soh := r["soh"]) is not None:
