@@ -467,8 +467,10 @@ def print_summary(report: dict, out=None) -> None:
         _more(len(sf["events"]), "events", out)
     if (th := r["thermal"]) is not None:
         print(
-            f"  thermal       max {_fmt(th['max_temperature_c'], ' degC')}, "
-            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}"
+            # the decimals of the window's card and the report (".3g" gave "27 degC" and
+            # "0.899 degC/min" where they read 27.0 °C and 0.90 °C/min)
+            f"  thermal       max {_fmt(th['max_temperature_c'], ' degC', 1, fixed=True)}, "
+            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min', 2, fixed=True)}"
             + (
                 f", runaway risk {th['runaway_risk_level']} ({th['runaway_risk_score']:.0f}/100)"
                 if th.get("runaway_risk_level")

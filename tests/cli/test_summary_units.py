@@ -104,3 +104,17 @@ def test_resistances_read_in_milliohm_as_the_report_writes_them(capsys):
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  resistance"))
     assert line.startswith("  resistance    122.26 mOhm as logged"), line
     assert "first 5 cycles' 91.66 mOhm" in line, line
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_the_thermal_line_has_the_report_s_decimals(capsys):
+    # the Neware cell peaks at 27.0 °C: the summary read "max 27 degC"
+    path = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+    args = ["analyze", path, "--chemistry", "nmc", "--capacity-ah", "2"]
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    row = next(f for f in ReportContent(report).findings if f.diagnostic == "thermal")
+    assert main(args) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  thermal"))
+    assert "max 27.0 degC, max rise 0.14 degC/min" in line, line
+    assert "max 27.0 °C, rise up to 0.14 °C/min" in row.summary, row.summary
