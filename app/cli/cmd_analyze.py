@@ -418,8 +418,24 @@ def print_summary(report: dict, out=None) -> None:
             f"{_fmt(soh['soh_resistance_percent'], ' %')}",
             file=out,
         )
+        if soh["soh_capacity_percent"] is None and (
+            why := next((n for n in soh.get("notes") or () if n.startswith("no capacity")), None)
+        ):
+            # why the capacity is n/a, as the window's card and the report's row say it
+            # (the summary gave a bare "capacity n/a")
+            print(f"                ({why})", file=out)
         if (why := resistance_soh_refused(soh)) is not None:
             print(f"                ({why})", file=out)  # why resistance is n/a
+        elif (
+            soh["soh_resistance_percent"] is None
+            and ((r.get("internal_resistance") or {}).get("n_pulses") or 0) > 0
+            and (
+                why := next((n for n in soh.get("notes") or () if n.startswith("no resist")), None)
+            )
+        ):
+            # pulses found and still no resistance SOH (neware's 40 give an R30, no
+            # fitted R0): the card's note, not a bare n/a under "40 pulses"
+            print(f"                ({why})", file=out)
     if (ir := r["internal_resistance"]) is not None:
         reversed_ = bool((report.get("current_sign") or {}).get("warning"))
         print(f"  resistance    {_resistance_text(ir, reversed_)}", file=out)

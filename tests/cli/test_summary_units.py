@@ -118,3 +118,31 @@ def test_the_thermal_line_has_the_report_s_decimals(capsys):
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  thermal"))
     assert "max 27.0 degC, max rise 0.14 degC/min" in line, line
     assert "max 27.0 °C, rise up to 0.14 °C/min" in row.summary, row.summary
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_an_soh_of_n_a_says_why_as_the_card_does(capsys):
+    # the Neware cell cycles partially between 3.9 and 4.7 V and its 40 pulses give an
+    # R30, no fitted R0: the summary read a bare "capacity n/a, resistance n/a"
+    path = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")
+    assert main(["analyze", path, "--chemistry", "nmc", "--capacity-ah", "0.33"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    k = next(k for k, ln in enumerate(lines) if ln.startswith("  SOH "))
+    assert lines[k] == "  SOH           capacity n/a, resistance n/a"
+    assert lines[k + 1].strip().startswith("(no capacity: no full cycle"), lines[k + 1]
+    assert "lowest cell voltage on discharge here is 3.900 V" in lines[k + 1]
+    assert lines[k + 2].strip() == (
+        "(no resistance: 40 current pulses found, none gave a fitted ohmic R0 per cell)"
+    )
+    assert lines[k + 3].startswith("  resistance    40 pulses")
+
+
+def test_without_pulses_the_resistance_line_alone_says_why(tmp_path, capsys):
+    log = tmp_path / "sim.csv"
+    assert main(["simulate", "--cells", "2", "--duration", "600", "-o", str(log)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(log)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    k = next(k for k, ln in enumerate(lines) if ln.startswith("  SOH "))
+    # no pulses: the resistance line under it says why, not a second note
+    assert not any("no resistance" in ln for ln in lines[k + 1 : k + 3]), lines[k : k + 3]
