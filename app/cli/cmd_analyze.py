@@ -45,8 +45,7 @@ def add_parser(sub) -> None:
         "--eol-fraction",
         type=_fraction,
         default=0.8,
-        help="end of life at this fraction of --capacity-ah, or of the first cycles' capacity "
-        "when no capacity is given (default 0.8)",
+        help=EOL_FRACTION_HELP,
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (stable keys)")
     add_can_options(p)
@@ -58,6 +57,14 @@ def add_parser(sub) -> None:
         "cell_v_min_v/max_v, cell_spread_mv",
     )
     p.set_defaults(run=run)
+
+
+#: ``--eol-fraction``'s help, one wording for ``analyze`` and ``report`` (the report's
+#: read "of capacity", leaving out what stands for it when no capacity is given)
+EOL_FRACTION_HELP = (
+    "end of life at this fraction of --capacity-ah, or of the first cycles' capacity "
+    "when no capacity is given (default 0.8)"
+)
 
 
 def _fraction(text: str) -> float:

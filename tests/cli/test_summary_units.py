@@ -146,3 +146,16 @@ def test_without_pulses_the_resistance_line_alone_says_why(tmp_path, capsys):
     k = next(k for k, ln in enumerate(lines) if ln.startswith("  SOH "))
     # no pulses: the resistance line under it says why, not a second note
     assert not any("no resistance" in ln for ln in lines[k + 1 : k + 3]), lines[k : k + 3]
+
+
+def test_analyze_and_report_word_eol_fraction_alike(capsys):
+    # the report's read "end of life at this fraction of capacity", not saying what
+    # stands for the capacity when none is given
+    wording = (
+        "--eol-fraction EOL_FRACTION end of life at this fraction of --capacity-ah, or of "
+        "the first cycles' capacity when no capacity is given (default 0.8)"
+    )
+    for command in ("analyze", "report"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert wording in " ".join(capsys.readouterr().out.split()), command
