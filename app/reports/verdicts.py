@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.eol_interval_text import eol_interval_text
-from app.core.number_text import counted
+from app.core.number_text import counted, limit_event_pair
 from app.core.resistance_text import resistance_text
 from app.diagnostics.cell_balance import (
     balance_verdict,
@@ -300,17 +300,33 @@ def _safety(r: dict) -> Finding:
     if not r:
         return Finding("safety", title, Verdict.NOT_APPLICABLE, "no samples")
     events = r.get("events") or []
-    return Finding(
-        "safety",
-        title,
-        _SEVERITY.get(r["status"], Verdict.WARN),
-        counted(len(events), "limit event")
-        + (
-            f", worst: {kind_text(events[0]['check'])} ({channel_text(events[0]['channel'])})"
-            if events
-            else ""
-        ),
-    )
+    text = counted(len(events), "limit event")
+    if events:
+        # the worst indeed (the events come by start time: "worst" named the first), with
+        # its reading and limit in their unit, as the window's card and the CLI give them
+        e = max(events, key=_event_badness)
+        worst, limit = limit_event_pair(e["check"], e.get("worst_value"), e.get("limit"))
+        text += (
+            f", worst: {kind_text(e['check'])} ({channel_text(e['channel'])}) "
+            f"{worst} (limit {limit})"
+        )
+    return Finding("safety", title, _SEVERITY.get(r["status"], Verdict.WARN), text)
+
+
+_SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+def _event_badness(e: dict) -> tuple[int, float]:
+    """How bad a limit event is: its severity, then how far past its limit it went
+    (relative to the limit, so 0.5 V over 4.2 V outranks 1 A over 20 A)."""
+    worst, limit = e.get("worst_value"), e.get("limit")
+    try:
+        over = abs(float(worst) - float(limit)) / max(abs(float(limit)), 1e-9)
+    except (TypeError, ValueError):
+        over = 0.0
+    if over != over:  # NaN
+        over = 0.0
+    return _SEVERITY_RANK.get(str(e.get("severity")), 0), over
 
 
 def _thermal(r: dict, spec: dict | None) -> Finding:
