@@ -307,7 +307,7 @@ class ResultSummary:
     status: Status
     headline: str = ""
     numbers: tuple[tuple[str, str], ...] = ()  #: (label, value with unit)
-    items: tuple[str, ...] = ()  #: faults, limit violations, notes
+    items: tuple[str, ...] = ()  #: faults, limit events, notes
     reason: str | None = None  #: why there is no result (or an advice)
     method: str | None = None  #: the method the result says it used
 
@@ -783,7 +783,9 @@ def _safety(r: dict) -> ResultSummary:
         f" · {_limit_values(e)} · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
         for e in events
     )
-    headline = "within every limit" if not events else counted(len(events), "limit violation")
+    # "limit event", the CLI's and the report's word for the same count (the card read
+    # "1 limit violation" beside their "1 limit event")
+    headline = "within every limit" if not events else counted(len(events), "limit event")
     limits = r.get("limits") or {}
     # (a capacity only known as a lower bound: its C-rates are no current limit)
     unjudged = "not judged" if (why := limits.get("current_not_judged")) else None
