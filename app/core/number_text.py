@@ -98,8 +98,8 @@ def column_decimals(values, digits: int = 4, most: int = 6) -> int:
     """The decimals a column of readings is printed with: ``digits`` significant digits
     of its largest magnitude (at most ``most``), the same for every row, so the column
     lines up and reads alike ("0.3278, 0.3270, 0.2950 Ah", not "0.3278, 0.327, 0.295";
-    "1.856, 1.090 Ah", not "1.856, 1.09"). None, non-finite values and float dust are
-    left out."""
+    "1.856, 1.090 Ah", not "1.856, 1.09"), or fewer where every reading has fewer (a
+    column logged to 0.1 mAh). None, non-finite values and float dust are left out."""
     finite = [
         abs(float(v))
         for v in values
@@ -108,7 +108,13 @@ def column_decimals(values, digits: int = 4, most: int = 6) -> int:
     largest = max((v for v in finite if v >= TINY), default=0.0)
     if not largest:
         return digits - 1
-    return min(most, max(0, digits - 1 - math.floor(math.log10(largest))))
+    cap = min(most, max(0, digits - 1 - math.floor(math.log10(largest))))
+    # no more than the readings have: a coin cell's 0.0032 and 0.0063 Ah, logged to
+    # 0.1 mAh, are not "0.003200" and "0.006300"
+    for d in range(cap + 1):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, v) for v in finite):
+            return d
+    return cap
 
 
 def column_text(value, decimals: int, unit: str = "", *, missing: str = "n/a") -> str:

@@ -159,3 +159,22 @@ def test_analyze_and_report_word_eol_fraction_alike(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert wording in " ".join(capsys.readouterr().out.split()), command
+
+
+@pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
+def test_a_coin_cell_s_cycles_keep_the_digits_they_were_logged_with(capsys):
+    # the Landt coin cell's capacities come to 0.1 mAh: "0.0032 Ah", not "0.003200 Ah"
+    path = str(REAL_DATA / "bdf" / "SINTEF__LiGrR2032__2024-04-30__25degC__Landt.bdf.csv")
+    assert main(["analyze", path, "--chemistry", "nmc", "--capacity-ah", "0.005"]) == 0
+    c1 = next(ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("#1 "))
+    assert "charge 0.0032 Ah  discharge 0.0063 Ah" in c1, c1
+
+
+def test_column_decimals():
+    from app.core.number_text import column_decimals
+
+    assert column_decimals([0.3278, 0.32698, 0.295]) == 4  # 4 digits of the largest
+    assert column_decimals([1.856, 1.0899999]) == 3
+    assert column_decimals([0.0032, 0.0063, 0.0013, None]) == 4  # no more than logged
+    assert column_decimals([2.5]) == 1
+    assert column_decimals([0.0, None, float("nan")]) == 3
