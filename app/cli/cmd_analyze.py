@@ -45,8 +45,7 @@ def add_parser(sub) -> None:
         "--eol-fraction",
         type=_fraction,
         default=0.8,
-        help="end of life at this fraction of --capacity-ah, or of the first cycles' capacity "
-        "when no capacity is given (default 0.8)",
+        help=EOL_FRACTION_HELP,
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (stable keys)")
     add_can_options(p)
@@ -58,6 +57,14 @@ def add_parser(sub) -> None:
         "cell_v_min_v/max_v, cell_spread_mv",
     )
     p.set_defaults(run=run)
+
+
+#: ``--eol-fraction``'s help, one wording for ``analyze`` and ``report`` (the report's
+#: read "of capacity", leaving out what stands for it when no capacity is given)
+EOL_FRACTION_HELP = (
+    "end of life at this fraction of --capacity-ah, or of the first cycles' capacity "
+    "when no capacity is given (default 0.8)"
+)
 
 
 def _fraction(text: str) -> float:
@@ -249,11 +256,15 @@ def _fmt(value, unit="", digits=3, *, fixed: bool = False) -> str:
 def _resistance_text(ir: dict, sign_reversed: bool) -> str:
     """The pulses' resistances per cell, the best the log resolves first (the GUI card's
     order: R10, else ohmic, 2 s, fitted, 30 s), and the fitted R0 when it is not that."""
+    from app.core.resistance_text import resistance_text
     from app.diagnostics.resistance_readout import headline_resistances, unphysical_note
 
     shown = headline_resistances(ir)
+    # in mOhm to two decimals, as the window and the report write it ("0.032 ohm" here
+    # was "32.01 mΩ" there, a digit and a half lost)
     readings = [
-        f"{m.label} {_fmt(m.cell_ohm, ' ohm')} per cell (median of {m.pulses})" for m in shown
+        f"{m.label} {resistance_text(m.cell_ohm, ascii=True)} per cell (median of {m.pulses})"
+        for m in shown
     ]
     if note := unphysical_note(ir, sign_reversed):
         readings.append(note)
@@ -387,7 +398,7 @@ def print_summary(report: dict, out=None) -> None:
     for warning in report.get("warnings", []):
         print(f"  warning       {warning}", file=out)
     if (soc := r["soc"]) is not None:
-        from app.diagnostics.soc import bms_check_text, start_soc_text
+        from app.diagnostics.soc import bms_check_text, soc_undetermined_text, start_soc_text
 
         start, how = start_soc_text(soc)
         # one decimal, as the start and the report's row ("100.0 % ±4.8 % -> 100 %")
@@ -400,6 +411,12 @@ def print_summary(report: dict, out=None) -> None:
             print(f"                not valid for this log: {why} (see the warnings)", file=out)
         if how:
             print(f"                ({how})", file=out)
+        if not (report.get("invalid_results") or {}).get("soc") and (
+            undetermined := soc_undetermined_text(soc)
+        ):
+            # as the window's card and tile: a ±26 % band is no SOC (it showed the
+            # figures alone where the window said "cannot be determined")
+            print(f"                {undetermined}", file=out)
         if (bms := bms_check_text(soc)) is not None:
             print(f"  BMS check     {bms}", file=out)
     if (soh := r["soh"]) is not None:
@@ -408,16 +425,36 @@ def print_summary(report: dict, out=None) -> None:
             f"{_fmt(soh['soh_resistance_percent'], ' %')}",
             file=out,
         )
+        if soh["soh_capacity_percent"] is None and (
+            why := next((n for n in soh.get("notes") or () if n.startswith("no capacity")), None)
+        ):
+            # why the capacity is n/a, as the window's card and the report's row say it
+            # (the summary gave a bare "capacity n/a")
+            print(f"                ({why})", file=out)
         if (why := resistance_soh_refused(soh)) is not None:
             print(f"                ({why})", file=out)  # why resistance is n/a
+        elif (
+            soh["soh_resistance_percent"] is None
+            and ((r.get("internal_resistance") or {}).get("n_pulses") or 0) > 0
+            and (
+                why := next((n for n in soh.get("notes") or () if n.startswith("no resist")), None)
+            )
+        ):
+            # pulses found and still no resistance SOH (neware's 40 give an R30, no
+            # fitted R0): the card's note, not a bare n/a under "40 pulses"
+            print(f"                ({why})", file=out)
     if (ir := r["internal_resistance"]) is not None:
         reversed_ = bool((report.get("current_sign") or {}).get("warning"))
         print(f"  resistance    {_resistance_text(ir, reversed_)}", file=out)
     else:
+        # a per-cycle table's resistance column, shown as logged (as the report's row)
+        from app.core.resistance_text import resistance_text
         from app.diagnostics.cycle_table_health import table_resistance_text
 
-        # a per-cycle table's resistance column, shown as logged (as the report's row)
-        if logged := table_resistance_text(r.get("soh")):
+        def ohm(v: float) -> str:
+            return resistance_text(v, ascii=True)
+
+        if logged := table_resistance_text(r.get("soh"), ohm):
             print(f"  resistance    {logged}", file=out)
     if (cb := r["cell_balance"]) is not None:
         from app.diagnostics.cell_balance import balance_verdict, judged_spread_text
@@ -438,18 +475,25 @@ def print_summary(report: dict, out=None) -> None:
             print(f"                limits: {limits_text(spec, limits)}", file=out)
             if why := limits.get("current_not_judged"):
                 print(f"                ({why})", file=out)
+        from app.core.number_text import limit_event_pair
+
         for e in sf["events"][:LISTED]:
+            # with the unit, as the window's card and the faults' lines ("6.601 vs
+            # limit 4.4" left the reader to guess amperes)
+            worst, limit = limit_event_pair(e["check"], e["worst_value"], e["limit"], degree="degC")
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: "
-                f"{_fmt(e['worst_value'], digits=4)} vs limit {_fmt(e['limit'], digits=4)} "
+                f"{worst} vs limit {limit} "
                 f"at {e['start_time_s']:g}-{e['end_time_s']:g} s",
                 file=out,
             )
         _more(len(sf["events"]), "events", out)
     if (th := r["thermal"]) is not None:
         print(
-            f"  thermal       max {_fmt(th['max_temperature_c'], ' degC')}, "
-            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min')}"
+            # the decimals of the window's card and the report (".3g" gave "27 degC" and
+            # "0.899 degC/min" where they read 27.0 °C and 0.90 °C/min)
+            f"  thermal       max {_fmt(th['max_temperature_c'], ' degC', 1, fixed=True)}, "
+            f"max rise {_fmt(th['max_rise_rate_c_per_min'], ' degC/min', 2, fixed=True)}"
             + (
                 f", runaway risk {th['runaway_risk_level']} ({th['runaway_risk_score']:.0f}/100)"
                 if th.get("runaway_risk_level")
@@ -477,15 +521,26 @@ def print_summary(report: dict, out=None) -> None:
         print(f"  cycle life    {_life_text(life)}", file=out)
     cycles = report["cycles"]
     print(f"  cycles        {len(cycles)}", file=out)
+    from app.core.number_text import column_decimals, column_text
+
+    # each column in fixed decimals, as the report's table (".4g" read "0.3278 Ah" over
+    # "0.327 Ah", "1.09 Ah" under "1.856 Ah"; the CE "1.01" where the report has 1.0120)
+    places = {
+        key: column_decimals(c.get(key) for c in cycles)
+        for key in ("charge_capacity_ah", "discharge_capacity_ah", "net_discharge_capacity_ah")
+    }
+
+    def ah(c: dict, key: str) -> str:
+        return column_text(c.get(key), places[key], " Ah")
+
     for c in cycles[:SHOWN_CYCLES]:
         ce = c.get("coulombic_efficiency")
-        charge = c.get("charge_capacity_ah")
         # the net discharge where it is not the discharge (a drive's braking): the
         # capacity fade and cycle life follow (app.diagnostics.suite.lifetime_cycles)
-        net = f" (net {_fmt(c['net_discharge_capacity_ah'], ' Ah', 4)})" if net_differs(c) else ""
+        net = f" (net {ah(c, 'net_discharge_capacity_ah')})" if net_differs(c) else ""
         print(
-            f"    #{c['cycle_index']:<4} charge {_fmt(charge, ' Ah', 4)}  discharge "
-            f"{_fmt(c['discharge_capacity_ah'], ' Ah', 4)}{net}  CE {_fmt(ce)}",
+            f"    #{c['cycle_index']:<4} charge {ah(c, 'charge_capacity_ah')}  discharge "
+            f"{ah(c, 'discharge_capacity_ah')}{net}  CE {_fmt(ce, digits=4, fixed=True)}",
             file=out,
         )
     if len(cycles) > SHOWN_CYCLES:

@@ -6,7 +6,7 @@ import argparse
 
 from app.cli.battery_options import add_battery_options
 from app.cli.can_options import add_can_options, can_decoding
-from app.cli.cmd_analyze import _fraction, analyze
+from app.cli.cmd_analyze import EOL_FRACTION_HELP, _fraction, analyze
 from app.cli.current_sign_option import add_invert_current_option
 from app.cli.recording_analysis import analyze_recording, recording_id
 
@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
         "--eol-fraction",
         type=_fraction,
         default=0.8,
-        help="end of life at this fraction of capacity (default 0.8)",
+        help=EOL_FRACTION_HELP,
     )
     add_can_options(p)
     p.set_defaults(run=run)

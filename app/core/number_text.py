@@ -73,3 +73,53 @@ def limit_pair_text(value, limit, decimals: int, unit: str = "") -> tuple[str, s
     d = decimals if limit is None or not math.isfinite(limit) else decimals_needed(limit, decimals)
     sep = f" {unit}" if unit else ""
     return number_text(value, f".{d}f", sep), number_text(limit, f".{d}f", sep)
+
+
+#: How a limit check's values read: (decimals, unit) by the quantity its name ends in
+#: (3 decimals of a volt: a 5 mV overshoot of 4.2 V must not read "4.2 (limit 4.2)");
+#: more where the limit has them (a 0.245 A limit is not "0.24 A").
+LIMIT_FORMATS = {"voltage": (3, "V"), "current": (2, "A"), "temperature": (1, "°C")}
+
+
+def limit_event_pair(check: str, value, limit, *, degree: str = "°C") -> tuple[str, str]:
+    """A safety event's worst reading and its limit with the unit of its check
+    (``cell_over_voltage`` in V, ``over_current_charge`` in A, ``*_temperature`` in
+    ``degree``), as the window's card, the CLI summary and the report show them; a
+    check of no known quantity with 4 significant digits and no unit."""
+    decimals, unit = next(
+        (f for word, f in LIMIT_FORMATS.items() if word in str(check)), (None, "")
+    )
+    if decimals is None:
+        return number_text(value, ".4g"), number_text(limit, ".4g")
+    return limit_pair_text(value, limit, decimals, degree if unit == "°C" else unit)
+
+
+def column_decimals(values, digits: int = 4, most: int = 6) -> int:
+    """The decimals a column of readings is printed with: ``digits`` significant digits
+    of its largest magnitude (at most ``most``), the same for every row, so the column
+    lines up and reads alike ("0.3278, 0.3270, 0.2950 Ah", not "0.3278, 0.327, 0.295";
+    "1.856, 1.090 Ah", not "1.856, 1.09"), or fewer where every reading has fewer (a
+    column logged to 0.1 mAh). None, non-finite values and float dust are left out."""
+    finite = [
+        abs(float(v))
+        for v in values
+        if isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    ]
+    largest = max((v for v in finite if v >= TINY), default=0.0)
+    if not largest:
+        return digits - 1
+    cap = min(most, max(0, digits - 1 - math.floor(math.log10(largest))))
+    # no more than the readings have: a coin cell's 0.0032 and 0.0063 Ah, logged to
+    # 0.1 mAh, are not "0.003200" and "0.006300"
+    for d in range(cap + 1):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, v) for v in finite):
+            return d
+    return cap
+
+
+def column_text(value, decimals: int, unit: str = "", *, missing: str = "n/a") -> str:
+    """A reading of a column printed with :func:`column_decimals`' ``decimals``; a zero
+    (or float dust) as a plain ``0`` (an empty discharge is none, not ``0.0000``)."""
+    if isinstance(value, numbers.Real) and math.isfinite(value) and undusted(value) == 0:
+        return f"0{unit}"
+    return number_text(value, f".{decimals}f", unit, missing=missing)

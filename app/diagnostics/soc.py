@@ -39,6 +39,24 @@ __all__ = [
 #: A first value whose band (2 sigma) is wider than this is shown with its band.
 SHOWN_BAND_PCT = 5.0
 
+#: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined (the
+#: filter's prior, not a measurement: too little data to place it). The window's card
+#: and tile, the analyze summary and the report say so alike.
+SOC_UNDETERMINED_BAND = 25.0
+
+
+def soc_undetermined_text(soc: dict) -> str | None:
+    """Why the final SOC cannot be determined (its band :data:`SOC_UNDETERMINED_BAND`
+    or wider), as the window's card words it; None where it can."""
+    sigma = soc.get("final_soc_sigma_percent")
+    if sigma is None or 2 * sigma < SOC_UNDETERMINED_BAND:
+        return None
+    return (
+        f"cannot be determined: the estimate's band is ±{2 * sigma:.1f} % "
+        f"(±{SOC_UNDETERMINED_BAND:g} % or wider): too little data to place the SOC, "
+        "e.g. no rest, too short a log"
+    )
+
 
 def _block(df: pd.DataFrame) -> SampleBlock:
     """The columns the estimator reads, as one block."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.core.number_text import number_text
+from app.core.number_text import column_decimals, column_text, number_text
 from app.diagnostics.alerts.metrics import (
     FAULT_PREFIX,
     metric_label,
@@ -136,8 +136,21 @@ class ReportContent:
         present = [w for w in wanted if any(c.get(w[0]) is not None for c in cycles)]
         header = [w[1] for w in present]
         # (float dust as 0: a cycle's charge summed to 4.411e-11 Ah is none)
+        # the capacities and energies in fixed decimals, a column's alike (".4g" printed
+        # "0.3278" over "0.327" over "0.295"): 4 significant digits of its largest
+        decimals = {
+            key: column_decimals(c.get(key) for c in cycles)
+            for key, _, fmt in present
+            if fmt == ".4g"
+        }
         rows = [
-            [number_text(c.get(key), fmt, missing="") for key, _, fmt in present] for c in cycles
+            [
+                column_text(c.get(key), decimals[key], missing="")
+                if key in decimals
+                else number_text(c.get(key), fmt, missing="")
+                for key, _, fmt in present
+            ]
+            for c in cycles
         ]
         # which are no complete cycle (their capacity no capacity measurement: an HPPC
         # test's SOC steps, numbered as cycles, read as "cycles" of 10 % of the capacity)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.core.eol_interval_text import eol_interval_text
-from app.core.number_text import counted
+from app.core.number_text import counted, limit_event_pair
 from app.core.resistance_text import resistance_text
 from app.diagnostics.cell_balance import (
     balance_verdict,
@@ -74,6 +74,7 @@ def _soc(r: dict) -> Finding:
         bms_check_inconclusive,
         bms_check_text,
         bms_judged_rms,
+        soc_undetermined_text,
         start_soc_text,
     )
 
@@ -85,7 +86,10 @@ def _soc(r: dict) -> Finding:
     )
     band = 2 * (r.get("final_soc_sigma_percent") or 0.0)
     wide = band > SOC_BAND_WARN_PCT
-    if wide:
+    if undetermined := soc_undetermined_text(r):
+        # as the window's card and the CLI: no SOC, not only a loose one
+        text += f"; {undetermined}"
+    elif wide:
         text += (
             f"; not pinned down (wider than ±{SOC_BAND_WARN_PCT:g} %): the log gives the "
             "filter too little to go on (too short, no rest, or on a flat stretch of the OCV)"
@@ -296,17 +300,33 @@ def _safety(r: dict) -> Finding:
     if not r:
         return Finding("safety", title, Verdict.NOT_APPLICABLE, "no samples")
     events = r.get("events") or []
-    return Finding(
-        "safety",
-        title,
-        _SEVERITY.get(r["status"], Verdict.WARN),
-        counted(len(events), "limit event")
-        + (
-            f", worst: {kind_text(events[0]['check'])} ({channel_text(events[0]['channel'])})"
-            if events
-            else ""
-        ),
-    )
+    text = counted(len(events), "limit event")
+    if events:
+        # the worst indeed (the events come by start time: "worst" named the first), with
+        # its reading and limit in their unit, as the window's card and the CLI give them
+        e = max(events, key=_event_badness)
+        worst, limit = limit_event_pair(e["check"], e.get("worst_value"), e.get("limit"))
+        text += (
+            f", worst: {kind_text(e['check'])} ({channel_text(e['channel'])}) "
+            f"{worst} (limit {limit})"
+        )
+    return Finding("safety", title, _SEVERITY.get(r["status"], Verdict.WARN), text)
+
+
+_SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+def _event_badness(e: dict) -> tuple[int, float]:
+    """How bad a limit event is: its severity, then how far past its limit it went
+    (relative to the limit, so 0.5 V over 4.2 V outranks 1 A over 20 A)."""
+    worst, limit = e.get("worst_value"), e.get("limit")
+    try:
+        over = abs(float(worst) - float(limit)) / max(abs(float(limit)), 1e-9)
+    except (TypeError, ValueError):
+        over = 0.0
+    if over != over:  # NaN
+        over = 0.0
+    return _SEVERITY_RANK.get(str(e.get("severity")), 0), over
 
 
 def _thermal(r: dict, spec: dict | None) -> Finding:

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.eol_interval_text import eol_interval_text
-from app.core.number_text import counted, limit_pair_text, undusted
+from app.core.number_text import counted, limit_event_pair, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
@@ -307,7 +307,7 @@ class ResultSummary:
     status: Status
     headline: str = ""
     numbers: tuple[tuple[str, str], ...] = ()  #: (label, value with unit)
-    items: tuple[str, ...] = ()  #: faults, limit violations, notes
+    items: tuple[str, ...] = ()  #: faults, limit events, notes
     reason: str | None = None  #: why there is no result (or an advice)
     method: str | None = None  #: the method the result says it used
 
@@ -771,18 +771,8 @@ def _trend_text(r: dict) -> str | None:
     return text + (" (growing)" if r.get("spread_trend_significant") else "")
 
 
-#: How a limit check's values read: (decimals, unit) by the quantity its name ends in
-#: (3 decimals of a volt: a 5 mV overshoot of 4.2 V must not read "4.2 (limit 4.2)");
-#: more where the limit has them (a 0.245 A limit is not "0.24 A").
-_LIMIT_FORMATS = {"voltage": (3, "V"), "current": (2, "A"), "temperature": (1, "°C")}
-
-
 def _limit_values(e: dict) -> str:
-    check = str(e.get("check", ""))
-    decimals, unit = next((f for word, f in _LIMIT_FORMATS.items() if word in check), (None, ""))
-    if decimals is None:
-        return f"{_fmt(e.get('worst_value'), '{:.4g}')} (limit {_fmt(e.get('limit'), '{:.4g}')})"
-    worst, limit = limit_pair_text(e.get("worst_value"), e.get("limit"), decimals, unit)
+    worst, limit = limit_event_pair(e.get("check", ""), e.get("worst_value"), e.get("limit"))
     return f"{worst} (limit {limit})"
 
 
@@ -793,7 +783,9 @@ def _safety(r: dict) -> ResultSummary:
         f" · {_limit_values(e)} · {_when(e.get('start_time_s'), e.get('end_time_s'))}"
         for e in events
     )
-    headline = "within every limit" if not events else counted(len(events), "limit violation")
+    # "limit event", the CLI's and the report's word for the same count (the card read
+    # "1 limit violation" beside their "1 limit event")
+    headline = "within every limit" if not events else counted(len(events), "limit event")
     limits = r.get("limits") or {}
     # (a capacity only known as a lower bound: its C-rates are no current limit)
     unjudged = "not judged" if (why := limits.get("current_not_judged")) else None

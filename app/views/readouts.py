@@ -162,6 +162,10 @@ def _spread(cells: list[tuple[str, float]], band: tuple[float, float]) -> Readin
     spread = float(plausible_spread_mv(volts, band)[0])
     bad = implausible_readings(volts, band)[:, 0]
     left_out = [_cell_number(c) for (c, _), out in zip(cells, bad, strict=True) if out]
+    if len(cells) == 1:
+        # one cell has no spread (the tile read "— mV, 1 cells"), as the cell-balance
+        # card says "a single cell"
+        return Reading(math.nan, "a single cell")
     if not left_out:
         return Reading(spread, f"{len(cells)} cells")
     which = "cell" if len(left_out) == 1 else "cells"

@@ -12,6 +12,7 @@ import math
 
 from app.core import schema
 from app.diagnostics import soc_ekf
+from app.diagnostics.soc import SOC_UNDETERMINED_BAND as soc_undetermined_band
 
 __all__ = [
     "SOC_BAND_HIGH",
@@ -35,8 +36,9 @@ SOC_BMS_DIFFERENCE = soc_ekf.SOC_BMS_DIFFERENCE_COLUMN  #: ours minus the BMS's
 SOC_BMS = schema.SOC_REPORTED  #: what the BMS itself reports
 
 #: An SOC band (±2 sigma, in %) this wide or wider: the SOC cannot be determined (the
-#: filter's prior, not a measurement: too little data to place it).
-SOC_UNDETERMINED_BAND = 25.0
+#: filter's prior, not a measurement: too little data to place it); the CLI and the
+#: report use the same.
+SOC_UNDETERMINED_BAND = soc_undetermined_band
 
 
 def soc_two_sigma(values: dict[str, float]) -> tuple[float, bool]:

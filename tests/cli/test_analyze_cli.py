@@ -190,7 +190,8 @@ def test_a_cell_outside_every_preset_is_warned_about(capsys):
     assert "  warning       the cell voltage (3.91-4.66 V" in summary
     # its pulses are logged every 30 s: the summary gives the R30 they resolve (as
     # the GUI card does), not "R10 n/a"
-    assert "  resistance    40 pulses, R30 0.22 ohm per cell (median of 40)" in summary
+    # (in mOhm to two decimals, as the card: it read "0.22 ohm" beside the card's 219.96 mΩ)
+    assert "  resistance    40 pulses, R30 219.96 mOhm per cell (median of 40)" in summary
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,7 @@ def test_the_runaway_summary_prints_no_float_dust_and_no_valid_soc(tmp_path, cap
     assert main(["analyze", str(log)]) == 0
     out = capsys.readouterr().out
     assert "e-" not in out.replace("e-commerce", "")  # no 4.361e-209
-    assert "cell_under_voltage on cell_3_v: 0 vs limit 2.5" in out
+    assert "cell_under_voltage on cell_3_v: 0.000 V vs limit 2.500 V" in out
     soc = out.splitlines()[[k for k, ln in enumerate(out.splitlines()) if "  SOC " in ln][0] + 1]
     assert "not valid for this log" in soc
 

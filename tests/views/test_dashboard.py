@@ -584,3 +584,13 @@ def test_the_title_is_the_sources_short_name_with_the_url_in_the_tooltip(dashboa
     assert label.toolTip() == "Recording #3 · 12 Mar 10:00\nsim://nmc?cells=4"
     dashboard.set_source(None)
     assert label.full_text() == "Not connected"
+
+
+def test_a_single_cell_has_no_spread_and_says_so(dashboard):
+    # sim://lfp is one cell: the tile read "— mV" over "1 cells"
+    snap = snapshot_of(0, 130, cells=1)
+    dashboard.show_frame(snap)
+    spread = dashboard.readouts.readouts[ReadoutKey.CELL_SPREAD]
+    assert spread.value_label.text() == "—"
+    assert spread.detail_label.text() == "a single cell"
+    assert not spread.warns

@@ -513,6 +513,24 @@ def test_lead_acid_runaway_item_says_how_much_charge_turned_to_heat():
     )
 
 
+def test_safety_counts_limit_events_in_the_cli_s_and_the_report_s_word():
+    from app.reports.verdicts import findings
+
+    event = {"check": "over_current_charge", "channel": "current_a", "severity": "critical",
+             "limit": 4.4, "worst_value": 6.601, "start_time_s": 0.0, "end_time_s": 190.2}  # fmt: skip
+    safety = {"status": "critical", "debounce_s": 2.0, "events": [event]}
+    summary = summarize("safety", safety)
+    assert summary.headline == "1 limit event"  # was "1 limit violation"
+    assert (
+        summary.items[0]
+        == "critical · over current charge · current · 6.60 A (limit 4.40 A) · 0:00–3:10"
+    )
+    report = {"source": "x", "spec": None, "cycles": [],
+              "results": {**dict.fromkeys(RESULT_KEYS), "safety": safety}}  # fmt: skip
+    row = next(f for f in findings(report) if f.diagnostic == "safety")
+    assert row.summary.startswith("1 limit event, ")
+
+
 def test_safety_shows_the_limits_it_checked_against():
     limits = {"cell_v_min": 2.5, "cell_v_max": 4.2, "max_charge_current_a": 0.2324,
               "max_discharge_current_a": 0.498, "charge_temp_min_c": 0.0,
