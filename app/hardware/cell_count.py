@@ -19,6 +19,7 @@ import numpy as np
 
 from app.core import schema
 from app.core.errors import SourceRefused
+from app.core.number_text import counted
 
 
 def cells_the_data_shows(frame) -> int:
@@ -166,7 +167,7 @@ class CellCountCheck:
         if self.cells_option:
             return f"--cells {given}", f"--cells {shown}"
         # a log file's own battery, or the one a source assumes
-        return f"the battery's {given} cells", self.fix(shown)
+        return f"the battery's {counted(given, 'cell')}", self.fix(shown)
 
     def _kept(self) -> str:
         n = self.samples_before

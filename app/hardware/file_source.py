@@ -103,6 +103,8 @@ class FileSource(Source):
         self.metadata = log.metadata
         if self.url_battery is not None and log.spec is not None:
             self.spec = self._over_file_battery(log.spec, self.url_battery)
+        elif self.url_battery is not None and self.spec is not None:
+            self.spec = self._cells_from_samples(self.spec, self.url_battery, log.frame)
         if self.spec is None:
             why = (
                 f" (its '# spec:' line is damaged: {log.spec_problem})" if log.spec_problem else ""
@@ -131,6 +133,21 @@ class FileSource(Source):
             series_cells=given.get("cells"),
             bol_resistance_ohm=given.get("bol_resistance_ohm"),
         )
+
+    @staticmethod
+    def _cells_from_samples(spec: BatterySpec, given: dict[str, object], frame) -> BatterySpec:
+        """A file naming no battery, the URL one without ``cells``: the series cells its
+        samples give, as ``analyze`` takes them with no ``--cells``
+        (:func:`app.cli.battery_options.spec_from_args`), not the preset's one cell
+        (a foxBMS trace with ``chemistry=nmc&capacity_ah=10`` is 32 cells, which its
+        cell count check refused as "the battery's 1 cell")."""
+        if "cells" in given:
+            return spec
+        from app.core.schema import series_cells_in
+        from app.hardware.cell_count import cells_the_data_shows
+
+        cells = cells_the_data_shows(frame) or series_cells_in(frame)
+        return spec.with_overrides(series_cells=cells) if cells else spec
 
     def _read_internal(self, timeout: float) -> SampleBlock | None:
         assert self._data is not None

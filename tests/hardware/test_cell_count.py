@@ -190,3 +190,43 @@ def test_a_pack_without_cell_voltages_overcharged_later_is_not_refused():
     fresh = CellCountCheck(source)
     with pytest.raises(SourceRefused):
         fresh(over)
+
+
+def _pack_csv(path, cells: int, columns: int) -> str:
+    """A log of ``cells`` LFP cells in series naming no battery, with the voltages of its
+    first ``columns`` cells; its ``file://`` URL with a chemistry and a capacity only."""
+    block = pack_block(0, 120, cells)
+    frame = block.to_frame().drop(columns=[f"cell_{k}_v" for k in range(columns + 1, cells + 1)])
+    frame.to_csv(path, index=False)
+    return f"file://{path}?chemistry=lfp&capacity_ah=5"
+
+
+@pytest.mark.parametrize(("cells", "columns"), [(4, 4), (8, 2)])
+def test_a_file_whose_url_gives_no_cell_count_takes_its_samples_count_as_analyze_does(
+    tmp_path, cells, columns
+):
+    from app.hardware.registry import create_source
+
+    source = create_source(_pack_csv(tmp_path / "pack.csv", cells, columns))
+    check = CellCountCheck(source, fix=gui_fix)
+    acq, after = _run(source, check)
+    # (the preset's one cell was refused: "the battery's 1 cells: the source contradicts it")
+    assert source.spec.series_cells == cells
+    assert check.refused is None and acq.state is AcquisitionState.FINISHED
+    assert after.samples == 120
+
+
+def test_a_file_whose_url_gives_a_cell_count_keeps_it_and_is_refused_when_contradicted(tmp_path):
+    from app.hardware.registry import create_source
+
+    source = create_source(_pack_csv(tmp_path / "pack.csv", 4, 4) + "&cells=2")
+    acq, after = _run(source, CellCountCheck(source, fix=gui_fix))
+    assert source.spec.series_cells == 2
+    assert acq.state is AcquisitionState.FAULT and after.samples == 0
+    assert acq.last_error.startswith("cells=2 in the URL: ")
+
+
+def test_a_battery_of_one_cell_is_said_in_the_singular():
+    source = Pack("test://bms", given=1, shown=4)
+    acq, _after = _run(source, CellCountCheck(source, fix=gui_fix))
+    assert acq.last_error.startswith("the battery's 1 cell: the source contradicts it")
