@@ -177,7 +177,8 @@ in a log's first minutes" (under a current from the log's start the drop's noise
 known). Seed 776 from 120 s (HPPC opens with a 1C discharge from the log's start): the drop
 explained 2.2 degC/min at 149 s, sure in that bin only (not ``SURE_BINS``), then unsure: 1.5
 against the window's 1.7 degC/min at 169 s (the alarm), nothing from 179 s.
-100 ohm, ``--first-seed 760 --seeds 4 --chem nmc --cases "100 ohm" --onsets 300 900 1800 --profiles drive cycle hppc rest cc cccv --parts detection``: onsets 900 and
+100 ohm, ``--first-seed 760 --seeds 4 --chem nmc --cases "100 ohm" --onsets 300 900 1800
+--profiles drive cycle hppc rest cc cccv --parts detection``: onsets 900 and
 1,800 s 48/48 within 10 min (worst 419 s), 300 s 22/24 (worst 569 s; seed 761's cc not
 found in 3,300 s, its cycle at 2,819 s: the known miss above, a 1C load from the log's
 start before the rolling reference). Clean, ``--first-seed 700 --seeds 5 --parts clean
