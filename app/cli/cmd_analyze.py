@@ -245,6 +245,12 @@ def timeseries_format(path: str) -> str:
 SHOWN_CYCLES = 20
 
 
+def _seconds(t: float) -> str:
+    """A time into the log, to the tenth of a second: "0.7-1.5 s", "43200.6-262658.3 s"
+    (``:g`` gave six figures, "0.690086-1.49853 s" and "43200.6-262658 s")."""
+    return f"{t:.1f}"
+
+
 def _fmt(value, unit="", digits=3, *, fixed: bool = False) -> str:
     """``digits`` significant digits, or with ``fixed`` decimals (no '4.01e+03'); float
     dust as 0 (:func:`~app.core.number_text.number_text`, the reports' formatter)."""
@@ -484,7 +490,7 @@ def print_summary(report: dict, out=None) -> None:
             print(
                 f"    {e['severity']:8} {e['check']} on {e['channel']}: "
                 f"{worst} vs limit {limit} "
-                f"at {e['start_time_s']:g}-{e['end_time_s']:g} s",
+                f"at {_seconds(e['start_time_s'])}-{_seconds(e['end_time_s'])} s",
                 file=out,
             )
         _more(len(sf["events"]), "events", out)
@@ -510,8 +516,8 @@ def print_summary(report: dict, out=None) -> None:
             # short's self-discharge with its interval)
             values = fault_values(f)
             print(
-                f"    {f['severity']:8} {f['kind']} on {f['channel']} at {f['start_time_s']:g} s"
-                + (f": {values}" if values else ""),
+                f"    {f['severity']:8} {f['kind']} on {f['channel']} "
+                f"at {_seconds(f['start_time_s'])} s" + (f": {values}" if values else ""),
                 file=out,
             )
         _more(len(faults), "faults", out)

@@ -728,7 +728,7 @@ def test_the_summary_gives_a_shorts_self_discharge_with_its_interval(sample_csv,
     cmd_analyze.print_summary(report)
     out = capsys.readouterr().out
     assert (
-        "critical internal_short on cell_3_v at 660 s: self-discharge 0.352 A "
+        "critical internal_short on cell_3_v at 660.0 s: self-discharge 0.352 A "
         "(0.334-0.370 A), a short of ~10 Ω"
     ) in out
 

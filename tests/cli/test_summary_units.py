@@ -23,6 +23,9 @@ def test_the_safety_events_of_the_arbin_fast_charge_carry_amperes(capsys):
     assert "6.60 A vs limit 4.40 A" in event, event
     fault = next(ln for ln in out.splitlines() if "over_current on current_a" in ln)
     assert "6.60 A (limit 4.40 A)" in fault, fault
+    # times to the tenth of a second, as the log's are read (":g" gave "0-190.235 s")
+    assert event.endswith(" at 0.0-190.2 s"), event
+    assert " at 0.0 s: " in fault, fault
 
 
 def test_a_simulated_over_voltage_event_reads_in_volts(tmp_path, capsys):
