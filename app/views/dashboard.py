@@ -28,6 +28,7 @@ from app.views.fitted_label import FittedLabel
 from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
 from app.views.readouts import ReadoutPanel, current_in_milliamps, scaled_text
+from app.views.shown_temperature import shown_temperature
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -117,9 +118,16 @@ class RecordButton(QPushButton):
         return self.sizeHint()
 
 
-def cursor_html(values: dict[str, float], colors: ThemePalette, milliamps: bool = True) -> str:
+def cursor_html(
+    values: dict[str, float],
+    colors: ThemePalette,
+    milliamps: bool = True,
+    temperature_note: str = "",
+) -> str:
     """The cursor read-out line: time, then each value in the colour of its curve;
-    ``milliamps``: a small current in mA/µA (:func:`current_in_milliamps`)."""
+    ``milliamps``: a small current in mA/µA (:func:`current_in_milliamps`);
+    ``temperature_note``: what the temperature is when not the pack's ('hottest of 6
+    cell sensors', :attr:`ShownTemperature.note`)."""
 
     def span(text: str, color: str) -> str:
         return f'<span style="color:{color}">{text}</span>'
@@ -133,6 +141,8 @@ def cursor_html(values: dict[str, float], colors: ThemePalette, milliamps: bool 
         if not known(column):
             continue
         text = fmt.format(values[column])
+        if column == schema.TEMPERATURE and temperature_note:
+            text = f"{text} ({temperature_note})"
         if column in _SCALED and (milliamps or column != schema.CURRENT):
             # a coin cell's -200 µA, not '-0.000 A'
             number, unit = scaled_text(values[column], *_SCALED[column])
@@ -277,7 +287,11 @@ class DashboardPage(QWidget):
         time = snapshot.get(schema.TIME)
         if time is None or len(time) == 0:
             return
-        self.readouts.show_latest({name: float(values[-1]) for name, values in snapshot.items()})
+        self.readouts.show_latest(
+            {name: float(values[-1]) for name, values in snapshot.items()},
+            # the pack's, or the hottest cell's: as the whole snapshot decides, as plotted
+            shown_temperature(snapshot, slice(-1, None)),
+        )
         if self.paused:
             waiting = len(time) - len(self.plots.shown.get(schema.TIME, ()))
             self.paused_label.setText(f"Paused · {max(waiting, 0):,} new samples")
@@ -402,7 +416,8 @@ class DashboardPage(QWidget):
         values = self.plots.values_at(t)
         if values:
             milliamps = current_in_milliamps(self.readouts.capacity_ah)
-            self.cursor_label.setText(cursor_html(values, self._colors, milliamps))
+            note = self.plots.temperature.note
+            self.cursor_label.setText(cursor_html(values, self._colors, milliamps, note))
 
     def _on_cursor_left(self) -> None:
         self.cursor_label.setText(CURSOR_HINT)

@@ -22,6 +22,7 @@ from app.views.axis_values import EnoughValues, write_enough_values
 from app.views.crosshair import Crosshair
 from app.views.peak_lines import draw_unbroken, redraw_on_resize
 from app.views.plot_grid import PlotGrid, mix, set_legend_text
+from app.views.shown_temperature import ShownTemperature, shown_temperature
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -350,9 +351,19 @@ class LivePlots(pg.GraphicsLayoutWidget):
         # or the BMS's SOC: then it says which is the estimate, the band, the BMS.
         self.cell_legend = self._legend()
         self.soc_legend = self._legend()
+        # The Temp. legend is empty too, unless the source reports only its cells'
+        # temperatures: then it says the curve is the hottest of them (shown_temperature).
+        self.temperature_legend = self._legend()
+        #: the temperature plotted (the pack's, or the hottest cell's), of the samples
+        #: handed to the curves
+        self.temperature = ShownTemperature(None)
         #: Stands for the SOC band in its legend (a filled square; not drawn in a plot).
         self._band_sample = pg.BarGraphItem(x=[0], height=[0], width=1, pen=None)
-        legends = {PlotKey.CELLS: self.cell_legend, PlotKey.SOC: self.soc_legend}
+        legends = {
+            PlotKey.TEMPERATURE: self.temperature_legend,
+            PlotKey.CELLS: self.cell_legend,
+            PlotKey.SOC: self.soc_legend,
+        }
         layout_row = 0
         for row in ROWS:
             if row.key in legends:
@@ -452,13 +463,19 @@ class LivePlots(pg.GraphicsLayoutWidget):
         for row in ROWS:
             if row.key in self._rows_with_data:
                 continue
-            columns = (
-                [row.column] if row.column is not None else schema.cell_voltage_columns(snapshot)
-            )
-            has = any(
-                (y := snapshot.get(column)) is not None and np.isfinite(y[first:]).any()
-                for column in columns
-            )
+            if row.key is PlotKey.TEMPERATURE:  # as plotted: the pack's, or the hottest cell's
+                y = self.temperature.values
+                has = y is not None and bool(np.isfinite(y).any())
+            else:
+                columns = (
+                    [row.column]
+                    if row.column is not None
+                    else schema.cell_voltage_columns(snapshot)
+                )
+                has = any(
+                    (y := snapshot.get(column)) is not None and np.isfinite(y[first:]).any()
+                    for column in columns
+                )
             if has:
                 self._rows_with_data.add(row.key)
             self._set_missing(row.key, not has)
@@ -494,16 +511,35 @@ class LivePlots(pg.GraphicsLayoutWidget):
         if t is None:
             return
         first = self._live_window_start(t)
+        self._set_temperature(shown_temperature(snapshot, slice(first, None)))
         for column, curve in self.curves.items():
-            y = snapshot.get(column)
+            if column == schema.TEMPERATURE:
+                y = self.temperature.values
+            else:
+                y = snapshot.get(column)
+                y = None if y is None else y[first:]
             if y is None:
                 curve.setData([], [])
             else:
-                curve.setData(t[first:], y[first:])
+                curve.setData(t[first:], y)
+
+    def _set_temperature(self, temperature: ShownTemperature) -> None:
+        """Plot ``temperature``; the Temp. legend says when it is the hottest cell's."""
+        was = self.temperature.note
+        self.temperature = temperature
+        if temperature.note != was:
+            self.temperature_legend.clear()
+            self.temperature_legend._wrapped = None  # (wrap_legend lays it out afresh)
+            if temperature.note:
+                curve = self.curves[schema.TEMPERATURE]
+                self.temperature_legend.addItem(curve, temperature.note.capitalize())
+                set_legend_text(self.temperature_legend, self._colors.text, f"{TICK_FONT_PT}pt")
+            self._update_minimum_height()
 
     def clear_data(self) -> None:
         """Forget the data, and the curves that only some sources have (cells, SOC band, BMS)."""
         self._shown = {}
+        self._set_temperature(ShownTemperature(None))
         for column in list(self.curves):
             row = self._row_of_column[column]
             if row.key is PlotKey.CELLS:
@@ -534,12 +570,13 @@ class LivePlots(pg.GraphicsLayoutWidget):
         Worked out again only when a legend's entries changed: a layout invalidated on
         every frame would be laid out again on every frame."""
         room = self._legend_room()
-        wrapped = [wrap_legend(legend, room) for legend in (self.cell_legend, self.soc_legend)]
-        entries = (len(self.cell_legend.items), len(self.soc_legend.items))
+        legends = (self.cell_legend, self.soc_legend, self.temperature_legend)
+        wrapped = [wrap_legend(legend, room) for legend in legends]
+        entries = tuple(len(legend.items) for legend in legends)
         if entries == getattr(self, "_legend_entries", None) and not any(wrapped):
             return
         self._legend_entries = entries
-        for legend in (self.cell_legend, self.soc_legend):
+        for legend in legends:
             legend.updateGeometry()
         self.ci.layout.invalidate()
         margins = self.contentsMargins()
@@ -652,6 +689,11 @@ class LivePlots(pg.GraphicsLayoutWidget):
         for column in (*self.curves, SOC_BMS_DIFFERENCE):
             if column in self._shown:
                 out[column] = float(self._shown[column][i])
+        # the temperature as plotted (the hottest cell's when the source has only those;
+        # :attr:`temperature` says which)
+        temperature = shown_temperature(self._shown, slice(i, i + 1)).values
+        if temperature is not None:
+            out[schema.TEMPERATURE] = float(temperature[0])
         return out
 
     # --- time range ----------------------------------------------------------
@@ -793,7 +835,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         if self.soc_band is not None:
             self.soc_band.setBrush(self._band_color())
         self._band_sample.setOpts(brush=self._band_color())
-        for legend in (self.cell_legend, self.soc_legend):
+        for legend in (self.cell_legend, self.soc_legend, self.temperature_legend):
             set_legend_text(legend, colors.text, f"{TICK_FONT_PT}pt")
         self.crosshair.set_color(colors.crosshair)
         for note in self.notes.values():

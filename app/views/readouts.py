@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import schema
 from app.diagnostics.plausible_cells import implausible_readings, plausible_spread_mv
+from app.views.shown_temperature import ShownTemperature, shown_temperature
 from app.views.soc_columns import (
     SOC_BMS,
     SOC_COLUMN,
@@ -104,8 +105,12 @@ def derive_readouts(
     latest: dict[str, float],
     plausible_cell_v: tuple[float, float] = UNBOUNDED,
     capacity_ah: float | None = None,
+    temperature: ShownTemperature | None = None,
 ) -> dict[ReadoutKey, Reading]:
     """Value and a detail line of each read-out from the newest sample's columns.
+
+    ``temperature``: the newest sample's shown temperature, as the source's data decides
+    it (:func:`shown_temperature` of the snapshot); None: as ``latest`` alone does.
 
     The cell spread is that of the readings within ``plausible_cell_v`` (the spec's
     band, the rule of cell balance and the ``cell_spread_mv`` alert), and its detail
@@ -128,7 +133,7 @@ def derive_readouts(
     out = {
         ReadoutKey.VOLTAGE: Reading(value(schema.VOLTAGE)),
         ReadoutKey.CURRENT: Reading(current, direction),
-        ReadoutKey.TEMPERATURE: Reading(value(schema.TEMPERATURE)),
+        ReadoutKey.TEMPERATURE: _temperature(latest if temperature is None else temperature),
         # a band too wide to place the SOC: no big number beside 'cannot be determined'
         ReadoutKey.SOC: Reading(
             math.nan if soc_undetermined(latest) else value(SOC_COLUMN), _soc_detail(latest)
@@ -153,6 +158,15 @@ def derive_readouts(
             dead = f"not valid: {_cell_name(low[0])} dead"  # (the tile is narrow)
             out[ReadoutKey.SOC] = Reading(soc.value, f"{dead}\n{soc.detail}", warn=True)
     return out
+
+
+def _temperature(shown: dict[str, float] | ShownTemperature) -> Reading:
+    """The pack's temperature; or the hottest cell's, its detail saying so."""
+    if not isinstance(shown, ShownTemperature):
+        shown = shown_temperature(shown)
+    values = shown.values
+    last = math.nan if values is None or not len(values) else float(values[-1])
+    return Reading(last, shown.note)
 
 
 def _spread(cells: list[tuple[str, float]], band: tuple[float, float]) -> Reading:
@@ -286,8 +300,12 @@ class ReadoutPanel(QFrame):
         """The battery's capacity (None: not known): a small cell rests at a small current."""
         self.capacity_ah = capacity_ah
 
-    def show_latest(self, latest: dict[str, float]) -> None:
-        values = derive_readouts(latest, self.plausible_cell_v, self.capacity_ah)
+    def show_latest(
+        self, latest: dict[str, float], temperature: ShownTemperature | None = None
+    ) -> None:
+        """Show the newest sample; ``temperature``: its shown temperature, as the whole
+        snapshot decides it (:func:`derive_readouts`)."""
+        values = derive_readouts(latest, self.plausible_cell_v, self.capacity_ah, temperature)
         small = current_in_milliamps(self.capacity_ah)
         for key, readout in self.readouts.items():
             reading = values.get(key, Reading(math.nan))
