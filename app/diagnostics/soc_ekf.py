@@ -1220,12 +1220,9 @@ class EkfSocEstimator:
         if self.keep_history:
             self._remember(block, soc, n)
         band = 2.0 * sig
-        # (soc is this call's own array, remembered above: clipped in place; the band's
-        # edges are soc_band's, clipped in place too)
+        # (soc is this call's own array, copied into the history above: clipped in place)
         np.clip(soc, 0.0, 100.0, out=soc)
-        low, high = np.subtract(soc, band), np.add(soc, band)
-        np.clip(low, 0.0, 100.0, out=low)
-        np.clip(high, 0.0, 100.0, out=high)
+        low, high = soc_band(soc, band)
         if n > _SMALL_BLOCK:
             lo, hi = float(soc.min()), float(soc.max())
         else:

@@ -28,17 +28,6 @@ def test_the_safety_events_of_the_arbin_fast_charge_carry_amperes(capsys):
     assert " at 0.0 s: " in fault, fault
 
 
-def test_a_simulated_over_voltage_event_reads_in_volts(tmp_path, capsys):
-    log = tmp_path / "tr.csv"
-    fault = ["--fault", "thermal_runaway", "--fault-at", "900", "--fault-cell", "3"]
-    assert main(["simulate", "--cells", "4", *fault, "-o", str(log)]) == 0
-    capsys.readouterr()
-    assert main(["analyze", str(log)]) == 0
-    out = capsys.readouterr().out
-    event = next(ln for ln in out.splitlines() if "cell_under_voltage on cell_3_v" in ln)
-    assert ": 0.000 V vs limit 2.500 V at " in event, event
-
-
 @pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
 def test_the_neware_cycles_read_alike_in_the_summary_and_the_report(capsys):
     path = str(REAL_DATA / "neware" / "nw_regular_export_ife_example.csv")

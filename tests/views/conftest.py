@@ -191,3 +191,17 @@ def gate():
     event = threading.Event()
     yield event
     event.set()
+
+
+@pytest.fixture
+def dashboard(qtbot):
+    """The live dashboard page, shown at 1200 x 800 (no source: tests feed it frames)."""
+    from app.views.dashboard import DashboardPage
+    from app.views.theme import DARK
+
+    page = DashboardPage(DARK)
+    page.resize(1200, 800)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    return page

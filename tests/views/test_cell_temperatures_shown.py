@@ -6,13 +6,10 @@ pack's temperature is shown as before."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from app.core import schema
-from app.views.dashboard import DashboardPage
 from app.views.live_plots import PlotKey
 from app.views.readouts import ReadoutKey
-from app.views.theme import DARK
 
 from .plot_data import original
 from .test_dashboard import snapshot_of
@@ -42,16 +39,6 @@ def hottest(snap: dict[str, np.ndarray]) -> np.ndarray:
     read = np.isfinite(cells).any(axis=0)
     out[read] = np.nanmax(cells[:, read], axis=0)
     return out
-
-
-@pytest.fixture
-def dashboard(qtbot):
-    page = DashboardPage(DARK)
-    page.resize(1200, 800)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
-    return page
 
 
 def test_only_cell_temperatures_show_the_hottest_and_say_so(dashboard):

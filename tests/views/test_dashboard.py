@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 from app.core import schema
 from app.diagnostics.live import LiveEngine
 from app.hardware.acquisition import AcquisitionState
-from app.views.dashboard import DashboardPage
 from app.views.live_plots import PlotKey
 from app.views.live_session import LiveSession
 from app.views.readouts import ReadoutKey
@@ -34,16 +33,6 @@ def snapshot_of(start: int, stop: int, cells: int = 4) -> dict[str, np.ndarray]:
 
     engine = LiveEngine(preset("nmc", series_cells=cells))
     return dict(engine.process(scripted_block(start, stop, cells)).items())
-
-
-@pytest.fixture
-def dashboard(qtbot):
-    page = DashboardPage(DARK)
-    page.resize(1200, 800)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
-    return page
 
 
 def test_curves_hold_the_blocks_fed_to_them(dashboard):
