@@ -114,6 +114,9 @@ TEXT_FILL_LIMITS = [(0, 0.95), (3, 0.6), (4, 0.4), (6, 0.2)]
 TICK_FONT_PT = 9
 
 
+#: The dot drawn for a reading no line reaches (see ``LivePlots._mark_lone_readings``).
+LONE_READING_DOT_PX = 5
+
 #: While following live, curves get the last (margin x window span) of data.
 LIVE_WINDOW_MARGIN = 1.1
 
@@ -383,6 +386,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
             self.notes[row.key] = note
         #: the rows that have drawn data since the last clear (no need to look again)
         self._rows_with_data: set[PlotKey] = set()
+        #: the curves that have drawn a line since the last clear (two readings in a row)
+        self._lined: set[str] = set()
         master = self.plots[ROWS[0].key]
         for plot in self.plots.values():
             if plot is not master:
@@ -522,6 +527,30 @@ class LivePlots(pg.GraphicsLayoutWidget):
                 curve.setData([], [])
             else:
                 curve.setData(t[first:], y)
+                self._mark_lone_readings(column, curve, y)
+
+    def _mark_lone_readings(self, column: str, curve: pg.PlotDataItem, y: np.ndarray) -> None:
+        """A dot at each reading of a curve none of whose readings has a neighbour: a
+        line joins two readings in a row, and a CAN trace whose frames each carry some
+        of the signals (the foxBMS trace: each cell's voltage in one of its two
+        samples) drew nothing, as if the source had no cells. Once a curve has drawn a
+        line it is no longer looked at (until the next source)."""
+        if column in self._lined or column in (SOC_BAND_LOW, SOC_BAND_HIGH):
+            return
+        readings = np.isfinite(y)
+        lone = not (readings[1:] & readings[:-1]).any()
+        if not lone:
+            self._lined.add(column)
+        if lone == (curve.opts["symbol"] is not None):
+            return
+        if lone:
+            color = curve.opts["pen"].color()
+            curve.setSymbol("o")
+            curve.setSymbolSize(LONE_READING_DOT_PX)
+            curve.setSymbolPen(color)
+            curve.setSymbolBrush(color)
+        else:
+            curve.setSymbol(None)
 
     def _set_temperature(self, temperature: ShownTemperature) -> None:
         """Plot ``temperature``; the Temp. legend says when it is the hottest cell's."""
@@ -557,6 +586,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._update_minimum_height()
         # the next source's data decides each range and note afresh
         self._rows_with_data.clear()
+        self._lined.clear()
         for key, plot in self.plots.items():
             self._set_missing(key, False)
             # nor before the source's first data: the stacked empty plots wrote 0-1 each,
