@@ -17,7 +17,9 @@ shared time axis, clipToView, peak downsampling, 1-px pens, opaque grid) at
 - ``live frame (new data)``: ``set_data`` of a fresh snapshot plus the render,
   a frame where new samples arrived: with 1e6 samples per curve, and with
   the GUI's ring-buffer capacity (``HISTORY_SAMPLES``, 200k), the most a live
-  session ever plots.
+  session ever plots; and at 200k zoomed out (all of them in view), from this
+  source and from one with six cell temperatures and no pack temperature (the
+  Temp. plot draws the hottest cell's of every sample, worked out each frame).
 
 Wall time and CPU time of the process are both printed: on a busy machine
 wall time includes waiting for a core, CPU time does not.
@@ -159,7 +161,32 @@ def main() -> int:
                 plots.set_data(fresh[i % len(fresh)])
                 plots.grab()
         summarize(f"live frame, new data ({points:,} pts)", timer.wall, timer.cpu)
+
+    # zoomed out (not following), every frame's curves hold all 200k samples; and so
+    # from a source with only cell temperatures (a foxBMS trace), whose Temp. plot
+    # draws the hottest cell's of every sample, worked out on each frame
+    plots.set_follow(False)
+    for label, snaps in (
+        ("pack temperature", fresh),
+        ("6 cell temperatures", [_cell_temperatures_only(s, HISTORY_SAMPLES) for s in fresh]),
+    ):
+        plots.clear_data()
+        timer = FrameTimer(warmup=5)
+        for i in range(min(args.frames, 60) + 5):
+            with timer:
+                plots.set_data(snaps[i % len(snaps)])
+                plots.grab()
+        summarize(f"zoomed out, new data, {label}", timer.wall, timer.cpu)
     return 0
+
+
+def _cell_temperatures_only(snap: dict, points: int) -> dict[str, np.ndarray]:
+    """``snap`` without the pack's temperature and with six cell sensors instead."""
+    rng = np.random.default_rng(1)
+    out = {k: v for k, v in snap.items() if k != "temperature_c"}
+    for k in range(1, 7):
+        out[f"cell_{k}_temp_c"] = snap["temperature_c"] + rng.normal(0, 0.3, points)
+    return out
 
 
 if __name__ == "__main__":

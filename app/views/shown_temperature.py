@@ -9,7 +9,6 @@ buffer or the diagnostics (a maximum is not a measurement of the pack).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -48,7 +47,10 @@ def shown_temperature(data: Mapping, rows: slice = slice(None)) -> ShownTemperat
     cells = schema.cell_temperature_columns(data)
     if not cells:
         return ShownTemperature(None if pack is None else pack[rows])
-    stacked = np.stack([_column(data, column)[rows] for column in cells])
-    with warnings.catch_warnings():  # a sample no cell reads: NaN, as it should be
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return ShownTemperature(np.nanmax(stacked, axis=0), len(cells))
+    # the highest reading of each sample, NaN where no cell reads: np.fmax passes over
+    # a missing reading; column by column, without a copy of them all (a zoomed-out
+    # view asks for every sample on each frame)
+    hottest = _column(data, cells[0])[rows].copy()
+    for column in cells[1:]:
+        np.fmax(hottest, _column(data, column)[rows], out=hottest)
+    return ShownTemperature(hottest, len(cells))
