@@ -671,6 +671,52 @@ def _decorrelate(p: np.ndarray, i: int) -> None:
 
 _N_STATES = 9
 
+#: Times within an interval (and time steps) that are all whole numbers below this
+#: are looked up in a table of their functions (see _few_values).
+_WHOLE_TABLE = 4096
+#: Time steps taking at most this many values are too.
+_FEW_VALUES = 4
+
+
+def _few_values(x: np.ndarray, whole_only: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(values, index)`` with ``values[index]`` equal to ``x`` bit for bit, where
+    ``x`` takes few values: every one a whole number in [0, _WHOLE_TABLE) (a log
+    stamped in whole seconds: the times within an interval, the time steps) or, unless
+    ``whole_only``, at most _FEW_VALUES values (the steps of a steady sampling rate);
+    else None. A function of ``x`` is then one of ``values`` taken at ``index``: the
+    same bits as evaluated at every element (numpy's loops are elementwise), for a
+    fraction of the cost where that is a transcendental function (~15-30 ns a value).
+    """
+    n = len(x)
+    if not n:
+        return None
+    # (a quick look at the first values before the passes over all of them)
+    head = x[:64]
+    if np.array_equal(head, np.floor(head)):
+        lo, hi = np.minimum.reduce(x), np.maximum.reduce(x)
+        if lo >= 0.0 and hi < _WHOLE_TABLE:  # (False for NaN)
+            k = x.astype(np.intp)
+            if np.array_equal(k, x):
+                return np.arange(int(hi) + 1, dtype=float), k
+    if whole_only:
+        return None
+    values = [x.item(0)]
+    index = np.zeros(n, dtype=np.intp)
+    left = x != values[0]  # (True for NaN: never matched, so None below)
+    for j in range(1, _FEW_VALUES):
+        at = int(left.argmax())
+        if not left[at]:
+            break
+        values.append(x.item(at))
+        same = x == values[-1]
+        index[same] = j
+        left[same] = False
+    else:
+        if left.any():
+            return None
+    return np.array(values), index
+
+
 #: The smoother's history holds, per interval, its prior's SOC, sigma and
 #: variance, the nominal SOC counted and the seconds from the start to it, the
 #: charge scale, and the covariances (k, k), (o, o), (soc, k), (soc, o), (k, o).
@@ -1524,19 +1570,41 @@ class EkfSocEstimator:
         # one array (each written in place: the same operations)
         made = np.empty((6, n))
         e1, e2, f1, f2, abs_i, h = made
-        minus_t = -t_rel
-        np.exp(np.divide(minus_t, tau1, out=e1), out=e1)
-        np.exp(np.divide(minus_t, tau2, out=e2), out=e2)
+        # (each exp and expm1 below of few values where the times take few: the same
+        # bits, see _few_values)
+        few = _few_values(t_rel, whole_only=True)
+        if few is None:
+            minus_t = -t_rel
+            np.exp(np.divide(minus_t, tau1, out=e1), out=e1)
+            np.exp(np.divide(minus_t, tau2, out=e2), out=e2)
+        else:
+            values, at = few
+            minus_t = -values
+            np.take(np.exp(minus_t / tau1), at, out=e1, mode="clip")
+            np.take(np.exp(minus_t / tau2), at, out=e2, mode="clip")
         # RC response from zero at the interval start, exact for a current held
         # at i_avg over each step: f(t_j) = sum_m u_m exp(-(t_j - t_m)/tau). The
         # weights exp((t_m - t_f)/tau), t_f the interval's first sample, stay
         # bounded (t_m - t_f < update period).
         since_first = t - np.repeat(t[bounds], counts)
-        g1 = np.exp(since_first / tau1)
-        g2 = np.exp(since_first / tau2)
-        minus_dt = -dt
-        u1 = -np.expm1(minus_dt / tau1) * (m.r1_ohm * i_avg)
-        u2 = -np.expm1(minus_dt / tau2) * (m.r2_ohm * i_avg)
+        few = _few_values(since_first, whole_only=True)
+        if few is None:
+            g1 = np.exp(since_first / tau1)
+            g2 = np.exp(since_first / tau2)
+        else:
+            values, at = few
+            g1 = np.exp(values / tau1).take(at, mode="clip")
+            g2 = np.exp(values / tau2).take(at, mode="clip")
+        few = _few_values(dt)
+        if few is None:
+            minus_dt = -dt
+            u1 = -np.expm1(minus_dt / tau1) * (m.r1_ohm * i_avg)
+            u2 = -np.expm1(minus_dt / tau2) * (m.r2_ohm * i_avg)
+        else:
+            values, at = few
+            minus_dt = -values
+            u1 = (-np.expm1(minus_dt / tau1)).take(at, mode="clip") * (m.r1_ohm * i_avg)
+            u2 = (-np.expm1(minus_dt / tau2)).take(at, mode="clip") * (m.r2_ohm * i_avg)
         # the two running sums, continued from the last ones, as the real and imaginary
         # parts of one complex running sum (a complex add is the two adds: the same
         # bits as _seq_cumsum of each)

@@ -114,3 +114,34 @@ def test_the_smoother_weighs_its_candidates_in_blocks_as_all_at_once(monkeypatch
     assert one[2:] == whole[2:]
     assert one[0].tobytes() == whole[0].tobytes()
     assert one[1].tobytes() == whole[1].tobytes()
+
+
+def test_the_times_functions_from_a_table_of_few_values_are_the_plain_bits(monkeypatch):
+    # exp/expm1 of the times within an interval and of the time steps, evaluated once
+    # per value where they take few (whole seconds; a steady 10 Hz), against every
+    # element's own: the same SOC columns bit for bit, and the table path is taken
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    rng = np.random.default_rng(11)
+    logs = []
+    for dt, jitter in ((1.0, 0.0), (0.1, 0.0), (0.5, 1e-3)):
+        block = simulate(
+            spec, "hppc", duration_s=4000 * dt, dt_s=dt, seed=5, noise=NoiseSpec.typical(spec)
+        )
+        columns = {c: np.array(block[c]) for c in block.columns}
+        # (from 8192 s: the 10 Hz steps within one binade take two or three values)
+        columns["time_s"] = columns["time_s"] + 8192.0 + rng.uniform(0.0, jitter, len(block))
+        columns["time_s"].sort()
+        logs.append(SampleBlock(columns))
+    whole = logs[0]["time_s"]
+    assert soc_ekf._few_values(whole - whole[0]) is not None
+    assert soc_ekf._few_values(np.diff(logs[1]["time_s"])) is not None
+    assert soc_ekf._few_values(np.diff(logs[2]["time_s"])) is None
+
+    def columns(block):
+        est = EkfSocEstimator(spec)
+        out = est.update(block)
+        return {k: v.tobytes() for k, v in {**out, **est.smoothed_columns()}.items()}
+
+    fast = [columns(b) for b in logs]
+    monkeypatch.setattr(soc_ekf, "_few_values", lambda x, whole_only=False: None)
+    assert [columns(b) for b in logs] == fast
