@@ -118,30 +118,44 @@ def test_the_smoother_weighs_its_candidates_in_blocks_as_all_at_once(monkeypatch
 
 def test_the_times_functions_from_a_table_of_few_values_are_the_plain_bits(monkeypatch):
     # exp/expm1 of the times within an interval and of the time steps, evaluated once
-    # per value where they take few (whole seconds; a steady 10 Hz), against every
-    # element's own: the same SOC columns bit for bit, and the table path is taken
-    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    # per value where they take few (whole seconds; a steady 10 Hz), are every
+    # element's own to the bit
     rng = np.random.default_rng(11)
-    logs = []
-    for dt, jitter in ((1.0, 0.0), (0.1, 0.0), (0.5, 1e-3)):
-        block = simulate(
-            spec, "hppc", duration_s=4000 * dt, dt_s=dt, seed=5, noise=NoiseSpec.typical(spec)
-        )
-        columns = {c: np.array(block[c]) for c in block.columns}
-        # (from 8192 s: the 10 Hz steps within one binade take two or three values)
-        columns["time_s"] = columns["time_s"] + 8192.0 + rng.uniform(0.0, jitter, len(block))
-        columns["time_s"].sort()
-        logs.append(SampleBlock(columns))
-    whole = logs[0]["time_s"]
-    assert soc_ekf._few_values(whole - whole[0]) is not None
-    assert soc_ekf._few_values(np.diff(logs[1]["time_s"])) is not None
-    assert soc_ekf._few_values(np.diff(logs[2]["time_s"])) is None
+    whole = np.repeat(np.arange(60.0), 3)
+    steps = np.diff(8192.0 + np.arange(5000) * 0.1)  # (within one binade: 2-3 values)
+    for x in (whole, steps, whole[::-1]):
+        values, at = soc_ekf._few_values(x)
+        assert values[at].tobytes() == x.tobytes()
+        for tau in (10.0, 200.0, 3.7):
+            assert np.exp(-values / tau)[at].tobytes() == np.exp(-x / tau).tobytes()
+            assert np.expm1(-values / tau)[at].tobytes() == np.expm1(-x / tau).tobytes()
+    assert soc_ekf._few_values(steps, whole_only=True) is None
+    assert soc_ekf._few_values(steps + rng.uniform(0.0, 1e-3, len(steps))) is None
+    assert soc_ekf._few_values(np.append(whole, np.nan)) is None
 
-    def columns(block):
+    # and the SOC of a 10 Hz log with its steps' table (the times within an interval
+    # are no whole numbers there) is that without it, bit for bit
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec, "hppc", duration_s=400.0, dt_s=0.1, seed=5, noise=NoiseSpec.typical(spec)
+    )
+    columns = {c: np.array(block[c]) for c in block.columns}
+    columns["time_s"] = columns["time_s"] + 8192.0
+    block = SampleBlock(columns)
+
+    def soc_columns():
         est = EkfSocEstimator(spec)
         out = est.update(block)
         return {k: v.tobytes() for k, v in {**out, **est.smoothed_columns()}.items()}
 
-    fast = [columns(b) for b in logs]
-    monkeypatch.setattr(soc_ekf, "_few_values", lambda x, whole_only=False: None)
-    assert [columns(b) for b in logs] == fast
+    fast = soc_columns()
+    plain = soc_ekf._few_values
+    used = []
+
+    def without_table(x, whole_only=False):
+        used.append(plain(x, whole_only) is not None)
+        return plain(x, whole_only) if whole_only else None
+
+    monkeypatch.setattr(soc_ekf, "_few_values", without_table)
+    assert soc_columns() == fast
+    assert any(used)
