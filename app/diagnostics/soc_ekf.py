@@ -603,6 +603,7 @@ only what one of the two estimates read past the other (the simulator's seeds
 from __future__ import annotations
 
 import math
+import struct
 from bisect import bisect_left
 from dataclasses import dataclass
 from enum import StrEnum
@@ -670,6 +671,11 @@ def _decorrelate(p: np.ndarray, i: int) -> None:
 
 
 _N_STATES = 9
+
+#: Nine floats written into a float64 buffer of nine (a numpy array's memory) as they
+#: are: ``a[:] = (nine floats)`` without numpy's dtype and shape discovery (~4000
+#: instructions a call, twice an interval in the filter loop).
+_PACK_STATES = struct.Struct("@9d").pack_into
 
 #: Times within an interval (and time steps) that are all whole numbers below this
 #: are looked up in a table of their functions (see _few_values).
@@ -1755,6 +1761,7 @@ class EkfSocEstimator:
         out_extend = out.extend
         hist_extend = self._hist.extend if self.keep_history else _ignore
         sqrt = math.sqrt
+        pack_states = _PACK_STATES
         anchors_load, anchors_rest = anchors.load, anchors.rest
         # (each interval's sums, in the order of the _C_* columns, and its values at its
         # last sample unpacked by the loop; de is the interval's span)
@@ -1839,7 +1846,7 @@ class EkfSocEstimator:
                     # (the OCV's variance about the SLR line: see "Start under load")
                     r_var += lin_var
                 h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
-                h[:] = (sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (into its buffer)
+                pack_states(h, 0, sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (h[:] = ...)
                 # ndarray.dot, not @: the same BLAS product without the matmul
                 # ufunc's dispatch, a third of the cost on 8x8
                 p0, p1, p2, p3, p4, p5, p6, p7, p8 = p.dot(h, out=ph).tolist()
@@ -1954,7 +1961,9 @@ class EkfSocEstimator:
                 # (u = p h sqrt(1 / s) from the floats p h was read into: the same
                 # products as numpy's, without its scalar multiply's overhead)
                 c = sqrt(inv_s)
-                u[:] = (p0 * c, p1 * c, p2 * c, p3 * c, p4 * c, p5 * c, p6 * c, p7 * c, p8 * c)
+                pack_states(
+                    u, 0, p0 * c, p1 * c, p2 * c, p3 * c, p4 * c, p5 * c, p6 * c, p7 * c, p8 * c
+                )
                 p -= u_col.dot(u_row, out=outer)
             # Propagate to the interval's last sample (the next one's start).
             dqe = qe - off * de
