@@ -159,3 +159,24 @@ def test_the_times_functions_from_a_table_of_few_values_are_the_plain_bits(monke
     monkeypatch.setattr(soc_ekf, "_few_values", without_table)
     assert soc_columns() == fast
     assert any(used)
+
+
+def test_the_filter_loops_struct_layouts_are_the_state_indices():
+    # F's entries set with one pack_into, P's read with one unpack_from (soc_ekf._PACK_F,
+    # _UNPACK_P): at the places the state indices name, the entries between left 0
+    ix = soc_ekf
+    n = ix._N_STATES
+    f = np.zeros((n, n))
+    ix._PACK_F(f, ix._PACK_F_AT, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    want = np.zeros((n, n))
+    for k, (r, c) in enumerate(
+        ((ix._SOC, ix._OFF), (ix._SOC, ix._K), (ix._V1, ix._V1), (ix._V1, ix._G))
+        + ((ix._V2, ix._V2), (ix._V2, ix._G))
+    ):
+        want[r, c] = k + 1.0
+    assert f.tobytes() == want.tobytes()
+    p = np.arange(n * n, dtype=float).reshape(n, n) * 0.5
+    got = ix._UNPACK_P(p)
+    at = ((ix._SOC, ix._SOC), (ix._SOC, ix._OFF), (ix._SOC, ix._K))
+    at += ((ix._OFF, ix._OFF), (ix._K, ix._OFF), (ix._K, ix._K))
+    assert got == tuple(p[r, c] for r, c in at)
