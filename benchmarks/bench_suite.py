@@ -737,6 +737,37 @@ unchanged (0.22-0.23 s): its rise rates are near their floor for the bits; a lon
 of ~1e-12, and one complex product for the windows' numerators (5 passes -> 2, ~5 ms less)
 rounds through FMA (~1e-13): both dropped. ~0.05 s saved, not the 0.15 s aimed at; what is
 left is spread as above (the bin stage's per-sample passes, ~100 small passes per family).
+
+Then the SOC filter's per-sample transcendental functions and loop call costs (helper
+fastsoc2). A CPU profile put ~0.15-0.18 s of soc_estimates per 1e6 samples in libm:
+numpy's float64 exp (~15 ns a value here: AVX2, no SIMD exp), expm1 (~29) and arcsinh
+(~60), 4 exp, 2 expm1 and 1 arcsinh a sample. (1) Same bits: exp/expm1 of the times
+within an interval and of the time steps once per value where they take few -- every one
+a whole number below 4096 (whole-second stamps) or at most 4 values (a steady rate's
+steps) -- from a table (``soc_ekf._few_values``). (2) Not bit for bit: where the times
+are not whole seconds, exp(-t_rel/tau) as one exp an interval over the weight exp((t -
+t_first)/tau) (a few ulp), and asinh as log(|x| + sqrt(x^2 + 1)) (~2e-16 absolute). (3)
+Same bits: the loop's h and u written with struct.pack_into (numpy's ``a[:] = tuple``
+spends ~4000 instructions discovering dtype and shape), F's six changing entries with
+one pack_into and P's six summary entries with one unpack_from. Results against 3fae80c:
+run_suite JSON of 10 simulated logs (NMC/LFP/lead-acid, 4/6/16 cells, drive/cycle/HPPC
+at 1, 0.5 and 0.1 s, two with jittered times and NaN) and analyze --json of the real
+files as NMC and LFP (34 open): 90 of 45275 numbers differ, the largest relative
+difference 7.8e-12 (a current offset of 5e-5 A, 3.7e-16 A apart), else <= 1.2e-12 (real
+files: 23, <= 3.1e-15); SOC series of the 5 logs here within 1.3e-13 percent points;
+``bench_soc.py --no-speed --chemistries nmc --profiles udds us06`` (the PyBaMM cases
+cached here; the others were not, and simulating them did not fit) the same table.
+Instructions (callgrind, soc_estimates alone, lazy imports done): pack 2.743e9 ->
+2.486e9 (1, 2) -> 2.376e9 (h, u) -> 2.291e9 (F, P; -16.5 %); steps 2.689e9 -> 2.439e9 (1
+to h, u) -> 2.357e9 (F, P; -12.3 %). CPU at load ~20 (other helpers' callgrind runs:
+times that noisy), ``--repeat 3 --cases pack steps``, base, new, base, new (new: 1-2,
+then 1-3): soc_estimates pack 0.568, 0.555 -> 0.499, 0.508 s, steps 0.513, 0.463 ->
+0.533, 0.472 s. Far short of the 0.3 s aimed at: what is left is the per-interval loop
+(~17000 updates; a callgrind of the pack puts ~19 % in the interpreter itself, the 9 x 9
+BLAS calls, ~10 numpy calls an update, each ~1 us of overhead) and the per-sample numpy
+passes, at their floor. The loop's covariance in Python floats (F is sparse) would
+change every bit; a rough prototype with lists was slower than the numpy calls; one with
+45 scalar locals is untried.
 """
 
 from __future__ import annotations

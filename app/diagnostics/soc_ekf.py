@@ -603,6 +603,7 @@ only what one of the two estimates read past the other (the simulator's seeds
 from __future__ import annotations
 
 import math
+import struct
 from bisect import bisect_left
 from dataclasses import dataclass
 from enum import StrEnum
@@ -670,6 +671,66 @@ def _decorrelate(p: np.ndarray, i: int) -> None:
 
 
 _N_STATES = 9
+
+#: Nine floats written into a float64 buffer of nine (a numpy array's memory) as they
+#: are: ``a[:] = (nine floats)`` without numpy's dtype and shape discovery (~4000
+#: instructions a call, twice an interval in the filter loop).
+_PACK_STATES = struct.Struct("@9d").pack_into
+#: The propagation's F entries (soc, off), (soc, k), (v1, v1), (v1, g), (v2, v2), (v2, g)
+#: -- flat 4, 5, 10, 15, 20, 24 of the 9 x 9 row-major F -- with one call, from byte
+#: _PACK_F_AT (entry 4): the pad bytes between are F's entries that stay 0 and are
+#: written as the zeros they are (not seven item assignments, ~0.3 us each).
+_PACK_F = struct.Struct("@2d32xd32xd32xd24xd").pack_into
+_PACK_F_AT = 32
+#: P's (soc, soc), (soc, off), (soc, k), (off, off), (k, off), (k, k) -- flat 0, 4, 5,
+#: 40, 49, 50 -- read with one call (not six ``item`` calls).
+_UNPACK_P = struct.Struct("@d24x2d272xd64x2d").unpack_from
+
+#: Times within an interval (and time steps) that are all whole numbers below this
+#: are looked up in a table of their functions (see _few_values).
+_WHOLE_TABLE = 4096
+#: Time steps taking at most this many values are too.
+_FEW_VALUES = 4
+
+
+def _few_values(x: np.ndarray, whole_only: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(values, index)`` with ``values[index]`` equal to ``x`` bit for bit, where
+    ``x`` takes few values: every one a whole number in [0, _WHOLE_TABLE) (a log
+    stamped in whole seconds: the times within an interval, the time steps) or, unless
+    ``whole_only``, at most _FEW_VALUES values (the steps of a steady sampling rate);
+    else None. A function of ``x`` is then one of ``values`` taken at ``index``: the
+    same bits as evaluated at every element (numpy's loops are elementwise), for a
+    fraction of the cost where that is a transcendental function (~15-30 ns a value).
+    """
+    n = len(x)
+    if not n:
+        return None
+    # (a quick look at the first values before the passes over all of them)
+    head = x[:64]
+    if np.array_equal(head, np.floor(head)):
+        lo, hi = np.minimum.reduce(x), np.maximum.reduce(x)
+        if lo >= 0.0 and hi < _WHOLE_TABLE:  # (False for NaN)
+            k = x.astype(np.intp)
+            if np.array_equal(k, x):
+                return np.arange(int(hi) + 1, dtype=float), k
+    if whole_only:
+        return None
+    values = [x.item(0)]
+    index = np.zeros(n, dtype=np.intp)
+    left = x != values[0]  # (True for NaN: never matched, so None below)
+    for j in range(1, _FEW_VALUES):
+        at = int(left.argmax())
+        if not left[at]:
+            break
+        values.append(x.item(at))
+        same = x == values[-1]
+        index[same] = j
+        left[same] = False
+    else:
+        if left.any():
+            return None
+    return np.array(values), index
+
 
 #: The smoother's history holds, per interval, its prior's SOC, sigma and
 #: variance, the nominal SOC counted and the seconds from the start to it, the
@@ -1524,19 +1585,45 @@ class EkfSocEstimator:
         # one array (each written in place: the same operations)
         made = np.empty((6, n))
         e1, e2, f1, f2, abs_i, h = made
-        minus_t = -t_rel
-        np.exp(np.divide(minus_t, tau1, out=e1), out=e1)
-        np.exp(np.divide(minus_t, tau2, out=e2), out=e2)
         # RC response from zero at the interval start, exact for a current held
         # at i_avg over each step: f(t_j) = sum_m u_m exp(-(t_j - t_m)/tau). The
         # weights exp((t_m - t_f)/tau), t_f the interval's first sample, stay
         # bounded (t_m - t_f < update period).
+        # (each exp and expm1 below of few values where the times take few: the same
+        # bits, see _few_values)
         since_first = t - np.repeat(t[bounds], counts)
-        g1 = np.exp(since_first / tau1)
-        g2 = np.exp(since_first / tau2)
-        minus_dt = -dt
-        u1 = -np.expm1(minus_dt / tau1) * (m.r1_ohm * i_avg)
-        u2 = -np.expm1(minus_dt / tau2) * (m.r2_ohm * i_avg)
+        few = _few_values(since_first, whole_only=True)
+        if few is None:
+            g1 = np.exp(since_first / tau1)
+            g2 = np.exp(since_first / tau2)
+        else:
+            values, at = few
+            g1 = np.exp(values / tau1).take(at, mode="clip")
+            g2 = np.exp(values / tau2).take(at, mode="clip")
+        few = _few_values(t_rel, whole_only=True)
+        if few is None:
+            # exp(-t_rel / tau) is exp(-t_rel_f / tau) / g, t_rel_f that of the
+            # interval's first sample (t_rel is t_rel_f plus the time since the first
+            # sample): one exp an interval, not one a sample (~15 ns), a few ulp from
+            # the direct exp
+            minus_first = -t_rel[bounds]
+            np.divide(np.repeat(np.exp(minus_first / tau1), counts), g1, out=e1)
+            np.divide(np.repeat(np.exp(minus_first / tau2), counts), g2, out=e2)
+        else:
+            values, at = few
+            minus_t = -values
+            np.take(np.exp(minus_t / tau1), at, out=e1, mode="clip")
+            np.take(np.exp(minus_t / tau2), at, out=e2, mode="clip")
+        few = _few_values(dt)
+        if few is None:
+            minus_dt = -dt
+            u1 = -np.expm1(minus_dt / tau1) * (m.r1_ohm * i_avg)
+            u2 = -np.expm1(minus_dt / tau2) * (m.r2_ohm * i_avg)
+        else:
+            values, at = few
+            minus_dt = -values
+            u1 = (-np.expm1(minus_dt / tau1)).take(at, mode="clip") * (m.r1_ohm * i_avg)
+            u2 = (-np.expm1(minus_dt / tau2)).take(at, mode="clip") * (m.r2_ohm * i_avg)
         # the two running sums, continued from the last ones, as the real and imaginary
         # parts of one complex running sum (a complex add is the two adds: the same
         # bits as _seq_cumsum of each)
@@ -1550,7 +1637,18 @@ class EkfSocEstimator:
         np.divide(np.subtract(cw2[1:], np.repeat(cw2[bounds], counts), out=f2), g2, out=f2)
         self._cw1, self._cw2 = float(cw1[-1]), float(cw2[-1])
         np.abs(i, out=abs_i)
-        np.arcsinh(np.multiply(i, self._ct_scale, out=h), out=h)
+        # asinh(x) = sign(x) log(|x| + sqrt(x^2 + 1)), x = i * ct_scale (|x| is abs_i *
+        # ct_scale: ct_scale > 0): numpy's arcsinh is libm's, ~60 ns a value, this
+        # ~15; within ~2e-16 of it (absolute: relative error grows near 0, where x is
+        # tiny and so is its share of the voltage)
+        ct = self._ct_scale
+        ax = np.multiply(abs_i, ct)
+        np.multiply(ax, ax, out=h)
+        h += 1.0
+        np.sqrt(h, out=h)
+        h += ax
+        np.log(h, out=h)
+        np.copysign(h, i, out=h)
         # (a list per column: a row per interval would be ~17000 small lists a 1e6 log)
         last = [a[ends].tolist() for a in (q_rel, t_rel, e1, e2, f1, f2)]
         # Each interval's sums (columns _C_*) over its own samples: one reduce per
@@ -1610,8 +1708,6 @@ class EkfSocEstimator:
         at_empty, at_empty_max = self._at_empty, self._at_empty_max
         at_full, at_full_max = self._at_full, self._at_full_max
         pin_lo, pin_hi = EMPTY_PCT, FULL_PCT
-        at_kk, at_oo = _K * (_N_STATES + 1), _OFF * (_N_STATES + 1)
-        at_k_off = _K * _N_STATES + _OFF
         exp = math.exp
         q_rate = np.array(
             [
@@ -1663,15 +1759,12 @@ class EkfSocEstimator:
         f = np.eye(_N_STATES)
         f_t = f.T  # (a view: follows f's updates)
         f_flat = f.reshape(-1)  # (a view: its items are set faster than f[i, j])
-        # where f's changing entries are in f_flat
-        at_soc_off, at_soc_k = _SOC * _N_STATES + _OFF, _SOC * _N_STATES + _K
-        at_v1, at_v2 = _V1 * (_N_STATES + 1), _V2 * (_N_STATES + 1)
-        at_v1_g, at_v2_g = _V1 * _N_STATES + _G, _V2 * _N_STATES + _G
         at_b = _B * (_N_STATES + 1)
         out: list[float] = []  # (flat: four values an interval, as _close_intervals')
         out_extend = out.extend
         hist_extend = self._hist.extend if self.keep_history else _ignore
         sqrt = math.sqrt
+        pack_states, pack_f, unpack_p = _PACK_STATES, _PACK_F, _UNPACK_P
         anchors_load, anchors_rest = anchors.load, anchors.rest
         # (each interval's sums, in the order of the _C_* columns, and its values at its
         # last sample unpacked by the loop; de is the interval's span)
@@ -1756,7 +1849,7 @@ class EkfSocEstimator:
                     # (the OCV's variance about the SLR line: see "Start under load")
                     r_var += lin_var
                 h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
-                h[:] = (sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (into its buffer)
+                pack_states(h, 0, sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (h[:] = ...)
                 # ndarray.dot, not @: the same BLAS product without the matmul
                 # ufunc's dispatch, a third of the cost on 8x8
                 p0, p1, p2, p3, p4, p5, p6, p7, p8 = p.dot(h, out=ph).tolist()
@@ -1871,7 +1964,9 @@ class EkfSocEstimator:
                 # (u = p h sqrt(1 / s) from the floats p h was read into: the same
                 # products as numpy's, without its scalar multiply's overhead)
                 c = sqrt(inv_s)
-                u[:] = (p0 * c, p1 * c, p2 * c, p3 * c, p4 * c, p5 * c, p6 * c, p7 * c, p8 * c)
+                pack_states(
+                    u, 0, p0 * c, p1 * c, p2 * c, p3 * c, p4 * c, p5 * c, p6 * c, p7 * c, p8 * c
+                )
                 p -= u_col.dot(u_row, out=outer)
             # Propagate to the interval's last sample (the next one's start).
             dqe = qe - off * de
@@ -1886,12 +1981,8 @@ class EkfSocEstimator:
                 soc_next = SOC_MIN_PCT
             elif soc_next > SOC_MAX_PCT:
                 soc_next = SOC_MAX_PCT
-            f_flat[at_soc_off] = -cap * ks * de
-            f_flat[at_soc_k] = cap * dqe
-            f_flat[at_v1] = e1e
-            f_flat[at_v2] = e2e
-            f_flat[at_v1_g] = f1e
-            f_flat[at_v2_g] = f2e
+            # f[soc, off], f[soc, k], f[v1, v1], f[v1, g], f[v2, v2], f[v2, g] (_PACK_F)
+            pack_f(f, _PACK_F_AT, -cap * ks * de, cap * dqe, e1e, f1e, e2e, f2e)
             # (a discretisation of exp(-moved * inv_b_corr) without the call: any
             # a in (0, 1] with q = sb0^2 (1 - a^2) keeps b's variance at sb0^2)
             a_b = 1.0 / (1.0 + abs(soc_next - soc) * inv_b_corr)
@@ -1925,7 +2016,7 @@ class EkfSocEstimator:
                     at_full = 0.0
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
-            p00 = p.item(0)
+            p00, p_so, p_sk, p_oo, p_ko, p_kk = unpack_p(p)
             if anchor_pending:
                 # the band's and the smoother's variance (the filter's own is p)
                 read = (pull if pull > 0.0 else -pull) + guess_sd
@@ -1938,8 +2029,6 @@ class EkfSocEstimator:
             # -counted, ks * cap * elapsed). The surest one is kept.
             elapsed += de
             h_o = ks * cap * elapsed
-            p_kk, p_oo = p.item(at_kk), p.item(at_oo)
-            p_sk, p_so, p_ko = p.item(at_soc_k), p.item(at_soc_off), p.item(at_k_off)
             var_start = (
                 p00
                 + counted * counted * p_kk

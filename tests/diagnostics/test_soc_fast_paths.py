@@ -114,3 +114,69 @@ def test_the_smoother_weighs_its_candidates_in_blocks_as_all_at_once(monkeypatch
     assert one[2:] == whole[2:]
     assert one[0].tobytes() == whole[0].tobytes()
     assert one[1].tobytes() == whole[1].tobytes()
+
+
+def test_the_times_functions_from_a_table_of_few_values_are_the_plain_bits(monkeypatch):
+    # exp/expm1 of the times within an interval and of the time steps, evaluated once
+    # per value where they take few (whole seconds; a steady 10 Hz), are every
+    # element's own to the bit
+    rng = np.random.default_rng(11)
+    whole = np.repeat(np.arange(60.0), 3)
+    steps = np.diff(8192.0 + np.arange(5000) * 0.1)  # (within one binade: 2-3 values)
+    for x in (whole, steps, whole[::-1]):
+        values, at = soc_ekf._few_values(x)
+        assert values[at].tobytes() == x.tobytes()
+        for tau in (10.0, 200.0, 3.7):
+            assert np.exp(-values / tau)[at].tobytes() == np.exp(-x / tau).tobytes()
+            assert np.expm1(-values / tau)[at].tobytes() == np.expm1(-x / tau).tobytes()
+    assert soc_ekf._few_values(steps, whole_only=True) is None
+    assert soc_ekf._few_values(steps + rng.uniform(0.0, 1e-3, len(steps))) is None
+    assert soc_ekf._few_values(np.append(whole, np.nan)) is None
+
+    # and the SOC of a 10 Hz log with its steps' table (the times within an interval
+    # are no whole numbers there) is that without it, bit for bit
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    block = simulate(
+        spec, "hppc", duration_s=400.0, dt_s=0.1, seed=5, noise=NoiseSpec.typical(spec)
+    )
+    columns = {c: np.array(block[c]) for c in block.columns}
+    columns["time_s"] = columns["time_s"] + 8192.0
+    block = SampleBlock(columns)
+
+    def soc_columns():
+        est = EkfSocEstimator(spec)
+        out = est.update(block)
+        return {k: v.tobytes() for k, v in {**out, **est.smoothed_columns()}.items()}
+
+    fast = soc_columns()
+    plain = soc_ekf._few_values
+    used = []
+
+    def without_table(x, whole_only=False):
+        used.append(plain(x, whole_only) is not None)
+        return plain(x, whole_only) if whole_only else None
+
+    monkeypatch.setattr(soc_ekf, "_few_values", without_table)
+    assert soc_columns() == fast
+    assert any(used)
+
+
+def test_the_filter_loops_struct_layouts_are_the_state_indices():
+    # F's entries set with one pack_into, P's read with one unpack_from (soc_ekf._PACK_F,
+    # _UNPACK_P): at the places the state indices name, the entries between left 0
+    ix = soc_ekf
+    n = ix._N_STATES
+    f = np.zeros((n, n))
+    ix._PACK_F(f, ix._PACK_F_AT, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    want = np.zeros((n, n))
+    for k, (r, c) in enumerate(
+        ((ix._SOC, ix._OFF), (ix._SOC, ix._K), (ix._V1, ix._V1), (ix._V1, ix._G))
+        + ((ix._V2, ix._V2), (ix._V2, ix._G))
+    ):
+        want[r, c] = k + 1.0
+    assert f.tobytes() == want.tobytes()
+    p = np.arange(n * n, dtype=float).reshape(n, n) * 0.5
+    got = ix._UNPACK_P(p)
+    at = ((ix._SOC, ix._SOC), (ix._SOC, ix._OFF), (ix._SOC, ix._K))
+    at += ((ix._OFF, ix._OFF), (ix._K, ix._OFF), (ix._K, ix._K))
+    assert got == tuple(p[r, c] for r, c in at)
