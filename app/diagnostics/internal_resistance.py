@@ -430,7 +430,18 @@ class InternalResistanceTracker:
         fit_froms = np.searchsorted(t, t_steps - s.pre_window_s, side="left").tolist()
         hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left")
         pres = self._level_starts(ks, hists)
-        for k_loc, kl_loc, tol, t_s, fit_from, hist, pre in zip(
+        # the mean current of each level before its step: whether the pulse is from rest
+        # (sum / n: what np.mean computes, without its per-call overhead; many steps'
+        # sums at once, the same values)
+        if len(ks) > _FEW:
+            pre_arr = np.array(pres, dtype=np.int64)
+            i_pres = (window_sums(i, pre_arr, ks) / (ks - pre_arr)).tolist()
+        else:
+            i_pres = [
+                float(i[pre:k_loc].sum()) / (k_loc - pre)
+                for pre, k_loc in zip(pres, ks.tolist(), strict=True)
+            ]
+        for k_loc, kl_loc, tol, t_s, fit_from, hist, pre, i_pre in zip(
             ks.tolist(),
             kls.tolist(),
             tols.tolist(),
@@ -438,12 +449,12 @@ class InternalResistanceTracker:
             fit_froms,
             hists.tolist(),
             pres,
+            i_pres,
             strict=True,
         ):
             level = float(i[kl_loc])
             k = k_loc + buf.g0
-            # (sum / n: what np.mean computes, without its per-call overhead)
-            from_rest = abs(float(i[pre:k_loc].sum()) / (k_loc - pre)) <= self.rest_a
+            from_rest = abs(i_pre) <= self.rest_a
             self._pending.append(
                 _Step(
                     k=k,
