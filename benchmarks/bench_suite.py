@@ -737,6 +737,34 @@ unchanged (0.22-0.23 s): its rise rates are near their floor for the bits; a lon
 of ~1e-12, and one complex product for the windows' numerators (5 passes -> 2, ~5 ms less)
 rounds through FMA (~1e-13): both dropped. ~0.05 s saved, not the 0.15 s aimed at; what is
 left is spread as above (the bin stage's per-sample passes, ~100 small passes per family).
+
+Then the pulse read-out of a stepping log (helper fastir; same results bit for bit
+against 3fae80c: measure_internal_resistance of 31 simulated logs -- NMC/LFP/lead-acid
+HPPC at 10 and 1 Hz, drive and cycle, seeds 0 and 5, a 16-cell drive with a dropped
+cell channel, stepping logs of 1-4 cells with cell temperatures and scattered NaN at
+10 and 1 Hz --, 5 of them also fed live in random blocks, the 5 logs here with a SOC
+column and their run_suite JSON): of the steps log's 8527 pulses 8396 are read from
+the samples (the fit budget), and each made its record alone (~20 us: a search, two
+window means, the temperature means, one dict built from another); now all at once,
+the window means as the rows of one array per window length (``window_sums``: numpy's
+pairwise sum of a contiguous row is the slice's own; reduceat and cumsum round
+otherwise), one search in the buffer, and the buffer's times-in-order test kept until
+its rows change (a fitted pulse's record made it again: a pass over the 1e6 times
+each). The fits' RC-state exponentials and segment mean decays of a compressed window
+(10 Hz: ~250 segments, of which ~50 durations and ~30-50 (step, count) pairs differ)
+from the distinct values only, gathered back: the steps log's 131 fits alone 1826e6
+-> 1568e6 instructions (callgrind, -14 %); measure_internal_resistance of the steps
+log 6226e6 -> 5544e6 (-11 %; the first commit). ``--repeat 3 --cases steps drive
+pack``, base and new alternated at load ~20 (other helpers' runs; wall 10x CPU):
+measure_internal_resistance steps 1.43 -> 1.18 s, run_suite steps 2.81 -> 2.40 s;
+drive 0.71 -> 0.72 s and pack 0.74 -> 0.85 s (noise: their fits are of uncompressed
+windows and few of their pulses are read from the samples). Short of the 0.7 s aimed
+at: what is left of the steps log's pulse analysis is the 131 fits (~0.45 s: the
+RC-state scan's ~24 passes over ~250 x 25 values a grid, the projections, ~5 LAPACK
+calls each), the noise sigmas of 8394 windows of ~2500 samples (~0.2 s: two partitions
+each, at numpy's floor for exact medians; sharing the windows' overlap would need a
+sorted sliding window, per window numpy calls that cost more than the partitions), the
+HPPC definition's reads (~0.1 s) and ~0.1 s of per-pulse Python following the steps.
 """
 
 from __future__ import annotations
