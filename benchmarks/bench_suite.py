@@ -755,11 +755,13 @@ each). The fits' RC-state exponentials and segment mean decays of a compressed w
 from the distinct values only, gathered back: the steps log's 131 fits alone 1826e6
 -> 1568e6 instructions (callgrind, -14 %); measure_internal_resistance of the steps
 log 6226e6 -> 5544e6 (-11 %; the first commit). ``--repeat 3 --cases steps drive
-pack``, base and new alternated at load ~20 (other helpers' runs; wall 10x CPU):
-measure_internal_resistance steps 1.43 -> 1.18 s, run_suite steps 2.81 -> 2.40 s;
-drive 0.71 -> 0.72 s and pack 0.74 -> 0.85 s (noise: their fits are of uncompressed
-windows and few of their pulses are read from the samples). Short of the 0.7 s aimed
-at: what is left of the steps log's pulse analysis is the 131 fits (~0.45 s: the
+pack``, base and new alternated twice at load ~20 (other helpers' runs; wall 10x CPU):
+measure_internal_resistance steps 1.43, 1.37 -> 1.18, 1.43 s, drive 0.71, 0.65 -> 0.72,
+0.68 s, pack 0.74, 0.87 -> 0.85, 0.83 s -- at that load the runs spread by more than
+the cut (drive and pack should not move: their fits are of uncompressed windows and
+few of their pulses are read from the samples); measure_internal_resistance of the
+steps log alone (best of 5, base and new alternated three times, load 14 -> 9): 1.98,
+1.34, 1.55 -> 1.42, 1.31, 1.41 s. Short of the 0.7 s aimed at: what is left of the steps log's pulse analysis is the 131 fits (~0.45 s: the
 RC-state scan's ~24 passes over ~250 x 25 values a grid, the projections, ~5 LAPACK
 calls each), the noise sigmas of 8394 windows of ~2500 samples (~0.2 s: two partitions
 each, at numpy's floor for exact medians; sharing the windows' overlap would need a
