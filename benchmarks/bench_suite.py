@@ -743,7 +743,7 @@ against 3fae80c: measure_internal_resistance of 31 simulated logs -- NMC/LFP/lea
 HPPC at 10 and 1 Hz, drive and cycle, seeds 0 and 5, a 16-cell drive with a dropped
 cell channel, stepping logs of 1-4 cells with cell temperatures and scattered NaN at
 10 and 1 Hz --, 5 of them also fed live in random blocks, the 5 logs here with a SOC
-column and their run_suite JSON): of the steps log's 8527 pulses 8396 are read from
+column and their run_suite JSON; analyze --json of the real files as NMC 5 Ah): of the steps log's 8527 pulses 8396 are read from
 the samples (the fit budget), and each made its record alone (~20 us: a search, two
 window means, the temperature means, one dict built from another); now all at once,
 the window means as the rows of one array per window length (``window_sums``: numpy's
@@ -754,7 +754,8 @@ each). The fits' RC-state exponentials and segment mean decays of a compressed w
 (10 Hz: ~250 segments, of which ~50 durations and ~30-50 (step, count) pairs differ)
 from the distinct values only, gathered back: the steps log's 131 fits alone 1826e6
 -> 1568e6 instructions (callgrind, -14 %); measure_internal_resistance of the steps
-log 6226e6 -> 5544e6 (-11 %; the first commit). ``--repeat 3 --cases steps drive
+log 6226e6 -> 5544e6 (-11 %) with the first commit, 5435e6 (-13 %) with both
+(the from-rest means of all steps at once too). ``--repeat 3 --cases steps drive
 pack``, base and new alternated twice at load ~20 (other helpers' runs; wall 10x CPU):
 measure_internal_resistance steps 1.43, 1.37 -> 1.18, 1.43 s, drive 0.71, 0.65 -> 0.72,
 0.68 s, pack 0.74, 0.87 -> 0.85, 0.83 s -- at that load the runs spread by more than
