@@ -768,6 +768,37 @@ BLAS calls, ~10 numpy calls an update, each ~1 us of overhead) and the per-sampl
 passes, at their floor. The loop's covariance in Python floats (F is sparse) would
 change every bit; a rough prototype with lists was slower than the numpy calls; one with
 45 scalar locals is untried.
+
+Then the pulse read-out of a stepping log (helper fastir; same results bit for bit
+against 3fae80c: measure_internal_resistance of 31 simulated logs -- NMC/LFP/lead-acid
+HPPC at 10 and 1 Hz, drive and cycle, seeds 0 and 5, a 16-cell drive with a dropped
+cell channel, stepping logs of 1-4 cells with cell temperatures and scattered NaN at
+10 and 1 Hz --, 5 of them also fed live in random blocks, the 5 logs here with a SOC
+column and their run_suite JSON; analyze --json of the real files as NMC 5 Ah): of the steps log's 8527 pulses 8396 are read from
+the samples (the fit budget), and each made its record alone (~20 us: a search, two
+window means, the temperature means, one dict built from another); now all at once,
+the window means as the rows of one array per window length (``window_sums``: numpy's
+pairwise sum of a contiguous row is the slice's own; reduceat and cumsum round
+otherwise), one search in the buffer, and the buffer's times-in-order test kept until
+its rows change (a fitted pulse's record made it again: a pass over the 1e6 times
+each). The fits' RC-state exponentials and segment mean decays of a compressed window
+(10 Hz: ~250 segments, of which ~50 durations and ~30-50 (step, count) pairs differ)
+from the distinct values only, gathered back: the steps log's 131 fits alone 1826e6
+-> 1568e6 instructions (callgrind, -14 %); measure_internal_resistance of the steps
+log 6226e6 -> 5544e6 (-11 %) with the first commit, 5435e6 (-13 %) with both
+(the from-rest means of all steps at once too). ``--repeat 3 --cases steps drive
+pack``, base and new alternated twice at load ~20 (other helpers' runs; wall 10x CPU):
+measure_internal_resistance steps 1.43, 1.37 -> 1.18, 1.43 s, drive 0.71, 0.65 -> 0.72,
+0.68 s, pack 0.74, 0.87 -> 0.85, 0.83 s -- at that load the runs spread by more than
+the cut (drive and pack should not move: their fits are of uncompressed windows and
+few of their pulses are read from the samples); measure_internal_resistance of the
+steps log alone (best of 5, base and new alternated three times, load 14 -> 9): 1.98,
+1.34, 1.55 -> 1.42, 1.31, 1.41 s. Short of the 0.7 s aimed at: what is left of the steps log's pulse analysis is the 131 fits (~0.45 s: the
+RC-state scan's ~24 passes over ~250 x 25 values a grid, the projections, ~5 LAPACK
+calls each), the noise sigmas of 8394 windows of ~2500 samples (~0.2 s: two partitions
+each, at numpy's floor for exact medians; sharing the windows' overlap would need a
+sorted sliding window, per window numpy calls that cost more than the partitions), the
+HPPC definition's reads (~0.1 s) and ~0.1 s of per-pulse Python following the steps.
 """
 
 from __future__ import annotations

@@ -167,6 +167,7 @@ from app.diagnostics.pulse_detection import (
     noise_sigma_windows,
     noise_sigmas,
     step_candidates,
+    window_sums,
 )
 from app.diagnostics.pulse_fit import PulseModel, fit_pulse_response, nan_mean
 from app.diagnostics.pulse_summary import InternalResistanceResult, summarize_pulses
@@ -206,6 +207,8 @@ _FACTOR_Z = 2.0
 _FACTOR_POOL_MAX = 64
 #: samples before a step over which the current noise is estimated
 _NOISE_SAMPLES = 16
+#: up to this many pulses measured together take their windows one by one
+_FEW = 4
 
 
 @dataclass
@@ -247,6 +250,7 @@ class _Buffer:
         self._lo = 0  # first live row in the storage arrays
         self._store: dict[str, np.ndarray] = {}
         self.cols: dict[str, np.ndarray] = {}
+        self._in_order: bool | None = None
 
     @property
     def end(self) -> int:
@@ -275,6 +279,13 @@ class _Buffer:
         self.n += m
         self._views()
 
+    def times_in_order(self) -> bool:
+        """Whether the buffered times never decrease (kept until the rows change)."""
+        if self._in_order is None:
+            t = self.cols["t"]
+            self._in_order = bool(np.all(t[1:] >= t[:-1]))
+        return self._in_order
+
     def trim(self, keep_from: int) -> None:
         drop = keep_from - self.g0
         if drop <= 0:
@@ -285,6 +296,7 @@ class _Buffer:
         self._views()
 
     def _views(self) -> None:
+        self._in_order = None
         lo, hi = self._lo, self._lo + self.n
         self.cols = {k: v[lo:hi] for k, v in self._store.items()}
 
@@ -418,7 +430,18 @@ class InternalResistanceTracker:
         fit_froms = np.searchsorted(t, t_steps - s.pre_window_s, side="left").tolist()
         hists = np.searchsorted(t, t_steps - s.pre_window_s - s.history_s, side="left")
         pres = self._level_starts(ks, hists)
-        for k_loc, kl_loc, tol, t_s, fit_from, hist, pre in zip(
+        # the mean current of each level before its step: whether the pulse is from rest
+        # (sum / n: what np.mean computes, without its per-call overhead; many steps'
+        # sums at once, the same values)
+        if len(ks) > _FEW:
+            pre_arr = np.array(pres, dtype=np.int64)
+            i_pres = (window_sums(i, pre_arr, ks) / (ks - pre_arr)).tolist()
+        else:
+            i_pres = [
+                float(i[pre:k_loc].sum()) / (k_loc - pre)
+                for pre, k_loc in zip(pres, ks.tolist(), strict=True)
+            ]
+        for k_loc, kl_loc, tol, t_s, fit_from, hist, pre, i_pre in zip(
             ks.tolist(),
             kls.tolist(),
             tols.tolist(),
@@ -426,12 +449,12 @@ class InternalResistanceTracker:
             fit_froms,
             hists.tolist(),
             pres,
+            i_pres,
             strict=True,
         ):
             level = float(i[kl_loc])
             k = k_loc + buf.g0
-            # (sum / n: what np.mean computes, without its per-call overhead)
-            from_rest = abs(float(i[pre:k_loc].sum()) / (k_loc - pre)) <= self.rest_a
+            from_rest = abs(i_pre) <= self.rest_a
             self._pending.append(
                 _Step(
                     k=k,
@@ -465,7 +488,7 @@ class InternalResistanceTracker:
         t, i = buf["t"], buf["i"]
         if not ks.size:
             return []
-        if bool(np.all(t[1:] >= t[:-1])):
+        if buf.times_in_order():
             # times in order: the samples older than the window are known without looking
             # at them (the first one not older), and the searches run all at once, as
             # first departures in the reversed buffer
@@ -862,70 +885,117 @@ class InternalResistanceTracker:
         """A pulse's record without its fit (``r0_ohm``, ``fit``: None); ``last``: the
         buffer index of its last sample; ``sigma``: the noise sigma of the pack voltage
         over buffer rows ``hist_start:last + 1``, if the caller has it."""
+        values = [pack.get(key) for key in R_KEYS]
+        return self._make_records(
+            [st], [last], [duration], [i_pre], [i_level], method, [values], [per_cell], [sigma]
+        )[0]
+
+    def _make_records(
+        self,
+        steps: list[_Step],
+        lasts: list[int],
+        durations: list[float | None],
+        i_pres: list[float],
+        i_levels: list[float],
+        method: str,
+        packs: list[list[float | None]],
+        per_cells: list[dict[str, list[float | None]] | None],
+        sigmas: list[float | None],
+    ) -> list[dict]:
+        """:meth:`_record` of several pulses at once (the same values): ``packs`` the
+        pack's readings in ``R_KEYS`` order. The window means of all pulses from one
+        row sum per window length (:func:`window_sums`), the rest element by element."""
         buf = self._buf
-        k = st.k - buf.g0
+        g0 = buf.g0
+        t = buf["t"]
+        k = np.array([st.k for st in steps], dtype=np.int64) - g0
+        last = np.array(lasts, dtype=np.int64)
+        i_pre = np.array(i_pres, dtype=float)
+        i_level = np.array(i_levels, dtype=float)
         step_a = i_level - i_pre
         # what the cell does during the pulse: a step from 6C charge down to 1C charge
         # is a charge pulse, though its step is negative
-        sense = i_level if abs(i_level) > self.rest_a else step_a
-        soc = float(buf["soc"][k - 1])
+        sense = np.where(np.abs(i_level) > self.rest_a, i_level, step_a)
+        soc = buf["soc"][k - 1]
+        soc_ok = np.isfinite(soc)
         # the temperature where the resistances are read (see the module docstring)
-        end_t = k + int(
-            np.searchsorted(buf["t"][k : last + 1], st.t_s + TEMPERATURE_WITHIN_S, "right")
-        )
-        record: dict = {
-            "start_time_s": st.t_s,
-            "duration_s": duration,
-            "ongoing": duration is None,
-            "direction": "charge" if sense > 0 else "discharge",
-            "from_rest": abs(i_pre) <= self.rest_a,
-            "current_a": step_a,
-            "current_before_a": i_pre,
-            "c_rate": abs(i_level) / self.spec.pack_capacity_ah,
-            "soc_percent": soc if math.isfinite(soc) else None,
-            "temperature_c": _finite_mean(buf["temp"][k:end_t]),
-            # each cell's own, where it has a sensor (the SOH corrects each cell's share)
-            "cell_temperatures_c": self._cell_temperatures(k, end_t),
-            "method": method,
-        }
+        t_read = np.array([st.t_s for st in steps]) + TEMPERATURE_WITHIN_S
+        if len(steps) > _FEW and self._buf.times_in_order():
+            # (times in order: the search in the window is the search in the buffer,
+            # clipped to the window)
+            end_t = np.maximum(np.minimum(np.searchsorted(t, t_read, "right"), last + 1), k)
+        else:
+            end_t = np.array(
+                [
+                    a + int(np.searchsorted(t[a : b + 1], x, "right"))
+                    for a, b, x in zip(k.tolist(), lasts, t_read.tolist(), strict=True)
+                ],
+                dtype=np.int64,
+            )
+        temps = _finite_means(buf["temp"], k, end_t)
+        cell_temps = self._cell_temperatures_at(k, end_t)
         scale = self.spec.parallel_strings / self.spec.series_cells
-        for key in R_KEYS:
-            record[key] = pack.get(key)
-        for key, cell_key in zip(R_KEYS, R_CELL_KEYS, strict=True):
-            record[cell_key] = _scaled(pack.get(key), scale)
-        record["r0_ohm"] = None
-        record["r0_cell_ohm"] = None
-        record["cells"] = per_cell
-        record["fit"] = None
-        record["fit_skipped"] = (
-            None if st.fit else "fit budget: read from the samples (see the module docstring)"
-        )
         # one sigma of each pack resistance from the voltage noise: read from the samples,
         # two single readings (the fit's own replaces it, :meth:`_measure`)
-        if not step_a:
-            sigma = 0.0
-        elif sigma is None:
-            sigma = noise_sigma(buf["v"][st.hist_start - buf.g0 : last + 1])
-        for key, std_key in zip(R_KEYS, R_STD_KEYS, strict=True):
-            ok = pack.get(key) is not None and step_a != 0.0
-            record[std_key] = math.sqrt(2.0) * sigma / abs(step_a) if ok else None
-        return record
+        sig = []
+        for st, b, x, a in zip(steps, lasts, sigmas, step_a.tolist(), strict=True):
+            if not a:
+                x = 0.0
+            elif x is None:
+                x = noise_sigma(buf["v"][st.hist_start - g0 : b + 1])
+            sig.append(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            std = (math.sqrt(2.0) * np.array(sig, dtype=float) / np.abs(step_a)).tolist()
+        skipped = "fit budget: read from the samples (see the module docstring)"
+        c_rate = (np.abs(i_level) / self.spec.pack_capacity_ah).tolist()
+        out = []
+        for j, (st, values) in enumerate(zip(steps, packs, strict=True)):
+            a = float(step_a[j])
+            duration = durations[j]
+            record: dict = {
+                "start_time_s": st.t_s,
+                "duration_s": duration,
+                "ongoing": duration is None,
+                "direction": "charge" if sense[j] > 0 else "discharge",
+                "from_rest": abs(i_pres[j]) <= self.rest_a,
+                "current_a": a,
+                "current_before_a": i_pres[j],
+                "c_rate": c_rate[j],
+                "soc_percent": float(soc[j]) if soc_ok[j] else None,
+                "temperature_c": temps[j],
+                # each cell's own, where it has a sensor (the SOH corrects each cell's share)
+                "cell_temperatures_c": None if cell_temps is None else cell_temps[j],
+                "method": method,
+            }
+            record.update(zip(R_KEYS, values, strict=True))
+            for x, cell_key in zip(values, R_CELL_KEYS, strict=True):
+                record[cell_key] = None if x is None else float(x * scale)
+            record["r0_ohm"] = None
+            record["r0_cell_ohm"] = None
+            record["cells"] = per_cells[j]
+            record["fit"] = None
+            record["fit_skipped"] = None if st.fit else skipped
+            sd = std[j] if a != 0.0 else None
+            for x, std_key in zip(values, R_STD_KEYS, strict=True):
+                record[std_key] = None if x is None else sd
+            out.append(record)
+        return out
 
     def _cell_temperatures(self, lo: int, hi: int) -> list[float | None] | None:
         """Each cell temperature column's :func:`_finite_mean` over buffer rows
-        ``lo:hi`` (None without such columns). The window's columns stacked, one
-        row sum each where every reading is finite (the same pairwise sums as each
-        column's own: a contiguous row summed along its axis); a cell with a
-        missing reading there its own masked mean."""
+        ``lo:hi`` (None without such columns)."""
+        got = self._cell_temperatures_at(np.array([lo]), np.array([hi]))
+        return None if got is None else got[0]
+
+    def _cell_temperatures_at(self, lo: np.ndarray, hi: np.ndarray) -> list[list] | None:
+        """:meth:`_cell_temperatures` of the windows ``lo[j]:hi[j]``, all at once (each
+        column's :func:`_finite_means`; None without such columns)."""
         names = self._cell_temp_cols
         if not names:
             return None
         cols = self._buf.cols
-        win = np.array([cols[c][lo:hi] for c in names])
-        n = win.shape[1]
-        if n and np.isfinite(win).all():
-            return (win.sum(axis=1) / n).tolist()
-        return [_finite_mean(row) for row in win]
+        per_col = [_finite_means(cols[c], lo, hi) for c in names]
+        return [list(row) for row in zip(*per_col, strict=True)]
 
     def _measure_unfitted(self, items: list[tuple[_Step, int]]) -> None:
         """Measure pulses ``(step, window end)`` from the raw samples (``method:
@@ -935,32 +1005,47 @@ class InternalResistanceTracker:
         buf = self._buf
         g0 = buf.g0
         t, i = buf["t"], buf["i"]
+        ended = [st.end is not None and st.end < win_end for st, win_end in items]
         lasts = [
-            (st.end if st.end is not None and st.end < win_end else win_end) - g0 - 1
-            for st, win_end in items
+            (st.end if e else win_end) - g0 - 1
+            for (st, win_end), e in zip(items, ended, strict=True)
         ]
+        last = np.array(lasts, dtype=np.int64)
+        k = np.array([st.k for st, _ in items], dtype=np.int64) - g0
+        kl = np.array([st.k_level for st, _ in items], dtype=np.int64) - g0
+        pre = np.array([st.pre_start for st, _ in items], dtype=np.int64) - g0
         # the pack voltage's noise over each pulse's window, all at once (the same values)
         sigmas = noise_sigma_windows(
-            buf["v"], [st.hist_start - g0 for st, _ in items], [x + 1 for x in lasts]
+            buf["v"], [st.hist_start - g0 for st, _ in items], last + 1
         ).tolist()
-        for (st, win_end), (pack, per_cell), last, sigma in zip(
-            items, self._raw_readings(items), lasts, sigmas, strict=True
-        ):
-            k, kl, pre = st.k - g0, st.k_level - g0, st.pre_start - g0
-            ended = st.end is not None and st.end < win_end
-            duration = float(t[st.end - g0]) - st.t_s if ended else None
-            # (sum / n: what np.mean computes, without its per-call overhead)
-            i_pre = float(i[pre:k].sum()) / (k - pre)
-            i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
-            st.record = self._record(
-                st, last, duration, i_pre, i_level, "samples", pack, per_cell, sigma
-            )
+        durations = [
+            float(t[st.end - g0]) - st.t_s if e else None
+            for (st, _), e in zip(items, ended, strict=True)
+        ]
+        # (sum / n: what np.mean computes, without its per-call overhead)
+        i_pre = (window_sums(i, pre, k) / (k - pre)).tolist()
+        i_level = (window_sums(i, kl, last + 1) / (last + 1 - kl)).tolist()
+        packs, per_cells = self._raw_readings(items)
+        records = self._make_records(
+            [st for st, _ in items],
+            lasts,
+            durations,
+            i_pre,
+            i_level,
+            "samples",
+            packs,
+            per_cells,
+            sigmas,
+        )
+        for (st, _), record in zip(items, records, strict=True):
+            st.record = record
 
     def _raw_readings(
         self, items: list[tuple[_Step, int]]
-    ) -> list[tuple[dict[str, float | None], dict[str, list[float | None]] | None]]:
+    ) -> tuple[list[list[float | None]], list[dict[str, list[float | None]] | None]]:
         """:func:`hppc_resistances_raw` of pulses ``(step, window end)``, all at once: the
-        pack's readings and the cells' (x parallel strings; None without cell voltages)."""
+        pack's readings (in ``R_KEYS`` order) and the cells' (x parallel strings; None
+        without cell voltages)."""
         buf = self._buf
         g0 = buf.g0
         t, i, v = buf["t"], buf["i"], buf["v"]
@@ -973,8 +1058,8 @@ class InternalResistanceTracker:
         # the pulse's samples end at its end, or at the window's for one still running
         stop = np.array([w if st.end is None else min(st.end, w) for st, w in items]) - g0
         columns = [v] if cells is None else [v, *cells]
-        if not bool(np.all(t[1:] >= t[:-1])):  # (interp_within needs the times in order)
-            out = []
+        if not buf.times_in_order():  # (interp_within needs the times in order)
+            packs, per_cells = [], []
             for (st, _), a, b, c, w in zip(
                 items, k.tolist(), kl.tolist(), stop.tolist(), win.tolist(), strict=True
             ):
@@ -986,8 +1071,9 @@ class InternalResistanceTracker:
                 per_cell = None
                 if cells is not None:
                     per_cell = {key: [_scaled(r[key], p) for r in raw_cells] for key in R_KEYS}
-                out.append((pack, per_cell))
-            return out
+                packs.append([pack.get(key) for key in R_KEYS])
+                per_cells.append(per_cell)
+            return packs, per_cells
         # the same operations as hppc_resistances_raw, one pulse a row; r_ohmic_ohm and
         # then one column per read time (R_KEYS), NaN and not ``ok`` where None
         taus = np.array(EVAL_TIMES_S)
@@ -1014,21 +1100,24 @@ class InternalResistanceTracker:
                 r[rows, cols + 1] = (interp_within(te, t, x, lo, hi) - v0[rows]) / dii
                 values.append(r)
         pack_rows = values[0].tolist()
-        cell_rows = [(r * p).tolist() for r in values[1:]]
-        out = []
+        packs = [
+            [x if y else None for x, y in zip(row, oks, strict=True)]
+            for row, oks in zip(pack_rows, ok_rows, strict=True)
+        ]
+        if cells is None:
+            return packs, [None] * m
+        # (each cell's readings, one list of pulses a cell and key: then per pulse)
+        cell_rows = [(r * p).T.tolist() for r in values[1:]]
+        per_cells = []
         for j in range(m):
             oks = ok_rows[j]
-            pack = {
-                key: x if y else None for key, x, y in zip(R_KEYS, pack_rows[j], oks, strict=True)
-            }
-            per_cell = None
-            if cells is not None:
-                per_cell = {
-                    key: [c[j][q] if oks[q] else None for c in cell_rows]
+            per_cells.append(
+                {
+                    key: [c[q][j] for c in cell_rows] if oks[q] else [None] * len(cell_rows)
                     for q, key in enumerate(R_KEYS)
                 }
-            out.append((pack, per_cell))
-        return out
+            )
+        return packs, per_cells
 
     @staticmethod
     def _read_deltas(
@@ -1211,6 +1300,37 @@ def _column(block: SampleBlock, name: str) -> np.ndarray:
 def _finite_mean(x: np.ndarray) -> float | None:
     x = x[np.isfinite(x)]
     return float(x.sum()) / x.size if x.size else None  # np.mean's value, less overhead
+
+
+def _finite_means(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[float | None]:
+    """:func:`_finite_mean` of ``x[lo[j]:hi[j]]`` for each j, the same values: the
+    windows without a non-finite value from :func:`window_sums`, the others each on
+    its own."""
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    n = hi - lo
+    if not len(lo):
+        return []
+    # (the span of the windows only: one pulse's record reads a few samples of the log)
+    base = int(lo.min())
+    x = x[base : max(int(lo.max()), int(hi.max()))]
+    lo, hi = lo - base, np.maximum(hi - base, lo - base)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        # (windows with a non-finite value: a count of them up to each sample)
+        before = np.concatenate(([0], np.cumsum(bad)))
+        clean = before[hi] == before[lo]
+    else:
+        clean = np.ones(len(lo), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = (window_sums(x, lo, hi, where=clean & (n > 0)) / n).tolist()
+    out: list[float | None] = [None] * len(lo)
+    for j, (ok, m) in enumerate(zip(clean.tolist(), n.tolist(), strict=True)):
+        if ok:
+            out[j] = means[j] if m > 0 else None
+        else:
+            out[j] = _finite_mean(x[lo[j] : lo[j] + m])
+    return out
 
 
 def _fit_dict(m: PulseModel, p: int, n_series: int) -> dict:

@@ -241,6 +241,8 @@ _WINDOWS_MIN = 4
 #: a batch of windows whose differences are more than 1 / this share exactly 0 is
 #: partitioned as a noise-free reading's (:func:`noise_sigma_windows`)
 _TIES_SHARE = 20
+#: ... judged on this many of a batch's rows
+_TIES_ROWS = 4
 
 
 def noise_sigma_windows(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -288,7 +290,10 @@ def noise_sigma_windows(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nda
             # (each row a copy of its window's differences, partitioned in place; the
             # deviations from the partitioned rows, as noise_sigma takes them)
             part = windows[lo[at]]
-            ties = np.count_nonzero(part == 0.0) * _TIES_SHARE > part.size
+            # (the share of ties judged on the first few rows: it only picks the faster
+            # partition, not its result)
+            probe = part[:_TIES_ROWS]
+            ties = np.count_nonzero(probe == 0.0) * _TIES_SHARE > probe.size
             kth = kth_ties if ties else kth_distinct
             part.partition(kth, axis=1)
             dev = np.subtract(part, _middle(part, h, m)[:, None], out=part)
@@ -297,6 +302,34 @@ def noise_sigma_windows(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nda
             out[at] = _middle(dev, h, m) / 0.6745 / np.sqrt(20.0)
     for j in np.flatnonzero(~batched).tolist():
         out[j] = noise_sigma(x[lo[j] : hi[j]])
+    return out
+
+
+def window_sums(
+    x: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, where: np.ndarray | None = None
+) -> np.ndarray:
+    """``x[lo[j]:hi[j]].sum()`` for each j (``where``: only those j, 0 for the others),
+    the same bits: the windows of one length gathered as the rows of one array and
+    each row summed along its contiguous axis (numpy's pairwise sum of a row is that
+    of the slice; np.add.reduceat adds a segment's first value to the rest's sum, and
+    a cumulative sum rounds otherwise). Thousands of pulses' windows: a few calls per
+    distinct length instead of one per window."""
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    n = hi - lo
+    out = np.zeros(len(lo))
+    use = n > 0 if where is None else (n > 0) & where
+    if not use.any():
+        return out
+    lengths = np.unique(n[use])
+    for length in lengths.tolist():
+        rows = np.flatnonzero(use & (n == length))
+        # (a long window alone: its own slice, no gathered copy)
+        if len(rows) == 1:
+            a = int(lo[rows[0]])
+            out[rows[0]] = x[a : a + length].sum()
+            continue
+        out[rows] = sliding_window_view(x, length)[lo[rows]].sum(axis=1)
     return out
 
 

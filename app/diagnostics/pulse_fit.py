@@ -186,6 +186,47 @@ class Segments:
     def n(self) -> int:
         return len(self.start)
 
+    @functools.cached_property
+    def distinct_steps(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The distinct durations of all segments but the last and each one's index
+        among them (:func:`rc_states`), or None where few repeat: a compressed
+        window's runs share their lengths, so of ~250 segments ~50 durations differ."""
+        return _distinct(self.dur[:-1])
+
+    @functools.cached_property
+    def distinct_decays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(the distinct (even sample step, sample count) pairs of the segments of more
+        than one sample -- the step 0 where uneven, as :func:`_mean_decay` takes it --,
+        then each segment's row among them, the one-sample segments' row after them),
+        or None where few repeat."""
+        multi = self.count > 1
+        dt0 = np.where(np.isfinite(self.dt), self.dt, 0.0)[multi]
+        m = self.count[multi].astype(float)
+        found = _distinct(dt0 + 1j * m)
+        if found is None:
+            return None
+        pairs, inv = found
+        rows = np.full(self.n, len(pairs))
+        rows[multi] = inv
+        return pairs.real.copy(), pairs.imag.copy(), rows
+
+
+#: :func:`_distinct` shortcuts only where at most this fraction of the values differ
+_DISTINCT_SHARE = 0.5
+
+
+def _distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``np.unique(x, return_inverse=True)`` where at most :data:`_DISTINCT_SHARE` of
+    the values differ (an element-wise function of the distinct values, gathered
+    back, gives each element its own value: the same bits, fewer evaluations), else
+    None. ``x``: finite (real or complex)."""
+    if len(x) < 16:
+        return None
+    uniq, inv = np.unique(x, return_inverse=True)
+    if len(uniq) > _DISTINCT_SHARE * len(x):
+        return None
+    return uniq, inv
+
 
 def nan_mean(x: np.ndarray) -> np.ndarray | float:
     """``np.nanmean(x, axis=0)``, its bits, without its per-call cost where ``x`` has
@@ -289,7 +330,11 @@ def _segment_means(
 
 
 def rc_states(
-    dur: np.ndarray, cur: np.ndarray, taus: np.ndarray, settled: bool = True
+    dur: np.ndarray,
+    cur: np.ndarray,
+    taus: np.ndarray,
+    settled: bool = True,
+    distinct: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Unit RC states at the start of every segment, shape (len(dur), len(taus)).
 
@@ -299,7 +344,9 @@ def rc_states(
     (log2(B) vectorised steps; products of a <= 1 cannot overflow). ``cur``: one
     current per segment, or one column per time constant (shape (len(dur),
     len(taus))): each column is computed element by element on its own, so a
-    column gets the bits of a call with its current alone.
+    column gets the bits of a call with its current alone. ``distinct``:
+    :attr:`Segments.distinct_steps` of ``dur`` (the exponentials of the distinct
+    durations only, gathered: the same values).
     """
     taus = np.atleast_1d(np.asarray(taus, dtype=float))
     n = len(dur)
@@ -314,6 +361,9 @@ def rc_states(
         # row of exponentials for all, the same value per element as a full call
         a = np.empty((n - 1, len(taus)))
         a[:] = np.exp(-steps[:1, None] / taus[None, :])
+    elif distinct is not None:
+        uniq, inv = distinct
+        a = np.exp(-uniq[:, None] / taus[None, :])[inv]
     else:
         a = np.exp(-steps[:, None] / taus[None, :])
     u = (1.0 - a) * (cur[:-1] if cur.ndim == 2 else cur[:-1, None])
@@ -337,6 +387,16 @@ def _mean_decay(seg: Segments, taus: np.ndarray) -> np.ndarray | float:
     multi = seg.count > 1
     if not multi.any():
         return 1.0
+    distinct = seg.distinct_decays
+    if distinct is not None and np.isfinite(seg.dt).all():
+        # (a steady sample rate: the geometric series of the distinct (step, count)
+        # pairs only, gathered to the segments, a row of ones for single samples)
+        dt_u, m_u, rows = distinct
+        m = m_u[:, None]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            r = np.minimum(dt_u[:, None] / taus[None, :], _MAX_STEP_RATE)
+            geo = np.where(r > 1e-12, np.expm1(-r * m) / (m * np.expm1(-r)), 1.0)
+        return np.concatenate((geo, np.ones((1, len(taus)))))[rows]
     out = np.ones((seg.n, len(taus)))
     m = seg.count[multi, None].astype(float)
     dt = seg.dt[multi, None]
@@ -369,7 +429,7 @@ def _tau_columns_states(
     column of currents per tau, shape (B, G), each column then with the bits of a
     call with that current.)"""
     cur = seg.cur if cur is None else cur
-    x = rc_states(seg.dur, cur, taus, seg.start_settled)
+    x = rc_states(seg.dur, cur, taus, seg.start_settled, seg.distinct_steps)
     c = cur if cur.ndim == 2 else cur[:, None]
     cols = x - c
     decay = _mean_decay(seg, taus)
@@ -519,10 +579,14 @@ class PulseModel:
         t1, t2 = self.tau1_s, self.tau2_s
         up, down = math.exp(eps), math.exp(-eps)
         taus = np.array([t1, t2, t1 * up, t1 * down, t2 * up, t2 * down])
-        x = rc_states(self.seg.dur, self.cur_a, taus, self.seg.start_settled)
+        x = rc_states(
+            self.seg.dur, self.cur_a, taus, self.seg.start_settled, self.seg.distinct_steps
+        )
         xb = None
         if self.split:
-            xb = rc_states(self.seg.dur, self.cur_b, taus, self.seg.start_settled)
+            xb = rc_states(
+                self.seg.dur, self.cur_b, taus, self.seg.start_settled, self.seg.distinct_steps
+            )
         dtau = []
         for c1, c2 in (((2, 1), (3, 1)), ((0, 4), (0, 5))):
             volts = []
@@ -546,12 +610,16 @@ class PulseModel:
 
     def _with_taus(self, taus: np.ndarray) -> PulseModel:
         """The same coefficients with other time constants (states driven anew)."""
-        x = rc_states(self.seg.dur, self.cur_a, taus, self.seg.start_settled)
+        x = rc_states(
+            self.seg.dur, self.cur_a, taus, self.seg.start_settled, self.seg.distinct_steps
+        )
         out = dataclasses.replace(
             self, tau1_s=float(taus[0]), tau2_s=float(taus[1]), x1=x[:, 0], x2=x[:, 1]
         )
         if self.split:
-            xb = rc_states(self.seg.dur, self.cur_b, taus, self.seg.start_settled)
+            xb = rc_states(
+                self.seg.dur, self.cur_b, taus, self.seg.start_settled, self.seg.distinct_steps
+            )
             out.xb1, out.xb2 = xb[:, 0], xb[:, 1]
         return out
 

@@ -622,3 +622,108 @@ def test_third_differences_at_some_samples_are_np_diffs():
             x[rng.integers(0, 5000, 20)] = rng.choice([np.nan, np.inf, -np.inf], 20)
         at = rng.integers(0, len(x) - 3, (300, 13))
         assert _same_bits(_third_differences_at(x, at), np.diff(x, 3)[at]), trial
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_window_sums_are_each_slices_sum(seed):
+    """Windows of one length gathered as rows and summed along them: each slice's own
+    pairwise sum, bit for bit (lengths under and over numpy's 8- and 128-value blocks,
+    one window of a length, empty and skipped windows)."""
+    from app.diagnostics.pulse_detection import window_sums
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=20000) * 10.0 ** rng.uniform(-3, 3, 20000)
+    lengths = rng.choice([0, 1, 2, 7, 8, 9, 100, 128, 129, 1000, 2501, 6000], size=400)
+    lo = rng.integers(0, len(x) - 6000, 400)
+    hi = lo + lengths
+    where = rng.random(400) < 0.8
+    got = window_sums(x, lo, hi, where=where)
+    want = [x[a:b].sum() if w else 0.0 for a, b, w in zip(lo, hi, where, strict=True)]
+    assert _same_bits(got, want)
+    assert _same_bits(window_sums(x, lo, hi), [x[a:b].sum() for a, b in zip(lo, hi, strict=True)])
+
+
+def test_finite_means_of_many_windows_are_each_windows_finite_mean():
+    from app.diagnostics.internal_resistance import _finite_mean, _finite_means
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(25.0, 3.0, 8000)
+    x[rng.integers(0, 8000, 12)] = np.nan
+    x[rng.integers(0, 8000, 3)] = np.inf
+    x[3000:3100] = np.nan  # no finite reading in some windows
+    lo = rng.integers(0, 7800, 300)
+    hi = lo + rng.choice([0, 1, 5, 40, 100, 101, 200], size=300)
+    lo[:3], hi[:3] = [3010, 2990, 0], [3090, 3110, 0]
+    got = _finite_means(x, lo, hi)
+    want = [_finite_mean(x[a:b]) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+    assert [a is None for a in got] == [b is None for b in want]
+    assert all(a == b for a, b in zip(got, want, strict=True) if a is not None)
+    assert (
+        sum(a is None for a in got) >= 2
+        and sum(not np.isfinite(x[a:b]).all() for a, b in zip(lo, hi, strict=True)) > 20
+    )
+
+
+@pytest.mark.parametrize("dt", [0.1, 1.0])
+def test_rc_states_and_mean_decays_of_distinct_values_are_those_of_every_segment(dt):
+    """A compressed window's segments repeat their durations and (step, count) pairs:
+    the exponentials of the distinct ones, gathered, give every segment its own bits."""
+    rng = np.random.default_rng(12)
+    n = 6000
+    t = np.arange(n) * dt
+    i = np.repeat(rng.uniform(-50, 25, n // 100 + 1), 100)[:n] + rng.normal(0, 0.05, n)
+    seg = pulse_fit.make_segments(
+        t, i, fit_from=1200, k=4800, breaks=[4800], max_points=300, flat_tol=0.5
+    )
+    assert seg.distinct_steps is not None and seg.distinct_decays is not None
+    taus = np.exp(np.arange(np.log(0.05), np.log(3e4), np.log(1.5)))
+    for settled in (True, False):
+        got = pulse_fit.rc_states(seg.dur, seg.cur, taus, settled, seg.distinct_steps)
+        assert _same_bits(got, _rc_states_plain(seg.dur, seg.cur, taus, settled))
+    plain = pulse_fit.Segments(
+        **{f.name: getattr(seg, f.name) for f in pulse_fit.dataclasses.fields(seg)}
+    )
+    plain.__dict__["distinct_decays"] = None  # (the cached shortcut off: every segment)
+    assert _same_bits(pulse_fit._mean_decay(seg, taus), pulse_fit._mean_decay(plain, taus))
+
+
+def test_pulse_records_made_together_are_those_made_one_by_one():
+    """The records of the pulses read from the samples, measured in one batch (window
+    means of all pulses at once), are those of each pulse measured alone."""
+    import pandas as pd
+
+    from app.core.samples import SampleBlock
+    from app.core.spec import preset
+    from app.diagnostics.internal_resistance import InternalResistanceTracker
+
+    rng = np.random.default_rng(5)
+    n, cells = 40000, 3
+    spec = preset("nmc", capacity_ah=50.0, series_cells=cells)
+    t = np.arange(n) * 0.1
+    current = np.repeat(rng.uniform(-1.0, 0.5, n // 100 + 1), 100)[:n] * 50.0
+    cols = {"time_s": t, "current_a": current + rng.normal(0, 0.05, n)}
+    for c in range(cells):
+        v = 3.7 + 0.002 * current + rng.normal(0, 0.002, n)
+        cols[f"cell_{c + 1}_v"] = v
+        temp = 25.0 + rng.normal(0, 0.1, n)
+        temp[rng.integers(0, n, 40)] = np.nan
+        cols[f"cell_{c + 1}_temp_c"] = temp
+    cols["voltage_v"] = sum(cols[f"cell_{c + 1}_v"] for c in range(cells))
+    df = pd.DataFrame(cols)
+    tracker = InternalResistanceTracker(spec)
+    sizes = []
+    original = tracker._measure_unfitted
+
+    def spy(items):
+        # (each batch measured together, then pulse by pulse on the same buffer)
+        original(items)
+        together = [st.record for st, _ in items]
+        for (st, w), want in zip(items, together, strict=True):
+            original([(st, w)])
+            assert st.record == want
+        sizes.append(len(items))
+
+    tracker._measure_unfitted = spy
+    tracker.update(SampleBlock({c: df[c].to_numpy() for c in df.columns}))
+    assert max(sizes) > 50
+    assert tracker.result().n_pulses > 50
