@@ -16,6 +16,25 @@ HPPC 11.8-12.3 us/sample (main: drive 21.2-21.6, HPPC 22.3-22.7); blocks of
 1000: drive 5.2, HPPC 6.6 (main 6.5-6.8, 8.2-8.5). Of the gain, joining
 one-sample blocks without ``np.concatenate`` per piece is ~5 us, joining up to
 2000 samples instead of 500 (the diagnostics' fixed cost per block) ~5-6 us.
+
+Then (2026-12-06, same VM at load 11-22 from the other helpers: wall 3-6x CPU;
+``nice ... --repeat 3``, main and this version alternated twice), us/sample, main ->
+this: 16 cells drive block 1 16.37, 15.11 -> 9.91, 11.34; block 10 11.10, 10.70 ->
+5.89, 8.53; block 1000 10.16, 9.21 -> 4.79, 6.17; HPPC block 1 16.32, 16.07 ->
+11.00, 11.38; block 1000 10.63, 10.82 -> 5.74, 6.00; 4 cells cycle block 1 9.59,
+12.03 -> 6.06, 5.80; block 1000 6.93, 7.20 -> 5.72, 4.19 (under such load the 50 ms
+hold, wall clock, cuts some joins short: the spread between runs). Most
+of it: joins of up to 8000 samples, not 2000. The diagnostics cost ~8-15 ms a block
+(on this loaded VM) plus ~3 us a sample, so 2000-sample blocks were ~10 us a
+sample and 8000-sample blocks are ~4.6 (``MIN_BLOCK_SAMPLES`` 500 / 2000 / 8000 /
+20000, blocks of 1000, load ~7: 13.5 / 10.1 / 4.6 / 3.5). Only a source over 160
+kHz fills 8000 before the 50 ms hold, which still bounds the latency. One-sample
+blocks are joined from their values' bytes (``b"".join``): callgrind 41.0k ->
+27.1k instructions a 38-column row, the rest of block 1's extra cost over block
+1000 being the sink call per block. What is left is the fixed cost a block, spread
+over hundreds of small numpy calls in every tracker (the fault detector about half
+of it): a source slower than 160 kHz gets a block each 50 ms (or each sample, below
+20 Hz), so that cost, not the per-sample figure above, is what a slow source pays.
 """
 
 from __future__ import annotations

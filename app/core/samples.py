@@ -6,6 +6,7 @@ Live data moves between threads in blocks, never row by row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,10 +94,11 @@ class SampleBlock:
             # the usual case (one source, the same columns in the same order): no NaN
             # filling, and the columns of all blocks are read in C, not name by name
             if len(tables) == sum(b._n for b in blocks):
-                # one sample per block (a source read row by row): a float per value
-                # and one array, where np.concatenate costs ~200 ns per piece
-                item = np.ndarray.item
-                rows = np.array([[*map(item, cols.values())] for cols in tables])
+                # one sample per block (a source read row by row): the values' bytes
+                # joined in C (a one-value float64 array is contiguous), where
+                # np.concatenate costs ~200 ns a piece and a float per value ~100
+                raw = b"".join(chain.from_iterable(map(dict.values, tables)))
+                rows = np.frombuffer(raw, dtype=np.float64).reshape(len(tables), len(names))
                 out = dict(zip(names, rows.T.copy(), strict=True))
             else:
                 columns = zip(*map(dict.values, tables), strict=True)

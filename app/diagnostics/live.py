@@ -51,14 +51,17 @@ class LiveEngine:
     acquisition thread: they must only hand the events on, never block).
     """
 
-    #: Blocks smaller than this are joined before processing: every diagnostic
-    #: has a fixed cost per block (3-6 ms for 16 cells in all, the fault
-    #: detector half of it; measured on a loaded 2-core machine), so tiny blocks
-    #: from a fast source would cost far more per sample than the work itself
-    #: (500: ~8 us of the ~19 us a sample costs). Only a source faster than
-    #: 40 kHz fills it within :attr:`MAX_HOLD_S`; below that the hold time
-    #: decides, so a larger count costs no latency.
-    MIN_BLOCK_SAMPLES = 2000
+    #: Blocks smaller than this are joined before processing: the diagnostics
+    #: have a fixed cost per block (~8-15 ms for 16 cells in all, the fault
+    #: detector half of it; measured on a loaded 2-core machine) besides ~3 us a
+    #: sample, so small blocks cost far more per sample than the work itself
+    #: (2000 samples: ~10 us a sample, 8000: ~4.6). Only a source faster than
+    #: 160 kHz fills the count within :attr:`MAX_HOLD_S`; below that the hold time
+    #: decides, so the count adds no latency beyond the hold every slower source
+    #: has. (A full block is ~25-40 ms of work on that machine: hold + work stays
+    #: under the 100 ms from frame to plot of ``bench_plot_latency.py``; a 160 kHz
+    #: source is about as fast as the engine can follow on one core.)
+    MIN_BLOCK_SAMPLES = 8000
     #: ...but never hold samples back longer than this (wall clock), so the plots
     #: stay within a frame or two of the source.
     MAX_HOLD_S = 0.05

@@ -56,3 +56,22 @@ def test_a_column_missing_in_a_block_is_nan_there():
     np.testing.assert_array_equal(
         joined["cell_1_v"], [log["cell_1_v"][0], np.nan, log["cell_1_v"][2]]
     )
+
+
+def test_one_sample_blocks_of_strided_or_big_endian_values_join_to_their_values():
+    # a source read row by row may cut its one-sample columns from a table (strided
+    # views) or decode them big-endian: the joined columns hold the values all the same
+    log = _log(5)
+    table = np.ascontiguousarray(np.column_stack([log[name] for name in log.columns]))
+    blocks = [
+        SampleBlock(
+            {
+                name: (table[i : i + 1, j] if i % 2 else table[i : i + 1, j].astype(">f8"))
+                for j, name in enumerate(log.columns)
+            }
+        )
+        for i in range(5)
+    ]
+    joined = SampleBlock.concat(blocks)
+    _assert_same(joined, log)
+    assert all(joined[name].flags.writeable for name in joined.columns)
