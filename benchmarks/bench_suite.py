@@ -799,6 +799,46 @@ calls each), the noise sigmas of 8394 windows of ~2500 samples (~0.2 s: two part
 each, at numpy's floor for exact medians; sharing the windows' overlap would need a
 sorted sliding window, per window numpy calls that cost more than the partitions), the
 HPPC definition's reads (~0.1 s) and ~0.1 s of per-pulse Python following the steps.
+
+Then work the short test did at every super-bin (helper fastfaults2; same results bit for
+bit, against 3fae80c: run_suite JSON of the pack and drive logs here, detect_faults and
+open_faults of 20 simulated logs -- NMC/LFP/lead-acid, 4, 6 and 16 cells, drive/rest/
+cycle/HPPC at 1 and 10 Hz/CC-CV/float, shorts at rest (leak estimates) and under load,
+runaways (one from 5 s), stuck/noisy/dropped sensors, over-voltage, scattered NaN; half
+also fed live in random blocks of 1-5000 samples, live == offline; run_suite of 7 of them
+-- analyze --json of the 15 real files as NMC and LFP: 52 outputs, 0 differ (4 real
+outputs an error either way);
+``bench_faults.py --brief --seeds 1 --chem nmc --parts detection clean equivalence``
+output identical): the self-discharge statistics (slope, its error, the leak current
+through the OCV curve, the estimate) worked out only at the super-bins where a cell's
+window is at rest and full (``enough``; ~10 % of the pack log's), the others' outputs
+being what the test gives there (no evidence, no estimate); the coarse-sensor quantum
+rows of the heat test, all 0 unless a temperature sensor is known to be quantised,
+summed once (``Same``) in the super-bins and the running sums; ``rounding_bias``
+returning zeros without the formula where no reading is quantised (40 of the pack log's
+41 calls). Also a fix: ``SuperBins`` summing a ``Same`` part in place after a call in
+which its rows differed (a NaN reading) read one row into the first super-bin of all of
+them and raised ValueError. In one process, best of 3, base and new alternated twice
+(load ~8-11): ShortDetector._leak_stat 0.067, 0.064 -> 0.041, 0.038 s; rounding_bias
+12.7 -> 5.3 ms. Instructions (callgrind; detect_faults of the pack log with the safety
+check run_suite hands it, less the process's start, the log's loading and that check):
+5.128e9 -> 4.937e9 (-3.7 %). ``nice python benchmarks/bench_suite.py --repeat 3 --cases pack drive``,
+base, new, base, new at load 17-23 (other helpers' runs; wall 10-20x CPU): pack
+detect_faults 1.227, 1.136 -> 1.154, 1.276 s, run_suite 3.47, 3.16 -> 3.40, 3.71 s;
+drive detect_faults 0.572, 0.595 -> 0.540, 0.593 s -- the ~0.03 s saved is far inside this
+load's noise (the last new run read worse than both base runs), and far short of the 0.6 s aimed at for the pack's detect_faults. Profile
+(py-spy, SIGPROF samples of detect_faults on the pack log) is flat: the bin stage ~30 %
+(its per-sample passes ~14 %, the resolution ~9 %: ~1 ms a batch of the few rows with a
+sum near their least one, ~16-29 ms the first batch, where every sum is a candidate;
+pushing that batch's first 64 bins first saved only ~3 ms and was dropped), the short
+test ~30 % (super-bin sums ~6 %, the heat test's running sums and its element-wise
+passes over (16, 1092) ~11 %, the resistance terms ~3 %), the runaway test ~15 % (the short-heat
+read-out ~5 %: ~9 candidate windows a batch, many small numpy calls each: per-call cost),
+the sensors ~10 %, each line under 4 %. At this load every numpy call costs 10-15 us
+(``c.min()`` of 216 values: 11.8 us), so the per-call overhead of the families' many
+small calls a batch is much of their time; fault-stage chunks of 65536 samples (half the
+batches) read 0.97-1.15 s against 1.06-1.29 s for 32768 in one process but the same in
+separate runs (65536: 1.05, 1.29 s; 32768: 0.95, 1.29 s): not changed on that evidence.
 """
 
 from __future__ import annotations

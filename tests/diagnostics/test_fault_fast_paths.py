@@ -733,3 +733,94 @@ def test_bin_extremes_of_regular_bins_are_those_of_reduceat(k):
     d[~(d > 0)] = np.inf
     assert _same_bits(batch.sample_range(0), hi - lo)
     assert _same_bits(batch.least_change(0), np.minimum.reduceat(d, starts))
+
+
+def test_super_bins_of_same_rows_after_rows_that_differ():
+    """A part given as one row for several (Same) after a call in which those rows
+    differed (their pending bins differ): each row's sums, as for the rows given one
+    by one (the summing in place read the one row into the first super-bin of one
+    row only, and failed)."""
+    plain, short = SuperBins(3, 0.0, 30.0), SuperBins(3, 0.0, 30.0)
+    t0 = np.arange(0.0, 200.0, 5.0)
+    rows = np.array([np.arange(8.0), np.arange(8.0) + 1.0, np.arange(8.0) * 2.0])
+    for sb in (plain, short):
+        sb.push(t0[:8], t0[:8], [rows])  # two bins of a super-bin left pending
+    row = np.linspace(0.0, 1.0, 32)
+    got = short.push(t0[8:], t0[8:], [Same(row, 3)])
+    want = plain.push(t0[8:], t0[8:], [np.vstack([row, row, row])])
+    assert all(_same_bits(a, b) for a, b in zip(got, want, strict=True))
+    assert all(_same_bits(a, b) for a, b in zip(short.flush(), plain.flush(), strict=True))
+
+
+def test_leak_test_at_rest_windows_only_is_the_test_on_every_window(monkeypatch):
+    """The short test's self-discharge statistics worked out only at the super-bins
+    where a cell's window is at rest and full are those of the test on every window
+    (no evidence and no estimate elsewhere), on HPPC pulses and their rests."""
+    from app.diagnostics.faults import short
+    from app.hardware.simulator.faults import Fault
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=4)
+    df = simulate(
+        spec,
+        profile="hppc",
+        duration_s=60_000,
+        dt_s=1.0,
+        seed=8,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault("internal_short", 3_000, cell=2)],
+    ).to_frame()
+    batches, det = _batches(df, spec)
+    leak, columns_with = short.ShortDetector._leak_stat, short._columns_with
+    stats = {True: [], False: []}
+    taken = []
+
+    def some_columns(flags):
+        cols = columns_with(flags)
+        taken.append((len(cols), flags.shape[1]))
+        return cols
+
+    for subset in (True, False):
+        monkeypatch.setattr(
+            short,
+            "_columns_with",
+            some_columns if subset else lambda flags: np.arange(flags.shape[1]),
+        )
+        monkeypatch.setattr(short.ShortDetector, "_leak_stat", _recording(stats[subset], leak))
+        d = short.ShortDetector(spec, det.layout, det._stage.bin_s, det._stage.anchor)
+        for bb in batches:
+            d.process(bb)
+        d.finish()
+    # the shortcut was taken: a batch with windows at rest among others
+    assert any(0 < n < m for n, m in taken)
+    assert len(stats[True]) == len(stats[False]) > 0
+    for got, want in zip(stats[True], stats[False], strict=True):
+        got, want = [*got[:4], *got[4]], [*want[:4], *want[4]]
+        assert all(_same_bits(a, b) for a, b in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("shape", [(4, 30), (1, 7), (30,)])
+def test_rounding_bias_of_no_coarse_reading_is_the_formula(shape):
+    """rounding_bias where no reading is known to be quantised (q2 0 or NaN) returns
+    zeros without the formula: the formula's values (0 wherever q2 is not positive)."""
+    from app.diagnostics.faults.resolution import rounding_bias
+
+    rng = np.random.default_rng(len(shape))
+    q2 = np.zeros(shape)
+    q2.flat[::3] = np.nan
+    var = rng.uniform(0.0, 1.0, shape[-1:])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.sqrt(q2)
+        pre = np.fmax(var - q2 / 12.0, 0.0)
+        dither = (q / np.pi) * np.exp(-2.0 * np.pi**2 * pre / np.where(q2 > 0, q2, 1.0))
+        want = np.where(q2 > 0, dither, 0.0)
+    assert _same_bits(rounding_bias(q2, var), want)
+    # and where one reading is: the formula itself
+    q2.flat[1] = 0.01
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = np.where(
+            q2 > 0,
+            (np.sqrt(q2) / np.pi)
+            * np.exp(-2.0 * np.pi**2 * np.fmax(var - q2 / 12.0, 0.0) / np.where(q2 > 0, q2, 1.0)),
+            0.0,
+        )
+    assert _same_bits(rounding_bias(q2, var), want)

@@ -155,6 +155,15 @@ class RollingSum:
             raise ValueError("window longer than the kept history")
         return full[:, hi : hi + m] - full[:, lo : lo + m]
 
+    def window_at(self, full: np.ndarray, w: int, cols: np.ndarray, lag: int = 0) -> np.ndarray:
+        """:meth:`window`'s columns ``cols`` (indices of the new bins) only: the same
+        values, element by element."""
+        hi = self.keep + 1 - lag
+        lo = hi - w
+        if lo < 0:
+            raise ValueError("window longer than the kept history")
+        return full[:, hi + cols] - full[:, lo + cols]
+
 
 class History:
     """The last ``keep`` bins of a per-bin array, prepended to each new batch."""
@@ -387,7 +396,8 @@ class SuperBins:
             block = part.row if isinstance(part, Same) else part
             r = part.rows if isinstance(part, Same) else (1 if block.ndim == 1 else len(block))
             if direct:
-                new = block if block.ndim == 2 else block[None, :]
+                # (a Same part whose pending rows differ: its row read for each of its rows)
+                new = block if block.ndim == 2 else np.broadcast_to(block, (r, len(block)))
                 _even_sums(pend[a : a + r], new, span, m, k, sums[a : a + r])
                 keep[a : a + r] = new[:, k - p :]
                 a += r

@@ -247,11 +247,15 @@ def rounding_bias(q2, var):
     between the two with a variance of up to q²/4 (over every place, ~sigma q /
     sqrt(pi)), which read as noise would take off the bias it has a moment later."""
     q2 = np.asarray(q2, dtype=float)
+    var = np.asarray(var)
+    coarse = q2 > 0
+    if not coarse.any():  # (no reading known to be quantised, the usual case: all 0)
+        return np.zeros(np.broadcast_shapes(q2.shape, var.shape))
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.sqrt(q2)
-        pre = np.fmax(np.asarray(var) - q2 / 12.0, 0.0)  # (NaN, no noise known: none)
-        dither = (q / np.pi) * np.exp(-2.0 * np.pi**2 * pre / np.where(q2 > 0, q2, 1.0))
-        return np.where(q2 > 0, dither, 0.0)
+        pre = np.fmax(var - q2 / 12.0, 0.0)  # (NaN, no noise known: none)
+        dither = (q / np.pi) * np.exp(-2.0 * np.pi**2 * pre / np.where(coarse, q2, 1.0))
+        return np.where(coarse, dither, 0.0)
 
 
 def step_response(c: np.ndarray) -> np.ndarray:

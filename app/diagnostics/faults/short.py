@@ -593,7 +593,9 @@ class ShortDetector:
             fin = ok & np.isfinite(s2) & np.isfinite(n2)
             # (where every bin is valid, the rows as they are: the values np.where picks)
             q2 = bb.q2[self._t_at]
-            parts.append(q2 if ok.all() else np.where(ok, q2, 0.0))
+            q2 = q2 if ok.all() else np.where(ok, q2, 0.0)
+            # (no sensor known to be coarse, the usual case: every row 0, summed once)
+            parts.append(Same(q2[0], len(q2)) if _same_rows(q2) else q2)
             if fin.all():  # (a shared count row summed once, see Same)
                 parts += [s2, Same(n2[0], len(self.t_rows)) if one_n2 else n2]
             else:
@@ -758,7 +760,7 @@ class ShortDetector:
                 x * y,
                 x2 * y,
                 y * y,
-                q2,
+                Same(q2[0], nt) if _same_rows(q2) else q2,  # (as in process)
                 sums[4 * nt :],
             )
         )
@@ -889,7 +891,6 @@ class ShortDetector:
 
     # --- self-discharge at rest ----------------------------------------------
     def _leak_stat(self, sums, moving, tt, vmed, nv: int):
-        spec = self.spec
         cnt, sy, syo = sums[:nv], sums[nv : 2 * nv], sums[2 * nv :]
         ok = cnt > 0
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -915,10 +916,31 @@ class ShortDetector:
                 moving,
             )
         )
-        win = self._leak.window(full[:-1], self.leak_n)
+        # the test reads only windows at rest and full enough (``enough``, below): a
+        # log under load has few. Its figures are worked out at the super-bins where a
+        # cell has one (element-wise: the same values there), the others' are as it
+        # gives them where ``enough`` fails (no evidence, no estimate)
+        settled = self._leak.window(full[-1:], self.leak_n + self.settle_n)[0] == 0
+        enough = settled & (self._leak.window(full[:nv], self.leak_n) >= 0.8 * self.leak_n)
+        m = len(settled)
+        cols = _columns_with(enough)
+        if len(cols) == m:
+            return self._leak_test(self._leak.window(full[:-1], self.leak_n), vmed, settled, nv)
+        nan, no = np.full((nv, m), np.nan), np.zeros((nv, m), dtype=bool)
+        out = [no, no.copy(), nan, nan.copy(), [nan.copy() for _ in range(4)] + [no.copy()]]
+        if len(cols):
+            win = self._leak.window_at(full[:-1], self.leak_n, cols)
+            part = self._leak_test(win, vmed[cols], settled[cols], nv)
+            for o, x in zip(out[:4] + out[4], part[:4] + part[4], strict=True):
+                o[:, cols] = x
+        return out[0], out[1], out[2], out[3], tuple(out[4])
+
+    def _leak_test(self, win, vmed, settled, nv: int):
+        """:meth:`_leak_stat`'s test on the leak windows' sums ``win`` (rows of
+        ``_leak`` but the last, at some super-bins; ``vmed``, ``settled`` there)."""
+        spec = self.spec
         n, st, stt, sy, sty, syy, syo, styo, syyo = (win[i * nv : (i + 1) * nv] for i in range(9))
         svm, nvm = win[9 * nv], win[9 * nv + 1]
-        settled = self._leak.window(full[-1:], self.leak_n + self.settle_n)[0] == 0
         with np.errstate(invalid="ignore", divide="ignore"):
             vtt = stt - st * st / n
             vty = sty - (st * sy) / n
@@ -1097,6 +1119,11 @@ _POOLED = (
     # (the rest windows not pooled: on a flat stretch of the curve, at a bend)
     "leak_windows_unresolved",
 )
+
+
+def _columns_with(flags: np.ndarray) -> np.ndarray:
+    """The columns of (rows, m) ``flags`` with a flag set."""
+    return np.flatnonzero(flags.any(axis=0))
 
 
 def _same_rows(*arrays: np.ndarray) -> bool:
