@@ -30,7 +30,7 @@ RATE_WINDOW_S = 120.0
 RATE_MIN_SPAN_S = 60.0
 #: the window sums restart (are anchored) every this many window starts
 ANCHOR_SAMPLES = 4096
-#: a log is taken an anchor at a time (:func:`_anchor_top`) from this many anchors
+#: a log is taken an anchor at a time (:class:`_Work`) from this many anchors
 WHOLE_ANCHORS = 2
 
 
