@@ -737,6 +737,30 @@ unchanged (0.22-0.23 s): its rise rates are near their floor for the bits; a lon
 of ~1e-12, and one complex product for the windows' numerators (5 passes -> 2, ~5 ms less)
 rounds through FMA (~1e-13): both dropped. ~0.05 s saved, not the 0.15 s aimed at; what is
 left is spread as above (the bin stage's per-sample passes, ~100 small passes per family).
+Then the thermal rise rates of a whole log an anchor at a time (helper fastthermal;
+``RiseRates.update_columns``, ``thermal_rates._Work``): each evenly sampled 4096-row
+anchor is summed whole from the log's columns (no stacked copy for the rates, no rows
+kept and moved, no second sum of the ~120 rows an anchor move carried over), the
+windows' ends from the sampling lag (``[r, r + lag]`` or one row longer where times in
+tenths of a second round up; checked for every window) instead of ~1e6 binary searches,
+x and x^2 as one complex running sum, the window differences into contiguous arrays
+made once per log; anchors with uneven times or a partly missing sensor take the
+incremental sums. Same bits: ``RiseRates.best`` against the block-fed sums on ~180
+synthetic logs (1-17 sensors, 0.05-30 s, jitter, gaps, duplicate times, NaN/inf,
+unsorted), run_suite JSON of 234 simulated logs (NMC/LFP/lead-acid, 1/4/16 cells,
+drive/cycle/HPPC/CC-CV/rest/float, runaways, shorts, dropped/noisy/stuck sensors, gaps,
+NaN temperatures) and 14 longer ones that take the new path, ``analyze --json`` of the
+real logs. ``--repeat 3 --cases pack steps``, base then new at load ~19-22 (other
+helpers' runs; every figure ~1.4x its idle value): analyze_thermal pack 0.405 -> 0.300 s,
+steps 0.149 -> 0.053 s; run_suite pack 3.55 -> 3.21 s, steps 2.54 -> 2.56 s (noise at
+that load). Not cut, and why: the running sums themselves (~4 ns per sensor-sample,
+one complex add per row: ~1/3 of what is left on the pack) must stay sequential for the
+bits; summing the anchors side by side (one numpy add per row across all anchors) was
+tried and dropped: gathering every anchor's row costs as much as the sums it saves.
+The steps log's "rest" (~0.2 s) is the internal-resistance result's to_dict (~0.07 s:
+~10 000 pulse records to JSON) and check_current_sign (~0.06 s: the voltage noise's two
+medians over 1e6 samples in pulse_detection.noise_sigma, and the step search), neither
+in this helper's scope; safety and the lifetime results are ~5 ms there.
 """
 
 from __future__ import annotations
