@@ -839,6 +839,36 @@ the sensors ~10 %, each line under 4 %. At this load every numpy call costs 10-1
 small calls a batch is much of their time; fault-stage chunks of 65536 samples (half the
 batches) read 0.97-1.15 s against 1.06-1.29 s for 32768 in one process but the same in
 separate runs (65536: 1.05, 1.29 s; 32768: 0.95, 1.29 s): not changed on that evidence.
+
+Then the thermal rise rates of a whole log an anchor at a time (helper fastthermal;
+``RiseRates.update_columns``, ``thermal_rates._Work``): each evenly sampled 4096-row
+anchor is summed whole from the log's columns (no stacked copy for the rates, no rows
+kept and moved, no second sum of the ~120 rows an anchor move carried over), the
+windows' ends from the sampling lag (``[r, r + lag]`` or one row longer where times in
+tenths of a second round up; checked for every window) instead of ~1e6 binary searches,
+x and x^2 as one complex running sum, the window differences into contiguous arrays
+made once per log; anchors with uneven times or a partly missing sensor take the
+incremental sums. Same bits: ``RiseRates.best`` against the block-fed sums on ~180
+synthetic logs (1-17 sensors, 0.05-30 s, jitter, gaps, duplicate times, NaN/inf,
+unsorted), run_suite JSON of 234 simulated logs (NMC/LFP/lead-acid, 1/4/16 cells,
+drive/cycle/HPPC/CC-CV/rest/float, runaways, shorts, dropped/noisy/stuck sensors, gaps,
+NaN temperatures) and 14 longer ones that take the new path, ``analyze --json`` of the
+real logs (the 12 sample logs and 8 --timeseries; none is long enough for the new path).
+``--repeat 3 --cases pack steps``, base, new, base, new at load ~19-22 (other helpers'
+runs): analyze_thermal pack 0.405, 0.396 -> 0.300, 0.334 s, steps 0.149, 0.143 -> 0.053,
+0.054 s; run_suite pack 3.55, 3.24 -> 3.21, 3.62 s, steps 2.54, 2.69 -> 2.56, 2.73 s (the
+totals are noise at that load). analyze_thermal alone (best of 5 in one process, base,
+new, base, new at load ~3): pack 0.354, 0.337 -> 0.271, 0.246 s (of which the rates
+0.308, 0.293 -> 0.219, 0.197), steps 0.209, 0.151 -> 0.076, 0.051 s. Instructions
+(callgrind, analyze_thermal of the pack log less loading it): 1.92e9 -> 1.43e9 (-26 %).
+Short of the 0.2 s aimed at on the pack. Not cut, and why: the running sums themselves (~4 ns per sensor-sample,
+one complex add per row: ~1/3 of what is left on the pack) must stay sequential for the
+bits; summing the anchors side by side (one numpy add per row across all anchors) was
+tried and dropped: gathering every anchor's row costs as much as the sums it saves.
+The steps log's "rest" (~0.2 s) is the internal-resistance result's to_dict (~0.07 s:
+~10 000 pulse records to JSON) and check_current_sign (~0.06 s: the voltage noise's two
+medians over 1e6 samples in pulse_detection.noise_sigma, and the step search), neither
+in this helper's scope; safety and the lifetime results are ~5 ms there.
 """
 
 from __future__ import annotations

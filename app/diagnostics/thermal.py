@@ -125,14 +125,22 @@ class ThermalTracker:
             return {}
         if self._names is None:
             self._setup(block)
+        rates = self._rates is not None
+        if rates and len(block) > SLICE_SAMPLES and self._rates.fresh:
+            # a whole log's rates from its columns (its anchors side by side)
+            self._rates.update_columns(
+                block[schema.TIME], [_column(block, name) for name in self._names]
+            )
+            rates = False
         # a long block (a whole log) a slice at a time: no sensors x samples temporaries
         for a in range(0, len(block), SLICE_SAMPLES):
             self._update(
-                block if len(block) <= SLICE_SAMPLES else block.slice(a, a + SLICE_SAMPLES)
+                block if len(block) <= SLICE_SAMPLES else block.slice(a, a + SLICE_SAMPLES),
+                rates,
             )
         return {}
 
-    def _update(self, block: SampleBlock) -> None:
+    def _update(self, block: SampleBlock, rates: bool = True) -> None:
         t = t_block = block[schema.TIME]
         i = nan_to_num(block[schema.CURRENT])
         q = i * i
@@ -167,7 +175,8 @@ class ThermalTracker:
                 rows = [hi, lo] if not len(pack) else [hi, lo, pack]
                 self._max = np.fmax(self._max, max(x.max() for x in rows))
                 self._min = np.fmin(self._min, min(x.min() for x in rows))
-                self._rates.update(block[schema.TIME], temps, finite=True)
+                if rates:
+                    self._rates.update(block[schema.TIME], temps, finite=True)
                 if len(cells) > 1:
                     top = hi if not len(pack) else np.maximum(hi, pack.max(axis=0))
                 else:
@@ -185,7 +194,8 @@ class ThermalTracker:
                 # fmax/fmin skip NaN and give NaN for a sample without readings
                 sp = np.fmax.reduce(cells, axis=0) - np.fmin.reduce(cells, axis=0)
                 self._spread = np.fmax(self._spread, np.fmax.reduce(sp))
-            self._rates.update(block[schema.TIME], temps)
+            if rates:
+                self._rates.update(block[schema.TIME], temps)
             self._note_peaks(t_block, temps, sp, None)
 
     def _note_peaks(
