@@ -1,9 +1,10 @@
 """The live engine's spec-fit twin: CPU time to count a block's cell voltages, and
 to word the warning from the counts.
 
-A 16-cell NMC pack's drive cycle at 10 Hz in blocks of 2000 samples (the live
-engine's usual block, :attr:`LiveEngine.MIN_BLOCK_SAMPLES`); the engine's other
-diagnostics cost 3-6 ms a block of this pack.
+A 16-cell NMC pack's drive cycle at 10 Hz in blocks of 2000 samples (what a 40 kHz
+source fills in the engine's hold, :attr:`LiveEngine.MAX_HOLD_S`; the engine joins up
+to :attr:`LiveEngine.MIN_BLOCK_SAMPLES`); the engine's other diagnostics cost 8-15 ms
+a block of this pack on a loaded 2-core machine.
 
     python benchmarks/bench_spec_fit_tracker.py
 """
