@@ -869,6 +869,20 @@ The steps log's "rest" (~0.2 s) is the internal-resistance result's to_dict (~0.
 ~10 000 pulse records to JSON) and check_current_sign (~0.06 s: the voltage noise's two
 medians over 1e6 samples in pulse_detection.noise_sigma, and the step search), neither
 in this helper's scope; safety and the lifetime results are ~5 ms there.
+
+All of the above together, on another 2-core VM, about 1.5x slower than the one the
+earlier figures were taken on (pyenv Python 3.11 built without PGO; ``sum(range(10**6))``
+18 ms), idle, 3fae80c and the merged code alternated, ``--repeat 2 --cases pack steps
+drive``: pack 4.40, 3.14 -> 3.22, 2.86 s; steps 3.84, 2.60 -> 2.16, 2.13 s; drive 2.94,
+2.42 -> 2.22, 1.89 s. On this machine the target is met by none of the cases but drive,
+once; the run-to-run spread even idle is ~30 %.
+Tried and not adopted: the diagnostics that need neither the SOC nor the resistance
+(faults, the thermal pass, cell balance, cycles, current sign) in two worker threads
+beside the SOC and resistance (same results, checked). The stages are GIL-bound (many
+small numpy calls and the SOC filter's Python loop), and the threads cost more than
+they overlap: idle, the same alternation, pack 3.68-3.86 s wall and 5.2-5.5 s CPU
+against 2.86-3.22 serial; steps 2.31-2.34 against 2.13-2.16; drive 2.17-3.11 against
+1.89-2.22.
 """
 
 from __future__ import annotations
