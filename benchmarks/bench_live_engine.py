@@ -35,6 +35,11 @@ blocks are joined from their values' bytes (``b"".join``): callgrind 41.0k ->
 over hundreds of small numpy calls in every tracker (the fault detector about half
 of it): a source slower than 160 kHz gets a block each 50 ms (or each sample, below
 20 Hz), so that cost, not the per-sample figure above, is what a slow source pays.
+
+2026-12-07, the faster VM of bench_suite's last paragraph, idle (load 0.4),
+``python benchmarks/bench_live_engine.py --repeat 2`` at ``c35bede`` (us/sample, CPU):
+16 cells drive, blocks 1/10/100/1000: 6.40, 3.98, 3.44, 3.23; 16 cells HPPC 7.27,
+5.53, 4.69, 4.80; 4 cells cycle 3.10, 2.02, 1.79, 1.79 (target 20).
 """
 
 from __future__ import annotations

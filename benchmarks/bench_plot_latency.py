@@ -15,6 +15,10 @@ the plot; that is exact while the latency is under the frame period, and the
 script checks it (two samples matched to one frame means the latency exceeded
 the period: it says so and reports nothing). Painting the pixels happens on
 the next paint event and is not included (bench_redraw.py measures it).
+
+2026-12-07, idle, ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_plot_latency.py``
+at ``c35bede`` (VE.Direct on a pty, 5 frames/s, 30 s, 152 samples): median 44.6 ms,
+p99 48.4 ms, max 53.0 ms (target 100).
 """
 
 from __future__ import annotations
