@@ -160,11 +160,7 @@ def main() -> int:
 
     for points in (args.points, HISTORY_SAMPLES):
         fresh = [make_snapshot(points, args.cells, seed=s) for s in range(3)]
-        timer = FrameTimer(warmup=5)
-        for i in range(min(args.frames, 60) + 5):
-            with timer:
-                plots.set_data(fresh[i % len(fresh)])
-                plots.grab()
+        timer = new_data_frames(plots, fresh, min(args.frames, 60))
         summarize(f"live frame, new data ({points:,} pts)", timer.wall, timer.cpu)
 
     # zoomed out (not following), every frame's curves hold all 200k samples; and so
@@ -176,13 +172,20 @@ def main() -> int:
         ("6 cell temperatures", [_cell_temperatures_only(s, HISTORY_SAMPLES) for s in fresh]),
     ):
         plots.clear_data()
-        timer = FrameTimer(warmup=5)
-        for i in range(min(args.frames, 60) + 5):
-            with timer:
-                plots.set_data(snaps[i % len(snaps)])
-                plots.grab()
+        timer = new_data_frames(plots, snaps, min(args.frames, 60))
         summarize(f"zoomed out, new data, {label}", timer.wall, timer.cpu)
     return 0
+
+
+def new_data_frames(plots, snaps: list[dict], frames: int) -> FrameTimer:
+    """Time ``frames`` frames (after 5 of warm-up), each with the next of ``snaps`` as
+    the new data: what the dashboard does on every redraw of a live source."""
+    timer = FrameTimer(warmup=5)
+    for i in range(frames + 5):
+        with timer:
+            plots.set_data(snaps[i % len(snaps)])
+            plots.grab()
+    return timer
 
 
 def _cell_temperatures_only(snap: dict, points: int) -> dict[str, np.ndarray]:
