@@ -309,6 +309,80 @@ table preset --starts load --profiles partial steps --seeds 31 32
 ``bench_soc_sim.py`` (288 simulator cases, ``--baseline``): all 0.91 / 4.37
 -> 0.89 / 4.37 % after 10 min, no group worse by 0.01 %, band shares the
 same (LFP hppc 0.59 -> 0.54, NMC hppc 0.19 -> 0.16, NMC cc 0.36 -> 0.32 %).
+
+Held-out validation (2026-12-07; the filter unchanged, PyBaMM 26.10.1.1,
+an empty cache filled). Seeds no earlier paragraph names: ``--chemistries
+nmc --seeds 40 41 42 --broad --broad-seed-offset 30 --no-speed`` and the
+same with ``--chemistries lfp`` (``--broad-seed-offset 30``: the 14 broad
+shapes with seeds 41-45 and start SOCs redrawn, 25.6-85.6 %). Smoothed RMSE
+after 10 min, mean / worst, within target, band share, the live filter's
+mean (the tuned seeds' figures above; re-run on this tree, ``--chemistries
+lfp --no-speed`` and ``--chemistries lfp --broad-only --ocvs table --starts
+rest --no-speed`` give the latest of them to 0.01 %: LFP default table 0.33
+/ 0.48 and 0.39 / 0.51 %, preset 0.58 / 0.85 and 0.54 / 1.02 % from rest /
+load, live 0.61, 0.58, 1.12, 1.04 %; LFP broad table from rest 0.61 / 1.47
+%, 13/14, live 1.07 %):
+
+    group              held-out default (s40-42)        held-out broad (offset 30)
+    nmc table  rest    0.14 / 0.19  12/12 100.0  0.14   0.37 / 0.66  12/12 100.0  0.37
+    nmc table  load    0.18 / 0.34  12/12 100.0  0.30   0.42 / 0.80  12/12 100.0  0.44
+    lfp table  rest    0.57 / 0.90  12/12 100.0  1.52   0.70 / 1.54  11/12  93.0  1.35
+    lfp table  load    0.39 / 0.64  12/12 100.0  0.70   0.71 / 1.37  11/11  95.2  0.89
+    nmc preset rest    0.78 / 0.90  12/12 100.0  0.78   0.37 / 0.72  12/12 100.0  0.37
+    nmc preset load    0.67 / 0.85  12/12 100.0  0.72   0.40 / 0.56  12/12 100.0  0.43
+    lfp preset rest    0.73 / 1.01  12/12  99.9  1.85   1.55 / 5.54  12/12  91.3  1.81
+    lfp preset load    0.53 / 0.76  12/12 100.0  1.45   1.25 / 2.32  11/11  79.8  1.45
+
+(short and left out: NMC steps s41 and steps 10 degC s45 from rest, 0.12-1.12
+%; LFP steps 1 Hz s44 from load, 2.19 / 2.87 %; the LFP steps s41 and steps
+10 degC s45 logs end 9.8 and 7.9 min in: not applicable.) The one miss:
+LFP table from rest, partial s41 (from 56.7 %): 1.54 %, live 1.63 %, band
+89.3 %, its end -2.04 %. More of its kind (``--chemistries lfp --ocvs table
+preset --starts rest --profiles partial --seeds 46 47 48 49 --start-soc 57
+--no-speed``): table 1.74 (s46, band 56.1 %), 0.57, 0.82, 0.86 %; preset
+3.03, 1.81, 1.54, 0.74 % (target 8). Both misses are one mechanism, the one
+"Carried-over misfit" and "Short logs" describe: the log starts on the
+45-70 % plateau (sigma 7.2-7.3 %), and its first long discharge (0.39C,
+0.49C) runs onto the 37-45 % slope, where diffusion the ECM lacks (the cell
+44-67 mV below its OCV, the model's polarisation ~30 mV) reads as SOC: s41
++1.2 -> -5.2 % at 32 min, s46 +1.3 -> -5.3 % at 25 min. The SOC's own
+variance explains each interval's residual there, so no misfit is carried
+into the rest, and the rest's first minute is read as OCV while the cell is
+still 15-20 mV below it: sigma 3.3 -> 0.94 % (s41), the rests end at -1.7 %
+(8 min, 0.69 % sigma) and -2.6 % (5 min, 0.74 %). s41 then stays -1.3 to
+-1.5 % through rests on the plateau (``b`` along the ridge) and ends -2.0 %;
+s46 stays -1.7 to -2.1 % for 70 min, outside its band, until a 17-min rest
+at 27 % takes it to -0.8 %; the smoother keeps those intervals (surer than
+its 1 % floor). Not the start: s41 started at the true SOC (0.5 % sigma) is
+1.23 % (live 1.23 %), the partial cycles pumping ``k`` to 1.041 (truth
+0.9935). Tried on the same logs (scratch settings, not kept): the load's
+model-error budget carried into the rest as the carried-over misfit's floor,
+s41 1.54 -> 2.09 % (the rest is what pulls the estimate back; weakened, it
+pulls less); the SOC's variance not counted as explaining the misfit under
+load, s41 1.57 %. What might help is the band, not the estimate (``Read
+under load only``'s term for an unsure start at rest, bounded by the next
+rest: s46's overconfident hour could then be worked back from the 27 %
+rest); not tried.
+
+The live filter over the target (LFP table from rest, 1.0 %): udds, us06,
+wltp, commute s40 and s41 1.73-2.43 % (smoothed 0.46-0.90 %), steps s42
+1.30, parked s42 2.58, wltp 1 Hz s43 1.60, steps 1 Hz s44 3.24, udds 10 degC
+s45 1.92 % (smoothed 0.46-0.93 %), partial s41 1.63 %; NMC and every other
+group within target live too. The held-out live mean (1.52 %) is the tuned
+seeds' (0.61 %) flattered, not a regression: after the first 2 min of rest
+the filter puts every start on the 82-94 % plateau at 85.1-86.0 % whatever
+the truth (seeds 3, 2, 1, 40, 41 from 82.8, 85.7, 89.2, 92.5, 93.5 % -> 86.0,
+85.4, 85.6, 85.1, 85.3 %): the C/50 table spans 3.4 mV over those 12 %
+(3309.8-3313.2 mV) against the table offset's 5 mV prior, so the first rest
+cannot place it, and seeds 1-3 happen to start near where it lands; s40/s41
+start 7.3 / 8.3 % off and the live estimate is within 1 % only once the log
+reaches the 70-80 % slope (~2 h). A data limit for a causal filter; the
+smoothed series repairs it. Tried (scratch, as the soc_ekf doc's "the SLR
+variance always"): the OCV's variance about the SLR line counted for starts
+at rest too moves where the plateau start lands, not how well: held-out
+default 0.57 / 0.90 -> 0.44 / 0.75 % (live 1.52 -> 1.13), but tuned default
+0.33 / 0.48 -> 0.39 / 0.56 % (live 0.61 -> 0.79), held-out broad steps 1 Hz
+s44 0.71 -> 1.48 % (a second miss); not kept.
 """
 
 from __future__ import annotations
@@ -412,8 +486,24 @@ class Scenario:
         return self.soc0, min(max((self.soc0 - 12.0) / 100.0, 0.1), 0.68)
 
 
-def broad_scenarios() -> list[Scenario]:
-    """Other profiles, seeds, start SOCs (25-90 %), sampling and ambient than the default cases."""
+def broad_scenarios(seed_offset: int = 0) -> list[Scenario]:
+    """Other profiles, seeds, start SOCs (25-90 %), sampling and ambient than the default cases.
+
+    ``seed_offset`` (``--broad-seed-offset``): the same 14 shapes (profile,
+    sampling, ambient) held out, each seed moved by it and its start SOC drawn
+    from 25-90 % by the new seed and its place in the list, instead of the ones
+    earlier sessions tuned on.
+    """
+    if seed_offset:
+        held = []
+        for k, sc in enumerate(broad_scenarios()):
+            # (drawn per scenario, not per seed: scenarios sharing a seed would share it)
+            rng = np.random.default_rng(3000 + 100 * k + sc.seed + seed_offset)
+            soc0 = round(float(rng.uniform(25.0, 90.0)), 1)
+            held.append(
+                Scenario(sc.profile, sc.seed + seed_offset, soc0, sc.sample_period_s, sc.ambient_c)
+            )
+        return held
     return [
         Scenario("steps", 11, 90.0),
         Scenario("steps", 12, 70.0),
@@ -531,7 +621,7 @@ def accuracy(args) -> list[CaseResult]:
         for s in args.seeds
     ]
     if args.broad:
-        broad = broad_scenarios()
+        broad = broad_scenarios(args.broad_seed_offset)
         scenarios += broad if args.cases is None else [broad[k] for k in args.cases]
     header = (
         f"{'chem':4} {'profile':16} {'seed':>4} {'start':5} {'ocv':6} {'hours':>5} "
@@ -751,6 +841,14 @@ def main() -> None:
     )
     ap.add_argument(
         "--broad-only", action="store_true", help="only the broad cases (implies --broad)"
+    )
+    ap.add_argument(
+        "--broad-seed-offset",
+        type=int,
+        default=0,
+        metavar="K",
+        help="held-out broad cases: each broad scenario's seed + K, its start SOC drawn "
+        "from 25-90 %% by the new seed (default 0: the scenarios tuned on)",
     )
     ap.add_argument(
         "--ocvs",
