@@ -193,6 +193,21 @@ pack-hours) and ``--first-seed 750 --seeds 1 --rate-hz 10 --clean-hours 8 --part
 --clean-cells 4 16`` (960): 0. Offline == live: :func:`run_equivalence` called on seeds
 700-702 (``--parts equivalence`` uses seed 7; the three logs, blocks <= 1, 37, 5000): 27 of
 27 identical.
+
+2026-12-07, lead-acid runaway on slow logs (:mod:`app.diagnostics.faults.float_runaway`,
+``NOISE_POOL_S``). Clean lead-acid cycling sampled every 3-10 s raised critical runaway-onset
+alarms: one 20 Ah cell, ``cycle``, 24 h, typical noise, seeds 180-196 at 1-10 s and 1-16
+cells (the cases it was tuned on): 12 alarms -> 0; held out, seeds 401-412 (1-12 cells,
+1-20 s, 25-200 Ah, cycle/cccv/float/drive, 24 h each): 5 -> 0 (scripts in the session's
+scratch; ``simulate(preset("lead_acid", ...), "cycle", 86400, dt_s, seed, NoiseSpec.typical)``
+through ``detect_faults``). Detection, old -> new, identical: ``nice python
+benchmarks/bench_faults.py --parts detection --onsets 5 30 --first-seed 300 --seeds 4 --cells
+4 16 --chem lead_acid --cases runaway --brief`` 16/16 within 60 s, median 36 s, max 49 s;
+``--onsets 5 30 60 90 --first-seed 610`` (held out) 32/32, median 34 s, max 59 s;
+``--onsets 30 90 --first-seed 620 --rate-hz 0.2`` 16/16 found, 10/16 within 60 s, median
+45 s, max 85 s (the 0.2 Hz misses as before). Left: seed 408's clean 1-cell lead-acid drive
+at 8 s a sample reads ~50 ``sensor_noisy`` on ``current_a`` a day, old and new (the 5 s
+drive fix of ``test_faults_slow_logs`` covers NMC and LFP 4-cell packs).
 """
 
 from __future__ import annotations

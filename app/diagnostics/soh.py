@@ -199,6 +199,11 @@ NEW_CELL_TOLERANCE = 0.20
 #: :data:`NEW_CELL_TOLERANCE`. No working cell wears to 30x its new resistance (end of
 #: life is 2x; a cell with a failing tab weld or lifted bond a few times more).
 UNIT_SLIP_FACTOR = 30.0
+#: SOH_C: a capacity counted above this many times the nominal is no cell's health but
+#: a slip of units or of the battery: a time column in ms or a current in mA (1000x), a
+#: logging gap the current is counted across, one string's capacity given for a pack
+#: of parallel strings. A new cell holds at most ~110 % of its rated capacity.
+CAPACITY_SLIP_FACTOR = 1.5
 RESISTANCE_METRICS = ("r0", "r_10s")
 _METRIC_NAMES = {"r0": "fitted ohmic R0 per cell", "r_10s": "10 s DCIR per cell"}
 
@@ -1217,6 +1222,16 @@ def build_soh_result(
             f">= {settings.min_rest_s:g} s far enough apart in SOC"
         )
     soh_c = None if capacity is None else 100.0 * capacity / nominal
+    if soh_c is not None and capacity > CAPACITY_SLIP_FACTOR * nominal:
+        # (a log in ms read as s counted a 5 Ah pack's 5000 Ah: "SOH 100665 %")
+        notes.append(
+            f"no capacity SOH: the {capacity:.4g} Ah counted ({method}) is "
+            f"{capacity / nominal:.3g} times the nominal {nominal:g} Ah, which no cell holds: "
+            "the time or the current is in other units (ms, mA), the current is counted "
+            "across a gap in the log, or the capacity given is not this battery's "
+            "(one of parallel strings?)"
+        )
+        soh_c = None
     # --- resistance
     bol, source = _bol_resistance(spec, resistance_metric)
     in_band = True

@@ -496,3 +496,34 @@ def test_a_constant_current_log_is_not_called_a_drive_cycle():
         for start in range(0, len(block), 7):
             tracker.update(block.slice(start, start + 7))
         assert tracker.result().no_pulses_reason == reason
+
+
+def test_a_log_in_milliseconds_gives_no_capacity_soh_but_says_why_live_as_offline():
+    # the HPPC log of test_capacity_from_ocv_pairs_of_partial_cycles with its time in ms
+    # read as s: the OCV pairs count 1000x the charge; it gave "SOH 85000 %"
+    spec, block = faded_log("hppc", 25000)
+    df = block.to_frame()
+    df["time_s"] = df["time_s"] * 1000.0
+    res = calculate_soh(df, spec)
+    assert res.capacity_ah == pytest.approx(1000 * FADED_AH, rel=0.02)  # what was counted
+    assert res.soh_capacity_percent is None and res.soh_percent is None
+    assert res.soh_method == "none"
+    note = next(n for n in res.notes if n.startswith("no capacity SOH"))
+    assert "times the nominal 5 Ah" in note and "(ms, mA)" in note
+    tracker = SohTracker(spec)
+    slow = SampleBlock.from_frame(df)
+    for k in range(0, len(slow), 997):
+        tracker.update(slow.slice(k, k + 997))
+    assert_same(res.to_dict(), tracker.result().to_dict())
+
+
+def test_a_capacity_within_half_again_the_nominal_is_still_a_soh():
+    # a new cell above its rating (the nominal understated) is still read, as before
+    spec = preset("nmc", capacity_ah=2.0)
+    df = pd.DataFrame({"time_s": [0.0, 1.0], "voltage_v": [3.7, 3.7], "current_a": [0.0, 0.0]})
+    table = pd.DataFrame({"cycle_index": [1, 2], "discharge_capacity_ah": [2.9, 2.8]})
+    assert calculate_soh(df, spec, cycles=table).soh_capacity_percent == pytest.approx(140.0)
+    table["discharge_capacity_ah"] = [4.1, 4.0]  # one of two parallel strings given
+    res = calculate_soh(df, spec, cycles=table)
+    assert res.soh_capacity_percent is None
+    assert any("one of parallel strings" in n for n in res.notes)

@@ -170,6 +170,13 @@ HEAT_RATE_Z = 5.0
 #: step of it adds to the slope). A noise-free whole-degree log of a healthy string
 #: (4 cells, CC-CV, cycle) raised the alarm 17 times a day.
 ROUNDING_SWING = 2.0
+#: The charge-heat test's temperature noise: the white-noise variance of the squared
+#: second differences of the last 10 minutes of bins (the window's own and those before
+#: it), not of the window's alone. A sensor's noise does not change from minute to
+#: minute; the window's 8-20 terms of a log sampled every 3-10 s (60 at 1 s) gave a
+#: variance a third of the truth one time in ten, and clean lead-acid cycling at 3-10 s
+#: raised a runaway alarm 1-5 times a day (1 and 4 cells; none at 1-2 s).
+NOISE_POOL_S = 600.0
 
 
 def _slope_weights(at: np.ndarray, bin_s: float) -> np.ndarray:
@@ -220,6 +227,9 @@ class FloatRunawayDetector:
         # per bin: pack V, current, mean cell temperature; noise sums (s2, n2, count)
         self._x = History(3, keep)
         self._noise = History(7, keep, 0.0)
+        # the temperature rows' noise sums (s2, n2) of the last NOISE_POOL_S
+        self.n_pool = max(keep + 1, bins_for(NOISE_POOL_S, bin_s))
+        self._pool = History(2, self.n_pool - 1, 0.0)
         self._t0 = History(None, keep)
         self._t1 = History(None, keep)
         self._index = History(None, keep)  # (BinBatch.index)
@@ -264,6 +274,7 @@ class FloatRunawayDetector:
                 )
             )
         )
+        pool = self._pool.push(nz[3:5, nz.shape[1] - m :])
         w, nb, nr = self.w, self.nb, self.nr
         h = x.shape[1]
         end = h - m + np.arange(m)
@@ -332,7 +343,7 @@ class FloatRunawayDetector:
         last = np.maximum.accumulate(np.where(load, bb.t1, -np.inf))
         last = np.maximum(last, self._last_load_t)
         self._last_load_t = float(last[-1])
-        heat = self._charge_heat(x, nz, t0, t1, g, m, last)
+        heat = self._charge_heat(x, nz, pool, t0, t1, g, m, last)
         ok |= heat["ok"]
         self.tracker.feed(
             bb.t0,
@@ -351,7 +362,7 @@ class FloatRunawayDetector:
             },
         )
 
-    def _charge_heat(self, x, nz, t0, t1, g, m: int, last_load) -> dict[str, np.ndarray]:
+    def _charge_heat(self, x, nz, pool, t0, t1, g, m: int, last_load) -> dict[str, np.ndarray]:
         """The charge-heat test at each of the ``m`` new bins: the mean cell
         temperature's heating over the bins of charge (the last ``wh``, or from
         ``wh_min`` on all since the charge began) beyond the Joule heat of the
@@ -388,11 +399,11 @@ class FloatRunawayDetector:
                 if n < self.wh_min:
                     continue
                 loc = np.flatnonzero((length == n) & ~across)
-                args = (cur, tmp, volt, idx, nz, t0, end, last_load, out)
+                args = (cur, tmp, volt, idx, nz, pool, h, t0, end, last_load, out)
                 self._heat_window(self._slopes[n], loc, new[loc], *args)
             for pos, loc in self._gap_windows(np.flatnonzero(across), length, end[new], g, cap):
                 sw = self._gap_slope(pos)
-                args = (cur, tmp, volt, idx, nz, t0, end, last_load, out)
+                args = (cur, tmp, volt, idx, nz, pool, h, t0, end, last_load, out)
                 self._heat_window(sw, loc, new[loc], *args)
         return out
 
@@ -420,7 +431,7 @@ class FloatRunawayDetector:
             sw = self._gap_slopes[pos] = _slope_weights(np.array(pos), self.bin_s)
         return sw
 
-    def _heat_window(self, sw, loc, sel, cur, tmp, volt, idx, nz, t0, end, last_load, out):
+    def _heat_window(self, sw, loc, sel, cur, tmp, volt, idx, nz, pool, h, t0, end, last_load, out):
         """The charge-heat test on the last ``len(sw)`` bins of the gathered windows
         ``loc`` (the new bins ``sel``), their slope weights ``sw``; the larger evidence
         of the windows tried is kept."""
@@ -447,7 +458,11 @@ class FloatRunawayDetector:
                 ix = idx[loc[c], cols]
                 # white-noise variance per sample of one sensor; a bin's mean over
                 # the cells averages cnt samples
-                var_t = white_noise_var(nz[3][ix].sum(axis=1), nz[4][ix].sum(axis=1))
+                # (pooled over NOISE_POOL_S up to the window's last bin: the pool ends
+                # with the history's last bin, as x does)
+                last = end[sel[c]] + (pool.shape[1] - h)
+                span = np.arange(self.n_pool)[None, :] + (last - self.n_pool + 1)[:, None]
+                var_t = white_noise_var(pool[0][span].sum(axis=1), pool[1][span].sum(axis=1))
                 se = np.sqrt(var_t * ((sw * sw) / nz[5][ix]).sum(axis=1))
                 # (less what a coarse sensor's rounding stepping once adds to the rate)
                 b = rounding_bias(nz[6][ix].sum(axis=1) / n, var_t)

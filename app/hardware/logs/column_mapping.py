@@ -281,6 +281,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     schema.CYCLE_INDEX: ("cycle_index", "cycle index", "cycle", "cyc#", "cycle id", "cycle number"),
     schema.STEP_INDEX: ("step_index", "step index", "step", "step id", "step number"),
     schema.SOC_REPORTED: ("soc_reported_pct", "soc"),
+    schema.SOH_REPORTED: ("soh_reported_pct",),
     "charge_capacity_ah": ("charge_capacity", "charge capacity", "chg. cap.", "charging_capacity"),
     "discharge_capacity_ah": (
         "discharge_capacity",
@@ -363,16 +364,24 @@ def suggest_mapping(
             mapping.columns[fld_used] = spec
             taken.add(hit)
             break
-    for h in headers:  # series cells: "Cell 3 (mV)", "cell_3_v", "V3"
+    for h in headers:  # series cells: "Cell 3 (mV)", "cell_3_v", "V3"; "cell_3_temp_c"
         name, unit_text = parsed[h]
-        m = units.CELL_VOLTAGE_NAME.match(name)
-        if m and h not in taken:
-            unit = units.UNITS.get(unit_text) or units.UNITS["v"]
-            if unit.quantity == "voltage":
-                mapping.columns[schema.cell_voltage_column(int(m.group(1)))] = ColumnSpec(
-                    h, unit.scale
+        for pattern, quantity, column in (
+            (units.CELL_VOLTAGE_NAME, "voltage", schema.cell_voltage_column),
+            # (a canonical CSV saved with ';' or as .xlsx lost its cells' temperatures here)
+            (units.CELL_TEMPERATURE_NAME, "temperature", schema.cell_temperature_column),
+        ):
+            m = pattern.match(name)
+            if m and h not in taken:
+                unit = (
+                    units.UNITS.get(unit_text)
+                    or units.UNITS["v" if quantity == "voltage" else "°c"]
                 )
-                taken.add(h)
+                if unit.quantity == quantity:
+                    mapping.columns[column(int(m.group(1)))] = ColumnSpec(
+                        h, unit.scale, unit.offset
+                    )
+                    taken.add(h)
     return mapping
 
 

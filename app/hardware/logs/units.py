@@ -88,6 +88,9 @@ DURATION_UNITS = {"h:mm:ss", "hh:mm:ss", "h:min:s", "h:min:s.ms", "hh:mm:ss.ms",
 
 #: A series-cell voltage header name: "cell 3", "cell_3_v", "cell3 voltage".
 CELL_VOLTAGE_NAME = re.compile(r"^cell[ _]?(\d+)(?:[ _]?(?:v|voltage))?$")
+#: A series-cell temperature header name: "cell_3_temp_c" (the canonical name), "cell 3 temp",
+#: "cell3 temperature".
+CELL_TEMPERATURE_NAME = re.compile(r"^cell[ _]?(\d+)[ _]?(?:temp|temperature)(?:_c)?$")
 
 _BRACKETED = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\)\]]*)[\)\]]\s*$")
 _SLASHED = re.compile(r"^(?P<name>.*?)\s*/\s*(?P<unit>[^/]+)$")

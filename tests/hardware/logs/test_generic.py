@@ -229,3 +229,36 @@ def test_a_quoted_delimiter_is_not_a_field_of_a_cut_row(tmp_path):
     path.write_text('time,voltage,note\n0,3.7,"a, b"\n1,3.6', encoding="utf-8")
     cut = cut_last_line(str(path), ",")
     assert (cut.fields, cut.expected, cut.short) == (2, 3, True)
+
+
+def test_a_canonical_table_saved_with_semicolons_or_as_xlsx_keeps_its_cell_temperatures(
+    tmp_path,
+):
+    # (a canonical CSV opened in a spreadsheet and saved again goes through the generic
+    # reader: its cells' temperatures and the BMS's SOH were dropped without a word, and
+    # the thermal results differed from the same file's with commas)
+    from openpyxl import Workbook
+
+    header = ["time_s", "voltage_v", "current_a", "cell_1_v", "cell_2_v"]
+    header += ["cell_1_temp_c", "cell_2_temp_c", "soh_reported_pct"]
+    rows = [[k, 7.4, -1.0, 3.7, 3.7, 25.0 + 0.1 * k, 26.0 + 0.2 * k, 97.0] for k in range(6)]
+    text = "\n".join(";".join(map(str, r)) for r in [header, *rows]) + "\n"
+    wb = Workbook()
+    for r in [header, *rows]:
+        wb.active.append(r)
+    wb.save(tmp_path / "cells.xlsx")
+    for path in (_write(tmp_path / "cells.csv", text), str(tmp_path / "cells.xlsx")):
+        f = open_log(path).frame
+        np.testing.assert_allclose(f["cell_1_temp_c"], [25.0 + 0.1 * k for k in range(6)])
+        np.testing.assert_allclose(f["cell_2_temp_c"], [26.0 + 0.2 * k for k in range(6)])
+        np.testing.assert_allclose(f["soh_reported_pct"], 97.0)
+
+
+def test_cell_temperature_headers_with_units_are_suggested():
+    m = suggest_mapping(
+        ["Time (s)", "Voltage (V)", "Current (A)", "Cell 2 Temp (K)", "cell3 temperature"]
+    )
+    assert m.columns["cell_2_temp_c"].source == "Cell 2 Temp (K)"
+    assert m.columns["cell_2_temp_c"].offset == pytest.approx(-273.15)
+    assert m.columns["cell_3_temp_c"].source == "cell3 temperature"
+    assert "temperature_c" not in m.columns  # a cell's sensor is not the pack's
