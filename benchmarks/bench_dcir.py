@@ -1,7 +1,7 @@
 """10 s DCIR accuracy of ``measure_internal_resistance`` on HPPC tests, and speed.
 
 Run: ``python benchmarks/bench_dcir.py`` (``--summary`` prints only the tables,
-``--no-pybamm`` skips PyBaMM, ``--quick`` one seed and no 1e6-sample timings,
+``--no-pybamm`` skips PyBaMM, ``--pybamm-only`` runs only it, ``--quick`` one seed and no 1e6-sample timings,
 ``--seeds N`` seeds 1..N, ``--first-seed K`` seeds K..K+N-1, ``--sim-rate HZ`` only the simulator at that rate,
 ``--phase P`` with it: the steps P/10 of a sample period before a sample).
 
@@ -346,6 +346,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--summary", action="store_true", help="only the summary tables")
     ap.add_argument("--no-pybamm", action="store_true")
+    ap.add_argument("--pybamm-only", action="store_true", help="only the PyBaMM runs")
     ap.add_argument("--quick", action="store_true", help="one seed, no speed section")
     ap.add_argument("--seeds", type=int, default=3, help="seeds 1..N (simulator cell and noise)")
     ap.add_argument(
@@ -377,6 +378,8 @@ def main(argv=None) -> None:
             f"{'R10 ref':>8} {'R10 est':>8} {'error':>8}   (mOhm; SOC: true)"
         )
     sim_rates = [10.0, 1.0] if args.sim_rate is None else [args.sim_rate]
+    if args.pybamm_only:
+        sim_rates = []
     for rate in sim_rates:
         simulator_runs(1.0 / rate, seeds, rows, show=show, pulses=pulses, phase=args.phase)
     if not args.no_pybamm and args.sim_rate is None:
@@ -406,7 +409,7 @@ def main(argv=None) -> None:
                 f"{int(part.within_2sd.sum())}/{n}"
             )
     by_direction(pulses)
-    if not args.quick and args.sim_rate is None:
+    if not args.quick and args.sim_rate is None and not args.pybamm_only:
         speed()
 
 
