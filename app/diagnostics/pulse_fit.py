@@ -131,7 +131,11 @@ kept its slope, with F > 4 four regen pulses did (R10 -17 % on average). Held un
 simulator's R10 were the same as with F > 25, PyBaMM's ``bench_dcir_layouts.py``
 (seeds 4101-4110) 4575 against 4576 of 4580 within +-5 %, but the Arbin cell's R10
 read 0.6 % higher on a fit twice as far from its data. Figures: ``bench_dcir.py``
-(2026-12-07).
+(2026-12-07). The cost: one more fit where a slope comes out negative -- of the fits
+of ``bench_suite.py``'s 1e6-sample logs cycle 16 more on 140, drive 14 on 131, hppc 11
+on 38, pack 10 on 131, steps 69 on 131; ``valgrind --tool=callgrind`` of a process
+building the log and running ``run_suite`` on it: pack 33.622 -> 33.685 G instructions
+(+0.2 %), steps 18.106 -> 18.723 G (+3.4 %).
 
 **Uncertainty.** The fit keeps the covariance of the coefficients it solved and of
 ln tau1, ln tau2 (the weighted Jacobian at the solution, the residual variance
