@@ -1,7 +1,7 @@
 """10 s DCIR accuracy of ``measure_internal_resistance`` on HPPC tests, and speed.
 
 Run: ``python benchmarks/bench_dcir.py`` (``--summary`` prints only the tables,
-``--no-pybamm`` skips PyBaMM, ``--quick`` one seed and no 1e6-sample timings,
+``--no-pybamm`` skips PyBaMM, ``--pybamm-only`` runs only it, ``--quick`` one seed and no 1e6-sample timings,
 ``--seeds N`` seeds 1..N, ``--first-seed K`` seeds K..K+N-1, ``--sim-rate HZ`` only the simulator at that rate,
 ``--phase P`` with it: the steps P/10 of a sample period before a sample).
 
@@ -83,6 +83,51 @@ pulses measured on no more samples than the one judged: overlapping pulses of a 
 drive differed live). ``nice python benchmarks/bench_dcir.py --summary --no-pybamm
 --sim-rate 1 --first-seed 30 --seeds 6``: 333/348 within +-5 %, worst 14.12 %, within 2
 sigma 334/348, before and after (HPPC pulses do not overlap).
+
+**2026-12-07, held-out seeds, and the OCV slope held >= 0.** On seeds no paragraph
+above names (``--summary --sim-rate 1 --first-seed 4101 --seeds 10``, then ``--sim-rate
+10``, and ``--pybamm-only --first-seed 4101 --seeds 4``, PyBaMM noise seeds 4101-4104):
+10 Hz 580/580 within +-5 % (worst 4.10 %), PyBaMM 10 Hz 120/120 (worst 2.31 %); at 1 Hz
+553/580: NMC 1 (the first regen pulse, -5.02 %), LFP 26, against ~23.0 for a read-out
+at the noise limit (``bench_dcir_misses.py --sim --rate 1 --first-seed 4101 --seeds
+10``). By cause: (a) noise, |z| <= 3.1 against that limit: 24 (the NMC one too), of
+them 5 the log's first regen pulse (t = 50 s), whose window starts with the log inside
+the discharge pulse (limit 5.3-5.7 % instead of ~3 %, stated sigma 5.8-7.5 %); (b) a
+fit that read the OCV falling with charge, the slow pair at its bound cancelled by a
+slope of down to -14 V/Ah (:mod:`app.diagnostics.pulse_fit`, "OCV slope"): seed 4104's
+regen pulse at 8170 s, -16.04 % (z -5.6, a chance split: its pool had only two earlier
+factors), a shape several of (a) share; (c) a 10 % SOC step, +5.26 % (z 3.75, the
+known-tau read-out +1.27 %); (d) the 1C step into the OCV knee at 2.4 %
+SOC, +5.68 % (the known-tau read-out +30.7 %: the model's limit, as above). On seeds
+4111-4140 (LFP 1 Hz, where the cause was found) 141 of 300 regen-pulse fits read a
+negative slope, their R10 -2.8 % on average (rms 4.9 %, 34 outside) against +0.0 %
+(3.0 %, 14) for the others. A negative slope is now held at 0 unless the window shows it
+on 5-sigma evidence (F > 25). ``--summary --sim-rate 1``, before -> after (within +-5 %;
+LFP charge outside, rms; of the pulses whose stated 2 sigma is within +-5 %, outside;
+errors within their 2 sigma):
+
+    seeds  1-9   505 -> 508/522   9 -> 6,  3.18 -> 2.87 %   claim_out 0 -> 0  507 -> 508
+    seeds 10-18  499 -> 503/522  13 -> 11, 3.32 -> 2.91 %   claim_out 2 -> 3  492 -> 489
+    seeds 30-35  333 -> 336/348  10 -> 7,  3.55 -> 2.93 %   claim_out 1 -> 1  334 -> 331
+    seeds 50-59  560 -> 564/580  13 -> 8,  3.25 -> 2.82 %   claim_out 0 -> 0  552 -> 552
+    seeds 70-79  552 -> 554/580  18 -> 15, 3.74 -> 3.27 %   claim_out 2 -> 3  553 -> 551
+    seeds 4101-4110  553 -> 560/580  14 -> 8, 3.95 -> 2.76 %   claim_out 1 -> 1  552 -> 556
+    seeds 5201-5220 (fresh, looked at only here)  1121 -> 1133/1160  20 -> 9 of 200,
+        3.22 -> 2.70 %; discharge 19 -> 18 of 380; claim_out 2 -> 2; 1095 -> 1095
+
+LFP discharge pulses move little (8 -> 8, 10 -> 8, 5 -> 5, 7 -> 8, 10 -> 11, 12 -> 12),
+NMC is within everywhere (4101-4110: 1 -> 0 outside). ``--phase 3`` on 50-59 562 ->
+565/580 (claim_out 1 -> 1). 10 Hz (``--sim-rate 10 --first-seed 5201 --seeds 5``)
+290/290 before and after, worst 2.72 -> 2.50 %; 4101-4110 580/580, worst 4.10 ->
+3.50 %. PyBaMM at 10 Hz (``--pybamm-only``, seeds 1-3 and 4101-4104) 90/90 and 120/120
+before and after, worst 2.20 -> 2.20 and 2.31 -> 2.27 %, Prada2013's rms a little up
+(seeds 1-3: 0.99, 0.77, 0.96 -> 1.00, 0.90, 1.06 %).
+``bench_dcir_layouts.py`` 4574 -> 4576/4580, held out (``--first-seed 4101 --seeds
+10``) 4571 -> 4576. ``bench_dcir_misses.py --sim --rate 1 --first-seed 4101 --seeds
+10``: LFP 26 -> 20 misses (the limit ~23.0), NMC 1 -> 0; what is left is (a), (c) and
+(d): the 1 Hz LFP misses are at the data's limit. ``analyze --json`` of the real logs
+in ``/work/shared/data/real`` unchanged (one fit among them reads a negative slope,
+the Arbin cell's, with F = 73).
 """
 
 from __future__ import annotations
@@ -352,6 +397,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--summary", action="store_true", help="only the summary tables")
     ap.add_argument("--no-pybamm", action="store_true")
+    ap.add_argument("--pybamm-only", action="store_true", help="only the PyBaMM runs")
     ap.add_argument("--quick", action="store_true", help="one seed, no speed section")
     ap.add_argument("--seeds", type=int, default=3, help="seeds 1..N (simulator cell and noise)")
     ap.add_argument(
@@ -383,6 +429,8 @@ def main(argv=None) -> None:
             f"{'R10 ref':>8} {'R10 est':>8} {'error':>8}   (mOhm; SOC: true)"
         )
     sim_rates = [10.0, 1.0] if args.sim_rate is None else [args.sim_rate]
+    if args.pybamm_only:
+        sim_rates = []
     for rate in sim_rates:
         simulator_runs(1.0 / rate, seeds, rows, show=show, pulses=pulses, phase=args.phase)
     if not args.no_pybamm and args.sim_rate is None:
@@ -412,7 +460,7 @@ def main(argv=None) -> None:
                 f"{int(part.within_2sd.sum())}/{n}"
             )
     by_direction(pulses)
-    if not args.quick and args.sim_rate is None:
+    if not args.quick and args.sim_rate is None and not args.pybamm_only:
         speed()
 
 

@@ -543,7 +543,9 @@ def test_slow_log_step_from_rest_leaves_out_the_drift_and_slope_it_does_not_need
     assert m.coef[1] == 0.0 and m.coef[5] == 0.0
     fast = ecm_trace([(120, 0.0), (10, -1.0), (40, 0.0)], dt=0.1, noise=noise)
     m = fit(fast, 1200, 1300)
-    assert m.coef[1] != 0.0 and m.coef[5] != 0.0
+    # (the OCV slope, 0 in this trace, came out negative on this noise: held at its
+    # bound, see "OCV slope" in pulse_fit)
+    assert m.coef[1] != 0.0 and m.coef[5] >= 0.0
     # a relaxation older than the window (0.1 mV/s, 17 mV over it) is no noise: the
     # drift stays, and the step reads as without it
     drifting = slow.assign(voltage_v=slow["voltage_v"] + 1e-4 * slow["time_s"])
@@ -555,7 +557,8 @@ def test_slow_log_step_from_rest_leaves_out_the_drift_and_slope_it_does_not_need
     after = ecm_trace([(70, 0.0), (10, -1.0), (40, 0.0), (10, 0.75), (40, 0.0)], noise=noise)
     after = after.iloc[::10].reset_index(drop=True)
     m = fit(after, 120, 130)
-    assert m.coef[1] != 0.0 and m.coef[5] != 0.0
+    # (the slope as above: the fit without the bound read -12.8 V/Ah on this flat OCV)
+    assert m.coef[1] != 0.0 and m.coef[5] >= 0.0
 
 
 def _r10_errors_at_1_hz(segs, spec, keep) -> np.ndarray:
@@ -662,6 +665,40 @@ def test_a_linear_cells_regen_pulses_get_no_chance_response_of_their_own_at_1_hz
     assert len(e) == 120
     assert np.sqrt(np.mean(e**2)) < 3.45
     assert np.sum(np.abs(e) > 5.0) <= 14
+
+
+def test_no_fit_reads_an_ocv_falling_with_charge_from_the_noise():
+    """The OCV rises with the charge in every cell. At 1 Hz the fit of a 10 s pulse's
+    window took the noise for a bend: the slow pair at its bound (R2 ~3 Ohm at 850 s
+    on a 10 mOhm cell) cancelled by an OCV slope of ~-14 V/Ah, free to shape the rest
+    after each pulse. A negative slope is now kept only on 5-sigma evidence of the
+    window (F > 25), which no 10 s pulse of a linear cell gives. The simulator's LFP
+    at 1 Hz, seeds 1-16, the first three HPPC blocks: 43 of the 112 pulses' fits read
+    a negative slope, now none; the regen pulses' R10 (mostly before the pooled split
+    test has three earlier ones) 4.01 -> 3.56 % rms, 12 -> 9 of 64 outside +-5 %."""
+    spec = preset("lfp", series_cells=1)
+    errors, pulse_slopes = [], []
+    for seed in range(1, 17):
+        kw = dict(profile="hppc", duration_s=12500, dt_s=1.0, seed=seed, initial_soc_pct=95)
+        true = simulate(spec, **kw).to_frame()
+        noisy = simulate(spec, noise=NoiseSpec(voltage_v=0.002, current_a=0.005), **kw)
+        noisy = noisy.to_frame()
+        noisy["current_a"] *= 1.005
+        t, v, i = (true[c].to_numpy() for c in ("time_s", "voltage_v", "current_a"))
+        for p in measure_internal_resistance(noisy, spec).pulses:
+            if p["duration_s"] is None or p["duration_s"] > 10.0:
+                continue  # (a 10 % SOC step: its window crosses the OCV's curvature)
+            pulse_slopes.append(p["fit"]["ocv_slope_v_per_ah"])
+            if p["current_a"] > 0:
+                k = int(round(p["start_time_s"]))
+                end = k + int(round(p["duration_s"]))
+                ref = hppc_resistance_raw(t, v, i, k, k, end)["r_10s_ohm"]
+                errors.append(100.0 * (p["r_10s_ohm"] * 1.005 / ref - 1.0))
+    e = np.array(errors)
+    assert len(e) == 64 and len(pulse_slopes) == 112
+    assert min(pulse_slopes) >= 0.0
+    assert np.sqrt(np.mean(e**2)) < 3.8
+    assert np.sum(np.abs(e) > 5.0) <= 10
 
 
 @pytest.mark.parametrize("seed", [23, 24])
