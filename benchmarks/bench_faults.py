@@ -208,6 +208,60 @@ benchmarks/bench_faults.py --parts detection --onsets 5 30 --first-seed 300 --se
 45 s, max 85 s (the 0.2 Hz misses as before). Left: seed 408's clean 1-cell lead-acid drive
 at 8 s a sample reads ~50 ``sensor_noisy`` on ``current_a`` a day, old and new (the 5 s
 drive fix of ``test_faults_slow_logs`` covers NMC and LFP 4-cell packs).
+
+Held out, 2026-12-07 (seeds 1100-1252, never used before; the defaults otherwise).
+Detection (~10 s CPU a seed of 4-cell packs): ``--first-seed 1100 --seeds 30 --parts
+detection`` (4 cells, 6,330 runs): all found, 6,328 within target, nothing before an
+onset; within target and worst latency per kind: runaways 270/270 (NMC 48, LFP 46,
+lead-acid 39 s); shorts 480/480 (default R worst NMC 118, LFP 177, lead-acid 303 s; NMC
+100 ohm 120/120, 371 s); over-voltage 180/180, 36 s; stuck 1,800/1,800, 33 s; dropouts
+1,800/1,800, 5 s; noisy 1,798/1,800 (misses: a noisy current on LFP drives, seeds 1107
+and 1113, 77 and 68 s: the LFP-drive margin above). Onset alarms on shorts 10 of 480 (LFP
+default R 9, NMC 1). ``--first-seed 1130 --seeds 3 --cells 8 16 --parts detection``:
+1,265 of 1,266 within target; the miss an LFP 8-cell ``cycle`` runaway (seed 1131, onset
+6,207 s) at 82 s (87 with the confirmation tried below): its condition held from 32 s on, but under
+the cycle's C/2 charge the runaway's heat lowers its cell's overpotential, a fall of its
+voltage against the others that :mod:`app.diagnostics.faults.short_heat` reads as a
+short's drop explaining 1.9-2.8 degC/min (the judge's veto, to 77 s; "a runaway's heat
+reads less, never more" holds under a discharge only) -- not fixed here. ``--first-seed
+1140 --seeds 2 --onsets 120 900 --parts detection --brief``: 831/832 (a stuck current on a
+4-cell LFP pack from 120 s at 194 s; onset alarms on shorts 2 of 64: NMC from 120 s, the
+known log-start limit). ``--cases runaway --cells 4 8 12 16 --onsets 5 30 --first-seed
+1230 --seeds 4 --parts detection``: lead-acid 31/32 within 60 s (seed 1231, 4 cells, from
+5 s: 64 s). Miss found, not fixed: lead-acid float runaways at 10 Hz, ``--chem lead_acid
+--cases runaway --rate-hz 10 --cells 4 16 --first-seed 1240 --seeds 8 --parts
+detection``: 4 cells 5/8 within 60 s (87, 137 and 260 s; seeds 1240-1241 at 1 Hz: 33
+and 26 s), 16 cells 8/8. The cells' finely read temperature sensors are given a quantum by
+:mod:`app.diagnostics.faults.resolution` (seed 1245: 2.0 degC from 4,860 s on), whose
+confirmation (three bins' sums within ``CONFIRM_TOL`` of the least) was sized for bins of
+~5 samples (a chi-square of ~5 terms) and is met far more often by 50-sample bins; the
+float heat test then takes that rounding's swing off the heat (zeroed: found at 20 s, not
+260). It wants a tolerance by the bins' number of terms, and the coarse-sensor tables
+re-run at 10 Hz. Clean: ``--first-seed 1100 --seeds 5 --parts clean --clean-cells 4 8 12
+16`` (28,800 pack-hours; 470 s CPU): 0 false alarms, no safety event.
+
+Tried, not adopted: a Li-ion runaway alarm confirmed by the following bin (the rise must
+still reach z 5 in the next bin, whatever the other conditions say there), before -> after.
+Seed 701's noise event above, ``--first-seed 701 --seeds 1 --parts clean
+--clean-cells 8`` (1,440 pack-hours): 6 -> 0 false alarms. Clean, ``--first-seed 1100
+--seeds 5 --parts clean --clean-cells 4 8 12 16``: 0 -> 0; after, ``--first-seed 1105
+--seeds 5 --parts clean --clean-cells 8 12`` (14,400 pack-hours): 0. Li-ion runaways within
+60 s, worst latency (``--cases runaway --cells 4 16 --parts detection``): seeds 300-303
+64/64 either way, 45 -> 50 s; ``--onsets 5 30 600 --first-seed 300 --seeds 2`` 96/96,
+54 -> 59 s; held out ``--first-seed 1200 --seeds 20`` 320/320, 50 -> 55 s (318 runs 5 s
+later, 2 15 s later); ``--onsets 5 30 600 --first-seed 1220 --seeds 4`` 192/192, 54 -> 59
+s; ``--cells 4 8 12 16 --onsets 5 30 --first-seed 1230 --seeds 4`` 256/256, 54 -> 59 s;
+``--rate-hz 10 --first-seed 1240 --seeds 2`` 32/32, 37 -> 42 s (a log's first seconds
+keep a second of margin: 59 s at worst). Lead-acid runaways the same to the second.
+Shorts, ``--cases short --first-seed 1100 --seeds 30`` and ``--cells 4 16 --first-seed
+1250 --seeds 3``: the same tables (onset alarms 6 of 480, 0 of 96). A plain debounce of
+one bin instead (the whole condition in two successive bins) held 14 of 320 of seeds
+1200-1219 back by 15-25 s and put 7 of 192 of seeds 1220-1223 (from 5 s) at 69 s: not
+taken. ``--parts equivalence``: 9 of 9 identical.
+Why not adopted: it buys the one noise event seen in ~70,000 clean pack-hours (seed
+701, above) with 5 s on every Li-ion runaway alarm, and the worst runaway latency from a
+log's first seconds goes from 54 s (6 s inside the 60 s target) to 59 s (1 s inside) on
+every seed set tried: a margin other seeds and profiles could cross. Left as it was.
 """
 
 from __future__ import annotations
