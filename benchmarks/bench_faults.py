@@ -229,9 +229,9 @@ loss on ``cell_2_v`` at 0.2 Hz and slower (its 15-sample window is 75-300 s; wor
 72 s at 0.2 Hz, 105 -> 138 at 0.125, 276 -> 417 at 0.05): the old quick ones rode on the
 load the window took for noise; faults confirmed before an onset 28/247/964/1133/952/611
 -> 0/4/0/12/24/20. 1- and 2-cell packs (``sensor_noisy`` on ``cell_1_v`` at 1,120-1,194 s,
-drive and cycle, seeds 60-62, 1-20 s, 3,600 s logs, 180 runs): found 161 -> 180 (the 19 were inside an
-alarm raised before the onset), within 60 s 141 -> 132 (14 slower, 62-103 s where they
-were 14-56 s; 5 quicker). Offline == live: ``--parts equivalence`` 9 of 9,
+drive and cycle, seeds 60-62, 1-20 s, 3,600 s logs, 180 runs): found 161 -> 180 (the 19
+were inside an alarm raised before the onset), within 60 s 141 -> 132 (14 slower, 62-103
+s where they were 14-56 s; 5 quicker). Offline == live: ``--parts equivalence`` 9 of 9,
 1-2-cell drives with a noisy cell and current (1, 8, 20 s; blocks <= 1, 37, 5000) 108 of
 108. Left: the current on slow drives (LFP: 1,860 of the 2,282; NMC at 15-20 s): a drive
 sample's voltage carries R0 dI and also the RC pairs' and the OCV's integral of the held
