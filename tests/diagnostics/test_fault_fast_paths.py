@@ -391,16 +391,17 @@ class _PlainResolution:
         from app.diagnostics.faults.resolution import CONFIRM_BINS
 
         self._least = np.full((rows, CONFIRM_BINS), np.inf)
+        self._tol = np.full(rows, 1e-2)  # (CONFIRM_TOL)
         self._held = np.zeros((rows, 1), dtype=bool)
         self._mag = np.empty((rows, 0))
 
     def push(self, sdd, nd, s2, n2, mean):
         from app.diagnostics.faults.resolution import (
             CONFIRM_BINS,
-            CONFIRM_TOL,
             FLOAT_UNITS,
             REACH,
             Resolution,
+            confirm_tol,
         )
 
         held = (sdd == 0) & (nd > 0)
@@ -427,13 +428,16 @@ class _PlainResolution:
         least = self._least
         before = least[:, :1]
         bound = np.fmin.accumulate(np.concatenate((before, x), axis=1), axis=1)[:, 1:]
-        thr = before * (1.0 + CONFIRM_TOL)
+        thr = before * (1.0 + self._tol[:, None])
         near = x <= thr
         base = (least <= thr).sum(axis=1)
         known = np.zeros(x.shape, dtype=bool)
         for r in range(len(x)):
             if (x[r] < before[r]).any():
-                known[r] = Resolution._known_row(least[r], x[r], bound[r])
+                tx = confirm_tol(np.asarray(nd, dtype=float)[r])
+                known[r], self._tol[r] = Resolution._known_row(
+                    least[r], x[r], bound[r], self._tol[r], tx
+                )
             else:
                 known[r] = base[r] + np.cumsum(near[r]) >= CONFIRM_BINS
         q2 = np.where((known | held[:, 1:]) & np.isfinite(bound), bound, 0.0)

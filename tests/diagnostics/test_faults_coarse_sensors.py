@@ -9,7 +9,12 @@ import pytest
 
 from app.core.spec import preset
 from app.diagnostics.faults import detect_faults
-from app.diagnostics.faults.resolution import Resolution, rounding_bias, staircase_steps
+from app.diagnostics.faults.resolution import (
+    Resolution,
+    confirm_tol,
+    rounding_bias,
+    staircase_steps,
+)
 from app.hardware.simulator import Fault, NoiseSpec, simulate
 from app.hardware.simulator.noise import quantize
 from tests.diagnostics.fault_splits import faults_in_blocks
@@ -251,14 +256,14 @@ def test_live_equals_offline_on_coarse_readings():
         assert faults_in_blocks(block, spec, sizes) == offline
 
 
-def _resolution_of(x: np.ndarray, splits) -> tuple[np.ndarray, np.ndarray]:
-    """One row's 5-sample bins of ``x`` fed to a Resolution in batches of ``splits``
-    bins: (bound, q2) per bin."""
-    bins = x.reshape(-1, 5)
-    d = np.diff(np.concatenate(([x[0]], x))).reshape(-1, 5)
-    d2 = np.diff(np.concatenate(([x[0], x[0]], x)), 2).reshape(-1, 5)
+def _resolution_of(x: np.ndarray, splits, per_bin: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """One row's ``per_bin``-sample bins of ``x`` fed to a Resolution in batches of
+    ``splits`` bins: (bound, q2) per bin."""
+    bins = x.reshape(-1, per_bin)
+    d = np.diff(np.concatenate(([x[0]], x))).reshape(-1, per_bin)
+    d2 = np.diff(np.concatenate(([x[0], x[0]], x)), 2).reshape(-1, per_bin)
     sdd, s2 = (d * d).sum(axis=1)[None], (d2 * d2).sum(axis=1)[None]
-    n = np.full((1, len(bins)), 5.0)
+    n = np.full((1, len(bins)), float(per_bin))
     res, out, a = Resolution(1), [], 0
     for k in splits:
         sl = slice(a, a + k)
@@ -284,6 +289,43 @@ def test_a_channel_learns_its_quantum_from_its_readings_whatever_the_split():
             assert np.all(q2[:first] == 0.0) and np.all(q2[first:] == 1.0)
         else:
             assert np.all(q2 == 0.0)  # a fine reading with noise: no quantum
+
+
+def test_a_fine_sensor_with_noise_at_10_hz_is_not_read_as_coarse():
+    """50-sample bins (10 Hz): a sum of ~50 squared differences spreads sqrt(10) times
+    less than one of 5, so its least sums crowd in as closely; the confirmation's
+    tolerance shrinks with it (with 1 Hz's, 8 of these 40 fine 0.2 degC sensors were
+    given a quantum of ~2 degC within 4 h; at 1 Hz none is)."""
+    assert confirm_tol(5.0) == 1e-2 and confirm_tol(2.0) == 1e-2
+    assert confirm_tol(50.0) == pytest.approx(1e-2 / np.sqrt(10.0))
+    t = np.arange(4 * 3600 * 10) / 10.0
+    coarse = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        x = 25.0 + t / 3600.0 + 0.2 * rng.standard_normal(len(t))
+        coarse += bool(_resolution_of(x, [len(t) // 50], per_bin=50)[1].any())
+        if seed < 10:  # 1 Hz, the same minutes: none
+            one_hz = x[::10]
+            assert not _resolution_of(one_hz, [len(one_hz) // 5])[1].any()
+    assert coarse <= 1
+
+
+@pytest.mark.parametrize("per_bin", [5, 50])
+@pytest.mark.parametrize("q, level, noise", [(1.0, 25.0, 0.0), (1.0, 25.0, 0.3), (1e-3, 3.9, 3e-4)])
+def test_a_coarse_reading_is_known_at_1_and_10_hz(per_bin, q, level, noise):
+    """A whole-degree temperature (noise-free, or with noise of a third of its step)
+    and a float32 cell voltage read to 1 mV: their quantum is known from the first hour
+    on whatever the bins' size (their sums recur to float32's rounding, under the
+    tolerance)."""
+    rng = np.random.default_rng(4)
+    t = np.arange(2 * 3600 * per_bin // 5) / (per_bin / 5)
+    slope = q * 3.0 / 3600.0  # three steps an hour
+    x = np.round((level + slope * t + noise * rng.standard_normal(len(t))) / q) * q
+    x = x.astype(np.float32).astype(float)
+    _, q2 = _resolution_of(x, [len(t) // per_bin], per_bin=per_bin)
+    hour = len(q2) // 2
+    # (a bound: a few quanta squared until a bin with a single step shows q²)
+    assert np.all(q2[hour:] > 0.0) and q2[-1] == pytest.approx(q * q, rel=1e-3)
 
 
 def test_rounding_bias():

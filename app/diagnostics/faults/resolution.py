@@ -18,7 +18,10 @@ quantised by q keeps coming back to the same least sum -- every bin with a singl
 of one quantum gives exactly q² -- while a continuous one never gives its least sum
 twice. So the resolution is known (the second array of :meth:`Resolution.push`, else
 0) once the channel held its value over a whole bin, or ``CONFIRM_BINS`` bins gave a
-sum within ``CONFIRM_TOL`` of the least: a noise-free whole-degree sensor from its
+sum within :func:`confirm_tol` of the least (``CONFIRM_TOL`` for 5-term sums, less for
+more terms: a sum of 50 at 10 Hz spreads less, its least ones crowd in as closely, and
+with 1 Hz's tolerance a 0.2 degC sensor read finely was given a quantum of ~2 degC
+within hours now and then): a noise-free whole-degree sensor from its
 first step, a 0.3 degC noisy sensor read to 1e-4 degC never (its q² is then taken as
 0, which it nearly is). (A noise-free reading held by a controller, fine or not, is
 known too: its bound, what it changed by, is its quantum or less.) A detector reads it as the size below which a step is
@@ -42,6 +45,15 @@ FLOAT_UNITS = 2.0
 #: ~2.5 % per bin that follows its record (a chi-square of 5 terms), twice ~1e-3.
 CONFIRM_TOL = 1e-2
 CONFIRM_BINS = 3
+#: The terms a bin's sum had when CONFIRM_TOL was sized (5-sample bins, at 1 Hz). A sum
+#: of k squared differences of white noise is a chi-square of ~k terms, whose relative
+#: spread shrinks as 1/sqrt(k): its least sums crowd in as closely, so the tolerance is
+#: CONFIRM_TOL * sqrt(CONFIRM_TERMS / k) for the least sum's bin of k terms (no more than
+#: CONFIRM_TOL: bins of fewer terms), the same chance per bin whatever the sample rate
+#: (50-sample bins at 10 Hz: 3.2e-3). Not under CONFIRM_FLOOR, twice float32's spread
+#: of the sums of one quantum: a quantised reading's sums recur to that, at any rate.
+CONFIRM_TERMS = 5.0
+CONFIRM_FLOOR = 2e-3
 #: The bins before a bin whose samples its second differences may reach (see above).
 REACH = 3
 #: Batches of up to this many bins with a sum to test have every bin's magnitude
@@ -56,6 +68,8 @@ class Resolution:
     def __init__(self, rows: int):
         # the CONFIRM_BINS least sums seen so far, sorted (inf: none yet)
         self._least = np.full((rows, CONFIRM_BINS), np.inf)
+        # the confirmation's tolerance about the least sum (its bin's: confirm_tol)
+        self._tol = np.full((rows, 1), CONFIRM_TOL)
         self._held = np.zeros((rows, 1), dtype=bool)  # held its value over a bin so far
         # the last REACH bins' bounds on their samples' magnitude (NaN: none)
         self._mag = np.full((rows, REACH), np.nan)
@@ -87,7 +101,7 @@ class Resolution:
         bound = np.empty((rows, m))
         bound[...] = before
         q2 = np.zeros((rows, m))
-        thr = before * (1.0 + CONFIRM_TOL)
+        thr = before * (1.0 + self._tol)
         known = (least <= thr).sum(axis=1) >= CONFIRM_BINS
         on = quiet & (known | self._held[:, 0]) & np.isfinite(before[:, 0])
         q2[on] = before[on]
@@ -151,14 +165,20 @@ class Resolution:
             bound[fell] = np.minimum(np.minimum.accumulate(x[fell], axis=1), before[fell])
         # rows whose least sum holds over the batch: one threshold, counted at once
         # (counted bin by bin only in rows with a sum that close in the batch)
-        thr = before * (1.0 + CONFIRM_TOL)
+        tol = self._tol[idx]
+        thr = before * (1.0 + tol)
         near = x <= thr
         base = (least <= thr).sum(axis=1)
         known = np.repeat((base >= CONFIRM_BINS)[:, None], m, axis=1)
         for r in np.flatnonzero(near.any(axis=1) & (base < CONFIRM_BINS)):
             known[r] = base[r] + np.cumsum(near[r]) >= CONFIRM_BINS
+        if len(fell):
+            self._tol = self._tol.copy()
         for r in fell:  # (a new least sum: rare once it is known)
-            known[r] = self._known_row(least[r], x[r], bound[r])
+            tx = confirm_tol(np.asarray(nd, dtype=float)[r])
+            known[r], self._tol[idx[r], 0] = self._known_row(
+                least[r], x[r], bound[r], tol[r, 0], tx
+            )
         q2 = np.where((known | held) & np.isfinite(bound), bound, 0.0)
         # the CONFIRM_BINS least sums: only rows with a sum under their last one change,
         # and only by those sums (one equal to the last is as good as the last)
@@ -207,21 +227,33 @@ class Resolution:
         return unit * (FLOAT_UNITS * np.finfo(np.float32).eps)
 
     @staticmethod
-    def _known_row(least: np.ndarray, x: np.ndarray, bound: np.ndarray) -> np.ndarray:
-        """:meth:`push`'s ``known`` of one row whose least sum fell in the batch: per
-        stretch of bins with the same least sum, the sums within CONFIRM_TOL of it so
-        far (the least ones before the stretch, then the stretch's own)."""
+    def _known_row(least, x, bound, tol0, tx) -> tuple[np.ndarray, float]:
+        """:meth:`push`'s ``known`` of one row whose least sum fell in the batch, and
+        the tolerance about its last least sum: per stretch of bins with the same least
+        sum, the sums within its tolerance (``tol0`` before the batch's first fall, then
+        ``tx`` of the bin where it fell) so far (the least ones before the stretch, then
+        the stretch's own)."""
         m = len(x)
         out = np.zeros(m, dtype=bool)
         starts = np.flatnonzero(np.concatenate(([bound[0] < least[0]], bound[1:] < bound[:-1])))
         starts = np.concatenate(([0], starts)) if not len(starts) or starts[0] else starts
         ends = np.append(starts[1:], m)
+        tol = tol0
         for a, b in zip(starts, ends, strict=True):
-            thr = bound[a] * (1.0 + CONFIRM_TOL)
+            if a or bound[0] < least[0]:  # (a fall: the bin that gave the least sum)
+                tol = tx[a]
+            thr = bound[a] * (1.0 + tol)
             prior = np.concatenate((least, x[:a]))
             n0 = int((prior <= thr).sum())
             out[a:b] = n0 + np.cumsum(x[a:b] <= thr) >= CONFIRM_BINS
-        return out
+        return out, float(tol)
+
+
+def confirm_tol(terms) -> np.ndarray:
+    """The confirmation's relative tolerance about a least sum of ``terms`` squared
+    differences (see CONFIRM_TERMS; NaN or fewer than CONFIRM_TERMS: CONFIRM_TOL)."""
+    k = np.fmax(np.asarray(terms, dtype=float), CONFIRM_TERMS)
+    return np.maximum(CONFIRM_TOL * np.sqrt(CONFIRM_TERMS / k), CONFIRM_FLOOR)
 
 
 def _rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
