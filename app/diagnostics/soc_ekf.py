@@ -2039,7 +2039,9 @@ class EkfSocEstimator:
             )
             # (the smoother's history: this prior, as _HIST_COLUMNS lays it out)
             hist_extend((soc, sig, p00, counted, elapsed, ks, p_kk, p_oo, p_sk, p_so, p_ko))
-            if var_start < best_var:
+            # (a variance: below 0 only by rounding, with the charge counted or the
+            # time elapsed huge -- a log's time in ms read as s -- and then no start)
+            if 0.0 <= var_start < best_var:
                 best_var = var_start
                 self._best_start = soc - ks * counted
                 self._best_at_s = elapsed

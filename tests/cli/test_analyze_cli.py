@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -773,3 +774,24 @@ def test_the_summary_gives_the_start_and_the_final_soc_alike(final, capsys):
     print_summary({"source": "x", "spec": spec, "results": results, "cycles": []})
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("  SOC  "))
     assert f"100.0 % -> {final:.1f} % ±1.6 %" in line
+
+
+def test_a_log_with_its_time_in_ms_is_analysed_not_a_traceback(tmp_path, capsys):
+    """A generic CSV whose unitless ``time`` column counts milliseconds is read as
+    seconds: 1000x the charge is counted. The SOC's worked-back start then met a
+    variance below 0 by rounding and ``analyze`` died on a math domain error; now it
+    reports, and the SOH names the likely slip."""
+    log = tmp_path / "cycle.csv"
+    assert main(["simulate", "--chemistry", "nmc", "--cells", "4", "--profile", "cycle",
+                 "--duration", "14400", "-o", str(log)]) == 0  # fmt: skip
+    df = pd.read_csv(log, comment="#").rename(columns={"time_s": "time"})
+    df["time"] = df["time"] * 1000.0
+    ms_log = tmp_path / "cycle_ms.csv"
+    df.to_csv(ms_log, index=False)
+    capsys.readouterr()
+    assert main(["analyze", str(ms_log), "--chemistry", "nmc", "--capacity-ah", "2.5",
+                 "--json"]) == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    soc = report["results"]["soc"]
+    assert math.isfinite(soc["final_soc_percent"])
+    assert "ms" in " ".join(report["results"]["soh"]["notes"])
