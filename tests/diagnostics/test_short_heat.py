@@ -453,3 +453,58 @@ def test_the_step_read_on_a_charge_delays_no_runaway_on_a_pack_without_cell_volt
 
     monkeypatch.setattr(ShortHeat, "_pack_step", not_read)
     assert with_step == found() <= onset + 60
+
+
+def test_a_heat_that_speeds_up_after_the_drop_is_no_shorts():
+    """A short's heat is a step of its cell's heating rate when its drop comes: the
+    temperature about a line with a kink there curves no more (z of its square term under
+    3 in every one of 200 noisy windows, the heat starting a bin before the drop was
+    surely there). A runaway's heat that starts 35 s after a drop (its cell's OCV bend)
+    takes off from there: z >= 3 in most windows."""
+    from app.diagnostics.faults.short_heat import ACCEL_Z, ShortHeat
+
+    sh = ShortHeat.__new__(ShortHeat)  # (the fit reads only the window's bins)
+    rng = np.random.default_rng(0)
+    w, bin_s, n_age = 24, 5.0, 14
+    t = (np.arange(w) + 0.5) * bin_s
+    drop_s = (w - n_age) * bin_s  # the start of the first bin the drop was surely there
+    short = np.fmax(t - drop_s + bin_s, 0.0) / 60.0  # 1 degC/min from a bin before
+    start = drop_s + 35.0
+    runaway = (
+        60.0 / 60.0 * (np.exp(np.fmax(t - start, 0.0) / 60.0) - 1.0)
+    )  # 1 degC/min, e-folding 60 s
+    ages = np.full(200, n_age)
+    for shape, most in ((short, 0.0), (runaway, 0.6)):
+        temps = 25.0 + shape[None, :] + rng.normal(0.0, 0.134, (200, w))
+        z = sh._accel_since(temps, ages, np.ones(200, dtype=bool))
+        if most:
+            assert np.mean(z >= ACCEL_Z) >= most
+        else:
+            assert np.all(z < ACCEL_Z)
+    # not asked, or too few bins after the drop: no curvature read
+    assert not sh._accel_since(temps, ages, np.zeros(200, dtype=bool)).any()
+    assert not sh._accel_since(temps, np.full(200, 3), np.ones(200, dtype=bool)).any()
+
+
+def test_a_runaway_after_its_cells_ocv_bend_on_a_charge_is_found_within_a_minute():
+    """An 8-cell LFP pack on its cycle's C/2 charge (held-out seed 1131, 6 % spread): cell
+    2 crossed its OCV curve's bend at 40 % SOC (4.6 -> 1.4 mV per %) ~95 s before a
+    runaway began in it, and fell ~5 mV against the others over two minutes (until they
+    crossed it too): the drop of a ~0.4 A short, which was read as explaining 1.9-2.8
+    degC/min of the runaway's heat (and remembered), and the runaway was reported 82 s
+    after its onset. Its temperature stood still for ~40 s after that 'drop' came, then
+    took off: no short's heat."""
+    onset = 6207.0
+    spec, block = spread_pack(
+        "lfp",
+        8,
+        "cycle",
+        1131,
+        onset + 300,
+        resistance_spread=0.06,
+        faults=[Fault("thermal_runaway", onset, cell=2)],
+    )
+    faults = detect_faults(block, spec).to_list()
+    hits = [f for f in faults if f["kind"] == "thermal_runaway_onset"]
+    assert hits and all(f["channel"] == "cell_2_temp_c" for f in hits)
+    assert min(f["detail"]["detected_time_s"] for f in hits) - onset <= 60.0
