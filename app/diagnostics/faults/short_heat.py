@@ -70,9 +70,8 @@ is its current), so the bound holds shorts with margin: the short table below un
 
 A heat that speeds up after the drop. A short's heat is a step of its cell's heating
 rate when its drop comes, steady after (no cooling to speak of in minutes); a runaway's
-takes off, e-folding in about a minute. So the cell's excess temperature over the
-others' (``excess``: the onset test's own; a pack that warms faster as its load grows
-bends every cell's temperature alike) over the window is fitted (least squares) with a straight line, and from the first bin the drop was surely
+takes off, e-folding in about a minute. So the cell's temperature over the window is
+fitted (least squares) with a straight line, and from the first bin the drop was surely
 there (the run of bins at half the drop, read on two bins' means so that one bin's noise
 does not end it, less a bin) a step of its slope and a square term: a square term at
 ``ACCEL_Z`` standard errors (from the fit's residuals, ``ACCEL_BEFORE_BINS`` and
@@ -459,14 +458,12 @@ class ShortHeat:
         known = np.isfinite(current)
         return np.where(known, out, np.nan), [np.where(known, v, np.nan) for v in pairs]
 
-    def explained_rate(self, hist, rows, end, w: int, edge: int, temps, excess=None) -> np.ndarray:
+    def explained_rate(self, hist, rows, end, w: int, edge: int, temps) -> np.ndarray:
         """The heating rate (K/s) a short could make in each candidate's cell at the
         window of ``w`` bins ending at ``end`` (indices of the runaway test's
         histories, whose last ``keep`` bins this history shares), times
         SHORT_HEAT_FACTOR; 0 where the voltage does not drop (or is not known).
-        ``temps``: the cell's temperature over the window's bins; ``excess``: its excess
-        over the others' (None: the heat's shape is not read, see "A heat that speeds
-        up after the drop")."""
+        ``temps``: the cell's temperature over the window's bins."""
         if hist is None:
             return np.zeros(len(rows)), np.zeros(len(rows), dtype=bool)
         if self.hottest:
@@ -485,9 +482,9 @@ class ShortHeat:
             # explain a runaway's heat)
             rate = np.where(sure, rate, 0.0).reshape(n, kv).max(axis=1)
             return rate, sure.reshape(n, kv).any(axis=1)
-        return self._explained(hist, rows, end, w, edge, temps, excess)
+        return self._explained(hist, rows, end, w, edge, temps)
 
-    def _explained(self, hist, rows, end, w: int, edge: int, temps, excess=None):
+    def _explained(self, hist, rows, end, w: int, edge: int, temps):
         """:meth:`explained_rate` of the voltage rows ``rows``."""
         shift = self.load_n  # this history keeps load_n more bins than the test's
         e = end + shift
@@ -611,13 +608,13 @@ class ShortHeat:
             unheated, n_age = self._unheated(base_level, win_levels, drop, v_cell, temps, edge)
             rate = np.where(unheated, 0.0, rate)
             sure = (drop >= DROP_Z * se) & ~unheated
-            # ... nor one since which the cell's excess heat speeds up (see "A heat
-            # that speeds up after the drop"; not a pack sensor's: the hottest cell's,
-            # it bends up where the shorted cell becomes the hottest)
-            if excess is not None and not (self.pack or self.hottest):
-                accel_z = self._accel_since(excess, n_age, (rate > 0.0) | sure)
-                rate = np.where(accel_z >= ACCEL_Z, 0.0, rate)
-                sure = sure & (accel_z < ACCEL_KEEP_Z)
+            # ... nor one since which the cell's own heat speeds up (see "A heat that
+            # speeds up after the drop"; not a pack sensor's: the hottest cell's, it
+            # bends up where the shorted cell becomes the hottest)
+            own = not (self.pack or self.hottest)
+            accel_z = self._accel_since(temps, n_age, ((rate > 0.0) | sure) & own)
+            rate = np.where(accel_z >= ACCEL_Z, 0.0, rate)
+            sure = sure & (accel_z < ACCEL_KEEP_Z)
         return SHORT_HEAT_FACTOR * nan_to_num(rate), sure
 
     def resistance_share(self, hist, rows, idx, ref_temp, temp_now) -> np.ndarray:

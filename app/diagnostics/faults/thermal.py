@@ -1028,7 +1028,7 @@ class RunawayDetector:
             n = np.flatnonzero(need)
             if len(n):
                 short[n], sure[n] = self._short_heat.explained_rate(
-                    volts, rows[n], end[n], w, fit["edge"], yo[n], yd[n]
+                    volts, rows[n], end[n], w, fit["edge"], yo[n]
                 )
         return rows, cols, ok, rate, prev, own, z, slope, short, sure, rising[rows, ci]
 
