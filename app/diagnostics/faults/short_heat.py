@@ -68,27 +68,6 @@ that the runaway's own heat does follow); LFP 19 -> 24 of 24, worst 169 -> 44 s.
 short heats at more than twice that least heat (its drop over R0, not the DC resistance,
 is its current), so the bound holds shorts with margin: the short table below unchanged.
 
-A heat that speeds up after the drop. A short's heat is a step of its cell's heating
-rate when its drop comes, steady after (no cooling to speak of in minutes); a runaway's
-takes off, e-folding in about a minute. So the cell's temperature over the window is
-fitted (least squares) with a straight line, and from the first bin the drop was surely
-there (the run of bins at half the drop, read on two bins' means so that one bin's noise
-does not end it, less a bin) a step of its slope and a square term: a square term at
-``ACCEL_Z`` standard errors (from the fit's residuals, ``ACCEL_BEFORE_BINS`` and
-``ACCEL_AFTER_BINS`` bins at least either side) is a heat the drop's short does not make
--- the drop explains nothing there -- and a drop is remembered (``SURE_BINS``) only under
-``ACCEL_KEEP_Z``. Read on a cell's own sensor only: a pack sensor (the hottest cell's,
-whichever it is) bends up where the shorted cell becomes the hottest, and read so, NMC
-shorts at rest and on drives raised onset alarms (``test_pack_sensor_short_heat``). The case: an 8-cell LFP pack on its cycle's C/2 charge (seed 1131, 6 %
-spread), whose cell 2 crossed its OCV curve's bend at 40 % SOC (4.6 -> 1.4 mV per %) ~95
-s before a runaway began in it and fell ~5 mV against the others over two minutes (until
-they crossed it too: not the runaway's heat, whose lower resistance made 0.1-0.5 mV of
-it): the drop of a ~0.4 A short, read as explaining 1.9-2.8 degC/min and remembered; the
-runaway was reported 82 s after its onset, now 37 s. A short's temperature about that
-shape curves no more, its heat starting a bin before the drop's first sure bin (noisy
-windows: z under 1.3 in 95 %), and a heat starting later (the sensor's bin means at
-0.134 degC) reads z >= 3 in ~70 % of windows 35 s after.
-
 A short that began before the window. Once the short's onset has left the window's
 baseline, the drop is gone from the window while its heat goes on. So a drop that held
 for ``SURE_BINS`` successive bins at ``DROP_Z`` standard errors (its noise from the
@@ -281,15 +260,6 @@ SHORT_MEMORY_S = 300.0
 #: load step the fit missed comes and goes: a 4-cell LFP pack on a drive read one sure
 #: drop of a runaway's cell, which then waited 30 s for its rate to pass it).
 SURE_BINS = 3
-#: A cell whose temperature, since its drop came, curves upward beyond a step of its
-#: heating rate by this many standard errors is not heated by that drop's short (see "A
-#: heat that speeds up after the drop"): the drop explains nothing there, ...
-ACCEL_Z = 3.0
-#: ... and is remembered only where that curvature is under this many.
-ACCEL_KEEP_Z = 2.0
-#: ... read on at least this many bins before the drop came and after it.
-ACCEL_BEFORE_BINS = 4
-ACCEL_AFTER_BINS = 6
 
 
 #: A pack voltage's step under a constant current (see "A step under a constant
@@ -605,16 +575,9 @@ class ShortHeat:
             )
             # a short's heat starts with its drop: a drop the cell's temperature has not
             # followed is no short's (see "A short heats its cell at once")
-            unheated, n_age = self._unheated(base_level, win_levels, drop, v_cell, temps, edge)
+            unheated = self._unheated(base_level, win_levels, drop, v_cell, temps, edge)
             rate = np.where(unheated, 0.0, rate)
             sure = (drop >= DROP_Z * se) & ~unheated
-            # ... nor one since which the cell's own heat speeds up (see "A heat that
-            # speeds up after the drop"; not a pack sensor's: the hottest cell's, it
-            # bends up where the shorted cell becomes the hottest)
-            own = not (self.pack or self.hottest)
-            accel_z = self._accel_since(temps, n_age, ((rate > 0.0) | sure) & own)
-            rate = np.where(accel_z >= ACCEL_Z, 0.0, rate)
-            sure = sure & (accel_z < ACCEL_KEEP_Z)
         return SHORT_HEAT_FACTOR * nan_to_num(rate), sure
 
     def resistance_share(self, hist, rows, idx, ref_temp, temp_now) -> np.ndarray:
@@ -853,28 +816,19 @@ class ShortHeat:
         se = np.sqrt(s2 * (1.0 / edge + 1.0 / nb + ext))
         return _mean(res[:, base]), _mean(res[:, last]), res[:, n_fit:], se, known
 
-    def _unheated(self, base, y, drop, v_cell, temps, edge) -> tuple[np.ndarray, np.ndarray]:
+    def _unheated(self, base, y, drop, v_cell, temps, edge) -> np.ndarray:
         """The candidates whose drop is no short's: the cell's temperature rose less,
         since the drop came (the window's last bins where the deviation ``y`` stood at
         least half the ``drop`` below its baseline ``base``), than the least heat a short
         of that drop makes over that time, by UNHEATED_Z standard errors (the bin
         means' white noise, from their second differences). See "A short heats its
-        cell at once". And the bins the drop has surely been there (its age, for
-        :meth:`_accel_since`)."""
+        cell at once"."""
         w = y.shape[1]
         with np.errstate(invalid="ignore"):
             half = (base[:, None] - y) >= 0.5 * drop[:, None]
         # bins since the drop came: the trailing run of half-drop bins
         n_on = np.where(half.all(axis=1), w, np.argmin(half[:, ::-1], axis=1))
         n_on = np.minimum(n_on, w - 1)
-        # ... and read on two bins' means (one bin's noise does not end it), less a bin
-        # (the pair that starts the run may hold the bin before the drop): the bins the
-        # drop has surely been there, for :meth:`_accel_since`
-        pair = 0.5 * (y[:, 1:] + y[:, :-1])
-        with np.errstate(invalid="ignore"):
-            half2 = (base[:, None] - pair) >= 0.5 * drop[:, None]
-        n_age = np.where(half2.all(axis=1), w - 1, np.argmin(half2[:, ::-1], axis=1))
-        n_age = np.clip(n_age - 1, 0, w - 1)
         # the least heat (K/s): at least half the drop over the whole DC resistance
         r_dc = self.r_dc * self._factor(temps[:, -1])
         least = 0.5 * v_cell * drop / r_dc / self.heat_capacity
@@ -891,33 +845,7 @@ class ShortHeat:
         se = np.sqrt(var * (1.0 / edge + 1.0 / np.maximum(n_before, 1)))
         with np.errstate(invalid="ignore"):
             out = (n_on >= UNHEATED_MIN_BINS) & (t_after - t_before + UNHEATED_Z * se < expect)
-        return out, n_age
-
-    def _accel_since(self, temps, n_age, rows) -> np.ndarray:
-        """The curvature's z of each candidate's temperature over the window (``temps``)
-        since its drop came ``n_age`` bins before the window's end, beyond a short's
-        shape: a straight line, and from the drop on a step of its slope (a short's
-        heat) and a square term, fitted by least squares; its z from the residuals. 0
-        where not asked (``rows`` false), with fewer than ``ACCEL_BEFORE_BINS`` bins
-        before the drop or ``ACCEL_AFTER_BINS`` after it, or a bin missing. See "A heat
-        that speeds up after the drop"."""
-        n, w = temps.shape
-        z = np.zeros(n)
-        k = np.arange(w, dtype=float)
-        for j in np.flatnonzero(rows):  # (each row alone: the same bits however bins come)
-            s0 = w - int(n_age[j])  # the first bin the drop was surely there
-            y = temps[j]
-            if s0 < ACCEL_BEFORE_BINS or w - s0 < ACCEL_AFTER_BINS or not np.isfinite(y).all():
-                continue
-            u = np.fmax(k - s0 + 0.5, 0.0)  # (time since that bin's start)
-            x = np.stack((np.ones(w), k - k.mean(), u, u * u), axis=1)
-            inv = np.linalg.inv(x.T @ x)
-            coef = inv @ (x.T @ y)
-            res = y - x @ coef
-            s2 = float(res @ res) / (w - 4)
-            if s2 > 0.0:
-                z[j] = coef[3] / np.sqrt(inv[3, 3] * s2)
-        return z
+        return out
 
     def _drift(self, res: np.ndarray, n: np.ndarray) -> np.ndarray:
         """Each row's least-squares slope per bin of ``res`` (NaN: no bin), 0 on fewer
