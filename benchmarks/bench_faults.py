@@ -350,6 +350,56 @@ away from it (changes per 5 s bin at 10 Hz 26, 19, 26, 16, 10, 6, 8, 4, then 0; 
 the rule (seed 1300: 1, 3, 2, 0, ...). It wants the pack voltage's rule (its own noise
 spanning its quantum) or a hold's chance from its per-sample change rate, not a bin's
 changed flag.
+
+2026-12-07 session 33, the two known misses above, analysed; no change to app/ (what was
+tried added onset alarms on held-out shorts). (1) The LFP 8-cell ``cycle`` runaway: ``--first-seed
+1131 --seeds 1 --cells 8 --chem lfp --profiles cycle --cases runaway --parts detection``
+draws another onset (5,483 s, 3 %: found at 36 s); the miss is ``... --onsets 6207
+--spreads 0.06`` (82 s). Its cause is not the runaway's heat: in the noise-free twin
+*without* a runaway, cell 2 falls against the others' median from +4.8 mV at 6,113 s to
+-0.3 mV at 6,225 s (it crosses the LFP table's bend at 40 % SOC, 4.6 -> 1.4 mV per %,
+~2 minutes before the others), while the runaway's own heat lowers it by 0.1 mV at 6,230
+s and 0.5 mV at 6,270 s, which the warming correction already takes off (0.14-0.8 mV).
+That OCV bend is the 3-4 mV 'drop' (sure at 4.5-6.4 standard errors, and remembered) of a
+~0.4 A short. Tried, not adopted: (a) the short's current from the drop over R0 and the
+RC pairs built up since the drop came (not R0 alone): 82 -> 52 s, but ``--cases short
+--first-seed 1100 --seeds 6 --profiles drive cycle hppc rest cc cccv`` onset alarms 2 ->
+3 of 144 (LFP ``cycle`` 1102, 20 ohm: an excess rate of 0.93 degC/min for a 0.43
+degC/min short, explained 1.37 -> 0.91). (b) The heat's shape since the drop: the
+cell's excess fitted with a line, a kink at the drop's first sure bin and a square term
+after it; at z >= 3 of that term the drop explained nothing, a drop was remembered
+only under z 2: 82 -> 37 s (read on the cell's own temperature for the tuning figures
+here, on its excess for the held-out ones: 37 s either way); tuning shorts unchanged (that set; ``--short-ohms 1 3 10 30
+100`` seeds 1-2, 6 profiles, 9 -> 9 of 180; ``--onsets 120 900 --cells 4 16
+--first-seed 770 --seeds 2`` 10 -> 10 of 128); runaways ``--cells 4 8 16 --onsets 5 30
+600 --first-seed 300 --seeds 2`` (6 profiles) 234/234 either way, ``--cells 8 16
+--first-seed 1130 --seeds 3`` 77/78 -> 78/78 (max 82 -> 43 s). Held out, before -> after:
+``--first-seed 1400 --seeds 10 --parts detection --brief`` 2,110/2,110 within target
+either way (runaways 90/90, max 47 s, the same), onset alarms on shorts 5 -> 6 of 160
+(LFP ``rest`` 1407, 20 ohm from 5,990 s: a noise excursion of the excess passed the onset
+test at 6,054 s, rate 0.87 degC/min, and read z 5.45 on the shape's square term -- the
+take-off the onset test sees is the one the shape test reads); ``--cases short --cells 4
+16 --first-seed 1400 --seeds 4`` (6 profiles) 4 -> 5 of 192 (NMC 4-cell, default R);
+``--cells 8 16 --first-seed 1410 --seeds 2 --brief`` 844/844, 1 -> 1; ``--cases runaway
+--cells 4 8 12 16 --onsets 5 30 600 --first-seed 1400 --seeds 2`` (6 profiles) 312/312
+identical (max 49 s); ``--cases "100 ohm" --onsets 120 300 900 --cells 4 16 --first-seed
+1400 --seeds 2`` identical. No held-out runaway gained, two more shorts alarmed: the veto
+matters where noise makes a short's steady heat look like a take-off, and any test of the
+heat's shape reads that same take-off; what sets the OCV bend apart (a ramp of the
+deviation, not a step) is ~1 mV a bin of noise against 0.23 mV a bin of ramp (a
+step-and-kink fit placed 2-3 mV 'steps' at z 3.4-3.7 on it). (2) The 100 ohm NMC ``cc``
+short from 120 s: the command above (``--first-seed 30 --seeds 2 --profiles cccv cc drive
+--onsets 120 --cells 4 16 --chem nmc --cases "100 ohm" --parts detection``) now finds all
+12 at 359 s (cc 4/4 where "Known miss" above reads 0 of 4: a later change to the
+short test, not traced).
+Held out, ``--cases "100 ohm" --onsets 120 300 900 --cells 4 16 --first-seed 1400 --seeds
+2 --profiles drive cycle hppc rest cc cccv --chem nmc``: onsets 120 and 300 s 48/48 (worst
+599 s, 4 cells from 120 s), 900 s 21/24 -- not found in 1,200 s: 4-cell ``cycle`` 1400,
+16-cell ``cycle`` and ``cc`` 1401 (a 1C discharge from the log's start;
+not looked into); random onsets (``--cases short --cells 4
+16 --first-seed 1400 --seeds 4``) 47/48 within 10 min (NMC 4 cells: 796 s). The SOC
+drift was not tried: the docstring of :mod:`app.diagnostics.faults.short` ("Not by the
+voltage's drift") measures it as a capacity deficit's equal under a constant current.
 """
 
 from __future__ import annotations
