@@ -1420,6 +1420,28 @@ def test_an_unsure_start_at_rest_read_under_load_keeps_an_honest_band(
         assert inside.mean() >= share  # ... and its band says so
 
 
+def test_an_unsure_start_at_rests_band_is_the_same_live():
+    # the band term of an unsure start at rest (its rests bounding it) is carried
+    # from block to block: the same bits in any split, band and smoothed series
+    load = np.concatenate((np.full(900, -1.25), np.zeros(600), np.full(900, -1.25)))
+    i = with_rest_start(np.concatenate((load, np.zeros(400))))
+    df = ecm_log(LFP, i, soc0=60.0, seed=5)
+    block = SampleBlock.from_frame(df[["time_s", "voltage_v", "current_a"]])
+    offline = EkfSocEstimator(LFP)
+    ref = offline.update(block)
+    assert offline.result().initial_soc_sigma_percent > LFP_UNSURE_SIGMA_PCT
+    live = EkfSocEstimator(LFP)
+    rng = np.random.default_rng(5)
+    k, parts = 0, []
+    while k < len(block):
+        size = int(rng.choice([1, 3, 8, 9, 64, 500]))
+        parts.append(live.update(block.slice(k, k + size)))
+        k += size
+    for c in (SOC_COLUMN, SOC_BAND_LOW_COLUMN, SOC_BAND_HIGH_COLUMN):
+        np.testing.assert_array_equal(np.concatenate([p[c] for p in parts]), ref[c])
+        np.testing.assert_array_equal(live.smoothed_columns()[c], offline.smoothed_columns()[c])
+
+
 def test_a_sure_start_at_rest_keeps_its_band():
     # Below the plateau a rest pins the start (sigma ~1 %): nothing changes there,
     # to the bit (the NMC curve never leaves its start that unsure).
