@@ -444,6 +444,14 @@ relaxation still to come added to the rest's measurement variance,
 correlated over the relaxation time: s46 1.60 -> 2.47, s41 1.51 -> 2.90 % (a
 weaker rest pulls the estimate back less, as the load's budget carried into
 the rest did).
+Speed (callgrind, soc_series of 2e5 samples at 1 Hz, the loading included,
+PYTHONHASHSEED=0): bench_suite's NMC pack drive (16 cells) 6.930e9 -> 6.927e9
+(never unsure: the same path but for a flag); an LFP 2-RC drive started at
+rest on the plateau (60 %, parked 15 min an hour, never settled) 2.138e9 ->
+2.163e9 (+1.2 % of the run: the rest's range checked each interval of a rest
+past 5 min while the term is nonzero, as a start under load's is). Live ==
+offline: ``sweep_live_offline.py lfp1_hppc_1hz lfp4_rest`` 0 mismatches in
+every split; the new test splits an unsure start's log at random.
 """
 
 from __future__ import annotations
