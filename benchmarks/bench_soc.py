@@ -383,6 +383,75 @@ at rest too moves where the plateau start lands, not how well: held-out
 default 0.57 / 0.90 -> 0.44 / 0.75 % (live 1.52 -> 1.13), but tuned default
 0.33 / 0.48 -> 0.39 / 0.56 % (live 0.61 -> 0.79), held-out broad steps 1 Hz
 s44 0.71 -> 1.48 % (a second miss); not kept.
+
+2026-12-07 session 33: an unsure start at rest (sigma over 4 %: the LFP
+plateau; never NMC, whose start at rest is at most 1.9 %) gets the band term
+a start under load has (``app.diagnostics.soc_ekf``, "Unsure start at
+rest"): the filter and the live SOC the same bits, the band and the smoothed
+series change. Smoothed RMSE after 10 min, mean / worst, band share, before
+-> after (the same cache, base and after on it; ``live%`` unchanged):
+
+    tuning (the held-out set above, ``--chemistries lfp --seeds 40 41 42
+    --broad --broad-seed-offset 30 --no-speed``)
+      lfp table  rest default   0.57 / 0.90  100.0  ->  0.56 / 0.93  100.0
+      lfp table  rest broad     0.70 / 1.54   93.0  ->  0.69 / 1.51   95.7
+      lfp preset rest default   0.73 / 1.01   99.9  ->  0.68 / 0.98   99.9
+      lfp preset rest broad     1.55 / 5.54   91.3  ->  1.11 / 2.09   96.2
+    ``--chemistries lfp --ocvs table preset --starts rest --profiles partial
+    --seeds 46 47 48 49 --start-soc 57 --no-speed``
+      lfp table  rest           1.00 / 1.74   88.3  ->  0.93 / 1.60  100.0
+      lfp preset rest           1.78 / 3.03   91.2  ->  1.60 / 3.09   97.1
+    held out, ``--chemistries lfp --broad-only --broad-seed-offset 70 --no-speed``
+      lfp table  rest           0.65 / 1.94   96.1  ->  0.67 / 1.94   97.2
+      lfp preset rest           2.67 / 10.10  77.7  ->  2.02 / 8.64   93.0
+    held out, ``--chemistries lfp --seeds 43 44 45 --no-speed``
+      lfp table  rest           0.43 / 0.86  100.0  ->  0.40 / 0.77  100.0
+      lfp preset rest           0.72 / 1.03   98.5  ->  0.77 / 1.22   99.5
+    held out, ``--chemistries lfp --seeds 43 44 45 --broad --broad-seed-offset 50
+    --no-speed``, the broad cases
+      lfp table  rest           0.56 / 1.20   95.6  ->  0.52 / 1.00   98.6
+      lfp preset rest           1.13 / 2.45   90.0  ->  1.06 / 2.45   93.5
+    the first broad draws, ``--chemistries lfp --broad-only --no-speed``
+      lfp table  rest           0.61 / 1.47   98.2  ->  0.60 / 1.53   98.6
+      lfp preset rest           1.19 / 3.47   92.9  ->  1.17 / 3.47   94.4
+
+From load every group the same bits (a start under load has had the term
+all along). Changed, among others: partial s41 1.54 -> 1.51 (band
+89.3 -> 100 %), partial s46 1.74 -> 1.60 (56.1 -> 100 %), wltp 1 Hz s83 0.65 ->
+0.84 (85.3 -> 100 %), steps s11 1.47 -> 1.53; preset steps 1 Hz s44 5.54 ->
+1.57, steps s42 2.04 -> 0.90, steps 1 Hz s84 9.98 -> 4.24 (band 0 -> 100 %),
+steps 10 degC s85 10.10 -> 8.64 (0 -> 75 %; over the 8 % target before and
+after), udds 1 Hz s43 1.14 -> 0.86, wltp 1 Hz s43 1.04 -> 1.23, partial 1 Hz
+s84 2.84 -> 2.34, us06 s44 0.79 -> 1.22, commute s43 0.73 -> 0.87, udds s43
+0.68 -> 0.85; table udds s43 0.40 -> 0.29, partial s62 1.10 -> 0.96 (band 92.8 ->
+100 %), partial 1 Hz s64 1.20 -> 1.00 (82.6 -> 100 %). NMC: ``--chemistries nmc --no-speed`` (the default cases) the same output to the
+character; ``bench_soc_sim.py --baseline`` all 0.89 / 4.37 % after 10 min,
+every group within 0.01 %. So the LFP table from rest misses stay (s41 1.51,
+s46 1.60, steps s11 1.53, held out steps s81 1.94, partial 1 Hz s84 1.36, steps
+10 degC s85 1.13 %): the band now holds the truth there, the estimate is the
+filter's. Tried and dropped (scratch, on the same logs): an unrelaxed rest
+after a load (the relaxation still to come, the rest's own 1/sqrt(t)
+extrapolation, over 1 mV, or the rest under 60 s) left out of the covariance
+update (the mean still moved, the variance kept): p46 table 0.93 / 1.60 ->
+0.51 / 0.70 %, s41 1.51 -> 1.17, but tuning broad table from rest 0.69 / 1.51
+-> 0.82 / 2.08 (steps 1 Hz s44 0.78 -> 2.08), preset default 0.68 -> 0.89, the
+live filter from load broad 1.00 -> 1.89 %; only where that relaxation in SOC
+(over the OCV slope) exceeds the SOC's sigma (the flat regions): tuning broad
+table from rest 0.69 / 1.51 -> 0.65 / 1.13 %, p46 0.93 / 1.60 -> 0.63 / 0.93
+%, but held out (offset 70) 0.67 / 1.94 -> 0.76 / 2.98 % (steps s81 1.94 ->
+2.98, steps 1 Hz s84 0.11 -> 0.90; preset 2.02 / 8.64 -> 1.53 / 5.30 %); the
+relaxation still to come added to the rest's measurement variance,
+correlated over the relaxation time: s46 1.60 -> 2.47, s41 1.51 -> 2.90 % (a
+weaker rest pulls the estimate back less, as the load's budget carried into
+the rest did).
+Speed (callgrind, soc_series of 2e5 samples at 1 Hz, the loading included,
+PYTHONHASHSEED=0): bench_suite's NMC pack drive (16 cells) 6.930e9 -> 6.927e9
+(never unsure: the same path but for a flag); an LFP 2-RC drive started at
+rest on the plateau (60 %, parked 15 min an hour, never settled) 2.138e9 ->
+2.163e9 (+1.2 % of the run: the rest's range checked each interval of a rest
+past 5 min while the term is nonzero, as a start under load's is). Live ==
+offline: ``sweep_live_offline.py lfp1_hppc_1hz lfp4_rest`` 0 mismatches in
+every split; the new test splits an unsure start's log at random.
 """
 
 from __future__ import annotations

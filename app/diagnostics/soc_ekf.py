@@ -598,6 +598,29 @@ guess's term fading with the filter's variance over the guess's (steps 1 Hz
 s14 band 100 -> 0 %); the smoother choosing by the filter's own variances and
 only what one of the two estimates read past the other (the simulator's seeds
 1.65 %, PyBaMM broad from load 0.66 / 1.36 %, commute s13 worst 0.88 -> 4.30 %).
+
+Unsure start at rest
+--------------------
+A start at rest on the LFP plateau is hardly surer than a start under load:
+the first voltage bounds the SOC only to the plateau (sigma 6-8 %, more than
+``rest_unsure_sigma_pct``, 4 %; NMC's curve never leaves a start at rest
+above 1.9 %, so NMC is unchanged to the bit), and its first long discharge
+then reads diffusion the model lacks as SOC in the same way: PyBaMM LFP
+partial s41 (from 56.7 %) went +1.2 -> -5.2 % down the 37-45 % slope, the
+rest after it, 15-20 mV from relaxed, took the sigma 3.3 -> 0.94 % and the
+estimate stayed 1.3-2 % low for hours (band 89 % of the samples, partial
+s46 56 %), and the smoother kept those intervals, surer than its floor. So
+such a start gets the band term of "Read under load only": what the voltage
+under load moved the SOC by (the same share of each update's step), forgotten
+over ``load_read_memory_pct`` of charge moved, bounded at a rest of
+``load_start_anchor_rest_s`` by the rest's own range (as a start under load's,
+the relaxation still to come extrapolated) where that range holds the SOC,
+and dropped once such a range is sharper than the filter. Without a first
+guess under load its term is 0, and the filter is never moved: the state,
+its covariance and the live SOC are the same bits; the band and the smoothed
+series (worked back from later, surer estimates over the intervals it no
+longer holds sure) change. Figures: ``benchmarks/bench_soc.py``, 2026-12-07
+session 33.
 """
 
 from __future__ import annotations
@@ -814,6 +837,10 @@ class SocFilterSettings:
     #: (and what the first guess's polarisation may be worth), forgotten over
     #: this much charge moved since (% of the capacity; see "Read under load only").
     load_read_memory_pct: float = 30.0
+    #: A start at rest less sure than this (sigma, %: the LFP plateau) counts what
+    #: the voltage under load moves it by in the band too, until a rest settles it
+    #: (as a start under load's; see "Unsure start at rest"). 0: never.
+    rest_unsure_sigma_pct: float = 4.0
     #: Relaxed rests (from this long on, once the relaxation still to come is
     #: below ``rest_anchor_relaxed_v``) and the charge counted between them bound
     #: the SOC; an estimate outside that range is moved into it (see
@@ -1108,6 +1135,8 @@ class EkfSocEstimator:
         self._unexplained = 0.0  # decaying max excess residual under load, V
         # Start under load: re-anchor at the first long rest (see _anchor).
         self._anchor_pending = False
+        # A start at rest on a plateau: its band counts what is read under load too
+        self._unsure_rest = False
         # ... and until then, the SOC the voltage under load moved the estimate
         # by (see "Read under load only" in the module doc), %
         self._pull = 0.0
@@ -1251,6 +1280,9 @@ class EkfSocEstimator:
         self._anchor_pending = self.initialisation in (
             SocInitialisation.LOAD,
             SocInitialisation.UNKNOWN,
+        )
+        self._unsure_rest = (
+            self.initialisation is SocInitialisation.REST and 0.0 < s.rest_unsure_sigma_pct < sig0
         )
         self._started = True
 
@@ -1695,6 +1727,7 @@ class EkfSocEstimator:
         off_consider_var = st.offset_min_soc_sigma_pct**2
         unexplained = self._unexplained
         anchor_pending = self._anchor_pending
+        unsure = self._unsure_rest
         pull = self._pull
         guess_sd = self._guess_sd
         inv_pull_pct = 1.0 / st.load_read_memory_pct
@@ -1806,6 +1839,25 @@ class EkfSocEstimator:
                                     pull = sig_rest if pull > 0.0 else -sig_rest
                             if not anchor_pending:
                                 pull = guess_sd = 0.0
+                elif unsure:
+                    # (a start at rest on a plateau: the band only, see "Unsure
+                    # start at rest"; the filter is never moved)
+                    if absi > i_rest:
+                        rest_t.clear()
+                        rest_v.clear()
+                    else:
+                        rest_s = (rest_t[-1] if rest_t else 0.0) + de
+                        rest_t.append(rest_s)
+                        rest_v.append(vbar)
+                        if rest_s >= anchor_s and pull != 0.0:
+                            # (nothing read under load yet: nothing to bound)
+                            moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
+                            if moved is None:
+                                if sharper:
+                                    unsure = False
+                                    pull = 0.0
+                                elif sig_rest < abs(pull):
+                                    pull = sig_rest if pull > 0.0 else -sig_rest
                 if absi > i_rest:
                     anchors_load()
                 elif anchors_rest(de, vbar, counted) and anchors.count:
@@ -1934,7 +1986,7 @@ class EkfSocEstimator:
                 soc = (
                     SOC_MIN_PCT if soc < SOC_MIN_PCT else SOC_MAX_PCT if soc > SOC_MAX_PCT else soc
                 )
-                if anchor_pending and absi > i_rest:
+                if (anchor_pending or unsure) and absi > i_rest:
                     # (read under load only: see the module doc) the share of the
                     # step a rest read would not have made: the polarisation's
                     # reach past a rest read's voltage sigma, as a share of the
@@ -1972,7 +2024,7 @@ class EkfSocEstimator:
             dqe = qe - off * de
             soc_next = soc + cap * ks * dqe
             counted += cap * dqe
-            if anchor_pending:
+            if anchor_pending or unsure:
                 # (what was read under load, forgotten over the charge moved since)
                 fade = exp(-(dqe if dqe > 0.0 else -dqe) * cap * inv_pull_pct)
                 pull *= fade
@@ -2017,7 +2069,7 @@ class EkfSocEstimator:
             v1 = e1e * v1 + gs * f1e
             v2 = e2e * v2 + gs * f2e
             p00, p_so, p_sk, p_oo, p_ko, p_kk = unpack_p(p)
-            if anchor_pending:
+            if anchor_pending or unsure:
                 # the band's and the smoother's variance (the filter's own is p)
                 read = (pull if pull > 0.0 else -pull) + guess_sd
                 p00 = (0.0 if p00 < 0.0 else p00) + read * read
@@ -2051,6 +2103,7 @@ class EkfSocEstimator:
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
         self._anchor_pending = anchor_pending
+        self._unsure_rest = unsure
         self._pull, self._guess_sd = pull, guess_sd
         self._counted = counted
         self._p = p
