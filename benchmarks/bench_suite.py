@@ -932,6 +932,12 @@ other helpers were editing (faults/short.py, sensors.py, resolution.py, soc*). T
 dropped: the RC-state scan (pulse_fit.rc_states) composed into two buffers in turn instead
 of temporaries copied into place (same bits; B 247, 200 calls, best of 5: G 2 75 -> 139,
 G 10 115 -> 136 us, slower: two numpy calls more a step; G 19 224 -> 191 us).
+``bench_live_engine.py --repeat 1`` (new, then base, load ~16): 16 cells drive block 1
+9.67 vs 9.91, block 1000 3.50 vs 3.66, hppc block 1 11.89 vs 12.33, block 1000 4.58 vs
+5.02, 4 cells cycle block 1 5.60 vs 5.41 us/sample (noise; all under 20).
+``sweep_live_offline.py`` (new code, nice, load ~15) did not finish in the session: its
+first 33 cases, 232 splits, 0 mismatches (round-off only, counted as such: SOH
+ocv_capacity / full_cycles, pulses' soc_percent).
 """
 
 from __future__ import annotations
