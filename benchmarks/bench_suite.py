@@ -890,6 +890,54 @@ against 2.86-3.22 serial; steps 2.31-2.34 against 2.13-2.16; drive 2.17-3.11 aga
 (detect_faults 0.56, measure_internal_resistance 0.37, soc_estimates 0.26,
 analyze_thermal 0.16), steps 1.11, cycle 1.13, drive 1.22, hppc 0.92 s: every case
 within the 2 s target on this machine (the last VM's 2.1-3.2 s were its speed).
+
+2026-12-07 session 33 (helper packspeed), a slower 2-vCPU VM. Idle (load 0.45 -> 1.5),
+the code at af20638, ``python benchmarks/bench_suite.py --repeat 2``: cycle 2.01, drive
+1.58, hppc 1.20, steps 1.96, pack 2.22 s cpu (pack: detect_faults 0.83,
+measure_internal_resistance 0.51, soc_estimates 0.32, analyze_thermal 0.19,
+cell_balance_and_extremes 0.13, rest 0.11 s). Two exact cuts, same results bit for bit
+(run_suite JSON and SOC series of the 5 logs here, ``analyze --json`` of the 18 files in
+/work/shared/data/real with their exit codes: 46 outputs, 0 differ):
+(1) the fault sample stage in chunks of 65536 samples, not 32768 (``faults/bins.py``
+CHUNK): a chunk is one batch of bins for every family, whose ~100 numpy calls a batch
+cost the same at any size, and the families give the same faults whatever the batches
+(test: a 16-cell 1 Hz log with a noisy cell and a 4-cell 10 Hz log with a short, 150000
+samples each, chunks of 32768 and 65536). detect_faults alone, 32768 / 65536 / 131072
+alternated 4 times in one process, best, load ~11 (other helpers' runs): pack 0.883 /
+0.831 / 0.854, hppc 0.318 / 0.233 / 0.207, cycle 0.431 / 0.376 / 0.388, steps 0.171 /
+0.134 / 0.119 s; drive (6 pairs) 0.423 -> 0.363 s. (An earlier round saw no gain on the
+pack alone at load; 131072 is no better on the cycle log and doubles the work arrays.)
+The live engine's joins (<= 8000 samples) are single chunks either way.
+(2) a fitted pulse's pack and cell temperatures over its read window from one stack of
+the 17 columns' slices, checked and summed by rows (``_finite_means_cols``; was
+``_finite_means`` per column, ~30 numpy calls each: 2244 calls on the pack log, now 17
+for the unfitted batch); measure_internal_resistance of the pack log (best of 5, base and
+new alternated in separate processes, load ~11): 0.588, 0.565 -> 0.477, 0.509 s.
+Instructions (callgrind, ``--instr-atstart=no``, one run_suite of the whole pack log
+instrumented after a warm-up run_suite on its first 20000 samples for the lazy imports;
+/tmp/packspeed/run3.py): pack 13.984e9 -> 13.467e9 (-3.7 %), far short of the 25 %
+aimed at. The four other logs were not run under callgrind (at load 12-18 one pack run
+took ~30 min of wall); their detect_faults figures are above. Where the pack's
+instructions go (base, exclusive): memcpy 2.04e9 (14.6 %: numpy copies; by their
+callers in a whole-process profile slice assignments 1.0e9, concatenate 0.44e9, copyto
+0.2e9 -- under callgrind a large copy counts ~1 instruction a byte, so copies weigh ~8x an element-wise pass), the interpreter's
+calls ~0.75e9, subtract 0.64e9, np.where 0.53e9 (51e6 elements, ~10 per element: mostly
+the fault families' masks), multiply 0.43e9, add 0.37e9; with chunks of 65536
+the call overheads fell (ufunc calls 231e6 -> 182e6) and the copies and np.where grew a
+little (2.04e9 -> 2.10e9, 0.53e9 -> 0.59e9: the families' histories and masks of larger
+batches). What a 25 % cut needs is the families' and the SOC's per-batch copies and
+masks (histories stacked anew every batch, np.where over whole (rows, bins) arrays) and
+thermal's stacked 17 x 1e6 temperatures (its total sum's bits need the stack) -- in files
+other helpers were editing (faults/short.py, sensors.py, resolution.py, soc*). Tried and
+dropped: the RC-state scan (pulse_fit.rc_states) composed into two buffers in turn instead
+of temporaries copied into place (same bits; B 247, 200 calls, best of 5: G 2 75 -> 139,
+G 10 115 -> 136 us, slower: two numpy calls more a step; G 19 224 -> 191 us).
+``bench_live_engine.py --repeat 1`` (new, then base, load ~16): 16 cells drive block 1
+9.67 vs 9.91, block 1000 3.50 vs 3.66, hppc block 1 11.89 vs 12.33, block 1000 4.58 vs
+5.02, 4 cells cycle block 1 5.60 vs 5.41 us/sample (noise; all under 20).
+``sweep_live_offline.py`` (new code, nice, load ~15) did not finish in the session: its
+first 33 cases, 232 splits, 0 mismatches (round-off only, counted as such: SOH
+ocv_capacity / full_cycles, pulses' soc_percent).
 """
 
 from __future__ import annotations

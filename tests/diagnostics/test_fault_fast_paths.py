@@ -828,3 +828,42 @@ def test_rounding_bias_of_no_coarse_reading_is_the_formula(shape):
             0.0,
         )
     assert _same_bits(rounding_bias(q2, var), want)
+
+
+@pytest.mark.parametrize(
+    ("cells", "dt", "fault"),
+    [
+        (16, 1.0, ("sensor_noisy", 70_000.0, {"channel": "cell_5_v"})),
+        (4, 0.1, ("internal_short", 9_000.0, {"cell": 2})),
+    ],
+)
+def test_faults_of_a_long_log_are_the_same_in_chunks_of_32768_or_65536(
+    cells, dt, fault, monkeypatch
+):
+    """The sample stage's chunk (a batch of bins for every family) is a matter of
+    speed only: a long log's faults, and what each says, with chunks of 32768 samples
+    (the old size) and of 65536 (each family given half as many, larger batches)."""
+    from app.diagnostics.faults import bins, detect_faults, detector
+    from app.hardware.simulator import Fault
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=cells)
+    kind, onset, where = fault
+    block = simulate(
+        spec,
+        profile="drive",
+        duration_s=150_000 * dt,
+        dt_s=dt,
+        seed=7,
+        noise=NoiseSpec.typical(spec),
+        faults=[Fault(kind, onset, **where)],
+    )
+
+    def run(chunk):
+        monkeypatch.setattr(bins, "CHUNK", chunk)
+        monkeypatch.setattr(bins, "CHUNK_MAX", chunk + chunk // 4)
+        monkeypatch.setattr(detector, "CHUNK", chunk)
+        return detect_faults(block, spec).to_list()
+
+    old, new = run(32768), run(65536)
+    assert new == old
+    assert any(f["kind"] == kind for f in new)  # (the families had something to find)

@@ -727,3 +727,36 @@ def test_pulse_records_made_together_are_those_made_one_by_one():
     tracker.update(SampleBlock({c: df[c].to_numpy() for c in df.columns}))
     assert max(sizes) > 50
     assert tracker.result().n_pulses > 50
+
+
+def test_finite_means_of_a_few_windows_of_many_columns_are_each_columns_own():
+    # a fitted pulse's record: the pack's and every cell's temperature over one window,
+    # the columns stacked and summed by rows: each column's _finite_means, to the bit,
+    # with dropped readings (NaN, inf), a column with none in a window, empty windows
+    from app.diagnostics.internal_resistance import _finite_means, _finite_means_cols
+
+    rng = np.random.default_rng(11)
+    cols, n = 17, 3000
+    xs = [rng.normal(25.0, 3.0, n) * rng.uniform(0.5, 2.0) for _ in range(cols)]
+    for x in xs:
+        x[rng.random(n) < 0.003] = np.nan
+    xs[2][rng.integers(0, n, 4)] = np.inf
+    xs[5][1000:1200] = np.nan
+    checked = bad = 0
+    for _ in range(200):
+        w = int(rng.integers(1, 5))
+        lo = rng.integers(0, n - 300, w)
+        hi = lo + rng.choice([0, 1, 3, 7, 10, 11, 40, 129, 300], size=w)
+        if rng.random() < 0.1:
+            lo[0], hi[0] = 1050, 1100  # column 5 without a reading
+        if rng.random() < 0.05:
+            hi[0] = lo[0] - 2  # an empty window the wrong way round
+        got = _finite_means_cols(xs, lo, hi)
+        want = [_finite_means(x, lo, hi) for x in xs]
+        assert [[a is None for a in g] for g in got] == [[b is None for b in c] for c in want]
+        assert all(
+            a == b for g, c in zip(got, want, strict=True) for a, b in zip(g, c, strict=True)
+        )
+        checked += 1
+        bad += sum(not np.isfinite(x[a:b]).all() for x in xs for a, b in zip(lo, hi, strict=True))
+    assert checked == 200 and bad > 50  # (both paths taken)
