@@ -121,7 +121,27 @@ within 60 s the same at 1 and 0.5 Hz, 68 -> 66 at 0.2 Hz, 50 -> 37 at 0.125 Hz, 
 at 0.1 Hz, 24 -> 12 at 0.05 Hz (worst 64 -> 72, 105 -> 138, 100 -> 129, 276 -> 417 s),
 where before the same channel was reported noisy 0-175 times per 24 runs before any
 fault. The current's own false alarms on slow drives (2,282 in those 1,440 runs, 1,860
-on LFP) are not this: the voltage lags the load (see ``SLOW_LOG_DT_S``), left.
+on LFP) were not this: the voltage lags the load. A sample's voltage carries R0 dI and
+also the RC pairs' and the OCV's integral of the current held over the sample before
+(per sample kappa = R1 (1 - exp(-dt/tau1)) + R2 (...) + dOCV/dSOC 100 dt / 3600 Q, up to
+1-6 R0 on LFP and NMC at 15-20 s), whose second difference is kappa times the previous
+first difference dI' of the load: R0 (d2I + g dI'), g = kappa / R0. As sum(d2I dI') =
+-sum(d2I²)/2 for any sequence (but for its ends), the products with the current's second
+differences are R0 L (b - g/2) and the voltage's mean square R0² (L (b - g/2)² + g² (P -
+L/4)) (L, P: the load's mean squared second and first differences, b R0 the cells' R0):
+the lag cancels the products (they turned negative on LFP's steep OCV ends) and up to
+3/4 of the voltage's variance for a rough load (P = L/3), more for one that alternates.
+In logs of a sample every ``LAG_MIN_DT_S`` or more the current is judged with a lag g
+of at most what the voltage's own second differences leave room for beside the products
+(``(V L - X²) / (R0² L (P - L/4))``, from the current's first differences too) and the
+spec's bound -- the RC pairs' part and the OCV table's steepest slope where the cells'
+OCV may be (``LAG_OCV_DROP``) --: the plain reference explains V / (R0² f) of load, f
+the least of (b - g/2)² + g² (P/L - 1/4) over [0, g] (b² = 1 / the margin), and the
+follow test's gain is R0 (1/sqrt(``CURRENT_LOAD_MARGIN``) - g/2) (the margin for R0
+alone: the lag is now the model's, not the margin's). A noisy current beside no load
+or a constant one is still found where the spec's bound leaves the voltage too little
+lag (``benchmarks/bench_clean_slow.py``: clean false alarms 2,282 -> see there; the
+price, slower and fewer finds at 0.2-0.05 Hz, is there too).
 
 **Stuck.** The rule is :mod:`.stuck`'s (shared with the SOC filter's cell
 channels); here is its evidence, per 5 s bin. A channel is stuck when its value has not changed at all for 30 s
@@ -337,6 +357,21 @@ CURRENT_LOAD_MARGIN_SLOW = 3.0
 #: percentile of the windows with a load) of the load's variance through R0 read every
 #: 2 s, 0.60 every 3 s, 0.47 every 5 s and 0.54 every 10 s; the margin of 2 covers 0.5.
 SLOW_LOG_DT_S = 4.0
+#: In a slow log the voltage also follows the current held over the sample before
+#: (see "Slow logs": the RC pairs' and the OCV's integral of it, kappa per sample, as a
+#: multiple g of R0): the load's curvature it explains is judged with a lag of at most
+#: what the voltage's own second differences leave room for beside the products and at
+#: most the spec's bound: the RC pairs' R (1 - exp(-dt / tau)) over R0 and the OCV
+#: table's steepest slope (per sample and ampere, over R0) within this many times the
+#: cells' resistance (R0 + R1 + R2) times the bin's mean current of the mean cell voltage
+#: (V = OCV + R I: on the side the OCV is; the cells' polarisation, a cold cell's R) ...
+LAG_OCV_DROP = 1.5
+#: The lag is modelled in logs of a sample every this many seconds or more (at 1 Hz its
+#: bound is a few hundredths of R0 on the plateaus; the clean days had no false alarm
+#: there, but 12 on LFP at 2 s and 71 at 3 s).
+LAG_MIN_DT_S = 2.0
+#: ... and this many volts (a cell's polarisation left from the bins before).
+LAG_OCV_MARGIN_V = 0.01
 #: The current's estimate is the plain one unless this many times the step-robust
 #: one is smaller (a step the voltage does not follow: the robust one drops it). White
 #: noise, 30 s windows at 1 Hz (Monte Carlo, 7e4 windows): the smaller of the two
@@ -547,6 +582,10 @@ class SensorDetector:
         slow = dt_s >= SLOW_LOG_DT_S
         self._load_margin = CURRENT_LOAD_MARGIN_SLOW if slow else CURRENT_LOAD_MARGIN
         self._jump_v = np.inf
+        # a slow log's lag of the voltage behind the current (see LAG_OCV_DROP): its
+        # per-bin OCV part, over the windows
+        self._lag = False
+        self._lag_hist = History(None, self.wn - 1, 0.0)
         if spec.ecm is not None:
             r0 = spec.ecm.for_capacity(spec.pack_capacity_ah)["r0_ohm"]
             # R0 between the current and the reference voltage: the mean cell, or the pack
@@ -555,8 +594,17 @@ class SensorDetector:
             self._follow_r0 = self.r0 / math.sqrt(self._load_margin)
             jump = r0 * STUCK_CURRENT_JUMP_C * one_c_a(spec)
             self._jump_v = max(jump, STUCK_CURRENT_JUMP_MIN_V)
+            if dt_s >= LAG_MIN_DT_S:
+                self._init_lag(spec, dt_s)
+                self._noise_hist = History(2 * self._cx + 8, self.wn - 1, 0.0)
         else:
             floor[layout.i_i] = NOISE_FLOOR_CURRENT_NO_ECM_C * one_c_a(spec)
+        # the bins' screen of the current: a superset of the windows it is noisy in (a
+        # slow log's lag model gives its follow test the margin for R0 alone, see
+        # LAG_OCV_DROP)
+        self._screen_follow_r0 = self._follow_r0
+        if self._lag:
+            self._screen_follow_r0 = self.r0 / math.sqrt(CURRENT_LOAD_MARGIN)
         floor[layout.temp_rows] = NOISE_FLOOR_T_C
         self._floor2 = (floor**2)[:, None]
         self.groups = _groups(layout)
@@ -662,11 +710,13 @@ class SensorDetector:
                 # a window whose products fall short of its current's excess has a bin
                 # whose products do (means of the bins' values: equal counts)
                 x_b = white_noise_var(bb.s2x, bb.n2x)
-                hot_i = self._follow_r0 * (i_b - floor2[lay.i_i]) > x_b
+                hot_i = self._screen_follow_r0 * (i_b - floor2[lay.i_i]) > x_b
             hot = (per_bin > floor2).any(axis=0) | hot_i
         # (read at the candidate windows only)
+        # (a slow log's lag model also reads the current's first differences)
+        lag_ev = (bb.nd[lay.i_i], bb.sdd[lay.i_i]) if self._lag else ()
         full = self._noise_hist.push_lazy(
-            (bb.n2, bb.s2m, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref, bb.n2x, bb.s2x)
+            (bb.n2, bb.s2m, *lag_ev, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref, bb.n2x, bb.s2x)
         )
         hot_full = self._hot_hist.push(hot.astype(float))
         # the pack voltage read more than two adjacent steps in a bin (see PACK_TWO_STEPS)
@@ -679,6 +729,7 @@ class SensorDetector:
             self._warm_factor(bb) if self.r0 is not None else np.ones(m)
         )
         step_full = self._step_hist.push(bb.step_changed.astype(float))
+        lag_full = self._lag_hist.push(self._lag_ocv(bb)) if self._lag else None
         w = self.wn
         # the windows (ending at new bins) that contain a hot bin and no step change;
         # no other can be noisy (integer counts: exact)
@@ -739,10 +790,18 @@ class SensorDetector:
             robust = CURRENT_ROBUST_SLACK * var[lay.i_i]
             own = np.minimum(ref_i, robust)
             r0 = self.r0 * warm
-            var[lay.i_i] = np.fmax(
-                own - self._load_margin * ref_v / r0**2,
-                self._unfollowed(own, ref_i, ref_v, cross, win[-2], warm),
-            )
+            if self._lag:  # a slow log: the voltage lags the current (see LAG_OCV_DROP)
+                lag_ocv = np.lib.stride_tricks.sliding_window_view(lag_full, w)[cols].max(axis=1)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    slope_i = white_noise_var(win[-7], win[-8])  # (first differences, /6)
+                var[lay.i_i] = self._lagged(
+                    own, ref_i, ref_v, cross, win[-2], warm, slope_i, lag_ocv
+                )
+            else:
+                var[lay.i_i] = np.fmax(
+                    own - self._load_margin * ref_v / r0**2,
+                    self._unfollowed(own, ref_i, ref_v, cross, win[-2], warm),
+                )
         floor_w = floor2[:, cols]
         # the pack voltage's: with its resolution bound, and noisy only in a window with a
         # bin whose readings spanned more than two steps (see PACK_TWO_STEPS)
@@ -785,6 +844,90 @@ class SensorDetector:
             short = gain * (own - floor) - cross
             found = (short >= CURRENT_FOLLOW_Z * se) & (own > floor)
             return np.where(found, own - np.fmax(cross, 0.0) / gain, -np.inf)
+
+    def _init_lag(self, spec: BatterySpec, dt_s: float) -> None:
+        """The spec's bound on a slow log's lag (see ``LAG_OCV_DROP``): the RC pairs'
+        part per sample over R0 (at the spec's time constants, and at a warm pack's
+        shorter ones), and the OCV table's slopes per sample and ampere over R0."""
+        e = spec.ecm.for_capacity(spec.pack_capacity_ah)
+        r0 = e["r0_ohm"]
+        self._lag = True
+        self._dt = dt_s
+        self._lag_rc = [
+            (e["r1_ohm"] / r0, e["r1_ohm"] * e["c1_f"]),
+            (e["r2_ohm"] / r0, e["r2_ohm"] * e["c2_f"]),
+        ]
+        self._lag_drop = LAG_OCV_DROP * (r0 + e["r1_ohm"] + e["r2_ohm"])
+        soc, ocv = spec._ocv_table()
+        soc, ocv = np.asarray(soc, dtype=float), np.asarray(ocv, dtype=float)
+        self._lag_ocv_v = ocv
+        # V per % SOC -> V per A held over a sample (the pack's charge), over R0
+        per_a = 100.0 * dt_s / (3600.0 * spec.pack_capacity_ah) / r0
+        self._lag_slopes = np.diff(ocv) / np.diff(soc) * per_a
+        self._lag_n = spec.series_cells
+
+    def _lag_ocv(self, bb: BinBatch) -> np.ndarray:
+        """Per bin, the OCV's part of the lag over R0 (see ``LAG_OCV_DROP``): the
+        steepest slope of the OCV table where the cells' OCV may be -- their mean
+        voltage less up to ``LAG_OCV_DROP`` times their resistance's drop at the bin's
+        mean current (V = OCV + R I), and ``LAG_OCV_MARGIN_V`` either side (the table's
+        ends where outside it)."""
+        lay = self.layout
+        with np.errstate(invalid="ignore"):
+            if len(lay.cells_v):
+                v = bb.mean[lay.cells_v].mean(axis=0)
+            else:
+                v = bb.mean[lay.i_v] / self._lag_n
+            # (V = OCV + R I: the OCV below the voltage on charge, above it on discharge)
+            drop = self._lag_drop * bb.mean[lay.i_i]
+        ocv = self._lag_ocv_v
+        lo = np.clip(v - np.fmax(drop, 0.0) - LAG_OCV_MARGIN_V, ocv[0], ocv[-1])
+        hi = np.clip(v - np.fmin(drop, 0.0) + LAG_OCV_MARGIN_V, ocv[0], ocv[-1])
+        out = np.zeros(bb.m)
+        for j, slope in enumerate(self._lag_slopes):  # segments the interval meets
+            with np.errstate(invalid="ignore"):
+                meet = (ocv[j + 1] >= lo) & (ocv[j] <= hi)
+            out = np.where(meet, np.fmax(out, slope), out)
+        # (no voltage or current known: the steepest)
+        return np.where(np.isfinite(v) & np.isfinite(drop), out, self._lag_slopes.max())
+
+    def _lagged(self, own, ref_i, ref_v, cross, n_cross, warm, slope_i, lag_ocv) -> np.ndarray:
+        """A slow log's current noise per window: as :meth:`_noisy`'s (the plain
+        reference's and the follow test's) where the voltage also follows the current
+        held over the sample before (see "Slow logs"). Its second differences are then
+        R0 (b d2I + g dI'), dI' the previous first difference of the load, and as
+        sum(d2I dI') = -sum(d2I²) / 2 for any sequence (but for its ends), the products
+        with the current's are R0 L (b - g/2) (L: the load's mean d2I²) and the
+        voltage's mean square R0² (L (b - g/2)² + g² (P - L/4)) (P: the load's mean
+        dI²). So g is at most ``gamma_hat`` = sqrt((V / R0² - X² / (R0² L)) / (P - L/4)),
+        bounded by the spec's (``LAG_OCV_DROP``). The plain reference explains at most
+        V / (R0² f) of load, f the least of (b - g/2)² + g² (P/L - 1/4) over those lags
+        (b² = 1 / the margin); the follow test's gain is R0 (b - g/2)."""
+        r0 = self.r0 * warm
+        b = 1.0 / math.sqrt(self._load_margin)  # the plain reference's (a slow log's)
+        b_follow = 1.0 / math.sqrt(CURRENT_LOAD_MARGIN)  # the follow test's: R0 alone
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rc = sum(
+                ratio * (1.0 - np.exp(-self._dt / (tau * warm))) for ratio, tau in self._lag_rc
+            )
+            cap = rc + lag_ocv / warm
+            room = ref_i * (slope_i - ref_i / 4.0)  # L (P - L/4)
+            inphase = (ref_v * ref_i - cross * cross) / r0**2  # (L V - X²) / R0²
+            g_hat = np.sqrt(np.fmax(inphase, 0.0) / room)
+            g = np.where(room > 0, np.fmin(g_hat, cap), cap)
+            g = np.where(np.isfinite(g), g, cap)
+            rho = np.fmax(slope_i / ref_i - 0.25, 0.0)  # P/L - 1/4
+            # the least of (b - g/2)² + g² rho over [0, g]: at b / (2 (rho + 1/4)) if within
+            g_min = np.fmin(b / (2.0 * (rho + 0.25)), g)
+            f = (b - g_min / 2.0) ** 2 + g_min**2 * rho
+            plain = own - ref_v / (r0**2 * f)
+            floor = self._floor2[self.layout.i_i]
+            se = np.sqrt(CURRENT_FOLLOW_SE * (ref_i * ref_v - cross * cross) / n_cross)
+            gain = r0 * (b_follow - g / 2.0)
+            short = gain * (own - floor) - cross
+            found = (short >= CURRENT_FOLLOW_Z * se) & (own > floor) & (gain > 0)
+            follow = np.where(found, own - np.fmax(cross, 0.0) / gain, -np.inf)
+        return np.fmax(plain, follow)
 
     def _warm_factor(self, bb: BinBatch) -> np.ndarray:
         """Per bin, the cells' R0 over the spec's (25 degC) one, at most 1: the
