@@ -176,6 +176,7 @@ from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.pulse_summary import InternalResistanceResult
 from app.diagnostics.rowwise import row_mean, row_summary
 from app.diagnostics.runs import run_bounds
+from app.diagnostics.time_gaps import GapRule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,9 +201,10 @@ NEW_CELL_TOLERANCE = 0.20
 #: life is 2x; a cell with a failing tab weld or lifted bond a few times more).
 UNIT_SLIP_FACTOR = 30.0
 #: SOH_C: a capacity counted above this many times the nominal is no cell's health but
-#: a slip of units or of the battery: a time column in ms or a current in mA (1000x), a
-#: logging gap the current is counted across, one string's capacity given for a pack
-#: of parallel strings. A new cell holds at most ~110 % of its rated capacity.
+#: a slip of units or of the battery: a time column in ms or a current in mA (1000x),
+#: one string's capacity given for a pack of parallel strings. (A logging gap is no
+#: longer counted across: :mod:`app.diagnostics.time_gaps`.) A new cell holds at most
+#: ~110 % of its rated capacity.
 CAPACITY_SLIP_FACTOR = 1.5
 RESISTANCE_METRICS = ("r0", "r_10s")
 _METRIC_NAMES = {"r0": "fitted ohmic R0 per cell", "r_10s": "10 s DCIR per cell"}
@@ -313,6 +315,8 @@ class SohTracker:
         # running state carried from block to block
         self._last: tuple[float, float, float] | None = None  # t, i, v_cell of the last sample
         self._ah = 0.0
+        # across a time gap the current is unknown: none counted (app.diagnostics.time_gaps)
+        self._gaps = GapRule()
         # the cycler's charge counters, when the log has both (see cycler_counters)
         self._counts = False
         self._net = NetCharge()
@@ -374,7 +378,12 @@ class SohTracker:
         # (trapezoidal, the earlier value held across a start or stop of the current),
         # the interval from the previous block's last sample included
         t0, i0 = (t[0], i[0]) if self._last is None else self._last[:2]
-        inc = trapezoid_increments(np.diff(t, prepend=t0), np.concatenate(([i0], i)), 3600.0)
+        dt = np.diff(t, prepend=t0)
+        inc = trapezoid_increments(dt, np.concatenate(([i0], i)), 3600.0)
+        # (none across a time gap: the current there is unknown)
+        gaps = self._gaps.judge(dt, block.get(schema.STEP_INDEX, None))
+        if len(gaps):
+            inc[gaps] = 0.0
         ah = self._ah + np.cumsum(inc[:-1])
         # the same charge as the cycler counted it, and its increments lost so far
         counted = None
@@ -1227,9 +1236,8 @@ def build_soh_result(
         notes.append(
             f"no capacity SOH: the {capacity:.4g} Ah counted ({method}) is "
             f"{capacity / nominal:.3g} times the nominal {nominal:g} Ah, which no cell holds: "
-            "the time or the current is in other units (ms, mA), the current is counted "
-            "across a gap in the log, or the capacity given is not this battery's "
-            "(one of parallel strings?)"
+            "the time or the current is in other units (ms, mA), or the capacity given "
+            "is not this battery's (one of parallel strings?)"
         )
         soh_c = None
     # --- resistance
