@@ -1542,6 +1542,9 @@ class EkfSocEstimator:
         isfinite = math.isfinite
         rule = self._gap_rule
         step_col = block[schema.STEP_INDEX].tolist() if schema.STEP_INDEX in block else None
+        # (no step index now or before: GapRule.judge_one's verdict of an interval no
+        # longer than gap_s, inline -- no gap, the normal interval raised)
+        plain = step_col is None and not rule.steps_seen
         soc_out = [0.0] * n
         sig_out = [0.0] * n
         for j in range(n):
@@ -1575,7 +1578,11 @@ class EkfSocEstimator:
             dt = max(t - self._t_last, 0.0)
             i_avg = 0.5 * (i + self._i_last)
             gap_var = 0.0
-            if rule.judge_one(dt, step_col[j] if step_col is not None else math.nan):
+            gap_s = rule.gap_s
+            if plain and gap_s is not None and dt <= gap_s:
+                if dt > rule.normal_dt_s:
+                    rule.normal_dt_s = dt
+            elif rule.judge_one(dt, step_col[j] if step_col is not None else math.nan):
                 gap_var = self._gap_event(self._t_last, t, self._i_last, i, dt)
                 i_avg = 0.0
             dq = i_avg * dt

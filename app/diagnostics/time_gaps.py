@@ -86,6 +86,11 @@ class GapRule:
         self.normal_dt_s = max(normal, float(longest_short[-1]))
         return np.array(gaps, dtype=np.intp)
 
+    @property
+    def steps_seen(self) -> bool:
+        """A step index was fed (its last value known): its changes are judged."""
+        return self._prev_step == self._prev_step or self._prev_changed
+
     def edges(self, step: np.ndarray | None, n: int) -> np.ndarray | None:
         """Per sample of a block of ``n`` (``step``: their step index, None if the log
         has none): a step starts at either end of the interval into it (the fault
