@@ -2561,7 +2561,8 @@ class EkfSocEstimator:
         lost = sum(b - a for a, b, _ in gaps)
         return (
             f"{len(gaps)} time gap{'s' if len(gaps) > 1 else ''} in the log "
-            f"({_duration(lost)} in all; {named}{more}): the current across them is "
-            "unknown and not counted; the SOC band widens by what it could have moved "
-            "and the voltage re-anchors the SOC after them",
+            f"({_duration(lost)} in all; {named}{more}): the current across "
+            f"{'them' if len(gaps) > 1 else 'it'} is unknown and not counted; the SOC "
+            "band widens by what it could have moved and the voltage re-anchors the SOC "
+            f"after {'them' if len(gaps) > 1 else 'it'}",
         )

@@ -61,17 +61,17 @@ class GapRule:
         ``step_edge``: per interval, a step starts at either of its ends (None: no
         step index). Only the intervals over ``gap_s`` are judged one by one (few
         on a regular log); the others are never gaps."""
+        normal = self.normal_dt_s
+        if not len(dt):
+            return np.empty(0, dtype=np.intp)
+        top = float(np.maximum.reduce(dt))  # (one pass: no interval over gap_s, the usual)
+        if top <= self.gap_s:  # (False for NaN)
+            if top > normal:
+                self.normal_dt_s = top
+            return np.empty(0, dtype=np.intp)
         with np.errstate(invalid="ignore"):
             long = dt > self.gap_s
         candidates = np.flatnonzero(long)
-        normal = self.normal_dt_s
-        if not len(candidates):
-            if len(dt):
-                top = float(np.fmax.reduce(dt))
-                if top > normal:  # (False for NaN)
-                    normal = top
-            self.normal_dt_s = normal
-            return candidates
         # the longest short interval up to each one (NaN: the log's first sample)
         short = np.where(long | np.isnan(dt), 0.0, dt)
         longest_short = np.maximum.accumulate(short)

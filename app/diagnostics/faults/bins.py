@@ -641,7 +641,11 @@ class SampleStage:
         (:class:`~app.diagnostics.time_gaps.GapRule`: the one rule of every part
         that judges gaps), a step starting at either end of an interval never one."""
         dt = np.diff(np.concatenate(([self._prev_t], t)))
-        step_edge = step_changed | np.concatenate(([self._prev_step_changed], step_changed[:-1]))
+        step_edge = None
+        if self._prev_step_changed or step_changed.any():
+            step_edge = step_changed | np.concatenate(
+                ([self._prev_step_changed], step_changed[:-1])
+            )
         gaps = self._gaps.find(dt, step_edge)
         if not len(gaps):
             return []
