@@ -56,11 +56,12 @@ class GapRule:
         self.gap_s = max(GAP_MIN_S, GAP_FACTOR * dt_ref_s)
         self.normal_dt_s = dt_ref_s
 
-    def find(self, dt: np.ndarray, step_edge: np.ndarray | None = None) -> np.ndarray:
+    def find(self, dt: np.ndarray, step_edge=None) -> np.ndarray:
         """Indices of the gaps among the intervals ``dt`` (NaN: none, no gap);
         ``step_edge``: per interval, a step starts at either of its ends (None: no
-        step index). Only the intervals over ``gap_s`` are judged one by one (few
-        on a regular log); the others are never gaps."""
+        step index; or a function that makes that array, called only if needed).
+        Only the intervals over ``gap_s`` are judged one by one (few on a regular
+        log); the others are never gaps."""
         normal = self.normal_dt_s
         if not len(dt):
             return np.empty(0, dtype=np.intp)
@@ -72,6 +73,8 @@ class GapRule:
         with np.errstate(invalid="ignore"):
             long = dt > self.gap_s
         candidates = np.flatnonzero(long)
+        if callable(step_edge):
+            step_edge = step_edge() if len(candidates) else None
         # the longest short interval up to each one (NaN: the log's first sample)
         short = np.where(long | np.isnan(dt), 0.0, dt)
         longest_short = np.maximum.accumulate(short)
@@ -96,18 +99,34 @@ class GapRule:
         has none): a step starts at either end of the interval into it (the fault
         detector's test, :mod:`.faults.bins`: NaN after NaN is no change); None
         without a step index."""
+        make = self._edges(step, n)
+        return None if make is None else make()
+
+    def _edges(self, step: np.ndarray | None, n: int):
+        """:meth:`edges`, the state moved on now (from the block's last two samples)
+        and the array made only when called (the function returned; None without a
+        step index): a block with no interval over ``gap_s`` never needs it."""
+        if not n:
+            return None
         if step is None:
             if self._prev_step != self._prev_step:  # (NaN: none before either)
                 return None
             step = np.full(n, math.nan)  # (a step index before, none now)
         step = np.asarray(step, dtype=float)
-        prev = np.concatenate(([self._prev_step], step[:-1]))
-        with np.errstate(invalid="ignore"):
-            changed = step != prev
-        changed &= ~(np.isnan(step) & np.isnan(prev))
-        edge = changed | np.concatenate(([self._prev_changed], changed[:-1]))
-        self._prev_step, self._prev_changed = float(step[-1]), bool(changed[-1])
-        return edge
+        first_step, first_changed = self._prev_step, self._prev_changed
+        last = step.item(-1)
+        before = step.item(-2) if n > 1 else first_step
+        self._prev_step = last
+        self._prev_changed = last != before and not (last != last and before != before)
+
+        def make() -> np.ndarray:
+            prev = np.concatenate(([first_step], step[:-1]))
+            with np.errstate(invalid="ignore"):
+                changed = step != prev
+            changed &= ~(np.isnan(step) & np.isnan(prev))
+            return changed | np.concatenate(([first_changed], changed[:-1]))
+
+        return make
 
     def judge(self, dt: np.ndarray, step: np.ndarray | None = None) -> np.ndarray:
         """The gaps among a block's intervals ``dt`` (``dt[k]``: the interval into
@@ -116,16 +135,17 @@ class GapRule:
         yet (that interval is the reference, no gap; the ones before it are not
         judged): the rule of a log that counts charge from its second sample on.
         The same gaps however the log is split into blocks."""
-        edge = self.edges(step, len(dt)) if len(dt) else None
-        if self.gap_s is not None:
-            return self.find(dt, edge)
-        later = np.flatnonzero(dt > 0.0)
-        if not len(later):
-            return later
-        k = int(later[0]) + 1
-        self.start(float(dt[k - 1]))
-        gaps = self.find(dt[k:], None if edge is None else edge[k:])
-        return gaps + k if len(gaps) else gaps
+        make = self._edges(step, len(dt))
+        k = 0
+        if self.gap_s is None:
+            later = np.flatnonzero(dt > 0.0)
+            if not len(later):
+                return later
+            k = int(later[0]) + 1
+            self.start(float(dt[k - 1]))
+            dt = dt[k:]
+        gaps = self.find(dt) if make is None else self.find(dt, lambda: make()[k:])
+        return gaps + k if k and len(gaps) else gaps
 
     def judge_one(self, dt: float, step: float = math.nan) -> bool:
         """:meth:`judge` of one sample (its interval ``dt``, its step index)."""

@@ -137,3 +137,22 @@ def test_the_gap_rule_gives_the_same_verdicts_on_arrays_and_one_by_one():
     assert rule.find(np.array([10.0, 1.0]), np.array([True, False])).tolist() == []
     assert rule.find(np.array([25.0, 31.0])).tolist() == []
     assert rule.find(np.array([200.0])).tolist() == [0]
+
+
+def test_the_gap_rule_over_blocks_with_a_step_index_is_the_rule_sample_by_sample():
+    rng = np.random.default_rng(4)
+    n = 3000
+    dt = np.where(rng.random(n) < 0.02, 10.0, rng.choice([0.0, 1.0, 1.0, 2.0], size=n))
+    step = np.repeat(np.arange(n // 100, dtype=float), 100)
+    step[rng.random(n) < 0.01] = np.nan
+    dt[2900] = 10.0  # (a step starts at 2900: no gap)
+    one = GapRule()
+    expected = [j for j in range(n) if one.judge_one(float(dt[j]), float(step[j]))]
+    assert len(expected) > 10 and 2900 not in expected
+    for sizes in ([n], [1, 7, 100, 2892], [500] * 6):
+        rule, k, found = GapRule(), 0, []
+        for size in sizes:
+            found += (rule.judge(dt[k : k + size], step[k : k + size]) + k).tolist()
+            k += size
+        assert found == expected
+        assert rule.normal_dt_s == one.normal_dt_s
