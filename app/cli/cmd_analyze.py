@@ -423,6 +423,8 @@ def print_summary(report: dict, out=None) -> None:
             # as the window's card and tile: a ±26 % band is no SOC (it showed the
             # figures alone where the window said "cannot be determined")
             print(f"                {undetermined}", file=out)
+        for note in soc.get("notes") or ():  # (the time gaps not counted)
+            print(f"                {note}", file=out)
         if (bms := bms_check_text(soc)) is not None:
             print(f"  BMS check     {bms}", file=out)
     if (soh := r["soh"]) is not None:

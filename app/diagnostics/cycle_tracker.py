@@ -49,6 +49,7 @@ from app.diagnostics.cycles import (
 from app.diagnostics.finite import nan_to_num
 from app.diagnostics.partial_cycles import add_end_points, mark_partial_cycles
 from app.diagnostics.pulse_detection import STEP_INDEX_RAMP, PulseSettings
+from app.diagnostics.time_gaps import GapRule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,6 +81,9 @@ class CycleTracker:
         self._found = 0  # boundaries of the detector in self._starts
         self._has_temp = self._has_step = False
         self._counters: tuple[str, ...] = ()  # the cycler's counters the stream carries
+        # time gaps (app.diagnostics.time_gaps): their charge is not counted
+        self._gaps = GapRule()
+        self._t_last = float("nan")
 
     # --- feeding -----------------------------------------------------------
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -105,6 +109,12 @@ class CycleTracker:
             cols["step"] = _column(block, schema.STEP_INDEX)
         for name in self._counters:
             cols[name] = _column(block, name)
+        t = block[schema.TIME]
+        dt = np.maximum(np.diff(t, prepend=t[0] if not self._n else self._t_last), 0.0)
+        gap = np.zeros(m, dtype=bool)
+        gap[self._gaps.judge(dt, block.get(schema.STEP_INDEX, None))] = True
+        cols["gap"] = gap
+        self._t_last = float(t[-1])
         for name, values in cols.items():
             self._chunks.setdefault(name, []).append(values)
         if not self._n:
@@ -212,6 +222,7 @@ class CycleTracker:
             w["cycle"],
             self.capacity_ah,
             segments,
+            np.flatnonzero(w["gap"]),
         )
         use_cycler_counters(rows, {c: w[c] for c in self._counters}, segments)
         add_net_discharge(rows)

@@ -44,6 +44,7 @@ import numpy as np
 
 from app.core import schema
 from app.diagnostics.finite import nan_to_num
+from app.diagnostics.time_gaps import GapRule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -341,6 +342,14 @@ class CycleDetector:
         return pos
 
 
+def time_gaps_of(t: np.ndarray, step: np.ndarray | None = None) -> np.ndarray:
+    """The samples of a whole log the interval into which is a time gap
+    (:class:`~app.diagnostics.time_gaps.GapRule`, fed as a live stream is)."""
+    if len(t) < 2:
+        return np.empty(0, dtype=np.intp)
+    return GapRule().judge(np.maximum(np.diff(t, prepend=t[0]), 0.0), step)
+
+
 def _ratio(out: float, into: float) -> float | None:
     """out/into for a complete cycle, else None.
 
@@ -373,7 +382,14 @@ _INTEGRAL_BLOCK = 65536
 class _Integrals:
     """Per-sample increments of charge (Ah) and energy (Wh), split by the current's sign."""
 
-    def __init__(self, t: np.ndarray, v: np.ndarray, i: np.ndarray, block: int = _INTEGRAL_BLOCK):
+    def __init__(
+        self,
+        t: np.ndarray,
+        v: np.ndarray,
+        i: np.ndarray,
+        block: int = _INTEGRAL_BLOCK,
+        gaps: np.ndarray | None = None,
+    ):
         # Split each interval's charge by its sign so charge and discharge
         # capacities are both positive numbers; an interval where the current
         # reverses (regenerative braking in a drive, 1e3-1e4 a cycle) at the line
@@ -411,6 +427,12 @@ class _Integrals:
                 # after it, or 0 at the end of the log)
                 out[a:b] = trapezoid_increments(dt, y, 3600.0, keep)[: b - a]
             self._split_reversals(a, b, ib, v0, dt)
+        # ``gaps``: the samples the interval into which is a time gap (time_gaps): the
+        # current there is unknown, none counted (the increment at its start sample)
+        if gaps is not None and len(gaps):
+            at = gaps[gaps > 0] - 1
+            for out in (self.q_chg, self.q_dis, self.e_chg, self.e_dis):
+                out[at] = 0.0
 
     def _split_reversals(
         self, a: int, b: int, ib: np.ndarray, v0: np.ndarray, dt: np.ndarray
@@ -573,7 +595,8 @@ def summarize_cycles(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.D
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
     segments = _segments(cycle)
-    rows = cycle_rows(t, v, i, temp, step, cycle, capacity_ah, segments)
+    gaps = time_gaps_of(t, step)
+    rows = cycle_rows(t, v, i, temp, step, cycle, capacity_ah, segments, gaps)
     counters = {c: df[c].to_numpy(dtype=float) for c in COUNTER_COLUMNS if c in df.columns}
     use_cycler_counters(rows, counters, segments)
     add_net_discharge(rows)
@@ -591,16 +614,18 @@ def cycle_rows(
     cycle: np.ndarray,
     capacity_ah: float | None,
     segments: list[tuple[int, int]],
+    gaps: np.ndarray | None = None,
 ) -> list[dict]:
     """The rows of the cycles ``segments`` ((start, stop) sample ranges) of the
     samples given (``i`` without NaN; ``cycle``: each sample's cycle). A cycle's
     row reads only its own samples, the one after it (the last interval) and,
     for its pulses, a few before it and ~``DCIR_READ_S`` after it: the live
     :class:`~app.diagnostics.cycle_tracker.CycleTracker` passes windows of a
-    stream that hold these."""
+    stream that hold these. ``gaps``: the samples the interval into which is a time
+    gap (:func:`time_gaps_of`), whose charge is not counted."""
     from app.diagnostics.pulse_summary import median_of
 
-    q = _Integrals(t, v, i)
+    q = _Integrals(t, v, i, gaps=gaps)
     thr = current_threshold_a(i, capacity_ah)
     # the charge of the intervals that charge (discharge) above the rest current at
     # either end, for the net discharge; and the net charge of every interval
@@ -715,7 +740,8 @@ def summarize_steps(df: pd.DataFrame, capacity_ah: float | None = None) -> pd.Da
     change = np.ones(len(t), dtype=np.int64)
     change[1:] = (step[1:] != step[:-1]) | (cycle[1:] != cycle[:-1])
     number = np.cumsum(change)
-    q = _Integrals(t, v, i)
+    raw_step = df[schema.STEP_INDEX].to_numpy(dtype=float) if schema.STEP_INDEX in df else None
+    q = _Integrals(t, v, i, gaps=time_gaps_of(t, raw_step))
     temp = df[schema.TEMPERATURE].to_numpy(dtype=float) if schema.TEMPERATURE in df else None
     segments = _segments(number)
     rows = []

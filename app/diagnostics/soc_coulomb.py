@@ -6,7 +6,8 @@ filter with.
 
 The estimator starts from the OCV of the first sample (the pack voltage per
 series cell, through the spec's OCV table) and integrates the current with the
-trapezoidal rule.
+trapezoidal rule, except across a time gap (:mod:`app.diagnostics.time_gaps`):
+the current there is unknown and none is counted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.soc_ekf import SOC_COLUMN
+from app.diagnostics.time_gaps import GapRule
 
 __all__ = ["SOC_COLUMN", "CoulombCountingSoc"]  # SOC_COLUMN: views still import it from here
 
@@ -33,6 +35,7 @@ class CoulombCountingSoc:
         self._last_i: float = 0.0
         self.charge_in_ah = 0.0
         self.charge_out_ah = 0.0
+        self._gaps = GapRule()
 
     def _initial_soc(self, block: SampleBlock) -> float:
         cells = schema.cell_voltage_columns(block.columns)
@@ -58,6 +61,9 @@ class CoulombCountingSoc:
             t_prev = np.concatenate(([self._last_t], t[:-1]))
             i_prev = np.concatenate(([self._last_i], i[:-1]))
         dq_ah = 0.5 * (i + i_prev) * (t - t_prev) / 3600.0
+        gaps = self._gaps.judge(t - t_prev)
+        if len(gaps):
+            dq_ah[gaps] = 0.0
         self.charge_in_ah += float(dq_ah[dq_ah > 0].sum())
         self.charge_out_ah -= float(dq_ah[dq_ah < 0].sum())
         soc = self.soc_pct + np.cumsum(dq_ah) / self.spec.pack_capacity_ah * 100.0

@@ -621,6 +621,34 @@ its covariance and the live SOC are the same bits; the band and the smoothed
 series (worked back from later, surer estimates over the intervals it no
 longer holds sure) change. Figures: ``benchmarks/bench_soc.py``, 2026-12-07
 session 33.
+
+Time gaps
+---------
+A time gap (:mod:`app.diagnostics.time_gaps`: an interval longer than 3 times
+the longest normal one so far and 2 s, not at a step's start; the rule the
+fault detector's dropout list uses, its reference here the log's first positive
+time step; with a ``step_index``, an interval at a step's start is the new step's
+logging, never a gap) is rows nobody logged: the current across it is unknown. Its charge
+is not counted (the trapezoid across a 30 min hole counted what the currents
+either side suggest, and the covariance did not know), the RC branches relax
+over it, and the SOC's variance grows by the square of the SOC the larger of
+the currents either side (at least ``gap_current_floor_c``, 0.02C: a battery
+seen at rest either side may have been used in between) moves over it, at most
+``initial_soc_sigma_max_pct`` (30 %) squared, before the update of the interval
+that holds it: the voltage after the gap then re-anchors the SOC. Its samples'
+band widens at once (the open interval's gap variance on its prior's); the
+smoothed series' prior of that interval is the state after the gap, and the
+smoother adds the variance of every gap between an interval and the later one
+it is worked back from (their charge is not in the count between); the
+back-calculated start adds the gaps' too. A gap worth more than
+``gap_unsettle_sigma_pct`` (1 %) unsettles the SOC as a start under load is
+(``_anchor_pending``: the next rest of 120 s re-anchors it if it contradicts
+it, what the voltage under load moves counts in the band) and the relaxed rests
+before it are forgotten (the charge since them is unknown: a rest after the gap
+is judged as a log's first, from 60 s). ``SocResult.time_gaps`` and ``notes``
+name them. The plain coulomb count, the per-cycle table and the SOH's charge
+count leave the same gaps out. ``benchmarks/bench_soc_gaps.py`` has the
+figures (before / after, tuning and held-out seeds).
 """
 
 from __future__ import annotations
@@ -640,6 +668,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
 from app.diagnostics.ecm_model import SOC_MAX_PCT, SOC_MIN_PCT, CellModel
 from app.diagnostics.soc_rest_anchors import RestAnchors
+from app.diagnostics.time_gaps import GapRule
 
 if TYPE_CHECKING:
     from app.diagnostics.frozen_cells import FrozenCells
@@ -922,6 +951,15 @@ class SocFilterSettings:
     #: with a preset's table (tens of mV off a particular cell here and there).
     smoother_floor_pct: float = 1.0
     smoother_floor_preset_pct: float = 2.0
+    #: Across a time gap (:mod:`app.diagnostics.time_gaps`) the current is unknown:
+    #: its charge is not counted, and the SOC's variance grows by the square of the
+    #: SOC the larger of the currents either side (at least this, in C) moves over
+    #: the gap, at most ``initial_soc_sigma_max_pct`` squared (see "Time gaps").
+    gap_current_floor_c: float = 0.02
+    #: A gap worth more than this (sigma, %) unsettles the SOC as a start under
+    #: load is: the relaxed rests before it are forgotten (the charge since them
+    #: is unknown) and the rests after it re-anchor the SOC.
+    gap_unsettle_sigma_pct: float = 1.0
 
 
 #: An estimate at or below this is empty: see ``SocResult.charge_moved_at_empty_percent``.
@@ -996,6 +1034,20 @@ class SocResult(DiagnosticResult):
     #: What ``min_soc_percent``/``max_soc_percent`` are of: "smoothed" (the smoothed
     #: series, offline) or "filter" (the live filter's estimates).
     soc_range_of: str = "filter"
+    #: The time gaps (:mod:`app.diagnostics.time_gaps`) whose charge was not
+    #: counted: (last sample before, first sample after, s from the first sample;
+    #: the SOC sigma the gap added, %), in order.
+    time_gaps: tuple[tuple[float, float, float], ...] = ()
+    #: What the summary's figures leave out, in words (the time gaps).
+    notes: tuple[str, ...] = ()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def soc_band(soc, band):
@@ -1197,6 +1249,16 @@ class EkfSocEstimator:
         self._rep: _GrowingSeries | None = None
         self._nk: list[int] = []
         self._hist: list[float] = []  # _HIST_COLUMNS floats an interval, flat
+        # Time gaps (see "Time gaps" in the module doc): the rule, the gaps seen but not yet in a closed
+        # interval (first sample's time after, SOC variance, seconds), the variance
+        # of the gaps in the open interval so far, every gap (for the summary), the
+        # total variance of the gaps so far, and (history row, variance) of each.
+        self._gap_rule = GapRule()
+        self._gap_events: list[tuple[float, float, float]] = []
+        self._open_gap_var = 0.0
+        self._gaps_seen: list[tuple[float, float, float]] = []
+        self._gap_cum = 0.0
+        self._gap_marks: list[tuple[int, float]] = []
 
     # ------------------------------------------------------------------
     def _initialise(self, t0: float, i0: float, v0: float) -> None:
@@ -1433,6 +1495,15 @@ class EkfSocEstimator:
         i_ext = np.concatenate(([self._i_last], i))
         dt = np.maximum(t_ext[1:] - t_ext[:-1], 0.0)
         i_avg = 0.5 * (i_ext[1:] + i_ext[:-1])  # trapezoidal rule
+        gaps = self._gap_steps(block, dt)
+        gap_vars = None
+        if len(gaps):
+            # the current across a time gap is unknown: none counted (see "Time gaps")
+            gap_vars = [
+                self._gap_event(t_ext.item(j), t.item(j), i_ext.item(j), i.item(j), dt.item(j))
+                for j in gaps.tolist()
+            ]
+            i_avg[gaps] = 0.0
         dq = i_avg * dt
         cq = _seq_cumsum(self._cq, dq)  # cq[j + 1]: running charge after sample j
         # the charge in and out, as the real and imaginary parts of one complex running
@@ -1483,6 +1554,8 @@ class EkfSocEstimator:
         pr = np.array(prior).reshape(-1, 4)
         soc_s, off_s, k_s, sig_s = (np.repeat(pr[:, c], counts) for c in range(4))
         soc = soc_s + self._soc_per_as * k_s * (q_rel - off_s * t_rel)
+        if gap_vars is not None or self._open_gap_var:
+            sig_s = self._widened(sig_s, starts, gaps, gap_vars or [])
 
         self._t_last, self._i_last, self._bin_last = float(t[-1]), float(i[-1]), float(bins[-1])
         self._cq = float(cq[-1])
@@ -1500,6 +1573,11 @@ class EkfSocEstimator:
         lo, hi = self._v_lo, self._v_hi
         frozen = self._frozen_cells(len(cells))
         isfinite = math.isfinite
+        rule = self._gap_rule
+        step_col = block[schema.STEP_INDEX].tolist() if schema.STEP_INDEX in block else None
+        # (no step index now or before: GapRule.judge_one's verdict of an interval no
+        # longer than gap_s, inline -- no gap, the normal interval raised)
+        plain = step_col is None and not rule.steps_seen
         soc_out = [0.0] * n
         sig_out = [0.0] * n
         for j in range(n):
@@ -1532,6 +1610,14 @@ class EkfSocEstimator:
             v0 = v if valid else 0.0
             dt = max(t - self._t_last, 0.0)
             i_avg = 0.5 * (i + self._i_last)
+            gap_var = 0.0
+            gap_s = rule.gap_s
+            if plain and gap_s is not None and dt <= gap_s:
+                if dt > rule.normal_dt_s:
+                    rule.normal_dt_s = dt
+            elif rule.judge_one(dt, step_col[j] if step_col is not None else math.nan):
+                gap_var = self._gap_event(self._t_last, t, self._i_last, i, dt)
+                i_avg = 0.0
             dq = i_avg * dt
             cq_prev = self._cq
             self._cq = cq = cq_prev + dq
@@ -1550,15 +1636,109 @@ class EkfSocEstimator:
                 self._pending = []
                 self._nk.append(0)
                 self._ts, self._qs = self._t_last, cq_prev
+                self._open_gap_var = 0.0
+            if gap_var:
+                self._open_gap_var += gap_var
             q_rel = cq - self._qs
             t_rel = t - self._ts
             self._pending.append(([t], [i], [i_avg], [dt], [v0], [mv], [q_rel], [t_rel]))
             self._nk[-1] += 1
             x = self._x
             soc_out[j] = x[_SOC] + self._soc_per_as * x[_K] * (q_rel - x[_OFF] * t_rel)
-            sig_out[j] = self._sigma
+            gv = self._open_gap_var
+            sig_out[j] = math.sqrt(self._sigma * self._sigma + gv) if gv else self._sigma
             self._t_last, self._i_last, self._bin_last = t, i, b
         return soc_out, sig_out
+
+    # --- time gaps (see "Time gaps" in the module doc) ------------------
+    def _gap_steps(self, block: SampleBlock, dt: np.ndarray) -> np.ndarray:
+        """Indices of the samples the interval into which (``dt``) is a time gap
+        (:class:`~app.diagnostics.time_gaps.GapRule`, its reference the log's first
+        positive time step)."""
+        step = block.get(schema.STEP_INDEX, None)
+        return self._gap_rule.judge(dt, step)
+
+    def _gap_event(
+        self, t_before: float, t_after: float, i_before: float, i_after: float, dt: float
+    ) -> float:
+        """A time gap from ``t_before`` to ``t_after`` (currents of one cell either
+        side): its SOC variance, kept for the interval that holds it."""
+        st = self.settings
+        cur = max(abs(i_before), abs(i_after), st.gap_current_floor_c * self._one_c_a)
+        sd = self._soc_per_as * cur * dt
+        if sd > st.initial_soc_sigma_max_pct:
+            sd = st.initial_soc_sigma_max_pct
+        var = sd * sd
+        self._gap_events.append((t_after, var, dt))
+        self._gaps_seen.append((t_before - self._t0, t_after - self._t0, sd))
+        return var
+
+    def _widened(self, sig: np.ndarray, starts: np.ndarray, gaps: np.ndarray, gap_vars: list):
+        """The per-sample sigmas ``sig`` of a block with the variance of the time
+        gaps before them in their interval (the open interval's so far first)."""
+        n = len(sig)
+        add = np.zeros(n)
+        add[: int(starts[0]) if len(starts) else n] = self._open_gap_var
+        for j, var in zip(gaps.tolist(), gap_vars, strict=True):
+            k = int(np.searchsorted(starts, j, side="right"))
+            add[j : int(starts[k]) if k < len(starts) else n] += var
+        self._open_gap_var = float(add[-1])
+        return np.where(add > 0.0, np.sqrt(sig * sig + add), sig)
+
+    def _run_with_gaps(self, t: np.ndarray, bounds: np.ndarray, sums: list, ends: list):
+        """:meth:`_run_intervals` over closed intervals some of which hold time gaps:
+        the filter runs up to each such interval, the gap is applied
+        (:meth:`_apply_gap`), and it runs on from there; the rests' spans leave the
+        gaps' seconds out."""
+        t_end = t.item(-1)
+        here = [e for e in self._gap_events if e[0] <= t_end]
+        if not here:
+            return self._run_intervals(sums, ends)
+        self._gap_events = [e for e in self._gap_events if e[0] > t_end]
+        at = np.searchsorted(t[bounds], [e[0] for e in here], side="right") - 1
+        per: dict[int, list[float]] = {}
+        for k, (_, var, sec) in zip(at.tolist(), here, strict=True):
+            k = max(k, 0)
+            acc = per.setdefault(k, [0.0, 0.0])
+            acc[0] += var
+            acc[1] += sec
+        spans = list(ends[1])
+        for k, (_, sec) in per.items():
+            spans[k] = max(spans[k] - sec, 0.0)
+        out: list[float] = []
+        prev = 0
+        for k in sorted(per):
+            if k > prev:
+                out += self._run_intervals(
+                    [c[prev:k] for c in sums], [c[prev:k] for c in ends], spans[prev:k]
+                )
+            self._apply_gap(per[k][0])
+            prev = k
+        out += self._run_intervals([c[prev:] for c in sums], [c[prev:] for c in ends], spans[prev:])
+        return out
+
+    def _apply_gap(self, var: float) -> None:
+        """A time gap's SOC variance ``var``, before the update of the interval that
+        holds it; a gap worth more than ``gap_unsettle_sigma_pct`` unsettles the SOC."""
+        p = self._p = self._p.copy()
+        p[_SOC, _SOC] += var
+        self._gap_cum += var
+        if self.keep_history:
+            # the history's prior of this interval is the state after the gap (its
+            # samples after the gap are the interval's, the gap at its start in all
+            # but gaps shorter than an interval): as unsure as that, and the gap lies
+            # between it and every earlier prior (see _smoothed)
+            row = len(self._hist) // _HIST_COLUMNS - 1
+            at = row * _HIST_COLUMNS
+            var_row = self._hist[at + 2] + var
+            self._hist[at + 1], self._hist[at + 2] = math.sqrt(var_row), var_row
+            self._gap_marks.append((row, var))
+        if var > self.settings.gap_unsettle_sigma_pct**2:
+            self._anchors.gap()
+            self._anchor_pending = True
+            self._rest_t.clear()
+            self._rest_v.clear()
+            self._pull = self._guess_sd = 0.0
 
     def _decide_period(self, sample_period_s: float) -> None:
         """The update period, from the log's first positive time step (see module doc)."""
@@ -1700,14 +1880,17 @@ class EkfSocEstimator:
         sums[[_C_E1, _C_E2, _C_F1, _C_F2, _C_ABSI, _C_H]] = reduce(made, bounds, axis=1)
         if not counts.all():  # (an empty interval: reduceat gives its next sample)
             sums[:, counts == 0] = 0.0
+        if self._gap_events:
+            return self._run_with_gaps(t, bounds, sums.tolist(), last)
         return self._run_intervals(sums.tolist(), last)
 
-    def _run_intervals(self, sums: list, ends: list) -> list[float]:
+    def _run_intervals(self, sums: list, ends: list, rest_spans: list | None = None) -> list[float]:
         """Update and propagate the filter over closed intervals.
 
         ``sums``: the sums over each interval's valid samples, a list per column
         (``_C_*``); ``ends``: (q_rel, t_rel, e1, e2, f1, f2) at each interval's last
-        sample, a list each.
+        sample, a list each; ``rest_spans``: each interval's seconds for the rests
+        (its span, ``t_rel``, but a time gap's seconds; None: the spans).
         """
         m, st = self.model, self.settings
         ocv_slr_var = m.ocv_slr_var
@@ -1799,12 +1982,13 @@ class EkfSocEstimator:
         sqrt = math.sqrt
         pack_states, pack_f, unpack_p = _PACK_STATES, _PACK_F, _UNPACK_P
         anchors_load, anchors_rest = anchors.load, anchors.rest
+        gap_cum = self._gap_cum
         # (each interval's sums, in the order of the _C_* columns, and its values at its
         # last sample unpacked by the loop; de is the interval's span)
         for (
             nv, s_v, s_i, s_absi, s_q, s_t, s_e1, s_e2, s_f1, s_f2, s_h,
-            qe, de, e1e, e2e, f1e, f2e,
-        ) in zip(*sums, *ends, strict=True):  # fmt: skip
+            qe, de, e1e, e2e, f1e, f2e, rest_de,
+        ) in zip(*sums, *ends, ends[1] if rest_spans is None else rest_spans, strict=True):  # fmt: skip
             if nv > 0:
                 inv = 1.0 / nv
                 ibar = s_i * inv
@@ -1817,7 +2001,7 @@ class EkfSocEstimator:
                         rest_t.clear()
                         rest_v.clear()
                     else:
-                        rest_s = (rest_t[-1] if rest_t else 0.0) + de
+                        rest_s = (rest_t[-1] if rest_t else 0.0) + rest_de
                         rest_t.append(rest_s)
                         rest_v.append(vbar)
                         if rest_s >= anchor_min_s:
@@ -1860,7 +2044,7 @@ class EkfSocEstimator:
                                     pull = sig_rest if pull > 0.0 else -sig_rest
                 if absi > i_rest:
                     anchors_load()
-                elif anchors_rest(de, vbar, counted) and anchors.count:
+                elif anchors_rest(rest_de, vbar, counted) and anchors.count:
                     moved = self._resolve_rests(soc, p)
                     if moved is not None:
                         soc, b, p = moved
@@ -2088,7 +2272,7 @@ class EkfSocEstimator:
                 - 2.0 * counted * p_sk
                 + 2.0 * h_o * p_so
                 - 2.0 * counted * h_o * p_ko
-            )
+            ) + gap_cum  # (the charge of the gaps, not counted, is unknown)
             # (the smoother's history: this prior, as _HIST_COLUMNS lays it out)
             hist_extend((soc, sig, p00, counted, elapsed, ks, p_kk, p_oo, p_sk, p_so, p_ko))
             # (a variance: below 0 only by rounding, with the charge counted or the
@@ -2239,6 +2423,13 @@ class EkfSocEstimator:
         best_x = soc[unsure]
         cap = self._soc_per_as
         c_j, e_j = c[unsure], e[unsure]
+        gap_var = None
+        if self._gap_marks:  # the variance of the gaps' charge up to each interval
+            gap_var = np.zeros(n)
+            for row, var in self._gap_marks:
+                if row < n:
+                    gap_var[row] += var
+            gap_var = np.cumsum(gap_var)
         # candidates x unsure intervals, in blocks of about 65536 (whose work arrays stay
         # in cache; which rows go together does not change a column's least, the first)
         step = max(1, _SMOOTHER_BLOCK // len(unsure))
@@ -2256,6 +2447,8 @@ class EkfSocEstimator:
             # the variance of s_m - k_m * dc by (soc, k, offset) at m (the
             # offset's share: the charge counted over the time between)
             var = v_m + dc * (dc * kk - 2.0 * sk) + ho * (ho * oo + 2.0 * so) - 2.0 * ko * dc * ho
+            if gap_var is not None:  # (the gaps' charge between, not counted)
+                var += gap_var[m][:, None] - gap_var[unsure[:reach]][None, :]
             var[~((var > 0.0) & (m[:, None] > unsure[:reach]))] = np.inf
             # (each column's least, then the first row holding it in the columns it
             # betters only: argmin's value and row, without its per-column calls)
@@ -2406,4 +2599,26 @@ class EkfSocEstimator:
             charge_moved_at_empty_percent=self._at_empty_max,
             charge_out_at_full_percent=self._at_full_max,
             soc_range_of="smoothed" if smoothed_range else "filter",
+            time_gaps=tuple(self._gaps_seen),
+            notes=self._gap_notes(),
+        )
+
+    def _gap_notes(self) -> tuple[str, ...]:
+        """The time gaps in words (at most the five widest named)."""
+        gaps = self._gaps_seen
+        if not gaps:
+            return ()
+        widest = sorted(gaps, key=lambda g: -g[2])[:5]
+        named = "; ".join(
+            f"{_duration(b - a)} from {_duration(a)} (SOC ±{2 * sd:.1f} %)"
+            for a, b, sd in sorted(widest)
+        )
+        more = f" and {len(gaps) - len(widest)} more" if len(gaps) > len(widest) else ""
+        lost = sum(b - a for a, b, _ in gaps)
+        return (
+            f"{len(gaps)} time gap{'s' if len(gaps) > 1 else ''} in the log "
+            f"({_duration(lost)} in all; {named}{more}): the current across "
+            f"{'them' if len(gaps) > 1 else 'it'} is unknown and not counted; the SOC "
+            "band widens by what it could have moved and the voltage re-anchors the SOC "
+            f"after {'them' if len(gaps) > 1 else 'it'}",
         )

@@ -115,6 +115,16 @@ class RestAnchors:
             self._this_rest_anchored = True
         return True
 
+    def gap(self) -> None:
+        """A time gap whose charge is unknown: the anchors before it no longer bound
+        the SOC after it (the charge between is not known), and the rest after it is
+        judged as a log's first (from ``start_min_rest_s``)."""
+        self._anchors.clear()
+        self._rest_t.clear()
+        self._sums.clear()
+        self._this_rest_anchored = False
+        self._next_check = self._start_min_rest_s
+
     @property
     def count(self) -> int:
         return len(self._anchors)

@@ -151,6 +151,7 @@ from app.core.spec import (
 from app.diagnostics.cycler_counters import (
     CAPACITY_COUNTERS,
     COUNTER_COLUMNS,
+    CYCLER,
     INTEGRATED,
     NetCharge,
     counted_or_integrated,
@@ -176,6 +177,7 @@ from app.diagnostics.pulse_detection import NO_PULSES_REASON
 from app.diagnostics.pulse_summary import InternalResistanceResult
 from app.diagnostics.rowwise import row_mean, row_summary
 from app.diagnostics.runs import run_bounds
+from app.diagnostics.time_gaps import GapRule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,9 +202,10 @@ NEW_CELL_TOLERANCE = 0.20
 #: life is 2x; a cell with a failing tab weld or lifted bond a few times more).
 UNIT_SLIP_FACTOR = 30.0
 #: SOH_C: a capacity counted above this many times the nominal is no cell's health but
-#: a slip of units or of the battery: a time column in ms or a current in mA (1000x), a
-#: logging gap the current is counted across, one string's capacity given for a pack
-#: of parallel strings. A new cell holds at most ~110 % of its rated capacity.
+#: a slip of units or of the battery: a time column in ms or a current in mA (1000x),
+#: one string's capacity given for a pack of parallel strings. (A logging gap is no
+#: longer counted across: :mod:`app.diagnostics.time_gaps`.) A new cell holds at most
+#: ~110 % of its rated capacity.
 CAPACITY_SLIP_FACTOR = 1.5
 RESISTANCE_METRICS = ("r0", "r_10s")
 _METRIC_NAMES = {"r0": "fitted ohmic R0 per cell", "r_10s": "10 s DCIR per cell"}
@@ -313,6 +316,9 @@ class SohTracker:
         # running state carried from block to block
         self._last: tuple[float, float, float] | None = None  # t, i, v_cell of the last sample
         self._ah = 0.0
+        # across a time gap the current is unknown: none counted (app.diagnostics.time_gaps)
+        self._gaps = GapRule()
+        self._n_gaps = 0  # time gaps so far
         # the cycler's charge counters, when the log has both (see cycler_counters)
         self._counts = False
         self._net = NetCharge()
@@ -364,6 +370,35 @@ class SohTracker:
             self._has_cycle_index = schema.CYCLE_INDEX in block
             self._counts = all(c in block for c in CAPACITY_COUNTERS)
         t = block[schema.TIME]
+        # time gaps (app.diagnostics.time_gaps): the current across one is unknown, so
+        # its charge is not counted, and the charge levels after it are not those
+        # before it: the block is taken in parts that start at its gaps
+        t0 = t[0] if self._last is None else self._last[0]
+        gaps = self._gaps.judge(np.diff(t, prepend=t0), block.get(schema.STEP_INDEX, None))
+        if not len(gaps):
+            self._take(block, cell_extremes, gap_first=False)
+            return {}
+        cuts = [0, *gaps.tolist(), n]
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            if b > a:
+                ext = None if cell_extremes is None else tuple(x[a:b] for x in cell_extremes)
+                self._take(block.slice(a, b), ext, gap_first=a > 0 or gaps[0] == 0)
+        return {}
+
+    def _take(
+        self,
+        block: SampleBlock,
+        cell_extremes: tuple[np.ndarray, np.ndarray] | None,
+        *,
+        gap_first: bool,
+    ) -> None:
+        """:meth:`update`'s work on a part of a block with no time gap but, if
+        ``gap_first``, the interval into its first sample."""
+        n = len(block)
+        t = block[schema.TIME]
+        if gap_first:
+            self._n_gaps += 1
+            self._top_high = -math.inf  # (the highest charge level since the gap)
         # a dropped current reading holds the last one (as in the pulse tracker)
         i_raw = self._hold_current(block[schema.CURRENT])
         i = i_raw
@@ -375,13 +410,15 @@ class SohTracker:
         # the interval from the previous block's last sample included
         t0, i0 = (t[0], i[0]) if self._last is None else self._last[:2]
         inc = trapezoid_increments(np.diff(t, prepend=t0), np.concatenate(([i0], i)), 3600.0)
+        if gap_first:
+            inc[0] = 0.0  # (none across the gap: the current there is unknown)
         ah = self._ah + np.cumsum(inc[:-1])
         # the same charge as the cycler counted it, and its increments lost so far
         counted = None
         if self._counts:
             nan = np.full(n, np.nan)
             counted = self._net.update(*(block.get(c, nan) for c in CAPACITY_COUNTERS))
-        charge = _Charge(ah, *(counted or (None, None)))
+        charge = _Charge(ah, *(counted or (None, None)), self._n_gaps)
         cycle = self._cycle_ids(block, i)
         self._full_discharges(i, v_hi, v_lo, cycle, charge)
         self._rests(t, i_raw, v_cell, cells, charge)
@@ -389,7 +426,6 @@ class SohTracker:
         self._ah = float(ah[-1])
         self._charge_now = charge.at(n - 1)
         self._last = (float(t[-1]), float(i[-1]), float(v_cell[-1]))
-        return {}
 
     def _cell_voltages(
         self,
@@ -598,6 +634,8 @@ class SohTracker:
     def _add_full(self, start: tuple, end: tuple, cycle: int, to: list | None = None) -> None:
         """Record the full discharge from the charge reading ``start`` to ``end``."""
         capacity, source = _Charge.between(end, start)
+        if capacity is None:  # (across a time gap, uncounted)
+            return
         (self._full if to is None else to).append(
             {
                 "cycle_index": cycle,
@@ -659,7 +697,7 @@ class SohTracker:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a cell with no reading
                 cells = np.nanmean(tail["cells"], axis=0)
-        ah, cycler_ah, lost = tail["charge"]
+        ah, cycler_ah, lost, gaps = tail["charge"]
         return {
             "time_s": float(tail["t"][-1]),
             "rest_s": float(tail["t"][-1] - tail["t0"]),
@@ -668,6 +706,7 @@ class SohTracker:
             "cells_ocv_v": None if cells is None else [float(x) for x in cells],
             "cycler_ah": cycler_ah,
             "lost": lost,
+            "gaps": gaps,
         }
 
     # --- ICA segments -------------------------------------------------------------
@@ -813,27 +852,38 @@ class SohTracker:
 class _Charge:
     """The charge so far at each sample of a block: integrated from the current (Ah,
     charging positive) and, when the log has the cycler's counters, as they counted
-    it with the increments they lost so far (:class:`NetCharge`)."""
+    it with the increments they lost so far (:class:`NetCharge`); and the time gaps
+    so far (:mod:`app.diagnostics.time_gaps`: the integral counts none of their
+    charge)."""
 
-    __slots__ = ("ah", "counted", "lost")
+    __slots__ = ("ah", "counted", "lost", "gaps")
 
-    def __init__(self, ah: np.ndarray, counted: np.ndarray | None, lost: np.ndarray | None):
-        self.ah, self.counted, self.lost = ah, counted, lost
+    def __init__(
+        self, ah: np.ndarray, counted: np.ndarray | None, lost: np.ndarray | None, gaps: int = 0
+    ):
+        self.ah, self.counted, self.lost, self.gaps = ah, counted, lost, gaps
 
-    def at(self, k: int) -> tuple[float, float | None, int]:
-        """(integrated, counted or None, increments lost) at sample ``k``."""
+    def at(self, k: int) -> tuple[float, float | None, int, int]:
+        """(integrated, counted or None, increments lost, time gaps) at sample ``k``."""
+        gaps = self.gaps
         if self.counted is None:
-            return float(self.ah[k]), None, 0
-        return float(self.ah[k]), float(self.counted[k]), int(self.lost[k])
+            return float(self.ah[k]), None, 0, gaps
+        return float(self.ah[k]), float(self.counted[k]), int(self.lost[k]), gaps
 
     @staticmethod
-    def between(end: tuple, start: tuple) -> tuple[float, str]:
+    def between(end: tuple, start: tuple) -> tuple[float | None, str]:
         """(charge from ``end`` back to ``start``, source): the net discharge between
         two :meth:`at` readings, the cycler's where it counted all of it and agrees
-        with the integral (:func:`counted_or_integrated`)."""
+        with the integral (:func:`counted_or_integrated`). Across a time gap the
+        integral misses the gap's charge: the cycler's count where it lost none,
+        else None (not known)."""
         integrated = start[0] - end[0]
+        gap = start[3] != end[3]
         if start[1] is None or end[1] is None:
-            return integrated, INTEGRATED
+            return (None, INTEGRATED) if gap else (integrated, INTEGRATED)
+        if gap:
+            lost = end[2] - start[2]
+            return (start[1] - end[1], CYCLER) if lost == 0 else (None, INTEGRATED)
         return counted_or_integrated(start[1] - end[1], integrated, end[2] - start[2])
 
 
@@ -880,6 +930,7 @@ def ocv_pair_capacity(
     socs, sig, ahs = [], [], []
     counted = [p.get("cycler_ah") for p in points]
     lost = [p.get("lost", 0) for p in points]
+    gaps = [p.get("gaps", 0) for p in points]
     sources: set[str] = set()
     for p in points:
         ocv = p["ocv_v"] if ocv_key is None else (p["cells_ocv_v"] or [np.nan])[ocv_key]
@@ -894,7 +945,13 @@ def ocv_pair_capacity(
             dsoc = socs_a[b] - socs_a[a]
             dah = ahs_a[b] - ahs_a[a]
             source = INTEGRATED
-            if counted[a] is not None and counted[b] is not None:
+            if gaps[a] != gaps[b]:
+                # a time gap between: the integral misses its charge (time_gaps);
+                # the cycler's count where it lost none, else no pair
+                if counted[a] is None or counted[b] is None or lost[b] != lost[a]:
+                    continue
+                dah, source = counted[b] - counted[a], CYCLER
+            elif counted[a] is not None and counted[b] is not None:
                 dah, source = counted_or_integrated(
                     counted[b] - counted[a], float(dah), lost[b] - lost[a]
                 )
@@ -1227,9 +1284,8 @@ def build_soh_result(
         notes.append(
             f"no capacity SOH: the {capacity:.4g} Ah counted ({method}) is "
             f"{capacity / nominal:.3g} times the nominal {nominal:g} Ah, which no cell holds: "
-            "the time or the current is in other units (ms, mA), the current is counted "
-            "across a gap in the log, or the capacity given is not this battery's "
-            "(one of parallel strings?)"
+            "the time or the current is in other units (ms, mA), or the capacity given "
+            "is not this battery's (one of parallel strings?)"
         )
         soh_c = None
     # --- resistance

@@ -51,12 +51,19 @@ def test_cycle_detection_from_current_sign():
 
 
 def test_capacity_counts_uneven_sampling():
-    # 1 A for one hour sampled irregularly: 1 Ah however it is sampled
+    # 1 A for one hour sampled irregularly (1-3 s apart: no interval a time gap,
+    # app.diagnostics.time_gaps): 1 Ah however it is sampled
     rng = np.random.default_rng(1)
-    t = np.sort(np.r_[0, rng.uniform(0, 3600, 500), 3600])
+    t = np.r_[0.0, np.cumsum(rng.uniform(1.0, 3.0, 1800))]
+    t *= 3600.0 / t[-1]
     df = pd.DataFrame({"time_s": t, "voltage_v": 3.7, "current_a": -1.0})
     cyc = summarize_cycles(df)
     assert cyc["discharge_capacity_ah"].iloc[0] == pytest.approx(1.0, rel=1e-9)
+    # the same with 10 min of rows lost: the current there is unknown, not counted
+    lost = df[(df["time_s"] <= 1200.0) | (df["time_s"] >= 1800.0)]
+    gap = lost["time_s"].diff().max()
+    cyc = summarize_cycles(lost)
+    assert cyc["discharge_capacity_ah"].iloc[0] == pytest.approx(1.0 - gap / 3600.0, rel=1e-9)
 
 
 def test_partial_cycle_gets_no_efficiency():

@@ -26,6 +26,7 @@ from app.core import schema
 from app.diagnostics.faults.common import as_slice, strided_sums
 from app.diagnostics.faults.phases import phase_sums, to_phases, to_time, with_shifted
 from app.diagnostics.faults.resolution import Resolution
+from app.diagnostics.time_gaps import GapRule
 
 #: Bin length: short enough for the 60 s detection targets (a window of 30-60 s
 #: is 6-12 bins), long enough that a 16-cell, 1e6-sample log gives few enough
@@ -34,15 +35,9 @@ BIN_S = 5.0
 #: Sample period reference: the median of the first intervals of the log. The
 #: stage waits for this many intervals before it starts (or for the flush).
 DT_REF_INTERVALS = 64
-#: A time gap is an interval longer than 3 sample periods (two samples lost) and
-#: at least 2 s. The sample period is the longest interval the log has shown to
-#: be normal so far (at least the reference): cyclers log on a time or a voltage
-#: change, whichever comes first, with a logging interval set per step (Arbin
-#: 2 s growing to 10 s as the voltage flattens, Neware 2 s in one step and 30 s
-#: in the next); an interval that starts or ends a step is the new step's
-#: logging, never a gap.
-GAP_FACTOR = 3.0
-GAP_MIN_S = 2.0
+#: Time gaps: the rule of :mod:`app.diagnostics.time_gaps` (an interval longer than 3
+#: sample periods and 2 s, the period the longest interval the log has shown to be
+#: normal so far, at least the reference; a step's start is never a gap).
 #: The per-sample work runs in float32: it halves the memory traffic of the
 #: dominant cost, and its 7 significant digits resolve 0.4 uV at 4 V, 2 uA at
 #: 20 A, 2 u-degC at 25 degC -- three orders below sensor noise. Bin sums are
@@ -561,7 +556,7 @@ class SampleStage:
         self._prev_t = np.nan
         self._prev_step = np.nan
         self._prev_step_changed = False
-        self._normal_dt_s = 0.0  # the longest interval that was no gap so far
+        self._gaps = GapRule()
 
     # --- feeding -----------------------------------------------------------
     def bin_index(self, t: float) -> int:
@@ -631,8 +626,8 @@ class SampleStage:
         dt = dt[dt > 0]
         self.dt_ref_s = float(np.median(dt)) if len(dt) else 1.0
         self.bin_s = max(BIN_S, 2.0 * self.dt_ref_s)
-        self.gap_s = max(GAP_MIN_S, GAP_FACTOR * self.dt_ref_s)
-        self._normal_dt_s = self.dt_ref_s
+        self._gaps.start(self.dt_ref_s)
+        self.gap_s = self._gaps.gap_s
         self.anchor = float(t[0])
 
     # --- one chunk of complete bins ------------------------------------------
@@ -646,35 +641,20 @@ class SampleStage:
         return buf[:rows, :n]
 
     def _time_gaps(self, t: np.ndarray, step_changed: np.ndarray) -> list[tuple[float, float]]:
-        """The time gaps (last sample before, first sample after) among ``t``.
-
-        An interval is a gap when it is longer than :data:`GAP_FACTOR` times the
-        longest interval that was no gap before it (and than ``gap_s``), unless a
-        step starts at either of its ends. Only the intervals over ``gap_s`` are
-        judged one by one (few on a regular log); the others are never gaps.
-        """
+        """The time gaps (last sample before, first sample after) among ``t``
+        (:class:`~app.diagnostics.time_gaps.GapRule`: the one rule of every part
+        that judges gaps), a step starting at either end of an interval never one."""
         dt = np.diff(np.concatenate(([self._prev_t], t)))
-        with np.errstate(invalid="ignore"):
-            long = dt > self.gap_s
-        candidates = np.flatnonzero(long)
-        # the longest short interval up to each sample (NaN: the log's first sample)
-        short = np.where(long | np.isnan(dt), 0.0, dt)
-        longest_short = np.maximum.accumulate(short)
-        normal = self._normal_dt_s
-        gaps = []
-        if len(candidates):
+        step_edge = None
+        if self._prev_step_changed or step_changed.any():
             step_edge = step_changed | np.concatenate(
                 ([self._prev_step_changed], step_changed[:-1])
             )
-            prev_times = np.concatenate(([self._prev_t], t[:-1]))
-            for i in candidates:
-                before = max(normal, longest_short[i - 1]) if i else normal
-                if step_edge[i] or dt[i] <= GAP_FACTOR * before:
-                    normal = max(normal, float(dt[i]))
-                else:
-                    gaps.append((float(prev_times[i]), float(t[i])))
-        self._normal_dt_s = max(normal, float(longest_short[-1]))
-        return gaps
+        gaps = self._gaps.find(dt, step_edge)
+        if not len(gaps):
+            return []
+        prev_times = np.concatenate(([self._prev_t], t[:-1]))
+        return [(float(prev_times[i]), float(t[i])) for i in gaps.tolist()]
 
     @staticmethod
     def _plain_sum(bsum: _BinSummer, q: np.ndarray, nsamp: np.ndarray):
