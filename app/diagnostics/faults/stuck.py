@@ -13,8 +13,9 @@ charger's setpoint (a limit held within ``SETPOINT_TOL_V``), when either
 * it has none (it froze in a log's first minute) and is judged on its peers':
   every one of them changed meanwhile and they have flickered since the start;
 
-and, for a reading known to be quantised (its quantum q, :mod:`.resolution`) whose
-own white noise does not span q, judged on its peers' history, only once its
+and, for a reading known to be quantised before it froze (its quantum q,
+:mod:`.resolution`; a hold itself makes a reading known) whose own white noise does
+not span q, judged on its peers' history, only once its
 peers' median moved by ``STUCK_QUANTA`` q since it froze (:func:`past_quantum`): a
 healthy coarse reading holds for as long as its true value stays within a step,
 which its peers show -- by a step's edge it toggles on its noise and flickers like a
