@@ -365,8 +365,9 @@ by two quanta (``faults.stuck.past_quantum``; it held 50 s while the cells' medi
 0.4 degC). Before -> after: ``--rate-hz 10 --clean-hours 8 --parts clean --first-seed
 1300 --seeds 1 --resolution temp=1 current=0.1 cell_v=0.001 pack_v=0.1`` 8 -> 0 (960
 pack-hours; with the final code ``--clean-hours 2``, the eight's hours, 0). Held out: the same at 1 Hz, ``--clean-hours 8 --first-seed 1310
---seeds 2``: 0 (1,920 pack-hours); at 10 Hz, ``--clean-hours 2 --first-seed 1311 --seeds 1``: 0 (240
-pack-hours). ``--parts detection --cases "sensor_stuck
+--seeds 2``: 0 (1,920 pack-hours); at 10 Hz, ``--clean-hours 2 --first-seed 1311 --seeds 1``: 4 -> 0 (240
+pack-hours; the four NMC 16-cell pack temperatures 'stuck' at 45-75 s, ``cycle`` and
+``cc``); ``--resolution temp=0.5 --first-seed 1312``, 2 h: 0 -> 0. ``--parts detection --cases "sensor_stuck
 temperature_c" "sensor_stuck current_a" --first-seed 1320 --seeds 2 --cells 4 16
 --brief``: 96/96 -> 96/96 at 1 Hz and ``--rate-hz 10``; with the roundings 24/96 ->
 24/96 at 1 Hz, 40/96 -> 24/96 at 10 Hz: the 16 lost are whole-degree pack
