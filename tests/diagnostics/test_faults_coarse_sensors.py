@@ -256,18 +256,23 @@ def test_live_equals_offline_on_coarse_readings():
         assert faults_in_blocks(block, spec, sizes) == offline
 
 
-def _resolution_of(x: np.ndarray, splits, per_bin: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def _resolution_of(
+    x: np.ndarray, splits, per_bin: int = 5, counts: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """One row's ``per_bin``-sample bins of ``x`` fed to a Resolution in batches of
-    ``splits`` bins: (bound, q2) per bin."""
+    ``splits`` bins: (bound, q2) per bin; ``counts``: with each bin's number of changes,
+    as the bin stage gives them."""
     bins = x.reshape(-1, per_bin)
     d = np.diff(np.concatenate(([x[0]], x))).reshape(-1, per_bin)
     d2 = np.diff(np.concatenate(([x[0], x[0]], x)), 2).reshape(-1, per_bin)
     sdd, s2 = (d * d).sum(axis=1)[None], (d2 * d2).sum(axis=1)[None]
+    nc = (d != 0).sum(axis=1)[None].astype(float)
     n = np.full((1, len(bins)), float(per_bin))
     res, out, a = Resolution(1), [], 0
     for k in splits:
         sl = slice(a, a + k)
-        out.append(res.push(sdd[:, sl], n[:, sl], s2[:, sl], n[:, sl], bins.mean(axis=1)[None, sl]))
+        args = (sdd[:, sl], n[:, sl], s2[:, sl], n[:, sl], bins.mean(axis=1)[None, sl])
+        out.append(res.push(*args, nc[:, sl] if counts else None))
         a += k
     return tuple(np.concatenate([o[i] for o in out], axis=1)[0] for i in range(2))
 
@@ -303,11 +308,32 @@ def test_a_fine_sensor_with_noise_at_10_hz_is_not_read_as_coarse():
     for seed in range(40):
         rng = np.random.default_rng(seed)
         x = 25.0 + t / 3600.0 + 0.2 * rng.standard_normal(len(t))
-        coarse += bool(_resolution_of(x, [len(t) // 50], per_bin=50)[1].any())
+        # (with the bins' counts of changes, as the bin stage gives them: every sample
+        # of a fine reading changes, so its sums per change rank as its sums)
+        coarse += bool(_resolution_of(x, [len(t) // 50], per_bin=50, counts=True)[1].any())
         if seed < 10:  # 1 Hz, the same minutes: none
             one_hz = x[::10]
-            assert not _resolution_of(one_hz, [len(one_hz) // 5])[1].any()
+            assert not _resolution_of(one_hz, [len(one_hz) // 5], counts=True)[1].any()
     assert coarse <= 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_whole_degree_reading_chattering_at_10_hz_is_known_by_its_changes(seed):
+    """A whole-degree sensor with 0.3 degC of noise whose true value sits by a step's
+    edge chatters dozens of times a 50-sample bin (10 Hz): no bin holds a single step,
+    so its least sum is two or more quanta squared (a 16-cell LFP pack's cell
+    temperatures were given 2 or 4 degC², or none, and a clean pack read a false
+    short). Its squared changes per change are one quantum squared in nearly every bin:
+    known from its first minute, exactly, whatever the split."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(20 * 60 * 10) / 10.0
+    x = np.round(25.5 + t / 7200.0 + 0.3 * rng.standard_normal(len(t)))
+    bins = len(t) // 50
+    _, before = _resolution_of(x, [bins], per_bin=50)
+    assert not np.any(before == 1.0)  # (the sums alone: never one quantum)
+    for splits in ([bins], [1] * bins, [7, 100, bins - 107]):
+        _, q2 = _resolution_of(x, splits, per_bin=50, counts=True)
+        assert np.all(q2[12:] == 1.0)
 
 
 @pytest.mark.parametrize("per_bin", [5, 50])
@@ -364,3 +390,35 @@ def test_a_current_read_to_100_ma_crossing_zero_keeps_its_quantum(chem, seed):
     assert q["current_a"] == pytest.approx(0.1, rel=1e-4)
     assert q["voltage_v"] == pytest.approx(0.1, rel=1e-4)
     assert q["temperature_c"] == pytest.approx(1.0, rel=1e-4)
+
+
+def _clean_10_hz(chem, cells, profile, seconds, spread, seed=1300):
+    spec = preset(chem, series_cells=cells)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=seconds,
+        seed=seed,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=spread,
+        dt_s=0.1,
+    )
+    return spec, quantize(block, COARSE_BMS)
+
+
+def test_a_whole_degree_pack_temperature_leaving_a_step_edge_at_10_hz_is_not_stuck():
+    """A 16-cell NMC pack's hottest-sensor temperature, read to whole degrees at 10 Hz,
+    starts by a step's edge and chatters on its noise, then holds as the pack warms
+    away from it -- while the cells' median warms by 0.4 degC, less than a quantum
+    (before: 'stuck' from 40 s, judged on its flickering cell peers)."""
+    spec, block = _clean_10_hz("nmc", 16, "cycle", 600, 0.03)
+    assert detect_faults(block, spec).to_list() == []
+
+
+def test_whole_degree_cell_temperatures_at_10_hz_are_no_short():
+    """A clean 16-cell LFP CC discharge read to whole degrees at 10 Hz: the cells'
+    quantum is learnt from their changes (before: 2 or 4 degC², or none, and cell 9's
+    rounding bias, not taken off, read as a short from 3,690 s)."""
+    spec, block = _clean_10_hz("lfp", 16, "cc", 4500, 0.03)
+    assert detect_faults(block, spec).to_list() == []

@@ -11,7 +11,7 @@ import pytest
 from app.core.spec import preset
 from app.diagnostics.faults import detect_faults
 from app.diagnostics.faults.bins import BIN_S
-from app.diagnostics.faults.stuck import STUCK_WINDOW_S, stuck_trigger
+from app.diagnostics.faults.stuck import STUCK_WINDOW_S, past_quantum, stuck_trigger
 from app.diagnostics.frozen_cells import FrozenCells
 from app.hardware.simulator import Fault, NoiseSpec, simulate
 
@@ -30,6 +30,17 @@ def test_the_rule_reads_the_same_on_arrays_and_on_plain_values():
     assert stuck_trigger(True, True, 2, 3, False, False)
     assert stuck_trigger(True, False, 0, 3, True, True)
     assert not stuck_trigger(False, True, 3, 3, True, True)
+
+
+def test_a_quantised_reading_is_judged_on_its_peers_once_they_crossed_two_quanta():
+    """(moved, own variance, q²): not quantised, or noise spanning the quantum: judged
+    as any reading; a whole-degree reading with 0.15 degC of noise only once its peers'
+    median moved by 2 degC while it held (arrays and plain values alike)."""
+    assert past_quantum(0.0, 0.0, 0.0) and past_quantum(0.0, 1.2, 1.0)
+    assert not past_quantum(0.4, 0.0225, 1.0) and not past_quantum(1.99, 0.0225, 1.0)
+    assert past_quantum(2.0, 0.0225, 1.0)
+    got = past_quantum(np.array([0.4, 2.5, 0.4]), np.array([0.02, 0.02, 0.02]), np.array([1, 1, 0]))
+    assert got.tolist() == [False, True, True]
 
 
 @pytest.mark.parametrize(("chem", "cells", "onset"), [("nmc", 4, 600.0), ("lfp", 16, 20.0)])

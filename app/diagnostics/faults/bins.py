@@ -679,6 +679,23 @@ class SampleStage:
         np.multiply(d2, d2, out=q2p[:, 2:])
         return d, d2, q2p
 
+    def _changes(self, y: np.ndarray, rows: np.ndarray, bsum: _BinSummer) -> np.ndarray:
+        """Per bin, the number of non-zero first differences of channel rows ``rows`` of
+        ``y`` between finite samples (the previous call's last value in front): a
+        reading quantised by q changes by a multiple of q each time, so its squared
+        first differences per change are q² where every change is one step (see
+        :mod:`.resolution`). Exact counts, whatever the split."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return np.zeros((0, bsum.m))
+        yr = y[rows]
+        d = np.empty(yr.shape, dtype=yr.dtype)
+        np.subtract(yr[:, 0], self._prev[rows], out=d[:, 0])
+        np.subtract(yr[:, 1:], yr[:, :-1], out=d[:, 1:])
+        with np.errstate(invalid="ignore"):
+            moved = (d != 0) & np.isfinite(d)
+        return bsum(moved.astype(np.float32))
+
     def _robust_squares(self, y: np.ndarray, r: int) -> np.ndarray:
         """The squared second differences of channel row ``r`` as summed into ``s2m``
         (step-robust for :attr:`Layout.robust_rows`), computed again from ``y``."""
@@ -976,7 +993,9 @@ class SampleStage:
 
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / cnt
-        q2_bound, q2 = self._resolution.push(sdd, nd, s2m[:c], n2[:c], mean)
+        q2_bound, q2 = self._resolution.push(
+            sdd, nd, s2m[:c], n2[:c], mean, lambda rows: self._changes(y, rows, bsum)
+        )
         if np.isnan(self._prev_step) and np.isnan(step).all():
             # (no step index, the usual log: NaN after NaN is no change)
             sc = np.zeros(n, dtype=bool)

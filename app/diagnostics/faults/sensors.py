@@ -269,6 +269,17 @@ limit -- the true value moved less than a quantum within the minute: no reading 
 them -- and 5 of the other 9 are found now, none before). A noisy channel must be noisier than its resolution: the
 floor is raised by ``QUANTUM_NOISE`` q² (a pack voltage read to 0.1 V toggling between
 two steps).
+Judged on its peers' history in a log's first minute, a grouped channel or the pack
+temperature known to be quantised before its run of unchanged bins began (a hold makes
+a reading known: a stuck sensor's own would excuse it; a fine 0.3 degC cell temperature
+stuck 5 s into a log was given a quantum so), whose own noise does not span its
+quantum, is stuck only once its peers' median moved by ``STUCK_QUANTA`` quanta over
+that run (:func:`.stuck.past_quantum`; the open run's extremes, quantum and noise sums
+carried to the next batch): the flicker of its first bins is no noise of its own, but a value by a step's
+edge toggling on it. A 16-cell NMC pack's hottest-sensor temperature read to whole
+degrees at 10 Hz changed 26, 19, 26, 16, 10, 6, 8 and 4 times in its first 5 s bins,
+then held from 40 s as the pack warmed away from the edge, its cells' median by 0.4
+degC in the 50 s it held: it was reported stuck (every spread, ``cycle`` and ``cc``).
 """
 
 from __future__ import annotations
@@ -305,6 +316,7 @@ from app.diagnostics.faults.stuck import (
     STUCK_WINDOW_S,
     at_setpoint,
     latch_stuck,
+    past_quantum,
     stuck_trigger,
 )
 from app.diagnostics.faults.types import FaultKind
@@ -562,6 +574,17 @@ class SensorDetector:
         ]
         self._peers = _peer_matrix(layout)
         self._stuck_state = np.zeros(c, dtype=bool)
+        # the least and greatest peers' median over each row's open run of unchanged
+        # bins, its own noise sums before that run and since the log's start (see
+        # _run_evidence)
+        self._prun_lo = np.full(c, np.nan)
+        self._prun_hi = np.full(c, np.nan)
+        self._prun_s2 = np.full(c, np.nan)
+        self._prun_n2 = np.full(c, np.nan)
+        self._prun_q2 = np.full(c, np.nan)  # its quantum as known before it began
+        self._last_q2 = np.zeros(c)  # the last bin's quantum
+        self._own_s2 = np.zeros(c)
+        self._own_n2 = np.zeros(c)
         # the least and greatest cells' sum (bin means) over the pack voltage's open
         # run of unchanged bins, kept while that run has no baseline of its own, and
         # the sum and count of the variances of that sum's bin means over the run
@@ -613,6 +636,9 @@ class SensorDetector:
         for g in self.groups:
             self._grouped[g] = True
         self._pack_t_peers = layout.i_t >= 0 and len(layout.cells_t) >= MIN_GROUP
+        # rows judged on their peers' history and known to be quantised ask for their
+        # own noise since the log's start (see Coarse sensors)
+        self._young_judged = bool(self._grouped.any()) or self._pack_t_peers
         # cell voltages with no group to be judged against (1 or 2 cells): the load
         # reaches them as it does the pack voltage (see Slow logs)
         self._lone_cells = layout.cells_v if len(layout.cells_v) < MIN_GROUP else layout.cells_v[:0]
@@ -975,12 +1001,14 @@ class SensorDetector:
             cells_tail, k = self._cells_tail, self.ws - 1
             self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
             pack_dithers = self._pack_dithers(bb, pack_q2)
+        own = self._own_sums(bb) if self._young_judged else None
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
             self._flag_hist.push_lazy((inactive, evaluable, quiet))  # (only the kept bins move on)
             return
         flags = self._flag_hist.push((inactive, evaluable, quiet))
         run_len = run_length(inactive, self._inactive_run)
+        run_evidence = self._run_evidence(bb, run_len, own)
         # baseline: counts over the wb bins before the run of frozen bins began
         # (integer counts: cumulative sums are exact, whatever the split)
         keep = self._flag_hist.keep
@@ -1060,6 +1088,11 @@ class SensorDetector:
             # holds its value from the start is not judged)
             t = lay.i_t
             grouped[t] = young[t] & (base_e[t] >= 1)
+        if grouped.any():
+            # a reading known to be quantised, whose own noise does not span its
+            # quantum: only once its peers moved by more than it may hold (see Coarse
+            # sensors: it toggles on a step's edge, then holds as the value leaves it)
+            grouped &= self._held_past_quantum(grouped, run_evidence)
         if self._pack_vi_peers:
             # the current beside >= 3 cell voltages: judged on them too, once it showed
             # white noise of its own in every bin it had before it froze but one (the
@@ -1085,6 +1118,94 @@ class SensorDetector:
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
+
+    def _own_sums(self, bb: BinBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's sums of squared second differences and their terms since the
+        log's start before each bin of a batch (rows, bins + 1: the last column after
+        its last bin), folded bin by bin from the carried totals (exact, whatever the
+        split), and its quantum squared as known before each bin (rows, bins)."""
+        c, m = self.layout.n_rows, bb.m
+        s2, n2 = bb.s2m[:c], np.broadcast_to(bb.n2[:c], (c, m))
+        fin = np.isfinite(s2) & np.isfinite(n2)
+        out = []
+        for x, tot in (
+            (np.where(fin, s2, 0.0), self._own_s2),
+            (np.where(fin, n2, 0.0), self._own_n2),
+        ):
+            out.append(np.add.accumulate(np.concatenate((tot[:, None], x), axis=1), axis=1))
+        self._own_s2, self._own_n2 = out[0][:, -1].copy(), out[1][:, -1].copy()
+        # each bin's quantum as known at the end of the bin before it (the previous
+        # batch's last in front): a run's is the one known before it began -- a hold
+        # makes a reading known to be quantised (see :mod:`.resolution`), so a stuck
+        # sensor's own hold would give it a quantum that excuses it
+        q2_prev = np.concatenate((self._last_q2[:, None], bb.q2[:c, : m - 1]), axis=1)
+        if m:
+            self._last_q2 = bb.q2[:c, -1].astype(float)
+        return out[0], out[1], q2_prev
+
+    def _run_evidence(self, bb: BinBatch, run_len: np.ndarray, own):
+        """For :meth:`_held_past_quantum`, a function of (row, bin) giving, over the
+        row's run of unchanged bins up to that bin, how far its peers' median (bin
+        means: the cell temperatures' for a temperature, the cell voltages' for a cell
+        voltage; NaN for the other rows) moved, its greatest less its least, and the
+        row's own white-noise variance from the log's start to the run's start. The
+        open runs' extremes and the sums at their start are carried to the next batch
+        (running minima, maxima and sums folded bin by bin: exact, whatever the split)."""
+        if own is None:  # (no row judged on its peers' history)
+            return None
+        lay, m, c = self.layout, bb.m, self.layout.n_rows
+        med = np.full((c, m), np.nan)
+        for group, rows in ((lay.cells_t, lay.temp_rows), (lay.cells_v, lay.cells_v)):
+            if len(group) >= MIN_GROUP:
+                med[rows] = bb.median(group)
+        start = np.arange(m)[None, :] - run_len.astype(np.int64) + 1  # (< 0: earlier)
+        s2_acc, n2_acc, q2_prev = own  # (column j: the sums, the quantum before bin j)
+        lo0, hi0 = self._prun_lo, self._prun_hi
+        s0, n0, q0 = self._prun_s2, self._prun_n2, self._prun_q2
+        if m:  # the open run at the batch's end: its extremes and sums (NaN: none)
+            last = start[:, -1:]
+            seg = np.where(np.arange(m)[None, :] >= last, med, np.nan)
+            with np.errstate(invalid="ignore"):
+                lo, hi = np.fmin.reduce(seg, axis=1), np.fmax.reduce(seg, axis=1)
+            earlier = last[:, 0] < 0
+            at = np.clip(last[:, 0], 0, m)
+            rows = np.arange(c)
+            shut = run_len[:, -1] == 0
+            self._prun_lo = np.where(shut, np.nan, np.where(earlier, np.fmin(lo, lo0), lo))
+            self._prun_hi = np.where(shut, np.nan, np.where(earlier, np.fmax(hi, hi0), hi))
+            self._prun_s2 = np.where(shut, np.nan, np.where(earlier, s0, s2_acc[rows, at]))
+            self._prun_n2 = np.where(shut, np.nan, np.where(earlier, n0, n2_acc[rows, at]))
+            q2_at = q2_prev[rows, np.minimum(at, m - 1)]
+            self._prun_q2 = np.where(shut, np.nan, np.where(earlier, q0, q2_at))
+
+        def evidence(r: int, j: int) -> tuple[float, float]:
+            a = int(start[r, j])
+            seg = med[r, max(a, 0) : j + 1]
+            with np.errstate(invalid="ignore"):
+                lo, hi = np.fmin.reduce(seg), np.fmax.reduce(seg)
+            if a < 0:
+                lo, hi = np.fmin(lo, lo0[r]), np.fmax(hi, hi0[r])
+                ss, nn, q2 = s0[r], n0[r], q0[r]
+            else:
+                ss, nn, q2 = s2_acc[r, a], n2_acc[r, a], q2_prev[r, a]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                var = white_noise_var(ss, nn, self._c2[r])
+            return float(hi - lo), float(var), float(q2)
+
+        return evidence
+
+    def _held_past_quantum(self, need, evidence) -> np.ndarray:
+        """Where ``need`` (rows, bins): whether :func:`.stuck.past_quantum` lets the
+        row be judged on its peers' history -- not where it was known to be quantised
+        before its run of unchanged bins began with white noise of its own under its quantum (from
+        the log's start to its run of unchanged bins) and its peers' median moved by
+        less than a few quanta over that run: a healthy reading holds while its true
+        value stays within a step, which the peers show, however many samples it took
+        meanwhile (see Coarse sensors)."""
+        out = need.copy()
+        for r, j in zip(*nonzero2(need), strict=True):
+            out[r, j] = bool(past_quantum(*evidence(int(r), int(j))))
+        return out
 
     def _own_noise_dithers(self, ev, need, start, keep) -> np.ndarray:
         """Per row and bin of a batch (where ``need``, and at the last bin of an open

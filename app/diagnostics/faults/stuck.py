@@ -13,9 +13,19 @@ charger's setpoint (a limit held within ``SETPOINT_TOL_V``), when either
 * it has none (it froze in a log's first minute) and is judged on its peers':
   every one of them changed meanwhile and they have flickered since the start;
 
+and, for a reading known to be quantised before it froze (its quantum q,
+:mod:`.resolution`; a hold itself makes a reading known) whose own white noise does
+not span q, judged on its peers' history, only once its
+peers' median moved by ``STUCK_QUANTA`` q since it froze (:func:`past_quantum`): a
+healthy coarse reading holds for as long as its true value stays within a step,
+which its peers show -- by a step's edge it toggles on its noise and flickers like a
+sensor with noise, then holds as the value leaves the edge, however many samples a
+second it reads;
+
 and it stays stuck (latched) until its reading changes again, whatever its
-peers do meanwhile. :func:`stuck_trigger` is that rule, :func:`latch_stuck` the
-latch, :func:`at_setpoint` the setpoint test; nothing else decides it.
+peers do meanwhile. :func:`stuck_trigger` is that rule, :func:`past_quantum` the
+quantum's, :func:`latch_stuck` the latch, :func:`at_setpoint` the setpoint test;
+nothing else decides it.
 
 Two readers gather the evidence, at the resolution each needs:
 
@@ -58,6 +68,16 @@ MIN_SAMPLES = 10
 STUCK_MIN_BASELINE_S = 60.0
 #: The share of its peers that must have changed meanwhile.
 STUCK_PEERS = 0.5
+#: A quantised reading with noise under its quantum q (white-noise variance under
+#: ``STUCK_QUANTUM_DITHER`` q²) judged on its peers' history holds while its true value
+#: stays within a step: stuck only once its peers' median moved by this many q since it
+#: froze (the pack voltage's twin's ``STUCK_PACK_QUANTA``): the true value crossed a
+#: step's edge with room to spare (a hottest-cell temperature runs with the cells'
+#: median; a cell of 8 % less resistance warms ~0.84 as fast).
+STUCK_QUANTA = 2.0
+#: ... noise spanning the quantum (variance >= this q²) cannot hold a reading for the
+#: stuck window by chance (the pack voltage's ``STUCK_PACK_DITHER``).
+STUCK_QUANTUM_DITHER = 1.0
 #: A value frozen within 10 uV of a limit is a charger's setpoint (float32 reads
 #: 4.2 V as 4.1999998 V); also 10 uA for the current at rest.
 SETPOINT_TOL_V = 1e-5
@@ -81,6 +101,19 @@ def stuck_trigger(candidate, own, peers_moving, n_peers, young, peers_flicker):
     ``peers_flicker``: every peer changed meanwhile and flickered since the start.
     """
     return candidate & ((own & (peers_moving >= STUCK_PEERS * n_peers)) | (young & peers_flicker))
+
+
+def past_quantum(moved, own_var, q2):
+    """Whether a frozen reading may be judged stuck on its peers' history (elementwise):
+    not known to be quantised (``q2``, its quantum squared, 0 or NaN), or its own
+    white-noise variance ``own_var`` spans its quantum, or its peers' median ``moved``
+    by ``STUCK_QUANTA`` quanta since it froze (see the module doc)."""
+    q2 = np.asarray(q2, dtype=float)
+    with np.errstate(invalid="ignore"):
+        coarse = q2 > 0
+        dithers = own_var >= STUCK_QUANTUM_DITHER * q2
+        crossed = moved >= STUCK_QUANTA * np.sqrt(np.where(coarse, q2, 0.0))
+    return ~coarse | dithers | crossed
 
 
 def latch_stuck(trigger: np.ndarray, unchanged: np.ndarray, carry: np.ndarray) -> np.ndarray:
