@@ -400,6 +400,7 @@ not looked into); random onsets (``--cases short --cells 4
 16 --first-seed 1400 --seeds 4``) 47/48 within 10 min (NMC 4 cells: 796 s). The SOC
 drift was not tried: the docstring of :mod:`app.diagnostics.faults.short` ("Not by the
 voltage's drift") measures it as a capacity deficit's equal under a constant current.
+
 2026-12-07 session 33, the three held-out 100 ohm misses at 900 s above (``--cases "100
 ohm" --onsets 900 --cells 4 16 --first-seed 1400 --seeds 2 --profiles drive cycle hppc
 rest cc cccv --chem nmc --parts detection``), all one cause. A 1C discharge from the
