@@ -425,7 +425,8 @@ same LFP onset alarm). ``--parts clean --first-seed 1440 --seeds 2 --clean-cells
 0 false alarms (5,760 pack-hours). The 10 Hz false short that set the AR(1) error:
 ``--rate-hz 10 --clean-hours 8 --parts clean --first-seed 1300 --seeds 2 --chem lfp
 --clean-cells 16`` 0 (its cell read rho 0.46-0.58 at 30 mK against the sensor's 17 mK: a
-bound of 0.68, unchanged); the full 3-chemistry 10 Hz run was not finished (load 10-15).
+bound of 0.68, unchanged); the same with ``--chem nmc``, ``lfp``, ``lead_acid`` and
+``--clean-cells 4 16`` (run per chemistry, 1,920 pack-hours): 0.
 ``--parts equivalence`` 9/9. Tried and dropped: the plain error (all three found; it is what
 that 10 Hz false short was raised with, not re-run); rho less its sampling error 1/sqrt(n) (the same: 1 false
 short, 6 %); the pack's median rho (2 false shorts: that cell's misfit is its own); the
