@@ -239,7 +239,17 @@ HEAT_LAG_TAU_S = 1415.0
 #: confirmed before, ended there (a 4-cell NMC drive's 13 K short, ``bench_faults
 #: --parts equivalence``: its end 7199 -> 4529 s, and a runaway onset alarm on its
 #: cell no longer dropped as its heat); the weak test, an episode's start and its
-#: length, keeps the plain error.
+#: length, keeps the plain error. White noise adds no lag-1 covariance, so rho is at most
+#: the share of the residuals' variance that is not the sensor's white noise (its
+#: per-sample variance over the reference's samples per super-bin; the median's own
+#: noise left in the residual's share, which allows a larger rho: the safe side). A
+#: cell's rho from a reference of ~30 super-bins has a sampling error of ~0.2: early in
+#: a log, at 1 Hz, it read 0.38-0.52 on a 16-cell pack's clean cell whose residuals were
+#: the sensor's noise (55 mK a super-bin; the pack's median rho 0.01, ``bench_faults.py``
+#: 100 ohm NMC ``cc`` seed 1401 at 900 s: it confirmed the short at z 5.5-6.0 where the
+#: plain error read 6.6-7.2, and then the short entered the reference and was lost).
+#: The 10 Hz false short above (LFP 16 cells, cell 9) read rho 0.46-0.58 at a residual
+#: of 30 mK against the sensor's 17 (a bound of 0.68): unchanged.
 HEAT_AUTOCORR_MAX = 0.95
 HEAT_CRITICAL_K = 2.0
 #: A coarse temperature sensor (whole degrees) reads a cell's excess over the median
@@ -807,8 +817,12 @@ class ShortDetector:
         s2, n2 = np.split(full[11 * nt : 13 * nt, self._heat.keep + 1 :], 2)
         dref = self._heat.window(full[13 * nt :], self.ref_n, lag=self.recent_n)
         nd, dxx, d22, dx2_, dyx, dy2, dyy = (dref[i * nt : (i + 1) * nt] for i in range(7))
+        # (the samples per super-bin over the reference, for its white noise's share of
+        # the residuals, see HEAT_AUTOCORR_MAX)
+        nsamp = self._heat.window(full[12 * nt : 13 * nt], self.ref_n, lag=self.recent_n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            fake = HEAT_ROUNDING_B * rounding_bias(q2s / rec[:nt], white_noise_var(s2, n2))
+            wn = white_noise_var(s2, n2)
+            fake = HEAT_ROUNDING_B * rounding_bias(q2s / rec[:nt], wn)
         n, s1, s11, s2_, s22, s12, sy, s1y, s2y, syy = (
             ref[i * nt : (i + 1) * nt] for i in range(10)
         )
@@ -836,6 +850,8 @@ class ShortDetector:
             # their successive differences is 2 (1 - rho) s2), see HEAT_AUTOCORR_MAX
             sde = dyy - 2 * (b * dyx + c * dy2) + b * b * dxx + c * c * d22 + 2 * b * c * dx2_
             rho = 1.0 - np.maximum(sde, 0.0) / np.maximum(nd, 1) / (2.0 * s2)
+            # (white noise adds no lag-1 covariance: at most the rest's share of s2)
+            rho = np.fmin(rho, 1.0 - wn * n / nsamp / s2)
             rho = np.clip(np.where((nd >= 2) & (s2 > 0), rho, 0.0), 0.0, HEAT_AUTOCORR_MAX)
             se = np.sqrt(s2 / ns + s2 / n + lev * s2)
             # (the confirmation only: a short's own heat in the reference, a ramp the
