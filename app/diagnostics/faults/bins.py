@@ -690,9 +690,9 @@ class SampleStage:
             return np.zeros((0, bsum.m))
         yr = y[rows]
         d = np.empty(yr.shape, dtype=yr.dtype)
-        np.subtract(yr[:, 0], self._prev[rows], out=d[:, 0])
-        np.subtract(yr[:, 1:], yr[:, :-1], out=d[:, 1:])
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # (inf - inf: not finite, not a change)
+            np.subtract(yr[:, 0], self._prev[rows], out=d[:, 0])
+            np.subtract(yr[:, 1:], yr[:, :-1], out=d[:, 1:])
             moved = (d != 0) & np.isfinite(d)
         return bsum(moved.astype(np.float32))
 
