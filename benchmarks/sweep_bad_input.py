@@ -225,6 +225,11 @@ def main() -> int:
                     counts[outcome] = counts.get(outcome, 0) + 1
                     if outcome.startswith("BROKEN"):
                         broken.append(f"{name}_{label} {' '.join(extra)}: {outcome}: {detail}")
+    return print_summary(counts, broken)
+
+
+def print_summary(counts: dict[str, int], broken: list[str]) -> int:
+    """Print the count of each outcome and the runs that broke the rule; the exit code."""
     print(f"runs: {sum(counts.values())}")
     for outcome, n in sorted(counts.items()):
         print(f"  {outcome:18} {n}")

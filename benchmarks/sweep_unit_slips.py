@@ -41,7 +41,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.sweep_bad_input import run_cli  # noqa: E402
+from benchmarks.sweep_bad_input import print_summary, run_cli  # noqa: E402
 
 CAPACITY = {"nmc": 5.0, "lfp": 5.0, "lead_acid": 5.0}
 OTHER_CHEMISTRY = {"nmc": "lfp", "lfp": "nmc", "lead_acid": "lfp"}
@@ -160,12 +160,7 @@ def main() -> int:
                         print(f"{label:44} {outcome} {detail[:100]}", flush=True)
                         if outcome.startswith("BROKEN"):
                             broken.append(f"{label}: {outcome}: {detail}")
-    print(f"runs: {sum(counts.values())}")
-    for outcome, n in sorted(counts.items()):
-        print(f"  {outcome:18} {n}")
-    for line in broken:
-        print("  " + line)
-    return 1 if broken else 0
+    return print_summary(counts, broken)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from app.diagnostics.soc_ekf import (
     EkfSocEstimator,
     SocFilterSettings,
     SocResult,
+    duration_text,
 )
 
 if TYPE_CHECKING:
@@ -102,14 +103,6 @@ def calculate_soc(df: pd.DataFrame, spec: BatterySpec) -> tuple[SocResult, np.nd
     return result, columns[SOC_COLUMN]
 
 
-def _elapsed(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
@@ -180,6 +173,6 @@ def start_soc_text(soc: dict) -> tuple[str, str | None]:
     band = 2 * (soc.get("start_soc_back_calculated_sigma_percent") or 0.0)
     return (
         f"{_pct(back)} ±{band:.1f} %",
-        f"start back-calculated: the estimate at {_elapsed(at)} less the charge counted "
+        f"start back-calculated: the estimate at {duration_text(at)} less the charge counted "
         f"since; the filter's first value was {first_text}{guess}",
     )

@@ -1042,7 +1042,8 @@ class SocResult(DiagnosticResult):
     notes: tuple[str, ...] = ()
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A span in words' units: s under 2 min, min under 2 h, else h."""
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 2 * 3600:
@@ -2610,14 +2611,14 @@ class EkfSocEstimator:
             return ()
         widest = sorted(gaps, key=lambda g: -g[2])[:5]
         named = "; ".join(
-            f"{_duration(b - a)} from {_duration(a)} (SOC ±{2 * sd:.1f} %)"
+            f"{duration_text(b - a)} from {duration_text(a)} (SOC ±{2 * sd:.1f} %)"
             for a, b, sd in sorted(widest)
         )
         more = f" and {len(gaps) - len(widest)} more" if len(gaps) > len(widest) else ""
         lost = sum(b - a for a, b, _ in gaps)
         return (
             f"{len(gaps)} time gap{'s' if len(gaps) > 1 else ''} in the log "
-            f"({_duration(lost)} in all; {named}{more}): the current across "
+            f"({duration_text(lost)} in all; {named}{more}): the current across "
             f"{'them' if len(gaps) > 1 else 'it'} is unknown and not counted; the SOC "
             "band widens by what it could have moved and the voltage re-anchors the SOC "
             f"after {'them' if len(gaps) > 1 else 'it'}",
