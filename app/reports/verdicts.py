@@ -83,6 +83,8 @@ def _soc(r: dict) -> Finding:
         f"{start} to {_num(r['final_soc_percent'], '.1f', ' %')} "
         f"(final ±{_num(2 * (r.get('final_soc_sigma_percent') or 0), '.1f', ' %')}, 2σ)"
         + (f" ({how})" if how else "")
+        # what the figures leave out, as analyze prints it (the time gaps not counted)
+        + "".join(f"; {note}" for note in r.get("notes") or ())
     )
     band = 2 * (r.get("final_soc_sigma_percent") or 0.0)
     wide = band > SOC_BAND_WARN_PCT

@@ -401,6 +401,8 @@ def _soc(r: dict) -> ResultSummary:
         ("Voltage correction every", _fmt(r.get("update_period_s"), "{:g}", "s")),
     )
     items = (how[0].upper() + how[1:],) if how else ()
+    # what the figures leave out, as analyze prints it (the time gaps not counted)
+    items += tuple(note[0].upper() + note[1:] for note in r.get("notes") or () if note)
     reason = bms_inconclusive_reason(r)
     if reason:
         items += (f"The BMS check is inconclusive: the difference is {reason}",)

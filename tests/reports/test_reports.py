@@ -899,3 +899,16 @@ def test_the_safety_row_names_the_worst_event_not_the_first():
     report = _report(safety={"status": "critical", "events": events})
     text = next(f.summary for f in findings(report) if f.diagnostic == "safety")
     assert text == "3 limit events, worst: cell over voltage (cell 2) 4.450 V (limit 4.200 V)"
+
+
+def test_the_soc_finding_names_the_time_gaps_not_counted():
+    """The report's SOC line carries the SOC's notes (the time gaps whose charge is
+    not counted), as ``analyze`` prints them."""
+    note = (
+        "1 time gap in the log (60 min in all; 60 min from 33 min (SOC ±14.5 %)): the "
+        "current across it is unknown and not counted"
+    )
+    soc = {"final_soc_percent": 41.4, "final_soc_sigma_percent": 2.0,
+           "initial_soc_percent": 89.8, "notes": [note]}  # fmt: skip
+    finding = next(f for f in findings(_report(soc=soc)) if f.diagnostic == "soc")
+    assert note in finding.summary

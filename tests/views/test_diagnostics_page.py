@@ -1181,3 +1181,20 @@ def test_the_soh_card_says_what_the_reports_soh_row_says(page, percent, eol):
         Verdict.PASS: Status.OK,
     }
     assert page.summaries["soh"].status is expected[row.verdict]
+
+
+def test_the_soc_card_names_the_time_gaps_not_counted():
+    """A log with an hour lost: the SOC's notes (the gap, the current across it not
+    counted) are on the card, as ``analyze`` prints them; the card showed none."""
+    from app.core.spec import preset
+    from app.diagnostics.soc import calculate_soc
+    from app.hardware.simulator import NoiseSpec, simulate
+
+    spec = preset("nmc", capacity_ah=5.0, series_cells=2)
+    df = simulate(spec, "drive", duration_s=7200.0, dt_s=1.0, seed=4,
+                  noise=NoiseSpec.typical(spec)).to_frame()  # fmt: skip
+    df = df[(df["time_s"] < 2000.0) | (df["time_s"] > 5600.0)]
+    result, _ = calculate_soc(df, spec)
+    assert result.notes and "gap" in result.notes[0]
+    items = summarize("soc", result.to_dict()).items
+    assert any("gap" in item and "60 min" in item for item in items)
