@@ -938,6 +938,19 @@ G 10 115 -> 136 us, slower: two numpy calls more a step; G 19 224 -> 191 us).
 ``sweep_live_offline.py`` (new code, nice, load ~15) did not finish in the session: its
 first 33 cases, 232 splits, 0 mismatches (round-off only, counted as such: SOH
 ocv_capacity / full_cycles, pulses' soc_percent).
+
+2026-12-07 session 33, this VM (``python -m timeit "sum(range(10**6))"`` 12.4-12.5 ms; the
+last session's 10.5 ms), idle, ``python benchmarks/bench_suite.py --repeat 2``. At
+``af20638`` (the session's start, two runs): pack 2.09 and 2.53 s (OVER), cycle 1.47, drive
+1.61, hppc 1.18, steps 1.82 s. On the merged code at ``b7cbfd1`` (two runs, load 0.5-2):
+cycle 1.41 / 1.31 s, drive 1.33 / 1.31, hppc 0.99 / 1.04, steps 1.76 / 1.73, pack 2.09 /
+2.12 s: **the 16-cell pack is over the 2 s target on this VM** (5-6 %); the 4-cell and
+1-cell logs are within it. The session's speed work (above: the pulse temperatures'
+stack, the fault stage's 65536-sample chunks) took 3.7 % of the pack's instructions;
+this session's fault changes (the quantum's change count, the stuck rule's quantum, the
+slow-log current lag) added back about as much: detect_faults alone on the pack, cProfile
+off, ``af20638`` 1.04 s, now 0.98 s. Running detect_faults in a thread beside the SOC and
+resistance was tried: no gain (2.04 s serial, 2.04 threaded: the work holds the GIL).
 """
 
 from __future__ import annotations
