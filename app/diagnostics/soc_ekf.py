@@ -2031,7 +2031,7 @@ class EkfSocEstimator:
                         rest_t.clear()
                         rest_v.clear()
                     else:
-                        rest_s = (rest_t[-1] if rest_t else 0.0) + de
+                        rest_s = (rest_t[-1] if rest_t else 0.0) + rest_de
                         rest_t.append(rest_s)
                         rest_v.append(vbar)
                         if rest_s >= anchor_s and pull != 0.0:
