@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.spec import BatterySpec, Chemistry, preset
+from app.core.spec import BatterySpec, preset
 
 #: SOC grid of the tabulated OCV, percent. The filter clamps its SOC state to
 #: [SOC_MIN, SOC_MAX]; the grid runs a little past that so lookups never clip.
@@ -63,17 +63,6 @@ SLR_SIGMAS_PCT: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 SLR_STEP_PCT = 0.1
 _SLR_SIG_LO, _SLR_SIG_HI = SLR_SIGMAS_PCT[0], SLR_SIGMAS_PCT[-1]
 _SLR_ROW_LAST = len(SLR_SIGMAS_PCT) - 2  # (the last row j with a row j + 1)
-
-#: Solid-state diffusion the 2-RC model lacks, per chemistry: the particles'
-#: surface SOC lags their mean by a gap that follows the current as a slow RC,
-#: this many % of SOC per C when settled, with this time constant (s); the
-#: voltage sees the OCV at the surface SOC. LFP (PyBaMM Prada2013, the A123
-#: 26650 the preset is: its graphite particles, 5 um at 3e-15 m^2/s, relax
-#: with R^2 / (4.49^2 D) = 410 s, half the surface gap in that slowest mode, 13 %
-#: of SOC per C; the filter weighs it by what its rests show, see
-#: ``app.diagnostics.soc_ekf``, "Slow relaxation"; 5 % per C chosen on the bench's
-#: tuning cases). Elsewhere none.
-DIFFUSION_BY_CHEMISTRY: dict[Chemistry, tuple[float, float]] = {Chemistry.LFP: (5.0, 410.0)}
 
 
 def _extended_ocv(grid: np.ndarray, soc_t: np.ndarray, ocv_t: np.ndarray) -> np.ndarray:
@@ -114,9 +103,6 @@ class CellModel:
     #: True when the OCV is the chemistry preset's generic table (none given for
     #: this battery): the filter then trusts it less.
     ocv_from_preset: bool = False
-    #: The surface-SOC gap per C (%) and its time constant (s): DIFFUSION_BY_CHEMISTRY.
-    diffusion_pct_per_c: float = 0.0
-    diffusion_tau_s: float = 0.0
 
     @staticmethod
     def from_spec(spec: BatterySpec) -> CellModel:
@@ -179,8 +165,6 @@ class CellModel:
             slr_slope=tuple(slr_slope),
             slr_var=tuple(slr_var),
             ocv_from_preset=from_preset,
-            diffusion_pct_per_c=DIFFUSION_BY_CHEMISTRY.get(spec.chemistry, (0.0, 0.0))[0],
-            diffusion_tau_s=DIFFUSION_BY_CHEMISTRY.get(spec.chemistry, (0.0, 0.0))[1],
         )
 
     # --- scalar lookups for the filter loop (plain floats, no numpy) -----

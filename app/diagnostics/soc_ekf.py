@@ -622,48 +622,6 @@ series (worked back from later, surer estimates over the intervals it no
 longer holds sure) change. Figures: ``benchmarks/bench_soc.py``, 2026-12-07
 session 33.
 
-Slow relaxation
----------------
-An LFP cell rests tens of minutes below its OCV after a load (PyBaMM LFP
-partial s41: 44-67 mV below it at the end of a 0.4C discharge, the model's
-polarisation ~30 mV), and on the table's slopes that rest reads as a lower
-SOC. In PyBaMM's Prada2013 cell (the A123 26650 the LFP preset is) the slow
-part is solid-state diffusion in the graphite particles (radius 5 um, 3e-15
-m^2/s): their surface lags their mean by up to 20 % of their stoichiometry at
-1C, and the slowest mode of a sphere relaxes over R^2 / (4.49^2 D) = 410 s,
-the voltage with it (after 20 min at 1C: -92 mV 5 min into the rest, -14 mV
-after 15, -3 mV after 25). Its voltage is the OCV at the surface's SOC, not
-the mean's: nothing on the flat plateau, tens of mV on the slopes, and the
-same gap that pulls the voltage down under load holds it down through the
-rest. So the model (``ecm_model.DIFFUSION_BY_CHEMISTRY``; NMC and lead-acid
-have none and are unchanged to the bit) carries a surface-SOC gap ``d`` that
-follows the current as a slow RC (``d -> c I / 1C`` over ``tau``; 5 % per C,
-410 s for LFP), and the measurement is the OCV at ``soc + w d``. Not a
-filter state: the gap is computed from the charge counted (the interval's
-mean current, exact for a held current), ``w`` is fitted. The weight ``w``
-starts at 0 (the project simulator's cells are the 2-RC model, without the
-gap: a fixed ``w`` of 1, at 7 % per C, took its LFP cases 0.42 -> 2.23 % after
-10 min) and
-is fitted by least squares to how the log's rests relax beyond the RC
-branches: from ``diffusion_rest_from_s`` (60 s) into a rest, the rise of the
-rest's voltage since then less the model's polarisation's (``y``) against
-the rise the gap at unit weight predicts (``x``, the OCV at the surface SOC
-less at the mean), summed over rests, with a prior worth a rest whose gap
-predicts ``diffusion_prior_v`` (3 mV), clipped to [0, 2]. A rest on the
-plateau predicts nothing and adds nothing. The tests' 2-RC cell with the
-gap at 13 % per C fits 2.6 (13 / 5), without it 0.2 (its resistances 30 %
-above the model's); a cell whose RC branches are larger still relaxes beyond
-them and fits part of that as the gap (the tests' cold cell with 3x the
-resistances: 1.0-1.8). A start under load begins with the
-gap the load it starts in has settled to. The fit is carried from block to
-block (live == offline to the bit) and dropped across a time gap.
-The price: a linear slow RC branch the model lacks relaxes like the gap and
-is fitted as it (the tests' third branch, 10 mOhm and 300 s: the weight at
-its bound 2, the rest's end 0.16-0.28 -> 0.82-0.94 % off; the cold cell's
-first rest 2.20 -> 3.10 %); fitting the gap's change itself alongside (an RC
-as slow whatever the OCV's slope) did not tell the two apart on those logs.
-Figures: ``benchmarks/bench_soc.py``, session 34.
-
 Time gaps
 ---------
 A time gap (:mod:`app.diagnostics.time_gaps`: an interval longer than 3 times
@@ -1002,14 +960,6 @@ class SocFilterSettings:
     #: load is: the relaxed rests before it are forgotten (the charge since them
     #: is unknown) and the rests after it re-anchor the SOC.
     gap_unsettle_sigma_pct: float = 1.0
-    #: Slow relaxation (see the module doc): the weight of the model's surface-SOC
-    #: gap (``ecm_model.DIFFUSION_BY_CHEMISTRY``; none on NMC) starts at 0 and is
-    #: fitted to how the log's rests relax beyond the RC branches from this long
-    #: into a rest on, against a prior worth a rest whose gap predicts this much
-    #: relaxation (V), within [0, ``diffusion_weight_max``].
-    diffusion_rest_from_s: float = 60.0
-    diffusion_prior_v: float = 0.003
-    diffusion_weight_max: float = 2.0
 
 
 #: An estimate at or below this is empty: see ``SocResult.charge_moved_at_empty_percent``.
@@ -1236,12 +1186,6 @@ class EkfSocEstimator:
         self._cw1 = 0.0
         self._cw2 = 0.0
         self._unexplained = 0.0  # decaying max excess residual under load, V
-        # Slow relaxation: the surface-SOC gap (%), and the fit of its weight, the
-        # finished rests' sums (x y, x x), this rest's seconds, its reference
-        # (voltage, polarisation, gap's voltage; None before diffusion_rest_from_s)
-        # and its (x, y) so far (see "Slow relaxation" in the module doc)
-        self._dif = 0.0
-        self._dw: list = [0.0, 0.0, 0.0, None, 0.0, 0.0]
         # Start under load: re-anchor at the first long rest (see _anchor).
         self._anchor_pending = False
         # A start at rest on a plateau: its band counts what is read under load too
@@ -1324,7 +1268,6 @@ class EkfSocEstimator:
         r0, r1, r2 = m.r0_ohm, m.r1_ohm, m.r2_ohm
         sb, sv = self._rest_sb, self._rest_sv
         rho_sb = 0.0
-        dif0 = 0.0
         if not math.isfinite(v0):
             self.initialisation = SocInitialisation.UNKNOWN
             soc0, sig0 = 50.0, s.initial_soc_sigma_max_pct
@@ -1357,9 +1300,6 @@ class EkfSocEstimator:
             # A guess, not a measurement: keep it inside the physical range
             # (the table's extrapolation would start a loaded full battery at 105 %).
             soc0 = min(max(m.soc_from_ocv(v0 - r0 * i0 - v1 - v2), 0.0), 100.0)
-            # (the surface-SOC gap settled under the load the log starts in; its
-            # weight is 0 until a rest shows it, so the guess is the one above)
-            dif0 = m.diffusion_pct_per_c * i0 / q
             sig0 = s.load_initial_soc_sigma_pct
             # the guess with twice that polarisation: what the polarisation the
             # model lacks may be worth in SOC (see "Read under load only")
@@ -1376,7 +1316,6 @@ class EkfSocEstimator:
             self.initialisation = SocInitialisation.GIVEN
             soc0, sig0, rho_sb = float(self._given_soc), float(self._given_sigma), 0.0
         self._x = [soc0, v1, v2, r0, 0.0, 1.0, 1.0, 0.0, 0.0]
-        self._dif = dif0
         self._p = np.diag(
             [
                 sig0**2,
@@ -1795,8 +1734,6 @@ class EkfSocEstimator:
             var_row = self._hist[at + 2] + var
             self._hist[at + 1], self._hist[at + 2] = math.sqrt(var_row), var_row
             self._gap_marks.append((row, var))
-        # (a rest across a gap is not one relaxation: its fit so far is dropped)
-        self._dw[2:] = [0.0, None, 0.0, 0.0]
         if var > self.settings.gap_unsettle_sigma_pct**2:
             self._anchors.gap()
             self._anchor_pending = True
@@ -2021,16 +1958,6 @@ class EkfSocEstimator:
         a_hi = st.charge_transfer_max_v
 
         soc, v1, v2, r0, off, ks, gs, b, a = self._x
-        # the surface-SOC gap (%) and its weight's fit (see "Slow relaxation")
-        dif = self._dif
-        dif_c = m.diffusion_pct_per_c / one_c  # (% per A; 0: none)
-        dif_tau = m.diffusion_tau_s
-        dw_sxy, dw_sxx, dw_run, dw_ref, dw_x, dw_y = self._dw
-        dw_from, dw_max = st.diffusion_rest_from_s, st.diffusion_weight_max
-        dw_k0 = st.diffusion_prior_v**2
-        dw_w = (dw_sxy + dw_x * dw_y) / (dw_sxx + dw_x * dw_x + dw_k0)
-        dw_w = 0.0 if dw_w < 0.0 else dw_max if dw_w > dw_max else dw_w
-        ocv_plain, expm1 = m.ocv, math.expm1
         p = self._p.copy()  # updated in place below
         # the propagated covariance f p f^T is written into p_out (f p into fp: p
         # itself is not needed once f p is), so its diagonal is one view made here
@@ -2135,37 +2062,7 @@ class EkfSocEstimator:
                 sig_soc = sqrt(0.0 if p00 < 0.0 else p00)
                 if min_sig > sig_soc:
                     sig_soc = min_sig
-                if dif_c:
-                    # The voltage sees the OCV at the surface SOC: the gap's mean over
-                    # the interval (the current held at the interval's mean), weighed
-                    # by the fit so far; then a rest from dw_from on fits the weight
-                    # (see "Slow relaxation" in the module doc).
-                    d_span = de if de > 1e-9 else 1e-9
-                    d_inf = dif_c * (qe - off * de) / d_span
-                    d_bar = d_inf + (dif - d_inf) * -expm1(-d_span / dif_tau) * dif_tau / d_span
-                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean + dw_w * d_bar, sig_soc)
-                    if absi > i_rest:
-                        if dw_ref is not None:  # (a rest ended: its fit kept)
-                            dw_sxy += dw_x * dw_y
-                            dw_sxx += dw_x * dw_x
-                            dw_x = dw_y = 0.0
-                            dw_ref = None
-                        dw_run = 0.0
-                    else:
-                        dw_run += rest_de
-                        d_v = ocv_plain(s_mean + d_bar) - ocv_plain(s_mean)
-                        if dw_ref is None:
-                            if dw_run >= dw_from:
-                                dw_ref = (vbar, polar, d_v)
-                        else:
-                            # the rest's rise beyond the RC branches' (y) against
-                            # the gap's (x), since the reference
-                            dw_x = d_v - dw_ref[2]
-                            dw_y = vbar - dw_ref[0] - (polar - dw_ref[1])
-                            dw_w = (dw_sxy + dw_x * dw_y) / (dw_sxx + dw_x * dw_x + dw_k0)
-                            dw_w = 0.0 if dw_w < 0.0 else dw_max if dw_w > dw_max else dw_w
-                else:
-                    ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
+                ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
                 resid = vbar - b - polar - ocv_mean
                 load_err = me1 * s_absi * inv + me_rel * abs(polar)  # ((me1 * s) * inv)
                 span = de
@@ -2310,9 +2207,6 @@ class EkfSocEstimator:
                 p -= u_col.dot(u_row, out=outer)
             # Propagate to the interval's last sample (the next one's start).
             dqe = qe - off * de
-            if dif_c and de > 1e-9:
-                d_inf = dif_c * dqe / de
-                dif = d_inf + (dif - d_inf) * exp(-de / dif_tau)
             soc_next = soc + cap * ks * dqe
             counted += cap * dqe
             if anchor_pending or unsure:
@@ -2393,8 +2287,6 @@ class EkfSocEstimator:
         self._at_full, self._at_full_max = at_full, at_full_max
         self._x = [soc, v1, v2, r0, off, ks, gs, b, a]
         self._unexplained = unexplained
-        self._dif = dif
-        self._dw = [dw_sxy, dw_sxx, dw_run, dw_ref, dw_x, dw_y]
         self._anchor_pending = anchor_pending
         self._unsure_rest = unsure
         self._pull, self._guess_sd = pull, guess_sd
