@@ -452,6 +452,86 @@ rest on the plateau (60 %, parked 15 min an hour, never settled) 2.138e9 ->
 past 5 min while the term is nonzero, as a start under load's is). Live ==
 offline: ``sweep_live_offline.py lfp1_hppc_1hz lfp4_rest`` 0 mismatches in
 every split; the new test splits an unsure start's log at random.
+
+2026-12-07 session 34: the slow relaxation modelled (commit 68c1487, reverted
+in 922b20f; the code and its tests are there to cherry-pick). What the LFP
+rests lack: in PyBaMM's Prada2013 cell the slow part is solid-state diffusion
+in the graphite (5 um, 3e-15 m^2/s; the LFP particles relax in seconds): the
+particles' surface lags their mean by 10 % of their stoichiometry at 0.5C, 19
+% at 1C (x1.26 in cell SOC), and the slowest mode relaxes over R^2 / (4.49^2
+D) = 410 s, the voltage with it (1C for 20 min from 50 %: -92 mV 5 min into
+the rest, -14 after 15, -3 after 25; a scratch PyBaMM run, not in this
+bench). Its voltage is the OCV at the surface SOC: nothing on the plateau,
+tens of mV on the slopes. Tried (scratch): a surface-SOC gap ``d`` following
+the current as a slow RC (``d -> c I / 1C`` over 410 s, from the charge counted
+per interval; not a filter state), the measurement the OCV at ``soc + w d``;
+a start under load begins with the gap its load settled to. Fixed ``w = 1``:
+tuning (``--chemistries lfp --ocvs table --starts rest --broad-only
+--no-speed``) 0.60 / 1.53 % -> 0.74 / 2.43 (c 13 %/C, the physics' slow-mode
+half), 0.36 / 0.94 % 14/14 (c 7), but ``bench_soc_sim.py --chemistries lfp``
+(2-RC cells, no gap) 0.42 -> 2.23 % after 10 min. So ``w`` fitted at rests:
+from 60 s into a rest, the rise of its voltage beyond the model's polarisation
+against the rise the gap predicts at ``w = 1`` (the OCV at the surface SOC
+less at the mean), least squares over the rests, prior 0 worth a 3 mV rest,
+within [0, 2]; c 5 %/C chosen on the tuning cases (3, 5, 7, 10, 13; 7 the
+better table-from-rest mean, 5 the other groups and worst). Smoothed RMSE
+after 10 min, mean / worst, base -> gap, live filter means in brackets (the
+same cache, base and after on it):
+
+    tuning broad (``--chemistries lfp --broad-only --no-speed``)
+      lfp table  rest   0.60 / 1.53 (1.07)  ->  0.46 / 1.24 (0.90)  13/14 -> 12/14
+      lfp table  load   0.64 / 1.41 (1.63)  ->  0.44 / 1.01 (1.52)
+      lfp preset rest   1.17 / 3.47 (1.93)  ->  0.76 / 1.15 (1.68)
+      lfp preset load   1.30 / 4.41 (2.51)  ->  1.04 / 4.35 (2.37)
+    tuning default (``--chemistries lfp --no-speed``)
+      lfp table  rest   0.32 / 0.46 (0.61)  ->  0.21 / 0.36 (0.52)
+      lfp table  load   0.39 / 0.51 (0.58)  ->  0.29 / 0.47 (0.47)
+      lfp preset rest   0.59 / 0.92 (1.12)  ->  0.54 / 1.05 (0.98)
+      lfp preset load   0.54 / 1.02 (1.04)  ->  0.58 / 1.05 (0.93)
+    held out, ``--chemistries lfp --seeds 43 44 45 --broad --broad-seed-offset
+    50 --no-speed``, default / broad
+      lfp table  rest   0.40 / 0.77, 0.50 / 1.00  ->  0.34 / 0.74, 0.43 / 1.13
+      lfp table  load   0.36 / 0.60, 0.61 / 1.02  ->  0.26 / 0.46, 0.62 / 1.49
+      lfp preset rest   0.77 / 1.22, 0.97 / 2.45  ->  0.73 / 0.97, 0.78 / 2.43
+      lfp preset load   0.69 / 1.19, 1.35 / 3.92  ->  0.62 / 1.03, 1.30 / 4.27
+    held out, ``--chemistries lfp --broad-only --broad-seed-offset 70 --no-speed``
+      lfp table  rest   0.66 / 1.94 (1.48)  ->  0.55 / 1.62 (1.35)  10/13 -> 12/13
+      lfp table  load   0.61 / 1.42 (2.13)  ->  0.61 / 1.68 (2.12)
+      lfp preset rest   2.03 / 8.64 (3.69)  ->  1.63 / 7.91 (3.53)
+      lfp preset load   1.49 / 3.20 (3.08)  ->  1.16 / 1.75 (2.93)
+
+The misses named: partial s41 1.51 -> 0.41 (``--broad-only
+--broad-seed-offset 30 --cases 2 --chemistries lfp --ocvs table --starts
+rest``), partial s46 1.60 -> 0.68 (``--profiles partial --seeds 46
+--start-soc 57``, same), steps s11 1.53 -> 1.24, steps s81 1.94 -> 1.62,
+partial 1 Hz s84 1.36 -> 0.87, steps 10 degC s85 1.13 -> 0.98 %. Worse
+by more than 0.25 %: partial 1 Hz s14 from rest 0.59 -> 1.18 (a new miss),
+partial s61 0.80 -> 1.13 (table, from rest; from load 0.66 -> 1.49), steps
+s81 from load 0.57 -> 1.68, steps 1 Hz s84 0.11 -> 0.43, partial s81 0.37 ->
+0.63, us06 1 Hz s13 from load 0.29 -> 0.71; preset partial s81 from load 0.80
+-> 3.01, parked s12 0.84 -> 1.30, wltp s3 0.69 -> 1.05. ``bench_soc_sim.py
+--chemistries lfp``: 0.42 / 0.94 -> 0.41 / 0.94 %, no group worse by more than
+0.01 %; NMC and lead-acid the same JSON to the byte (the gap is LFP's only).
+Live == offline: ``sweep_live_offline.py lfp1_hppc_1hz lfp4_rest`` 0
+mismatches in every split. Speed (callgrind, soc_series of a 2e5-sample 1 Hz
+LFP 2-RC drive from rest at 60 %, PYTHONHASHSEED=0, the loading included):
+2.642e9 -> 2.691e9 (+1.8 %). Not adopted, for what it does to a cell whose
+slow polarisation is a linear RC branch: the tests' third branch (10 mOhm,
+300 s, ``test_unrelaxed_rest_after_a_load_is_not_read_as_ocv``) relaxes like
+the gap and is fitted as it, at the weight's bound 2: the 30-min rest's end
+0.16-0.28 -> 0.82-0.94 % off (test bound 0.5); the cold start under load (3x
+the resistances, 80 %, 2C) 2.20 -> 3.10 % at its first rest's end, 3.73 %
+RMSE after it (bounds 3.0). Tried to tell the two apart: the gap's change
+itself (an RC as slow, whatever the OCV's slope) as a second regressor of the
+same fit: those logs' rests sit at like slopes, the two regressors nearly
+collinear, the third-branch rest's end still 0.69-0.80 %; the fit gated off
+while a start under load is unsettled: the cold start passes (2.41 %) but
+tuning broad from load 0.44 / 1.01 -> 0.69 / 2.16 % (worse than the base),
+and the third branch still fails; the weight capped at 1: third branch 0.48-
+0.57 %, cold start 3.13 %. Left for the lead: whether the tests' linear
+third branch is the slow polarisation an LFP cell has (PyBaMM says a
+surface-SOC gap, whose voltage follows the OCV's slope), or a fit that tells
+the two apart from rests at different slopes.
 """
 
 from __future__ import annotations
