@@ -259,7 +259,9 @@ way the current flows. In 5 s bins that is a few mV at most, but a bin is two sa
 long: a C/2 discharge logged every 10 minutes moves 17 % of its charge a bin, its cells'
 bin means bent by 40-100 mV where NMC's or LFP's slope changes, and its exact, noise-free
 current was reported stuck (from 1,200 s on NMC, from the start on LFP; simulated CC,
-CC-CV and cycle logs at 60-600 s a sample likewise, every chemistry).
+CC-CV and cycle logs at 60-600 s a sample likewise, every chemistry). Where the cells read
+off the table (a 1-cell LFP pack run under its 2.0 V floor, charged back through the
+over-discharge's knee) the OCV's slope is unknown: the twin does not judge there.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -1199,7 +1201,8 @@ class SensorDetector:
         the charge a bin moves (% SOC) times a quadratic B-spline's weight -- at most
         ``HELD_BEND_WEIGHT`` -- over the three bins' charge; so by at most that weight
         times the charge times the points' rises (falls) of slope within any three
-        bins' charge where the cells' OCV may be (see Stuck)."""
+        bins' charge where the cells' OCV may be (see Stuck). Unbounded where their
+        voltage is off the table (and its knees): its slope there is unknown."""
         soc, ocv, knots = self._ocv_soc, self._ocv_v, self._ocv_soc[1:-1]
         with np.errstate(invalid="ignore"):
             v = means.mean(axis=0)
@@ -1213,11 +1216,12 @@ class SensorDetector:
             )
             ahead = knots[None, None, :] - knots[None, :, None]
             near = (ahead >= 0) & (ahead <= 3.0 * moved[:, None, None]) & inside[:, None, :]
+            off = (three.min(axis=1) < ocv[0]) | (three.max(axis=1) > ocv[-1])
             out = []
             for knot_bends in (np.fmax(self._knot_bends, 0.0), np.fmax(-self._knot_bends, 0.0)):
                 bends = np.where(near, knot_bends, 0.0).sum(axis=2)
                 most = np.where(inside, bends, 0.0).max(axis=1, initial=0.0)
-                out.append(np.nan_to_num(HELD_BEND_WEIGHT * moved * most))
+                out.append(np.where(off, np.inf, np.nan_to_num(HELD_BEND_WEIGHT * moved * most)))
         return out[0], out[1]
 
     def _own_sums(self, bb: BinBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
