@@ -26,6 +26,16 @@ ratio; a temperature's own history now needs 0.75 of it (``STUCK_OWN_WHITE_PLAIN
 first minute and hold together (4 cells seed 6, 16 cells seed 4), judged on peers
 whose flicker was that ramp: peers must now show white noise too. After: 0 of 200;
 NMC and LFP, 3/4/16 cells, noise 0 and the noisy cell, seeds 0-2: 0 of 144.
+
+2026-12-07 session 34, ``--dt`` added; a noise-free constant current in slow logs, read
+as stuck by its twin (the cells' bin means, two samples long, bend by 40-100 mV where the
+OCV's slope changes; :mod:`app.diagnostics.faults.sensors`, Stuck: less what the held
+current bends them by, not judged off the table). ``--noise 0 --dt 60 300 600 --profiles
+cc cccv cycle drive hppc float --hours 24 --seeds 0 1``: 181 -> 12 of 384 runs with a false
+report, runs with a stuck current 173 -> 0; held out, ``--seeds 2 3 4``: 273 -> 13 of 576,
+stuck current 269 -> 0. Left, the same either way (22 and 29 reports): cell voltages at 60
+s (NMC 3/4/16 cells CC, CC-CV, HPPC; LFP 3/16 cells), a noise-free cell read to 6 digits
+that holds in a rest while its peers still relax -- not looked into.
 """
 
 from __future__ import annotations
