@@ -39,6 +39,19 @@ for a lagged load). ``--parts equivalence`` 9 of 9 identical; live == offline on
 1- and 4-cell drive/CC logs at 2, 5 and 20 s with a noisy current (blocks <= 1, 37,
 5000): 72 of 72. The LFP-drive 1 Hz latencies (seeds 1107, 1113): not tried (1 Hz code
 unchanged).
+
+2026-12-07 session 34, the lag's OCV bound taken on beyond a table that stops short of the
+cell's limits (:mod:`app.diagnostics.faults.sensors`, ``LAG_KNEE_PCT``: the lead-acid
+preset's table ends at 2.12 V, its charge limit is 2.45 V). ``--chems lead_acid --periods
+5 8 10 15 20 --kinds sensor_noisy --list`` (seeds 501-503; the code before gave 49, not
+session 33's 50): noisy currents 49 -> 0. Of the 49, 47 were in the drive after the first
+charge (~57,000-61,700 s), the cells 0.0-0.3 V over the table's top, on the gassing knee the
+drive draws off within ~1 % of charge (~0.3 V per %), one a 1-cell drive at 20 s under the
+table's 1.94 V bottom, one a 2-cell float at 20 s (360 s). Held out, ``--seeds 601 602
+603``: 52 -> 0 (noisy cell voltages 2 either way). LFP and NMC, whose tables reach their
+limits: ``--chems lfp nmc --periods 10 20 --seeds 501 --cells 1 4 --list`` identical
+output. The price, a noisy lead-acid current near full found later or not at all at
+0.2-0.05 Hz, is in ``bench_faults.py`` (session 34).
 """
 
 from __future__ import annotations

@@ -468,6 +468,31 @@ that 10 Hz false short was raised with, not re-run); rho less its sampling error
 short, 6 %); the pack's median rho (2 false shorts: that cell's misfit is its own); the
 rolling reference held at a cell's first weak bin for 10 min (its extrapolation's
 leverage grows as fast as the short's excess: z 5.3-5.9, none found).
+
+2026-12-07 session 34, (1) a slow log's lag bound taken on beyond an OCV table that stops
+short of the cell's limits (lead-acid's gassing knee over its 2.12 V top, ``LAG_KNEE_PCT``;
+``bench_clean_slow.py``: clean noisy currents 49 -> 0, held out 52 -> 0) and (2) the
+current's twin less what a held current bends the cells by through the OCV, not judged
+where they read off the table (:mod:`app.diagnostics.faults.sensors`, Stuck; a noise-free
+CC logged every 1-10 min was a stuck current; ``bench_stuck_clean.py``). (1), only
+lead-acid's tables stop short: ``--parts detection --cases "sensor_noisy current_a" --chem
+lead_acid --first-seed 80 --seeds 4 --profiles drive cycle hppc rest cc cccv --onsets 120
+900 3000 --cells 2 4 --rate-hz R --brief`` (144 runs), found / within target / median, old
+-> new: 0.5 Hz 144/144/14 s -> 144/144/14 s (max 48 -> 54 s); 0.2 Hz 144/101/35 s ->
+141/97/45 s; 0.1 Hz 130/81/50 s -> 122/67/50 s; 0.05 Hz 126/0/180 s -> 119/0/200 s (1 Hz:
+no lag modelled, unchanged). The price is a noisy current near full, where the voltage
+does lag that much: at 0.1 Hz 8 drives missed (the drive after the charge), CC, CC-CV,
+cycle and HPPC from full found 20-60 s later. (2) ``--parts detection --cases
+"sensor_stuck current_a" --first-seed 50 --seeds 4 --profiles drive cycle hppc rest cc
+cccv --onsets 60 120 900 --cells 4 16 --rate-hz R --brief`` (432 runs): 1, 0.5 and 0.2 Hz
+byte-identical (432/432/29 s, 431/431/28 s, 432/432/45 s); 0.1 Hz found 340 -> 333 (LFP
+stuck 60 s in, 4 and 16 cells, 11 -> 8 of 24 each: at 4 cells 3 CC discharges from full,
+'found' by LFP's top knee bending the cells -- what the held current does, the false
+alarm's reading -- and 24 -> 23 at 120 s, an HPPC log; lead-acid 4 cells at 120 s worst
+390 -> 410 s); 0.05 Hz 236 -> 232 (lead-acid at 60 and 120 s, 4 and 16 cells, 7 -> 6 of 24
+each). ``--parts equivalence``: 9 of 9 identical; live == offline on 1- and 4-cell drive,
+CC and cycle logs at 10 and 60 s, noise-free and typical, a current stuck from 1,800 s
+(3 chemistries, blocks <= 1, 37, 5000): 216 of 216.
 """
 
 from __future__ import annotations

@@ -141,7 +141,15 @@ follow test's gain is R0 (1/sqrt(``CURRENT_LOAD_MARGIN``) - g/2) (the margin for
 alone: the lag is now the model's, not the margin's). A noisy current beside no load
 or a constant one is still found where the spec's bound leaves the voltage too little
 lag (``benchmarks/bench_clean_slow.py``: clean false alarms 2,282 -> see there; the
-price, slower and fewer finds at 0.2-0.05 Hz, is there too).
+price, slower and fewer finds at 0.2-0.05 Hz, is there too). The OCV's part of that bound
+is the table's slope where the cells' OCV may be, and a table may stop short of the cell's
+limits: the lead-acid preset's ends at 2.12 V, its charge limit is 2.45 V. A lead-acid cell
+just charged sits on its gassing knee, up to 0.3 V over the table's top, and the drive after
+the charge draws that off within ~1 % of its charge (~0.3 V per %, 200 times the table's top
+slope): the voltage lagged the current by far more than the bound let it, and its clean
+current read noisy (47 of the 49 lead-acid alarms left at 5-20 s, seeds 501-503; one more a
+float settling over the table, one a cell run under its bottom). Beyond an end that stops
+short of the limit, the table is taken on to the limit over ``LAG_KNEE_PCT`` of charge.
 
 **Stuck.** The rule is :mod:`.stuck`'s (shared with the SOC filter's cell
 channels); here is its evidence, per 5 s bin. A channel is stuck when its value has not changed at all for 30 s
@@ -243,6 +251,17 @@ frozen from a log's start is judged on the median cell's bend (of 1 or 2 cells,
 the lesser where they agree): a load change bends the cells alike, a noisy cell
 sensor only its own (a 4-cell cycle run's exact -5.0 A was reported
 stuck beside a noisy cell_2, from 865 s).
+That bend is what a load that changed makes, less what the held current makes through the
+OCV (:meth:`SensorDetector._held_bend`): the bin means of an OCV linear between the
+table's points bend at a point by its change of slope times the charge a bin moves (%
+SOC) times a quadratic B-spline's weight (at most 3/4), the way its slope changes whichever
+way the current flows. In 5 s bins that is a few mV at most, but a bin is two samples
+long: a C/2 discharge logged every 10 minutes moves 17 % of its charge a bin, its cells'
+bin means bent by 40-100 mV where NMC's or LFP's slope changes, and its exact, noise-free
+current was reported stuck (from 1,200 s on NMC, from the start on LFP; simulated CC,
+CC-CV and cycle logs at 60-600 s a sample likewise, every chemistry). Where the cells read
+off the table (a 1-cell LFP pack run under its 2.0 V floor, charged back through the
+over-discharge's knee) the OCV's slope is unknown: the twin does not judge there.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -384,6 +403,14 @@ LAG_OCV_DROP = 1.5
 LAG_MIN_DT_S = 2.0
 #: ... and this many volts (a cell's polarisation left from the bins before).
 LAG_OCV_MARGIN_V = 0.01
+#: An OCV table may stop short of the cell's limits (the lead-acid preset's BU-903 table
+#: ends at 2.12 V, its charge limit is 2.45 V, its discharge limit 1.75 V under the table's
+#: 1.94 V): beyond its ends the cell's voltage runs to the limit within this much of its
+#: charge (% SOC) -- the gassing overpotential and surface charge of a lead-acid cell just
+#: charged, drawn off as a discharge starts (~0.3 V per % of charge, see
+#: :mod:`.cell_resistance`), the collapse at the end of discharge -- and the lag's bound
+#: takes those knees as the table's segments beyond its ends.
+LAG_KNEE_PCT = 1.0
 #: The current's estimate is the plain one unless this many times the step-robust
 #: one is smaller (a step the voltage does not follow: the robust one drops it). White
 #: noise, 30 s windows at 1 Hz (Monte Carlo, 7e4 windows): the smaller of the two
@@ -449,6 +476,10 @@ STUCK_PACK_DITHER = 1.0
 #: of it for a step in mid-bin).
 STUCK_CURRENT_JUMP_C = 0.5
 STUCK_CURRENT_JUMP_MIN_V = 0.020
+#: ... less what the held current bends them by through the OCV (see Stuck, slow logs):
+#: the bin means of a ramp with a knot bend by its change of slope times a bin's run
+#: times a quadratic B-spline's weight, at most this.
+HELD_BEND_WEIGHT = 0.75
 #: White noise in a bin (a pack voltage or current judged on its peers in a log's
 #: first minute): the variance its second differences give at least this fraction
 #: of the one its first differences give (~1 for white noise; a bin of 5 samples of
@@ -487,6 +518,19 @@ def noise_window_bins(bin_s: float, dt_s: float) -> int:
     """The noise window in bins: ``NOISE_WINDOW_S``, and at least
     ``NOISE_WINDOW_SAMPLES`` samples of ``dt_s`` (see "Slow logs")."""
     return bins_for(max(NOISE_WINDOW_S, NOISE_WINDOW_SAMPLES * dt_s), bin_s, 2)
+
+
+def _ocv_with_knees(spec: BatterySpec) -> tuple[np.ndarray, np.ndarray]:
+    """The spec's OCV table (% SOC, V), and beyond an end that stops short of the cell's
+    limit, a knee to it over ``LAG_KNEE_PCT``."""
+    soc, ocv = (np.asarray(x, dtype=float) for x in spec._ocv_table())
+    if spec.cell_v_min < ocv[0]:
+        soc = np.concatenate(([soc[0] - LAG_KNEE_PCT], soc))
+        ocv = np.concatenate(([spec.cell_v_min], ocv))
+    if spec.cell_v_max > ocv[-1]:
+        soc = np.concatenate((soc, [soc[-1] + LAG_KNEE_PCT]))
+        ocv = np.concatenate((ocv, [spec.cell_v_max]))
+    return soc, ocv
 
 
 def _groups(layout: Layout) -> list[np.ndarray]:
@@ -559,6 +603,8 @@ class SensorDetector:
         # ws - 1 bin means of each cell (the current's twin: a load change bends all)
         self._cells_sum = History(None, self.ws - 1, np.nan)
         self._cells_tail = np.full((len(layout.cells_v), self.ws - 1), np.nan)
+        # (and of the current: the charge a held current moves the cells' OCV by)
+        self._i_tail = np.full(self.ws - 1, np.nan)
         # each channel's noise evidence per bin over the baseline window and the ws
         # bins after it: second differences (sums, terms), first differences (same)
         # (and its quantum squared as known by then, see :mod:`.resolution`)
@@ -609,8 +655,21 @@ class SensorDetector:
         # per-bin OCV part, over the windows
         self._lag = False
         self._lag_hist = History(None, self.wn - 1, 0.0)
+        # the OCV table, with the knees beyond it (see LAG_KNEE_PCT): its points, its
+        # segments' slopes (V per % SOC) and its knots' changes of slope, and the % SOC a
+        # pack's ampere moves in a second
+        soc, ocv = _ocv_with_knees(spec)
+        self._ocv_soc, self._ocv_v = soc, ocv
+        self._ocv_slopes = np.diff(ocv) / np.diff(soc)
+        self._knot_bends = np.diff(self._ocv_slopes)
+        self._pct_per_as = 100.0 / (3600.0 * spec.pack_capacity_ah)
+        self._bin_s = bin_s
         if spec.ecm is not None:
-            r0 = spec.ecm.for_capacity(spec.pack_capacity_ah)["r0_ohm"]
+            e = spec.ecm.for_capacity(spec.pack_capacity_ah)
+            r0 = e["r0_ohm"]
+            # the cells' resistance drop per ampere, LAG_OCV_DROP of it: where their OCV
+            # may be beside their voltage (see LAG_OCV_DROP)
+            self._ocv_drop = LAG_OCV_DROP * (r0 + e["r1_ohm"] + e["r2_ohm"])
             # R0 between the current and the reference voltage: the mean cell, or the pack
             self.r0 = r0 if len(layout.cells_v) else r0 * spec.series_cells
             # the least gain from a load's variance to the products (see CURRENT_FOLLOW_Z)
@@ -883,13 +942,8 @@ class SensorDetector:
             (e["r1_ohm"] / r0, e["r1_ohm"] * e["c1_f"]),
             (e["r2_ohm"] / r0, e["r2_ohm"] * e["c2_f"]),
         ]
-        self._lag_drop = LAG_OCV_DROP * (r0 + e["r1_ohm"] + e["r2_ohm"])
-        soc, ocv = spec._ocv_table()
-        soc, ocv = np.asarray(soc, dtype=float), np.asarray(ocv, dtype=float)
-        self._lag_ocv_v = ocv
         # V per % SOC -> V per A held over a sample (the pack's charge), over R0
-        per_a = 100.0 * dt_s / (3600.0 * spec.pack_capacity_ah) / r0
-        self._lag_slopes = np.diff(ocv) / np.diff(soc) * per_a
+        self._lag_per_a = self._pct_per_as * dt_s / r0
         self._lag_n = spec.series_cells
 
     def _lag_ocv(self, bb: BinBatch) -> np.ndarray:
@@ -904,18 +958,30 @@ class SensorDetector:
                 v = bb.mean[lay.cells_v].mean(axis=0)
             else:
                 v = bb.mean[lay.i_v] / self._lag_n
-            # (V = OCV + R I: the OCV below the voltage on charge, above it on discharge)
-            drop = self._lag_drop * bb.mean[lay.i_i]
-        ocv = self._lag_ocv_v
-        lo = np.clip(v - np.fmax(drop, 0.0) - LAG_OCV_MARGIN_V, ocv[0], ocv[-1])
-        hi = np.clip(v - np.fmin(drop, 0.0) + LAG_OCV_MARGIN_V, ocv[0], ocv[-1])
+        i = bb.mean[lay.i_i]
+        lo, hi = self._ocv_range(v, v, i)
+        ocv = self._ocv_v
         out = np.zeros(bb.m)
-        for j, slope in enumerate(self._lag_slopes):  # segments the interval meets
+        for j, slope in enumerate(self._ocv_slopes):  # segments the interval meets
             with np.errstate(invalid="ignore"):
                 meet = (ocv[j + 1] >= lo) & (ocv[j] <= hi)
             out = np.where(meet, np.fmax(out, slope), out)
         # (no voltage or current known: the steepest)
-        return np.where(np.isfinite(v) & np.isfinite(drop), out, self._lag_slopes.max())
+        known = np.isfinite(v) & np.isfinite(i)
+        return np.where(known, out, self._ocv_slopes.max()) * self._lag_per_a
+
+    def _ocv_range(self, v_lo, v_hi, i) -> tuple[np.ndarray, np.ndarray]:
+        """Where the cells' OCV may be (V, elementwise) while their voltage spans ``v_lo``
+        to ``v_hi`` at the current ``i``: less up to ``LAG_OCV_DROP`` times their
+        resistance's drop (V = OCV + R I), ``LAG_OCV_MARGIN_V`` either side, within the
+        table (and its knees)."""
+        ocv = self._ocv_v
+        with np.errstate(invalid="ignore"):
+            # (V = OCV + R I: the OCV below the voltage on charge, above it on discharge)
+            drop = self._ocv_drop * i
+            lo = np.clip(v_lo - np.fmax(drop, 0.0) - LAG_OCV_MARGIN_V, ocv[0], ocv[-1])
+            hi = np.clip(v_hi - np.fmin(drop, 0.0) + LAG_OCV_MARGIN_V, ocv[0], ocv[-1])
+        return lo, hi
 
     def _lagged(self, own, ref_i, ref_v, cross, n_cross, warm, slope_i, lag_ocv) -> np.ndarray:
         """A slow log's current noise per window: as :meth:`_noisy`'s (the plain
@@ -1000,6 +1066,8 @@ class SensorDetector:
             sum_full = self._cells_sum.push(sum_rows(cells_mean))
             cells_tail, k = self._cells_tail, self.ws - 1
             self._cells_tail = np.concatenate((cells_tail, cells_mean[:, -k:]), axis=1)[:, -k:]
+            i_tail = self._i_tail
+            self._i_tail = np.concatenate((i_tail, bb.mean[i, -k:]))[-k:]
             pack_dithers = self._pack_dithers(bb, pack_q2)
         own = self._own_sums(bb) if self._young_judged else None
         # frozen: the last ws bins all without a change (a run of inactive bins)
@@ -1070,13 +1138,19 @@ class SensorDetector:
             # by what a change of STUCK_CURRENT_JUMP_C makes through R0
             # (the median cell's bend: a load change bends the cells alike, a noisy
             # cell sensor only its own; of 1 or 2 cells, the lesser if they agree)
-            bends = np.diff(np.concatenate((cells_tail, cells_mean), axis=1), 2)
+            means = np.concatenate((cells_tail, cells_mean), axis=1)
+            bends = np.diff(means, 2)
             with np.errstate(invalid="ignore"):
                 if len(bends) >= MIN_GROUP:
-                    jumps = np.abs(median_rows(bends))
+                    bend = median_rows(bends)
                 else:
                     same = (bends > 0).all(axis=0) | (bends < 0).all(axis=0)
-                    jumps = np.where(same, np.abs(bends).min(axis=0), 0.0)
+                    least = np.abs(bends).min(axis=0)
+                    bend = np.where(same, np.copysign(least, bends[0]), 0.0)
+                # less what the held current bends them by that way through the OCV
+                # (see Stuck)
+                up, down = self._held_bend(means, np.concatenate((i_tail, bb.mean[i])))
+                jumps = np.where(bend > 0, bend - up, -bend - down)
             win = np.lib.stride_tricks.sliding_window_view(jumps, self.ws - 2)
             with np.errstate(invalid="ignore"):
                 jumped = win.max(axis=1) >= self._jump_v
@@ -1118,6 +1192,37 @@ class SensorDetector:
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
             self.stuck.feed(np.where(np.isnan(start), bb.t0, start), bb.t1, stuck, 1, bb.mean)
+
+    def _held_bend(self, means: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The most a held current bends the mean cell voltage's bin means up and down
+        through the OCV, per three bins (``means``: the cells' bin means, ``current``:
+        the bins'): a bin's mean of an OCV linear between the table's points bends at a
+        point by its change of slope (its sign, whichever way the current flows) times
+        the charge a bin moves (% SOC) times a quadratic B-spline's weight -- at most
+        ``HELD_BEND_WEIGHT`` -- over the three bins' charge; so by at most that weight
+        times the charge times the points' rises (falls) of slope within any three
+        bins' charge where the cells' OCV may be (see Stuck). Unbounded where their
+        voltage is off the table (and its knees): its slope there is unknown."""
+        soc, ocv, knots = self._ocv_soc, self._ocv_v, self._ocv_soc[1:-1]
+        with np.errstate(invalid="ignore"):
+            v = means.mean(axis=0)
+            three = np.lib.stride_tricks.sliding_window_view(v, 3)
+            i = np.lib.stride_tricks.sliding_window_view(current, 3)[:, 1]  # (held: any)
+            lo, hi = self._ocv_range(three.min(axis=1), three.max(axis=1), i)
+            moved = np.abs(i) * self._bin_s * self._pct_per_as
+            # the knots where the OCV may be, and those within three bins' charge of each
+            inside = (knots >= np.interp(lo, ocv, soc)[:, None]) & (
+                knots <= np.interp(hi, ocv, soc)[:, None]
+            )
+            ahead = knots[None, None, :] - knots[None, :, None]
+            near = (ahead >= 0) & (ahead <= 3.0 * moved[:, None, None]) & inside[:, None, :]
+            off = (three.min(axis=1) < ocv[0]) | (three.max(axis=1) > ocv[-1])
+            out = []
+            for knot_bends in (np.fmax(self._knot_bends, 0.0), np.fmax(-self._knot_bends, 0.0)):
+                bends = np.where(near, knot_bends, 0.0).sum(axis=2)
+                most = np.where(inside, bends, 0.0).max(axis=1, initial=0.0)
+                out.append(np.where(off, np.inf, np.nan_to_num(HELD_BEND_WEIGHT * moved * most)))
+        return out[0], out[1]
 
     def _own_sums(self, bb: BinBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each row's sums of squared second differences and their terms since the
