@@ -39,7 +39,9 @@ whose second term, on the pack's own response x, is ``(x - F(x)) dtau/tau``, F t
 first-order lag of time constant tau) the model is ``a + b x + c (x - F(x))``, x the
 median cell's temperature, tau the spec's (heat capacity over cooling: 24 min for
 NMC; a pack whose own differs is the same model to first order), c held within
-``HEAT_LAG_MAX`` with a ridge (``HEAT_LAG_RIDGE``). Measured,
+``HEAT_LAG_MAX`` with a ridge (``HEAT_LAG_RIDGE``); a short is confirmed too where c
+held at +-0.3 leaves the excess (``HEAT_LAG_BOUND``: early in a log c's leverage held
+a 100 ohm short under the threshold). Measured,
 ``benchmarks/validate/uneven_clean.py --profiles cc cycle drive --c-rates -1
 --spreads 0.06 --hours 1 --cooling-spread 0.1`` (NMC, LFP, lead-acid, 4 and 16
 cells): seeds 613-614, runs with a false short 9 -> 6 of 36 (27 -> 9 alarms); held
