@@ -493,6 +493,53 @@ alarm's reading -- and 24 -> 23 at 120 s, an HPPC log; lead-acid 4 cells at 120 
 each). ``--parts equivalence``: 9 of 9 identical; live == offline on 1- and 4-cell drive,
 CC and cycle logs at 10 and 60 s, noise-free and typical, a current stuck from 1,800 s
 (3 chemistries, blocks <= 1, 37, 5000): 216 of 216.
+
+2026-12-07 session 34, the two 100 ohm misses at 900 s (4-cell NMC ``cycle``, 1431 and
+1432; ``--cases "100 ohm" --onsets 900 --cells 4 --first-seed 1431 --seeds 2 --chem nmc
+--profiles cycle --parts detection``, 3 and 6 % spread). Not the voltage: noise-free
+twins put the short's drain at -0.3 mV on its cell at the onset and its own heat (the
+cell's resistance falling) at +0.4 mV by 600 s, while the healthy cells' deviations move
+0.2-0.3 mV a minute along the OCV curve. The heat was there (cell 3 0.84 K over its twin
+after 10 min, seed 1432) but the rolling test of :mod:`app.diagnostics.faults.short`
+read z 5.9 and 5.0 at most: its lag term c (a cell that cools unevenly), fitted over a
+reference where the pack temperature and its lagged part rose together from the log's
+first sample, carried a leverage of 0.5 of the residual variance (0.13 with c held at
+0: z 9-10 on the same windows), then the short entered the reference and b took it up;
+the anchor's allowance (the cell's r from its RC build-up, +-0.022, 3 errors over 7.5 K
+of warming) was ~1 K, over the short's growth. Now a short is also confirmed with c held
+at +-0.3 (``HEAT_LAG_BOUND``), and in packs of fewer than 8 cells against the median of
+the other cells too (the median of 4 moves by half a middle cell's heat). Before ->
+after: that command not found in 1,200 s -> 569 and 449 s; ``--cases "100 ohm" --onsets
+300 900 1800 --cells 4 16 --first-seed 1430 --seeds 3 --chem nmc --parts detection``
+(session 33's held-out, 1431-1432 at 6 and 8 %) found 70 -> 71 of 72, within target 69 ->
+70 (1432 at 900 s: 449 s; 1431 at 900 s still not found; median 269 s, max 629 s), 3 rows
+30 s earlier. Tuning, the same with ``--first-seed 1420``: 70/72 within either way (6 rows
+30 s earlier; cycle 1422 from 300 s at 809 s and from 1,800 s not found either way -- there
+cell 3 is one of the middle two and its excess over the median of all stays under 0.2 K
+at z up to 10: against the others' median with c fitted it is found at 269 s, but that
+confirmation added a false short to the uneven-cooling packs below, at a cycle's rest:
+not taken); ``--onsets 900 --cells 4 --first-seed 1480 --seeds 10 --profiles cycle``:
+identical (7/10 within, 1486 not found). Held out, ``--first-seed 1460 --seeds 3`` (the
+1430 command's options): 68/72 within either way (found 71), 4 rows 30 s earlier, the
+same misses (4-cell cycle 1461 from 900 s not found; cycle from 300 s at 779-1,049 s).
+Unchanged: ``--cases short --first-seed 1100 --seeds 3 --cells 4 --parts detection
+--brief`` 48/48 (median 195 -> 190 s, max 315 -> 306 s, the same 1 LFP onset alarm);
+``--parts equivalence`` 9/9; clean ``--parts clean --first-seed 1440 --seeds 2
+--clean-cells 4 16`` 0 (5,760 pack-hours); ``--rate-hz 10 --clean-hours 8 --parts clean
+--first-seed 1300 --seeds 2 --clean-cells 16``, and ``4``, per chemistry 0 (1,920
+pack-hours; the 16-cell runs before the others' reference took a noisy sensor's place
+from the shared reference, which 16-cell packs do not use); ``benchmarks/validate/
+uneven_clean.py --profiles cc cycle drive --c-rates -1 --spreads 0.06 --hours 1
+--cooling-spread 0.1`` the same false shorts to the cell (seeds
+613-614: 6, held out 620-621: 8; ``--step -10 --step-at 0.3`` 6; ``--seeds 611 --hours 1``
+44 faults); ``validate/start_load.py --ambients 0 10 --cells 4 8 16 --c-rates -2 -1
+--profiles cc cycle --seeds 400 401 402 --max-discharge-c 3`` 0 either way. With c held
+at +-0.2 instead (against the median of all only): 1431 at 359 s, 1432 not (0.15-0.19 K
+at z 6), and the uneven-cooling seeds 613-614 read 9 false shorts (12 at a 0.1 K least
+excess): a cell cooling 20-25 % unlike its neighbours is what this short looks like in
+its first 10 min. Cost: detect_faults of a 20,000-sample 4-cell NMC drive at 1 Hz
+(callgrind, less the log's loading) 0.234e9 -> 0.240e9 instructions (+2.4 %: the
+others' rows and the held fits).
 """
 
 from __future__ import annotations

@@ -73,12 +73,20 @@ class TemperatureReference:
     def median(self, bb: BinBatch) -> np.ndarray:
         """The reference of each bin of ``bb`` (computed once per batch: the families
         sharing this reference read the same array; read-only)."""
+        return self._both(bb)[0]
+
+    def filled(self, bb: BinBatch) -> np.ndarray:
+        """The rows' bin means the reference is the median of: a noisy sensor's bins in
+        its cell's place (read-only)."""
+        return self._both(bb)[1]
+
+    def _both(self, bb: BinBatch) -> tuple[np.ndarray, np.ndarray]:
         return bb.memo(("temperature reference", id(self)), lambda: self._median(bb))
 
-    def _median(self, bb: BinBatch) -> np.ndarray:
+    def _median(self, bb: BinBatch) -> tuple[np.ndarray, np.ndarray]:
         rows = self.rows
         if len(rows) < MIN_GROUP:
-            return bb.median(rows)
+            return bb.median(rows), bb.mean[self._at]
         with np.errstate(invalid="ignore", divide="ignore"):
             # (counts that are one row for every channel, see BinBatch: that row)
             n2 = bb.n2[:1] if bb.n2.strides[0] == 0 else bb.n2[self._at]
@@ -91,7 +99,7 @@ class TemperatureReference:
             tail = bb.mean[rows, max(0, m - OFFSET_BINS) :]
             pending = np.concatenate((self._pending, tail), axis=1)
             self._pending = pending[:, max(0, pending.shape[1] - OFFSET_BINS) :]
-            return bb.median(rows)
+            return bb.median(rows), bb.mean[self._at]
         temp = bb.mean[rows]
         if self._pending.shape[1]:
             self._keep(self._pending - median_of_others(self._pending))
@@ -111,7 +119,7 @@ class TemperatureReference:
                 if len(last):
                     filled[r, j] = others[r, j] + seen[last].mean()
         self._keep(offsets)
-        return median_rows(filled)
+        return median_rows(filled), filled
 
     def _keep(self, offsets: np.ndarray) -> None:
         """Carry each row's last ``OFFSET_BINS`` finite offsets (of these and before)."""
