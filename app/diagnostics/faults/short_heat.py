@@ -270,6 +270,11 @@ STEP_RIGHT_S = 30.0
 STEP_RIGHT_MIN = 2
 
 
+#: The OCV curve's bends (see "A bend of the OCV curve"): a cell's deviation from its
+#: peers under a current is its OCV's offset (its SOC's), less at most this share of the
+#: nominal cell's overpotential (its resistance's, off the median's by a few %).
+BEND_RESISTANCE_SHARE = 0.12
+
 #: A drop is no short's where the cell's temperature rose, over the bins since the drop
 #: came (at least this many), less than the least heat such a short makes there, by this
 #: many standard errors (see "A short heats its cell at once").
@@ -536,6 +541,10 @@ class ShortHeat:
             base_level = level(first)
             drop = base_level - level(last) + np.fmin(nan_to_num(warm), 0.0)
             drop = drop + np.fmin(drift, 0.0)
+            # ... and the OCV curve's bends the cells cross at their own SOCs (see "A
+            # bend of the OCV curve")
+            if not self.pack:
+                drop = drop + np.fmin(self._ocv_bend(hist, r, first, last), 0.0)
             drop = np.fmax(drop, 0.0)
             win = e[:, None] - (w - 1) + np.arange(w)[None, :]
             win_levels = level(win, True)
@@ -846,6 +855,31 @@ class ShortHeat:
         with np.errstate(invalid="ignore"):
             out = (n_on >= UNHEATED_MIN_BINS) & (t_after - t_before + UNHEATED_Z * se < expect)
         return out
+
+    def _ocv_bend(self, hist, r, first, last) -> np.ndarray:
+        """The change of each candidate cell's deviation from its baseline bins ``first``
+        to its last bins ``last`` (V) that the OCV curve makes of the cells' SOCs (see "A
+        bend of the OCV curve"): the peers' SOC read at the baseline from their voltage
+        less the nominal cell's overpotential, the cell's from its deviation above them
+        less ``BEND_RESISTANCE_SHARE`` of that overpotential (its resistance's share),
+        both carried on by the charge drawn; 0 where not known."""
+        kv, cur = self.kv, 2 * self.kv
+
+        def mean(row, idx):
+            return _mean(hist.take(row, idx))
+
+        v, dev = mean(r + kv, first), mean(r, first)
+        ovp = mean(np.full_like(r, cur + 1), first)
+        ocv_peers = v - dev - ovp
+        # (above them only: a short's drop is no SOC's)
+        offset = np.fmax(dev - BEND_RESISTANCE_SHARE * np.abs(ovp), 0.0)
+        s_peers = self.spec.cell_soc_from_ocv(ocv_peers)
+        s_cell = self.spec.cell_soc_from_ocv(ocv_peers + offset)
+        charge = np.full_like(r, cur + 2)  # (Ah drawn since the log's start)
+        ds = 100.0 * (mean(charge, last) - mean(charge, first)) / self.spec.pack_capacity_ah
+        ocv = self.spec.cell_ocv
+        change = (ocv(s_cell + ds) - ocv(s_peers + ds)) - (ocv(s_cell) - ocv(s_peers))
+        return nan_to_num(change)
 
     def _drift(self, res: np.ndarray, n: np.ndarray) -> np.ndarray:
         """Each row's least-squares slope per bin of ``res`` (NaN: no bin), 0 on fewer
