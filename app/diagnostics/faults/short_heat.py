@@ -68,6 +68,30 @@ that the runaway's own heat does follow); LFP 19 -> 24 of 24, worst 169 -> 44 s.
 short heats at more than twice that least heat (its drop over R0, not the DC resistance,
 is its current), so the bound holds shorts with margin: the short table below unchanged.
 
+A bend of the OCV curve. Under a current the cells' SOCs move together, but a cell whose
+SOC runs ahead of its peers' crosses a bend of the OCV curve before them: on an LFP C/2
+charge a cell ~1.5 % ahead crosses the table's bend at 40 % SOC (4.6 -> 1.4 mV per %)
+~2 minutes before the others' median and falls ~5 mV against it meanwhile -- the drop
+of a ~0.4 A short, sure and remembered, which held a runaway of that cell (``bench_faults.py``
+seed 1131, 8 cells, onset 6,207 s) to 82 s after its onset. So the change of the
+deviation that the OCV curve makes of the cells' SOCs is a correction too (it takes a
+drop away, never makes one; :meth:`ShortHeat._ocv_bend`): the peers' SOC read from the OCV
+table at their baseline voltage less the nominal cell's overpotential, the cell's at its
+deviation above them, both carried on by the charge drawn to the last bins. Only a
+deviation *above* the peers is read as a SOC's (a short's drop would read as a SOC behind
+them: an NMC short's 38 mV in a CV phase, the peers on the curve's steeper end, took 5 mV
+off its own drop), and of it only what exceeds ``BEND_RESISTANCE_SHARE`` of the
+overpotential, a resistance's share (an LFP cell 3.2 mV above its peers, ~13 % of the 19
+mV overpotential, crossed the 50 % bend only ~0.5 % ahead of them; read as 1 % ahead, its
+predicted bend took 1 mV off its short's 3 mV drop and the short's heat raised an onset
+alarm). Runaways under a charge (``--cases runaway --profiles cycle cc cccv --chem lfp
+--cells 8 16 --onsets 5800 5950 6100 6250 6400``) within 60 s: seeds 1130-1132 89 -> 90 of
+90 (1131, 16 cells, from 5,950 s: 79 -> 34 s), 1160-1163 119 -> 120 of 120 (1161, 8 cells:
+74 -> 44 s); the shorts' onset alarms the same, run for run (see ``bench_faults.py``,
+session 34). What is left: a cell whose resistance's share is more than the allowed one
+reads ahead of its peers by the excess; a cell ahead by less than it crosses its bends
+unread.
+
 A short that began before the window. Once the short's onset has left the window's
 baseline, the drop is gone from the window while its heat goes on. So a drop that held
 for ``SURE_BINS`` successive bins at ``DROP_Z`` standard errors (its noise from the
