@@ -540,6 +540,53 @@ excess): a cell cooling 20-25 % unlike its neighbours is what this short looks l
 its first 10 min. Cost: detect_faults of a 20,000-sample 4-cell NMC drive at 1 Hz
 (callgrind, less the log's loading) 0.234e9 -> 0.240e9 instructions (+2.4 %: the
 others' rows and the held fits).
+
+2026-12-07 session 34, the LFP 8-cell ``cycle`` runaway (seed 1131, onset 6,207 s) of
+session 33, fixed: the OCV bend it crosses first is no short's drop
+(:mod:`app.diagnostics.faults.short_heat`, "A bend of the OCV curve";
+``BEND_RESISTANCE_SHARE`` = 0.12). The deviation's change that the OCV table makes of the
+cell's and its peers' SOCs (read at the baseline from their voltages less the nominal
+overpotential, carried on by the charge drawn) is taken off the drop, where the cell
+reads above its peers by more than 0.12 of the overpotential. ``--first-seed 1131 --seeds
+1 --cells 8 --chem lfp --profiles cycle --cases runaway --parts detection --onsets 6207
+--spreads 0.06``: 82 -> 32 s. Tuning (the share chosen on these, and on the held-out
+shorts' two new alarms below): runaways under a charge, ``--cases runaway --profiles cycle
+cc cccv --chem lfp --cells 8 16 --first-seed 1130 --seeds 3 --onsets 5800 5950 6100 6250
+6400 --parts detection``, 89 -> 90 of 90 within 60 s, max 79 -> 49 s (1131 16 cells from
+5,950 s: 79 -> 34 s); ``--cases short --first-seed 1100 --seeds 6 --profiles drive cycle
+hppc rest cc cccv --parts detection --brief`` 2 -> 2 onset alarms of 144; shorts at the
+charge's bends, ``--cases short --chem lfp --profiles cycle cc cccv --cells 4 8 16 --onsets
+5800 5950 6100 6250 6400 --first-seed 1130 --seeds 3``, 6 -> 6 of 135, every row the
+same. First tried with the share 0.1 and the offset either way: the same tuning figures,
+but held out ``--first-seed 1140`` (same short options) 4 -> 5 and ``--first-seed 1150``
+2 -> 3 (LFP ``cycle`` 1145, 8 %: a cell 3.2 mV above its peers by its resistance, read
+as 1 % of SOC ahead; NMC ``cccv`` 1153: a short's own 38 mV in a CV phase read as a SOC
+behind the peers). Hence only a deviation above the peers, less 0.12 of the
+overpotential (0.11-0.12 clear both; 0.13 holds the 1131 runaway to 52 s, 0.15 to 57 s):
+1140 and 1150 then 4 -> 4 and 2 -> 2, every row the same -- no longer held out. Held out
+after that choice (seeds not looked at before), base -> new, every row the same unless
+said: ``--cases short --first-seed 1170 --seeds 6 --profiles drive cycle hppc rest cc cccv
+--parts detection`` 3 -> 3 onset alarms of 144, ``--first-seed 1180`` 2 -> 2 of 144
+(143/144 within target either way); ``--cases short --cells 8 16 --first-seed 1200 --seeds
+2`` (same profiles) 3 -> 3 of 96, ``--first-seed 1140 --seeds 2`` 1 -> 1 of 96; shorts at
+the bends ``--first-seed 1160`` and ``1195 --seeds 3`` (options above) 15 -> 15 and 9 -> 9
+of 135; runaways under a charge ``--first-seed 1160 --seeds 4`` (options above) 119 ->
+120 of 120 within 60 s (1161, 8 cells, from 5,950 s: 74 -> 44 s; seen with the share
+0.1, 74 -> 39 s, before the share was chosen), ``--first-seed 1190 --seeds 4`` 120/120
+either way (max 54 s), ``--first-seed 1210 --seeds 6 --onsets 6000 6150 6300 6600 6800``
+180/180 either way (max 54 s): no fresh seed's runaway crossed a bend first.
+``--cases runaway --cells 4 8 12 16 --first-seed 1230 --seeds 4 --parts detection``
+144/144 either way (max 54 s); ``--first-seed 1130 --seeds 3 --cells 8 16 --parts
+detection --brief`` 1,265 -> 1,266 of 1,266 within target (runaways max 82 -> 40 s; the
+one short's onset alarm either way). ``--parts clean --first-seed 1440 --seeds 2
+--clean-cells 4 16``: 0 false alarms (5,760 pack-hours); ``--parts equivalence`` 9/9;
+live == offline on the 1131 log, blocks of up to 40 and 3,000 samples, and
+``benchmarks/sweep_live_offline.py``: 0 mismatches over its 40 logs (float noise and the
+documented differences only). The price: none
+seen in these tables. The risk left: a short on a cell whose resistance reads more than
+0.12 of the overpotential above its peers' (1.5 standard deviations at an 8 % spread)
+has that excess read as a SOC ahead, and near a bend part of its drop put down to it
+(the 1145 alarm at a share of 0.1); the share is a tuned margin, not a measured one.
 """
 
 from __future__ import annotations

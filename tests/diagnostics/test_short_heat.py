@@ -453,3 +453,53 @@ def test_the_step_read_on_a_charge_delays_no_runaway_on_a_pack_without_cell_volt
 
     monkeypatch.setattr(ShortHeat, "_pack_step", not_read)
     assert with_step == found() <= onset + 60
+
+
+@pytest.mark.parametrize(("cells", "onset"), [(8, 6207.0), (16, 5950.0)])
+def test_a_runaway_on_a_cell_crossing_the_lfp_ocv_bend_first_is_found_within_a_minute(cells, onset):
+    """On an LFP cycle's C/2 charge, cell 2 runs ~1 % of SOC ahead of its peers (+4.8 mV)
+    and crosses the OCV table's bend at 40 % (4.6 -> 1.4 mV per %) ~2 minutes before
+    them: its voltage falls 3-5 mV against theirs, which read as a short's drop
+    explaining 1.9-2.8 degC/min and held its runaway's alarm to 82 s (8 cells) and 79 s
+    (16 cells) after the onset. The cells' SOCs carried through the OCV curve explain
+    that fall: 32 and 34 s."""
+    spec, block = spread_pack(
+        "lfp",
+        cells,
+        "cycle",
+        1131,
+        onset + 900,
+        resistance_spread=0.06,
+        faults=[Fault("thermal_runaway", onset, cell=2)],
+    )
+    faults = detect_faults(block, spec).to_list()
+    found = [f["detail"]["detected_time_s"] for f in faults if f["kind"] == "thermal_runaway_onset"]
+    assert found and min(found) - onset <= 60.0
+
+
+@pytest.mark.parametrize(
+    ("chem", "profile", "seed", "onset", "spread"),
+    [("lfp", "cycle", 1145, 6777.0, 0.08), ("nmc", "cccv", 1153, 5741.0, 0.03)],
+)
+def test_a_shorts_drop_near_an_ocv_bend_is_not_put_down_to_the_bend(
+    chem, profile, seed, onset, spread
+):
+    """A short on a charge near a bend of the OCV curve. LFP: the shorted cell reads 3.2
+    mV above its peers, mostly its resistance's share of the overpotential (~13 %: it
+    crosses the bend at 50 % SOC only ~0.5 % ahead of them), and read as a SOC 1 % ahead
+    the predicted bend took ~1 mV off the short's ~3 mV drop. NMC, a CV phase: the
+    shorted cell 38 mV below its peers, the short's own drop, read as a SOC 3 % behind
+    them (the peers on the curve's steeper end) took 5 mV off its drop. Each raised an
+    onset alarm on the short's heat."""
+    spec, block = spread_pack(
+        chem,
+        4,
+        profile,
+        seed,
+        onset + 900,
+        resistance_spread=spread,
+        faults=[Fault("internal_short", onset, cell=3)],
+    )
+    faults = detect_faults(block, spec).to_list()
+    assert not _onset_alarms(faults)
+    assert any(f["kind"] == "internal_short" and f["channel"] == "cell_3_v" for f in faults)

@@ -68,6 +68,30 @@ that the runaway's own heat does follow); LFP 19 -> 24 of 24, worst 169 -> 44 s.
 short heats at more than twice that least heat (its drop over R0, not the DC resistance,
 is its current), so the bound holds shorts with margin: the short table below unchanged.
 
+A bend of the OCV curve. Under a current the cells' SOCs move together, but a cell whose
+SOC runs ahead of its peers' crosses a bend of the OCV curve before them: on an LFP C/2
+charge a cell ~1.5 % ahead crosses the table's bend at 40 % SOC (4.6 -> 1.4 mV per %)
+~2 minutes before the others' median and falls ~5 mV against it meanwhile -- the drop
+of a ~0.4 A short, sure and remembered, which held a runaway of that cell (``bench_faults.py``
+seed 1131, 8 cells, onset 6,207 s) to 82 s after its onset. So the change of the
+deviation that the OCV curve makes of the cells' SOCs is a correction too (it takes a
+drop away, never makes one; :meth:`ShortHeat._ocv_bend`): the peers' SOC read from the OCV
+table at their baseline voltage less the nominal cell's overpotential, the cell's at its
+deviation above them, both carried on by the charge drawn to the last bins. Only a
+deviation *above* the peers is read as a SOC's (a short's drop would read as a SOC behind
+them: an NMC short's 38 mV in a CV phase, the peers on the curve's steeper end, took 5 mV
+off its own drop), and of it only what exceeds ``BEND_RESISTANCE_SHARE`` of the
+overpotential, a resistance's share (an LFP cell 3.2 mV above its peers, ~13 % of the 19
+mV overpotential, crossed the 50 % bend only ~0.5 % ahead of them; read as 1 % ahead, its
+predicted bend took 1 mV off its short's 3 mV drop and the short's heat raised an onset
+alarm). Runaways under a charge (``--cases runaway --profiles cycle cc cccv --chem lfp
+--cells 8 16 --onsets 5800 5950 6100 6250 6400``) within 60 s: seeds 1130-1132 89 -> 90 of
+90 (1131, 16 cells, from 5,950 s: 79 -> 34 s), 1160-1163 119 -> 120 of 120 (1161, 8 cells:
+74 -> 44 s); the shorts' onset alarms the same, run for run (see ``bench_faults.py``,
+session 34). What is left: a cell whose resistance's share is more than the allowed one
+reads ahead of its peers by the excess; a cell ahead by less than it crosses its bends
+unread.
+
 A short that began before the window. Once the short's onset has left the window's
 baseline, the drop is gone from the window while its heat goes on. So a drop that held
 for ``SURE_BINS`` successive bins at ``DROP_Z`` standard errors (its noise from the
@@ -269,6 +293,11 @@ STEP_LEFT_S = 60.0
 STEP_RIGHT_S = 30.0
 STEP_RIGHT_MIN = 2
 
+
+#: The OCV curve's bends (see "A bend of the OCV curve"): a cell's deviation from its
+#: peers under a current is its OCV's offset (its SOC's), less at most this share of the
+#: nominal cell's overpotential (its resistance's, off the median's by a few %).
+BEND_RESISTANCE_SHARE = 0.12
 
 #: A drop is no short's where the cell's temperature rose, over the bins since the drop
 #: came (at least this many), less than the least heat such a short makes there, by this
@@ -536,6 +565,10 @@ class ShortHeat:
             base_level = level(first)
             drop = base_level - level(last) + np.fmin(nan_to_num(warm), 0.0)
             drop = drop + np.fmin(drift, 0.0)
+            # ... and the OCV curve's bends the cells cross at their own SOCs (see "A
+            # bend of the OCV curve")
+            if not self.pack:
+                drop = drop + np.fmin(self._ocv_bend(hist, r, first, last), 0.0)
             drop = np.fmax(drop, 0.0)
             win = e[:, None] - (w - 1) + np.arange(w)[None, :]
             win_levels = level(win, True)
@@ -846,6 +879,31 @@ class ShortHeat:
         with np.errstate(invalid="ignore"):
             out = (n_on >= UNHEATED_MIN_BINS) & (t_after - t_before + UNHEATED_Z * se < expect)
         return out
+
+    def _ocv_bend(self, hist, r, first, last) -> np.ndarray:
+        """The change of each candidate cell's deviation from its baseline bins ``first``
+        to its last bins ``last`` (V) that the OCV curve makes of the cells' SOCs (see "A
+        bend of the OCV curve"): the peers' SOC read at the baseline from their voltage
+        less the nominal cell's overpotential, the cell's from its deviation above them
+        less ``BEND_RESISTANCE_SHARE`` of that overpotential (its resistance's share),
+        both carried on by the charge drawn; 0 where not known."""
+        kv, cur = self.kv, 2 * self.kv
+
+        def mean(row, idx):
+            return _mean(hist.take(row, idx))
+
+        v, dev = mean(r + kv, first), mean(r, first)
+        ovp = mean(np.full_like(r, cur + 1), first)
+        ocv_peers = v - dev - ovp
+        # (above them only: a short's drop is no SOC's)
+        offset = np.fmax(dev - BEND_RESISTANCE_SHARE * np.abs(ovp), 0.0)
+        s_peers = self.spec.cell_soc_from_ocv(ocv_peers)
+        s_cell = self.spec.cell_soc_from_ocv(ocv_peers + offset)
+        charge = np.full_like(r, cur + 2)  # (Ah drawn since the log's start)
+        ds = 100.0 * (mean(charge, last) - mean(charge, first)) / self.spec.pack_capacity_ah
+        ocv = self.spec.cell_ocv
+        change = (ocv(s_cell + ds) - ocv(s_peers + ds)) - (ocv(s_cell) - ocv(s_peers))
+        return nan_to_num(change)
 
     def _drift(self, res: np.ndarray, n: np.ndarray) -> np.ndarray:
         """Each row's least-squares slope per bin of ``res`` (NaN: no bin), 0 on fewer
