@@ -16,7 +16,11 @@ Situations (``--situations``):
 * ``load``: 0.3C down from 95 % for 2.75 h, then 1 h at rest; the gap starts
   30 min in (a discharge through it: after the longest gaps the log resumes
   in the rest);
-* ``drive``: the simulator's drive profile from 90 %; the gap starts 30 min in.
+* ``drive``: the simulator's drive profile from 90 %; the gap starts 30 min in;
+* ``step`` (session 34): 0.3C down from 95 % for 2 h, then 2.5 h at rest, the
+  log's ``step_index`` with it (a cycler's); the gap starts 60 s before the
+  discharge ends (a hole across the step change: 0.3 % moved in it, the rest of
+  it at rest).
 
 Gap lengths (``--gaps``, s): 60, 600, 1800, 7200. Figures per case, of the
 smoothed series (``calculate_soc``, ``analyze --timeseries``) and of the
@@ -100,7 +104,7 @@ from app.hardware.simulator.noise import NoiseSpec  # noqa: E402
 from app.hardware.simulator.pack import simulate  # noqa: E402
 from app.hardware.simulator.profiles import CurrentStep, Profile, RestStep  # noqa: E402
 
-GAP_START_S = {"rest": 3600.0, "load": 1800.0, "drive": 1800.0}
+GAP_START_S = {"rest": 3600.0, "load": 1800.0, "drive": 1800.0, "step": 7200.0 - 60.0}
 AFTER_S = 600.0  # "after re-anchoring": from this long after the gap's end
 CAP_AH = 20.0
 
@@ -119,6 +123,9 @@ def _situation(name: str, spec) -> tuple[str | Profile, float, float]:
     if name == "load":
         steps = [CurrentStep(-0.3 * one_c, 2.75 * 3600.0, 1.0), RestStep(3600.0, 1.0)]
         return Profile("load-gap", steps, 1.0), 95.0, 3.75 * 3600.0
+    if name == "step":
+        steps = [CurrentStep(-0.3 * one_c, 2 * 3600.0, 1.0), RestStep(2.5 * 3600.0, 1.0)]
+        return Profile("step-gap", steps, 1.0), 95.0, 4.5 * 3600.0
     return "drive", 90.0, 4 * 3600.0
 
 
@@ -139,7 +146,8 @@ def run_case(chem: str, situation: str, gap_s: float, seed: int) -> dict:
     g0 = GAP_START_S[situation]
     g1 = g0 + gap_s
     keep = (t <= g0) | (t >= g1)
-    cols = {c: np.asarray(blk[c])[keep] for c in ("time_s", "voltage_v", "current_a")}
+    names = ("time_s", "voltage_v", "current_a") + (("step_index",) if situation == "step" else ())
+    cols = {c: np.asarray(blk[c])[keep] for c in names}
     t = t[keep]
     truth = np.asarray(blk["true_cell_1_soc_pct"])[keep]
     est = EkfSocEstimator(spec)
@@ -167,7 +175,7 @@ def run_case(chem: str, situation: str, gap_s: float, seed: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chemistries", nargs="+", default=["nmc", "lfp"])
-    ap.add_argument("--situations", nargs="+", default=["rest", "load", "drive"])
+    ap.add_argument("--situations", nargs="+", default=["rest", "load", "drive", "step"])
     ap.add_argument("--gaps", nargs="+", type=float, default=[60.0, 600.0, 1800.0, 7200.0])
     ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--save", help="write every case's figures to this JSON file")

@@ -625,10 +625,11 @@ session 33.
 Time gaps
 ---------
 A time gap (:mod:`app.diagnostics.time_gaps`: an interval longer than 3 times
-the longest normal one so far and 2 s, not at a step's start; the rule the
-fault detector's dropout list uses, its reference here the log's first positive
-time step; with a ``step_index``, an interval at a step's start is the new step's
-logging, never a gap) is rows nobody logged: the current across it is unknown. Its charge
+the longest normal one so far and 2 s, not from a step's first sample; the rule
+the fault detector's dropout list uses, its reference here the log's first positive
+time step; with a ``step_index``, an interval from a step's first sample is the new
+step's logging, never a gap, one into it a hole across the step change if long) is
+rows nobody logged: the current across it is unknown. Its charge
 is not counted (the trapezoid across a 30 min hole counted what the currents
 either side suggest, and the covariance did not know), the RC branches relax
 over it, and the SOC's variance grows by the square of the SOC the larger of
