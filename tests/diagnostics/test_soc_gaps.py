@@ -198,3 +198,32 @@ def test_the_charge_of_a_hole_across_a_step_change_is_not_counted():
     cc = CoulombCountingSoc(spec)
     cc.update(SampleBlock(cols))
     assert cc.charge_out_ah == pytest.approx(measured_out, rel=0.01)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_after_a_long_gap_the_voltage_re_anchors_the_soc_within_seconds(seed):
+    # 0.3C down from 95 % with two hours lost under the load (60 % moved in them):
+    # the filter's state is as unsure as at a log's start, so its updates come every
+    # 5 s again (the warm-up), not after the 60 s interval of a 1 Hz log that is
+    # warmed up (before: the SOC before the gap, 60 % off, for that minute)
+    spec = preset("nmc", capacity_ah=20.0, series_cells=1)
+    profile = Profile("load-gap", [CurrentStep(-6.0, 9900.0, 1.0)], 1.0)
+    blk = simulate(
+        spec,
+        profile,
+        duration_s=9600.0,
+        dt_s=1.0,
+        seed=seed,
+        initial_soc_pct=95.0,
+        noise=NoiseSpec.typical(spec, 1),
+        include_truth=True,
+    )
+    t = np.asarray(blk["time_s"])
+    keep = (t <= 1800.0) | (t >= 9000.0)
+    cols = {c: np.asarray(blk[c])[keep] for c in COLUMNS}
+    truth = np.asarray(blk["true_cell_1_soc_pct"])[keep]
+    est = EkfSocEstimator(spec)
+    soc = est.update(SampleBlock(cols))[SOC_COLUMN]
+    t = cols["time_s"]
+    soon = (t >= 9010.0) & (t <= 9060.0)
+    assert np.abs(soc - truth)[soon].max() < 10.0
