@@ -83,7 +83,7 @@ change; a clean pair (both trees' bytecode cached, and the 16-cell pack log) did
 not fit in the session.
 
 2026-12-07 session 34 (before: the tree at aac2c00, ``git archive aac2c00 app``,
-run with ``BENCH_APP_ROOT``; after: 64cdd1a and the ICA commit). (1) A hole across
+run with ``BENCH_APP_ROOT``; after: 64cdd1a, then 159a857). (1) A hole across
 a step change (the new ``step`` situation, a cycler's ``step_index`` carried): the
 interval into the first sample after the hole starts a step there, so the old rule
 (no gap at either end of a step's start) counted its trapezoid, half the 0.3C over
