@@ -30,6 +30,19 @@ lost, at ``af20638`` -> after this session's time gaps (``app.diagnostics.time_g
 LFP drive 18.3 % whole, with the gap 49.5 ±6.7 -> 18.3 ±8.1 %; NMC drive 41.4 %, 59.3
 ±3.2 -> 41.4 ±11.4 %; LFP cycle 12.3 %, 12.3 ±1.8 -> 13.2 ±3.4 %; NMC cycle 23.3 %, 23.3
 ±2.1 -> 24.5 ±3.9 % (the cycles' rests re-anchored either way).
+
+2026-12-07 (session 34): ``nice python benchmarks/sweep_unit_slips.py --chemistries nmc
+lfp --cells 4 --slips none gap_1h``: 12 runs, 12 ok. The simulator's logs carry a
+``step_index``, and the HPPC's lost hour spans its pulses' step changes: the gap rule's
+old exemption of an interval into a step's start let it through (no time gap found) and
+the trapezoid across it counted 2.5 Ah of a 5 Ah pack. The final SOC (``analyze
+--json``, seed 3, 4 h, 4 cells; the same logs written with ``simulate`` and the hour cut
+out), whole log against with the hour lost, at aac2c00 -> 5f91821 (a hole across a step
+change is a gap; the SOC's warm-up restarts after a gap): LFP hppc 59.5 % whole, 35.2
+±1.5 (no gap found, charge out 4.29 Ah) -> 54.1 ±8.2 % (1 gap, 1.78 Ah); NMC hppc
+59.6 %, 60.5 ±0.8 -> 59.7 ±1.2 %; NMC cycle 23.3 %, 24.5 ±1.9 -> 24.4 ±1.9 %; LFP cycle
+12.3 %, 13.2 ±1.7 -> 13.1 ±1.7 %; NMC drive 41.4 %, 41.4 ±5.7 -> 41.3 ±5.3 %; LFP drive
+18.3 %, 18.3 ±4.1 -> 18.3 ±2.9 %. The whole logs' JSON the same bytes before and after.
 """
 
 from __future__ import annotations

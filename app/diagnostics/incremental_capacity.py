@@ -12,7 +12,9 @@ Method:
   rates the I*R shift and polarisation smear the peaks) and at least C/50, in one
   direction, held within max(5 % of their current, C/33), of at least 10 % of
   the capacity and 0.1 V per cell -- a CV phase (voltage held, current falling)
-  never qualifies;
+  never qualifies; a time gap (:mod:`app.diagnostics.time_gaps`) ends a segment:
+  the charge across it is unknown, and counted would all go to the one bin of the
+  voltage before it (a peak that is no phase transition);
 - **binning by voltage**: the charge of every sample interval is added to the
   bin of the (mean cell) voltage at its start, 5 mV bins; dQ/dV = charge in a bin
   / bin width. Binning integrates rather than differentiates, so noise spreads

@@ -64,7 +64,7 @@ def _block(df: pd.DataFrame) -> SampleBlock:
     cols = [schema.TIME, schema.VOLTAGE, schema.CURRENT, *schema.cell_voltage_columns(df.columns)]
     if schema.SOC_REPORTED in df.columns:
         cols.append(schema.SOC_REPORTED)
-    if schema.STEP_INDEX in df.columns:  # (a step's start is no time gap: time_gaps)
+    if schema.STEP_INDEX in df.columns:  # (a step's first interval is no time gap: time_gaps)
         cols.append(schema.STEP_INDEX)
     return SampleBlock({c: df[c].to_numpy(dtype=float) for c in cols})
 

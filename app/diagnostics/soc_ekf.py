@@ -102,7 +102,12 @@ positive time step (the first sample later than the first one, minus it): known
 from the second sample on, live and offline alike, whatever the log's length;
 samples before it fall in 5 s bins. Bins are counted from the first sample:
 ``floor(dt / 5 s)`` for ``dt < update_warmup_s``, then ``floor(warmup / 5 s) +
-floor((dt - warmup) / period)``.
+floor((dt - warmup) / period)``. A time gap (below) leaves the filter as unsure
+as a start: the first sample after it starts a new interval and a warm-up again,
+its bins counted the same way from there (``dt`` from that sample, after the bin
+before it). Under a steady load through a two-hour gap (``bench_soc_gaps.py``,
+NMC ``load``) the SOC carried across it was 60 % off until the first update, at
+1 Hz 60 s later; now 5 s.
 
 Offline == live
 ---------------
@@ -625,10 +630,11 @@ session 33.
 Time gaps
 ---------
 A time gap (:mod:`app.diagnostics.time_gaps`: an interval longer than 3 times
-the longest normal one so far and 2 s, not at a step's start; the rule the
-fault detector's dropout list uses, its reference here the log's first positive
-time step; with a ``step_index``, an interval at a step's start is the new step's
-logging, never a gap) is rows nobody logged: the current across it is unknown. Its charge
+the longest normal one so far and 2 s, not from a step's first sample; the rule
+the fault detector's dropout list uses, its reference here the log's first positive
+time step; with a ``step_index``, an interval from a step's first sample is the new
+step's logging, never a gap, one into it a hole across the step change if long) is
+rows nobody logged: the current across it is unknown. Its charge
 is not counted (the trapezoid across a 30 min hole counted what the currents
 either side suggest, and the covariance did not know), the RC branches relax
 over it, and the SOC's variance grows by the square of the SOC the larger of
@@ -1173,6 +1179,10 @@ class EkfSocEstimator:
         self._i_last = 0.0
         self._bin_last = 0.0
         self._period: float | None = None  # decided at the first positive time step
+        # the start of the last warm-up of 5 s intervals (the first sample's, or a time
+        # gap's end: see "Measurement updates"), seconds since t0, and its bin
+        self._warm_since = 0.0
+        self._warm_bin = 0.0
         self._cq = 0.0  # running measured charge of the cell, A*s
         self._q_in = 0.0  # running charge in / out (dq > 0 / dq < 0), A*s
         self._q_out = 0.0
@@ -1523,7 +1533,7 @@ class EkfSocEstimator:
             later = np.flatnonzero(since > 0)
             if later.size:
                 self._decide_period(float(since[int(later[0])]))
-        bins = self._bins(since)
+        bins = self._bins_with_gaps(since, gaps)
         new = bins != np.concatenate(([self._bin_last], bins[:-1]))
         starts = np.flatnonzero(new)
         # (per-interval values go to their samples by np.repeat: cheaper than
@@ -1611,12 +1621,14 @@ class EkfSocEstimator:
             v0 = v if valid else 0.0
             dt = max(t - self._t_last, 0.0)
             i_avg = 0.5 * (i + self._i_last)
+            gap = False
             gap_var = 0.0
             gap_s = rule.gap_s
             if plain and gap_s is not None and dt <= gap_s:
                 if dt > rule.normal_dt_s:
                     rule.normal_dt_s = dt
             elif rule.judge_one(dt, step_col[j] if step_col is not None else math.nan):
+                gap = True
                 gap_var = self._gap_event(self._t_last, t, self._i_last, i, dt)
                 i_avg = 0.0
             dq = i_avg * dt
@@ -1627,6 +1639,8 @@ class EkfSocEstimator:
             since = t - self._t0
             if self._period is None and since > 0:
                 self._decide_period(since)
+            if gap and self._restarts_warmup():
+                self._warm_since, self._warm_bin = since, self._bin_last + 1.0
             b = self._bin(since)
             if b != self._bin_last:
                 # A new interval: close the open one (its update runs now).
@@ -1749,19 +1763,41 @@ class EkfSocEstimator:
         period = span if span > st.update_period_s * (1.0 + 1e-6) else st.update_period_s
         self._period = float(min(period, max(st.update_period_s, st.model_error_correlation_s)))
 
+    def _restarts_warmup(self) -> bool:
+        """A time gap starts a warm-up of 5 s intervals again (the period longer)."""
+        return self._period is not None and self._period != self.settings.update_period_s
+
+    def _bins_with_gaps(self, since: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+        """:meth:`_bins` of a block's samples, each time gap (``gaps``: the indices of
+        the samples after one) starting a warm-up from its end (one interval on)."""
+        if not len(gaps) or not self._restarts_warmup():
+            return self._bins(since)
+        parts, a, last = [], 0, self._bin_last
+        for g in gaps.tolist():
+            if g > a:
+                parts.append(self._bins(since[a:g]))
+                last = parts[-1].item(-1)
+            self._warm_since, self._warm_bin = since.item(g), last + 1.0
+            a = g
+        parts.append(self._bins(since[a:]))
+        return np.concatenate(parts)
+
     def _bins(self, since: np.ndarray) -> np.ndarray:
-        """Update interval index of samples ``since`` seconds after the first one."""
+        """Update interval index of samples ``since`` seconds after the first one
+        (from the last warm-up's start: :attr:`_warm_since`, its bin :attr:`_warm_bin`)."""
         p0 = self.settings.update_period_s
         if self._period is None or self._period == p0:
             return np.floor(since / p0)
         warm = self.settings.update_warmup_s
-        if len(since) and since.min() >= warm:
+        w0, b0 = self._warm_since, self._warm_bin
+        rel = since - w0
+        if len(since) and rel.min() >= warm:
             # (every sample past the warm-up: the one branch np.where would pick)
-            return math.floor(warm / p0) + np.floor((since - warm) / self._period)
-        return np.where(
-            since < warm,
-            np.floor(since / p0),
-            math.floor(warm / p0) + np.floor((since - warm) / self._period),
+            return b0 + math.floor(warm / p0) + np.floor((rel - warm) / self._period)
+        return b0 + np.where(
+            rel < warm,
+            np.floor(rel / p0),
+            math.floor(warm / p0) + np.floor((rel - warm) / self._period),
         )
 
     def _bin(self, since: float) -> float:
@@ -1770,9 +1806,11 @@ class EkfSocEstimator:
         if self._period is None or self._period == p0:
             return float(math.floor(since / p0))
         warm = self.settings.update_warmup_s
-        if since < warm:
-            return float(math.floor(since / p0))
-        return float(math.floor(warm / p0) + math.floor((since - warm) / self._period))
+        w0, b0 = self._warm_since, self._warm_bin
+        rel = since - w0
+        if rel < warm:
+            return b0 + float(math.floor(rel / p0))
+        return b0 + float(math.floor(warm / p0) + math.floor((rel - warm) / self._period))
 
     @property
     def update_period_s(self) -> float:

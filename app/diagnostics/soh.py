@@ -399,6 +399,9 @@ class SohTracker:
         if gap_first:
             self._n_gaps += 1
             self._top_high = -math.inf  # (the highest charge level since the gap)
+            if self._run is not None:  # (no dQ/dV segment bridges a gap)
+                self._finish_run(self._run)
+                self._run = None
         # a dropped current reading holds the last one (as in the pulse tracker)
         i_raw = self._hold_current(block[schema.CURRENT])
         i = i_raw

@@ -3,12 +3,17 @@
 An interval between two samples is a time gap (rows lost, a logger stopped)
 when it is longer than :data:`GAP_FACTOR` times the longest interval that was no
 gap before it, and than ``gap_s`` (:data:`GAP_FACTOR` times the log's reference
-sample period, at least :data:`GAP_MIN_S`), unless a step starts at either of its
-ends. Cyclers log on a time or a voltage change, whichever comes first, with a
+sample period, at least :data:`GAP_MIN_S`), unless a step starts at its first
+end. Cyclers log on a time or a voltage change, whichever comes first, with a
 logging interval set per step (Arbin 2 s growing to 10 s as the voltage
-flattens, Neware 2 s in one step and 30 s in the next): an interval that starts
-or ends a step is the new step's logging, never a gap, and an interval that
-grows gradually raises what is normal.
+flattens, Neware 2 s in one step and 30 s in the next), and log each step's
+start: an interval from a step's first sample is the new step's logging, never
+a gap, and an interval that grows gradually raises what is normal. An interval
+into a step's first sample is judged as any other: a cycler logs the step's
+start when it comes (the last interval of a step is one of that step's
+intervals, Neware's 0 s), so a long one is a hole in the log during which the
+step changed (rows lost mid-step, the log back in a later step: the charge of
+the step's end and of the next step's start is unknown).
 
 The fault detector's dropout list (:mod:`app.diagnostics.faults.bins`, its
 reference the median of the log's first intervals) and everything that counts
@@ -58,8 +63,8 @@ class GapRule:
 
     def find(self, dt: np.ndarray, step_edge=None) -> np.ndarray:
         """Indices of the gaps among the intervals ``dt`` (NaN: none, no gap);
-        ``step_edge``: per interval, a step starts at either of its ends (None: no
-        step index; or a function that makes that array, called only if needed).
+        ``step_edge``: per interval, a step starts at its first end (None: no step
+        index; or a function that makes that array, called only if needed).
         Only the intervals over ``gap_s`` are judged one by one (few on a regular
         log); the others are never gaps."""
         normal = self.normal_dt_s
@@ -96,9 +101,9 @@ class GapRule:
 
     def edges(self, step: np.ndarray | None, n: int) -> np.ndarray | None:
         """Per sample of a block of ``n`` (``step``: their step index, None if the log
-        has none): a step starts at either end of the interval into it (the fault
-        detector's test, :mod:`.faults.bins`: NaN after NaN is no change); None
-        without a step index."""
+        has none): a step starts at the first end of the interval into it (the
+        sample before it started a step: :func:`near_step_starts`); None without a
+        step index."""
         make = self._edges(step, n)
         return None if make is None else make()
 
@@ -124,7 +129,7 @@ class GapRule:
             with np.errstate(invalid="ignore"):
                 changed = step != prev
             changed &= ~(np.isnan(step) & np.isnan(prev))
-            return changed | np.concatenate(([first_changed], changed[:-1]))
+            return near_step_starts(changed, first_changed)
 
         return make
 
@@ -149,12 +154,10 @@ class GapRule:
 
     def judge_one(self, dt: float, step: float = math.nan) -> bool:
         """:meth:`judge` of one sample (its interval ``dt``, its step index)."""
-        edge = False
-        if step == step or self._prev_step == self._prev_step:  # (not both NaN)
-            prev = self._prev_step
-            changed = step != prev and not (step != step and prev != prev)
-            edge = changed or self._prev_changed
-            self._prev_step, self._prev_changed = step, changed
+        prev = self._prev_step
+        edge = self._prev_changed  # (near_step_starts)
+        self._prev_step = step
+        self._prev_changed = step != prev and not (step != step and prev != prev)
         if self.gap_s is None:
             if dt > 0.0:
                 self.start(dt)
@@ -168,3 +171,11 @@ class GapRule:
         if dt > self.normal_dt_s:  # (False for NaN)
             self.normal_dt_s = dt
         return False
+
+
+def near_step_starts(changed: np.ndarray, first_changed: bool) -> np.ndarray:
+    """Per interval of a block, a step starts at its first end: the sample before
+    it started a step (``changed``: per sample, its step index differs from the one
+    before, the fault detector's test, :mod:`.faults.bins`: NaN after NaN is no
+    change; ``first_changed``: the same of the sample before the block)."""
+    return np.concatenate(([first_changed], changed[:-1]))

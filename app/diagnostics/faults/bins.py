@@ -26,7 +26,7 @@ from app.core import schema
 from app.diagnostics.faults.common import as_slice, strided_sums
 from app.diagnostics.faults.phases import phase_sums, to_phases, to_time, with_shifted
 from app.diagnostics.faults.resolution import Resolution
-from app.diagnostics.time_gaps import GapRule
+from app.diagnostics.time_gaps import GapRule, near_step_starts
 
 #: Bin length: short enough for the 60 s detection targets (a window of 30-60 s
 #: is 6-12 bins), long enough that a 16-cell, 1e6-sample log gives few enough
@@ -37,7 +37,8 @@ BIN_S = 5.0
 DT_REF_INTERVALS = 64
 #: Time gaps: the rule of :mod:`app.diagnostics.time_gaps` (an interval longer than 3
 #: sample periods and 2 s, the period the longest interval the log has shown to be
-#: normal so far, at least the reference; a step's start is never a gap).
+#: normal so far, at least the reference; an interval from a step's first sample is
+#: never a gap).
 #: The per-sample work runs in float32: it halves the memory traffic of the
 #: dominant cost, and its 7 significant digits resolve 0.4 uV at 4 V, 2 uA at
 #: 20 A, 2 u-degC at 25 degC -- three orders below sensor noise. Bin sums are
@@ -643,13 +644,11 @@ class SampleStage:
     def _time_gaps(self, t: np.ndarray, step_changed: np.ndarray) -> list[tuple[float, float]]:
         """The time gaps (last sample before, first sample after) among ``t``
         (:class:`~app.diagnostics.time_gaps.GapRule`: the one rule of every part
-        that judges gaps), a step starting at either end of an interval never one."""
+        that judges gaps), an interval from a step's first sample never one."""
         dt = np.diff(np.concatenate(([self._prev_t], t)))
         step_edge = None
-        if self._prev_step_changed or step_changed.any():
-            step_edge = step_changed | np.concatenate(
-                ([self._prev_step_changed], step_changed[:-1])
-            )
+        if self._prev_step_changed or step_changed[:-1].any():
+            step_edge = near_step_starts(step_changed, self._prev_step_changed)
         gaps = self._gaps.find(dt, step_edge)
         if not len(gaps):
             return []
