@@ -52,6 +52,10 @@ table's 1.94 V bottom, one a 2-cell float at 20 s (360 s). Held out, ``--seeds 6
 limits: ``--chems lfp nmc --periods 10 20 --seeds 501 --cells 1 4 --list`` identical
 output. The price, a noisy lead-acid current near full found later or not at all at
 0.2-0.05 Hz, is in ``bench_faults.py`` (session 34).
+
+2026-12-07 session 34, a peer counts as moving for a stuck channel only where it changed in
+two of the window's bins (``STUCK_PEER_BINS``, see ``bench_stuck_clean.py``): ``--kinds
+sensor_stuck --periods 10 60 300`` (540 runs, seeds 501-503) 0 -> 0.
 """
 
 from __future__ import annotations

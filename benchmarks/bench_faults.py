@@ -587,6 +587,20 @@ seen in these tables. The risk left: a short on a cell whose resistance reads mo
 0.12 of the overpotential above its peers' (1.5 standard deviations at an 8 % spread)
 has that excess read as a SOC ahead, and near a bend part of its drop put down to it
 (the 1145 alarm at a share of 0.1); the share is a tuned margin, not a measured one.
+
+2026-12-07 session 34, a peer counts as moving (a channel judged on its own history) only
+where it changed in two of the stuck window's bins (:mod:`app.diagnostics.faults.sensors`,
+``STUCK_PEER_BINS``; noise-free cells at rest logged every minute were reported stuck, see
+``bench_stuck_clean.py``). ``--parts detection --brief --cases "sensor_stuck cell" --cells
+4 16 --seeds 2`` (cell_2_v and cell_3_temp_c): ``--rate-hz 1`` 96/96 (median 31 s) either
+way, ``--rate-hz 0.1`` 95/96, ``--rate-hz 0.0167`` 88/96, the same; noise-free
+(``--noise-scale 0``) at 1 Hz 0/96 either way (a noise-free cell has no white noise of its
+own), 0.1 Hz 12/96 either way, 0.0167 Hz 16/96 either way (confirmed before an onset 18 ->
+16: a false cell_6_v at 2,814 s of a 16-cell NMC HPPC log, in both its runs); ``--resolution
+cell_v=0.001 temp=1`` 48/96 either way. Held out, ``--first-seed 40``: 1 Hz 96/96,
+0.0167 Hz 85/96; noise-free 1 Hz 0/96, 0.0167 Hz 12/96 -- identical either way. (Changed
+in more than half the window's bins, tried first, lost two noise-free NMC HPPC runs at
+0.0167 Hz, cell_2_v stuck at 6,746 s in a rest.) ``--parts equivalence`` 9 of 9 identical.
 """
 
 from __future__ import annotations

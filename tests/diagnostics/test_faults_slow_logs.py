@@ -4,7 +4,10 @@ samples to judge a channel's noise, and none is judged on fewer (see
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from app.core.samples import SampleBlock
@@ -203,3 +206,33 @@ def test_a_constant_current_of_a_slow_log_is_not_stuck(chem, cells, dt_s):
     offline = detect_faults(block, spec).to_list()
     assert [f for f in offline if f["kind"] == "sensor_stuck"] == []
     assert _live(block, spec, 5) == offline
+
+
+def _six_digits(block: SampleBlock) -> SampleBlock:
+    """The block as ``batteryos simulate -o`` writes it: 6 significant digits."""
+    buf = io.StringIO()
+    block.to_frame().to_csv(buf, index=False, float_format="%.6g")
+    buf.seek(0)
+    return SampleBlock.from_frame(pd.read_csv(buf))
+
+
+@pytest.mark.parametrize(("cells", "seed"), [(3, 1), (16, 1)])
+def test_a_relaxed_cell_of_a_noise_free_minute_log_is_not_stuck(cells, seed):
+    # (an HPPC rest logged every minute to 10 uV: cell_2 has relaxed and holds 4.08808 V
+    # from 2,100 s while its peers, a little behind, step once more by 10 uV -- "stuck"
+    # from 2,160 s; peers must keep moving, changing in most of the window's bins)
+    spec = preset("nmc", series_cells=cells)
+    block = _six_digits(simulate(spec, "hppc", duration_s=5400, dt_s=60.0, seed=seed))
+    offline = detect_faults(block, spec).to_list()
+    assert [f for f in offline if f["kind"] == "sensor_stuck"] == []
+    assert _live(block, spec, seed) == offline
+
+
+@pytest.mark.parametrize("chem", ["nmc", "lfp"])
+def test_a_stuck_cell_of_a_noise_free_minute_drive_is_still_found(chem):
+    # (its peers follow the load, changing every minute: a held reading is stuck)
+    spec = preset(chem, series_cells=4)
+    stuck = Fault("sensor_stuck", 3000.0, channel="cell_2_v")
+    block = simulate(spec, "drive", duration_s=7200, dt_s=60.0, seed=3, faults=[stuck])
+    offline = detect_faults(_six_digits(block), spec).to_list()
+    assert any(f["kind"] == "sensor_stuck" and f["channel"] == "cell_2_v" for f in offline)

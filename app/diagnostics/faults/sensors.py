@@ -262,6 +262,14 @@ current was reported stuck (from 1,200 s on NMC, from the start on LFP; simulate
 CC-CV and cycle logs at 60-600 s a sample likewise, every chemistry). Where the cells read
 off the table (a 1-cell LFP pack run under its 2.0 V floor, charged back through the
 over-discharge's knee) the OCV's slope is unknown: the twin does not judge there.
+A peer counts as having changed meanwhile only where it changed in two of the window's
+bins (``STUCK_PEER_BINS``), by two steps of its resolution at least: noise, or a load,
+moves a reading every bin, and a healthy reading beside such peers cannot hold; a
+noise-free relaxation read to a resolution steps once in a while near its end, and a
+healthy cell a little ahead of its peers holds while they step once more (an HPPC or CC
+rest logged every minute to 10 uV, 6 significant digits: a cell 'stuck' from 2,160 s --
+12 of 384 noise-free 24 h runs at 60-600 s a sample, NMC 3/4/16 cells, LFP 3/16 cells).
+A channel judged on its peers' history (a log's first minute) keeps its rule.
 A noise-free, piecewise constant signal (a simulated current without noise)
 never qualifies, by the 95 % rule; nor does a voltage frozen exactly at a limit
 (a noise-free CV phase holding the highest cell at ``cell_v_max``), nor a
@@ -445,6 +453,9 @@ MIN_GROUP = 3
 #: freeze, >= 95 % of them changed.
 STUCK_BASELINE_S = 600.0
 STUCK_FLICKER = 0.95
+#: A peer moved meanwhile (a channel judged on its own history) when it changed in at
+#: least this many of the stuck window's bins (by two steps at least: see Stuck).
+STUCK_PEER_BINS = 2
 #: Twice the coarsest pack-voltage resolution of BMS protocols (0.1 V, Daly).
 STUCK_PACK_MOVE_V = 0.2
 #: ... or less, for a sensor whose own changes bound its resolution q (a reading
@@ -1112,6 +1123,12 @@ class SensorDetector:
         lo = np.concatenate((np.zeros((len(cs), 1)), cs[:, : m - 1]), axis=1)
         changing = (~frozen).astype(float)
         peer_changing = self._peers @ changing  # small integers: exact
+        # peers that kept moving: changed in STUCK_PEER_BINS of the window's bins (see
+        # Stuck: a noise-free relaxation read to a resolution steps once in a while near
+        # its end, and a healthy reading a little ahead of it holds)
+        in_win = cs0[: 2 * c, at + 1] - cs0[: 2 * c, at + 1 - self.ws]  # inactive, evaluable
+        moving = (in_win[c:] - in_win[:c] >= STUCK_PEER_BINS) & ~frozen
+        peer_moving = self._peers @ moving.astype(float)
         # a baseline of its own, in which its own noise spans its resolution (see
         # _own_noise_dithers: a reading that only drifted holds when a controller
         # holds its value), as long as the stuck window at least: white noise cannot
@@ -1187,7 +1204,11 @@ class SensorDetector:
                     noise_ev, grouped & peers_flicker, keep
                 )
         n_peers = self._n_peers[:, None]
-        trigger = stuck_trigger(held, own, peer_changing, n_peers, grouped, peers_flicker) | extra
+        trigger = (
+            stuck_trigger(held, own, peer_moving, n_peers, False, False)
+            | stuck_trigger(held, False, peer_changing, n_peers, grouped, peers_flicker)
+            | extra
+        )
         stuck = latch_stuck(trigger, frozen, self._stuck_state)
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
