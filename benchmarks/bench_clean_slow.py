@@ -39,6 +39,38 @@ for a lagged load). ``--parts equivalence`` 9 of 9 identical; live == offline on
 1- and 4-cell drive/CC logs at 2, 5 and 20 s with a noisy current (blocks <= 1, 37,
 5000): 72 of 72. The LFP-drive 1 Hz latencies (seeds 1107, 1113): not tried (1 Hz code
 unchanged).
+2026-12-07 session 34, the simulator's control at a fine step: cut-offs, CC -> CV, the CV
+loop and fault onsets act at control steps of at most 1 s whatever the sample period, and
+a slow log holds the control steps at its samples' times (:mod:`app.hardware.simulator.pack`,
+``CONTROL_STEP_S``; 1 s and faster bit-identical). Before, a 10-20 s log overshot the
+cut-off or the CV limit by a sample period's current. Before -> after (the grid in parts,
+on a loaded machine), seeds 501-503, ``--chems lfp --periods 5 10 20 --list``: 438 -> 34
+false alarms, under-voltage 272 -> 0 (5 s 20, 10 s 54, 20 s 198), over-voltage 151 -> 0
+(20 s), noisy currents 1 -> 0, noisy cell voltages 14 -> 34 (10 s 2, 20 s 32); ``--chems
+nmc --periods 5 10 20``: 20 -> 102, under-voltage 19 -> 0, open circuit 1 -> 0, noisy cell
+voltages 0 -> 102 (5 s 14, 10 s 1, 20 s 87); ``--chems lead_acid --periods 5 10 20``: 59 ->
+7, over-voltage 22 -> 0, noisy currents 36 -> 0, noisy cell voltages 0 -> 6, the runaway
+onset (1-cell cycle at 20 s) 1 -> 1; ``--chems lfp nmc --periods 8 15``: 253 -> 40,
+under-voltage 195 -> 0, over-voltage 29 -> 0, noisy currents 11 -> 0, noisy cell voltages 18
+-> 39, open circuit 0 -> 1 (NMC 1-cell drive at 8 s). LFP and NMC at 5-20 s: under/over-
+voltage 486/180 -> 0/0. Held out, ``--seeds 601 602 603`` (the same parts at 5, 10 and 20
+s): LFP 332 -> 45 (under/over-voltage 223/91 -> 0/0, noisy currents 1 -> 0, noisy cell
+voltages 17 -> 45), NMC 28 -> 97 (under-voltage 25 -> 0, noisy currents 2 -> 0, noisy cell
+voltages 0 -> 96, one runaway onset either way), lead-acid 71 -> 14 (over-voltage 41 -> 0,
+noisy currents 28 -> 0, noisy cell voltages 2 -> 14). The price: the new noisy cell
+voltages are on 1- and 2-cell drives (but 3 on one NMC 16-cell cycle at 20 s, the lowest
+cell relaxing after its cut-off; 6-13 runs of 162-216 per chemistry and seed set): a drive's current
+now changes every second between slow samples, and a cell without a group is judged
+against R0 times the logged load only (``sensors.py``, Slow logs), not the polarisation
+the unlogged load leaves (the old simulator held a drive's current over a sample).
+Detection, ``bench_faults.py --parts detection --brief --rate-hz 0.1 --cells 4 --first-seed
+80 --seeds 2``: found 415 -> 413 of 422 (a lead-acid noisy current 7 -> 6 of 8, an LFP
+stuck pack voltage 8 -> 7 of 8), within target 250 -> 252 (runaways 1 -> 3 of 18, median 76
+-> 67 s), median 58 s either way, confirmed before an onset 18 -> 0 (one on each
+LFP row), failing rows 183 -> 170. Simulator speed (callgrind, NMC 16 cells, 20,000 s, the
+imports' count subtracted): at 1 s the same within the 1 % the baseline varies (simulate
+drive 180 -> 180 M instructions, cycle 209 -> 213 M, source 204 -> 207 M and 241 -> 237 M);
+a 10 s log costs what the same hours at 1 s do (drive 57 -> 171 M, cycle 146 -> 207 M).
 """
 
 from __future__ import annotations
