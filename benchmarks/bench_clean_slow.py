@@ -56,57 +56,6 @@ output. The price, a noisy lead-acid current near full found later or not at all
 2026-12-07 session 34, a peer counts as moving for a stuck channel only where it changed in
 two of the window's bins (``STUCK_PEER_BINS``, see ``bench_stuck_clean.py``): ``--kinds
 sensor_stuck --periods 10 60 300`` (540 runs, seeds 501-503) 0 -> 0.
-
-2026-12-07 session 34, the simulator's control at a fine step: cut-offs, CC -> CV, the CV
-loop and fault onsets act at control steps of at most 1 s whatever the sample period, and
-a slow log holds the control steps at its samples' times (:mod:`app.hardware.simulator.pack`,
-``CONTROL_STEP_S``; 1 s and faster bit-identical). Before, a 10-20 s log overshot the
-cut-off or the CV limit by a sample period's current. Before -> after (the grid in parts,
-on a loaded machine), seeds 501-503, ``--chems lfp --periods 5 10 20 --list``: 438 -> 34
-false alarms, under-voltage 272 -> 0 (5 s 20, 10 s 54, 20 s 198), over-voltage 151 -> 0
-(20 s), noisy currents 1 -> 0, noisy cell voltages 14 -> 34 (10 s 2, 20 s 32); ``--chems
-nmc --periods 5 10 20``: 20 -> 102, under-voltage 19 -> 0, open circuit 1 -> 0, noisy cell
-voltages 0 -> 102 (5 s 14, 10 s 1, 20 s 87); ``--chems lead_acid --periods 5 10 20``: 59 ->
-7, over-voltage 22 -> 0, noisy currents 36 -> 0, noisy cell voltages 0 -> 6, the runaway
-onset (1-cell cycle at 20 s) 1 -> 1; ``--chems lfp nmc --periods 8 15``: 253 -> 40,
-under-voltage 195 -> 0, over-voltage 29 -> 0, noisy currents 11 -> 0, noisy cell voltages 18
--> 39, open circuit 0 -> 1 (NMC 1-cell drive at 8 s). LFP and NMC at 5-20 s: under/over-
-voltage 486/180 -> 0/0. Held out, ``--seeds 601 602 603`` (the same parts at 5, 10 and 20
-s): LFP 332 -> 45 (under/over-voltage 223/91 -> 0/0, noisy currents 1 -> 0, noisy cell
-voltages 17 -> 45), NMC 28 -> 97 (under-voltage 25 -> 0, noisy currents 2 -> 0, noisy cell
-voltages 0 -> 96, one runaway onset either way), lead-acid 71 -> 14 (over-voltage 41 -> 0,
-noisy currents 28 -> 0, noisy cell voltages 2 -> 14). The price: the new noisy cell
-voltages are on 1- and 2-cell drives (but 3 on one NMC 16-cell cycle at 20 s, the lowest
-cell relaxing after its cut-off; 6-13 runs of 162-216 per chemistry and seed set): a drive's current
-now changes every second between slow samples, and a cell without a group is judged
-against R0 times the logged load only (``sensors.py``, Slow logs), not the polarisation
-the unlogged load leaves (the old simulator held a drive's current over a sample).
-Detection, ``bench_faults.py --parts detection --brief --rate-hz 0.1 --cells 4 --first-seed
-80 --seeds 2``: found 415 -> 413 of 422 (a lead-acid noisy current 7 -> 6 of 8, an LFP
-stuck pack voltage 8 -> 7 of 8), within target 250 -> 252 (runaways 1 -> 3 of 18, median 76
--> 67 s), median 58 s either way, confirmed before an onset 18 -> 0 (one on each
-LFP row), failing rows 183 -> 170. Simulator speed (callgrind, NMC 16 cells, 20,000 s, the
-imports' count subtracted): at 1 s the same within the 1 % the baseline varies (simulate
-drive 180 -> 180 M instructions, cycle 209 -> 213 M, source 204 -> 207 M and 241 -> 237 M);
-a 10 s log costs what the same hours at 1 s do (drive 57 -> 171 M, cycle 146 -> 207 M).
-2026-12-07 session 34, lone cells' lag allowance: a cell voltage without a group of >= 3
-in a log of a sample every 2 s or more is also allowed the lag's part of the load held
-between samples, logged or not (:mod:`app.diagnostics.faults.sensors`, ``LONE_LAG_LOAD``
-= 12 times the spec's lag bound squared times the logged current's mean squared first
-differences; 1 Hz and faster unchanged). ``--cells 1 2 --profiles drive --periods 5 10
-20 --kinds sensor_noisy``, seeds 501-503 (tuning; the factor: 0 -> 138, 1 -> 83, 4 -> 38,
-9 -> 14, 12 -> 10, 16 -> 7 noisy cell voltages): 138 -> 10 (lead-acid 20 s 6 -> 4, NMC
-5 s 14 -> 4, 20 s 84 -> 2, LFP 33 -> 0); the whole grid, ``--periods 5 8 10 15 20 --kinds
-sensor_noisy``: 183 -> 14 (lead-acid 8 -> 5, NMC 126 -> 9, LFP 49 -> 0; before the
-simulator's change, 32); ``--seeds 501 --cells 1 2 --periods 2 3``: 1 -> 1. Held out,
-``--seeds 601 602 603 --periods 5 10 20 --kinds sensor_noisy``: 155 -> 20 (lead-acid 10
-s 10 -> 8, 20 s 4 -> 0; NMC 96 -> 11; LFP 45 -> 1; before the simulator's change, 19),
-the same on the 1-2-cell drives alone. The price, ``bench_faults.py --parts detection
---cases "sensor_noisy cell_2_v" --cells 2 --first-seed 40 --seeds 6 --brief --rate-hz
-R``: 0.2 Hz the same (72/72 found, 67 within target, median 28 s, worst 64 s, 1
-confirmed before an onset); 0.1 Hz found 72/72 either way, within target 53 -> 50 (NMC
-17 -> 15, LFP 18 -> 17), median 48 -> 50 s, worst 129 -> 149 s (NMC), confirmed before
-an onset 5 -> 0. ``--parts equivalence`` 9 of 9 identical.
 """
 
 from __future__ import annotations
