@@ -56,6 +56,23 @@ output. The price, a noisy lead-acid current near full found later or not at all
 2026-12-07 session 34, a peer counts as moving for a stuck channel only where it changed in
 two of the window's bins (``STUCK_PEER_BINS``, see ``bench_stuck_clean.py``): ``--kinds
 sensor_stuck --periods 10 60 300`` (540 runs, seeds 501-503) 0 -> 0.
+
+2026-12-07 session 34, main after this session's merges, ``--periods 5 8 10 15 20`` (900
+runs): seeds 501-503 743 alarms, 697 of them under/over-voltage (486/211) that are in the
+data: the simulator decides its cut-offs and CV once a sample, so at 5-20 s an LFP cycle
+runs to 1.98 V against the 2.0 V limit (it overshoots by a sample period's current); the
+rest 32 noisy cell voltages (LFP 15-20 s), 12 noisy currents, one open circuit, one
+runaway onset. Held out, ``--seeds 601 602 603``: 637, 598 of them under/over-voltage.
+Tried and reverted (merge 54e2227, reverted in b91662c): the simulator's control at steps
+of at most 1 s whatever the sample period, a slow log holding its samples' values (1 s and
+faster bit-identical), with a lone cell's noise allowance for the load that changes
+between slow samples (``LONE_LAG_LOAD``): the same grid gave 11 (held out 24) alarms, no
+limit crossing. Reverted because a step that a limit ends then falls between two samples
+and the pulse analysis reads its first sample's relaxation as R0: ``batteryos simulate
+--cells 4 --capacity-ah 2.5 --rate-hz 0.1 --duration 43200 --seed 7 --noise 1`` then
+``analyze``, resistance SOH NMC ``cycle`` 97.6 -> 72.6 %, LFP ``cycle`` 100 % -> none (R0
+2.09x the preset's), LFP ``hppc`` 100 -> 89.8 %. It wants a pulse analysis that takes a
+slow log's step time as unknown within a sample period first.
 """
 
 from __future__ import annotations
