@@ -2035,7 +2035,7 @@ class EkfSocEstimator:
                 e1b, e2b = s_e1 * inv, s_e2 * inv
                 vbar = s_v * inv
                 absi = s_absi * inv
-                if anchor_pending:
+                if anchor_pending or unsure:
                     if absi > i_rest:
                         rest_t.clear()
                         rest_v.clear()
@@ -2043,36 +2043,29 @@ class EkfSocEstimator:
                         rest_s = (rest_t[-1] if rest_t else 0.0) + rest_de
                         rest_t.append(rest_s)
                         rest_v.append(vbar)
-                        if rest_s >= anchor_min_s:
-                            moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
-                            if moved is not None:
-                                soc, v1, v2, b, p = moved
-                                anchor_pending = False
-                                # (restarted as from a rest: the misfit carried
-                                # over was the discarded state's, and the
-                                # relaxation still to come is in v2's variance)
-                                unexplained = 0.0
-                            elif sharper and rest_s >= anchor_s:
-                                anchor_pending = False
-                            elif rest_s >= anchor_s:
-                                # (the rest's range holds the SOC: what was read
-                                # under load is bounded by it)
-                                guess_sd = 0.0
-                                if sig_rest < abs(pull):
-                                    pull = sig_rest if pull > 0.0 else -sig_rest
-                            if not anchor_pending:
-                                pull = guess_sd = 0.0
-                elif unsure:
-                    # (a start at rest on a plateau: the band only, see "Unsure
-                    # start at rest"; the filter is never moved)
-                    if absi > i_rest:
-                        rest_t.clear()
-                        rest_v.clear()
-                    else:
-                        rest_s = (rest_t[-1] if rest_t else 0.0) + rest_de
-                        rest_t.append(rest_s)
-                        rest_v.append(vbar)
-                        if rest_s >= anchor_s and pull != 0.0:
+                        if anchor_pending:
+                            if rest_s >= anchor_min_s:
+                                moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
+                                if moved is not None:
+                                    soc, v1, v2, b, p = moved
+                                    anchor_pending = False
+                                    # (restarted as from a rest: the misfit carried
+                                    # over was the discarded state's, and the
+                                    # relaxation still to come is in v2's variance)
+                                    unexplained = 0.0
+                                elif sharper and rest_s >= anchor_s:
+                                    anchor_pending = False
+                                elif rest_s >= anchor_s:
+                                    # (the rest's range holds the SOC: what was read
+                                    # under load is bounded by it)
+                                    guess_sd = 0.0
+                                    if sig_rest < abs(pull):
+                                        pull = sig_rest if pull > 0.0 else -sig_rest
+                                if not anchor_pending:
+                                    pull = guess_sd = 0.0
+                        # (unsure: a start at rest on a plateau: the band only, see
+                        # "Unsure start at rest"; the filter is never moved)
+                        elif rest_s >= anchor_s and pull != 0.0:
                             # (nothing read under load yet: nothing to bound)
                             moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
                             if moved is None:
