@@ -752,6 +752,21 @@ def test_noise_free_simulation_has_no_faults():
         assert detect_faults(block, NMC4).faults == [], profile
 
 
+@pytest.mark.parametrize(("chem", "cells", "dt_s"), [("lfp", 1, 10.0), ("lfp", 4, 20.0)])
+def test_a_clean_slow_log_stays_within_the_voltage_limits(chem, cells, dt_s):
+    """A cycler cuts off and holds its CV on its own fast measurement and logs slowly:
+    a clean log at 10-20 s does not cross the limits by a sample period's current."""
+    spec = preset(chem, series_cells=cells)
+    true = simulate(spec, "cycle", duration_s=24 * 3600, dt_s=dt_s, seed=501)
+    v = np.vstack([true[f"cell_{k}_v"] for k in range(1, cells + 1)])
+    assert spec.cell_v_min <= v.min() and v.max() <= spec.cell_v_max
+    block = simulate(
+        spec, "cycle", duration_s=24 * 3600, dt_s=dt_s, seed=501, noise=NoiseSpec.typical(spec)
+    )
+    kinds = {f.kind.value for f in detect_faults(block, spec).faults}
+    assert not kinds & {"under_voltage", "over_voltage"}, kinds
+
+
 # --- synthetic cases ---------------------------------------------------------
 def _pack(n=1800, cell_v=3.7, current=0.0, temp=25.0, seed=0, noise=True) -> pd.DataFrame:
     """A 4-cell NMC pack at rest (or a given current) with typical sensor noise."""

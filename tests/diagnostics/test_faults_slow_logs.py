@@ -101,7 +101,17 @@ def test_a_clean_lead_acid_cell_cycled_on_a_slow_log_raises_no_runaway(seed, dt_
     assert _live(block, spec, seed) == offline
 
 
-@pytest.mark.parametrize(("chem", "cells", "dt_s"), [("lead_acid", 1, 8.0), ("nmc", 2, 10.0)])
+@pytest.mark.parametrize(
+    ("chem", "cells", "dt_s"),
+    [
+        ("lead_acid", 1, 8.0),
+        # (since the simulator controls on 1 s steps and logs the values at the samples, a
+        # slow drive's current changes every second between them, and the polarisation that
+        # unlogged load leaves was not in the lone cells' allowance, R0 times the logged
+        # load: 11 alarms on this day; see sensors.py, LONE_LAG_LOAD)
+        ("nmc", 2, 10.0),
+    ],
+)
 def test_a_lone_cell_voltage_of_a_clean_slow_drive_is_not_noisy(chem, cells, dt_s):
     # (a cell voltage with no group of >= 3 to be judged against was judged on the floor
     # alone, and a drive read every 5-20 s changes its current between samples: the

@@ -12,6 +12,12 @@ sensor), ``current_a`` (pack, positive = charging), ``temperature_c`` (the
 the SOC a simple BMS would report (:class:`BmsSocCounter`); with
 ``include_truth=True`` also ``true_cell_<k>_soc_pct`` (not part of the
 canonical schema).
+
+A sample period longer than :data:`CONTROL_STEP_S` is run in control steps of at most
+that (a cycler's control acts on its own fast measurement and logs slowly): a sample
+holds the values of the control step at its time, so a slow log is the fast log's
+samples at its times (without noise) and never overshoots a cut-off or the CV limit
+by a sample period's current.
 """
 
 from __future__ import annotations
@@ -72,6 +78,17 @@ CV_CHUNK_STEPS = 1024
 #: After this many segments in a row without progress the simulator rests one
 #: step (a profile that keeps asking for a current the limits refuse).
 _MAX_STALLS = 8
+#: The longest control step: a cycler (or a BMS) acts on its own fast internal
+#: measurement -- its cut-offs, CC -> CV and the CV loop -- and logs slowly. A named
+#: profile is run at the sample period divided into steps of at most this, and the
+#: log holds the instantaneous values at its samples (so a slow log does not overshoot
+#: a limit by a sample period's worth of current).
+CONTROL_STEP_S = 1.0
+
+
+def control_steps(dt_s: float) -> int:
+    """Control steps in a sample period of ``dt_s`` (1 at :data:`CONTROL_STEP_S` or faster)."""
+    return max(1, math.ceil(dt_s / CONTROL_STEP_S - 1e-9))
 
 
 #: The simulated BMS's current-sensor gain error: +2 %, a shunt and front end
@@ -129,7 +146,10 @@ class PackSimulator:
     :func:`make_profile`), ``bms_soc`` (add the SOC a BMS would report,
     ``soc_reported_pct``), ``include_truth`` (add true per-cell SOC columns).
 
-    ``time_s`` is ``index * dt_s`` from 0.
+    ``time_s`` is ``index * dt_s`` from 0. The model and the profile's control run
+    at ``step_s``: ``dt_s`` divided into :func:`control_steps` (a named profile), or
+    a given :class:`Profile`'s own ``dt_s``, which must divide ``dt_s``; a sample
+    holds the values at its time (the current of the control step starting there).
     """
 
     def __init__(
@@ -168,9 +188,21 @@ class PackSimulator:
             resistance_spread=resistance_spread,
         )
         if isinstance(profile, Profile):
+            k = round(self.dt_s / profile.dt_s)
+            if k < 1 or abs(k * profile.dt_s - self.dt_s) > 1e-9 * self.dt_s:
+                raise BatteryOSError(
+                    f"the profile's step of {profile.dt_s} s must divide the sample period "
+                    f"of {self.dt_s} s"
+                )
             self.profile = profile
         else:
-            self.profile = make_profile(profile, self.spec, self.dt_s, rng_profile, c_rate=c_rate)
+            k = control_steps(self.dt_s)
+            self.profile = make_profile(
+                profile, self.spec, self.dt_s / k, rng_profile, c_rate=c_rate
+            )
+        #: control steps per sample, and their length
+        self.substeps = k
+        self.step_s = self.dt_s / k
         n = self.n_cells
         self.faults = list(faults)
         check_faults(self.faults, n, output_channels(n))
@@ -180,11 +212,11 @@ class PackSimulator:
         soc = np.clip(soc0 + soc_spread_pct * rng_soc.standard_normal(n), 0.0, 100.0)
         self.initial_soc_pct = float(soc0)
         self._bms = (
-            BmsSocCounter(float(np.mean(soc)), self.spec.pack_capacity_ah, self.dt_s)
+            BmsSocCounter(float(np.mean(soc)), self.spec.pack_capacity_ah, self.step_s)
             if bms_soc
             else None
         )
-        self.model = PackModel(self.cells, self.dt_s, self.ambient_c)
+        self.model = PackModel(self.cells, self.step_s, self.ambient_c)
         self.state: PackState = self.model.initial_state(soc)
         self.noise = noise if noise is not None and noise.enabled else None
         self._rng_noise = rng_noise
@@ -207,12 +239,12 @@ class PackSimulator:
     @property
     def index(self) -> int:
         """Index of the next sample."""
-        return self.state.index
+        return self.state.index // self.substeps
 
     @property
     def time_s(self) -> float:
         """Time of the next sample."""
-        return self.state.index * self.dt_s
+        return self.index * self.dt_s
 
     @property
     def soc_pct(self) -> np.ndarray:
@@ -252,17 +284,18 @@ class PackSimulator:
         Sensor noise and sensor faults are not drawn, so a run with ``step``
         calls differs in its noise from one with only :meth:`run_block` calls.
         """
-        self._advance(n, keep=False)
+        self._advance(n * self.substeps, keep=False)
 
     def run_block(self, n: int) -> SampleBlock:
         """The next ``n`` samples."""
         if n < 1:
             raise ValueError(f"block size must be positive, got {n}")
-        pieces = self._advance(n, keep=True)
+        pieces = self._advance(n * self.substeps, keep=True)
         return self._assemble(pieces)
 
     def _onset_index(self, f: Fault) -> int:
-        return math.ceil(f.onset_s / self.dt_s - 1e-9)
+        """The control step a physical fault starts at."""
+        return math.ceil(f.onset_s / self.step_s - 1e-9)
 
     def _chunk_faults(self, k: int) -> ChunkFaults:
         ov = False
@@ -294,7 +327,7 @@ class PackSimulator:
         return ChunkFaults(ov, short_cell, short_ohm, runaway_cell, runaway, recombination)
 
     def _advance(self, n: int, *, keep: bool) -> list[tuple[Trajectory, Segment]]:
-        """Advance ``n`` steps, taking them from the chunks computed ahead.
+        """Advance ``n`` control steps, taking them from the chunks computed ahead.
 
         Chunks are cut only by their own length, fault onsets and limits, never
         by ``n``, so the run does not depend on how it is read in blocks (a
@@ -417,16 +450,26 @@ class PackSimulator:
 
     # --- output ------------------------------------------------------------
     def _assemble(self, pieces: list[tuple[Trajectory, Segment]]) -> SampleBlock:
-        n_total = sum(len(t) for t, _ in pieces)
-        k0 = self.state.index - n_total
-        t_s = (k0 + np.arange(n_total)) * self.dt_s
-        current = np.concatenate([t.current_a for t, _ in pieces])
-        cell_v = np.concatenate([t.cell_v for t, _ in pieces]).T.copy()  # (N, n)
-        cell_t = np.concatenate([t.temperature_c[:-1] for t, _ in pieces]).T.copy()
-        step = np.concatenate([np.full(len(t), s.step_index, float) for t, s in pieces])
+        """The samples of ``pieces`` (whole sample periods of control steps): the
+        control steps at the samples' times."""
+        per = self.substeps
+        k = self.state.index - sum(len(t) for t, _ in pieces)  # a sample's step
+        kept = []  # each piece, its segment and its steps at samples
+        for t, s in pieces:
+            kept.append((t, s, slice(-k % per, None, per)))
+            k += len(t)
+        current_steps = np.concatenate([t.current_a for t, _ in pieces])
+        current = np.ascontiguousarray(current_steps[::per])
+        n_total = len(current)
+        t_s = (self.index - n_total + np.arange(n_total)) * self.dt_s
+        cell_v = np.concatenate([t.cell_v[r] for t, _, r in kept]).T.copy()  # (N, n)
+        cell_t = np.concatenate([t.temperature_c[:-1][r] for t, _, r in kept]).T.copy()
+        step = np.concatenate([np.full(len(t.cell_v[r]), s.step_index, float) for t, s, r in kept])
         # the BMS counts the current through its own shunt (its gain error, no noise)
-        bms = self._bms.report(current) if self._bms is not None else None
-        cycle = np.concatenate([np.full(len(t), s.cycle_index, float) for t, s in pieces])
+        bms = self._bms.report(current_steps)[::per] if self._bms is not None else None
+        cycle = np.concatenate(
+            [np.full(len(t.cell_v[r]), s.cycle_index, float) for t, s, r in kept]
+        )
         pack_v = cell_v.sum(axis=0)
         if self.noise is not None:
             add_noise(
@@ -457,7 +500,7 @@ class PackSimulator:
         if bms is not None:
             cols[SOC_REPORTED] = bms
         if self.include_truth:
-            soc = np.concatenate([t.soc_pct[:-1] for t, _ in pieces]).T
+            soc = np.concatenate([t.soc_pct[:-1][r] for t, _, r in kept]).T
             for k in range(n):
                 cols[f"true_cell_{k + 1}_soc_pct"] = soc[k].copy()
         return SampleBlock(cols)

@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from app.core.errors import BatteryOSError
 from app.core.spec import Chemistry, preset
 from app.hardware.simulator import PROFILES, PackSimulator, simulate
 from app.hardware.simulator.cells import extended_ocv_table, make_cells
@@ -187,3 +188,35 @@ def test_the_simulated_bms_reports_a_coulomb_counted_soc_that_drifts_by_its_gain
     assert np.array_equal(np.concatenate(parts)[:1800], bms)
     assert np.concatenate(parts).min() >= 0 and np.concatenate(parts).max() <= 100
     assert "soc_reported_pct" not in simulate(spec, "cc", duration_s=10)
+
+
+@pytest.mark.parametrize(("profile", "dt_s", "per"), [("cycle", 10.0, 10), ("drive", 2.5, 3)])
+def test_a_slow_log_is_the_control_steps_samples(profile, dt_s, per):
+    """The control (cut-offs, CC -> CV, the CV loop) runs at steps of at most 1 s
+    whatever the sample period: a slow log holds the values at its samples' times,
+    read at once or in blocks."""
+    spec = preset("lfp", series_cells=4)
+    args = dict(seed=6, bms_soc=True, include_truth=True)
+    fast = simulate(spec, profile, duration_s=30000, dt_s=dt_s / per, **args)
+    slow = simulate(spec, profile, duration_s=30000, dt_s=dt_s, **args)
+    assert len(slow) == 30000 / dt_s
+    for c in slow.columns:
+        if c != "time_s":
+            np.testing.assert_array_equal(slow[c], fast[c][::per], err_msg=c)
+    np.testing.assert_allclose(slow["time_s"], fast["time_s"][::per], rtol=1e-12)
+    sim = PackSimulator(spec, profile, dt_s=dt_s, **args)
+    first = sim.run_block(7)
+    sim.step(5)
+    assert sim.index == 12 and sim.time_s == 12 * dt_s
+    rest = sim.run_block(len(slow) - 12)
+    np.testing.assert_array_equal(first["cell_2_v"], slow["cell_2_v"][:7])
+    np.testing.assert_array_equal(rest["cell_2_v"], slow["cell_2_v"][12:])
+    np.testing.assert_array_equal(rest["time_s"], slow["time_s"][12:])
+
+
+def test_a_profiles_step_must_divide_the_sample_period():
+    spec = preset("nmc", series_cells=2)
+    with pytest.raises(BatteryOSError, match="must divide"):
+        PackSimulator(spec, rest_after(-1.0, 60.0, 3.0), dt_s=10.0)
+    block = PackSimulator(spec, rest_after(-1.0, 60.0, 2.0), dt_s=10.0).run_block(10)
+    assert list(block["current_a"]) == [-1.0] * 6 + [0.0] * 4
