@@ -1233,8 +1233,8 @@ def test_float_runaway_is_lead_acid_only():
     from app.diagnostics.faults.float_runaway import FloatRunawayDetector
 
     lay = Layout.from_columns(["time_s", "voltage_v", "current_a", "cell_1_temp_c"])
-    assert not FloatRunawayDetector(NMC4, lay, 5.0).enabled
-    assert FloatRunawayDetector(LEAD4, lay, 5.0).enabled
+    assert not FloatRunawayDetector(NMC4, lay, 5.0, 1.0).enabled
+    assert FloatRunawayDetector(LEAD4, lay, 5.0, 1.0).enabled
 
 
 def test_self_heating_templates_recover_an_exponential_take_off():

@@ -16,7 +16,11 @@
   aside): a log whose step index stays the same through a varying load (a drive, or
   a simulator's one-step profile) has no commanded current to lose -- a simulated
   4-cell NMC drive (seed 3, 24 h) cruised at 0.9 A for 40 s and stopped at a light,
-  and was called an open circuit.
+  and was called an open circuit. Steady for 30 s means over at least ``MIN_SAMPLES``
+  samples too (the stuck window's rule: a slow log needs a longer window): a 1-cell NMC
+  drive logged every 8 s (seed 503) began a step with a 4.3 A pulse, cruised at 0.9 A
+  for four samples in two 16 s bins after the step's first bin (which the range leaves
+  out: it holds both steps' currents), and stopped: an open circuit, on four samples.
 
 A cell that reads ~0 V while the string carries current conducts: it is not
 open (shorted, or its sense wire is open: the under-voltage fault covers it).
@@ -54,6 +58,7 @@ from app.diagnostics.faults.common import (
     sum_rows,
 )
 from app.diagnostics.faults.episodes import EpisodeTracker
+from app.diagnostics.faults.stuck import MIN_SAMPLES
 from app.diagnostics.faults.types import FaultKind
 from app.diagnostics.plausible_cells import implausible_readings
 
@@ -93,13 +98,14 @@ IMBALANCE_DEBOUNCE_S = 60.0
 class CircuitDetector:
     """Open circuit (pack, cell, interrupted step) and cell imbalance."""
 
-    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float):
+    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float, dt_s: float):
         self.spec = spec
         self.layout = layout
         self.i_zero = OC_I_ZERO_C * one_c_a(spec)
         self.i_rest = REST_C * one_c_a(spec)
         self.rest_bins = bins_for(REST_SETTLE_S, bin_s, 2)
-        self.pre_bins = bins_for(OC_STEP_PRE_S, bin_s, 2)
+        # 30 s, and at least MIN_SAMPLES samples (a slow log needs a longer window)
+        self.pre_bins = bins_for(max(OC_STEP_PRE_S, MIN_SAMPLES * dt_s), bin_s, 2)
         self.zero_bins = bins_for(OC_STEP_ZERO_S, bin_s, 1)
         self._rest_sum = RollingSum(1, self.rest_bins)
         k = self.pre_bins + self.zero_bins

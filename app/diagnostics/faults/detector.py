@@ -157,9 +157,9 @@ class FaultDetector:
             self._families = [
                 LimitDetector(spec, lay, bin_s),
                 SensorDetector(spec, lay, bin_s, self._stage.dt_ref_s),
-                CircuitDetector(spec, lay, bin_s),
+                CircuitDetector(spec, lay, bin_s, self._stage.dt_ref_s),
                 RunawayDetector(spec, lay, bin_s, refs),
-                FloatRunawayDetector(spec, lay, bin_s),
+                FloatRunawayDetector(spec, lay, bin_s, self._stage.dt_ref_s),
                 ShortDetector(spec, lay, bin_s, self._stage.anchor, refs),
             ]
         for family in self._families:

@@ -177,6 +177,13 @@ ROUNDING_SWING = 2.0
 #: variance a third of the truth one time in ten, and clean lead-acid cycling at 3-10 s
 #: raised a runaway alarm 1-5 times a day (1 and 4 cells; none at 1-2 s).
 NOISE_POOL_S = 600.0
+#: ... and at least this many samples (600 s at 5 s a sample): a variance from few terms
+#: scatters, and the rate's z with it. On white noise (Monte Carlo, 2e6 windows of 4
+#: bins, the heat test's least at 20 s a sample), z >= ``HEAT_RATE_Z`` with a pool of 30
+#: terms (600 s at 20 s) 5.6e-5 of the windows, 60 terms 5.5e-6, 120 terms 2e-6, with the
+#: noise known 2.9e-7: a clean 1-cell lead-acid cycle logged every 20 s (seed 501) raised
+#: the alarm in its CC charge, z 5.6 on 4 samples, with the pool's 30.
+NOISE_POOL_SAMPLES = 120
 
 
 def _slope_weights(at: np.ndarray, bin_s: float) -> np.ndarray:
@@ -189,7 +196,7 @@ def _slope_weights(at: np.ndarray, bin_s: float) -> np.ndarray:
 class FloatRunawayDetector:
     """Float current rising at a held pack voltage while the cells heat (lead-acid)."""
 
-    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float):
+    def __init__(self, spec: BatterySpec, layout: Layout, bin_s: float, dt_s: float):
         self.layout = layout
         self.enabled = spec.chemistry is Chemistry.LEAD_ACID
         self.w = bins_for(WINDOW_S, bin_s, 4 * MIN_BINS)
@@ -227,8 +234,10 @@ class FloatRunawayDetector:
         # per bin: pack V, current, mean cell temperature; noise sums (s2, n2, count)
         self._x = History(3, keep)
         self._noise = History(7, keep, 0.0)
-        # the temperature rows' noise sums (s2, n2) of the last NOISE_POOL_S
-        self.n_pool = max(keep + 1, bins_for(NOISE_POOL_S, bin_s))
+        # the temperature rows' noise sums (s2, n2) of the last NOISE_POOL_S, and at
+        # least NOISE_POOL_SAMPLES samples
+        pool_s = max(NOISE_POOL_S, NOISE_POOL_SAMPLES * dt_s)
+        self.n_pool = max(keep + 1, bins_for(pool_s, bin_s))
         self._pool = History(2, self.n_pool - 1, 0.0)
         self._t0 = History(None, keep)
         self._t1 = History(None, keep)
