@@ -32,6 +32,14 @@ from app.diagnostics.time_gaps import GapRule, near_step_starts
 #: is 6-12 bins), long enough that a 16-cell, 1e6-sample log gives few enough
 #: bins for the per-bin work to stay cheap.
 BIN_S = 5.0
+#: Groups (cell voltages, cell temperatures) smaller than this have no robust median
+#: (see :mod:`.sensors`).
+MIN_GROUP = 3
+#: A second difference spans the two samples before its own, and a step-robust one (the
+#: minimum over 3 consecutive squares) the two second differences before: the step-robust
+#: terms of a step's first sample and this many after it read samples of the step before
+#: (``BinBatch.step_reach``).
+STEP_REACH_SAMPLES = 3
 #: Sample period reference: the median of the first intervals of the log. The
 #: stage waits for this many intervals before it starts (or for the flush).
 DT_REF_INTERVALS = 64
@@ -112,6 +120,13 @@ class Layout:
         return np.array(sorted(rows), dtype=np.int64)
 
     @property
+    def lone_cells_v(self) -> np.ndarray:
+        """Cell voltage rows with no group to be judged against (a pack of fewer than
+        ``MIN_GROUP`` cells): their noise is judged against the load (see
+        :mod:`.sensors`, Slow logs), which wants their plain sums too (``s2lone``)."""
+        return self.cells_v if len(self.cells_v) < MIN_GROUP else self.cells_v[:0]
+
+    @property
     def noise_extra(self) -> int:
         """Extra rows of second differences after the channels (with >= 1 cell voltage):
         the mean of the cells' (the current's load reference) and the pack voltage's
@@ -165,6 +180,9 @@ class BinBatch:
     oor_worst: np.ndarray  # the most extreme of them (NaN: none)
     step_first: np.ndarray  # step_index at the first sample (NaN: no column)
     step_changed: np.ndarray  # step_index changed within the bin or since the last one
+    #: ... or a step-robust second difference of the bin reads a sample of the step before
+    #: the one it is in (a step's first sample or ``STEP_REACH_SAMPLES`` after it)
+    step_reach: np.ndarray
     gaps: list[tuple[float, float]]  # (last sample before, first sample after) of time gaps
     #: each channel's quantum squared as learnt by the end of the bin: its least bound
     #: so far (inf: never changed) and the quantum once known (0: not known to be
@@ -180,6 +198,10 @@ class BinBatch:
     starts: np.ndarray | None = field(default=None, repr=False)
     #: samples in each bin when every bin has that many and they lie in order (0: not so)
     k: int = field(default=0, repr=False)
+    #: (Layout.lone_cells_v rows, bins) plain sums of those cells' squared second
+    #: differences (steps included, as ``s2cur``) and their valid terms
+    s2lone: np.ndarray | None = None
+    n2lone: np.ndarray | None = None
 
     _medians: dict = field(default_factory=dict, repr=False)
 
@@ -471,6 +493,8 @@ class _RowSums:
     n2cur: np.ndarray | None = None
     s2x: np.ndarray | None = None
     n2x: np.ndarray | None = None
+    s2lone: np.ndarray | None = None  # (Layout.lone_cells_v rows, bins)
+    n2lone: np.ndarray | None = None
     #: row j of the extra rows' squares as summed into ``s2m``, in time order
     extra_squares: object = None
 
@@ -557,6 +581,7 @@ class SampleStage:
         self._prev_t = np.nan
         self._prev_step = np.nan
         self._prev_step_changed = False
+        self._reach_left = 0  # samples of the next chunk within a step change's reach
         self._gaps = GapRule()
 
     # --- feeding -----------------------------------------------------------
@@ -640,6 +665,21 @@ class SampleStage:
             buf = np.empty((rows_, max(n, CHUNK_MAX + 2)), dtype=SAMPLE_DTYPE)
             self._bufs[name] = buf
         return buf[:rows, :n]
+
+    def _step_reach(self, sc: np.ndarray, b: np.ndarray, m: int) -> np.ndarray:
+        """Per bin, whether a sample of it is a step's first (``sc``) or one of the
+        ``STEP_REACH_SAMPLES`` after one (the previous chunk's changes too)."""
+        n = len(sc)
+        reach = sc.copy()
+        for k in range(1, STEP_REACH_SAMPLES + 1):
+            reach[k:] |= sc[: n - k]
+        reach[: self._reach_left] = True
+        changes = np.flatnonzero(sc)
+        if len(changes):
+            self._reach_left = max(0, STEP_REACH_SAMPLES - (n - 1 - int(changes[-1])))
+        else:
+            self._reach_left = max(0, self._reach_left - n)
+        return np.bincount(b, weights=reach, minlength=m) > 0
 
     def _time_gaps(self, t: np.ndarray, step_changed: np.ndarray) -> list[tuple[float, float]]:
         """The time gaps (last sample before, first sample after) among ``t``
@@ -767,6 +807,7 @@ class SampleStage:
         lay = self.layout
         c, n = y.shape
         rs = _RowSums.empty(c, c + lay.noise_extra, bsum.m, y.dtype, self._prev_q2)
+        lone = self._lone_sums(rs, bsum.m)
         extra = self._buffer("extra", 2, n) if lay.noise_extra else None  # pack V, the cells' sum
         # the current's and the load reference's second differences (for their products)
         d2cur, d2ref = self._buffer("d2cur", 2, n)
@@ -787,6 +828,8 @@ class SampleStage:
             if extra is None and a <= lay.i_v < b_:  # (no cells: the pack voltage)
                 rs.s2ref, rs.n2ref = self._plain_sum(bsum, q2[lay.i_v - a], nsamp)
                 d2ref[:] = d2[lay.i_v - a]
+            for j in np.flatnonzero((lone >= a) & (lone < b_)):  # (before the minimum)
+                rs.s2lone[j], rs.n2lone[j] = self._plain_sum(bsum, q2[lone[j] - a], nsamp)
             self._robust_min(q2p, a, rs.next_q2)
             rs.s2m[a:b_] = bsum(q2)
         if extra is not None:
@@ -809,6 +852,7 @@ class SampleStage:
         c, n = y.shape
         k, m = bsum.k, bsum.m
         rs = _RowSums.empty(c, c + lay.noise_extra, m, y.dtype, self._prev_q2)
+        lone = self._lone_sums(rs, m)
         size = _ROW_BLOCK
         yp, pa, pb = (self._phases(name, size, k, m) for name in ("yp", "pa", "pb"))
         acc = self._buffer("acc", max(size, 2), m)
@@ -837,6 +881,8 @@ class SampleStage:
                 rs.s2cur, rs.n2cur = _phase_plain_sum(qa[lay.i_i - a], nsamp)
             if extra is None and a <= lay.i_v < b_:  # (no cells: the pack voltage)
                 rs.s2ref, rs.n2ref = _phase_plain_sum(qa[lay.i_v - a], nsamp)
+            for j in np.flatnonzero((lone >= a) & (lone < b_)):  # (before the minimum)
+                rs.s2lone[j], rs.n2lone[j] = _phase_plain_sum(qa[lone[j] - a], nsamp)
             phase_sums(self._phase_robust_min(qa, a, da, rs.next_q2), acc[:r], rs.s2m[a:b_])
         if extra is not None:
             xq, xm = self._phases("pxq", 2, k, m), self._phases("pxm", 2, k, m)
@@ -850,6 +896,14 @@ class SampleStage:
         np.multiply(pcur[0], pcur[1], out=pcur[0])
         rs.s2x, rs.n2x = _phase_plain_sum(pcur[0], nsamp)
         return rs
+
+    def _lone_sums(self, rs: _RowSums, m: int) -> np.ndarray:
+        """The lone cells' rows (see ``Layout.lone_cells_v``), their plain sums' arrays
+        made in ``rs``."""
+        lone = self.layout.lone_cells_v
+        rs.s2lone = np.empty((len(lone), m))
+        rs.n2lone = np.empty((len(lone), m))
+        return lone
 
     def _phase_robust_min(self, q: np.ndarray, a: int, work: np.ndarray, next_q2) -> np.ndarray:
         """:meth:`_robust_min` of squares ``q`` (rows ``a, a + 1, ...``, phase layout):
@@ -999,6 +1053,7 @@ class SampleStage:
             # (no step index, the usual log: NaN after NaN is no change)
             sc = np.zeros(n, dtype=bool)
             step_changed = np.zeros(m, dtype=bool)
+            step_reach = step_changed
         else:
             sc = np.empty(n, dtype=bool)
             prev_step = np.concatenate(([self._prev_step], step[:-1]))
@@ -1006,6 +1061,7 @@ class SampleStage:
                 np.not_equal(step, prev_step, out=sc)
             sc &= ~(np.isnan(step) & np.isnan(prev_step))
             step_changed = np.bincount(b, weights=sc, minlength=m) > 0
+            step_reach = self._step_reach(sc, b, m)
         gaps = self._time_gaps(t, sc)
 
         self._prev = y[:, -1].copy()
@@ -1030,6 +1086,8 @@ class SampleStage:
             s2cur=s2cur,
             n2x=n2x,
             s2x=s2x,
+            s2lone=rs.s2lone,
+            n2lone=rs.n2lone,
             nnan=nnan,
             nan_t0=nan_t0,
             nan_t1=nan_t1,
@@ -1040,6 +1098,7 @@ class SampleStage:
             oor_worst=oor_worst,
             step_first=step[starts].copy(),
             step_changed=step_changed,
+            step_reach=step_reach,
             gaps=gaps,
             q2_bound=q2_bound,
             q2=q2,

@@ -30,7 +30,14 @@ the noisy sensor's variance once doubled -- left a noisy current unconfirmed for
 corrected the same way by the current's curvature. A window in which a
 cycler's step changes is not judged: the voltage relaxing after a CC phase
 ends is polarisation, not noise, and no ohmic correction covers it (a noisy
-sensor stays noisy, and shows in the next window).
+sensor stays noisy, and shows in the next window). Nor is one whose step-robust terms
+read a sample of the step before (``BinBatch.step_reach``: a step's first sample and
+the 3 after it; a second difference spans two samples before its own, the minimum
+two second differences before): at 1 Hz the step's jump is two large second
+differences the minimum drops, but logged every 20 s a 16-cell NMC pack's weakest cells
+bent 55 mV into their OCV's knee the sample before the discharge ended, then the jump
+and the relaxation: three in a row, a 12 mV "noise" in the first window after the
+step (``bench_clean_slow``, session 35).
 
 The voltage reference's own noise is counted twice there (with the load it is
 doubled), the slack that keeps a clean current quiet; on a 4-cell LFP pack at rest it
@@ -114,7 +121,15 @@ the load carries less of it, not more); in logs of a sample every ``LAG_MIN_DT_S
 more, also the lag's part of the load held between samples, logged or not (a drive's
 current changes every second between slow samples): ``LONE_LAG_LOAD`` times the spec's
 lag bound squared times the logged current's mean squared first differences
-(``bench_clean_slow``, session 34). Clean 24 h logs (3 chemistries, drive, cycle,
+(``bench_clean_slow``, session 34). Their noise is their plain estimate (the
+step-robust one's ``CURRENT_ROBUST_SLACK`` times where smaller, as the current's), which
+measures the load as the current's plain one does: the step-robust estimate is the least
+of 3 consecutive squared second differences over the fraction of white noise's energy
+that keeps (``C2_MIN``, 0.27), and a load's bend that the minimum keeps -- a pulse held
+over two slow samples bends the cell by R0 times it in 3-4 second differences in a row
+-- it raised 3.7-fold beside an allowance of 1 (NMC 1- and 2-cell drives at 5 and 20 s,
+seeds 501-503: 6 noisy cell voltages, now none; ``bench_clean_slow``, session 35).
+Clean 24 h logs (3 chemistries, drive, cycle,
 CC-CV and float, 1, 2, 3, 4, 8 and 16 cells, 1-20 s a sample, typical noise): seed 408,
 which it was made on, 2,503 -> 6 noisy cell voltages (3 on LFP 1-2 cells at 20 s; 3 on
 grouped packs, unchanged), held out, seeds 501-503 (1,440 runs), 11,199 -> 32 (all LFP,
@@ -326,7 +341,7 @@ from app.core.spec import (
     BatterySpec,
     resistance_temperature_factor,
 )
-from app.diagnostics.faults.bins import BinBatch, Layout, median_rows
+from app.diagnostics.faults.bins import MIN_GROUP, BinBatch, Layout, median_rows
 from app.diagnostics.faults.common import (
     C2_MIN,
     D2_VARIANCE,
@@ -458,8 +473,8 @@ CURRENT_FOLLOW_SE = 2.0
 R0_WARM_MAX_C = RESISTANCE_CORRECTION_RANGE_C[1]
 #: Without an ECM in the spec (no R0), the current's floor is raised to this.
 NOISE_FLOOR_CURRENT_NO_ECM_C = 0.10
-#: Groups smaller than this have no robust median: only the floor applies.
-MIN_GROUP = 3
+#: (``MIN_GROUP``, :mod:`.bins`': groups smaller than it have no robust median, only
+#: the floor applies.)
 
 #: (STUCK_WINDOW_S, STUCK_MIN_BASELINE_S -- the least baseline, a log's first
 #: minutes --, STUCK_PEERS and MIN_SAMPLES -- also the least of a noise window --
@@ -601,7 +616,11 @@ class SensorDetector:
         self._c2[layout.robust_rows] = C2_MIN
         # the least whiteness of a history of its own (see STUCK_OWN_WHITE_PLAIN)
         self._own_white = np.where(self._c2 == 1.0, STUCK_OWN_WHITE_PLAIN, STUCK_OWN_WHITE)
-        self._noise_hist = History(2 * self._cx + 6, self.wn - 1, 0.0)
+        # cell voltages with no group to be judged against (1 or 2 cells): the load
+        # reaches them as it does the pack voltage (see Slow logs); their plain sums too
+        self._lone_cells = layout.lone_cells_v
+        self._n_lone = len(self._lone_cells)
+        self._noise_hist = History(2 * (self._cx + self._n_lone) + 6, self.wn - 1, 0.0)
         self._hot_hist = History(None, self.wn - 1, 0.0)
         # whether the pack voltage's readings spanned more than two steps in a bin
         self._wide_hist = History(None, self.wn - 1, 0.0)
@@ -703,7 +722,7 @@ class SensorDetector:
             self._jump_v = max(jump, STUCK_CURRENT_JUMP_MIN_V)
             if dt_s >= LAG_MIN_DT_S:
                 self._init_lag(spec, dt_s)
-                self._noise_hist = History(2 * self._cx + 8, self.wn - 1, 0.0)
+                self._noise_hist = History(2 * (self._cx + self._n_lone) + 8, self.wn - 1, 0.0)
         else:
             floor[layout.i_i] = NOISE_FLOOR_CURRENT_NO_ECM_C * one_c_a(spec)
         # the bins' screen of the current: a superset of the windows it is noisy in (a
@@ -723,9 +742,6 @@ class SensorDetector:
         # rows judged on their peers' history and known to be quantised ask for their
         # own noise since the log's start (see Coarse sensors)
         self._young_judged = bool(self._grouped.any()) or self._pack_t_peers
-        # cell voltages with no group to be judged against (1 or 2 cells): the load
-        # reaches them as it does the pack voltage (see Slow logs)
-        self._lone_cells = layout.cells_v if len(layout.cells_v) < MIN_GROUP else layout.cells_v[:0]
         self._pack_vi_peers = len(layout.cells_v) >= MIN_GROUP
         self.dropout = EpisodeTracker(
             FaultKind.SENSOR_DROPOUT,
@@ -808,6 +824,9 @@ class SensorDetector:
             if lay.noise_extra:
                 iv, jv = lay.i_v, judge[lay.i_v]
                 per_bin[iv] = white_noise_var(bb.s2m[jv], n2[0 if one_n2 else iv], self._c2[jv])
+            if self._n_lone and self.r0 is not None:  # (judged on at most their plain
+                # estimate, less the load: see Slow logs)
+                per_bin[self._lone_cells] = white_noise_var(bb.s2lone, bb.n2lone)
         with np.errstate(invalid="ignore"):
             floor2 = self._floor2 + QUANTUM_NOISE * bb.q2  # (a coarse reading's own toggling)
             hot_i = False
@@ -825,8 +844,20 @@ class SensorDetector:
         # (read at the candidate windows only)
         # (a slow log's lag model also reads the current's first differences)
         lag_ev = (bb.nd[lay.i_i], bb.sdd[lay.i_i]) if self._lag else ()
+        lone_ev = (bb.n2lone, bb.s2lone) if self._n_lone else ()
         full = self._noise_hist.push_lazy(
-            (bb.n2, bb.s2m, *lag_ev, bb.n2cur, bb.s2cur, bb.n2ref, bb.s2ref, bb.n2x, bb.s2x)
+            (
+                bb.n2,
+                bb.s2m,
+                *lone_ev,
+                *lag_ev,
+                bb.n2cur,
+                bb.s2cur,
+                bb.n2ref,
+                bb.s2ref,
+                bb.n2x,
+                bb.s2x,
+            )
         )
         hot_full = self._hot_hist.push(hot.astype(float))
         # the pack voltage read more than two adjacent steps in a bin (see PACK_TWO_STEPS)
@@ -838,7 +869,7 @@ class SensorDetector:
         warm_full = self._warm_hist.push(
             self._warm_factor(bb) if self.r0 is not None else np.ones(m)
         )
-        step_full = self._step_hist.push(bb.step_changed.astype(float))
+        step_full = self._step_hist.push(bb.step_reach.astype(float))
         lag_full = self._lag_hist.push(self._lag_ocv(bb)) if self._lag else None
         w = self.wn
         # the windows (ending at new bins) that contain a hot bin and no step change;
@@ -890,17 +921,23 @@ class SensorDetector:
             cap = self._lag_cap(warm, lag_ocv)
             with np.errstate(invalid="ignore", divide="ignore"):
                 slope_i = white_noise_var(win[-7], win[-8])  # (first differences, /6)
-        if len(self._lone_cells) and self.r0 is not None:
+        if self._n_lone and self.r0 is not None:
             # cell voltages without a group: less the load curvature the current
             # explains, as the pack voltage without cells (see Slow logs; where the
             # current is not known, judged as they are), and in a slow log the lag's
-            # part of the load held between samples, logged or not (see LONE_LAG_LOAD)
+            # part of the load held between samples, logged or not (see LONE_LAG_LOAD),
+            # from their plain estimate, the step-robust one's multiple where smaller
+            # (as the current's; NaN where either is: neither is judged on too few terms)
+            cx, nl = self._cx, self._n_lone
+            plain = white_noise_var(win[2 * cx + nl : 2 * (cx + nl)], win[2 * cx : 2 * cx + nl])
+            plain[win[2 * cx : 2 * cx + nl] < MIN_SAMPLES] = np.nan
+            own = np.minimum(plain, CURRENT_ROBUST_SLACK * var[self._lone_cells])
             curv = np.where(np.isnan(ref_i), 0.0, ref_i)
             if self._lag:
                 swing = np.where(np.isnan(slope_i), 0.0, slope_i)
                 curv = curv + LONE_LAG_LOAD * cap**2 * swing
             load = CURRENT_LOAD_MARGIN * curv * self.r0**2
-            var[self._lone_cells] = var[self._lone_cells] - load
+            var[self._lone_cells] = own - load
         if self.r0 is not None:
             # the plain estimate, as the plain voltage reference measures the load
             # (a smooth curve, which the step-robust one inflates up to ~4x), unless
