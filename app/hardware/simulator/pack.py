@@ -476,10 +476,13 @@ class PackSimulator:
         else:
             rows = np.arange(-k0 % per, len(current_steps), per)
             if self.step_samples:
-                rows = np.union1d(rows, self._step_starts(pieces, starts))
+                extra = self._step_starts(pieces, starts)
+                extra = extra[(k0 + extra) % per != 0]  # not at a periodic sample
+                if len(extra):
+                    rows = np.sort(np.concatenate((rows, extra)))
         # each piece, its segment and its rows
         kept = []
-        for (t, s), a, b in zip(pieces, starts[:-1], starts[1:]):
+        for (t, s), a, b in zip(pieces, starts[:-1], starts[1:], strict=True):
             if rows is None:
                 r = slice(None)
             else:
@@ -537,7 +540,6 @@ class PackSimulator:
             for k in range(n):
                 cols[f"true_cell_{k + 1}_soc_pct"] = soc[k].copy()
         return SampleBlock(cols)
-
 
     @staticmethod
     def _step_starts(pieces: list[tuple[Trajectory, Segment]], starts: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.hardware.simulator import PROFILES, PackSimulator, simulate
 from app.hardware.simulator.cells import extended_ocv_table, make_cells
 from app.hardware.simulator.faults import Fault, FaultKind
-from app.hardware.simulator.noise import NoiseSpec
 from app.hardware.simulator.model import linear_recurrence
+from app.hardware.simulator.noise import NoiseSpec
 from app.hardware.simulator.profiles import CurrentStep, Profile
 
 
