@@ -113,6 +113,15 @@ a slow log (tests: found at 8 and 20 s); one interrupted within its first 10 sam
 missed. ``--parts equivalence`` 9 of 9 identical. Instructions (callgrind, ``detect_faults``
 on 2 h at 1 Hz less imports): 2-cell NMC drive 238.5 M -> 247.0 M (+3.6 %, the lone cells'
 plain sums), 16-cell NMC cycle +2.9 M (< 1 %, the step reach).
+
+2026-12-07 session 35, the simulator (on the base e412d23, control at <= 1 s) also logs
+a sample at each step's start between two periodic samples, as a cycler's file does (see
+``bench_soh_slow.py`` for the resistance SOH it restores). ``--periods 5 8 10 15 20``,
+seeds 501-503: base 11 -> 12 false alarms (noisy cell voltages 9 -> 10, noisy currents 0
+-> 2 (NMC 15 s), open circuit 1 -> 0, runaway onset 1 -> 0); no limit crossing either
+way (main: 743). Held out, ``--seeds 601 602 603``: 24 -> 29, all noisy cell voltages
+(22 -> 29; NMC 10 s 10 -> 13, lead-acid 10 s 6 -> 3, LFP 20 s 0 -> 4). The price: a few
+more noisy-voltage alarms, in logs whose noise draws shift after the first extra sample.
 """
 
 from __future__ import annotations

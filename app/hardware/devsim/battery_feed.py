@@ -26,7 +26,8 @@ class BatteryFeed:
     ):
         self.spec = preset(chemistry, series_cells=cells, capacity_ah=capacity_ah)
         self.dt_s = max(period_s * speed, 1e-3)
-        self.sim = PackSimulator(self.spec, profile, dt_s=self.dt_s, seed=seed)
+        # a device is read at its polling period: no extra samples at step starts
+        self.sim = PackSimulator(self.spec, profile, dt_s=self.dt_s, seed=seed, step_samples=False)
         self._rows: list[dict[str, float]] = []
 
     @property

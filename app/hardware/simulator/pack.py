@@ -17,7 +17,10 @@ A sample period longer than :data:`CONTROL_STEP_S` is run in control steps of at
 that (a cycler's control acts on its own fast measurement and logs slowly): a sample
 holds the values of the control step at its time, so a slow log is the fast log's
 samples at its times (without noise) and never overshoots a cut-off or the CV limit
-by a sample period's current.
+by a sample period's current. As a cycler's file does (Arbin, Neware, Maccor, BioLogic
+log a point at each step's start), a slow log also holds the control step where a step
+starts between two samples: a pulse's first sample is its start, not a sample period
+into its relaxation.
 """
 
 from __future__ import annotations
@@ -144,12 +147,20 @@ class PackSimulator:
     cells), ``capacity_spread`` / ``resistance_spread`` (relative sigmas),
     ``ambient_c``, ``faults``, ``noise`` (None: no noise), ``c_rate`` (see
     :func:`make_profile`), ``bms_soc`` (add the SOC a BMS would report,
-    ``soc_reported_pct``), ``include_truth`` (add true per-cell SOC columns).
+    ``soc_reported_pct``), ``include_truth`` (add true per-cell SOC columns),
+    ``step_samples`` (see below).
 
     ``time_s`` is ``index * dt_s`` from 0. The model and the profile's control run
     at ``step_s``: ``dt_s`` divided into :func:`control_steps` (a named profile), or
     a given :class:`Profile`'s own ``dt_s``, which must divide ``dt_s``; a sample
     holds the values at its time (the current of the control step starting there).
+
+    With ``step_samples`` (the default), as a cycler logs a point at each step's start
+    besides its periodic ones, a block also holds a sample at each control step where
+    the profile's step (or cycle) index changes between two samples: its time and
+    values, so a step's first sample is at its start. Periodic samples stay on their
+    grid; at 1 s or faster (one control step a sample) there are none extra. A block
+    of ``n`` sample periods then has ``n`` rows or more.
     """
 
     def __init__(
@@ -169,6 +180,7 @@ class PackSimulator:
         c_rate: float | None = None,
         bms_soc: bool = False,
         include_truth: bool = False,
+        step_samples: bool = True,
     ):
         if not (dt_s > 0 and math.isfinite(dt_s)):
             raise BatteryOSError(f"sample period must be positive, got {dt_s} s")
@@ -177,6 +189,7 @@ class PackSimulator:
         self.seed = int(seed)
         self.ambient_c = float(ambient_c)
         self.include_truth = include_truth
+        self.step_samples = step_samples
         streams = np.random.SeedSequence(self.seed).spawn(5)
         rng_cells, rng_profile, rng_noise, rng_sensor, rng_soc = (
             np.random.default_rng(s) for s in streams
@@ -287,7 +300,8 @@ class PackSimulator:
         self._advance(n * self.substeps, keep=False)
 
     def run_block(self, n: int) -> SampleBlock:
-        """The next ``n`` samples."""
+        """The next ``n`` sample periods: ``n`` samples, and a step's start between two
+        of them (see :attr:`step_samples`)."""
         if n < 1:
             raise ValueError(f"block size must be positive, got {n}")
         pieces = self._advance(n * self.substeps, keep=True)
@@ -451,22 +465,44 @@ class PackSimulator:
     # --- output ------------------------------------------------------------
     def _assemble(self, pieces: list[tuple[Trajectory, Segment]]) -> SampleBlock:
         """The samples of ``pieces`` (whole sample periods of control steps): the
-        control steps at the samples' times."""
+        control steps at the samples' times, and with :attr:`step_samples` the control
+        step where a step starts between two of them (a cycler logs a point there)."""
         per = self.substeps
-        k = self.state.index - sum(len(t) for t, _ in pieces)  # a sample's step
-        kept = []  # each piece, its segment and its steps at samples
-        for t, s in pieces:
-            kept.append((t, s, slice(-k % per, None, per)))
-            k += len(t)
+        k0 = self.state.index - sum(len(t) for t, _ in pieces)  # the block's first step
+        starts = np.cumsum([0] + [len(t) for t, _ in pieces])  # each piece's first row
         current_steps = np.concatenate([t.current_a for t, _ in pieces])
-        current = np.ascontiguousarray(current_steps[::per])
+        if per == 1:
+            rows = None  # every control step is a sample
+        else:
+            rows = np.arange(-k0 % per, len(current_steps), per)
+            if self.step_samples:
+                extra = self._step_starts(pieces, starts)
+                extra = extra[(k0 + extra) % per != 0]  # not at a periodic sample
+                if len(extra):
+                    rows = np.sort(np.concatenate((rows, extra)))
+        # each piece, its segment and its rows
+        kept = []
+        for (t, s), a, b in zip(pieces, starts[:-1], starts[1:], strict=True):
+            if rows is None:
+                r = slice(None)
+            else:
+                r = rows[np.searchsorted(rows, a) : np.searchsorted(rows, b)] - a
+            kept.append((t, s, r))
+        current = current_steps if rows is None else np.ascontiguousarray(current_steps[rows])
         n_total = len(current)
-        t_s = (self.index - n_total + np.arange(n_total)) * self.dt_s
+        if rows is None:
+            t_s = (self.index - n_total + np.arange(n_total)) * self.dt_s
+        else:
+            q, m = np.divmod(k0 + rows, per)
+            t_s = q * self.dt_s + m * self.step_s  # a periodic sample's is on its grid
         cell_v = np.concatenate([t.cell_v[r] for t, _, r in kept]).T.copy()  # (N, n)
         cell_t = np.concatenate([t.temperature_c[:-1][r] for t, _, r in kept]).T.copy()
         step = np.concatenate([np.full(len(t.cell_v[r]), s.step_index, float) for t, s, r in kept])
         # the BMS counts the current through its own shunt (its gain error, no noise)
-        bms = self._bms.report(current_steps)[::per] if self._bms is not None else None
+        bms = None
+        if self._bms is not None:
+            bms = self._bms.report(current_steps)
+            bms = bms if rows is None else bms[rows]
         cycle = np.concatenate(
             [np.full(len(t.cell_v[r]), s.cycle_index, float) for t, s, r in kept]
         )
@@ -505,6 +541,18 @@ class PackSimulator:
                 cols[f"true_cell_{k + 1}_soc_pct"] = soc[k].copy()
         return SampleBlock(cols)
 
+    @staticmethod
+    def _step_starts(pieces: list[tuple[Trajectory, Segment]], starts: np.ndarray) -> np.ndarray:
+        """The rows (control steps of the block) where the profile's step or cycle index
+        changes. A change at the block's first step is at a periodic sample (blocks are
+        whole sample periods), so the rows do not depend on how the run is read."""
+        out = []
+        for i in range(1, len(pieces)):
+            a, b = pieces[i - 1][1], pieces[i][1]
+            if (a.step_index, a.cycle_index) != (b.step_index, b.cycle_index):
+                out.append(int(starts[i]))
+        return np.asarray(out, dtype=np.intp)
+
 
 def _slice(traj: Trajectory, a: int, b: int) -> Trajectory:
     if a == 0 and b == len(traj):
@@ -536,10 +584,11 @@ def simulate(
 ) -> SampleBlock:
     """Simulate ``duration_s`` seconds of ``spec`` under ``profile`` in one block.
 
-    Gives ``round(duration_s / dt_s)`` samples at ``0, dt, 2*dt, ...``. Other
+    Gives ``round(duration_s / dt_s)`` samples at ``0, dt, 2*dt, ...`` (and, for a
+    period over 1 s, one at each step's start between two of them). Other
     keyword options go to :class:`PackSimulator` (``soc_spread_pct``,
     ``capacity_spread``, ``resistance_spread``, ``c_rate``, ``bms_soc``,
-    ``include_truth``).
+    ``include_truth``, ``step_samples``).
     Same arguments, same seed: identical output.
     """
     n = max(1, round(duration_s / dt_s))

@@ -9,9 +9,12 @@ import pytest
 
 from app.core.errors import BatteryOSError
 from app.core.spec import Chemistry, preset
+from app.diagnostics.internal_resistance import measure_internal_resistance
 from app.hardware.simulator import PROFILES, PackSimulator, simulate
 from app.hardware.simulator.cells import extended_ocv_table, make_cells
+from app.hardware.simulator.faults import Fault, FaultKind
 from app.hardware.simulator.model import linear_recurrence
+from app.hardware.simulator.noise import NoiseSpec
 from app.hardware.simulator.profiles import CurrentStep, Profile
 
 
@@ -165,7 +168,10 @@ def test_normal_profiles_keep_every_cell_within_its_limits(chem, profile):
     assert v.max() <= spec.cell_v_max + 1e-6
     if (i < 0).any():
         assert v[:, i < 0].min() >= spec.cell_v_min
-    assert np.all(np.diff(block["time_s"]) == pytest.approx(5.0))
+    # the periodic samples on their grid, a step's start between two of them besides
+    t = block["time_s"]
+    assert (np.diff(t) > 0).all()
+    np.testing.assert_array_equal(t[t % 5.0 == 0], np.arange(30 * 3600 // 5) * 5.0)
 
 
 def test_the_simulated_bms_reports_a_coulomb_counted_soc_that_drifts_by_its_gain_error():
@@ -190,28 +196,96 @@ def test_the_simulated_bms_reports_a_coulomb_counted_soc_that_drifts_by_its_gain
     assert "soc_reported_pct" not in simulate(spec, "cc", duration_s=10)
 
 
+def _changes(block) -> np.ndarray:
+    """Rows where the step or cycle index changes from the row before."""
+    s, c = block["step_index"], block["cycle_index"]
+    return np.nonzero((s[1:] != s[:-1]) | (c[1:] != c[:-1]))[0] + 1
+
+
 @pytest.mark.parametrize(("profile", "dt_s", "per"), [("cycle", 10.0, 10), ("drive", 2.5, 3)])
 def test_a_slow_log_is_the_control_steps_samples(profile, dt_s, per):
     """The control (cut-offs, CC -> CV, the CV loop) runs at steps of at most 1 s
-    whatever the sample period: a slow log holds the values at its samples' times,
-    read at once or in blocks."""
+    whatever the sample period: a slow log holds the values at its samples' times and,
+    as a cycler's file, at each step's start between two of them; read at once or in
+    blocks."""
     spec = preset("lfp", series_cells=4)
     args = dict(seed=6, bms_soc=True, include_truth=True)
     fast = simulate(spec, profile, duration_s=30000, dt_s=dt_s / per, **args)
     slow = simulate(spec, profile, duration_s=30000, dt_s=dt_s, **args)
-    assert len(slow) == 30000 / dt_s
+    rows = np.union1d(np.arange(0, len(fast), per), _changes(fast))
+    assert len(rows) > 30000 / dt_s  # the cycle's cut-offs fall between samples
+    assert len(slow) == len(rows)
     for c in slow.columns:
         if c != "time_s":
-            np.testing.assert_array_equal(slow[c], fast[c][::per], err_msg=c)
-    np.testing.assert_allclose(slow["time_s"], fast["time_s"][::per], rtol=1e-12)
+            np.testing.assert_array_equal(slow[c], fast[c][rows], err_msg=c)
+    np.testing.assert_allclose(slow["time_s"], fast["time_s"][rows], rtol=1e-12)
+    on_grid = np.isin(rows, np.arange(0, len(fast), per))
+    # the periodic samples stay on their grid, exactly
+    np.testing.assert_array_equal(slow["time_s"][on_grid], np.arange(30000 / dt_s) * dt_s)
+    # without the step starts: the periodic samples alone
+    plain = simulate(spec, profile, duration_s=30000, dt_s=dt_s, step_samples=False, **args)
+    assert len(plain) == 30000 / dt_s
+    for c in plain.columns:
+        np.testing.assert_array_equal(plain[c], slow[c][on_grid], err_msg=c)
     sim = PackSimulator(spec, profile, dt_s=dt_s, **args)
     first = sim.run_block(7)
     sim.step(5)
     assert sim.index == 12 and sim.time_s == 12 * dt_s
-    rest = sim.run_block(len(slow) - 12)
-    np.testing.assert_array_equal(first["cell_2_v"], slow["cell_2_v"][:7])
-    np.testing.assert_array_equal(rest["cell_2_v"], slow["cell_2_v"][12:])
-    np.testing.assert_array_equal(rest["time_s"], slow["time_s"][12:])
+    rest = sim.run_block(round(30000 / dt_s) - 12)
+    n7 = np.searchsorted(slow["time_s"], 7 * dt_s)
+    n12 = np.searchsorted(slow["time_s"], 12 * dt_s)
+    np.testing.assert_array_equal(first["cell_2_v"], slow["cell_2_v"][:n7])
+    np.testing.assert_array_equal(rest["cell_2_v"], slow["cell_2_v"][n12:])
+    np.testing.assert_array_equal(rest["time_s"], slow["time_s"][n12:])
+
+
+@pytest.mark.parametrize("chem", ["nmc", "lfp", "lead_acid"])
+def test_a_slow_log_holds_a_sample_at_each_steps_start(chem):
+    """A cut-off or a timed step's end between two samples of a 10 s log: the log
+    holds the control step where the next step starts (its time and values), as a
+    cycler logs a point at each step's start, so its first sample is not up to 10 s
+    into it."""
+    spec = preset(chem, series_cells=4, capacity_ah=2.5)
+    fast = simulate(spec, "cycle", duration_s=43200, dt_s=1.0, seed=7)
+    slow = simulate(spec, "cycle", duration_s=43200, dt_s=10.0, seed=7)
+    starts = fast["time_s"][_changes(fast)]
+    assert (starts % 10 != 0).any()
+    np.testing.assert_allclose(slow["time_s"][_changes(slow)], starts, rtol=0, atol=1e-9)
+    assert (np.diff(slow["time_s"]) > 0).all()
+    # each step's first sample is its start: the current of the new step, at once
+    first = np.searchsorted(slow["time_s"], starts - 1e-9)
+    at = np.searchsorted(fast["time_s"], starts - 1e-9)
+    np.testing.assert_array_equal(slow["current_a"][first], fast["current_a"][at])
+    np.testing.assert_array_equal(slow["cell_3_v"][first], fast["cell_3_v"][at])
+
+
+@pytest.mark.parametrize("dt_s", [1.0, 0.5])
+def test_a_1_s_or_faster_log_has_no_extra_samples(dt_s):
+    """One control step a sample: the step starts are samples already, the log is the
+    same to the bit with or without them (noise and sensor faults drawn alike)."""
+    spec = preset("nmc", series_cells=3)
+    args = dict(
+        seed=3,
+        noise=NoiseSpec.typical(spec),
+        bms_soc=True,
+        faults=[Fault(FaultKind.SENSOR_NOISY, onset_s=600.0, channel="cell_2_v")],
+    )
+    a = simulate(spec, "cycle", duration_s=20000, dt_s=dt_s, **args)
+    b = simulate(spec, "cycle", duration_s=20000, dt_s=dt_s, step_samples=False, **args)
+    assert len(a) == round(20000 / dt_s)
+    for c in a.columns:
+        np.testing.assert_array_equal(a[c], b[c], err_msg=c)
+
+
+def test_a_slow_logs_pulse_reads_the_cells_r0():
+    """The pulse analysis reads a step's first sample as its ohmic response: at 10 s
+    without the step starts that sample is up to 10 s into the pulse's relaxation."""
+    spec = preset("lfp", series_cells=4, capacity_ah=2.5)
+    block = simulate(spec, "cycle", duration_s=43200, dt_s=10.0, seed=7, resistance_spread=0.0)
+    ir = measure_internal_resistance(block.to_frame(), spec)
+    true_r0 = float(make_cells(spec, np.random.default_rng(0), resistance_spread=0.0).r0_ohm[0])
+    assert ir.n_pulses >= 2
+    assert ir.median_r_ohmic_cell_ohm == pytest.approx(true_r0, rel=0.1)
 
 
 def test_a_profiles_step_must_divide_the_sample_period():

@@ -99,6 +99,20 @@ def test_source_output_is_the_simulate_output():
         np.testing.assert_allclose(streamed[name], direct[name], rtol=0, atol=1e-9)
 
 
+def test_a_slow_sources_stream_holds_the_step_starts_as_simulate_does():
+    """sim:// at 0.1 Hz: the same samples as ``simulate``, a step's start between two
+    periodic samples included, however the stream is cut in blocks."""
+    url = "sim://lfp?cells=4&rate_hz=0.1&speed=0&duration=43200&profile=cycle&seed=7&noise=1"
+    with create_source(url) as src:
+        streamed = drain(src)
+    spec = preset("lfp", series_cells=4)
+    direct = simulate(spec, "cycle", duration_s=43200, dt_s=10.0, seed=7, noise=src._sim.noise)
+    assert len(direct) > 4320 and (direct["time_s"] % 10 != 0).any()
+    assert len(streamed) == len(direct)
+    for name in direct.columns:
+        np.testing.assert_array_equal(streamed[name], direct[name], err_msg=name)
+
+
 def test_reopening_starts_a_fresh_run():
     src = create_source("sim://nmc?cells=2&speed=0&duration=10")
     with src:
