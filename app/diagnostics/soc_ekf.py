@@ -627,6 +627,25 @@ series (worked back from later, surer estimates over the intervals it no
 longer holds sure) change. Figures: ``benchmarks/bench_soc.py``, 2026-12-07
 session 33.
 
+Read under load, settled
+------------------------
+A settled SOC reads diffusion the model lacks as SOC too: PyBaMM LFP steps s81
+(from 71 %, a sure SOC by then, sigma 3.2 %) went -1.3 -> -8.3 % in 10 min of
+0.58C down the low knee after a 1.9C discharge, the sigma 3.2 -> 0.65 %, and
+a rest 15 min later took it back to -1 % (sigma 0.13 %); the smoother, which
+changes only intervals less sure than its 1 % floor, kept the -8 % (RMSE 1.94
+%, band 79 % of the samples). So ``load_read_settled``: the band term of "Read
+under load only" (what the voltage under load moved the SOC by, the same share
+of each update's step, forgotten over ``load_read_memory_pct`` of charge moved,
+bounded at a rest of ``load_start_anchor_rest_s`` by the rest's range and
+dropped once that range is sharper than the filter) is counted for every SOC
+but an unsettled start under load (which has its own), also after the start
+has settled. The filter is never moved (the state, its covariance and the live
+SOC are the same bits); the band and the smoothed series change. The price is
+on logs whose late rests are themselves unrelaxed: the load's intervals, less
+sure now, are worked back from them. Figures: ``benchmarks/bench_soc.py``,
+2026-12-07 session 35.
+
 Time gaps
 ---------
 A time gap (:mod:`app.diagnostics.time_gaps`: an interval longer than 3 times
@@ -876,6 +895,11 @@ class SocFilterSettings:
     #: the voltage under load moves it by in the band too, until a rest settles it
     #: (as a start under load's; see "Unsure start at rest"). 0: never.
     rest_unsure_sigma_pct: float = 4.0
+    #: A settled SOC (a sure start at rest, a given one, an unsure start or a
+    #: start under load once a rest has settled it) also counts what the voltage
+    #: under load moves it by in the band, bounded by the next rest as an unsure
+    #: start's (see "Read under load, settled"). False: only until a start settles.
+    load_read_settled: bool = True
     #: Relaxed rests (from this long on, once the relaxation still to come is
     #: below ``rest_anchor_relaxed_v``) and the charge counted between them bound
     #: the SOC; an estimate outside that range is moved into it (see
@@ -1198,7 +1222,8 @@ class EkfSocEstimator:
         self._unexplained = 0.0  # decaying max excess residual under load, V
         # Start under load: re-anchor at the first long rest (see _anchor).
         self._anchor_pending = False
-        # A start at rest on a plateau: its band counts what is read under load too
+        # The band counts what is read under load too: a start at rest on a
+        # plateau, and any settled SOC (see "Read under load, settled")
         self._unsure_rest = False
         # ... and until then, the SOC the voltage under load moved the estimate
         # by (see "Read under load only" in the module doc), %
@@ -1356,7 +1381,7 @@ class EkfSocEstimator:
         )
         self._unsure_rest = (
             self.initialisation is SocInitialisation.REST and 0.0 < s.rest_unsure_sigma_pct < sig0
-        )
+        ) or (s.load_read_settled and not self._anchor_pending)
         self._started = True
 
     # ------------------------------------------------------------------
@@ -1953,6 +1978,7 @@ class EkfSocEstimator:
         pull = self._pull
         guess_sd = self._guess_sd
         inv_pull_pct = 1.0 / st.load_read_memory_pct
+        read_settled = st.load_read_settled
         sv_rest = st.rest_voltage_sigma_v
         sv_rest2 = sv_rest * sv_rest
         anchor_s = st.load_start_anchor_rest_s
@@ -2063,6 +2089,10 @@ class EkfSocEstimator:
                                         pull = sig_rest if pull > 0.0 else -sig_rest
                                 if not anchor_pending:
                                     pull = guess_sd = 0.0
+                                    # (settled: the band counts what is read
+                                    # under load from here on, see "Read under
+                                    # load, settled")
+                                    unsure = read_settled
                         # (unsure: a start at rest on a plateau: the band only, see
                         # "Unsure start at rest"; the filter is never moved)
                         elif rest_s >= anchor_s and pull != 0.0:
@@ -2070,7 +2100,7 @@ class EkfSocEstimator:
                             moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
                             if moved is None:
                                 if sharper:
-                                    unsure = False
+                                    unsure = read_settled
                                     pull = 0.0
                                 elif sig_rest < abs(pull):
                                     pull = sig_rest if pull > 0.0 else -sig_rest

@@ -1420,16 +1420,19 @@ def test_an_unsure_start_at_rest_read_under_load_keeps_an_honest_band(
         assert inside.mean() >= share  # ... and its band says so
 
 
-def test_an_unsure_start_at_rests_band_is_the_same_live():
-    # the band term of an unsure start at rest (its rests bounding it) is carried
-    # from block to block: the same bits in any split, band and smoothed series
+@pytest.mark.parametrize("soc0", [60.0, 30.0])
+def test_an_unsure_start_at_rests_band_is_the_same_live(soc0):
+    # the band term of an unsure start at rest (its rests bounding it), and of a
+    # settled SOC (60 %: after its rest; 30 %: a sure start), is carried from
+    # block to block: the same bits in any split, band and smoothed series
     load = np.concatenate((np.full(900, -1.25), np.zeros(600), np.full(900, -1.25)))
     i = with_rest_start(np.concatenate((load, np.zeros(400))))
-    df = ecm_log(LFP, i, soc0=60.0, seed=5)
+    df = ecm_log(LFP, i, soc0=soc0, seed=5)
     block = SampleBlock.from_frame(df[["time_s", "voltage_v", "current_a"]])
     offline = EkfSocEstimator(LFP)
     ref = offline.update(block)
-    assert offline.result().initial_soc_sigma_percent > LFP_UNSURE_SIGMA_PCT
+    sure = offline.result().initial_soc_sigma_percent < LFP_UNSURE_SIGMA_PCT
+    assert sure == (soc0 < 50.0)
     live = EkfSocEstimator(LFP)
     rng = np.random.default_rng(5)
     k, parts = 0, []
@@ -1442,17 +1445,42 @@ def test_an_unsure_start_at_rests_band_is_the_same_live():
         np.testing.assert_array_equal(live.smoothed_columns()[c], offline.smoothed_columns()[c])
 
 
-def test_a_sure_start_at_rest_keeps_its_band():
-    # Below the plateau a rest pins the start (sigma ~1 %): nothing changes there,
-    # to the bit (the NMC curve never leaves its start that unsure).
-    df = _rest_then_diffusing_discharge(30.0, 0.5, 0.2, 1, 600, 0)
-    off = SocFilterSettings(rest_unsure_sigma_pct=0.0)
+@pytest.mark.parametrize(
+    ("soc0", "c_rate", "v_slow", "seed", "load_s", "after_s", "rmse_max"),
+    [(35.0, 0.5, 0.3, 2, 1000, 300, 2.5), (30.0, 0.4, 0.3, 3, 1200, 300, 5.5)],
+)
+def test_a_settled_soc_read_under_load_keeps_an_honest_band(
+    soc0, c_rate, v_slow, seed, load_s, after_s, rmse_max
+):
+    # Below the plateau a rest pins the start (sigma 3.3-3.6 %, under the unsure
+    # start's 4 %), then one long discharge whose diffusion the model lacks reads
+    # as a falling SOC down the low knee, where the filter grows sure of it (the
+    # end 4.4-5.6 % low; PyBaMM LFP steps s81 the same way: -1.3 -> -8.3 % at a
+    # 0.65 % sigma). What the voltage under load moved the SOC by counts in the
+    # band for a settled SOC too: the old smoothed band held the truth in 100 /
+    # 25 % of the samples, the series 3.88 / 5.21 % RMSE (worked back from the
+    # sure, wrong late estimates over intervals the filter held surer than the
+    # smoother's floor); now 100 / 99 %, 1.72 / 5.21 %.
+    df = _rest_then_diffusing_discharge(soc0, c_rate, v_slow, seed, load_s, after_s)
     out, est = run(df, LFP)
-    out0, est0 = run(df, LFP, settings=off)
-    assert est.result().initial_soc_sigma_percent < LFP_UNSURE_SIGMA_PCT
-    for c in (SOC_COLUMN, SOC_BAND_LOW_COLUMN, SOC_BAND_HIGH_COLUMN):
-        np.testing.assert_array_equal(out[c], out0[c])
-        np.testing.assert_array_equal(est.smoothed_columns()[c], est0.smoothed_columns()[c])
+    res = est.result()
+    assert res.initialisation == "rest"
+    assert res.initial_soc_sigma_percent < LFP_UNSURE_SIGMA_PCT  # a sure start
+    truth = df["soc_true_pct"].to_numpy()
+    assert abs(out[SOC_COLUMN][-1] - truth[-1]) > 4.0  # the estimate is off ...
+    cols = est.smoothed_columns()
+    inside = (truth >= cols[SOC_BAND_LOW_COLUMN]) & (truth <= cols[SOC_BAND_HIGH_COLUMN])
+    assert inside.mean() >= 0.95  # ... and its band says so
+    assert np.sqrt(np.mean((cols[SOC_COLUMN] - truth) ** 2)) < rmse_max
+
+
+def test_what_a_settled_soc_reads_under_load_moves_only_the_band():
+    # the term is the band's: the filter's SOC is the same bits without it
+    df = _rest_then_diffusing_discharge(35.0, 0.5, 0.3, 2, 1000, 300)
+    out, est = run(df, LFP)
+    out0, est0 = run(df, LFP, settings=SocFilterSettings(load_read_settled=False))
+    np.testing.assert_array_equal(out[SOC_COLUMN], out0[SOC_COLUMN])
+    assert not np.array_equal(out[SOC_BAND_LOW_COLUMN], out0[SOC_BAND_LOW_COLUMN])
 
 
 def _lfp_drive_from_half_full(spec, *, duration_s: float, seed: int):
