@@ -532,6 +532,99 @@ and the third branch still fails; the weight capped at 1: third branch 0.48-
 third branch is the slow polarisation an LFP cell has (PyBaMM says a
 surface-SOC gap, whose voltage follows the OCV's slope), or a fit that tells
 the two apart from rests at different slopes.
+
+2026-12-07 session 35, LFP table from rest: where each miss is made, and
+what a settled SOC reads under load counted in the band. Traced (the filter
+and the smoothed series against the truth; ``benchmarks/trace_soc.py`` and a
+scratch copy printing the smoothed band):
+
+* steps s11 (1.53 %): the end, as the "Steps s11" paragraphs say (the last
+  rest unrelaxed, ``k`` 0.985 against 0.9935); not the start, not the plateau.
+* partial s41 (1.51), partial s46 (1.60), steps 10 degC s85 (1.13 %): a
+  discharge onto the 37-45 % slope or below reads the graphite's surface gap
+  as SOC, and the rest after it, still relaxing, is read as OCV (s85: -0.6 ->
+  -1.6 % over three discharges each followed by a 6-10 min rest at 10 degC,
+  the band -6 / +3.5 %, no surer estimate later to work back from). The
+  slow relaxation of session 34 is the mechanism.
+* partial 1 Hz s84 (1.36 %): a start at 40 % on the slope read 1.2 % high
+  and kept 1.1-1.9 % high for 2.5 h at a sigma of 1.5-3 % (the table
+  offset's ridge: rests at 25-38 %, 3-5 mV per %, cannot part the SOC from
+  ``b``); the low knee at the end pins it (-0.2 %) but no surer than before.
+* steps s81 (1.94 %, band 79 %): after a 1.9C discharge to 26 % and a rest,
+  0.58C down the low knee read -1.3 -> -8.3 % in 10 min, the filter's sigma
+  3.2 -> 0.65 %; a rest 15 min later took it back to -1 % (sigma 0.13 %),
+  but the smoother changes only intervals less sure than its 1 % floor and
+  kept the -8 %.
+
+The reverted slow relaxation (68c1487) re-checked on the failing test: the
+third branch's rest after 2C (10 mOhm, 300 s) reads +0.03 % at 2 min, +1.19
+% at 15 min, +0.94 % at the end (the base: +0.13, -0.61, +0.28 %): the gap's
+weight is fitted inside the very rest it corrects, against a 410 s gap the
+300 s branch outruns, so by mid-rest it predicts a deficit still to come that
+the cell no longer has, and the rest's later readings, weighed as the misfit
+carried over, do not undo it. No variant of it tried this session.
+
+Changed (``app.diagnostics.soc_ekf``, "Read under load, settled";
+``load_read_settled``): the band term of "Read under load only" counted for a
+settled SOC too, not only until a start settles. The filter and the live SOC
+are the same bits (every ``live%`` below unchanged); the band and the smoothed
+series change. Smoothed RMSE after 10 min, mean / worst, within target, band
+share, before -> after (the same cache, base and after on it):
+
+    tuning, ``--chemistries lfp --ocvs table --starts rest --broad-only --no-speed``
+      lfp table  rest   0.60 / 1.53  13/14  98.6  ->  0.58 / 1.53  13/14  99.5
+        (wltp 1 Hz s13 0.62 -> 0.41, partial 1 Hz s14 0.59 -> 0.48)
+    ``--chemistries lfp --broad-only --no-speed``, the other groups
+      lfp table  load   0.64 / 1.41         98.7  ->  0.63 / 1.41         98.7
+      lfp preset rest   1.17 / 3.47  14/14  94.4  ->  1.07 / 2.98  14/14  98.5
+      lfp preset load   1.30 / 4.41         92.6  ->  1.21 / 4.41         92.8
+        (preset steps s12 2.14 -> 1.25 from rest, 2.08 -> 1.03 from load,
+        partial 1 Hz s14 3.47 -> 2.98, band 50 -> 100 %)
+    ``--chemistries lfp --no-speed`` (default): every group the same to 0.01 %
+    ``--broad-only --broad-seed-offset 70`` (steps s81 looked at while choosing)
+      lfp table  rest   0.66 / 1.94  10/13  97.2  ->  0.56 / 1.36  11/13 100.0
+        (steps s81 1.94 -> 0.69, commute 1 Hz s83 0.50 -> 0.35)
+    held out, ``--seeds 43 44 45 --broad --broad-seed-offset 50``
+      lfp table  rest   default 0.40 / 0.77 100.0 -> 0.39 / 0.77 100.0,
+                        broad 0.50 / 1.00  98.4 -> 0.50 / 1.00  99.9
+    ``--broad-only --broad-seed-offset 30 --cases 2`` (partial s41) 1.51 -> 1.51;
+    ``--profiles partial --seeds 46 47 48 49 --start-soc 57``: 0.93 / 1.60 ->
+    0.93 / 1.60
+    held out, never looked at (drawn this session): ``--chemistries lfp --ocvs
+    table --starts rest --broad-only --broad-seed-offset 90 --no-speed``
+      lfp table  rest   0.71 / 1.30  10/13  97.7  ->  0.70 / 1.30  10/13  97.7
+        (partial s102 1.18 -> 1.01; misses left: steps s102 1.30, band 77 %,
+        parked s102 1.27, partial s102 1.01)
+No PyBaMM case worse by 0.03 % or more in any of these. NMC
+(``--chemistries nmc --no-speed``): every group's mean and worst the same
+(four cases moved 0.01-0.02 %: table from rest udds s1 0.10 -> 0.08, wltp s1
+0.12 -> 0.10, commute s1 0.16 -> 0.15, s2 0.18 -> 0.19; NMC broad not run).
+``bench_soc_sim.py --baseline`` (288 cases): every group the same to 0.01 %
+(LFP cycle band 94.3 -> 94.4 %).
+The price, on the tests' 2-RC LFP cell with a slow polarisation the model
+lacks, its start given (70 +- 1 %: settled from the first sample), 2 h of
+drive, 10 min of rest, 1C for 12 min (300 s branches) or 0.5C for 23 min (600
+s) onto the low end, 30 min of rest (scratch, smoothed RMSE of the whole log,
+seeds 1 / 3): a third RC branch of 50 mOhm / 300 s 0.87 / 0.50 -> 0.86 /
+0.50, 100 mOhm / 300 s 0.73 / 0.50 -> 0.73 / 0.61, 50 mOhm / 600 s 0.97 /
+0.88 -> 0.98 / 0.98, 100 mOhm / 600 s 0.59 / 0.92 -> 0.45 / 1.30 %; the same
+cell with a surface-SOC gap instead (13 and 20 % per C, 410 s; given 45 +- 1
+%, three two-discharge profiles down to 13-16 %, 30 min of rest at the end):
+2.41 -> 2.41, 2.56 -> 2.79, 1.15 -> 1.19 % (13 % per C), 1.09 -> 1.19, 1.30
+-> 1.57, 1.09 -> 1.22 % (20 % per C); the band 39.1 -> 30.7 % in the worst,
+80.6 -> 88.9 and 96.6 -> 100 % in two others. There the load's intervals,
+less sure now, are worked back from rest intervals that are themselves
+unrelaxed and carry the band term until the rest is 5 min old: a cell whose
+rests read wrong after the load gains nothing from the term and loses a
+little. Speed (callgrind, soc_series of a 2e5-sample 1 Hz LFP 2-RC drive from
+60 %, PYTHONHASHSEED=0, the loading included): 2.8298e9 -> 2.8307e9 (+0.03
+%); bench_suite's NMC pack drive (16 cells) 9.8059e9 -> 9.8099e9 (+0.04 %).
+Live == offline: ``sweep_live_offline.py lfp1_hppc_1hz lfp4_rest`` 0
+mismatches in every split; the tests split a settled SOC's log at random.
+Still over 1 % (LFP table from rest): steps s11 1.53, partial s41 1.51, s46
+1.60, partial 1 Hz s84 1.36, steps 10 degC s85 1.13, held out steps s102
+1.30, parked s102 1.27, partial s102 1.01 %: the slow relaxation and the
+offset's ridge above, which a band term cannot move.
 """
 
 from __future__ import annotations

@@ -641,10 +641,14 @@ bounded at a rest of ``load_start_anchor_rest_s`` by the rest's range and
 dropped once that range is sharper than the filter) is counted for every SOC
 but an unsettled start under load (which has its own), also after the start
 has settled. The filter is never moved (the state, its covariance and the live
-SOC are the same bits); the band and the smoothed series change. The price is
-on logs whose late rests are themselves unrelaxed: the load's intervals, less
-sure now, are worked back from them. Figures: ``benchmarks/bench_soc.py``,
-2026-12-07 session 35.
+SOC are the same bits); the band and the smoothed series change, NMC's too
+(so "Unsure start at rest"'s NMC unchanged to the bit no longer holds: its
+PyBaMM cases move 0.01-0.02 %). Steps s81 1.94 -> 0.69 %, no PyBaMM case
+worse by 0.03 %. The price is on logs whose rests after the load are
+themselves unrelaxed: the load's intervals, less sure now, are worked back
+from them (the tests' LFP cell with a slow third branch or a surface-SOC gap,
+its start given: up to 0.92 -> 1.30 % and 1.30 -> 1.57 %). Figures:
+``benchmarks/bench_soc.py``, 2026-12-07 session 35.
 
 Time gaps
 ---------
