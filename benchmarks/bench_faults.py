@@ -601,6 +601,20 @@ cell_v=0.001 temp=1`` 48/96 either way. Held out, ``--first-seed 40``: 1 Hz 96/9
 0.0167 Hz 85/96; noise-free 1 Hz 0/96, 0.0167 Hz 12/96 -- identical either way. (Changed
 in more than half the window's bins, tried first, lost two noise-free NMC HPPC runs at
 0.0167 Hz, cell_2_v stuck at 6,746 s in a rest.) ``--parts equivalence`` 9 of 9 identical.
+
+2026-12-07 session 35, cold lone cells (``bench_clean_hunt.py``): a cell voltage of a 1-2
+cell pack and a pack voltage without cells take the load off with R0 at the cells'
+temperature where colder than 25 degC (:mod:`app.diagnostics.faults.sensors`,
+``R0_COLD_MIN_C``). The price on detection, before -> after:
+``benchmarks/validate/faults_ambient.py AMB --parts detection --brief --cells 2
+--rate-hz HZ --profiles drive cycle cc cccv hppc rest --cases "sensor_noisy cell_2_v"
+"sensor_noisy voltage_v" --seeds 4``: at -10 and 0 degC, 0.5 and 1 Hz, 144/144 within 60
+s either way, worst 28/25/22/25 s either way; faults before an onset -10 degC 0.5 Hz 707
+-> 76, 1 Hz 102 -> 64 (what is left: limit events of a charge below 0 degC), 0 degC 0.5
+Hz 222 -> 2, 1 Hz 0 -> 0. Packs of 3 or more cells with cell voltages: unchanged by construction (the current's warm R0
+the same to the bit). ``--parts equivalence`` 9/9 identical. Callgrind, ``detect_faults``
+on a 2 h 16-cell NMC drive at 0 degC: 353.2 M -> 350.9 M instructions (within the
+simulation baseline's own ~1 % spread between the two trees).
 """
 
 from __future__ import annotations

@@ -318,7 +318,6 @@ import numpy as np
 from app.core import schema
 from app.core.spec import (
     RESISTANCE_CORRECTION_RANGE_C,
-    RESISTANCE_REFERENCE_TEMP_C,
     BatterySpec,
     resistance_temperature_factor,
 )
@@ -442,6 +441,14 @@ CURRENT_FOLLOW_SE = 2.0
 #: factor at this temperature (the end of the range the law is used over; a cell in
 #: runaway is not the pack).
 R0_WARM_MAX_C = RESISTANCE_CORRECTION_RANGE_C[1]
+#: Where the load is *taken off* a voltage (cell voltages with no group, the pack
+#: voltage without cells: the current's curvature times R0²), a cold pack's larger R0 is
+#: the bound: R0 times the Arrhenius factor where the cells are colder than the spec's
+#: 25 degC (the greatest of a window's bins), at most the factor at this temperature.
+#: The spec's R0 read a clean 1-2 cell NMC drive at 0 degC (R0 x1.9) as noisy cell
+#: voltages 11-24 times in 6 h at 1 Hz, 72-152 at 0.5 Hz, noise-free twins alike
+#: (``benchmarks/bench_clean_hunt.py``).
+R0_COLD_MIN_C = RESISTANCE_CORRECTION_RANGE_C[0]
 #: Without an ECM in the spec (no R0), the current's floor is raised to this.
 NOISE_FLOOR_CURRENT_NO_ECM_C = 0.10
 #: Groups smaller than this have no robust median: only the floor applies.
@@ -591,7 +598,8 @@ class SensorDetector:
         self._hot_hist = History(None, self.wn - 1, 0.0)
         # whether the pack voltage's readings spanned more than two steps in a bin
         self._wide_hist = History(None, self.wn - 1, 0.0)
-        # each bin's R0 over the spec's (at most 1: see R0_WARM), for the windows
+        # each bin's R0 over the spec's (see R0_WARM_MAX_C, R0_COLD_MIN_C), for the
+        # windows: their least (at most 1) and their greatest (at least 1)
         self._warm_hist = History(None, self.wn - 1, 1.0)
         self._chemistry = spec.chemistry
         self._step_hist = History(None, self.wn - 1, 0.0)
@@ -821,9 +829,7 @@ class SensorDetector:
         with np.errstate(invalid="ignore"):
             wide = bb.sample_range(iv) > PACK_TWO_STEPS * np.sqrt(pack_qe2)
         wide_full = self._wide_hist.push(wide.astype(float))
-        warm_full = self._warm_hist.push(
-            self._warm_factor(bb) if self.r0 is not None else np.ones(m)
-        )
+        warm_full = self._warm_hist.push(self._r0_factor(bb) if self.r0 is not None else np.ones(m))
         step_full = self._step_hist.push(bb.step_changed.astype(float))
         lag_full = self._lag_hist.push(self._lag_ocv(bb)) if self._lag else None
         w = self.wn
@@ -850,7 +856,10 @@ class SensorDetector:
             win += sub[:, at + i]
         n2, s2 = win[:cx], win[cx : 2 * cx]
         # the least R0 factor of each window's bins (the most load its voltage explains)
-        warm = np.lib.stride_tricks.sliding_window_view(warm_full, w)[cols].min(axis=1)
+        factors = np.lib.stride_tricks.sliding_window_view(warm_full, w)[cols]
+        warm = np.fmin(factors.min(axis=1), 1.0)
+        # (the greatest: the most load a lone voltage follows, see R0_COLD_MIN_C)
+        cold = np.fmax(factors.max(axis=1), 1.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             varx = white_noise_var(s2, n2, self._c2[:, None])
             # plain mean square (steps kept): the load's curvature is never under-counted
@@ -870,12 +879,14 @@ class SensorDetector:
             # the residual must be the pack sensor's, not a noisy cell's
             var[lay.i_v] = np.where(pack > (NOISE_RATIO**2 - 1.0) * cells_var, pack, 0.0)
         elif self.r0 is not None:  # no cells: the load curvature the current explains
-            var[lay.i_v] = var[lay.i_v] - self._load_margin * ref_i * self.r0**2
+            # (through a cold pack's R0, see R0_COLD_MIN_C)
+            var[lay.i_v] = var[lay.i_v] - self._load_margin * ref_i * (self.r0 * cold) ** 2
         if len(self._lone_cells) and self.r0 is not None:
             # cell voltages without a group: less the load curvature the current
             # explains, as the pack voltage without cells (see Slow logs; where the
             # current is not known, judged as they are)
-            load = CURRENT_LOAD_MARGIN * np.where(np.isnan(ref_i), 0.0, ref_i) * self.r0**2
+            r0_cold2 = (self.r0 * cold) ** 2
+            load = CURRENT_LOAD_MARGIN * np.where(np.isnan(ref_i), 0.0, ref_i) * r0_cold2
             var[self._lone_cells] = var[self._lone_cells] - load
         if self.r0 is not None:
             # the plain estimate, as the plain voltage reference measures the load
@@ -1032,22 +1043,22 @@ class SensorDetector:
             follow = np.where(found, own - np.fmax(cross, 0.0) / gain, -np.inf)
         return np.fmax(plain, follow)
 
-    def _warm_factor(self, bb: BinBatch) -> np.ndarray:
-        """Per bin, the cells' R0 over the spec's (25 degC) one, at most 1: the
-        Arrhenius factor at the median cell temperature (the pack temperature without
-        cell sensors; 1 without either). See ``R0_WARM``."""
+    def _r0_factor(self, bb: BinBatch) -> np.ndarray:
+        """Per bin, the cells' R0 over the spec's (25 degC) one: the Arrhenius factor at
+        the median cell temperature (the pack temperature without cell sensors; 1
+        without either), between the factors at ``R0_WARM_MAX_C`` and
+        ``R0_COLD_MIN_C``."""
         lay = self.layout
         rows = lay.cells_t if len(lay.cells_t) else lay.temp_rows
         if not len(rows):
             return np.ones(bb.m)
         # (the batch's median, which the temperature reference reads too)
         t = bb.median(rows) if len(rows) > 1 else bb.mean[rows[0]].astype(float)
-        with np.errstate(invalid="ignore"):
-            warm = np.isfinite(t) & (t > RESISTANCE_REFERENCE_TEMP_C)
+        known = np.isfinite(t)
         out = np.ones(bb.m)
-        if warm.any():
-            hot_t = np.fmin(t[warm], R0_WARM_MAX_C)
-            out[warm] = np.fmin(resistance_temperature_factor(self._chemistry, hot_t), 1.0)
+        if known.any():
+            t_k = np.clip(t[known], R0_COLD_MIN_C, R0_WARM_MAX_C)
+            out[known] = resistance_temperature_factor(self._chemistry, t_k)
         return out
 
     def _stuck(self, bb: BinBatch, pack_q2: np.ndarray) -> None:
