@@ -1367,15 +1367,43 @@ class SensorDetector:
         # without an ECM none: not judged so)
         volts = np.zeros(c, dtype=bool)
         volts[self.layout.cells_v] = True
-        load_r0 = np.zeros(m)
-        if self.r0 is not None:
-            load_r0 = self.r0 * self._warm_factor(bb) / math.sqrt(CURRENT_LOAD_MARGIN)
+        r0_most = 0.0 if self.r0 is None else self.r0 / math.sqrt(CURRENT_LOAD_MARGIN)
         ii = self.layout.i_i
+        least_move = STUCK_PEER_QUANTA * np.sqrt(floor2)  # (what every threshold is above)
+        warm = []  # (the bins' R0 factors, worked out once, where a row gets that far)
 
         def moved(need: np.ndarray) -> np.ndarray:
             out = np.zeros((c, m), dtype=bool)
             rr, jj = nonzero2(need)
             aa = start[rr, jj]
+            # each (row, run) asked and its last bin asked: the moves there are the most
+            # (a running range); where its peers', or its load's, fall short of the least
+            # threshold it passes at no bin (min and max: exact; the runs at once)
+            # (the pairs come row by row, bin by bin: a run's are consecutive)
+            new = np.ones(len(rr), dtype=bool)
+            new[1:] = (rr[1:] != rr[:-1]) | (aa[1:] != aa[:-1])
+            heads = np.flatnonzero(new)
+            inv = np.cumsum(new) - 1
+            last = jj[np.append(heads[1:], len(rr)) - 1]
+            runs = np.stack((rr[heads], aa[heads]))
+            first = np.maximum(runs[1], 0)
+            idx = np.stack((first, last + 1), axis=1).ravel()
+            with np.errstate(invalid="ignore"):
+                padded = np.concatenate((mean, np.full((c, 1), np.nan)), axis=1)
+                lo_end = np.fmin.reduceat(padded, idx, axis=1)[:, ::2].T  # (runs, rows)
+                hi_end = np.fmax.reduceat(padded, idx, axis=1)[:, ::2].T
+                early = runs[1] < 0
+                lo_end[early] = np.fmin(lo_end[early], lo0[runs[0, early]])
+                hi_end[early] = np.fmax(hi_end[early], hi0[runs[0, early]])
+                moves = hi_end - lo_end
+                r_run = runs[0]
+                hopeless = ((moves < least_move) & peers[r_run]).any(axis=1) | (
+                    volts[r_run] & ~(r0_most * moves[:, ii] >= least_move[r_run])
+                )
+            if hopeless.all():
+                return out
+            live = ~hopeless[inv]
+            rr, jj, aa = rr[live], jj[live], aa[live]
             for a in np.unique(aa):
                 sel = aa == a
                 r_s, j_s = rr[sel], jj[sel]
@@ -1399,7 +1427,10 @@ class SensorDetector:
                     passed = ok.all(axis=1)
                     v = volts[r_s]
                     if v.any():  # ... and the load moved a healthy cell as far
-                        load = load_r0[j_s] * (
+                        if not warm:
+                            warm.append(self._warm_factor(bb) if self.r0 is not None else None)
+                        load_r0 = 0.0 if warm[0] is None else r0_most * warm[0][j_s]
+                        load = load_r0 * (
                             hi[:, ii] - lo[:, ii] - STUCK_PEER_NOISE_SIGMAS * sigma[:, ii]
                         )
                         own_q = STUCK_PEER_QUANTA * np.sqrt(np.fmax(q2r, floor2[r_s]))
