@@ -1439,7 +1439,9 @@ class SensorDetector:
                     v = volts[r_s]
                     if v.any():  # ... and the load moved a healthy cell as far
                         if not warm:
-                            warm.append(self._warm_factor(bb) if self.r0 is not None else None)
+                            warm.append(
+                                np.fmin(self._r0_factor(bb), 1.0) if self.r0 is not None else None
+                            )
                         load_r0 = 0.0 if warm[0] is None else r0_most * warm[0][j_s]
                         load = load_r0 * (
                             hi[:, ii] - lo[:, ii] - STUCK_PEER_NOISE_SIGMAS * sigma[:, ii]
