@@ -527,6 +527,54 @@ def test_a_misfit_carried_into_a_rest_is_one_piece_of_evidence_per_decay_time(se
     assert np.abs(err).max() < 1.4
 
 
+def _surface_gap_log(seed: int) -> pd.DataFrame:
+    """An LFP cell whose voltage reads the OCV at its particles' surface, which lags
+    the mean SOC by 10 % per C (first order, 400 s; a cold PyBaMM Prada2013 cell
+    does so by more): an unknown start under a 1.5C load at 50 %, 18 min of rest
+    on the plateau, 1.4C for 9 min, 8 min of rest, 0.6C for 16 min onto the low
+    knee, 5 min of rest."""
+    cap = LFP.capacity_ah
+    i = np.concatenate(
+        (
+            np.full(60, -1.5 * cap),
+            np.zeros(1080),
+            np.full(540, -1.4 * cap),
+            np.zeros(480),
+            np.full(960, -0.6 * cap),
+            np.zeros(300),
+        )
+    )
+    df = ecm_log(LFP, i, soc0=50.0, seed=seed)
+    decay, g = math.exp(-1.0 / 400.0), 0.0
+    gap = np.empty(len(i))
+    for k, x in enumerate(i.tolist()):
+        g = decay * g - (1.0 - decay) * 10.0 * x / cap
+        gap[k] = g
+    s = df["soc_true_pct"].to_numpy()
+    df["voltage_v"] += LFP.cell_ocv(s - gap) - LFP.cell_ocv(s)
+    return df
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_load_on_a_knee_does_not_pin_the_soc_tighter_than_the_surface_gap(seed):
+    # Under a load the voltage reads the SOC at the particles' surface, which
+    # lags the mean; R2 stands for that lag at the OCV's typical slope, so on a
+    # knee (here 10-30x the plateau's slope) the lag is millivolts the model
+    # lacks. Read as SOC, a 0.6C discharge onto the knee ended 5 % low with a
+    # sigma of ~0.2 %, and the smoothed series worked back from it left the
+    # truth outside its band everywhere (0 % of the samples after 10 min: PyBaMM
+    # LFP steps at 1 Hz and 0 degC from load, 6.45 % RMSE). Counting the gap on
+    # the slope's excess as model error: the band holds the truth in ~30 %.
+    df = _surface_gap_log(seed)
+    _, est = run(df, LFP)
+    out = est.smoothed_columns()
+    truth = df["soc_true_pct"].to_numpy()
+    late = df["time_s"].to_numpy() >= 600
+    inside = (truth >= out[SOC_BAND_LOW_COLUMN]) & (truth <= out[SOC_BAND_HIGH_COLUMN])
+    assert inside[late].mean() > 0.2
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 4.9
+
+
 def test_bms_cross_check():
     i = with_rest_start(drive_current(3600, 5.0, seed=7))
     df = ecm_log(NMC, i, soc0=80.0, seed=7)
@@ -706,7 +754,9 @@ def test_bad_samples_do_not_break_it():
     df.loc[1500:1510, "current_a"] = np.nan
     out, est = run(df, NMC)
     assert np.isfinite(out[SOC_COLUMN]).all()
-    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
+    # (0.999 before the surface gap, 1.048 with it: the log's last 20 min run
+    # down the NMC table's steep low end, 12-25 %)
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.1
     # empty blocks are fine, before and after data
     empty = SampleBlock({"time_s": [], "voltage_v": [], "current_a": []})
     assert len(EkfSocEstimator(NMC).update(empty)[SOC_COLUMN]) == 0
