@@ -532,6 +532,158 @@ and the third branch still fails; the weight capped at 1: third branch 0.48-
 third branch is the slow polarisation an LFP cell has (PyBaMM says a
 surface-SOC gap, whose voltage follows the OCV's slope), or a fit that tells
 the two apart from rests at different slopes.
+
+2026-12-07 session 35, LFP table from rest: where each miss is made, and
+what a settled SOC reads under load counted in the band. Traced (the filter
+and the smoothed series against the truth; ``benchmarks/trace_soc.py`` and a
+scratch copy printing the smoothed band):
+
+* steps s11 (1.53 %): the end, as the "Steps s11" paragraphs say (the last
+  rest unrelaxed, ``k`` 0.985 against 0.9935); not the start, not the plateau.
+* partial s41 (1.51), partial s46 (1.60), steps 10 degC s85 (1.13 %): a
+  discharge onto the 37-45 % slope or below reads the graphite's surface gap
+  as SOC, and the rest after it, still relaxing, is read as OCV (s85: -0.6 ->
+  -1.6 % over three discharges each followed by a 6-10 min rest at 10 degC,
+  the band -6 / +3.5 %, no surer estimate later to work back from). The
+  slow relaxation of session 34 is the mechanism.
+* partial 1 Hz s84 (1.36 %): a start at 40 % on the slope read 1.2 % high
+  and kept 1.1-1.9 % high for 2.5 h at a sigma of 1.5-3 % (the table
+  offset's ridge: rests at 25-38 %, 3-5 mV per %, cannot part the SOC from
+  ``b``); the low knee at the end pins it (-0.2 %) but no surer than before.
+* steps s81 (1.94 %, band 79 %): after a 1.9C discharge to 26 % and a rest,
+  0.58C down the low knee read -1.3 -> -8.3 % in 10 min, the filter's sigma
+  3.2 -> 0.65 %; a rest 15 min later took it back to -1 % (sigma 0.13 %),
+  but the smoother changes only intervals less sure than its 1 % floor and
+  kept the -8 %.
+
+The reverted slow relaxation (68c1487) re-checked on the failing test: the
+third branch's rest after 2C (10 mOhm, 300 s) reads +0.03 % at 2 min, +1.19
+% at 15 min, +0.94 % at the end (the base: +0.13, -0.61, +0.28 %): the gap's
+weight is fitted inside the very rest it corrects, against a 410 s gap the
+300 s branch outruns, so by mid-rest it predicts a deficit still to come that
+the cell no longer has, and the rest's later readings, weighed as the misfit
+carried over, do not undo it. No variant of it tried this session.
+
+Changed (``app.diagnostics.soc_ekf``, "Read under load, settled";
+``load_read_settled``): the band term of "Read under load only" counted for a
+settled SOC too, not only until a start settles. The filter and the live SOC
+are the same bits (every ``live%`` below unchanged); the band and the smoothed
+series change. Smoothed RMSE after 10 min, mean / worst, within target, band
+share, before -> after (the same cache, base and after on it):
+
+    tuning, ``--chemistries lfp --ocvs table --starts rest --broad-only --no-speed``
+      lfp table  rest   0.60 / 1.53  13/14  98.6  ->  0.58 / 1.53  13/14  99.5
+        (wltp 1 Hz s13 0.62 -> 0.41, partial 1 Hz s14 0.59 -> 0.48)
+    ``--chemistries lfp --broad-only --no-speed``, the other groups
+      lfp table  load   0.64 / 1.41         98.7  ->  0.63 / 1.41         98.7
+      lfp preset rest   1.17 / 3.47  14/14  94.4  ->  1.07 / 2.98  14/14  98.5
+      lfp preset load   1.30 / 4.41         92.6  ->  1.21 / 4.41         92.8
+        (preset steps s12 2.14 -> 1.25 from rest, 2.08 -> 1.03 from load,
+        partial 1 Hz s14 3.47 -> 2.98, band 50 -> 100 %)
+    ``--chemistries lfp --no-speed`` (default): every group the same to 0.01 %
+    ``--broad-only --broad-seed-offset 70`` (steps s81 looked at while choosing)
+      lfp table  rest   0.66 / 1.94  10/13  97.2  ->  0.56 / 1.36  11/13 100.0
+        (steps s81 1.94 -> 0.69, commute 1 Hz s83 0.50 -> 0.35)
+    held out, ``--seeds 43 44 45 --broad --broad-seed-offset 50``
+      lfp table  rest   default 0.40 / 0.77 100.0 -> 0.39 / 0.77 100.0,
+                        broad 0.50 / 1.00  98.4 -> 0.50 / 1.00  99.9
+    ``--broad-only --broad-seed-offset 30 --cases 2`` (partial s41) 1.51 -> 1.51;
+    ``--profiles partial --seeds 46 47 48 49 --start-soc 57``: 0.93 / 1.60 ->
+    0.93 / 1.60
+    held out, never looked at (drawn this session): ``--chemistries lfp --ocvs
+    table --starts rest --broad-only --broad-seed-offset 90 --no-speed``
+      lfp table  rest   0.71 / 1.30  10/13  97.7  ->  0.70 / 1.30  10/13  97.7
+        (partial s102 1.18 -> 1.01; misses left: steps s102 1.30, band 77 %,
+        parked s102 1.27, partial s102 1.01)
+No PyBaMM case worse by 0.03 % or more in any of these. NMC
+(``--chemistries nmc --no-speed``): every group's mean and worst the same
+(four cases moved 0.01-0.02 %: table from rest udds s1 0.10 -> 0.08, wltp s1
+0.12 -> 0.10, commute s1 0.16 -> 0.15, s2 0.18 -> 0.19; NMC broad not run).
+``bench_soc_sim.py --baseline`` (288 cases): every group the same to 0.01 %
+(LFP cycle band 94.3 -> 94.4 %).
+The price, on the tests' 2-RC LFP cell with a slow polarisation the model
+lacks, its start given (70 +- 1 %: settled from the first sample), 2 h of
+drive, 10 min of rest, 1C for 12 min (300 s branches) or 0.5C for 23 min (600
+s) onto the low end, 30 min of rest (scratch, smoothed RMSE of the whole log,
+seeds 1 / 3): a third RC branch of 50 mOhm / 300 s 0.87 / 0.50 -> 0.86 /
+0.50, 100 mOhm / 300 s 0.73 / 0.50 -> 0.73 / 0.61, 50 mOhm / 600 s 0.97 /
+0.88 -> 0.98 / 0.98, 100 mOhm / 600 s 0.59 / 0.92 -> 0.45 / 1.30 %; the same
+cell with a surface-SOC gap instead (13 and 20 % per C, 410 s; given 45 +- 1
+%, three two-discharge profiles down to 13-16 %, 30 min of rest at the end):
+2.41 -> 2.41, 2.56 -> 2.79, 1.15 -> 1.19 % (13 % per C), 1.09 -> 1.19, 1.30
+-> 1.57, 1.09 -> 1.22 % (20 % per C); the band 39.1 -> 30.7 % in the worst,
+80.6 -> 88.9 and 96.6 -> 100 % in two others. There the load's intervals,
+less sure now, are worked back from rest intervals that are themselves
+unrelaxed and carry the band term until the rest is 5 min old: a cell whose
+rests read wrong after the load gains nothing from the term and loses a
+little. Speed (callgrind, soc_series of a 2e5-sample 1 Hz LFP 2-RC drive from
+60 %, PYTHONHASHSEED=0, the loading included): 2.8298e9 -> 2.8307e9 (+0.03
+%); bench_suite's NMC pack drive (16 cells) 9.8059e9 -> 9.8099e9 (+0.04 %).
+Live == offline: ``sweep_live_offline.py lfp1_hppc_1hz lfp4_rest`` 0
+mismatches in every split; the tests split a settled SOC's log at random.
+Still over 1 % (LFP table from rest): steps s11 1.53, partial s41 1.51, s46
+1.60, partial 1 Hz s84 1.36, steps 10 degC s85 1.13, held out steps s102
+1.30, parked s102 1.27, partial s102 1.01 %: the slow relaxation and the
+offset's ridge above, which a band term cannot move.
+
+2026-12-07 session 35, held-out conditions and the surface gap. ``--heldout``
+(``heldout_scenarios``) adds 8 scenarios unlike any case above: seeds 91-98,
+0 and 40 degC ambient, 0.5 Hz sampling, the profiles' currents x1.5 and x0.6
+(``Scenario.rate_scale``); ``--heldout-seed-offset K`` redraws their seeds and
+start SOCs. ``nice python benchmarks/bench_soc.py --broad-only --heldout
+--no-speed`` (PyBaMM 26.10.1.1, an empty cache filled) on the tree before:
+NMC every group within target (table 0.30 / 0.48 and 0.32 / 0.44 %, preset
+0.70 / 1.41 and 0.61 / 1.35 % from rest / load, mean / worst); LFP one miss
+in this helper's remit, steps 1 Hz 0 degC s96 from load with the C/50 table,
+6.45 % (target 5; band 0 %), the same log 5.22 % from rest (target 1, another
+session's), 6.44 / 6.43 % with the preset (target 8). The cause (a trace of
+the filter): the unknown start settles on the 45-55 % plateau (sigma 6.6 %),
+then 0.62C for 11 min runs onto the low knee at 0 degC, the cell 250 mV below
+its OCV and still 20 mV a minute under it 4 min into the final rest, and the
+voltage under load, read as SOC, takes the sigma to 1.1 % at 8 % low; the
+smoothed series is worked back from there. The surface gap
+(``app.diagnostics.soc_ekf``, "Surface gap": 20 % of SOC per C of the slow
+branch's current times the OCV slope's excess over its median, not while a
+start under load is unsettled; the value from {5, 10, 20} on s96 and
+PyBaMM's ~24 % per C of graphite lag at 25 degC). Smoothed RMSE after 10 min,
+mean / worst, band share, before -> after (the same cache):
+
+    held-out (seeds 91-98, ``--heldout``; s96 tuned on)
+      lfp table  rest    1.07 / 5.22   87.5  ->  0.63 / 2.00  100.0
+      lfp table  load    1.31 / 6.45   87.3  ->  1.00 / 3.97   99.9
+      lfp preset rest    1.57 / 6.44   82.5  ->  1.32 / 4.90   95.0
+      lfp preset load    1.53 / 6.43   83.8  ->  1.24 / 4.15   96.7
+      nmc groups         within 0.02 % (preset from rest s96 1.41 -> 1.43)
+    tuned broad (``--broad-only --chemistries lfp``)
+      lfp table  rest    0.60 / 1.53   98.6  ->  0.52 / 1.20   99.2
+      lfp table  load    0.63 / 1.41   98.7  ->  0.71 / 2.32   94.7
+      lfp preset rest    1.17 / 3.47   94.4  ->  0.86 / 1.78   98.0
+      lfp preset load    1.30 / 4.41   92.6  ->  1.13 / 3.66   96.0
+    default (``--chemistries lfp``)
+      lfp table  rest    0.32 / 0.46  ->  0.30 / 0.43
+      lfp table  load    0.39 / 0.51  ->  0.39 / 0.51
+      lfp preset rest    0.59 / 0.92  ->  0.60 / 1.02
+      lfp preset load    0.54 / 1.02  ->  0.55 / 1.08
+
+The price: LFP partial 1 Hz s14 from load 0.75 -> 2.32 % (table), 0.82 ->
+1.56 % (preset); us06 s3 preset 0.89 -> 1.08 (from load), 0.92 -> 1.02 %
+(from rest); steps 10 degC s15 from load: the live filter 3.30 -> 5.91 %
+(smoothed 1.15 -> 0.92). Better: partial 0.5 Hz s94 from rest 1.45 -> 0.62
+(preset), partial 1 Hz s14 preset from rest 3.47 -> 0.75, steps 1 Hz s14 from
+load (short) unchanged at 16.35 %. NMC default from rest with the table: the
+same to 0.01 % (10 of 12 cases compared); NMC broad not re-run (the term needs
+a slope above the table's median: NMC's ends only). Held out, looked at only
+after choosing (``--broad-only --heldout --heldout-seed-offset 100
+--held-cases 0 1 2 3 4 5 --chemistries lfp --no-speed``, seeds 191-196; the
+parked 28 h and wltp x0.6 logs, 197-198, not simulated in time): every case
+within target before and after; table from rest 0.50 / 0.91 -> 0.44 / 0.65 %,
+from load 0.64 / 1.18 -> 0.64 / 1.18 %, preset from rest 0.89 / 1.29 -> 0.82 /
+1.14 %, from load 1.23 / 2.76 -> 1.15 / 2.76 %; no case worse by more than
+0.03 % (commute x1.5 s195 table from load 0.32 -> 0.35). ``bench_soc_sim.py``: all 0.89 -> 0.86 % after 10 min (see there).
+Speed (callgrind, soc_series of a 2e5-sample 1 Hz simulator drive from 60 %,
+PYTHONHASHSEED=0, the loading included): LFP 2.8425e9 -> 2.8333e9, NMC
+2.8965e9 -> 2.8889e9 instructions (-0.3 %: the same path but a comparison an
+interval, and other branches taken).
 """
 
 from __future__ import annotations
@@ -621,12 +773,15 @@ class Scenario:
     soc0: float | None = None
     sample_period_s: float = 0.1
     ambient_c: float | None = None
+    #: the profile's currents times this (its C-rates; the net discharge the same)
+    rate_scale: float = 1.0
 
     @property
     def label(self) -> str:
         hz = f"{1 / self.sample_period_s:g}Hz"
         amb = "" if self.ambient_c is None else f" {self.ambient_c:g}C"
-        return f"{self.profile} {hz}{amb}"
+        rate = "" if self.rate_scale == 1.0 else f" x{self.rate_scale:g}"
+        return f"{self.profile} {hz}{amb}{rate}"
 
     def start_soc(self) -> tuple[float, float]:
         """Initial SOC (%) and the share of the capacity the profile discharges."""
@@ -671,12 +826,57 @@ def broad_scenarios(seed_offset: int = 0) -> list[Scenario]:
     ]
 
 
+def heldout_scenarios(seed_offset: int = 0) -> list[Scenario]:
+    """Conditions no other case has (``--heldout``; 2026-12-07 session 35).
+
+    Fresh seeds (91-98), ambients of 0 and 40 degC (the broad cases: 10 degC
+    only), 0.5 Hz sampling (others: 10 and 1 Hz) and the profiles' currents
+    scaled 1.5x (udds peaks at 2.25C, steps 0.3-3C) or 0.6x, from start SOCs
+    the broad cases do not use. ``seed_offset`` (``--heldout-seed-offset``):
+    the same 8 conditions, each seed moved by it and its start SOC drawn from
+    25-90 % by the new seed (as ``broad_scenarios``' offset).
+    """
+    if seed_offset:
+        moved = []
+        for k, sc in enumerate(heldout_scenarios()):
+            rng = np.random.default_rng(5000 + 100 * k + sc.seed + seed_offset)
+            soc0 = round(float(rng.uniform(25.0, 90.0)), 1)
+            moved.append(
+                Scenario(
+                    sc.profile,
+                    sc.seed + seed_offset,
+                    soc0,
+                    sc.sample_period_s,
+                    sc.ambient_c,
+                    sc.rate_scale,
+                )
+            )
+        return moved
+    return [
+        Scenario("udds", 91, 85.0, ambient_c=0.0),
+        Scenario("wltp", 92, 70.0, ambient_c=40.0),
+        Scenario("us06", 93, 88.0, 2.0),
+        Scenario("partial", 94, 78.0, 2.0),
+        Scenario("commute", 95, 62.0, rate_scale=1.5),
+        Scenario("steps", 96, 75.0, 1.0, ambient_c=0.0),
+        Scenario("parked", 97, 55.0, ambient_c=40.0),
+        Scenario("wltp", 98, 92.0, 1.0, rate_scale=0.6),
+    ]
+
+
 def _log_for(gt, chemistry: str, sc: Scenario) -> tuple[pd.DataFrame, float]:
     """Noisy log (with ``soc_true_pct``) and the nominal capacity of the cell."""
     ps = gt.PARAMETER_SETS[chemistry]
     cap = gt.nominal_capacity_ah(ps)
     soc0, fraction = sc.start_soc()
-    prof = gt.drive_profile(sc.profile, cap, seed=sc.seed, discharge_fraction=fraction)
+    # (a profile scaled to rate_scale x the capacity: its currents scaled, the
+    # net discharge kept at ``fraction`` of the cell's capacity)
+    prof = gt.drive_profile(
+        sc.profile,
+        cap * sc.rate_scale,
+        seed=sc.seed,
+        discharge_fraction=fraction / sc.rate_scale,
+    )
     clean = gt.simulate_pybamm(
         ps,
         prof,
@@ -755,7 +955,9 @@ def run_case(gt, chemistry, sc: Scenario, start, ocv, tables) -> CaseResult:
         cc_rmse=float(np.sqrt(np.mean((cc - truth)[late] ** 2))),
         live_rmse=float(np.sqrt(np.mean(live_err[late] ** 2))),
         target=TARGETS[(chemistry, ocv, start)],
-        suite="default" if sc.soc0 is None else "broad",
+        suite=(
+            "default" if sc.soc0 is None else "held-out" if sc in heldout_scenarios() else "broad"
+        ),
     )
 
 
@@ -772,6 +974,9 @@ def accuracy(args) -> list[CaseResult]:
     if args.broad:
         broad = broad_scenarios(args.broad_seed_offset)
         scenarios += broad if args.cases is None else [broad[k] for k in args.cases]
+    if args.heldout:
+        held = heldout_scenarios(args.heldout_seed_offset)
+        scenarios += held if args.held_cases is None else [held[k] for k in args.held_cases]
     header = (
         f"{'chem':4} {'profile':16} {'seed':>4} {'start':5} {'ocv':6} {'hours':>5} "
         f"{'true SOC':>11} {'rmse%':>6} {'max%':>6} {'final%':>7} {'band%':>6} "
@@ -800,7 +1005,7 @@ def accuracy(args) -> list[CaseResult]:
                         f"{r.cc_rmse:8.2f} {r.live_rmse:6.2f} {r.target:6.1f}  {r.verdict}",
                         flush=True,
                     )
-    for suite in ("default", "broad"):
+    for suite in ("default", "broad", "held-out"):
         _summary([r for r in results if r.suite == suite], suite)
     return results
 
@@ -1000,6 +1205,26 @@ def main() -> None:
         "from 25-90 %% by the new seed (default 0: the scenarios tuned on)",
     )
     ap.add_argument(
+        "--heldout",
+        action="store_true",
+        help="the held-out conditions (0/40 degC, 0.5 Hz, currents x1.5/x0.6, seeds 91-98; "
+        "8 simulations per chemistry, cached); with --broad-only: only those",
+    )
+    ap.add_argument(
+        "--heldout-seed-offset",
+        type=int,
+        default=0,
+        metavar="K",
+        help="the held-out conditions with each seed + K and its start SOC redrawn "
+        "(default 0: seeds 91-98)",
+    )
+    ap.add_argument(
+        "--held-cases",
+        nargs="+",
+        type=int,
+        help="only these held-out scenarios (indices into heldout_scenarios(), 0-7)",
+    )
+    ap.add_argument(
         "--ocvs",
         nargs="+",
         default=["table", "preset"],
@@ -1044,7 +1269,7 @@ def main() -> None:
         suite_logs_speed(args.suite_logs)
         return
     if args.broad_only:
-        args.broad, args.profiles = True, []
+        args.broad, args.profiles = not args.heldout, []
     if not args.no_accuracy:
         accuracy(args)
         print()

@@ -55,6 +55,18 @@ logs at 0.0167 Hz, ``bench_faults.py``.) The price: none measured (detection and
 figures in ``bench_faults.py`` and ``bench_clean_slow.py``, session 34); a cell stuck while
 its peers step once per window (a noise-free rest's tail) is not reported -- no reading
 tells it from a healthy cell that has relaxed.
+
+2026-12-07 session 35, a grouped cell voltage or temperature frozen while every peer moved by
+4 of its quanta (at least 1 mV / 0.01 degC, plus 9 sigmas of the peer's bin mean; a cell
+voltage only where the load moved it as far through the least R0) is stuck, whatever its
+history (:mod:`app.diagnostics.faults.sensors`, Peers that moved: noise-free stuck cells,
+``bench_faults.py`` session 35). ``--noise 0 --dt 60 300 600 --profiles cc cccv cycle drive
+hppc float --hours 24 --seeds 0 1``: 0 of 384 before and after; held out ``--seeds 2 3 4``:
+0 of 576. The default run (4 h, noise 0, 1 and 2, seeds 0-9, in parts: ``--noise 0`` and
+``--noise 1 2``, seeds 0-4 and 5-9): 0 of 1,560. Without the load test (peers' moves alone)
+the slow runs gave 0 of 384 and 0 of 576 too, but a noise-free 4-cell LFP ``cycle`` read to
+1 mV (seed 2) had cell_4 reported at 3.334 V from 10,120 s, 60 s behind its peers over a bend
+of the OCV: ``tests/diagnostics/test_stuck_noise_free.py``.
 """
 
 from __future__ import annotations

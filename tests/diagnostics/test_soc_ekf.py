@@ -527,6 +527,54 @@ def test_a_misfit_carried_into_a_rest_is_one_piece_of_evidence_per_decay_time(se
     assert np.abs(err).max() < 1.4
 
 
+def _surface_gap_log(seed: int) -> pd.DataFrame:
+    """An LFP cell whose voltage reads the OCV at its particles' surface, which lags
+    the mean SOC by 10 % per C (first order, 400 s; a cold PyBaMM Prada2013 cell
+    does so by more): an unknown start under a 1.5C load at 50 %, 18 min of rest
+    on the plateau, 1.4C for 9 min, 8 min of rest, 0.6C for 16 min onto the low
+    knee, 5 min of rest."""
+    cap = LFP.capacity_ah
+    i = np.concatenate(
+        (
+            np.full(60, -1.5 * cap),
+            np.zeros(1080),
+            np.full(540, -1.4 * cap),
+            np.zeros(480),
+            np.full(960, -0.6 * cap),
+            np.zeros(300),
+        )
+    )
+    df = ecm_log(LFP, i, soc0=50.0, seed=seed)
+    decay, g = math.exp(-1.0 / 400.0), 0.0
+    gap = np.empty(len(i))
+    for k, x in enumerate(i.tolist()):
+        g = decay * g - (1.0 - decay) * 10.0 * x / cap
+        gap[k] = g
+    s = df["soc_true_pct"].to_numpy()
+    df["voltage_v"] += LFP.cell_ocv(s - gap) - LFP.cell_ocv(s)
+    return df
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_load_on_a_knee_does_not_pin_the_soc_tighter_than_the_surface_gap(seed):
+    # Under a load the voltage reads the SOC at the particles' surface, which
+    # lags the mean; R2 stands for that lag at the OCV's typical slope, so on a
+    # knee (here 10-30x the plateau's slope) the lag is millivolts the model
+    # lacks. Read as SOC, a 0.6C discharge onto the knee ended 5 % low with a
+    # sigma of ~0.2 %, and the smoothed series worked back from it left the
+    # truth outside its band everywhere (0 % of the samples after 10 min: PyBaMM
+    # LFP steps at 1 Hz and 0 degC from load, 6.45 % RMSE). Counting the gap on
+    # the slope's excess as model error: the band holds the truth in ~30 %.
+    df = _surface_gap_log(seed)
+    _, est = run(df, LFP)
+    out = est.smoothed_columns()
+    truth = df["soc_true_pct"].to_numpy()
+    late = df["time_s"].to_numpy() >= 600
+    inside = (truth >= out[SOC_BAND_LOW_COLUMN]) & (truth <= out[SOC_BAND_HIGH_COLUMN])
+    assert inside[late].mean() > 0.2
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 4.9
+
+
 def test_bms_cross_check():
     i = with_rest_start(drive_current(3600, 5.0, seed=7))
     df = ecm_log(NMC, i, soc0=80.0, seed=7)
@@ -706,7 +754,9 @@ def test_bad_samples_do_not_break_it():
     df.loc[1500:1510, "current_a"] = np.nan
     out, est = run(df, NMC)
     assert np.isfinite(out[SOC_COLUMN]).all()
-    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.0
+    # (0.999 before the surface gap, 1.048 with it: the log's last 20 min run
+    # down the NMC table's steep low end, 12-25 %)
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.1
     # empty blocks are fine, before and after data
     empty = SampleBlock({"time_s": [], "voltage_v": [], "current_a": []})
     assert len(EkfSocEstimator(NMC).update(empty)[SOC_COLUMN]) == 0
@@ -1420,16 +1470,19 @@ def test_an_unsure_start_at_rest_read_under_load_keeps_an_honest_band(
         assert inside.mean() >= share  # ... and its band says so
 
 
-def test_an_unsure_start_at_rests_band_is_the_same_live():
-    # the band term of an unsure start at rest (its rests bounding it) is carried
-    # from block to block: the same bits in any split, band and smoothed series
+@pytest.mark.parametrize("soc0", [60.0, 30.0])
+def test_an_unsure_start_at_rests_band_is_the_same_live(soc0):
+    # the band term of an unsure start at rest (its rests bounding it), and of a
+    # settled SOC (60 %: after its rest; 30 %: a sure start), is carried from
+    # block to block: the same bits in any split, band and smoothed series
     load = np.concatenate((np.full(900, -1.25), np.zeros(600), np.full(900, -1.25)))
     i = with_rest_start(np.concatenate((load, np.zeros(400))))
-    df = ecm_log(LFP, i, soc0=60.0, seed=5)
+    df = ecm_log(LFP, i, soc0=soc0, seed=5)
     block = SampleBlock.from_frame(df[["time_s", "voltage_v", "current_a"]])
     offline = EkfSocEstimator(LFP)
     ref = offline.update(block)
-    assert offline.result().initial_soc_sigma_percent > LFP_UNSURE_SIGMA_PCT
+    sure = offline.result().initial_soc_sigma_percent < LFP_UNSURE_SIGMA_PCT
+    assert sure == (soc0 < 50.0)
     live = EkfSocEstimator(LFP)
     rng = np.random.default_rng(5)
     k, parts = 0, []
@@ -1442,17 +1495,42 @@ def test_an_unsure_start_at_rests_band_is_the_same_live():
         np.testing.assert_array_equal(live.smoothed_columns()[c], offline.smoothed_columns()[c])
 
 
-def test_a_sure_start_at_rest_keeps_its_band():
-    # Below the plateau a rest pins the start (sigma ~1 %): nothing changes there,
-    # to the bit (the NMC curve never leaves its start that unsure).
-    df = _rest_then_diffusing_discharge(30.0, 0.5, 0.2, 1, 600, 0)
-    off = SocFilterSettings(rest_unsure_sigma_pct=0.0)
+@pytest.mark.parametrize(
+    ("soc0", "c_rate", "v_slow", "seed", "load_s", "after_s", "rmse_max"),
+    [(35.0, 0.5, 0.3, 2, 1000, 300, 2.5), (30.0, 0.4, 0.3, 3, 1200, 300, 5.5)],
+)
+def test_a_settled_soc_read_under_load_keeps_an_honest_band(
+    soc0, c_rate, v_slow, seed, load_s, after_s, rmse_max
+):
+    # Below the plateau a rest pins the start (sigma 3.3-3.6 %, under the unsure
+    # start's 4 %), then one long discharge whose diffusion the model lacks reads
+    # as a falling SOC down the low knee, where the filter grows sure of it (the
+    # end 4.4-5.6 % low; PyBaMM LFP steps s81 the same way: -1.3 -> -8.3 % at a
+    # 0.65 % sigma). What the voltage under load moved the SOC by counts in the
+    # band for a settled SOC too: the old smoothed band held the truth in 100 /
+    # 25 % of the samples, the series 3.88 / 5.21 % RMSE (worked back from the
+    # sure, wrong late estimates over intervals the filter held surer than the
+    # smoother's floor); now 100 / 99 %, 1.72 / 5.21 %.
+    df = _rest_then_diffusing_discharge(soc0, c_rate, v_slow, seed, load_s, after_s)
     out, est = run(df, LFP)
-    out0, est0 = run(df, LFP, settings=off)
-    assert est.result().initial_soc_sigma_percent < LFP_UNSURE_SIGMA_PCT
-    for c in (SOC_COLUMN, SOC_BAND_LOW_COLUMN, SOC_BAND_HIGH_COLUMN):
-        np.testing.assert_array_equal(out[c], out0[c])
-        np.testing.assert_array_equal(est.smoothed_columns()[c], est0.smoothed_columns()[c])
+    res = est.result()
+    assert res.initialisation == "rest"
+    assert res.initial_soc_sigma_percent < LFP_UNSURE_SIGMA_PCT  # a sure start
+    truth = df["soc_true_pct"].to_numpy()
+    assert abs(out[SOC_COLUMN][-1] - truth[-1]) > 4.0  # the estimate is off ...
+    cols = est.smoothed_columns()
+    inside = (truth >= cols[SOC_BAND_LOW_COLUMN]) & (truth <= cols[SOC_BAND_HIGH_COLUMN])
+    assert inside.mean() >= 0.95  # ... and its band says so
+    assert np.sqrt(np.mean((cols[SOC_COLUMN] - truth) ** 2)) < rmse_max
+
+
+def test_what_a_settled_soc_reads_under_load_moves_only_the_band():
+    # the term is the band's: the filter's SOC is the same bits without it
+    df = _rest_then_diffusing_discharge(35.0, 0.5, 0.3, 2, 1000, 300)
+    out, est = run(df, LFP)
+    out0, est0 = run(df, LFP, settings=SocFilterSettings(load_read_settled=False))
+    np.testing.assert_array_equal(out[SOC_COLUMN], out0[SOC_COLUMN])
+    assert not np.array_equal(out[SOC_BAND_LOW_COLUMN], out0[SOC_BAND_LOW_COLUMN])
 
 
 def _lfp_drive_from_half_full(spec, *, duration_s: float, seed: int):

@@ -326,6 +326,28 @@ edge toggling on it. A 16-cell NMC pack's hottest-sensor temperature read to who
 degrees at 10 Hz changed 26, 19, 26, 16, 10, 6, 8 and 4 times in its first 5 s bins,
 then held from 40 s as the pack warmed away from the edge, its cells' median by 0.4
 degC in the 50 s it held: it was reported stuck (every spread, ``cycle`` and ``cc``).
+
+**Peers that moved.** A reading without noise -- a BMS reading its cells to 1 mV, a clean
+lab logger, a simulated log -- has no white noise of its own, and its history never
+counted: a stuck cell voltage or cell temperature of a noise-free log was never found
+(``bench_faults --parts detection --cases "sensor_stuck cell" --noise-scale 0``: 0 of 96 at
+1 Hz). A healthy one holds its reading while its true value stays within a step; its peers
+show where that value went. A grouped channel (>= 3 of its kind) frozen at no setpoint is
+stuck once every peer moved since its run of unchanged bins began (the greatest less the
+least of the peer's bin means) by ``STUCK_PEER_QUANTA`` quanta -- its own as known before
+the run, the peer's, and at least what a BMS reads (1 mV, 0.01 degC: the finest step a
+reading without noise is taken to have) -- plus ``STUCK_PEER_NOISE_SIGMAS`` sigmas of the
+peer's bin mean (its white noise since the log's start); and, for a cell voltage, once the
+load moved too: the current's bin means' range (less its noise's) times the least R0 a cell
+may have (the spec's at the cells' temperature, over ``CURRENT_LOAD_MARGIN``'s spread) is
+as many quanta. A cell in series with its peers moves with a load by its own R0 times the
+same current; it does not drift with them: a constant current moves each cell along its
+own OCV, and where the OCV's slope changes (LFP's plateau ends) a cell a little behind its
+peers holds a 1 mV reading for a minute or more while they climb by 4-8 mV (a noise-free
+4-cell LFP ``cycle`` read to 1 mV, seed 2: cell_4 at 3.334 V from 10,120 s, reported before
+the load test). So a stuck cell voltage is found under a load that varies (a drive, HPPC
+pulses), not on a constant current or at rest. A temperature has no such test: the cells
+share the current's heat, and a healthy sensor moves with its peers.
 """
 
 from __future__ import annotations
@@ -337,7 +359,6 @@ import numpy as np
 from app.core import schema
 from app.core.spec import (
     RESISTANCE_CORRECTION_RANGE_C,
-    RESISTANCE_REFERENCE_TEMP_C,
     BatterySpec,
     resistance_temperature_factor,
 )
@@ -471,6 +492,14 @@ CURRENT_FOLLOW_SE = 2.0
 #: factor at this temperature (the end of the range the law is used over; a cell in
 #: runaway is not the pack).
 R0_WARM_MAX_C = RESISTANCE_CORRECTION_RANGE_C[1]
+#: Where the load is *taken off* a voltage (cell voltages with no group, the pack
+#: voltage without cells: the current's curvature times R0²), a cold pack's larger R0 is
+#: the bound: R0 times the Arrhenius factor where the cells are colder than the spec's
+#: 25 degC (the greatest of a window's bins), at most the factor at this temperature.
+#: The spec's R0 read a clean 1-2 cell NMC drive at 0 degC (R0 x1.9) as noisy cell
+#: voltages 11-24 times in 6 h at 1 Hz, 72-152 at 0.5 Hz, noise-free twins alike
+#: (``benchmarks/bench_clean_hunt.py``).
+R0_COLD_MIN_C = RESISTANCE_CORRECTION_RANGE_C[0]
 #: Without an ECM in the spec (no R0), the current's floor is raised to this.
 NOISE_FLOOR_CURRENT_NO_ECM_C = 0.10
 #: (``MIN_GROUP``, :mod:`.bins`': groups smaller than it have no robust median, only
@@ -550,6 +579,21 @@ STUCK_OWN_WHITE = 0.1
 #: baseline) falls under 0.75 in 0.5 % of windows, of 24 in 0.03 %, of 120 never
 #: (2e4 windows each).
 STUCK_OWN_WHITE_PLAIN = 0.75
+#: A grouped channel (a cell voltage or temperature among >= 3 of its kind) frozen at no
+#: setpoint is stuck once every peer moved (its bin means' greatest less least since the
+#: run of unchanged bins began) by this many of the reading's quantum -- the greatest of
+#: its own as known before the run, the peer's and the finest a reading without noise is
+#: taken to have (``STUCK_CELL_RESOLUTION_V``, ``STUCK_TEMP_RESOLUTION_C``) -- and, for a
+#: cell voltage, the load moved a healthy cell by as many of its own (see Peers that
+#: moved): a healthy reading holds only while its true value stays within a step, and a
+#: cell moves with its peers by at least 1/sqrt(``CURRENT_LOAD_MARGIN``) of their R0 ...
+STUCK_PEER_QUANTA = 4.0
+#: ... plus this many sigmas of the peer's bin means (its white noise since the log's
+#: start: a noisy peer's bin means scatter without a move; the current's, for the load).
+STUCK_PEER_NOISE_SIGMAS = 9.0
+#: The finest step of a cell temperature reading without noise (a lab logger's 0.01 degC;
+#: BMSs read 0.1 or 1 degC).
+STUCK_TEMP_RESOLUTION_C = 0.01
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
 
@@ -624,7 +668,8 @@ class SensorDetector:
         self._hot_hist = History(None, self.wn - 1, 0.0)
         # whether the pack voltage's readings spanned more than two steps in a bin
         self._wide_hist = History(None, self.wn - 1, 0.0)
-        # each bin's R0 over the spec's (at most 1: see R0_WARM), for the windows
+        # each bin's R0 over the spec's (see R0_WARM_MAX_C, R0_COLD_MIN_C), for the
+        # windows: their least (at most 1) and their greatest (at least 1)
         self._warm_hist = History(None, self.wn - 1, 1.0)
         self._chemistry = spec.chemistry
         self._step_hist = History(None, self.wn - 1, 0.0)
@@ -664,6 +709,12 @@ class SensorDetector:
         ]
         self._peers = _peer_matrix(layout)
         self._stuck_state = np.zeros(c, dtype=bool)
+        # each row's open run of unchanged bins: every row's least and greatest bin
+        # mean over it, and its own quantum squared as known before it began (see
+        # _peers_moved_past)
+        self._pm_lo = np.full((c, c), np.nan)
+        self._pm_hi = np.full((c, c), np.nan)
+        self._pm_q2 = np.full(c, np.nan)
         # the least and greatest peers' median over each row's open run of unchanged
         # bins, its own noise sums before that run and since the log's start (see
         # _run_evidence)
@@ -738,6 +789,10 @@ class SensorDetector:
         self._grouped = np.zeros(c, dtype=bool)
         for g in self.groups:
             self._grouped[g] = True
+        # the least quantum of a grouped row's peers' moves (see STUCK_PEER_QUANTA)
+        self._peer_q2_floor = np.zeros(c)
+        self._peer_q2_floor[layout.cells_v] = STUCK_CELL_RESOLUTION_V**2
+        self._peer_q2_floor[layout.cells_t] = STUCK_TEMP_RESOLUTION_C**2
         self._pack_t_peers = layout.i_t >= 0 and len(layout.cells_t) >= MIN_GROUP
         # rows judged on their peers' history and known to be quantised ask for their
         # own noise since the log's start (see Coarse sensors)
@@ -866,9 +921,7 @@ class SensorDetector:
         with np.errstate(invalid="ignore"):
             wide = bb.sample_range(iv) > PACK_TWO_STEPS * np.sqrt(pack_qe2)
         wide_full = self._wide_hist.push(wide.astype(float))
-        warm_full = self._warm_hist.push(
-            self._warm_factor(bb) if self.r0 is not None else np.ones(m)
-        )
+        warm_full = self._warm_hist.push(self._r0_factor(bb) if self.r0 is not None else np.ones(m))
         step_full = self._step_hist.push(bb.step_reach.astype(float))
         lag_full = self._lag_hist.push(self._lag_ocv(bb)) if self._lag else None
         w = self.wn
@@ -895,7 +948,10 @@ class SensorDetector:
             win += sub[:, at + i]
         n2, s2 = win[:cx], win[cx : 2 * cx]
         # the least R0 factor of each window's bins (the most load its voltage explains)
-        warm = np.lib.stride_tricks.sliding_window_view(warm_full, w)[cols].min(axis=1)
+        factors = np.lib.stride_tricks.sliding_window_view(warm_full, w)[cols]
+        warm = np.fmin(factors.min(axis=1), 1.0)
+        # (the greatest: the most load a lone voltage follows, see R0_COLD_MIN_C)
+        cold = np.fmax(factors.max(axis=1), 1.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             varx = white_noise_var(s2, n2, self._c2[:, None])
             # plain mean square (steps kept): the load's curvature is never under-counted
@@ -915,7 +971,8 @@ class SensorDetector:
             # the residual must be the pack sensor's, not a noisy cell's
             var[lay.i_v] = np.where(pack > (NOISE_RATIO**2 - 1.0) * cells_var, pack, 0.0)
         elif self.r0 is not None:  # no cells: the load curvature the current explains
-            var[lay.i_v] = var[lay.i_v] - self._load_margin * ref_i * self.r0**2
+            # (through a cold pack's R0, see R0_COLD_MIN_C)
+            var[lay.i_v] = var[lay.i_v] - self._load_margin * ref_i * (self.r0 * cold) ** 2
         if self._lag:  # a slow log: the voltage lags the current (see LAG_OCV_DROP)
             lag_ocv = np.lib.stride_tricks.sliding_window_view(lag_full, w)[cols].max(axis=1)
             cap = self._lag_cap(warm, lag_ocv)
@@ -936,7 +993,7 @@ class SensorDetector:
             if self._lag:
                 swing = np.where(np.isnan(slope_i), 0.0, slope_i)
                 curv = curv + LONE_LAG_LOAD * cap**2 * swing
-            load = CURRENT_LOAD_MARGIN * curv * self.r0**2
+            load = CURRENT_LOAD_MARGIN * curv * (self.r0 * cold) ** 2  # (see R0_COLD_MIN_C)
             var[self._lone_cells] = own - load
         if self.r0 is not None:
             # the plain estimate, as the plain voltage reference measures the load
@@ -1094,22 +1151,22 @@ class SensorDetector:
             follow = np.where(found, own - np.fmax(cross, 0.0) / gain, -np.inf)
         return np.fmax(plain, follow)
 
-    def _warm_factor(self, bb: BinBatch) -> np.ndarray:
-        """Per bin, the cells' R0 over the spec's (25 degC) one, at most 1: the
-        Arrhenius factor at the median cell temperature (the pack temperature without
-        cell sensors; 1 without either). See ``R0_WARM``."""
+    def _r0_factor(self, bb: BinBatch) -> np.ndarray:
+        """Per bin, the cells' R0 over the spec's (25 degC) one: the Arrhenius factor at
+        the median cell temperature (the pack temperature without cell sensors; 1
+        without either), between the factors at ``R0_WARM_MAX_C`` and
+        ``R0_COLD_MIN_C``."""
         lay = self.layout
         rows = lay.cells_t if len(lay.cells_t) else lay.temp_rows
         if not len(rows):
             return np.ones(bb.m)
         # (the batch's median, which the temperature reference reads too)
         t = bb.median(rows) if len(rows) > 1 else bb.mean[rows[0]].astype(float)
-        with np.errstate(invalid="ignore"):
-            warm = np.isfinite(t) & (t > RESISTANCE_REFERENCE_TEMP_C)
+        known = np.isfinite(t)
         out = np.ones(bb.m)
-        if warm.any():
-            hot_t = np.fmin(t[warm], R0_WARM_MAX_C)
-            out[warm] = np.fmin(resistance_temperature_factor(self._chemistry, hot_t), 1.0)
+        if known.any():
+            t_k = np.clip(t[known], R0_COLD_MIN_C, R0_WARM_MAX_C)
+            out[known] = resistance_temperature_factor(self._chemistry, t_k)
         return out
 
     def _stuck(self, bb: BinBatch, pack_q2: np.ndarray) -> None:
@@ -1150,6 +1207,7 @@ class SensorDetector:
         flags = self._flag_hist.push((inactive, evaluable, quiet))
         run_len = run_length(inactive, self._inactive_run)
         run_evidence = self._run_evidence(bb, run_len, own)
+        moved_ev = self._peer_moves(bb, run_len, own)
         # baseline: counts over the wb bins before the run of frozen bins began
         # (integer counts: cumulative sums are exact, whatever the split)
         keep = self._flag_hist.keep
@@ -1271,6 +1329,12 @@ class SensorDetector:
             | stuck_trigger(held, False, peer_changing, n_peers, grouped, peers_flicker)
             | extra
         )
+        if moved_ev is not None:
+            # a grouped row with no history of its own that tells: its peers' moves
+            # (see Stuck: peers that moved)
+            need = unset & self._grouped[:, None] & ~trigger
+            if need.any():
+                trigger |= need & moved_ev(need)
         stuck = latch_stuck(trigger, frozen, self._stuck_state)
         if stuck.any() or self.stuck.has_open_runs:
             start = t0_full[1 : 1 + m]  # first bin of each ws-bin window
@@ -1330,6 +1394,125 @@ class SensorDetector:
         if m:
             self._last_q2 = bb.q2[:c, -1].astype(float)
         return out[0], out[1], q2_prev
+
+    def _peer_moves(self, bb: BinBatch, run_len: np.ndarray, own):
+        """For the grouped rows: a function of a (rows, bins) mask giving, where it is
+        set, whether every peer of the row moved since the row's run of unchanged bins
+        began by more than a healthy reading of its resolution holds (see
+        ``STUCK_PEER_QUANTA``): its bin means' greatest less least over the run at
+        least ``STUCK_PEER_QUANTA`` quanta (the row's as known before the run, the
+        peer's by then, at least the least a BMS reads) plus
+        ``STUCK_PEER_NOISE_SIGMAS`` sigmas of the peer's bin mean (its white noise
+        since the log's start, over the bin's samples). Each open run's extremes of
+        every row and the row's quantum at its start are carried to the next batch
+        (running minima and maxima: exact, whatever the split). None without groups."""
+        if own is None or not self._grouped.any():
+            return None
+        c, m = self.layout.n_rows, bb.m
+        mean = bb.mean[:c]
+        start = np.arange(m)[None, :] - run_len.astype(np.int64) + 1  # (< 0: earlier)
+        s2_acc, n2_acc, q2_prev = own
+        lo0, hi0, q0 = self._pm_lo, self._pm_hi, self._pm_q2
+        if m:  # the open runs at the batch's end (NaN: none)
+            last = start[:, -1]
+            openr = (run_len[:, -1] > 0) & self._grouped
+            lo1, hi1 = np.full((c, c), np.nan), np.full((c, c), np.nan)
+            q1 = np.full(c, np.nan)
+            if openr.any():
+                with np.errstate(invalid="ignore"):
+                    suf_lo = np.fmin.accumulate(mean[:, ::-1], axis=1)[:, ::-1]
+                    suf_hi = np.fmax.accumulate(mean[:, ::-1], axis=1)[:, ::-1]
+                for r in np.flatnonzero(openr):
+                    a = int(last[r])
+                    if a < 0:
+                        lo1[r] = np.fmin(suf_lo[:, 0], lo0[r])
+                        hi1[r] = np.fmax(suf_hi[:, 0], hi0[r])
+                        q1[r] = q0[r]
+                    else:
+                        lo1[r], hi1[r], q1[r] = suf_lo[:, a], suf_hi[:, a], q2_prev[r, a]
+            self._pm_lo, self._pm_hi, self._pm_q2 = lo1, hi1, q1
+        peers = self._peers > 0
+        floor2 = self._peer_q2_floor
+        c2 = self._c2[:c]
+        # a cell voltage's peers moved by a load: the current's moves through the least R0
+        # a cell may have (the spec's at the bin's temperature, over the margin's spread;
+        # without an ECM none: not judged so)
+        volts = np.zeros(c, dtype=bool)
+        volts[self.layout.cells_v] = True
+        r0_most = 0.0 if self.r0 is None else self.r0 / math.sqrt(CURRENT_LOAD_MARGIN)
+        ii = self.layout.i_i
+        least_move = STUCK_PEER_QUANTA * np.sqrt(floor2)  # (what every threshold is above)
+        warm = []  # (the bins' R0 factors, worked out once, where a row gets that far)
+
+        def moved(need: np.ndarray) -> np.ndarray:
+            out = np.zeros((c, m), dtype=bool)
+            rr, jj = nonzero2(need)
+            aa = start[rr, jj]
+            # each (row, run) asked and its last bin asked: the moves there are the most
+            # (a running range); where its peers', or its load's, fall short of the least
+            # threshold it passes at no bin (min and max: exact; the runs at once)
+            # (the pairs come row by row, bin by bin: a run's are consecutive)
+            new = np.ones(len(rr), dtype=bool)
+            new[1:] = (rr[1:] != rr[:-1]) | (aa[1:] != aa[:-1])
+            heads = np.flatnonzero(new)
+            inv = np.cumsum(new) - 1
+            last = jj[np.append(heads[1:], len(rr)) - 1]
+            runs = np.stack((rr[heads], aa[heads]))
+            first = np.maximum(runs[1], 0)
+            idx = np.stack((first, last + 1), axis=1).ravel()
+            with np.errstate(invalid="ignore"):
+                padded = np.concatenate((mean, np.full((c, 1), np.nan)), axis=1)
+                lo_end = np.fmin.reduceat(padded, idx, axis=1)[:, ::2].T  # (runs, rows)
+                hi_end = np.fmax.reduceat(padded, idx, axis=1)[:, ::2].T
+                early = runs[1] < 0
+                lo_end[early] = np.fmin(lo_end[early], lo0[runs[0, early]])
+                hi_end[early] = np.fmax(hi_end[early], hi0[runs[0, early]])
+                moves = hi_end - lo_end
+                r_run = runs[0]
+                hopeless = ((moves < least_move) & peers[r_run]).any(axis=1) | (
+                    volts[r_run] & ~(r0_most * moves[:, ii] >= least_move[r_run])
+                )
+            if hopeless.all():
+                return out
+            live = ~hopeless[inv]
+            rr, jj, aa = rr[live], jj[live], aa[live]
+            for a in np.unique(aa):
+                sel = aa == a
+                r_s, j_s = rr[sel], jj[sel]
+                a0 = max(int(a), 0)
+                seg = mean[:, a0 : int(j_s.max()) + 1]
+                with np.errstate(invalid="ignore"):
+                    lo = np.fmin.accumulate(seg, axis=1)[:, j_s - a0].T  # (pairs, rows)
+                    hi = np.fmax.accumulate(seg, axis=1)[:, j_s - a0].T
+                if a < 0:  # begun in an earlier batch
+                    lo, hi = np.fmin(lo, lo0[r_s]), np.fmax(hi, hi0[r_s])
+                    q2r = q0[r_s]
+                else:
+                    q2r = q2_prev[r_s, a0]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    q2 = np.fmax(np.fmax(q2r[:, None], bb.q2[:c, j_s].T), floor2[None, :])
+                    var = white_noise_var(s2_acc[:, j_s + 1], n2_acc[:, j_s + 1], c2[:, None])
+                    var = np.where(np.isfinite(var), var, np.inf)
+                    sigma = np.sqrt(var / np.fmax(bb.cnt[:c, j_s], 1.0)).T
+                    need_move = STUCK_PEER_QUANTA * np.sqrt(q2) + STUCK_PEER_NOISE_SIGMAS * sigma
+                    ok = (hi - lo >= need_move) | ~peers[r_s]
+                    passed = ok.all(axis=1)
+                    v = volts[r_s]
+                    if v.any():  # ... and the load moved a healthy cell as far
+                        if not warm:
+                            warm.append(
+                                np.fmin(self._r0_factor(bb), 1.0) if self.r0 is not None else None
+                            )
+                        load_r0 = 0.0 if warm[0] is None else r0_most * warm[0][j_s]
+                        load = load_r0 * (
+                            hi[:, ii] - lo[:, ii] - STUCK_PEER_NOISE_SIGMAS * sigma[:, ii]
+                        )
+                        own_q = STUCK_PEER_QUANTA * np.sqrt(np.fmax(q2r, floor2[r_s]))
+                        passed &= ~v | (load >= own_q)
+                out[r_s, j_s] = passed
+            return out
+
+        return moved
 
     def _run_evidence(self, bb: BinBatch, run_len: np.ndarray, own):
         """For :meth:`_held_past_quantum`, a function of (row, bin) giving, over the

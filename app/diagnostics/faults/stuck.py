@@ -22,6 +22,12 @@ which its peers show -- by a step's edge it toggles on its noise and flickers li
 sensor with noise, then holds as the value leaves the edge, however many samples a
 second it reads;
 
+or, a grouped channel of the faults diagnostic (a cell voltage or temperature among >= 3
+of its kind) whatever its history -- a reading without noise has none that tells --, once
+every peer moved since it froze by several of its quanta (and a cell voltage's load moved
+it as far through its R0): its peers show where its true value went (:mod:`.sensors`,
+Peers that moved; not the SOC filter's: its cells' evidence is per sample);
+
 and it stays stuck (latched) until its reading changes again, whatever its
 peers do meanwhile. :func:`stuck_trigger` is that rule, :func:`past_quantum` the
 quantum's, :func:`latch_stuck` the latch, :func:`at_setpoint` the setpoint test;

@@ -1,0 +1,83 @@
+"""Stuck cell sensors of noise-free logs (a BMS reading to 1 mV, a clean lab logger): no
+white noise of its own tells a held reading, its peers' moves do (see
+:mod:`app.diagnostics.faults.sensors`, Stuck: peers that moved)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.spec import preset
+from app.diagnostics.faults import detect_faults
+from app.hardware.simulator import Fault, simulate
+from app.hardware.simulator.noise import quantize
+from tests.diagnostics.fault_splits import faults_in_blocks
+
+ONSET_S = 1500.0
+
+
+def _run(chem, cells, profile, channel, seed, resolution=None, duration_s=2400.0):
+    spec = preset(chem, series_cells=cells)
+    fault = Fault("sensor_stuck", ONSET_S, channel=channel)
+    block = simulate(
+        spec,
+        profile,
+        duration_s=duration_s,
+        seed=seed,
+        capacity_spread=0.02,
+        resistance_spread=0.06,
+        faults=[fault],
+    )
+    return spec, quantize(block, resolution)
+
+
+def _detected(faults: list[dict], channel: str) -> float | None:
+    hits = [f for f in faults if f["kind"] == "sensor_stuck" and f["channel"] == channel]
+    return min((f["detail"]["detected_time_s"] for f in hits), default=None)
+
+
+@pytest.mark.parametrize(
+    ("chem", "cells", "resolution"),
+    [("nmc", 4, None), ("lfp", 16, None), ("nmc", 4, {"cell_v": 0.001})],
+)
+def test_a_stuck_cell_voltage_of_a_noise_free_drive_is_found(chem, cells, resolution):
+    # (its peers, in series with it, follow the load by many millivolts while it holds:
+    # it was never found, having no white noise of its own)
+    spec, block = _run(chem, cells, "drive", "cell_2_v", 1, resolution)
+    offline = detect_faults(block, spec).to_list()
+    at = _detected(offline, "cell_2_v")
+    assert at is not None and 0.0 <= at - ONSET_S <= 60.0
+    assert not [f for f in offline if f["detail"]["detected_time_s"] < ONSET_S]
+    sizes = np.random.default_rng(3).integers(1, 40, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == offline
+
+
+def test_a_stuck_cell_temperature_of_a_noise_free_cycle_is_found():
+    # (its peers warm on charge by 0.04 degC or more, four of the finest quantum a
+    # temperature is read to, 0.01 degC, while it holds)
+    spec, block = _run("nmc", 4, "cycle", "cell_3_temp_c", 1, duration_s=2700.0)
+    offline = detect_faults(block, spec).to_list()
+    at = _detected(offline, "cell_3_temp_c")
+    assert at is not None and 0.0 <= at - ONSET_S <= 900.0
+    sizes = np.random.default_rng(4).integers(1, 40, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == offline
+
+
+@pytest.mark.parametrize(
+    ("chem", "profile", "resolution"),
+    [
+        ("nmc", "hppc", None),
+        ("lfp", "cccv", None),
+        ("lead_acid", "drive", {"cell_v": 0.001, "temp": 1.0}),
+        ("lfp", "cycle", {"cell_v": 0.001}),
+    ],
+)
+def test_healthy_cells_of_a_noise_free_log_are_not_stuck(chem, profile, resolution):
+    # (a healthy cell holds its reading at rest, or read to 1 mV while its true value
+    # stays within a step; its peers hold or move with it)
+    spec = preset(chem, series_cells=4)
+    block = simulate(
+        spec, profile, duration_s=4 * 3600, seed=2, capacity_spread=0.02, resistance_spread=0.08
+    )
+    faults = detect_faults(quantize(block, resolution), spec)
+    assert faults.of_kind("sensor_stuck") == []
