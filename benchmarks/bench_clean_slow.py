@@ -127,6 +127,12 @@ more noisy-voltage alarms, in logs whose noise draws shift after the first extra
 (:mod:`app.diagnostics.faults.sensors`, Peers that moved; a frozen reading only, which typical
 noise never holds): ``--periods 5 20 --cells 4 16 --seeds 501`` 50 false alarms (over/under
 voltage) before and after, identical; ``--periods 10 --cells 4 16 --seeds 601`` 9, identical.
+
+2026-12-07 session 35, main after merging the step-start rows (``cyclerlog``) and the four
+fixes above (``slowclean``) beside ``cleanhunt``'s cold R0 and ``stuckfree``: ``--periods 5
+8 10 15 20`` 743 (session 34's main) -> 0; held out ``--seeds 601 602 603`` 637 -> 0,
+``--seeds 701 702 703`` 1 (a runaway onset, NMC 8-cell cycle at 5 s, seed 703, cell_2 at
+66,680 s: the known Li-ion onset at 5 s).
 """
 
 from __future__ import annotations
