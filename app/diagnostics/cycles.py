@@ -522,6 +522,7 @@ def _pulse_resistances(
         PulseSettings,
         first_departures,
         interp_within,
+        reads_supported,
         step_candidates,
     )
 
@@ -563,6 +564,9 @@ def _pulse_resistances(
     end = first_departures(i, level, hold, levels, reach)
     duration = t[np.minimum(end, n - 1)] - t[ks]
     ok = (end > levels) & ~(duration < read_s - 1e-6)
+    ks, levels, end = ks[ok], levels[ok], end[ok]
+    # what the samples support (no reading across a slow log's interval)
+    ok = reads_supported(t, t[ks] + read_s, np.full(len(ks), float(read_s)), levels, end)
     ks, levels, end = ks[ok], levels[ok], end[ok]
     te = np.minimum(t[ks] + read_s, t[end - 1])
     dv = interp_within(te, t, v, levels, end) - v[ks - 1]

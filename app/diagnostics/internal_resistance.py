@@ -167,6 +167,7 @@ from app.diagnostics.pulse_detection import (
     noise_sigma_columns,
     noise_sigma_windows,
     noise_sigmas,
+    reads_supported,
     step_candidates,
     window_sums,
 )
@@ -819,8 +820,15 @@ class InternalResistanceTracker:
             i_pre = float(i[pre_level:k].sum()) / (k - pre_level)
             i_level = float(i[kl : last + 1].sum()) / (last + 1 - kl)
             eval_t: dict[str, float | None] = {"r_ohmic_ohm": float(t[kl])}
-            for tau in EVAL_TIMES_S:
-                ok = lasted >= tau - 1e-6
+            # the read points the samples support (the fit's curve is no better than
+            # the samples around a read point: none across a slow log's interval)
+            taus = np.array(EVAL_TIMES_S)
+            n_taus = len(taus)
+            supported = reads_supported(
+                t, t_s + taus, taus, np.full(n_taus, kl), np.full(n_taus, last + 1)
+            ).tolist()
+            for tau, sup in zip(EVAL_TIMES_S, supported, strict=True):
+                ok = lasted >= tau - 1e-6 and sup
                 eval_t[f"r_{tau:g}s_ohm"] = min(t_s + tau, float(t[last])) if ok else None
             p = self.spec.parallel_strings
             pack: dict[str, float | None] = {}
@@ -1101,8 +1109,10 @@ class InternalResistanceTracker:
         di = i[kl] - i0
         duration = t[np.minimum(stop, win - 1)] - t_s
         read = (kl < stop)[:, None] & ~(duration[:, None] < taus[None, :] - 1e-6)
-        read &= t[kl][:, None] <= t_s[:, None] + taus[None, :] + 1e-6  # no later stand-in
         rows, cols = np.nonzero(read)
+        # what the samples support (no reading across a slow log's interval)
+        sup = reads_supported(t, t_s[rows] + taus[cols], taus[cols], kl[rows], stop[rows])
+        rows, cols = rows[sup], cols[sup]
         te = np.minimum(t_s[rows] + taus[cols], t[np.maximum(stop - 1, 0)][rows])
         lo, hi = kl[rows], stop[rows]
         dii = interp_within(te, t, i, lo, hi) - i0[rows]

@@ -121,6 +121,18 @@ EVAL_TIMES_S: tuple[float, ...] = (2.0, 10.0, 30.0)
 #: The first sample at the new level reads the ohmic resistance only this soon after
 #: the step (a cycler logging every 30 s would make it a 30 s resistance).
 OHMIC_WITHIN_S = 2.0
+#: A reading at ``t_s + tau`` that is not on a sample is kept only when it can miss
+#: at most this fraction of the voltage's relaxation by ``t_s + tau`` (see
+#: :func:`reads_supported`): the last pulse sample standing in for a 10 s pulse's end
+#: at 0.5 Hz (8 s in) is the slowest the definition has been read from
+#: (``bench_dcir_definition.py``); a cycler row at the step's start followed by one
+#: 60 s later has nothing to say about the voltage 2 or 10 s in.
+READ_MISS_MAX = 0.2
+#: times closer than this are one time (float round-off of ``t_s + tau``)
+_SAME_TIME_S = 1e-6
+#: relaxation time constants, in units of ``tau``, over which the worst case of an
+#: interpolated reading is taken (:func:`interpolation_miss`; 8 a decade)
+_TIME_CONSTANTS = np.geomspace(1e-4, 1e2, 49)
 
 
 @dataclass(frozen=True)
@@ -505,6 +517,73 @@ def first_departure(i: np.ndarray, level: float, tol: float, start: int, stop: i
     return None
 
 
+def interpolation_miss(alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """The largest fraction of a relaxation ``r(s)``, ``s`` the time since the step in
+    units of ``tau``, that linear interpolation between ``r(alpha)`` and ``r(beta)``
+    (``0 <= alpha < 1 < beta``) can miss at ``s = 1``: ``1 - interp / r(1)``.
+
+    Taken over ``r(s) = 1 - exp(-s / T)`` for every time constant ``T`` (the grid
+    :data:`_TIME_CONSTANTS`), which bounds it for any mixture of them with positive
+    amplitudes -- an RC network, and diffusion's ``sqrt(s)``, whose relaxation is such a
+    mixture (a ratio of sums is at most the largest ratio) -- and for a linear drift,
+    which interpolation reads exactly. A bracket starting at the step (``alpha = 0``)
+    misses up to ``(beta - 1) / beta`` (a fast relaxation, done by ``s = 1``, drawn
+    as a line from the step); one around ``s = 1`` away from the step little (a
+    +-25 % bracket at most 2 %).
+    """
+    alpha = np.asarray(alpha, dtype=float)[:, None]
+    beta = np.asarray(beta, dtype=float)[:, None]
+    rate = 1.0 / _TIME_CONSTANTS
+    r_a, r_b = -np.expm1(-alpha * rate), -np.expm1(-beta * rate)
+    r_1 = -np.expm1(-rate)
+    interp = r_a + (r_b - r_a) * ((1.0 - alpha) / (beta - alpha))
+    return (1.0 - interp / r_1).max(axis=1)
+
+
+def reads_supported(
+    t: np.ndarray, x: np.ndarray, tau: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Whether the samples support the HPPC reading at ``x = t_s + tau`` of pulses whose
+    samples at the new level are ``t[lo:hi]`` (``hi > lo``; the pulse lasted ``tau``):
+    the one rule for every reader of the definition (``hppc_resistances_raw``, the
+    pulse tracker's readings from the samples and its read-out fit, the cycles' DCIR).
+
+    - on a pulse sample (within 1 us): always;
+    - between two pulse samples ``a < x < b``: when linear interpolation misses at
+      most :data:`READ_MISS_MAX` of the relaxation by ``x`` in the worst case
+      (:func:`interpolation_miss` of ``(a - t_s) / tau``, ``(b - t_s) / tau``): a
+      1 Hz log's 2 s reading across a missing row (at most 9 %), an Arbin log's 1.2 s
+      interval around 2 s (3 %) are read; a cycler's row at the step's start and its
+      next 30 s later are not (the 2 s reading would miss up to 93 %);
+    - after the pulse's last sample ``a`` (the next sample, at or after ``x``, is the
+      next step's), which stands in for the pulse's end: when ``x - a`` is at most
+      :data:`READ_MISS_MAX` of ``tau`` (a slow relaxation misses ``(x - a) / tau``):
+      a 10 s pulse at 1 Hz is read 9 s in, at 0.5 Hz 8 s in, not from its first
+      sample when that is the only one;
+    - never when the first sample at the level comes after ``x``.
+
+    All arrays of one length (``t``: the times, in order, the indices refer to).
+    """
+    x = np.asarray(x, dtype=float)
+    tau = np.asarray(tau, dtype=float)
+    lo = np.asarray(lo, dtype=np.int64)
+    last = np.asarray(hi, dtype=np.int64) - 1
+    # the pulse's sample at or before x (its first one if none is)
+    j = np.clip(np.searchsorted(t, x + _SAME_TIME_S, side="right") - 1, lo, last)
+    before = x - t[j]
+    ok = np.abs(before) <= _SAME_TIME_S
+    hold = ~ok & (before > 0) & (j == last)
+    ok[hold] = before[hold] <= READ_MISS_MAX * tau[hold] + _SAME_TIME_S
+    between = np.flatnonzero(~ok & (before > 0) & (j < last))
+    if between.size:
+        jb, tb = j[between], tau[between]
+        t_s = x[between] - tb
+        alpha = (t[jb] - t_s) / tb
+        beta = (t[jb + 1] - t_s) / tb
+        ok[between] = interpolation_miss(alpha, beta) <= READ_MISS_MAX
+    return ok
+
+
 def hppc_resistance_raw(
     t: np.ndarray,
     v: np.ndarray,
@@ -522,10 +601,12 @@ def hppc_resistance_raw(
     pulse sample but the pulse lasted ``tau`` (``t[end] - t_s >= tau``), the last
     pulse sample is used: with zero-order-hold sampling the voltage at exactly
     ``t_s + tau`` belongs to the next step. ``None`` when the pulse is shorter
-    than ``tau``, or when its first sample at the new level comes after
-    ``t_s + tau`` (a cycler logging every 30 s has no 2 s or 10 s reading: the
-    30 s sample is no stand-in). ``r_ohmic`` uses the first sample at the new level,
-    None when that comes more than :data:`OHMIC_WITHIN_S` after the step.
+    than ``tau``, or when the samples do not support a reading at ``t_s + tau``
+    (:func:`reads_supported`: a cycler logging every 30 s, a row at the step's
+    start and the next 30 s later, has no 2 s or 10 s reading; neither
+    interpolated across that interval nor from a later sample standing in).
+    ``r_ohmic`` uses the first sample at the new level, None when that comes more
+    than :data:`OHMIC_WITHIN_S` after the step.
 
     This is the definition applied to noise-free data (the benchmark's "model's
     own value") and the fallback when the response fit fails.
@@ -552,11 +633,14 @@ def hppc_resistances_raw(
     # an unfinished pulse (the log ends inside it) has lasted at least until the last sample
     duration = float(t[min(end, len(t) - 1)]) - t_s
     tp = t[k_level:end]
-    read = [
-        j
-        for j, tau in enumerate(times_s)
-        if len(tp) and not duration < tau - 1e-6 and tp[0] <= t_s + tau + 1e-6
-    ]
+    read = [j for j, tau in enumerate(times_s) if len(tp) and not duration < tau - 1e-6]
+    if read:
+        taus = np.array([times_s[j] for j in read])
+        n_read = len(read)
+        ok = reads_supported(
+            t, t_s + taus, taus, np.full(n_read, k_level), np.full(n_read, end)
+        ).tolist()
+        read = [j for j, o in zip(read, ok, strict=True) if o]
     if read:
         # all read points in one np.interp call per column (the same values as one by one)
         t_last = float(tp[-1])

@@ -444,14 +444,20 @@ def feed_random_blocks(tracker, block: SampleBlock, *, seed: int, max_size: int)
         pos += size
 
 
+@pytest.mark.parametrize("step_samples", [False, True])
 @pytest.mark.parametrize("dt_s", [1800.0, 3600.0])
-def test_a_log_sampled_more_slowly_than_the_fit_window_reads_only_the_ohmic_step(dt_s):
+def test_a_log_sampled_more_slowly_than_the_fit_window_reads_only_the_ohmic_step(
+    dt_s, step_samples
+):
     # a step whose level's first sample comes after the fit window (a drive cycle
     # logged every 30 min) was measured on an empty window: ZeroDivisionError, a
-    # traceback from `batteryos analyze`
-    # (a polled logger: no row at a step's start, see step_samples)
+    # traceback from `batteryos analyze`. A polled logger (no row at a step's start)
+    # or a cycler's (a row at each step's start, then the next 30 min later: the
+    # 2 and 10 s readings were interpolated across that interval)
     spec = preset("nmc", series_cells=4)
-    block = simulate(spec, "drive", duration_s=60 * dt_s, dt_s=dt_s, seed=2, step_samples=False)
+    block = simulate(
+        spec, "drive", duration_s=60 * dt_s, dt_s=dt_s, seed=2, step_samples=step_samples
+    )
     offline = measure_internal_resistance(block.to_frame(), spec).to_dict()
     # no sample 2 or 10 s into a step: only the first sample's (ohmic) reading is there
     assert offline["pulses"]

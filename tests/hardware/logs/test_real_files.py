@@ -111,11 +111,12 @@ def test_neware_per_cycle_discharge_matches_its_own_cycle_rows():
     )
     assert cycles["coulombic_efficiency"].iloc[1] == pytest.approx(1.012, abs=0.01)
     assert cycles["end_of_discharge_voltage_v"].iloc[1] == pytest.approx(3.9, abs=0.001)
-    # each CC step from rest gives a 10-s resistance: two per cycle. The export logs every
-    # 30 s; from the rest voltage to the first CC sample, 4.4406 V -> 4.4098 V at -0.5 A,
-    # is 62 mOhm, and 10 s into the step a little more
-    assert list(cycles["n_pulses"].iloc[:3]) == [2, 2, 2]
-    assert 0.062 < cycles["dcir_ohm"].iloc[1] < 0.15
+    # the export logs a row at each CC step's start and then every 30 s: nothing says
+    # what the voltage was 10 s into the step. It was read by interpolation between
+    # the step's first row (the ohmic drop) and the one 30 s later (82 mOhm, invented);
+    # the cycles have no 10-s resistance (reads_supported)
+    assert list(cycles["n_pulses"].iloc[:3]) == [0, 0, 0]
+    assert cycles["dcir_ohm"].isna().all()
 
 
 def test_neware_steps_follow_the_program():

@@ -1,0 +1,145 @@
+"""HPPC readings (r_2s, r_10s, r_30s, the cycles' 10 s DCIR) of sparse cycler logs
+against the same run logged densely (issue 3, internal resistance on sparse logs).
+
+Run: ``python benchmarks/bench_dcir_sparse.py [--periods 30 60 300] [--profiles hppc
+cycle] [--seeds 3] [--first-seed 1]``
+
+A cycler (Arbin, Neware, Maccor, BioLogic) logs a row at each step's start and then
+at its logging interval, which may be long. The simulator does the same with
+``step_samples=True`` (the default): this runs its HPPC and cycle profiles (NMC and
+LFP presets, four cells, seeds as given, no noise) logged every ``--periods`` s, and
+the same run logged at 1 Hz (the same 1 s control steps, so the same voltages at the
+common times). Every reading of ``measure_internal_resistance`` (pulses matched by
+start time) and of ``pulse_resistances`` (the cycles' DCIR) on the sparse log is
+compared with the 1 Hz log's: a reading whose read point ``t_s + tau`` is on a
+sample of the pulse in the sparse log (``on``) against one that is not (``off``:
+interpolated across the interval around it, or a sample before it standing in for
+the pulse's end; the 1 Hz run reads a 10 s pulse at its last sample, 9 s in). Printed per
+reading: how many the sparse log gives, how many of them off a sample, and the
+error of each group against the 1 Hz run's (per cent: mean |error|, worst), with
+the worst ``off`` error of the read point alone (``(read)``: the voltage just before
+the step taken from the 1 Hz run: the sparse log's row before the step can be a
+period older, in a rest still relaxing -- most of the ``on`` readings' error) and the
+widest interval an ``off`` reading was read across.
+
+2026-12-07 session 36 (sparsepulse): before (``reads_supported`` absent) -> after, see
+the end of this docstring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.core.spec import preset  # noqa: E402
+from app.diagnostics.cycles import pulse_resistances  # noqa: E402
+from app.diagnostics.internal_resistance import measure_internal_resistance  # noqa: E402
+from app.hardware.simulator import simulate  # noqa: E402
+
+KEYS = ("r_2s_ohm", "r_10s_ohm", "r_30s_ohm")
+TAUS = {"r_2s_ohm": 2.0, "r_10s_ohm": 10.0, "r_30s_ohm": 30.0, "dcir_10s": 10.0}
+DURATION_S = {"hppc": 45000, "cycle": 40000}
+
+
+def readings(df, spec) -> dict[tuple[str, float], float]:
+    """(key, start time) -> reading, of the pulses and of the cycles' DCIR."""
+    out = {}
+    for p in measure_internal_resistance(df, spec).pulses:
+        for key in KEYS:
+            if p[key] is not None:
+                out[(key, round(p["start_time_s"], 3))] = p[key]
+    t = df["time_s"].to_numpy()
+    at, val = pulse_resistances(df, spec.pack_capacity_ah)
+    for k, r in zip(at.tolist(), val.tolist(), strict=True):
+        out[("dcir_10s", round(float(t[k]), 3))] = r
+    return out
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--periods", nargs="+", type=float, default=[30.0, 60.0, 300.0])
+    ap.add_argument("--profiles", nargs="+", default=["hppc", "cycle"])
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    print("sparse log's readings vs the same run at 1 Hz (no noise); errors in per cent")
+    print(
+        f"{'profile':<6} {'chem':<4} {'period':>6} {'reading':<9} {'given':>5} {'off':>4} "
+        f"{'off mean|err|':>13} {'off worst':>9} {'(read)':>8} {'widest':>7} {'on':>4} "
+        f"{'on worst':>8} {'(read)':>8}"
+    )
+    total = {"given": 0, "off": 0, "off_bad": 0}
+    for profile in args.profiles:
+        for chem in ("nmc", "lfp"):
+            spec = preset(chem, series_cells=4)
+            for period in args.periods:
+                rows: dict[str, list] = {k: [] for k in TAUS}
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
+                    kw = dict(duration_s=DURATION_S.get(profile, 40000), seed=seed)
+                    dense = simulate(spec, profile, dt_s=1.0, **kw).to_frame()
+                    sparse = simulate(spec, profile, dt_s=period, step_samples=True, **kw)
+                    sparse = sparse.to_frame()
+                    ref = readings(dense, spec)
+                    t = sparse["time_s"].to_numpy()
+                    i = sparse["current_a"].to_numpy()
+                    v = sparse["voltage_v"].to_numpy()
+                    td = dense["time_s"].to_numpy()
+                    vd = dense["voltage_v"].to_numpy()
+                    for (key, t_s), r in readings(sparse, spec).items():
+                        x = t_s + TAUS[key]
+                        j = int(np.searchsorted(t, x + 1e-6)) - 1
+                        # on a sample of the pulse (not the next step's first one)
+                        k = int(np.searchsorted(t, t_s - 1e-6))
+                        held = abs(i[j] - i[k]) <= 0.05 * max(abs(i[k]), 1e-9)
+                        on = abs(t[j] - x) <= 1e-6 and held
+                        width = float(t[min(j + 1, len(t) - 1)] - t[j])
+                        truth = ref.get((key, t_s))
+                        err = np.nan if truth is None else 100.0 * (r / truth - 1.0)
+                        # the read point's own error: the voltage before the step taken
+                        # from the 1 Hz run (the sparse log's row before it is older)
+                        kd = int(np.searchsorted(td, t_s - 1e-6))
+                        r_own = r + (v[k - 1] - vd[kd - 1]) / (i[k] - i[k - 1])
+                        own = np.nan if truth is None else 100.0 * (r_own / truth - 1.0)
+                        rows[key].append((on, err, width, own))
+                for key, got in rows.items():
+                    if not got:
+                        print(f"{profile:<6} {chem:<4} {period:>5g}s {key:<9} {0:>5}")
+                        continue
+                    on = np.array([g[0] for g in got])
+                    err = np.array([g[1] for g in got])
+                    width = np.array([g[2] for g in got])
+                    own = np.abs(np.array([g[3] for g in got]))
+                    off = ~on
+                    e_off, e_on = np.abs(err[off]), np.abs(err[on])
+                    total["given"] += len(got)
+                    total["off"] += int(off.sum())
+                    total["off_bad"] += int(np.sum(e_off > 5.0))
+                    off_txt = (
+                        f"{np.nanmean(e_off):12.2f}% {np.nanmax(e_off):8.2f}% "
+                        f"{np.nanmax(own[off]):7.2f}% {width[off].max():6.0f}s"
+                        if off.any() and np.isfinite(e_off).any()
+                        else f"{'-':>13} {'-':>9} {'-':>8} {'-':>7}"
+                    )
+                    on_txt = (
+                        f"{np.nanmax(e_on):7.2f}% {np.nanmax(own[on]):7.2f}%"
+                        if np.isfinite(e_on).any()
+                        else f"{'-':>8} {'-':>8}"
+                    )
+                    print(
+                        f"{profile:<6} {chem:<4} {period:>5g}s {key:<9} {len(got):>5} "
+                        f"{int(off.sum()):>4} {off_txt} {int(on.sum()):>4} {on_txt}",
+                        flush=True,
+                    )
+    print(
+        f"all: {total['given']} readings, {total['off']} off a sample, "
+        f"{total['off_bad']} of them more than 5 % from the 1 Hz run's"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""HPPC readings on sparse cycler logs: a reading at ``t_s + tau`` only where the
+samples support it (``reads_supported``), the same rule in every reader."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.core.spec import preset
+from app.diagnostics.cycle_tracker import CycleTracker
+from app.diagnostics.cycles import pulse_resistances, summarize_cycles
+from app.diagnostics.internal_resistance import (
+    InternalResistanceTracker,
+    measure_internal_resistance,
+)
+from app.diagnostics.pulse_detection import (
+    hppc_resistance_raw,
+    interpolation_miss,
+    reads_supported,
+)
+from app.hardware.simulator import simulate
+from tests.diagnostics.test_internal_resistance import assert_same
+
+NMC4 = preset("nmc", series_cells=4)
+
+
+def _supported(times, t_s, tau, end=None):
+    t = np.asarray(times, dtype=float)
+    lo = int(np.searchsorted(t, t_s))
+    hi = len(t) if end is None else int(np.searchsorted(t, end))
+    return bool(reads_supported(t, np.array([t_s + tau]), np.array([tau]), [lo], [hi])[0])
+
+
+def test_the_rule():
+    grid = np.arange(0.0, 40.0)  # 1 Hz
+    assert _supported(grid, 5.0, 2.0) and _supported(grid, 5.0, 10.0)
+    # a 10 s pulse at 1 Hz: its last sample (9 s in) stands in, as the definition reads it
+    assert _supported(grid, 5.0, 10.0, end=15.0)
+    # at 0.5 Hz 8 s in; from its first sample (the only one), never
+    assert _supported(np.arange(0.0, 40.0, 2.0), 4.0, 10.0, end=14.0)
+    assert not _supported([0.0, 5.0, 15.0, 20.0], 5.0, 10.0, end=15.0)
+    # a missing row at 1 Hz: the 2 s reading across 2 s, the 10 s one too
+    gap = np.delete(grid, 7)
+    assert _supported(gap, 5.0, 2.0) and _supported(np.delete(grid, 15), 5.0, 10.0)
+    # a cycler's row at the step's start and the next one 30 s later: no 2 or 10 s reading
+    rows = [0.0, 30.0, 60.0, 60.0 + 30.0, 120.0]
+    assert not _supported(rows, 60.0, 2.0) and not _supported(rows, 60.0, 10.0)
+    assert _supported(rows, 60.0, 30.0)  # on a sample
+    # a wide interval whose far sample is just past the read point
+    assert _supported([0.0, 5.0, 15.02, 300.0], 5.0, 10.0)
+    # the first sample at the level after the read point: nothing stands in
+    t = np.array([0.0, 4.0, 20.0, 30.0])
+    assert not reads_supported(t, np.array([13.0]), np.array([10.0]), [2], [4])[0]
+
+
+def test_the_interpolation_miss_bound():
+    # a bracket from the step: a relaxation done by tau is drawn as a line from 0
+    assert interpolation_miss(np.array([0.0]), np.array([1.5]))[0] == pytest.approx(1 / 3, 1e-3)
+    # around tau and away from the step: little
+    assert interpolation_miss(np.array([0.75]), np.array([1.25]))[0] < 0.025
+    # the worst case holds for a mixture (here a sqrt(t) diffusion) too
+    for a, b in ((0.0, 1.2), (0.5, 1.5), (0.3, 2.0)):
+        ra, rb = np.sqrt(a), np.sqrt(b)
+        miss = 1 - (ra + (rb - ra) * (1 - a) / (b - a))
+        assert miss <= interpolation_miss(np.array([a]), np.array([b]))[0] + 1e-9
+
+
+def sparse_pulse_log(first_gap_s: float, pulse_s: float = 600.0):
+    """A rest, then a -5 A step logged as a cycler does: a row at the step's start and
+    the next ``first_gap_s`` later, then every 60 s; an exponential relaxation."""
+    t_s = 600.0
+    t = np.concatenate(
+        (np.arange(0.0, t_s, 60.0), [t_s], np.arange(t_s + first_gap_s, t_s + pulse_s, 60.0))
+    )
+    t = np.append(t, t_s + pulse_s)
+    i = np.where((t >= t_s) & (t < t_s + pulse_s), -5.0, 0.0)
+    dt = np.clip(t - t_s, 0.0, None)
+    v = 3.7 + np.where(i != 0, -5.0 * (0.02 + 0.01 * (1 - np.exp(-dt / 3.0))), 0.0)
+    return t, v, i, int(np.searchsorted(t, t_s)), len(t) - 1
+
+
+def test_a_step_start_row_then_a_long_interval_gives_no_2_or_10_s_reading():
+    t, v, i, k, end = sparse_pulse_log(472.0)
+    raw = hppc_resistance_raw(t, v, i, k, k, end)
+    assert raw["r_ohmic_ohm"] == pytest.approx(0.02)
+    # (linear interpolation to the row 472 s later read 0.0200 + 0.01 * 2 / 472: invented)
+    assert raw["r_2s_ohm"] is None and raw["r_10s_ohm"] is None and raw["r_30s_ohm"] is None
+    # a row 2.2 s in: the 2 s reading is between the step and it (misses <= 1 / 11)
+    t, v, i, k, end = sparse_pulse_log(2.2)
+    raw = hppc_resistance_raw(t, v, i, k, k, end)
+    assert raw["r_2s_ohm"] is not None and raw["r_10s_ohm"] is None
+
+
+def test_a_10_s_pulse_logged_only_at_its_steps_has_no_10_s_reading():
+    # rows at the pulse's start and at the next step's (10 s later): the first pulse
+    # sample (the ohmic drop) stood in for the voltage 10 s in
+    t = np.array([0.0, 60.0, 100.0, 110.0, 120.0, 180.0])
+    i = np.array([0.0, 0.0, -5.0, 0.0, 0.0, 0.0])
+    v = np.array([3.7, 3.7, 3.6, 3.68, 3.69, 3.7])
+    raw = hppc_resistance_raw(t, v, i, 2, 2, 3)
+    assert raw["r_ohmic_ohm"] == pytest.approx(0.02)
+    assert raw["r_2s_ohm"] is None and raw["r_10s_ohm"] is None
+
+
+@pytest.fixture(scope="module")
+def sparse_hppc():
+    kw = dict(duration_s=30000, seed=1)
+    sparse = simulate(NMC4, "hppc", dt_s=60.0, step_samples=True, **kw)
+    dense = simulate(NMC4, "hppc", dt_s=1.0, **kw).to_frame()
+    return sparse, dense
+
+
+def test_a_sparse_hppc_log_reads_only_what_its_samples_support(sparse_hppc):
+    sparse, dense = sparse_hppc
+    frame = sparse.to_frame()
+    t = frame["time_s"].to_numpy()
+    offline = measure_internal_resistance(frame, NMC4).to_dict()
+    pulses = offline["pulses"]
+    assert pulses and any(p["r_ohmic_ohm"] is not None for p in pulses)
+    # no row within 2 s of any pulse's start but the step's own: no 2 s reading
+    assert all(p["r_2s_ohm"] is None for p in pulses)
+    for p in pulses:
+        for tau in (10.0, 30.0):
+            if p[f"r_{tau:g}s_ohm"] is not None:  # on a sample of the log
+                assert np.min(np.abs(t - (p["start_time_s"] + tau))) < 1e-6
+    # live == offline (the coulomb-counted SOC to round-off, as ever)
+    tracker = InternalResistanceTracker(NMC4)
+    for pos in range(len(sparse)):
+        tracker.update(sparse.slice(pos, pos + 1))
+    assert_same(offline, tracker.result().to_dict())
+
+
+def test_the_cycles_dcir_of_a_sparse_log_is_read_on_its_samples(sparse_hppc):
+    sparse, dense = sparse_hppc
+    frame = sparse.to_frame()
+    t = frame["time_s"].to_numpy()
+    at, r = pulse_resistances(frame, NMC4.pack_capacity_ah)
+    assert len(at)
+    # each on a sample 10 s in (the steps start on the 10 s grid of the profile)
+    assert all(np.min(np.abs(t - (t[k] + 10.0))) < 1e-6 for k in at.tolist())
+    # and that sample is the definition's: the same reading as the 1 Hz run's but for
+    # the voltage before the step (the sparse log's row before it is older)
+    td = dense["time_s"].to_numpy()
+    at_d, r_d = pulse_resistances(dense, NMC4.pack_capacity_ah)
+    found = dict(zip(td[at_d].tolist(), r_d.tolist(), strict=True))
+    assert all(t[k] in found for k in at.tolist())
+    offline = summarize_cycles(frame, NMC4.pack_capacity_ah)
+    live = CycleTracker(NMC4)
+    for pos in range(0, len(sparse), 7):
+        live.update(sparse.slice(pos, pos + 7))
+    a, b = live.result().to_dict("records"), offline.to_dict("records")
+    assert json.dumps(a) == json.dumps(b)
+
+
+def test_the_read_out_fit_is_read_only_where_the_samples_support_it():
+    # logged every 10 s from the step: the fit runs, but nothing pins the voltage 2 s in
+    sparse = simulate(NMC4, "hppc", duration_s=20000, dt_s=10.0, seed=1).to_frame()
+    pulses = measure_internal_resistance(sparse, NMC4).pulses
+    fitted = [p for p in pulses if p["method"] == "fit"]
+    assert fitted
+    assert all(p["r_2s_ohm"] is None for p in fitted)
+    assert any(p["r_10s_ohm"] is not None for p in fitted)
