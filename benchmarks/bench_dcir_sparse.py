@@ -22,8 +22,27 @@ the step taken from the 1 Hz run: the sparse log's row before the step can be a
 period older, in a rest still relaxing -- most of the ``on`` readings' error) and the
 widest interval an ``off`` reading was read across.
 
-2026-12-07 session 36 (sparsepulse): before (``reads_supported`` absent) -> after, see
-the end of this docstring.
+2026-12-07 session 36 (sparsepulse): ``reads_supported``
+(:mod:`app.diagnostics.pulse_detection`), one rule for the readings from the samples,
+the read-out fit's and the cycles' DCIR. ``nice python benchmarks/bench_dcir_sparse.py``
+(seeds 1-3, looked at while choosing the limits), before (1ff83dd) -> after:
+1384 -> 189 readings, 1305 -> 110 of them off a sample; off a sample and more than 5 %
+from the 1 Hz run's 729 -> 8, by the read point alone (the voltage before the step
+taken from the 1 Hz run) 821 -> 1. Per reading: r_2s 322 -> 1 (321 -> 0 off a sample;
+the worst read point 22.9 % -> none), r_10s 322 -> 27 (297 -> 2; 50.1 % -> 1.2 %), r_30s
+295 -> 134 (267 -> 106; 62.0 % -> 5.8 %), the cycles' DCIR 445 -> 27 (420 -> 2; 50.1 % ->
+1.2 %). Held out, ``--first-seed 101`` (seeds 101-103, not used to choose the limits;
+an earlier draft's run of them was seen): 1372 -> 189 readings, 1292 -> 109 off a sample, more than 5 % off 731 -> 7, by
+the read point 834 -> 0; worst read point r_2s 21.9 %, r_10s 48.0 %, r_30s 59.3 %, DCIR
+48.0 % -> none, 1.1 %, 4.7 %, 1.1 %. The kept one beyond 5 % by its read point: an LFP
+cycle at 60 s, r_30s interpolated across a 60 s interval, 5.83 % (the rule's bound: 10 %
+of the relaxation, here nearly all of R30). What is left beyond 5 % is the voltage
+before the step: the NMC HPPC's r_10s and DCIR on a sample 10 s in (60 and 300 s: 11.8 %,
+the read point 0.01 %), its row before the step up to a period older, in a rest
+still relaxing after the pulse before; LFP HPPC r_30s at 60 s 8.2 % (read point 4.7 %). The
+price: a sparse log keeps few 2 and 10 s readings (the NMC HPPC at 30 s: r_10s 30 -> 9,
+the ones on a sample); the real Neware export (rows every 30 s) has no cycle DCIR any
+more (0.083 ohm, read across 30 s, -> None).
 """
 
 from __future__ import annotations
@@ -73,7 +92,7 @@ def main(argv=None) -> None:
         f"{'off mean|err|':>13} {'off worst':>9} {'(read)':>8} {'widest':>7} {'on':>4} "
         f"{'on worst':>8} {'(read)':>8}"
     )
-    total = {"given": 0, "off": 0, "off_bad": 0}
+    total = {"given": 0, "off": 0, "off_bad": 0, "off_read_bad": 0}
     for profile in args.profiles:
         for chem in ("nmc", "lfp"):
             spec = preset(chem, series_cells=4)
@@ -119,6 +138,7 @@ def main(argv=None) -> None:
                     total["given"] += len(got)
                     total["off"] += int(off.sum())
                     total["off_bad"] += int(np.sum(e_off > 5.0))
+                    total["off_read_bad"] += int(np.sum(own[off] > 5.0))
                     off_txt = (
                         f"{np.nanmean(e_off):12.2f}% {np.nanmax(e_off):8.2f}% "
                         f"{np.nanmax(own[off]):7.2f}% {width[off].max():6.0f}s"
@@ -137,7 +157,8 @@ def main(argv=None) -> None:
                     )
     print(
         f"all: {total['given']} readings, {total['off']} off a sample, "
-        f"{total['off_bad']} of them more than 5 % from the 1 Hz run's"
+        f"{total['off_bad']} of them more than 5 % from the 1 Hz run's "
+        f"({total['off_read_bad']} by the read point alone)"
     )
 
 

@@ -500,7 +500,9 @@ def pulse_resistances(
     Steps are those of :func:`~app.diagnostics.pulse_detection.step_candidates`
     (at least C/10, or 10 % of the peak current without a capacity, from a
     settled level); a step counts when the new level is not a rest and holds
-    for ``read_s``.
+    for ``read_s``, and the samples support a reading at ``read_s``
+    (:func:`~app.diagnostics.pulse_detection.reads_supported`: a cycler logging every
+    30 s has none 10 s into a step).
     """
     t = df[schema.TIME].to_numpy(dtype=float)
     v = df[schema.VOLTAGE].to_numpy(dtype=float)

@@ -13,7 +13,11 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   ``r_30s_ohm``: the HPPC definition ``(V(t_s + tau) - V_before) / (I(t_s + tau)
   - I_before)`` (FreedomCAR Battery Test Manual for Power-Assist HEVs,
   DOE/ID-11069, 2003, sec. 3.3 and 4.2.1), None when the pulse is shorter than
-  ``tau`` or the log has no sample at the new current by then (a slow log). Numerator and denominator change sign together, so the values are
+  ``tau`` or the samples do not support a reading at ``t_s + tau``
+  (:func:`~app.diagnostics.pulse_detection.reads_supported`, one rule for the readings
+  from the samples, the read-out fit's and the cycles' DCIR: a cycler's row at the
+  step's start and its next one 30 s later say nothing of the voltage 2 or 10 s in,
+  and a line across that interval is no reading). Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
 - ``r_ohmic_std_ohm``, ``r_2s_std_ohm``, ``r_10s_std_ohm``, ``r_30s_std_ohm``:
   each of those pack values' one-sigma uncertainty from the voltage noise (None
@@ -79,7 +83,8 @@ level before the step on does (the earlier currents then only drive its RC
 states), the read-out uses that one. Its curve is
 read at exactly the definition's times (sample ``k-1`` before; ``t_s + tau``
 into the pulse, the last pulse sample standing in when ``t_s + tau`` falls in
-the last sample interval), plus the mean residual of the samples within 1 s of
+the last sample interval; only where the samples support a reading there, as above:
+the curve between two samples far apart is the model's guess), plus the mean residual of the samples within 1 s of
 the read point where that mean is significant (beyond 5 standard errors of the
 voltage noise; 2 where the fit's RMS residual is above 1.2x the noise): where the model does not follow the data (a curved OCV near
 full or empty) the read-out follows the data, while a good fit keeps all its
