@@ -162,3 +162,26 @@ def test_the_read_out_fit_is_read_only_where_the_samples_support_it():
     assert fitted
     assert all(p["r_2s_ohm"] is None for p in fitted)
     assert any(p["r_10s_ohm"] is not None for p in fitted)
+
+
+def test_the_live_engine_reads_a_sparse_log_as_run_suite(sparse_hppc):
+    from app.diagnostics.live import LiveEngine
+    from app.diagnostics.suite import run_suite
+
+    sparse, _ = sparse_hppc
+    engine = LiveEngine(NMC4)
+    sizes = np.random.default_rng(4).integers(1, 40, size=len(sparse))
+    pos = 0
+    for size in sizes.tolist():
+        if pos >= len(sparse):
+            break
+        engine(sparse.slice(pos, pos + size))
+        pos += size
+    engine.finish()
+    suite = run_suite(sparse.to_frame(), NMC4)
+    live = engine.results()["internal_resistance"]
+    offline = suite.results["internal_resistance"]
+    assert all(p["r_2s_ohm"] is None for p in offline["pulses"])
+    assert_same(offline, live)
+    table, expected = engine.cycle_table(), suite.cycles
+    assert json.dumps(table.to_dict("records")) == json.dumps(expected.to_dict("records"))
