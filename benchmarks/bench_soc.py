@@ -711,6 +711,8 @@ from app.diagnostics.soc_ekf import (  # noqa: E402
     EkfSocEstimator,
 )
 
+#: The current the OCV table was measured at, as the user states it (a C/50 discharge).
+TABLE_CURRENT_C = -0.02
 SCORE_AFTER_S = 600.0
 #: A case whose log leaves less than this to score (after SCORE_AFTER_S) is
 #: printed as "short" and left out of the summary: an RMSE over a few minutes
@@ -926,7 +928,7 @@ def run_case(gt, chemistry, sc: Scenario, start, ocv, tables) -> CaseResult:
     spec = preset(chemistry, capacity_ah=cap)
     if ocv == "table":
         tab = tables[chemistry]
-        spec = spec.with_ocv_table(tab["soc_percent"], tab["ocv_v"])
+        spec = spec.with_ocv_table(tab["soc_percent"], tab["ocv_v"], current_c=TABLE_CURRENT_C)
     out, live, cc = _score(df, spec)
     truth = df["soc_true_pct"].to_numpy()
     t = df["time_s"].to_numpy()

@@ -962,6 +962,10 @@ class SocFilterSettings:
     #: a few mV of overpotential, hysteresis) and for a chemistry preset's.
     ocv_error_table_v: float = 0.005
     ocv_error_table_v_per_sqrt_pct: float = 0.0005
+    #: ... the offset's sigma for a user's table whose current is stated
+    #: (``BatterySpec.ocv_table_current_c``): the polarisation at that current is
+    #: corrected, what is left is smaller (see "Rated table").
+    ocv_error_rated_table_v: float = 0.003
     ocv_error_preset_v: float = 0.010
     ocv_error_preset_v_per_sqrt_pct: float = 0.002
     #: With a preset's table the voltage also gets this much more model error:
@@ -1287,7 +1291,7 @@ class EkfSocEstimator:
         # rest's relaxation and noise and the table's error).
         st = self.settings
         preset_ocv = self.model.ocv_from_preset
-        self._rest_sb = st.ocv_error_preset_v if preset_ocv else st.ocv_error_table_v
+        self._rest_sb = st.ocv_error_preset_v if preset_ocv else self._table_sigma_v()
         self._rest_sv = math.hypot(st.rest_voltage_sigma_v, self._rest_sb)
         # Relaxed rests and the charge between them bound the SOC (see _resolve_rests).
         self._anchors = RestAnchors(
@@ -1349,6 +1353,14 @@ class EkfSocEstimator:
         self._gap_marks: list[tuple[int, float]] = []
 
     # ------------------------------------------------------------------
+    def _table_sigma_v(self) -> float:
+        """The sigma of a user's table's offset: smaller once its current is stated
+        and its polarisation corrected (see "Rated table")."""
+        st = self.settings
+        if self.spec.ocv_table_current_c is None:
+            return st.ocv_error_table_v
+        return st.ocv_error_rated_table_v
+
     def _initialise(self, t0: float, i0: float, v0: float) -> None:
         s, m = self.settings, self.model
         q = self._one_c_a
@@ -2060,7 +2072,7 @@ class EkfSocEstimator:
         if m.ocv_from_preset:
             sb0, q_b = st.ocv_error_preset_v, st.ocv_error_preset_v_per_sqrt_pct**2
         else:
-            sb0, q_b = st.ocv_error_table_v, st.ocv_error_table_v_per_sqrt_pct**2
+            sb0, q_b = self._table_sigma_v(), st.ocv_error_table_v_per_sqrt_pct**2
         # The table error is a function of SOC: sigma sb0 everywhere, correlated
         # over 2 sb0^2 / q_b of SOC (mean-reverting in SOC moved: it grows like a
         # random walk with q_b per % over small moves, never past sb0).
