@@ -688,7 +688,8 @@ interval, and other branches taken).
 2026-12-07 session 36 (lfpsoc3): the C/50 table's current stated, and where
 the LFP from-rest error comes from. ``benchmarks/soc_error_sources.py`` re-runs
 each LFP table-from-rest case with one cause taken away (smoothed RMSE after
-10 min, mean / worst, cases over 1 %; the filter before this session):
+10 min, mean / worst; the filter before this session: ``--unrated`` and
+``--unrated --broad-seed-offset 90``; "as run" is its ``unrated`` column):
 
     set (cases)                 as run       no gain err   true OCV table   true start
     tuning broad (14)           0.51 / 1.20  0.51 / 1.21   0.61 / 1.40      0.32 / 0.61
@@ -744,6 +745,10 @@ s104 0.29 -> 0.78, steps s81 0.51 -> 0.65, steps 1 Hz s84 0.09 -> 0.29, parked
 0.57, partial 1 Hz s84 0.95 -> 0.56, steps 10 degC s85 1.11 -> 0.53, udds 10
 degC s85 0.64 -> 0.32 (from rest); steps 1 Hz 0 degC s96 3.71 -> 1.92,
 partial s82 1.42 -> 0.49, partial s101 0.94 -> 0.28 (from load).
+After it, what is left is still mostly the start (``soc_error_sources.py``
+and ``--broad-seed-offset 90``, columns base / true start): tuning 0.41 /
+0.98 -> 0.31 / 0.62 %, offset 90 0.47 / 0.78 -> 0.26 / 0.45 %; the gain
+error 0.42 / 1.01 and 0.48 / 0.92 % without it (steps s11 0.98 -> 1.01).
 NMC (``--chemistries nmc --broad --no-speed``, the cache filled this session):
 table from rest default 0.14 / 0.19 -> 0.13 / 0.17 %, broad 0.36 / 0.59 ->
 0.23 / 0.50 %; from load default 0.25 / 0.36 -> 0.15 / 0.20 %, broad 0.33 /

@@ -4,6 +4,7 @@
     python benchmarks/soc_error_sources.py --broad-seed-offset 90 # held-out broad draws
     python benchmarks/soc_error_sources.py --heldout               # bench_soc --heldout's 8
     python benchmarks/soc_error_sources.py --default              # udds/us06/wltp/commute s1-3
+    python benchmarks/soc_error_sources.py --unrated              # every variant's table unrated
 
 The same logs and scoring as ``bench_soc.py`` (its cache; run that first), each
 case run again with one cause of error taken away, so the change of the smoothed
@@ -78,6 +79,12 @@ def main() -> None:
     ap.add_argument("--broad-seed-offset", type=int, default=0)
     ap.add_argument("--heldout", action="store_true")
     ap.add_argument("--default", action="store_true")
+    ap.add_argument(
+        "--unrated",
+        action="store_true",
+        help="every variant with its table's current not stated (the filter as before "
+        "session 36: bench_soc.py's session 36 table of causes)",
+    )
     args = ap.parse_args()
     import groundtruth_pybamm as gt
 
@@ -102,13 +109,14 @@ def main() -> None:
             print(f"{sc.label + ' s' + str(sc.seed):24} short ({t[-1] / 60:.1f} min), left out")
             continue
         base = preset(chem, capacity_ah=cap)
-        spec = base.with_ocv_table(soc_t, ocv_t, bs.TABLE_CURRENT_C)
+        rate = None if args.unrated else bs.TABLE_CURRENT_C
+        spec = base.with_ocv_table(soc_t, ocv_t, rate)
         nogain = df.copy()
         nogain["current_a"] = nogain["current_a"] / 1.005
         row = [
             score(df, base.with_ocv_table(soc_t, ocv_t)),
             score(df, spec),
-            score(df, base.with_ocv_table(true_soc, true_ocv, 0.0)),
+            score(df, base.with_ocv_table(true_soc, true_ocv, None if args.unrated else 0.0)),
             score(nogain, spec),
             score(
                 df,
