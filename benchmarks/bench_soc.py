@@ -745,6 +745,12 @@ s104 0.29 -> 0.78, steps s81 0.51 -> 0.65, steps 1 Hz s84 0.09 -> 0.29, parked
 0.57, partial 1 Hz s84 0.95 -> 0.56, steps 10 degC s85 1.11 -> 0.53, udds 10
 degC s85 0.64 -> 0.32 (from rest); steps 1 Hz 0 degC s96 3.71 -> 1.92,
 partial s82 1.42 -> 0.49, partial s101 0.94 -> 0.28 (from load).
+Held out, drawn after the change was chosen and never looked at before
+(``--broad-only --broad-seed-offset 110``): from rest 0.41 / 1.14 12/13 ->
+0.31 / 0.53 13/13 % (parked s122 1.14 -> 0.21; worse: partial s122 0.20 ->
+0.46, parked s121 0.32 -> 0.45, partial 1 Hz s124 0.29 -> 0.42; the short
+steps 1 Hz s124, 11 min scored, 6.23 -> 4.86 %), from load 0.47 / 1.06 ->
+0.37 / 0.78 % (commute 1 Hz s123 1.06 -> 0.57, partial s121 0.60 -> 0.78).
 After it, what is left is still mostly the start (``soc_error_sources.py``
 and ``--broad-seed-offset 90``, columns base / true start): tuning 0.41 /
 0.98 -> 0.31 / 0.62 %, offset 90 0.47 / 0.78 -> 0.26 / 0.45 %; the gain
