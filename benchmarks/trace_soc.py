@@ -60,7 +60,7 @@ def main() -> None:
     spec = preset(args.chemistry, capacity_ah=cap)
     if args.ocv == "table":
         tab = gt.ocv_table_c50(gt.PARAMETER_SETS[args.chemistry])
-        spec = spec.with_ocv_table(tab["soc_percent"], tab["ocv_v"])
+        spec = spec.with_ocv_table(tab["soc_percent"], tab["ocv_v"], bs.TABLE_CURRENT_C)
 
     est = EkfSocEstimator(spec)
     t = df["time_s"].to_numpy()

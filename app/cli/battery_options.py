@@ -153,6 +153,14 @@ def add_battery_options(
         help="OCV table of one cell: CSV with columns soc_percent,ocv_v",
     )
     group.add_argument(
+        "--ocv-table-current-c",
+        type=float,
+        metavar="C",
+        help="the current the --ocv-table was measured at, in C, charging positive "
+        "(a C/50 discharge: -0.02; rest points: 0): its polarisation is then corrected; "
+        "default: not known",
+    )
+    group.add_argument(
         "--bol-resistance-ohm",
         type=resistance,
         metavar="OHM",
@@ -221,7 +229,13 @@ def spec_from_args(
     )
     if args.ocv_table:
         soc, ocv = load_ocv_table(args.ocv_table)
-        spec = spec.with_ocv_table(soc, ocv)
+        rate = getattr(args, "ocv_table_current_c", None)
+        try:
+            spec = spec.with_ocv_table(soc, ocv, current_c=rate)
+        except BatteryOSError as exc:
+            raise BatteryOSError(f"--ocv-table-current-c {rate:g}: {exc}") from None
+    elif getattr(args, "ocv_table_current_c", None) is not None:
+        raise BatteryOSError("--ocv-table-current-c: give the --ocv-table it was measured for")
     if limits := limit_overrides(args):
         try:
             spec = spec.with_overrides(**limits)

@@ -20,6 +20,9 @@ MAX_CELL_OCV_V = 5.5
 #: Every chemistry's OCV rises more than this from empty to full (lead-acid ~0.2 V,
 #: LFP ~0.5 V): a flatter table is not an OCV curve.
 MIN_OCV_RISE_V = 0.01
+#: An OCV table is measured at rest or at a small current (C/20-C/50 typically):
+#: one at more than this is a discharge curve, not an OCV table.
+MAX_OCV_TABLE_CURRENT_C = 0.2
 #: Outside these a capacity is a typo or a unit mix-up (thin-film cells hold ~1e-4 Ah,
 #: the largest cells ~1e3 Ah), and the diagnostics' arithmetic on it overflows.
 MIN_CAPACITY_AH = 1e-6
@@ -122,6 +125,12 @@ class BatterySpec:
     ocv_v: tuple[float, ...] = ()
     ecm: EcmParameters | None = None
     bol_resistance_ohm: float | None = None
+    #: the current (in C, charging positive) the OCV table was measured at: a C/50
+    #: discharge is -0.02, a table of rest points 0. The table then sits that current
+    #: times the cell's resistance off the OCV, which the SOC filter corrects (see
+    #: "Rated table" in :mod:`app.diagnostics.soc_ekf`). None: not known (a preset's
+    #: table, or a user's of unstated rate).
+    ocv_table_current_c: float | None = None
     #: the capacity is only known to be at least ``capacity_ah`` (a guess from a partial
     #: charge or discharge): the current limits, C-rates of it, are not judged
     capacity_lower_bound: bool = False
@@ -145,6 +154,16 @@ class BatterySpec:
             raise BatteryOSError(
                 f"bol_resistance_ohm = {r_bol:g}: not a cell's resistance "
                 f"({MIN_RESISTANCE_OHM:g} to {MAX_RESISTANCE_OHM:g} ohm)"
+            )
+        rate = self.ocv_table_current_c
+        if rate is not None and not abs(rate) <= MAX_OCV_TABLE_CURRENT_C:
+            raise BatteryOSError(
+                f"ocv_table_current_c = {rate:g}: an OCV table is measured at rest or at a "
+                f"small current (at most C/{1 / MAX_OCV_TABLE_CURRENT_C:g} either way)"
+            )
+        if rate is not None and not self.ocv_v:
+            raise BatteryOSError(
+                f"ocv_table_current_c = {rate:g}: the spec has no OCV table of its own"
             )
         for key in ("series_cells", "parallel_strings"):
             if getattr(self, key) < 1:
@@ -311,12 +330,15 @@ class BatterySpec:
             changes["cell_v_max"] = base.cell_v_max
         return dataclasses.replace(self, **changes) if changes else self
 
-    def with_ocv_table(self, soc_pct, ocv_v) -> BatterySpec:
+    def with_ocv_table(self, soc_pct, ocv_v, current_c: float | None = None) -> BatterySpec:
+        """This battery with that OCV table; ``current_c``: the current (C, charging
+        positive) it was measured at (a C/50 discharge: -0.02), None if not known."""
         order = np.argsort(np.asarray(soc_pct, dtype=float))
         return dataclasses.replace(
             self,
             ocv_soc_pct=tuple(float(x) for x in np.asarray(soc_pct, float)[order]),
             ocv_v=tuple(float(x) for x in np.asarray(ocv_v, float)[order]),
+            ocv_table_current_c=None if current_c is None else float(current_c),
         )
 
     def to_dict(self) -> dict:

@@ -795,3 +795,16 @@ def test_a_log_with_its_time_in_ms_is_analysed_not_a_traceback(tmp_path, capsys)
     soc = report["results"]["soc"]
     assert math.isfinite(soc["final_soc_percent"])
     assert "ms" in " ".join(report["results"]["soh"]["notes"])
+
+
+def test_the_current_an_ocv_table_was_measured_at_is_an_option(sample_csv, tmp_path, capsys):
+    ocv = tmp_path / "ocv.csv"
+    ocv.write_text("soc_percent,ocv_v\n0,3.0\n50,3.7\n100,4.2\n")
+    base = ["analyze", str(sample_csv), "--chemistry", "nmc", "--json", "--ocv-table", str(ocv)]
+    assert main([*base, "--ocv-table-current-c", "-0.02"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--ocv-table-current-c", "-1"]) == 2
+    assert "--ocv-table-current-c -1: ocv_table_current_c = -1" in capsys.readouterr().err
+    argv = ["analyze", str(sample_csv), "--chemistry", "nmc", "--ocv-table-current-c", "0"]
+    assert main(argv) == 2
+    assert "give the --ocv-table" in capsys.readouterr().err

@@ -117,3 +117,16 @@ def test_a_spec_round_trips_and_keys_of_a_newer_version_are_left_out():
     spec = preset("lfp", capacity_ah=2.5, series_cells=4)
     assert BatterySpec.from_dict(spec.to_dict()) == spec
     assert BatterySpec.from_dict({**spec.to_dict(), "added_later": 1}) == spec
+
+
+def test_the_current_an_ocv_table_was_measured_at_is_kept_and_checked():
+    soc, ocv = [0, 50, 100], [3.0, 3.3, 3.5]
+    spec = preset("lfp", capacity_ah=2.3).with_ocv_table(soc, ocv, current_c=-0.02)
+    assert spec.ocv_table_current_c == -0.02
+    assert BatterySpec.from_dict(spec.to_dict()) == spec
+    # a new table without its current is one of unknown rate
+    assert spec.with_ocv_table(soc, ocv).ocv_table_current_c is None
+    with pytest.raises(BatteryOSError, match="ocv_table_current_c = -0.5"):
+        preset("lfp").with_ocv_table(soc, ocv, current_c=-0.5)  # a discharge curve
+    with pytest.raises(BatteryOSError, match="no OCV table of its own"):
+        BatterySpec(chemistry=Chemistry.LFP, capacity_ah=2.3, ocv_table_current_c=0.0)

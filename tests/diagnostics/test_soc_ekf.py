@@ -1590,3 +1590,36 @@ def test_a_start_at_a_near_rest_current_is_read_as_nearly_a_rest(seed):
     inside = (truth >= cols[SOC_BAND_LOW_COLUMN]) & (truth <= cols[SOC_BAND_HIGH_COLUMN])
     assert inside[late].mean() >= 0.95  # honest ...
     assert np.median(half) < 10.0  # ... and no wider than the evidence leaves it
+
+
+def test_a_table_measured_at_c50_is_read_as_the_ocv_it_sits_below():
+    # a C/50 discharge table sits the C/50 current times the cell's resistance
+    # below the OCV: stated, the model raises it by that (R0 + R1 + R2 of the
+    # preset: 0.038 ohm Ah for LFP, 0.76 mV at C/50) and trusts its offset more
+    soc, ocv = zip(*LFP_TABLE, strict=True)
+    rated = LFP.with_ocv_table(soc, ocv, current_c=-0.02)
+    plain, m = CellModel.from_spec(LFP), CellModel.from_spec(rated)
+    for x in (10.0, 50.0, 90.0):
+        assert m.ocv(x) - plain.ocv(x) == pytest.approx(0.02 * 0.038, abs=1e-9)
+    charged = CellModel.from_spec(LFP.with_ocv_table(soc, ocv, current_c=0.05))
+    assert charged.ocv(50.0) - plain.ocv(50.0) == pytest.approx(-0.05 * 0.038, abs=1e-9)
+    at_rest = CellModel.from_spec(LFP.with_ocv_table(soc, ocv, current_c=0.0))
+    assert at_rest.ocv_grid == plain.ocv_grid
+    s = SocFilterSettings()
+    assert EkfSocEstimator(rated)._table_sigma_v() == s.ocv_error_rated_table_v
+    assert EkfSocEstimator(LFP)._table_sigma_v() == s.ocv_error_table_v
+    # a cell whose OCV is the table raised so, started at rest on the plateau
+    # and driven: the rated table tracks it as the plain table tracks its own OCV
+    i = with_rest_start(drive_current(3 * 3600, 2.5, seed=3))
+    truth_spec = LFP.with_ocv_table(soc, np.asarray(ocv) + 0.02 * 0.038)
+    df = ecm_log(truth_spec, i, soc0=60.0, seed=3)
+    block = SampleBlock.from_frame(df.drop(columns="soc_true_pct"))
+    est = EkfSocEstimator(rated)
+    ref = est.update(block)
+    assert rmse_after(df, est.smoothed_columns()[SOC_COLUMN], 600) < 1.5
+    # live == offline with a rated table too
+    live = EkfSocEstimator(rated)
+    parts = [live.update(block.slice(k, k + 777)) for k in range(0, len(block), 777)]
+    np.testing.assert_array_equal(np.concatenate([p[SOC_COLUMN] for p in parts]), ref[SOC_COLUMN])
+    for name, values in est.smoothed_columns().items():
+        np.testing.assert_array_equal(live.smoothed_columns()[name], values)
