@@ -670,7 +670,12 @@ later: the price. Unchanged: ``--cases short --first-seed 1100 --seeds 3 --cells
 detection --brief`` 48/48 (median 190 s, max 306 s, the same LFP onset alarm);
 ``--parts equivalence`` 9/9 identical; ``benchmarks/validate/uneven_clean.py --profiles cc
 cycle drive --c-rates -1 --spreads 0.06 --hours 1 --cooling-spread 0.1 --seeds 613 614``
-the same 6 false shorts. CLEAN_FIGURES
+the same 6 false shorts. Clean: ``--parts clean --first-seed 1440 --seeds 2 --clean-cells 4
+16`` 0 (5,760 pack-hours); ``--rate-hz 10 --clean-hours 8 --parts clean --first-seed 1300
+--seeds 2 --clean-cells 16`` per chemistry 0 each (960 pack-hours), and ``--clean-cells 4``
+0 (960 pack-hours). Cost: detect_faults of a 20,000-sample 4-cell NMC drive at 1 Hz (callgrind, less
+the log's loading) 230.9 M -> 233.9 M instructions (+1.3 %: one more held fit per super-bin
+and reference).
 Still short: 4-cell ``cycle`` shorts from 900 s (1431 at 6 %, 1461, 1540: not found in
 1,200 s either way). Their fitted c falls from ~0 to -0.1..-0.5 as the short enters the
 reference (its delay reads as a lag) and b takes up the rest (z 4-5); c held at 0 reads z
