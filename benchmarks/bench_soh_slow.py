@@ -3,6 +3,8 @@
     python benchmarks/bench_soh_slow.py                          # seeds 7 1 2
     python benchmarks/bench_soh_slow.py --seeds 11 12 13         # held out
     python benchmarks/bench_soh_slow.py --tree /path/to/other/checkout
+    python benchmarks/bench_soh_slow.py --polled                 # a BMS polled: no step rows
+    python benchmarks/bench_soh_slow.py --r-factor 1.5 [--r-all] # aged: R0 (all R) x 1.5
 
 For each chemistry (NMC, LFP, lead-acid) x profile (cycle, HPPC, drive) x sample
 period x seed: ``batteryos simulate --cells 4 --capacity-ah 2.5 --duration 43200
@@ -10,6 +12,14 @@ period x seed: ``batteryos simulate --cells 4 --capacity-ah 2.5 --duration 43200
 ``soh_resistance_percent`` (the cells are new: ~100 % is right; "-" where no
 pulse was found). ``--tree`` runs another checkout's code (its simulator and its
 analysis) for a before/after comparison.
+
+``--polled``: the log a BMS polled every period gives (``PackSimulator(step_samples=
+False)``, no ``step_index`` column: no row at a step's start, which falls anywhere
+between two polls). ``--r-factor F``: an aged pack, simulated with the preset ECM's R0
+(``--r-all``: R0, R1 and R2) times F and analysed against the preset (``analyze
+--chemistry``): SOH_R = 100 (2 - F) is right, 50 % at 1.5. Both write the simulator's
+samples to a CSV without the ``# spec:`` line (the aged ECM is not the analysis's
+reference); the default runs ``batteryos simulate`` as before.
 
 2026-12-07 session 35, the simulator logs a sample at each step's start between two
 periodic samples (as a cycler's file; :mod:`app.hardware.simulator.pack`), on the base
@@ -55,31 +65,74 @@ def _run(cli, argv: list[str]) -> str:
     return out.getvalue()
 
 
+def _simulate(chem: str, prof: str, dt: float, seed: int, args, csv: Path) -> None:
+    """The simulator's samples to ``csv`` (no ``# spec:`` line): polled and/or aged."""
+    import dataclasses
+
+    from app.core.spec import preset
+    from app.hardware.simulator.noise import NoiseSpec
+    from app.hardware.simulator.pack import simulate
+
+    spec = preset(chem, series_cells=4, capacity_ah=2.5)
+    ecm, f = spec.ecm, args.r_factor
+    g = f if args.r_all else 1.0
+    aged = dataclasses.replace(
+        ecm, r0_ohm_ah=ecm.r0_ohm_ah * f, r1_ohm_ah=ecm.r1_ohm_ah * g, r2_ohm_ah=ecm.r2_ohm_ah * g
+    )
+    block = simulate(
+        dataclasses.replace(spec, ecm=aged),
+        prof,
+        duration_s=args.duration,
+        dt_s=dt,
+        seed=seed,
+        noise=NoiseSpec.typical(spec, 1.0),
+        step_samples=not args.polled,
+    )
+    frame = block.to_frame()
+    if args.polled:  # a BMS has no program steps
+        frame = frame.drop(columns=["step_index"])
+    frame.to_csv(csv, index=False)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tree", default=str(Path(__file__).resolve().parents[1]))
     ap.add_argument("--seeds", type=int, nargs="+", default=[7, 1, 2])
     ap.add_argument("--periods", type=float, nargs="+", default=[5.0, 10.0, 20.0])
     ap.add_argument("--duration", type=float, default=43200.0)
+    ap.add_argument("--chems", nargs="+", default=list(CHEMS))
+    ap.add_argument("--profiles", nargs="+", default=list(PROFILES))
+    ap.add_argument("--polled", action="store_true", help="a BMS polled: no step rows")
+    ap.add_argument("--r-factor", type=float, default=1.0, help="R0 of the simulated cells x")
+    ap.add_argument("--r-all", action="store_true", help="--r-factor scales R1, R2 too")
     args = ap.parse_args()
     sys.path.insert(0, args.tree)
     warnings.simplefilter("ignore")
     from app.cli import main as cli
 
     csv = Path(tempfile.mkdtemp()) / "x.csv"
-    print(f"tree {args.tree}; seeds {args.seeds}")
+    direct = args.polled or args.r_factor != 1.0
+    what = "polled, " if args.polled else ""
+    if args.r_factor != 1.0:
+        what += f"{'R0, R1, R2' if args.r_all else 'R0'} x{args.r_factor:g}, "
+    print(f"tree {args.tree}; {what}seeds {args.seeds}")
     print(f"{'chem':10} {'profile':8} {'dt':>4}  SOH_R % per seed")
-    for chem in CHEMS:
-        for prof in PROFILES:
+    battery = ["--cells", "4", "--capacity-ah", "2.5"]
+    for chem in args.chems:
+        for prof in args.profiles:
             for dt in args.periods:
                 row = []
                 for seed in args.seeds:
-                    sim = ["simulate", "--chemistry", chem, "--cells", "4"]
-                    sim += ["--capacity-ah", "2.5", "--profile", prof]
-                    sim += ["--rate-hz", repr(1.0 / dt), "--duration", repr(args.duration)]
-                    sim += ["--seed", str(seed), "--noise", "1", "-o", str(csv)]
-                    _run(cli, sim)
-                    res = json.loads(_run(cli, ["analyze", str(csv), "--json"]))
+                    if direct:
+                        _simulate(chem, prof, dt, seed, args, csv)
+                        how = ["--chemistry", chem, *battery]
+                    else:
+                        sim = ["simulate", "--chemistry", chem, *battery, "--profile", prof]
+                        sim += ["--rate-hz", repr(1.0 / dt), "--duration", repr(args.duration)]
+                        sim += ["--seed", str(seed), "--noise", "1", "-o", str(csv)]
+                        _run(cli, sim)
+                        how = []
+                    res = json.loads(_run(cli, ["analyze", str(csv), *how, "--json"]))
                     soh = res["results"]["soh"].get("soh_resistance_percent")
                     row.append("    -" if soh is None else f"{soh:5.1f}")
                 print(f"{chem:10} {prof:8} {dt:4.0f}  {' '.join(row)}", flush=True)
