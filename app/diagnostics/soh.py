@@ -132,10 +132,14 @@ average over a step's age ``u``, uniform in ``[0, w]`` (``w`` the pulse's
 ``step_within_s``; a current ramping across the interval gives the same mean),
 ``R0 + sum Ri (1 - tau_i/w (1 - exp(-w/tau_i)))`` (:func:`ecm_reading`), which the
 data after the step cannot tell from R0 (a step ``u`` late answers exactly as one at
-the sample with ``R0 + R1 (1 - exp(-u/tau1))`` and ``R1 exp(-u/tau1)``). For the
-presets' new cells that is +2 % at 1 s, +9 % (NMC, LFP) and +5 % (lead-acid) at 5 s,
-+16 % and +8 % at 10 s: simulated new cells of the drive profile read SOH_R 82-88 %
-at 10 s (``benchmarks/bench_soh_slow.py``). So the reference is compared like with
+the sample with ``R0 + R1 (1 - exp(-u/tau1))`` and ``R1 exp(-u/tau1)``); and the OCV
+has moved by the charge the step passed before its sample, ``dOCV/dQ * w / 2`` on
+average (the OCV table's slope at the pulse's SOC: the limit of an RC pair whose
+time constant is far beyond the interval). For the presets' new cells at mid SOC
+that is +2 % at 1 s, +9-10 % (NMC, LFP) and +5 % (lead-acid) at 5 s, +16-18 % and
++9 % at 10 s; near empty or full a steep OCV adds far more (LFP at 1 % SOC, 10 s:
++175 %): simulated new cells of the drive profile read SOH_R 82-88 % at 10 s against
+R0 at the step (``benchmarks/bench_soh_slow.py``). So the reference is compared like with
 like: each pulse's resistance is divided by its :func:`sampling_factor`, the
 preset ECM's reading at its ``w`` over its reading at the step (1 where the step is
 marked), and the reference reported (``bol_resistance_ohm``, and ``eol_resistance_ohm``)
@@ -147,9 +151,11 @@ resistances age together (1.5x R0, R1, R2 reads 51 % at 10 s, 50 % right); a cel
 R0 alone rose 1.5x reads 57 % (R1, R2 of a new cell in the factor, against 34 %
 uncorrected), and one step's reading scatters about the mean by its own age (up to
 the whole RC share for a step just after a sample). A pulse whose factor exceeds
-1 + :data:`MAX_SAMPLING_SHARE` (the NMC preset at 20 s: +25 %) is left out: its
-reading is as much the RC's as R0's and its correction the preset's guess (none left:
-no resistance, a note says why). A log whose steps do fall on its samples without a
+1 + :data:`MAX_SAMPLING_SHARE` (the NMC preset at 20 s: +29 %; an LFP step at 1 or
+99.5 % SOC at 10 s) is left out: its reading is as much the RC's and the OCV's as
+R0's and its correction the preset's guess (none left: no resistance, a note says
+why; a BMS polling every 10 s an LFP pack's full cycles, whose only steps are at
+empty and full, read SOH_R 4-40 % and now none). A log whose steps do fall on its samples without a
 ``step_index`` (a polled HPPC whose pulses start on the poll grid) is corrected all
 the same and reads low: a new cell still 100 %, an aged one above its SOH (1.5x R0 at
 10 s: ~71 %).
@@ -1063,17 +1069,27 @@ def ecm_reading(
     return total
 
 
-def sampling_factor(spec: BatterySpec, metric: str, within_s: float | None) -> float:
+def sampling_factor(
+    spec: BatterySpec, metric: str, within_s: float | None, soc_percent: float | None = None
+) -> float:
     """How much higher than at its instant a new cell of the spec's ECM (the preset's
     where the spec has none) reads the ``metric`` of a step that happened within the
     ``within_s`` before its first sample (a pulse's ``step_within_s``; None or 0: at
-    it): :func:`ecm_reading` at ``within_s`` over at 0; 1 without an ECM."""
+    it): :func:`ecm_reading` at ``within_s``, plus the OCV's move over the step's mean
+    age at ``soc_percent`` (the OCV table's slope there: the charge the step passed
+    before its sample, ``dOCV/dQ * w / 2``; none without a SOC), over the reading at
+    the step; 1 without an ECM."""
     ecm = spec.ecm or preset(spec.chemistry).ecm
     if ecm is None or not within_s or not math.isfinite(within_s) or within_s <= 0:
         return 1.0
     read = _METRIC_READ_S[metric]
     at_step = ecm_reading(ecm, spec.capacity_ah, read)
-    return ecm_reading(ecm, spec.capacity_ah, read, within_s) / at_step
+    ocv = 0.0
+    if soc_percent is not None and math.isfinite(soc_percent):
+        # V per % SOC -> V per A*s of one cell
+        slope = _ocv_slope_v_per_pct(spec, soc_percent) * 100.0 / (spec.capacity_ah * 3600.0)
+        ocv = max(slope, 0.0) * within_s / 2.0
+    return (ecm_reading(ecm, spec.capacity_ah, read, within_s) + ocv) / at_step
 
 
 @dataclass(frozen=True)
@@ -1155,7 +1171,10 @@ def _measured_resistance(
     # a resistance of zero or less is a failed read-out, not a healthy cell
     good = [p for p in pulses if value(p) is not None and np.isfinite(value(p)) and value(p) > 0]
     # a step seen so late that the reading is more the RC polarisation's than R0's
-    late = {id(p): sampling_factor(spec, metric, p.get("step_within_s")) for p in good}
+    late = {
+        id(p): sampling_factor(spec, metric, p.get("step_within_s"), p.get("soc_percent"))
+        for p in good
+    }
     too_late = sum(f - 1.0 > MAX_SAMPLING_SHARE for f in late.values())
     good = [p for p in good if late[id(p)] - 1.0 <= MAX_SAMPLING_SHARE]
     # in the band: every cell at room temperature (a pulse while one cell runs hot, a
@@ -1221,7 +1240,8 @@ def _sampling_note(measured: _MeasuredResistance, metric: str, notes: list[str])
     notes.append(
         f"the pulses' steps fell between samples up to {w:.3g} s apart (no step_index marks "
         f"where), so each was seen up to a sample period late and its {_METRIC_NAMES[metric]} "
-        "holds part of the RC polarisation that grew meanwhile: compared with what a new "
+        "holds part of the RC polarisation (and the OCV's move) grown meanwhile: compared "
+        "with what a new "
         f"cell of the preset's ECM reads so, {_percent(f)} on its value at the step "
         f"(the pulses' {resistance_text(measured.at_reference_ohm, ascii=True)} would be "
         f"{resistance_text(measured.at_step_ohm, ascii=True)} at the steps' instants, "
@@ -1275,7 +1295,8 @@ def _too_late(ir: InternalResistanceResult, metric: str, spec: BatterySpec) -> t
         if p.get(key) is not None
         and np.isfinite(p[key])
         and p[key] > 0
-        and sampling_factor(spec, metric, p.get("step_within_s")) - 1.0 > MAX_SAMPLING_SHARE
+        and sampling_factor(spec, metric, p.get("step_within_s"), p.get("soc_percent")) - 1.0
+        > MAX_SAMPLING_SHARE
     ]
     return len(late), max(late, default=0.0)
 
@@ -1497,8 +1518,9 @@ def build_soh_result(
             notes.append(
                 f"no resistance: the {late[0]} current pulse(s) giving a {metric} stepped "
                 f"between samples up to {late[1]:g} s apart, with no step_index marking "
-                "where: a step seen that late reads its RC polarisation as much as its R0 "
-                f"(a new cell more than {100 * MAX_SAMPLING_SHARE:g} % higher), which this log "
+                "where: a step seen that late reads the RC polarisation and the OCV's move "
+                "(a steep OCV near empty or full) grown meanwhile as if they were R0 (a new "
+                f"cell more than {100 * MAX_SAMPLING_SHARE:g} % higher), which this log "
                 "cannot tell apart; a faster log, or a cycler's step_index, resolves it"
             )
         elif apart:
