@@ -167,6 +167,8 @@ Offline and live are one code path (:class:`SohTracker`).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -1079,17 +1081,36 @@ def sampling_factor(
     age at ``soc_percent`` (the OCV table's slope there: the charge the step passed
     before its sample, ``dOCV/dQ * w / 2``; none without a SOC), over the reading at
     the step; 1 without an ECM."""
-    ecm = spec.ecm or preset(spec.chemistry).ecm
-    if ecm is None or not within_s or not math.isfinite(within_s) or within_s <= 0:
+    if not within_s or not math.isfinite(within_s) or within_s <= 0:
         return 1.0
-    read = _METRIC_READ_S[metric]
-    at_step = ecm_reading(ecm, spec.capacity_ah, read)
+    ecm = spec.ecm or preset(spec.chemistry).ecm
+    if ecm is None:
+        return 1.0
+    late, at_step = _late_reading(ecm, spec.capacity_ah, _METRIC_READ_S[metric], within_s)
     ocv = 0.0
     if soc_percent is not None and math.isfinite(soc_percent):
         # V per % SOC -> V per A*s of one cell
-        slope = _ocv_slope_v_per_pct(spec, soc_percent) * 100.0 / (spec.capacity_ah * 3600.0)
-        ocv = max(slope, 0.0) * within_s / 2.0
-    return (ecm_reading(ecm, spec.capacity_ah, read, within_s) + ocv) / at_step
+        slope = _table_slope(spec.ocv_soc_pct, spec.ocv_v, soc_percent)
+        ocv = max(slope, 0.0) * 100.0 / (spec.capacity_ah * 3600.0) * within_s / 2.0
+    return (late + ocv) / at_step
+
+
+@functools.lru_cache(maxsize=256)
+def _late_reading(
+    ecm: EcmParameters, capacity_ah: float, read_s: float, within_s: float
+) -> tuple[float, float]:
+    """:func:`ecm_reading` at ``within_s`` and at 0 (a log's few intervals, once each)."""
+    return (
+        ecm_reading(ecm, capacity_ah, read_s, within_s),
+        ecm_reading(ecm, capacity_ah, read_s),
+    )
+
+
+def _table_slope(x: tuple[float, ...], y: tuple[float, ...], at: float) -> float:
+    """:func:`_ocv_slope_v_per_pct` of the table ``x``, ``y`` in plain Python (a pulse
+    at a time)."""
+    j = min(max(bisect.bisect_right(x, at) - 1, 0), len(x) - 2)
+    return (y[j + 1] - y[j]) / (x[j + 1] - x[j])
 
 
 @dataclass(frozen=True)
