@@ -140,25 +140,25 @@ that is +2 % at 1 s, +9-10 % (NMC, LFP) and +5 % (lead-acid) at 5 s, +16-18 % an
 +9 % at 10 s; near empty or full a steep OCV adds far more (LFP at 1 % SOC, 10 s:
 +175 %): simulated new cells of the drive profile read SOH_R 82-88 % at 10 s against
 R0 at the step (``benchmarks/bench_soh_slow.py``). So the reference is compared like with
-like: each pulse's resistance is divided by its :func:`sampling_factor`, the
-preset ECM's reading at its ``w`` over its reading at the step (1 where the step is
-marked), and the reference reported (``bol_resistance_ohm``, and ``eol_resistance_ohm``)
-is R_BOL times the factor of the median (what a new cell reads on these samples; the
-source says so), so that ``resistance_ohm / bol_resistance_ohm`` stays the ratio the
-SOH is of. A given ``--bol-resistance-ohm`` (a cell's R0 at its step) takes the same
-factor. This rests on the preset's RC share, right on average for a cell whose
-resistances age together (1.5x R0, R1, R2 reads 51 % at 10 s, 50 % right); a cell whose
-R0 alone rose 1.5x reads 57 % (R1, R2 of a new cell in the factor, against 34 %
-uncorrected), and one step's reading scatters about the mean by its own age (up to
-the whole RC share for a step just after a sample). A pulse whose factor exceeds
-1 + :data:`MAX_SAMPLING_SHARE` (the NMC preset at 20 s: +29 %; an LFP step at 1 or
-99.5 % SOC at 10 s) is left out: its reading is as much the RC's and the OCV's as
-R0's and its correction the preset's guess (none left: no resistance, a note says
-why; a BMS polling every 10 s an LFP pack's full cycles, whose only steps are at
-empty and full, read SOH_R 4-40 % and now none). A log whose steps do fall on its samples without a
-``step_index`` (a polled HPPC whose pulses start on the poll grid) is corrected all
-the same and reads low: a new cell still 100 %, an aged one above its SOH (1.5x R0 at
-10 s: ~71 %).
+like: each pulse's resistance is divided by its :func:`sampling_factor` (the preset
+ECM's reading at its ``w`` over its reading at the step; 1 where the step is marked),
+and the reference reported (``bol_resistance_ohm``, ``eol_resistance_ohm``) is R_BOL
+times the pulses' median over their median so divided (what a new cell reads on these
+samples; the source says so), so that ``resistance_ohm / bol_resistance_ohm`` stays the
+ratio the SOH is of. A given ``--bol-resistance-ohm`` (a cell's R0 at its step) takes
+the same factor. This rests on the preset's RC share and OCV, right on average for a
+cell whose resistances age together: the drive logged every 5-10 s, R0, R1 and R2 1.5x
+(50 % right), reads 52-60 % (26-48 % against R0 at the step); R0 alone 1.5x, 51-64 %
+(31-51 %; R1, R2 of a new cell in the factor). One step's reading scatters about the
+mean by its own age (up to the whole RC share for a step just after a sample). A pulse
+whose factor exceeds 1 + :data:`MAX_SAMPLING_SHARE` (the NMC preset at 20 s: +29 %; an
+LFP step at 1 or 99.5 % SOC at 10 s) is left out: its reading is as much the RC's and
+the OCV's as R0's, its correction the preset's guess (none left: no resistance, a note
+says why; a BMS polling an LFP pack's full cycles every 5-10 s, whose only steps are at
+empty and full, read SOH_R 16-70 % or 2x a new cell's R0, now none). A log whose steps
+do fall on its samples without a ``step_index`` (a polled HPPC whose pulses start on
+the poll grid) is corrected all the same and reads low: a new cell still 100 %, an
+aged one above its SOH (NMC, 1.5x R0 at 10 s: 73 %).
 
 **ICA** per cycle and direction: see :mod:`~app.diagnostics.incremental_capacity`.
 

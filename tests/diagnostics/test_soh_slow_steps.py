@@ -80,7 +80,8 @@ def test_a_step_seen_late_on_a_steep_ocv_reads_the_ocvs_move_too():
     # near empty the charge passed before the sample moves the OCV by ~16 mV
     assert sampling_factor(lfp, "r0", 10.0, 1.0) > 2.5
     # a BMS polling an LFP pack's full cycles every 10 s: its only steps are at empty
-    # and full, where the reading is more the OCV's than R0's (it read SOH_R 19 %)
+    # and full, where the reading is more the OCV's than R0's (it measured 16.7 mOhm,
+    # 2.09x a new cell's R0: "past end of life of a guess")
     # (the suite's pulses take the SOC filter's SOC, as the live engine's do: the coulomb
     # count alone put the pulses at full at 94 %, where the OCV is flat)
     from app.diagnostics.suite import run_suite
