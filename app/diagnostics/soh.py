@@ -1511,6 +1511,12 @@ def build_soh_result(
         sampling = measured.sampling_factor
         seen = _sampling_note(measured, resistance_metric, notes)
         source += f", {seen}"
+    elif measured is not None and measured.too_late:
+        notes.append(
+            f"{measured.too_late} pulse(s) left out: their steps fell so far before their "
+            "samples (no step_index marking where) that a new cell would read them more "
+            f"than {100 * MAX_SAMPLING_SHARE:g} % above its R0 (as much the RC's and the OCV's as R0's)"
+        )
     if bol is not None and bol > 0:
         eol = EOL_RESISTANCE_FACTOR * bol * sampling
         if r_meas is not None:

@@ -176,3 +176,4 @@ def test_a_step_seen_too_late_is_left_out_and_none_left_says_why():
     assert mixed.resistance_ohm == pytest.approx(0.033)
     assert mixed.bol_resistance_ohm == pytest.approx(0.030)
     assert mixed.soh_resistance_percent == pytest.approx(90.0)
+    assert any(n.startswith("1 pulse(s) left out: their steps fell so far") for n in mixed.notes)
