@@ -76,6 +76,11 @@ the OCV term's +0.2 %) new cells 100 % before and after, but the aged drive (R0 
 52.2-56.1 (lead-acid): the simulator's steps at 1 s fall on its samples, the analysis
 takes them anywhere in the second before; the R0-alone ageing reads 5-14 points above 50 %
 at 5-10 s; a polled HPPC whose pulses start on the poll grid (NMC, 1.5x R0, 10 s) 73 %.
+Real files (``batteryos analyze FILE --json``, /work/shared/data/real): only the Arbin
+A123 log moves, its one pulse stepping from 6C to 1C between samples 0.165 s apart with
+no Step_Index: reference +0.35 %, SOH_R 88.36 -> 88.74 % (LFP 1.1 Ah), against
+--bol-resistance-ohm 0.019 93.17 -> 93.53 %; Maccor, Neware, BioLogic, BDF, foxBMS
+unchanged but for the pulses' new ``step_within_s`` (Neware's steps all marked: 0).
 """
 
 from __future__ import annotations
