@@ -43,9 +43,10 @@ slow log samples a current that changes within its period, a pulse analysis matt
 20 s no tree finds a resistance (the analysis takes no pulses from a 20 s log).
 
 2026-12-07 session 36 (slowdrive): a step not marked by a step_index change at its first
-sample happened somewhere in the interval before it (``step_within_s``), and the reference
-is what a new cell of the preset ECM reads so (RC polarisation and OCV move over the step's
-mean age, :func:`app.diagnostics.soh.sampling_factor`). ``python benchmarks/bench_soh_slow.py
+sample happened somewhere in the interval before it (``step_within_s``), and its reading is
+taken back to the step's instant by what a new cell of the preset ECM reads so (RC
+polarisation and OCV move over the step's mean age, :func:`app.diagnostics.soh.
+sampling_factor`), the reference as it was. ``python benchmarks/bench_soh_slow.py
 --periods 5 10 [--seeds 11 12 13] [--polled] [--r-factor 1.5 [--r-all]] [--tree T]``, SOH_R
 % before (1ff83dd) -> after, per seed at 5 s / 10 s. Drive, seeds 7 1 2: NMC 91.8 92.6 93.4
 / 84.7 87.3 87.6 -> 100 x3 / 100 x3; LFP 95.0 93.4 93.1 / 86.7 88.2 82.5 -> 100 x3 / 100 x3;
@@ -78,7 +79,7 @@ takes them anywhere in the second before; the R0-alone ageing reads 5-14 points 
 at 5-10 s; a polled HPPC whose pulses start on the poll grid (NMC, 1.5x R0, 10 s) 73 %.
 Real files (``batteryos analyze FILE --json``, /work/shared/data/real): only the Arbin
 A123 log moves, its one pulse stepping from 6C to 1C between samples 0.165 s apart with
-no Step_Index: reference +0.35 %, SOH_R 88.36 -> 88.74 % (LFP 1.1 Ah), against
+no Step_Index: its reading -0.35 %, SOH_R 88.36 -> 88.74 % (LFP 1.1 Ah), against
 --bol-resistance-ohm 0.019 93.17 -> 93.53 %; Maccor, Neware, BioLogic, BDF, foxBMS
 unchanged but for the pulses' new ``step_within_s`` (Neware's steps all marked: 0).
 """

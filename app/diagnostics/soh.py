@@ -140,15 +140,14 @@ that is +2 % at 1 s, +9-10 % (NMC, LFP) and +5 % (lead-acid) at 5 s, +16-18 % an
 +9 % at 10 s; near empty or full a steep OCV adds far more (LFP at 1 % SOC, 10 s:
 +175 %): simulated new cells of the drive profile read SOH_R 82-88 % at 10 s against
 R0 at the step (``benchmarks/bench_soh_slow.py``). So the reference is compared like with
-like: each pulse's resistance is divided by its :func:`sampling_factor` (the preset
-ECM's reading at its ``w`` over its reading at the step; 1 where the step is marked),
-and the reference reported (``bol_resistance_ohm``, ``eol_resistance_ohm``) is R_BOL
-times the pulses' median over their median so divided (what a new cell reads on these
-samples; the source says so), so that ``resistance_ohm / bol_resistance_ohm`` stays the
-ratio the SOH is of. A given ``--bol-resistance-ohm`` (a cell's R0 at its step) takes
-the same factor. This rests on the preset's RC share and OCV, right on average for a
-cell whose resistances age together: the drive logged every 5-10 s, R0, R1 and R2 1.5x
-(50 % right), reads 52-60 % (26-48 % against R0 at the step); R0 alone 1.5x, 51-64 %
+like: each pulse's resistance (at 25 degC) is divided by its :func:`sampling_factor`
+(the preset ECM's reading at its ``w`` over its reading at the step; 1 where the step
+is marked), and ``resistance_ohm`` is their median -- the resistance at the steps'
+instants, the quantity of the reference (R_BOL, or the ``--bol-resistance-ohm`` given,
+as they are) -- with ``resistance_sampling_factor`` the median at 25 degC over it (1.0:
+no step seen late; a note says how much). This rests on the preset's RC share and
+OCV, right on average for a cell whose resistances age together: the drive logged
+every 5-10 s, R0, R1 and R2 1.5x (50 % right), reads 52-60 % (26-48 % against R0 at the step); R0 alone 1.5x, 51-64 %
 (31-51 %; R1, R2 of a new cell in the factor). One step's reading scatters about the
 mean by its own age (up to the whole RC share for a step just after a sample). A pulse
 whose factor exceeds 1 + :data:`MAX_SAMPLING_SHARE` (the NMC preset at 20 s: +29 %; an
@@ -310,6 +309,10 @@ class SohResult(DiagnosticResult):
     resistance_temperature_factor: float | None = None
     resistance_reference_temperature_c: float = RESISTANCE_REFERENCE_TEMP_C
     resistance_activation_energy_j_per_mol: float | None = None
+    #: at the reference temperature / at the steps' instants (``resistance_ohm``): the
+    #: readings of steps seen late, between samples (1.0: none; see "Steps between
+    #: samples"); None without a resistance measured from pulses
+    resistance_sampling_factor: float | None = None
     #: the charge count behind ``capacity_ah``: "cycler" (the cycler's own counters),
     #: "integrated" (the logged current), "mixed" (OCV pairs of both), None (a
     #: caller's cycle table that does not say, or no capacity)
@@ -1257,16 +1260,15 @@ def _sampling_note(measured: _MeasuredResistance, metric: str, notes: list[str])
     """Say how the reference was taken to this log's sampling (see "Steps between
     samples"); returns the words naming it, for the reference's description."""
     f, w = measured.sampling_factor, measured.within_s
-    seen = f"as a step between samples up to {w:.3g} s apart reads it ({_percent(f)})"
+    seen = "at the steps' instants"
     notes.append(
         f"the pulses' steps fell between samples up to {w:.3g} s apart (no step_index marks "
         f"where), so each was seen up to a sample period late and its {_METRIC_NAMES[metric]} "
-        "holds part of the RC polarisation (and the OCV's move) grown meanwhile: compared "
-        "with what a new "
-        f"cell of the preset's ECM reads so, {_percent(f)} on its value at the step "
-        f"(the pulses' {resistance_text(measured.at_reference_ohm, ascii=True)} would be "
-        f"{resistance_text(measured.at_step_ohm, ascii=True)} at the steps' instants, "
-        "the cell's RC share the preset's)"
+        "holds part of the RC polarisation (and the OCV's move) grown meanwhile: a new cell "
+        f"of the preset's ECM reads {_percent(f)} so; taken back to the steps' instants by "
+        f"that, {resistance_text(measured.at_reference_ohm, ascii=True)} is "
+        f"{resistance_text(measured.at_step_ohm, ascii=True)} (the cell's RC share the "
+        "preset's), the quantity of the reference"
         + (
             f"; {measured.too_late} pulse(s) stepped so far before their sample that their "
             "reading is more the RC's than R0's: left out"
@@ -1330,34 +1332,30 @@ def _resistance_soh(
     spec: BatterySpec,
     notes: list[str],
     seen: str = "",
-    sampling: float = 1.0,
+    as_measured: float | None = None,
 ) -> float | None:
     """SOH_R of a measured per-cell resistance against the reference (the module
-    docstring's cases); appends the notes it needs. ``sampling``: the reference's
-    factor on this log's samples (see "Steps between samples"), ``seen`` the words
-    saying so (empty: none)."""
+    docstring's cases); appends the notes it needs. ``seen``: the words saying the
+    resistance was taken to the steps' instants (see "Steps between samples"; empty:
+    it was not), ``as_measured`` its value before that (the unit slip is judged on it:
+    a slip is 1000x, not a few %)."""
     given = spec.bol_resistance_ohm is not None
-    # (a unit slip is judged on the value as given: it is 1000x, not a few %)
-    if given and not _unit_slip(r_meas, bol, metric, notes):
+    if given and not _unit_slip(as_measured or r_meas, bol, metric, notes):
         return None
-    bol *= sampling
     ratio = r_meas / bol
-    what = _METRIC_NAMES[metric]
+    what = _METRIC_NAMES[metric] + (f" {seen}" if seen else "")
     measured = f"the {what} measured, {resistance_text(r_meas, ascii=True)}, is {ratio:.2f}x"
     ask = (
         "give the cell's own beginning-of-life resistance (--bol-resistance-ohm: one "
         "cell, the same quantity, near 25 degC)"
     )
-    seen = f" {seen}" if seen else ""
     if not given:
         reference = (
             f"the {spec.chemistry.value} preset's typical value for a "
-            f"{spec.capacity_ah:g} Ah cell{seen} ({resistance_text(bol, ascii=True)})"
+            f"{spec.capacity_ah:g} Ah cell ({resistance_text(bol, ascii=True)})"
         )
     else:
-        reference = (
-            f"the beginning-of-life resistance given{seen} ({resistance_text(bol, ascii=True)})"
-        )
+        reference = f"the beginning-of-life resistance given ({resistance_text(bol, ascii=True)})"
     if ratio < 1.0 - NEW_CELL_TOLERANCE:
         why = (
             "a chemistry guess this cell contradicts (another cell design, or a capacity "
@@ -1505,25 +1503,25 @@ def build_soh_result(
     else:
         r_meas, n_pulses = None, 0
     soh_r = eol = None
-    seen, sampling = "", 1.0
-    if bol is not None and bol > 0 and measured is not None and measured.sampling_factor > 1.0:
-        # like with like: the reference as this log's samples see a new cell's steps
-        sampling = measured.sampling_factor
+    seen = ""
+    if measured is not None and measured.sampling_factor > 1.0:
+        # like with like: the readings at the steps' instants, as the reference is
+        r_meas = measured.at_step_ohm
         seen = _sampling_note(measured, resistance_metric, notes)
-        source += f", {seen}"
     elif measured is not None and measured.too_late:
         notes.append(
             f"{measured.too_late} pulse(s) left out: their steps fell so far before their "
             "samples (no step_index marking where) that a new cell would read them more "
-            f"than {100 * MAX_SAMPLING_SHARE:g} % above its R0 (as much the RC's and the OCV's as R0's)"
+            f"than {100 * MAX_SAMPLING_SHARE:g} % above its R0 (as much the RC's and the "
+            "OCV's as R0's)"
         )
     if bol is not None and bol > 0:
-        eol = EOL_RESISTANCE_FACTOR * bol * sampling
+        eol = EOL_RESISTANCE_FACTOR * bol
         if r_meas is not None:
+            as_measured = measured.at_reference_ohm if measured else r_meas
             soh_r = _resistance_soh(
-                r_meas, bol, source, resistance_metric, spec, notes, seen, sampling
+                r_meas, bol, source, resistance_metric, spec, notes, seen, as_measured
             )
-        bol *= sampling
     if r_meas is not None and not in_band:
         (slo, shi), (tlo, thi) = (
             settings.resistance_soc_band_pct,
@@ -1601,6 +1599,7 @@ def build_soh_result(
             else None  # nothing was corrected
         ),
         capacity_source=capacity_source,
+        resistance_sampling_factor=measured.sampling_factor if measured else None,
     )
 
 
