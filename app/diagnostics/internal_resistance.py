@@ -33,7 +33,13 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   ``ok`` (R0 > 0, residual within 2.5x the voltage noise or 5 % of the pulse's
   voltage swing) and ``resolved`` (both pairs identified) say whether the
   summary may use it;
-- ``fit_skipped``: None, or why the pulse got no fit (the fit budget, below).
+- ``fit_skipped``: None, or why the pulse got no fit (the fit budget, below);
+- ``step_within_s``: how long before its first sample the step may have happened --
+  the interval from the sample before, or 0 where a ``step_index`` change marks that
+  sample as the step's start (a cycler logs a point at each step's start). A step
+  seen up to that long late has part of the RC polarisation in its readings (R0 and
+  the ohmic one most); the SOH compares them with what a new cell would read so
+  (:mod:`~app.diagnostics.soh`).
 
 **Fit budget.** A fit costs ~2 ms, and a drive cycle or a log with a current
 step every few seconds has thousands of pulses; so the fits are rationed per
@@ -880,6 +886,19 @@ class InternalResistanceTracker:
                 del self._factors[:-_FACTORS_KEPT]
         st.record = record
 
+    def _step_within(self, k: np.ndarray) -> list[float]:
+        """How long before its first sample (buffer rows ``k``) each step may have
+        happened: the interval from the sample before, or 0 where a ``step_index``
+        change marks the sample as the step's start (a cycler logs a point there)."""
+        t = self._buf["t"]
+        within = t[k] - t[k - 1]
+        if self._has_step_index:
+            step = self._buf["step"]
+            now, before = step[k], step[k - 1]
+            marked = np.isfinite(now) & np.isfinite(before) & (now != before)
+            within = np.where(marked, 0.0, within)
+        return [float(x) if np.isfinite(x) else None for x in within]
+
     def _linear_so_far(self, k: int, decided: int, sign: float) -> bool:
         """Whether the pulses before step ``k`` with this step sign showed no response
         of their own (see "Pooled split test"): at least ``_FACTOR_POOL_MIN`` factors,
@@ -980,6 +999,7 @@ class InternalResistanceTracker:
             std = (math.sqrt(2.0) * np.array(sig, dtype=float) / np.abs(step_a)).tolist()
         skipped = "fit budget: read from the samples (see the module docstring)"
         c_rate = (np.abs(i_level) / self.spec.pack_capacity_ah).tolist()
+        within = self._step_within(k)
         out = []
         for j, (st, values) in enumerate(zip(steps, packs, strict=True)):
             a = float(step_a[j])
@@ -1007,6 +1027,7 @@ class InternalResistanceTracker:
             record["cells"] = per_cells[j]
             record["fit"] = None
             record["fit_skipped"] = None if st.fit else skipped
+            record["step_within_s"] = within[j]
             sd = std[j] if a != 0.0 else None
             for x, std_key in zip(values, R_STD_KEYS, strict=True):
                 record[std_key] = None if x is None else sd

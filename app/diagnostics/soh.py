@@ -122,6 +122,43 @@ than about the cell):
   -- twice a typical cell's resistance is as likely a higher-resistance design
   as a dead cell.
 
+**Steps between samples.** A pulse's step is seen at its first sample; where the log
+does not mark it there (a cycler logs a point at each step's start, and its
+``step_index`` changes on it), it happened somewhere in the interval before -- a BMS
+polled every 10 s, a drive's current changing between the samples -- and by the time
+it is seen the RC pairs have polarised for part of that interval. The read-out fit
+puts the step at the sample, so the polarisation grown meanwhile reads as R0: on
+average over a step's age ``u``, uniform in ``[0, w]`` (``w`` the pulse's
+``step_within_s``; a current ramping across the interval gives the same mean),
+``R0 + sum Ri (1 - tau_i/w (1 - exp(-w/tau_i)))`` (:func:`ecm_reading`), which the
+data after the step cannot tell from R0 (a step ``u`` late answers exactly as one at
+the sample with ``R0 + R1 (1 - exp(-u/tau1))`` and ``R1 exp(-u/tau1)``); and the OCV
+has moved by the charge the step passed before its sample, ``dOCV/dQ * w / 2`` on
+average (the OCV table's slope at the pulse's SOC: the limit of an RC pair whose
+time constant is far beyond the interval). For the presets' new cells at mid SOC
+that is +2 % at 1 s, +9-10 % (NMC, LFP) and +5 % (lead-acid) at 5 s, +16-18 % and
++9 % at 10 s; near empty or full a steep OCV adds far more (LFP at 1 % SOC, 10 s:
++175 %): simulated new cells of the drive profile read SOH_R 82-88 % at 10 s against
+R0 at the step (``benchmarks/bench_soh_slow.py``). So the reference is compared like with
+like: each pulse's resistance (at 25 degC) is divided by its :func:`sampling_factor`
+(the preset ECM's reading at its ``w`` over its reading at the step; 1 where the step
+is marked), and ``resistance_ohm`` is their median -- the resistance at the steps'
+instants, the quantity of the reference (R_BOL, or the ``--bol-resistance-ohm`` given,
+as they are) -- with ``resistance_sampling_factor`` the median at 25 degC over it (1.0:
+no step seen late; a note says how much). This rests on the preset's RC share and
+OCV, right on average for a cell whose resistances age together: the drive logged
+every 5-10 s, R0, R1 and R2 1.5x (50 % right), reads 52-60 % (26-48 % against R0 at the step); R0 alone 1.5x, 51-64 %
+(31-51 %; R1, R2 of a new cell in the factor). One step's reading scatters about the
+mean by its own age (up to the whole RC share for a step just after a sample). A pulse
+whose factor exceeds 1 + :data:`MAX_SAMPLING_SHARE` (the NMC preset at 20 s: +29 %; an
+LFP step at 1 or 99.5 % SOC at 10 s) is left out: its reading is as much the RC's and
+the OCV's as R0's, its correction the preset's guess (none left: no resistance, a note
+says why; a BMS polling an LFP pack's full cycles every 5-10 s, whose only steps are at
+empty and full, read SOH_R 16-70 % or 2x a new cell's R0, now none). A log whose steps
+do fall on its samples without a ``step_index`` (a polled HPPC whose pulses start on
+the poll grid) is corrected all the same and reads low: a new cell still 100 %, an
+aged one above its SOH (NMC, 1.5x R0 at 10 s: 73 %).
+
 **ICA** per cycle and direction: see :mod:`~app.diagnostics.incremental_capacity`.
 
 Offline and live are one code path (:class:`SohTracker`).
@@ -129,6 +166,8 @@ Offline and live are one code path (:class:`SohTracker`).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -145,6 +184,7 @@ from app.core.spec import (
     RESISTANCE_CORRECTION_RANGE_C,
     RESISTANCE_REFERENCE_TEMP_C,
     BatterySpec,
+    EcmParameters,
     preset,
     resistance_temperature_factor,
 )
@@ -209,6 +249,13 @@ UNIT_SLIP_FACTOR = 30.0
 CAPACITY_SLIP_FACTOR = 1.5
 RESISTANCE_METRICS = ("r0", "r_10s")
 _METRIC_NAMES = {"r0": "fitted ohmic R0 per cell", "r_10s": "10 s DCIR per cell"}
+#: where each metric is read after the step (R0: at it)
+_METRIC_READ_S = {"r0": 0.0, "r_10s": 10.0}
+#: SOH_R of a step seen late: a pulse whose step fell so far before its first sample
+#: that a new cell of the preset ECM reads its resistance more than this much higher
+#: (its RC polarisation's share) is left out -- the correction would rest on the preset's
+#: RC share more than the measurement (see "Steps between samples")
+MAX_SAMPLING_SHARE = NEW_CELL_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -262,6 +309,10 @@ class SohResult(DiagnosticResult):
     resistance_temperature_factor: float | None = None
     resistance_reference_temperature_c: float = RESISTANCE_REFERENCE_TEMP_C
     resistance_activation_energy_j_per_mol: float | None = None
+    #: at the reference temperature / at the steps' instants (``resistance_ohm``): the
+    #: readings of steps seen late, between samples (1.0: none; see "Steps between
+    #: samples"); None without a resistance measured from pulses
+    resistance_sampling_factor: float | None = None
     #: the charge count behind ``capacity_ah``: "cycler" (the cycler's own counters),
     #: "integrated" (the logged current), "mixed" (OCV pairs of both), None (a
     #: caller's cycle table that does not say, or no capacity)
@@ -998,15 +1049,71 @@ def _bol_resistance(spec: BatterySpec, metric: str) -> tuple[float | None, str]:
     ecm = spec.ecm or preset(spec.chemistry).ecm
     if ecm is None:
         return None, "none (no BOL resistance and no ECM preset)"
-    v = ecm.for_capacity(spec.capacity_ah)
+    value = ecm_reading(ecm, spec.capacity_ah, _METRIC_READ_S[metric])
     if metric == "r0":
-        return v["r0_ohm"], f"preset ECM R0 for a {spec.capacity_ah:g} Ah cell"
-    r10 = (
-        v["r0_ohm"]
-        + v["r1_ohm"] * (1 - math.exp(-10.0 / ecm.tau1_s))
-        + v["r2_ohm"] * (1 - math.exp(-10.0 / ecm.tau2_s))
+        return value, f"preset ECM R0 for a {spec.capacity_ah:g} Ah cell"
+    return value, f"10 s DCIR of the preset ECM for a {spec.capacity_ah:g} Ah cell"
+
+
+def ecm_reading(
+    ecm: EcmParameters, capacity_ah: float, read_s: float, within_s: float = 0.0
+) -> float:
+    """The resistance a cell of the 2-RC ``ecm`` (``capacity_ah``) reads ``read_s`` after
+    a current step (0: the ohmic R0) seen at its first sample, the step having happened
+    at an unknown time, uniformly within the ``within_s`` before it (0: at it):
+    ``R0 + sum Ri (1 - tau_i / w * exp(-read_s / tau_i) * (1 - exp(-w / tau_i)))``, the
+    mean over the step's age ``u`` in ``[0, w]`` of ``R0 + sum Ri (1 - exp(-(read_s +
+    u) / tau_i))``; ``within_s = 0`` gives ``R0 + sum Ri (1 - exp(-read_s / tau_i))``."""
+    v = ecm.for_capacity(capacity_ah)
+    total = v["r0_ohm"]
+    for r, tau in ((v["r1_ohm"], ecm.tau1_s), (v["r2_ohm"], ecm.tau2_s)):
+        x = within_s / tau
+        # (1 - exp(-x)) / x, the mean of exp(-u / tau) over the step's age
+        late = -math.expm1(-x) / x if x > 1e-12 else 1.0
+        total += r * (1.0 - math.exp(-read_s / tau) * late)
+    return total
+
+
+def sampling_factor(
+    spec: BatterySpec, metric: str, within_s: float | None, soc_percent: float | None = None
+) -> float:
+    """How much higher than at its instant a new cell of the spec's ECM (the preset's
+    where the spec has none) reads the ``metric`` of a step that happened within the
+    ``within_s`` before its first sample (a pulse's ``step_within_s``; None or 0: at
+    it): :func:`ecm_reading` at ``within_s``, plus the OCV's move over the step's mean
+    age at ``soc_percent`` (the OCV table's slope there: the charge the step passed
+    before its sample, ``dOCV/dQ * w / 2``; none without a SOC), over the reading at
+    the step; 1 without an ECM."""
+    if not within_s or not math.isfinite(within_s) or within_s <= 0:
+        return 1.0
+    ecm = spec.ecm or preset(spec.chemistry).ecm
+    if ecm is None:
+        return 1.0
+    late, at_step = _late_reading(ecm, spec.capacity_ah, _METRIC_READ_S[metric], within_s)
+    ocv = 0.0
+    if soc_percent is not None and math.isfinite(soc_percent):
+        # V per % SOC -> V per A*s of one cell
+        slope = _table_slope(spec.ocv_soc_pct, spec.ocv_v, soc_percent)
+        ocv = max(slope, 0.0) * 100.0 / (spec.capacity_ah * 3600.0) * within_s / 2.0
+    return (late + ocv) / at_step
+
+
+@functools.lru_cache(maxsize=256)
+def _late_reading(
+    ecm: EcmParameters, capacity_ah: float, read_s: float, within_s: float
+) -> tuple[float, float]:
+    """:func:`ecm_reading` at ``within_s`` and at 0 (a log's few intervals, once each)."""
+    return (
+        ecm_reading(ecm, capacity_ah, read_s, within_s),
+        ecm_reading(ecm, capacity_ah, read_s),
     )
-    return r10, f"10 s DCIR of the preset ECM for a {spec.capacity_ah:g} Ah cell"
+
+
+def _table_slope(x: tuple[float, ...], y: tuple[float, ...], at: float) -> float:
+    """:func:`_ocv_slope_v_per_pct` of the table ``x``, ``y`` in plain Python (a pulse
+    at a time)."""
+    j = min(max(bisect.bisect_right(x, at) - 1, 0), len(x) - 2)
+    return (y[j + 1] - y[j]) / (x[j + 1] - x[j])
 
 
 @dataclass(frozen=True)
@@ -1027,6 +1134,22 @@ class _MeasuredResistance:
     left_out: int = 0
     #: the pulses' temperatures are their cells' own (``cell_<k>_temp_c``)
     per_cell: bool = False
+    #: the median at the reference temperature, each pulse's also over its
+    #: :func:`sampling_factor` (its step seen late; see "Steps between samples")
+    at_step_ohm: float | None = None
+    #: the longest ``step_within_s`` of the pulses used (0: every step at its sample)
+    within_s: float = 0.0
+    #: pulses left out: their step seen so late that a new cell would read more than
+    #: :data:`MAX_SAMPLING_SHARE` higher
+    too_late: int = 0
+
+    @property
+    def sampling_factor(self) -> float:
+        """How much higher the readings are than at the steps' instants, as a new cell of
+        the preset's ECM would read them on this log's samples (1: every step at its)."""
+        if self.at_step_ohm is None or self.at_step_ohm <= 0:
+            return 1.0
+        return self.at_reference_ohm / self.at_step_ohm
 
 
 def _measured_resistance(
@@ -1071,6 +1194,13 @@ def _measured_resistance(
     tlo, thi = settings.resistance_temperature_band_c
     # a resistance of zero or less is a failed read-out, not a healthy cell
     good = [p for p in pulses if value(p) is not None and np.isfinite(value(p)) and value(p) > 0]
+    # a step seen so late that the reading is more the RC polarisation's than R0's
+    late = {
+        id(p): sampling_factor(spec, metric, p.get("step_within_s"), p.get("soc_percent"))
+        for p in good
+    }
+    too_late = sum(f - 1.0 > MAX_SAMPLING_SHARE for f in late.values())
+    good = [p for p in good if late[id(p)] - 1.0 <= MAX_SAMPLING_SHARE]
     # in the band: every cell at room temperature (a pulse while one cell runs hot, a
     # fault reported elsewhere, only where there is no other)
     band = [
@@ -1093,10 +1223,14 @@ def _measured_resistance(
         kept = [(p, f) for p, f, o in zip(use, factors, odd, strict=True) if not o]
         use, factors = [p for p, _ in kept], [f for _, f in kept]
     known = [read(p) for p, f in zip(use, factors, strict=True) if f is not None]
+    at_reference = [value(p) / (f or 1.0) for p, f in zip(use, factors, strict=True)]
     return _MeasuredResistance(
-        at_reference_ohm=float(
-            np.median([value(p) / (f or 1.0) for p, f in zip(use, factors, strict=True)])
+        at_reference_ohm=float(np.median(at_reference)),
+        at_step_ohm=float(
+            np.median([r / late[id(p)] for p, r in zip(use, at_reference, strict=True)])
         ),
+        within_s=max((p.get("step_within_s") or 0.0) for p in use),
+        too_late=too_late,
         measured_ohm=float(np.median([value(p) for p in use])),
         temperature_c=float(np.median(known)) if known else None,
         n_pulses=len(use),
@@ -1122,14 +1256,94 @@ def _cell_apart(p: dict) -> bool:
     return any(inside) and not all(inside)
 
 
+def _sampling_note(measured: _MeasuredResistance, metric: str, notes: list[str]) -> str:
+    """Say how the reference was taken to this log's sampling (see "Steps between
+    samples"); returns the words naming it, for the reference's description."""
+    f, w = measured.sampling_factor, measured.within_s
+    seen = "at the steps' instants"
+    notes.append(
+        f"the pulses' steps fell between samples up to {w:.3g} s apart (no step_index marks "
+        f"where), so each was seen up to a sample period late and its {_METRIC_NAMES[metric]} "
+        "holds part of the RC polarisation (and the OCV's move) grown meanwhile: a new cell "
+        f"of the preset's ECM reads {_percent(f)} so; taken back to the steps' instants by "
+        f"that, {resistance_text(measured.at_reference_ohm, ascii=True)} is "
+        f"{resistance_text(measured.at_step_ohm, ascii=True)} (the cell's RC share the "
+        "preset's), the quantity of the reference"
+        + (
+            f"; {measured.too_late} pulse(s) stepped so far before their sample that their "
+            "reading is more the RC's than R0's: left out"
+            if measured.too_late
+            else ""
+        )
+    )
+    return seen
+
+
+def _percent(factor: float) -> str:
+    """A factor near 1 as the change it makes: 1.163 -> '+16 %', 1.0034 -> '+0.34 %'."""
+    return f"{100.0 * (factor - 1.0):+.2g} %"
+
+
+def _unit_slip(r_meas: float, bol: float, metric: str, notes: list[str]) -> bool:
+    """Whether the resistance given, ``bol``, can be this cell's in the unit asked
+    (ohm); if not, a note says why (see :data:`UNIT_SLIP_FACTOR`)."""
+    ratio = r_meas / bol
+    if 1.0 / UNIT_SLIP_FACTOR <= ratio <= UNIT_SLIP_FACTOR:
+        return True
+    times, never = (
+        (f"{ratio:.0f}x", f"no cell wears to {UNIT_SLIP_FACTOR:g}x its new resistance")
+        if ratio > 1
+        else (
+            f"1/{1 / ratio:.0f} of",
+            f"no cell measures 1/{UNIT_SLIP_FACTOR:g} of its new one",
+        )
+    )
+    measured = resistance_text(r_meas, ascii=True)
+    notes.append(
+        f"no resistance SOH: the {_METRIC_NAMES[metric]} measured, {measured}, is {times} the "
+        f"beginning-of-life resistance given ({bol:g} ohm): {never}, so the value given "
+        "is in another unit or not this cell's (--bol-resistance-ohm is in ohm: "
+        f"{measured} is {r_meas:.3g})"
+    )
+    return False
+
+
+def _too_late(ir: InternalResistanceResult, metric: str, spec: BatterySpec) -> tuple[int, float]:
+    """The pulses with a resistance of ``metric`` left out for a step seen too late
+    (:data:`MAX_SAMPLING_SHARE`), and the longest interval their steps fell in."""
+    key = "r0_cell_ohm" if metric == "r0" else "r_10s_cell_ohm"
+    late = [
+        p.get("step_within_s") or 0.0
+        for p in ir.pulses
+        if p.get(key) is not None
+        and np.isfinite(p[key])
+        and p[key] > 0
+        and sampling_factor(spec, metric, p.get("step_within_s"), p.get("soc_percent")) - 1.0
+        > MAX_SAMPLING_SHARE
+    ]
+    return len(late), max(late, default=0.0)
+
+
 def _resistance_soh(
-    r_meas: float, bol: float, source: str, metric: str, spec: BatterySpec, notes: list[str]
+    r_meas: float,
+    bol: float,
+    source: str,
+    metric: str,
+    spec: BatterySpec,
+    notes: list[str],
+    seen: str = "",
+    as_measured: float | None = None,
 ) -> float | None:
     """SOH_R of a measured per-cell resistance against the reference (the module
-    docstring's cases); appends the notes it needs."""
-    ratio = r_meas / bol
+    docstring's cases); appends the notes it needs. ``seen``: the words saying the
+    resistance was taken to the steps' instants (see "Steps between samples"; empty:
+    it was not), ``as_measured`` its value before that (the unit slip is judged on it:
+    a slip is 1000x, not a few %)."""
     given = spec.bol_resistance_ohm is not None
-    what = _METRIC_NAMES[metric]
+    if given and not _unit_slip(as_measured or r_meas, bol, metric, notes):
+        return None
+    ratio = r_meas / bol
+    what = _METRIC_NAMES[metric] + (f" {seen}" if seen else "")
     measured = f"the {what} measured, {resistance_text(r_meas, ascii=True)}, is {ratio:.2f}x"
     ask = (
         "give the cell's own beginning-of-life resistance (--bol-resistance-ohm: one "
@@ -1142,22 +1356,6 @@ def _resistance_soh(
         )
     else:
         reference = f"the beginning-of-life resistance given ({resistance_text(bol, ascii=True)})"
-    if given and not 1.0 / UNIT_SLIP_FACTOR <= ratio <= UNIT_SLIP_FACTOR:
-        times, never = (
-            (f"{ratio:.0f}x", f"no cell wears to {UNIT_SLIP_FACTOR:g}x its new resistance")
-            if ratio > 1
-            else (
-                f"1/{1 / ratio:.0f} of",
-                f"no cell measures 1/{UNIT_SLIP_FACTOR:g} of its new one",
-            )
-        )
-        notes.append(
-            f"no resistance SOH: {measured.rsplit(' is ', 1)[0]} is {times} the "
-            f"beginning-of-life resistance given ({bol:g} ohm): {never}, so the value given "
-            "is in another unit or not this cell's (--bol-resistance-ohm is in ohm: "
-            f"{resistance_text(r_meas, ascii=True)} is {r_meas:.3g})"
-        )
-        return None
     if ratio < 1.0 - NEW_CELL_TOLERANCE:
         why = (
             "a chemistry guess this cell contradicts (another cell design, or a capacity "
@@ -1305,10 +1503,25 @@ def build_soh_result(
     else:
         r_meas, n_pulses = None, 0
     soh_r = eol = None
+    seen = ""
+    if measured is not None and measured.sampling_factor > 1.0:
+        # like with like: the readings at the steps' instants, as the reference is
+        r_meas = measured.at_step_ohm
+        seen = _sampling_note(measured, resistance_metric, notes)
+    elif measured is not None and measured.too_late:
+        notes.append(
+            f"{measured.too_late} pulse(s) left out: their steps fell so far before their "
+            "samples (no step_index marking where) that a new cell would read them more "
+            f"than {100 * MAX_SAMPLING_SHARE:g} % above its R0 (as much the RC's and the "
+            "OCV's as R0's)"
+        )
     if bol is not None and bol > 0:
         eol = EOL_RESISTANCE_FACTOR * bol
         if r_meas is not None:
-            soh_r = _resistance_soh(r_meas, bol, source, resistance_metric, spec, notes)
+            as_measured = measured.at_reference_ohm if measured else r_meas
+            soh_r = _resistance_soh(
+                r_meas, bol, source, resistance_metric, spec, notes, seen, as_measured
+            )
     if r_meas is not None and not in_band:
         (slo, shi), (tlo, thi) = (
             settings.resistance_soc_band_pct,
@@ -1325,7 +1538,17 @@ def build_soh_result(
         metric = _METRIC_NAMES[resistance_metric]
         apart = sum(map(_cell_apart, ir.pulses)) if ir is not None else 0
         lo, hi = RESISTANCE_CORRECTION_RANGE_C
-        if apart:
+        late = _too_late(ir, resistance_metric, spec) if ir is not None else (0, 0.0)
+        if late[0]:
+            notes.append(
+                f"no resistance: the {late[0]} current pulse(s) giving a {metric} stepped "
+                f"between samples up to {late[1]:g} s apart, with no step_index marking "
+                "where: a step seen that late reads the RC polarisation and the OCV's move "
+                "(a steep OCV near empty or full) grown meanwhile as if they were R0 (a new "
+                f"cell more than {100 * MAX_SAMPLING_SHARE:g} % higher), which this log "
+                "cannot tell apart; a faster log, or a cycler's step_index, resolves it"
+            )
+        elif apart:
             notes.append(
                 f"no resistance: {apart} of {found} current pulses had a cell outside "
                 f"{lo:g}-{hi:g} degC (a cell running hot, a fault), where the temperature "
@@ -1376,6 +1599,7 @@ def build_soh_result(
             else None  # nothing was corrected
         ),
         capacity_source=capacity_source,
+        resistance_sampling_factor=measured.sampling_factor if measured else None,
     )
 
 

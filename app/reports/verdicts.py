@@ -233,6 +233,8 @@ def _resistance(ir: dict, soh: dict | None, sign_reversed: bool) -> Finding:
     factor = soh.get("resistance_temperature_factor")
     if factor is not None and factor != 1.0:
         metric += f" at {soh.get('resistance_reference_temperature_c') or 25.0:g} °C"
+    if (soh.get("resistance_sampling_factor") or 1.0) > 1.0:
+        metric += " at the steps' instants"  # (steps seen late, between samples)
     return Finding(
         "internal_resistance",
         title,

@@ -446,6 +446,10 @@ def _soh(r: dict) -> ResultSummary:
     measured_key = "resistance_measured_ohm" if "resistance_measured_ohm" in r else "resistance_ohm"
     factor = r.get("resistance_temperature_factor")
     corrected = factor is not None and factor != 1.0
+    # steps seen late, between samples: resistance_ohm is at the steps' instants
+    late = r.get("resistance_sampling_factor") or 1.0
+    at_ref = r.get("resistance_ohm")
+    at_ref = at_ref * late if at_ref is not None else None
     ref_c = r.get("resistance_reference_temperature_c") or 25.0
     numbers = _numbers(
         ("Capacity SOH", _fmt(cap_soh, unit="%")),
@@ -455,7 +459,8 @@ def _soh(r: dict) -> ResultSummary:
         # as measured, as the resistance card shows it; then at the reference temperature
         (_resistance_label(r.get("resistance_metric")), _ohm(r.get(measured_key))),
         ("Pulse temperature", _fmt(r.get("resistance_temperature_c"), unit="°C")),
-        (f"R at {ref_c:g} °C (cell)", _ohm(r.get("resistance_ohm")) if corrected else None),
+        (f"R at {ref_c:g} °C (cell)", _ohm(at_ref) if corrected else None),
+        ("R at the steps (cell)", _ohm(r.get("resistance_ohm")) if late > 1.0 else None),
         ("R new (cell)", _ohm(r.get("bol_resistance_ohm"))),
         ("R new from", r.get("bol_resistance_source") or None),
         ("Pulses used", _int(r.get("resistance_pulses"))),

@@ -40,7 +40,9 @@ def test_a_unit_slip_either_way_is_refused_with_its_reason(capsys, tmp_path, bol
 
 
 def test_the_cells_own_resistance_still_gives_an_soh(capsys):
-    assert "resistance 93.2 %" in _analyze(capsys, "0.019")
+    # (93.2 % before the reference took the log's sampling: its one pulse steps from 6C
+    # to 1C charge between samples 0.165 s apart, no Step_Index marking it, +0.34 %)
+    assert "resistance 93.5 %" in _analyze(capsys, "0.019")
 
 
 def test_a_worn_cell_against_its_own_reference_still_reads_past_end_of_life():

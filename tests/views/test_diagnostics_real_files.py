@@ -71,6 +71,8 @@ def test_soh_by_resistance_against_a_guess_the_cell_contradicts_says_so_not_142_
     # (19.04 mOhm at 27.4 degC, the first 10 s of its pulse: 20.30 mOhm at 25 degC,
     # 0.61x the preset's 33.17)
     assert numbers(soh)["R at 25 °C (cell)"] == "20.30 mΩ"
+    # (its step, 0.165 s after the sample before, at its instant as a new cell reads it)
+    assert numbers(soh)["R at the steps (cell)"] == "20.22 mΩ"
     assert numbers(soh)["Pulse temperature"] == "27.4 °C"
     assert "0.61x the lfp preset's typical value for a 0.603 Ah cell" in soh.reason
     assert "own beginning-of-life resistance (R new: one" in soh.reason  # its field, not the flag
@@ -92,8 +94,9 @@ def test_the_soc_filters_r0_and_the_pulses_fitted_r0_are_named_apart():
 
 def test_soh_by_resistance_against_the_cells_own_reference():
     """The same log with the cell's rated 1.1 Ah and a new cell's R0 of 19.5 mOhm: its
-    19.04 mOhm at 27.4 degC (its pulse's first 10 s) is 20.30 mOhm at 25 degC, 1.041x:
-    95.9 % by resistance."""
+    19.04 mOhm at 27.4 degC (its pulse's first 10 s) is 20.30 mOhm at 25 degC, 20.23 at
+    its step's instant (0.165 s after the sample before, -0.35 % as a new cell reads it),
+    1.037x: 96.3 % by resistance (95.9 % before)."""
     from app.views.log_analysis import BatterySettings, with_settings
 
     analysis = open_analysis(str(REAL_DATA / ARBIN))
@@ -101,8 +104,8 @@ def test_soh_by_resistance_against_the_cells_own_reference():
     r = run_log_diagnostics(with_settings(analysis, settings)).results
     soh = summarize("soh", r["soh"])
     res = r["soh"]["soh_resistance_percent"]
-    assert res == pytest.approx(95.9, abs=0.05)
-    assert soh.headline == "95.9 % by resistance"
+    assert res == pytest.approx(96.3, abs=0.05)
+    assert soh.headline == "96.3 % by resistance"
     assert numbers(soh)["R new from"] == "spec.bol_resistance_ohm"
     assert any(item.startswith("resistance corrected to 25 °C") for item in soh.items)
 
