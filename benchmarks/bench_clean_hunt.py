@@ -38,6 +38,21 @@ at -10 degC with a 3 % SOC spread (twins SAME: the grid's SOC spread is a real
 imbalance); (3) a runaway onset 40-68 s into a CC log at 35-45 degC (twins clean: the
 log-start case ``benchmarks/validate/README.md`` describes); (4) an internal short on
 NMC cycles at -10 degC, 2 Hz, noise x0.5 (seeds 9231, 12028; twins clean).
+
+2026-12-07 session 36 (sensors2): what was left (1), the noisy voltages at 0.5 Hz, fixed: a
+window of fewer terms than 1 Hz's 30 has its floor and its group and residual ratios raised
+by its estimate's upper quantile over a 30-term window's (1.66 for the 15 step-robust terms
+of a 0.5 Hz window; :mod:`app.diagnostics.faults.sensors`, "Few terms"). Logs of 1 Hz and
+faster are judged as before (the same faults, bit for bit, on 1 Hz logs with noise x2 and
+noisy sensors), so only this grid's 0.5 Hz runs were rerun: the conditions of ``--runs 150
+--first-seed 10000`` and ``12000`` at 0.5 Hz with noise x1.5-2 (20 runs, 480 pack-hours;
+tuned on): sensor_noisy 4 -> 0 (lead-acid 2s float pack voltage, seed 10000; LFP 12s rest
+pack voltage, 12034; lead-acid 13s HPPC cells 12008, 12081); before, the grid's runs at 0.5-2 Hz and every noise
+(164 runs) had those four and none else. Held out, ``--first-seed 14000``, ``16000`` and ``18000``'s
+runs at 0.5 Hz with noise x1-2 (73 runs, 1,752 pack-hours): 22 -> 0 (18 pack voltages, 4
+cell voltages; every chemistry, rest to drive). (A script of the grid's ``condition`` and
+``run`` restricted to those rates and noises; the full hunts not rerun: the machine was
+loaded.)
 """
 
 from __future__ import annotations

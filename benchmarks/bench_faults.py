@@ -650,6 +650,21 @@ defaults not rerun: the machine was loaded). The price in instructions (callgrin
 (cells frozen for most of its rests: every frozen bin of 32 rows asked) 531 -> 566 M (+6.5
 %; a per-bin version, before the runs that cannot pass were dropped at once, +36 %);
 typical-noise drive 6,064 -> 6,077 M for the whole process (+13 M).
+
+2026-12-07 session 36 (sensors2), a noise window of few terms judged with its own scatter
+(:mod:`app.diagnostics.faults.sensors`, "Few terms": under 30 terms, the floor and the group
+and residual ratios x its estimate's upper quantile over a 30-term window's; 1.66 at 0.5 Hz
+and slower; clean 0.5 Hz false alarms in ``bench_clean_hunt.py``). The price, before ->
+after: ``--parts detection --brief --cells 2 --cases "sensor_noisy cell_2_v" --rate-hz HZ``
+found 24/24 at every rate either way; within 60 s 0.1 Hz 14 -> 11 (median 49 -> 64 s, p90
+102 -> 122 s, worst 125 -> 142 s), 0.2 Hz 24 -> 24 (median 17 -> 24 s, p90 40 -> 49 s,
+worst 52 s either way), 0.5 Hz 24 -> 24 (worst 16 -> 20 s), 1 Hz identical. ``--parts
+detection --brief --cells 4 16 --cases sensor_noisy --rate-hz 0.5`` (cells, pack,
+current, temperatures; 240 runs): 240 found, 237 within 60 s either way (median 13 s, p90
+23 -> 24 s, worst 244 s either way). ``--parts equivalence`` 9/9 identical. At 1 Hz and
+faster a window holds 30 terms or more: the factor is exactly 1 (4 logs at 1 Hz, noise x2,
+a noisy cell, pack or temperature: every fault and figure identical), so the 1 Hz clean
+tables are not rerun.
 """
 
 from __future__ import annotations
