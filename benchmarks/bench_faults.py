@@ -665,6 +665,24 @@ current, temperatures; 240 runs): 240 found, 237 within 60 s either way (median 
 faster a window holds 30 terms or more: the factor is exactly 1 (4 logs at 1 Hz, noise x2,
 a noisy cell, pack or temperature: every fault and figure identical), so the 1 Hz clean
 tables are not rerun.
+
+2026-12-07 session 36 (sensors2), stuck cell sensors of noise-free logs on a constant current
+or at rest, measured, not changed: ``--parts detection --cases "sensor_stuck cell" --cells 4 16
+--seeds 2 --noise-scale 0 --profiles cc rest`` finds 12 of 48 (cell_2_v 0 of 24; cell_3_temp_c
+12 of 24, all ``cc``: NMC and lead-acid in 29-78 s, LFP in 281 and 818 s; none at rest). At
+these onsets (5,400-7,200 s) ``cc`` has ended its discharge and rests: the noise-free cells'
+true voltages move by under 0.01 mV in 60 s and 300 s (4 cells, seed 1, every chemistry;
+lead-acid's 0.1-0.3 mV), so a frozen reading is the truth -- no reading tells it; the
+temperatures cool by 0.05-0.11 degC a minute on NMC, 0.06 on lead-acid, 0.006-0.015 on LFP:
+under the 0.01 degC step (4 of them asked) within a minute on LFP. Inside the CC discharge
+(``--profiles cc --onsets 600 1800``, same cells and seeds): cell_2_v 0 of 24 (a constant
+current moves no cell by R0, the load test's need), temperatures 24 of 24 (NMC and lead-acid
+29 s; LFP 64-69 s at 600 s, 159-164 s at 1,800 s). What would find the CC ones: the held
+reading's own drift along the OCV table -- the least slope where its OCV may be (its reading
+less its resistance drop) times the charge moved -- over 4 quanta; on LFP's plateau that slope
+is near nil, which keeps the healthy cell behind its peers at a plateau's end (the 3.334 V
+case above) quiet. Not built: its false-alarm checks (``bench_stuck_clean.py``, noise-free
+``--parts clean``) did not fit the session.
 """
 
 from __future__ import annotations
