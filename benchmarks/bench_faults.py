@@ -669,7 +669,9 @@ tables are not rerun.
 2026-12-07 session 36 (sensors2), stuck cell sensors of noise-free logs on a constant current
 or at rest, measured, not changed: ``--parts detection --cases "sensor_stuck cell" --cells 4 16
 --seeds 2 --noise-scale 0 --profiles cc rest`` finds 12 of 48 (cell_2_v 0 of 24; cell_3_temp_c
-12 of 24, all ``cc``: NMC and lead-acid in 29-78 s, LFP in 281 and 818 s; none at rest). At
+12 of 24, all ``cc``, 6 within 60 s: NMC and lead-acid, 16-cell ones 41-78 s; LFP 16 cells
+281 and 818 s; none at rest; ``--cases "sensor_stuck cell_3_temp" --profiles cc`` alone,
+whose onsets differ: NMC and lead-acid 44-61 s, LFP 344-596 s). At
 these onsets (5,400-7,200 s) ``cc`` has ended its discharge and rests: the noise-free cells'
 true voltages move by under 0.01 mV in 60 s and 300 s (4 cells, seed 1, every chemistry;
 lead-acid's 0.1-0.3 mV), so a frozen reading is the truth -- no reading tells it; the
