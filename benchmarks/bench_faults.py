@@ -664,7 +664,10 @@ current, temperatures; 240 runs): 240 found, 237 within 60 s either way (median 
 23 -> 24 s, worst 244 s either way). ``--parts equivalence`` 9/9 identical. At 1 Hz and
 faster a window holds 30 terms or more: the factor is exactly 1 (4 logs at 1 Hz, noise x2,
 a noisy cell, pack or temperature: every fault and figure identical), so the 1 Hz clean
-tables are not rerun.
+tables are not rerun; nor ``bench_stuck_clean.py`` (it counts stuck sensors, whose path the
+change does not touch). Cost (callgrind, ``PYTHONHASHSEED=0``, simulate + ``detect_faults``
+of a 4 h 16-cell NMC drive at 0.5 Hz, noise x2, a noisy cell: many candidate windows, the
+worst case): 7,644.9 M -> 7,674.8 M instructions (+30 M, ~1.6 % of ``detect_faults``).
 
 2026-12-07 session 36 (sensors2), stuck cell sensors of noise-free logs on a constant current
 or at rest, measured, not changed: ``--parts detection --cases "sensor_stuck cell" --cells 4 16

@@ -188,7 +188,8 @@ voltage explains, judged by its own tests). The conditions of
 ``bench_clean_hunt.py --runs 150`` at 0.5 Hz with noise x1.5-2 (its other runs are at 1
 Hz or faster), tuned on ``--first-seed 10000`` and ``12000`` (20 runs, 480 pack-hours):
 noisy voltages 4 -> 0; held out, ``--first-seed 14000 16000 18000`` at 0.5 Hz with noise
-x1-2 (73 runs, 1,752 pack-hours): 22 -> 0 (18 pack voltages, 4 cell voltages). The price,
+x1-2 (73 runs, 1,752 pack-hours): 23 -> 0 (19 pack voltages, 4 cell voltages; the
+other kinds the same). The price,
 a noisy cell of a 2-cell pack beside a slow drive (``bench_faults.py --parts detection
 --brief --cells 2 --cases "sensor_noisy cell_2_v"``): found 24 of 24 at 0.1-1 Hz either
 way; within 60 s at 0.1 Hz 14 -> 11 (median 49 -> 64 s, worst 125 -> 142 s), at 0.2 Hz 24
