@@ -133,6 +133,11 @@ fixes above (``slowclean``) beside ``cleanhunt``'s cold R0 and ``stuckfree``: ``
 8 10 15 20`` 743 (session 34's main) -> 0; held out ``--seeds 601 602 603`` 637 -> 0,
 ``--seeds 701 702 703`` 1 (a runaway onset, NMC 8-cell cycle at 5 s, seed 703, cell_2 at
 66,680 s: the known Li-ion onset at 5 s).
+
+2026-12-07 session 36 (sensors2), a noise window of few terms judged with its own scatter
+(:mod:`app.diagnostics.faults.sensors`, "Few terms": every window here has 15 samples, its
+floor and ratios x1.66 for the step-robust estimates). ``--periods 5 10``: 0 false alarms
+after (0 before, session 35's main above); held out ``--seeds 601 602 603 --periods 5 10``: 0.
 """
 
 from __future__ import annotations

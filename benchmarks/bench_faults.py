@@ -684,6 +684,44 @@ neighbours misreads at a cycle's turn, and c held as fitted 5 min before (found 
 1461 at 269 and 359 s) added 4 false shorts to the uneven-cooling packs above (6 -> 10).
 Cycles from 300 s (1422 at 809 s, 1461 at 779-1,049 s) are the anchor's allowance's,
 unchanged, not looked into here.
+
+2026-12-07 session 36 (sensors2), a noise window of few terms judged with its own scatter
+(:mod:`app.diagnostics.faults.sensors`, "Few terms": under 30 terms, the floor and the group
+and residual ratios x its estimate's upper quantile over a 30-term window's; 1.66 at 0.5 Hz
+and slower; clean 0.5 Hz false alarms in ``bench_clean_hunt.py``). The price, before ->
+after: ``--parts detection --brief --cells 2 --cases "sensor_noisy cell_2_v" --rate-hz HZ``
+found 24/24 at every rate either way; within 60 s 0.1 Hz 14 -> 11 (median 49 -> 64 s, p90
+102 -> 122 s, worst 125 -> 142 s), 0.2 Hz 24 -> 24 (median 17 -> 24 s, p90 40 -> 49 s,
+worst 52 s either way), 0.5 Hz 24 -> 24 (worst 16 -> 20 s), 1 Hz identical. ``--parts
+detection --brief --cells 4 16 --cases sensor_noisy --rate-hz 0.5`` (cells, pack,
+current, temperatures; 240 runs): 240 found, 237 within 60 s either way (median 13 s, p90
+23 -> 24 s, worst 244 s either way). ``--parts equivalence`` 9/9 identical. At 1 Hz and
+faster a window holds 30 terms or more: the factor is exactly 1 (4 logs at 1 Hz, noise x2,
+a noisy cell, pack or temperature: every fault and figure identical), so the 1 Hz clean
+tables are not rerun; nor ``bench_stuck_clean.py`` (it counts stuck sensors, whose path the
+change does not touch). Cost (callgrind, ``PYTHONHASHSEED=0``, simulate + ``detect_faults``
+of a 4 h 16-cell NMC drive at 0.5 Hz, noise x2, a noisy cell: many candidate windows, the
+worst case): 7,644.9 M -> 7,674.8 M instructions (+30 M, ~1.6 % of ``detect_faults``).
+
+2026-12-07 session 36 (sensors2), stuck cell sensors of noise-free logs on a constant current
+or at rest, measured, not changed: ``--parts detection --cases "sensor_stuck cell" --cells 4 16
+--seeds 2 --noise-scale 0 --profiles cc rest`` finds 12 of 48 (cell_2_v 0 of 24; cell_3_temp_c
+12 of 24, all ``cc``, 6 within 60 s: NMC and lead-acid, 16-cell ones 41-78 s; LFP 16 cells
+281 and 818 s; none at rest; ``--cases "sensor_stuck cell_3_temp" --profiles cc`` alone,
+whose onsets differ: NMC and lead-acid 44-61 s, LFP 344-596 s). At
+these onsets (5,400-7,200 s) ``cc`` has ended its discharge and rests: the noise-free cells'
+true voltages move by under 0.01 mV in 60 s and 300 s (4 cells, seed 1, every chemistry;
+lead-acid's 0.1-0.3 mV), so a frozen reading is the truth -- no reading tells it; the
+temperatures cool by 0.05-0.11 degC a minute on NMC, 0.06 on lead-acid, 0.006-0.015 on LFP:
+under the 0.01 degC step (4 of them asked) within a minute on LFP. Inside the CC discharge
+(``--profiles cc --onsets 600 1800``, same cells and seeds): cell_2_v 0 of 24 (a constant
+current moves no cell by R0, the load test's need), temperatures 24 of 24 (NMC and lead-acid
+29 s; LFP 64-69 s at 600 s, 159-164 s at 1,800 s). What would find the CC ones: the held
+reading's own drift along the OCV table -- the least slope where its OCV may be (its reading
+less its resistance drop) times the charge moved -- over 4 quanta; on LFP's plateau that slope
+is near nil, which keeps the healthy cell behind its peers at a plateau's end (the 3.334 V
+case above) quiet. Not built: its false-alarm checks (``bench_stuck_clean.py``, noise-free
+``--parts clean``) did not fit the session.
 """
 
 from __future__ import annotations

@@ -170,6 +170,31 @@ current read noisy (47 of the 49 lead-acid alarms left at 5-20 s, seeds 501-503;
 float settling over the table, one a cell run under its bottom). Beyond an end that stops
 short of the limit, the table is taken on to the limit over ``LAG_KNEE_PCT`` of charge.
 
+**Few terms.** A window's noise is an estimate, and what a clean sensor shows the floor
+is its upper tail, which is wide for few terms: the step-robust estimate of 15 samples
+(a window at 0.5 Hz, and at 0.2-0.1 Hz) is worth ~3 independent squares (its minimum
+over 3 correlated second differences), and read 7.4x the truth in 1e-4 of white-noise
+windows, 11.1x in 1e-6; of 30 (1 Hz) 4.8x and 6.8x. The floors are ~6x the variance of a
+sensor twice as noisy as the typical one, and the group ratio and the pack voltage's
+residual test (16x) are as near to 15 terms' tail: noisy cell and pack voltages of clean
+logs at 0.5 Hz with sensors 1.5-2x the typical one (``benchmarks/bench_clean_hunt.py``,
+twins clean). A window of fewer than ``NOISE_FLOOR_TERMS`` terms (30, 1 Hz's) has its
+floor and those ratios raised by the ratio of its estimate's upper quantile to that of
+30 terms (1e-6, a chi-square of ``NOISE_DOF_ROBUST`` or ``NOISE_DOF_PLAIN`` degrees of
+freedom a term, Wilson-Hilferty): 1.66 at 15 step-robust terms, 1.50 plain; a window of
+30 or more is judged as before (1 Hz and faster logs are unchanged but for windows a
+dropout thinned). The current is not (its estimate is its excess over the load the
+voltage explains, judged by its own tests). The conditions of
+``bench_clean_hunt.py --runs 150`` at 0.5 Hz with noise x1.5-2 (its other runs are at 1
+Hz or faster), tuned on ``--first-seed 10000`` and ``12000`` (20 runs, 480 pack-hours):
+noisy voltages 4 -> 0; held out, ``--first-seed 14000 16000 18000`` at 0.5 Hz with noise
+x1-2 (73 runs, 1,752 pack-hours): 23 -> 0 (19 pack voltages, 4 cell voltages; the
+other kinds the same). The price,
+a noisy cell of a 2-cell pack beside a slow drive (``bench_faults.py --parts detection
+--brief --cells 2 --cases "sensor_noisy cell_2_v"``): found 24 of 24 at 0.1-1 Hz either
+way; within 60 s at 0.1 Hz 14 -> 11 (median 49 -> 64 s, worst 125 -> 142 s), at 0.2 Hz 24
+either way (median 17 -> 24 s), 0.5 Hz the same (worst 16 -> 20 s), 1 Hz identical.
+
 **Stuck.** The rule is :mod:`.stuck`'s (shared with the SOC filter's cell
 channels); here is its evidence, per 5 s bin. A channel is stuck when its value has not changed at all for 30 s
 (exactly: the sum of its squared differences is zero) while, over the 10 min
@@ -401,6 +426,24 @@ NOISE_FLOOR_CELL_V = 0.010
 NOISE_FLOOR_CURRENT_C = 0.025
 NOISE_FLOOR_T_C = 1.5
 NOISE_DEBOUNCE_S = 5.0
+#: A window's noise is an estimate from its few terms, and its upper tail is what a
+#: clean sensor shows the floor: the floors hold as set for a window of this many terms
+#: (a 30 s window at 1 Hz), and one of fewer terms has its floor raised by the ratio of
+#: the two windows' upper quantiles (``NOISE_FLOOR_Z``) of a white-noise estimate (see
+#: "Few terms"). Channels judged on their own window's estimate only: the cell and pack
+#: voltages and the temperatures (not the current, whose estimate is its excess over
+#: the load the voltage explains).
+NOISE_FLOOR_TERMS = 30
+#: ... the quantile: one window in 1e6 of white noise over it.
+NOISE_FLOOR_Z = 4.753
+#: ... of the estimate as a chi-square with this many degrees of freedom per term
+#: (Wilson-Hilferty's cube root; fitted on 1e7 white-noise windows of 10-90 terms at the
+#: 1e-6 quantile, within 3 %): the step-robust estimate 0.19 (the minimum over 3
+#: correlated second differences: 15 terms are worth ~3 independent squares, its 1e-6
+#: quantile 11.1 times the truth; 30 terms 6.8), the plain one 0.49 (15 terms 5.9; 30,
+#: 3.9).
+NOISE_DOF_ROBUST = 0.19
+NOISE_DOF_PLAIN = 0.49
 #: A reading quantised by q that toggles between two steps (a value sitting on a step,
 #: with noise of its own below q) shows a white-noise variance its sensor does not
 #: have: q²/4 on average by the plain estimate, 0.43 q² by the step-robust one (Monte
@@ -598,6 +641,22 @@ STUCK_TEMP_RESOLUTION_C = 0.01
 DROPOUT_MIN_SAMPLES = 2.0
 
 
+def _chi2_upper(dof: np.ndarray) -> np.ndarray:
+    """The ``NOISE_FLOOR_Z`` upper quantile of a chi-square over its ``dof`` degrees
+    of freedom (Wilson-Hilferty; inf dof: 1)."""
+    a = 2.0 / (9.0 * dof)
+    return (1.0 - a + NOISE_FLOOR_Z * np.sqrt(a)) ** 3
+
+
+def few_terms_factor(n2: np.ndarray, dof: np.ndarray) -> np.ndarray:
+    """Per window, the factor of a channel's floor (variance) for a noise estimate
+    of ``n2`` terms (``dof`` degrees of freedom per term, inf: none): its upper
+    quantile over that of ``NOISE_FLOOR_TERMS`` terms, at least 1 (see "Few terms")."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = _chi2_upper(dof * np.maximum(n2, 1.0)) / _chi2_upper(dof * NOISE_FLOOR_TERMS)
+    return np.where(np.isnan(ratio), 1.0, np.fmax(ratio, 1.0))
+
+
 def noise_window_bins(bin_s: float, dt_s: float) -> int:
     """The noise window in bins: ``NOISE_WINDOW_S``, and at least
     ``NOISE_WINDOW_SAMPLES`` samples of ``dt_s`` (see "Slow logs")."""
@@ -658,6 +717,13 @@ class SensorDetector:
         self._cx = c + layout.noise_extra
         self._c2 = np.ones(self._cx)  # fraction of white-noise energy kept per row
         self._c2[layout.robust_rows] = C2_MIN
+        # each channel's estimate's degrees of freedom per term (see NOISE_FLOOR_TERMS),
+        # of its judged row (the pack voltage's residual); the current's floor stays
+        dof = np.where(self._c2 == 1.0, NOISE_DOF_PLAIN, NOISE_DOF_ROBUST)
+        self._dof = dof[np.arange(c)]
+        if layout.noise_extra:
+            self._dof[layout.i_v] = dof[c + 1]
+        self._dof[layout.i_i] = np.inf
         # the least whiteness of a history of its own (see STUCK_OWN_WHITE_PLAIN)
         self._own_white = np.where(self._c2 == 1.0, STUCK_OWN_WHITE_PLAIN, STUCK_OWN_WHITE)
         # cell voltages with no group to be judged against (1 or 2 cells): the load
@@ -963,13 +1029,16 @@ class SensorDetector:
         ref_v[win[-4] < MIN_SAMPLES] = np.nan
         ref_i[win[-6] < MIN_SAMPLES] = np.nan
         var = varx[:c].copy()
+        # a window of few terms: its own estimate's scatter (see NOISE_FLOOR_TERMS)
+        few = few_terms_factor(n2[judge], self._dof[:, None])
         if len(lay.cells_v):
             # the pack sensor's own noise: V - sum(cells), less the cells' noise
             cells_v_var = var[lay.cells_v]
             cells_var = sum_rows(np.where(np.isnan(cells_v_var), 0.0, cells_v_var))  # nansum
             pack = varx[c + 1] - cells_var
             # the residual must be the pack sensor's, not a noisy cell's
-            var[lay.i_v] = np.where(pack > (NOISE_RATIO**2 - 1.0) * cells_var, pack, 0.0)
+            ratio2 = NOISE_RATIO**2 * few[lay.i_v]
+            var[lay.i_v] = np.where(pack > (ratio2 - 1.0) * cells_var, pack, 0.0)
         elif self.r0 is not None:  # no cells: the load curvature the current explains
             # (through a cold pack's R0, see R0_COLD_MIN_C)
             var[lay.i_v] = var[lay.i_v] - self._load_margin * ref_i * (self.r0 * cold) ** 2
@@ -1015,6 +1084,7 @@ class SensorDetector:
         # the pack voltage's: with its resolution bound, and noisy only in a window with a
         # bin whose readings spanned more than two steps (see PACK_TWO_STEPS)
         floor_w[iv] = self._floor2[iv] + QUANTUM_NOISE * pack_qe2[cols]
+        floor_w *= few
         wide_w = np.lib.stride_tricks.sliding_window_view(wide_full, w)[cols].max(axis=1) > 0
         with np.errstate(invalid="ignore"):
             over_floor = var > floor_w
@@ -1025,7 +1095,7 @@ class SensorDetector:
             if len(sub):
                 ref[np.ix_(g, sub)] = median_rows(np.maximum(var[np.ix_(g, sub)], 0.0))
         with np.errstate(invalid="ignore"):
-            noisy = over_floor & (var > NOISE_RATIO**2 * ref)
+            noisy = over_floor & (var > NOISE_RATIO**2 * few * ref)
         if not noisy.any() and not self.noisy.has_open_runs:
             return  # (the tracker would find no channel to follow)
         cond = np.zeros((c, m), dtype=bool)
