@@ -364,6 +364,24 @@ clean equivalence``: 422/422 within target, no false alarm, offline == live;
 ``bench_pack_only_faults.py --seeds 3``: onset alarms on shorts 33 of 216 (a pack voltage
 alone: no voltage share), runaways 39/39 within 60 s.
 
+The share's noise. The evidence is of the excess less its share of the reference, the
+cell's temperature less (1 + s) times the reference's, whose noise is the cell's and
+(1 + s)² times the reference's; it was judged as if s were 0. With a share of ~0.2 that
+is a few per cent of the variance, but the voltage's share reads any voltage offset of a
+cell over the nominal overpotential: in a hot pack of large cells (an LFP cell's
+overpotential at 45 degC, 100 Ah, +0.2C: ~3 mV) whose SOCs differ (3 % at LFP's knee: a
+cell 290-314 mV off the median, an OCV offset, not a resistance) it read s = 83, and the
+reference's noise, taken 84 times into the evidence and not into its error, gave z 31 at
+40 s into a clean log (``bench_clean_hunt.py`` seed 12057; seed 12140, 8 cells at 0.5 Hz
+and 35 degC, 40 mV over ~4 mV: s = 8.6, z 8.8 at 66 s). The evidence's standard errors
+(the quadratic's rise, the templates' white and per-bin ones, and the steady trend's
+lower bound) now hold (1 + s)² times the reference's share. What it costs: a runaway in
+such a cell in a log's first minutes is judged against that noise (its evidence was the
+reference's noise before: found or not by chance); a real resistance's share raises a
+bin mean's variance by ~4 % (16 cells, s = 0.2) to ~35 % (4 cells, s = 0.5: the
+reference's part is 1.57/k of the cell's), so a runaway of a resistive cell in an aged
+pack may be confirmed a bin later.
+
 A short's heat. An internal short's onset steps its cell's heating rate (a 10 ohm short
 across a 5 Ah NMC cell: 1.4 W, ~1.1 degC/min), and a step passes this test's
 acceleration as well as a runaway's take-off does: a first-time GUI user's benign
@@ -1087,7 +1105,6 @@ class RunawayDetector:
             # (a window across a time gap: the bins at its edges hold fewer samples, each
             # bin's noise by its own count; see "A gap in the log")
             per_bin = nb[:, None] / np.fmax(n2_bins, 1.0) if fit["gapped"] else None
-            se_rise = np.fmax(s_fit, s_noise) * _norm(cf["rise"], per_bin)
             se_accel = s_noise * _norm(cf["rate_end"] - cf["rate_start"], per_bin)
             # the evidence: the excess's rise beyond its resistance's share of the
             # reference's (see "A cell's own resistance"), in the quadratic and in the
@@ -1108,11 +1125,17 @@ class RunawayDetector:
                     s2h = np.fmax(s2h, s_v)
                 share = np.where(short_hist, s2h, share)
             yr = yd - (yo - yd) * share[:, None]  # (the contrasts of a constant are 0)
+            # ... whose noise is the cell's and (1 + share) times the reference's (see
+            # "The share's noise")
+            gain = (1.0 + share) ** 2
+            var_ev = own_bin + gain * np.fmax(own_bin * share_ref, var_ref_long)
+            s_ev = np.sqrt(var_ev)
+            se_rise = np.fmax(s_fit, s_ev) * _norm(cf["rise"], per_bin)
             # ... and beyond the steady heating it already showed before the window,
             # carried on (see "Steady heat is no self-heating")
             # (a lone sensor: its rate is already less its Joule heat, which a trend of
             # its own temperature holds too)
-            trend = self._steady_trend(yp - rp * share[:, None], s_noise) * (k >= 2)
+            trend = self._steady_trend(yp - rp * share[:, None], s_ev) * (k >= 2)
             yr = yr - trend[:, None] * (np.arange(w) * self.bin_s)[None, :]
             rise_ev = (yr * cf["rise"]).sum(axis=1)
             rise_ev = rise_ev - q_step * fit["step_rise"]
@@ -1122,7 +1145,7 @@ class RunawayDetector:
             ta = fit["tmpl_amp"][None, :, :]
             amp = (yd[:, None, :] * ta).sum(axis=2)
             amp_ev = (yr[:, None, :] * ta).sum(axis=2) - q_step[:, None] * fit["step_tmpl"][None, :]
-            s_white = np.fmax(s_fit, s_noise)
+            s_white = np.fmax(s_fit, s_ev)
             if per_bin is None:
                 tz = amp_ev * fit["tmpl_norm"] / s_white[:, None]
             else:
@@ -1131,8 +1154,10 @@ class RunawayDetector:
             # bins must not borrow the calm of the earlier ones (a sensor turning
             # noisy mid-window); the smaller z counts
             own_bins = np.fmax(white_noise_var(s2_bins, n2_bins, mean_of=n2_bins), qv[:, None])
-            var_bins = own_bins + np.fmax(own_bins * share_ref, var_ref_long[:, None])
-            var_bins = np.where(np.isfinite(var_bins), var_bins, var_bin[:, None])
+            var_bins = own_bins + gain[:, None] * np.fmax(
+                own_bins * share_ref, var_ref_long[:, None]
+            )
+            var_bins = np.where(np.isfinite(var_bins), var_bins, var_ev[:, None])
             se_het = np.sqrt((var_bins[:, None, :] * (ta * ta)).sum(axis=2))
             tz = np.fmin(tz, amp_ev / se_het)
             best = np.argmax(np.nan_to_num(tz, nan=-np.inf), axis=1)
