@@ -12,8 +12,9 @@ ambient, noise, rate) so a condition that breeds alarms stands out, and the pack
 Run: ``PYTHONPATH=$PWD nice python benchmarks/bench_clean_hunt.py --runs 400
 --first-seed 9000 --jobs 2`` (``--twin`` re-runs each alarmed run noise-free and
 reports whether the alarm stays: physics, not noise; ``--only-chem``, ``--only-profile``
-narrow the grid; ``--detail`` prints each alarm's detail). Periods over 2 s are
-``bench_clean_slow.py``'s.
+narrow the grid; ``--ambients 35 45`` keeps only the runs drawn at those ambients, each
+run's condition the same as in the whole hunt; ``--detail`` prints each alarm's detail).
+Periods over 2 s are ``bench_clean_slow.py``'s.
 
 2026-12-07 session 35, the first hunt. ``--runs 300 --first-seed 9000 --jobs 2 --twin``
 and ``--first-seed 10000`` (14,400 pack-hours, ~100,000 cell-hours): limit events apart
@@ -146,8 +147,17 @@ def main() -> int:
     p.add_argument("--only-chem", choices=CHEMS)
     p.add_argument("--only-profile", choices=PROFILES)
     p.add_argument("--detail", action="store_true")
+    p.add_argument(
+        "--ambients",
+        type=float,
+        nargs="+",
+        default=None,
+        help="keep only the runs drawn at these ambients (the others' conditions unchanged)",
+    )
     a = p.parse_args()
     conds = [condition(i, a.first_seed, a.only_chem, a.only_profile) for i in range(a.runs)]
+    if a.ambients is not None:
+        conds = [c for c in conds if c["ambient"] in a.ambients]
     jobs = [(c, a.hours, a.twin) for c in conds]
     if a.jobs > 1:
         with ProcessPoolExecutor(a.jobs) as ex:

@@ -367,20 +367,30 @@ alone: no voltage share), runaways 39/39 within 60 s.
 The share's noise. The evidence is of the excess less its share of the reference, the
 cell's temperature less (1 + s) times the reference's, whose noise is the cell's and
 (1 + s)² times the reference's; it was judged as if s were 0. With a share of ~0.2 that
-is a few per cent of the variance, but the voltage's share reads any voltage offset of a
-cell over the nominal overpotential: in a hot pack of large cells (an LFP cell's
+is a few per cent of the variance, but the voltage's share (see "The resistance of a
+cell at a log's start") reads any offset of a cell's voltage over the nominal
+overpotential, an OCV offset included: in a hot pack of large cells (an LFP cell's
 overpotential at 45 degC, 100 Ah, +0.2C: ~3 mV) whose SOCs differ (3 % at LFP's knee: a
-cell 290-314 mV off the median, an OCV offset, not a resistance) it read s = 83, and the
-reference's noise, taken 84 times into the evidence and not into its error, gave z 31 at
-40 s into a clean log (``bench_clean_hunt.py`` seed 12057; seed 12140, 8 cells at 0.5 Hz
-and 35 degC, 40 mV over ~4 mV: s = 8.6, z 8.8 at 66 s). The evidence's standard errors
-(the quadratic's rise, the templates' white and per-bin ones, and the steady trend's
-lower bound) now hold (1 + s)² times the reference's share. What it costs: a runaway in
-such a cell in a log's first minutes is judged against that noise (its evidence was the
-reference's noise before: found or not by chance); a real resistance's share raises a
-bin mean's variance by ~4 % (16 cells, s = 0.2) to ~35 % (4 cells, s = 0.5: the
-reference's part is 1.57/k of the cell's), so a runaway of a resistive cell in an aged
-pack may be confirmed a bin later.
+cell 290-314 mV off the median) it read s = 83, and the reference's noise, taken 84 times
+into the evidence and not into its error, gave z 31 at 40 s into a clean log
+(``bench_clean_hunt.py`` seed 12057; seed 12140, 8 cells at 0.5 Hz and 35 degC, 40 mV
+over ~4 mV: s = 8.6, z 8.8 at 66 s; with 12255, 10236 and 15065 five such alarms at
+35-90 s, all LFP at 35-45 degC with a 1-3 % SOC spread, their noise-free twins clean).
+Two changes. (1) The evidence's standard errors (the quadratic's rise, the templates'
+white and per-bin ones, and the steady trend's lower bound) hold (1 + s)² times the
+reference's share. (2) A voltage's share is a resistance's only up to what one can read:
+a cell of twice the median's resistance (``SHARE_V_MAX_R``) in a pack of twice the
+nominal's (``SHARE_V_MAX_PACK``), read against R0 alone where the RC pairs are already
+charged (a log from mid-discharge: R_dc / R0 more), reads at most
+``SHARE_V_MAX_R * SHARE_V_MAX_PACK * R_dc / R0`` (NMC 3.9, LFP 3.8, lead-acid 4.7; the
+resistance shares seen in the benchmarks' aged, cold and mid-discharge starts <= 0.31);
+beyond it the offset is the cells' OCVs and the voltage gives no share. With (1) alone the
+false alarms went, but a runaway of such a cell 30 s into the log was found 40-130 s
+after its onset (its evidence judged against 9-140 times the reference's noise); with
+(2) too, 20-56 s, as with no voltage share at all. What (1) costs: a real resistance's
+share raises a bin mean's variance by ~4 % (16 cells, s = 0.2) to ~35 % (4 cells, s =
+0.5: the reference's part is 1.57/k of the cell's), so a runaway of a resistive cell in
+an aged pack may be confirmed a bin later. Figures below.
 
 A short's heat. An internal short's onset steps its cell's heating rate (a 10 ohm short
 across a 5 Ah NMC cell: 1.4 W, ~1.1 degC/min), and a step passes this test's
@@ -676,6 +686,14 @@ PRE_TREND_S = 1800.0
 #: the share less this many of its standard errors (never below 0).
 PRE_MIN_BINS = 24
 PRE_SHARE_Z = 2.0
+#: A share read off the cell's voltage at a log's start is a resistance's only up to
+#: what a cell of (1 + SHARE_V_MAX_R) times the median's resistance, in a pack of
+#: SHARE_V_MAX_PACK times the nominal's, reads against the nominal R0 alone (the RC
+#: pairs already charged: R_dc / R0 more); beyond it the voltage's offset is the
+#: cells' OCVs (an unbalanced pack), and the share is not known (see "The share's
+#: noise").
+SHARE_V_MAX_R = 1.0
+SHARE_V_MAX_PACK = 2.0
 #: A cell's steady heating before the window (a straight line's slope over this long of
 #: its excess, less its resistance's share) is carried on through the window, and the
 #: rise and the rate are of the heat beyond it (see "Steady heat is no self-heating") ...
@@ -850,10 +868,14 @@ class RunawayDetector:
             self._short_heat = None
         # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
         self.joule = 0.0
+        # the most a resistance's share read off the voltage can be (see "The share's
+        # noise")
+        self.share_v_max = np.inf
         if spec.ecm is not None:
             p = spec.ecm.for_capacity(spec.pack_capacity_ah)
             r_dc = p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"]
             self.joule = r_dc / p["heat_capacity_j_per_k"]
+            self.share_v_max = SHARE_V_MAX_R * SHARE_V_MAX_PACK * r_dc / p["r0_ohm"]
         self.tracker = EpisodeTracker(
             FaultKind.THERMAL_RUNAWAY_ONSET,
             [layout.names[r] for r in self.rows],
@@ -1122,7 +1144,9 @@ class RunawayDetector:
                     s_v = self._short_heat.resistance_share(
                         volts, rows, np.concatenate((pidx, idx), axis=1), ref_h, yo[:, -1]
                     )
-                    s2h = np.fmax(s2h, s_v)
+                    # (beyond what a resistance can read: an OCV offset, see "The share's
+                    # noise")
+                    s2h = np.fmax(s2h, np.where(s_v <= self.share_v_max, s_v, 0.0))
                 share = np.where(short_hist, s2h, share)
             yr = yd - (yo - yd) * share[:, None]  # (the contrasts of a constant are 0)
             # ... whose noise is the cell's and (1 + share) times the reference's (see
