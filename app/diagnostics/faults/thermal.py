@@ -390,7 +390,23 @@ after its onset (its evidence judged against 9-140 times the reference's noise);
 (2) too, 20-56 s, as with no voltage share at all. What (1) costs: a real resistance's
 share raises a bin mean's variance by ~4 % (16 cells, s = 0.2) to ~35 % (4 cells, s =
 0.5: the reference's part is 1.57/k of the cell's), so a runaway of a resistive cell in
-an aged pack may be confirmed a bin later. Figures below.
+an aged pack may be confirmed a bin later. Figures, before -> after:
+``bench_clean_hunt.py --runs 300 --ambients 35 45 --hours 0.1 --twin`` (the log starts of
+the hunt's hot runs), ``--first-seed`` 10000, 12000, 14000, 15000 (where this was traced):
+runaway onsets 1, 3, 0, 1 -> 0 (every one's twin clean); held out, ``--runs 1000
+--first-seed 20000`` (329 hot runs): 3 -> 0 (NMC 4-16 cells, +0.2C, 1-3 % SOC spread,
+40-54 s); ``--runs 100 --first-seed 16000 --ambients 35 45 --hours 6`` (222 pack-hours,
+after only): 0. Runaways: ``bench_faults.py --parts detection --brief --cases runaway
+--cells 4 16`` at 1, 0.2 and 0.1 Hz, and ``--onsets 5 30 --first-seed 300``: the same
+tables (1 Hz 36/36 within 60 s, median 36 s; 0.2 Hz 36/36, median 52, worst 60 s; 0.1 Hz
+4/36 either way; log starts 72/72, worst 54 s); a runaway of cell 2 30 s into the hot
+hunt's Li-ion runs of 3+ cells (seeds 21000-21199, 36 runs): 35/36 within 60 s either
+way, the same latencies; ``benchmarks/validate/aged_runaway.py --chems nmc lfp --conds
+0:-2 --r-scales 2 --where hi --seeds 612 613 614``: 36/36 within 60 s either way, worst
+54 s either way, three of them 5 s later (34-44 -> 39-49 s); ``--skip 300`` (seeds 600
+601), ``start_load.py`` (16 cells, NMC and LFP, 0-25 degC, 1-2C, seeds 406-408) and the
+clean aged packs (``--clean``, seeds 601-603, with and without ``--skip 300``): the same
+output.
 
 A short's heat. An internal short's onset steps its cell's heating rate (a 10 ohm short
 across a 5 Ah NMC cell: 1.4 W, ~1.1 degC/min), and a step passes this test's
