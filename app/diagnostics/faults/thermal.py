@@ -1164,6 +1164,8 @@ class RunawayDetector:
                     # noise")
                     s2h = np.fmax(s2h, np.where(s_v <= self.share_v_max, s_v, 0.0))
                 share = np.where(short_hist, s2h, share)
+            # (a share beyond what a resistance can read is another heat's: none)
+            share = np.where(share <= self.share_v_max, share, 0.0)
             yr = yd - (yo - yd) * share[:, None]  # (the contrasts of a constant are 0)
             # ... whose noise is the cell's and (1 + share) times the reference's (see
             # "The share's noise")
