@@ -414,7 +414,11 @@ output; ``bench_faults.py --parts detection --brief`` (every case, seeds 1-2) th
 table (422/422 within target, no onset alarm on a short); ``--parts clean --first-seed
 1440 --seeds 2 --clean-cells 4 16`` (5,760 pack-hours): 0 false alarms; ``--parts
 equivalence`` identical, and live == offline on the five hot log starts above, clean and
-with a runaway, blocks of 1, 37 and 5000 samples (30 of 30).
+with a runaway, blocks of 1, 37 and 5000 samples (30 of 30). Held out, ``--first-seed 90
+--seeds 4 --parts detection --brief``: the same table (844/844 within target); shorts
+from a log's start, ``--first-seed 320 --seeds 2 --onsets 5 30 --cells 4 16 --cases
+runaway short --parts detection --brief``: runaways the same, onset alarms on shorts 28 ->
+25 of 128 (LFP default shorts: 4 cells from 30 s 1 -> 2, 16 cells 4 -> 2 and 3 -> 1).
 
 A short's heat. An internal short's onset steps its cell's heating rate (a 10 ohm short
 across a 5 Ah NMC cell: 1.4 W, ~1.1 degC/min), and a step passes this test's
