@@ -152,8 +152,9 @@ rate at 4 of its standard errors (the event's 3.6) -- runaways are first confirm
 ``bench_faults.py --parts detection --brief --cases runaway --cells 4 16 --rate-hz 0.2``
 is at worst 60 s already. ``--seeds 701 702 703 --periods 5 --chems nmc lfp --cells 8 16
 --list`` (this branch): 1, this one. The session's other change (the runaway test's share
-of the reference's noise, at a log's start), ``--periods 5 10 20 --list``: seeds 501-503 0,
-held out 601-603 0 (540 runs each).
+and its noise, see "The share's noise" in :mod:`app.diagnostics.faults.thermal`),
+``--periods 5 10 20 --list``: seeds 501-503 0 (its first part, the noise alone), held out
+601-603 0 (the branch's final code; 540 runs each).
 """
 
 from __future__ import annotations
