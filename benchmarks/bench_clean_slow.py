@@ -138,6 +138,28 @@ fixes above (``slowclean``) beside ``cleanhunt``'s cold R0 and ``stuckfree``: ``
 (:mod:`app.diagnostics.faults.sensors`, "Few terms": every window here has 15 samples, its
 floor and ratios x1.66 for the step-robust estimates). ``--periods 5 10``: 0 false alarms
 after (0 before, session 35's main above); held out ``--seeds 601 602 603 --periods 5 10``: 0.
+
+2026-12-07 session 36 (runaway): that onset traced; not fixed. The runaway test's bins at
+5 s are 10 s of 2 samples (its window 12 of them), and its noise is right there: the
+sensor's white noise over 30 minutes 0.29 degC (the simulator's 0.30), 2 samples a bin,
+the reference's own 0.008 degC² a bin, the fit's residuals alike (0.22 against 0.225
+degC). Cell 2's excess dips, then two bins (4 samples) sit at +0.8 degC, 3.6 bin noises
+each: the quadratic's rise z 4.95, the best template's 5.31 (e-folding 30 s; 5.29 without
+it, 5.24 with the 60 and 120 s ones only), end rate 1.52 +- 0.42 degC/min; the next bin
+falls back (z 4.7, then a rate under 0.1). A noise event at the test's 5 sigma: windows
+meeting every condition but the evidence with z > 4, over 8 pack-days each (NMC 8 cells,
+cycle, seeds 701, 702, 704-709): 8 at 5 s (largest 4.35), 4 at 1 Hz (4.99) -- the 0.7
+degC/min rate condition lets twice as many noise windows through where the end rate's
+standard error is 0.42 rather than ~0.2 degC/min. What would remove it costs runaways
+(NMC and LFP, 4 and 16 cells, seeds 1-3, rest, drive and cycle, onset 600 s): the end
+rate at 4 of its standard errors (the event's 3.6) -- runaways are first confirmed at
+3.7-5.7 of theirs at 1 Hz, 4.1-5.9 at 5 s; a second bin (10 s more) -- at 0.2 Hz
+``bench_faults.py --parts detection --brief --cases runaway --cells 4 16 --rate-hz 0.2``
+is at worst 60 s already. ``--seeds 701 702 703 --periods 5 --chems nmc lfp --cells 8 16
+--list`` (this branch): 1, this one. The session's other change (the runaway test's share
+and its noise, see "The share's noise" in :mod:`app.diagnostics.faults.thermal`),
+``--periods 5 10 20 --list``: seeds 501-503 0 (its first part, the noise alone), held out
+601-603 0 (the branch's final code; 540 runs each).
 """
 
 from __future__ import annotations
