@@ -631,7 +631,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.spec import BatterySpec, Chemistry
+from app.core.spec import (
+    RESISTANCE_CORRECTION_RANGE_C,
+    BatterySpec,
+    Chemistry,
+    resistance_temperature_factor,
+)
 from app.diagnostics.faults.bins import BinBatch, Layout
 from app.diagnostics.faults.common import (
     D2_VARIANCE,
@@ -895,7 +900,8 @@ class RunawayDetector:
         # (a lone pack sensor: the pack voltage, or the cells' where logged)
         if not (k >= 2 or self._short_heat.pack or self._short_heat.hottest):
             self._short_heat = None
-        # adiabatic Joule heating per A² (K/s/A²) of one cell, for a lone sensor
+        # adiabatic Joule heating per A² (K/s/A²) of one cell at 25 degC, for a lone
+        # sensor (times its resistance's factor at its temperature: see "A cold lone cell")
         self.joule = 0.0
         # the most a resistance's share read off the voltage can be (see "The share's
         # noise")
@@ -1031,7 +1037,8 @@ class RunawayDetector:
         slope = (yo * cf["slope"]).sum(axis=1)
         if len(self.rows) == 1:
             i = bb.mean[self.layout.i_i][cols]
-            joule = np.nan_to_num(i * i) * self.joule
+            # (at the cell's resistance at its temperature, see "A cold lone cell")
+            joule = np.nan_to_num(i * i) * self.joule * self._r_factor(yo[:, -1])
             rate = rate - joule
             prev = prev - joule
         per_min = 60.0
@@ -1286,6 +1293,14 @@ class RunawayDetector:
             low = slope - STEADY_TREND_Z * np.fmax(s_noise, s_res) / np.sqrt(sxx)
         low = np.where((n >= self.trend_min) & np.isfinite(low), low, 0.0)
         return np.fmax(low, 0.0)
+
+    def _r_factor(self, temp_c: np.ndarray) -> np.ndarray:
+        """A lone cell's resistance at ``temp_c`` over the spec's (25 degC): the
+        chemistry's Arrhenius factor, held at the ends of the range it is used over (as
+        the simulator's cells); 1 where the temperature is unknown."""
+        lo, hi = RESISTANCE_CORRECTION_RANGE_C
+        t = np.clip(np.nan_to_num(temp_c, nan=25.0, posinf=hi, neginf=lo), lo, hi)
+        return resistance_temperature_factor(self.spec.chemistry, t)
 
     @staticmethod
     def _resistance_share(yp: np.ndarray, rp: np.ndarray, s_noise: np.ndarray) -> np.ndarray:
