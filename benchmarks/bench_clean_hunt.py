@@ -195,10 +195,18 @@ def main() -> int:
         default=None,
         help="keep only the runs drawn at these ambients (the others' conditions unchanged)",
     )
+    p.add_argument(
+        "--max-cells",
+        type=int,
+        default=None,
+        help="keep only the runs drawn with at most this many cells (the others' unchanged)",
+    )
     a = p.parse_args()
     conds = [condition(i, a.first_seed, a.only_chem, a.only_profile) for i in range(a.runs)]
     if a.ambients is not None:
         conds = [c for c in conds if c["ambient"] in a.ambients]
+    if a.max_cells is not None:
+        conds = [c for c in conds if c["cells"] <= a.max_cells]
     jobs = [(c, a.hours, a.twin) for c in conds]
     if a.jobs > 1:
         with ProcessPoolExecutor(a.jobs) as ex:
