@@ -626,31 +626,31 @@ evidence's z lowered to 4 (a margin), 2 of 144 runs of seeds 740-741 against non
 (one noise event behind a 60 s gap, 14 bins left; before the per-bin noise, 8: the partial
 bins); 300 and 900 s gaps every 30 minutes (4 h): none, at z 4 the same 2 as before.
 
-A cold lone cell. A lone sensor's Joule heating was taken off at the spec's R_dc, its
-25 degC one; a cold cell's is the Arrhenius factor times more
-(:func:`~app.core.spec.resistance_temperature_factor`: NMC and LFP x2.1 at 0 degC, x2.9
-at -10). A clean 1-cell NMC pack cycling at -10 degC (``benchmarks/bench_clean_hunt.py``
-seed 9504: 0.5 Ah, 2 Hz) raised an onset at each discharge or charge step after a rest,
-in its noise-free twin too (12,724 s: the cell at -7.6 degC, its own rate 1.32 degC/min,
-the spec's Joule heat 0.60, leaving 0.71 "excess"; its R there is 2.69 times the spec's,
-whose adiabatic heat, 1.6 degC/min, is more than the cell's whole rate). So the Joule
-heating is now I² R_dc f(T) / C, f the factor at the cell's own temperature (its bin mean
-at the window's end), held at the ends of ``RESISTANCE_CORRECTION_RANGE_C`` as the
-simulator's cells, 1 where unknown; a warm cell's (f < 1) is less than before. Clean
-1-2 cell packs at -10/0 degC, 24 h, each noisy and its noise-free twin (the hunt's
-``condition``s restricted to them: ``bench_clean_hunt.py --ambients -10 0 --max-cells 2
---twin``, the twins here of every run), runaway-onset alarms before -> after: seeds 9400-9459
-and 9500-9599 (NMC cycle) 49 -> 0 (8 of 24 runs; the twins 3 of 12), 9000-9199 0 -> 0
-(24 runs); held out, 21000-21299, 22000-22299 and 23000-23299 43 -> 0 (7 of 154 runs, all
-1-cell NMC, cycle and HPPC, -10 and 0 degC; twins 2 of 77); warm, the same seed sets'
-1-2 cell packs at 35/45 degC (79 conditions, noisy and twin) 0 -> 0. Runaways of a lone cell
-(``benchmarks/validate/lone_runaway.py``: cell 1 from 600 s, NMC and LFP, 2.5 Ah, -10/0/25/45 degC, rest/CC 1C/cycle/drive,
-typical noise): seeds 300-301, 64/64 within 60 s either way, max 39 -> 44 s (cold NMC
-under load 34 -> 39-44 s in 4 runs, 45 degC 39 -> 34 s in 2); held out 320-321 64/64
-either way, max 39 s either way (NMC -10 degC 29 -> 39 s in 2); the false onsets the old
-model raised before those runaways' onsets (6 of the 128 runs, cold NMC under load, 50-100
-s in) are gone. Packs of 2 or more cells are not touched (their reference is the other
-cells).
+A cold lone cell. A lone sensor's Joule heating was taken off at the spec's R_dc, its 25
+degC one; a cold cell's is the Arrhenius factor times more
+(:func:`~app.core.spec.resistance_temperature_factor`: NMC and LFP x2.1 at 0 degC, x2.9 at
+-10). A clean 1-cell NMC pack cycling at -10 degC (``benchmarks/bench_clean_hunt.py`` seed
+9504: 0.5 Ah, 2 Hz) raised an onset at each discharge or charge step after a rest, in its
+noise-free twin too (12,724 s: the cell at -7.6 degC, its own rate 1.32 degC/min, the
+spec's Joule heat 0.60, leaving 0.71 "excess"; its R there is 2.69 times the spec's, whose
+adiabatic heat, 1.6 degC/min, is more than the cell's whole rate). So the Joule heating is
+now I² R_dc f(T) / C, f the factor at the cell's own temperature (its bin mean at the
+window's end), held at the ends of ``RESISTANCE_CORRECTION_RANGE_C`` as the simulator's
+cells, 1 where unknown; a warm cell's (f < 1) is less than before. Clean 1-2 cell packs at
+-10/0 degC, 24 h, each noisy and its noise-free twin (the hunt's ``condition``s restricted
+to them: ``bench_clean_hunt.py --ambients -10 0 --max-cells 2 --twin``, which twins only
+the alarmed runs; here every run was twinned), runaway-onset alarms before -> after: seeds
+9400-9459 and 9500-9599 (NMC cycle) 49 -> 0 (8 of 24 runs; the twins 3 of 12), 9000-9199 0
+-> 0 (24 runs); held out, 21000-21299, 22000-22299 and 23000-23299 43 -> 0 (7 of 154 runs,
+all 1-cell NMC, cycle and HPPC, -10 and 0 degC; twins 2 of 77); warm, the same seed sets'
+1-2 cell packs at 35/45 degC (79 conditions, noisy and twin) 0 -> 0. Runaways of a lone
+cell (``benchmarks/validate/lone_runaway.py``: cell 1 from 600 s, NMC and LFP, 2.5 Ah,
+-10/0/25/45 degC, rest/CC 1C/cycle/drive, typical noise): seeds 300-301, 64/64 within 60 s
+either way, max 39 -> 44 s (cold NMC under load 34 -> 39-44 s in 4 runs, 45 degC 39 -> 34
+s in 2); held out 320-321 64/64 either way, max 39 s either way (NMC -10 degC 29 -> 39 s
+in 2); the false onsets the old model raised before those runaways' onsets (6 of the 128
+runs, cold NMC under load, 50-100 s in) are gone. Packs of 2 or more cells are not touched
+(their reference is the other cells).
 """
 
 from __future__ import annotations
