@@ -80,6 +80,27 @@ alarms before -> after: ``--first-seed 10000`` 1 -> 0, ``12000`` 3 -> 0, ``14000
 SAME, stays); held out, ``--runs 1000 --first-seed 20000`` (329 runs): 3 -> 0;
 ``--runs 100 --first-seed 16000 --ambients 35 45 --hours 6 --twin`` (37 runs, 222
 pack-hours), after: 0 false alarms.
+
+2026-12-07 session 36 (coldrunaway): the runaway onsets of 1-cell packs at -10/0 degC (26 of
+the 9500 hunt's 36 above, noise-free twins alike) traced and fixed in
+:mod:`app.diagnostics.faults.thermal` ("A cold lone cell"): a lone sensor's Joule heating
+was taken off at the spec's 25 degC resistance, a cold cell's being 2.1-2.9 times it (seed
+9504's twin at 12,724 s: the cell at -7.6 degC, its own rate 1.32 degC/min, the spec's Joule
+heat 0.60 degC/min, its own 1.6); now at its resistance at its own temperature (the
+Arrhenius factor). ``--max-cells`` (new) keeps the hunt's runs drawn with at most that many
+cells. ``--ambients -10 0 --max-cells 2 --twin --jobs 2`` (24 h), false alarms of every kind
+before -> after: ``--runs 60 --first-seed 9400 --only-chem nmc --only-profile cycle`` (3
+runs) 5 -> 0, ``--runs 100 --first-seed 9500 --only-chem nmc --only-profile cycle`` (9 runs,
+216 pack-hours) 26 -> 0 (seeds 9504 and 9521 among them: 6 and 8 -> 0), ``--runs 200
+--first-seed 9000`` (12 runs) 0 -> 0; held out, ``--runs 300 --first-seed 21000`` (30 runs,
+720 pack-hours) 9 -> 0, ``22000`` (27 runs) 18 -> 1 (the one left a noisy pack voltage, seed
+22010, the same before, the twin clean), ``23000`` (20 runs) 0 -> 0 -- every one removed a
+runaway onset of a 1-cell NMC pack (cycle and HPPC). Every run's noise-free twin too (a
+script of ``condition`` and ``run``; the hunt twins only the alarmed runs): the twins'
+runaway onsets 18 and 17 -> 0 (3 and 2 twins), and the same seed sets' 1-2 cell packs at
+35/45 degC (79 runs and twins): 0 -> 0 either way. Price: a lone cold cell's runaway is
+found up to 10 s later (``benchmarks/validate/lone_runaway.py``, new: 64/64 within 60 s
+either way, max 39 -> 44 s; held out ``--seeds 320 321`` 64/64, max 39 s either way).
 """
 
 from __future__ import annotations
