@@ -90,9 +90,9 @@ def main(argv=None) -> None:
     print(
         f"{'profile':<6} {'chem':<4} {'period':>6} {'reading':<9} {'given':>5} {'off':>4} "
         f"{'off mean|err|':>13} {'off worst':>9} {'(read)':>8} {'widest':>7} {'on':>4} "
-        f"{'on worst':>8} {'(read)':>8}"
+        f"{'on worst':>8} {'(read)':>8} {'age':>5} {'(pre)':>7}"
     )
-    total = {"given": 0, "off": 0, "off_bad": 0, "off_read_bad": 0}
+    total = {"given": 0, "off": 0, "off_bad": 0, "off_read_bad": 0, "bad": 0, "pre_bad": 0}
     for profile in args.profiles:
         for chem in ("nmc", "lfp"):
             spec = preset(chem, series_cells=4)
@@ -124,7 +124,9 @@ def main(argv=None) -> None:
                         kd = int(np.searchsorted(td, t_s - 1e-6))
                         r_own = r + (v[k - 1] - vd[kd - 1]) / (i[k] - i[k - 1])
                         own = np.nan if truth is None else 100.0 * (r_own / truth - 1.0)
-                        rows[key].append((on, err, width, own))
+                        # the voltage before the step: its row's age, the error it causes
+                        age = float(t_s - t[k - 1])
+                        rows[key].append((on, err, width, own, age, err - own))
                 for key, got in rows.items():
                     if not got:
                         print(f"{profile:<6} {chem:<4} {period:>5g}s {key:<9} {0:>5}")
@@ -133,6 +135,15 @@ def main(argv=None) -> None:
                     err = np.array([g[1] for g in got])
                     width = np.array([g[2] for g in got])
                     own = np.abs(np.array([g[3] for g in got]))
+                    age = np.array([g[4] for g in got])
+                    pre = np.abs(np.array([g[5] for g in got]))
+                    total["bad"] += int(np.sum(np.abs(err) > 5.0))
+                    total["pre_bad"] += int(np.sum(pre > 5.0))
+                    pre_txt = (
+                        f"{age.max():4.0f}s {np.nanmax(pre):6.2f}%"
+                        if np.isfinite(pre).any()
+                        else f"{age.max():4.0f}s {'-':>7}"
+                    )
                     off = ~on
                     e_off, e_on = np.abs(err[off]), np.abs(err[on])
                     total["given"] += len(got)
@@ -152,13 +163,15 @@ def main(argv=None) -> None:
                     )
                     print(
                         f"{profile:<6} {chem:<4} {period:>5g}s {key:<9} {len(got):>5} "
-                        f"{int(off.sum()):>4} {off_txt} {int(on.sum()):>4} {on_txt}",
+                        f"{int(off.sum()):>4} {off_txt} {int(on.sum()):>4} {on_txt} {pre_txt}",
                         flush=True,
                     )
     print(
         f"all: {total['given']} readings, {total['off']} off a sample, "
         f"{total['off_bad']} of them more than 5 % from the 1 Hz run's "
-        f"({total['off_read_bad']} by the read point alone)"
+        f"({total['off_read_bad']} by the read point alone); of all readings "
+        f"{total['bad']} more than 5 % off, {total['pre_bad']} of them by the voltage "
+        "before the step alone"
     )
 
 

@@ -178,6 +178,8 @@ from app.diagnostics.pulse_detection import (
     noise_sigma_columns,
     noise_sigma_windows,
     noise_sigmas,
+    pre_step_drift,
+    pre_step_supported,
     reads_supported,
     step_candidates,
     window_sums,
@@ -853,7 +855,11 @@ class InternalResistanceTracker:
             if cells is not None:
                 per_cell = {key: [None] * cells.shape[1] for key in R_KEYS}
             half = self._current_half(t[kl : last + 1])
+            # the row before the step, when older, taken while the voltage still moved
+            drift = float(pre_step_drift(t, v, np.array([k]))[0])
             for key, x in eval_t.items():
+                if x is not None and drift and not pre_step_supported(drift, dv[key][0]):
+                    x = None
                 if x is None:
                     pack[key] = None
                     continue
@@ -1154,6 +1160,16 @@ class InternalResistanceTracker:
                 r[:, 0] = (x[kl] - v0) / di
                 r[rows, cols + 1] = (interp_within(te, t, x, lo, hi) - v0[rows]) / dii
                 values.append(r)
+        # the row before the step, when older, taken while the voltage still moved:
+        # the pack's voltage changes decide for the cells too (pre_step_drift)
+        drift = pre_step_drift(t, v, k)
+        if drift.any():
+            v0 = v[k - 1]
+            dv_pack = np.zeros(ok.shape)
+            dv_pack[:, 0] = v[kl] - v0
+            dv_pack[rows, cols + 1] = interp_within(te, t, v, lo, hi) - v0[rows]
+            ok &= pre_step_supported(drift[:, None], dv_pack)
+            ok_rows = ok.tolist()
         pack_rows = values[0].tolist()
         packs = [
             [x if y else None for x, y in zip(row, oks, strict=True)]
