@@ -244,3 +244,30 @@ def test_sparse_readings_are_not_biased_by_the_row_before_the_step(sparse_hppc):
     assert all(
         abs(x / found[t[k]] - 1.0) <= 0.05 for k, x in zip(at.tolist(), r.tolist(), strict=True)
     )
+
+
+def test_the_row_before_the_step_rule_is_the_same_live():
+    # logged every 30 s: the rule drops some of the HPPC's 30 s readings and keeps
+    # others; the tracker fed in chunks, the fit read-out and the raw readings alike
+    sparse = simulate(NMC4, "hppc", dt_s=30.0, step_samples=True, duration_s=20000, seed=2)
+    frame = sparse.to_frame()
+    offline = measure_internal_resistance(frame, NMC4).to_dict()
+    t, v = frame["time_s"].to_numpy(), frame["voltage_v"].to_numpy()
+    k = np.searchsorted(t, [p["start_time_s"] for p in offline["pulses"]])
+    drift = pre_step_drift(t, v, k)
+    kept = [p["r_30s_ohm"] is not None for p in offline["pulses"]]
+    assert any(kept) and np.any(drift > 0)
+    tracker = InternalResistanceTracker(NMC4)
+    sizes = np.random.default_rng(3).integers(1, 30, size=len(sparse)).tolist()
+    pos = 0
+    for size in sizes:
+        if pos >= len(sparse):
+            break
+        tracker.update(sparse.slice(pos, pos + size))
+        pos += size
+    assert_same(offline, tracker.result().to_dict())
+    live = CycleTracker(NMC4)
+    for pos in range(0, len(sparse), 11):
+        live.update(sparse.slice(pos, pos + 11))
+    expected = summarize_cycles(frame, NMC4.pack_capacity_ah).to_dict("records")
+    assert json.dumps(live.result().to_dict("records")) == json.dumps(expected)
