@@ -17,7 +17,10 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   (:func:`~app.diagnostics.pulse_detection.reads_supported`, one rule for the readings
   from the samples, the read-out fit's and the cycles' DCIR: a cycler's row at the
   step's start and its next one 30 s later say nothing of the voltage 2 or 10 s in,
-  and a line across that interval is no reading). Numerator and denominator change sign together, so the values are
+  and a line across that interval is no reading), or when the row before the step,
+  ``V_before``, is older than 2 s and the voltage may have moved since by more than
+  10 % of the reading's change (:func:`~app.diagnostics.pulse_detection.pre_step_supported`,
+  the same readers: a cycler's last row of a rest still relaxing). Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
 - ``r_ohmic_std_ohm``, ``r_2s_std_ohm``, ``r_10s_std_ohm``, ``r_30s_std_ohm``:
   each of those pack values' one-sigma uncertainty from the voltage noise (None

@@ -664,7 +664,10 @@ def hppc_resistance_raw(
     than ``tau``, or when the samples do not support a reading at ``t_s + tau``
     (:func:`reads_supported`: a cycler logging every 30 s, a row at the step's
     start and the next 30 s later, has no 2 s or 10 s reading; neither
-    interpolated across that interval nor from a later sample standing in).
+    interpolated across that interval nor from a later sample standing in), or
+    when ``V[k-1]`` is a row older than :data:`PRE_STEP_AGE_S` and the voltage may
+    have moved since by more than :data:`PRE_STEP_MISS_MAX` of the reading's change
+    (:func:`pre_step_supported`; ``r_ohmic`` too).
     ``r_ohmic`` uses the first sample at the new level, None when that comes more
     than :data:`OHMIC_WITHIN_S` after the step.
 
