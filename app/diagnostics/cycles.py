@@ -524,6 +524,8 @@ def _pulse_resistances(
         PulseSettings,
         first_departures,
         interp_within,
+        pre_step_drift,
+        pre_step_supported,
         reads_supported,
         step_candidates,
     )
@@ -576,6 +578,8 @@ def _pulse_resistances(
     with np.errstate(divide="ignore", invalid="ignore"):
         value = dv / di
     good = (di != 0) & np.isfinite(value) & (value > 0)
+    # the row before the step, when older, taken while the voltage still moved
+    good &= pre_step_supported(pre_step_drift(t, v, ks), dv)
     return ks[good].astype(np.int64), value[good].astype(float)
 
 

@@ -17,7 +17,10 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   (:func:`~app.diagnostics.pulse_detection.reads_supported`, one rule for the readings
   from the samples, the read-out fit's and the cycles' DCIR: a cycler's row at the
   step's start and its next one 30 s later say nothing of the voltage 2 or 10 s in,
-  and a line across that interval is no reading). Numerator and denominator change sign together, so the values are
+  and a line across that interval is no reading), or when the row before the step,
+  ``V_before``, is older than 2 s and the voltage may have moved since by more than
+  10 % of the reading's change (:func:`~app.diagnostics.pulse_detection.pre_step_supported`,
+  the same readers: a cycler's last row of a rest still relaxing). Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
 - ``r_ohmic_std_ohm``, ``r_2s_std_ohm``, ``r_10s_std_ohm``, ``r_30s_std_ohm``:
   each of those pack values' one-sigma uncertainty from the voltage noise (None
@@ -178,6 +181,8 @@ from app.diagnostics.pulse_detection import (
     noise_sigma_columns,
     noise_sigma_windows,
     noise_sigmas,
+    pre_step_drift,
+    pre_step_supported,
     reads_supported,
     step_candidates,
     window_sums,
@@ -853,7 +858,11 @@ class InternalResistanceTracker:
             if cells is not None:
                 per_cell = {key: [None] * cells.shape[1] for key in R_KEYS}
             half = self._current_half(t[kl : last + 1])
+            # the row before the step, when older, taken while the voltage still moved
+            drift = float(pre_step_drift(t, v, np.array([k]))[0])
             for key, x in eval_t.items():
+                if x is not None and drift and not pre_step_supported(drift, dv[key][0]):
+                    x = None
                 if x is None:
                     pack[key] = None
                     continue
@@ -1154,6 +1163,16 @@ class InternalResistanceTracker:
                 r[:, 0] = (x[kl] - v0) / di
                 r[rows, cols + 1] = (interp_within(te, t, x, lo, hi) - v0[rows]) / dii
                 values.append(r)
+        # the row before the step, when older, taken while the voltage still moved:
+        # the pack's voltage changes decide for the cells too (pre_step_drift)
+        drift = pre_step_drift(t, v, k)
+        if drift.any():
+            v0 = v[k - 1]
+            dv_pack = np.zeros(ok.shape)
+            dv_pack[:, 0] = v[kl] - v0
+            dv_pack[rows, cols + 1] = interp_within(te, t, v, lo, hi) - v0[rows]
+            ok &= pre_step_supported(drift[:, None], dv_pack)
+            ok_rows = ok.tolist()
         pack_rows = values[0].tolist()
         packs = [
             [x if y else None for x, y in zip(row, oks, strict=True)]

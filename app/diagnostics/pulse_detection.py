@@ -133,6 +133,20 @@ READ_MISS_MAX = 0.1
 #: up to 0.5 Hz (a 10 s pulse at 1 Hz is read 9 s in, at 0.5 Hz 8 s in;
 #: ``bench_dcir_definition.py`` measures how far that is from 10 s after the step).
 STAND_IN_MAX = 0.2
+#: The voltage just before the step is the last row before it. A row at most this
+#: long before the step is that voltage (a 1 Hz or 0.5 Hz log: the definition at the
+#: log's rate, untouched); an older one (a cycler's last row of the step before, up to
+#: one logging interval old) may be taken while the cell still relaxes from the step
+#: before: see :func:`pre_step_supported`.
+PRE_STEP_AGE_S = 2.0
+#: A reading from an older row before the step is kept only when the voltage can have
+#: moved between that row and the step by at most this fraction of the reading's
+#: voltage change (:func:`pre_step_drift`'s bound: the fraction :data:`READ_MISS_MAX`
+#: of the interpolation rule; the bound is exact for a linear drift, several times
+#: the true move in a rest whose rows reach back to its first; 0.025 kept 78 of the
+#: 189 readings of ``bench_dcir_sparse.py``'s seeds 1-3, this 108, 0.2 155, all three
+#: none more than 5 % off by the voltage before the step).
+PRE_STEP_MISS_MAX = 0.1
 #: times closer than this are one time (float round-off of ``t_s + tau``)
 _SAME_TIME_S = 1e-6
 #: relaxation time constants, in units of ``tau``, over which the worst case of an
@@ -589,6 +603,47 @@ def reads_supported(
     return ok
 
 
+def pre_step_drift(t: np.ndarray, v: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """A bound on how far the voltage ``v`` moved between the last row before each step
+    ``k`` (``t[k - 1]``) and the step (``t[k]``): 0 when that row is at most
+    :data:`PRE_STEP_AGE_S` before it; else the slope between the two rows before the
+    step times the row's age (``inf`` without two rows, NaN with a NaN voltage).
+
+    A relaxation slows down (a mixture of decaying exponentials, diffusion's
+    ``1/sqrt``): its slope over the interval before the last row bounds its slope
+    after it, so the bound is conservative; a linear drift (the OCV under a steady
+    current) it reads exactly. A step right before (the two rows at other currents)
+    makes it large: no reading is better than one of unknown bias.
+    """
+    k = np.asarray(k, dtype=np.int64)
+    out = np.zeros(len(k))
+    if not len(k):
+        return out
+    age = t[k] - t[np.maximum(k - 1, 0)]
+    old = np.flatnonzero(age > PRE_STEP_AGE_S + _SAME_TIME_S)
+    if old.size:
+        ko = k[old]
+        a, b = np.maximum(ko - 2, 0), np.maximum(ko - 1, 0)
+        h = t[b] - t[a]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = np.abs(v[b] - v[a]) / h
+        out[old] = np.where((ko >= 2) & (h > 0), slope * age[old], np.inf)
+    return out
+
+
+def pre_step_supported(drift: np.ndarray, dv: np.ndarray) -> np.ndarray:
+    """Whether readings whose voltage changed by ``dv`` from the row before the step
+    (the pack's; its cells share the verdict) are kept given that row's
+    :func:`pre_step_drift`: when the voltage can have moved by at most
+    :data:`PRE_STEP_MISS_MAX` of ``|dv|`` between that row and the step. The one rule
+    for every reader, as :func:`reads_supported` (a cycler logging every 60 s: its row
+    before an NMC HPPC pulse up to 60 s old, in the rest still relaxing from the pulse
+    before, put the 10 s reading on a sample 12 % off)."""
+    drift = np.asarray(drift, dtype=float)
+    dv = np.asarray(dv, dtype=float)
+    return (drift == 0.0) | (drift <= PRE_STEP_MISS_MAX * np.abs(dv))
+
+
 def hppc_resistance_raw(
     t: np.ndarray,
     v: np.ndarray,
@@ -609,7 +664,10 @@ def hppc_resistance_raw(
     than ``tau``, or when the samples do not support a reading at ``t_s + tau``
     (:func:`reads_supported`: a cycler logging every 30 s, a row at the step's
     start and the next 30 s later, has no 2 s or 10 s reading; neither
-    interpolated across that interval nor from a later sample standing in).
+    interpolated across that interval nor from a later sample standing in), or
+    when ``V[k-1]`` is a row older than :data:`PRE_STEP_AGE_S` and the voltage may
+    have moved since by more than :data:`PRE_STEP_MISS_MAX` of the reading's change
+    (:func:`pre_step_supported`; ``r_ohmic`` too).
     ``r_ohmic`` uses the first sample at the new level, None when that comes more
     than :data:`OHMIC_WITHIN_S` after the step.
 
@@ -651,6 +709,21 @@ def hppc_resistances_raw(
         t_last = float(tp[-1])
         te = np.array([min(t_s + times_s[j], t_last) for j in read])
         diis = (np.interp(te, tp, i[k_level:end]) - i0).tolist()
+    # the row before the step: how far the voltage can have moved since (pre_step_drift)
+    drift = float(pre_step_drift(t, volts[0], np.array([k]))[0]) if len(volts) else 0.0
+    if drift and (ohmic or read):
+        v = volts[0]
+        v0 = float(v[k - 1])
+        dvs = [float(v[k_level]) - v0] if ohmic else []
+        if read:
+            dvs += (np.interp(te, tp, v[k_level:end]) - v0).tolist()
+        ok = pre_step_supported(np.full(len(dvs), drift), np.array(dvs)).tolist()
+        if ohmic:
+            ohmic = ok.pop(0)
+        if read:
+            read = [j for j, o in zip(read, ok, strict=True) if o]
+            te = np.array([min(t_s + times_s[j], t_last) for j in read])
+            diis = (np.interp(te, tp, i[k_level:end]) - i0).tolist()
     out = []
     for v in volts:
         v0 = float(v[k - 1])

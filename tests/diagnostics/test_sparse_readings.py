@@ -18,6 +18,7 @@ from app.diagnostics.internal_resistance import (
 from app.diagnostics.pulse_detection import (
     hppc_resistance_raw,
     interpolation_miss,
+    pre_step_drift,
     reads_supported,
 )
 from app.hardware.simulator import simulate
@@ -137,7 +138,8 @@ def test_the_cycles_dcir_of_a_sparse_log_is_read_on_its_samples(sparse_hppc):
     frame = sparse.to_frame()
     t = frame["time_s"].to_numpy()
     at, r = pulse_resistances(frame, NMC4.pack_capacity_ah)
-    assert len(at)
+    # (none here: each step's row before it is 40 s old, in a rest still relaxing --
+    # test_no_reading_from_an_old_row_before_the_step; the rule holds of any given)
     # each on a sample 10 s in (the steps start on the 10 s grid of the profile)
     assert all(np.min(np.abs(t - (t[k] + 10.0))) < 1e-6 for k in at.tolist())
     # and that sample is the definition's: the same reading as the 1 Hz run's but for
@@ -185,3 +187,87 @@ def test_the_live_engine_reads_a_sparse_log_as_run_suite(sparse_hppc):
     assert_same(offline, live)
     table, expected = engine.cycle_table(), suite.cycles
     assert json.dumps(table.to_dict("records")) == json.dumps(expected.to_dict("records"))
+
+
+def _rest_then_pulse(period, tail_tau_s):
+    """A rest relaxing as ``0.3 V exp(-t / tail_tau_s)`` logged every ``period`` s from
+    its start at 0, then a 20 s pulse at 100 s (a row at its start, then 1 Hz), its
+    voltage step 0.2 V: (t, v, i)."""
+    t_rest = np.arange(0.0, 100.0, period)
+    t_p = np.arange(100.0, 121.0)
+    t = np.concatenate([t_rest, t_p, [121.0, 122.0, 123.0]])
+    relax = 3.7 - 0.3 * np.exp(-t / tail_tau_s)
+    i = np.where((t >= 100.0) & (t < 121.0), -10.0, 0.0)
+    v = relax + np.where(i != 0, -0.2, 0.0)  # a 20 mohm step
+    return t, v, i
+
+
+def test_no_reading_from_an_old_row_before_the_step():
+    k = lambda t: int(np.searchsorted(t, 100.0))  # noqa: E731
+    # the rest still relaxing (a 60 s time constant), its last row 20 s before the step:
+    # 22 mV from the voltage at the step, 11 % of the reading
+    t, v, i = _rest_then_pulse(40.0, 60.0)
+    assert t[k(t)] - t[k(t) - 1] == pytest.approx(20.0)
+    raw = hppc_resistance_raw(t, v, i, k(t), k(t), len(t) - 3)
+    assert raw["r_10s_ohm"] is None and raw["r_2s_ohm"] is None
+    assert raw["r_ohmic_ohm"] is None
+    # ... settled (a 1 s time constant, long done): read, exactly
+    t, v, i = _rest_then_pulse(40.0, 1.0)
+    raw = hppc_resistance_raw(t, v, i, k(t), k(t), len(t) - 3)
+    assert raw["r_10s_ohm"] == pytest.approx(0.02, rel=1e-6)
+    # ... relaxing, but logged at 1 Hz (the row before the step 1 s old): untouched
+    t, v, i = _rest_then_pulse(1.0, 60.0)
+    assert pre_step_drift(t, v, np.array([k(t)]))[0] == 0.0
+    raw = hppc_resistance_raw(t, v, i, k(t), k(t), len(t) - 3)
+    assert raw["r_10s_ohm"] is not None
+
+
+def test_sparse_readings_are_not_biased_by_the_row_before_the_step(sparse_hppc):
+    # the NMC HPPC logged every 60 s: the 10 s readings on a sample were 11.8 % off the
+    # 1 Hz run's (the row before the step 40 s old, the rest still relaxing)
+    sparse, dense = sparse_hppc
+    frame = sparse.to_frame()
+    t, td = frame["time_s"].to_numpy(), dense["time_s"].to_numpy()
+    ref = {
+        round(p["start_time_s"], 3): p["r_10s_ohm"]
+        for p in measure_internal_resistance(dense, NMC4).pulses
+    }
+    got = [
+        (round(p["start_time_s"], 3), p["r_10s_ohm"])
+        for p in measure_internal_resistance(frame, NMC4).pulses
+        if p["r_10s_ohm"] is not None
+    ]
+    assert all(abs(r / ref[ts] - 1.0) <= 0.05 for ts, r in got)
+    at, r = pulse_resistances(frame, NMC4.pack_capacity_ah)
+    at_d, r_d = pulse_resistances(dense, NMC4.pack_capacity_ah)
+    found = dict(zip(td[at_d].tolist(), r_d.tolist(), strict=True))
+    assert all(
+        abs(x / found[t[k]] - 1.0) <= 0.05 for k, x in zip(at.tolist(), r.tolist(), strict=True)
+    )
+
+
+def test_the_row_before_the_step_rule_is_the_same_live():
+    # logged every 30 s: the rule drops some of the HPPC's 30 s readings and keeps
+    # others; the tracker fed in chunks, the fit read-out and the raw readings alike
+    sparse = simulate(NMC4, "hppc", dt_s=30.0, step_samples=True, duration_s=20000, seed=2)
+    frame = sparse.to_frame()
+    offline = measure_internal_resistance(frame, NMC4).to_dict()
+    t, v = frame["time_s"].to_numpy(), frame["voltage_v"].to_numpy()
+    k = np.searchsorted(t, [p["start_time_s"] for p in offline["pulses"]])
+    drift = pre_step_drift(t, v, k)
+    kept = [p["r_30s_ohm"] is not None for p in offline["pulses"]]
+    assert any(kept) and np.any(drift > 0)
+    tracker = InternalResistanceTracker(NMC4)
+    sizes = np.random.default_rng(3).integers(1, 30, size=len(sparse)).tolist()
+    pos = 0
+    for size in sizes:
+        if pos >= len(sparse):
+            break
+        tracker.update(sparse.slice(pos, pos + size))
+        pos += size
+    assert_same(offline, tracker.result().to_dict())
+    live = CycleTracker(NMC4)
+    for pos in range(0, len(sparse), 11):
+        live.update(sparse.slice(pos, pos + 11))
+    expected = summarize_cycles(frame, NMC4.pack_capacity_ah).to_dict("records")
+    assert json.dumps(live.result().to_dict("records")) == json.dumps(expected)
