@@ -744,7 +744,7 @@ output (48 of 48 in 29 s). Clean, noise-free: ``bench_stuck_clean.py --noise 0 -
 0 of 104 runs with a false stuck report; ``--noise 0 --profiles cc cccv --dt 1 60 --seeds 0
 1`` 0 of 96; ``bench_clean_slow.py --periods 10 --kinds sensor_stuck`` (180 runs of 24 h)
 0; ``--parts clean --brief --noise-scale 0 --clean-hours 8`` (240 runs, 1,920 pack-hours) 0
-false alarms. Typical noise, ``--parts clean --first-seed 1440 --seeds 2 --clean-cells 4 16``
+false alarms (held out, ``--first-seed 1440 --clean-hours 4``, 960 pack-hours: 0). Typical noise, ``--parts clean --first-seed 1440 --seeds 2 --clean-cells 4 16``
 (240 runs, 5,760 pack-hours): 0. ``--parts equivalence`` 9 of 9 identical; live == offline also in
 ``tests/diagnostics/test_stuck_noise_free.py`` (a stuck cell on CC, blocks of 1-39 samples).
 Cost (callgrind, ``PYTHONHASHSEED=0``, simulate + ``detect_faults`` of a 4 h 16-cell NMC CC
