@@ -722,6 +722,34 @@ less its resistance drop) times the charge moved -- over 4 quanta; on LFP's plat
 is near nil, which keeps the healthy cell behind its peers at a plateau's end (the 3.334 V
 case above) quiet. Not built: its false-alarm checks (``bench_stuck_clean.py``, noise-free
 ``--parts clean``) did not fit the session.
+
+2026-12-07 session 36 (ccstuck), that drift built (:mod:`app.diagnostics.faults.sensors`,
+``STUCK_DRIFT_CAPACITY``): a grouped cell voltage whose peers all moved (the peers-move rule)
+is stuck when the load moved it by 4 quanta through R0 (as before) or the held current
+moved it along its OCV as far -- the least magnitude of the current's bin means over the
+run (one sign) times the run's bins but one, over the capacity x 1.25, times the least
+slope of the spec's table where the held reading's OCV may be (a quantum either side, less
+up to ``LAG_OCV_DROP`` of its resistance drop; not judged where that reaches the table's
+ends), less ``LAG_OCV_DROP`` x R x the current's range over the run. ``--parts detection
+--brief --cases "sensor_stuck cell" --cells 4 16 --seeds 2 --noise-scale 0 --profiles cc
+--onsets 600 1800``: cell_2_v 0 -> 8 of 8 within 60 s on NMC (29-39 s); LFP 0 -> 8 found, none
+within 60 s (604 s: the plateau's slope is near nil, the drift takes that long to reach
+4 mV); lead-acid 0 -> 0 (at 1C the cells read below the table's 1.94 V bottom: the OCV may
+be anywhere up to its top, not judged); temperatures unchanged (24 of 24). Held out
+(``--cases "sensor_stuck cell_2_v" --first-seed 300 --seeds 2 --profiles cc cccv cycle
+--onsets 900 2400``, same cells, noise-free): found 8 -> 60 of 72, within 60 s 0 -> 30 (NMC
+24 of 24, worst 49 s; LFP 6 of 24 within 60 s, 20 found; lead-acid 16 found late), none before
+an onset. Typical noise (the first command without ``--noise-scale 0``): byte-identical
+output (48 of 48 in 29 s). Clean, noise-free: ``bench_stuck_clean.py --noise 0 --seeds 0 1``
+0 of 104 runs with a false stuck report; ``--noise 0 --profiles cc cccv --dt 1 60 --seeds 0
+1`` 0 of 96; ``bench_clean_slow.py --periods 10 --kinds sensor_stuck`` (180 runs of 24 h)
+0; ``--parts clean --brief --noise-scale 0 --clean-hours 8`` (240 runs, 1,920 pack-hours) 0
+false alarms (held out, ``--first-seed 1440 --clean-hours 4``, 960 pack-hours: 0). Typical noise, ``--parts clean --first-seed 1440 --seeds 2 --clean-cells 4 16``
+(240 runs, 5,760 pack-hours): 0. ``--parts equivalence`` 9 of 9 identical; live == offline also in
+``tests/diagnostics/test_stuck_noise_free.py`` (a stuck cell on CC, blocks of 1-39 samples).
+Cost (callgrind, ``PYTHONHASHSEED=0``, simulate + ``detect_faults`` of a 4 h 16-cell NMC CC
+log read to 1 mV, noise-free: many frozen cells asked): 6,393.7 M -> 6,396.4 M instructions
+(+0.04 %).
 """
 
 from __future__ import annotations

@@ -81,3 +81,31 @@ def test_healthy_cells_of_a_noise_free_log_are_not_stuck(chem, profile, resoluti
     )
     faults = detect_faults(quantize(block, resolution), spec)
     assert faults.of_kind("sensor_stuck") == []
+
+
+@pytest.mark.parametrize(
+    ("chem", "cells", "resolution"),
+    [("nmc", 4, None), ("nmc", 16, {"cell_v": 0.001})],
+)
+def test_a_stuck_cell_voltage_of_a_noise_free_constant_current_is_found(chem, cells, resolution):
+    # (a held current moves no cell by R0, but each along its OCV: the least slope where
+    # the held reading's OCV may be times the charge moved is >= 4 quanta within a minute)
+    spec, block = _run(chem, cells, "cc", "cell_2_v", 1, resolution)
+    offline = detect_faults(block, spec).to_list()
+    at = _detected(offline, "cell_2_v")
+    assert at is not None and 0.0 <= at - ONSET_S <= 60.0
+    assert not [f for f in offline if f["detail"]["detected_time_s"] < ONSET_S]
+    sizes = np.random.default_rng(5).integers(1, 40, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == offline
+
+
+@pytest.mark.parametrize(("chem", "cells"), [("lfp", 4), ("nmc", 16), ("lead_acid", 4)])
+def test_healthy_cells_of_a_noise_free_constant_current_are_not_stuck(chem, cells):
+    # (read to 1 mV, a healthy cell holds a reading while its OCV's drift stays within a
+    # step: on LFP's plateau, or behind its peers at a plateau's end)
+    spec = preset(chem, series_cells=cells)
+    block = simulate(
+        spec, "cc", duration_s=3 * 3600, seed=3, capacity_spread=0.02, resistance_spread=0.08
+    )
+    faults = detect_faults(quantize(block, {"cell_v": 0.001}), spec)
+    assert faults.of_kind("sensor_stuck") == []

@@ -371,7 +371,13 @@ own OCV, and where the OCV's slope changes (LFP's plateau ends) a cell a little 
 peers holds a 1 mV reading for a minute or more while they climb by 4-8 mV (a noise-free
 4-cell LFP ``cycle`` read to 1 mV, seed 2: cell_4 at 3.334 V from 10,120 s, reported before
 the load test). So a stuck cell voltage is found under a load that varies (a drive, HPPC
-pulses), not on a constant current or at rest. A temperature has no such test: the cells
+pulses), or under a held current once the least drift a healthy cell shows along its OCV
+meanwhile is as many quanta (``STUCK_DRIFT_CAPACITY``: the least slope of the spec's table
+where the held reading's OCV may be, times the charge moved, less what the current's
+change over the run moves the resistance drop by) -- not at rest, where nothing moves,
+nor soon on LFP's plateau, whose slope is near nil (a healthy cell behind its peers at
+the plateau's end, the 3.334 V one above, stays quiet), nor where the OCV may reach the
+table's ends (a lead-acid cell under 1C reads below its table). A temperature has no such test: the cells
 share the current's heat, and a healthy sensor moves with its peers.
 """
 
@@ -634,6 +640,17 @@ STUCK_PEER_QUANTA = 4.0
 #: ... plus this many sigmas of the peer's bin means (its white noise since the log's
 #: start: a noisy peer's bin means scatter without a move; the current's, for the load).
 STUCK_PEER_NOISE_SIGMAS = 9.0
+#: A cell voltage's peers moved on a held current (a constant-current phase, where the
+#: load test sees nothing): a healthy cell drifts along its own OCV meanwhile, by at least
+#: the charge moved -- the least magnitude of the current's bin means over the run (one
+#: sign throughout), over the spec's capacity times this (a cell may hold more than its
+#: rating) -- times the least slope of the spec's OCV table where the cell's OCV may be
+#: (its held reading a quantum either side, less its resistance drop, see
+#: ``LAG_OCV_DROP``; not judged where that reaches the table's ends), less what the
+#: current's change over the run moves that drop by; stuck once that is
+#: ``STUCK_PEER_QUANTA`` of its quanta (see Peers that moved). On LFP's plateau the slope
+#: is near nil: quiet there.
+STUCK_DRIFT_CAPACITY = 1.25
 #: The finest step of a cell temperature reading without noise (a lab logger's 0.01 degC;
 #: BMSs read 0.1 or 1 degC).
 STUCK_TEMP_RESOLUTION_C = 0.01
@@ -825,12 +842,22 @@ class SensorDetector:
         self._knot_bends = np.diff(self._ocv_slopes)
         self._pct_per_as = 100.0 / (3600.0 * spec.pack_capacity_ah)
         self._bin_s = bin_s
+        # the spec's own table (no knees) and its slopes, for a held current's drift (see
+        # STUCK_DRIFT_CAPACITY); the most that drift may be per ampere and bin (none
+        # without an ECM: where the OCV may be is unknown)
+        tab_soc, tab_v = (np.asarray(x, dtype=float) for x in spec._ocv_table())
+        self._tab_v = tab_v
+        self._tab_slopes = np.diff(tab_v) / np.diff(tab_soc)
+        self._drift_most = 0.0
+        self._ocv_drop = np.inf
         if spec.ecm is not None:
             e = spec.ecm.for_capacity(spec.pack_capacity_ah)
             r0 = e["r0_ohm"]
             # the cells' resistance drop per ampere, LAG_OCV_DROP of it: where their OCV
             # may be beside their voltage (see LAG_OCV_DROP)
             self._ocv_drop = LAG_OCV_DROP * (r0 + e["r1_ohm"] + e["r2_ohm"])
+            steep = float(np.fmax(self._tab_slopes.max(initial=0.0), 0.0))
+            self._drift_most = steep * bin_s * self._pct_per_as / STUCK_DRIFT_CAPACITY
             # R0 between the current and the reference voltage: the mean cell, or the pack
             self.r0 = r0 if len(layout.cells_v) else r0 * spec.series_cells
             # the least gain from a load's variance to the products (see CURRENT_FOLLOW_Z)
@@ -1441,6 +1468,29 @@ class SensorDetector:
                 out.append(np.where(off, np.inf, np.nan_to_num(HELD_BEND_WEIGHT * moved * most)))
         return out[0], out[1]
 
+    def _held_drift(self, v, q, i_lo, i_hi, run_bins) -> np.ndarray:
+        """The least a healthy cell reading ``v`` (to a quantum ``q``) drifts along its
+        OCV over a run of ``run_bins`` unchanged bins whose current's bin means spanned
+        ``i_lo`` to ``i_hi`` (elementwise; see ``STUCK_DRIFT_CAPACITY``): 0 where the
+        current changed sign or is unknown, or where the OCV may reach the table's ends
+        (its slope beyond them is unknown)."""
+        tv, slopes = self._tab_v, self._tab_slopes
+        if not self._drift_most:  # (no ECM: where the OCV may be is unknown)
+            return np.zeros(np.shape(v))
+        with np.errstate(invalid="ignore"):
+            lo1, hi1 = self._ocv_range(v - q, v + q, i_lo)
+            lo2, hi2 = self._ocv_range(v - q, v + q, i_hi)
+            lo, hi = np.fmin(lo1, lo2), np.fmax(hi1, hi2)
+            meet = (tv[None, 1:] >= lo[:, None]) & (tv[None, :-1] <= hi[:, None])
+            slope = np.where(meet, slopes[None, :], np.inf).min(axis=1, initial=np.inf)
+            inside = (lo > tv[0]) & (hi < tv[-1]) & np.isfinite(slope)
+            same = i_lo * i_hi > 0
+            least = np.fmin(np.abs(i_lo), np.abs(i_hi))
+            # (the hold spans at least the run's bins but one)
+            charge = least * np.fmax(run_bins - 1.0, 0.0) * self._bin_s * self._pct_per_as
+            drift = slope * charge / STUCK_DRIFT_CAPACITY - self._ocv_drop * (i_hi - i_lo)
+        return np.where(inside & same & np.isfinite(drift), drift, 0.0)
+
     def _own_sums(self, bb: BinBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each row's sums of squared second differences and their terms since the
         log's start before each bin of a batch (rows, bins + 1: the last column after
@@ -1539,8 +1589,14 @@ class SensorDetector:
                 hi_end[early] = np.fmax(hi_end[early], hi0[runs[0, early]])
                 moves = hi_end - lo_end
                 r_run = runs[0]
+                # (a held current's drift: at most the table's steepest slope times the
+                # most charge the run may have moved, see _held_drift)
+                i_most = np.fmax(np.abs(lo_end[:, ii]), np.abs(hi_end[:, ii]))
+                drift_most = self._drift_most * i_most * (last - runs[1])
                 hopeless = ((moves < least_move) & peers[r_run]).any(axis=1) | (
-                    volts[r_run] & ~(r0_most * moves[:, ii] >= least_move[r_run])
+                    volts[r_run]
+                    & ~(r0_most * moves[:, ii] >= least_move[r_run])
+                    & ~(drift_most >= least_move[r_run])
                 )
             if hopeless.all():
                 return out
@@ -1578,7 +1634,16 @@ class SensorDetector:
                             hi[:, ii] - lo[:, ii] - STUCK_PEER_NOISE_SIGMAS * sigma[:, ii]
                         )
                         own_q = STUCK_PEER_QUANTA * np.sqrt(np.fmax(q2r, floor2[r_s]))
-                        passed &= ~v | (load >= own_q)
+                        # ... or the held current moved it along its OCV as far (see
+                        # STUCK_DRIFT_CAPACITY)
+                        drift = self._held_drift(
+                            mean[r_s, j_s],
+                            own_q / STUCK_PEER_QUANTA,
+                            lo[:, ii],
+                            hi[:, ii],
+                            run_len[r_s, j_s],
+                        )
+                        passed &= ~v | (load >= own_q) | (drift >= own_q)
                 out[r_s, j_s] = passed
             return out
 
