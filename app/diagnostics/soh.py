@@ -956,10 +956,10 @@ def _copy_acc(a: IcaCurveAccumulator) -> IcaCurveAccumulator:
 # Result assembly
 # ---------------------------------------------------------------------------
 def _ocv_slope_v_per_pct(spec: BatterySpec, soc: float) -> float:
-    """Slope of the OCV table at ``soc`` (V per % SOC), 0 outside the table."""
-    x = np.asarray(spec.ocv_soc_pct)
-    y = np.asarray(spec.ocv_v)
-    j = int(np.clip(np.searchsorted(x, soc, side="right") - 1, 0, len(x) - 2))
+    """Slope of the OCV table at ``soc`` (V per % SOC), its end segment's outside the
+    table (plain Python: it is read a pulse at a time)."""
+    x, y = spec.ocv_soc_pct, spec.ocv_v
+    j = min(max(bisect.bisect_right(x, soc) - 1, 0), len(x) - 2)
     return float((y[j + 1] - y[j]) / (x[j + 1] - x[j]))
 
 
@@ -1093,7 +1093,7 @@ def sampling_factor(
     ocv = 0.0
     if soc_percent is not None and math.isfinite(soc_percent):
         # V per % SOC -> V per A*s of one cell
-        slope = _table_slope(spec.ocv_soc_pct, spec.ocv_v, soc_percent)
+        slope = _ocv_slope_v_per_pct(spec, soc_percent)
         ocv = max(slope, 0.0) * 100.0 / (spec.capacity_ah * 3600.0) * within_s / 2.0
     return (late + ocv) / at_step
 
@@ -1107,13 +1107,6 @@ def _late_reading(
         ecm_reading(ecm, capacity_ah, read_s, within_s),
         ecm_reading(ecm, capacity_ah, read_s),
     )
-
-
-def _table_slope(x: tuple[float, ...], y: tuple[float, ...], at: float) -> float:
-    """:func:`_ocv_slope_v_per_pct` of the table ``x``, ``y`` in plain Python (a pulse
-    at a time)."""
-    j = min(max(bisect.bisect_right(x, at) - 1, 0), len(x) - 2)
-    return (y[j + 1] - y[j]) / (x[j + 1] - x[j])
 
 
 @dataclass(frozen=True)
