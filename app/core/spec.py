@@ -258,8 +258,12 @@ class BatterySpec:
             return lo * self.cell_v_min, hi * self.cell_v_max
         return -np.inf, np.inf
 
-    def _ocv_table(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(soc_pct, ocv_v): this battery's table, else its chemistry preset's."""
+    @property
+    def ocv_table(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """The OCV table of one cell in use, ``(soc_pct, ocv_v)`` (SOC ascending): this
+        battery's own (``ocv_soc_pct``/``ocv_v``), else its chemistry preset's. What
+        :meth:`cell_ocv` and :meth:`cell_soc_from_ocv` interpolate; the one way to read
+        the table whether or not the user gave one."""
         if self.ocv_v:
             return self.ocv_soc_pct, self.ocv_v
         base = PRESETS[self.chemistry]
@@ -268,11 +272,11 @@ class BatterySpec:
     def cell_ocv(self, soc_pct):
         """OCV of one cell at ``soc_pct`` (scalar or array), linear in the table
         (the chemistry preset's when the battery has none)."""
-        return np.interp(soc_pct, *self._ocv_table())
+        return np.interp(soc_pct, *self.ocv_table)
 
     def cell_soc_from_ocv(self, ocv_v):
         """Inverse of :meth:`cell_ocv` (flat parts of the curve give their midpoint)."""
-        soc_table, ocv_table = self._ocv_table()
+        soc_table, ocv_table = self.ocv_table
         v = np.asarray(ocv_table)
         s = np.asarray(soc_table)
         # collapse flat segments so the inverse is a function

@@ -958,14 +958,15 @@ def _copy_acc(a: IcaCurveAccumulator) -> IcaCurveAccumulator:
 def _ocv_slope_v_per_pct(spec: BatterySpec, soc: float) -> float:
     """Slope of the OCV table at ``soc`` (V per % SOC), its end segment's outside the
     table (plain Python: it is read a pulse at a time)."""
-    x, y = spec.ocv_soc_pct, spec.ocv_v
+    x, y = spec.ocv_table
     j = min(max(bisect.bisect_right(x, soc) - 1, 0), len(x) - 2)
     return float((y[j + 1] - y[j]) / (x[j + 1] - x[j]))
 
 
 def _soc_reading(spec: BatterySpec, ocv: float, sigma_v: float) -> tuple[float, float]:
     """SOC (%) from an OCV reading and its one-sigma uncertainty (inf where unusable)."""
-    lo, hi = min(spec.ocv_v), max(spec.ocv_v)
+    table = spec.ocv_table[1]  # the table cell_soc_from_ocv reads
+    lo, hi = min(table), max(table)
     soc = float(spec.cell_soc_from_ocv(ocv))
     if not lo < ocv < hi:
         return soc, math.inf  # outside the table: the SOC is clipped, not read

@@ -554,3 +554,14 @@ def test_ica_leaves_a_time_gap_out():
     for a in range(0, len(df), 977):
         live.update(data.slice(a, min(len(df), a + 977)))
     assert_same(res.to_dict(), live.result(measured_resistance_ohm=r).to_dict())
+
+
+def test_a_spec_without_its_own_ocv_table_reads_its_presets():
+    """A spec naming no OCV table (``BatterySpec(...)`` or a stored one without it) reads
+    its chemistry preset's, as ``cell_soc_from_ocv`` does: the OCV-pair capacity is the
+    preset spec's (it raised 'min() arg is an empty sequence')."""
+    spec, block = faded_log("hppc", 25000)
+    bare = dataclasses.replace(spec, ocv_soc_pct=(), ocv_v=())
+    assert bare.ocv_table == spec.ocv_table == (spec.ocv_soc_pct, spec.ocv_v)
+    frame = block.to_frame()
+    assert calculate_soh(frame, bare).ocv_capacity == calculate_soh(frame, spec).ocv_capacity

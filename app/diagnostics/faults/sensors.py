@@ -683,7 +683,7 @@ def noise_window_bins(bin_s: float, dt_s: float) -> int:
 def _ocv_with_knees(spec: BatterySpec) -> tuple[np.ndarray, np.ndarray]:
     """The spec's OCV table (% SOC, V), and beyond an end that stops short of the cell's
     limit, a knee to it over ``LAG_KNEE_PCT``."""
-    soc, ocv = (np.asarray(x, dtype=float) for x in spec._ocv_table())
+    soc, ocv = (np.asarray(x, dtype=float) for x in spec.ocv_table)
     if spec.cell_v_min < ocv[0]:
         soc = np.concatenate(([soc[0] - LAG_KNEE_PCT], soc))
         ocv = np.concatenate(([spec.cell_v_min], ocv))
@@ -845,7 +845,7 @@ class SensorDetector:
         # the spec's own table (no knees) and its slopes, for a held current's drift (see
         # STUCK_DRIFT_CAPACITY); the most that drift may be per ampere and bin (none
         # without an ECM: where the OCV may be is unknown)
-        tab_soc, tab_v = (np.asarray(x, dtype=float) for x in spec._ocv_table())
+        tab_soc, tab_v = (np.asarray(x, dtype=float) for x in spec.ocv_table)
         self._tab_v = tab_v
         self._tab_slopes = np.diff(tab_v) / np.diff(tab_soc)
         self._drift_most = 0.0
