@@ -48,6 +48,9 @@ class BatterySettings:
     #: ``--invert-current``: the log counts discharge as positive, its current is negated
     #: (before the battery is guessed from it, as the CLI negates it before anything else)
     invert_current: bool = False
+    #: ``--ocv-table-current-c``: the current (C, charging positive) the ``ocv_table`` was
+    #: measured at (a C/50 discharge: -0.02); None: not known, or no table
+    ocv_table_current_c: float | None = None
 
     @property
     def names_battery(self) -> bool:

@@ -53,6 +53,7 @@ from app.views.spec_dialog import (
     BOL_RESISTANCE_TIP,
     CHEMISTRY_NAMES,
     CapacitySpinBox,
+    OcvTableCurrentEdit,
     ResistanceSpinBox,
 )
 from app.views.theme import ThemePalette
@@ -262,6 +263,12 @@ class LogsPage(QWidget):
         ocv_row = QHBoxLayout()
         ocv_row.addWidget(self.ocv_button, 1)
         ocv_row.addWidget(self.ocv_clear_button)
+        # the current the table was measured at (as --ocv-table-current-c): only of a table
+        self.ocv_current_edit = OcvTableCurrentEdit()
+        self.ocv_current_edit.setTextMargins(6, 0, 0, 0)
+        ocv_current_row = QHBoxLayout()
+        ocv_current_row.addWidget(self.ocv_current_edit, 1)
+        ocv_current_row.addWidget(QLabel("C"))
         self.set_ocv_table(None)
         self.invert_check = QCheckBox("Invert current")
         self.invert_check.setToolTip(
@@ -278,6 +285,9 @@ class LogsPage(QWidget):
         form.addRow("Capacity", self.capacity_spin)
         form.addRow("Series cells", self.cells_spin)
         form.addRow("OCV table", ocv_row)
+        self.ocv_current_label = QLabel("Table measured at")
+        self.ocv_current_label.setToolTip(self.ocv_current_edit.toolTip())
+        form.addRow(self.ocv_current_label, ocv_current_row)
         form.addRow("R new (cell)", self.bol_spin)
         form.addRow("End of life", self.eol_spin)
         form.addRow("Current", self.invert_check)
@@ -410,6 +420,7 @@ class LogsPage(QWidget):
             self.eol_spin.value(),
             self.invert_check.isChecked(),
             self.ocv_table,
+            self.ocv_current_edit.text(),
         )
 
     def _show_unknown_battery(self, unknown: bool) -> None:
@@ -425,7 +436,7 @@ class LogsPage(QWidget):
 
     def _show_blank(self) -> None:
         """The page as first opened: no file's battery, messages or plot ranges left."""
-        chemistry, capacity, cells, bol, eol, invert, ocv = self._blank_form
+        chemistry, capacity, cells, bol, eol, invert, ocv, ocv_current = self._blank_form
         self._show_unknown_battery(True)
         self.chemistry_combo.setCurrentIndex(chemistry)
         self.capacity_spin.setValue(capacity)
@@ -436,6 +447,7 @@ class LogsPage(QWidget):
         self.invert_check.setChecked(invert)
         self.invert_check.blockSignals(False)
         self.set_ocv_table(ocv)
+        self.ocv_current_edit.setText(ocv_current)
         self._set_status(OPEN_PROMPT, error=False)
         if self.time_plots is not None:
             for plots in (self.time_plots, self.cycle_plots, self.ica_plot):
@@ -658,6 +670,7 @@ class LogsPage(QWidget):
             self.cells_spin.setValue(spec.series_cells)
             self.bol_spin.set_resistance_ohm(spec.bol_resistance_ohm)
             self.set_ocv_table(analysis.settings.ocv_table)
+            self.ocv_current_edit.set_current_c(analysis.settings.ocv_table_current_c)
             self.eol_spin.setValue(100.0 * _eol_fraction(analysis.settings))
             self.invert_check.blockSignals(True)
             self.invert_check.setChecked(analysis.settings.invert_current)
@@ -822,13 +835,19 @@ class LogsPage(QWidget):
 
     # --- battery, diagnostics, import, replay ------------------------------------------
     def set_ocv_table(self, path: str | None) -> None:
-        """The OCV table CSV (``soc_percent,ocv_v``) the next Apply uses; None: the preset's."""
+        """The OCV table CSV (``soc_percent,ocv_v``) the next Apply uses; None: the preset's.
+
+        The current it was measured at is a table's: without one its field is empty and
+        disabled (the preset's table is the chemistry's OCV)."""
         self.ocv_table = path
         self.ocv_button.setText(os.path.basename(path) if path else "Chemistry preset…")
         self.ocv_button.setToolTip(
             path or "Choose an OCV table of one cell: CSV with columns soc_percent,ocv_v"
         )
         self.ocv_clear_button.setVisible(path is not None)
+        if path is None:
+            self.ocv_current_edit.clear()
+        self.ocv_current_edit.setEnabled(path is not None)
 
     def _on_ocv_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -838,7 +857,8 @@ class LogsPage(QWidget):
             self.set_ocv_table(path)
 
     def settings_from_form(self):
-        """The form as ``batteryos analyze`` options for the selected file.
+        """The form as ``batteryos analyze`` options for the selected file; a current of
+        the OCV table no table is measured at is a BatteryOSError saying so.
 
         The battery fields count as given once the user changed them from the
         battery shown (or gave them before, or chose an OCV table): until then
@@ -867,6 +887,8 @@ class LogsPage(QWidget):
             "bol_resistance_ohm": self.bol_spin.textFromValue(self.bol_spin.value()) != shown_bol,
         }
         invert = self.invert_check.isChecked()
+        # (--ocv-table-current-c is the table's: none without one)
+        ocv_current = self.ocv_current_edit.current_c() if self.ocv_table else None
         if not (any(changed.values()) or given.names_battery or self.ocv_table):
             return BatterySettings(eol_fraction=eol_fraction, invert_current=invert)
         values = {
@@ -881,8 +903,20 @@ class LogsPage(QWidget):
                 for key, value in values.items()
             }
         return BatterySettings(
-            ocv_table=self.ocv_table, eol_fraction=eol_fraction, invert_current=invert, **values
+            ocv_table=self.ocv_table,
+            ocv_table_current_c=ocv_current,
+            eol_fraction=eol_fraction,
+            invert_current=invert,
+            **values,
         )
+
+    def _settings_or_error(self):
+        """:meth:`settings_from_form`, or None once what is wrong with the form is shown."""
+        try:
+            return self.settings_from_form()
+        except BatteryOSError as exc:
+            self._set_status(str(exc), error=True)
+            return None
 
     def _on_invert_toggled(self, checked: bool) -> None:
         """Analyse the selected file again with its current negated (or as it is)."""
@@ -919,7 +953,9 @@ class LogsPage(QWidget):
             return
         from app.views.log_analysis import with_settings
 
-        settings = self.settings_from_form()
+        settings = self._settings_or_error()
+        if settings is None:
+            return
         self.apply_spec_button.setEnabled(False)
         self.loader.submit(
             lambda: with_settings(analysis, settings),
@@ -943,7 +979,9 @@ class LogsPage(QWidget):
             return
         from app.views.log_analysis import run_log_diagnostics, with_settings
 
-        settings = self.settings_from_form()  # what the form shows, applied or not
+        settings = self._settings_or_error()  # what the form shows, applied or not
+        if settings is None:
+            return
 
         def run():
             applied = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QRegularExpression
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -11,12 +13,20 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.spec import MAX_RESISTANCE_OHM, MIN_RESISTANCE_OHM, PRESETS, Chemistry
+from app.core.errors import BatteryOSError
+from app.core.spec import (
+    MAX_OCV_TABLE_CURRENT_C,
+    MAX_RESISTANCE_OHM,
+    MIN_RESISTANCE_OHM,
+    PRESETS,
+    Chemistry,
+)
 from app.views.log_files import LogFileProbe, file_url_with_battery, suggested_cells
 
 #: How each chemistry preset is named in the list.
@@ -32,6 +42,54 @@ BOL_RESISTANCE_TIP = (
     "against (as --bol-resistance-ohm); without it the chemistry's typical value for the "
     "capacity, a guess"
 )
+
+
+#: What the OCV table's current field means (the Logs page's; as --ocv-table-current-c).
+OCV_TABLE_CURRENT_TIP = (
+    "The current the OCV table was measured at, in C (times the capacity), charging "
+    "positive: negative for a discharge (a C/50 discharge: -0.02), positive for a charge "
+    "(C/50: 0.02), 0 for points at rest. Its polarisation is then taken out of the table "
+    f"(as --ocv-table-current-c; at most C/{1 / MAX_OCV_TABLE_CURRENT_C:g} either way). "
+    "Empty: not known"
+)
+
+
+class OcvTableCurrentEdit(QLineEdit):
+    """The current (C, charging positive) an OCV table was measured at; empty: not known.
+
+    A line edit, not a spin box: "not known" is not a number, and 0 (points at rest) is
+    one. It takes a sign (``-``, ``+`` or ``−``), digits and a decimal point or comma."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setPlaceholderText("not known")
+        self.setToolTip(OCV_TABLE_CURRENT_TIP)
+        pattern = QRegularExpression("[+\\-\u2212]?(\\d+([.,]\\d*)?|[.,]\\d*)?")
+        self.setValidator(QRegularExpressionValidator(pattern, self))
+
+    def current_c(self) -> float | None:
+        """The value in C; None: not known (empty). A value no OCV table is measured at
+        (a sign alone, beyond C/5) is a BatteryOSError saying so."""
+        text = self.text().strip()
+        if not text:
+            return None
+        try:
+            value = float(text.replace("\u2212", "-").replace(",", "."))
+        except ValueError:
+            raise BatteryOSError(
+                f"OCV table measured at: {text!r} is not a current in C (a C/50 "
+                "discharge: -0.02); leave it empty when not known"
+            ) from None
+        if not abs(value) <= MAX_OCV_TABLE_CURRENT_C:
+            raise BatteryOSError(
+                f"OCV table measured at {value:g} C: an OCV table is measured at rest or at "
+                f"a small current, at most C/{1 / MAX_OCV_TABLE_CURRENT_C:g} either way "
+                "(a C/50 discharge: -0.02)"
+            )
+        return value
+
+    def set_current_c(self, value: float | None) -> None:
+        self.setText("" if value is None else f"{value:g}")
 
 
 class CapacitySpinBox(QDoubleSpinBox):

@@ -650,6 +650,7 @@ def _look(page) -> dict:
             page.eol_spin.value(),
             page.invert_check.isChecked(),
             page.ocv_button.text(),
+            (page.ocv_current_edit.text(), page.ocv_current_edit.isEnabled()),
         ),
         "notes": (page.ica_note.text(), page.cycle_note.isVisible()),
         "ranges": [np.round(p.viewRange(), 6).tolist() for stack in plots for p in stack.plots],
@@ -746,3 +747,57 @@ def test_the_empty_time_axis_names_no_empty_unit(qtbot, page, two_cells):
     path, _ = two_cells
     open_files(qtbot, page, path)
     assert axis.labelText == "Time (h)"  # 40 h of cycling
+
+
+def _ocv_table_csv(path: Path) -> str:
+    from app.core.spec import preset
+
+    soc = np.linspace(0.0, 100.0, 11)
+    ocv = preset("nmc").cell_ocv(soc)
+    path.write_text(
+        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
+    )
+    return str(path)
+
+
+def test_the_current_an_ocv_table_was_measured_at_reaches_the_battery(qtbot, page, two_cells):
+    """'Table measured at' is --ocv-table-current-c: typed (a C/50 discharge), it is in
+    the battery Apply makes, and shown again for the file; without a table it is disabled
+    and not given."""
+    from app.core.spec import MAX_OCV_TABLE_CURRENT_C
+
+    open_files(qtbot, page, two_cells[0])
+    edit = page.ocv_current_edit
+    assert not edit.isEnabled() and edit.text() == ""  # no table chosen: none to rate
+    assert page.settings_from_form().ocv_table_current_c is None
+    assert "negative for a discharge" in edit.toolTip()
+    assert page.ocv_current_label.text() == "Table measured at"
+    table = _ocv_table_csv(Path(two_cells[0]).with_name("ocv.csv"))
+    page.set_ocv_table(table)
+    assert edit.isEnabled()
+    qtbot.keyClicks(edit, "-0.02")
+    page.apply_spec_button.click()
+    qtbot.waitUntil(lambda: page.selected.settings.ocv_table_current_c is not None, timeout=20_000)
+    spec = page.selected.spec
+    assert spec.ocv_table_current_c == -0.02 and page.selected.settings.ocv_table == table
+    # another file selected and back: the field shows this file's value
+    open_files(qtbot, page, two_cells[1])
+    assert edit.text() == "" and not edit.isEnabled()
+    page.file_list.setCurrentRow(0)
+    assert edit.text() == "-0.02" and edit.isEnabled()
+    # a minus sign pasted from a data sheet, a decimal comma: the same value
+    for text in ("\u22120.02", "-0,02"):
+        edit.setText(text)
+        assert page.settings_from_form().ocv_table_current_c == -0.02
+    # too fast for an OCV table: said on the page, the battery stays as it was
+    edit.setText(f"{2 * MAX_OCV_TABLE_CURRENT_C:g}")
+    page.apply_spec_button.click()
+    assert page.status_is_error and "OCV table measured at 0.4 C" in page.status_text
+    assert not page.busy and page.selected.spec is spec
+    # the preset's table again: the field empties, disabled, and no current is given
+    page.ocv_clear_button.click()
+    assert edit.text() == "" and not edit.isEnabled()
+    assert page.settings_from_form().ocv_table_current_c is None
+    page.apply_spec_button.click()
+    qtbot.waitUntil(lambda: page.selected.settings.ocv_table is None, timeout=20_000)
+    assert page.selected.spec.ocv_table_current_c is None
