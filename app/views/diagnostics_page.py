@@ -558,8 +558,10 @@ class DiagnosticsPage(QWidget):
             WINDOW_REASON in report.invalid_results.values() or not report.input_invalid
         )
         for key, summary in self.summaries.items():
+            # a result not valid for the window says so itself: not twice (see not_valid)
+            said = report.invalid_results.get(key) == WINDOW_REASON
             self.summaries[key] = with_battery_note(
-                key, summary, guessed=guessed, misfit=misfit, of=report.data_word
+                key, summary, guessed=guessed, misfit=misfit and not said, of=report.data_word
             )
         for key, why in report.invalid_results.items():
             self.summaries[key] = not_valid(self.summaries[key], why, of=report.data_word)

@@ -1198,3 +1198,35 @@ def test_the_soc_card_names_the_time_gaps_not_counted():
     assert result.notes and "gap" in result.notes[0]
     items = summarize("soc", result.to_dict()).items
     assert any("gap" in item and "60 min" in item for item in items)
+
+
+def test_a_result_not_valid_for_the_voltage_window_says_so_once(page):
+    """On a log whose cells leave the battery's voltage window (the Neware log read as
+    NMC) the SOC card said it twice: 'Not valid for this log: the cell voltages lie
+    outside the battery's voltage window (see the warning above).' and 'Judged against
+    the battery given, whose voltage window the log's cells leave ... (see the warning
+    above).' The not-valid note stays; the others judged against the battery keep theirs."""
+    from app.diagnostics.input_validity import WINDOW_REASON, battery_invalid
+
+    full = dict.fromkeys(RESULT_KEYS)
+    full["soc"] = {
+        "final_soc_percent": 43.0,
+        "final_band_low_percent": 39.4,
+        "final_band_high_percent": 46.6,
+        "method": "extended Kalman filter",
+    }
+    full["internal_resistance"] = {
+        "n_pulses": 3, "median_r_10s_cell_ohm": 0.22, "median_r_10s_ohm": 0.22
+    }  # fmt: skip
+    report = DiagnosticsReport(
+        full, 9295, 100543.0, 0, 0.01, log_path="/data/nw.csv", kind=ReportKind.FILE,
+        battery_warning="the cell voltage (3.91-4.66 V) is above the preset's 4.2 V maximum",
+        input_invalid=battery_invalid("window"),
+    )  # fmt: skip
+    page.show_report(report)
+    soc = page.summaries["soc"].reason
+    assert soc.count("see the warning above") == 1, soc
+    assert soc.startswith(f"Not valid for this log: {WINDOW_REASON}")
+    resistance = page.summaries["internal_resistance"]
+    assert resistance.status is Status.INFO  # "measured"
+    assert "whose voltage window the log's cells leave" in resistance.reason
