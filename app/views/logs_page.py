@@ -265,7 +265,6 @@ class LogsPage(QWidget):
         ocv_row.addWidget(self.ocv_clear_button)
         # the current the table was measured at (as --ocv-table-current-c): only of a table
         self.ocv_current_edit = OcvTableCurrentEdit()
-        self.ocv_current_edit.setTextMargins(6, 0, 0, 0)
         ocv_current_row = QHBoxLayout()
         ocv_current_row.addWidget(self.ocv_current_edit, 1)
         ocv_current_row.addWidget(QLabel("C"))
@@ -285,7 +284,7 @@ class LogsPage(QWidget):
         form.addRow("Capacity", self.capacity_spin)
         form.addRow("Series cells", self.cells_spin)
         form.addRow("OCV table", ocv_row)
-        self.ocv_current_label = QLabel("Table measured at")
+        self.ocv_current_label = QLabel("Measured at")
         self.ocv_current_label.setToolTip(self.ocv_current_edit.toolTip())
         form.addRow(self.ocv_current_label, ocv_current_row)
         form.addRow("R new (cell)", self.bol_spin)

@@ -105,7 +105,7 @@ def test_an_ocv_table_is_used_as_the_cli_uses_it(qtbot, logs_page, capsys, tmp_p
     )  # fmt: skip
     assert gui == cli
     assert gui["soc"]["final_soc_percent"] != preset_soc["final_soc_percent"]
-    # measured on a C/50 discharge: "Table measured at" is --ocv-table-current-c
+    # measured on a C/50 discharge: "Measured at" is --ocv-table-current-c
     page.ocv_current_edit.setText("-0.02")
     rated = run(qtbot, page)  # without Apply: the run uses what the form shows
     assert page.selected.spec.ocv_table_current_c == -0.02

@@ -761,9 +761,9 @@ def _ocv_table_csv(path: Path) -> str:
 
 
 def test_the_current_an_ocv_table_was_measured_at_reaches_the_battery(qtbot, page, two_cells):
-    """'Table measured at' is --ocv-table-current-c: typed (a C/50 discharge), it is in
-    the battery Apply makes, and shown again for the file; without a table it is disabled
-    and not given."""
+    """'Measured at' (under 'OCV table') is --ocv-table-current-c: typed (a C/50
+    discharge), it is in the battery Apply makes, and shown again for the file; without a
+    table it is disabled and not given."""
     from app.core.spec import MAX_OCV_TABLE_CURRENT_C
 
     open_files(qtbot, page, two_cells[0])
@@ -771,7 +771,7 @@ def test_the_current_an_ocv_table_was_measured_at_reaches_the_battery(qtbot, pag
     assert not edit.isEnabled() and edit.text() == ""  # no table chosen: none to rate
     assert page.settings_from_form().ocv_table_current_c is None
     assert "negative for a discharge" in edit.toolTip()
-    assert page.ocv_current_label.text() == "Table measured at"
+    assert page.ocv_current_label.text() == "Measured at"  # (under "OCV table")
     table = _ocv_table_csv(Path(two_cells[0]).with_name("ocv.csv"))
     page.set_ocv_table(table)
     assert edit.isEnabled()
@@ -801,3 +801,22 @@ def test_the_current_an_ocv_table_was_measured_at_reaches_the_battery(qtbot, pag
     page.apply_spec_button.click()
     qtbot.waitUntil(lambda: page.selected.settings.ocv_table is None, timeout=20_000)
     assert page.selected.spec.ocv_table_current_c is None
+
+
+def test_the_battery_form_fits_the_side_panel(qtbot, page, two_cells):
+    """'Table measured at' as a row label widened the form's label column past the panel's
+    300 px: the fields, the OCV table's Preset button and the file's line were cut off at
+    its right edge (the panel does not scroll sideways). Every row fits, in the theme's
+    fonts and paddings."""
+    from app.views.theme import Theme, apply_theme
+
+    apply_theme(QApplication.instance(), Theme.DARK)
+    open_files(qtbot, page, two_cells[0])
+    page.set_ocv_table(_ocv_table_csv(Path(two_cells[0]).with_name("ocv.csv")))
+    QApplication.processEvents()
+    viewport = page.details_scroll.viewport().width()
+    assert page.details_scroll.widget().minimumSizeHint().width() <= viewport
+    right = page.details_scroll.widget().width()
+    for widget in (page.ocv_clear_button, page.ocv_current_edit, page.capacity_spin):
+        assert widget.mapTo(page.details_scroll.widget(), widget.rect().topRight()).x() < right
+    assert right <= viewport
