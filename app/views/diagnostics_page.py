@@ -53,7 +53,7 @@ from app.views.diagnostics_runner import AUTO_REFRESH_S, DiagnosticsReport, Repo
 from app.views.source_names import simulated_battery, source_name
 from app.views.status_bar import ElidedLabel
 from app.views.theme import TOOLBAR_MARGINS, ThemePalette, set_style_property
-from app.views.time_axis import format_elapsed
+from app.views.time_axis import span_text
 
 RUN_TEXT = "Run on current data"
 RUN_TIP = "Run the nine diagnostics on the samples received so far"
@@ -151,7 +151,7 @@ def _label(text: str = "", name: str | None = None, *, rich: bool = False) -> QL
 
 class RunStatusLabel(ElidedLabel):
     """The run status beside the tool bar's buttons: "pack_run7.csv (sim NMC 4S drive)
-    · results of 11:13:50 · 9,295 samples over 2 h 30 min". At a narrow width the words
+    · results of 11:13:50 · 9,295 samples over 2.5 h". At a narrow width the words
     "results of" go first, then the last words of the source's detail in brackets, then
     the detail, and only then is the source's name shortened in the middle: the run's
     time, samples and extent stay whole and the file's name keeps what room there is.
@@ -607,7 +607,8 @@ class DiagnosticsPage(QWidget):
         a log file when a simulator did (its battery in a few words, else ''), then the
         run's time and its samples (or cycles)."""
         data = (
-            f"{report.samples:,} samples over {format_elapsed(report.span_s)}"
+            # a length in words: "over 27:55:43" beside "results of 13:11:36" read as a time
+            f"{report.samples:,} samples over {span_text(report.span_s)}"
             if report.samples
             else f"{report.cycles} cycles of a per-cycle table"
         )

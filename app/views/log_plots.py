@@ -20,6 +20,7 @@ from app.views.log_analysis import LogAnalysis
 from app.views.peak_lines import draw_unbroken, redraw_on_resize
 from app.views.plot_grid import PlotGrid, mix, set_legend_text
 from app.views.theme import ThemePalette
+from app.views.time_axis import time_scale
 
 LABEL_FONT_PT = 10
 TICK_FONT_PT = 9
@@ -32,15 +33,6 @@ def pen(color: str, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
     p = pg.mkPen(color, width=1, style=style)
     p.setCosmetic(True)
     return p
-
-
-def time_scale(span_s: float) -> tuple[float, str]:
-    """Divisor and unit for a time axis spanning ``span_s`` seconds."""
-    if span_s >= 3 * 3600:
-        return 3600.0, "h"
-    if span_s >= 3 * 60:
-        return 60.0, "min"
-    return 1.0, "s"
 
 
 class CycleAxis(pg.AxisItem):

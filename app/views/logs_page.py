@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatteryOSError
 from app.core.spec import MIN_CAPACITY_AH, PRESETS, Chemistry
 from app.views.background import SerialWorker
-from app.views.log_plots import PARTIAL_NOTE, CyclePlots, IcaPlot, TimeSeriesPlots, time_scale
+from app.views.log_plots import PARTIAL_NOTE, CyclePlots, IcaPlot, TimeSeriesPlots
 from app.views.spec_dialog import (
     BOL_RESISTANCE_TIP,
     CHEMISTRY_NAMES,
@@ -57,6 +57,7 @@ from app.views.spec_dialog import (
     ResistanceSpinBox,
 )
 from app.views.theme import ThemePalette
+from app.views.time_axis import span_text
 
 #: Milliseconds between two looks at a reader's progress.
 PROGRESS_POLL_MS = 50
@@ -89,17 +90,11 @@ def _file_info(analysis) -> str:
         return f"{analysis.format_name} · {_count(len(x), 'cycle')} ({x.min():g}–{x.max():g})"
     t = analysis.frame["time_s"]
     span = float(t.iloc[-1] - t.iloc[0])
-    scale, unit = time_scale(span)  # the plots' unit: "0.81 s", not "0.00 h"
     start = analysis.metadata.get("start_utc", "")
-    length = span / scale
-    # 3 figures while they are 3 digits: 999.5 and up round to 1000, which .3g writes
-    # "1e+03" (not "1e+03 h")
-    length_text = f"{length:.3g}" if length < 999.5 else f"{length:,.0f}"
     return (
+        # the plots' unit: "0.81 s", not "0.00 h"
         f"{analysis.format_name} · {_count(len(analysis.frame), 'sample')} over "
-        # a no-break space: the narrow panel wrapped "27.9" and "h" onto two lines
-        f"{length_text}\u00a0{unit}"
-        + (f" · started {start[:19].replace('T', ' ')}" if start else "")
+        f"{span_text(span)}" + (f" · started {start[:19].replace('T', ' ')}" if start else "")
     )
 
 

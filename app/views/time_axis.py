@@ -5,6 +5,27 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 
+def time_scale(span_s: float) -> tuple[float, str]:
+    """Divisor and unit for a time axis spanning ``span_s`` seconds."""
+    if span_s >= 3 * 3600:
+        return 3600.0, "h"
+    if span_s >= 3 * 60:
+        return 60.0, "min"
+    return 1.0, "s"
+
+
+def span_text(span_s: float) -> str:
+    """A length of time in the unit of a time axis over it (:func:`time_scale`), to 3
+    figures: ``0.808 s``, ``20.2 min``, ``27.9 h`` (the Logs page's files, the Diagnostics
+    page's runs). Not ``20:13``: beside a clock time that reads as one. A no-break space
+    before the unit: a narrow label wrapped "27.9" and "h" onto two lines."""
+    scale, unit = time_scale(span_s)
+    length = span_s / scale
+    # 3 figures while they are 3 digits: 999.5 and up round to 1000, which .3g writes "1e+03"
+    text = f"{length:.3g}" if length < 999.5 else f"{length:,.0f}"
+    return f"{text}\u00a0{unit}"
+
+
 def format_elapsed(seconds: float, decimals: int = 0) -> str:
     """``75.5`` → ``"1:15"`` (``"1:15.5"`` with one decimal); hours when needed."""
     sign = "-" if seconds < 0 else ""

@@ -665,7 +665,8 @@ def test_a_live_run_status_fits_the_tool_bar_at_1280_px(page, qapp):
 
     QApplication.processEvents()
     label = page.run_status_label
-    assert label.text().endswith("12,135 samples over 20:13")  # the computing time: tooltip
+    # a length with its unit ("over 20:13" beside a clock time read as one)
+    assert label.text().endswith("12,135 samples over 20.2\u00a0min")  # computing time: tip
     assert "computed in 0.0 s" in label.toolTip()
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
 

@@ -329,7 +329,7 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
     tooltip has it all."""
     import dataclasses
 
-    from app.views.time_axis import format_elapsed
+    from app.views.time_axis import span_text
 
     sim = "sim://nmc?cells=4&profile=drive&speed=0&duration=1800"
     page = _diagnostics_run_at_1024_px(qtbot, make_window, sim)
@@ -342,7 +342,7 @@ def test_the_diagnostics_run_status_keeps_its_figures_at_1024_px(qtbot, make_win
         assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
         figures = (
             f"{report.finished_at:%H:%M:%S} · ",
-            f"{report.samples:,} samples over {format_elapsed(report.span_s)}",
+            f"{report.samples:,} samples over {span_text(report.span_s)}",
         )
         assert report.samples > 1000
         for figure in figures:
@@ -395,7 +395,7 @@ def test_a_log_run_names_its_file_and_simulated_battery_at_1024_px(qtbot, make_w
     shown = label.shown_text()
     assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
     assert shown.startswith("pack_drive_run7.csv (sim NMC 4S"), shown
-    assert shown.endswith("18,000 samples over 30:00"), shown
+    assert shown.endswith("18,000 samples over 30\u00a0min"), shown
     assert label.text().startswith("pack_drive_run7.csv (sim NMC 4S 50 Ah drive) · results")
     tip = label.toolTip()
     assert str(path) in tip and "sim://nmc?cells=4&capacity_ah=50.0&profile=drive" in tip
