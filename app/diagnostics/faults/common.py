@@ -124,6 +124,9 @@ class RollingSum:
     def __init__(self, rows: int, keep: int):
         self.keep = int(keep)
         self._tail = np.zeros((rows, self.keep + 1))
+        #: the last push's :class:`Same` parts summed once, their rows all the same
+        #: (first row: end)
+        self.once: dict[int, int] = {}
 
     def push(self, x) -> np.ndarray:
         """Add bins ``x`` (rows, m), or the rows of a sequence of (r, m) and (m,) arrays
@@ -138,6 +141,7 @@ class RollingSum:
         m = next(len(p.row) if isinstance(p, Same) else p.shape[-1] for p in parts)
         full = np.empty((tail.shape[0], k + 1 + m))
         full[:, : k + 1] = tail
+        self.once = {}
         a = 0
         for p in parts:
             if isinstance(p, Same):
@@ -147,6 +151,7 @@ class RollingSum:
                     # identical rows with identical sums so far: one running sum for all
                     np.cumsum(full[a, k:], out=full[a, k:])
                     full[a + 1 : b, k + 1 :] = full[a, k + 1 :]
+                    self.once[a] = b
                 else:
                     full[a + 1 : b, k + 1 :] = p.row
                     np.cumsum(full[a:b, k:], axis=1, out=full[a:b, k:])
