@@ -732,7 +732,7 @@ class SampleStage:
         rows = np.asarray(rows, dtype=np.int64)
         if not len(rows):
             return np.zeros((0, bsum.m))
-        yr = y[as_slice(rows)]
+        yr = y[as_slice(rows)] if finite else y[rows]  # (a view of consecutive rows)
         if finite:
             moved = np.empty(yr.shape, dtype=bool)
             np.not_equal(yr[:, 0], self._prev[rows], out=moved[:, 0])

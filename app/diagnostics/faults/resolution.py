@@ -68,6 +68,9 @@ CONFIRM_TERMS = 5.0
 CONFIRM_FLOOR = 2e-3
 #: The bins before a bin whose samples its second differences may reach (see above).
 REACH = 3
+#: Batches of at least this many (rows x bins) whose bins are mostly candidates take the
+#: floor of every bin with whole-row operations (a live batch: the gathers, fewer calls).
+_WHOLE_ROWS_MIN = 4096
 #: Batches of up to this many bins with a sum to test have every bin's magnitude
 #: worked out at once (fewer numpy calls: a live batch is a bin or two).
 _DENSE_BINS = 16
@@ -175,7 +178,7 @@ class Resolution:
         lim = np.maximum(least[:, -1:], least[:, :1] * (1.0 + CONFIRM_TOL))
         cand = s2 < np.minimum(x, lim)  # (NaN compares false, quietly)
         cand &= s2 > 0.0
-        if np.count_nonzero(cand) * 8 > rows * m:
+        if rows * m >= _WHOLE_ROWS_MIN and np.count_nonzero(cand) * 8 > rows * m:
             # most bins (a log's first batch, no least sum yet): every bin's floor at
             # once, with no gathers (the same element-wise operations as _unit's)
             mag = np.concatenate((self._mag[idx], self._magnitude(sdd, nd, mean)), axis=1)

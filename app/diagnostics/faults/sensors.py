@@ -719,6 +719,12 @@ def _peer_matrix(layout: Layout) -> np.ndarray:
     return p
 
 
+#: Batches of at least this many bins that judge no run carry the own-noise totals on
+#: without the running sums (see SensorDetector._own_sums; fewer: the running sums, which
+#: cost no more there).
+_TOTALS_MIN_BINS = 256
+
+
 class SensorDetector:
     """Dropout, stuck and noisy sensors, on every channel."""
 
@@ -1508,7 +1514,7 @@ class SensorDetector:
         fin = np.isfinite(s2) & np.isfinite(n2)
         # (all finite: the values np.where would pick)
         xs = (s2, n2) if fin.all() else (np.where(fin, s2, 0.0), np.where(fin, n2, 0.0))
-        if totals_only:
+        if totals_only and m >= _TOTALS_MIN_BINS:
             self._own_s2 = running_totals(self._own_s2, xs[0])
             if fin.all() and bb.n2.strides[0] == 0:
                 # (one count row for every channel: whole numbers, whose sums are exact
@@ -1519,10 +1525,14 @@ class SensorDetector:
             if m:
                 self._last_q2 = bb.q2[:c, -1].astype(float)
             return None
-        out = []
+        out = []  # (a live batch of few bins: its running sums, as cheap as the totals)
         for x, tot in zip(xs, (self._own_s2, self._own_n2), strict=True):
             out.append(np.add.accumulate(np.concatenate((tot[:, None], x), axis=1), axis=1))
         self._own_s2, self._own_n2 = out[0][:, -1].copy(), out[1][:, -1].copy()
+        if totals_only:
+            if m:
+                self._last_q2 = bb.q2[:c, -1].astype(float)
+            return None
         # each bin's quantum as known at the end of the bin before it (the previous
         # batch's last in front): a run's is the one known before it began -- a hold
         # makes a reading known to be quantised (see :mod:`.resolution`), so a stuck

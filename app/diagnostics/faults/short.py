@@ -875,8 +875,10 @@ class ShortDetector:
         # (the sensors' noise terms: a count row the same for every cell, see process)
         s2n, n2n = sums[4 * nt : 5 * nt], sums[5 * nt : 6 * nt]
         # (the differences' weights and x's: the same for every cell where every y is
-        # valid and x is shared)
-        dshared = _same_rows(wd, dx, dx2)
+        # valid and x is shared; looked for in batches of many super-bins only, where
+        # the sums saved outweigh the look and the Same rows' bookkeeping)
+        many = len(t0) >= _SHARE_MIN_BINS
+        dshared = many and _same_rows(wd, dx, dx2)
         wd1, dx1, dx21 = (wd[:1], dx[:1], dx2[:1]) if dshared else (wd, dx, dx2)
         rows = [
             *_rows(shared, nt, w1, wx1, wx1 * x1, wx21, wx21 * x21, wx1 * x21),
@@ -886,7 +888,7 @@ class ShortDetector:
             y * y,
             Same(q2[0], nt) if _same_rows(q2) else q2,  # (as in process)
             s2n,
-            Same(n2n[0], nt) if _same_rows(n2n) else n2n,
+            Same(n2n[0], nt) if many and _same_rows(n2n) else n2n,
             *_rows(dshared, nt, wd1.astype(float), dx1 * dx1, dx21 * dx21, dx1 * dx21),
             dy * dx,
             dy * dx2,
@@ -1347,11 +1349,22 @@ _POOLED = (
 )
 
 
+#: Batches of at least this many super-bins take the shortcuts that cost numpy calls to
+#: find (rows the same for every cell, the AR(1) factor's zeros); a live batch of a few
+#: super-bins does the plain work (fewer calls).
+_SHARE_MIN_BINS = 64
+
+
 def _ar1_factor(rho: np.ndarray, k: np.ndarray) -> np.ndarray:
     """The variance of the mean of ``k`` terms of an AR(1) series of lag-1
     autocorrelation ``rho`` (0 <= rho < 1) over that of ``k`` independent ones:
-    ``1 + 2 sum_{i<k} (1 - i/k) rho^i``. Exactly 1 where rho is 0 (most bins: the
-    formula, with its powers, worked out only at the others)."""
+    ``1 + 2 sum_{i<k} (1 - i/k) rho^i``. Exactly 1 where rho is 0 (most bins: in
+    a large batch the formula, with its powers, worked out only at the others)."""
+    if np.size(rho) < _SHARE_MIN_BINS * 4:  # (a live batch: the formula, a few calls)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            k = np.maximum(k, 1.0)
+            f = (1 + rho) / (1 - rho) - 2 * rho * (1 - rho**k) / (k * (1 - rho) ** 2)
+        return np.where(np.isfinite(f), np.maximum(f, 1.0), 1.0)
     shape = np.broadcast_shapes(np.shape(rho), np.shape(k))
     out = np.ones(shape)
     some = np.broadcast_to(rho != 0, shape)
