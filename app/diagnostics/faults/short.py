@@ -900,8 +900,8 @@ class ShortDetector:
         # the weights' and x's rows (n, s1, s11, s2, s22, s12), each nt rows: where they
         # were summed once (their rows all the same) their windows from one row each,
         # (1, m), which the element-wise work below broadcasts (the same values)
-        ref = self._windows(full, 0, 6, nt, self.ref_n, self.recent_n)
-        rec = self._windows(full, 0, 6, nt, self.recent_n)
+        ref = self._windows(full, 0, 6, nt, many, self.ref_n, self.recent_n)
+        rec = self._windows(full, 0, 6, nt, many, self.recent_n)
         # (y's over the recent window: the rolling test's and the anchor's)
         rec.append(self._heat.window(full[6 * nt : 7 * nt], self.recent_n))
         # the excess a coarse sensor's rounding may fake over the recent window: its
@@ -910,11 +910,11 @@ class ShortDetector:
         # edge chatters: see HEAT_ROUNDING_B)
         q2s = self._heat.window(full[10 * nt : 11 * nt], self.recent_n)
         s2 = full[11 * nt : 12 * nt, self._heat.keep + 1 :]
-        n2 = self._blocks(full, 12, 1, nt)[:, self._heat.keep + 1 :]
-        dref = self._windows(full, 13, 4, nt, self.ref_n, self.recent_n)
+        n2 = self._blocks(full, 12, 1, nt, many)[:, self._heat.keep + 1 :]
+        dref = self._windows(full, 13, 4, nt, many, self.ref_n, self.recent_n)
         # (the samples per super-bin over the reference, for its white noise's share of
         # the residuals, see HEAT_AUTOCORR_MAX)
-        nsamp = self._windows(full, 12, 1, nt, self.ref_n, self.recent_n)[0]
+        nsamp = self._windows(full, 12, 1, nt, many, self.ref_n, self.recent_n)[0]
         with np.errstate(invalid="ignore", divide="ignore"):
             wn = white_noise_var(s2, n2)
             fake = HEAT_ROUNDING_B * rounding_bias(q2s / rec[0], wn)
@@ -947,19 +947,22 @@ class ShortDetector:
         excess = np.fmax(np.where(weak, r, np.nan), np.where(wa, ra, np.nan))
         return weak | wa, strong | sa, excess, np.fmax(z, za)
 
-    def _blocks(self, full: np.ndarray, first: int, count: int, nt: int) -> np.ndarray:
+    def _blocks(self, full: np.ndarray, first: int, count: int, nt: int, share: bool):
         """Row blocks ``first`` .. ``first + count - 1`` (``nt`` rows each) of the heat
-        test's running sums ``full``: one row of each where every one of them was summed
-        once (:class:`Same` rows: all the same), which element-wise work broadcasts."""
+        test's running sums ``full``: with ``share`` (a batch of many super-bins, see
+        _SHARE_MIN_BINS: broadcast operands cost numpy's iterator set-up a call, which
+        a live batch of a few super-bins would pay for little), one row of each where
+        every one of them was summed once (:class:`Same` rows: all the same), which
+        element-wise work broadcasts."""
         once = self._heat.once
-        if all(once.get(b * nt) == (b + 1) * nt for b in range(first, first + count)):
+        if share and all(once.get(b * nt) == (b + 1) * nt for b in range(first, first + count)):
             return full[first * nt : (first + count) * nt : nt]
         return full[first * nt : (first + count) * nt]
 
-    def _windows(self, full, first: int, count: int, nt: int, w: int, lag: int = 0) -> list:
+    def _windows(self, full, first, count, nt, share: bool, w: int, lag: int = 0) -> list:
         """The window sums of :meth:`_blocks` (``w`` bins, ``lag`` before), one array per
         block: (nt, m), or (1, m) where the block's rows are all the same."""
-        sums = self._heat.window(self._blocks(full, first, count, nt), w, lag=lag)
+        sums = self._heat.window(self._blocks(full, first, count, nt, share), w, lag=lag)
         g = len(sums) // count
         return [sums[i * g : (i + 1) * g] for i in range(count)]
 
