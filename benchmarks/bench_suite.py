@@ -951,6 +951,60 @@ this session's fault changes (the quantum's change count, the stuck rule's quant
 slow-log current lag) added back about as much: detect_faults alone on the pack, cProfile
 off, ``af20638`` 1.04 s, now 0.98 s. Running detect_faults in a thread beside the SOC and
 resistance was tried: no gain (2.04 s serial, 2.04 threaded: the work holds the GIL).
+
+2026-12-07 session 37 (packspeed): exact cuts in detect_faults, same results bit for bit
+(against 1b38816: run_suite JSON -- every result, the faults lists, the cycle table and
+sha1 of every time series -- of the 5 logs here and of 10 simulated ones, NMC/LFP/
+lead-acid, 4/6/16 cells, drive/cycle/float/CC-CV/HPPC at 10 Hz, 7200-300000 samples,
+with a 100 ohm short, runaways (one from 5 s), stuck/noisy/dropped current, pack voltage,
+cell voltage and temperatures, over-voltage, a 1 degC/0.1 A/1 mV/0.1 V coarse pack and one
+with scattered NaN and inf: 15 outputs, 0 differ; analyze --json --timeseries of the 16
+files in /work/shared/data/real as NMC and LFP -- 8 open, the 4 capacity tables refuse
+--timeseries and 4 files do not open, the same exit code either way -- and --json of the
+capacity tables: 40 outputs, 0 differ; each shortcut has a test against the plain
+computation in tests/diagnostics/test_fault_fast_paths.py). (1) SensorDetector: a batch with no run of
+unchanged bins to judge (every batch of these 4 logs with noise) carries only the own-noise
+totals on -- the sequential sums' last column from one sum down the transposed rows
+(faults/common.running_totals), not two row-by-row np.add.accumulate of 35 x 13107 (~3 ns
+a value, latency bound), the counts' totals as whole numbers. (2) The bin stage's change
+counts (the resolution's): a bounded chunk compares values (no differences, no isfinite),
+regular bins counted in bytes. (3) Resolution: a batch where most bins are candidates (the
+log's first) takes every bin's rounding floor with whole-row operations, no gathers.
+(4) The short test: the heat test's weights' and x's running sums (and the differences'
+and count rows, where every cell's are the same) windowed from one row each (RollingSum.once)
+and the rolling fit's arithmetic on them broadcast (1, m), not repeated for 16 cells; the
+AR(1) factor's powers only where rho is not 0 (76 % of the pack log's super-bins are 0,
+where it is exactly 1); the lag filter without its held-x gathers when every x is valid.
+Live batches keep the plain paths (the shortcuts' own numpy calls, and broadcast operands'
+iterator set-up, cost more on a few bins): the short test's from 64 super-bins a batch,
+the totals from 256 bins, the whole-row floor from 4096 rows x bins. Instructions
+(callgrind, ``--instr-atstart=no``, the measured call between client requests after a
+warm-up run_suite of the log's first 20000 samples;
+/tmp/packspeed/cgrun.py, not kept): run_suite of the pack log 14.589e9 -> 14.007e9 (-4.0 %;
+measured before the live batches' gates below, which leave the offline paths as they are;
+fewer instructions than seconds saved: the accumulates cut are latency bound, ~3 ns for a
+few instructions a value); the FaultDetector fed the pack log's first 30000 samples in
+blocks of 100 (the live twin's worst case, no joins) 5.967e9 -> 5.932e9 (-0.6 %): the first
+version, without the gates, read 6.176e9 (+3.5 %: the shortcuts' own calls and numpy's
+iterator set-up for broadcast operands on batches of ~20 bins), with all but the last
+6.042e9, hence the gates. ``bench_live_engine.py --repeat 1``
+(under load ~16, base then new; its joins are wall-clock bound, so block 1 varies most):
+16 cells drive block 1 10.26 -> 5.89, block 1000 2.72 -> 2.36; hppc block 1 10.41 ->
+6.36, block 1000 3.26 -> 3.05; 4 cells cycle block 1 3.58 -> 3.64, block 1000 2.10 ->
+2.13 us/sample (the code before the last gate, on the short test's windows). CPU,
+detect_faults of the pack log, its families wrapped in process_time (best of 3, base and
+new alternated twice in separate processes, load ~15 from the other helpers' runs):
+0.811, 0.815 -> 0.687, 0.683 s, of which ShortDetector 0.237, 0.252 -> 0.198, 0.191,
+SensorDetector 0.132, 0.133 -> 0.082, 0.084, Resolution.push 0.119, 0.117 -> 0.095, 0.093 s.
+``python benchmarks/bench_suite.py --repeat 2 --cases pack`` (measured under load 17-21,
+base then new: wall 25.8 and 17.2 s, meaningless): run_suite 1.66 -> 1.66 s cpu,
+detect_faults 0.678 -> 0.628 s (the other diagnostics, unchanged, moved by +-0.02 s
+between the runs). Short of the 15-25 % aimed at for the pack case: ~0.12 s of its
+~1.6 s CPU (~8 %). What is left in detect_faults (~0.68 s at that load): the bin stage
+(~0.21 s: the phase copies and sums ~0.07, the resolution ~0.09 -- its first batches,
+where every row sets new least sums, ~35 whole-row passes each), the short test (~0.19 s:
+the per-cell running sums, latency-bound cumsums of ~200 rows x 2300, and the per-cell
+fit arithmetic), the runaway test (~0.075 s) and the sensors (~0.08 s).
 """
 
 from __future__ import annotations

@@ -867,3 +867,80 @@ def test_faults_of_a_long_log_are_the_same_in_chunks_of_32768_or_65536(
     old, new = run(32768), run(65536)
     assert new == old
     assert any(f["kind"] == kind for f in new)  # (the families had something to find)
+
+
+@pytest.mark.parametrize(("k", "m"), [(5, 2000), (50, 40), (3, 2), (0, 300)])
+def test_changes_of_finite_chunks_and_counted_in_bytes_are_the_plain_counts(k, m):
+    """The bin stage's per-bin change counts (the resolution's): a chunk of finite values
+    compared value to value, and regular bins counted in bytes, give the counts of the
+    differences taken and summed as floats -- equal and quantised values, -0.0 beside
+    0.0, a change across the chunk's edge; irregular bins (k 0) and a chunk with NaN and
+    inf take the plain path and agree with themselves."""
+    from app.diagnostics.faults import bins
+
+    rng = np.random.default_rng(21)
+    rows = 6
+    n = (k or 7) * m
+    y = rng.normal(0, 1, (rows, n)).astype(np.float32)
+    y[1] = np.round(y[1] * 3) / 3  # coarse: many unchanged samples
+    y[2] = 0.0
+    y[2, ::7] = -0.0
+    y[3, : n // 2] = 4.25  # held, then moving
+    starts = np.arange(m) * k if k else np.sort(rng.choice(n, m, replace=False))
+    starts[0] = 0
+    b = np.repeat(np.arange(m), np.diff(np.append(starts, n)))
+    bsum = bins._BinSummer(b, starts, n)
+    layout = bins.Layout.from_columns(["time_s", "voltage_v", "current_a"])
+    stage = bins.SampleStage(layout, np.full(3, -np.inf), np.full(3, np.inf))
+    stage._prev = np.resize(np.float32([0.5, y[1, 0], -0.0, 4.25]), rows)
+    want = bsum(_plain_moved(stage._prev, y).astype(np.float32))
+    for finite in (True, False):
+        got = stage._changes(y, np.arange(rows), bsum, finite)
+        assert _same_bits(got, want)
+        assert _same_bits(stage._changes(y, np.array([1, 3]), bsum, finite), want[[1, 3]])
+    bad = y.copy()
+    bad[0, n // 2], bad[4, -2:] = np.nan, np.inf
+    want = bsum(_plain_moved(stage._prev, bad).astype(np.float32))
+    assert _same_bits(stage._changes(bad, np.arange(rows), bsum), want)
+
+
+def _plain_moved(prev: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-zero finite first differences of the rows of ``y`` (``prev`` in front)."""
+    with np.errstate(invalid="ignore"):
+        d = np.diff(np.concatenate((prev[: len(y), None], y), axis=1), axis=1)
+        return (d != 0) & np.isfinite(d)
+
+
+@pytest.mark.parametrize(("rows", "m"), [(35, 13107), (3, 5000), (2, 1), (1, 500), (4, 0)])
+def test_running_totals_are_the_accumulated_sums_last_column(rows, m):
+    """common.running_totals (the rows summed down the transposed copy) gives the last
+    column of the running sums (np.add.accumulate along each row) to the bit."""
+    from app.diagnostics.faults.common import running_totals
+
+    rng = np.random.default_rng(22)
+    x = rng.chisquare(3, (rows, m)) * 10.0 ** rng.integers(-8, 3, (rows, 1))
+    tot = rng.uniform(0, 1e3, rows)
+    want = np.add.accumulate(np.concatenate((tot[:, None], x), axis=1), axis=1)[:, -1]
+    assert _same_bits(running_totals(tot, x), want)
+
+
+def test_ar1_factor_at_zero_autocorrelation_is_the_formula():
+    """The short test's AR(1) variance factor, worked out only where rho is not 0, is
+    the formula's everywhere (1 where rho is 0; NaN, inf, counts of 0 and broadcast
+    counts included)."""
+    from app.diagnostics.faults.short import _ar1_factor
+
+    def formula(rho, k):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            k = np.maximum(k, 1.0)
+            f = (1 + rho) / (1 - rho) - 2 * rho * (1 - rho**k) / (k * (1 - rho) ** 2)
+        return np.where(np.isfinite(f), np.maximum(f, 1.0), 1.0)
+
+    rng = np.random.default_rng(23)
+    for m in (3, 60, 600):  # (a live batch's few super-bins take the formula as it is)
+        rho = rng.choice([0.0, -0.0, 0.3, 0.999, 1.0, np.nan, np.inf, -0.2], (16, m))
+        rho = np.where(rng.random(rho.shape) < 0.5, rng.uniform(0, 0.9, rho.shape), rho)
+        k = rng.choice([0.0, 1.0, 10.0, 80.0, np.nan, np.inf], (16, m))
+        for kk in (k, k[:1], 10.0):
+            assert _same_bits(_ar1_factor(rho, kk), formula(rho, kk))
+        assert _same_bits(_ar1_factor(np.zeros((16, m)), 10.0), np.ones((16, m)))

@@ -718,21 +718,40 @@ class SampleStage:
         np.multiply(d2, d2, out=q2p[:, 2:])
         return d, d2, q2p
 
-    def _changes(self, y: np.ndarray, rows: np.ndarray, bsum: _BinSummer) -> np.ndarray:
+    def _changes(
+        self, y: np.ndarray, rows: np.ndarray, bsum: _BinSummer, finite: bool = False
+    ) -> np.ndarray:
         """Per bin, the number of non-zero first differences of channel rows ``rows`` of
         ``y`` between finite samples (the previous call's last value in front): a
         reading quantised by q changes by a multiple of q each time, so its squared
         first differences per change are q² where every change is one step (see
-        :mod:`.resolution`). Exact counts, whatever the split."""
+        :mod:`.resolution`). Exact counts, whatever the split. ``finite``: every value
+        of ``y`` and the previous call's last ones is finite and within
+        :data:`_SUMS_FINITE_WITHIN` (see :meth:`_within_bounds`), so a difference is 0
+        exactly where two values are equal: the values compared, no differences taken."""
         rows = np.asarray(rows, dtype=np.int64)
         if not len(rows):
             return np.zeros((0, bsum.m))
-        yr = y[rows]
-        d = np.empty(yr.shape, dtype=yr.dtype)
-        with np.errstate(invalid="ignore"):  # (inf - inf: not finite, not a change)
-            np.subtract(yr[:, 0], self._prev[rows], out=d[:, 0])
-            np.subtract(yr[:, 1:], yr[:, :-1], out=d[:, 1:])
-            moved = (d != 0) & np.isfinite(d)
+        yr = y[as_slice(rows)] if finite else y[rows]  # (a view of consecutive rows)
+        if finite:
+            moved = np.empty(yr.shape, dtype=bool)
+            np.not_equal(yr[:, 0], self._prev[rows], out=moved[:, 0])
+            np.not_equal(yr[:, 1:], yr[:, :-1], out=moved[:, 1:])
+        else:
+            d = np.empty(yr.shape, dtype=yr.dtype)
+            with np.errstate(invalid="ignore"):  # (inf - inf: not finite, not a change)
+                np.subtract(yr[:, 0], self._prev[rows], out=d[:, 0])
+                np.subtract(yr[:, 1:], yr[:, :-1], out=d[:, 1:])
+                moved = (d != 0) & np.isfinite(d)
+        k, m = bsum.k, bsum.m
+        if 0 < k < 256 and len(rows) * m > _ACCUMULATE_MAX:
+            # regular bins: counted in bytes by k strided adds (small integers: the
+            # same counts as the float sums)
+            u = moved.view(np.uint8)
+            count = u[:, 0 : k * m : k].copy()
+            for j in range(1, k):
+                count += u[:, j : k * m : k]
+            return count.astype(np.float64)
         return bsum(moved.astype(np.float32))
 
     def _robust_squares(self, y: np.ndarray, r: int) -> np.ndarray:
@@ -1047,7 +1066,7 @@ class SampleStage:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / cnt
         q2_bound, q2 = self._resolution.push(
-            sdd, nd, s2m[:c], n2[:c], mean, lambda rows: self._changes(y, rows, bsum)
+            sdd, nd, s2m[:c], n2[:c], mean, lambda rows: self._changes(y, rows, bsum, bounded)
         )
         if np.isnan(self._prev_step) and np.isnan(step).all():
             # (no step index, the usual log: NaN after NaN is no change)

@@ -74,6 +74,21 @@ def sum_rows(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def running_totals(tot: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Per row of (rows, bins) ``x``: ``tot + x[:, 0] + x[:, 1] + ...``, added in that
+    order (the last column of ``np.add.accumulate`` of ``[tot | x]`` along the rows, the
+    same bits) without the running sums in between: the rows summed down the columns of
+    the transposed copy (numpy adds one row after another, across all the columns at
+    once: ~10x faster than the row-by-row accumulate of 35 x 13107)."""
+    rows, m = x.shape
+    if rows == 1:  # (one column would be summed pairwise, see sum_rows)
+        return np.add.accumulate(np.concatenate((tot, x[0])))[-1:]
+    t = np.empty((m + 1, rows))
+    t[0] = tot
+    t[1:] = x.T
+    return t.sum(axis=0)
+
+
 def strided_sums(x: np.ndarray, k: int, m: int, *, square: bool = False, dtype=None) -> np.ndarray:
     """Sums of ``m`` consecutive groups of ``k`` columns of ``x`` (rows, >= k * m), each
     added in column order from the first: ``x[:, 0::k] + x[:, 1::k] + ...`` (in
@@ -109,6 +124,9 @@ class RollingSum:
     def __init__(self, rows: int, keep: int):
         self.keep = int(keep)
         self._tail = np.zeros((rows, self.keep + 1))
+        #: the last push's :class:`Same` parts summed once, their rows all the same
+        #: (first row: end)
+        self.once: dict[int, int] = {}
 
     def push(self, x) -> np.ndarray:
         """Add bins ``x`` (rows, m), or the rows of a sequence of (r, m) and (m,) arrays
@@ -123,6 +141,7 @@ class RollingSum:
         m = next(len(p.row) if isinstance(p, Same) else p.shape[-1] for p in parts)
         full = np.empty((tail.shape[0], k + 1 + m))
         full[:, : k + 1] = tail
+        self.once = {}
         a = 0
         for p in parts:
             if isinstance(p, Same):
@@ -132,6 +151,7 @@ class RollingSum:
                     # identical rows with identical sums so far: one running sum for all
                     np.cumsum(full[a, k:], out=full[a, k:])
                     full[a + 1 : b, k + 1 :] = full[a, k + 1 :]
+                    self.once[a] = b
                 else:
                     full[a + 1 : b, k + 1 :] = p.row
                     np.cumsum(full[a:b, k:], axis=1, out=full[a:b, k:])

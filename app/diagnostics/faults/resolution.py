@@ -68,6 +68,9 @@ CONFIRM_TERMS = 5.0
 CONFIRM_FLOOR = 2e-3
 #: The bins before a bin whose samples its second differences may reach (see above).
 REACH = 3
+#: Batches of at least this many (rows x bins) whose bins are mostly candidates take the
+#: floor of every bin with whole-row operations (a live batch: the gathers, fewer calls).
+_WHOLE_ROWS_MIN = 4096
 #: Batches of up to this many bins with a sum to test have every bin's magnitude
 #: worked out at once (fewer numpy calls: a live batch is a bin or two).
 _DENSE_BINS = 16
@@ -113,7 +116,9 @@ class Resolution:
             # (a bin's sum per change is at least its sum over its nd terms: a bin
             # with no terms, sum 0, is not quiet)
             with np.errstate(invalid="ignore", divide="ignore"):
-                low = sdd if plain else sdd / np.fmax(nd, 1.0)
+                # (a broadcast count row: its floor taken once, the same quotients)
+                nd1 = nd[:1] if nd.ndim == 2 and nd.strides[0] == 0 else nd
+                low = sdd if plain else sdd / np.fmax(nd1, 1.0)
                 quiet = (np.fmin.reduce(low, axis=1) > lim) & (np.fmin.reduce(s2, axis=1) >= lim)
         busy = np.flatnonzero(~quiet)
         if 2 * len(busy) > rows:  # (most rows: all of them, with no gathered copies)
@@ -173,10 +178,21 @@ class Resolution:
         lim = np.maximum(least[:, -1:], least[:, :1] * (1.0 + CONFIRM_TOL))
         cand = s2 < np.minimum(x, lim)  # (NaN compares false, quietly)
         cand &= s2 > 0.0
+        if rows * m >= _WHOLE_ROWS_MIN and np.count_nonzero(cand) * 8 > rows * m:
+            # most bins (a log's first batch, no least sum yet): every bin's floor at
+            # once, with no gathers (the same element-wise operations as _unit's)
+            mag = np.concatenate((self._mag[idx], self._magnitude(sdd, nd, mean)), axis=1)
+            unit = self._dense_unit(mag, m)
+            with np.errstate(invalid="ignore"):
+                floor = np.asarray(n2, dtype=float) * unit
+                floor *= unit
+                cand &= s2 > floor
+            np.copyto(x, s2, where=cand)
+            cand[...] = False
         r, j = nonzero2(cand)
         if len(r):
             mag = None
-            if m <= _DENSE_BINS or len(r) * 8 > rows * m:  # (every bin's, at once)
+            if m <= _DENSE_BINS:  # (every bin's, at once)
                 mag = np.concatenate((self._mag[idx], self._magnitude(sdd, nd, mean)), axis=1)
             s2c = s2[r, j]
             unit = self._unit(r, j, sdd, nd, mean, self._mag[idx], mag)
@@ -252,6 +268,19 @@ class Resolution:
                 prev = self._magnitude(sdd[r, jc], nd[r, jc], mean[r, jc])
                 prev = np.where(jk >= 0, prev, last_mag[r, np.minimum(jk + REACH, REACH - 1)])
                 np.fmax(reach, prev, out=reach)
+        with np.errstate(invalid="ignore"):
+            unit = own + np.fmax(reach - own, 0.0)
+        return unit * (FLOAT_UNITS * np.finfo(np.float32).eps)
+
+    @staticmethod
+    def _dense_unit(mag: np.ndarray, m: int) -> np.ndarray:
+        """:meth:`_unit` of every bin of a batch of ``m`` (rows, m) from ``mag`` (the
+        rows' last REACH magnitudes, then every bin's): the same operations in the same
+        order, on whole rows."""
+        own = mag[:, REACH:]
+        reach = mag[:, REACH - 1 : REACH - 1 + m].copy()
+        for k in range(2, REACH + 1):
+            np.fmax(reach, mag[:, REACH - k : REACH - k + m], out=reach)
         with np.errstate(invalid="ignore"):
             unit = own + np.fmax(reach - own, 0.0)
         return unit * (FLOAT_UNITS * np.finfo(np.float32).eps)

@@ -403,6 +403,7 @@ from app.diagnostics.faults.common import (
     nonzero2,
     one_c_a,
     run_length,
+    running_totals,
     sum_rows,
     white_noise_var,
 )
@@ -716,6 +717,12 @@ def _peer_matrix(layout: Layout) -> np.ndarray:
             peers = ct or [v, i]
         p[r, peers] = 1.0
     return p
+
+
+#: Batches of at least this many bins that judge no run carry the own-noise totals on
+#: without the running sums (see SensorDetector._own_sums; fewer: the running sums, which
+#: cost no more there).
+_TOTALS_MIN_BINS = 256
 
 
 class SensorDetector:
@@ -1296,11 +1303,13 @@ class SensorDetector:
             i_tail = self._i_tail
             self._i_tail = np.concatenate((i_tail, bb.mean[i, -k:]))[-k:]
             pack_dithers = self._pack_dithers(bb, pack_q2)
-        own = self._own_sums(bb) if self._young_judged else None
         # frozen: the last ws bins all without a change (a run of inactive bins)
         if not inactive.any() and not self._inactive_run.any() and not self._stuck_state.any():
             self._flag_hist.push_lazy((inactive, evaluable, quiet))  # (only the kept bins move on)
+            if self._young_judged:  # (no run to judge: only the totals move on)
+                self._own_sums(bb, totals_only=True)
             return
+        own = self._own_sums(bb) if self._young_judged else None
         flags = self._flag_hist.push((inactive, evaluable, quiet))
         run_len = run_length(inactive, self._inactive_run)
         run_evidence = self._run_evidence(bb, run_len, own)
@@ -1491,21 +1500,39 @@ class SensorDetector:
             drift = slope * charge / STUCK_DRIFT_CAPACITY - self._ocv_drop * (i_hi - i_lo)
         return np.where(inside & same & np.isfinite(drift), drift, 0.0)
 
-    def _own_sums(self, bb: BinBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _own_sums(
+        self, bb: BinBatch, totals_only: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Each row's sums of squared second differences and their terms since the
         log's start before each bin of a batch (rows, bins + 1: the last column after
         its last bin), folded bin by bin from the carried totals (exact, whatever the
-        split), and its quantum squared as known before each bin (rows, bins)."""
+        split), and its quantum squared as known before each bin (rows, bins).
+        ``totals_only``: only the carried totals (and quantum) move on, the same bits
+        (:func:`running_totals`), and None is returned."""
         c, m = self.layout.n_rows, bb.m
         s2, n2 = bb.s2m[:c], np.broadcast_to(bb.n2[:c], (c, m))
         fin = np.isfinite(s2) & np.isfinite(n2)
-        out = []
-        for x, tot in (
-            (np.where(fin, s2, 0.0), self._own_s2),
-            (np.where(fin, n2, 0.0), self._own_n2),
-        ):
+        # (all finite: the values np.where would pick)
+        xs = (s2, n2) if fin.all() else (np.where(fin, s2, 0.0), np.where(fin, n2, 0.0))
+        if totals_only and m >= _TOTALS_MIN_BINS:
+            self._own_s2 = running_totals(self._own_s2, xs[0])
+            if fin.all() and bb.n2.strides[0] == 0:
+                # (one count row for every channel: whole numbers, whose sums are exact
+                # in any order -- the running sums' bits)
+                self._own_n2 = self._own_n2 + float(bb.n2[0].sum())
+            else:
+                self._own_n2 = running_totals(self._own_n2, xs[1])
+            if m:
+                self._last_q2 = bb.q2[:c, -1].astype(float)
+            return None
+        out = []  # (a live batch of few bins: its running sums, as cheap as the totals)
+        for x, tot in zip(xs, (self._own_s2, self._own_n2), strict=True):
             out.append(np.add.accumulate(np.concatenate((tot[:, None], x), axis=1), axis=1))
         self._own_s2, self._own_n2 = out[0][:, -1].copy(), out[1][:, -1].copy()
+        if totals_only:
+            if m:
+                self._last_q2 = bb.q2[:c, -1].astype(float)
+            return None
         # each bin's quantum as known at the end of the bin before it (the previous
         # batch's last in front): a run's is the one known before it began -- a hold
         # makes a reading known to be quantised (see :mod:`.resolution`), so a stuck

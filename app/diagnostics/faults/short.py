@@ -815,10 +815,13 @@ class ShortDetector:
         through a first-order lag of the pack's thermal time constant, in order (the
         state carried: the same whatever the batches)."""
         nt, m = x.shape
-        idx = np.where(ok, np.arange(m), -1)
-        np.maximum.accumulate(idx, axis=1, out=idx)
-        held = np.where(idx >= 0, np.take_along_axis(x, np.maximum(idx, 0), axis=1), 0.0)
-        held = np.where(idx >= 0, held, self._lag_x[:, None])
+        if ok.all():  # (every x valid: each one its own last valid x)
+            held = x
+        else:
+            idx = np.where(ok, np.arange(m), -1)
+            np.maximum.accumulate(idx, axis=1, out=idx)
+            held = np.where(idx >= 0, np.take_along_axis(x, np.maximum(idx, 0), axis=1), 0.0)
+            held = np.where(idx >= 0, held, self._lag_x[:, None])
         self._lag_x = held[:, -1].copy()
         dt = np.diff(
             np.concatenate(([t0[0] - self.span if self._lag_t is None else self._lag_t], t0))
@@ -866,18 +869,27 @@ class ShortDetector:
         shared = _same_rows(cnt, sx)  # (the cells' weights and x: one row for all)
         if shared:
             shared = _same_rows(x2)
+        # (shared: their first rows' products only, see _rows)
+        w1, wx1, wx21 = (w[:1], wx[:1], wx2[:1]) if shared else (w, wx, wx2)
+        x1, x21 = (x[:1], x2[:1]) if shared else (x, x2)
+        # (the sensors' noise terms: a count row the same for every cell, see process)
+        s2n, n2n = sums[4 * nt : 5 * nt], sums[5 * nt : 6 * nt]
+        # (the differences' weights and x's: the same for every cell where every y is
+        # valid and x is shared; looked for in batches of many super-bins only, where
+        # the sums saved outweigh the look and the Same rows' bookkeeping)
+        many = len(t0) >= _SHARE_MIN_BINS
+        dshared = many and _same_rows(wd, dx, dx2)
+        wd1, dx1, dx21 = (wd[:1], dx[:1], dx2[:1]) if dshared else (wd, dx, dx2)
         rows = [
-            *_rows(shared, w, wx, wx * x, wx2, wx2 * x2, wx * x2),
+            *_rows(shared, nt, w1, wx1, wx1 * x1, wx21, wx21 * x21, wx1 * x21),
             y,
             x * y,
             x2 * y,
             y * y,
             Same(q2[0], nt) if _same_rows(q2) else q2,  # (as in process)
-            sums[4 * nt : 6 * nt],
-            wd.astype(float),
-            dx * dx,
-            dx2 * dx2,
-            dx * dx2,
+            s2n,
+            Same(n2n[0], nt) if many and _same_rows(n2n) else n2n,
+            *_rows(dshared, nt, wd1.astype(float), dx1 * dx1, dx21 * dx21, dx1 * dx21),
             dy * dx,
             dy * dx2,
             dy * dy,
@@ -885,35 +897,41 @@ class ShortDetector:
         if self.heat_others:
             rows += [yo, x * yo, x2 * yo, yo * yo, dyo * dx, dyo * dx2, dyo * dyo]
         full = self._heat.push(tuple(rows))
-        ref = self._heat.window(full[: 6 * nt], self.ref_n, lag=self.recent_n)
-        rec = self._heat.window(full[: 7 * nt], self.recent_n)  # (the rows read below)
+        # the weights' and x's rows (n, s1, s11, s2, s22, s12), each nt rows: where they
+        # were summed once (their rows all the same) their windows from one row each,
+        # (1, m), which the element-wise work below broadcasts (the same values)
+        ref = self._windows(full, 0, 6, nt, many, self.ref_n, self.recent_n)
+        rec = self._windows(full, 0, 6, nt, many, self.recent_n)
+        # (y's over the recent window: the rolling test's and the anchor's)
+        rec.append(self._heat.window(full[6 * nt : 7 * nt], self.recent_n))
         # the excess a coarse sensor's rounding may fake over the recent window: its
         # bias by its mean quantum there and its white noise over the whole log so far
         # (the running sums' totals), not the recent window's (a reading on a step's
         # edge chatters: see HEAT_ROUNDING_B)
         q2s = self._heat.window(full[10 * nt : 11 * nt], self.recent_n)
-        s2, n2 = np.split(full[11 * nt : 13 * nt, self._heat.keep + 1 :], 2)
-        dref = self._heat.window(full[13 * nt : 17 * nt], self.ref_n, lag=self.recent_n)
+        s2 = full[11 * nt : 12 * nt, self._heat.keep + 1 :]
+        n2 = self._blocks(full, 12, 1, nt, many)[:, self._heat.keep + 1 :]
+        dref = self._windows(full, 13, 4, nt, many, self.ref_n, self.recent_n)
         # (the samples per super-bin over the reference, for its white noise's share of
         # the residuals, see HEAT_AUTOCORR_MAX)
-        nsamp = self._heat.window(full[12 * nt : 13 * nt], self.ref_n, lag=self.recent_n)
+        nsamp = self._windows(full, 12, 1, nt, many, self.ref_n, self.recent_n)[0]
         with np.errstate(invalid="ignore", divide="ignore"):
             wn = white_noise_var(s2, n2)
-            fake = HEAT_ROUNDING_B * rounding_bias(q2s / rec[:nt], wn)
-        ns = rec[:nt]
-        enough = (ref[:nt] >= self.min_ref_n) & (ns >= 0.8 * self.recent_n)
+            fake = HEAT_ROUNDING_B * rounding_bias(q2s / rec[0], wn)
+        ns = rec[0]
+        enough = (ref[0] >= self.min_ref_n) & (ns >= 0.8 * self.recent_n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            white = wn * ref[:nt] / nsamp
+            white = wn * ref[0] / nsamp
         common = (ref, dref, rec, white, rel, fake, nt)
         # against the median cell, and (small packs) against the median of the others
         r, z, weak, strong = self._rolling_fit(
-            full[6 * nt : 10 * nt], full[17 * nt : 20 * nt], full[6 * nt : 7 * nt], *common
+            full[6 * nt : 10 * nt], full[17 * nt : 20 * nt], rec[6], *common
         )
         if self.heat_others:
             r_o, z_o, weak_o, strong_o = self._rolling_fit(
                 full[20 * nt : 24 * nt],
                 full[24 * nt : 27 * nt],
-                full[20 * nt : 21 * nt],
+                self._heat.window(full[20 * nt : 21 * nt], self.recent_n),
                 *common,
             )
             weak |= weak_o
@@ -929,21 +947,42 @@ class ShortDetector:
         excess = np.fmax(np.where(weak, r, np.nan), np.where(wa, ra, np.nan))
         return weak | wa, strong | sa, excess, np.fmax(z, za)
 
-    def _rolling_fit(self, y_full, dy_full, y_rec_full, ref, dref, rec, white, rel, fake, nt):
+    def _blocks(self, full: np.ndarray, first: int, count: int, nt: int, share: bool):
+        """Row blocks ``first`` .. ``first + count - 1`` (``nt`` rows each) of the heat
+        test's running sums ``full``: with ``share`` (a batch of many super-bins, see
+        _SHARE_MIN_BINS: broadcast operands cost numpy's iterator set-up a call, which
+        a live batch of a few super-bins would pay for little), one row of each where
+        every one of them was summed once (:class:`Same` rows: all the same), which
+        element-wise work broadcasts."""
+        once = self._heat.once
+        if share and all(once.get(b * nt) == (b + 1) * nt for b in range(first, first + count)):
+            return full[first * nt : (first + count) * nt : nt]
+        return full[first * nt : (first + count) * nt]
+
+    def _windows(self, full, first, count, nt, share: bool, w: int, lag: int = 0) -> list:
+        """The window sums of :meth:`_blocks` (``w`` bins, ``lag`` before), one array per
+        block: (nt, m), or (1, m) where the block's rows are all the same."""
+        sums = self._heat.window(self._blocks(full, first, count, nt, share), w, lag=lag)
+        g = len(sums) // count
+        return [sums[i * g : (i + 1) * g] for i in range(count)]
+
+    def _rolling_fit(self, y_full, dy_full, sys_, ref, dref, rec, white, rel, fake, nt):
         """The rolling test of one reference of the excess y (see the module doc):
-        ``y_full``, ``dy_full`` and ``y_rec_full`` the rolling sums' rows of y, x y,
-        x2 y, y² / dy dx, dy dx2, dy² / y; ``white`` the sensor's white noise's variance
+        ``y_full`` and ``dy_full`` the rolling sums' rows of y, x y, x2 y, y² / dy dx,
+        dy dx2, dy², ``sys_`` y's sums over the recent window; ``ref`` and ``rec`` the
+        weights' and x's windows (n, s1, s11, s2, s22, s12: each (nt, m), or (1, m)
+        where the cells share them, see :meth:`_windows`), ``dref`` the differences'
+        (nd, dx dx, dx2 dx2, dx dx2); ``white`` the sensor's white noise's variance
         per super-bin. Confirmed where the residual holds with the lag fitted and held at
         ``HEAT_LAG_FREE``, or held at either of ``HEAT_LAG_BOUND``. Returns the
         residual, its z (plain error), weak and strong."""
         yref = self._heat.window(y_full, self.ref_n, lag=self.recent_n)
         yd = self._heat.window(dy_full, self.ref_n, lag=self.recent_n)
-        sys_ = self._heat.window(y_rec_full, self.recent_n)
-        n, s1, s11, s2_, s22, s12 = (ref[i * nt : (i + 1) * nt] for i in range(6))
+        n, s1, s11, s2_, s22, s12 = ref
         sy, s1y, s2y, syy = (yref[i * nt : (i + 1) * nt] for i in range(4))
-        nd, dxx, d22, dx2_ = (dref[i * nt : (i + 1) * nt] for i in range(4))
+        nd, dxx, d22, dx2_ = dref
         dyx, dy2, dyy = (yd[i * nt : (i + 1) * nt] for i in range(3))
-        ns, s1s, s2s = rec[:nt], rec[nt : 2 * nt], rec[3 * nt : 4 * nt]
+        ns, s1s, s2s = rec[0], rec[1], rec[3]
         with np.errstate(invalid="ignore", divide="ignore"):
             m1, m2, my = s1 / n, s2_ / n, sy / n
             v11 = s11 - n * m1 * m1
@@ -1027,7 +1066,7 @@ class ShortDetector:
         cum = np.cumsum(np.concatenate((self._anchor[:, None], part), axis=1), axis=1)[:, 1:]
         self._anchor = cum[:, -1].copy()
         na, sxa, sya, syya, nao, syo, syyo = (cum[i * nt : (i + 1) * nt] for i in range(7))
-        ns, sxs, sys_ = rec[:nt], rec[nt : 2 * nt], rec[6 * nt : 7 * nt]
+        ns, sxs, sys_ = rec[0], rec[1], rec[6]  # (see _heat_stat)
         with np.errstate(invalid="ignore", divide="ignore"):
             dx = sxs / ns - sxa / na
             growth = sys_ / ns - sya / na
@@ -1096,7 +1135,7 @@ class ShortDetector:
         vm = np.where(okm, vmed, 0.0)
         full = self._leak.push(
             (
-                *_rows(shared, w, wt, wt * t),
+                *_rows(shared, len(w), w, wt, wt * t),
                 y,
                 t * y,
                 y * y,
@@ -1313,14 +1352,33 @@ _POOLED = (
 )
 
 
+#: Batches of at least this many super-bins take the shortcuts that cost numpy calls to
+#: find (rows the same for every cell, the AR(1) factor's zeros); a live batch of a few
+#: super-bins does the plain work (fewer calls).
+_SHARE_MIN_BINS = 64
+
+
 def _ar1_factor(rho: np.ndarray, k: np.ndarray) -> np.ndarray:
     """The variance of the mean of ``k`` terms of an AR(1) series of lag-1
     autocorrelation ``rho`` (0 <= rho < 1) over that of ``k`` independent ones:
-    ``1 + 2 sum_{i<k} (1 - i/k) rho^i``."""
+    ``1 + 2 sum_{i<k} (1 - i/k) rho^i``. Exactly 1 where rho is 0 (most bins: in
+    a large batch the formula, with its powers, worked out only at the others)."""
+    if np.size(rho) < _SHARE_MIN_BINS * 4:  # (a live batch: the formula, a few calls)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            k = np.maximum(k, 1.0)
+            f = (1 + rho) / (1 - rho) - 2 * rho * (1 - rho**k) / (k * (1 - rho) ** 2)
+        return np.where(np.isfinite(f), np.maximum(f, 1.0), 1.0)
+    shape = np.broadcast_shapes(np.shape(rho), np.shape(k))
+    out = np.ones(shape)
+    some = np.broadcast_to(rho != 0, shape)
+    if not some.any():
+        return out
+    rho = np.broadcast_to(rho, shape)[some]
     with np.errstate(invalid="ignore", divide="ignore"):
-        k = np.maximum(k, 1.0)
+        k = np.maximum(np.broadcast_to(k, shape)[some], 1.0)
         f = (1 + rho) / (1 - rho) - 2 * rho * (1 - rho**k) / (k * (1 - rho) ** 2)
-    return np.where(np.isfinite(f), np.maximum(f, 1.0), 1.0)
+    out[some] = np.where(np.isfinite(f), np.maximum(f, 1.0), 1.0)
+    return out
 
 
 def _columns_with(flags: np.ndarray) -> np.ndarray:
@@ -1333,12 +1391,13 @@ def _same_rows(*arrays: np.ndarray) -> bool:
     return all(len(a) and (a == a[0]).all() for a in arrays)
 
 
-def _rows(shared: bool, *arrays: np.ndarray) -> tuple:
-    """``arrays`` as parts of a :class:`RollingSum` push: when ``shared`` (their rows
-    are copies of the first), each as a :class:`Same` of its first row (summed once)."""
+def _rows(shared: bool, rows: int, *arrays: np.ndarray) -> tuple:
+    """``arrays`` as parts of a :class:`RollingSum` push: when ``shared`` (their
+    ``rows`` rows are copies of the first, which may be all they hold), each as a
+    :class:`Same` of its first row (summed once)."""
     if not shared:
         return arrays
-    return tuple(Same(a[0], len(a)) for a in arrays)
+    return tuple(Same(a[0], rows) for a in arrays)
 
 
 def _ocv_slope(spec: BatterySpec, soc: np.ndarray) -> np.ndarray:
