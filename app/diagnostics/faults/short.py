@@ -311,7 +311,8 @@ HEAT_LAG_BOUND = 0.3
 #: false shorts to ``uneven_clean.py`` 613-614 (6 -> 10, NMC cycles at 3,179-3,359 s:
 #: a cycle's turn is where c is first identified, before it c sat at the ridge's 0);
 #: only where c fell since, the same 10; with its own error in the test (0.11-0.13 there)
-#: 1431 was not found. Not taken.
+#: 1431 was not found. Not taken then; taken with three guards in session 37 (see
+#: ``HEAT_LAG_BEFORE_MIN_K``).
 HEAT_LAG_FREE = 0.0
 #: The lag held as fitted before the short (2026-12-07 session 37): a short is also
 #: confirmed where the excess holds with c held at its fit of ``HEAT_RECENT_S`` before
