@@ -772,7 +772,7 @@ lead-acid 0 -> 8 (missed -> 29 s); temperatures unchanged. Held out (``--cases
 at 64 s; lead-acid found 16 -> 24, within 0 -> 24, worst 34 s). The same read to 1 mV
 (``--resolution cell_v=0.001``): found 60 -> 68, within 30 -> 30 (lead-acid 16 -> 24 found
 in 549-589 s; LFP unchanged). Typical noise: byte-identical output (tuning), held out 72 of
-72 within 60 s either way (the own-history rule finds them first). Clean: ``bench_stuck_clean.py
+72 within 60 s either way (the own-history rule finds them first). Every stuck case, noise-free, random onsets (``--cases sensor_stuck --noise-scale 0 --cells 4 16 --seeds 1 --first-seed 310 --profiles drive cycle hppc rest cc cccv``, mostly rests): found 54 -> 56 of 180, within 60 s 28 -> 32, only cell_2_v rows changed, 0 before an onset either way. Clean: ``bench_stuck_clean.py
 --noise 0 --seeds 0 1`` 0 of 104 runs (cells written to 10 uV: fine); ``--noise 0 --profiles
 cc cccv --dt 1 60 --seeds 0 1`` 0 of 96; held out ``--noise 0 --seeds 5 6 7`` 0 of 156,
 ``--noise 0 --dt 1 60 --profiles cc cccv cycle hppc --seeds 2 3`` 0 of 192;
@@ -781,7 +781,7 @@ cc cccv --dt 1 60 --seeds 0 1`` 0 of 96; held out ``--noise 0 --seeds 5 6 7`` 0 
 4`` (960) 0; typical noise ``--parts clean --brief --first-seed 1460 --seeds 2 --clean-cells 4 16`` (5,760) 0; cells read to 10 mV (``--resolution cell_v=0.01 --first-seed 1470 --clean-hours 4``): typical noise 0, noise-free no sensor_stuck (3 noisy pack voltages of 16-cell LFP drives, seed 1471, the same before: a path not changed, not looked into); ``bench_clean_hunt.py --runs 40 --first-seed 21000 --hours 12``
 and ``--runs 150 --first-seed 22000`` (4,080 pack-hours, fresh seeds): no sensor_stuck (one
 runaway onset on a 1-cell lead-acid CC-CV, the same before; one noisy pack voltage, a path
-not changed). ``--parts equivalence`` 9 of 9 identical; live == offline noise-free in
+not changed). ``bench_clean_slow.py --periods 10 --kinds sensor_stuck`` (180 runs of 24 h) 0. ``--parts equivalence`` 9 of 9 identical; live == offline noise-free in
 ``tests/diagnostics/test_stuck_noise_free.py`` (blocks of 1-39 samples). Cost (callgrind,
 ``PYTHONHASHSEED=0``, ``detect_faults`` of a pickled 4 h 16-cell block, 478 M of start-up
 included): NMC CC read to 1 mV 6,095.9 -> 6,105.0 M (+0.16 % of detect), LFP HPPC read to 10
