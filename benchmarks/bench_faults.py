@@ -792,6 +792,42 @@ script of ``simulate``): 52 of 72 within 10 min (60 found), every row the same.
 Cost: detect_faults of a 20,000-sample 4-cell NMC drive at 1 Hz (callgrind, less the
 log's simulation) 264.7 M -> 276.4 M instructions (+4.4 %: a fourth held fit per
 super-bin and reference, the fitted c's history, the load's rolling sums).
+
+2026-12-07 session 37 (stuck2), that drift for finely read cells and lead-acid
+(:mod:`app.diagnostics.faults.sensors`, ``STUCK_CELL_FINE_V``, Peers that moved). Why
+lead-acid was 0 of 8: at 1C its cells read ~1.96 V, under the table's 1.94-2.12 V only by
+the margin, while their OCV may be up to 1.5 x R x I = 0.26 V over the reading: past the
+table's top, so never judged. The drift now takes the table's knees (``LAG_KNEE_PCT``, steeper
+than the table; lead-acid's preset only) and is not judged above the table's top on a charge
+(gassing). Why LFP took 604 s: 4 quanta of at least 1 mV against a plateau drift of ~0.4 mV
+a minute. A reading whose own changes bound its quantum under 0.05 mV (a noise-free
+simulated log, one written to 6 significant digits), beside peers read so, is now judged
+by that drift in quanta of 0.05 mV (peers moved by 4 of them too); read to 1 mV, LFP is as
+before (the resolution limit: a healthy cell holds a 1 mV reading on the plateau for
+minutes). Tuning, the session 36 command (``--parts detection --brief --cases
+"sensor_stuck cell" --cells 4 16 --seeds 2 --noise-scale 0 --profiles cc --onsets 600
+1800``): cell_2_v within 60 s NMC 8 -> 8 (29-39 -> 29 s), LFP 0 -> 8 (604 -> 34 s),
+lead-acid 0 -> 8 (missed -> 29 s); temperatures unchanged. Held out (``--cases
+"sensor_stuck cell_2_v" --first-seed 300 --seeds 2 --profiles cc cccv cycle --onsets 900
+2400 --cells 4 16 --noise-scale 0``): found 60 -> 72 of 72, within 60 s 30 -> 68 (NMC 24
+-> 24, worst 49 -> 29 s; LFP found 20 -> 24, within 6 -> 20, the 4 left CC-CV's C/2 charge
+at 64 s; lead-acid found 16 -> 24, within 0 -> 24, worst 34 s). The same read to 1 mV
+(``--resolution cell_v=0.001``): found 60 -> 68, within 30 -> 30 (lead-acid 16 -> 24 found
+in 549-589 s; LFP unchanged). Typical noise: byte-identical output (tuning), held out 72 of
+72 within 60 s either way (the own-history rule finds them first). Every stuck case, noise-free, random onsets (``--cases sensor_stuck --noise-scale 0 --cells 4 16 --seeds 1 --first-seed 310 --profiles drive cycle hppc rest cc cccv``, mostly rests): found 54 -> 56 of 180, within 60 s 28 -> 32, only cell_2_v rows changed, 0 before an onset either way. Clean: ``bench_stuck_clean.py
+--noise 0 --seeds 0 1`` 0 of 104 runs (cells written to 10 uV: fine); ``--noise 0 --profiles
+cc cccv --dt 1 60 --seeds 0 1`` 0 of 96; held out ``--noise 0 --seeds 5 6 7`` 0 of 156,
+``--noise 0 --dt 1 60 --profiles cc cccv cycle hppc --seeds 2 3`` 0 of 192;
+``bench_stuck_coarse.py --first-seed 40 --seeds 1`` 0 of 288; ``--parts clean --brief
+--noise-scale 0 --clean-hours 8`` (1,920 pack-hours) 0, ``--first-seed 1460 --clean-hours
+4`` (960) 0; typical noise ``--parts clean --brief --first-seed 1460 --seeds 2 --clean-cells 4 16`` (5,760) 0; cells read to 10 mV (``--resolution cell_v=0.01 --first-seed 1470 --clean-hours 4``): typical noise 0, noise-free no sensor_stuck (3 noisy pack voltages of 16-cell LFP drives, seed 1471, the same before: a path not changed, not looked into); ``bench_clean_hunt.py --runs 40 --first-seed 21000 --hours 12``
+and ``--runs 150 --first-seed 22000`` (4,080 pack-hours, fresh seeds): no sensor_stuck (one
+runaway onset on a 1-cell lead-acid CC-CV, the same before; one noisy pack voltage, a path
+not changed). ``bench_clean_slow.py --periods 10 --kinds sensor_stuck`` (180 runs of 24 h) 0. ``--parts equivalence`` 9 of 9 identical; live == offline noise-free in
+``tests/diagnostics/test_stuck_noise_free.py`` (blocks of 1-39 samples). Cost (callgrind,
+``PYTHONHASHSEED=0``, ``detect_faults`` of a pickled 4 h 16-cell block, 478 M of start-up
+included): NMC CC read to 1 mV 6,095.9 -> 6,105.0 M (+0.16 % of detect), LFP HPPC read to 10
+uV 6,011.5 -> 6,017.3 M, LFP CC noise-free with a stuck cell 6,168.1 -> 6,175.9 M.
 """
 
 from __future__ import annotations

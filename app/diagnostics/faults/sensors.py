@@ -375,10 +375,22 @@ pulses), or under a held current once the least drift a healthy cell shows along
 meanwhile is as many quanta (``STUCK_DRIFT_CAPACITY``: the least slope of the spec's table
 where the held reading's OCV may be, times the charge moved, less what the current's
 change over the run moves the resistance drop by) -- not at rest, where nothing moves,
-nor soon on LFP's plateau, whose slope is near nil (a healthy cell behind its peers at
-the plateau's end, the 3.334 V one above, stays quiet), nor where the OCV may reach the
-table's ends (a lead-acid cell under 1C reads below its table). A temperature has no such test: the cells
-share the current's heat, and a healthy sensor moves with its peers.
+nor soon on LFP's plateau read to 1 mV, whose slope is near nil (a healthy cell behind its
+peers at the plateau's end, the 3.334 V one above, stays quiet), nor where the OCV may be
+beyond the cell's limits, or over the table's top on a charge (charge there may go to
+gassing, not the OCV). Beyond a table's end that stops short of the cell's limit its knees
+are taken (``LAG_KNEE_PCT``; only lead-acid's preset has them), steeper than the table: a
+lead-acid cell under 1C reads under the table's bottom (1.94 V) while its OCV may be over
+its top by 1.5 times its resistance's drop (0.26 V at 100 A), and with the table's ends
+as the limit it was never judged (a stuck cell on a noise-free 1C discharge: 0 of 8 found;
+with the knees, read to 1 mV, 8 in 119-124 s). A reading finer than ``STUCK_CELL_FINE_V``
+(its own changes bound its quantum so), beside peers read so, is judged by that drift in
+quanta of it (0.05 mV, not 1 mV: a noise-free log written to 6 significant digits, a
+simulated one): a stuck cell on LFP's plateau at 1C, whose OCV drifts 0.4 mV a minute, was
+found after 604 s, now 34 s. Not by the load's test (a CV phase's taper moves the cells
+below the limit by R0 dI against their OCV's drift, and they hold to 10 uV). With noise a
+held reading is found by its own history (above) first. A temperature has no such test:
+the cells share the current's heat, and a healthy sensor moves with its peers.
 """
 
 from __future__ import annotations
@@ -647,11 +659,23 @@ STUCK_PEER_NOISE_SIGMAS = 9.0
 #: sign throughout), over the spec's capacity times this (a cell may hold more than its
 #: rating) -- times the least slope of the spec's OCV table where the cell's OCV may be
 #: (its held reading a quantum either side, less its resistance drop, see
-#: ``LAG_OCV_DROP``; not judged where that reaches the table's ends), less what the
+#: ``LAG_OCV_DROP``; the table with its knees, ``LAG_KNEE_PCT``; not judged where that
+#: reaches the cell's limits, or over the table's top on a charge), less what the
 #: current's change over the run moves that drop by; stuck once that is
 #: ``STUCK_PEER_QUANTA`` of its quanta (see Peers that moved). On LFP's plateau the slope
 #: is near nil: quiet there.
 STUCK_DRIFT_CAPACITY = 1.25
+#: ... and a cell voltage read finer than this (its own changes bound its quantum so: a
+#: reading quantised by q changes by multiples of q, see :mod:`.resolution`), beside peers
+#: read so, is judged by the held current's drift in quanta of this: its reading holds
+#: only while its true value stays within its own finer step, and this floor, not that
+#: step, is what the drift along the OCV must pass (4 of it, 0.2 mV), with every peer
+#: moved as far. What else moves a cell under a held current -- its polarisation relaxing
+#: from a current before the run, its resistance as it warms -- its peers in series share;
+#: the floor keeps a cell at a turning point of the two from being judged on a drift of a
+#: few microvolts. Not the load's test: a CV phase's taper moves the cells below the limit
+#: by R0 dI against their OCV's drift, and they hold to 10 uV.
+STUCK_CELL_FINE_V = 0.00005
 #: The finest step of a cell temperature reading without noise (a lab logger's 0.01 degC;
 #: BMSs read 0.1 or 1 degC).
 STUCK_TEMP_RESOLUTION_C = 0.01
@@ -849,12 +873,11 @@ class SensorDetector:
         self._knot_bends = np.diff(self._ocv_slopes)
         self._pct_per_as = 100.0 / (3600.0 * spec.pack_capacity_ah)
         self._bin_s = bin_s
-        # the spec's own table (no knees) and its slopes, for a held current's drift (see
-        # STUCK_DRIFT_CAPACITY); the most that drift may be per ampere and bin (none
-        # without an ECM: where the OCV may be is unknown)
-        tab_soc, tab_v = (np.asarray(x, dtype=float) for x in spec.ocv_table)
-        self._tab_v = tab_v
-        self._tab_slopes = np.diff(tab_v) / np.diff(tab_soc)
+        # the spec's own table's top, for a held current's drift (see
+        # STUCK_DRIFT_CAPACITY: the table and its knees, not above the top on charge);
+        # the most that drift may be per ampere and bin (none without an ECM: where the
+        # OCV may be is unknown)
+        self._tab_top = float(np.asarray(spec.ocv_table[1], dtype=float)[-1])
         self._drift_most = 0.0
         self._ocv_drop = np.inf
         if spec.ecm is not None:
@@ -863,7 +886,7 @@ class SensorDetector:
             # the cells' resistance drop per ampere, LAG_OCV_DROP of it: where their OCV
             # may be beside their voltage (see LAG_OCV_DROP)
             self._ocv_drop = LAG_OCV_DROP * (r0 + e["r1_ohm"] + e["r2_ohm"])
-            steep = float(np.fmax(self._tab_slopes.max(initial=0.0), 0.0))
+            steep = float(np.fmax(self._ocv_slopes.max(initial=0.0), 0.0))
             self._drift_most = steep * bin_s * self._pct_per_as / STUCK_DRIFT_CAPACITY
             # R0 between the current and the reference voltage: the mean cell, or the pack
             self.r0 = r0 if len(layout.cells_v) else r0 * spec.series_cells
@@ -1481,9 +1504,10 @@ class SensorDetector:
         """The least a healthy cell reading ``v`` (to a quantum ``q``) drifts along its
         OCV over a run of ``run_bins`` unchanged bins whose current's bin means spanned
         ``i_lo`` to ``i_hi`` (elementwise; see ``STUCK_DRIFT_CAPACITY``): 0 where the
-        current changed sign or is unknown, or where the OCV may reach the table's ends
-        (its slope beyond them is unknown)."""
-        tv, slopes = self._tab_v, self._tab_slopes
+        current changed sign or is unknown, or where the OCV may reach the cell's limits
+        (its slope beyond them is unknown), or the table's top on a charge (which may go
+        to gassing there); the table's knees taken where it stops short of the limits."""
+        tv, slopes = self._ocv_v, self._ocv_slopes
         if not self._drift_most:  # (no ECM: where the OCV may be is unknown)
             return np.zeros(np.shape(v))
         with np.errstate(invalid="ignore"):
@@ -1493,6 +1517,8 @@ class SensorDetector:
             meet = (tv[None, 1:] >= lo[:, None]) & (tv[None, :-1] <= hi[:, None])
             slope = np.where(meet, slopes[None, :], np.inf).min(axis=1, initial=np.inf)
             inside = (lo > tv[0]) & (hi < tv[-1]) & np.isfinite(slope)
+            # (beyond the table's top a charge may go to gassing, not the OCV)
+            inside &= (i_lo < 0) | (hi < self._tab_top)
             same = i_lo * i_hi > 0
             least = np.fmin(np.abs(i_lo), np.abs(i_hi))
             # (the hold spans at least the run's bins but one)
@@ -1588,7 +1614,9 @@ class SensorDetector:
         volts[self.layout.cells_v] = True
         r0_most = 0.0 if self.r0 is None else self.r0 / math.sqrt(CURRENT_LOAD_MARGIN)
         ii = self.layout.i_i
-        least_move = STUCK_PEER_QUANTA * np.sqrt(floor2)  # (what every threshold is above)
+        # (what every threshold is above: a cell voltage's, read finely, STUCK_CELL_FINE_V)
+        fine2 = STUCK_CELL_FINE_V**2
+        least_move = STUCK_PEER_QUANTA * np.sqrt(np.where(volts, fine2, floor2))
         warm = []  # (the bins' R0 factors, worked out once, where a row gets that far)
 
         def moved(need: np.ndarray) -> np.ndarray:
@@ -1671,6 +1699,28 @@ class SensorDetector:
                             run_len[r_s, j_s],
                         )
                         passed &= ~v | (load >= own_q) | (drift >= own_q)
+                        # ... or, read finely (see STUCK_CELL_FINE_V), with its peers read
+                        # so, the held current moved it by as many fine quanta
+                        fine = v & (bb.q2_bound[r_s, j_s] <= fine2) & ~passed
+                        if fine.any():
+                            f_s = np.flatnonzero(fine)
+                            peer_fine = fine2 >= bb.q2_bound[:c, j_s[f_s]].T
+                            q2f = np.fmax(
+                                np.fmax(q2r[f_s, None], bb.q2[:c, j_s[f_s]].T),
+                                np.where(peer_fine, fine2, floor2[None, :]),
+                            )
+                            need_f = STUCK_PEER_QUANTA * np.sqrt(q2f)
+                            need_f = need_f + STUCK_PEER_NOISE_SIGMAS * sigma[f_s]
+                            ok_f = (hi[f_s] - lo[f_s] >= need_f) | ~peers[r_s[f_s]]
+                            qf = np.sqrt(np.fmax(q2r[f_s], fine2))
+                            drift_f = self._held_drift(
+                                mean[r_s[f_s], j_s[f_s]],
+                                qf,
+                                lo[f_s, ii],
+                                hi[f_s, ii],
+                                run_len[r_s[f_s], j_s[f_s]],
+                            )
+                            passed[f_s] = ok_f.all(axis=1) & (drift_f >= STUCK_PEER_QUANTA * qf)
                 out[r_s, j_s] = passed
             return out
 
