@@ -26,9 +26,10 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   step's, both at their steps' starts: the next step's first row less the jump the
   pulse's first row showed, scaled by the currents (superposition, no time constant
   assumed: :func:`~app.diagnostics.pulse_detection.step_rows_read`; the row before
-  the step counted twice in the 10 % rule; its ``r_*_std_ohm`` that of three rows,
-  ``sqrt(3)`` x two single readings' for a pulse from and back to rest): a 10 s
-  HPPC pulse logged every 30 s, one row of its own, gets its 10 s reading. Numerator and denominator change sign together, so the values are
+  the step counts twice, its drift held to 5 % of the change; its ``r_*_std_ohm``
+  that of three rows, ``sqrt(3)`` x two single readings' for a pulse from and back to
+  rest): a 10 s HPPC pulse logged every 30 s, one row of its own, gets its 10 s
+  reading. Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
 - ``r_ohmic_std_ohm``, ``r_2s_std_ohm``, ``r_10s_std_ohm``, ``r_30s_std_ohm``:
   each of those pack values' one-sigma uncertainty from the voltage noise (None

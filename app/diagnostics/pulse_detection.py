@@ -151,6 +151,14 @@ PRE_STEP_AGE_S = 2.0
 #: 189 readings of ``bench_dcir_sparse.py``'s seeds 1-3, this 108, 0.2 155, all three
 #: none more than 5 % off by the voltage before the step).
 PRE_STEP_MISS_MAX = 0.1
+#: A :func:`step_rows_read` reading from an older row before the step is kept only when
+#: the voltage can have moved it by at most this fraction of its change (the drift
+#: bound times the row's weight, :func:`step_rows_weight`). Half
+#: :data:`PRE_STEP_MISS_MAX`: the drift bound is tight where the rows before the step
+#: are a few seconds apart (lead-acid's HPPC charge pulse 40 s after the discharge one,
+#: logged every 5 or 15 s: at 10 % of the change, 6.0 % from the 1 Hz run's; chosen
+#: on ``bench_dcir_sparse.py --periods 5 10 15 20``, seeds 1-3).
+STEP_ROWS_MISS_MAX = 0.05
 #: times closer than this are one time (float round-off of ``t_s + tau``)
 _SAME_TIME_S = 1e-6
 #: relaxation time constants, in units of ``tau``, over which the worst case of an
@@ -714,13 +722,15 @@ def step_rows_read(
 
 
 def step_rows_weight(i: np.ndarray, k: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """How much an error of the row before the step moves a :func:`step_rows_read`
-    reading's voltage change: ``|1 - (I[end] - I[end - 1]) / (I[k] - I[k - 1])|`` (2
-    for a pulse from rest back to rest)."""
+    """The factor on :func:`pre_step_drift` in :func:`pre_step_supported` for a
+    :func:`step_rows_read` reading: how much an error of the row before the step moves
+    its voltage change, ``|1 - (I[end] - I[end - 1]) / (I[k] - I[k - 1])|`` (2 for a
+    pulse from rest back to rest), times ``PRE_STEP_MISS_MAX / STEP_ROWS_MISS_MAX``."""
     k, end = np.asarray(k, dtype=np.int64), np.asarray(end, dtype=np.int64)
     e = np.minimum(end, len(i) - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.abs(1.0 - (i[e] - i[e - 1]) / (i[k] - i[np.maximum(k - 1, 0)]))
+        r = (i[e] - i[e - 1]) / (i[k] - i[np.maximum(k - 1, 0)])
+    return np.abs(1.0 - r) * (PRE_STEP_MISS_MAX / STEP_ROWS_MISS_MAX)
 
 
 def step_rows_sigma(i: np.ndarray, k: np.ndarray, end: np.ndarray) -> np.ndarray:

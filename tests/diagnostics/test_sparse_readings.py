@@ -323,7 +323,7 @@ def test_a_10_s_pulse_is_read_at_its_end_from_the_step_rows():
 
 def test_the_step_rows_reading_takes_the_row_before_the_step_twice():
     # the rest before still relaxing (0.3 V, 300 s; the row before the step 60 s old):
-    # its drift enters V_before and the first row's jump, 2 x; the 10 % rule on that
+    # its drift enters V_before and the first row's jump, 2 x, held to 5 % of the change
     t, v, i, step, k, end, r10 = _one_row_pulse(rest_tau_s=300.0)
     drift, dv = pre_step_drift(t, v, np.array([k]))[0], 5.0 * r10
     assert 0.1 * dv / 2 < drift < 0.1 * dv  # (kept were it taken once)
@@ -334,13 +334,17 @@ def test_the_step_rows_reading_takes_the_row_before_the_step_twice():
     assert rec["r_10s_ohm"] == pytest.approx(r10, rel=1e-6)
 
 
-@pytest.mark.parametrize("chem", ["nmc", "lfp", "lead_acid"])
-def test_a_sparse_hppc_logs_10_s_pulses_are_read_within_5_percent(chem):
+@pytest.mark.parametrize(
+    "chem, period", [("nmc", 60.0), ("lfp", 60.0), ("lead_acid", 60.0), ("lead_acid", 15.0)]
+)
+def test_a_sparse_hppc_logs_10_s_pulses_are_read_within_5_percent(chem, period):
     # logged every 60 s: each 10 s pulse has one row; its 10 s reading (and DCIR) from
     # its first row and the next step's, within 5 % of the 1 Hz run's, live == offline
+    # (every 15 s, lead-acid: the charge pulse 40 s after the discharge one, its row
+    # before the step 5 s old in a rest relaxing with 30 s, was 6 % off at the 10 % rule)
     spec = preset(chem, series_cells=4)
     kw = dict(duration_s=25000, seed=7)
-    sparse = simulate(spec, "hppc", dt_s=60.0, step_samples=True, **kw)
+    sparse = simulate(spec, "hppc", dt_s=period, step_samples=True, **kw)
     frame = sparse.to_frame()
     dense = simulate(spec, "hppc", dt_s=1.0, **kw).to_frame()
     ref = {
