@@ -2,7 +2,7 @@
 against the same run logged densely (issue 3, internal resistance on sparse logs).
 
 Run: ``python benchmarks/bench_dcir_sparse.py [--periods 30 60 300] [--profiles hppc
-cycle] [--seeds 3] [--first-seed 1]``
+cycle] [--seeds 3] [--first-seed 1] [--chems nmc lfp lead_acid]``
 
 A cycler (Arbin, Neware, Maccor, BioLogic) logs a row at each step's start and then
 at its logging interval, which may be long. The simulator does the same with
@@ -71,6 +71,60 @@ reach back to the rest's first (its fast relaxation): extrapolating the rest ins
 would keep more, not tried. Unchanged: ``bench_dcir_definition.py`` (also ``--rates 0.2
 0.1``), ``bench_dcir_layouts.py --layouts std p30 --seeds 2`` (348/348), every reading of
 the real files (``batteryos analyze FILE --json``).
+
+2026-12-07 session 37 (sparserelax): ``step_rows_read``
+(:mod:`app.diagnostics.pulse_detection`): a pulse that ends at its read point (a 10 s
+HPPC pulse logged every 10 s or slower: its first row and the next step's are all the
+log has of it) is read from those two rows where ``step_index`` marks both as their
+steps' starts: by superposition the next step's first row less the jump the pulse's
+first row showed (scaled by the currents) is the voltage at the pulse's end, exact for
+an RC network whatever its time constants (no fitted or preset time constant: the
+rest's rows alone, 1-2 in the HPPC's 40 s rests at 30 s and slower, give a fitted
+exponential nothing to stand on, and the preset's constants are the simulator's own).
+The row before the step enters twice and its drift is held to 5 % of the change
+(``STEP_ROWS_MISS_MAX``, ``step_rows_weight``): a pulse 40 s after another (the HPPC's
+charge pulse) is mostly still refused. A step of one row (the next row starts the next
+step, >= 3 s later) is now a pulse (``step_candidates``, the tracker's hold test). New:
+``--chems``, per-chemistry totals, ``bench_dcir_sparse_pybamm.py``. ``nice python
+benchmarks/bench_dcir_sparse.py --chems nmc lfp lead_acid`` (seeds 1-3), before
+1b38816 -> after, readings (r_10s of them), more than 5 % off: HPPC NMC 24 (0) -> 186
+(81), 0 -> 0; LFP 24 (0) -> 186 (81), 0 -> 0; lead-acid 48 (9) -> 210 (90), 0 -> 0; the
+cycle profile unchanged (NMC 27, LFP 33 with its 5.83 % r_30s, lead-acid 11). Per
+rate, r_10s and DCIR: NMC and LFP 0 -> 27 at each of 30, 60 and 300 s (the discharge
+pulses, nine a seed), worst 2.32 % and 3.86 % (LFP's last pulse, near empty);
+lead-acid 9 -> 36 at 30 s, 0 -> 27 at 60 and 300 s, worst 1.28 %. They read 10 s in,
+the 1 Hz run 9 s in (its last pulse sample): +1.3 to 1.7 % mid-SOC, more where the OCV
+is steep. ``--periods 5 10 15 20`` (seeds 1-3): 1407 -> 2187 readings, 0 -> 0 more than
+5 % off, worst 4.63 % (LFP near empty); with the drift held to 10 % as the other
+readings' (``PRE_STEP_MISS_MAX``) 2355 and 84 (lead-acid's charge pulse at 5 and 15 s,
+6.03 %, its row before the step 5 s old: the bound tight): the 5 % chosen on that.
+Held out (other cells: the profile is the same), ``--first-seed 101``: 167 -> 653
+readings, 0 -> 0 more than 5 % off, worst r_10s 4.11 %; ``--first-seed 701`` (fresh):
+176 -> 662, 1 -> 1 (the cycle's LFP r_30s); ``--periods 5 10 15 20 --first-seed 101``:
+1408 -> 2188, 0 -> 0, worst 4.85 % (LFP at 10 and 20 s near empty, 4.51 % of it the
+10 s vs 9 s read). 1 and 2 s logs: ``--periods 1 2`` output identical before and after;
+the pulse and cycle tables of 27 simulated logs (3 chemistries x hppc, cycle, drive x
+10, 1, 0.5 Hz) and ``analyze --json`` of the six real files byte-identical. A
+non-linear cell, ``python benchmarks/bench_dcir_sparse_pybamm.py`` (PyBaMM SPMe HPPC
+logged as a cycler, its DCIR against the same run at 1 Hz): 3 -> 30 of 90 readings, 0
+-> 0 more than 5 % off, worst 3.16 %; ``--heldout`` (the four ``bench_dcir.HELDOUT_HPPC``
+variants): 21 -> 163 of 468, 0 -> 0, worst 4.54 % (Prada2013 at 40 degC, 1.5C / 1C;
+run once before the 5 % rule, at 10 %: 177, worst 4.89 %, a charge pulse 3.4 % from the
+10 Hz run's exact 10 s value). The price: ``callgrind`` instructions of
+``measure_internal_resistance`` + ``summarize_cycles`` (4-cell NMC): HPPC at 30 s
+(45000 s) 88.5 M -> 177.6 M (the one-row pulses measured: 22 more, each its fit), at
+1 Hz 681.5 M -> 681.2 M, the cycle at 1 Hz 190.0 M -> 193.0 M (+1.6 %). The
+resistance SOH (``calculate_soh(..., resistance_metric="r_10s")``, HPPC seed 1, 45000
+s): NMC at 30, 60, 300 s no pulse -> 6, 6, 3 (99.4, 99.4, 99.1 %; 1 Hz 100 %), LFP at
+30 and 60 s none -> 5 (100 %), lead-acid at 60 and 300 s none -> 3 and 9 (100 %); but
+an LFP HPPC at 300 s now reads 85 % (was none): its
+readings are right, but the pulses' coulomb-counted SOC on that log is not (99.8 % at
+the 90 % pulse: the 300 s intervals into a step change are time gaps, their charge not
+counted), so the 20-80 % band takes the near-empty pulses. Not done: the 2 s reading
+(no row within 2 s of the step but its first) and the 10 s reading of a step longer
+than 10 s (rows at 0 and 30 s do not pin 10 s: any fast time constant fits them);
+extrapolating the rest before a pulse from its rows (the refused readings follow the
+40 s rests, with 1-2 rows).
 """
 
 from __future__ import annotations
@@ -113,6 +167,7 @@ def main(argv=None) -> None:
     ap.add_argument("--profiles", nargs="+", default=["hppc", "cycle"])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument("--chems", nargs="+", default=["nmc", "lfp"])
     args = ap.parse_args(argv)
     print("sparse log's readings vs the same run at 1 Hz (no noise); errors in per cent")
     print(
@@ -121,8 +176,9 @@ def main(argv=None) -> None:
         f"{'on worst':>8} {'(read)':>8} {'age':>5} {'(pre)':>7}"
     )
     total = {"given": 0, "off": 0, "off_bad": 0, "off_read_bad": 0, "bad": 0, "pre_bad": 0}
+    per_chem: dict[tuple[str, str], list[int]] = {}
     for profile in args.profiles:
-        for chem in ("nmc", "lfp"):
+        for chem in args.chems:
             spec = preset(chem, series_cells=4)
             for period in args.periods:
                 rows: dict[str, list] = {k: [] for k in TAUS}
@@ -166,6 +222,10 @@ def main(argv=None) -> None:
                     age = np.array([g[4] for g in got])
                     pre = np.abs(np.array([g[5] for g in got]))
                     total["bad"] += int(np.sum(np.abs(err) > 5.0))
+                    mine = per_chem.setdefault((profile, chem), [0, 0, 0])
+                    mine[0] += len(got)
+                    mine[1] += int(np.sum(np.abs(err) > 5.0))
+                    mine[2] += len(got) if key == "r_10s_ohm" else 0
                     total["pre_bad"] += int(np.sum(pre > 5.0))
                     pre_txt = (
                         f"{age.max():4.0f}s {np.nanmax(pre):6.2f}%"
@@ -194,6 +254,8 @@ def main(argv=None) -> None:
                         f"{int(off.sum()):>4} {off_txt} {int(on.sum()):>4} {on_txt} {pre_txt}",
                         flush=True,
                     )
+    for (profile, chem), (given, bad, r10) in per_chem.items():
+        print(f"{profile} {chem}: {given} readings ({r10} r_10s), {bad} more than 5 % off")
     print(
         f"all: {total['given']} readings, {total['off']} off a sample, "
         f"{total['off_bad']} of them more than 5 % from the 1 Hz run's "

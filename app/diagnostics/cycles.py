@@ -502,7 +502,10 @@ def pulse_resistances(
     settled level); a step counts when the new level is not a rest and holds
     for ``read_s``, and the samples support a reading at ``read_s``
     (:func:`~app.diagnostics.pulse_detection.reads_supported`: a cycler logging every
-    30 s has none 10 s into a step).
+    30 s has none 10 s into a step), or the step ends there and the log's
+    ``step_index`` marks its first row and the next step's
+    (:func:`~app.diagnostics.pulse_detection.step_rows_read`: a 10 s HPPC pulse
+    logged every 30 s).
     """
     t = df[schema.TIME].to_numpy(dtype=float)
     v = df[schema.VOLTAGE].to_numpy(dtype=float)
@@ -528,6 +531,8 @@ def _pulse_resistances(
         pre_step_supported,
         reads_supported,
         step_candidates,
+        step_rows_read,
+        step_rows_weight,
     )
 
     settings = PulseSettings()
@@ -569,17 +574,30 @@ def _pulse_resistances(
     duration = t[np.minimum(end, n - 1)] - t[ks]
     ok = (end > levels) & ~(duration < read_s - 1e-6)
     ks, levels, end = ks[ok], levels[ok], end[ok]
-    # what the samples support (no reading across a slow log's interval)
-    ok = reads_supported(t, t[ks] + read_s, np.full(len(ks), float(read_s)), levels, end)
-    ks, levels, end = ks[ok], levels[ok], end[ok]
+    # what the samples support (no reading across a slow log's interval); else a pulse
+    # ending at the read point, from its first row and the next step's (step_rows_read)
+    taus = np.full(len(ks), float(read_s))
+    ok = reads_supported(t, t[ks] + read_s, taus, levels, end)
+    alt, dv_alt, di_alt = step_rows_read(t, v, i, step, ks, levels, end, taus)
+    alt &= ~ok
+    if alt.any():
+        use = ok | alt
+        ks, levels, end = ks[use], levels[use], end[use]
+        alt, dv_alt, di_alt = alt[use], dv_alt[use], di_alt[use]
+    else:
+        ks, levels, end, alt = ks[ok], levels[ok], end[ok], None
     te = np.minimum(t[ks] + read_s, t[end - 1])
     dv = interp_within(te, t, v, levels, end) - v[ks - 1]
     di = interp_within(te, t, i, levels, end) - i[ks - 1]
+    drift = pre_step_drift(t, v, ks)
+    if alt is not None:
+        dv, di = np.where(alt, dv_alt, dv), np.where(alt, di_alt, di)
+        drift = np.where(alt, drift * step_rows_weight(i, ks, end), drift)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = dv / di
     good = (di != 0) & np.isfinite(value) & (value > 0)
     # the row before the step, when older, taken while the voltage still moved
-    good &= pre_step_supported(pre_step_drift(t, v, ks), dv)
+    good &= pre_step_supported(drift, dv)
     return ks[good].astype(np.int64), value[good].astype(float)
 
 

@@ -20,7 +20,16 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   and a line across that interval is no reading), or when the row before the step,
   ``V_before``, is older than 2 s and the voltage may have moved since by more than
   10 % of the reading's change (:func:`~app.diagnostics.pulse_detection.pre_step_supported`,
-  the same readers: a cycler's last row of a rest still relaxing). Numerator and denominator change sign together, so the values are
+  the same readers: a cycler's last row of a rest still relaxing). A pulse that ends
+  at ``t_s + tau`` (at most 2 s per 10 s after it) where the samples do not support a
+  reading, in a log with ``step_index``, is read from its first row and the next
+  step's, both at their steps' starts: the next step's first row less the jump the
+  pulse's first row showed, scaled by the currents (superposition, no time constant
+  assumed: :func:`~app.diagnostics.pulse_detection.step_rows_read`; the row before
+  the step counts twice, its drift held to 5 % of the change; its ``r_*_std_ohm``
+  that of three rows, ``sqrt(3)`` x two single readings' for a pulse from and back to
+  rest): a 10 s HPPC pulse logged every 30 s, one row of its own, gets its 10 s
+  reading. Numerator and denominator change sign together, so the values are
   positive for charge and discharge pulses. These are *pack* values (``voltage_v``);
 - ``r_ohmic_std_ohm``, ``r_2s_std_ohm``, ``r_10s_std_ohm``, ``r_30s_std_ohm``:
   each of those pack values' one-sigma uncertainty from the voltage noise (None
@@ -185,6 +194,9 @@ from app.diagnostics.pulse_detection import (
     pre_step_supported,
     reads_supported,
     step_candidates,
+    step_rows_read,
+    step_rows_sigma,
+    step_rows_weight,
     window_sums,
 )
 from app.diagnostics.pulse_fit import PulseModel, fit_pulse_response, nan_mean
@@ -567,6 +579,12 @@ class InternalResistanceTracker:
         lo = np.searchsorted(t, t[ks] - s.history_s - s.pre_window_s)
         first = np.maximum(ks - _NOISE_SAMPLES, lo)
         tol = np.maximum(tol, s.hold_noise_sigmas * noise_sigmas(i, first, ks))
+        # a one-row pulse ends at the next step's row, whatever the noise estimate (on a
+        # sparse log's few rows before the step it can span the steps before)
+        one_row = self._one_row(kls_c, kls_c + 1)
+        if one_row.any():
+            nxt = i[np.minimum(kls_c + 1, buf.n - 1)]
+            tol = np.where(one_row, np.minimum(tol, 0.5 * np.abs(nxt - level)), tol)
         need = np.maximum(kls + 2, np.searchsorted(t, t[kls_c] + s.min_pulse_s - 1e-9))
         later = (need >= buf.n) | later_kl
         if later.any():
@@ -581,8 +599,28 @@ class InternalResistanceTracker:
         idx = np.minimum(kls_c[:, None] + offs[None, :], buf.n - 1)
         inside = offs[None, :] < span[:, None]
         off = (np.abs(i[idx] - level[:, None]) > tol[:, None]) & inside
-        keep &= ~off.any(axis=1)
+        keep &= ~off.any(axis=1) | one_row
         return ks[keep], kls[keep], tol[keep], scan_to
+
+    def _one_row(self, kl: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Whether pulses at their level from buffer row ``kl`` that end at row ``e``
+        are one-row pulses of a cycler log: ``e = kl + 1``, both rows their steps'
+        first (``step_index`` changes at ``kl`` and at ``e``) and at least
+        ``min_pulse_s`` apart (a 10 s HPPC pulse logged every 30 s: read at its end by
+        :func:`~app.diagnostics.pulse_detection.step_rows_read`)."""
+        kl, e = np.asarray(kl, dtype=np.int64), np.asarray(e, dtype=np.int64)
+        out = np.zeros(len(kl), dtype=bool)
+        if not self._has_step_index or not len(kl):
+            return out
+        buf = self._buf
+        t, step = buf["t"], buf["step"]
+        inside = (e == kl + 1) & (kl >= 1) & (e < buf.n)
+        a, b = np.where(inside, kl, 1), np.where(inside, e, 1)
+        with np.errstate(invalid="ignore"):
+            marked = (step[a] != step[a - 1]) & (step[b] != step[b - 1])
+            marked &= np.isfinite(step[a]) & np.isfinite(step[a - 1]) & np.isfinite(step[b])
+        long = t[b] - t[a] >= self.settings.min_pulse_s - 1e-9
+        return inside & marked & long
 
     def _trim(self) -> None:
         buf, s = self._buf, self.settings
@@ -678,7 +716,10 @@ class InternalResistanceTracker:
                 duration = float(t[e - g0]) - t_s
                 # "held": counted from the first sample at the level, at least two samples
                 held = float(t[e - g0]) - float(t[st.k_level - g0])
-                if held < s.min_pulse_s - 1e-9 or e - st.k_level < 2:
+                if held < s.min_pulse_s - 1e-9 or (
+                    e - st.k_level < 2
+                    and not self._one_row(np.array([st.k_level - g0]), np.array([e - g0]))[0]
+                ):
                     st.phase = "dropped"
                     return
                 st.end = e
@@ -843,9 +884,12 @@ class InternalResistanceTracker:
             supported = reads_supported(
                 t, t_s + taus, taus, np.full(n_taus, kl), np.full(n_taus, last + 1)
             ).tolist()
+            unsupported = []  # (read from the step rows where they can: step_rows_read)
             for tau, sup in zip(EVAL_TIMES_S, supported, strict=True):
                 ok = lasted >= tau - 1e-6 and sup
                 eval_t[f"r_{tau:g}s_ohm"] = min(t_s + tau, float(t[last])) if ok else None
+                if lasted >= tau - 1e-6 and not sup:
+                    unsupported.append(tau)
             p = self.spec.parallel_strings
             pack: dict[str, float | None] = {}
             per_cell: dict[str, list[float | None]] | None = None
@@ -871,6 +915,10 @@ class InternalResistanceTracker:
                 std[key] = None if pack[key] is None else _ratio(dv_std[key], abs(di))
                 if with_cells:
                     per_cell[key] = _cell_ratios(dv[key][1:], di, p)
+            if unsupported and self._has_step_index and duration is not None:
+                self._step_rows_fitted(
+                    t, i, v, cells, lo, hi, k, kl, pulse_end, unsupported, pack, std, per_cell
+                )
             record = self._record(st, lo + last, duration, i_pre, i_level, "fit", pack, per_cell)
             record.update(zip(R_STD_KEYS, (std[key] for key in R_KEYS), strict=True))
             # R0 of the read-out fit: the ohmic step, pinned by the samples right at the
@@ -894,6 +942,37 @@ class InternalResistanceTracker:
                 bisect.insort(self._factors, (st.k, decided, sign, *model.step_factor))
                 del self._factors[:-_FACTORS_KEPT]
         st.record = record
+
+    def _step_rows_fitted(self, t, i, v, cells, lo, hi, k, kl, end, taus, pack, std, per_cell):
+        """A fitted pulse's readings at the read times ``taus`` the samples do not
+        support, from its first row and the next step's (:func:`step_rows_read`, as the
+        readings from the samples: no fit), into ``pack``, ``std``, ``per_cell`` (window
+        rows ``lo:hi`` of the buffer; ``end``: the pulse's end in the window)."""
+        step = self._buf["step"][lo:hi]
+        m = len(taus)
+        kk, kla, ee = np.full(m, k), np.full(m, kl), np.full(m, end)
+        taus = np.array(taus, dtype=float)
+        got, dv_a, di_a = step_rows_read(t, v, i, step, kk, kla, ee, taus)
+        got &= pre_step_supported(pre_step_drift(t, v, kk) * step_rows_weight(i, kk, ee), dv_a)
+        if not got.any():
+            return
+        sel = np.flatnonzero(got)
+        sigma = math.sqrt(2.0) * noise_sigma(v[: end + 1])
+        factor = step_rows_sigma(i, kk, ee)
+        cell_dv = None
+        if per_cell is not None:
+            cell_dv = [
+                step_rows_read(t, cells[:, c], i, step, kk[sel], kla[sel], ee[sel], taus[sel])[1]
+                for c in range(cells.shape[1])
+            ]
+        p = self.spec.parallel_strings
+        for n_sel, q in enumerate(sel.tolist()):
+            key = f"r_{taus[q]:g}s_ohm"
+            di = float(di_a[q])
+            pack[key] = _ratio(float(dv_a[q]), di)
+            std[key] = None if pack[key] is None else _ratio(sigma * float(factor[q]), abs(di))
+            if cell_dv is not None:
+                per_cell[key] = _cell_ratios(np.array([d[n_sel] for d in cell_dv]), di, p)
 
     def _step_within(self, k: np.ndarray) -> list[float]:
         """How long before its first sample (buffer rows ``k``) each step may have
@@ -1087,7 +1166,7 @@ class InternalResistanceTracker:
         # (sum / n: what np.mean computes, without its per-call overhead)
         i_pre = (window_sums(i, pre, k) / (k - pre)).tolist()
         i_level = (window_sums(i, kl, last + 1) / (last + 1 - kl)).tolist()
-        packs, per_cells = self._raw_readings(items)
+        packs, per_cells, std_factors = self._raw_readings(items)
         records = self._make_records(
             [st for st, _ in items],
             lasts,
@@ -1099,15 +1178,26 @@ class InternalResistanceTracker:
             per_cells,
             sigmas,
         )
+        for record, factors in zip(records, std_factors, strict=True):
+            for key, f in factors.items():  # (read from the step rows: three rows)
+                std_key = R_STD_KEYS[R_KEYS.index(key)]
+                if record[std_key] is not None:
+                    record[std_key] *= f
         for (st, _), record in zip(items, records, strict=True):
             st.record = record
 
     def _raw_readings(
         self, items: list[tuple[_Step, int]]
-    ) -> tuple[list[list[float | None]], list[dict[str, list[float | None]] | None]]:
+    ) -> tuple[
+        list[list[float | None]],
+        list[dict[str, list[float | None]] | None],
+        list[dict[str, float]],
+    ]:
         """:func:`hppc_resistances_raw` of pulses ``(step, window end)``, all at once: the
         pack's readings (in ``R_KEYS`` order) and the cells' (x parallel strings; None
-        without cell voltages)."""
+        without cell voltages), and per pulse the keys read from the step rows
+        (:func:`step_rows_read`) with the factor their noise sigma is of two single
+        readings' (:func:`step_rows_sigma`)."""
         buf = self._buf
         g0 = buf.g0
         t, i, v = buf["t"], buf["i"], buf["v"]
@@ -1120,22 +1210,33 @@ class InternalResistanceTracker:
         # the pulse's samples end at its end, or at the window's for one still running
         stop = np.array([w if st.end is None else min(st.end, w) for st, w in items]) - g0
         columns = [v] if cells is None else [v, *cells]
+        step = buf["step"] if self._has_step_index else None
+        # the step rows are read only where the pulse ended inside the window
+        ended = np.array([st.end is not None and st.end < w for st, w in items], dtype=bool)
         if not buf.times_in_order():  # (interp_within needs the times in order)
-            packs, per_cells = [], []
-            for (st, _), a, b, c, w in zip(
-                items, k.tolist(), kl.tolist(), stop.tolist(), win.tolist(), strict=True
+            packs, per_cells, factors = [], [], []
+            for (st, _), a, b, c, w, e in zip(
+                items,
+                k.tolist(),
+                kl.tolist(),
+                stop.tolist(),
+                win.tolist(),
+                ended.tolist(),
+                strict=True,
             ):
                 lo = st.hist_start - g0
                 cols = [x[lo:w] for x in columns]
+                steps = step[lo:w] if step is not None and e else None
                 pack, *raw_cells = hppc_resistances_raw(
-                    t[lo:w], cols, i[lo:w], a - lo, b - lo, c - lo
+                    t[lo:w], cols, i[lo:w], a - lo, b - lo, c - lo, step_index=steps
                 )
                 per_cell = None
                 if cells is not None:
                     per_cell = {key: [_scaled(r[key], p) for r in raw_cells] for key in R_KEYS}
+                factors.append(pack.pop("step_rows", {}))
                 packs.append([pack.get(key) for key in R_KEYS])
                 per_cells.append(per_cell)
-            return packs, per_cells
+            return packs, per_cells, factors
         # the same operations as hppc_resistances_raw, one pulse a row; r_ohmic_ohm and
         # then one column per read time (R_KEYS), NaN and not ``ok`` where None
         taus = np.array(EVAL_TIMES_S)
@@ -1147,6 +1248,12 @@ class InternalResistanceTracker:
         rows, cols = np.nonzero(read)
         # what the samples support (no reading across a slow log's interval)
         sup = reads_supported(t, t_s[rows] + taus[cols], taus[cols], kl[rows], stop[rows])
+        # else, a pulse that ended in the window: from its first row and the next step's
+        ra, ca = rows[~sup], cols[~sup]
+        if step is not None and ra.size:
+            ra, ca = ra[ended[ra]], ca[ended[ra]]
+        else:
+            ra = ca = ra[:0]
         rows, cols = rows[sup], cols[sup]
         te = np.minimum(t_s[rows] + taus[cols], t[np.maximum(stop - 1, 0)][rows])
         lo, hi = kl[rows], stop[rows]
@@ -1173,13 +1280,32 @@ class InternalResistanceTracker:
             dv_pack[rows, cols + 1] = interp_within(te, t, v, lo, hi) - v0[rows]
             ok &= pre_step_supported(drift[:, None], dv_pack)
             ok_rows = ok.tolist()
+        factors: list[dict[str, float]] = [{} for _ in range(m)]
+        if ra.size:
+            # (the row before the step enters twice: its drift weighted, step_rows_weight)
+            ka, kla, ea, tau_a = k[ra], kl[ra], stop[ra], taus[ca]
+            got, dv_a, di_a = step_rows_read(t, v, i, step, ka, kla, ea, tau_a)
+            drift_a = pre_step_drift(t, v, ka) * step_rows_weight(i, ka, ea)
+            got &= pre_step_supported(drift_a, dv_a)
+            ra, ca, ka, kla, ea, tau_a = (x[got] for x in (ra, ca, ka, kla, ea, tau_a))
+            if ra.size:
+                di_a = di_a[got]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    for x, r in zip(columns, values, strict=True):
+                        dvx = step_rows_read(t, x, i, step, ka, kla, ea, tau_a)[1]
+                        r[ra, ca + 1] = dvx / di_a
+                ok[ra, ca + 1] = True
+                ok_rows = ok.tolist()
+                sig = step_rows_sigma(i, ka, ea).tolist()
+                for j, c, f in zip(ra.tolist(), ca.tolist(), sig, strict=True):
+                    factors[j][R_KEYS[c + 1]] = f
         pack_rows = values[0].tolist()
         packs = [
             [x if y else None for x, y in zip(row, oks, strict=True)]
             for row, oks in zip(pack_rows, ok_rows, strict=True)
         ]
         if cells is None:
-            return packs, [None] * m
+            return packs, [None] * m, factors
         # (each cell's readings, one list of pulses a cell and key: then per pulse)
         cell_rows = [(r * p).T.tolist() for r in values[1:]]
         per_cells = []
@@ -1191,7 +1317,7 @@ class InternalResistanceTracker:
                     for q, key in enumerate(R_KEYS)
                 }
             )
-        return packs, per_cells
+        return packs, per_cells, factors
 
     @staticmethod
     def _read_deltas(

@@ -27,7 +27,11 @@ Definitions (thresholds scale with the pack capacity C, in Ah, so "C/10" is amps
   the measured current, only less precise.)
 
 ``step_index`` (cycler logs) is used when present: a change of step marks a
-step even where the current took more than two samples to settle.
+step even where the current took more than two samples to settle; and a step
+whose next row already starts the next step, at least ``min_pulse_s`` later, is a
+pulse of one row (a 10 s HPPC pulse logged every 30 s: its first row and the next
+step's are all the log has of it; :func:`step_rows_read` reads its 10 s resistance
+from the two).
 
 Time conventions follow the samples: the pulse starts at ``t_s``, the time of its
 first sample ``k``; the voltage "just before the step" is the sample ``k-1``.
@@ -147,6 +151,14 @@ PRE_STEP_AGE_S = 2.0
 #: 189 readings of ``bench_dcir_sparse.py``'s seeds 1-3, this 108, 0.2 155, all three
 #: none more than 5 % off by the voltage before the step).
 PRE_STEP_MISS_MAX = 0.1
+#: A :func:`step_rows_read` reading from an older row before the step is kept only when
+#: the voltage can have moved it by at most this fraction of its change (the drift
+#: bound times the row's weight, :func:`step_rows_weight`). Half
+#: :data:`PRE_STEP_MISS_MAX`: the drift bound is tight where the rows before the step
+#: are a few seconds apart (lead-acid's HPPC charge pulse 40 s after the discharge one,
+#: logged every 5 or 15 s: at 10 % of the change, 6.0 % from the 1 Hz run's; chosen
+#: on ``bench_dcir_sparse.py --periods 5 10 15 20``, seeds 1-3).
+STEP_ROWS_MISS_MAX = 0.05
 #: times closer than this are one time (float round-off of ``t_s + tau``)
 _SAME_TIME_S = 1e-6
 #: relaxation time constants, in units of ``tau``, over which the worst case of an
@@ -511,6 +523,12 @@ def step_candidates(
         calm = have & (np.abs(i[jj + 1] - i[jj]) <= tol)
         first = np.where(calm.any(axis=1), k + np.argmax(calm, axis=1), k + STEP_INDEX_RAMP)
         undecided = ~calm.any(axis=1) & ~have.all(axis=1)
+        # a step of one row (the next row starts the next step: a 10 s pulse logged
+        # every 30 s) is at its level at that row
+        k1 = np.minimum(k + 1, n - 1)
+        one_row = (k + 1 < n) & np.isfinite(step_index[k1]) & (step_index[k1] != step_index[k])
+        first = np.where(one_row, k, first)
+        undecided &= ~one_row
         k_level = np.where(marked, np.where(undecided, n, first), k_level)
     big = np.abs(i[np.minimum(k_level, n - 1)] - pre) >= thr
     big |= k_level >= n
@@ -644,6 +662,89 @@ def pre_step_supported(drift: np.ndarray, dv: np.ndarray) -> np.ndarray:
     return (drift == 0.0) | (drift <= PRE_STEP_MISS_MAX * np.abs(dv))
 
 
+def step_rows_read(
+    t: np.ndarray,
+    v: np.ndarray,
+    i: np.ndarray,
+    step_index: np.ndarray | None,
+    k: np.ndarray,
+    k_level: np.ndarray,
+    end: np.ndarray,
+    tau: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The HPPC reading at ``t_s + tau`` (``t_s = t[k]``) of pulses that end there,
+    from the rows a cycler logs at each step's start, where the samples inside the
+    pulse do not support one (:func:`reads_supported`: a 10 s pulse logged every 30 s
+    has one row, its first). Returns ``(ok, dv, di)``: whether each is read, and its
+    voltage and current change from the row before the step.
+
+    By superposition (a linear cell: the response to a current step ``dI`` is
+    ``dI Z(s)``, whatever ``Z``), the next step's first row ``end``, ``delta`` after
+    its step at ``t_e``, is the voltage the pulse reached at ``t_e`` plus the next
+    step's own response ``(I[end] - I[end - 1]) Z(delta)``; the pulse's first row
+    ``k``, logged as soon after its step, read ``(I[k] - I[k - 1]) Z(delta)``. So
+    ``V(t_e) = V[end] - (I[end] - I[end - 1]) (V[k] - V[k - 1]) / (I[k] - I[k - 1])``:
+    the pulse's end ``delta`` late (a cycler logs a step's first row within
+    milliseconds), no time constant assumed, exact for the 2-RC model. Only where
+    both rows are marked as their steps' starts (a ``step_index`` change), the
+    pulse's first row is at its level (``k_level == k``), and its end is at most
+    :data:`STAND_IN_MAX` of ``tau`` after ``t_s + tau`` (the stand-in's margin, the
+    other side: a 10 s pulse is read at its end, 10 s in). The row before the step
+    enters the reading twice (``V[k - 1]`` and the jump): the caller's
+    :func:`pre_step_supported` takes the drift times :func:`step_rows_weight`.
+    """
+    k = np.asarray(k, dtype=np.int64)
+    k_level = np.asarray(k_level, dtype=np.int64)
+    end = np.asarray(end, dtype=np.int64)
+    tau = np.asarray(tau, dtype=float)
+    n = len(t)
+    ok = np.zeros(len(k), dtype=bool)
+    dv, di = np.full(len(k), np.nan), np.full(len(k), np.nan)
+    if step_index is None or not len(k):
+        return ok, dv, di
+    e = np.minimum(end, n - 1)
+    late = t[e] - (t[k] + tau)
+    ok = (end < n) & (k >= 1) & (k_level == k) & (e - 1 >= k)
+    ok &= (late >= -_SAME_TIME_S) & (late <= STAND_IN_MAX * tau + _SAME_TIME_S)
+    km = np.maximum(k - 1, 0)
+    s_k, s_km, s_e, s_em = step_index[k], step_index[km], step_index[e], step_index[e - 1]
+    with np.errstate(invalid="ignore"):
+        ok &= np.isfinite(s_k) & np.isfinite(s_km) & (s_k != s_km)
+        ok &= np.isfinite(s_e) & np.isfinite(s_em) & (s_e != s_em)
+    d1 = i[k] - i[km]
+    ok &= d1 != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = (i[e] - i[e - 1]) * (v[k] - v[km]) / d1
+        dv = np.where(ok, v[e] - jump - v[km], np.nan)
+        di = np.where(ok, i[e - 1] - i[km], np.nan)
+    ok &= np.isfinite(dv) & (di != 0)
+    return ok, dv, di
+
+
+def step_rows_weight(i: np.ndarray, k: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The factor on :func:`pre_step_drift` in :func:`pre_step_supported` for a
+    :func:`step_rows_read` reading: how much an error of the row before the step moves
+    its voltage change, ``|1 - (I[end] - I[end - 1]) / (I[k] - I[k - 1])|`` (2 for a
+    pulse from rest back to rest), times ``PRE_STEP_MISS_MAX / STEP_ROWS_MISS_MAX``."""
+    k, end = np.asarray(k, dtype=np.int64), np.asarray(end, dtype=np.int64)
+    e = np.minimum(end, len(i) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (i[e] - i[e - 1]) / (i[k] - i[np.maximum(k - 1, 0)])
+    return np.abs(1.0 - r) * (PRE_STEP_MISS_MAX / STEP_ROWS_MISS_MAX)
+
+
+def step_rows_sigma(i: np.ndarray, k: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The noise sigma of a :func:`step_rows_read` reading over that of two single
+    readings (``sqrt(2)`` sigma): three rows, weighted 1, ``r`` and ``1 - r`` with
+    ``r = (I[end] - I[end - 1]) / (I[k] - I[k - 1])``: ``sqrt(3)`` for a pulse from
+    rest back to rest."""
+    k, end = np.asarray(k, dtype=np.int64), np.asarray(end, dtype=np.int64)
+    e = np.minimum(end, len(i) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (i[e] - i[e - 1]) / (i[k] - i[np.maximum(k - 1, 0)])
+    return np.sqrt((1.0 + r * r + (1.0 - r) ** 2) / 2.0)
+
+
 def hppc_resistance_raw(
     t: np.ndarray,
     v: np.ndarray,
@@ -685,9 +786,17 @@ def hppc_resistances_raw(
     k_level: int,
     end: int,
     times_s: tuple[float, ...] = EVAL_TIMES_S,
+    step_index: np.ndarray | None = None,
 ) -> list[dict[str, float | None]]:
     """:func:`hppc_resistance_raw` of several voltages (the pack and its cells) at
-    once: the times and currents are read once; one dict per voltage."""
+    once: the times and currents are read once; one dict per voltage.
+
+    With ``step_index`` (a cycler's), a read point the samples do not support, of a
+    pulse that ended at ``end`` (``end < len(t)``), is read from the pulse's first row
+    and the next step's where :func:`step_rows_read` can (the pack's voltage change
+    decides, :func:`pre_step_supported` of the drift times :func:`step_rows_weight`);
+    the first dict then has ``"step_rows"``: those keys, each with its
+    :func:`step_rows_sigma`."""
     keys = _read_keys(times_s)
     t_s = float(t[k])
     i0 = float(i[k - 1])
@@ -703,7 +812,10 @@ def hppc_resistances_raw(
         ok = reads_supported(
             t, t_s + taus, taus, np.full(n_read, k_level), np.full(n_read, end)
         ).tolist()
+        unsupported = [j for j, o in zip(read, ok, strict=True) if not o]
         read = [j for j, o in zip(read, ok, strict=True) if o]
+    else:
+        unsupported = []
     if read:
         # all read points in one np.interp call per column (the same values as one by one)
         t_last = float(tp[-1])
@@ -736,6 +848,42 @@ def hppc_resistances_raw(
             for j, dv, dii in zip(read, dvs, diis, strict=True):
                 rec[keys[j]] = dv / dii if dii else None
         out.append(rec)
+    if step_index is not None and len(volts):
+        rows = _step_rows_raw(t, volts, i, step_index, k, k_level, end, times_s, unsupported)
+        for rec, got in zip(out, rows, strict=True):
+            for j, r in got.items():
+                rec[keys[j]] = r
+        out[0]["step_rows"] = {
+            keys[j]: f
+            for j, f in zip(
+                rows[0],
+                step_rows_sigma(i, [k] * len(rows[0]), [end] * len(rows[0])).tolist(),
+                strict=True,
+            )
+        }
+    return out
+
+
+def _step_rows_raw(t, volts, i, step_index, k, k_level, end, times_s, which):
+    """:func:`hppc_resistances_raw`'s readings from the step rows of the read points
+    ``which`` (indices into ``times_s``): per voltage, index -> reading."""
+    if not which or end >= len(t):
+        return [{} for _ in volts]
+    m = len(which)
+    kk, kla, ee = np.full(m, k), np.full(m, k_level), np.full(m, end)
+    taus = np.array([times_s[j] for j in which])
+    got, dv, di = step_rows_read(t, volts[0], i, step_index, kk, kla, ee, taus)
+    got &= pre_step_supported(pre_step_drift(t, volts[0], kk) * step_rows_weight(i, kk, ee), dv)
+    sel = np.flatnonzero(got)
+    out = []
+    for x in volts:
+        dvx = step_rows_read(t, x, i, step_index, kk[sel], kla[sel], ee[sel], taus[sel])[1]
+        out.append(
+            {
+                which[q]: float(a) / float(b)
+                for q, a, b in zip(sel.tolist(), dvx, di[sel], strict=True)
+            }
+        )
     return out
 
 

@@ -402,6 +402,11 @@ def _plain_step_candidates(i, lo, hi, *, thr, tol, settle, step_index=None):
         calm = have & (np.abs(i[jj + 1] - i[jj]) <= tol)
         first = np.where(calm.any(axis=1), k + np.argmax(calm, axis=1), k + STEP_INDEX_RAMP)
         undecided = ~calm.any(axis=1) & ~have.all(axis=1)
+        # a step of one row: the next row starts the next step
+        for q, kk in enumerate(k.tolist()):
+            nxt = step_index[kk + 1] if kk + 1 < n else np.nan
+            if np.isfinite(nxt) and nxt != step_index[kk]:
+                first[q], undecided[q] = kk, False
         k_level = np.where(marked, np.where(undecided, n, first), k_level)
     big = np.abs(i[np.minimum(k_level, n - 1)] - pre) >= thr
     big |= k_level >= n
