@@ -679,6 +679,19 @@ the start is also no longer taken from an estimate held at the SOC's bound
 2026-12-07 session 35 (s96 6.45 -> 3.97 %; LFP partial 1 Hz s14 from load
 0.75 -> 2.32 %, the price).
 
+The gap is one error for as long as it lasts, not a fresh one every
+``model_error_correlation_s``: it is the slow branch's current times a
+slope, so it changes over tau2 and relaxes with the load's carried-over
+misfit. Its variance is weighed as that misfit's, over ``max(unexplained_
+relaxation_s, tau2)`` (300 s with the LFP preset) divided by the interval's
+length. Weighed as independent every minute, 15 min of 0.62C down the low knee
+at 0 degC (PyBaMM LFP steps at 1 Hz, s96, from rest) read the same lag again
+and again: the SOC went from -0.8 to -4.4 % with ``k`` pumped 1.01 -> 1.06,
+1.84 % RMSE after 10 min. The gap per C is also PyBaMM's own 25 degC
+figure (24 %, graphite's lag once settled) rather than 20 %: a cold cell lags
+more, and the filter does not read the temperature. s96 1.84 -> 0.97 %.
+Figures: ``benchmarks/bench_soc.py``, "2026-12-07 session 37".
+
 Time gaps
 ---------
 A time gap (:mod:`app.diagnostics.time_gaps`: an interval longer than 3 times
@@ -1041,9 +1054,10 @@ class SocFilterSettings:
     #: slow RC branch's current (its voltage over g R2: the current filtered
     #: over tau2). The ECM's R2 is that gap at the OCV's typical slope; where
     #: the table is steeper (a knee) the gap times the slope's excess over
-    #: the typical one is model error (see "Surface gap" in the module doc).
-    #: 0 turns it off.
-    surface_gap_pct_per_c: float = 20.0
+    #: the typical one is model error, correlated over the carried-over
+    #: misfit's time (see "Surface gap" in the module doc). 24 %: PyBaMM
+    #: Prada2013's graphite lag at 25 degC (a cold cell's is larger). 0 turns it off.
+    surface_gap_pct_per_c: float = 24.0
     #: Residuals beyond this many sigmas are down-weighted (sensor glitches, faults).
     gate_sigmas: float = 4.0
     #: The smoother (:meth:`EkfSocEstimator.smoothed_columns`) works each interval
@@ -2245,7 +2259,10 @@ class EkfSocEstimator:
                     # allows for: see "Surface gap" in the module doc; not while
                     # a start under load is unsettled, as the carried-over misfit)
                     gap_v = (sl - sl_typ) * gap_per_v2 * v2 / gs
-                    r_var += gap_v * gap_v * r_corr
+                    # (a lag of the slow branch, relaxing over relax_s as the
+                    # carried-over misfit: the intervals within it are one reading)
+                    r_g = relax_s / span
+                    r_var += gap_v * gap_v * (r_g if r_g > r_corr else r_corr)
                 h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
                 pack_states(h, 0, sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (h[:] = ...)
                 # ndarray.dot, not @: the same BLAS product without the matmul
