@@ -748,6 +748,25 @@ net-discharge logs sit below the OCV too, unrelaxed, and a table below it
 half cancels that); a tighter offset prior is what pins a plateau start, and
 a stated rate is what makes it honest. Figures: ``benchmarks/bench_soc.py``,
 "2026-12-07 session 36".
+
+Unstated table
+--------------
+A user's table whose current is not stated was measured at some slow rate
+either way (a C/50 discharge or charge) or read from rests: its polarisation
+is unknown in sign, so it is not shifted, but it is no less exact than a
+rated table otherwise. Its offset's sigma is the rated one widened by the
+polarisation of ``ocv_table_unstated_current_c`` (C/50) either way,
+``hypot(ocv_error_rated_table_v, C/50 x (R0 + R1 + R2))``: 3.1 mV for LFP, 4.2
+mV for NMC (5 mV before for both; the NMC C/50 table's 4.8-7.2 mV offset stays
+within 1.7 sigma). On the LFP plateau 5 mV was 15 % of SOC of prior, which is
+what a plateau start could not pin (``soc_error_sources.py``). What the
+sign costs: a discharge table read unshifted starts a plateau 0.76 mV, ~2 %
+of SOC, off the stated reading's middle (PyBaMM LFP steps 1 Hz s104 from rest
+at 76.7 %: +1.4 against +1.1 % 5 min in, 1.21 against 0.91 % RMSE stated). The
+price is NMC's: its C/50 table sits 4.8-7.2 mV off, more than C/50 x R_dc, so
+4.2 mV is tighter than its offset (unstated, default cases 0.14 / 0.19 ->
+0.20 / 0.28 % from rest, within target). Figures:
+``benchmarks/bench_soc.py``, "2026-12-07 session 37".
 """
 
 from __future__ import annotations
@@ -1007,6 +1026,11 @@ class SocFilterSettings:
     #: (``BatterySpec.ocv_table_current_c``): the polarisation at that current is
     #: corrected, what is left is smaller (see "Rated table").
     ocv_error_rated_table_v: float = 0.003
+    #: ... and for a table of unstated current: measured at up to this current
+    #: (C) either way or at rest, so not shifted, its offset's sigma the rated
+    #: one widened by that current's polarisation (the preset's R0 + R1 + R2);
+    #: None: ``ocv_error_table_v`` (see "Unstated table").
+    ocv_table_unstated_current_c: float | None = 0.02
     ocv_error_preset_v: float = 0.010
     ocv_error_preset_v_per_sqrt_pct: float = 0.002
     #: With a preset's table the voltage also gets this much more model error:
@@ -1400,7 +1424,12 @@ class EkfSocEstimator:
         and its polarisation corrected (see "Rated table")."""
         st = self.settings
         if self.spec.ocv_table_current_c is None:
-            return st.ocv_error_table_v
+            c = st.ocv_table_unstated_current_c
+            if c is None:
+                return st.ocv_error_table_v
+            m = self.model
+            r_dc = m.r0_ohm + m.r1_ohm + m.r2_ohm
+            return math.hypot(st.ocv_error_rated_table_v, c * self._one_c_a * r_dc)
         return st.ocv_error_rated_table_v
 
     def _initialise(self, t0: float, i0: float, v0: float) -> None:
