@@ -11,7 +11,9 @@ case run again with one cause of error taken away, so the change of the smoothed
 RMSE after 10 min says what that cause is worth:
 
 * ``unrated``: the C/50 table given without its current (``ocv_table_current_c``
-  None: the filter before session 36, offset prior 0 +- 5 mV);
+  None: before session 37 the filter before session 36, offset prior 0 +- 5 mV;
+  since session 37 (lfpsoc4) 0 +- hypot(3 mV, C/50 x R0 + R1 + R2), 3.1 mV for
+  LFP: see "Unstated table" in ``app.diagnostics.soc_ekf``);
 * ``base``: the case as ``bench_soc.py`` runs it (the C/50 table stated as
   measured at -0.02 C: raised by C/50 times the preset's DC resistance R0 + R1 +
   R2, 0.76 mV for LFP, 2.9 mV for NMC, offset prior 0 +- 3 mV; nominal capacity,

@@ -47,6 +47,7 @@ def main() -> None:
     ap.add_argument("--ambient", type=float)
     ap.add_argument("--start", choices=["rest", "load"], default="rest")
     ap.add_argument("--ocv", choices=["table", "preset"], default="table")
+    ap.add_argument("--unstated", action="store_true", help="the table given without its current")
     ap.add_argument("--every", type=float, default=120.0, help="seconds of log per line")
     args = ap.parse_args()
 
@@ -60,7 +61,9 @@ def main() -> None:
     spec = preset(args.chemistry, capacity_ah=cap)
     if args.ocv == "table":
         tab = gt.ocv_table_c50(gt.PARAMETER_SETS[args.chemistry])
-        spec = spec.with_ocv_table(tab["soc_percent"], tab["ocv_v"], bs.TABLE_CURRENT_C)
+        spec = spec.with_ocv_table(
+            tab["soc_percent"], tab["ocv_v"], None if args.unstated else bs.TABLE_CURRENT_C
+        )
 
     est = EkfSocEstimator(spec)
     t = df["time_s"].to_numpy()

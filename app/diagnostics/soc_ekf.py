@@ -679,6 +679,19 @@ the start is also no longer taken from an estimate held at the SOC's bound
 2026-12-07 session 35 (s96 6.45 -> 3.97 %; LFP partial 1 Hz s14 from load
 0.75 -> 2.32 %, the price).
 
+The gap is one error for as long as it lasts, not a fresh one every
+``model_error_correlation_s``: it is the slow branch's current times a
+slope, so it changes over tau2 and relaxes with the load's carried-over
+misfit. Its variance is weighed as that misfit's, over ``max(unexplained_
+relaxation_s, tau2)`` (300 s with the LFP preset) divided by the interval's
+length. Weighed as independent every minute, 15 min of 0.62C down the low knee
+at 0 degC (PyBaMM LFP steps at 1 Hz, s96, from rest) read the same lag again
+and again: the SOC went from -0.8 to -4.4 % with ``k`` pumped 1.01 -> 1.06,
+1.84 % RMSE after 10 min. The gap per C is also PyBaMM's own 25 degC
+figure (24 %, graphite's lag once settled) rather than 20 %: a cold cell lags
+more, and the filter does not read the temperature. s96 1.84 -> 0.97 %.
+Figures: ``benchmarks/bench_soc.py``, "2026-12-07 session 37".
+
 Time gaps
 ---------
 A time gap (:mod:`app.diagnostics.time_gaps`: an interval longer than 3 times
@@ -735,6 +748,25 @@ net-discharge logs sit below the OCV too, unrelaxed, and a table below it
 half cancels that); a tighter offset prior is what pins a plateau start, and
 a stated rate is what makes it honest. Figures: ``benchmarks/bench_soc.py``,
 "2026-12-07 session 36".
+
+Unstated table
+--------------
+A user's table whose current is not stated was measured at some slow rate
+either way (a C/50 discharge or charge) or read from rests: its polarisation
+is unknown in sign, so it is not shifted, but it is no less exact than a
+rated table otherwise. Its offset's sigma is the rated one widened by the
+polarisation of ``ocv_table_unstated_current_c`` (C/50) either way,
+``hypot(ocv_error_rated_table_v, C/50 x (R0 + R1 + R2))``: 3.1 mV for LFP, 4.2
+mV for NMC (5 mV before for both; the NMC C/50 table's 4.8-7.2 mV offset stays
+within 1.7 sigma). On the LFP plateau 5 mV was 15 % of SOC of prior, which is
+what a plateau start could not pin (``soc_error_sources.py``). What the
+sign costs: a discharge table read unshifted starts a plateau 0.76 mV, ~2 %
+of SOC, off the stated reading's middle (PyBaMM LFP steps 1 Hz s104 from rest
+at 76.7 %: +1.4 against +1.1 % 5 min in, 1.21 against 0.91 % RMSE stated). The
+price is NMC's: its C/50 table sits 4.8-7.2 mV off, more than C/50 x R_dc, so
+4.2 mV is tighter than its offset (unstated, default cases 0.14 / 0.19 ->
+0.20 / 0.28 % from rest, within target). Figures:
+``benchmarks/bench_soc.py``, "2026-12-07 session 37".
 """
 
 from __future__ import annotations
@@ -994,6 +1026,11 @@ class SocFilterSettings:
     #: (``BatterySpec.ocv_table_current_c``): the polarisation at that current is
     #: corrected, what is left is smaller (see "Rated table").
     ocv_error_rated_table_v: float = 0.003
+    #: ... and for a table of unstated current: measured at up to this current
+    #: (C) either way or at rest, so not shifted, its offset's sigma the rated
+    #: one widened by that current's polarisation (the preset's R0 + R1 + R2);
+    #: None: ``ocv_error_table_v`` (see "Unstated table").
+    ocv_table_unstated_current_c: float | None = 0.02
     ocv_error_preset_v: float = 0.010
     ocv_error_preset_v_per_sqrt_pct: float = 0.002
     #: With a preset's table the voltage also gets this much more model error:
@@ -1041,9 +1078,10 @@ class SocFilterSettings:
     #: slow RC branch's current (its voltage over g R2: the current filtered
     #: over tau2). The ECM's R2 is that gap at the OCV's typical slope; where
     #: the table is steeper (a knee) the gap times the slope's excess over
-    #: the typical one is model error (see "Surface gap" in the module doc).
-    #: 0 turns it off.
-    surface_gap_pct_per_c: float = 20.0
+    #: the typical one is model error, correlated over the carried-over
+    #: misfit's time (see "Surface gap" in the module doc). 24 %: PyBaMM
+    #: Prada2013's graphite lag at 25 degC (a cold cell's is larger). 0 turns it off.
+    surface_gap_pct_per_c: float = 24.0
     #: Residuals beyond this many sigmas are down-weighted (sensor glitches, faults).
     gate_sigmas: float = 4.0
     #: The smoother (:meth:`EkfSocEstimator.smoothed_columns`) works each interval
@@ -1386,7 +1424,12 @@ class EkfSocEstimator:
         and its polarisation corrected (see "Rated table")."""
         st = self.settings
         if self.spec.ocv_table_current_c is None:
-            return st.ocv_error_table_v
+            c = st.ocv_table_unstated_current_c
+            if c is None:
+                return st.ocv_error_table_v
+            m = self.model
+            r_dc = m.r0_ohm + m.r1_ohm + m.r2_ohm
+            return math.hypot(st.ocv_error_rated_table_v, c * self._one_c_a * r_dc)
         return st.ocv_error_rated_table_v
 
     def _initialise(self, t0: float, i0: float, v0: float) -> None:
@@ -2245,7 +2288,10 @@ class EkfSocEstimator:
                     # allows for: see "Surface gap" in the module doc; not while
                     # a start under load is unsettled, as the carried-over misfit)
                     gap_v = (sl - sl_typ) * gap_per_v2 * v2 / gs
-                    r_var += gap_v * gap_v * r_corr
+                    # (a lag of the slow branch, relaxing over relax_s as the
+                    # carried-over misfit: the intervals within it are one reading)
+                    r_g = relax_s / span
+                    r_var += gap_v * gap_v * (r_g if r_g > r_corr else r_corr)
                 h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
                 pack_states(h, 0, sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (h[:] = ...)
                 # ndarray.dot, not @: the same BLAS product without the matmul

@@ -173,8 +173,8 @@ def _start_soc_table_correlation(spec: BatterySpec, soc: float) -> float:
 def test_rest_start_couples_soc_and_table_offset_as_much_as_the_ocv_moves():
     # v0 = OCV(soc) + b: where the OCV is linear over what v0 allows, a higher
     # table offset means exactly a lower SOC (rho = -sigma_b / sigma_total) ...
-    st = EkfSocEstimator(NMC).settings
-    sb = st.ocv_error_table_v
+    est = EkfSocEstimator(NMC)
+    st, sb = est.settings, est._table_sigma_v()
     linear = -sb / math.hypot(st.rest_voltage_sigma_v, sb)
     assert _start_soc_table_correlation(NMC, 60.0) == pytest.approx(linear, abs=0.005)
     # ... on the flat LFP plateau the SOC spreads over the plateau while its OCV
@@ -464,12 +464,14 @@ def test_learns_a_polarisation_nonlinear_in_current():
     # polarisation scale) and keep reading SOC from the voltage under load,
     # not set it aside as noise: its start on the plateau (90 %, ~8 % off) is
     # corrected from voltage read under load, in the first half hour. (A model
-    # error that grew with the misfit itself failed here: 2 -> 7 % RMSE.)
+    # error that grew with the misfit itself failed here: 2 -> 7 % RMSE. The
+    # surface gap weighed over its relaxation time, 24 % per C, reads the
+    # knee under load less: 2.72 -> 3.53 %, the price on a cell without the lag.)
     i = with_rest_start(drive_current(3 * 3600, LFP.capacity_ah, seed=21, discharge=0.75))
     df = ecm_log(LFP, i, soc0=90.0, seed=21)
     df["voltage_v"] += 0.0514 * np.arcsinh(i / (2 * 0.2 * LFP.capacity_ah))
     out, _ = run(df, LFP)
-    assert rmse_after(df, out[SOC_COLUMN], 600) < 3.0
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 3.8
 
 
 def _slow_polarisation_log(seed: int, c_rate: float, load_s: int) -> pd.DataFrame:
@@ -501,13 +503,14 @@ def test_unrelaxed_rest_after_a_load_is_not_read_as_ocv(seed):
     # no "excess"; at the rest the branch relaxes for minutes. That residual
     # is model error until it has relaxed, not SOC: the estimate must not dip
     # in the first minutes of the rest. (With only the excess over the load's
-    # model error carried into the rest, the dip was 3.0-3.3 %.)
+    # model error carried into the rest, the dip was 3.0-3.3 %.) (The end: 0.51
+    # % with the surface gap weighed over its relaxation time at 24 % per C.)
     df = _slow_polarisation_log(seed, 2.0, 360)
     out, _ = run(df, LFP)
     rest = df["time_s"].to_numpy() >= df["time_s"].iloc[-1] - 1800
     err = out[SOC_COLUMN][rest] - df["soc_true_pct"].to_numpy()[rest]
     assert np.abs(err).max() < 2.5
-    assert abs(err[-1]) < 0.5
+    assert abs(err[-1]) < 0.6
 
 
 @pytest.mark.parametrize(
@@ -573,6 +576,48 @@ def test_a_load_on_a_knee_does_not_pin_the_soc_tighter_than_the_surface_gap(seed
     inside = (truth >= out[SOC_BAND_LOW_COLUMN]) & (truth <= out[SOC_BAND_HIGH_COLUMN])
     assert inside[late].mean() > 0.2
     assert rmse_after(df, out[SOC_COLUMN], 600) < 4.9
+
+
+def _cold_knee_log(seed: int) -> pd.DataFrame:
+    """An LFP cell from rest at 70 % whose surface lags its mean SOC by 20 % per C
+    (first order, 400 s: a cold cell's), 1.2C for 10 min, 18 min of rest, 1.4C
+    for 9 min, 8 min of rest, 0.6C for 15 min down the low knee, 5 min of rest."""
+    cap = LFP.capacity_ah
+    i = np.concatenate(
+        (
+            np.zeros(120),
+            np.full(600, -1.2 * cap),
+            np.zeros(1080),
+            np.full(540, -1.4 * cap),
+            np.zeros(480),
+            np.full(900, -0.6 * cap),
+            np.zeros(300),
+        )
+    )
+    df = ecm_log(LFP, i, soc0=70.0, seed=seed)
+    decay, g = math.exp(-1.0 / 400.0), 0.0
+    gap = np.empty(len(i))
+    for k, x in enumerate(i.tolist()):
+        g = decay * g - (1.0 - decay) * 20.0 * x / cap
+        gap[k] = g
+    s = df["soc_true_pct"].to_numpy()
+    df["voltage_v"] += LFP.cell_ocv(s - gap) - LFP.cell_ocv(s)
+    return df
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_long_load_down_a_knee_reads_the_surface_gap_as_one_reading(seed):
+    # The surface's lag follows the load over minutes (the slow branch's
+    # current): its misfit is one error for that long, not a fresh one every
+    # minute. Counted as independent, 15 min of 0.6C down the knee of a cold
+    # cell read it as SOC again and again: 4.5-4.8 % low at the end (PyBaMM LFP
+    # steps at 1 Hz and 0 degC from rest, s96: 4.4 % low, 1.84 % RMSE). Weighed
+    # over its relaxation time: 3.1-3.8 %.
+    df = _cold_knee_log(seed)
+    _, est = run(df, LFP)
+    err = est.smoothed_columns()[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
+    t = df["time_s"].to_numpy()
+    assert np.abs(err[t >= t[-1] - 1500]).max() < 4.2
 
 
 def test_bms_cross_check():
@@ -755,8 +800,9 @@ def test_bad_samples_do_not_break_it():
     out, est = run(df, NMC)
     assert np.isfinite(out[SOC_COLUMN]).all()
     # (0.999 before the surface gap, 1.048 with it: the log's last 20 min run
-    # down the NMC table's steep low end, 12-25 %)
-    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.1
+    # down the NMC table's steep low end, 12-25 %; 1.148 with the gap weighed
+    # over its relaxation time at 24 % per C)
+    assert rmse_after(df, out[SOC_COLUMN], 600) < 1.2
     # empty blocks are fine, before and after data
     empty = SampleBlock({"time_s": [], "voltage_v": [], "current_a": []})
     assert len(EkfSocEstimator(NMC).update(empty)[SOC_COLUMN]) == 0
@@ -1268,16 +1314,17 @@ def test_hours_parked_on_the_plateau_do_not_pull_the_current_offset(seed):
     the SOC's drift) is not moved by it. Moved, it counted charge in through
     hours of parking, and the series worked back from the rests on the slope
     later, by that charge, was 1.0-1.6 % off (RMSE after 10 min; the start
-    1.6-2.8 % low); now 0.3-0.5 %."""
+    1.6-2.8 % low); now 0.3-0.5 % (0.6-0.7 %, the start +1.0 against +0.6-0.9
+    %, since a table of unstated current has a 3.1 mV offset sigma, not 5)."""
     df = _parked_on_the_plateau_log(seed)
     _, est = run(df, LFP, keep_history=True)
     err = est.smoothed_columns()[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
-    assert abs(err[0]) < 1.0
+    assert abs(err[0]) < 1.1
     assert rmse_after(df, err + df["soc_true_pct"].to_numpy(), 600.0) < 0.8
     # the summary's start worked back says the same
     r = est.result()
     if r.start_soc_back_calculated_percent is not None:
-        assert abs(r.start_soc_back_calculated_percent - 58.0) < 1.0
+        assert abs(r.start_soc_back_calculated_percent - 58.0) < 1.1
 
 
 def test_the_smoothed_series_is_the_same_live_at_any_point():
@@ -1517,7 +1564,10 @@ def test_a_settled_soc_read_under_load_keeps_an_honest_band(
     assert res.initialisation == "rest"
     assert res.initial_soc_sigma_percent < LFP_UNSURE_SIGMA_PCT  # a sure start
     truth = df["soc_true_pct"].to_numpy()
-    assert abs(out[SOC_COLUMN][-1] - truth[-1]) > 4.0  # the estimate is off ...
+    # the estimate is off ... (4.1-4.3 % at the end; 0.9-3.1 % since the
+    # surface gap counts over its relaxation time and a table of unstated
+    # current has a tighter offset prior)
+    assert abs(out[SOC_COLUMN][-1] - truth[-1]) > 0.8
     cols = est.smoothed_columns()
     inside = (truth >= cols[SOC_BAND_LOW_COLUMN]) & (truth <= cols[SOC_BAND_HIGH_COLUMN])
     assert inside.mean() >= 0.95  # ... and its band says so
@@ -1607,7 +1657,23 @@ def test_a_table_measured_at_c50_is_read_as_the_ocv_it_sits_below():
     assert at_rest.ocv_grid == plain.ocv_grid
     s = SocFilterSettings()
     assert EkfSocEstimator(rated)._table_sigma_v() == s.ocv_error_rated_table_v
-    assert EkfSocEstimator(LFP)._table_sigma_v() == s.ocv_error_table_v
+    # a table of unstated current may be a C/50 charge, discharge or rest table:
+    # not shifted, its offset's sigma the rated one widened by C/50 x R0 + R1 + R2
+    # (LFP 0.76 mV: 3.1 mV; NMC 2.9 mV: 4.2 mV; 5 mV for either before)
+    assert plain.ocv_grid == CellModel.from_spec(LFP).ocv_grid
+    lfp_dc, nmc_dc = 0.02 * 0.038, 0.02 * CellModel.from_spec(NMC).capacity_as / 3600.0
+    m_nmc = CellModel.from_spec(NMC)
+    nmc_dc *= m_nmc.r0_ohm + m_nmc.r1_ohm + m_nmc.r2_ohm
+    assert EkfSocEstimator(LFP)._table_sigma_v() == pytest.approx(
+        math.hypot(s.ocv_error_rated_table_v, lfp_dc), rel=1e-9
+    )
+    assert EkfSocEstimator(NMC)._table_sigma_v() == pytest.approx(
+        math.hypot(s.ocv_error_rated_table_v, nmc_dc), rel=1e-9
+    )
+    assert 0.003 < EkfSocEstimator(LFP)._table_sigma_v() < 0.0032
+    assert 0.004 < EkfSocEstimator(NMC)._table_sigma_v() < 0.0044
+    old = SocFilterSettings(ocv_table_unstated_current_c=None)
+    assert EkfSocEstimator(LFP, old)._table_sigma_v() == s.ocv_error_table_v
     # a cell whose OCV is the table raised so, started at rest on the plateau
     # and driven: the rated table tracks it as the plain table tracks its own OCV
     i = with_rest_start(drive_current(3 * 3600, 2.5, seed=3))
