@@ -121,8 +121,8 @@ def banner_lines(alert: Alert, source: str | None = None) -> list[str]:
     rule, a fault's cell, a limit's value) and its state, the earlier ``source`` it is
     of (if any), when it was raised, then a fault's figures: ``Fault: thermal runaway
     onset, cell 2 (up when its source ended) · raised at 14:03:21  (t = 10:25.0) · at
-    25.8 °C when found, peak 697.0 °C``; the shorter forms drop the figures, the
-    time in the recording, the time.
+    25.8 °C when found, peak 697.0 °C``; the shorter forms drop the figures (the first
+    is the line itself when it has none), the time in the recording, the time.
 
     (:func:`alert_line` reads in sentence order, its state last: at 1024 px the banner
     cut a runaway alarm's line inside its figures, its state and time lost.)"""
@@ -149,9 +149,12 @@ def banner_lines(alert: Alert, source: str | None = None) -> list[str]:
         head,  # (cut at its end if need be: an earlier source's alert says so)
     ]
     lines: list[str] = []
-    for form in forms:
+    for i, form in enumerate(forms):
         line = " · ".join(p for p in form if p)
-        if line not in lines:
+        # the first shorter form kept even when it is the line (no figures): the banner
+        # cuts the line with '…' only where it keeps all of that form, so never inside
+        # the time ('(t = 2…' at 1100 px, an over-voltage alert of the Neware export)
+        if line not in lines or i == 1:
             lines.append(line)
     return lines
 

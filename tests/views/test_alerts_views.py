@@ -924,6 +924,34 @@ def test_the_banner_writes_the_time_as_the_plots_do_and_never_wraps_inside_it(qt
         assert not [e for e in ends if start < e < start + len(when)], (width, lines)
 
 
+def test_the_banner_cuts_an_alert_without_figures_before_its_time_never_inside_it(qtbot):
+    """At 1100 px the Neware export's over-voltage alert (no figures to cut) was cut
+    inside its time: '... raised at 15:17:23  (t = 9…'. The time is whole or not there."""
+    from datetime import UTC, datetime
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard
+    from app.views.alert_banner import banner_lines
+    from app.views.fitted_label import FittedLabel
+
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    alert = board.apply(raised(CRITICAL, t=95998.0))
+    full, *shorter = banner_lines(alert)
+    when = f"({T}26:39:58.0)"
+    assert full.endswith(when)
+    label = FittedLabel(max_lines=1)
+    qtbot.addWidget(label)
+    label.set_full_text(full, shorter=shorter)
+    label.show()
+    qtbot.waitExposed(label)
+    metrics = label.fontMetrics()
+    for width in range(
+        metrics.horizontalAdvance("Highest cell"), metrics.horizontalAdvance(full), 4
+    ):
+        label.resize(width, 40)
+        shown = label.shown_text()
+        assert when in shown or "(t" not in shown, (width, shown)
+
+
 def test_the_banner_keeps_a_long_fault_to_two_lines_at_1024_px(qtbot, make_window):
     """A short's figures wrapped the banner to five lines at 1024 x 700 and pushed the
     cell plot below the fold: the line is cut to two with '…', whole in the tooltip."""
