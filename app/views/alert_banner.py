@@ -22,6 +22,9 @@ from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info, metric_val
 from app.diagnostics.faults.text import channel_text, fault_summary, fault_values
 from app.views.fitted_label import FittedLabel
 from app.views.source_names import source_name
+from app.views.time_axis import format_elapsed
+
+NBSP = "\u00a0"  #: a space a line never breaks at
 
 
 def _is_fault(th: Threshold) -> bool:
@@ -61,15 +64,24 @@ def stored_value_text(metric: str, value: float | None, detail: str | None) -> s
     return metric_value_text(metric, value)
 
 
+def recording_time_text(time_s: float) -> str:
+    """A sample's time in the recording as the plots' time axes and the cursor readout
+    write it (:func:`~app.views.time_axis.format_elapsed`): ``t = 26:39:58.0``, not
+    ``t = 95998.0 s``. No-break spaces: the banner wrapped "(t =" and "95998.0 s)"
+    onto two lines."""
+    return f"t{NBSP}={NBSP}{format_elapsed(time_s, 1)}"
+
+
 def time_text(time_s: float | None, wall: datetime | None) -> str:
     """When an alert was raised or cleared, as the Alerts page shows it: the local
     wall-clock time of the sample (``14:03:21``) and its time in the recording
-    (``14:03:21  (t = 2000.1 s)``); only ``t = 2000.1 s`` when no wall-clock time is
-    known (a log file that does not say when it began)."""
+    (``14:03:21  (t = 33:20.1)``, see :func:`recording_time_text`); only
+    ``t = 33:20.1`` when no wall-clock time is known (a log file that does not say
+    when it began)."""
     if wall is None:
-        return "" if time_s is None else f"t = {time_s:.1f} s"
+        return "" if time_s is None else recording_time_text(time_s)
     local = wall.astimezone().strftime("%H:%M:%S")
-    return local if time_s is None else f"{local}  (t = {time_s:.1f} s)"
+    return local if time_s is None else f"{local}  ({recording_time_text(time_s)})"
 
 
 def _state_text(alert: Alert) -> str:
@@ -82,12 +94,12 @@ def _state_text(alert: Alert) -> str:
 
 
 def alert_line(alert: Alert) -> str:
-    """``Highest cell voltage above 4.2 V: 4.31 V at 14:03:21  (t = 812.0 s) (cleared)``
+    """``Highest cell voltage above 4.2 V: 4.31 V at 14:03:21  (t = 13:32.0) (cleared)``
     (the clock time of the sample: see :class:`~app.diagnostics.alerts.lifecycle.TimeBase`).
     A detected fault reads with its figures as last known (its episode's worst so
     far, never less severe than when raised), then when it was raised:
     ``Fault: internal short, cell 2: up to 15.9 K above its neighbours' median (5-min mean);
-    raised at 14:03:21  (t = 630.0 s)``."""
+    raised at 14:03:21  (t = 10:30.0)``."""
     th = alert.threshold
     state = _state_text(alert)
     state = f" {state}" if state else ""
@@ -108,9 +120,9 @@ def banner_lines(alert: Alert, source: str | None = None) -> list[str]:
     what matters most first, what matters least dropped first. What and where (the
     rule, a fault's cell, a limit's value) and its state, the earlier ``source`` it is
     of (if any), when it was raised, then a fault's figures: ``Fault: thermal runaway
-    onset, cell 2 (up when its source ended) · raised at 14:03:21  (t = 625.0 s) · at
-    25.8 °C when found, peak 697.0 °C``; the shorter forms drop the figures, the
-    time in the recording, the time.
+    onset, cell 2 (up when its source ended) · raised at 14:03:21  (t = 10:25.0) · at
+    25.8 °C when found, peak 697.0 °C``; the shorter forms drop the figures (the first
+    is the line itself when it has none), the time in the recording, the time.
 
     (:func:`alert_line` reads in sentence order, its state last: at 1024 px the banner
     cut a runaway alarm's line inside its figures, its state and time lost.)"""
@@ -137,9 +149,12 @@ def banner_lines(alert: Alert, source: str | None = None) -> list[str]:
         head,  # (cut at its end if need be: an earlier source's alert says so)
     ]
     lines: list[str] = []
-    for form in forms:
+    for i, form in enumerate(forms):
         line = " · ".join(p for p in form if p)
-        if line not in lines:
+        # the first shorter form kept even when it is the line (no figures): the banner
+        # cuts the line with '…' only where it keeps all of that form, so never inside
+        # the time ('(t = 2…' at 1100 px, an over-voltage alert of the Neware export)
+        if line not in lines or i == 1:
             lines.append(line)
     return lines
 

@@ -20,6 +20,8 @@ from app.views.main_window import Page
 
 CRITICAL = Threshold("cell_v_max", "above", level=3.75, clear_level=3.74, severity="critical")
 WARNING = Threshold("temperature_max_c", "above", level=40.0)
+#: how an alert's time in the recording begins: "t = " with no-break spaces
+T = "t\u00a0=\u00a0"
 
 
 @pytest.fixture
@@ -259,11 +261,11 @@ def test_alert_lines_read_in_words_and_units():
     # the wall-clock time first, as on the Alerts page, then the time in the recording
     clock = datetime(2026, 5, 1, tzinfo=UTC).astimezone().strftime("%H:%M:%S")
     assert alert_line(alert) == (
-        f"Highest temperature above 60 °C for 2 s: 61.21 °C at {clock}  (t = 817.5 s)"
+        f"Highest temperature above 60 °C for 2 s: 61.21 °C at {clock}  ({T}13:37.5)"
     )
     fault = Threshold("fault_thermal_runaway_onset", "above", level=0.5)
     alert = board.apply(AlertEvent(EventKind.RAISED, fault, 629.9, 1.0, 0.5))
-    assert alert_line(alert) == f"Fault: thermal runaway onset at {clock}  (t = 629.9 s)"
+    assert alert_line(alert) == f"Fault: thermal runaway onset at {clock}  ({T}10:29.9)"
     # a log file replayed now: its samples' clock is its own start plus t, not the
     # moment of the replay; a file that does not say when it began shows t alone
     from datetime import timedelta
@@ -275,11 +277,11 @@ def test_alert_lines_read_in_words_and_units():
         AlertEvent(EventKind.RAISED, temp, 2000.1, 61.2, 60.0), None, TimeBase(False, start)
     )
     at = (start + timedelta(seconds=2000.1)).astimezone().strftime("%H:%M:%S")
-    assert alert_line(logged).endswith(f"61.2 °C at {at}  (t = 2000.1 s)")
+    assert alert_line(logged).endswith(f"61.2 °C at {at}  ({T}33:20.1)")
     undated = board.apply(
         AlertEvent(EventKind.RAISED, fault, 2000.1, 1.0, 0.5), None, TimeBase(live=False)
     )
-    assert alert_line(undated) == "Fault: thermal runaway onset at t = 2000.1 s"
+    assert alert_line(undated) == f"Fault: thermal runaway onset at {T}33:20.1"
     band = Threshold("current_a", "outside", band_low=-50, band_high=25)
     assert rule_text(band) == "Current (+ charging) outside -50 .. 25 A"
 
@@ -313,7 +315,7 @@ def test_a_fault_alert_says_what_the_detector_measured():
     # the figures as last known, then when it was raised (not 'figures at <raise time>')
     assert alert_line(alert) == (
         "Fault: internal short, cell 2: self-discharge 0.349 A, up to"
-        " 0.4 K above its neighbours' median (5-min mean); raised at t = 3030.0 s"
+        f" 0.4 K above its neighbours' median (5-min mean); raised at {T}50:30.0"
     )
     # a fault the detector gave no numbers for
     assert value_text(rule, 1.0, None) == "detected"
@@ -470,7 +472,7 @@ def test_alerts_of_a_log_file_read_in_the_files_own_time(qtbot, make_window, tmp
     at = (start + timedelta(seconds=120)).astimezone().strftime("%H:%M:%S")
     qtbot.waitUntil(lambda: window.alert_banner.isVisible(), timeout=20_000)
     # (followed by "(up when its source ended)" once the replay has ended, as it may)
-    assert f"at {at}  (t = 120.0 s)" in window.alert_banner.text.shown_text()
+    assert f"at {at}  ({T}2:00.0)" in window.alert_banner.text.shown_text()
     window.session.stop()
     qtbot.waitUntil(lambda: not window.alert_center.busy, timeout=20_000)
 
@@ -899,6 +901,57 @@ def test_a_fault_alert_fits_the_alerts_table_at_1024_px(qtbot, make_window):
     assert widths <= table.viewport().width()
 
 
+def test_the_banner_writes_the_time_as_the_plots_do_and_never_wraps_inside_it(qtbot, make_window):
+    """With the Neware export open the banner wrapped "(t =" and "95998.0 s)" onto two
+    lines, in raw seconds while the time axes read h:mm:ss: the time in the recording
+    reads as the axes and the cursor readout write it, and no width breaks it apart."""
+    from app.views.fitted_label import fitted_lines
+
+    window = make_window()
+    feed(window, raised(CRITICAL, t=95998.0))
+    banner = window.alert_banner
+    qtbot.waitUntil(lambda: banner.isVisible() and banner.full_text != "")
+    when = f"({T}26:39:58.0)" if "  (" in banner.full_text else f"{T}26:39:58.0"
+    assert banner.full_text.endswith(when)
+    assert when in banner.text.shown_text()
+    # at every width with room for it on a line, it is on one line
+    font, full = banner.text.font(), banner.full_text
+    metrics = banner.text.fontMetrics()
+    start = full.index(when)
+    for width in range(metrics.horizontalAdvance(when) + 8, metrics.horizontalAdvance(full), 5):
+        lines = fitted_lines(full, font, width, max_lines=20)
+        ends = [sum(map(len, lines[: i + 1])) for i in range(len(lines) - 1)]
+        assert not [e for e in ends if start < e < start + len(when)], (width, lines)
+
+
+def test_the_banner_cuts_an_alert_without_figures_before_its_time_never_inside_it(qtbot):
+    """At 1100 px the Neware export's over-voltage alert (no figures to cut) was cut
+    inside its time: '... raised at 15:17:23  (t = 9…'. The time is whole or not there."""
+    from datetime import UTC, datetime
+
+    from app.diagnostics.alerts.lifecycle import AlertBoard
+    from app.views.alert_banner import banner_lines
+    from app.views.fitted_label import FittedLabel
+
+    board = AlertBoard(lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    alert = board.apply(raised(CRITICAL, t=95998.0))
+    full, *shorter = banner_lines(alert)
+    when = f"({T}26:39:58.0)"
+    assert full.endswith(when)
+    label = FittedLabel(max_lines=1)
+    qtbot.addWidget(label)
+    label.set_full_text(full, shorter=shorter)
+    label.show()
+    qtbot.waitExposed(label)
+    metrics = label.fontMetrics()
+    for width in range(
+        metrics.horizontalAdvance("Highest cell"), metrics.horizontalAdvance(full), 4
+    ):
+        label.resize(width, 40)
+        shown = label.shown_text()
+        assert when in shown or "(t" not in shown, (width, shown)
+
+
 def test_the_banner_keeps_a_long_fault_to_two_lines_at_1024_px(qtbot, make_window):
     """A short's figures wrapped the banner to five lines at 1024 x 700 and pushed the
     cell plot below the fold: the line is cut to two with '…', whole in the tooltip."""
@@ -946,7 +999,7 @@ def test_the_banner_at_1024_px_cuts_a_faults_figures_not_what_where_or_state(qtb
     assert banner.title.text() == "CRITICAL"
     assert banner.more.isVisible() and banner.more.text() == "+1 more"
     assert " · raised at " in shown
-    assert "(t = " not in shown or "(t = 325.0 s)" in shown  # whole or not at all
+    assert f"({T}" not in shown or f"({T}5:25.0)" in shown  # whole or not at all
     assert shown != banner.full_text and banner.full_text in banner.text.toolTip()
     line = banner.text.fontMetrics().lineSpacing()
     assert banner.text.height() <= BANNER_LINES * line + 2
