@@ -5,9 +5,11 @@ engine use that); kept as the baseline ``benchmarks/bench_soc.py`` compares the
 filter with.
 
 The estimator starts from the OCV of the first sample (the pack voltage per
-series cell, through the spec's OCV table) and integrates the current with the
-trapezoidal rule, except across a time gap (:mod:`app.diagnostics.time_gaps`):
-the current there is unknown and none is counted.
+series cell, through the spec's OCV table) and integrates the current as the per-cycle table does
+(:func:`~app.diagnostics.cycles.trapezoid_increments`: trapezoidal, the earlier
+current held where it starts or stops between two samples), except across a time
+gap (:mod:`app.diagnostics.time_gaps`, judged with the log's ``step_index`` where it
+has one): the current there is unknown and none is counted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from app.core import schema
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.cycles import trapezoid_increments
 from app.diagnostics.soc_ekf import SOC_COLUMN
 from app.diagnostics.time_gaps import GapRule
 
@@ -60,8 +63,13 @@ class CoulombCountingSoc:
         else:
             t_prev = np.concatenate(([self._last_t], t[:-1]))
             i_prev = np.concatenate(([self._last_i], i[:-1]))
-        dq_ah = 0.5 * (i + i_prev) * (t - t_prev) / 3600.0
-        gaps = self._gaps.judge(t - t_prev)
+        # the charge of each interval into a sample: trapezoidal, the earlier current held
+        # where the current starts or stops (a cycler logs a step's start: the current
+        # was the step's until then), none across a time gap (judged with the steps:
+        # a cycler's slow logging from a step's start is no gap)
+        dt = t - t_prev
+        dq_ah = trapezoid_increments(dt, np.concatenate((i_prev[:1], i)), 3600.0)[:-1]
+        gaps = self._gaps.judge(dt, block.get(schema.STEP_INDEX, None))
         if len(gaps):
             dq_ah[gaps] = 0.0
         self.charge_in_ah += float(dq_ah[dq_ah > 0].sum())
