@@ -270,11 +270,12 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
         ("Fault: open circuit", "detected", "detected"),
         ("Fault: thermal runaway onset", "detected", "detected"),
     ]
-    # when, also as the time into the samples the plots and the Faults table count in
-    assert alerts[2][0].endswith(" (t = 780 s)") and "(t = " not in alerts[1][0]
+    # when, also as the time into the samples that the plots' time axes write (13:00.0,
+    # not "t = 780 s")
+    assert alerts[2][0].endswith(" (t\u00a0=\u00a013:00.0)") and "(t" not in alerts[1][0]
     # the withdrawn alarm says so and why, not only when it cleared
     assert alerts[4][5].startswith("withdrawn: cell 2's internal short explains the heat; ")
-    assert alerts[4][5].endswith(" (t = 905 s)")
+    assert alerts[4][5].endswith(" (t\u00a0=\u00a015:05.0)")
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
 
 
