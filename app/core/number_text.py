@@ -20,6 +20,7 @@ TINY = 1e-9
 MAX_LIMIT_DECIMALS = 4
 #: The most significant digits a limit is shown with.
 LIMIT_DIGITS = 4
+NBSP = "\u00a0"  #: a space a line never breaks at
 
 
 def undusted(value: float) -> float:
@@ -123,3 +124,24 @@ def column_text(value, decimals: int, unit: str = "", *, missing: str = "n/a") -
     if isinstance(value, numbers.Real) and math.isfinite(value) and undusted(value) == 0:
         return f"0{unit}"
     return number_text(value, f".{decimals}f", unit, missing=missing)
+
+
+def format_elapsed(seconds: float, decimals: int = 0) -> str:
+    """``75.5`` → ``"1:15"`` (``"1:15.5"`` with one decimal); hours when needed."""
+    sign = "-" if seconds < 0 else ""
+    total = round(abs(float(seconds)), decimals)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    width = 2 + (decimals + 1 if decimals else 0)
+    sec_text = f"{secs:0{width}.{decimals}f}"
+    if hours >= 1:
+        return f"{sign}{int(hours)}:{int(minutes):02d}:{sec_text}"
+    return f"{sign}{int(minutes)}:{sec_text}"
+
+
+def recording_time_text(time_s: float) -> str:
+    """A sample's time in the recording as the plots' time axes and the cursor readout
+    write it (:func:`format_elapsed`): ``t = 26:39:58.0``, not
+    ``t = 95998.0 s``. No-break spaces: the banner wrapped "(t =" and "95998.0 s)"
+    onto two lines."""
+    return f"t{NBSP}={NBSP}{format_elapsed(time_s, 1)}"

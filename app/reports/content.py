@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.core.number_text import column_decimals, column_text, number_text
+from app.core.number_text import (
+    column_decimals,
+    column_text,
+    number_text,
+    recording_time_text,
+)
 from app.diagnostics.alerts.metrics import (
     FAULT_PREFIX,
     metric_label,
@@ -276,10 +281,11 @@ def live_alert_row(alert: Alert) -> dict:
 
 def _alert_time(at: str | None, time_s: float | None) -> str:
     """When an alert was raised or cleared: the clock, and the time into the samples
-    (``t = 780 s``) that the plots and the Faults table count in."""
+    as the plots' time axes and the Alerts page write it (``t = 13:00.0``, not
+    ``t = 780 s``: :func:`~app.core.number_text.recording_time_text`)."""
     if not at:
         return ""
-    return str(at) if time_s is None else f"{at} (t = {time_s:.0f} s)"
+    return str(at) if time_s is None else f"{at} ({recording_time_text(time_s)})"
 
 
 def _cleared_text(alert: dict) -> str:

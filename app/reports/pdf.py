@@ -109,9 +109,12 @@ def write_pdf(content: ReportContent, path: str) -> None:
     # the time
     cell = small.clone("cell", fontSize=7.5, leading=9)
     rows = [[Paragraph(escape(text), cell) for text in r] for r in rows]
-    # metric: "fault_thermal_runaway_onset" does not break
-    # the two dates as date above time; at raise and worst take most of the rest
-    widths = [19 * mm, 16 * mm, 38 * mm, 0, 0, 19 * mm, 23 * mm, 0]
+    # metric: its label's words wrap ("Fault: thermal runaway onset"); only a removed
+    # rule's stored id ("fault_thermal_runaway_onset") is split within
+    # the two dates as date above time above the time in the samples: 23 mm holds
+    # "(t = 99:59:59.9)" on one line (at 19 mm one of hours broke as "(t" / "= 4:25:05.0)");
+    # at raise and worst take most of the rest ("self-discharge" whole: 21 mm)
+    widths = [23 * mm, 16 * mm, 30 * mm, 0, 0, 23 * mm, 23 * mm, 0]
     free = width - sum(widths)
     widths[3] = widths[4] = free * 0.37
     widths[7] = free * 0.26

@@ -16,15 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.number_text import recording_time_text
 from app.diagnostics.alerts import Threshold
 from app.diagnostics.alerts.lifecycle import Alert
 from app.diagnostics.alerts.metrics import FAULT_PREFIX, metric_info, metric_value_text
 from app.diagnostics.faults.text import channel_text, fault_summary, fault_values
 from app.views.fitted_label import FittedLabel
 from app.views.source_names import source_name
-from app.views.time_axis import format_elapsed
-
-NBSP = "\u00a0"  #: a space a line never breaks at
 
 
 def _is_fault(th: Threshold) -> bool:
@@ -62,14 +60,6 @@ def stored_value_text(metric: str, value: float | None, detail: str | None) -> s
     if value is None:
         return ""
     return metric_value_text(metric, value)
-
-
-def recording_time_text(time_s: float) -> str:
-    """A sample's time in the recording as the plots' time axes and the cursor readout
-    write it (:func:`~app.views.time_axis.format_elapsed`): ``t = 26:39:58.0``, not
-    ``t = 95998.0 s``. No-break spaces: the banner wrapped "(t =" and "95998.0 s)"
-    onto two lines."""
-    return f"t{NBSP}={NBSP}{format_elapsed(time_s, 1)}"
 
 
 def time_text(time_s: float | None, wall: datetime | None) -> str:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import schema
+from app.core.number_text import format_elapsed
 from app.views.fitted_label import FittedLabel
 from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
@@ -41,7 +42,6 @@ from app.views.soc_columns import (
 )
 from app.views.source_names import source_name
 from app.views.theme import TOOLBAR_MARGINS, ThemePalette
-from app.views.time_axis import format_elapsed
 
 if TYPE_CHECKING:
     from app.core.spec import BatterySpec

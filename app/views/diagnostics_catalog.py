@@ -19,14 +19,13 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.eol_interval_text import eol_interval_text
-from app.core.number_text import counted, limit_event_pair, undusted
+from app.core.number_text import counted, format_elapsed, limit_event_pair, undusted
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
 from app.diagnostics.soc import bms_inconclusive_reason, start_soc_text
 from app.views.readouts import scaled_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
-from app.views.time_axis import format_elapsed
 
 
 class DiagnosticGroup(StrEnum):

@@ -32,6 +32,7 @@ from typing import Protocol
 
 import numpy as np
 
+from app.core.number_text import format_elapsed, recording_time_text
 from app.core.samples import SampleBlock
 
 #: What a backlog keeps in memory before it spills to disk, and on disk before it drops.
@@ -246,7 +247,7 @@ class Backlog:
         span = ""
         if self.dropped_span is not None:
             first, last = self.dropped_span
-            span = f" (t = {first:,.1f} to {last:,.1f} s)"
+            span = f" ({recording_time_text(first)} to {format_elapsed(last, 1)})"
         return f"{self.dropped:,} samples{span} not recorded while the database opened: {why}"
 
 

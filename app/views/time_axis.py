@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
+from app.core.number_text import format_elapsed
+
 
 def time_scale(span_s: float) -> tuple[float, str]:
     """Divisor and unit for a time axis spanning ``span_s`` seconds."""
@@ -24,19 +26,6 @@ def span_text(span_s: float) -> str:
     # 3 figures while they are 3 digits: 999.5 and up round to 1000, which .3g writes "1e+03"
     text = f"{length:.3g}" if length < 999.5 else f"{length:,.0f}"
     return f"{text}\u00a0{unit}"
-
-
-def format_elapsed(seconds: float, decimals: int = 0) -> str:
-    """``75.5`` → ``"1:15"`` (``"1:15.5"`` with one decimal); hours when needed."""
-    sign = "-" if seconds < 0 else ""
-    total = round(abs(float(seconds)), decimals)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    width = 2 + (decimals + 1 if decimals else 0)
-    sec_text = f"{secs:0{width}.{decimals}f}"
-    if hours >= 1:
-        return f"{sign}{int(hours)}:{int(minutes):02d}:{sec_text}"
-    return f"{sign}{int(minutes)}:{sec_text}"
 
 
 #: Major tick steps a reader counts in on a clock (seconds), each with its minor step.

@@ -246,7 +246,7 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
         raised_time_s=630.0,
     )  # fmt: skip
     alert_repository.withdraw_alert(db, onset.id, "cell 2's internal short explains the heat")
-    alert_repository.clear_alert(db, onset.id, cleared_time_s=905.0)
+    alert_repository.clear_alert(db, onset.id, cleared_time_s=15905.0)
     db.close()
 
     out = tmp_path / "rec.xlsx"
@@ -270,12 +270,20 @@ def test_report_of_a_recording_lists_its_acknowledged_alerts(cycling_log, tmp_pa
         ("Fault: open circuit", "detected", "detected"),
         ("Fault: thermal runaway onset", "detected", "detected"),
     ]
-    # when, also as the time into the samples the plots and the Faults table count in
-    assert alerts[2][0].endswith(" (t = 780 s)") and "(t = " not in alerts[1][0]
+    # when, also as the time into the samples that the plots' time axes write (13:00.0,
+    # not "t = 780 s")
+    assert alerts[2][0].endswith(" (t\u00a0=\u00a013:00.0)") and "(t" not in alerts[1][0]
     # the withdrawn alarm says so and why, not only when it cleared
     assert alerts[4][5].startswith("withdrawn: cell 2's internal short explains the heat; ")
-    assert alerts[4][5].endswith(" (t = 905 s)")
+    assert alerts[4][5].endswith(" (t\u00a0=\u00a04:25:05.0)")
     assert main(["--db", url, "report", "recording:999", "-o", str(out)]) == 2
+    if shutil.which("pdftotext"):  # the PDF's narrow "cleared" column keeps it on one line
+        pdf = tmp_path / "rec.pdf"
+        assert main(["--db", url, "report", f"recording:{rec.id}", "-o", str(pdf)]) == 0
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.replace("\u00a0", " ")
+        assert "(t = 13:00.0)" in text.splitlines() and "(t = 4:25:05.0)" in text.splitlines()
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,8 @@ def test_past_both_caps_the_newest_are_dropped_and_said(tmp_path):
         sink(block)
     assert sink.buffered_samples == 40  # the first four blocks: the recording's start
     problem = sink.problem
-    assert problem.startswith("60 samples (t = 40.0 to 99.0 s) not recorded")
+    # the times as the plots' time axes write them, not raw seconds ("t = 40.0 to 99.0 s")
+    assert problem.startswith("60 samples (t\u00a0=\u00a00:40.0 to 1:39.0) not recorded")
     assert "were full" in problem
     recorder = ListRecorder()
     assert sink.attach(recorder, generation)
@@ -254,7 +255,9 @@ def test_the_status_bar_says_how_many_samples_wait_and_what_was_dropped(qtbot):
         SessionStatus(recording_phase=RecordingPhase.STARTING, recording_backlog=waiting)
     )
     assert bar.recording_label.text() == f"Connecting to the database… {waiting}"
-    dropped = "60 samples (t = 40.0 to 99.0 s) not recorded while the database opened: …"
+    dropped = (
+        "60 samples (t\u00a0=\u00a00:40.0 to 1:39.0) not recorded while the database opened: …"
+    )
     bar.show_status(
         SessionStatus(
             recording_phase=RecordingPhase.STARTING,
@@ -327,7 +330,7 @@ def test_samples_dropped_past_both_caps_are_said_while_and_after_recording(
         with qtbot.waitSignals([session.recording_started, session.recording_failed]):
             gate.set()
         said = session.status.recording_error
-        assert said.startswith(f"{said.split()[0]} samples (t = ") and "were full" in said
+        assert said.startswith(f"{said.split()[0]} samples (t\u00a0=\u00a0") and "were full" in said
         assert session.status.recording  # REC, with the drop said beside it
         qtbot.waitUntil(lambda: sum(map(len, recorder.blocks)) > kept + 20)
         with qtbot.waitSignal(session.recording_stopped, timeout=20_000):
