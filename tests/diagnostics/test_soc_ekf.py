@@ -547,11 +547,19 @@ def _surface_gap_log(seed: int) -> pd.DataFrame:
             np.zeros(300),
         )
     )
-    df = ecm_log(LFP, i, soc0=50.0, seed=seed)
+    return _lagging_surface_log(i, soc0=50.0, pct_per_c=10.0, seed=seed)
+
+
+def _lagging_surface_log(i: np.ndarray, soc0: float, pct_per_c: float, seed: int):
+    """An LFP ECM log of the current ``i`` (1 Hz) from ``soc0`` whose voltage reads
+    the OCV at the particles' surface, lagging the mean SOC by ``pct_per_c`` % per C
+    (first order, 400 s)."""
+    cap = LFP.capacity_ah
+    df = ecm_log(LFP, i, soc0=soc0, seed=seed)
     decay, g = math.exp(-1.0 / 400.0), 0.0
     gap = np.empty(len(i))
     for k, x in enumerate(i.tolist()):
-        g = decay * g - (1.0 - decay) * 10.0 * x / cap
+        g = decay * g - (1.0 - decay) * pct_per_c * x / cap
         gap[k] = g
     s = df["soc_true_pct"].to_numpy()
     df["voltage_v"] += LFP.cell_ocv(s - gap) - LFP.cell_ocv(s)
@@ -594,15 +602,7 @@ def _cold_knee_log(seed: int) -> pd.DataFrame:
             np.zeros(300),
         )
     )
-    df = ecm_log(LFP, i, soc0=70.0, seed=seed)
-    decay, g = math.exp(-1.0 / 400.0), 0.0
-    gap = np.empty(len(i))
-    for k, x in enumerate(i.tolist()):
-        g = decay * g - (1.0 - decay) * 20.0 * x / cap
-        gap[k] = g
-    s = df["soc_true_pct"].to_numpy()
-    df["voltage_v"] += LFP.cell_ocv(s - gap) - LFP.cell_ocv(s)
-    return df
+    return _lagging_surface_log(i, soc0=70.0, pct_per_c=20.0, seed=seed)
 
 
 @pytest.mark.parametrize("seed", [1, 2])

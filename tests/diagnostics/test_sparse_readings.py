@@ -260,20 +260,7 @@ def test_the_row_before_the_step_rule_is_the_same_live():
     drift = pre_step_drift(t, v, k)
     kept = [p["r_30s_ohm"] is not None for p in offline["pulses"]]
     assert any(kept) and np.any(drift > 0)
-    tracker = InternalResistanceTracker(NMC4)
-    sizes = np.random.default_rng(3).integers(1, 30, size=len(sparse)).tolist()
-    pos = 0
-    for size in sizes:
-        if pos >= len(sparse):
-            break
-        tracker.update(sparse.slice(pos, pos + size))
-        pos += size
-    assert_same(offline, tracker.result().to_dict())
-    live = CycleTracker(NMC4)
-    for pos in range(0, len(sparse), 11):
-        live.update(sparse.slice(pos, pos + 11))
-    expected = summarize_cycles(frame, NMC4.pack_capacity_ah).to_dict("records")
-    assert json.dumps(live.result().to_dict("records")) == json.dumps(expected)
+    assert_live_reads_as_offline(sparse, NMC4, offline, seed=3, most=30, cycle_block=11)
 
 
 def _one_row_pulse(pulse_s: float = 10.0, rest_tau_s: float | None = None):
@@ -367,20 +354,7 @@ def test_a_sparse_hppc_logs_10_s_pulses_are_read_within_5_percent(chem, period):
     assert all(
         abs(x / found[t[k]] - 1) <= 0.05 for k, x in zip(at.tolist(), r.tolist(), strict=True)
     )
-    tracker = InternalResistanceTracker(spec)
-    sizes = np.random.default_rng(5).integers(1, 9, size=len(sparse)).tolist()
-    pos = 0
-    for size in sizes:
-        if pos >= len(sparse):
-            break
-        tracker.update(sparse.slice(pos, pos + size))
-        pos += size
-    assert_same(offline, tracker.result().to_dict())
-    live = CycleTracker(spec)
-    for pos in range(0, len(sparse), 5):
-        live.update(sparse.slice(pos, pos + 5))
-    expected = summarize_cycles(frame, spec.pack_capacity_ah).to_dict("records")
-    assert json.dumps(live.result().to_dict("records")) == json.dumps(expected)
+    assert_live_reads_as_offline(sparse, spec, offline, seed=5, most=9, cycle_block=5)
 
 
 @pytest.mark.parametrize("chem", ["lfp", "lead_acid"])
@@ -406,3 +380,23 @@ def test_a_sparse_logs_pulses_are_tagged_with_the_charge_drawn_before_them(chem)
     both = [t for t in got if t in want and got[t] is not None and want[t] is not None]
     assert len(both) >= 8
     assert max(abs(got[t] - want[t]) for t in both) < 0.5
+
+
+def assert_live_reads_as_offline(sparse, spec, offline, seed, most, cycle_block):
+    """The live trackers fed ``sparse`` in random blocks of 1 .. ``most`` - 1 samples
+    (the pulses) and in blocks of ``cycle_block`` (the per-cycle table) give the
+    offline results (``offline``: ``measure_internal_resistance``'s dict)."""
+    tracker = InternalResistanceTracker(spec)
+    sizes = np.random.default_rng(seed).integers(1, most, size=len(sparse)).tolist()
+    pos = 0
+    for size in sizes:
+        if pos >= len(sparse):
+            break
+        tracker.update(sparse.slice(pos, pos + size))
+        pos += size
+    assert_same(offline, tracker.result().to_dict())
+    live = CycleTracker(spec)
+    for pos in range(0, len(sparse), cycle_block):
+        live.update(sparse.slice(pos, pos + cycle_block))
+    expected = summarize_cycles(sparse.to_frame(), spec.pack_capacity_ah).to_dict("records")
+    assert json.dumps(live.result().to_dict("records")) == json.dumps(expected)
