@@ -5,11 +5,12 @@ engine use that); kept as the baseline ``benchmarks/bench_soc.py`` compares the
 filter with.
 
 The estimator starts from the OCV of the first sample (the pack voltage per
-series cell, through the spec's OCV table) and integrates the current as the per-cycle table does
-(:func:`~app.diagnostics.cycles.trapezoid_increments`: trapezoidal, the earlier
-current held where it starts or stops between two samples), except across a time
-gap (:mod:`app.diagnostics.time_gaps`, judged with the log's ``step_index`` where it
-has one): the current there is unknown and none is counted.
+series cell, through the spec's OCV table) and integrates the current as the
+per-cycle table does (:func:`~app.diagnostics.cycles.trapezoid_increments`:
+trapezoidal, the earlier current held where it starts or stops between two
+samples), except across a time gap (:mod:`app.diagnostics.time_gaps`, judged with
+the log's ``step_index`` where it has one): the current there is unknown and none
+is counted.
 """
 
 from __future__ import annotations
