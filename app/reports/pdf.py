@@ -18,6 +18,28 @@ VERDICT_COLORS = {
 MAX_TABLE_ROWS = 500
 
 
+#: ReportLab's table cells' left and right padding (its default, kept), pt.
+_CELL_PADDING_PT = 6
+
+
+def _id_lines(text: str, font: str, size: float, room_pt: float) -> str:
+    """``text`` as Paragraph markup: an identifier (no spaces, words joined by
+    underscores, ``fault_thermal_runaway_onset``) wider than ``room_pt`` broken into
+    lines after its underscores, so each line holds whole words of it; anything else
+    escaped as it is (its words wrap at its spaces)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if " " in text or "_" not in text or stringWidth(text, font, size) <= room_pt:
+        return escape(text)
+    *heads, last = text.split("_")
+    lines = [""]
+    for part in [f"{head}_" for head in heads] + [last]:
+        if lines[-1] and stringWidth(lines[-1] + part, font, size) > room_pt:
+            lines.append("")
+        lines[-1] += part
+    return "<br/>".join(escape(line) for line in lines)
+
+
 def _cover_label(label: str) -> str:
     color = VERDICT_COLORS[Verdict.WARN] if label == "Warning" else "#000000"
     return f'<font color="{color}"><b>{label}</b></font>'
@@ -108,13 +130,27 @@ def write_pdf(content: ReportContent, path: str) -> None:
     # every cell wraps: a fault's figures (at raise, worst), a comment, the date above
     # the time
     cell = small.clone("cell", fontSize=7.5, leading=9)
-    rows = [[Paragraph(escape(text), cell) for text in r] for r in rows]
-    # metric: its label's words wrap ("Fault: thermal runaway onset"); only a removed
-    # rule's stored id ("fault_thermal_runaway_onset") is split within
+    # metric: its label's words wrap ("Fault: thermal runaway onset"); a removed rule's
+    # stored id ("fault_thermal_runaway_onset") after its underscores, whole (ReportLab
+    # split it wherever the line ended: "fault_thermal_runawa" / "y_onset")
     # the two dates as date above time above the time in the samples: 23 mm holds
     # "(t = 99:59:59.9)" on one line (at 19 mm one of hours broke as "(t" / "= 4:25:05.0)");
     # at raise and worst take most of the rest ("self-discharge" whole: 21 mm)
     widths = [23 * mm, 16 * mm, 30 * mm, 0, 0, 23 * mm, 23 * mm, 0]
+    metric = header.index("metric")
+    metric_room = widths[metric] - 2 * _CELL_PADDING_PT
+    rows = [
+        [
+            Paragraph(
+                _id_lines(text, cell.fontName, cell.fontSize, metric_room)
+                if i == metric
+                else escape(text),
+                cell,
+            )
+            for i, text in enumerate(r)
+        ]
+        for r in rows
+    ]
     free = width - sum(widths)
     widths[3] = widths[4] = free * 0.37
     widths[7] = free * 0.26

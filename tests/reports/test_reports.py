@@ -920,3 +920,24 @@ def test_the_soc_finding_names_the_time_gaps_not_counted():
            "initial_soc_percent": 89.8, "notes": [note]}  # fmt: skip
     finding = next(f for f in findings(_report(soc=soc)) if f.diagnostic == "soc")
     assert note in finding.summary
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="no pdftotext")
+def test_pdf_alerts_table_wraps_a_long_rule_id_between_its_words(tmp_path):
+    """A removed rule's stored id, wider than the metric column, wraps after its
+    underscores and is read whole (it was split mid-word: "fault_thermal_runawa" /
+    "y_onset_legacy_v2")."""
+    from app.reports import ReportContent, write_report
+
+    ids = ["fault_thermal_runaway_onset_legacy_v2", "cell_temperature_rate_of_rise_per_minute"]
+    alerts = [
+        {"raised_at": "2026-12-07 10:00:00", "severity": "critical", "metric": m, "value": 1.0}
+        for m in ids
+    ]
+    pdf = tmp_path / "alerts.pdf"
+    write_report(ReportContent(_report(), alerts=alerts, alerts_recorded=True), str(pdf))
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert all(i not in text.splitlines() for i in ids)  # wider than the column: wrapped
+    assert all(i in text.replace("_\n", "_") for i in ids)
