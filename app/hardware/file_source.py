@@ -5,7 +5,8 @@ time), ``block`` (samples per block when as fast as possible, default 5000);
 for CAN logs, ``dbc`` (decode through this DBC) and ``can_mapping`` (a saved
 signal mapping of it). The battery: ``chemistry``, ``capacity_ah``, ``cells``,
 ``bol_resistance_ohm`` (the cell's beginning-of-life resistance, ohm, what the
-resistance SOH compares with). A file naming no battery needs ``chemistry``;
+resistance SOH compares with), ``ocv_table`` and ``ocv_table_current_c`` (as
+``--ocv-table`` and ``--ocv-table-current-c``). A file naming no battery needs ``chemistry``;
 over a file's own battery each changes what it names and nothing else, as the
 same options of ``batteryos analyze`` do (``chemistry=lfp`` alone: the file's
 cells and capacity in LFP's preset), and ``capacity_ah`` given is the end-of-life
@@ -26,6 +27,7 @@ from app.hardware.registry import (
     SourceURL,
     battery_from_url,
     url_battery_values,
+    with_url_battery,
 )
 from app.hardware.source import Source
 
@@ -128,11 +130,10 @@ class FileSource(Source):
         options over it (:func:`app.cli.battery_options.spec_from_args`)."""
         if "chemistry" in given:
             spec = in_chemistry(spec, given["chemistry"])
-        return spec.with_overrides(
-            capacity_ah=given.get("capacity_ah"),
-            series_cells=given.get("cells"),
-            bol_resistance_ohm=given.get("bol_resistance_ohm"),
+        spec = spec.with_overrides(
+            capacity_ah=given.get("capacity_ah"), series_cells=given.get("cells")
         )
+        return with_url_battery(spec, given)
 
     @staticmethod
     def _cells_from_samples(spec: BatterySpec, given: dict[str, object], frame) -> BatterySpec:

@@ -21,8 +21,10 @@ from app.core.errors import BatteryOSError, SourceError
 from app.core.spec import (
     MAX_RESISTANCE_OHM,
     MIN_RESISTANCE_OHM,
+    PRESETS,
     BatterySpec,
     Chemistry,
+    load_ocv_table,
     preset,
 )
 
@@ -82,9 +84,63 @@ def url_capacity_ah(url: str) -> float | None:
 
 
 #: The URL parameters of a live source that say which battery it is, as the CLI's
-#: ``--chemistry``, ``--capacity-ah``, ``--cells``, ``--bol-resistance-ohm`` do for a log
-#: (file://, can://, serial://; sim:// names its chemistry as sim://lfp instead).
-BATTERY_PARAMS = ("chemistry", "capacity_ah", "cells", "bol_resistance_ohm")
+#: ``--chemistry``, ``--capacity-ah``, ``--cells``, ``--bol-resistance-ohm``, ``--ocv-table``
+#: and ``--ocv-table-current-c`` do for a log (file://, can://, serial://; sim:// names its
+#: chemistry as sim://lfp instead, and takes the rest).
+BATTERY_PARAMS = (
+    "chemistry",
+    "capacity_ah",
+    "cells",
+    "bol_resistance_ohm",
+    "ocv_table",
+    "ocv_table_current_c",
+)
+
+
+@dataclass(frozen=True)
+class UrlOcvTable:
+    """The OCV table a source URL names: ``ocv_table=`` a CSV of one cell's
+    ``soc_percent,ocv_v`` (as ``--ocv-table``), read; ``ocv_table_current_c=`` the current
+    it was measured at, C, charging positive (as ``--ocv-table-current-c``; None: not
+    known)."""
+
+    path: str
+    soc_pct: tuple[float, ...]
+    ocv_v: tuple[float, ...]
+    current_c: float | None
+
+    def over(self, spec: BatterySpec) -> BatterySpec:
+        """``spec`` with this table (and its current) in place of its own."""
+        return spec.with_ocv_table(self.soc_pct, self.ocv_v, current_c=self.current_c)
+
+
+def url_ocv_table_path(url: str) -> str | None:
+    """The OCV table file a source URL names (``ocv_table=``), as written; None: none."""
+    try:
+        return parse_source_url(url).params.get("ocv_table") or None
+    except SourceError:
+        return None
+
+
+def url_ocv_table(parsed: SourceURL) -> UrlOcvTable | None:
+    """The OCV table the URL names, read and checked as ``--ocv-table`` is
+    (:func:`~app.core.spec.load_ocv_table`); None when it names none. A current without
+    a table, or one no OCV table is measured at, is a :class:`SourceError`."""
+    path = parsed.params.get("ocv_table")
+    current = parsed.pop_float("ocv_table_current_c")
+    if not path:
+        if current is not None:
+            raise SourceError(
+                f"{parsed.raw}: ocv_table_current_c needs the ocv_table it was measured for"
+            )
+        return None
+    try:
+        soc, ocv = load_ocv_table(path)
+        table = UrlOcvTable(path, tuple(soc), tuple(ocv), current)
+        table.over(preset(Chemistry.NMC))  # the spec's checks of its current
+    except BatteryOSError as exc:
+        raise SourceError(f"{parsed.raw}: {exc}") from None
+    return table
 
 
 def url_bol_resistance_ohm(parsed: SourceURL) -> float | None:
@@ -98,14 +154,6 @@ def url_bol_resistance_ohm(parsed: SourceURL) -> float | None:
             "ohm; 15 mOhm is 0.015)"
         )
     return value
-
-
-def with_url_resistance(spec: BatterySpec, parsed: SourceURL) -> BatterySpec:
-    """``spec`` with the URL's ``bol_resistance_ohm`` where it gives none itself."""
-    bol = url_bol_resistance_ohm(parsed)
-    if bol is None or spec.bol_resistance_ohm is not None:
-        return spec
-    return spec.with_overrides(bol_resistance_ohm=bol)
 
 
 def url_chemistry(parsed: SourceURL) -> str | None:
@@ -123,7 +171,8 @@ def url_chemistry(parsed: SourceURL) -> str | None:
 def url_battery_values(parsed: SourceURL) -> dict[str, object]:
     """The battery parameters (:data:`BATTERY_PARAMS`) the URL gives, by name, as values:
     a :class:`Chemistry`, ``capacity_ah`` and ``bol_resistance_ohm`` floats, ``cells`` an
-    int. A parameter the URL leaves out is not in it (sim:// with no host names none)."""
+    int, ``ocv_table`` a :class:`UrlOcvTable` (with its ``ocv_table_current_c``). A
+    parameter the URL leaves out is not in it (sim:// with no host names none)."""
     values: dict[str, object] = {}
     chemistry = url_chemistry(parsed)
     if chemistry is not None:
@@ -138,13 +187,29 @@ def url_battery_values(parsed: SourceURL) -> dict[str, object]:
     ):
         if number is not None:
             values[key] = number
+    table = url_ocv_table(parsed)
+    if table is not None:
+        values["ocv_table"] = table
     return values
+
+
+def with_url_battery(spec: BatterySpec, values: dict[str, object]) -> BatterySpec:
+    """``spec`` with the URL's battery ``values`` (:func:`url_battery_values`) of one cell
+    over it: its ``bol_resistance_ohm`` and its OCV table. The one place a source takes
+    them, whichever battery they go over (the URL's preset, the caller's, a file's)."""
+    spec = spec.with_overrides(bol_resistance_ohm=values.get("bol_resistance_ohm"))
+    table = values.get("ocv_table")
+    return table.over(spec) if isinstance(table, UrlOcvTable) else spec
 
 
 def url_battery(parsed: SourceURL) -> BatterySpec | None:
     """The battery a source URL names itself: its chemistry's preset with the URL's
-    ``capacity_ah``, ``cells`` and ``bol_resistance_ohm``; None when it names no chemistry."""
-    values = url_battery_values(parsed)
+    ``capacity_ah`` and ``cells``, and its cell's values (:func:`with_url_battery`); None
+    when it names no chemistry."""
+    return _named_battery(parsed, url_battery_values(parsed))
+
+
+def _named_battery(parsed: SourceURL, values: dict[str, object]) -> BatterySpec | None:
     if "chemistry" not in values:
         return None
     try:
@@ -155,7 +220,7 @@ def url_battery(parsed: SourceURL) -> BatterySpec | None:
         )
     except BatteryOSError as exc:
         raise SourceError(f"{parsed.raw}: {exc}") from None
-    return with_url_resistance(spec, parsed)
+    return with_url_battery(spec, values)
 
 
 def check_battery_agrees(parsed: SourceURL, spec: BatterySpec | None) -> None:
@@ -164,7 +229,8 @@ def check_battery_agrees(parsed: SourceURL, spec: BatterySpec | None) -> None:
     URL's own battery parameters disagree: both were given, so which is meant is the
     user's to say, not ours to guess. ``spec`` is the whole battery, so every parameter
     the URL gives must be its value; a resistance the spec leaves to the chemistry's
-    typical value (None) is the URL's to give."""
+    typical value (None), an OCV table it leaves to the chemistry preset's, and the
+    current of a table it does not state, are the URL's to give."""
     if spec is None:
         return
     given = {
@@ -174,6 +240,9 @@ def check_battery_agrees(parsed: SourceURL, spec: BatterySpec | None) -> None:
         "bol_resistance_ohm": spec.bol_resistance_ohm,
     }
     for key, in_url in url_battery_values(parsed).items():
+        if isinstance(in_url, UrlOcvTable):
+            _check_table_agrees(parsed, spec, in_url)
+            continue
         ours = given[key]
         if ours is None or _same(ours, in_url):
             continue
@@ -181,6 +250,26 @@ def check_battery_agrees(parsed: SourceURL, spec: BatterySpec | None) -> None:
             f"{parsed.raw}: {key} is {_shown(in_url)} in the URL but {_shown(ours)} in the "
             f"battery given with it (--{key.replace('_', '-')}): which is meant? Give it once, "
             "or the same in both"
+        )
+
+
+def _check_table_agrees(parsed: SourceURL, spec: BatterySpec, table: UrlOcvTable) -> None:
+    ours = spec.ocv_table
+    if ours != PRESETS[spec.chemistry].ocv_table and not (
+        len(ours[0]) == len(table.soc_pct)
+        and all(map(_same, ours[0] + ours[1], table.soc_pct + table.ocv_v))
+    ):
+        raise SourceError(
+            f"{parsed.raw}: the OCV table is {table.path} in the URL but another in the "
+            "battery given with it (--ocv-table): which is meant? Give it once, or the "
+            "same in both"
+        )
+    rate = spec.ocv_table_current_c
+    if rate is not None and table.current_c is not None and not _same(rate, table.current_c):
+        raise SourceError(
+            f"{parsed.raw}: ocv_table_current_c is {_shown(table.current_c)} in the URL but "
+            f"{_shown(rate)} in the battery given with it (--ocv-table-current-c): which is "
+            "meant? Give it once, or the same in both"
         )
 
 
@@ -199,8 +288,9 @@ def battery_from_url(
 ) -> BatterySpec | None:
     """The battery of a source: the caller's ``spec``, else the chemistry preset the URL
     names with its ``capacity_ah`` and ``cells`` (None: neither says), with the URL's
-    ``bol_resistance_ohm`` (:data:`BATTERY_PARAMS`). These are the battery: what a BMS
-    reports of its own (a Daly's cell count, a JK's capacity) does not replace them.
+    ``bol_resistance_ohm`` and OCV table (:data:`BATTERY_PARAMS`, :func:`with_url_battery`).
+    These are the battery: what a BMS reports of its own (a Daly's cell count, a JK's
+    capacity) does not replace them.
 
     Where the caller's ``spec`` and the URL both give a parameter they must agree:
     :func:`create_source` refuses them otherwise, for every source
@@ -209,23 +299,26 @@ def battery_from_url(
     ``capacity_ah`` or ``cells`` without ``chemistry`` is an error (they would be
     ignored).
 
-    A ``bol_resistance_ohm`` without a battery to belong to is an error, unless the
-    source learns its battery later (``named_later``: a file names its own when it is
-    opened, and takes the resistance then, :func:`with_url_resistance`)."""
+    A ``bol_resistance_ohm`` or OCV table without a battery to belong to is an error,
+    unless the source learns its battery later (``named_later``: a file names its own
+    when it is opened, and takes them then, :func:`with_url_battery`)."""
     size = [key for key in ("capacity_ah", "cells") if key in parsed.params]
     if size and "chemistry" not in parsed.params:
         raise SourceError(
             f"{parsed.raw}: {' and '.join(size)} need the chemistry they belong to: add "
             "chemistry= (nmc, lfp, lead_acid)"
         )
+    values = url_battery_values(parsed)
     if spec is None:
-        spec = url_battery(parsed)
+        spec = _named_battery(parsed, values)
     if spec is not None:
-        return with_url_resistance(spec, parsed)
-    if url_bol_resistance_ohm(parsed) is not None and not named_later:
+        return with_url_battery(spec, values)
+    cell = [key for key in ("bol_resistance_ohm", "ocv_table") if key in values]
+    if cell and not named_later:
+        need = "need the battery they belong" if len(cell) > 1 else "needs the battery it belongs"
         raise SourceError(
-            f"{parsed.raw}: bol_resistance_ohm needs the battery it belongs to: add "
-            "chemistry= (nmc, lfp, lead_acid), capacity_ah= and cells="
+            f"{parsed.raw}: {' and '.join(cell)} {need} to: add chemistry= (nmc, lfp, "
+            "lead_acid), capacity_ah= and cells="
         )
     return None
 

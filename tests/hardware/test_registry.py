@@ -211,3 +211,72 @@ def test_one_definition_of_where_a_url_names_its_chemistry(url, chemistry):
     assert (battery.chemistry.value if battery else None) == chemistry
     if url.startswith("sim://"):  # the simulator reads the same (nmc when none is named)
         assert create_source(url).spec.chemistry.value == (chemistry or "nmc")
+
+
+# --- the cell's OCV table (--ocv-table, --ocv-table-current-c), the one way for every source ---
+@pytest.fixture
+def ocv_csv(tmp_path) -> str:
+    """An LFP cell's OCV table 10 mV under the preset's, as a C/50 discharge reads it."""
+    from app.core.spec import preset
+
+    soc, ocv = preset("lfp").ocv_table
+    path = tmp_path / "lfp_ocv.csv"
+    rows = "".join(f"{s:g},{v - 0.01:.4f}\n" for s, v in zip(soc, ocv, strict=True))
+    path.write_text("soc_percent,ocv_v\n" + rows)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sim://lfp?cells=16&capacity_ah=100&{table}",
+        "file:///data/pack.csv?chemistry=lfp&capacity_ah=100&cells=16&{table}",
+        "can://virtual/bench?protocol=pylontech&chemistry=lfp&capacity_ah=100&cells=16&{table}",
+        "serial:///dev/ttyUSB0?protocol=daly&chemistry=lfp&capacity_ah=100&cells=16&{table}",
+    ],
+)
+def test_every_source_takes_the_ocv_table_and_its_current_as_the_cli_does(url, ocv_csv):
+    """The URL's ``ocv_table``/``ocv_table_current_c`` give the battery the table and
+    current ``--ocv-table``/``--ocv-table-current-c`` give it (and every source takes
+    them alike); with the same table over the same battery the two agree."""
+    import argparse
+
+    from app.cli.battery_options import spec_from_args
+    from app.core.spec import preset
+
+    url = url.format(table=f"ocv_table={ocv_csv}&ocv_table_current_c=-0.02")
+    spec = create_source(url).spec
+    args = argparse.Namespace(
+        chemistry=None, capacity_ah=None, cells=None, ocv_table=ocv_csv,
+        ocv_table_current_c=-0.02, bol_resistance_ohm=None,
+    )  # fmt: skip
+    cli = spec_from_args(args, fallback=preset("lfp", capacity_ah=100, series_cells=16))
+    assert spec == cli and spec.ocv_table_current_c == -0.02
+    assert spec.ocv_table != preset("lfp").ocv_table
+    assert create_source(url, spec=cli).spec == cli  # the caller's, the same: agreed
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("ocv_table=/no/such.csv", "no such file"),
+        ("ocv_table_current_c=-0.02", "ocv_table_current_c needs the ocv_table"),
+        ("ocv_table={table}&ocv_table_current_c=-1", "ocv_table_current_c = -1: an OCV table"),
+        ("ocv_table={table}&ocv_table_current_c=slow", "'slow' is not a valid float"),
+    ],
+)
+def test_a_bad_ocv_table_in_a_url_is_named_before_anything_opens(query, message, ocv_csv):
+    url = "serial:///dev/ttyUSB0?protocol=jk&chemistry=lfp&cells=4&capacity_ah=100&"
+    with pytest.raises(SourceError, match=message):
+        create_source(url + query.format(table=ocv_csv))
+
+
+def test_a_callers_other_ocv_table_than_the_urls_is_refused(ocv_csv, tmp_path):
+    from app.core.spec import preset
+
+    url = f"serial:///dev/ttyUSB0?protocol=jk&ocv_table={ocv_csv}"
+    other = preset("lfp").with_ocv_table([0, 50, 100], [2.9, 3.25, 3.4])
+    with pytest.raises(SourceError, match="the OCV table is .* in the URL but another"):
+        create_source(url, spec=other)
+    # a caller's battery with its chemistry's preset table leaves the table to the URL
+    assert create_source(url, spec=preset("lfp")).spec.ocv_table[1][0] == pytest.approx(1.99)

@@ -33,6 +33,8 @@ URLs::
 ``sleep_after_open``, ``tty_baudrate``  passed to python-can's slcan interface.
 ``chemistry``, ``capacity_ah``, ``cells``, ``bol_resistance_ohm``  the battery (else given
                  by the caller; the last, ohm, what the resistance SOH compares with).
+``ocv_table``, ``ocv_table_current_c``  the cell's OCV table and its current, as
+                 ``--ocv-table`` and ``--ocv-table-current-c`` (:func:`~app.hardware.registry.url_ocv_table`).
 
 Unknown parameters raise :class:`~app.core.errors.SourceError` naming them.
 

@@ -10,6 +10,8 @@ URL: ``serial://<device>?protocol=<name>&baud=<int>&timeout_s=<float>&...``
                 (default 5 s; 0 switches it off).
 ``chemistry``, ``capacity_ah``, ``cells``, ``bol_resistance_ohm``  the battery (else given
                 by the caller; the last, ohm, what the resistance SOH compares with).
+``ocv_table``, ``ocv_table_current_c``  the cell's OCV table and its current, as
+                ``--ocv-table`` and ``--ocv-table-current-c`` (:func:`~app.hardware.registry.url_ocv_table`).
 
 A protocol supplies a decoder (:class:`FrameDecoder`: bytes in, sample rows
 out, errors counted in :attr:`Source.health`) and may talk to the device

@@ -17,6 +17,13 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
                  SOH compares with; default: the chemistry's typical value; the simulated
                  cells keep the preset's ECM, its resistances at 25 degC, scaled with each
                  cell's temperature by :func:`~app.core.spec.resistance_temperature_factor`).
+``ocv_table``     a CSV of one cell's ``soc_percent,ocv_v`` (as ``--ocv-table``): the
+                  battery's OCV table, which the simulated cells follow and the
+                  diagnostics read; ``ocv_table_current_c`` the current (C) it was
+                  measured at (as ``--ocv-table-current-c``: the simulated cells rest on
+                  the table itself, so a current stated here is a polarisation the
+                  estimate corrects that they do not have; as ``record sim://..
+                  --ocv-table``).
 ``parallel``      parallel strings (int >= 1; default 1); they multiply the capacity.
 ``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``, ``float`` (lead-acid).
 ``c_rate``        current of ``cc`` (signed, + = charge) / charge rate of ``cccv``.
@@ -60,7 +67,7 @@ from app.core.errors import BatteryOSError, SourceError
 from app.core.samples import SampleBlock
 from app.core.schema import cell_voltage_column
 from app.core.spec import BatterySpec, Chemistry, preset
-from app.hardware.registry import SourceURL, url_chemistry, with_url_resistance
+from app.hardware.registry import SourceURL, url_battery_values, url_chemistry, with_url_battery
 from app.hardware.simulator.faults import Fault, FaultKind
 from app.hardware.simulator.noise import NoiseSpec
 from app.hardware.simulator.pack import PackSimulator
@@ -100,6 +107,8 @@ _PARAMS = (
     "fault_channel",
     "r_short",
     "bol_resistance_ohm",
+    "ocv_table",
+    "ocv_table_current_c",
 )
 
 
@@ -222,7 +231,7 @@ class SimulatorSource(Source):
             base = base.with_overrides(capacity_ah=cap, series_cells=cells, parallel_strings=par)
         except BatteryOSError as exc:
             raise SourceError(f"{p.raw}: {exc}") from None
-        base = with_url_resistance(base, p)
+        base = with_url_battery(base, url_battery_values(p))
         faults = _faults_from_url(p, base.series_cells)
         return cls(
             p.raw,
