@@ -254,12 +254,35 @@ _BOL_RESISTANCE = Param(
     positive=True,
 )
 CHEMISTRY_HELP = "The cell chemistry: its preset gives the OCV curve, voltage limits and model"
+#: The cell's OCV table and the current it was measured at (``--ocv-table``,
+#: ``--ocv-table-current-c``): the same two on every tab, as on the Logs page.
+_OCV_TABLE = (
+    Param(
+        "ocv_table",
+        "OCV table",
+        ParamKind.PATH,
+        help="OCV table of one cell: a CSV with columns soc_percent,ocv_v (as --ocv-table); "
+        "empty: the chemistry preset's OCV curve",
+        blank="chemistry preset",
+        file_filter="OCV tables (*.csv);;All files (*)",
+    ),
+    Param(
+        "ocv_table_current_c",
+        "Measured at",
+        ParamKind.FLOAT,
+        unit="C",
+        help="The current the OCV table was measured at, in C, charging positive (a C/50 "
+        "discharge: -0.02; points at rest: 0), as --ocv-table-current-c; empty: not known",
+        blank="not known",
+    ),
+)
 
 #: The simulated pack: its chemistry is the URL's host (sim://lfp), the rest is optional.
 SIMULATED_BATTERY = (
     _cells(initial="4"),
     _capacity("Capacity of one cell; empty: the chemistry preset's", blank="preset"),
     _BOL_RESISTANCE,
+    *_OCV_TABLE,
 )
 #: A BMS or battery monitor: the diagnostics' battery must be said, a preset's
 #: single 2.5 Ah cell would be far off (:func:`app.hardware.registry.battery_from_url`).
@@ -271,6 +294,7 @@ CONNECTED_BATTERY = (
     _cells(needed=True),
     _capacity("Capacity of one cell (of one parallel string)", needed=True),
     _BOL_RESISTANCE,
+    *_OCV_TABLE,
 )  # fmt: skip
 #: A log file: empty is the battery the file names; given, it replaces the file's.
 LOGGED_BATTERY = (
@@ -281,6 +305,7 @@ LOGGED_BATTERY = (
     _cells(blank="the file's"),
     _capacity("Capacity of one cell; empty: the file's", blank="the file's"),
     _BOL_RESISTANCE,
+    *_OCV_TABLE,
 )  # fmt: skip
 
 
@@ -605,6 +630,8 @@ def _battery_problems(proto: Protocol, values: dict[str, str]) -> list[str]:
     """A battery named by URL parameters is a chemistry with its cells and capacity, or
     none of them (:func:`app.hardware.registry.battery_from_url` does not guess the rest)."""
     sizes = [p for p in proto.battery if p.name in _BATTERY_SIZE]
+    if values.get("ocv_table_current_c") and not values.get("ocv_table"):
+        return ["Measured at is the OCV table's current: choose the OCV table, or clear it"]
     if not any(p.name == "chemistry" for p in proto.battery):
         return []
     if values.get("chemistry"):

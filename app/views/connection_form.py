@@ -285,24 +285,32 @@ class BatteryFields(QWidget):
         super().__init__(parent)
         self.params = protocol.battery
         self.fields: dict[str, QWidget] = {}
-        rows: list[tuple[str, str, str, QWidget]] = []  # label, help, unit, field
+        # label, help, unit, field, whether it takes a whole row
+        rows: list[tuple[str, str, str, QWidget, bool]] = []
         if chemistry is not None:
-            rows.append(("Chemistry", chemistry.toolTip(), "", chemistry))
+            rows.append(("Chemistry", chemistry.toolTip(), "", chemistry, False))
         for param in self.params:
             field = _make_field(param, self.changed)
             self.fields[param.name] = field
-            rows.append((_param_label(param), param.help, param.unit, field))
+            # a file's path (the OCV table) reads whole only across both columns
+            whole = param.kind is ParamKind.PATH
+            rows.append((_param_label(param), param.help, param.unit, field, whole))
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(8)
-        for i, (text, tip, unit, field) in enumerate(rows):
-            row, column = divmod(i, 2)
+        row, column = 0, 0
+        for text, tip, unit, field, whole in rows:
+            if whole and column:
+                row, column = row + 1, 0
             label = _label(text, tip) if column == 0 else QLabel(text, toolTip=tip)
-            # the right column's fields end where the page's other fields do
-            unit_width = UNIT_WIDTH if column else _NARROW_UNIT_WIDTH
+            # the right column's fields (and a whole row's) end where the page's other
+            # fields do
+            unit_width = UNIT_WIDTH if column or whole else _NARROW_UNIT_WIDTH
             grid.addWidget(label, row, 2 * column)
-            grid.addWidget(_with_unit(field, unit, unit_width), row, 2 * column + 1)
+            span = 3 if whole else 1
+            grid.addWidget(_with_unit(field, unit, unit_width), row, 2 * column + 1, 1, span)
+            row, column = (row + 1, 0) if whole or column else (row, 1)
         # about equal fields: the right column holds the wider unit column
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(3, 4)

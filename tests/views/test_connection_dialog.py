@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.hardware import protocols, registry
 from app.hardware.protocols import DetectedDevice, Transport
+from app.hardware.registry import create_source
 from app.views.connection_dialog import ConnectionDialog, ProbeStatus
 from app.views.main_window import Page
 from tests.hardware.serial.conftest import device  # noqa: F401 - the pty device fixture
@@ -334,6 +335,41 @@ def test_the_serial_battery_fields_build_the_url(qtbot, make_dialog):
     assert chemistry.currentText() == "Lead-acid"
     assert page.battery.fields["cells"].text() == "6"
     assert page.battery.fields["bol_resistance_ohm"].text() == ""
+
+
+def test_the_ocv_table_and_its_current_are_battery_fields_of_every_tab(
+    qtbot, make_dialog, tmp_path
+):
+    """The OCV table (a whole row: its path reads whole) and the current it was measured
+    at, on every tab, go to the URL, whose source's battery then has them (as
+    --ocv-table, --ocv-table-current-c); a current without its table is named."""
+    from app.core.spec import preset
+
+    soc, ocv = preset("lfp").ocv_table
+    table = tmp_path / "cell_ocv.csv"
+    rows = "".join(f"{s:g},{v + 0.005:.4f}\n" for s, v in zip(soc, ocv, strict=True))
+    table.write_text("soc_percent,ocv_v\n" + rows)
+    dialog = make_dialog()
+    for transport in Transport:
+        fields = dialog.page(transport).battery.fields
+        assert {"ocv_table", "ocv_table_current_c"} <= set(fields), transport
+    dialog.set_url(BMS)
+    page = dialog.page(Transport.SERIAL)
+    fields = page.battery.fields
+    qtbot.keyClicks(fields["ocv_table_current_c"], "-0.02")
+    assert "Measured at is the OCV table's current" in dialog.url_note.text()
+    with qtbot.assertNotEmitted(dialog.connect_requested):
+        dialog.connect_button.click()
+    qtbot.keyClicks(fields["ocv_table"].edit, str(table))
+    assert dialog.url() == f"{BMS}&ocv_table={table}&ocv_table_current_c=-0.02&baud=115200"
+    assert "ready to test or connect" in dialog.url_note.text()
+    spec = create_source(dialog.url()).spec
+    assert spec.ocv_table[1] == pytest.approx(tuple(v + 0.005 for v in ocv), abs=1e-4)
+    assert spec.ocv_table_current_c == -0.02
+    # the path field spans the battery's two columns (a narrow one read '_ocv_c50.csv')
+    assert fields["ocv_table"].width() > 2 * fields["cells"].width()
+    dialog.set_url(BMS)  # a URL without them empties the fields
+    assert fields["ocv_table"].text() == fields["ocv_table_current_c"].text() == ""
 
 
 def test_a_bad_capacity_is_named_and_not_connected(qtbot, make_dialog):
