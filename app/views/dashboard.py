@@ -28,6 +28,7 @@ from app.core.number_text import format_elapsed
 from app.views.fitted_label import FittedLabel
 from app.views.live_plots import LivePlots, PlotKey, TimeAxisBar
 from app.views.live_session import RecordingPhase
+from app.views.ocv_table_text import ocv_table_text
 from app.views.readouts import ReadoutPanel, current_in_milliamps, scaled_text
 from app.views.shown_temperature import shown_temperature
 from app.views.soc_columns import (
@@ -329,9 +330,12 @@ class DashboardPage(QWidget):
         for button in (self.record_button, self.pause_button, self.follow_button):
             button.setVisible(live)
 
-    def set_battery(self, spec: BatterySpec | None) -> None:
-        """The battery shown (None: not known yet): its plausible cell band decides
-        which cell readings the spread read-out keeps (the rule of cell balance)."""
+    def set_battery(self, spec: BatterySpec | None, source_url: str | None = None) -> None:
+        """The battery shown (None: not known yet) of the source at ``source_url``: its
+        plausible cell band decides which cell readings the spread read-out keeps (the
+        rule of cell balance); a card under the read-outs names the OCV table the SOC
+        reads."""
+        self.readouts.ocv_table_card.set_text(*ocv_table_text(spec, source_url))
         self.readouts.set_plausible_cell_v(spec.plausible_cell_v if spec is not None else None)
         # its cells and capacity: the least spans of the voltage and current axes, and
         # the current under which a small cell is at rest

@@ -179,12 +179,15 @@ def file_url_with_battery(
     cells: int | None,
     *,
     bol_resistance_ohm: float | None = None,
+    ocv_table: str | None = None,
+    ocv_table_current_c: float | None = None,
     invert_current: bool = False,
 ) -> str:
     """The ``file://`` URL of ``path`` that names its battery (and the cell's
-    beginning-of-life resistance, ohm, when given), with ``invert_current=1`` when
-    its current is to be negated. A capacity or cell count of None is left to the
-    file's own battery (the ``file://`` source keeps what the URL does not name)."""
+    beginning-of-life resistance, ohm, its OCV table CSV and the current that was
+    measured at, C, when given), with ``invert_current=1`` when its current is to be
+    negated. A capacity or cell count of None is left to the file's own battery (the
+    ``file://`` source keeps what the URL does not name)."""
     params = {"chemistry": Chemistry(chemistry).value}
     if capacity_ah is not None:
         params["capacity_ah"] = f"{capacity_ah:g}"
@@ -192,6 +195,10 @@ def file_url_with_battery(
         params["cells"] = str(int(cells))
     if bol_resistance_ohm is not None:
         params["bol_resistance_ohm"] = f"{bol_resistance_ohm:.6g}"
+    if ocv_table is not None:
+        params["ocv_table"] = str(Path(ocv_table).expanduser().resolve())
+    if ocv_table_current_c is not None:
+        params["ocv_table_current_c"] = f"{ocv_table_current_c:g}"
     if invert_current:
         params[INVERT_CURRENT_PARAM] = "1"
     return f"{file_url(path)}?{urlencode(params)}"

@@ -1053,7 +1053,10 @@ class LogsPage(QWidget):
         page's diagnostics: :attr:`LogAnalysis.reference_capacity_ah`). So the URL's
         capacity is the page's reference: the one typed or the guess shown, else none.
         Over the file's battery the URL names what the user typed (the chemistry always:
-        a size needs it), as ``analyze``'s options; the source keeps the file's rest."""
+        a size needs it), as ``analyze``'s options; the source keeps the file's rest. The
+        OCV table chosen and the current it was measured at go with it (``ocv_table=``,
+        ``ocv_table_current_c=``, as ``--ocv-table``, ``--ocv-table-current-c``): the
+        replay's SOC reads the table the page's diagnostics read."""
         analysis = self.selected
         if analysis is None:
             return None
@@ -1074,6 +1077,10 @@ class LogsPage(QWidget):
             settings.capacity_ah if given else spec.capacity_ah,
             settings.cells if given else spec.series_cells,
             bol_resistance_ohm=settings.bol_resistance_ohm if given else spec.bol_resistance_ohm,
+            # the table and its current are the user's only (as --ocv-table): over a
+            # file's own table, or the preset's, they are what the page's run used
+            ocv_table=settings.ocv_table,
+            ocv_table_current_c=settings.ocv_table_current_c,
             invert_current=settings.invert_current,
         )
 

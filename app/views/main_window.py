@@ -791,7 +791,7 @@ class MainWindow(QMainWindow):
 
     def _on_data_updated(self, snapshot: dict) -> None:
         # the session knows its battery from the first block on, before any snapshot
-        self.dashboard.set_battery(self.session.spec)
+        self.dashboard.set_battery(self.session.spec, self.session.source_url)
         self.dashboard.show_frame(snapshot)
 
     def _on_recording_loaded(
@@ -825,7 +825,7 @@ class MainWindow(QMainWindow):
         self.dashboard.clear()
         self.dashboard.set_source(report.source_url if report is not None else None, title)
         self.dashboard.set_span(None)  # the whole recording
-        self.dashboard.set_battery(battery)
+        self.dashboard.set_battery(battery, report.source_url if report is not None else None)
         self.dashboard.show_frame(snapshot)
         self._show_stored_recording(recording_id, snapshot, report)
         asked_from = self._recording_asked_from

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import schema
 from app.diagnostics.plausible_cells import implausible_readings, plausible_spread_mv
+from app.views.fitted_label import FittedLabel
 from app.views.shown_temperature import ShownTemperature, shown_temperature
 from app.views.soc_columns import (
     SOC_BMS,
@@ -269,6 +270,30 @@ class Readout(QFrame):
         self.value_label.setStyleSheet(f"color: {color};")
 
 
+class NoteCard(QFrame):
+    """A card of words under the read-outs: a name, and up to three lines of text."""
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.name_label = QLabel(name, objectName="readoutName")
+        self.text_label = FittedLabel("", max_lines=3, objectName="readoutName")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 5, 12, 5)  # (as a read-out's)
+        layout.setSpacing(1)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.text_label)
+        self.setVisible(False)
+
+    def set_text(self, text: str, tooltip: str = "") -> None:
+        """Show ``text`` (hidden when ''), ``tooltip`` over the whole card."""
+        if (text, tooltip) == (self.text_label.full_text(), self.toolTip()):
+            return  # (asked again with every snapshot)
+        self.text_label.set_full_text(text, tooltip or text)
+        self.setToolTip(tooltip)
+        self.setVisible(bool(text))
+
+
 class ReadoutPanel(QFrame):
     """The column of read-outs; :meth:`show_latest` takes the newest sample."""
 
@@ -285,6 +310,10 @@ class ReadoutPanel(QFrame):
             readout = Readout(spec, self)
             self.readouts[spec.key] = readout
             layout.addWidget(readout)
+        # which OCV table the SOC reads: after the read-outs, so on a short screen it is
+        # the one to scroll out of view (a cell's tiles stay in it)
+        self.ocv_table_card = NoteCard("SOC's OCV table", self)
+        layout.addWidget(self.ocv_table_card)
         layout.addStretch(1)
         self.setMinimumWidth(self.minimumSizeHint().width())
         self.plausible_cell_v = UNBOUNDED
@@ -316,6 +345,7 @@ class ReadoutPanel(QFrame):
     def clear(self) -> None:
         for readout in self.readouts.values():
             readout.set_value(math.nan)
+        self.ocv_table_card.set_text("")  # (the next source's battery says its own)
 
     def text_of(self, key: ReadoutKey) -> str:
         """The shown value text (for tests and accessibility)."""
