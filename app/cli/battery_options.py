@@ -268,7 +268,14 @@ def source_battery(
     (:func:`app.hardware.registry.check_battery_agrees`)."""
     from app.hardware.registry import parse_source_url, url_battery, url_battery_values
 
-    options = (args.chemistry, args.capacity_ah, args.cells, args.ocv_table)
+    # (a --ocv-table-current-c alone is named by spec_from_args, not dropped)
+    options = (
+        args.chemistry,
+        args.capacity_ah,
+        args.cells,
+        args.ocv_table,
+        args.ocv_table_current_c,
+    )
     if (
         all(option is None for option in options)
         and args.bol_resistance_ohm is None

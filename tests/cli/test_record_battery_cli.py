@@ -188,3 +188,12 @@ def test_record_refuses_a_cell_count_the_foxbms_pack_voltage_refutes(tmp_path, c
     log = read_canonical_csv(str(out))
     assert log.spec.series_cells == 96 and len(log.frame) >= 2
     assert log.frame["voltage_v"].between(389.0, 389.3).all()
+
+
+def test_record_names_an_ocv_table_current_given_without_its_table(tmp_path, capsys):
+    """--ocv-table-current-c alone was dropped without a word (the URL's battery was
+    used); it is refused as analyze refuses it."""
+    out = tmp_path / "r.csv"
+    url = "sim://nmc?cells=2&speed=0&duration=10"
+    assert main(["record", url, "--ocv-table-current-c", "-0.02", "-o", str(out)]) == 2
+    assert "give the --ocv-table it was measured for" in capsys.readouterr().err
