@@ -274,7 +274,7 @@ def source_battery(
         args.capacity_ah,
         args.cells,
         args.ocv_table,
-        args.ocv_table_current_c,
+        getattr(args, "ocv_table_current_c", None),  # (as spec_from_args reads it)
     )
     if (
         all(option is None for option in options)
