@@ -3,7 +3,8 @@ anchored floor's case): an ambient step of --step K at --step-at h (the simulato
 ambient changed between two blocks), cells with different cooling and heat capacity
 (--cooling-spread, relative sigma, patched into the simulator's cells), large resistance
 spreads, high C-rates (``cc`` at --c-rates with the spec's discharge limit raised),
-long CC-CV charges.
+long CC-CV charges. ``--noise-scale``: the sensors' noise, x typical (0: noise-free, the
+stuck sensor's peers' moves; session 38).
 
 Run: ``PYTHONPATH=$PWD nice python benchmarks/validate/uneven_clean.py --seeds 600``.
 """
