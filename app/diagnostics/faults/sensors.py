@@ -397,9 +397,11 @@ warming or cooling towards its own steady state; read finer than ``STUCK_TEMP_FI
 (0.001 degC: a simulated log, one written to 6 significant digits) beside peers read so,
 it is stuck once every peer moved by 4 of that, not of 0.01 degC: a stuck cell temperature
 of a noise-free LFP pack on a 1C discharge, whose cells warm by ~0.04 degC a minute at
-600 s and a third of that at 1,800 s, was found after 64-69 and 159-164 s, now 29 s (a
-healthy one read to 0.1 mdegC holds while its true value stays within that step: its
-peers, warming alike, move by 4 mdegC only where it moves too).
+600 s and a third of that at 1,800 s, was found after 64-69 and 159-164 s, now 29 s. A
+healthy one holds while its true value stays within its step, and each cell warms or
+cools along its own first-order curve under the same current: in clean noise-free logs,
+float or read to 0.1 or 1 mdegC, with cooling and heat capacities spread by 20 %, none
+held while every peer moved 4 mdegC (``bench_faults``, session 38).
 """
 
 from __future__ import annotations
