@@ -828,6 +828,57 @@ not changed). ``bench_clean_slow.py --periods 10 --kinds sensor_stuck`` (180 run
 ``PYTHONHASHSEED=0``, ``detect_faults`` of a pickled 4 h 16-cell block, 478 M of start-up
 included): NMC CC read to 1 mV 6,095.9 -> 6,105.0 M (+0.16 % of detect), LFP HPPC read to 10
 uV 6,011.5 -> 6,017.3 M, LFP CC noise-free with a stuck cell 6,168.1 -> 6,175.9 M.
+
+2026-12-07 session 38 (sensors3), stuck cell temperatures read finely and the pack voltage
+beside coarsely read cells (:mod:`app.diagnostics.faults.sensors`, ``STUCK_TEMP_FINE_C``,
+``CELLS_ROUNDING_SPAN``). (1) A cell temperature whose own changes bound its quantum under
+0.001 degC (a float log, one written to 6 significant digits), beside peers read so, is
+stuck once every peer moved by 4 of 0.001 degC, not 4 of 0.01 degC (the cell voltage's
+``STUCK_CELL_FINE_V`` tier without the OCV drift: the cells share the current's heat).
+Tuning, ``--parts detection --brief --cases "sensor_stuck cell" --cells 4 16 --seeds 2
+--noise-scale 0 --profiles cc --onsets 600 1800``: within 60 s 40 -> 48 of 48 (LFP
+temperatures at 600 s 64-69 -> 29 s, at 1,800 s 159-164 -> 29 s; max 164 -> 34 s); with
+typical noise byte-identical. Held out, ``--cases "sensor_stuck cell_3_temp" --first-seed
+300 --seeds 2 --profiles cc cccv cycle --onsets 900 2400 --cells 4 16 --noise-scale 0``:
+found 68 -> 72 of 72, within 60 s 28 -> 68 (median 79 -> 29 s, worst found 319 -> 104 s;
+the 4 left LFP at 2,400 s, 99-104 s); every stuck case at random onsets (``--cases
+sensor_stuck --noise-scale 0 --cells 4 16 --seeds 1 --first-seed 310 --profiles drive cycle
+hppc rest cc cccv``): found 56 -> 66 of 180, within 60 s 32 -> 50, only cell_3_temp_c rows
+changed, none before an onset either way. The noise-free LFP cell voltage on CC (quoted at
+604 s when this session began) was already 34 s (session 37); its held-out CC-CV rows at 64 s
+are unchanged. (2) The pack voltage is noisy only in a window with a bin in which its
+difference from the cells' sum spanned more than the cells' known quanta and its own
+(what their roundings alone can span): ``--parts clean --brief --noise-scale 0 --resolution
+cell_v=0.01 --first-seed 1470 --clean-hours 4``: 3 -> 0 false alarms (the noisy pack
+voltages of 16-cell LFP drives, seed 1471: each cell's step-robust estimate drops its
+isolated rounding steps, their sum's keeps the steps of several cells in consecutive
+samples, 2e-3 V² against 1.1e-4 V² for the cells). Detection, ``--parts detection --brief
+--cases "sensor_noisy voltage_v" --cells 4 16 --resolution cell_v=0.01``: typical noise
+byte-identical (48/48 within 60 s); noise-free 48/48 within 60 s either way, latencies the
+same, faults before an onset 5 -> 3 (two such pack voltages gone; the 3 left are internal
+shorts of an NMC 4-cell HPPC log at 2,640 s, a path not changed); ``--cases sensor_noisy
+--cells 4 16 --resolution cell_v=0.001`` (typical noise) byte-identical (240/240).
+Clean, after (where session 37 ran the same command, 0 there too): ``bench_stuck_clean.py --noise 0 --seeds 0 1`` 0 of 104;
+``--noise 0 --profiles cc cccv --dt 1 60 --seeds 0 1`` 0 of 96; ``--parts clean --brief
+--noise-scale 0 --clean-hours 8`` (1,920 pack-hours) 0; held out ``--first-seed 1440
+--clean-hours 4`` (960) 0; finely read, ``--resolution temp=0.0001 cell_v=0.00001
+--first-seed 1480 --clean-hours 4`` 0, ``--resolution temp=0.001 --first-seed 1460`` 0;
+``--resolution cell_v=0.001 temp=0.01 --first-seed 1450`` no sensor fault (6 internal
+shorts of lead-acid 4-cell CC logs, seed 1451, the same before); ``bench_clean_slow.py
+--periods 10 --kinds sensor_stuck`` (180 runs of 24 h) 0; noise-free unevenly cooled packs
+(``benchmarks/validate/uneven_clean.py --noise-scale 0 --cooling-spread 0.2 --profiles cc
+cycle drive cccv --c-rates -1 -2 --spreads 0.06 --hours 2 --seeds 613 614``, 60 runs) no
+sensor fault (71 internal shorts, the same before); typical noise ``--parts clean --first-seed 1440
+--seeds 2 --clean-cells 4 16`` (5,760 pack-hours) 0; ``bench_stuck_clean.py --noise 0
+--seeds 5 6 7`` (held out) 0 of 156. ``--parts equivalence`` 9 of 9 identical; live ==
+offline in ``tests/diagnostics/test_stuck_noise_free.py`` (a stuck LFP temperature on CC)
+and ``tests/diagnostics/test_faults_coarse_sensors.py`` (a noisy pack beside 10 mV cells),
+blocks of 1-39 samples. Cost (callgrind, ``PYTHONHASHSEED=0``, ``detect_faults`` of a
+pickled 4 h 16-cell block, less the 5,494.8 M of loading it): NMC drive, typical noise
+427.2 -> 429.7 M (+0.6 %); NMC HPPC, noise-free (its cells frozen in the rests, asked)
+541.8 -> 538.8 M; LFP CC, noise-free, a stuck cell temperature 679.3 -> 672.6 M; LFP drive,
+noise-free, cells read to 10 mV (the cells' roundings' span worked out every bin) 568.1 ->
+523.7 M (less; not traced).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ anchored floor's case): an ambient step of --step K at --step-at h (the simulato
 ambient changed between two blocks), cells with different cooling and heat capacity
 (--cooling-spread, relative sigma, patched into the simulator's cells), large resistance
 spreads, high C-rates (``cc`` at --c-rates with the spec's discharge limit raised),
-long CC-CV charges.
+long CC-CV charges. ``--noise-scale``: the sensors' noise, x typical (0: noise-free, the
+stuck sensor's peers' moves; session 38).
 
 Run: ``PYTHONPATH=$PWD nice python benchmarks/validate/uneven_clean.py --seeds 600``.
 """
@@ -33,6 +34,7 @@ p.add_argument("--step-at", type=float, default=0.5, help="h into the log")
 p.add_argument("--seeds", type=int, nargs="+", default=[600])
 p.add_argument("--hours", type=float, default=2.0)
 p.add_argument("--detail", action="store_true", help="print each alarm's detail")
+p.add_argument("--noise-scale", type=float, default=1.0, help="x typical sensor noise")
 a = p.parse_args()
 
 _make = pack_mod.make_cells
@@ -67,7 +69,7 @@ for chem, cells, prof, rate, sp, seed in itertools.product(
         spec,
         prof,
         seed=seed,
-        noise=NoiseSpec.typical(spec),
+        noise=NoiseSpec.typical(spec, a.noise_scale),
         ambient_c=a.ambient,
         capacity_spread=0.02,
         resistance_spread=sp,

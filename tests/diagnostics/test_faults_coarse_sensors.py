@@ -223,6 +223,35 @@ def test_a_noisy_pack_voltage_read_to_100_mv_is_still_found():
     assert faults[0]["detail"]["detected_time_s"] <= onset + 60.0
 
 
+def test_a_pack_voltage_beside_cells_read_to_10_mv_is_not_noisy_a_noisy_one_is_found():
+    # a noise-free 16-cell LFP drive: the cells move together, their roundings step at
+    # nearly the same samples, and the step-robust estimate of the pack voltage's
+    # difference from their sum keeps what the cells' own drop (before: noisy at 6,900
+    # and 7,845 s); it spans at most their quanta, a noisy pack sensor far more
+    spec = preset("lfp", series_cells=16)
+
+    def drive(faults=()):
+        block = simulate(
+            spec,
+            "drive",
+            duration_s=8000,
+            seed=1471,
+            capacity_spread=0.02,
+            resistance_spread=0.03,
+            faults=list(faults),
+        )
+        return quantize(block, {"cell_v": 0.01})
+
+    assert detect_faults(drive(), spec).to_list() == []
+    onset = 6850.0
+    block = drive([Fault("sensor_noisy", onset, channel="voltage_v")])
+    faults = detect_faults(block, spec).to_list()
+    assert [(f["kind"], f["channel"]) for f in faults] == [("sensor_noisy", "voltage_v")]
+    assert onset <= faults[0]["detail"]["detected_time_s"] <= onset + 60.0
+    sizes = np.random.default_rng(7).integers(1, 40, size=len(block))
+    assert faults_in_blocks(block, spec, sizes) == faults
+
+
 @pytest.mark.parametrize(("channel", "onset"), [("current_a", 6503.0), ("voltage_v", 5537.0)])
 def test_a_coarse_sensor_stuck_while_its_twin_moves_is_found_without_a_flickering_past(
     channel, onset

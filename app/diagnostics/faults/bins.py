@@ -248,6 +248,19 @@ class BinBatch:
             lo = self._per_bin(np.fmin, y).astype(np.float64)
         return hi - lo
 
+    def difference_range(self, row: int, rows: np.ndarray) -> np.ndarray:
+        """The greatest less the least finite value of channel row ``row`` less the sum
+        of channel rows ``rows``, sample by sample (in float64, the rows added in order),
+        in each bin (NaN: none). Call it only while the batch is processed (see
+        :meth:`sample_max`)."""
+        if self.samples is None:
+            return np.full(self.m, np.nan)
+        y = self.samples[row].astype(np.float64)
+        for r in rows:
+            y -= self.samples[r]
+        with np.errstate(invalid="ignore"):
+            return self._per_bin(np.fmax, y) - self._per_bin(np.fmin, y)
+
     def _per_bin(self, ufunc, y: np.ndarray) -> np.ndarray:
         """``ufunc.reduceat(y, self.starts)`` (a max or min: exact, whatever the order);
         bins of ``k`` samples each by ``k`` element-wise calls over strided slices

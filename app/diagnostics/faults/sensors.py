@@ -12,7 +12,9 @@ noisy when that estimate is 4x the median of its group (cell voltages, cell
 temperatures: a channel among >= 3 of its kind) and above an absolute floor
 well over typical sensor noise (floors below). Two channels see the load's own
 curvature and are corrected for it: the pack voltage is judged by its
-difference from the sum of the cell voltages (less the cells' own noise), and
+difference from the sum of the cell voltages (less the cells' own noise; beside cells
+read coarsely, only where it spans more than their roundings can,
+``CELLS_ROUNDING_SPAN``), and
 the current by its excess over what the mean cell voltage's curvature implies
 through the cells' ohmic resistance R0 (a real change of current moves the
 voltage by R0 dI; sensor noise does not), with a margin of 2 in variance for an
@@ -390,7 +392,16 @@ simulated one): a stuck cell on LFP's plateau at 1C, whose OCV drifts 0.4 mV a m
 found after 604 s, now 34 s. Not by the load's test (a CV phase's taper moves the cells
 below the limit by R0 dI against their OCV's drift, and they hold to 10 uV). With noise a
 held reading is found by its own history (above) first. A temperature has no such test:
-the cells share the current's heat, and a healthy sensor moves with its peers.
+the cells share the current's heat, and a healthy sensor moves with its peers, each
+warming or cooling towards its own steady state; read finer than ``STUCK_TEMP_FINE_C``
+(0.001 degC: a simulated log, one written to 6 significant digits) beside peers read so,
+it is stuck once every peer moved by 4 of that, not of 0.01 degC: a stuck cell temperature
+of a noise-free LFP pack on a 1C discharge, whose cells warm by ~0.04 degC a minute at
+600 s and a third of that at 1,800 s, was found after 64-69 and 159-164 s, now 29 s. A
+healthy one holds while its true value stays within its step, and each cell warms or
+cools along its own first-order curve under the same current: in clean noise-free logs,
+float or read to 0.1 or 1 mdegC, with cooling and heat capacities spread by 20 %, none
+held while every peer moved 4 mdegC (``bench_faults``, session 38).
 """
 
 from __future__ import annotations
@@ -487,6 +498,23 @@ QUANTUM_NOISE = 1.0
 #: noisy sensor of the simulator's, 2 quanta at 0.1 V, spans 3 or more steps in nearly
 #: every 5 s bin.
 PACK_TWO_STEPS = 1.5
+#: The pack voltage beside cell voltages is judged by its difference from their sum, and
+#: cells read to a quantum (known, see :mod:`.resolution`) without noise that spans it
+#: err by their rounding, each within half a quantum: the sum's error spans at most the
+#: sum of their quanta. In a series string they move together (a load moves each by its
+#: R0 times the same current), so their roundings step at nearly the same samples, and
+#: the step-robust estimate of the sum's error -- steps of several cells in consecutive
+#: samples, which the minimum over 3 keeps -- is not the sum of the cells' own (isolated
+#: steps, which it drops): a noise-free 16-cell LFP drive read to 10 mV read 2e-3 V² (45
+#: mV) in its difference from the cells' sum against 1.1e-4 V² for the cells, over the
+#: 40 mV floor, 16x theirs (``bench_faults --parts clean --noise-scale 0 --resolution
+#: cell_v=0.01 --first-seed 1470``, seed 1471). So the pack voltage is noisy only in a
+#: window with a bin in which that difference spanned more than this times the cells'
+#: quanta and its own (a quantum each, the pack's its resolution bound; the margin:
+#: float32's rounding of the samples): what rounding alone cannot. A noisy pack sensor of
+#: the simulator's (0.2 V) spans 0.46 V in a 5-sample bin on average, 16 cells read to 10
+#: mV 0.16 V at most.
+CELLS_ROUNDING_SPAN = 1.01
 #: The load curvature the voltage explains, counted double (R0 uncertainty).
 CURRENT_LOAD_MARGIN = 2.0
 #: ... and this in a slow log (samples ``SLOW_LOG_DT_S`` or more apart): there the
@@ -679,6 +707,14 @@ STUCK_CELL_FINE_V = 0.00005
 #: The finest step of a cell temperature reading without noise (a lab logger's 0.01 degC;
 #: BMSs read 0.1 or 1 degC).
 STUCK_TEMP_RESOLUTION_C = 0.01
+#: ... and a cell temperature read finer than this (its own changes bound its quantum so:
+#: a simulated log, one written to 6 significant digits, 0.1 mdegC), beside peers read
+#: so, is stuck once every peer moved by ``STUCK_PEER_QUANTA`` of this (see Peers that
+#: moved): its reading holds only while its true value stays within its own finer step.
+#: The cells share the current's heat, each warming or cooling towards its own steady
+#: state; on LFP's small resistance a 1C discharge warms them by ~0.04 degC a minute, and
+#: 4 of 0.01 degC took 64-164 s.
+STUCK_TEMP_FINE_C = 0.001
 #: A dropout needs at least two missing samples.
 DROPOUT_MIN_SAMPLES = 2.0
 
@@ -916,6 +952,11 @@ class SensorDetector:
         self._peer_q2_floor = np.zeros(c)
         self._peer_q2_floor[layout.cells_v] = STUCK_CELL_RESOLUTION_V**2
         self._peer_q2_floor[layout.cells_t] = STUCK_TEMP_RESOLUTION_C**2
+        # ... and of one read finely, beside peers read so (see STUCK_CELL_FINE_V,
+        # STUCK_TEMP_FINE_C)
+        self._peer_fine2 = np.zeros(c)
+        self._peer_fine2[layout.cells_v] = STUCK_CELL_FINE_V**2
+        self._peer_fine2[layout.cells_t] = STUCK_TEMP_FINE_C**2
         self._pack_t_peers = layout.i_t >= 0 and len(layout.cells_t) >= MIN_GROUP
         # rows judged on their peers' history and known to be quantised ask for their
         # own noise since the log's start (see Coarse sensors)
@@ -1043,6 +1084,14 @@ class SensorDetector:
         pack_qe2 = np.fmax(bb.q2[iv], pack_q2)
         with np.errstate(invalid="ignore"):
             wide = bb.sample_range(iv) > PACK_TWO_STEPS * np.sqrt(pack_qe2)
+            if len(lay.cells_v):
+                # ... and its difference from the cells' sum spanned more than the
+                # cells' roundings and its own span (see CELLS_ROUNDING_SPAN)
+                rounding = sum_rows(np.sqrt(bb.q2[lay.cells_v]))
+                if (rounding > 0).any():
+                    span = CELLS_ROUNDING_SPAN * (rounding + np.sqrt(pack_qe2))
+                    diff = bb.difference_range(iv, lay.cells_v)
+                    wide &= (rounding == 0) | (diff > span)
         wide_full = self._wide_hist.push(wide.astype(float))
         warm_full = self._warm_hist.push(self._r0_factor(bb) if self.r0 is not None else np.ones(m))
         step_full = self._step_hist.push(bb.step_reach.astype(float))
@@ -1614,9 +1663,9 @@ class SensorDetector:
         volts[self.layout.cells_v] = True
         r0_most = 0.0 if self.r0 is None else self.r0 / math.sqrt(CURRENT_LOAD_MARGIN)
         ii = self.layout.i_i
-        # (what every threshold is above: a cell voltage's, read finely, STUCK_CELL_FINE_V)
-        fine2 = STUCK_CELL_FINE_V**2
-        least_move = STUCK_PEER_QUANTA * np.sqrt(np.where(volts, fine2, floor2))
+        # (what every threshold is above: a reading's, read finely, see STUCK_CELL_FINE_V)
+        fine2 = self._peer_fine2
+        least_move = STUCK_PEER_QUANTA * np.sqrt(np.where(fine2 > 0, fine2, floor2))
         warm = []  # (the bins' R0 factors, worked out once, where a row gets that far)
 
         def moved(need: np.ndarray) -> np.ndarray:
@@ -1699,28 +1748,35 @@ class SensorDetector:
                             run_len[r_s, j_s],
                         )
                         passed &= ~v | (load >= own_q) | (drift >= own_q)
-                        # ... or, read finely (see STUCK_CELL_FINE_V), with its peers read
-                        # so, the held current moved it by as many fine quanta
-                        fine = v & (bb.q2_bound[r_s, j_s] <= fine2) & ~passed
-                        if fine.any():
-                            f_s = np.flatnonzero(fine)
-                            peer_fine = fine2 >= bb.q2_bound[:c, j_s[f_s]].T
-                            q2f = np.fmax(
-                                np.fmax(q2r[f_s, None], bb.q2[:c, j_s[f_s]].T),
-                                np.where(peer_fine, fine2, floor2[None, :]),
-                            )
-                            need_f = STUCK_PEER_QUANTA * np.sqrt(q2f)
-                            need_f = need_f + STUCK_PEER_NOISE_SIGMAS * sigma[f_s]
-                            ok_f = (hi[f_s] - lo[f_s] >= need_f) | ~peers[r_s[f_s]]
-                            qf = np.sqrt(np.fmax(q2r[f_s], fine2))
+                    # ... or, read finely (see STUCK_CELL_FINE_V, STUCK_TEMP_FINE_C), with
+                    # its peers read so, its peers moved by as many fine quanta (a cell
+                    # voltage: and the held current moved it as far)
+                    fine2_r = fine2[r_s]
+                    fine = (bb.q2_bound[r_s, j_s] <= fine2_r) & (fine2_r > 0) & ~passed
+                    if fine.any():
+                        f_s = np.flatnonzero(fine)
+                        fq2 = fine2_r[f_s, None]
+                        peer_fine = fq2 >= bb.q2_bound[:c, j_s[f_s]].T
+                        q2f = np.fmax(
+                            np.fmax(q2r[f_s, None], bb.q2[:c, j_s[f_s]].T),
+                            np.where(peer_fine, fq2, floor2[None, :]),
+                        )
+                        need_f = STUCK_PEER_QUANTA * np.sqrt(q2f)
+                        need_f = need_f + STUCK_PEER_NOISE_SIGMAS * sigma[f_s]
+                        ok_f = ((hi[f_s] - lo[f_s] >= need_f) | ~peers[r_s[f_s]]).all(axis=1)
+                        vf = v[f_s]
+                        if vf.any():
+                            g_s = f_s[vf]
+                            qf = np.sqrt(np.fmax(q2r[g_s], fine2_r[g_s]))
                             drift_f = self._held_drift(
-                                mean[r_s[f_s], j_s[f_s]],
+                                mean[r_s[g_s], j_s[g_s]],
                                 qf,
-                                lo[f_s, ii],
-                                hi[f_s, ii],
-                                run_len[r_s[f_s], j_s[f_s]],
+                                lo[g_s, ii],
+                                hi[g_s, ii],
+                                run_len[r_s[g_s], j_s[g_s]],
                             )
-                            passed[f_s] = ok_f.all(axis=1) & (drift_f >= STUCK_PEER_QUANTA * qf)
+                            ok_f[vf] &= drift_f >= STUCK_PEER_QUANTA * qf
+                        passed[f_s] = ok_f
                 out[r_s, j_s] = passed
             return out
 
