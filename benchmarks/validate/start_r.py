@@ -22,6 +22,7 @@ p.add_argument("--profiles", nargs="+", default=["cc"])
 p.add_argument("--c-rates", type=float, nargs="+", default=[-1.0])
 p.add_argument("--spreads", type=float, nargs="+", default=[0.08])
 p.add_argument("--seeds", type=int, nargs="+", default=[400, 401])
+p.add_argument("--soc-spread", type=float, default=0.0, help="the cells' initial SOC sigma, %%")
 p.add_argument("--show", type=float, default=3.0, help="print cells this many errors off")
 a = p.parse_args()
 
@@ -50,6 +51,7 @@ for chem, amb, rate, prof in itertools.product(a.chems, a.ambients, a.c_rates, a
             ambient_c=amb,
             capacity_spread=0.02,
             resistance_spread=sp,
+            soc_spread_pct=a.soc_spread,
             **({"c_rate": rate} if prof in ("cc", "cccv") else {}),
         )
         b = sim.run_block(round(sr.FIT_S + 60))
