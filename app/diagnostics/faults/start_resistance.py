@@ -34,14 +34,16 @@ allowance was -0.5..+0.05 of the pack's warming, its excess grew +0.1 of it: a f
 short at 450 s). So each cell's OCV, the spec's table at its own SOC and the charge
 moved since the log's start (rated capacity), is taken off its voltage, and the fit is
 of the median of what is left and each cell's deviation from that. Each cell's SOC at
-the log's start: first its level over the fit's first ``LEVEL_S`` (its voltage less the
-nominal cell's overpotential, through the table), then ``SOC_PASSES`` times the one of
-``SOC_CANDIDATES`` (between its level's at ``GAIN_SPAN`` times the nominal
-overpotential) that fits best, its build-up over the fit (in its residual variance) and
-its level (to ``OCV_TOL_V``: a real cell's curve a few mV off the table) together: the
-bend's place shows in the build-up where the level alone is a few tenths of a % off
-(0.1 of r is 6 mV at 1C, 1 % on the bend's upper side), and the level alone, iterated
-with the fitted r, ran away from the truth there. The level only places the cell on
+the log's start is the one of ``SOC_CANDIDATES`` (between its level's, its voltage over
+the fit's first ``LEVEL_S`` less ``GAIN_SPAN`` times the nominal cell's overpotential,
+through the table) that fits the cell best on its own: its voltage less its OCV on a
+line and the nominal overpotential (the build-up, where the bend's place shows) and its
+level (to ``OCV_TOL_V``: a real cell's curve a few mV off the table). The level alone
+is a few tenths of a % off (0.1 of r is 6 mV at 1C: 1 % on the bend's upper side), and
+iterated with the fitted r it ran away from the truth; refined against the median of
+the others (as r is) a 2-cell pack's cells, both at 80 %, pulled each other's SOC
+along (seed 9832: r 0.024 against 0.129, a false short). r's change over the SOCs as
+likely (``SOC_SPAN_Z``) is an error of r's. The level only places the cell on
 the table; r is still the build-up's. The overpotential is each bin's mean (it was the
 bin's end: the RC pairs ~5 mV ahead over a first bin of 5 s). Two errors of r's more:
 its change over each cell's capacity at either end of ``CAPACITY_SPAN`` (the SOC's pace
@@ -135,13 +137,19 @@ MIN_TEMP_BINS = 10
 #: The cells' SOC is read from their voltage over the fit's first this long (at least its
 #: first bin): the table's SOC at each voltage less the cell's overpotential then.
 LEVEL_S = 10.0
-#: The passes of (each cell's SOC from its level, its r from the fit): the first level
-#: takes every cell's overpotential as the nominal cell's, each next one the fitted.
-SOC_PASSES = 2
-#: ... then refined (see ``_refine_soc``): among this many SOCs ...
+#: Each cell's SOC at the log's start (see the module doc, the OCV's bend, and
+#: ``_refine_soc``): the one that fits it best ...
+#: ... among this many SOCs ...
 SOC_CANDIDATES = 61
-#: ... between its level's at this span of its overpotential against the nominal cell's
+#: ... between its level's at these multiples of the nominal cell's overpotential.
 GAIN_SPAN = (0.5, 1.5)
+#: ... and r's error of the SOC's: half the range of r over the SOCs whose fit is within
+#: this many errors of the best's (its cost: the fit's residuals in their variance and
+#: the level's in ``OCV_TOL_V``), as this many errors. A cell at the bend from the log's
+#: start (every cell at 80 %, a 2-cell pack of 12 % spread at 45 degC, seed 9832) has its
+#: bend's place in the first seconds of the build-up, where the bend mimics R1's:
+#: its r read 0.024 against 0.129.
+SOC_SPAN_Z = 2.0
 #: A cell's OCV off the spec's table by up to a few mV (its level's error)
 OCV_TOL_V = 0.003
 #: r is not known for a cell whose path along the table over the fit (and this far
@@ -151,10 +159,9 @@ OCV_TOL_V = 0.003
 #: NMC's table is at most 15 mV/% above 10 %.
 MAX_OCV_SLOPE = 0.05
 SOC_MARGIN = 0.5
-#: Each cell's capacity against the rated one (its SOC's pace along the table), r is
-#: fitted at either end of this too, its change there taken as ``CAPACITY_SPAN_Z`` of its errors:
-#: ~2 sigma of a new pack's spread (1-2 %); on a steep stretch of the table (LFP's knee
-#: above 98 %: 125 mV/%) a cell's pace moves its OCV by more than its build-up.
+#: Each cell's capacity against the rated one (its SOC's pace along the table): r is
+#: fitted at either end of this too, its change there taken as ``CAPACITY_SPAN_Z`` of
+#: its errors (~2 sigma of a new pack's 1-2 % spread).
 CAPACITY_SPAN = (0.96, 1.04)
 CAPACITY_SPAN_Z = 2.0
 #: The activation energy of the cells' resistances, against the spec's, r is fitted
@@ -269,18 +276,12 @@ class StartResistance:
         # each cell's OCV, at its own SOC, taken off its voltage (see the module doc)
         volts = vmed[None, :] + dev
         moved = self._charge_moved(t, current)
-        soc = self._soc(ok, t, volts, eta, np.ones(nv), moved)
-        for _ in range(SOC_PASSES):
-            less = self._less_ocv(volts, soc, moved)
-            fit = self._fit(ok, t, *less, eta)
-            if fit is None:
-                return
-            soc = self._refine_soc(ok, t, volts, eta, moved, less[0], fit)
+        soc, spread = self._refine_soc(ok, t, volts, eta, moved)
         less = self._less_ocv(volts, soc, moved)
         fit = self._fit(ok, t, *less, eta)
         if fit is None:
             return
-        r, se = fit[:2]
+        r, se, scale = fit[0], fit[1], fit[5]
         # each cell's capacity (see CAPACITY_SPAN): its SOC's pace along the table at
         # either end of it, the median's not moved, r's change an error of r's too
         cap = np.zeros(nv)
@@ -296,7 +297,9 @@ class StartResistance:
                 eta_k = self._overpotential(np.nan_to_num(current), factor**k)
                 other = self._fit(ok, t, *less, eta_k)
                 off = np.fmax(off, np.abs(other[0] - r) if other is not None else np.inf)
-        se = np.sqrt(se**2 + (off / EA_SPAN_Z) ** 2 + (cap / CAPACITY_SPAN_Z) ** 2)
+        # (the SOC's: its gain's range over the SOCs as likely, see _refine_soc)
+        place = spread / scale / SOC_SPAN_Z
+        se = np.sqrt(se**2 + (off / EA_SPAN_Z) ** 2 + (cap / CAPACITY_SPAN_Z) ** 2 + place**2)
         known = (se <= MAX_SE) & ~self._steep(soc, moved[ok])
         self.r = np.where(known, r, np.nan)
         self.se = np.where(known, se, np.inf)
@@ -317,34 +320,44 @@ class StartResistance:
         ocv = volts[:, first] - gain[:, None] * eta[1:, first]
         return np.mean(self.soc_from_ocv(ocv) - moved[first], axis=1)
 
-    def _refine_soc(self, ok, t, volts, eta, moved, vmed, fit) -> np.ndarray:
-        """Each cell's SOC at the log's start that fits its voltage best: its build-up
-        over the fit (against the median ``vmed`` of the last pass) and its level over
-        the fit's first ``LEVEL_S`` (known to ``OCV_TOL_V``), among ``SOC_CANDIDATES``
-        between its level's SOC at an overpotential of ``GAIN_SPAN`` times the nominal
-        cell's."""
-        k0, k_med, s2 = fit[2], fit[3], fit[4]
+    def _refine_soc(self, ok, t, volts, eta, moved) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's SOC at the log's start that fits its voltage best, on its own (no
+        other cell's SOC in its reference): its voltage less its OCV from that SOC on a
+        line and the nominal cell's overpotential at its temperature (its build-up, in the
+        residuals' least variance over the SOCs) and its level over the fit's first
+        ``LEVEL_S`` (known to ``OCV_TOL_V``), among ``SOC_CANDIDATES`` between its level's
+        SOC at an overpotential of ``GAIN_SPAN`` times the nominal cell's; and half the
+        range of its overpotential's gain over the SOCs whose fit is within
+        ``SOC_SPAN_Z`` errors of the best's."""
         first = ok & (t <= max(LEVEL_S, float(t[ok][0])))
         n = int(ok.sum())
-        x = np.vstack((np.ones(n), t[ok], eta[0, ok])).T
-        cov = np.linalg.inv(x.T @ x)
-        eta_first = eta[1:, first].mean(axis=1)
         lo = self._soc(ok, t, volts, eta, np.full(self.nv, GAIN_SPAN[0]), moved)
         hi = self._soc(ok, t, volts, eta, np.full(self.nv, GAIN_SPAN[1]), moved)
         frac = np.linspace(0.0, 1.0, SOC_CANDIDATES)
-        out = np.empty(self.nv)
+        out, spread = np.empty(self.nv), np.empty(self.nv)
         for j in range(self.nv):
+            x = np.vstack((np.ones(n), t[ok], eta[1 + j, ok])).T
+            try:
+                cov = np.linalg.inv(x.T @ x)
+            except np.linalg.LinAlgError:
+                out[j], spread[j] = (lo[j] + hi[j]) / 2.0, np.inf
+                continue
             cand = lo[j] + (hi[j] - lo[j]) * frac
             ocv = self.ocv(cand[:, None] + moved[None, :])  # (candidates, bins)
-            d = eta[1 + j, ok] - eta[0, ok]
-            y = volts[j, ok][None, :] - ocv[:, ok] - vmed[ok][None, :] - k_med * d[None, :]
+            y = volts[j, ok][None, :] - ocv[:, ok]
             coef = y @ x @ cov  # (candidates, 3)
             ss = ((y - coef @ x.T) ** 2).sum(axis=1)
-            gain = k0 + coef[:, 2]
-            level = (volts[j, first][None, :] - ocv[:, first]).mean(axis=1) - gain * eta_first[j]
-            cost = ss / max(s2[j], 1e-12) + level**2 / OCV_TOL_V**2
-            out[j] = cand[int(np.argmin(cost))]
-        return out
+            gain = coef[:, 2]
+            level = (volts[j, first][None, :] - ocv[:, first]).mean(axis=1)
+            level -= gain * eta[1 + j, first].mean()
+            s2 = max(float(ss.min()) / max(n - 3.0, 1.0), 1e-12)
+            cost = ss / s2 + level**2 / OCV_TOL_V**2
+            best = int(np.argmin(cost))
+            out[j] = cand[best]
+            # the SOCs as likely within SOC_SPAN_Z errors: the range of their gains
+            near = cost <= cost[best] + SOC_SPAN_Z**2
+            spread[j] = (gain[near].max() - gain[near].min()) / 2.0
+        return out, spread
 
     def _steep(self, soc: np.ndarray, moved: np.ndarray) -> np.ndarray:
         """Whether each cell's path along the table over the fit (from ``soc`` at the
@@ -393,4 +406,4 @@ class StartResistance:
         scale = min(built, 1.0)
         s2_dev = float(np.median(s2[1:]))  # pooled over the cells (one front end)
         se = max(np.sqrt(s2_dev * cov[2, 2]) / scale, MIN_SE)
-        return (beta - mid) / scale, se, coef[2, 0], k_med, s2[1:]
+        return (beta - mid) / scale, se, coef[2, 0], k_med, s2[1:], scale
