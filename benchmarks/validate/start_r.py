@@ -2,6 +2,11 @@
 under load) against the simulator's truth, in the fit's standard errors, at other
 ambients, rates, spreads and pack sizes. Only where r is known (se <= MAX_SE): the
 short test then allows the cell r + 3 se + 0.05 of the pack's warming.
+
+2026-12-07 session 38 (anchor): ``--soc-spread`` (the cells' initial SOC sigma, %): a
+cell apart from the median across a bend of the OCV table read its bend as resistance;
+figures before -> after in :mod:`app.diagnostics.faults.start_resistance` ("The OCV's
+bend").
 """
 
 import argparse
