@@ -2,6 +2,11 @@
 under load) against the simulator's truth, in the fit's standard errors, at other
 ambients, rates, spreads and pack sizes. Only where r is known (se <= MAX_SE): the
 short test then allows the cell r + 3 se + 0.05 of the pack's warming.
+
+2026-12-07 session 38 (anchor): ``--soc-spread`` (the cells' initial SOC sigma, %): a
+cell apart from the median across a bend of the OCV table read its bend as resistance;
+figures before -> after in :mod:`app.diagnostics.faults.start_resistance` ("The OCV's
+bend").
 """
 
 import argparse
@@ -22,6 +27,7 @@ p.add_argument("--profiles", nargs="+", default=["cc"])
 p.add_argument("--c-rates", type=float, nargs="+", default=[-1.0])
 p.add_argument("--spreads", type=float, nargs="+", default=[0.08])
 p.add_argument("--seeds", type=int, nargs="+", default=[400, 401])
+p.add_argument("--soc-spread", type=float, default=0.0, help="the cells' initial SOC sigma, %%")
 p.add_argument("--show", type=float, default=3.0, help="print cells this many errors off")
 a = p.parse_args()
 
@@ -50,6 +56,7 @@ for chem, amb, rate, prof in itertools.product(a.chems, a.ambients, a.c_rates, a
             ambient_c=amb,
             capacity_spread=0.02,
             resistance_spread=sp,
+            soc_spread_pct=a.soc_spread,
             **({"c_rate": rate} if prof in ("cc", "cccv") else {}),
         )
         b = sim.run_block(round(sr.FIT_S + 60))
