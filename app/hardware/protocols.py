@@ -256,7 +256,7 @@ _BOL_RESISTANCE = Param(
 CHEMISTRY_HELP = "The cell chemistry: its preset gives the OCV curve, voltage limits and model"
 #: The cell's OCV table and the current it was measured at (``--ocv-table``,
 #: ``--ocv-table-current-c``): the same two on every tab, as on the Logs page.
-_OCV_TABLE = (
+OCV_TABLE = (
     Param(
         "ocv_table",
         "OCV table",
@@ -282,7 +282,7 @@ SIMULATED_BATTERY = (
     _cells(initial="4"),
     _capacity("Capacity of one cell; empty: the chemistry preset's", blank="preset"),
     _BOL_RESISTANCE,
-    *_OCV_TABLE,
+    *OCV_TABLE,
 )
 #: A BMS or battery monitor: the diagnostics' battery must be said, a preset's
 #: single 2.5 Ah cell would be far off (:func:`app.hardware.registry.battery_from_url`).
@@ -294,7 +294,7 @@ CONNECTED_BATTERY = (
     _cells(needed=True),
     _capacity("Capacity of one cell (of one parallel string)", needed=True),
     _BOL_RESISTANCE,
-    *_OCV_TABLE,
+    *OCV_TABLE,
 )  # fmt: skip
 #: A log file: empty is the battery the file names; given, it replaces the file's.
 LOGGED_BATTERY = (
@@ -305,7 +305,7 @@ LOGGED_BATTERY = (
     _cells(blank="the file's"),
     _capacity("Capacity of one cell; empty: the file's", blank="the file's"),
     _BOL_RESISTANCE,
-    *_OCV_TABLE,
+    *OCV_TABLE,
 )  # fmt: skip
 
 

@@ -115,7 +115,7 @@ class _PathField(QWidget):
             self.edited.emit()
 
 
-def _make_field(param: Param, changed: Signal) -> QWidget:
+def make_field(param: Param, changed: Signal) -> QWidget:
     """The input of one parameter; ``changed`` is emitted on every user edit."""
     if param.kind is ParamKind.PATH:
         field = _PathField(param.file_filter, writes=param.writes)
@@ -218,7 +218,7 @@ class ParamForm(QWidget):
         self.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
         for param in protocol.params:
-            field = _make_field(param, self.changed)
+            field = make_field(param, self.changed)
             self.fields[param.name] = field
             # a path has its Browse… button where the others have their unit
             if (protocol.name, param.name) == SIGNAL_MAPPING:
@@ -290,7 +290,7 @@ class BatteryFields(QWidget):
         if chemistry is not None:
             rows.append(("Chemistry", chemistry.toolTip(), "", chemistry, False))
         for param in self.params:
-            field = _make_field(param, self.changed)
+            field = make_field(param, self.changed)
             self.fields[param.name] = field
             # a file's path (the OCV table) reads whole only across both columns
             whole = param.kind is ParamKind.PATH

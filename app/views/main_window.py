@@ -892,10 +892,20 @@ class MainWindow(QMainWindow):
             self.spec_dialog.close()
         dialog = BatterySpecDialog(probe, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.request_source(dialog.url()))
+        dialog.open_requested.connect(lambda url: self._on_spec_dialog_open_requested(dialog, url))
         dialog.finished.connect(lambda _result: self._on_spec_dialog_finished(dialog))
         self.spec_dialog = dialog
         dialog.open()  # window-modal, and the event loop keeps running
+
+    def _on_spec_dialog_open_requested(self, dialog: BatterySpecDialog, url: str) -> None:
+        def on_result(error: str | None) -> None:
+            if error is None:
+                dialog.accept()
+            else:  # (an unreadable OCV table): said in the dialog, which stays open
+                dialog.show_open_error(error)
+
+        # asked over the dialog, as the connection dialog's Connect
+        self.request_source(url, parent=dialog, on_result=on_result)
 
     def _on_spec_dialog_finished(self, dialog: BatterySpecDialog) -> None:
         if self.spec_dialog is dialog:

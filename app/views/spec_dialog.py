@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRegularExpression
+from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -130,15 +130,27 @@ class ResistanceSpinBox(QDoubleSpinBox):
 
 
 class BatterySpecDialog(QDialog):
-    """Chemistry, capacity, series cells and the cell's beginning-of-life resistance
-    (optional) of the battery in ``probe``'s file.
+    """Chemistry, capacity, series cells, the cell's beginning-of-life resistance and its
+    OCV table with the current it was measured at (both optional) of the battery in
+    ``probe``'s file.
 
     Prefilled with the battery the Logs page guesses from the log (a canonical CSV's
     from its head: the chemistry preset and its cell columns);
-    :meth:`url` is the ``file://`` URL that names the battery.
+    :meth:`url` is the ``file://`` URL that names the battery. Open emits
+    :attr:`open_requested` with it once the catalogue finds nothing wrong with it (as the
+    connection dialog's Connect: a current without its table is named); whoever opens
+    it accepts the dialog, or says why it could not (:meth:`show_open_error`).
     """
 
+    open_requested = Signal(str)  #: the URL to open
+    edited = Signal()  #: the user edited the OCV table's path
+
     def __init__(self, probe: LogFileProbe, parent: QWidget | None = None):
+        # the connection dialog's fields (imported here: connection_form imports this
+        # module's chemistry names)
+        from app.hardware.protocols import OCV_TABLE
+        from app.views.connection_form import make_field
+
         super().__init__(parent)
         self.probe = probe
         self.setWindowTitle("Which battery is this?")
@@ -165,6 +177,13 @@ class BatterySpecDialog(QDialog):
             # the style sheet's padding does not reach a spin box's text (Qt)
             spin.lineEdit().setTextMargins(6, 0, 0, 0)
         self.cells_hint = QLabel("", objectName="mutedText", wordWrap=True)
+        # the OCV table (as --ocv-table) and its current (as --ocv-table-current-c)
+        self.ocv_table_field = make_field(OCV_TABLE[0], self.edited)
+        self.ocv_table_field.edit.setPlaceholderText(OCV_TABLE[0].blank)
+        self.ocv_table_field.edit.textChanged.connect(self._show_ocv_table_path_whole)
+        self.ocv_current_edit = OcvTableCurrentEdit()
+        self.ocv_current_edit.textEdited.connect(lambda: self.show_open_error(None))
+        self.edited.connect(lambda: self.show_open_error(None))
         # the battery the Logs page guesses for the file: offered here, and said so
         guess = probe.guess
         self.guess_label = QLabel(
@@ -189,10 +208,15 @@ class BatterySpecDialog(QDialog):
         form.addRow("Series cells", self.cells_spin)
         form.addRow("", self.cells_hint)
         form.addRow("R new (cell)", self.bol_spin)
+        form.addRow(OCV_TABLE[0].label, self.ocv_table_field)
+        current = OCV_TABLE[1]
+        form.addRow(f"{current.label} ({current.unit})", self.ocv_current_edit)
+        self.open_error_label = QLabel("", objectName="errorText", wordWrap=True)
+        self.open_error_label.setVisible(False)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.accepted.connect(self.accept)
+        self.buttons.accepted.connect(self._on_open_clicked)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
@@ -200,6 +224,7 @@ class BatterySpecDialog(QDialog):
         layout.addWidget(self.guess_label)
         layout.addWidget(self.guess_warning_label)
         layout.addLayout(form)
+        layout.addWidget(self.open_error_label)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(440)
 
@@ -227,14 +252,55 @@ class BatterySpecDialog(QDialog):
         )
 
     def url(self) -> str:
-        """The log's ``file://`` URL with the battery chosen here."""
+        """The log's ``file://`` URL with the battery chosen here; a current no OCV
+        table is measured at is a BatteryOSError saying so."""
         return file_url_with_battery(
             self.probe.path,
             self.chemistry,
             self.capacity_spin.value(),
             self.cells_spin.value(),
             bol_resistance_ohm=self.bol_spin.resistance_ohm(),
+            ocv_table=self.ocv_table_field.text() or None,
+            ocv_table_current_c=self.ocv_current_edit.current_c(),
         )
+
+    def problems(self) -> list[str]:
+        """What must be fixed before the log can be opened (empty: nothing): the
+        connection dialog's checks of the URL (a current without its table)."""
+        from app.hardware.protocols import parse_connection
+
+        try:
+            return parse_connection(self.url()).problems()
+        except BatteryOSError as exc:
+            return [str(exc)]
+
+    def show_open_error(self, message: str | None) -> None:
+        """Say why the log was not opened (an unreadable OCV table); None: nothing."""
+        self.open_error_label.setText(message or "")
+        self.open_error_label.setVisible(bool(message))
+        if message and self.isVisible():
+            self._fit(self.width())
+
+    def _on_open_clicked(self) -> None:
+        problems = self.problems()
+        if problems:
+            self.show_open_error("Cannot open yet: " + "; ".join(problems) + ".")
+            return
+        self.open_requested.emit(self.url())
+
+    def _show_ocv_table_path_whole(self) -> None:
+        """Widen the dialog (up to the screen's width) until the path reads whole."""
+        edit = self.ocv_table_field.edit
+        # (its padding, frame and text margins: 24 px left the first character hidden)
+        needed = edit.fontMetrics().horizontalAdvance(edit.text()) + 40
+        if self.isVisible() and needed > edit.width():
+            screen = self.screen().availableGeometry().width()
+            self._fit(min(self.width() + needed - edit.width(), screen))
+
+    def _fit(self, width: int) -> None:
+        """Be ``width`` wide, and tall enough for the wrapped text at that width."""
+        self.layout().activate()
+        self.resize(width, max(self.minimumHeight(), self.layout().totalHeightForWidth(width)))
 
     def _on_chemistry_chosen(self) -> None:
         cells, why = suggested_cells(self.probe, self.preset)
