@@ -31,6 +31,7 @@ def ocv_table_text(spec: BatterySpec | None, url: str | None) -> tuple[str, str]
     tip = (
         f"The SOC reads {where}"
         + ("" if rate is None else f", measured at {rate:+g} C (its polarisation corrected)")
-        + ". Choose one on the Logs page or in the connection dialog (OCV table)."
+        + ". Choose one on the Logs page, in File \u203a Open's battery dialog or in the"
+        + " connection dialog (OCV table)."
     )
     return f"{name}{at}", tip
