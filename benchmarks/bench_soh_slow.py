@@ -17,9 +17,13 @@ analysis) for a before/after comparison.
 False)``, no ``step_index`` column: no row at a step's start, which falls anywhere
 between two polls). ``--r-factor F``: an aged pack, simulated with the preset ECM's R0
 (``--r-all``: R0, R1 and R2) times F and analysed against the preset (``analyze
---chemistry``): SOH_R = 100 (2 - F) is right, 50 % at 1.5. Both write the simulator's
-samples to a CSV without the ``# spec:`` line (the aged ECM is not the analysis's
-reference); the default runs ``batteryos simulate`` as before.
+--chemistry``): SOH_R = 100 (2 - F) for cells at the preset, 50 % at 1.5; each row then
+prints the simulated cells' own (``true``: their mean R0 at 25 degC, which scatters about
+the preset's, over the preset's) and, where they differ, what the cells read a step seen
+up to a sample period late against what the preset reads so (``seen``: R0 alone aged,
+its RC pairs new, on a drive or polled log). Both write the simulator's samples to a CSV
+without the ``# spec:`` line (the aged ECM is not the analysis's reference); the default
+runs ``batteryos simulate`` as before.
 
 2026-12-07 session 35, the simulator logs a sample at each step's start between two
 periodic samples (as a cycler's file; :mod:`app.hardware.simulator.pack`), on the base
@@ -106,13 +110,25 @@ def _run(cli, argv: list[str]) -> str:
     return out.getvalue()
 
 
-def _simulate(chem: str, prof: str, dt: float, seed: int, args, csv: Path) -> None:
-    """The simulator's samples to ``csv`` (no ``# spec:`` line): polled and/or aged."""
+def _soh(ratio: float) -> float:
+    """SOH_R of a resistance ``ratio`` times the reference, clipped as the analysis clips."""
+    return min(max(100.0 * (2.0 - ratio), 0.0), 100.0)
+
+
+def _simulate(chem: str, prof: str, dt: float, seed: int, args, csv: Path) -> tuple[float, float]:
+    """The simulator's samples to ``csv`` (no ``# spec:`` line): polled and/or aged.
+    Returns the simulated cells' true SOH_R, ``100 (2 - R0 / R0_preset)`` with ``R0``
+    the mean of the cells' own R0 at 25 degC (the pack's resistance is their sum; the
+    cells scatter about the preset, :data:`app.hardware.simulator.cells.
+    RESISTANCE_SPREAD`), and the same of what the cells read a step seen up to ``dt``
+    late (:func:`app.diagnostics.soh.ecm_reading`, the RC grown over the step's mean age;
+    no OCV term) against what the preset reads so: the two differ where R0 alone aged."""
     import dataclasses
 
     from app.core.spec import preset
+    from app.diagnostics.soh import ecm_reading
     from app.hardware.simulator.noise import NoiseSpec
-    from app.hardware.simulator.pack import simulate
+    from app.hardware.simulator.pack import PackSimulator
 
     spec = preset(chem, series_cells=4, capacity_ah=2.5)
     ecm, f = spec.ecm, args.r_factor
@@ -120,19 +136,24 @@ def _simulate(chem: str, prof: str, dt: float, seed: int, args, csv: Path) -> No
     aged = dataclasses.replace(
         ecm, r0_ohm_ah=ecm.r0_ohm_ah * f, r1_ohm_ah=ecm.r1_ohm_ah * g, r2_ohm_ah=ecm.r2_ohm_ah * g
     )
-    block = simulate(
+    sim = PackSimulator(  # as ``simulate`` runs it, keeping the cells drawn
         dataclasses.replace(spec, ecm=aged),
         prof,
-        duration_s=args.duration,
         dt_s=dt,
         seed=seed,
         noise=NoiseSpec.typical(spec, 1.0),
         step_samples=not args.polled,
     )
-    frame = block.to_frame()
+    frame = sim.run_block(max(1, round(args.duration / dt))).to_frame()
     if args.polled:  # a BMS has no program steps
         frame = frame.drop(columns=["step_index"])
     frame.to_csv(csv, index=False)
+    q = spec.pack_capacity_ah
+    spread = float(sim.cells.r0_ohm.mean()) / aged.for_capacity(q)["r0_ohm"]
+    true = spread * aged.r0_ohm_ah / ecm.r0_ohm_ah
+    w = dt if args.polled or prof == "drive" else 0.0  # steps not marked: up to dt late
+    seen = spread * ecm_reading(aged, q, 0.0, w) / ecm_reading(ecm, q, 0.0, w)
+    return _soh(true), _soh(seen)
 
 
 def main() -> None:
@@ -162,10 +183,12 @@ def main() -> None:
     for chem in args.chems:
         for prof in args.profiles:
             for dt in args.periods:
-                row = []
+                row, truth, seen = [], [], []
                 for seed in args.seeds:
                     if direct:
-                        _simulate(chem, prof, dt, seed, args, csv)
+                        true_soh, seen_soh = _simulate(chem, prof, dt, seed, args, csv)
+                        truth.append(f"{true_soh:5.1f}")
+                        seen.append(f"{seen_soh:5.1f}")
                         how = ["--chemistry", chem, *battery]
                     else:
                         sim = ["simulate", "--chemistry", chem, *battery, "--profile", prof]
@@ -176,7 +199,10 @@ def main() -> None:
                     res = json.loads(_run(cli, ["analyze", str(csv), *how, "--json"]))
                     soh = res["results"]["soh"].get("soh_resistance_percent")
                     row.append("    -" if soh is None else f"{soh:5.1f}")
-                print(f"{chem:10} {prof:8} {dt:4.0f}  {' '.join(row)}", flush=True)
+                true = f"  | true {' '.join(truth)}" if truth else ""
+                if seen != truth:
+                    true += f" | seen {' '.join(seen)}"
+                print(f"{chem:10} {prof:8} {dt:4.0f}  {' '.join(row)}{true}", flush=True)
 
 
 if __name__ == "__main__":
