@@ -182,3 +182,73 @@ def test_a_step_seen_too_late_is_left_out_and_none_left_says_why():
     assert mixed.bol_resistance_ohm == pytest.approx(0.030)
     assert mixed.soh_resistance_percent == pytest.approx(90.0)
     assert any(n.startswith("1 pulse(s) left out: their steps fell so far") for n in mixed.notes)
+
+
+def test_pulses_give_the_cell_voltage_before_their_step():
+    from app.diagnostics.internal_resistance import measure_internal_resistance
+
+    frame = simulate(NMC, "hppc", duration_s=7200, dt_s=1.0, seed=3).to_frame()
+    pulses = measure_internal_resistance(frame, NMC).pulses
+    assert pulses
+    v = frame.set_index("time_s")["voltage_v"]
+    for p in pulses:
+        before = v[v.index < p["start_time_s"]].iloc[-1]
+        assert p["cell_v_before_v"] == pytest.approx(before / NMC.series_cells, rel=1e-12)
+
+
+def test_a_late_step_from_a_rest_beyond_the_ocv_table_is_left_out():
+    # a lead-acid cell charged to 2.45 V rests above its table's 100 % (2.12 V): the first
+    # seconds of the next step move it tens of times faster than the table says, so a
+    # step seen up to a sample period late reads that as R0
+    lead = preset("lead_acid", series_cells=4, capacity_ah=2.5)
+    lo, hi = min(lead.ocv_table[1]), max(lead.ocv_table[1])
+
+    def pulse(within: float, v_before: float, r: float, from_rest: bool = True) -> dict:
+        return {
+            "r0_cell_ohm": r,
+            "soc_percent": 50.0,
+            "temperature_c": 25.0,
+            "cell_temperatures_c": None,
+            "step_within_s": within,
+            "from_rest": from_rest,
+            "cell_v_before_v": v_before,
+        }
+
+    def soh(pulses):
+        ir = InternalResistanceResult(
+            method="test", voltage_source="voltage_v", n_pulses=len(pulses), pulses=pulses
+        )
+        grid = VoltageGrid.for_spec(lead)
+        return build_soh_result(lead, SohSettings(), points=[], cycles=[], ica={}, grid=grid, ir=ir)
+
+    inside = soh([pulse(5.0, 0.5 * (lo + hi), 0.033)])
+    assert inside.resistance_ohm == pytest.approx(0.033 / sampling_factor(lead, "r0", 5.0, 50.0))
+    for v in (hi + 0.3, lo - 0.15):  # charged at 2.45 V, discharged to 1.78 V
+        beyond = soh([pulse(5.0, v, 0.054)])
+        assert beyond.soh_resistance_percent is None and beyond.resistance_ohm is None
+        assert any("beyond the OCV table" in n and "no resistance" in n for n in beyond.notes)
+        # its step marked (a cycler's row at the step's start), or not from a rest (the
+        # voltage before holds the current's drop): read as before
+        for kept in (pulse(0.0, v, 0.033), pulse(5.0, v, 0.033, from_rest=False)):
+            assert soh([kept]).resistance_ohm is not None
+        mixed = soh([pulse(5.0, v, 0.054), pulse(0.0, 0.5 * (lo + hi), 0.031)])
+        assert mixed.resistance_ohm == pytest.approx(0.031)
+        assert any("from a rest beyond the OCV table" in n for n in mixed.notes)
+
+
+def test_a_new_lead_acid_pack_polled_slowly_over_full_cycles_reads_no_wear():
+    # a BMS polling every 10 s (no step rows): the cycle's only steps are at full and
+    # empty, where the cells rest beyond the OCV table; they read 48-56 % for a new pack
+    lead = preset("lead_acid", series_cells=4, capacity_ah=2.5)
+    block = simulate(
+        lead,
+        "cycle",
+        duration_s=43200,
+        dt_s=10.0,
+        seed=7,
+        noise=NoiseSpec.typical(lead),
+        step_samples=False,
+    )
+    res = calculate_soh(block.to_frame().drop(columns=["step_index"]), lead)
+    assert res.soh_resistance_percent is None or res.soh_resistance_percent >= 90.0
+    assert any("beyond the OCV table" in n for n in res.notes)
