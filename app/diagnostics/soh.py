@@ -158,14 +158,16 @@ empty and full, read SOH_R 16-70 % or 2x a new cell's R0, now none). A log whose
 do fall on its samples without a ``step_index`` (a polled HPPC whose pulses start on
 the poll grid) is corrected all the same and reads low: a new cell still 100 %, an
 aged one above its SOH (NMC, 1.5x R0 at 10 s: 73 %). A late step from a rest whose cell
-voltage before it (the pulse's ``cell_v_before_v``) is outside the OCV table is left out
-as well (:func:`off_ocv_table`): the OCV there is not the table's, how far it moved
-before the sample unknown. A lead-acid cell charged at 2.40-2.45 V rests above the
-table's 100 % (2.12 V), one discharged to 1.75 V below its 0 % (1.94 V), and the next
-step's first seconds move it ~100x faster than the table's slope: a new pack's C/5
-cycle polled every 10 s, whose only steps are there, read SOH_R 48-56 % (at 5 s 77-100
-%), now none (a note says why). The drive figures above are against 50 %; the simulated
-cells' own R0 scatters about the preset's (``benchmarks/bench_soh_slow.py`` prints each
+voltage before it (the pulse's ``cell_v_before_v``) is outside the OCV table
+(:func:`off_ocv_table`) takes the OCV's move from its own readings instead of the
+table's slope (:func:`seen_ocv_share`: its 10 s DCIR's growth past the RC's), and is
+left out without them or where that puts it past :data:`MAX_SAMPLING_SHARE`. A
+lead-acid cell charged at 2.40-2.45 V rests above the table's 100 % (2.12 V), one
+discharged to 1.75 V below its 0 % (1.94 V), and the next step's first seconds move it
+~100x faster than the table's slope: a new pack's C/5 cycle polled every 10 s, whose
+only steps are there, read SOH_R 48-56 %, now 81-84 % or none (the slope after the
+sample is less than the one before it: a lower bound), at 1-2 s 100 % as before.
+The drive figures above are against 50 %; the simulated cells' own R0 scatters about the preset's (``benchmarks/bench_soh_slow.py`` prints each
 seed's true SOH_R: 47-53 % for R0 x1.5), and its steps fall on its 1 s control steps
 (ages 0, 1, .. s, not uniform in the interval), which this correction, made for steps at
 any instant, takes back ~2 % too far (+2.2 % at 1 s, where they are on the samples).
@@ -267,6 +269,8 @@ _METRIC_READ_S = {"r0": 0.0, "r_10s": 10.0}
 #: (its RC polarisation's share) is left out -- the correction would rest on the preset's
 #: RC share more than the measurement (see "Steps between samples")
 MAX_SAMPLING_SHARE = NEW_CELL_TOLERANCE
+#: s after a step's first sample of the reading its OCV slope is read from, off the table
+_OCV_SLOPE_READ_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -1113,12 +1117,11 @@ def sampling_factor(
 def off_ocv_table(spec: BatterySpec, pulse: dict) -> bool:
     """Whether the pulse's step was seen late (``step_within_s`` > 0) from a rest whose
     cell voltage before it (``cell_v_before_v``) is outside the spec's OCV table: the
-    OCV there is not the table's, so how far it moved before the step's sample is
-    unknown. A lead-acid cell charged at its 2.40-2.45 V absorption voltage rests above
-    the table's 100 % (2.12 V; surface charge, hours to go), one discharged to 1.75 V
-    below its 0 % (1.94 V), and the first seconds of the next step move it tens of
-    times faster than the table's slope (the simulator's C/5 cycle: 2 mV/s a cell at
-    0.5 A from 2.435 V, the table's 1.5 mV per % SOC 0.02 mV/s)."""
+    OCV there is not the table's. A lead-acid cell charged at its 2.40-2.45 V absorption
+    voltage rests above the table's 100 % (2.12 V; surface charge, hours to go), one
+    discharged to 1.75 V below its 0 % (1.94 V), and the first seconds of the next step
+    move it tens of times faster than the table's slope (the simulator's C/5 cycle: 2
+    mV/s a cell at 0.5 A from 2.435 V, the table's 1.5 mV per % SOC 0.02 mV/s)."""
     w, v = pulse.get("step_within_s"), pulse.get("cell_v_before_v")
     if not w or w <= 0 or v is None or not pulse.get("from_rest"):
         return False
@@ -1126,13 +1129,41 @@ def off_ocv_table(spec: BatterySpec, pulse: dict) -> bool:
     return not min(table) <= v <= max(table)
 
 
+def seen_ocv_share(spec: BatterySpec, metric: str, pulse: dict) -> float | None:
+    """The share of a late step's ``metric`` reading (over the reading at its instant)
+    that the OCV's move over the step's mean age ``w / 2`` takes, as the pulse's own
+    voltage after its first sample shows the OCV's slope: its 10 s DCIR's growth over
+    its R0, less what the ECM's RC pairs (scaled to the cell's reading, as the
+    correction takes them) grow in those 10 s, per second; None without both readings
+    or an ECM. For a step off the OCV table (:func:`off_ocv_table`), where the table's
+    slope is not the cell's; the slope after the sample is at most the one before it
+    (the OCV moves fastest at the extreme), so the share is a lower bound there."""
+    w = pulse.get("step_within_s") or 0.0
+    r0, r10 = pulse.get("r0_cell_ohm"), pulse.get("r_10s_cell_ohm")
+    ecm = spec.ecm or preset(spec.chemistry).ecm
+    if r0 is None or r10 is None or ecm is None or not (math.isfinite(r0) and r0 > 0):
+        return None
+    if not math.isfinite(r10) or w <= 0:
+        return None
+    value = r0 if metric == "r0" else r10
+    late, at_step = _late_reading(ecm, spec.capacity_ah, _METRIC_READ_S[metric], w)
+    scale = value / late  # the cell's resistance over the ECM's, as read
+    read = _OCV_SLOPE_READ_S
+    grown = _late_reading(ecm, spec.capacity_ah, read, w)[0]
+    grown -= _late_reading(ecm, spec.capacity_ah, 0.0, w)[0]
+    slope = max(r10 - r0 - grown * scale, 0.0) / read
+    return slope * w / 2.0 / (at_step * scale)
+
+
 def _late_factor(spec: BatterySpec, metric: str, pulse: dict) -> float:
-    """The pulse's :func:`sampling_factor` at its ``step_within_s`` and SOC; infinite
-    where its step was seen late from a rest beyond the OCV table (:func:`off_ocv_table`:
-    the OCV's move over the step's age unknown), so that it is left out."""
-    if off_ocv_table(spec, pulse):
-        return math.inf
-    return sampling_factor(spec, metric, pulse.get("step_within_s"), pulse.get("soc_percent"))
+    """The pulse's :func:`sampling_factor` at its ``step_within_s`` and SOC; from a rest
+    off the OCV table (:func:`off_ocv_table`) the RC pairs' part of it plus the OCV share
+    its own readings show (:func:`seen_ocv_share`), infinite without them (left out)."""
+    w = pulse.get("step_within_s")
+    if not off_ocv_table(spec, pulse):
+        return sampling_factor(spec, metric, w, pulse.get("soc_percent"))
+    share = seen_ocv_share(spec, metric, pulse)
+    return math.inf if share is None else sampling_factor(spec, metric, w) + share
 
 
 @functools.lru_cache(maxsize=256)
