@@ -51,7 +51,9 @@ present). Each pulse (``pulses``, a list of plain dicts) has:
   sample as the step's start (a cycler logs a point at each step's start). A step
   seen up to that long late has part of the RC polarisation in its readings (R0 and
   the ohmic one most); the SOH compares them with what a new cell would read so
-  (:mod:`~app.diagnostics.soh`).
+  (:mod:`~app.diagnostics.soh`);
+- ``cell_v_before_v``: the pack voltage at the sample before the step over the series
+  cells (from rest: the mean cell's OCV there; None where it is missing).
 
 **Fit budget.** A fit costs ~2 ms, and a drive cycle or a log with a current
 step every few seconds has thousands of pulses; so the fits are rationed per
@@ -1088,6 +1090,8 @@ class InternalResistanceTracker:
         skipped = "fit budget: read from the samples (see the module docstring)"
         c_rate = (np.abs(i_level) / self.spec.pack_capacity_ah).tolist()
         within = self._step_within(k)
+        # the mean cell's voltage at the sample before the step (a rest's: its OCV)
+        v_before = (buf["v"][k - 1] / self.spec.series_cells).tolist()
         out = []
         for j, (st, values) in enumerate(zip(steps, packs, strict=True)):
             a = float(step_a[j])
@@ -1116,6 +1120,7 @@ class InternalResistanceTracker:
             record["fit"] = None
             record["fit_skipped"] = None if st.fit else skipped
             record["step_within_s"] = within[j]
+            record["cell_v_before_v"] = v_before[j] if math.isfinite(v_before[j]) else None
             sd = std[j] if a != 0.0 else None
             for x, std_key in zip(values, R_STD_KEYS, strict=True):
                 record[std_key] = None if x is None else sd

@@ -157,7 +157,20 @@ says why; a BMS polling an LFP pack's full cycles every 5-10 s, whose only steps
 empty and full, read SOH_R 16-70 % or 2x a new cell's R0, now none). A log whose steps
 do fall on its samples without a ``step_index`` (a polled HPPC whose pulses start on
 the poll grid) is corrected all the same and reads low: a new cell still 100 %, an
-aged one above its SOH (NMC, 1.5x R0 at 10 s: 73 %).
+aged one above its SOH (NMC, 1.5x R0 at 10 s: 73 %). A late step from a rest whose cell
+voltage before it (the pulse's ``cell_v_before_v``) is outside the OCV table
+(:func:`off_ocv_table`) takes the OCV's move from its own readings instead of the
+table's slope (:func:`seen_ocv_share`: its 10 s DCIR's growth past the RC's), and is
+left out without them or where that puts it past :data:`MAX_SAMPLING_SHARE`. A
+lead-acid cell charged at 2.40-2.45 V rests above the table's 100 % (2.12 V), one
+discharged to 1.75 V below its 0 % (1.94 V), and the next step's first seconds move it
+~100x faster than the table's slope: a new pack's C/5 cycle polled every 10 s, whose
+only steps are there, read SOH_R 48-56 %, now 81-84 % or none (the slope after the
+sample is less than the one before it: a lower bound), at 1-2 s 100 % as before.
+The drive figures above are against 50 %; the simulated cells' own R0 scatters about the preset's (``benchmarks/bench_soh_slow.py`` prints each
+seed's true SOH_R: 47-53 % for R0 x1.5), and its steps fall on its 1 s control steps
+(ages 0, 1, .. s, not uniform in the interval), which this correction, made for steps at
+any instant, takes back ~2 % too far (+2.2 % at 1 s, where they are on the samples).
 
 **ICA** per cycle and direction: see :mod:`~app.diagnostics.incremental_capacity`.
 
@@ -256,6 +269,8 @@ _METRIC_READ_S = {"r0": 0.0, "r_10s": 10.0}
 #: (its RC polarisation's share) is left out -- the correction would rest on the preset's
 #: RC share more than the measurement (see "Steps between samples")
 MAX_SAMPLING_SHARE = NEW_CELL_TOLERANCE
+#: s after a step's first sample of the reading its OCV slope is read from, off the table
+_OCV_SLOPE_READ_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -1099,6 +1114,58 @@ def sampling_factor(
     return (late + ocv) / at_step
 
 
+def off_ocv_table(spec: BatterySpec, pulse: dict) -> bool:
+    """Whether the pulse's step was seen late (``step_within_s`` > 0) from a rest whose
+    cell voltage before it (``cell_v_before_v``) is outside the spec's OCV table: the
+    OCV there is not the table's. A lead-acid cell charged at its 2.40-2.45 V absorption
+    voltage rests above the table's 100 % (2.12 V; surface charge, hours to go), one
+    discharged to 1.75 V below its 0 % (1.94 V), and the first seconds of the next step
+    move it tens of times faster than the table's slope (the simulator's C/5 cycle: 2
+    mV/s a cell at 0.5 A from 2.435 V, the table's 1.5 mV per % SOC 0.02 mV/s)."""
+    w, v = pulse.get("step_within_s"), pulse.get("cell_v_before_v")
+    if not w or w <= 0 or v is None or not pulse.get("from_rest"):
+        return False
+    table = spec.ocv_table[1]
+    return not min(table) <= v <= max(table)
+
+
+def seen_ocv_share(spec: BatterySpec, metric: str, pulse: dict) -> float | None:
+    """The share of a late step's ``metric`` reading (over the reading at its instant)
+    that the OCV's move over the step's mean age ``w / 2`` takes, as the pulse's own
+    voltage after its first sample shows the OCV's slope: its 10 s DCIR's growth over
+    its R0, less what the ECM's RC pairs (scaled to the cell's reading, as the
+    correction takes them) grow in those 10 s, per second; None without both readings
+    or an ECM. For a step off the OCV table (:func:`off_ocv_table`), where the table's
+    slope is not the cell's; the slope after the sample is at most the one before it
+    (the OCV moves fastest at the extreme), so the share is a lower bound there."""
+    w = pulse.get("step_within_s") or 0.0
+    r0, r10 = pulse.get("r0_cell_ohm"), pulse.get("r_10s_cell_ohm")
+    ecm = spec.ecm or preset(spec.chemistry).ecm
+    if r0 is None or r10 is None or ecm is None or not (math.isfinite(r0) and r0 > 0):
+        return None
+    if not math.isfinite(r10) or w <= 0:
+        return None
+    value = r0 if metric == "r0" else r10
+    late, at_step = _late_reading(ecm, spec.capacity_ah, _METRIC_READ_S[metric], w)
+    scale = value / late  # the cell's resistance over the ECM's, as read
+    read = _OCV_SLOPE_READ_S
+    grown = _late_reading(ecm, spec.capacity_ah, read, w)[0]
+    grown -= _late_reading(ecm, spec.capacity_ah, 0.0, w)[0]
+    slope = max(r10 - r0 - grown * scale, 0.0) / read
+    return slope * w / 2.0 / (at_step * scale)
+
+
+def _late_factor(spec: BatterySpec, metric: str, pulse: dict) -> float:
+    """The pulse's :func:`sampling_factor` at its ``step_within_s`` and SOC; from a rest
+    off the OCV table (:func:`off_ocv_table`) the RC pairs' part of it plus the OCV share
+    its own readings show (:func:`seen_ocv_share`), infinite without them (left out)."""
+    w = pulse.get("step_within_s")
+    if not off_ocv_table(spec, pulse):
+        return sampling_factor(spec, metric, w, pulse.get("soc_percent"))
+    share = seen_ocv_share(spec, metric, pulse)
+    return math.inf if share is None else sampling_factor(spec, metric, w) + share
+
+
 @functools.lru_cache(maxsize=256)
 def _late_reading(
     ecm: EcmParameters, capacity_ah: float, read_s: float, within_s: float
@@ -1189,10 +1256,7 @@ def _measured_resistance(
     # a resistance of zero or less is a failed read-out, not a healthy cell
     good = [p for p in pulses if value(p) is not None and np.isfinite(value(p)) and value(p) > 0]
     # a step seen so late that the reading is more the RC polarisation's than R0's
-    late = {
-        id(p): sampling_factor(spec, metric, p.get("step_within_s"), p.get("soc_percent"))
-        for p in good
-    }
+    late = {id(p): _late_factor(spec, metric, p) for p in good}
     too_late = sum(f - 1.0 > MAX_SAMPLING_SHARE for f in late.values())
     good = [p for p in good if late[id(p)] - 1.0 <= MAX_SAMPLING_SHARE]
     # in the band: every cell at room temperature (a pulse while one cell runs hot, a
@@ -1265,7 +1329,8 @@ def _sampling_note(measured: _MeasuredResistance, metric: str, notes: list[str])
         "preset's), the quantity of the reference"
         + (
             f"; {measured.too_late} pulse(s) stepped so far before their sample that their "
-            "reading is more the RC's than R0's: left out"
+            "reading is more the RC's than R0's, or from a rest beyond the OCV table (the "
+            "OCV's move unknown): left out"
             if measured.too_late
             else ""
         )
@@ -1312,8 +1377,7 @@ def _too_late(ir: InternalResistanceResult, metric: str, spec: BatterySpec) -> t
         if p.get(key) is not None
         and np.isfinite(p[key])
         and p[key] > 0
-        and sampling_factor(spec, metric, p.get("step_within_s"), p.get("soc_percent")) - 1.0
-        > MAX_SAMPLING_SHARE
+        and _late_factor(spec, metric, p) - 1.0 > MAX_SAMPLING_SHARE
     ]
     return len(late), max(late, default=0.0)
 
@@ -1507,7 +1571,7 @@ def build_soh_result(
             f"{measured.too_late} pulse(s) left out: their steps fell so far before their "
             "samples (no step_index marking where) that a new cell would read them more "
             f"than {100 * MAX_SAMPLING_SHARE:g} % above its R0 (as much the RC's and the "
-            "OCV's as R0's)"
+            "OCV's as R0's), or from a rest beyond the OCV table (the OCV's move unknown)"
         )
     if bol is not None and bol > 0:
         eol = EOL_RESISTANCE_FACTOR * bol
@@ -1538,9 +1602,11 @@ def build_soh_result(
                 f"no resistance: the {late[0]} current pulse(s) giving a {metric} stepped "
                 f"between samples up to {late[1]:g} s apart, with no step_index marking "
                 "where: a step seen that late reads the RC polarisation and the OCV's move "
-                "(a steep OCV near empty or full) grown meanwhile as if they were R0 (a new "
-                f"cell more than {100 * MAX_SAMPLING_SHARE:g} % higher), which this log "
-                "cannot tell apart; a faster log, or a cycler's step_index, resolves it"
+                "(a steep OCV near empty or full, a rest beyond the OCV table) grown "
+                "meanwhile as if they were R0 (a new cell more than "
+                f"{100 * MAX_SAMPLING_SHARE:g} % higher, or by an OCV move the table does "
+                "not give), which this log cannot tell apart; a faster log, or a cycler's "
+                "step_index, resolves it"
             )
         elif apart:
             notes.append(

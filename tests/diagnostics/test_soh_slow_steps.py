@@ -182,3 +182,92 @@ def test_a_step_seen_too_late_is_left_out_and_none_left_says_why():
     assert mixed.bol_resistance_ohm == pytest.approx(0.030)
     assert mixed.soh_resistance_percent == pytest.approx(90.0)
     assert any(n.startswith("1 pulse(s) left out: their steps fell so far") for n in mixed.notes)
+
+
+def test_pulses_give_the_cell_voltage_before_their_step():
+    from app.diagnostics.internal_resistance import measure_internal_resistance
+
+    frame = simulate(NMC, "hppc", duration_s=7200, dt_s=1.0, seed=3).to_frame()
+    pulses = measure_internal_resistance(frame, NMC).pulses
+    assert pulses
+    v = frame.set_index("time_s")["voltage_v"]
+    for p in pulses:
+        before = v[v.index < p["start_time_s"]].iloc[-1]
+        assert p["cell_v_before_v"] == pytest.approx(before / NMC.series_cells, rel=1e-12)
+
+
+def test_a_late_step_from_a_rest_beyond_the_ocv_table_reads_its_own_ocv_slope():
+    # a lead-acid cell charged to 2.45 V rests above its table's 100 % (2.12 V): the first
+    # seconds of the next step move it tens of times faster than the table says, so a
+    # step seen up to a sample period late reads that as R0
+    lead = preset("lead_acid", series_cells=4, capacity_ah=2.5)
+    lo, hi = min(lead.ocv_table[1]), max(lead.ocv_table[1])
+    rc_10s = ecm_reading(lead.ecm, 2.5, 10.0, 5.0) - ecm_reading(lead.ecm, 2.5, 0.0, 5.0)
+
+    def pulse(v_before: float, r: float, r10: float | None, **kw) -> dict:
+        return {
+            "r0_cell_ohm": r,
+            "r_10s_cell_ohm": r10,
+            "soc_percent": 50.0,
+            "temperature_c": 25.0,
+            "cell_temperatures_c": None,
+            "step_within_s": kw.get("within", 5.0),
+            "from_rest": kw.get("from_rest", True),
+            "cell_v_before_v": v_before,
+        }
+
+    def soh(pulses):
+        ir = InternalResistanceResult(
+            method="test", voltage_source="voltage_v", n_pulses=len(pulses), pulses=pulses
+        )
+        grid = VoltageGrid.for_spec(lead)
+        return build_soh_result(lead, SohSettings(), points=[], cycles=[], ica={}, grid=grid, ir=ir)
+
+    inside = soh([pulse(0.5 * (lo + hi), 0.033, None)])
+    assert inside.resistance_ohm == pytest.approx(0.033 / sampling_factor(lead, "r0", 5.0, 50.0))
+    rc = sampling_factor(lead, "r0", 5.0)  # the RC pairs' part, no OCV
+    for v in (hi + 0.3, lo - 0.15):  # charged at 2.45 V, discharged to 1.78 V
+        # no 10 s reading to show the OCV's slope: left out, a note says why
+        unknown = soh([pulse(v, 0.054, None)])
+        assert unknown.soh_resistance_percent is None and unknown.resistance_ohm is None
+        assert any("beyond the OCV table" in n and "no resistance" in n for n in unknown.notes)
+        # its 10 s reading grows 1 mOhm a second past the RC's: the OCV moved 2.5 mOhm's
+        # worth over the step's mean age (2.5 s), taken out as the RC's share is
+        r0 = 0.034
+        shown = soh([pulse(v, r0, r0 + rc_10s * r0 / (0.030 * rc) + 0.010)])
+        share = 0.001 * 2.5 / (r0 / rc)
+        assert shown.resistance_ohm == pytest.approx(r0 / (rc + share), rel=1e-9)
+        # so fast that the OCV's share is past MAX_SAMPLING_SHARE: left out
+        fast = soh([pulse(v, 0.054, 0.054 + 0.040), pulse(0.5 * (lo + hi), 0.031, None)])
+        assert fast.resistance_ohm == pytest.approx(0.031 / sampling_factor(lead, "r0", 5.0, 50.0))
+        assert any("from a rest beyond the OCV table" in n for n in fast.notes)
+        # its step marked (a cycler's row at the step's start), or not from a rest (the
+        # voltage before holds the current's drop): read as before
+        for kept in (pulse(v, 0.033, None, within=0.0), pulse(v, 0.033, None, from_rest=False)):
+            assert soh([kept]).resistance_ohm is not None
+
+
+def test_a_new_lead_acid_pack_polled_over_full_cycles_reads_little_wear():
+    # a BMS polling every 10 s (no step rows): the cycle's only steps are at full and
+    # empty, where the cells rest beyond the OCV table; they read 48-56 % for a new pack
+    # (the table's slope); the charge from below the table's 0 % still reads ~20 % high
+    # where it is kept (the OCV's slope after the sample is less than the one before)
+    lead = preset("lead_acid", series_cells=4, capacity_ah=2.5)
+
+    def polled(dt_s: float):
+        block = simulate(
+            lead,
+            "cycle",
+            duration_s=43200,
+            dt_s=dt_s,
+            seed=7,
+            noise=NoiseSpec.typical(lead),
+            step_samples=False,
+        )
+        return calculate_soh(block.to_frame().drop(columns=["step_index"]), lead)
+
+    slow = polled(10.0)
+    assert slow.soh_resistance_percent is None or slow.soh_resistance_percent >= 75.0
+    assert any("beyond the OCV table" in n for n in slow.notes)
+    # polled every 2 s the OCV's move over a second is a few %: read, as before
+    assert polled(2.0).soh_resistance_percent == pytest.approx(100.0)
