@@ -71,13 +71,14 @@ A per-sample EKF in Python costs ~20 us a sample, 20 s for a 1e6-sample log.
 Instead the log is cut into intervals of ``update_period_s`` of data (bins of
 ``time_s`` counted from the first sample: the same rule live and offline).
 Between updates everything is linear in the state at the interval start, so the
-per-sample work is vectorised numpy: exact coulomb counting (cumsum,
-trapezoidal rule) and the exact response of the RC branches to the sampled
-current (held at the trapezoid mean over each step: an exponentially weighted
-cumsum inside each interval). Per interval the filter then makes one update
-with the interval's *mean* voltage against the model's mean over the same
-samples (sensor noise of the mean is ``sigma/sqrt(n)``, so little is lost), and
-propagates state and covariance exactly over the interval. The Python loop runs
+per-sample work is vectorised numpy: exact coulomb counting (cumsum) and the
+exact response of the RC branches to the sampled current (an exponentially
+weighted cumsum inside each interval), the current over each step between two
+samples taken as every charge count takes it (see "Step edges"). Per interval
+the filter then makes one update with the interval's *mean* voltage against
+the model's mean over the same samples (sensor noise of the mean is
+``sigma/sqrt(n)``, so little is lost), and propagates state and covariance
+exactly over the interval. The Python loop runs
 once per interval (~15 us): ~0.3 s for 1e6 samples at 10 Hz with 5 s updates.
 Its cost is mostly numpy's per-call overhead on 9-element arrays (a dozen
 calls an interval, each about as dear as 30 lines of float arithmetic), so the
@@ -721,6 +722,24 @@ name them. The plain coulomb count, the per-cycle table and the SOH's charge
 count leave the same gaps out. ``benchmarks/bench_soc_gaps.py`` has the
 figures (before / after, tuning and held-out seeds).
 
+Step edges
+----------
+The current over the interval between two samples is the one every charge count
+takes (:func:`~app.diagnostics.cycles.held_values`, the per-cycle table's, the
+SOH's and the plain coulomb count's): the trapezoid mean of its ends, but the
+earlier sample's current where the current starts or stops (one end exactly
+zero). A cycler logs a step's first row at its start: until then the current
+was the step before's. On a cycler log with rows every 300 s the trapezoid
+spread a pulse's current over the whole interval before its first row (up to
+300 s) and halved it over the pulse itself: an LFP HPPC's 10 %, 1C discharges
+(the interval into the next rest's first row) lost or gained up to half of
+that interval's charge, and the pulses' SOC tags were a few % off the same
+run logged at 1 Hz. The RC branches see the same current (the prediction's).
+A 1 Hz log moves by half a second's current at each step start or stop (the
+trapezoid shifted each step's charge half a sample; the simulator's exact charge
+is now counted). Figures: ``benchmarks/bench_dcir_sparse.py --soc``,
+"2026-12-07 session 38".
+
 Rated table
 -----------
 A user's OCV table measured at a current (a C/50 discharge, as a cycler gives
@@ -784,6 +803,7 @@ from app.core import schema
 from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.cycles import held_value, held_values
 from app.diagnostics.ecm_model import SOC_MAX_PCT, SOC_MIN_PCT, CellModel
 from app.diagnostics.soc_rest_anchors import RestAnchors
 from app.diagnostics.time_gaps import GapRule
@@ -1665,7 +1685,7 @@ class EkfSocEstimator:
         t_ext = np.concatenate(([self._t_last], t))
         i_ext = np.concatenate(([self._i_last], i))
         dt = np.maximum(t_ext[1:] - t_ext[:-1], 0.0)
-        i_avg = 0.5 * (i_ext[1:] + i_ext[:-1])  # trapezoidal rule
+        i_avg = held_values(i_ext)  # trapezoidal, the earlier current held at a step
         gaps = self._gap_steps(block, dt)
         gap_vars = None
         if len(gaps):
@@ -1780,7 +1800,7 @@ class EkfSocEstimator:
             mv = 1.0 if valid else 0.0
             v0 = v if valid else 0.0
             dt = max(t - self._t_last, 0.0)
-            i_avg = 0.5 * (i + self._i_last)
+            i_avg = held_value(self._i_last, i)
             gap = False
             gap_var = 0.0
             gap_s = rule.gap_s
