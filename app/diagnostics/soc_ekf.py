@@ -883,6 +883,13 @@ _WHOLE_TABLE = 4096
 _FEW_VALUES = 4
 
 
+def _relaxation_read(rest_t: list) -> bool:
+    """A rest's relaxation still to come can be read from its intervals so far
+    (``rest_t``: seconds at rest at the end of each): one ends in its second half
+    besides the last."""
+    return bisect_left(rest_t, 0.5 * rest_t[-1]) < len(rest_t) - 1
+
+
 def _few_values(x: np.ndarray, whole_only: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
     """``(values, index)`` with ``values[index]`` equal to ``x`` bit for bit, where
     ``x`` takes few values: every one a whole number in [0, _WHOLE_TABLE) (a log
@@ -2227,7 +2234,7 @@ class EkfSocEstimator:
                         rest_t.append(rest_s)
                         rest_v.append(vbar)
                         if anchor_pending:
-                            if rest_s >= anchor_min_s:
+                            if rest_s >= anchor_min_s and _relaxation_read(rest_t):
                                 moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
                                 if moved is not None:
                                     soc, v1, v2, b, p = moved
@@ -2252,7 +2259,7 @@ class EkfSocEstimator:
                                     unsure = read_settled
                         # (unsure: a start at rest on a plateau: the band only, see
                         # "Unsure start at rest"; the filter is never moved)
-                        elif rest_s >= anchor_s and pull != 0.0:
+                        elif rest_s >= anchor_s and pull != 0.0 and _relaxation_read(rest_t):
                             # (nothing read under load yet: nothing to bound)
                             moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
                             if moved is None:

@@ -426,6 +426,31 @@ def test_the_soc_filter_counts_a_sparse_logs_charge_as_the_1_hz_log(chem):
     )
 
 
+def test_the_first_rows_of_a_rest_logged_every_300_s_are_not_read_as_relaxed():
+    # An LFP HPPC logged every 300 s: a rest's first rows (its first one, at the
+    # current's stop, and one 123 s later, the interval's seconds counting the load
+    # before it) were read as a relaxed rest with nothing more to come, its OCV range
+    # on the plateau 20 % below the SOC, and the filter moved there (70 -> 51 %); the
+    # pulses after it were tagged up to 8.4 % off the 1 Hz log's. The relaxation
+    # still to come is read from the rest only once an interval ends in its second
+    # half besides the last.
+    spec = preset("lfp", series_cells=4)
+    kw = dict(duration_s=45000, seed=1)
+    frame = simulate(spec, "hppc", dt_s=300.0, step_samples=True, **kw).to_frame()
+    dense = simulate(spec, "hppc", dt_s=1.0, **kw).to_frame()
+    _, live, _ = soc_estimates(frame, spec)
+    _, live_d, _ = soc_estimates(dense, spec)
+    at = np.searchsorted(dense["time_s"].to_numpy(), frame["time_s"].to_numpy())
+    assert np.abs(live[SOC_COLUMN] - live_d[SOC_COLUMN][at]).max() < 1.0  # (19.2 before)
+    want = {
+        round(p["start_time_s"]): p["soc_percent"]
+        for p in measure_internal_resistance(dense, spec, soc_percent=live_d[SOC_COLUMN]).pulses
+    }
+    got = measure_internal_resistance(frame, spec, soc_percent=live[SOC_COLUMN]).pulses
+    assert len(got) >= 20
+    assert max(abs(p["soc_percent"] - want[round(p["start_time_s"])]) for p in got) < 1.0
+
+
 def assert_live_reads_as_offline(sparse, spec, offline, seed, most, cycle_block):
     """The live trackers fed ``sparse`` in random blocks of 1 .. ``most`` - 1 samples
     (the pulses) and in blocks of ``cycle_block`` (the per-cycle table) give the
