@@ -729,16 +729,21 @@ takes (:func:`~app.diagnostics.cycles.held_values`, the per-cycle table's, the
 SOH's and the plain coulomb count's): the trapezoid mean of its ends, but the
 earlier sample's current where the current starts or stops (one end exactly
 zero). A cycler logs a step's first row at its start: until then the current
-was the step before's. On a cycler log with rows every 300 s the trapezoid
-spread a pulse's current over the whole interval before its first row (up to
-300 s) and halved it over the pulse itself: an LFP HPPC's 10 %, 1C discharges
-(the interval into the next rest's first row) lost or gained up to half of
-that interval's charge, and the pulses' SOC tags were a few % off the same
-run logged at 1 Hz. The RC branches see the same current (the prediction's).
-A 1 Hz log moves by half a second's current at each step start or stop (the
-trapezoid shifted each step's charge half a sample; the simulator's exact charge
-is now counted). Figures: ``benchmarks/bench_dcir_sparse.py --soc``,
-"2026-12-07 session 38".
+was the step before's. The RC branches see the same current (the prediction's).
+On a cycler log with a row every 60 s the trapezoid spread a 10 s pulse's
+current over the interval before its first row and halved it over the pulse:
+the pulses' SOC tags 0.6-0.9 % off the same run logged at 1 Hz, 0.1-0.3 % now.
+A 1 Hz log with exact-zero rests moves by half a second's current at each step
+start or stop (the trapezoid shifted each step's charge half a sample: the
+simulator's exact charge is now counted). At 300 s a rest's first rows (at the
+current's stop, and one 123 s on, its interval's seconds counting the load
+before) were also read as a relaxed rest (the relaxation still to come
+extrapolated from the rest's second half, here its last row alone: none), and a
+start under load re-anchored on the unrelaxed voltage (an LFP HPPC 70 -> 51 %):
+the rest is read once an interval ends in its second half besides the last
+(:func:`_relaxation_read`; a log of intervals up to 60 s long always has one by
+the 120 s the anchor waits for). Figures: ``benchmarks/bench_dcir_sparse.py
+--soc``, "2026-12-07 session 38".
 
 Rated table
 -----------
