@@ -183,8 +183,14 @@ drive, seed 3) the drive logs' and the noisy ones' identical, the others' SOC mo
 half a second's current at each step start or stop (charge out of the NMC HPPC
 2.56875 -> 2.569444 Ah, the simulator's exact 2.569444; final SOC 1e-4 - 1e-2 points),
 identical between (1) and (1)+(2). ``bench_soc.py`` (default cases) and
-``bench_soc_gaps.py`` (seeds 1 2, 256 figures) unchanged; ``sweep_live_offline.py``
-(new sparse cases ``*_steps``, ``nmc1_hppc_1hz_clean``): 0 mismatches.
+``bench_soc_gaps.py`` (seeds 1 2, 256 figures) unchanged (``bench_soc.py --no-speed``
+output byte-identical); ``sweep_live_offline.py`` (new noise-free cases ``*_steps``,
+``nmc1_hppc_1hz_clean``; with them the 1 Hz drive and HPPC cases on the final code,
+the first 19 cases on (1)): 0 mismatches. The price: ``callgrind`` instructions of
+``soc_series`` on a 20000-sample 4-cell NMC HPPC at 1 Hz read from CSV (exact-zero
+rests: the held rule at work), less the CSV's loading: 5.0227e9 -> 5.0245e9 (+0.04 %);
+``app.diagnostics.cycles`` is now imported with the filter (+0.04e9 on a path that did
+not import it yet; ``run_suite`` always did).
 """
 
 from __future__ import annotations
