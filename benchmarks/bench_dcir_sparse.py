@@ -185,8 +185,9 @@ half a second's current at each step start or stop (charge out of the NMC HPPC
 identical between (1) and (1)+(2). ``bench_soc.py`` (default cases) and
 ``bench_soc_gaps.py`` (seeds 1 2, 256 figures) unchanged (``bench_soc.py --no-speed``
 output byte-identical); ``sweep_live_offline.py`` (new noise-free cases ``*_steps``,
-``nmc1_hppc_1hz_clean``; with them the 1 Hz drive and HPPC cases on the final code,
-the first 19 cases on (1)): 0 mismatches. The price: ``callgrind`` instructions of
+``nmc1_hppc_1hz_clean``): 0 mismatches in every case and split (the first 25 cases
+on (1); the new ones, the 1 Hz drive and HPPC ones, the last faults, the perturbed,
+faded and real ones on (1)+(2)). The price: ``callgrind`` instructions of
 ``soc_series`` on a 20000-sample 4-cell NMC HPPC at 1 Hz read from CSV (exact-zero
 rests: the held rule at work), less the CSV's loading: 5.0227e9 -> 5.0245e9 (+0.04 %);
 ``app.diagnostics.cycles`` is now imported with the filter (+0.04e9 on a path that did
