@@ -200,7 +200,7 @@ def check(name, spec, data, *, with_one=False, seed=0, ref=None):
     print(f"  ({time.process_time() - t0:.1f} s cpu)", flush=True)
 
 
-def sim(chem, cells, profile, duration, dt, seed=1, faults=(), cap=5.0, **kw):
+def sim(chem, cells, profile, duration, dt, seed=1, faults=(), cap=5.0, noise=True, **kw):
     spec = preset(chem, capacity_ah=cap, series_cells=cells)
     data = simulate(
         spec,
@@ -208,7 +208,7 @@ def sim(chem, cells, profile, duration, dt, seed=1, faults=(), cap=5.0, **kw):
         duration_s=duration,
         dt_s=dt,
         seed=seed,
-        noise=NoiseSpec.typical(spec),
+        noise=NoiseSpec.typical(spec) if noise else None,
         faults=faults,
         **kw,
     )
@@ -230,6 +230,14 @@ CASES = {
     "nmc4_cccv_1hz": lambda: sim("nmc", 4, "cccv", 8000, 1.0, seed=13),
     "nmc4_cc_1hz_short": lambda: sim("nmc", 4, "cc", 1500, 1.0, seed=14),
     "lfp4_rest": lambda: sim("lfp", 4, "rest", 2000, 1.0, seed=15),
+    # cycler logs, no noise (a rest's current exactly zero): a row every 30-300 s and
+    # at each step's start; 1 Hz with its steps on samples
+    "nmc4_hppc_30s_steps": lambda: sim("nmc", 4, "hppc", 45000, 30.0, seed=41, noise=False),
+    "lfp4_hppc_300s_steps": lambda: sim("lfp", 4, "hppc", 45000, 300.0, seed=42, noise=False),
+    "pb4_cycle_60s_steps": lambda: sim(
+        "lead_acid", 4, "cycle", 60000, 60.0, seed=43, cap=50, noise=False
+    ),
+    "nmc1_hppc_1hz_clean": lambda: sim("nmc", 1, "hppc", 4000, 1.0, seed=44, noise=False),
     # faults, every kind
     "nmc4_ov": lambda: sim(
         "nmc", 4, "cccv", 6000, 1.0, seed=21, faults=[Fault("over_voltage", 500)]

@@ -143,24 +143,52 @@ def trapezoid_increments(
 
     ``keep``, if given, is that test's result (``s0 == s1 | s0 * s1 < 0``) made by
     the caller, who knows it from the current alone (:class:`_Integrals`).
+    The value taken over each interval is :func:`held_values`'.
     """
     inc = np.zeros(len(y))
     if len(y) > 1:
-        y0, y1, out = y[:-1], y[1:], inc[:-1]
-        np.multiply(y0, dt, out=out)
-        trap = np.add(y0, y1)
-        trap *= 0.5
-        trap *= dt
-        if keep is None and math.isfinite(np.add.reduce(y)):
-            # (every value finite: the test fails only where exactly one end is zero)
-            keep = _keep_trapezoid(y == 0)
-        elif keep is None:  # (NaN fails it, as the signs have it)
-            sign = np.sign(y)
-            s0, s1 = sign[:-1], sign[1:]
-            keep = (s0 == s1) | (s0 * s1 < 0)
-        np.copyto(out, trap, where=keep)
+        out = held_values(y, keep, out=inc[:-1])
+        out *= dt
     inc /= scale
     return inc
+
+
+def held_values(
+    y: np.ndarray, keep: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Per interval between consecutive samples of ``y`` (``len(y) - 1`` of them),
+    the value taken as held over it by every charge count
+    (:func:`trapezoid_increments`, the SOC filter's prediction): the mean of its
+    ends (trapezoidal) where it keeps its sign or reverses it, the value at its
+    start where the current starts or stops within it (one end exactly zero: a
+    cycler logs a step's start, the current was the step before's until then;
+    NaN at either end, the value at its start). ``keep``: that test's result if
+    the caller has it; ``out``: where to write them.
+    (``np.where(s0 == s1 | s0 * s1 < 0, 0.5 * (y0 + y1), y0)`` with ``s0, s1`` the
+    signs of ``y0, y1``: the same bits.) :func:`held_value` is one interval's.
+    """
+    y0, y1 = y[:-1], y[1:]
+    if out is None:
+        out = np.empty(len(y0))
+    np.copyto(out, y0)
+    trap = np.add(y0, y1)
+    trap *= 0.5
+    if keep is None and math.isfinite(np.add.reduce(y)):
+        # (every value finite: the test fails only where exactly one end is zero)
+        keep = _keep_trapezoid(y == 0)
+    elif keep is None:  # (NaN fails it, as the signs have it)
+        sign = np.sign(y)
+        s0, s1 = sign[:-1], sign[1:]
+        keep = (s0 == s1) | (s0 * s1 < 0)
+    np.copyto(out, trap, where=keep)
+    return out
+
+
+def held_value(y0: float, y1: float) -> float:
+    """:func:`held_values` of one interval, in plain floats (the same operations)."""
+    if y0 == y0 and y1 == y1 and (y0 == 0.0) == (y1 == 0.0):
+        return (y0 + y1) * 0.5
+    return y0
 
 
 #: a cycle's charge, and the discharge before it, move at least this fraction of the

@@ -71,13 +71,14 @@ A per-sample EKF in Python costs ~20 us a sample, 20 s for a 1e6-sample log.
 Instead the log is cut into intervals of ``update_period_s`` of data (bins of
 ``time_s`` counted from the first sample: the same rule live and offline).
 Between updates everything is linear in the state at the interval start, so the
-per-sample work is vectorised numpy: exact coulomb counting (cumsum,
-trapezoidal rule) and the exact response of the RC branches to the sampled
-current (held at the trapezoid mean over each step: an exponentially weighted
-cumsum inside each interval). Per interval the filter then makes one update
-with the interval's *mean* voltage against the model's mean over the same
-samples (sensor noise of the mean is ``sigma/sqrt(n)``, so little is lost), and
-propagates state and covariance exactly over the interval. The Python loop runs
+per-sample work is vectorised numpy: exact coulomb counting (cumsum) and the
+exact response of the RC branches to the sampled current (an exponentially
+weighted cumsum inside each interval), the current over each step between two
+samples taken as every charge count takes it (see "Step edges"). Per interval
+the filter then makes one update with the interval's *mean* voltage against
+the model's mean over the same samples (sensor noise of the mean is
+``sigma/sqrt(n)``, so little is lost), and propagates state and covariance
+exactly over the interval. The Python loop runs
 once per interval (~15 us): ~0.3 s for 1e6 samples at 10 Hz with 5 s updates.
 Its cost is mostly numpy's per-call overhead on 9-element arrays (a dozen
 calls an interval, each about as dear as 30 lines of float arithmetic), so the
@@ -721,6 +722,29 @@ name them. The plain coulomb count, the per-cycle table and the SOH's charge
 count leave the same gaps out. ``benchmarks/bench_soc_gaps.py`` has the
 figures (before / after, tuning and held-out seeds).
 
+Step edges
+----------
+The current over the interval between two samples is the one every charge count
+takes (:func:`~app.diagnostics.cycles.held_values`, the per-cycle table's, the
+SOH's and the plain coulomb count's): the trapezoid mean of its ends, but the
+earlier sample's current where the current starts or stops (one end exactly
+zero). A cycler logs a step's first row at its start: until then the current
+was the step before's. The RC branches see the same current (the prediction's).
+On a cycler log with a row every 60 s the trapezoid spread a 10 s pulse's
+current over the interval before its first row and halved it over the pulse:
+the pulses' SOC tags 0.6-0.9 % off the same run logged at 1 Hz, 0.1-0.3 % now.
+A 1 Hz log with exact-zero rests moves by half a second's current at each step
+start or stop (the trapezoid shifted each step's charge half a sample: the
+simulator's exact charge is now counted). At 300 s a rest's first rows (at the
+current's stop, and one 123 s on, its interval's seconds counting the load
+before) were also read as a relaxed rest (the relaxation still to come
+extrapolated from the rest's second half, here its last row alone: none), and a
+start under load re-anchored on the unrelaxed voltage (an LFP HPPC 70 -> 51 %):
+the rest is read once an interval ends in its second half besides the last
+(:func:`_relaxation_read`; a log of intervals up to 60 s long always has one by
+the 120 s the anchor waits for). Figures: ``benchmarks/bench_dcir_sparse.py
+--soc``, "2026-12-07 session 38".
+
 Rated table
 -----------
 A user's OCV table measured at a current (a C/50 discharge, as a cycler gives
@@ -784,6 +808,7 @@ from app.core import schema
 from app.core.results import DiagnosticResult
 from app.core.samples import SampleBlock
 from app.core.spec import BatterySpec
+from app.diagnostics.cycles import held_value, held_values
 from app.diagnostics.ecm_model import SOC_MAX_PCT, SOC_MIN_PCT, CellModel
 from app.diagnostics.soc_rest_anchors import RestAnchors
 from app.diagnostics.time_gaps import GapRule
@@ -861,6 +886,13 @@ _UNPACK_P = struct.Struct("@d24x2d272xd64x2d").unpack_from
 _WHOLE_TABLE = 4096
 #: Time steps taking at most this many values are too.
 _FEW_VALUES = 4
+
+
+def _relaxation_read(rest_t: list) -> bool:
+    """A rest's relaxation still to come can be read from its intervals so far
+    (``rest_t``: seconds at rest at the end of each): one ends in its second half
+    besides the last."""
+    return bisect_left(rest_t, 0.5 * rest_t[-1]) < len(rest_t) - 1
 
 
 def _few_values(x: np.ndarray, whole_only: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
@@ -1665,7 +1697,7 @@ class EkfSocEstimator:
         t_ext = np.concatenate(([self._t_last], t))
         i_ext = np.concatenate(([self._i_last], i))
         dt = np.maximum(t_ext[1:] - t_ext[:-1], 0.0)
-        i_avg = 0.5 * (i_ext[1:] + i_ext[:-1])  # trapezoidal rule
+        i_avg = held_values(i_ext)  # trapezoidal, the earlier current held at a step
         gaps = self._gap_steps(block, dt)
         gap_vars = None
         if len(gaps):
@@ -1780,7 +1812,7 @@ class EkfSocEstimator:
             mv = 1.0 if valid else 0.0
             v0 = v if valid else 0.0
             dt = max(t - self._t_last, 0.0)
-            i_avg = 0.5 * (i + self._i_last)
+            i_avg = held_value(self._i_last, i)
             gap = False
             gap_var = 0.0
             gap_s = rule.gap_s
@@ -2207,7 +2239,7 @@ class EkfSocEstimator:
                         rest_t.append(rest_s)
                         rest_v.append(vbar)
                         if anchor_pending:
-                            if rest_s >= anchor_min_s:
+                            if rest_s >= anchor_min_s and _relaxation_read(rest_t):
                                 moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
                                 if moved is not None:
                                     soc, v1, v2, b, p = moved
@@ -2232,7 +2264,7 @@ class EkfSocEstimator:
                                     unsure = read_settled
                         # (unsure: a start at rest on a plateau: the band only, see
                         # "Unsure start at rest"; the filter is never moved)
-                        elif rest_s >= anchor_s and pull != 0.0:
+                        elif rest_s >= anchor_s and pull != 0.0 and _relaxation_read(rest_t):
                             # (nothing read under load yet: nothing to bound)
                             moved, sharper, sig_rest = self._anchor(rest_t, rest_v, soc, p)
                             if moved is None:
