@@ -19,6 +19,7 @@ from app.hardware.simulator import Fault, NoiseSpec, simulate
 from tests.diagnostics.fault_splits import faults_in_blocks
 from tests.diagnostics.simulated_packs import spread_pack
 from tests.diagnostics.simulated_runaway import runaway_drive
+from tests.diagnostics.start_resistance_fits import capture_start_fits
 
 NMC4 = preset("nmc", series_cells=4)
 NOISE = NoiseSpec.typical(NMC4)
@@ -420,16 +421,9 @@ def test_cold_pack_warming_under_2c_is_not_a_short(cells, seed, spread):
 def test_cell_resistance_from_the_build_up_of_a_warming_cold_pack(monkeypatch):
     """r of a cold pack under 2C within 3.5 of its errors of the simulator's truth
     (was 8 cells, seed 400: up to 12 errors off)."""
-    from app.diagnostics.faults.start_resistance import FIT_S, StartResistance
+    from app.diagnostics.faults.start_resistance import FIT_S
 
-    got = []
-    orig = StartResistance._solve
-
-    def solve(self):
-        orig(self)
-        got.append((self.r.copy(), self.se.copy()))
-
-    monkeypatch.setattr(StartResistance, "_solve", solve)
+    got = capture_start_fits(monkeypatch)
     for cells, seed, spread in ((8, 400, 0.10), (4, 403, 0.08)):
         spec, block, true = _cold_2c_pack(cells, seed, spread, FIT_S + 60)
         got.clear()

@@ -11,6 +11,7 @@ import numpy as np
 from app.core.spec import preset
 from app.diagnostics.faults import detect_faults
 from app.hardware.simulator import NoiseSpec, PackSimulator
+from tests.diagnostics.start_resistance_fits import capture_start_fits
 
 #: ``bench_clean_hunt.py --only-chem nmc --only-profile cycle --first-seed 9700``'s run 68:
 #: 13 20 Ah NMC cells cycled at 35 degC, 10 Hz, 8 % resistance and 3 % SOC spread
@@ -39,16 +40,9 @@ def test_a_clean_pack_starting_across_the_ocv_bend_is_not_shorted():
 def test_cell_resistance_from_the_build_up_across_the_ocv_bend(monkeypatch):
     """Every cell's r within 3 of its errors of the simulator's truth (cells 3, 6 and 9,
     at 83.6-84.3 %, read 17-19 errors low before)."""
-    from app.diagnostics.faults.start_resistance import FIT_S, StartResistance
+    from app.diagnostics.faults.start_resistance import FIT_S
 
-    got = []
-    orig = StartResistance._solve
-
-    def solve(self):
-        orig(self)
-        got.append((self.r.copy(), self.se.copy()))
-
-    monkeypatch.setattr(StartResistance, "_solve", solve)
+    got = capture_start_fits(monkeypatch)
     sim = _pack()
     true = sim.cells.r0_ohm / np.median(sim.cells.r0_ohm) - 1.0
     detect_faults(sim.run_block(round((FIT_S + 60) * 10)), SPEC)
