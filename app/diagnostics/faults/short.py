@@ -1524,15 +1524,40 @@ def _common_shift(r: np.ndarray, se: np.ndarray, *coefs: np.ndarray) -> np.ndarr
     g = (x * rz[..., None]).sum(axis=0)[None] - x * rz[..., None]
     n = a[..., 0, 0]
     v = (vz.sum(axis=0)[None] - vz) / np.maximum(n, 1)
-    a = a + 1e-12 * np.eye(p)
-    good = ok & (n >= p + 1) & (np.linalg.det(a) > 1e-9 * n**p)
-    a = np.where(good[..., None, None], a, np.eye(p))
-    beta = np.linalg.solve(a, g[..., None])[..., 0]
-    pred = (beta * x).sum(axis=-1)
-    var = v * (x * np.linalg.solve(a, x[..., None])[..., 0]).sum(axis=-1)
+    inv, det = _inverse(a + 1e-12 * np.eye(p))
+    good = ok & (n >= p + 1) & (det > 1e-9 * n**p)
     with np.errstate(invalid="ignore"):
+        beta = (inv * g[..., None, :]).sum(axis=-1)
+        pred = (beta * x).sum(axis=-1)
+        var = v * ((inv * x[..., None, :]).sum(axis=-1) * x).sum(axis=-1)
         shift = pred - HEAT_COMMON_Z * np.sqrt(np.maximum(var, 0.0))
     return np.where(good & np.isfinite(shift), np.maximum(shift, 0.0), 0.0)
+
+
+def _inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The inverses and determinants of symmetric (..., p, p) ``a``, p 2 or 3, by
+    their cofactors (element-wise: a batched solve costs a LAPACK call a matrix);
+    NaN or inf where singular."""
+    if a.shape[-1] == 2:
+        a00, a01, a11 = a[..., 0, 0], a[..., 0, 1], a[..., 1, 1]
+        det = a00 * a11 - a01 * a01
+        cof = np.stack((np.stack((a11, -a01), -1), np.stack((-a01, a00), -1)), -2)
+    else:
+        a00, a01, a02 = a[..., 0, 0], a[..., 0, 1], a[..., 0, 2]
+        a11, a12, a22 = a[..., 1, 1], a[..., 1, 2], a[..., 2, 2]
+        c00, c01, c02 = a11 * a22 - a12 * a12, a02 * a12 - a01 * a22, a01 * a12 - a02 * a11
+        c11, c12, c22 = a00 * a22 - a02 * a02, a01 * a02 - a00 * a12, a00 * a11 - a01 * a01
+        det = a00 * c00 + a01 * c01 + a02 * c02
+        cof = np.stack(
+            (
+                np.stack((c00, c01, c02), -1),
+                np.stack((c01, c11, c12), -1),
+                np.stack((c02, c12, c22), -1),
+            ),
+            -2,
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cof / det[..., None, None], det
 
 
 def _columns_with(flags: np.ndarray) -> np.ndarray:
