@@ -1108,8 +1108,10 @@ class ShortDetector:
             # lasts, and starts, where the weak test says, as before)
             f_s, f_n = _ar1_factor(rho, ns), _ar1_factor(rho, n)
             se_c = np.sqrt(s2 * f_s / ns + (s2 / n + lev * s2) * f_n)
-            r_s = r - _common_shift(r, se_c, b)
-            strong = (r_s >= HEAT_MIN_EXCESS_K) & (r_s >= HEAT_Z * se_c)
+            strong = (r >= HEAT_MIN_EXCESS_K) & (r >= HEAT_Z * se_c)
+            if strong.any():  # (what the others show in common takes away only)
+                r_s = r - _common_shift(r, se_c, b)
+                strong = (r_s >= HEAT_MIN_EXCESS_K) & (r_s >= HEAT_Z * se_c)
             weak = (r >= WEAK_FRACTION * HEAT_MIN_EXCESS_K) & (r >= WEAK_Z * se)
             # the lag held at either bound instead (see HEAT_LAG_BOUND), and at none (see
             # HEAT_LAG_FREE): a, b refitted
@@ -1139,8 +1141,10 @@ class ShortDetector:
                 s2_b = np.maximum(ss_b, 0.0) / np.maximum(n - 2, 1)
                 r_b = sys_ / ns - (my + b_b * d1 + cb * d2) - fake
                 se_b = np.sqrt(s2_b * f_s / ns + s2_b * (1.0 / n + d1 * d1 / a11) * f_n)
-                r_b = r_b - _common_shift(r_b, se_b, b_b, c)
                 ok_b = (r_b >= least) & (r_b >= HEAT_Z * se_b)
+                if ok_b.any():
+                    r_b = r_b - _common_shift(r_b, se_b, b_b, c)
+                    ok_b = (r_b >= least) & (r_b >= HEAT_Z * se_b)
                 held[cb if np.ndim(cb) == 0 else None] = ok_b
             bounded = held[-HEAT_LAG_BOUND] & held[HEAT_LAG_BOUND]
             before = held[None] & known
