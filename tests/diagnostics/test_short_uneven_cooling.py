@@ -88,3 +88,16 @@ def test_a_short_found_across_the_anchors_horizon_live_equals_offline():
     )
     assert detect_faults(block, spec).of_kind("internal_short")
     _assert_live_equals_offline(block, spec, seed=7)
+
+
+def test_what_the_other_cells_show_in_common_is_not_a_short(monkeypatch):
+    """4-cell NMC, seed 657: cell 4's thermal time constant is 1.44 of the median
+    cell's, cell 3's 0.82. 40 min into the 1C discharge the rolling test confirmed cell
+    4 as a short at 2429 s: its residual held with the lag term at either bound (at
+    +0.3: 1.04 K, z 6.6), but held at +0.3 every cell's residual was large (the other
+    three 0.15-0.66 K), a misprediction of the pack's, not of cell 4. A residual is
+    confirmed only beyond what the other cells show in common now (0.18 K there: z 5.5)."""
+    spec, sim, block = _uneven_pack(monkeypatch, "nmc", 4, 657, 2500, 0.1)
+    tau = sim.cells.heat_capacity_j_per_k / sim.cells.cooling_w_per_k
+    assert tau[3] / np.median(tau) > 1.3  # (the case: a cell 4 slow to cool)
+    assert detect_faults(block, spec).of_kind("internal_short") == []
