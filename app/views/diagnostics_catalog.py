@@ -88,9 +88,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         "current-sensor offset); every 5 s of data (at least 60 samples, at most 60 s) the "
         "interval's mean cell voltage corrects it through the OCV table, strongly where the "
         "OCV is steep, hardly on a flat plateau. R0, the polarisation and the OCV table's "
-        "offset adapt online; with a preset's table (no OCV table chosen on the Logs page) the "
-        "filter leans more on "
-        "coulomb counting. It starts from the OCV when the first sample is at rest, else from "
+        "offset adapt online; with a preset's table (no OCV table chosen: the Logs page, File "
+        "› Open and the connection dialog take one) the filter leans more on coulomb "
+        "counting. It starts from the OCV when the first sample is at rest, else from "
         "a rough guess under load it converges from; when a later estimate is surer, the start "
         "shown is worked back from it less the charge counted since. The band is ±2σ.",
     ),
