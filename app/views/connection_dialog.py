@@ -372,6 +372,10 @@ class ConnectionDialog(QDialog):
         """The owner could not connect: say why and stay open."""
         self._note(message, problem=True)
 
+    def show_connect_progress(self, message: str) -> None:
+        """The owner is connecting (reading the source's OCV table): say so meanwhile."""
+        self._note(message, problem=False)
+
     def _on_connect_clicked(self) -> None:
         url = self.url()
         try:

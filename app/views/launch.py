@@ -102,12 +102,14 @@ def _run(*, url: str | None, screenshot: Path | None, db_url: str | None, theme:
     window.show()
 
     if url is not None:
-        error = window.connect_source(url)
-        if error is not None and screenshot is not None:
-            _error(error)
-            window.shutdown(timeout=SHUTDOWN_WAIT_S)
-            window.deleteLater()
-            return EXIT_BAD_INPUT
+
+        def _on_connect_result(error: str | None) -> None:
+            # now, or once the URL's OCV table has been read: the loop ends as it starts
+            if error is not None and screenshot is not None:
+                _error(error)
+                QTimer.singleShot(0, lambda: app.exit(EXIT_BAD_INPUT))
+
+        window.connect_source(url, on_result=_on_connect_result)
 
     if screenshot is not None:
         streaming = url is not None

@@ -39,6 +39,7 @@ from app.diagnostics.live import EngineOnFirstBlock
 from app.hardware.acquisition import AcquisitionState, AcquisitionThread
 from app.hardware.cell_count import CellCountCheck, gui_fix
 from app.hardware.registry import create_source, url_capacity_ah
+from app.hardware.source import Source
 from app.views import storage_bridge
 from app.views.background import SerialWorker
 from app.views.recording_sink import (
@@ -274,14 +275,20 @@ class LiveSession(QObject):
         return self.ring.snapshot()
 
     # --- control -----------------------------------------------------------
-    def start(self, url: str) -> None:
+    def start(self, url: str, source: Source | None = None) -> None:
         """Connect to the source at ``url`` and start streaming.
+
+        ``source``: the (closed) source of ``url``, built beforehand
+        (:func:`~app.hardware.registry.create_source`; the window builds one that
+        names an OCV table in the background: the table is read as it is built);
+        None: built here.
 
         Raises :class:`~app.core.errors.BatteryOSError` (bad URL, unknown
         scheme, bad parameters) before anything runs; faults after that are
         shown through :attr:`status`.
         """
-        source = create_source(url)  # raises SourceError for bad URLs: nothing started yet
+        if source is None:
+            source = create_source(url)  # raises SourceError for bad URLs: nothing started yet
         self.stop()
         self.source_url = url
         self.ring.clear()

@@ -5,6 +5,7 @@ It composes; the pages draw and the session streams.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import BatteryOSError
 from app.core.settings import Settings
+from app.hardware.registry import create_source, url_ocv_table_path
 from app.views.alert_banner import AlertBanner
 from app.views.alert_center import AlertCenter
 from app.views.alerts_page import AlertsPage
@@ -59,11 +61,15 @@ from app.views.window_layout import WindowLayoutStore
 
 if TYPE_CHECKING:
     from app.core.spec import BatterySpec
+    from app.hardware.source import Source
 
 DEFAULT_SIZE = QSize(1440, 900)
 LOG_FILE_FILTER = (
     "Log files (*.csv *.txt *.xlsx *.xls *.res *.mpr *.mpt *.ndax *.nda *.log);;All files (*)"
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class Page(IntEnum):
@@ -163,7 +169,10 @@ class MainWindow(QMainWindow):
         self.connection_dialog = None  # ConnectionDialog, built when first asked for
         self.recordings_loader = RecentRecordingsLoader(session.db_url, self)
         self.diagnostics_runner = DiagnosticsRunner(session, self)
-        self.file_probe = SerialWorker("log file probe", self)
+        #: the files a connection reads before it starts: a log file's probe (File ▸ Open),
+        #: a source URL's OCV table (:meth:`connect_source`)
+        self.source_files = SerialWorker("source files", self)
+        self._connecting: object | None = None  # the connection whose table is being read
         self.report_exporter = ReportExporter(session, self)
         self.sharing = SharingController(session, self)
         self.sharing_dialog: SharingDialog | None = None
@@ -351,7 +360,7 @@ class MainWindow(QMainWindow):
             self.session.storage_idle,
             self.recordings_loader.idle,
             self.diagnostics_runner.idle,
-            self.file_probe.idle,
+            self.source_files.idle,
             self.logs.loader.idle,
             self.logs.diagnostics_worker.idle,
             self.logs.import_worker.idle,
@@ -442,21 +451,69 @@ class MainWindow(QMainWindow):
     def current_page(self) -> Page:
         return Page(self.stack.currentIndex())
 
-    def connect_source(self, url: str) -> str | None:
+    def connect_source(self, url: str, on_result=None) -> str | None:
         """Start streaming from ``url`` and show the dashboard.
 
         Returns None on success, else the error message, which is also shown
         on the home page (a bad URL or an unknown scheme is the user's to fix).
+
+        A URL naming an OCV table (``ocv_table=``) has its source built in the
+        background (:attr:`source_files`: the table is read, pandas): None is returned
+        at once, the status bar says so and :attr:`connecting` is True until it has
+        started or been refused (a table that cannot be read: as a bad URL). A
+        connection asked for meanwhile replaces it. ``on_result(error)`` gets the
+        answer either way, once it is known.
         """
+        self._connecting = None  # a table still being read for another URL: not started
         if self._closing:
-            return "the window is closing"
+            error = "the window is closing"
+        elif url_ocv_table_path(url) is not None:
+            self._build_in_background(url, on_result)
+            return None
+        else:
+            error = self._start_source(url, None)
+        if on_result is not None:
+            on_result(error)
+        return error
+
+    @property
+    def connecting(self) -> bool:
+        """A source's OCV table is being read before it starts (:meth:`connect_source`)."""
+        return self._connecting is not None
+
+    def _build_in_background(self, url: str, on_result) -> None:
+        ticket = self._connecting = object()
+        path = url_ocv_table_path(url)
+        self.home.show_error(None)
+        self.status_bar.showMessage(f"Reading the OCV table {os.path.basename(path)}…")
+
+        def built(source, exc: BaseException | None = None) -> None:
+            if self._connecting is not ticket:
+                return  # another connection was asked for since: this one is dropped
+            self._connecting = None
+            self.status_bar.clearMessage()
+            if self._closing:
+                error = "the window is closing"
+            elif exc is not None:
+                error = self._refuse(_connect_message(url, exc))
+            else:
+                error = self._start_source(url, source)
+            if on_result is not None:
+                on_result(error)
+
+        self.source_files.submit(
+            lambda: create_source(url),
+            on_done=built,
+            on_error=lambda exc: built(None, exc),
+        )
+
+    def _start_source(self, url: str, source: Source | None) -> str | None:
+        """Start the session on ``url`` (its ``source`` built beforehand, or None) and show
+        the dashboard; the error message when it is refused, None when it started."""
         try:
-            self.session.start(url)
+            self.session.start(url, source)
         except BatteryOSError as exc:
-            self.home.show_error(str(exc))
-            self.show_page(Page.HOME)
-            self._show_refused(str(exc))
-            return str(exc)
+            return self._refuse(str(exc))
         self.home.show_error(None)
         self.settings.remember_source(url)
         self.home.set_recent_sources(self.settings.recent_sources)
@@ -468,6 +525,13 @@ class MainWindow(QMainWindow):
         self.dashboard.set_recording_phase(self.session.recording_phase)
         self.show_page(Page.DASHBOARD)
         return None
+
+    def _refuse(self, reason: str) -> str:
+        """Say why a source was not connected (the home page, the status bar); ``reason``."""
+        self.home.show_error(reason)
+        self.show_page(Page.HOME)
+        self._show_refused(reason)
+        return reason
 
     def _show_refused(self, reason: str) -> None:
         """The status bar after a refused URL: the previous source's state was read as
@@ -515,7 +579,7 @@ class MainWindow(QMainWindow):
         self.home.set_url(file_url(path))
         # a log naming no battery is read whole for the guess: say so while it is
         self.status_bar.showMessage(f"Reading {os.path.basename(path)}…")
-        self.file_probe.submit(
+        self.source_files.submit(
             lambda: probe_log_file(path),
             on_done=self._on_log_file_probed,
             on_error=lambda _exc: self._on_log_file_unreadable(path),
@@ -576,9 +640,7 @@ class MainWindow(QMainWindow):
         Cancel. True when it connected (or failed) at once, False while asked."""
 
         def proceed() -> None:
-            error = self.connect_source(url)
-            if on_result is not None:
-                on_result(error)
+            self.connect_source(url, on_result)
 
         return self.replace_source(f"connect {source_name(url)}", proceed, parent=parent)
 
@@ -651,7 +713,7 @@ class MainWindow(QMainWindow):
             self.session.storage_busy
             or self.recordings_loader.running
             or self.diagnostics_runner.busy
-            or self.file_probe.busy
+            or self.source_files.busy
             or self.logs.busy
             or (self.connection_dialog is not None and self.connection_dialog.busy)
             or self.report_exporter.busy
@@ -674,7 +736,7 @@ class MainWindow(QMainWindow):
         for worker in (
             self.recordings_loader,
             self.diagnostics_runner,
-            self.file_probe,
+            self.source_files,
             self.logs,
             self.report_exporter,
             self.alert_center,
@@ -770,6 +832,8 @@ class MainWindow(QMainWindow):
 
         # asked over the dialog, which stays open on Cancel
         self.request_source(url, parent=dialog, on_result=on_result)
+        if self.connecting:  # its OCV table is being read: said where the user looks
+            dialog.show_connect_progress(self.status_bar.currentMessage())
 
     def _on_home_first_painted(self) -> None:
         # After the first paint, not before: the database and SQLAlchemy stay
@@ -1052,3 +1116,12 @@ class MainWindow(QMainWindow):
             return None
         paths = droppable_paths([url.toLocalFile() for url in mime.urls() if url.isLocalFile()])
         return paths or None
+
+
+def _connect_message(url: str, exc: BaseException) -> str:
+    """Why the source at ``url`` could not be built: a user's problem says itself (an OCV
+    table that cannot be read names it), anything else (a bug) gets its type."""
+    if isinstance(exc, BatteryOSError):
+        return str(exc)
+    log.error("building the source %s failed", url, exc_info=exc)
+    return f"{url}: {type(exc).__name__}: {exc}"

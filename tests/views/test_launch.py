@@ -135,3 +135,11 @@ def test_the_demo_battery_has_a_bms_reporting_its_soc():
     with create_source(DEMO_SOURCE_URL.replace("speed=20", "speed=0")) as source:
         block = source.read(1.0)
     assert "soc_reported_pct" in block and np.isfinite(block["soc_reported_pct"]).all()
+
+
+def test_an_ocv_table_that_cannot_be_read_exits_2(qapp, png, capsys, tmp_path):
+    # the table is read in the background: the refusal comes once the loop runs
+    missing = tmp_path / "nowhere.csv"
+    assert run_gui(source_url=f"sim://nmc?ocv_table={missing}", screenshot=str(png)) == 2
+    assert f"{missing}: no such file" in capsys.readouterr().err
+    assert not png.exists()
