@@ -35,6 +35,7 @@ from app.hardware.protocols import (
     CHEMISTRIES,
     CHEMISTRY_HELP,
     LOG_FILE_FILTER,
+    OCV_TABLE,
     Connection,
     DetectedDevice,
     Param,
@@ -43,7 +44,7 @@ from app.hardware.protocols import (
     Transport,
     protocols_for,
 )
-from app.views.spec_dialog import CHEMISTRY_NAMES
+from app.views.spec_dialog import CHEMISTRY_NAMES, OcvTableCurrentEdit
 from app.views.theme import set_style_property
 
 #: Width of the unit (or Browse…) column, so the fields' right edges line up.
@@ -120,6 +121,12 @@ def make_field(param: Param, changed: Signal) -> QWidget:
     if param.kind is ParamKind.PATH:
         field = _PathField(param.file_filter, writes=param.writes)
         field.edited.connect(changed)
+    elif param.name == OCV_TABLE[1].name:
+        # the OCV table's current: the Logs page's and File › Open's field (a sign, a
+        # decimal comma, 'not known' when empty)
+        field = OcvTableCurrentEdit()
+        field.textEdited.connect(changed)
+        return field  # (its own tooltip: what the current means, its limit)
     elif param.choices:
         field = QComboBox(editable=param.kind is not ParamKind.CHOICE)
         if field.isEditable():
@@ -178,6 +185,8 @@ def _placeholder(param: Param) -> str:
 def _field_text(field: QWidget) -> str:
     if isinstance(field, _PathField):
         return field.text()
+    if isinstance(field, OcvTableCurrentEdit):
+        return field.url_text()  # '−0,02' typed is '-0.02' in the URL
     if isinstance(field, QComboBox):
         if not field.isEditable() and field.currentData() is not None:
             return str(field.currentData())  # shown by name, written by value

@@ -44,7 +44,8 @@ BOL_RESISTANCE_TIP = (
 )
 
 
-#: What the OCV table's current field means (the Logs page's; as --ocv-table-current-c).
+#: What the OCV table's current field means (the Logs page's, File › Open's and the
+#: connection dialog's: one field, :class:`OcvTableCurrentEdit`; as --ocv-table-current-c).
 OCV_TABLE_CURRENT_TIP = (
     "The current the OCV table was measured at, in C (times the capacity), charging "
     "positive: negative for a discharge (a C/50 discharge: -0.02), positive for a charge "
@@ -67,14 +68,19 @@ class OcvTableCurrentEdit(QLineEdit):
         pattern = QRegularExpression("[+\\-\u2212]?(\\d+([.,]\\d*)?|[.,]\\d*)?")
         self.setValidator(QRegularExpressionValidator(pattern, self))
 
+    def url_text(self) -> str:
+        """The value as a URL's ``ocv_table_current_c=`` (and ``--ocv-table-current-c``)
+        takes it: '−0,02' is '-0.02'; '' not known."""
+        return self.text().strip().replace("\u2212", "-").replace(",", ".")
+
     def current_c(self) -> float | None:
         """The value in C; None: not known (empty). A value no OCV table is measured at
         (a sign alone, beyond C/5) is a BatteryOSError saying so."""
-        text = self.text().strip()
+        text = self.url_text()
         if not text:
             return None
         try:
-            value = float(text.replace("\u2212", "-").replace(",", "."))
+            value = float(text)
         except ValueError:
             raise BatteryOSError(
                 f"OCV table measured at: {text!r} is not a current in C (a C/50 "

@@ -372,6 +372,40 @@ def test_the_ocv_table_and_its_current_are_battery_fields_of_every_tab(
     assert fields["ocv_table"].text() == fields["ocv_table_current_c"].text() == ""
 
 
+def test_measured_at_is_the_same_field_as_file_open_and_the_logs_page(qtbot, make_dialog, tmp_path):
+    """The OCV table's current is one field everywhere (:class:`OcvTableCurrentEdit`): in
+    the dialog it was a plain text field that took letters and wrote '−0,02' (a minus
+    sign, a decimal comma, as the Logs page takes it) into the URL, which refused it."""
+    from app.core.spec import preset
+    from app.views.spec_dialog import OcvTableCurrentEdit
+
+    soc, ocv = preset("nmc").ocv_table
+    table = tmp_path / "cell_ocv.csv"
+    table.write_text(
+        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
+    )
+    dialog = make_dialog()
+    for transport in Transport:
+        field = dialog.page(transport).battery.fields["ocv_table_current_c"]
+        assert type(field) is OcvTableCurrentEdit, transport  # (the others' field)
+    dialog.set_url(BMS)
+    fields = dialog.page(Transport.SERIAL).battery.fields
+    qtbot.keyClicks(fields["ocv_table"].edit, str(table))
+    field = fields["ocv_table_current_c"]
+    qtbot.keyClicks(field, "abc")  # not a current: not taken
+    assert field.text() == ""
+    qtbot.keyClicks(field, "-0,02")  # a decimal comma, as the Logs page takes it
+    assert field.text() == "-0,02" and field.current_c() == -0.02
+    assert dialog.url().endswith(f"&ocv_table={table}&ocv_table_current_c=-0.02&baud=115200")
+    field.clear()
+    field.insert("\u22120.02")  # a minus sign (pasted; QTest types Latin-1 only)
+    assert field.text() == "\u22120.02" and field.current_c() == -0.02
+    assert dialog.url().endswith(f"&ocv_table={table}&ocv_table_current_c=-0.02&baud=115200")
+    assert create_source(dialog.url()).spec.ocv_table_current_c == -0.02
+    dialog.set_url(f"{BMS}&ocv_table={table}&ocv_table_current_c=0.01")  # and shown back
+    assert field.current_c() == 0.01
+
+
 def test_a_bad_capacity_is_named_and_not_connected(qtbot, make_dialog):
     dialog = make_dialog()
     dialog.set_url("serial:///dev/ttyUSB0?protocol=vedirect&chemistry=lfp&cells=4&capacity_ah=100")
