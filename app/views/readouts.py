@@ -196,10 +196,13 @@ def _soc_detail(latest: dict[str, float]) -> str:
     bms = latest.get(SOC_BMS, math.nan)
     if not math.isnan(bms):
         diff = bms_difference(latest)
-        # with its unit, as the plot's cursor and the Diagnostics card give it
+        # with its unit, as the plot's cursor and the Diagnostics card give it; no
+        # difference to an SOC that cannot be determined (the tile shows none: 'Δ +6.1'
+        # under '—' read as a finding against the BMS, which the Diagnostics card
+        # calls inconclusive)
         lines.append(
             f"BMS {bms:.1f} % · Δ {difference_text(diff)}"
-            if not math.isnan(diff)
+            if not math.isnan(diff) and not soc_undetermined(latest)
             else f"BMS {bms:.1f} %"
         )
     return "\n".join(lines)

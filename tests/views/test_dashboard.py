@@ -513,6 +513,23 @@ def test_axis_labels_fit_beside_their_plots_in_a_1280x800_window(dashboard):
         assert axis.label.boundingRect().width() <= axis.height(), row.label
 
 
+def test_no_difference_to_the_bms_is_shown_beside_an_soc_that_cannot_be_determined(dashboard):
+    """A band too wide to place the SOC: the tile shows no number, and so no difference to
+    the BMS either (it read '— %', 'cannot be determined' and 'BMS 56.0 % · Δ +6.1', a
+    difference to the guess, which the Diagnostics card calls inconclusive)."""
+    snap = with_soc_extras(snapshot_of(0, 50))
+    snap[SOC_BAND_LOW] = snap[SOC_COLUMN] - 27.0
+    snap[SOC_BAND_HIGH] = snap[SOC_COLUMN] + 27.0
+    snap[SOC_BMS_DIFFERENCE] = np.full(len(snap[SOC_COLUMN]), 6.1)
+    snap[SOC_BMS] = snap[SOC_COLUMN] - 6.1
+    dashboard.show_frame(snap)
+    tile = dashboard.readouts.readouts[ReadoutKey.SOC]
+    assert tile.value_label.text() == "—"
+    bms = snap[SOC_BMS][-1]
+    assert tile.detail_label.text().endswith(f"(2σ)\nBMS {bms:.1f} %")
+    assert "Δ" not in tile.detail_label.text()
+
+
 def test_a_difference_to_the_bms_that_rounds_to_nothing_is_not_negative(dashboard):
     snap = with_soc_extras(snapshot_of(0, 50))
     snap[SOC_BMS] = snap[SOC_COLUMN] + 0.04  # ours 0.04 below the BMS: "-0.0"
