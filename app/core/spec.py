@@ -269,6 +269,22 @@ class BatterySpec:
         base = PRESETS[self.chemistry]
         return base.ocv_soc_pct, base.ocv_v
 
+    def equilibrium_ocv_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """One cell's OCV at equilibrium, ``(soc_pct, ocv_v)``: :attr:`ocv_table` less its
+        polarisation at the current it was measured at (:attr:`ocv_table_current_c`, C,
+        times the capacity times the cell's DC resistance, R0 + R1 + R2 of its ECM: a
+        C/50 discharge's table sits that far below the OCV, see "Rated table" in
+        :mod:`app.diagnostics.soc_ekf`); the table itself where the current is not stated.
+        What the SOC filter's cell model reads and the simulated cells follow: the one
+        place the correction is made."""
+        spec = self.with_preset_defaults()
+        soc, ocv = (np.asarray(x, dtype=float) for x in spec.ocv_table)
+        if spec.ocv_table_current_c:
+            p = spec.ecm.for_capacity(spec.capacity_ah)
+            r_dc = float(p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"])
+            ocv = ocv - spec.ocv_table_current_c * spec.capacity_ah * r_dc
+        return soc, ocv
+
     def cell_ocv(self, soc_pct):
         """OCV of one cell at ``soc_pct`` (scalar or array), linear in the table
         (the chemistry preset's when the battery has none)."""

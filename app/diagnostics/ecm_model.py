@@ -120,14 +120,11 @@ class CellModel:
         base = preset(spec.chemistry)
         from_preset = (spec.ocv_soc_pct, spec.ocv_v) == (base.ocv_soc_pct, base.ocv_v)
         p = spec.ecm.for_capacity(spec.capacity_ah)
-        soc_t = np.asarray(spec.ocv_soc_pct, dtype=float)
-        ocv_t = np.asarray(spec.ocv_v, dtype=float)
-        if spec.ocv_table_current_c:
-            # A table measured at a current sits its polarisation off the OCV: at
-            # C/50 the current times the cell's DC resistance (R0 + R1 + R2;
-            # see "Rated table" in app.diagnostics.soc_ekf), below it on discharge.
-            r_dc = float(p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"])
-            ocv_t = ocv_t - spec.ocv_table_current_c * spec.capacity_ah * r_dc
+        # A table measured at a current sits its polarisation off the OCV: at C/50 the
+        # current times the cell's DC resistance (R0 + R1 + R2; see "Rated table" in
+        # app.diagnostics.soc_ekf), below it on discharge; the simulator's cells follow
+        # the same equilibrium OCV.
+        soc_t, ocv_t = spec.equilibrium_ocv_table()
         grid = np.arange(GRID_MIN_PCT, GRID_MAX_PCT + GRID_STEP_PCT / 2, GRID_STEP_PCT)
         ocv = _extended_ocv(grid, soc_t, ocv_t)
         # The smoothed tables are computed on a grid wide enough that the

@@ -46,12 +46,14 @@ _OVERDISCHARGE_V_PER_PCT = 0.1
 def extended_ocv_table(spec: BatterySpec) -> tuple[np.ndarray, np.ndarray]:
     """The cell OCV table of ``spec`` extended beyond 0-100 % SOC.
 
-    Inside the table's range it is exactly ``spec.cell_ocv`` (the same points,
-    linear interpolation); above it, the knee and overcharge slope above; below,
-    the over-discharge slope; flat beyond their ends.
+    Inside the table's range it is exactly the cell's equilibrium OCV
+    (:meth:`~app.core.spec.BatterySpec.equilibrium_ocv_table`, the same points, linear
+    interpolation): ``spec.cell_ocv``, less the polarisation of a table measured at a
+    stated current (``ocv_table_current_c``), which the SOC filter takes out as well;
+    above it, the knee and overcharge slope above; below, the over-discharge slope;
+    flat beyond their ends.
     """
-    soc = np.asarray(spec.ocv_soc_pct, dtype=float)
-    ocv = np.asarray(spec.ocv_v, dtype=float)
+    soc, ocv = spec.equilibrium_ocv_table()
     empty_soc = soc[0] - ocv[0] / _OVERDISCHARGE_V_PER_PCT  # where the slope reaches 0 V
     knee_soc = soc[-1] + _KNEE_PCT
     knee_v = max(spec.cell_v_max, ocv[-1] + _OVERCHARGE_V_PER_PCT * _KNEE_PCT)

@@ -20,10 +20,12 @@ URL: ``sim://<chemistry>?<parameters>``, e.g.
 ``ocv_table``     a CSV of one cell's ``soc_percent,ocv_v`` (as ``--ocv-table``): the
                   battery's OCV table, which the simulated cells follow and the
                   diagnostics read; ``ocv_table_current_c`` the current (C) it was
-                  measured at (as ``--ocv-table-current-c``: the simulated cells rest on
-                  the table itself, so a current stated here is a polarisation the
-                  estimate corrects that they do not have; as ``record sim://..
-                  --ocv-table``).
+                  measured at (as ``--ocv-table-current-c``): the table is then that
+                  current's polarisation off the cells' OCV, so the simulated cells rest
+                  on the table less it, as the SOC estimate reads it
+                  (:meth:`~app.core.spec.BatterySpec.equilibrium_ocv_table`): measured
+                  on them at that current, the table comes back (as ``record sim://..
+                  --ocv-table --ocv-table-current-c``).
 ``parallel``      parallel strings (int >= 1; default 1); they multiply the capacity.
 ``profile``       ``cycle`` (default), ``drive``, ``cc``, ``cccv``, ``hppc``, ``rest``, ``float`` (lead-acid).
 ``c_rate``        current of ``cc`` (signed, + = charge) / charge rate of ``cccv``.
