@@ -136,7 +136,12 @@ def url_ocv_table(parsed: SourceURL) -> UrlOcvTable | None:
         return None
     try:
         soc, ocv = load_ocv_table(path)
-        table = UrlOcvTable(path, tuple(soc), tuple(ocv), current)
+    except BatteryOSError as exc:
+        # which file it is ("…/cell.csv: no such file" did not say)
+        text = str(exc) if "OCV table" in str(exc) else f"OCV table {exc}"
+        raise SourceError(f"{parsed.raw}: {text}") from None
+    table = UrlOcvTable(path, tuple(soc), tuple(ocv), current)
+    try:
         table.over(preset(Chemistry.NMC))  # the spec's checks of its current
     except BatteryOSError as exc:
         raise SourceError(f"{parsed.raw}: {exc}") from None

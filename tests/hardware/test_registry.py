@@ -259,7 +259,8 @@ def test_every_source_takes_the_ocv_table_and_its_current_as_the_cli_does(url, o
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("ocv_table=/no/such.csv", "no such file"),
+        ("ocv_table=/no/such.csv", "/no/such.csv: OCV table /no/such.csv: no such file"),
+        ("ocv_table={table}.gone", "OCV table .*gone: no such file"),
         ("ocv_table_current_c=-0.02", "ocv_table_current_c needs the ocv_table"),
         ("ocv_table={table}&ocv_table_current_c=-1", "ocv_table_current_c = -1: an OCV table"),
         ("ocv_table={table}&ocv_table_current_c=slow", "'slow' is not a valid float"),

@@ -63,7 +63,7 @@ def test_a_missing_ocv_table_is_said_and_the_window_goes_on(qtbot, make_window, 
     qtbot.waitUntil(lambda: len(results) == 1)
     assert not window.connecting and not window.session.running
     error = results[0]
-    assert error is not None and f"{missing}: no such file" in error
+    assert error is not None and f"OCV table {missing}: no such file" in error
     # where the user looks: the home page and the status bar
     assert window.current_page is Page.HOME
     assert window.home.error_label.isVisible() and window.home.error_label.text() == error

@@ -141,5 +141,5 @@ def test_an_ocv_table_that_cannot_be_read_exits_2(qapp, png, capsys, tmp_path):
     # the table is read in the background: the refusal comes once the loop runs
     missing = tmp_path / "nowhere.csv"
     assert run_gui(source_url=f"sim://nmc?ocv_table={missing}", screenshot=str(png)) == 2
-    assert f"{missing}: no such file" in capsys.readouterr().err
+    assert f"OCV table {missing}: no such file" in capsys.readouterr().err
     assert not png.exists()
