@@ -269,9 +269,9 @@ CATALOG: tuple[DiagnosticInfo, ...] = (
         (
             "per-cycle table: cycle_index, discharge_capacity_ah",
             "10 valid cycles or more",
-            "reference: the capacity given (the Logs page's Capacity, once set), else the "
-            "mean of the first 5 cycles",
-            "end of life: the Logs page's End of life, default 80 % of capacity",
+            "reference: the capacity given (the Logs page's Capacity once set, a live "
+            "source's capacity_ah=), else the mean of the first 5 cycles",
+            "end of life: 80 % of the reference (a log's: the Logs page's End of life)",
         ),
         "Already below the threshold (its rolling median crossed it): the first cycle "
         "measured below it, critical, as on the Capacity fade card. "
