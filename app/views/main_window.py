@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
         connection asked for meanwhile replaces it. ``on_result(error)`` gets the
         answer either way, once it is known.
         """
-        self._connecting = None  # a table still being read for another URL: not started
+        self._drop_connecting()  # a table still being read for another URL: not started
         if self._closing:
             error = "the window is closing"
         elif url_ocv_table_path(url) is not None:
@@ -480,6 +480,12 @@ class MainWindow(QMainWindow):
     def connecting(self) -> bool:
         """A source's OCV table is being read before it starts (:meth:`connect_source`)."""
         return self._connecting is not None
+
+    def _drop_connecting(self) -> None:
+        """A source whose OCV table is still being read is not started when it has been."""
+        if self._connecting is not None:
+            self._connecting = None
+            self.status_bar.clearMessage()  # ("Reading the OCV table …")
 
     def _build_in_background(self, url: str, on_result) -> None:
         ticket = self._connecting = object()
@@ -656,7 +662,11 @@ class MainWindow(QMainWindow):
         runs if the user agrees. False while that is asked. The prompt is
         window-modal over ``parent`` (the window by default; a dialog that asks
         from over the window gives itself).
+
+        A connection whose OCV table is still being read (:attr:`connecting`) is
+        dropped: it is not started when the table has been read.
         """
+        self._drop_connecting()  # other data is asked for
         acquisition = self.session.acquisition
         if acquisition is None or not acquisition.running:
             self.session.stop()  # (nothing when already stopped)

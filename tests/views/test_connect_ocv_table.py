@@ -101,3 +101,18 @@ def test_the_connection_dialog_says_it_reads_the_table_then_closes(qtbot, make_w
     dialog.connect_button.click()
     qtbot.waitUntil(lambda: "no such file" in dialog.url_note.text())
     assert dialog.isVisible() and not window.session.running
+
+
+def test_other_data_asked_for_while_the_table_is_read_drops_the_connection(
+    qtbot, make_window, table
+):
+    window = make_window()
+    results: list[str | None] = []
+    window.connect_source(f"sim://nmc?ocv_table={table}", on_result=results.append)
+    shown: list[bool] = []
+    # a stored recording opened, a log replayed: whatever goes on the dashboard instead
+    assert window.replace_source("show a recording", lambda: shown.append(True))
+    assert shown == [True] and not window.connecting
+    assert window.status_bar.currentMessage() == ""
+    qtbot.waitUntil(lambda: not window.source_files.busy)
+    assert results == [] and not window.session.running
