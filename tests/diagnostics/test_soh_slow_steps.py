@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from app.diagnostics.soh import (
     SohTracker,
     build_soh_result,
     calculate_soh,
+    earliest_factor,
     ecm_reading,
     sampling_factor,
 )
@@ -251,7 +253,7 @@ def test_a_new_lead_acid_pack_polled_over_full_cycles_reads_little_wear():
     # a BMS polling every 10 s (no step rows): the cycle's only steps are at full and
     # empty, where the cells rest beyond the OCV table; they read 48-56 % for a new pack
     # (the table's slope); the charge from below the table's 0 % still reads ~20 % high
-    # where it is kept (the OCV's slope after the sample is less than the one before)
+    # where it is kept (its one kept pulse's own step age and noise: 8 s of 10 for seed 7)
     lead = preset("lead_acid", series_cells=4, capacity_ah=2.5)
 
     def polled(dt_s: float):
@@ -271,3 +273,43 @@ def test_a_new_lead_acid_pack_polled_over_full_cycles_reads_little_wear():
     assert any("beyond the OCV table" in n for n in slow.notes)
     # polled every 2 s the OCV's move over a second is a few %: read, as before
     assert polled(2.0).soh_resistance_percent == pytest.approx(100.0)
+
+
+def test_the_steps_unknown_instants_bound_the_resistance_at_them():
+    # a BMS polling an NMC cycle every 10 s: its few steps' own instants in their
+    # intervals are not in the log (seed 7's three kept discharge steps fell 7-9 s
+    # before their samples; the correction takes the mean, 5 s): it read 1.10x the
+    # cells' R0, SOH_R 90 %, and said nothing of how far that could be off
+    def note_bounds(res):
+        (note,) = [n for n in res.notes if "instants, unknown within" in n]
+        lo, hi = re.search(r"put it between ([\d.]+) mOhm .* and ([\d.]+) mOhm", note).groups()
+        return float(lo) / 1000.0, float(hi) / 1000.0
+
+    block = simulate(
+        NMC,
+        "cycle",
+        duration_s=43200,
+        dt_s=10.0,
+        seed=7,
+        noise=NoiseSpec.typical(NMC),
+        step_samples=False,
+    )
+    polled = calculate_soh(block.to_frame().drop(columns=["step_index"]), NMC)
+    true_r0 = ecm_reading(NMC.ecm, 2.5, 0.0)  # the cells' own, within 0.1 %
+    assert polled.resistance_ohm > 1.05 * true_r0  # (the log's steps all late)
+    lo, hi = note_bounds(polled)
+    assert lo < true_r0 < polled.resistance_ohm < hi
+    # every step at its sample: the reading as it is; a whole interval before it: the
+    # ECM's reading that long after a step and the OCV's move over all of it
+    pulse = {"step_within_s": 10.0, "soc_percent": 55.0, "from_rest": True}
+    slope = (NMC.cell_ocv(56.0) - NMC.cell_ocv(54.0)) / 2.0  # V per %, linear there
+    ocv = slope * 100.0 / (2.5 * 3600.0) * 10.0 / ecm_reading(NMC.ecm, 2.5, 0.0)
+    rc = ecm_reading(NMC.ecm, 2.5, 10.0) / ecm_reading(NMC.ecm, 2.5, 0.0)
+    assert earliest_factor(NMC, "r0", pulse) == pytest.approx(rc + ocv, rel=1e-9)
+    assert earliest_factor(NMC, "r0", pulse) > sampling_factor(NMC, "r0", 10.0, 55.0) > 1.0
+    assert earliest_factor(NMC, "r0", {**pulse, "step_within_s": 0.0}) == 1.0
+    # a log whose steps are marked says nothing of the kind
+    marked = calculate_soh(
+        simulate(NMC, "cycle", duration_s=43200, dt_s=10.0, seed=7).to_frame(), NMC
+    )
+    assert not any("instants, unknown within" in n for n in marked.notes)
