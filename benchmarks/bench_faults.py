@@ -995,7 +995,9 @@ not touched. Clean, after (session 38's figures on the code before, the same com
 noise never holds for 30 s, and this tier judges held readings only. Test:
 ``tests/diagnostics/test_stuck_noise_free.py`` (a stuck LFP cell on a C/2 CC-CV charge
 within a minute, float and 10 uV, live == offline in blocks of 1-39 samples; fails on the
-code before: 64 s).
+code before: 64 s). Cost: ``detect_faults`` on 4 h noise-free 16-cell logs at 1 Hz (LFP CC,
+LFP CC-CV, NMC HPPC; best of 5, two runs each way on a loaded machine; callgrind not run):
+within the runs' own spread (0.52-0.60, 0.69-0.75, 0.46-0.53 s either way).
 """
 
 from __future__ import annotations
