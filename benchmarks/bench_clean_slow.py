@@ -160,6 +160,28 @@ is at worst 60 s already. ``--seeds 701 702 703 --periods 5 --chems nmc lfp --ce
 and its noise, see "The share's noise" in :mod:`app.diagnostics.faults.thermal`),
 ``--periods 5 10 20 --list``: seeds 501-503 0 (its first part, the noise alone), held out
 601-603 0 (the branch's final code; 540 runs each).
+
+2026-12-07 session 39 (sensors4), that runaway onset measured again; nothing changed. It is
+not at a log's start: "at 5 s" is the sample period. ``--seeds 703 --periods 5 --chems nmc
+--cells 8 --profiles cycle drive --list``: 1 (the cycle's cell_2_temp_c at 66,680 s, 18.5 h
+in; the drive's at 66,790 s of session 34 is gone). Its windows (10 s bins of 2 samples, 12 a
+window), on cell 2: 66,675 s rate 1.27 degC/min, z 3.88; 66,685 s 1.52, z 5.31 (confirmed);
+66,695 s 1.00, z 4.71; 66,705 s 0.09 -- the condition held in one bin, the bin before was
+at z 3.88. What persistence would cost, measured on runaways (cell 2 from 600 s; NMC and LFP,
+4 and 16 cells, drive, cycle, HPPC and rest, seeds 1-3, 6 % resistance spread; a script of
+``simulate`` and ``detect_faults`` recording each window's z): at 1 Hz all 48 are found in
+29-54 s, the bin after confirming too; at 5 s a sample 25-75 s (median 55 s; 33
+of 48 within 60 s already), the bin before the first confirming one at z 2.84-8.65 (median
+4.41; 13 of 48 at or under the event's 3.88), the bin after always confirming. So within 60 s
+at 5 s a sample: the condition in two successive bins (a 10 s debounce) 33 -> 7 of 48; the
+bin before at z > 3.88 (the least that drops this event) 33 -> 21 -- and at 1 Hz, where the
+bins are 5 s, either costs no runaway here (worst 54 -> 59 s) but that is not where the event
+is. Not taken: a single bin's 5-sigma noise excursion and a slow log's real onset are alike
+for the test's one-bin decision; session 36's figures (the end rate at 4 of its errors, a
+second bin) say the same. Runaways at 0.2 Hz (``bench_faults.py --parts detection --brief
+--cases runaway --cells 4 16 --rate-hz 0.2``): 36/36 within 60 s, median 52 s,
+worst 60 s (seeds 1-2, onsets 5,400-7,200 s; in the script above, onset 600 s, seeds 1-3,
+15 of 48 took 65-75 s: not looked into).
 """
 
 from __future__ import annotations

@@ -955,6 +955,49 @@ callgrind, ``PYTHONHASHSEED=0``, a pickled block) 263.1 M -> 267.6 M instruction
 load, measured apart: 5,482.6 and 5,502.5 M; the whole process 5,745.7 -> 5,770.1 M, +0.4
 %). The others' line is solved by its cofactors and only where a residual would confirm
 without it (a batched ``np.linalg.solve`` on every super-bin: 426 M).
+
+2026-12-07 session 39 (sensors4), a stuck cell voltage on LFP's flattest stretch under a C/2
+charge (:mod:`app.diagnostics.faults.sensors`, ``STUCK_CELL_FINE_V`` 0.05 -> 0.04 mV). Traced
+(``--cases "sensor_stuck cell_2_v" --chem lfp --profiles cccv --cells 4 --first-seed 300
+--seeds 1 --onsets 2400 --noise-scale 0``): the held 3.285611 V's OCV may lie over 40-80 %
+SOC, whose least slope (50-60 %, 0.3 mV per %) times the charge over the capacity's 1.25
+margin is 0.2 mV a minute (the healthy cells drift 0.255); 4 fine quanta of 0.05 mV need
+the run's bins but one to cover 60 s: found at the 13th bin, 64 s (68 s where the onset
+falls just after a bin's start). Neither the margin nor the hold's count is loose: the
+margin at 1.1 gave 59 s on a bin's edge and 60-63 s off it; the fine floor at 0.04 mV
+(0.16 mV) is passed within 48 s of hold: 54-58 s whatever the phase. In clean noise-free
+logs no healthy frozen cell had every peer move by the floor's 4 quanta, at 0.05 or 0.04 mV
+(a probe on the peers' pre-check, not kept: 3 chemistries x 3/4/16 cells x cc, cccv,
+cycle, hppc, drive (and rest at 1 Hz), seeds 0-1, 6-digit CSV, 1 Hz 4 h and 10/60/300 s 24
+h, 396 runs: 0 at either floor), so the drift test never judged one there. The tuning
+command (``--parts detection --cases "sensor_stuck cell" --chem lfp --profiles cccv --cells 4
+16 --seeds 3``, typical noise): byte-identical (12/12, max 32 s); the same ``--noise-scale
+0``: cell_2_v missed 6 of 6 either way (onsets 5,738-6,503 s, past the CC phase's end at
+~5,400 s: not looked into), temperatures unchanged (one at 276 s). Held out, noise-free: session 37's
+``--cases "sensor_stuck cell_2_v" --first-seed 300 --seeds 2 --profiles cc cccv cycle --onsets
+900 2400 --cells 4 16``: within 60 s 68 -> 72 of 72 (max 64 -> 54 s); fresh seeds
+``--first-seed 320 --seeds 2 --profiles cccv cc cycle --onsets 600 1200 1800 3000 3600 4200
+--cells 4 16``: 170 -> 184 of 216 (the 14 LFP CC-CV rows at 64 s -> 54 s; the 32 left are
+rests after the CC and the cycle at 3,000 s, missed or 339-409 s either way, found 192
+either way); off a bin's edge, ``--chem lfp --profiles cccv --first-seed 330 --seeds 2
+--onsets 1203 2402 3004 1801``: 1 -> 16 of 16 (65-68 -> 55-58 s); every stuck case at random
+onsets (``--cases sensor_stuck --noise-scale 0 --cells 4 16 --seeds 1 --first-seed 310
+--profiles drive cycle hppc rest cc cccv``): within 60 s 50 -> 51 of 180, found 66 either
+way, 5 rows earlier (LFP cycle 4 cells 67 -> 57 s, 16 cells 72 -> 62 s; lead-acid 37-38 ->
+32-33 s), none later, none before an onset. Still over a minute: the LFP CC-CV cell
+temperatures at 2,400 s (94-104 s: 0.003 degC a minute against 4 of ``STUCK_TEMP_FINE_C``),
+not touched. Clean, after (session 38's figures on the code before, the same commands: 0):
+``bench_stuck_clean.py --noise 0 --seeds 0 1`` 0 of 104; ``--noise 0 --profiles cc cccv
+--dt 1 60 --seeds 0 1`` 0 of 96; held out ``--noise 0 --seeds 5 6 7`` 0 of 156, ``--noise 0
+--dt 1 60 --profiles cc cccv cycle hppc --seeds 2 3`` 0 of 192; ``--parts clean --brief
+--noise-scale 0 --clean-hours 4 --first-seed 1440`` (960 pack-hours) 0; finely read,
+``--resolution temp=0.0001 cell_v=0.00001 --first-seed 1480 --clean-hours 4`` 0. ``--parts equivalence`` 9 of 9 identical. Typical noise not rerun for clean: a reading with
+noise never holds for 30 s, and this tier judges held readings only. Test:
+``tests/diagnostics/test_stuck_noise_free.py`` (a stuck LFP cell on a C/2 CC-CV charge
+within a minute, float and 10 uV, live == offline in blocks of 1-39 samples; fails on the
+code before: 64 s). Cost: ``detect_faults`` on 4 h noise-free 16-cell logs at 1 Hz (LFP CC,
+LFP CC-CV, NMC HPPC; best of 5, two runs each way on a loaded machine; callgrind not run):
+within the runs' own spread (0.52-0.60, 0.69-0.75, 0.46-0.53 s either way).
 """
 
 from __future__ import annotations

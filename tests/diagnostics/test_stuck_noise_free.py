@@ -114,10 +114,20 @@ def test_healthy_cells_of_a_noise_free_log_are_not_stuck(chem, profile, resoluti
 def test_a_stuck_cell_voltage_of_a_noise_free_constant_current_is_found(chem, cells, resolution):
     # (a held current moves no cell by R0, but each along its OCV: the least slope where
     # the held reading's OCV may be times the charge moved is >= 4 quanta within a minute;
-    # on LFP's plateau 4 of a finely read cell's 0.05 mV, not 4 mV: it took 604 s; a
+    # on LFP's plateau 4 of a finely read cell's 0.04 mV, not 4 mV: it took 604 s; a
     # lead-acid cell at 1C, whose OCV may be over the table's top by its resistance's drop,
     # was not judged at all)
     _assert_found_within_a_minute(chem, cells, "cc", resolution, blocks_seed=5)
+
+
+@pytest.mark.parametrize(("cells", "resolution"), [(4, None), (16, {"cell_v": 1e-5})])
+def test_a_stuck_cell_voltage_of_a_noise_free_lfp_charge_is_found_within_a_minute(
+    cells, resolution
+):
+    # (a C/2 CC-CV charge through LFP's flattest stretch, 0.3 mV per % SOC: the least
+    # drift a healthy cell shows is 0.2 mV a minute, and 4 fine quanta of 0.05 mV took
+    # 64 s; of 0.04 mV, 54 s)
+    _assert_found_within_a_minute("lfp", cells, "cccv", resolution, blocks_seed=7)
 
 
 @pytest.mark.parametrize(("chem", "cells"), [("lfp", 4), ("nmc", 16), ("lead_acid", 4)])
