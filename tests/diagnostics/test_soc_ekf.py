@@ -1315,16 +1315,18 @@ def test_hours_parked_on_the_plateau_do_not_pull_the_current_offset(seed):
     hours of parking, and the series worked back from the rests on the slope
     later, by that charge, was 1.0-1.6 % off (RMSE after 10 min; the start
     1.6-2.8 % low); now 0.3-0.5 % (0.6-0.7 %, the start +1.0 against +0.6-0.9
-    %, since a table of unstated current has a 3.1 mV offset sigma, not 5)."""
+    %, since a table of unstated current has a 3.1 mV offset sigma, not 5; seed 3
+    +1.01 -> +1.14 % since a start's sigma is no less than its posterior's spread,
+    which on the plateau reaches a little past the range's quarter width)."""
     df = _parked_on_the_plateau_log(seed)
     _, est = run(df, LFP, keep_history=True)
     err = est.smoothed_columns()[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
-    assert abs(err[0]) < 1.1
+    assert abs(err[0]) < 1.2
     assert rmse_after(df, err + df["soc_true_pct"].to_numpy(), 600.0) < 0.8
     # the summary's start worked back says the same
     r = est.result()
     if r.start_soc_back_calculated_percent is not None:
-        assert abs(r.start_soc_back_calculated_percent - 58.0) < 1.1
+        assert abs(r.start_soc_back_calculated_percent - 58.0) < 1.2
 
 
 def test_the_smoothed_series_is_the_same_live_at_any_point():
@@ -1689,3 +1691,22 @@ def test_a_table_measured_at_c50_is_read_as_the_ocv_it_sits_below():
     np.testing.assert_array_equal(np.concatenate([p[SOC_COLUMN] for p in parts]), ref[SOC_COLUMN])
     for name, values in est.smoothed_columns().items():
         np.testing.assert_array_equal(live.smoothed_columns()[name], values)
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_a_start_at_rest_beside_a_plateau_is_not_held_surer_than_its_voltage(seed):
+    # A rest start at the top of the LFP table's 68-72 % step, the cell's OCV a
+    # C/50 discharge table's 3 mV above the table (one sigma of an unstated
+    # table's offset): the SOCs the first voltage allows reach onto the 72-90 %
+    # plateau, the range's middle sits above the step, and its quarter width
+    # (the sigma where the OCV is linear) held it there through the first rest
+    # (PyBaMM LFP steps 1 Hz s104 from 76.7 %: +1.5 % after the rest, 1.21 %
+    # RMSE). The posterior's own spread lets the rest read it back.
+    soc, ocv = zip(*LFP_TABLE, strict=True)
+    truth = LFP.with_ocv_table(soc, np.asarray(ocv) + 0.003)
+    i = with_rest_start(np.full(1800, -0.5 * 2.5), 600)
+    df = ecm_log(LFP, i, soc0=70.5, seed=seed, truth_spec=truth)
+    out, est = run(df, LFP)
+    err = out[SOC_COLUMN] - df["soc_true_pct"].to_numpy()
+    assert abs(err[599]) < 0.6  # at the first rest's end
+    assert rmse_after(df, est.smoothed_columns()[SOC_COLUMN], 600) < 0.6
