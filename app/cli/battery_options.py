@@ -17,6 +17,7 @@ from app.core.spec import (
     MIN_RESISTANCE_OHM,
     BatterySpec,
     Chemistry,
+    check_ocv_table,
     in_chemistry,
     load_ocv_table,
     preset,
@@ -227,15 +228,6 @@ def spec_from_args(
         series_cells=cells,
         bol_resistance_ohm=getattr(args, "bol_resistance_ohm", None),
     )
-    if args.ocv_table:
-        soc, ocv = load_ocv_table(args.ocv_table)
-        rate = getattr(args, "ocv_table_current_c", None)
-        try:
-            spec = spec.with_ocv_table(soc, ocv, current_c=rate)
-        except BatteryOSError as exc:
-            raise BatteryOSError(f"--ocv-table-current-c {rate:g}: {exc}") from None
-    elif getattr(args, "ocv_table_current_c", None) is not None:
-        raise BatteryOSError("--ocv-table-current-c: give the --ocv-table it was measured for")
     if limits := limit_overrides(args):
         try:
             spec = spec.with_overrides(**limits)
@@ -246,6 +238,22 @@ def spec_from_args(
                 if field in limits
             )
             raise BatteryOSError(f"{given}: {exc}") from None
+    # (after the limits: a table is checked against the cells' voltage limits given)
+    if args.ocv_table:
+        soc, ocv = load_ocv_table(args.ocv_table)
+        rate = getattr(args, "ocv_table_current_c", None)
+        try:
+            check_ocv_table(soc, ocv, rate)
+        except BatteryOSError as exc:
+            given = (
+                f"--ocv-table {args.ocv_table}"
+                if rate is None
+                else f"--ocv-table-current-c {rate:g}"
+            )
+            raise BatteryOSError(f"{given}: {exc}") from None
+        spec = spec.with_ocv_table(soc, ocv, current_c=rate, named=f"--ocv-table {args.ocv_table}")
+    elif getattr(args, "ocv_table_current_c", None) is not None:
+        raise BatteryOSError("--ocv-table-current-c: give the --ocv-table it was measured for")
     if args.cells and frame is not None:
         from app.hardware.cell_count import too_few_cells_text
 

@@ -23,6 +23,28 @@ MIN_OCV_RISE_V = 0.01
 #: An OCV table is measured at rest or at a small current (C/20-C/50 typically):
 #: one at more than this is a discharge curve, not an OCV table.
 MAX_OCV_TABLE_CURRENT_C = 0.2
+#: How far one cell's OCV table may run outside its battery's cell voltage window, as
+#: fractions of the limit: a cell at rest sits between its discharge cut-off and its
+#: charge limit, and a table does (the presets' run from the one to the other), less a
+#: margin for a table measured at a small charging current, an instrument's offset and
+#: cells of one chemistry whose limits differ from the preset's. Above the charge limit
+#: 5 % (NMC 4.2 V: 4.41 V, a 4.35-4.4 V high-voltage cell's table stands; LFP 3.6 V:
+#: 3.78 V, an NMC table's 3.8-4.2 V does not); below the cut-off 20 %, as cut-offs
+#: differ more between cells of one chemistry (NMC 2.0-3.0 V: LG HG2's 2.0 V stands).
+#: Beyond them the table is another chemistry's or a pack's: a cell resting on it
+#: would sit outside the limits, in over- or under-voltage alarm at once.
+OCV_TABLE_WINDOW_MARGIN = (0.20, 0.05)
+#: The SOC (%) an OCV table is compared at with its chemistry's (the preset's table):
+#: 50 %, or the table's nearest SOC inside this band (outside it cells of one chemistry
+#: differ more than chemistries do, near empty and full).
+OCV_TABLE_MID_SOC = (30.0, 70.0)
+#: How far one cell's OCV at mid SOC may lie from its chemistry preset's (V). The
+#: mid-SOC OCV is the couple's: PyBaMM's Li-ion layered-oxide sets read 3.69-3.83 V at
+#: 50 % (NCA Kim2011 3.685, NMC ORegan2022 3.686, Mohtat2020 3.716, Chen2020 3.751,
+#: Ecker2015 3.787, LCO Ramadass2004 3.827; the NMC preset 3.751), LFP 3.25-3.33 V
+#: (Prada2013 3.266, the LFP preset), lead-acid 2.03-2.08 V (2.04 the preset); 0.3 V
+#: keeps each chemistry's in and the others' out (LFP is 0.42 V from NCA).
+OCV_TABLE_MID_TOLERANCE_V = 0.3
 #: Outside these a capacity is a typo or a unit mix-up (thin-film cells hold ~1e-4 Ah,
 #: the largest cells ~1e3 Ah), and the diagnostics' arithmetic on it overflows.
 MIN_CAPACITY_AH = 1e-6
@@ -350,16 +372,22 @@ class BatterySpec:
             changes["cell_v_max"] = base.cell_v_max
         return dataclasses.replace(self, **changes) if changes else self
 
-    def with_ocv_table(self, soc_pct, ocv_v, current_c: float | None = None) -> BatterySpec:
-        """This battery with that OCV table; ``current_c``: the current (C, charging
-        positive) it was measured at (a C/50 discharge: -0.02), None if not known."""
-        order = np.argsort(np.asarray(soc_pct, dtype=float))
-        return dataclasses.replace(
-            self,
-            ocv_soc_pct=tuple(float(x) for x in np.asarray(soc_pct, float)[order]),
-            ocv_v=tuple(float(x) for x in np.asarray(ocv_v, float)[order]),
-            ocv_table_current_c=None if current_c is None else float(current_c),
-        )
+    def with_ocv_table(
+        self, soc_pct, ocv_v, current_c: float | None = None, *, named: str = "OCV table"
+    ) -> BatterySpec:
+        """This battery with that OCV table of one of its cells; ``current_c``: the current
+        (C, charging positive) it was measured at (a C/50 discharge: -0.02), None if not
+        known.
+
+        A table that cannot be one of this battery's cells (:func:`ocv_table_misfit`:
+        another chemistry's, a pack's, one outside its cell voltage limits) is a
+        :class:`BatteryOSError` saying so, ``named`` as the user gave it (``--ocv-table
+        cell.csv``): every way a user gives a table (``--ocv-table``, a URL's
+        ``ocv_table=``: the GUI's) puts it over the battery here."""
+        spec = _with_table(self, soc_pct, ocv_v, current_c)
+        if why := ocv_table_misfit(self, spec.ocv_soc_pct, spec.ocv_v):
+            raise BatteryOSError(f"{named}: {why}")
+        return spec
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -761,7 +789,7 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
             "(not a pack's, not millivolts)"
         )
     try:
-        preset(Chemistry.NMC).with_ocv_table(soc, ocv)  # the checks of every spec
+        check_ocv_table(soc, ocv)  # the checks of every spec
     except BatteryOSError as exc:
         raise BatteryOSError(f"{path}: {exc}") from None
     if np.ptp(ocv) < MIN_OCV_RISE_V:  # SOC cannot be read from it: the filter would stick
@@ -770,3 +798,123 @@ def load_ocv_table(path: str) -> tuple[np.ndarray, np.ndarray]:
             f"{soc.min():g} to {soc.max():g} % SOC; SOC cannot be read from it"
         )
     return soc, ocv
+
+
+def _with_table(spec: BatterySpec, soc_pct, ocv_v, current_c: float | None) -> BatterySpec:
+    order = np.argsort(np.asarray(soc_pct, dtype=float))
+    return dataclasses.replace(
+        spec,
+        ocv_soc_pct=tuple(float(x) for x in np.asarray(soc_pct, float)[order]),
+        ocv_v=tuple(float(x) for x in np.asarray(ocv_v, float)[order]),
+        ocv_table_current_c=None if current_c is None else float(current_c),
+    )
+
+
+def check_ocv_table(soc_pct, ocv_v, current_c: float | None = None) -> None:
+    """Raise :class:`BatteryOSError` where ``soc_pct``/``ocv_v`` (measured at ``current_c``)
+    is no OCV table of any battery (the checks every spec makes: SOC within 0-100 %,
+    rising, voltages positive, a current an OCV table is measured at), before it is
+    known which battery it is for (:meth:`BatterySpec.with_ocv_table` checks that)."""
+    _with_table(BatterySpec(chemistry=Chemistry.NMC, capacity_ah=1.0), soc_pct, ocv_v, current_c)
+
+
+#: a chemistry in a sentence
+_CHEMISTRY_WORDS = {Chemistry.NMC: "NMC", Chemistry.LFP: "LFP", Chemistry.LEAD_ACID: "lead-acid"}
+
+
+def _a(word: str) -> str:
+    """``word`` with its article: 'an NMC', 'an LFP', 'a lead-acid'."""
+    return f"{'an' if word[0] in 'AEFHILMNORSX' else 'a'} {word}"
+
+
+def _mid_soc(soc: np.ndarray) -> float | None:
+    """The SOC a table is compared with its chemistry's at (:data:`OCV_TABLE_MID_SOC`)."""
+    at = float(np.clip(50.0, soc[0], soc[-1]))
+    lo, hi = OCV_TABLE_MID_SOC
+    return at if lo <= at <= hi else None
+
+
+def _off_chemistry(chemistry: Chemistry, soc: np.ndarray, ocv: np.ndarray) -> bool:
+    """Whether the table's OCV at mid SOC is not a ``chemistry`` cell's."""
+    at = _mid_soc(soc)
+    if at is None:
+        return False
+    own = float(np.interp(at, *PRESETS[chemistry].ocv_table))
+    return abs(float(np.interp(at, soc, ocv)) - own) > OCV_TABLE_MID_TOLERANCE_V
+
+
+def _outside_window(spec: BatterySpec, ocv: np.ndarray) -> tuple[str, float] | None:
+    """('above'|'below', the table's voltage) where it runs outside ``spec``'s cell
+    voltage window by more than :data:`OCV_TABLE_WINDOW_MARGIN`; None inside it, or when
+    the spec has no limits."""
+    if not 0 < spec.cell_v_min < spec.cell_v_max:
+        return None
+    below, above = OCV_TABLE_WINDOW_MARGIN
+    slack = 0.0005  # (a table's voltages to the mV: 1.9999999 V is 2.000 V)
+    if ocv[-1] > spec.cell_v_max * (1.0 + above) + slack:
+        return "above", float(ocv[-1])
+    if ocv[0] < spec.cell_v_min * (1.0 - below) - slack:
+        return "below", float(ocv[0])
+    return None
+
+
+def ocv_table_misfit(spec: BatterySpec, soc_pct, ocv_v) -> str | None:
+    """Why ``soc_pct``/``ocv_v`` (SOC ascending, as the spec keeps a table) cannot be the
+    OCV table of one of ``spec``'s cells, in words; None when it can be.
+
+    It cannot be where at mid SOC it lies more than :data:`OCV_TABLE_MID_TOLERANCE_V`
+    from the chemistry's (another chemistry's table: NMC's for LFP cells), or where it
+    runs outside the cell voltage limits by more than :data:`OCV_TABLE_WINDOW_MARGIN`
+    (a cell resting on it would be in over- or under-voltage alarm at once). Where the
+    table divided by the battery's series cells fits, it is named as the pack's."""
+    soc = np.asarray(soc_pct, dtype=float)
+    ocv = np.asarray(ocv_v, dtype=float)
+    if len(soc) < 2:
+        return None
+    spec = spec.with_preset_defaults()  # (its limits: a spec of none takes its preset's)
+    word = _CHEMISTRY_WORDS[spec.chemistry]
+    off = _off_chemistry(spec.chemistry, soc, ocv)
+    window = _outside_window(spec, ocv)
+    if not (off or window):
+        return None
+    n = spec.series_cells  # the pack's (or a module's) table, given as one cell's
+    if n > 1 and not (
+        _off_chemistry(spec.chemistry, soc, ocv / n) or _outside_window(spec, ocv / n)
+    ):
+        return (
+            f"it runs {ocv[0]:.3g}-{ocv[-1]:.3g} V, the battery's {n} cells' in series, not "
+            f"one cell's: give one cell's OCV (the table divided by {n})"
+        )
+    fits = [c for c in PRESETS if c != spec.chemistry and not _off_chemistry(c, soc, ocv)]
+    said = []
+    if off:
+        at = _mid_soc(soc)
+        ours = float(np.interp(at, soc, ocv))
+        own = float(np.interp(at, *PRESETS[spec.chemistry].ocv_table))
+        said.append(
+            f"it reads {ours:.3f} V at {at:g} % SOC, where {_a(word)} cell rests near {own:.2f} V"
+        )
+    if window:
+        side, volts = window
+        limit = (
+            f"above the {spec.cell_v_max:g} V charge limit"
+            if side == "above"
+            else f"below the {spec.cell_v_min:g} V discharge cut-off"
+        )
+        margin = OCV_TABLE_WINDOW_MARGIN[side == "above"]
+        said.append(
+            f"it reaches {volts:.3f} V, {limit} of the battery's cells by more than "
+            f"{100 * margin:g} % (its cells would be in "
+            f"{'over' if side == 'above' else 'under'}-voltage alarm at rest)"
+        )
+    if off and fits:
+        other = _CHEMISTRY_WORDS[fits[0]]
+        hint = f"not {_a(word)} cell's table but {_a(other)} cell's (is the battery {other}?)"
+    elif off:
+        hint = f"not {_a(word)} cell's table"
+    else:
+        hint = (
+            "give the table of this battery's cells, or their voltage limits "
+            "(--cell-v-max, --cell-v-min)"
+        )
+    return f"{'; '.join(said)}: {hint}"

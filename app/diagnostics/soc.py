@@ -54,9 +54,24 @@ def soc_undetermined_text(soc: dict) -> str | None:
         return None
     return (
         f"cannot be determined: the estimate's band is ±{2 * sigma:.1f} % "
-        f"(±{SOC_UNDETERMINED_BAND:g} % or wider): too little data to place the SOC, "
-        "e.g. no rest, too short a log"
+        f"(±{SOC_UNDETERMINED_BAND:g} % or wider): {soc_undetermined_why(soc)}"
     )
+
+
+def soc_undetermined_why(soc: dict) -> str:
+    """Why an SOC result's SOC cannot be determined, and what places it, in words (the
+    window's card, ``analyze``, the report). A start under load (``initialisation``) is a
+    guess that only a rest or a change of the current places: under one steady current
+    the voltage does not tell the OCV from the drop across the cells' resistance (the
+    simulator's 1C discharge from 80 % stays ±25 % or wider for 23 min:
+    ``benchmarks/bench_soc_settle_sim_urls.py``)."""
+    if soc.get("initialisation") == "load":
+        return (
+            "it started under load, from a guess, and under a steady current the voltage "
+            "does not tell the OCV from the drop across the cells' resistance: a rest or a "
+            "change of the current places it"
+        )
+    return "too little data to place the SOC, e.g. no rest, too short a log"
 
 
 def _block(df: pd.DataFrame) -> SampleBlock:

@@ -24,6 +24,7 @@ from app.core.spec import (
     PRESETS,
     BatterySpec,
     Chemistry,
+    check_ocv_table,
     load_ocv_table,
     preset,
 )
@@ -108,10 +109,23 @@ class UrlOcvTable:
     soc_pct: tuple[float, ...]
     ocv_v: tuple[float, ...]
     current_c: float | None
+    #: the source URL naming it (what its errors are said of)
+    url: str = field(default="", compare=False)
 
     def over(self, spec: BatterySpec) -> BatterySpec:
-        """``spec`` with this table (and its current) in place of its own."""
-        return spec.with_ocv_table(self.soc_pct, self.ocv_v, current_c=self.current_c)
+        """``spec`` with this table (and its current) in place of its own; a
+        :class:`SourceError` naming the URL and the table where the table cannot be one
+        of ``spec``'s cells (another chemistry's, a pack's:
+        :meth:`~app.core.spec.BatterySpec.with_ocv_table`)."""
+        named = f"{self.url}: OCV table {self.path}" if self.url else f"OCV table {self.path}"
+        try:
+            return spec.with_ocv_table(
+                self.soc_pct, self.ocv_v, current_c=self.current_c, named=named
+            )
+        except SourceError:
+            raise
+        except BatteryOSError as exc:
+            raise SourceError(str(exc)) from None
 
 
 def url_ocv_table_path(url: str) -> str | None:
@@ -140,12 +154,11 @@ def url_ocv_table(parsed: SourceURL) -> UrlOcvTable | None:
         # which file it is ("…/cell.csv: no such file" did not say)
         text = str(exc) if "OCV table" in str(exc) else f"OCV table {exc}"
         raise SourceError(f"{parsed.raw}: {text}") from None
-    table = UrlOcvTable(path, tuple(soc), tuple(ocv), current)
     try:
-        table.over(preset(Chemistry.NMC))  # the spec's checks of its current
+        check_ocv_table(soc, ocv, current)  # the spec's checks of its current
     except BatteryOSError as exc:
         raise SourceError(f"{parsed.raw}: {exc}") from None
-    return table
+    return UrlOcvTable(path, tuple(soc), tuple(ocv), current, parsed.raw)
 
 
 def url_bol_resistance_ohm(parsed: SourceURL) -> float | None:

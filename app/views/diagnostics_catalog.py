@@ -23,7 +23,7 @@ from app.core.number_text import counted, format_elapsed, limit_event_pair, undu
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
-from app.diagnostics.soc import bms_inconclusive_reason, start_soc_text
+from app.diagnostics.soc import bms_inconclusive_reason, soc_undetermined_why, start_soc_text
 from app.views.readouts import scaled_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
 
@@ -418,7 +418,7 @@ def _soc(r: dict) -> ResultSummary:
             numbers,
             items,
             reason=f"the estimate's band is ±{band:.0f} % (best guess {headline.split(' ±')[0]}): "
-            "too little data to place the SOC, e.g. no rest, too short a log",
+            + soc_undetermined_why(r),
             method=r.get("method"),
         )
     return ResultSummary(Status.INFO, headline, numbers, items, method=r.get("method"))

@@ -88,11 +88,25 @@ def scaled_text(value: float, unit: str, fmt: str) -> tuple[str, str]:
 
 
 class Reading(NamedTuple):
-    """One read-out's value, its detail line, and whether the detail is a warning."""
+    """One read-out's value, its detail line, whether the detail is a warning, and the
+    tile's tooltip ('' none)."""
 
     value: float
     detail: str = ""
     warn: bool = False
+    tip: str = ""
+
+
+#: Under an SOC that cannot be determined: what places it (the tile is narrow; its
+#: tooltip, :data:`SOC_UNDETERMINED_TIP`, says why).
+SOC_UNDETERMINED_LINE = "settles at a rest or\na change of current"
+#: The SOC tile's tooltip while the SOC cannot be determined.
+SOC_UNDETERMINED_TIP = (
+    "The SOC cannot be determined yet: its band is as wide as a guess. A start under load "
+    "is a guess, and under a steady current the voltage does not tell the cells' OCV from "
+    "the drop across their resistance; the estimate settles once the battery rests or its "
+    "current changes (the Diagnostics page's State of charge says more)."
+)
 
 
 def rest_current_a(capacity_ah: float | None) -> float:
@@ -135,9 +149,13 @@ def derive_readouts(
         ReadoutKey.VOLTAGE: Reading(value(schema.VOLTAGE)),
         ReadoutKey.CURRENT: Reading(current, direction),
         ReadoutKey.TEMPERATURE: _temperature(latest if temperature is None else temperature),
-        # a band too wide to place the SOC: no big number beside 'cannot be determined'
-        ReadoutKey.SOC: Reading(
-            math.nan if soc_undetermined(latest) else value(SOC_COLUMN), _soc_detail(latest)
+        # a band too wide to place the SOC: no big number beside 'cannot be determined',
+        # and what settles it (a 1C discharge from an unknown start read 'cannot be
+        # determined' for 15 min with no word of why)
+        ReadoutKey.SOC: (
+            Reading(math.nan, _soc_detail(latest), tip=SOC_UNDETERMINED_TIP)
+            if soc_undetermined(latest)
+            else Reading(value(SOC_COLUMN), _soc_detail(latest))
         ),
     }
     cells = [
@@ -157,7 +175,7 @@ def derive_readouts(
             # tile read a green '70.9 % ±8.9' with no word of it
             soc = out[ReadoutKey.SOC]
             dead = f"not valid: {_cell_name(low[0])} dead"  # (the tile is narrow)
-            out[ReadoutKey.SOC] = Reading(soc.value, f"{dead}\n{soc.detail}", warn=True)
+            out[ReadoutKey.SOC] = soc._replace(detail=f"{dead}\n{soc.detail}", warn=True)
     return out
 
 
@@ -193,6 +211,8 @@ def _soc_detail(latest: dict[str, float]) -> str:
     # 2 sigma as the Diagnostics card and the CLI give it, not the clipped band's half width
     band = soc_band_text(latest)
     lines.append(f"estimated {band}" if band.startswith("±") else band or "estimated")
+    if soc_undetermined(latest):
+        lines.append(SOC_UNDETERMINED_LINE)
     bms = latest.get(SOC_BMS, math.nan)
     if not math.isnan(bms):
         diff = bms_difference(latest)
@@ -344,10 +364,13 @@ class ReadoutPanel(QFrame):
             warning = self._colors.warning if reading.warn else None
             scaled = None if key is not ReadoutKey.CURRENT or small else False
             readout.set_value(reading.value, reading.detail, warning, scaled)
+            if readout.toolTip() != reading.tip:
+                readout.setToolTip(reading.tip)
 
     def clear(self) -> None:
         for readout in self.readouts.values():
             readout.set_value(math.nan)
+            readout.setToolTip("")
         self.ocv_table_card.set_text("")  # (the next source's battery says its own)
 
     def text_of(self, key: ReadoutKey) -> str:

@@ -812,3 +812,26 @@ def test_the_current_an_ocv_table_was_measured_at_is_an_option(sample_csv, tmp_p
     argv = ["analyze", str(sample_csv), "--chemistry", "nmc", "--ocv-table-current-c", "0"]
     assert main(argv) == 2
     assert "give the --ocv-table" in capsys.readouterr().err
+
+
+def test_an_ocv_table_of_another_chemistry_is_refused_in_one_line_exit_2(sample_csv, tmp_path):
+    """An NMC cell's table given for LFP cells was taken without a word: their rest
+    voltages then read 3.8-4.2 V, over LFP's 3.6 V limit, and the SOC read NMC's curve."""
+    from app.core.spec import preset
+
+    soc, ocv = preset("nmc").ocv_table
+    table = tmp_path / "nmc_cell.csv"
+    table.write_text(
+        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v}\n" for s, v in zip(soc, ocv, strict=True))
+    )
+    result = run_cli("analyze", str(sample_csv), "--chemistry", "lfp", "--ocv-table", str(table))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert f"--ocv-table {table}: it reads 3.751 V at 50 % SOC" in result.stderr
+    assert "not an LFP cell's table but an NMC cell's (is the battery NMC?)" in result.stderr
+    # the limits given are those it is checked against (they were applied after it)
+    hv = tmp_path / "hv_cell.csv"
+    hv.write_text("soc_percent,ocv_v\n0,3.0\n50,3.8\n100,4.45\n")
+    args = ("analyze", str(sample_csv), "--chemistry", "nmc", "--json", "--ocv-table", str(hv))
+    assert "above the 4.2 V charge limit" in run_cli(*args).stderr
+    assert run_cli(*args, "--cell-v-max", "4.45").returncode == 0

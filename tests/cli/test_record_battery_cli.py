@@ -197,3 +197,33 @@ def test_record_names_an_ocv_table_current_given_without_its_table(tmp_path, cap
     url = "sim://nmc?cells=2&speed=0&duration=10"
     assert main(["record", url, "--ocv-table-current-c", "-0.02", "-o", str(out)]) == 2
     assert "give the --ocv-table it was measured for" in capsys.readouterr().err
+
+
+def _nmc_table(tmp_path) -> str:
+    from app.core.spec import preset
+
+    soc, ocv = preset("nmc").ocv_table
+    path = tmp_path / "nmc_cell.csv"
+    path.write_text(
+        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v}\n" for s, v in zip(soc, ocv, strict=True))
+    )
+    return str(path)
+
+
+def test_record_and_serve_refuse_an_ocv_table_of_another_chemistry(tmp_path, capsys):
+    """An NMC cell's table for a simulated LFP battery was taken: its cells rested at
+    3.8-4.2 V and the over-voltage alarm was raised at the first sample. Refused, in the
+    URL as with --ocv-table, naming the table."""
+    table = _nmc_table(tmp_path)
+    url = "sim://lfp?cells=4&speed=0&duration=5"
+    out = tmp_path / "sim.csv"
+    assert main(["record", f"{url}&ocv_table={table}", "-o", str(out)]) == 2
+    err = _one_line(capsys.readouterr().err)
+    assert f"{url}&ocv_table={table}: OCV table {table}: it reads 3.751 V at 50 % SOC" in err
+    assert "above the 3.6 V charge limit" in err and "is the battery NMC?" in err
+    assert not out.exists()
+    assert main(["record", url, "--ocv-table", table, "-o", str(out)]) == 2
+    assert f"--ocv-table {table}: it reads 3.751 V" in _one_line(capsys.readouterr().err)
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["--db", db, "serve", "--port", "0", "--source", f"{url}&ocv_table={table}"]) == 2
+    assert "is the battery NMC?" in _one_line(capsys.readouterr().err)

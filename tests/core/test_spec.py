@@ -130,3 +130,160 @@ def test_the_current_an_ocv_table_was_measured_at_is_kept_and_checked():
         preset("lfp").with_ocv_table(soc, ocv, current_c=-0.5)  # a discharge curve
     with pytest.raises(BatteryOSError, match="no OCV table of its own"):
         BatterySpec(chemistry=Chemistry.LFP, capacity_ah=2.3, ocv_table_current_c=0.0)
+
+
+# One cell's OCV tables of real cells (PyBaMM's parameter sets: the positive electrode's
+# OCP less the negative's over the cell's stoichiometry window, every 10 % SOC), by the
+# chemistry a user names for them.
+REAL_CELL_TABLES = {
+    "nmc": {
+        "NCA Kim2011": (
+            2.700,
+            3.247,
+            3.372,
+            3.492,
+            3.598,
+            3.685,
+            3.768,
+            3.874,
+            3.980,
+            4.080,
+            4.200,
+        ),
+        "NMC811 ORegan2022": (
+            2.5,
+            3.261,
+            3.428,
+            3.541,
+            3.617,
+            3.686,
+            3.812,
+            3.923,
+            4.023,
+            4.097,
+            4.236,
+        ),
+        "NMC532 Mohtat2020": (
+            2.8,
+            3.511,
+            3.585,
+            3.639,
+            3.671,
+            3.716,
+            3.797,
+            3.880,
+            3.971,
+            4.077,
+            4.200,
+        ),
+        "LCO Ramadass2004": (
+            2.8,
+            3.595,
+            3.706,
+            3.752,
+            3.788,
+            3.827,
+            3.874,
+            3.930,
+            3.998,
+            4.080,
+            4.200,
+        ),
+        "LCO Marquis2019": (
+            3.105,
+            3.682,
+            3.692,
+            3.697,
+            3.715,
+            3.745,
+            3.765,
+            3.799,
+            3.849,
+            3.904,
+            4.100,
+        ),
+    },
+    "lfp": {
+        "LFP Prada2013 C/50": (
+            2.000,
+            2.978,
+            3.168,
+            3.206,
+            3.252,
+            3.264,
+            3.269,
+            3.274,
+            3.310,
+            3.314,
+            3.598,
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("chemistry", "name"), [(c, n) for c, tables in REAL_CELL_TABLES.items() for n in tables]
+)
+def test_a_real_cells_table_is_taken_for_its_chemistry(chemistry, name):
+    ocv = REAL_CELL_TABLES[chemistry][name]
+    spec = preset(chemistry, series_cells=4).with_ocv_table(np.arange(0, 101, 10), ocv)
+    assert spec.ocv_v == pytest.approx(ocv)
+
+
+@pytest.mark.parametrize("chem", list(Chemistry))
+def test_every_preset_takes_its_own_table(chem):
+    spec = preset(chem)
+    assert spec.with_ocv_table(*spec.ocv_table).ocv_table == spec.ocv_table
+
+
+@pytest.mark.parametrize(
+    ("table_of", "given_as", "said"),
+    [
+        # NMC's table for LFP cells: at rest they sat above 3.6 V, in over-voltage alarm
+        (
+            "nmc",
+            "lfp",
+            [
+                "3.751 V at 50 % SOC, where an LFP cell rests near 3.27 V",
+                "it reaches 4.200 V, above the 3.6 V charge limit",
+                "over-voltage alarm",
+                "not an LFP cell's table but an NMC cell's",
+            ],
+        ),
+        (
+            "lfp",
+            "nmc",
+            [
+                "3.266 V at 50 % SOC, where an NMC cell rests near 3.75 V",
+                "not an NMC cell's table but an LFP cell's (is the battery LFP?)",
+            ],
+        ),
+        ("lead_acid", "lfp", ["not an LFP cell's table but a lead-acid cell's"]),
+        ("lead_acid", "nmc", ["below the 2.5 V discharge cut-off", "under-voltage alarm"]),
+        ("nmc", "lead_acid", ["not a lead-acid cell's table but an NMC cell's"]),
+    ],
+)
+def test_a_table_of_another_chemistry_is_refused_saying_whose_it_is(table_of, given_as, said):
+    with pytest.raises(BatteryOSError) as err:
+        preset(given_as).with_ocv_table(*preset(table_of).ocv_table, named="--ocv-table x.csv")
+    assert str(err.value).startswith("--ocv-table x.csv: ")
+    for words in said:
+        assert words in str(err.value)
+
+
+def test_a_table_outside_the_cells_limits_is_refused_unless_the_limits_are_given():
+    soc = (0, 50, 100)
+    # a 4.35 V high-voltage NMC cell's table stands over the preset's 4.2 V limit ...
+    assert preset("nmc").with_ocv_table(soc, (3.0, 3.8, 4.35)).ocv_v[-1] == 4.35
+    # ... one reaching 4.45 V does not: a cell resting there is over any NMC limit
+    with pytest.raises(BatteryOSError, match=r"it reaches 4\.450 V, above the 4\.2 V charge"):
+        preset("nmc").with_ocv_table(soc, (3.0, 3.8, 4.45))
+    # unless the cells' own limit is given
+    spec = preset("nmc").with_overrides(cell_v_max=4.45).with_ocv_table(soc, (3.0, 3.8, 4.45))
+    assert spec.ocv_v[-1] == 4.45
+
+
+def test_a_packs_table_given_as_a_cells_is_named_as_the_packs():
+    soc, ocv = preset("lead_acid").ocv_table
+    with pytest.raises(BatteryOSError, match=r"the battery's 2 cells' in series, not one cell's"):
+        preset("lead_acid", series_cells=2).with_ocv_table(soc, [2 * v for v in ocv])

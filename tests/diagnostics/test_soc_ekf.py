@@ -8,6 +8,7 @@ an offset, 2 mV / 5 mA noise. PyBaMM accuracy and speed live in
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -810,8 +811,12 @@ def test_bad_samples_do_not_break_it():
 
 
 def test_ocv_model_linearisation():
-    # a table with an exactly flat stretch: the smoothed slope is never zero
-    flat = NMC.with_ocv_table([0, 20, 40, 60, 80, 100], [3.0, 3.3, 3.3, 3.3, 3.8, 4.2])
+    # a table with an exactly flat stretch: the smoothed slope is never zero (a made-up
+    # one, LFP's plateau in NMC's window: put in place as a spec's own, unchecked, as
+    # with_ocv_table refuses a table that is not an NMC cell's)
+    flat = dataclasses.replace(
+        NMC, ocv_soc_pct=(0.0, 20.0, 40.0, 60.0, 80.0, 100.0), ocv_v=(3.0, 3.3, 3.3, 3.3, 3.8, 4.2)
+    )
     m = CellModel.from_spec(flat)
     assert not m.ocv_from_preset and CellModel.from_spec(preset("nmc")).ocv_from_preset
     mean, slope = m.ocv_slr(50.0, 0.5)

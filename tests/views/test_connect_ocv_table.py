@@ -116,3 +116,25 @@ def test_other_data_asked_for_while_the_table_is_read_drops_the_connection(
     assert window.status_bar.currentMessage() == ""
     qtbot.waitUntil(lambda: not window.source_files.busy)
     assert results == [] and not window.session.running
+
+
+def test_an_ocv_table_of_another_chemistry_is_refused_and_the_window_goes_on(
+    qtbot, make_window, table
+):
+    """The NMC table given for a simulated LFP battery was taken: its cells rested over
+    LFP's 3.6 V and the over-voltage alarm was up at once. Refused, saying whose it is."""
+    window = make_window()
+    results: list[str | None] = []
+    url = f"sim://lfp?cells=4&speed=0&duration=60&ocv_table={table}"
+    window.connect_source(url, on_result=results.append)
+    qtbot.waitUntil(lambda: len(results) == 1)
+    error = results[0]
+    assert error is not None and f"{url}: OCV table {table}: it reads 3.761 V at 50 % SOC" in error
+    assert "above the 3.6 V charge limit" in error and "is the battery NMC?" in error
+    assert not window.session.running and window.current_page is Page.HOME
+    assert window.home.error_label.isVisible() and window.home.error_label.text() == error
+    assert window.status_bar.state_label.text() == f"Not connected: {error}"
+    # its own chemistry takes it
+    assert window.connect_source(url.replace("sim://lfp", "sim://nmc"), results.append) is None
+    qtbot.waitUntil(lambda: len(results) == 2)
+    assert results[1] is None and window.session.running

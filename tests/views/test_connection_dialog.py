@@ -379,7 +379,7 @@ def test_measured_at_is_the_same_field_as_file_open_and_the_logs_page(qtbot, mak
     from app.core.spec import preset
     from app.views.spec_dialog import OcvTableCurrentEdit
 
-    soc, ocv = preset("nmc").ocv_table
+    soc, ocv = preset("lfp").ocv_table  # (the LFP battery's: an NMC table is refused)
     table = tmp_path / "cell_ocv.csv"
     table.write_text(
         "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))

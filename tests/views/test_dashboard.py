@@ -13,7 +13,7 @@ from app.diagnostics.live import LiveEngine
 from app.hardware.acquisition import AcquisitionState
 from app.views.live_plots import PlotKey
 from app.views.live_session import LiveSession
-from app.views.readouts import ReadoutKey
+from app.views.readouts import SOC_UNDETERMINED_LINE, SOC_UNDETERMINED_TIP, ReadoutKey
 from app.views.soc_columns import (
     SOC_BAND_HIGH,
     SOC_BAND_LOW,
@@ -374,12 +374,18 @@ def test_the_soc_tile_gives_the_2_sigma_of_the_diagnostics_card_near_full(dashbo
     # "86.0 %" beside "cannot be determined"
     for soc, sigma, big, tile, cursor in (
         (87.0, 12.35, "87.0", "estimated ±24.7 % (2σ)", "SOC 87.0 % ±24.7 %"),
-        (72.8, 25.0, "—", "cannot be determined\n≈73 % ±50 % (2σ)", "SOC 72.8 % ±50.0 %"),
+        (
+            72.8,
+            25.0,
+            "—",
+            f"cannot be determined\n≈73 % ±50 % (2σ)\n{SOC_UNDETERMINED_LINE}",
+            "SOC 72.8 % ±50.0 %",
+        ),
         (
             50.0,
             30.0,
             "—",
-            "cannot be determined\n≈50 % ±50 % or more (2σ)",
+            f"cannot be determined\n≈50 % ±50 % or more (2σ)\n{SOC_UNDETERMINED_LINE}",
             "SOC 50.0 % ±50.0 % or more",
         ),
     ):
@@ -526,7 +532,7 @@ def test_no_difference_to_the_bms_is_shown_beside_an_soc_that_cannot_be_determin
     tile = dashboard.readouts.readouts[ReadoutKey.SOC]
     assert tile.value_label.text() == "—"
     bms = snap[SOC_BMS][-1]
-    assert tile.detail_label.text().endswith(f"(2σ)\nBMS {bms:.1f} %")
+    assert tile.detail_label.text().endswith(f"(2σ)\n{SOC_UNDETERMINED_LINE}\nBMS {bms:.1f} %")
     assert "Δ" not in tile.detail_label.text()
 
 
@@ -600,3 +606,24 @@ def test_a_single_cell_has_no_spread_and_says_so(dashboard):
     assert spread.value_label.text() == "—"
     assert spread.detail_label.text() == "a single cell"
     assert not spread.warns
+
+
+def test_an_soc_that_cannot_be_determined_says_what_settles_it(dashboard):
+    """A constant 1C discharge from an unknown start (the Simulated battery's, once) read
+    'cannot be determined' for 15 min with no word of why: the tile says what places it,
+    its tooltip why; once placed, neither."""
+    snap = snapshot_of(0, 50)
+    n = len(snap[SOC_COLUMN])
+    snap[SOC_COLUMN] = np.full(n, 66.0)
+    snap[SOC_BAND_LOW], snap[SOC_BAND_HIGH] = np.full(n, 35.0), np.full(n, 97.0)
+    dashboard.show_frame(snap)
+    tile = dashboard.readouts.readouts[ReadoutKey.SOC]
+    assert tile.detail_label.text().splitlines()[-2:] == [
+        "settles at a rest or",
+        "a change of current",
+    ]
+    assert tile.toolTip() == SOC_UNDETERMINED_TIP
+    assert "once the battery rests or its current changes" in tile.toolTip()
+    snap[SOC_BAND_LOW], snap[SOC_BAND_HIGH] = np.full(n, 62.0), np.full(n, 70.0)
+    dashboard.show_frame(snap)
+    assert tile.detail_label.text() == "estimated ±4.0 % (2σ)" and tile.toolTip() == ""

@@ -779,6 +779,25 @@ def test_an_soc_band_of_half_the_scale_is_not_a_measurement():
     assert narrow.status is Status.INFO and narrow.headline == "72.8 % ±4.0 %"
 
 
+def test_an_soc_started_under_load_says_what_places_it():
+    """The Simulated battery's 1C discharge from an unknown start: 'too little data to
+    place the SOC, e.g. no rest, too short a log' after 10 min of data said neither why
+    nor what would place it. A start under load says both (the CLI and report alike)."""
+    from app.diagnostics.soc import soc_undetermined_text
+
+    under_load = {"final_soc_percent": 66.0, "final_soc_sigma_percent": 15.5}
+    under_load["initialisation"] = "load"
+    s = summarize("soc", under_load)
+    assert s.headline == "cannot be determined" and "±31 %" in s.reason
+    why = "a rest or a change of the current places it"
+    assert "started under load" in s.reason and why in s.reason
+    assert "too short a log" not in s.reason
+    assert why in soc_undetermined_text(under_load)
+    # a start at rest that is still unplaced: as it was
+    at_rest = summarize("soc", {**under_load, "initialisation": "rest"})
+    assert "too little data to place the SOC" in at_rest.reason and why not in at_rest.reason
+
+
 def test_the_page_names_its_own_fields_not_the_cli_flags():
     note = (
         "no capacity: no full cycle (a full discharge ends within 5 % of the spec's 2.5 V "

@@ -820,3 +820,17 @@ def test_the_battery_form_fits_the_side_panel(qtbot, page, two_cells):
     for widget in (page.ocv_clear_button, page.ocv_current_edit, page.capacity_spin):
         assert widget.mapTo(page.details_scroll.widget(), widget.rect().topRight()).x() < right
     assert right <= viewport
+
+
+def test_an_ocv_table_of_another_chemistry_is_said_and_the_battery_stays(qtbot, page, two_cells):
+    """LFP chosen with an NMC cell's table: said on the page (as --ocv-table of analyze
+    says it), the file's battery stays as it was."""
+    open_files(qtbot, page, two_cells[0])
+    spec = page.selected.spec
+    page.chemistry_combo.setCurrentIndex(page.chemistry_combo.findData("lfp"))
+    page.set_ocv_table(_ocv_table_csv(Path(two_cells[0]).with_name("ocv.csv")))
+    page.apply_spec_button.click()
+    qtbot.waitUntil(lambda: settled(page) and page.status_is_error, timeout=20_000)
+    assert "where an LFP cell rests near 3.27 V" in page.status_text
+    assert "is the battery NMC?" in page.status_text
+    assert page.selected.spec is spec

@@ -84,3 +84,20 @@ def test_a_log_opened_with_an_ocv_table_reads_its_soc_from_it_as_analyze(
     # the table moves the SOC: the preset's curve reads another
     preset_soc = analyze_soc(capsys, log, *battery)
     assert preset_soc["initial_soc_percent"] != pytest.approx(live["initial_soc_percent"], abs=0.5)
+
+
+def test_an_ocv_table_of_another_chemistry_is_said_in_the_dialog(
+    qtbot, make_window, bare_log_and_table
+):
+    """File ▸ Open with LFP chosen and an NMC cell's table: said in the battery dialog,
+    which stays open, as a table that cannot be read is; nothing is opened."""
+    log, table = bare_log_and_table
+    window = make_window()
+    window.open_log_file(log)
+    dialog = fill_battery(qtbot, window, table, "")
+    dialog.set_chemistry("lfp")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    qtbot.waitUntil(lambda: "is the battery NMC?" in dialog.open_error_label.text())
+    assert "where an LFP cell rests near 3.27 V" in dialog.open_error_label.text()
+    assert dialog.open_error_label.isVisible()
+    assert window.spec_dialog is dialog and dialog.isVisible() and not window.session.running
