@@ -786,28 +786,10 @@ def test_column_stack_is_numpys_column_stack(seed):
         assert _same_bits(got, want)
 
 
-def _rc_states_plain(dur, cur, taus, settled):
-    """rc_states' scan with each step's sums made into temporaries and copied over
-    (the plain expression)."""
-    n = len(dur)
-    out = np.empty((n, len(taus)))
-    x0 = cur[0] if settled else 0.0
-    out[0] = x0
-    if n == 1:
-        return out
-    a = np.exp(-dur[:-1, None] / taus[None, :])
-    u = (1.0 - a) * (cur[:-1] if cur.ndim == 2 else cur[:-1, None])
-    d = 1
-    while d < n - 1:
-        u[d:] = a[d:] * u[:-d] + u[d:]
-        a[d:] = a[d:] * a[:-d]
-        d *= 2
-    out[1:] = a * x0 + u
-    return out
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_rc_states_scan_in_place_is_the_plain_scan(seed):
+    # (the scan's sums written in place and its factors in two arrays in turn: the
+    # plain scan's temporaries' values)
     rng = np.random.default_rng(seed)
     for trial in range(300):
         n, g = int(rng.integers(1, 300)), int(rng.integers(1, 20))
