@@ -1005,6 +1005,46 @@ between the runs). Short of the 15-25 % aimed at for the pack case: ~0.12 s of i
 where every row sets new least sums, ~35 whole-row passes each), the short test (~0.19 s:
 the per-cell running sums, latency-bound cumsums of ~200 rows x 2300, and the per-cell
 fit arithmetic), the runaway test (~0.075 s) and the sensors (~0.08 s).
+
+2026-12-07 session 39 (speed39): the pulse fits' copies (same results bit for bit, against
+527fb0c: run_suite JSON -- results, the cycle table, sha1 of every time series, the
+current-sign check -- of the pack log here and 10 simulated logs: NMC 4-cell cycle/drive
+(150000 samples), 10 Hz HPPC (200000), LFP 4-cell drive and 16-cell cycle, lead-acid 6-cell
+cycle, NMC 16-cell HPPC at 0.5 s, a 4-cell short, an 8-cell runaway and a 4-cell noisy
+cell voltage with a dropped temperature: 11 outputs, 0 differ; ``analyze --json`` of the 16
+files in /work/shared/data/real as NMC and as LFP with their exit codes: 32 outputs, 0
+differ). (1) ``pulse_fit.column_stack``: np.column_stack's array written part by part into
+one array made for it (~1600 calls a run, most 4-18 columns of ~250 rows, and each fitted
+pulse's 16 cell columns). (2) The RC-state scan (``rc_states``, ~600 calls, each ~8 steps
+over B x G ~250 x 2-25): each step's ``u[d:] = a[d:] * u[:-d] + u[d:]`` sum written in place
+(the product is made whole before u changes) and ``a[d:] * a[:-d]`` into a second array,
+the two taking turns with only the first d rows copied -- no temporaries copied back (the
+scan was most of measure_internal_resistance's memcpy, 10 % of its instructions). The scan
+alone (callgrind, 100 calls, the old and new in one process), instructions a call: B 60 G 2
+237k -> 232k, B 250 G 2 371k -> 352k, G 6 652k -> 477k, G 10 882k -> 596k, G 19 1376k ->
+858k (an earlier version with ``out=`` keywords and no reused slices was 7-12 % worse at
+G 2). Instructions (callgrind, ``PYTHONHASHSEED=0``, ``--instr-atstart=no``, one run_suite
+of the pack log from /tmp/speed39_pack.pkl after a warm-up run_suite of its first 20000
+samples, a dump per diagnostic; /tmp/speed39/cgrun.py, not kept): run_suite 14.246e9 ->
+14.140e9 (1) -> 14.038e9 (1 and 2; -1.5 %), of which measure_internal_resistance
+2.383e9 -> 2.278e9 -> 2.175e9 (-8.7 %; its memcpy 0.245e9 -> 0.056e9); every other
+diagnostic within 0.1 %
+(soc_estimates 2.350e9, detect_faults 5.898e9, analyze_thermal 1.433e9, cell balance
+0.760e9, summarize_cycles 0.447e9, SOH 0.384e9, the results' to_dict between them 0.146e9).
+CPU (``_timed_run`` on the pickled pack log, best of 3, 527fb0c and this code alternated
+three times in separate processes at load 3.5 -> 2.8, other helpers' runs): run_suite 2.456,
+2.388, 2.190 -> 2.391, 2.234, 2.141 s, of which measure_internal_resistance 0.608, 0.480,
+0.397 -> 0.496, 0.443, 0.384 s -- still over 2 s at that load (the cut is ~1.5 % of the
+run's instructions). The live twin (same functions): the resistance tracker fed the pack
+log's first 60000 samples in blocks of 100 (callgrind, the same 69 pulses) 2.076e9 ->
+2.016e9 instructions (-2.9 %). ``BATTERYOS_DATA_DIR=... python
+benchmarks/sweep_live_offline.py hppc`` (the 7 HPPC cases, the pulse fits' logs, every
+split): 0 mismatches in 52 splits (round-off only, as documented: SOH
+``ocv_capacity.std_ah``).
+Looked at and not cut: thermal_rates._Work.top (its complex running sums, ~1/3 of
+analyze_thermal, must add in order per sensor; the per-sensor y writes into the complex
+array's real part ~10 %), cell balance's min/max network and to_jsonable (an
+``is``-chain in place of the frozenset lookups: no faster on a 1000-record payload).
 """
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ from app.diagnostics.pulse_detection import (
     step_rows_weight,
     window_sums,
 )
-from app.diagnostics.pulse_fit import PulseModel, fit_pulse_response, nan_mean
+from app.diagnostics.pulse_fit import PulseModel, column_stack, fit_pulse_response, nan_mean
 from app.diagnostics.pulse_summary import InternalResistanceResult, summarize_pulses
 from app.diagnostics.soc_coulomb import SOC_COLUMN, CoulombCountingSoc
 
@@ -416,7 +416,7 @@ class InternalResistanceTracker:
         """The cell voltages of buffer rows ``lo:hi`` side by side (None without cells)."""
         if not self._cell_cols:
             return None
-        return np.column_stack([self._buf[name][lo:hi] for name in self._cell_cols])
+        return column_stack([self._buf[name][lo:hi] for name in self._cell_cols])
 
     def _hold_current(self, i: np.ndarray) -> np.ndarray:
         """A dropped current reading (NaN) holds the last one (0 before the first):
@@ -896,7 +896,7 @@ class InternalResistanceTracker:
             pack: dict[str, float | None] = {}
             per_cell: dict[str, list[float | None]] | None = None
             with_cells = cells is not None and model.cell_coef is not None
-            volts = np.column_stack([v, cells]) if with_cells else v[:, None]
+            volts = column_stack([v, cells]) if with_cells else v[:, None]
             dv, dv_std = self._read_deltas(
                 model, t[:ro_end], volts[:ro_end], k, kl, last, ro_from, eval_t
             )

@@ -765,3 +765,37 @@ def test_finite_means_of_a_few_windows_of_many_columns_are_each_columns_own():
         checked += 1
         bad += sum(not np.isfinite(x[a:b]).all() for x in xs for a, b in zip(lo, hi, strict=True))
     assert checked == 200 and bad > 50  # (both paths taken)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_column_stack_is_numpys_column_stack(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(1, 300))
+        parts = []
+        for _ in range(int(rng.integers(1, 8))):
+            if rng.random() < 0.3:  # a (rows, k) block, some of them strided views
+                block = rng.normal(size=(n, int(rng.integers(1, 5)) + 1))
+                parts.append(block[:, ::2] if rng.random() < 0.5 else block)
+            else:
+                column = rng.normal(size=2 * n)
+                column[rng.random(2 * n) < 0.05] = np.nan
+                parts.append(column[::2] if rng.random() < 0.5 else column[:n])
+        got, want = pulse_fit.column_stack(parts), np.column_stack(parts)
+        assert got.dtype == want.dtype and got.flags.c_contiguous and want.flags.c_contiguous
+        assert _same_bits(got, want)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_rc_states_scan_in_place_is_the_plain_scan(seed):
+    # (the scan's sums written in place and its factors in two arrays in turn: the
+    # plain scan's temporaries' values)
+    rng = np.random.default_rng(seed)
+    for trial in range(300):
+        n, g = int(rng.integers(1, 300)), int(rng.integers(1, 20))
+        dur = rng.uniform(0.05, 30.0, n)
+        taus = np.exp(rng.uniform(-3.0, 8.0, g))
+        cur = rng.normal(0.0, 5.0, (n, g)) if trial % 3 == 0 else rng.normal(0.0, 5.0, n)
+        settled = bool(trial % 2)
+        got = pulse_fit.rc_states(dur, cur, taus, settled)
+        assert _same_bits(got, _rc_states_plain(dur, cur, taus, settled))
