@@ -774,8 +774,8 @@ and through the anchor's correlation took the SOC back up to -3.4 %; on the
 charge the offset decayed, the charge-transfer amplitude that had taken up
 its opposite (35 mV) more slowly, and the charge scale fell to 0.979: 6 % low
 at the top at 1 Hz, 4 % off the same run logged every 30 s (which had not
-anchored). Now 0 % at the bottom (true -1.0 %), ~1 % high through the charge,
-100 % at the top (true 100.8 %). Figures: ``benchmarks/bench_dcir_sparse.py
+anchored). Now 0 % at the bottom (true -1.0 %), 1-1.6 % high through the charge
+(seed 1, 1 Hz), 100 % at the top (true 100.8 %). Figures: ``benchmarks/bench_dcir_sparse.py
 --soc``, "2026-12-07 session 39".
 
 Rated table
