@@ -745,6 +745,39 @@ the rest is read once an interval ends in its second half besides the last
 the 120 s the anchor waits for). Figures: ``benchmarks/bench_dcir_sparse.py
 --soc``, "2026-12-07 session 38".
 
+Beyond the table's ends
+-----------------------
+0 and 100 % are the rating's ends; past them a cell's voltage runs off (it
+collapses below empty and climbs on overcharge) far faster than the table's
+linear extension (its end slope, 5-50 mV per %: only the filter's guess, there
+so that the smoothed tables and the clamp at -5 / 105 % have something). A
+voltage beyond the OCV at 0 or 100 %, less the modelled polarisation and the
+table's offset, by more than ``beyond_ends_sigmas`` (2) sigmas of what those
+states and the model error allow, therefore reads as that end and nothing
+more: the update takes the OCV there as its reading, and reads nothing of the
+offset, the RC voltages, R0, the polarisation scale or the charge-transfer
+amplitude from it (their part of ``h`` is 0: the end does not depend on
+them). Within those sigmas the update is the usual one: a start under load
+at the top, its RC voltages guessed half charged (tens of mV off), reads past
+100 % by what those voltages are off, and they must learn it (read as the end
+alone, a lead-acid HPPC's first rest came 4 % high). The start under load's
+anchor and the rest anchors (:mod:`app.diagnostics.soc_rest_anchors`) read a
+relaxed rest's voltage beyond 0 or 100 % by more than 2 sigmas as that end (an
+NMC rest at 99 %, its 2-sigma band reaching past 100 %, is read as before). A
+lead-acid cycle (the
+simulator's: discharged at C/5 to 1.75 V a cell, its cells end ~1 % below
+empty and rest ~110 mV below the table's 0 %; charged to 2.45 V, they rest
+~265 mV above its 100 %) re-anchored
+its start under load at the bottom rest at -5 % (the lowest the 5 mV per %
+extension reaches), the 85 mV left went into the offset (-40 mV, its bound)
+and through the anchor's correlation took the SOC back up to -3.4 %; on the
+charge the offset decayed, the charge-transfer amplitude that had taken up
+its opposite (35 mV) more slowly, and the charge scale fell to 0.979: 6 % low
+at the top at 1 Hz, 4 % off the same run logged every 30 s (which had not
+anchored). Now 0 % at the bottom (true -1.0 %), 1-1.6 % high through the charge
+(seed 1, 1 Hz), 100 % at the top (true 100.8 %). Figures: ``benchmarks/bench_dcir_sparse.py
+--soc``, "2026-12-07 session 39".
+
 Rated table
 -----------
 A user's OCV table measured at a current (a C/50 discharge, as a cycler gives
@@ -1141,6 +1174,10 @@ class SocFilterSettings:
     surface_gap_pct_per_c: float = 24.0
     #: Residuals beyond this many sigmas are down-weighted (sensor glitches, faults).
     gate_sigmas: float = 4.0
+    #: A voltage beyond the OCV at 0 or 100 % by more than this many sigmas of what
+    #: the other states (offset, RC voltages, R0, scales) and the model error allow
+    #: reads as that end alone (see "Beyond the table's ends").
+    beyond_ends_sigmas: float = 2.0
     #: The smoother (:meth:`EkfSocEstimator.smoothed_columns`) works each interval
     #: back from the surest interval of every run of this many (see "Smoothed").
     smoother_candidate_every: int = 50
@@ -2218,6 +2255,9 @@ class EkfSocEstimator:
         g_lo, g_hi = 0.2, 5.0
         b_lim = 4.0 * sb0
         a_hi = st.charge_transfer_max_v
+        ocv_lo, ocv_hi = m.ocv(0.0), m.ocv(100.0)
+        censor2 = st.beyond_ends_sigmas**2
+        ocv_at = m.ocv
 
         soc, v1, v2, r0, off, ks, gs, b, a = self._x
         p = self._p.copy()  # updated in place below
@@ -2322,7 +2362,8 @@ class EkfSocEstimator:
                 if min_sig > sig_soc:
                     sig_soc = min_sig
                 ocv_mean, sl, lin_var = ocv_slr_var(s_mean, sig_soc)
-                resid = vbar - b - polar - ocv_mean
+                # (the OCV the voltage reads)
+                y = vbar - b - polar
                 load_err = me1 * s_absi * inv + me_rel * abs(polar)  # ((me1 * s) * inv)
                 span = de
                 if span < 1e-9:
@@ -2354,13 +2395,46 @@ class EkfSocEstimator:
                     r_g = relax_s / span
                     r_var += gap_v * gap_v * (r_g if r_g > r_corr else r_corr)
                 h4, h5 = -sl * cap * ks * tbar, sl * cap * dq
-                pack_states(h, 0, sl, e1b, e2b, ibar, h4, h5, f12b, 1.0, hb)  # (h[:] = ...)
+                h_e1, h_e2, h_i, h_f, h_b, h_h = e1b, e2b, ibar, f12b, 1.0, hb
+                if not ocv_lo <= y <= ocv_hi:
+                    # Beyond the OCV at 0 or 100 % by more than the rest of the
+                    # model can be wrong: that end and nothing more (see "Beyond
+                    # the table's ends"); the offset, RC voltages, R0 and scales
+                    # are not read from it.
+                    end = ocv_lo if y < ocv_lo else ocv_hi
+                    pack_states(h, 0, 0.0, e1b, e2b, ibar, 0.0, 0.0, f12b, 1.0, hb)
+                    # (a variance: > 0 but on bad input, an indefinite p or an SOC
+                    # far off the tables -- time in ms read as s: the usual update)
+                    var_o = float(h.dot(p.dot(h))) + r_var
+                    if var_o > 0.0 and (y - end) ** 2 > censor2 * var_o:
+                        # (against the table itself, not its mean over the SOC's
+                        # spread: the end is read as the end; the smoothed table is
+                        # off it where the slope changes there, lead-acid's 2 mV
+                        # at 100 % -- its 1 Hz cycle's SOC fell to 99.6 % at rest)
+                        y = end
+                        ocv_mean = ocv_at(
+                            SOC_MIN_PCT
+                            if s_mean < SOC_MIN_PCT
+                            else SOC_MAX_PCT
+                            if s_mean > SOC_MAX_PCT
+                            else s_mean
+                        )
+                        h_e1 = h_e2 = h_i = h_f = h_b = h_h = 0.0
+                resid = y - ocv_mean
+                pack_states(h, 0, sl, h_e1, h_e2, h_i, h4, h5, h_f, h_b, h_h)  # (h[:] = ...)
                 # ndarray.dot, not @: the same BLAS product without the matmul
                 # ufunc's dispatch, a third of the cost on 8x8
                 p0, p1, p2, p3, p4, p5, p6, p7, p8 = p.dot(h, out=ph).tolist()
                 hph = (
-                    sl * p0 + e1b * p1 + e2b * p2 + ibar * p3 + h4 * p4 + h5 * p5 + f12b * p6 + p7
-                ) + hb * p8
+                    sl * p0
+                    + h_e1 * p1
+                    + h_e2 * p2
+                    + h_i * p3
+                    + h4 * p4
+                    + h5 * p5
+                    + h_f * p6
+                    + h_b * p7
+                ) + h_h * p8
                 if hph < 0.0:  # (the state's share of the innovation variance, >= 0 but
                     hph = 0.0  # on an indefinite p: sqrt(1 / s) below raised on s < 0)
                 s_var = hph + r_var
@@ -2611,10 +2685,16 @@ class EkfSocEstimator:
         v_half = rest_v[bisect_left(rest_t, 0.5 * rest_t[-1])]
         remaining = (v_end - v_half) / _SQRT2_M1
         sb, sv = self._rest_sb, self._rest_sv
-        lo, hi = self.model.soc_range(
-            v_end + (0.0 if remaining > 0.0 else remaining) - 2 * sv,
-            v_end + (0.0 if remaining < 0.0 else remaining) + 2 * sv,
-        )
+        m = self.model
+        v_lo = v_end + (0.0 if remaining > 0.0 else remaining) - 2 * sv
+        v_hi = v_end + (0.0 if remaining < 0.0 else remaining) + 2 * sv
+        # (a range wholly beyond the OCV at 0 or 100 % reads as that end: see "Beyond
+        # the table's ends")
+        if v_hi < m.ocv(0.0):
+            v_lo = v_hi = m.ocv(0.0)
+        elif v_lo > m.ocv(100.0):
+            v_lo = v_hi = m.ocv(100.0)
+        lo, hi = m.soc_range(v_lo, v_hi)
         sig0 = 0.25 * (hi - lo)
         if s.rest_initial_soc_sigma_min_pct > sig0:
             sig0 = s.rest_initial_soc_sigma_min_pct

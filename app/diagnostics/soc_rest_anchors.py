@@ -18,9 +18,12 @@ as the OCV anyway, and a voltage still relaxing from a load before the log
 moves by millivolts within a minute), once the
 relaxation still to come, extrapolated from the rest's own decay as 1/sqrt(t)
 (the later quarter's mean against the mean around 40 % of the rest), is below
-``relaxed_v``. Each anchor's voltage sigma adds to ``voltage_sigma_v`` the OCV
-slope times the SOC error a charge-scale error of ``charge_scale_sigma`` makes
-over the charge counted since it.
+``relaxed_v``. A rest voltage beyond the OCV at 0 or 100 % by more than twice
+``voltage_sigma_v`` is read as that end (the filter's rule,
+:mod:`app.diagnostics.soc_ekf`, "Beyond the table's ends").
+Each anchor's voltage sigma adds to ``voltage_sigma_v`` the OCV slope times the
+SOC error a charge-scale error of ``charge_scale_sigma`` makes over the charge
+counted since it.
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ class RestAnchors:
         max_anchors: int = 6,
     ):
         self._ocv_grid = np.asarray(model.ocv_grid)
+        # (a rest beyond the OCV at 0 or 100 % reads as that end, as in the filter's
+        # update: app.diagnostics.soc_ekf, "Beyond the table's ends")
+        self._v_ends = (model.ocv(0.0), model.ocv(100.0))
         self._ocv_slope = np.gradient(self._ocv_grid, GRID_STEP_PCT)
         self._ocv_step = np.diff(self._ocv_grid)  # (for _table_at)
         self._slope_step = np.diff(self._ocv_slope)
@@ -106,6 +112,12 @@ class RestAnchors:
         amp = (v_late - v_mid) / (1 / math.sqrt(t_mid) - 1 / math.sqrt(t_late))
         if abs(amp) / math.sqrt(t_late) > self._relaxed_v:
             return False
+        v_lo, v_hi = self._v_ends
+        beyond = 2.0 * math.sqrt(self._sa2)
+        if v_late < v_lo - beyond:
+            v_late = v_lo
+        elif v_late > v_hi + beyond:
+            v_late = v_hi
         anchor = (counted_pct, v_late)
         if self._this_rest_anchored:
             self._anchors[-1] = anchor

@@ -792,6 +792,26 @@ def test_with_the_project_simulator():
     assert np.sqrt(np.mean((out[SOC_COLUMN] - truth)[late] ** 2)) < 1.0
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_rest_beyond_the_tables_end_reads_as_that_end_not_as_an_offset(seed):
+    """A lead-acid pack discharged to 1.75 V a cell ends ~1.5 % below empty, resting
+    ~110 mV below the table's 0 %: read as 0 %, not as the table's offset (it took
+    -40 mV, and the charge after it drifted up to 5-6 % low)."""
+    from app.hardware.simulator import simulate
+
+    spec = preset("lead_acid", series_cells=4)
+    block = simulate(
+        spec, "cycle", duration_s=24000, dt_s=1.0, seed=seed, initial_soc_pct=10.0,
+        include_truth=True,
+    )  # fmt: skip
+    truth = np.mean([block[f"true_cell_{k}_soc_pct"] for k in range(1, 5)], axis=0)
+    out = EkfSocEstimator(spec).update(block)
+    charge = np.flatnonzero(block["current_a"] > 0)
+    assert truth[charge[0]] < -1.0  # (below the table's empty)
+    err = (out[SOC_COLUMN] - truth)[charge[0] :]
+    assert np.abs(err).max() < 2.5
+
+
 def test_bad_samples_do_not_break_it():
     i = with_rest_start(drive_current(3600, 5.0, seed=11))
     df = ecm_log(NMC, i, soc0=70.0, seed=11)
