@@ -998,6 +998,19 @@ within a minute, float and 10 uV, live == offline in blocks of 1-39 samples; fai
 code before: 64 s). Cost: ``detect_faults`` on 4 h noise-free 16-cell logs at 1 Hz (LFP CC,
 LFP CC-CV, NMC HPPC; best of 5, two runs each way on a loaded machine; callgrind not run):
 within the runs' own spread (0.52-0.60, 0.69-0.75, 0.46-0.53 s either way).
+
+2026-12-07 session 39 (runaway5), the runaway test's steady-heat flag at 2.5 of its own
+standard errors too (:mod:`app.diagnostics.faults.thermal`, ``STEADY_START_Z``; why, and the
+5 s-period latencies, in ``benchmarks/trace_runaway.py``). Before -> after, every row the
+same: ``--parts detection --cases short --rate-hz 0.2 --cells 4 16 --brief`` (onset alarms
+1 of 64); ``--parts detection --cases short --rate-hz 0.2 --cells 4 16 --brief
+--short-ohms 1 3 10 20 30 100 --onsets 120 900 --profiles drive cycle hppc rest cc cccv
+--first-seed 1100 --seeds 2`` (615/864 found, onset alarms 44 of 864); ``--parts detection
+--cases runaway --cells 4 16 --onsets 600 5 1800 --seeds 2`` (1 Hz: 107/108 within target,
+max 64 s); ``--parts detection --brief --cases runaway --cells 4 16 --rate-hz 0.2`` 36/36
+within 60 s (max 60 s), held out ``--first-seed 300 --seeds 4`` 56/72 (Li-ion 48/64, max
+73 s: the 5 s-period limit in trace_runaway.py). ``--parts equivalence`` 9 of 9 identical;
+``sweep_live_offline.py runaway`` and ``--heldout runaway``: 0 mismatches.
 """
 
 from __future__ import annotations
