@@ -182,6 +182,14 @@ second bin) say the same. Runaways at 0.2 Hz (``bench_faults.py --parts detectio
 --cases runaway --cells 4 16 --rate-hz 0.2``): 36/36 within 60 s, median 52 s,
 worst 60 s (seeds 1-2, onsets 5,400-7,200 s; in the script above, onset 600 s, seeds 1-3,
 15 of 48 took 65-75 s: not looked into).
+
+2026-12-07 session 39 (runaway5), the runaway test's steady-heat flag at its own standard
+errors (:mod:`app.diagnostics.faults.thermal`, ``STEADY_START_Z``; the 600 s onsets at 5 s
+a sample measured in ``benchmarks/trace_runaway.py``, whose docstring has the latencies).
+Clean, before -> after: ``--seeds 701 702 703 --periods 5 8 10 --chems nmc lfp --cells 4 8
+16 --list`` (162 runs) 1 -> 1 (the seed 703 onset above, at 66,680 s either way); held out
+``--seeds 601 602 --periods 5 20 --cells 2 4 8 16 --list`` (160 runs, the three
+chemistries) 0 -> 0.
 """
 
 from __future__ import annotations

@@ -1034,6 +1034,23 @@ or more, within the anchor's horizon -- less the same process without it): 675.8
 (``tests/diagnostics/test_short_uneven_cooling.py``, whose live-offline test passes), and
 ``sweep_live_offline.py``: 0 mismatches in the first 34 cases it ran (its default list) before this was written
 (not the whole sweep: time).
+
+2026-12-07 session 39 (runaway5), the runaway test's steady-heat flag at 2.5 of its own
+standard errors too (:mod:`app.diagnostics.faults.thermal`, ``STEADY_START_Z``; why, and the
+5 s-period latencies, in ``benchmarks/trace_runaway.py``). Before -> after, every row the
+same: ``--parts detection --cases short --rate-hz 0.2 --cells 4 16 --brief`` (onset alarms
+1 of 64); ``--parts detection --cases short --rate-hz 0.2 --cells 4 16 --brief
+--short-ohms 1 3 10 20 30 100 --onsets 120 900 --profiles drive cycle hppc rest cc cccv
+--first-seed 1100 --seeds 2`` (615/864 found, onset alarms 44 of 864); ``--parts detection
+--cases runaway --cells 4 16 --onsets 600 5 1800 --seeds 2`` (1 Hz: 107/108 within target,
+max 64 s); ``--parts detection --brief --cases runaway --cells 4 16 --rate-hz 0.2`` 36/36
+within 60 s (max 60 s), held out ``--first-seed 300 --seeds 4`` 56/72 (Li-ion 48/64, max
+73 s: the 5 s-period limit in trace_runaway.py). ``--parts equivalence`` 9 of 9 identical;
+``sweep_live_offline.py runaway`` and ``--heldout runaway``: 0 mismatches. Clean at 1 Hz,
+after: ``--parts clean --brief --first-seed 1100 --seeds 1`` 0 false alarms in 2,880
+pack-hours. Cost (callgrind, the whole process: ``simulate`` of a 1 h NMC 16-cell drive at
+5 s a sample, a runaway from 3,000 s, then ``detect_faults``): 6,095.5M -> 6,096.1M
+instructions (+0.6M, ~0.2 % of ``detect_faults``' ~280M).
 """
 
 from __future__ import annotations

@@ -348,3 +348,31 @@ def test_a_clean_lead_acid_cycle_logged_every_20_s_raises_no_runaway():
     offline = detect_faults(block, spec).to_list()
     assert [f["kind"] for f in offline] == []
     assert _live(block, spec, 501) == offline
+
+
+@pytest.mark.parametrize("chem", ["nmc", "lfp"])
+def test_a_runaway_of_a_slow_log_is_not_held_back_by_the_noise_of_the_slope_before(chem):
+    # (the two minutes before the window had a straight-line slope of excess over 0.15
+    # degC/min: at a sample every 5 s that slope's noise is ~0.13 degC/min, and the flat
+    # excess before this runaway read as a steady heat asking for the acceleration at 3
+    # standard errors: found at 65 s; see thermal.py, STEADY_START_Z)
+    spec = preset(chem, series_cells=16)
+    block = simulate(
+        spec,
+        "rest",
+        duration_s=3900,
+        dt_s=DT_S,
+        seed=1,
+        noise=NoiseSpec.typical(spec),
+        capacity_spread=0.02,
+        resistance_spread=0.06,
+        faults=[Fault("thermal_runaway", 3000, cell=2)],
+    )
+    offline = detect_faults(block, spec).to_list()
+    found = [
+        f["detail"]["detected_time_s"] - 3000
+        for f in offline
+        if f["kind"] == "thermal_runaway_onset" and f["channel"] == "cell_2_temp_c"
+    ]
+    assert found and min(found) <= 60.0, found
+    assert _live(block, spec, 1) == offline

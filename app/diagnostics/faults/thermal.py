@@ -433,8 +433,10 @@ what a short its cell's voltage drop allows could make (:mod:`.short_heat`, whic
 says when no short explains a heat; a lone pack sensor without cell voltages asks the pack
 voltage, its model carried on through the window). And a cell whose excess already rose at
 ``STEADY_START_C_PER_MIN`` over the two minutes before the window (a straight line's
-slope: ~0.05 degC/min of noise) must show its acceleration at ``ACCEL_Z_STEADY``
-standard errors: a steady ramp meets the rise's evidence by itself, so a 2-sigma wobble
+slope: ~0.05 degC/min of noise at 1 Hz; and at ``STEADY_START_Z`` of the slope's standard
+errors, which at a sample every 5 s are ~0.13 degC/min: there a flat excess's noise
+alone passed 0.15 in about one window of eight) must show its acceleration at
+``ACCEL_Z_STEADY`` standard errors: a steady ramp meets the rise's evidence by itself, so a 2-sigma wobble
 of the acceleration raised alarms on shorted cells 4-11 minutes after the short began.
 A runaway starts from a flat excess: unchanged. What it costs: a runaway on a cell
 already heated by a short must outgrow the short's heat (NMC, a 10 ohm short for 15
@@ -719,6 +721,11 @@ ACCEL_Z_START_S = 60.0
 #: short's heat").
 STEADY_START_C_PER_MIN = 0.15
 ACCEL_Z_STEADY = 3.0
+#: ... and at this many of its own standard errors at least: on a slow log the slope's
+#: noise is near the 0.15 itself (a sample every 5 s: ~0.13 degC/min), and a flat
+#: excess's noise alone asked a runaway for the stricter acceleration (see "A short's
+#: heat"); at 1 Hz (~0.05 degC/min) 0.15 is the larger.
+STEADY_START_Z = 2.5
 #: A runaway alarm that never heated faster than this, on a cell whose internal short
 #: the short test finds, was the short's heat (:mod:`.detector` drops it): a runaway
 #: goes on accelerating past it within a minute, a 10 ohm short heats a 5 Ah NMC cell
@@ -1257,7 +1264,10 @@ class RunawayDetector:
             pre_rate = (d_full[rows[:, None], pidx] * self._fits[self.w]["coef"]["slope"]).sum(
                 axis=1
             )
-            steady = pre_rate * 60.0 >= STEADY_START_C_PER_MIN
+            se_pre = s_noise * _norm(self._fits[self.w]["coef"]["slope"], None)
+            steady = pre_rate * 60.0 >= np.fmax(
+                STEADY_START_C_PER_MIN, STEADY_START_Z * se_pre * 60.0
+            )
             accel = rate - base >= np.where(steady, ACCEL_Z_STEADY, fit["accel_z"]) * se_accel
             if slow is not None:
                 accel |= slow & np.isfinite(se_accel)
