@@ -863,7 +863,8 @@ def ocv_table_misfit(spec: BatterySpec, soc_pct, ocv_v) -> str | None:
     OCV table of one of ``spec``'s cells, in words; None when it can be.
 
     It cannot be where at mid SOC it lies more than :data:`OCV_TABLE_MID_TOLERANCE_V`
-    from the chemistry's (another chemistry's table: NMC's for LFP cells), or where it
+    from the chemistry's (another chemistry's table: NMC's for LFP cells; not asked of
+    cells given voltage limits of their own, which judge it alone), or where it
     runs outside the cell voltage limits by more than :data:`OCV_TABLE_WINDOW_MARGIN`
     (a cell resting on it would be in over- or under-voltage alarm at once). Where the
     table divided by the battery's series cells fits, it is named as the pack's."""
@@ -873,13 +874,19 @@ def ocv_table_misfit(spec: BatterySpec, soc_pct, ocv_v) -> str | None:
         return None
     spec = spec.with_preset_defaults()  # (its limits: a spec of none takes its preset's)
     word = _CHEMISTRY_WORDS[spec.chemistry]
-    off = _off_chemistry(spec.chemistry, soc, ocv)
+    # cells given their own voltage limits are judged by them alone: the chemistry named
+    # is the nearest preset of a cell that is none of them (a 4.7 V high-voltage cell
+    # under --cell-v-max 4.75 with its own table, the way the README gives)
+    base = PRESETS[spec.chemistry]
+    own_limits = (spec.cell_v_min, spec.cell_v_max) != (base.cell_v_min, base.cell_v_max)
+    off = not own_limits and _off_chemistry(spec.chemistry, soc, ocv)
     window = _outside_window(spec, ocv)
     if not (off or window):
         return None
     n = spec.series_cells  # the pack's (or a module's) table, given as one cell's
     if n > 1 and not (
-        _off_chemistry(spec.chemistry, soc, ocv / n) or _outside_window(spec, ocv / n)
+        (not own_limits and _off_chemistry(spec.chemistry, soc, ocv / n))
+        or _outside_window(spec, ocv / n)
     ):
         return (
             f"it runs {ocv[0]:.3g}-{ocv[-1]:.3g} V, the battery's {n} cells' in series, not "
@@ -911,7 +918,10 @@ def ocv_table_misfit(spec: BatterySpec, soc_pct, ocv_v) -> str | None:
         other = _CHEMISTRY_WORDS[fits[0]]
         hint = f"not {_a(word)} cell's table but {_a(other)} cell's (is the battery {other}?)"
     elif off:
-        hint = f"not {_a(word)} cell's table"
+        hint = (
+            f"not {_a(word)} cell's table (a cell of none of the presets' chemistries: "
+            "give its voltage limits, --cell-v-max, --cell-v-min)"
+        )
     else:
         hint = (
             "give the table of this battery's cells, or their voltage limits "

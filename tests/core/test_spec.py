@@ -287,3 +287,18 @@ def test_a_packs_table_given_as_a_cells_is_named_as_the_packs():
     soc, ocv = preset("lead_acid").ocv_table
     with pytest.raises(BatteryOSError, match=r"the battery's 2 cells' in series, not one cell's"):
         preset("lead_acid", series_cells=2).with_ocv_table(soc, [2 * v for v in ocv])
+
+
+def test_cells_given_their_own_limits_are_judged_by_them_not_by_the_chemistrys_ocv():
+    """The README's high-voltage cell (``--chemistry nmc --cell-v-max 4.75 --cell-v-min
+    3.0 --ocv-table hv_ocv.csv``): a 3.9-4.7 V cell is none of the presets, NMC the
+    nearest; its own table was refused as 'not an NMC cell's' whatever limits it had."""
+    soc, hv = (0, 50, 100), (3.9, 4.45, 4.7)
+    with pytest.raises(BatteryOSError, match="not an NMC cell's table") as err:
+        preset("nmc").with_ocv_table(soc, hv)
+    assert "give its voltage limits, --cell-v-max, --cell-v-min" in str(err.value)
+    own = preset("nmc").with_overrides(cell_v_max=4.75, cell_v_min=3.0)
+    assert own.with_ocv_table(soc, hv).ocv_v == hv
+    # the limits still judge it: beyond them by more than the margin it is refused
+    with pytest.raises(BatteryOSError, match=r"above the 4\.3 V charge limit"):
+        preset("nmc").with_overrides(cell_v_max=4.3, cell_v_min=3.0).with_ocv_table(soc, hv)
