@@ -13,6 +13,7 @@ import pytest
 
 from app.cli import main
 from app.diagnostics.cycle_life import estimate_cycle_life
+from tests.ocv_tables import write_ocv_table
 from tests.real_data import REAL_DATA
 
 
@@ -821,9 +822,7 @@ def test_an_ocv_table_of_another_chemistry_is_refused_in_one_line_exit_2(sample_
 
     soc, ocv = preset("nmc").ocv_table
     table = tmp_path / "nmc_cell.csv"
-    table.write_text(
-        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v}\n" for s, v in zip(soc, ocv, strict=True))
-    )
+    write_ocv_table(table, soc, ocv, fmt="")
     result = run_cli("analyze", str(sample_csv), "--chemistry", "lfp", "--ocv-table", str(table))
     assert result.returncode == 2 and result.stdout == ""
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -11,6 +11,7 @@ import pytest
 from app.cli import main
 from app.hardware.devsim import start_device
 from app.hardware.logs.canonical_csv import read_canonical_csv
+from tests.ocv_tables import write_ocv_table
 from tests.real_data import REAL_DATA
 
 needs_real_data = pytest.mark.skipif(REAL_DATA is None, reason="real instrument files absent")
@@ -203,11 +204,7 @@ def _nmc_table(tmp_path) -> str:
     from app.core.spec import preset
 
     soc, ocv = preset("nmc").ocv_table
-    path = tmp_path / "nmc_cell.csv"
-    path.write_text(
-        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v}\n" for s, v in zip(soc, ocv, strict=True))
-    )
-    return str(path)
+    return write_ocv_table(tmp_path / "nmc_cell.csv", soc, ocv, fmt="")
 
 
 def test_record_and_serve_refuse_an_ocv_table_of_another_chemistry(tmp_path, capsys):

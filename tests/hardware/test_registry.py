@@ -2,6 +2,7 @@ import pytest
 
 from app.core.errors import SourceError
 from app.hardware.registry import create_source, parse_source_url, register_source, source_class
+from tests.ocv_tables import write_ocv_table
 
 
 def test_parse_url_parts():
@@ -220,10 +221,7 @@ def ocv_csv(tmp_path) -> str:
     from app.core.spec import preset
 
     soc, ocv = preset("lfp").ocv_table
-    path = tmp_path / "lfp_ocv.csv"
-    rows = "".join(f"{s:g},{v - 0.01:.4f}\n" for s, v in zip(soc, ocv, strict=True))
-    path.write_text("soc_percent,ocv_v\n" + rows)
-    return str(path)
+    return write_ocv_table(tmp_path / "lfp_ocv.csv", soc, [v - 0.01 for v in ocv])
 
 
 @pytest.mark.parametrize(

@@ -11,16 +11,14 @@ import pytest
 from app.core.spec import preset
 from app.hardware import registry
 from app.views.main_window import Page
+from tests.ocv_tables import write_ocv_table
 
 
 @pytest.fixture
 def table(tmp_path) -> str:
     """One NMC cell's OCV table, 10 mV over the preset's."""
     soc, ocv = preset("nmc").ocv_table
-    rows = "".join(f"{s:g},{v + 0.010:.4f}\n" for s, v in zip(soc, ocv, strict=True))
-    path = tmp_path / "cell_ocv.csv"
-    path.write_text("soc_percent,ocv_v\n" + rows)
-    return str(path)
+    return write_ocv_table(tmp_path / "cell_ocv.csv", soc, [v + 0.010 for v in ocv])
 
 
 @pytest.fixture

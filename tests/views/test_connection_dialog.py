@@ -15,6 +15,7 @@ from app.hardware.registry import create_source
 from app.views.connection_dialog import ConnectionDialog, ProbeStatus
 from app.views.main_window import Page
 from tests.hardware.serial.conftest import device  # noqa: F401 - the pty device fixture
+from tests.ocv_tables import write_ocv_table
 
 from .view_fakes import FailingSource
 
@@ -347,8 +348,7 @@ def test_the_ocv_table_and_its_current_are_battery_fields_of_every_tab(
 
     soc, ocv = preset("lfp").ocv_table
     table = tmp_path / "cell_ocv.csv"
-    rows = "".join(f"{s:g},{v + 0.005:.4f}\n" for s, v in zip(soc, ocv, strict=True))
-    table.write_text("soc_percent,ocv_v\n" + rows)
+    write_ocv_table(table, soc, [v + 0.005 for v in ocv])
     dialog = make_dialog()
     for transport in Transport:
         fields = dialog.page(transport).battery.fields
@@ -381,9 +381,7 @@ def test_measured_at_is_the_same_field_as_file_open_and_the_logs_page(qtbot, mak
 
     soc, ocv = preset("lfp").ocv_table  # (the LFP battery's: an NMC table is refused)
     table = tmp_path / "cell_ocv.csv"
-    table.write_text(
-        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
-    )
+    write_ocv_table(table, soc, ocv)
     dialog = make_dialog()
     for transport in Transport:
         field = dialog.page(transport).battery.fields["ocv_table_current_c"]

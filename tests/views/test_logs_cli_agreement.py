@@ -13,6 +13,7 @@ import pytest
 from app.cli import main
 from app.core.spec import preset
 from app.views.logs_page import CYCLES_TAB
+from tests.ocv_tables import write_ocv_table
 from tests.real_data import REAL_DATA
 
 pytestmark = pytest.mark.skipif(REAL_DATA is None, reason="real data files not found")
@@ -88,9 +89,7 @@ def test_an_ocv_table_is_used_as_the_cli_uses_it(qtbot, logs_page, capsys, tmp_p
     table = tmp_path / "ocv.csv"
     soc = np.linspace(0.0, 100.0, 21)
     ocv = nmc.cell_ocv(soc) + 0.02  # another cell's curve: the SOC moves
-    table.write_text(
-        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
-    )
+    write_ocv_table(table, soc, ocv)
     page = gui_results(qtbot, logs_page, neware())
     preset_soc = run(qtbot, page)["soc"]
     page.set_ocv_table(str(table))
@@ -180,10 +179,7 @@ def test_a_file_naming_its_battery_agrees_with_and_without_settings(
     table = tmp_path / "lfp_ocv.csv"
     lfp = preset("lfp")
     soc = np.linspace(0.0, 100.0, 11)
-    table.write_text(
-        "soc_percent,ocv_v\n"
-        + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, lfp.cell_ocv(soc) + 0.01, strict=True))
-    )
+    write_ocv_table(table, soc, lfp.cell_ocv(soc) + 0.01)
     log = tmp_path / "pack.csv"
     args = ["--chemistry", "lfp", "--capacity-ah", "3", "--cells", "4", "--ocv-table", str(table)]
     assert main(["simulate", *args, "--duration", "3600", "--profile", "hppc", "--seed", "3",

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from app.hardware.logs.formats import open_log
 from app.views.theme import LIGHT
 from tests.hardware.logs.biologic_files import cycling_columns, mpr_bytes, mpt_text
+from tests.ocv_tables import write_ocv_table
 from tests.real_data import REAL_DATA
 
 from .plot_data import original
@@ -753,11 +754,7 @@ def _ocv_table_csv(path: Path) -> str:
     from app.core.spec import preset
 
     soc = np.linspace(0.0, 100.0, 11)
-    ocv = preset("nmc").cell_ocv(soc)
-    path.write_text(
-        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
-    )
-    return str(path)
+    return write_ocv_table(path, soc, preset("nmc").cell_ocv(soc))
 
 
 def test_the_current_an_ocv_table_was_measured_at_reaches_the_battery(qtbot, page, two_cells):

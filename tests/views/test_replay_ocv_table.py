@@ -18,6 +18,7 @@ from app.core.spec import preset
 from app.hardware.acquisition import AcquisitionState
 from app.hardware.logs.canonical_csv import write_canonical_csv
 from app.hardware.registry import create_source
+from tests.ocv_tables import write_ocv_table
 
 #: a 2 Ah NMC cell cycled (1C discharge, CC-CV charge), sampled every 10 s
 SIMULATED = "sim://nmc?cells=1&capacity_ah=2&profile=cycle&speed=0&rate_hz=0.1&duration=30000"
@@ -40,11 +41,7 @@ def log_and_table(tmp_path_factory) -> tuple[str, str]:
     write_canonical_csv(log, SampleBlock.from_frame(frame), {"spec": json.dumps(spec.to_dict())})
     soc = np.linspace(0.0, 100.0, 21)
     ocv = spec.cell_ocv(soc) - 0.025 * np.sin(np.pi * soc / 100.0)
-    table = folder / "cell_ocv_c50.csv"
-    table.write_text(
-        "soc_percent,ocv_v\n" + "".join(f"{s:g},{v:.4f}\n" for s, v in zip(soc, ocv, strict=True))
-    )
-    return log, str(table)
+    return log, write_ocv_table(folder / "cell_ocv_c50.csv", soc, ocv)
 
 
 def analyze_soc(capsys, *args: str) -> dict:

@@ -13,6 +13,7 @@ from app.core.samples import SampleBlock
 from app.core.spec import preset
 from app.diagnostics.soc import calculate_soc
 from app.hardware.registry import create_source
+from tests.ocv_tables import write_ocv_table
 
 #: a C/5 discharge (the largest current a table is taken at): 29 mV off an NMC cell's OCV
 CURRENT_C = -0.2
@@ -21,10 +22,7 @@ CURRENT_C = -0.2
 @pytest.fixture
 def table(tmp_path) -> str:
     soc, ocv = preset("nmc").ocv_table
-    path = tmp_path / "nmc_c5.csv"
-    rows = "".join(f"{s:g},{v:.5f}\n" for s, v in zip(soc, ocv, strict=True))
-    path.write_text("soc_percent,ocv_v\n" + rows)
-    return str(path)
+    return write_ocv_table(tmp_path / "nmc_c5.csv", soc, ocv, fmt=".5f")
 
 
 def rest_at_50(url: str) -> tuple[SampleBlock, object]:
