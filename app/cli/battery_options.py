@@ -9,9 +9,9 @@ import math
 from typing import TYPE_CHECKING
 
 from app.core.errors import BatteryOSError
+from app.core.limits import LIMITS, LimitKind, limit_problem
 from app.core.spec import (
     MAX_CAPACITY_AH,
-    MAX_CELL_OCV_V,
     MAX_RESISTANCE_OHM,
     MIN_CAPACITY_AH,
     MIN_RESISTANCE_OHM,
@@ -60,57 +60,43 @@ def resistance(text: str) -> float:
     return value
 
 
-def cell_voltage(text: str) -> float:
-    """A cell voltage limit, V: one cell's (no chemistry's limit is above ~5 V)."""
-    value = positive_float(text)
-    if value > MAX_CELL_OCV_V:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} V is not one cell's voltage (at most {MAX_CELL_OCV_V:g} V): give the "
-            "limit per cell, in volts (not the pack's, not millivolts)"
-        )
-    return value
+def _limit(kind: LimitKind, unit: str):
+    """The argparse type of a limit of ``kind`` (:func:`app.core.limits.limit_problem`:
+    the URL's and the window's checks); ``unit`` is said after the value typed."""
+
+    def parse(text: str) -> float:
+        if kind is LimitKind.TEMPERATURE:
+            try:
+                value = float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        else:
+            value = positive_float(text)
+        if problem := limit_problem(kind, value):
+            raise argparse.ArgumentTypeError(f"{text!r}{unit} {problem}")
+        return value
+
+    return parse
 
 
-def c_rate(text: str) -> float:
-    """A current limit as a C-rate of the pack's capacity (positive; 100C is no cell's)."""
-    value = positive_float(text)
-    if value > MAX_C_RATE:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a C-rate (at most {MAX_C_RATE:g}C): give the limit as a multiple "
-            "of the capacity (a 5 Ah cell's 10 A is 2)"
-        )
-    return value
+#: A cell voltage limit, V: one cell's (no chemistry's limit is above ~5 V).
+cell_voltage = _limit(LimitKind.CELL_VOLTAGE, " V")
+#: A current limit as a C-rate of the pack's capacity (positive; 100C is no cell's).
+c_rate = _limit(LimitKind.C_RATE, "")
+temperature = _limit(LimitKind.TEMPERATURE, " degC")
+_TYPES = {
+    LimitKind.CELL_VOLTAGE: cell_voltage,
+    LimitKind.C_RATE: c_rate,
+    LimitKind.TEMPERATURE: temperature,
+}
+_METAVARS = {LimitKind.CELL_VOLTAGE: "V", LimitKind.C_RATE: "C", LimitKind.TEMPERATURE: "DEGC"}
 
-
-def temperature(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not -100.0 <= value <= 200.0:
-        raise argparse.ArgumentTypeError(f"{text!r} degC is not a cell temperature limit")
-    return value
-
-
-#: The largest current limit as a C-rate the options take (power cells reach ~50C).
-MAX_C_RATE = 100.0
 #: The limit options: (option, BatterySpec field, type, metavar, what it sets). One way
-#: to name them: the spec's own fields, as to_dict, the GUI and the JSON report do.
-LIMIT_OPTIONS = (
-    ("--cell-v-max", "cell_v_max", cell_voltage, "V", "highest cell voltage"),
-    ("--cell-v-min", "cell_v_min", cell_voltage, "V", "lowest cell voltage"),
-    ("--max-charge-c", "max_charge_current_c", c_rate, "C", "largest charge current, C-rate"),
-    (
-        "--max-discharge-c",
-        "max_discharge_current_c",
-        c_rate,
-        "C",
-        "largest discharge current, C-rate",
-    ),
-    ("--charge-temp-min-c", "charge_temp_min_c", temperature, "DEGC", "coldest charge"),
-    ("--charge-temp-max-c", "charge_temp_max_c", temperature, "DEGC", "hottest charge"),
-    ("--discharge-temp-min-c", "discharge_temp_min_c", temperature, "DEGC", "coldest discharge"),
-    ("--discharge-temp-max-c", "discharge_temp_max_c", temperature, "DEGC", "hottest discharge"),
+#: to name them: the spec's own fields, as to_dict, the GUI, the source URLs and the JSON
+#: report do (:data:`app.core.limits.LIMITS`).
+LIMIT_OPTIONS = tuple(
+    (limit.option, limit.field, _TYPES[limit.kind], _METAVARS[limit.kind], limit.what)
+    for limit in LIMITS
 )
 
 

@@ -33,6 +33,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from app.core import schema
 from app.core.errors import SourceError
+from app.core.limits import LIMITS_BY_FIELD
 from app.core.spec import Chemistry
 from app.hardware.registry import parse_source_url
 from app.hardware.simulator.faults import FaultKind
@@ -99,6 +100,9 @@ class Param:
     blank: str = ""
     #: INT, FLOAT: the value must be above zero (a resistance, a cell count).
     positive: bool = False
+    #: FLOAT: a battery limit (:data:`app.core.limits.LIMITS`, by name): checked as the
+    #: CLI's option is (a millivolt or a pack's voltage typed for a cell's volts).
+    limit: bool = False
 
     @property
     def start_value(self) -> str:
@@ -130,6 +134,8 @@ class Param:
                 return f"{self.label} must be a number, not {text!r}"
             if self.positive and not 0 < value < math.inf:
                 return f"{self.label} must be a positive number, not {text!r}"
+            if self.limit and (problem := LIMITS_BY_FIELD[self.name].problem(value)):
+                return f"{self.label} {text} {self.unit} {problem}".replace("  ", " ")
         if self.kind is ParamKind.CHOICE and text not in self.choices:
             return f"{self.label} must be one of {', '.join(self.choices)}"
         return None
@@ -253,6 +259,28 @@ _BOL_RESISTANCE = Param(
     blank="chemistry typical",
     positive=True,
 )
+
+
+def _cell_voltage_limits(blank: str) -> tuple[Param, Param]:
+    """A cell's voltage window, as ``--cell-v-min`` and ``--cell-v-max``: low end first,
+    as a range reads. ``blank``: whose limits an empty field leaves."""
+    said = (
+        "; the safety check, the faults and the OCV table's fit are judged against it; "
+        f"empty: {blank}"
+    )
+    return (
+        Param(
+            "cell_v_min", "Cell V min", ParamKind.FLOAT, unit="V", blank=blank, limit=True,
+            help="Discharge cut-off of one cell, in volts (as --cell-v-min)" + said,
+        ),
+        Param(
+            "cell_v_max", "Cell V max", ParamKind.FLOAT, unit="V", blank=blank, limit=True,
+            help="Charge limit of one cell, in volts (as --cell-v-max; a 4.7 V high-voltage "
+            "cell's own)" + said,
+        ),
+    )  # fmt: skip
+
+
 CHEMISTRY_HELP = "The cell chemistry: its preset gives the OCV curve, voltage limits and model"
 #: The cell's OCV table and the current it was measured at (``--ocv-table``,
 #: ``--ocv-table-current-c``): the same two on every tab, as on the Logs page.
@@ -282,6 +310,7 @@ SIMULATED_BATTERY = (
     _cells(initial="4"),
     _capacity("Capacity of one cell; empty: the chemistry preset's", blank="preset"),
     _BOL_RESISTANCE,
+    *_cell_voltage_limits("preset"),
     *OCV_TABLE,
 )
 #: A BMS or battery monitor: the diagnostics' battery must be said, a preset's
@@ -294,6 +323,7 @@ CONNECTED_BATTERY = (
     _cells(needed=True),
     _capacity("Capacity of one cell (of one parallel string)", needed=True),
     _BOL_RESISTANCE,
+    *_cell_voltage_limits("preset"),
     *OCV_TABLE,
 )  # fmt: skip
 #: A log file: empty is the battery the file names; given, it replaces the file's.
@@ -305,6 +335,7 @@ LOGGED_BATTERY = (
     _cells(blank="the file's"),
     _capacity("Capacity of one cell; empty: the file's", blank="the file's"),
     _BOL_RESISTANCE,
+    *_cell_voltage_limits("the file's"),
     *OCV_TABLE,
 )  # fmt: skip
 
@@ -556,7 +587,13 @@ class Connection:
             problem = param.problem(given.get(param.name, ""))
             if problem:
                 found.append(problem)
-        return found + _battery_problems(proto, given) + self.given_twice()
+        # (the simulator's chemistry is its device: sim://lfp)
+        chemistry = self.device if proto.transport is Transport.SIMULATOR else ""
+        window = _voltage_window_problem(proto, given, given.get("chemistry") or chemistry)
+        return (
+            found + _battery_problems(proto, given) + ([window] if window else [])
+            + self.given_twice()
+        )  # fmt: skip
 
     def _given(self) -> dict[str, str]:
         """The catalogue parameters' values: the form's, and where it gives none, ``extra``'s."""
@@ -642,6 +679,34 @@ def _battery_problems(proto: Protocol, values: dict[str, str]) -> list[str]:
         ]
     given = [p.label for p in sizes if values.get(p.name)]
     return [f"choose a chemistry for {' and '.join(given)}"] if given else []
+
+
+def _voltage_window_problem(proto: Protocol, values: dict[str, str], chemistry: str) -> str | None:
+    """A Cell V min not below the Cell V max, given or the chemistry preset's (a file's
+    own limits are not known here: its source says)."""
+    if "cell_v_min" not in proto.param_names:
+        return None
+    given = []
+    for name in ("cell_v_min", "cell_v_max"):
+        try:
+            given.append(float(values.get(name) or "nan"))
+        except ValueError:
+            return None  # (said by the field's own check)
+    low, high = given
+    if math.isnan(low) != math.isnan(high) and chemistry in CHEMISTRIES:
+        from app.core.spec import PRESETS
+
+        base = PRESETS[Chemistry(chemistry)]
+        whose = f" (the {chemistry} preset's)"
+        whose_low = whose if math.isnan(low) else ""
+        whose_high = whose if math.isnan(high) else ""
+        low = base.cell_v_min if math.isnan(low) else low
+        high = base.cell_v_max if math.isnan(high) else high
+    else:
+        whose_low = whose_high = ""
+    if math.isnan(low) or math.isnan(high) or low < high:
+        return None
+    return f"Cell V min {low:g} V{whose_low} must be below Cell V max {high:g} V{whose_high}"
 
 
 #: What a battery's size is besides its chemistry: the preset's would be a single cell.

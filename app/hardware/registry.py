@@ -18,6 +18,7 @@ from importlib.metadata import entry_points
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from app.core.errors import BatteryOSError, SourceError
+from app.core.limits import LIMITS
 from app.core.spec import (
     MAX_RESISTANCE_OHM,
     MIN_RESISTANCE_OHM,
@@ -84,10 +85,16 @@ def url_capacity_ah(url: str) -> float | None:
     return parse_source_url(url).pop_float("capacity_ah")
 
 
+#: The limits a URL gives over its battery's (its chemistry preset's, a file's), named as
+#: the spec's fields: ``cell_v_max``, ``cell_v_min`` (V per cell), ``max_charge_current_c``,
+#: ``max_discharge_current_c`` (C-rates), ``charge_temp_min_c``, ... (degC), as the CLI's
+#: ``--cell-v-max``, ``--max-charge-c``, ... (:data:`app.core.limits.LIMITS`).
+LIMIT_PARAMS = tuple(limit.field for limit in LIMITS)
+
 #: The URL parameters of a live source that say which battery it is, as the CLI's
-#: ``--chemistry``, ``--capacity-ah``, ``--cells``, ``--bol-resistance-ohm``, ``--ocv-table``
-#: and ``--ocv-table-current-c`` do for a log (file://, can://, serial://; sim:// names its
-#: chemistry as sim://lfp instead, and takes the rest).
+#: ``--chemistry``, ``--capacity-ah``, ``--cells``, ``--bol-resistance-ohm``, ``--ocv-table``,
+#: ``--ocv-table-current-c`` and the limits (``--cell-v-max``, ...) do for a log (file://,
+#: can://, serial://; sim:// names its chemistry as sim://lfp instead, and takes the rest).
 BATTERY_PARAMS = (
     "chemistry",
     "capacity_ah",
@@ -95,6 +102,7 @@ BATTERY_PARAMS = (
     "bol_resistance_ohm",
     "ocv_table",
     "ocv_table_current_c",
+    *LIMIT_PARAMS,
 )
 
 
@@ -174,6 +182,40 @@ def url_bol_resistance_ohm(parsed: SourceURL) -> float | None:
     return value
 
 
+#: The limits that are a window: (its low end, its high end).
+_LIMIT_PAIRS = (
+    ("cell_v_min", "cell_v_max"),
+    ("charge_temp_min_c", "charge_temp_max_c"),
+    ("discharge_temp_min_c", "discharge_temp_max_c"),
+)
+
+
+def url_limits(parsed: SourceURL) -> dict[str, float]:
+    """The limits the URL gives (:data:`LIMIT_PARAMS`), by field, checked as the CLI's
+    options are (a millivolt value, a pack's voltage, 100C: a :class:`SourceError`
+    naming the parameter); a ``cell_v_min`` not below the ``cell_v_max`` given with it
+    too."""
+    values: dict[str, float] = {}
+    for limit in LIMITS:
+        value = parsed.pop_float(limit.field)
+        if value is None:
+            continue
+        if problem := limit.problem(value):
+            unit = {"degC": " degC", "V": " V"}.get(limit.unit, "")
+            raise SourceError(
+                f"{parsed.raw}: parameter {limit.field}={parsed.params[limit.field]}{unit} "
+                f"{problem}"
+            )
+        values[limit.field] = value
+    for low, high in _LIMIT_PAIRS:
+        if low in values and high in values and not values[low] < values[high]:
+            raise SourceError(
+                f"{parsed.raw}: {low}={parsed.params[low]} is not below {high}="
+                f"{parsed.params[high]}: the limits are out of order"
+            )
+    return values
+
+
 def url_chemistry(parsed: SourceURL) -> str | None:
     """The chemistry a source URL names, as written; None where it names none.
 
@@ -205,17 +247,28 @@ def url_battery_values(parsed: SourceURL) -> dict[str, object]:
     ):
         if number is not None:
             values[key] = number
+    values.update(url_limits(parsed))
     table = url_ocv_table(parsed)
     if table is not None:
         values["ocv_table"] = table
     return values
 
 
-def with_url_battery(spec: BatterySpec, values: dict[str, object]) -> BatterySpec:
+def with_url_battery(spec: BatterySpec, values: dict[str, object], url: str = "") -> BatterySpec:
     """``spec`` with the URL's battery ``values`` (:func:`url_battery_values`) of one cell
-    over it: its ``bol_resistance_ohm`` and its OCV table. The one place a source takes
-    them, whichever battery they go over (the URL's preset, the caller's, a file's)."""
+    over it: its ``bol_resistance_ohm``, its limits and its OCV table. The one place a
+    source takes them, whichever battery they go over (the URL's preset, the caller's, a
+    file's). The limits go first: the table is judged against the cells' limits given
+    (a 3.9-4.7 V cell's table needs its ``cell_v_max``), as ``--ocv-table`` is. ``url``:
+    the source URL, what an error is said of."""
     spec = spec.with_overrides(bol_resistance_ohm=values.get("bol_resistance_ohm"))
+    limits = {key: values[key] for key in LIMIT_PARAMS if key in values}
+    if limits:
+        try:
+            spec = spec.with_overrides(**limits)
+        except BatteryOSError as exc:  # (one given, out of order with the battery's other)
+            given = "&".join(f"{key}={value:g}" for key, value in limits.items())
+            raise SourceError(f"{url + ': ' if url else ''}{given}: {exc}") from None
     table = values.get("ocv_table")
     return table.over(spec) if isinstance(table, UrlOcvTable) else spec
 
@@ -238,7 +291,7 @@ def _named_battery(parsed: SourceURL, values: dict[str, object]) -> BatterySpec 
         )
     except BatteryOSError as exc:
         raise SourceError(f"{parsed.raw}: {exc}") from None
-    return with_url_battery(spec, values)
+    return with_url_battery(spec, values, parsed.raw)
 
 
 def check_battery_agrees(parsed: SourceURL, spec: BatterySpec | None) -> None:
@@ -256,19 +309,36 @@ def check_battery_agrees(parsed: SourceURL, spec: BatterySpec | None) -> None:
         "capacity_ah": spec.capacity_ah,
         "cells": spec.series_cells,
         "bol_resistance_ohm": spec.bol_resistance_ohm,
+        **_own_limits(spec),
     }
     for key, in_url in url_battery_values(parsed).items():
         if isinstance(in_url, UrlOcvTable):
             _check_table_agrees(parsed, spec, in_url)
             continue
-        ours = given[key]
+        ours = given.get(key)
         if ours is None or _same(ours, in_url):
             continue
+        option = next((lim.option for lim in LIMITS if lim.field == key), None)
         raise SourceError(
             f"{parsed.raw}: {key} is {_shown(in_url)} in the URL but {_shown(ours)} in the "
-            f"battery given with it (--{key.replace('_', '-')}): which is meant? Give it once, "
-            "or the same in both"
+            f"battery given with it ({option or '--' + key.replace('_', '-')}): which is "
+            "meant? Give it once, or the same in both"
         )
+
+
+def _own_limits(spec: BatterySpec) -> dict[str, float]:
+    """The limits of ``spec`` that are not its chemistry preset's for its capacity (the
+    caller's own); those that are, a URL's limits may replace."""
+    try:
+        base = preset(spec.chemistry, capacity_ah=spec.capacity_ah)
+    except BatteryOSError:
+        base = PRESETS[spec.chemistry]
+    full = spec.with_preset_defaults()
+    return {
+        key: getattr(full, key)
+        for key in LIMIT_PARAMS
+        if not _same(getattr(full, key), getattr(base, key))
+    }
 
 
 def _check_table_agrees(parsed: SourceURL, spec: BatterySpec, table: UrlOcvTable) -> None:
@@ -330,8 +400,8 @@ def battery_from_url(
     if spec is None:
         spec = _named_battery(parsed, values)
     if spec is not None:
-        return with_url_battery(spec, values)
-    cell = [key for key in ("bol_resistance_ohm", "ocv_table") if key in values]
+        return with_url_battery(spec, values, parsed.raw)
+    cell = [key for key in ("bol_resistance_ohm", "ocv_table", *LIMIT_PARAMS) if key in values]
     if cell and not named_later:
         need = "need the battery they belong" if len(cell) > 1 else "needs the battery it belongs"
         raise SourceError(

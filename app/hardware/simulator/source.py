@@ -69,7 +69,13 @@ from app.core.errors import BatteryOSError, SourceError
 from app.core.samples import SampleBlock
 from app.core.schema import cell_voltage_column
 from app.core.spec import BatterySpec, Chemistry, preset
-from app.hardware.registry import SourceURL, url_battery_values, url_chemistry, with_url_battery
+from app.hardware.registry import (
+    LIMIT_PARAMS,
+    SourceURL,
+    url_battery_values,
+    url_chemistry,
+    with_url_battery,
+)
 from app.hardware.simulator.faults import Fault, FaultKind
 from app.hardware.simulator.noise import NoiseSpec
 from app.hardware.simulator.pack import PackSimulator
@@ -111,6 +117,7 @@ _PARAMS = (
     "bol_resistance_ohm",
     "ocv_table",
     "ocv_table_current_c",
+    *LIMIT_PARAMS,
 )
 
 
@@ -233,7 +240,7 @@ class SimulatorSource(Source):
             base = base.with_overrides(capacity_ah=cap, series_cells=cells, parallel_strings=par)
         except BatteryOSError as exc:
             raise SourceError(f"{p.raw}: {exc}") from None
-        base = with_url_battery(base, url_battery_values(p))
+        base = with_url_battery(base, url_battery_values(p), p.raw)
         faults = _faults_from_url(p, base.series_cells)
         return cls(
             p.raw,
