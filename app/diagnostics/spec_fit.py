@@ -149,6 +149,8 @@ class FixWords:
     #: give the cell's own voltage limit; ``{}`` is the option (``--cell-v-max``); None
     #: where the limits cannot be set
     voltage_limit: str | None = None
+    #: the limits' names where they are set: (the low one, the high one)
+    limit_names: tuple[str, str] = ("--cell-v-min", "--cell-v-max")
 
 
 #: The command line's words (``analyze``, and the live engine's warnings).
@@ -208,7 +210,7 @@ def window_warning(
         )
         side = "over" if above >= below else "under"
         if words.ocv_table is not None and words.voltage_limit is not None:
-            limit = "--cell-v-max" if above >= below else "--cell-v-min"
+            limit = words.limit_names[1] if above >= below else words.limit_names[0]
             hint += (
                 f": {words.ocv_table.format('its')} for SOC and "
                 f"{words.voltage_limit.format(limit)} (else the {side}-voltage events and "

@@ -305,6 +305,13 @@ OCV_TABLE = (
     ),
 )
 
+
+def param_named(name: str) -> Param:
+    """The battery parameter ``name`` of the catalogue (as the log files' battery has
+    it): the one label, help and check of it for every form that asks for it."""
+    return next(p for p in LOGGED_BATTERY if p.name == name)
+
+
 #: The simulated pack: its chemistry is the URL's host (sim://lfp), the rest is optional.
 SIMULATED_BATTERY = (
     _cells(initial="4"),

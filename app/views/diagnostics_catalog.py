@@ -24,6 +24,7 @@ from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
 from app.diagnostics.soc import bms_inconclusive_reason, soc_undetermined_why, start_soc_text
+from app.views.field_words import OPTION_FIELDS
 from app.views.readouts import scaled_text
 from app.views.soc_columns import SOC_UNDETERMINED_BAND
 
@@ -1086,12 +1087,7 @@ _PROSE = (
     ("I2R", "I²R"),
     ("mOhm", "mΩ"),
     # the CLI's options as the fields of the Logs page and the battery dialog
-    ("--bol-resistance-ohm", "R new"),
-    ("--ocv-table", "OCV table"),
-    ("give --chemistry ", "choose the chemistry "),
-    ("give --cells", "set Series cells"),
-    ("--eol-fraction", "End of life"),
-    ("--capacity-ah", "Capacity"),
+    *OPTION_FIELDS,
     ("within 5 % of the spec's", "within 5 % of the voltage window of the spec's"),
 )
 

@@ -51,6 +51,11 @@ class BatterySettings:
     #: ``--ocv-table-current-c``: the current (C, charging positive) the ``ocv_table`` was
     #: measured at (a C/50 discharge: -0.02); None: not known, or no table
     ocv_table_current_c: float | None = None
+    #: ``--cell-v-min``, ``--cell-v-max``: the cells' own voltage window, V, over the
+    #: file's or the preset's (the safety check, the faults and the OCV table's fit are
+    #: judged against it); None: the battery's own
+    cell_v_min: float | None = None
+    cell_v_max: float | None = None
 
     @property
     def names_battery(self) -> bool:
@@ -63,6 +68,8 @@ class BatterySettings:
                 self.cells,
                 self.ocv_table,
                 self.bol_resistance_ohm,
+                self.cell_v_min,
+                self.cell_v_max,
             )
         )
 

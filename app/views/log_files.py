@@ -36,9 +36,13 @@ if TYPE_CHECKING:
 BATTERY_DIALOG_WORDS = FixWords(
     chemistry="choose the chemistry {}", cells="set Series cells", ocv_table=None
 )
-#: The Logs page's: its fields, its OCV table among them.
+#: The Logs page's: its fields, its OCV table and the cells' voltage limits among them.
 LOGS_PAGE_WORDS = FixWords(
-    chemistry="choose the chemistry {}", cells="set Series cells", ocv_table="choose {} OCV table"
+    chemistry="choose the chemistry {}",
+    cells="set Series cells",
+    ocv_table="choose {} OCV table",
+    voltage_limit="set {}",
+    limit_names=("Cell V min", "Cell V max"),
 )
 
 #: Metadata lines read at most before giving up on finding the header.
@@ -179,12 +183,14 @@ def file_url_with_battery(
     cells: int | None,
     *,
     bol_resistance_ohm: float | None = None,
+    cell_v_min: float | str | None = None,
+    cell_v_max: float | str | None = None,
     ocv_table: str | None = None,
     ocv_table_current_c: float | None = None,
     invert_current: bool = False,
 ) -> str:
     """The ``file://`` URL of ``path`` that names its battery (and the cell's
-    beginning-of-life resistance, ohm, its OCV table CSV and the current that was
+    beginning-of-life resistance, ohm, its voltage limits, V, its OCV table CSV and the current that was
     measured at, C, when given), with ``invert_current=1`` when its current is to be
     negated. A capacity or cell count of None is left to the file's own battery (the
     ``file://`` source keeps what the URL does not name)."""
@@ -195,6 +201,10 @@ def file_url_with_battery(
         params["cells"] = str(int(cells))
     if bol_resistance_ohm is not None:
         params["bol_resistance_ohm"] = f"{bol_resistance_ohm:.6g}"
+    for key, volts in (("cell_v_min", cell_v_min), ("cell_v_max", cell_v_max)):
+        # (text as typed: the URL's checks say what is wrong with it, in the field's words)
+        if volts is not None:
+            params[key] = volts if isinstance(volts, str) else f"{volts:g}"
     if ocv_table is not None:
         params["ocv_table"] = str(Path(ocv_table).expanduser().resolve())
     if ocv_table_current_c is not None:

@@ -48,13 +48,16 @@ from PySide6.QtWidgets import (
 from app.core.errors import BatteryOSError
 from app.core.spec import MIN_CAPACITY_AH, PRESETS, Chemistry
 from app.views.background import SerialWorker
+from app.views.field_words import in_field_words
 from app.views.log_plots import PARTIAL_NOTE, CyclePlots, IcaPlot, TimeSeriesPlots
 from app.views.spec_dialog import (
     BOL_RESISTANCE_TIP,
     CHEMISTRY_NAMES,
     CapacitySpinBox,
+    CellVoltageEdit,
     OcvTableCurrentEdit,
     ResistanceSpinBox,
+    cell_voltage_window,
 )
 from app.views.theme import ThemePalette
 from app.views.time_axis import span_text
@@ -106,8 +109,8 @@ def _cycle_list(cycles: list[int], most: int = 8) -> str:
 
 
 def _message(exc: BaseException, what: str) -> str:
-    if isinstance(exc, BatteryOSError):
-        return str(exc)
+    if isinstance(exc, BatteryOSError):  # (the fix named as the page's fields)
+        return in_field_words(str(exc))
     return f"{what} failed: {type(exc).__name__}: {exc}"
 
 
@@ -264,6 +267,16 @@ class LogsPage(QWidget):
         ocv_current_row.addWidget(self.ocv_current_edit, 1)
         ocv_current_row.addWidget(QLabel("C"))
         self.set_ocv_table(None)
+        # the cells' own voltage window (as --cell-v-min, --cell-v-max): empty, the file's
+        # or the preset's; a cell of none of the presets (a 3.9-4.7 V high-voltage cell)
+        # gives its own, and its OCV table is judged by them
+        self.cell_v_min_edit = CellVoltageEdit("cell_v_min")
+        self.cell_v_max_edit = CellVoltageEdit("cell_v_max")
+        limits_row = QHBoxLayout()
+        for edit, unit in ((self.cell_v_min_edit, "–"), (self.cell_v_max_edit, "V")):
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("4.755") + 24)
+            limits_row.addWidget(edit, 1)
+            limits_row.addWidget(QLabel(unit))
         self.invert_check = QCheckBox("Invert current")
         self.invert_check.setToolTip(
             "The log counts discharge as positive: negate its current and analyse it again "
@@ -278,6 +291,14 @@ class LogsPage(QWidget):
         form.addRow("Chemistry", self.chemistry_combo)
         form.addRow("Capacity", self.capacity_spin)
         form.addRow("Series cells", self.cells_spin)
+        self.cell_limits_label = QLabel("Cell V min–max")
+        self.cell_limits_label.setToolTip(
+            "The voltage window of one cell, in volts: its discharge cut-off (Cell V min, "
+            "as --cell-v-min) and its charge limit (Cell V max, as --cell-v-max). The "
+            "safety check, the faults and the OCV table's fit are judged against them; "
+            "empty: the file's, or the chemistry preset's"
+        )
+        form.addRow(self.cell_limits_label, limits_row)
         form.addRow("OCV table", ocv_row)
         self.ocv_current_label = QLabel("Measured at")
         self.ocv_current_label.setToolTip(self.ocv_current_edit.toolTip())
@@ -415,6 +436,8 @@ class LogsPage(QWidget):
             self.invert_check.isChecked(),
             self.ocv_table,
             self.ocv_current_edit.text(),
+            self.cell_v_min_edit.text(),
+            self.cell_v_max_edit.text(),
         )
 
     def _show_unknown_battery(self, unknown: bool) -> None:
@@ -665,6 +688,16 @@ class LogsPage(QWidget):
             self.bol_spin.set_resistance_ohm(spec.bol_resistance_ohm)
             self.set_ocv_table(analysis.settings.ocv_table)
             self.ocv_current_edit.set_current_c(analysis.settings.ocv_table_current_c)
+            # the limits given, else greyed: the battery's own (the file's, the preset's)
+            full = spec.with_preset_defaults()
+            own_file = analysis.file_spec is not None and analysis.settings.chemistry is None
+            whose = "file's" if own_file else "preset"
+            for edit, given, own in (
+                (self.cell_v_min_edit, analysis.settings.cell_v_min, full.cell_v_min),
+                (self.cell_v_max_edit, analysis.settings.cell_v_max, full.cell_v_max),
+            ):
+                edit.set_volts(given)
+                edit.show_value_of(whose, own)
             self.eol_spin.setValue(100.0 * _eol_fraction(analysis.settings))
             self.invert_check.blockSignals(True)
             self.invert_check.setChecked(analysis.settings.invert_current)
@@ -723,6 +756,8 @@ class LogsPage(QWidget):
             self.ocv_button,
             self.ocv_clear_button,
             self.bol_spin,
+            self.cell_v_min_edit,
+            self.cell_v_max_edit,
             self.eol_spin,
         ):
             field.setEnabled(has)
@@ -883,7 +918,14 @@ class LogsPage(QWidget):
         invert = self.invert_check.isChecked()
         # (--ocv-table-current-c is the table's: none without one)
         ocv_current = self.ocv_current_edit.current_c() if self.ocv_table else None
-        if not (any(changed.values()) or given.names_battery or self.ocv_table):
+        cell_v_min, cell_v_max = cell_voltage_window(self.cell_v_min_edit, self.cell_v_max_edit)
+        limits = {"cell_v_min": cell_v_min, "cell_v_max": cell_v_max}
+        if not (
+            any(changed.values())
+            or given.names_battery
+            or self.ocv_table
+            or any(v is not None for v in limits.values())
+        ):
             return BatterySettings(eol_fraction=eol_fraction, invert_current=invert)
         values = {
             "chemistry": chemistry,
@@ -902,6 +944,7 @@ class LogsPage(QWidget):
             eol_fraction=eol_fraction,
             invert_current=invert,
             **values,
+            **limits,
         )
 
     def _settings_or_error(self):
@@ -909,7 +952,7 @@ class LogsPage(QWidget):
         try:
             return self.settings_from_form()
         except BatteryOSError as exc:
-            self._set_status(str(exc), error=True)
+            self._set_status(in_field_words(str(exc)), error=True)
             return None
 
     def _on_invert_toggled(self, checked: bool) -> None:
@@ -1077,6 +1120,10 @@ class LogsPage(QWidget):
             settings.capacity_ah if given else spec.capacity_ah,
             settings.cells if given else spec.series_cells,
             bol_resistance_ohm=settings.bol_resistance_ohm if given else spec.bol_resistance_ohm,
+            # the limits typed, as --cell-v-min/--cell-v-max: the file's or the preset's
+            # are the source's own
+            cell_v_min=settings.cell_v_min,
+            cell_v_max=settings.cell_v_max,
             # the table and its current are the user's only (as --ocv-table): over a
             # file's own table, or the preset's, they are what the page's run used
             ocv_table=settings.ocv_table,

@@ -42,6 +42,7 @@ from app.views.dashboard import DashboardPage
 from app.views.desktop_notices import DesktopNotices
 from app.views.diagnostics_page import DiagnosticsPage
 from app.views.diagnostics_runner import DiagnosticsReport, DiagnosticsRunner
+from app.views.field_words import in_field_words
 from app.views.history_loader import HistoryLoader
 from app.views.history_page import HistoryPage
 from app.views.home_page import HomePage
@@ -533,7 +534,9 @@ class MainWindow(QMainWindow):
         return None
 
     def _refuse(self, reason: str) -> str:
-        """Say why a source was not connected (the home page, the status bar); ``reason``."""
+        """Say why a source was not connected (the home page, the status bar); ``reason``,
+        the fix named as the window's fields (*Cell V max*, not ``--cell-v-max``)."""
+        reason = in_field_words(reason)
         self.home.show_error(reason)
         self.show_page(Page.HOME)
         self._show_refused(reason)

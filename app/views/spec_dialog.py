@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -96,6 +97,55 @@ class OcvTableCurrentEdit(QLineEdit):
 
     def set_current_c(self, value: float | None) -> None:
         self.setText("" if value is None else f"{value:g}")
+
+
+class CellVoltageEdit(QLineEdit):
+    """One cell's voltage limit in volts (as ``--cell-v-min``/``--cell-v-max``, a URL's
+    ``cell_v_min=``/``cell_v_max=``); empty: the battery's own (the preset's, the
+    file's), shown greyed as the placeholder.
+
+    A line edit, not a spin box: empty is "not given", not a number; what is typed is
+    checked when it is used, as the connection dialog's fields are (a letter, millivolts,
+    a pack's voltage: a BatteryOSError in the field's words)."""
+
+    def __init__(self, label: str, parent=None):
+        super().__init__(parent)
+        from app.hardware.protocols import param_named
+
+        self.param = param_named(label)
+        self.setToolTip(self.param.help)
+        self.setPlaceholderText(self.param.blank)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("the file's 4.25") + 24)
+
+    def url_text(self) -> str:
+        """The value as a URL's parameter takes it: '4,75' is '4.75'; '' not given."""
+        return self.text().strip().replace(",", ".")
+
+    def volts(self) -> float | None:
+        """The value in V; None: not given (empty). Not a number, or no cell's voltage
+        limit: a BatteryOSError saying so, in the field's words."""
+        text = self.url_text()
+        if not text:
+            return None
+        if problem := self.param.problem(text):
+            raise BatteryOSError(problem)
+        return float(text)
+
+    def set_volts(self, value: float | None) -> None:
+        self.setText("" if value is None else f"{value:g}")
+
+    def show_value_of(self, whose: str, value: float | None) -> None:
+        """Greyed, what an empty field leaves: ``whose`` limit (``the file's 4.2``)."""
+        self.setPlaceholderText(f"{whose} {value:g}" if value else self.param.blank)
+
+
+def cell_voltage_window(low: CellVoltageEdit, high: CellVoltageEdit) -> tuple:
+    """(Cell V min, Cell V max) typed, in V (None: not given); a BatteryOSError for a
+    value that is none, or a min not below the max."""
+    lo, hi = low.volts(), high.volts()
+    if lo is not None and hi is not None and not lo < hi:
+        raise BatteryOSError(f"Cell V min {lo:g} V must be below Cell V max {hi:g} V")
+    return lo, hi
 
 
 class CapacitySpinBox(QDoubleSpinBox):
@@ -189,6 +239,12 @@ class BatterySpecDialog(QDialog):
         self.ocv_table_field.edit.textChanged.connect(self._show_ocv_table_path_whole)
         self.ocv_current_edit = OcvTableCurrentEdit()
         self.ocv_current_edit.textEdited.connect(lambda: self.show_open_error(None))
+        # the cells' own voltage window (as --cell-v-min, --cell-v-max): a cell of none of
+        # the presets (a 3.9-4.7 V high-voltage cell), whose OCV table is judged by it
+        self.cell_v_min_edit = CellVoltageEdit("cell_v_min")
+        self.cell_v_max_edit = CellVoltageEdit("cell_v_max")
+        for edit in (self.cell_v_min_edit, self.cell_v_max_edit):
+            edit.textEdited.connect(lambda: self.show_open_error(None))
         self.edited.connect(lambda: self.show_open_error(None))
         # the battery the Logs page guesses for the file: offered here, and said so
         guess = probe.guess
@@ -214,6 +270,8 @@ class BatterySpecDialog(QDialog):
         form.addRow("Series cells", self.cells_spin)
         form.addRow("", self.cells_hint)
         form.addRow("R new (cell)", self.bol_spin)
+        form.addRow(_limit_label(self.cell_v_min_edit), _with_volts(self.cell_v_min_edit))
+        form.addRow(_limit_label(self.cell_v_max_edit), _with_volts(self.cell_v_max_edit))
         form.addRow(OCV_TABLE[0].label, self.ocv_table_field)
         current = OCV_TABLE[1]
         form.addRow(f"{current.label} ({current.unit})", self.ocv_current_edit)
@@ -266,6 +324,8 @@ class BatterySpecDialog(QDialog):
             self.capacity_spin.value(),
             self.cells_spin.value(),
             bol_resistance_ohm=self.bol_spin.resistance_ohm(),
+            cell_v_min=self.cell_v_min_edit.url_text() or None,
+            cell_v_max=self.cell_v_max_edit.url_text() or None,
             ocv_table=self.ocv_table_field.text() or None,
             ocv_table_current_c=self.ocv_current_edit.current_c(),
         )
@@ -309,6 +369,11 @@ class BatterySpecDialog(QDialog):
         self.resize(width, max(self.minimumHeight(), self.layout().totalHeightForWidth(width)))
 
     def _on_chemistry_chosen(self) -> None:
+        for edit, value in (
+            (self.cell_v_min_edit, self.preset.cell_v_min),
+            (self.cell_v_max_edit, self.preset.cell_v_max),
+        ):
+            edit.show_value_of("preset", value)
         cells, why = suggested_cells(self.probe, self.preset)
         guess = self.probe.guess
         # a capacity the log shows holds whatever the chemistry; else the preset's
@@ -327,3 +392,17 @@ class BatterySpecDialog(QDialog):
                 spin.blockSignals(False)
         if self.cells_spin not in self._edited:
             self.cells_hint.setText(f"Series cells: {why}.")
+
+
+def _limit_label(edit: CellVoltageEdit) -> QLabel:
+    return QLabel(edit.param.label, toolTip=edit.param.help)
+
+
+def _with_volts(edit: QLineEdit) -> QWidget:
+    """``edit`` with its unit after it, as the connection dialog's fields."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    row.addWidget(QLabel("V"))
+    return box
