@@ -31,10 +31,14 @@ from app.views.source_urls import file_url
 if TYPE_CHECKING:
     from app.views.log_analysis import BatteryGuess
 
-#: The battery dialog's words for the warnings' hints (File › Open): its fields, and
-#: no OCV table (it has none to choose).
+#: The battery dialog's words for the warnings' hints (File › Open): its fields, the
+#: OCV table and the cells' voltage limits among them.
 BATTERY_DIALOG_WORDS = FixWords(
-    chemistry="choose the chemistry {}", cells="set Series cells", ocv_table=None
+    chemistry="choose the chemistry {}",
+    cells="set Series cells",
+    ocv_table="choose {} OCV table",
+    voltage_limit="set {}",
+    limit_names=("Cell V min", "Cell V max"),
 )
 #: The Logs page's: its fields, its OCV table and the cells' voltage limits among them.
 LOGS_PAGE_WORDS = FixWords(

@@ -272,11 +272,12 @@ class LogsPage(QWidget):
         # gives its own, and its OCV table is judged by them
         self.cell_v_min_edit = CellVoltageEdit("cell_v_min")
         self.cell_v_max_edit = CellVoltageEdit("cell_v_max")
-        limits_row = QHBoxLayout()
-        for edit, unit in ((self.cell_v_min_edit, "–"), (self.cell_v_max_edit, "V")):
-            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("4.755") + 24)
-            limits_row.addWidget(edit, 1)
-            limits_row.addWidget(QLabel(unit))
+        limit_rows = []
+        for edit in (self.cell_v_min_edit, self.cell_v_max_edit):
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(QLabel("V"))
+            limit_rows.append(row)
         self.invert_check = QCheckBox("Invert current")
         self.invert_check.setToolTip(
             "The log counts discharge as positive: negate its current and analyse it again "
@@ -291,14 +292,8 @@ class LogsPage(QWidget):
         form.addRow("Chemistry", self.chemistry_combo)
         form.addRow("Capacity", self.capacity_spin)
         form.addRow("Series cells", self.cells_spin)
-        self.cell_limits_label = QLabel("Cell V min–max")
-        self.cell_limits_label.setToolTip(
-            "The voltage window of one cell, in volts: its discharge cut-off (Cell V min, "
-            "as --cell-v-min) and its charge limit (Cell V max, as --cell-v-max). The "
-            "safety check, the faults and the OCV table's fit are judged against them; "
-            "empty: the file's, or the chemistry preset's"
-        )
-        form.addRow(self.cell_limits_label, limits_row)
+        for edit, row in zip((self.cell_v_min_edit, self.cell_v_max_edit), limit_rows, strict=True):
+            form.addRow(QLabel(edit.param.label, toolTip=edit.param.help), row)
         form.addRow("OCV table", ocv_row)
         self.ocv_current_label = QLabel("Measured at")
         self.ocv_current_label.setToolTip(self.ocv_current_edit.toolTip())
@@ -334,7 +329,7 @@ class LogsPage(QWidget):
         side_layout.addLayout(file_buttons)
         details = QWidget(objectName="logDetails")
         details_layout = QVBoxLayout(details)
-        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.setContentsMargins(0, 0, 6, 0)  # (the units clear of the scroll bar)
         details_layout.addWidget(self.file_info)
         details_layout.addWidget(self.file_warning)
         details_layout.addWidget(
@@ -453,7 +448,7 @@ class LogsPage(QWidget):
 
     def _show_blank(self) -> None:
         """The page as first opened: no file's battery, messages or plot ranges left."""
-        chemistry, capacity, cells, bol, eol, invert, ocv, ocv_current = self._blank_form
+        chemistry, capacity, cells, bol, eol, invert, ocv, ocv_current, *limits = self._blank_form
         self._show_unknown_battery(True)
         self.chemistry_combo.setCurrentIndex(chemistry)
         self.capacity_spin.setValue(capacity)
@@ -465,6 +460,9 @@ class LogsPage(QWidget):
         self.invert_check.blockSignals(False)
         self.set_ocv_table(ocv)
         self.ocv_current_edit.setText(ocv_current)
+        for edit, text in zip((self.cell_v_min_edit, self.cell_v_max_edit), limits, strict=True):
+            edit.setText(text)
+            edit.setPlaceholderText(edit.param.blank)
         self._set_status(OPEN_PROMPT, error=False)
         if self.time_plots is not None:
             for plots in (self.time_plots, self.cycle_plots, self.ica_plot):
@@ -997,15 +995,24 @@ class LogsPage(QWidget):
         self.loader.submit(
             lambda: with_settings(analysis, settings),
             on_done=self._on_respecced,
-            on_error=self._on_respec_failed,
+            on_error=self._on_apply_refused,
         )
 
     def _on_respec_failed(self, exc: BaseException) -> None:
         self._set_status(_message(exc, "Recomputing"), error=True)
         self._show_selected()  # the form as the file stands
 
+    def _on_apply_refused(self, exc: BaseException) -> None:
+        """Apply was refused (an OCV table outside the cells' voltage limits): said, and
+        the form keeps what was typed, to be corrected (a table given again after each
+        refusal was dropped for the limits the message asked for)."""
+        self._set_status(_message(exc, "Recomputing"), error=True)
+        self._update_actions()
+
     def _on_respecced(self, analysis) -> None:
         if analysis.path in self.analyses:
+            if self.status_is_error:  # (the refusal of an earlier Apply: no longer so)
+                self._set_status(f"{analysis.name}: the battery set is applied.", error=False)
             self._add(analysis)
         self._update_actions()
 

@@ -115,7 +115,6 @@ class CellVoltageEdit(QLineEdit):
         self.param = param_named(label)
         self.setToolTip(self.param.help)
         self.setPlaceholderText(self.param.blank)
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("the file's 4.25") + 24)
 
     def url_text(self) -> str:
         """The value as a URL's parameter takes it: '4,75' is '4.75'; '' not given."""

@@ -37,8 +37,8 @@ def test_the_neware_cell_cycled_to_4_7_v_fits_no_preset():
 @pytest.mark.skipif(REAL_DATA is None, reason="no real data folder")
 def test_the_battery_dialog_is_not_told_of_options_it_has_not():
     """File › Open on the Neware export: the battery dialog's warning said "give its
-    --ocv-table for SOC", an option of the command line the dialog has no field for.
-    One warning, its hint in the words of where it is read."""
+    --ocv-table for SOC", an option of the command line, not its field. One warning, its
+    hint in the words of where it is read (the dialog's OCV table and Cell V max fields)."""
     from app.views.log_files import BATTERY_DIALOG_WORDS, LOGS_PAGE_WORDS
 
     frame = open_log(str(REAL_DATA / NEWARE)).frame
@@ -46,9 +46,14 @@ def test_the_battery_dialog_is_not_told_of_options_it_has_not():
     cli = voltage_window_warning(frame, spec)
     dialog = voltage_window_warning(frame, spec, BATTERY_DIALOG_WORDS)
     page = voltage_window_warning(frame, spec, LOGS_PAGE_WORDS)
-    assert dialog.endswith("no chemistry preset fits it (a high-voltage cathode?)")
-    assert "--" not in dialog and "OCV table for SOC" not in dialog
-    assert "choose its OCV table for SOC" in page and "--" not in page  # the page has one
+    # both have an OCV table and the cells' voltage limits to give: named as their fields
+    for said in (dialog, page):
+        assert "--" not in said
+        assert said.endswith(
+            "no chemistry preset fits it (a high-voltage cathode?): choose its OCV table for "
+            "SOC and set Cell V max (else the over-voltage events and faults are the preset's "
+            "limits')"
+        )
     found = cli.split("; no chemistry")[0]
     assert dialog.startswith(found) and page.startswith(found)  # the same finding
 

@@ -652,6 +652,10 @@ def _look(page) -> dict:
             page.invert_check.isChecked(),
             page.ocv_button.text(),
             (page.ocv_current_edit.text(), page.ocv_current_edit.isEnabled()),
+            *(
+                (e.text(), e.placeholderText())
+                for e in (page.cell_v_min_edit, page.cell_v_max_edit)
+            ),
         ),
         "notes": (page.ica_note.text(), page.cycle_note.isVisible()),
         "ranges": [np.round(p.viewRange(), 6).tolist() for stack in plots for p in stack.plots],

@@ -299,13 +299,12 @@ def test_opening_a_neware_export_offers_the_guess_and_plays_it(qtbot, make_windo
         guess.series_cells,
     )
     assert dialog.guess_label.isVisible() and "0.332 Ah" in dialog.guess_label.text()
-    # the cell sits above 4.2 V half the time: said as the Logs page says it, but the
-    # dialog has no OCV table to choose: its hint is left out
+    # the cell sits above 4.2 V half the time: said as the Logs page says it, its hint
+    # naming the dialog's fields (an OCV table, Cell V max), not the CLI's options
     warning = open_analysis(path).spec_warning
-    found = warning.split("; no chemistry")[0]
     shown = dialog.guess_warning_label.text()
-    assert shown == f"Warning: {found}; no chemistry preset fits it (a high-voltage cathode?)."
-    assert "--" not in shown and "OCV table for SOC" not in shown
+    assert shown == f"Warning: {warning}."
+    assert "--" not in shown and "set Cell V max" in shown
     assert query_of(dialog.url())["capacity_ah"] == "0.332"  # not rounded to 0.33
     dialog.buttons.button(QDialogButtonBox.StandardButton.Open).click()
     qtbot.waitUntil(
