@@ -5,7 +5,8 @@ time), ``block`` (samples per block when as fast as possible, default 5000);
 for CAN logs, ``dbc`` (decode through this DBC) and ``can_mapping`` (a saved
 signal mapping of it). The battery: ``chemistry``, ``capacity_ah``, ``cells``,
 ``bol_resistance_ohm`` (the cell's beginning-of-life resistance, ohm, what the
-resistance SOH compares with), ``ocv_table`` and ``ocv_table_current_c`` (as
+resistance SOH compares with), the limits (``cell_v_min``, ``cell_v_max``, ... as
+``--cell-v-min``, ``--cell-v-max``, ...), ``ocv_table`` and ``ocv_table_current_c`` (as
 ``--ocv-table`` and ``--ocv-table-current-c``). A file naming no battery needs ``chemistry``;
 over a file's own battery each changes what it names and nothing else, as the
 same options of ``batteryos analyze`` do (``chemistry=lfp`` alone: the file's
@@ -104,7 +105,7 @@ class FileSource(Source):
         log = self.log
         self.metadata = log.metadata
         if self.url_battery is not None and log.spec is not None:
-            self.spec = self._over_file_battery(log.spec, self.url_battery)
+            self.spec = self._over_file_battery(log.spec, self.url_battery, self.url)
         elif self.url_battery is not None and self.spec is not None:
             self.spec = self._cells_from_samples(self.spec, self.url_battery, log.frame)
         if self.spec is None:
@@ -125,7 +126,7 @@ class FileSource(Source):
         self._t0_wall = time.monotonic()
 
     @staticmethod
-    def _over_file_battery(spec: BatterySpec, given: dict[str, object]) -> BatterySpec:
+    def _over_file_battery(spec: BatterySpec, given: dict[str, object], url: str) -> BatterySpec:
         """The URL's battery parameters over the file's own battery, as ``analyze``'s
         options over it (:func:`app.cli.battery_options.spec_from_args`)."""
         if "chemistry" in given:
@@ -133,7 +134,7 @@ class FileSource(Source):
         spec = spec.with_overrides(
             capacity_ah=given.get("capacity_ah"), series_cells=given.get("cells")
         )
-        return with_url_battery(spec, given)
+        return with_url_battery(spec, given, url)
 
     @staticmethod
     def _cells_from_samples(spec: BatterySpec, given: dict[str, object], frame) -> BatterySpec:
