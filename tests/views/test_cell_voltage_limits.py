@@ -173,6 +173,14 @@ def test_the_logs_page_takes_the_high_voltage_cells_table_with_its_limits(
     assert (spec.cell_v_min, spec.cell_v_max) == (3.0, 4.75)
     assert spec.ocv_v == pytest.approx(HV_OCV, abs=1e-4)
     assert page.cell_v_max_edit.text() == "4.75"  # shown as given
+    # the page's safety check judges the cell by them: under the preset's 4.2 V its
+    # 4.7 V tops were cell over-voltage events, under its own 4.75 V none is
+    with qtbot.waitSignal(page.diagnostics_finished, timeout=180_000):
+        page.diagnostics_button.click()
+    safety = window.diagnostics.report.results["safety"]
+    assert (safety["limits"]["cell_v_min"], safety["limits"]["cell_v_max"]) == (3.0, 4.75)
+    assert not [e for e in safety["events"] if e["channel"].startswith("voltage_v")]
+    window.show_page(Page.LOGS)
     # the replay's URL carries them, as --cell-v-min/--cell-v-max
     assert "cell_v_min=3&cell_v_max=4.75" in page.replay_url()
     page.replay_button.click()  # (its OCV table is read in the background first)
