@@ -184,6 +184,18 @@ already is. Tried, not landed: a longer rest in the window (``pre_window_s`` 120
 ``--first-seed 10`` 503 -> 505/522 but claim_out 3 -> 5 and errors within 2 stated
 sigma 489 -> 484 (the stated sd shrinks more than the error): the before-step part
 is the smaller one, and the 10 s part is not in the rest.
+
+2026-12-07 session 40 (dcir40), the "noise limit" of the 1 Hz LFP misses measured (no
+estimator change; figures unchanged). ``nice python benchmarks/bench_dcir_noise.py
+--seeds 9 --draws 40 --floor --list`` (new: the estimator on 40 fresh draws of this
+benchmark's noise per run, and the exact sigma of oracle read-outs of the same window):
+LFP spread 2.54 % rms (discharge 2.34, regen 2.89), per-pulse bias ~0.3 % rms, the
+misses expected 16.0 (5-95 % of the draws' totals 9-23) against the 14 observed; held
+out (``--first-seed 10``) 2.60 %, 17.8 (10-25) against 19. The misses' dV is 18.6-26.7
+mV, one sample's 2 mV 7.5-10.7 % of it (two samples would scatter 11.7 %). A read-out
+knowing the time constants, drift, OCV slope and R ratios of the cell (the level and
+one amplitude fitted) has 2.00 % rms and still ~7 misses per 261 (amplitude alone:
+1.92 %, ~6): the target is noise-bound at 1 Hz on LFP. Details in that script.
 """
 
 from __future__ import annotations
