@@ -1060,10 +1060,10 @@ judged from 780 s until 1,380 s. Traced (4-cell NMC ``cycle``, 100 ohm across ce
 within 10 min the cell's growth against the other cells' median since the log's first 3
 min was 0.70 and 1.06 K, its allowance (its r against theirs, -0.01 and +0.09, 3 errors
 of 0.026 and 0.05, times 4.7 and 4.25 K of warming) 0.55 and 0.90 K, the noise 0.032-0.035
-K: z 4.7 and 4.5. The cell's voltage against its noise-free twin: -0.7 mV at the onset,
-then +0.5 to +1.2 mV within 10 min (the short's heat lowers its resistance), against
-healthy cells' drifts of several mV: no evidence there. Against 180-480 s: z 7.1 and 8.5
-at 750 s. ``--cases "100 ohm" --onsets 300 900 1800 --cells 4 16 --chem nmc --parts
+K: z 4.7 and 4.5. The cell's voltage against its twin without the short (1461): -0.7 mV
+at the onset, ~+1 mV 10 min on (the short's heat lowers its resistance), against healthy
+cells' drifts of several mV: no evidence there. Against 180-480 s: z 8.5 and 7.1 at the
+first super-bin judged (the recent window 480-780 s). ``--cases "100 ohm" --onsets 300 900 1800 --cells 4 16 --chem nmc --parts
 detection --seeds 3 --first-seed S``, within 10 min of 72, before -> after: tuning S =
 1430 71 -> 72 (1432 ``cycle`` from 300 s 689 -> 479 s; max 689 -> 569 s, a 16-cell row),
 1460 71 -> 72 (1461 689 -> 479 s, 1462 599 -> 479 s; max 689 -> 599 s, a 16-cell row);

@@ -614,18 +614,17 @@ ANCHOR_SPREAD_SE_Z = 2.0
 #: K, its allowance (r against theirs -0.01 and +0.09, 3 errors of 0.026, 0.05) 0.12 and
 #: 0.21 of the warming since the first anchor, 4.7 and 4.25 K: 0.55 and 0.90 K, and the
 #: noise 0.032-0.035 K: z 4.7 and 4.5 at the super-bin that had to confirm it. The
-#: cells' voltages tell less: the short drops cell 3 by ~0.7 mV at its onset, then its
-#: own heat lowers its resistance and it rises 0.5-1.2 mV over its noise-free twin
-#: within 10 min, against healthy drifts of several mV (``benchmarks/bench_faults.py``,
-#: session 40). Against [180, 480) s the allowance is of ~2.4 K of warming while the
-#: short's growth since is most of its excess (300-480 s holds its first minutes only):
-#: z 7.1 and 8.5 at the first super-bin judged (the recent window 480-780 s), found at
-#: 479 s. A cell storing less heat or cooling worse than the others grows against either
+#: cells' voltages tell less: the short drops cell 3 by ~0.7 mV at its onset (seed 1461,
+#: against its twin without the short), then its own heat lowers its resistance and it
+#: reads ~1 mV over the twin 10 min on, against healthy drifts of several mV. Against
+#: [180, 480) s the allowance is of ~2.4 K of warming while the short's growth since is
+#: most of its excess (300-480 s holds its first minutes only): z 8.5 and 7.1 at the
+#: first super-bin judged (the recent window 480-780 s), found at 479 s. A cell storing less heat or cooling worse than the others grows against either
 #: anchor (see the module doc, the limits): against this one its allowance is of less
 #: warming, while its growth since is less too. In packs of 8 cells or more it read false
 #: shorts where the first anchor's allowance of the pack's own spread had not
 #: (``uneven_clean.py`` seeds 653 and 657, 16-cell NMC: the cells' spread since 180 s
-#: read none beyond ``ANCHOR_B_TOL``, cell 9 at z 10), and their 100 ohm shorts from 300
+#: read none beyond ``ANCHOR_B_TOL``, 657's cell 9 at z 10), and their 100 ohm shorts from 300
 #: s are found within 10 min without it; judged to the first anchor's horizon it added a
 #: lead-acid 4-cell false short at 1,529 s. Measured, see ``bench_faults.py``'s docstring
 #: (session 40, shorts6).
