@@ -1088,7 +1088,9 @@ and no allowance separates them (the module doc, "Why no thermal test can tell t
 apart"). Clean, after: ``--parts equivalence`` 9/9 identical; ``bench_clean_hunt.py
 --only-chem nmc --only-profile cycle --jobs 1 --hours 0.6 --runs 150 --first-seed 14000`` 0
 false alarms; ``--parts clean --clean-hours 1 --clean-cells 4`` (the change's whole domain:
-4-cell packs, the log's first 23 min) 0 in 120 runs; ``benchmarks/validate/start_load.py
+4-cell packs, the log's first 23 min) 0 in 120 runs, and ``--parts clean --clean-cells 4``
+(24 h) 0 in 2,880 pack-hours (16-cell packs run the code before: one anchor, the same
+sums); ``benchmarks/validate/start_load.py
 --ambients 0 10 --cells 4 --c-rates -2 -1 --profiles cc cycle --seeds 400 401 402
 --max-discharge-c 3`` 0 either way (36 runs); ``clean_ambient.py --ambients 0 10 40 --seeds
 112 113 --hours 0.5 --cells 4`` 0 either way (228 runs); ``short_early.py`` the same 12
