@@ -30,6 +30,9 @@ false shorts left (12 of 640-647's 16: cells storing 12-29 % less heat or coolin
 worse than the median, e.g. 644's cell 3 at 0.71 of the median's heat capacity, its
 growth 0.44 of the pack's warming from the first super-bin judged on) grow in step with
 the pack's warming from the log's start, as a 100 ohm short from the log's start does.
+Tried, not taken: the first anchor's flag confirmed only where the second's weak test
+(3 errors) holds too while it is judged (750-1,380 s): 640-647's 4-cell runs 12 -> 12
+false shorts, those cells grow against either reference.
 """
 
 import argparse
