@@ -19,6 +19,20 @@ resistance b from half its r (``ANCHOR_JOULE_MIN``). ``--profiles cc cycle drive
 21 / 8). One cell alarmed that was not before, in all six sets: 640-647's 4-cell NMC
 ``cycle`` seed 647 cell 4 at 1,169 s (``ANCHOR_JOULE_MIN``). What is left is mostly 4-cell
 packs' (3 other cells show no spread) and, at 0.2, 16-cell packs' cells 3-4 sigma off.
+
+2026-12-07 session 40 (shorts6), the anchor's second reference in time (180-480 s, packs of
+fewer than 8 cells, ``ANCHOR_LATE_S``): the same command's false shorts, before -> after,
+tuning 640-647 16 -> 16 (the same cells; NMC 4-cell seed 641's cell 3, which cools 19 %
+worse, 1,649 -> 1,349 s on ``cc`` and 1,409 -> 1,229 s on ``cycle``), ``--step -10
+--step-at 0.3`` 670-671 12 -> 12; held out 650-657 18 -> 18 (one 120 s earlier), 660-663
+(``--cooling-spread 0.15``) 20 -> 20, step 690-691 29 -> 29 (two 30 s earlier). The 4-cell
+false shorts left (12 of 640-647's 16: cells storing 12-29 % less heat or cooling ~19 %
+worse than the median, e.g. 644's cell 3 at 0.71 of the median's heat capacity, its
+growth 0.44 of the pack's warming from the first super-bin judged on) grow in step with
+the pack's warming from the log's start, as a 100 ohm short from the log's start does.
+Tried, not taken: the first anchor's flag confirmed only where the second's weak test
+(3 errors) holds too while it is judged (750-1,380 s): 640-647's 4-cell runs 12 -> 12
+false shorts, those cells grow against either reference.
 """
 
 import argparse
