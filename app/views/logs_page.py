@@ -1119,6 +1119,8 @@ class LogsPage(QWidget):
             spec.chemistry,
             settings.capacity_ah if given else spec.capacity_ah,
             settings.cells if given else spec.series_cells,
+            # a guess's capacity from a partial charge: its current limits are not judged
+            capacity_lower_bound=not given and spec.capacity_lower_bound,
             bol_resistance_ohm=settings.bol_resistance_ohm if given else spec.bol_resistance_ohm,
             # the limits typed, as --cell-v-min/--cell-v-max: the file's or the preset's
             # are the source's own
