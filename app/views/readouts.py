@@ -112,7 +112,8 @@ SOC_UNDETERMINED_TIP = (
     "The SOC cannot be determined yet: its band is as wide as a guess. A start under load "
     "is a guess, and under a steady current the voltage does not tell the cells' OCV from "
     "the drop across their resistance; the estimate settles once the battery rests or its "
-    "current changes (the Diagnostics page's State of charge says more)."
+    "current changes where the OCV curve is steep (not on a flat part, LFP's plateau; the "
+    "Diagnostics page's State of charge says more)."
 )
 
 
