@@ -566,7 +566,11 @@ class LogsPage(QWidget):
             self._set_status(f"Opening {os.path.basename(path)} was cancelled.", error=False)
         else:
             self._set_status(_message(exc, f"Opening {os.path.basename(path)}"), error=True)
-            if isinstance(exc, BatteryOSError):  # a table whose columns can be mapped by hand?
+            from app.hardware.logs.formats import NotASampleLog
+
+            # a table whose columns can be mapped by hand? (not a file of a known kind that
+            # holds no samples: an Arbin metadata CSV was offered beside "not a sample log")
+            if isinstance(exc, BatteryOSError) and not isinstance(exc, NotASampleLog):
                 self.loader.submit(
                     lambda: _is_table(path),
                     on_done=lambda table: self._offer_mapping(path) if table else None,
