@@ -55,6 +55,30 @@ def number_text(value, fmt: str = ".3g", unit: str = "", *, missing: str = "n/a"
     return f"{value:{fmt}}{unit}"
 
 
+#: The significant digits an amount of charge (Ah) is shown with.
+CHARGE_DIGITS = 4
+
+
+def charge_text(ah, unit: str = " Ah", digits: int = CHARGE_DIGITS, *, missing: str = "n/a"):
+    """An amount of charge or a capacity in Ah to ``digits`` significant digits, without
+    an exponent or trailing zeros: a coin cell's ``0.0063 Ah`` (three decimals read it
+    "0.006 Ah", the Logs page "0.0063"), ``1.842 Ah``, ``280 Ah``; float dust as 0;
+    ``missing`` for None or a non-finite value. The one way an Ah is written on the
+    Diagnostics page's cards."""
+    if ah is None or isinstance(ah, bool) or not isinstance(ah, numbers.Real):
+        return missing if ah is None else f"{ah}{unit}"
+    value = undusted(float(ah))
+    if not math.isfinite(value):
+        return missing
+    if value == 0.0:
+        return f"0{unit}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}{unit}"
+
+
 def decimals_needed(value: float, at_least: int, at_most: int = MAX_LIMIT_DECIMALS) -> int:
     """The decimals that show ``value`` as set (0.245 -> 3), at least ``at_least``, to
     at most :data:`LIMIT_DIGITS` significant digits (a limit of 0.7C x 1.665 Ah is

@@ -109,9 +109,12 @@ def no_pulses_reason(span: CurrentSpan | None, step_a: float, rest_a: float) -> 
             f"{NO_PULSES_REASON}: the current stays at {level}{over}, never changing by a "
             f"step (C/10, {step_a:.3g} A)"
         )
+    # (a level held from the log's start, or a step back to rest, is no pulse: the
+    # words must not deny the -2.5 A an HPPC log holds 10 s from its start)
     return (
         f"{NO_PULSES_REASON}: the current ranges over {lo:.3g} to {hi:.3g} A{over} but "
-        "never steps from a settled level to one it holds"
+        "never steps from a settled level to another it holds away from rest (a step "
+        "back to rest ends a pulse, it is not one)"
     )
 
 

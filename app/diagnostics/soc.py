@@ -64,12 +64,15 @@ def soc_undetermined_why(soc: dict) -> str:
     guess that only a rest or a change of the current places: under one steady current
     the voltage does not tell the OCV from the drop across the cells' resistance (the
     simulator's 1C discharge from 80 % stays ±25 % or wider for 23 min:
-    ``benchmarks/bench_soc_settle_sim_urls.py``)."""
+    ``benchmarks/bench_soc_settle_sim_urls.py``); on a flat part of the OCV curve neither
+    does (the Arbin A123 cell's fast charge stepped 6.6 A -> 1.1 A at 3.2 min on LFP's
+    plateau and stayed ±38 %: the card said the step would place it)."""
     if soc.get("initialisation") == "load":
         return (
             "it started under load, from a guess, and under a steady current the voltage "
             "does not tell the OCV from the drop across the cells' resistance: a rest or a "
-            "change of the current places it"
+            "change of the current places it where the cells' OCV curve is steep, not on a "
+            "flat part of it (LFP's plateau, where a step leaves it as unsure)"
         )
     return "too little data to place the SOC, e.g. no rest, too short a log"
 

@@ -11,7 +11,9 @@ resistance SOH compares with), the limits (``cell_v_min``, ``cell_v_max``, ... a
 over a file's own battery each changes what it names and nothing else, as the
 same options of ``batteryos analyze`` do (``chemistry=lfp`` alone: the file's
 cells and capacity in LFP's preset), and ``capacity_ah`` given is the end-of-life
-reference live, as ``--capacity-ah`` is offline. ``invert_current=1`` negates the current,
+reference live, as ``--capacity-ah`` is offline; ``capacity_lower_bound=1`` with it says
+the capacity is only known to be at least that (a guess from a partial charge): the
+current limits, C-rates of it, are then not judged. ``invert_current=1`` negates the current,
 for a log that counts discharge as positive (``--invert-current`` of the CLI).
 """
 

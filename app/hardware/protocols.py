@@ -426,7 +426,7 @@ LOG_FILE = Protocol(
             help="0 loads the whole file at once; 1 replays it in real time",
         ),
         _invert_current(
-            "1 for a log that counts discharge as positive (Battery OS counts "
+            "Yes for a log that counts discharge as positive (Battery OS counts "
             "charging as positive; the connection panel warns when the voltage says so)"
         ),
     ),
@@ -460,7 +460,7 @@ DALY = Protocol(
             help="How often the BMS is asked for its readings",
         ),
         _invert_current(
-            "1 for firmwares that count charging below the 30000 offset (the plot "
+            "Yes for firmwares that count charging below the 30000 offset (the plot "
             "shows charging as negative otherwise)"
         ),
     ),

@@ -91,6 +91,12 @@ def url_capacity_ah(url: str) -> float | None:
 #: ``--cell-v-max``, ``--max-charge-c``, ... (:data:`app.core.limits.LIMITS`).
 LIMIT_PARAMS = tuple(limit.field for limit in LIMITS)
 
+#: ``capacity_lower_bound=1`` with ``capacity_ah=``: the capacity is only known to be at
+#: least that (a guess from a partial charge, File ▸ Open's and the Logs page's), so the
+#: current limits, C-rates of it, are not judged
+#: (:attr:`~app.core.spec.BatterySpec.capacity_lower_bound`, the spec's field name).
+CAPACITY_LOWER_BOUND_PARAM = "capacity_lower_bound"
+
 #: The URL parameters of a live source that say which battery it is, as the CLI's
 #: ``--chemistry``, ``--capacity-ah``, ``--cells``, ``--bol-resistance-ohm``, ``--ocv-table``,
 #: ``--ocv-table-current-c`` and the limits (``--cell-v-max``, ...) do for a log (file://,
@@ -98,6 +104,7 @@ LIMIT_PARAMS = tuple(limit.field for limit in LIMITS)
 BATTERY_PARAMS = (
     "chemistry",
     "capacity_ah",
+    CAPACITY_LOWER_BOUND_PARAM,
     "cells",
     "bol_resistance_ohm",
     "ocv_table",
@@ -228,10 +235,24 @@ def url_chemistry(parsed: SourceURL) -> str | None:
     return parsed.params.get("chemistry")
 
 
+def url_capacity_lower_bound(parsed: SourceURL) -> bool:
+    """Whether the URL says its ``capacity_ah`` is only a lower bound
+    (``capacity_lower_bound=1``); 0 or none: the capacity is known. Not 0 or 1, or without
+    the ``capacity_ah`` it bounds: a :class:`SourceError`."""
+    key = CAPACITY_LOWER_BOUND_PARAM
+    raw = parsed.params.get(key, "0")
+    if raw not in ("0", "1"):
+        raise SourceError(f"{parsed.raw}: parameter {key} must be 0 or 1, got {raw!r}")
+    if raw == "1" and "capacity_ah" not in parsed.params:
+        raise SourceError(f"{parsed.raw}: {key}=1 needs the capacity_ah it bounds")
+    return raw == "1"
+
+
 def url_battery_values(parsed: SourceURL) -> dict[str, object]:
     """The battery parameters (:data:`BATTERY_PARAMS`) the URL gives, by name, as values:
     a :class:`Chemistry`, ``capacity_ah`` and ``bol_resistance_ohm`` floats, ``cells`` an
-    int, ``ocv_table`` a :class:`UrlOcvTable` (with its ``ocv_table_current_c``). A
+    int, ``ocv_table`` a :class:`UrlOcvTable` (with its ``ocv_table_current_c``),
+    ``capacity_lower_bound`` True where the URL says so. A
     parameter the URL leaves out is not in it (sim:// with no host names none)."""
     values: dict[str, object] = {}
     chemistry = url_chemistry(parsed)
@@ -247,6 +268,8 @@ def url_battery_values(parsed: SourceURL) -> dict[str, object]:
     ):
         if number is not None:
             values[key] = number
+    if url_capacity_lower_bound(parsed):
+        values[CAPACITY_LOWER_BOUND_PARAM] = True
     values.update(url_limits(parsed))
     table = url_ocv_table(parsed)
     if table is not None:
@@ -269,6 +292,9 @@ def with_url_battery(spec: BatterySpec, values: dict[str, object], url: str = ""
         except BatteryOSError as exc:  # (one given, out of order with the battery's other)
             given = "&".join(f"{key}={value:g}" for key, value in limits.items())
             raise SourceError(f"{url + ': ' if url else ''}{given}: {exc}") from None
+    if values.get(CAPACITY_LOWER_BOUND_PARAM):  # (after the capacity: a capacity given is
+        # known, :meth:`~app.core.spec.BatterySpec.with_overrides`, unless the URL says)
+        spec = spec.with_overrides(capacity_lower_bound=True)
     table = values.get("ocv_table")
     return table.over(spec) if isinstance(table, UrlOcvTable) else spec
 

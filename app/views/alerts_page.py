@@ -33,6 +33,8 @@ from app.views.wrapped_columns import wrap_worded_columns
 #: Shelf durations offered, minutes.
 SHELF_MINUTES = {"15 min": 15, "1 h": 60, "4 h": 240, "8 h": 480, "24 h": 1440}
 CURRENT_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Acknowledged")
+#: Over the History tab's table while the session has raised no alert.
+HISTORY_EMPTY_TEXT = "No alerts yet in this session: each one raised is listed here."
 HISTORY_COLUMNS = ("Severity", "State", "Rule", "At raise", "Worst", "Raised", "Cleared")
 #: The columns of a fault's figures, wrapped (as on the History page), and the state
 #: (a withdrawn runaway alarm says why: 'withdrawn, not acknowledged: cell 2's ...').
@@ -148,8 +150,15 @@ class AlertsPage(QWidget):
         # history of the session and the audit trail of the selected alert
         self.history_table = _table(HISTORY_COLUMNS)
         self.audit = QPlainTextEdit(readOnly=True, placeholderText="select an alert")
+        # (an empty table said nothing: no alert yet, or not loaded?)
+        self.history_empty_label = QLabel(HISTORY_EMPTY_TEXT, objectName="mutedText")
+        history = QWidget()
+        history_layout = QVBoxLayout(history)
+        history_layout.setContentsMargins(0, 8, 0, 0)
+        history_layout.addWidget(self.history_empty_label)
+        history_layout.addWidget(self.history_table, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.history_table)
+        split.addWidget(history)
         split.addWidget(self.audit)
         split.setSizes([400, 160])
 
@@ -182,6 +191,7 @@ class AlertsPage(QWidget):
         self._fill(self.current_table, self._current, current=True)
         self._fill(self.history_table, self._history, current=False)
         self.empty_label.setVisible(not self._current)
+        self.history_empty_label.setVisible(not self._history)
         if selected is not None:
             self.select(selected)
         self._update_buttons()

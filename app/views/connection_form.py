@@ -57,6 +57,8 @@ LABEL_WIDTH = 130
 _NARROW_UNIT_WIDTH = 24
 #: How a choice is shown, by its URL value (a chemistry by its name).
 CHOICE_NAMES: dict[str, str] = {str(k): v for k, v in CHEMISTRY_NAMES.items()}
+#: How a switch's choices ("0", "1": Invert current) are shown: not as "0" and "1".
+SWITCH_NAMES = {"0": "No", "1": "Yes"}
 #: Under each tab's battery fields: whose battery wins (as
 #: :func:`app.hardware.registry.battery_from_url` has it).
 BATTERY_NOTES = {
@@ -134,8 +136,9 @@ def make_field(param: Param, changed: Signal) -> QWidget:
         else:  # shown by name, written by value; without a default, empty comes first
             if param.default is None:
                 field.addItem(param.blank or "choose…", "")
+            names = SWITCH_NAMES if set(param.choices) == set(SWITCH_NAMES) else CHOICE_NAMES
             for choice in param.choices:
-                field.addItem(CHOICE_NAMES.get(choice, choice), choice)
+                field.addItem(names.get(choice, choice), choice)
         if field.isEditable():
             field.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             field.lineEdit().setPlaceholderText(_placeholder(param))

@@ -101,6 +101,10 @@ _RECORD_BUTTON = {
 _NOTHING_TO_RECORD = "The source has ended: there is nothing more to record"
 
 
+#: The least page width (px) at which the tool bar says "Window" before the span's combo.
+WINDOW_WORD_MIN_WIDTH = 1000
+
+
 class RecordButton(QPushButton):
     """The Record button: as wide as its widest text (bold when checked), so it
     neither jumps nor clips its text when the phase changes."""
@@ -270,7 +274,8 @@ class DashboardPage(QWidget):
         row.addWidget(self.paused_label)
         row.addWidget(self.pause_button)
         row.addWidget(self.follow_button)
-        row.addWidget(QLabel("Window", objectName="mutedText"))
+        self.window_label = QLabel("Window", objectName="mutedText")
+        row.addWidget(self.window_label)
         row.addWidget(self.span_combo)
         row.addSpacing(12)
         row.addWidget(self.record_button)
@@ -404,6 +409,12 @@ class DashboardPage(QWidget):
 
     def _on_follow_disabled(self) -> None:
         self.follow_button.setChecked(False)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # narrow (a 1024 px window): the span's "Window" word gives its room to the
+        # title ("sim LEAD-ACID 6S c…"); the combo's "10 min" and tooltip say it
+        self.window_label.setVisible(self.width() >= WINDOW_WORD_MIN_WIDTH)
+        super().resizeEvent(event)
 
     def _on_span_chosen(self, index: int) -> None:
         seconds = self.span_combo.itemData(index)

@@ -19,7 +19,13 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.eol_interval_text import eol_interval_text
-from app.core.number_text import counted, format_elapsed, limit_event_pair, undusted
+from app.core.number_text import (
+    charge_text,
+    counted,
+    format_elapsed,
+    limit_event_pair,
+    undusted,
+)
 from app.core.resistance_text import resistance_text
 from app.diagnostics.faults.text import channel_text, fault_values, kind_text
 from app.diagnostics.full_cycles import NOT_APPLICABLE, unavailable_word
@@ -327,6 +333,13 @@ def _fmt(value: Any, fmt: str = "{:.1f}", unit: str = "") -> str | None:
     return f"{text} {unit}" if unit else text
 
 
+def _ah(value: Any) -> str | None:
+    """An amount of charge in Ah to significant digits (:func:`charge_text`: a coin
+    cell's 0.0063 Ah, not 0.006); None: none."""
+    text = charge_text(value, missing="")
+    return text or None
+
+
 def _int(value: Any) -> str | None:
     return None if value is None else f"{int(value):d}"
 
@@ -388,14 +401,14 @@ def _soc(r: dict) -> ResultSummary:
             "Range (live filter)" if r.get("soc_range_of") == "filter" else "Range",
             f"{lo:.1f}–{hi:.1f} %" if lo is not None and hi is not None else None,
         ),
-        ("Charged", _fmt(r.get("charge_in_ah"), "{:.3f}", "Ah")),
-        ("Discharged", _fmt(r.get("charge_out_ah"), "{:.3f}", "Ah")),
+        ("Charged", _ah(r.get("charge_in_ah"))),
+        ("Discharged", _ah(r.get("charge_out_ah"))),
         ("BMS reports", bms),
         # the filter's own R0, started at the battery's R new (else the preset's typical
         # value) and adapted to the voltage: beside the pulses' fitted R0 (SOH, Internal
         # resistance) "R0 in the filter" read as a second measurement of the same R0
         (SOC_FILTER_R0_LABEL, _ohm(r.get("r0_ohm"))),
-        ("Capacity seen", _fmt(r.get("effective_capacity_ah"), "{:.3f}", "Ah")),
+        ("Capacity seen", _ah(r.get("effective_capacity_ah"))),
         # the period this log got (the method's "every 5 s of data, at least 60 samples,
         # at most 60 s": a 1 Hz log's is 60 s), as analyze --json's update_period_s
         ("Voltage correction every", _fmt(r.get("update_period_s"), "{:g}", "s")),
@@ -458,8 +471,8 @@ def _soh(r: dict) -> ResultSummary:
     ref_c = r.get("resistance_reference_temperature_c") or 25.0
     numbers = _numbers(
         ("Capacity SOH", _fmt(cap_soh, unit="%")),
-        ("Capacity", _fmt(r.get("capacity_ah"), "{:.3f}", "Ah")),
-        ("Nominal", _fmt(r.get("nominal_capacity_ah"), "{:.3f}", "Ah")),
+        ("Capacity", _ah(r.get("capacity_ah"))),
+        ("Nominal", _ah(r.get("nominal_capacity_ah"))),
         ("Resistance SOH", _fmt(res_soh, unit="%")),
         # as measured, as the resistance card shows it; then at the reference temperature
         (_resistance_label(r.get("resistance_metric")), _ohm(r.get(measured_key))),
@@ -955,7 +968,7 @@ def _capacity_fade(r: dict) -> ResultSummary:
         ),
         ("Model", r.get("selected_model")),
         ("Cycles used", _int(r.get("cycles_used"))),
-        ("Capacity now", _fmt(r.get("final_capacity_ah"), "{:.3f}", "Ah")),
+        ("Capacity now", _ah(r.get("final_capacity_ah"))),
         # what the headline's retention compares (not the last cycle over the first)
         ("Retained", _retention_text(r)),
         # the end of life the status is judged by: the Cycle life card's line
@@ -987,10 +1000,10 @@ def _retention_text(r: dict) -> str | None:
 
 def _fade_eol_text(r: dict) -> str | None:
     """'reached at cycle 165 (70 % of 1.842 Ah)', or '1.289 Ah (70 % of 1.842 Ah)'."""
-    line = _fmt(r.get("eol_capacity_ah"), "{:.3f}", "Ah")
+    line = _ah(r.get("eol_capacity_ah"))
     if line is None:
         return None
-    ref = _fmt(r.get("eol_reference_capacity_ah"), "{:.3f}", "Ah")
+    ref = _ah(r.get("eol_reference_capacity_ah"))
     fraction = r.get("eol_fraction")
     of = f"{fraction * 100:.0f} % of {ref}" if ref and fraction is not None else None
     reached = r.get("eol_reached_cycle")
@@ -1001,7 +1014,7 @@ def _fade_eol_text(r: dict) -> str | None:
 
 def _reference_text(r: dict) -> str | None:
     """'1.860 Ah (first cycles)': what end of life is a fraction of, and where it is from."""
-    ref = _fmt(r.get("reference_capacity_ah"), "{:.3f}", "Ah")
+    ref = _ah(r.get("reference_capacity_ah"))
     if ref is None:
         return None
     source = {"initial_cycles": "first cycles", "nominal": "the battery's capacity"}.get(
@@ -1036,7 +1049,7 @@ def _cycle_life(r: dict) -> ResultSummary:
             eol_interval_text(low, high, r.get("horizon_cycle")) if low is not None else None,
         ),
         ("Cycles left", _int(r.get("remaining_cycles"))),
-        ("EOL capacity", _fmt(r.get("eol_capacity_ah"), "{:.3f}", "Ah")),
+        ("EOL capacity", _ah(r.get("eol_capacity_ah"))),
         ("Reference", _reference_text(r)),
         ("Cycles seen", _int(r.get("cycles_observed"))),
         ("Median fit", _median_fit_text(r)),

@@ -386,7 +386,10 @@ class HistoryPage(QWidget):
         worded, elided = self._worded_columns(tab)
         # a recording's notes wrap in the width left (an import's ran off to the right)
         stretch = _COLUMNS[tab].index("Notes") if tab == "recordings" else None
-        wrap_worded_columns(table, worded, elided=elided, fit=bool(elided), stretch=stretch)
+        # the alerts' figures narrow so State and Acknowledged stay in view (at 1440 px
+        # State was cut at the table's edge: "cleared, not acknow")
+        fit = bool(elided) or tab == "alerts"
+        wrap_worded_columns(table, worded, elided=elided, fit=fit, stretch=stretch)
 
     def _filtered(self, tab: str) -> bool:
         """Whether ``tab``'s rows are narrowed by a period, a search or (alerts) a kind."""

@@ -186,6 +186,7 @@ def file_url_with_battery(
     capacity_ah: float | None,
     cells: int | None,
     *,
+    capacity_lower_bound: bool = False,
     bol_resistance_ohm: float | None = None,
     cell_v_min: float | str | None = None,
     cell_v_max: float | str | None = None,
@@ -197,10 +198,15 @@ def file_url_with_battery(
     beginning-of-life resistance, ohm, its voltage limits, V, its OCV table CSV and the current that was
     measured at, C, when given), with ``invert_current=1`` when its current is to be
     negated. A capacity or cell count of None is left to the file's own battery (the
-    ``file://`` source keeps what the URL does not name)."""
+    ``file://`` source keeps what the URL does not name). ``capacity_lower_bound``: the
+    capacity is only known to be at least ``capacity_ah`` (a guess from a partial charge),
+    ``capacity_lower_bound=1``: the source then does not judge the current limits, as the
+    Logs page's diagnostics do not."""
     params = {"chemistry": Chemistry(chemistry).value}
     if capacity_ah is not None:
         params["capacity_ah"] = f"{capacity_ah:g}"
+        if capacity_lower_bound:
+            params["capacity_lower_bound"] = "1"
     if cells is not None:
         params["cells"] = str(int(cells))
     if bol_resistance_ohm is not None:

@@ -385,6 +385,15 @@ class CyclePlots(_PlotStack):
         # no efficiency in any file (a charge-only log): no empty 0-1 "%" axis
         self.plots[1].setVisible(not logs or any(row == 1 for row, _key in self.curves))
         self.autorange()
+        for row, plot in enumerate(self.plots):
+            # one level (the Maccor excerpt's single partial 4 mAh point): from 0 to it,
+            # not the ±0.5 Ah pyqtgraph gives a span of nothing (-500..500 mAh)
+            ys = [item.getData()[1] for (r, _key), item in self.curves.items() if r == row]
+            ys = np.concatenate([y for y in ys if y is not None] or [np.empty(0)])
+            ys = ys[np.isfinite(ys)]
+            if ys.size and ys.min() == ys.max() and ys[0] != 0:
+                level = float(ys[0])
+                plot.setYRange(min(0.0, level), max(0.0, level), padding=0.1)
         if cycle_numbers:  # every cycle's point inside the axes (the last one was on its edge)
             shown = np.concatenate(cycle_numbers)
             self.plots[0].setXRange(shown.min() - 0.5, shown.max() + 0.5, padding=0.02)

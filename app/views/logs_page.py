@@ -564,7 +564,11 @@ class LogsPage(QWidget):
             self._set_status(f"Opening {os.path.basename(path)} was cancelled.", error=False)
         else:
             self._set_status(_message(exc, f"Opening {os.path.basename(path)}"), error=True)
-            if isinstance(exc, BatteryOSError):  # a table whose columns can be mapped by hand?
+            from app.hardware.logs.formats import NotASampleLog
+
+            # a table whose columns can be mapped by hand? (not a file of a known kind that
+            # holds no samples: an Arbin metadata CSV was offered beside "not a sample log")
+            if isinstance(exc, BatteryOSError) and not isinstance(exc, NotASampleLog):
                 self.loader.submit(
                     lambda: _is_table(path),
                     on_done=lambda table: self._offer_mapping(path) if table else None,
@@ -1126,6 +1130,8 @@ class LogsPage(QWidget):
             spec.chemistry,
             settings.capacity_ah if given else spec.capacity_ah,
             settings.cells if given else spec.series_cells,
+            # a guess's capacity from a partial charge: its current limits are not judged
+            capacity_lower_bound=not given and spec.capacity_lower_bound,
             bol_resistance_ohm=settings.bol_resistance_ohm if given else spec.bol_resistance_ohm,
             # the limits typed, as --cell-v-min/--cell-v-max: the file's or the preset's
             # are the source's own

@@ -6,7 +6,9 @@ It composes; the pages draw and the session streams.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import time
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -65,6 +67,8 @@ if TYPE_CHECKING:
     from app.hardware.source import Source
 
 DEFAULT_SIZE = QSize(1440, 900)
+#: How often (s) the Dashboard's SOC tile asks whether the battery fits the samples.
+SOC_CHECK_S = 1.0
 LOG_FILE_FILTER = (
     "Log files (*.csv *.txt *.xlsx *.xls *.res *.mpr *.mpt *.ndax *.nda *.log);;All files (*)"
 )
@@ -182,6 +186,7 @@ class MainWindow(QMainWindow):
         self._ask_operator = persist if ask_operator is None else ask_operator
         self._history_loaded = False
         self._dashboard_source: str | None = None  # URL of what the dashboard shows
+        self._soc_checked_at = -math.inf  # when the SOC tile's validity was last checked
         self._dashboard_recording: int | None = None  # the stored recording it shows
         self._source_started_at: datetime | None = None  # when the session's source started
         self.setWindowTitle("Battery OS")
@@ -353,6 +358,7 @@ class MainWindow(QMainWindow):
             lambda status: self.diagnostics.set_live_samples(status.samples_total >= 2)
         )
         self.session.data_updated.connect(self._on_data_updated)
+        self.session.stream_ended.connect(lambda: self._check_soc_validity(now=True))
         self.session.status_changed.connect(self._on_status_changed)
         self.session.started.connect(self._on_source_started)
         self.session.recording_stopped.connect(self._on_recordings_changed)
@@ -869,7 +875,19 @@ class MainWindow(QMainWindow):
     def _on_data_updated(self, snapshot: dict) -> None:
         # the session knows its battery from the first block on, before any snapshot
         self.dashboard.set_battery(self.session.spec, self.session.source_url)
+        self._check_soc_validity()
         self.dashboard.show_frame(snapshot)
+
+    def _check_soc_validity(self, *, now: bool = False) -> None:
+        """Tell the SOC tile whether the battery fits the samples, by the check the
+        Diagnostics page's live results make (:meth:`LiveSession.spec_fit_check`): the tile
+        read a plain 40.3 % the page called not valid. At most every
+        :data:`SOC_CHECK_S` (about a millisecond each), and ``now`` (the stream ended)."""
+        clock = time.monotonic()
+        if not now and clock - self._soc_checked_at < SOC_CHECK_S:
+            return
+        self._soc_checked_at = clock
+        self.dashboard.readouts.set_soc_invalid(self.session.spec_fit_check()[1].get("soc"))
 
     def _on_recording_loaded(
         self,
@@ -903,6 +921,9 @@ class MainWindow(QMainWindow):
         self.dashboard.set_source(report.source_url if report is not None else None, title)
         self.dashboard.set_span(None)  # the whole recording
         self.dashboard.set_battery(battery, report.source_url if report is not None else None)
+        # (the stored run's check of the battery's fit, as its Diagnostics card says it)
+        invalid = report.input_invalid if report is not None else {}
+        self.dashboard.readouts.set_soc_invalid(invalid.get("soc"))
         self.dashboard.show_frame(snapshot)
         self._show_stored_recording(recording_id, snapshot, report)
         asked_from = self._recording_asked_from
@@ -1011,6 +1032,7 @@ class MainWindow(QMainWindow):
 
     def _on_source_started(self, url: str) -> None:
         self._dashboard_source = url
+        self._soc_checked_at = -math.inf  # (the new source's first samples are checked)
         self._dashboard_recording = None  # the dashboard shows the source now
         self.health_panel.clear_stored()
         self._source_started_at = datetime.now(UTC)

@@ -11,6 +11,13 @@ import numpy as np
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import schema
+from app.diagnostics.input_validity import (
+    CHEMISTRY_REASON,
+    OCV_RANGE_REASON,
+    PINNED_REASON,
+    SIGN_REASON,
+    WINDOW_REASON,
+)
 from app.diagnostics.plausible_cells import implausible_readings, plausible_spread_mv
 from app.views.fitted_label import FittedLabel
 from app.views.shown_temperature import ShownTemperature, shown_temperature
@@ -105,8 +112,27 @@ SOC_UNDETERMINED_TIP = (
     "The SOC cannot be determined yet: its band is as wide as a guess. A start under load "
     "is a guess, and under a steady current the voltage does not tell the cells' OCV from "
     "the drop across their resistance; the estimate settles once the battery rests or its "
-    "current changes (the Diagnostics page's State of charge says more)."
+    "current changes where the OCV curve is steep (not on a flat part, LFP's plateau; the "
+    "Diagnostics page's State of charge says more)."
 )
+
+
+#: The SOC tile's words for why the samples make the SOC not valid (the reasons of
+#: :mod:`app.diagnostics.input_validity`, as the Diagnostics page's State of charge card
+#: says them in full; the tile is narrow, its tooltip has the whole reason).
+SOC_INVALID_LINES = {
+    WINDOW_REASON: "not valid: cells outside\nits voltage window",
+    OCV_RANGE_REASON: "not valid: cells beyond\nits OCV table",
+    PINNED_REASON: "not valid: its OCV table\npins it empty or full",
+    CHEMISTRY_REASON: "not valid: cells of\nanother chemistry?",
+    SIGN_REASON: "not valid: the current's\nsign looks reversed",
+}
+
+
+def soc_invalid_line(why: str) -> str:
+    """The SOC tile's short line for ``why`` (a reason of
+    :mod:`app.diagnostics.input_validity`)."""
+    return SOC_INVALID_LINES.get(why, "not valid (see the\nDiagnostics page)")
 
 
 def rest_current_a(capacity_ah: float | None) -> float:
@@ -121,8 +147,14 @@ def derive_readouts(
     plausible_cell_v: tuple[float, float] = UNBOUNDED,
     capacity_ah: float | None = None,
     temperature: ShownTemperature | None = None,
+    soc_invalid: str | None = None,
 ) -> dict[ReadoutKey, Reading]:
     """Value and a detail line of each read-out from the newest sample's columns.
+
+    ``soc_invalid``: why the samples make the SOC not valid (the battery does not fit
+    them: the Diagnostics page's not-valid reason of the State of charge, from the
+    same check, :meth:`~app.views.live_session.LiveSession.spec_fit_check`); None: no
+    such reason.
 
     ``temperature``: the newest sample's shown temperature, as the source's data decides
     it (:func:`shown_temperature` of the snapshot); None: as ``latest`` alone does.
@@ -169,13 +201,23 @@ def derive_readouts(
         out[ReadoutKey.CELL_MIN] = Reading(low[1], _cell_name(low[0]))
         out[ReadoutKey.CELL_MAX] = Reading(high[1], _cell_name(high[0]))
         out[ReadoutKey.CELL_SPREAD] = _spread(cells, plausible_cell_v)
-        if low[1] < plausible_cell_v[0]:
+        if low[1] < plausible_cell_v[0] and soc_invalid is None:
             # a dead or open cell (a runaway's, at 0 V): the pack's SOC is estimated as
             # if every cell were sound, as analyze and the Diagnostics card say; the
             # tile read a green '70.9 % ±8.9' with no word of it
             soc = out[ReadoutKey.SOC]
             dead = f"not valid: {_cell_name(low[0])} dead"  # (the tile is narrow)
             out[ReadoutKey.SOC] = soc._replace(detail=f"{dead}\n{soc.detail}", warn=True)
+    if soc_invalid is not None:
+        # the battery does not fit the samples: the Diagnostics card's "Not valid", not a
+        # plain green 40.3 % (a coin cell's log read against the NMC preset's window)
+        soc = out[ReadoutKey.SOC]
+        out[ReadoutKey.SOC] = soc._replace(
+            detail=f"{soc_invalid_line(soc_invalid)}\n{soc.detail}",
+            warn=True,
+            tip=f"Not valid for this source: {soc_invalid} (the Diagnostics page's "
+            "warning says more)." + (f"\n\n{soc.tip}" if soc.tip else ""),
+        )
     return out
 
 
@@ -341,6 +383,9 @@ class ReadoutPanel(QFrame):
         self.setMinimumWidth(self.minimumSizeHint().width())
         self.plausible_cell_v = UNBOUNDED
         self.capacity_ah: float | None = None
+        #: why the samples make the SOC not valid (:func:`derive_readouts`); None: none
+        self.soc_invalid: str | None = None
+        self._shown: tuple | None = None  # the last show_latest's arguments
         self.apply_palette(colors)
 
     def set_plausible_cell_v(self, band: tuple[float, float] | None) -> None:
@@ -352,12 +397,24 @@ class ReadoutPanel(QFrame):
         """The battery's capacity (None: not known): a small cell rests at a small current."""
         self.capacity_ah = capacity_ah
 
+    def set_soc_invalid(self, why: str | None) -> None:
+        """Why the samples make the SOC not valid, as the Diagnostics page says it (None:
+        no reason); the SOC tile says so at once."""
+        if why == self.soc_invalid:
+            return
+        self.soc_invalid = why
+        if self._shown is not None:
+            self.show_latest(*self._shown)
+
     def show_latest(
         self, latest: dict[str, float], temperature: ShownTemperature | None = None
     ) -> None:
         """Show the newest sample; ``temperature``: its shown temperature, as the whole
         snapshot decides it (:func:`derive_readouts`)."""
-        values = derive_readouts(latest, self.plausible_cell_v, self.capacity_ah, temperature)
+        self._shown = (latest, temperature)
+        values = derive_readouts(
+            latest, self.plausible_cell_v, self.capacity_ah, temperature, self.soc_invalid
+        )
         small = current_in_milliamps(self.capacity_ah)
         for key, readout in self.readouts.items():
             reading = values.get(key, Reading(math.nan))
@@ -368,6 +425,8 @@ class ReadoutPanel(QFrame):
                 readout.setToolTip(reading.tip)
 
     def clear(self) -> None:
+        self.soc_invalid = None
+        self._shown = None
         for readout in self.readouts.values():
             readout.set_value(math.nan)
             readout.setToolTip("")

@@ -314,6 +314,17 @@ class BatterySpecDialog(QDialog):
             self.chemistry_combo.findData(Chemistry(chemistry).value)
         )
 
+    @property
+    def capacity_is_lower_bound(self) -> bool:
+        """The capacity shown is the guess's lower bound (a partial charge's), not typed:
+        the current limits, C-rates of it, are then not judged, as on the Logs page."""
+        guess = self.probe.guess
+        return (
+            guess is not None
+            and guess.capacity_lower_bound
+            and self.capacity_spin not in self._edited
+        )
+
     def url(self) -> str:
         """The log's ``file://`` URL with the battery chosen here; a current no OCV
         table is measured at is a BatteryOSError saying so."""
@@ -322,6 +333,7 @@ class BatterySpecDialog(QDialog):
             self.chemistry,
             self.capacity_spin.value(),
             self.cells_spin.value(),
+            capacity_lower_bound=self.capacity_is_lower_bound,
             bol_resistance_ohm=self.bol_spin.resistance_ohm(),
             cell_v_min=self.cell_v_min_edit.url_text() or None,
             cell_v_max=self.cell_v_max_edit.url_text() or None,

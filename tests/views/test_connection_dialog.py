@@ -83,10 +83,12 @@ def test_the_daly_form_sets_the_current_sign(qtbot, make_dialog):
     dialog = make_dialog()
     _type_url(qtbot, dialog, "serial:///dev/ttyUSB1?protocol=daly&invert_current=1")
     field = dialog.page(Transport.SERIAL).form.fields["invert_current"]
-    assert field.currentText() == "1"
-    field.setCurrentIndex(field.findText("0"))  # back to the default: left out of the URL
+    # a switch reads Yes/No, not "1"/"0" (the Log file tab's Invert current too)
+    assert [field.itemText(i) for i in range(2)] == ["No", "Yes"]
+    assert field.currentText() == "Yes"
+    field.setCurrentIndex(field.findText("No"))  # back to the default: left out of the URL
     assert dialog.url() == "serial:///dev/ttyUSB1?protocol=daly&baud=9600&poll_s=1"
-    field.setCurrentIndex(field.findText("1"))
+    field.setCurrentIndex(field.findText("Yes"))
     assert dialog.url() == (
         "serial:///dev/ttyUSB1?protocol=daly&baud=9600&poll_s=1&invert_current=1"
     )

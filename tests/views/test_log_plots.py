@@ -61,3 +61,23 @@ def test_the_dqdv_plot_writes_three_values_after_a_resize(qtbot):
     # refitted at the new height (its padding is the height's): 52.5 and 53.0 only
     qtbot.waitUntil(lambda: plot.viewRange()[1] != tall)
     qtbot.waitUntil(lambda: len(written_values(plot.getAxis("left"))) >= LEAST_TICKS)
+
+
+def test_a_single_cycle_point_is_shown_from_zero_not_on_a_unit_span(qtbot):
+    # the Maccor excerpt's one partial cycle: a 4 mAh point on a -500..+500 mAh axis
+    from app.views.log_analysis import open_analysis
+    from app.views.log_plots import CyclePlots
+    from tests.real_data import REAL_DATA
+
+    if REAL_DATA is None:
+        pytest.skip("real data files not found")
+    analysis = open_analysis(str(REAL_DATA / "maccor/PredictionDiagnostics_000151_test.052"))
+    plots = CyclePlots(DARK)
+    qtbot.addWidget(plots)
+    plots.resize(700, 420)
+    plots.show()
+    plots.show_logs([(analysis, "#e06c75")])
+    (level,) = analysis.cycles["discharge_capacity_ah"].to_numpy(float)
+    assert 0 < level < 0.01
+    low, high = plots.plots[0].viewRange()[1]
+    assert -0.2 * level <= low <= 0 and level < high <= 1.3 * level

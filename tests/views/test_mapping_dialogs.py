@@ -378,3 +378,17 @@ def test_connection_dialog_maps_signals_and_names_the_mapping_in_the_url(
     assert protocols.parse_connection(dialog.url()).values["mapping"] == "fox-bench"
     qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
     assert dialog.shutdown(5.0)
+
+
+def test_a_file_of_a_known_kind_without_samples_is_not_offered_for_mapping(qtbot, page):
+    # an Arbin metadata CSV: "not a sample log: open the data file beside it", and a
+    # "Map columns…" button beside it offered to read it as one
+    from tests.real_data import REAL_DATA
+
+    if REAL_DATA is None:
+        pytest.skip("real data files not found")
+    path = str(REAL_DATA / "arbin/2017-05-09_test-TC-contact_CH33_Metadata.csv")
+    page.open_file(path)
+    qtbot.waitUntil(lambda: page.status_is_error and "not a sample log" in page.status_text)
+    qtbot.waitUntil(lambda: not page.busy, timeout=20_000)
+    assert not page.map_columns_button.isVisible()
