@@ -1045,6 +1045,65 @@ Looked at and not cut: thermal_rates._Work.top (its complex running sums, ~1/3 o
 analyze_thermal, must add in order per sensor; the per-sensor y writes into the complex
 array's real part ~10 %), cell balance's min/max network and to_jsonable (an
 ``is``-chain in place of the frozenset lookups: no faster on a 1000-record payload).
+
+2026-12-07 session 40 (speed40): exact cuts in detect_faults and the SOC filter (same
+bits, against 88d1ad3: run_suite JSON -- results, the cycle table, sha1 of every time
+series, the current-sign check -- of the pack log here and 11 simulated logs: NMC 4-cell
+cycle/drive (150000 samples), 10 Hz HPPC, LFP 4-cell drive and 16-cell cycle, lead-acid
+6-cell cycle, NMC 16-cell HPPC at 0.5 s, a 4-cell 100 ohm short, an 8-cell runaway, a
+4-cell noisy cell voltage with a dropped temperature, a 6-cell stuck current with
+over-voltage: 12 outputs, 0 differ; ``analyze --json`` of the 19 files in
+/work/shared/data/real as NMC and as LFP with their exit codes: 38 outputs, 0 differ;
+``bench_faults.py --parts equivalence`` 9 of 9 identical; ``sweep_live_offline.py
+nmc16_hppc_1hz lfp16_drive_10hz nmc4_drive_1hz pb6_hppc``: 0 mismatches in 28 splits,
+the documented round-off only, nmc16_hppc_1hz's counts the same as 88d1ad3's). Where the
+time goes (``py-spy record --native`` of three run_suite, by Python line; callgrind by C
+function): detect_faults 37 %, soc_estimates 17 %, measure_internal_resistance 16 %,
+analyze_thermal 10 %, cell balance 7 %, SOH 4.5 %, summarize_cycles 3.4 %; within
+detect_faults no item over 9 % (ShortDetector._rolling_fit 8.4, Resolution._push_rows
+8.3, with_shifted 5.5, phase_sums 4.7, _process 4.1, _noisy 4.0 % self). Note on the
+instruction counts: callgrind counts glibc's ``rep movsb`` copies (64 KiB - a few MiB)
+one instruction a byte (a 512 KiB copy: 524k), so 1.53e9 of detect_faults' 5.91e9
+"instructions" are ~1.5 GB copied a run (slice assignments 0.71, buffered ufunc operands
+0.54, fancy-index gathers 0.24, .copy() 0.16, concatenate 0.14 GB), far cheaper than as
+many instructions: run_suite's count overstates copies. (1) Resolution._push_rows: the
+sums per change ``np.where(sdd > 0, sdd / fmax(nc, 1), inf)`` worked out in one array
+(fmax, divide, a masked copyto), and the running minimum of a batch where every row finds
+a new least sum (a log's first batches) in place, with no gathered rows. (2) phase_sums:
+the first add from the first two phases, no copy of the first. (3) The short test:
+_rolling_fit's four held-lag fits share ``sys_ / ns``, ``max(n - 2, 1)`` and ``1 / n +
+d1^2 / a11`` (worked out once); _heat_stat's nine np.where passes skipped where every
+super-bin has data and every difference is valid (the values they pick); the at-rest
+differences from the others' median by ``np.subtract(..., where=at rest)`` into the zeros,
+not three column gathers and a scatter. (4) ShortHeat.push: the heat reference's rows
+gathered without two np.where when every temperature sensor has a cell. (5) The
+imbalance: the plausible readings as they are, and their finite flags once, when none is
+implausible. (6) The SOC filter: the per-interval priors and the smoother's history
+(~187k floats) into arrays with np.fromiter, not np.array (which looks at each item of a
+list for nested sequences). Instructions (callgrind, ``PYTHONHASHSEED=0``,
+``--instr-atstart=no``, soc_estimates and detect_faults of the pack log from
+/tmp/speed40/pack.pkl as run_suite calls them, after a warm-up run_suite of its first
+20000 samples; /tmp/speed40/cg_two.py, not kept): detect_faults 5.913e9 -> 5.601e9
+(-5.3 %; PyArray_Where 0.519e9 -> 0.319e9, memcpy 1.528e9 -> 1.415e9), soc_estimates
+2.370e9 -> 2.337e9 (-1.4 %); the rest unchanged (88d1ad3, the whole run with a dump per
+diagnostic: measure_internal_resistance 2.176e9, analyze_thermal 1.433e9, cell balance
+0.760e9, summarize_cycles 0.446e9, SOH 0.387e9, between them 0.58e9): run_suite 14.08e9
+-> 13.73e9 (-2.4 %), far short of the 10 % aimed at. CPU (``_timed_run`` on the pickled
+pack log, one run a process, 88d1ad3 and this code alternated three times at load 9.2 ->
+10.0 from the other helpers' runs): run_suite 3.885, 4.119, 3.776 -> 4.128, 3.786, 3.759
+s (best 3.78 -> 3.76: within that load's noise), of which detect_faults 1.597, 1.669,
+1.618 -> 1.755, 1.535, 1.492 s (best 1.60 -> 1.49); soc_estimates best 0.53 -> 0.56 (noise:
+its cut is 1.4 % of its instructions). At that load the pack case is far over 2 s either
+way. ``bench_live_engine.py --repeat 1`` (88d1ad3 then this code, load 12 -> 7.5), 16
+cells drive block 1 13.75 -> 12.72, block 1000 6.20 -> 6.38; hppc block 1000 6.98 -> 6.26
+us/sample: within its noise, under the 20 us target. Tried and dropped: the filter's u u'
+as np.multiply of a column and a row instead of the BLAS dot (the same values but a
+zero's sign, which the next BLAS product drops): the broadcast ufunc's set-up costs 2x the
+9 x 9 dot (3.7 against 1.8 us). Left: detect_faults is flat (~100 numpy passes of a few
+percent each over (rows, bins) and super-bin arrays); the first chunk's rows are all
+summed again where a NaN first difference (no sample before the log) makes every row
+"bad" (~1.5 % of detect_faults); the SOC filter's per-interval loop (4 BLAS calls and
+~100 lines of float arithmetic an update) is near its floor in Python.
 """
 
 from __future__ import annotations

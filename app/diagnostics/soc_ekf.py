@@ -1820,7 +1820,9 @@ class EkfSocEstimator:
             self._pending.append(here)
         self._nk[-1] += int(counts[0])
         self._nk.extend(counts[1:].tolist())
-        pr = np.array(prior).reshape(-1, 4)
+        # (np.fromiter: the same float64s from a list of floats, without np.array's
+        # look at each item for nested sequences -- ~1.5x faster on long lists)
+        pr = np.fromiter(prior, dtype=float, count=len(prior)).reshape(-1, 4)
         soc_s, off_s, k_s, sig_s = (np.repeat(pr[:, c], counts) for c in range(4))
         soc = soc_s + self._soc_per_as * k_s * (q_rel - off_s * t_rel)
         if gap_vars is not None or self._open_gap_var:
@@ -2752,7 +2754,8 @@ class EkfSocEstimator:
         """Per interval of the history: the smoothed prior's shift from the
         filter's and its sigma, and the first and one past the last interval
         that changes; None if none does (see "Smoothed" in the module doc)."""
-        h = np.array(self._hist).reshape(-1, _HIST_COLUMNS)
+        h = np.fromiter(self._hist, dtype=float, count=len(self._hist))  # (see _update_large)
+        h = h.reshape(-1, _HIST_COLUMNS)
         soc, sig, p00, c, e = h.T[:5]
         st = self.settings
         floor2 = self._smoother_floor2()

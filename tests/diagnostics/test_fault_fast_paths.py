@@ -395,7 +395,7 @@ class _PlainResolution:
         self._held = np.zeros((rows, 1), dtype=bool)
         self._mag = np.empty((rows, 0))
 
-    def push(self, sdd, nd, s2, n2, mean):
+    def push(self, sdd, nd, s2, n2, mean, changes=None):
         from app.diagnostics.faults.resolution import (
             CONFIRM_BINS,
             FLOAT_UNITS,
@@ -423,7 +423,10 @@ class _PlainResolution:
             unit = own + np.fmax(reach - own, 0.0)
             unit = FLOAT_UNITS * np.finfo(np.float32).eps * unit
             floor = np.where(np.isfinite(unit), n2 * unit * unit, np.inf)
-            x = np.fmin(np.where(sdd > 0, sdd, np.inf), np.where(s2 > floor, s2, np.inf))
+            # (per change where the changes are given: q² of a reading quantised by q)
+            nc = nd if changes is None else changes
+            per = sdd if changes is None else sdd / np.fmax(changes, 1.0)
+            x = np.fmin(np.where(sdd > 0, per, np.inf), np.where(s2 > floor, s2, np.inf))
         x = np.where(np.isnan(x), np.inf, x)
         least = self._least
         before = least[:, :1]
@@ -434,7 +437,7 @@ class _PlainResolution:
         known = np.zeros(x.shape, dtype=bool)
         for r in range(len(x)):
             if (x[r] < before[r]).any():
-                tx = confirm_tol(np.asarray(nd, dtype=float)[r])
+                tx = confirm_tol(np.asarray(nc, dtype=float)[r])
                 known[r], self._tol[r] = Resolution._known_row(
                     least[r], x[r], bound[r], self._tol[r], tx
                 )
@@ -474,6 +477,39 @@ def test_resolution_push_is_the_plain_running_minimum():
             assert _same_bits(g, w)
         assert _same_bits(fast._least, plain._least)
         assert _same_bits(fast._held, plain._held)
+
+
+def test_resolution_push_with_change_counts_is_the_plain_running_minimum():
+    """With each bin's change counts given (the bin stage's), the sums per change and
+    the running minimum (worked out in place; in every row at once where every row
+    finds a new least sum, as in a log's first batch) give the plain computation's
+    bits: counts of 0, NaN and inf sums, rows that fall and rows that do not."""
+    from app.diagnostics.faults.resolution import Resolution
+
+    rng = np.random.default_rng(13)
+    rows = 5
+    fast, plain = Resolution(rows), _PlainResolution(rows)
+    every_fell = some_fell = 0
+    for m in (300, 1, 40, 500, 2, 800, 0, 60):
+        q = rng.choice([0.0, 1e-3, 0.01], size=(rows, 1))
+        sdd = np.round(rng.chisquare(4, (rows, m)) * 40) * np.maximum(q, 1e-6) ** 2
+        s2 = sdd * rng.uniform(0.5, 3, (rows, m))
+        mean = rng.normal(3.7, 0.1, (rows, m))
+        nd = np.broadcast_to(np.full(m, 5.0), (rows, m))
+        changes = rng.integers(0, 6, (rows, m)).astype(float)
+        for a, p in ((sdd, 0.02), (s2, 0.02), (changes, 0.01)):
+            a[rng.random(a.shape) < p] = np.nan
+        s2[rng.random(s2.shape) < 0.02] = np.inf
+        before = fast._least[:, :1].copy()
+        got = fast.push(sdd, nd, s2, nd, mean, changes)
+        want = plain.push(sdd, nd, s2, nd, mean, changes)
+        for g, w in zip(got, want, strict=True):
+            assert _same_bits(g, w)
+        assert _same_bits(fast._least, plain._least)
+        fell = (got[0][:, -1:] < before).sum() if m else 0
+        every_fell += fell == rows
+        some_fell += 0 < fell < rows
+    assert every_fell and some_fell  # (both paths taken)
 
 
 def test_resolution_quiet_rows_are_the_plain_running_minimum():

@@ -270,10 +270,14 @@ class CircuitDetector:
         cells_all = bb.mean[lay.cells_v]
         # a reading outside the plausible band is no working cell's (a dead cell at
         # 0 V): left out of the spread, as cell balance leaves it out
-        plausible = np.where(implausible_readings(cells_all, self.band), np.nan, cells_all)
-        ok = (
-            settled & np.isfinite(cells_all).all(axis=0) & (np.isfinite(plausible).sum(axis=0) >= 2)
-        )
+        bad = implausible_readings(cells_all, self.band)
+        finite = np.isfinite(cells_all)
+        if bad.any():
+            plausible = np.where(bad, np.nan, cells_all)
+            finite_p = np.isfinite(plausible)
+        else:  # (every reading plausible, the usual case: the readings themselves)
+            plausible, finite_p = cells_all, finite
+        ok = settled & finite.all(axis=0) & (finite_p.sum(axis=0) >= 2)
         cols = np.flatnonzero(ok)
         if not len(cols) and not self.imbalance.has_open_runs:
             return

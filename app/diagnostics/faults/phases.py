@@ -44,8 +44,12 @@ def with_shifted(
 def phase_sums(a: np.ndarray, acc: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Per row and bin, the sum of the phases of ``a`` (rows, k, m), added in order in
     ``a``'s dtype in ``acc`` (rows, m), converted into ``out`` (rows, m)."""
-    np.copyto(acc, a[:, 0])
-    for j in range(1, a.shape[1]):
+    k = a.shape[1]
+    if k >= 2:  # (the first add from the first two phases: no copy of the first)
+        np.add(a[:, 0], a[:, 1], out=acc)
+    else:
+        np.copyto(acc, a[:, 0])
+    for j in range(2, k):
         np.add(acc, a[:, j], out=acc)
     out[...] = acc
     return out

@@ -170,8 +170,13 @@ class Resolution:
         if nc is None:  # (each bin's sum whole, its tolerance by its terms)
             x, nc = np.where(sdd > 0, sdd, np.inf), nd
         else:
+            # (the values np.where(sdd > 0, sdd / np.fmax(nc, 1.0), np.inf) picks, worked
+            # out in one array: no quotients' temporary, no pass to pick)
+            x = np.empty(sdd.shape)
+            np.fmax(nc, 1.0, out=x)
             with np.errstate(invalid="ignore", divide="ignore"):
-                x = np.where(sdd > 0, sdd / np.fmax(nc, 1.0), np.inf)
+                np.divide(sdd, x, out=x)
+            np.copyto(x, np.inf, where=~(sdd > 0))
         # what follows reads only sums up to the CONFIRM_BINS-th least so far, or near
         # the least: the floor is worked out only for second differences' sums under
         # both x and those (few once the least is known; any sum above is as good as x)
@@ -205,10 +210,14 @@ class Resolution:
         record = (x < before).any(axis=1)
         # the least sum so far: the one before the batch but in rows with a new one
         bound = np.empty((rows, m))
-        bound[...] = before
         fell = np.flatnonzero(record)
-        if len(fell):
-            bound[fell] = np.minimum(np.minimum.accumulate(x[fell], axis=1), before[fell])
+        if len(fell) == rows:  # (every row, a log's first batches: no gathers)
+            np.minimum.accumulate(x, axis=1, out=bound)
+            np.minimum(bound, before, out=bound)
+        else:
+            bound[...] = before
+            if len(fell):
+                bound[fell] = np.minimum(np.minimum.accumulate(x[fell], axis=1), before[fell])
         # rows whose least sum holds over the batch: one threshold, counted at once
         # (counted bin by bin only in rows with a sum that close in the batch)
         tol = self._tol[idx]

@@ -865,10 +865,11 @@ class ShortDetector:
             # (the self-discharge estimate's: against the median of the other cells,
             # which a cell in the middle of the pack is not half of; only read at rest)
             yo = np.zeros_like(v)
-            still = np.flatnonzero(~moving)
-            if len(still):
-                # (the batch's, over every bin: each bin's the same as over these alone)
-                yo[:, still] = v[:, still] - bb.median_of_others(self.v_rows)[:, still]
+            still = ~moving
+            if still.any():
+                # (the batch's, over every bin: each bin's the same as over these alone;
+                # the differences at rest only, in place, with no gathered columns)
+                np.subtract(v, bb.median_of_others(self.v_rows), out=yo, where=still)
             parts.append(np.where(okv & np.isfinite(yo), yo, 0.0))
             parts.append(self._resistance.bin_terms(bb.mean[lay.i_i], vmed, yv))
             if self._start_t0 is None and bb.m:
@@ -1010,28 +1011,36 @@ class ShortDetector:
     def _heat_stat(self, sums: np.ndarray, nt: int, t0: np.ndarray, rel, rel_se):
         cnt, sx, sy = sums[:nt], sums[nt : 2 * nt], sums[2 * nt : 3 * nt]
         ok = cnt > 0
+        # (every super-bin with data, the usual case: the quotients as they are, the
+        # values each np.where below picks)
+        every = bool(ok.all())
+
+        def valid(v, fill):
+            return v if every else np.where(ok, v, fill)
+
         with np.errstate(invalid="ignore", divide="ignore"):
-            x = np.where(ok, sx / cnt, 0.0)  # super-bin means
-            y = np.where(ok, sy / cnt, 0.0)
-            q2 = np.where(ok, sums[3 * nt : 4 * nt] / cnt, 0.0)  # (mean over the bins)
+            x = valid(sx / cnt, 0.0)  # super-bin means
+            y = valid(sy / cnt, 0.0)
+            q2 = valid(sums[3 * nt : 4 * nt] / cnt, 0.0)  # (mean over the bins)
         # the second regressor: x less its lag (see HEAT_LAG_RIDGE)
-        x2 = np.where(ok, x - self._lagged(t0, x, ok), 0.0)
+        x2 = valid(x - self._lagged(t0, x, ok), 0.0)
         w = ok.astype(float)
         wx, wx2 = w * x, w * x2
         # y against the median of the other cells (see HEAT_LAG_BOUND and process)
         yo = y
         if self.heat_others:
             with np.errstate(invalid="ignore", divide="ignore"):
-                yo = np.where(ok, sums[6 * nt : 7 * nt] / cnt, 0.0)
+                yo = valid(sums[6 * nt : 7 * nt] / cnt, 0.0)
         # successive super-bins' differences of x, x2, y and yo (all valid; the last one
         # carried: the same whatever the batches), for the residuals' autocorrelation
-        cur = np.stack([np.where(ok, v, np.nan) for v in (x, x2, y, yo)])
+        cur = np.stack([valid(v, np.nan) for v in (x, x2, y, yo)])
         dx, dx2, dy, dyo = np.diff(
             np.concatenate((self._diff_prev[:, :, None], cur), axis=2), axis=2
         )
         self._diff_prev = cur[:, :, -1].copy()
         wd = np.isfinite(dx) & np.isfinite(dx2) & np.isfinite(dy)
-        dx, dx2, dy, dyo = (np.where(wd, v, 0.0) for v in (dx, dx2, dy, dyo))
+        if not wd.all():  # (all valid: the differences as they are)
+            dx, dx2, dy, dyo = (np.where(wd, v, 0.0) for v in (dx, dx2, dy, dyo))
         shared = _same_rows(cnt, sx)  # (the cells' weights and x: one row for all)
         if shared:
             shared = _same_rows(x2)
@@ -1169,7 +1178,8 @@ class ShortDetector:
             ss = vyy - 2 * (b * v1y + c * v2y) + b * b * v11 + c * c * v22 + 2 * b * c * v12
             s2 = np.maximum(ss, 0.0) / np.maximum(n - 3, 1)
             d1, d2 = s1s / ns - m1, s2s / ns - m2
-            r = sys_ / ns - (my + b * d1 + c * d2) - fake
+            y_rec = sys_ / ns  # (the recent window's mean y, read again below)
+            r = y_rec - (my + b * d1 + c * d2) - fake
             lev = (a22 * d1 * d1 - 2 * v12 * d1 * d2 + a11 * d2 * d2) / det
             # the residuals' lag-1 autocorrelation over the reference (the mean square of
             # their successive differences is 2 (1 - rho) s2), see HEAT_AUTOCORR_MAX
@@ -1201,6 +1211,9 @@ class ShortDetector:
             c_before, n_before = hist[0, :, :m], hist[1, :, :m]
             known = (n_before >= self.min_ref_n) & self._same_load[None, :]
             held = {}
+            # (what the four fits below share, worked out once: the same values)
+            dof_b = np.maximum(n - 2, 1)
+            ref_b = 1.0 / n + d1 * d1 / a11
             for cb in (-HEAT_LAG_BOUND, HEAT_LAG_BOUND, HEAT_LAG_FREE, None):
                 least = HEAT_MIN_EXCESS_K
                 if cb is None:  # (held as fitted before, see HEAT_LAG_BEFORE_MIN_K)
@@ -1214,9 +1227,9 @@ class ShortDetector:
                     + cb * cb * v22
                     + 2 * b_b * cb * v12
                 )
-                s2_b = np.maximum(ss_b, 0.0) / np.maximum(n - 2, 1)
-                r_b = sys_ / ns - (my + b_b * d1 + cb * d2) - fake
-                se_b = np.sqrt(s2_b * f_s / ns + s2_b * (1.0 / n + d1 * d1 / a11) * f_n)
+                s2_b = np.maximum(ss_b, 0.0) / dof_b
+                r_b = y_rec - (my + b_b * d1 + cb * d2) - fake
+                se_b = np.sqrt(s2_b * f_s / ns + s2_b * ref_b * f_n)
                 ok_b = (r_b >= least) & (r_b >= HEAT_Z * se_b)
                 if ok_b.any():
                     r_b = r_b - _common_shift(r_b, se_b, b_b, c)

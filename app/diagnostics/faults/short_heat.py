@@ -423,11 +423,14 @@ class ShortHeat:
         dev = v - others
         if self.hottest:
             return self._hist.push_lazy((dev, v, current, ovp, charge, *rc_pairs))
-        nan = np.full(bb.m, np.nan)
         has = self.v_of_t >= 0
         j = np.where(has, self.v_of_t, 0)
-        dev_t = np.where(has[:, None], dev[j], nan)
-        v_t = np.where(has[:, None], v[j], nan)
+        if has.all():  # (every sensor on a cell, the usual case: the rows np.where picks)
+            dev_t, v_t = dev[j], v[j]
+        else:
+            nan = np.full(bb.m, np.nan)
+            dev_t = np.where(has[:, None], dev[j], nan)
+            v_t = np.where(has[:, None], v[j], nan)
         return self._hist.push_lazy((dev_t, v_t, current, ovp, charge, *rc_pairs))
 
     def _charge_drawn(self, current: np.ndarray) -> np.ndarray:
