@@ -246,6 +246,44 @@ before it, there the first row's guess under load on the plateau (95.3 % at a tr
 80 %, the 1 Hz run's start too), against the 1 Hz run already one period of updates
 on; from the third row on 2.22 / 3.45 / 8.43 (held out 2.22 / 3.44 / 8.45): still the
 start, converging by one update a row where the 1 Hz run makes one every 5 s.
+
+2026-12-07 session 40 (soc40), the lead-acid HPPC's smoothed series 3.2 % RMS off the
+truth where its live one is 0.6 %: the smoother's fault, fixed. New ``--soc-truth``:
+per profile, chemistry, period (1 s and ``--periods``) and seed, the smoothed and
+live SOC series against the simulator's true SOC (the cells' mean, clipped to 0-100
+%, as the series are), RMS and worst. The HPPC runs down to 1.75 V a cell and rests
+its last 2 h 25-37 mV below the table's 0 % (seeds 1, 2: the cells' mean -0.1 / +0.3
+%, the lowest cell below empty); within the end rule's 2 sigmas (the table offset's
+9 mV and the 12 mV rest model error) the filter reads that through the table's 5 mV
+per % extension: its SOC slides to the -5 % clamp (live, clipped: 0 %, right) and
+the charge scale with it to 1.016-1.019, and those intervals (sigma 3-4 %, the
+surest of the log: the mid-log rests' is ~5 %, the offset's share) were the
+smoother's reference for every earlier one: each worked back ~5 % low less ~1 % of
+scale. Fixed at that (:mod:`app.diagnostics.soc_ekf`, "Smoothed"): no interval is
+worked back from one whose SOC is beyond the table's 0 or 100 % (the extension's
+guess). ``nice python benchmarks/bench_dcir_sparse.py --soc-truth --chems nmc lfp
+lead_acid`` (seeds 1-3), before (88d1ad3) -> after, HPPC lead-acid worst over seeds,
+smoothed RMS / worst at 1, 30, 60, 300 s: 3.29 / 5.13, 3.29 / 5.10, 3.31 / 5.10, 3.34
+/ 4.98 -> 0.14 / 0.28, 0.12 / 0.28, 0.12 / 0.28, 0.11 / 0.28 (live RMS 0.60, 0.63,
+0.71, 0.82 unchanged); held out (``--first-seed 101``) 3.18 / 4.72, 3.25 / 4.90, 3.23
+/ 4.92, 3.11 / 4.86 -> 0.12 / 0.27, 0.09 / 0.21, 0.10 / 0.19, 0.09 / 0.19; every
+other profile, chemistry, period and seed identical (both sets). ``--soc`` (sparse
+against the 1 Hz run): HPPC lead-acid smoothed max at 30, 60, 300 s, worst of seeds
+1-3, 3.95 / 3.94 / 4.03 -> 0.10 / 0.28 / 0.16, RMS 0.36 / 0.94 / 1.05 -> 0.04 / 0.12 /
+0.08 (the summary's lead-acid smoothed max now the cycle's: 2.20 / 2.21 / 1.80, its
+smoothed RMS 1.06 / 1.14 / 1.05 -> 1.06 / 1.14 / 0.92); held out 3.94 / 4.01 / 4.11 ->
+0.11 / 0.20 / 0.16 (summary 2.15 / 2.20 / 2.07, RMS 1.43 / 1.44 / 1.21 -> 0.33 / 1.01 /
+1.03); tags and live figures identical, every NMC and LFP figure identical.
+Unchanged: ``bench_soc_gaps.py`` (seeds 1 2, 256 figures, base from ``BENCH_APP_ROOT``)
+none moved; ``sweep_live_offline.py pb``: 0 mismatches in every split of its
+lead-acid cases (the new test checks the live twin's smoothed columns on this HPPC
+to the bit); ``bench_soc.py --no-speed``: see the session 40 paragraph there. Found,
+not changed: the end rule's 2-sigma test weighs the voltage against the update's
+reading variance, which the carried-over misfit's correlation inflates (``relax_s /
+span``, x15 at 1 Hz): on seed 1's bottom rest the threshold was ~100 mV where the
+misfit, the offset and the RC states allow ~31 mV; taking it out read that rest as
+0 % (seed 1) but not seeds 2, 3 (seed 2's 24.5 mV below: within them) and was not
+run through the other benches.
 """
 
 from __future__ import annotations
@@ -378,6 +416,54 @@ def soc_of_sparse_logs(args) -> None:
         print(f"{chem:<9} {period:>5g}s {tag_w:6.2f} {s_max:6.2f} {l_max:6.2f} {s_rms:6.2f}")
 
 
+def soc_against_truth(args) -> None:
+    """``--soc-truth``: per profile, chemistry, logging period (1 s and ``--periods``)
+    and seed, the SOC series against the simulator's true SOC (the cells' mean,
+    clipped to 0-100 % as the series is): the smoothed one (``analyze --timeseries``)
+    and the live one (the filter's), RMS and worst, in SOC percentage points."""
+    print("SOC series against the simulator's true SOC (percentage points)")
+    print(
+        f"{'profile':<6} {'chem':<9} {'period':>6} {'seed':>4} {'smooth rms':>10} "
+        f"{'smooth max':>10} {'live rms':>8} {'live max':>8}"
+    )
+    worst: dict[tuple[str, str, float], list[float]] = {}
+    for profile in args.profiles:
+        for chem in args.chems:
+            spec = preset(chem, series_cells=4)
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                kw = dict(duration_s=DURATION_S.get(profile, 40000), seed=seed)
+                for period in [1.0, *args.periods]:
+                    df = simulate(
+                        spec,
+                        profile,
+                        dt_s=period,
+                        step_samples=period != 1.0,
+                        include_truth=True,
+                        **kw,
+                    ).to_frame()
+                    true_cols = [c for c in df.columns if c.startswith("true_")]
+                    truth = np.clip(df[true_cols].mean(axis=1).to_numpy(), 0.0, 100.0)
+                    _, live, smooth = soc_estimates(df.drop(columns=true_cols), spec)
+                    e_s = smooth[SOC_COLUMN] - truth
+                    e_l = live[SOC_COLUMN] - truth
+                    x = [
+                        float(np.sqrt(np.mean(e_s**2))),
+                        float(np.abs(e_s).max()),
+                        float(np.sqrt(np.mean(e_l**2))),
+                        float(np.abs(e_l).max()),
+                    ]
+                    row = worst.setdefault((profile, chem, period), [0.0] * 4)
+                    row[:] = [max(a, b) for a, b in zip(row, x, strict=True)]
+                    print(
+                        f"{profile:<6} {chem:<9} {period:>5g}s {seed:>4} {x[0]:10.2f} "
+                        f"{x[1]:10.2f} {x[2]:8.2f} {x[3]:8.2f}",
+                        flush=True,
+                    )
+    print("worst over seeds: smoothed rms, smoothed max, live rms, live max")
+    for (profile, chem, period), x in worst.items():
+        print(f"{profile:<6} {chem:<9} {period:>5g}s " + " ".join(f"{v:6.2f}" for v in x))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--periods", nargs="+", type=float, default=[30.0, 60.0, 300.0])
@@ -397,7 +483,16 @@ def main(argv=None) -> None:
         help="only the SOC filter's pulse tags and series on the sparse logs against "
         "the 1 Hz run's",
     )
+    ap.add_argument(
+        "--soc-truth",
+        action="store_true",
+        help="only the SOC series (smoothed and live) against the simulator's true SOC, "
+        "the 1 Hz log's and the sparse logs'",
+    )
     args = ap.parse_args(argv)
+    if args.soc_truth:
+        soc_against_truth(args)
+        return
     if args.soc:
         soc_of_sparse_logs(args)
         return

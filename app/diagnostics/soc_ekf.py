@@ -164,6 +164,18 @@ offline analysis's series the smoothed one: the same samples give the same
 present value and summary, and the same series once the live twin is asked;
 the summary's range is the smoothed series' where the history is kept, else
 the filter's (``SocResult.soc_range_of``).
+No interval is worked back from one whose SOC is beyond the table's 0 or 100 %:
+there the SOC is read through the table's linear extension, only the filter's
+guess (see "Beyond the table's ends"), however sure its variance. A lead-acid
+HPPC run down to 1.75 V a cell rests at its end 25-37 mV below the table's 0 %
+(seeds 1 and 2: the cells' mean -0.1 and +0.3 %, the lowest cell below empty);
+within the end rule's 2 sigmas, the filter read that through the 5 mV per %
+extension as -5 % (the live SOC, clipped, 0 %), its charge scale sliding to
+1.016-1.019 with it, and those intervals, surer (sigma 3-4 %) than the mid-log
+ones (~5 %, the table offset's share), were every earlier interval's reference:
+the smoothed series 2.9-3.3 % RMS below the simulator's true SOC (worst 4.3-5.1
+%) where the filter's was 0.6 %; 0.03-0.14 % (worst 0.06-0.28 %) without them
+(``benchmarks/bench_dcir_sparse.py --soc-truth``, "2026-12-07 session 40").
 An RTS smoother of the full state is costlier (a 9x9 matrix recursion per
 interval, ~1.5 kB of history an interval); probed in scratch code it gains
 elsewhere but not on steps s11 (see ``benchmarks/bench_soc.py``, "Steps s11").
@@ -2768,10 +2780,12 @@ class EkfSocEstimator:
         w = max(int(st.smoother_candidate_every), 1)
         runs = -(-n // w)
         pad = np.full(runs * w, np.inf)
-        pad[:n] = np.where(np.isnan(p00), np.inf, p00)
+        # (no reference beyond the table's ends: the SOC there is the extension's guess,
+        # see "Smoothed" in the module doc; a run with none gives an inf candidate)
+        pad[:n] = np.where(np.isnan(p00) | ~((soc >= 0.0) & (soc <= 100.0)), np.inf, p00)
         cands = np.arange(runs) * w + pad.reshape(runs, w).argmin(axis=1)
         # (later than the first unsure interval, and surer than the least sure one)
-        cands = cands[(cands > unsure[0]) & (p00[cands] + floor2 < p00[unsure].max())]
+        cands = cands[(cands > unsure[0]) & (pad[cands] + floor2 < p00[unsure].max())]
         best_v = np.full(len(unsure), np.inf)
         best_x = soc[unsure]
         cap = self._soc_per_as
