@@ -2,7 +2,7 @@
 (issue 3: 10 s DCIR within +-5 % on every HPPC pulse).
 
 Run: ``python benchmarks/bench_dcir_noise.py [--chem lfp] [--rate 1] [--seeds 9]
-[--first-seed 1] [--draws 40] [--list] [--floor]``
+[--first-seed 1] [--draws 40] [--list] [--floor] [--set NAME=VALUE]``
 
 On the simulator's HPPC runs of ``bench_dcir.py`` (one cell, seeds K..K+N-1: the
 seed draws the cell) this runs ``measure_internal_resistance`` on the noise-free
@@ -80,6 +80,41 @@ worth at the 10 s point, against the pulse's 10). Tried, not landed: the lean mo
 earlier pulses showed the cell linear (``pooled_linear``): seeds 1-4, ``--draws 20``,
 regen spread 2.95 -> 2.97 %, expected misses 7.8 -> 8.0. NMC 1 Hz (``--chem nmc
 --seeds 9 --draws 20``): spread 0.81 %, expected 0.0, observed 0.
+
+2026-12-07 session 40 (dcir41), no estimator change: which model choice makes the
+tails. ``--set NAME=VALUE`` (new) sets a constant of ``pulse_fit`` (or
+``internal_resistance``) for the run. LFP 1 Hz, ``nice python
+benchmarks/bench_dcir_noise.py --seeds 9 --draws 10 [--set ...]`` and held out
+``--first-seed 10``: spread, expected misses (5-95 %), observed (seeds 1-9 | 10-18):
+
+    variant                                   1-9                  10-18
+    as is                                     2.56  17.1 (10-23) 14  2.66  21.4 (15-28) 19
+    _SCALE_F=4 (scaled step at F > 4)         2.52  15.9 ( 8-22) 14  2.60  20.4 (15-27) 18
+    _FACTOR_POOL_MIN=2                        2.54  16.6 ( 9-23) 14  2.63  20.9 (15-27) 19
+    _LEAN_ALL (lean model after other         2.55  18.0 (14-24) 14
+      currents too; a one-line patch)
+    _NEGATIVE_SLOPE_F=0 (negative slope kept) 2.75  21.3 (14-26) 17
+    no split, no scaled step (the three F     2.41  14.7 ( 8-21) 14  (10-18 observed,
+      at 1e9: not a candidate)                                        --draws 2: 16)
+
+Per pulse (60 draws, own tools): seed 13's 1C SOC step at 4160 s (40 s after the regen
+pulse; the pool not yet "linear") reads with the scaled step in a third of the draws,
+sd 2.49 % against 1.25 % for the shared model (the step's factor and the drift share
+the 40 s read-out window; error vs drift r = 0.62); without the scaled step its sd is
+1.51 %, with F > 4 1.82 % (as is 1.96 %). Seed 13's regen at 5 % SOC (28470 s, pooled
+linear): shared sd 2.7 %, 2 draws of 60 pass F > 9 and read -10.3 / -11.6 %. Seed 10's
+regen in the OCV knee (36590 s, clean slope 1.2 mV/As): 12 % of the draws fit a
+negative slope and are held at 0 (their mean -1.8 %, the others' -0.4 %). On 10-18
+(``--draws 2 --list``) the scaled/split step makes the misses at 4160 s (seeds 10, 13)
+and seed 11's 4110 s regen; the knee and low-SOC misses stay without it. So the tails
+are the split test's mixture (a noisy scaled model in some draws of a linear cell).
+Not landed: the scaled step is there for real cells' regen pulses, and at F > 4
+``bench_dcir_layouts.py --rates 1 2 --seeds 10`` falls 4573 -> 4568 of 4580 (``half10``
+Prada2013 1 Hz 267 -> 265, rms 1.88 -> 2.03 %; 2 Hz 270 -> 267, 1.57 -> 1.73 %; the
+rest equal), ``--pybamm-heldout --seeds 3 --first-seed 91`` unchanged (934/936 at 1
+Hz, 468/468 at 10 Hz); ``bench_dcir.py --summary --sim-rate 1``: LFP 14 -> 14 (worst
+9.99 -> 10.48 %) and 19 -> 18, NMC 0 and 0, rms within 0.02 %. ``_FACTOR_POOL_MIN=2``:
+``bench_dcir_layouts.py --layouts std half10 --rates 1 2`` unchanged, gain 0.5 misses.
 """
 
 from __future__ import annotations
@@ -272,6 +307,18 @@ def summary(label: str, rows: list[dict]) -> None:
         )
 
 
+def set_constant(item: str) -> None:
+    """``NAME=VALUE``: set the constant NAME of :mod:`app.diagnostics.pulse_fit` (or, where
+    that has none, of ``internal_resistance``) for this process, of its own type."""
+    from app.diagnostics import pulse_fit
+
+    name, value = item.split("=", 1)
+    module = pulse_fit if hasattr(pulse_fit, name) else ir
+    if not hasattr(module, name):
+        raise SystemExit(f"--set: no constant {name} in pulse_fit or internal_resistance")
+    setattr(module, name, type(getattr(module, name))(float(value)))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chem", default="lfp", choices=("lfp", "nmc"))
@@ -281,7 +328,17 @@ def main(argv=None) -> None:
     ap.add_argument("--draws", type=int, default=40, help="fresh noise draws per run")
     ap.add_argument("--list", action="store_true", help="each observed miss")
     ap.add_argument("--floor", action="store_true", help="the oracle read-outs' sigma too")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a model-choice constant of pulse_fit or internal_resistance (e.g. _SCALE_F=4), "
+        "to measure a variant; repeatable",
+    )
     a = ap.parse_args(argv)
+    for item in a.set:
+        set_constant(item)
     seeds = range(a.first_seed, a.first_seed + a.seeds)
     rows = [r for s in seeds for r in pulses(a.chem, a.rate, s, a.draws, a.floor)]
     print(
