@@ -1478,9 +1478,18 @@ def run_equivalence(
         ),
         # the runaway test's growing window, in a log's first two minutes
         ("runaway from 5 s", [Fault("thermal_runaway", 5, cell=2)]),
+        # a slow log: the runaway test on two grids of bins (see "A decision at every
+        # sample" in app.diagnostics.faults.detector)
+        ("runaway at 0.2 Hz", [Fault("thermal_runaway", 4000, cell=2)]),
     ):
         block = simulate(
-            spec, "drive", duration_s=7200, seed=seed, faults=faults, noise=NoiseSpec.typical(spec)
+            spec,
+            "drive",
+            duration_s=7200,
+            seed=seed,
+            faults=faults,
+            noise=NoiseSpec.typical(spec),
+            dt_s=5.0 if "0.2 Hz" in label else 1.0,
         )
         block = quantize(block, resolution)
         offline = detect_faults(block, spec).to_list()
