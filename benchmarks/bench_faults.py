@@ -1051,6 +1051,20 @@ after: ``--parts clean --brief --first-seed 1100 --seeds 1`` 0 false alarms in 2
 pack-hours. Cost (callgrind, the whole process: ``simulate`` of a 1 h NMC 16-cell drive at
 5 s a sample, a runaway from 3,000 s, then ``detect_faults``): 6,095.5M -> 6,096.1M
 instructions (+0.6M, ~0.2 % of ``detect_faults``' ~280M).
+
+2026-12-07 session 40 (runaway6), the runaway test decided at every sample on a slow log (a
+second grid of bins shifted by a sample, :mod:`app.diagnostics.faults.detector`, "A decision
+at every sample"; why, in ``benchmarks/trace_runaway.py``). Before -> after: ``--parts
+detection --brief --cases runaway --cells 4 16 --rate-hz 0.2`` 36/36 -> 36/36 within 60 s
+(median 52 -> 49 s, worst 60 -> 59 s); held out ``--first-seed 300 --seeds 4`` 56/72 ->
+61/72 (Li-ion 48/64 -> 53/64; worst 73 -> 68 s; 4 cells 10/16 -> 11/16 each, NMC 16 cells
+14/16 -> 16/16, LFP 16 cells 14/16 -> 15/16), none confirmed before its onset (a first
+version whose shifted grid began with a bin of one sample raised one at 45 s, NMC 16-cell
+cycle seed 301). ``--parts equivalence``: a fourth case, a 4-cell NMC drive at 0.2 Hz with a
+runaway from 4,000 s: 12 of 12 identical. Cost (callgrind, the whole process less the same
+process without ``detect_faults``: a 6 h NMC 8-cell cycle at 5 s a sample, seed 703):
+369.2M -> 582.6M instructions (+58 %: the runaway test twice, a second stage's sums).
+CLEAN_PLACEHOLDER
 """
 
 from __future__ import annotations
