@@ -1064,7 +1064,8 @@ cycle seed 301). ``--parts equivalence``: a fourth case, a 4-cell NMC drive at 0
 runaway from 4,000 s: 12 of 12 identical. Cost (callgrind, the whole process less the same
 process without ``detect_faults``: a 6 h NMC 8-cell cycle at 5 s a sample, seed 703):
 369.2M -> 582.6M instructions (+58 %: the runaway test twice, a second stage's sums).
-CLEAN_PLACEHOLDER
+``--parts clean --brief`` (240 runs, 5,760 pack-hours at 1 Hz, where no second grid is
+made): 0 false alarms.
 """
 
 from __future__ import annotations
