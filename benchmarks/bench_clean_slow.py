@@ -190,6 +190,21 @@ Clean, before -> after: ``--seeds 701 702 703 --periods 5 8 10 --chems nmc lfp -
 16 --list`` (162 runs) 1 -> 1 (the seed 703 onset above, at 66,680 s either way); held out
 ``--seeds 601 602 --periods 5 20 --cells 2 4 8 16 --list`` (160 runs, the three
 chemistries) 0 -> 0.
+
+2026-12-07 session 40 (runaway6), the runaway test decided at every sample on a slow log (a
+second grid of bins shifted by a sample: "A decision at every sample" in
+:mod:`app.diagnostics.faults.detector`; the latencies in ``trace_runaway.py``). Clean,
+before -> after: ``--seeds 701 702 703 --periods 5 --chems nmc lfp --cells 8 16 --list``
+(36 runs) 1 -> 2: the seed-703 excursion on cell 2 (see session 36) is now also an onset
+on the NMC 8-cell drive (66,755 s; z 5.29 on the new grid, 4.88 on the old), beside the
+cycle's at 66,680 s (z 5.31, old grid); session 39's wider ``--periods 5 8 10 --cells 4 8
+16`` (162 runs) 1 -> 2, the same two (nothing at 8 and 10 s, nor on 4 cells). Held out, ``--seeds 601 602 --periods 5 20
+--cells 2 4 8 16 --list`` (160 runs, the three chemistries): 0 -> 0. The windows under the
+threshold, ``trace_runaway_clean.py`` (the 36 runs above, the test's z bound lowered to 4):
+70 events over z 4; over 4.5, old grid 2, both grids 7; over 5, 1 -> 2 (the excursion);
+largest otherwise 4.80 (LFP 8-cell, the same excursion). Held out, ``trace_runaway_clean.py
+--seeds 601 602 --cells 2 4 8 16`` (48 runs): 70 events over z 4; over 4.5, old grid 4,
+both grids 10; none over 5 (largest 4.81).
 """
 
 from __future__ import annotations

@@ -59,6 +59,23 @@ the test held at +55 s, the short-heat judge's veto to 115 s, as the LFP cycle m
 (the bin at +55 s under z 5; 14 of 48, 12 of 48, 28 of 96) need a 5 s decision (the
 bins of every detector are 2 samples) or a lower z (noise windows reach 4.35 and, once,
 5.31: seed 703, ``bench_clean_slow.py``).
+
+2026-12-07 session 40 (runaway6), the runaway test decided at every sample on a slow log
+(:mod:`app.diagnostics.faults.detector`, "A decision at every sample": a second grid of
+bins, shifted by a sample, for this test alone; z 5 kept). The bins shown are now every
+look, 5 s apart (the two grids alternate). Before -> after: default grid 33/48 -> 46/48
+within 60 s (median 55 -> 52 s, worst 75 -> 70 s; left: NMC 4-cell cycle seed 1, z 4.83
+at +60 s, and LFP 16-cell HPPC seed 3, the acceleration); held out ``--seeds 4 5 6``
+34/48 -> 41/48 (worst 65 s either way; the 7 left are seed 4's 4-cell packs, z 4.1-4.4
+at +60 s); ``--onsets 1800 3000`` 66/96 -> 85/96 (worst 115 s either way, the LFP cycle's
+short-heat judge; 9 at z 4.3-4.9 at +60 s); ``--period 1`` 48/48 either way (median 34,
+worst 54 s: at 1 Hz the bins are 5 s, no second grid). Evidence-bound runs over 60 s: 14
+-> 1, 12 -> 7, 28 -> 9. What a two-look confirmation would give instead (the condition
+in two successive looks, 5 s apart; estimated from these traces as the first confirming
+look's next): default 32/48, ``--seeds 4 5 6`` 31/48, ``--onsets 1800 3000`` 63/96 --
+the old figures -- and no clean window pair at z 5 (``trace_runaway_clean.py``: the
+pairs of the seed-703 excursion reach 4.92). Not taken: the latency is what was asked;
+its price is that excursion on one more profile (``bench_clean_slow.py``, session 40).
 """
 
 from __future__ import annotations

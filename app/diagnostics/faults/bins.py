@@ -573,8 +573,13 @@ class SampleStage:
     ``oor_lo``/``oor_hi`` (one per row) bound the physically possible values.
     """
 
-    def __init__(self, layout: Layout, oor_lo: np.ndarray, oor_hi: np.ndarray):
+    def __init__(self, layout: Layout, oor_lo: np.ndarray, oor_hi: np.ndarray, shift: float = 0.0):
+        """``shift``: the bins' edges moved this fraction of a bin later, the samples
+        before the first edge left out (0: the first bin starts at the log's first
+        sample; 0.5 with bins of two samples: bins that end at the other samples, none
+        partial, see :mod:`.detector`, "A decision at every sample")."""
         self.layout = layout
+        self.shift = shift
         self.oor_lo = np.asarray(oor_lo, float)
         self.oor_hi = np.asarray(oor_hi, float)
         c = layout.n_rows
@@ -636,6 +641,9 @@ class SampleStage:
             if not len(t):
                 return []
             self._init_timing(t)
+            if self.shift:  # (the samples before the first bin's edge: in no bin)
+                later = np.floor((t - self.anchor) / self.bin_s) >= 0
+                t, y, step = t[later], y[:, later], step[later]
         if not len(t):
             return []
         g = np.floor((t - self.anchor) / self.bin_s).astype(np.int64)
@@ -667,7 +675,7 @@ class SampleStage:
         self.bin_s = max(BIN_S, 2.0 * self.dt_ref_s)
         self._gaps.start(self.dt_ref_s)
         self.gap_s = self._gaps.gap_s
-        self.anchor = float(t[0])
+        self.anchor = float(t[0]) + self.shift * self.bin_s
 
     # --- one chunk of complete bins ------------------------------------------
     def _buffer(self, name: str, rows: int, n: int) -> np.ndarray:

@@ -10,6 +10,36 @@ fault on the same channel is dropped) into a :class:`FaultsResult`.
 Because every step either works on complete bins (whose sums do not depend on
 how samples were split into blocks) or carries its state explicitly, the
 detector gives identical faults whatever the block boundaries.
+
+A decision at every sample. A slow log's bins hold two samples (a sample every 2.5 s or
+more: bins of two sample periods), so a test decides once every two samples. The
+runaway-onset test (:mod:`.thermal`) must find a 1 degC/min runaway within a minute, and
+at a sample every 5 s its evidence needs 50-65 s of it to reach z 5: an onset at a bin's
+start was decided at +55 s (z 3.9-4.8 on the late runs) and next at +65 s. So a slow log
+is also cut into bins shifted by one sample (a second :class:`SampleStage`, its first
+edge a sample after the log's first, so that no bin is partial: a first bin of one
+sample, judged as a bin of two, raised an onset 45 s into a clean 16-cell NMC cycle),
+and a second runaway test judges them, full windows only (the log's first two minutes,
+the growing window's, are the main grid's alone): a decision at every sample. Of a
+channel's overlapping onsets on the two grids the one confirmed first is kept, and a
+live block that completes a shifted bin is judged then. Every other family, and a log of
+bins of three samples or more (its shifted stage dropped before it bins a sample), is
+unchanged. The threshold stays z 5. A decision per sample doubles the looks (two windows
+5 s apart share 23 of their 24 samples, but the other conditions mostly hold in one of
+them only: most clean windows over z 4 are single looks), and the clean slow logs'
+windows (``benchmarks/trace_runaway_clean.py``: NMC and LFP, 8 and 16 cells, drive,
+cycle and CC-CV, seeds 701-703, 24 h at 5 s) over z 4.5 went from 2 to 7, the largest
+4.80 (held out, seeds 601-602 and 2-16 cells: 4.81) but for one noise excursion of seed
+703's cell 2 at ~66,700 s that the old grid already took for an onset (z 5.31 on the
+cycle); the new grid reads it at 5.29 on the drive too: one more false onset of the same
+excursion, the price (figures in ``bench_clean_slow.py``). Only a z bound tuned to that
+one excursion (5.30 on the new grid) would drop it; a bound adjusted for twice the looks
+of independent normal noise is ~5.13. Latencies: ``benchmarks/trace_runaway.py`` (the
+session 40 paragraph). Cost: a slow log's runaway test twice, and a second stage's
+per-sample sums (callgrind, ``detect_faults`` of a 6 h 8-cell NMC cycle at 5 s a sample:
+369M -> 583M instructions, +58 %: by a profile, two thirds the second test, half of that its
+short-heat judge, a third the second stage). Logs of bins of three samples or more: a
+2 h 16-cell NMC cycle at 1 Hz +3.0M (< 1 %, ``PYTHONHASHSEED=0``).
 """
 
 from __future__ import annotations
@@ -95,7 +125,11 @@ class FaultDetector:
         # small live blocks that do not complete a bin wait here (cheap), so the
         # per-sample work runs once per bin, not once per block
         self._queue: list[SampleBlock] = []
-        self._queue_bin: int | None = None
+        self._queue_bin: tuple | None = None
+        # a slow log's runaway test on bins shifted by a sample (see "A decision at
+        # every sample"): its stage (None once the log is known not to be slow) and test
+        self._shifted: SampleStage | None = None
+        self._shifted_test: RunawayDetector | None = None
 
     # --- feeding -----------------------------------------------------------
     def update(self, block: SampleBlock) -> dict[str, np.ndarray]:
@@ -107,13 +141,16 @@ class FaultDetector:
             self.layout = Layout.from_columns(block.columns)
             lo, hi = out_of_range_bounds(self.spec, self.layout)
             self._stage = SampleStage(self.layout, lo, hi)
+            self._shifted = SampleStage(self.layout, lo, hi, shift=0.5)
         stage = self._stage
         times = block[schema.TIME]
         timed = times[np.isfinite(times)]  # (a sample with no time is in no bin)
         if stage.bin_s is not None and len(timed):
-            last = stage.bin_index(float(timed[-1]))
-            open_bin = self._queue_bin if self._queue else stage.open_bin()
-            if open_bin is not None and last == open_bin:
+            # (a block completes a bin of the shifted stage too: it is judged then)
+            stages = [stage] if self._shifted is None else [stage, self._shifted]
+            last = tuple(s.bin_index(float(timed[-1])) for s in stages)
+            open_bin = self._queue_bin if self._queue else tuple(s.open_bin() for s in stages)
+            if open_bin is not None and None not in open_bin and last == open_bin:
                 self._queue.append(block)
                 self._queue_bin = open_bin
                 return {}
@@ -133,6 +170,10 @@ class FaultDetector:
             st = np.full(stop - start, np.nan) if step is None else step[start:stop]
             for bb in self._stage.push(block, start, stop, st):
                 self._bins(bb)
+            self._drop_shifted()
+            if self._shifted is not None:
+                for bb in self._shifted.push(block, start, stop, st):
+                    self._shifted_bins(bb)
 
     def flush(self) -> None:
         """Judge the pending samples of the last, incomplete bin (end of a log)."""
@@ -143,6 +184,10 @@ class FaultDetector:
         if self._stage is not None:
             for bb in self._stage.flush():
                 self._bins(bb)
+            self._drop_shifted()
+            if self._shifted is not None:
+                for bb in self._shifted.flush():
+                    self._shifted_bins(bb)
             for family in self._families:
                 finish = getattr(family, "finish", None)
                 if finish is not None:
@@ -165,10 +210,34 @@ class FaultDetector:
         for family in self._families:
             family.process(bb)
 
+    def _drop_shifted(self) -> None:
+        """Drop the shifted stage once the log's timing says it is no slow log (bins of
+        more than two samples), before it turns a sample into bins."""
+        stage = self._stage
+        if (
+            self._shifted is not None
+            and stage.bin_s is not None
+            and stage.bin_s != 2.0 * stage.dt_ref_s
+        ):
+            self._shifted = None
+
+    def _shifted_bins(self, bb: BinBatch) -> None:
+        """The shifted stage's bins (a slow log's: bins of two samples): the runaway
+        test alone (see "A decision at every sample")."""
+        stage = self._shifted
+        if self._shifted_test is None:
+            self._shifted_test = RunawayDetector(
+                self.spec, self.layout, stage.bin_s, {}, full_only=True
+            )
+        self._shifted_test.process(bb)
+
     # --- result ------------------------------------------------------------
     def _episodes(self) -> list[Episode]:
         out: list[Episode] = self._limits.episodes()
         for family in self._families:
+            if isinstance(family, RunawayDetector) and self._shifted_test is not None:
+                out += _first_found(family.tracker.episodes, self._shifted_test.tracker.episodes)
+                continue
             for tracker in family.trackers:
                 out += tracker.episodes
             if isinstance(family, SensorDetector):
@@ -235,6 +304,25 @@ class FaultDetector:
         pairs = [(_to_fault(e, notes.get(id(e))), e.merge_gap_s) for e in episodes]
         pairs.sort(key=lambda p: (p[0].start_time_s, p[0].kind.value, p[0].channel))
         return pairs
+
+
+def _first_found(main: list[Episode], shifted: list[Episode]) -> list[Episode]:
+    """The runaway onsets of a slow log's two grids of bins (see "A decision at every
+    sample"): of the episodes of a channel that overlap (within their merge gap), the one
+    confirmed first (the main grid's at a tie), as found."""
+    out: list[Episode] = []
+    eps = sorted(
+        [(e.detected_time_s, 0, i, e) for i, e in enumerate(main)]
+        + [(e.detected_time_s, 1, i, e) for i, e in enumerate(shifted)],
+        key=lambda x: x[:3],
+    )
+    taken: dict[str, list[Episode]] = {}
+    for _, _, _, e in eps:
+        mine = taken.setdefault(e.channel, [])
+        if not _overlaps(e, mine, e.merge_gap_s):
+            mine.append(e)
+            out.append(e)
+    return out
 
 
 def _overlaps(e: Episode, others: list[Episode], margin: float) -> bool:

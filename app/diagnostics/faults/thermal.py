@@ -881,10 +881,17 @@ class RunawayDetector:
     """Accelerating excess self-heating of a cell (or of the pack sensor)."""
 
     def __init__(
-        self, spec: BatterySpec, layout: Layout, bin_s: float, references: dict | None = None
+        self,
+        spec: BatterySpec,
+        layout: Layout,
+        bin_s: float,
+        references: dict | None = None,
+        full_only: bool = False,
     ):
         """``references``: the temperature references the detector's families share
-        (see :func:`.reference.shared_reference`); None: one of its own."""
+        (see :func:`.reference.shared_reference`); None: one of its own. ``full_only``:
+        full windows only, none growing in a log's first two minutes (a slow log's
+        shifted bins, see "A decision at every sample" in :mod:`.detector`)."""
         self.spec = spec
         self.layout = layout
         self.bin_s = bin_s
@@ -893,6 +900,8 @@ class RunawayDetector:
         # a log's (or a live connection's) first bins: the window grows from
         # MIN_WINDOW_BINS to w, each length with its own contrasts
         self.w_min = min(self.w, max(MIN_WINDOW_BINS, bins_for(START_WINDOW_S, bin_s)))
+        if full_only:
+            self.w_min = self.w
         self.w_late = min(self.w, bins_for(ACCEL_Z_START_S, bin_s))
         self.gap_min = min(self.w, bins_for(GAP_WINDOW_MIN_S, bin_s, MIN_WINDOW_BINS))
         self._fits = {n: self._fit(n) for n in range(self.w_min, self.w + 1)}
