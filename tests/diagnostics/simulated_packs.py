@@ -27,6 +27,24 @@ def spread_pack(chem, cells, profile, seed, duration_s, *, resistance_spread, fa
     return spec, block
 
 
+def short_latency_s(seed, spread, *, onset_s, cell=3, ohms=100.0):
+    """How long after ``onset_s`` an ``ohms`` short across ``cell`` of a 4-cell NMC 1C
+    cycle (``spread_pack``, 20 min past the onset) is found; asserts it is the only
+    fault kind raised and that it names that cell."""
+    from app.diagnostics.faults import detect_faults
+    from app.hardware.simulator import Fault
+
+    fault = Fault("internal_short", onset_s, cell=cell, resistance_ohm=ohms)
+    spec, block = spread_pack(
+        "nmc", 4, "cycle", seed, onset_s + 1200, resistance_spread=spread, faults=[fault]
+    )
+    faults = detect_faults(block, spec).to_list()
+    assert {f["kind"] for f in faults} == {"internal_short"}, faults
+    hits = [f for f in faults if f["channel"] == f"cell_{cell}_v"]
+    assert hits, faults
+    return min(f["detail"]["detected_time_s"] for f in hits) - onset_s
+
+
 def without_rows(block: SampleBlock, gaps) -> SampleBlock:
     """``block`` less its rows in each gap (start, length): time gaps, no rows."""
     cols = {c: np.asarray(block[c], dtype=float) for c in block.columns}
