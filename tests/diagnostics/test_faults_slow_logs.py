@@ -37,6 +37,15 @@ def _slow_drive(chem: str, seed: int, duration_s: float, faults=()):
     return spec, block
 
 
+def _runaway_latencies(faults: list[dict], onset_s: float, channel="cell_2_temp_c"):
+    """How long after ``onset_s`` each runaway onset on ``channel`` was confirmed."""
+    return [
+        f["detail"]["detected_time_s"] - onset_s
+        for f in faults
+        if f["kind"] == "thermal_runaway_onset" and f["channel"] == channel
+    ]
+
+
 def _live(block, spec, seed: int) -> list[dict]:
     sizes = np.random.default_rng(seed).integers(1, 60, size=len(block))
     return faults_in_blocks(block, spec, sizes)
@@ -369,11 +378,7 @@ def test_a_runaway_of_a_slow_log_is_not_held_back_by_the_noise_of_the_slope_befo
         faults=[Fault("thermal_runaway", 3000, cell=2)],
     )
     offline = detect_faults(block, spec).to_list()
-    found = [
-        f["detail"]["detected_time_s"] - 3000
-        for f in offline
-        if f["kind"] == "thermal_runaway_onset" and f["channel"] == "cell_2_temp_c"
-    ]
+    found = _runaway_latencies(offline, 3000)
     assert found and min(found) <= 60.0, found
     assert _live(block, spec, 1) == offline
 
@@ -386,11 +391,7 @@ def test_a_slow_log_s_runaway_from_a_bin_s_start_is_found_within_a_minute(chem, 
     # it at every sample, +60 s too: see "A decision at every sample" in detector.py)
     spec, block = _slow_drive(chem, seed, 1500, [Fault("thermal_runaway", 600, cell=2)])
     offline = detect_faults(block, spec).to_list()
-    found = [
-        f["detail"]["detected_time_s"] - 600
-        for f in offline
-        if f["kind"] == "thermal_runaway_onset" and f["channel"] == "cell_2_temp_c"
-    ]
+    found = _runaway_latencies(offline, 600)
     assert found and min(found) <= 60.0, found
     # one onset alarm, not one per grid of bins
     onsets = [f for f in offline if f["kind"] == "thermal_runaway_onset"]
